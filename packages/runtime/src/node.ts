@@ -1,0 +1,424 @@
+import { Pid, Ref } from './pid.js';
+import { Down, Exit, type ExitReason } from './messages.js';
+import { ExitSignal, RuntimeError, describeReason } from './errors.js';
+import { ProcessImpl } from './process.js';
+import { TimerQueue, type TimerEntry } from './timers.js';
+import { TableRegistry } from './table.js';
+import type { Dest, ProcessFn, ProcessInfo, SpawnOptions } from './types.js';
+
+/**
+ * How much work (receives, hand-offs) a node does before it yields to I/O and timers: after this many
+ * reductions, the next process to resume waits for the following turn of the event loop.
+ */
+export const REDUCTION_BUDGET = 2000;
+
+/** Options of `createNode`. */
+export interface NodeOptions {
+  /**
+   * Called when a process crashes with a thrown error (not with an `exit`); by default the error is
+   * printed to stderr, as the BEAM prints "Error in process".
+   */
+  onCrash?: (pid: Pid, error: unknown) => void;
+}
+
+/** Thrown by `node.run` when the process exits with a reason other than `'normal'`. */
+export class ProcessExit extends Error {
+  constructor(
+    /** The process that exited. */
+    readonly pid: Pid,
+    /** Its exit reason. */
+    readonly reason: ExitReason,
+  ) {
+    super(`process ${pid} exited: ${describeReason(reason)}`, { cause: reason });
+    this.name = 'ProcessExit';
+  }
+}
+
+const defaultOnCrash = (pid: Pid, error: unknown): void => {
+  const text = error instanceof Error ? (error.stack ?? String(error)) : describeReason(error);
+  process.stderr.write(`Error in process ${pid}: ${text}\n`);
+};
+
+/** One node: a process table, a name registry, a scheduler budget, timers and tables, on the event loop. */
+export class OtpNode {
+  /** The pid exit signals from outside any process carry (the node itself, like `init`). */
+  readonly pid = new Pid(0, 0, 0);
+  readonly timers = new TimerQueue();
+  readonly tables = new TableRegistry(this);
+  /** Reductions left before the scheduler yields to the event loop. */
+  budget = REDUCTION_BUDGET;
+  private readonly procs = new Map<number, ProcessImpl>();
+  private readonly names = new Map<string, ProcessImpl>();
+  private readonly sendTimers = new Map<Ref, TimerEntry>();
+  private readonly onCrash: (pid: Pid, error: unknown) => void;
+  private runQueue: ProcessImpl[] = [];
+  private drainScheduled = false;
+  private dying: Array<ProcessImpl | ExitReason> = [];
+  // Processes spawned since the last microtask, each followed by its body: started in one batch.
+  private starting: Array<ProcessImpl | ProcessFn> = [];
+  /** True while exit signals cascade; messages delivered meanwhile reach their receivers afterwards. */
+  propagating = false;
+  private woken: ProcessImpl[] = [];
+  private nextId = 1;
+  private serial = 0;
+  private nextRef = 0;
+
+  constructor(options: NodeOptions = {}) {
+    this.onCrash = options.onCrash ?? defaultOnCrash;
+  }
+
+  /** Spawns a process from outside any process (no parent). */
+  spawn(fn: ProcessFn, options?: SpawnOptions): Pid {
+    if (options?.link) throw new RuntimeError('badarg', 'spawn from outside a process cannot link: there is no parent process');
+    return this.spawnFrom(null, fn, options);
+  }
+
+  /** Runs `fn` as a process and resolves with its result; rejects with `ProcessExit` if it exits abnormally. */
+  run<R>(fn: ProcessFn<R>, options?: Omit<SpawnOptions, 'link'>): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      let result: R;
+      const pid = this.spawnFrom(null, async (ctx) => {
+        result = await fn(ctx);
+      }, options);
+      this.procs.get(pid.id)!.exitHook = (reason) => {
+        if (reason === 'normal') resolve(result);
+        else reject(reason instanceof ProcessExit ? reason : new ProcessExit(pid, reason));
+      };
+    });
+  }
+
+  /** Sends a message from outside any process. */
+  send(dest: Dest, message: unknown): void {
+    const target = typeof dest === 'string' ? this.names.get(dest) : this.lookup(dest);
+    if (target !== undefined) target.deliver(message);
+    else if (typeof dest === 'string') throw new RuntimeError('badarg', `cannot send to '${dest}': no process is registered under that name`);
+  }
+
+  /** Sends an exit signal from outside any process (the sender is the node's own pid). */
+  exit(pid: Pid, reason: ExitReason): void {
+    this.exitSignal(pid, this.pid, reason, false);
+  }
+
+  /** The pid registered under `name`, if any. */
+  whereis(name: string): Pid | undefined {
+    return this.names.get(name)?.pid;
+  }
+
+  /** True while `pid` is a live process on this node. */
+  isAlive(pid: Pid): boolean {
+    return this.lookup(pid) !== undefined;
+  }
+
+  /** Every live process. */
+  processes(): Pid[] {
+    return Array.from(this.procs.values(), (p) => p.pid);
+  }
+
+  /** A snapshot of a process, or undefined if it is not alive. */
+  processInfo(pid: Pid): ProcessInfo | undefined {
+    const p = this.lookup(pid);
+    if (p === undefined) return undefined;
+    const monitors: Array<Pid | string> = [];
+    if (p.monitors) for (const t of p.monitors.values()) monitors.push(t.pid);
+    return {
+      pid: p.pid,
+      status: p.status,
+      messageQueueLen: p.queueLength,
+      links: p.links ? Array.from(p.links, (l) => l.pid) : [],
+      monitors,
+      monitoredBy: p.monitoredBy ? Array.from(p.monitoredBy.values(), (w) => w.pid) : [],
+      registeredName: p.name,
+      trapExit: p.trapping,
+      reductions: p.reductions,
+      initialCall: p.initialCall,
+      behaviour: p.label?.behaviour,
+      module: p.label?.module,
+      memory: p.memoryEstimate(),
+    };
+  }
+
+  /** The messages waiting in a process's mailbox, oldest first, at most `limit` of them. */
+  messages(pid: Pid, limit = 100): unknown[] {
+    return this.lookup(pid)?.pendingMessages(limit) ?? [];
+  }
+
+  /** A unique reference. */
+  makeRef(): Ref {
+    return new Ref(0, ++this.nextRef);
+  }
+
+  /** Kills every process and cancels every timer: the node is empty afterwards. */
+  shutdown(reason: ExitReason = 'shutdown'): void {
+    for (const p of Array.from(this.procs.values())) this.exitProcess(p, reason === 'kill' ? 'killed' : reason);
+    this.timers.clear();
+    this.sendTimers.clear();
+    this.runQueue = [];
+  }
+
+  /** Number of pending runtime timers (receive timeouts, sleeps, sendAfter). */
+  get pendingTimers(): number {
+    return this.timers.size;
+  }
+
+  /** Number of live processes. */
+  get processCount(): number {
+    return this.procs.size;
+  }
+
+  spawnFrom(parent: ProcessImpl | null, fn: ProcessFn, options?: SpawnOptions): Pid {
+    if (typeof fn !== 'function') throw new RuntimeError('badarg', `spawn needs a function, got ${typeof fn}`);
+    if (options?.name !== undefined && this.names.has(options.name)) {
+      throw new RuntimeError('badarg', `cannot register '${options.name}': the name is already registered to ${this.names.get(options.name)!.pid}`);
+    }
+    let id = this.nextId++;
+    if (id > 0x7fffffff) {
+      this.nextId = 2;
+      id = 1;
+      this.serial++;
+    }
+    const proc = new ProcessImpl(this, new Pid(0, id, this.serial), fn.name || 'anonymous');
+    this.procs.set(id, proc);
+    if (options?.trapExit) proc.trapping = true;
+    if (options?.name !== undefined) {
+      this.names.set(options.name, proc);
+      proc.name = options.name;
+    }
+    if (options?.link && parent) {
+      (parent.links ??= new Set()).add(proc);
+      (proc.links ??= new Set()).add(parent);
+    }
+    this.starting.push(proc, fn);
+    if (this.starting.length === 2) queueMicrotask(this.startQueued);
+    return proc.pid;
+  }
+
+  /** Delivers an exit signal to `target` following OTP's rules (kill, trapExit, normal). */
+  exitSignal(target: Pid, from: Pid, reason: ExitReason, viaLink: boolean): void {
+    const p = this.lookup(target);
+    if (p !== undefined) this.signal(p, from, reason, viaLink);
+  }
+
+  /** Ends a process with `reason`: its links, monitors, name, timers and tables go with it. */
+  exitProcess(proc: ProcessImpl, reason: ExitReason): void {
+    if (proc.dead) return;
+    this.dying.push(proc, reason);
+    if (this.propagating) return;
+    // Exit signals cascade through links; a queue keeps a long chain of links off the call stack.
+    this.propagating = true;
+    try {
+      for (let i = 0; i < this.dying.length; i += 2) this.cleanup(this.dying[i] as ProcessImpl, this.dying[i + 1]);
+    } finally {
+      this.dying = [];
+      this.propagating = false;
+    }
+    // A process killed by the cascade never sees what the cascade delivered to it.
+    const woken = this.woken;
+    this.woken = [];
+    for (const p of woken) if (!p.dead) p.runQueued();
+  }
+
+  /** Hands a matched message over once the current exit cascade is over (see `propagating`). */
+  wakeAfterCascade(proc: ProcessImpl): void {
+    this.woken.push(proc);
+  }
+
+  link(proc: ProcessImpl, pid: Pid): void {
+    const other = this.lookup(pid);
+    if (other === proc) return;
+    if (other === undefined) {
+      this.signal(proc, pid, 'noproc', true);
+      return;
+    }
+    (proc.links ??= new Set()).add(other);
+    (other.links ??= new Set()).add(proc);
+  }
+
+  unlink(proc: ProcessImpl, pid: Pid): void {
+    const other = this.lookup(pid);
+    proc.links?.delete(other!);
+    other?.links?.delete(proc);
+  }
+
+  monitor(watcher: ProcessImpl, target: Dest): Ref {
+    const ref = this.makeRef();
+    const t = typeof target === 'string' ? this.names.get(target) : this.lookup(target);
+    if (t === undefined) {
+      watcher.deliver(new Down(ref, target, 'noproc'));
+      return ref;
+    }
+    (watcher.monitors ??= new Map()).set(ref, t);
+    (t.monitoredBy ??= new Map()).set(ref, watcher);
+    if (typeof target === 'string') (t.monitoredByName ??= new Map()).set(ref, target);
+    return ref;
+  }
+
+  demonitor(watcher: ProcessImpl, ref: Ref): boolean {
+    const t = watcher.monitors?.get(ref);
+    if (t === undefined) return false;
+    watcher.monitors!.delete(ref);
+    t.monitoredBy?.delete(ref);
+    t.monitoredByName?.delete(ref);
+    return true;
+  }
+
+  register(name: string, pid: Pid): void {
+    if (typeof name !== 'string' || name === '') throw new RuntimeError('badarg', 'register needs a non-empty string name');
+    const p = this.lookup(pid);
+    if (p === undefined) throw new RuntimeError('badarg', `cannot register '${name}': process ${pid} is not alive`);
+    const holder = this.names.get(name);
+    if (holder !== undefined) throw new RuntimeError('badarg', `cannot register '${name}': the name is already registered to ${holder.pid}`);
+    if (p.name !== undefined) throw new RuntimeError('badarg', `cannot register ${pid} as '${name}': it is already registered as '${p.name}'`);
+    this.names.set(name, p);
+    p.name = name;
+  }
+
+  unregister(name: string): void {
+    const p = this.names.get(name);
+    if (p === undefined) throw new RuntimeError('badarg', `cannot unregister '${name}': no process is registered under that name`);
+    this.names.delete(name);
+    p.name = undefined;
+  }
+
+  sendAfter(ms: number, dest: Dest, message: unknown): Ref {
+    if (!(ms >= 0) || ms === Infinity) throw new RuntimeError('badarg', `sendAfter needs a finite delay >= 0 in milliseconds, got ${String(ms)}`);
+    const ref = this.makeRef();
+    const entry = this.timers.add(ms, (e) => {
+      this.sendTimers.delete(ref);
+      const target = typeof dest === 'string' ? this.names.get(dest) : this.lookup(dest);
+      target?.deliver((e.owner as { message: unknown }).message);
+    }, { message });
+    this.sendTimers.set(ref, entry);
+    return ref;
+  }
+
+  cancelTimer(ref: Ref): number | false {
+    const entry = this.sendTimers.get(ref);
+    if (entry === undefined) return false;
+    this.sendTimers.delete(ref);
+    return this.timers.cancel(entry);
+  }
+
+  /** Queues a process for the next turn of the scheduler (it went over the reduction budget). */
+  enqueue(proc: ProcessImpl): void {
+    this.runQueue.push(proc);
+    if (!this.drainScheduled) {
+      this.drainScheduled = true;
+      setImmediate(this.drain);
+    }
+  }
+
+  private readonly startQueued = (): void => {
+    const batch = this.starting;
+    this.starting = [];
+    for (let i = 0; i < batch.length; i += 2) start(batch[i] as ProcessImpl, batch[i + 1] as ProcessFn);
+  };
+
+  private readonly drain = (): void => {
+    this.drainScheduled = false;
+    this.budget = REDUCTION_BUDGET;
+    const queue = this.runQueue;
+    this.runQueue = [];
+    let i = 0;
+    for (; i < queue.length && this.budget > 0; i++) {
+      const p = queue[i]!;
+      if (!p.dead) {
+        this.budget--;
+        p.runQueued();
+      }
+    }
+    if (i < queue.length) {
+      this.runQueue = queue.slice(i).concat(this.runQueue);
+    }
+    if (this.runQueue.length > 0 && !this.drainScheduled) {
+      this.drainScheduled = true;
+      setImmediate(this.drain);
+    }
+  };
+
+  private lookup(pid: Pid): ProcessImpl | undefined {
+    if (!(pid instanceof Pid)) throw new RuntimeError('badarg', `expected a pid, got ${describeReason(pid)}`);
+    if (pid.node !== 0) return undefined;
+    const p = this.procs.get(pid.id);
+    return p !== undefined && p.pid.serial === pid.serial ? p : undefined;
+  }
+
+  private signal(p: ProcessImpl, from: Pid, reason: ExitReason, viaLink: boolean): void {
+    if (p.dead) return;
+    if (!viaLink && reason === 'kill') {
+      this.exitProcess(p, 'killed');
+    } else if (p.trapping) {
+      p.deliver(new Exit(from, reason));
+    } else if (reason === 'normal') {
+      if (!viaLink && from === p.pid) this.exitProcess(p, 'normal');
+    } else {
+      this.exitProcess(p, reason);
+    }
+  }
+
+  private cleanup(proc: ProcessImpl, reason: ExitReason): void {
+    if (proc.dead) return;
+    proc.release(reason);
+    this.procs.delete(proc.pid.id);
+    if (proc.name !== undefined) {
+      this.names.delete(proc.name);
+    }
+    if (proc.tables) this.tables.ownerExited(proc);
+    if (proc.monitors) {
+      for (const [ref, target] of proc.monitors) {
+        target.monitoredBy?.delete(ref);
+        target.monitoredByName?.delete(ref);
+      }
+      proc.monitors = null;
+    }
+    if (proc.monitoredBy) {
+      for (const [ref, watcher] of proc.monitoredBy) {
+        watcher.monitors?.delete(ref);
+        watcher.deliver(new Down(ref, proc.monitoredByName?.get(ref) ?? proc.pid, reason));
+      }
+      proc.monitoredBy = null;
+    }
+    if (proc.links) {
+      const links = proc.links;
+      proc.links = null;
+      for (const other of links) {
+        other.links?.delete(proc);
+        this.signal(other, proc.pid, reason, true);
+      }
+    }
+    proc.name = undefined;
+    proc.exitHook?.(reason);
+  }
+
+  /** Called by a process body that threw an error (not an exit). */
+  crashed(proc: ProcessImpl, error: unknown): void {
+    if (!(error instanceof ExitSignal)) this.onCrash(proc.pid, error);
+  }
+}
+
+// Runs a process body: it starts after `spawn` returns, as the BEAM would schedule it.
+function start(proc: ProcessImpl, fn: ProcessFn): void {
+  if (proc.dead) return;
+  let result: unknown;
+  try {
+    result = fn(proc);
+  } catch (error) {
+    finish(proc, error, true);
+    return;
+  }
+  if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
+    proc.watchBody(result as Promise<unknown>);
+  } else {
+    finish(proc, 'normal', false);
+  }
+}
+
+/** Ends a process whose body returned (`threw` false) or threw. */
+export function finish(proc: ProcessImpl, outcome: unknown, threw: boolean): void {
+  if (proc.dead) return;
+  let reason: ExitReason = outcome;
+  if (threw) {
+    if (outcome instanceof ExitSignal) reason = outcome.reason;
+    else proc.node.crashed(proc, outcome);
+  }
+  proc.node.exitProcess(proc, reason);
+}

@@ -1,0 +1,502 @@
+import { Pid, type Ref } from './pid.js';
+import { Down, TIMEOUT, type ExitReason, type Timeout } from './messages.js';
+import { ExitSignal, ProcessExitedError, RuntimeError } from './errors.js';
+import { estimateSize } from './terms.js';
+import type { TimerEntry } from './timers.js';
+import { finish, type OtpNode } from './node.js';
+import type { TableStore, TableOptions, Table } from './table.js';
+import type {
+  DemonitorOptions,
+  Dest,
+  Matcher,
+  ProcessContext,
+  ProcessFn,
+  ProcessInfo,
+  ProcessLabel,
+  SpawnOptions,
+} from './types.js';
+
+// Where a process's pending receive stands.
+const IDLE = 0; // no receive pending
+const PARKED = 1; // waiting; each arriving message is tested once, on delivery
+const SCAN = 2; // queued by the scheduler to scan its mailbox when its turn comes
+const READY = 3; // a matching message was taken and waits for the scheduler to hand it over
+
+/** A matcher that accepts nothing: `sleep` waits on it without scanning the mailbox. */
+const NEVER = (): boolean => false;
+
+// One shared executor captures each receive's resolver, so no closure is allocated per receive.
+let captured: ((value: unknown) => void) | null = null;
+const capture = (resolve: (value: unknown) => void): void => {
+  captured = resolve;
+};
+
+function onReceiveTimeout(entry: TimerEntry): void {
+  (entry.owner as ProcessImpl).receiveTimedOut();
+}
+
+/** The rarely used parts of a process record. */
+class ProcessExtras {
+  links: Set<ProcessImpl> | null = null;
+  monitors: Map<Ref, ProcessImpl> | null = null;
+  monitoredBy: Map<Ref, ProcessImpl> | null = null;
+  monitoredByName: Map<Ref, string> | null = null;
+  exitHook: ((reason: ExitReason) => void) | null = null;
+  tables: Set<TableStore> | null = null;
+  label: ProcessLabel | null = null;
+  ready: unknown = undefined;
+  exitReason: ExitReason = undefined;
+}
+
+const EMPTY: unknown[] = [];
+// Marks a body known to have resumed without its pending receive: it is watched at once from then on.
+const RACED: Promise<unknown> = Promise.resolve();
+
+/** A process: its record, its mailbox and its context object. The class is internal; users see `ProcessContext`. */
+export class ProcessImpl implements ProcessContext {
+  // The mailbox is an array consumed from `head`, compacted when the consumed prefix grows; idle
+  // processes share one empty array until their first message.
+  mailbox: unknown[] = EMPTY;
+  head = 0;
+  mode = IDLE;
+  matcher: Matcher | null = null;
+  resolve: ((value: unknown) => void) | null = null;
+  timer: TimerEntry | null = null;
+  name: string | undefined = undefined;
+  trapping = false;
+  dead = false;
+  reductions = 0;
+  // The body's promise while the process waits in its first receive: see watchBody.
+  private body: Promise<unknown> | null = null;
+  // Everything most processes never use lives in one record allocated on first use, to keep idle processes small.
+  private x: ProcessExtras | null = null;
+
+  constructor(
+    readonly node: OtpNode,
+    readonly pid: Pid,
+    readonly initialCall: string,
+  ) {}
+
+  private more(): ProcessExtras {
+    return (this.x ??= new ProcessExtras());
+  }
+
+  /** Linked processes. */
+  get links(): Set<ProcessImpl> | null {
+    return this.x?.links ?? null;
+  }
+  set links(v: Set<ProcessImpl> | null) {
+    if (v !== null || this.x !== null) this.more().links = v;
+  }
+  /** Monitors this process holds: ref → target. */
+  get monitors(): Map<Ref, ProcessImpl> | null {
+    return this.x?.monitors ?? null;
+  }
+  set monitors(v: Map<Ref, ProcessImpl> | null) {
+    if (v !== null || this.x !== null) this.more().monitors = v;
+  }
+  /** Monitors on this process: ref → watcher. */
+  get monitoredBy(): Map<Ref, ProcessImpl> | null {
+    return this.x?.monitoredBy ?? null;
+  }
+  set monitoredBy(v: Map<Ref, ProcessImpl> | null) {
+    if (v !== null || this.x !== null) this.more().monitoredBy = v;
+  }
+  /** The names monitors on this process were set up with, when they named it rather than its pid. */
+  get monitoredByName(): Map<Ref, string> | null {
+    return this.x?.monitoredByName ?? null;
+  }
+  set monitoredByName(v: Map<Ref, string> | null) {
+    if (v !== null || this.x !== null) this.more().monitoredByName = v;
+  }
+  /** Called once with the exit reason (used by `node.run`). */
+  get exitHook(): ((reason: ExitReason) => void) | null {
+    return this.x?.exitHook ?? null;
+  }
+  set exitHook(v: ((reason: ExitReason) => void) | null) {
+    if (v !== null || this.x !== null) this.more().exitHook = v;
+  }
+  /** Tables this process owns. */
+  get tables(): Set<TableStore> | null {
+    return this.x?.tables ?? null;
+  }
+  set tables(v: Set<TableStore> | null) {
+    if (v !== null || this.x !== null) this.more().tables = v;
+  }
+  /** What processInfo reports as behaviour and module. */
+  get label(): ProcessLabel | null {
+    return this.x?.label ?? null;
+  }
+  /** Why the process exited, once it has. */
+  get exitReason(): ExitReason {
+    return this.x?.exitReason;
+  }
+
+  /** Throws if this process has exited: a dead process runs no more runtime operations. */
+  check(): void {
+    if (this.dead) throw new ProcessExitedError(this.pid.toString(), this.x === null ? 'normal' : this.exitReason);
+  }
+
+  self(): Pid {
+    return this.pid;
+  }
+
+  spawn(fn: ProcessFn, options?: SpawnOptions): Pid {
+    this.check();
+    this.reductions++;
+    const pid = this.node.spawnFrom(this, fn, options);
+    this.check();
+    return pid;
+  }
+
+  spawnLink(fn: ProcessFn, options?: Omit<SpawnOptions, 'link'>): Pid {
+    return this.spawn(fn, { ...options, link: true });
+  }
+
+  spawnMonitor(fn: ProcessFn, options?: Omit<SpawnOptions, 'link'>): [Pid, Ref] {
+    const pid = this.spawn(fn, options);
+    return [pid, this.monitor(pid)];
+  }
+
+  send(dest: Dest, message: unknown): void {
+    this.check();
+    this.reductions++;
+    this.node.send(dest, message);
+  }
+
+  receive<T>(matcher?: Matcher<T> | null, timeoutMs?: number): Promise<T | Timeout> {
+    this.check();
+    if (this.mode !== IDLE) {
+      // The body resumed without this receive completing (it raced it with another promise): watch it from now on.
+      if (this.body !== null && this.body !== RACED) this.observe(this.body);
+      this.body = RACED;
+      throw new RuntimeError('badarg', `process ${this.pid} called receive while its previous receive is still pending; await each receive`);
+    }
+    if (timeoutMs !== undefined && !(timeoutMs >= 0)) {
+      throw new RuntimeError('badarg', `receive timeout must be a number of milliseconds >= 0 or Infinity, got ${String(timeoutMs)}`);
+    }
+    this.reductions++;
+    const m = matcher ?? null;
+    const node = this.node;
+    if (node.budget > 0) {
+      node.budget--;
+      if (this.head < this.mailbox.length) {
+        const i = this.scan(m);
+        this.check();
+        if (i >= 0) return Promise.resolve(this.take(i) as T);
+      }
+      if (timeoutMs === 0) return Promise.resolve(TIMEOUT);
+      return this.park(m, timeoutMs, PARKED) as Promise<T | Timeout>;
+    }
+    // Over the scheduler's budget: wait for the next turn of the event loop before scanning.
+    const p = this.park(m, timeoutMs, SCAN);
+    node.enqueue(this);
+    return p as Promise<T | Timeout>;
+  }
+
+  exit(pidOrReason: unknown, reason?: ExitReason): never {
+    this.check();
+    this.reductions++;
+    if (arguments.length < 2) throw new ExitSignal(pidOrReason);
+    if (!(pidOrReason instanceof Pid)) throw new RuntimeError('badarg', `exit(pid, reason) needs a pid, got ${String(pidOrReason)}`);
+    this.node.exitSignal(pidOrReason, this.pid, reason, false);
+    this.check();
+    return undefined as never;
+  }
+
+  link(pid: Pid): void {
+    this.check();
+    this.reductions++;
+    this.node.link(this, pid);
+    this.check();
+  }
+
+  unlink(pid: Pid): void {
+    this.check();
+    this.reductions++;
+    this.node.unlink(this, pid);
+  }
+
+  monitor(target: Dest): Ref {
+    this.check();
+    this.reductions++;
+    return this.node.monitor(this, target);
+  }
+
+  demonitor(ref: Ref, options?: DemonitorOptions): boolean {
+    this.check();
+    const found = this.node.demonitor(this, ref);
+    if (options?.flush) this.flushWhere((m) => m instanceof Down && m.ref === ref);
+    return found;
+  }
+
+  trapExit(flag: boolean): boolean {
+    this.check();
+    const old = this.trapping;
+    this.trapping = flag;
+    return old;
+  }
+
+  register(name: string, pid: Pid = this.pid): void {
+    this.check();
+    this.node.register(name, pid);
+  }
+
+  unregister(name: string): void {
+    this.check();
+    this.node.unregister(name);
+  }
+
+  whereis(name: string): Pid | undefined {
+    this.check();
+    return this.node.whereis(name);
+  }
+
+  isAlive(pid: Pid): boolean {
+    this.check();
+    return this.node.isAlive(pid);
+  }
+
+  processInfo(pid: Pid): ProcessInfo | undefined {
+    this.check();
+    return this.node.processInfo(pid);
+  }
+
+  processes(): Pid[] {
+    this.check();
+    return this.node.processes();
+  }
+
+  makeRef(): Ref {
+    this.check();
+    return this.node.makeRef();
+  }
+
+  sendAfter(ms: number, dest: Dest, message: unknown): Ref {
+    this.check();
+    return this.node.sendAfter(ms, dest, message);
+  }
+
+  cancelTimer(ref: Ref): number | false {
+    this.check();
+    return this.node.cancelTimer(ref);
+  }
+
+  async sleep(ms: number): Promise<void> {
+    await this.receive(NEVER, ms);
+  }
+
+  newTable<R = unknown>(options?: TableOptions): Table<R> {
+    this.check();
+    return this.node.tables.create<R>(this, options ?? {});
+  }
+
+  table<R = unknown>(nameOrId: string | number): Table<R> {
+    this.check();
+    return this.node.tables.open<R>(this, nameOrId);
+  }
+
+  setLabel(label: ProcessLabel): void {
+    this.check();
+    this.more().label = { ...this.label, ...label };
+  }
+
+  /**
+   * Observes the end of the process body. A body suspended in a receive can only resume through this
+   * process's wake-up, so the observer is attached at the first wake-up instead of at spawn: an idle
+   * process that never received a message carries no reaction on its body's promise (about 200 bytes).
+   */
+  watchBody(body: Promise<unknown>): void {
+    if (this.mode === IDLE || this.body === RACED) {
+      this.observe(body);
+    } else {
+      this.body = body;
+    }
+  }
+
+  private observe(body: Promise<unknown>): void {
+    body.then(
+      () => finish(this, 'normal', false),
+      (error: unknown) => finish(this, error, true),
+    );
+  }
+
+  /** Puts a message in this process's mailbox, handing it straight to a pending receive that accepts it. */
+  deliver(message: unknown): void {
+    if (this.mode === PARKED) {
+      const m = this.matcher;
+      let accepted = m === null;
+      if (!accepted && m !== NEVER) {
+        try {
+          accepted = m!(message);
+        } catch (error) {
+          this.node.exitProcess(this, error);
+          return;
+        }
+      }
+      if (accepted) {
+        const node = this.node;
+        if (node.budget > 0 && !node.propagating) {
+          node.budget--;
+          this.wake(message);
+        } else {
+          // Over budget, or inside an exit cascade that may yet kill this process: hand over later.
+          this.cancelReceiveTimer();
+          this.mode = READY;
+          this.more().ready = message;
+          if (node.propagating) node.wakeAfterCascade(this);
+          else node.enqueue(this);
+        }
+        return;
+      }
+    }
+    if (this.mailbox === EMPTY) this.mailbox = [message];
+    else this.mailbox.push(message);
+  }
+
+  /** The scheduler's turn for a process queued over budget. */
+  runQueued(): void {
+    if (this.mode === READY) {
+      const msg = this.x!.ready;
+      this.x!.ready = undefined;
+      this.wake(msg);
+    } else if (this.mode === SCAN) {
+      const i = this.scan(this.matcher);
+      if (this.dead) return;
+      if (i >= 0) this.wake(this.take(i));
+      else this.mode = PARKED;
+    }
+  }
+
+  /** Called by the timer queue when a pending receive's timeout passes. */
+  receiveTimedOut(): void {
+    this.timer = null;
+    if (this.mode === PARKED) {
+      this.wake(TIMEOUT);
+    } else if (this.mode === SCAN) {
+      const i = this.scan(this.matcher);
+      if (this.dead) return;
+      this.wake(i >= 0 ? this.take(i) : TIMEOUT);
+    }
+  }
+
+  /** Drops everything a dead process held that could wake it. */
+  release(reason: ExitReason): void {
+    this.dead = true;
+    this.cancelReceiveTimer();
+    if (reason !== 'normal' || this.x !== null) this.more().exitReason = reason;
+    if (this.x !== null) this.x.ready = undefined;
+    this.resolve = null;
+    this.matcher = null;
+    this.body = null;
+    this.mode = IDLE;
+    this.mailbox = EMPTY;
+    this.head = 0;
+  }
+
+  /** Messages waiting in the mailbox. */
+  get queueLength(): number {
+    return this.mailbox.length - this.head;
+  }
+
+  /** The waiting messages, oldest first (a copy). */
+  pendingMessages(limit = Infinity): unknown[] {
+    return this.mailbox.slice(this.head, Math.min(this.mailbox.length, this.head + limit));
+  }
+
+  /** What processInfo reports as status. */
+  get status(): ProcessInfo['status'] {
+    if (this.dead) return 'exiting';
+    if (this.mode === PARKED) return 'waiting';
+    if (this.mode !== IDLE) return 'runnable';
+    return 'running';
+  }
+
+  /** An estimate of the heap bytes this process holds. */
+  memoryEstimate(): number {
+    let bytes = 400; // record, pid, suspended async frame and pending promise, measured in bench/runtime
+    const n = this.queueLength;
+    if (n > 0) {
+      const sample = Math.min(n, 64);
+      let sampled = 0;
+      for (let i = 0; i < sample; i++) sampled += estimateSize(this.mailbox[this.head + i], 200);
+      bytes += 4 * n + Math.round((sampled / sample) * n);
+    }
+    return bytes + (this.links ? 40 * this.links.size : 0) + (this.monitors ? 40 * this.monitors.size : 0);
+  }
+
+  private park(m: Matcher | null, timeoutMs: number | undefined, mode: number): Promise<unknown> {
+    const p = new Promise<unknown>(capture);
+    this.resolve = captured;
+    captured = null;
+    this.matcher = m;
+    this.mode = mode;
+    if (timeoutMs !== undefined && timeoutMs !== Infinity) {
+      this.timer = this.node.timers.add(timeoutMs, onReceiveTimeout, this);
+    }
+    return p;
+  }
+
+  private wake(value: unknown): void {
+    if (this.body !== null) {
+      if (this.body !== RACED) this.observe(this.body);
+      this.body = null;
+    }
+    this.cancelReceiveTimer();
+    const resolve = this.resolve!;
+    this.resolve = null;
+    this.matcher = null;
+    this.mode = IDLE;
+    this.reductions++;
+    resolve(value);
+  }
+
+  private cancelReceiveTimer(): void {
+    if (this.timer !== null) {
+      this.node.timers.cancel(this.timer);
+      this.timer = null;
+    }
+  }
+
+  // Index of the oldest message the matcher accepts, or -1; each message is tested once per receive.
+  private scan(m: Matcher | null): number {
+    const box = this.mailbox;
+    if (m === null) return this.head < box.length ? this.head : -1;
+    if (m === NEVER) return -1;
+    for (let i = this.head; i < box.length; i++) {
+      let ok: boolean;
+      try {
+        ok = m(box[i]);
+      } catch (error) {
+        this.node.exitProcess(this, error);
+        return -1;
+      }
+      if (ok) return i;
+    }
+    return -1;
+  }
+
+  private take(i: number): unknown {
+    const box = this.mailbox;
+    const msg = box[i];
+    if (i === this.head) {
+      box[i] = undefined;
+      this.head++;
+      if (this.head === box.length) {
+        box.length = 0;
+        this.head = 0;
+      } else if (this.head >= 1024 && this.head * 2 >= box.length) {
+        box.splice(0, this.head);
+        this.head = 0;
+      }
+    } else {
+      box.splice(i, 1);
+    }
+    return msg;
+  }
+
+  private flushWhere(pred: (m: unknown) => boolean): void {
+    const box = this.mailbox;
+    for (let i = box.length - 1; i >= this.head; i--) if (pred(box[i])) box.splice(i, 1);
+  }
+}

@@ -1,0 +1,472 @@
+import { RuntimeError } from './errors.js';
+import { compareTerms, estimateSize, isGround, matchPattern, termEquals, termKey } from './terms.js';
+import type { ProcessImpl } from './process.js';
+import type { OtpNode } from './node.js';
+import type { Pid } from './pid.js';
+
+/** How a table keys its records (ETS's set, ordered_set and bag). */
+export type TableType = 'set' | 'orderedSet' | 'bag';
+/** Who may use a table: anyone, anyone reads but the owner writes, or the owner only. */
+export type TableAccess = 'public' | 'protected' | 'private';
+
+/** Options of `newTable`. */
+export interface TableOptions {
+  /** `'set'` (default): one record per key; `'orderedSet'`: iterated in key order; `'bag'`: many records per key. */
+  type?: TableType;
+  /** `'protected'` by default, as in ETS. */
+  access?: TableAccess;
+  /** Register the table under a name other processes can open it by. */
+  name?: string;
+  /** Where the key sits in a record: an index for tuple records (default 0) or a property name for object records. */
+  keyPos?: number | string;
+}
+
+/** Options of `updateCounter`. */
+export interface UpdateCounterOptions<R> {
+  /** The element to increment: an index or a property (default: the one after the key for tuples). */
+  pos?: number | string;
+  /** The record inserted first when the key is missing (otherwise a missing key throws `badarg`). */
+  default?: R;
+}
+
+/** What `info` reports about a table. */
+export interface TableInfo {
+  id: number;
+  name: string | undefined;
+  type: TableType;
+  access: TableAccess;
+  owner: Pid;
+  keyPos: number | string;
+  /** Number of records. */
+  size: number;
+  /** Estimated heap bytes held by the records. */
+  memory: number;
+}
+
+/**
+ * A process's handle on a table. Records are tuples (arrays) or objects with the key at `keyPos`;
+ * they are stored by reference, so treat them as immutable values, as Erlang terms are.
+ */
+export interface Table<R = unknown> extends Iterable<R> {
+  /** The table's id, valid on this node. */
+  readonly id: number;
+  /** The table's registered name, if any. */
+  readonly name: string | undefined;
+  /** Inserts a record, replacing the one with the same key (set, orderedSet) or adding to them (bag). */
+  insert(record: R): void;
+  /** Inserts several records at once (all are checked before any is stored). */
+  insertMany(records: readonly R[]): void;
+  /** Inserts only if the key does not exist yet; returns whether it did. */
+  insertNew(record: R): boolean;
+  /** The records with this key (at most one unless the table is a bag). */
+  lookup(key: unknown): R[];
+  /** The record with this key, or undefined (for set and orderedSet tables). */
+  get(key: unknown): R | undefined;
+  /** True when a record has this key. */
+  member(key: unknown): boolean;
+  /** Deletes every record with this key. */
+  delete(key: unknown): void;
+  /** Deletes this exact record (structurally equal). */
+  deleteObject(record: R): void;
+  /** Deletes every record. */
+  deleteAllObjects(): void;
+  /** Adds `increment` to a numeric element of the record with this key and returns the new value. */
+  updateCounter(key: unknown, increment: number, options?: UpdateCounterOptions<R>): number;
+  /** The records matching a pattern (`_` is a wildcard; objects match partially). */
+  match(pattern: unknown): R[];
+  /** Deletes the records matching a pattern; returns how many. */
+  matchDelete(pattern: unknown): number;
+  /** The records a predicate accepts. */
+  select(predicate: (record: R) => boolean): R[];
+  /** The first key (in key order for orderedSet), or undefined when empty. */
+  first(): unknown;
+  /** The last key in key order (orderedSet), or undefined. */
+  last(): unknown;
+  /** The key after `key` in table order, or undefined at the end. */
+  next(key: unknown): unknown;
+  /** The key before `key` in key order (orderedSet), or undefined at the start. */
+  prev(key: unknown): unknown;
+  /** Every record (in key order for orderedSet). */
+  toList(): R[];
+  /** Number of records. */
+  readonly size: number;
+  /** Type, access, owner, size and memory estimate. */
+  info(): TableInfo;
+  /** Deletes the table (owner only). */
+  drop(): void;
+}
+
+/** The node's tables: ids, names, and deletion when an owner exits. */
+export class TableRegistry {
+  private readonly byId = new Map<number, TableStore>();
+  private readonly byName = new Map<string, TableStore>();
+  private nextId = 1;
+
+  constructor(readonly node: OtpNode) {}
+
+  create<R>(owner: ProcessImpl, options: TableOptions): Table<R> {
+    const type = options.type ?? 'set';
+    const access = options.access ?? 'protected';
+    if (type !== 'set' && type !== 'orderedSet' && type !== 'bag') {
+      throw new RuntimeError('badarg', `unknown table type '${String(type)}': use 'set', 'orderedSet' or 'bag'`);
+    }
+    if (access !== 'public' && access !== 'protected' && access !== 'private') {
+      throw new RuntimeError('badarg', `unknown table access '${String(access)}': use 'public', 'protected' or 'private'`);
+    }
+    if (options.name !== undefined && this.byName.has(options.name)) {
+      throw new RuntimeError('badarg', `a table named '${options.name}' already exists`);
+    }
+    const store = new TableStore(this, this.nextId++, options.name, type, access, options.keyPos ?? 0, owner);
+    this.byId.set(store.id, store);
+    if (store.name !== undefined) this.byName.set(store.name, store);
+    (owner.tables ??= new Set()).add(store);
+    return new TableHandle<R>(store, owner);
+  }
+
+  open<R>(caller: ProcessImpl, nameOrId: string | number): Table<R> {
+    const store = typeof nameOrId === 'string' ? this.byName.get(nameOrId) : this.byId.get(nameOrId);
+    if (store === undefined) throw new RuntimeError('badarg', `no table ${typeof nameOrId === 'string' ? `named '${nameOrId}'` : `with id ${nameOrId}`} exists`);
+    if (store.access === 'private' && caller !== store.owner) {
+      throw new RuntimeError('access', `table '${store.label}' is private to ${store.owner.pid}`);
+    }
+    return new TableHandle<R>(store, caller);
+  }
+
+  /** Deletes a table. */
+  remove(store: TableStore): void {
+    store.deleted = true;
+    this.byId.delete(store.id);
+    if (store.name !== undefined) this.byName.delete(store.name);
+    store.owner.tables?.delete(store);
+    store.clear();
+  }
+
+  ownerExited(owner: ProcessImpl): void {
+    for (const store of Array.from(owner.tables ?? [])) this.remove(store);
+  }
+}
+
+/** A table's data and settings, shared by every process's handle. */
+export class TableStore {
+  deleted = false;
+  // set/orderedSet: termKey → record; bag: termKey → records.
+  readonly data = new Map<unknown, unknown>();
+  // orderedSet only: the raw keys, sorted by compareTerms.
+  readonly sorted: unknown[] = [];
+  count = 0;
+
+  constructor(
+    readonly registry: TableRegistry,
+    readonly id: number,
+    readonly name: string | undefined,
+    readonly type: TableType,
+    readonly access: TableAccess,
+    readonly keyPos: number | string,
+    readonly owner: ProcessImpl,
+  ) {}
+
+  get label(): string {
+    return this.name ?? `#${this.id}`;
+  }
+
+  keyOf(record: unknown): unknown {
+    if (record === null || typeof record !== 'object') {
+      throw new RuntimeError('badarg', `table '${this.label}' stores tuples or objects, got ${typeof record}`);
+    }
+    const key = (record as Record<string | number, unknown>)[this.keyPos];
+    if (key === undefined) throw new RuntimeError('badarg', `record has no key at position ${String(this.keyPos)} of table '${this.label}'`);
+    return key;
+  }
+
+  clear(): void {
+    this.data.clear();
+    this.sorted.length = 0;
+    this.count = 0;
+  }
+
+  // Position of `key` in the sorted key array, or -(insertion point) - 1.
+  search(key: unknown): number {
+    let lo = 0;
+    let hi = this.sorted.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = compareTerms(this.sorted[mid], key);
+      if (c < 0) lo = mid + 1;
+      else if (c > 0) hi = mid - 1;
+      else return mid;
+    }
+    return -lo - 1;
+  }
+
+  put(record: unknown): void {
+    const key = this.keyOf(record);
+    const k = termKey(key);
+    if (this.type === 'bag') {
+      const list = this.data.get(k) as unknown[] | undefined;
+      if (list === undefined) {
+        this.data.set(k, [record]);
+        this.count++;
+      } else if (!list.some((r) => termEquals(r, record))) {
+        list.push(record);
+        this.count++;
+      }
+      return;
+    }
+    if (!this.data.has(k)) {
+      this.count++;
+      if (this.type === 'orderedSet') this.sorted.splice(-this.search(key) - 1, 0, key);
+    }
+    this.data.set(k, record);
+  }
+
+  records(key: unknown): unknown[] {
+    const v = this.data.get(termKey(key));
+    if (v === undefined) return [];
+    return this.type === 'bag' ? (v as unknown[]).slice() : [v];
+  }
+
+  remove(key: unknown): void {
+    const k = termKey(key);
+    const v = this.data.get(k);
+    if (v === undefined) return;
+    this.data.delete(k);
+    this.count -= this.type === 'bag' ? (v as unknown[]).length : 1;
+    if (this.type === 'orderedSet') {
+      const i = this.search(key);
+      if (i >= 0) this.sorted.splice(i, 1);
+    }
+  }
+
+  removeObject(record: unknown): void {
+    const key = this.keyOf(record);
+    if (this.type !== 'bag') {
+      const current = this.data.get(termKey(key));
+      if (current !== undefined && termEquals(current, record)) this.remove(key);
+      return;
+    }
+    const list = this.data.get(termKey(key)) as unknown[] | undefined;
+    if (list === undefined) return;
+    const kept = list.filter((r) => !termEquals(r, record));
+    this.count -= list.length - kept.length;
+    if (kept.length === 0) this.data.delete(termKey(key));
+    else this.data.set(termKey(key), kept);
+  }
+
+  *all(): Generator<unknown> {
+    if (this.type === 'orderedSet') {
+      for (const key of this.sorted.slice()) {
+        const r = this.data.get(termKey(key));
+        if (r !== undefined) yield r;
+      }
+    } else if (this.type === 'bag') {
+      for (const list of Array.from(this.data.values())) yield* list as unknown[];
+    } else {
+      yield* Array.from(this.data.values());
+    }
+  }
+
+  /** Records matching a pattern; a pattern with a bound key is a single lookup. */
+  matching(pattern: unknown): unknown[] {
+    if (pattern !== null && typeof pattern === 'object') {
+      const keyPattern = (pattern as Record<string | number, unknown>)[this.keyPos];
+      if (keyPattern !== undefined && isGround(keyPattern)) {
+        return this.records(keyPattern).filter((r) => matchPattern(pattern, r));
+      }
+    }
+    const out: unknown[] = [];
+    for (const r of this.all()) if (matchPattern(pattern, r)) out.push(r);
+    return out;
+  }
+
+  memory(): number {
+    let bytes = 200 + 16 * this.data.size;
+    for (const r of this.all()) bytes += estimateSize(r, 100);
+    return bytes;
+  }
+}
+
+class TableHandle<R> implements Table<R> {
+  constructor(
+    private readonly store: TableStore,
+    private readonly caller: ProcessImpl,
+  ) {}
+
+  get id(): number {
+    return this.store.id;
+  }
+
+  get name(): string | undefined {
+    return this.store.name;
+  }
+
+  get size(): number {
+    return this.read().count;
+  }
+
+  insert(record: R): void {
+    this.write().put(record);
+  }
+
+  insertMany(records: readonly R[]): void {
+    const s = this.write();
+    for (const r of records) s.keyOf(r);
+    for (const r of records) s.put(r);
+  }
+
+  insertNew(record: R): boolean {
+    const s = this.write();
+    if (s.data.has(termKey(s.keyOf(record)))) return false;
+    s.put(record);
+    return true;
+  }
+
+  lookup(key: unknown): R[] {
+    return this.read().records(key) as R[];
+  }
+
+  get(key: unknown): R | undefined {
+    return this.read().records(key)[0] as R | undefined;
+  }
+
+  member(key: unknown): boolean {
+    return this.read().data.has(termKey(key));
+  }
+
+  delete(key: unknown): void {
+    this.write().remove(key);
+  }
+
+  deleteObject(record: R): void {
+    this.write().removeObject(record);
+  }
+
+  deleteAllObjects(): void {
+    this.write().clear();
+  }
+
+  updateCounter(key: unknown, increment: number, options: UpdateCounterOptions<R> = {}): number {
+    const s = this.write();
+    if (s.type === 'bag') throw new RuntimeError('badarg', `updateCounter does not apply to bag table '${s.label}'`);
+    let record = s.data.get(termKey(key)) as Record<string | number, unknown> | undefined;
+    if (record === undefined) {
+      if (options.default === undefined) throw new RuntimeError('badarg', `updateCounter: no record with key ${String(key)} in table '${s.label}' and no default given`);
+      record = options.default as Record<string | number, unknown>;
+    }
+    const pos = options.pos ?? (typeof s.keyPos === 'number' ? s.keyPos + 1 : undefined);
+    if (pos === undefined) throw new RuntimeError('badarg', `updateCounter on object records of table '${s.label}' needs options.pos`);
+    if (pos === s.keyPos) throw new RuntimeError('badarg', `updateCounter cannot change the key of a record in table '${s.label}'`);
+    const current = record[pos];
+    if (typeof current !== 'number') throw new RuntimeError('badarg', `updateCounter: element ${String(pos)} of the record with key ${String(key)} is not a number`);
+    const value = current + increment;
+    // Records are shared values: build a new one instead of mutating what readers may hold.
+    const updated = Array.isArray(record) ? record.slice() : { ...record };
+    (updated as Record<string | number, unknown>)[pos] = value;
+    s.put(updated);
+    return value;
+  }
+
+  match(pattern: unknown): R[] {
+    return this.read().matching(pattern) as R[];
+  }
+
+  matchDelete(pattern: unknown): number {
+    const s = this.write();
+    const found = s.matching(pattern);
+    for (const r of found) s.removeObject(r);
+    return found.length;
+  }
+
+  select(predicate: (record: R) => boolean): R[] {
+    const out: R[] = [];
+    for (const r of this.read().all()) if (predicate(r as R)) out.push(r as R);
+    return out;
+  }
+
+  first(): unknown {
+    const s = this.read();
+    if (s.type === 'orderedSet') return s.sorted[0];
+    for (const r of s.all()) return s.keyOf(r);
+    return undefined;
+  }
+
+  last(): unknown {
+    const s = this.read();
+    if (s.type === 'orderedSet') return s.sorted[s.sorted.length - 1];
+    let key: unknown;
+    for (const r of s.all()) key = s.keyOf(r);
+    return key;
+  }
+
+  next(key: unknown): unknown {
+    const s = this.read();
+    if (s.type === 'orderedSet') {
+      const i = s.search(key);
+      return s.sorted[i >= 0 ? i + 1 : -i - 1];
+    }
+    // Unordered tables: insertion order, found by a walk (prefer iterating the table).
+    const k = termKey(key);
+    let found = false;
+    for (const [mapKey, value] of s.data) {
+      if (found) return s.keyOf(s.type === 'bag' ? (value as unknown[])[0] : value);
+      found = mapKey === k;
+    }
+    return undefined;
+  }
+
+  prev(key: unknown): unknown {
+    const s = this.read();
+    if (s.type !== 'orderedSet') throw new RuntimeError('badarg', `prev needs an orderedSet table; '${s.label}' is a ${s.type}`);
+    const i = s.search(key);
+    const at = i >= 0 ? i - 1 : -i - 2;
+    return at >= 0 ? s.sorted[at] : undefined;
+  }
+
+  toList(): R[] {
+    return Array.from(this.read().all()) as R[];
+  }
+
+  [Symbol.iterator](): Iterator<R> {
+    return (this.read().all() as Generator<R>)[Symbol.iterator]();
+  }
+
+  info(): TableInfo {
+    const s = this.read();
+    return {
+      id: s.id,
+      name: s.name,
+      type: s.type,
+      access: s.access,
+      owner: s.owner.pid,
+      keyPos: s.keyPos,
+      size: s.count,
+      memory: s.memory(),
+    };
+  }
+
+  drop(): void {
+    const s = this.live();
+    if (this.caller !== s.owner) throw new RuntimeError('not_owner', `only the owner ${s.owner.pid} may delete table '${s.label}'`);
+    s.registry.remove(s);
+  }
+
+  private live(): TableStore {
+    this.caller.check();
+    const s = this.store;
+    if (s.deleted) throw new RuntimeError('badarg', `table '${s.label}' no longer exists (deleted, or its owner exited)`);
+    return s;
+  }
+
+  private read(): TableStore {
+    const s = this.live();
+    if (s.access === 'private' && this.caller !== s.owner) throw new RuntimeError('access', `table '${s.label}' is private to ${s.owner.pid}`);
+    return s;
+  }
+
+  private write(): TableStore {
+    const s = this.live();
+    if (s.access !== 'public' && this.caller !== s.owner) {
+      throw new RuntimeError('access', `table '${s.label}' is ${s.access}: only its owner ${s.owner.pid} may write to it`);
+    }
+    return s;
+  }
+}

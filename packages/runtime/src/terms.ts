@@ -1,0 +1,195 @@
+import { Pid, Ref } from './pid.js';
+
+/** The wildcard of table match patterns (Erlang's `'_'`): matches any value. */
+export const _: unique symbol = Symbol('_');
+
+// Rank of each kind of value in the total order (after Erlang's: number < atom < reference < pid < tuple < map < list < binary).
+function rank(v: unknown): number {
+  switch (typeof v) {
+    case 'number':
+    case 'bigint':
+      return 0;
+    case 'boolean':
+      return 1;
+    case 'string':
+      return 2;
+    case 'undefined':
+      return 7;
+    case 'symbol':
+      return 8;
+    default:
+      if (v === null) return 7;
+      if (v instanceof Ref) return 3;
+      if (v instanceof Pid) return 4;
+      if (Array.isArray(v)) return 5;
+      return 6;
+  }
+}
+
+/** A total order over values, used by ordered tables: negative, 0 or positive like a sort comparator. */
+export function compareTerms(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  const ra = rank(a);
+  const rb = rank(b);
+  if (ra !== rb) return ra - rb;
+  switch (ra) {
+    case 0:
+      return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+    case 1:
+    case 2:
+      return (a as string) < (b as string) ? -1 : 1;
+    case 3:
+    case 4: {
+      const x = a as Pid;
+      const y = b as Pid;
+      return x.node - y.node || x.id - y.id || ((x as Pid).serial ?? 0) - ((y as Pid).serial ?? 0);
+    }
+    case 5: {
+      const x = a as unknown[];
+      const y = b as unknown[];
+      // Tuples: shorter first, then element by element (as Erlang orders tuples).
+      if (x.length !== y.length) return x.length - y.length;
+      for (let i = 0; i < x.length; i++) {
+        const c = compareTerms(x[i], y[i]);
+        if (c !== 0) return c;
+      }
+      return 0;
+    }
+    case 6: {
+      const ka = Object.keys(a as object).sort();
+      const kb = Object.keys(b as object).sort();
+      if (ka.length !== kb.length) return ka.length - kb.length;
+      for (let i = 0; i < ka.length; i++) {
+        const c = compareTerms(ka[i], kb[i]);
+        if (c !== 0) return c;
+      }
+      for (const k of ka) {
+        const c = compareTerms((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]);
+        if (c !== 0) return c;
+      }
+      return 0;
+    }
+    default:
+      return 0;
+  }
+}
+
+/** True when two values are structurally equal (the equality tables use for keys and records). */
+export function termEquals(a: unknown, b: unknown): boolean {
+  return a === b || (rank(a) >= 3 && rank(a) <= 6 && compareTerms(a, b) === 0);
+}
+
+/**
+ * A value usable as a JS Map key with structural equality: primitives stand for themselves, composite
+ * keys (tuples, objects, pids) become a canonical string that no primitive string can collide with.
+ */
+export function termKey(v: unknown): unknown {
+  if (typeof v === 'string') return v.charCodeAt(0) === 0 ? `\u0000s${v}` : v;
+  if (v === null || typeof v !== 'object') return v;
+  return `\u0000${canonical(v)}`;
+}
+
+function canonical(v: unknown): string {
+  if (v instanceof Pid) return `p${v.node}.${v.id}.${v.serial}`;
+  if (v instanceof Ref) return `r${v.node}.${v.id}`;
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const keys = Object.keys(v).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  if (typeof v === 'bigint') return `n${v}`;
+  if (typeof v === 'number') return `n${v}`;
+  return JSON.stringify(v) ?? String(v);
+}
+
+/**
+ * Matches a value against a pattern: `_` matches anything; arrays match element by element and must
+ * have the same length; plain objects match when every key of the pattern matches (a partial object);
+ * anything else must be structurally equal.
+ */
+export function matchPattern(pattern: unknown, value: unknown): boolean {
+  if (pattern === _) return true;
+  if (Array.isArray(pattern)) {
+    if (!Array.isArray(value) || value.length !== pattern.length) return false;
+    for (let i = 0; i < pattern.length; i++) if (!matchPattern(pattern[i], value[i])) return false;
+    return true;
+  }
+  if (pattern !== null && typeof pattern === 'object' && !(pattern instanceof Pid) && !(pattern instanceof Ref)) {
+    if (value === null || typeof value !== 'object') return false;
+    for (const k of Object.keys(pattern)) {
+      if (!(k in value)) return false;
+      if (!matchPattern((pattern as Record<string, unknown>)[k], (value as Record<string, unknown>)[k])) return false;
+    }
+    return true;
+  }
+  return termEquals(pattern, value);
+}
+
+/** True when a pattern contains no wildcard at all, so it can be used as a key lookup. */
+export function isGround(pattern: unknown): boolean {
+  if (pattern === _) return false;
+  if (Array.isArray(pattern)) return pattern.every(isGround);
+  if (pattern !== null && typeof pattern === 'object' && !(pattern instanceof Pid) && !(pattern instanceof Ref)) {
+    return Object.values(pattern).every(isGround);
+  }
+  return true;
+}
+
+/**
+ * An estimate of the heap bytes a value holds (V8 with pointer compression), walking at most `budget`
+ * nodes so that estimating a huge value stays cheap; beyond the budget the average so far is extrapolated.
+ */
+export function estimateSize(v: unknown, budget = 1000): number {
+  let visited = 0;
+  let bytes = 0;
+  const stack: unknown[] = [v];
+  let pending = 1;
+  while (stack.length > 0) {
+    const x = stack.pop();
+    pending--;
+    if (visited >= budget) {
+      return Math.round(bytes + (bytes / visited) * (pending + 1));
+    }
+    visited++;
+    switch (typeof x) {
+      case 'string':
+        bytes += 12 + x.length;
+        break;
+      case 'number':
+        bytes += Number.isInteger(x) && Math.abs(x) < 2 ** 30 ? 4 : 16;
+        break;
+      case 'bigint':
+        bytes += 16 + 8 * Math.ceil(x.toString(16).length / 16);
+        break;
+      case 'object':
+        if (x === null) {
+          bytes += 4;
+        } else if (Array.isArray(x)) {
+          bytes += 16 + 4 * x.length;
+          for (const e of x) {
+            stack.push(e);
+            pending++;
+          }
+        } else if (ArrayBuffer.isView(x)) {
+          bytes += 64 + x.byteLength;
+        } else if (x instanceof Map || x instanceof Set) {
+          bytes += 48 + 20 * x.size;
+          for (const e of x instanceof Map ? x.entries() : x.values()) {
+            stack.push(e);
+            pending++;
+          }
+        } else {
+          const vals = Object.values(x);
+          bytes += 12 + 4 * vals.length;
+          for (const e of vals) {
+            stack.push(e);
+            pending++;
+          }
+        }
+        break;
+      default:
+        bytes += 4;
+    }
+  }
+  return bytes;
+}

@@ -1,0 +1,125 @@
+/** One pending timeout in the node's shared timer queue. */
+export class TimerEntry {
+  /** Position in the heap; -1 once fired or cancelled. */
+  index = -1;
+  constructor(
+    readonly deadline: number,
+    readonly fire: (entry: TimerEntry) => void,
+    /** What the entry is for (a receive timeout's process, a sendAfter's destination). */
+    readonly owner: unknown,
+  ) {}
+}
+
+/**
+ * Every runtime timeout of a node in one binary heap behind a single Node.js timer: a receive with a
+ * timeout or a `sendAfter` costs a heap insert, not a Node.js timer, and cancelling removes the entry.
+ */
+export class TimerQueue {
+  private readonly heap: TimerEntry[] = [];
+  private handle: NodeJS.Timeout | null = null;
+  private armedFor = Infinity;
+
+  /** The number of pending timers. */
+  get size(): number {
+    return this.heap.length;
+  }
+
+  /** Schedules `fire` after `ms` milliseconds. */
+  add(ms: number, fire: (entry: TimerEntry) => void, owner: unknown): TimerEntry {
+    const entry = new TimerEntry(performance.now() + ms, fire, owner);
+    entry.index = this.heap.length;
+    this.heap.push(entry);
+    this.up(entry.index);
+    if (entry.deadline < this.armedFor) this.arm();
+    return entry;
+  }
+
+  /** Removes a pending entry; returns the milliseconds that were left, or false if it already fired. */
+  cancel(entry: TimerEntry): number | false {
+    if (entry.index < 0) return false;
+    this.removeAt(entry.index);
+    // The Node.js timer stays armed for the old deadline: when it fires early it simply re-arms.
+    return Math.max(0, Math.round(entry.deadline - performance.now()));
+  }
+
+  /** Cancels everything (node shutdown). */
+  clear(): void {
+    for (const e of this.heap) e.index = -1;
+    this.heap.length = 0;
+    if (this.handle) clearTimeout(this.handle);
+    this.handle = null;
+    this.armedFor = Infinity;
+  }
+
+  private arm(): void {
+    if (this.handle) clearTimeout(this.handle);
+    const first = this.heap[0];
+    if (!first) {
+      this.handle = null;
+      this.armedFor = Infinity;
+      return;
+    }
+    this.armedFor = first.deadline;
+    this.handle = setTimeout(this.onTimer, Math.max(0, Math.ceil(first.deadline - performance.now())));
+  }
+
+  private readonly onTimer = (): void => {
+    this.handle = null;
+    this.armedFor = Infinity;
+    const now = performance.now();
+    let first = this.heap[0];
+    while (first && first.deadline <= now) {
+      this.removeAt(0);
+      first.fire(first);
+      first = this.heap[0];
+    }
+    if (this.heap.length > 0 && !this.handle) this.arm();
+  };
+
+  private removeAt(i: number): void {
+    const heap = this.heap;
+    const removed = heap[i]!;
+    removed.index = -1;
+    const last = heap.pop()!;
+    if (i < heap.length) {
+      heap[i] = last;
+      last.index = i;
+      this.down(i);
+      this.up(last.index);
+    }
+  }
+
+  private up(i: number): void {
+    const heap = this.heap;
+    const e = heap[i]!;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const parent = heap[p]!;
+      if (parent.deadline <= e.deadline) break;
+      heap[i] = parent;
+      parent.index = i;
+      i = p;
+    }
+    heap[i] = e;
+    e.index = i;
+  }
+
+  private down(i: number): void {
+    const heap = this.heap;
+    const n = heap.length;
+    const e = heap[i]!;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && heap[r]!.deadline < heap[l]!.deadline ? r : l;
+      const child = heap[c]!;
+      if (child.deadline >= e.deadline) break;
+      heap[i] = child;
+      child.index = i;
+      i = c;
+    }
+    heap[i] = e;
+    e.index = i;
+  }
+}

@@ -1,0 +1,125 @@
+import type { Pid, Ref } from './pid.js';
+import type { ExitReason, Timeout } from './messages.js';
+import type { Table, TableOptions } from './table.js';
+
+/** Where a message can be sent: a pid or a registered name. */
+export type Dest = Pid | string;
+
+/** A process body: an async function of its context; its return ends the process with reason `'normal'`. */
+export type ProcessFn<R = unknown> = (ctx: ProcessContext) => R | Promise<R>;
+
+/** A receive matcher: a predicate (ideally a type guard) over the messages in the mailbox. */
+export type Matcher<T = unknown> = ((message: unknown) => message is T) | ((message: unknown) => boolean);
+
+/** Options of `spawn`. */
+export interface SpawnOptions {
+  /** Link the new process to its parent before it runs (spawnLink). */
+  link?: boolean;
+  /** Register the new process under this name before it runs. */
+  name?: string;
+  /** Start the new process with exits trapped. */
+  trapExit?: boolean;
+}
+
+/** What a process is running, shown by processInfo and the tracer (set by behaviours). */
+export interface ProcessLabel {
+  /** The behaviour the process runs, e.g. `'gen_server'`. */
+  behaviour?: string;
+  /** The callback module (or function) the process runs. */
+  module?: string;
+}
+
+/** Where a process is in its life. */
+export type ProcessStatus = 'running' | 'runnable' | 'waiting' | 'exiting';
+
+/** A snapshot of one process, like `erlang:process_info/1`. */
+export interface ProcessInfo {
+  pid: Pid;
+  status: ProcessStatus;
+  /** Messages waiting in the mailbox. */
+  messageQueueLen: number;
+  links: Pid[];
+  /** Processes (or names) this process monitors. */
+  monitors: Array<Pid | string>;
+  /** Processes monitoring this one. */
+  monitoredBy: Pid[];
+  registeredName: string | undefined;
+  trapExit: boolean;
+  /** Work done: messages received, messages sent and runtime calls made. */
+  reductions: number;
+  /** The function the process was spawned with. */
+  initialCall: string;
+  behaviour: string | undefined;
+  module: string | undefined;
+  /** Estimated heap bytes held by the process record and its mailbox. */
+  memory: number;
+}
+
+/** Options of `demonitor`. */
+export interface DemonitorOptions {
+  /** Also remove this monitor's DOWN message from the mailbox if it already arrived. */
+  flush?: boolean;
+}
+
+/**
+ * What a running process sees of the runtime: the first argument of every process body. Every
+ * operation throws `ProcessExitedError` once the process has exited.
+ */
+export interface ProcessContext {
+  /** This process's pid. */
+  self(): Pid;
+  /** Spawns a process; it starts running after the current one yields. */
+  spawn(fn: ProcessFn, options?: SpawnOptions): Pid;
+  /** Spawns a process linked to this one (atomically: the link exists before the child runs). */
+  spawnLink(fn: ProcessFn, options?: Omit<SpawnOptions, 'link'>): Pid;
+  /** Spawns a process monitored by this one; returns its pid and the monitor reference. */
+  spawnMonitor(fn: ProcessFn, options?: Omit<SpawnOptions, 'link'>): [Pid, Ref];
+  /** Sends a message; to a dead pid it is dropped, to an unregistered name it throws `badarg`. */
+  send(dest: Dest, message: unknown): void;
+  /** Takes the oldest message. */
+  receive(): Promise<unknown>;
+  /** Takes the oldest message the matcher accepts, waiting for one. */
+  receive<T>(matcher: Matcher<T>): Promise<T>;
+  /** Takes the oldest message the matcher accepts, or resolves to `TIMEOUT` after `timeoutMs` (0 polls). */
+  receive<T>(matcher: Matcher<T> | null, timeoutMs: number): Promise<T | Timeout>;
+  /** Ends this process with `reason` (throws to unwind it). */
+  exit(reason: ExitReason): never;
+  /** Sends an exit signal to `pid`: `'kill'` cannot be trapped, `'normal'` is ignored unless trapped. */
+  exit(pid: Pid, reason: ExitReason): void;
+  /** Links this process to `pid` (idempotent); a dead `pid` sends this process a `noproc` exit signal. */
+  link(pid: Pid): void;
+  /** Removes the link with `pid` (idempotent). */
+  unlink(pid: Pid): void;
+  /** Monitors a process (by pid or registered name); its exit arrives as a `Down` message. */
+  monitor(target: Dest): Ref;
+  /** Removes a monitor; returns whether it was still active. */
+  demonitor(ref: Ref, options?: DemonitorOptions): boolean;
+  /** Turns exit signals into `Exit` messages (true) or back into deaths (false); returns the old flag. */
+  trapExit(flag: boolean): boolean;
+  /** Registers `pid` (default: this process) under `name`; throws `badarg` if taken or dead. */
+  register(name: string, pid?: Pid): void;
+  /** Removes a registered name; throws `badarg` if it is not registered. */
+  unregister(name: string): void;
+  /** The pid registered under `name`, if any. */
+  whereis(name: string): Pid | undefined;
+  /** True while `pid` is a live process on this node. */
+  isAlive(pid: Pid): boolean;
+  /** A snapshot of a process, or undefined if it is not alive. */
+  processInfo(pid: Pid): ProcessInfo | undefined;
+  /** Every live process. */
+  processes(): Pid[];
+  /** A unique reference. */
+  makeRef(): Ref;
+  /** Sends `message` to `dest` after `ms`; dropped if the destination is gone by then. */
+  sendAfter(ms: number, dest: Dest, message: unknown): Ref;
+  /** Cancels a `sendAfter` timer: the milliseconds that were left, or false if it already fired. */
+  cancelTimer(ref: Ref): number | false;
+  /** Suspends this process for `ms`; messages keep arriving in the mailbox meanwhile. */
+  sleep(ms: number): Promise<void>;
+  /** Creates a table owned by this process (deleted when the process exits). */
+  newTable<R = unknown>(options?: TableOptions): Table<R>;
+  /** This process's handle on an existing table, by name or id; throws `badarg` if it does not exist or is private. */
+  table<R = unknown>(nameOrId: string | number): Table<R>;
+  /** Sets what processInfo reports as this process's behaviour and module. */
+  setLabel(label: ProcessLabel): void;
+}

@@ -1,0 +1,27 @@
+import { createNode, type OtpNode, type Pid, type ProcessFn } from '@otp-ts/runtime';
+
+/** A fresh node whose crash printer records instead of printing, shut down after `body`. */
+export async function withNode<T>(body: (node: OtpNode, crashes: Array<[Pid, unknown]>) => Promise<T>): Promise<T> {
+  const crashes: Array<[Pid, unknown]> = [];
+  const node = createNode({ onCrash: (pid, error) => crashes.push([pid, error]) });
+  try {
+    return await body(node, crashes);
+  } finally {
+    node.shutdown();
+  }
+}
+
+/** Runs `fn` as a process on a fresh node and returns its result. */
+export function inProcess<T>(fn: ProcessFn<T>): Promise<T> {
+  return withNode((node) => node.run(fn));
+}
+
+/** A process body that waits for messages forever. */
+export const idle: ProcessFn = async (ctx) => {
+  for (;;) await ctx.receive();
+};
+
+/** Lets every pending microtask and one macrotask run. */
+export function tick(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -1,0 +1,38 @@
+// Builds every workspace package: esbuild for the JavaScript, tsc for the declarations.
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { workspaces } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const quiet = process.argv.includes('--quiet');
+
+for (const ws of workspaces) {
+  const dir = join(root, ws);
+  const entry = join(dir, 'src', 'index.ts');
+  if (!existsSync(entry)) continue;
+  const started = Date.now();
+  rmSync(join(dir, 'dist'), { recursive: true, force: true });
+  await build({
+    entryPoints: [entry],
+    outfile: join(dir, 'dist', 'index.js'),
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+  try {
+    execFileSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.build.json')], { stdio: 'inherit' });
+  } catch {
+    console.error(`build failed: the declarations of ${ws} do not type-check (tsc's errors above)`);
+    process.exit(1);
+  }
+  if (!quiet) console.log(`built ${ws} in ${Date.now() - started} ms`);
+}
