@@ -1,4 +1,4 @@
-import { Pid, Ref } from './pid.js';
+import { PROCESS, Pid, Ref } from './pid.js';
 import { Down, Exit, type ExitReason } from './messages.js';
 import { ExitSignal, RuntimeError, describeReason } from './errors.js';
 import { ProcessImpl } from './process.js';
@@ -10,7 +10,7 @@ import type { Dest, ProcessFn, ProcessInfo, SpawnOptions } from './types.js';
  * How much work (receives, hand-offs) a node does before it yields to I/O and timers: after this many
  * reductions, the next process to resume waits for the following turn of the event loop.
  */
-export const REDUCTION_BUDGET = 2000;
+export const REDUCTION_BUDGET = 10_000;
 
 /** Options of `createNode`. */
 export interface NodeOptions {
@@ -176,7 +176,9 @@ export class OtpNode {
       id = 1;
       this.serial++;
     }
-    const proc = new ProcessImpl(this, new Pid(0, id, this.serial), fn.name || 'anonymous');
+    const pid = new Pid(0, id, this.serial);
+    const proc = new ProcessImpl(this, pid, fn.name || 'anonymous');
+    pid[PROCESS] = proc;
     this.procs.set(id, proc);
     if (options?.trapExit) proc.trapping = true;
     if (options?.name !== undefined) {
@@ -336,6 +338,8 @@ export class OtpNode {
   };
 
   private lookup(pid: Pid): ProcessImpl | undefined {
+    const direct = (pid as Pid | undefined)?.[PROCESS] as ProcessImpl | undefined;
+    if (direct !== undefined) return direct.node === this ? direct : undefined;
     if (!(pid instanceof Pid)) throw new RuntimeError('badarg', `expected a pid, got ${describeReason(pid)}`);
     if (pid.node !== 0) return undefined;
     const p = this.procs.get(pid.id);
@@ -358,6 +362,7 @@ export class OtpNode {
   private cleanup(proc: ProcessImpl, reason: ExitReason): void {
     if (proc.dead) return;
     proc.release(reason);
+    proc.pid[PROCESS] = undefined;
     this.procs.delete(proc.pid.id);
     if (proc.name !== undefined) {
       this.names.delete(proc.name);

@@ -1,5 +1,11 @@
+/** Internal: the slot where a local pid keeps its live process, so sends skip the process table. */
+export const PROCESS: unique symbol = Symbol('process');
+
 /** A process identifier: prints as `<node.id.serial>` like Erlang (node 0 is the local node). */
 export class Pid {
+  /** The live local process this pid names; cleared when it exits. */
+  [PROCESS]: unknown = undefined;
+
   constructor(
     /** 0 for the local node, otherwise the index of the connection the process lives behind. */
     readonly node: number,

@@ -4,10 +4,16 @@ export class TimerEntry {
   index = -1;
   constructor(
     readonly deadline: number,
+    /** Creation order: timers with equal deadlines fire in the order they were set. */
+    readonly seq: number,
     readonly fire: (entry: TimerEntry) => void,
     /** What the entry is for (a receive timeout's process, a sendAfter's destination). */
     readonly owner: unknown,
   ) {}
+}
+
+function before(a: TimerEntry, b: TimerEntry): boolean {
+  return a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq);
 }
 
 /**
@@ -18,6 +24,7 @@ export class TimerQueue {
   private readonly heap: TimerEntry[] = [];
   private handle: NodeJS.Timeout | null = null;
   private armedFor = Infinity;
+  private seq = 0;
 
   /** The number of pending timers. */
   get size(): number {
@@ -26,7 +33,7 @@ export class TimerQueue {
 
   /** Schedules `fire` after `ms` milliseconds. */
   add(ms: number, fire: (entry: TimerEntry) => void, owner: unknown): TimerEntry {
-    const entry = new TimerEntry(performance.now() + ms, fire, owner);
+    const entry = new TimerEntry(performance.now() + ms, this.seq++, fire, owner);
     entry.index = this.heap.length;
     this.heap.push(entry);
     this.up(entry.index);
@@ -95,7 +102,7 @@ export class TimerQueue {
     while (i > 0) {
       const p = (i - 1) >> 1;
       const parent = heap[p]!;
-      if (parent.deadline <= e.deadline) break;
+      if (before(parent, e)) break;
       heap[i] = parent;
       parent.index = i;
       i = p;
@@ -112,9 +119,9 @@ export class TimerQueue {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
-      const c = r < n && heap[r]!.deadline < heap[l]!.deadline ? r : l;
+      const c = r < n && before(heap[r]!, heap[l]!) ? r : l;
       const child = heap[c]!;
-      if (child.deadline >= e.deadline) break;
+      if (before(e, child)) break;
       heap[i] = child;
       child.index = i;
       i = c;

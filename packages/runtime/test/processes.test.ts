@@ -262,3 +262,23 @@ test('node.run rejects with ProcessExit when the process is killed', async () =>
     await assert.rejects(running, (e: ProcessExit) => e.reason === 'killed');
   });
 });
+
+test('10,000 processes that exit leave no process, name, timer or table behind', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      for (let i = 0; i < 10_000; i++) {
+        ctx.spawn(async (c) => {
+          c.register(`p${i}`);
+          c.newTable({ name: `t${i}` });
+          await c.receive(null, 10_000 + i);
+        });
+      }
+      await ctx.sleep(1);
+      assert.equal(ctx.processes().length, 10_001);
+      for (const pid of ctx.processes()) if (pid !== ctx.self()) ctx.exit(pid, 'kill');
+    });
+    assert.equal(node.processCount, 0);
+    assert.equal(node.pendingTimers, 0);
+    assert.equal(node.whereis('p1'), undefined);
+  });
+});

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { TIMEOUT } from '@otp-ts/runtime';
 import { withNode, inProcess, tick } from './helpers.ts';
 
@@ -71,4 +72,31 @@ test('many receive timeouts fire in deadline order through one shared timer', as
     );
   });
   assert.deepEqual(order, [5, 10, 15, 20, 25, 30]);
+});
+
+test('random sendAfter timers arrive in deadline order and cancelled ones never arrive (property)', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.tuple(fc.integer({ min: 0, max: 25 }), fc.boolean()), { minLength: 1, maxLength: 12 }), async (plan) => {
+      const got = await inProcess(async (ctx) => {
+        const me = ctx.self();
+        const refs = plan.map(([ms], i) => ctx.sendAfter(ms, me, i));
+        plan.forEach(([, cancel], i) => {
+          if (cancel) ctx.cancelTimer(refs[i]!);
+        });
+        const out: number[] = [];
+        for (;;) {
+          const m = await ctx.receive(null, 60);
+          if (m === TIMEOUT) return out;
+          out.push(m as number);
+        }
+      });
+      const expected = plan
+        .map(([ms, cancel], i) => ({ ms, cancel, i }))
+        .filter((e) => !e.cancel)
+        .sort((a, b) => a.ms - b.ms || a.i - b.i)
+        .map((e) => e.i);
+      assert.deepEqual(got, expected);
+    }),
+    { numRuns: 15 },
+  );
 });

@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { compareTerms, matchPattern, estimateSize, _, Pid } from '@otp-ts/runtime';
+import { inProcess } from './helpers.ts';
+
+test('compareTerms orders numbers < booleans < strings < refs < pids < tuples < objects', () => {
+  const values = [{ a: 1 }, [1, 2], new Pid(0, 5), 'b', true, 3, 'a', [1], -1];
+  const sorted = [...values].sort(compareTerms);
+  assert.deepEqual(sorted, [-1, 3, true, 'a', 'b', new Pid(0, 5), [1], [1, 2], { a: 1 }]);
+});
+
+test('compareTerms is a total order: antisymmetric and transitive on random values', () => {
+  const term = fc.letrec((tie) => ({
+    t: fc.oneof({ depthSize: 'small' }, fc.integer(), fc.string(), fc.boolean(), fc.array(tie('t'), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 2 }), tie('t'), { maxKeys: 2 })),
+  })).t;
+  fc.assert(
+    fc.property(term, term, term, (a, b, c) => {
+      assert.equal(Math.sign(compareTerms(a, b)) + Math.sign(compareTerms(b, a)), 0);
+      if (compareTerms(a, b) <= 0 && compareTerms(b, c) <= 0) assert.ok(compareTerms(a, c) <= 0);
+    }),
+  );
+});
+
+test('table keys never collide: a string that looks like an encoded composite key stays distinct', async () => {
+  await inProcess(async (ctx) => {
+    const t = ctx.newTable<[unknown, string]>();
+    t.insert([[1, 2], 'tuple']);
+    t.insert(['\u0000[n1,n2]', 'string']);
+    t.insert(['1', 'one as string']);
+    t.insert([1, 'one as number']);
+    assert.equal(t.get([1, 2])?.[1], 'tuple');
+    assert.equal(t.get('\u0000[n1,n2]')?.[1], 'string');
+    assert.equal(t.get('1')?.[1], 'one as string');
+    assert.equal(t.get(1)?.[1], 'one as number');
+    assert.equal(t.size, 4);
+  });
+});
+
+test('matchPattern: wildcard, tuples by position and length, partial objects, nested', () => {
+  assert.ok(matchPattern([_, 2], [1, 2]));
+  assert.ok(!matchPattern([_, 2], [1, 2, 3]));
+  assert.ok(matchPattern({ user: { id: _ } }, { user: { id: 7, name: 'x' }, extra: true }));
+  assert.ok(!matchPattern({ user: { id: 8 } }, { user: { id: 7 } }));
+  assert.ok(!matchPattern({ missing: _ }, { other: 1 }));
+  assert.ok(matchPattern(new Pid(0, 3), new Pid(0, 3)));
+});
+
+test('estimateSize grows with the value and stays bounded in work on huge values', () => {
+  assert.ok(estimateSize('x'.repeat(1000)) > estimateSize('x'));
+  const huge = Array.from({ length: 1_000_000 }, (_, i) => ({ i }));
+  const t0 = performance.now();
+  const size = estimateSize(huge);
+  assert.ok(performance.now() - t0 < 500);
+  assert.ok(size > 1_000_000, `estimate ${size}`);
+});
