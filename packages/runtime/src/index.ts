@@ -19,3 +19,25 @@ export type {
   SpawnOptions,
   DemonitorOptions,
 } from './types.js';
+export { Logger, loggerOf, formatEvent, formatValue, stderrHandler, isNormalExit } from './logger.js';
+export type { LogLevel, LogEvent, LogHandler, LogFormatter, LogMeta, Report } from './logger.js';
+export { From } from './gen/messages.js';
+export { CallError, StartError, BadReturnValue } from './gen/errors.js';
+export type { CallFailure } from './gen/errors.js';
+export { DEFAULT_CALL_TIMEOUT, whereisServer } from './gen/call.js';
+export type { ServerRef, ServerName, ViaRegistry } from './gen/call.js';
+export type { StartOptions } from './gen/start.js';
+export { sys } from './sys.js';
+export type { Statistics, SysStatus } from './sys.js';
+export * as genServer from './gen-server/index.js';
+export type {
+  GenServer,
+  InitResult,
+  CallResult,
+  NoReplyResult,
+  Action,
+  Status,
+  Awaitable,
+  ServerPid,
+} from './gen-server/types.js';
+export { ok, ignore, reply, noreply, stop } from './gen-server/types.js';

@@ -46,6 +46,7 @@ class ProcessExtras {
   label: ProcessLabel | null = null;
   ready: unknown = undefined;
   exitReason: ExitReason = undefined;
+  activeCall: Ref | null = null;
 }
 
 const EMPTY: unknown[] = [];
@@ -126,6 +127,13 @@ export class ProcessImpl implements ProcessContext {
   /** What processInfo reports as behaviour and module. */
   get label(): ProcessLabel | null {
     return this.x?.label ?? null;
+  }
+  /** The tag of the call this process is waiting on: only its reply may enter the mailbox. */
+  get activeCall(): Ref | null {
+    return this.x?.activeCall ?? null;
+  }
+  set activeCall(v: Ref | null) {
+    if (v !== null || this.x !== null) this.more().activeCall = v;
   }
   /** Why the process exited, once it has. */
   get exitReason(): ExitReason {

@@ -1,6 +1,7 @@
 import type { Pid, Ref } from './pid.js';
 import type { ExitReason, Timeout } from './messages.js';
 import type { Table, TableOptions } from './table.js';
+import type { OtpNode } from './node.js';
 
 /** Where a message can be sent: a pid or a registered name. */
 export type Dest = Pid | string;
@@ -66,6 +67,8 @@ export interface DemonitorOptions {
  * operation throws `ProcessExitedError` once the process has exited.
  */
 export interface ProcessContext {
+  /** The node this process runs on. */
+  readonly node: OtpNode;
   /** This process's pid. */
   self(): Pid;
   /** Spawns a process; it starts running after the current one yields. */

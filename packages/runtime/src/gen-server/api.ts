@@ -1,0 +1,54 @@
+import { Down, TIMEOUT, type ExitReason } from '../messages.js';
+import type { ProcessContext } from '../types.js';
+import { startAcknowledged, type StartOptions } from '../gen/start.js';
+import { call as genCall, cast as genCast, whereisServer, type ServerRef } from '../gen/call.js';
+import { CallError } from '../gen/errors.js';
+import { SystemMessage, From } from '../gen/messages.js';
+import { runServer } from './loop.js';
+import type { GenServer, ServerPid } from './types.js';
+
+type AnyServer = GenServer<unknown, unknown, unknown, unknown, unknown>;
+
+/** Starts a gen_server linked to the caller and waits for its init; throws `StartError` if init fails or ignores. */
+export function startLink<S, Call, Cast, Reply, Args>(
+  ctx: ProcessContext,
+  module: GenServer<S, Call, Cast, Reply, Args>,
+  args: Args,
+  options: StartOptions = {},
+): Promise<ServerPid<Call, Cast, Reply>> {
+  return startAcknowledged(ctx, (child, parent, ack) => runServer(child, module as unknown as AnyServer, args, parent, ack), { ...options, link: true });
+}
+
+/** Starts a gen_server that is not linked to the caller. */
+export function start<S, Call, Cast, Reply, Args>(
+  ctx: ProcessContext,
+  module: GenServer<S, Call, Cast, Reply, Args>,
+  args: Args,
+  options: StartOptions = {},
+): Promise<ServerPid<Call, Cast, Reply>> {
+  return startAcknowledged(ctx, (child, _parent, ack) => runServer(child, module as unknown as AnyServer, args, null, ack), { ...options, link: false });
+}
+
+/** Calls a server and returns its reply; throws `CallError` (noproc, timeout, or the server's exit reason). Default timeout 5000 ms. */
+export function call<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<Call, Cast, Reply>, request: Call, timeoutMs?: number): Promise<Reply> {
+  return genCall(ctx, server, request, timeoutMs);
+}
+
+/** Casts a request to a server; silently dropped if the server does not exist. */
+export function cast<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<Call, Cast, Reply>, request: Cast): void {
+  genCast(ctx, server, request);
+}
+
+/** Stops a server with `reason` (running its terminate) and waits until it is gone; throws `CallError` if it does not exist or outlives the timeout. */
+export async function stop(ctx: ProcessContext, server: ServerRef, reason: ExitReason = 'normal', timeoutMs = Infinity): Promise<void> {
+  const pid = whereisServer(ctx, server);
+  if (pid === undefined) throw new CallError('noproc', String(server), 'stop');
+  const ref = ctx.monitor(pid);
+  ctx.send(pid, new SystemMessage(new From(ctx.self(), ref), { type: 'terminate', reason }));
+  const down = await ctx.receive((m): m is Down => m instanceof Down && m.ref === ref, timeoutMs);
+  if (down === TIMEOUT) {
+    ctx.demonitor(ref, { flush: true });
+    throw new CallError('timeout', String(server), 'stop', timeoutMs);
+  }
+  if (down.reason === 'noproc') throw new CallError('noproc', String(server), 'stop');
+}

@@ -1,0 +1,93 @@
+import { Pid, PROCESS, type Ref } from '../pid.js';
+import { Down, TIMEOUT } from '../messages.js';
+import { RuntimeError } from '../errors.js';
+import type { ProcessContext } from '../types.js';
+import type { ProcessImpl } from '../process.js';
+import { CallMessage, CastMessage, From, ReplyMessage } from './messages.js';
+import { CallError } from './errors.js';
+
+/** The default time a call waits for its reply, as in OTP. */
+export const DEFAULT_CALL_TIMEOUT = 5000;
+
+/** A registry for `{ via }` names (OTP's via-module): whereis, register and unregister by any key. */
+export interface ViaRegistry {
+  /** The pid registered under `name`, if any. */
+  whereis(name: unknown): Pid | undefined;
+  /** Registers `pid`; returns false if the name is taken. */
+  register(name: unknown, pid: Pid): boolean;
+  /** Removes the name. */
+  unregister(name: unknown): void;
+}
+
+/** How a behaviour process is named when started: a local name or a name in a via-registry. */
+export type ServerName = string | { via: ViaRegistry; name: unknown };
+
+/**
+ * A server as clients address it: a pid, a local name, or a via-name. The type parameters carry the
+ * server's call, cast and reply types so the compiler checks both ends.
+ */
+export type ServerRef<_Call = unknown, _Cast = unknown, _Reply = unknown> = (Pid | string | { via: ViaRegistry; name: unknown }) & {
+  readonly __server?: [_Call, _Cast, _Reply];
+};
+
+/** The pid behind a server reference, if it is alive. */
+export function whereisServer(ctx: ProcessContext, server: ServerRef): Pid | undefined {
+  if (server instanceof Pid) return ctx.isAlive(server) ? server : undefined;
+  if (typeof server === 'string') return ctx.whereis(server);
+  if (server !== null && typeof server === 'object' && 'via' in server) return server.via.whereis(server.name);
+  throw new RuntimeError('badarg', `not a server reference: ${String(server)}`);
+}
+
+function describe(server: ServerRef): string {
+  return server instanceof Pid || typeof server === 'string' ? String(server) : `via:${String(server.name)}`;
+}
+
+/**
+ * Sends `request` and waits for the reply (OTP's gen:call). Throws `CallError` with `'noproc'`,
+ * `'timeout'` or the server's exit reason; a reply arriving after the timeout is dropped, never queued.
+ */
+export async function genCall(ctx: ProcessContext, server: ServerRef, message: (from: From) => unknown, request: unknown, timeoutMs = DEFAULT_CALL_TIMEOUT): Promise<unknown> {
+  const pid = whereisServer(ctx, server);
+  if (pid === undefined) throw new CallError('noproc', describe(server), request);
+  if (pid === ctx.self()) throw new CallError('calling_self', describe(server), request);
+  const tag = ctx.monitor(pid);
+  const caller = ctx as unknown as ProcessImpl;
+  caller.activeCall = tag;
+  ctx.send(pid, message(new From(ctx.self(), tag)));
+  let answer: unknown;
+  try {
+    answer = await ctx.receive((m) => (m instanceof ReplyMessage && m.tag === tag) || (m instanceof Down && m.ref === tag), timeoutMs);
+  } finally {
+    caller.activeCall = null;
+  }
+  if (answer instanceof ReplyMessage) {
+    ctx.demonitor(tag);
+    return answer.value;
+  }
+  if (answer === TIMEOUT) {
+    ctx.demonitor(tag, { flush: true });
+    throw new CallError('timeout', describe(server), request, timeoutMs);
+  }
+  const reason = (answer as Down).reason;
+  throw new CallError(reason, describe(server), request);
+}
+
+/** Sends a synchronous request to a behaviour process and returns its reply. */
+export function call<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<Call, Cast, Reply>, request: Call, timeoutMs?: number): Promise<Reply> {
+  return genCall(ctx, server, (from) => new CallMessage(from, request), request, timeoutMs) as Promise<Reply>;
+}
+
+/** Sends an asynchronous request; never fails, even if the server does not exist (as OTP's cast). */
+export function cast<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<Call, Cast, Reply>, request: Cast): void {
+  const pid = whereisServer(ctx, server);
+  if (pid !== undefined) ctx.send(pid, new CastMessage(request));
+}
+
+/** Answers a call whose handler returned noreply; a reply after the caller gave up is dropped. */
+export function replyTo<R>(from: From<R>, value: R): void {
+  const caller = from.pid[PROCESS] as ProcessImpl | undefined;
+  if (caller !== undefined && caller.activeCall === from.tag) caller.deliver(new ReplyMessage(from.tag, value));
+}
+
+/** Re-exported for the loops: the ref type of call tags. */
+export type CallTag = Ref;

@@ -1,0 +1,72 @@
+import { Pid } from '../pid.js';
+import { Down, TIMEOUT } from '../messages.js';
+import { RuntimeError } from '../errors.js';
+import type { ProcessContext } from '../types.js';
+import { InitAck } from './messages.js';
+import { StartError } from './errors.js';
+import type { ServerName } from './call.js';
+
+/** Options shared by every behaviour's start functions. */
+export interface StartOptions {
+  /** Register the process under this name before init runs; a taken name fails with `'alreadyStarted'`. */
+  name?: ServerName;
+  /** How long init may take before the start fails with `'timeout'` and the process is killed (default: forever). */
+  timeout?: number;
+}
+
+/** Tells the starter how init went: `ok` with the value start resolves to, or the failure reason. */
+export type Acknowledge = (ok: boolean, value: unknown) => void;
+
+/**
+ * Spawns a behaviour process and waits until its init acknowledges (OTP's proc_lib:start_link). The body
+ * receives the parent's pid and an `ack` to call once init is done. With `link`, a failed init's exit
+ * signal reaches the parent like any other (supervisors trap it).
+ */
+export async function startAcknowledged(
+  ctx: ProcessContext,
+  body: (child: ProcessContext, parent: Pid, ack: Acknowledge) => Promise<void>,
+  options: StartOptions & { link: boolean },
+): Promise<Pid> {
+  const parent = ctx.self();
+  const tag = ctx.makeRef();
+  const name = options.name;
+  if (name !== undefined) {
+    const holder = typeof name === 'string' ? ctx.whereis(name) : name.via.whereis(name.name);
+    if (holder !== undefined) throw new StartError('alreadyStarted', holder);
+  }
+  let acked = false;
+  const pid = ctx.spawn(
+    async (child) => {
+      if (name !== undefined && typeof name !== 'string' && !name.via.register(name.name, child.self())) {
+        child.send(parent, new InitAck(tag, false, new StartError('alreadyStarted', name.via.whereis(name.name))));
+        return;
+      }
+      await body(child, parent, (ok, value) => {
+        if (acked) throw new RuntimeError('badarg', 'init acknowledged twice');
+        acked = true;
+        child.send(parent, new InitAck(tag, ok, value));
+      });
+    },
+    { link: options.link, name: typeof name === 'string' ? name : undefined },
+  );
+  const mref = ctx.monitor(pid);
+  const answer = await ctx.receive((m) => (m instanceof InitAck && m.tag === tag) || (m instanceof Down && m.ref === mref), options.timeout ?? Infinity);
+  if (answer instanceof InitAck) {
+    if (answer.ok) {
+      ctx.demonitor(mref, { flush: true });
+      return pid;
+    }
+    // The child exits after a failed init: wait for it, so a name it held is free when start returns.
+    await ctx.receive((m) => m instanceof Down && m.ref === mref);
+    throw answer.value instanceof StartError ? answer.value : new StartError(answer.value);
+  }
+  if (answer === TIMEOUT) {
+    if (options.link) ctx.unlink(pid);
+    ctx.exit(pid, 'kill');
+    ctx.demonitor(mref, { flush: true });
+    throw new StartError('timeout');
+  }
+  throw new StartError((answer as Down).reason);
+}
+
+export { Pid };

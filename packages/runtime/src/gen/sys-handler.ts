@@ -1,0 +1,106 @@
+import type { ProcessContext } from '../types.js';
+import type { Pid } from '../pid.js';
+import { replyTo } from './call.js';
+import type { SystemMessage } from './messages.js';
+
+/** Counters kept while sys statistics are on. */
+export interface Statistics {
+  /** When statistics were switched on (ms since the epoch). */
+  startTime: number;
+  /** Reductions of the process when they were switched on, and now. */
+  reductionsAtStart: number;
+  reductions: number;
+  messagesIn: number;
+  messagesOut: number;
+}
+
+/** What sys.getStatus reports about a behaviour process. */
+export interface SysStatus {
+  pid: Pid;
+  behaviour: string;
+  module: string;
+  status: 'running' | 'suspended';
+  parent: Pid | null;
+  /** The state as the module's formatStatus shapes it. */
+  state: unknown;
+}
+
+/** The part of a behaviour loop the sys protocol reads and changes. */
+export interface SysTarget {
+  readonly behaviour: string;
+  readonly moduleName: string;
+  readonly parent: Pid | null;
+  suspended: boolean;
+  statistics: Statistics | null;
+  trace: boolean;
+  getState(): unknown;
+  setState(state: unknown): void;
+  formattedState(): unknown;
+  /** Stops the process: runs its terminate callback and exits with `reason`. */
+  terminate(reason: unknown, message: unknown): Promise<never>;
+  /** Swaps in `module` (when given) and migrates the state through its codeChange; throws to refuse. */
+  changeCode(module: unknown, oldVsn: unknown, extra: unknown): Promise<void>;
+}
+
+/** A sys request failed inside the target; the client rethrows the cause. */
+export class SysFailure {
+  constructor(readonly error: unknown) {}
+}
+
+/** Handles one system message for a behaviour loop (OTP's sys:handle_system_msg). */
+export async function handleSystemMessage(ctx: ProcessContext, msg: SystemMessage, target: SysTarget): Promise<void> {
+  const req = msg.request;
+  if (req.type === 'terminate') return target.terminate(req.reason, msg);
+  let answer: unknown;
+  try {
+    switch (req.type) {
+      case 'getState':
+        answer = target.getState();
+        break;
+      case 'replaceState':
+        target.setState(req.fn(target.getState()));
+        answer = target.getState();
+        break;
+      case 'getStatus':
+        answer = {
+          pid: ctx.self(),
+          behaviour: target.behaviour,
+          module: target.moduleName,
+          status: target.suspended ? 'suspended' : 'running',
+          parent: target.parent,
+          state: target.formattedState(),
+        } satisfies SysStatus;
+        break;
+      case 'suspend':
+        target.suspended = true;
+        answer = 'ok';
+        break;
+      case 'resume':
+        target.suspended = false;
+        answer = 'ok';
+        break;
+      case 'changeCode':
+        if (!target.suspended) throw new Error(`${ctx.self()} must be suspended (sys.suspend) before changeCode`);
+        await target.changeCode(req.module, req.oldVsn, req.extra);
+        answer = 'ok';
+        break;
+      case 'statistics':
+        if (req.flag === true) {
+          const r = ctx.processInfo(ctx.self())?.reductions ?? 0;
+          target.statistics = { startTime: Date.now(), reductionsAtStart: r, reductions: r, messagesIn: 0, messagesOut: 0 };
+        } else if (req.flag === false) target.statistics = null;
+        if (target.statistics) target.statistics.reductions = ctx.processInfo(ctx.self())?.reductions ?? 0;
+        answer = target.statistics ? { ...target.statistics } : null;
+        break;
+      case 'trace':
+        target.trace = req.flag;
+        answer = 'ok';
+        break;
+      default:
+        throw new Error(`unknown system request ${JSON.stringify(req)}`);
+    }
+  } catch (error) {
+    answer = new SysFailure(error);
+  }
+  replyTo(msg.from, answer);
+}

@@ -1,0 +1,44 @@
+import type { ProcessContext } from './types.js';
+import { genCall, type ServerRef } from './gen/call.js';
+import { SystemMessage, type SystemRequest } from './gen/messages.js';
+import { SysFailure, type Statistics, type SysStatus } from './gen/sys-handler.js';
+
+const SYS_TIMEOUT = 5000;
+
+async function request(ctx: ProcessContext, server: ServerRef, req: SystemRequest, timeoutMs = SYS_TIMEOUT): Promise<unknown> {
+  const answer = await genCall(ctx, server, (from) => new SystemMessage(from, req), req, timeoutMs);
+  if (answer instanceof SysFailure) throw answer.error;
+  return answer;
+}
+
+/** OTP's sys module: inspect and steer any behaviour process (gen_server, supervisor, gen_statem, gen_event). */
+export const sys = {
+  /** The process's state. */
+  getState: <S = unknown>(ctx: ProcessContext, server: ServerRef, timeoutMs?: number): Promise<S> => request(ctx, server, { type: 'getState' }, timeoutMs) as Promise<S>,
+  /** Replaces the state with `fn(state)` and returns the new state; if `fn` throws, the state is kept and the error rethrown here. */
+  replaceState: <S = unknown>(ctx: ProcessContext, server: ServerRef, fn: (state: S) => S, timeoutMs?: number): Promise<S> =>
+    request(ctx, server, { type: 'replaceState', fn: fn as (s: unknown) => unknown }, timeoutMs) as Promise<S>,
+  /** Behaviour, module, parent, running/suspended and the state shaped by formatStatus. */
+  getStatus: (ctx: ProcessContext, server: ServerRef, timeoutMs?: number): Promise<SysStatus> => request(ctx, server, { type: 'getStatus' }, timeoutMs) as Promise<SysStatus>,
+  /** Suspends the process: it answers only system messages until resumed; other messages wait in its mailbox. */
+  suspend: async (ctx: ProcessContext, server: ServerRef, timeoutMs?: number): Promise<void> => {
+    await request(ctx, server, { type: 'suspend' }, timeoutMs);
+  },
+  /** Resumes a suspended process. */
+  resume: async (ctx: ProcessContext, server: ServerRef, timeoutMs?: number): Promise<void> => {
+    await request(ctx, server, { type: 'resume' }, timeoutMs);
+  },
+  /** In a suspended process, swaps in `module` (or keeps its own when undefined) and runs its codeChange(oldVsn, state, extra). */
+  changeCode: async (ctx: ProcessContext, server: ServerRef, module: unknown, oldVsn: unknown, extra?: unknown, timeoutMs?: number): Promise<void> => {
+    await request(ctx, server, { type: 'changeCode', module, oldVsn, extra }, timeoutMs);
+  },
+  /** Switches statistics on (true) or off (false), or reads them ('get'); null when off. */
+  statistics: (ctx: ProcessContext, server: ServerRef, flag: boolean | 'get', timeoutMs?: number): Promise<Statistics | null> =>
+    request(ctx, server, { type: 'statistics', flag }, timeoutMs) as Promise<Statistics | null>,
+  /** Prints the process's events (calls, casts, replies, messages) to stdout as `*DBG*` lines while on. */
+  trace: async (ctx: ProcessContext, server: ServerRef, flag: boolean, timeoutMs?: number): Promise<void> => {
+    await request(ctx, server, { type: 'trace', flag }, timeoutMs);
+  },
+};
+
+export type { Statistics, SysStatus };
