@@ -41,3 +41,6 @@ export type {
   ServerPid,
 } from './gen-server/types.js';
 export { ok, ignore, reply, noreply, stop } from './gen-server/types.js';
+export * as supervisor from './supervisor/index.js';
+export { SupervisorError } from './supervisor/types.js';
+export type { Supervisor, SupervisorSpec, ChildSpec, SupFlags, Strategy, Restart, Shutdown, ChildType, ChildInfo, ChildCounts, StartFn, SupervisorErrorCode } from './supervisor/types.js';

@@ -1,0 +1,182 @@
+import { Exit, type ExitReason } from '../messages.js';
+import { Pid } from '../pid.js';
+import type { ProcessContext } from '../types.js';
+import { isNormalExit, loggerOf } from '../logger.js';
+import { ok, ignore, noreply, reply, stop, type GenServer } from '../gen-server/types.js';
+import { isNormalOrShutdown, normalizeFlags, normalizeSpec, shutdownChild, startChildProcess, type Child, type FullSpec } from './children.js';
+import { SupervisorError, type ChildSpec, type SupFlags, type Supervisor } from './types.js';
+import { handleRequest, type SupRequest, type SupAnswer } from './requests.js';
+
+/** A supervisor's state: its module, flags, children in start order, and recent restart times. */
+export interface SupState {
+  ctx: ProcessContext;
+  module: Supervisor<unknown>;
+  flags: Required<SupFlags>;
+  children: Child[];
+  /** The template of a simpleOneForOne supervisor. */
+  template: FullSpec | null;
+  restarts: number[];
+}
+
+/** A supervisor is a gen_server callback module, as in OTP. */
+export const supervisorServer: GenServer<SupState, SupRequest, never, SupAnswer, { module: Supervisor<unknown>; args: unknown }> = {
+  name: 'supervisor',
+
+  async init({ module, args }, ctx) {
+    ctx.trapExit(true);
+    ctx.setLabel({ behaviour: 'supervisor', module: module.name ?? 'supervisor' });
+    const spec = await module.init(args, ctx);
+    if (spec === 'ignore') return ignore();
+    let state: SupState;
+    try {
+      const flags = normalizeFlags(spec?.flags);
+      if (!spec || !Array.isArray(spec.children)) throw new Error(`${module.name ?? 'supervisor'} init must return { flags, children: [...] } or 'ignore'`);
+      const specs = spec.children.map(normalizeSpec);
+      const ids = new Set<string>();
+      for (const s of specs) {
+        if (ids.has(s.id)) throw new Error(`two children have the id '${s.id}': ids must be unique`);
+        ids.add(s.id);
+      }
+      if (flags.strategy === 'simpleOneForOne' && specs.length !== 1) throw new Error(`a simpleOneForOne supervisor needs exactly one child spec (the template), got ${specs.length}`);
+      state = { ctx, module, flags, children: [], template: null, restarts: [] };
+      if (flags.strategy === 'simpleOneForOne') state.template = specs[0]!;
+      else state.children = specs.map((s) => ({ spec: s, pid: undefined, extra: [] }));
+    } catch (error) {
+      return stop({ badSupervisorSpec: (error as Error).message });
+    }
+    for (const child of state.children) {
+      const failure = await startOne(state, child);
+      if (failure !== null) {
+        await terminateChildren(state, 'shutdown');
+        return stop({ shutdown: { failedToStartChild: child.spec.id, reason: failure.reason } });
+      }
+    }
+    return ok(state);
+  },
+
+  async handleCall(request, _from, state) {
+    return reply(await handleRequest(state, request), state);
+  },
+
+  async handleInfo(message, state) {
+    if (message instanceof Exit) return childExited(state, message.from, message.reason);
+    if (message !== null && typeof message === 'object' && 'tryAgain' in message) return tryAgain(state);
+    loggerOf(state.ctx.node).warning(`supervisor ${supervisorName(state)} received an unexpected message`, { pid: state.ctx.self() });
+    return noreply(state);
+  },
+
+  async terminate(reason, state) {
+    await terminateChildren(state, reason);
+  },
+};
+
+/** The name reports use for a supervisor: its registered name, or its pid. */
+export function supervisorName(state: SupState): string {
+  return state.ctx.processInfo(state.ctx.self())?.registeredName ?? String(state.ctx.self());
+}
+
+function offender(child: Child, pid?: unknown): Record<string, unknown> {
+  return { id: child.spec.id, pid, restart: child.spec.restart, shutdown: child.spec.shutdown, type: child.spec.type };
+}
+
+function report(state: SupState, errorContext: string, reason: ExitReason, child?: Child, pid?: unknown): void {
+  loggerOf(state.ctx.node).error(
+    { kind: 'supervisor', supervisor: supervisorName(state), errorContext, reason, ...(child ? { offender: offender(child, pid) } : {}) },
+    { pid: state.ctx.self(), module: state.module.name ?? 'supervisor' },
+  );
+}
+
+/** Starts a child; null on success or ignore, the failure otherwise (reported). */
+export async function startOne(state: SupState, child: Child): Promise<{ reason: unknown } | null> {
+  try {
+    const pid = await startChildProcess(state.ctx, child);
+    child.pid = pid === 'ignore' ? undefined : pid;
+    if (pid !== 'ignore') loggerOf(state.ctx.node).info({ kind: 'progress', supervisor: supervisorName(state), started: offender(child, pid) }, { pid: state.ctx.self() });
+    return null;
+  } catch (reason) {
+    child.pid = undefined;
+    report(state, 'startError', reason, child);
+    return { reason };
+  }
+}
+
+/** Stops every running child, last started first. */
+export async function terminateChildren(state: SupState, reason: ExitReason): Promise<void> {
+  for (let i = state.children.length - 1; i >= 0; i--) {
+    const child = state.children[i]!;
+    if (child.pid instanceof Pid) await stopOne(state, child);
+    if (child.pid === 'restarting') child.pid = undefined;
+  }
+  void reason;
+}
+
+/** Stops one child within its shutdown time, reporting an unexpected exit reason. */
+export async function stopOne(state: SupState, child: Child): Promise<void> {
+  const pid = child.pid as Pid;
+  const exitReason = await shutdownChild(state.ctx, pid, child.spec.shutdown);
+  const expected = child.spec.shutdown === 'brutalKill' ? exitReason === 'killed' : exitReason === 'shutdown';
+  if (!expected && !isNormalExit(exitReason) && exitReason !== 'noproc') report(state, 'shutdownError', exitReason, child, pid);
+  child.pid = undefined;
+}
+
+// Records a restart; false when it exceeds the intensity within the period.
+function addRestart(state: SupState): boolean {
+  const now = performance.now();
+  const horizon = now - state.flags.period * 1000;
+  state.restarts = state.restarts.filter((t) => t > horizon);
+  state.restarts.push(now);
+  return state.restarts.length <= state.flags.intensity;
+}
+
+async function childExited(state: SupState, pid: Pid, reason: ExitReason) {
+  const index = state.children.findIndex((c) => c.pid === pid);
+  if (index < 0) return noreply(state);
+  const child = state.children[index]!;
+  if (child.spec.restart === 'permanent' || !isNormalOrShutdown(reason)) report(state, 'childTerminated', reason, child, pid);
+  if (child.spec.restart === 'temporary' || (child.spec.restart === 'transient' && isNormalOrShutdown(reason))) {
+    child.pid = undefined;
+    if (child.spec.restart === 'temporary' || state.template !== null) state.children.splice(index, 1);
+    return noreply(state);
+  }
+  if (!addRestart(state)) {
+    report(state, 'shutdown', 'reachedMaxRestartIntensity', child, pid);
+    child.pid = undefined;
+    return stop('shutdown', state);
+  }
+  const strategy = state.flags.strategy;
+  const group = strategy === 'oneForAll' ? state.children.slice() : strategy === 'restForOne' ? state.children.slice(index) : [child];
+  for (let i = group.length - 1; i >= 0; i--) {
+    const c = group[i]!;
+    if (c !== child && c.pid instanceof Pid) await stopOne(state, c);
+  }
+  // Temporary children stopped by a group restart are not restarted, as in OTP.
+  state.children = state.children.filter((c) => !(group.includes(c) && c !== child && c.spec.restart === 'temporary'));
+  for (const c of group) if (state.children.includes(c)) c.pid = 'restarting';
+  return restartPending(state);
+}
+
+async function restartPending(state: SupState) {
+  for (const c of state.children) {
+    if (c.pid !== 'restarting') continue;
+    const failure = await startOne(state, c);
+    if (failure !== null) {
+      c.pid = 'restarting';
+      // Try again through the mailbox, so requests and exits queued meanwhile are seen, and count it.
+      state.ctx.send(state.ctx.self(), { tryAgain: c.spec.id });
+      return noreply(state);
+    }
+  }
+  return noreply(state);
+}
+
+async function tryAgain(state: SupState) {
+  if (!state.children.some((c) => c.pid === 'restarting')) return noreply(state);
+  if (!addRestart(state)) {
+    report(state, 'shutdown', 'reachedMaxRestartIntensity');
+    return stop('shutdown', state);
+  }
+  return restartPending(state);
+}
+
+export type { ChildSpec };
+export { SupervisorError };

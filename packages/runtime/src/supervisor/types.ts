@@ -1,0 +1,88 @@
+import type { Pid } from '../pid.js';
+import type { ProcessContext } from '../types.js';
+import type { Awaitable } from '../gen-server/types.js';
+
+/** How a supervisor restarts: the crashed child only, all children, the crashed one and those started after it, or dynamic children from one template. */
+export type Strategy = 'oneForOne' | 'oneForAll' | 'restForOne' | 'simpleOneForOne';
+/** When a child is restarted: always, only after an abnormal exit, or never. */
+export type Restart = 'permanent' | 'transient' | 'temporary';
+/** How a child is stopped: killed at once, asked to shut down within N ms then killed, or waited for. */
+export type Shutdown = 'brutalKill' | number | 'infinity';
+/** What a child is, for reports and countChildren. */
+export type ChildType = 'worker' | 'supervisor';
+
+/**
+ * Starts a child linked to the supervisor (`ctx` is the supervisor's context) and resolves to its pid,
+ * or to `'ignore'`; throwing is a failed start. Dynamic children also receive startChild's extra arguments.
+ */
+export type StartFn = (ctx: ProcessContext, ...extra: unknown[]) => Awaitable<Pid | 'ignore'>;
+
+/** One child of a supervisor. */
+export interface ChildSpec {
+  /** Unique among the supervisor's children. */
+  id: string;
+  /** Starts the child (see StartFn). */
+  start: StartFn;
+  /** Default `'permanent'`. */
+  restart?: Restart;
+  /** Default 5000 ms for a worker, `'infinity'` for a supervisor. */
+  shutdown?: Shutdown;
+  /** Default `'worker'`. */
+  type?: ChildType;
+  /** The callback modules the child runs, for release upgrades (default: none listed). */
+  modules?: string[];
+}
+
+/** Restart strategy and intensity: more than `intensity` restarts within `period` seconds takes the supervisor down. */
+export interface SupFlags {
+  /** Default `'oneForOne'`. */
+  strategy?: Strategy;
+  /** Default 1. */
+  intensity?: number;
+  /** In seconds, as in OTP. Default 5. */
+  period?: number;
+}
+
+/** What a supervisor module's init returns: its flags and children, or `'ignore'`. */
+export type SupervisorSpec = { flags?: SupFlags; children: ChildSpec[] } | 'ignore';
+
+/** A supervisor callback module: only init, which describes the children. */
+export interface Supervisor<Args = void> {
+  /** Names the supervisor in reports (default: "supervisor"). */
+  readonly name?: string;
+  /** Describes the restart strategy and the children, started in this order and stopped in reverse. */
+  init(args: Args, ctx: ProcessContext): Awaitable<SupervisorSpec>;
+}
+
+/** One line of whichChildren. */
+export interface ChildInfo {
+  id: string | undefined;
+  /** The running child's pid, `'restarting'`, or undefined when stopped. */
+  pid: Pid | 'restarting' | undefined;
+  type: ChildType;
+  modules: string[];
+}
+
+/** What countChildren reports. */
+export interface ChildCounts {
+  specs: number;
+  active: number;
+  supervisors: number;
+  workers: number;
+}
+
+/** Why a supervisor request was refused. */
+export type SupervisorErrorCode = 'notFound' | 'running' | 'restarting' | 'alreadyPresent' | 'alreadyStarted' | 'simpleOneForOne' | 'startFailed' | 'badSpec';
+
+/** A refused supervisor request (OTP's `{error, ...}` results), with a code for programs and a sentence for people. */
+export class SupervisorError extends Error {
+  constructor(
+    readonly code: SupervisorErrorCode,
+    message: string,
+    /** The start failure's reason, for `'startFailed'`; the running pid for `'alreadyStarted'`. */
+    readonly detail?: unknown,
+  ) {
+    super(message, detail instanceof Error ? { cause: detail } : undefined);
+    this.name = 'SupervisorError';
+  }
+}

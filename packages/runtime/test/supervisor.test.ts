@@ -1,0 +1,292 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type {
+  SupervisorError,
+  StartError} from '@otp-ts/runtime';
+import {
+  genServer,
+  supervisor,
+  ok,
+  noreply,
+  reply,
+  isDown,
+  loggerOf,
+  type ChildSpec,
+  type GenServer,
+  type LogEvent,
+  type OtpNode,
+  type Pid,
+  type ProcessContext,
+  type Supervisor,
+  type SupFlags,
+} from '@otp-ts/runtime';
+import { withNode } from './helpers.ts';
+
+function collectLogs(node: OtpNode): LogEvent[] {
+  const events: LogEvent[] = [];
+  const logger = loggerOf(node);
+  logger.removeHandler('default');
+  logger.addHandler({ id: 'test', log: (e) => events.push(e) });
+  logger.setLevel('info');
+  return events;
+}
+
+interface WorkerArgs {
+  id: string;
+  log: string[];
+  trap?: boolean;
+  ignoreShutdown?: boolean;
+}
+
+/** A worker that logs its start and its terminate, so tests see order. */
+const loggingWorker: GenServer<WorkerArgs, 'ping' | 'stopNormal', never, string, WorkerArgs> = {
+  name: 'loggingWorker',
+  init(args, ctx) {
+    args.log.push(`start ${args.id}`);
+    if (args.trap) ctx.trapExit(true);
+    return ok(args);
+  },
+  handleCall(req, _from, s) {
+    if (req === 'stopNormal') return { type: 'stop', reason: 'normal', state: s, reply: 'bye', hasReply: true };
+    return reply('pong', s);
+  },
+  handleInfo: (_m, s) => noreply(s),
+  async terminate(reason, s, ctx) {
+    if (s.ignoreShutdown) await ctx.sleep(10_000);
+    s.log.push(`stop ${s.id}`);
+  },
+};
+
+const spec = (id: string, log: string[], extra: Partial<ChildSpec> & { trap?: boolean; ignoreShutdown?: boolean } = {}): ChildSpec => {
+  const { trap = true, ignoreShutdown, ...rest } = extra;
+  return { id, start: (ctx) => genServer.startLink(ctx, loggingWorker, { id, log, trap, ignoreShutdown }), ...rest };
+};
+
+const sup = (flags: SupFlags, children: ChildSpec[]): Supervisor<void> => ({ name: 'testSup', init: () => ({ flags, children }) });
+
+async function pids(ctx: ProcessContext, s: Pid): Promise<Record<string, Pid | string | undefined>> {
+  const out: Record<string, Pid | string | undefined> = {};
+  for (const c of await supervisor.whichChildren(ctx, s)) out[c.id!] = c.pid as Pid;
+  return out;
+}
+
+async function killAndWait(ctx: ProcessContext, pid: Pid): Promise<void> {
+  const ref = ctx.monitor(pid);
+  ctx.exit(pid, 'kill');
+  await ctx.receive((m) => isDown(m, ref));
+  await ctx.sleep(2);
+}
+
+test('children start in order and stop in reverse order', async () => {
+  await withNode(async (node) => {
+    collectLogs(node);
+    const log: string[] = [];
+    await node.run(async (ctx) => {
+      const s = await supervisor.start(ctx, sup({}, [spec('a', log), spec('b', log), spec('c', log)]), undefined);
+      assert.deepEqual(Object.keys(await pids(ctx, s)), ['a', 'b', 'c']);
+      assert.deepEqual(await supervisor.countChildren(ctx, s), { specs: 3, active: 3, supervisors: 0, workers: 3 });
+      await genServer.stop(ctx, s, 'shutdown');
+    });
+    assert.deepEqual(log, ['start a', 'start b', 'start c', 'stop c', 'stop b', 'stop a']);
+  });
+});
+
+test('oneForOne restarts only the crashed child', async () => {
+  await withNode(async (node) => {
+    collectLogs(node);
+    const log: string[] = [];
+    await node.run(async (ctx) => {
+      const s = await supervisor.startLink(ctx, sup({ strategy: 'oneForOne', intensity: 5 }, [spec('a', log), spec('b', log), spec('c', log)]), undefined);
+      const before = await pids(ctx, s);
+      await killAndWait(ctx, before.b as Pid);
+      const after = await pids(ctx, s);
+      assert.equal(after.a, before.a);
+      assert.notEqual(after.b, before.b);
+      assert.equal(after.c, before.c);
+      assert.equal(await genServer.call(ctx, after.b as Pid, 'ping'), 'pong');
+    });
+    assert.deepEqual(log, ['start a', 'start b', 'start c', 'start b']);
+  });
+});
+
+test('oneForAll stops the others in reverse order and restarts all in order', async () => {
+  await withNode(async (node) => {
+    collectLogs(node);
+    const log: string[] = [];
+    await node.run(async (ctx) => {
+      const s = await supervisor.startLink(ctx, sup({ strategy: 'oneForAll', intensity: 5 }, [spec('a', log), spec('b', log), spec('c', log)]), undefined);
+      const before = await pids(ctx, s);
+      log.length = 0;
+      await killAndWait(ctx, before.b as Pid);
+      const after = await pids(ctx, s);
+      for (const id of ['a', 'b', 'c']) assert.notEqual(after[id], before[id]);
+    });
+    assert.deepEqual(log, ['stop c', 'stop a', 'start a', 'start b', 'start c']);
+  });
+});
+
+test('restForOne restarts the crashed child and those started after it', async () => {
+  await withNode(async (node) => {
+    collectLogs(node);
+    const log: string[] = [];
+    await node.run(async (ctx) => {
+      const s = await supervisor.startLink(ctx, sup({ strategy: 'restForOne', intensity: 5 }, [spec('a', log), spec('b', log), spec('c', log)]), undefined);
+      const before = await pids(ctx, s);
+      log.length = 0;
+      await killAndWait(ctx, before.b as Pid);
+      const after = await pids(ctx, s);
+      assert.equal(after.a, before.a);
+      assert.notEqual(after.b, before.b);
+      assert.notEqual(after.c, before.c);
+    });
+    assert.deepEqual(log, ['stop c', 'start b', 'start c']);
+  });
+});
+
+test('more restarts than the intensity within the period take the supervisor down with shutdown, reported', async () => {
+  await withNode(async (node) => {
+    const logs = collectLogs(node);
+    const log: string[] = [];
+    const reason = await node.run(async (ctx) => {
+      const s = await supervisor.start(ctx, sup({ intensity: 2, period: 10 }, [spec('a', log), spec('b', log)]), undefined);
+      const ref = ctx.monitor(s);
+      for (let i = 0; i < 3; i++) await killAndWait(ctx, (await pids(ctx, s)).a as Pid);
+      return (await ctx.receive((m) => isDown(m, ref), 1000)) as { reason: unknown };
+    });
+    assert.equal(reason.reason, 'shutdown');
+    assert.ok(log.includes('stop b'), 'the other child was shut down');
+    const report = logs.find((e) => typeof e.message === 'object' && e.message.kind === 'supervisor' && e.message.reason === 'reachedMaxRestartIntensity');
+    assert.ok(report, 'reachedMaxRestartIntensity was reported');
+  });
+});
+
+test('restarts older than the period do not count', async () => {
+  await withNode(async (node) => {
+    collectLogs(node);
+    await node.run(async (ctx) => {
+      const s = await supervisor.start(ctx, sup({ intensity: 1, period: 0.05 }, [spec('a', [])]), undefined);
+      for (let i = 0; i < 3; i++) {
+        await killAndWait(ctx, (await pids(ctx, s)).a as Pid);
+        await ctx.sleep(70);
+      }
+      assert.equal(ctx.isAlive(s), true);
+    });
+  });
+});
+
+test('transient children restart only after abnormal exits; temporary children never, and are removed', async () => {
+  await withNode(async (node) => {
+    collectLogs(node);
+    const log: string[] = [];
+    await node.run(async (ctx) => {
+      const s = await supervisor.start(ctx, sup({ intensity: 10 }, [spec('t', log, { restart: 'transient' }), spec('tmp', log, { restart: 'temporary' })]), undefined);
+      const first = await pids(ctx, s);
+      await genServer.call(ctx, first.t as Pid, 'stopNormal');
+      await ctx.sleep(2);
+      assert.equal((await pids(ctx, s)).t, undefined, 'a normal exit is not restarted');
+      await supervisor.restartChild(ctx, s, 't');
+      await killAndWait(ctx, (await pids(ctx, s)).t as Pid);
+      assert.ok((await pids(ctx, s)).t !== undefined, 'a crash is restarted');
+      await killAndWait(ctx, first.tmp as Pid);
+      assert.deepEqual(Object.keys(await pids(ctx, s)), ['t']);
+    });
+  });
+});
+
+test('a child that ignores shutdown is killed after its shutdown time; brutalKill kills at once', async () => {
+  await withNode(async (node) => {
+    const logs = collectLogs(node);
+    const log: string[] = [];
+    await node.run(async (ctx) => {
+      const s = await supervisor.start(ctx, sup({}, [spec('stubborn', log, { ignoreShutdown: true, shutdown: 50 }), spec('brutal', log, { shutdown: 'brutalKill' })]), undefined);
+      const t0 = Date.now();
+      await supervisor.terminateChild(ctx, s, 'brutal');
+      assert.ok(Date.now() - t0 < 40);
+      await supervisor.terminateChild(ctx, s, 'stubborn');
+      assert.ok(Date.now() - t0 >= 45, 'waited for the shutdown time');
+      assert.deepEqual((await supervisor.whichChildren(ctx, s)).map((c) => c.pid), [undefined, undefined]);
+    });
+    assert.ok(!log.includes('stop brutal') && !log.includes('stop stubborn'), 'neither terminate ran to its end');
+    assert.ok(logs.some((e) => typeof e.message === 'object' && e.message.errorContext === 'shutdownError' && e.message.reason === 'killed'));
+  });
+});
+
+test('startChild, restartChild, deleteChild and their refusals', async () => {
+  await withNode(async (node) => {
+    collectLogs(node);
+    await node.run(async (ctx) => {
+      const s = await supervisor.start(ctx, sup({}, []), undefined);
+      const pid = await supervisor.startChild(ctx, s, spec('x', []));
+      assert.ok(pid);
+      await assert.rejects(supervisor.startChild(ctx, s, spec('x', [])), (e: SupervisorError) => e.code === 'alreadyStarted' && e.detail === pid);
+      await assert.rejects(supervisor.restartChild(ctx, s, 'x'), (e: SupervisorError) => e.code === 'running');
+      await assert.rejects(supervisor.deleteChild(ctx, s, 'x'), (e: SupervisorError) => e.code === 'running');
+      await supervisor.terminateChild(ctx, s, 'x');
+      await assert.rejects(supervisor.startChild(ctx, s, spec('x', [])), (e: SupervisorError) => e.code === 'alreadyPresent');
+      await supervisor.restartChild(ctx, s, 'x');
+      await supervisor.terminateChild(ctx, s, 'x');
+      await supervisor.deleteChild(ctx, s, 'x');
+      await assert.rejects(supervisor.deleteChild(ctx, s, 'x'), (e: SupervisorError) => e.code === 'notFound');
+      await assert.rejects(supervisor.startChild(ctx, s, { id: 'bad', start: 42 } as never), (e: SupervisorError) => e.code === 'badSpec' && /start must be a function/.test(e.message));
+      const failing: ChildSpec = { id: 'f', start: () => { throw new Error('cannot start'); } };
+      await assert.rejects(supervisor.startChild(ctx, s, failing), (e: SupervisorError) => e.code === 'startFailed' && (e.detail as Error).message === 'cannot start');
+      assert.ok(ctx.isAlive(s));
+    });
+  });
+});
+
+test('simpleOneForOne starts dynamic children with extra arguments and restarts them with the same ones', async () => {
+  await withNode(async (node) => {
+    collectLogs(node);
+    const log: string[] = [];
+    await node.run(async (ctx) => {
+      const template: ChildSpec = { id: 'conn', start: (c, id) => genServer.startLink(c, loggingWorker, { id: String(id), log, trap: true }) };
+      const s = await supervisor.start(ctx, sup({ strategy: 'simpleOneForOne', intensity: 5 }, [template]), undefined);
+      const p1 = (await supervisor.startChild(ctx, s, ['c1']))!;
+      await supervisor.startChild(ctx, s, ['c2']);
+      assert.equal((await supervisor.countChildren(ctx, s)).active, 2);
+      await killAndWait(ctx, p1);
+      assert.equal((await supervisor.countChildren(ctx, s)).active, 2);
+      const kids = await supervisor.whichChildren(ctx, s);
+      await supervisor.terminateChild(ctx, s, kids[1]!.pid as Pid);
+      await assert.rejects(supervisor.terminateChild(ctx, s, 'conn'), (e: SupervisorError) => e.code === 'simpleOneForOne');
+      await genServer.stop(ctx, s, 'shutdown');
+    });
+    assert.deepEqual(log, ['start c1', 'start c2', 'start c1', 'stop c2', 'stop c1']);
+  });
+});
+
+test('a child failing to start fails the supervisor start and stops the children already started', async () => {
+  await withNode(async (node) => {
+    collectLogs(node);
+    const log: string[] = [];
+    await node.run(async (ctx) => {
+      ctx.trapExit(true);
+      const failing: ChildSpec = { id: 'b', start: () => { throw new Error('no database'); } };
+      await assert.rejects(supervisor.startLink(ctx, sup({}, [spec('a', log), failing, spec('c', log)]), undefined), (e: StartError) => {
+        const r = e.reason as { shutdown: { failedToStartChild: string; reason: Error } };
+        return r.shutdown.failedToStartChild === 'b' && r.shutdown.reason.message === 'no database';
+      });
+      await assert.rejects(supervisor.startLink(ctx, sup({ strategy: 'sideways' as never }, []), undefined), (e: StartError) => /strategy must be/.test(JSON.stringify(e.reason)));
+    });
+    assert.deepEqual(log, ['start a', 'stop a']);
+  });
+});
+
+test('nested supervisors: a crash deep in the tree is handled by its own supervisor', async () => {
+  await withNode(async (node) => {
+    collectLogs(node);
+    const log: string[] = [];
+    await node.run(async (ctx) => {
+      const inner: Supervisor<void> = { name: 'inner', init: () => ({ children: [spec('leaf', log)] }) };
+      const top = await supervisor.start(ctx, sup({}, [spec('w', log), supervisor.childSupervisor('inner', (c) => supervisor.startLink(c, inner, undefined))]), undefined);
+      const innerPid = (await pids(ctx, top)).inner as Pid;
+      const leaf = (await pids(ctx, innerPid)).leaf as Pid;
+      await killAndWait(ctx, leaf);
+      assert.equal((await pids(ctx, top)).inner, innerPid, 'the inner supervisor survived');
+      assert.notEqual((await pids(ctx, innerPid)).leaf, leaf);
+      await genServer.stop(ctx, top, 'shutdown');
+    });
+    assert.deepEqual(log, ['start w', 'start leaf', 'start leaf', 'stop leaf', 'stop w']);
+  });
+});
