@@ -79,7 +79,8 @@ class Server implements SysTarget {
       const r = fn();
       return { ok: true, value: isThenable(r) ? await r : r };
     } catch (error) {
-      return { ok: false, error };
+      // exit(reason) inside a callback ends the server with that reason, as in OTP.
+      return { ok: false, error: error instanceof ExitSignal ? error.reason : error };
     }
   }
 
