@@ -1,0 +1,109 @@
+import type { ProcessContext } from '../types.js';
+import { call, start as startServer } from '../gen-server/api.js';
+import { StartError } from '../gen/errors.js';
+import type { Pid } from '../pid.js';
+import { controllerServer, type ControllerAnswer, type ControllerOptions, type ControllerRequest } from './controller.js';
+import { envOf } from './env.js';
+import { readResource } from './resource.js';
+import { ApplicationError, type AppResource, type RunningApp, type StartType } from './types.js';
+
+const NAME = 'application_controller';
+
+/** Starts the node's application controller with options (otherwise it starts on first use with defaults). */
+export async function startController(ctx: ProcessContext, options: ControllerOptions = {}): Promise<Pid> {
+  return startServer(ctx, controllerServer, options, { name: NAME });
+}
+
+async function controller(ctx: ProcessContext): Promise<Pid> {
+  const pid = ctx.whereis(NAME);
+  if (pid !== undefined) return pid;
+  try {
+    return await startController(ctx);
+  } catch (error) {
+    if (error instanceof StartError && error.reason === 'alreadyStarted') return error.pid as Pid;
+    throw error;
+  }
+}
+
+async function ask(ctx: ProcessContext, req: ControllerRequest): Promise<unknown> {
+  const answer = await call<ControllerRequest, never, ControllerAnswer>(ctx, await controller(ctx), req, Infinity);
+  if (!answer.ok) throw answer.error;
+  return answer.value;
+}
+
+/** Loads an application from its resource, or from a package folder whose package.json has an `otp` field. */
+export async function load(ctx: ProcessContext, resource: AppResource | string): Promise<void> {
+  await ask(ctx, { op: 'load', resource: typeof resource === 'string' ? await readResource(resource) : resource });
+}
+
+/** Unloads a stopped application. */
+export async function unload(ctx: ProcessContext, app: string): Promise<void> {
+  await ask(ctx, { op: 'unload', app });
+}
+
+/** Starts a loaded application whose dependencies run; `type` decides what its exit does to the node. */
+export async function start(ctx: ProcessContext, app: string, type: StartType = 'temporary'): Promise<void> {
+  await ask(ctx, { op: 'start', app, type });
+}
+
+/** Starts an application after its dependencies, transitively and in order; returns those it started. */
+export async function ensureAllStarted(ctx: ProcessContext, app: string, type: StartType = 'temporary'): Promise<string[]> {
+  const loaded = new Map((await loadedApplications(ctx)).map((a) => [a.name, a]));
+  const running = new Set((await whichApplications(ctx)).map((a) => a.name));
+  const order: string[] = [];
+  const visiting: string[] = [];
+  const visit = (name: string): void => {
+    if (running.has(name) || order.includes(name)) return;
+    if (visiting.includes(name)) throw new ApplicationError('circular', name, `applications depend on each other in a circle: ${[...visiting, name].join(' -> ')}`);
+    const a = loaded.get(name);
+    if (!a) throw new ApplicationError('notLoaded', name, `application '${name}' is not loaded${visiting.length ? ` (needed by '${visiting[visiting.length - 1]}')` : ''}: load it first`);
+    visiting.push(name);
+    for (const dep of a.applications) visit(dep);
+    visiting.pop();
+    order.push(name);
+  };
+  visit(app);
+  for (const name of order) await start(ctx, name, type);
+  return order;
+}
+
+/** Stops a running application: its supervision tree goes down, children in reverse order. */
+export async function stop(ctx: ProcessContext, app: string): Promise<void> {
+  await ask(ctx, { op: 'stop', app });
+}
+
+/** Loaded applications with their versions and dependencies. */
+export function loadedApplications(ctx: ProcessContext): Promise<Array<{ name: string; description: string; vsn: string; applications: string[] }>> {
+  return ask(ctx, { op: 'loaded' }) as Promise<Array<{ name: string; description: string; vsn: string; applications: string[] }>>;
+}
+
+/** Running applications, most recently started first (as OTP lists them). */
+export function whichApplications(ctx: ProcessContext): Promise<RunningApp[]> {
+  return ask(ctx, { op: 'which' }) as Promise<RunningApp[]>;
+}
+
+/** Applies sys.config-style overrides (`{ app: { key: value } }`) to loaded and later loaded applications. */
+export async function setConfig(ctx: ProcessContext, config: Record<string, Record<string, unknown>>): Promise<void> {
+  await ask(ctx, { op: 'config', config });
+}
+
+/** An application's setting, or `fallback` when it has none. */
+export function getEnv<T = unknown>(ctx: ProcessContext, app: string, key: string, fallback?: T): T | undefined {
+  const env = envOf(ctx.node);
+  return env.has(app, key) ? (env.get(app, key) as T) : fallback;
+}
+
+/** All settings of an application. */
+export function getAllEnv(ctx: ProcessContext, app: string): Record<string, unknown> {
+  return envOf(ctx.node).all(app);
+}
+
+/** Changes a setting at run time. */
+export function setEnv(ctx: ProcessContext, app: string, key: string, value: unknown): void {
+  envOf(ctx.node).set(app, key, value);
+}
+
+/** Removes a setting. */
+export function unsetEnv(ctx: ProcessContext, app: string, key: string): void {
+  envOf(ctx.node).unset(app, key);
+}

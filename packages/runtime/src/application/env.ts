@@ -1,0 +1,48 @@
+import type { OtpNode } from '../node.js';
+
+/** Every application's environment on one node: written by the controller, read by anyone synchronously. */
+export class EnvStore {
+  private readonly apps = new Map<string, Map<string, unknown>>();
+  /** sys.config overrides, applied whenever an application is loaded. */
+  overrides: Record<string, Record<string, unknown>> = {};
+
+  /** Sets up an application's env from its defaults and the overrides. */
+  load(app: string, defaults: Record<string, unknown> = {}): void {
+    this.apps.set(app, new Map(Object.entries({ ...defaults, ...(this.overrides[app] ?? {}) })));
+  }
+
+  unload(app: string): void {
+    this.apps.delete(app);
+  }
+
+  get(app: string, key: string): unknown {
+    return this.apps.get(app)?.get(key);
+  }
+
+  has(app: string, key: string): boolean {
+    return this.apps.get(app)?.has(key) ?? false;
+  }
+
+  all(app: string): Record<string, unknown> {
+    return Object.fromEntries(this.apps.get(app) ?? []);
+  }
+
+  set(app: string, key: string, value: unknown): void {
+    let env = this.apps.get(app);
+    if (env === undefined) this.apps.set(app, (env = new Map()));
+    env.set(key, value);
+  }
+
+  unset(app: string, key: string): void {
+    this.apps.get(app)?.delete(key);
+  }
+}
+
+const stores = new WeakMap<OtpNode, EnvStore>();
+
+/** The env store of a node. */
+export function envOf(node: OtpNode): EnvStore {
+  let store = stores.get(node);
+  if (store === undefined) stores.set(node, (store = new EnvStore()));
+  return store;
+}

@@ -1,0 +1,49 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AppResource } from './types.js';
+import { ApplicationError } from './types.js';
+
+/** Checks an application resource, naming the application, the field and what is expected. */
+export function validateResource(r: AppResource, where = 'application resource'): AppResource {
+  const fail = (field: string, expected: string, got: unknown): never => {
+    throw new ApplicationError('badResource', String(r?.name), `${where}: ${field} must be ${expected}, got ${JSON.stringify(got)}`);
+  };
+  if (r === null || typeof r !== 'object') throw new ApplicationError('badResource', '?', `${where} must be an object`);
+  if (typeof r.name !== 'string' || !/^[a-z][a-z0-9_]*$/.test(r.name)) fail('name', 'a lowercase name of letters, digits and _', r.name);
+  if (typeof r.vsn !== 'string' || r.vsn === '') fail('version', 'a non-empty string', r.vsn);
+  if (r.applications !== undefined && (!Array.isArray(r.applications) || !r.applications.every((a) => typeof a === 'string'))) fail('otp.applications', 'an array of application names', r.applications);
+  if (r.registered !== undefined && (!Array.isArray(r.registered) || !r.registered.every((a) => typeof a === 'string'))) fail('otp.registered', 'an array of names', r.registered);
+  if (r.env !== undefined && (r.env === null || typeof r.env !== 'object' || Array.isArray(r.env))) fail('otp.env', 'an object of settings', r.env);
+  if (r.mod !== undefined && typeof r.mod !== 'string' && (typeof r.mod !== 'object' || typeof r.mod.start !== 'function')) fail('otp.mod', 'a path to the callback module or a module with start()', r.mod);
+  return r;
+}
+
+/** Reads an application resource from a package folder's package.json `otp` field. */
+export async function readResource(dir: string): Promise<AppResource> {
+  const file = join(dir, 'package.json');
+  let pkg: { name?: unknown; version?: unknown; description?: unknown; otp?: Record<string, unknown> };
+  try {
+    pkg = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new ApplicationError('badResource', dir, `${file} cannot be read as JSON: ${(error as Error).message}`, { cause: error });
+  }
+  if (pkg.otp === undefined || pkg.otp === null || typeof pkg.otp !== 'object') {
+    throw new ApplicationError('badResource', String(pkg.name), `${file} has no "otp" object: add "otp": {} to make the package an application`);
+  }
+  const name = typeof pkg.name === 'string' ? pkg.name.replace(/^@[^/]+\//, '').replace(/-/g, '_') : pkg.name;
+  const otp = pkg.otp;
+  return validateResource(
+    {
+      name: name as string,
+      vsn: pkg.version as string,
+      description: typeof pkg.description === 'string' ? pkg.description : undefined,
+      mod: otp.mod as string | undefined,
+      modArgs: otp.modArgs,
+      applications: otp.applications as string[] | undefined,
+      registered: otp.registered as string[] | undefined,
+      env: otp.env as Record<string, unknown> | undefined,
+      dir,
+    },
+    file,
+  );
+}

@@ -1,0 +1,64 @@
+import type { Pid } from '../pid.js';
+import type { ProcessContext } from '../types.js';
+import type { Awaitable } from '../gen-server/types.js';
+
+/** How an application's exit affects the node: only reported, fatal unless normal, or always fatal. */
+export type StartType = 'temporary' | 'transient' | 'permanent';
+
+/** An application callback module (OTP's application behaviour). */
+export interface ApplicationModule<State = unknown> {
+  /** Starts the application's top supervisor (linked to `ctx`) and returns its pid, or `{ pid, state }` for stop. */
+  start(type: 'normal', args: unknown, ctx: ProcessContext): Awaitable<Pid | { pid: Pid; state: State }>;
+  /** Runs before the supervision tree is shut down. Default: nothing. */
+  prepStop?(state: State): Awaitable<State>;
+  /** Runs after the supervision tree is down. Default: nothing. */
+  stop?(state: State): Awaitable<void>;
+}
+
+/** An application resource: what OTP's .app file holds, taken from package.json's `otp` field. */
+export interface AppResource {
+  /** The application's name (the package name without its scope). */
+  name: string;
+  /** Its version. */
+  vsn: string;
+  description?: string;
+  /** The callback module, or a path to it (resolved by the node's module loader); none for a library. */
+  mod?: ApplicationModule | string;
+  /** Arguments passed to `mod.start`. */
+  modArgs?: unknown;
+  /** Applications that must run before this one. */
+  applications?: string[];
+  /** Names its processes register, for release checks. */
+  registered?: string[];
+  /** Default configuration, overridden by sys.config. */
+  env?: Record<string, unknown>;
+  /** Where the application lives (its package folder), when loaded from disk. */
+  dir?: string;
+}
+
+/** One started application, as whichApplications lists it. */
+export interface RunningApp {
+  name: string;
+  description: string;
+  vsn: string;
+  type: StartType;
+}
+
+/** Loads a callback module from the path in an app resource (the code server provides it later). */
+export type ModuleLoader = (path: string, resource: AppResource) => Promise<ApplicationModule>;
+
+/** Codes of application errors. */
+export type ApplicationErrorCode = 'notLoaded' | 'alreadyLoaded' | 'alreadyStarted' | 'notStarted' | 'notStartedDependency' | 'badResource' | 'startFailed' | 'circular';
+
+/** A refused application request, with a code for programs and a sentence naming the application and the fix. */
+export class ApplicationError extends Error {
+  constructor(
+    readonly code: ApplicationErrorCode,
+    readonly app: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ApplicationError';
+  }
+}

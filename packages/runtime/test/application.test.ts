@@ -1,0 +1,182 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  application,
+  supervisor,
+  genServer,
+  ok,
+  reply,
+  loggerOf,
+  isDown,
+  type ApplicationError,
+  type ApplicationModule,
+  type AppResource,
+  type GenServer,
+  type LogEvent,
+  type OtpNode,
+  type Pid,
+  type ProcessContext,
+} from '@otp-ts/runtime';
+import { withNode } from './helpers.ts';
+
+function quiet(node: OtpNode): LogEvent[] {
+  const events: LogEvent[] = [];
+  loggerOf(node).removeHandler('default');
+  loggerOf(node).addHandler({ id: 'test', log: (e) => events.push(e) });
+  return events;
+}
+
+const echo: GenServer<string, 'who', never, string, string> = { init: (app) => ok(app), handleCall: (_r, _f, s) => reply(s, s) };
+
+/** An application whose top supervisor runs one named server, and which logs its lifecycle. */
+function makeApp(name: string, log: string[], deps: string[] = [], extra: Partial<AppResource> = {}): AppResource {
+  const mod: ApplicationModule<string> = {
+    async start(_type, _args, ctx) {
+      log.push(`start ${name}`);
+      const pid = await supervisor.startLink(ctx, { init: () => ({ children: [{ id: 'srv', start: (c) => genServer.startLink(c, echo, name, { name: `${name}_srv` }) }] }) }, undefined);
+      return { pid, state: name };
+    },
+    prepStop: (s) => {
+      log.push(`prepStop ${s}`);
+      return s;
+    },
+    stop: (s) => {
+      log.push(`stop ${s}`);
+    },
+  };
+  return { name, vsn: '1.0.0', mod, applications: deps, env: { port: 8080 }, ...extra };
+}
+
+test('ensureAllStarted starts dependencies first, in order; stop takes the tree down', async () => {
+  await withNode(async (node) => {
+    quiet(node);
+    const log: string[] = [];
+    await node.run(async (ctx) => {
+      await application.load(ctx, makeApp('db', log));
+      await application.load(ctx, makeApp('cache', log, ['db']));
+      await application.load(ctx, makeApp('web', log, ['db', 'cache']));
+      await assert.rejects(application.start(ctx, 'web'), (e: ApplicationError) => e.code === 'notStartedDependency' && /needs 'db'/.test(e.message));
+      assert.deepEqual(await application.ensureAllStarted(ctx, 'web'), ['db', 'cache', 'web']);
+      assert.deepEqual((await application.whichApplications(ctx)).map((a) => a.name), ['web', 'cache', 'db']);
+      assert.equal(await genServer.call(ctx, 'web_srv', 'who'), 'web');
+      await application.stop(ctx, 'web');
+      assert.equal(ctx.whereis('web_srv'), undefined);
+      assert.deepEqual((await application.whichApplications(ctx)).map((a) => a.name), ['cache', 'db']);
+    });
+    assert.deepEqual(log, ['start db', 'start cache', 'start web', 'prepStop web', 'stop web']);
+  });
+});
+
+test('env: defaults from the resource, overridden by sys.config, changed at run time', async () => {
+  await withNode(async (node) => {
+    quiet(node);
+    await node.run(async (ctx) => {
+      await application.setConfig(ctx, { shop: { port: 9090 } });
+      await application.load(ctx, { name: 'shop', vsn: '0.1.0', env: { port: 8080, host: 'localhost' } });
+      assert.equal(application.getEnv(ctx, 'shop', 'port'), 9090);
+      assert.equal(application.getEnv(ctx, 'shop', 'host'), 'localhost');
+      assert.equal(application.getEnv(ctx, 'shop', 'missing', 'fallback'), 'fallback');
+      application.setEnv(ctx, 'shop', 'host', '127.0.0.1');
+      assert.deepEqual(application.getAllEnv(ctx, 'shop'), { port: 9090, host: '127.0.0.1' });
+      await application.start(ctx, 'shop');
+      assert.deepEqual(await application.whichApplications(ctx), [{ name: 'shop', description: '', vsn: '0.1.0', type: 'temporary' }]);
+    });
+  });
+});
+
+test('a temporary application that dies is only reported; a permanent one stops the node', async () => {
+  await withNode(async (node) => {
+    const logs = quiet(node);
+    const log: string[] = [];
+    let stopped: unknown;
+    await node.run(async (ctx) => {
+      await application.startController(ctx, { onNodeStop: (reason) => (stopped = reason) });
+      await application.load(ctx, makeApp('tmp', log));
+      await application.load(ctx, makeApp('core', log));
+      await application.load(ctx, makeApp('other', log));
+      await application.start(ctx, 'tmp', 'temporary');
+      await application.start(ctx, 'other', 'temporary');
+      const tmpSup = await topSupervisor(ctx, 'tmp_srv');
+      ctx.exit(tmpSup, 'kill');
+      await ctx.sleep(5);
+      assert.deepEqual((await application.whichApplications(ctx)).map((a) => a.name), ['other']);
+      assert.equal(stopped, undefined);
+      await application.start(ctx, 'core', 'permanent');
+      ctx.exit(await topSupervisor(ctx, 'core_srv'), 'kill');
+      await ctx.sleep(5);
+      assert.deepEqual(stopped, { applicationTerminated: 'core', reason: 'killed' });
+      assert.deepEqual(await application.whichApplications(ctx), [], 'the other applications were stopped');
+    });
+    assert.ok(log.includes('stop other'));
+    assert.ok(logs.some((e) => e.level === 'critical'));
+  });
+});
+
+test('a transient application stops the node only when it exits abnormally', async () => {
+  await withNode(async (node) => {
+    quiet(node);
+    let stopped: unknown;
+    await node.run(async (ctx) => {
+      await application.startController(ctx, { onNodeStop: (reason) => (stopped = reason) });
+      await application.load(ctx, makeApp('tr', []));
+      await application.start(ctx, 'tr', 'transient');
+      const sup = await topSupervisor(ctx, 'tr_srv');
+      const ref = ctx.monitor(sup);
+      await genServer.stop(ctx, sup, 'normal');
+      await ctx.receive((m) => isDown(m, ref));
+      await ctx.sleep(5);
+      assert.equal(stopped, undefined);
+      await application.start(ctx, 'tr', 'transient');
+      await genServer.stop(ctx, await topSupervisor(ctx, 'tr_srv'), 'boom');
+      await ctx.sleep(5);
+      assert.deepEqual(stopped, { applicationTerminated: 'tr', reason: 'boom' });
+    });
+  });
+});
+
+test('loading from a package.json otp field, with clear errors for bad resources and circular dependencies', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'otp-app-'));
+  try {
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: '@acme/cart-service', version: '0.3.0', otp: { applications: [], env: { size: 3 } } }));
+    await withNode(async (node) => {
+      quiet(node);
+      await node.run(async (ctx) => {
+        await application.load(ctx, dir);
+        const [loaded] = await application.loadedApplications(ctx);
+        assert.deepEqual(loaded, { name: 'cart_service', description: '', vsn: '0.3.0', applications: [] });
+        assert.equal(application.getEnv(ctx, 'cart_service', 'size'), 3);
+        writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'bad', version: '1.0.0', otp: { applications: 'db' } }));
+        await assert.rejects(application.load(ctx, dir), /otp.applications must be an array of application names, got "db"/);
+        writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'plain', version: '1.0.0' }));
+        await assert.rejects(application.load(ctx, dir), /has no "otp" object/);
+        await application.load(ctx, { name: 'a', vsn: '1', applications: ['b'] });
+        await application.load(ctx, { name: 'b', vsn: '1', applications: ['a'] });
+        await assert.rejects(application.ensureAllStarted(ctx, 'a'), (e: ApplicationError) => e.code === 'circular' && /a -> b -> a/.test(e.message));
+        await assert.rejects(application.ensureAllStarted(ctx, 'nope'), (e: ApplicationError) => e.code === 'notLoaded');
+      });
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an application whose start fails is not started and the error names it', async () => {
+  await withNode(async (node) => {
+    quiet(node);
+    await node.run(async (ctx) => {
+      await application.load(ctx, { name: 'broken', vsn: '1', mod: { start: () => { throw new Error('port in use'); } } });
+      await assert.rejects(application.start(ctx, 'broken'), (e: ApplicationError) => e.code === 'startFailed' && /'broken' failed to start: port in use/.test(e.message));
+      assert.deepEqual(await application.whichApplications(ctx), []);
+    });
+  });
+});
+
+// The top supervisor of an application: the parent (first link) of its named server.
+async function topSupervisor(ctx: ProcessContext, server: string): Promise<Pid> {
+  const pid = ctx.whereis(server)!;
+  const links = ctx.processInfo(pid)!.links;
+  return links.find((l) => ctx.processInfo(l)?.behaviour === 'supervisor')!;
+}
