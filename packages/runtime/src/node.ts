@@ -258,8 +258,12 @@ export class OtpNode {
     const t = watcher.monitors?.get(ref);
     if (t === undefined) return false;
     watcher.monitors!.delete(ref);
+    if (watcher.monitors!.size === 0) watcher.monitors = null;
     t.monitoredBy?.delete(ref);
+    if (t.monitoredBy?.size === 0) t.monitoredBy = null;
     t.monitoredByName?.delete(ref);
+    // Empty maps are dropped: a process that monitored once (every gen_server call) stays small.
+    if (t.monitoredByName?.size === 0) t.monitoredByName = null;
     return true;
   }
 
@@ -378,6 +382,7 @@ export class OtpNode {
     if (proc.monitoredBy) {
       for (const [ref, watcher] of proc.monitoredBy) {
         watcher.monitors?.delete(ref);
+        if (watcher.monitors?.size === 0) watcher.monitors = null;
         watcher.deliver(new Down(ref, proc.monitoredByName?.get(ref) ?? proc.pid, reason));
       }
       proc.monitoredBy = null;

@@ -43,7 +43,6 @@ class ProcessExtras {
   monitoredByName: Map<Ref, string> | null = null;
   exitHook: ((reason: ExitReason) => void) | null = null;
   tables: Set<TableStore> | null = null;
-  label: ProcessLabel | null = null;
   ready: unknown = undefined;
   exitReason: ExitReason = undefined;
   activeCall: Ref | null = null;
@@ -67,6 +66,8 @@ export class ProcessImpl implements ProcessContext {
   trapping = false;
   dead = false;
   reductions = 0;
+  /** What processInfo reports as behaviour and module (shared by every process of a behaviour module). */
+  label: ProcessLabel | null = null;
   // The body's promise while the process waits in its first receive: see watchBody.
   private body: Promise<unknown> | null = null;
   // Everything most processes never use lives in one record allocated on first use, to keep idle processes small.
@@ -82,58 +83,88 @@ export class ProcessImpl implements ProcessContext {
     return (this.x ??= new ProcessExtras());
   }
 
+  // Drops the extras record once nothing in it is in use: a gen_server call leaves no residue.
+  private compact(): void {
+    const x = this.x!;
+    if (x.links === null && x.monitors === null && x.monitoredBy === null && x.monitoredByName === null && x.exitHook === null && x.tables === null && x.ready === undefined && x.exitReason === undefined && x.activeCall === null) this.x = null;
+  }
+
   /** Linked processes. */
   get links(): Set<ProcessImpl> | null {
     return this.x?.links ?? null;
   }
   set links(v: Set<ProcessImpl> | null) {
-    if (v !== null || this.x !== null) this.more().links = v;
+    if (v !== null) this.more().links = v;
+    else if (this.x !== null) {
+      this.x.links = null;
+      this.compact();
+    }
   }
   /** Monitors this process holds: ref → target. */
   get monitors(): Map<Ref, ProcessImpl> | null {
     return this.x?.monitors ?? null;
   }
   set monitors(v: Map<Ref, ProcessImpl> | null) {
-    if (v !== null || this.x !== null) this.more().monitors = v;
+    if (v !== null) this.more().monitors = v;
+    else if (this.x !== null) {
+      this.x.monitors = null;
+      this.compact();
+    }
   }
   /** Monitors on this process: ref → watcher. */
   get monitoredBy(): Map<Ref, ProcessImpl> | null {
     return this.x?.monitoredBy ?? null;
   }
   set monitoredBy(v: Map<Ref, ProcessImpl> | null) {
-    if (v !== null || this.x !== null) this.more().monitoredBy = v;
+    if (v !== null) this.more().monitoredBy = v;
+    else if (this.x !== null) {
+      this.x.monitoredBy = null;
+      this.compact();
+    }
   }
   /** The names monitors on this process were set up with, when they named it rather than its pid. */
   get monitoredByName(): Map<Ref, string> | null {
     return this.x?.monitoredByName ?? null;
   }
   set monitoredByName(v: Map<Ref, string> | null) {
-    if (v !== null || this.x !== null) this.more().monitoredByName = v;
+    if (v !== null) this.more().monitoredByName = v;
+    else if (this.x !== null) {
+      this.x.monitoredByName = null;
+      this.compact();
+    }
   }
   /** Called once with the exit reason (used by `node.run`). */
   get exitHook(): ((reason: ExitReason) => void) | null {
     return this.x?.exitHook ?? null;
   }
   set exitHook(v: ((reason: ExitReason) => void) | null) {
-    if (v !== null || this.x !== null) this.more().exitHook = v;
+    if (v !== null) this.more().exitHook = v;
+    else if (this.x !== null) {
+      this.x.exitHook = null;
+      this.compact();
+    }
   }
   /** Tables this process owns. */
   get tables(): Set<TableStore> | null {
     return this.x?.tables ?? null;
   }
   set tables(v: Set<TableStore> | null) {
-    if (v !== null || this.x !== null) this.more().tables = v;
-  }
-  /** What processInfo reports as behaviour and module. */
-  get label(): ProcessLabel | null {
-    return this.x?.label ?? null;
+    if (v !== null) this.more().tables = v;
+    else if (this.x !== null) {
+      this.x.tables = null;
+      this.compact();
+    }
   }
   /** The tag of the call this process is waiting on: only its reply may enter the mailbox. */
   get activeCall(): Ref | null {
     return this.x?.activeCall ?? null;
   }
   set activeCall(v: Ref | null) {
-    if (v !== null || this.x !== null) this.more().activeCall = v;
+    if (v !== null) this.more().activeCall = v;
+    else if (this.x !== null) {
+      this.x.activeCall = null;
+      this.compact();
+    }
   }
   /** Why the process exited, once it has. */
   get exitReason(): ExitReason {
@@ -200,6 +231,19 @@ export class ProcessImpl implements ProcessContext {
     const p = this.park(m, timeoutMs, SCAN);
     node.enqueue(this);
     return p as Promise<T | Timeout>;
+  }
+
+  receiveNow<T>(matcher?: Matcher<T> | null): T | Timeout {
+    this.check();
+    if (this.mode !== IDLE) throw new RuntimeError('badarg', `process ${this.pid} called receiveNow while a receive is pending`);
+    const node = this.node;
+    if (node.budget <= 0 || this.head >= this.mailbox.length) return TIMEOUT;
+    const i = this.scan(matcher ?? null);
+    this.check();
+    if (i < 0) return TIMEOUT;
+    node.budget--;
+    this.reductions++;
+    return this.take(i) as T;
   }
 
   exit(pidOrReason: unknown, reason?: ExitReason): never {
@@ -306,7 +350,8 @@ export class ProcessImpl implements ProcessContext {
 
   setLabel(label: ProcessLabel): void {
     this.check();
-    this.more().label = { ...this.label, ...label };
+    // The first label is kept as given (behaviours share one per module); later ones merge.
+    this.label = this.label === null ? label : { ...this.label, ...label };
   }
 
   /**

@@ -85,6 +85,12 @@ export interface ProcessContext {
   receive<T>(matcher: Matcher<T>): Promise<T>;
   /** Takes the oldest message the matcher accepts, or resolves to `TIMEOUT` after `timeoutMs` (0 polls). */
   receive<T>(matcher: Matcher<T> | null, timeoutMs: number): Promise<T | Timeout>;
+  /**
+   * Takes the oldest message the matcher accepts if one is already waiting, without waiting: the message,
+   * or `TIMEOUT`. Also `TIMEOUT` once the node's reduction budget for this turn is spent, so a loop that
+   * drains its mailbox with it and falls back to `receive` still yields to other processes and I/O.
+   */
+  receiveNow<T>(matcher?: Matcher<T> | null): T | Timeout;
   /** Ends this process with `reason` (throws to unwind it). */
   exit(reason: ExitReason): never;
   /** Sends an exit signal to `pid`: `'kill'` cannot be trapped, `'normal'` is ignored unless trapped. */

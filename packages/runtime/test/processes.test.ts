@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pid, ProcessExit} from '@otp-ts/runtime';
-import { TIMEOUT, ProcessExitedError, RuntimeError, isDown } from '@otp-ts/runtime';
+import { TIMEOUT, REDUCTION_BUDGET, ProcessExitedError, RuntimeError, isDown } from '@otp-ts/runtime';
 import { withNode, inProcess, idle, tick } from './helpers.ts';
 
 test('spawn runs the body after spawn returns and the pid prints like Erlang', async () => {
@@ -280,5 +280,30 @@ test('10,000 processes that exit leave no process, name, timer or table behind',
     assert.equal(node.processCount, 0);
     assert.equal(node.pendingTimers, 0);
     assert.equal(node.whereis('p1'), undefined);
+  });
+});
+
+test('receiveNow takes a waiting message without waiting, and reports TIMEOUT when none matches', async () => {
+  const got = await inProcess(async (ctx) => {
+    const me = ctx.self();
+    const empty = ctx.receiveNow();
+    ctx.send(me, 'a');
+    ctx.send(me, 2);
+    const n = ctx.receiveNow((m): m is number => typeof m === 'number');
+    const none = ctx.receiveNow((m) => m === 'zzz');
+    return [empty, n, none, ctx.receiveNow(), ctx.receiveNow()];
+  });
+  assert.deepEqual(got, [TIMEOUT, 2, TIMEOUT, 'a', TIMEOUT]);
+});
+
+test('receiveNow reports TIMEOUT once the reduction budget is spent, so draining loops still yield', async () => {
+  await withNode(async (node) => {
+    let drained = 0;
+    await node.run(async (ctx) => {
+      const me = ctx.self();
+      for (let i = 0; i < 3 * REDUCTION_BUDGET; i++) ctx.send(me, i);
+      while (ctx.receiveNow() !== TIMEOUT) drained++;
+    });
+    assert.ok(drained > 0 && drained <= REDUCTION_BUDGET, `drained ${drained} in one turn`);
   });
 });

@@ -1,7 +1,7 @@
 import { Exit, TIMEOUT, type ExitReason } from '../messages.js';
 import { ExitSignal } from '../errors.js';
 import type { Pid } from '../pid.js';
-import type { ProcessContext } from '../types.js';
+import type { ProcessContext, ProcessLabel } from '../types.js';
 import { CallMessage, CastMessage, SystemMessage, type From } from '../gen/messages.js';
 import { replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
@@ -28,7 +28,6 @@ class Server implements SysTarget {
   trace = false;
   timeout: number | undefined = undefined;
   continuation: { arg: unknown } | null = null;
-  lastMessage: unknown = undefined;
 
   constructor(
     readonly ctx: ProcessContext,
@@ -73,25 +72,64 @@ class Server implements SysTarget {
     return terminate(this, reason, message);
   }
 
-  /** The one try-wrapper: every callback runs here, and a throw becomes a value. */
+  /** Runs a callback outside the loop (init, terminate): a throw becomes a value. */
   async attempt(fn: () => unknown): Promise<Outcome> {
     try {
       const r = fn();
       return { ok: true, value: isThenable(r) ? await r : r };
     } catch (error) {
-      // exit(reason) inside a callback ends the server with that reason, as in OTP.
-      return { ok: false, error: error instanceof ExitSignal ? error.reason : error };
+      return { ok: false, error: unwrap(error) };
     }
   }
 
-  debug(event: string): void {
-    if (this.trace) process.stdout.write(`*DBG* ${this.ctx.self()} (${this.moduleName}) ${event}\n`);
+  /** Prints a sys trace line; `describe` runs only while tracing is on, so an untraced server pays nothing. */
+  debug(describe: () => string): void {
+    if (this.trace) process.stdout.write(`*DBG* ${this.ctx.self()} (${this.moduleName}) ${describe()}\n`);
   }
 }
 
+const labels = new WeakMap<AnyServer, ProcessLabel>();
+function labelOf(mod: AnyServer): ProcessLabel {
+  let label = labels.get(mod);
+  if (label === undefined) labels.set(mod, (label = Object.freeze({ behaviour: 'gen_server', module: mod.name ?? 'gen_server' })));
+  return label;
+}
+
 /** Runs a gen_server in the current process: init, acknowledge, then the loop until it stops. */
-export async function runServer(ctx: ProcessContext, mod: AnyServer, args: unknown, parent: Pid | null, ack: Acknowledge): Promise<void> {
-  ctx.setLabel({ behaviour: 'gen_server', module: mod.name ?? 'gen_server' });
+export async function runServer(ctx: ProcessContext, mod: AnyServer, args: unknown, parent: Pid | null, ack: Acknowledge | null): Promise<void> {
+  const server = await initServer(ctx, mod, args, parent, ack!);
+  if (server === null) return;
+  // The suspended loop frame outlives init: drop what it no longer needs, so the GC can free it.
+  // eslint-disable-next-line no-useless-assignment
+  args = undefined;
+  // eslint-disable-next-line no-useless-assignment
+  ack = null;
+  // The loop runs in this same frame: an idle server keeps one suspended frame, not a chain of them.
+  for (;;) {
+    if (server.continuation !== null && !server.suspended) {
+      const { arg } = server.continuation;
+      server.continuation = null;
+      const pending = invoke(server, 'handleContinue', arg, null, arg);
+      if (pending !== undefined) await pending;
+      continue;
+    }
+    let msg: unknown;
+    if (server.suspended) msg = await ctx.receive(isSystem);
+    else if (server.timeout === undefined) {
+      // Drain what is already queued without a promise per message; wait only when the mailbox is empty.
+      msg = ctx.receiveNow();
+      if (msg === TIMEOUT) msg = await ctx.receive();
+    } else msg = await ctx.receive(null, server.timeout);
+    server.timeout = undefined;
+    // Synchronous callbacks are handled without a promise; only async ones are awaited.
+    const pending = dispatch(server, msg === TIMEOUT ? 'timeout' : msg);
+    if (pending !== undefined) await pending;
+  }
+}
+
+/** Runs init and acknowledges the starter: the server, null if init asked to be ignored; throws to exit. */
+async function initServer(ctx: ProcessContext, mod: AnyServer, args: unknown, parent: Pid | null, ack: Acknowledge): Promise<Server | null> {
+  ctx.setLabel(labelOf(mod));
   const server = new Server(ctx, mod, undefined, parent);
   const init = await server.attempt(() => mod.init(args, ctx));
   if (!init.ok) {
@@ -103,18 +141,15 @@ export async function runServer(ctx: ProcessContext, mod: AnyServer, args: unkno
     server.state = r.state;
     applyAction(server, r.action);
     ack(true, ctx.self());
-  } else if (r?.type === 'ignore') {
-    ack(false, 'ignore');
-    return;
-  } else if (r?.type === 'stop') {
-    ack(false, r.reason);
-    throw new ExitSignal(r.reason);
-  } else {
-    const bad = new BadReturnValue('init', r);
-    ack(false, bad);
-    throw new ExitSignal(bad);
+    return server;
   }
-  await loop(server);
+  if (r?.type === 'ignore') {
+    ack(false, 'ignore');
+    return null;
+  }
+  const reason = r?.type === 'stop' ? r.reason : new BadReturnValue('init', r);
+  ack(false, reason);
+  throw new ExitSignal(reason);
 }
 
 function applyAction(server: Server, action: Action | undefined): void {
@@ -123,86 +158,98 @@ function applyAction(server: Server, action: Action | undefined): void {
   else if (action !== null && typeof action === 'object' && 'continue' in action) server.continuation = { arg: action.continue };
 }
 
-async function loop(server: Server): Promise<never> {
-  const { ctx } = server;
-  for (;;) {
-    if (server.continuation !== null && !server.suspended) {
-      const { arg } = server.continuation;
-      server.continuation = null;
-      const mod = server.mod;
-      const out = mod.handleContinue
-        ? await server.attempt(() => mod.handleContinue!(arg, server.state, ctx))
-        : { ok: false as const, error: new Error(`${server.moduleName} returned a continue action but has no handleContinue`) };
-      await interpret(server, 'handleContinue', out, null, arg);
-      continue;
-    }
-    let msg: unknown;
-    if (server.suspended) msg = await ctx.receive(isSystem);
-    else if (server.timeout === undefined) msg = await ctx.receive();
-    else msg = await ctx.receive(null, server.timeout);
-    server.timeout = undefined;
-    await dispatch(server, msg === TIMEOUT ? 'timeout' : msg);
-  }
-}
+type Callback = 'handleCall' | 'handleCast' | 'handleInfo' | 'handleContinue';
 
-async function dispatch(server: Server, msg: unknown): Promise<void> {
-  const { ctx } = server;
-  const mod = server.mod;
-  if (msg instanceof SystemMessage) {
-    await handleSystemMessage(ctx, msg, server);
-    return;
-  }
+function dispatch(server: Server, msg: unknown): Promise<void> | undefined {
+  if (msg instanceof SystemMessage) return handleSystemMessage(server.ctx, msg, server);
   if (server.statistics) server.statistics.messagesIn++;
-  server.lastMessage = msg;
   if (msg instanceof CallMessage) {
-    server.debug(`got call ${formatValue(msg.request, 200)} from ${msg.from.pid}`);
-    const out = mod.handleCall
-      ? await server.attempt(() => mod.handleCall!(msg.request, msg.from, server.state, ctx))
-      : { ok: false as const, error: new Error(`${server.moduleName} got a call but has no handleCall: ${formatValue(msg.request, 200)}`) };
-    await interpret(server, 'handleCall', out, msg.from, msg);
-  } else if (msg instanceof CastMessage) {
-    server.debug(`got cast ${formatValue(msg.request, 200)}`);
-    const out = mod.handleCast
-      ? await server.attempt(() => mod.handleCast!(msg.request, server.state, ctx))
-      : { ok: false as const, error: new Error(`${server.moduleName} got a cast but has no handleCast: ${formatValue(msg.request, 200)}`) };
-    await interpret(server, 'handleCast', out, null, msg);
-  } else if (msg instanceof Exit && server.parent !== null && msg.from === server.parent) {
-    // Only a process trapping exits gets here: its parent's shutdown runs terminate, as in OTP.
-    await terminate(server, msg.reason, msg);
-  } else {
-    server.debug(`got ${formatValue(msg, 200)}`);
-    if (!mod.handleInfo) {
-      loggerOf(ctx.node).warning(`${server.moduleName} ${ctx.self()} received an unexpected message and has no handleInfo: ${formatValue(msg, 500)}`, { pid: ctx.self(), module: server.moduleName });
-      return;
-    }
-    const out = await server.attempt(() => mod.handleInfo!(msg, server.state, ctx));
-    await interpret(server, 'handleInfo', out, null, msg);
+    if (server.trace) server.debug(() => `got call ${formatValue(msg.request, 200)} from ${msg.from.pid}`);
+    return invoke(server, 'handleCall', msg.request, msg.from, msg);
   }
+  if (msg instanceof CastMessage) {
+    if (server.trace) server.debug(() => `got cast ${formatValue(msg.request, 200)}`);
+    return invoke(server, 'handleCast', msg.request, null, msg);
+  }
+  if (msg instanceof Exit && server.parent !== null && msg.from === server.parent) {
+    // Only a process trapping exits gets here: its parent's shutdown runs terminate, as in OTP.
+    return terminate(server, msg.reason, msg);
+  }
+  if (server.trace) server.debug(() => `got ${formatValue(msg, 200)}`);
+  if (!server.mod.handleInfo) {
+    loggerOf(server.ctx.node).warning(`${server.moduleName} ${server.ctx.self()} received an unexpected message and has no handleInfo: ${formatValue(msg, 500)}`, {
+      pid: server.ctx.self(),
+      module: server.moduleName,
+    });
+    return undefined;
+  }
+  return invoke(server, 'handleInfo', msg, null, msg);
 }
 
-/** The one result interpreter: every callback's outcome is applied here. */
-async function interpret(server: Server, callback: string, out: Outcome, from: From | null, msg: unknown): Promise<void> {
-  if (!out.ok) return terminate(server, out.error, msg);
-  const r = out.value as { type?: string; state?: unknown; reply?: unknown; action?: Action; reason?: ExitReason; hasReply?: boolean };
+/**
+ * The one try-wrapper for the loop's callbacks: a throw ends the server, a synchronous result is
+ * interpreted at once and an async one when it settles.
+ */
+function invoke(server: Server, callback: Callback, arg: unknown, from: From | null, msg: unknown): Promise<void> | undefined {
+  const { mod, ctx } = server;
+  let r: unknown;
+  try {
+    switch (callback) {
+      case 'handleCall':
+        if (!mod.handleCall) throw new Error(`${server.moduleName} got a call but has no handleCall: ${formatValue(arg, 200)}`);
+        r = mod.handleCall(arg, from!, server.state, ctx);
+        break;
+      case 'handleCast':
+        if (!mod.handleCast) throw new Error(`${server.moduleName} got a cast but has no handleCast: ${formatValue(arg, 200)}`);
+        r = mod.handleCast(arg, server.state, ctx);
+        break;
+      case 'handleInfo':
+        r = mod.handleInfo!(arg, server.state, ctx);
+        break;
+      case 'handleContinue':
+        if (!mod.handleContinue) throw new Error(`${server.moduleName} returned a continue action but has no handleContinue`);
+        r = mod.handleContinue(arg, server.state, ctx);
+        break;
+    }
+  } catch (error) {
+    return terminate(server, unwrap(error), msg);
+  }
+  if (isThenable(r)) {
+    return r.then(
+      (value) => interpret(server, callback, value, from, msg),
+      (error: unknown) => terminate(server, unwrap(error), msg),
+    );
+  }
+  return interpret(server, callback, r, from, msg);
+}
+
+// exit(reason) inside a callback ends the server with that reason, as in OTP.
+function unwrap(error: unknown): unknown {
+  return error instanceof ExitSignal ? error.reason : error;
+}
+
+/** The one result interpreter: every callback's result is applied here. */
+function interpret(server: Server, callback: string, value: unknown, from: From | null, msg: unknown): Promise<never> | undefined {
+  const r = value as { type?: string; state?: unknown; reply?: unknown; action?: Action; reason?: ExitReason; hasReply?: boolean };
   switch (r?.type) {
     case 'reply':
       if (from === null) break;
       replyTo(from, r.reply);
       if (server.statistics) server.statistics.messagesOut++;
-      server.debug(`sent ${formatValue(r.reply, 200)} to ${from.pid}`);
+      if (server.trace) server.debug(() => `sent ${formatValue(r.reply, 200)} to ${from.pid}`);
       server.state = r.state;
-      applyAction(server, r.action);
-      return;
+      if (r.action !== undefined) applyAction(server, r.action);
+      return undefined;
     case 'noreply':
       server.state = r.state;
-      applyAction(server, r.action);
-      return;
+      if (r.action !== undefined) applyAction(server, r.action);
+      return undefined;
     case 'stop':
       if (r.state !== undefined) server.state = r.state;
       if (r.hasReply && from !== null) replyTo(from, r.reply);
       return terminate(server, r.reason, msg);
   }
-  return terminate(server, new BadReturnValue(callback, out.value), msg);
+  return terminate(server, new BadReturnValue(callback, value), msg);
 }
 
 /** Runs terminate, reports an abnormal exit, and ends the process with `reason`. */

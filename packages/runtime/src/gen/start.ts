@@ -36,12 +36,13 @@ export async function startAcknowledged(
   }
   let acked = false;
   const pid = ctx.spawn(
-    async (child) => {
+    // Not async: the body's own promise is the process's, so no wrapper frame or promise stays alive.
+    (child) => {
       if (name !== undefined && typeof name !== 'string' && !name.via.register(name.name, child.self())) {
         child.send(parent, new InitAck(tag, false, new StartError('alreadyStarted', name.via.whereis(name.name))));
-        return;
+        return undefined;
       }
-      await body(child, parent, (ok, value) => {
+      return body(child, parent, (ok, value) => {
         if (acked) throw new RuntimeError('badarg', 'init acknowledged twice');
         acked = true;
         child.send(parent, new InitAck(tag, ok, value));

@@ -1,0 +1,83 @@
+%% The behaviour workloads on the BEAM, for side-by-side ratios with otp-ts.
+%% Run: erl +S 1 -noshell -pa DIR -run bench_behaviours main WORKLOAD   (prints one JSON line)
+-module(bench_behaviours).
+-behaviour(gen_server).
+-export([main/1, init/1, handle_call/3, handle_cast/2, handle_info/2]).
+
+main([Workload]) ->
+    io:format("~s~n", [json(run(list_to_atom(Workload)))]),
+    halt().
+
+now_us() -> erlang:monotonic_time(microsecond).
+
+init(Arg) -> {ok, Arg}.
+handle_call(ping, _From, S) -> {reply, pong, S}.
+handle_cast(inc, S) -> {noreply, S + 1}.
+handle_info(_, S) -> {noreply, S}.
+
+run(call_seq) ->
+    N = 1000000,
+    {ok, P} = gen_server:start(?MODULE, 0, []),
+    T0 = now_us(),
+    calls(P, N),
+    Us = now_us() - T0,
+    [{ops, N}, {us, Us}, {rate, N * 1000000 / Us}];
+run(call_100) ->
+    Clients = 100, Each = 10000,
+    {ok, P} = gen_server:start(?MODULE, 0, []),
+    Self = self(),
+    T0 = now_us(),
+    [spawn(fun() -> calls(P, Each), Self ! done end) || _ <- lists:seq(1, Clients)],
+    [receive done -> ok end || _ <- lists:seq(1, Clients)],
+    Us = now_us() - T0,
+    [{ops, Clients * Each}, {us, Us}, {rate, Clients * Each * 1000000 / Us}];
+run(cast) ->
+    N = 1000000,
+    {ok, P} = gen_server:start(?MODULE, 0, []),
+    T0 = now_us(),
+    casts(P, N),
+    pong = gen_server:call(P, ping, infinity),
+    Us = now_us() - T0,
+    [{ops, N}, {us, Us}, {rate, N * 1000000 / Us}];
+run(restart) ->
+    N = 10000,
+    logger:set_primary_config(level, none),
+    {ok, _Sup} = bench_sup:start(N),
+    T0 = now_us(),
+    restarts(N),
+    Us = now_us() - T0,
+    [{ops, N}, {us, Us}, {rate, N * 1000000 / Us}];
+run(idle_server) ->
+    N = 10000,
+    erlang:garbage_collect(),
+    M0 = erlang:memory(processes),
+    T0 = now_us(),
+    Pids = [element(2, gen_server:start(?MODULE, 0, [])) || _ <- lists:seq(1, N)],
+    Us = now_us() - T0,
+    M1 = erlang:memory(processes),
+    ListBytes = N * 2 * erlang:system_info(wordsize),
+    _ = length(Pids),
+    [{ops, N}, {us, Us}, {rate, N * 1000000 / Us}, {bytes_per_process, (M1 - M0 - ListBytes) / N}].
+
+calls(_, 0) -> ok;
+calls(P, N) -> pong = gen_server:call(P, ping), calls(P, N - 1).
+casts(_, 0) -> ok;
+casts(P, N) -> gen_server:cast(P, inc), casts(P, N - 1).
+
+restarts(0) -> ok;
+restarts(N) ->
+    Old = whereis(bench_worker),
+    exit(Old, kill),
+    wait_new(Old),
+    restarts(N - 1).
+wait_new(Old) ->
+    case whereis(bench_worker) of
+        P when is_pid(P), P =/= Old -> ok;
+        _ -> erlang:yield(), wait_new(Old)
+    end.
+
+json(Props) ->
+    Fields = [io_lib:format("\"~s\":~s", [K, num(V)]) || {K, V} <- Props],
+    ["{", lists:join(",", Fields), "}"].
+num(V) when is_integer(V) -> integer_to_list(V);
+num(V) when is_float(V) -> float_to_list(V, [{decimals, 2}]).

@@ -1,0 +1,101 @@
+// The behaviour workloads on otp-ts. Usage: node --expose-gc otp.mjs WORKLOAD [REPS]  (prints one JSON line)
+import { createNode, genServer, supervisor, ok, reply, noreply, loggerOf, isDown } from '@otp-ts/runtime';
+import { repeat } from '../runtime/repeat.mjs';
+
+const now = () => performance.now();
+const result = (ops, ms, extra = {}) => ({ ops, us: Math.round(ms * 1000), rate: ops / (ms / 1000), ...extra });
+
+const server = {
+  init: (n) => ok(n),
+  handleCall: (_req, _from, s) => reply('pong', s),
+  handleCast: (_req, s) => noreply(s + 1),
+};
+
+function onNode(fn) {
+  return async () => {
+    const node = createNode();
+    loggerOf(node).setLevel('emergency');
+    try {
+      return await node.run(fn);
+    } finally {
+      node.shutdown();
+    }
+  };
+}
+
+const callSeq = onNode(async (ctx) => {
+  const n = 1_000_000;
+  const srv = await genServer.start(ctx, server, 0);
+  const t0 = now();
+  for (let i = 0; i < n; i++) await genServer.call(ctx, srv, 'ping');
+  return result(n, now() - t0);
+});
+
+const call100 = onNode(async (ctx) => {
+  const clients = 100;
+  const each = 10_000;
+  const srv = await genServer.start(ctx, server, 0);
+  const me = ctx.self();
+  const t0 = now();
+  for (let c = 0; c < clients; c++) {
+    ctx.spawn(async (cc) => {
+      for (let i = 0; i < each; i++) await genServer.call(cc, srv, 'ping');
+      cc.send(me, 'done');
+    });
+  }
+  for (let c = 0; c < clients; c++) await ctx.receive();
+  return result(clients * each, now() - t0);
+});
+
+const cast = onNode(async (ctx) => {
+  const n = 1_000_000;
+  const srv = await genServer.start(ctx, server, 0);
+  const t0 = now();
+  for (let i = 0; i < n; i++) genServer.cast(ctx, srv, 'inc');
+  await genServer.call(ctx, srv, 'ping', Infinity);
+  return result(n, now() - t0);
+});
+
+const restart = onNode(async (ctx) => {
+  const n = 10_000;
+  const sup = await supervisor.start(ctx, {
+    init: () => ({ flags: { intensity: n + 10, period: 3600 }, children: [{ id: 'worker', start: (c) => genServer.startLink(c, server, 0, { name: 'bench_worker' }) }] }),
+  }, undefined);
+  const t0 = now();
+  for (let i = 0; i < n; i++) {
+    const old = ctx.whereis('bench_worker');
+    ctx.exit(old, 'kill');
+    let cur = ctx.whereis('bench_worker');
+    while (cur === undefined || cur === old) {
+      await ctx.sleep(0);
+      await new Promise((r) => setImmediate(r));
+      cur = ctx.whereis('bench_worker');
+    }
+  }
+  const ms = now() - t0;
+  void sup;
+  return result(n, ms);
+});
+
+const idleServer = onNode(async (ctx) => {
+  const n = 10_000;
+  globalThis.gc();
+  const m0 = process.memoryUsage().heapUsed;
+  const t0 = now();
+  const pids = new Array(n);
+  for (let i = 0; i < n; i++) pids[i] = await genServer.start(ctx, server, 0);
+  const ms = now() - t0;
+  await ctx.sleep(1);
+  globalThis.gc();
+  const m1 = process.memoryUsage().heapUsed;
+  return result(n, ms, { bytes_per_process: (m1 - m0 - n * 8) / n, alive: pids.filter((p) => ctx.isAlive(p)).length });
+});
+
+void isDown;
+const workloads = { call_seq: callSeq, call_100: call100, cast, restart, idle_server: idleServer };
+const workload = process.argv[2];
+if (!workloads[workload]) {
+  console.error(`unknown workload '${workload}': one of ${Object.keys(workloads).join(', ')}`);
+  process.exit(2);
+}
+console.log(JSON.stringify(await repeat(workloads[workload], workload === 'idle_server' ? 1 : Number(process.argv[3] ?? 3))));

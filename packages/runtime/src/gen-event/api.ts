@@ -1,0 +1,102 @@
+import type { ExitReason } from '../messages.js';
+import type { Pid } from '../pid.js';
+import type { ProcessContext } from '../types.js';
+import { startAcknowledged, type StartOptions } from '../gen/start.js';
+import { DEFAULT_CALL_TIMEOUT, genCall, whereisServer, type ServerRef } from '../gen/call.js';
+import { stop as stopServer } from '../gen-server/api.js';
+import { runManager } from './manager.js';
+import { GenEventError, ManagerRequest, NotifyMessage, Refused } from './types.js';
+import type { AnyHandler, GenEventHandler, HandlerId, ManagerOp } from './types.js';
+
+/** An event manager as clients address it (pid, name or via-name), typed with its event type. */
+export type ManagerRef<Event = unknown> = ServerRef<unknown, Event, unknown>;
+
+/** A started event manager's pid, typed with its event type. */
+export type ManagerPid<Event = unknown> = Pid & { readonly __server?: [unknown, Event, unknown] };
+
+/** Any handler of events of type `E`. */
+type HandlerOf<E> = GenEventHandler<unknown, E, unknown, unknown, unknown, unknown>;
+
+/** Makes a request to the manager; a `Refused` answer is thrown as a `GenEventError` about `handler`. */
+async function request(ctx: ProcessContext, manager: ManagerRef, op: ManagerOp, handler: HandlerId | null, timeoutMs = Infinity): Promise<unknown> {
+  const answer = await genCall(ctx, manager, (from) => new ManagerRequest(from, op), op, timeoutMs);
+  if (answer instanceof Refused) throw new GenEventError(answer.code, handler as HandlerId, answer.reason);
+  return answer;
+}
+
+/** Starts an event manager linked to the caller, with no handlers; `options.name` registers it. */
+export function startLink<Event = unknown>(ctx: ProcessContext, options: StartOptions = {}): Promise<ManagerPid<Event>> {
+  return startAcknowledged(ctx, (child, parent, ack) => runManager(child, parent, ack), { ...options, link: true });
+}
+
+/** Starts an event manager that is not linked to the caller. */
+export function start<Event = unknown>(ctx: ProcessContext, options: StartOptions = {}): Promise<ManagerPid<Event>> {
+  return startAcknowledged(ctx, (child, _parent, ack) => runManager(child, null, ack), { ...options, link: false });
+}
+
+/** Installs a handler (in front: it sees events first) through its init; throws `GenEventError` initFailed or alreadyExists. */
+export async function addHandler<S, E, C, R, A, T>(ctx: ProcessContext, manager: ManagerRef<E>, handler: HandlerId<GenEventHandler<S, E, C, R, A, T>>, args: A): Promise<void> {
+  await request(ctx, manager, { type: 'addHandler', handler: handler as HandlerId, args, supervisor: null }, handler as HandlerId);
+}
+
+/** Like addHandler, and links the handler to the caller: removed when the caller exits, the caller gets a `HandlerExit` when it is removed. */
+export async function addSupHandler<S, E, C, R, A, T>(ctx: ProcessContext, manager: ManagerRef<E>, handler: HandlerId<GenEventHandler<S, E, C, R, A, T>>, args: A): Promise<void> {
+  await request(ctx, manager, { type: 'addHandler', handler: handler as HandlerId, args, supervisor: ctx.self() }, handler as HandlerId);
+}
+
+/** Removes a handler: returns what its terminate(args, state) returned; throws `GenEventError` notFound, or handlerCrashed if terminate threw. */
+export function deleteHandler<S, E, C, R, A, T>(
+  ctx: ProcessContext,
+  manager: ManagerRef<E>,
+  handler: HandlerId<GenEventHandler<S, E, C, R, A, T>>,
+  ...args: undefined extends T ? [args?: T] : [args: T]
+): Promise<unknown> {
+  return request(ctx, manager, { type: 'deleteHandler', handler: handler as HandlerId, args: args[0] }, handler as HandlerId);
+}
+
+/**
+ * Replaces `old` by `next`: old's terminate(oldArgs, state) runs, then next's init gets `{ args: nextArgs,
+ * previous, found }` (found is false if old was not installed). A supervised old handler's supervisor
+ * supervises next. Throws `GenEventError` initFailed (both are then gone) or alreadyExists.
+ */
+export async function swapHandler<E>(ctx: ProcessContext, manager: ManagerRef<E>, old: [HandlerId<HandlerOf<E>>, unknown], next: [HandlerId<HandlerOf<E>>, unknown]): Promise<void> {
+  await request(ctx, manager, swapOp(old, next, null), next[0] as HandlerId);
+}
+
+/** Like swapHandler, and the caller supervises the new handler (as with addSupHandler). */
+export async function swapSupHandler<E>(ctx: ProcessContext, manager: ManagerRef<E>, old: [HandlerId<HandlerOf<E>>, unknown], next: [HandlerId<HandlerOf<E>>, unknown]): Promise<void> {
+  await request(ctx, manager, swapOp(old, next, ctx.self()), next[0] as HandlerId);
+}
+
+function swapOp(old: [HandlerId<AnyHandler>, unknown], next: [HandlerId<AnyHandler>, unknown], supervisor: Pid | null): ManagerOp {
+  return { type: 'swapHandler', old: old[0], oldArgs: old[1], next: next[0], nextArgs: next[1], supervisor };
+}
+
+/** Sends an event to every handler and returns at once; dropped if the manager does not exist. */
+export function notify<E>(ctx: ProcessContext, manager: ManagerRef<E>, event: E): void {
+  const pid = whereisServer(ctx, manager);
+  if (pid !== undefined) ctx.send(pid, new NotifyMessage(event));
+}
+
+/** Sends an event and returns once every handler has handled it; throws `CallError` noproc if the manager does not exist. */
+export async function syncNotify<E>(ctx: ProcessContext, manager: ManagerRef<E>, event: E): Promise<void> {
+  await request(ctx, manager, { type: 'syncNotify', event }, null);
+}
+
+/**
+ * Calls one handler's handleCall and returns its reply (default timeout 5000 ms). Throws `GenEventError`
+ * notFound, or handlerCrashed (the handler is then removed); `CallError` for noproc or timeout.
+ */
+export function call<S, E, C, R, A, T>(ctx: ProcessContext, manager: ManagerRef<E>, handler: HandlerId<GenEventHandler<S, E, C, R, A, T>>, req: C, timeoutMs = DEFAULT_CALL_TIMEOUT): Promise<R> {
+  return request(ctx, manager, { type: 'call', handler: handler as HandlerId, request: req }, handler as HandlerId, timeoutMs) as Promise<R>;
+}
+
+/** The installed handlers' ids, latest installed first (the order events reach them). */
+export function whichHandlers(ctx: ProcessContext, manager: ManagerRef): Promise<HandlerId[]> {
+  return request(ctx, manager, { type: 'whichHandlers' }, null) as Promise<HandlerId[]>;
+}
+
+/** Stops the manager (each handler's terminate gets `'stop'`) and waits until it is gone; throws `CallError` noproc or timeout. */
+export function stop(ctx: ProcessContext, manager: ManagerRef, reason: ExitReason = 'normal', timeoutMs = Infinity): Promise<void> {
+  return stopServer(ctx, manager, reason, timeoutMs);
+}

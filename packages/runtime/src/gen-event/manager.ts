@@ -1,0 +1,294 @@
+import { Exit, type ExitReason } from '../messages.js';
+import { ExitSignal } from '../errors.js';
+import type { Pid } from '../pid.js';
+import type { ProcessContext } from '../types.js';
+import { SystemMessage, type From } from '../gen/messages.js';
+import { replyTo } from '../gen/call.js';
+import { BadReturnValue } from '../gen/errors.js';
+import { handleSystemMessage, type Statistics, type SysTarget } from '../gen/sys-handler.js';
+import type { Acknowledge } from '../gen/start.js';
+import { formatValue, loggerOf } from '../logger.js';
+import type { Status } from '../gen-server/types.js';
+import { HandlerExit, ManagerRequest, NotifyMessage, Refused, describeHandler, handlerOf, sameHandler } from './types.js';
+import type { AnyHandler, HandlerId, InstalledHandler, TerminateReason } from './types.js';
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** One installed handler: its id, its object (re-pointable by changeCode), its state and its supervisor. */
+export interface Entry {
+  id: HandlerId;
+  handler: AnyHandler;
+  state: unknown;
+  supervisor: Pid | null;
+}
+
+const isSystem = (m: unknown): boolean => m instanceof SystemMessage;
+
+function isThenable(v: unknown): v is Promise<unknown> {
+  return v !== null && typeof v === 'object' && typeof (v as Promise<unknown>).then === 'function';
+}
+
+/** One running event manager: its handlers, latest installed first, and the sys flags. */
+export class Manager implements SysTarget {
+  readonly behaviour = 'gen_event';
+  readonly moduleName = 'gen_event';
+  suspended = false;
+  statistics: Statistics | null = null;
+  trace = false;
+  entries: Entry[] = [];
+
+  constructor(
+    readonly ctx: ProcessContext,
+    readonly parent: Pid | null,
+  ) {}
+
+  find(id: HandlerId): Entry | undefined {
+    return this.entries.find((e) => sameHandler(e.id, id));
+  }
+
+  getState(): InstalledHandler[] {
+    return this.entries.map((e) => ({ id: e.id, state: e.state }));
+  }
+
+  setState(list: unknown): void {
+    const next = list as InstalledHandler[];
+    if (!Array.isArray(next) || next.length !== this.entries.length || next.some((h, i) => !sameHandler(h?.id, this.entries[i]!.id))) {
+      throw new Error('replaceState on a gen_event must return the same handlers, in the same order, with new states');
+    }
+    next.forEach((h, i) => (this.entries[i]!.state = h.state));
+  }
+
+  formattedState(): InstalledHandler[] {
+    return this.entries.map((e) => ({ id: e.id, state: this.format(e, { state: e.state, context: 'normal' }).state }));
+  }
+
+  format(entry: Entry, status: Status<unknown>): Status<unknown> {
+    if (!entry.handler.formatStatus) return status;
+    try {
+      return entry.handler.formatStatus(status);
+    } catch (error) {
+      return { ...status, state: `<formatStatus crashed: ${formatValue(error, 200)}>` };
+    }
+  }
+
+  /** Upgrades every handler `module` names (an installed id, or a new version with an installed handler's name); all or nothing. */
+  async changeCode(module: unknown, oldVsn: unknown, extra: unknown): Promise<void> {
+    const plan: Array<[Entry, AnyHandler, unknown]> = [];
+    for (const e of this.entries) {
+      const next = upgradeOf(e, module);
+      if (next === undefined) continue;
+      plan.push([e, next, next.codeChange ? await next.codeChange(oldVsn, e.state, extra) : e.state]);
+    }
+    for (const [e, next, state] of plan) {
+      if (next !== e.handler) e.id = e.id === e.handler ? next : { handler: next, id: (e.id as { id: unknown }).id };
+      e.handler = next;
+      e.state = state;
+    }
+  }
+
+  terminate(reason: unknown): Promise<never> {
+    return stopManager(this, reason);
+  }
+
+  /** The one try-wrapper: every handler callback runs here, and a throw becomes a value. */
+  async attempt(fn: () => unknown): Promise<Outcome> {
+    try {
+      const r = fn();
+      return { ok: true, value: isThenable(r) ? await r : r };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  answer(from: From, value: unknown): void {
+    replyTo(from, value);
+    if (this.statistics) this.statistics.messagesOut++;
+    this.debug(`sent ${formatValue(value, 200)} to ${from.pid}`);
+  }
+
+  debug(event: string): void {
+    if (this.trace) process.stdout.write(`*DBG* ${this.ctx.self()} (gen_event) ${event}\n`);
+  }
+}
+
+function upgradeOf(e: Entry, module: unknown): AnyHandler | undefined {
+  if (sameHandler(e.id, module)) return e.handler;
+  const m = module as Partial<AnyHandler> | null;
+  if (m === null || typeof m !== 'object' || typeof m.handleEvent !== 'function') return undefined;
+  return m === e.handler || (m.name !== undefined && m.name === e.handler.name) ? (m as AnyHandler) : undefined;
+}
+
+/** Runs an event manager in the current process: trap exits, acknowledge, then the loop. */
+export async function runManager(ctx: ProcessContext, parent: Pid | null, ack: Acknowledge): Promise<void> {
+  ctx.setLabel({ behaviour: 'gen_event', module: 'gen_event' });
+  ctx.trapExit(true);
+  const mgr = new Manager(ctx, parent);
+  ack(true, ctx.self());
+  for (;;) {
+    const msg = mgr.suspended ? await ctx.receive(isSystem) : await ctx.receive();
+    await dispatch(mgr, msg);
+  }
+}
+
+async function dispatch(mgr: Manager, msg: unknown): Promise<void> {
+  if (msg instanceof SystemMessage) return handleSystemMessage(mgr.ctx, msg, mgr);
+  if (mgr.statistics) mgr.statistics.messagesIn++;
+  if (msg instanceof NotifyMessage) {
+    mgr.debug(`got event ${formatValue(msg.event, 200)}`);
+    return notifyAll(mgr, 'handleEvent', msg.event);
+  }
+  if (msg instanceof ManagerRequest) {
+    mgr.debug(`got ${msg.op.type} from ${msg.from.pid}`);
+    return handleRequest(mgr, msg.from, msg);
+  }
+  mgr.debug(`got ${formatValue(msg, 200)}`);
+  if (msg instanceof Exit && msg.from === mgr.parent) return stopManager(mgr, msg.reason);
+  if (msg instanceof Exit) {
+    for (const e of mgr.entries.filter((x) => x.supervisor === msg.from)) {
+      e.supervisor = null;
+      await remove(mgr, e, { stop: msg.reason }, 'shutdown');
+    }
+  }
+  return notifyAll(mgr, 'handleInfo', msg);
+}
+
+/** Runs `callback` of every handler installed now, latest first; a handler swapped in meanwhile waits for the next event. */
+async function notifyAll(mgr: Manager, callback: 'handleEvent' | 'handleInfo', msg: unknown): Promise<void> {
+  const { ctx } = mgr;
+  for (const entry of [...mgr.entries]) {
+    const h = entry.handler;
+    if (callback === 'handleInfo' && !h.handleInfo) {
+      loggerOf(ctx.node).warning(`gen_event handler ${describeHandler(entry.id)} in ${ctx.self()} has no handleInfo; unhandled message: ${formatValue(msg, 500)}`, { pid: ctx.self(), module: h.name });
+      continue;
+    }
+    const out = await mgr.attempt(() => (callback === 'handleEvent' ? h.handleEvent(msg, entry.state, ctx) : h.handleInfo!(msg, entry.state, ctx)));
+    await interpret(mgr, entry, callback, out, msg, null);
+  }
+}
+
+async function handleRequest(mgr: Manager, from: From, { op }: ManagerRequest): Promise<void> {
+  switch (op.type) {
+    case 'syncNotify':
+      await notifyAll(mgr, 'handleEvent', op.event);
+      return mgr.answer(from, 'ok');
+    case 'addHandler': {
+      const entry = await install(mgr, op.handler, op.args, op.supervisor);
+      if (!(entry instanceof Refused)) mgr.entries.unshift(entry);
+      return mgr.answer(from, entry instanceof Refused ? entry : 'ok');
+    }
+    case 'deleteHandler': {
+      const entry = mgr.find(op.handler);
+      if (entry === undefined) return mgr.answer(from, new Refused('notFound'));
+      const out = await remove(mgr, entry, op.args, 'normal');
+      return mgr.answer(from, out.ok ? out.value : new Refused('handlerCrashed', out.error));
+    }
+    case 'swapHandler': {
+      const old = mgr.find(op.old);
+      if (mgr.find(op.next) !== undefined && !sameHandler(op.old, op.next)) return mgr.answer(from, new Refused('alreadyExists'));
+      const r = await swapEntry(mgr, old, op.oldArgs, old?.state, op.next, op.nextArgs, op.supervisor ?? old?.supervisor ?? null, 0, op);
+      return mgr.answer(from, r instanceof Refused ? r : 'ok');
+    }
+    case 'call': {
+      const entry = mgr.find(op.handler);
+      if (entry === undefined) return mgr.answer(from, new Refused('notFound'));
+      const h = entry.handler;
+      const out = h.handleCall
+        ? await mgr.attempt(() => h.handleCall!(op.request, entry.state, mgr.ctx))
+        : { ok: false as const, error: new Error(`${describeHandler(entry.id)} got a call but has no handleCall: ${formatValue(op.request, 200)}`) };
+      return interpret(mgr, entry, 'handleCall', out, op.request, from);
+    }
+    case 'whichHandlers':
+      return mgr.answer(from, mgr.entries.map((e) => e.id));
+  }
+}
+
+/** The one result interpreter: applies a handler callback's outcome to its entry (and answers a call). */
+async function interpret(mgr: Manager, entry: Entry, callback: string, out: Outcome, lastIn: unknown, from: From | null): Promise<void> {
+  if (!out.ok) return crash(mgr, entry, out.error, lastIn, from);
+  const r = out.value as { type?: string; state?: unknown; reply?: unknown; args?: unknown; handler?: HandlerId; initArgs?: unknown };
+  if (r?.type === (from === null ? 'ok' : 'reply')) {
+    entry.state = r.state;
+    if (from !== null) mgr.answer(from, r.reply);
+  } else if (r?.type === 'removeHandler') {
+    if (from !== null) mgr.answer(from, r.reply);
+    await remove(mgr, entry, 'removeHandler', 'normal');
+  } else if (r?.type === 'swap' && r.handler !== undefined) {
+    if (from !== null) mgr.answer(from, r.reply);
+    await swapEntry(mgr, entry, r.args, r.state, r.handler, r.initArgs, entry.supervisor, mgr.entries.indexOf(entry), lastIn);
+  } else {
+    await crash(mgr, entry, new BadReturnValue(callback, out.value), lastIn, from);
+  }
+}
+
+/** A callback threw or returned a bad value: the handler is removed and reported; the manager goes on. */
+async function crash(mgr: Manager, entry: Entry, reason: unknown, lastIn: unknown, from: From | null): Promise<void> {
+  if (from !== null) mgr.answer(from, new Refused('handlerCrashed', reason));
+  await remove(mgr, entry, { error: reason }, reason);
+  report(mgr, entry, reason, lastIn);
+}
+
+function report(mgr: Manager, entry: Entry, reason: unknown, lastIn: unknown): void {
+  const { ctx } = mgr;
+  const status = mgr.format(entry, { state: entry.state, message: lastIn, reason, context: 'terminate' });
+  loggerOf(ctx.node).error(
+    {
+      kind: 'handlerCrashed',
+      behaviour: 'gen_event',
+      manager: ctx.self(),
+      name: ctx.processInfo(ctx.self())?.registeredName,
+      handler: describeHandler(entry.id),
+      lastEvent: status.message,
+      state: status.state,
+      reason: status.reason ?? reason,
+    },
+    { pid: ctx.self(), module: entry.handler.name },
+  );
+}
+
+/** Installs a handler through its init; the caller places the entry. */
+async function install(mgr: Manager, id: HandlerId, args: unknown, supervisor: Pid | null): Promise<Entry | Refused> {
+  if (mgr.find(id) !== undefined) return new Refused('alreadyExists');
+  const handler = handlerOf(id);
+  const out = await mgr.attempt(() => handler.init(args, mgr.ctx));
+  if (!out.ok) return new Refused('initFailed', out.error);
+  const r = out.value as { type?: string; state?: unknown; reason?: unknown };
+  if (r?.type !== 'ok') return new Refused('initFailed', r?.type === 'error' ? r.reason : new BadReturnValue('init', out.value));
+  if (supervisor !== null) mgr.ctx.link(supervisor);
+  return { id, handler, state: r.state, supervisor };
+}
+
+/** Takes the handler out, runs its terminate, and tells its supervisor; returns terminate's outcome. */
+async function remove(mgr: Manager, entry: Entry, arg: unknown, how: ExitReason): Promise<Outcome> {
+  mgr.entries = mgr.entries.filter((e) => e !== entry);
+  const h = entry.handler;
+  const out = h.terminate ? await mgr.attempt(() => h.terminate!(arg as TerminateReason, entry.state, mgr.ctx)) : { ok: true as const, value: undefined };
+  if (entry.supervisor !== null) mgr.ctx.send(entry.supervisor, new HandlerExit(entry.id, how, mgr.ctx.self()));
+  return out;
+}
+
+/** Replaces `old` (if installed) by `next` at position `at`: old terminate(args, state), then next init(SwapArgs). */
+async function swapEntry(mgr: Manager, old: Entry | undefined, args: unknown, state: unknown, next: HandlerId, initArgs: unknown, supervisor: Pid | null, at: number, lastIn: unknown): Promise<Entry | Refused> {
+  let previous: unknown;
+  if (old !== undefined) {
+    old.state = state;
+    const out = await remove(mgr, old, args, { swapped: next, supervisor });
+    previous = out.ok ? out.value : undefined;
+  }
+  const entry = await install(mgr, next, { args: initArgs, previous, found: old !== undefined }, supervisor);
+  if (!(entry instanceof Refused)) {
+    mgr.entries.splice(Math.max(at, 0), 0, entry);
+    return entry;
+  }
+  const failed: Entry = { id: next, handler: handlerOf(next), state: undefined, supervisor };
+  if (supervisor !== null) mgr.ctx.send(supervisor, new HandlerExit(next, entry.reason ?? entry.code, mgr.ctx.self()));
+  report(mgr, failed, entry.reason ?? entry.code, lastIn);
+  return entry;
+}
+
+/** Stops the manager: every handler's terminate gets `'stop'`, supervisors get `'shutdown'`, then the process exits. */
+async function stopManager(mgr: Manager, reason: ExitReason): Promise<never> {
+  const supervisors = new Set(mgr.entries.map((e) => e.supervisor));
+  for (const entry of [...mgr.entries]) await remove(mgr, entry, 'stop', 'shutdown');
+  for (const sup of supervisors) if (sup !== null && sup !== mgr.parent) mgr.ctx.unlink(sup);
+  throw new ExitSignal(reason);
+}
