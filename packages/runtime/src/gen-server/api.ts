@@ -30,12 +30,12 @@ export function start<S, Call, Cast, Reply, Args>(
 }
 
 /** Calls a server and returns its reply; throws `CallError` (noproc, timeout, or the server's exit reason). Default timeout 5000 ms. */
-export function call<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<Call, Cast, Reply>, request: Call, timeoutMs?: number): Promise<Reply> {
+export function call<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<Call, Cast, Reply>, request: NoInfer<Call>, timeoutMs?: number): Promise<NoInfer<Reply>> {
   return genCall(ctx, server, request, timeoutMs);
 }
 
 /** Casts a request to a server; silently dropped if the server does not exist. */
-export function cast<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<Call, Cast, Reply>, request: Cast): void {
+export function cast<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<Call, Cast, Reply>, request: NoInfer<Cast>): void {
   genCast(ctx, server, request);
 }
 

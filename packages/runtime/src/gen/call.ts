@@ -73,12 +73,12 @@ export async function genCall(ctx: ProcessContext, server: ServerRef, message: (
 }
 
 /** Sends a synchronous request to a behaviour process and returns its reply. */
-export function call<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<Call, Cast, Reply>, request: Call, timeoutMs?: number): Promise<Reply> {
-  return genCall(ctx, server, (from) => new CallMessage(from, request), request, timeoutMs) as Promise<Reply>;
+export function call<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<Call, Cast, Reply>, request: NoInfer<Call>, timeoutMs?: number): Promise<NoInfer<Reply>> {
+  return genCall(ctx, server, (from) => new CallMessage(from, request), request, timeoutMs) as Promise<NoInfer<Reply>>;
 }
 
 /** Sends an asynchronous request; never fails, even if the server does not exist (as OTP's cast). */
-export function cast<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<Call, Cast, Reply>, request: Cast): void {
+export function cast<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<Call, Cast, Reply>, request: NoInfer<Cast>): void {
   const pid = whereisServer(ctx, server);
   if (pid !== undefined) ctx.send(pid, new CastMessage(request));
 }
