@@ -51,3 +51,5 @@ export type { Supervisor, SupervisorSpec, ChildSpec, SupFlags, Strategy, Restart
 export * as genEvent from './gen-event/index.js';
 export type { GenEventHandler } from './gen-event/types.js';
 export { HandlerExit, GenEventError } from './gen-event/types.js';
+export * as genStatem from './gen-statem/index.js';
+export type { GenStatem } from './gen-statem/types.js';

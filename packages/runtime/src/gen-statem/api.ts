@@ -1,0 +1,62 @@
+import { Down, TIMEOUT, type ExitReason } from '../messages.js';
+import type { ProcessContext } from '../types.js';
+import { ProcessImpl } from '../process.js';
+import { startAcknowledged, type StartOptions } from '../gen/start.js';
+import { genCall, cast as genCast, whereisServer, type ServerRef } from '../gen/call.js';
+import { CallError } from '../gen/errors.js';
+import { CallMessage, From, SystemMessage } from '../gen/messages.js';
+import { runStatem, type AnyStatem } from './loop.js';
+import { stopResult, type GenStatem, type StatemPid, type Stop } from './types.js';
+
+/** Starts a gen_statem linked to the caller and waits for its init; throws `StartError` if init fails or ignores. */
+export function startLink<S, D, Call, Cast, Reply, Args>(
+  ctx: ProcessContext,
+  module: GenStatem<S, D, Call, Cast, Reply, Args>,
+  args: Args,
+  options: StartOptions = {},
+): Promise<StatemPid<Call, Cast, Reply>> {
+  return startAcknowledged(ctx, (child, parent, ack) => runStatem(child, module as unknown as AnyStatem, args, parent, ack), { ...options, link: true });
+}
+
+/** Starts a gen_statem that is not linked to the caller. */
+export function start<S, D, Call, Cast, Reply, Args>(
+  ctx: ProcessContext,
+  module: GenStatem<S, D, Call, Cast, Reply, Args>,
+  args: Args,
+  options: StartOptions = {},
+): Promise<StatemPid<Call, Cast, Reply>> {
+  return startAcknowledged(ctx, (child, _parent, ack) => runStatem(child, module as unknown as AnyStatem, args, null, ack), { ...options, link: false });
+}
+
+/** Calls a machine (a `call` event) and returns its reply; throws `CallError` (noproc, timeout, or its exit reason). Default timeout 5000 ms. */
+export function call<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<Call, Cast, Reply>, request: NoInfer<Call>, timeoutMs?: number): Promise<Reply> {
+  return genCall(ctx, server, (from) => new CallMessage(from, request), request, timeoutMs) as Promise<Reply>;
+}
+
+/** Casts a request to a machine (a `cast` event); silently dropped if it does not exist. */
+export function cast<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<Call, Cast, Reply>, request: NoInfer<Cast>): void {
+  genCast(ctx, server, request);
+}
+
+/** Stops a machine with `reason` (running its terminate) and waits until it is gone; throws `CallError` if it does not exist or outlives the timeout. */
+export function stop(ctx: ProcessContext, server: ServerRef, reason?: ExitReason, timeoutMs?: number): Promise<void>;
+/** Result (or init result): stop with `reason`, optionally with new `data` for terminate. */
+export function stop<D, R = never>(reason: ExitReason, ...data: [] | [D]): Stop<D, R>;
+export function stop(...args: unknown[]): Promise<void> | Stop<unknown, unknown> {
+  // Like OTP, where {stop, Reason} and gen_statem:stop/1 share a name: a context first means the API call.
+  if (args[0] instanceof ProcessImpl) return stopMachine(args[0], args[1] as ServerRef, args[2] as ExitReason | undefined, args[3] as number | undefined);
+  return stopResult(args[0], ...(args.slice(1, 2) as [] | [unknown]));
+}
+
+async function stopMachine(ctx: ProcessContext, server: ServerRef, reason: ExitReason = 'normal', timeoutMs = Infinity): Promise<void> {
+  const pid = whereisServer(ctx, server);
+  if (pid === undefined) throw new CallError('noproc', String(server), 'stop');
+  const ref = ctx.monitor(pid);
+  ctx.send(pid, new SystemMessage(new From(ctx.self(), ref), { type: 'terminate', reason }));
+  const down = await ctx.receive((m): m is Down => m instanceof Down && m.ref === ref, timeoutMs);
+  if (down === TIMEOUT) {
+    ctx.demonitor(ref, { flush: true });
+    throw new CallError('timeout', String(server), 'stop', timeoutMs);
+  }
+  if (down.reason === 'noproc') throw new CallError('noproc', String(server), 'stop');
+}

@@ -1,0 +1,335 @@
+import { Exit, type ExitReason } from '../messages.js';
+import { ExitSignal } from '../errors.js';
+import type { Pid, Ref } from '../pid.js';
+import type { ProcessContext } from '../types.js';
+import { termEquals, termKey } from '../terms.js';
+import { CallMessage, CastMessage, From, SystemMessage } from '../gen/messages.js';
+import { replyTo } from '../gen/call.js';
+import { BadReturnValue } from '../gen/errors.js';
+import { handleSystemMessage, type Statistics, type SysTarget } from '../gen/sys-handler.js';
+import type { Acknowledge } from '../gen/start.js';
+import { formatValue, isNormalExit, loggerOf } from '../logger.js';
+import type {
+  Action,
+  Actions,
+  Callbacks,
+  Event,
+  EventTimeoutAction,
+  GenericTimeoutAction,
+  HandleEventModule,
+  StateAndData,
+  StateHandler,
+  StateTimeoutAction,
+  Status,
+} from './types.js';
+
+/** The widest callback module, which the loop is written against; the typed surface is in api.ts. */
+export type AnyStatem = Callbacks<unknown, unknown, unknown, unknown> &
+  (
+    | { readonly callbackMode: 'stateFunctions'; readonly states: Readonly<Record<string, StateHandler<unknown, unknown, unknown, unknown, unknown>>> }
+    | Pick<HandleEventModule<unknown, unknown, unknown, unknown, unknown, unknown>, 'callbackMode' | 'handleEvent'>
+  );
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+type TimeoutAction = EventTimeoutAction | StateTimeoutAction | GenericTimeoutAction;
+type Where = 'init' | 'enter' | 'event' | 'stop';
+
+/** What one event's transition collected from its callbacks, applied once they are all done. */
+interface Transition {
+  postpone: boolean;
+  nextEvents: Event[];
+  timeouts: TimeoutAction[];
+}
+
+/** A fired timer's message; one no longer held in its slot (cancelled or restarted) is dropped. */
+class TimerFired {
+  constructor(readonly event: Event) {}
+}
+
+interface Timer {
+  readonly ref: Ref;
+  readonly fired: TimerFired;
+}
+
+const isSystem = (m: unknown): boolean => m instanceof SystemMessage;
+const isThenable = (v: unknown): v is Promise<unknown> => v !== null && typeof v === 'object' && typeof (v as Promise<unknown>).then === 'function';
+
+/** One running gen_statem: its callback module (re-pointable for upgrades), state, data, queues and timers. */
+class Machine implements SysTarget {
+  readonly behaviour = 'gen_statem';
+  suspended = false;
+  statistics: Statistics | null = null;
+  trace = false;
+  state: unknown = undefined;
+  data: unknown = undefined;
+  /** Events to handle before the mailbox: inserted ones, then postponed ones after a state change. */
+  pending: Event[] = [];
+  postponed: Event[] = [];
+  eventTimer: Timer | null = null;
+  stateTimer: Timer | null = null;
+  readonly genericTimers = new Map<unknown, Timer>();
+
+  constructor(
+    readonly ctx: ProcessContext,
+    public mod: AnyStatem,
+    readonly parent: Pid | null,
+  ) {}
+
+  get moduleName(): string {
+    return this.mod.name ?? 'gen_statem';
+  }
+
+  getState(): StateAndData<unknown, unknown> {
+    return { state: this.state, data: this.data };
+  }
+
+  setState(value: unknown): void {
+    if (value === null || typeof value !== 'object' || !('state' in value) || !('data' in value)) throw new Error(`a gen_statem's state must be replaced by { state, data }, got ${formatValue(value, 200)}`);
+    this.state = value.state;
+    this.data = value.data;
+  }
+
+  formattedState(): unknown {
+    const { state, data } = this.format({ state: this.state, data: this.data, context: 'normal' });
+    return { state, data };
+  }
+
+  format(status: Status<unknown, unknown>): Status<unknown, unknown> {
+    if (!this.mod.formatStatus) return status;
+    try {
+      return this.mod.formatStatus(status);
+    } catch (error) {
+      return { ...status, data: `<formatStatus crashed: ${formatValue(error, 200)}>` };
+    }
+  }
+
+  async changeCode(module: unknown, oldVsn: unknown, extra: unknown): Promise<void> {
+    const next = (module ?? this.mod) as AnyStatem;
+    const migrated = next.codeChange ? await next.codeChange(oldVsn, this.state, this.data, extra) : this.getState();
+    if (migrated === null || typeof migrated !== 'object' || !('state' in migrated)) throw new BadReturnValue('codeChange', migrated);
+    this.mod = next;
+    this.state = migrated.state;
+    this.data = migrated.data;
+  }
+
+  terminate(reason: unknown, message: unknown): Promise<never> {
+    return terminate(this, reason, message);
+  }
+
+  /** The one try-wrapper: every callback runs here, and a throw becomes a value. */
+  async attempt(fn: () => unknown): Promise<Outcome> {
+    try {
+      const r = fn();
+      return { ok: true, value: isThenable(r) ? await r : r };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  startTimer(ms: number, event: Event): Timer {
+    const fired = new TimerFired(event);
+    return { ref: this.ctx.sendAfter(ms, this.ctx.self(), fired), fired };
+  }
+
+  cancel(timer: Timer | null | undefined): null {
+    if (timer) this.ctx.cancelTimer(timer.ref);
+    return null;
+  }
+
+  /** Frees the slot of a timer that fired; false for a stale timer. */
+  claim(msg: TimerFired): boolean {
+    if (this.eventTimer?.fired === msg) this.eventTimer = null;
+    else if (this.stateTimer?.fired === msg) this.stateTimer = null;
+    else if (msg.event.type === 'genericTimeout' && this.genericTimers.get(termKey(msg.event.name))?.fired === msg) this.genericTimers.delete(termKey(msg.event.name));
+    else return false;
+    return true;
+  }
+
+  debug(text: string): void {
+    if (this.trace) process.stdout.write(`*DBG* ${this.ctx.self()} (${this.moduleName}) ${text}\n`);
+  }
+}
+
+/** Runs a gen_statem in the current process: init, acknowledge, then the loop until it stops. */
+export async function runStatem(ctx: ProcessContext, mod: AnyStatem, args: unknown, parent: Pid | null, ack: Acknowledge): Promise<void> {
+  ctx.setLabel({ behaviour: 'gen_statem', module: mod.name ?? 'gen_statem' });
+  const m = new Machine(ctx, mod, parent);
+  const fail = (reason: unknown): never => {
+    ack(false, reason);
+    throw new ExitSignal(reason);
+  };
+  if (mod.callbackMode !== 'stateFunctions' && mod.callbackMode !== 'handleEvent') fail(new Error(`${m.moduleName}: callbackMode must be 'stateFunctions' or 'handleEvent'`));
+  const init = await m.attempt(() => mod.init(args, ctx));
+  if (!init.ok) return fail(init.error);
+  const r = init.value as { type?: string; state?: unknown; data?: unknown; actions?: Actions; reason?: ExitReason } | null | undefined;
+  if (r?.type === 'ignore') return ack(false, 'ignore');
+  if (r?.type === 'stop') return fail(r.reason);
+  const tr: Transition = { postpone: false, nextEvents: [], timeouts: [] };
+  if (r?.type !== 'ok' || !applyActions(m, r.actions, tr, 'init')) return fail(new BadReturnValue('init', r));
+  m.state = r.state;
+  m.data = r.data;
+  ack(true, ctx.self());
+  await settle(m, null, tr, m.state, true);
+  return loop(m);
+}
+
+async function loop(m: Machine): Promise<never> {
+  for (;;) {
+    const event = !m.suspended && m.pending.length > 0 ? m.pending.shift()! : await receiveEvent(m);
+    if (event === null) continue;
+    const tr: Transition = { postpone: false, nextEvents: [], timeouts: [] };
+    const oldState = m.state;
+    m.eventTimer = m.cancel(m.eventTimer);
+    const enter = await callState(m, event, tr);
+    await settle(m, event, tr, oldState, enter);
+  }
+}
+
+/** Takes the next message and turns it into an event; null when it was a system message or a stale timer. */
+async function receiveEvent(m: Machine): Promise<Event | null> {
+  const { ctx } = m;
+  const msg = m.suspended ? await ctx.receive(isSystem) : await ctx.receive();
+  if (msg instanceof SystemMessage) {
+    await handleSystemMessage(ctx, msg, m);
+    return null;
+  }
+  if (msg instanceof TimerFired) return m.claim(msg) ? msg.event : null;
+  if (m.statistics) m.statistics.messagesIn++;
+  if (msg instanceof CallMessage) return { type: 'call', from: msg.from, content: msg.request };
+  if (msg instanceof CastMessage) return { type: 'cast', content: msg.request };
+  // Only a process trapping exits gets here: its parent's shutdown runs terminate, as in OTP.
+  if (msg instanceof Exit && m.parent !== null && msg.from === m.parent) return terminate(m, msg.reason, msg);
+  return { type: 'info', content: msg };
+}
+
+/** Runs the state callback on one event; true when the state changed or is to be repeated. */
+async function callState(m: Machine, event: Event, tr: Transition): Promise<boolean> {
+  const { mod, state, data, ctx } = m;
+  m.debug(`in state ${formatValue(state, 100)} got ${formatValue(event, 200)}`);
+  if (mod.callbackMode === 'handleEvent') return interpret(m, 'handleEvent', await m.attempt(() => mod.handleEvent(event, state, data, ctx)), event, tr);
+  const handler = typeof state === 'string' && Object.hasOwn(mod.states, state) ? mod.states[state] : undefined;
+  const out: Outcome = handler ? await m.attempt(() => handler(event, data, ctx)) : { ok: false, error: new Error(`${m.moduleName} has no handler for state ${formatValue(state, 100)}`) };
+  return interpret(m, `states.${String(state)}`, out, event, tr);
+}
+
+/** The one result interpreter: every state callback's outcome is applied here. */
+async function interpret(m: Machine, callback: string, out: Outcome, event: Event, tr: Transition): Promise<boolean> {
+  if (!out.ok) return terminate(m, out.error, event);
+  const r = out.value as { type?: string; state?: unknown; data?: unknown; actions?: Actions; reason?: ExitReason; hasData?: boolean; replies?: unknown } | null | undefined;
+  const where: Where = event.type === 'enter' ? 'enter' : 'event';
+  switch (r?.type) {
+    case 'nextState': {
+      // An enter call may not change the state (OTP's bad_state_enter_return_from_state_function).
+      if (where === 'enter' && !termEquals(r.state, m.state)) break;
+      if (!applyActions(m, r.actions, tr, where)) break;
+      const changed = !termEquals(r.state, m.state);
+      if (changed) m.debug(`switched to state ${formatValue(r.state, 100)}`);
+      m.state = r.state;
+      m.data = r.data;
+      return changed;
+    }
+    case 'keepState':
+    case 'repeatState':
+      if (!applyActions(m, r.actions, tr, where)) break;
+      m.data = r.data;
+      return r.type === 'repeatState';
+    case 'keepStateAndData':
+    case 'repeatStateAndData':
+      if (!applyActions(m, r.actions, tr, where)) break;
+      return r.type === 'repeatStateAndData';
+    case 'stop':
+      if (r.replies !== undefined && (!Array.isArray(r.replies) || !applyActions(m, r.replies as Actions, tr, 'stop'))) break;
+      if (r.hasData) m.data = r.data;
+      return terminate(m, r.reason, event);
+  }
+  return terminate(m, new BadReturnValue(callback, out.value), event);
+}
+
+/** Runs the enter calls a transition asks for, then applies postpone, the queues and the timeouts. */
+async function settle(m: Machine, event: Event | null, tr: Transition, oldState: unknown, enter: boolean): Promise<void> {
+  const changed = !termEquals(oldState, m.state);
+  let again = enter && m.mod.stateEnter === true;
+  while (again) again = await callState(m, { type: 'enter', oldState }, tr);
+  if (tr.postpone && event !== null) m.postponed.push(event);
+  if (changed) {
+    m.pending.unshift(...m.postponed);
+    m.postponed = [];
+    m.stateTimer = m.cancel(m.stateTimer);
+  }
+  m.pending.unshift(...tr.nextEvents);
+  let eventTimeout: EventTimeoutAction | undefined;
+  for (const t of tr.timeouts) {
+    if ('timeout' in t) eventTimeout = t;
+    else if ('stateTimeout' in t) {
+      m.stateTimer = m.cancel(m.stateTimer);
+      if (t.stateTimeout !== 'cancel' && t.stateTimeout !== Infinity) m.stateTimer = m.startTimer(t.stateTimeout, { type: 'stateTimeout', content: t.content });
+    } else {
+      const key = termKey(t.genericTimeout);
+      m.cancel(m.genericTimers.get(key));
+      m.genericTimers.delete(key);
+      if (t.ms !== 'cancel' && t.ms !== Infinity) m.genericTimers.set(key, m.startTimer(t.ms, { type: 'genericTimeout', name: t.genericTimeout, content: t.content }));
+    }
+  }
+  if (eventTimeout !== undefined && eventTimeout.timeout !== Infinity) m.eventTimer = m.startTimer(eventTimeout.timeout, { type: 'timeout', content: eventTimeout.content });
+}
+
+function kindOf(a: unknown): string | null {
+  if (a === 'postpone' || a === 'hibernate') return a;
+  if (a === null || typeof a !== 'object') return null;
+  const o = a as Record<string, unknown>;
+  const isMs = (v: unknown): boolean => typeof v === 'number' && v >= 0;
+  if ('reply' in o) return Array.isArray(o.reply) && o.reply.length === 2 && o.reply[0] instanceof From ? 'reply' : null;
+  if ('timeout' in o) return isMs(o.timeout) ? 'timeout' : null;
+  if ('stateTimeout' in o) return isMs(o.stateTimeout) || o.stateTimeout === 'cancel' ? 'timeout' : null;
+  if ('genericTimeout' in o) return isMs(o.ms) || o.ms === 'cancel' ? 'timeout' : null;
+  if ('nextEvent' in o) return 'nextEvent';
+  return null;
+}
+
+/** Checks every action, then applies them in order; false (nothing applied) if one is invalid here. */
+function applyActions(m: Machine, actions: Actions | undefined, tr: Transition, where: Where): boolean {
+  const list: readonly Action[] = actions === undefined ? [] : Array.isArray(actions) ? actions : [actions as Action];
+  const kinds = list.map(kindOf);
+  const allowed = (k: string | null): boolean =>
+    where === 'stop' ? k === 'reply' : k !== null && !(k === 'postpone' && where !== 'event') && !(k === 'nextEvent' && where === 'enter');
+  if (!kinds.every(allowed)) return false;
+  list.forEach((a, i) => {
+    const kind = kinds[i];
+    if (kind === 'postpone') tr.postpone = true;
+    else if (kind === 'nextEvent') tr.nextEvents.push({ type: 'internal', content: (a as { nextEvent: unknown }).nextEvent });
+    else if (kind === 'timeout') tr.timeouts.push(a as TimeoutAction);
+    else if (kind === 'reply') {
+      const [from, value] = (a as { reply: [From, unknown] }).reply;
+      replyTo(from, value);
+      if (m.statistics) m.statistics.messagesOut++;
+      m.debug(`sent ${formatValue(value, 200)} to ${from.pid}`);
+    }
+  });
+  return true;
+}
+
+/** Runs terminate, reports an abnormal exit, and ends the process with `reason`. */
+async function terminate(m: Machine, reason: ExitReason, msg: unknown): Promise<never> {
+  const { ctx, mod } = m;
+  if (mod.terminate) {
+    const out = await m.attempt(() => mod.terminate!(reason, m.state, m.data, ctx));
+    if (!out.ok) reason = out.error;
+  }
+  if (!isNormalExit(reason)) {
+    const status = m.format({ state: m.state, data: m.data, message: msg, reason, context: 'terminate' });
+    loggerOf(ctx.node).error(
+      {
+        kind: 'crash',
+        behaviour: 'gen_statem',
+        module: m.moduleName,
+        pid: ctx.self(),
+        name: ctx.processInfo(ctx.self())?.registeredName,
+        lastMessage: status.message,
+        state: status.state,
+        data: status.data,
+        reason: status.reason ?? reason,
+      },
+      { pid: ctx.self(), module: m.moduleName },
+    );
+  }
+  throw new ExitSignal(reason);
+}

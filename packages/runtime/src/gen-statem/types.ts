@@ -1,0 +1,262 @@
+import type { ExitReason } from '../messages.js';
+import type { Pid } from '../pid.js';
+import type { ProcessContext } from '../types.js';
+import { From } from '../gen/messages.js';
+import { replyTo, type ServerRef } from '../gen/call.js';
+
+/** A value or a promise of it: every callback may be async. */
+export type Awaitable<T> = T | Promise<T>;
+
+/** What a state callback handles: a request, a message, a fired timeout, an inserted event or a state entry. */
+export type Event<S = unknown, Call = unknown, Cast = unknown, Reply = unknown> =
+  | { readonly type: 'call'; readonly from: From<Reply>; readonly content: Call }
+  | { readonly type: 'cast'; readonly content: Cast }
+  | { readonly type: 'info' | 'timeout' | 'stateTimeout' | 'internal'; readonly content: unknown }
+  | { readonly type: 'genericTimeout'; readonly name: unknown; readonly content: unknown }
+  | { readonly type: 'enter'; readonly oldState: S };
+
+/** Answers a call as part of a transition. */
+export interface ReplyAction<Reply = unknown> {
+  readonly reply: readonly [From<Reply>, Reply];
+}
+
+/**
+ * What to do besides changing state and data: postpone the event, reply, arm or cancel a timeout, insert
+ * an internal event, or hibernate (a no-op here). Timeouts of `Infinity` or `'cancel'` cancel.
+ */
+export type Action<Reply = unknown> =
+  | 'postpone'
+  | 'hibernate'
+  | ReplyAction<Reply>
+  | EventTimeoutAction
+  | StateTimeoutAction
+  | GenericTimeoutAction
+  | NextEventAction;
+
+/** Fires a `timeout` event after `timeout` ms unless another event comes first. */
+export interface EventTimeoutAction {
+  readonly timeout: number;
+  readonly content?: unknown;
+}
+/** Fires a `stateTimeout` event after `stateTimeout` ms unless the state changes first. */
+export interface StateTimeoutAction {
+  readonly stateTimeout: number | 'cancel';
+  readonly content?: unknown;
+}
+/** (Re)starts the timeout named `genericTimeout`: a `genericTimeout` event after `ms`. */
+export interface GenericTimeoutAction {
+  readonly genericTimeout: unknown;
+  readonly ms: number | 'cancel';
+  readonly content?: unknown;
+}
+/** Inserts an `internal` event to handle before any queued one. */
+export interface NextEventAction {
+  readonly nextEvent: unknown;
+}
+
+/** One action or a list of them, applied in order. */
+export type Actions<Reply = unknown> = Action<Reply> | readonly Action<Reply>[];
+
+/** Go to `state` with `data`; postponed events are retried when the state changes. */
+export interface NextState<S, D, Reply = unknown> {
+  readonly type: 'nextState';
+  readonly state: S;
+  readonly data: D;
+  readonly actions?: Actions<Reply>;
+}
+/** Stay in the state with new `data`. */
+export interface KeepState<D, Reply = unknown> {
+  readonly type: 'keepState';
+  readonly data: D;
+  readonly actions?: Actions<Reply>;
+}
+/** Stay in the state with the same data. */
+export interface KeepStateAndData<Reply = unknown> {
+  readonly type: 'keepStateAndData';
+  readonly actions?: Actions<Reply>;
+}
+/** Stay in the state (with new `data`) but run the state enter call again. */
+export interface RepeatState<D, Reply = unknown> {
+  readonly type: 'repeatState';
+  readonly data: D;
+  readonly actions?: Actions<Reply>;
+}
+/** Stay in the state with the same data and run the state enter call again. */
+export interface RepeatStateAndData<Reply = unknown> {
+  readonly type: 'repeatStateAndData';
+  readonly actions?: Actions<Reply>;
+}
+/** Stop with `reason` after sending `replies` and running terminate. */
+export interface Stop<D, Reply = unknown> {
+  readonly type: 'stop';
+  readonly reason: ExitReason;
+  readonly data?: D;
+  readonly hasData: boolean;
+  readonly replies?: readonly ReplyAction<Reply>[];
+}
+/** init succeeded: the first state and data, and actions (no postpone) to apply before the first event. */
+export interface Ok<S, D, Reply = unknown> {
+  readonly type: 'ok';
+  readonly state: S;
+  readonly data: D;
+  readonly actions?: Actions<Reply>;
+}
+/** init asks its supervisor to ignore this child. */
+export interface Ignore {
+  readonly type: 'ignore';
+}
+
+/** What a state callback may return. */
+export type Result<S, D, Reply = unknown> =
+  | NextState<S, D, Reply>
+  | KeepState<D, Reply>
+  | KeepStateAndData<Reply>
+  | RepeatState<D, Reply>
+  | RepeatStateAndData<Reply>
+  | Stop<D, Reply>;
+/** What init may return. */
+export type InitResult<S, D, Reply = unknown> = Ok<S, D, Reply> | Ignore | Stop<D, Reply>;
+
+/** A state and its data, as sys.getState returns them and codeChange migrates them. */
+export interface StateAndData<S, D> {
+  state: S;
+  data: D;
+}
+
+/** What formatStatus receives and returns (OTP's format_status map). */
+export interface Status<S, D> {
+  state: S;
+  data: D;
+  /** The event being handled when the machine crashed, if any. */
+  message?: unknown;
+  reason?: ExitReason;
+  /** Where the status is shown: `'normal'` for sys.getStatus, `'terminate'` for crash reports. */
+  context: 'normal' | 'terminate';
+}
+
+/** One state's handler in `'stateFunctions'` mode (OTP's StateName/3). */
+export type StateHandler<S, D, Call = never, Cast = never, Reply = unknown> = (event: Event<S, Call, Cast, Reply>, data: D, ctx: ProcessContext) => Awaitable<Result<S, D, Reply>>;
+
+/** The callbacks both callback modes share. */
+export interface Callbacks<S, D, Reply, Args> {
+  /** Names the module in logs and processInfo (default: "gen_statem"). */
+  readonly name?: string;
+  /** Call the state callback with an `enter` event on the first state and on every state change or repeat (default: false). */
+  readonly stateEnter?: boolean;
+  /** Sets up the machine: `ok(state, data, actions?)`, `ignore()` or `stop(reason)`. */
+  init(args: Args, ctx: ProcessContext): Awaitable<InitResult<S, D, Reply>>;
+  /** Cleans up before the machine exits (also on its parent's shutdown when it traps exits). Default: nothing. */
+  terminate?(reason: ExitReason, state: S, data: D, ctx: ProcessContext): Awaitable<void>;
+  /** Migrates state and data during a code upgrade. Default: both are kept as they are. */
+  codeChange?(oldVsn: unknown, state: S, data: D, extra: unknown): Awaitable<StateAndData<S, D>>;
+  /** Shapes what sys.getStatus and crash reports show. Default: unchanged. */
+  formatStatus?(status: Status<S, D>): Status<S, D>;
+}
+
+/** A machine whose states are strings, one handler per state in `states`. */
+export interface StateFunctionsModule<S extends string, D, Call = never, Cast = never, Reply = unknown, Args = void> extends Callbacks<S, D, Reply, Args> {
+  readonly callbackMode: 'stateFunctions';
+  /** The handler of each state; an event in a state without one crashes the machine. */
+  readonly states: { readonly [K in S]: StateHandler<S, D, Call, Cast, Reply> };
+}
+
+/** A machine whose states may be any value, with one handler for every event. */
+export interface HandleEventModule<S, D, Call = never, Cast = never, Reply = unknown, Args = void> extends Callbacks<S, D, Reply, Args> {
+  readonly callbackMode: 'handleEvent';
+  /** Handles `event` in `state`. */
+  handleEvent(event: Event<S, Call, Cast, Reply>, state: S, data: D, ctx: ProcessContext): Awaitable<Result<S, D, Reply>>;
+}
+
+/**
+ * A gen_statem callback module. `S` is the state, `D` the data, `Call`/`Cast` the requests, `Reply` the
+ * replies and `Args` init's argument; `callbackMode` picks state functions or a single handleEvent.
+ */
+export type GenStatem<S, D, Call = never, Cast = never, Reply = unknown, Args = void> =
+  | StateFunctionsModule<S & string, D, Call, Cast, Reply, Args>
+  | HandleEventModule<S, D, Call, Cast, Reply, Args>;
+
+/** A started machine: its pid, carrying its call, cast and reply types the way a `ServerRef` does. */
+export type StatemPid<Call, Cast, Reply> = Pid & Pick<ServerRef<Call, Cast, Reply>, '__server'>;
+
+const withActions = <T extends object, R>(result: T, actions: Actions<R> | undefined): T & { actions?: Actions<R> } => (actions === undefined ? result : { ...result, actions });
+
+/** init result: start in `state` with `data`. */
+export function ok<S, D, R = never>(state: S, data: D, actions?: Actions<R>): Ok<S, D, R> {
+  return withActions({ type: 'ok', state, data } as const, actions);
+}
+
+/** init result: ask the supervisor to ignore this child. */
+export function ignore(): Ignore {
+  return { type: 'ignore' };
+}
+
+/** Result: go to `state` with `data`. */
+export function nextState<S, D, R = never>(state: S, data: D, actions?: Actions<R>): NextState<S, D, R> {
+  return withActions({ type: 'nextState', state, data } as const, actions);
+}
+
+/** Result: stay in the state with new `data`. */
+export function keepState<D, R = never>(data: D, actions?: Actions<R>): KeepState<D, R> {
+  return withActions({ type: 'keepState', data } as const, actions);
+}
+
+/** Result: change nothing but apply `actions`. */
+export function keepStateAndData<R = never>(actions?: Actions<R>): KeepStateAndData<R> {
+  return withActions({ type: 'keepStateAndData' } as const, actions);
+}
+
+/** Result: stay in the state with new `data` and run its enter call again. */
+export function repeatState<D, R = never>(data: D, actions?: Actions<R>): RepeatState<D, R> {
+  return withActions({ type: 'repeatState', data } as const, actions);
+}
+
+/** Result: keep state and data and run the state's enter call again. */
+export function repeatStateAndData<R = never>(actions?: Actions<R>): RepeatStateAndData<R> {
+  return withActions({ type: 'repeatStateAndData' } as const, actions);
+}
+
+/** Result (or init result): stop with `reason`, optionally with new `data` for terminate. */
+export function stopResult<D, R = never>(reason: ExitReason, ...data: [] | [D]): Stop<D, R> {
+  return data.length > 0 ? { type: 'stop', reason, data: data[0], hasData: true } : { type: 'stop', reason, hasData: false };
+}
+
+/** Result: send `replies` (see `reply`), then stop with `reason`. */
+export function stopAndReply<D, R = never>(reason: ExitReason, replies: ReplyAction<R> | readonly ReplyAction<R>[], ...data: [] | [D]): Stop<D, R> {
+  const list = Array.isArray(replies) ? (replies as readonly ReplyAction<R>[]) : [replies as ReplyAction<R>];
+  return { ...stopResult<D, R>(reason, ...data), replies: list };
+}
+
+/** Action: answer the call from `from` with `value`. */
+export function reply<R>(from: From<R>, value: R): ReplyAction<R> {
+  return { reply: [from, value] };
+}
+
+/** Answers a call now, from anywhere (OTP's gen_statem:reply/2): for replies after the transition that got the call. */
+export function sendReply<R>(from: From<R>, value: R): void {
+  replyTo(from, value);
+}
+
+/** Action: an event timeout, cancelled by any event; fires a `timeout` event with `content`. */
+export function eventTimeout(ms: number, content?: unknown): EventTimeoutAction {
+  return { timeout: ms, content };
+}
+
+/** Action: a state timeout, cancelled by a state change; fires a `stateTimeout` event. `'cancel'` cancels it. */
+export function stateTimeout(ms: number | 'cancel', content?: unknown): StateTimeoutAction {
+  return { stateTimeout: ms, content };
+}
+
+/** Action: (re)starts the generic timeout `name`; fires a `genericTimeout` event. `'cancel'` cancels it. */
+export function genericTimeout(name: unknown, ms: number | 'cancel', content?: unknown): GenericTimeoutAction {
+  return { genericTimeout: name, ms, content };
+}
+
+/** Action: insert an `internal` event with `content`, handled before any queued event. */
+export function nextEvent(content: unknown): NextEventAction {
+  return { nextEvent: content };
+}
+
+/** Action: retry this event after the next state change. */
+export const postpone = 'postpone' as const;
+
+export { From };
