@@ -17,6 +17,8 @@ import {
   type From,
   type LogEvent,
   type OtpNode,
+  type Pid,
+  type ViaRegistry,
 } from '@otp-ts/runtime';
 import { loggerOf } from '@otp-ts/runtime';
 import { withNode } from './helpers.ts';
@@ -307,6 +309,28 @@ test('a codeChange that throws leaves the old code and state in place', async ()
       await sys.resume(ctx, srv);
       assert.equal((await sys.getStatus(ctx, srv)).module, 'v1');
       assert.equal(await genServer.call(ctx, srv, 'get'), 5);
+    });
+  });
+});
+
+test('a via-registry names a server: start registers it, calls and casts reach it, a taken name is refused', async () => {
+  await withNode(async (node) => {
+    const names = new Map<unknown, Pid>();
+    const via: ViaRegistry = {
+      whereis: (name) => {
+        const pid = names.get(JSON.stringify(name));
+        return pid && node.isAlive(pid) ? pid : undefined;
+      },
+      register: (name, pid) => (names.has(JSON.stringify(name)) && node.isAlive(names.get(JSON.stringify(name))!) ? false : (names.set(JSON.stringify(name), pid), true)),
+      unregister: (name) => void names.delete(JSON.stringify(name)),
+    };
+    await node.run(async (ctx) => {
+      const ref = { via, name: ['counter', 1] };
+      const pid = await genServer.startLink(ctx, counter, 5, { name: ref });
+      assert.equal(await genServer.call(ctx, ref, { op: 'add', n: 1 }), 6);
+      genServer.cast(ctx, ref, { op: 'reset' });
+      assert.equal(await genServer.call(ctx, ref, { op: 'get' }), 0);
+      await assert.rejects(genServer.startLink(ctx, counter, 5, { name: ref }), (e: StartError) => e.reason === 'alreadyStarted' && e.pid === pid);
     });
   });
 });
