@@ -130,7 +130,7 @@ export class OtpNode {
       registeredName: p.name,
       trapExit: p.trapping,
       reductions: p.reductions,
-      initialCall: p.initialCall,
+      initialCall: p.entry.name || 'anonymous',
       behaviour: p.label?.behaviour,
       module: p.label?.module,
       memory: p.memoryEstimate(),
@@ -160,6 +160,11 @@ export class OtpNode {
     return this.timers.size;
   }
 
+  /** Every live process record (internal: the code server scans them for old code). */
+  liveProcesses(): IterableIterator<ProcessImpl> {
+    return this.procs.values();
+  }
+
   /** Number of live processes. */
   get processCount(): number {
     return this.procs.size;
@@ -177,7 +182,7 @@ export class OtpNode {
       this.serial++;
     }
     const pid = new Pid(0, id, this.serial);
-    const proc = new ProcessImpl(this, pid, fn.name || 'anonymous');
+    const proc = new ProcessImpl(this, pid, fn);
     pid[PROCESS] = proc;
     this.procs.set(id, proc);
     if (options?.trapExit) proc.trapping = true;

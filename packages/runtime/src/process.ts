@@ -76,7 +76,8 @@ export class ProcessImpl implements ProcessContext {
   constructor(
     readonly node: OtpNode,
     readonly pid: Pid,
-    readonly initialCall: string,
+    /** The function the process was spawned with (the code server tells which module version it belongs to). */
+    readonly entry: ProcessFn,
   ) {}
 
   private more(): ProcessExtras {

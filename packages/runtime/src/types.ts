@@ -28,6 +28,8 @@ export interface ProcessLabel {
   behaviour?: string;
   /** The callback module (or function) the process runs. */
   module?: string;
+  /** The callback module object itself, so the code server can find the processes running a module. */
+  callbacks?: object;
 }
 
 /** Where a process is in its life. */

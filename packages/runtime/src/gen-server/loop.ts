@@ -64,8 +64,13 @@ class Server implements SysTarget {
   async changeCode(module: unknown, oldVsn: unknown, extra: unknown): Promise<void> {
     const next = (module ?? this.mod) as AnyServer;
     const state = next.codeChange ? await next.codeChange(oldVsn, this.state, extra) : this.state;
-    this.mod = next;
+    this.setModule(next);
     this.state = state;
+  }
+
+  setModule(module: unknown): void {
+    this.mod = module as AnyServer;
+    (this.ctx as unknown as { label: ProcessLabel }).label = labelOf(this.mod);
   }
 
   terminate(reason: unknown, message: unknown): Promise<never> {
@@ -91,7 +96,7 @@ class Server implements SysTarget {
 const labels = new WeakMap<AnyServer, ProcessLabel>();
 function labelOf(mod: AnyServer): ProcessLabel {
   let label = labels.get(mod);
-  if (label === undefined) labels.set(mod, (label = Object.freeze({ behaviour: 'gen_server', module: mod.name ?? 'gen_server' })));
+  if (label === undefined) labels.set(mod, (label = Object.freeze({ behaviour: 'gen_server', module: mod.name ?? 'gen_server', callbacks: mod })));
   return label;
 }
 

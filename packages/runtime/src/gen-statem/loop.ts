@@ -151,7 +151,7 @@ class Machine implements SysTarget {
 
 /** Runs a gen_statem in the current process: init, acknowledge, then the loop until it stops. */
 export async function runStatem(ctx: ProcessContext, mod: AnyStatem, args: unknown, parent: Pid | null, ack: Acknowledge): Promise<void> {
-  ctx.setLabel({ behaviour: 'gen_statem', module: mod.name ?? 'gen_statem' });
+  ctx.setLabel({ behaviour: 'gen_statem', module: mod.name ?? 'gen_statem', callbacks: mod });
   const m = new Machine(ctx, mod, parent);
   const fail = (reason: unknown): never => {
     ack(false, reason);

@@ -51,7 +51,8 @@ export type SystemRequest =
   | { type: 'changeCode'; module: unknown; oldVsn: unknown; extra: unknown }
   | { type: 'statistics'; flag: boolean | 'get' }
   | { type: 'trace'; flag: boolean }
-  | { type: 'terminate'; reason: unknown };
+  | { type: 'terminate'; reason: unknown }
+  | { type: 'setModule'; module: unknown };
 
 /** The message `startLink` waits for: the child's init finished (`ok`) or failed. */
 export class InitAck {

@@ -38,6 +38,8 @@ export interface SysTarget {
   formattedState(): unknown;
   /** Stops the process: runs its terminate callback and exits with `reason`. */
   terminate(reason: unknown, message: unknown): Promise<never>;
+  /** Swaps the callback module without migrating the state (an upgrade's rollback); absent if unsupported. */
+  setModule?(module: unknown): void;
   /** Swaps in `module` (when given) and migrates the state through its codeChange; throws to refuse. */
   changeCode(module: unknown, oldVsn: unknown, extra: unknown): Promise<void>;
 }
@@ -94,6 +96,11 @@ export async function handleSystemMessage(ctx: ProcessContext, msg: SystemMessag
         break;
       case 'trace':
         target.trace = req.flag;
+        answer = 'ok';
+        break;
+      case 'setModule':
+        if (!target.setModule) throw new Error(`${target.behaviour} cannot swap its module without codeChange`);
+        target.setModule(req.module);
         answer = 'ok';
         break;
       default:

@@ -1,0 +1,227 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import type { OtpNode } from '../node.js';
+import type { ProcessImpl } from '../process.js';
+import { evaluateModule, hashCode, LoadedModule, ModuleVersion, type ModuleSource } from './module.js';
+
+/** Why the code server refused: the module, and a sentence saying what to do. */
+export class CodeError extends Error {
+  constructor(
+    readonly code: 'notLoaded' | 'evaluation' | 'oldCodeRunning' | 'unknownModule' | 'external',
+    readonly module: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'CodeError';
+  }
+}
+
+/** Options of a node's code server. */
+export interface CodeServerOptions {
+  /** Maps an import specifier seen in `from` to the name of an application module (default: relative paths, resolved like files). */
+  resolveName?: (specifier: string, from: string) => string | undefined;
+  /** Modules handed over instead of imported (e.g. the runtime itself, so loaded code shares it). */
+  preloaded?: Record<string, unknown>;
+}
+
+/** Where a value exported by a loaded module comes from. */
+interface Origin {
+  module: LoadedModule;
+  version: ModuleVersion;
+  exportName: string;
+}
+
+/**
+ * A node's code server (Erlang's code module): modules by name, each with a current and an old version
+ * behind one export table that importers hold. Loading re-points the table (importers' next call runs
+ * the new code), while code already running keeps its own closures (Erlang's local calls).
+ */
+export class CodeServer {
+  private readonly modules = new Map<string, LoadedModule>();
+  private readonly origins = new WeakMap<object, Origin>();
+  private readonly externals = new Map<string, unknown>();
+
+  constructor(
+    readonly node: OtpNode,
+    private readonly options: CodeServerOptions = {},
+  ) {
+    for (const [k, v] of Object.entries(options.preloaded ?? {})) this.externals.set(k, v);
+  }
+
+  /** Imports the packages a module needs from node_modules (they are not hot-swappable). */
+  async prepare(source: ModuleSource): Promise<void> {
+    for (const spec of requiredSpecifiers(source.code)) {
+      if (this.isAppModule(spec, source.name) || this.externals.has(spec)) continue;
+      try {
+        const resolved = spec.startsWith('node:') ? spec : pathToFileURL(createRequire(source.filename ?? `${process.cwd()}/`).resolve(spec)).href;
+        this.externals.set(spec, await import(resolved));
+      } catch (error) {
+        throw new CodeError('external', source.name, `module ${source.name} imports '${spec}', which cannot be loaded: ${(error as Error).message} (install it, or check the import)`, { cause: error });
+      }
+    }
+  }
+
+  /** Evaluates a module without installing it: the version an upgrade would load. */
+  async evaluate(source: ModuleSource): Promise<ModuleVersion> {
+    await this.prepare(source);
+    let exports: Record<string, unknown>;
+    try {
+      exports = evaluateModule(source, (spec) => this.require(spec, source.name));
+    } catch (error) {
+      throw new CodeError('evaluation', source.name, `module ${source.name} failed to load: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    }
+    const version = new ModuleVersion(source.name, source.vsn ?? hashCode(source.code), exports, source.filename ?? source.name);
+    return version;
+  }
+
+  /** Loads a module: its new version becomes current, the current one old; an older old version is purged first. */
+  async load(source: ModuleSource): Promise<ModuleVersion> {
+    const version = await this.evaluate(source);
+    this.install(version);
+    return version;
+  }
+
+  /** Makes an evaluated version current (purging the old one, killing processes still running it). */
+  install(version: ModuleVersion): void {
+    const mod = this.entry(version.module);
+    if (mod.old) this.purge(mod.name);
+    mod.old = mod.current;
+    mod.current = version;
+    this.tag(mod, version);
+    mod.point(version);
+  }
+
+  /** Puts back a module's previous current and old versions (an upgrade's rollback). */
+  restore(name: string, current: ModuleVersion | null, old: ModuleVersion | null): void {
+    const mod = this.entry(name);
+    mod.current = current;
+    mod.old = old;
+    mod.point(current);
+  }
+
+  /** The export table of a loaded module: what `require` hands importers. */
+  exportsOf(name: string): Record<string, unknown> {
+    const mod = this.modules.get(name);
+    if (!mod?.current) throw new CodeError('notLoaded', name, `module ${name} is not loaded: load it first (code.load)`);
+    return mod.table;
+  }
+
+  /** The current and old version labels of a module. */
+  versions(name: string): { current: string | undefined; old: string | undefined } {
+    const mod = this.modules.get(name);
+    return { current: mod?.current?.vsn, old: mod?.old?.vsn };
+  }
+
+  /** The module's current and old versions themselves (for upgrades). */
+  record(name: string): { current: ModuleVersion | null; old: ModuleVersion | null } {
+    const mod = this.modules.get(name);
+    return { current: mod?.current ?? null, old: mod?.old ?? null };
+  }
+
+  /** Every loaded module name. */
+  loaded(): string[] {
+    return [...this.modules.values()].filter((m) => m.current).map((m) => m.name);
+  }
+
+  /** Where an exported function or object comes from: module, version and export name. */
+  originOf(value: unknown): { module: string; vsn: string; exportName: string } | undefined {
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
+    const o = this.origins.get(value as object);
+    return o && { module: o.module.name, vsn: o.version.vsn, exportName: o.exportName };
+  }
+
+  /** The processes running code of a version: spawned with one of its functions, or running one of its callback modules. */
+  processesRunning(version: ModuleVersion): ProcessImpl[] {
+    const out: ProcessImpl[] = [];
+    for (const p of this.node.liveProcesses()) {
+      const entry = this.origins.get(p.entry);
+      const callbacks = p.label?.callbacks ? this.origins.get(p.label.callbacks) : undefined;
+      if (entry?.version === version || callbacks?.version === version) out.push(p);
+    }
+    return out;
+  }
+
+  /** Drops the old version unless a process still runs it; returns whether it did. */
+  softPurge(name: string): boolean {
+    const mod = this.modules.get(name);
+    if (!mod?.old) return true;
+    if (this.processesRunning(mod.old).length > 0) return false;
+    mod.old = null;
+    return true;
+  }
+
+  /** Drops the old version, killing the processes still running it (as Erlang's purge); returns how many. */
+  purge(name: string): number {
+    const mod = this.modules.get(name);
+    if (!mod?.old) return 0;
+    const victims = this.processesRunning(mod.old);
+    for (const p of victims) this.node.exit(p.pid, 'kill');
+    mod.old = null;
+    return victims.length;
+  }
+
+  /** Makes the current version old (importers' calls fail until a new version loads). */
+  delete(name: string): void {
+    const mod = this.modules.get(name);
+    if (!mod?.current) throw new CodeError('notLoaded', name, `module ${name} is not loaded`);
+    if (mod.old) this.purge(name);
+    mod.old = mod.current;
+    mod.current = null;
+    mod.point(null);
+  }
+
+  private entry(name: string): LoadedModule {
+    let mod = this.modules.get(name);
+    if (!mod) this.modules.set(name, (mod = new LoadedModule(name)));
+    return mod;
+  }
+
+  private tag(mod: LoadedModule, version: ModuleVersion): void {
+    for (const [exportName, value] of Object.entries(version.exports)) {
+      if (value !== null && (typeof value === 'object' || typeof value === 'function')) this.origins.set(value as object, { module: mod, version, exportName });
+    }
+  }
+
+  private isAppModule(spec: string, from: string): boolean {
+    return this.resolveName(spec, from) !== undefined;
+  }
+
+  private resolveName(spec: string, from: string): string | undefined {
+    if (this.options.resolveName) return this.options.resolveName(spec, from);
+    if (!spec.startsWith('.')) return undefined;
+    const parts = from.split('/').slice(0, -1);
+    for (const part of spec.replace(/\.(ts|js|mjs|cjs)$/, '').split('/')) {
+      if (part === '..') parts.pop();
+      else if (part !== '.') parts.push(part);
+    }
+    return parts.join('/');
+  }
+
+  private require(spec: string, from: string): unknown {
+    const name = this.resolveName(spec, from);
+    if (name !== undefined) {
+      const mod = this.modules.get(name);
+      if (!mod?.current) throw new CodeError('unknownModule', from, `module ${from} imports ${spec} (${name}), which is not loaded: load its dependencies first`);
+      return mod.table;
+    }
+    if (!this.externals.has(spec)) throw new CodeError('external', from, `module ${from} requires '${spec}', which was not prepared`);
+    return this.externals.get(spec);
+  }
+}
+
+// The specifiers a CommonJS module body requires (esbuild writes them as require("...")).
+function requiredSpecifiers(code: string): string[] {
+  const out = new Set<string>();
+  for (const m of code.matchAll(/\brequire\((["'])([^"']+)\1\)/g)) out.add(m[2]!);
+  return [...out];
+}
+
+const servers = new WeakMap<OtpNode, CodeServer>();
+
+/** The code server of a node, created on first use (with `options` then). */
+export function codeServerOf(node: OtpNode, options?: CodeServerOptions): CodeServer {
+  let server = servers.get(node);
+  if (!server) servers.set(node, (server = new CodeServer(node, options)));
+  return server;
+}
