@@ -4,3 +4,4 @@ export { ModuleVersion } from './module.js';
 export type { ModuleSource } from './module.js';
 export { upgradeModules, UpgradeError } from './upgrade.js';
 export type { UpgradeOptions, UpgradeReport } from './upgrade.js';
+export { loadBuiltApplication, readBuiltModules } from './app-loader.js';

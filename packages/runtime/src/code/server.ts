@@ -3,6 +3,8 @@ import { pathToFileURL } from 'node:url';
 import type { OtpNode } from '../node.js';
 import type { ProcessImpl } from '../process.js';
 import { evaluateModule, hashCode, LoadedModule, ModuleVersion, type ModuleSource } from './module.js';
+// Loaded code that imports the runtime must share this node's runtime, never a second copy of it.
+import * as runtimeApi from '../index.js';
 
 /** Why the code server refused: the module, and a sentence saying what to do. */
 export class CodeError extends Error {
@@ -46,6 +48,7 @@ export class CodeServer {
     readonly node: OtpNode,
     private readonly options: CodeServerOptions = {},
   ) {
+    this.externals.set('@otp-ts/runtime', runtimeApi);
     for (const [k, v] of Object.entries(options.preloaded ?? {})) this.externals.set(k, v);
   }
 

@@ -1,0 +1,69 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AppResource, ApplicationModule } from '../application/types.js';
+import { CodeError, type CodeServer } from './server.js';
+import type { ModuleSource } from './module.js';
+
+/** The compiled application resource the compiler writes as `app.json`. */
+interface AppFile {
+  name: string;
+  vsn: string;
+  description?: string;
+  mod?: string;
+  applications: string[];
+  registered: string[];
+  env: Record<string, unknown>;
+  modules: Record<string, string>;
+}
+
+/** Reads the compiled modules of an application folder (`_build/<profile>/lib/<app>-<vsn>`), in no particular order. */
+export async function readBuiltModules(dir: string): Promise<{ app: AppFile; sources: ModuleSource[] }> {
+  let app: AppFile;
+  try {
+    app = JSON.parse(await readFile(join(dir, 'app.json'), 'utf8')) as AppFile;
+  } catch (error) {
+    throw new CodeError('notLoaded', dir, `${join(dir, 'app.json')} cannot be read: compile the project first (otp compile)`, { cause: error });
+  }
+  const sources = await Promise.all(
+    Object.entries(app.modules).map(async ([name, file]) => ({ name, code: await readFile(join(dir, file), 'utf8'), filename: join(dir, file) })),
+  );
+  return { app, sources };
+}
+
+// Modules in an order where each comes after the application modules it requires.
+function dependencyOrder(sources: ModuleSource[]): ModuleSource[] {
+  const byName = new Map(sources.map((s) => [s.name, s]));
+  const done = new Set<string>();
+  const out: ModuleSource[] = [];
+  const visit = (s: ModuleSource, path: string[]): void => {
+    if (done.has(s.name) || path.includes(s.name)) return;
+    for (const m of s.code.matchAll(/\brequire\((["'])(\.[^"']+)\1\)/g)) {
+      const parts = s.name.split('/').slice(0, -1);
+      for (const part of m[2]!.replace(/\.(ts|js|mjs|cjs)$/, '').split('/')) {
+        if (part === '..') parts.pop();
+        else if (part !== '.') parts.push(part);
+      }
+      const dep = byName.get(parts.join('/'));
+      if (dep) visit(dep, [...path, s.name]);
+    }
+    done.add(s.name);
+    out.push(s);
+  };
+  for (const s of sources) visit(s, []);
+  return out;
+}
+
+/** Loads a compiled application's modules into the code server and returns its resource, ready for application.load. */
+export async function loadBuiltApplication(code: CodeServer, dir: string): Promise<AppResource> {
+  const { app, sources } = await readBuiltModules(dir);
+  for (const source of dependencyOrder(sources)) await code.load(source);
+  let mod: ApplicationModule | undefined;
+  if (app.mod) {
+    const table = code.exportsOf(app.mod);
+    mod = (table.default ?? Object.values(table).find((v) => typeof (v as ApplicationModule)?.start === 'function')) as ApplicationModule | undefined;
+    if (!mod || typeof mod.start !== 'function') {
+      throw new CodeError('notLoaded', app.mod, `module ${app.mod} (otp.mod of ${app.name}) exports no application module with start(): export default { start(type, args, ctx) { ... } }`);
+    }
+  }
+  return { name: app.name, vsn: app.vsn, description: app.description, mod, applications: app.applications, registered: app.registered, env: app.env, dir };
+}
