@@ -28,8 +28,8 @@ export class ModuleVersion {
 
 /** A module as the code server keeps it: a stable export table plus its current and old versions. */
 export class LoadedModule {
-  /** The object every importer holds: its properties point at the current version's exports. */
-  readonly table: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  /** The object every importer holds: its properties point at the current version's exports (a plain object, so V8 keeps it in fast mode). */
+  readonly table: Record<string, unknown> = {};
   current: ModuleVersion | null = null;
   old: ModuleVersion | null = null;
   constructor(readonly name: string) {}

@@ -1,0 +1,58 @@
+// Code server workloads on otp-ts. Usage: node --expose-gc otp.mjs WORKLOAD [N]  (prints one JSON line)
+import { transformSync } from 'esbuild';
+import { createNode, codeServerOf, genServer, upgradeModules, loggerOf } from '@otp-ts/runtime';
+
+const now = () => performance.now();
+const compile = (name, ts, vsn) => ({ name, code: transformSync(ts, { loader: 'ts', format: 'cjs', target: 'node20' }).code, filename: `/bench/${name}.ts`, vsn });
+
+async function crossModuleCall() {
+  const node = createNode();
+  const code = codeServerOf(node);
+  await code.load(compile('b/math', 'export function add(a: number, b: number) { return a + b; }'));
+  await code.load(compile('b/user', "import { add } from './math'; export function sum(n: number) { let t = 0; for (let i = 0; i < n; i++) t = add(t, i); return t; }"));
+  const viaTable = code.exportsOf('b/user').sum;
+  const add = (a, b) => a + b;
+  const direct = (n) => { let t = 0; for (let i = 0; i < n; i++) t = add(t, i); return t; };
+  const n = 50_000_000;
+  for (let r = 0; r < 3; r++) { viaTable(1e6); direct(1e6); }
+  let t0 = now(); const a = viaTable(n); const tableMs = now() - t0;
+  t0 = now(); const b = direct(n); const directMs = now() - t0;
+  if (a !== b) throw new Error('mismatch');
+  return { ops: n, table_ns_per_call: (tableMs * 1e6) / n, direct_ns_per_call: (directMs * 1e6) / n };
+}
+
+async function heapOverLoads() {
+  const node = createNode();
+  const code = codeServerOf(node);
+  const big = (i) => compile('b/big', `export const table = Array.from({ length: 20000 }, (_, k) => 'v${i}-' + k); export function get(k: number) { return table[k]; }`, String(i));
+  const samples = [];
+  for (let i = 0; i < 100; i++) {
+    await code.load(big(i));
+    code.purge('b/big');
+    if (i % 10 === 9) { globalThis.gc(); samples.push(process.memoryUsage().heapUsed); }
+  }
+  return { ops: 100, heap_after_10: samples[0], heap_after_100: samples[samples.length - 1], growth_bytes: samples[samples.length - 1] - samples[0] };
+}
+
+async function upgrade(n) {
+  const node = createNode();
+  loggerOf(node).setLevel('emergency');
+  const code = codeServerOf(node);
+  const v1 = "import { ok, reply } from '@otp-ts/runtime'; export const srv = { init: () => ok({ count: 0 }), handleCall: (_r: unknown, _f: unknown, s: unknown) => reply(s, s) };";
+  const v2 = "import { ok, reply } from '@otp-ts/runtime'; export const srv = { init: () => ok({ count: 0 }), handleCall: (_r: unknown, _f: unknown, s: unknown) => reply(s, s), codeChange: (_o: unknown, s: object) => ({ ...s, history: [] }) };";
+  await code.load(compile('b/srv', v1, '1'));
+  return node.run(async (ctx) => {
+    for (let i = 0; i < n; i++) await genServer.start(ctx, code.exportsOf('b/srv').srv, undefined);
+    const t0 = now();
+    const report = await upgradeModules(ctx, code, [compile('b/srv', v2, '2')]);
+    const ms = now() - t0;
+    if (report.processes.length !== n) throw new Error(`upgraded ${report.processes.length} of ${n}`);
+    return { ops: n, us: Math.round(ms * 1000), rate: n / (ms / 1000) };
+  });
+}
+
+const workloads = { cross_module_call: crossModuleCall, heap_over_loads: heapOverLoads, upgrade_1k: () => upgrade(1000), upgrade_10k: () => upgrade(10_000) };
+const w = process.argv[2];
+if (!workloads[w]) { console.error(`unknown workload '${w}': one of ${Object.keys(workloads).join(', ')}`); process.exit(2); }
+console.log(JSON.stringify(await workloads[w]()));
+process.exit(0);

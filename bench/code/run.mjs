@@ -1,0 +1,60 @@
+// The code suite: a cross-module call through the code server against a direct call, heap over 100
+// loads, and the time to upgrade 1k and 10k suspended gen_servers beside OTP's sys:suspend/change_code/resume.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureErlang } from '../erlang.mjs';
+import { writeSection } from '../results.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const work = join(root, 'bench', '.work');
+
+function otp(workload) {
+  const r = spawnSync(process.execPath, ['--expose-gc', join(here, 'otp.mjs'), workload], { cwd: root, encoding: 'utf8', timeout: 600_000 });
+  if (r.status !== 0) throw new Error(`otp.mjs ${workload} failed: ${r.stderr || r.signal}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+function beam(n) {
+  const r = spawnSync('erl', ['+S', '1', '-noshell', '-pa', work, '-run', 'bench_code', 'main', String(n)], { encoding: 'utf8', timeout: 600_000 });
+  if (r.status !== 0) throw new Error(`erl bench_code ${n} failed: ${r.stderr || r.stdout}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+/** Runs the suite and writes its section of bench/RESULTS.md. */
+export async function run() {
+  console.log('code bench: building otp-ts…');
+  spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--quiet'], { stdio: 'inherit' });
+  const release = ensureErlang();
+  if (release) {
+    mkdirSync(work, { recursive: true });
+    spawnSync('erlc', ['-o', work, join(here, 'bench_code.erl')], { stdio: 'inherit' });
+  }
+  const call = otp('cross_module_call');
+  console.log(`  cross-module call: ${call.table_ns_per_call.toFixed(2)} ns through the export table, ${call.direct_ns_per_call.toFixed(2)} ns direct`);
+  const heap = otp('heap_over_loads');
+  console.log(`  heap after 10 loads ${heap.heap_after_10} B, after 100 loads ${heap.heap_after_100} B`);
+  const rows = [];
+  for (const n of [1000, 10_000]) {
+    const o = otp(n === 1000 ? 'upgrade_1k' : 'upgrade_10k');
+    const b = release ? beam(n) : undefined;
+    console.log(`  upgrade ${n} gen_servers: otp-ts ${(o.us / 1000).toFixed(1)} ms${b ? `, BEAM ${(b.us / 1000).toFixed(1)} ms` : ''}`);
+    rows.push(`| upgrade ${n.toLocaleString('en')} suspended gen_servers (suspend, codeChange, resume) | ${(o.us / 1000).toFixed(1)} ms | ${b ? `${(b.us / 1000).toFixed(1)} ms` : '–'} | ${b ? `${(b.us / o.us).toFixed(2)}×` : '–'} |`);
+  }
+  const lines = [
+    '## code',
+    '',
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB), Node.js ${process.version}, Erlang/OTP ${release ?? 'not available'} with \`+S 1\`. Command: \`npm run bench -- code\`.`,
+    '',
+    `- Cross-module call through a module's export table: ${call.table_ns_per_call.toFixed(2)} ns per call against ${call.direct_ns_per_call.toFixed(2)} ns for a direct call (${(call.table_ns_per_call / call.direct_ns_per_call).toFixed(2)}×; ${call.ops.toLocaleString('en')} calls).`,
+    `- Heap over 100 successive loads of a module holding ~1 MB, each old version purged: ${(heap.heap_after_10 / 2 ** 20).toFixed(2)} MB after 10 loads, ${(heap.heap_after_100 / 2 ** 20).toFixed(2)} MB after 100 (growth ${(heap.growth_bytes / 1024).toFixed(0)} KB: flat).`,
+    '',
+    '| upgrade | otp-ts | BEAM +S 1 | speed otp-ts / BEAM |',
+    '| --- | ---: | ---: | ---: |',
+    ...rows,
+  ];
+  console.log(`code bench: wrote ${writeSection('code', lines.join('\n'))}`);
+}
