@@ -99,3 +99,25 @@ test('compiled, loaded, started, edited, recompiled and hot-upgraded: the same p
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('stack traces of compiled modules loaded by the code server show TypeScript file:line', async () => {
+  const root = copyShop();
+  const node = createNode();
+  try {
+    writeFileSync(join(root, 'src', 'thrower.ts'), ['// line 1', 'type Unused = { a: number };', '', 'export function explode(): never {', "  throw new Error('boom from TypeScript');", '}', ''].join('\n'));
+    const [built] = await compile({ root });
+    const { sources } = await readBuiltModules(built!.dir);
+    const code = codeServerOf(node);
+    await code.load(sources.find((s) => s.name === 'shop/thrower')!);
+    let stack = '';
+    try {
+      (code.exportsOf('shop/thrower').explode as () => never)();
+    } catch (e) {
+      stack = (e as Error).stack ?? '';
+    }
+    assert.match(stack, /thrower\.ts:5:\d+/, stack);
+  } finally {
+    node.shutdown();
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import type { OtpNode } from '../node.js';
 import type { ProcessImpl } from '../process.js';
 import { evaluateModule, hashCode, LoadedModule, ModuleVersion, type ModuleSource } from './module.js';
+import { registerSourceMap } from './source-maps.js';
 // Loaded code that imports the runtime must share this node's runtime, never a second copy of it.
 import * as runtimeApi from '../index.js';
 
@@ -68,6 +69,7 @@ export class CodeServer {
   /** Evaluates a module without installing it: the version an upgrade would load. */
   async evaluate(source: ModuleSource): Promise<ModuleVersion> {
     await this.prepare(source);
+    if (source.filename) registerSourceMap(source.filename, source.code);
     let exports: Record<string, unknown>;
     try {
       exports = evaluateModule(source, (spec) => this.require(spec, source.name));

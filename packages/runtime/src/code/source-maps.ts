@@ -1,0 +1,53 @@
+import { SourceMap } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+// Source maps of the modules the code server evaluated, by the file name their stack frames carry.
+const maps = new Map<string, { map: SourceMap; dir: string }>();
+let installed = false;
+
+/** Reads the source map a compiled module points to (inline or beside it) so its stack frames show TypeScript lines. */
+export function registerSourceMap(filename: string, code: string): void {
+  const m = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(code);
+  if (!m) return;
+  try {
+    const url = m[1]!;
+    const json = url.startsWith('data:') ? Buffer.from(url.slice(url.indexOf(',') + 1), 'base64').toString('utf8') : readFileSync(resolve(dirname(filename), url), 'utf8');
+    maps.set(filename, { map: new SourceMap(JSON.parse(json)), dir: dirname(filename) });
+    install();
+  } catch {
+    // A missing or broken map only costs the TypeScript line numbers, never the load.
+  }
+}
+
+function mapFrame(frame: NodeJS.CallSite): string {
+  const file = frame.getFileName();
+  const entry = file ? maps.get(file) : undefined;
+  const line = frame.getLineNumber();
+  const column = frame.getColumnNumber();
+  if (!entry || line === null || column === null) return frame.toString();
+  const hit = entry.map.findEntry(line - 1, column - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
+  if (hit.originalSource === undefined || hit.originalLine === undefined) return frame.toString();
+  const source = resolve(entry.dir, hit.originalSource);
+  const where = `${source}:${hit.originalLine + 1}:${(hit.originalColumn ?? 0) + 1}`;
+  const fn = frame.getFunctionName();
+  const type = frame.getTypeName();
+  const method = frame.getMethodName();
+  const name = fn ? (type && !fn.startsWith(`${type}.`) && frame.isToplevel() === false ? `${type}.${fn}` : fn) : method ? `${type ?? ''}.${method}` : undefined;
+  return `${frame.isAsync() ? 'async ' : ''}${name ? `${name} (${where})` : where}`;
+}
+
+// Stack frames of code-server modules are rewritten to TypeScript file:line; all others are left to
+// whatever formatted them before (Node's own --enable-source-maps, or V8's default).
+function install(): void {
+  if (installed) return;
+  installed = true;
+  const previous = Error.prepareStackTrace;
+  Error.prepareStackTrace = (error, frames) => {
+    if (!frames.some((f) => maps.has(f.getFileName() ?? ''))) {
+      if (previous) return previous(error, frames);
+      return `${String(error)}${frames.map((f) => `\n    at ${f.toString()}`).join('')}`;
+    }
+    return `${String(error)}${frames.map((f) => `\n    at ${mapFrame(f)}`).join('')}`;
+  };
+}
