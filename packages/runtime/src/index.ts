@@ -53,5 +53,5 @@ export type { GenEventHandler } from './gen-event/types.js';
 export { HandlerExit, GenEventError } from './gen-event/types.js';
 export * as genStatem from './gen-statem/index.js';
 export type { GenStatem } from './gen-statem/types.js';
-export { CodeServer, CodeError, codeServerOf, ModuleVersion, upgradeModules, UpgradeError, loadBuiltApplication, readBuiltModules } from './code/index.js';
+export { CodeServer, CodeError, codeServerOf, ModuleVersion, sourceHash, upgradeModules, UpgradeError, loadBuiltApplication, readBuiltModules } from './code/index.js';
 export type { CodeServerOptions, ModuleSource, UpgradeOptions, UpgradeReport } from './code/index.js';

@@ -1,6 +1,6 @@
 export { CodeServer, CodeError, codeServerOf } from './server.js';
 export type { CodeServerOptions } from './server.js';
-export { ModuleVersion } from './module.js';
+export { ModuleVersion, sourceHash } from './module.js';
 export type { ModuleSource } from './module.js';
 export { upgradeModules, UpgradeError } from './upgrade.js';
 export type { UpgradeOptions, UpgradeReport } from './upgrade.js';

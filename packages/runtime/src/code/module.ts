@@ -9,7 +9,7 @@ export interface ModuleSource {
   code: string;
   /** The file it came from, for stack traces. */
   filename?: string;
-  /** A version label; defaults to a hash of the code. */
+  /** A version label; defaults to `sourceHash(code)`. */
   vsn?: string;
 }
 
@@ -41,8 +41,8 @@ export class LoadedModule {
   }
 }
 
-/** A hash of the code, the default version label. */
-export function hashCode(code: string): string {
+/** A hash of a module's code: the version label a module gets when its source names none. */
+export function sourceHash(code: string): string {
   return createHash('sha256').update(code).digest('hex').slice(0, 12);
 }
 

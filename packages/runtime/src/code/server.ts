@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { OtpNode } from '../node.js';
 import type { ProcessImpl } from '../process.js';
-import { evaluateModule, hashCode, LoadedModule, ModuleVersion, type ModuleSource } from './module.js';
+import { evaluateModule, sourceHash, LoadedModule, ModuleVersion, type ModuleSource } from './module.js';
 import { registerSourceMap } from './source-maps.js';
 // Loaded code that imports the runtime must share this node's runtime, never a second copy of it.
 import * as runtimeApi from '../index.js';
@@ -76,7 +76,7 @@ export class CodeServer {
     } catch (error) {
       throw new CodeError('evaluation', source.name, `module ${source.name} failed to load: ${(error as Error)?.message ?? String(error)}`, { cause: error });
     }
-    const version = new ModuleVersion(source.name, source.vsn ?? hashCode(source.code), exports, source.filename ?? source.name);
+    const version = new ModuleVersion(source.name, source.vsn ?? sourceHash(source.code), exports, source.filename ?? source.name);
     return version;
   }
 

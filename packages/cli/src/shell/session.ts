@@ -1,0 +1,128 @@
+import { start as startRepl, type REPLServer } from 'node:repl';
+import type { Readable, Writable } from 'node:stream';
+import { inspect } from 'node:util';
+import { compile, CompileError, formatDiagnostic, type CompiledApp } from '@otp-ts/compiler';
+import * as runtime from '@otp-ts/runtime';
+import { application, codeServerOf, genServer, loadBuiltApplication, readBuiltModules, sourceHash, sys, TIMEOUT, upgradeModules, type CodeServer, type Dest, type Pid, type ProcessFn } from '@otp-ts/runtime';
+import { ShellProcess } from './jobs.js';
+
+/** Options of `startShell`. */
+export interface ShellOptions {
+  /** The project root. */
+  root: string;
+  input?: Readable;
+  output?: Writable;
+  /** Recompile and hot-load changed sources while the shell runs. */
+  watch?: boolean;
+  /** Print nothing but results and errors (no banner). */
+  quiet?: boolean;
+}
+
+/** A running shell: its node, its process, and what ends it. */
+export interface Shell {
+  readonly repl: REPLServer;
+  readonly shell: ShellProcess;
+  /** Recompiles the project and hot-loads what changed; resolves to the module names reloaded. */
+  reload(): Promise<string[]>;
+  /** Resolves when the REPL closes and the applications are stopped. */
+  readonly closed: Promise<void>;
+}
+
+/**
+ * Boots a project's applications (dependencies first) on a fresh node and opens a REPL inside it,
+ * with the runtime's helpers in scope, like `erl -s` with `c(Module)` and `flush()`.
+ */
+export async function startShell(options: ShellOptions): Promise<Shell> {
+  const output = options.output ?? process.stdout;
+  const say = (line: string): void => void output.write(`${line}\n`);
+  const shell = new ShellProcess();
+  const node = shell.node;
+  const code = codeServerOf(node);
+  const apps = await compile({ root: options.root, profile: 'dev' });
+  const started = await shell.run(async (ctx) => {
+    for (const app of apps) await application.load(ctx, await loadBuiltApplication(code, app.dir));
+    const order: string[] = [];
+    for (const app of apps) for (const name of await application.ensureAllStarted(ctx, app.name)) order.push(name);
+    return order;
+  });
+  if (!options.quiet) say(`otp-ts shell: started ${started.join(', ') || 'no applications'}; helpers: call, cast, send, flush, whereis, processInfo, processes, sys, application, c(), q()`);
+
+  let built = apps;
+  const reload = async (): Promise<string[]> => {
+    let next: CompiledApp[];
+    try {
+      next = await compile({ root: options.root, profile: 'dev' });
+    } catch (error) {
+      if (error instanceof CompileError) {
+        say(`compile error, the running code stays as it was:\n${error.diagnostics.map(formatDiagnostic).join('\n')}`);
+        return [];
+      }
+      throw error;
+    }
+    built = next;
+    return shell.run((ctx) => reloadChanged(ctx, code, next, say));
+  };
+
+  const repl = startRepl({ prompt: 'otp> ', input: options.input ?? process.stdin, output, terminal: false, useGlobal: false, ignoreUndefined: true });
+  const helpers: Record<string, unknown> = {
+    runtime,
+    self: () => shell.self,
+    send: (dest: Dest, message: unknown) => shell.run((ctx) => ctx.send(dest, message)),
+    spawn: (fn: ProcessFn) => shell.run((ctx) => ctx.spawn(fn)),
+    whereis: (name: string) => node.whereis(name),
+    processInfo: (pid: Pid) => node.processInfo(pid),
+    processes: () => node.processes(),
+    call: (server: Dest, request: unknown, timeoutMs?: number) => shell.run((ctx) => genServer.call(ctx, server as Pid, request as never, timeoutMs)),
+    cast: (server: Dest, request: unknown) => shell.run((ctx) => genServer.cast(ctx, server as Pid, request as never)),
+    flush: () =>
+      shell.run((ctx) => {
+        for (let m = ctx.receiveNow(); m !== TIMEOUT; m = ctx.receiveNow()) say(`Shell got ${inspect(m, { depth: 4 })}`);
+      }),
+    sys: Object.fromEntries(Object.entries(sys).map(([k, f]) => [k, (...args: unknown[]) => shell.run((ctx) => (f as (...a: unknown[]) => unknown)(ctx, ...args))])),
+    application: Object.fromEntries(Object.entries(application).map(([k, f]) => [k, (...args: unknown[]) => shell.run((ctx) => (f as (...a: unknown[]) => unknown)(ctx, ...args))])),
+    c: () => reload(),
+    l: async (module: string) => {
+      for (const app of built) {
+        const { sources } = await readBuiltModules(app.dir);
+        const source = sources.find((s) => s.name === module);
+        if (source) return shell.run((ctx) => upgradeModules(ctx, code, [source]));
+      }
+      throw new Error(`no compiled module named ${module}: module names look like ${built[0]?.modules[0] ?? 'app/module'}`);
+    },
+    q: () => repl.close(),
+  };
+  Object.assign(repl.context, helpers);
+
+  const closed = new Promise<void>((resolve) => {
+    repl.on('exit', () => {
+      void shell
+        .run(async (ctx) => {
+          for (const name of [...started].reverse()) await application.stop(ctx, name).catch(() => undefined);
+        })
+        .finally(() => {
+          node.shutdown();
+          resolve();
+        });
+    });
+  });
+  return { repl, shell, reload, closed };
+}
+
+// Upgrades the modules whose compiled code changed since they were loaded (and loads new ones).
+async function reloadChanged(ctx: runtime.ProcessContext, code: CodeServer, apps: CompiledApp[], say: (line: string) => void): Promise<string[]> {
+  const changed = [];
+  for (const app of apps) {
+    const { sources } = await readBuiltModules(app.dir);
+    for (const s of sources) if (code.versions(s.name).current !== sourceHash(s.code)) changed.push(s);
+  }
+  if (changed.length === 0) return [];
+  try {
+    const report = await upgradeModules(ctx, code, changed);
+    say(`reloaded ${report.modules.map((m) => m.name).join(', ')}${report.processes.length ? ` (${report.processes.length} process${report.processes.length === 1 ? '' : 'es'} through codeChange)` : ''}`);
+    return report.modules.map((m) => m.name);
+  } catch (error) {
+    say(`reload failed, the running code stays as it was: ${(error as Error).message}`);
+    return [];
+  }
+}
+
