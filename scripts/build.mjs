@@ -15,6 +15,8 @@ for (const ws of workspaces) {
   const dir = join(root, ws);
   const entry = join(dir, 'src', 'index.ts');
   if (!existsSync(entry)) continue;
+  // A package may declare more entry points (e.g. @otp-ts/test-runner/assert) in "otpBuild.entries".
+  const extra = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).otpBuild?.entries ?? {};
   const started = Date.now();
   rmSync(join(dir, 'dist'), { recursive: true, force: true });
   await build({
@@ -28,6 +30,9 @@ for (const ws of workspaces) {
     sourcemap: true,
     logLevel: 'warning',
   });
+  for (const [out, src] of Object.entries(extra)) {
+    await build({ entryPoints: [join(dir, src)], outfile: join(dir, 'dist', out), bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', sourcemap: true, logLevel: 'warning' });
+  }
   try {
     execFileSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.build.json')], { stdio: 'inherit' });
   } catch {
