@@ -1,0 +1,73 @@
+import { connect, type Socket } from 'node:net';
+import { decodeNamesResp, decodePort2Resp, encodeAlive2, encodeNames, encodePortPlease, EPMD, type NodeEntry } from './epmd-protocol.js';
+
+/** The default port mapper port, as EPMD's; `OTP_EPMD_PORT` (or ERL_EPMD_PORT) overrides it. */
+export function epmdPort(): number {
+  return Number(process.env.OTP_EPMD_PORT ?? process.env.ERL_EPMD_PORT ?? 4369);
+}
+
+/** A node's registration: it lasts as long as this connection stays open. */
+export interface Registration {
+  creation: number;
+  /** Deregisters (closes the registration connection). */
+  close(): void;
+}
+
+function open(host: string, port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}
+
+// Sends a one-shot request and collects the whole answer until the port mapper closes the connection.
+async function request(host: string, port: number, payload: Buffer): Promise<Buffer> {
+  const socket = await open(host, port);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.once('error', reject);
+    socket.once('close', () => resolve(Buffer.concat(chunks)));
+    socket.write(payload);
+  });
+}
+
+/** Registers a node with the port mapper; rejects if the name is taken. */
+export async function register(entry: NodeEntry, host = '127.0.0.1', port = epmdPort()): Promise<Registration> {
+  const socket = await open(host, port);
+  return new Promise((resolve, reject) => {
+    let answer = Buffer.alloc(0);
+    const onData = (c: Buffer): void => {
+      answer = Buffer.concat([answer, c]);
+      if (answer.length < 2) return;
+      const size = answer[0] === EPMD.ALIVE2_X_RESP ? 6 : 4;
+      if (answer.length < size) return;
+      socket.off('data', onData);
+      if (answer[1] !== 0) {
+        socket.destroy();
+        reject(new Error(`the port mapper refused to register '${entry.name}': the name is taken by a running node`));
+        return;
+      }
+      const creation = answer[0] === EPMD.ALIVE2_X_RESP ? answer.readUInt32BE(2) : answer.readUInt16BE(2);
+      resolve({ creation, close: () => socket.destroy() });
+    };
+    socket.on('data', onData);
+    socket.once('error', reject);
+    socket.write(encodeAlive2(entry));
+  });
+}
+
+/** The port a node listens on, or undefined when it is not registered. */
+export async function lookup(name: string, host = '127.0.0.1', port = epmdPort()): Promise<NodeEntry | undefined> {
+  const answer = await request(host, port, encodePortPlease(name));
+  return answer.length === 0 ? undefined : decodePort2Resp(answer);
+}
+
+/** The nodes registered on a host. */
+export async function names(host = '127.0.0.1', port = epmdPort()): Promise<Array<{ name: string; port: number }>> {
+  return decodeNamesResp(await request(host, port, encodeNames()));
+}

@@ -1,0 +1,82 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { spawn, spawnSync } from 'node:child_process';
+import fc from 'fast-check';
+import { EpmdServer } from '../src/distribution/epmd-server.ts';
+import { lookup, names, register } from '../src/distribution/epmd-client.ts';
+import type { NodeEntry } from '../src/distribution/epmd-protocol.ts';
+
+const entry = (name: string, port: number): NodeEntry => ({ name, port, nodeType: 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) });
+
+async function withServer(body: (port: number, server: EpmdServer, logs: string[]) => Promise<void>): Promise<void> {
+  const logs: string[] = [];
+  const server = new EpmdServer((l) => logs.push(l));
+  const port = await server.listen(0);
+  try {
+    await body(port, server, logs);
+  } finally {
+    await server.close();
+  }
+}
+
+test('a node registers, is found by name and listed; its name is freed when its connection closes', async () => {
+  await withServer(async (port) => {
+    const reg = await register(entry('shop', 40001), '127.0.0.1', port);
+    assert.ok(reg.creation > 0);
+    assert.equal((await lookup('shop', '127.0.0.1', port))?.port, 40001);
+    assert.equal(await lookup('nobody', '127.0.0.1', port), undefined);
+    assert.deepEqual(await names('127.0.0.1', port), [{ name: 'shop', port: 40001 }]);
+    await assert.rejects(register(entry('shop', 40002), '127.0.0.1', port), /name is taken/);
+    reg.close();
+    for (let i = 0; i < 50 && (await names('127.0.0.1', port)).length > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.deepEqual(await names('127.0.0.1', port), []);
+    const again = await register(entry('shop', 40003), '127.0.0.1', port);
+    again.close();
+  });
+});
+
+test('garbage, truncated and oversized requests close that connection only; the port mapper keeps serving', async () => {
+  await withServer(async (port, server, logs) => {
+    const reg = await register(entry('alive', 40010), '127.0.0.1', port);
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 64 }), async (bytes) => {
+        await new Promise<void>((resolve) => {
+          const s = connect({ host: '127.0.0.1', port }, () => {
+            s.end(Buffer.from(bytes));
+          });
+          s.on('error', () => resolve());
+          s.on('close', () => resolve());
+          s.resume();
+          setTimeout(() => s.destroy(), 200);
+        });
+      }),
+      { numRuns: 40 },
+    );
+    assert.equal((await lookup('alive', '127.0.0.1', port))?.port, 40010, 'registrations survive');
+    assert.ok(server.names().includes('alive'));
+    assert.ok(logs.length > 0, 'bad requests are logged');
+    reg.close();
+  });
+});
+
+const epmd = spawnSync('sh', ['-c', 'command -v epmd']).stdout.toString().trim();
+
+test('interop: an otp-ts node registers with Erlang\'s own epmd and `epmd -names` lists it', { skip: epmd === '' ? 'epmd is not installed (apt-get install erlang-base)' : false }, async () => {
+  const port = 43000 + Math.floor(Math.random() * 2000);
+  const daemon = spawn(epmd, ['-port', String(port)], { stdio: 'ignore' });
+  try {
+    let reg;
+    for (let i = 0; i < 100 && !reg; i++) {
+      reg = await register(entry('otpts', 40020), '127.0.0.1', port).catch(() => undefined);
+      if (!reg) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(reg, 'registered with epmd');
+    const listed = spawnSync(epmd, ['-port', String(port), '-names'], { encoding: 'utf8' }).stdout;
+    assert.match(listed, /name otpts at port 40020/);
+    assert.equal((await lookup('otpts', '127.0.0.1', port))?.port, 40020);
+    reg.close();
+  } finally {
+    daemon.kill();
+  }
+});
