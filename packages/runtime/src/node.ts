@@ -4,6 +4,7 @@ import { ExitSignal, RuntimeError, describeReason } from './errors.js';
 import { ProcessImpl } from './process.js';
 import { TimerQueue, type TimerEntry } from './timers.js';
 import { TableRegistry } from './table.js';
+import { Distribution, type DistributionOptions } from './distribution/node-dist.js';
 import type { Dest, ProcessFn, ProcessInfo, SpawnOptions } from './types.js';
 
 /**
@@ -87,8 +88,47 @@ export class OtpNode {
     });
   }
 
+  /** This node's distribution, once started. */
+  dist: Distribution | null = null;
+
+  /** This node's name: `name@host` once distributed, `nonode@nohost` before (as in Erlang). */
+  get name(): string {
+    return this.dist?.name ?? 'nonode@nohost';
+  }
+
+  /** Makes this node a distributed node: listens, registers with the port mapper, and lets processes talk to other nodes. */
+  async startDistribution(options: DistributionOptions): Promise<void> {
+    if (this.dist) throw new RuntimeError('badarg', `distribution is already started as ${this.dist.name}`);
+    const dist = new Distribution(this, options.name, options);
+    await dist.start();
+    this.dist = dist;
+  }
+
+  /** The nodes this node is connected to. */
+  nodes(): string[] {
+    return this.dist?.nodes() ?? [];
+  }
+
+  /** Connects to a node: true when it answers (Erlang's net_adm:ping pong). */
+  async ping(nodeName: string): Promise<boolean> {
+    if (!this.dist) throw new RuntimeError('badarg', 'this node is not distributed: start it with startDistribution({ name, cookie })');
+    return nodeName === this.dist.name || this.dist.ping(nodeName);
+  }
+
   /** Sends a message from outside any process. */
   send(dest: Dest, message: unknown): void {
+    if (dest instanceof Pid && dest.node !== 0) {
+      this.dist?.sendToPid(dest, message);
+      return;
+    }
+    if (typeof dest === 'object' && !(dest instanceof Pid)) {
+      if (dest.node !== this.name) {
+        if (!this.dist) throw new RuntimeError('badarg', `cannot send to ${dest.name} on ${dest.node}: this node is not distributed`);
+        this.dist.sendToName(dest.name, dest.node, message);
+        return;
+      }
+      dest = dest.name;
+    }
     const target = typeof dest === 'string' ? this.names.get(dest) : this.lookup(dest);
     if (target !== undefined) target.deliver(message);
     else if (typeof dest === 'string') throw new RuntimeError('badarg', `cannot send to '${dest}': no process is registered under that name`);
@@ -149,6 +189,8 @@ export class OtpNode {
 
   /** Kills every process and cancels every timer: the node is empty afterwards. */
   shutdown(reason: ExitReason = 'shutdown'): void {
+    void this.dist?.stop();
+    this.dist = null;
     for (const p of Array.from(this.procs.values())) this.exitProcess(p, reason === 'kill' ? 'killed' : reason);
     this.timers.clear();
     this.sendTimers.clear();
@@ -248,6 +290,10 @@ export class OtpNode {
 
   monitor(watcher: ProcessImpl, target: Dest): Ref {
     const ref = this.makeRef();
+    if (typeof target === 'object' && !(target instanceof Pid)) {
+      if (target.node !== this.name) throw new RuntimeError('badarg', `monitoring ${target.name} on ${target.node} needs remote monitors, which are not supported yet`);
+      target = target.name;
+    }
     const t = typeof target === 'string' ? this.names.get(target) : this.lookup(target);
     if (t === undefined) {
       watcher.deliver(new Down(ref, target, 'noproc'));
@@ -295,8 +341,9 @@ export class OtpNode {
     const ref = this.makeRef();
     const entry = this.timers.add(ms, (e) => {
       this.sendTimers.delete(ref);
-      const target = typeof dest === 'string' ? this.names.get(dest) : this.lookup(dest);
-      target?.deliver((e.owner as { message: unknown }).message);
+      // A name nobody holds any more when the timer fires: the message is dropped, as in Erlang.
+      if (typeof dest === 'string' && !this.names.has(dest)) return;
+      this.send(dest, (e.owner as { message: unknown }).message);
     }, { message });
     this.sendTimers.set(ref, entry);
     return ref;

@@ -349,6 +349,12 @@ export class ProcessImpl implements ProcessContext {
     return this.node.tables.open<R>(this, nameOrId);
   }
 
+  monitorNode(nodeName: string): void {
+    this.check();
+    if (!this.node.dist) throw new RuntimeError('badarg', 'monitorNode needs a distributed node: start it with startDistribution({ name, cookie })');
+    this.node.dist.monitorNode(this.pid, nodeName);
+  }
+
   setLabel(label: ProcessLabel): void {
     this.check();
     // The first label is kept as given (behaviours share one per module); later ones merge.

@@ -3,8 +3,8 @@ import type { ExitReason, Timeout } from './messages.js';
 import type { Table, TableOptions } from './table.js';
 import type { OtpNode } from './node.js';
 
-/** Where a message can be sent: a pid or a registered name. */
-export type Dest = Pid | string;
+/** Where a message can be sent: a pid, a registered name, or a name registered on another node. */
+export type Dest = Pid | string | { name: string; node: string };
 
 /** A process body: an async function of its context; its return ends the process with reason `'normal'`. */
 export type ProcessFn<R = unknown> = (ctx: ProcessContext) => R | Promise<R>;
@@ -131,6 +131,8 @@ export interface ProcessContext {
   newTable<R = unknown>(options?: TableOptions): Table<R>;
   /** This process's handle on an existing table, by name or id; throws `badarg` if it does not exist or is private. */
   table<R = unknown>(nameOrId: string | number): Table<R>;
+  /** Delivers a `NodeDown` message when the connection to `nodeName` goes down (at once if not connected). */
+  monitorNode(nodeName: string): void;
   /** Sets what processInfo reports as this process's behaviour and module. */
   setLabel(label: ProcessLabel): void;
 }

@@ -1,0 +1,160 @@
+import type { Socket } from 'node:net';
+import { readFrames, writeFrame } from './framing.js';
+import { challenge, digest, parseHandshake, PROTOCOL_VERSION, verify, type HandshakeFrame } from './handshake.js';
+
+/** What a connection needs from its node. */
+export interface ConnectionOwner {
+  readonly name: string;
+  readonly cookie: string;
+  readonly hidden: boolean;
+  /** Called once the handshake succeeded; returns false to refuse (e.g. already connected). */
+  up(conn: Connection): boolean;
+  /** Called with every control frame after the handshake. */
+  frame(conn: Connection, payload: Buffer): void;
+  /** Called once when the connection closes (after up, or during the handshake). */
+  down(conn: Connection, reason: string, wasUp: boolean): void;
+  log(line: string): void;
+}
+
+const HANDSHAKE_TIMEOUT = 5000;
+
+/**
+ * One TCP connection to another node: the versioned handshake (HMAC-SHA256 challenge in both directions
+ * over the cookie, never the cookie itself), then length-prefixed control frames and ticks.
+ */
+export class Connection {
+  peer = '';
+  private isUp = false;
+  private closed = false;
+  private lastIn = Date.now();
+  private lastOut = Date.now();
+  private ticker: NodeJS.Timeout | null = null;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly owner: ConnectionOwner,
+    readonly initiator: boolean,
+    /** The node this side expects to reach (initiator only). */
+    private readonly expected?: string,
+  ) {
+    socket.setNoDelay(true);
+    this.timer = setTimeout(() => this.close('the handshake did not finish within 5 s'), HANDSHAKE_TIMEOUT);
+    this.timer.unref();
+    socket.on('error', (e) => this.close(`socket error: ${e.message}`));
+    socket.on('close', () => this.close('the connection closed'));
+    readFrames(
+      socket,
+      (f) => this.onFrame(f),
+      (why) => this.close(why),
+    );
+    if (initiator) this.myChallenge = this.sendHello();
+  }
+
+  private myChallenge = '';
+
+  /** True once the handshake succeeded and until the connection closes. */
+  get up(): boolean {
+    return this.isUp && !this.closed;
+  }
+
+  /** Sends a control frame; false when the socket is saturated (the caller may wait for 'drain'). */
+  send(payload: Buffer): boolean {
+    if (!this.up) return false;
+    this.lastOut = Date.now();
+    return writeFrame(this.socket, payload);
+  }
+
+  /** Starts ticking: a tick when idle for a quarter of `tickMs`, and down when silent for `tickMs`. */
+  startTicks(tickMs: number): void {
+    this.ticker = setInterval(() => {
+      const now = Date.now();
+      if (now - this.lastIn > tickMs) this.close(`no sign of life from ${this.peer} for ${tickMs} ms (net tick time)`);
+      else if (now - this.lastOut > tickMs / 4) {
+        this.lastOut = now;
+        writeFrame(this.socket, Buffer.alloc(0));
+      }
+    }, Math.max(50, tickMs / 4));
+    this.ticker.unref();
+  }
+
+  /** Closes the connection (once) and tells the owner why. */
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.timer);
+    if (this.ticker) clearInterval(this.ticker);
+    this.socket.destroy();
+    this.owner.down(this, reason, this.isUp);
+  }
+
+  private sendHello(): string {
+    const c = challenge();
+    this.handshake({ t: 'hello', v: PROTOCOL_VERSION, name: this.owner.name, hidden: this.owner.hidden, challenge: c });
+    return c;
+  }
+
+  private handshake(f: HandshakeFrame): void {
+    writeFrame(this.socket, Buffer.from(JSON.stringify(f), 'utf8'));
+  }
+
+  private refuse(reason: string, log: string): void {
+    this.handshake({ t: 'refused', reason });
+    this.owner.log(log);
+    this.close(reason);
+  }
+
+  private onFrame(frame: Buffer): void {
+    this.lastIn = Date.now();
+    if (this.isUp) {
+      if (frame.length > 0) this.owner.frame(this, frame);
+      return;
+    }
+    let f: HandshakeFrame;
+    try {
+      f = parseHandshake(frame);
+    } catch (error) {
+      this.owner.log(`distribution: closed a connection${this.peer ? ` from ${this.peer}` : ''}: ${(error as Error).message}`);
+      this.close((error as Error).message);
+      return;
+    }
+    const { cookie, name } = this.owner;
+    if (!this.initiator && f.t === 'hello') {
+      if (f.v !== PROTOCOL_VERSION) return this.refuse('version', `distribution: refused ${f.name}: it speaks protocol ${f.v}, this node ${PROTOCOL_VERSION}`);
+      this.peer = String(f.name);
+      this.myChallenge = challenge();
+      this.handshake({ t: 'welcome', v: PROTOCOL_VERSION, name, challenge: this.myChallenge, digest: digest(cookie, f.challenge, name) });
+    } else if (!this.initiator && f.t === 'ack') {
+      if (!verify(cookie, this.myChallenge, this.peer, f.digest)) {
+        return this.refuse('cookie', `distribution: refused a connection from ${this.peer}: wrong cookie (both nodes need the same cookie: --cookie, OTP_COOKIE or ~/.otp-ts.cookie)`);
+      }
+      this.becomeUp(true);
+    } else if (this.initiator && f.t === 'welcome') {
+      if (this.expected && f.name !== this.expected) return this.refuse('name', `distribution: expected ${this.expected} but ${f.name} answered`);
+      this.peer = f.name;
+      if (!verify(cookie, this.myChallenge, f.name, f.digest)) {
+        return this.refuse('cookie', `distribution: ${f.name} did not prove the cookie: wrong cookie (both nodes need the same cookie)`);
+      }
+      this.handshake({ t: 'ack', digest: digest(cookie, f.challenge, name) });
+    } else if (this.initiator && f.t === 'ok') {
+      this.becomeUp(false);
+    } else if (f.t === 'refused') {
+      this.owner.log(`distribution: ${this.peer || this.expected} refused the connection: ${f.reason === 'cookie' ? 'wrong cookie' : f.reason}`);
+      this.close(`refused: ${f.reason}`);
+    } else {
+      this.owner.log(`distribution: closed a connection${this.peer ? ` from ${this.peer}` : ''}: unexpected handshake frame '${String(f.t)}'`);
+      this.close('out-of-order handshake frame');
+    }
+  }
+
+  private becomeUp(acceptor: boolean): void {
+    clearTimeout(this.timer);
+    // The acceptor's ok goes out before any control frame, so the initiator never reads one mid-handshake.
+    if (acceptor) this.handshake({ t: 'ok' });
+    this.isUp = true;
+    if (!this.owner.up(this)) {
+      this.isUp = false;
+      this.close('already connected');
+    }
+  }
+}

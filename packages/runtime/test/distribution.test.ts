@@ -1,0 +1,83 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createNode, NodeDown, type Pid } from '@otp-ts/runtime';
+import { EpmdServer } from '../src/distribution/epmd-server.ts';
+
+const peerScript = fileURLToPath(new URL('./fixtures/peer-node.ts', import.meta.url));
+
+function startPeer(name: string, cookie: string, epmdPort: number): Promise<{ child: ChildProcess; stderr: () => string }> {
+  const child = spawn(process.execPath, [...process.execArgv, peerScript, name, cookie, String(epmdPort)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (c: Buffer) => {
+      if (c.toString().includes('ready')) resolve({ child, stderr: () => err });
+    });
+    child.once('exit', (code) => reject(new Error(`peer ${name} exited with ${code}: ${err}`)));
+  });
+}
+
+async function withCluster(body: (epmdPort: number) => Promise<void>): Promise<void> {
+  const epmd = new EpmdServer();
+  const port = await epmd.listen(0);
+  try {
+    await body(port);
+  } finally {
+    await epmd.close();
+  }
+}
+
+test('two OS processes: send by name and by pid across nodes, nodes(), and nodedown when the peer is killed', async () => {
+  await withCluster(async (epmdPort) => {
+    const peer = await startPeer('b@127.0.0.1', 'secret', epmdPort);
+    const logs: string[] = [];
+    const node = createNode();
+    await node.startDistribution({ name: 'a@127.0.0.1', cookie: 'secret', epmdPort, log: (l) => logs.push(l) });
+    try {
+      await node.run(async (ctx) => {
+        assert.equal(ctx.node.name, 'a@127.0.0.1');
+        ctx.send({ name: 'echo', node: 'b@127.0.0.1' }, { from: ctx.self(), msg: 'hi' });
+        const reply = (await ctx.receive(null, 5000)) as { echo: string; by: Pid; node: string };
+        assert.equal(reply.echo, 'hi');
+        assert.equal(reply.node, 'b@127.0.0.1');
+        assert.notEqual(reply.by.node, 0, 'a remote pid carries its connection index');
+        assert.match(String(reply.by), /^<[1-9]\d*\.\d+\.\d+>$/);
+        ctx.send(reply.by, { from: ctx.self(), msg: { nested: [1, 'two', new Map([['k', ctx.self()]])] } });
+        const second = (await ctx.receive(null, 5000)) as { echo: { nested: [number, string, Map<string, Pid>] } };
+        assert.deepEqual(second.echo.nested.slice(0, 2), [1, 'two']);
+        assert.ok(second.echo.nested[2].get('k')!.equals(ctx.self()), 'our own pid comes back as a local pid');
+        assert.deepEqual(ctx.node.nodes(), ['b@127.0.0.1']);
+        ctx.monitorNode('b@127.0.0.1');
+        peer.child.kill('SIGKILL');
+        const down = (await ctx.receive((m) => m instanceof NodeDown, 5000)) as NodeDown;
+        assert.equal(down.node, 'b@127.0.0.1');
+        assert.deepEqual(ctx.node.nodes(), []);
+      });
+    } finally {
+      peer.child.kill('SIGKILL');
+      node.shutdown();
+    }
+  });
+});
+
+test('a wrong cookie is refused on both sides with one clear line, and nothing else changes', async () => {
+  await withCluster(async (epmdPort) => {
+    const peer = await startPeer('c@127.0.0.1', 'other-cookie', epmdPort);
+    const logs: string[] = [];
+    const node = createNode();
+    await node.startDistribution({ name: 'a2@127.0.0.1', cookie: 'secret', epmdPort, log: (l) => logs.push(l) });
+    try {
+      assert.equal(await node.ping('c@127.0.0.1'), false);
+      assert.deepEqual(node.nodes(), []);
+      assert.ok(logs.some((l) => /wrong cookie/.test(l)), logs.join('\n'));
+      for (let i = 0; i < 50 && !/wrong cookie/.test(peer.stderr()); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.match(peer.stderr(), /a2@127\.0\.0\.1.*wrong cookie/);
+      assert.equal(await node.ping('nobody@127.0.0.1'), false);
+    } finally {
+      peer.child.kill('SIGKILL');
+      node.shutdown();
+    }
+  });
+});
