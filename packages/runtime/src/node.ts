@@ -164,7 +164,7 @@ export class OtpNode {
       pid: p.pid,
       status: p.status,
       messageQueueLen: p.queueLength,
-      links: p.links ? Array.from(p.links, (l) => l.pid) : [],
+      links: [...(p.links ? Array.from(p.links, (l) => l.pid) : []), ...(this.dist?.remote.linksOf(p) ?? [])],
       monitors,
       monitoredBy: p.monitoredBy ? Array.from(p.monitoredBy.values(), (w) => w.pid) : [],
       registeredName: p.name,
@@ -243,6 +243,10 @@ export class OtpNode {
 
   /** Delivers an exit signal to `target` following OTP's rules (kill, trapExit, normal). */
   exitSignal(target: Pid, from: Pid, reason: ExitReason, viaLink: boolean): void {
+    if (target instanceof Pid && target.node !== 0) {
+      this.dist?.exit2(from, target, reason);
+      return;
+    }
     const p = this.lookup(target);
     if (p !== undefined) this.signal(p, from, reason, viaLink);
   }
@@ -272,6 +276,11 @@ export class OtpNode {
   }
 
   link(proc: ProcessImpl, pid: Pid): void {
+    if (pid instanceof Pid && pid.node !== 0) {
+      if (this.dist) this.dist.link(proc, pid);
+      else this.signal(proc, pid, 'noconnection', true);
+      return;
+    }
     const other = this.lookup(pid);
     if (other === proc) return;
     if (other === undefined) {
@@ -283,6 +292,10 @@ export class OtpNode {
   }
 
   unlink(proc: ProcessImpl, pid: Pid): void {
+    if (pid instanceof Pid && pid.node !== 0) {
+      this.dist?.unlink(proc, pid);
+      return;
+    }
     const other = this.lookup(pid);
     proc.links?.delete(other!);
     other?.links?.delete(proc);
@@ -290,10 +303,13 @@ export class OtpNode {
 
   monitor(watcher: ProcessImpl, target: Dest): Ref {
     const ref = this.makeRef();
-    if (typeof target === 'object' && !(target instanceof Pid)) {
-      if (target.node !== this.name) throw new RuntimeError('badarg', `monitoring ${target.name} on ${target.node} needs remote monitors, which are not supported yet`);
-      target = target.name;
+    const remote = target instanceof Pid ? target.node !== 0 : typeof target === 'object' && target.node !== this.name;
+    if (remote) {
+      if (this.dist) this.dist.monitor(watcher, target as Pid | { name: string; node: string }, ref);
+      else watcher.deliver(new Down(ref, target instanceof Pid ? target : (target as { name: string }).name, 'noconnection'));
+      return ref;
     }
+    if (typeof target === 'object' && !(target instanceof Pid)) target = target.name;
     const t = typeof target === 'string' ? this.names.get(target) : this.lookup(target);
     if (t === undefined) {
       watcher.deliver(new Down(ref, target, 'noproc'));
@@ -307,7 +323,7 @@ export class OtpNode {
 
   demonitor(watcher: ProcessImpl, ref: Ref): boolean {
     const t = watcher.monitors?.get(ref);
-    if (t === undefined) return false;
+    if (t === undefined) return this.dist?.demonitor(watcher, ref) ?? false;
     watcher.monitors!.delete(ref);
     if (watcher.monitors!.size === 0) watcher.monitors = null;
     t.monitoredBy?.delete(ref);
@@ -402,6 +418,16 @@ export class OtpNode {
     return p !== undefined && p.pid.serial === pid.serial ? p : undefined;
   }
 
+  /** The live local process behind a pid, if any (internal: distribution delivers signals to it). */
+  localProcess(pid: Pid | undefined): ProcessImpl | undefined {
+    return pid instanceof Pid && pid.node === 0 ? this.lookup(pid) : undefined;
+  }
+
+  /** Delivers an exit signal to a local process (internal: distribution's link and exit signals). */
+  signalProcess(p: ProcessImpl, from: Pid, reason: ExitReason, viaLink: boolean): void {
+    this.signal(p, from, reason, viaLink);
+  }
+
   private signal(p: ProcessImpl, from: Pid, reason: ExitReason, viaLink: boolean): void {
     if (p.dead) return;
     if (!viaLink && reason === 'kill') {
@@ -447,6 +473,7 @@ export class OtpNode {
         this.signal(other, proc.pid, reason, true);
       }
     }
+    this.dist?.processExited(proc, reason);
     proc.name = undefined;
     proc.exitHook?.(reason);
   }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createNode, NodeDown, type Pid } from '@otp-ts/runtime';
+import { createNode, Exit, NodeDown, isDown, isExit, type Down, type Pid } from '@otp-ts/runtime';
 import { EpmdServer } from '../src/distribution/epmd-server.ts';
 
 const peerScript = fileURLToPath(new URL('./fixtures/peer-node.ts', import.meta.url));
@@ -75,6 +75,66 @@ test('a wrong cookie is refused on both sides with one clear line, and nothing e
       for (let i = 0; i < 50 && !/wrong cookie/.test(peer.stderr()); i++) await new Promise((r) => setTimeout(r, 10));
       assert.match(peer.stderr(), /a2@127\.0\.0\.1.*wrong cookie/);
       assert.equal(await node.ping('nobody@127.0.0.1'), false);
+    } finally {
+      peer.child.kill('SIGKILL');
+      node.shutdown();
+    }
+  });
+});
+
+test('links, monitors and exit signals across nodes behave like local ones, and a lost node is noconnection', async () => {
+  await withCluster(async (epmdPort) => {
+    const peer = await startPeer('d@127.0.0.1', 'secret', epmdPort);
+    const node = createNode({ onCrash: () => {} });
+    await node.startDistribution({ name: 'a3@127.0.0.1', cookie: 'secret', epmdPort, log: () => {} });
+    const puppet = { name: 'puppet', node: 'd@127.0.0.1' };
+    try {
+      await node.run(async (ctx) => {
+        ctx.trapExit(true);
+        const victim = async (): Promise<Pid> => {
+          ctx.send(puppet, { cmd: 'spawnVictim', from: ctx.self() });
+          return ((await ctx.receive((m) => typeof m === 'object' && m !== null && 'victim' in m, 5000)) as { victim: Pid }).victim;
+        };
+        // A remote process linked to us dies: we (trapping) get its reason.
+        const v1 = await victim();
+        ctx.link(v1);
+        assert.deepEqual(ctx.processInfo(ctx.self())!.links.map(String), [String(v1)]);
+        ctx.send(v1, 'boom');
+        const e1 = (await ctx.receive(isExit, 5000)) as Exit;
+        assert.ok(e1.from.equals(v1));
+        assert.equal(e1.reason, 'boom');
+        // A monitor on a remote process gives DOWN with its reason; on a remote name that is not registered, noproc.
+        const v2 = await victim();
+        const ref = ctx.monitor(v2);
+        ctx.send(v2, 'gone');
+        const d2 = (await ctx.receive((m) => isDown(m, ref), 5000)) as Down;
+        assert.equal(d2.reason, 'gone');
+        const ref0 = ctx.monitor({ name: 'nobody', node: 'd@127.0.0.1' });
+        assert.equal(((await ctx.receive((m) => isDown(m, ref0), 5000)) as Down).reason, 'noproc');
+        // exit/2 to a remote process, kill included.
+        const v3 = await victim();
+        const ref3 = ctx.monitor(v3);
+        ctx.exit(v3, 'kill');
+        assert.equal(((await ctx.receive((m) => isDown(m, ref3), 5000)) as Down).reason, 'killed');
+        // A remote process links to a local one that dies: the remote side sees the exit.
+        const local = ctx.spawn(async (c) => c.exit(await c.receive()));
+        ctx.send(puppet, { cmd: 'link', pid: local, from: ctx.self() });
+        assert.equal(await ctx.receive((m) => m === 'linked', 5000), 'linked');
+        ctx.send(local, 'bye');
+        const seen = (await ctx.receive((m) => typeof m === 'object' && m !== null && 'observed' in m, 5000)) as { observed: Exit };
+        assert.ok(seen.observed instanceof Exit);
+        assert.equal(seen.observed.reason, 'bye');
+        assert.ok(seen.observed.from.equals(local));
+        // The peer is killed: our link to it becomes noconnection, our monitor DOWN noconnection.
+        const v4 = await victim();
+        const v5 = await victim();
+        ctx.link(v4);
+        const ref5 = ctx.monitor(v5);
+        peer.child.kill('SIGKILL');
+        const lost = (await ctx.receive((m) => isExit(m) && (m as Exit).from.equals(v4), 5000)) as Exit;
+        assert.equal(lost.reason, 'noconnection');
+        assert.equal(((await ctx.receive((m) => isDown(m, ref5), 5000)) as Down).reason, 'noconnection');
+      });
     } finally {
       peer.child.kill('SIGKILL');
       node.shutdown();

@@ -8,6 +8,10 @@ import { Connection, type ConnectionOwner } from './connection.js';
 import { decodeControl, encodeControl, type PidTranslator } from './codec.js';
 import { epmdPort, lookup, register, type Registration } from './epmd-client.js';
 import { splitNodeName } from './handshake.js';
+import { RemoteSignals } from './remote.js';
+import { Down, type ExitReason } from '../messages.js';
+import { Pid as PidClass, type Ref } from '../pid.js';
+import type { ProcessImpl } from '../process.js';
 
 /** Options of `startDistribution`. */
 export interface DistributionOptions {
@@ -46,6 +50,8 @@ export class Distribution implements ConnectionOwner, PidTranslator {
   private readonly nodeMonitors = new Map<string, Set<Pid>>();
   private server: Server | null = null;
   private registration: Registration | null = null;
+  /** Links and monitors with processes of other nodes. */
+  readonly remote = new RemoteSignals();
   private readonly tickTime: number;
   private readonly epmd: number;
   readonly log: (line: string) => void;
@@ -157,10 +163,7 @@ export class Distribution implements ConnectionOwner, PidTranslator {
       return;
     }
     try {
-      if (msg[0] === 'send') this.node.send(msg[1] as Pid, msg[2]);
-      else if (msg[0] === 'reg_send') {
-        if (this.node.whereis(String(msg[1])) !== undefined) this.node.send(String(msg[1]), msg[2]);
-      } else throw new Error(`unknown operation '${String(msg[0])}'`);
+      this.control(conn.peer, msg);
     } catch (error) {
       this.log(`distribution: closed the connection to ${conn.peer}: ${(error as Error).message}`);
       conn.close('bad control message');
@@ -170,11 +173,13 @@ export class Distribution implements ConnectionOwner, PidTranslator {
   down(conn: Connection, reason: string, wasUp: boolean): void {
     if (!wasUp || this.connections.get(conn.peer) !== conn) return;
     this.connections.delete(conn.peer);
+    this.remote.nodeDown(this.indexOf(conn.peer), (local, from, why) => this.node.signalProcess(local, from, why, true));
     for (const watcher of this.nodeMonitors.get(conn.peer) ?? []) this.node.send(watcher, new NodeDown(conn.peer, reason));
     this.nodeMonitors.delete(conn.peer);
   }
 
-  private route(nodeName: string, message: unknown[]): void {
+  // Sends a control message, connecting first if needed; `onFail` runs if the node cannot be reached.
+  private route(nodeName: string, message: unknown[], onFail?: () => void): void {
     const payload = encodeControl(message, this);
     const conn = this.connections.get(nodeName);
     if (conn) {
@@ -185,8 +190,120 @@ export class Distribution implements ConnectionOwner, PidTranslator {
     if (!q) this.queued.set(nodeName, (q = []));
     q.push(payload);
     void this.connect(nodeName).then((c) => {
-      if (!c) this.queued.delete(nodeName);
+      if (c) return;
+      this.queued.delete(nodeName);
+      onFail?.();
     });
+  }
+
+  // Sends only over an existing connection (what a dying process tells nodes it was talking to).
+  private tell(nodeName: string, message: unknown[]): void {
+    this.connections.get(nodeName)?.send(encodeControl(message, this));
+  }
+
+  /** Links a local process to a remote one; if its node cannot be reached, the local process gets noconnection. */
+  link(proc: ProcessImpl, pid: Pid): void {
+    this.remote.addLink(proc, pid);
+    this.route(this.nameOf(pid.node), ['link', proc.pid, pid], () => {
+      if (this.remote.removeLink(proc, pid)) this.node.signalProcess(proc, pid, 'noconnection', true);
+    });
+  }
+
+  /** Removes a link with a remote process. */
+  unlink(proc: ProcessImpl, pid: Pid): void {
+    if (this.remote.removeLink(proc, pid)) this.tell(this.nameOf(pid.node), ['unlink', proc.pid, pid]);
+  }
+
+  /** Sends an exit signal (exit/2) to a remote process. */
+  exit2(from: Pid, to: Pid, reason: ExitReason): void {
+    this.route(this.nameOf(to.node), ['exit2', from, to, reason]);
+  }
+
+  /** Monitors a remote process (by pid, or by name on a node); DOWN noconnection if its node cannot be reached. */
+  monitor(proc: ProcessImpl, target: Pid | { name: string; node: string }, ref: Ref): void {
+    const node = target instanceof PidClass ? target.node : this.indexOf(target.node);
+    const remoteTarget = target instanceof PidClass ? target : target.name;
+    this.remote.addHeld(proc, { ref, node, target: remoteTarget });
+    this.route(this.nameOf(node), ['monitor', proc.pid, remoteTarget, ref], () => {
+      if (this.remote.takeHeld(proc, ref)) proc.deliver(new Down(ref, remoteTarget, 'noconnection'));
+    });
+  }
+
+  /** Removes a monitor on a remote process; false if the ref is not one. */
+  demonitor(proc: ProcessImpl, ref: Ref): boolean {
+    const h = this.remote.takeHeld(proc, ref);
+    if (!h) return false;
+    this.tell(this.nameOf(h.node), ['demonitor', proc.pid, h.target, ref]);
+    return true;
+  }
+
+  /** A local process exited: its remote links get exit signals, remote watchers DOWNs. */
+  processExited(proc: ProcessImpl, reason: ExitReason): void {
+    const { links, watchers, held } = this.remote.exited(proc);
+    for (const pid of links) this.tell(this.nameOf(pid.node), ['exit', proc.pid, pid, reason]);
+    for (const w of watchers) this.tell(this.nameOf(w.watcher.node), ['down', w.byName ?? proc.pid, w.watcher, w.ref, reason]);
+    for (const h of held) this.tell(this.nameOf(h.node), ['demonitor', proc.pid, h.target, h.ref]);
+  }
+
+  // Handles one control message from `from` (a connected node).
+  private control(peer: string, msg: unknown[]): void {
+    const node = this.node;
+    switch (msg[0]) {
+      case 'send':
+        node.send(msg[1] as Pid, msg[2]);
+        return;
+      case 'reg_send':
+        if (node.whereis(String(msg[1])) !== undefined) node.send(String(msg[1]), msg[2]);
+        return;
+      case 'link': {
+        const [, from, to] = msg as [string, Pid, Pid];
+        const target = node.localProcess(to);
+        if (target) this.remote.addLink(target, from);
+        else this.tell(peer, ['exit', to, from, 'noproc']);
+        return;
+      }
+      case 'unlink': {
+        const [, from, to] = msg as [string, Pid, Pid];
+        const target = node.localProcess(to);
+        if (target) this.remote.removeLink(target, from);
+        return;
+      }
+      case 'exit': {
+        const [, from, to, reason] = msg as [string, Pid, Pid, ExitReason];
+        const target = node.localProcess(to);
+        if (target && this.remote.removeLink(target, from)) node.signalProcess(target, from, reason, true);
+        return;
+      }
+      case 'exit2': {
+        const [, from, to, reason] = msg as [string, Pid, Pid, ExitReason];
+        const target = node.localProcess(to);
+        if (target) node.signalProcess(target, from, reason, false);
+        return;
+      }
+      case 'monitor': {
+        const [, from, target, ref] = msg as [string, Pid, Pid | string, Ref];
+        const local = typeof target === 'string' ? node.localProcess(node.whereis(target)) : node.localProcess(target);
+        if (local) this.remote.addWatcher(local, { watcher: from, ref, byName: typeof target === 'string' ? target : undefined });
+        else this.tell(peer, ['down', target, from, ref, 'noproc']);
+        return;
+      }
+      case 'demonitor': {
+        const [, , target, ref] = msg as [string, Pid, Pid | string, Ref];
+        const local = typeof target === 'string' ? node.localProcess(node.whereis(target)) : node.localProcess(target);
+        if (local) this.remote.removeWatcher(local, ref);
+        return;
+      }
+      case 'down': {
+        const [, target, to, ref, reason] = msg as [string, Pid | string, Pid, Ref, ExitReason];
+        const watcher = node.localProcess(to);
+        const h = watcher ? this.remote.takeHeld(watcher, ref) : undefined;
+        // The original ref object, so `isDown(m, ref)` matches it by identity.
+        if (watcher && h) watcher.deliver(new Down(h.ref, target, reason));
+        return;
+      }
+      default:
+        throw new Error(`unknown operation '${String(msg[0])}'`);
+    }
   }
 
   /** Connects to a node by name through its host's port mapper; undefined if it cannot be reached. */
