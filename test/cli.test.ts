@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const bin = fileURLToPath(new URL('../packages/cli/bin/otp.js', import.meta.url));
-const otp = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+const otp = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, SHELL: '/bin/bash' } });
 
 test('otp --version prints the version of the cli package', () => {
   const { version } = JSON.parse(readFileSync(new URL('../packages/cli/package.json', import.meta.url), 'utf8'));
@@ -15,17 +15,55 @@ test('otp --version prints the version of the cli package', () => {
   assert.equal(r.stdout.trim(), version);
 });
 
-test('otp --help shows usage with an example', () => {
+test('otp --help lists every command with an example', () => {
   const r = otp('--help');
   assert.equal(r.status, 0);
   assert.match(r.stdout, /otp <command> \[options\]/);
-  assert.match(r.stdout, /Examples:/);
+  assert.match(r.stdout, /otp new <template> <name>\s+Create a project/);
+  assert.match(r.stdout, /otp completion \[shell\]/);
+  assert.match(r.stdout, /--quiet/);
+  assert.match(r.stdout, /--verbose/);
+  assert.match(r.stdout, /Examples:\n\s+otp new app shop/);
 });
 
-test('an unknown command or option exits 2 with one clear line', () => {
-  for (const args of [['frobnicate'], ['--bogus'], []]) {
+test('every command has --help with an example', () => {
+  for (const [command, example] of [['new', 'otp new app shop'], ['completion', 'otp completion bash']]) {
+    const r = otp(command!, '--help');
+    assert.equal(r.status, 0, command);
+    assert.match(r.stdout, new RegExp(`^otp ${command} `), command);
+    assert.match(r.stdout, new RegExp(`Examples:\\n\\s+${example!}`), command);
+  }
+  assert.match(otp('new', '--help').stdout, /template\s+what to create \(app, lib or umbrella\)/);
+});
+
+test('an unknown command or option exits 2 with one clear line, suggesting the closest one', () => {
+  const cases: Array<[string[], string, string]> = [
+    [['nwe', 'app', 'x'], "unknown command 'nwe' (did you mean 'new'?)", 'otp'],
+    [['frobnicate'], "unknown command 'frobnicate'", 'otp'],
+    [['--bogus'], "unknown option '--bogus' for otp", 'otp'],
+    [[], 'name a command', 'otp'],
+    [['new', 'app', 'shop', '--forse'], "unknown option '--forse' for otp new (did you mean '--force'?)", 'otp new'],
+    [['new', 'ap', 'shop'], "'ap' is not a valid <template>: use app, lib or umbrella (did you mean 'app'?)", 'otp new'],
+    [['new', 'app'], 'missing <name> (the project name: lowercase letters, digits and _): otp new <template> <name>', 'otp new'],
+    [['new', 'app', 'shop', 'more'], "unexpected argument 'more': otp new <template> <name>", 'otp new'],
+    [['completion', 'fish'], "'fish' is not a valid <shell>: use bash or zsh", 'otp completion'],
+  ];
+  for (const [args, line, help] of cases) {
     const r = otp(...args);
     assert.equal(r.status, 2, `otp ${args.join(' ')}`);
-    assert.match(r.stderr, /^otp: .+\nRun `otp --help` for usage\.\n$/);
+    assert.equal(r.stderr, `otp: ${line}\nRun \`${help} --help\` for usage.\n`);
+    assert.equal(r.stdout, '');
   }
+});
+
+test('otp completion prints a bash or zsh script generated from the command tables', () => {
+  const bash = otp('completion');
+  assert.equal(bash.status, 0);
+  assert.match(bash.stdout, /complete -o default -F _otp_complete otp/);
+  assert.match(bash.stdout, /compgen -W "new completion --help --version"/);
+  assert.match(bash.stdout, /new\) opts="--dir -d --force -f --quiet -q --verbose --help"; pos="app lib umbrella"/);
+  const zsh = otp('completion', 'zsh');
+  assert.match(zsh.stdout, /bashcompinit/);
+  const check = spawnSync('bash', ['-n'], { input: bash.stdout, encoding: 'utf8' });
+  if (check.error === undefined) assert.equal(check.status, 0, check.stderr);
 });

@@ -1,0 +1,6 @@
+import type { AnyProvider } from '../cli/provider.js';
+import { newCommand } from './new.js';
+import { completionCommand } from './completion.js';
+
+/** Every command of `otp`, in the order help lists them. */
+export const providers: readonly AnyProvider[] = [newCommand, completionCommand];

@@ -1,0 +1,39 @@
+import { relative } from 'node:path';
+import { defineProvider } from '../cli/provider.js';
+import { createProgress } from '../cli/progress.js';
+import { info } from '../cli/io.js';
+import { newProject } from '../scaffold/new-project.js';
+import { templateNames } from '../scaffold/templates-dir.js';
+
+/** `otp new app|lib|umbrella NAME`: creates a project from a template. */
+export const newCommand = defineProvider({
+  name: 'new',
+  description: 'Create a project from a template: an application, a library or an umbrella of applications.',
+  deps: [],
+  positionals: [
+    { name: 'template', description: 'what to create', required: true, choices: templateNames },
+    { name: 'name', description: 'the project name: lowercase letters, digits and _', required: true },
+  ],
+  options: [
+    { name: 'dir', alias: 'd', type: 'string', value: 'DIR', description: 'the folder to create it in (default: ./NAME)' },
+    { name: 'force', alias: 'f', type: 'boolean', description: 'write into an existing non-empty folder' },
+  ],
+  examples: [
+    { command: 'otp new app shop', description: 'an application with a supervisor, a gen_server and tests, in ./shop' },
+    { command: 'otp new umbrella store --dir ~/code/store', description: 'an npm workspace with apps/store' },
+  ],
+  async run(args, io) {
+    const progress = createProgress(io, `creating ${args.template} ${args.name}`);
+    let created: { root: string; files: string[] };
+    try {
+      created = newProject({ template: args.template, name: args.name, dir: args.dir, force: args.force, cwd: io.cwd, progress });
+    } catch (error) {
+      progress.stop();
+      throw error;
+    }
+    const where = relative(io.cwd, created.root) || '.';
+    progress.done(`created ${args.template} ${args.name} in ${where} (${created.files.length} files)`);
+    const cd = where === '.' ? '' : `cd ${where} && `;
+    info(io, `next: ${cd}npm install && npx otp ${args.template === 'lib' ? 'test' : 'shell'}`);
+  },
+});

@@ -1,0 +1,94 @@
+import { basename } from 'node:path';
+import { OtpError } from '../errors/otp-error.js';
+import { didYouMean } from '../cli/suggest.js';
+import type { OtpConfig } from './types.js';
+
+/** The shape of a config value, as data, with the sentence that says what is expected. */
+type Shape =
+  | { kind: 'string' | 'boolean' | 'any'; expected: string }
+  | { kind: 'number'; expected: string; min: number; integer?: boolean; max?: number }
+  | { kind: 'array'; expected: string; of: Shape }
+  | { kind: 'object'; expected: string; fields: Record<string, Shape>; required?: readonly string[] }
+  | { kind: 'record'; expected: string; of: Shape };
+
+const str: Shape = { kind: 'string', expected: 'a string' };
+const bool: Shape = { kind: 'boolean', expected: 'true or false' };
+const names: Shape = { kind: 'array', expected: 'an array of names', of: { kind: 'string', expected: 'a name' } };
+const percent: Shape = { kind: 'number', expected: 'a percentage from 0 to 100', min: 0, max: 100 };
+const build: Shape = { kind: 'object', expected: 'an object of build options', fields: { outDir: str, target: str, sourceMaps: bool, minify: bool } };
+const test: Shape = {
+  kind: 'object',
+  expected: 'an object of test options',
+  fields: {
+    paths: { kind: 'array', expected: 'an array of paths', of: str },
+    timeout: { kind: 'number', expected: 'a whole number of milliseconds above 0', min: 1, integer: true },
+    numtests: { kind: 'number', expected: 'a whole number above 0', min: 1, integer: true },
+    jobs: { kind: 'number', expected: 'a whole number above 0', min: 1, integer: true },
+    cover: { kind: 'object', expected: 'an object of coverage thresholds', fields: { lines: percent, functions: percent, branches: percent, statements: percent } },
+  },
+};
+const release: Shape = {
+  kind: 'object',
+  expected: 'a release: { applications: [...] }',
+  fields: { version: str, applications: names, includeNode: bool },
+  required: ['applications'],
+};
+const profile: Shape = {
+  kind: 'object',
+  expected: 'a profile: { build?, test?, env? }',
+  fields: { build, test, env: { kind: 'record', expected: 'an object of application env: { app: { key: value } }', of: { kind: 'record', expected: 'an object of settings', of: { kind: 'any', expected: 'any value' } } } },
+};
+
+/** The schema of otp.config.ts; docs/cli.md describes the same keys. */
+export const configShape: Shape = {
+  kind: 'object',
+  expected: 'an object: export default defineConfig({ ... })',
+  fields: { releases: { kind: 'record', expected: 'an object of releases by name', of: release }, profiles: { kind: 'record', expected: 'an object of profiles by name', of: profile }, build, test },
+};
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const show = (v: unknown): string => (v === undefined ? 'undefined' : typeof v === 'function' ? 'a function' : (JSON.stringify(v) ?? String(v)));
+
+function check(value: unknown, shape: Shape, key: string, fail: (key: string, message: string) => never): void {
+  const bad = (): never => fail(key, `${key ? `'${key}'` : 'the default export'} must be ${shape.expected}, got ${show(value)}`);
+  const at = (k: string): string => (key ? `${key}.${k}` : k);
+  switch (shape.kind) {
+    case 'any':
+      return;
+    case 'string':
+      if (typeof value !== 'string') bad();
+      return;
+    case 'boolean':
+      if (typeof value !== 'boolean') bad();
+      return;
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < shape.min || (shape.max !== undefined && value > shape.max) || (shape.integer && !Number.isInteger(value))) bad();
+      return;
+    case 'array':
+      if (!Array.isArray(value)) bad();
+      (value as unknown[]).forEach((v, i) => check(v, shape.of, `${key}[${i}]`, fail));
+      return;
+    case 'record':
+      if (!isObject(value)) bad();
+      for (const [k, v] of Object.entries(value as object)) check(v, shape.of, at(k), fail);
+      return;
+    case 'object': {
+      if (!isObject(value)) bad();
+      const known = Object.keys(shape.fields);
+      for (const [k, v] of Object.entries(value as object)) {
+        const field = shape.fields[k];
+        if (!field) fail(at(k), `unknown key '${at(k)}'${didYouMean(k, known)}; ${key ? `'${key}'` : 'the config'} takes ${known.join(', ')}`);
+        else if (v !== undefined) check(v, field, at(k), fail);
+      }
+      for (const k of shape.required ?? []) if ((value as Record<string, unknown>)[k] === undefined) fail(at(k), `'${at(k)}' is missing: it must be ${shape.fields[k]!.expected}`);
+    }
+  }
+}
+
+/** Checks a loaded config by hand; a bad one throws an OtpError naming the file, the key, the value and what is expected. */
+export function validateConfig(value: unknown, file: string): OtpConfig {
+  check(value, configShape, '', (_key, message) => {
+    throw new OtpError('badConfig', `${basename(file)}: ${message}`, { location: { file }, hint: 'See docs/cli.md for the keys otp.config.ts takes.' });
+  });
+  return value as OtpConfig;
+}

@@ -1,0 +1,56 @@
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { OtpError } from '../errors/otp-error.js';
+import type { Progress } from '../cli/progress.js';
+import { packageInfo } from '../cli/package-info.js';
+import { validateName } from './name.js';
+import { planTemplate, type PlannedFile } from './template.js';
+import { readTemplates, templatesDir, type TemplateName } from './templates-dir.js';
+
+/** What `otp new` is asked for. */
+export interface NewProjectOptions {
+  template: TemplateName;
+  name: string;
+  /** Where to create the project; default: `<cwd>/<name>`. */
+  dir?: string;
+  /** Write into an existing non-empty folder. */
+  force?: boolean;
+  cwd: string;
+  /** Reports each file written. */
+  progress?: Progress;
+  /** Another templates folder (tests). */
+  templates?: string;
+}
+
+/** The versions a generated project depends on: this repository's packages. */
+export function packageVersions(): { otpVersion: string; runtimeVersion: string } {
+  const { version, dependencies } = packageInfo();
+  return { otpVersion: version, runtimeVersion: dependencies['@otp-ts/runtime'] ?? version };
+}
+
+/** Plans a new project's files without writing anything: validates the name and renders the template. */
+export function planProject(template: TemplateName, name: string, templates = templatesDir()): PlannedFile[] {
+  validateName(name);
+  const all = readTemplates(template, templates);
+  return planTemplate(all[template]!, { name, ...packageVersions() }, all);
+}
+
+function checkTarget(root: string, force: boolean | undefined): void {
+  if (!existsSync(root)) return;
+  if (!statSync(root).isDirectory()) throw new OtpError('exists', `${root} exists and is not a folder`, { hint: 'Choose another name or --dir.' });
+  if (readdirSync(root).length > 0 && !force) throw new OtpError('exists', `the folder ${root} exists and is not empty`, { hint: 'Choose another name or --dir, or pass --force to write into it.' });
+}
+
+/** Creates a project from a template (`otp new`): checks the name and the folder, then writes the planned files. */
+export function newProject(options: NewProjectOptions): { root: string; files: string[] } {
+  const root = resolve(options.cwd, options.dir ?? options.name);
+  const files = planProject(options.template, options.name, options.templates);
+  checkTarget(root, options.force);
+  for (const f of files) {
+    const path = join(root, f.path);
+    options.progress?.step(`created ${relative(options.cwd, path) || path}`);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, f.content);
+  }
+  return { root, files: files.map((f) => f.path) };
+}

@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runCli, defineProvider, type AnyProvider } from '@otp-ts/cli';
+import { captureIo } from './helpers.ts';
+
+const seen: unknown[] = [];
+const greet = defineProvider({
+  name: 'greet',
+  description: 'Say hello.',
+  deps: ['compile'],
+  positionals: [
+    { name: 'who', description: 'whom to greet', required: true },
+    { name: 'paths', description: 'more names', variadic: true },
+  ],
+  options: [
+    { name: 'times', alias: 't', type: 'number', description: 'how often', default: 1 },
+    { name: 'reporter', type: 'string', description: 'how', choices: ['tty', 'json'], default: 'tty' },
+    { name: 'loud', type: 'boolean', description: 'shout' },
+  ],
+  examples: [{ command: 'otp greet joe', description: 'greets joe' }],
+  async run(args, io) {
+    seen.push(args);
+    io.stdout.write(`hello ${args.who}${args.loud ? '!' : ''}\n`);
+    return args.who === 'fail' ? 1 : 0;
+  },
+});
+const providers: AnyProvider[] = [greet];
+const run = async (...argv: string[]) => {
+  const io = captureIo();
+  const code = await runCli(argv, providers, { version: '9.9.9' }, io);
+  return { code, out: io.out(), err: io.err() };
+};
+
+test('a command runs with its arguments typed and defaulted from its tables', async () => {
+  seen.length = 0;
+  assert.deepEqual(await run('greet', 'joe', 'a', 'b', '-t', '3', '--loud'), { code: 0, out: 'hello joe!\n', err: '' });
+  assert.deepEqual(seen, [{ who: 'joe', paths: ['a', 'b'], times: 3, reporter: 'tty', loud: true }]);
+  assert.equal((await run('greet', 'fail')).code, 1);
+});
+
+test('--help and --version come from the tables and the package', async () => {
+  const top = await run('--help');
+  assert.equal(top.code, 0);
+  assert.match(top.out, /otp greet <who> \[paths\.\.\]\s+Say hello\./);
+  assert.match(top.out, /Examples:\n\s+otp greet joe\s+greets joe/);
+  const cmd = await run('greet', '--help');
+  assert.match(cmd.out, /^otp greet <who> \[paths\.\.\] \[options\]\n\nSay hello\.\n\nRuns after: compile\./);
+  assert.match(cmd.out, /-t, --times\s+how often\s+\[number\] \[default: 1\]/);
+  assert.match(cmd.out, /--reporter\s+how \(tty or json\)/);
+  assert.deepEqual(await run('--version'), { code: 0, out: '9.9.9\n', err: '' });
+});
+
+const usage = async (argv: string[], line: string, command = '') => {
+  const r = await run(...argv);
+  assert.equal(r.code, 2, argv.join(' '));
+  assert.equal(r.err, `otp: ${line}\nRun \`otp${command} --help\` for usage.\n`);
+  assert.equal(r.out, '');
+};
+
+test('every usage error is one line plus where to find help, with the closest valid word', async () => {
+  await usage([], 'name a command');
+  await usage(['gret'], "unknown command 'gret' (did you mean 'greet'?)");
+  await usage(['zzzzzz'], "unknown command 'zzzzzz'");
+  await usage(['--bogus'], "unknown option '--bogus' for otp");
+  await usage(['greet', 'joe', '--lod'], "unknown option '--lod' for otp greet (did you mean '--loud'?)", ' greet');
+  await usage(['greet', 'joe', '-x'], "unknown option '-x'", ' greet');
+  await usage(['greet'], 'missing <who> (whom to greet): otp greet <who> [paths..]', ' greet');
+  await usage(['greet', 'joe', '--times', 'many'], "--times must be a number, got 'many'", ' greet');
+  await usage(['greet', 'joe', '--reporter', 'jsn'], "--reporter must be tty or json, got 'jsn' (did you mean 'json'?)", ' greet');
+  await usage(['greet', 'joe', '--reporter'], '--reporter needs a value');
+});
+
+test('--no-flag negates a boolean; -- ends the options; --quiet and --verbose reach the command', async () => {
+  seen.length = 0;
+  assert.equal((await run('greet', 'joe', '--no-loud')).out, 'hello joe\n');
+  assert.equal((await run('greet', 'joe', '--quiet')).code, 0);
+  assert.equal((await run('greet', '--verbose', 'joe')).code, 0);
+});
+
+test('a crash inside a command is rendered with a crash report, exit 1', async () => {
+  const boom = defineProvider({ name: 'boom', description: 'Crash.', deps: [], positionals: [], options: [], examples: [{ command: 'otp boom', description: 'crashes' }], run: async () => { throw new Error('kaput'); } });
+  const io = captureIo();
+  assert.equal(await runCli(['boom'], [boom], { version: '1' }, io), 1);
+  assert.match(io.err(), /^otp: internal error: kaput\n[\s\S]*a crash report was written to /);
+});
+
+test('otp help [command] is --help', async () => {
+  assert.equal((await run('help')).out, (await run('--help')).out);
+  assert.equal((await run('help', 'greet')).out, (await run('greet', '--help')).out);
+  assert.match((await run('hlep')).err, /did you mean 'help'\?/);
+});

@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveCookie, OtpError } from '@otp-ts/cli';
+import { tempDir } from './helpers.ts';
+
+const fails = (body: () => unknown, message: string, hint?: string) =>
+  assert.throws(body, (e: unknown) => {
+    assert.ok(e instanceof OtpError);
+    assert.equal(e.code, 'badCookie');
+    assert.equal(e.message, message);
+    if (hint !== undefined) assert.equal(e.hint, hint);
+    assert.equal(e.exitCode, 2);
+    return true;
+  });
+
+test('--cookie wins over OTP_COOKIE, which wins over the file', () => {
+  const home = tempDir();
+  assert.deepEqual(resolveCookie({ flag: 'abc', env: { OTP_COOKIE: 'env' }, home }), { cookie: 'abc', source: 'flag' });
+  assert.deepEqual(resolveCookie({ env: { OTP_COOKIE: 'env' }, home }), { cookie: 'env', source: 'env' });
+});
+
+test('the cookie file is created on first use with mode 0600 and 20 random letters, then reused', () => {
+  const home = tempDir();
+  const first = resolveCookie({ env: {}, home });
+  const file = join(home, '.otp-ts.cookie');
+  assert.equal(first.source, 'created');
+  assert.equal(first.file, file);
+  assert.match(first.cookie, /^[A-Z]{20}$/);
+  if (process.platform !== 'win32') assert.equal(statSync(file).mode & 0o777, 0o600);
+  assert.equal(readFileSync(file, 'utf8'), first.cookie);
+  assert.deepEqual(resolveCookie({ env: {}, home }), { cookie: first.cookie, source: 'file', file });
+  assert.notEqual(resolveCookie({ env: {}, home: tempDir() }).cookie, first.cookie);
+});
+
+test('a cookie file others can read is refused with the chmod that fixes it', { skip: process.platform === 'win32' }, () => {
+  const home = tempDir();
+  const file = join(home, '.otp-ts.cookie');
+  writeFileSync(file, 'SECRET');
+  chmodSync(file, 0o644);
+  fails(() => resolveCookie({ env: {}, home }), `the cookie file ${file} can be read by other users (mode 0644)`, `Run \`chmod 600 ${file}\`.`);
+  chmodSync(file, 0o600);
+  assert.equal(resolveCookie({ env: {}, home }).cookie, 'SECRET');
+});
+
+test('an empty cookie file, --cookie or OTP_COOKIE is a clear error', () => {
+  const home = tempDir();
+  const file = join(home, '.otp-ts.cookie');
+  writeFileSync(file, ' \n', { mode: 0o600 });
+  fails(() => resolveCookie({ env: {}, home }), `the cookie file ${file} is empty`, "Write the nodes' shared secret into it, or delete it to have a new one created.");
+  fails(() => resolveCookie({ flag: '', env: {}, home }), '--cookie is empty: give the secret the nodes share, or leave the flag out to use OTP_COOKIE or ~/.otp-ts.cookie');
+  fails(() => resolveCookie({ env: { OTP_COOKIE: '' }, home }), 'OTP_COOKIE is set but empty: set it to the secret the nodes share, or unset it to use ~/.otp-ts.cookie');
+});
+
+test('a home folder that cannot be written to is named', () => {
+  const home = join(tempDir(), 'missing');
+  fails(() => resolveCookie({ env: {}, home }), `cannot create the cookie file ${join(home, '.otp-ts.cookie')}: ENOENT: no such file or directory, open '${join(home, '.otp-ts.cookie')}'`, 'Pass --cookie or set OTP_COOKIE instead.');
+});

@@ -1,0 +1,13 @@
+import { defineConfig } from '@otp-ts/cli';
+
+/** How otp builds, tests and releases the umbrella; add each new app under apps/ to the release. */
+export default defineConfig({
+  releases: {
+    '{{name}}': { version: '0.1.0', applications: ['{{name}}'] },
+  },
+  profiles: {
+    test: { test: { timeout: 10000 } },
+    prod: { build: { minify: true } },
+  },
+  test: { paths: ['apps/*/test'] },
+});
