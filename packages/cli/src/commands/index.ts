@@ -1,6 +1,8 @@
 import type { AnyProvider } from '../cli/provider.js';
 import { newCommand } from './new.js';
 import { completionCommand } from './completion.js';
+import { compileCommand } from './compile.js';
+import { shellCommand } from './shell.js';
 
 /** Every command of `otp`, in the order help lists them. */
-export const providers: readonly AnyProvider[] = [newCommand, completionCommand];
+export const providers: readonly AnyProvider[] = [newCommand, compileCommand, shellCommand, completionCommand];

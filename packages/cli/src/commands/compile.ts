@@ -1,0 +1,75 @@
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { watch } from 'chokidar';
+import { compile, CompileError, formatDiagnostic, type CompiledApp, type Profile } from '@otp-ts/compiler';
+import { defineProvider } from '../cli/provider.js';
+import { createProgress } from '../cli/progress.js';
+import { info, type Io } from '../cli/io.js';
+import { OtpError } from '../errors/otp-error.js';
+import { findProject } from '../project/find.js';
+
+/** Compiles the project once; throws an OtpError listing every diagnostic with file:line. */
+export async function compileProject(root: string, profile: Profile, io: Io): Promise<CompiledApp[]> {
+  const progress = createProgress(io, `compiling (${profile})`);
+  try {
+    const apps = await compile({ root, profile, onProgress: (line) => progress.step(line) });
+    const total = apps.reduce((n, a) => n + a.compiled.length, 0);
+    progress.done(`compiled ${apps.map((a) => `${a.name} ${a.vsn}`).join(', ') || 'no applications'}: ${total} module${total === 1 ? '' : 's'} changed`);
+    return apps;
+  } catch (error) {
+    progress.stop();
+    if (error instanceof CompileError) {
+      const first = error.diagnostics[0]?.location;
+      throw new OtpError('failed', `compiling failed:\n${error.diagnostics.map(formatDiagnostic).join('\n')}`, {
+        location: first ? { file: first.file, line: first.line, column: first.column } : undefined,
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+function typecheck(root: string, io: Io): void {
+  let tsc: string;
+  try {
+    tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
+  } catch {
+    throw new OtpError('usage', 'otp compile --typecheck needs TypeScript in the project', { hint: 'npm install -D typescript' });
+  }
+  const progress = createProgress(io, 'type-checking');
+  const r = spawnSync(process.execPath, [tsc, '--noEmit', '-p', root], { encoding: 'utf8' });
+  progress.stop();
+  if (r.status !== 0) throw new OtpError('failed', `type errors:\n${(r.stdout + r.stderr).trim()}`);
+  info(io, 'type-checked: no errors');
+}
+
+/** `otp compile`: one hot-swappable module per source module into _build/<profile>/lib. */
+export const compileCommand = defineProvider({
+  name: 'compile',
+  description: 'Compile every application of the project into _build/<profile>/lib/<app>-<vsn>/ (only what changed).',
+  deps: [],
+  positionals: [],
+  options: [
+    { name: 'profile', alias: 'p', type: 'string', value: 'P', choices: ['dev', 'test', 'prod'], default: 'dev', description: 'the build profile' },
+    { name: 'typecheck', type: 'boolean', description: 'also run the TypeScript type checker and report its errors with file:line' },
+    { name: 'watch', alias: 'w', type: 'boolean', description: 'compile again whenever a source file changes' },
+  ],
+  examples: [
+    { command: 'otp compile', description: 'compile the project for development' },
+    { command: 'otp compile --profile prod --typecheck', description: 'a production build, type-checked first' },
+  ],
+  async run(args, io) {
+    const project = findProject(io.cwd);
+    if (args.typecheck) typecheck(project.root, io);
+    await compileProject(project.root, args.profile as Profile, io);
+    if (!args.watch) return;
+    info(io, 'watching for changes (Ctrl-C to stop)');
+    const watcher = watch(project.apps.map((a) => join(a, 'src')), { ignoreInitial: true });
+    let running = Promise.resolve();
+    watcher.on('all', () => {
+      running = running.then(() => compileProject(project.root, args.profile as Profile, io).then(() => undefined, (error: Error) => void io.stderr.write(`${error.message}\n`)));
+    });
+    await new Promise(() => {});
+  },
+});

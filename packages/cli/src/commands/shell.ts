@@ -1,0 +1,33 @@
+import { join } from 'node:path';
+import { watch } from 'chokidar';
+import { defineProvider } from '../cli/provider.js';
+import { info } from '../cli/io.js';
+import { findProject } from '../project/find.js';
+import { startShell } from '../shell/session.js';
+
+/** `otp shell`: the project's applications booted in a REPL, hot-reloading on change with --watch. */
+export const shellCommand = defineProvider({
+  name: 'shell',
+  description: "Boot the project's applications (dependencies first) in a REPL with the runtime's helpers; --watch hot-loads changed modules.",
+  deps: ['compile'],
+  positionals: [],
+  options: [{ name: 'watch', alias: 'w', type: 'boolean', description: 'recompile changed files and hot-load them into the running shell (codeChange runs in behaviour processes)' }],
+  examples: [
+    { command: 'otp shell', description: "then: await call('cart', { op: 'list' }), flush(), c(), q()" },
+    { command: 'otp shell --watch', description: 'edit a gen_server and see it upgraded in place' },
+  ],
+  async run(args, io) {
+    const project = findProject(io.cwd);
+    const shell = await startShell({ root: project.root, quiet: io.verbosity === 'quiet' });
+    if (args.watch) {
+      const watcher = watch(project.apps.map((a) => join(a, 'src')), { ignoreInitial: true });
+      let running = Promise.resolve();
+      watcher.on('all', () => {
+        running = running.then(() => shell.reload().then(() => undefined, (error: Error) => info(io, `reload failed: ${error.message}`)));
+      });
+      shell.closed.then(() => watcher.close()).catch(() => undefined);
+      info(io, 'watching src/ for changes');
+    }
+    await shell.closed;
+  },
+});
