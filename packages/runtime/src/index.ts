@@ -57,3 +57,4 @@ export { CodeServer, CodeError, codeServerOf, ModuleVersion, sourceHash, upgrade
 export type { CodeServerOptions, ModuleSource, UpgradeOptions, UpgradeReport } from './code/index.js';
 export { NodeDown } from './distribution/node-dist.js';
 export type { DistributionOptions } from './distribution/node-dist.js';
+export { rpc, BadRpc, registerRpcModule } from './rpc/index.js';

@@ -4,7 +4,7 @@ import { ExitSignal, RuntimeError, describeReason } from './errors.js';
 import { ProcessImpl } from './process.js';
 import { TimerQueue, type TimerEntry } from './timers.js';
 import { TableRegistry } from './table.js';
-import { Distribution, type DistributionOptions } from './distribution/node-dist.js';
+import { Distribution, startServices, type DistributionOptions } from './distribution/node-dist.js';
 import type { Dest, ProcessFn, ProcessInfo, SpawnOptions } from './types.js';
 
 /**
@@ -102,6 +102,7 @@ export class OtpNode {
     const dist = new Distribution(this, options.name, options);
     await dist.start();
     this.dist = dist;
+    await startServices(this);
   }
 
   /** The nodes this node is connected to. */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createNode, Exit, NodeDown, isDown, isExit, type Down, type Pid } from '@otp-ts/runtime';
+import { createNode, Exit, NodeDown, genServer, rpc, isDown, isExit, type BadRpc, type CallError, type Down, type Pid } from '@otp-ts/runtime';
 import { EpmdServer } from '../src/distribution/epmd-server.ts';
 
 const peerScript = fileURLToPath(new URL('./fixtures/peer-node.ts', import.meta.url));
@@ -134,6 +134,36 @@ test('links, monitors and exit signals across nodes behave like local ones, and 
         const lost = (await ctx.receive((m) => isExit(m) && (m as Exit).from.equals(v4), 5000)) as Exit;
         assert.equal(lost.reason, 'noconnection');
         assert.equal(((await ctx.receive((m) => isDown(m, ref5), 5000)) as Down).reason, 'noconnection');
+      });
+    } finally {
+      peer.child.kill('SIGKILL');
+      node.shutdown();
+    }
+  });
+});
+
+test('gen_server calls and rpc across nodes: replies, errors, a late reply dropped, and a down node', async () => {
+  await withCluster(async (epmdPort) => {
+    const peer = await startPeer('e@127.0.0.1', 'secret', epmdPort);
+    const node = createNode({ onCrash: () => {} });
+    await node.startDistribution({ name: 'a4@127.0.0.1', cookie: 'secret', epmdPort, log: () => {} });
+    try {
+      await node.run(async (ctx) => {
+        const counter = { name: 'counter', node: 'e@127.0.0.1' };
+        assert.equal(await genServer.call(ctx, counter, 'inc'), 1);
+        assert.equal(await genServer.call(ctx, counter, 'inc'), 2);
+        assert.equal(await rpc.call(ctx, 'e@127.0.0.1', 'math', 'add', [2, 3]), 5);
+        assert.equal(await rpc.call(ctx, 'e@127.0.0.1', 'otp', 'name'), 'e@127.0.0.1');
+        await assert.rejects(rpc.call(ctx, 'e@127.0.0.1', 'math', 'fail'), (e: BadRpc) => e.reason === 'nope');
+        await assert.rejects(rpc.call(ctx, 'e@127.0.0.1', 'nomod', 'f'), /no module named nomod on e@127\.0\.0\.1/);
+        await assert.rejects(rpc.call(ctx, 'e@127.0.0.1', 'math', 'slow', [], 50), (e: BadRpc) => e.reason === 'timeout');
+        await ctx.sleep(600);
+        assert.equal(ctx.processInfo(ctx.self())!.messageQueueLen, 0, 'the late reply never reached the mailbox');
+        await assert.rejects(genServer.call(ctx, { name: 'nobody', node: 'e@127.0.0.1' }, 'x'), (e: CallError) => e.failure === 'noproc');
+        const { results, badNodes } = await rpc.multicall(ctx, ['e@127.0.0.1', 'gone@127.0.0.1'], 'math', 'add', [1, 1], 2000);
+        assert.deepEqual([results, badNodes], [[2], ['gone@127.0.0.1']]);
+        peer.child.kill('SIGKILL');
+        await assert.rejects(genServer.call(ctx, counter, 'inc', 3000), (e: CallError) => e.failure === 'nodedown' || e.failure === 'noproc');
       });
     } finally {
       peer.child.kill('SIGKILL');

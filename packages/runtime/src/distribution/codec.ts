@@ -12,6 +12,37 @@ export interface PidTranslator {
 
 const TAG = '\u0000otp';
 
+/** How a class crosses the wire: its fields as plain data, and back. */
+interface WireClass {
+  tag: string;
+  cls: abstract new (...args: never[]) => unknown;
+  toPlain(value: never, encode: (v: unknown) => unknown): Record<string, unknown>;
+  fromPlain(plain: Record<string, unknown>, decode: (v: unknown) => unknown, t: PidTranslator): unknown;
+}
+
+const wireClasses: WireClass[] = [];
+let replyClass: (abstract new (...args: never[]) => { tag: Ref; value: unknown }) | null = null;
+
+/** Names the class of call replies, which distribution delivers only to a caller still waiting. */
+export function markReplyClass(cls: abstract new (...args: never[]) => { tag: Ref; value: unknown }): void {
+  replyClass = cls;
+}
+
+/** True for a call reply (see markReplyClass). */
+export function isReply(m: unknown): m is { tag: Ref; value: unknown } {
+  return replyClass !== null && m instanceof replyClass;
+}
+
+/** Lets a higher layer send its message classes across nodes (gen's call, cast and reply messages). */
+export function registerWireClass<C>(
+  tag: string,
+  cls: abstract new (...args: never[]) => C,
+  toPlain: (value: C, encode: (v: unknown) => unknown) => Record<string, unknown>,
+  fromPlain: (plain: Record<string, unknown>, decode: (v: unknown) => unknown, t: PidTranslator) => C,
+): void {
+  wireClasses.push({ tag, cls, toPlain: toPlain as WireClass['toPlain'], fromPlain });
+}
+
 // Pids, refs and the runtime's message classes are not plain data: encode them as tagged objects.
 function encodeValue(v: unknown, t: PidTranslator, depth: number): unknown {
   if (depth > 64) throw new Error('message is nested more than 64 levels deep');
@@ -20,6 +51,9 @@ function encodeValue(v: unknown, t: PidTranslator, depth: number): unknown {
   if (v instanceof Exit) return { [TAG]: 'exit', from: encodeValue(v.from, t, depth + 1), reason: encodeValue(v.reason, t, depth + 1) };
   if (v instanceof Down) return { [TAG]: 'down', ref: encodeValue(v.ref, t, depth + 1), pid: encodeValue(v.pid, t, depth + 1), reason: encodeValue(v.reason, t, depth + 1) };
   if (Array.isArray(v)) return v.map((x) => encodeValue(x, t, depth + 1));
+  if (v !== null && typeof v === 'object') {
+    for (const w of wireClasses) if (v instanceof w.cls) return { [TAG]: w.tag, ...w.toPlain(v as never, (x) => encodeValue(x, t, depth + 1)) };
+  }
   if (v instanceof Map) return new Map([...v].map(([k, x]) => [encodeValue(k, t, depth + 1), encodeValue(x, t, depth + 1)]));
   if (v instanceof Set) return new Set([...v].map((x) => encodeValue(x, t, depth + 1)));
   if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
@@ -36,6 +70,8 @@ function decodeValue(v: unknown, t: PidTranslator): unknown {
   if (v instanceof Set) return new Set([...v].map((x) => decodeValue(x, t)));
   if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
     const o = v as Record<string, unknown>;
+    const w = typeof o[TAG] === 'string' ? wireClasses.find((c) => c.tag === o[TAG]) : undefined;
+    if (w) return w.fromPlain(o, (x) => decodeValue(x, t), t);
     switch (o[TAG]) {
       case 'pid':
         return new Pid(t.indexOf(String(o.node)), Number(o.id), Number(o.serial));

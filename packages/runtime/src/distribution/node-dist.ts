@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { OtpNode } from '../node.js';
 import type { Pid } from '../pid.js';
 import { Connection, type ConnectionOwner } from './connection.js';
-import { decodeControl, encodeControl, type PidTranslator } from './codec.js';
+import { decodeControl, encodeControl, isReply, type PidTranslator } from './codec.js';
 import { epmdPort, lookup, register, type Registration } from './epmd-client.js';
 import { splitNodeName } from './handshake.js';
 import { RemoteSignals } from './remote.js';
@@ -27,6 +27,18 @@ export interface DistributionOptions {
   epmdPort?: number;
   /** Where connection events are reported (default: the node's logger is not used; stderr). */
   log?: (line: string) => void;
+}
+
+const services: Array<(node: OtpNode) => Promise<void>> = [];
+
+/** Registers a service every node starts with its distribution (rpc's server, later global). */
+export function addDistributionService(start: (node: OtpNode) => Promise<void>): void {
+  services.push(start);
+}
+
+/** Starts the registered distribution services on a node. */
+export async function startServices(node: OtpNode): Promise<void> {
+  for (const start of services) await start(node);
 }
 
 /** The message `monitorNode` delivers when a connected node goes down. */
@@ -249,9 +261,18 @@ export class Distribution implements ConnectionOwner, PidTranslator {
   private control(peer: string, msg: unknown[]): void {
     const node = this.node;
     switch (msg[0]) {
-      case 'send':
-        node.send(msg[1] as Pid, msg[2]);
+      case 'send': {
+        const m = msg[2];
+        if (isReply(m)) {
+          // A call's reply from another node: delivered only while the caller still waits on that call.
+          const caller = node.localProcess(msg[1] as Pid);
+          const waiting = caller?.activeCall;
+          if (caller && waiting && waiting.node === 0 && waiting.id === m.tag.id && m.tag.node === 0) caller.deliver(new (m.constructor as new (tag: Ref, value: unknown) => unknown)(waiting, m.value));
+          return;
+        }
+        node.send(msg[1] as Pid, m);
         return;
+      }
       case 'reg_send':
         if (node.whereis(String(msg[1])) !== undefined) node.send(String(msg[1]), msg[2]);
         return;

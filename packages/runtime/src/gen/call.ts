@@ -3,7 +3,7 @@ import { Down, TIMEOUT } from '../messages.js';
 import { RuntimeError } from '../errors.js';
 import type { ProcessContext } from '../types.js';
 import type { ProcessImpl } from '../process.js';
-import { CallMessage, CastMessage, From, ReplyMessage } from './messages.js';
+import { CallMessage, CastMessage, From, REMOTE_REPLY, ReplyMessage } from './messages.js';
 import { CallError } from './errors.js';
 
 /** The default time a call waits for its reply, as in OTP. */
@@ -26,20 +26,27 @@ export type ServerName = string | { via: ViaRegistry; name: unknown };
  * A server as clients address it: a pid, a local name, or a via-name. The type parameters carry the
  * server's call, cast and reply types so the compiler checks both ends.
  */
-export type ServerRef<_Call = unknown, _Cast = unknown, _Reply = unknown> = (Pid | string | { via: ViaRegistry; name: unknown }) & {
+export type ServerRef<_Call = unknown, _Cast = unknown, _Reply = unknown> = (Pid | string | { via: ViaRegistry; name: unknown } | { name: string; node: string }) & {
   readonly __server?: [_Call, _Cast, _Reply];
 };
 
 /** The pid behind a server reference, if it is alive. */
 export function whereisServer(ctx: ProcessContext, server: ServerRef): Pid | undefined {
-  if (server instanceof Pid) return ctx.isAlive(server) ? server : undefined;
+  if (server instanceof Pid) return server.node !== 0 || ctx.isAlive(server) ? server : undefined;
   if (typeof server === 'string') return ctx.whereis(server);
   if (server !== null && typeof server === 'object' && 'via' in server) return server.via.whereis(server.name);
+  if (server !== null && typeof server === 'object' && 'node' in server) return server.node === ctx.node.name ? ctx.whereis(server.name) : undefined;
   throw new RuntimeError('badarg', `not a server reference: ${String(server)}`);
 }
 
 function describe(server: ServerRef): string {
-  return server instanceof Pid || typeof server === 'string' ? String(server) : `via:${String(server.name)}`;
+  if (server instanceof Pid || typeof server === 'string') return String(server);
+  return 'via' in server ? `via:${String(server.name)}` : `${server.name} on ${server.node}`;
+}
+
+// A server on another node, addressed by name: monitored and sent to by name.
+function remoteByName(ctx: ProcessContext, server: ServerRef): { name: string; node: string } | undefined {
+  return server !== null && typeof server === 'object' && !(server instanceof Pid) && 'node' in server && server.node !== ctx.node.name ? server : undefined;
 }
 
 /**
@@ -47,7 +54,8 @@ function describe(server: ServerRef): string {
  * `'timeout'` or the server's exit reason; a reply arriving after the timeout is dropped, never queued.
  */
 export async function genCall(ctx: ProcessContext, server: ServerRef, message: (from: From) => unknown, request: unknown, timeoutMs = DEFAULT_CALL_TIMEOUT): Promise<unknown> {
-  const pid = whereisServer(ctx, server);
+  const remote = remoteByName(ctx, server);
+  const pid = remote ?? whereisServer(ctx, server);
   if (pid === undefined) throw new CallError('noproc', describe(server), request);
   if (pid === ctx.self()) throw new CallError('calling_self', describe(server), request);
   const tag = ctx.monitor(pid);
@@ -69,7 +77,7 @@ export async function genCall(ctx: ProcessContext, server: ServerRef, message: (
     throw new CallError('timeout', describe(server), request, timeoutMs);
   }
   const reason = (answer as Down).reason;
-  throw new CallError(reason, describe(server), request);
+  throw new CallError(reason === 'noconnection' ? 'nodedown' : reason, describe(server), request);
 }
 
 /** Sends a synchronous request to a behaviour process and returns its reply. */
@@ -79,12 +87,17 @@ export function call<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<C
 
 /** Sends an asynchronous request; never fails, even if the server does not exist (as OTP's cast). */
 export function cast<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<Call, Cast, Reply>, request: NoInfer<Cast>): void {
-  const pid = whereisServer(ctx, server);
+  const pid = remoteByName(ctx, server) ?? whereisServer(ctx, server);
   if (pid !== undefined) ctx.send(pid, new CastMessage(request));
 }
 
 /** Answers a call whose handler returned noreply; a reply after the caller gave up is dropped. */
 export function replyTo<R>(from: From<R>, value: R): void {
+  if (from.pid.node !== 0) {
+    // The caller is on another node: the reply goes back over the connection the call came in on.
+    (from as unknown as Record<symbol, { sendToPid(pid: Pid, m: unknown): void } | undefined>)[REMOTE_REPLY]?.sendToPid(from.pid, new ReplyMessage(from.tag, value));
+    return;
+  }
   const caller = from.pid[PROCESS] as ProcessImpl | undefined;
   if (caller !== undefined && caller.activeCall === from.tag) caller.deliver(new ReplyMessage(from.tag, value));
 }

@@ -1,4 +1,8 @@
 import type { Pid, Ref } from '../pid.js';
+import { markReplyClass, registerWireClass } from '../distribution/codec.js';
+
+/** Internal: how a From that arrived from another node sends its reply back. */
+export const REMOTE_REPLY: unique symbol = Symbol('remoteReply');
 
 /** Who made a call: the caller's pid and the call's tag. Reply with `reply(from, value)`. */
 export class From<R = unknown> {
@@ -62,3 +66,15 @@ export class InitAck {
     readonly value: unknown,
   ) {}
 }
+
+// Calls, casts, replies and system messages cross nodes (remote gen_server calls, sys on remote processes).
+registerWireClass('from', From, (f, enc) => ({ pid: enc(f.pid), tag: enc(f.tag) }), (p, dec, t) => {
+  const from = new From(dec(p.pid) as Pid, dec(p.tag) as Ref);
+  Object.defineProperty(from, REMOTE_REPLY, { value: t, enumerable: false });
+  return from;
+});
+registerWireClass('call', CallMessage, (m, enc) => ({ from: enc(m.from), request: enc(m.request) }), (p, dec) => new CallMessage(dec(p.from) as From, dec(p.request)));
+registerWireClass('cast', CastMessage, (m, enc) => ({ request: enc(m.request) }), (p, dec) => new CastMessage(dec(p.request)));
+markReplyClass(ReplyMessage);
+registerWireClass('reply', ReplyMessage, (m, enc) => ({ tag: enc(m.tag), value: enc(m.value) }), (p, dec) => new ReplyMessage(dec(p.tag) as Ref, dec(p.value)));
+registerWireClass('system', SystemMessage, (m, enc) => ({ from: enc(m.from), request: enc(m.request) }), (p, dec) => new SystemMessage(dec(p.from) as From, dec(p.request) as SystemRequest));

@@ -1,0 +1,109 @@
+import type { OtpNode } from '../node.js';
+import type { ProcessContext } from '../types.js';
+import * as genServer from '../gen-server/index.js';
+import { ok, noreply, reply, type GenServer } from '../gen-server/types.js';
+import { CallError } from '../gen/errors.js';
+import type { ServerRef } from '../gen/call.js';
+import { addDistributionService } from '../distribution/node-dist.js';
+import { codeServerOf } from '../code/server.js';
+
+/** What rpc asks another node's rpc server (`rex`). */
+interface Apply {
+  module: string;
+  fn: string;
+  args: unknown[];
+}
+
+type Answer = { ok: true; value: unknown } | { ok: false; error: string };
+
+/** An rpc that could not run: the node is down, the module or function is unknown, or it threw. */
+export class BadRpc extends Error {
+  constructor(
+    readonly node: string,
+    readonly reason: unknown,
+  ) {
+    super(`rpc to ${node} failed: ${reason instanceof Error ? reason.message : String(reason)}`);
+    this.name = 'BadRpc';
+  }
+}
+
+const builtins = new WeakMap<OtpNode, Map<string, Record<string, unknown>>>();
+
+/** Makes an object's functions callable by rpc under a module name (loaded modules are callable already). */
+export function registerRpcModule(node: OtpNode, name: string, module: Record<string, unknown>): void {
+  let m = builtins.get(node);
+  if (!m) builtins.set(node, (m = new Map()));
+  m.set(name, module);
+}
+
+function resolve(node: OtpNode, module: string, fn: string): (...args: unknown[]) => unknown {
+  const table = builtins.get(node)?.get(module) ?? (codeServerOf(node).loaded().includes(module) ? codeServerOf(node).exportsOf(module) : undefined);
+  if (!table) throw new Error(`no module named ${module} on ${node.name}`);
+  const f = table[fn];
+  if (typeof f !== 'function') throw new Error(`${module} has no function ${fn}`);
+  return f as (...args: unknown[]) => unknown;
+}
+
+// The rpc server: every call runs in a process of its own (as OTP's rex), so a slow one blocks nothing.
+const rex: GenServer<null, Apply, Apply, { ok: true; value: unknown } | { ok: false; error: string }, void> = {
+  name: 'rex',
+  init: () => ok(null),
+  handleCall(req, from, state, ctx) {
+    ctx.spawn(async () => {
+      try {
+        const value = await resolve(ctx.node, req.module, req.fn)(...(req.args ?? []));
+        reply(from, { ok: true as const, value });
+      } catch (error) {
+        reply(from, { ok: false as const, error: error instanceof Error ? error.message : String(error) });
+      }
+    });
+    return noreply(state);
+  },
+  handleCast(req, state, ctx) {
+    ctx.spawn(async () => {
+      await resolve(ctx.node, req.module, req.fn)(...(req.args ?? []));
+    });
+    return noreply(state);
+  },
+};
+
+addDistributionService(async (node) => {
+  registerRpcModule(node, 'otp', { name: () => node.name, nodes: () => node.nodes(), processCount: () => node.processCount, ping: () => 'pong' });
+  await node.run((ctx) => genServer.start(ctx, rex, undefined, { name: 'rex' }));
+});
+
+/** Calls `module.fn(...args)` on another node and returns its result; throws BadRpc (OTP's {badrpc, Reason}). */
+async function call(ctx: ProcessContext, node: string, module: string, fn: string, args: unknown[] = [], timeoutMs = 30_000): Promise<unknown> {
+  let answer: Answer;
+  try {
+    answer = await genServer.call(ctx, { name: 'rex', node } as ServerRef<Apply, Apply, Answer>, { module, fn, args }, timeoutMs);
+  } catch (error) {
+    if (error instanceof CallError) throw new BadRpc(node, error.failure);
+    throw error;
+  }
+  if (!answer.ok) throw new BadRpc(node, answer.error);
+  return answer.value;
+}
+
+/** Runs `module.fn(...args)` on another node without waiting. */
+function cast(ctx: ProcessContext, node: string, module: string, fn: string, args: unknown[] = []): void {
+  genServer.cast(ctx, { name: 'rex', node } as ServerRef<Apply, Apply, Answer>, { module, fn, args });
+}
+
+/** Calls the same function on several nodes, one after the other; the results of those that answered, and the nodes that did not. */
+async function multicall(ctx: ProcessContext, nodes: string[], module: string, fn: string, args: unknown[] = [], timeoutMs = 30_000): Promise<{ results: unknown[]; badNodes: string[] }> {
+  const results: unknown[] = [];
+  const badNodes: string[] = [];
+  for (const node of nodes) {
+    try {
+      results.push(await call(ctx, node, module, fn, args, timeoutMs));
+    } catch (error) {
+      if (error instanceof BadRpc) badNodes.push(node);
+      else throw error;
+    }
+  }
+  return { results, badNodes };
+}
+
+/** OTP's rpc: call, cast and multicall of a module's function on other nodes. */
+export const rpc = { call, cast, multicall };
