@@ -58,3 +58,4 @@ export type { CodeServerOptions, ModuleSource, UpgradeOptions, UpgradeReport } f
 export { NodeDown } from './distribution/node-dist.js';
 export type { DistributionOptions } from './distribution/node-dist.js';
 export { rpc, BadRpc, registerRpcModule } from './rpc/index.js';
+export { names as portMapperNames, lookup as portMapperLookup } from './distribution/epmd-client.js';
