@@ -1,2 +1,23 @@
-/** The version of the test runner (its API arrives with the otp test issue). */
+export { runTests } from './run-tests.js';
+export type { RunOptions, ReporterChoice } from './options.js';
+export type { RunResult, FileResult, CaseResult, CaseStatus, Counts, FailureInfo, PropertyFailure } from './result.js';
+export { setup, foreach, timeout, inparallel, inorder, skip, Skip, isSkip } from './plan/test-set.js';
+export type { TestFn, TestSet, Labelled, SetupSet, ModifiedSet } from './plan/test-set.js';
+export type { SuiteConfig, SuiteEntry, GroupSpec, GroupProperty, SuiteInfo } from './plan/suite.js';
+export { CT_TIMETRAP_MS } from './plan/suite.js';
+export { planFile, testFileKind, moduleName } from './plan/plan-file.js';
+export { EUNIT_TIMEOUT_MS } from './plan/eunit.js';
+export type { PlanOptions } from './plan/eunit.js';
+export { filterPlan, caseSelected } from './plan/filter.js';
+export { planCases, fullName } from './plan/types.js';
+export type { FilePlan, PlanNode, PlanCase, PlanGroup, PlanFilter, Step, EachStep } from './plan/types.js';
+export { updateStore } from './run/counterexamples.js';
+export type { CounterexampleStore } from './run/counterexamples.js';
+export { ttyReporter, closingLine } from './report/tty.js';
+export { jsonReporter, toJson } from './report/json.js';
+export { junitReporter, toJunitXml } from './report/junit.js';
+export { htmlReporter, htmlLogPages } from './report/html.js';
+export type { LogPage } from './report/html.js';
+export type { Reporter, RunStart, Output } from './report/types.js';
+/** The version of the test runner. */
 export const version = '0.1.0';

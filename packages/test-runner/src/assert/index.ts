@@ -1,2 +1,9 @@
-/** Placeholder entry of @otp-ts/test-runner/assert (the assertions arrive with the otp test issue). */
-export const assertVersion = '0.1.0';
+export { assert, assertNot, assertEqual, assertNotEqual, assertMatch, assertThrow, assertError } from './basic.js';
+export type { ErrorMatcher } from './basic.js';
+export { assertExit, assertReceive, assertNoReceive } from './process.js';
+export type { MessageMatcher, ReasonMatcher } from './process.js';
+export { AssertionFailure, isAssertionFailure, describeFailure } from './failure.js';
+export type { FailureDetails, SourceLocation } from './failure.js';
+export { diffValues, diffPattern } from './diff.js';
+export { deepEqual } from './equal.js';
+export { _ } from '@otp-ts/runtime';

@@ -1,0 +1,25 @@
+import type { FilePlan, PlanFilter, PlanGroup, PlanNode, PlanCase } from './types.js';
+
+const matchesName = (names: readonly string[], name: string): boolean => names.some((n) => n === name || name.startsWith(`${n}#`));
+
+/** True when a case passes every given filter (suite: the module; group: an enclosing group; case: its name or its export). */
+export function caseSelected(c: PlanCase, filter: PlanFilter): boolean {
+  const [module = '', ...rest] = c.path;
+  if (filter.suite && !matchesName(filter.suite, module)) return false;
+  if (filter.group && !rest.slice(0, -1).some((g) => matchesName(filter.group!, g))) return false;
+  if (filter.case && !(matchesName(filter.case, c.name) || (rest[0] !== undefined && matchesName(filter.case, rest[0])))) return false;
+  if (filter.grep && !filter.grep.test(c.path.join(' > '))) return false;
+  return true;
+}
+
+function prune(node: PlanNode, filter: PlanFilter): PlanNode | undefined {
+  if (node.kind === 'case') return caseSelected(node, filter) ? node : undefined;
+  const children = node.children.map((n) => prune(n, filter)).filter((n): n is PlanNode => n !== undefined);
+  return children.length === 0 ? undefined : { ...node, children };
+}
+
+/** The plan with only the selected cases; groups left empty disappear (their init/end functions do not run). */
+export function filterPlan(plan: FilePlan, filter: PlanFilter): FilePlan {
+  const root = (prune(plan.root, filter) as PlanGroup | undefined) ?? { ...plan.root, children: [] };
+  return { ...plan, root };
+}

@@ -1,0 +1,119 @@
+import type { ProcessContext } from '@otp-ts/runtime';
+import type { FilePlan, PlanGroup, PlanNode, Step } from './types.js';
+import type { PlanOptions } from './eunit.js';
+import { exportNames, failingCase, propertyCase, seededRandom, shuffled } from './common.js';
+
+/** What CT callbacks and cases receive: the config built by the init functions, plus `ctx`, the calling process's context. */
+export interface SuiteConfig {
+  readonly ctx: ProcessContext;
+  readonly [key: string]: unknown;
+}
+
+/** A group property of `groups()`: CT's parallel, sequence, shuffle, repeat and repeat_until_any_fail. */
+export type GroupProperty = 'parallel' | 'sequence' | 'shuffle' | { readonly repeat: number } | { readonly repeatUntilFail: number };
+
+/** An entry of `all()` or a group's cases: a case export's name, the case function itself, or a group. */
+export type SuiteEntry = string | ((config: SuiteConfig) => unknown) | { readonly group: string };
+
+/** A group of `groups()`: its properties and members. */
+export interface GroupSpec {
+  readonly properties?: readonly GroupProperty[];
+  readonly cases: readonly SuiteEntry[];
+}
+
+/** What `suite()` returns: the timetrap of each case (ms) and config keys the run must provide. */
+export interface SuiteInfo {
+  readonly timetrap?: number;
+  readonly require?: readonly string[];
+}
+
+/** The default timetrap of a CT case. */
+export const CT_TIMETRAP_MS = 30_000;
+
+type Exports = Readonly<Record<string, unknown>>;
+type Fn = (...args: unknown[]) => unknown;
+
+interface Ctx {
+  readonly exports: Exports;
+  readonly groups: Readonly<Record<string, GroupSpec>>;
+  readonly timeoutMs: number;
+  readonly skip: string | undefined;
+  readonly random: () => number;
+}
+
+// Config without the `ctx` an init function may have returned with it: each callback gets its own.
+function strip(config: unknown, previous: unknown): unknown {
+  if (config === undefined || config === null || typeof config !== 'object') return previous;
+  const { ctx: _ctx, ...rest } = config as Record<string, unknown>;
+  return rest;
+}
+
+const withCtx = (config: unknown, ctx: ProcessContext): SuiteConfig => ({ ...(config as object), ctx });
+
+function hook(exports: Exports, name: string, bind?: string): Step | undefined {
+  const fn = exports[name] as Fn | undefined;
+  if (typeof fn !== 'function') return undefined;
+  return async (config, ctx) => strip(await (bind === undefined ? fn(withCtx(config, ctx)) : fn(bind, withCtx(config, ctx))), config);
+}
+
+/** The plan of a Common-Test-style `*.suite.ts` file from its exports: `all()`, `groups()`, `suite()`, the init/end functions and cases. */
+export function planSuite(file: string, module: string, exports: Exports, options: PlanOptions = {}): FilePlan {
+  const seed = options.shuffleSeed ?? Date.now() % 2 ** 31;
+  const info = (typeof exports.suite === 'function' ? (exports.suite as () => SuiteInfo)() : undefined) ?? {};
+  const missing = (info.require ?? []).filter((k) => !(k in (options.config ?? {})));
+  const c: Ctx = {
+    exports,
+    groups: typeof exports.groups === 'function' ? (exports.groups as () => Record<string, GroupSpec>)() : {},
+    timeoutMs: info.timetrap ?? options.timeoutMs ?? CT_TIMETRAP_MS,
+    skip: missing.length > 0 ? `required config missing: ${missing.join(', ')}` : undefined,
+    random: seededRandom(seed),
+  };
+  const entries = typeof exports.all === 'function' ? (exports.all as () => SuiteEntry[])() : [];
+  const children = typeof exports.all === 'function'
+    ? entries.map((e, i) => entry(c, e, String(i), [module], new Set()))
+    : [failingCase('0', [module, 'all'], new Error(`${file} exports no all() function`), 'not a suite')];
+  for (const name of exportNames(exports, options.exportOrder)) {
+    if (name.startsWith('prop')) children.push(propertyCase(String(children.length), [module, name], exports[name], c.timeoutMs));
+  }
+  const initEach = exports.initPerTestcase as Fn | undefined;
+  const endEach = exports.endPerTestcase as Fn | undefined;
+  const root: PlanGroup = {
+    kind: 'group', id: 'root', name: module, path: [module], parallel: false, stopOnFail: false, timeoutMs: c.timeoutMs, children,
+    init: async (_f, ctx) => strip(await hook(exports, 'initPerSuite')?.(options.config ?? {}, ctx), options.config ?? {}),
+    ...(typeof exports.endPerSuite === 'function' && { end: hook(exports, 'endPerSuite') }),
+    ...(typeof initEach === 'function' && { initEach: async (f, ctx, name) => strip(await initEach(name, withCtx(f, ctx)), f) }),
+    ...(typeof endEach === 'function' && { endEach: (f, ctx, name) => endEach(name, withCtx(f, ctx)) }),
+  };
+  return { file, kind: 'suite', module, root, shuffleSeed: seed };
+}
+
+function entry(c: Ctx, e: SuiteEntry, id: string, path: string[], seen: Set<string>): PlanNode {
+  if (typeof e === 'object' && e !== null && 'group' in e) return groupNode(c, e.group, id, path, seen);
+  const name = typeof e === 'function' ? e.name : e;
+  const fn = c.exports[name];
+  if (typeof fn !== 'function') return failingCase(id, [...path, name], new Error(`the suite has no case export named '${name}'`), 'unknown case');
+  return { kind: 'case', id, name, path: [...path, name], timeoutMs: c.timeoutMs, run: (config, ctx) => (fn as Fn)(withCtx(config, ctx)), ...(c.skip !== undefined && { skip: c.skip }) };
+}
+
+function groupNode(c: Ctx, name: string, id: string, path: string[], seen: Set<string>): PlanNode {
+  const spec = c.groups[name];
+  if (spec === undefined || seen.has(name)) return failingCase(id, [...path, name], new Error(spec ? `group '${name}' contains itself` : `groups() has no group '${name}'`), 'bad group');
+  const props = spec.properties ?? [];
+  const repeat = props.find((p): p is { repeat: number } => typeof p === 'object' && 'repeat' in p);
+  const until = props.find((p): p is { repeatUntilFail: number } => typeof p === 'object' && 'repeatUntilFail' in p);
+  const times = repeat?.repeat ?? until?.repeatUntilFail;
+  const one = (gid: string, gname: string): PlanGroup => {
+    const gpath = [...path, gname];
+    const inner = new Set(seen).add(name);
+    const members = props.includes('shuffle') ? shuffled(spec.cases, c.random) : spec.cases;
+    return {
+      kind: 'group', id: gid, name: gname, path: gpath, parallel: props.includes('parallel'), stopOnFail: props.includes('sequence'), timeoutMs: c.timeoutMs,
+      children: members.map((m, i) => entry(c, m, `${gid}.${i}`, gpath, inner)),
+      ...(typeof c.exports.initPerGroup === 'function' && { init: hook(c.exports, 'initPerGroup', name) }),
+      ...(typeof c.exports.endPerGroup === 'function' && { end: hook(c.exports, 'endPerGroup', name) }),
+    };
+  };
+  if (times === undefined) return one(id, name);
+  const copies = Array.from({ length: times }, (_, i) => one(`${id}.${i}`, `${name}#${i + 1}`));
+  return { kind: 'group', id, name, path, parallel: false, stopOnFail: until !== undefined, timeoutMs: c.timeoutMs, children: copies };
+}

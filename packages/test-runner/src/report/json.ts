@@ -1,0 +1,12 @@
+import type { RunResult } from '../result.js';
+import type { Reporter } from './types.js';
+
+/** The run as one JSON document: counts, then each file with its cases (failures, leaks, property seeds). */
+export function toJson(result: RunResult): string {
+  return JSON.stringify({ ok: result.ok, counts: result.counts, durationMs: Math.round(result.durationMs), files: result.files }, null, 2);
+}
+
+/** Writes the run as JSON (see `toJson`) through `write`, e.g. to a file. */
+export function jsonReporter(write: (text: string) => void): Reporter {
+  return { onRunEnd: (result) => write(`${toJson(result)}\n`) };
+}

@@ -1,0 +1,38 @@
+import type { CaseResult, FileResult, RunResult } from '../result.js';
+import type { Reporter } from './types.js';
+
+const escape = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
+    // XML 1.0 forbids most control characters, and test output (ANSI colours) often has them.
+    .split('').filter((c) => c >= ' ' || c === '\n' || c === '\r' || c === '\t').join('');
+
+const seconds = (ms: number): string => (ms / 1000).toFixed(3);
+
+function testcase(c: CaseResult, classname: string): string {
+  const head = `    <testcase name="${escape(c.path.slice(1).join(' > '))}" classname="${escape(classname)}" time="${seconds(c.durationMs)}"`;
+  if (c.status === 'passed') return `${head}/>`;
+  if (c.status === 'skipped') return `${head}>\n      <skipped message="${escape(c.skipReason ?? '')}"/>\n    </testcase>`;
+  const f = c.failure;
+  return `${head}>\n      <failure message="${escape(f?.message ?? 'failed')}" type="${c.timedOut ? 'timeout' : 'failure'}">${escape(f?.text ?? '')}</failure>\n    </testcase>`;
+}
+
+function testsuite(f: FileResult): string {
+  const count = (s: CaseResult['status']): number => f.cases.filter((c) => c.status === s).length;
+  const classname = f.file.replace(/\.(test|suite)\.[cm]?[jt]sx?$/, '').replace(/[/\\]/g, '.');
+  const attrs = `name="${escape(f.file)}" tests="${f.cases.length}" failures="${count('failed')}" errors="0" skipped="${count('skipped')}" time="${seconds(f.durationMs)}"`;
+  const out = f.output ? `\n    <system-out>${escape(f.output)}</system-out>` : '';
+  const err = f.warnings.length ? `\n    <system-err>${escape(f.warnings.join('\n'))}</system-err>` : '';
+  return `  <testsuite ${attrs}>\n${f.cases.map((c) => testcase(c, classname)).join('\n')}${out}${err}\n  </testsuite>`;
+}
+
+/** The run as surefire-style JUnit XML: one `<testsuite>` per file, one `<testcase>` per case. */
+export function toJunitXml(result: RunResult): string {
+  const { counts } = result;
+  const head = `<testsuites name="otp test" tests="${counts.total}" failures="${counts.failed}" errors="0" skipped="${counts.skipped}" time="${seconds(result.durationMs)}">`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${head}\n${result.files.map(testsuite).join('\n')}\n</testsuites>\n`;
+}
+
+/** Writes the run as JUnit XML (see `toJunitXml`) through `write`, e.g. to `_build/test/junit.xml`. */
+export function junitReporter(write: (text: string) => void): Reporter {
+  return { onRunEnd: (result) => write(toJunitXml(result)) };
+}

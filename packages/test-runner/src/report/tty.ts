@@ -1,0 +1,64 @@
+import type { CaseResult, FileResult, RunResult } from '../result.js';
+import type { Output, Reporter, RunStart } from './types.js';
+
+const SLOWEST = 5;
+
+/** The closing line of every run: `N passed, N failed` plus `, N skipped` when any were skipped. */
+export function closingLine(counts: RunResult['counts']): string {
+  return `${counts.passed} passed, ${counts.failed} failed${counts.skipped > 0 ? `, ${counts.skipped} skipped` : ''}`;
+}
+
+const indent = (text: string, by = '    '): string => text.split('\n').map((l) => (l ? by + l : l)).join('\n');
+
+function describeCase(c: CaseResult): string {
+  const lines = [`✖ ${c.file} › ${c.path.join(' > ')}`];
+  if (c.failure) lines.push(indent(c.failure.text));
+  if (c.log?.length) lines.push(indent(`log:\n${indent(c.log.join('\n'), '  ')}`));
+  return lines.join('\n');
+}
+
+/** The terminal reporter: a progress line on a TTY (plain lines otherwise), then failures with diffs, leaks, slowest tests and the closing line. */
+export function ttyReporter(out: Output = process.stdout): Reporter {
+  let done = 0;
+  let failed = 0;
+  let total = 0;
+  const progress = (): void => {
+    if (out.isTTY) out.write(`\r\x1b[K${done} test(s) run, ${failed} failed…`);
+  };
+  return {
+    onRunStart(info: RunStart) {
+      total = info.files.length;
+      out.write(`running ${total} test file(s) (shuffle seed ${info.shuffleSeed})\n`);
+    },
+    onCaseEnd(c) {
+      done++;
+      if (c.status === 'failed') failed++;
+      progress();
+    },
+    onFileEnd(f: FileResult) {
+      if (out.isTTY) out.write('\r\x1b[K');
+      const bad = f.cases.filter((c) => c.status === 'failed').length;
+      const skipped = f.cases.filter((c) => c.status === 'skipped').length;
+      out.write(`${bad > 0 ? '✖' : '✔'} ${f.file} (${f.cases.length - bad - skipped} passed${bad ? `, ${bad} failed` : ''}${skipped ? `, ${skipped} skipped` : ''}, ${Math.round(f.durationMs)} ms)\n`);
+      progress();
+    },
+    onRunEnd(result: RunResult) {
+      if (out.isTTY) out.write('\r\x1b[K');
+      const cases = result.files.flatMap((f) => f.cases);
+      const failures = cases.filter((c) => c.status === 'failed');
+      if (failures.length > 0) out.write(`\nFailures:\n\n${failures.map(describeCase).join('\n\n')}\n`);
+      for (const f of result.files) {
+        const outputShown = f.output.trim() && f.cases.some((c) => c.status === 'failed');
+        if (outputShown) out.write(`\nOutput of ${f.file}:\n${indent(f.output.trimEnd())}\n`);
+        for (const w of f.warnings) out.write(`\n⚠ ${f.file}: ${w}\n`);
+      }
+      const leaky = cases.filter((c) => c.leaks?.length);
+      if (leaky.length > 0) out.write(`\nLeaked processes (killed after their test):\n${leaky.map((c) => `  ${c.file} › ${c.path.join(' > ')}: ${c.leaks!.join('; ')}`).join('\n')}\n`);
+      const skipped = cases.filter((c) => c.status === 'skipped');
+      if (skipped.length > 0) out.write(`\nSkipped:\n${skipped.map((c) => `  ${c.file} › ${c.path.join(' > ')}: ${c.skipReason ?? ''}`).join('\n')}\n`);
+      const slowest = cases.filter((c) => c.status !== 'skipped').sort((a, b) => b.durationMs - a.durationMs).slice(0, SLOWEST);
+      if (slowest.length > 0) out.write(`\nSlowest:\n${slowest.map((c) => `  ${Math.round(c.durationMs)} ms  ${c.file} › ${c.path.join(' > ')}`).join('\n')}\n`);
+      out.write(`\n${closingLine(result.counts)}\n`);
+    },
+  };
+}

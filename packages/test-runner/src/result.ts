@@ -1,0 +1,76 @@
+/** How a case ended. `failed` covers assertion failures, crashes, timeouts and dead workers. */
+export type CaseStatus = 'passed' | 'failed' | 'skipped';
+
+/** A failure as data: what reporters print and serialize. */
+export interface FailureInfo {
+  readonly message: string;
+  /** The whole text to print: message, source line, diff or stack. */
+  readonly text: string;
+  readonly diff?: string;
+  readonly location?: { readonly file: string; readonly line: number; readonly column: number; readonly lineText: string };
+}
+
+/** What a failing property test adds: enough to replay it. */
+export interface PropertyFailure {
+  readonly seed: number;
+  readonly path: string | undefined;
+  readonly counterexample: string;
+  readonly numRuns: number;
+  readonly numShrinks: number;
+  /** The exact command that replays the failure. */
+  readonly replay: string;
+}
+
+/** The outcome of one test case. */
+export interface CaseResult {
+  readonly id: string;
+  readonly file: string;
+  readonly name: string;
+  /** Module, groups, case: joined with ` > ` it is the full name. */
+  readonly path: readonly string[];
+  readonly status: CaseStatus;
+  readonly durationMs: number;
+  readonly failure?: FailureInfo;
+  /** Why it was skipped. */
+  readonly skipReason?: string;
+  /** Processes the case left alive (they were killed after the case). */
+  readonly leaks?: readonly string[];
+  /** Crash reports of other processes and unhandled rejections seen while the case ran. */
+  readonly log?: readonly string[];
+  readonly property?: { readonly seed: number; readonly numRuns: number; readonly failure?: PropertyFailure; readonly fixedSeeds?: readonly number[] };
+  readonly timedOut?: boolean;
+}
+
+/** The outcome of one test file. */
+export interface FileResult {
+  readonly file: string;
+  readonly cases: readonly CaseResult[];
+  readonly durationMs: number;
+  /** Problems not tied to one case: a dead worker, a failing end function, leaks of a parallel group. */
+  readonly warnings: readonly string[];
+  /** What the file's tests wrote to stdout and stderr. */
+  readonly output: string;
+  readonly shuffleSeed?: number;
+}
+
+/** Totals of a run. */
+export interface Counts {
+  readonly passed: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly total: number;
+}
+
+/** What `runTests` resolves with. */
+export interface RunResult {
+  readonly ok: boolean;
+  readonly counts: Counts;
+  readonly files: readonly FileResult[];
+  readonly durationMs: number;
+}
+
+/** Counts of a list of case results. */
+export function countCases(cases: readonly CaseResult[]): Counts {
+  const count = (s: CaseStatus): number => cases.filter((c) => c.status === s).length;
+  return { passed: count('passed'), failed: count('failed'), skipped: count('skipped'), total: cases.length };
+}

@@ -1,0 +1,44 @@
+import { build } from 'esbuild';
+import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { toFailureInfo } from './failure-info.js';
+
+/** A compiled test file: the bundle to import and its exports in source order. */
+export type Compiled = { ok: true; bundle: string; exportOrder: string[] } | { ok: false; text: string };
+
+/**
+ * Bundles one TypeScript test file to `<outDir>/bundles/<path>.mjs` with a source map. Packages stay
+ * external, so the test and the worker share one instance of @otp-ts/runtime (resolved from the project).
+ */
+export async function compileTestFile(root: string, file: string, outDir: string): Promise<Compiled> {
+  const rel = relative(root, file);
+  const outfile = join(outDir, 'bundles', `${rel.replace(/\.[cm]?[jt]sx?$/, '').replace(/\.\.\//g, '__/')}.mjs`);
+  try {
+    const result = await build({
+      entryPoints: [file],
+      outfile,
+      absWorkingDir: root,
+      bundle: true,
+      packages: 'external',
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      sourcemap: true,
+      sourcesContent: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const output = result.metafile.outputs[relative(root, outfile)];
+    return { ok: true, bundle: outfile, exportOrder: [...sourceOrder(readFileSync(file, 'utf8')), ...(output?.exports ?? [])] };
+  } catch (error) {
+    const errors = (error as { errors?: Array<{ text: string; location?: { file: string; line: number; column: number; lineText: string } | null }> }).errors;
+    if (!errors) return { ok: false, text: toFailureInfo(error, `${rel} could not be compiled`).text };
+    const lines = errors.map((e) => (e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ${e.text}\n  > ${e.location.lineText.trim()}` : e.text));
+    return { ok: false, text: `${rel} could not be compiled:\n${lines.join('\n')}` };
+  }
+}
+
+/** The names a source exports by declaration, in source order (tests run in the order they are written). */
+export function sourceOrder(source: string): string[] {
+  return Array.from(source.matchAll(/^export\s+(?:async\s+)?(?:function\*?|const|let|var|class)\s+([A-Za-z_$][\w$]*)/gm), (m) => m[1]!);
+}

@@ -1,0 +1,162 @@
+import type { OtpNode } from '@otp-ts/runtime';
+import { fullName, planCases, type EachStep, type FilePlan, type PlanCase, type PlanGroup, type PlanNode } from '../plan/types.js';
+import { isSkip } from '../plan/test-set.js';
+import type { CaseResult, FailureInfo } from '../result.js';
+import { startHolder } from './holder.js';
+import { runBoxed, type Boxed } from './timebox.js';
+import { plainFailure, toFailureInfo, unwrap } from './failure-info.js';
+import { checkProperty, type PropertyOptions } from './property.js';
+import { Monitor } from './monitor.js';
+
+/** Where the executor reports: a case or hook starting (for the main thread's watchdog), results and warnings. */
+export interface ExecuteHooks {
+  start(id: string, timeoutMs: number, hook?: boolean): void;
+  end(result: CaseResult): void;
+  warning(text: string): void;
+}
+
+/** What the executor needs besides the plan. */
+export interface ExecuteOptions {
+  readonly done: ReadonlySet<string>;
+  readonly property: (c: PlanCase) => PropertyOptions;
+}
+
+type Chain = readonly PlanGroup[];
+
+/** Runs a file's plan on `node`: fixtures, ordering, timeouts, cleanups, leaks; every case not in `done` gets exactly one result. */
+export class Executor {
+  /** The leak, crash and rejection watcher; the node's `onCrash` should call its `crash`. */
+  readonly monitor: Monitor;
+
+  constructor(private readonly node: OtpNode, private readonly plan: FilePlan, private readonly hooks: ExecuteHooks, private readonly options: ExecuteOptions) {
+    this.monitor = new Monitor(node, hooks.warning);
+  }
+
+  /** Runs the whole plan. */
+  async run(): Promise<void> {
+    await this.group(this.plan.root, undefined, [], false);
+    this.monitor.close();
+  }
+
+  private pending(node: PlanNode): PlanCase[] {
+    return planCases(node).filter((c) => !this.options.done.has(c.id));
+  }
+
+  private result(c: PlanCase, status: CaseResult['status'], extra: Partial<CaseResult> = {}): CaseResult {
+    const r: CaseResult = { id: c.id, file: this.plan.file, name: c.name, path: c.path, status, durationMs: 0, ...extra };
+    this.hooks.end(r);
+    return r;
+  }
+
+  private settleAll(cases: PlanCase[], status: 'failed' | 'skipped', why: string | FailureInfo): boolean {
+    for (const c of cases) this.result(c, status, status === 'skipped' ? { skipReason: String(why) } : { failure: typeof why === 'string' ? plainFailure(why) : why });
+    return status === 'failed' && cases.length > 0;
+  }
+
+  // Returns true when a case below failed (for `sequence` and `repeatUntilFail`).
+  private async group(g: PlanGroup, fixture: unknown, chain: Chain, parallelParent: boolean): Promise<boolean> {
+    const cases = this.pending(g);
+    if (cases.length === 0) return false;
+    if (cases.every((c) => c.skip !== undefined)) return this.settleAll(cases, 'skipped', cases[0]!.skip!);
+    let fx = fixture;
+    let holder: Awaited<ReturnType<typeof startHolder>> | undefined;
+    if (g.init) {
+      this.hooks.start(`init:${g.id}`, g.timeoutMs, true);
+      holder = await startHolder(this.node, g.init, fixture, g.timeoutMs);
+      if (!holder.ok) return this.initFailed(g, cases, holder);
+      fx = holder.value.fixture;
+    }
+    const inner = g.initEach || g.endEach ? [...chain, g] : chain;
+    let failed = false;
+    try {
+      if (g.parallel) {
+        const before = this.monitor.snapshot();
+        const outcomes = await Promise.all(g.children.map((child) => this.child(child, fx, inner, true)));
+        failed = outcomes.some(Boolean);
+        if (!parallelParent) await this.monitor.reportParallelLeaks(before, g, this.hooks.warning);
+      } else {
+        for (const child of g.children) {
+          if (failed && g.stopOnFail) {
+            this.settleAll(this.pending(child), 'skipped', `an earlier case of ${g.name} failed`);
+            continue;
+          }
+          failed = (await this.child(child, fx, inner, parallelParent)) || failed;
+        }
+      }
+    } finally {
+      if (holder?.ok) {
+        this.hooks.start(`end:${g.id}`, g.timeoutMs, true);
+        const ended = await holder.value.stop(g.end, g.timeoutMs);
+        if (!ended.ok) this.hooks.warning(`${g.path.join(' > ')}: ${describeBoxed(ended, 'end function failed')}`);
+      }
+    }
+    return failed;
+  }
+
+  private child(n: PlanNode, fixture: unknown, chain: Chain, parallel: boolean): Promise<boolean> {
+    if (n.kind === 'group') return this.group(n, fixture, chain, parallel);
+    if (this.options.done.has(n.id)) return Promise.resolve(false);
+    return this.case(n, fixture, chain, parallel).then((r) => r.status === 'failed');
+  }
+
+  private initFailed(g: PlanGroup, cases: PlanCase[], outcome: Boxed<unknown>): boolean {
+    const thrown = !outcome.ok && 'error' in outcome ? unwrap(outcome.error) : undefined;
+    if (isSkip(thrown)) return this.settleAll(cases, 'skipped', thrown.reason);
+    return this.settleAll(cases, 'failed', boxedFailure(outcome, `init of ${g.name} failed`));
+  }
+
+  private async case(c: PlanCase, fixture: unknown, chain: Chain, parallel: boolean): Promise<CaseResult> {
+    if (c.skip !== undefined) return this.result(c, 'skipped', { skipReason: c.skip });
+    this.hooks.start(c.id, c.timeoutMs);
+    const watch = this.monitor.begin(parallel);
+    const started = performance.now();
+    let caseFixture = fixture;
+    let initDone = false;
+    const outcome: Boxed<unknown> & { property?: Awaited<ReturnType<typeof checkProperty>> } = c.property !== undefined
+      ? await this.property(c)
+      : await runBoxed(this.node, c.timeoutMs, async (ctx) => {
+        for (const g of chain) if (g.initEach) caseFixture = await (g.initEach as EachStep)(caseFixture, ctx, c.name);
+        initDone = true;
+        return c.run(caseFixture, ctx);
+      }, (pid) => watch.own(pid));
+    const cleanup = initDone ? await this.endEach(c, caseFixture, chain) : undefined;
+    const report = await watch.end();
+    const base: Partial<CaseResult> = { durationMs: performance.now() - started, ...(report.leaks.length > 0 && { leaks: report.leaks }), ...(report.log.length > 0 && { log: report.log }), ...(outcome.property?.property && { property: outcome.property.property }) };
+    const thrown = !outcome.ok && 'error' in outcome ? unwrap(outcome.error) : undefined;
+    if (isSkip(thrown)) return this.result(c, 'skipped', { ...base, skipReason: thrown.reason });
+    if (outcome.property) return this.result(c, outcome.property.status, { ...base, ...(outcome.property.failure && { failure: outcome.property.failure }) });
+    if (!outcome.ok) return this.result(c, 'failed', { ...base, failure: boxedFailure(outcome), ...('timedOut' in outcome && { timedOut: true }) });
+    if (cleanup) return this.result(c, 'failed', { ...base, failure: cleanup });
+    if (report.rejections.length > 0) return this.result(c, 'failed', { ...base, failure: plainFailure(`unhandled rejection while ${fullName(c)} ran:\n${report.rejections.join('\n')}`) });
+    return this.result(c, 'passed', base);
+  }
+
+  private async property(c: PlanCase): Promise<Boxed<unknown> & { property: Awaited<ReturnType<typeof checkProperty>> }> {
+    try {
+      const property = await checkProperty(c, this.options.property(c), c.timeoutMs);
+      return { ok: true, value: undefined, property };
+    } catch (error) {
+      return { ok: true, value: undefined, property: { status: 'failed', failure: toFailureInfo(error, 'the property could not run') } };
+    }
+  }
+
+  // End-per-case steps, innermost first, in a fresh process: the case's own process may have been killed.
+  private async endEach(c: PlanCase, fixture: unknown, chain: Chain): Promise<FailureInfo | undefined> {
+    const steps = chain.filter((g) => g.endEach).reverse();
+    if (steps.length === 0) return undefined;
+    const r = await runBoxed(this.node, c.timeoutMs, async (ctx) => {
+      for (const g of steps) await g.endEach!(fixture, ctx, c.name);
+    });
+    return r.ok ? undefined : boxedFailure(r, 'cleanup after the case failed');
+  }
+}
+
+function boxedFailure(outcome: Boxed<unknown>, prefix?: string): FailureInfo {
+  if (outcome.ok) return plainFailure(prefix ?? 'failed');
+  if ('timedOut' in outcome) return plainFailure(prefix ? `${prefix}: ${outcome.timedOut}` : outcome.timedOut);
+  return toFailureInfo(outcome.error, prefix);
+}
+
+function describeBoxed(outcome: Boxed<unknown>, prefix: string): string {
+  return boxedFailure(outcome, prefix).text;
+}

@@ -1,0 +1,25 @@
+import { describeReason } from '@otp-ts/runtime';
+import { describeFailure, isAssertionFailure } from '../assert/failure.js';
+import type { FailureInfo } from '../result.js';
+
+/** What a test threw: `node.run` rejects with a ProcessExit whose reason is the thrown value. */
+export function unwrap(e: unknown): unknown {
+  if (e instanceof Error && e.name === 'ProcessExit' && 'reason' in e) return (e as { reason: unknown }).reason;
+  return e;
+}
+
+/** A thrown value (or exit reason) as failure data: assertion failures with their diff and line, errors with their stack. */
+export function toFailureInfo(thrown: unknown, prefix?: string): FailureInfo {
+  const e = unwrap(thrown);
+  const head = prefix ? `${prefix}: ` : '';
+  if (isAssertionFailure(e)) {
+    return { message: head + e.message, text: head + describeFailure(e), ...(e.diff !== undefined && { diff: e.diff }), ...(e.location && { location: e.location }) };
+  }
+  if (e instanceof Error) return { message: head + `${e.name}: ${e.message}`, text: head + (e.stack ?? `${e.name}: ${e.message}`) };
+  return { message: `${head}exited with reason ${describeReason(e)}`, text: `${head}exited with reason ${describeReason(e)}` };
+}
+
+/** A failure described by a sentence only (timeouts, dead workers). */
+export function plainFailure(message: string): FailureInfo {
+  return { message, text: message };
+}

@@ -1,0 +1,91 @@
+import { describeReason, type OtpNode, type Pid } from '@otp-ts/runtime';
+import type { PlanGroup } from '../plan/types.js';
+
+/** What one case left behind: leaked processes (killed since), crash reports, unhandled rejections. */
+export interface WatchReport {
+  readonly leaks: string[];
+  readonly log: string[];
+  readonly rejections: string[];
+}
+
+/** One case under watch. */
+export interface Watch {
+  /** Marks the case's own process, whose crash is the case's failure rather than a log line. */
+  own(pid: Pid): void;
+  /** Waits for the dust to settle, then reports (and kills) what the case left alive. */
+  end(): Promise<WatchReport>;
+}
+
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+
+const text = (e: unknown): string => (e instanceof Error ? (e.stack ?? e.message) : describeReason(e));
+
+/** Attributes leaked processes, crash reports and unhandled rejections to the case that was running. */
+export class Monitor {
+  private current: (WatchReport & { owned: Set<string> }) | undefined;
+  private readonly onRejection = (reason: unknown): void => this.stray(`unhandled rejection: ${text(reason)}`, true);
+  private readonly onException = (error: unknown): void => this.stray(`uncaught exception: ${text(error)}`, true);
+
+  constructor(private readonly node: OtpNode, private readonly warning: (text: string) => void) {
+    process.on('unhandledRejection', this.onRejection);
+    process.on('uncaughtException', this.onException);
+  }
+
+  /** The node's crash printer: crash reports go to the running case's log. */
+  crash(pid: Pid, error: unknown): void {
+    if (this.current?.owned.has(String(pid))) return;
+    this.stray(`Error in process ${pid}: ${text(error)}`, false);
+  }
+
+  private stray(line: string, rejection: boolean): void {
+    if (this.current === undefined) return this.warning(line);
+    (rejection ? this.current.rejections : this.current.log).push(line);
+  }
+
+  /** The live processes now, to compare with after a parallel group. */
+  snapshot(): Set<string> {
+    return new Set(this.node.processes().map(String));
+  }
+
+  /** Starts watching a case; in a parallel group cases cannot be told apart, so only the group is checked (see reportParallelLeaks). */
+  begin(parallel: boolean): Watch {
+    const before = this.snapshot();
+    const state = { leaks: [] as string[], log: [] as string[], rejections: [] as string[], owned: new Set<string>() };
+    if (!parallel) this.current = state;
+    return {
+      own: (pid) => state.owned.add(String(pid)),
+      end: async () => {
+        await settle();
+        if (this.current === state) this.current = undefined;
+        if (!parallel) state.leaks.push(...this.killLeaks(before));
+        return state;
+      },
+    };
+  }
+
+  /** Reports, as a warning, the processes a parallel group's cases left alive, and kills them. */
+  reportParallelLeaks(before: Set<string>, g: PlanGroup, warning: (text: string) => void): Promise<void> {
+    return settle().then(() => {
+      const leaks = this.killLeaks(before);
+      if (leaks.length > 0) warning(`${g.path.join(' > ')}: the parallel cases leaked ${leaks.length} process(es): ${leaks.join('; ')}`);
+    });
+  }
+
+  private killLeaks(before: Set<string>): string[] {
+    const leaks: string[] = [];
+    for (const pid of this.node.processes()) {
+      if (before.has(String(pid))) continue;
+      const info = this.node.processInfo(pid);
+      if (info === undefined) continue;
+      leaks.push(`${pid} (${info.initialCall}, ${info.status}, ${info.messageQueueLen} message(s) waiting)`);
+      this.node.exit(pid, 'kill');
+    }
+    return leaks;
+  }
+
+  /** Stops listening to the process-wide events. */
+  close(): void {
+    process.off('unhandledRejection', this.onRejection);
+    process.off('uncaughtException', this.onException);
+  }
+}

@@ -1,0 +1,126 @@
+import { Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import type { CaseResult, FileResult } from '../result.js';
+import type { PlannedCase, WorkerEvent, WorkerJob } from './protocol.js';
+import { plainFailure } from './failure-info.js';
+
+/** How long past its own timeout a case may keep the worker's event loop blocked before the worker is terminated. */
+export const BLOCKED_GRACE_MS = 2000;
+
+/** Options of running one file. */
+export interface FileRunOptions {
+  /** Heap limit of the worker (MB), so a runaway test dies alone. */
+  readonly memoryMb?: number;
+  readonly onCase?: (result: CaseResult) => void;
+}
+
+type WorkerEnd = { kind: 'done' } | { kind: 'died'; why: string; inFlight: string[]; hook: boolean };
+
+// The built worker sits beside the built entry; from sources (the repository's tests) it is the package's dist.
+function workerUrl(): URL {
+  const here = new URL('./worker.js', import.meta.url);
+  return existsSync(here) ? here : new URL('../../dist/worker.js', import.meta.url);
+}
+
+interface FileState {
+  planned: PlannedCase[] | undefined;
+  readonly results: Map<string, CaseResult>;
+  readonly warnings: string[];
+  output: string;
+  shuffleSeed: number | undefined;
+}
+
+/** Runs one file in a fresh worker; if the worker dies or blocks in a case, that case fails and a new worker runs the rest. */
+export async function runFile(job: Omit<WorkerJob, 'done'>, options: FileRunOptions = {}): Promise<FileResult> {
+  const started = performance.now();
+  const state: FileState = { planned: undefined, results: new Map(), warnings: [], output: '', shuffleSeed: undefined };
+  const fail = (c: PlannedCase, message: string): void => {
+    const r: CaseResult = { id: c.id, file: job.file, name: c.name, path: c.path, status: 'failed', durationMs: 0, failure: plainFailure(message) };
+    state.results.set(c.id, r);
+    options.onCase?.(r);
+  };
+  for (;;) {
+    const before = state.results.size;
+    const end = await runWorker({ ...job, done: [...state.results.keys()] }, state, options);
+    if (end.kind === 'done') break;
+    state.warnings.push(end.why);
+    if (state.planned === undefined) {
+      fail({ id: 'file', name: job.file, path: [job.file] }, end.why);
+      break;
+    }
+    const byId = new Map(state.planned.map((c) => [c.id, c]));
+    for (const id of end.inFlight) if (byId.has(id) && !state.results.has(id)) fail(byId.get(id)!, `${end.why} while this case ran`);
+    const rest = state.planned.filter((c) => !state.results.has(c.id));
+    if (rest.length === 0) break;
+    // A case that killed the worker has its result now; anything else (a hook, no progress) would kill the next worker too.
+    if (end.hook || state.results.size === before) {
+      for (const c of rest) fail(c, `not run: ${end.why}`);
+      break;
+    }
+  }
+  const order = new Map((state.planned ?? []).map((c, i) => [c.id, i]));
+  const cases = [...state.results.values()].sort((a, b) => (order.get(a.id) ?? -1) - (order.get(b.id) ?? -1));
+  return { file: job.file, cases, durationMs: performance.now() - started, warnings: state.warnings, output: state.output, ...(state.shuffleSeed !== undefined && { shuffleSeed: state.shuffleSeed }) };
+}
+
+function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): Promise<WorkerEnd> {
+  return new Promise((resolve) => {
+    const worker = new Worker(workerUrl(), {
+      workerData: job,
+      stdout: true,
+      stderr: true,
+      execArgv: [],
+      ...(options.memoryMb !== undefined && { resourceLimits: { maxOldGenerationSizeMb: options.memoryMb } }),
+    });
+    const inFlight = new Map<string, { timer: NodeJS.Timeout; hook: boolean }>();
+    let ended: WorkerEnd | undefined;
+    const finish = (end: WorkerEnd): void => {
+      if (ended) return;
+      ended = end;
+      for (const f of inFlight.values()) clearTimeout(f.timer);
+      void worker.terminate().then(() => resolve(end));
+    };
+    const died = (why: string): void => finish({ kind: 'died', why, inFlight: [...inFlight.keys()], hook: [...inFlight.values()].some((f) => f.hook) });
+    worker.stdout.on('data', (d: Buffer) => (state.output += d.toString()));
+    worker.stderr.on('data', (d: Buffer) => (state.output += d.toString()));
+    worker.on('message', (event: WorkerEvent) => {
+      // Any message proves the worker's loop turns: a pending hook (its init or end) has finished.
+      for (const [id, f] of inFlight) {
+        if (!f.hook) continue;
+        clearTimeout(f.timer);
+        inFlight.delete(id);
+      }
+      switch (event.type) {
+        case 'plan':
+          state.planned ??= [...event.cases];
+          state.shuffleSeed = event.shuffleSeed;
+          break;
+        case 'load-error':
+          return finish({ kind: 'died', why: event.text, inFlight: [], hook: false });
+        case 'start': {
+          const ms = event.timeoutMs + BLOCKED_GRACE_MS;
+          const timer = setTimeout(() => died(`the worker was blocked for ${ms} ms (a synchronous loop never yields to the event loop) and was terminated`), ms);
+          inFlight.set(event.id, { timer, hook: event.hook === true });
+          break;
+        }
+        case 'end': {
+          const f = inFlight.get(event.result.id);
+          if (f) {
+            clearTimeout(f.timer);
+            inFlight.delete(event.result.id);
+          }
+          state.results.set(event.result.id, event.result);
+          options.onCase?.(event.result);
+          break;
+        }
+        case 'warning':
+          state.warnings.push(event.text);
+          break;
+        case 'done':
+          return finish({ kind: 'done' });
+      }
+    });
+    worker.on('error', (error: Error & { code?: string }) => died(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'the worker ran out of memory' : `the worker crashed: ${error.stack ?? error.message}`));
+    worker.on('exit', (code) => died(`the worker exited with code ${code} (process.exit in a test?)`));
+  });
+}

@@ -1,0 +1,39 @@
+import type { PlanFilter } from '../plan/types.js';
+import type { CaseResult } from '../result.js';
+
+/** What the main thread gives a worker: one file, and what to skip when a previous worker of the file died. */
+export interface WorkerJob {
+  /** The test file (TypeScript source), as reports name it. */
+  readonly file: string;
+  /** The compiled bundle to import. */
+  readonly bundle: string;
+  readonly exportOrder: readonly string[];
+  readonly filter: PlanFilter;
+  /** Case ids already reported by an earlier worker of this file. */
+  readonly done: readonly string[];
+  readonly timeoutMs: number | undefined;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly shuffleSeed: number;
+  readonly numRuns: number | undefined;
+  readonly seed: number | undefined;
+  /** Stored failing seeds per property full name, tried first. */
+  readonly knownSeeds: Readonly<Record<string, readonly number[]>>;
+  /** The command prefix of replay hints, e.g. `otp test`. */
+  readonly replayCommand: string;
+}
+
+/** A case as the plan lists it to the main thread (so it can account for it even if the worker dies). */
+export interface PlannedCase {
+  readonly id: string;
+  readonly name: string;
+  readonly path: readonly string[];
+}
+
+/** Messages from a worker to the main thread. */
+export type WorkerEvent =
+  | { readonly type: 'plan'; readonly cases: readonly PlannedCase[]; readonly shuffleSeed: number | undefined }
+  | { readonly type: 'load-error'; readonly text: string }
+  | { readonly type: 'start'; readonly id: string; readonly timeoutMs: number; readonly hook?: boolean }
+  | { readonly type: 'end'; readonly result: CaseResult }
+  | { readonly type: 'warning'; readonly text: string }
+  | { readonly type: 'done' };

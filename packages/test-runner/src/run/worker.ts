@@ -1,0 +1,40 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import { createNode } from '@otp-ts/runtime';
+import { planFile } from '../plan/plan-file.js';
+import { filterPlan } from '../plan/filter.js';
+import { fullName, planCases } from '../plan/types.js';
+import { Executor } from './execute.js';
+import { toFailureInfo } from './failure-info.js';
+import type { WorkerEvent, WorkerJob } from './protocol.js';
+
+const post = (event: WorkerEvent): void => parentPort!.postMessage(event);
+
+/** The worker's body: import one compiled test file, plan it, run the plan on a fresh node, report each step. */
+async function main(job: WorkerJob): Promise<void> {
+  process.setSourceMapsEnabled(true);
+  let exports: Record<string, unknown>;
+  try {
+    exports = (await import(pathToFileURL(job.bundle).href)) as Record<string, unknown>;
+  } catch (error) {
+    post({ type: 'load-error', text: toFailureInfo(error, `${job.file} could not be loaded`).text });
+    return;
+  }
+  const plan = filterPlan(planFile(job.file, exports, { exportOrder: job.exportOrder, config: job.config, shuffleSeed: job.shuffleSeed, ...(job.timeoutMs !== undefined && { timeoutMs: job.timeoutMs }) }), job.filter);
+  post({ type: 'plan', cases: planCases(plan.root).map((c) => ({ id: c.id, name: c.name, path: c.path })), shuffleSeed: plan.shuffleSeed });
+  let executor: Executor | undefined = undefined;
+  const node = createNode({ onCrash: (pid, error) => executor?.monitor.crash(pid, error) });
+  executor = new Executor(node, plan, {
+    start: (id, timeoutMs, hook) => post({ type: 'start', id, timeoutMs, ...(hook && { hook }) }),
+    end: (result) => post({ type: 'end', result }),
+    warning: (text) => post({ type: 'warning', text }),
+  }, {
+    done: new Set(job.done),
+    property: (c) => ({ numRuns: job.numRuns, seed: job.seed, knownSeeds: job.knownSeeds[fullName(c)] ?? [], replayCommand: job.replayCommand, file: job.file }),
+  });
+  await executor.run();
+  node.shutdown();
+  post({ type: 'done' });
+}
+
+await main(workerData as WorkerJob);

@@ -1,0 +1,73 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { toJunitXml, toJson, closingLine, ttyReporter, type RunResult, type CaseResult, type Reporter } from '@otp-ts/test-runner';
+import { runFixture, removeCopy } from './helpers.ts';
+
+const kase = (name: string, status: CaseResult['status'], extra: Partial<CaseResult> = {}): CaseResult => ({ id: name, file: 'test/a.test.ts', name, path: ['a', name], status, durationMs: 12, ...extra });
+const result: RunResult = {
+  ok: false,
+  counts: { passed: 1, failed: 1, skipped: 1, total: 3 },
+  durationMs: 1500,
+  files: [{
+    file: 'test/a.test.ts', durationMs: 40, warnings: ['end failed'], output: 'hello <world>\u001b[31m\n',
+    cases: [kase('okTest', 'passed'), kase('badTest', 'failed', { failure: { message: 'expected "1" & <2>', text: '- 1\n+ 2' } }), kase('skipTest', 'skipped', { skipReason: 'later' })],
+  }],
+};
+
+test('the closing line adds the skipped count only when some were skipped', () => {
+  assert.equal(closingLine({ passed: 3, failed: 0, skipped: 0, total: 3 }), '3 passed, 0 failed');
+  assert.equal(closingLine({ passed: 1, failed: 1, skipped: 1, total: 3 }), '1 passed, 1 failed, 1 skipped');
+});
+
+test('JUnit XML: one testsuite per file with counts, a failure element with escaped text, skipped, system-out', () => {
+  const xml = toJunitXml(result);
+  assert.match(xml, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="otp test" tests="3" failures="1" errors="0" skipped="1" time="1.500">/);
+  assert.match(xml, /<testsuite name="test\/a.test.ts" tests="3" failures="1" errors="0" skipped="1" time="0.040">/);
+  assert.match(xml, /<testcase name="okTest" classname="test.a" time="0.012"\/>/);
+  assert.match(xml, /<failure message="expected &quot;1&quot; &amp; &lt;2&gt;" type="failure">- 1\n\+ 2<\/failure>/);
+  assert.match(xml, /<skipped message="later"\/>/);
+  assert.match(xml, /<system-out>hello &lt;world&gt;\[31m\n<\/system-out>/);
+  assert.ok(!xml.includes('\u001b'), 'no escape character in the XML');
+  assert.equal((xml.match(/<testcase /g) ?? []).length, 3);
+});
+
+test('JSON: counts and every case round-trip', () => {
+  const parsed = JSON.parse(toJson(result));
+  assert.deepEqual(parsed.counts, result.counts);
+  assert.equal(parsed.files[0].cases[1].failure.text, '- 1\n+ 2');
+});
+
+test('the tty reporter prints plain lines when not on a TTY: file lines, failures, skips, slowest, closing line', () => {
+  let text = '';
+  const r = ttyReporter({ write: (s: string) => (text += s), isTTY: false });
+  r.onRunStart?.({ root: '/', files: ['test/a.test.ts'], shuffleSeed: 5 });
+  for (const c of result.files[0]!.cases) r.onCaseEnd?.(c);
+  r.onFileEnd?.(result.files[0]!);
+  r.onRunEnd?.(result);
+  assert.doesNotMatch(text, /\r/);
+  assert.match(text, /✖ test\/a.test.ts \(1 passed, 1 failed, 1 skipped, 40 ms\)/);
+  assert.match(text, /Failures:\n\n✖ test\/a.test.ts › a > badTest\n {4}- 1\n {4}\+ 2/);
+  assert.match(text, /⚠ test\/a.test.ts: end failed/);
+  assert.equal(text.trimEnd().split('\n').at(-1), '1 passed, 1 failed, 1 skipped');
+});
+
+const events: string[] = [];
+const recorder: Reporter = {
+  onRunStart: (info) => void events.push(`start ${info.files.length}`),
+  onFileStart: (f) => void events.push(`file ${f}`),
+  onCaseEnd: (c) => void events.push(`case ${c.name} ${c.status}`),
+  onFileEnd: (f) => void events.push(`end ${f.file} ${f.cases.length}`),
+  onRunEnd: (r) => void events.push(`done ${r.counts.total}`),
+};
+const run = await runFixture('crash', { reporters: [recorder, 'json', 'junit'], paths: ['test/exit.test.ts'] });
+after(() => removeCopy(run.root));
+
+test('reporter hooks are called in order; json and junit reporters write under _build/test/', () => {
+  assert.deepEqual(events, ['start 1', 'file test/exit.test.ts', 'case aBeforeTest passed', 'case bExitTest failed', 'case cAfterTest passed', 'end test/exit.test.ts 3', 'done 3']);
+  const json = JSON.parse(readFileSync(join(run.root, '_build', 'test', 'results.json'), 'utf8'));
+  assert.deepEqual(json.counts, { passed: 2, failed: 1, skipped: 0, total: 3 });
+  const xml = readFileSync(join(run.root, '_build', 'test', 'junit.xml'), 'utf8');
+  assert.match(xml, /<testsuites name="otp test" tests="3" failures="1"/);
+});

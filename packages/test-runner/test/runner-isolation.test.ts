@@ -1,0 +1,68 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { runFixture, removeCopy } from './helpers.ts';
+
+const [hang, crash, leak, oom] = await Promise.all([
+  runFixture('hang'), runFixture('crash'), runFixture('leak'), runFixture('oom', { workerMemoryMb: 32 }),
+]);
+after(() => [hang, crash, leak, oom].forEach((r) => removeCopy(r.root)));
+
+test('a test that hangs in a receive is killed at its timeout and reported with where it waited and its mailbox', () => {
+  const c = hang.find('waits');
+  assert.equal(c.status, 'failed');
+  assert.match(c.failure!.message, /timed out after 100 ms: <0\.\d+\.0> was waiting in assertReceive\('never'\) for 60000 ms, with 1 message\(s\) in its mailbox/);
+});
+
+test('the cleanup of a timed-out test still runs, and the tests after it still run', () => {
+  assert.equal(hang.find('bAfterTest').status, 'passed');
+});
+
+test('a test blocking the event loop is terminated by the watchdog; the rest of the file runs in a new worker', () => {
+  const c = hang.find('spins');
+  assert.equal(c.status, 'failed');
+  assert.match(c.failure!.message, /blocked/);
+  assert.equal(hang.find('dLastTest').status, 'passed');
+  assert.deepEqual(hang.result.counts, { passed: 2, failed: 2, skipped: 0, total: 4 });
+});
+
+test('process.exit in a test fails that test and its file; the siblings still run', () => {
+  assert.equal(crash.find('exit > bExitTest').status, 'failed');
+  assert.match(crash.find('exit > bExitTest').failure!.message, /exited with code 3/);
+  assert.equal(crash.find('exit > aBeforeTest').status, 'passed');
+  assert.equal(crash.find('exit > cAfterTest').status, 'passed');
+  assert.ok(crash.result.files.find((f) => f.file.endsWith('exit.test.ts'))!.warnings.some((w) => /code 3/.test(w)));
+});
+
+test('a file whose worker dies while loading counts as one failed test, so the totals account for it', () => {
+  const load = crash.result.files.find((f) => f.file.endsWith('load.test.ts'))!;
+  assert.equal(load.cases.length, 1);
+  assert.match(load.cases[0]!.failure!.message, /exited with code 4/);
+  assert.deepEqual(crash.result.counts, { passed: 2, failed: 2, skipped: 0, total: 4 });
+  assert.equal(crash.text.trimEnd().split('\n').at(-1), '2 passed, 2 failed');
+});
+
+test('a worker out of memory fails the running test; the next test runs in a new worker', () => {
+  assert.match(oom.find('aHogTest').failure!.message, /out of memory/);
+  assert.equal(oom.find('bAfterTest').status, 'passed');
+});
+
+test('leaked processes are reported against the test that leaked them, and killed', () => {
+  assert.deepEqual(leak.find('aLeakTest').leaks?.length, 1);
+  assert.match(leak.find('aLeakTest').leaks![0]!, /^<0\.\d+\.0> \(anonymous, waiting, 0 message\(s\) waiting\)$/);
+  assert.equal(leak.find('aLeakTest').status, 'passed');
+  assert.equal(leak.find('cCleanTest').leaks, undefined);
+  assert.match(leak.text, /Leaked processes/);
+});
+
+test('an unhandled rejection fails the test during which it happened', () => {
+  const c = leak.find('bRejectTest');
+  assert.equal(c.status, 'failed');
+  assert.match(c.failure!.message, /unhandled rejection: Error: nobody awaited me/);
+  assert.equal(leak.find('cCleanTest').status, 'passed');
+});
+
+test('a crash report of a process a test spawned goes to that test\'s log', () => {
+  const c = leak.find('dCrashLogTest');
+  assert.equal(c.status, 'passed');
+  assert.match(c.log?.[0] ?? '', /^Error in process <0\.\d+\.0>: Error: child crashed/);
+});

@@ -1,0 +1,31 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runFixture, fixtureCopy, removeCopy } from './helpers.ts';
+
+const root = fixtureCopy('prop');
+after(() => removeCopy(root));
+const first = await runFixture('prop', { seed: 42 }, root);
+
+test('a failing property reports its shrunk counterexample, the seed and the exact replay command', () => {
+  const c = first.find('propAllSmall');
+  assert.equal(c.status, 'failed');
+  assert.equal(c.property?.failure?.counterexample, '[ 10 ]');
+  assert.equal(c.property?.failure?.seed, 42);
+  assert.equal(c.property?.failure?.replay, 'otp test test/lists.test.ts --case propAllSmall --seed 42');
+  assert.match(first.text, /counterexample: \[ 10 \]\n\s+seed: 42\n\s+replay: otp test test\/lists\.test\.ts --case propAllSmall --seed 42/);
+  assert.equal(first.find('propReverseTwice').status, 'passed');
+});
+
+test('the failing seed is stored in _build/test/counterexamples.json', () => {
+  const store = JSON.parse(readFileSync(join(root, '_build', 'test', 'counterexamples.json'), 'utf8'));
+  assert.deepEqual(store, { 'test/lists.test.ts': { 'lists > propAllSmall': [42] } });
+});
+
+test('the next run tries the stored seed first, and --case selects one property', async () => {
+  const again = await runFixture('prop', { seed: 7, case: ['propAllSmall'] }, root);
+  assert.deepEqual(again.result.counts, { passed: 0, failed: 1, skipped: 0, total: 1 });
+  assert.equal(again.find('propAllSmall').property?.failure?.seed, 42);
+  assert.match(again.find('propAllSmall').failure!.message, /a stored counterexample still fails/);
+});
