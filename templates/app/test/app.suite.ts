@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { application, createNode, type OtpNode } from '@otp-ts/runtime';
 import { bump, count } from '../src/{{name}}_server.ts';
+import app from '../src/{{name}}_app.ts';
 
 /** What initPerSuite hands to every case: the node running the application. */
 export interface Config {
@@ -17,7 +18,8 @@ export const all = () => ['serverAnswers', 'crashedServerIsRestarted'];
 export async function initPerSuite(config: Record<string, unknown>): Promise<Config> {
   const node = createNode();
   await node.run(async (ctx) => {
-    await application.load(ctx, appDir);
+    // The resource comes from package.json; the callback module is the one this suite was built with.
+    await application.load(ctx, { ...(await application.readResource(appDir)), mod: app });
     await application.ensureAllStarted(ctx, '{{name}}');
   });
   return { ...config, node };

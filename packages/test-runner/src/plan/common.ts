@@ -14,10 +14,18 @@ export function failingCase(id: string, path: string[], error: unknown, why: str
   };
 }
 
-/** A property-test case: the runner checks `property` with fast-check instead of calling `run`. */
-export function propertyCase(id: string, path: string[], property: unknown, timeoutMs: number): PlanCase {
+/** A property-test case: the runner checks `property` (a property, or a function returning one) with fast-check instead of calling `run`. */
+export function propertyCase(id: string, path: string[], exported: unknown, timeoutMs: number): PlanCase {
   const name = path[path.length - 1]!;
-  if (!isProperty(property)) return failingCase(id, path, new TypeError(`${name} is not a fast-check property (fc.property or fc.asyncProperty)`), 'bad property');
+  let property = exported;
+  if (typeof exported === 'function' && exported.length === 0) {
+    try {
+      property = (exported as () => unknown)();
+    } catch (error) {
+      return failingCase(id, path, error, 'bad property');
+    }
+  }
+  if (!isProperty(property)) return failingCase(id, path, new TypeError(`${name} is not a fast-check property: export fc.property(...) or fc.asyncProperty(...), or a function returning one`), 'bad property');
   return { kind: 'case', id, name, path, timeoutMs, property, run: () => undefined };
 }
 

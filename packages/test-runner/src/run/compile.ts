@@ -1,7 +1,25 @@
-import { build } from 'esbuild';
-import { join, relative } from 'node:path';
+import { build, type Plugin } from 'esbuild';
+import { pathToFileURL } from 'node:url';
+import { dirname, join, relative } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { toFailureInfo } from './failure-info.js';
+
+// Bundling moves code to _build/test/bundles: keep import.meta.url (and dirname/filename) pointing at
+// each source file, so a test that finds its project with new URL('..', import.meta.url) still does.
+const keepImportMeta: Plugin = {
+  name: 'otp-keep-import-meta',
+  setup(b) {
+    b.onLoad({ filter: /\.[cm]?tsx?$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes('import.meta.')) return undefined;
+      const contents = source
+        .replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href))
+        .replace(/\bimport\.meta\.filename\b/g, JSON.stringify(args.path))
+        .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(dirname(args.path)));
+      return { contents, loader: args.path.endsWith('x') ? 'tsx' : 'ts' };
+    });
+  },
+};
 
 /** A compiled test file: the bundle to import and its exports in source order. */
 export type Compiled = { ok: true; bundle: string; exportOrder: string[] } | { ok: false; text: string };
@@ -27,6 +45,7 @@ export async function compileTestFile(root: string, file: string, outDir: string
       sourcesContent: false,
       metafile: true,
       logLevel: 'silent',
+      plugins: [keepImportMeta],
     });
     const output = result.metafile.outputs[relative(root, outfile)];
     return { ok: true, bundle: outfile, exportOrder: [...sourceOrder(readFileSync(file, 'utf8')), ...(output?.exports ?? [])] };

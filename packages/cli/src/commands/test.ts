@@ -1,0 +1,51 @@
+import { runTests } from '@otp-ts/test-runner';
+import { defineProvider } from '../cli/provider.js';
+import { OtpError } from '../errors/otp-error.js';
+import { findProject } from '../project/find.js';
+
+/** `otp test`: EUnit-style, Common-Test-style and property tests, each file in its own worker. */
+export const testCommand = defineProvider({
+  name: 'test',
+  description: 'Run the tests: *.test.ts (EUnit style), *.suite.ts (Common Test style) and prop* properties, each file in a fresh runtime.',
+  deps: [],
+  positionals: [{ name: 'paths', description: 'test files or folders (default: all of them)', variadic: true }],
+  options: [
+    { name: 'suite', type: 'array', value: 'S', description: 'only these suites (modules)' },
+    { name: 'group', type: 'array', value: 'G', description: 'only cases in these groups' },
+    { name: 'case', type: 'array', value: 'C', description: 'only these cases' },
+    { name: 'grep', type: 'string', value: 'RE', description: 'only cases whose full name matches this regular expression' },
+    { name: 'reporter', type: 'array', value: 'R', choices: ['tty', 'json', 'junit', 'html'], default: ['tty'], description: 'how results are reported (json and junit write under _build/test/)' },
+    { name: 'numtests', type: 'number', value: 'N', description: 'runs per property (default 100)' },
+    { name: 'seed', type: 'number', value: 'S', description: 'the seed of property tests, to replay a failure' },
+    { name: 'jobs', alias: 'j', type: 'number', value: 'N', description: 'test files run at once (default: the number of cores)' },
+  ],
+  examples: [
+    { command: 'otp test', description: 'every test of the project' },
+    { command: 'otp test test/cart.test.ts --case addTest --seed 42', description: 'one case, replaying a property seed' },
+  ],
+  async run(args, io) {
+    const project = findProject(io.cwd);
+    let grep: RegExp | undefined;
+    if (args.grep !== undefined) {
+      try {
+        grep = new RegExp(args.grep);
+      } catch (error) {
+        throw new OtpError('usage', `--grep ${args.grep} is not a regular expression`, { cause: error });
+      }
+    }
+    const result = await runTests({
+      root: project.root,
+      paths: args.paths && args.paths.length > 0 ? args.paths : undefined,
+      suite: args.suite,
+      group: args.group,
+      case: args.case,
+      grep,
+      reporters: ([] as string[]).concat(args.reporter as unknown as string | string[]) as Array<'tty' | 'json' | 'junit' | 'html'>,
+      numRuns: args.numtests,
+      seed: args.seed,
+      jobs: args.jobs,
+      output: io.stdout,
+    });
+    return result.ok ? 0 : 1;
+  },
+});

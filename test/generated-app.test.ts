@@ -1,0 +1,53 @@
+// End to end through the built binary on a freshly generated application: otp new, otp test (and a
+// failing test making it exit 1), otp compile and otp shell talking to the generated server.
+// The project is generated inside the repository's _build/ so it resolves the workspace's packages
+// the way an installed project resolves its node_modules.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const bin = join(repo, 'packages', 'cli', 'bin', 'otp.js');
+
+test('a generated app: its tests pass through otp test, a broken one fails it, and otp shell talks to its server', async () => {
+  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
+  const base = mkdtempSync(join(repo, '_build', 'e2e', 'gen-'));
+  try {
+    const created = spawnSync(process.execPath, [bin, 'new', 'app', 'kiosk', '--quiet'], { cwd: base, encoding: 'utf8' });
+    assert.equal(created.status, 0, created.stderr);
+    const dir = join(base, 'kiosk');
+    const ok = spawnSync(process.execPath, [bin, 'test'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout.trim().split('\n').pop()!, /^\d+ passed, 0 failed$/);
+
+    const testFile = join(dir, 'test', 'kiosk_server.test.ts');
+    writeFileSync(testFile, `${readFileSync(testFile, 'utf8')}\nexport function brokenTest(): void {\n  throw new Error('broken on purpose');\n}\n`);
+    const bad = spawnSync(process.execPath, [bin, 'test'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stdout, /broken on purpose/);
+    assert.match(bad.stdout.trim().split('\n').pop()!, /^\d+ passed, 1 failed$/);
+
+    const shell = spawn(process.execPath, [bin, 'shell'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    shell.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    shell.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const until = async (re: RegExp) => {
+      for (let i = 0; i < 1500 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.match(out, re);
+    };
+    try {
+      await until(/started kiosk/);
+      shell.stdin.write("String(whereis('kiosk_server'))\n");
+      await until(/'<0\.\d+\.0>'/);
+      shell.stdin.write('q()\n');
+      assert.equal(await new Promise((r) => shell.once('exit', r)), 0, out);
+    } finally {
+      shell.kill('SIGKILL');
+    }
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
