@@ -29,5 +29,7 @@ export const shellCommand = defineProvider({
       info(io, 'watching src/ for changes');
     }
     await shell.closed;
+    // q() ends the shell even while stdin stays open (a pipe, a terminal): stop reading it.
+    process.stdin.destroy();
   },
 });

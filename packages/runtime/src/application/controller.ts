@@ -98,7 +98,7 @@ async function handle(state: State, req: ControllerRequest): Promise<unknown> {
       return startApp(state, req.app, req.type);
     case 'stop':
       if (!state.started.has(req.app)) throw new ApplicationError('notStarted', req.app, `application '${req.app}' is not started`);
-      loggerOf(state.ctx.node).notice({ kind: 'application', application: req.app, exited: 'stopped', type: state.started.get(req.app)!.type }, { pid: state.ctx.self() });
+      loggerOf(state.ctx.node).info({ kind: 'application', application: req.app, exited: 'stopped', type: state.started.get(req.app)!.type }, { pid: state.ctx.self() });
       await stopApp(state, req.app);
       return undefined;
     case 'loaded':

@@ -1,0 +1,47 @@
+// The newcomer's path, end to end, with the packages installed the way a user gets them: npm pack
+// tarballs of the workspace packages, installed into a project created by `otp new` outside the
+// repository, then `npx otp test`, `npx otp compile --typecheck` and `npx otp shell`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+test('otp new app → npm install (packed packages) → otp test, otp compile --typecheck, otp shell', { timeout: 600_000 }, async () => {
+  const work = mkdtempSync(join(tmpdir(), 'otp-newcomer-'));
+  try {
+    const packs = join(work, 'packs');
+    mkdirSync(packs);
+    for (const p of ['runtime', 'compiler', 'test-runner', 'cli']) await run(npm, ['pack', '-w', `@otp-ts/${p}`, '--pack-destination', packs], { cwd: repo });
+    const tarballs = readdirSync(packs).map((f) => join(packs, f));
+    assert.equal(tarballs.length, 4);
+    await run(process.execPath, [join(repo, 'packages', 'cli', 'bin', 'otp.js'), 'new', 'app', 'shop', '--quiet'], { cwd: work });
+    const shop = join(work, 'shop');
+    await run(npm, ['install', '--no-audit', '--no-fund', ...tarballs], { cwd: shop, timeout: 300_000 });
+
+    const tests = await run('npx', ['otp', 'test'], { cwd: shop, timeout: 120_000 });
+    assert.match(tests.stdout.trim().split('\n').pop()!, /^\d+ passed, 0 failed$/);
+    const compiled = await run('npx', ['otp', 'compile', '--typecheck'], { cwd: shop, timeout: 120_000 });
+    assert.match(compiled.stdout, /type-checked: no errors/);
+
+    const shell = execFile('npx', ['otp', 'shell'], { cwd: shop, timeout: 60_000 });
+    let out = '';
+    shell.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    shell.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    shell.stdin!.write("await call('shop_server', { op: 'bump', key: 'apples', by: 2 })\n");
+    shell.stdin!.write('q()\n');
+    const code = await new Promise((r) => shell.once('exit', r));
+    assert.equal(code, 0, out);
+    assert.match(out, /started shop/);
+    assert.match(out, /otp> 2\n/, 'the generated server answered the call');
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
