@@ -51,3 +51,27 @@ test('a generated app: its tests pass through otp test, a broken one fails it, a
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+test('every other template works through the binary: lib and umbrella compile, pass otp test, and the umbrella boots in the shell', async () => {
+  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
+  const base = mkdtempSync(join(repo, '_build', 'e2e', 'tpl-'));
+  try {
+    for (const [template, name] of [['lib', 'textkit'], ['umbrella', 'store']] as const) {
+      const created = spawnSync(process.execPath, [bin, 'new', template, name, '--quiet'], { cwd: base, encoding: 'utf8' });
+      assert.equal(created.status, 0, created.stderr);
+      const dir = join(base, name);
+      const compiled = spawnSync(process.execPath, [bin, 'compile'], { cwd: dir, encoding: 'utf8' });
+      assert.equal(compiled.status, 0, compiled.stderr);
+      assert.match(compiled.stdout, new RegExp(`compiled ${name} 0\\.1\\.0`));
+      const tested = spawnSync(process.execPath, [bin, 'test'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+      assert.equal(tested.status, 0, tested.stdout + tested.stderr);
+      assert.match(tested.stdout.trim().split('\n').pop()!, /^[1-9]\d* passed, 0 failed$/);
+    }
+    const shell = spawnSync(process.execPath, [bin, 'shell'], { cwd: join(base, 'store'), input: "String(whereis('store_sup'))\nq()\n", encoding: 'utf8', timeout: 60_000 });
+    assert.equal(shell.status, 0, shell.stdout + shell.stderr);
+    assert.match(shell.stdout, /started store/);
+    assert.match(shell.stdout, /'<0\.\d+\.0>'/);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
