@@ -51,3 +51,30 @@ test('otp ping, rpc and nodes talk to a running node over distribution, with the
     await epmd.close();
   }
 });
+
+test('otp shell --name makes a node the other commands reach', async () => {
+  const epmd = new EpmdServer();
+  const port = await epmd.listen(0);
+  const env = { ...process.env, OTP_EPMD_PORT: String(port), OTP_COOKIE: 'shell-secret' };
+  const { cpSync, mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'otp-shell-node-'));
+  cpSync(fileURLToPath(new URL('../examples/shop', import.meta.url)), dir, { recursive: true });
+  const shell = spawn(process.execPath, [bin, 'shell', '--name', 'shopx'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  shell.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  shell.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  try {
+    for (let i = 0; i < 1500 && !/started shop/.test(out); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.match(out, /otp-ts shell \(shopx@127\.0\.0\.1\): started shop/);
+    const answer = await new Promise<string>((resolve) => execFile(process.execPath, [bin, 'rpc', 'shopx@127.0.0.1', 'otp', 'name'], { env, encoding: 'utf8' }, (_e, stdout) => resolve(stdout)));
+    assert.equal(answer.trim(), '"shopx@127.0.0.1"');
+    shell.stdin.write('q()\n');
+    assert.equal(await new Promise((r) => shell.once('exit', r)), 0, out);
+  } finally {
+    shell.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    await epmd.close();
+  }
+});

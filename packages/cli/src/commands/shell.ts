@@ -4,6 +4,7 @@ import { defineProvider } from '../cli/provider.js';
 import { info } from '../cli/io.js';
 import { findProject } from '../project/find.js';
 import { startShell } from '../shell/session.js';
+import { resolveCookie } from '../project/cookie.js';
 
 /** `otp shell`: the project's applications booted in a REPL, hot-reloading on change with --watch. */
 export const shellCommand = defineProvider({
@@ -11,14 +12,23 @@ export const shellCommand = defineProvider({
   description: "Boot the project's applications (dependencies first) in a REPL with the runtime's helpers; --watch hot-loads changed modules.",
   deps: ['compile'],
   positionals: [],
-  options: [{ name: 'watch', alias: 'w', type: 'boolean', description: 'recompile changed files and hot-load them into the running shell (codeChange runs in behaviour processes)' }],
+  options: [
+    { name: 'watch', alias: 'w', type: 'boolean', description: 'recompile changed files and hot-load them into the running shell (codeChange runs in behaviour processes)' },
+    { name: 'name', type: 'string', value: 'N', description: "make the shell's node a distributed node named N (name@host; host defaults to 127.0.0.1)" },
+    { name: 'cookie', type: 'string', value: 'C', description: 'the cookie for --name (default: OTP_COOKIE, then ~/.otp-ts.cookie)' },
+  ],
   examples: [
     { command: 'otp shell', description: "then: await call('cart', { op: 'list' }), flush(), c(), q()" },
     { command: 'otp shell --watch', description: 'edit a gen_server and see it upgraded in place' },
+    { command: 'otp shell --name shop', description: 'a node other tools reach: otp ping shop@127.0.0.1' },
   ],
   async run(args, io) {
     const project = findProject(io.cwd);
-    const shell = await startShell({ root: project.root, quiet: io.verbosity === 'quiet' });
+    const distribution =
+      args.name === undefined
+        ? undefined
+        : { name: args.name.includes('@') ? args.name : `${args.name}@127.0.0.1`, cookie: resolveCookie({ flag: args.cookie, env: io.env, home: io.home }).cookie };
+    const shell = await startShell({ root: project.root, quiet: io.verbosity === 'quiet', distribution });
     if (args.watch) {
       const watcher = watch(project.apps.map((a) => join(a, 'src')), { ignoreInitial: true });
       let running = Promise.resolve();

@@ -16,6 +16,8 @@ export interface ShellOptions {
   watch?: boolean;
   /** Print nothing but results and errors (no banner). */
   quiet?: boolean;
+  /** Make the shell's node a distributed node with this name and cookie, reachable by otp ping/rpc. */
+  distribution?: { name: string; cookie: string };
 }
 
 /** A running shell: its node, its process, and what ends it. */
@@ -38,6 +40,7 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
   const shell = new ShellProcess();
   const node = shell.node;
   const code = codeServerOf(node);
+  if (options.distribution) await node.startDistribution({ ...options.distribution, log: (line) => say(line) });
   const apps = await compile({ root: options.root, profile: 'dev' });
   const started = await shell.run(async (ctx) => {
     for (const app of apps) await application.load(ctx, await loadBuiltApplication(code, app.dir));
@@ -45,7 +48,7 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
     for (const app of apps) for (const name of await application.ensureAllStarted(ctx, app.name)) order.push(name);
     return order;
   });
-  if (!options.quiet) say(`otp-ts shell: started ${started.join(', ') || 'no applications'}; helpers: call, cast, send, flush, whereis, processInfo, processes, sys, application, c(), q()`);
+  if (!options.quiet) say(`otp-ts shell${options.distribution ? ` (${node.name})` : ''}: started ${started.join(', ') || 'no applications'}; helpers: call, cast, send, flush, whereis, processInfo, processes, sys, application, c(), q()`);
 
   let built = apps;
   const reload = async (): Promise<string[]> => {
