@@ -163,3 +163,18 @@ test('upgrade: when one process fails its codeChange, the processes already migr
     });
   });
 });
+
+test('modules that import each other circularly load together; a cycle used at load time names the module', async () => {
+  await withNode(async (node) => {
+    const code = codeOf(node);
+    await code.loadAll([
+      compile('app/ping', `import { pong } from './pong'; export function ping(n: number): string { return n === 0 ? 'done' : pong(n - 1); }`),
+      compile('app/pong', `import { ping } from './ping'; export function pong(n: number): string { return ping(n); }`),
+    ]);
+    assert.equal((code.exportsOf('app/ping').ping as (n: number) => string)(5), 'done');
+    await assert.rejects(
+      code.loadAll([compile('app/a', `import { b } from './b'; export const a = b() + 1;`), compile('app/b', `import { a } from './a'; export function b() { return a; }`)]),
+      (e: CodeError) => e.code === 'evaluation' && /module app\/a failed to load/.test(e.message),
+    );
+  });
+});

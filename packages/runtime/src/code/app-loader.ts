@@ -56,7 +56,7 @@ function dependencyOrder(sources: ModuleSource[]): ModuleSource[] {
 /** Loads a compiled application's modules into the code server and returns its resource, ready for application.load. */
 export async function loadBuiltApplication(code: CodeServer, dir: string): Promise<AppResource> {
   const { app, sources } = await readBuiltModules(dir);
-  for (const source of dependencyOrder(sources)) await code.load(source);
+  await code.loadAll(dependencyOrder(sources));
   let mod: ApplicationModule | undefined;
   if (app.mod) {
     const table = code.exportsOf(app.mod);

@@ -44,6 +44,7 @@ export class CodeServer {
   private readonly modules = new Map<string, LoadedModule>();
   private readonly origins = new WeakMap<object, Origin>();
   private readonly externals = new Map<string, unknown>();
+  private readonly loading = new Set<string>();
 
   constructor(
     readonly node: OtpNode,
@@ -85,6 +86,28 @@ export class CodeServer {
     const version = await this.evaluate(source);
     this.install(version);
     return version;
+  }
+
+  /**
+   * Loads several modules that may import each other, circularly included (an application at boot):
+   * each is evaluated after those it imports where possible; a cycle is cut by handing the importer the
+   * other module's export table, filled when that module is loaded. A failure names the module.
+   */
+  async loadAll(sources: ModuleSource[]): Promise<ModuleVersion[]> {
+    for (const s of sources) {
+      this.entry(s.name);
+      if (!this.modules.get(s.name)!.current) this.loading.add(s.name);
+    }
+    try {
+      const out: ModuleVersion[] = [];
+      for (const s of sources) {
+        out.push(await this.load(s));
+        this.loading.delete(s.name);
+      }
+      return out;
+    } finally {
+      for (const s of sources) this.loading.delete(s.name);
+    }
   }
 
   /** Makes an evaluated version current (purging the old one, killing processes still running it). */
@@ -207,6 +230,9 @@ export class CodeServer {
     const name = this.resolveName(spec, from);
     if (name !== undefined) {
       const mod = this.modules.get(name);
+      // A module of the batch being loaded (loadAll) is handed over before it is evaluated: a circular
+      // import resolves, since importers read its table's properties when they call, not when they load.
+      if (mod && this.loading.has(name)) return mod.table;
       if (!mod?.current) throw new CodeError('unknownModule', from, `module ${from} imports ${spec} (${name}), which is not loaded: load its dependencies first`);
       return mod.table;
     }
