@@ -2,7 +2,7 @@ import type { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
 import { sys } from '../sys.js';
 import { genCall } from '../gen/call.js';
-import { SystemMessage } from '../gen/messages.js';
+import { From, SystemMessage } from '../gen/messages.js';
 import { SysFailure } from '../gen/sys-handler.js';
 import type { CodeServer } from './server.js';
 import type { ModuleSource, ModuleVersion } from './module.js';
@@ -87,9 +87,10 @@ export async function upgradeModules(ctx: ProcessContext, code: CodeServer, sour
   try {
     for (const a of affected) {
       try {
-        await sys.suspend(ctx, a.pid, timeoutMs);
+        const answer = await genCall(ctx, a.pid, (from) => new SystemMessage(from, { type: 'suspend', withState: true }), 'suspend', timeoutMs);
+        if (answer instanceof SysFailure) throw answer.error;
         suspended.push(a.pid);
-        a.state = await sys.getState(ctx, a.pid, timeoutMs);
+        a.state = (answer as { state: unknown }).state;
       } catch (error) {
         throw new UpgradeError('suspend', a.module, `upgrade rolled back: ${a.pid} (${a.module}) could not be suspended: ${(error as Error).message}`, a.pid, { cause: error });
       }
@@ -118,7 +119,9 @@ export async function upgradeModules(ctx: ProcessContext, code: CodeServer, sour
       await sys.replaceState(ctx, a.pid, () => a.state, timeoutMs).catch(() => undefined);
     }
   } finally {
-    for (const pid of suspended) if (ctx.isAlive(pid)) await sys.resume(ctx, pid, timeoutMs).catch(() => undefined);
+    // Resumes are sent without waiting for each answer: every process resumes as soon as it reads its
+    // mailbox, and the upgrade does not pay one round trip per process for it.
+    for (const pid of suspended) if (ctx.isAlive(pid)) ctx.send(pid, new SystemMessage(new From(ctx.self(), ctx.makeRef()), { type: 'resume' }));
   }
   if (failure) throw failure;
   return {

@@ -50,7 +50,7 @@ export type SystemRequest =
   | { type: 'getState' }
   | { type: 'replaceState'; fn: (state: unknown) => unknown }
   | { type: 'getStatus' }
-  | { type: 'suspend' }
+  | { type: 'suspend'; withState?: boolean }
   | { type: 'resume' }
   | { type: 'changeCode'; module: unknown; oldVsn: unknown; extra: unknown }
   | { type: 'statistics'; flag: boolean | 'get' }

@@ -75,7 +75,8 @@ export async function handleSystemMessage(ctx: ProcessContext, msg: SystemMessag
         break;
       case 'suspend':
         target.suspended = true;
-        answer = 'ok';
+        // An upgrade suspends and saves the state for a rollback in one round trip.
+        answer = req.withState ? { state: target.getState() } : 'ok';
         break;
       case 'resume':
         target.suspended = false;
