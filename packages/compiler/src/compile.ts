@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CompileError, type Diagnostic } from './errors.js';
 import { findApps, sourceFiles, type AppSource } from './apps.js';
+import type { AppFile } from '@otp-ts/runtime';
 
 /** A build profile, as in rebar3: dev, test or prod. */
 export type Profile = 'dev' | 'test' | 'prod';
@@ -31,20 +32,6 @@ export interface CompiledApp {
   compiled: string[];
   /** Output removed because its source disappeared. */
   removed: string[];
-}
-
-/** The application resource written beside the compiled modules (OTP's .app file). */
-export interface AppFile {
-  name: string;
-  vsn: string;
-  description?: string;
-  /** The module name of the application callback module, if any. */
-  mod?: string;
-  applications: string[];
-  registered: string[];
-  env: Record<string, unknown>;
-  /** Module name → its compiled file, relative to the app folder. */
-  modules: Record<string, string>;
 }
 
 const hash = (text: string) => createHash('sha256').update(text).digest('hex');

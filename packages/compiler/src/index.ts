@@ -1,5 +1,6 @@
 export { compile, moduleName } from './compile.js';
-export type { CompileOptions, CompiledApp, AppFile, Profile } from './compile.js';
+export type { CompileOptions, CompiledApp, Profile } from './compile.js';
+export type { AppFile } from '@otp-ts/runtime';
 export { findApps, appName } from './apps.js';
 export type { AppSource } from './apps.js';
 export { CompileError, formatDiagnostic } from './errors.js';

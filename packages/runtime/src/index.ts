@@ -54,7 +54,7 @@ export { HandlerExit, GenEventError } from './gen-event/types.js';
 export * as genStatem from './gen-statem/index.js';
 export type { GenStatem } from './gen-statem/types.js';
 export { CodeServer, CodeError, codeServerOf, ModuleVersion, sourceHash, upgradeModules, UpgradeError, loadBuiltApplication, readBuiltModules } from './code/index.js';
-export type { CodeServerOptions, ModuleSource, UpgradeOptions, UpgradeReport } from './code/index.js';
+export type { CodeServerOptions, ModuleSource, UpgradeOptions, UpgradeReport, AppFile } from './code/index.js';
 export { NodeDown } from './distribution/node-dist.js';
 export type { DistributionOptions } from './distribution/node-dist.js';
 export { rpc, BadRpc, registerRpcModule } from './rpc/index.js';

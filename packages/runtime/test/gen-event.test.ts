@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genEvent, sys, loggerOf, isDown, BadReturnValue, TIMEOUT, type GenEventHandler, type CallError, type Down, type LogEvent, type OtpNode, type Report } from '@otp-ts/runtime';
-import { withNode } from './helpers.ts';
+import { genEvent, sys, isDown, BadReturnValue, TIMEOUT, type GenEventHandler, type CallError, type Down, type LogEvent, type Report } from '@otp-ts/runtime';
+import { quietLogs, withNode } from './helpers.ts';
 
 type Ev = { kind: 'log'; text: string } | { kind: 'crash' } | { kind: 'bad' } | { kind: 'upgrade' };
 
@@ -18,14 +18,6 @@ function recorder(label: string, seen: string[], extra: Partial<GenEventHandler<
     terminate: (arg, n) => `${label} ${typeof arg === 'string' ? arg : JSON.stringify(arg)} after ${n}`,
     ...extra,
   };
-}
-
-function quietLogs(node: OtpNode): LogEvent[] {
-  const events: LogEvent[] = [];
-  const logger = loggerOf(node);
-  logger.removeHandler('default');
-  logger.addHandler({ id: 'test', log: (e) => events.push(e) });
-  return events;
 }
 
 const reports = (logs: LogEvent[]): Report[] => logs.map((e) => e.message).filter((m): m is Report => typeof m === 'object' && m.kind === 'handlerCrashed');

@@ -15,13 +15,10 @@ import {
   isDown,
   type GenServer,
   type From,
-  type LogEvent,
-  type OtpNode,
   type Pid,
   type ViaRegistry,
 } from '@otp-ts/runtime';
-import { loggerOf } from '@otp-ts/runtime';
-import { withNode } from './helpers.ts';
+import { quietLogs, withNode } from './helpers.ts';
 
 type CounterCall = { op: 'get' } | { op: 'add'; n: number } | { op: 'slow'; ms: number } | { op: 'later' } | { op: 'stop' } | { op: 'crash' };
 type CounterCast = { op: 'reset' } | { op: 'boom' };
@@ -56,14 +53,6 @@ const counter: GenServer<number, CounterCall, CounterCast, number, number> = {
     return noreply(n);
   },
 };
-
-function quietLogs(node: OtpNode): LogEvent[] {
-  const events: LogEvent[] = [];
-  const logger = loggerOf(node);
-  logger.removeHandler('default');
-  logger.addHandler({ id: 'test', log: (e) => events.push(e) });
-  return events;
-}
 
 test('call, cast and a typed client API round-trip through the callbacks', async () => {
   await withNode(async (node) => {

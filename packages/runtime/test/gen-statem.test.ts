@@ -4,29 +4,18 @@ import {
   genStatem,
   genServer,
   sys,
-  loggerOf,
   isDown,
   BadReturnValue,
   type CallError,
   type StartError,
   type GenStatem,
   type From,
-  type LogEvent,
-  type OtpNode,
   type ProcessContext,
   type Pid,
 } from '@otp-ts/runtime';
-import { withNode } from './helpers.ts';
+import { quietLogs, withNode } from './helpers.ts';
 
 const { ok, nextState, keepState, keepStateAndData, repeatState, reply, postpone, eventTimeout, stateTimeout, genericTimeout, nextEvent } = genStatem;
-
-function quietLogs(node: OtpNode): LogEvent[] {
-  const events: LogEvent[] = [];
-  const logger = loggerOf(node);
-  logger.removeHandler('default');
-  logger.addHandler({ id: 'test', log: (e) => events.push(e) });
-  return events;
-}
 
 async function downReason(ctx: ProcessContext, pid: Pid, act: () => void): Promise<unknown> {
   const ref = ctx.monitor(pid);

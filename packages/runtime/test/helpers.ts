@@ -1,4 +1,4 @@
-import { createNode, type OtpNode, type Pid, type ProcessFn } from '@otp-ts/runtime';
+import { createNode, loggerOf, type LogEvent, type OtpNode, type Pid, type ProcessFn } from '@otp-ts/runtime';
 
 /** A fresh node whose crash printer records instead of printing, shut down after `body`. */
 export async function withNode<T>(body: (node: OtpNode, crashes: Array<[Pid, unknown]>) => Promise<T>): Promise<T> {
@@ -24,4 +24,13 @@ export const idle: ProcessFn = async (ctx) => {
 /** Lets every pending microtask and one macrotask run. */
 export function tick(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Replaces a node's stderr log handler with one that collects the events, and returns them. */
+export function quietLogs(node: OtpNode): LogEvent[] {
+  const events: LogEvent[] = [];
+  const logger = loggerOf(node);
+  logger.removeHandler('default');
+  logger.addHandler({ id: 'test', log: (e) => events.push(e) });
+  return events;
 }

@@ -4,8 +4,8 @@ import type { AppResource, ApplicationModule } from '../application/types.js';
 import { CodeError, type CodeServer } from './server.js';
 import type { ModuleSource } from './module.js';
 
-/** The compiled application resource the compiler writes as `app.json`. */
-interface AppFile {
+/** The compiled application resource the compiler writes as `app.json` (OTP's .app file): the contract between compiler and code server. */
+export interface AppFile {
   name: string;
   vsn: string;
   description?: string;
@@ -13,6 +13,7 @@ interface AppFile {
   applications: string[];
   registered: string[];
   env: Record<string, unknown>;
+  /** Module name → its compiled file, relative to the app folder. */
   modules: Record<string, string>;
 }
 

@@ -5,3 +5,4 @@ export type { ModuleSource } from './module.js';
 export { upgradeModules, UpgradeError } from './upgrade.js';
 export type { UpgradeOptions, UpgradeReport } from './upgrade.js';
 export { loadBuiltApplication, readBuiltModules } from './app-loader.js';
+export type { AppFile } from './app-loader.js';

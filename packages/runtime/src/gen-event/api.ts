@@ -3,7 +3,7 @@ import type { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
 import { startAcknowledged, type StartOptions } from '../gen/start.js';
 import { DEFAULT_CALL_TIMEOUT, genCall, whereisServer, type ServerRef } from '../gen/call.js';
-import { stop as stopServer } from '../gen-server/api.js';
+import { stopBehaviour } from '../gen/stop.js';
 import { runManager } from './manager.js';
 import { GenEventError, ManagerRequest, NotifyMessage, Refused } from './types.js';
 import type { AnyHandler, GenEventHandler, HandlerId, ManagerOp } from './types.js';
@@ -98,5 +98,5 @@ export function whichHandlers(ctx: ProcessContext, manager: ManagerRef): Promise
 
 /** Stops the manager (each handler's terminate gets `'stop'`) and waits until it is gone; throws `CallError` noproc or timeout. */
 export function stop(ctx: ProcessContext, manager: ManagerRef, reason: ExitReason = 'normal', timeoutMs = Infinity): Promise<void> {
-  return stopServer(ctx, manager, reason, timeoutMs);
+  return stopBehaviour(ctx, manager, reason, timeoutMs);
 }

@@ -1,4 +1,5 @@
 import { Exit, type ExitReason } from '../messages.js';
+import { safeFormatStatus } from '../gen/format-status.js';
 import { ExitSignal } from '../errors.js';
 import type { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
@@ -63,12 +64,7 @@ export class Manager implements SysTarget {
   }
 
   format(entry: Entry, status: Status<unknown>): Status<unknown> {
-    if (!entry.handler.formatStatus) return status;
-    try {
-      return entry.handler.formatStatus(status);
-    } catch (error) {
-      return { ...status, state: `<formatStatus crashed: ${formatValue(error, 200)}>` };
-    }
+    return safeFormatStatus(entry.handler.formatStatus?.bind(entry.handler), status, 'state');
   }
 
   /** Upgrades every handler `module` names (an installed id, or a new version with an installed handler's name); all or nothing. */

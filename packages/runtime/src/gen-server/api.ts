@@ -1,9 +1,8 @@
-import { Down, TIMEOUT, type ExitReason } from '../messages.js';
+import type { ExitReason } from '../messages.js';
+import { stopBehaviour } from '../gen/stop.js';
 import type { ProcessContext } from '../types.js';
 import { startAcknowledged, type StartOptions } from '../gen/start.js';
-import { call as genCall, cast as genCast, whereisServer, type ServerRef } from '../gen/call.js';
-import { CallError } from '../gen/errors.js';
-import { SystemMessage, From } from '../gen/messages.js';
+import { call as genCall, cast as genCast, type ServerRef } from '../gen/call.js';
 import { runServer } from './loop.js';
 import type { GenServer, ServerPid } from './types.js';
 
@@ -40,15 +39,6 @@ export function cast<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<C
 }
 
 /** Stops a server with `reason` (running its terminate) and waits until it is gone; throws `CallError` if it does not exist or outlives the timeout. */
-export async function stop(ctx: ProcessContext, server: ServerRef, reason: ExitReason = 'normal', timeoutMs = Infinity): Promise<void> {
-  const pid = whereisServer(ctx, server);
-  if (pid === undefined) throw new CallError('noproc', String(server), 'stop');
-  const ref = ctx.monitor(pid);
-  ctx.send(pid, new SystemMessage(new From(ctx.self(), ref), { type: 'terminate', reason }));
-  const down = await ctx.receive((m): m is Down => m instanceof Down && m.ref === ref, timeoutMs);
-  if (down === TIMEOUT) {
-    ctx.demonitor(ref, { flush: true });
-    throw new CallError('timeout', String(server), 'stop', timeoutMs);
-  }
-  if (down.reason === 'noproc') throw new CallError('noproc', String(server), 'stop');
+export function stop(ctx: ProcessContext, server: ServerRef, reason: ExitReason = 'normal', timeoutMs = Infinity): Promise<void> {
+  return stopBehaviour(ctx, server, reason, timeoutMs);
 }

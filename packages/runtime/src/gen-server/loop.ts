@@ -1,4 +1,5 @@
 import { Exit, TIMEOUT, type ExitReason } from '../messages.js';
+import { safeFormatStatus } from '../gen/format-status.js';
 import { ExitSignal } from '../errors.js';
 import type { Pid } from '../pid.js';
 import type { ProcessContext, ProcessLabel } from '../types.js';
@@ -53,12 +54,7 @@ class Server implements SysTarget {
   }
 
   format(status: Status<unknown>): Status<unknown> {
-    if (!this.mod.formatStatus) return status;
-    try {
-      return this.mod.formatStatus(status);
-    } catch (error) {
-      return { ...status, state: `<formatStatus crashed: ${formatValue(error, 200)}>` };
-    }
+    return safeFormatStatus(this.mod.formatStatus?.bind(this.mod), status, 'state');
   }
 
   async changeCode(module: unknown, oldVsn: unknown, extra: unknown): Promise<void> {

@@ -1,10 +1,10 @@
-import { Down, TIMEOUT, type ExitReason } from '../messages.js';
+import type { ExitReason } from '../messages.js';
+import { stopBehaviour } from '../gen/stop.js';
 import type { ProcessContext } from '../types.js';
 import { ProcessImpl } from '../process.js';
 import { startAcknowledged, type StartOptions } from '../gen/start.js';
-import { genCall, cast as genCast, whereisServer, type ServerRef } from '../gen/call.js';
-import { CallError } from '../gen/errors.js';
-import { CallMessage, From, SystemMessage } from '../gen/messages.js';
+import { genCall, cast as genCast, type ServerRef } from '../gen/call.js';
+import { CallMessage } from '../gen/messages.js';
 import { runStatem, type AnyStatem } from './loop.js';
 import { stopResult, type GenStatem, type StatemPid, type Stop } from './types.js';
 
@@ -48,15 +48,6 @@ export function stop(...args: unknown[]): Promise<void> | Stop<unknown, unknown>
   return stopResult(args[0], ...(args.slice(1, 2) as [] | [unknown]));
 }
 
-async function stopMachine(ctx: ProcessContext, server: ServerRef, reason: ExitReason = 'normal', timeoutMs = Infinity): Promise<void> {
-  const pid = whereisServer(ctx, server);
-  if (pid === undefined) throw new CallError('noproc', String(server), 'stop');
-  const ref = ctx.monitor(pid);
-  ctx.send(pid, new SystemMessage(new From(ctx.self(), ref), { type: 'terminate', reason }));
-  const down = await ctx.receive((m): m is Down => m instanceof Down && m.ref === ref, timeoutMs);
-  if (down === TIMEOUT) {
-    ctx.demonitor(ref, { flush: true });
-    throw new CallError('timeout', String(server), 'stop', timeoutMs);
-  }
-  if (down.reason === 'noproc') throw new CallError('noproc', String(server), 'stop');
+function stopMachine(ctx: ProcessContext, server: ServerRef, reason?: ExitReason, timeoutMs?: number): Promise<void> {
+  return stopBehaviour(ctx, server, reason, timeoutMs);
 }

@@ -1,4 +1,5 @@
 import { Exit, type ExitReason } from '../messages.js';
+import { safeFormatStatus } from '../gen/format-status.js';
 import { ExitSignal } from '../errors.js';
 import type { Pid, Ref } from '../pid.js';
 import type { ProcessContext } from '../types.js';
@@ -94,12 +95,7 @@ class Machine implements SysTarget {
   }
 
   format(status: Status<unknown, unknown>): Status<unknown, unknown> {
-    if (!this.mod.formatStatus) return status;
-    try {
-      return this.mod.formatStatus(status);
-    } catch (error) {
-      return { ...status, data: `<formatStatus crashed: ${formatValue(error, 200)}>` };
-    }
+    return safeFormatStatus(this.mod.formatStatus?.bind(this.mod), status, 'data');
   }
 
   async changeCode(module: unknown, oldVsn: unknown, extra: unknown): Promise<void> {

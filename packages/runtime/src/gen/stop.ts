@@ -1,0 +1,22 @@
+import { Down, TIMEOUT, type ExitReason } from '../messages.js';
+import type { ProcessContext } from '../types.js';
+import { whereisServer, type ServerRef } from './call.js';
+import { CallError } from './errors.js';
+import { From, SystemMessage } from './messages.js';
+
+/**
+ * Stops a behaviour process with `reason` through the sys protocol (its terminate runs) and waits until
+ * it is gone (OTP's proc_lib:stop); throws `CallError` if it does not exist or outlives the timeout.
+ */
+export async function stopBehaviour(ctx: ProcessContext, server: ServerRef, reason: ExitReason = 'normal', timeoutMs = Infinity): Promise<void> {
+  const pid = whereisServer(ctx, server);
+  if (pid === undefined) throw new CallError('noproc', String(server), 'stop');
+  const ref = ctx.monitor(pid);
+  ctx.send(pid, new SystemMessage(new From(ctx.self(), ref), { type: 'terminate', reason }));
+  const down = await ctx.receive((m): m is Down => m instanceof Down && m.ref === ref, timeoutMs);
+  if (down === TIMEOUT) {
+    ctx.demonitor(ref, { flush: true });
+    throw new CallError('timeout', String(server), 'stop', timeoutMs);
+  }
+  if (down.reason === 'noproc') throw new CallError('noproc', String(server), 'stop');
+}
