@@ -1,4 +1,5 @@
 import { Exit, type ExitReason } from '../messages.js';
+import { attempt, type Outcome } from '../gen/attempt.js';
 import { safeFormatStatus } from '../gen/format-status.js';
 import { ExitSignal } from '../errors.js';
 import type { Pid } from '../pid.js';
@@ -13,7 +14,6 @@ import type { Status } from '../gen-server/types.js';
 import { HandlerExit, ManagerRequest, NotifyMessage, Refused, describeHandler, handlerOf, sameHandler } from './types.js';
 import type { AnyHandler, HandlerId, InstalledHandler, TerminateReason } from './types.js';
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /** One installed handler: its id, its object (re-pointable by changeCode), its state and its supervisor. */
 export interface Entry {
@@ -25,9 +25,6 @@ export interface Entry {
 
 const isSystem = (m: unknown): boolean => m instanceof SystemMessage;
 
-function isThenable(v: unknown): v is Promise<unknown> {
-  return v !== null && typeof v === 'object' && typeof (v as Promise<unknown>).then === 'function';
-}
 
 /** One running event manager: its handlers, latest installed first, and the sys flags. */
 export class Manager implements SysTarget {
@@ -86,14 +83,9 @@ export class Manager implements SysTarget {
     return stopManager(this, reason);
   }
 
-  /** The one try-wrapper: every handler callback runs here, and a throw becomes a value. */
-  async attempt(fn: () => unknown): Promise<Outcome> {
-    try {
-      const r = fn();
-      return { ok: true, value: isThenable(r) ? await r : r };
-    } catch (error) {
-      return { ok: false, error };
-    }
+  /** Runs a callback through the behaviours' try-wrapper (gen/attempt.ts). */
+  attempt(fn: () => unknown): Promise<Outcome> {
+    return attempt(fn);
   }
 
   answer(from: From, value: unknown): void {

@@ -1,4 +1,5 @@
 import { Exit, TIMEOUT, type ExitReason } from '../messages.js';
+import { attempt, exitReasonOf, isThenable, type Outcome } from '../gen/attempt.js';
 import { safeFormatStatus } from '../gen/format-status.js';
 import { ExitSignal } from '../errors.js';
 import type { Pid } from '../pid.js';
@@ -13,13 +14,9 @@ import type { Action, GenServer, Status } from './types.js';
 
 // The loop is written against the widest callback module; the typed surface is in api.ts.
 type AnyServer = GenServer<unknown, unknown, unknown, unknown, unknown>;
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 const isSystem = (m: unknown): boolean => m instanceof SystemMessage;
 
-function isThenable(v: unknown): v is Promise<unknown> {
-  return v !== null && typeof v === 'object' && typeof (v as Promise<unknown>).then === 'function';
-}
 
 /** One running gen_server: its callback module (re-pointable for upgrades), state and loop flags. */
 class Server implements SysTarget {
@@ -73,14 +70,9 @@ class Server implements SysTarget {
     return terminate(this, reason, message);
   }
 
-  /** Runs a callback outside the loop (init, terminate): a throw becomes a value. */
-  async attempt(fn: () => unknown): Promise<Outcome> {
-    try {
-      const r = fn();
-      return { ok: true, value: isThenable(r) ? await r : r };
-    } catch (error) {
-      return { ok: false, error: unwrap(error) };
-    }
+  /** Runs a callback through the behaviours' try-wrapper (gen/attempt.ts). */
+  attempt(fn: () => unknown): Promise<Outcome> {
+    return attempt(fn);
   }
 
   /** Prints a sys trace line; `describe` runs only while tracing is on, so an untraced server pays nothing. */
@@ -213,21 +205,17 @@ function invoke(server: Server, callback: Callback, arg: unknown, from: From | n
         break;
     }
   } catch (error) {
-    return terminate(server, unwrap(error), msg);
+    return terminate(server, exitReasonOf(error), msg);
   }
   if (isThenable(r)) {
     return r.then(
       (value) => interpret(server, callback, value, from, msg),
-      (error: unknown) => terminate(server, unwrap(error), msg),
+      (error: unknown) => terminate(server, exitReasonOf(error), msg),
     );
   }
   return interpret(server, callback, r, from, msg);
 }
 
-// exit(reason) inside a callback ends the server with that reason, as in OTP.
-function unwrap(error: unknown): unknown {
-  return error instanceof ExitSignal ? error.reason : error;
-}
 
 /** The one result interpreter: every callback's result is applied here. */
 function interpret(server: Server, callback: string, value: unknown, from: From | null, msg: unknown): Promise<never> | undefined {

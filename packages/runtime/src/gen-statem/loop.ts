@@ -1,4 +1,5 @@
 import { Exit, type ExitReason } from '../messages.js';
+import { attempt, type Outcome } from '../gen/attempt.js';
 import { safeFormatStatus } from '../gen/format-status.js';
 import { ExitSignal } from '../errors.js';
 import type { Pid, Ref } from '../pid.js';
@@ -30,7 +31,6 @@ export type AnyStatem = Callbacks<unknown, unknown, unknown, unknown> &
     | { readonly callbackMode: 'stateFunctions'; readonly states: Readonly<Record<string, StateHandler<unknown, unknown, unknown, unknown, unknown>>> }
     | Pick<HandleEventModule<unknown, unknown, unknown, unknown, unknown, unknown>, 'callbackMode' | 'handleEvent'>
   );
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 type TimeoutAction = EventTimeoutAction | StateTimeoutAction | GenericTimeoutAction;
 type Where = 'init' | 'enter' | 'event' | 'stop';
 
@@ -52,7 +52,6 @@ interface Timer {
 }
 
 const isSystem = (m: unknown): boolean => m instanceof SystemMessage;
-const isThenable = (v: unknown): v is Promise<unknown> => v !== null && typeof v === 'object' && typeof (v as Promise<unknown>).then === 'function';
 
 /** One running gen_statem: its callback module (re-pointable for upgrades), state, data, queues and timers. */
 class Machine implements SysTarget {
@@ -111,14 +110,9 @@ class Machine implements SysTarget {
     return terminate(this, reason, message);
   }
 
-  /** The one try-wrapper: every callback runs here, and a throw becomes a value. */
-  async attempt(fn: () => unknown): Promise<Outcome> {
-    try {
-      const r = fn();
-      return { ok: true, value: isThenable(r) ? await r : r };
-    } catch (error) {
-      return { ok: false, error };
-    }
+  /** Runs a callback through the behaviours' try-wrapper (gen/attempt.ts). */
+  attempt(fn: () => unknown): Promise<Outcome> {
+    return attempt(fn);
   }
 
   startTimer(ms: number, event: Event): Timer {
