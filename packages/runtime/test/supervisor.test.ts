@@ -198,12 +198,12 @@ test('a child that ignores shutdown is killed after its shutdown time; brutalKil
     const logs = collectLogs(node);
     const log: string[] = [];
     await node.run(async (ctx) => {
-      const s = await supervisor.start(ctx, sup({}, [spec('stubborn', log, { ignoreShutdown: true, shutdown: 50 }), spec('brutal', log, { shutdown: 'brutalKill' })]), undefined);
+      const s = await supervisor.start(ctx, sup({}, [spec('stubborn', log, { ignoreShutdown: true, shutdown: 300 }), spec('brutal', log, { shutdown: 'brutalKill' })]), undefined);
       const t0 = Date.now();
       await supervisor.terminateChild(ctx, s, 'brutal');
-      assert.ok(Date.now() - t0 < 40);
+      assert.ok(Date.now() - t0 < 250, 'brutalKill does not wait');
       await supervisor.terminateChild(ctx, s, 'stubborn');
-      assert.ok(Date.now() - t0 >= 45, 'waited for the shutdown time');
+      assert.ok(Date.now() - t0 >= 290, 'waited for the shutdown time');
       assert.deepEqual((await supervisor.whichChildren(ctx, s)).map((c) => c.pid), [undefined, undefined]);
     });
     assert.ok(!log.includes('stop brutal') && !log.includes('stop stubborn'), 'neither terminate ran to its end');
