@@ -171,3 +171,63 @@ test('gen_server calls and rpc across nodes: replies, errors, a late reply dropp
     }
   });
 });
+
+test('a peer that stops answering (SIGSTOP) is declared down within the tick time', async () => {
+  await withCluster(async (epmdPort) => {
+    const peer = await startPeer('f@127.0.0.1', 'secret', epmdPort);
+    const node = createNode();
+    await node.startDistribution({ name: 'a5@127.0.0.1', cookie: 'secret', epmdPort, tickTime: 600, log: () => {} });
+    try {
+      await node.run(async (ctx) => {
+        assert.equal(await ctx.node.ping('f@127.0.0.1'), true);
+        ctx.monitorNode('f@127.0.0.1');
+        const t0 = Date.now();
+        peer.child.kill('SIGSTOP');
+        const down = (await ctx.receive((m) => m instanceof NodeDown, 5000)) as NodeDown;
+        assert.ok(down instanceof NodeDown, 'nodedown arrived');
+        assert.match(down.reason, /no sign of life from f@127\.0\.0\.1/);
+        assert.ok(Date.now() - t0 < 3000, `declared down after ${Date.now() - t0} ms`);
+      });
+    } finally {
+      peer.child.kill('SIGCONT');
+      peer.child.kill('SIGKILL');
+      node.shutdown();
+    }
+  });
+});
+
+test('garbage on the distribution port closes that connection only: the node keeps its other connections', async () => {
+  await withCluster(async (epmdPort) => {
+    const peer = await startPeer('g@127.0.0.1', 'secret', epmdPort);
+    const logs: string[] = [];
+    const node = createNode();
+    await node.startDistribution({ name: 'a6@127.0.0.1', cookie: 'secret', epmdPort, log: (l) => logs.push(l) });
+    try {
+      assert.equal(await node.ping('g@127.0.0.1'), true);
+      const { lookup } = await import('../src/distribution/epmd-client.ts');
+      const { connect } = await import('node:net');
+      const fc = (await import('fast-check')).default;
+      const me = await lookup('a6', '127.0.0.1', epmdPort);
+      await fc.assert(
+        fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 200 }), async (bytes) => {
+          await new Promise<void>((resolve) => {
+            const s = connect({ host: '127.0.0.1', port: me!.port }, () => s.write(Buffer.from(bytes)));
+            s.on('error', () => resolve());
+            s.on('close', () => resolve());
+            s.resume();
+            setTimeout(() => s.destroy(), 100);
+          });
+        }),
+        { numRuns: 40 },
+      );
+      assert.deepEqual(node.nodes(), ['g@127.0.0.1'], 'the good connection survived');
+      await node.run(async (ctx) => {
+        ctx.send({ name: 'echo', node: 'g@127.0.0.1' }, { from: ctx.self(), msg: 'still here' });
+        assert.equal(((await ctx.receive(null, 5000)) as { echo: string }).echo, 'still here');
+      });
+    } finally {
+      peer.child.kill('SIGKILL');
+      node.shutdown();
+    }
+  });
+});

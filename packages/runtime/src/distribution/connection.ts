@@ -7,6 +7,8 @@ export interface ConnectionOwner {
   readonly name: string;
   readonly cookie: string;
   readonly hidden: boolean;
+  /** The silence after which this node declares a peer down; peers tick at least four times as often. */
+  readonly tickTime: number;
   /** Called once the handshake succeeded; returns false to refuse (e.g. already connected). */
   up(conn: Connection): boolean;
   /** Called with every control frame after the handshake. */
@@ -52,6 +54,8 @@ export class Connection {
   }
 
   private myChallenge = '';
+  /** The peer's tick time, from the handshake: it must hear from us more often than that. */
+  private peerTick = Infinity;
 
   /** True once the handshake succeeded and until the connection closes. */
   get up(): boolean {
@@ -67,14 +71,16 @@ export class Connection {
 
   /** Starts ticking: a tick when idle for a quarter of `tickMs`, and down when silent for `tickMs`. */
   startTicks(tickMs: number): void {
+    // Tick often enough for the stricter of the two tick times, so nodes with different settings agree.
+    const every = Math.min(tickMs, this.peerTick) / 4;
     this.ticker = setInterval(() => {
       const now = Date.now();
       if (now - this.lastIn > tickMs) this.close(`no sign of life from ${this.peer} for ${tickMs} ms (net tick time)`);
-      else if (now - this.lastOut > tickMs / 4) {
+      else if (now - this.lastOut > every) {
         this.lastOut = now;
         writeFrame(this.socket, Buffer.alloc(0));
       }
-    }, Math.max(50, tickMs / 4));
+    }, Math.max(20, every / 2));
     this.ticker.unref();
   }
 
@@ -90,7 +96,7 @@ export class Connection {
 
   private sendHello(): string {
     const c = challenge();
-    this.handshake({ t: 'hello', v: PROTOCOL_VERSION, name: this.owner.name, hidden: this.owner.hidden, challenge: c });
+    this.handshake({ t: 'hello', v: PROTOCOL_VERSION, name: this.owner.name, hidden: this.owner.hidden, challenge: c, tick: this.owner.tickTime });
     return c;
   }
 
@@ -122,8 +128,9 @@ export class Connection {
     if (!this.initiator && f.t === 'hello') {
       if (f.v !== PROTOCOL_VERSION) return this.refuse('version', `distribution: refused ${f.name}: it speaks protocol ${f.v}, this node ${PROTOCOL_VERSION}`);
       this.peer = String(f.name);
+      this.peerTick = typeof f.tick === 'number' && f.tick > 0 ? f.tick : Infinity;
       this.myChallenge = challenge();
-      this.handshake({ t: 'welcome', v: PROTOCOL_VERSION, name, challenge: this.myChallenge, digest: digest(cookie, f.challenge, name) });
+      this.handshake({ t: 'welcome', v: PROTOCOL_VERSION, name, challenge: this.myChallenge, digest: digest(cookie, f.challenge, name), tick: this.owner.tickTime });
     } else if (!this.initiator && f.t === 'ack') {
       if (!verify(cookie, this.myChallenge, this.peer, f.digest)) {
         return this.refuse('cookie', `distribution: refused a connection from ${this.peer}: wrong cookie (both nodes need the same cookie: --cookie, OTP_COOKIE or ~/.otp-ts.cookie)`);
@@ -132,6 +139,7 @@ export class Connection {
     } else if (this.initiator && f.t === 'welcome') {
       if (this.expected && f.name !== this.expected) return this.refuse('name', `distribution: expected ${this.expected} but ${f.name} answered`);
       this.peer = f.name;
+      this.peerTick = typeof f.tick === 'number' && f.tick > 0 ? f.tick : Infinity;
       if (!verify(cookie, this.myChallenge, f.name, f.digest)) {
         return this.refuse('cookie', `distribution: ${f.name} did not prove the cookie: wrong cookie (both nodes need the same cookie)`);
       }

@@ -64,7 +64,7 @@ export class Distribution implements ConnectionOwner, PidTranslator {
   private registration: Registration | null = null;
   /** Links and monitors with processes of other nodes. */
   readonly remote = new RemoteSignals();
-  private readonly tickTime: number;
+  readonly tickTime: number;
   private readonly epmd: number;
   readonly log: (line: string) => void;
 
