@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -71,6 +71,27 @@ test('every other template works through the binary: lib and umbrella compile, p
     assert.equal(shell.status, 0, shell.stdout + shell.stderr);
     assert.match(shell.stdout, /started store/);
     assert.match(shell.stdout, /'<0\.\d+\.0>'/);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('otp test --cover reports coverage of the TypeScript sources and enforces a threshold', async () => {
+  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
+  const base = mkdtempSync(join(repo, '_build', 'e2e', 'cov-'));
+  try {
+    spawnSync(process.execPath, [bin, 'new', 'app', 'meter', '--quiet'], { cwd: base, encoding: 'utf8' });
+    const dir = join(base, 'meter');
+    // A function no test calls: its lines must show up as uncovered.
+    writeFileSync(join(dir, 'src', 'meter_server.ts'), `${readFileSync(join(dir, 'src', 'meter_server.ts'), 'utf8')}\nexport function neverCalled(x: number): number {\n  return x * 2;\n}\n`);
+    const r = spawnSync(process.execPath, [bin, 'test', '--cover', '--cover-threshold', '100'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /meter_server\.ts\s+\|/);
+    assert.doesNotMatch(r.stdout, /\.test\.ts\s+\|/, 'tests are not counted as sources');
+    assert.match(r.stderr, /line coverage [\d.]+% is below the threshold of 100%/);
+    assert.match(r.stdout.trim().split('\n').pop()!, /^\d+ passed, 0 failed$/, 'the closing line stays last');
+    assert.ok(existsSync(join(dir, '_build', 'test', 'coverage', 'lcov.info')));
+    assert.ok(existsSync(join(dir, '_build', 'test', 'coverage', 'index.html')));
   } finally {
     rmSync(base, { recursive: true, force: true });
   }

@@ -21,3 +21,5 @@ export type { LogPage } from './report/html.js';
 export type { Reporter, RunStart, Output } from './report/types.js';
 /** The version of the test runner. */
 export const version = '0.1.0';
+export { reportCoverage } from './coverage.js';
+export type { CoverageOptions, CoverageSummary } from './coverage.js';

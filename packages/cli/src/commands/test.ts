@@ -1,4 +1,7 @@
-import { runTests } from '@otp-ts/test-runner';
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { reportCoverage, runTests } from '@otp-ts/test-runner';
 import { defineProvider } from '../cli/provider.js';
 import { OtpError } from '../errors/otp-error.js';
 import { findProject } from '../project/find.js';
@@ -18,13 +21,38 @@ export const testCommand = defineProvider({
     { name: 'numtests', type: 'number', value: 'N', description: 'runs per property (default 100)' },
     { name: 'seed', type: 'number', value: 'S', description: 'the seed of property tests, to replay a failure' },
     { name: 'jobs', alias: 'j', type: 'number', value: 'N', description: 'test files run at once (default: the number of cores)' },
+    { name: 'cover', type: 'boolean', description: 'collect coverage (c8), mapped to the TypeScript sources: a table, plus HTML and lcov under _build/test/coverage/' },
+    { name: 'cover-threshold', type: 'number', value: 'PCT', description: 'with --cover, fail when line coverage is below PCT percent' },
   ],
   examples: [
     { command: 'otp test', description: 'every test of the project' },
     { command: 'otp test test/cart.test.ts --case addTest --seed 42', description: 'one case, replaying a property seed' },
+    { command: 'otp test --cover --cover-threshold 80', description: 'coverage of src/, failing under 80% of lines' },
   ],
   async run(args, io) {
     const project = findProject(io.cwd);
+    if (args.cover && io.env.NODE_V8_COVERAGE === undefined) {
+      // V8 collects coverage only when the process starts with NODE_V8_COVERAGE: run the tests in a child that does.
+      const rawDir = join(project.root, '_build', 'test', 'coverage', 'raw');
+      rmSync(rawDir, { recursive: true, force: true });
+      const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, ...process.argv.slice(2)], {
+        cwd: io.cwd,
+        env: { ...io.env, NODE_V8_COVERAGE: rawDir },
+        stdio: ['inherit', 'pipe', 'inherit'],
+        encoding: 'utf8',
+        maxBuffer: 256 * 1024 * 1024,
+      });
+      io.stdout.write(child.stdout);
+      const summary = await reportCoverage({ root: project.root, rawDir });
+      // The closing line stays the last line, after the coverage table.
+      const closing = child.stdout.trimEnd().split('\n').pop();
+      if (closing && /^\d+ passed, \d+ failed/.test(closing)) io.stdout.write(`\n${closing}\n`);
+      const threshold = args['cover-threshold'];
+      if (threshold !== undefined && summary.lines < threshold) {
+        throw new OtpError('failed', `line coverage ${summary.lines}% is below the threshold of ${threshold}%`, { hint: 'see _build/test/coverage/index.html for the lines no test runs' });
+      }
+      return child.status ?? 1;
+    }
     let grep: RegExp | undefined;
     if (args.grep !== undefined) {
       try {

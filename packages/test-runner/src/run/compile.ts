@@ -46,6 +46,8 @@ export async function compileTestFile(root: string, file: string, outDir: string
       metafile: true,
       logLevel: 'silent',
       plugins: [keepImportMeta],
+      // Keep code no test reaches, so coverage counts it as uncovered instead of not seeing it.
+      treeShaking: false,
     });
     const output = result.metafile.outputs[relative(root, outfile)];
     return { ok: true, bundle: outfile, exportOrder: [...sourceOrder(readFileSync(file, 'utf8')), ...(output?.exports ?? [])] };
