@@ -96,3 +96,19 @@ test('otp test --cover reports coverage of the TypeScript sources and enforces a
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+test('otp test --bail starts no file after a failure and counts the files not run as skipped', () => {
+  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
+  const base = mkdtempSync(join(repo, '_build', 'e2e', 'bail-'));
+  try {
+    spawnSync(process.execPath, [bin, 'new', 'app', 'gate', '--quiet'], { cwd: base, encoding: 'utf8' });
+    const dir = join(base, 'gate');
+    writeFileSync(join(dir, 'test', 'aaa_first.test.ts'), "export function failsTest(): void {\n  throw new Error('first file fails');\n}\n");
+    const r = spawnSync(process.execPath, [bin, 'test', '--bail', '--jobs', '1'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /first file fails/);
+    assert.match(r.stdout.trim().split('\n').pop()!, /^0 passed, 1 failed, [1-9]\d* skipped$/);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});

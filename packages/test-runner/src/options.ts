@@ -37,6 +37,8 @@ export interface RunOptions {
   output?: Output;
   /** Heap limit of each worker in MB (default: Node's). */
   workerMemoryMb?: number;
+  /** Start no new test file after one has a failing test; the files not run count as skipped. */
+  bail?: boolean;
   /** The command replay hints start with (default: `otp test`). */
   replayCommand?: string;
 }

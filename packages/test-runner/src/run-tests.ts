@@ -56,8 +56,11 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
   const grep = options.grep === undefined ? undefined : options.grep instanceof RegExp ? options.grep : new RegExp(options.grep);
   const filter = { ...(options.suite && { suite: options.suite }), ...(options.group && { group: options.group }), ...(options.case && { case: options.case }), ...(grep && { grep }) };
   await each(reporters, (r) => r.onRunStart?.({ root, files: files.map((f) => relative(root, f)), shuffleSeed }));
+  let bailed = false;
   const one = async (file: string): Promise<FileResult> => {
     const rel = relative(root, file);
+    // After a failure with bail, the files not started yet still count: as skipped, never as missing.
+    if (bailed) return notRun(rel, reporters);
     reporters.forEach((r) => r.onFileStart?.(rel));
     const compiled = await compileTestFile(root, file, outDir);
     const result: FileResult = compiled.ok
@@ -67,6 +70,7 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
       )
       : compileFailure(rel, compiled.text, reporters);
     reporters.forEach((r) => r.onFileEnd?.(result));
+    if (options.bail && result.cases.some((c) => c.status === 'failed')) bailed = true;
     return result;
   };
   const results = await pool(files, Math.max(1, options.jobs ?? availableParallelism()), one);
@@ -75,6 +79,12 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
   const result: RunResult = { ok: counts.failed === 0, counts, files: results, durationMs: performance.now() - started };
   await each(reporters, (r) => r.onRunEnd?.(result));
   return result;
+}
+
+function notRun(file: string, reporters: readonly Reporter[]): FileResult {
+  const c = { id: 'file', file, name: file, path: [file], status: 'skipped' as const, durationMs: 0, skipReason: 'not run: an earlier test failed (--bail)' };
+  reporters.forEach((r) => r.onCaseEnd?.(c));
+  return { file, cases: [c], durationMs: 0, warnings: [], output: '' };
 }
 
 function compileFailure(file: string, text: string, reporters: readonly Reporter[]): FileResult {

@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
+import { watch } from 'chokidar';
 import { reportCoverage, runTests } from '@otp-ts/test-runner';
+import { info } from '../cli/io.js';
 import { defineProvider } from '../cli/provider.js';
 import { OtpError } from '../errors/otp-error.js';
 import { findProject } from '../project/find.js';
@@ -21,6 +23,8 @@ export const testCommand = defineProvider({
     { name: 'numtests', type: 'number', value: 'N', description: 'runs per property (default 100)' },
     { name: 'seed', type: 'number', value: 'S', description: 'the seed of property tests, to replay a failure' },
     { name: 'jobs', alias: 'j', type: 'number', value: 'N', description: 'test files run at once (default: the number of cores)' },
+    { name: 'bail', type: 'boolean', description: 'start no new test file after a failure (the files not run count as skipped)' },
+    { name: 'watch', alias: 'w', type: 'boolean', description: 'run the tests again whenever a source or test file changes' },
     { name: 'cover', type: 'boolean', description: 'collect coverage (c8), mapped to the TypeScript sources: a table, plus HTML and lcov under _build/test/coverage/' },
     { name: 'cover-threshold', type: 'number', value: 'PCT', description: 'with --cover, fail when line coverage is below PCT percent' },
   ],
@@ -61,7 +65,7 @@ export const testCommand = defineProvider({
         throw new OtpError('usage', `--grep ${args.grep} is not a regular expression`, { cause: error });
       }
     }
-    const result = await runTests({
+    const options = {
       root: project.root,
       paths: args.paths && args.paths.length > 0 ? args.paths : undefined,
       suite: args.suite,
@@ -72,8 +76,20 @@ export const testCommand = defineProvider({
       numRuns: args.numtests,
       seed: args.seed,
       jobs: args.jobs,
+      bail: args.bail,
       output: io.stdout,
+    };
+    const result = await runTests(options);
+    if (!args.watch) return result.ok ? 0 : 1;
+    info(io, 'watching for changes (Ctrl-C to stop)');
+    const watcher = watch(project.apps.flatMap((a) => [join(a, 'src'), join(a, 'test')]), { ignoreInitial: true, ignored: (p) => relative(project.root, p).split(sep).some((part) => part === '_build' || part === 'node_modules') });
+    let running = Promise.resolve();
+    watcher.on('all', () => {
+      running = running.then(async () => {
+        await runTests(options);
+      });
     });
-    return result.ok ? 0 : 1;
+    await new Promise(() => {});
+    return 0;
   },
 });
