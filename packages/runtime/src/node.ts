@@ -105,9 +105,9 @@ export class OtpNode {
     await startServices(this);
   }
 
-  /** The nodes this node is connected to. */
-  nodes(): string[] {
-    return this.dist?.nodes() ?? [];
+  /** The nodes this node is connected to: visible ones by default (Erlang's nodes()), `'hidden'` ones (tools), or all `'connected'`. */
+  nodes(which: 'visible' | 'hidden' | 'connected' = 'visible'): string[] {
+    return this.dist?.nodes(which) ?? [];
   }
 
   /** Connects to a node: true when it answers (Erlang's net_adm:ping pong). */

@@ -231,3 +231,25 @@ test('garbage on the distribution port closes that connection only: the node kee
     }
   });
 });
+
+test('a hidden node (a tool) connects without joining the mesh: nodes() leaves it out', async () => {
+  await withCluster(async (epmdPort) => {
+    const peer = await startPeer('h@127.0.0.1', 'secret', epmdPort);
+    const tool = createNode();
+    await tool.startDistribution({ name: 'tool@127.0.0.1', cookie: 'secret', epmdPort, hidden: true, log: () => {} });
+    const visible = createNode();
+    await visible.startDistribution({ name: 'v@127.0.0.1', cookie: 'secret', epmdPort, log: () => {} });
+    try {
+      assert.equal(await tool.ping('h@127.0.0.1'), true);
+      assert.equal(await visible.ping('h@127.0.0.1'), true);
+      const seenByPeer = await tool.run((ctx) => rpc.call(ctx, 'h@127.0.0.1', 'otp', 'nodes'));
+      assert.deepEqual(seenByPeer, ['v@127.0.0.1'], 'the peer lists the visible node only');
+      assert.deepEqual(tool.nodes('connected'), ['h@127.0.0.1']);
+      assert.deepEqual(visible.nodes(), ['h@127.0.0.1']);
+    } finally {
+      peer.child.kill('SIGKILL');
+      tool.shutdown();
+      visible.shutdown();
+    }
+  });
+});

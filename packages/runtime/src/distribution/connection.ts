@@ -26,6 +26,8 @@ const HANDSHAKE_TIMEOUT = 5000;
  */
 export class Connection {
   peer = '';
+  /** True when the peer is a hidden node (a tool): it is not listed by nodes(). */
+  peerHidden = false;
   private isUp = false;
   private closed = false;
   private lastIn = Date.now();
@@ -128,9 +130,10 @@ export class Connection {
     if (!this.initiator && f.t === 'hello') {
       if (f.v !== PROTOCOL_VERSION) return this.refuse('version', `distribution: refused ${f.name}: it speaks protocol ${f.v}, this node ${PROTOCOL_VERSION}`);
       this.peer = String(f.name);
+      this.peerHidden = f.hidden === true;
       this.peerTick = typeof f.tick === 'number' && f.tick > 0 ? f.tick : Infinity;
       this.myChallenge = challenge();
-      this.handshake({ t: 'welcome', v: PROTOCOL_VERSION, name, challenge: this.myChallenge, digest: digest(cookie, f.challenge, name), tick: this.owner.tickTime });
+      this.handshake({ t: 'welcome', v: PROTOCOL_VERSION, name, challenge: this.myChallenge, digest: digest(cookie, f.challenge, name), tick: this.owner.tickTime, hidden: this.owner.hidden });
     } else if (!this.initiator && f.t === 'ack') {
       if (!verify(cookie, this.myChallenge, this.peer, f.digest)) {
         return this.refuse('cookie', `distribution: refused a connection from ${this.peer}: wrong cookie (both nodes need the same cookie: --cookie, OTP_COOKIE or ~/.otp-ts.cookie)`);
@@ -139,6 +142,7 @@ export class Connection {
     } else if (this.initiator && f.t === 'welcome') {
       if (this.expected && f.name !== this.expected) return this.refuse('name', `distribution: expected ${this.expected} but ${f.name} answered`);
       this.peer = f.name;
+      this.peerHidden = f.hidden === true;
       this.peerTick = typeof f.tick === 'number' && f.tick > 0 ? f.tick : Infinity;
       if (!verify(cookie, this.myChallenge, f.name, f.digest)) {
         return this.refuse('cookie', `distribution: ${f.name} did not prove the cookie: wrong cookie (both nodes need the same cookie)`);

@@ -6,7 +6,7 @@ export const PROTOCOL_VERSION = 1;
 /** Handshake frames (JSON): hello → welcome → ack → ok, or refused. */
 export type HandshakeFrame =
   | { t: 'hello'; v: number; name: string; hidden: boolean; challenge: string; tick?: number }
-  | { t: 'welcome'; v: number; name: string; challenge: string; digest: string; tick?: number }
+  | { t: 'welcome'; v: number; name: string; challenge: string; digest: string; tick?: number; hidden?: boolean }
   | { t: 'ack'; digest: string }
   | { t: 'ok' }
   | { t: 'refused'; reason: string };

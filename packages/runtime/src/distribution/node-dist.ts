@@ -109,9 +109,9 @@ export class Distribution implements ConnectionOwner, PidTranslator {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
-  /** The connected nodes (not counting hidden ones when `visibleOnly`). */
-  nodes(): string[] {
-    return [...this.connections.keys()];
+  /** The connected nodes: visible ones (as Erlang's nodes()), hidden ones (tools), or both. */
+  nodes(which: 'visible' | 'hidden' | 'connected' = 'visible'): string[] {
+    return [...this.connections.values()].filter((c) => which === 'connected' || c.peerHidden === (which === 'hidden')).map((c) => c.peer);
   }
 
   nameOf(index: number): string {
