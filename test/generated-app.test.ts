@@ -112,3 +112,42 @@ test('otp test --bail starts no file after a failure and counts the files not ru
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+test('--watch: otp test runs again when a source changes, and otp shell hot-loads a saved edit', async () => {
+  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
+  const base = mkdtempSync(join(repo, '_build', 'e2e', 'watch-'));
+  const children: ReturnType<typeof spawn>[] = [];
+  const run = (args: string[], cwd: string) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    children.push(child);
+    const out = { text: '' };
+    child.stdout!.on('data', (c: Buffer) => (out.text += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (out.text += c.toString()));
+    return { child, out };
+  };
+  const until = async (out: { text: string }, re: RegExp, what: string) => {
+    for (let i = 0; i < 2000 && !re.test(out.text); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.match(out.text, re, what);
+  };
+  try {
+    spawnSync(process.execPath, [bin, 'new', 'app', 'watched', '--quiet'], { cwd: base, encoding: 'utf8' });
+    const dir = join(base, 'watched');
+    const server = join(dir, 'src', 'watched_server.ts');
+
+    const tests = run(['test', '--watch'], dir);
+    await until(tests.out, /watching for changes/, 'the first run ends and watching starts');
+    writeFileSync(server, `${readFileSync(server, 'utf8')}\n// touched\n`);
+    await until(tests.out, /passed, 0 failed[\s\S]*passed, 0 failed/, 'a second run after the edit');
+    tests.child.kill('SIGKILL');
+
+    const shell = run(['shell', '--watch'], dir);
+    await until(shell.out, /watching src\//, 'the shell watches');
+    writeFileSync(server, `${readFileSync(server, 'utf8')}\nexport const added = 1;\n`);
+    await until(shell.out, /reloaded watched\/watched_server/, 'the saved edit is hot-loaded');
+    shell.child.stdin!.write('q()\n');
+    assert.equal(await new Promise((r) => shell.child.once('exit', r)), 0, shell.out.text);
+  } finally {
+    for (const c of children) c.kill('SIGKILL');
+    rmSync(base, { recursive: true, force: true });
+  }
+});

@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { watch } from 'chokidar';
 import { compile, CompileError, formatDiagnostic, type CompiledApp, type Profile } from '@otp-ts/compiler';
 import { defineProvider } from '../cli/provider.js';
 import { createProgress } from '../cli/progress.js';
 import { info, type Io } from '../cli/io.js';
 import { OtpError } from '../errors/otp-error.js';
 import { findProject } from '../project/find.js';
+import { watchProject } from '../project/watch.js';
 
 /** Compiles the project once; throws an OtpError listing every diagnostic with file:line. */
 export async function compileProject(root: string, profile: Profile, io: Io): Promise<CompiledApp[]> {
@@ -64,12 +64,8 @@ export const compileCommand = defineProvider({
     if (args.typecheck) typecheck(project.root, io);
     await compileProject(project.root, args.profile as Profile, io);
     if (!args.watch) return;
+    await watchProject(project, () => compileProject(project.root, args.profile as Profile, io), (error) => void io.stderr.write(`${error.message}\n`)).ready;
     info(io, 'watching for changes (Ctrl-C to stop)');
-    const watcher = watch(project.apps.map((a) => join(a, 'src')), { ignoreInitial: true });
-    let running = Promise.resolve();
-    watcher.on('all', () => {
-      running = running.then(() => compileProject(project.root, args.profile as Profile, io).then(() => undefined, (error: Error) => void io.stderr.write(`${error.message}\n`)));
-    });
     await new Promise(() => {});
   },
 });

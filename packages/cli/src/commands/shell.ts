@@ -1,8 +1,7 @@
-import { join } from 'node:path';
-import { watch } from 'chokidar';
 import { defineProvider } from '../cli/provider.js';
 import { info } from '../cli/io.js';
 import { findProject } from '../project/find.js';
+import { watchProject } from '../project/watch.js';
 import { startShell } from '../shell/session.js';
 import { resolveCookie } from '../project/cookie.js';
 
@@ -30,12 +29,9 @@ export const shellCommand = defineProvider({
         : { name: args.name.includes('@') ? args.name : `${args.name}@127.0.0.1`, cookie: resolveCookie({ flag: args.cookie, env: io.env, home: io.home }).cookie };
     const shell = await startShell({ root: project.root, quiet: io.verbosity === 'quiet', distribution });
     if (args.watch) {
-      const watcher = watch(project.apps.map((a) => join(a, 'src')), { ignoreInitial: true });
-      let running = Promise.resolve();
-      watcher.on('all', () => {
-        running = running.then(() => shell.reload().then(() => undefined, (error: Error) => info(io, `reload failed: ${error.message}`)));
-      });
+      const watcher = watchProject(project, () => shell.reload(), (error) => info(io, `reload failed: ${error.message}`));
       shell.closed.then(() => watcher.close()).catch(() => undefined);
+      await watcher.ready;
       info(io, 'watching src/ for changes');
     }
     await shell.closed;

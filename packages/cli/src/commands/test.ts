@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
-import { watch } from 'chokidar';
+import { join } from 'node:path';
 import { reportCoverage, runTests } from '@otp-ts/test-runner';
 import { info } from '../cli/io.js';
 import { defineProvider } from '../cli/provider.js';
 import { OtpError } from '../errors/otp-error.js';
 import { findProject } from '../project/find.js';
+import { watchProject } from '../project/watch.js';
 
 /** `otp test`: EUnit-style, Common-Test-style and property tests, each file in its own worker. */
 export const testCommand = defineProvider({
@@ -81,14 +81,8 @@ export const testCommand = defineProvider({
     };
     const result = await runTests(options);
     if (!args.watch) return result.ok ? 0 : 1;
+    await watchProject(project, () => runTests(options), (error) => void io.stderr.write(`${error.message}\n`), ['src', 'test']).ready;
     info(io, 'watching for changes (Ctrl-C to stop)');
-    const watcher = watch(project.apps.flatMap((a) => [join(a, 'src'), join(a, 'test')]), { ignoreInitial: true, ignored: (p) => relative(project.root, p).split(sep).some((part) => part === '_build' || part === 'node_modules') });
-    let running = Promise.resolve();
-    watcher.on('all', () => {
-      running = running.then(async () => {
-        await runTests(options);
-      });
-    });
     await new Promise(() => {});
     return 0;
   },
