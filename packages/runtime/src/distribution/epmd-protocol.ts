@@ -33,21 +33,25 @@ function frame(body: Buffer): Buffer {
   return out;
 }
 
+// A node's entry as ALIVE2_REQ and PORT2_RESP both lay it out: PortNo, NodeType, Protocol, versions, name, extra.
+function encodeEntry(e: NodeEntry): Buffer {
+  const name = Buffer.from(e.name, 'utf8');
+  const out = Buffer.alloc(2 + 1 + 1 + 2 + 2 + 2 + name.length + 2 + e.extra.length);
+  let o = out.writeUInt16BE(e.port, 0);
+  o = out.writeUInt8(e.nodeType, o);
+  o = out.writeUInt8(e.protocol, o);
+  o = out.writeUInt16BE(e.highestVersion, o);
+  o = out.writeUInt16BE(e.lowestVersion, o);
+  o = out.writeUInt16BE(name.length, o);
+  o += name.copy(out, o);
+  o = out.writeUInt16BE(e.extra.length, o);
+  e.extra.copy(out, o);
+  return out;
+}
+
 /** ALIVE2_REQ: register a node. */
 export function encodeAlive2(e: NodeEntry): Buffer {
-  const name = Buffer.from(e.name, 'utf8');
-  const body = Buffer.alloc(1 + 2 + 1 + 1 + 2 + 2 + 2 + name.length + 2 + e.extra.length);
-  let o = body.writeUInt8(EPMD.ALIVE2_REQ, 0);
-  o = body.writeUInt16BE(e.port, o);
-  o = body.writeUInt8(e.nodeType, o);
-  o = body.writeUInt8(e.protocol, o);
-  o = body.writeUInt16BE(e.highestVersion, o);
-  o = body.writeUInt16BE(e.lowestVersion, o);
-  o = body.writeUInt16BE(name.length, o);
-  o += name.copy(body, o);
-  o = body.writeUInt16BE(e.extra.length, o);
-  e.extra.copy(body, o);
-  return frame(body);
+  return frame(Buffer.concat([Buffer.from([EPMD.ALIVE2_REQ]), encodeEntry(e)]));
 }
 
 /** Reads an ALIVE2_REQ body (after the length and the code byte); throws on a malformed one. */
@@ -87,20 +91,7 @@ export function encodePortPlease(name: string): Buffer {
 /** PORT2_RESP: result 0 with the node's entry, or a non-zero result when unknown. */
 export function encodePort2Resp(entry: NodeEntry | undefined): Buffer {
   if (!entry) return Buffer.from([EPMD.PORT2_RESP, 1]);
-  const name = Buffer.from(entry.name, 'utf8');
-  const out = Buffer.alloc(2 + 2 + 1 + 1 + 2 + 2 + 2 + name.length + 2 + entry.extra.length);
-  let o = out.writeUInt8(EPMD.PORT2_RESP, 0);
-  o = out.writeUInt8(0, o);
-  o = out.writeUInt16BE(entry.port, o);
-  o = out.writeUInt8(entry.nodeType, o);
-  o = out.writeUInt8(entry.protocol, o);
-  o = out.writeUInt16BE(entry.highestVersion, o);
-  o = out.writeUInt16BE(entry.lowestVersion, o);
-  o = out.writeUInt16BE(name.length, o);
-  o += name.copy(out, o);
-  o = out.writeUInt16BE(entry.extra.length, o);
-  entry.extra.copy(out, o);
-  return out;
+  return Buffer.concat([Buffer.from([EPMD.PORT2_RESP, 0]), encodeEntry(entry)]);
 }
 
 /** Reads a PORT2_RESP; undefined when the node is not registered. */
