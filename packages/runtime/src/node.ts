@@ -118,21 +118,25 @@ export class OtpNode {
 
   /** Sends a message from outside any process. */
   send(dest: Dest, message: unknown): void {
-    if (dest instanceof Pid && dest.node !== 0) {
-      this.dist?.sendToPid(dest, message);
+    // The hot path first: a local pid costs one instanceof and the pid's own process slot.
+    if (dest instanceof Pid) {
+      if (dest.node === 0) this.lookup(dest)?.deliver(message);
+      else this.dist?.sendToPid(dest, message);
       return;
     }
-    if (typeof dest === 'object' && !(dest instanceof Pid)) {
+    let name: unknown = dest;
+    if (typeof dest === 'object' && dest !== null) {
       if (dest.node !== this.name) {
         if (!this.dist) throw new RuntimeError('badarg', `cannot send to ${dest.name} on ${dest.node}: this node is not distributed`);
         this.dist.sendToName(dest.name, dest.node, message);
         return;
       }
-      dest = dest.name;
+      name = dest.name;
     }
-    const target = typeof dest === 'string' ? this.names.get(dest) : this.lookup(dest);
-    if (target !== undefined) target.deliver(message);
-    else if (typeof dest === 'string') throw new RuntimeError('badarg', `cannot send to '${dest}': no process is registered under that name`);
+    if (typeof name !== 'string') throw new RuntimeError('badarg', `cannot send to ${describeReason(dest)}: expected a pid, a registered name or { name, node }`);
+    const target = this.names.get(name);
+    if (target === undefined) throw new RuntimeError('badarg', `cannot send to '${name}': no process is registered under that name`);
+    target.deliver(message);
   }
 
   /** Sends an exit signal from outside any process (the sender is the node's own pid). */

@@ -9,25 +9,17 @@ import {
   genServer,
   ok,
   reply,
-  loggerOf,
   isDown,
   type ApplicationError,
   type ApplicationModule,
   type AppResource,
   type GenServer,
-  type LogEvent,
-  type OtpNode,
   type Pid,
   type ProcessContext,
 } from '@otp-ts/runtime';
-import { withNode } from './helpers.ts';
+import { quietLogs, withNode } from './helpers.ts';
 
-function quiet(node: OtpNode): LogEvent[] {
-  const events: LogEvent[] = [];
-  loggerOf(node).removeHandler('default');
-  loggerOf(node).addHandler({ id: 'test', log: (e) => events.push(e) });
-  return events;
-}
+const quiet = quietLogs;
 
 const echo: GenServer<string, 'who', never, string, string> = { init: (app) => ok(app), handleCall: (_r, _f, s) => reply(s, s) };
 

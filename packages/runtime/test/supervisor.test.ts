@@ -20,14 +20,12 @@ import {
   type Supervisor,
   type SupFlags,
 } from '@otp-ts/runtime';
-import { withNode } from './helpers.ts';
+import { quietLogs, withNode } from './helpers.ts';
 
+// Progress reports are info: collect those too.
 function collectLogs(node: OtpNode): LogEvent[] {
-  const events: LogEvent[] = [];
-  const logger = loggerOf(node);
-  logger.removeHandler('default');
-  logger.addHandler({ id: 'test', log: (e) => events.push(e) });
-  logger.setLevel('info');
+  const events = quietLogs(node);
+  loggerOf(node).setLevel('info');
   return events;
 }
 

@@ -47,7 +47,7 @@ export const supervisorServer: GenServer<SupState, SupRequest, never, SupAnswer,
     for (const child of state.children) {
       const failure = await startOne(state, child);
       if (failure !== null) {
-        await terminateChildren(state, 'shutdown');
+        await terminateChildren(state);
         return stop({ shutdown: { failedToStartChild: child.spec.id, reason: failure.reason } });
       }
     }
@@ -65,8 +65,8 @@ export const supervisorServer: GenServer<SupState, SupRequest, never, SupAnswer,
     return noreply(state);
   },
 
-  async terminate(reason, state) {
-    await terminateChildren(state, reason);
+  async terminate(_reason, state) {
+    await terminateChildren(state);
   },
 };
 
@@ -101,13 +101,12 @@ export async function startOne(state: SupState, child: Child): Promise<{ reason:
 }
 
 /** Stops every running child, last started first. */
-export async function terminateChildren(state: SupState, reason: ExitReason): Promise<void> {
+export async function terminateChildren(state: SupState): Promise<void> {
   for (let i = state.children.length - 1; i >= 0; i--) {
     const child = state.children[i]!;
     if (child.pid instanceof Pid) await stopOne(state, child);
     if (child.pid === 'restarting') child.pid = undefined;
   }
-  void reason;
 }
 
 /** Stops one child within its shutdown time, reporting an unexpected exit reason. */
