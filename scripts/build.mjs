@@ -30,8 +30,13 @@ for (const ws of workspaces) {
     sourcemap: true,
     logLevel: 'warning',
   });
-  for (const [out, src] of Object.entries(extra)) {
-    await build({ entryPoints: [join(dir, src)], outfile: join(dir, 'dist', out), bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', sourcemap: true, logLevel: 'warning' });
+  // An entry is a source path, or { src, bundle: [packages] } to inline those dependencies (a program
+  // copied out of node_modules, like the release's start script, carries them with it).
+  for (const [out, entry] of Object.entries(extra)) {
+    const { src, bundle = [] } = typeof entry === 'string' ? { src: entry } : entry;
+    const deps = Object.keys(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).dependencies ?? {});
+    const external = bundle.length ? { external: deps.filter((d) => !bundle.includes(d)).flatMap((d) => [d, `${d}/*`]).concat(['node:*']) } : { packages: 'external' };
+    await build({ entryPoints: [join(dir, src)], outfile: join(dir, 'dist', out), bundle: true, ...external, platform: 'node', format: 'esm', target: 'node20', sourcemap: true, logLevel: 'warning' });
   }
   try {
     execFileSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.build.json')], { stdio: 'inherit' });

@@ -1,0 +1,2 @@
+/** @otp-ts/release: release assembly, tarballs, relups and the start script. */
+export {};

@@ -1,0 +1,2 @@
+/** @otp-ts/tracer: tracing and live inspection of running nodes (issue 9). */
+export {};
