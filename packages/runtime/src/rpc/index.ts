@@ -6,6 +6,9 @@ import { CallError } from '../gen/errors.js';
 import type { ServerRef } from '../gen/call.js';
 import { addDistributionService } from '../distribution/node-dist.js';
 import { codeServerOf } from '../code/server.js';
+import { evaluate } from './eval.js';
+// eval's scope is the runtime's API (read at call time, so the import cycle is harmless).
+import * as runtimeApi from '../index.js';
 
 /** What rpc asks another node's rpc server (`rex`). */
 interface Apply {
@@ -68,7 +71,7 @@ const rex: GenServer<null, Apply, Apply, { ok: true; value: unknown } | { ok: fa
 };
 
 addDistributionService(async (node) => {
-  registerRpcModule(node, 'otp', { name: () => node.name, nodes: () => node.nodes(), processCount: () => node.processCount, ping: () => 'pong' });
+  registerRpcModule(node, 'otp', { name: () => node.name, nodes: () => node.nodes(), processCount: () => node.processCount, ping: () => 'pong', eval: (source: string) => evaluate(node, runtimeApi, source) });
   await node.run((ctx) => genServer.start(ctx, rex, undefined, { name: 'rex' }));
 });
 
