@@ -87,6 +87,14 @@ export async function setConfig(ctx: ProcessContext, config: Record<string, Reco
   await ask(ctx, { op: 'config', config });
 }
 
+/**
+ * Replaces a loaded application's resource during a release upgrade (OTP's change_application_data):
+ * its vsn, env defaults and callback module, with its sys.config entry; a running app's configChange hears what changed.
+ */
+export async function update(ctx: ProcessContext, resource: AppResource, config?: Record<string, unknown>): Promise<{ changed: Record<string, unknown>; added: Record<string, unknown>; removed: string[] }> {
+  return (await ask(ctx, { op: 'update', resource, config })) as { changed: Record<string, unknown>; added: Record<string, unknown>; removed: string[] };
+}
+
 /** An application's setting, or `fallback` when it has none. */
 export function getEnv<T = unknown>(ctx: ProcessContext, app: string, key: string, fallback?: T): T | undefined {
   const env = envOf(ctx.node);

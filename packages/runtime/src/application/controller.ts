@@ -25,7 +25,8 @@ export type ControllerRequest =
   | { op: 'stop'; app: string }
   | { op: 'loaded' }
   | { op: 'which' }
-  | { op: 'config'; config: Record<string, Record<string, unknown>> };
+  | { op: 'config'; config: Record<string, Record<string, unknown>> }
+  | { op: 'update'; resource: AppResource; config?: Record<string, unknown> };
 
 /** The controller's answer: a value, or an error the client rethrows. */
 export type ControllerAnswer = { ok: true; value: unknown } | { ok: false; error: ApplicationError };
@@ -108,11 +109,38 @@ async function handle(state: State, req: ControllerRequest): Promise<unknown> {
         const r = state.loaded.get(name)!;
         return { name, description: r.description ?? '', vsn: r.vsn, type: s.type };
       });
+    case 'update':
+      return updateApp(state, req.resource, req.config);
     case 'config':
       env.overrides = req.config;
       for (const [app, values] of Object.entries(req.config)) if (state.loaded.has(app)) for (const [k, v] of Object.entries(values)) env.set(app, k, v);
       return undefined;
   }
+}
+
+// OTP's change_application_data plus config_change: a release upgrade replaces a loaded (maybe
+// running) application's resource and sys.config; the new callback module hears what changed.
+async function updateApp(state: State, resource: AppResource, config: Record<string, unknown> | undefined): Promise<unknown> {
+  const r = validateResource(resource);
+  if (!state.loaded.has(r.name)) throw new ApplicationError('notLoaded', r.name, `application '${r.name}' is not loaded: load it first (application.load)`);
+  const env = envOf(state.ctx.node);
+  const before = env.all(r.name);
+  if (config !== undefined) env.overrides = { ...env.overrides, [r.name]: config };
+  state.loaded.set(r.name, r);
+  env.load(r.name, r.env);
+  const after = env.all(r.name);
+  const changed: Record<string, unknown> = {};
+  const added: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(after)) {
+    if (!(k in before)) added[k] = v;
+    else if (JSON.stringify(before[k]) !== JSON.stringify(v)) changed[k] = v;
+  }
+  const removed = Object.keys(before).filter((k) => !(k in after));
+  const mod = typeof r.mod === 'object' ? r.mod : undefined;
+  if (state.started.has(r.name) && mod?.configChange && (Object.keys(changed).length || Object.keys(added).length || removed.length)) {
+    await mod.configChange(changed, added, removed);
+  }
+  return { changed, added, removed };
 }
 
 async function startApp(state: State, app: string, type: StartType): Promise<void> {

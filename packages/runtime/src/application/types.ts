@@ -13,6 +13,8 @@ export interface ApplicationModule<State = unknown> {
   prepStop?(state: State): Awaitable<State>;
   /** Runs after the supervision tree is down. Default: nothing. */
   stop?(state: State): Awaitable<void>;
+  /** After a release upgrade changed the application's env: the keys changed, added and removed. Default: nothing. */
+  configChange?(changed: Record<string, unknown>, added: Record<string, unknown>, removed: string[]): Awaitable<void>;
 }
 
 /** An application resource: what OTP's .app file holds, taken from package.json's `otp` field. */

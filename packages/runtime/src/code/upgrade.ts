@@ -15,6 +15,13 @@ export interface UpgradeOptions {
   extra?: unknown;
   /** How long each suspend, codeChange and resume may take (default 5000 ms). */
   timeoutMs?: number;
+  /** Per module name: the `oldVsn` and `extra` its processes' codeChange receive (a release's app versions). */
+  perModule?: Record<string, { oldVsn?: unknown; extra?: unknown }>;
+  /**
+   * A downgrade (OTP's `{down, Vsn}`): each process migrates its state through the codeChange of the
+   * version it is leaving, called with `oldVsn` = `{ down: <target> }`, before it is pointed at the older code.
+   */
+  downgrade?: boolean;
 }
 
 /** What an upgrade did. */
@@ -25,6 +32,8 @@ export interface UpgradeReport {
   processes: Pid[];
   /** Processes killed because they still ran code purged by the load. */
   purged: number;
+  /** How long the affected processes stayed suspended (the first suspend to the resumes), in ms. */
+  suspendedMs: number;
 }
 
 /** An upgrade failed and was rolled back: code and states are as before; `stage` and `module` say where. */
@@ -84,6 +93,8 @@ export async function upgradeModules(ctx: ProcessContext, code: CodeServer, sour
   const suspended: Pid[] = [];
   let failure: UpgradeError | undefined;
   let purged = 0;
+  const suspendedAt = performance.now();
+  let resumedAt: number | undefined;
   try {
     for (const a of affected) {
       try {
@@ -102,10 +113,19 @@ export async function upgradeModules(ctx: ProcessContext, code: CodeServer, sour
     }
     for (const a of affected) {
       const next = versions.find((v) => v.module === a.module)!.exports[a.exportName];
-      const oldVsn = options.oldVsn ?? previous.get(a.module)!.current?.vsn;
+      const given = options.perModule?.[a.module];
+      const oldVsn = given && 'oldVsn' in given ? given.oldVsn : (options.oldVsn ?? previous.get(a.module)!.current?.vsn);
+      const extra = given && 'extra' in given ? given.extra : options.extra;
       try {
-        await sys.changeCode(ctx, a.pid, next, oldVsn, options.extra, timeoutMs);
-        a.changed = true;
+        if (options.downgrade) {
+          // The version being left knows both state shapes: it migrates the state, then the process moves to the older code.
+          a.changed = true;
+          await sys.changeCode(ctx, a.pid, a.oldCallbacks, oldVsn, extra, timeoutMs);
+          await setModule(ctx, a.pid, next, timeoutMs);
+        } else {
+          await sys.changeCode(ctx, a.pid, next, oldVsn, extra, timeoutMs);
+          a.changed = true;
+        }
       } catch (error) {
         throw new UpgradeError('codeChange', a.module, `upgrade rolled back: codeChange of ${a.module} in ${a.pid} failed: ${(error as Error)?.message ?? String(error)}`, a.pid, { cause: error });
       }
@@ -122,11 +142,13 @@ export async function upgradeModules(ctx: ProcessContext, code: CodeServer, sour
     // Resumes are sent without waiting for each answer: every process resumes as soon as it reads its
     // mailbox, and the upgrade does not pay one round trip per process for it.
     for (const pid of suspended) if (ctx.isAlive(pid)) ctx.send(pid, new SystemMessage(new From(ctx.self(), ctx.makeRef()), { type: 'resume' }));
+    resumedAt = performance.now();
   }
   if (failure) throw failure;
   return {
     modules: versions.map((v) => ({ name: v.module, from: previous.get(v.module)!.current?.vsn, to: v.vsn })),
     processes: affected.map((a) => a.pid),
     purged,
+    suspendedMs: affected.length > 0 ? resumedAt! - suspendedAt : 0,
   };
 }

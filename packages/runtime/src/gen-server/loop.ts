@@ -55,6 +55,10 @@ class Server implements SysTarget {
   }
 
   async changeCode(module: unknown, oldVsn: unknown, extra: unknown): Promise<void> {
+    if (isHost(this.mod)) {
+      this.state = await this.mod.hostedCodeChange(this.state, module, oldVsn, extra);
+      return;
+    }
     const next = (module ?? this.mod) as AnyServer;
     const state = next.codeChange ? await next.codeChange(oldVsn, this.state, extra) : this.state;
     this.setModule(next);
@@ -62,6 +66,10 @@ class Server implements SysTarget {
   }
 
   setModule(module: unknown): void {
+    if (isHost(this.mod)) {
+      this.state = this.mod.hostedSetModule(this.state, module);
+      return;
+    }
     this.mod = module as AnyServer;
     (this.ctx as unknown as { label: ProcessLabel }).label = labelOf(this.mod);
   }
@@ -79,6 +87,19 @@ class Server implements SysTarget {
   debug(describe: () => string): void {
     if (this.trace) process.stdout.write(`*DBG* ${this.ctx.self()} (${this.moduleName}) ${describe()}\n`);
   }
+}
+
+/**
+ * A behaviour built on gen_server that runs a user module of its own (the supervisor runs its
+ * Supervisor module): an upgrade swaps and migrates that module, never the gen_server callbacks.
+ */
+export interface ModuleHost {
+  hostedCodeChange(state: unknown, module: unknown, oldVsn: unknown, extra: unknown): Promise<unknown>;
+  hostedSetModule(state: unknown, module: unknown): unknown;
+}
+
+function isHost(mod: AnyServer): mod is AnyServer & ModuleHost {
+  return typeof (mod as Partial<ModuleHost>).hostedCodeChange === 'function';
 }
 
 const labels = new WeakMap<AnyServer, ProcessLabel>();

@@ -23,6 +23,15 @@ export async function evaluate(node: OtpNode, api: Record<string, unknown>, sour
   const scope: Record<string, unknown> = { ...api, node, processes: () => node.processes(), whereis: (name: string) => node.whereis(name), processInfo: node.processInfo.bind(node) };
   const names = Object.keys(scope).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k));
   const fn = compile(source, ['ctx', ...names]);
-  const value = await node.run((ctx: ProcessContext) => fn(ctx, ...names.map((n) => scope[n])));
+  // The evaluating process catches what the code throws: a typo at a remote prompt is an answer, not a crash report.
+  const outcome = await node.run(async (ctx: ProcessContext) => {
+    try {
+      return { value: await fn(ctx, ...names.map((n) => scope[n])) };
+    } catch (error) {
+      return { error };
+    }
+  });
+  if ('error' in outcome) throw outcome.error;
+  const value = outcome.value;
   return inspect(value, { depth: 4, maxArrayLength: 50, maxStringLength: 2000, breakLength: 100 });
 }

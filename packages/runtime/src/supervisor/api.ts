@@ -61,6 +61,14 @@ export function getChildspec(ctx: ProcessContext, sup: ServerRef, child: string 
   return ask(ctx, sup, { op: 'getChildspec', child }) as Promise<Required<ChildSpec>>;
 }
 
+/**
+ * After a code change of the supervisor's module (a release upgrade): starts the children its new init
+ * added and stops and deletes those it dropped; resolves to their ids.
+ */
+export function syncChildren(ctx: ProcessContext, sup: ServerRef): Promise<{ started: string[]; stopped: string[]; failed: Array<{ id: string; reason: unknown }> }> {
+  return ask(ctx, sup, { op: 'syncChildren' }) as Promise<{ started: string[]; stopped: string[]; failed: Array<{ id: string; reason: unknown }> }>;
+}
+
 /** A child spec for a worker started with `start`, with the usual defaults. */
 export function worker(id: string, start: ChildSpec['start'], options: Omit<ChildSpec, 'id' | 'start' | 'type'> = {}): ChildSpec {
   return { id, start, type: 'worker', ...options };

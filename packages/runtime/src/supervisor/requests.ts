@@ -11,7 +11,8 @@ export type SupRequest =
   | { op: 'deleteChild'; id: string }
   | { op: 'whichChildren' }
   | { op: 'countChildren' }
-  | { op: 'getChildspec'; child: string | Pid };
+  | { op: 'getChildspec'; child: string | Pid }
+  | { op: 'syncChildren' };
 
 /** A supervisor's answer: a value, or a refusal the client rethrows. */
 export type SupAnswer = { ok: true; value: unknown } | { ok: false; error: SupervisorError };
@@ -97,6 +98,26 @@ export async function handleRequest(state: SupState, req: SupRequest): Promise<S
       if (!child) return refuse('notFound', `no child ${String(req.child)}`);
       const { id, start, restart, shutdown, type, modules } = child.spec;
       return done({ id, start, restart, shutdown, type, modules });
+    }
+    case 'syncChildren': {
+      const { added, removed } = state.pending;
+      state.pending = { added: [], removed: [] };
+      const started: string[] = [];
+      const failed: Array<{ id: string; reason: unknown }> = [];
+      for (const id of added) {
+        const child = find(state, id);
+        if (!child || child.pid !== undefined) continue;
+        const failure = await startOne(state, child);
+        if (failure === null) started.push(id);
+        else failed.push({ id, reason: failure.reason });
+      }
+      for (const id of removed) {
+        const child = find(state, id);
+        if (!child) continue;
+        if (child.pid instanceof Pid) await stopOne(state, child);
+        state.children.splice(state.children.indexOf(child), 1);
+      }
+      return done({ started, stopped: removed, failed });
     }
   }
 }

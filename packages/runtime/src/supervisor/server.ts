@@ -4,7 +4,8 @@ import type { ProcessContext } from '../types.js';
 import { isNormalExit, loggerOf } from '../logger.js';
 import { ok, ignore, noreply, reply, stop, type GenServer } from '../gen-server/types.js';
 import { isNormalOrShutdown, normalizeFlags, normalizeSpec, shutdownChild, startChildProcess, type Child, type FullSpec } from './children.js';
-import { SupervisorError, type ChildSpec, type SupFlags, type Supervisor } from './types.js';
+import { SupervisorError, type ChildSpec, type SupFlags, type Supervisor, type SupervisorSpec } from './types.js';
+import type { ModuleHost } from '../gen-server/loop.js';
 import { handleRequest, type SupRequest, type SupAnswer } from './requests.js';
 
 /** A supervisor's state: its module, flags, children in start order, and recent restart times. */
@@ -16,29 +17,25 @@ export interface SupState {
   /** The template of a simpleOneForOne supervisor. */
   template: FullSpec | null;
   restarts: number[];
+  /** The args init got: a code change calls the new module's init with them again, as OTP does. */
+  args: unknown;
+  /** Child ids the last code change added (not yet started) and removed (still running), for syncChildren. */
+  pending: { added: string[]; removed: string[] };
 }
 
 /** A supervisor is a gen_server callback module, as in OTP. */
-export const supervisorServer: GenServer<SupState, SupRequest, never, SupAnswer, { module: Supervisor<unknown>; args: unknown }> = {
+export const supervisorServer: GenServer<SupState, SupRequest, never, SupAnswer, { module: Supervisor<unknown>; args: unknown }> & ModuleHost = {
   name: 'supervisor',
 
   async init({ module, args }, ctx) {
     ctx.trapExit(true);
-    ctx.setLabel({ behaviour: 'supervisor', module: module.name ?? 'supervisor' });
+    label(ctx, module);
     const spec = await module.init(args, ctx);
     if (spec === 'ignore') return ignore();
     let state: SupState;
     try {
-      const flags = normalizeFlags(spec?.flags);
-      if (!spec || !Array.isArray(spec.children)) throw new Error(`${module.name ?? 'supervisor'} init must return { flags, children: [...] } or 'ignore'`);
-      const specs = spec.children.map(normalizeSpec);
-      const ids = new Set<string>();
-      for (const s of specs) {
-        if (ids.has(s.id)) throw new Error(`two children have the id '${s.id}': ids must be unique`);
-        ids.add(s.id);
-      }
-      if (flags.strategy === 'simpleOneForOne' && specs.length !== 1) throw new Error(`a simpleOneForOne supervisor needs exactly one child spec (the template), got ${specs.length}`);
-      state = { ctx, module, flags, children: [], template: null, restarts: [] };
+      const { flags, specs } = checkSpec(module, spec);
+      state = { ctx, module, flags, children: [], template: null, restarts: [], args, pending: { added: [], removed: [] } };
       if (flags.strategy === 'simpleOneForOne') state.template = specs[0]!;
       else state.children = specs.map((s) => ({ spec: s, pid: undefined, extra: [] }));
     } catch (error) {
@@ -68,7 +65,51 @@ export const supervisorServer: GenServer<SupState, SupRequest, never, SupAnswer,
   async terminate(_reason, state) {
     await terminateChildren(state);
   },
+
+  // OTP's supervisor code_change: the new module's init runs again; flags and the specs of existing
+  // children are updated, new children are added unstarted and removed ones kept, until syncChildren.
+  async hostedCodeChange(current, module, _oldVsn, _extra) {
+    const state = current as SupState;
+    const next = (module ?? state.module) as Supervisor<unknown>;
+    const spec = await next.init(state.args, state.ctx);
+    if (spec === 'ignore') return this.hostedSetModule(state, next);
+    const { flags, specs } = checkSpec(next, spec);
+    if ((flags.strategy === 'simpleOneForOne') !== (state.template !== null)) throw new Error(`${next.name ?? 'supervisor'} cannot change to or from simpleOneForOne in a code change`);
+    label(state.ctx, next);
+    if (state.template !== null) return { ...state, module: next, flags, template: specs[0]!, pending: { added: [], removed: [] } };
+    const byId = new Map(specs.map((s) => [s.id, s]));
+    const children = state.children.map((c): Child => (byId.has(c.spec.id) ? { ...c, spec: byId.get(c.spec.id)! } : c));
+    const known = new Set(state.children.map((c) => c.spec.id));
+    const added = specs.filter((s) => !known.has(s.id));
+    for (const s of added) children.push({ spec: s, pid: undefined, extra: [] });
+    const removed = state.children.filter((c) => !byId.has(c.spec.id)).map((c) => c.spec.id);
+    return { ...state, module: next, flags, children, pending: { added: added.map((s) => s.id), removed } };
+  },
+
+  hostedSetModule(current, module) {
+    const state = current as SupState;
+    label(state.ctx, module as Supervisor<unknown>);
+    return { ...state, module: module as Supervisor<unknown> };
+  },
 };
+
+function label(ctx: ProcessContext, module: Supervisor<unknown>): void {
+  ctx.setLabel({ behaviour: 'supervisor', module: module.name ?? 'supervisor', callbacks: module });
+}
+
+// Checks what a Supervisor module's init returned; throws a sentence naming the problem.
+function checkSpec(module: Supervisor<unknown>, spec: Exclude<SupervisorSpec, 'ignore'> | undefined): { flags: Required<SupFlags>; specs: FullSpec[] } {
+  const flags = normalizeFlags(spec?.flags);
+  if (!spec || !Array.isArray(spec.children)) throw new Error(`${module.name ?? 'supervisor'} init must return { flags, children: [...] } or 'ignore'`);
+  const specs = spec.children.map(normalizeSpec);
+  const ids = new Set<string>();
+  for (const s of specs) {
+    if (ids.has(s.id)) throw new Error(`two children have the id '${s.id}': ids must be unique`);
+    ids.add(s.id);
+  }
+  if (flags.strategy === 'simpleOneForOne' && specs.length !== 1) throw new Error(`a simpleOneForOne supervisor needs exactly one child spec (the template), got ${specs.length}`);
+  return { flags, specs };
+}
 
 /** The name reports use for a supervisor: its registered name, or its pid. */
 export function supervisorName(state: SupState): string {

@@ -1,0 +1,102 @@
+import { join } from 'node:path';
+import { createNode } from '../create.js';
+import type { OtpNode } from '../node.js';
+import * as application from '../application/api.js';
+import { codeServerOf } from '../code/server.js';
+import { loadBuiltApplication } from '../code/app-loader.js';
+import { registerRpcModule } from '../rpc/index.js';
+import { ReleaseConfigError } from './config.js';
+import { permanentVersion, readReleases, readVersion, type VersionFiles } from './files.js';
+import { releaseHandler, type RunningRelease } from './handler.js';
+
+/** Options of `bootRelease`. */
+export interface BootOptions {
+  /** The release root (the folder with bin/, lib/ and releases/). */
+  root: string;
+  /** The version to boot; default: the one RELEASES.json marks permanent. */
+  vsn?: string;
+  /** Where `${VAR}` values come from; default: process.env. */
+  env?: Record<string, string | undefined>;
+  /** Called once the node has stopped: by `stop`, or because a permanent application exited. */
+  onStop?: (reason: unknown) => void;
+  /** Progress and connection lines; default: stdout. */
+  log?: (line: string) => void;
+}
+
+/** A booted release: its node, name and version, and an orderly stop. */
+export interface BootedRelease {
+  readonly node: OtpNode;
+  readonly name: string;
+  /** The version running now (it changes with upgrades). */
+  readonly vsn: string;
+  /** Stops the applications in reverse start order, then the node; resolves when done. */
+  stop(reason?: unknown): Promise<void>;
+}
+
+/**
+ * Boots a release (what `bin/<name> foreground` runs): reads the version's release.json, sys.config.json
+ * (with `${VAR}` substituted) and node.args, starts distribution under the release's name and cookie,
+ * loads every application from lib/ through the code server and starts them in order, permanent, and
+ * serves the release handler (versions, upgrade, downgrade, stop, restart) to the start script.
+ */
+export async function bootRelease(options: BootOptions): Promise<BootedRelease> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  const releases = await readReleases(options.root);
+  const vsn = options.vsn ?? permanentVersion(releases);
+  if (vsn === undefined) throw new ReleaseConfigError(join(options.root, 'releases', 'RELEASES.json'), `no version of ${releases.name} is permanent: boot one by name (foreground --vsn VSN)`);
+  const files = await readVersion(options.root, vsn, env);
+  const node = createNode();
+  let stopping: Promise<void> | undefined;
+  const state: RunningRelease = { root: options.root, node, env, files, started: [], log, stop: (reason) => stop(reason) };
+
+  const stop = (reason: unknown = 'stop'): Promise<void> =>
+    (stopping ??= (async () => {
+      await node
+        .run(async (ctx) => {
+          for (const app of [...state.started].reverse()) await application.stop(ctx, app).catch(() => undefined);
+        })
+        .catch(() => undefined);
+      log(`stopped ${files.release.name} ${state.files.release.vsn}${reason === 'stop' ? '' : `: ${typeof reason === 'string' ? reason : JSON.stringify(reason)}`}`);
+      node.shutdown();
+      options.onStop?.(reason);
+    })());
+
+  try {
+    await node.run((ctx) => application.startController(ctx, { onNodeStop: (reason) => void stop(reason) }));
+    if (files.nodeArgs.name) {
+      if (!files.nodeArgs.cookie) throw new ReleaseConfigError(join(options.root, 'releases', vsn, 'node.args'), `node.args names the node but sets no cookie: add --setcookie <secret>`);
+      await node.startDistribution({ name: files.nodeArgs.name, cookie: files.nodeArgs.cookie, hidden: files.nodeArgs.hidden, log });
+    }
+    await startApplications(state, files);
+  } catch (error) {
+    node.shutdown();
+    throw error;
+  }
+  registerRpcModule(node, 'release_handler', releaseHandler(state));
+  log(`started ${files.release.name} ${vsn}${files.nodeArgs.name ? ` as ${files.nodeArgs.name}` : ''}: ${state.started.join(', ')}`);
+  return {
+    node,
+    name: files.release.name,
+    get vsn() {
+      return state.files.release.vsn;
+    },
+    stop,
+  };
+}
+
+/** Loads every application of a version from lib/ and starts them in order (used by boot and restart). */
+export async function startApplications(state: RunningRelease, files: VersionFiles): Promise<void> {
+  const code = codeServerOf(state.node);
+  await state.node.run(async (ctx) => {
+    await application.setConfig(ctx, files.sysConfig);
+    const loaded = new Set((await application.loadedApplications(ctx)).map((a) => a.name));
+    for (const app of files.release.applications) {
+      if (!loaded.has(app.name)) await application.load(ctx, await loadBuiltApplication(code, join(state.root, 'lib', `${app.name}-${app.vsn}`)));
+    }
+    for (const app of files.release.applications) {
+      await application.start(ctx, app.name, app.type ?? 'permanent');
+      state.started.push(app.name);
+    }
+  });
+}

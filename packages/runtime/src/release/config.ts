@@ -1,0 +1,100 @@
+/** A release file that cannot be used as it is: the file, and a sentence naming what is wrong and the fix. */
+export class ReleaseConfigError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ReleaseConfigError';
+  }
+}
+
+const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+function substituteString(text: string, env: Record<string, string | undefined>, file: string, where: string): string {
+  return text.replace(VAR, (_all, name: string, fallback: string | undefined) => {
+    const value = env[name];
+    if (value !== undefined && value !== '') return value;
+    if (fallback !== undefined) return fallback;
+    throw new ReleaseConfigError(file, `${file}: \${${name}} at ${where} is not set: export ${name}, or write \${${name}:-default}`);
+  });
+}
+
+/**
+ * Replaces `${VAR}` and `${VAR:-default}` inside the string values of parsed JSON (never in the text,
+ * so a value can never break the JSON); throws ReleaseConfigError naming the variable and its key path.
+ */
+export function substituteEnv<T>(value: T, env: Record<string, string | undefined>, file: string, where = '(top)'): T {
+  if (typeof value === 'string') return substituteString(value, env, file, where) as T;
+  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, env, file, `${where}[${i}]`)) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = substituteEnv(v, env, file, where === '(top)' ? k : `${where}.${k}`);
+    return out as T;
+  }
+  return value;
+}
+
+/** Checks that a parsed sys.config.json is `{ app: { key: value } }`. */
+export function checkSysConfig(value: unknown, file: string): Record<string, Record<string, unknown>> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ReleaseConfigError(file, `${file} must hold a JSON object of applications, e.g. { "shop": { "port": 8080 } }`);
+  for (const [app, env] of Object.entries(value)) {
+    if (env === null || typeof env !== 'object' || Array.isArray(env)) throw new ReleaseConfigError(file, `${file}: the entry of '${app}' must be an object of settings, got ${JSON.stringify(env)}`);
+  }
+  return value as Record<string, Record<string, unknown>>;
+}
+
+/** What a release's node.args says: the node's identity, and the flags Node.js itself takes. */
+export interface NodeArgs {
+  /** `name@host` (from `--name`, or `--sname` on 127.0.0.1). */
+  name?: string;
+  cookie?: string;
+  hidden: boolean;
+  /** Flags for the Node.js executable (`--enable-source-maps`, `--max-old-space-size=512`). */
+  nodeFlags: string[];
+}
+
+// Splits a node.args text into words: whitespace separates, quotes group, `#` starts a comment.
+function words(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const stripped = line.replace(/(^|\s)#.*$/, '');
+    for (const m of stripped.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) out.push(m[1] ?? m[2] ?? m[3]!);
+  }
+  return out;
+}
+
+/** Parses node.args (vm.args' counterpart), with `${VAR}` substituted in each word. */
+export function parseNodeArgs(text: string, env: Record<string, string | undefined>, file: string): NodeArgs {
+  const args: NodeArgs = { hidden: false, nodeFlags: [] };
+  const list = words(text).map((w) => substituteString(w, env, file, 'node.args'));
+  for (let i = 0; i < list.length; i++) {
+    const word = list[i]!;
+    const [flag, inline] = word.includes('=') ? [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)] : [word, undefined];
+    const value = (): string => {
+      const v = inline ?? list[++i];
+      if (v === undefined || v.startsWith('--')) throw new ReleaseConfigError(file, `${file}: ${flag} needs a value, e.g. ${flag} shop@127.0.0.1`);
+      return v;
+    };
+    switch (flag.replace(/^-+/, '-')) {
+      case '-name':
+        args.name = value();
+        break;
+      case '-sname':
+        args.name = `${value()}@127.0.0.1`;
+        break;
+      case '-setcookie':
+      case '-cookie':
+        args.cookie = value();
+        break;
+      case '-hidden':
+        args.hidden = true;
+        break;
+      default:
+        if (!word.startsWith('--')) throw new ReleaseConfigError(file, `${file}: '${word}' is not a flag: write --name, --setcookie, --hidden or a Node.js flag such as --max-old-space-size=512`);
+        args.nodeFlags.push(word);
+    }
+  }
+  if (args.name !== undefined && !/^[\w.-]+@[\w.:-]+$/.test(args.name)) throw new ReleaseConfigError(file, `${file}: '${args.name}' is not a node name: use name@host, e.g. shop@127.0.0.1`);
+  return args;
+}

@@ -1,0 +1,63 @@
+import { readFile, writeFile, rename } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ReleaseConfigError, checkSysConfig, parseNodeArgs, substituteEnv, type NodeArgs } from './config.js';
+import type { ReleaseFile, ReleasesFile, Relup } from './types.js';
+
+async function readJson<T>(file: string, what: string): Promise<T> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new ReleaseConfigError(file, `${file} is missing: ${what}`);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    throw new ReleaseConfigError(file, `${file} is not valid JSON (${(error as Error).message}): rebuild the release with otp release`);
+  }
+}
+
+/** A release root's RELEASES.json. */
+export function readReleases(root: string): Promise<ReleasesFile> {
+  return readJson(join(root, 'releases', 'RELEASES.json'), `${root} is not a release root (otp release writes one under _build/prod/rel/<name>)`);
+}
+
+/** Rewrites RELEASES.json atomically (a temporary file renamed over it). */
+export async function writeReleases(root: string, releases: ReleasesFile): Promise<void> {
+  const file = join(root, 'releases', 'RELEASES.json');
+  await writeFile(`${file}.tmp`, `${JSON.stringify(releases, null, 2)}\n`);
+  await rename(`${file}.tmp`, file);
+}
+
+/** The version RELEASES.json marks permanent (the one a boot starts). */
+export function permanentVersion(releases: ReleasesFile): string | undefined {
+  return releases.releases.find((r) => r.status === 'permanent')?.vsn;
+}
+
+/** Whether a version's files are in the root. */
+export function hasVersion(root: string, vsn: string): boolean {
+  return existsSync(join(root, 'releases', vsn, 'release.json'));
+}
+
+/** Everything one version of a release says: its release.json, its substituted sys.config and its node.args. */
+export interface VersionFiles {
+  release: ReleaseFile;
+  sysConfig: Record<string, Record<string, unknown>>;
+  nodeArgs: NodeArgs;
+  /** The relup that reaches this version, when it was built with --upgrade-from. */
+  relup: Relup | undefined;
+}
+
+/** Reads one version's files, substituting `${VAR}` from `env` in sys.config.json and node.args. */
+export async function readVersion(root: string, vsn: string, env: Record<string, string | undefined>): Promise<VersionFiles> {
+  const dir = join(root, 'releases', vsn);
+  const release = await readJson<ReleaseFile>(join(dir, 'release.json'), `version ${vsn} is not in this release root: unpack it first (bin/<name> unpack ${vsn})`);
+  const sysFile = join(dir, 'sys.config.json');
+  const sysConfig = existsSync(sysFile) ? checkSysConfig(substituteEnv(await readJson<unknown>(sysFile, ''), env, sysFile), sysFile) : {};
+  const argsFile = join(dir, 'node.args');
+  const nodeArgs = existsSync(argsFile) ? parseNodeArgs(await readFile(argsFile, 'utf8'), env, argsFile) : { hidden: false, nodeFlags: [] };
+  const relupFile = join(dir, 'relup.json');
+  const relup = existsSync(relupFile) ? await readJson<Relup>(relupFile, '') : undefined;
+  return { release, sysConfig, nodeArgs, relup };
+}
