@@ -1,0 +1,114 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { transformSync } from 'esbuild';
+import * as runtime from '@otp-ts/runtime';
+import { codeServerOf, genServer, loggerOf, supervisor, sys, substituteEnv, parseNodeArgs, checkSysConfig, ReleaseConfigError, type ModuleSource, type OtpNode, type Pid } from '@otp-ts/runtime';
+import { withNode } from './helpers.ts';
+
+function compile(name: string, ts: string, vsn?: string): ModuleSource {
+  const { code } = transformSync(ts, { loader: 'ts', format: 'cjs', target: 'node20', sourcefile: `${name}.ts` });
+  return { name, code, filename: `/virtual/${name}.ts`, vsn };
+}
+
+function codeOf(node: OtpNode) {
+  loggerOf(node).removeHandler('default');
+  return codeServerOf(node, { preloaded: { '@otp-ts/runtime': runtime } });
+}
+
+const worker = `
+import { ok, reply, genServer, type GenServer, type ProcessContext } from '@otp-ts/runtime';
+export const echo: GenServer<string, 'who', never, string, string> = { init: (id) => ok(id), handleCall: (_r, _f, s) => reply(s, s) };
+export const start = (id: string) => (ctx: ProcessContext) => genServer.startLink(ctx, echo, id, { name: id });`;
+
+const sup = (children: string[]) => `
+import { supervisor, type Supervisor } from '@otp-ts/runtime';
+import { start } from './worker';
+export const sup: Supervisor<void> = {
+  name: 'top',
+  init: () => ({ flags: { strategy: 'oneForOne', intensity: ${children.length + 1}, period: 5 }, children: [${children.map((c) => `supervisor.worker('${c}', start('${c}'))`).join(', ')}] }),
+};`;
+
+test('upgrade: a supervisor whose init changed gets its new child specs; syncChildren starts added children and stops removed ones', async () => {
+  await withNode(async (node) => {
+    const code = codeOf(node);
+    await code.loadAll([compile('app/worker', worker, '1'), compile('app/sup', sup(['a', 'b']), '1')]);
+    await node.run(async (ctx) => {
+      const top = await supervisor.startLink(ctx, (code.exportsOf('app/sup') as { sup: runtime.Supervisor<void> }).sup, undefined, { name: 'top' });
+      const a = ctx.whereis('a')!;
+      const report = await runtime.upgradeModules(ctx, code, [compile('app/sup', sup(['a', 'c']), '2')]);
+      assert.deepEqual(report.processes, [top], 'the supervisor is migrated like any behaviour process');
+      assert.deepEqual((await supervisor.whichChildren(ctx, top)).map((c) => [c.id, c.pid !== undefined]), [['a', true], ['b', true], ['c', false]], 'new children wait, old ones stay, as OTP');
+      assert.deepEqual(await supervisor.syncChildren(ctx, top), { started: ['c'], stopped: ['b'], failed: [] });
+      assert.deepEqual((await supervisor.whichChildren(ctx, top)).map((c) => c.id), ['a', 'c']);
+      assert.equal(ctx.whereis('a'), a, 'an unchanged child keeps running');
+      assert.equal(await genServer.call(ctx, 'c' as never, 'who'), 'c');
+      assert.equal(ctx.whereis('b'), undefined);
+      ctx.exit(ctx.whereis('c')!, 'kill');
+      await new Promise((r) => setTimeout(r, 10));
+      assert.equal(await genServer.call(ctx, 'c' as never, 'who'), 'c', 'the added child is supervised');
+    });
+  });
+});
+
+test('upgrade: a supervisor whose new init is invalid rolls back, keeping its children and its old module', async () => {
+  await withNode(async (node) => {
+    const code = codeOf(node);
+    await code.loadAll([compile('app/worker', worker, '1'), compile('app/sup', sup(['a']), '1')]);
+    await node.run(async (ctx) => {
+      const top = await supervisor.startLink(ctx, (code.exportsOf('app/sup') as { sup: runtime.Supervisor<void> }).sup, undefined);
+      const broken = sup(['a']).replace("strategy: 'oneForOne'", "strategy: 'sideways' as never");
+      await assert.rejects(runtime.upgradeModules(ctx, code, [compile('app/sup', broken, '2')]), (e: runtime.UpgradeError) => e.stage === 'codeChange' && e.pid === top);
+      assert.deepEqual(code.versions('app/sup'), { current: '1', old: undefined });
+      assert.deepEqual((await supervisor.whichChildren(ctx, top)).map((c) => c.id), ['a']);
+      assert.equal((await sys.getStatus(ctx, top)).status, 'running');
+    });
+  });
+});
+
+const counter = (vsn: number) => `
+import { ok, reply, type GenServer } from '@otp-ts/runtime';
+export const counter: GenServer<any, 'inc' | 'get', never, unknown, void> = {
+  init: () => ok(${vsn === 1 ? '{ n: 0 }' : '{ n: 0, by: 1 }'}),
+  handleCall: (req, _f, s) => (req === 'inc' ? reply(s.n + 1, { ...s, n: s.n + 1 }) : reply(s, s)),
+  codeChange: (oldVsn: any, s: any) => ${vsn === 1 ? 's' : "(oldVsn && typeof oldVsn === 'object' && 'down' in oldVsn ? { n: s.n, downTo: oldVsn.down } : { n: s.n, by: 1, from: oldVsn })"},
+};`;
+
+test('downgrade: the version being left migrates the state back with {down: vsn}, then the process runs the older code', async () => {
+  await withNode(async (node) => {
+    const code = codeOf(node);
+    await code.load(compile('app/counter', counter(1), '1'));
+    await node.run(async (ctx) => {
+      const srv: Pid = await genServer.startLink(ctx, (code.exportsOf('app/counter') as { counter: runtime.GenServer<unknown, string, never, unknown, void> }).counter, undefined);
+      await genServer.call(ctx, srv, 'inc');
+      await runtime.upgradeModules(ctx, code, [compile('app/counter', counter(2), '2')], { perModule: { 'app/counter': { oldVsn: '0.1.0' } } });
+      assert.deepEqual(await genServer.call(ctx, srv, 'get'), { n: 1, by: 1, from: '0.1.0' });
+      const report = await runtime.upgradeModules(ctx, code, [compile('app/counter', counter(1), '1')], { downgrade: true, perModule: { 'app/counter': { oldVsn: { down: '0.1.0' } } } });
+      assert.equal(report.processes.length, 1);
+      assert.ok(report.suspendedMs >= 0);
+      assert.deepEqual(await genServer.call(ctx, srv, 'get'), { n: 1, downTo: '0.1.0' }, "the 0.2 module's codeChange ran with {down}");
+      assert.equal(await genServer.call(ctx, srv, 'inc'), 2);
+      assert.deepEqual(await genServer.call(ctx, srv, 'get'), { n: 2, downTo: '0.1.0' }, 'and the 0.1 callbacks run now');
+    });
+  });
+});
+
+test('sys.config values get ${VAR} and ${VAR:-default} substituted inside strings, never in the JSON text', () => {
+  const config = { shop: { url: 'postgres://${DB_HOST:-localhost}:${DB_PORT}/shop', tags: ['${TAG}', 'x'], n: 3, quoted: '${QUOTE}' } };
+  const out = substituteEnv(config, { DB_PORT: '5432', TAG: 'blue', QUOTE: '"}' }, 'sys.config.json');
+  assert.deepEqual(out, { shop: { url: 'postgres://localhost:5432/shop', tags: ['blue', 'x'], n: 3, quoted: '"}' } });
+  assert.throws(
+    () => substituteEnv(config, {}, 'releases/0.1.0/sys.config.json'),
+    (e: ReleaseConfigError) => e instanceof ReleaseConfigError && e.message === 'releases/0.1.0/sys.config.json: ${DB_PORT} at shop.url is not set: export DB_PORT, or write ${DB_PORT:-default}',
+  );
+  assert.throws(() => checkSysConfig([1], 'f.json'), /must hold a JSON object of applications/);
+  assert.throws(() => checkSysConfig({ shop: 3 }, 'f.json'), /the entry of 'shop' must be an object/);
+});
+
+test('node.args gives the node name, cookie and Node.js flags; comments, quotes and ${VAR} are understood', () => {
+  const args = parseNodeArgs('# the node\n--name shop@127.0.0.1\n-setcookie "${COOKIE:-s3cret}"  # the cookie\n--enable-source-maps --max-old-space-size=512\n', {}, 'node.args');
+  assert.deepEqual(args, { name: 'shop@127.0.0.1', cookie: 's3cret', hidden: false, nodeFlags: ['--enable-source-maps', '--max-old-space-size=512'] });
+  assert.equal(parseNodeArgs('--sname shop', {}, 'node.args').name, 'shop@127.0.0.1');
+  assert.throws(() => parseNodeArgs('--name', {}, 'node.args'), /node.args: -name needs a value|node.args: --name needs a value/);
+  assert.throws(() => parseNodeArgs('--name shop', {}, 'node.args'), /'shop' is not a node name: use name@host/);
+  assert.throws(() => parseNodeArgs('shop', {}, 'node.args'), /'shop' is not a flag/);
+});
