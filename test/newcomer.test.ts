@@ -19,9 +19,9 @@ test('otp new app → npm install (packed packages) → otp test, otp compile --
   try {
     const packs = join(work, 'packs');
     mkdirSync(packs);
-    for (const p of ['runtime', 'compiler', 'test-runner', 'cli']) await run(npm, ['pack', '-w', `@otp-ts/${p}`, '--pack-destination', packs], { cwd: repo });
+    for (const p of ['runtime', 'compiler', 'test-runner', 'release', 'tracer', 'cli']) await run(npm, ['pack', '-w', `@otp-ts/${p}`, '--pack-destination', packs], { cwd: repo });
     const tarballs = readdirSync(packs).map((f) => join(packs, f));
-    assert.equal(tarballs.length, 4);
+    assert.equal(tarballs.length, 6);
     await run(process.execPath, [join(repo, 'packages', 'cli', 'bin', 'otp.js'), 'new', 'app', 'shop', '--quiet'], { cwd: work });
     const shop = join(work, 'shop');
     await run(npm, ['install', '--no-audit', '--no-fund', ...tarballs], { cwd: shop, timeout: 300_000 });
