@@ -171,15 +171,28 @@ async function stop(): Promise<number> {
   await call('stop', 'release_handler');
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    try {
-      process.kill(osPid, 0);
-    } catch {
+    if (!alive(osPid)) {
       process.stdout.write('stopped\n');
       return 0;
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 25));
   }
   throw new ScriptError(`the node (os pid ${osPid}) is still running 60 s after stop: see log/`);
+}
+
+// Whether an OS process still runs: an exited one waiting to be reaped (a zombie, when the node's
+// parent was the daemon command that has already exited) counts as gone.
+function alive(osPid: number): boolean {
+  try {
+    process.kill(osPid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${osPid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
 }
 
 async function restart(): Promise<number> {

@@ -5,12 +5,14 @@ export function startScript(name: string): string {
   return `#!/bin/sh
 # The start script of the ${name} release, made by otp release (otp-ts). \`bin/${name} help\` lists its commands.
 set -e
+# Shell builtins only until Node.js is found: the script works with an empty PATH when the release carries node/.
 SCRIPT="$0"
 while [ -h "$SCRIPT" ]; do
   LINK="$(readlink "$SCRIPT")"
-  case "$LINK" in /*) SCRIPT="$LINK" ;; *) SCRIPT="$(dirname "$SCRIPT")/$LINK" ;; esac
+  case "$LINK" in /*) SCRIPT="$LINK" ;; *) SCRIPT="\${SCRIPT%/*}/$LINK" ;; esac
 done
-ROOT="$(cd "$(dirname "$SCRIPT")/.." && pwd -P)"
+case "$SCRIPT" in */*) DIR="\${SCRIPT%/*}" ;; *) DIR=. ;; esac
+ROOT="$(cd "$DIR/.." && pwd -P)"
 if [ -x "$ROOT/node/bin/node" ]; then
   NODE="$ROOT/node/bin/node"
 else
