@@ -1,98 +1,171 @@
-// `npm run demo`: what otp-ts does today, end to end, with its figures. It grows into the full main job
-// (scaffold, test, release, load, hot upgrade, trace) as the packages for those land.
-import { createNode, isDown, isExit, application, genServer, genStatem, supervisor, sys, loggerOf } from '@otp-ts/runtime';
+// `npm run demo`: the main job end to end (SPEC §8), on a fresh temporary project, through the built
+// `otp` binary and the release's own start script: otp new → otp test → release 0.1.0 → daemon → load →
+// a new state shape → release 0.2.0 --upgrade-from 0.1.0 → hot upgrade under load → the migrated state
+// and the call counts → a trace on the live node → stop. Each step prints what it did and its figures;
+// any failed step stops the demo with a non-zero exit code.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startLoad } from '../bench/lib/call-load.ts';
 
-const node = createNode({ onCrash: () => {} });
-const step = (text) => console.log(`\n▶ ${text}`);
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
+const name = 'counter';
+let stepNo = 0;
+let root;
+let rel;
 
-await node.run(async (ctx) => {
-  step('spawn a worker, register it, and call it with a message');
-  const worker = ctx.spawn(async (w) => {
-    for (;;) {
-      const { from, n } = await w.receive();
-      if (n < 0) throw new Error(`negative input ${n}`);
-      w.send(from, n * n);
-    }
-  }, { name: 'squarer' });
-  ctx.send('squarer', { from: ctx.self(), n: 12 });
-  console.log(`  ${worker} registered as 'squarer' answered 12² = ${await ctx.receive()}`);
-
-  step('let it crash: a monitor reports why the worker died');
-  const ref = ctx.monitor(worker);
-  ctx.send('squarer', { from: ctx.self(), n: -1 });
-  const down = await ctx.receive((m) => isDown(m, ref));
-  console.log(`  DOWN from ${down.pid}: ${down.reason.message}; 'squarer' is now ${ctx.whereis('squarer') ?? 'free'}`);
-
-  step('links: trapping exits turns a linked crash into a message');
-  ctx.trapExit(true);
-  ctx.spawnLink(async (c) => c.exit('gave up'));
-  const exit = await ctx.receive(isExit);
-  console.log(`  EXIT from ${exit.from}: ${exit.reason}`);
-
-  step('a table owned by this process');
-  const scores = ctx.newTable({ type: 'orderedSet', name: 'scores' });
-  for (const [who, pts] of [['cy', 3], ['ann', 7], ['bo', 5]]) scores.insert([who, pts]);
-  scores.updateCounter('bo', 10);
-  console.log(`  in key order: ${scores.toList().map(([k, v]) => `${k}=${v}`).join(', ')}`);
-
-  step('a ring of 10,000 processes passing a token 100 times');
-  const n = 10_000;
-  const laps = 100;
-  const me = ctx.self();
+const step = (text) => console.log(`\n▶ ${++stepNo}. ${text}`);
+const say = (text) => console.log(`  ${text}`);
+function fail(text) {
+  console.error(`\n✖ demo failed at step ${stepNo}: ${text}`);
+  throw new Error(text);
+}
+// Commands run asynchronously: the load generator in this process keeps calling while they work.
+function run(cmd, args, cwd, what) {
   const started = performance.now();
-  let next = me;
-  for (let i = 0; i < n; i++) {
-    const to = next;
-    next = ctx.spawn(async (r) => {
-      for (;;) {
-        const token = await r.receive();
-        r.send(to, token);
-        if (token === 0) return;
-      }
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env: { ...process.env, FORCE_COLOR: '0' } });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    child.on('error', reject);
+    child.on('close', (status) => {
+      if (status !== 0) {
+        try {
+          fail(`${what} exited with ${status}:\n${out}`);
+        } catch (error) {
+          reject(error);
+        }
+      } else resolve({ out: out.trim(), ms: performance.now() - started });
     });
+  });
+}
+const otpCmd = (args, what) => run(process.execPath, [otp, ...args], root, what);
+const script = (args, what) => run(join(rel, 'bin', name), args, rel, what);
+const lastLine = (text) => text.split('\n').pop();
+function sizeOf(path) {
+  const s = statSync(path);
+  return s.isDirectory() ? readdirSync(path).reduce((n, e) => n + sizeOf(join(path, e)), 0) : s.size;
+}
+
+if (!existsSync(join(repo, 'packages', 'cli', 'dist', 'index.js'))) {
+  console.error('demo: the packages are not built: run npm install (or npm run build) first');
+  process.exit(2);
+}
+// A fresh project inside the repository's _build/, so it resolves the workspace's packages as an
+// installed project resolves its node_modules.
+mkdirSync(join(repo, '_build'), { recursive: true });
+const work = mkdtempSync(join(repo, '_build', 'demo-'));
+let load;
+let daemonUp = false;
+try {
+  step(`otp new app ${name}`);
+  await run(process.execPath, [otp, 'new', 'app', name, '--quiet'], work, 'otp new');
+  root = join(work, name);
+  say(`${root.replace(repo, '.')}: ${readdirSync(join(root, 'src')).join(', ')}`);
+
+  step('otp test');
+  const tested = await otpCmd(['test'], 'otp test');
+  say(`${lastLine(tested.out)} in ${(tested.ms / 1000).toFixed(1)} s`);
+
+  step('otp release (0.1.0)');
+  const r1 = await otpCmd(['release', '--tar'], 'otp release');
+  rel = join(root, '_build', 'prod', 'rel', name);
+  say(`${lastLine(r1.out)}`);
+  say(`assembled in ${r1.ms.toFixed(0)} ms; ${(sizeOf(rel) / 1024).toFixed(0)} KiB; tarball ${(statSync(join(rel, `${name}-0.1.0.tar.gz`)).size / 1024).toFixed(0)} KiB`);
+
+  step(`bin/${name} daemon`);
+  const booted = await script(['daemon'], 'daemon');
+  daemonUp = true;
+  say(`${booted.out} (${booted.ms.toFixed(0)} ms to answering ping)`);
+  const args = readFileSync(join(rel, 'releases', '0.1.0', 'node.args'), 'utf8');
+  const node = /--name\s+(\S+)/.exec(args)?.[1] ?? fail('node.args names no node');
+  const cookie = /--setcookie\s+(\S+)/.exec(args)?.[1] ?? fail('node.args sets no cookie');
+
+  step('put it under load: 4 clients calling the server over distribution');
+  load = await startLoad({ node, cookie, server: `${name}_server`, clients: 4 });
+  await new Promise((r) => setTimeout(r, 1500));
+  const before = load.counts();
+  say(`${before.ok.toLocaleString('en')} calls, ${before.failed} failed, ${Math.round(before.perSecond).toLocaleString('en')} calls/s`);
+
+  step(`edit src/${name}_server.ts: a new state shape (a running total) with its codeChange, version 0.2.0`);
+  const serverFile = join(root, 'src', `${name}_server.ts`);
+  writeFileSync(serverFile, upgradeServer(readFileSync(serverFile, 'utf8')));
+  const pkgFile = join(root, 'package.json');
+  writeFileSync(pkgFile, readFileSync(pkgFile, 'utf8').replace('"version": "0.1.0"', '"version": "0.2.0"'));
+  say('state { counts } becomes { counts, total }; codeChange computes total from the counts (and drops it on a downgrade)');
+
+  step('otp release --upgrade-from 0.1.0 (0.2.0)');
+  const r2 = await otpCmd(['release', '--upgrade-from', '0.1.0'], 'otp release --upgrade-from');
+  say(lastLine(r2.out));
+  const relup = JSON.parse(readFileSync(join(rel, 'releases', '0.2.0', 'relup.json'), 'utf8'));
+  for (const a of relup.up[0].apps) say(`relup: ${a.kind} ${a.app}${a.kind === 'change' ? ` ${a.from} → ${a.to}: ${a.changed.map((m) => `${m.module}${m.behaviour ? ` (${m.behaviour})` : ''}`).join(', ')}` : ''}`);
+
+  step(`bin/${name} upgrade 0.2.0, under load`);
+  const calling = load.counts().ok;
+  const up = await script(['upgrade', '0.2.0'], 'upgrade');
+  for (const line of up.out.split('\n')) say(line.trim());
+  await new Promise((r) => setTimeout(r, 1000));
+  const after = await load.stop();
+  load = undefined;
+  say(`calls during and after the upgrade: ${(after.ok - calling).toLocaleString('en')}`);
+  say(`total: ${after.ok.toLocaleString('en')} calls, ${after.failed} failed, ${after.outOfOrder} lost or repeated, ${after.duplicated} answered twice; slowest call ${after.maxLatencyMs.toFixed(1)} ms`);
+  if (after.failed || after.outOfOrder || after.duplicated) fail(`the upgrade lost calls: ${after.errors.join('; ')}`);
+
+  step('the migrated state, read on the live node');
+  const state = await script(['eval', `sys.getState(ctx, '${name}_server').then((s) => ({ keys: Object.keys(s.counts).length, total: s.total }))`], 'eval');
+  say(`${name}_server state: ${state.out.replace(/\s+/g, ' ')}`);
+  say(`versions: ${(await script(['versions'], 'versions')).out.replace(/\n/g, '; ').replace(/\s+/g, ' ')}`);
+  if (!/total: [1-9]/.test(state.out)) fail('the state has no total: codeChange did not run');
+
+  step(`otp trace: the server's handleCall on the live node, 5 events`);
+  if (existsSync(join(repo, 'packages', 'cli', 'src', 'commands', 'trace.ts'))) {
+    const traceLoad = await startLoad({ node, cookie, server: `${name}_server`, clients: 1 });
+    try {
+      const traced = await otpCmd(['trace', node, `${name}/${name}_server.server.handleCall`, '--limit', '5', '--cookie', cookie], 'otp trace');
+      for (const line of traced.out.split('\n').slice(0, 8)) say(line);
+    } finally {
+      await traceLoad.stop();
+    }
+  } else say('(the tracer has not landed yet)');
+
+  step(`bin/${name} stop`);
+  const stopped = await script(['stop'], 'stop');
+  daemonUp = false;
+  say(`${stopped.out} in ${stopped.ms.toFixed(0)} ms; ping now says ${spawnSync(join(rel, 'bin', name), ['ping'], { encoding: 'utf8' }).stdout.trim()}`);
+  console.log('\n✔ demo complete');
+} catch (error) {
+  if (!String(error.message).length) console.error(error);
+  process.exitCode = 1;
+} finally {
+  if (load) await load.stop().catch(() => undefined);
+  if (daemonUp) spawnSync(join(rel, 'bin', name), ['stop'], { encoding: 'utf8' });
+  if (process.exitCode) console.error(`(the project is kept in ${work} for a look)`);
+  else rmSync(work, { recursive: true, force: true });
+}
+
+// The edit a developer makes for 0.2.0: the state gains a running total, migrated by codeChange.
+function upgradeServer(source) {
+  const edits = [
+    ['export interface State {\n  counts: Record<string, number>;\n}', 'export interface State {\n  counts: Record<string, number>;\n  total: number;\n}'],
+    [`init: (_args, ctx) => ok({ counts: { ...application.getEnv<Record<string, number>>(ctx, '${name}', 'initialCounts', {}) } }),`, `init: (_args, ctx) => ok({ counts: { ...application.getEnv<Record<string, number>>(ctx, '${name}', 'initialCounts', {}) }, total: 0 }),`],
+    ['return reply(n, { counts: { ...state.counts, [request.key]: n } });', 'return reply(n, { counts: { ...state.counts, [request.key]: n }, total: state.total + request.by });'],
+    ['handleCast: () => noreply({ counts: {} }),', 'handleCast: () => noreply({ counts: {}, total: 0 }),'],
+    [
+      'codeChange: (_oldVsn, state: State | OldState) => (state instanceof Map ? { counts: Object.fromEntries(state) } : state),',
+      `codeChange(oldVsn: unknown, state: State | OldState | { counts: Record<string, number> }): State {
+    const counts = state instanceof Map ? Object.fromEntries(state) : state.counts;
+    // A downgrade ({ down: '0.1.0' }) hands the state back in 0.1.0's shape.
+    if (typeof oldVsn === 'object' && oldVsn !== null && 'down' in oldVsn) return { counts } as State;
+    return { counts, total: Object.values(counts).reduce((a, b) => a + b, 0) };
+  },`,
+    ],
+  ];
+  for (const [from, to] of edits) {
+    if (!source.includes(from)) fail(`the generated server no longer contains: ${from.split('\n')[0]}`);
+    source = source.replace(from, to);
   }
-  const first = next;
-  ctx.send(first, laps);
-  for (let lap = laps; lap > 0; ) {
-    lap = (await ctx.receive()) - 1;
-    ctx.send(first, lap);
-  }
-  await ctx.receive();
-  const ms = performance.now() - started;
-  console.log(`  ${(n * laps).toLocaleString('en')} hops in ${ms.toFixed(0)} ms: ${Math.round((n * laps) / (ms / 1000)).toLocaleString('en')} hops/s`);
-});
-node.shutdown();
-
-// The example shop application: a supervision tree that crashes on demand and recovers.
-const shop = createNode();
-const reports = [];
-loggerOf(shop).removeHandler('default');
-loggerOf(shop).addHandler({ id: 'demo', log: (e) => reports.push(e) });
-await shop.run(async (ctx) => {
-  step('start the example shop application (examples/shop) from its package.json');
-  await application.load(ctx, fileURLToPath(new URL('../examples/shop', import.meta.url)));
-  await application.ensureAllStarted(ctx, 'shop');
-  for (const c of await supervisor.whichChildren(ctx, 'shop_sup')) console.log(`  shop_sup ─ ${c.id.padEnd(9)} ${c.pid}`);
-
-  step('use it: add to the cart, pay the order');
-  console.log(`  cart: ${JSON.stringify(await genServer.call(ctx, 'cart', { op: 'add', item: 'apple', n: 3 }))}, order: ${await genStatem.call(ctx, 'order', 'pay')}`);
-
-  step('let it crash: the cart crashes on request, its supervisor restarts it alone');
-  const before = ctx.whereis('cart');
-  await genServer.call(ctx, 'cart', { op: 'crash' }).catch((e) => console.log(`  the caller saw: ${e.message}`));
-  await ctx.sleep(5);
-  console.log(`  cart ${before} → ${ctx.whereis('cart')}, order still ${await genStatem.call(ctx, 'order', 'status')}`);
-  const report = reports.find((e) => e.message.kind === 'supervisor');
-  console.log(`  supervisor report: ${report.message.errorContext}, child '${report.message.offender.id}', reason: ${report.message.reason.message}`);
-  console.log(`  sys.getStatus(cart): ${JSON.stringify((await sys.getStatus(ctx, 'cart')).status)}`);
-
-  step('200,000 sequential gen_server calls');
-  const t0 = performance.now();
-  for (let i = 0; i < 200_000; i++) await genServer.call(ctx, 'inventory', { op: 'stock', item: 'pear' });
-  const ms = performance.now() - t0;
-  console.log(`  ${ms.toFixed(0)} ms: ${Math.round(200_000 / (ms / 1000)).toLocaleString('en')} calls/s`);
-  await application.stop(ctx, 'shop');
-});
-shop.shutdown();
-console.log('\nThe demo grows with otp-ts: releases, hot upgrades and tracing join it as they land.');
+  return source;
+}

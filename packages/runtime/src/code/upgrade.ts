@@ -118,10 +118,11 @@ export async function upgradeModules(ctx: ProcessContext, code: CodeServer, sour
       const extra = given && 'extra' in given ? given.extra : options.extra;
       try {
         if (options.downgrade) {
-          // The version being left knows both state shapes: it migrates the state, then the process moves to the older code.
+          // The version being left knows both state shapes: it migrates the state, then the process
+          // moves to the older code, in one request.
           a.changed = true;
-          await sys.changeCode(ctx, a.pid, a.oldCallbacks, oldVsn, extra, timeoutMs);
-          await setModule(ctx, a.pid, next, timeoutMs);
+          const answer = await genCall(ctx, a.pid, (from) => new SystemMessage(from, { type: 'changeCode', module: next, oldVsn, extra, migrateWith: a.oldCallbacks }), 'changeCode', timeoutMs);
+          if (answer instanceof SysFailure) throw answer.error;
         } else {
           await sys.changeCode(ctx, a.pid, next, oldVsn, extra, timeoutMs);
           a.changed = true;

@@ -52,7 +52,7 @@ export type SystemRequest =
   | { type: 'getStatus' }
   | { type: 'suspend'; withState?: boolean }
   | { type: 'resume' }
-  | { type: 'changeCode'; module: unknown; oldVsn: unknown; extra: unknown }
+  | { type: 'changeCode'; module: unknown; oldVsn: unknown; extra: unknown; migrateWith?: unknown }
   | { type: 'statistics'; flag: boolean | 'get' }
   | { type: 'trace'; flag: boolean }
   | { type: 'terminate'; reason: unknown }

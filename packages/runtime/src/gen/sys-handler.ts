@@ -84,7 +84,13 @@ export async function handleSystemMessage(ctx: ProcessContext, msg: SystemMessag
         break;
       case 'changeCode':
         if (!target.suspended) throw new Error(`${ctx.self()} must be suspended (sys.suspend) before changeCode`);
-        await target.changeCode(req.module, req.oldVsn, req.extra);
+        if (req.migrateWith === undefined) await target.changeCode(req.module, req.oldVsn, req.extra);
+        else {
+          // A downgrade: the version being left migrates the state, then the process moves to the older module.
+          if (!target.setModule) throw new Error(`${target.behaviour} cannot swap its module without codeChange`);
+          await target.changeCode(req.migrateWith, req.oldVsn, req.extra);
+          target.setModule(req.module);
+        }
         answer = 'ok';
         break;
       case 'statistics':

@@ -1,0 +1,100 @@
+import { relative } from 'node:path';
+import type { Profile } from '@otp-ts/compiler';
+import { assembleRelease, planRelease, ReleaseError, type AssembleResult, type ReleaseErrorCode, type ReleasePlan } from '@otp-ts/release';
+import { info, type Io } from '../cli/io.js';
+import { createProgress } from '../cli/progress.js';
+import { defineProvider } from '../cli/provider.js';
+import { loadConfig } from '../config/load.js';
+import { resolveConfig } from '../config/resolve.js';
+import { OtpError, type OtpErrorCode } from '../errors/otp-error.js';
+import { findProject } from '../project/find.js';
+import { compileProject } from './compile.js';
+
+// Bad input exits 2 (the config, the project's files, the version asked for); a failure of the work exits 1.
+const codes: Record<ReleaseErrorCode, OtpErrorCode> = {
+  notCompiled: 'failed',
+  unknownApp: 'badConfig',
+  circularApps: 'badConfig',
+  unknownRelease: 'badConfig',
+  badSysConfig: 'badConfig',
+  unknownVersion: 'usage',
+  badTarball: 'usage',
+  sameVersion: 'badConfig',
+  badOverride: 'badConfig',
+  missingPackage: 'failed',
+  assembly: 'failed',
+};
+
+function toOtpError(error: unknown): unknown {
+  if (!(error instanceof ReleaseError)) return error;
+  return new OtpError(codes[error.code], error.message, { location: error.file ? { file: error.file } : undefined, cause: error });
+}
+
+const size = (bytes: number): string => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);
+
+function relupSummary(plan: ReleasePlan): string | undefined {
+  const step = plan.relup?.up[0];
+  if (!step) return undefined;
+  const apps = step.apps.map((c) => {
+    if (c.kind !== 'change') return `${c.app} ${c.kind === 'add' ? 'added' : 'removed'}`;
+    const behaviours = c.changed.filter((m) => m.behaviour).map((m) => `${m.module} (${m.behaviour})`);
+    return `${c.app} ${c.from} → ${c.to}: ${c.added.length} added, ${c.changed.length} changed, ${c.removed.length} removed${behaviours.length ? `; codeChange for ${behaviours.join(', ')}` : ''}`;
+  });
+  return `relup from ${step.vsn}: ${apps.length ? apps.join('; ') : 'no changes'} (releases/${plan.vsn}/relup.json)`;
+}
+
+// Warnings, the relup and the tarball, then the summary line last.
+function report(plan: ReleasePlan, result: AssembleResult, io: Io, started: number): void {
+  for (const w of plan.warnings) io.stderr.write(`otp: warning: ${w}\n`);
+  const relup = relupSummary(plan);
+  if (relup) info(io, relup);
+  if (result.tarball) info(io, `tarball ${relative(io.cwd, result.tarball.file)} (${size(result.tarball.bytes)})`);
+  const status = plan.releases.releases.find((r) => r.vsn === plan.vsn)?.status;
+  info(io, `release ${plan.name} ${plan.vsn} (${status}) in ${relative(io.cwd, plan.root) || '.'}: ${size(result.bytes)}, ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** `otp release`: compiles with the profile, then assembles `_build/<profile>/rel/<name>/` (relx's job). */
+export const releaseCommand = defineProvider({
+  name: 'release',
+  description: 'Build a release into _build/<profile>/rel/<name>/: the compiled applications, their config, the runtime and the start script bin/<name>; with --upgrade-from, the relup.',
+  deps: ['compile'],
+  positionals: [],
+  options: [
+    { name: 'name', alias: 'n', type: 'string', value: 'N', description: "which release of otp.config.ts (default: the first one; with none declared, one named after the root package with every application)" },
+    { name: 'profile', alias: 'p', type: 'string', value: 'P', choices: ['dev', 'test', 'prod'], default: 'prod', description: 'the build profile compiled and released' },
+    { name: 'tar', type: 'boolean', description: 'also write <name>-<vsn>.tar.gz, this version alone as a runnable root, in the release root' },
+    { name: 'include-node', type: 'boolean', description: 'copy this Node.js binary into the release (node/bin/node), for hosts without Node.js' },
+    { name: 'upgrade-from', type: 'string', value: 'VSN', description: 'write releases/<vsn>/relup.json, the upgrade from VSN (a version in the release root, or the path of its tarball)' },
+  ],
+  examples: [
+    { command: 'otp release --tar', description: 'the release of otp.config.ts, and its tarball' },
+    { command: 'otp release --upgrade-from 0.1.0', description: 'a new version that a node running 0.1.0 can upgrade to live' },
+    { command: 'otp release --include-node --profile prod', description: 'a release that runs where Node.js is not installed' },
+  ],
+  async run(args, io) {
+    const started = performance.now();
+    const project = findProject(io.cwd);
+    const profile = args.profile as Profile;
+    const { config } = await loadConfig(project.root);
+    const resolved = resolveConfig(config, profile);
+    await compileProject(project.root, profile, io);
+    const progress = createProgress(io, `releasing (${profile})`);
+    try {
+      const plan = await planRelease({
+        root: project.root,
+        profile,
+        releases: resolved.releases,
+        name: args.name,
+        includeNode: args['include-node'] ? true : undefined,
+        tar: args.tar,
+        upgradeFrom: args['upgrade-from'],
+      });
+      const result = await assembleRelease(plan, { onProgress: (line) => progress.step(line) });
+      progress.stop();
+      report(plan, result, io, started);
+    } catch (error) {
+      progress.stop();
+      throw toOtpError(error);
+    }
+  },
+});

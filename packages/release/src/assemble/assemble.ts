@@ -1,0 +1,92 @@
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import { ReleaseError } from '../errors.js';
+import type { PlannedFile, ReleasePlan } from '../plan/types.js';
+import { Installer, pieces } from './install.js';
+import { writeTarball } from './tarball.js';
+
+/** Options of assembleRelease. */
+export interface AssembleOptions {
+  /** Called with a line per step (`copying node_modules`); a throw aborts the assembly, which changes nothing. */
+  onProgress?: (line: string) => void;
+}
+
+/** What assembleRelease wrote. */
+export interface AssembleResult {
+  /** The release root. */
+  root: string;
+  vsn: string;
+  /** Files and bytes of this version (what its tarball holds). */
+  files: number;
+  bytes: number;
+  /** The tarball and its size, with `tar`. */
+  tarball?: { file: string; bytes: number };
+}
+
+const step = (path: string): string => {
+  if (path.startsWith('node_modules/')) return 'copying node_modules';
+  if (path.startsWith('node/')) return 'copying the Node.js binary';
+  if (path.startsWith('lib/')) return 'copying applications';
+  return 'writing the release files';
+};
+
+function writeFile(staged: string, file: PlannedFile): number {
+  const target = join(staged, file.path);
+  mkdirSync(dirname(target), { recursive: true });
+  if (file.content !== undefined) writeFileSync(target, file.content);
+  else copyFileSync(file.from!, target);
+  if (file.mode !== undefined) chmodSync(target, file.mode);
+  return statSync(target).size;
+}
+
+function stage(plan: ReleasePlan, staged: string, progress: (line: string) => void): number {
+  let bytes = 0;
+  let last = '';
+  for (const file of plan.files) {
+    const label = step(file.path);
+    if (label !== last) progress((last = label));
+    bytes += writeFile(staged, file);
+  }
+  return bytes;
+}
+
+function install(plan: ReleasePlan, staged: string, tarball: string | undefined, installer: Installer): void {
+  for (const piece of pieces(staged)) installer.move(join(staged, piece), piece);
+  if (tarball) installer.move(tarball, basename(plan.tarball!));
+  installer.write('releases/RELEASES.json', `${JSON.stringify(plan.releases, null, 2)}\n`);
+}
+
+/**
+ * Writes a planned release version into its release root, which keeps its other versions. The version
+ * is assembled in a staging folder beside the root (a runnable one-version root: the tarball is made
+ * from it), then moved in piece by piece, RELEASES.json last; any failure puts the root back as it was.
+ */
+export async function assembleRelease(plan: ReleasePlan, options: AssembleOptions = {}): Promise<AssembleResult> {
+  const progress = options.onProgress ?? (() => {});
+  mkdirSync(dirname(plan.root), { recursive: true });
+  const work = mkdtempSync(join(dirname(plan.root), `.${plan.name}-staging-`));
+  const staged = join(work, 'root');
+  const attic = join(work, 'replaced');
+  mkdirSync(attic);
+  const installer = new Installer(plan.root, attic);
+  try {
+    progress(`assembling ${plan.name} ${plan.vsn}`);
+    const bytes = stage(plan, staged, progress);
+    let tarball: AssembleResult['tarball'];
+    if (plan.tarball) {
+      progress('writing tarball');
+      const file = join(work, basename(plan.tarball));
+      await writeTarball(staged, file);
+      tarball = { file: plan.tarball, bytes: statSync(file).size };
+    }
+    progress(`installing into ${relative(plan.projectRoot, plan.root) || plan.root}`);
+    install(plan, staged, tarball && join(work, basename(plan.tarball!)), installer);
+    return { root: plan.root, vsn: plan.vsn, files: plan.files.length, bytes, tarball };
+  } catch (error) {
+    installer.undo();
+    if (error instanceof ReleaseError) throw error;
+    throw new ReleaseError('assembly', `assembling release ${plan.name} ${plan.vsn} failed (${(error as Error).message}); ${plan.root} was left as it was`, { cause: error, file: (error as { path?: string }).path });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,46 @@
+/** What went wrong while planning or assembling a release, for programs. */
+export type ReleaseErrorCode =
+  /** An application of the release has no compiled output (`app.json`). */
+  | 'notCompiled'
+  /** The release names an application the project does not have. */
+  | 'unknownApp'
+  /** Applications depend on each other in a circle. */
+  | 'circularApps'
+  /** `--name` names no release of otp.config.ts, or the name cannot be a folder name. */
+  | 'unknownRelease'
+  /** config/sys.config.json is missing or not an object of objects. */
+  | 'badSysConfig'
+  /** `--upgrade-from` names a version the release root does not hold. */
+  | 'unknownVersion'
+  /** The tarball given to `--upgrade-from` cannot be read as a release. */
+  | 'badTarball'
+  /** An application changed but kept a version another installed release uses. */
+  | 'sameVersion'
+  /** An application's upgrade.ts returned something that is not a valid AppChange. */
+  | 'badOverride'
+  /** A package the release needs (the runtime, an npm dependency) is not installed. */
+  | 'missingPackage'
+  /** Writing the release failed; nothing was changed. */
+  | 'assembly';
+
+/** Options of a ReleaseError beyond its code and message. */
+export interface ReleaseErrorOptions {
+  /** The file the error is about, when there is one. */
+  file?: string;
+  cause?: unknown;
+}
+
+/** A release problem a person can act on: a code, one sentence naming the thing and the fix, and the file. */
+export class ReleaseError extends Error {
+  readonly file: string | undefined;
+
+  constructor(
+    readonly code: ReleaseErrorCode,
+    message: string,
+    options: ReleaseErrorOptions = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ReleaseError';
+    this.file = options.file;
+  }
+}

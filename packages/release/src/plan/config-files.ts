@@ -1,0 +1,63 @@
+import { randomInt } from 'node:crypto';
+import { ReleaseError } from '../errors.js';
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Parses config/sys.config.json (pure): a JSON object of per-application objects, else a ReleaseError naming the file and key; no file is `{}`. */
+export function parseSysConfig(text: string | undefined, file: string): Record<string, Record<string, unknown>> {
+  if (text === undefined) return {};
+  if (text.trim() === '') throw new ReleaseError('badSysConfig', `${file} is empty: write {} when no application needs settings, or an object like { "shop": { "port": 8080 } }`, { file });
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ReleaseError('badSysConfig', `${file} is not valid JSON (${(error as Error).message}): fix it, it must be an object like { "shop": { "port": 8080 } }`, { file, cause: error });
+  }
+  if (!isObject(value)) throw new ReleaseError('badSysConfig', `${file} must be a JSON object of applications, like { "shop": { "port": 8080 } }, got ${JSON.stringify(value)}`, { file });
+  for (const [key, env] of Object.entries(value)) {
+    if (!isObject(env)) throw new ReleaseError('badSysConfig', `${file}: '${key}' must be an object of settings for application ${key}, like { "port": 8080 }, got ${JSON.stringify(env)}`, { file });
+  }
+  return value as Record<string, Record<string, unknown>>;
+}
+
+// node.args words as the node reads them: whitespace separates, quotes group, `#` starts a comment.
+function tokens(text: string): string[] {
+  return text.split('\n').flatMap((line) => [...line.replace(/(^|\s)#.*$/, '').matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!));
+}
+
+// The value of the first of `flags` (written with one dash or two, `--flag value` or `--flag=value`).
+function flagValue(words: string[], flags: readonly string[]): string | undefined {
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    const eq = w.indexOf('=');
+    const flag = (eq === -1 ? w : w.slice(0, eq)).replace(/^-+/, '-');
+    if (flags.includes(flag)) return eq === -1 ? words[i + 1] : w.slice(eq + 1);
+  }
+  return undefined;
+}
+
+/** The cookie a node.args text sets (`--setcookie C` or `--cookie C`), if any. */
+export function cookieOf(nodeArgs: string): string | undefined {
+  return flagValue(tokens(nodeArgs), ['-setcookie', '-cookie']);
+}
+
+/** A random cookie like Erlang's: 20 uppercase letters. */
+export function randomCookie(): string {
+  return Array.from({ length: 20 }, () => String.fromCharCode(65 + randomInt(26))).join('');
+}
+
+/**
+ * The node.args of a release version (pure): the project's lines, plus `--setcookie` (the earlier
+ * version's cookie, else `fresh`) and `--name <release>@127.0.0.1` when they are not set.
+ */
+export function releaseNodeArgs(text: string | undefined, release: string, cookies: { earlier?: string; fresh: string }): { text: string; cookieSource: 'node.args' | 'earlier' | 'generated' } {
+  const lines = (text ?? '').split('\n').map((l) => l.trimEnd()).filter((l, i, all) => l !== '' || i < all.length - 1);
+  const words = tokens(text ?? '');
+  let cookieSource: 'node.args' | 'earlier' | 'generated' = 'node.args';
+  if (flagValue(words, ['-setcookie', '-cookie']) === undefined) {
+    cookieSource = cookies.earlier ? 'earlier' : 'generated';
+    lines.push(`--setcookie ${cookies.earlier ?? cookies.fresh}`);
+  }
+  if (flagValue(words, ['-name', '-sname']) === undefined) lines.push(`--name ${release}@127.0.0.1`);
+  return { text: `${lines.filter((l) => l !== '').join('\n')}\n`, cookieSource };
+}

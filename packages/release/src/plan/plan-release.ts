@@ -1,0 +1,185 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { appName, findApps, type AppSource } from '@otp-ts/compiler';
+import type { AppFile, ReleaseFile, ReleasesFile, Relup } from '@otp-ts/runtime';
+import { controlProgramPath, startScript } from '../control/script.js';
+import { ReleaseError } from '../errors.js';
+import { appFingerprint, listFiles, readJson } from '../files.js';
+import { didYouMean } from '../suggest.js';
+import { computeRelup, type VersionSource } from '../relup/compute.js';
+import { findEarlierVersion } from '../relup/earlier.js';
+import { startOrder, type AppDeps } from './apps.js';
+import { cookieOf, parseSysConfig, randomCookie, releaseNodeArgs } from './config-files.js';
+import { resolveDependencies, resolveRuntime, type PackageSource } from './packages.js';
+import { nextReleases, soleRelease } from './releases-file.js';
+import type { PlanOptions, PlannedApp, PlannedFile, ReleasePlan, ReleaseSpec } from './types.js';
+
+const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
+
+interface ProjectApp {
+  source: AppSource;
+  buildDir: string;
+  app: AppFile | undefined;
+}
+
+// Which release of the config, its name and its spec; none declared means every app, named after the root package.
+function chooseRelease(options: PlanOptions, rootPkg: { name?: string }, apps: string[]): { name: string; spec: ReleaseSpec } {
+  const declared = Object.keys(options.releases ?? {});
+  if (declared.length === 0) return { name: options.name ?? appName(rootPkg.name ?? 'release'), spec: { applications: apps } };
+  const name = options.name ?? declared[0]!;
+  const spec = options.releases![name];
+  if (!spec) throw new ReleaseError('unknownRelease', `otp.config.ts declares no release '${name}'${didYouMean(name, declared)}: use one of ${declared.join(', ')} or add it under 'releases'`, { file: join(options.root, 'otp.config.ts') });
+  return { name, spec };
+}
+
+function checkName(value: string, what: string, file: string): void {
+  if (!SAFE_NAME.test(value)) throw new ReleaseError('unknownRelease', `the ${what} '${value}' cannot name a folder: use letters, digits, '.', '_', '-' and '+'`, { file });
+}
+
+async function readProjectApps(root: string, profile: string): Promise<Map<string, ProjectApp>> {
+  const out = new Map<string, ProjectApp>();
+  for (const source of await findApps(root)) {
+    const buildDir = join(root, '_build', profile, 'lib', `${source.name}-${source.vsn}`);
+    out.set(source.name, { source, buildDir, app: readJson<AppFile>(join(buildDir, 'app.json'), 'the compiled app (otp compile writes it again)') });
+  }
+  return out;
+}
+
+function plannedApps(order: string[], project: Map<string, ProjectApp>, root: string, profile: string): PlannedApp[] {
+  return order.map((name) => {
+    const p = project.get(name)!;
+    if (!p.app) {
+      throw new ReleaseError('notCompiled', `application ${name} has no compiled output in ${relative(root, p.buildDir)}: run otp compile --profile ${profile} first`, { file: join(p.buildDir, 'app.json') });
+    }
+    return { name, vsn: p.source.vsn, dir: p.buildDir, sourceDir: p.source.dir };
+  });
+}
+
+// The cookie of the versions already in the release root, the permanent one first.
+function earlierCookie(relRoot: string, existing: ReleasesFile | undefined): string | undefined {
+  const ranked = [...(existing?.releases ?? [])].sort((a, b) => Number(b.status === 'permanent') - Number(a.status === 'permanent'));
+  for (const r of ranked) {
+    const file = join(relRoot, 'releases', r.vsn, 'node.args');
+    const cookie = existsSync(file) ? cookieOf(readFileSync(file, 'utf8')) : undefined;
+    if (cookie) return cookie;
+  }
+  return undefined;
+}
+
+// An application that changed but kept a version another installed release uses would change that release too.
+function checkSharedVersions(relRoot: string, vsn: string, apps: PlannedApp[], existing: ReleasesFile | undefined): void {
+  for (const app of apps) {
+    const users = (existing?.releases ?? []).filter((r) => r.vsn !== vsn && r.applications.some((a) => a.name === app.name && a.vsn === app.vsn));
+    const installed = join(relRoot, 'lib', `${app.name}-${app.vsn}`);
+    if (users.length === 0 || !existsSync(installed) || appFingerprint(installed) === appFingerprint(app.dir)) continue;
+    throw new ReleaseError(
+      'sameVersion',
+      `application ${app.name} changed since release ${users.map((u) => u.vsn).join(', ')} but kept version ${app.vsn}, which that release uses: bump "version" in ${join(app.sourceDir, 'package.json')}`,
+      { file: join(app.sourceDir, 'package.json') },
+    );
+  }
+}
+
+function runtimeFiles(runtime: PackageSource): PlannedFile[] {
+  const base = 'node_modules/@otp-ts/runtime';
+  const dist = listFiles(join(runtime.dir, 'dist')).filter((f) => !f.includes('/') && (f.endsWith('.js') || f.endsWith('.js.map')));
+  return [{ path: `${base}/package.json`, from: join(runtime.dir, 'package.json') }, ...dist.map((f) => ({ path: `${base}/dist/${f}`, from: join(runtime.dir, 'dist', f) }))];
+}
+
+function packageFiles(pkg: PackageSource): PlannedFile[] {
+  return listFiles(pkg.dir).map((f) => ({ path: `node_modules/${pkg.name}/${f}`, from: join(pkg.dir, f) }));
+}
+
+function controlProgram(): string {
+  const program = controlProgramPath();
+  if (!existsSync(program)) throw new ReleaseError('missingPackage', `the start script's program ${program} is not built: run npm run build in otp-ts`, { file: program });
+  return program;
+}
+
+const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+
+// Which files this version holds, relative to the release root (RELEASES.json: this version alone, as in its tarball).
+function planFiles(name: string, apps: PlannedApp[], release: ReleaseFile, text: { sysConfig: string; nodeArgs: string; relup?: string }, packages: { runtime: PackageSource; others: PackageSource[] }, includeNode: boolean): PlannedFile[] {
+  const vsn = release.vsn;
+  return [
+    ...apps.flatMap((a) => listFiles(a.dir, ['.hashes.json']).map((f) => ({ path: `lib/${a.name}-${a.vsn}/${f}`, from: join(a.dir, f) }))),
+    { path: `releases/${vsn}/release.json`, content: json(release) },
+    { path: `releases/${vsn}/sys.config.json`, content: text.sysConfig },
+    { path: `releases/${vsn}/node.args`, content: text.nodeArgs },
+    ...(text.relup ? [{ path: `releases/${vsn}/relup.json`, content: text.relup }] : []),
+    { path: 'releases/RELEASES.json', content: json(soleRelease(name, vsn, release.applications)) },
+    { path: `bin/${name}`, content: startScript(name), mode: 0o755 },
+    { path: `bin/${name}.mjs`, from: controlProgram() },
+    ...runtimeFiles(packages.runtime),
+    ...packages.others.flatMap(packageFiles),
+    ...(includeNode ? [{ path: 'node/bin/node', from: process.execPath, mode: 0o755 }] : []),
+  ];
+}
+
+// The relup from the earlier version `from` names to this one.
+async function planUpgrade(relRoot: string, name: string, from: string, existing: ReleasesFile | undefined, to: VersionSource, warnings: string[]): Promise<Relup> {
+  const earlier = await findEarlierVersion(relRoot, name, from, existing);
+  try {
+    if (earlier.vsn === to.vsn) throw new ReleaseError('unknownVersion', `--upgrade-from ${from} is version ${to.vsn}, the version being built: give an earlier version, or bump the release version`);
+    return await computeRelup(earlier, to, { warnings });
+  } finally {
+    earlier.dispose();
+  }
+}
+
+// The release's applications in start order, checked compiled and not conflicting with installed versions.
+function releaseApps(spec: ReleaseSpec, project: Map<string, ProjectApp>, ctx: { root: string; profile: string; relRoot: string; vsn: string; existing: ReleasesFile | undefined }): PlannedApp[] {
+  const known = new Map<string, AppDeps>([...project].map(([n, p]) => [n, { applications: p.app?.applications ?? p.source.otp.applications ?? [], file: join(p.source.dir, 'package.json') }]));
+  const apps = plannedApps(startOrder(spec.applications, known, join(ctx.root, 'otp.config.ts')), project, ctx.root, ctx.profile);
+  checkSharedVersions(ctx.relRoot, ctx.vsn, apps, ctx.existing);
+  return apps;
+}
+
+const readText = (file: string): string | undefined => (existsSync(file) ? readFileSync(file, 'utf8') : undefined);
+
+/**
+ * Plans a release: which applications (the release's and their dependencies, in start order), which
+ * versions and files, release.json, RELEASES.json, sys.config.json, node.args and, with upgradeFrom,
+ * the relup. It reads the project and the release root; it writes nothing.
+ */
+export async function planRelease(options: PlanOptions): Promise<ReleasePlan> {
+  const { root } = options;
+  const profile = options.profile ?? 'prod';
+  const rootPkg = readJson<{ name?: string; version?: string }>(join(root, 'package.json'), 'the root package.json') ?? {};
+  const project = await readProjectApps(root, profile);
+  const { name, spec } = chooseRelease(options, rootPkg, [...project.keys()]);
+  const vsn = spec.version ?? rootPkg.version ?? '0.0.0';
+  checkName(name, 'release name', join(root, 'otp.config.ts'));
+  checkName(vsn, 'release version', join(root, 'otp.config.ts'));
+  const relRoot = join(root, '_build', profile, 'rel', name);
+  const existing = readJson<ReleasesFile>(join(relRoot, 'releases', 'RELEASES.json'), 'the release root');
+  const apps = releaseApps(spec, project, { root, profile, relRoot, vsn, existing });
+  const sysConfig = parseSysConfig(readText(join(root, 'config', 'sys.config.json')), join(root, 'config', 'sys.config.json'));
+  const nodeArgs = releaseNodeArgs(readText(join(root, 'config', 'node.args')), name, { earlier: earlierCookie(relRoot, existing), fresh: randomCookie() });
+  const warnings: string[] = [];
+  const runtime = resolveRuntime(root);
+  const ownPackages = new Set([...project.values()].map((p) => readJson<{ name?: string }>(join(p.source.dir, 'package.json'), 'package.json')?.name ?? p.source.name));
+  const others = resolveDependencies(apps.map((a) => a.sourceDir), ownPackages, warnings);
+  const release: ReleaseFile = { name, vsn, node: process.versions.node, runtime: runtime.version, applications: apps.map((a) => ({ name: a.name, vsn: a.vsn })) };
+  const relup = options.upgradeFrom === undefined ? undefined : await planUpgrade(relRoot, name, options.upgradeFrom, existing, { vsn, apps }, warnings);
+  const includeNode = options.includeNode ?? spec.includeNode ?? false;
+  const text = { sysConfig: json(sysConfig), nodeArgs: nodeArgs.text, relup: relup && json(relup) };
+  return {
+    name,
+    vsn,
+    profile,
+    projectRoot: root,
+    root: relRoot,
+    tarball: options.tar ? join(relRoot, `${name}-${vsn}.tar.gz`) : undefined,
+    apps,
+    release,
+    releases: nextReleases(existing, name, vsn, release.applications),
+    sysConfig,
+    nodeArgs: nodeArgs.text,
+    cookieSource: nodeArgs.cookieSource,
+    relup,
+    includeNode,
+    files: planFiles(name, apps, release, text, { runtime, others }, includeNode),
+    warnings,
+  };
+}

@@ -1,0 +1,145 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { x as extract, t as list } from 'tar';
+import { assembleRelease, planRelease, ReleaseError, type PlanOptions } from '@otp-ts/release';
+import type { ReleaseFile, ReleasesFile, Relup } from '@otp-ts/runtime';
+import { fixtureProject, sources, tempDir, writeTree } from './helpers.ts';
+
+const releases = { shop: { applications: ['shop'] } };
+const json = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
+
+// Every file under a folder with its content digest and mode: equal snapshots mean nothing changed.
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    const p = join(e.parentPath, e.name);
+    out[p.slice(dir.length)] = e.isFile() ? `${createHash('sha1').update(readFileSync(p)).digest('hex')} ${statSync(p).mode}` : 'dir';
+  }
+  return out;
+}
+
+async function shopProject(root: string, vsn: string, n: number, extra: Record<string, string> = {}): Promise<string> {
+  return fixtureProject(root, vsn, { shop: { vsn, applications: ['core'], modules: { 'server.ts': sources.server(n), 'shop_sup.ts': sources.sup(1) } }, core: { vsn: '1.0.0', modules: { 'core.ts': sources.plain(1) } } }, extra);
+}
+
+async function release(options: PlanOptions, onProgress?: (line: string) => void) {
+  const plan = await planRelease(options);
+  return { plan, result: await assembleRelease(plan, { onProgress }) };
+}
+
+test('a release root as SPEC §6 lays it out; a second version joins the first, unpacked, with its relup and the same cookie', async () => {
+  const root = await shopProject(tempDir(), '0.1.0', 1);
+  const rel = join(root, '_build', 'prod', 'rel', 'shop');
+  await release({ root, releases });
+  for (const p of ['bin/shop', 'bin/shop.mjs', 'releases/0.1.0/release.json', 'releases/0.1.0/sys.config.json', 'releases/0.1.0/node.args', 'releases/RELEASES.json', 'lib/shop-0.1.0/app.json', 'lib/shop-0.1.0/src/server.js', 'lib/core-1.0.0/src/core.js', 'node_modules/@otp-ts/runtime/dist/index.js']) {
+    assert.ok(existsSync(join(rel, p)), p);
+  }
+  assert.equal(statSync(join(rel, 'bin', 'shop')).mode & 0o777, 0o755);
+  const file = json<ReleaseFile>(join(rel, 'releases', '0.1.0', 'release.json'));
+  assert.deepEqual([file.name, file.vsn, file.node, file.applications], ['shop', '0.1.0', process.versions.node, [{ name: 'core', vsn: '1.0.0' }, { name: 'shop', vsn: '0.1.0' }]]);
+  const cookie = /--setcookie (\S+)/.exec(readFileSync(join(rel, 'releases', '0.1.0', 'node.args'), 'utf8'))![1];
+
+  await shopProject(root, '0.2.0', 2);
+  const { plan } = await release({ root, releases, upgradeFrom: '0.1.0' });
+  assert.equal(plan.cookieSource, 'earlier');
+  assert.deepEqual(json<ReleasesFile>(join(rel, 'releases', 'RELEASES.json')).releases.map((r) => [r.vsn, r.status]), [['0.1.0', 'permanent'], ['0.2.0', 'unpacked']]);
+  assert.ok(existsSync(join(rel, 'lib', 'shop-0.1.0')) && existsSync(join(rel, 'lib', 'shop-0.2.0')) && existsSync(join(rel, 'releases', '0.1.0', 'release.json')));
+  assert.match(readFileSync(join(rel, 'releases', '0.2.0', 'node.args'), 'utf8'), new RegExp(`--setcookie ${cookie}\n`));
+  const relup = json<Relup>(join(rel, 'releases', '0.2.0', 'relup.json'));
+  assert.deepEqual(relup.up[0]!.apps, [{ kind: 'change', app: 'shop', from: '0.1.0', to: '0.2.0', added: [], removed: [], changed: [{ module: 'shop/server', behaviour: 'gen_server' }] }]);
+  assert.deepEqual(readdirSync(join(root, '_build', 'prod', 'rel')), ['shop'], 'no staging folder is left behind');
+
+  await rejects(release({ root, releases, upgradeFrom: '0.0.9' }), 'unknownVersion', /release shop has no version 0\.0\.9 in .* \(it has 0\.1\.0, 0\.2\.0\)/);
+});
+
+test('the tarball holds one version as a runnable root and unpacks', async () => {
+  const root = await shopProject(tempDir(), '0.1.0', 1);
+  await release({ root, releases });
+  await shopProject(root, '0.2.0', 2);
+  const { result } = await release({ root, releases, tar: true });
+  const tarball = join(root, '_build', 'prod', 'rel', 'shop', 'shop-0.2.0.tar.gz');
+  assert.equal(result.tarball?.file, tarball);
+  const entries: string[] = [];
+  await list({ file: tarball, onReadEntry: (e) => void entries.push(e.path) });
+  assert.ok(entries.includes('bin/shop') && entries.includes('releases/0.2.0/release.json') && entries.includes('lib/shop-0.2.0/src/server.js') && entries.includes('node_modules/@otp-ts/runtime/dist/index.js'), entries.join('\n'));
+  assert.ok(!entries.some((e) => e.includes('0.1.0/') || e.includes('shop-0.1.0')), 'only this version');
+  const out = tempDir();
+  await extract({ file: tarball, cwd: out });
+  assert.deepEqual(json<ReleasesFile>(join(out, 'releases', 'RELEASES.json')).releases.map((r) => [r.vsn, r.status]), [['0.2.0', 'permanent']]);
+  assert.equal(statSync(join(out, 'bin', 'shop')).mode & 0o777, 0o755);
+
+  await shopProject(root, '0.3.0', 3);
+  const upgrade = await planRelease({ root, releases, upgradeFrom: tarball });
+  assert.deepEqual(upgrade.relup?.up.map((s) => [s.vsn, s.apps.map((c) => c.kind === 'change' && [c.from, c.to, c.changed.map((m) => m.module)])]), [['0.2.0', [['0.2.0', '0.3.0', ['shop/server']]]]]);
+});
+
+test('a failed assembly leaves the release root as it was and no staging folder', async () => {
+  const root = await shopProject(tempDir(), '0.1.0', 1);
+  const relDir = join(root, '_build', 'prod', 'rel');
+  await release({ root, releases });
+  await shopProject(root, '0.2.0', 2);
+  const before = snapshot(relDir);
+  const failAt = (step: string) => (line: string) => {
+    if (line.startsWith(step)) throw new Error(`injected failure at ${step}`);
+  };
+  for (const step of ['copying node_modules', 'writing tarball', 'installing into']) {
+    await rejects(release({ root, releases, tar: true }, failAt(step)), 'assembly', new RegExp(`injected failure at ${step}.*was left as it was`));
+    assert.deepEqual(snapshot(relDir), before, step);
+  }
+  // A failure half-way through the moves: bin/ is a file, so lib/ and releases/ are in before it fails.
+  const bin = join(relDir, 'shop', 'bin');
+  rmSync(bin, { recursive: true });
+  writeFileSync(bin, 'in the way');
+  const blocked = snapshot(relDir);
+  await rejects(release({ root, releases }), 'assembly', /was left as it was/);
+  assert.deepEqual(snapshot(relDir), blocked);
+});
+
+test("npm dependencies are copied, transitively, and --include-node copies this Node.js", async () => {
+  const base = tempDir();
+  writeTree(base, {
+    'node_modules/pad/package.json': JSON.stringify({ name: 'pad', version: '1.0.0', dependencies: { inner: '2.0.0' } }),
+    'node_modules/pad/index.js': 'module.exports = 1;\n',
+    'node_modules/inner/package.json': JSON.stringify({ name: 'inner', version: '2.0.0' }),
+    'node_modules/inner/index.js': 'module.exports = 2;\n',
+  });
+  const root = await fixtureProject(join(base, 'proj'), '0.1.0', { shop: { vsn: '0.1.0', dependencies: { pad: '1.0.0' }, modules: { 'server.ts': sources.server(1) } } });
+  const { plan } = await release({ root, includeNode: true });
+  const rel = plan.root;
+  assert.equal(readFileSync(join(rel, 'node_modules', 'pad', 'index.js'), 'utf8'), 'module.exports = 1;\n');
+  assert.ok(existsSync(join(rel, 'node_modules', 'inner', 'package.json')));
+  const node = spawnSync(join(rel, 'node', 'bin', 'node'), ['--version'], { encoding: 'utf8' });
+  assert.equal(node.stdout.trim(), process.version);
+
+  mkdirSync(join(root, 'apps', 'shop', 'node_modules'), { recursive: true });
+  writeFileSync(join(root, 'apps', 'shop', 'package.json'), JSON.stringify({ name: 'shop', version: '0.1.0', otp: {}, dependencies: { missing: '1.0.0' } }));
+  await rejects(planRelease({ root }), 'missingPackage', /package 'missing', a dependency of shop, is not installed: run npm install/);
+});
+
+test('an application that changed but kept the version an installed release uses is refused', async () => {
+  const root = await shopProject(tempDir(), '0.1.0', 1);
+  await release({ root, releases });
+  await fixtureProject(root, '0.2.0', { shop: { vsn: '0.2.0', applications: ['core'], modules: { 'server.ts': sources.server(2) } }, core: { vsn: '1.0.0', modules: { 'core.ts': sources.plain(2) } } });
+  await rejects(planRelease({ root, releases }), 'sameVersion', /application core changed since release 0\.1\.0 but kept version 1\.0\.0, which that release uses: bump "version" in .*core\/package\.json/);
+});
+
+test('a corrupted tarball given to --upgrade-from is refused and nothing is written', async () => {
+  const root = await shopProject(tempDir(), '0.1.0', 1);
+  const tarball = join(root, 'old.tar.gz');
+  writeFileSync(tarball, 'not a tarball at all');
+  await rejects(planRelease({ root, releases, upgradeFrom: tarball }), 'badTarball', /old\.tar\.gz cannot be unpacked/);
+  assert.ok(!existsSync(join(root, '_build', 'prod', 'rel')));
+});
+
+async function rejects(promise: Promise<unknown>, code: string, message: RegExp): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof ReleaseError, String(error));
+    assert.equal(error.code, code);
+    assert.match(error.message, message);
+    return true;
+  });
+}

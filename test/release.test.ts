@@ -1,0 +1,181 @@
+// Releases end to end, with real OS processes: a generated app is released, its tarball deployed into
+// a fresh folder and started as a daemon by its own start script, then hot-upgraded and downgraded
+// under load over distribution with zero failed calls; a codeChange that throws rolls back; bad
+// tarballs and unknown versions change nothing; a release carrying Node.js runs with no node on PATH.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { extract } from 'tar';
+import { startLoad } from '../bench/lib/call-load.ts';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
+
+// Asynchronous, so the load generator in this process keeps calling while a command runs.
+function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<{ status: number | null; out: string; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, out: stdout + stderr, stdout: stdout.trim(), stderr: stderr.trim() });
+    });
+  });
+}
+
+async function ok(pending: ReturnType<typeof run>, what: string): Promise<string> {
+  const r = await pending;
+  assert.equal(r.status, 0, `${what}: ${r.out}`);
+  return r.stdout;
+}
+
+// The generated server's 0.2.0: its state gains `total`, migrated by codeChange (and dropped going down).
+function withTotal(source: string, codeChange: string): string {
+  return source
+    .replace('counts: Record<string, number>;\n}', 'counts: Record<string, number>;\n  total: number;\n}')
+    .replace("'initialCounts', {}) } }),", "'initialCounts', {}) }, total: 0 }),")
+    .replace('return reply(n, { counts: { ...state.counts, [request.key]: n } });', 'return reply(n, { counts: { ...state.counts, [request.key]: n }, total: state.total + request.by });')
+    .replace('handleCast: () => noreply({ counts: {} }),', 'handleCast: () => noreply({ counts: {}, total: 0 }),')
+    .replace(/codeChange: .*\n/, `${codeChange}\n`);
+}
+
+const migrate = `codeChange(oldVsn: unknown, state: any): State {
+    if (typeof oldVsn === 'object' && oldVsn !== null && 'down' in oldVsn) return { counts: state.counts } as State;
+    return { counts: state.counts, total: Object.values(state.counts as Record<string, number>).reduce((a, b) => a + b, 0) };
+  },`;
+
+test('a release deployed from its tarball runs as a daemon, upgrades and downgrades under load with no failed call, and rolls back a failing codeChange', { timeout: 300_000 }, async () => {
+  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
+  const base = mkdtempSync(join(repo, '_build', 'e2e', 'rel-'));
+  const deploy = join(base, 'deploy');
+  const script = join(deploy, 'bin', 'kiosk');
+  try {
+    await ok(run(process.execPath, [otp, 'new', 'app', 'kiosk', '--quiet'], base), 'otp new');
+    const dir = join(base, 'kiosk');
+    const rel = join(dir, '_build', 'prod', 'rel', 'kiosk');
+    await ok(run(process.execPath, [otp, 'release', '--tar'], dir), 'otp release 0.1.0');
+
+    // Deploy 0.1.0 where nothing of the project exists: only the tarball.
+    mkdirSync(deploy);
+    await extract({ file: join(rel, 'kiosk-0.1.0.tar.gz'), cwd: deploy });
+    assert.match(await ok(run(script, ['daemon'], deploy), 'daemon'), /started kiosk 0\.1\.0 as kiosk@127\.0\.0\.1/);
+    assert.equal(await ok(run(script, ['ping'], deploy), 'ping'), 'pong');
+    const osPid = Number(await ok(run(script, ['pid'], deploy), 'pid'));
+    assert.equal(Number(readFileSync(join(deploy, 'run', 'kiosk.pid'), 'utf8')), osPid);
+    assert.equal(await ok(run(script, ['rpc', 'otp', 'processCount'], deploy), 'rpc') !== '', true);
+    assert.equal(await ok(run(script, ['eval', "genServer.call(ctx, 'kiosk_server', { op: 'bump', key: 'apples', by: 3 })"], deploy), 'eval'), '3');
+    const cookie = /--setcookie\s+(\S+)/.exec(readFileSync(join(deploy, 'releases', '0.1.0', 'node.args'), 'utf8'))![1]!;
+
+    // 0.2.0 changes the server's state shape; its tarball is copied beside the running release.
+    const serverFile = join(dir, 'src', 'kiosk_server.ts');
+    const v1 = readFileSync(serverFile, 'utf8');
+    writeFileSync(serverFile, withTotal(v1, migrate));
+    const pkg = join(dir, 'package.json');
+    writeFileSync(pkg, readFileSync(pkg, 'utf8').replace('"version": "0.1.0"', '"version": "0.2.0"'));
+    await ok(run(process.execPath, [otp, 'release', '--tar', '--upgrade-from', '0.1.0'], dir), 'otp release 0.2.0');
+    copyFileSync(join(rel, 'kiosk-0.2.0.tar.gz'), join(deploy, 'releases', 'kiosk-0.2.0.tar.gz'));
+
+    const load = await startLoad({ node: 'kiosk@127.0.0.1', cookie, server: 'kiosk_server', clients: 4 });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const up = await ok(run(script, ['upgrade', '0.2.0'], deploy), 'upgrade');
+      assert.match(up, /upgraded 0\.1\.0 → 0\.2\.0/);
+      assert.match(up, /modules swapped: kiosk\/kiosk_server/);
+      assert.match(up, /processes suspended: 1, longest suspension [\d.]+ ms/);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.match(await ok(run(script, ['eval', "sys.getState(ctx, 'kiosk_server')"], deploy), 'state'), /total: [1-9]\d*/, 'codeChange computed the total');
+      assert.match(await ok(run(script, ['versions'], deploy), 'versions'), /0\.1\.0\s+old\n0\.2\.0\s+permanent \(running\)/);
+
+      const down = await ok(run(script, ['downgrade', '0.1.0'], deploy), 'downgrade');
+      assert.match(down, /downgraded 0\.2\.0 → 0\.1\.0/);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.doesNotMatch(await ok(run(script, ['eval', "sys.getState(ctx, 'kiosk_server')"], deploy), 'state'), /total/, 'the state went back to 0.1.0 shape');
+    } finally {
+      const counts = await load.stop();
+      assert.ok(counts.ok > 50, `the load ran (${counts.ok} calls)`);
+      assert.deepEqual({ failed: counts.failed, outOfOrder: counts.outOfOrder, duplicated: counts.duplicated }, { failed: 0, outOfOrder: 0, duplicated: 0 }, counts.errors.join('; '));
+    }
+
+    // 0.3.0's codeChange throws: the upgrade rolls back, 0.1.0 keeps running with its state.
+    writeFileSync(serverFile, withTotal(v1, "codeChange(): State {\n    throw new Error('cannot migrate the counts');\n  },"));
+    writeFileSync(pkg, readFileSync(pkg, 'utf8').replace('"version": "0.2.0"', '"version": "0.3.0"'));
+    await ok(run(process.execPath, [otp, 'release', '--tar', '--upgrade-from', '0.1.0'], dir), 'otp release 0.3.0');
+    const bad = await run(script, ['upgrade', join(rel, 'kiosk-0.3.0.tar.gz')], deploy);
+    assert.equal(bad.status, 1, bad.out);
+    assert.match(bad.stderr, /^kiosk: upgrade to 0\.3\.0 rolled back, 0\.1\.0 still runs: .*codeChange of kiosk\/kiosk_server in <0\.\d+\.0> failed: cannot migrate the counts$/);
+    assert.match(await ok(run(script, ['eval', "genServer.call(ctx, 'kiosk_server', { op: 'count', key: 'apples' })"], deploy), 'count'), /^3$/, 'the old state serves on');
+    assert.match(await ok(run(script, ['versions'], deploy), 'versions'), /0\.1\.0\s+permanent \(running\)/);
+
+    // Bad input changes nothing.
+    const releasesBefore = readFileSync(join(deploy, 'releases', 'RELEASES.json'), 'utf8');
+    writeFileSync(join(base, 'garbage.tar.gz'), 'this is not a tarball');
+    const garbage = await run(script, ['unpack', join(base, 'garbage.tar.gz')], deploy);
+    assert.equal(garbage.status, 2);
+    assert.match(garbage.stderr, /garbage\.tar\.gz is not a readable release tarball .*: rebuild it with otp release --tar$/);
+    const missing = await run(script, ['upgrade', '9.9.9'], deploy);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /version 9\.9\.9 is neither installed nor found as releases\/kiosk-9\.9\.9\.tar\.gz/);
+    assert.equal(readFileSync(join(deploy, 'releases', 'RELEASES.json'), 'utf8'), releasesBefore);
+    assert.equal(existsSync(join(deploy, 'releases', '9.9.9')), false);
+
+    assert.equal(await ok(run(script, ['stop'], deploy), 'stop'), 'stopped');
+    assert.equal((await run(script, ['ping'], deploy)).stdout, 'pang');
+    assert.equal(existsSync(join(deploy, 'run', 'kiosk.pid')), false);
+    assert.match(readFileSync(join(deploy, 'log', 'kiosk.log'), 'utf8'), /stopped kiosk 0\.1\.0/);
+  } finally {
+    await run(script, ['stop'], deploy);
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('a release built with --include-node boots, answers and stops with no Node.js on PATH', { timeout: 120_000 }, async () => {
+  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
+  const base = mkdtempSync(join(repo, '_build', 'e2e', 'reln-'));
+  const rel = join(base, 'kiosk', '_build', 'prod', 'rel', 'kiosk');
+  const bare = { HOME: process.env.HOME, PATH: join(base, 'no-node-here') };
+  try {
+    await ok(run(process.execPath, [otp, 'new', 'app', 'kiosk', '--quiet'], base), 'otp new');
+    await ok(run(process.execPath, [otp, 'release', '--include-node'], join(base, 'kiosk')), 'otp release --include-node');
+    assert.ok(existsSync(join(rel, 'node', 'bin', 'node')));
+    assert.match(await ok(run(join(rel, 'bin', 'kiosk'), ['daemon'], rel, bare), 'daemon'), /started kiosk 0\.1\.0/);
+    assert.equal(await ok(run(join(rel, 'bin', 'kiosk'), ['eval', 'process.execPath'], rel, bare), 'eval'), `'${join(rel, 'node', 'bin', 'node')}'`);
+    assert.equal(await ok(run(join(rel, 'bin', 'kiosk'), ['stop'], rel, bare), 'stop'), 'stopped');
+    rmSync(join(rel, 'node'), { recursive: true });
+    const none = await run(join(rel, 'bin', 'kiosk'), ['ping'], rel, bare);
+    assert.equal(none.status, 2);
+    assert.match(none.stderr, /Node\.js is not on PATH and this release carries none/);
+  } finally {
+    await run(join(rel, 'bin', 'kiosk'), ['stop'], rel);
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('the lib and umbrella templates release too: each boots as a daemon, answers ping and rpc, and stops', { timeout: 120_000 }, async () => {
+  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
+  const base = mkdtempSync(join(repo, '_build', 'e2e', 'relt-'));
+  const scripts: string[] = [];
+  try {
+    for (const [template, name] of [['lib', 'textkit'], ['umbrella', 'store']] as const) {
+      await ok(run(process.execPath, [otp, 'new', template, name, '--quiet'], base), `otp new ${template}`);
+      await ok(run(process.execPath, [otp, 'release'], join(base, name)), `otp release (${template})`);
+      const rel = join(base, name, '_build', 'prod', 'rel', name);
+      const script = join(rel, 'bin', name);
+      scripts.push(script);
+      assert.match(await ok(run(script, ['daemon'], rel), 'daemon'), new RegExp(`started ${name} 0\\.1\\.0 as ${name}@127\\.0\\.0\\.1`));
+      assert.equal(await ok(run(script, ['ping'], rel), 'ping'), 'pong');
+      assert.equal(await ok(run(script, ['rpc', 'otp', 'name'], rel), 'rpc'), `"${name}@127.0.0.1"`);
+      assert.match(await ok(run(script, ['eval', 'application.whichApplications(ctx).then((apps) => apps.map((a) => a.name))'], rel), 'eval'), new RegExp(`'${name}'`));
+      assert.equal(await ok(run(script, ['stop'], rel), 'stop'), 'stopped');
+    }
+  } finally {
+    for (const script of scripts) await run(script, ['stop'], base);
+    rmSync(base, { recursive: true, force: true });
+  }
+});
