@@ -1,7 +1,7 @@
 // `npm run demo`: the main job end to end (SPEC §8), on a fresh temporary project, through the built
 // `otp` binary and the release's own start script: otp new → otp test → release 0.1.0 → daemon → load →
 // a new state shape → release 0.2.0 --upgrade-from 0.1.0 → hot upgrade under load → the migrated state
-// and the call counts → a trace on the live node → stop. Each step prints what it did and its figures;
+// and the call counts → a trace on the live node (otp trace, 5 events) → stop. Each step prints what it did and its figures;
 // any failed step stops the demo with a non-zero exit code.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, readdirSync, writeFileSync } from 'node:fs';
@@ -121,15 +121,13 @@ try {
   if (!/total: [1-9]/.test(state.out)) fail('the state has no total: codeChange did not run');
 
   step(`otp trace: the server's handleCall on the live node, 5 events`);
-  if (existsSync(join(repo, 'packages', 'cli', 'src', 'commands', 'trace.ts'))) {
-    const traceLoad = await startLoad({ node, cookie, server: `${name}_server`, clients: 1 });
-    try {
-      const traced = await otpCmd(['trace', node, `${name}/${name}_server.server.handleCall`, '--limit', '5', '--cookie', cookie], 'otp trace');
-      for (const line of traced.out.split('\n').slice(0, 8)) say(line);
-    } finally {
-      await traceLoad.stop();
-    }
-  } else say('(the tracer has not landed yet)');
+  const traceLoad = await startLoad({ node, cookie, server: `${name}_server`, clients: 1 });
+  try {
+    const traced = await otpCmd(['trace', node, `${name}/${name}_server.server.handleCall`, '--limit', '5', '--cookie', cookie], 'otp trace');
+    for (const line of traced.out.split('\n')) say(line.length > 150 ? `${line.slice(0, 147)}...` : line);
+  } finally {
+    await traceLoad.stop();
+  }
 
   step(`bin/${name} stop`);
   const stopped = await script(['stop'], 'stop');

@@ -68,3 +68,5 @@ export { readReleases, writeReleases, readVersion, permanentVersion, hasVersion 
 export type { VersionFiles } from './release/files.js';
 export { substituteEnv, parseNodeArgs, checkSysConfig, ReleaseConfigError } from './release/config.js';
 export type { NodeArgs } from './release/config.js';
+export { TraceAgent, traceAgentOf, MAX_FUNCTIONS, TRACE_DEFAULTS, TRACE_RPC_MODULE, parseCallPattern, compileArgsMatcher, formatBounded, DEFAULT_BOUNDS, topProcesses, processDetails, supervisionTree } from './trace/index.js';
+export type { CallPattern, ArgPattern, Guard, Operand, ParseResult, FormatBounds, ProcsSort, ProcRow, ProcessDetails, TreeNode, TraceSpec, TraceEvent, TraceEndReason, TraceMessage, TraceErrorCode, TraceStartResult, TraceSessionInfo } from './trace/index.js';

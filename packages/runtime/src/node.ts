@@ -6,6 +6,7 @@ import { TimerQueue, type TimerEntry } from './timers.js';
 import { TableRegistry } from './table.js';
 import { Distribution, startServices, type DistributionOptions } from './distribution/node-dist.js';
 import type { Dest, ProcessFn, ProcessInfo, SpawnOptions } from './types.js';
+import type { TraceHooks } from './trace/hooks.js';
 
 /**
  * How much work (receives, hand-offs) a node does before it yields to I/O and timers: after this many
@@ -90,6 +91,9 @@ export class OtpNode {
 
   /** This node's distribution, once started. */
   dist: Distribution | null = null;
+
+  /** The trace agent's hooks while a session traces messages or process events; null otherwise (the hot paths test only this). */
+  trace: TraceHooks | null = null;
 
   /** This node's name: `name@host` once distributed, `nonode@nohost` before (as in Erlang). */
   get name(): string {
@@ -241,6 +245,7 @@ export class OtpNode {
       (parent.links ??= new Set()).add(proc);
       (proc.links ??= new Set()).add(parent);
     }
+    if (this.trace !== null) this.trace.spawn(parent, proc);
     this.starting.push(proc, fn);
     if (this.starting.length === 2) queueMicrotask(this.startQueued);
     return proc.pid;
@@ -281,6 +286,7 @@ export class OtpNode {
   }
 
   link(proc: ProcessImpl, pid: Pid): void {
+    if (this.trace !== null) this.trace.link(proc, pid, true);
     if (pid instanceof Pid && pid.node !== 0) {
       if (this.dist) this.dist.link(proc, pid);
       else this.signal(proc, pid, 'noconnection', true);
@@ -297,6 +303,7 @@ export class OtpNode {
   }
 
   unlink(proc: ProcessImpl, pid: Pid): void {
+    if (this.trace !== null) this.trace.link(proc, pid, false);
     if (pid instanceof Pid && pid.node !== 0) {
       this.dist?.unlink(proc, pid);
       return;
@@ -348,6 +355,7 @@ export class OtpNode {
     if (p.name !== undefined) throw new RuntimeError('badarg', `cannot register ${pid} as '${name}': it is already registered as '${p.name}'`);
     this.names.set(name, p);
     p.name = name;
+    if (this.trace !== null) this.trace.register(p, name, true);
   }
 
   unregister(name: string): void {
@@ -355,6 +363,7 @@ export class OtpNode {
     if (p === undefined) throw new RuntimeError('badarg', `cannot unregister '${name}': no process is registered under that name`);
     this.names.delete(name);
     p.name = undefined;
+    if (this.trace !== null) this.trace.register(p, name, false);
   }
 
   sendAfter(ms: number, dest: Dest, message: unknown): Ref {
@@ -448,6 +457,7 @@ export class OtpNode {
 
   private cleanup(proc: ProcessImpl, reason: ExitReason): void {
     if (proc.dead) return;
+    if (this.trace !== null) this.trace.exit(proc, reason);
     proc.release(reason);
     proc.pid[PROCESS] = undefined;
     this.procs.delete(proc.pid.id);

@@ -66,6 +66,8 @@ export class ProcessImpl implements ProcessContext {
   trapping = false;
   dead = false;
   reductions = 0;
+  /** True while a trace session follows this process's messages (set by the trace agent). */
+  traced = false;
   /** What processInfo reports as behaviour and module (shared by every process of a behaviour module). */
   label: ProcessLabel | null = null;
   // The body's promise while the process waits in its first receive: see watchBody.
@@ -201,7 +203,10 @@ export class ProcessImpl implements ProcessContext {
   send(dest: Dest, message: unknown): void {
     this.check();
     this.reductions++;
-    this.node.send(dest, message);
+    // One null check when nothing is traced; the trace agent performs the send itself when it is on.
+    const trace = this.node.trace;
+    if (trace === null) this.node.send(dest, message);
+    else trace.send(this, dest, message);
   }
 
   receive<T>(matcher?: Matcher<T> | null, timeoutMs?: number): Promise<T | Timeout> {
@@ -383,6 +388,7 @@ export class ProcessImpl implements ProcessContext {
 
   /** Puts a message in this process's mailbox, handing it straight to a pending receive that accepts it. */
   deliver(message: unknown): void {
+    if (this.traced) this.node.trace?.receive(this, message);
     if (this.mode === PARKED) {
       const m = this.matcher;
       let accepted = m === null;

@@ -6,6 +6,12 @@ import { shellCommand } from './shell.js';
 import { testCommand } from './test.js';
 import { releaseCommand } from './release.js';
 import { pingCommand, rpcCommand, nodesCommand } from './remote.js';
+import { traceCommand } from './trace.js';
+import { procsCommand } from './procs.js';
+import { infoCommand } from './info.js';
+import { treeCommand } from './tree.js';
+import { topCommand } from './top.js';
+import { remoteCommand } from './remote-shell.js';
 
 /** Every command of `otp`, in the order help lists them. */
-export const providers: readonly AnyProvider[] = [newCommand, compileCommand, shellCommand, testCommand, releaseCommand, pingCommand, rpcCommand, nodesCommand, completionCommand];
+export const providers: readonly AnyProvider[] = [newCommand, compileCommand, shellCommand, testCommand, releaseCommand, pingCommand, rpcCommand, nodesCommand, traceCommand, procsCommand, infoCommand, treeCommand, topCommand, remoteCommand, completionCommand];

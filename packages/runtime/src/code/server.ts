@@ -45,6 +45,8 @@ export class CodeServer {
   private readonly origins = new WeakMap<object, Origin>();
   private readonly externals = new Map<string, unknown>();
   private readonly loading = new Set<string>();
+  /** Told when a module's export table was re-pointed (the trace agent re-wraps traced functions). */
+  private repointed: ((module: string) => void) | null = null;
 
   constructor(
     readonly node: OtpNode,
@@ -118,6 +120,7 @@ export class CodeServer {
     mod.current = version;
     this.tag(mod, version);
     mod.point(version);
+    this.repointed?.(mod.name);
   }
 
   /** Puts back a module's previous current and old versions (an upgrade's rollback). */
@@ -126,6 +129,7 @@ export class CodeServer {
     mod.current = current;
     mod.old = old;
     mod.point(current);
+    this.repointed?.(name);
   }
 
   /** The export table of a loaded module: what `require` hands importers. */
@@ -197,6 +201,18 @@ export class CodeServer {
     mod.old = mod.current;
     mod.current = null;
     mod.point(null);
+    this.repointed?.(name);
+  }
+
+  /** Sets the one listener told after a module's export table is re-pointed (call tracing keeps its wrappers across loads). */
+  onRepoint(listener: ((module: string) => void) | null): void {
+    this.repointed = listener;
+  }
+
+  /** Records that `wrapper` stands for `original` (a traced function), so processesRunning still finds its version. */
+  tagAlias(wrapper: object, original: object): void {
+    const origin = this.origins.get(original);
+    if (origin) this.origins.set(wrapper, origin);
   }
 
   private entry(name: string): LoadedModule {

@@ -1,0 +1,30 @@
+import { formatProcs, type ProcsSort } from '@otp-ts/tracer';
+import { defineProvider } from '../cli/provider.js';
+import { cookieOption, withConnection } from '../tracer/connect.js';
+
+/** `otp procs NODE`: the top processes by memory, mailbox length or reductions, absolute or over a window. */
+export const procsCommand = defineProvider({
+  name: 'procs',
+  description: 'List the top processes of a running node by memory, mailbox length or reductions (work), absolute or over a window.',
+  deps: [],
+  positionals: [{ name: 'node', description: 'the node, as name@host', required: true }],
+  options: [
+    { name: 'by', alias: 'sort', type: 'string', value: 'WHAT', choices: ['memory', 'mailbox', 'mqueue', 'reductions'], default: 'memory', description: 'what to rank by' },
+    { name: 'top', alias: 'n', type: 'number', value: 'N', default: 10, description: 'how many processes to show' },
+    { name: 'window', type: 'number', value: 'MS', description: 'rank by growth over MS milliseconds (recon proc_window) instead of absolute figures' },
+    { name: 'json', type: 'boolean', description: 'print JSON lines instead of a table' },
+    cookieOption,
+  ],
+  examples: [
+    { command: 'otp procs shop@127.0.0.1', description: 'the 10 processes holding the most memory' },
+    { command: 'otp procs shop@127.0.0.1 --by reductions --window 1000 -n 5', description: 'the 5 busiest processes over the next second' },
+  ],
+  async run(args, io) {
+    const by: ProcsSort = args.by === 'mqueue' ? 'mailbox' : args.by;
+    return withConnection(io, args.node, args.cookie, async (c) => {
+      const rows = await c.procs(by, args.top, args.window);
+      io.stdout.write(args.json ? rows.map((r) => `${JSON.stringify(r)}\n`).join('') : `${formatProcs(rows, by, args.window)}\n`);
+      return 0;
+    });
+  },
+});

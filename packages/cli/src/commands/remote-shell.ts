@@ -1,0 +1,47 @@
+import { createInterface } from 'node:readline';
+import type { Connection } from '@otp-ts/tracer';
+import { defineProvider } from '../cli/provider.js';
+import type { Io } from '../cli/io.js';
+import { cookieOption, withConnection } from '../tracer/connect.js';
+
+const QUIT = new Set(['q()', '.exit', 'exit', 'quit']);
+
+// One line at a time, in order: each is evaluated inside the node before the next is read.
+async function repl(io: Io, c: Connection, node: string): Promise<number> {
+  const tty = process.stdin.isTTY === true;
+  const rl = createInterface({ input: process.stdin, output: tty ? process.stdout : undefined, prompt: `${node}> `, terminal: tty });
+  if (tty) {
+    io.stdout.write(`otp-ts remote shell on ${node}: JavaScript evaluated inside the node, with ctx, node and the runtime API in scope; q() quits\n`);
+    rl.prompt();
+  }
+  for await (const line of rl) {
+    const source = line.trim();
+    if (QUIT.has(source)) break;
+    if (source !== '') {
+      try {
+        io.stdout.write(`${await c.eval(source)}\n`);
+      } catch (error) {
+        io.stdout.write(`** ${(error as Error).message}\n`);
+      }
+    }
+    if (tty) rl.prompt();
+  }
+  rl.close();
+  return 0;
+}
+
+/** `otp remote NODE`: a REPL whose lines are evaluated inside the node (otp.eval). */
+export const remoteCommand = defineProvider({
+  name: 'remote',
+  description: 'Open a REPL on a running node: each line is JavaScript evaluated inside the node, with the runtime API in scope.',
+  deps: [],
+  positionals: [{ name: 'node', description: 'the node, as name@host', required: true }],
+  options: [cookieOption],
+  examples: [
+    { command: 'otp remote shop@127.0.0.1', description: 'then e.g. processes().length, or await sys.getState(ctx, "cart_server")' },
+    { command: "otp remote shop@127.0.0.1 < checks.js", description: 'evaluate the lines of a file (or a pipe) and print each result' },
+  ],
+  async run(args, io) {
+    return withConnection(io, args.node, args.cookie, (c) => repl(io, c, args.node));
+  },
+});

@@ -1,0 +1,59 @@
+import { formatProcs, type Connection, type ProcsSort } from '@otp-ts/tracer';
+import { defineProvider } from '../cli/provider.js';
+import type { Io } from '../cli/io.js';
+import { cookieOption, withConnection } from '../tracer/connect.js';
+
+const mb = (b: number): string => `${(b / (1 << 20)).toFixed(1)} MB`;
+
+async function screen(c: Connection, by: ProcsSort, n: number, windowMs: number): Promise<string> {
+  const rows = await c.procs(by, n, windowMs);
+  const load = await c.load();
+  const head = `${c.node}  up ${Math.round(load.uptimeS)} s  processes ${load.processes}  heap ${mb(load.heapUsed)}  rss ${mb(load.rss)}  event-loop lag ${load.lagMs.toFixed(1)} ms  load ${load.loadavg.map((l) => l.toFixed(2)).join(' ')}`;
+  return `${head}\n\n${formatProcs(rows, by, windowMs)}\n`;
+}
+
+// Redraws in place every interval until q (or Ctrl-C) is pressed.
+async function live(io: Io, c: Connection, by: ProcsSort, n: number, intervalMs: number): Promise<void> {
+  let quit = false;
+  const stdin = process.stdin;
+  const onKey = (key: Buffer) => {
+    const k = key.toString();
+    if (k === 'q' || k === '\u0003') quit = true;
+  };
+  stdin.setRawMode?.(true);
+  stdin.resume();
+  stdin.on('data', onKey);
+  try {
+    while (!quit) {
+      const text = await screen(c, by, n, intervalMs);
+      io.stdout.write(`\x1b[H\x1b[2J${text}\n(sorted by ${by} over ${intervalMs} ms; q quits)\n`);
+    }
+  } finally {
+    stdin.off('data', onKey);
+    stdin.setRawMode?.(false);
+    stdin.pause();
+  }
+}
+
+/** `otp top NODE`: a live view of a node, refreshed in place (a plain snapshot when not on a terminal). */
+export const topCommand = defineProvider({
+  name: 'top',
+  description: 'Watch a running node live: load, memory, event-loop lag, process count and the busiest processes, refreshed in place; q quits.',
+  deps: [],
+  positionals: [{ name: 'node', description: 'the node, as name@host', required: true }],
+  options: [
+    { name: 'by', alias: 'sort', type: 'string', value: 'WHAT', choices: ['reductions', 'memory', 'mailbox'], default: 'reductions', description: 'what to rank processes by (growth over each interval)' },
+    { name: 'top', alias: 'n', type: 'number', value: 'N', default: 10, description: 'how many processes to show' },
+    { name: 'interval', type: 'number', value: 'MS', default: 1000, description: 'refresh interval' },
+    cookieOption,
+  ],
+  examples: [{ command: 'otp top shop@127.0.0.1', description: 'the busiest processes, refreshed every second' }],
+  async run(args, io) {
+    const by = args.by as ProcsSort;
+    return withConnection(io, args.node, args.cookie, async (c) => {
+      if (io.stdout.isTTY && process.stdin.isTTY) await live(io, c, by, args.top, Math.max(100, args.interval));
+      else io.stdout.write(await screen(c, by, args.top, Math.max(100, args.interval)));
+      return 0;
+    });
+  },
+});

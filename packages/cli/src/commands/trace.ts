@@ -1,0 +1,90 @@
+import { formatSummary, formatTraceEvent, type TraceSpec } from '@otp-ts/tracer';
+import { defineProvider } from '../cli/provider.js';
+import { usageError } from '../cli/validate-args.js';
+import type { Io } from '../cli/io.js';
+import { cookieOption, withConnection } from '../tracer/connect.js';
+
+function rateOf(text: string | undefined): TraceSpec['rate'] {
+  if (text === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  if (!m || Number(m[1]) <= 0 || Number(m[2]) <= 0) throw usageError(`--rate must be N/MS (events per milliseconds), e.g. 100/1000, got '${text}'`, 'trace');
+  return { count: Number(m[1]), ms: Number(m[2]) };
+}
+
+// Ctrl-C asks the node to end the session, so nothing stays behind even when the user interrupts.
+function onInterrupt(stop: () => Promise<unknown>): () => void {
+  const handler = () => void stop();
+  process.once('SIGINT', handler);
+  return () => process.removeListener('SIGINT', handler);
+}
+
+function describeStart(io: Io, node: string, functions: string[], spec: TraceSpec): void {
+  const what = [functions.length > 0 ? `${functions.length} function${functions.length === 1 ? '' : 's'}` : '', spec.messages ? 'messages' : '', spec.procs ? 'process events' : ''].filter(Boolean).join(', ');
+  const limits = [spec.rate ? `rate ${spec.rate.count}/${spec.rate.ms} ms` : `limit ${spec.limit ?? 10}`, `time ${spec.timeMs ?? 15_000} ms`].join(', ');
+  if (io.verbosity !== 'quiet') io.stderr.write(`tracing ${what} on ${node} (${limits}); Ctrl-C stops\n`);
+}
+
+/** `otp trace NODE PATTERN..`: call, message and process-event tracing with limits enforced on the node. */
+export const traceCommand = defineProvider({
+  name: 'trace',
+  description: 'Trace calls, messages and process events on a running node; the node enforces the limits and removes the trace by itself.',
+  deps: [],
+  positionals: [
+    { name: 'node', description: 'the node, as name@host', required: true },
+    { name: 'patterns', description: "call patterns: module.fn, module.fn/2, module.obj.fn, wildcards (shop/cart.get*), argument matchers ('cart.add(_, {qty: q}) when q > 5'); see docs/tracing.md", variadic: true },
+  ],
+  options: [
+    { name: 'return', alias: 'r', type: 'boolean', description: 'also show return values and exceptions (async functions when they settle)' },
+    { name: 'pid', type: 'array', value: 'P', description: 'only these processes: pids as the node prints them (<0.42.0>), or all, new, existing' },
+    { name: 'name', type: 'array', value: 'N', description: 'only the processes registered under these names' },
+    { name: 'messages', alias: 'm', type: 'boolean', description: 'trace messages sent and received by the chosen processes (all when none is chosen)' },
+    { name: 'procs', type: 'boolean', description: 'trace process events of the chosen processes: spawn, exit, link, unlink, register' },
+    { name: 'limit', type: 'number', value: 'N', description: 'stop after N events (default 10 unless --rate is given)' },
+    { name: 'rate', type: 'string', value: 'N/MS', description: 'stop when more than N events happen within MS milliseconds' },
+    { name: 'time', type: 'number', value: 'MS', description: 'stop after MS milliseconds (default 15000)' },
+    { name: 'dry-run', type: 'boolean', description: 'only report how many functions and processes the patterns match' },
+    { name: 'force', type: 'boolean', description: 'allow a pattern that names every function of every module' },
+    { name: 'json', type: 'boolean', description: 'print JSON lines instead of text' },
+    cookieOption,
+  ],
+  examples: [
+    { command: 'otp trace shop@127.0.0.1 shop/cart.add --return', description: 'the next 10 calls of add and their results' },
+    { command: "otp trace shop@127.0.0.1 'shop/cart.add(_, {qty: q}) when q > 5' --limit 3", description: 'only calls whose second argument has qty > 5' },
+    { command: 'otp trace shop@127.0.0.1 --messages --name cart_server --rate 50/1000 --json', description: "cart_server's messages as JSON lines, stopping above 50 a second" },
+    { command: "otp trace shop@127.0.0.1 'shop/*.handle*' --dry-run", description: 'how many functions the pattern would trace' },
+  ],
+  async run(args, io) {
+    const spec: TraceSpec = {
+      patterns: args.patterns ?? [],
+      returns: args.return,
+      messages: args.messages,
+      procs: args.procs,
+      pids: args.pid,
+      names: args.name,
+      limit: args.limit,
+      rate: rateOf(args.rate),
+      timeMs: args.time,
+      force: args.force,
+    };
+    if (spec.patterns!.length === 0 && !spec.messages && !spec.procs) throw usageError('name what to trace: a call pattern (module.fn), --messages or --procs', 'trace');
+    return withConnection(io, args.node, args.cookie, async (c) => {
+      if (args['dry-run']) {
+        const r = await c.dryRun(spec);
+        if (args.json) io.stdout.write(`${JSON.stringify(r)}\n`);
+        else io.stdout.write(`${r.functions.length} function${r.functions.length === 1 ? '' : 's'} and ${r.processes} process${r.processes === 1 ? '' : 'es'} match${r.functions.length > 0 ? `:\n${r.functions.map((f) => `  ${f}`).join('\n')}` : ''}\n`);
+        return 0;
+      }
+      const format = { json: args.json };
+      const handle = await c.trace(spec, (e) => io.stdout.write(`${formatTraceEvent(e, format)}\n`));
+      describeStart(io, args.node, handle.functions, spec);
+      const release = onInterrupt(handle.stop);
+      try {
+        const summary = await handle.done;
+        (args.json ? io.stdout : io.stderr).write(`${formatSummary(summary, format)}\n`);
+        return summary.reason === 'nodedown' || summary.reason === 'crashed' ? 1 : 0;
+      } finally {
+        release();
+      }
+    });
+  },
+});

@@ -1,0 +1,358 @@
+import type { OtpNode } from '../node.js';
+import { Pid } from '../pid.js';
+import { ProcessImpl } from '../process.js';
+import type { ExitReason } from '../messages.js';
+import type { Dest } from '../types.js';
+import { codeServerOf, type CodeServer } from '../code/server.js';
+import type { TraceHooks } from './hooks.js';
+import { DEFAULT_BOUNDS, formatBounded } from './format.js';
+import { compileArgsMatcher, parseCallPattern } from './pattern.js';
+import { closest, holderAt, resolvePattern, type FunctionTarget } from './functions.js';
+import { Session, runSession, type Selection, type SessionSettings } from './session.js';
+import type { TraceEvent, TraceSessionInfo, TraceSpec, TraceStartResult } from './types.js';
+
+/** The most functions one session may trace without `force`. */
+export const MAX_FUNCTIONS = 1000;
+/** Defaults of a session: 10 events, 15 seconds, 1000 buffered events. */
+export const TRACE_DEFAULTS = { limit: 10, timeMs: 15_000, bufferSize: 1000 } as const;
+
+type AnyFn = (...args: unknown[]) => unknown;
+
+interface Entry {
+  session: Session;
+  match: (args: readonly unknown[]) => boolean;
+}
+
+/** One traced function: the wrapper that stands in its place and the sessions that want its calls. */
+interface Slot {
+  target: FunctionTarget;
+  holder: Record<string, unknown> | undefined;
+  original: AnyFn;
+  wrapper: AnyFn;
+  entries: Entry[];
+}
+
+type Failure = Extract<TraceStartResult, { ok: false }>;
+const fail = (code: Failure['code'], error: string, suggestions: string[] = []): Failure => ({ ok: false, code, error, suggestions });
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> => v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as PromiseLike<unknown>).then === 'function';
+
+function callerOf(args: readonly unknown[]): ProcessImpl | undefined {
+  for (let i = args.length - 1; i >= 0; i--) if (args[i] instanceof ProcessImpl) return args[i] as ProcessImpl;
+  return undefined;
+}
+
+const destText = (d: Dest): string => (d instanceof Pid ? d.toString() : typeof d === 'string' ? d : `${d.name}@${d.node}`);
+
+/**
+ * A node's trace agent: isolated sessions, each with its own call patterns, process selection, limits
+ * and buffer. Call tracing re-points export-table properties to wrappers; messages and process events
+ * come through `node.trace`, set only while a session needs them.
+ */
+export class TraceAgent implements TraceHooks {
+  private readonly sessions = new Map<string, Session>();
+  private readonly slots = new Map<string, Slot>();
+  private readonly own = new WeakSet<ProcessImpl>();
+  private readonly code: CodeServer;
+  private msgSessions: Session[] = [];
+  private procSessions: Session[] = [];
+  private sender: ProcessImpl | null = null;
+  private nextId = 1;
+
+  constructor(readonly node: OtpNode) {
+    this.code = codeServerOf(node);
+    this.code.onRepoint((module) => this.repointed(module));
+  }
+
+  /** Starts a session (or, with `dryRun`, only reports what it would match). */
+  start(spec: TraceSpec, dryRun = false): TraceStartResult {
+    const settings = this.settingsOf(spec);
+    if ('ok' in settings) return settings;
+    const planned = this.plan(spec);
+    if ('ok' in planned) return planned;
+    const selection = this.selectionOf(spec);
+    if ('ok' in selection) return selection;
+    const functions = planned.map((p) => p.target.id);
+    const processes = !selection.explicit || selection.all || (selection.snapshot && selection.existing) ? this.node.processCount : selection.set.size;
+    if (dryRun) return { ok: true, session: '', pid: undefined, functions, processes, dryRun: true };
+    if (planned.length === 0 && !settings.messages && !settings.procs) return fail('badSpec', 'nothing to trace: give a call pattern, --messages or --procs');
+    const session = new Session(`s${this.nextId++}`, settings, selection, (p) => this.own.has(p) || (settings.client !== undefined && p.pid === settings.client), (s) => this.release(s), (s) => this.wake(s));
+    session.functions = functions;
+    this.sessions.set(session.id, session);
+    // The session's own process is no one's traced spawn.
+    const hooks = this.node.trace;
+    this.node.trace = null;
+    const pid = this.node.spawn((ctx) => runSession(ctx, session));
+    this.node.trace = hooks;
+    session.pid = pid;
+    const proc = this.node.localProcess(pid)!;
+    this.own.add(proc);
+    proc.exitHook = () => {
+      session.end('crashed');
+      this.sessions.delete(session.id);
+    };
+    for (const p of planned) this.attach(p.target, { session, match: p.match });
+    this.refreshHooks();
+    return { ok: true, session: session.id, pid, functions, processes, dryRun: false };
+  }
+
+  /** Ends one session, as its client asked; other sessions keep their patterns. */
+  stop(id: string): boolean {
+    const s = this.sessions.get(id);
+    if (!s) return false;
+    s.end('stopped');
+    if (s.pid) this.node.send(s.pid, { otpTrace: 'wake' });
+    return true;
+  }
+
+  /** The sessions still running, with what they trace. */
+  list(): TraceSessionInfo[] {
+    return [...this.sessions.values()].filter((s) => s.state === 'active').map((s) => ({
+      session: s.id,
+      client: s.settings.client?.toString() ?? 'local',
+      functions: s.functions,
+      messages: s.settings.messages,
+      procs: s.settings.procs,
+      events: s.count,
+      dropped: s.dropped,
+    }));
+  }
+
+  /** The functions currently replaced by trace wrappers (empty when nothing is traced). */
+  tracedFunctions(): string[] {
+    return [...this.slots.keys()];
+  }
+
+  private settingsOf(spec: TraceSpec): SessionSettings | Failure {
+    const positive = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n > 0;
+    if (spec.limit !== undefined && !positive(spec.limit)) return fail('badSpec', `limit must be a whole number above 0, got ${String(spec.limit)}`);
+    if (spec.rate !== undefined && !(positive(spec.rate.count) && positive(spec.rate.ms))) return fail('badSpec', 'rate must be N/MS with whole numbers above 0, e.g. 100/1000');
+    if (spec.timeMs !== undefined && !positive(spec.timeMs)) return fail('badSpec', `the time limit must be a whole number of milliseconds above 0, got ${String(spec.timeMs)}`);
+    if (spec.bufferSize !== undefined && !positive(spec.bufferSize)) return fail('badSpec', 'bufferSize must be a whole number above 0');
+    if (spec.client !== undefined && !(spec.client instanceof Pid)) return fail('badSpec', 'client must be a pid');
+    return {
+      limit: spec.limit ?? (spec.rate ? undefined : TRACE_DEFAULTS.limit),
+      rate: spec.rate,
+      timeMs: spec.timeMs ?? TRACE_DEFAULTS.timeMs,
+      bufferSize: Math.min(spec.bufferSize ?? TRACE_DEFAULTS.bufferSize, 100_000),
+      bounds: { ...DEFAULT_BOUNDS, ...spec.bounds },
+      messages: spec.messages === true,
+      procs: spec.procs === true,
+      returns: spec.returns === true,
+      client: spec.client,
+    };
+  }
+
+  private plan(spec: TraceSpec): Array<{ target: FunctionTarget; match: Entry['match'] }> | Failure {
+    const out: Array<{ target: FunctionTarget; match: Entry['match'] }> = [];
+    for (const source of spec.patterns ?? []) {
+      const parsed = parseCallPattern(source);
+      if (!parsed.ok) return fail('badPattern', parsed.error);
+      const p = parsed.pattern;
+      if (!spec.force && /^\*+$/.test(p.module) && /^\*+$/.test(p.fn)) return fail('tooBroad', `'${source}' names every function of every module: narrow it (e.g. shop/*.handle*) or add --force`);
+      const r = resolvePattern(this.code, p);
+      if (!r.ok) return fail('nomatch', r.error, r.suggestions);
+      const match = compileArgsMatcher(p);
+      for (const target of r.targets) out.push({ target, match });
+    }
+    if (!spec.force && new Set(out.map((t) => t.target.id)).size > MAX_FUNCTIONS) return fail('tooBroad', `the patterns match ${out.length} functions (more than ${MAX_FUNCTIONS}): narrow them or add --force`);
+    return out;
+  }
+
+  private selectionOf(spec: TraceSpec): Selection | Failure {
+    const sel: Selection = { all: false, set: new Set(), snapshot: null, existing: false, newOnes: false, explicit: false };
+    for (const text of spec.pids ?? []) {
+      sel.explicit = true;
+      if (text === 'all') sel.all = true;
+      else if (text === 'new' || text === 'existing') {
+        sel.snapshot ??= new Set(this.node.liveProcesses());
+        if (text === 'new') sel.newOnes = true;
+        else sel.existing = true;
+      } else {
+        const m = /^<0\.(\d+)\.(\d+)>$/.exec(text.trim());
+        if (!m) return fail('badProcess', `'${text}' is not a pid of this node: write it as the node prints it, e.g. <0.42.0>, or all, new, existing`);
+        const p = this.node.localProcess(new Pid(0, Number(m[1]), Number(m[2])));
+        if (!p) return fail('badProcess', `no process ${text} is alive on ${this.node.name}`);
+        sel.set.add(p);
+      }
+    }
+    for (const name of spec.names ?? []) {
+      sel.explicit = true;
+      const pid = this.node.whereis(name);
+      if (!pid) {
+        const names = this.node.processes().map((p) => this.node.processInfo(p)?.registeredName).filter((n): n is string => n !== undefined);
+        const near = closest(name, names);
+        return fail('badProcess', `no process is registered as '${name}' on ${this.node.name}${near.length ? ` (closest: ${near.join(', ')})` : ''}`, near);
+      }
+      sel.set.add(this.node.localProcess(pid)!);
+    }
+    if (!sel.explicit && (spec.messages || spec.procs)) sel.all = true;
+    return sel;
+  }
+
+  private attach(target: FunctionTarget, entry: Entry): void {
+    let slot = this.slots.get(target.id);
+    if (!slot) {
+      const s: Slot = { target, holder: undefined, original: undefined as unknown as AnyFn, wrapper: undefined as unknown as AnyFn, entries: [] };
+      const call = (self: unknown, args: unknown[]): unknown => this.call(s, self, args);
+      s.wrapper = function traced(this: unknown, ...args: unknown[]): unknown {
+        return call(this, args);
+      };
+      this.slots.set(target.id, (slot = s));
+      this.wrap(slot);
+    }
+    slot.entries = [...slot.entries, entry];
+  }
+
+  private wrap(slot: Slot): void {
+    const holder = holderAt(this.code, slot.target.module, slot.target.path);
+    const fn = holder?.[slot.target.prop];
+    if (!holder || typeof fn !== 'function' || fn === slot.wrapper) return;
+    slot.holder = holder;
+    slot.original = fn as AnyFn;
+    Object.defineProperty(slot.wrapper, 'name', { value: fn.name, configurable: true });
+    holder[slot.target.prop] = slot.wrapper;
+    this.code.tagAlias(slot.wrapper, fn);
+  }
+
+  private unwrap(slot: Slot): void {
+    if (slot.holder && slot.holder[slot.target.prop] === slot.wrapper) slot.holder[slot.target.prop] = slot.original;
+    slot.holder = undefined;
+  }
+
+  // A load or rollback re-pointed the module's table to fresh functions: wrap them again.
+  private repointed(module: string): void {
+    for (const slot of this.slots.values()) {
+      if (slot.target.module !== module) continue;
+      this.unwrap(slot);
+      this.wrap(slot);
+    }
+  }
+
+  /** The wrapper's body: report the call to each session whose pattern matches, run it, report its return. */
+  private call(slot: Slot, self: unknown, args: unknown[]): unknown {
+    const entries = slot.entries;
+    const caller = callerOf(args);
+    let returns: Session[] | null = null;
+    for (const e of entries) {
+      const s = e.session;
+      if (s.state !== 'active' || (s.selection.explicit && (caller === undefined || !s.selects(caller)))) continue;
+      let hit: boolean;
+      try {
+        hit = e.match(args);
+      } catch {
+        hit = false;
+      }
+      if (!hit) continue;
+      s.record(() => ({ kind: 'call', ts: Date.now(), pid: caller?.pid.toString(), fn: slot.target.id, args: args.map((a) => formatBounded(a, s.settings.bounds)) }));
+      if (s.settings.returns) (returns ??= []).push(s);
+    }
+    if (returns === null) return slot.original.apply(self, args);
+    const t0 = performance.now();
+    const done = (value: unknown, threw: boolean) => {
+      const ms = performance.now() - t0;
+      for (const s of returns) {
+        s.recordReturn((): TraceEvent => {
+          const base = { ts: Date.now(), pid: caller?.pid.toString(), fn: slot.target.id, arity: args.length, ms };
+          return threw ? { kind: 'exception', ...base, error: formatBounded(value, s.settings.bounds) } : { kind: 'return', ...base, value: formatBounded(value, s.settings.bounds) };
+        });
+      }
+    };
+    let result: unknown;
+    try {
+      result = slot.original.apply(self, args);
+    } catch (error) {
+      done(error, true);
+      throw error;
+    }
+    if (!isThenable(result)) {
+      done(result, false);
+      return result;
+    }
+    for (const s of returns) s.pending++;
+    const settle = (value: unknown, threw: boolean) => {
+      for (const s of returns) s.pending--;
+      done(value, threw);
+    };
+    result.then(
+      (v) => settle(v, false),
+      (e) => settle(e, true),
+    );
+    return result;
+  }
+
+  private wake(session: Session): void {
+    if (session.pid) this.node.send(session.pid, { otpTrace: 'wake' });
+  }
+
+  // A session ended: its patterns go now (other sessions' stay), and the hooks are recomputed.
+  private release(session: Session): void {
+    for (const [id, slot] of this.slots) {
+      if (!slot.entries.some((e) => e.session === session)) continue;
+      slot.entries = slot.entries.filter((e) => e.session !== session);
+      if (slot.entries.length === 0) {
+        this.unwrap(slot);
+        this.slots.delete(id);
+      }
+    }
+    this.refreshHooks();
+    this.wake(session);
+  }
+
+  private refreshHooks(): void {
+    const active = [...this.sessions.values()].filter((s) => s.state === 'active');
+    this.msgSessions = active.filter((s) => s.settings.messages);
+    this.procSessions = active.filter((s) => s.settings.procs);
+    this.node.trace = this.msgSessions.length > 0 || this.procSessions.length > 0 ? this : null;
+    for (const p of this.node.liveProcesses()) {
+      const traced = this.msgSessions.length > 0 && this.msgSessions.some((s) => s.selects(p));
+      if (p.traced !== traced) p.traced = traced;
+    }
+  }
+
+  send(from: ProcessImpl, dest: Dest, message: unknown): void {
+    if (from.traced) {
+      for (const s of this.msgSessions) if (s.selects(from)) s.record(() => ({ kind: 'send', ts: Date.now(), pid: from.pid.toString(), to: destText(dest), message: formatBounded(message, s.settings.bounds) }));
+    }
+    const previous = this.sender;
+    this.sender = from;
+    try {
+      this.node.send(dest, message);
+    } finally {
+      this.sender = previous;
+    }
+  }
+
+  receive(to: ProcessImpl, message: unknown): void {
+    const from = this.sender?.pid.toString();
+    for (const s of this.msgSessions) if (s.selects(to)) s.record(() => ({ kind: 'receive', ts: Date.now(), pid: to.pid.toString(), from, message: formatBounded(message, s.settings.bounds) }));
+  }
+
+  spawn(parent: ProcessImpl | null, child: ProcessImpl): void {
+    if (this.msgSessions.length > 0) child.traced = this.msgSessions.some((s) => s.selects(child));
+    for (const s of this.procSessions) {
+      if ((parent && s.selects(parent)) || s.selects(child)) s.record(() => ({ kind: 'spawn', ts: Date.now(), pid: (parent?.pid ?? this.node.pid).toString(), child: child.pid.toString(), initialCall: child.entry.name || 'anonymous' }));
+    }
+  }
+
+  exit(proc: ProcessImpl, reason: ExitReason): void {
+    for (const s of this.procSessions) if (s.selects(proc)) s.record(() => ({ kind: 'exit', ts: Date.now(), pid: proc.pid.toString(), reason: formatBounded(reason, s.settings.bounds) }));
+  }
+
+  link(proc: ProcessImpl, other: Pid, linked: boolean): void {
+    for (const s of this.procSessions) if (s.selects(proc)) s.record(() => ({ kind: linked ? 'link' : 'unlink', ts: Date.now(), pid: proc.pid.toString(), other: String(other) }));
+  }
+
+  register(proc: ProcessImpl, name: string, registered: boolean): void {
+    for (const s of this.procSessions) if (s.selects(proc)) s.record(() => ({ kind: registered ? 'register' : 'unregister', ts: Date.now(), pid: proc.pid.toString(), name }));
+  }
+}
+
+const agents = new WeakMap<OtpNode, TraceAgent>();
+
+/** The trace agent of a node, created on first use. */
+export function traceAgentOf(node: OtpNode): TraceAgent {
+  let agent = agents.get(node);
+  if (!agent) agents.set(node, (agent = new TraceAgent(node)));
+  return agent;
+}

@@ -1,0 +1,39 @@
+import type { OtpNode } from '../node.js';
+import { addDistributionService } from '../distribution/node-dist.js';
+import { registerRpcModule } from '../rpc/index.js';
+import { traceAgentOf } from './agent.js';
+import { processDetails, supervisionTree, topProcesses, type ProcsSort } from './inspect.js';
+import type { TraceSpec } from './types.js';
+
+/** The rpc module clients reach the trace agent and the inspection functions through. */
+export const TRACE_RPC_MODULE = 'otp_trace';
+
+/** The functions `otp_trace` offers over rpc (every answer is bounded and formatted on the node). */
+export function traceRpcModule(node: OtpNode): Record<string, unknown> {
+  const agent = () => traceAgentOf(node);
+  return {
+    start: (spec: TraceSpec) => agent().start(spec ?? {}),
+    dryRun: (spec: TraceSpec) => agent().start(spec ?? {}, true),
+    stop: (session: string) => agent().stop(session),
+    sessions: () => agent().list(),
+    traced: () => agent().tracedFunctions(),
+    hooked: () => node.trace !== null,
+    procs: (by?: ProcsSort, n?: number, windowMs?: number) => topProcesses(node, by, n, windowMs),
+    info: (target: string, messages?: number) => processDetails(node, target, messages),
+    tree: (app?: string) => supervisionTree(node, app),
+    load: () => nodeLoad(node),
+  };
+}
+
+/** Node-wide figures for `otp top`: process count, memory, event-loop lag and load. */
+async function nodeLoad(node: OtpNode): Promise<{ processes: number; heapUsed: number; rss: number; lagMs: number; uptimeS: number; loadavg: number[] }> {
+  const t0 = performance.now();
+  await new Promise((r) => setImmediate(r));
+  const { loadavg } = await import('node:os');
+  const mem = process.memoryUsage();
+  return { processes: node.processCount, heapUsed: mem.heapUsed, rss: mem.rss, lagMs: performance.now() - t0, uptimeS: process.uptime(), loadavg: loadavg() };
+}
+
+addDistributionService(async (node) => {
+  registerRpcModule(node, TRACE_RPC_MODULE, traceRpcModule(node));
+});

@@ -1,0 +1,112 @@
+import { Pid, Ref } from '../pid.js';
+import { ProcessImpl } from '../process.js';
+
+/** How much of a value the node formats for a trace event: nesting depth, items per container, characters. */
+export interface FormatBounds {
+  depth: number;
+  items: number;
+  chars: number;
+}
+
+/** The bounds trace events use unless a session asks for others. */
+export const DEFAULT_BOUNDS: FormatBounds = { depth: 3, items: 10, chars: 400 };
+
+const IDENT = /^[A-Za-z_$][\w$]*$/;
+
+/**
+ * Formats a value for a trace event, reading no more of it than the bounds allow: a million-key object
+ * or a megabyte string costs what its first few items cost. The result is at most `chars` long.
+ */
+export function formatBounded(value: unknown, bounds: FormatBounds = DEFAULT_BOUNDS): string {
+  const out = { text: '', full: false };
+  write(value, bounds.depth, bounds, out, new Set());
+  return out.full ? `${out.text.slice(0, bounds.chars - 1)}…` : out.text;
+}
+
+interface Sink {
+  text: string;
+  full: boolean;
+}
+
+function emit(out: Sink, s: string, bounds: FormatBounds): boolean {
+  if (out.full) return false;
+  out.text += s;
+  if (out.text.length > bounds.chars) out.full = true;
+  return !out.full;
+}
+
+function write(v: unknown, depth: number, b: FormatBounds, out: Sink, seen: Set<object>): void {
+  if (out.full) return;
+  switch (typeof v) {
+    case 'string':
+      emit(out, JSON.stringify(v.length > b.chars ? `${v.slice(0, b.chars)}…` : v), b);
+      return;
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      emit(out, String(v), b);
+      return;
+    case 'bigint':
+      emit(out, `${v}n`, b);
+      return;
+    case 'symbol':
+      emit(out, v.toString(), b);
+      return;
+    case 'function':
+      emit(out, `[Function ${v.name || 'anonymous'}]`, b);
+      return;
+  }
+  if (v === null) return void emit(out, 'null', b);
+  if (v instanceof Pid || v instanceof Ref) return void emit(out, v.toString(), b);
+  if (v instanceof ProcessImpl) return void emit(out, `ctx${v.pid}`, b);
+  if (v instanceof Error) return void emit(out, `${v.name}: ${v.message}`, b);
+  if (v instanceof Date) return void emit(out, v.toISOString(), b);
+  const obj = v as object;
+  if (seen.has(obj)) return void emit(out, '[Circular]', b);
+  if (depth <= 0) return void emit(out, Array.isArray(obj) ? '[…]' : '{…}', b);
+  seen.add(obj);
+  if (Array.isArray(obj)) writeItems(out, b, '[', ']', obj.length, (i) => write(obj[i], depth - 1, b, out, seen));
+  else if (obj instanceof Map) writeEntries(out, b, 'Map{', obj.size, obj.entries(), (k, x) => (write(k, depth - 1, b, out, seen), emit(out, ' => ', b), write(x, depth - 1, b, out, seen)));
+  else if (obj instanceof Set) writeEntries(out, b, 'Set{', obj.size, obj.entries(), (k) => write(k, depth - 1, b, out, seen));
+  else writeObject(obj as Record<string, unknown>, depth, b, out, seen);
+  seen.delete(obj);
+}
+
+function writeItems(out: Sink, b: FormatBounds, open: string, close: string, n: number, item: (i: number) => void): void {
+  emit(out, open, b);
+  for (let i = 0; i < Math.min(n, b.items); i++) {
+    if (i > 0) emit(out, ', ', b);
+    item(i);
+  }
+  if (n > b.items) emit(out, `, …${n - b.items} more`, b);
+  emit(out, close, b);
+}
+
+function writeEntries(out: Sink, b: FormatBounds, open: string, size: number, it: Iterator<[unknown, unknown]>, entry: (k: unknown, v: unknown) => void): void {
+  writeItems(out, b, open, '}', size, () => {
+    const { value } = it.next();
+    if (value) entry(value[0], value[1]);
+  });
+}
+
+function writeObject(obj: Record<string, unknown>, depth: number, b: FormatBounds, out: Sink, seen: Set<object>): void {
+  const ctor = Object.getPrototypeOf(obj)?.constructor;
+  const prefix = ctor && ctor !== Object && typeof ctor.name === 'string' && ctor.name !== '' ? `${ctor.name} ` : '';
+  // for…in stops after the first few keys: no key array of a huge object is ever built.
+  const keys: string[] = [];
+  let more = false;
+  for (const k in obj) {
+    if (!Object.prototype.hasOwnProperty.call(obj, k)) continue;
+    if (keys.length === b.items) {
+      more = true;
+      break;
+    }
+    keys.push(k);
+  }
+  emit(out, `${prefix}{`, b);
+  keys.forEach((k, i) => {
+    emit(out, `${i > 0 ? ', ' : ' '}${IDENT.test(k) ? k : JSON.stringify(k)}: `, b);
+    write(obj[k], depth - 1, b, out, seen);
+  });
+  emit(out, `${more ? ', …' : ''}${keys.length > 0 ? ' ' : ''}}`, b);
+}

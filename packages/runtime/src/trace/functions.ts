@@ -1,0 +1,85 @@
+import type { CodeServer } from '../code/server.js';
+import { globRegExp, isGlob, type CallPattern } from './pattern.js';
+
+/** One traceable function: where it lives (an export table, or an exported object) and its name there. */
+export interface FunctionTarget {
+  /** `module.fn` or `module.obj.fn`: how traces name it. */
+  id: string;
+  module: string;
+  path: string[];
+  prop: string;
+}
+
+/** What a pattern resolves to: the functions, or an error with the closest names. */
+export type Resolution = { ok: true; targets: FunctionTarget[] } | { ok: false; code: 'nomatch'; error: string; suggestions: string[] };
+
+const isTraceable = (v: unknown): v is (...args: unknown[]) => unknown => typeof v === 'function' && !/^class[\s{]/.test(Function.prototype.toString.call(v));
+const isContainer = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The object a path leads to from a module's export table, if every step is an object. */
+export function holderAt(code: CodeServer, module: string, path: readonly string[]): Record<string, unknown> | undefined {
+  if (!code.loaded().includes(module)) return undefined;
+  let holder: unknown = code.exportsOf(module);
+  for (const step of path) holder = isContainer(holder) ? holder[step] : undefined;
+  return isContainer(holder) ? holder : undefined;
+}
+
+/** Every traceable function of a module: its exported functions and those of its exported objects (one level). */
+export function functionsOf(code: CodeServer, module: string): FunctionTarget[] {
+  const table = code.exportsOf(module);
+  const out: FunctionTarget[] = [];
+  for (const [k, v] of Object.entries(table)) {
+    if (isTraceable(v)) out.push({ id: `${module}.${k}`, module, path: [], prop: k });
+    else if (isContainer(v)) for (const [k2, v2] of Object.entries(v)) if (isTraceable(v2)) out.push({ id: `${module}.${k}.${k2}`, module, path: [k], prop: k2 });
+  }
+  return out;
+}
+
+/** The functions a call pattern names on this node; nothing found is an error naming the closest candidates. */
+export function resolvePattern(code: CodeServer, p: CallPattern): Resolution {
+  const loaded = code.loaded();
+  const modRe = globRegExp(p.module);
+  const modules = loaded.filter((m) => modRe.test(m));
+  if (modules.length === 0) {
+    const suggestions = closest(p.module, loaded);
+    return { ok: false, code: 'nomatch', error: `no loaded module matches '${p.module}'${hint(suggestions)}`, suggestions };
+  }
+  const fnRe = globRegExp(p.fn);
+  const targets: FunctionTarget[] = [];
+  for (const module of modules) {
+    const holder = holderAt(code, module, p.path);
+    if (!holder) continue;
+    for (const [k, v] of Object.entries(holder)) if (fnRe.test(k) && isTraceable(v)) targets.push({ id: [module, ...p.path, k].join('.'), module, path: p.path, prop: k });
+  }
+  if (targets.length > 0) return { ok: true, targets };
+  const wanted = [...p.path, p.fn].join('.');
+  const names = modules.flatMap((m) => functionsOf(code, m).map((t) => t.id.slice(m.length + 1)));
+  const suggestions = isGlob(p.fn) ? names.slice(0, 5) : closest(wanted, names);
+  const where = modules.length === 1 ? modules[0] : `${modules.length} modules matching '${p.module}'`;
+  return { ok: false, code: 'nomatch', error: `no function '${wanted}' in ${where}${hint(suggestions, modules.length === 1 ? `${modules[0]}.` : '')}`, suggestions };
+}
+
+function hint(names: string[], prefix = ''): string {
+  return names.length === 0 ? '' : ` (closest: ${names.map((n) => prefix + n).join(', ')})`;
+}
+
+/** The names nearest to `word` by edit distance (at most three), best first. */
+export function closest(word: string, names: readonly string[]): string[] {
+  const plain = word.replace(/[*?]/g, '');
+  return names
+    .map((n) => ({ n, d: distance(plain.toLowerCase(), n.toLowerCase()) - (n.toLowerCase().includes(plain.toLowerCase()) && plain !== '' ? 2 : 0) }))
+    .filter((x) => x.d <= Math.max(2, Math.floor(plain.length / 2)))
+    .sort((a, b) => a.d - b.d || a.n.localeCompare(b.n))
+    .slice(0, 3)
+    .map((x) => x.n);
+}
+
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}

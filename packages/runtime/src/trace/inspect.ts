@@ -1,0 +1,198 @@
+import type { OtpNode } from '../node.js';
+import { Pid } from '../pid.js';
+import type { ProcessContext, ProcessInfo } from '../types.js';
+import { sys } from '../sys.js';
+import { call } from '../gen-server/api.js';
+import type { ServerRef } from '../gen/call.js';
+import { formatBounded, type FormatBounds } from './format.js';
+import { closest } from './functions.js';
+
+/** What `procs` ranks by. */
+export type ProcsSort = 'memory' | 'mailbox' | 'reductions';
+
+/** One line of `procs`: a process and its figures; `value` is what it was ranked by (a difference over a window). */
+export interface ProcRow {
+  pid: string;
+  name: string | undefined;
+  label: string;
+  memory: number;
+  mailbox: number;
+  reductions: number;
+  value: number;
+}
+
+/** One process as `info` shows it: everything bounded (a prefix of the mailbox, a formatted state). */
+export interface ProcessDetails {
+  pid: string;
+  name: string | undefined;
+  status: string;
+  behaviour: string | undefined;
+  module: string | undefined;
+  initialCall: string;
+  memory: number;
+  reductions: number;
+  trapExit: boolean;
+  links: string[];
+  monitors: string[];
+  monitoredBy: string[];
+  mailboxLength: number;
+  /** The first messages, formatted. */
+  mailbox: string[];
+  /** The state through sys.getStatus (formatStatus applied), formatted; undefined for plain processes. */
+  state: string | undefined;
+  sysStatus: string | undefined;
+  parent: string | undefined;
+}
+
+/** A node of `tree`: an application, a supervisor or a worker. */
+export interface TreeNode {
+  kind: 'application' | 'supervisor' | 'worker';
+  label: string;
+  pid: string | undefined;
+  name: string | undefined;
+  module: string | undefined;
+  /** Restarts within the supervisor's intensity period. */
+  restarts: number | undefined;
+  children: TreeNode[];
+}
+
+const STATE_BOUNDS: FormatBounds = { depth: 4, items: 20, chars: 2000 };
+const ASK_MS = 2000;
+
+const labelOf = (i: ProcessInfo): string => (i.behaviour ? `${i.behaviour}:${i.module ?? '?'}` : i.initialCall);
+const sample = (i: ProcessInfo, by: ProcsSort): number => (by === 'memory' ? i.memory : by === 'mailbox' ? i.messageQueueLen : i.reductions);
+
+function infos(node: OtpNode): ProcessInfo[] {
+  return node.processes().flatMap((p) => node.processInfo(p) ?? []);
+}
+
+/** The top `n` processes by memory, mailbox length or reductions; over a window, by how much each grew in it. */
+export async function topProcesses(node: OtpNode, by: ProcsSort = 'memory', n = 10, windowMs = 0): Promise<ProcRow[]> {
+  let base = new Map<Pid, number>();
+  if (windowMs > 0) {
+    base = new Map(infos(node).map((i) => [i.pid, sample(i, by)]));
+    await new Promise((r) => setTimeout(r, Math.min(windowMs, 60_000)));
+  }
+  return infos(node)
+    .map((i) => ({ pid: i.pid.toString(), name: i.registeredName, label: labelOf(i), memory: i.memory, mailbox: i.messageQueueLen, reductions: i.reductions, value: sample(i, by) - (base.get(i.pid) ?? 0) }))
+    .sort((a, b) => b.value - a.value)
+    .slice(0, Math.max(1, n));
+}
+
+/** The process a user named: a pid as the node prints it, or a registered name; an error sentence otherwise. */
+export function findProcess(node: OtpNode, target: string): Pid | string {
+  const m = /^<0\.(\d+)\.(\d+)>$/.exec(target.trim());
+  if (m) {
+    const pid = new Pid(0, Number(m[1]), Number(m[2]));
+    return node.isAlive(pid) ? pid : `no process ${target} is alive on ${node.name}`;
+  }
+  if (/^<\d+\.\d+\.\d+>$/.test(target.trim())) return `${target} is not a pid of ${node.name}: its pids start with <0.`;
+  const pid = node.whereis(target);
+  if (pid) return pid;
+  const near = closest(target, infos(node).flatMap((i) => i.registeredName ?? []));
+  return `no process is registered as '${target}' on ${node.name}${near.length ? ` (closest: ${near.join(', ')})` : ''}`;
+}
+
+/** One process in detail, reading bounded prefixes only; a behaviour's state comes through sys (formatStatus). */
+export async function processDetails(node: OtpNode, target: string, messages = 10): Promise<{ ok: true; details: ProcessDetails } | { ok: false; error: string }> {
+  const pid = findProcess(node, target);
+  if (typeof pid === 'string') return { ok: false, error: pid };
+  const i = node.processInfo(pid);
+  if (!i) return { ok: false, error: `process ${target} exited` };
+  let state: string | undefined;
+  let sysStatus: string | undefined;
+  let parent: string | undefined;
+  if (i.behaviour && i.behaviour !== 'application_master') {
+    await node.run(async (ctx) => {
+      try {
+        const status = await sys.getStatus(ctx, pid, ASK_MS);
+        state = formatBounded(status.state, STATE_BOUNDS);
+        sysStatus = status.status;
+        parent = status.parent?.toString();
+      } catch (error) {
+        state = `(no answer from sys.getStatus: ${formatBounded(error, { depth: 2, items: 5, chars: 200 })})`;
+      }
+    });
+  }
+  const str = (xs: Array<Pid | string>) => xs.map(String);
+  return {
+    ok: true,
+    details: {
+      pid: i.pid.toString(),
+      name: i.registeredName,
+      status: i.status,
+      behaviour: i.behaviour,
+      module: i.module,
+      initialCall: i.initialCall,
+      memory: i.memory,
+      reductions: i.reductions,
+      trapExit: i.trapExit,
+      links: str(i.links),
+      monitors: str(i.monitors),
+      monitoredBy: str(i.monitoredBy),
+      mailboxLength: i.messageQueueLen,
+      mailbox: node.messages(pid, messages).map((m) => formatBounded(m)),
+      state,
+      sysStatus,
+      parent,
+    },
+  };
+}
+
+interface ChildRow {
+  id: string | undefined;
+  pid: Pid | undefined;
+  type: 'worker' | 'supervisor';
+}
+
+async function children(ctx: ProcessContext, sup: Pid): Promise<ChildRow[]> {
+  try {
+    const answer = (await call(ctx, sup as ServerRef<unknown, never, { ok: boolean; value: unknown }>, { op: 'whichChildren' }, ASK_MS)) as { ok: boolean; value: ChildRow[] };
+    return answer.ok ? answer.value : [];
+  } catch {
+    return [];
+  }
+}
+
+async function restartsOf(ctx: ProcessContext, sup: Pid): Promise<number | undefined> {
+  try {
+    const state = await sys.getState<{ restarts?: unknown[] }>(ctx, sup, ASK_MS);
+    return Array.isArray(state?.restarts) ? state.restarts.length : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function subtree(ctx: ProcessContext, node: OtpNode, pid: Pid, id: string | undefined, depth: number): Promise<TreeNode> {
+  const i = node.processInfo(pid);
+  const isSup = i?.behaviour === 'supervisor';
+  const out: TreeNode = { kind: isSup ? 'supervisor' : 'worker', label: id ?? i?.registeredName ?? pid.toString(), pid: pid.toString(), name: i?.registeredName, module: i?.module, restarts: undefined, children: [] };
+  if (!isSup || depth > 20) return out;
+  out.restarts = await restartsOf(ctx, pid);
+  for (const c of await children(ctx, pid)) {
+    if (c.pid instanceof Pid && node.isAlive(c.pid)) out.children.push(await subtree(ctx, node, c.pid, c.id, depth + 1));
+    else out.children.push({ kind: c.type, label: c.id ?? '?', pid: undefined, name: undefined, module: undefined, restarts: undefined, children: [] });
+  }
+  return out;
+}
+
+/** The supervision trees of the running applications (or of one), drawn from each application's top supervisor. */
+export async function supervisionTree(node: OtpNode, app?: string): Promise<{ ok: true; apps: TreeNode[] } | { ok: false; error: string }> {
+  const all = infos(node);
+  const masters = all.filter((i) => i.behaviour === 'application_master');
+  const wanted = app === undefined ? masters : masters.filter((m) => m.module === app);
+  if (app !== undefined && wanted.length === 0) {
+    const near = closest(app, masters.map((m) => m.module ?? ''));
+    return { ok: false, error: `no application '${app}' is running on ${node.name}${near.length ? ` (closest: ${near.join(', ')})` : masters.length ? ` (running: ${masters.map((m) => m.module).join(', ')})` : ''}` };
+  }
+  return node.run(async (ctx) => {
+    const apps: TreeNode[] = [];
+    for (const m of wanted) {
+      const tops = m.links.filter((l) => node.processInfo(l)?.behaviour === 'supervisor');
+      const children: TreeNode[] = [];
+      for (const top of tops) children.push(await subtree(ctx, node, top, undefined, 0));
+      apps.push({ kind: 'application', label: m.module ?? '?', pid: m.pid.toString(), name: undefined, module: m.module, restarts: undefined, children });
+    }
+    return { ok: true as const, apps };
+  });
+}

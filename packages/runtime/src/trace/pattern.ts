@@ -1,0 +1,327 @@
+/** One argument pattern: `_`, a literal, a variable, an object shape or an array. */
+export type ArgPattern =
+  | { t: 'any' }
+  | { t: 'lit'; v: unknown }
+  | { t: 'var'; name: string }
+  | { t: 'obj'; fields: Array<[string, ArgPattern]> }
+  | { t: 'arr'; items: ArgPattern[]; rest: boolean };
+
+/** A value a guard compares: a literal, or a bound variable with an optional property path (`x.qty`). */
+export type Operand = { t: 'lit'; v: unknown } | { t: 'ref'; name: string; path: string[] };
+
+/** A guard after `when`: comparisons joined with and/or/not. */
+export type Guard =
+  | { t: 'and' | 'or'; a: Guard; b: Guard }
+  | { t: 'not'; a: Guard }
+  | { t: 'cmp'; op: string; a: Operand; b: Operand }
+  | { t: 'truthy'; a: Operand };
+
+/** A parsed call pattern: `module.fn`, `module.obj.fn/2`, `module.fn(_, {qty: q}) when q > 5`. */
+export interface CallPattern {
+  source: string;
+  /** The module name, `*` and `?` as wildcards. */
+  module: string;
+  /** Exported objects leading to the function (`server` in `shop/server.server.handleCall`). */
+  path: string[];
+  /** The function name, `*` and `?` as wildcards. */
+  fn: string;
+  /** Calls with exactly this many arguments, when given (`/2`, or the count of argument patterns). */
+  arity: number | undefined;
+  args: ArgPattern[] | undefined;
+  guard: Guard | undefined;
+}
+
+/** The outcome of parsing: a pattern, or an error sentence saying where and what. */
+export type ParseResult = { ok: true; pattern: CallPattern } | { ok: false; error: string };
+
+class PatternError extends Error {}
+
+const TOKEN = /\s*(?:(\.\.\.)|(-?\d+(?:\.\d+)?)|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(===|!==|==|!=|<=|>=|&&|\|\||[<>!(){}[\]:,.])|([A-Za-z_$][\w$]*))/y;
+const KEYWORDS: Record<string, unknown> = { true: true, false: false, null: null, undefined };
+
+interface Tok {
+  k: 'num' | 'str' | 'op' | 'id' | 'rest';
+  v: string;
+  at: number;
+}
+
+function tokenize(text: string, offset: number): Tok[] {
+  const out: Tok[] = [];
+  TOKEN.lastIndex = 0;
+  let i = 0;
+  while (i < text.length) {
+    if (/^\s*$/.test(text.slice(i))) break;
+    TOKEN.lastIndex = i;
+    const m = TOKEN.exec(text);
+    if (!m) throw new PatternError(`unexpected '${text.slice(i).trim()[0]}' at column ${offset + i + 1}`);
+    const at = offset + m.index + m[0].length - m[0].trimStart().length;
+    if (m[1]) out.push({ k: 'rest', v: m[1], at });
+    else if (m[2]) out.push({ k: 'num', v: m[2], at });
+    else if (m[3]) out.push({ k: 'str', v: m[3], at });
+    else if (m[4]) out.push({ k: 'op', v: m[4], at });
+    else out.push({ k: 'id', v: m[5]!, at });
+    i = TOKEN.lastIndex;
+  }
+  return out;
+}
+
+class Parser {
+  i = 0;
+  constructor(private readonly toks: Tok[]) {}
+
+  peek(v?: string): Tok | undefined {
+    const t = this.toks[this.i];
+    return v === undefined || t?.v === v ? t : undefined;
+  }
+  next(): Tok {
+    const t = this.toks[this.i++];
+    if (!t) throw new PatternError('the pattern ends too early');
+    return t;
+  }
+  expect(v: string): void {
+    const t = this.next();
+    if (t.v !== v) throw new PatternError(`expected '${v}' at column ${t.at + 1}, found '${t.v}'`);
+  }
+  done(): boolean {
+    return this.i >= this.toks.length;
+  }
+
+  /** `(p, p, ...)`: the argument list after the opening parenthesis; `...` last allows more arguments. */
+  argList(close: string): { items: ArgPattern[]; rest: boolean } {
+    const items: ArgPattern[] = [];
+    let rest = false;
+    while (!this.peek(close)) {
+      if (this.peek('...')) {
+        this.next();
+        rest = true;
+        break;
+      }
+      items.push(this.arg());
+      if (!this.peek(close)) this.expect(',');
+    }
+    this.expect(close);
+    return { items, rest };
+  }
+
+  arg(): ArgPattern {
+    const t = this.next();
+    if (t.v === '{') return this.object();
+    if (t.v === '[') {
+      const { items, rest } = this.argList(']');
+      return { t: 'arr', items, rest };
+    }
+    if (t.k === 'id' && t.v === '_') return { t: 'any' };
+    if (t.k === 'id' && !(t.v in KEYWORDS)) return { t: 'var', name: t.v };
+    return { t: 'lit', v: literal(t) };
+  }
+
+  object(): ArgPattern {
+    const fields: Array<[string, ArgPattern]> = [];
+    while (!this.peek('}')) {
+      if (this.peek('...')) {
+        this.next();
+        break;
+      }
+      const key = this.next();
+      if (key.k !== 'id' && key.k !== 'str' && key.k !== 'num') throw new PatternError(`expected a key at column ${key.at + 1}, found '${key.v}'`);
+      const name = key.k === 'str' ? (literal(key) as string) : key.v;
+      if (this.peek(':')) {
+        this.next();
+        fields.push([name, this.arg()]);
+      } else fields.push([name, { t: 'var', name }]);
+      if (!this.peek('}')) this.expect(',');
+    }
+    this.expect('}');
+    return { t: 'obj', fields };
+  }
+
+  guard(): Guard {
+    let g = this.conj();
+    while (this.peek('||') || this.peek('or')) {
+      this.next();
+      g = { t: 'or', a: g, b: this.conj() };
+    }
+    return g;
+  }
+  conj(): Guard {
+    let g = this.unary();
+    while (this.peek('&&') || this.peek('and')) {
+      this.next();
+      g = { t: 'and', a: g, b: this.unary() };
+    }
+    return g;
+  }
+  unary(): Guard {
+    if (this.peek('!') || this.peek('not')) {
+      this.next();
+      return { t: 'not', a: this.unary() };
+    }
+    if (this.peek('(')) {
+      this.next();
+      const g = this.guard();
+      this.expect(')');
+      return g;
+    }
+    const a = this.operand();
+    const op = this.peek();
+    if (op && ['==', '!=', '===', '!==', '<', '<=', '>', '>='].includes(op.v)) {
+      this.next();
+      return { t: 'cmp', op: op.v.slice(0, 2), a, b: this.operand() };
+    }
+    return { t: 'truthy', a };
+  }
+  operand(): Operand {
+    const t = this.next();
+    if (t.k === 'id' && !(t.v in KEYWORDS)) {
+      const path: string[] = [];
+      while (this.peek('.')) {
+        this.next();
+        const p = this.next();
+        if (p.k !== 'id') throw new PatternError(`expected a property name at column ${p.at + 1}`);
+        path.push(p.v);
+      }
+      return { t: 'ref', name: t.v, path };
+    }
+    return { t: 'lit', v: literal(t) };
+  }
+}
+
+function literal(t: Tok): unknown {
+  if (t.k === 'num') return Number(t.v);
+  if (t.k === 'str') return t.v.startsWith('"') ? JSON.parse(t.v) : JSON.parse(`"${t.v.slice(1, -1).replace(/\\'/g, "'").replace(/"/g, '\\"')}"`);
+  if (t.k === 'id' && t.v in KEYWORDS) return KEYWORDS[t.v];
+  throw new PatternError(`expected a value at column ${t.at + 1}, found '${t.v}'`);
+}
+
+const HEAD = /^([^()\s]+?)(?:\/(\d+))?$/;
+
+function parseHead(head: string): Pick<CallPattern, 'module' | 'path' | 'fn' | 'arity'> {
+  const m = HEAD.exec(head);
+  if (!m) throw new PatternError(`'${head}' is not module.fn`);
+  const name = m[1]!;
+  const dot = name.indexOf('.', name.lastIndexOf('/') + 1);
+  if (dot <= 0 || dot === name.length - 1) throw new PatternError(`'${head}' names no function: write module.fn, e.g. shop/cart.add or shop/cart.*`);
+  const parts = name.slice(dot + 1).split('.');
+  if (parts.some((p) => p === '')) throw new PatternError(`'${head}' has an empty name between dots`);
+  return { module: name.slice(0, dot), path: parts.slice(0, -1), fn: parts[parts.length - 1]!, arity: m[2] === undefined ? undefined : Number(m[2]) };
+}
+
+/** Parses `module.fn[/arity][(args)] [when guard]` (see docs/tracing.md); errors are data, never thrown. */
+export function parseCallPattern(source: string): ParseResult {
+  try {
+    const text = source.trim();
+    const whenAt = text.search(/\s+when\s+/);
+    const main = whenAt < 0 ? text : text.slice(0, whenAt);
+    const open = main.indexOf('(');
+    const head = parseHead((open < 0 ? main : main.slice(0, open)).trim());
+    let args: ArgPattern[] | undefined;
+    let arity = head.arity;
+    if (open >= 0) {
+      const p = new Parser(tokenize(main.slice(open + 1), open + 1));
+      const list = p.argList(')');
+      if (!p.done()) throw new PatternError(`unexpected '${p.next().v}' after the argument list`);
+      args = list.items;
+      if (!list.rest) {
+        if (arity !== undefined && arity !== args.length) throw new PatternError(`arity /${arity} disagrees with the ${args.length} argument patterns`);
+        arity = args.length;
+      }
+    }
+    let guard: Guard | undefined;
+    if (whenAt >= 0) {
+      const start = text.indexOf('when', whenAt) + 4;
+      const p = new Parser(tokenize(text.slice(start), start));
+      guard = p.guard();
+      if (!p.done()) throw new PatternError(`unexpected '${p.next().v}' in the guard`);
+      if (args === undefined) throw new PatternError('a guard needs argument patterns to name its variables, e.g. mod.fn(n) when n > 5');
+    }
+    return { ok: true, pattern: { source: text, ...head, arity, args, guard } };
+  } catch (error) {
+    if (error instanceof PatternError) return { ok: false, error: `bad pattern '${source}': ${error.message}` };
+    throw error;
+  }
+}
+
+/** A `*`/`?` glob as an anchored regular expression. */
+export function globRegExp(glob: string): RegExp {
+  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\/]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+}
+
+/** True when the glob has wildcards. */
+export const isGlob = (s: string): boolean => /[*?]/.test(s);
+
+/** Compiles a pattern's arity, argument patterns and guard into one test of a call's arguments. */
+export function compileArgsMatcher(p: CallPattern): (args: readonly unknown[]) => boolean {
+  const { arity, args, guard } = p;
+  if (args === undefined) return arity === undefined ? () => true : (a) => a.length === arity;
+  return (a) => {
+    if (arity !== undefined ? a.length !== arity : a.length < args.length) return false;
+    const env = new Map<string, unknown>();
+    for (let i = 0; i < args.length; i++) if (!matchArg(args[i]!, a[i], env)) return false;
+    return guard === undefined || evalGuard(guard, env);
+  };
+}
+
+function matchArg(p: ArgPattern, v: unknown, env: Map<string, unknown>): boolean {
+  switch (p.t) {
+    case 'any':
+      return true;
+    case 'lit':
+      return Object.is(p.v, v) || p.v === v;
+    case 'var':
+      if (env.has(p.name)) return equal(env.get(p.name), v);
+      env.set(p.name, v);
+      return true;
+    case 'arr':
+      if (!Array.isArray(v) || (p.rest ? v.length < p.items.length : v.length !== p.items.length)) return false;
+      return p.items.every((item, i) => matchArg(item, v[i], env));
+    case 'obj':
+      if (v === null || typeof v !== 'object') return false;
+      return p.fields.every(([k, fp]) => k in v && matchArg(fp, (v as Record<string, unknown>)[k], env));
+  }
+}
+
+function equal(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => equal((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+function value(o: Operand, env: Map<string, unknown>): unknown {
+  if (o.t === 'lit') return o.v;
+  let v = env.get(o.name);
+  for (const k of o.path) v = v === null || v === undefined ? undefined : (v as Record<string, unknown>)[k];
+  return v;
+}
+
+function evalGuard(g: Guard, env: Map<string, unknown>): boolean {
+  switch (g.t) {
+    case 'and':
+      return evalGuard(g.a, env) && evalGuard(g.b, env);
+    case 'or':
+      return evalGuard(g.a, env) || evalGuard(g.b, env);
+    case 'not':
+      return !evalGuard(g.a, env);
+    case 'truthy':
+      return Boolean(value(g.a, env));
+    case 'cmp': {
+      const a = value(g.a, env) as number;
+      const b = value(g.b, env) as number;
+      switch (g.op) {
+        case '==':
+          return equal(a, b);
+        case '!=':
+          return !equal(a, b);
+        case '<':
+          return a < b;
+        case '<=':
+          return a <= b;
+        case '>':
+          return a > b;
+        default:
+          return a >= b;
+      }
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import type { Pid } from '../pid.js';
+import type { FormatBounds } from './format.js';
+
+/** What a client asks the trace agent for (what `otp trace` sends). */
+export interface TraceSpec {
+  /** Call patterns: `module.fn`, `module.fn/2`, `module.obj.fn`, wildcards, argument patterns and guards. */
+  patterns?: string[];
+  /** Also report return values and exceptions of traced calls (async functions when they settle). */
+  returns?: boolean;
+  /** Report messages sent and received by the selected processes. */
+  messages?: boolean;
+  /** Report process events of the selected processes: spawn, exit, link, unlink, register, unregister. */
+  procs?: boolean;
+  /** Selected processes: pids as the node prints them (`<0.42.0>`), or `all`, `new`, `existing`. */
+  pids?: string[];
+  /** Selected processes by registered name. */
+  names?: string[];
+  /** Stop after this many events (default 10, or none when `rate` is given). */
+  limit?: number;
+  /** Stop when more than `count` events happen within `ms`. */
+  rate?: { count: number; ms: number };
+  /** Stop after this many milliseconds (default 15000). */
+  timeMs?: number;
+  /** Allow a pattern naming every function of every module, or more than 1000 functions. */
+  force?: boolean;
+  /** Events held on the node for the client before new ones are dropped and counted (default 1000). */
+  bufferSize?: number;
+  /** How much of each argument, message or value is formatted on the node. */
+  bounds?: Partial<FormatBounds>;
+  /** Where events go: the client's process (over distribution). */
+  client?: Pid;
+}
+
+/** One traced event, formatted on the node; pids are strings as the node prints them. */
+export type TraceEvent =
+  | { kind: 'call'; ts: number; pid: string | undefined; fn: string; args: string[] }
+  | { kind: 'return'; ts: number; pid: string | undefined; fn: string; arity: number; value: string; ms: number }
+  | { kind: 'exception'; ts: number; pid: string | undefined; fn: string; arity: number; error: string; ms: number }
+  | { kind: 'send'; ts: number; pid: string; to: string; message: string }
+  | { kind: 'receive'; ts: number; pid: string; from: string | undefined; message: string }
+  | { kind: 'spawn'; ts: number; pid: string; child: string; initialCall: string }
+  | { kind: 'exit'; ts: number; pid: string; reason: string }
+  | { kind: 'link' | 'unlink'; ts: number; pid: string; other: string }
+  | { kind: 'register' | 'unregister'; ts: number; pid: string; name: string };
+
+/** Why a session ended. */
+export type TraceEndReason = 'limit' | 'rate' | 'time' | 'stopped' | 'client down' | 'crashed';
+
+/** What the agent sends the client: a batch of events (ack it), or the end of the session. */
+export type TraceMessage =
+  | { otpTrace: 'events'; session: string; events: TraceEvent[]; dropped: number }
+  | { otpTrace: 'done'; session: string; reason: TraceEndReason; events: number; dropped: number };
+
+/** Why the agent refused a spec. */
+export type TraceErrorCode = 'badPattern' | 'nomatch' | 'tooBroad' | 'badProcess' | 'badSpec';
+
+/** The answer to start (or a dry run): the session and what it matched, or an error as data. */
+export type TraceStartResult =
+  | { ok: true; session: string; pid: Pid | undefined; functions: string[]; processes: number; dryRun: boolean }
+  | { ok: false; code: TraceErrorCode; error: string; suggestions: string[] };
+
+/** One live session, as `sessions()` lists it. */
+export interface TraceSessionInfo {
+  session: string;
+  client: string;
+  functions: string[];
+  messages: boolean;
+  procs: boolean;
+  events: number;
+  dropped: number;
+}

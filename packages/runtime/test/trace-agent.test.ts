@@ -1,0 +1,237 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { transformSync } from 'esbuild';
+import * as runtime from '@otp-ts/runtime';
+import { codeServerOf, traceAgentOf, loggerOf, type OtpNode, type ProcessContext, type TraceEvent, type TraceMessage, type TraceSpec } from '@otp-ts/runtime';
+import { withNode, tick } from './helpers.ts';
+
+const compile = (name: string, ts: string, vsn?: string) => ({ name, code: transformSync(ts, { loader: 'ts', format: 'cjs', target: 'node20' }).code, filename: `/virtual/${name}.ts`, vsn });
+
+const cart = `
+export function add(ctx: unknown, item: string, qty: number) { return { item, qty }; }
+export function remove(item: string) { return item; }
+export async function slow(n: number) { await new Promise((r) => setTimeout(r, 5)); if (n < 0) throw new Error('negative'); return n * 2; }
+export const server = { handleCall: (req: unknown) => req, handleCast: () => 'noreply' };
+`;
+
+interface Cart {
+  add(ctx: unknown, item: string, qty: number): unknown;
+  remove(item: string): unknown;
+  slow(n: number): Promise<number>;
+  server: { handleCall(req: unknown): unknown };
+}
+
+async function loaded(node: OtpNode): Promise<Cart> {
+  loggerOf(node).removeHandler('default');
+  const code = codeServerOf(node, { preloaded: { '@otp-ts/runtime': runtime } });
+  await code.load(compile('shop/cart', cart));
+  return code.exportsOf('shop/cart') as unknown as Cart;
+}
+
+/** Starts a session whose client is the calling process, and collects what it is sent until done. */
+function traceAs(ctx: ProcessContext, spec: TraceSpec) {
+  const r = traceAgentOf(ctx.node).start({ ...spec, client: ctx.self() });
+  assert.ok(r.ok, r.ok ? '' : r.error);
+  const events: TraceEvent[] = [];
+  const collect = async (timeoutMs = 2000): Promise<{ reason: string; dropped: number; events: TraceEvent[] }> => {
+    for (;;) {
+      const m = (await ctx.receive((x) => typeof x === 'object' && x !== null && 'otpTrace' in x && (x as TraceMessage).session === r.session, timeoutMs)) as TraceMessage | typeof runtime.TIMEOUT;
+      if (m === runtime.TIMEOUT) throw new Error(`session ${r.session} sent no done within ${timeoutMs} ms`);
+      if (m.otpTrace === 'events') {
+        events.push(...m.events);
+        ctx.send(r.pid!, { otpTrace: 'ack' });
+      } else return { reason: m.reason, dropped: m.dropped, events };
+    }
+  };
+  return { session: r.session, pid: r.pid!, functions: r.functions, collect };
+}
+
+test('call tracing reports calls with formatted args and the caller, and stops by itself at the limit', () =>
+  withNode(async (node) => {
+    const m = await loaded(node);
+    await node.run(async (ctx) => {
+      const t = traceAs(ctx, { patterns: ['shop/cart.add'], limit: 3 });
+      assert.deepEqual(t.functions, ['shop/cart.add']);
+      assert.notEqual(m.add, undefined);
+      for (let i = 0; i < 5; i++) m.add(ctx, `item${i}`, i);
+      // The limit was reached on the node: the wrapper is gone before the client hears anything.
+      assert.deepEqual(traceAgentOf(node).tracedFunctions(), []);
+      const { reason, events } = await t.collect();
+      assert.equal(reason, 'limit');
+      assert.deepEqual(events.map((e) => (e.kind === 'call' ? e.args : [])), [[`ctx${ctx.self()}`, '"item0"', '0'], [`ctx${ctx.self()}`, '"item1"', '1'], [`ctx${ctx.self()}`, '"item2"', '2']]);
+      assert.equal(events[0]!.pid, ctx.self().toString());
+    });
+  }));
+
+test('argument matchers, wildcards and functions of exported objects', () =>
+  withNode(async (node) => {
+    const m = await loaded(node);
+    const server = m.server;
+    await node.run(async (ctx) => {
+      const t = traceAs(ctx, { patterns: ['shop/cart.add(_, "apple", q) when q > 1', 'shop/cart.s*', 'shop/cart.server.handle*'], returns: true, limit: 5 });
+      assert.deepEqual(t.functions.sort(), ['shop/cart.add', 'shop/cart.server.handleCall', 'shop/cart.server.handleCast', 'shop/cart.slow']);
+      m.add(ctx, 'apple', 1);
+      m.add(ctx, 'pear', 5);
+      m.add(ctx, 'apple', 2);
+      assert.equal(server.handleCall('ping'), 'ping');
+      assert.equal(await m.slow(21), 42);
+      await assert.rejects(m.slow(-1), /negative/);
+      traceAgentOf(node).stop(t.session);
+      const { events } = await t.collect();
+      assert.deepEqual(
+        events.filter((e) => e.kind === 'call').map((e) => e.fn),
+        ['shop/cart.add', 'shop/cart.server.handleCall', 'shop/cart.slow', 'shop/cart.slow'],
+      );
+      assert.deepEqual(events.filter((e) => e.kind !== 'call').map((e) => e.kind), ['return', 'return', 'return', 'exception']);
+    });
+  }));
+
+test('returns and exceptions arrive after their calls, async ones when they settle', () =>
+  withNode(async (node) => {
+    const m = await loaded(node);
+    await node.run(async (ctx) => {
+      const t = traceAs(ctx, { patterns: ['shop/cart.slow', 'shop/cart.add(_, "apple", q) when q > 1'], returns: true, limit: 3 });
+      m.add(ctx, 'apple', 1);
+      m.add(ctx, 'apple', 2);
+      assert.equal(await m.slow(21), 42);
+      await assert.rejects(m.slow(-1), /negative/);
+      const { events, reason } = await t.collect();
+      assert.equal(reason, 'limit');
+      const lines = events.map((e) => (e.kind === 'call' ? `call ${e.fn}(${e.args.slice(1).join(', ')})` : e.kind === 'return' ? `return ${e.fn} ${e.value}` : e.kind === 'exception' ? `exception ${e.fn} ${e.error}` : e.kind));
+      assert.deepEqual(lines, ['call shop/cart.add("apple", 2)', 'return shop/cart.add { item: "apple", qty: 2 }', 'call shop/cart.slow()', 'return shop/cart.slow 42', 'call shop/cart.slow()', 'exception shop/cart.slow Error: negative']);
+    });
+  }));
+
+test('sessions are isolated: ending one leaves the patterns of another in place', () =>
+  withNode(async (node) => {
+    const m = await loaded(node);
+    const agent = traceAgentOf(node);
+    await node.run(async (ctx) => {
+      const a = traceAs(ctx, { patterns: ['shop/cart.add', 'shop/cart.remove'], limit: 100 });
+      const b = traceAs(ctx, { patterns: ['shop/cart.add'], limit: 100 });
+      assert.ok(agent.stop(a.session));
+      assert.equal((await a.collect()).reason, 'stopped');
+      assert.deepEqual(agent.tracedFunctions(), ['shop/cart.add']);
+      m.add(ctx, 'x', 1);
+      m.remove('x');
+      agent.stop(b.session);
+      const got = await b.collect();
+      assert.deepEqual(got.events.map((e) => e.kind === 'call' && e.fn), ['shop/cart.add']);
+      assert.deepEqual(agent.tracedFunctions(), []);
+      assert.deepEqual(agent.list(), []);
+    });
+  }));
+
+test('a client that exits leaves no pattern behind', () =>
+  withNode(async (node) => {
+    await loaded(node);
+    const agent = traceAgentOf(node);
+    const client = node.spawn(async (ctx) => {
+      traceAs(ctx, { patterns: ['shop/cart.add'], messages: true, limit: 1000 });
+      await ctx.receive((x) => x === 'go away');
+    });
+    for (let i = 0; i < 20 && agent.list().length === 0; i++) await tick();
+    assert.equal(agent.list().length, 1);
+    assert.notEqual(node.trace, null);
+    node.send(client, 'go away');
+    for (let i = 0; i < 50 && agent.list().length > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.deepEqual(agent.list(), []);
+    assert.deepEqual(agent.tracedFunctions(), []);
+    assert.equal(node.trace, null);
+  }));
+
+test('a flood of traced calls never grows past the buffer: extra events are dropped and counted', () =>
+  withNode(async (node) => {
+    const m = await loaded(node);
+    await node.run(async (ctx) => {
+      const t = traceAs(ctx, { patterns: ['shop/cart.remove'], rate: { count: 1_000_000, ms: 1000 }, bufferSize: 50 });
+      for (let i = 0; i < 10_000; i++) m.remove('x'.repeat(10_000));
+      traceAgentOf(node).stop(t.session);
+      const { events, dropped, reason } = await t.collect();
+      assert.equal(reason, 'stopped');
+      assert.equal(events.length, 50);
+      assert.equal(dropped, 9950);
+      assert.ok(events.every((e) => e.kind === 'call' && e.args[0]!.length <= 400));
+    });
+  }));
+
+test('a rate limit and a time limit end the session on the node', () =>
+  withNode(async (node) => {
+    const m = await loaded(node);
+    await node.run(async (ctx) => {
+      const rated = traceAs(ctx, { patterns: ['shop/cart.remove'], rate: { count: 5, ms: 1000 } });
+      for (let i = 0; i < 20; i++) m.remove('x');
+      const r = await rated.collect();
+      assert.equal(r.reason, 'rate');
+      assert.equal(r.events.length, 6);
+      const timed = traceAs(ctx, { patterns: ['shop/cart.remove'], timeMs: 50 });
+      const t0 = Date.now();
+      assert.equal((await timed.collect()).reason, 'time');
+      assert.ok(Date.now() - t0 < 1000);
+      assert.deepEqual(traceAgentOf(node).tracedFunctions(), []);
+    });
+  }));
+
+test('unknown names fail at once with the closest ones; over-broad patterns need force; dry run counts', () =>
+  withNode(async (node) => {
+    await loaded(node);
+    const agent = traceAgentOf(node);
+    const noModule = agent.start({ patterns: ['shop/crat.add'] });
+    assert.equal(noModule.ok, false);
+    if (!noModule.ok) {
+      assert.equal(noModule.code, 'nomatch');
+      assert.deepEqual(noModule.suggestions, ['shop/cart']);
+    }
+    const noFn = agent.start({ patterns: ['shop/cart.ad'] });
+    assert.ok(!noFn.ok && /closest: shop\/cart\.add/.test(noFn.error), JSON.stringify(noFn));
+    const broad = agent.start({ patterns: ['*.*'] });
+    assert.ok(!broad.ok && broad.code === 'tooBroad');
+    const dry = agent.start({ patterns: ['*.*'], force: true, pids: ['existing'] }, true);
+    assert.ok(dry.ok && dry.dryRun);
+    if (dry.ok) {
+      assert.deepEqual(dry.functions, ['shop/cart.add', 'shop/cart.remove', 'shop/cart.slow']);
+      assert.equal(dry.processes, node.processCount);
+    }
+    assert.deepEqual(agent.tracedFunctions(), []);
+    const badPid = agent.start({ messages: true, pids: ['<0.99999.0>'] });
+    assert.ok(!badPid.ok && badPid.code === 'badProcess');
+  }));
+
+test('message and process events of chosen processes, with the peer pid', () =>
+  withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const echo = ctx.spawn(async (c) => {
+        const m = (await c.receive()) as { from: runtime.Pid };
+        c.register('echo');
+        c.send(m.from, 'pong');
+        await c.receive();
+      });
+      const t = traceAs(ctx, { messages: true, procs: true, pids: [echo.toString()], limit: 4 });
+      ctx.send(echo, { from: ctx.self() });
+      assert.equal(await ctx.receive((x) => x === 'pong'), 'pong');
+      ctx.exit(echo, 'bye');
+      const { events } = await t.collect();
+      const me = ctx.self().toString();
+      assert.deepEqual(
+        events.map((e) => [e.kind, e.pid, e.kind === 'receive' ? e.from : e.kind === 'send' ? e.to : e.kind === 'register' ? e.name : e.kind === 'exit' ? e.reason : '']),
+        [['receive', echo.toString(), me], ['register', echo.toString(), 'echo'], ['send', echo.toString(), me], ['exit', echo.toString(), '"bye"']],
+      );
+      assert.equal(node.trace, null);
+    });
+  }));
+
+test('a traced function stays traced across a reload of its module, and is restored after', () =>
+  withNode(async (node) => {
+    const m = await loaded(node);
+    const code = codeServerOf(node);
+    await node.run(async (ctx) => {
+      const t = traceAs(ctx, { patterns: ['shop/cart.remove'], limit: 2 });
+      m.remove('v1');
+      await code.load(compile('shop/cart', cart.replace('return item;', "return item + '!';")));
+      assert.equal(m.remove('v2'), 'v2!');
+      const { events } = await t.collect();
+      assert.deepEqual(events.map((e) => e.kind === 'call' && e.args[0]), ['"v1"', '"v2"']);
+      assert.equal(m.remove.name, 'remove');
+      assert.equal(m.remove, code.record('shop/cart').current!.exports.remove);
+    });
+  }));

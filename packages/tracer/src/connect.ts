@@ -1,0 +1,174 @@
+import { createNode, isDown, rpc, BadRpc, portMapperLookup, TRACE_RPC_MODULE, type OtpNode, type Pid, type ProcessContext } from '@otp-ts/runtime';
+import type { ProcessDetails, ProcRow, ProcsSort, TraceEvent, TraceMessage, TraceSpec, TraceStartResult, TreeNode, TraceEndReason } from '@otp-ts/runtime';
+import { TracerError } from './errors.js';
+
+/** How to reach a node: its name, the cookie, and optionally the name of this tool's hidden node. */
+export interface ConnectOptions {
+  node: string;
+  cookie: string;
+  /** This client's node name (default `otp_tracer_<pid>@127.0.0.1`). */
+  name?: string;
+}
+
+/** How a trace session ended, as the client saw it. */
+export interface TraceSummary {
+  reason: TraceEndReason | 'nodedown';
+  /** Events the node counted (calls, messages, process events; returns are not counted). */
+  events: number;
+  /** Events the node's buffer had no room for. */
+  dropped: number;
+}
+
+/** A running trace: what it matched, its end, and a way to stop it. */
+export interface TraceHandle {
+  session: string;
+  functions: string[];
+  processes: number;
+  /** Resolves when the node ends the session (limit, rate, time, stop) or the connection drops. */
+  done: Promise<TraceSummary>;
+  /** Asks the node to end the session now; resolves once it has. */
+  stop(): Promise<TraceSummary>;
+}
+
+/** A connection to a node for tracing and inspection, through a hidden node of this process. */
+export interface Connection {
+  readonly node: string;
+  /** Starts a trace session; each event is handed to `onEvent` in order. Throws TracerError when the node refuses. */
+  trace(spec: TraceSpec, onEvent: (event: TraceEvent) => void): Promise<TraceHandle>;
+  /** What a spec would match, without tracing anything. */
+  dryRun(spec: TraceSpec): Promise<{ functions: string[]; processes: number }>;
+  /** The top processes by memory, mailbox length or reductions (over `windowMs` when given). */
+  procs(by?: ProcsSort, n?: number, windowMs?: number): Promise<ProcRow[]>;
+  /** One process in detail, by pid (`<0.42.0>`) or registered name. */
+  info(target: string): Promise<ProcessDetails>;
+  /** The supervision trees of the running applications, or of one. */
+  tree(app?: string): Promise<TreeNode[]>;
+  /** Node-wide figures: process count, memory, event-loop lag, load. */
+  load(): Promise<{ processes: number; heapUsed: number; rss: number; lagMs: number; uptimeS: number; loadavg: number[] }>;
+  /** Evaluates JavaScript inside the node (otp.eval) and returns the formatted result. */
+  eval(source: string): Promise<string>;
+  /** Calls any function of the trace agent's rpc module. */
+  call(fn: string, args?: unknown[], timeoutMs?: number): Promise<unknown>;
+  /** Leaves the node: its sessions end on the node when it sees this client go. */
+  close(): void;
+}
+
+const isTraceMessage = (m: unknown): m is TraceMessage => typeof m === 'object' && m !== null && 'otpTrace' in m;
+
+/** Connects to a node as a hidden node; a missing node and a wrong cookie are told apart. */
+export async function connect(options: ConnectOptions): Promise<Connection> {
+  const at = options.node.indexOf('@');
+  if (!/^[\w.-]+@[\w.-]+$/.test(options.node)) throw new TracerError('badNodeName', `'${options.node}' is not a node name: use name@host, e.g. shop@127.0.0.1`);
+  const local = createNode({ onCrash: () => {} });
+  await local.startDistribution({ name: options.name ?? `otp_tracer_${process.pid}@127.0.0.1`, cookie: options.cookie, hidden: true, log: () => {} });
+  try {
+    if (!(await local.ping(options.node))) {
+      const entry = await portMapperLookup(options.node.slice(0, at), options.node.slice(at + 1)).catch(() => undefined);
+      if (!entry) throw new TracerError('unknownNode', `no node ${options.node} is running (the port mapper on ${options.node.slice(at + 1)} does not know it)`);
+      throw new TracerError('badCookie', `${options.node} refused the connection: wrong cookie (give the node's cookie with --cookie or OTP_COOKIE)`);
+    }
+  } catch (error) {
+    local.shutdown();
+    throw error;
+  }
+  return new NodeConnection(local, options.node);
+}
+
+class NodeConnection implements Connection {
+  constructor(
+    private readonly local: OtpNode,
+    readonly node: string,
+  ) {}
+
+  async call(fn: string, args: unknown[] = [], timeoutMs = 30_000): Promise<unknown> {
+    try {
+      return await this.local.run((ctx) => rpc.call(ctx, this.node, TRACE_RPC_MODULE, fn, args, timeoutMs));
+    } catch (error) {
+      const reason = error instanceof Error && 'cause' in error && error.cause instanceof BadRpc ? error.cause : error;
+      throw new TracerError('rpc', reason instanceof Error ? reason.message : String(reason), [], { cause: error });
+    }
+  }
+
+  async dryRun(spec: TraceSpec): Promise<{ functions: string[]; processes: number }> {
+    const r = checked((await this.call('dryRun', [spec])) as TraceStartResult);
+    return { functions: r.functions, processes: r.processes };
+  }
+
+  trace(spec: TraceSpec, onEvent: (event: TraceEvent) => void): Promise<TraceHandle> {
+    return new Promise<TraceHandle>((resolveStart, rejectStart) => {
+      let finish!: (s: TraceSummary) => void;
+      const done = new Promise<TraceSummary>((r) => (finish = r));
+      this.local.spawn(async (ctx) => {
+        let started: Extract<TraceStartResult, { ok: true }>;
+        try {
+          started = checked((await rpc.call(ctx, this.node, TRACE_RPC_MODULE, 'start', [{ ...spec, client: ctx.self() }])) as TraceStartResult);
+        } catch (error) {
+          rejectStart(error instanceof TracerError ? error : new TracerError('rpc', error instanceof Error ? error.message : String(error), [], { cause: error }));
+          return;
+        }
+        resolveStart({ session: started.session, functions: started.functions, processes: started.processes, done, stop: () => this.stopSession(started.session, done) });
+        finish(await follow(ctx, started.pid!, onEvent));
+      });
+    });
+  }
+
+  private async stopSession(session: string, done: Promise<TraceSummary>): Promise<TraceSummary> {
+    await this.call('stop', [session]).catch(() => undefined);
+    return done;
+  }
+
+  async procs(by?: ProcsSort, n?: number, windowMs?: number): Promise<ProcRow[]> {
+    return (await this.call('procs', [by, n, windowMs], 30_000 + (windowMs ?? 0))) as ProcRow[];
+  }
+
+  async info(target: string): Promise<ProcessDetails> {
+    const r = (await this.call('info', [target])) as { ok: true; details: ProcessDetails } | { ok: false; error: string };
+    if (!r.ok) throw new TracerError('badProcess', r.error);
+    return r.details;
+  }
+
+  async tree(app?: string): Promise<TreeNode[]> {
+    const r = (await this.call('tree', [app])) as { ok: true; apps: TreeNode[] } | { ok: false; error: string };
+    if (!r.ok) throw new TracerError('badSpec', r.error);
+    return r.apps;
+  }
+
+  async load(): Promise<{ processes: number; heapUsed: number; rss: number; lagMs: number; uptimeS: number; loadavg: number[] }> {
+    return (await this.call('load')) as Awaited<ReturnType<Connection['load']>>;
+  }
+
+  async eval(source: string): Promise<string> {
+    try {
+      return (await this.local.run((ctx) => rpc.call(ctx, this.node, 'otp', 'eval', [source]))) as string;
+    } catch (error) {
+      const reason = error instanceof Error && 'cause' in error && error.cause instanceof BadRpc ? error.cause : error;
+      throw new TracerError('rpc', reason instanceof BadRpc ? String(reason.reason) : String(reason), [], { cause: error });
+    }
+  }
+
+  close(): void {
+    this.local.shutdown();
+  }
+}
+
+function checked(r: TraceStartResult): Extract<TraceStartResult, { ok: true }> {
+  if (!r.ok) throw new TracerError(r.code, r.error, r.suggestions);
+  return r;
+}
+
+// The client's process: hands each batch's events over, acknowledges it, and returns the session's end.
+async function follow(ctx: ProcessContext, session: Pid, onEvent: (event: TraceEvent) => void): Promise<TraceSummary> {
+  const ref = ctx.monitor(session);
+  let seen = { events: 0, dropped: 0 };
+  for (;;) {
+    const m = await ctx.receive((x) => isTraceMessage(x) || isDown(x, ref));
+    if (isDown(m, ref)) return { reason: m.reason === 'noconnection' ? 'nodedown' : 'crashed', ...seen };
+    if (m.otpTrace === 'done') {
+      ctx.demonitor(ref, { flush: true });
+      return { reason: m.reason, events: m.events, dropped: m.dropped };
+    }
+    ctx.send(session, { otpTrace: 'ack' });
+    seen = { events: seen.events + m.events.length, dropped: m.dropped };
+    for (const e of m.events) onEvent(e);
+  }
+}

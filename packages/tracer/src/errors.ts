@@ -1,0 +1,20 @@
+/** Why the tracer could not do what it was asked. */
+export type TracerErrorCode = 'badNodeName' | 'unknownNode' | 'badCookie' | 'unreachable' | 'badPattern' | 'nomatch' | 'tooBroad' | 'badProcess' | 'badSpec' | 'rpc';
+
+/** A tracer failure as data: a code, one sentence, and the closest names when the node suggested some. */
+export class TracerError extends Error {
+  constructor(
+    readonly code: TracerErrorCode,
+    message: string,
+    readonly suggestions: string[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'TracerError';
+  }
+
+  /** True for mistakes in what the user asked (bad input, exit code 2), false for failures of the work. */
+  get isUsage(): boolean {
+    return this.code !== 'rpc' && this.code !== 'unreachable';
+  }
+}

@@ -1,0 +1,105 @@
+import type { ProcessDetails, ProcRow, TraceEvent, TreeNode } from '@otp-ts/runtime';
+import type { TraceSummary } from './connect.js';
+
+/** How events are printed: readable lines with a timestamp (default), or one JSON object per line. */
+export interface EventFormat {
+  json?: boolean;
+}
+
+const time = (ts: number): string => new Date(ts).toISOString().slice(11, 23);
+
+function body(e: TraceEvent): string {
+  switch (e.kind) {
+    case 'call':
+      return `call ${e.fn}(${e.args.join(', ')})`;
+    case 'return':
+      return `return ${e.fn}/${e.arity} -> ${e.value} (${e.ms.toFixed(2)} ms)`;
+    case 'exception':
+      return `exception ${e.fn}/${e.arity} !! ${e.error} (${e.ms.toFixed(2)} ms)`;
+    case 'send':
+      return `send ${e.message} -> ${e.to}`;
+    case 'receive':
+      return `receive ${e.message}${e.from ? ` <- ${e.from}` : ''}`;
+    case 'spawn':
+      return `spawn ${e.child} (${e.initialCall})`;
+    case 'exit':
+      return `exit ${e.reason}`;
+    case 'link':
+    case 'unlink':
+      return `${e.kind} ${e.other}`;
+    case 'register':
+    case 'unregister':
+      return `${e.kind} ${e.name}`;
+  }
+}
+
+/** One event as one line: `HH:MM:SS.mmm <pid> call mod.fn(args)`, or its JSON. */
+export function formatTraceEvent(e: TraceEvent, format: EventFormat = {}): string {
+  if (format.json) return JSON.stringify({ ...e, time: new Date(e.ts).toISOString() });
+  return `${time(e.ts)} ${(e.pid ?? '<?>').padEnd(11)} ${body(e)}`;
+}
+
+const ENDINGS: Record<TraceSummary['reason'], string> = {
+  limit: 'the event limit was reached',
+  rate: 'the rate limit was exceeded',
+  time: 'the time limit passed',
+  stopped: 'stopped',
+  'client down': 'the client went away',
+  crashed: 'the session crashed',
+  nodedown: 'the connection to the node was lost',
+};
+
+/** The closing line of a trace: why it ended, how many events, how many were dropped. */
+export function formatSummary(s: TraceSummary, format: EventFormat = {}): string {
+  if (format.json) return JSON.stringify({ kind: 'done', ...s });
+  return `trace ended: ${ENDINGS[s.reason]} (${s.events} event${s.events === 1 ? '' : 's'}${s.dropped > 0 ? `, ${s.dropped} dropped by the node's buffer` : ''}); the node keeps no pattern of this session`;
+}
+
+const kb = (bytes: number): string => (bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MB` : `${(bytes / 1024).toFixed(1)} KB`);
+
+/** The `procs` table: pid, name, what it runs, memory, mailbox, reductions, ranked figure. */
+export function formatProcs(rows: readonly ProcRow[], by: string, windowMs = 0): string {
+  const head = ['PID', 'NAME', 'RUNS', 'MEMORY', 'MAILBOX', 'REDUCTIONS', windowMs > 0 ? `${by.toUpperCase()} +${windowMs}ms` : by.toUpperCase()];
+  const lines = rows.map((r) => [r.pid, r.name ?? '-', r.label, kb(r.memory), String(r.mailbox), String(r.reductions), by === 'memory' ? kb(r.value) : String(r.value)]);
+  return table([head, ...lines]);
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
+}
+
+/** `info`: one field per line, the state and the first messages indented below. */
+export function formatInfo(d: ProcessDetails): string {
+  const list = (xs: string[]) => (xs.length === 0 ? '-' : xs.join(', '));
+  const lines = [
+    `pid:           ${d.pid}${d.name ? ` (${d.name})` : ''}`,
+    `status:        ${d.status}${d.sysStatus ? ` (${d.sysStatus})` : ''}`,
+    `behaviour:     ${d.behaviour ?? '-'}${d.module ? ` ${d.module}` : ''}`,
+    `initial call:  ${d.initialCall}`,
+    `parent:        ${d.parent ?? '-'}`,
+    `memory:        ${kb(d.memory)}`,
+    `reductions:    ${d.reductions}`,
+    `trap exits:    ${d.trapExit}`,
+    `links:         ${list(d.links)}`,
+    `monitors:      ${list(d.monitors)}`,
+    `monitored by:  ${list(d.monitoredBy)}`,
+    `mailbox:       ${d.mailboxLength} message${d.mailboxLength === 1 ? '' : 's'}${d.mailboxLength > d.mailbox.length ? ` (first ${d.mailbox.length} shown)` : ''}`,
+    ...d.mailbox.map((m, i) => `  ${i + 1}. ${m}`),
+  ];
+  if (d.state !== undefined) lines.push('state (sys.getStatus, formatStatus applied):', `  ${d.state}`);
+  return lines.join('\n');
+}
+
+/** `tree`: the supervision trees drawn with branches, pids, names and restart counts. */
+export function formatTree(apps: readonly TreeNode[]): string {
+  const out: string[] = [];
+  const draw = (n: TreeNode, prefix: string, last: boolean, root: boolean) => {
+    const extra = [n.pid ?? 'not running', n.name && n.name !== n.label ? n.name : '', n.kind === 'supervisor' ? `supervisor${n.restarts !== undefined ? `, ${n.restarts} restart${n.restarts === 1 ? '' : 's'} in period` : ''}` : n.kind === 'worker' && n.module ? n.module : ''].filter(Boolean).join(' ');
+    out.push(root ? `${n.label} (application, master ${n.pid})` : `${prefix}${last ? '└─ ' : '├─ '}${n.label} ${extra}`);
+    const next = root ? '' : prefix + (last ? '   ' : '│  ');
+    n.children.forEach((c, i) => draw(c, next, i === n.children.length - 1, false));
+  };
+  for (const a of apps) draw(a, '', true, true);
+  return out.length === 0 ? 'no application is running' : out.join('\n');
+}

@@ -1,0 +1,24 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatTraceEvent, formatSummary, formatTree, TracerError, connect, type TraceEvent } from '@otp-ts/tracer';
+
+const ts = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
+
+test('events print as one line with time and pid, or as JSON lines', () => {
+  const call: TraceEvent = { kind: 'call', ts, pid: '<0.42.0>', fn: 'shop/cart.add', args: ['"apple"', '2'] };
+  assert.equal(formatTraceEvent(call), '03:04:05.678 <0.42.0>    call shop/cart.add("apple", 2)');
+  assert.equal(formatTraceEvent({ kind: 'return', ts, pid: undefined, fn: 'shop/cart.add', arity: 2, value: '3', ms: 0.5 }), '03:04:05.678 <?>         return shop/cart.add/2 -> 3 (0.50 ms)');
+  assert.equal(formatTraceEvent({ kind: 'receive', ts, pid: '<0.1.0>', from: '<0.2.0>', message: '"hi"' }), '03:04:05.678 <0.1.0>     receive "hi" <- <0.2.0>');
+  assert.deepEqual(JSON.parse(formatTraceEvent(call, { json: true })), { ...call, time: '2026-01-02T03:04:05.678Z' });
+  assert.equal(formatSummary({ reason: 'limit', events: 10, dropped: 3 }), "trace ended: the event limit was reached (10 events, 3 dropped by the node's buffer); the node keeps no pattern of this session");
+});
+
+test('a supervision tree is drawn with branches, pids and restart counts', () => {
+  const leaf = (label: string, pid: string) => ({ kind: 'worker' as const, label, pid, name: undefined, module: 'm', restarts: undefined, children: [] });
+  const text = formatTree([{ kind: 'application', label: 'shop', pid: '<0.5.0>', name: undefined, module: 'shop', restarts: undefined, children: [{ kind: 'supervisor', label: 'shop_sup', pid: '<0.6.0>', name: 'shop_sup', module: 'shop_sup', restarts: 1, children: [leaf('a', '<0.7.0>'), leaf('b', '<0.8.0>')] }] }]);
+  assert.equal(text, 'shop (application, master <0.5.0>)\n└─ shop_sup <0.6.0> supervisor, 1 restart in period\n   ├─ a <0.7.0> m\n   └─ b <0.8.0> m');
+});
+
+test('a malformed node name is refused before any connection', async () => {
+  await assert.rejects(connect({ node: 'no-at-sign', cookie: 'x' }), (e: unknown) => e instanceof TracerError && e.code === 'badNodeName' && e.isUsage);
+});
