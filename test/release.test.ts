@@ -51,7 +51,7 @@ const migrate = `codeChange(oldVsn: unknown, state: any): State {
     return { counts: state.counts, total: Object.values(state.counts as Record<string, number>).reduce((a, b) => a + b, 0) };
   },`;
 
-test('a release deployed from its tarball runs as a daemon, upgrades and downgrades under load with no failed call, and rolls back a failing codeChange', { timeout: 300_000 }, async () => {
+test('a release deployed from its tarball runs as a daemon, upgrades and downgrades under load with no failed call, rolls back a failing codeChange, and chains upgrades 0.1 → 0.2 → 0.4 and back', { timeout: 300_000 }, async () => {
   mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
   const base = mkdtempSync(join(repo, '_build', 'e2e', 'rel-'));
   const deploy = join(base, 'deploy');
@@ -124,6 +124,29 @@ test('a release deployed from its tarball runs as a daemon, upgrades and downgra
     assert.match(missing.stderr, /version 9\.9\.9 is neither installed nor found as releases\/kiosk-9\.9\.9\.tar\.gz/);
     assert.equal(readFileSync(join(deploy, 'releases', 'RELEASES.json'), 'utf8'), releasesBefore);
     assert.equal(existsSync(join(deploy, 'releases', '9.9.9')), false);
+
+    // Chained: 0.1.0 → 0.2.0 → 0.4.0 (built from 0.2.0), then down the same chain.
+    const v4 = `codeChange(oldVsn: unknown, state: any): State {
+    if (typeof oldVsn === 'object' && oldVsn !== null && 'down' in oldVsn) return { counts: state.counts, total: state.total };
+    return { ...state, label: 'v4' };
+  },`;
+    writeFileSync(serverFile, withTotal(v1, v4));
+    writeFileSync(pkg, readFileSync(pkg, 'utf8').replace('"version": "0.3.0"', '"version": "0.4.0"'));
+    await ok(run(process.execPath, [otp, 'release', '--tar', '--upgrade-from', '0.2.0'], dir), 'otp release 0.4.0');
+    copyFileSync(join(rel, 'kiosk-0.4.0.tar.gz'), join(deploy, 'releases', 'kiosk-0.4.0.tar.gz'));
+    const state = () => ok(run(script, ['eval', "sys.getState(ctx, 'kiosk_server').then((s) => `${Object.keys(s)} apples=${s.counts.apples} label=${s.label}`)"], deploy), 'state');
+    const skipping = await run(script, ['upgrade', '0.4.0'], deploy);
+    assert.equal(skipping.status, 1, skipping.out);
+    assert.match(skipping.stderr, /no relup leads from 0\.1\.0 to 0\.4\.0: build 0\.4\.0 with otp release --upgrade-from 0\.1\.0/);
+    await ok(run(script, ['upgrade', '0.2.0'], deploy), 'upgrade 0.2.0 again');
+    assert.match(await ok(run(script, ['upgrade', '0.4.0'], deploy), 'upgrade 0.4.0'), /upgraded 0\.2\.0 → 0\.4\.0/);
+    assert.equal(await state(), "'counts,total,label apples=3 label=v4'");
+    await ok(run(script, ['downgrade', '0.2.0'], deploy), 'downgrade 0.2.0');
+    assert.equal(await state(), "'counts,total apples=3 label=undefined'");
+    await ok(run(script, ['downgrade', '0.1.0'], deploy), 'downgrade 0.1.0');
+    assert.equal(await state(), "'counts apples=3 label=undefined'");
+    assert.equal(await ok(run(script, ['restart'], deploy), 'restart'), 'restarted kiosk');
+    assert.equal(await state(), "'counts apples=undefined label=undefined'", 'a restart starts the applications afresh');
 
     assert.equal(await ok(run(script, ['stop'], deploy), 'stop'), 'stopped');
     assert.equal((await run(script, ['ping'], deploy)).stdout, 'pang');
