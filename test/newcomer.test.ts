@@ -14,7 +14,7 @@ const run = promisify(execFile);
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-test('otp new app → npm install (packed packages) → otp test, otp compile --typecheck, otp shell', { timeout: 600_000 }, async () => {
+test('otp new app → npm install (packed packages) → otp test, otp compile --typecheck, otp shell, otp release → a daemon deployed from the tarball', { timeout: 600_000 }, async () => {
   const work = mkdtempSync(join(tmpdir(), 'otp-newcomer-'));
   try {
     const packs = join(work, 'packs');
@@ -41,6 +41,21 @@ test('otp new app → npm install (packed packages) → otp test, otp compile --
     assert.equal(code, 0, out);
     assert.match(out, /started shop/);
     assert.match(out, /otp> 2\n/, 'the generated server answered the call');
+
+    // The release carries what it needs from the installed node_modules, and runs outside the project.
+    const released = await run('npx', ['otp', 'release', '--tar'], { cwd: shop, timeout: 120_000 });
+    assert.match(released.stdout, /release shop 0\.1\.0 \(permanent\)/);
+    const deploy = join(work, 'deploy');
+    mkdirSync(deploy);
+    await run('tar', ['-xzf', join(shop, '_build', 'prod', 'rel', 'shop', 'shop-0.1.0.tar.gz'), '-C', deploy]);
+    rmSync(shop, { recursive: true, force: true });
+    const script = join(deploy, 'bin', 'shop');
+    try {
+      assert.match((await run(script, ['daemon'], { cwd: deploy, timeout: 60_000 })).stdout, /started shop 0\.1\.0/);
+      assert.equal((await run(script, ['eval', "genServer.call(ctx, 'shop_server', { op: 'bump', key: 'pears', by: 4 })"], { cwd: deploy })).stdout.trim(), '4');
+    } finally {
+      await run(script, ['stop'], { cwd: deploy }).catch(() => undefined);
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -15,9 +15,10 @@ const repo = fileURLToPath(new URL('..', import.meta.url));
 const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
 
 // Asynchronous, so the load generator in this process keeps calling while a command runs.
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<{ status: number | null; out: string; stdout: string; stderr: string }> {
+function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env, input?: string): Promise<{ status: number | null; out: string; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd, env });
+    child.stdin.end(input ?? '');
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -180,7 +181,7 @@ test('a release built with --include-node boots, answers and stops with no Node.
   }
 });
 
-test('the lib and umbrella templates release too: each boots as a daemon, answers ping and rpc, and stops', { timeout: 120_000 }, async () => {
+test('the lib and umbrella templates release too: each boots as a daemon, answers ping, rpc and a remote REPL, and stops', { timeout: 120_000 }, async () => {
   mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
   const base = mkdtempSync(join(repo, '_build', 'e2e', 'relt-'));
   const scripts: string[] = [];
@@ -195,6 +196,8 @@ test('the lib and umbrella templates release too: each boots as a daemon, answer
       assert.equal(await ok(run(script, ['ping'], rel), 'ping'), 'pong');
       assert.equal(await ok(run(script, ['rpc', 'otp', 'name'], rel), 'rpc'), `"${name}@127.0.0.1"`);
       assert.match(await ok(run(script, ['eval', 'application.whichApplications(ctx).then((apps) => apps.map((a) => a.name))'], rel), 'eval'), new RegExp(`'${name}'`));
+      const repl = await ok(run(script, ['remote'], rel, process.env, "node.name\nwhereis('nobody')\nthrow new Error('typo')\n"), 'remote');
+      assert.match(repl, new RegExp(`> '${name}@127\\.0\\.0\\.1'\n.*> undefined\n.*> \\*\\* typo\n`));
       assert.equal(await ok(run(script, ['stop'], rel), 'stop'), 'stopped');
     }
   } finally {
