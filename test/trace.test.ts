@@ -158,6 +158,22 @@ test('otp procs, info, tree and remote show what a running application set up', 
     const top = await otp('top', 'inspected@127.0.0.1', '--interval', '200');
     assert.equal(top.status, 0, top.stderr);
     assert.match(top.stdout, /^inspected@127\.0\.0\.1 +up \d+ s +processes \d+ +heap [\d.]+ MB .*event-loop lag/);
+
+    // On a terminal, top redraws in place until q: run it in a tmux pane and read the screen back.
+    const session = `otp-top-${process.pid}`;
+    const tmux = (...a: string[]) => new Promise<Run>((resolve) => execFile('tmux', a, { encoding: 'utf8' }, (error, stdout, stderr) => resolve({ status: error ? 1 : 0, stdout, stderr })));
+    const started = await tmux('new-session', '-d', '-s', session, '-x', '150', '-y', '40', `env OTP_EPMD_PORT=${port} OTP_COOKIE=inspect-secret ${process.execPath} ${bin} top inspected@127.0.0.1 --interval 200`);
+    assert.equal(started.status, 0, `tmux is needed for this test (.ci/run installs it): ${started.stderr}`);
+    try {
+      let screen = '';
+      assert.ok(await until(async () => /q quits/.test((screen = (await tmux('capture-pane', '-p', '-t', session)).stdout)), 10_000), `top drew no screen: ${screen}`);
+      assert.match(screen, /^inspected@127\.0\.0\.1 +up \d+ s +processes \d+/m);
+      assert.match(screen, /^<0\.\d+\.0> +cart /m, 'the top processes are listed by name');
+      await tmux('send-keys', '-t', session, 'q');
+      assert.ok(await until(async () => (await tmux('has-session', '-t', session)).status !== 0, 5_000), 'q quits top (and its pane)');
+    } finally {
+      await tmux('kill-session', '-t', session);
+    }
     shell.stdin.write('q()\n');
   } finally {
     shell.kill('SIGKILL');

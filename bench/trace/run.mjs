@@ -7,6 +7,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 import { writeSection } from '../results.mjs';
+import { ensureErlang } from '../erlang.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -53,15 +54,17 @@ export async function run() {
     rows.push(`| ${label}, nothing traced | ${fmt(b)} | ${fmt(a)} | ${pct(a, b)} | ${unit} |`);
   }
   const base = measure(after, 'call_loop');
-  const traced = [];
-  for (const [workload, label] of [['call_loop_trace_other', 'a trace on another function'], ['call_loop_trace_called_limit', 'a trace on handleCall at the default limit (10 events, then removed by the node)'], ['call_loop_trace_called_all', 'a trace on handleCall reporting every call (rate limit 10⁹/s, the buffer full, events dropped)']]) {
+  const beam = beamCallLoop();
+  const traced = [`| gen_server call loop, nothing traced | ${fmt(base)} | – | ${beam ? fmt(beam.none) : '–'} | – | ${beam ? `${(base / beam.none).toFixed(2)}×` : '–'} |`];
+  for (const [workload, label, anchor] of [['call_loop_trace_other', 'a trace on another function', 'other'], ['call_loop_trace_called_limit', 'a trace on handleCall at the default limit (10 events, then removed by the node)', 'called_limit'], ['call_loop_trace_called_all', 'a trace on handleCall reporting every call (rate limit 10⁹/s, the buffer full, events dropped)', null]]) {
     const r = measure(after, workload);
-    console.log(`  gen_server call loop with ${label}: ${fmt(r)} calls/s (${pct(r, base)})`);
-    traced.push(`| gen_server call loop with ${label} | ${fmt(r)} | ${pct(r, base)} |`);
+    const b = beam && anchor ? beam[anchor] : undefined;
+    console.log(`  gen_server call loop with ${label}: ${fmt(r)} calls/s (${pct(r, base)})${b ? `; BEAM ${fmt(b)} (${pct(b, beam.none)})` : ''}`);
+    traced.push(`| gen_server call loop with ${label} | ${fmt(r)} | ${pct(r, base)} | ${b ? fmt(b) : '–'} | ${b ? pct(b, beam.none) : '–'} | ${b ? `${(r / b).toFixed(2)}×` : '–'} |`);
   }
   const pp = measure(after, 'pingpong');
   const ppOther = measure(after, 'pingpong_trace_other');
-  traced.push(`| ping-pong with a trace on another function | ${fmt(ppOther)} | ${pct(ppOther, pp)} |`);
+  traced.push(`| ping-pong with a trace on another function | ${fmt(ppOther)} | ${pct(ppOther, pp)} | – | – | – |`);
   const lines = [
     '## trace',
     '',
@@ -73,11 +76,22 @@ export async function run() {
     '| --- | ---: | ---: | ---: | --- |',
     ...rows,
     '',
-    'With a trace session on (runtime now; difference against the same loop with nothing traced):',
+    `With a trace session on (runtime now; difference against the same loop with nothing traced), beside BEAM (Erlang/OTP ${beam?.release ?? 'not available'}, \`+S 1\`) running the same loop with the same traces set through the erlang:trace BIFs that dbg and recon_trace use, the limit enforced by the tracer process:`,
     '',
-    '| workload | calls/s | difference |',
-    '| --- | ---: | ---: |',
+    '| workload | otp-ts calls/s | difference | BEAM calls/s | difference | otp-ts / BEAM |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
     ...traced,
   ];
   console.log(`trace bench: wrote ${writeSection('trace', lines.join('\n'))}`);
+}
+
+// The same call loop on BEAM with no trace, a trace on another function, and one on handle_call limited to 10 events.
+function beamCallLoop() {
+  const release = ensureErlang();
+  if (!release) return null;
+  mkdirSync(work, { recursive: true });
+  execFileSync('erlc', ['-o', work, join(here, 'bench_trace.erl')]);
+  const r = spawnSync('erl', ['+S', '1', '-noshell', '-pa', work, '-run', 'bench_trace', 'main', 'x'], { encoding: 'utf8', timeout: 600_000 });
+  if (r.status !== 0) throw new Error(`erl bench_trace failed: ${r.stderr || r.stdout}`);
+  return { release, ...JSON.parse(r.stdout.trim().split('\n').pop()) };
 }
