@@ -70,3 +70,7 @@ export { substituteEnv, parseNodeArgs, checkSysConfig, ReleaseConfigError } from
 export type { NodeArgs } from './release/config.js';
 export { TraceAgent, traceAgentOf, MAX_FUNCTIONS, TRACE_DEFAULTS, TRACE_RPC_MODULE, parseCallPattern, compileArgsMatcher, formatBounded, DEFAULT_BOUNDS, topProcesses, processDetails, supervisionTree } from './trace/index.js';
 export type { CallPattern, ArgPattern, Guard, Operand, ParseResult, FormatBounds, ProcsSort, ProcRow, ProcessDetails, TreeNode, TraceSpec, TraceEvent, TraceEndReason, TraceMessage, TraceErrorCode, TraceStartResult, TraceSessionInfo } from './trace/index.js';
+export { global, GlobalNameConflict } from './global/index.js';
+export type { ConflictResolver, GlobalRegisterOptions } from './global/index.js';
+export { NodeUp } from './distribution/node-dist.js';
+export type { DiscoveryOptions, DnsDiscovery } from './distribution/discovery.js';

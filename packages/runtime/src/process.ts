@@ -46,6 +46,7 @@ class ProcessExtras {
   ready: unknown = undefined;
   exitReason: ExitReason = undefined;
   activeCall: Ref | null = null;
+  suspended: Promise<void> | null = null;
 }
 
 const EMPTY: unknown[] = [];
@@ -89,7 +90,7 @@ export class ProcessImpl implements ProcessContext {
   // Drops the extras record once nothing in it is in use: a gen_server call leaves no residue.
   private compact(): void {
     const x = this.x!;
-    if (x.links === null && x.monitors === null && x.monitoredBy === null && x.monitoredByName === null && x.exitHook === null && x.tables === null && x.ready === undefined && x.exitReason === undefined && x.activeCall === null) this.x = null;
+    if (x.links === null && x.monitors === null && x.monitoredBy === null && x.monitoredByName === null && x.exitHook === null && x.tables === null && x.ready === undefined && x.exitReason === undefined && x.activeCall === null && x.suspended === null) this.x = null;
   }
 
   /** Linked processes. */
@@ -207,10 +208,26 @@ export class ProcessImpl implements ProcessContext {
     const trace = this.node.trace;
     if (trace === null) this.node.send(dest, message);
     else trace.send(this, dest, message);
+    const dist = this.node.dist;
+    if (dist !== null && dist.suspend !== null) {
+      // busy_dist_port: the send went out, but this process runs again only once the connection drained.
+      this.more().suspended = dist.suspend;
+      dist.suspend = null;
+    }
+  }
+
+  // A process suspended by a busy connection: its next receive (or sleep) starts once the connection drained.
+  private async afterSuspension<T>(matcher: Matcher<T> | null | undefined, timeoutMs: number | undefined): Promise<T | Timeout> {
+    const x = this.x!;
+    await x.suspended;
+    x.suspended = null;
+    this.compact();
+    return this.receive(matcher, timeoutMs);
   }
 
   receive<T>(matcher?: Matcher<T> | null, timeoutMs?: number): Promise<T | Timeout> {
     this.check();
+    if (this.x !== null && this.x.suspended !== null) return this.afterSuspension(matcher, timeoutMs);
     if (this.mode !== IDLE) {
       // The body resumed without this receive completing (it raced it with another promise): watch it from now on.
       if (this.body !== null && this.body !== RACED) this.observe(this.body);

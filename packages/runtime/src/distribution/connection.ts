@@ -68,7 +68,42 @@ export class Connection {
   send(payload: Buffer): boolean {
     if (!this.up) return false;
     this.lastOut = Date.now();
+    if (!this.corked) {
+      // Frames sent in one turn of the event loop leave in one write: a syscall per batch, not per message.
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
     return writeFrame(this.socket, payload);
+  }
+
+  /** Bytes written to this connection that the peer has not taken yet (Node's socket buffer). */
+  get buffered(): number {
+    return this.socket.writableLength;
+  }
+
+  private drain: Promise<void> | null = null;
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
+
+  /** Resolves once the socket's buffer is empty again, or the connection closed (busy_dist_port's end). */
+  drained(): Promise<void> {
+    if (this.drain) return this.drain;
+    if (this.closed || this.socket.writableLength === 0) return Promise.resolve();
+    this.drain = new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        this.drain = null;
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
+    return this.drain;
   }
 
   /** Starts ticking: a tick when idle for a quarter of `tickMs`, and down when silent for `tickMs`. */

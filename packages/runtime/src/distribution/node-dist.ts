@@ -12,6 +12,7 @@ import { RemoteSignals } from './remote.js';
 import { Down, type ExitReason } from '../messages.js';
 import { Pid as PidClass, type Ref } from '../pid.js';
 import type { ProcessImpl } from '../process.js';
+import { Discovery, type DiscoveryOptions } from './discovery.js';
 
 /** Options of `startDistribution`. */
 export interface DistributionOptions {
@@ -27,6 +28,13 @@ export interface DistributionOptions {
   epmdPort?: number;
   /** Where connection events are reported (default: the node's logger is not used; stderr). */
   log?: (line: string) => void;
+  /**
+   * Bytes a connection may hold unsent before its senders are suspended until it drains (BEAM's
+   * dist_buf_busy_limit, busy_dist_port); default 1 MiB.
+   */
+  busyLimit?: number;
+  /** Other nodes to connect to at start and at every poll: a static list and/or DNS records (docs/distribution.md). */
+  discovery?: DiscoveryOptions;
 }
 
 const services: Array<(node: OtpNode) => Promise<void>> = [];
@@ -39,6 +47,13 @@ export function addDistributionService(start: (node: OtpNode) => Promise<void>):
 /** Starts the registered distribution services on a node. */
 export async function startServices(node: OtpNode): Promise<void> {
   for (const start of services) await start(node);
+  node.dist?.discovery?.start();
+}
+
+/** The message `monitorNodes` delivers when a visible node connects (net_kernel's nodeup). */
+export class NodeUp {
+  readonly type = 'nodeup' as const;
+  constructor(readonly node: string) {}
 }
 
 /** The message `monitorNode` delivers when a connected node goes down. */
@@ -60,6 +75,15 @@ export class Distribution implements ConnectionOwner, PidTranslator {
   private readonly pending = new Map<string, Promise<Connection | undefined>>();
   private readonly queued = new Map<string, Buffer[]>();
   private readonly nodeMonitors = new Map<string, Set<Pid>>();
+  private readonly allNodesWatchers = new Set<Pid>();
+  /** Bytes a connection may hold unsent before senders are suspended. */
+  readonly busyLimit: number;
+  /** Set by a send to a busy connection; the sending process takes it and waits on it (see ProcessImpl.send). */
+  suspend: Promise<void> | null = null;
+  /** Finds and connects other nodes (static list, DNS), when configured. */
+  readonly discovery: Discovery | null;
+  // Nodes cut off by `block` (a simulated network partition): no connection to or from them until unblocked.
+  private readonly blocked = new Set<string>();
   private server: Server | null = null;
   private registration: Registration | null = null;
   /** Links and monitors with processes of other nodes. */
@@ -80,6 +104,8 @@ export class Distribution implements ConnectionOwner, PidTranslator {
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.names = [name];
     this.indexes.set(name, 0);
+    this.busyLimit = options.busyLimit ?? 1024 * 1024;
+    this.discovery = options.discovery ? new Discovery(options.discovery, name, (n) => this.connect(n), this.log) : null;
   }
 
   /** Listens on the node's host, registers with the port mapper (starting the built-in one if none runs). */
@@ -104,6 +130,7 @@ export class Distribution implements ConnectionOwner, PidTranslator {
 
   /** Closes every connection, deregisters and stops listening. */
   async stop(): Promise<void> {
+    this.discovery?.stop();
     for (const c of this.connections.values()) c.close('the node stopped');
     this.registration?.close();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
@@ -155,13 +182,50 @@ export class Distribution implements ConnectionOwner, PidTranslator {
     set.add(watcher);
   }
 
+  /** Cuts the connection to `nodeName` and refuses any new one, both ways, until `unblock`: a network partition for tests. */
+  block(nodeName: string): void {
+    this.blocked.add(nodeName);
+    this.connections.get(nodeName)?.close('noconnection');
+  }
+
+  /** Lets `nodeName` connect again after `block` (a healed partition); the next send or ping reconnects. */
+  unblock(nodeName: string): void {
+    this.blocked.delete(nodeName);
+  }
+
+  /** Delivers NodeUp and NodeDown messages to `watcher` for every visible node from now on (net_kernel:monitor_nodes). */
+  monitorNodes(watcher: Pid, on = true): void {
+    if (on) this.allNodesWatchers.add(watcher);
+    else this.allNodesWatchers.delete(watcher);
+  }
+
+  /** Closes the connection to a node (erlang:disconnect_node): links get noconnection; false if not connected. */
+  disconnect(nodeName: string): boolean {
+    const conn = this.connections.get(nodeName);
+    conn?.close('disconnected on request');
+    return conn !== undefined;
+  }
+
+  /** The connection to a node, if up (internal: tests and benchmarks look at its buffer). */
+  connectionTo(nodeName: string): Connection | undefined {
+    return this.connections.get(nodeName);
+  }
+
+  private tellWatchers(message: NodeUp | NodeDown): void {
+    for (const w of this.allNodesWatchers) {
+      if (this.node.isAlive(w)) this.node.send(w, message);
+      else this.allNodesWatchers.delete(w);
+    }
+  }
+
   up(conn: Connection): boolean {
-    if (this.connections.has(conn.peer) || conn.peer === this.name) return false;
+    if (this.connections.has(conn.peer) || conn.peer === this.name || this.blocked.has(conn.peer)) return false;
     this.connections.set(conn.peer, conn);
     this.indexOf(conn.peer);
     conn.startTicks(this.tickTime);
     for (const payload of this.queued.get(conn.peer) ?? []) conn.send(payload);
     this.queued.delete(conn.peer);
+    if (!conn.peerHidden) this.tellWatchers(new NodeUp(conn.peer));
     return true;
   }
 
@@ -188,6 +252,7 @@ export class Distribution implements ConnectionOwner, PidTranslator {
     this.remote.nodeDown(this.indexOf(conn.peer), (local, from, why) => this.node.signalProcess(local, from, why, true));
     for (const watcher of this.nodeMonitors.get(conn.peer) ?? []) this.node.send(watcher, new NodeDown(conn.peer, reason));
     this.nodeMonitors.delete(conn.peer);
+    if (!conn.peerHidden) this.tellWatchers(new NodeDown(conn.peer, reason));
   }
 
   // Sends a control message, connecting first if needed; `onFail` runs if the node cannot be reached.
@@ -196,6 +261,12 @@ export class Distribution implements ConnectionOwner, PidTranslator {
     const conn = this.connections.get(nodeName);
     if (conn) {
       conn.send(payload);
+      // busy_dist_port: the sender is descheduled until the buffer drains (the process takes `suspend`).
+      if (conn.buffered > this.busyLimit) {
+        this.suspend = conn.drained();
+        // A send from outside any process cannot be suspended: nobody takes it, so it must not linger.
+        queueMicrotask(() => (this.suspend = null));
+      }
       return;
     }
     let q = this.queued.get(nodeName);
@@ -331,6 +402,7 @@ export class Distribution implements ConnectionOwner, PidTranslator {
   connect(nodeName: string): Promise<Connection | undefined> {
     const existing = this.connections.get(nodeName);
     if (existing) return Promise.resolve(existing);
+    if (this.blocked.has(nodeName)) return Promise.resolve(undefined);
     let p = this.pending.get(nodeName);
     if (p) return p;
     p = this.dial(nodeName).finally(() => this.pending.delete(nodeName));

@@ -50,6 +50,8 @@ export interface NodeArgs {
   name?: string;
   cookie?: string;
   hidden: boolean;
+  /** Nodes to connect to at start and keep connecting (`--connect a@h,b@h`): static discovery. */
+  connect?: string[];
   /** Flags for the Node.js executable (`--enable-source-maps`, `--max-old-space-size=512`). */
   nodeFlags: string[];
 }
@@ -62,6 +64,14 @@ function words(text: string): string[] {
     for (const m of stripped.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) out.push(m[1] ?? m[2] ?? m[3]!);
   }
   return out;
+}
+
+// The node names of `--connect a@h,b@h`.
+function connectList(value: string, file: string): string[] {
+  const names = value.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  const bad = names.find((n) => !/^[\w.-]+@[\w.:-]+$/.test(n));
+  if (bad !== undefined) throw new ReleaseConfigError(file, `${file}: '${bad}' in --connect is not a node name: use name@host, e.g. --connect a@10.0.0.1,b@10.0.0.2`);
+  return names;
 }
 
 /** Parses node.args (vm.args' counterpart), with `${VAR}` substituted in each word. */
@@ -89,6 +99,9 @@ export function parseNodeArgs(text: string, env: Record<string, string | undefin
         break;
       case '-hidden':
         args.hidden = true;
+        break;
+      case '-connect':
+        args.connect = connectList(value(), file);
         break;
       default:
         if (!word.startsWith('--')) throw new ReleaseConfigError(file, `${file}: '${word}' is not a flag: write --name, --setcookie, --hidden or a Node.js flag such as --max-old-space-size=512`);

@@ -1,0 +1,54 @@
+// The dist suite's otp-ts measuring node: connection set-up, ping-pong round trips, one-way throughput.
+import { createNode } from '@otp-ts/runtime';
+
+const [peer, cookie] = process.argv.slice(2);
+const node = createNode();
+await node.startDistribution({ name: `bench_otp_a@127.0.0.1`, cookie, log: () => {} });
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const setup = [];
+for (let i = 0; i < 20; i++) {
+  node.dist.disconnect(peer);
+  await new Promise((r) => setTimeout(r, 20));
+  const t0 = process.hrtime.bigint();
+  if (!(await node.ping(peer))) throw new Error(`${peer} did not answer`);
+  setup.push(Number(process.hrtime.bigint() - t0) / 1000);
+}
+
+const result = await node.run(async (ctx) => {
+  // The pids behind the names, so sends are pid-addressed as on the BEAM side.
+  const whereis = async (name) => {
+    ctx.send({ name, node: peer }, ['whoami', ctx.self()]);
+    return ctx.receive();
+  };
+  const echo = await whereis('echo');
+  const sink = await whereis('sink');
+  const pingpong = async (n) => {
+    for (let i = n; i > 0; i--) {
+      ctx.send(echo, [ctx.self(), i]);
+      await ctx.receive();
+    }
+  };
+  await pingpong(2000);
+  const t0 = process.hrtime.bigint();
+  await pingpong(20_000);
+  const rtt = Number(process.hrtime.bigint() - t0) / 1000 / 20_000;
+  const oneway = async (n, msg) => {
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) {
+      ctx.send(sink, msg);
+      // A process yields at its receives: this is where a busy connection suspends it.
+      if ((i & 255) === 255) await ctx.receive(() => false, 0);
+    }
+    ctx.send(sink, ['done', ctx.self()]);
+    const c = await ctx.receive();
+    if (c.count !== n) throw new Error(`the sink counted ${c.count} of ${n}`);
+    return Math.round((n * 1e9) / Number(process.hrtime.bigint() - t));
+  };
+  const small = await oneway(200_000, ['small', 1]);
+  const kb = await oneway(50_000, Buffer.alloc(1024, 'x'));
+  return { setup_us: median(setup), rtt_us: rtt, small_per_s: small, kb_per_s: kb };
+});
+process.stdout.write(`${JSON.stringify(result)}\n`);
+node.shutdown();
+process.exit(0);

@@ -1,0 +1,31 @@
+// The dist suite's otp-ts peer node: an echo process and a counting sink, registered by name.
+import { createNode } from '@otp-ts/runtime';
+
+const [name, cookie] = process.argv.slice(2);
+const node = createNode();
+await node.startDistribution({ name, cookie, log: () => {} });
+node.spawn(
+  async (ctx) => {
+    for (;;) {
+      const m = await ctx.receive();
+      if (m[0] === 'whoami') ctx.send(m[1], ctx.self());
+      else ctx.send(m[0], m[1]);
+    }
+  },
+  { name: 'echo' },
+);
+node.spawn(
+  async (ctx) => {
+    let n = 0;
+    for (;;) {
+      const m = await ctx.receive();
+      if (Array.isArray(m) && m[0] === 'whoami') ctx.send(m[1], ctx.self());
+      else if (Array.isArray(m) && m[0] === 'done') {
+        ctx.send(m[1], { count: n });
+        n = 0;
+      } else n++;
+    }
+  },
+  { name: 'sink' },
+);
+process.stdout.write('ready\n');

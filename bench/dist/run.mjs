@@ -1,0 +1,86 @@
+// The dist suite: remote ping-pong round trips, one-way throughput of small and 1 KB messages and
+// connection set-up time between two otp-ts nodes, beside the same between two BEAM nodes, in one run.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureErlang } from '../erlang.mjs';
+import { writeSection } from '../results.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const work = join(root, 'bench', '.work');
+const COOKIE = 'bench_dist';
+
+// Starts a peer OS process and resolves once it printed `ready` (or after `delayMs` for erl).
+function startPeer(command, args, delayMs = 0) {
+  const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    if (delayMs > 0) setTimeout(() => resolve(child), delayMs);
+    child.stdout.on('data', (c) => c.toString().includes('ready') && resolve(child));
+    child.once('exit', (code) => reject(new Error(`${command} peer exited with ${code}`)));
+  });
+}
+
+async function otp() {
+  const peer = await startPeer(process.execPath, [join(here, 'peer.mjs'), 'bench_otp_b@127.0.0.1', COOKIE]);
+  try {
+    const r = spawnSync(process.execPath, [join(here, 'otp.mjs'), 'bench_otp_b@127.0.0.1', COOKIE], { cwd: root, encoding: 'utf8', timeout: 600_000 });
+    if (r.status !== 0) throw new Error(`otp.mjs failed: ${r.stderr || r.signal}`);
+    return JSON.parse(r.stdout.trim().split('\n').pop());
+  } finally {
+    peer.kill('SIGKILL');
+  }
+}
+
+async function beam() {
+  const erlArgs = (name) => ['+S', '1', '-noshell', '-name', name, '-setcookie', COOKIE, '-pa', work];
+  const peer = await startPeer('erl', [...erlArgs('bench_beam_b@127.0.0.1'), '-run', 'bench_dist', 'serve'], 1500);
+  try {
+    const r = spawnSync('erl', [...erlArgs('bench_beam_a@127.0.0.1'), '-run', 'bench_dist', 'main', 'bench_beam_b@127.0.0.1'], { encoding: 'utf8', timeout: 600_000 });
+    if (r.status !== 0) throw new Error(`erl bench_dist failed: ${r.stderr || r.stdout}`);
+    return JSON.parse(r.stdout.trim().split('\n').pop());
+  } finally {
+    peer.kill('SIGKILL');
+  }
+}
+
+const fmt = (n) => Math.round(n).toLocaleString('en');
+
+/** Runs the suite and writes its section of bench/RESULTS.md. */
+export async function run() {
+  console.log('dist bench: building otp-ts…');
+  spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--quiet'], { stdio: 'inherit' });
+  const release = ensureErlang();
+  if (release) {
+    mkdirSync(work, { recursive: true });
+    spawnSync('erlc', ['-o', work, join(here, 'bench_dist.erl')], { stdio: 'inherit' });
+    // Both sides use the same port mapper: Erlang's epmd (otp-ts speaks its protocol).
+    spawnSync('epmd', ['-daemon']);
+  }
+  const o = await otp();
+  const b = release ? await beam() : undefined;
+  console.log(`  otp-ts: ${JSON.stringify(o)}${b ? `\n  BEAM:   ${JSON.stringify(b)}` : ''}`);
+  const row = (what, ov, bv, unit, higherIsBetter, digits = 0) => {
+    const f = (v) => (digits ? v.toFixed(digits) : fmt(v));
+    const ratio = bv === undefined ? '–' : `${(higherIsBetter ? ov / bv : bv / ov).toFixed(2)}×`;
+    return `| ${what} | ${f(ov)} ${unit} | ${bv === undefined ? '–' : `${f(bv)} ${unit}`} | ${ratio} |`;
+  };
+  const lines = [
+    '## dist',
+    '',
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB), Node.js ${process.version}, Erlang/OTP ${release ?? 'not available'} with \`+S 1\`. Two nodes, each its own OS process, over loopback TCP; both use Erlang's epmd. Command: \`npm run bench -- dist\`.`,
+    '',
+    '| workload | otp-ts | BEAM +S 1 | otp-ts / BEAM (higher is better for otp-ts) |',
+    '| --- | --- | --- | --- |',
+    row('connection set-up (port-mapper lookup + handshake, median of 20)', o.setup_us, b?.setup_us, 'µs', false),
+    row('remote ping-pong round trip (20,000, pid to pid)', o.rtt_us, b?.rtt_us, 'µs', false, 1),
+    row('one-way small messages (200,000 two-element tuples/arrays)', o.small_per_s, b?.small_per_s, 'msg/s', true),
+    row('one-way 1 KB messages (50,000 binaries/Buffers)', o.kb_per_s, b?.kb_per_s, 'msg/s', true),
+    '',
+    'One-way throughput is timed until the peer confirms it counted every message. The otp-ts sender yields every 256 sends, which is where a busy connection (over 1 MiB unsent) suspends it.',
+  ];
+  const file = writeSection('dist', lines.join('\n'));
+  console.log(`  wrote the dist section of ${file}`);
+}

@@ -1,0 +1,126 @@
+import type { OtpNode } from '../node.js';
+import type { Pid } from '../pid.js';
+import type { ProcessContext } from '../types.js';
+import type { ServerRef, ViaRegistry } from '../gen/call.js';
+import { RuntimeError } from '../errors.js';
+import { CallError } from '../gen/errors.js';
+import * as genServer from '../gen-server/index.js';
+import { addDistributionService } from '../distribution/node-dist.js';
+import { GLOBAL_SERVER, globalServer, type GlobalCall, type ReserveAnswer } from './server.js';
+import { tableOf, type ConflictResolver } from './table.js';
+
+export { GlobalNameConflict } from './server.js';
+export type { ConflictResolver } from './table.js';
+
+/** Options of `global.register`. */
+export interface GlobalRegisterOptions {
+  /** What happens if another partition registered the same name when they heal (default `'randomExit'`). */
+  resolve?: ConflictResolver;
+}
+
+addDistributionService(async (node) => {
+  if (node.dist?.hidden) return;
+  await node.run((ctx) => genServer.start(ctx, globalServer, undefined, { name: GLOBAL_SERVER }));
+});
+
+let locks = 0;
+
+// Asks one node's global server; a node that went away meanwhile is simply no longer part of the cluster.
+async function ask(ctx: ProcessContext, node: string, req: GlobalCall): Promise<ReserveAnswer | 'ok' | 'gone'> {
+  try {
+    return await genServer.call(ctx, { name: GLOBAL_SERVER, node } as ServerRef<GlobalCall, never, ReserveAnswer | 'ok'>, req, 10_000);
+  } catch (error) {
+    if (error instanceof CallError && error.failure !== 'timeout') return 'gone';
+    throw error;
+  }
+}
+
+function clusterOf(ctx: ProcessContext): string[] {
+  if (!ctx.node.dist) throw new RuntimeError('badarg', 'global names need a distributed node: start it with startDistribution({ name, cookie })');
+  if (ctx.node.dist.hidden) throw new RuntimeError('badarg', `${ctx.node.name} is a hidden node: global names live on visible nodes only`);
+  return [ctx.node.name, ...ctx.node.nodes()].sort();
+}
+
+/**
+ * Registers `pid` under `name` on every connected visible node (OTP's global:register_name): false if
+ * the name is taken. The name is locked on every node first, so two concurrent registrations cannot
+ * both win; a lock held by another registration is retried after a random pause, as OTP's global lock.
+ */
+async function register(ctx: ProcessContext, name: string, pid: Pid, options: GlobalRegisterOptions = {}): Promise<boolean> {
+  const resolver = options.resolve ?? 'randomExit';
+  if (!['randomExit', 'randomNotify', 'notifyAll'].includes(resolver)) throw new RuntimeError('badarg', `'${String(resolver)}' is not a conflict resolver: use 'randomExit', 'randomNotify' or 'notifyAll'`);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const nodes = clusterOf(ctx);
+    const lock = `${ctx.node.name}:${ctx.self()}:${++locks}`;
+    const held: string[] = [];
+    let answer: ReserveAnswer = 'ok';
+    for (const node of nodes) {
+      const a = await ask(ctx, node, { op: 'reserve', name, lock, owner: ctx.self() });
+      if (a === 'ok') held.push(node);
+      else if (a !== 'gone') {
+        answer = a as ReserveAnswer;
+        break;
+      }
+    }
+    if (answer === 'ok') {
+      for (const node of held) await ask(ctx, node, { op: 'commit', name, lock, pid, resolver });
+      return true;
+    }
+    for (const node of held) await ask(ctx, node, { op: 'release', name, lock });
+    if (answer === 'taken') return false;
+    await ctx.sleep(5 + Math.floor(Math.random() * Math.min(200, 10 * 2 ** attempt)));
+  }
+  throw new RuntimeError('badarg', `could not lock the global name '${name}' after 100 attempts: another registration keeps holding it`);
+}
+
+/** Removes a global name on every connected visible node (OTP's global:unregister_name). */
+async function unregister(ctx: ProcessContext, name: string): Promise<void> {
+  for (const node of clusterOf(ctx)) await ask(ctx, node, { op: 'unregister', name });
+}
+
+/** The pid registered under a global name, from this node's replica (OTP's global:whereis_name). */
+function whereis(ctx: ProcessContext, name: string): Pid | undefined {
+  return tableOf(ctx.node).get(name)?.pid;
+}
+
+/** Sends to the process registered under a global name and returns its pid; throws `badarg` if none is. */
+function send(ctx: ProcessContext, name: string, message: unknown): Pid {
+  const pid = whereis(ctx, name);
+  if (pid === undefined) throw new RuntimeError('badarg', `cannot send to the global name '${name}': no process is registered under it (see global.registeredNames)`);
+  ctx.send(pid, message);
+  return pid;
+}
+
+/** Every global name this node knows (OTP's global:registered_names). */
+function registeredNames(ctx: ProcessContext): string[] {
+  return [...tableOf(ctx.node).keys()].sort();
+}
+
+const registries = new WeakMap<OtpNode, ViaRegistry>();
+
+/**
+ * A node's global names as a via registry: whereis reads the replica. Taking a name needs the whole
+ * cluster's agreement, which a synchronous register cannot wait for: start the server, then `global.register`.
+ */
+function registry(node: OtpNode): ViaRegistry {
+  let r = registries.get(node);
+  if (!r) {
+    r = {
+      whereis: (name) => tableOf(node).get(String(name))?.pid,
+      register: (name) => {
+        throw new RuntimeError('badarg', `cannot start a server under the global name '${String(name)}' directly: start it, then call global.register(ctx, name, pid)`);
+      },
+      unregister: (name) => void node.run((ctx) => unregister(ctx, String(name))),
+    };
+    registries.set(node, r);
+  }
+  return r;
+}
+
+/** A server reference to a globally registered process, for genServer.call and cast (OTP's {global, Name}). */
+function ref<Call = unknown, Cast = unknown, Reply = unknown>(ctx: ProcessContext, name: string): ServerRef<Call, Cast, Reply> {
+  return { via: registry(ctx.node), name } as ServerRef<Call, Cast, Reply>;
+}
+
+/** OTP's global: cluster-wide names with conflict resolution when partitions heal. */
+export const global = { register, unregister, whereis, send, registeredNames, registry, ref };

@@ -1,0 +1,168 @@
+import type { ProcessContext } from '../types.js';
+import { Pid, type Ref } from '../pid.js';
+import { Down } from '../messages.js';
+import { ok, noreply, reply, type GenServer } from '../gen-server/types.js';
+import { NodeUp } from '../distribution/node-dist.js';
+import { registerWireClass } from '../distribution/codec.js';
+import { pidKey, resolveConflict, tableOf, type ConflictResolver, type GlobalEntry, type Resolution } from './table.js';
+
+/** The name of the global name server on every visible node (OTP's global_name_server). */
+export const GLOBAL_SERVER = 'global_name_server';
+
+/** What a process that lost a name conflict receives (OTP's {global_name_conflict, Name[, OtherPid]}). */
+export class GlobalNameConflict {
+  readonly type = 'global_name_conflict' as const;
+  constructor(
+    /** The name that was registered in both partitions. */
+    readonly name: string,
+    /** The pid that now holds the name or also lost it (notifyAll); undefined when none is known. */
+    readonly other: Pid | undefined,
+  ) {}
+}
+
+registerWireClass(
+  'global_name_conflict',
+  GlobalNameConflict,
+  (m, encode) => ({ name: m.name, other: encode(m.other) }),
+  (plain, decode) => new GlobalNameConflict(String(plain.name), decode(plain.other) as Pid | undefined),
+);
+
+/** Requests a registering process sends to each node's global server. */
+export type GlobalCall =
+  | { op: 'reserve'; name: string; lock: string; owner: Pid }
+  | { op: 'release'; name: string; lock: string }
+  | { op: 'commit'; name: string; lock: string; pid: Pid; resolver: ConflictResolver }
+  | { op: 'unregister'; name: string };
+
+/** A reserve's answer: the lock is ours, the name is registered already, or another registration holds it. */
+export type ReserveAnswer = 'ok' | 'taken' | 'locked';
+
+type Sync = { op: 'sync'; from: string; entries: Array<[string, Pid, ConflictResolver]> };
+type Resolved = { op: 'resolved'; name: string; keep: Pid | null; drop: Pid[] };
+
+interface Lock {
+  id: string;
+  ref: Ref;
+}
+
+interface State {
+  locks: Map<string, Lock>;
+}
+
+function put(ctx: ProcessContext, name: string, pid: Pid, resolver: ConflictResolver): void {
+  const table = tableOf(ctx.node);
+  const old = table.get(name);
+  if (old?.pid.equals(pid)) return;
+  if (old?.ref) ctx.demonitor(old.ref, { flush: true });
+  const entry: GlobalEntry = { pid, resolver, ref: null };
+  table.set(name, entry);
+  entry.ref = ctx.monitor(pid);
+}
+
+function remove(ctx: ProcessContext, name: string, onlyPid?: Pid): void {
+  const table = tableOf(ctx.node);
+  const e = table.get(name);
+  if (!e || (onlyPid && !e.pid.equals(onlyPid))) return;
+  if (e.ref) ctx.demonitor(e.ref, { flush: true });
+  table.delete(name);
+}
+
+function releaseLock(ctx: ProcessContext, state: State, name: string, id?: string): void {
+  const l = state.locks.get(name);
+  if (!l || (id !== undefined && l.id !== id)) return;
+  ctx.demonitor(l.ref, { flush: true });
+  state.locks.delete(name);
+}
+
+function reserve(ctx: ProcessContext, state: State, req: Extract<GlobalCall, { op: 'reserve' }>): ReserveAnswer {
+  if (tableOf(ctx.node).has(req.name)) return 'taken';
+  const l = state.locks.get(req.name);
+  if (l && l.id !== req.lock) return 'locked';
+  // The owner is monitored: a registering process that dies (or whose node goes) leaves no lock behind.
+  if (!l) state.locks.set(req.name, { id: req.lock, ref: ctx.monitor(req.owner) });
+  return 'ok';
+}
+
+function broadcast(ctx: ProcessContext, message: Sync | Resolved, nodes = ctx.node.nodes()): void {
+  for (const node of nodes) ctx.send({ name: GLOBAL_SERVER, node }, message);
+}
+
+// Applies a resolution on this node: the loser loses the name, the winner (if any) holds it.
+function applyResolution(ctx: ProcessContext, name: string, r: Resolution): void {
+  const current = tableOf(ctx.node).get(name);
+  for (const pid of r.drop) remove(ctx, name, pid);
+  if (r.keep && (!current || r.drop.some((p) => p.equals(current.pid)) || current.pid.equals(r.keep))) put(ctx, name, r.keep, current?.resolver ?? 'randomExit');
+}
+
+// This node decides a conflict found while syncing with `peer`: resolve, tell everyone, act on the losers.
+function decide(ctx: ProcessContext, name: string, mine: GlobalEntry, theirs: Pid, peer: string): void {
+  const node = ctx.node;
+  const r = resolveConflict(mine.resolver, name, { pid: mine.pid, key: pidKey(node, mine.pid) }, { pid: theirs, key: pidKey(node, theirs) });
+  applyResolution(ctx, name, r);
+  broadcast(ctx, { op: 'resolved', name, keep: r.keep, drop: r.drop });
+  const where = (p: Pid): string => pidKey(node, p).split('/')[0]!;
+  const what = mine.resolver === 'randomExit' ? 'exited' : 'notified';
+  node.dist?.log(
+    `global: name conflict on '${name}' after ${peer} connected: ${r.keep ? `kept ${pidKey(node, r.keep)} on ${where(r.keep)}, ` : 'unregistered both, '}${what} ${r.drop.map((p) => pidKey(node, p)).join(' and ')} (${mine.resolver})`,
+  );
+  for (const loser of r.drop) {
+    if (mine.resolver === 'randomExit') ctx.exit(loser, 'global_name_conflict');
+    else ctx.send(loser, new GlobalNameConflict(name, r.keep ?? r.drop.find((p) => !p.equals(loser))));
+  }
+}
+
+function onSync(ctx: ProcessContext, m: Sync): void {
+  const table = tableOf(ctx.node);
+  for (const [name, pid, resolver] of m.entries) {
+    const mine = table.get(name);
+    if (!mine) put(ctx, name, pid, resolver);
+    // Both sides see the conflict; the node whose name sorts first decides, so it is resolved once.
+    else if (!mine.pid.equals(pid) && ctx.node.name < m.from) decide(ctx, name, mine, pid, m.from);
+  }
+}
+
+/** The global name server: keeps this node's replica of the global names in step with the cluster. */
+export const globalServer: GenServer<State, GlobalCall, never, ReserveAnswer | 'ok'> = {
+  name: GLOBAL_SERVER,
+  init(_args, ctx) {
+    ctx.node.dist?.monitorNodes(ctx.self());
+    // Nodes connected before this server started are synced with now, as on nodeup.
+    for (const node of ctx.node.nodes()) ctx.send(ctx.self(), new NodeUp(node));
+    return ok({ locks: new Map() });
+  },
+  handleCall(req, _from, state, ctx) {
+    switch (req.op) {
+      case 'reserve':
+        return reply(reserve(ctx, state, req), state);
+      case 'release':
+        releaseLock(ctx, state, req.name, req.lock);
+        return reply('ok', state);
+      case 'commit':
+        put(ctx, req.name, req.pid, req.resolver);
+        releaseLock(ctx, state, req.name, req.lock);
+        return reply('ok', state);
+      case 'unregister':
+        remove(ctx, req.name);
+        return reply('ok', state);
+    }
+  },
+  handleInfo(m, state, ctx) {
+    if (m instanceof NodeUp) {
+      const entries = [...tableOf(ctx.node)].map(([name, e]): [string, Pid, ConflictResolver] => [name, e.pid, e.resolver]);
+      broadcast(ctx, { op: 'sync', from: ctx.node.name, entries }, [m.node]);
+    } else if (m instanceof Down) {
+      for (const [name, e] of tableOf(ctx.node)) if (e.ref === m.ref) remove(ctx, name);
+      for (const [name, l] of state.locks) if (l.ref === m.ref) state.locks.delete(name);
+    } else if (isOp(m, 'sync')) {
+      onSync(ctx, m as Sync);
+    } else if (isOp(m, 'resolved')) {
+      const r = m as Resolved;
+      applyResolution(ctx, r.name, { keep: r.keep instanceof Pid ? r.keep : null, drop: r.drop });
+    }
+    return noreply(state);
+  },
+};
+
+function isOp(m: unknown, op: string): boolean {
+  return typeof m === 'object' && m !== null && (m as { op?: unknown }).op === op;
+}
