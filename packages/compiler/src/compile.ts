@@ -2,9 +2,10 @@ import { build, type Message } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CompileError, type Diagnostic } from './errors.js';
 import { findApps, sourceFiles, type AppSource } from './apps.js';
+import { checkBehaviours } from './behaviours.js';
 import type { AppFile } from '@otp-ts/runtime';
 
 /** A build profile, as in rebar3: dev, test or prod. */
@@ -14,10 +15,29 @@ export type Profile = 'dev' | 'test' | 'prod';
 export interface CompileOptions {
   /** The project root (the folder with the root package.json). */
   root: string;
-  /** Default `'dev'`. Output goes to `_build/<profile>/lib/<app>-<vsn>/`. */
+  /** Default `'dev'`. Output goes to `<outDir>/<profile>/lib/<app>-<vsn>/`. */
   profile?: Profile;
+  /** The profile's build options (otp.config.ts `build`, resolved for the profile); defaults in `buildDefaults`. */
+  build?: BuildOptions;
   /** Called with one line per compiled application (progress). */
   onProgress?: (line: string) => void;
+}
+
+/** How modules are built: otp.config.ts's `build` for one profile. */
+export interface BuildOptions {
+  /** Where output goes, relative to the project root (or absolute). Default `_build`. */
+  outDir?: string;
+  /** esbuild's target. Default `node20`. */
+  target?: string;
+  /** Write a source map beside each module. Default true. */
+  sourceMaps?: boolean;
+  /** Minify the output (function and class names are kept, for stack traces). Default: true for `prod` only. */
+  minify?: boolean;
+}
+
+/** The build options a profile gets when none are given: `prod` minifies, every profile keeps source maps. */
+export function buildDefaults(profile: string): Required<BuildOptions> {
+  return { outDir: '_build', target: 'node20', sourceMaps: true, minify: profile === 'prod' };
 }
 
 /** What `compile` did for one application. */
@@ -50,74 +70,111 @@ function toDiagnostic(app: AppSource, m: Message): Diagnostic {
   };
 }
 
+// esbuild writes one CommonJS module per changed source; syntax errors come back as diagnostics.
+async function buildModules(app: AppSource, files: string[], dir: string, build_: Required<BuildOptions>, diagnostics: Diagnostic[]): Promise<boolean> {
+  const result = await build({
+    absWorkingDir: app.dir,
+    entryPoints: files,
+    outdir: dir,
+    outbase: app.dir,
+    bundle: false,
+    format: 'cjs',
+    platform: 'node',
+    target: build_.target,
+    sourcemap: build_.sourceMaps,
+    sourcesContent: true,
+    minify: build_.minify,
+    // A minified stack trace still names its functions; the source map gives the TypeScript file:line.
+    keepNames: true,
+    logLevel: 'silent',
+    write: true,
+  }).catch((error: { errors?: Message[] }) => {
+    if (!error.errors) throw error;
+    diagnostics.push(...error.errors.map((m) => toDiagnostic(app, m)));
+    return undefined;
+  });
+  return result !== undefined;
+}
+
+// A source's hash covers its text and the options it is built with: changing the profile's options recompiles.
+async function sourceHashes(app: AppSource, files: string[], build_: Required<BuildOptions>): Promise<Record<string, string>> {
+  const key = JSON.stringify([build_.target, build_.sourceMaps, build_.minify]);
+  const out: Record<string, string> = {};
+  for (const f of files) out[f] = hash(`${key}\0${await readFile(join(app.dir, f), 'utf8')}`);
+  return out;
+}
+
+function resourceOf(app: AppSource, modules: Record<string, string>): AppFile {
+  return {
+    name: app.name,
+    vsn: app.vsn,
+    description: app.description,
+    mod: app.otp.mod ? moduleName(app.name, app.otp.mod) : undefined,
+    applications: app.otp.applications ?? [],
+    registered: app.otp.registered ?? [],
+    env: app.otp.env ?? {},
+    modules,
+  };
+}
+
+// Compiles one application; its diagnostics are added to `diagnostics` (then it returns undefined, and its hashes stay as they were).
+async function compileApp(app: AppSource, dir: string, build_: Required<BuildOptions>, diagnostics: Diagnostic[], onProgress?: (line: string) => void): Promise<CompiledApp | undefined> {
+  const files = await sourceFiles(app);
+  const hashFile = join(dir, '.hashes.json');
+  const previous: Record<string, string> = existsSync(hashFile) ? JSON.parse(await readFile(hashFile, 'utf8')) : {};
+  const current = await sourceHashes(app, files, build_);
+  const changed = files.filter((f) => previous[f] !== current[f]);
+  const removed = Object.keys(previous).filter((f) => !(f in current));
+  if (changed.length > 0 && !(await buildModules(app, changed, dir, build_, diagnostics))) return undefined;
+  for (const f of removed) {
+    const base = join(dir, f.replace(/\.(ts|mts)$/, '.js'));
+    await rm(base, { force: true });
+    await rm(`${base}.map`, { force: true });
+  }
+  if (!build_.sourceMaps) for (const f of changed) await rm(join(dir, `${f.replace(/\.(ts|mts)$/, '.js')}.map`), { force: true });
+  const modules = Object.fromEntries(files.map((f) => [moduleName(app.name, f), f.replace(/\.(ts|mts)$/, '.js')]));
+  const resource = resourceOf(app, modules);
+  if (resource.mod && !(resource.mod in modules)) {
+    diagnostics.push({ text: `otp.mod names ${app.otp.mod}, which is not a source module of ${app.name}`, location: { file: join(app.dir, 'package.json'), line: 1, column: 0 }, suggestion: 'point otp.mod at a file under src/' });
+    return undefined;
+  }
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'app.json'), `${JSON.stringify(resource, null, 2)}\n`);
+  if (changed.length > 0 || removed.length > 0 || !existsSync(hashFile)) {
+    const problems = await checkBehaviours({ name: app.name, srcDir: app.dir, outDir: dir, mod: resource.mod, sources: Object.fromEntries(files.map((f) => [moduleName(app.name, f), f])) });
+    if (problems.length > 0) {
+      diagnostics.push(...problems);
+      return undefined;
+    }
+  }
+  await writeFile(hashFile, JSON.stringify(current));
+  if (existsSync(join(app.dir, 'priv'))) await cp(join(app.dir, 'priv'), join(dir, 'priv'), { recursive: true });
+  onProgress?.(`compiled ${app.name} ${app.vsn}: ${changed.length} of ${files.length} modules${removed.length ? `, ${removed.length} removed` : ''}`);
+  return { name: app.name, vsn: app.vsn, dir, modules: Object.keys(modules), compiled: changed, removed };
+}
+
 /**
  * Compiles every application of a project into one CommonJS-shaped module per source module, with
- * source maps and the app resource. Only sources whose content changed are recompiled.
+ * source maps and the app resource, following the profile's build options. Only sources whose content
+ * (or build options) changed are recompiled. Behaviour objects whose callbacks are not functions, like
+ * syntax errors and top-level await, are refused with file, line and the fix.
  */
 export async function compile(options: CompileOptions): Promise<CompiledApp[]> {
   const profile = options.profile ?? 'dev';
+  const build_ = { ...buildDefaults(profile), ...definedOnly(options.build ?? {}) };
   const apps = await findApps(options.root);
   const out: CompiledApp[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const app of apps) {
-    const dir = join(options.root, '_build', profile, 'lib', `${app.name}-${app.vsn}`);
-    const files = await sourceFiles(app);
-    const hashFile = join(dir, '.hashes.json');
-    const previous: Record<string, string> = existsSync(hashFile) ? JSON.parse(await readFile(hashFile, 'utf8')) : {};
-    const current: Record<string, string> = {};
-    for (const f of files) current[f] = hash(await readFile(join(app.dir, f), 'utf8'));
-    const changed = files.filter((f) => previous[f] !== current[f]);
-    const removed = Object.keys(previous).filter((f) => !(f in current));
-    if (changed.length > 0) {
-      const result = await build({
-        absWorkingDir: app.dir,
-        entryPoints: changed,
-        outdir: dir,
-        outbase: app.dir,
-        bundle: false,
-        format: 'cjs',
-        platform: 'node',
-        target: 'node20',
-        sourcemap: true,
-        sourcesContent: true,
-        minify: false,
-        keepNames: true,
-        logLevel: 'silent',
-        write: true,
-      }).catch((error: { errors?: Message[] }) => {
-        if (!error.errors) throw error;
-        diagnostics.push(...error.errors.map((m) => toDiagnostic(app, m)));
-        return undefined;
-      });
-      if (result === undefined) continue;
-    }
-    for (const f of removed) {
-      const base = join(dir, f.replace(/\.(ts|mts)$/, '.js'));
-      await rm(base, { force: true });
-      await rm(`${base}.map`, { force: true });
-    }
-    const modules = Object.fromEntries(files.map((f) => [moduleName(app.name, f), f.replace(/\.(ts|mts)$/, '.js')]));
-    const resource: AppFile = {
-      name: app.name,
-      vsn: app.vsn,
-      description: app.description,
-      mod: app.otp.mod ? moduleName(app.name, app.otp.mod) : undefined,
-      applications: app.otp.applications ?? [],
-      registered: app.otp.registered ?? [],
-      env: app.otp.env ?? {},
-      modules,
-    };
-    if (resource.mod && !(resource.mod in modules)) {
-      diagnostics.push({ text: `otp.mod names ${app.otp.mod}, which is not a source module of ${app.name}`, location: { file: join(app.dir, 'package.json'), line: 1, column: 0 }, suggestion: 'point otp.mod at a file under src/' });
-      continue;
-    }
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'app.json'), `${JSON.stringify(resource, null, 2)}\n`);
-    await writeFile(hashFile, JSON.stringify(current));
-    if (existsSync(join(app.dir, 'priv'))) await cp(join(app.dir, 'priv'), join(dir, 'priv'), { recursive: true });
-    options.onProgress?.(`compiled ${app.name} ${app.vsn}: ${changed.length} of ${files.length} modules${removed.length ? `, ${removed.length} removed` : ''}`);
-    out.push({ name: app.name, vsn: app.vsn, dir, modules: Object.keys(modules), compiled: changed, removed });
+    const dir = join(resolve(options.root, build_.outDir), profile, 'lib', `${app.name}-${app.vsn}`);
+    const compiled = await compileApp(app, dir, build_, diagnostics, options.onProgress);
+    if (compiled) out.push(compiled);
   }
   if (diagnostics.length > 0) throw new CompileError(diagnostics);
   return out;
+}
+
+// The options that were given a value (an explicit undefined keeps the default).
+function definedOnly(build_: BuildOptions): BuildOptions {
+  return Object.fromEntries(Object.entries(build_).filter(([, v]) => v !== undefined));
 }

@@ -1,5 +1,5 @@
-export { compile, moduleName } from './compile.js';
-export type { CompileOptions, CompiledApp, Profile } from './compile.js';
+export { compile, moduleName, buildDefaults } from './compile.js';
+export type { BuildOptions, CompileOptions, CompiledApp, Profile } from './compile.js';
 export type { AppFile } from '@otp-ts/runtime';
 export { findApps, appName } from './apps.js';
 export type { AppSource } from './apps.js';

@@ -1,19 +1,28 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { compile, CompileError, formatDiagnostic, type CompiledApp, type Profile } from '@otp-ts/compiler';
+import { compile, CompileError, formatDiagnostic, type BuildOptions, type CompiledApp, type Profile } from '@otp-ts/compiler';
 import { defineProvider } from '../cli/provider.js';
 import { createProgress } from '../cli/progress.js';
 import { info, type Io } from '../cli/io.js';
 import { OtpError } from '../errors/otp-error.js';
+import { loadConfig } from '../config/load.js';
+import { resolveConfig } from '../config/resolve.js';
 import { findProject } from '../project/find.js';
 import { watchProject } from '../project/watch.js';
 
-/** Compiles the project once; throws an OtpError listing every diagnostic with file:line. */
+/** The build options of a profile: otp.config.ts's `build`, merged with the profile's, over the defaults. */
+export async function buildOptionsOf(root: string, profile: Profile): Promise<BuildOptions> {
+  const { config } = await loadConfig(root);
+  return resolveConfig(config, profile).build;
+}
+
+/** Compiles the project once with the profile's build options (otp.config.ts); throws an OtpError listing every diagnostic with file:line. */
 export async function compileProject(root: string, profile: Profile, io: Io): Promise<CompiledApp[]> {
+  const build = await buildOptionsOf(root, profile);
   const progress = createProgress(io, `compiling (${profile})`);
   try {
-    const apps = await compile({ root, profile, onProgress: (line) => progress.step(line) });
+    const apps = await compile({ root, profile, build, onProgress: (line) => progress.step(line) });
     const total = apps.reduce((n, a) => n + a.compiled.length, 0);
     progress.done(`compiled ${apps.map((a) => `${a.name} ${a.vsn}`).join(', ') || 'no applications'}: ${total} module${total === 1 ? '' : 's'} changed`);
     return apps;
@@ -44,7 +53,7 @@ function typecheck(root: string, io: Io): void {
   info(io, 'type-checked: no errors');
 }
 
-/** `otp compile`: one hot-swappable module per source module into _build/<profile>/lib. */
+/** `otp compile`: one hot-swappable module per source module into <outDir>/<profile>/lib (outDir: `_build` unless otp.config.ts says otherwise). */
 export const compileCommand = defineProvider({
   name: 'compile',
   description: 'Compile every application of the project into _build/<profile>/lib/<app>-<vsn>/ (only what changed).',

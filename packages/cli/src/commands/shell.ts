@@ -3,6 +3,7 @@ import { info } from '../cli/io.js';
 import { findProject } from '../project/find.js';
 import { watchProject } from '../project/watch.js';
 import { startShell } from '../shell/session.js';
+import { buildOptionsOf } from './compile.js';
 import { resolveCookie } from '../project/cookie.js';
 
 /** `otp shell`: the project's applications booted in a REPL, hot-reloading on change with --watch. */
@@ -27,7 +28,7 @@ export const shellCommand = defineProvider({
       args.name === undefined
         ? undefined
         : { name: args.name.includes('@') ? args.name : `${args.name}@127.0.0.1`, cookie: resolveCookie({ flag: args.cookie, env: io.env, home: io.home }).cookie };
-    const shell = await startShell({ root: project.root, quiet: io.verbosity === 'quiet', distribution });
+    const shell = await startShell({ root: project.root, quiet: io.verbosity === 'quiet', distribution, build: await buildOptionsOf(project.root, 'dev') });
     if (args.watch) {
       const watcher = watchProject(project, () => shell.reload(), (error) => info(io, `reload failed: ${error.message}`));
       shell.closed.then(() => watcher.close()).catch(() => undefined);

@@ -1,7 +1,7 @@
 import { start as startRepl, type REPLServer } from 'node:repl';
 import type { Readable, Writable } from 'node:stream';
 import { inspect } from 'node:util';
-import { compile, CompileError, formatDiagnostic, type CompiledApp } from '@otp-ts/compiler';
+import { compile, CompileError, formatDiagnostic, type BuildOptions, type CompiledApp } from '@otp-ts/compiler';
 import * as runtime from '@otp-ts/runtime';
 import { application, codeServerOf, genServer, loadBuiltApplication, readBuiltModules, sourceHash, sys, TIMEOUT, upgradeModules, type CodeServer, type Dest, type Pid, type ProcessFn } from '@otp-ts/runtime';
 import { ShellProcess } from './jobs.js';
@@ -18,6 +18,8 @@ export interface ShellOptions {
   quiet?: boolean;
   /** Make the shell's node a distributed node with this name and cookie, reachable by otp ping/rpc. */
   distribution?: { name: string; cookie: string };
+  /** The dev profile's build options from otp.config.ts (default: the compiler's defaults). */
+  build?: BuildOptions;
 }
 
 /** A running shell: its node, its process, and what ends it. */
@@ -41,7 +43,7 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
   const node = shell.node;
   const code = codeServerOf(node);
   if (options.distribution) await node.startDistribution({ ...options.distribution, log: (line) => say(line) });
-  const apps = await compile({ root: options.root, profile: 'dev' });
+  const apps = await compile({ root: options.root, profile: 'dev', build: options.build });
   const started = await shell.run(async (ctx) => {
     for (const app of apps) await application.load(ctx, await loadBuiltApplication(code, app.dir));
     const order: string[] = [];
@@ -54,7 +56,7 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
   const reload = async (): Promise<string[]> => {
     let next: CompiledApp[];
     try {
-      next = await compile({ root: options.root, profile: 'dev' });
+      next = await compile({ root: options.root, profile: 'dev', build: options.build });
     } catch (error) {
       if (error instanceof CompileError) {
         say(`compile error, the running code stays as it was:\n${error.diagnostics.map(formatDiagnostic).join('\n')}`);

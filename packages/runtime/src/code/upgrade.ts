@@ -1,8 +1,7 @@
 import type { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
-import { sys } from '../sys.js';
-import { genCall } from '../gen/call.js';
-import { From, SystemMessage } from '../gen/messages.js';
+import { genMultiCall, type MultiCallAnswer } from '../gen/call.js';
+import { From, SystemMessage, type SystemRequest } from '../gen/messages.js';
 import { SysFailure } from '../gen/sys-handler.js';
 import type { CodeServer } from './server.js';
 import type { ModuleSource, ModuleVersion } from './module.js';
@@ -13,7 +12,7 @@ export interface UpgradeOptions {
   oldVsn?: unknown;
   /** Passed to every codeChange as `extra`. */
   extra?: unknown;
-  /** How long each suspend, codeChange and resume may take (default 5000 ms). */
+  /** How long a batch of suspends or codeChanges may wait for its next answer (default 5000 ms); who has not answered by then times out. */
   timeoutMs?: number;
   /** Per module name: the `oldVsn` and `extra` its processes' codeChange receive (a release's app versions). */
   perModule?: Record<string, { oldVsn?: unknown; extra?: unknown }>;
@@ -55,22 +54,72 @@ interface Affected {
   module: string;
   exportName: string;
   oldCallbacks: unknown;
+  /** The state saved when it suspended, for a rollback. */
   state?: unknown;
-  changed: boolean;
+  /** A changeCode was sent: the process may have migrated, so a rollback restores its module and state. */
+  changeSent: boolean;
 }
 
-async function setModule(ctx: ProcessContext, pid: Pid, module: unknown, timeoutMs: number): Promise<void> {
-  const answer = await genCall(ctx, pid, (from) => new SystemMessage(from, { type: 'setModule', module }), 'setModule', timeoutMs);
-  if (answer instanceof SysFailure) throw answer.error;
+const system = (request: SystemRequest) => (from: From) => new SystemMessage(from, request);
+
+// The first failed answer of a batch, in the order of `affected`, as an UpgradeError of `stage`.
+function firstFailure(answers: MultiCallAnswer[], affected: Affected[], stage: 'suspend' | 'codeChange'): UpgradeError | undefined {
+  for (let i = 0; i < answers.length; i++) {
+    const answer = answers[i]!;
+    const error = !answer.ok ? answer.error : answer.value instanceof SysFailure ? answer.value.error : undefined;
+    if (!answer.ok || answer.value instanceof SysFailure) {
+      const a = affected[i]!;
+      const why = (error as Error)?.message ?? String(error);
+      const message = stage === 'suspend' ? `upgrade rolled back: ${a.pid} (${a.module}) could not be suspended: ${why}` : `upgrade rolled back: codeChange of ${a.module} in ${a.pid} failed: ${why}`;
+      return new UpgradeError(stage, a.module, message, a.pid, { cause: error });
+    }
+  }
+  return undefined;
 }
 
-/**
- * Upgrades modules in a running node (ARCHITECTURE.md): evaluate every new version, suspend the
- * behaviour processes running a changed callback module, re-point the export tables, run codeChange
- * in each, resume. Any failure re-points the tables back, restores the states, resumes, and throws.
- */
-export async function upgradeModules(ctx: ProcessContext, code: CodeServer, sources: ModuleSource[], options: UpgradeOptions = {}): Promise<UpgradeReport> {
-  const timeoutMs = options.timeoutMs ?? 5000;
+// Suspends every affected process in one batch (all requests sent, then the answers collected), saving each state.
+async function suspendAll(ctx: ProcessContext, affected: Affected[], timeoutMs: number): Promise<UpgradeError | undefined> {
+  const answers = await genMultiCall(ctx, affected.map((a) => a.pid), system({ type: 'suspend', withState: true }), 'suspend', timeoutMs);
+  answers.forEach((answer, i) => {
+    if (answer.ok && !(answer.value instanceof SysFailure)) affected[i]!.state = (answer.value as { state: unknown }).state;
+  });
+  return firstFailure(answers, affected, 'suspend');
+}
+
+// The changeCode request of one process: its new callback module, oldVsn and extra (a downgrade migrates with the version it leaves).
+function changeRequest(a: Affected, versions: ModuleVersion[], previous: Map<string, { current: ModuleVersion | null }>, options: UpgradeOptions): SystemRequest {
+  const next = versions.find((v) => v.module === a.module)!.exports[a.exportName];
+  const given = options.perModule?.[a.module];
+  const oldVsn = given && 'oldVsn' in given ? given.oldVsn : (options.oldVsn ?? previous.get(a.module)!.current?.vsn);
+  const extra = given && 'extra' in given ? given.extra : options.extra;
+  // The version being left knows both state shapes: it migrates the state, then the process moves to the older code, in one request.
+  return options.downgrade ? { type: 'changeCode', module: next, oldVsn, extra, migrateWith: a.oldCallbacks } : { type: 'changeCode', module: next, oldVsn, extra };
+}
+
+// Runs codeChange in every suspended process in one batch.
+async function changeAll(ctx: ProcessContext, affected: Affected[], requests: SystemRequest[], timeoutMs: number): Promise<UpgradeError | undefined> {
+  for (const a of affected) a.changeSent = true;
+  const answers = await genMultiCall(ctx, affected.map((a) => a.pid), (from, i) => new SystemMessage(from, requests[i]!), 'changeCode', timeoutMs);
+  return firstFailure(answers, affected, 'codeChange');
+}
+
+// Puts back the tables, then the callback module and saved state of every process that was sent a changeCode,
+// answered or not: requests reach a process in order, so the restore runs after its changeCode.
+async function rollBack(ctx: ProcessContext, code: CodeServer, previous: Map<string, { current: ModuleVersion | null; old: ModuleVersion | null }>, affected: Affected[], timeoutMs: number): Promise<void> {
+  for (const [name, before] of previous) code.restore(name, before.current, before.old);
+  const touched = affected.filter((a) => a.changeSent && ctx.isAlive(a.pid));
+  const pids = touched.map((a) => a.pid);
+  await genMultiCall(ctx, pids, (from, i) => new SystemMessage(from, { type: 'setModule', module: touched[i]!.oldCallbacks }), 'setModule', timeoutMs);
+  await genMultiCall(ctx, pids, (from, i) => new SystemMessage(from, { type: 'replaceState', fn: () => touched[i]!.state }), 'replaceState', timeoutMs);
+}
+
+// Resumes every process a suspend was sent to, without waiting for the answers: each resumes as soon as it reads its mailbox.
+function resumeAll(ctx: ProcessContext, affected: Affected[]): void {
+  for (const a of affected) if (ctx.isAlive(a.pid)) ctx.send(a.pid, new SystemMessage(new From(ctx.self(), ctx.makeRef()), { type: 'resume' }));
+}
+
+// Evaluates every new version; a failure stops the upgrade before anything changed.
+async function evaluateAll(code: CodeServer, sources: ModuleSource[]): Promise<ModuleVersion[]> {
   const versions: ModuleVersion[] = [];
   for (const source of sources) {
     try {
@@ -79,6 +128,11 @@ export async function upgradeModules(ctx: ProcessContext, code: CodeServer, sour
       throw new UpgradeError('evaluate', source.name, `upgrade stopped before any change: ${(error as Error).message}`, undefined, { cause: error });
     }
   }
+  return versions;
+}
+
+// The behaviour processes whose callback module is one of the changed modules.
+function affectedBy(code: CodeServer, versions: ModuleVersion[]): Affected[] {
   const names = new Set(versions.map((v) => v.module));
   const affected: Affected[] = [];
   for (const v of versions) {
@@ -86,63 +140,43 @@ export async function upgradeModules(ctx: ProcessContext, code: CodeServer, sour
     if (!current) continue;
     for (const p of code.processesRunning(current)) {
       const origin = p.label?.callbacks ? code.originOf(p.label.callbacks) : undefined;
-      if (origin && names.has(origin.module)) affected.push({ pid: p.pid, module: origin.module, exportName: origin.exportName, oldCallbacks: p.label!.callbacks, changed: false });
+      if (origin && names.has(origin.module)) affected.push({ pid: p.pid, module: origin.module, exportName: origin.exportName, oldCallbacks: p.label!.callbacks, changeSent: false });
     }
   }
+  return affected;
+}
+
+/**
+ * Upgrades modules in a running node (ARCHITECTURE.md): evaluate every new version, suspend the
+ * behaviour processes running a changed callback module, re-point the export tables, run codeChange
+ * in each, resume. Suspends and codeChanges go out in batches (all sent, then all answers collected).
+ * Any failure re-points the tables back, restores the states, resumes, and throws.
+ */
+export async function upgradeModules(ctx: ProcessContext, code: CodeServer, sources: ModuleSource[], options: UpgradeOptions = {}): Promise<UpgradeReport> {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const versions = await evaluateAll(code, sources);
+  const affected = affectedBy(code, versions);
   const previous = new Map(versions.map((v) => [v.module, code.record(v.module)]));
-  const suspended: Pid[] = [];
   let failure: UpgradeError | undefined;
   let purged = 0;
   const suspendedAt = performance.now();
   let resumedAt: number | undefined;
   try {
-    for (const a of affected) {
-      try {
-        const answer = await genCall(ctx, a.pid, (from) => new SystemMessage(from, { type: 'suspend', withState: true }), 'suspend', timeoutMs);
-        if (answer instanceof SysFailure) throw answer.error;
-        suspended.push(a.pid);
-        a.state = (answer as { state: unknown }).state;
-      } catch (error) {
-        throw new UpgradeError('suspend', a.module, `upgrade rolled back: ${a.pid} (${a.module}) could not be suspended: ${(error as Error).message}`, a.pid, { cause: error });
+    failure = await suspendAll(ctx, affected, timeoutMs);
+    if (!failure) {
+      for (const v of versions) {
+        const before = previous.get(v.module)!;
+        purged += before.old ? code.processesRunning(before.old).length : 0;
+        code.install(v);
       }
+      failure = await changeAll(ctx, affected, affected.map((a) => changeRequest(a, versions, previous, options)), timeoutMs);
     }
-    for (const v of versions) {
-      const before = previous.get(v.module)!;
-      purged += before.old ? code.processesRunning(before.old).length : 0;
-      code.install(v);
-    }
-    for (const a of affected) {
-      const next = versions.find((v) => v.module === a.module)!.exports[a.exportName];
-      const given = options.perModule?.[a.module];
-      const oldVsn = given && 'oldVsn' in given ? given.oldVsn : (options.oldVsn ?? previous.get(a.module)!.current?.vsn);
-      const extra = given && 'extra' in given ? given.extra : options.extra;
-      try {
-        if (options.downgrade) {
-          // The version being left knows both state shapes: it migrates the state, then the process
-          // moves to the older code, in one request.
-          a.changed = true;
-          const answer = await genCall(ctx, a.pid, (from) => new SystemMessage(from, { type: 'changeCode', module: next, oldVsn, extra, migrateWith: a.oldCallbacks }), 'changeCode', timeoutMs);
-          if (answer instanceof SysFailure) throw answer.error;
-        } else {
-          await sys.changeCode(ctx, a.pid, next, oldVsn, extra, timeoutMs);
-          a.changed = true;
-        }
-      } catch (error) {
-        throw new UpgradeError('codeChange', a.module, `upgrade rolled back: codeChange of ${a.module} in ${a.pid} failed: ${(error as Error)?.message ?? String(error)}`, a.pid, { cause: error });
-      }
-    }
+    if (failure) await rollBack(ctx, code, previous, affected, timeoutMs);
   } catch (error) {
-    failure = error as UpgradeError;
-    for (const [name, before] of previous) code.restore(name, before.current, before.old);
-    for (const a of affected) {
-      if (!a.changed || !ctx.isAlive(a.pid)) continue;
-      await setModule(ctx, a.pid, a.oldCallbacks, timeoutMs).catch(() => undefined);
-      await sys.replaceState(ctx, a.pid, () => a.state, timeoutMs).catch(() => undefined);
-    }
+    failure = new UpgradeError('codeChange', affected[0]?.module ?? versions[0]?.module ?? '', `upgrade rolled back: ${(error as Error)?.message ?? String(error)}`, undefined, { cause: error });
+    await rollBack(ctx, code, previous, affected, timeoutMs).catch(() => undefined);
   } finally {
-    // Resumes are sent without waiting for each answer: every process resumes as soon as it reads its
-    // mailbox, and the upgrade does not pay one round trip per process for it.
-    for (const pid of suspended) if (ctx.isAlive(pid)) ctx.send(pid, new SystemMessage(new From(ctx.self(), ctx.makeRef()), { type: 'resume' }));
+    resumeAll(ctx, affected);
     resumedAt = performance.now();
   }
   if (failure) throw failure;

@@ -99,7 +99,61 @@ export function replyTo<R>(from: From<R>, value: R): void {
     return;
   }
   const caller = from.pid[PROCESS] as ProcessImpl | undefined;
-  if (caller !== undefined && caller.activeCall === from.tag) caller.deliver(new ReplyMessage(from.tag, value));
+  if (caller !== undefined && (caller.activeCall === from.tag || batches.get(caller)?.has(from.tag) === true)) caller.deliver(new ReplyMessage(from.tag, value));
+}
+
+// The tags of the batched calls a process waits on (genMultiCall): a reply is delivered while its tag is here.
+const batches = new WeakMap<ProcessImpl, Map<Ref, number>>();
+
+/** One answer of `genMultiCall`, in the order of the pids: the reply, or the `CallError` of a call that got none. */
+export type MultiCallAnswer = { ok: true; value: unknown } | { ok: false; error: CallError };
+
+/**
+ * Sends `message(from, index)` to each local process first, then collects the replies (a pipelined genCall): n
+ * processes cost one wait, not n round trips. Each process is monitored, so a death answers
+ * `CallError(reason)`; `timeoutMs` is the longest wait for the next answer, after which every
+ * process that has not answered gets `CallError('timeout')`, and its late reply is dropped.
+ */
+export async function genMultiCall(ctx: ProcessContext, pids: readonly Pid[], message: (from: From, index: number) => unknown, request: unknown, timeoutMs = DEFAULT_CALL_TIMEOUT): Promise<MultiCallAnswer[]> {
+  const answers: MultiCallAnswer[] = new Array(pids.length);
+  const waiting = new Map<Ref, number>();
+  const caller = ctx as unknown as ProcessImpl;
+  const isAnswer = (m: unknown): m is ReplyMessage | Down => (m instanceof ReplyMessage && waiting.has(m.tag)) || (m instanceof Down && waiting.has(m.ref));
+  batches.set(caller, waiting);
+  try {
+    pids.forEach((pid, i) => {
+      if (pid === ctx.self() || pid.node !== 0) {
+        answers[i] = { ok: false, error: new CallError(pid === ctx.self() ? 'calling_self' : 'noproc', String(pid), request) };
+        return;
+      }
+      const tag = ctx.monitor(pid);
+      waiting.set(tag, i);
+      ctx.send(pid, message(new From(ctx.self(), tag), i));
+    });
+    while (waiting.size > 0) {
+      // Answers already queued are taken without a promise each; wait only when none is.
+      let m = ctx.receiveNow(isAnswer);
+      if (m === TIMEOUT) m = await ctx.receive(isAnswer, timeoutMs);
+      if (m === TIMEOUT) break;
+      const tag = m instanceof ReplyMessage ? m.tag : (m as Down).ref;
+      const i = waiting.get(tag)!;
+      waiting.delete(tag);
+      if (m instanceof ReplyMessage) {
+        ctx.demonitor(tag);
+        answers[i] = { ok: true, value: m.value };
+      } else {
+        const reason = (m as Down).reason;
+        answers[i] = { ok: false, error: new CallError(reason === 'noconnection' ? 'nodedown' : reason, String(pids[i]), request) };
+      }
+    }
+  } finally {
+    batches.delete(caller);
+  }
+  for (const [tag, i] of waiting) {
+    ctx.demonitor(tag, { flush: true });
+    answers[i] = { ok: false, error: new CallError('timeout', String(pids[i]), request, timeoutMs) };
+  }
+  return answers;
 }
 
 /** Re-exported for the loops: the ref type of call tags. */

@@ -1,7 +1,7 @@
 import type { ProcessContext } from '../types.js';
 import type { Pid } from '../pid.js';
 import { replyTo } from './call.js';
-import type { SystemMessage } from './messages.js';
+import type { SystemMessage, SystemRequest } from './messages.js';
 
 /** Counters kept while sys statistics are on. */
 export interface Statistics {
@@ -49,72 +49,83 @@ export class SysFailure {
   constructor(readonly error: unknown) {}
 }
 
-/** Handles one system message for a behaviour loop (OTP's sys:handle_system_msg). */
-export async function handleSystemMessage(ctx: ProcessContext, msg: SystemMessage, target: SysTarget): Promise<void> {
+/**
+ * Handles one system message for a behaviour loop (OTP's sys:handle_system_msg). Synchronous requests
+ * (suspend, resume, getState, ...) are answered at once and return undefined, so a loop pays no promise
+ * for them (an upgrade of many processes sends two each); changeCode and terminate return a promise.
+ */
+export function handleSystemMessage(ctx: ProcessContext, msg: SystemMessage, target: SysTarget): Promise<void> | undefined {
   const req = msg.request;
   if (req.type === 'terminate') return target.terminate(req.reason, msg);
+  if (req.type === 'changeCode') return changeCode(ctx, msg, target);
   let answer: unknown;
   try {
-    switch (req.type) {
-      case 'getState':
-        answer = target.getState();
-        break;
-      case 'replaceState':
-        target.setState(req.fn(target.getState()));
-        answer = target.getState();
-        break;
-      case 'getStatus':
-        answer = {
-          pid: ctx.self(),
-          behaviour: target.behaviour,
-          module: target.moduleName,
-          status: target.suspended ? 'suspended' : 'running',
-          parent: target.parent,
-          state: target.formattedState(),
-        } satisfies SysStatus;
-        break;
-      case 'suspend':
-        target.suspended = true;
-        // An upgrade suspends and saves the state for a rollback in one round trip.
-        answer = req.withState ? { state: target.getState() } : 'ok';
-        break;
-      case 'resume':
-        target.suspended = false;
-        answer = 'ok';
-        break;
-      case 'changeCode':
-        if (!target.suspended) throw new Error(`${ctx.self()} must be suspended (sys.suspend) before changeCode`);
-        if (req.migrateWith === undefined) await target.changeCode(req.module, req.oldVsn, req.extra);
-        else {
-          // A downgrade: the version being left migrates the state, then the process moves to the older module.
-          if (!target.setModule) throw new Error(`${target.behaviour} cannot swap its module without codeChange`);
-          await target.changeCode(req.migrateWith, req.oldVsn, req.extra);
-          target.setModule(req.module);
-        }
-        answer = 'ok';
-        break;
-      case 'statistics':
-        if (req.flag === true) {
-          const r = ctx.processInfo(ctx.self())?.reductions ?? 0;
-          target.statistics = { startTime: Date.now(), reductionsAtStart: r, reductions: r, messagesIn: 0, messagesOut: 0 };
-        } else if (req.flag === false) target.statistics = null;
-        if (target.statistics) target.statistics.reductions = ctx.processInfo(ctx.self())?.reductions ?? 0;
-        answer = target.statistics ? { ...target.statistics } : null;
-        break;
-      case 'trace':
-        target.trace = req.flag;
-        answer = 'ok';
-        break;
-      case 'setModule':
-        if (!target.setModule) throw new Error(`${target.behaviour} cannot swap its module without codeChange`);
-        target.setModule(req.module);
-        answer = 'ok';
-        break;
-      default:
-        throw new Error(`unknown system request ${JSON.stringify(req)}`);
+    answer = answerOf(ctx, req, target);
+  } catch (error) {
+    answer = new SysFailure(error);
+  }
+  replyTo(msg.from, answer);
+  return undefined;
+}
+
+// Migrates the state through codeChange (a downgrade: through the version being left, then swaps to the older module).
+async function changeCode(ctx: ProcessContext, msg: SystemMessage, target: SysTarget): Promise<void> {
+  const req = msg.request as Extract<SystemRequest, { type: 'changeCode' }>;
+  let answer: unknown = 'ok';
+  try {
+    if (!target.suspended) throw new Error(`${ctx.self()} must be suspended (sys.suspend) before changeCode`);
+    if (req.migrateWith === undefined) await target.changeCode(req.module, req.oldVsn, req.extra);
+    else {
+      // A downgrade: the version being left migrates the state, then the process moves to the older module.
+      if (!target.setModule) throw new Error(`${target.behaviour} cannot swap its module without codeChange`);
+      await target.changeCode(req.migrateWith, req.oldVsn, req.extra);
+      target.setModule(req.module);
     }
   } catch (error) {
     answer = new SysFailure(error);
   }
   replyTo(msg.from, answer);
+}
+
+// The answer to a request that needs no waiting; throws to answer a SysFailure.
+function answerOf(ctx: ProcessContext, req: SystemRequest, target: SysTarget): unknown {
+  switch (req.type) {
+    case 'getState':
+      return target.getState();
+    case 'replaceState':
+      target.setState(req.fn(target.getState()));
+      return target.getState();
+    case 'getStatus':
+      return {
+        pid: ctx.self(),
+        behaviour: target.behaviour,
+        module: target.moduleName,
+        status: target.suspended ? 'suspended' : 'running',
+        parent: target.parent,
+        state: target.formattedState(),
+      } satisfies SysStatus;
+    case 'suspend':
+      target.suspended = true;
+      // An upgrade suspends and saves the state for a rollback in one round trip.
+      return req.withState ? { state: target.getState() } : 'ok';
+    case 'resume':
+      target.suspended = false;
+      return 'ok';
+    case 'statistics':
+      if (req.flag === true) {
+        const r = ctx.processInfo(ctx.self())?.reductions ?? 0;
+        target.statistics = { startTime: Date.now(), reductionsAtStart: r, reductions: r, messagesIn: 0, messagesOut: 0 };
+      } else if (req.flag === false) target.statistics = null;
+      if (target.statistics) target.statistics.reductions = ctx.processInfo(ctx.self())?.reductions ?? 0;
+      return target.statistics ? { ...target.statistics } : null;
+    case 'trace':
+      target.trace = req.flag;
+      return 'ok';
+    case 'setModule':
+      if (!target.setModule) throw new Error(`${target.behaviour} cannot swap its module without codeChange`);
+      target.setModule(req.module);
+      return 'ok';
+    default:
+      throw new Error(`unknown system request ${JSON.stringify(req)}`);
+  }
 }

@@ -1,0 +1,105 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { transformSync } from 'esbuild';
+import * as runtime from '@otp-ts/runtime';
+import type { UpgradeError } from '@otp-ts/runtime';
+import { codeServerOf, genServer, loggerOf, type ModuleSource, type OtpNode, type Pid } from '@otp-ts/runtime';
+import { withNode } from './helpers.ts';
+
+// Upgrades of many processes go out in batches: every suspend is sent before any answer is awaited,
+// then every codeChange. These tests hold the batches to the sequential upgrade's semantics.
+
+function compile(name: string, ts: string, vsn?: string): ModuleSource {
+  const { code } = transformSync(ts, { loader: 'ts', format: 'cjs', target: 'node20', sourcefile: `${name}.ts` });
+  return { name, code, filename: `/virtual/${name}.ts`, vsn };
+}
+
+function codeOf(node: OtpNode) {
+  loggerOf(node).removeHandler('default');
+  return codeServerOf(node, { preloaded: { '@otp-ts/runtime': runtime } });
+}
+
+// Version 1 holds { id }; `get` answers the state and the version.
+const v1 = `
+import { ok, reply, type GenServer } from '@otp-ts/runtime';
+export const worker: GenServer<{ id: number }, 'get', never, unknown, number> = {
+  name: 'worker',
+  init: (id) => ok({ id }),
+  handleCall: (_req, _from, s) => reply({ vsn: 1, state: s }, s),
+};`;
+
+// Version 2 holds { id, tags }; its codeChange runs `body` first (a failure, a delay).
+const v2 = (body: string) => `
+import { ok, reply, type GenServer } from '@otp-ts/runtime';
+export const worker: GenServer<{ id: number; tags: string[] }, 'get', never, unknown, number> = {
+  name: 'worker',
+  init: (id) => ok({ id, tags: [] }),
+  handleCall: (_req, _from, s) => reply({ vsn: 2, state: s }, s),
+  codeChange: async (_old, s: { id: number }) => { ${body}; return { id: s.id, tags: ['migrated'] }; },
+};`;
+
+async function startWorkers(ctx: runtime.ProcessContext, code: runtime.CodeServer, n: number): Promise<Pid[]> {
+  const mod = (code.exportsOf('app/worker') as { worker: runtime.GenServer<unknown, string, never, unknown, number> }).worker;
+  const pids: Pid[] = [];
+  for (let i = 0; i < n; i++) pids.push(await genServer.start(ctx, mod, i));
+  return pids;
+}
+
+async function statesOf(ctx: runtime.ProcessContext, pids: Pid[]): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const pid of pids) out.push(await genServer.call(ctx, pid, 'get' as never));
+  return out;
+}
+
+test('upgrade of 1,000 servers with one failing codeChange in the middle: every code and state is restored, every server resumes', async () => {
+  await withNode(async (node) => {
+    const code = codeOf(node);
+    await code.load(compile('app/worker', v1, '1'));
+    await node.run(async (ctx) => {
+      const pids = await startWorkers(ctx, code, 1000);
+      const failing = pids[500]!;
+      // A call sent to a server while it is suspended waits in its mailbox and is answered once, by the old code.
+      const inFlight = node.run((c) => genServer.call(c, pids[999]!, 'get' as never));
+      await assert.rejects(
+        runtime.upgradeModules(ctx, code, [compile('app/worker', v2("if (s.id === 500) throw new Error('cannot migrate 500')"), '2')]),
+        (e: UpgradeError) => e.stage === 'codeChange' && e.pid === failing && /cannot migrate 500/.test(e.message),
+      );
+      assert.equal(code.versions('app/worker').current, '1', 'the old code is current again');
+      const states = await statesOf(ctx, pids);
+      assert.deepEqual(states, pids.map((_, id) => ({ vsn: 1, state: { id } })), 'every state and callback module is the one before the upgrade');
+      assert.deepEqual(await inFlight, { vsn: 1, state: { id: 999 } });
+    });
+  });
+});
+
+test('upgrade: a process whose codeChange answers after the timeout is restored too, once its codeChange has run', async () => {
+  await withNode(async (node) => {
+    const code = codeOf(node);
+    await code.load(compile('app/worker', v1, '1'));
+    await node.run(async (ctx) => {
+      const pids = await startWorkers(ctx, code, 20);
+      const slow = v2('if (s.id === 7) await new Promise((r) => setTimeout(r, 150))');
+      await assert.rejects(runtime.upgradeModules(ctx, code, [compile('app/worker', slow, '2')], { timeoutMs: 50 }), (e: UpgradeError) => e.stage === 'codeChange' && e.pid === pids[7] && /timed out/.test(e.message));
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(await statesOf(ctx, pids), pids.map((_, id) => ({ vsn: 1, state: { id } })), 'the late migration was undone as well');
+    });
+  });
+});
+
+test('upgrade: codeChanges run side by side, not one round trip after another', async () => {
+  await withNode(async (node) => {
+    const code = codeOf(node);
+    await code.load(compile('app/worker', v1, '1'));
+    await node.run(async (ctx) => {
+      const pids = await startWorkers(ctx, code, 200);
+      const started = performance.now();
+      // Each codeChange waits 20 ms: one after another that is 4 s; in one batch, about 20 ms.
+      const report = await runtime.upgradeModules(ctx, code, [compile('app/worker', v2('await new Promise((r) => setTimeout(r, 20))'), '2')]);
+      const took = performance.now() - started;
+      assert.equal(report.processes.length, 200);
+      assert.ok(took < 1500, `took ${took.toFixed(0)} ms`);
+      assert.ok(report.suspendedMs <= took);
+      assert.deepEqual(await statesOf(ctx, pids), pids.map((_, id) => ({ vsn: 2, state: { id, tags: ['migrated'] } })));
+    });
+  });
+});
