@@ -1,4 +1,5 @@
 import type { Output, Reporter } from './report/types.js';
+import type { Shard } from './run/select.js';
 
 /** A reporter by name (written to the run's output or to `_build/test/`), or a reporter object. */
 export type ReporterChoice = 'tty' | 'json' | 'junit' | 'html' | Reporter;
@@ -25,8 +26,18 @@ export interface RunOptions {
   numRuns?: number;
   /** Seed of property tests (default: random, printed on failure). */
   seed?: number;
-  /** Seed of CT `shuffle` groups (default: random, printed by the tty reporter). */
+  /** Seed of `shuffle` (and of CT `shuffle` groups); default random, always printed by the tty reporter. */
   shuffleSeed?: number;
+  /** Run the test files in an order drawn from `shuffleSeed` (the same seed replays the same order). */
+  shuffle?: boolean;
+  /** Run again, up to N times, the cases that failed; one that then passes is *flaky* (default 0). */
+  retry?: number;
+  /** Count flaky cases (passed only on a retry) as failed. */
+  failOnFlaky?: boolean;
+  /** Run only one deterministic part of the files, e.g. `{ index: 1, count: 4 }` for CI machine 1 of 4. */
+  shard?: Shard;
+  /** Run only the cases that failed in the last run (stored in `_build/test/failed.json`). */
+  rerunFailed?: boolean;
   /** Config given to `initPerSuite` and checked against `suite().require`. */
   config?: Readonly<Record<string, unknown>>;
   /** Reporters (default: tty). `json` writes `_build/test/results.json`, `junit` writes `_build/test/junit.xml`, `html` writes `_build/test/logs/`. */

@@ -1,4 +1,4 @@
-/** How a case ended. `failed` covers assertion failures, crashes, timeouts and dead workers. */
+/** How a case ended. `failed` covers assertion failures, crashes, timeouts and dead workers; a flaky case (see `CaseResult.flaky`) is `passed`, or `failed` under `failOnFlaky`. */
 export type CaseStatus = 'passed' | 'failed' | 'skipped';
 
 /** A failure as data: what reporters print and serialize. */
@@ -39,6 +39,14 @@ export interface CaseResult {
   readonly log?: readonly string[];
   readonly property?: { readonly seed: number; readonly numRuns: number; readonly failure?: PropertyFailure; readonly fixedSeeds?: readonly number[] };
   readonly timedOut?: boolean;
+  /** What the case wrote to stdout and stderr while it ran alone (parallel cases' output stays in the file's). */
+  readonly output?: string;
+  /** Passed only on a retry (`retry`): the distinct *flaky* outcome. */
+  readonly flaky?: boolean;
+  /** How many times the case ran, when it was retried. */
+  readonly attempts?: number;
+  /** The failures of the earlier attempts of a retried case. */
+  readonly retries?: readonly FailureInfo[];
 }
 
 /** The outcome of one test file. */
@@ -59,6 +67,8 @@ export interface Counts {
   readonly failed: number;
   readonly skipped: number;
   readonly total: number;
+  /** Cases that passed only on a retry (present when any did). */
+  readonly flaky?: number;
 }
 
 /** What `runTests` resolves with. */
@@ -67,10 +77,13 @@ export interface RunResult {
   readonly counts: Counts;
   readonly files: readonly FileResult[];
   readonly durationMs: number;
+  /** The run's shuffle seed (file order with `shuffle`, CT `shuffle` groups). */
+  readonly shuffleSeed?: number;
 }
 
 /** Counts of a list of case results. */
 export function countCases(cases: readonly CaseResult[]): Counts {
   const count = (s: CaseStatus): number => cases.filter((c) => c.status === s).length;
-  return { passed: count('passed'), failed: count('failed'), skipped: count('skipped'), total: cases.length };
+  const flaky = cases.filter((c) => c.flaky).length;
+  return { passed: count('passed'), failed: count('failed'), skipped: count('skipped'), total: cases.length, ...(flaky > 0 && { flaky }) };
 }

@@ -4,14 +4,19 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { RunOptions, ReporterChoice } from './options.js';
 import type { Reporter } from './report/types.js';
-import type { FileResult, RunResult } from './result.js';
+import type { CaseResult, FileResult, RunResult } from './result.js';
 import { countCases } from './result.js';
+import type { PlanFilter } from './plan/types.js';
 import { discoverTestFiles } from './run/discover.js';
 import { testFileKind } from './plan/plan-file.js';
 import { compileTestFile } from './run/compile.js';
 import { runFile } from './run/pool.js';
 import { plainFailure } from './run/failure-info.js';
 import { readStore, updateStore, writeStore } from './run/counterexamples.js';
+import { failedCases, readFailed, writeFailed, type FailedStore } from './run/failed-store.js';
+import { failedIds, mergeRetry } from './run/retry.js';
+import { shardFiles, shuffleWithSeed } from './run/select.js';
+import type { WorkerJob } from './run/protocol.js';
 import { ttyReporter } from './report/tty.js';
 import { jsonReporter } from './report/json.js';
 import { junitReporter } from './report/junit.js';
@@ -40,22 +45,36 @@ async function each(reporters: readonly Reporter[], call: (r: Reporter) => void 
   for (const r of reporters) await call(r);
 }
 
+/** The files of this run, in run order: discovered, narrowed to the last run's failures and to the shard, then shuffled. */
+function selectFiles(root: string, options: RunOptions, failed: FailedStore | undefined, shuffleSeed: number): string[] {
+  let files = discoverTestFiles(root, options.paths);
+  if (failed) files = files.filter((f) => failed[relative(root, f)] !== undefined);
+  if (options.shard) files = shardFiles(files, options.shard);
+  return options.shuffle ? shuffleWithSeed(files, shuffleSeed) : files;
+}
+
+function planFilter(options: RunOptions): PlanFilter {
+  const grep = options.grep === undefined ? undefined : options.grep instanceof RegExp ? options.grep : new RegExp(options.grep);
+  return { ...(options.suite && { suite: options.suite }), ...(options.group && { group: options.group }), ...(options.case && { case: options.case }), ...(grep && { grep }) };
+}
+
 /** Runs a project's tests: finds, compiles and runs each file in its own worker, `jobs` at a time; resolves with every case's outcome. */
 export async function runTests(options: RunOptions = {}): Promise<RunResult> {
   const started = performance.now();
   const root = resolve(options.root ?? process.cwd());
   const outDir = join(root, '_build', 'test');
-  const files = discoverTestFiles(root, options.paths);
+  const failedPath = join(outDir, 'failed.json');
+  const failed = options.rerunFailed ? readFailed(failedPath) : undefined;
+  const shuffleSeed = options.shuffleSeed ?? (Math.random() * 2 ** 31) >>> 0;
+  const files = selectFiles(root, options, failed, shuffleSeed);
   // Common-Test runs write HTML logs unless told otherwise, as ct_run does.
   const withLogs = options.htmlLogs ?? files.some((f) => testFileKind(f) === 'suite');
   const choices = options.reporters ?? ['tty'];
   const reporters = [...choices, ...(withLogs && !choices.includes('html') ? ['html' as const] : [])].map((c) => reporterOf(c, options, outDir));
-  const shuffleSeed = options.shuffleSeed ?? (Math.random() * 2 ** 31) >>> 0;
   const storePath = join(outDir, 'counterexamples.json');
   const store = readStore(storePath);
-  const grep = options.grep === undefined ? undefined : options.grep instanceof RegExp ? options.grep : new RegExp(options.grep);
-  const filter = { ...(options.suite && { suite: options.suite }), ...(options.group && { group: options.group }), ...(options.case && { case: options.case }), ...(grep && { grep }) };
-  await each(reporters, (r) => r.onRunStart?.({ root, files: files.map((f) => relative(root, f)), shuffleSeed }));
+  const filter = planFilter(options);
+  await each(reporters, (r) => r.onRunStart?.({ root, files: files.map((f) => relative(root, f)), shuffleSeed, ...(options.shuffle && { shuffled: true }), ...(options.shard && { shard: options.shard }) }));
   let bailed = false;
   const one = async (file: string): Promise<FileResult> => {
     const rel = relative(root, file);
@@ -63,11 +82,9 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
     if (bailed) return notRun(rel, reporters);
     reporters.forEach((r) => r.onFileStart?.(rel));
     const compiled = await compileTestFile(root, file, outDir);
+    const ids = failed?.[rel];
     const result: FileResult = compiled.ok
-      ? await runFile(
-        { file: rel, bundle: compiled.bundle, exportOrder: compiled.exportOrder, filter, timeoutMs: options.timeoutMs, config: options.config ?? {}, shuffleSeed, numRuns: options.numRuns, seed: options.seed, knownSeeds: store[rel] ?? {}, replayCommand: options.replayCommand ?? 'otp test' },
-        { ...(options.workerMemoryMb !== undefined && { memoryMb: options.workerMemoryMb }), onCase: (c) => reporters.forEach((r) => r.onCaseEnd?.(c)) },
-      )
+      ? await runWithRetries({ root, file: rel, bundle: compiled.bundle, exportOrder: compiled.exportOrder, filter: ids ? { ...filter, ids } : filter, timeoutMs: options.timeoutMs, config: options.config ?? {}, shuffleSeed, numRuns: options.numRuns, seed: options.seed, knownSeeds: store[rel] ?? {}, replayCommand: options.replayCommand ?? 'otp test' }, options, reporters)
       : compileFailure(rel, compiled.text, reporters);
     reporters.forEach((r) => r.onFileEnd?.(result));
     if (options.bail && result.cases.some((c) => c.status === 'failed')) bailed = true;
@@ -75,9 +92,31 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
   };
   const results = await pool(files, Math.max(1, options.jobs ?? availableParallelism()), one);
   writeStore(storePath, updateStore(store, results));
+  writeFailed(failedPath, failedCases(results));
   const counts = countCases(results.flatMap((f) => f.cases));
-  const result: RunResult = { ok: counts.failed === 0, counts, files: results, durationMs: performance.now() - started };
+  const result: RunResult = { ok: counts.failed === 0, counts, files: results, durationMs: performance.now() - started, shuffleSeed };
   await each(reporters, (r) => r.onRunEnd?.(result));
+  return result;
+}
+
+// Runs a file, then its failed cases again up to `retry` times; reporters hear of a failed case only once its last attempt is known.
+async function runWithRetries(job: Omit<WorkerJob, 'done'>, options: RunOptions, reporters: readonly Reporter[]): Promise<FileResult> {
+  const retry = Math.max(0, options.retry ?? 0);
+  const memory = options.workerMemoryMb !== undefined ? { memoryMb: options.workerMemoryMb } : {};
+  const tell = (c: CaseResult): void => reporters.forEach((r) => r.onCaseEnd?.(c));
+  let result = await runFile(job, {
+    ...memory,
+    onCase: (c) => {
+      if (retry === 0 || c.status !== 'failed') tell(c);
+    },
+  });
+  for (let attempt = 2; attempt <= retry + 1; attempt++) {
+    const ids = failedIds(result);
+    if (ids.length === 0) break;
+    const again = await runFile({ ...job, filter: { ...job.filter, ids } }, memory);
+    result = mergeRetry(result, again, attempt, options.failOnFlaky ?? false);
+  }
+  if (retry > 0) result.cases.filter((c) => c.status === 'failed' || c.flaky).forEach(tell);
   return result;
 }
 

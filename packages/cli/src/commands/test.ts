@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { reportCoverage, runTests } from '@otp-ts/test-runner';
+import { join, relative, sep } from 'node:path';
+import { watch } from 'chokidar';
+import { parseShard, reportCoverage, runTests } from '@otp-ts/test-runner';
 import { info } from '../cli/io.js';
 import { defineProvider } from '../cli/provider.js';
 import { OtpError } from '../errors/otp-error.js';
-import { findProject } from '../project/find.js';
-import { watchProject } from '../project/watch.js';
+import { findProject, type Project } from '../project/find.js';
 
 /** `otp test`: EUnit-style, Common-Test-style and property tests, each file in its own worker. */
 export const testCommand = defineProvider({
@@ -21,7 +21,12 @@ export const testCommand = defineProvider({
     { name: 'grep', type: 'string', value: 'RE', description: 'only cases whose full name matches this regular expression' },
     { name: 'reporter', type: 'array', value: 'R', choices: ['tty', 'json', 'junit', 'html'], default: ['tty'], description: 'how results are reported (json and junit write under _build/test/)' },
     { name: 'numtests', type: 'number', value: 'N', description: 'runs per property (default 100)' },
-    { name: 'seed', type: 'number', value: 'S', description: 'the seed of property tests, to replay a failure' },
+    { name: 'seed', type: 'number', value: 'S', description: 'the seed of property tests and of --shuffle, to replay a failure or an order' },
+    { name: 'shuffle', type: 'boolean', description: 'run the test files in a random order; the seed is printed (replay it with --seed)' },
+    { name: 'shard', type: 'string', value: 'I/N', description: 'run only part I of N of the test files (a deterministic split, e.g. one per CI machine)' },
+    { name: 'retry', type: 'number', value: 'N', description: 'run failed cases again up to N times; one that then passes is reported as flaky' },
+    { name: 'fail-on-flaky', type: 'boolean', description: 'with --retry, count flaky cases (passed only on a retry) as failed' },
+    { name: 'rerun-failed', type: 'boolean', description: 'run only the cases that failed in the last run (kept in _build/test/failed.json)' },
     { name: 'jobs', alias: 'j', type: 'number', value: 'N', description: 'test files run at once (default: the number of cores)' },
     { name: 'bail', type: 'boolean', description: 'start no new test file after a failure (the files not run count as skipped)' },
     { name: 'watch', alias: 'w', type: 'boolean', description: 'run the tests again whenever a source or test file changes' },
@@ -32,6 +37,7 @@ export const testCommand = defineProvider({
     { command: 'otp test', description: 'every test of the project' },
     { command: 'otp test test/cart.test.ts --case addTest --seed 42', description: 'one case, replaying a property seed' },
     { command: 'otp test --cover --cover-threshold 80', description: 'coverage of src/, failing under 80% of lines' },
+    { command: 'otp test --shard 2/4 --shuffle --retry 2', description: 'CI machine 2 of 4, files in random order, failures retried twice' },
   ],
   async run(args, io) {
     const project = findProject(io.cwd);
@@ -65,6 +71,8 @@ export const testCommand = defineProvider({
         throw new OtpError('usage', `--grep ${args.grep} is not a regular expression`, { cause: error });
       }
     }
+    const shard = args.shard === undefined ? undefined : parseShard(args.shard);
+    if (shard && !shard.ok) throw new OtpError('usage', shard.error);
     const options = {
       root: project.root,
       paths: args.paths && args.paths.length > 0 ? args.paths : undefined,
@@ -75,15 +83,37 @@ export const testCommand = defineProvider({
       reporters: ([] as string[]).concat(args.reporter as unknown as string | string[]) as Array<'tty' | 'json' | 'junit' | 'html'>,
       numRuns: args.numtests,
       seed: args.seed,
+      shuffle: args.shuffle,
+      shuffleSeed: args.seed,
+      shard: shard?.shard,
+      retry: args.retry,
+      failOnFlaky: args['fail-on-flaky'],
+      rerunFailed: args['rerun-failed'],
       jobs: args.jobs,
       bail: args.bail,
       output: io.stdout,
     };
     const result = await runTests(options);
     if (!args.watch) return result.ok ? 0 : 1;
-    await watchProject(project, () => runTests(options), (error) => void io.stderr.write(`${error.message}\n`), ['src', 'test']).ready;
+    await watchTests(project, (changed) => runTests(changed && options.paths === undefined ? { ...options, paths: [changed] } : options), (error) => void io.stderr.write(`${error.message}\n`));
     info(io, 'watching for changes (Ctrl-C to stop)');
     await new Promise(() => {});
     return 0;
   },
 });
+
+const isTestFile = (path: string): boolean => /\.(test|suite)\.ts$/.test(path);
+
+// Watches src/ and test/ of every app, one run at a time: a changed test file reruns only itself, any other change every file.
+async function watchTests(project: Project, run: (changed: string | undefined) => Promise<unknown>, onError: (error: Error) => void): Promise<void> {
+  const watcher = watch(
+    project.apps.flatMap((app) => ['src', 'test'].map((f) => join(app, f))),
+    { ignoreInitial: true, ignored: (p) => relative(project.root, p).split(sep).some((part) => part === '_build' || part === 'node_modules') },
+  );
+  let running: Promise<unknown> = Promise.resolve();
+  watcher.on('all', (event, path) => {
+    const changed = event !== 'unlink' && isTestFile(path) ? path : undefined;
+    running = running.then(() => run(changed)).catch(onError);
+  });
+  await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+}

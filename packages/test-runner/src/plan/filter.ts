@@ -9,6 +9,7 @@ export function caseSelected(c: PlanCase, filter: PlanFilter): boolean {
   if (filter.group && !rest.slice(0, -1).some((g) => matchesName(filter.group!, g))) return false;
   if (filter.case && !(matchesName(filter.case, c.name) || (rest[0] !== undefined && matchesName(filter.case, rest[0])))) return false;
   if (filter.grep && !filter.grep.test(c.path.join(' > '))) return false;
+  if (filter.ids && !filter.ids.includes(c.id)) return false;
   return true;
 }
 

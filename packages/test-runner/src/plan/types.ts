@@ -65,6 +65,8 @@ export interface PlanFilter {
   group?: readonly string[];
   case?: readonly string[];
   grep?: RegExp;
+  /** Only the cases with these ids (a retry, or --rerun-failed). */
+  ids?: readonly string[];
 }
 
 /** Every case of a plan, depth first, in plan order. */

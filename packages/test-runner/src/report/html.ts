@@ -10,24 +10,28 @@ export interface LogPage {
 const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const slug = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, '_');
 const page = (title: string, body: string): string =>
-  `<!doctype html>\n<html><head><meta charset="utf-8"><title>${esc(title)}</title><style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 8px;text-align:left}.passed{color:#070}.failed{color:#b00}.skipped{color:#a60}pre{background:#f4f4f4;padding:8px;overflow:auto}</style></head>\n<body><h1>${esc(title)}</h1>\n${body}\n</body></html>\n`;
+  `<!doctype html>\n<html><head><meta charset="utf-8"><title>${esc(title)}</title><style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 8px;text-align:left}.passed{color:#070}.failed{color:#b00}.skipped{color:#a60}.flaky{color:#a0a}pre{background:#f4f4f4;padding:8px;overflow:auto}</style></head>\n<body><h1>${esc(title)}</h1>\n${body}\n</body></html>\n`;
 
 const casePath = (f: FileResult, c: CaseResult): string => `${slug(f.file)}/${slug(c.path.slice(1).join('.') || c.name)}.html`;
 const row = (cells: string[]): string => `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
 const status = (s: string): string => `<span class="${s}">${s}</span>`;
+const outcome = (c: CaseResult): string => (c.flaky ? `${status(c.status)} ${status('flaky')}` : status(c.status));
 
 function casePage(f: FileResult, c: CaseResult): LogPage {
-  const parts = [`<p>${status(c.status)} in ${Math.round(c.durationMs)} ms · <a href="index.html">${esc(f.file)}</a></p>`];
+  const parts = [`<p>${outcome(c)} in ${Math.round(c.durationMs)} ms · <a href="index.html">${esc(f.file)}</a></p>`];
   if (c.skipReason) parts.push(`<p>skipped: ${esc(c.skipReason)}</p>`);
   if (c.failure) parts.push(`<h2>Failure</h2><pre>${esc(c.failure.text)}</pre>`);
   if (c.property) parts.push(`<p>property: ${c.property.numRuns} run(s), seed ${c.property.seed}</p>`);
   if (c.leaks?.length) parts.push(`<h2>Leaked processes</h2><pre>${esc(c.leaks.join('\n'))}</pre>`);
-  if (c.log?.length) parts.push(`<h2>Log</h2><pre>${esc(c.log.join('\n'))}</pre>`);
+  if (c.flaky) parts.push(`<p>passed on attempt ${c.attempts ?? '?'}</p>`);
+  (c.retries ?? []).forEach((f, i) => parts.push(`<h2>Attempt ${i + 1}: failed</h2><pre>${esc(f.text)}</pre>`));
+  if (c.log?.length) parts.push(`<h2>Crash reports</h2><pre>${esc(c.log.join('\n'))}</pre>`);
+  parts.push(`<h2>Log</h2><pre class="ct-log">${esc(c.output ?? '')}</pre>`);
   return { path: casePath(f, c), html: page(c.path.join(' > '), parts.join('\n')) };
 }
 
 function filePage(f: FileResult): LogPage {
-  const rows = f.cases.map((c) => row([`<a href="${esc(casePath(f, c).split('/')[1]!)}">${esc(c.path.slice(1).join(' > ') || c.name)}</a>`, status(c.status), `${Math.round(c.durationMs)} ms`]));
+  const rows = f.cases.map((c) => row([`<a href="${esc(casePath(f, c).split('/')[1]!)}">${esc(c.path.slice(1).join(' > ') || c.name)}</a>`, outcome(c), `${Math.round(c.durationMs)} ms`]));
   const extra = [f.warnings.length ? `<h2>Warnings</h2><pre>${esc(f.warnings.join('\n'))}</pre>` : '', f.output ? `<h2>Output</h2><pre>${esc(f.output)}</pre>` : ''];
   return { path: `${slug(f.file)}/index.html`, html: page(f.file, `<p><a href="../index.html">all files</a></p><table><tr><th>case</th><th>result</th><th>time</th></tr>${rows.join('')}</table>${extra.join('')}`) };
 }
@@ -39,7 +43,9 @@ export function htmlLogPages(result: RunResult): LogPage[] {
     const n = (s: string): number => f.cases.filter((c) => c.status === s).length;
     return row([`<a href="${esc(slug(f.file))}/index.html">${esc(f.file)}</a>`, `${n('passed')}`, `${n('failed')}`, `${n('skipped')}`, `${Math.round(f.durationMs)} ms`]);
   });
-  const index = page('Test run', `<p>${passed} passed, ${failed} failed, ${skipped} skipped in ${Math.round(result.durationMs)} ms</p><table><tr><th>file</th><th>passed</th><th>failed</th><th>skipped</th><th>time</th></tr>${rows.join('')}</table>`);
+  const flaky = result.counts.flaky ? `, ${result.counts.flaky} flaky` : '';
+  const seed = result.shuffleSeed !== undefined ? ` · shuffle seed ${result.shuffleSeed}` : '';
+  const index = page('Test run', `<p>${passed} passed, ${failed} failed, ${skipped} skipped${flaky} in ${Math.round(result.durationMs)} ms${seed}</p><table><tr><th>file</th><th>passed</th><th>failed</th><th>skipped</th><th>time</th></tr>${rows.join('')}</table>`);
   return [{ path: 'index.html', html: index }, ...result.files.flatMap((f) => [filePage(f), ...f.cases.map((c) => casePage(f, c))])];
 }
 

@@ -10,10 +10,13 @@ const seconds = (ms: number): string => (ms / 1000).toFixed(3);
 
 function testcase(c: CaseResult, classname: string): string {
   const head = `    <testcase name="${escape(c.path.slice(1).join(' > '))}" classname="${escape(classname)}" time="${seconds(c.durationMs)}"`;
-  if (c.status === 'passed') return `${head}/>`;
+  if (c.status === 'passed' && !c.flaky) return `${head}/>`;
+  // Surefire's flaky outcome: a pass whose failed attempts are listed as flakyFailure (rerunFailure when it never passed).
+  const reruns = (c.retries ?? []).map((f) => `\n      <${c.flaky ? 'flakyFailure' : 'rerunFailure'} message="${escape(f.message)}" type="failure">${escape(f.text)}</${c.flaky ? 'flakyFailure' : 'rerunFailure'}>`).join('');
+  if (c.status === 'passed') return `${head}>${reruns}\n    </testcase>`;
   if (c.status === 'skipped') return `${head}>\n      <skipped message="${escape(c.skipReason ?? '')}"/>\n    </testcase>`;
   const f = c.failure;
-  return `${head}>\n      <failure message="${escape(f?.message ?? 'failed')}" type="${c.timedOut ? 'timeout' : 'failure'}">${escape(f?.text ?? '')}</failure>\n    </testcase>`;
+  return `${head}>\n      <failure message="${escape(f?.message ?? 'failed')}" type="${c.timedOut ? 'timeout' : 'failure'}">${escape(f?.text ?? '')}</failure>${reruns}\n    </testcase>`;
 }
 
 function testsuite(f: FileResult): string {

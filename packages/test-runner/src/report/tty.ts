@@ -17,18 +17,28 @@ function describeCase(c: CaseResult): string {
   return lines.join('\n');
 }
 
+function describeFlaky(c: CaseResult): string {
+  const first = c.retries?.[0]?.message.split('\n')[0] ?? '';
+  return `  ⚠ ${c.file} › ${c.path.join(' > ')}: passed on attempt ${c.attempts ?? '?'}${first ? ` (first failure: ${first})` : ''}`;
+}
+
+/** The first line of a run: how many files, and the seed that replays its order. */
+export function startLine(info: RunStart): string {
+  const shard = info.shard ? `, shard ${info.shard.index}/${info.shard.count}` : '';
+  const order = info.shuffled ? `, in random order: replay with --shuffle --seed ${info.shuffleSeed}` : '';
+  return `running ${info.files.length} test file(s)${shard} (shuffle seed ${info.shuffleSeed}${order})`;
+}
+
 /** The terminal reporter: a progress line on a TTY (plain lines otherwise), then failures with diffs, leaks, slowest tests and the closing line. */
 export function ttyReporter(out: Output = process.stdout): Reporter {
   let done = 0;
   let failed = 0;
-  let total = 0;
   const progress = (): void => {
     if (out.isTTY) out.write(`\r\x1b[K${done} test(s) run, ${failed} failed…`);
   };
   return {
     onRunStart(info: RunStart) {
-      total = info.files.length;
-      out.write(`running ${total} test file(s) (shuffle seed ${info.shuffleSeed})\n`);
+      out.write(`${startLine(info)}\n`);
     },
     onCaseEnd(c) {
       done++;
@@ -39,7 +49,8 @@ export function ttyReporter(out: Output = process.stdout): Reporter {
       if (out.isTTY) out.write('\r\x1b[K');
       const bad = f.cases.filter((c) => c.status === 'failed').length;
       const skipped = f.cases.filter((c) => c.status === 'skipped').length;
-      out.write(`${bad > 0 ? '✖' : '✔'} ${f.file} (${f.cases.length - bad - skipped} passed${bad ? `, ${bad} failed` : ''}${skipped ? `, ${skipped} skipped` : ''}, ${Math.round(f.durationMs)} ms)\n`);
+      const flaky = f.cases.filter((c) => c.flaky).length;
+      out.write(`${bad > 0 ? '✖' : '✔'} ${f.file} (${f.cases.length - bad - skipped} passed${bad ? `, ${bad} failed` : ''}${skipped ? `, ${skipped} skipped` : ''}${flaky ? `, ${flaky} flaky` : ''}, ${Math.round(f.durationMs)} ms)\n`);
       progress();
     },
     onRunEnd(result: RunResult) {
@@ -54,6 +65,8 @@ export function ttyReporter(out: Output = process.stdout): Reporter {
       }
       const leaky = cases.filter((c) => c.leaks?.length);
       if (leaky.length > 0) out.write(`\nLeaked processes (killed after their test):\n${leaky.map((c) => `  ${c.file} › ${c.path.join(' > ')}: ${c.leaks!.join('; ')}`).join('\n')}\n`);
+      const flaky = cases.filter((c) => c.flaky);
+      if (flaky.length > 0) out.write(`\nFlaky (passed only on a retry${flaky[0]!.status === 'failed' ? ', failed by --fail-on-flaky' : ''}):\n${flaky.map(describeFlaky).join('\n')}\n`);
       const skipped = cases.filter((c) => c.status === 'skipped');
       if (skipped.length > 0) out.write(`\nSkipped:\n${skipped.map((c) => `  ${c.file} › ${c.path.join(' > ')}: ${c.skipReason ?? ''}`).join('\n')}\n`);
       const slowest = cases.filter((c) => c.status !== 'skipped').sort((a, b) => b.durationMs - a.durationMs).slice(0, SLOWEST);

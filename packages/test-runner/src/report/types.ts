@@ -1,4 +1,5 @@
 import type { CaseResult, FileResult, RunResult } from '../result.js';
+import type { Shard } from '../run/select.js';
 
 /** What a run is about to do, given to `onRunStart`. */
 export interface RunStart {
@@ -8,6 +9,10 @@ export interface RunStart {
   readonly files: readonly string[];
   /** The seed of CT `shuffle` groups in this run (print it: it replays the order). */
   readonly shuffleSeed: number;
+  /** True when the files run in the seed's random order (`shuffle`). */
+  readonly shuffled?: boolean;
+  /** The part of the files this run covers (`shard`). */
+  readonly shard?: Shard;
 }
 
 /** Where reporters write: stdout by default; `isTTY` decides between live progress and plain lines. */

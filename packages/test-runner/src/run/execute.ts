@@ -121,7 +121,7 @@ export class Executor {
       }, (pid) => watch.own(pid));
     const cleanup = initDone ? await this.endEach(c, caseFixture, chain) : undefined;
     const report = await watch.end();
-    const base: Partial<CaseResult> = { durationMs: performance.now() - started, ...(report.leaks.length > 0 && { leaks: report.leaks }), ...(report.log.length > 0 && { log: report.log }), ...(outcome.property?.property && { property: outcome.property.property }) };
+    const base: Partial<CaseResult> = { durationMs: performance.now() - started, ...(report.leaks.length > 0 && { leaks: report.leaks }), ...(report.log.length > 0 && { log: report.log }), ...(report.output.length > 0 && { output: report.output.join('') }), ...(outcome.property?.property && { property: outcome.property.property }) };
     const thrown = !outcome.ok && 'error' in outcome ? unwrap(outcome.error) : undefined;
     if (isSkip(thrown)) return this.result(c, 'skipped', { ...base, skipReason: thrown.reason });
     if (outcome.property) return this.result(c, outcome.property.status, { ...base, ...(outcome.property.failure && { failure: outcome.property.failure }) });

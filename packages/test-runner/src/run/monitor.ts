@@ -6,6 +6,8 @@ export interface WatchReport {
   readonly leaks: string[];
   readonly log: string[];
   readonly rejections: string[];
+  /** What was written to stdout and stderr while the case ran alone. */
+  readonly output: string[];
 }
 
 /** One case under watch. */
@@ -26,9 +28,22 @@ export class Monitor {
   private readonly onRejection = (reason: unknown): void => this.stray(`unhandled rejection: ${text(reason)}`, true);
   private readonly onException = (error: unknown): void => this.stray(`uncaught exception: ${text(error)}`, true);
 
+  private readonly restore: Array<() => void> = [];
+
   constructor(private readonly node: OtpNode, private readonly warning: (text: string) => void) {
     process.on('unhandledRejection', this.onRejection);
     process.on('uncaughtException', this.onException);
+    for (const stream of [process.stdout, process.stderr]) this.restore.push(this.capture(stream));
+  }
+
+  // Copies what is written while a case runs alone into its report (a ct.log of the case); the file's output still gets it all.
+  private capture(stream: NodeJS.WriteStream): () => void {
+    const write = stream.write;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      if (this.current) this.current.output.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString());
+      return (write as (...a: unknown[]) => boolean).call(stream, chunk, ...rest);
+    }) as typeof stream.write;
+    return () => void (stream.write = write);
   }
 
   /** The node's crash printer: crash reports go to the running case's log. */
@@ -50,7 +65,7 @@ export class Monitor {
   /** Starts watching a case; in a parallel group cases cannot be told apart, so only the group is checked (see reportParallelLeaks). */
   begin(parallel: boolean): Watch {
     const before = this.snapshot();
-    const state = { leaks: [] as string[], log: [] as string[], rejections: [] as string[], owned: new Set<string>() };
+    const state = { leaks: [] as string[], log: [] as string[], rejections: [] as string[], output: [] as string[], owned: new Set<string>() };
     if (!parallel) this.current = state;
     return {
       own: (pid) => state.owned.add(String(pid)),
@@ -87,5 +102,6 @@ export class Monitor {
   close(): void {
     process.off('unhandledRejection', this.onRejection);
     process.off('uncaughtException', this.onException);
+    this.restore.forEach((r) => r());
   }
 }

@@ -73,10 +73,12 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
       ...(options.memoryMb !== undefined && { resourceLimits: { maxOldGenerationSizeMb: options.memoryMb } }),
     });
     const inFlight = new Map<string, { timer: NodeJS.Timeout; hook: boolean }>();
+    const peers = new Set<number>();
     let ended: WorkerEnd | undefined;
     const finish = (end: WorkerEnd): void => {
       if (ended) return;
       ended = end;
+      killPeers(peers);
       for (const f of inFlight.values()) clearTimeout(f.timer);
       void worker.terminate().then(() => resolve(end));
     };
@@ -116,6 +118,10 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
         case 'warning':
           state.warnings.push(event.text);
           break;
+        case 'peer':
+          if (event.alive) peers.add(event.osPid);
+          else peers.delete(event.osPid);
+          break;
         case 'done':
           return finish({ kind: 'done' });
       }
@@ -123,4 +129,15 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
     worker.on('error', (error: Error & { code?: string }) => died(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'the worker ran out of memory' : `the worker crashed: ${error.stack ?? error.message}`));
     worker.on('exit', (code) => died(`the worker exited with code ${code} (process.exit in a test?)`));
   });
+}
+
+// Peer nodes never outlive their test file, whether it finished, timed out or its worker died.
+function killPeers(osPids: ReadonlySet<number>): void {
+  for (const pid of osPids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
 }

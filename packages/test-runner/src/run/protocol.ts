@@ -3,6 +3,8 @@ import type { CaseResult } from '../result.js';
 
 /** What the main thread gives a worker: one file, and what to skip when a previous worker of the file died. */
 export interface WorkerJob {
+  /** The project root (peers resolve their modules against it). */
+  readonly root: string;
   /** The test file (TypeScript source), as reports name it. */
   readonly file: string;
   /** The compiled bundle to import. */
@@ -36,4 +38,6 @@ export type WorkerEvent =
   | { readonly type: 'start'; readonly id: string; readonly timeoutMs: number; readonly hook?: boolean }
   | { readonly type: 'end'; readonly result: CaseResult }
   | { readonly type: 'warning'; readonly text: string }
+  /** A peer node's OS process started or exited: the main thread kills those still alive when the worker ends. */
+  | { readonly type: 'peer'; readonly osPid: number; readonly alive: boolean }
   | { readonly type: 'done' };

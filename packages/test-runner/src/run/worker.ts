@@ -13,6 +13,7 @@ const post = (event: WorkerEvent): void => parentPort!.postMessage(event);
 /** The worker's body: import one compiled test file, plan it, run the plan on a fresh node, report each step. */
 async function main(job: WorkerJob): Promise<void> {
   process.setSourceMapsEnabled(true);
+  process.env.OTP_TEST_ROOT = job.root;
   let exports: Record<string, unknown>;
   try {
     exports = (await import(pathToFileURL(job.bundle).href)) as Record<string, unknown>;

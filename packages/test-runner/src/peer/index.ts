@@ -1,0 +1,2 @@
+export { start } from './peer.js';
+export type { Peer, PeerOptions } from './peer.js';

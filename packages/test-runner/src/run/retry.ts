@@ -1,0 +1,24 @@
+import type { CaseResult, FailureInfo, FileResult } from '../result.js';
+
+/** The ids of a file's failed cases, which a retry runs again. */
+export function failedIds(f: FileResult): string[] {
+  return f.cases.filter((c) => c.status === 'failed' && c.id !== 'file').map((c) => c.id);
+}
+
+/**
+ * Merges a retry into a file's result (pure): a case that passes on attempt `attempt` becomes *flaky* (a pass,
+ * or a failure with `failOnFlaky`) and keeps the failures of its earlier attempts; one still failing keeps its newest failure.
+ */
+export function mergeRetry(first: FileResult, again: FileResult, attempt: number, failOnFlaky: boolean): FileResult {
+  const retried = new Map(again.cases.map((c) => [c.id, c]));
+  const cases = first.cases.map((c): CaseResult => {
+    const r = retried.get(c.id);
+    if (r === undefined || c.status !== 'failed') return c;
+    const earlier: FailureInfo[] = [...(c.retries ?? []), ...(c.failure ? [c.failure] : [])];
+    if (r.status !== 'passed') return { ...r, attempts: attempt, retries: earlier };
+    const failure: FailureInfo | undefined = failOnFlaky ? { message: 'flaky: passed only on a retry (--fail-on-flaky)', text: `flaky: failed ${attempt - 1} time(s), then passed on attempt ${attempt} (--fail-on-flaky)` } : undefined;
+    return { ...r, status: failOnFlaky ? 'failed' : 'passed', flaky: true, attempts: attempt, retries: earlier, ...(failure && { failure }) };
+  });
+  const output = again.output ? `${first.output}\n--- retry ${attempt - 1} ---\n${again.output}` : first.output;
+  return { ...first, cases, output, warnings: [...first.warnings, ...again.warnings], durationMs: first.durationMs + again.durationMs };
+}

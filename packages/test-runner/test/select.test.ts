@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { parseShard, shardFiles, shuffleWithSeed } from '../src/run/select.ts';
+
+test('parseShard accepts i/n with 1 ≤ i ≤ n and says why otherwise', () => {
+  assert.deepEqual(parseShard('2/4'), { ok: true, shard: { index: 2, count: 4 } });
+  assert.equal(parseShard('0/4').ok, false);
+  assert.equal(parseShard('5/4').ok, false);
+  assert.match((parseShard('x') as { error: string }).error, /not of the form i\/n/);
+});
+
+test('the shards of a file list partition it, whatever the input order', () => {
+  fc.assert(fc.property(fc.uniqueArray(fc.string()), fc.integer({ min: 1, max: 6 }), (files, n) => {
+    const shards = Array.from({ length: n }, (_, i) => shardFiles(files, { index: i + 1, count: n }));
+    assert.deepEqual(shards.flat().sort(), [...files].sort());
+    assert.deepEqual(shardFiles([...files].reverse(), { index: 1, count: n }), shards[0]);
+    const sizes = shards.map((s) => s.length);
+    assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1);
+  }));
+});
+
+test('shuffleWithSeed is a permutation that the same seed replays', () => {
+  fc.assert(fc.property(fc.array(fc.integer()), fc.nat(), (xs, seed) => {
+    const a = shuffleWithSeed(xs, seed);
+    assert.deepEqual([...a].sort(), [...xs].sort());
+    assert.deepEqual(shuffleWithSeed(xs, seed), a);
+  }));
+});
