@@ -24,7 +24,36 @@ const greet = defineProvider({
     return args.who === 'fail' ? 1 : 0;
   },
 });
-const providers: AnyProvider[] = [greet];
+const ran: string[] = [];
+// greet runs after compile, which runs after fetch: the chain runs each once, dependencies first.
+const compile = defineProvider({
+  name: 'compile',
+  description: 'Compile.',
+  deps: ['fetch'],
+  positionals: [],
+  options: [
+    { name: 'profile', type: 'string', description: 'which', default: 'dev' },
+    { name: 'watch', type: 'boolean', description: 'keep going' },
+  ],
+  examples: [{ command: 'otp compile', description: 'compiles' }],
+  async run(args) {
+    ran.push(`compile ${args.profile} watch=${args.watch}`);
+    return args.profile === 'broken' ? 1 : 0;
+  },
+});
+const fetch = defineProvider({ name: 'fetch', description: 'Fetch.', deps: [], positionals: [], options: [], examples: [{ command: 'otp fetch', description: 'fetches' }], async run() { ran.push('fetch'); } });
+const release = defineProvider({
+  name: 'release',
+  description: 'Release.',
+  deps: [{ name: 'compile', args: (a) => ({ profile: a.profile }) }, 'fetch'],
+  positionals: [],
+  options: [{ name: 'profile', type: 'string', description: 'which', default: 'prod' }],
+  examples: [{ command: 'otp release', description: 'releases' }],
+  async run(args) {
+    ran.push(`release ${args.profile}`);
+  },
+});
+const providers: AnyProvider[] = [greet, compile, fetch, release];
 const run = async (...argv: string[]) => {
   const io = captureIo();
   const code = await runCli(argv, providers, { version: '9.9.9' }, io);
@@ -88,4 +117,16 @@ test('otp help [command] is --help', async () => {
   assert.equal((await run('help')).out, (await run('--help')).out);
   assert.equal((await run('help', 'greet')).out, (await run('greet', '--help')).out);
   assert.match((await run('hlep')).err, /did you mean 'help'\?/);
+});
+
+test('a command runs after its dependencies, each once, dependencies first, with the arguments it hands them', async () => {
+  ran.length = 0;
+  assert.equal((await run('release')).code, 0);
+  assert.deepEqual(ran, ['fetch', 'compile prod watch=false', 'release prod']);
+  ran.length = 0;
+  assert.equal((await run('greet', 'joe')).code, 0);
+  assert.deepEqual(ran, ['fetch', 'compile dev watch=false'], "a dependency gets its own defaults when the dependent hands it nothing");
+  ran.length = 0;
+  assert.equal((await run('release', '--profile', 'broken')).code, 1, "a failing dependency's exit code ends the chain");
+  assert.deepEqual(ran, ['fetch', 'compile broken watch=false']);
 });

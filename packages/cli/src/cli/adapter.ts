@@ -2,7 +2,7 @@ import yargs, { type Argv, type Options } from 'yargs';
 import { renderError } from '../errors/render.js';
 import { checkFlags, collectArgs, listOf, usageError } from './validate-args.js';
 import { didYouMean } from './suggest.js';
-import { globalOptions, type AnyProvider, type OptionSpec } from './provider.js';
+import { depName, globalOptions, type AnyProvider, type OptionSpec } from './provider.js';
 import type { Io, Verbosity } from './io.js';
 
 /** What the adapter needs besides the providers. */
@@ -32,7 +32,7 @@ const positionalsOf = (p: AnyProvider): string => p.positionals.map((a) => (a.re
 
 function commandUsage(p: AnyProvider): string {
   const pos = positionalsOf(p);
-  const runsAfter = p.deps.length > 0 ? `\n\nRuns after: ${p.deps.join(', ')}.` : '';
+  const runsAfter = p.deps.length > 0 ? `\n\nRuns after: ${p.deps.map(depName).join(', ')}.` : '';
   return `otp ${p.name}${pos ? ` ${pos}` : ''} [options]\n\n${p.description}${runsAfter}`;
 }
 
@@ -98,6 +98,27 @@ async function dispatch(argv: readonly string[], providers: readonly AnyProvider
   if (!provider) throw usageError(`unknown command '${String(name)}'${didYouMean(String(name), [...providers.map((p) => p.name), 'help'])}`);
   checkFlags(argv, [...provider.options, ...globalOptions, ...builtinFlags], provider.name);
   const args = collectArgs(provider, parsed, extra, argv);
+  return runChain(provider, args, providers, io, new Set());
+}
+
+// The defaults a provider's options declare (booleans off): the arguments of a dependency nobody set.
+function defaultsOf(p: AnyProvider): Record<string, unknown> {
+  return Object.fromEntries(p.options.map((o) => [o.name, o.default ?? (o.type === 'boolean' ? false : undefined)]));
+}
+
+// rebar3's provider chain: each dependency runs once, its own dependencies first, with the arguments
+// the dependent hands it; a dependency that fails stops the chain with its exit code.
+async function runChain(provider: AnyProvider, args: Record<string, unknown>, providers: readonly AnyProvider[], io: Io, done: Set<string>): Promise<number> {
+  for (const dep of provider.deps) {
+    const name = depName(dep);
+    if (done.has(name)) continue;
+    done.add(name);
+    const d = providers.find((p) => p.name === name);
+    if (!d) throw new Error(`the command ${provider.name} runs after '${name}', which is not a command`);
+    const depArgs = { ...defaultsOf(d), ...(typeof dep === 'string' ? {} : (dep.args?.(args) ?? {})) };
+    const code = await runChain(d, depArgs, providers, io, done);
+    if (code !== 0) return code;
+  }
   return (await provider.run(args as never, io)) ?? 0;
 }
 

@@ -1,4 +1,4 @@
-import type { AnyProvider, OptionSpec } from './provider.js';
+import { depName, type AnyProvider, type OptionSpec } from './provider.js';
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|');
 
@@ -14,7 +14,7 @@ export function commandsMarkdown(providers: readonly AnyProvider[], globals: rea
   for (const p of providers) {
     const positionals = p.positionals.map((a) => (a.required ? `<${a.name}>` : `[${a.name}]`) + (a.variadic ? '..' : '')).join(' ');
     out.push(`### otp ${p.name}${positionals ? ` ${positionals}` : ''}`, '', p.description, '');
-    if (p.deps.length > 0) out.push(`Runs after: ${p.deps.map((d) => `\`${d}\``).join(', ')}.`, '');
+    if (p.deps.length > 0) out.push(`Runs after: ${p.deps.map((d) => `\`${depName(d)}\``).join(', ')}.`, '');
     for (const a of p.positionals) out.push(`- \`${a.name}\`: ${a.description}${a.choices ? ` (${a.choices.map((c) => `\`${c}\``).join(', ')})` : ''}${a.required ? '' : ', optional'}`);
     if (p.positionals.length > 0) out.push('');
     if (p.options.length > 0) out.push('| option | type | meaning |', '| --- | --- | --- |', ...p.options.map(optionRow), '');

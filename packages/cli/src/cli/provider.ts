@@ -48,12 +48,21 @@ export type ArgsOf<O extends readonly OptionSpec[], P extends readonly Positiona
   [S in P[number] as S['name']]: S extends { required: true } ? ValueOf<S> : ValueOf<S> | undefined;
 };
 
+/** A command another runs first, with the arguments it takes from the dependent's (default: its own defaults). */
+export interface Dependency {
+  name: string;
+  args?: (dependentArgs: Record<string, unknown>) => Record<string, unknown>;
+}
+
+/** The name of a dependency, declared by name or as a Dependency. */
+export const depName = (dep: string | Dependency): string => (typeof dep === 'string' ? dep : dep.name);
+
 /** A command of the `otp` tool (rebar3's provider): its tables and a run that calls one package API. */
 export interface Provider<O extends readonly OptionSpec[] = readonly OptionSpec[], P extends readonly PositionalSpec[] = readonly PositionalSpec[]> {
   name: string;
   description: string;
-  /** Commands that must run first (compile before test); data for the chain runner. */
-  deps: readonly string[];
+  /** Commands that run first, once each, dependencies first (compile before release): rebar3's provider chain. */
+  deps: readonly (string | Dependency)[];
   positionals: P;
   options: O;
   examples: readonly [Example, ...Example[]];

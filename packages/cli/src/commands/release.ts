@@ -8,7 +8,6 @@ import { loadConfig } from '../config/load.js';
 import { resolveConfig } from '../config/resolve.js';
 import { OtpError, type OtpErrorCode } from '../errors/otp-error.js';
 import { findProject } from '../project/find.js';
-import { compileProject } from './compile.js';
 
 // Bad input exits 2 (the config, the project's files, the version asked for); a failure of the work exits 1.
 const codes: Record<ReleaseErrorCode, OtpErrorCode> = {
@@ -57,7 +56,7 @@ function report(plan: ReleasePlan, result: AssembleResult, io: Io, started: numb
 export const releaseCommand = defineProvider({
   name: 'release',
   description: 'Build a release into _build/<profile>/rel/<name>/: the compiled applications, their config, the runtime and the start script bin/<name>; with --upgrade-from, the relup.',
-  deps: ['compile'],
+  deps: [{ name: 'compile', args: (a) => ({ profile: a.profile }) }],
   positionals: [],
   options: [
     { name: 'name', alias: 'n', type: 'string', value: 'N', description: "which release of otp.config.ts (default: the first one; with none declared, one named after the root package with every application)" },
@@ -77,7 +76,6 @@ export const releaseCommand = defineProvider({
     const profile = args.profile as Profile;
     const { config } = await loadConfig(project.root);
     const resolved = resolveConfig(config, profile);
-    await compileProject(project.root, profile, io);
     const progress = createProgress(io, `releasing (${profile})`);
     try {
       const plan = await planRelease({
