@@ -10,8 +10,6 @@ export interface PidTranslator {
   indexOf(name: string): number;
 }
 
-const TAG = '\u0000otp';
-
 /** How a class crosses the wire: its fields as plain data, and back. */
 interface WireClass {
   tag: string;
@@ -21,6 +19,7 @@ interface WireClass {
 }
 
 const wireClasses: WireClass[] = [];
+const wireByTag = new Map<string, WireClass>();
 let replyClass: (abstract new (...args: never[]) => { tag: Ref; value: unknown }) | null = null;
 
 /** Names the class of call replies, which distribution delivers only to a caller still waiting. */
@@ -33,70 +32,499 @@ export function isReply(m: unknown): m is { tag: Ref; value: unknown } {
   return replyClass !== null && m instanceof replyClass;
 }
 
-/** Lets a higher layer send its message classes across nodes (gen's call, cast and reply messages). */
+/**
+ * Lets a higher layer send its message classes across nodes (gen's call, cast and reply messages).
+ * `toPlain` returns the fields to send; `fromPlain` rebuilds the instance from them. The codec encodes
+ * the fields itself (pids and refs included), so `encode` and `decode` are the identity: they remain
+ * for the callers written against the earlier tree-walking codec.
+ */
 export function registerWireClass<C>(
   tag: string,
   cls: abstract new (...args: never[]) => C,
   toPlain: (value: C, encode: (v: unknown) => unknown) => Record<string, unknown>,
   fromPlain: (plain: Record<string, unknown>, decode: (v: unknown) => unknown, t: PidTranslator) => C,
 ): void {
-  wireClasses.push({ tag, cls, toPlain: toPlain as WireClass['toPlain'], fromPlain });
+  const w: WireClass = { tag, cls, toPlain: toPlain as WireClass['toPlain'], fromPlain };
+  wireClasses.push(w);
+  wireByTag.set(tag, w);
 }
 
-// Pids, refs and the runtime's message classes are not plain data: encode them as tagged objects.
-function encodeValue(v: unknown, t: PidTranslator, depth: number): unknown {
-  if (depth > 64) throw new Error('message is nested more than 64 levels deep');
-  if (v instanceof Pid) return { [TAG]: 'pid', node: t.nameOf(v.node), id: v.id, serial: v.serial };
-  if (v instanceof Ref) return { [TAG]: 'ref', node: t.nameOf(v.node), id: v.id };
-  if (v instanceof Exit) return { [TAG]: 'exit', from: encodeValue(v.from, t, depth + 1), reason: encodeValue(v.reason, t, depth + 1) };
-  if (v instanceof Down) return { [TAG]: 'down', ref: encodeValue(v.ref, t, depth + 1), pid: encodeValue(v.pid, t, depth + 1), reason: encodeValue(v.reason, t, depth + 1) };
-  if (Array.isArray(v)) return v.map((x) => encodeValue(x, t, depth + 1));
-  if (v !== null && typeof v === 'object') {
-    for (const w of wireClasses) if (v instanceof w.cls) return { [TAG]: w.tag, ...w.toPlain(v as never, (x) => encodeValue(x, t, depth + 1)) };
-  }
-  if (v instanceof Map) return new Map([...v].map(([k, x]) => [encodeValue(k, t, depth + 1), encodeValue(x, t, depth + 1)]));
-  if (v instanceof Set) return new Set([...v].map((x) => encodeValue(x, t, depth + 1)));
-  if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = encodeValue(x, t, depth + 1);
-    return out;
-  }
-  return v;
-}
+const identity = (v: unknown): unknown => v;
 
-function decodeValue(v: unknown, t: PidTranslator): unknown {
-  if (Array.isArray(v)) return v.map((x) => decodeValue(x, t));
-  if (v instanceof Map) return new Map([...v].map(([k, x]) => [decodeValue(k, t), decodeValue(x, t)]));
-  if (v instanceof Set) return new Set([...v].map((x) => decodeValue(x, t)));
-  if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
-    const o = v as Record<string, unknown>;
-    const w = typeof o[TAG] === 'string' ? wireClasses.find((c) => c.tag === o[TAG]) : undefined;
-    if (w) return w.fromPlain(o, (x) => decodeValue(x, t), t);
-    switch (o[TAG]) {
-      case 'pid':
-        return new Pid(t.indexOf(String(o.node)), Number(o.id), Number(o.serial));
-      case 'ref':
-        return new Ref(t.indexOf(String(o.node)), Number(o.id));
-      case 'exit':
-        return new Exit(decodeValue(o.from, t) as Pid, decodeValue(o.reason, t));
-      case 'down':
-        return new Down(decodeValue(o.ref, t) as Ref, decodeValue(o.pid, t) as Pid, decodeValue(o.reason, t));
+/** The operations of control messages, by their byte on the wire (docs/protocol.md §4). */
+const OPS = ['', 'send', 'reg_send', 'link', 'unlink', 'exit', 'exit2', 'monitor', 'demonitor', 'down'] as const;
+const OP_CODES = new Map<string, number>(OPS.map((op, i) => [op, i]));
+
+// Term tags (docs/protocol.md, "Encoding of values").
+const T_UNDEFINED = 0x00;
+const T_NULL = 0x01;
+const T_FALSE = 0x02;
+const T_TRUE = 0x03;
+const T_SMALL_INT = 0x04;
+const T_INT32 = 0x05;
+const T_FLOAT64 = 0x06;
+const T_SHORT_ASCII = 0x07;
+const T_UTF8 = 0x08;
+const T_UTF16 = 0x09;
+const T_ARRAY = 0x10;
+const T_OBJECT = 0x11;
+const T_MAP = 0x12;
+const T_SET = 0x13;
+const T_BINARY = 0x14;
+const T_PID_SENDER = 0x20;
+const T_PID_RECEIVER = 0x21;
+const T_PID_NAMED = 0x22;
+const T_REF_SENDER = 0x23;
+const T_REF_RECEIVER = 0x24;
+const T_REF_NAMED = 0x25;
+const T_EXIT = 0x30;
+const T_DOWN = 0x31;
+const T_WIRE_CLASS = 0x32;
+const T_V8 = 0x3f;
+
+const MAX_DEPTH = 64;
+const SHORT_STRING = 64;
+
+/**
+ * A growable byte buffer frames are encoded into. A connection keeps one as its outgoing batch, so a
+ * message costs no allocation of its own: it is written in place, after the frames before it.
+ */
+export class Writer {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(size = 64 * 1024) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  /** The bytes written so far, handed over: the writer starts again empty (copying small batches into pooled memory). */
+  take(): Buffer {
+    const n = this.pos;
+    this.pos = 0;
+    if (n < 8192) {
+      const out = Buffer.allocUnsafe(n);
+      this.buf.copy(out, 0, 0, n);
+      return out;
     }
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(o)) out[k] = decodeValue(x, t);
+    // A large batch leaves as it is (no copy); the next one gets a fresh buffer of the usual size.
+    const out = this.buf.subarray(0, n);
+    this.buf = Buffer.allocUnsafe(64 * 1024);
     return out;
   }
-  return v;
+
+  byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = b;
+  }
+
+  u32(n: number): void {
+    this.ensure(4);
+    this.buf.writeUInt32BE(n, this.pos);
+    this.pos += 4;
+  }
+
+  bytes(src: Uint8Array): void {
+    this.ensure(src.length);
+    this.buf.set(src, this.pos);
+    this.pos += src.length;
+  }
 }
 
-/** Serialises a control message for the wire (Node's v8 serializer, pids and refs by node name). */
-export function encodeControl(message: unknown[], t: PidTranslator): Buffer {
-  return serialize(encodeValue(message, t, 0));
+/** How to write pids for one peer: relative to the two ends of the connection, by name otherwise. */
+interface EncodeContext {
+  w: Writer;
+  t: PidTranslator;
+  /** The peer's node index on this node. */
+  peer: number;
 }
 
-/** Reads a control message; throws on anything that is not a well-formed one. */
-export function decodeControl(buf: Buffer, t: PidTranslator): unknown[] {
-  const v = decodeValue(deserialize(buf), t);
-  if (!Array.isArray(v) || typeof v[0] !== 'string') throw new Error('a control message must be an array starting with its operation');
-  return v;
+function writeString(w: Writer, s: string): void {
+  const n = s.length;
+  // Short ASCII (most atoms-as-strings, keys, tags): one byte a character, written without a native call.
+  if (n < SHORT_STRING) {
+    w.ensure(2 + n);
+    const buf = w.buf;
+    const start = w.pos;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) break;
+      buf[start + 2 + i] = c;
+    }
+    if (i === n) {
+      buf[start] = T_SHORT_ASCII;
+      buf[start + 1] = n;
+      w.pos = start + 2 + n;
+      return;
+    }
+  }
+  // A string with a lone surrogate has no UTF-8 form: it goes as UTF-16 code units, unchanged.
+  if ((s as unknown as { isWellFormed(): boolean }).isWellFormed()) {
+    const len = Buffer.byteLength(s, 'utf8');
+    w.ensure(5 + len);
+    w.buf[w.pos] = T_UTF8;
+    w.buf.writeUInt32BE(len, w.pos + 1);
+    w.buf.write(s, w.pos + 5, len, 'utf8');
+    w.pos += 5 + len;
+  } else {
+    w.ensure(5 + 2 * n);
+    w.buf[w.pos] = T_UTF16;
+    w.buf.writeUInt32BE(n, w.pos + 1);
+    w.buf.write(s, w.pos + 5, 2 * n, 'utf16le');
+    w.pos += 5 + 2 * n;
+  }
+}
+
+function writeNumber(w: Writer, v: number): void {
+  if ((v | 0) === v && !(v === 0 && 1 / v < 0)) {
+    if (v >= 0 && v < 256) {
+      w.ensure(2);
+      w.buf[w.pos] = T_SMALL_INT;
+      w.buf[w.pos + 1] = v;
+      w.pos += 2;
+    } else {
+      w.ensure(5);
+      w.buf[w.pos] = T_INT32;
+      w.buf.writeInt32BE(v, w.pos + 1);
+      w.pos += 5;
+    }
+    return;
+  }
+  w.ensure(9);
+  w.buf[w.pos] = T_FLOAT64;
+  w.buf.writeDoubleBE(v, w.pos + 1);
+  w.pos += 9;
+}
+
+// A pid or ref says which node it lives on: the sender, the receiver, or another node by name.
+function writeNode(c: EncodeContext, node: number, tagSender: number): void {
+  if (node === 0) c.w.byte(tagSender);
+  else if (node === c.peer) c.w.byte(tagSender + 1);
+  else {
+    c.w.byte(tagSender + 2);
+    writeString(c.w, c.t.nameOf(node));
+  }
+}
+
+function writePid(c: EncodeContext, p: Pid): void {
+  writeNode(c, p.node, T_PID_SENDER);
+  c.w.ensure(8);
+  c.w.buf.writeUInt32BE(p.id, c.w.pos);
+  c.w.buf.writeUInt32BE(p.serial, c.w.pos + 4);
+  c.w.pos += 8;
+}
+
+function writeRef(c: EncodeContext, r: Ref): void {
+  writeNode(c, r.node, T_REF_SENDER);
+  c.w.ensure(8);
+  c.w.buf.writeDoubleBE(r.id, c.w.pos);
+  c.w.pos += 8;
+}
+
+function writeTerm(c: EncodeContext, v: unknown, depth: number): void {
+  switch (typeof v) {
+    case 'string':
+      return writeString(c.w, v);
+    case 'number':
+      return writeNumber(c.w, v);
+    case 'boolean':
+      return c.w.byte(v ? T_TRUE : T_FALSE);
+    case 'undefined':
+      return c.w.byte(T_UNDEFINED);
+    case 'object':
+      if (v === null) return c.w.byte(T_NULL);
+      if (depth > MAX_DEPTH) throw new Error(`message is nested more than ${MAX_DEPTH} levels deep`);
+      return writeObject(c, v, depth + 1);
+    default:
+      // bigint (and symbols and functions, which v8 refuses with a DataCloneError, as before).
+      return writeV8(c.w, v);
+  }
+}
+
+function writeObject(c: EncodeContext, v: object, depth: number): void {
+  const w = c.w;
+  if (Array.isArray(v)) {
+    w.byte(T_ARRAY);
+    w.u32(v.length);
+    for (let i = 0; i < v.length; i++) writeTerm(c, v[i], depth);
+    return;
+  }
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto === Object.prototype || proto === null) return writePlain(c, v as Record<string, unknown>, depth);
+  if (v instanceof Pid) return writePid(c, v);
+  if (v instanceof Ref) return writeRef(c, v);
+  if (Buffer.isBuffer(v)) {
+    w.byte(T_BINARY);
+    w.u32(v.length);
+    return w.bytes(v);
+  }
+  for (const wc of wireClasses) {
+    if (!(v instanceof wc.cls)) continue;
+    w.byte(T_WIRE_CLASS);
+    writeString(w, wc.tag);
+    return writePlain(c, wc.toPlain(v as never, identity), depth);
+  }
+  if (v instanceof Exit) {
+    w.byte(T_EXIT);
+    writeTerm(c, v.from, depth);
+    return writeTerm(c, v.reason, depth);
+  }
+  if (v instanceof Down) {
+    w.byte(T_DOWN);
+    writeTerm(c, v.ref, depth);
+    writeTerm(c, v.pid, depth);
+    return writeTerm(c, v.reason, depth);
+  }
+  if (v instanceof Map) {
+    w.byte(T_MAP);
+    w.u32(v.size);
+    for (const [k, x] of v) {
+      writeTerm(c, k, depth);
+      writeTerm(c, x, depth);
+    }
+    return;
+  }
+  if (v instanceof Set) {
+    w.byte(T_SET);
+    w.u32(v.size);
+    for (const x of v) writeTerm(c, x, depth);
+    return;
+  }
+  // Dates, errors, typed arrays, instances of other classes: Node's v8 serializer, as structured clone does.
+  writeV8(w, v);
+}
+
+function writePlain(c: EncodeContext, o: Record<string, unknown>, depth: number): void {
+  const keys = Object.keys(o);
+  c.w.byte(T_OBJECT);
+  c.w.u32(keys.length);
+  for (const k of keys) {
+    writeString(c.w, k);
+    writeTerm(c, o[k], depth);
+  }
+}
+
+function writeV8(w: Writer, v: unknown): void {
+  const bytes = serialize(v);
+  w.byte(T_V8);
+  w.u32(bytes.length);
+  w.bytes(bytes);
+}
+
+/**
+ * Appends one control frame ([Length:32][Op:8][terms]) to `w`. On an error (a value that cannot be
+ * sent) nothing is left in `w`.
+ */
+export function writeControl(w: Writer, message: readonly unknown[], t: PidTranslator, peer: number): void {
+  const op = OP_CODES.get(message[0] as string);
+  if (op === undefined || op === 0) throw new Error(`unknown operation '${String(message[0])}'`);
+  const start = w.pos;
+  try {
+    w.ensure(5);
+    w.pos += 4;
+    w.buf[w.pos++] = op;
+    const c: EncodeContext = { w, t, peer };
+    for (let i = 1; i < message.length; i++) writeTerm(c, message[i], 0);
+    w.buf.writeUInt32BE(w.pos - start - 4, start);
+  } catch (error) {
+    w.pos = start;
+    throw error;
+  }
+}
+
+/** Serialises a control message for the wire: its payload, without the length (docs/protocol.md §4). */
+export function encodeControl(message: readonly unknown[], t: PidTranslator, peer: number): Buffer {
+  const w = new Writer(256);
+  writeControl(w, message, t, peer);
+  return Buffer.from(w.buf.subarray(4, w.pos));
+}
+
+/** Reads terms from one frame; every read is bounds-checked, so garbage throws instead of reading past the end. */
+class Reader {
+  pos = 0;
+  private peerIndex = -1;
+
+  constructor(
+    private readonly buf: Buffer,
+    private readonly t: PidTranslator,
+    private readonly peer: string,
+  ) {}
+
+  get done(): boolean {
+    return this.pos >= this.buf.length;
+  }
+
+  private need(n: number): number {
+    const at = this.pos;
+    if (at + n > this.buf.length) throw new Error('the frame ends inside a value');
+    this.pos = at + n;
+    return at;
+  }
+
+  byte(): number {
+    return this.buf[this.need(1)]!;
+  }
+
+  private u32(): number {
+    return this.buf.readUInt32BE(this.need(4));
+  }
+
+  // A count of elements, each at least `min` bytes: a count the rest of the frame cannot hold is refused.
+  private count(min: number): number {
+    const n = this.u32();
+    if (n * min > this.buf.length - this.pos) throw new Error('a count is larger than the frame');
+    return n;
+  }
+
+  private string(tag: number): string {
+    switch (tag) {
+      case T_SHORT_ASCII: {
+        const n = this.byte();
+        const at = this.need(n);
+        return this.buf.toString('latin1', at, at + n);
+      }
+      case T_UTF8: {
+        const n = this.u32();
+        const at = this.need(n);
+        return this.buf.toString('utf8', at, at + n);
+      }
+      case T_UTF16: {
+        const n = this.u32();
+        const at = this.need(2 * n);
+        return this.buf.toString('utf16le', at, at + 2 * n);
+      }
+      default:
+        throw new Error(`expected a string, found tag ${tag}`);
+    }
+  }
+
+  // The node of a pid or ref: relative to the connection (sender, receiver) or by name.
+  private node(rel: number): number {
+    if (rel === 0) {
+      if (this.peerIndex < 0) this.peerIndex = this.t.indexOf(this.peer);
+      return this.peerIndex;
+    }
+    if (rel === 1) return 0;
+    return this.t.indexOf(this.string(this.byte()));
+  }
+
+  term(depth: number): unknown {
+    const tag = this.byte();
+    switch (tag) {
+      case T_UNDEFINED:
+        return undefined;
+      case T_NULL:
+        return null;
+      case T_FALSE:
+        return false;
+      case T_TRUE:
+        return true;
+      case T_SMALL_INT:
+        return this.byte();
+      case T_INT32:
+        return this.buf.readInt32BE(this.need(4));
+      case T_FLOAT64:
+        return this.buf.readDoubleBE(this.need(8));
+      case T_SHORT_ASCII:
+      case T_UTF8:
+      case T_UTF16:
+        return this.string(tag);
+      case T_PID_SENDER:
+      case T_PID_RECEIVER:
+      case T_PID_NAMED: {
+        const node = this.node(tag - T_PID_SENDER);
+        const at = this.need(8);
+        return new Pid(node, this.buf.readUInt32BE(at), this.buf.readUInt32BE(at + 4));
+      }
+      case T_REF_SENDER:
+      case T_REF_RECEIVER:
+      case T_REF_NAMED: {
+        const node = this.node(tag - T_REF_SENDER);
+        return new Ref(node, this.buf.readDoubleBE(this.need(8)));
+      }
+      case T_BINARY: {
+        const n = this.u32();
+        const at = this.need(n);
+        // A copy: the message must not keep the whole received chunk alive.
+        const out = Buffer.allocUnsafe(n);
+        this.buf.copy(out, 0, at, at + n);
+        return out;
+      }
+      case T_V8: {
+        const n = this.u32();
+        const at = this.need(n);
+        return deserialize(this.buf.subarray(at, at + n));
+      }
+    }
+    if (depth >= MAX_DEPTH) throw new Error(`a value is nested more than ${MAX_DEPTH} levels deep`);
+    return this.compound(tag, depth + 1);
+  }
+
+  private compound(tag: number, depth: number): unknown {
+    switch (tag) {
+      case T_ARRAY: {
+        const n = this.count(1);
+        const a = new Array<unknown>(n);
+        for (let i = 0; i < n; i++) a[i] = this.term(depth);
+        return a;
+      }
+      case T_OBJECT:
+        return this.plain(depth);
+      case T_MAP: {
+        const n = this.count(2);
+        const m = new Map<unknown, unknown>();
+        for (let i = 0; i < n; i++) m.set(this.term(depth), this.term(depth));
+        return m;
+      }
+      case T_SET: {
+        const n = this.count(1);
+        const s = new Set<unknown>();
+        for (let i = 0; i < n; i++) s.add(this.term(depth));
+        return s;
+      }
+      case T_EXIT:
+        return new Exit(this.term(depth) as Pid, this.term(depth));
+      case T_DOWN:
+        return new Down(this.term(depth) as Ref, this.term(depth) as Pid, this.term(depth));
+      case T_WIRE_CLASS: {
+        const name = this.string(this.byte());
+        const w = wireByTag.get(name);
+        if (!w) throw new Error(`unknown wire class '${name}'`);
+        if (this.byte() !== T_OBJECT) throw new Error(`wire class '${name}' without its fields`);
+        return w.fromPlain(this.plain(depth), identity, this.t);
+      }
+      default:
+        throw new Error(`unknown tag ${tag}`);
+    }
+  }
+
+  private plain(depth: number): Record<string, unknown> {
+    const n = this.count(3);
+    const o: Record<string, unknown> = {};
+    for (let i = 0; i < n; i++) {
+      const k = this.string(this.byte());
+      const v = this.term(depth);
+      // A key named __proto__ is data, as in the object that was sent, not the object's prototype.
+      if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+      else o[k] = v;
+    }
+    return o;
+  }
+}
+
+/** Reads a control message from `peer` ([Op:8][terms]); throws on anything that is not a well-formed one. */
+export function decodeControl(buf: Buffer, t: PidTranslator, peer: string): unknown[] {
+  const r = new Reader(buf, t, peer);
+  const op = OPS[r.byte()];
+  if (!op) throw new Error(`unknown operation ${buf[0]}`);
+  const out: unknown[] = [op];
+  while (!r.done) out.push(r.term(0));
+  return out;
 }

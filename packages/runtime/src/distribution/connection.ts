@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { readFrames, writeFrame } from './framing.js';
+import { Writer, writeControl, type PidTranslator } from './codec.js';
 import { challenge, digest, parseHandshake, PROTOCOL_VERSION, verify, type HandshakeFrame } from './handshake.js';
 
 /** What a connection needs from its node. */
@@ -56,6 +57,9 @@ export class Connection {
   }
 
   private myChallenge = '';
+  private settle: () => void = () => {};
+  /** Resolves once the handshake succeeded (and the owner took the connection) or the connection closed. */
+  readonly settled = new Promise<void>((resolve) => (this.settle = resolve));
   /** The peer's tick time, from the handshake: it must hear from us more often than that. */
   private peerTick = Infinity;
 
@@ -64,35 +68,54 @@ export class Connection {
     return this.isUp && !this.closed;
   }
 
-  /** Sends a control frame; false when the socket is saturated (the caller may wait for 'drain'). */
-  send(payload: Buffer): boolean {
-    if (!this.up) return false;
-    this.lastOut = Date.now();
-    if (!this.corked) {
-      // Frames sent in one turn of the event loop leave in one write: a syscall per batch, not per message.
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(this.uncork);
-    }
-    return writeFrame(this.socket, payload);
+  /**
+   * Queues a control message for the peer. Frames of one turn of the event loop are encoded one after
+   * another into one buffer and leave in one write: no allocation per message, a syscall per batch.
+   */
+  sendControl(message: readonly unknown[], t: PidTranslator, peerIndex: number): void {
+    if (!this.up) return;
+    writeControl(this.out, message, t, peerIndex);
+    this.scheduleFlush();
   }
 
-  /** Bytes written to this connection that the peer has not taken yet (Node's socket buffer). */
-  get buffered(): number {
-    return this.socket.writableLength;
+  /** Queues a control frame encoded earlier (see encodeControl): messages sent while connecting. */
+  send(payload: Buffer): void {
+    if (!this.up) return;
+    this.out.u32(payload.length);
+    this.out.bytes(payload);
+    this.scheduleFlush();
   }
+
+  /** Bytes written to this connection that the peer has not taken yet: this turn's batch and Node's socket buffer. */
+  get buffered(): number {
+    return this.socket.writableLength + this.out.pos;
+  }
+
+  private readonly out = new Writer();
+  private flushScheduled = false;
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    process.nextTick(this.flush);
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    if (this.out.pos === 0 || this.closed) return;
+    this.lastOut = Date.now();
+    this.socket.write(this.out.take());
+  };
 
   private drain: Promise<void> | null = null;
-  private corked = false;
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.socket.uncork();
-  };
 
   /** Resolves once the socket's buffer is empty again, or the connection closed (busy_dist_port's end). */
   drained(): Promise<void> {
     if (this.drain) return this.drain;
-    if (this.closed || this.socket.writableLength === 0) return Promise.resolve();
+    // The batch goes out first: what is left unsent after that is what the peer has not taken.
+    this.flush();
+    // Without a pending 'drain' (below the socket's high-water mark) there is nothing to wait for.
+    if (this.closed || this.socket.writableLength === 0 || !this.socket.writableNeedDrain) return Promise.resolve();
     this.drain = new Promise<void>((resolve) => {
       const done = (): void => {
         this.socket.off('drain', done);
@@ -114,8 +137,9 @@ export class Connection {
       const now = Date.now();
       if (now - this.lastIn > tickMs) this.close(`no sign of life from ${this.peer} for ${tickMs} ms (net tick time)`);
       else if (now - this.lastOut > every) {
-        this.lastOut = now;
-        writeFrame(this.socket, Buffer.alloc(0));
+        // A tick is an empty frame, queued behind this turn's frames.
+        this.out.u32(0);
+        this.scheduleFlush();
       }
     }, Math.max(20, every / 2));
     this.ticker.unref();
@@ -129,6 +153,7 @@ export class Connection {
     if (this.ticker) clearInterval(this.ticker);
     this.socket.destroy();
     this.owner.down(this, reason, this.isUp);
+    this.settle();
   }
 
   private sendHello(): string {
@@ -173,7 +198,7 @@ export class Connection {
       if (!verify(cookie, this.myChallenge, this.peer, f.digest)) {
         return this.refuse('cookie', `distribution: refused a connection from ${this.peer}: wrong cookie (both nodes need the same cookie: --cookie, OTP_COOKIE or ~/.otp-ts.cookie)`);
       }
-      this.becomeUp(true);
+      this.becomeUp();
     } else if (this.initiator && f.t === 'welcome') {
       if (this.expected && f.name !== this.expected) return this.refuse('name', `distribution: expected ${this.expected} but ${f.name} answered`);
       this.peer = f.name;
@@ -183,8 +208,9 @@ export class Connection {
         return this.refuse('cookie', `distribution: ${f.name} did not prove the cookie: wrong cookie (both nodes need the same cookie)`);
       }
       this.handshake({ t: 'ack', digest: digest(cookie, f.challenge, name) });
-    } else if (this.initiator && f.t === 'ok') {
-      this.becomeUp(false);
+      // Up at once: the welcome proved the peer has the same cookie, so it will accept this ack, and
+      // frames sent from now on follow the ack. Waiting for an answer would add a round trip to set-up.
+      this.becomeUp();
     } else if (f.t === 'refused') {
       this.owner.log(`distribution: ${this.peer || this.expected} refused the connection: ${f.reason === 'cookie' ? 'wrong cookie' : f.reason}`);
       this.close(`refused: ${f.reason}`);
@@ -194,14 +220,13 @@ export class Connection {
     }
   }
 
-  private becomeUp(acceptor: boolean): void {
+  private becomeUp(): void {
     clearTimeout(this.timer);
-    // The acceptor's ok goes out before any control frame, so the initiator never reads one mid-handshake.
-    if (acceptor) this.handshake({ t: 'ok' });
     this.isUp = true;
     if (!this.owner.up(this)) {
       this.isUp = false;
       this.close('already connected');
     }
+    this.settle();
   }
 }

@@ -61,9 +61,30 @@ export async function register(entry: NodeEntry, host = '127.0.0.1', port = epmd
   });
 }
 
+// The length of a PORT2_RESP once enough of it arrived to tell, else undefined (docs/protocol.md §1).
+function port2RespLength(b: Buffer): number | undefined {
+  if (b.length >= 2 && b[1] !== 0) return 2;
+  if (b.length < 12) return undefined;
+  const nameEnd = 12 + b.readUInt16BE(10);
+  return b.length < nameEnd + 2 ? undefined : nameEnd + 2 + b.readUInt16BE(nameEnd);
+}
+
 /** The port a node listens on, or undefined when it is not registered. */
 export async function lookup(name: string, host = '127.0.0.1', port = epmdPort()): Promise<NodeEntry | undefined> {
-  const answer = await request(host, port, encodePortPlease(name));
+  const socket = await open(host, port);
+  // The answer is read as soon as it is complete, without waiting for the port mapper to close: that
+  // wait is a round trip of the connection set-up.
+  const answer = await new Promise<Buffer>((resolve, reject) => {
+    let got = Buffer.alloc(0);
+    socket.on('data', (c: Buffer) => {
+      got = Buffer.concat([got, c]);
+      const n = port2RespLength(got);
+      if (n !== undefined && got.length >= n) resolve(got.subarray(0, n));
+    });
+    socket.once('error', reject);
+    socket.once('close', () => resolve(got));
+    socket.write(encodePortPlease(name));
+  }).finally(() => socket.destroy());
   return answer.length === 0 ? undefined : decodePort2Resp(answer);
 }
 

@@ -3,27 +3,39 @@ import type { Socket } from 'node:net';
 /** Frames larger than this are refused (and the connection closed): 64 MiB. */
 export const MAX_FRAME = 64 * 1024 * 1024;
 
-/** Reads length-prefixed frames ([Length:32][payload]) from a socket and hands each to `onFrame`. */
+/**
+ * Reads length-prefixed frames ([Length:32][payload]) from a socket and hands each to `onFrame`. Frames
+ * are views into the chunk they arrived in; a frame split across chunks is joined once, when its last
+ * byte arrived (not at every chunk, which would copy a large frame over and over).
+ */
 export function readFrames(socket: Socket, onFrame: (frame: Buffer) => void, onError: (why: string) => void): void {
-  let chunks: Buffer[] = [];
+  let parts: Buffer[] = [];
   let size = 0;
+  // Bytes needed before the next frame can be read: its header, then the whole frame.
+  let need = 4;
   socket.on('data', (chunk: Buffer) => {
-    chunks.push(chunk);
     size += chunk.length;
-    let buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-    while (buf.length >= 4) {
-      const len = buf.readUInt32BE(0);
+    parts.push(chunk);
+    if (size < need) return;
+    let buf = parts.length === 1 ? chunk : Buffer.concat(parts, size);
+    let at = 0;
+    need = 4;
+    while (buf.length - at >= 4) {
+      const len = buf.readUInt32BE(at);
       if (len > MAX_FRAME) {
         onError(`a frame of ${len} bytes is over the ${MAX_FRAME}-byte limit`);
         return;
       }
-      if (buf.length < 4 + len) break;
-      const frame = buf.subarray(4, 4 + len);
-      buf = buf.subarray(4 + len);
-      onFrame(frame);
+      if (buf.length - at < 4 + len) {
+        need = 4 + len;
+        break;
+      }
+      onFrame(buf.subarray(at + 4, at + 4 + len));
+      at += 4 + len;
       if (socket.destroyed) return;
     }
-    chunks = buf.length > 0 ? [buf] : [];
+    buf = at === 0 ? buf : buf.subarray(at);
+    parts = buf.length > 0 ? [buf] : [];
     size = buf.length;
   });
 }

@@ -1,14 +1,13 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** The distribution protocol version this node speaks (docs/protocol.md). */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
-/** Handshake frames (JSON): hello → welcome → ack → ok, or refused. */
+/** Handshake frames (JSON): hello → welcome → ack, or refused. */
 export type HandshakeFrame =
   | { t: 'hello'; v: number; name: string; hidden: boolean; challenge: string; tick?: number }
   | { t: 'welcome'; v: number; name: string; challenge: string; digest: string; tick?: number; hidden?: boolean }
   | { t: 'ack'; digest: string }
-  | { t: 'ok' }
   | { t: 'refused'; reason: string };
 
 /** A fresh random challenge. */

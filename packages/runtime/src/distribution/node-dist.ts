@@ -232,7 +232,7 @@ export class Distribution implements ConnectionOwner, PidTranslator {
   frame(conn: Connection, payload: Buffer): void {
     let msg: unknown[];
     try {
-      msg = decodeControl(payload, this);
+      msg = decodeControl(payload, this, conn.peer);
     } catch (error) {
       this.log(`distribution: closed the connection to ${conn.peer}: a frame could not be decoded (${(error as Error).message})`);
       conn.close('bad frame');
@@ -257,10 +257,9 @@ export class Distribution implements ConnectionOwner, PidTranslator {
 
   // Sends a control message, connecting first if needed; `onFail` runs if the node cannot be reached.
   private route(nodeName: string, message: unknown[], onFail?: () => void): void {
-    const payload = encodeControl(message, this);
     const conn = this.connections.get(nodeName);
     if (conn) {
-      conn.send(payload);
+      conn.sendControl(message, this, this.indexOf(nodeName));
       // busy_dist_port: the sender is descheduled until the buffer drains (the process takes `suspend`).
       if (conn.buffered > this.busyLimit) {
         this.suspend = conn.drained();
@@ -269,6 +268,7 @@ export class Distribution implements ConnectionOwner, PidTranslator {
       }
       return;
     }
+    const payload = encodeControl(message, this, this.indexOf(nodeName));
     let q = this.queued.get(nodeName);
     if (!q) this.queued.set(nodeName, (q = []));
     q.push(payload);
@@ -281,7 +281,7 @@ export class Distribution implements ConnectionOwner, PidTranslator {
 
   // Sends only over an existing connection (what a dying process tells nodes it was talking to).
   private tell(nodeName: string, message: unknown[]): void {
-    this.connections.get(nodeName)?.send(encodeControl(message, this));
+    this.connections.get(nodeName)?.sendControl(message, this, this.indexOf(nodeName));
   }
 
   /** Links a local process to a remote one; if its node cannot be reached, the local process gets noconnection. */
@@ -421,17 +421,9 @@ export class Distribution implements ConnectionOwner, PidTranslator {
     });
     if (!socket) return undefined;
     const conn = new Connection(socket, this, true, nodeName);
-    return new Promise((resolve) => {
-      const check = setInterval(() => {
-        if (conn.up) {
-          clearInterval(check);
-          resolve(conn);
-        } else if (socket.destroyed) {
-          clearInterval(check);
-          resolve(this.connections.get(nodeName));
-        }
-      }, 2);
-    });
+    await conn.settled;
+    // Closed: refused, or the peer's own connection to this node won the race and is the one to use.
+    return conn.up ? conn : this.connections.get(nodeName);
   }
 }
 
