@@ -1,5 +1,6 @@
 import type { Output, Reporter } from './report/types.js';
 import type { Shard } from './run/select.js';
+import type { ImportGraph } from './run/import-graph.js';
 
 /** A reporter by name (written to the run's output or to `_build/test/`), or a reporter object. */
 export type ReporterChoice = 'tty' | 'json' | 'junit' | 'html' | Reporter;
@@ -50,6 +51,8 @@ export interface RunOptions {
   workerMemoryMb?: number;
   /** Start no new test file after one has a failing test; the files not run count as skipped. */
   bail?: boolean;
+  /** Filled with the files each test file is built from, refreshed on every build of it (what `--watch` reruns by). */
+  importGraph?: ImportGraph;
   /** The command replay hints start with (default: `otp test`). */
   replayCommand?: string;
 }

@@ -82,6 +82,7 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
     if (bailed) return notRun(rel, reporters);
     reporters.forEach((r) => r.onFileStart?.(rel));
     const compiled = await compileTestFile(root, file, outDir);
+    options.importGraph?.record(file, compiled.ok ? compiled.inputs : undefined);
     const ids = failed?.[rel];
     const result: FileResult = compiled.ok
       ? await runWithRetries({ root, file: rel, bundle: compiled.bundle, exportOrder: compiled.exportOrder, filter: ids ? { ...filter, ids } : filter, timeoutMs: options.timeoutMs, config: options.config ?? {}, shuffleSeed, numRuns: options.numRuns, seed: options.seed, knownSeeds: store[rel] ?? {}, replayCommand: options.replayCommand ?? 'otp test' }, options, reporters)

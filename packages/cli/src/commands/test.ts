@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
-import { watch } from 'chokidar';
-import { parseShard, reportCoverage, runTests } from '@otp-ts/test-runner';
-import { info } from '../cli/io.js';
+import { join, resolve, sep } from 'node:path';
+import { affectedTests, ImportGraph, parseShard, reportCoverage, runTests, type FileChange, type RunOptions } from '@otp-ts/test-runner';
+import { info, type Io } from '../cli/io.js';
 import { defineProvider } from '../cli/provider.js';
 import { OtpError } from '../errors/otp-error.js';
-import { findProject, type Project } from '../project/find.js';
+import { findProject } from '../project/find.js';
+import { watchProject, type WatchEvent } from '../project/watch.js';
 
 /** `otp test`: EUnit-style, Common-Test-style and property tests, each file in its own worker. */
 export const testCommand = defineProvider({
@@ -92,28 +92,30 @@ export const testCommand = defineProvider({
       jobs: args.jobs,
       bail: args.bail,
       output: io.stdout,
+      importGraph: new ImportGraph(),
     };
     const result = await runTests(options);
     if (!args.watch) return result.ok ? 0 : 1;
-    await watchTests(project, (changed) => runTests(changed && options.paths === undefined ? { ...options, paths: [changed] } : options), (error) => void io.stderr.write(`${error.message}\n`));
+    await watchProject(project, (events) => rerunAffected(project.root, options, events, io), (error) => void io.stderr.write(`${error.message}\n`), ['src', 'test']).ready;
     info(io, 'watching for changes (Ctrl-C to stop)');
     await new Promise(() => {});
     return 0;
   },
 });
 
-const isTestFile = (path: string): boolean => /\.(test|suite)\.ts$/.test(path);
+/** Whether a test file is among the paths `otp test` was given (every test file when none were). */
+function inPaths(root: string, paths: readonly string[] | undefined): (file: string) => boolean {
+  if (paths === undefined) return () => true;
+  const roots = paths.map((p) => resolve(root, p));
+  return (file) => roots.some((r) => file === r || file.startsWith(r + sep));
+}
 
-// Watches src/ and test/ of every app, one run at a time: a changed test file reruns only itself, any other change every file.
-async function watchTests(project: Project, run: (changed: string | undefined) => Promise<unknown>, onError: (error: Error) => void): Promise<void> {
-  const watcher = watch(
-    project.apps.flatMap((app) => ['src', 'test'].map((f) => join(app, f))),
-    { ignoreInitial: true, ignored: (p) => relative(project.root, p).split(sep).some((part) => part === '_build' || part === 'node_modules') },
-  );
-  let running: Promise<unknown> = Promise.resolve();
-  watcher.on('all', (event, path) => {
-    const changed = event !== 'unlink' && isTestFile(path) ? path : undefined;
-    running = running.then(() => run(changed)).catch(onError);
-  });
-  await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+// One watch step: says which test files the changed files affect (through the import graph of the last builds) and runs them.
+async function rerunAffected(root: string, options: RunOptions & { importGraph: ImportGraph }, events: readonly WatchEvent[], io: Io): Promise<void> {
+  const changes = events.filter((e): e is FileChange => e.event === 'add' || e.event === 'change' || e.event === 'unlink');
+  if (changes.length === 0) return;
+  const rerun = affectedTests(root, options.importGraph, changes, inPaths(root, options.paths));
+  for (const line of rerun.lines) info(io, line);
+  // The shard and the last run's failures chose the files of the first run; a rerun runs exactly the affected ones.
+  if (rerun.files.length > 0) await runTests({ ...options, paths: rerun.files, shard: undefined, rerunFailed: false });
 }

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { dirname, join, relative } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { toFailureInfo } from './failure-info.js';
+import { metafileInputs } from './import-graph.js';
 
 // Bundling moves code to _build/test/bundles: keep import.meta.url (and dirname/filename) pointing at
 // each source file, so a test that finds its project with new URL('..', import.meta.url) still does.
@@ -21,8 +22,8 @@ const keepImportMeta: Plugin = {
   },
 };
 
-/** A compiled test file: the bundle to import and its exports in source order. */
-export type Compiled = { ok: true; bundle: string; exportOrder: string[] } | { ok: false; text: string };
+/** A compiled test file: the bundle to import, its exports in source order and the absolute paths of the files bundled into it. */
+export type Compiled = { ok: true; bundle: string; exportOrder: string[]; inputs: string[] } | { ok: false; text: string };
 
 /**
  * Bundles one TypeScript test file to `<outDir>/bundles/<path>.mjs` with a source map. Packages stay
@@ -50,7 +51,7 @@ export async function compileTestFile(root: string, file: string, outDir: string
       treeShaking: false,
     });
     const output = result.metafile.outputs[relative(root, outfile)];
-    return { ok: true, bundle: outfile, exportOrder: [...sourceOrder(readFileSync(file, 'utf8')), ...(output?.exports ?? [])] };
+    return { ok: true, bundle: outfile, exportOrder: [...sourceOrder(readFileSync(file, 'utf8')), ...(output?.exports ?? [])], inputs: metafileInputs(root, result.metafile.inputs) };
   } catch (error) {
     const errors = (error as { errors?: Array<{ text: string; location?: { file: string; line: number; column: number; lineText: string } | null }> }).errors;
     if (!errors) return { ok: false, text: toFailureInfo(error, `${rel} could not be compiled`).text };
