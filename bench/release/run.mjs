@@ -92,7 +92,7 @@ async function boot(dir, bootFile) {
   const erlDist = erl(`bench_release_${process.pid}@127.0.0.1`);
   try {
     const rows = [];
-    rows.push(await bootPair('the template release, with distribution (its node.args has `--enable-source-maps`: two Node.js processes) / `erl -boot … -name`', foreground, erlDist));
+    rows.push(await bootPair('the template release, with distribution (its node.args has `--enable-source-maps`, switched on inside the booting process) / `erl -boot … -name`', foreground, erlDist));
     await releaseWithout(dir, /^--enable-source-maps/);
     rows.push(await bootPair('the same with no Node.js flag in node.args (one Node.js process) / `erl -boot … -name`', foreground, erlDist));
     await releaseWithout(dir, /^--name|^--setcookie/);
@@ -181,7 +181,7 @@ function section(erlang, a, bootRows, u) {
     '',
     ...bootTable(bootRows),
     '',
-    `Boot rows read otp-ts / BEAM. A Node.js flag in node.args (the template has \`--enable-source-maps\`) makes \`foreground\` start a second Node.js process with it; the BEAM boots are the minimal release's \`erl -boot\`, with \`-name\` where the otp-ts node starts distribution.`,
+    `Boot rows read otp-ts / BEAM. \`--enable-source-maps\` is switched on inside the booting process; any other Node.js flag in node.args makes \`foreground\` start a second Node.js process with it; the BEAM boots are the minimal release's \`erl -boot\`, with \`-name\` where the otp-ts node starts distribution.`,
     '',
     ...upgradeTable(u),
     '',
