@@ -2,6 +2,7 @@
 // Prints one JSON line: the best of REPS runs (after one warm-up run) and the median.
 import { createNode } from '@otp-ts/runtime';
 import { repeat } from './repeat.mjs';
+import { pingpong as sharedPingpong } from '../lib/pingpong.mjs';
 
 const workload = process.argv[2];
 const node = createNode();
@@ -35,25 +36,7 @@ async function spawnIdle(n) {
 
 async function pingpong() {
   const n = 1_000_000;
-  return node.run(async (ctx) => {
-    const me = ctx.self();
-    const pong = ctx.spawn(async (c) => {
-      for (;;) {
-        const m = await c.receive();
-        if (m === 'stop') return;
-        c.send(m.from, 'pong');
-      }
-    });
-    const ping = { from: me };
-    const t0 = now();
-    for (let i = 0; i < n; i++) {
-      ctx.send(pong, ping);
-      await ctx.receive();
-    }
-    const ms = now() - t0;
-    ctx.send(pong, 'stop');
-    return result(n, ms);
-  });
+  return result(n, await sharedPingpong(node, n));
 }
 
 async function fanin() {

@@ -2,6 +2,7 @@
 // The runtime is passed as a bundle so the same workload runs on the runtime before the trace hooks and now.
 import { transformSync } from 'esbuild';
 import { pathToFileURL } from 'node:url';
+import { pingpong as sharedPingpong } from '../lib/pingpong.mjs';
 
 const [bundle, workload] = process.argv.slice(2);
 const rt = await import(pathToFileURL(bundle).href);
@@ -17,25 +18,7 @@ async function best(run) {
 
 async function pingpong(node) {
   const n = 200_000;
-  return node.run(async (ctx) => {
-    const me = ctx.self();
-    const pong = ctx.spawn(async (c) => {
-      for (;;) {
-        const m = await c.receive();
-        if (m === 'stop') return;
-        c.send(m.from, 'pong');
-      }
-    });
-    const ping = { from: me };
-    const t0 = now();
-    for (let i = 0; i < n; i++) {
-      ctx.send(pong, ping);
-      await ctx.receive();
-    }
-    const ms = now() - t0;
-    ctx.send(pong, 'stop');
-    return n / (ms / 1000);
-  });
+  return n / ((await sharedPingpong(node, n)) / 1000);
 }
 
 async function setupCode(node) {

@@ -1,24 +1,10 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { after } from 'node:test';
 import type { Io } from '@otp-ts/cli';
+import { tempDir as sharedTempDir, writeTree } from '../../../test/support/files.ts';
+
+export { writeTree };
 
 /** A fresh temp folder, removed when the test file ends. */
-export function tempDir(prefix = 'otp-cli-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** Writes files (path → content) under `root`, creating folders. */
-export function writeTree(root: string, files: Record<string, string>): string {
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  return root;
-}
+export const tempDir = (prefix = 'otp-cli-'): string => sharedTempDir(prefix);
 
 /** An io that records what is written, with a fake home. */
 export function captureIo(overrides: Partial<Io> = {}): Io & { out: () => string; err: () => string } {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { codeServerOf, createNode, loggerOf, readBuiltModules, type ModuleSource } from '@otp-ts/runtime';
+import { codeServerOf, createNode, dependencyOrder, loggerOf, readBuiltModules } from '@otp-ts/runtime';
 import type { Diagnostic } from './errors.js';
 
 /** A kind of callback object and the callbacks it must and may have (each one a function when present). */
@@ -122,31 +122,6 @@ function toDiagnostic(p: Problem, file: string, text: string): Diagnostic {
     location: { file, ...locate(text, p.exportName, p.key) },
     suggestion: fix,
   };
-}
-
-// Modules in an order where each comes after the application modules it requires (relative requires).
-function dependencyOrder(sources: ModuleSource[]): ModuleSource[] {
-  const byName = new Map(sources.map((s) => [s.name, s]));
-  const done = new Set<string>();
-  const out: ModuleSource[] = [];
-  const visit = (s: ModuleSource, path: Set<string>): void => {
-    if (done.has(s.name) || path.has(s.name)) return;
-    path.add(s.name);
-    for (const m of s.code.matchAll(/\brequire\((["'])(\.[^"']+)\1\)/g)) {
-      const parts = s.name.split('/').slice(0, -1);
-      for (const part of m[2]!.replace(/\.(ts|js|mjs|cjs)$/, '').split('/')) {
-        if (part === '..') parts.pop();
-        else if (part !== '.') parts.push(part);
-      }
-      const dep = byName.get(parts.join('/'));
-      if (dep) visit(dep, path);
-    }
-    path.delete(s.name);
-    done.add(s.name);
-    out.push(s);
-  };
-  for (const s of sources) visit(s, new Set());
-  return out;
 }
 
 /** The app's compiled output, its source folder, and its source file per module name. */

@@ -1,27 +1,15 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after } from 'node:test';
 import { compile } from '@otp-ts/compiler';
+import { tempDir as sharedTempDir, writeTree } from '../../../test/support/files.ts';
 
 const runtimeDir = fileURLToPath(new URL('../../runtime', import.meta.url));
 
-/** A fresh temp folder, removed when the test file ends. */
-export function tempDir(prefix = 'otp-release-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+export { writeTree };
 
-/** Writes files (path → content) under `root`, creating folders. */
-export function writeTree(root: string, files: Record<string, string>): string {
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  return root;
-}
+/** A fresh temp folder, removed when the test file ends. */
+export const tempDir = (prefix = 'otp-release-'): string => sharedTempDir(prefix);
 
 /** An application of a fixture project: its version, dependencies and source modules (path under src/ → TypeScript). */
 export interface FixtureApp {

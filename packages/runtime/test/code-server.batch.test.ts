@@ -1,23 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { transformSync } from 'esbuild';
 import * as runtime from '@otp-ts/runtime';
 import type { UpgradeError } from '@otp-ts/runtime';
-import { codeServerOf, genServer, loggerOf, type ModuleSource, type OtpNode, type Pid } from '@otp-ts/runtime';
-import { withNode } from './helpers.ts';
+import { genServer, type Pid } from '@otp-ts/runtime';
+import { withNode, compileModule, codeServerFor } from './helpers.ts';
 
 // Upgrades of many processes go out in batches: every suspend is sent before any answer is awaited,
 // then every codeChange. These tests hold the batches to the sequential upgrade's semantics.
 
-function compile(name: string, ts: string, vsn?: string): ModuleSource {
-  const { code } = transformSync(ts, { loader: 'ts', format: 'cjs', target: 'node20', sourcefile: `${name}.ts` });
-  return { name, code, filename: `/virtual/${name}.ts`, vsn };
-}
-
-function codeOf(node: OtpNode) {
-  loggerOf(node).removeHandler('default');
-  return codeServerOf(node, { preloaded: { '@otp-ts/runtime': runtime } });
-}
+const compile = compileModule;
+const codeOf = codeServerFor;
 
 // Version 1 holds { id }; `get` answers the state and the version.
 const v1 = `

@@ -1,21 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { transformSync } from 'esbuild';
 import * as runtime from '@otp-ts/runtime';
 import type { UpgradeError, CodeError} from '@otp-ts/runtime';
-import { codeServerOf, genServer, sys, loggerOf, isDown, type ModuleSource, type OtpNode, type Pid } from '@otp-ts/runtime';
-import { withNode } from './helpers.ts';
+import { genServer, sys, isDown, type Pid } from '@otp-ts/runtime';
+import { withNode, compileModule, codeServerFor } from './helpers.ts';
 
-/** Compiles TypeScript the way the compiler will: one CommonJS-shaped module per source. */
-function compile(name: string, ts: string, vsn?: string): ModuleSource {
-  const { code } = transformSync(ts, { loader: 'ts', format: 'cjs', target: 'node20', sourcefile: `${name}.ts` });
-  return { name, code, filename: `/virtual/${name}.ts`, vsn };
-}
-
-function codeOf(node: OtpNode) {
-  loggerOf(node).removeHandler('default');
-  return codeServerOf(node, { preloaded: { '@otp-ts/runtime': runtime } });
-}
+const compile = compileModule;
+const codeOf = codeServerFor;
 
 const counterV1 = `
 import { ok, reply, noreply, type GenServer } from '@otp-ts/runtime';

@@ -1,4 +1,6 @@
-import { createNode, loggerOf, type LogEvent, type OtpNode, type Pid, type ProcessFn } from '@otp-ts/runtime';
+import { transformSync } from 'esbuild';
+import * as runtime from '@otp-ts/runtime';
+import { codeServerOf, createNode, loggerOf, type CodeServer, type LogEvent, type ModuleSource, type OtpNode, type Pid, type ProcessFn } from '@otp-ts/runtime';
 
 /** A fresh node whose crash printer records instead of printing, shut down after `body`. */
 export async function withNode<T>(body: (node: OtpNode, crashes: Array<[Pid, unknown]>) => Promise<T>): Promise<T> {
@@ -33,4 +35,16 @@ export function quietLogs(node: OtpNode): LogEvent[] {
   logger.removeHandler('default');
   logger.addHandler({ id: 'test', log: (e) => events.push(e) });
   return events;
+}
+
+/** Compiles TypeScript the way the compiler does: one CommonJS-shaped module per source, named like an app module. */
+export function compileModule(name: string, ts: string, vsn?: string): ModuleSource {
+  const { code } = transformSync(ts, { loader: 'ts', format: 'cjs', target: 'node20', sourcefile: `${name}.ts` });
+  return { name, code, filename: `/virtual/${name}.ts`, vsn };
+}
+
+/** A node's code server sharing this runtime with the code it loads, with the node's log handler silenced. */
+export function codeServerFor(node: OtpNode): CodeServer {
+  loggerOf(node).removeHandler('default');
+  return codeServerOf(node, { preloaded: { '@otp-ts/runtime': runtime } });
 }

@@ -1,19 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { transformSync } from 'esbuild';
 import * as runtime from '@otp-ts/runtime';
-import { codeServerOf, genServer, loggerOf, supervisor, sys, substituteEnv, parseNodeArgs, checkSysConfig, ReleaseConfigError, type ModuleSource, type OtpNode, type Pid } from '@otp-ts/runtime';
-import { withNode } from './helpers.ts';
+import { genServer, supervisor, sys, substituteEnv, parseNodeArgs, checkSysConfig, ReleaseConfigError, type Pid } from '@otp-ts/runtime';
+import { withNode, compileModule, codeServerFor } from './helpers.ts';
 
-function compile(name: string, ts: string, vsn?: string): ModuleSource {
-  const { code } = transformSync(ts, { loader: 'ts', format: 'cjs', target: 'node20', sourcefile: `${name}.ts` });
-  return { name, code, filename: `/virtual/${name}.ts`, vsn };
-}
-
-function codeOf(node: OtpNode) {
-  loggerOf(node).removeHandler('default');
-  return codeServerOf(node, { preloaded: { '@otp-ts/runtime': runtime } });
-}
+const compile = compileModule;
+const codeOf = codeServerFor;
 
 const worker = `
 import { ok, reply, genServer, type GenServer, type ProcessContext } from '@otp-ts/runtime';

@@ -31,8 +31,8 @@ export async function readBuiltModules(dir: string): Promise<{ app: AppFile; sou
   return { app, sources };
 }
 
-// Modules in an order where each comes after the application modules it requires.
-function dependencyOrder(sources: ModuleSource[]): ModuleSource[] {
+/** Modules in an order where each comes after the application modules it requires (relative requires), for loadAll. */
+export function dependencyOrder(sources: ModuleSource[]): ModuleSource[] {
   const byName = new Map(sources.map((s) => [s.name, s]));
   const done = new Set<string>();
   const out: ModuleSource[] = [];

@@ -4,5 +4,5 @@ export { ModuleVersion, sourceHash } from './module.js';
 export type { ModuleSource } from './module.js';
 export { upgradeModules, UpgradeError } from './upgrade.js';
 export type { UpgradeOptions, UpgradeReport } from './upgrade.js';
-export { loadBuiltApplication, readBuiltModules } from './app-loader.js';
+export { loadBuiltApplication, readBuiltModules, dependencyOrder } from './app-loader.js';
 export type { AppFile } from './app-loader.js';
