@@ -159,16 +159,21 @@ test('a release deployed from its tarball runs as a daemon, upgrades and downgra
   }
 });
 
-test('a release built with --include-node boots, answers and stops with no Node.js on PATH', { timeout: 120_000 }, async () => {
+test('a release built with --include-node boots, answers and stops with no Node.js on PATH; ${VAR} in sys.config is substituted at boot or named when unset', { timeout: 120_000 }, async () => {
   mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
   const base = mkdtempSync(join(repo, '_build', 'e2e', 'reln-'));
   const rel = join(base, 'kiosk', '_build', 'prod', 'rel', 'kiosk');
   const bare = { HOME: process.env.HOME, PATH: join(base, 'no-node-here') };
   try {
     await ok(run(process.execPath, [otp, 'new', 'app', 'kiosk', '--quiet'], base), 'otp new');
+    writeFileSync(join(base, 'kiosk', 'config', 'sys.config.json'), '{ "kiosk": { "initialCounts": {}, "db": "postgres://${KIOSK_DB_HOST}/kiosk" } }');
     await ok(run(process.execPath, [otp, 'release', '--include-node'], join(base, 'kiosk')), 'otp release --include-node');
     assert.ok(existsSync(join(rel, 'node', 'bin', 'node')));
-    assert.match(await ok(run(join(rel, 'bin', 'kiosk'), ['daemon'], rel, bare), 'daemon'), /started kiosk 0\.1\.0/);
+    const unset = await run(join(rel, 'bin', 'kiosk'), ['daemon'], rel, bare);
+    assert.equal(unset.status, 2, unset.out);
+    assert.match(unset.stderr, /sys\.config\.json: \$\{KIOSK_DB_HOST\} at kiosk\.db is not set: export KIOSK_DB_HOST, or write \$\{KIOSK_DB_HOST:-default\}$/);
+    assert.match(await ok(run(join(rel, 'bin', 'kiosk'), ['daemon'], rel, { ...bare, KIOSK_DB_HOST: 'db.internal' }), 'daemon'), /started kiosk 0\.1\.0/);
+    assert.equal(await ok(run(join(rel, 'bin', 'kiosk'), ['eval', "application.getEnv(ctx, 'kiosk', 'db')"], rel, bare), 'eval'), "'postgres://db.internal/kiosk'", 'substituted at boot; clients need only node.args');
     assert.equal(await ok(run(join(rel, 'bin', 'kiosk'), ['eval', 'process.execPath'], rel, bare), 'eval'), `'${join(rel, 'node', 'bin', 'node')}'`);
     assert.equal(await ok(run(join(rel, 'bin', 'kiosk'), ['stop'], rel, bare), 'stop'), 'stopped');
     rmSync(join(rel, 'node'), { recursive: true });

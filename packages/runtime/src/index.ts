@@ -64,7 +64,7 @@ export { bootRelease } from './release/boot.js';
 export type { BootOptions, BootedRelease } from './release/boot.js';
 export { install as installRelease, makePermanent, InstallError } from './release/handler.js';
 export type { InstallReport, RunningRelease } from './release/handler.js';
-export { readReleases, writeReleases, readVersion, permanentVersion, hasVersion } from './release/files.js';
+export { readReleases, writeReleases, readVersion, readNodeArgs, permanentVersion, hasVersion } from './release/files.js';
 export type { VersionFiles } from './release/files.js';
 export { substituteEnv, parseNodeArgs, checkSysConfig, ReleaseConfigError } from './release/config.js';
 export type { NodeArgs } from './release/config.js';

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } 
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { bootRelease, createNode, permanentVersion, readReleases, readVersion, rpc, BadRpc, type OtpNode } from '@otp-ts/runtime';
+import { bootRelease, createNode, permanentVersion, readNodeArgs, readReleases, readVersion, rpc, BadRpc, type OtpNode } from '@otp-ts/runtime';
 import { unpack } from './unpack.js';
 import { formatReport } from './report.js';
 
@@ -55,9 +55,10 @@ async function target(): Promise<{ name: string; node: string; cookie: string; v
   const releases = await readReleases(root);
   const vsn = permanentVersion(releases) ?? releases.releases.at(-1)?.vsn;
   if (!vsn) throw new ScriptError(`${root} has no installed version: build one with otp release`, 2);
-  const files = await readVersion(root, vsn, process.env);
-  if (!files.nodeArgs.name || !files.nodeArgs.cookie) throw new ScriptError(`releases/${vsn}/node.args sets no --name and --setcookie, so the node cannot be reached: add them and rebuild`, 2);
-  return { name: releases.name, node: files.nodeArgs.name, cookie: files.nodeArgs.cookie, vsn };
+  // Only node.args: a client needs the node's name and cookie, not the variables its sys.config wants.
+  const nodeArgs = await readNodeArgs(root, vsn, process.env);
+  if (!nodeArgs.name || !nodeArgs.cookie) throw new ScriptError(`releases/${vsn}/node.args sets no --name and --setcookie, so the node cannot be reached: add them and rebuild`, 2);
+  return { name: releases.name, node: nodeArgs.name, cookie: nodeArgs.cookie, vsn };
 }
 
 async function withToolNode<T>(work: (node: OtpNode, t: Awaited<ReturnType<typeof target>>) => Promise<T>): Promise<T> {

@@ -49,14 +49,19 @@ export interface VersionFiles {
   relup: Relup | undefined;
 }
 
+/** A version's node.args alone (what clients of a running node need: its name and cookie), `${VAR}` substituted. */
+export async function readNodeArgs(root: string, vsn: string, env: Record<string, string | undefined>): Promise<NodeArgs> {
+  const file = join(root, 'releases', vsn, 'node.args');
+  return existsSync(file) ? parseNodeArgs(await readFile(file, 'utf8'), env, file) : { hidden: false, nodeFlags: [] };
+}
+
 /** Reads one version's files, substituting `${VAR}` from `env` in sys.config.json and node.args. */
 export async function readVersion(root: string, vsn: string, env: Record<string, string | undefined>): Promise<VersionFiles> {
   const dir = join(root, 'releases', vsn);
   const release = await readJson<ReleaseFile>(join(dir, 'release.json'), `version ${vsn} is not in this release root: unpack it first (bin/<name> unpack ${vsn})`);
   const sysFile = join(dir, 'sys.config.json');
   const sysConfig = existsSync(sysFile) ? checkSysConfig(substituteEnv(await readJson<unknown>(sysFile, ''), env, sysFile), sysFile) : {};
-  const argsFile = join(dir, 'node.args');
-  const nodeArgs = existsSync(argsFile) ? parseNodeArgs(await readFile(argsFile, 'utf8'), env, argsFile) : { hidden: false, nodeFlags: [] };
+  const nodeArgs = await readNodeArgs(root, vsn, env);
   const relupFile = join(dir, 'relup.json');
   const relup = existsSync(relupFile) ? await readJson<Relup>(relupFile, '') : undefined;
   return { release, sysConfig, nodeArgs, relup };
