@@ -42,3 +42,40 @@ export default async function* reporter(source) {
   if (process.env.OTP_TEST_SUMMARY) writeFileSync(process.env.OTP_TEST_SUMMARY, JSON.stringify({ passed, failed, skipped }));
   else yield `\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`;
 }
+
+/** An @otp-ts/test-runner reporter printing the same lines: each file's cases in order once it ends, then failures in full. */
+export function runnerReporter(write = (text) => process.stdout.write(text)) {
+  const failures = [];
+  return {
+    onFileEnd(result) {
+      write(`${paint(90, `▷ ${result.file}`)}\n`);
+      let groups = [];
+      for (const c of result.cases) {
+        write(groupLines(groups, c.path.slice(1, -1)));
+        groups = c.path.slice(1, -1);
+        write(`${caseLine(c)}\n`);
+      }
+      for (const w of result.warnings) write(`  ${paint(33, 'warning')} ${w}\n`);
+      failures.push(...result.cases.filter((c) => c.status === 'failed'));
+    },
+    onRunEnd() {
+      for (const c of failures) write(`\n${paint(31, 'FAIL')} ${c.file} › ${c.path.slice(1).join(' > ')}\n${c.failure?.text ?? ''}\n${c.output ? `output:\n${c.output}\n` : ''}`);
+    },
+  };
+}
+
+// The describe names a case enters that the case before it was not in, one line each, as node:test shows suites.
+function groupLines(previous, groups) {
+  const same = groups.findIndex((g, i) => previous[i] !== g);
+  if (same === -1) return '';
+  return groups.slice(same).map((g, i) => `${'  '.repeat(same + i)}${paint(90, '▷')} ${g}\n`).join('');
+}
+
+// A runner case as a node:test line: the path below the file is the name, its depth the indent.
+function caseLine(c) {
+  const indent = '  '.repeat(Math.max(0, c.path.length - 2));
+  const name = c.path[c.path.length - 1];
+  if (c.status === 'skipped') return `${indent}${paint(33, '-')} ${name} ${paint(33, `# skipped: ${c.skipReason}`)}`;
+  const ms = paint(90, ` (${Math.round(c.durationMs)} ms)`);
+  return `${indent}${c.status === 'passed' ? paint(32, '✔') : paint(31, '✖')} ${name}${ms}`;
+}

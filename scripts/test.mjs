@@ -1,6 +1,10 @@
 // `npm test`: build, type-check, lint, then every package's unit tests and the end-to-end tests.
 // The last line is always the totals: `N passed, N failed` (`, N skipped` when any were skipped).
-import { spawnSync } from 'node:child_process';
+// The runtime's own tests (packages/runtime/test, written with node:test) run under @otp-ts/test-runner, so the
+// tool tests itself; every other file runs under node:test with scripts/test-reporter.mjs. Files named on the
+// command line (`npm test -- some/file.test.ts`) all run under node:test, which needs no build first.
+// The two runs overlap (many tests mostly wait on timers and sockets); the runner's lines are printed after node:test's.
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -47,33 +51,74 @@ if (args.length === 0) {
   step('lint (eslint)', bin('eslint'), ['--max-warnings', '0', '.']);
 }
 
-const work = mkdtempSync(join(tmpdir(), 'otp-ts-test-'));
-const summary = join(work, 'summary.json');
-console.log('\n▶ tests');
-const r = spawnSync(
-  node,
-  [
-    '--enable-source-maps',
-    '--import',
-    './scripts/register-ts.mjs',
-    '--test',
-    '--test-concurrency=2',
-    '--test-reporter=./scripts/test-reporter.mjs',
-    '--test-reporter-destination=stdout',
-    ...testFiles(),
-  ],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, OTP_TEST_SUMMARY: summary } },
-);
-if (existsSync(summary)) {
-  const counts = JSON.parse(readFileSync(summary, 'utf8'));
-  passed += counts.passed;
-  failed += counts.failed;
-  skipped += counts.skipped;
-} else {
-  console.log(`✖ the test run ended (exit ${r.status ?? r.signal}) without reporting its totals`);
-  failed++;
-}
-rmSync(work, { recursive: true, force: true });
-if (r.status !== 0 && failed === 0) failed++;
+const files = testFiles();
+const runnerDir = join('packages', 'runtime', 'test', '');
+const viaRunner = args.length === 0 ? files.filter((f) => f.startsWith(runnerDir)) : [];
+const viaNodeTest = files.filter((f) => !viaRunner.includes(f));
+const runner = viaRunner.length > 0 ? runnerTests(viaRunner) : Promise.resolve('');
+if (viaNodeTest.length > 0) await nodeTests(viaNodeTest);
+process.stdout.write(await runner);
 console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exitCode = failed > 0 ? 1 : 0;
+
+/** Runs `paths` with the built @otp-ts/test-runner (its node:test support), adds its counts and resolves with what it printed. */
+async function runnerTests(paths) {
+  let out = '\n▶ tests (otp test: packages/runtime)\n';
+  const started = Date.now();
+  try {
+    const { runTests } = await import('@otp-ts/test-runner');
+    const { runnerReporter } = await import('./test-reporter.mjs');
+    // The tests start peer nodes from TypeScript fixtures with process.execArgv: the workers need the loader too.
+    // One file at a time: node:test already keeps both cores busy alongside.
+    const result = await runTests({ root, paths, jobs: 1, reporters: [runnerReporter((text) => (out += text))], workerExecArgv: ['--import', './scripts/register-ts.mjs'] });
+    passed += result.counts.passed;
+    failed += result.counts.failed;
+    skipped += result.counts.skipped;
+  } catch (error) {
+    out += `✖ otp test could not run (is the build up to date?): ${error?.stack ?? error}\n`;
+    failed++;
+  }
+  return `${out}(${Date.now() - started} ms)\n`;
+}
+
+/** Runs `paths` under node:test with scripts/test-reporter.mjs and adds its counts. */
+async function nodeTests(paths) {
+  const work = mkdtempSync(join(tmpdir(), 'otp-ts-test-'));
+  const summary = join(work, 'summary.json');
+  console.log('\n▶ tests (node:test)');
+  const r = await run(
+    node,
+    [
+      '--enable-source-maps',
+      '--import',
+      './scripts/register-ts.mjs',
+      '--test',
+      '--test-concurrency=2',
+      '--test-reporter=./scripts/test-reporter.mjs',
+      '--test-reporter-destination=stdout',
+      ...paths,
+    ],
+    { cwd: root, stdio: 'inherit', env: { ...process.env, OTP_TEST_SUMMARY: summary } },
+  );
+  const before = failed;
+  if (existsSync(summary)) {
+    const counts = JSON.parse(readFileSync(summary, 'utf8'));
+    passed += counts.passed;
+    failed += counts.failed;
+    skipped += counts.skipped;
+  } else {
+    console.log(`✖ the test run ended (exit ${r.status ?? r.signal}) without reporting its totals`);
+    failed++;
+  }
+  rmSync(work, { recursive: true, force: true });
+  if (r.status !== 0 && failed === before) failed++;
+}
+
+// spawnSync without blocking the event loop, so the runner's run goes on meanwhile.
+function run(command, commandArgs, options) {
+  return new Promise((resolve) => {
+    spawn(command, commandArgs, options)
+      .on('error', (error) => resolve({ status: null, signal: error.message }))
+      .on('close', (status, signal) => resolve({ status, signal }));
+  });
+}

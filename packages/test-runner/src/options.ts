@@ -47,6 +47,8 @@ export interface RunOptions {
   htmlLogs?: boolean;
   /** Where the tty reporter writes (default: process.stdout). */
   output?: Output;
+  /** Node options of each worker (default: none), e.g. a loader that tests hand on to child processes through `process.execArgv`. */
+  workerExecArgv?: readonly string[];
   /** Heap limit of each worker in MB (default: Node's). */
   workerMemoryMb?: number;
   /** Start no new test file after one has a failing test; the files not run count as skipped. */

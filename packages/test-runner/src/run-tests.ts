@@ -103,7 +103,7 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
 // Runs a file, then its failed cases again up to `retry` times; reporters hear of a failed case only once its last attempt is known.
 async function runWithRetries(job: Omit<WorkerJob, 'done'>, options: RunOptions, reporters: readonly Reporter[]): Promise<FileResult> {
   const retry = Math.max(0, options.retry ?? 0);
-  const memory = options.workerMemoryMb !== undefined ? { memoryMb: options.workerMemoryMb } : {};
+  const memory = { ...(options.workerMemoryMb !== undefined && { memoryMb: options.workerMemoryMb }), ...(options.workerExecArgv && { execArgv: options.workerExecArgv }) };
   const tell = (c: CaseResult): void => reporters.forEach((r) => r.onCaseEnd?.(c));
   let result = await runFile(job, {
     ...memory,

@@ -1,7 +1,7 @@
 import { build, type Plugin } from 'esbuild';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join, relative } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { toFailureInfo } from './failure-info.js';
 import { metafileInputs } from './import-graph.js';
 
@@ -19,6 +19,20 @@ const keepImportMeta: Plugin = {
         .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(dirname(args.path)));
       return { contents, loader: args.path.endsWith('x') ? 'tsx' : 'ts' };
     });
+  },
+};
+
+// The node:test stand-in, from sources (src/run/) or from the built package (dist/, which ships src/ too).
+function nodeTestShim(): string {
+  const candidates = [new URL('../node-test/shim.ts', import.meta.url), new URL('../src/node-test/shim.ts', import.meta.url)].map((u) => fileURLToPath(u));
+  return candidates.find((p) => existsSync(p)) ?? candidates[0]!;
+}
+
+// node:test files run as the runner's cases: `node:test` becomes a module that records registrations.
+const nodeTestAsCases: Plugin = {
+  name: 'otp-node-test',
+  setup(b) {
+    b.onResolve({ filter: /^node:test$/ }, () => ({ path: nodeTestShim() }));
   },
 };
 
@@ -46,7 +60,7 @@ export async function compileTestFile(root: string, file: string, outDir: string
       sourcesContent: false,
       metafile: true,
       logLevel: 'silent',
-      plugins: [keepImportMeta],
+      plugins: [nodeTestAsCases, keepImportMeta],
       // Keep code no test reaches, so coverage counts it as uncovered instead of not seeing it.
       treeShaking: false,
     });

@@ -11,6 +11,8 @@ export const BLOCKED_GRACE_MS = 2000;
 export interface FileRunOptions {
   /** Heap limit of the worker (MB), so a runaway test dies alone. */
   readonly memoryMb?: number;
+  /** Node options of the worker (default none: the main thread's flags are not the tests'). */
+  readonly execArgv?: readonly string[];
   readonly onCase?: (result: CaseResult) => void;
 }
 
@@ -69,7 +71,7 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
       workerData: job,
       stdout: true,
       stderr: true,
-      execArgv: [],
+      execArgv: [...(options.execArgv ?? [])],
       ...(options.memoryMb !== undefined && { resourceLimits: { maxOldGenerationSizeMb: options.memoryMb } }),
     });
     const inFlight = new Map<string, { timer: NodeJS.Timeout; hook: boolean }>();

@@ -1,7 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { createNode } from '@otp-ts/runtime';
-import { planFile } from '../plan/plan-file.js';
+import { moduleName, planFile } from '../plan/plan-file.js';
+import { planNodeTests, takeNodeTests } from '../plan/node-test.js';
+import type { PlanOptions } from '../plan/eunit.js';
 import { filterPlan } from '../plan/filter.js';
 import { fullName, planCases } from '../plan/types.js';
 import { Executor } from './execute.js';
@@ -21,7 +23,10 @@ async function main(job: WorkerJob): Promise<void> {
     post({ type: 'load-error', text: toFailureInfo(error, `${job.file} could not be loaded`).text });
     return;
   }
-  const plan = filterPlan(planFile(job.file, exports, { exportOrder: job.exportOrder, config: job.config, shuffleSeed: job.shuffleSeed, ...(job.timeoutMs !== undefined && { timeoutMs: job.timeoutMs }) }), job.filter);
+  const options: PlanOptions = { exportOrder: job.exportOrder, config: job.config, shuffleSeed: job.shuffleSeed, ...(job.timeoutMs !== undefined && { timeoutMs: job.timeoutMs }) };
+  // A file that registered node:test tests while loading is planned from those, not from its exports.
+  const nodeTests = takeNodeTests();
+  const plan = filterPlan(nodeTests ? planNodeTests(job.file, moduleName(job.file), nodeTests, options) : planFile(job.file, exports, options), job.filter);
   post({ type: 'plan', cases: planCases(plan.root).map((c) => ({ id: c.id, name: c.name, path: c.path })), shuffleSeed: plan.shuffleSeed });
   let executor: Executor | undefined = undefined;
   const node = createNode({ onCrash: (pid, error) => executor?.monitor.crash(pid, error) });

@@ -1,0 +1,151 @@
+import type { FilePlan, PlanCase, PlanGroup, PlanNode, Step } from './types.js';
+import type { HookEntry, HookFn, NodeTestRegistry, SuiteEntry, TestContext, TestEntry, TestFn, TestOptions } from '../node-test/shim.js';
+import { REGISTRY_KEY } from '../node-test/shim.js';
+import type { PlanOptions } from './eunit.js';
+
+/**
+ * The default timeout of a node:test test or hook. node:test has none; the runner keeps a generous one
+ * so a test that never settles fails alone instead of hanging the run.
+ */
+export const NODE_TEST_TIMEOUT_MS = 60_000;
+
+const SKIP = Symbol.for('otp-ts.test-runner.skip');
+
+/** The tests a node:test-style file registered while it loaded, closed to further registration; undefined when it registered none. */
+export function takeNodeTests(): SuiteEntry | undefined {
+  const r = (globalThis as { [REGISTRY_KEY]?: NodeTestRegistry })[REGISTRY_KEY];
+  if (!r) return undefined;
+  r.closed = true;
+  return r.root;
+}
+
+interface Scope {
+  readonly timeoutMs: number;
+  /** Some test or suite of the file has `only`: the others are skipped. */
+  readonly onlyMode: boolean;
+  /** Inside a suite marked `only` (everything below it runs). */
+  readonly inOnly: boolean;
+  /** Why the enclosing suite is skipped, if it is. */
+  readonly skip?: string;
+}
+
+/** The plan of a node:test-style file: its suites are groups (hooks as init/end steps), its tests cases, in registration order. */
+export function planNodeTests(file: string, module: string, root: SuiteEntry, options: PlanOptions = {}): FilePlan {
+  const scope: Scope = { timeoutMs: options.timeoutMs ?? NODE_TEST_TIMEOUT_MS, onlyMode: hasOnly(root), inOnly: false };
+  return { file, kind: 'eunit', module, root: suiteGroup(root, 'root', [module], scope) };
+}
+
+function hasOnly(entry: TestEntry | SuiteEntry): boolean {
+  return entry.options.only === true || (entry.kind === 'suite' && entry.children.some(hasOnly));
+}
+
+// A `skip` or `todo` option as a skip reason; todo tests are not run (node:test runs them but never counts their failures).
+function skipReason(options: TestOptions): string | undefined {
+  if (options.skip) return typeof options.skip === 'string' ? options.skip : 'skipped';
+  if (options.todo) return typeof options.todo === 'string' ? `todo: ${options.todo}` : 'todo';
+  return undefined;
+}
+
+function childScope(entry: TestEntry | SuiteEntry, scope: Scope): Scope {
+  const skip = scope.skip ?? skipReason(entry.options) ?? (scope.onlyMode && !scope.inOnly && !hasOnly(entry) ? "not marked `only` (another test of the file is)" : undefined);
+  return { ...scope, timeoutMs: entry.options.timeout ?? scope.timeoutMs, inOnly: scope.inOnly || entry.options.only === true, ...(skip !== undefined && { skip }) };
+}
+
+function suiteGroup(suite: SuiteEntry, id: string, path: string[], scope: Scope): PlanGroup {
+  const children: PlanNode[] = suite.children.map((child, i) => {
+    const childId = id === 'root' ? String(i) : `${id}.${i}`;
+    const inner = childScope(child, scope);
+    return child.kind === 'suite' ? suiteGroup(child, childId, [...path, child.name], inner) : testCase(child, childId, [...path, child.name], inner);
+  });
+  const { before, after, beforeEach, afterEach } = suite.hooks;
+  return {
+    kind: 'group', id, name: path[path.length - 1]!, path, parallel: false, stopOnFail: false, timeoutMs: hooksTimeout([...before, ...after], scope.timeoutMs), children,
+    ...(before.length > 0 && { init: hooksStep(before, path) }),
+    ...(after.length > 0 && { end: hooksStep(after, path) }),
+    ...(beforeEach.length > 0 && { initEach: (fixture, _ctx, name) => hooksStep(beforeEach, [...path, name])(fixture, _ctx) }),
+    ...(afterEach.length > 0 && { endEach: (fixture, _ctx, name) => hooksStep(afterEach, [...path, name])(fixture, _ctx) }),
+  };
+}
+
+// Hooks share their group's timeout; the longest a hook asks for wins.
+function hooksTimeout(hooks: readonly HookEntry[], fallback: number): number {
+  return Math.max(fallback, ...hooks.map((h) => h.options.timeout ?? 0));
+}
+
+// Hooks run in registration order, as in node:test, and hand the fixture through unchanged.
+function hooksStep(hooks: readonly HookEntry[], path: readonly string[]): Step {
+  return async (fixture) => {
+    for (const h of hooks) await runBody(h.fn, path);
+    return fixture;
+  };
+}
+
+function testCase(entry: TestEntry, id: string, path: string[], scope: Scope): PlanCase {
+  return { kind: 'case', id, name: entry.name, path, timeoutMs: scope.timeoutMs, run: () => runBody(entry.fn, path), ...(scope.skip !== undefined && { skip: scope.skip }) };
+}
+
+/** Runs a test or hook body with its context, then its `t.after` cleanups; a `t.skip()` turns a pass into a skip. */
+async function runBody(fn: TestFn | HookFn, path: readonly string[]): Promise<void> {
+  const t = new Context(path);
+  const outcome = await settle(() => call(fn, t));
+  t.abort.abort();
+  // The body's error says more than a cleanup's, so a cleanup's error is reported only when the body passed.
+  let failure = outcome;
+  for (const cleanup of t.cleanups) {
+    const c = await settle(() => call(cleanup, t));
+    failure ??= c;
+  }
+  if (failure) throw failure.error;
+  if (t.skipped !== undefined) throw Object.assign(new Error(`skipped: ${t.skipped}`), { name: 'Skip', reason: t.skipped, [SKIP]: true });
+}
+
+// What `body` threw, boxed (a thrown `undefined` is still a failure), or undefined when it resolved.
+async function settle(body: () => Promise<unknown>): Promise<{ error: unknown } | undefined> {
+  try {
+    await body();
+    return undefined;
+  } catch (error) {
+    return { error };
+  }
+}
+
+// A body that declares a second parameter is callback-style: it ends when it calls `done`.
+function call(fn: TestFn, t: TestContext): Promise<unknown> {
+  if (fn.length < 2) return Promise.resolve(fn(t, () => undefined));
+  return new Promise((resolve, reject) => {
+    fn(t, (error?: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(undefined)));
+  });
+}
+
+class Context implements TestContext {
+  readonly name: string;
+  readonly fullName: string;
+  readonly abort = new AbortController();
+  readonly cleanups: HookFn[] = [];
+  skipped: string | undefined;
+
+  constructor(path: readonly string[]) {
+    this.name = path[path.length - 1]!;
+    this.fullName = path.slice(1).join(' > ');
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  diagnostic(message: string): void {
+    console.log(`# ${message}`);
+  }
+
+  skip(message?: string): void {
+    this.skipped = message ?? 'skipped';
+  }
+
+  todo(message?: string): void {
+    this.skipped = message ? `todo: ${message}` : 'todo';
+  }
+
+  after(fn: HookFn): void {
+    this.cleanups.push(fn);
+  }
+}

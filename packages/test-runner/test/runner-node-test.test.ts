@@ -1,0 +1,23 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { runFixture, removeCopy } from './helpers.ts';
+
+const run = await runFixture('node-test');
+after(() => removeCopy(run.root));
+
+test('a node:test file runs as cases: tests, nested describe/it names, in registration order', () => {
+  const names = run.result.files[0]!.cases.map((c) => c.path.slice(1).join(' > '));
+  assert.deepEqual(names, ['adds', 'compares objects', 'async with options', 'skipped by option', 'skips itself', 'times out', 'callback style', 'outer > inner', 'outer > deeper > deepest', 'hooks ran in order']);
+  assert.deepEqual(run.result.counts, { passed: 6, failed: 2, skipped: 2, total: 10 });
+});
+
+test('hooks, t.after cleanups and callback-style tests run as node:test runs them', () => {
+  for (const name of ['hooks ran in order', 'callback style', 'async with options', 'outer > deeper > deepest']) assert.equal(run.find(name).status, 'passed', run.find(name).failure?.text);
+});
+
+test('skip options and t.skip() skip; a timeout option times the test out; a failing node:assert shows its diff', () => {
+  assert.equal(run.find('skipped by option').skipReason, 'not today');
+  assert.equal(run.find('skips itself').skipReason, 'from inside');
+  assert.equal(run.find('times out').timedOut, true);
+  assert.match(run.find('compares objects').failure!.text, /\+\s+3,?\n-\s+4/);
+});
