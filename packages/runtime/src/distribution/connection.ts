@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { readFrames, writeFrame } from './framing.js';
 import { Writer, writeControl, type PidTranslator } from './codec.js';
+import { SAME_PROTO } from './transport.js';
 import { challenge, digest, parseHandshake, PROTOCOL_VERSION, verify, type HandshakeFrame } from './handshake.js';
 
 /** What a connection needs from its node. */
@@ -31,6 +32,8 @@ export class Connection {
   peerHidden = false;
   private isUp = false;
   private closed = false;
+  /** Why the connection closed ('' while open). */
+  closeReason = '';
   private lastIn = Date.now();
   private lastOut = Date.now();
   private ticker: NodeJS.Timeout | null = null;
@@ -149,6 +152,7 @@ export class Connection {
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.closeReason = reason;
     clearTimeout(this.timer);
     if (this.ticker) clearInterval(this.ticker);
     this.socket.destroy();
@@ -212,7 +216,8 @@ export class Connection {
       // frames sent from now on follow the ack. Waiting for an answer would add a round trip to set-up.
       this.becomeUp();
     } else if (f.t === 'refused') {
-      this.owner.log(`distribution: ${this.peer || this.expected} refused the connection: ${f.reason === 'cookie' ? 'wrong cookie' : f.reason}`);
+      const why = f.reason === 'cookie' ? 'wrong cookie' : f.reason === 'tls' ? `it speaks TLS and this node does not; ${SAME_PROTO}` : f.reason;
+      this.owner.log(`distribution: ${this.peer || this.expected} refused the connection: ${why}`);
       this.close(`refused: ${f.reason}`);
     } else {
       this.owner.log(`distribution: closed a connection${this.peer ? ` from ${this.peer}` : ''}: unexpected handshake frame '${String(f.t)}'`);

@@ -1,4 +1,4 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, type Server } from 'node:net';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { Down, type ExitReason } from '../messages.js';
 import { Pid as PidClass, type Ref } from '../pid.js';
 import type { ProcessImpl } from '../process.js';
 import { Discovery, type DiscoveryOptions } from './discovery.js';
+import { createListener, dial, loadTls, type DistributionTls } from './transport.js';
 
 /** Options of `startDistribution`. */
 export interface DistributionOptions {
@@ -35,6 +36,12 @@ export interface DistributionOptions {
   busyLimit?: number;
   /** Other nodes to connect to at start and at every poll: a static list and/or DNS records (docs/distribution.md). */
   discovery?: DiscoveryOptions;
+  /**
+   * TLS (`--proto tls`): PEM files of this node's certificate and key and of the CA that signs every node's
+   * certificate. Both sides present and check certificates (mutual authentication); the cookie handshake
+   * still runs inside the TLS stream. A TLS node and a plain one refuse each other.
+   */
+  tls?: DistributionTls;
 }
 
 const services: Array<(node: OtpNode) => Promise<void>> = [];
@@ -91,6 +98,8 @@ export class Distribution implements ConnectionOwner, PidTranslator {
   readonly tickTime: number;
   private readonly epmd: number;
   readonly log: (line: string) => void;
+  private readonly tls: DistributionTls | undefined;
+  private tlsMaterial: ReturnType<typeof loadTls> | undefined;
 
   constructor(
     readonly node: OtpNode,
@@ -105,13 +114,15 @@ export class Distribution implements ConnectionOwner, PidTranslator {
     this.names = [name];
     this.indexes.set(name, 0);
     this.busyLimit = options.busyLimit ?? 1024 * 1024;
+    this.tls = options.tls;
     this.discovery = options.discovery ? new Discovery(options.discovery, name, (n) => this.connect(n), this.log) : null;
   }
 
   /** Listens on the node's host, registers with the port mapper (starting the built-in one if none runs). */
   async start(): Promise<void> {
     const { name, host } = splitNodeName(this.name);
-    const server = createServer((socket) => new Connection(socket, this, false));
+    this.tlsMaterial = this.tls ? loadTls(this.tls) : undefined;
+    const server = createListener(this.tlsMaterial, this.log, (socket) => new Connection(socket, this, false));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, host === 'localhost' ? '127.0.0.1' : host, () => resolve());
@@ -414,14 +425,14 @@ export class Distribution implements ConnectionOwner, PidTranslator {
     const { name, host } = splitNodeName(nodeName);
     const entry = await lookup(name, host === 'localhost' ? '127.0.0.1' : host, this.epmd).catch(() => undefined);
     if (!entry) return undefined;
-    const socket = await new Promise<Socket | undefined>((resolve) => {
-      const s = connect({ host: host === 'localhost' ? '127.0.0.1' : host, port: entry.port });
-      s.once('connect', () => resolve(s));
-      s.once('error', () => resolve(undefined));
-    });
+    const socket = await dial(host === 'localhost' ? '127.0.0.1' : host, entry.port, this.tlsMaterial, nodeName, this.log);
     if (!socket) return undefined;
     const conn = new Connection(socket, this, true, nodeName);
     await conn.settled;
+    // TLS 1.3: the peer checks this node's certificate after this side's handshake is done, and just closes.
+    if (this.tlsMaterial && !conn.up && conn.peer === '' && conn.closeReason === 'the connection closed') {
+      this.log(`distribution: ${nodeName} closed the TLS connection before the handshake: it did not accept this node's certificate; both nodes need certificates signed by the same --ssl-ca`);
+    }
     // Closed: refused, or the peer's own connection to this node won the race and is the one to use.
     return conn.up ? conn : this.connections.get(nodeName);
   }

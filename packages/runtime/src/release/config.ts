@@ -52,6 +52,8 @@ export interface NodeArgs {
   hidden: boolean;
   /** Nodes to connect to at start and keep connecting (`--connect a@h,b@h`): static discovery. */
   connect?: string[];
+  /** `--proto tls --ssl-cert F --ssl-key F --ssl-ca F`: distribution over TLS with mutual authentication. */
+  tls?: { cert: string; key: string; ca: string };
   /** Flags for the Node.js executable (`--enable-source-maps`, `--max-old-space-size=512`). */
   nodeFlags: string[];
 }
@@ -77,6 +79,8 @@ function connectList(value: string, file: string): string[] {
 /** Parses node.args (vm.args' counterpart), with `${VAR}` substituted in each word. */
 export function parseNodeArgs(text: string, env: Record<string, string | undefined>, file: string): NodeArgs {
   const args: NodeArgs = { hidden: false, nodeFlags: [] };
+  let proto = 'tcp';
+  const ssl: { cert?: string; key?: string; ca?: string } = {};
   const list = words(text).map((w) => substituteString(w, env, file, 'node.args'));
   for (let i = 0; i < list.length; i++) {
     const word = list[i]!;
@@ -103,10 +107,30 @@ export function parseNodeArgs(text: string, env: Record<string, string | undefin
       case '-connect':
         args.connect = connectList(value(), file);
         break;
+      case '-proto':
+        proto = value();
+        if (proto !== 'tls' && proto !== 'tcp') throw new ReleaseConfigError(file, `${file}: --proto ${proto} is not a protocol: use --proto tls (or tcp, the default)`);
+        break;
+      case '-ssl-cert':
+        ssl.cert = value();
+        break;
+      case '-ssl-key':
+        ssl.key = value();
+        break;
+      case '-ssl-ca':
+        ssl.ca = value();
+        break;
       default:
         if (!word.startsWith('--')) throw new ReleaseConfigError(file, `${file}: '${word}' is not a flag: write --name, --setcookie, --hidden or a Node.js flag such as --max-old-space-size=512`);
         args.nodeFlags.push(word);
     }
+  }
+  const missing = (['cert', 'key', 'ca'] as const).filter((k) => ssl[k] === undefined);
+  if (proto === 'tls') {
+    if (missing.length > 0) throw new ReleaseConfigError(file, `${file}: --proto tls needs ${missing.map((k) => `--ssl-${k} FILE`).join(', ')} (PEM files: this node's certificate and key, and the CA that signs every node)`);
+    args.tls = { cert: ssl.cert!, key: ssl.key!, ca: ssl.ca! };
+  } else if (missing.length < 3) {
+    throw new ReleaseConfigError(file, `${file}: --ssl-cert, --ssl-key and --ssl-ca take effect only with --proto tls: add it`);
   }
   if (args.name !== undefined && !/^[\w.-]+@[\w.:-]+$/.test(args.name)) throw new ReleaseConfigError(file, `${file}: '${args.name}' is not a node name: use name@host, e.g. shop@127.0.0.1`);
   return args;

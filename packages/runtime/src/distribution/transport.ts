@@ -1,0 +1,152 @@
+import { connect as netConnect, createServer as createNetServer, isIP, type Server, type Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { checkServerIdentity, connect as tlsConnect, Server as TlsServer, type PeerCertificate, type TLSSocket } from 'node:tls';
+import { writeFrame } from './framing.js';
+
+/** TLS for distribution (`--proto tls`): PEM files of this node's certificate, its key, and the CA that signs every node. */
+export interface DistributionTls {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
+interface TlsMaterial {
+  cert: Buffer;
+  key: Buffer;
+  ca: Buffer;
+}
+
+/** The hint every --proto mismatch line ends with. */
+export const SAME_PROTO = 'start both nodes with the same --proto';
+
+// The first byte of a TLS ClientHello (a handshake record); a plain handshake starts with a frame length.
+const TLS_RECORD_HANDSHAKE = 0x16;
+const SNIFF_TIMEOUT = 5000;
+
+/** Reads the PEM files; throws one sentence naming the file that cannot be read. */
+export function loadTls(files: DistributionTls): TlsMaterial {
+  const read = (what: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new Error(`distribution: cannot read the TLS ${what} ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): check --ssl-${what}`, { cause: error });
+    }
+  };
+  return { cert: read('cert', files.cert), key: read('key', files.key), ca: read('ca', files.ca) };
+}
+
+function addressOf(socket: Socket): string {
+  return `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+/** Why a TLS handshake failed, as the end of a log line. */
+function describeTlsError(error: NodeJS.ErrnoException): string {
+  const code = error.code ?? '';
+  if (/WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST|UNKNOWN_PROTOCOL/.test(code)) return `it does not speak TLS; ${SAME_PROTO}`;
+  const sameCa = 'both nodes need certificates signed by the same --ssl-ca';
+  if (/ALERT/.test(code)) return `it did not accept this node's certificate (${code}); ${sameCa}`;
+  if (/CERT|SIGNATURE|SELF_SIGNED|UNABLE_TO/.test(code)) return `its certificate is not signed by this node's CA (${code}); ${sameCa}`;
+  if (code === 'ECONNRESET') return `it closed the connection during the TLS handshake (does it trust this node's certificate? both nodes need certificates signed by the same --ssl-ca, and the same --proto)`;
+  return `${error.message}${code ? ` (${code})` : ''}`;
+}
+
+/**
+ * The distribution listener. Plain: accepted sockets go to `accept`. TLS: the peer must present a
+ * certificate signed by the CA (mutual authentication) before `accept` gets the decrypted stream. Either
+ * way the first byte tells a TLS peer from a plain one, and a mismatch is refused with one log line.
+ */
+export function createListener(material: TlsMaterial | undefined, log: (line: string) => void, accept: (socket: Socket) => void): Server {
+  let tlsServer: TlsServer | undefined;
+  if (material) {
+    tlsServer = new TlsServer({ ...material, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' }, (s: TLSSocket) => accept(s));
+    tlsServer.on('tlsClientError', (error: NodeJS.ErrnoException, s: TLSSocket) => {
+      // A peer certificate the CA did not sign: Node closes the socket and keeps the reason in authorizationError.
+      const rejected = s.authorizationError;
+      const from = addresses.get((s as unknown as { _parent?: Socket })._parent ?? s) ?? addressOf(s);
+      log(
+        `distribution: refused a TLS connection from ${from}: ${
+          rejected ? `its certificate is not signed by this node's CA (${String(rejected)}); both nodes need certificates signed by the same --ssl-ca` : describeTlsError(error)
+        }`,
+      );
+    });
+  }
+  const addresses = new WeakMap<Socket, string>();
+  return createNetServer((socket) => {
+    addresses.set(socket, addressOf(socket));
+    const ignore = (): void => {};
+    socket.on('error', ignore);
+    const timer = setTimeout(() => socket.destroy(), SNIFF_TIMEOUT);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+    socket.once('data', (chunk: Buffer) => {
+      clearTimeout(timer);
+      socket.pause();
+      socket.unshift(chunk);
+      const speaksTls = chunk[0] === TLS_RECORD_HANDSHAKE;
+      if (tlsServer && speaksTls) {
+        tlsServer.emit('connection', socket);
+      } else if (!tlsServer && !speaksTls) {
+        socket.off('error', ignore);
+        accept(socket);
+        socket.resume();
+      } else if (tlsServer) {
+        log(`distribution: connection from ${addressOf(socket)} refused: it does not speak TLS; ${SAME_PROTO}`);
+        writeFrame(socket, Buffer.from(JSON.stringify({ t: 'refused', reason: 'tls' }), 'utf8'));
+        socket.end();
+      } else {
+        log(`distribution: connection from ${addressOf(socket)} refused: it speaks TLS and this node does not; ${SAME_PROTO}`);
+        // Plain bytes where a TLS server hello belongs: the dialer's TLS layer fails at once ("wrong version number").
+        writeFrame(socket, Buffer.from(JSON.stringify({ t: 'refused', reason: 'tls' }), 'utf8'));
+        socket.end();
+      }
+    });
+  });
+}
+
+/**
+ * Opens a connection to another node's listener: plain TCP, or TLS with this node's certificate, the
+ * peer's certificate checked against the CA. The host name check is relaxed for loopback addresses
+ * (the CA still vouches for the peer); undefined (and one log line for TLS failures) if it fails.
+ */
+export function dial(host: string, port: number, material: TlsMaterial | undefined, peer: string, log: (line: string) => void): Promise<Socket | undefined> {
+  return new Promise<Socket | undefined>((resolve) => {
+    if (!material) {
+      const s = netConnect({ host, port });
+      s.once('connect', () => resolve(s));
+      s.once('error', () => resolve(undefined));
+      return;
+    }
+    let secure = false;
+    const s = tlsConnect({
+      host,
+      port,
+      ...material,
+      minVersion: 'TLSv1.2',
+      rejectUnauthorized: true,
+      ...(isIP(host) ? {} : { servername: host }),
+      checkServerIdentity: (name: string, cert: PeerCertificate) => {
+        const error = checkServerIdentity(name, cert);
+        return error && isLoopback(host) ? undefined : error;
+      },
+    });
+    s.once('secureConnect', () => {
+      secure = true;
+      resolve(s);
+    });
+    s.on('error', (error: NodeJS.ErrnoException) => {
+      if (!secure) {
+        const code = error.code ?? '';
+        const closedEarly = code === 'ECONNRESET' && /before secure TLS connection/.test(error.message);
+        log(`distribution: TLS connection to ${peer} failed: ${closedEarly ? `it closed the connection during the TLS handshake (does it speak TLS? ${SAME_PROTO})` : describeTlsError(error)}`);
+        resolve(undefined);
+      } else if (/^ERR_SSL_/.test(error.code ?? '')) {
+        // TLS 1.3: the server checks this node's certificate after the client's side of the handshake is done.
+        log(`distribution: ${peer} refused the TLS connection: ${describeTlsError(error)}`);
+      }
+    });
+  });
+}

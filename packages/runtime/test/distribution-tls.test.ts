@@ -1,0 +1,165 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createNode, genServer, ok, reply, isDown, type Down, type OtpNode, type Pid } from '@otp-ts/runtime';
+import { EpmdServer } from '../src/distribution/epmd-server.ts';
+import type { TLSSocket } from 'node:tls';
+import { parseNodeArgs } from '../src/release/config.ts';
+
+// The test needs openssl to make X.509 certificates (node:crypto cannot sign them): fail loudly without it.
+function openssl(args: string[], cwd: string): void {
+  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** A CA and the certificates of nodes it signs, in `dir`: `<ca>.pem`, `<node>.pem`, `<node>.key`. */
+function makeCa(dir: string, ca: string, nodes: string[]): void {
+  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${ca}.key`, '-out', `${ca}.pem`, '-days', '2', '-subj', `/CN=${ca}`], dir);
+  writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n');
+  for (const n of nodes) {
+    openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${n}.key`, '-out', `${n}.csr`, '-subj', `/CN=${n}`], dir);
+    openssl(['x509', '-req', '-in', `${n}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-days', '2', '-extfile', 'ext.cnf', '-out', `${n}.pem`], dir);
+  }
+}
+
+interface Pki {
+  dir: string;
+  /** TLS files of a node: its certificate and key, trusting `ca`. */
+  tls(node: string, ca?: string): { cert: string; key: string; ca: string };
+}
+
+function makePki(): Pki {
+  const dir = mkdtempSync(join(tmpdir(), 'otp-tls-'));
+  makeCa(dir, 'ca', ['a', 'b']);
+  makeCa(dir, 'other-ca', ['rogue']);
+  return { dir, tls: (node, ca = 'ca') => ({ cert: join(dir, `${node}.pem`), key: join(dir, `${node}.key`), ca: join(dir, `${ca}.pem`) }) };
+}
+
+async function withNodes(body: (start: (name: string, tls?: { cert: string; key: string; ca: string }) => Promise<{ node: OtpNode; logs: string[] }>, pki: Pki) => Promise<void>): Promise<void> {
+  const pki = makePki();
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const nodes: OtpNode[] = [];
+  try {
+    await body(async (name, tls) => {
+      const logs: string[] = [];
+      const node = createNode({ onCrash: () => {} });
+      await node.startDistribution({ name: `${name}@127.0.0.1`, cookie: 'tls-cookie', epmdPort, tickTime: 4000, log: (l) => logs.push(l), ...(tls ? { tls } : {}) });
+      nodes.push(node);
+      return { node, logs };
+    }, pki);
+  } finally {
+    for (const n of nodes) n.shutdown();
+    await epmd.close();
+    rmSync(pki.dir, { recursive: true, force: true });
+  }
+}
+
+async function until(what: string, check: () => boolean, ms = 5000): Promise<void> {
+  const t0 = Date.now();
+  while (!check()) {
+    if (Date.now() - t0 > ms) assert.fail(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const counter = { init: () => ok(0), handleCall: (_req: 'inc', _from: unknown, n: number) => reply(n + 1, n + 1) };
+
+test('openssl is installed (the TLS tests make their certificates with it)', () => {
+  assert.doesNotThrow(() => execFileSync('openssl', ['version']), 'install openssl: the TLS distribution tests need it to make certificates');
+});
+
+test('two TLS nodes send, call and monitor each other; the connection is TLS with the peer certificate checked', async () => {
+  await withNodes(async (start, pki) => {
+    const { node: a, logs: aLogs } = await start('a', pki.tls('a'));
+    const { node: b, logs: bLogs } = await start('b', pki.tls('b'));
+    const server = await b.run((ctx) => genServer.start(ctx, counter, undefined));
+    b.register('counter', server);
+    const echo = b.spawn(async (ctx) => {
+      for (;;) {
+        const m = (await ctx.receive()) as { from: Pid; msg: unknown };
+        if (m.msg === 'stop') return;
+        ctx.send(m.from, { echo: m.msg, by: ctx.self() });
+      }
+    });
+    b.register('echo', echo);
+    assert.equal(await a.ping('b@127.0.0.1'), true);
+    const socket = a.dist!.connectionTo('b@127.0.0.1')!.socket as TLSSocket;
+    assert.equal(socket.encrypted, true);
+    assert.equal(socket.authorized, true);
+    assert.equal(socket.getPeerCertificate().subject.CN, 'b');
+    await a.run(async (ctx) => {
+      assert.equal(await genServer.call(ctx, { name: 'counter', node: 'b@127.0.0.1' }, 'inc'), 1);
+      assert.equal(await genServer.call(ctx, { name: 'counter', node: 'b@127.0.0.1' }, 'inc'), 2);
+      ctx.send({ name: 'echo', node: 'b@127.0.0.1' }, { from: ctx.self(), msg: 'hello over TLS' });
+      const first = (await ctx.receive(null, 5000)) as { echo: string; by: Pid };
+      assert.equal(first.echo, 'hello over TLS');
+      ctx.send(first.by, { from: ctx.self(), msg: { big: 'x'.repeat(100_000) } });
+      assert.equal(((await ctx.receive(null, 5000)) as { echo: { big: string } }).echo.big.length, 100_000);
+      const ref = ctx.monitor(first.by);
+      ctx.send(first.by, { from: ctx.self(), msg: 'stop' });
+      const down = (await ctx.receive((m) => isDown(m, ref), 5000)) as Down;
+      assert.equal(down.reason, 'normal');
+    });
+    assert.deepEqual(a.nodes(), ['b@127.0.0.1']);
+    assert.deepEqual(b.nodes(), ['a@127.0.0.1']);
+    assert.deepEqual(aLogs, []);
+    assert.deepEqual(bLogs, []);
+  });
+});
+
+test('a node whose certificate another CA signed is refused both ways, and the refusing node logs it', async () => {
+  await withNodes(async (start, pki) => {
+    const { node: a, logs: aLogs } = await start('a', pki.tls('a'));
+    // The rogue trusts the cluster's CA, but its own certificate is signed by another one.
+    const { node: rogue, logs: rogueLogs } = await start('rogue', pki.tls('rogue'));
+    assert.equal(await rogue.ping('a@127.0.0.1'), false);
+    await until('a logs the refusal', () => aLogs.some((l) => /refused a TLS connection from 127\.0\.0\.1:\d+: its certificate is not signed by this node's CA \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\); both nodes need certificates signed by the same --ssl-ca$/.test(l)));
+    await until('the rogue logs the refusal', () => rogueLogs.some((l) => /a@127\.0\.0\.1 closed the TLS connection before the handshake: it did not accept this node's certificate/.test(l)));
+    assert.equal(await a.ping('rogue@127.0.0.1'), false);
+    await until('a logs that the rogue certificate is not trusted', () => aLogs.some((l) => /TLS connection to rogue@127\.0\.0\.1 failed: its certificate is not signed by this node's CA/.test(l)));
+    await until('the rogue logs that a hung up', () => rogueLogs.some((l) => /refused a TLS connection from 127\.0\.0\.1:\d+: it closed the connection during the TLS handshake/.test(l)));
+    assert.equal(aLogs.length, 2, aLogs.join('\n'));
+    assert.equal(rogueLogs.length, 2, rogueLogs.join('\n'));
+    assert.deepEqual(a.nodes(), []);
+    assert.deepEqual(rogue.nodes(), []);
+  });
+});
+
+test('a plain node and a TLS node refuse each other with one clear line on each side', async () => {
+  await withNodes(async (start, pki) => {
+    const { node: a, logs: aLogs } = await start('a', pki.tls('a'));
+    const { node: plain, logs: plainLogs } = await start('plain');
+    assert.equal(await plain.ping('a@127.0.0.1'), false);
+    await until('a logs it', () => aLogs.length === 1);
+    assert.match(aLogs[0]!, /^distribution: connection from 127\.0\.0\.1:\d+ refused: it does not speak TLS; start both nodes with the same --proto$/);
+    await until('the plain node logs it', () => plainLogs.length === 1);
+    assert.equal(plainLogs[0], 'distribution: a@127.0.0.1 refused the connection: it speaks TLS and this node does not; start both nodes with the same --proto');
+
+    assert.equal(await a.ping('plain@127.0.0.1'), false);
+    await until('the plain node logs the TLS dialer', () => plainLogs.length === 2);
+    assert.match(plainLogs[1]!, /^distribution: connection from 127\.0\.0\.1:\d+ refused: it speaks TLS and this node does not; start both nodes with the same --proto$/);
+    await until('a logs the plain listener', () => aLogs.length === 2);
+    assert.match(aLogs[1]!, /^distribution: TLS connection to plain@127\.0\.0\.1 failed: .*start both nodes with the same --proto/);
+    assert.deepEqual(a.nodes(), []);
+    assert.deepEqual(plain.nodes(), []);
+  });
+});
+
+test('node.args: --proto tls with --ssl-cert, --ssl-key and --ssl-ca', () => {
+  const args = parseNodeArgs('--name a@127.0.0.1 --setcookie c --proto tls --ssl-cert /etc/a.pem --ssl-key /etc/a.key --ssl-ca=/etc/ca.pem', {}, 'node.args');
+  assert.deepEqual(args.tls, { cert: '/etc/a.pem', key: '/etc/a.key', ca: '/etc/ca.pem' });
+  assert.deepEqual(args.nodeFlags, []);
+  assert.equal(parseNodeArgs('--name a@127.0.0.1', {}, 'node.args').tls, undefined);
+  assert.throws(() => parseNodeArgs('--proto tls --ssl-cert a.pem', {}, 'node.args'), /--proto tls needs --ssl-key FILE, --ssl-ca FILE/);
+  assert.throws(() => parseNodeArgs('--ssl-cert a.pem', {}, 'node.args'), /take effect only with --proto tls/);
+  assert.throws(() => parseNodeArgs('--proto quic', {}, 'node.args'), /--proto quic is not a protocol/);
+});
+
+test('a missing certificate file stops startDistribution with a sentence naming it', async () => {
+  await withNodes(async (start, pki) => {
+    await assert.rejects(start('a', { ...pki.tls('a'), key: join(pki.dir, 'nope.key') }), /cannot read the TLS key .*nope\.key \(ENOENT\): check --ssl-key/);
+  });
+});
