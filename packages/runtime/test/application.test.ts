@@ -79,6 +79,27 @@ test('env: defaults from the resource, overridden by sys.config, changed at run 
   });
 });
 
+test("update (a release upgrade): the new resource's version and env replace the old, and a running app's configChange hears the differences", async () => {
+  await withNode(async (node) => {
+    quiet(node);
+    await node.run(async (ctx) => {
+      const log: string[] = [];
+      const heard: unknown[] = [];
+      const v1 = makeApp('shop', log, [], { env: { port: 8080, host: 'localhost', debug: true } });
+      await application.setConfig(ctx, { shop: { port: 9090 } });
+      await application.load(ctx, v1);
+      await application.start(ctx, 'shop');
+      const mod2: ApplicationModule<string> = { ...(v1.mod as ApplicationModule<string>), configChange: (changed, added, removed) => void heard.push({ changed, added, removed }) };
+      const diff = await application.update(ctx, { ...v1, vsn: '1.1.0', mod: mod2, env: { port: 8080, host: 'example.org', workers: 4 } }, { port: 7070 });
+      assert.deepEqual(diff, { changed: { port: 7070, host: 'example.org' }, added: { workers: 4 }, removed: ['debug'] });
+      assert.deepEqual(heard, [diff], 'the new callback module is told once, with what changed');
+      assert.deepEqual(application.getAllEnv(ctx, 'shop'), { port: 7070, host: 'example.org', workers: 4 });
+      assert.equal((await application.whichApplications(ctx))[0]!.vsn, '1.1.0');
+      await assert.rejects(application.update(ctx, { name: 'nope', vsn: '1' }), /application 'nope' is not loaded/);
+    });
+  });
+});
+
 test('a temporary application that dies is only reported; a permanent one stops the node', async () => {
   await withNode(async (node) => {
     const logs = quiet(node);

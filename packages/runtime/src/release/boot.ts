@@ -2,12 +2,11 @@ import { join } from 'node:path';
 import { createNode } from '../create.js';
 import type { OtpNode } from '../node.js';
 import * as application from '../application/api.js';
-import { codeServerOf } from '../code/server.js';
-import { loadBuiltApplication } from '../code/app-loader.js';
 import { registerRpcModule } from '../rpc/index.js';
 import { ReleaseConfigError } from './config.js';
-import { permanentVersion, readReleases, readVersion, type VersionFiles } from './files.js';
+import { permanentVersion, readReleases, readVersion } from './files.js';
 import { releaseHandler, type RunningRelease } from './handler.js';
+import { startApplications, stopApplications } from './apps.js';
 
 /** Options of `bootRelease`. */
 export interface BootOptions {
@@ -52,11 +51,7 @@ export async function bootRelease(options: BootOptions): Promise<BootedRelease> 
 
   const stop = (reason: unknown = 'stop'): Promise<void> =>
     (stopping ??= (async () => {
-      await node
-        .run(async (ctx) => {
-          for (const app of [...state.started].reverse()) await application.stop(ctx, app).catch(() => undefined);
-        })
-        .catch(() => undefined);
+      await stopApplications(state).catch(() => undefined);
       log(`stopped ${files.release.name} ${state.files.release.vsn}${reason === 'stop' ? '' : `: ${typeof reason === 'string' ? reason : JSON.stringify(reason)}`}`);
       node.shutdown();
       options.onStop?.(reason);
@@ -83,20 +78,4 @@ export async function bootRelease(options: BootOptions): Promise<BootedRelease> 
     },
     stop,
   };
-}
-
-/** Loads every application of a version from lib/ and starts them in order (used by boot and restart). */
-export async function startApplications(state: RunningRelease, files: VersionFiles): Promise<void> {
-  const code = codeServerOf(state.node);
-  await state.node.run(async (ctx) => {
-    await application.setConfig(ctx, files.sysConfig);
-    const loaded = new Set((await application.loadedApplications(ctx)).map((a) => a.name));
-    for (const app of files.release.applications) {
-      if (!loaded.has(app.name)) await application.load(ctx, await loadBuiltApplication(code, join(state.root, 'lib', `${app.name}-${app.vsn}`)));
-    }
-    for (const app of files.release.applications) {
-      await application.start(ctx, app.name, app.type ?? 'permanent');
-      state.started.push(app.name);
-    }
-  });
 }

@@ -10,6 +10,7 @@ import { loadBuiltApplication, readBuiltModules, type AppFile } from '../code/ap
 import type { ModuleSource } from '../code/module.js';
 import { upgradeModules, UpgradeError } from '../code/upgrade.js';
 import { hasVersion, readReleases, readVersion, writeReleases, type VersionFiles } from './files.js';
+import { startApplications, stopApplications } from './apps.js';
 import type { AppChange, RelupStep } from './types.js';
 
 /** What the release handler knows about the release its node runs. */
@@ -241,16 +242,9 @@ export function releaseHandler(state: RunningRelease): Record<string, (...args: 
     },
     restart: () =>
       serial(async () => {
-        await run(async (ctx) => {
-          for (const app of [...state.started].reverse()) await application.stop(ctx, app);
-        });
-        state.started.length = 0;
-        await run(async (ctx) => {
-          for (const app of state.files.release.applications) {
-            await application.start(ctx, app.name, app.type ?? 'permanent');
-            state.started.push(app.name);
-          }
-        });
+        const [failure] = await stopApplications(state);
+        if (failure !== undefined) throw failure;
+        await startApplications(state, state.files);
         return state.started;
       }),
   };
