@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,15 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+// A port nothing listens on: the deployed node finds no port mapper there and must start its own.
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
 
 test('otp new app → npm install (packed packages) → otp test, otp compile --typecheck, otp shell, otp release → a daemon deployed from the tarball', { timeout: 600_000 }, async () => {
   const work = mkdtempSync(join(tmpdir(), 'otp-newcomer-'));
@@ -50,11 +60,18 @@ test('otp new app → npm install (packed packages) → otp test, otp compile --
     await run('tar', ['-xzf', join(shop, '_build', 'prod', 'rel', 'shop', 'shop-0.1.0.tar.gz'), '-C', deploy]);
     rmSync(shop, { recursive: true, force: true });
     const script = join(deploy, 'bin', 'shop');
+    // The built-in port mapper comes from the release's own copy of the runtime, as on a host without epmd.
+    assert.ok(existsSync(join(deploy, 'node_modules', '@otp-ts', 'runtime', 'dist', 'epmd.js')), 'the release carries the port mapper');
+    const epmdPort = await freePort();
+    const env = { ...process.env, OTP_EPMD_PORT: String(epmdPort) };
     try {
-      assert.match((await run(script, ['daemon'], { cwd: deploy, timeout: 60_000 })).stdout, /started shop 0\.1\.0/);
-      assert.equal((await run(script, ['eval', "genServer.call(ctx, 'shop_server', { op: 'bump', key: 'pears', by: 4 })"], { cwd: deploy })).stdout.trim(), '4');
+      assert.match((await run(script, ['daemon'], { cwd: deploy, env, timeout: 60_000 })).stdout, /started shop 0\.1\.0/);
+      assert.equal((await run(script, ['eval', "genServer.call(ctx, 'shop_server', { op: 'bump', key: 'pears', by: 4 })"], { cwd: deploy, env })).stdout.trim(), '4');
     } finally {
-      await run(script, ['stop'], { cwd: deploy }).catch(() => undefined);
+      await run(script, ['stop'], { cwd: deploy, env }).catch(() => undefined);
+      // The port mapper outlives the node (as epmd does); stop it once no node is registered.
+      const { killPortMapper } = await import('../packages/runtime/src/distribution/epmd-client.ts');
+      for (let i = 0; i < 100 && !(await killPortMapper('127.0.0.1', epmdPort).catch(() => true)); i++) await new Promise((r) => setTimeout(r, 50));
     }
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { spawn, spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { EpmdServer } from '../src/distribution/epmd-server.ts';
-import { lookup, names, register } from '../src/distribution/epmd-client.ts';
+import { killPortMapper, lookup, names, register } from '../src/distribution/epmd-client.ts';
 import type { NodeEntry } from '../src/distribution/epmd-protocol.ts';
 
 const entry = (name: string, port: number): NodeEntry => ({ name, port, nodeType: 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) });
@@ -60,6 +60,25 @@ test('garbage, truncated and oversized requests close that connection only; the 
   });
 });
 
+test('a kill request stops an idle port mapper and is refused while a node is registered', async () => {
+  let killed = false;
+  const stopped = new EpmdServer(() => {}, () => (killed = true));
+  const port = await stopped.listen(0);
+  try {
+    const reg = await register(entry('busy', 40030), '127.0.0.1', port);
+    assert.equal(await killPortMapper('127.0.0.1', port), false, 'refused: a node relies on it');
+    assert.equal((await lookup('busy', '127.0.0.1', port))?.port, 40030);
+    reg.close();
+    for (let i = 0; i < 50 && (await names('127.0.0.1', port)).length > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(await killPortMapper('127.0.0.1', port), true);
+    for (let i = 0; i < 50 && !killed; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(killed, 'onKill ran');
+    await assert.rejects(names('127.0.0.1', port), /ECONNREFUSED/, 'no longer listening');
+  } finally {
+    if (!killed) await stopped.close();
+  }
+});
+
 const epmd = spawnSync('sh', ['-c', 'command -v epmd']).stdout.toString().trim();
 
 test('interop: an otp-ts node registers with Erlang\'s own epmd and `epmd -names` lists it', { skip: epmd === '' ? 'epmd is not installed (apt-get install erlang-base)' : false }, async () => {
@@ -78,5 +97,30 @@ test('interop: an otp-ts node registers with Erlang\'s own epmd and `epmd -names
     reg.close();
   } finally {
     daemon.kill();
+  }
+});
+
+test('interop: Erlang\'s `epmd -names` and `epmd -kill` work against the built-in port mapper', { skip: epmd === '' ? 'epmd is not installed (apt-get install erlang-base)' : false }, async () => {
+  let killed = false;
+  const server = new EpmdServer(() => {}, () => (killed = true));
+  const port = await server.listen(0);
+  try {
+    const reg = await register(entry('otpts', 40040), '127.0.0.1', port);
+    // Erlang's client tools block while they wait, and the port mapper answers from this process.
+    const epmdCmd = (...args: string[]) => new Promise<string>((resolve) => {
+      const child = spawn(epmd, ['-port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+      child.once('close', () => resolve(out));
+    });
+    assert.match(await epmdCmd('-names'), /name otpts at port 40040/);
+    assert.match(await epmdCmd('-kill'), /Killing not allowed - living nodes/, 'a port mapper with a registered node is not killed');
+    reg.close();
+    for (let i = 0; i < 50 && (await names('127.0.0.1', port)).length > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.match(await epmdCmd('-kill'), /Killed/);
+    assert.ok(killed);
+  } finally {
+    if (!killed) await server.close();
   }
 });

@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { decodeNamesResp, decodePort2Resp, encodeAlive2, encodeNames, encodePortPlease, EPMD, type NodeEntry } from './epmd-protocol.js';
+import { decodeNamesResp, decodePort2Resp, encodeAlive2, encodeKill, encodeNames, encodePortPlease, EPMD, type NodeEntry } from './epmd-protocol.js';
 
 /** The default port mapper port, as EPMD's; `OTP_EPMD_PORT` (or ERL_EPMD_PORT) overrides it. */
 export function epmdPort(): number {
@@ -91,4 +91,9 @@ export async function lookup(name: string, host = '127.0.0.1', port = epmdPort()
 /** The nodes registered on a host. */
 export async function names(host = '127.0.0.1', port = epmdPort()): Promise<Array<{ name: string; port: number }>> {
   return decodeNamesResp(await request(host, port, encodeNames()));
+}
+
+/** Stops the port mapper (as `epmd -kill`); false when it refused because nodes are still registered. */
+export async function killPortMapper(host = '127.0.0.1', port = epmdPort()): Promise<boolean> {
+  return (await request(host, port, encodeKill())).toString('latin1') === 'OK';
 }

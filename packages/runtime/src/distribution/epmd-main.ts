@@ -4,7 +4,10 @@ import { EpmdServer } from './epmd-server.js';
 
 const i = process.argv.indexOf('--port');
 const port = Number(i >= 0 ? process.argv[i + 1] : 4369);
-const server = new EpmdServer((line) => process.stderr.write(`${line}\n`));
+const server = new EpmdServer(
+  (line) => process.stderr.write(`${line}\n`),
+  () => process.exit(0),
+);
 server.listen(port).then(
   () => process.stdout.write(`port mapper listening on 127.0.0.1:${port}\n`),
   (error: Error) => {

@@ -9,6 +9,7 @@ export const EPMD = {
   PORT_PLEASE2_REQ: 122,
   PORT2_RESP: 119,
   NAMES_REQ: 110,
+  KILL_REQ: 107,
 } as const;
 
 /** What a node tells the port mapper about itself. */
@@ -104,6 +105,11 @@ export function decodePort2Resp(buf: Buffer): NodeEntry | undefined {
 /** NAMES_REQ. */
 export function encodeNames(): Buffer {
   return frame(Buffer.from([EPMD.NAMES_REQ]));
+}
+
+/** KILL_REQ: stop the port mapper (answered `OK`, or `NO` while nodes are registered, as epmd -kill). */
+export function encodeKill(): Buffer {
+  return frame(Buffer.from([EPMD.KILL_REQ]));
 }
 
 /** The NAMES response: the port mapper's port, then one `name N at port P` line per node. */

@@ -14,7 +14,14 @@ export class EpmdServer {
   private readonly server: Server;
   private creation = 1 + Math.floor(Math.random() * 0xfff0);
 
-  constructor(private readonly log: (line: string) => void = () => {}) {
+  /**
+   * `log` receives one line per rejected connection; `onKill` runs after a KILL_REQ stopped the
+   * port mapper (the OS process of the built-in one exits there).
+   */
+  constructor(
+    private readonly log: (line: string) => void = () => {},
+    private readonly onKill: () => void = () => {},
+  ) {
     this.server = createServer((socket) => this.accept(socket));
   }
 
@@ -82,6 +89,14 @@ export class EpmdServer {
         return undefined;
       case EPMD.NAMES_REQ:
         socket.end(encodeNamesResp((this.server.address() as { port: number }).port, this.nodes.values()));
+        return undefined;
+      case EPMD.KILL_REQ:
+        // As epmd without -relaxed_command_check: a port mapper that nodes rely on is not stopped.
+        if (this.nodes.size > 0) {
+          socket.end('NO');
+          return undefined;
+        }
+        socket.end('OK', () => void this.close().then(this.onKill));
         return undefined;
       default:
         throw new Error(`unknown request code ${code}`);
