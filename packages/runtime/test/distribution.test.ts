@@ -253,3 +253,68 @@ test('a hidden node (a tool) connects without joining the mesh: nodes() leaves i
     }
   });
 });
+
+test('a node that restarted on another port is reached there with no stray log line; a wrong cookie after a restart is still one line each side', async () => {
+  await withCluster(async (epmdPort) => {
+    const logs: string[] = [];
+    const node = createNode();
+    await node.startDistribution({ name: 'r0@127.0.0.1', cookie: 'secret', epmdPort, log: (l) => logs.push(l) });
+    const gone = async (peer: { child: ChildProcess }) => {
+      peer.child.kill('SIGKILL');
+      for (let i = 0; i < 200 && node.nodes().length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(node.nodes(), []);
+    };
+    let peer = await startPeer('r@127.0.0.1', 'secret', epmdPort);
+    try {
+      assert.equal(await node.ping('r@127.0.0.1'), true);
+      await gone(peer);
+      // The node comes back on a new port: the last known port is tried alongside the port mapper's answer.
+      peer = await startPeer('r@127.0.0.1', 'secret', epmdPort);
+      assert.equal(await node.ping('r@127.0.0.1'), true);
+      assert.deepEqual(logs, [], 'the attempt on the old port leaves no line');
+      await gone(peer);
+      assert.equal(await node.ping('r@127.0.0.1'), false, 'a node that is gone is not reached');
+      peer = await startPeer('r@127.0.0.1', 'other-cookie', epmdPort);
+      assert.equal(await node.ping('r@127.0.0.1'), false);
+      assert.equal(logs.filter((l) => /wrong cookie/.test(l)).length, 1, logs.join('\n'));
+      for (let i = 0; i < 50 && !/wrong cookie/.test(peer.stderr()); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(peer.stderr().match(/wrong cookie/g)?.length, 1, peer.stderr());
+    } finally {
+      peer.child.kill('SIGKILL');
+      node.shutdown();
+    }
+  });
+});
+
+test('busy waiting ends by itself: an idle node spends no CPU after distribution traffic', async () => {
+  await withCluster(async (epmdPort) => {
+    const a = createNode();
+    const b = createNode();
+    await a.startDistribution({ name: 'idle_a@127.0.0.1', cookie: 'secret', epmdPort, log: () => {} });
+    await b.startDistribution({ name: 'idle_b@127.0.0.1', cookie: 'secret', epmdPort, log: () => {} });
+    try {
+      assert.equal(await a.ping('idle_b@127.0.0.1'), true);
+      const echo = b.spawn(async (c) => {
+        const m = (await c.receive()) as Pid;
+        c.send(m, 'pong');
+      });
+      b.register('idle_echo', echo);
+      assert.equal(
+        await a.run(async (ctx) => {
+          ctx.send({ name: 'idle_echo', node: 'idle_b@127.0.0.1' }, ctx.self());
+          return ctx.receive();
+        }),
+        'pong',
+      );
+      await new Promise((r) => setTimeout(r, 50));
+      const before = process.cpuUsage();
+      await new Promise((r) => setTimeout(r, 300));
+      const used = process.cpuUsage(before);
+      // Spinning for the whole 300 ms would use about 300 ms of CPU.
+      assert.ok((used.user + used.system) / 1000 < 100, `an idle node used ${Math.round((used.user + used.system) / 1000)} ms of CPU in 300 ms`);
+    } finally {
+      a.shutdown();
+      b.shutdown();
+    }
+  });
+});

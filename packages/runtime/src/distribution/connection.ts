@@ -18,6 +18,8 @@ export interface ConnectionOwner {
   /** Called once when the connection closes (after up, or during the handshake). */
   down(conn: Connection, reason: string, wasUp: boolean): void;
   log(line: string): void;
+  /** Called when bytes arrive or leave: the node keeps polling for a while (busy wait). */
+  activity(): void;
 }
 
 const HANDSHAKE_TIMEOUT = 5000;
@@ -45,7 +47,10 @@ export class Connection {
     readonly initiator: boolean,
     /** The node this side expects to reach (initiator only). */
     private readonly expected?: string,
+    /** Where this connection's handshake lines go (default: the owner's log). */
+    log?: (line: string) => void,
   ) {
+    this.log = log ?? ((line) => owner.log(line));
     socket.setNoDelay(true);
     this.timer = setTimeout(() => this.close('the handshake did not finish within 5 s'), HANDSHAKE_TIMEOUT);
     this.timer.unref();
@@ -55,10 +60,12 @@ export class Connection {
       socket,
       (f) => this.onFrame(f),
       (why) => this.close(why),
+      owner.activity,
     );
     if (initiator) this.myChallenge = this.sendHello();
   }
 
+  private readonly log: (line: string) => void;
   private myChallenge = '';
   private settle: () => void = () => {};
   /** Resolves once the handshake succeeded (and the owner took the connection) or the connection closed. */
@@ -108,6 +115,7 @@ export class Connection {
     if (this.out.pos === 0 || this.closed) return;
     this.lastOut = Date.now();
     this.socket.write(this.out.take());
+    this.owner.activity();
   };
 
   private drain: Promise<void> | null = null;
@@ -172,7 +180,7 @@ export class Connection {
 
   private refuse(reason: string, log: string): void {
     this.handshake({ t: 'refused', reason });
-    this.owner.log(log);
+    this.log(log);
     this.close(reason);
   }
 
@@ -186,7 +194,7 @@ export class Connection {
     try {
       f = parseHandshake(frame);
     } catch (error) {
-      this.owner.log(`distribution: closed a connection${this.peer ? ` from ${this.peer}` : ''}: ${(error as Error).message}`);
+      this.log(`distribution: closed a connection${this.peer ? ` from ${this.peer}` : ''}: ${(error as Error).message}`);
       this.close((error as Error).message);
       return;
     }
@@ -217,10 +225,10 @@ export class Connection {
       this.becomeUp();
     } else if (f.t === 'refused') {
       const why = f.reason === 'cookie' ? 'wrong cookie' : f.reason === 'tls' ? `it speaks TLS and this node does not; ${SAME_PROTO}` : f.reason;
-      this.owner.log(`distribution: ${this.peer || this.expected} refused the connection: ${why}`);
+      this.log(`distribution: ${this.peer || this.expected} refused the connection: ${why}`);
       this.close(`refused: ${f.reason}`);
     } else {
-      this.owner.log(`distribution: closed a connection${this.peer ? ` from ${this.peer}` : ''}: unexpected handshake frame '${String(f.t)}'`);
+      this.log(`distribution: closed a connection${this.peer ? ` from ${this.peer}` : ''}: unexpected handshake frame '${String(f.t)}'`);
       this.close('out-of-order handshake frame');
     }
   }

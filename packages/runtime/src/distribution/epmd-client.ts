@@ -71,9 +71,10 @@ function port2RespLength(b: Buffer): number | undefined {
 
 /** The port a node listens on, or undefined when it is not registered. */
 export async function lookup(name: string, host = '127.0.0.1', port = epmdPort()): Promise<NodeEntry | undefined> {
-  const socket = await open(host, port);
-  // The answer is read as soon as it is complete, without waiting for the port mapper to close: that
-  // wait is a round trip of the connection set-up.
+  // The request is written while the socket connects (it leaves once connected, with no turn of the
+  // event loop in between), and the answer is read as soon as it is complete, without waiting for the
+  // port mapper to close: both waits are part of every connection set-up.
+  const socket = connect({ host, port });
   const answer = await new Promise<Buffer>((resolve, reject) => {
     let got = Buffer.alloc(0);
     socket.on('data', (c: Buffer) => {

@@ -6,14 +6,16 @@ export const MAX_FRAME = 64 * 1024 * 1024;
 /**
  * Reads length-prefixed frames ([Length:32][payload]) from a socket and hands each to `onFrame`. Frames
  * are views into the chunk they arrived in; a frame split across chunks is joined once, when its last
- * byte arrived (not at every chunk, which would copy a large frame over and over).
+ * byte arrived (not at every chunk, which would copy a large frame over and over). `onChunk` runs
+ * for every chunk read, before its frames.
  */
-export function readFrames(socket: Socket, onFrame: (frame: Buffer) => void, onError: (why: string) => void): void {
+export function readFrames(socket: Socket, onFrame: (frame: Buffer) => void, onError: (why: string) => void, onChunk?: () => void): void {
   let parts: Buffer[] = [];
   let size = 0;
   // Bytes needed before the next frame can be read: its header, then the whole frame.
   let need = 4;
   socket.on('data', (chunk: Buffer) => {
+    onChunk?.();
     size += chunk.length;
     parts.push(chunk);
     if (size < need) return;

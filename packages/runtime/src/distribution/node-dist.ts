@@ -14,6 +14,7 @@ import { Pid as PidClass, type Ref } from '../pid.js';
 import type { ProcessImpl } from '../process.js';
 import { Discovery, type DiscoveryOptions } from './discovery.js';
 import { createListener, dial, loadTls, type DistributionTls } from './transport.js';
+import { BusyWait, DEFAULT_BUSY_WAIT_US, SETUP_BUSY_WAIT_US } from './busy-wait.js';
 
 /** Options of `startDistribution`. */
 export interface DistributionOptions {
@@ -42,6 +43,11 @@ export interface DistributionOptions {
    * still runs inside the TLS stream. A TLS node and a plain one refuse each other.
    */
   tls?: DistributionTls;
+  /**
+   * Microseconds the event loop keeps polling after distribution traffic instead of sleeping (the BEAM's
+   * scheduler busy wait, `+sbwt`): replies within the window skip a thread wake-up. Default 200; 0 turns it off.
+   */
+  busyWaitUs?: number;
 }
 
 const services: Array<(node: OtpNode) => Promise<void>> = [];
@@ -99,6 +105,11 @@ export class Distribution implements ConnectionOwner, PidTranslator {
   private readonly epmd: number;
   readonly log: (line: string) => void;
   private readonly tls: DistributionTls | undefined;
+  private readonly busy: BusyWait;
+  /** The port each node listened on when this node last connected to it (see dial). */
+  private readonly lastPorts = new Map<string, number>();
+  /** Bytes arrived or left on a connection: keep the event loop polling for a while (ConnectionOwner). */
+  readonly activity = (): void => this.busy.touch();
   private tlsMaterial: ReturnType<typeof loadTls> | undefined;
 
   constructor(
@@ -115,6 +126,7 @@ export class Distribution implements ConnectionOwner, PidTranslator {
     this.indexes.set(name, 0);
     this.busyLimit = options.busyLimit ?? 1024 * 1024;
     this.tls = options.tls;
+    this.busy = new BusyWait(options.busyWaitUs ?? DEFAULT_BUSY_WAIT_US);
     this.discovery = options.discovery ? new Discovery(options.discovery, name, (n) => this.connect(n), this.log) : null;
   }
 
@@ -122,7 +134,10 @@ export class Distribution implements ConnectionOwner, PidTranslator {
   async start(): Promise<void> {
     const { name, host } = splitNodeName(this.name);
     this.tlsMaterial = this.tls ? loadTls(this.tls) : undefined;
-    const server = createListener(this.tlsMaterial, this.log, (socket) => new Connection(socket, this, false));
+    const server = createListener(this.tlsMaterial, this.log, (socket) => {
+      this.busy.touch(SETUP_BUSY_WAIT_US);
+      return new Connection(socket, this, false);
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, host === 'localhost' ? '127.0.0.1' : host, () => resolve());
@@ -141,6 +156,7 @@ export class Distribution implements ConnectionOwner, PidTranslator {
 
   /** Closes every connection, deregisters and stops listening. */
   async stop(): Promise<void> {
+    this.busy.stop();
     this.discovery?.stop();
     for (const c of this.connections.values()) c.close('the node stopped');
     this.registration?.close();
@@ -421,20 +437,71 @@ export class Distribution implements ConnectionOwner, PidTranslator {
     return p;
   }
 
+  /**
+   * Sets up a connection. For a node reached before, the handshake starts at once on the port it
+   * listened on then, while the port mapper is asked: the handshake proves the node's name and cookie,
+   * so a success there is the connection, and set-up costs one lookup or one handshake, not both in a
+   * row. If the port mapper names another port (the node restarted), that attempt is dropped without a
+   * word and the node is dialled where it is now.
+   */
   private async dial(nodeName: string): Promise<Connection | undefined> {
-    const { name, host } = splitNodeName(nodeName);
-    const entry = await lookup(name, host === 'localhost' ? '127.0.0.1' : host, this.epmd).catch(() => undefined);
-    if (!entry) return undefined;
-    const socket = await dial(host === 'localhost' ? '127.0.0.1' : host, entry.port, this.tlsMaterial, nodeName, this.log);
-    if (!socket) return undefined;
-    const conn = new Connection(socket, this, true, nodeName);
-    await conn.settled;
-    // TLS 1.3: the peer checks this node's certificate after this side's handshake is done, and just closes.
-    if (this.tlsMaterial && !conn.up && conn.peer === '' && conn.closeReason === 'the connection closed') {
-      this.log(`distribution: ${nodeName} closed the TLS connection before the handshake: it did not accept this node's certificate; both nodes need certificates signed by the same --ssl-ca`);
+    const { name, host: given } = splitNodeName(nodeName);
+    const host = given === 'localhost' ? '127.0.0.1' : given;
+    // A set-up is a few round trips in a row (port mapper, TCP, handshake): poll through them.
+    this.busy.touch(SETUP_BUSY_WAIT_US);
+    const looked = lookup(name, host, this.epmd).catch(() => undefined);
+    const last = this.lastPorts.get(nodeName);
+    if (last !== undefined) {
+      const lines: string[] = [];
+      const early = this.attempt(nodeName, host, last, (line) => lines.push(line));
+      const first = await Promise.race([early.done, looked.then(() => undefined)]);
+      if (first) return first;
+      const entry = await looked;
+      if (entry?.port === last) {
+        // The node is still there: the early attempt was the real one, and its lines are told.
+        const conn = await early.done;
+        for (const line of lines) this.log(line);
+        return conn;
+      }
+      early.abandon();
+      this.lastPorts.delete(nodeName);
+      // It may have come up in the meantime all the same: the handshake proved who answered.
+      const proven = await early.done;
+      if (proven) return proven;
+      return entry ? this.attempt(nodeName, host, entry.port, this.log).done : undefined;
     }
-    // Closed: refused, or the peer's own connection to this node won the race and is the one to use.
-    return conn.up ? conn : this.connections.get(nodeName);
+    const entry = await looked;
+    return entry ? this.attempt(nodeName, host, entry.port, this.log).done : undefined;
+  }
+
+  // One handshake with the node at `port`; `abandon` closes it quietly unless it is already up.
+  private attempt(nodeName: string, host: string, port: number, log: (line: string) => void): { done: Promise<Connection | undefined>; abandon(): void } {
+    let conn: Connection | undefined;
+    let abandoned = false;
+    const done = (async () => {
+      const socket = await dial(host, port, this.tlsMaterial, nodeName, log);
+      if (!socket) return undefined;
+      if (abandoned) {
+        socket.destroy();
+        return undefined;
+      }
+      conn = new Connection(socket, this, true, nodeName, log);
+      await conn.settled;
+      // TLS 1.3: the peer checks this node's certificate after this side's handshake is done, and just closes.
+      if (this.tlsMaterial && !conn.up && conn.peer === '' && conn.closeReason === 'the connection closed') {
+        log(`distribution: ${nodeName} closed the TLS connection before the handshake: it did not accept this node's certificate; both nodes need certificates signed by the same --ssl-ca`);
+      }
+      if (conn.up) this.lastPorts.set(nodeName, port);
+      // Closed: refused, or the peer's own connection to this node won the race and is the one to use.
+      return conn.up ? conn : this.connections.get(nodeName);
+    })();
+    return {
+      done,
+      abandon: () => {
+        abandoned = true;
+        if (conn && !conn.up) conn.close('abandoned: the port mapper names another port');
+      },
+    };
   }
 }
 
