@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createNode, Exit, NodeDown, genServer, rpc, isDown, isExit, type BadRpc, type CallError, type Down, type Pid } from '@otp-ts/runtime';
+import { createNode, parseNodeArgs, Exit, NodeDown, genServer, rpc, isDown, isExit, type BadRpc, type CallError, type Down, type Pid } from '@otp-ts/runtime';
 import { EpmdServer } from '../src/distribution/epmd-server.ts';
 
 const peerScript = fileURLToPath(new URL('./fixtures/peer-node.ts', import.meta.url));
@@ -317,4 +317,11 @@ test('busy waiting ends by itself: an idle node spends no CPU after distribution
       b.shutdown();
     }
   });
+});
+
+test('node.args: --busy-wait sets the window in microseconds; anything but a number is one clear error', () => {
+  assert.equal(parseNodeArgs('--name a@127.0.0.1 --busy-wait 0', {}, 'node.args').busyWaitUs, 0);
+  assert.equal(parseNodeArgs('--busy-wait=500', {}, 'node.args').busyWaitUs, 500);
+  assert.equal(parseNodeArgs('--name a@127.0.0.1', {}, 'node.args').busyWaitUs, undefined);
+  assert.throws(() => parseNodeArgs('--busy-wait lots', {}, 'node.args'), /node\.args: --busy-wait lots is not a number of microseconds: use e\.g\. --busy-wait 200/);
 });

@@ -54,6 +54,8 @@ export interface NodeArgs {
   connect?: string[];
   /** `--proto tls --ssl-cert F --ssl-key F --ssl-ca F`: distribution over TLS with mutual authentication. */
   tls?: { cert: string; key: string; ca: string };
+  /** `--busy-wait US`: how long distribution keeps polling after traffic (DistributionOptions.busyWaitUs). */
+  busyWaitUs?: number;
   /** Flags for the Node.js executable (`--enable-source-maps`, `--max-old-space-size=512`). */
   nodeFlags: string[];
 }
@@ -111,6 +113,12 @@ export function parseNodeArgs(text: string, env: Record<string, string | undefin
         proto = value();
         if (proto !== 'tls' && proto !== 'tcp') throw new ReleaseConfigError(file, `${file}: --proto ${proto} is not a protocol: use --proto tls (or tcp, the default)`);
         break;
+      case '-busy-wait': {
+        const v = value();
+        if (!/^\d+$/.test(v) || Number(v) > 1_000_000) throw new ReleaseConfigError(file, `${file}: --busy-wait ${v} is not a number of microseconds: use e.g. --busy-wait 200 (0 turns busy waiting off)`);
+        args.busyWaitUs = Number(v);
+        break;
+      }
       case '-ssl-cert':
         ssl.cert = value();
         break;
@@ -121,7 +129,7 @@ export function parseNodeArgs(text: string, env: Record<string, string | undefin
         ssl.ca = value();
         break;
       default:
-        if (!word.startsWith('--')) throw new ReleaseConfigError(file, `${file}: '${word}' is not a flag: write --name, --setcookie, --hidden or a Node.js flag such as --max-old-space-size=512`);
+        if (!word.startsWith('--')) throw new ReleaseConfigError(file, `${file}: '${word}' is not a flag: write --name, --setcookie, --hidden, --busy-wait or a Node.js flag such as --max-old-space-size=512`);
         args.nodeFlags.push(word);
     }
   }
