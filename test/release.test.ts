@@ -5,11 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extract } from 'tar';
 import { startLoad } from '../bench/lib/call-load.ts';
+import { makePki } from './support/pki.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
@@ -186,9 +187,10 @@ test('a release built with --include-node boots, answers and stops with no Node.
   }
 });
 
-test('the lib and umbrella templates release too: each boots as a daemon, answers ping, rpc and a remote REPL, and stops', { timeout: 120_000 }, async () => {
+test('the lib and umbrella templates release too: each boots as a daemon, answers ping, rpc and a remote REPL, and stops; the lib one over TLS only', { timeout: 120_000 }, async () => {
   mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
   const base = mkdtempSync(join(repo, '_build', 'e2e', 'relt-'));
+  const pki = makePki({ ca: ['textkit'] });
   const scripts: string[] = [];
   try {
     for (const [template, name] of [['lib', 'textkit'], ['umbrella', 'store']] as const) {
@@ -197,16 +199,27 @@ test('the lib and umbrella templates release too: each boots as a daemon, answer
       const rel = join(base, name, '_build', 'prod', 'rel', name);
       const script = join(rel, 'bin', name);
       scripts.push(script);
+      // The lib's node listens for TLS only: the start script's clients take node.args' certificate files too.
+      const nodeArgs = join(rel, 'releases', '0.1.0', 'node.args');
+      if (template === 'lib') appendFileSync(nodeArgs, `\n${pki.flags(name).join(' ')}\n`);
       assert.match(await ok(run(script, ['daemon'], rel), 'daemon'), new RegExp(`started ${name} 0\\.1\\.0 as ${name}@127\\.0\\.0\\.1`));
       assert.equal(await ok(run(script, ['ping'], rel), 'ping'), 'pong');
       assert.equal(await ok(run(script, ['rpc', 'otp', 'name'], rel), 'rpc'), `"${name}@127.0.0.1"`);
       assert.match(await ok(run(script, ['eval', 'application.whichApplications(ctx).then((apps) => apps.map((a) => a.name))'], rel), 'eval'), new RegExp(`'${name}'`));
       const repl = await ok(run(script, ['remote'], rel, process.env, "node.name\nwhereis('nobody')\nthrow new Error('typo')\n"), 'remote');
       assert.match(repl, new RegExp(`> '${name}@127\\.0\\.0\\.1'\n.*> undefined\n.*> \\*\\* typo\n`));
+      if (template === 'lib') {
+        const cookie = /--setcookie\s+(\S+)/.exec(readFileSync(nodeArgs, 'utf8'))![1]!;
+        const plain = await run(process.execPath, [otp, 'ping', `${name}@127.0.0.1`, '--cookie', cookie], rel);
+        assert.deepEqual([plain.status, plain.stdout], [1, 'pang'], plain.out);
+        assert.match(plain.stderr, /^otp: textkit@127\.0\.0\.1 refused the connection: it speaks TLS and this tool does not \(add --proto tls/);
+        assert.equal(await ok(run(process.execPath, [otp, 'ping', `${name}@127.0.0.1`, '--cookie', cookie, ...pki.flags(name)], rel), 'otp ping over TLS'), 'pong');
+      }
       assert.equal(await ok(run(script, ['stop'], rel), 'stop'), 'stopped');
     }
   } finally {
     for (const script of scripts) await run(script, ['stop'], base);
     rmSync(base, { recursive: true, force: true });
+    pki.remove();
   }
 });

@@ -1,13 +1,16 @@
-import { createNode, isDown, rpc, BadRpc, portMapperLookup, TRACE_RPC_MODULE, type OtpNode, type Pid, type ProcessContext } from '@otp-ts/runtime';
+import { createNode, isDown, rpc, BadRpc, TRACE_RPC_MODULE, type DistributionTls, type OtpNode, type Pid, type ProcessContext } from '@otp-ts/runtime';
 import type { ProcessDetails, ProcRow, ProcsSort, TraceEvent, TraceMessage, TraceSpec, TraceStartResult, TreeNode, TraceEndReason } from '@otp-ts/runtime';
 import { TracerError } from './errors.js';
+import { whyUnreachable } from './unreachable.js';
 
-/** How to reach a node: its name, the cookie, and optionally the name of this tool's hidden node. */
+/** How to reach a node: its name, the cookie, TLS for a node that runs `--proto tls`, and optionally the name of this tool's hidden node. */
 export interface ConnectOptions {
   node: string;
   cookie: string;
   /** This client's node name (default `otp_tracer_<pid>@127.0.0.1`). */
   name?: string;
+  /** This client's certificate and key and the cluster's CA (PEM files): needed to reach a node whose distribution runs over TLS. */
+  tls?: DistributionTls;
 }
 
 /** How a trace session ended, as the client saw it. */
@@ -49,29 +52,40 @@ export interface Connection {
   eval(source: string): Promise<string>;
   /** Calls any function of the trace agent's rpc module. */
   call(fn: string, args?: unknown[], timeoutMs?: number): Promise<unknown>;
+  /** Calls a function of any module on the node (rpc.call); a failure is a TracerError `rpc` with the node's reason. */
+  rpc(module: string, fn: string, args?: unknown[], timeoutMs?: number): Promise<unknown>;
   /** Leaves the node: its sessions end on the node when it sees this client go. */
   close(): void;
 }
 
 const isTraceMessage = (m: unknown): m is TraceMessage => typeof m === 'object' && m !== null && 'otpTrace' in m;
 
-/** Connects to a node as a hidden node; a missing node and a wrong cookie are told apart. */
+/**
+ * Connects to a node as a hidden node. When it cannot, the TracerError says why: `unknownNode`, `badCookie`,
+ * `badTls` (one side speaks TLS and the other not, or a certificate was refused) or `unreachable`.
+ */
 export async function connect(options: ConnectOptions): Promise<Connection> {
-  const at = options.node.indexOf('@');
   if (!/^[\w.-]+@[\w.-]+$/.test(options.node)) throw new TracerError('badNodeName', `'${options.node}' is not a node name: use name@host, e.g. shop@127.0.0.1`);
   const local = createNode({ onCrash: () => {} });
-  await local.startDistribution({ name: options.name ?? `otp_tracer_${process.pid}@127.0.0.1`, cookie: options.cookie, hidden: true, log: () => {} });
+  // The tool node's distribution lines are kept, not printed: they tell why a connection failed.
+  const log: string[] = [];
   try {
-    if (!(await local.ping(options.node))) {
-      const entry = await portMapperLookup(options.node.slice(0, at), options.node.slice(at + 1)).catch(() => undefined);
-      if (!entry) throw new TracerError('unknownNode', `no node ${options.node} is running (the port mapper on ${options.node.slice(at + 1)} does not know it)`);
-      throw new TracerError('badCookie', `${options.node} refused the connection: wrong cookie (give the node's cookie with --cookie or OTP_COOKIE)`);
-    }
+    await local.startDistribution({ name: options.name ?? `otp_tracer_${process.pid}@127.0.0.1`, cookie: options.cookie, hidden: true, log: (line) => log.push(line), ...(options.tls ? { tls: options.tls } : {}) });
+    if (!(await local.ping(options.node))) throw await whyUnreachable(options.node, log);
   } catch (error) {
     local.shutdown();
-    throw error;
+    throw options.tls && !(error instanceof TracerError) ? tlsSetupError(error) : error;
   }
   return new NodeConnection(local, options.node);
+}
+
+// A certificate, key or CA that cannot be read or used stops the tool node's start: one sentence naming it.
+function tlsSetupError(error: unknown): unknown {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!/TLS|PEM|certificate|key|ASN1|x509/i.test(message)) return error;
+  const why = message.replace(/^distribution: /, '');
+  const check = /check --ssl-/.test(why) ? '' : ' (--ssl-cert and --ssl-key must be a PEM certificate and its key, --ssl-ca a PEM certificate)';
+  return new TracerError('badTls', `cannot use the TLS files: ${why}${check}`, [], { cause: error });
 }
 
 class NodeConnection implements Connection {
@@ -80,9 +94,13 @@ class NodeConnection implements Connection {
     readonly node: string,
   ) {}
 
-  async call(fn: string, args: unknown[] = [], timeoutMs = 30_000): Promise<unknown> {
+  call(fn: string, args: unknown[] = [], timeoutMs = 30_000): Promise<unknown> {
+    return this.rpc(TRACE_RPC_MODULE, fn, args, timeoutMs);
+  }
+
+  async rpc(module: string, fn: string, args: unknown[] = [], timeoutMs = 30_000): Promise<unknown> {
     try {
-      return await this.local.run((ctx) => rpc.call(ctx, this.node, TRACE_RPC_MODULE, fn, args, timeoutMs));
+      return await this.local.run((ctx) => rpc.call(ctx, this.node, module, fn, args, timeoutMs));
     } catch (error) {
       const reason = error instanceof Error && 'cause' in error && error.cause instanceof BadRpc ? error.cause : error;
       throw new TracerError('rpc', reason instanceof Error ? reason.message : String(reason), [], { cause: error });

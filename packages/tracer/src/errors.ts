@@ -1,5 +1,5 @@
 /** Why the tracer could not do what it was asked. */
-export type TracerErrorCode = 'badNodeName' | 'unknownNode' | 'badCookie' | 'unreachable' | 'badPattern' | 'nomatch' | 'tooBroad' | 'badProcess' | 'badSpec' | 'rpc';
+export type TracerErrorCode = 'badNodeName' | 'unknownNode' | 'badCookie' | 'badTls' | 'unreachable' | 'badPattern' | 'nomatch' | 'tooBroad' | 'badProcess' | 'badSpec' | 'rpc';
 
 /** A tracer failure as data: a code, one sentence, and the closest names when the node suggested some. */
 export class TracerError extends Error {

@@ -1,6 +1,7 @@
 import { formatProcs, type ProcsSort } from '@otp-ts/tracer';
 import { defineProvider } from '../cli/provider.js';
-import { cookieOption, withConnection } from '../tracer/connect.js';
+import { withConnection } from '../tracer/connect.js';
+import { nodeConnectionOptions } from '../project/node-connection.js';
 
 /** `otp procs NODE`: the top processes by memory, mailbox length or reductions, absolute or over a window. */
 export const procsCommand = defineProvider({
@@ -13,7 +14,7 @@ export const procsCommand = defineProvider({
     { name: 'top', alias: 'n', type: 'number', value: 'N', default: 10, description: 'how many processes to show' },
     { name: 'window', type: 'number', value: 'MS', description: 'rank by growth over MS milliseconds (recon proc_window) instead of absolute figures' },
     { name: 'json', type: 'boolean', description: 'print JSON lines instead of a table' },
-    cookieOption,
+    ...nodeConnectionOptions,
   ],
   examples: [
     { command: 'otp procs shop@127.0.0.1', description: 'the 10 processes holding the most memory' },
@@ -21,7 +22,7 @@ export const procsCommand = defineProvider({
   ],
   async run(args, io) {
     const by: ProcsSort = args.by === 'mqueue' ? 'mailbox' : args.by;
-    return withConnection(io, args.node, args.cookie, async (c) => {
+    return withConnection(io, args.node, args, async (c) => {
       const rows = await c.procs(by, args.top, args.window);
       io.stdout.write(args.json ? rows.map((r) => `${JSON.stringify(r)}\n`).join('') : `${formatProcs(rows, by, args.window)}\n`);
       return 0;

@@ -1,20 +1,10 @@
-import { createNode, rpc, BadRpc, portMapperNames, type OtpNode } from '@otp-ts/runtime';
+import { TracerError } from '@otp-ts/tracer';
+import { portMapperNames } from '@otp-ts/runtime';
 import { defineProvider } from '../cli/provider.js';
-import { info, type Io } from '../cli/io.js';
+import { info } from '../cli/io.js';
 import { OtpError } from '../errors/otp-error.js';
-import { resolveCookie } from '../project/cookie.js';
-
-const connectionOptions = [
-  { name: 'cookie', type: 'string', value: 'C', description: 'the cookie the nodes share (default: OTP_COOKIE, then ~/.otp-ts.cookie)' },
-] as const;
-
-/** A hidden node for one command, with the cookie resolved as SPEC §4 says. */
-async function toolNode(io: Io, cookieFlag: string | undefined): Promise<OtpNode> {
-  const { cookie } = resolveCookie({ flag: cookieFlag, env: io.env, home: io.home });
-  const node = createNode({ onCrash: () => {} });
-  await node.startDistribution({ name: `otp_cli_${process.pid}@127.0.0.1`, cookie, hidden: true, log: () => {} });
-  return node;
-}
+import { nodeConnectionOptions } from '../project/node-connection.js';
+import { connectTo, withConnection } from '../tracer/connect.js';
 
 function checkNodeName(name: string): void {
   if (!/^[\w.-]+@[\w.-]+$/.test(name)) throw new OtpError('usage', `'${name}' is not a node name`, { hint: 'use name@host, e.g. shop@127.0.0.1' });
@@ -23,21 +13,27 @@ function checkNodeName(name: string): void {
 /** `otp ping NODE`: pong when the node answers with the same cookie. */
 export const pingCommand = defineProvider({
   name: 'ping',
-  description: 'Check that a node is up and shares the cookie (pong), or not (pang).',
+  description: 'Check that a node is up and shares the cookie (pong), or not (pang, and why on stderr).',
   deps: [],
   positionals: [{ name: 'node', description: 'the node, as name@host', required: true }],
-  options: connectionOptions,
-  examples: [{ command: 'otp ping shop@127.0.0.1', description: 'prints pong when the node answers' }],
+  options: nodeConnectionOptions,
+  examples: [
+    { command: 'otp ping shop@127.0.0.1', description: 'prints pong when the node answers' },
+    { command: 'otp ping shop@10.0.0.5 --proto tls --ssl-cert tool.pem --ssl-key tool.key --ssl-ca ca.pem', description: 'a node whose distribution runs over TLS' },
+  ],
   async run(args, io) {
     checkNodeName(args.node);
-    const node = await toolNode(io, args.cookie);
     try {
-      const up = await node.ping(args.node);
-      io.stdout.write(`${up ? 'pong' : 'pang'}\n`);
-      return up ? 0 : 1;
-    } finally {
-      node.shutdown();
+      (await connectTo(io, args.node, args)).close();
+    } catch (error) {
+      if (!(error instanceof TracerError)) throw error;
+      // pang is the answer; why the node could not be reached goes to stderr.
+      io.stdout.write('pang\n');
+      io.stderr.write(`otp: ${error.message}\n`);
+      return 1;
     }
+    io.stdout.write('pong\n');
+    return 0;
   },
 });
 
@@ -52,7 +48,7 @@ export const rpcCommand = defineProvider({
     { name: 'fn', description: 'the exported function', required: true },
     { name: 'args', description: 'the arguments, as a JSON array', required: false },
   ],
-  options: connectionOptions,
+  options: nodeConnectionOptions,
   examples: [
     { command: 'otp rpc shop@127.0.0.1 otp processCount', description: 'how many processes the node runs' },
     { command: "otp rpc shop@127.0.0.1 math add '[1, 2]'", description: 'call math.add(1, 2) on the node' },
@@ -68,17 +64,8 @@ export const rpcCommand = defineProvider({
       }
       if (!Array.isArray(parsed)) throw new OtpError('usage', `the arguments must be a JSON array, got ${args.args}`, { hint: `wrap them: '[${args.args}]'` });
     }
-    const node = await toolNode(io, args.cookie);
-    try {
-      const value = await node.run((ctx) => rpc.call(ctx, args.node, args.module, args.fn, parsed));
-      io.stdout.write(`${JSON.stringify(value, null, 2) ?? 'undefined'}\n`);
-    } catch (error) {
-      const reason = error instanceof Error && 'cause' in error ? error.cause : error;
-      if (reason instanceof BadRpc) throw new OtpError('failed', `${reason.message}`, { hint: reason.reason === 'nodedown' || reason.reason === 'noproc' ? `is ${args.node} running, with the same cookie? (otp ping ${args.node})` : undefined });
-      throw error;
-    } finally {
-      node.shutdown();
-    }
+    const value = await withConnection(io, args.node, args, (c) => c.rpc(args.module, args.fn, parsed));
+    io.stdout.write(`${JSON.stringify(value, null, 2) ?? 'undefined'}\n`);
   },
 });
 

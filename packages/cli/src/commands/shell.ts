@@ -4,7 +4,8 @@ import { findProject } from '../project/find.js';
 import { watchProject } from '../project/watch.js';
 import { startShell } from '../shell/session.js';
 import { buildOptionsOf } from './compile.js';
-import { resolveCookie } from '../project/cookie.js';
+import { OtpError } from '../errors/otp-error.js';
+import { nodeConnectionOptions, resolveNodeConnection } from '../project/node-connection.js';
 
 /** `otp shell`: the project's applications booted in a REPL, hot-reloading on change with --watch. */
 export const shellCommand = defineProvider({
@@ -15,7 +16,7 @@ export const shellCommand = defineProvider({
   options: [
     { name: 'watch', alias: 'w', type: 'boolean', description: 'recompile changed files and hot-load them into the running shell (codeChange runs in behaviour processes)' },
     { name: 'name', type: 'string', value: 'N', description: "make the shell's node a distributed node named N (name@host; host defaults to 127.0.0.1)" },
-    { name: 'cookie', type: 'string', value: 'C', description: 'the cookie for --name (default: OTP_COOKIE, then ~/.otp-ts.cookie)' },
+    ...nodeConnectionOptions,
   ],
   examples: [
     { command: 'otp shell', description: "then: await call('cart', { op: 'list' }), flush(), c(), q()" },
@@ -24,10 +25,10 @@ export const shellCommand = defineProvider({
   ],
   async run(args, io) {
     const project = findProject(io.cwd);
-    const distribution =
-      args.name === undefined
-        ? undefined
-        : { name: args.name.includes('@') ? args.name : `${args.name}@127.0.0.1`, cookie: resolveCookie({ flag: args.cookie, env: io.env, home: io.home }).cookie };
+    if (args.name === undefined && (args.proto ?? args['ssl-cert'] ?? args['ssl-key'] ?? args['ssl-ca']) !== undefined) {
+      throw new OtpError('usage', '--proto and --ssl-* take effect only with --name: add it');
+    }
+    const distribution = args.name === undefined ? undefined : { name: args.name.includes('@') ? args.name : `${args.name}@127.0.0.1`, ...resolveNodeConnection(args, io) };
     const shell = await startShell({ root: project.root, quiet: io.verbosity === 'quiet', distribution, build: await buildOptionsOf(project.root, 'dev') });
     if (args.watch) {
       const watcher = watchProject(project, () => shell.reload(), (error) => info(io, `reload failed: ${error.message}`));

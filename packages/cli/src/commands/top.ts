@@ -1,7 +1,8 @@
 import { formatProcs, type Connection, type ProcsSort } from '@otp-ts/tracer';
 import { defineProvider } from '../cli/provider.js';
 import type { Io } from '../cli/io.js';
-import { cookieOption, withConnection } from '../tracer/connect.js';
+import { withConnection } from '../tracer/connect.js';
+import { nodeConnectionOptions } from '../project/node-connection.js';
 
 const mb = (b: number): string => `${(b / (1 << 20)).toFixed(1)} MB`;
 
@@ -45,12 +46,12 @@ export const topCommand = defineProvider({
     { name: 'by', alias: 'sort', type: 'string', value: 'WHAT', choices: ['reductions', 'memory', 'mailbox'], default: 'reductions', description: 'what to rank processes by (growth over each interval)' },
     { name: 'top', alias: 'n', type: 'number', value: 'N', default: 10, description: 'how many processes to show' },
     { name: 'interval', type: 'number', value: 'MS', default: 1000, description: 'refresh interval' },
-    cookieOption,
+    ...nodeConnectionOptions,
   ],
   examples: [{ command: 'otp top shop@127.0.0.1', description: 'the busiest processes, refreshed every second' }],
   async run(args, io) {
     const by = args.by as ProcsSort;
-    return withConnection(io, args.node, args.cookie, async (c) => {
+    return withConnection(io, args.node, args, async (c) => {
       if (io.stdout.isTTY && process.stdin.isTTY) await live(io, c, by, args.top, Math.max(100, args.interval));
       else io.stdout.write(await screen(c, by, args.top, Math.max(100, args.interval)));
       return 0;

@@ -2,7 +2,8 @@ import { formatSummary, formatTraceEvent, type TraceSpec } from '@otp-ts/tracer'
 import { defineProvider } from '../cli/provider.js';
 import { usageError } from '../cli/validate-args.js';
 import type { Io } from '../cli/io.js';
-import { cookieOption, withConnection } from '../tracer/connect.js';
+import { withConnection } from '../tracer/connect.js';
+import { nodeConnectionOptions } from '../project/node-connection.js';
 
 function rateOf(text: string | undefined): TraceSpec['rate'] {
   if (text === undefined) return undefined;
@@ -45,7 +46,7 @@ export const traceCommand = defineProvider({
     { name: 'dry-run', type: 'boolean', description: 'only report how many functions and processes the patterns match' },
     { name: 'force', type: 'boolean', description: 'allow a pattern that names every function of every module' },
     { name: 'json', type: 'boolean', description: 'print JSON lines instead of text' },
-    cookieOption,
+    ...nodeConnectionOptions,
   ],
   examples: [
     { command: 'otp trace shop@127.0.0.1 shop/cart.add --return', description: 'the next 10 calls of add and their results' },
@@ -67,7 +68,7 @@ export const traceCommand = defineProvider({
       force: args.force,
     };
     if (spec.patterns!.length === 0 && !spec.messages && !spec.procs) throw usageError('name what to trace: a call pattern (module.fn), --messages or --procs', 'trace');
-    return withConnection(io, args.node, args.cookie, async (c) => {
+    return withConnection(io, args.node, args, async (c) => {
       if (args['dry-run']) {
         const r = await c.dryRun(spec);
         if (args.json) io.stdout.write(`${JSON.stringify(r)}\n`);

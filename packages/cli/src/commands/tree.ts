@@ -1,6 +1,7 @@
 import { formatTree } from '@otp-ts/tracer';
 import { defineProvider } from '../cli/provider.js';
-import { cookieOption, withConnection } from '../tracer/connect.js';
+import { withConnection } from '../tracer/connect.js';
+import { nodeConnectionOptions } from '../project/node-connection.js';
 
 /** `otp tree NODE [APP]`: the supervision trees of a running node. */
 export const treeCommand = defineProvider({
@@ -11,10 +12,10 @@ export const treeCommand = defineProvider({
     { name: 'node', description: 'the node, as name@host', required: true },
     { name: 'app', description: 'only this application' },
   ],
-  options: [{ name: 'json', type: 'boolean', description: 'print the tree as JSON' }, cookieOption],
+  options: [{ name: 'json', type: 'boolean', description: 'print the tree as JSON' }, ...nodeConnectionOptions],
   examples: [{ command: 'otp tree shop@127.0.0.1 shop', description: "shop's supervisors and workers" }],
   async run(args, io) {
-    return withConnection(io, args.node, args.cookie, async (c) => {
+    return withConnection(io, args.node, args, async (c) => {
       const apps = await c.tree(args.app);
       io.stdout.write(args.json ? `${JSON.stringify(apps)}\n` : `${formatTree(apps)}\n`);
       return 0;

@@ -3,7 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import { inspect } from 'node:util';
 import { compile, CompileError, formatDiagnostic, type BuildOptions, type CompiledApp } from '@otp-ts/compiler';
 import * as runtime from '@otp-ts/runtime';
-import { application, codeServerOf, genServer, loadBuiltApplication, readBuiltModules, sourceHash, sys, TIMEOUT, upgradeModules, type CodeServer, type Dest, type Pid, type ProcessFn } from '@otp-ts/runtime';
+import { application, codeServerOf, genServer, loadBuiltApplication, readBuiltModules, sourceHash, sys, TIMEOUT, upgradeModules, type CodeServer, type Dest, type DistributionTls, type Pid, type ProcessFn } from '@otp-ts/runtime';
 import { ShellProcess } from './jobs.js';
 
 /** Options of `startShell`. */
@@ -16,8 +16,8 @@ export interface ShellOptions {
   watch?: boolean;
   /** Print nothing but results and errors (no banner). */
   quiet?: boolean;
-  /** Make the shell's node a distributed node with this name and cookie, reachable by otp ping/rpc. */
-  distribution?: { name: string; cookie: string };
+  /** Make the shell's node a distributed node with this name and cookie (and TLS files), reachable by otp ping/rpc. */
+  distribution?: { name: string; cookie: string; tls?: DistributionTls };
   /** The dev profile's build options from otp.config.ts (default: the compiler's defaults). */
   build?: BuildOptions;
 }

@@ -1,23 +1,25 @@
 import { connect, TracerError, type Connection } from '@otp-ts/tracer';
 import { OtpError } from '../errors/otp-error.js';
 import type { Io } from '../cli/io.js';
-import { resolveCookie } from '../project/cookie.js';
+import { resolveNodeConnection, type NodeConnectionFlags } from '../project/node-connection.js';
 
-/** The `--cookie` option of every command that talks to a node. */
-export const cookieOption = { name: 'cookie', type: 'string', value: 'C', description: 'the cookie the nodes share (default: OTP_COOKIE, then ~/.otp-ts.cookie)' } as const;
-
-/** A tracer failure as the CLI reports it: one line; bad input, a wrong cookie or an unknown node exit 2. */
+/** A tracer failure as the CLI reports it: one line; bad input, a wrong cookie, a TLS mismatch or an unknown node exit 2. */
 export function toOtpError(error: unknown): unknown {
   if (!(error instanceof TracerError)) return error;
   return new OtpError(error.code === 'badCookie' ? 'badCookie' : error.isUsage ? 'usage' : 'failed', error.message, { cause: error });
 }
 
-/** Connects to a node with the cookie resolved as SPEC §4 says, runs `body`, and always disconnects. */
-export async function withConnection<T>(io: Io, node: string, cookieFlag: string | undefined, body: (c: Connection) => Promise<T>): Promise<T> {
-  const { cookie } = resolveCookie({ flag: cookieFlag, env: io.env, home: io.home });
+/** Connects to a node with the cookie and TLS settings the flags and environment give; throws TracerError when it cannot. */
+export function connectTo(io: Io, node: string, flags: NodeConnectionFlags): Promise<Connection> {
+  const { cookie, tls } = resolveNodeConnection(flags, io);
+  return connect({ node, cookie, name: `otp_cli_${process.pid}@127.0.0.1`, ...(tls ? { tls } : {}) });
+}
+
+/** Connects to a node as connectTo does, runs `body`, and always disconnects; failures become OtpErrors. */
+export async function withConnection<T>(io: Io, node: string, flags: NodeConnectionFlags, body: (c: Connection) => Promise<T>): Promise<T> {
   let c: Connection | undefined;
   try {
-    c = await connect({ node, cookie, name: `otp_cli_${process.pid}@127.0.0.1` });
+    c = await connectTo(io, node, flags);
     return await body(c);
   } catch (error) {
     throw toOtpError(error);

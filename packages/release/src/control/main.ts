@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } 
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { bootRelease, createNode, permanentVersion, readNodeArgs, readReleases, readVersion, rpc, BadRpc, type OtpNode } from '@otp-ts/runtime';
+import { bootRelease, createNode, permanentVersion, readNodeArgs, readReleases, readVersion, rpc, BadRpc, type DistributionTls, type OtpNode } from '@otp-ts/runtime';
 import { unpack } from './unpack.js';
 import { formatReport } from './report.js';
 
@@ -50,31 +50,44 @@ async function help(): Promise<number> {
   return 0;
 }
 
-// The node name and cookie clients use: those of the permanent version (they stay the same across versions).
-async function target(): Promise<{ name: string; node: string; cookie: string; vsn: string }> {
+// The node name, cookie and TLS files clients use: those of the permanent version (they stay the same across versions).
+async function target(): Promise<{ name: string; node: string; cookie: string; tls?: DistributionTls; vsn: string }> {
   const releases = await readReleases(root);
   const vsn = permanentVersion(releases) ?? releases.releases.at(-1)?.vsn;
   if (!vsn) throw new ScriptError(`${root} has no installed version: build one with otp release`, 2);
   // Only node.args: a client needs the node's name and cookie, not the variables its sys.config wants.
   const nodeArgs = await readNodeArgs(root, vsn, process.env);
   if (!nodeArgs.name || !nodeArgs.cookie) throw new ScriptError(`releases/${vsn}/node.args sets no --name and --setcookie, so the node cannot be reached: add them and rebuild`, 2);
-  return { name: releases.name, node: nodeArgs.name, cookie: nodeArgs.cookie, vsn };
+  return { name: releases.name, node: nodeArgs.name, cookie: nodeArgs.cookie, ...(nodeArgs.tls ? { tls: nodeArgs.tls } : {}), vsn };
 }
 
-async function withToolNode<T>(work: (node: OtpNode, t: Awaited<ReturnType<typeof target>>) => Promise<T>): Promise<T> {
+/** The client's hidden node, with node.args' cookie and TLS files; `refusal()` is why its last connection failed, if it logged why. */
+interface ToolNode {
+  node: OtpNode;
+  refusal(): string | undefined;
+}
+
+async function withToolNode<T>(work: (tool: ToolNode, t: Awaited<ReturnType<typeof target>>) => Promise<T>): Promise<T> {
   const t = await target();
   const node = createNode({ onCrash: () => {} });
-  await node.startDistribution({ name: `${t.name}_ctl_${process.pid}@${t.node.split('@')[1]}`, cookie: t.cookie, hidden: true, log: () => {} });
+  // Kept, not printed: the distribution's own sentence says why the node refused this client.
+  const log: string[] = [];
+  await node.startDistribution({ name: `${t.name}_ctl_${process.pid}@${t.node.split('@')[1]}`, cookie: t.cookie, hidden: true, log: (line) => log.push(line), ...(t.tls ? { tls: t.tls } : {}) });
   try {
-    return await work(node, t);
+    return await work({ node, refusal: () => log.at(-1)?.replace(/^distribution: /, '') }, t);
   } finally {
     node.shutdown();
   }
 }
 
+// The node refused this client and its distribution said why, naming it (another cookie, --proto, a certificate), or it is not running.
+function unreachable(t: { name: string; node: string }, why: string | undefined): ScriptError {
+  return new ScriptError(why ?? `${t.node} is not running: start it with bin/${t.name} daemon`);
+}
+
 async function call(fn: string, module: string, args: unknown[] = [], timeoutMs = 30_000): Promise<unknown> {
-  return withToolNode(async (node, t) => {
-    if (!(await node.ping(t.node))) throw new ScriptError(`${t.node} is not running (or does not share the release's cookie): start it with bin/${t.name} daemon`);
+  return withToolNode(async ({ node, refusal }, t) => {
+    if (!(await node.ping(t.node))) throw unreachable(t, refusal());
     try {
       return await node.run((ctx) => rpc.call(ctx, t.node, module, fn, args, timeoutMs));
     } catch (error) {
@@ -155,13 +168,17 @@ async function daemon(): Promise<number> {
 }
 
 function isUp(): Promise<boolean> {
-  return withToolNode((node, t) => node.ping(t.node));
+  return withToolNode(({ node }, t) => node.ping(t.node));
 }
 
 async function ping(): Promise<number> {
-  const up = await isUp();
-  process.stdout.write(`${up ? 'pong' : 'pang'}\n`);
-  return up ? 0 : 1;
+  return withToolNode(async ({ node, refusal }, t) => {
+    const up = await node.ping(t.node);
+    process.stdout.write(`${up ? 'pong' : 'pang'}\n`);
+    const why = up ? undefined : refusal();
+    if (why) process.stderr.write(`${t.name}: ${why}\n`);
+    return up ? 0 : 1;
+  });
 }
 
 async function pid(): Promise<number> {
@@ -227,8 +244,8 @@ async function evalCommand(args: string[]): Promise<number> {
 }
 
 async function remote(): Promise<number> {
-  return withToolNode(async (node, t) => {
-    if (!(await node.ping(t.node))) throw new ScriptError(`${t.node} is not running: start it with bin/${t.name} daemon`);
+  return withToolNode(async ({ node, refusal }, t) => {
+    if (!(await node.ping(t.node))) throw unreachable(t, refusal());
     process.stdout.write(`connected to ${t.node}; JavaScript runs inside it (ctx, processes(), whereis(), the runtime API); .exit or Ctrl-D leaves\n`);
     const lines = createInterface({ input: process.stdin, output: process.stdout, prompt: `${t.node}> `, terminal: process.stdin.isTTY });
     lines.prompt();
