@@ -14,7 +14,7 @@ import { Pid as PidClass, type Ref } from '../pid.js';
 import type { ProcessImpl } from '../process.js';
 import { Discovery, type DiscoveryOptions } from './discovery.js';
 import { createListener, dial, loadTls, type DistributionTls } from './transport.js';
-import { BusyWait, DEFAULT_BUSY_WAIT_US, SETUP_BUSY_WAIT_US } from './busy-wait.js';
+import { BusyWait, DEFAULT_BUSY_WAIT_US } from './busy-wait.js';
 
 /** Options of `startDistribution`. */
 export interface DistributionOptions {
@@ -134,10 +134,7 @@ export class Distribution implements ConnectionOwner, PidTranslator {
   async start(): Promise<void> {
     const { name, host } = splitNodeName(this.name);
     this.tlsMaterial = this.tls ? loadTls(this.tls) : undefined;
-    const server = createListener(this.tlsMaterial, this.log, (socket) => {
-      this.busy.touch(SETUP_BUSY_WAIT_US);
-      return new Connection(socket, this, false);
-    });
+    const server = createListener(this.tlsMaterial, this.log, (socket) => new Connection(socket, this, false));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, host === 'localhost' ? '127.0.0.1' : host, () => resolve());
@@ -439,38 +436,39 @@ export class Distribution implements ConnectionOwner, PidTranslator {
 
   /**
    * Sets up a connection. For a node reached before, the handshake starts at once on the port it
-   * listened on then, while the port mapper is asked: the handshake proves the node's name and cookie,
-   * so a success there is the connection, and set-up costs one lookup or one handshake, not both in a
-   * row. If the port mapper names another port (the node restarted), that attempt is dropped without a
-   * word and the node is dialled where it is now.
+   * listened on then: the handshake proves the node's name and cookie, so a success there is the
+   * connection, and a reconnection costs one TCP connection and one round trip, no port mapper. If that
+   * attempt fails, or has not settled within HEDGE_MS (something else may hold the port now), the port
+   * mapper is asked; if it names another port (the node restarted), the first attempt is dropped without
+   * a word and the node is dialled where it is now.
    */
   private async dial(nodeName: string): Promise<Connection | undefined> {
     const { name, host: given } = splitNodeName(nodeName);
     const host = given === 'localhost' ? '127.0.0.1' : given;
-    // A set-up is a few round trips in a row (port mapper, TCP, handshake): poll through them.
-    this.busy.touch(SETUP_BUSY_WAIT_US);
-    const looked = lookup(name, host, this.epmd).catch(() => undefined);
+    const ask = () => lookup(name, host, this.epmd).catch(() => undefined);
     const last = this.lastPorts.get(nodeName);
-    if (last !== undefined) {
-      const lines: string[] = [];
-      const early = this.attempt(nodeName, host, last, (line) => lines.push(line));
-      const first = await Promise.race([early.done, looked.then(() => undefined)]);
-      if (first) return first;
-      const entry = await looked;
-      if (entry?.port === last) {
-        // The node is still there: the early attempt was the real one, and its lines are told.
-        const conn = await early.done;
-        for (const line of lines) this.log(line);
-        return conn;
-      }
-      early.abandon();
-      this.lastPorts.delete(nodeName);
-      // It may have come up in the meantime all the same: the handshake proved who answered.
-      const proven = await early.done;
-      if (proven) return proven;
+    if (last === undefined) {
+      const entry = await ask();
       return entry ? this.attempt(nodeName, host, entry.port, this.log).done : undefined;
     }
-    const entry = await looked;
+    const lines: string[] = [];
+    const early = this.attempt(nodeName, host, last, (line) => lines.push(line));
+    let hedge: NodeJS.Timeout | undefined;
+    const first = await Promise.race([early.done, new Promise<undefined>((resolve) => (hedge = setTimeout(() => resolve(undefined), HEDGE_MS)))]);
+    clearTimeout(hedge);
+    if (first) return first;
+    const entry = await ask();
+    if (entry?.port === last) {
+      // The node is still there: the early attempt was the real one, and its lines are told.
+      const conn = await early.done;
+      for (const line of lines) this.log(line);
+      return conn;
+    }
+    early.abandon();
+    this.lastPorts.delete(nodeName);
+    // It may have come up in the meantime all the same: the handshake proved who answered.
+    const proven = await early.done;
+    if (proven) return proven;
     return entry ? this.attempt(nodeName, host, entry.port, this.log).done : undefined;
   }
 
@@ -504,6 +502,9 @@ export class Distribution implements ConnectionOwner, PidTranslator {
     };
   }
 }
+
+/** How long a handshake on a node's last known port may take before the port mapper is asked as well. */
+const HEDGE_MS = 20;
 
 /** Starts the built-in port mapper as a detached OS process and waits until it accepts connections. */
 export async function startBuiltInPortMapper(port: number): Promise<void> {
