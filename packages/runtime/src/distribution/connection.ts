@@ -41,16 +41,25 @@ export class Connection {
   private ticker: NodeJS.Timeout | null = null;
   private readonly timer: NodeJS.Timeout;
 
+  readonly initiator: boolean;
+  /** The node this side expects to reach (initiator only). */
+  private readonly expected: string | undefined;
+
   constructor(
     readonly socket: Socket,
     private readonly owner: ConnectionOwner,
-    readonly initiator: boolean,
-    /** The node this side expects to reach (initiator only). */
-    private readonly expected?: string,
-    /** Where this connection's handshake lines go (default: the owner's log). */
-    log?: (line: string) => void,
+    options: {
+      initiator: boolean;
+      expected?: string;
+      /** Where this connection's handshake lines go (default: the owner's log). */
+      log?: (line: string) => void;
+      /** Bytes already read from the socket (the listener's first chunk), taken before any later ones. */
+      first?: Buffer;
+    },
   ) {
-    this.log = log ?? ((line) => owner.log(line));
+    this.initiator = options.initiator;
+    this.expected = options.expected;
+    this.log = options.log ?? ((line) => owner.log(line));
     socket.setNoDelay(true);
     this.timer = setTimeout(() => this.close('the handshake did not finish within 5 s'), HANDSHAKE_TIMEOUT);
     this.timer.unref();
@@ -61,8 +70,9 @@ export class Connection {
       (f) => this.onFrame(f),
       (why) => this.close(why),
       owner.activity,
+      options.first,
     );
-    if (initiator) this.myChallenge = this.sendHello();
+    if (this.initiator) this.myChallenge = this.sendHello();
   }
 
   private readonly log: (line: string) => void;

@@ -7,14 +7,14 @@ export const MAX_FRAME = 64 * 1024 * 1024;
  * Reads length-prefixed frames ([Length:32][payload]) from a socket and hands each to `onFrame`. Frames
  * are views into the chunk they arrived in; a frame split across chunks is joined once, when its last
  * byte arrived (not at every chunk, which would copy a large frame over and over). `onChunk` runs
- * for every chunk read, before its frames.
+ * for every chunk read, before its frames; `first` is a chunk read from the socket before the call.
  */
-export function readFrames(socket: Socket, onFrame: (frame: Buffer) => void, onError: (why: string) => void, onChunk?: () => void): void {
+export function readFrames(socket: Socket, onFrame: (frame: Buffer) => void, onError: (why: string) => void, onChunk?: () => void, first?: Buffer): void {
   let parts: Buffer[] = [];
   let size = 0;
   // Bytes needed before the next frame can be read: its header, then the whole frame.
   let need = 4;
-  socket.on('data', (chunk: Buffer) => {
+  const onData = (chunk: Buffer): void => {
     onChunk?.();
     size += chunk.length;
     parts.push(chunk);
@@ -39,16 +39,15 @@ export function readFrames(socket: Socket, onFrame: (frame: Buffer) => void, onE
     buf = at === 0 ? buf : buf.subarray(at);
     parts = buf.length > 0 ? [buf] : [];
     size = buf.length;
-  });
+  };
+  socket.on('data', onData);
+  if (first) onData(first);
 }
 
-/** Writes one frame; returns false when the socket's buffer is full (backpressure). */
+/** Writes one (small: handshake) frame in one write; returns false when the socket's buffer is full (backpressure). */
 export function writeFrame(socket: Socket, payload: Buffer): boolean {
-  const head = Buffer.alloc(4);
-  head.writeUInt32BE(payload.length, 0);
-  socket.cork();
-  socket.write(head);
-  const ok = socket.write(payload);
-  socket.uncork();
-  return ok;
+  const frame = Buffer.allocUnsafe(4 + payload.length);
+  frame.writeUInt32BE(payload.length, 0);
+  payload.copy(frame, 4);
+  return socket.write(frame);
 }

@@ -134,7 +134,7 @@ export class Distribution implements ConnectionOwner, PidTranslator {
   async start(): Promise<void> {
     const { name, host } = splitNodeName(this.name);
     this.tlsMaterial = this.tls ? loadTls(this.tls) : undefined;
-    const server = createListener(this.tlsMaterial, this.log, (socket) => new Connection(socket, this, false));
+    const server = createListener(this.tlsMaterial, this.log, (socket, first) => new Connection(socket, this, { initiator: false, ...(first && { first }) }));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, host === 'localhost' ? '127.0.0.1' : host, () => resolve());
@@ -483,7 +483,7 @@ export class Distribution implements ConnectionOwner, PidTranslator {
         socket.destroy();
         return undefined;
       }
-      conn = new Connection(socket, this, true, nodeName, log);
+      conn = new Connection(socket, this, { initiator: true, expected: nodeName, log });
       await conn.settled;
       // TLS 1.3: the peer checks this node's certificate after this side's handshake is done, and just closes.
       if (this.tlsMaterial && !conn.up && conn.peer === '' && conn.closeReason === 'the connection closed') {

@@ -59,7 +59,7 @@ function describeTlsError(error: NodeJS.ErrnoException): string {
  * certificate signed by the CA (mutual authentication) before `accept` gets the decrypted stream. Either
  * way the first byte tells a TLS peer from a plain one, and a mismatch is refused with one log line.
  */
-export function createListener(material: TlsMaterial | undefined, log: (line: string) => void, accept: (socket: Socket) => void): Server {
+export function createListener(material: TlsMaterial | undefined, log: (line: string) => void, accept: (socket: Socket, first?: Buffer) => void): Server {
   let tlsServer: TlsServer | undefined;
   if (material) {
     tlsServer = new TlsServer({ ...material, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' }, (s: TLSSocket) => accept(s));
@@ -84,15 +84,15 @@ export function createListener(material: TlsMaterial | undefined, log: (line: st
     socket.once('close', () => clearTimeout(timer));
     socket.once('data', (chunk: Buffer) => {
       clearTimeout(timer);
-      socket.pause();
-      socket.unshift(chunk);
       const speaksTls = chunk[0] === TLS_RECORD_HANDSHAKE;
       if (tlsServer && speaksTls) {
+        socket.pause();
+        socket.unshift(chunk);
         tlsServer.emit('connection', socket);
       } else if (!tlsServer && !speaksTls) {
+        // The chunk goes straight to the connection: no second trip through the stream.
         socket.off('error', ignore);
-        accept(socket);
-        socket.resume();
+        accept(socket, chunk);
       } else if (tlsServer) {
         log(`distribution: connection from ${addressOf(socket)} refused: it does not speak TLS; ${SAME_PROTO}`);
         writeFrame(socket, Buffer.from(JSON.stringify({ t: 'refused', reason: 'tls' }), 'utf8'));
