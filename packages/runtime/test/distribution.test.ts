@@ -325,3 +325,56 @@ test('node.args: --busy-wait sets the window in microseconds; anything but a num
   assert.equal(parseNodeArgs('--name a@127.0.0.1', {}, 'node.args').busyWaitUs, undefined);
   assert.throws(() => parseNodeArgs('--busy-wait lots', {}, 'node.args'), /node\.args: --busy-wait lots is not a number of microseconds: use e\.g\. --busy-wait 200/);
 });
+
+test('the handshake agrees on a version both nodes speak and exchanges capabilities; a version range that does not meet is refused with one line', async () => {
+  await withCluster(async (epmdPort) => {
+    const logs: string[] = [];
+    const node = createNode();
+    await node.startDistribution({ name: 'hs@127.0.0.1', cookie: 'secret', epmdPort, log: (l) => logs.push(l) });
+    const tool = createNode();
+    await tool.startDistribution({ name: 'hstool@127.0.0.1', cookie: 'secret', epmdPort, hidden: true, log: () => {} });
+    const { lookup } = await import('../src/distribution/epmd-client.ts');
+    const { connect } = await import('node:net');
+    const port = (await lookup('hs', '127.0.0.1', epmdPort))!.port;
+    // Sends a hello as a future or past node would and returns the first frame the node answers with.
+    const hello = (fields: Record<string, unknown>) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        const body = Buffer.from(JSON.stringify({ t: 'hello', name: 'future@127.0.0.1', hidden: true, challenge: 'ab'.repeat(32), ...fields }));
+        const head = Buffer.alloc(4);
+        head.writeUInt32BE(body.length);
+        const s = connect({ host: '127.0.0.1', port }, () => s.write(Buffer.concat([head, body])));
+        let got = Buffer.alloc(0);
+        s.on('data', (c: Buffer) => {
+          got = Buffer.concat([got, c]);
+          if (got.length >= 4 && got.length >= 4 + got.readUInt32BE(0)) {
+            resolve(JSON.parse(got.subarray(4, 4 + got.readUInt32BE(0)).toString()) as Record<string, unknown>);
+            s.destroy();
+          }
+        });
+        s.on('error', reject);
+      });
+    try {
+      const welcome = await hello({ v: 5, vmin: 2, flags: ['rpc', 'teleport'] });
+      assert.equal(welcome.t, 'welcome');
+      assert.equal(welcome.v, 2, 'the highest version both speak');
+      assert.deepEqual([...(welcome.flags as string[])].sort(), ['global', 'rpc', 'trace']);
+      assert.deepEqual(await hello({ v: 1 }), { t: 'refused', reason: 'version' });
+      assert.deepEqual(await hello({ v: 9, vmin: 7 }), { t: 'refused', reason: 'version' });
+      const lines = logs.filter((l) => /protocol/.test(l));
+      assert.deepEqual(lines, [
+        'distribution: refused future@127.0.0.1: it speaks protocol 1, this node 2; run runtimes whose versions overlap',
+        'distribution: refused future@127.0.0.1: it speaks protocol 7–9, this node 2; run runtimes whose versions overlap',
+      ]);
+      // A hidden tool runs no global: it does not offer it, and the visible node's global leaves it out.
+      assert.equal(await tool.ping('hs@127.0.0.1'), true);
+      // The listener is up once the tool's ack arrives, a moment after the tool.
+      for (let i = 0; i < 100 && !node.nodes('hidden').includes('hstool@127.0.0.1'); i++) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(node.dist!.offers('hstool@127.0.0.1', 'global'), false);
+      assert.equal(node.dist!.offers('hstool@127.0.0.1', 'rpc'), true);
+      assert.equal(tool.dist!.offers('hs@127.0.0.1', 'global'), true);
+    } finally {
+      node.shutdown();
+      tool.shutdown();
+    }
+  });
+});

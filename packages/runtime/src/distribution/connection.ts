@@ -2,13 +2,15 @@ import type { Socket } from 'node:net';
 import { readFrames, writeFrame } from './framing.js';
 import { Writer, writeControl, type PidTranslator } from './codec.js';
 import { SAME_PROTO } from './transport.js';
-import { challenge, digest, parseHandshake, PROTOCOL_VERSION, verify, type HandshakeFrame } from './handshake.js';
+import { agreeVersion, challenge, digest, flagsOf, LOWEST_VERSION, parseHandshake, PROTOCOL_VERSION, verify, versionRange, type HandshakeFrame } from './handshake.js';
 
 /** What a connection needs from its node. */
 export interface ConnectionOwner {
   readonly name: string;
   readonly cookie: string;
   readonly hidden: boolean;
+  /** The capabilities this node offers in its handshake (the distribution services it runs). */
+  readonly flags: readonly string[];
   /** The silence after which this node declares a peer down; peers tick at least four times as often. */
   readonly tickTime: number;
   /** Called once the handshake succeeded; returns false to refuse (e.g. already connected). */
@@ -30,6 +32,10 @@ const HANDSHAKE_TIMEOUT = 5000;
  */
 export class Connection {
   peer = '';
+  /** The protocol version the two nodes agreed on (0 until the handshake got that far). */
+  version = 0;
+  /** The capabilities the peer offered in its handshake. */
+  peerFlags: ReadonlySet<string> = new Set();
   /** True when the peer is a hidden node (a tool): it is not listed by nodes(). */
   peerHidden = false;
   private isUp = false;
@@ -180,7 +186,7 @@ export class Connection {
 
   private sendHello(): string {
     const c = challenge();
-    this.handshake({ t: 'hello', v: PROTOCOL_VERSION, name: this.owner.name, hidden: this.owner.hidden, challenge: c, tick: this.owner.tickTime });
+    this.handshake({ t: 'hello', v: PROTOCOL_VERSION, vmin: LOWEST_VERSION, name: this.owner.name, hidden: this.owner.hidden, challenge: c, tick: this.owner.tickTime, flags: [...this.owner.flags] });
     return c;
   }
 
@@ -210,12 +216,15 @@ export class Connection {
     }
     const { cookie, name } = this.owner;
     if (!this.initiator && f.t === 'hello') {
-      if (f.v !== PROTOCOL_VERSION) return this.refuse('version', `distribution: refused ${f.name}: it speaks protocol ${f.v}, this node ${PROTOCOL_VERSION}`);
+      const agreed = agreeVersion(f.v, f.vmin);
+      if (agreed === undefined) return this.refuse('version', `distribution: refused ${f.name}: it speaks protocol ${versionRange(f.v, f.vmin)}, this node ${versionRange(PROTOCOL_VERSION, LOWEST_VERSION)}; run runtimes whose versions overlap`);
+      this.version = agreed;
+      this.peerFlags = flagsOf(f.flags);
       this.peer = String(f.name);
       this.peerHidden = f.hidden === true;
       this.peerTick = typeof f.tick === 'number' && f.tick > 0 ? f.tick : Infinity;
       this.myChallenge = challenge();
-      this.handshake({ t: 'welcome', v: PROTOCOL_VERSION, name, challenge: this.myChallenge, digest: digest(cookie, f.challenge, name), tick: this.owner.tickTime, hidden: this.owner.hidden });
+      this.handshake({ t: 'welcome', v: agreed, vmin: LOWEST_VERSION, name, challenge: this.myChallenge, digest: digest(cookie, f.challenge, name), tick: this.owner.tickTime, hidden: this.owner.hidden, flags: [...this.owner.flags] });
     } else if (!this.initiator && f.t === 'ack') {
       if (!verify(cookie, this.myChallenge, this.peer, f.digest)) {
         return this.refuse('cookie', `distribution: refused a connection from ${this.peer}: wrong cookie (both nodes need the same cookie: --cookie, OTP_COOKIE or ~/.otp-ts.cookie)`);
@@ -224,6 +233,10 @@ export class Connection {
     } else if (this.initiator && f.t === 'welcome') {
       if (this.expected && f.name !== this.expected) return this.refuse('name', `distribution: expected ${this.expected} but ${f.name} answered`);
       this.peer = f.name;
+      // The listener chose the version; it must be one this node speaks.
+      if (typeof f.v !== 'number' || f.v < LOWEST_VERSION || f.v > PROTOCOL_VERSION) return this.refuse('version', `distribution: ${f.name} chose protocol ${String(f.v)}, which this node (${versionRange(PROTOCOL_VERSION, LOWEST_VERSION)}) does not speak`);
+      this.version = f.v;
+      this.peerFlags = flagsOf(f.flags);
       this.peerHidden = f.hidden === true;
       this.peerTick = typeof f.tick === 'number' && f.tick > 0 ? f.tick : Infinity;
       if (!verify(cookie, this.myChallenge, f.name, f.digest)) {

@@ -1,14 +1,38 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** The distribution protocol version this node speaks (docs/protocol.md). */
+/** The highest distribution protocol version this node speaks (docs/protocol.md). */
 export const PROTOCOL_VERSION = 2;
+/** The lowest version it still speaks: a peer whose range does not reach it is refused. */
+export const LOWEST_VERSION = 2;
 
-/** Handshake frames (JSON): hello → welcome → ack, or refused. */
+/**
+ * Handshake frames (JSON): hello → welcome → ack, or refused. `v` is the highest version the sender
+ * speaks in a hello and the version chosen in a welcome; `vmin` the lowest it speaks (absent: `v`);
+ * `flags` the capabilities it offers (absent: none).
+ */
 export type HandshakeFrame =
-  | { t: 'hello'; v: number; name: string; hidden: boolean; challenge: string; tick?: number }
-  | { t: 'welcome'; v: number; name: string; challenge: string; digest: string; tick?: number; hidden?: boolean }
+  | { t: 'hello'; v: number; vmin?: number; name: string; hidden: boolean; challenge: string; tick?: number; flags?: string[] }
+  | { t: 'welcome'; v: number; vmin?: number; name: string; challenge: string; digest: string; tick?: number; hidden?: boolean; flags?: string[] }
   | { t: 'ack'; digest: string }
   | { t: 'refused'; reason: string };
+
+/** The version two nodes speak: the highest both do, or undefined when their ranges do not meet. */
+export function agreeVersion(peerHighest: unknown, peerLowest: unknown): number | undefined {
+  if (typeof peerHighest !== 'number' || !Number.isInteger(peerHighest)) return undefined;
+  const low = typeof peerLowest === 'number' && Number.isInteger(peerLowest) ? peerLowest : peerHighest;
+  const v = Math.min(peerHighest, PROTOCOL_VERSION);
+  return v >= Math.max(low, LOWEST_VERSION) ? v : undefined;
+}
+
+/** The capabilities in a handshake frame's `flags`: strings only, anything else ignored. */
+export function flagsOf(value: unknown): Set<string> {
+  return new Set(Array.isArray(value) ? value.filter((f): f is string => typeof f === 'string') : []);
+}
+
+/** The version range a handshake frame offers, for a log line: `2` or `2–3`. */
+export function versionRange(v: unknown, vmin: unknown): string {
+  return typeof vmin === 'number' && vmin !== v ? `${vmin}–${String(v)}` : String(v);
+}
 
 /** A fresh random challenge. */
 export function challenge(): string {

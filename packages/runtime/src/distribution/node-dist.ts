@@ -50,16 +50,25 @@ export interface DistributionOptions {
   busyWaitUs?: number;
 }
 
-const services: Array<(node: OtpNode) => Promise<void>> = [];
+/** A service every distributed node runs, and the capability it offers to peers in the handshake. */
+interface DistributionService {
+  start: (node: OtpNode) => Promise<void>;
+  /** The handshake flag naming it (e.g. `global`); peers use the service only on nodes that offer it. */
+  capability: string;
+  /** False when hidden nodes do not run it (global names live on visible nodes only). */
+  onHidden: boolean;
+}
 
-/** Registers a service every node starts with its distribution (rpc's server, later global). */
-export function addDistributionService(start: (node: OtpNode) => Promise<void>): void {
-  services.push(start);
+const services: DistributionService[] = [];
+
+/** Registers a service every node starts with its distribution (rpc's server, global, the trace agent). */
+export function addDistributionService(capability: string, start: (node: OtpNode) => Promise<void>, options: { onHidden?: boolean } = {}): void {
+  services.push({ start, capability, onHidden: options.onHidden ?? true });
 }
 
 /** Starts the registered distribution services on a node. */
 export async function startServices(node: OtpNode): Promise<void> {
-  for (const start of services) await start(node);
+  for (const s of services) if (s.onHidden || !node.dist?.hidden) await s.start(node);
   node.dist?.discovery?.start();
 }
 
@@ -108,6 +117,16 @@ export class Distribution implements ConnectionOwner, PidTranslator {
   private readonly busy: BusyWait;
   /** The port each node listened on when this node last connected to it (see dial). */
   private readonly lastPorts = new Map<string, number>();
+  /** The capabilities this node offers in its handshakes: the services it runs (ConnectionOwner). */
+  get flags(): string[] {
+    return services.filter((s) => s.onHidden || !this.hidden).map((s) => s.capability);
+  }
+
+  /** True when `nodeName` is connected and offered `capability` in its handshake (e.g. `global`). */
+  offers(nodeName: string, capability: string): boolean {
+    return this.connections.get(nodeName)?.peerFlags.has(capability) ?? false;
+  }
+
   /** Bytes arrived or left on a connection: keep the event loop polling for a while (ConnectionOwner). */
   readonly activity = (): void => this.busy.touch();
   private tlsMaterial: ReturnType<typeof loadTls> | undefined;

@@ -18,10 +18,13 @@ export interface GlobalRegisterOptions {
   resolve?: ConflictResolver;
 }
 
-addDistributionService(async (node) => {
-  if (node.dist?.hidden) return;
-  await node.run((ctx) => genServer.start(ctx, globalServer, undefined, { name: GLOBAL_SERVER }));
-});
+addDistributionService(
+  'global',
+  async (node) => {
+    await node.run((ctx) => genServer.start(ctx, globalServer, undefined, { name: GLOBAL_SERVER }));
+  },
+  { onHidden: false },
+);
 
 let locks = 0;
 
@@ -38,7 +41,8 @@ async function ask(ctx: ProcessContext, node: string, req: GlobalCall): Promise<
 function clusterOf(ctx: ProcessContext): string[] {
   if (!ctx.node.dist) throw new RuntimeError('badarg', 'global names need a distributed node: start it with startDistribution({ name, cookie })');
   if (ctx.node.dist.hidden) throw new RuntimeError('badarg', `${ctx.node.name} is a hidden node: global names live on visible nodes only`);
-  return [ctx.node.name, ...ctx.node.nodes()].sort();
+  // The nodes that run global (every visible otp-ts node offers it in its handshake).
+  return [ctx.node.name, ...ctx.node.nodes().filter((n) => ctx.node.dist!.offers(n, 'global'))].sort();
 }
 
 /**

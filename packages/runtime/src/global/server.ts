@@ -84,7 +84,7 @@ function reserve(ctx: ProcessContext, state: State, req: Extract<GlobalCall, { o
 }
 
 function broadcast(ctx: ProcessContext, message: Sync | Resolved, nodes = ctx.node.nodes()): void {
-  for (const node of nodes) ctx.send({ name: GLOBAL_SERVER, node }, message);
+  for (const node of nodes) if (ctx.node.dist?.offers(node, 'global')) ctx.send({ name: GLOBAL_SERVER, node }, message);
 }
 
 // Applies a resolution on this node: the loser loses the name, the winner (if any) holds it.

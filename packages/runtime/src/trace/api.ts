@@ -34,6 +34,6 @@ async function nodeLoad(node: OtpNode): Promise<{ processes: number; heapUsed: n
   return { processes: node.processCount, heapUsed: mem.heapUsed, rss: mem.rss, lagMs: performance.now() - t0, uptimeS: process.uptime(), loadavg: loadavg() };
 }
 
-addDistributionService(async (node) => {
+addDistributionService('trace', async (node) => {
   registerRpcModule(node, TRACE_RPC_MODULE, traceRpcModule(node));
 });
