@@ -57,7 +57,7 @@ export { CodeServer, CodeError, codeServerOf, ModuleVersion, sourceHash, upgrade
 export type { CodeServerOptions, ModuleSource, UpgradeOptions, UpgradeReport, AppFile } from './code/index.js';
 export { NodeDown } from './distribution/node-dist.js';
 export type { DistributionOptions } from './distribution/node-dist.js';
-export type { DistributionTls } from './distribution/transport.js';
+export type { DistributionTls, ConnectFailure, ConnectFailureReason } from './distribution/transport.js';
 export { rpc, BadRpc, registerRpcModule } from './rpc/index.js';
 export { names as portMapperNames, lookup as portMapperLookup, killPortMapper } from './distribution/epmd-client.js';
 export type { ReleaseApp, ReleaseFile, ReleaseStatus, ReleasesFile, ModuleChange, AppChange, RelupStep, Relup } from './release/types.js';

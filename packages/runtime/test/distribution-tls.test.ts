@@ -143,6 +143,9 @@ test('a plain node and a TLS node refuse each other with one clear line on each 
     assert.match(plainLogs[1]!, /^distribution: connection from 127\.0\.0\.1:\d+ refused: it speaks TLS and this node does not; start both nodes with the same --proto$/);
     await until('a logs the plain listener', () => aLogs.length === 2);
     assert.match(aLogs[1]!, /^distribution: TLS connection to plain@127\.0\.0\.1 failed: .*start both nodes with the same --proto/);
+    // The same, as data for tools: both sides know it is a protocol mismatch.
+    assert.equal(plain.dist!.connectFailure('a@127.0.0.1')?.reason, 'tls-mismatch');
+    assert.equal(a.dist!.connectFailure('plain@127.0.0.1')?.reason, 'tls-mismatch');
     assert.deepEqual(a.nodes(), []);
     assert.deepEqual(plain.nodes(), []);
   });

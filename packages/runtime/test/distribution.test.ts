@@ -74,7 +74,9 @@ test('a wrong cookie is refused on both sides with one clear line, and nothing e
       assert.ok(logs.some((l) => /wrong cookie/.test(l)), logs.join('\n'));
       for (let i = 0; i < 50 && !/wrong cookie/.test(peer.stderr()); i++) await new Promise((r) => setTimeout(r, 10));
       assert.match(peer.stderr(), /a2@127\.0\.0\.1.*wrong cookie/);
+      assert.equal(node.dist!.connectFailure('c@127.0.0.1')?.reason, 'cookie', 'the failure as data');
       assert.equal(await node.ping('nobody@127.0.0.1'), false);
+      assert.deepEqual(node.dist!.connectFailure('nobody@127.0.0.1'), { reason: 'unknown', message: 'distribution: the port mapper on 127.0.0.1 does not know nobody' });
     } finally {
       peer.child.kill('SIGKILL');
       node.shutdown();

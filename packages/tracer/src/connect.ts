@@ -1,7 +1,7 @@
 import { createNode, isDown, rpc, BadRpc, TRACE_RPC_MODULE, type DistributionTls, type OtpNode, type Pid, type ProcessContext } from '@otp-ts/runtime';
 import type { ProcessDetails, ProcRow, ProcsSort, TraceEvent, TraceMessage, TraceSpec, TraceStartResult, TreeNode, TraceEndReason } from '@otp-ts/runtime';
 import { TracerError } from './errors.js';
-import { whyUnreachable } from './unreachable.js';
+import { explainFailure } from './unreachable.js';
 
 /** How to reach a node: its name, the cookie, TLS for a node that runs `--proto tls`, and optionally the name of this tool's hidden node. */
 export interface ConnectOptions {
@@ -67,11 +67,9 @@ const isTraceMessage = (m: unknown): m is TraceMessage => typeof m === 'object' 
 export async function connect(options: ConnectOptions): Promise<Connection> {
   if (!/^[\w.-]+@[\w.-]+$/.test(options.node)) throw new TracerError('badNodeName', `'${options.node}' is not a node name: use name@host, e.g. shop@127.0.0.1`);
   const local = createNode({ onCrash: () => {} });
-  // The tool node's distribution lines are kept, not printed: they tell why a connection failed.
-  const log: string[] = [];
   try {
-    await local.startDistribution({ name: options.name ?? `otp_tracer_${process.pid}@127.0.0.1`, cookie: options.cookie, hidden: true, log: (line) => log.push(line), ...(options.tls ? { tls: options.tls } : {}) });
-    if (!(await local.ping(options.node))) throw await whyUnreachable(options.node, log);
+    await local.startDistribution({ name: options.name ?? `otp_tracer_${process.pid}@127.0.0.1`, cookie: options.cookie, hidden: true, log: () => {}, ...(options.tls ? { tls: options.tls } : {}) });
+    if (!(await local.ping(options.node))) throw explainFailure(options.node, local.dist?.connectFailure(options.node), options.tls !== undefined);
   } catch (error) {
     local.shutdown();
     throw options.tls && !(error instanceof TracerError) ? tlsSetupError(error) : error;

@@ -61,7 +61,7 @@ async function target(): Promise<{ name: string; node: string; cookie: string; t
   return { name: releases.name, node: nodeArgs.name, cookie: nodeArgs.cookie, ...(nodeArgs.tls ? { tls: nodeArgs.tls } : {}), vsn };
 }
 
-/** The client's hidden node, with node.args' cookie and TLS files; `refusal()` is why its last connection failed, if it logged why. */
+/** The client's hidden node, with node.args' cookie and TLS files; `refusal()` is why its last attempt to reach the release's node failed. */
 interface ToolNode {
   node: OtpNode;
   refusal(): string | undefined;
@@ -70,11 +70,14 @@ interface ToolNode {
 async function withToolNode<T>(work: (tool: ToolNode, t: Awaited<ReturnType<typeof target>>) => Promise<T>): Promise<T> {
   const t = await target();
   const node = createNode({ onCrash: () => {} });
-  // Kept, not printed: the distribution's own sentence says why the node refused this client.
-  const log: string[] = [];
-  await node.startDistribution({ name: `${t.name}_ctl_${process.pid}@${t.node.split('@')[1]}`, cookie: t.cookie, hidden: true, log: (line) => log.push(line), ...(t.tls ? { tls: t.tls } : {}) });
+  await node.startDistribution({ name: `${t.name}_ctl_${process.pid}@${t.node.split('@')[1]}`, cookie: t.cookie, hidden: true, log: () => {}, ...(t.tls ? { tls: t.tls } : {}) });
+  // The distribution's own sentence for a refusal (another cookie, --proto, a certificate); none when the node is simply not running.
+  const refusal = (): string | undefined => {
+    const failure = node.dist?.connectFailure(t.node);
+    return failure && failure.reason !== 'unknown' && failure.reason !== 'unreachable' ? failure.message.replace(/^distribution: /, '') : undefined;
+  };
   try {
-    return await work({ node, refusal: () => log.at(-1)?.replace(/^distribution: /, '') }, t);
+    return await work({ node, refusal }, t);
   } finally {
     node.shutdown();
   }

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { readFrames, writeFrame } from './framing.js';
 import { Writer, writeControl, type PidTranslator } from './codec.js';
-import { SAME_PROTO } from './transport.js';
+import { SAME_PROTO, type ConnectFailure, type ConnectFailureReason } from './transport.js';
 import { agreeVersion, challenge, digest, flagsOf, LOWEST_VERSION, parseHandshake, PROTOCOL_VERSION, verify, versionRange, type HandshakeFrame } from './handshake.js';
 
 /** What a connection needs from its node. */
@@ -65,11 +65,15 @@ export class Connection {
   ) {
     this.initiator = options.initiator;
     this.expected = options.expected;
-    this.log = options.log ?? ((line) => owner.log(line));
+    const log = options.log ?? ((line: string) => owner.log(line));
+    this.log = (line) => {
+      this.lastLine = line;
+      log(line);
+    };
     socket.setNoDelay(true);
-    this.timer = setTimeout(() => this.close('the handshake did not finish within 5 s'), HANDSHAKE_TIMEOUT);
+    this.timer = setTimeout(() => this.close('the handshake did not finish within 5 s', 'timeout'), HANDSHAKE_TIMEOUT);
     this.timer.unref();
-    socket.on('error', (e) => this.close(`socket error: ${e.message}`));
+    socket.on('error', (e: NodeJS.ErrnoException) => this.close(`socket error: ${e.message}`, e.code === 'ECONNREFUSED' || e.code === 'EHOSTUNREACH' || e.code === 'ETIMEDOUT' ? 'unreachable' : 'closed'));
     socket.on('close', () => this.close('the connection closed'));
     readFrames(
       socket,
@@ -172,11 +176,16 @@ export class Connection {
     this.ticker.unref();
   }
 
-  /** Closes the connection (once) and tells the owner why. */
-  close(reason: string): void {
+  /** Why the handshake failed, as data, when the connection closed before it was up (and the last line it logged). */
+  failure: ConnectFailure | undefined;
+  private lastLine = '';
+
+  /** Closes the connection (once) and tells the owner why; `kind` classifies a close before the handshake ended. */
+  close(reason: string, kind: ConnectFailureReason = 'closed'): void {
     if (this.closed) return;
     this.closed = true;
     this.closeReason = reason;
+    if (!this.isUp) this.failure = { reason: kind, message: this.lastLine || `distribution: the connection to ${this.peer || this.expected || 'a node'} closed during the handshake (${reason})` };
     clearTimeout(this.timer);
     if (this.ticker) clearInterval(this.ticker);
     this.socket.destroy();
@@ -194,10 +203,10 @@ export class Connection {
     writeFrame(this.socket, Buffer.from(JSON.stringify(f), 'utf8'));
   }
 
-  private refuse(reason: string, log: string): void {
+  private refuse(reason: 'cookie' | 'name' | 'version', log: string): void {
     this.handshake({ t: 'refused', reason });
     this.log(log);
-    this.close(reason);
+    this.close(reason, reason);
   }
 
   private onFrame(frame: Buffer): void {
@@ -249,7 +258,8 @@ export class Connection {
     } else if (f.t === 'refused') {
       const why = f.reason === 'cookie' ? 'wrong cookie' : f.reason === 'tls' ? `it speaks TLS and this node does not; ${SAME_PROTO}` : f.reason;
       this.log(`distribution: ${this.peer || this.expected} refused the connection: ${why}`);
-      this.close(`refused: ${f.reason}`);
+      const kinds: Record<string, ConnectFailureReason> = { cookie: 'cookie', tls: 'tls-mismatch', version: 'version', name: 'name' };
+      this.close(`refused: ${f.reason}`, kinds[String(f.reason)] ?? 'closed');
     } else {
       this.log(`distribution: closed a connection${this.peer ? ` from ${this.peer}` : ''}: unexpected handshake frame '${String(f.t)}'`);
       this.close('out-of-order handshake frame');

@@ -1,4 +1,4 @@
-import { connect, type Server } from 'node:net';
+import { connect, Socket, type Server } from 'node:net';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ import { Down, type ExitReason } from '../messages.js';
 import { Pid as PidClass, type Ref } from '../pid.js';
 import type { ProcessImpl } from '../process.js';
 import { Discovery, type DiscoveryOptions } from './discovery.js';
-import { createListener, dial, loadTls, type DistributionTls } from './transport.js';
+import { createListener, dial, loadTls, type ConnectFailure, type DistributionTls } from './transport.js';
 import { BusyWait, DEFAULT_BUSY_WAIT_US } from './busy-wait.js';
 
 /** Options of `startDistribution`. */
@@ -117,6 +117,8 @@ export class Distribution implements ConnectionOwner, PidTranslator {
   private readonly busy: BusyWait;
   /** The port each node listened on when this node last connected to it (see dial). */
   private readonly lastPorts = new Map<string, number>();
+  /** Why the last attempt to reach each node failed (see connectFailure). */
+  private readonly failures = new Map<string, ConnectFailure>();
   /** The capabilities this node offers in its handshakes: the services it runs (ConnectionOwner). */
   get flags(): string[] {
     return services.filter((s) => s.onHidden || !this.hidden).map((s) => s.capability);
@@ -462,55 +464,71 @@ export class Distribution implements ConnectionOwner, PidTranslator {
    * a word and the node is dialled where it is now.
    */
   private async dial(nodeName: string): Promise<Connection | undefined> {
+    const outcome = await this.reach(nodeName);
+    if (outcome instanceof Connection) {
+      this.failures.delete(nodeName);
+      return outcome;
+    }
+    this.failures.set(nodeName, outcome);
+    return undefined;
+  }
+
+  private async reach(nodeName: string): Promise<Connection | ConnectFailure> {
     const { name, host: given } = splitNodeName(nodeName);
     const host = given === 'localhost' ? '127.0.0.1' : given;
+    const unknown: ConnectFailure = { reason: 'unknown', message: `distribution: the port mapper on ${host} does not know ${name}` };
     const ask = () => lookup(name, host, this.epmd).catch(() => undefined);
     const last = this.lastPorts.get(nodeName);
     if (last === undefined) {
       const entry = await ask();
-      return entry ? this.attempt(nodeName, host, entry.port, this.log).done : undefined;
+      return entry ? this.attempt(nodeName, host, entry.port, this.log).done : unknown;
     }
     const lines: string[] = [];
     const early = this.attempt(nodeName, host, last, (line) => lines.push(line));
     let hedge: NodeJS.Timeout | undefined;
     const first = await Promise.race([early.done, new Promise<undefined>((resolve) => (hedge = setTimeout(() => resolve(undefined), HEDGE_MS)))]);
     clearTimeout(hedge);
-    if (first) return first;
+    if (first instanceof Connection) return first;
     const entry = await ask();
     if (entry?.port === last) {
       // The node is still there: the early attempt was the real one, and its lines are told.
-      const conn = await early.done;
+      const outcome = await early.done;
       for (const line of lines) this.log(line);
-      return conn;
+      return outcome;
     }
     early.abandon();
     this.lastPorts.delete(nodeName);
     // It may have come up in the meantime all the same: the handshake proved who answered.
     const proven = await early.done;
-    if (proven) return proven;
-    return entry ? this.attempt(nodeName, host, entry.port, this.log).done : undefined;
+    if (proven instanceof Connection) return proven;
+    return entry ? this.attempt(nodeName, host, entry.port, this.log).done : unknown;
   }
 
   // One handshake with the node at `port`; `abandon` closes it quietly unless it is already up.
-  private attempt(nodeName: string, host: string, port: number, log: (line: string) => void): { done: Promise<Connection | undefined>; abandon(): void } {
+  private attempt(nodeName: string, host: string, port: number, log: (line: string) => void): { done: Promise<Connection | ConnectFailure>; abandon(): void } {
     let conn: Connection | undefined;
     let abandoned = false;
-    const done = (async () => {
+    const done = (async (): Promise<Connection | ConnectFailure> => {
       const socket = await dial(host, port, this.tlsMaterial, nodeName, log);
-      if (!socket) return undefined;
+      if (!(socket instanceof Socket)) return socket;
       if (abandoned) {
         socket.destroy();
-        return undefined;
+        return { reason: 'closed', message: 'distribution: abandoned: the port mapper names another port' };
       }
       conn = new Connection(socket, this, { initiator: true, expected: nodeName, log });
       await conn.settled;
-      // TLS 1.3: the peer checks this node's certificate after this side's handshake is done, and just closes.
-      if (this.tlsMaterial && !conn.up && conn.peer === '' && conn.closeReason === 'the connection closed') {
-        log(`distribution: ${nodeName} closed the TLS connection before the handshake: it did not accept this node's certificate; both nodes need certificates signed by the same --ssl-ca`);
+      if (conn.up) {
+        this.lastPorts.set(nodeName, port);
+        return conn;
       }
-      if (conn.up) this.lastPorts.set(nodeName, port);
+      // TLS 1.3: the peer checks this node's certificate after this side's handshake is done, and just closes.
+      if (this.tlsMaterial && conn.peer === '' && conn.closeReason === 'the connection closed') {
+        const message = `distribution: ${nodeName} closed the TLS connection before the handshake: it did not accept this node's certificate; both nodes need certificates signed by the same --ssl-ca`;
+        log(message);
+        return { reason: 'certificate-refused', message };
+      }
       // Closed: refused, or the peer's own connection to this node won the race and is the one to use.
-      return conn.up ? conn : this.connections.get(nodeName);
+      return this.connections.get(nodeName) ?? conn.failure ?? { reason: 'closed', message: `distribution: the connection to ${nodeName} closed (${conn.closeReason})` };
     })();
     return {
       done,
@@ -519,6 +537,11 @@ export class Distribution implements ConnectionOwner, PidTranslator {
         if (conn && !conn.up) conn.close('abandoned: the port mapper names another port');
       },
     };
+  }
+
+  /** Why the last attempt to connect to `nodeName` failed (cleared when one succeeds), as data. */
+  connectFailure(nodeName: string): ConnectFailure | undefined {
+    return this.failures.get(nodeName);
   }
 }
 

@@ -43,15 +43,30 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
-/** Why a TLS handshake failed, as the end of a log line. */
-function describeTlsError(error: NodeJS.ErrnoException): string {
+/**
+ * Why an attempt to connect to a node failed: `unknown` (the port mapper does not know it), `unreachable`
+ * (no connection), `cookie`, `tls-mismatch` (one side speaks TLS, the other not), `certificate-refused`
+ * (the peer did not accept this node's certificate), `certificate-untrusted` (the peer's certificate is not
+ * signed by this node's CA), `version`, `name` (another node answered), `timeout`, `closed`.
+ */
+export type ConnectFailureReason = 'unknown' | 'unreachable' | 'cookie' | 'tls-mismatch' | 'certificate-refused' | 'certificate-untrusted' | 'version' | 'name' | 'timeout' | 'closed';
+
+/** A failed connection attempt as data: the reason, the sentence logged about it, and a TLS error code if any. */
+export interface ConnectFailure {
+  reason: ConnectFailureReason;
+  message: string;
+  code?: string;
+}
+
+/** Why a TLS handshake failed: the reason, and the end of a log line. */
+function describeTlsError(error: NodeJS.ErrnoException): { reason: ConnectFailureReason; text: string } {
   const code = error.code ?? '';
-  if (/WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST|UNKNOWN_PROTOCOL/.test(code)) return `it does not speak TLS; ${SAME_PROTO}`;
+  if (/WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST|UNKNOWN_PROTOCOL/.test(code)) return { reason: 'tls-mismatch', text: `it does not speak TLS; ${SAME_PROTO}` };
   const sameCa = 'both nodes need certificates signed by the same --ssl-ca';
-  if (/ALERT/.test(code)) return `it did not accept this node's certificate (${code}); ${sameCa}`;
-  if (/CERT|SIGNATURE|SELF_SIGNED|UNABLE_TO/.test(code)) return `its certificate is not signed by this node's CA (${code}); ${sameCa}`;
-  if (code === 'ECONNRESET') return `it closed the connection during the TLS handshake (does it trust this node's certificate? both nodes need certificates signed by the same --ssl-ca, and the same --proto)`;
-  return `${error.message}${code ? ` (${code})` : ''}`;
+  if (/ALERT/.test(code)) return { reason: 'certificate-refused', text: `it did not accept this node's certificate (${code}); ${sameCa}` };
+  if (/CERT|SIGNATURE|SELF_SIGNED|UNABLE_TO/.test(code)) return { reason: 'certificate-untrusted', text: `its certificate is not signed by this node's CA (${code}); ${sameCa}` };
+  if (code === 'ECONNRESET') return { reason: 'closed', text: `it closed the connection during the TLS handshake (does it trust this node's certificate? both nodes need certificates signed by the same --ssl-ca, and the same --proto)` };
+  return { reason: code === 'ECONNREFUSED' ? 'unreachable' : 'closed', text: `${error.message}${code ? ` (${code})` : ''}` };
 }
 
 /**
@@ -69,7 +84,7 @@ export function createListener(material: TlsMaterial | undefined, log: (line: st
       const from = addresses.get((s as unknown as { _parent?: Socket })._parent ?? s) ?? addressOf(s);
       log(
         `distribution: refused a TLS connection from ${from}: ${
-          rejected ? `its certificate is not signed by this node's CA (${String(rejected)}); both nodes need certificates signed by the same --ssl-ca` : describeTlsError(error)
+          rejected ? `its certificate is not signed by this node's CA (${String(rejected)}); both nodes need certificates signed by the same --ssl-ca` : describeTlsError(error).text
         }`,
       );
     });
@@ -110,13 +125,13 @@ export function createListener(material: TlsMaterial | undefined, log: (line: st
 /**
  * Opens a connection to another node's listener: plain TCP, or TLS with this node's certificate, the
  * peer's certificate checked against the CA. The host name check is relaxed for loopback addresses
- * (the CA still vouches for the peer); for TLS, undefined (and one log line) if it fails.
+ * (the CA still vouches for the peer); for TLS, a ConnectFailure (and one log line) if it fails.
  */
-export function dial(host: string, port: number, material: TlsMaterial | undefined, peer: string, log: (line: string) => void): Promise<Socket | undefined> {
+export function dial(host: string, port: number, material: TlsMaterial | undefined, peer: string, log: (line: string) => void): Promise<Socket | ConnectFailure> {
   // Plain TCP: the socket at once, still connecting. What is written now leaves as soon as it is
   // connected, without a turn of the event loop in between; a failure to connect closes it.
   if (!material) return Promise.resolve(netConnect({ host, port }));
-  return new Promise<Socket | undefined>((resolve) => {
+  return new Promise<Socket | ConnectFailure>((resolve) => {
     let secure = false;
     const s = tlsConnect({
       host,
@@ -138,11 +153,13 @@ export function dial(host: string, port: number, material: TlsMaterial | undefin
       if (!secure) {
         const code = error.code ?? '';
         const closedEarly = code === 'ECONNRESET' && /before secure TLS connection/.test(error.message);
-        log(`distribution: TLS connection to ${peer} failed: ${closedEarly ? `it closed the connection during the TLS handshake (does it speak TLS? ${SAME_PROTO})` : describeTlsError(error)}`);
-        resolve(undefined);
+        const why = closedEarly ? { reason: 'tls-mismatch' as const, text: `it closed the connection during the TLS handshake (does it speak TLS? ${SAME_PROTO})` } : describeTlsError(error);
+        const message = `distribution: TLS connection to ${peer} failed: ${why.text}`;
+        log(message);
+        resolve({ reason: why.reason, message, ...(code && { code }) });
       } else if (/^ERR_SSL_/.test(error.code ?? '')) {
         // TLS 1.3: the server checks this node's certificate after the client's side of the handshake is done.
-        log(`distribution: ${peer} refused the TLS connection: ${describeTlsError(error)}`);
+        log(`distribution: ${peer} refused the TLS connection: ${describeTlsError(error).text}`);
       }
     });
   });
