@@ -73,6 +73,9 @@ test('a release deployed from its tarball runs as a daemon, upgrades and downgra
     assert.equal(Number(readFileSync(join(deploy, 'run', 'kiosk.pid'), 'utf8')), osPid);
     assert.equal(await ok(run(script, ['rpc', 'otp', 'processCount'], deploy), 'rpc') !== '', true);
     assert.equal(await ok(run(script, ['eval', "genServer.call(ctx, 'kiosk_server', { op: 'bump', key: 'apples', by: 3 })"], deploy), 'eval'), '3');
+    // The server's client API takes ctx first; rpc runs it in a process of the node (minified prod build).
+    assert.equal(await ok(run(script, ['rpc', 'kiosk/kiosk_server', 'bump', '["plums", 2]'], deploy), 'rpc of a ctx-first function'), '2');
+    assert.equal(await ok(run(script, ['rpc', 'kiosk/kiosk_server', 'bump', '["pears"]'], deploy), 'rpc with a default argument'), '1');
     const cookie = /--setcookie\s+(\S+)/.exec(readFileSync(join(deploy, 'releases', '0.1.0', 'node.args'), 'utf8'))![1]!;
 
     // 0.2.0 changes the server's state shape; its tarball is copied beside the running release.

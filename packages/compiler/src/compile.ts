@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { CompileError, type Diagnostic } from './errors.js';
 import { findApps, sourceFiles, type AppSource } from './apps.js';
 import { checkBehaviours } from './behaviours.js';
+import { markCtxFirst } from './ctx-first.js';
 import type { AppFile } from '@otp-ts/runtime';
 
 /** A build profile, as in rebar3: dev, test or prod. */
@@ -126,6 +127,7 @@ async function compileApp(app: AppSource, dir: string, build_: Required<BuildOpt
   const changed = files.filter((f) => previous[f] !== current[f]);
   const removed = Object.keys(previous).filter((f) => !(f in current));
   if (changed.length > 0 && !(await buildModules(app, changed, dir, build_, diagnostics))) return undefined;
+  for (const f of changed) await markCtxFirst(join(app.dir, f), join(dir, f.replace(/\.(ts|mts)$/, '.js')));
   for (const f of removed) {
     const base = join(dir, f.replace(/\.(ts|mts)$/, '.js'));
     await rm(base, { force: true });

@@ -121,3 +121,31 @@ test('stack traces of compiled modules loaded by the code server show TypeScript
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('exports whose first parameter is ctx are listed for rpc, in the dev and the minified prod output alike', async () => {
+  const { ctxFirstExports } = await import('../src/ctx-first.ts');
+  const source = `
+    import type { ProcessContext } from '@otp-ts/runtime';
+    // export function commented(ctx) {}
+    export function plain(a: number, b: number) { return a + b; }
+    export async function bump(ctx: ProcessContext, key: string, by = 1) { return by; }
+    export function typed<T>(ctx: ProcessContext, v: T): T { return v; }
+    export const arrow = async (ctx: ProcessContext, n: number) => n;
+    export const fn: (ctx: ProcessContext) => number = function (ctx) { return 1; };
+    export const notFn = 'ctx';
+    function hidden(ctx: ProcessContext) { return ctx; }
+  `;
+  assert.deepEqual(await ctxFirstExports(source), ['arrow', 'bump', 'fn', 'typed']);
+
+  const root = copyShop();
+  try {
+    for (const profile of ['dev', 'prod'] as const) {
+      await compile({ root, profile });
+      const file = join(root, '_build', profile, 'lib', 'shop-0.1.0', 'src', 'cart_server.js');
+      const line = /^Object\.defineProperty\(module\.exports, Symbol\.for\("otp-ts\.ctxFirst"\), \{ value: (\[.*\]) \}\);$/m.exec(readFileSync(file, 'utf8'));
+      assert.deepEqual(JSON.parse(line?.[1] ?? 'null'), ['startCart'], profile);
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -58,7 +58,7 @@ export type { CodeServerOptions, ModuleSource, UpgradeOptions, UpgradeReport, Ap
 export { NodeDown } from './distribution/node-dist.js';
 export type { DistributionOptions } from './distribution/node-dist.js';
 export type { DistributionTls, ConnectFailure, ConnectFailureReason } from './distribution/transport.js';
-export { rpc, BadRpc, registerRpcModule } from './rpc/index.js';
+export { rpc, BadRpc, registerRpcModule, CTX_FIRST_KEY } from './rpc/index.js';
 export { names as portMapperNames, lookup as portMapperLookup, killPortMapper } from './distribution/epmd-client.js';
 export type { ReleaseApp, ReleaseFile, ReleaseStatus, ReleasesFile, ModuleChange, AppChange, RelupStep, Relup } from './release/types.js';
 export { bootRelease } from './release/boot.js';

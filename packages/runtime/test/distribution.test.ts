@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createNode, parseNodeArgs, Exit, NodeDown, genServer, rpc, isDown, isExit, type BadRpc, type CallError, type Down, type Pid } from '@otp-ts/runtime';
+import { createNode, parseNodeArgs, Exit, NodeDown, genServer, rpc, isDown, isExit, type BadRpc, type CallError, type Down, Pid } from '@otp-ts/runtime';
 import { EpmdServer } from '../src/distribution/epmd-server.ts';
 
 const peerScript = fileURLToPath(new URL('./fixtures/peer-node.ts', import.meta.url));
@@ -156,6 +156,11 @@ test('gen_server calls and rpc across nodes: replies, errors, a late reply dropp
         assert.equal(await genServer.call(ctx, counter, 'inc'), 2);
         assert.equal(await rpc.call(ctx, 'e@127.0.0.1', 'math', 'add', [2, 3]), 5);
         assert.equal(await rpc.call(ctx, 'e@127.0.0.1', 'otp', 'name'), 'e@127.0.0.1');
+        // Functions marked as taking ctx first run with the rpc worker's context (a gen_server client API).
+        const ran = (await rpc.call(ctx, 'e@127.0.0.1', 'withctx', 'whoRuns', ['t'])) as { tag: string; pid: Pid };
+        assert.ok(ran.tag === 't' && ran.pid instanceof Pid && ran.pid.node !== 0, 'a process of the other node');
+        const before = (await rpc.call(ctx, 'e@127.0.0.1', 'withctx', 'bump')) as number;
+        assert.equal(await rpc.call(ctx, 'e@127.0.0.1', 'withctx', 'bump'), before + 1);
         await assert.rejects(rpc.call(ctx, 'e@127.0.0.1', 'math', 'fail'), (e: BadRpc) => e.reason === 'nope');
         await assert.rejects(rpc.call(ctx, 'e@127.0.0.1', 'nomod', 'f'), /no module named nomod on e@127\.0\.0\.1/);
         await assert.rejects(rpc.call(ctx, 'e@127.0.0.1', 'math', 'slow', [], 50), (e: BadRpc) => e.reason === 'timeout');

@@ -58,5 +58,7 @@ export function evaluateModule(source: ModuleSource, require: (specifier: string
   // esbuild's CommonJS output defines exports as getters over live bindings: take their values now.
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(module.exports)) if (key !== '__esModule') out[key] = module.exports[key];
+  // Symbol-keyed metadata the compiler adds (which exports take ctx first) stays out of the export table.
+  for (const sym of Object.getOwnPropertySymbols(module.exports)) Object.defineProperty(out, sym, { value: (module.exports as Record<symbol, unknown>)[sym] });
   return out;
 }

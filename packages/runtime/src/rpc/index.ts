@@ -39,12 +39,26 @@ export function registerRpcModule(node: OtpNode, name: string, module: Record<st
   m.set(name, module);
 }
 
-function resolve(node: OtpNode, module: string, fn: string): (...args: unknown[]) => unknown {
-  const table = builtins.get(node)?.get(module) ?? (codeServerOf(node).loaded().includes(module) ? codeServerOf(node).exportsOf(module) : undefined);
+/** The key (`Symbol.for(CTX_FIRST_KEY)`) under which a compiled module lists its exports that take `ctx` first. */
+export const CTX_FIRST_KEY = 'otp-ts.ctxFirst';
+const CTX_FIRST = Symbol.for(CTX_FIRST_KEY);
+
+// The function, and whether it takes the calling process's context first (the compiler marks such exports).
+function resolve(node: OtpNode, module: string, fn: string): { f: (...args: unknown[]) => unknown; ctxFirst: boolean } {
+  const builtin = builtins.get(node)?.get(module);
+  const code = codeServerOf(node);
+  const table = builtin ?? (code.loaded().includes(module) ? code.exportsOf(module) : undefined);
   if (!table) throw new Error(`no module named ${module} on ${node.name}`);
   const f = table[fn];
   if (typeof f !== 'function') throw new Error(`${module} has no function ${fn}`);
-  return f as (...args: unknown[]) => unknown;
+  const marked = (builtin ?? code.record(module).current?.exports)?.[CTX_FIRST as unknown as string];
+  return { f: f as (...args: unknown[]) => unknown, ctxFirst: Array.isArray(marked) && marked.includes(fn) };
+}
+
+// Runs a module function in the rpc worker process `ctx`: one that takes a context first gets this one.
+function apply(ctx: ProcessContext, module: string, fn: string, args: unknown[] = []): unknown {
+  const { f, ctxFirst } = resolve(ctx.node, module, fn);
+  return ctxFirst ? f(ctx, ...args) : f(...args);
 }
 
 // The rpc server: every call runs in a process of its own (as OTP's rex), so a slow one blocks nothing.
@@ -52,9 +66,9 @@ const rex: GenServer<null, Apply, Apply, { ok: true; value: unknown } | { ok: fa
   name: 'rex',
   init: () => ok(null),
   handleCall(req, from, state, ctx) {
-    ctx.spawn(async () => {
+    ctx.spawn(async (worker) => {
       try {
-        const value = await resolve(ctx.node, req.module, req.fn)(...(req.args ?? []));
+        const value = await apply(worker, req.module, req.fn, req.args);
         reply(from, { ok: true as const, value });
       } catch (error) {
         reply(from, { ok: false as const, error: error instanceof Error ? error.message : String(error) });
@@ -63,8 +77,8 @@ const rex: GenServer<null, Apply, Apply, { ok: true; value: unknown } | { ok: fa
     return noreply(state);
   },
   handleCast(req, state, ctx) {
-    ctx.spawn(async () => {
-      await resolve(ctx.node, req.module, req.fn)(...(req.args ?? []));
+    ctx.spawn(async (worker) => {
+      await apply(worker, req.module, req.fn, req.args);
     });
     return noreply(state);
   },
