@@ -8,7 +8,7 @@ import { EpmdServer } from '../packages/runtime/src/distribution/epmd-server.ts'
 const bin = fileURLToPath(new URL('../packages/cli/bin/otp.js', import.meta.url));
 const peerScript = fileURLToPath(new URL('../packages/runtime/test/fixtures/peer-node.ts', import.meta.url));
 
-test('otp ping, rpc and nodes talk to a running node over distribution, with the cookie', async () => {
+test('otp ping, rpc and nodes talk to a running node over distribution, with the cookie and the tool node named by --name/--sname', async () => {
   const epmd = new EpmdServer();
   const port = await epmd.listen(0);
   const env = { ...process.env, OTP_EPMD_PORT: String(port), OTP_COOKIE: 'secret' };
@@ -44,6 +44,14 @@ test('otp ping, rpc and nodes talk to a running node over distribution, with the
     const badName = await otp('ping', 'no-at-sign');
     assert.equal(badName.status, 2);
     assert.match(badName.stderr, /'no-at-sign' is not a node name/);
+    // --sname / --name name the tool's own (hidden) node, as the node it talks to sees it.
+    const seen = await otp('rpc', 'peer@127.0.0.1', 'otp', 'eval', '["ctx.node.nodes(\'hidden\')"]', '--sname', 'opsbox');
+    assert.equal(seen.stdout.trim(), `"[ 'opsbox@127.0.0.1' ]"`, seen.stderr);
+    const long = await otp('ping', 'peer@127.0.0.1', '--name', 'ops@127.0.0.1');
+    assert.equal(long.stdout, 'pong\n', long.stderr);
+    const badSname = await otp('ping', 'peer@127.0.0.1', '--sname', 'a@b');
+    assert.equal(badSname.status, 2);
+    assert.match(badSname.stderr, /^otp: --sname a@b is not a short node name/);
     const nodes = await otp('nodes');
     assert.match(nodes.stdout, /^peer at port \d+$/m);
   } finally {

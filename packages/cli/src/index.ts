@@ -8,7 +8,7 @@ export { findProject } from './project/find.js';
 export type { Project } from './project/find.js';
 export { resolveCookie, randomCookie, COOKIE_FILE } from './project/cookie.js';
 export type { CookieOptions, CookieSource } from './project/cookie.js';
-export { resolveNodeConnection, nodeConnectionOptions } from './project/node-connection.js';
+export { resolveNodeConnection, toolNodeName, nameOption, snameOption, nodeConnectionOptions } from './project/node-connection.js';
 export type { NodeConnection, NodeConnectionFlags, NodeConnectionContext } from './project/node-connection.js';
 export { OtpError, isOtpError } from './errors/otp-error.js';
 export type { OtpErrorCode, OtpErrorOptions, Location } from './errors/otp-error.js';

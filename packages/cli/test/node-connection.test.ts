@@ -89,3 +89,15 @@ test('the TLS settings are checked before the cookie file is created', () => {
   fails(() => resolveNodeConnection({ proto: 'tls' }, { env: {}, home, cwd: home }), "--proto tls needs --ssl-cert FILE, --ssl-key FILE and --ssl-ca FILE (or OTP_SSL_CERT, OTP_SSL_KEY and OTP_SSL_CA): this node's certificate and key, signed by the cluster's CA, and that CA");
   assert.equal(existsSync(join(home, COOKIE_FILE)), false);
 });
+
+test("--name and --sname name the tool's own node; a bad one, or both, is one line", async () => {
+  const { toolNodeName } = await import('@otp-ts/cli');
+  assert.equal(toolNodeName({}), `otp_cli_${process.pid}@127.0.0.1`);
+  assert.equal(toolNodeName({ sname: 'ops' }), 'ops@127.0.0.1');
+  assert.equal(toolNodeName({ name: 'ops@10.0.0.9' }), 'ops@10.0.0.9');
+  assert.equal(toolNodeName({ name: 'ops' }), 'ops@127.0.0.1', 'the host defaults as otp shell --name does');
+  assert.equal(toolNodeName({ name: ['cart'] }), `otp_cli_${process.pid}@127.0.0.1`, "trace's --name picks processes, not the node");
+  fails(() => toolNodeName({ sname: 'ops@h' }), '--sname ops@h is not a short node name: give letters, digits, _ . or - without @ (or use --name ops@h)');
+  fails(() => toolNodeName({ name: 'o p@h' }), '--name o p@h is not a node name: use name@host, e.g. ops@10.0.0.9');
+  fails(() => toolNodeName({ name: 'a@h', sname: 'b' }), '--name and --sname both name this node: give one of them');
+});

@@ -1,7 +1,7 @@
 import { formatInfo } from '@otp-ts/tracer';
 import { defineProvider } from '../cli/provider.js';
 import { withConnection } from '../tracer/connect.js';
-import { nodeConnectionOptions } from '../project/node-connection.js';
+import { nodeConnectionOptions, nameOption, snameOption } from '../project/node-connection.js';
 
 /** `otp info NODE PID|NAME`: one process in detail, read in bounded prefixes. */
 export const infoCommand = defineProvider({
@@ -12,7 +12,7 @@ export const infoCommand = defineProvider({
     { name: 'node', description: 'the node, as name@host', required: true },
     { name: 'process', description: 'a pid as the node prints it (<0.42.0>) or a registered name', required: true },
   ],
-  options: [{ name: 'json', type: 'boolean', description: 'print one JSON object' }, ...nodeConnectionOptions],
+  options: [{ name: 'json', type: 'boolean', description: 'print one JSON object' }, ...nodeConnectionOptions, nameOption, snameOption],
   examples: [
     { command: 'otp info shop@127.0.0.1 cart_server', description: "the registered cart_server's state, mailbox and links" },
     { command: "otp info shop@127.0.0.1 '<0.42.0>'", description: 'a process by pid' },

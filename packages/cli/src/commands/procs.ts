@@ -1,7 +1,7 @@
 import { formatProcs, type ProcsSort } from '@otp-ts/tracer';
 import { defineProvider } from '../cli/provider.js';
 import { withConnection } from '../tracer/connect.js';
-import { nodeConnectionOptions } from '../project/node-connection.js';
+import { nodeConnectionOptions, nameOption, snameOption } from '../project/node-connection.js';
 
 /** `otp procs NODE`: the top processes by memory, mailbox length or reductions, absolute or over a window. */
 export const procsCommand = defineProvider({
@@ -15,6 +15,8 @@ export const procsCommand = defineProvider({
     { name: 'window', type: 'number', value: 'MS', description: 'rank by growth over MS milliseconds (recon proc_window) instead of absolute figures' },
     { name: 'json', type: 'boolean', description: 'print JSON lines instead of a table' },
     ...nodeConnectionOptions,
+    nameOption,
+    snameOption,
   ],
   examples: [
     { command: 'otp procs shop@127.0.0.1', description: 'the 10 processes holding the most memory' },

@@ -3,7 +3,7 @@ import type { Connection } from '@otp-ts/tracer';
 import { defineProvider } from '../cli/provider.js';
 import type { Io } from '../cli/io.js';
 import { withConnection } from '../tracer/connect.js';
-import { nodeConnectionOptions } from '../project/node-connection.js';
+import { nodeConnectionOptions, nameOption, snameOption } from '../project/node-connection.js';
 
 const QUIT = new Set(['q()', '.exit', 'exit', 'quit']);
 
@@ -37,7 +37,7 @@ export const remoteCommand = defineProvider({
   description: 'Open a REPL on a running node: each line is JavaScript evaluated inside the node, with the runtime API in scope.',
   deps: [],
   positionals: [{ name: 'node', description: 'the node, as name@host', required: true }],
-  options: nodeConnectionOptions,
+  options: [...nodeConnectionOptions, nameOption, snameOption],
   examples: [
     { command: 'otp remote shop@127.0.0.1', description: 'then e.g. processes().length, or await sys.getState(ctx, "cart_server")' },
     { command: "otp remote shop@127.0.0.1 < checks.js", description: 'evaluate the lines of a file (or a pipe) and print each result' },

@@ -3,7 +3,7 @@ import { portMapperNames } from '@otp-ts/runtime';
 import { defineProvider } from '../cli/provider.js';
 import { info } from '../cli/io.js';
 import { OtpError } from '../errors/otp-error.js';
-import { nodeConnectionOptions } from '../project/node-connection.js';
+import { nodeConnectionOptions, nameOption, snameOption } from '../project/node-connection.js';
 import { connectTo, withConnection } from '../tracer/connect.js';
 
 function checkNodeName(name: string): void {
@@ -16,7 +16,7 @@ export const pingCommand = defineProvider({
   description: 'Check that a node is up and shares the cookie (pong), or not (pang, and why on stderr).',
   deps: [],
   positionals: [{ name: 'node', description: 'the node, as name@host', required: true }],
-  options: nodeConnectionOptions,
+  options: [...nodeConnectionOptions, nameOption, snameOption],
   examples: [
     { command: 'otp ping shop@127.0.0.1', description: 'prints pong when the node answers' },
     { command: 'otp ping shop@10.0.0.5 --proto tls --ssl-cert tool.pem --ssl-key tool.key --ssl-ca ca.pem', description: 'a node whose distribution runs over TLS' },
@@ -48,7 +48,7 @@ export const rpcCommand = defineProvider({
     { name: 'fn', description: 'the exported function', required: true },
     { name: 'args', description: 'the arguments, as a JSON array', required: false },
   ],
-  options: nodeConnectionOptions,
+  options: [...nodeConnectionOptions, nameOption, snameOption],
   examples: [
     { command: 'otp rpc shop@127.0.0.1 otp processCount', description: 'how many processes the node runs' },
     { command: "otp rpc shop@127.0.0.1 math add '[1, 2]'", description: 'call math.add(1, 2) on the node' },

@@ -5,7 +5,7 @@ import { watchProject } from '../project/watch.js';
 import { startShell } from '../shell/session.js';
 import { buildOptionsOf } from './compile.js';
 import { OtpError } from '../errors/otp-error.js';
-import { nodeConnectionOptions, resolveNodeConnection } from '../project/node-connection.js';
+import { nodeConnectionOptions, resolveNodeConnection, toolNodeName } from '../project/node-connection.js';
 
 /** `otp shell`: the project's applications booted in a REPL, hot-reloading on change with --watch. */
 export const shellCommand = defineProvider({
@@ -16,6 +16,7 @@ export const shellCommand = defineProvider({
   options: [
     { name: 'watch', alias: 'w', type: 'boolean', description: 'recompile changed files and hot-load them into the running shell (codeChange runs in behaviour processes)' },
     { name: 'name', type: 'string', value: 'N', description: "make the shell's node a distributed node named N (name@host; host defaults to 127.0.0.1)" },
+    { name: 'sname', type: 'string', value: 'N', description: "the same with a short name: the node is N@127.0.0.1" },
     ...nodeConnectionOptions,
   ],
   examples: [
@@ -25,10 +26,11 @@ export const shellCommand = defineProvider({
   ],
   async run(args, io) {
     const project = findProject(io.cwd);
-    if (args.name === undefined && (args.proto ?? args['ssl-cert'] ?? args['ssl-key'] ?? args['ssl-ca']) !== undefined) {
-      throw new OtpError('usage', '--proto and --ssl-* take effect only with --name: add it');
+    const named = args.name !== undefined || args.sname !== undefined;
+    if (!named && (args.proto ?? args['ssl-cert'] ?? args['ssl-key'] ?? args['ssl-ca']) !== undefined) {
+      throw new OtpError('usage', '--proto and --ssl-* take effect only with --name or --sname: add one');
     }
-    const distribution = args.name === undefined ? undefined : { name: args.name.includes('@') ? args.name : `${args.name}@127.0.0.1`, ...resolveNodeConnection(args, io) };
+    const distribution = named ? { name: toolNodeName(args), ...resolveNodeConnection(args, io) } : undefined;
     const shell = await startShell({ root: project.root, quiet: io.verbosity === 'quiet', distribution, build: await buildOptionsOf(project.root, 'dev') });
     if (args.watch) {
       const watcher = watchProject(project, () => shell.reload(), (error) => info(io, `reload failed: ${error.message}`));

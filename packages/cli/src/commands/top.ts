@@ -2,7 +2,7 @@ import { formatProcs, type Connection, type ProcsSort } from '@otp-ts/tracer';
 import { defineProvider } from '../cli/provider.js';
 import type { Io } from '../cli/io.js';
 import { withConnection } from '../tracer/connect.js';
-import { nodeConnectionOptions } from '../project/node-connection.js';
+import { nodeConnectionOptions, nameOption, snameOption } from '../project/node-connection.js';
 
 const mb = (b: number): string => `${(b / (1 << 20)).toFixed(1)} MB`;
 
@@ -47,6 +47,8 @@ export const topCommand = defineProvider({
     { name: 'top', alias: 'n', type: 'number', value: 'N', default: 10, description: 'how many processes to show' },
     { name: 'interval', type: 'number', value: 'MS', default: 1000, description: 'refresh interval' },
     ...nodeConnectionOptions,
+    nameOption,
+    snameOption,
   ],
   examples: [{ command: 'otp top shop@127.0.0.1', description: 'the busiest processes, refreshed every second' }],
   async run(args, io) {

@@ -3,7 +3,7 @@ import { defineProvider } from '../cli/provider.js';
 import { usageError } from '../cli/validate-args.js';
 import type { Io } from '../cli/io.js';
 import { withConnection } from '../tracer/connect.js';
-import { nodeConnectionOptions } from '../project/node-connection.js';
+import { nodeConnectionOptions, snameOption } from '../project/node-connection.js';
 
 function rateOf(text: string | undefined): TraceSpec['rate'] {
   if (text === undefined) return undefined;
@@ -47,6 +47,7 @@ export const traceCommand = defineProvider({
     { name: 'force', type: 'boolean', description: 'allow a pattern that names every function of every module' },
     { name: 'json', type: 'boolean', description: 'print JSON lines instead of text' },
     ...nodeConnectionOptions,
+    snameOption,
   ],
   examples: [
     { command: 'otp trace shop@127.0.0.1 shop/cart.add --return', description: 'the next 10 calls of add and their results' },

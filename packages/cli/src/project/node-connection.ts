@@ -14,6 +14,24 @@ export const nodeConnectionOptions = [
   { name: 'ssl-ca', type: 'string', value: 'FILE', description: "with --proto tls: the CA that signs the nodes' certificates (PEM; default: OTP_SSL_CA)" },
 ] as const satisfies readonly OptionSpec[];
 
+/** `--sname`: this tool's own node name, a short name on 127.0.0.1 (every command that talks to a node). */
+export const snameOption = { name: 'sname', type: 'string', value: 'N', description: "this tool's node name, a short name on 127.0.0.1 (default otp_cli_<pid>)" } as const satisfies OptionSpec;
+/** `--name`: this tool's own node name as name@host (every such command but trace, whose --name picks processes). */
+export const nameOption = { name: 'name', type: 'string', value: 'N', description: "this tool's node name, name@host (host defaults to 127.0.0.1; default otp_cli_<pid>@127.0.0.1)" } as const satisfies OptionSpec;
+
+/** The node name a tool's hidden node takes: `--name` (name@host, host 127.0.0.1 when left out), `--sname` (N@127.0.0.1), else otp_cli_<pid>@127.0.0.1. */
+export function toolNodeName(flags: { name?: unknown; sname?: string }): string {
+  const name = typeof flags.name === 'string' ? flags.name : undefined;
+  if (name !== undefined && flags.sname !== undefined) throw new OtpError('usage', '--name and --sname both name this node: give one of them');
+  const given = name ?? flags.sname;
+  if (given === undefined) return `otp_cli_${process.pid}@127.0.0.1`;
+  const full = given.includes('@') ? given : `${given}@127.0.0.1`;
+  if ((flags.sname !== undefined && given.includes('@')) || !/^[\w.-]+@[\w.:-]+$/.test(full)) {
+    throw new OtpError('usage', flags.sname !== undefined ? `--sname ${given} is not a short node name: give letters, digits, _ . or - without @ (or use --name ${given})` : `--name ${given} is not a node name: use name@host, e.g. ops@10.0.0.9`);
+  }
+  return full;
+}
+
 /** The values of nodeConnectionOptions as a command receives them. */
 export interface NodeConnectionFlags {
   cookie?: string;

@@ -1,7 +1,7 @@
 import { connect, TracerError, type Connection } from '@otp-ts/tracer';
 import { OtpError } from '../errors/otp-error.js';
 import type { Io } from '../cli/io.js';
-import { resolveNodeConnection, type NodeConnectionFlags } from '../project/node-connection.js';
+import { resolveNodeConnection, toolNodeName, type NodeConnectionFlags } from '../project/node-connection.js';
 
 /** A tracer failure as the CLI reports it: one line; bad input, a wrong cookie, a TLS mismatch or an unknown node exit 2. */
 export function toOtpError(error: unknown): unknown {
@@ -10,13 +10,13 @@ export function toOtpError(error: unknown): unknown {
 }
 
 /** Connects to a node with the cookie and TLS settings the flags and environment give; throws TracerError when it cannot. */
-export function connectTo(io: Io, node: string, flags: NodeConnectionFlags): Promise<Connection> {
+export function connectTo(io: Io, node: string, flags: NodeConnectionFlags & { name?: unknown; sname?: string }): Promise<Connection> {
   const { cookie, tls } = resolveNodeConnection(flags, io);
-  return connect({ node, cookie, name: `otp_cli_${process.pid}@127.0.0.1`, ...(tls ? { tls } : {}) });
+  return connect({ node, cookie, name: toolNodeName(flags), ...(tls ? { tls } : {}) });
 }
 
 /** Connects to a node as connectTo does, runs `body`, and always disconnects; failures become OtpErrors. */
-export async function withConnection<T>(io: Io, node: string, flags: NodeConnectionFlags, body: (c: Connection) => Promise<T>): Promise<T> {
+export async function withConnection<T>(io: Io, node: string, flags: NodeConnectionFlags & { name?: unknown; sname?: string }, body: (c: Connection) => Promise<T>): Promise<T> {
   let c: Connection | undefined;
   try {
     c = await connectTo(io, node, flags);
