@@ -385,3 +385,21 @@ test('the handshake agrees on a version both nodes speak and exchanges capabilit
     }
   });
 });
+
+test('no port mapper answering is told apart from a port mapper that does not know the node', async () => {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const node = createNode();
+  await node.startDistribution({ name: 'pm@127.0.0.1', cookie: 'secret', epmdPort, log: () => {} });
+  try {
+    assert.equal(await node.ping('nobody@127.0.0.1'), false);
+    assert.equal(node.dist!.connectFailure('nobody@127.0.0.1')?.reason, 'unknown');
+    await epmd.close();
+    assert.equal(await node.ping('nobody@127.0.0.1'), false);
+    const failure = node.dist!.connectFailure('nobody@127.0.0.1');
+    assert.equal(failure?.reason, 'unreachable');
+    assert.match(failure!.message, new RegExp(`^distribution: no port mapper answers on 127\\.0\\.0\\.1:${epmdPort} \\(.*ECONNREFUSED`));
+  } finally {
+    node.shutdown();
+  }
+});

@@ -476,8 +476,13 @@ export class Distribution implements ConnectionOwner, PidTranslator {
   private async reach(nodeName: string): Promise<Connection | ConnectFailure> {
     const { name, host: given } = splitNodeName(nodeName);
     const host = given === 'localhost' ? '127.0.0.1' : given;
-    const unknown: ConnectFailure = { reason: 'unknown', message: `distribution: the port mapper on ${host} does not know ${name}` };
-    const ask = () => lookup(name, host, this.epmd).catch(() => undefined);
+    // The port mapper's answer: the node's entry, or why there is none (it does not know the node, or does not answer).
+    let unknown: ConnectFailure = { reason: 'unknown', message: `distribution: the port mapper on ${host} does not know ${name}` };
+    const ask = () =>
+      lookup(name, host, this.epmd).catch((error: Error) => {
+        unknown = { reason: 'unreachable', message: `distribution: no port mapper answers on ${host}:${this.epmd} (${error.message})` };
+        return undefined;
+      });
     const last = this.lastPorts.get(nodeName);
     if (last === undefined) {
       const entry = await ask();
