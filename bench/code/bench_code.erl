@@ -7,13 +7,23 @@
 main([NStr]) ->
     N = list_to_integer(NStr),
     Pids = [element(2, gen_server:start(?MODULE, #{count => 0}, [])) || _ <- lists:seq(1, N)],
+    Us = upgrade(Pids),
+    io:format("{\"ops\":~b,\"us\":~b,\"rate\":~.2f}~n", [N, Us, N * 1000000 / Us]),
+    halt();
+%% With a number of rounds: that many upgrades of the same servers in one VM, each one's µs in order.
+main([NStr, RoundsStr]) ->
+    N = list_to_integer(NStr),
+    Pids = [element(2, gen_server:start(?MODULE, #{count => 0}, [])) || _ <- lists:seq(1, N)],
+    Rounds = [upgrade(Pids) || _ <- lists:seq(1, list_to_integer(RoundsStr))],
+    io:format("{\"ops\":~b,\"rounds\":[~s]}~n", [N, lists:join(",", [integer_to_list(R) || R <- Rounds])]),
+    halt().
+
+upgrade(Pids) ->
     T0 = erlang:monotonic_time(microsecond),
     [sys:suspend(P) || P <- Pids],
     [ok = sys:change_code(P, ?MODULE, "1", extra) || P <- Pids],
     [sys:resume(P) || P <- Pids],
-    Us = erlang:monotonic_time(microsecond) - T0,
-    io:format("{\"ops\":~b,\"us\":~b,\"rate\":~.2f}~n", [N, Us, N * 1000000 / Us]),
-    halt().
+    erlang:monotonic_time(microsecond) - T0.
 
 init(S) -> {ok, S}.
 handle_call(get, _From, S) -> {reply, S, S}.

@@ -48,10 +48,10 @@ export async function buildUpgradeAnchor(dir) {
   await must('erlc', ['-o', dir, join(here, '..', 'code', 'bench_code.erl')]);
 }
 
-/** OTP suspending, changing (code_change) and resuming `n` gen_servers, as bench/code measures it: µs. */
-export async function beamUpgrade(dir, n) {
-  const r = await must('erl', ['+S', '1', '-noshell', '-pa', dir, '-run', 'bench_code', 'main', String(n)], { timeout: 600_000 });
-  return JSON.parse(r.stdout.split('\n').pop()).us;
+/** OTP suspending, changing (code_change) and resuming `n` gen_servers, as bench/code measures it, `rounds` times in one VM: µs of each. */
+export async function beamUpgrades(dir, n, rounds) {
+  const r = await must('erl', ['+S', '1', '-noshell', '-pa', dir, '-run', 'bench_code', 'main', String(n), String(rounds)], { timeout: 600_000 });
+  return JSON.parse(r.stdout.trim().split('\n').pop()).rounds;
 }
 
 /** The anchor's assembly on OTP: erlc, systools:make_script and make_tar (without erts); wall ms and tarball bytes. */
