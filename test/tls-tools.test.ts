@@ -3,26 +3,15 @@
 // without them, or with a wrong cookie or bad flags, it fails with one line saying why.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EpmdServer } from '../packages/runtime/src/distribution/epmd-server.ts';
 import { makePki } from './support/pki.ts';
+import { otpWith, startShellNode } from './support/cli.ts';
 
-const bin = fileURLToPath(new URL('../packages/cli/bin/otp.js', import.meta.url));
 const nodeScript = fileURLToPath(new URL('./fixtures/tls-node.ts', import.meta.url));
 const NODE = 'secure@127.0.0.1';
-
-type Run = { status: number | null; stdout: string; stderr: string };
-// Asynchronous: the port mapper runs in this process and must keep answering while the CLI runs.
-const otpWith = (env: NodeJS.ProcessEnv) => (...args: string[]) =>
-  new Promise<Run>((resolve) => {
-    execFile(process.execPath, [bin, ...args], { env, encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ status: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
 
 // The environment of the test run, without connection settings that would change what the commands do.
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -102,24 +91,16 @@ test('otp shell --name with --proto tls starts a node that tools reach over TLS 
   const port = await epmd.listen(0);
   const env = cleanEnv({ OTP_EPMD_PORT: String(port), OTP_COOKIE: 'shell-secret' });
   const otp = otpWith(env);
-  const dir = mkdtempSync(join(tmpdir(), 'otp-tls-shell-'));
-  cpSync(fileURLToPath(new URL('../examples/shop', import.meta.url)), dir, { recursive: true });
-  const shell = spawn(process.execPath, [bin, 'shell', '--name', 'shopt', ...pki.flags('shell')], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  shell.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  shell.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const shell = await startShellNode(['--name', 'shopt', ...pki.flags('shell')], env);
   try {
-    for (let i = 0; i < 1500 && !/started shop/.test(out); i++) await new Promise((r) => setTimeout(r, 10));
-    assert.match(out, /otp-ts shell \(shopt@127\.0\.0\.1\): started shop/);
+    assert.match(shell.out(), /otp-ts shell \(shopt@127\.0\.0\.1\): started shop/);
     const [secure, plain] = await Promise.all([otp('rpc', 'shopt@127.0.0.1', 'otp', 'name', ...pki.flags('tool')), otp('rpc', 'shopt@127.0.0.1', 'otp', 'name')]);
     assert.deepEqual([secure.status, secure.stdout.trim()], [0, '"shopt@127.0.0.1"'], secure.stderr);
     assert.equal(plain.status, 2);
     assert.match(plain.stderr, /^otp: shopt@127\.0\.0\.1 refused the connection: it speaks TLS and this tool does not \(add --proto tls/);
-    shell.stdin.write('q()\n');
-    assert.equal(await new Promise((r) => shell.once('exit', r)), 0, out);
+    assert.equal(await shell.quit(), 0, shell.out());
   } finally {
-    shell.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    shell.stop();
     await epmd.close();
     pki.remove();
   }

@@ -7,18 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EpmdServer } from '../packages/runtime/src/distribution/epmd-server.ts';
+import { bin, otpWith, type Run } from './support/cli.ts';
 
-const bin = fileURLToPath(new URL('../packages/cli/bin/otp.js', import.meta.url));
 const nodeScript = fileURLToPath(new URL('./fixtures/trace-node.ts', import.meta.url));
-
-type Run = { status: number | null; stdout: string; stderr: string };
-// Asynchronous: the port mapper runs in this process and must keep answering while the CLI runs.
-const otpWith = (env: NodeJS.ProcessEnv) => (...args: string[]) =>
-  new Promise<Run>((resolve) => {
-    execFile(process.execPath, [bin, ...args], { env, encoding: 'utf8', timeout: 30_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      resolve({ status: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
 
 function waitFor(child: ChildProcess, text: RegExp, what: string, ms = 15_000): Promise<string> {
   let out = '';

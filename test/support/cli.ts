@@ -1,0 +1,57 @@
+// Helpers the end-to-end tests share to drive the built `otp` binary as a child process.
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The built binary. */
+export const bin = fileURLToPath(new URL('../../packages/cli/bin/otp.js', import.meta.url));
+
+/** What one run of the binary printed, and its exit status. */
+export type Run = { status: number | null; stdout: string; stderr: string };
+
+/**
+ * Runs `otp ARGS..` with `env`, asynchronously: a port mapper in the test's own process must keep
+ * answering while the command runs.
+ */
+export const otpWith =
+  (env: NodeJS.ProcessEnv) =>
+  (...args: string[]): Promise<Run> =>
+    new Promise((resolve) => {
+      execFile(process.execPath, [bin, ...args], { env, encoding: 'utf8', timeout: 30_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+        resolve({ status: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      });
+    });
+
+/** A running `otp shell` on a copy of examples/shop. */
+export interface ShellNode {
+  /** Everything it printed so far. */
+  out(): string;
+  /** Ends it with q() and resolves to its exit code. */
+  quit(): Promise<unknown>;
+  /** Kills it (if still running) and removes its project copy. */
+  stop(): void;
+}
+
+/** Starts `otp shell ARGS..` in a copy of examples/shop and waits until the shop application started. */
+export async function startShellNode(args: string[], env: NodeJS.ProcessEnv): Promise<ShellNode> {
+  const dir = mkdtempSync(join(tmpdir(), 'otp-shell-node-'));
+  cpSync(fileURLToPath(new URL('../../examples/shop', import.meta.url)), dir, { recursive: true });
+  const shell: ChildProcessWithoutNullStreams = spawn(process.execPath, [bin, 'shell', ...args], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  shell.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  shell.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  for (let i = 0; i < 1500 && !/started shop/.test(out); i++) await new Promise((r) => setTimeout(r, 10));
+  return {
+    out: () => out,
+    quit: () => {
+      shell.stdin.write('q()\n');
+      return new Promise((r) => shell.once('exit', r));
+    },
+    stop: () => {
+      shell.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
