@@ -403,3 +403,36 @@ test('no port mapper answering is told apart from a port mapper that does not kn
     node.shutdown();
   }
 });
+
+// Whether this host has an IPv6 loopback to test on.
+const hasIpv6Loopback = await new Promise<boolean>((resolve) => {
+  void import('node:net').then(({ createServer }) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(0, '::1', () => s.close(() => resolve(true)));
+  });
+});
+
+test('nodes named name@::1 find each other through the port mapper on the IPv6 loopback', { skip: hasIpv6Loopback ? false : 'this host has no IPv6 loopback' }, async () => {
+  await withCluster(async (epmdPort) => {
+    const a = createNode();
+    const b = createNode();
+    await a.startDistribution({ name: 'v6a@::1', cookie: 'secret', epmdPort, log: () => {} });
+    await b.startDistribution({ name: 'v6b@::1', cookie: 'secret', epmdPort, log: () => {} });
+    try {
+      const echo = b.spawn(async (c) => {
+        const m = (await c.receive()) as Pid;
+        c.send(m, 'over ::1');
+      });
+      b.register('v6echo', echo);
+      const answer = await a.run(async (ctx) => {
+        ctx.send({ name: 'v6echo', node: 'v6b@::1' }, ctx.self());
+        return ctx.receive(null, 5000);
+      });
+      assert.equal(answer, 'over ::1', JSON.stringify(a.dist!.connectFailure('v6b@::1')));
+    } finally {
+      a.shutdown();
+      b.shutdown();
+    }
+  });
+});

@@ -1,6 +1,17 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { EPMD, decodeAlive2, encodeAlive2Resp, encodeNamesResp, encodePort2Resp, type NodeEntry } from './epmd-protocol.js';
 
+// Listens on host:port; resolves to the port bound.
+function listenOn(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as { port: number }).port);
+    });
+  });
+}
+
 /** The largest request the port mapper accepts; anything bigger is garbage. */
 const MAX_REQUEST = 1024;
 
@@ -25,21 +36,30 @@ export class EpmdServer {
     this.server = createServer((socket) => this.accept(socket));
   }
 
-  /** Starts listening on 127.0.0.1 (`port` 0 picks a free one); resolves to the port. */
-  listen(port: number, host = '127.0.0.1'): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve((this.server.address() as { port: number }).port);
-      });
-    });
+  /** The same port on IPv6's loopback, for nodes named `name@::1` (absent where the host has no IPv6). */
+  private v6: Server | undefined;
+
+  /**
+   * Starts listening on 127.0.0.1 (`port` 0 picks a free one), and on ::1 at the same port when the
+   * host has IPv6 loopback (as epmd answers on both); resolves to the port.
+   */
+  async listen(port: number, host = '127.0.0.1'): Promise<number> {
+    const bound = await listenOn(this.server, port, host);
+    if (host === '127.0.0.1') {
+      const v6 = createServer((socket) => this.accept(socket));
+      this.v6 = await listenOn(v6, bound, '::1').then(
+        () => v6,
+        () => undefined,
+      );
+    }
+    return bound;
   }
 
   /** Stops listening and drops every registration. */
   close(): Promise<void> {
     for (const n of this.nodes.values()) n.socket.destroy();
     this.nodes.clear();
+    this.v6?.close();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
