@@ -46,6 +46,7 @@ export interface DistributionOptions {
   /**
    * Microseconds the event loop keeps polling after distribution traffic instead of sleeping (the BEAM's
    * scheduler busy wait, `+sbwt`): replies within the window skip a thread wake-up. Default 200; 0 turns it off.
+   * The window shrinks (to 25 µs) while polling does not pay off and grows back to this when it does.
    */
   busyWaitUs?: number;
 }
