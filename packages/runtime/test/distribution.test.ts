@@ -373,6 +373,27 @@ test('the handshake agrees on a version both nodes speak and exchanges capabilit
         'distribution: refused future@127.0.0.1: it speaks protocol 1, this node 2; run runtimes whose versions overlap',
         'distribution: refused future@127.0.0.1: it speaks protocol 7–9, this node 2; run runtimes whose versions overlap',
       ]);
+      // The other way: a listener that chooses a version this node does not speak is refused by the dialler.
+      const { createServer } = await import('node:net');
+      const { register } = await import('../src/distribution/epmd-client.ts');
+      const future = createServer((socket) => {
+        socket.once('data', () => {
+          const body = Buffer.from(JSON.stringify({ t: 'welcome', v: 9, vmin: 9, name: 'future2@127.0.0.1', challenge: 'cd'.repeat(32), digest: '0'.repeat(64) }));
+          const head = Buffer.alloc(4);
+          head.writeUInt32BE(body.length);
+          socket.write(Buffer.concat([head, body]));
+        });
+        socket.on('error', () => {});
+      });
+      await new Promise<void>((r) => future.listen(0, '127.0.0.1', () => r()));
+      const registration = await register({ name: 'future2', port: (future.address() as { port: number }).port, nodeType: 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) }, '127.0.0.1', epmdPort);
+      try {
+        assert.equal(await node.ping('future2@127.0.0.1'), false);
+        assert.deepEqual(node.dist!.connectFailure('future2@127.0.0.1'), { reason: 'version', message: 'distribution: future2@127.0.0.1 chose protocol 9, which this node (2) does not speak' });
+      } finally {
+        registration.close();
+        future.close();
+      }
       // A hidden tool runs no global: it does not offer it, and the visible node's global leaves it out.
       assert.equal(await tool.ping('hs@127.0.0.1'), true);
       // The listener is up once the tool's ack arrives, a moment after the tool.

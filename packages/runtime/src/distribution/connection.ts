@@ -32,8 +32,6 @@ const HANDSHAKE_TIMEOUT = 5000;
  */
 export class Connection {
   peer = '';
-  /** The protocol version the two nodes agreed on (0 until the handshake got that far). */
-  version = 0;
   /** The capabilities the peer offered in its handshake. */
   peerFlags: ReadonlySet<string> = new Set();
   /** True when the peer is a hidden node (a tool): it is not listed by nodes(). */
@@ -227,7 +225,6 @@ export class Connection {
     if (!this.initiator && f.t === 'hello') {
       const agreed = agreeVersion(f.v, f.vmin);
       if (agreed === undefined) return this.refuse('version', `distribution: refused ${f.name}: it speaks protocol ${versionRange(f.v, f.vmin)}, this node ${versionRange(PROTOCOL_VERSION, LOWEST_VERSION)}; run runtimes whose versions overlap`);
-      this.version = agreed;
       this.peerFlags = flagsOf(f.flags);
       this.peer = String(f.name);
       this.peerHidden = f.hidden === true;
@@ -244,7 +241,6 @@ export class Connection {
       this.peer = f.name;
       // The listener chose the version; it must be one this node speaks.
       if (typeof f.v !== 'number' || f.v < LOWEST_VERSION || f.v > PROTOCOL_VERSION) return this.refuse('version', `distribution: ${f.name} chose protocol ${String(f.v)}, which this node (${versionRange(PROTOCOL_VERSION, LOWEST_VERSION)}) does not speak`);
-      this.version = f.v;
       this.peerFlags = flagsOf(f.flags);
       this.peerHidden = f.hidden === true;
       this.peerTick = typeof f.tick === 'number' && f.tick > 0 ? f.tick : Infinity;
