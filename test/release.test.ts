@@ -205,10 +205,13 @@ test('the lib and umbrella templates release too: each boots as a daemon, answer
       // The lib's node listens for TLS only: the start script's clients take node.args' certificate files too.
       const nodeArgs = join(rel, 'releases', '0.1.0', 'node.args');
       if (template === 'lib') appendFileSync(nodeArgs, `\n${pki.flags(name).join(' ')}\n`);
+      // The umbrella's node turns distribution's busy waiting off from node.args.
+      if (template === 'umbrella') appendFileSync(nodeArgs, '\n--busy-wait 0\n');
       assert.match(await ok(run(script, ['daemon'], rel), 'daemon'), new RegExp(`started ${name} 0\\.1\\.0 as ${name}@127\\.0\\.0\\.1`));
       assert.equal(await ok(run(script, ['ping'], rel), 'ping'), 'pong');
       assert.equal(await ok(run(script, ['rpc', 'otp', 'name'], rel), 'rpc'), `"${name}@127.0.0.1"`);
       assert.match(await ok(run(script, ['eval', 'application.whichApplications(ctx).then((apps) => apps.map((a) => a.name))'], rel), 'eval'), new RegExp(`'${name}'`));
+      assert.equal(await ok(run(script, ['eval', 'ctx.node.dist.busyWaitUs'], rel), 'busy-wait window'), template === 'umbrella' ? '0' : '200');
       const repl = await ok(run(script, ['remote'], rel, process.env, "node.name\nwhereis('nobody')\nthrow new Error('typo')\n"), 'remote');
       assert.match(repl, new RegExp(`> '${name}@127\\.0\\.0\\.1'\n.*> undefined\n.*> \\*\\* typo\n`));
       if (template === 'lib') {

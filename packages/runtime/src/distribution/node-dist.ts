@@ -130,6 +130,11 @@ export class Distribution implements ConnectionOwner, PidTranslator {
     return this.connections.get(nodeName)?.peerFlags.has(capability) ?? false;
   }
 
+  /** The busy-wait window now (µs): `busyWaitUs`, less while polling does not pay off, 0 when turned off. */
+  get busyWaitUs(): number {
+    return this.busy.windowUs;
+  }
+
   /** Bytes arrived or left on a connection: keep the event loop polling for a while (ConnectionOwner). */
   readonly activity = (): void => this.busy.touch();
   private tlsMaterial: ReturnType<typeof loadTls> | undefined;
