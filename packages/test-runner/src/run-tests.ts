@@ -12,8 +12,9 @@ import { testFileKind } from './plan/plan-file.js';
 import { compileTestFile } from './run/compile.js';
 import { runFile } from './run/pool.js';
 import { plainFailure } from './run/failure-info.js';
-import { readStore, updateStore, writeStore } from './run/counterexamples.js';
-import { failedCases, readFailed, writeFailed, type FailedStore } from './run/failed-store.js';
+import { updateStore, type CounterexampleStore } from './run/counterexamples.js';
+import { failedCases, type FailedStore } from './run/failed-store.js';
+import { readJsonStore, writeJsonStore } from './run/json-store.js';
 import { failedIds, mergeRetry } from './run/retry.js';
 import { shardFiles, shuffleWithSeed } from './run/select.js';
 import type { WorkerJob } from './run/protocol.js';
@@ -64,7 +65,7 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
   const root = resolve(options.root ?? process.cwd());
   const outDir = join(root, '_build', 'test');
   const failedPath = join(outDir, 'failed.json');
-  const failed = options.rerunFailed ? readFailed(failedPath) : undefined;
+  const failed = options.rerunFailed ? readJsonStore<FailedStore>(failedPath) : undefined;
   const shuffleSeed = options.shuffleSeed ?? (Math.random() * 2 ** 31) >>> 0;
   const files = selectFiles(root, options, failed, shuffleSeed);
   // Common-Test runs write HTML logs unless told otherwise, as ct_run does.
@@ -72,7 +73,7 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
   const choices = options.reporters ?? ['tty'];
   const reporters = [...choices, ...(withLogs && !choices.includes('html') ? ['html' as const] : [])].map((c) => reporterOf(c, options, outDir));
   const storePath = join(outDir, 'counterexamples.json');
-  const store = readStore(storePath);
+  const store = readJsonStore<CounterexampleStore>(storePath);
   const filter = planFilter(options);
   await each(reporters, (r) => r.onRunStart?.({ root, files: files.map((f) => relative(root, f)), shuffleSeed, ...(options.shuffle && { shuffled: true }), ...(options.shard && { shard: options.shard }) }));
   let bailed = false;
@@ -92,8 +93,8 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
     return result;
   };
   const results = await pool(files, Math.max(1, options.jobs ?? availableParallelism()), one);
-  writeStore(storePath, updateStore(store, results));
-  writeFailed(failedPath, failedCases(results));
+  writeJsonStore(storePath, updateStore(store, results));
+  writeJsonStore(failedPath, failedCases(results));
   const counts = countCases(results.flatMap((f) => f.cases));
   const result: RunResult = { ok: counts.failed === 0, counts, files: results, durationMs: performance.now() - started, shuffleSeed };
   await each(reporters, (r) => r.onRunEnd?.(result));

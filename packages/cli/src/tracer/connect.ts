@@ -9,14 +9,17 @@ export function toOtpError(error: unknown): unknown {
   return new OtpError(error.code === 'badCookie' ? 'badCookie' : error.isUsage ? 'usage' : 'failed', error.message, { cause: error });
 }
 
+/** The flags of a command that talks to a node: the connection's, and the tool node's own name (trace's --name is a process filter, so unknown). */
+type ToolFlags = NodeConnectionFlags & { name?: unknown; sname?: string };
+
 /** Connects to a node with the cookie and TLS settings the flags and environment give; throws TracerError when it cannot. */
-export function connectTo(io: Io, node: string, flags: NodeConnectionFlags & { name?: unknown; sname?: string }): Promise<Connection> {
+export function connectTo(io: Io, node: string, flags: ToolFlags): Promise<Connection> {
   const { cookie, tls } = resolveNodeConnection(flags, io);
   return connect({ node, cookie, name: toolNodeName(flags), ...(tls ? { tls } : {}) });
 }
 
 /** Connects to a node as connectTo does, runs `body`, and always disconnects; failures become OtpErrors. */
-export async function withConnection<T>(io: Io, node: string, flags: NodeConnectionFlags & { name?: unknown; sname?: string }, body: (c: Connection) => Promise<T>): Promise<T> {
+export async function withConnection<T>(io: Io, node: string, flags: ToolFlags, body: (c: Connection) => Promise<T>): Promise<T> {
   let c: Connection | undefined;
   try {
     c = await connectTo(io, node, flags);

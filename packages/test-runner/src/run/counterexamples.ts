@@ -1,5 +1,3 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { FileResult } from '../result.js';
 
 /** The stored failing seeds: file (relative to the root) → property full name → seeds. */
@@ -22,20 +20,4 @@ export function updateStore(store: CounterexampleStore, files: readonly FileResu
     }
   }
   return next;
-}
-
-/** Reads the store; a missing or unreadable file is an empty store. */
-export function readStore(path: string): CounterexampleStore {
-  if (!existsSync(path)) return {};
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as CounterexampleStore;
-  } catch {
-    return {};
-  }
-}
-
-/** Writes the store. */
-export function writeStore(path: string, store: CounterexampleStore): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(store, null, 2)}\n`);
 }
