@@ -61,7 +61,7 @@ test('otp completion prints a bash or zsh script generated from the command tabl
   assert.equal(bash.status, 0);
   assert.match(bash.stdout, /complete -o default -F _otp_complete otp/);
   assert.match(bash.stdout, /compgen -W "new compile shell test release ping rpc nodes trace procs info tree top remote completion --help --version"/);
-  assert.match(bash.stdout, /new\) opts="--dir -d --force -f --quiet -q --verbose --help"; pos="app lib umbrella"/);
+  assert.match(bash.stdout, /new\) opts="--dir -d --force -f --registry --quiet -q --verbose --help"; pos="app lib umbrella"/);
   const zsh = otp('completion', 'zsh');
   assert.match(zsh.stdout, /bashcompinit/);
   const check = spawnSync('bash', ['-n'], { input: bash.stdout, encoding: 'utf8' });

@@ -3,7 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ after(() => {
   rmSync(inRepo, { recursive: true, force: true });
 });
 const { version } = JSON.parse(readFileSync(join(repo, 'packages/cli/package.json'), 'utf8'));
+const checkout = realpathSync(repo);
 const read = (...p: string[]) => readFileSync(join(...p), 'utf8');
 
 const expected: Record<string, string[]> = {
@@ -27,6 +28,17 @@ const expected: Record<string, string[]> = {
   umbrella: ['package.json', 'README.md', '.gitignore', 'tsconfig.json', 'otp.config.ts', 'config/sys.config.json', 'config/node.args', 'apps/shop/package.json', 'apps/shop/src/shop_app.ts', 'apps/shop/src/shop_sup.ts', 'apps/shop/src/shop_server.ts', 'apps/shop/test/shop_server.test.ts', 'apps/shop/test/shop_server.property.test.ts', 'apps/shop/test/shop.suite.ts'],
 };
 
+test('--registry depends on the published versions of this otp instead of links to the checkout', () => {
+  const cwd = join(temp, 'registry');
+  mkdirSync(cwd);
+  const r = otp(cwd, 'new', 'app', 'shop', '--registry');
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stdout, /file: links/);
+  const pkg = JSON.parse(read(cwd, 'shop', 'package.json'));
+  assert.equal(pkg.dependencies['@otp-ts/runtime'], version);
+  assert.equal(pkg.devDependencies['@otp-ts/cli'], version);
+});
+
 for (const [template, files] of Object.entries(expected)) {
   test(`otp new ${template} shop writes every file with the name substituted`, () => {
     const cwd = join(temp, template);
@@ -34,7 +46,7 @@ for (const [template, files] of Object.entries(expected)) {
     const r = otp(cwd, 'new', template, 'shop');
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stderr, '');
-    assert.match(r.stdout, new RegExp(`^creating ${template} shop\\n(  created shop/.+\\n){${files.length}}created ${template} shop in shop \\(${files.length} files\\)\\nnext: cd shop && npm install && npx otp (shell|test)\\n$`));
+    assert.match(r.stdout, new RegExp(`^creating ${template} shop\\n(  created shop/.+\\n){${files.length}}created ${template} shop in shop \\(${files.length} files\\)\\n@otp-ts packages: file: links to the otp-ts checkout at .+\\nnext: cd shop && npm install && npx otp (shell|test)\\n$`));
     for (const f of files) {
       assert.ok(existsSync(join(cwd, 'shop', f)), f);
       assert.doesNotMatch(read(cwd, 'shop', f), /\{\{/, f);
@@ -42,7 +54,7 @@ for (const [template, files] of Object.entries(expected)) {
     const app = template === 'umbrella' ? join(cwd, 'shop/apps/shop') : join(cwd, 'shop');
     const pkg = JSON.parse(read(app, 'package.json'));
     assert.equal(pkg.name, 'shop');
-    assert.equal(pkg.dependencies['@otp-ts/runtime'], version);
+    assert.equal(pkg.dependencies['@otp-ts/runtime'], `file:${join(checkout, 'packages', 'runtime')}`, 'run from a checkout, the project links its packages');
     assert.equal(pkg.otp.mod, template === 'lib' ? undefined : 'src/shop_app.ts');
     if (template === 'umbrella') {
       assert.deepEqual(JSON.parse(read(cwd, 'shop/package.json')).workspaces, ['apps/*']);

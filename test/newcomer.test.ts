@@ -1,10 +1,11 @@
-// The newcomer's path, end to end, with the packages installed the way a user gets them: npm pack
+// The newcomer's path, end to end: from this checkout as the README tells it (the project linked to the
+// checkout's packages), and with the packages installed the way a registry user gets them: npm pack
 // tarballs of the workspace packages, installed into a project created by `otp new` outside the
 // repository, then `npx otp test`, `npx otp compile --typecheck` and `npx otp shell`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,39 @@ const freePort = () =>
     });
   });
 
+// `npx otp shell` in the generated project: the application starts and its server answers a call.
+async function callGeneratedServer(shop: string): Promise<void> {
+  const shell = execFile('npx', ['otp', 'shell'], { cwd: shop, timeout: 60_000 });
+  let out = '';
+  shell.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  shell.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  shell.stdin!.write("await call('shop_server', { op: 'bump', key: 'apples', by: 2 })\n");
+  shell.stdin!.write('q()\n');
+  const code = await new Promise((r) => shell.once('exit', r));
+  assert.equal(code, 0, out);
+  assert.match(out, /started shop/);
+  assert.match(out, /otp> 2\n/, 'the generated server answered the call');
+}
+
+test('from a source checkout: otp new app shop && cd shop && npm install && npx otp test, npx otp shell, as the README says', { timeout: 300_000 }, async () => {
+  const work = mkdtempSync(join(tmpdir(), 'otp-checkout-'));
+  try {
+    const created = await run(process.execPath, [join(repo, 'packages', 'cli', 'bin', 'otp.js'), 'new', 'app', 'shop'], { cwd: work });
+    assert.match(created.stdout + created.stderr, /file: links to the otp-ts checkout/);
+    const shop = join(work, 'shop');
+    const pkg = JSON.parse(readFileSync(join(shop, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    const checkout = realpathSync(repo);
+    assert.equal(pkg.dependencies['@otp-ts/runtime'], `file:${join(checkout, 'packages', 'runtime')}`);
+    assert.equal(pkg.devDependencies['@otp-ts/cli'], `file:${join(checkout, 'packages', 'cli')}`);
+    await run(npm, ['install', '--no-audit', '--no-fund'], { cwd: shop, timeout: 240_000 });
+    const tests = await run('npx', ['otp', 'test'], { cwd: shop, timeout: 120_000 });
+    assert.match(tests.stdout.trim().split('\n').pop()!, /^\d+ passed, 0 failed$/);
+    await callGeneratedServer(shop);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
 test('otp new app → npm install (packed packages) → otp test, otp compile --typecheck, otp shell, otp release → a daemon deployed from the tarball', { timeout: 600_000 }, async () => {
   const work = mkdtempSync(join(tmpdir(), 'otp-newcomer-'));
   try {
@@ -32,7 +66,7 @@ test('otp new app → npm install (packed packages) → otp test, otp compile --
     for (const p of ['runtime', 'compiler', 'test-runner', 'release', 'tracer', 'cli']) await run(npm, ['pack', '-w', `@otp-ts/${p}`, '--pack-destination', packs], { cwd: repo });
     const tarballs = readdirSync(packs).map((f) => join(packs, f));
     assert.equal(tarballs.length, 6);
-    await run(process.execPath, [join(repo, 'packages', 'cli', 'bin', 'otp.js'), 'new', 'app', 'shop', '--quiet'], { cwd: work });
+    await run(process.execPath, [join(repo, 'packages', 'cli', 'bin', 'otp.js'), 'new', 'app', 'shop', '--registry', '--quiet'], { cwd: work });
     const shop = join(work, 'shop');
     await run(npm, ['install', '--no-audit', '--no-fund', ...tarballs], { cwd: shop, timeout: 300_000 });
 
@@ -41,16 +75,7 @@ test('otp new app → npm install (packed packages) → otp test, otp compile --
     const compiled = await run('npx', ['otp', 'compile', '--typecheck'], { cwd: shop, timeout: 120_000 });
     assert.match(compiled.stdout, /type-checked: no errors/);
 
-    const shell = execFile('npx', ['otp', 'shell'], { cwd: shop, timeout: 60_000 });
-    let out = '';
-    shell.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-    shell.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    shell.stdin!.write("await call('shop_server', { op: 'bump', key: 'apples', by: 2 })\n");
-    shell.stdin!.write('q()\n');
-    const code = await new Promise((r) => shell.once('exit', r));
-    assert.equal(code, 0, out);
-    assert.match(out, /started shop/);
-    assert.match(out, /otp> 2\n/, 'the generated server answered the call');
+    await callGeneratedServer(shop);
 
     // The release carries what it needs from the installed node_modules, and runs outside the project.
     const released = await run('npx', ['otp', 'release', '--tar'], { cwd: shop, timeout: 120_000 });

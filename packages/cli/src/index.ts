@@ -18,7 +18,7 @@ export { planTemplate, substitute } from './scaffold/template.js';
 export type { Template, TemplateManifest, TemplateVariable, TemplateInclude, PlannedFile } from './scaffold/template.js';
 export { readTemplate, readTemplates, templatesDir, templateNames } from './scaffold/templates-dir.js';
 export type { TemplateName } from './scaffold/templates-dir.js';
-export { newProject, planProject, packageVersions } from './scaffold/new-project.js';
+export { newProject, planProject, packageVersions, sourceCheckout, checkoutVersions } from './scaffold/new-project.js';
 export type { NewProjectOptions } from './scaffold/new-project.js';
 export { runCli } from './cli/adapter.js';
 export type { CliMeta } from './cli/adapter.js';

@@ -2,7 +2,7 @@ import { relative } from 'node:path';
 import { defineProvider } from '../cli/provider.js';
 import { createProgress } from '../cli/progress.js';
 import { info } from '../cli/io.js';
-import { newProject } from '../scaffold/new-project.js';
+import { newProject, sourceCheckout } from '../scaffold/new-project.js';
 import { templateNames } from '../scaffold/templates-dir.js';
 
 /** `otp new app|lib|umbrella NAME`: creates a project from a template. */
@@ -17,6 +17,7 @@ export const newCommand = defineProvider({
   options: [
     { name: 'dir', alias: 'd', type: 'string', value: 'DIR', description: 'the folder to create it in (default: ./NAME)' },
     { name: 'force', alias: 'f', type: 'boolean', description: 'write into an existing non-empty folder' },
+    { name: 'registry', type: 'boolean', description: 'depend on published @otp-ts versions even when otp runs from a source checkout (which is linked by default)' },
   ],
   examples: [
     { command: 'otp new app shop', description: 'an application with a supervisor, a gen_server and tests, in ./shop' },
@@ -24,15 +25,17 @@ export const newCommand = defineProvider({
   ],
   async run(args, io) {
     const progress = createProgress(io, `creating ${args.template} ${args.name}`);
+    const linkCheckout = args.registry ? undefined : sourceCheckout();
     let created: { root: string; files: string[] };
     try {
-      created = newProject({ template: args.template, name: args.name, dir: args.dir, force: args.force, cwd: io.cwd, progress });
+      created = newProject({ template: args.template, name: args.name, dir: args.dir, force: args.force, cwd: io.cwd, progress, linkCheckout });
     } catch (error) {
       progress.stop();
       throw error;
     }
     const where = relative(io.cwd, created.root) || '.';
     progress.done(`created ${args.template} ${args.name} in ${where} (${created.files.length} files)`);
+    if (linkCheckout) info(io, `@otp-ts packages: file: links to the otp-ts checkout at ${linkCheckout} (use --registry for published versions)`);
     const cd = where === '.' ? '' : `cd ${where} && `;
     info(io, `next: ${cd}npm install && npx otp ${args.template === 'lib' ? 'test' : 'shell'}`);
   },

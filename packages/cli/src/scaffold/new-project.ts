@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { OtpError } from '../errors/otp-error.js';
 import type { Progress } from '../cli/progress.js';
 import { packageInfo } from '../cli/package-info.js';
@@ -20,6 +20,8 @@ export interface NewProjectOptions {
   progress?: Progress;
   /** Another templates folder (tests). */
   templates?: string;
+  /** Depend on @otp-ts packages through `file:` links into this checkout instead of registry versions. */
+  linkCheckout?: string;
 }
 
 /** The versions a generated project depends on: this repository's packages. */
@@ -28,11 +30,34 @@ export function packageVersions(): { otpVersion: string; runtimeVersion: string 
   return { otpVersion: version, runtimeVersion: dependencies['@otp-ts/runtime'] ?? version };
 }
 
+/**
+ * The otp-ts source checkout this CLI runs from, or undefined when it was installed from a registry or
+ * a tarball: its packages/ folder then holds @otp-ts/runtime beside @otp-ts/cli, not under node_modules.
+ */
+export function sourceCheckout(): string | undefined {
+  const cli = realpathSync(packageInfo().root);
+  if (cli.split(sep).includes('node_modules')) return undefined;
+  const runtime = join(dirname(cli), 'runtime', 'package.json');
+  if (!existsSync(runtime)) return undefined;
+  try {
+    if ((JSON.parse(readFileSync(runtime, 'utf8')) as { name?: string }).name !== '@otp-ts/runtime') return undefined;
+  } catch {
+    return undefined;
+  }
+  return dirname(dirname(cli));
+}
+
+/** `file:` links to a checkout's packages, for a project created from an unpublished checkout. */
+export function checkoutVersions(checkout: string): { otpVersion: string; runtimeVersion: string } {
+  return { otpVersion: `file:${join(checkout, 'packages', 'cli')}`, runtimeVersion: `file:${join(checkout, 'packages', 'runtime')}` };
+}
+
 /** Plans a new project's files without writing anything: validates the name and renders the template. */
-export function planProject(template: TemplateName, name: string, templates = templatesDir()): PlannedFile[] {
+export function planProject(template: TemplateName, name: string, templates = templatesDir(), linkCheckout?: string): PlannedFile[] {
   validateName(name);
   const all = readTemplates(template, templates);
-  return planTemplate(all[template]!, { name, ...packageVersions() }, all);
+  const versions = linkCheckout ? checkoutVersions(linkCheckout) : packageVersions();
+  return planTemplate(all[template]!, { name, ...versions }, all);
 }
 
 function checkTarget(root: string, force: boolean | undefined): void {
@@ -44,7 +69,7 @@ function checkTarget(root: string, force: boolean | undefined): void {
 /** Creates a project from a template (`otp new`): checks the name and the folder, then writes the planned files. */
 export function newProject(options: NewProjectOptions): { root: string; files: string[] } {
   const root = resolve(options.cwd, options.dir ?? options.name);
-  const files = planProject(options.template, options.name, options.templates);
+  const files = planProject(options.template, options.name, options.templates, options.linkCheckout);
   checkTarget(root, options.force);
   for (const f of files) {
     const path = join(root, f.path);
