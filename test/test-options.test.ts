@@ -1,8 +1,8 @@
-// End to end through the built binary: otp test's --retry, --fail-on-flaky, --shard, --shuffle/--seed and --rerun-failed.
+// End to end through the built binary: otp test's --retry, --fail-on-flaky, --shard, --shuffle/--seed and --rerun-failed, and its HTML log tree.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,4 +31,24 @@ test('otp test --shard, --shuffle --seed, --retry, --fail-on-flaky and --rerun-f
   assert.equal(last(strict.stdout), '1 passed, 2 failed');
   const rerun = otp('--rerun-failed');
   assert.equal(last(rerun.stdout), '1 passed, 1 failed', rerun.stdout);
+});
+
+test("otp test --reporter html adds a run to _build/test/logs/, keeping otp.config.ts's test.keepLogs newest runs", () => {
+  const logs = join(dir, '_build', 'test', 'logs');
+  rmSync(logs, { recursive: true, force: true });
+  writeFileSync(join(dir, 'otp.config.ts'), 'export default { test: { keepLogs: 2 } };\n');
+  try {
+    for (let i = 0; i < 3; i++) assert.equal(otp('test/other.test.ts', '--reporter', 'html').status, 0);
+    const runs = readdirSync(logs).filter((n) => n.startsWith('run.')).sort();
+    assert.equal(runs.length, 2);
+    const index = readFileSync(join(logs, 'index.html'), 'utf8');
+    assert.deepEqual([...index.matchAll(/<a href="(run\.[^"/]+)\/index\.html">/g)].map((m) => m[1]), [...runs].reverse());
+    assert.match(readFileSync(join(logs, 'last.html'), 'utf8'), new RegExp(`url=${runs[1]!.replace(/\./g, '\\.')}/index\\.html`));
+    writeFileSync(join(dir, 'otp.config.ts'), 'export default { test: { keepLogs: -1 } };\n');
+    const bad = otp('test/other.test.ts');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /otp\.config\.ts: 'test\.keepLogs' must be a whole number of runs above 0, got -1/);
+  } finally {
+    rmSync(join(dir, 'otp.config.ts'), { force: true });
+  }
 });

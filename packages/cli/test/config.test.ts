@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { loadConfig, loadConfigFile, resolveConfig, validateConfig, OtpError } from '@otp-ts/cli';
 import { tempDir, writeTree } from './helpers.ts';
 
@@ -20,7 +21,7 @@ test('a project without otp.config.ts loads an empty config, resolved to the def
   const r = resolveConfig(config);
   assert.equal(r.profile, 'dev');
   assert.deepEqual(r.build, { outDir: '_build', target: 'node20', sourceMaps: true, minify: false });
-  assert.deepEqual(r.test, { paths: ['test'], timeout: 5000, numtests: 100, jobs: 1 });
+  assert.deepEqual(r.test, { paths: ['test'], timeout: 5000, numtests: 100, jobs: availableParallelism(), keepLogs: 50 });
 });
 
 test('otp.config.ts is bundled with its imports, loaded through defineConfig, and leaves no temp file', async () => {
@@ -80,6 +81,8 @@ const cases: Array<[unknown, string]> = [
   [{ profiles: { prod: { minify: true } } }, "unknown key 'profiles.prod.minify'; 'profiles.prod' takes build, test, env"],
   [{ test: { numtests: 0 } }, "'test.numtests' must be a whole number above 0, got 0"],
   [{ test: { jobs: 1.5 } }, "'test.jobs' must be a whole number above 0, got 1.5"],
+  [{ test: { keepLogs: 0 } }, "'test.keepLogs' must be a whole number of runs above 0, got 0"],
+  [{ test: { keepLogs: 'all' } }, `'test.keepLogs' must be a whole number of runs above 0, got "all"`],
   [{ test: { paths: 'test' } }, `'test.paths' must be an array of paths, got "test"`],
   [{ test: { cover: { lines: 120 } } }, "'test.cover.lines' must be a percentage from 0 to 100, got 120"],
   [{ test: { timeout: () => 1 } }, "'test.timeout' must be a whole number of milliseconds above 0, got a function"],
@@ -106,7 +109,7 @@ test('a full config is accepted as it is', () => {
     releases: { shop: { version: '1.0.0', applications: ['shop'], includeNode: true } },
     profiles: { prod: { build: { minify: true }, env: { shop: { port: 80, hosts: ['a'] } } }, test: { test: { timeout: 1 } } },
     build: { outDir: 'out', target: 'node22', sourceMaps: false, minify: false },
-    test: { paths: ['test'], timeout: 10, numtests: 5, jobs: 2, cover: { lines: 80, functions: 0 } },
+    test: { paths: ['test'], timeout: 10, numtests: 5, jobs: 2, keepLogs: 10, cover: { lines: 80, functions: 0 } },
   };
   assert.equal(validateConfig(config, 'otp.config.ts'), config);
 });

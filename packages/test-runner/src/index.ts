@@ -26,6 +26,9 @@ export { jsonReporter, toJson } from './report/json.js';
 export { junitReporter, toJunitXml } from './report/junit.js';
 export { htmlReporter, htmlLogPages } from './report/html.js';
 export type { LogPage } from './report/html.js';
+export { writeRunLogs } from './report/log-tree.js';
+export { allRunsPage, boundRuns, runFolderName, DEFAULT_KEEP_LOGS } from './report/all-runs.js';
+export type { RunSummary } from './report/all-runs.js';
 export type { Reporter, RunStart, Output } from './report/types.js';
 /** The version of the test runner. */
 export const version = '0.1.0';

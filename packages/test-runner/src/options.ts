@@ -41,10 +41,12 @@ export interface RunOptions {
   rerunFailed?: boolean;
   /** Config given to `initPerSuite` and checked against `suite().require`. */
   config?: Readonly<Record<string, unknown>>;
-  /** Reporters (default: tty). `json` writes `_build/test/results.json`, `junit` writes `_build/test/junit.xml`, `html` writes `_build/test/logs/`. */
+  /** Reporters (default: tty). `json` writes `_build/test/results.json`, `junit` writes `_build/test/junit.xml`, `html` adds a run to `_build/test/logs/`. */
   reporters?: readonly ReporterChoice[];
-  /** Write HTML logs to `_build/test/logs/` (default: when a `*.suite.ts` file runs). */
+  /** Write HTML logs into `_build/test/logs/run.<time>/`, listed in `_build/test/logs/index.html` (default: when a `*.suite.ts` file runs). */
   htmlLogs?: boolean;
+  /** How many runs' HTML logs `_build/test/logs/` keeps, the newest (default 50, `DEFAULT_KEEP_LOGS`; `Infinity` keeps all): Common Test's `keep_logs`. */
+  keepLogs?: number;
   /** Where the tty reporter writes (default: process.stdout). */
   output?: Output;
   /** Node options of each worker (default: none), e.g. a loader that tests hand on to child processes through `process.execArgv`. */

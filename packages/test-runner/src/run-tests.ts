@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import type { RunOptions, ReporterChoice } from './options.js';
 import type { Reporter } from './report/types.js';
 import type { CaseResult, FileResult, RunResult } from './result.js';
@@ -21,7 +20,8 @@ import type { WorkerJob } from './run/protocol.js';
 import { ttyReporter } from './report/tty.js';
 import { jsonReporter } from './report/json.js';
 import { junitReporter } from './report/junit.js';
-import { htmlReporter } from './report/html.js';
+import { logTreeReporter } from './report/log-tree.js';
+import { DEFAULT_KEEP_LOGS } from './report/all-runs.js';
 
 function reporterOf(choice: ReporterChoice, options: RunOptions, outDir: string): Reporter {
   const toFile = (name: string) => (text: string): void => {
@@ -31,14 +31,8 @@ function reporterOf(choice: ReporterChoice, options: RunOptions, outDir: string)
   if (choice === 'tty') return ttyReporter(options.output);
   if (choice === 'json') return jsonReporter(toFile('results.json'));
   if (choice === 'junit') return junitReporter(toFile('junit.xml'));
-  if (choice === 'html') {
-    const logs = join(outDir, 'logs');
-    rmSync(logs, { recursive: true, force: true });
-    return htmlReporter((path, html) => {
-      mkdirSync(dirname(join(logs, path)), { recursive: true });
-      writeFileSync(join(logs, path), html);
-    });
-  }
+  // Each run adds its own folder to the log tree; earlier runs stay until the bound drops them.
+  if (choice === 'html') return logTreeReporter(join(outDir, 'logs'), options.keepLogs ?? DEFAULT_KEEP_LOGS);
   return choice;
 }
 

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,4 +40,10 @@ export async function runFixture(name: string, options: RunOptions = {}, root = 
 /** Removes a fixture copy. */
 export function removeCopy(root: string): void {
   rmSync(root, { recursive: true, force: true });
+}
+
+/** The run folders of a project's HTML log tree (`_build/test/logs/run.*`), oldest first. */
+export function runLogFolders(root: string): string[] {
+  const logs = join(root, '_build', 'test', 'logs');
+  return readdirSync(logs).filter((n) => n.startsWith('run.')).sort().map((n) => join(logs, n));
 }

@@ -2,7 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runFixture, removeCopy, fixtureCopy, type FixtureRun } from './helpers.ts';
+import { runFixture, removeCopy, fixtureCopy, runLogFolders, type FixtureRun } from './helpers.ts';
 
 const runs: FixtureRun[] = [];
 const track = (r: FixtureRun): FixtureRun => (runs.push(r), r);
@@ -31,10 +31,11 @@ test('--retry: a case that passes on a retry is flaky in every reporter; one tha
   const json = JSON.parse(read(run, 'results.json'));
   assert.equal(json.counts.flaky, 1);
   assert.equal(json.files[0].cases.find((c: { name: string }) => c.name === 'flakyTest').flaky, true);
-  const page = read(run, 'logs', 'test_flaky.test.ts', 'flakyTest.html');
+  const logs = runLogFolders(run.root)[0]!;
+  const page = readFileSync(join(logs, 'test_flaky.test.ts', 'flakyTest.html'), 'utf8');
   assert.match(page, /<span class="flaky">flaky<\/span>/);
   assert.match(page, /Attempt 1: failed/);
-  assert.match(read(run, 'logs', 'test_flaky.test.ts', 'fineTest.html'), /<pre class="ct-log">fine ran\n<\/pre>/);
+  assert.match(readFileSync(join(logs, 'test_flaky.test.ts', 'fineTest.html'), 'utf8'), /<pre class="ct-log">fine ran\n<\/pre>/);
 });
 
 test('--fail-on-flaky counts a flaky case as failed', async () => {

@@ -2,7 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runFixture, removeCopy } from './helpers.ts';
+import { runFixture, removeCopy, runLogFolders } from './helpers.ts';
 
 const run = await runFixture('suite', { config: { currency: 'EUR' } });
 const missing = await runFixture('suite');
@@ -36,10 +36,13 @@ test('a suite whose required config is missing is skipped entirely', () => {
   assert.equal(missing.find('configFlows').skipReason, 'required config missing: currency');
 });
 
-test('a suite run writes HTML logs: an index, a page per suite and a page per case', () => {
-  const logs = join(run.root, '_build', 'test', 'logs');
+test('a suite run writes HTML logs into its own run folder: an index, a page per suite and a page per case', () => {
+  const folders = runLogFolders(run.root);
+  assert.equal(folders.length, 1);
+  const logs = folders[0]!;
   const index = readFileSync(join(logs, 'index.html'), 'utf8');
   assert.match(index, /4 passed, 1 failed, 2 skipped/);
+  assert.match(index, /<a href="..\/index.html">all runs<\/a>/);
   assert.match(index, /<a href="test_shop.suite.ts\/index.html">test\/shop.suite.ts<\/a>/);
   const suitePage = readFileSync(join(logs, 'test_shop.suite.ts', 'index.html'), 'utf8');
   assert.equal((suitePage.match(/<tr><td><a /g) ?? []).length, 7);

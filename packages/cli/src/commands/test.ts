@@ -5,6 +5,8 @@ import { affectedTests, ImportGraph, parseShard, reportCoverage, runTests, type 
 import { info, type Io } from '../cli/io.js';
 import { defineProvider } from '../cli/provider.js';
 import { OtpError } from '../errors/otp-error.js';
+import { loadConfig } from '../config/load.js';
+import { resolveConfig } from '../config/resolve.js';
 import { findProject } from '../project/find.js';
 import { watchProject, type WatchEvent } from '../project/watch.js';
 
@@ -41,6 +43,10 @@ export const testCommand = defineProvider({
   ],
   async run(args, io) {
     const project = findProject(io.cwd);
+    const { config } = await loadConfig(project.root);
+    const { keepLogs } = resolveConfig(config, 'test').test;
+    // Only what otp.config.ts sets (top level, then the test profile) overrides the runner's defaults; flags override both.
+    const set = { ...config.test, ...config.profiles?.test?.test };
     if (args.cover && io.env.NODE_V8_COVERAGE === undefined) {
       // V8 collects coverage only when the process starts with NODE_V8_COVERAGE: run the tests in a child that does.
       const rawDir = join(project.root, '_build', 'test', 'coverage', 'raw');
@@ -57,9 +63,11 @@ export const testCommand = defineProvider({
       // The closing line stays the last line, after the coverage table.
       const closing = child.stdout.trimEnd().split('\n').pop();
       if (closing && /^\d+ passed, \d+ failed/.test(closing)) io.stdout.write(`\n${closing}\n`);
-      const threshold = args['cover-threshold'];
-      if (threshold !== undefined && summary.lines < threshold) {
-        throw new OtpError('failed', `line coverage ${summary.lines}% is below the threshold of ${threshold}%`, { hint: 'see _build/test/coverage/index.html for the lines no test runs' });
+      const thresholds = { ...set.cover, ...(args['cover-threshold'] === undefined ? {} : { lines: args['cover-threshold'] }) };
+      const below = (['lines', 'statements', 'functions', 'branches'] as const).filter((k) => thresholds[k] !== undefined && summary[k] < thresholds[k]!);
+      if (below.length > 0) {
+        const what = below.map((k) => `${k} ${summary[k]}% (threshold ${thresholds[k]}%)`).join(', ');
+        throw new OtpError('failed', `coverage is below its threshold: ${what}`, { hint: 'see _build/test/coverage/index.html for the code no test runs' });
       }
       return child.status ?? 1;
     }
@@ -75,13 +83,14 @@ export const testCommand = defineProvider({
     if (shard && !shard.ok) throw new OtpError('usage', shard.error);
     const options = {
       root: project.root,
-      paths: args.paths && args.paths.length > 0 ? args.paths : undefined,
+      paths: args.paths && args.paths.length > 0 ? args.paths : set.paths,
       suite: args.suite,
       group: args.group,
       case: args.case,
       grep,
       reporters: ([] as string[]).concat(args.reporter as unknown as string | string[]) as Array<'tty' | 'json' | 'junit' | 'html'>,
-      numRuns: args.numtests,
+      numRuns: args.numtests ?? set.numtests,
+      timeoutMs: set.timeout,
       seed: args.seed,
       shuffle: args.shuffle,
       shuffleSeed: args.seed,
@@ -89,8 +98,9 @@ export const testCommand = defineProvider({
       retry: args.retry,
       failOnFlaky: args['fail-on-flaky'],
       rerunFailed: args['rerun-failed'],
-      jobs: args.jobs,
+      jobs: args.jobs ?? set.jobs,
       bail: args.bail,
+      keepLogs,
       output: io.stdout,
       importGraph: new ImportGraph(),
     };

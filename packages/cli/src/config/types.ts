@@ -28,8 +28,10 @@ export interface TestConfig {
   timeout?: number;
   /** Runs per property. Default: 100. */
   numtests?: number;
-  /** Test files run at once. Default: 1. */
+  /** Test files run at once. Default: the number of cores. */
   jobs?: number;
+  /** How many runs' HTML logs `_build/test/logs/` keeps, the newest (Common Test's `keep_logs`). Default: 50. */
+  keepLogs?: number;
   /** Coverage thresholds in percent; a run below one fails. */
   cover?: { lines?: number; functions?: number; branches?: number; statements?: number };
 }

@@ -1,5 +1,6 @@
 import type { CaseResult, FileResult, RunResult } from '../result.js';
 import type { Reporter } from './types.js';
+import { esc, page, row, status } from './html-page.js';
 
 /** One page of the HTML logs: its path under the logs folder and its content. */
 export interface LogPage {
@@ -7,14 +8,9 @@ export interface LogPage {
   readonly html: string;
 }
 
-const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const slug = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, '_');
-const page = (title: string, body: string): string =>
-  `<!doctype html>\n<html><head><meta charset="utf-8"><title>${esc(title)}</title><style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 8px;text-align:left}.passed{color:#070}.failed{color:#b00}.skipped{color:#a60}.flaky{color:#a0a}pre{background:#f4f4f4;padding:8px;overflow:auto}</style></head>\n<body><h1>${esc(title)}</h1>\n${body}\n</body></html>\n`;
 
 const casePath = (f: FileResult, c: CaseResult): string => `${slug(f.file)}/${slug(c.path.slice(1).join('.') || c.name)}.html`;
-const row = (cells: string[]): string => `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
-const status = (s: string): string => `<span class="${s}">${s}</span>`;
 const outcome = (c: CaseResult): string => (c.flaky ? `${status(c.status)} ${status('flaky')}` : status(c.status));
 
 function casePage(f: FileResult, c: CaseResult): LogPage {
@@ -36,7 +32,7 @@ function filePage(f: FileResult): LogPage {
   return { path: `${slug(f.file)}/index.html`, html: page(f.file, `<p><a href="../index.html">all files</a></p><table><tr><th>case</th><th>result</th><th>time</th></tr>${rows.join('')}</table>${extra.join('')}`) };
 }
 
-/** The pages of a run's HTML logs (pure): an index of files, a page per file (suite) and a page per case. */
+/** The pages of a run's HTML logs (pure): an index of files (linking up to the index of all runs), a page per file (suite) and a page per case. */
 export function htmlLogPages(result: RunResult): LogPage[] {
   const { passed, failed, skipped } = result.counts;
   const rows = result.files.map((f) => {
@@ -45,11 +41,11 @@ export function htmlLogPages(result: RunResult): LogPage[] {
   });
   const flaky = result.counts.flaky ? `, ${result.counts.flaky} flaky` : '';
   const seed = result.shuffleSeed !== undefined ? ` · shuffle seed ${result.shuffleSeed}` : '';
-  const index = page('Test run', `<p>${passed} passed, ${failed} failed, ${skipped} skipped${flaky} in ${Math.round(result.durationMs)} ms${seed}</p><table><tr><th>file</th><th>passed</th><th>failed</th><th>skipped</th><th>time</th></tr>${rows.join('')}</table>`);
+  const index = page('Test run', `<p><a href="../index.html">all runs</a></p><p>${passed} passed, ${failed} failed, ${skipped} skipped${flaky} in ${Math.round(result.durationMs)} ms${seed}</p><table><tr><th>file</th><th>passed</th><th>failed</th><th>skipped</th><th>time</th></tr>${rows.join('')}</table>`);
   return [{ path: 'index.html', html: index }, ...result.files.flatMap((f) => [filePage(f), ...f.cases.map((c) => casePage(f, c))])];
 }
 
-/** Writes the HTML logs (see `htmlLogPages`) through `write(path, html)`, e.g. under `_build/test/logs/`. */
+/** Writes one run's HTML logs (see `htmlLogPages`) through `write(path, html)`; `otp test` writes them into the run's own folder of the log tree (see `writeRunLogs`). */
 export function htmlReporter(write: (path: string, html: string) => void): Reporter {
   return { onRunEnd: (result) => htmlLogPages(result).forEach((p) => write(p.path, p.html)) };
 }

@@ -1,5 +1,5 @@
 import { readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { testFileKind } from '../plan/plan-file.js';
 
 const SKIPPED_DIRS = new Set(['node_modules', '_build', 'dist', 'coverage']);
@@ -14,10 +14,32 @@ function walk(dir: string, out: string[]): void {
   }
 }
 
-/** The `*.test.ts` and `*.suite.ts` files under `root` (or under the given paths: files or folders), sorted, absolute. */
+// A path whose segments may hold `*` and `?` (`apps/*/test`), expanded against the folders that exist.
+function expand(root: string, path: string): string[] {
+  if (!/[*?]/.test(path)) return [resolve(root, path)];
+  const absolute = resolve(root, path);
+  const segments = absolute.split(sep);
+  let found = [segments[0] || sep];
+  for (const segment of segments.slice(1)) {
+    if (!/[*?]/.test(segment)) {
+      found = found.map((dir) => join(dir, segment));
+      continue;
+    }
+    const re = new RegExp(`^${segment.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+    found = found.flatMap((dir) => {
+      const st = statSync(dir, { throwIfNoEntry: false });
+      return st?.isDirectory() ? readdirSync(dir).filter((name) => !name.startsWith('.') && re.test(name)).sort().map((name) => join(dir, name)) : [];
+    });
+  }
+  const existing = found.filter((p) => statSync(p, { throwIfNoEntry: false }) !== undefined);
+  if (existing.length === 0) throw new Error(`${absolute} matches no file or folder: give test files or folders that exist`);
+  return existing;
+}
+
+/** The `*.test.ts` and `*.suite.ts` files under `root` (or under the given paths: files, folders, or patterns with `*` and `?` in folder names, as an umbrella's apps' test folders), sorted, absolute. */
 export function discoverTestFiles(root: string, paths: readonly string[] = []): string[] {
   const out: string[] = [];
-  for (const p of paths.length > 0 ? paths.map((x) => resolve(root, x)) : [root]) {
+  for (const p of paths.length > 0 ? paths.flatMap((x) => expand(root, x)) : [root]) {
     const st = statSync(p, { throwIfNoEntry: false });
     if (st === undefined) throw new Error(`${p} does not exist: give test files or folders that exist`);
     if (st.isDirectory()) walk(p, out);
