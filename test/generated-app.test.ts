@@ -30,6 +30,9 @@ test('a generated app: its tests pass through otp test, a broken one fails it, a
     assert.match(bad.stdout, /broken on purpose/);
     assert.match(bad.stdout.trim().split('\n').pop()!, /^\d+ passed, 1 failed$/);
 
+    // The shell boots with config/sys.config.json (${VAR}s substituted) and the dev profile's env over it.
+    writeFileSync(join(dir, 'config', 'sys.config.json'), JSON.stringify({ kiosk: { initialCounts: { pears: 1 }, label: 'shelf ${KIOSK_SHELF:-A}' } }));
+    writeFileSync(join(dir, 'otp.config.ts'), `import { defineConfig } from '@otp-ts/cli';\nexport default defineConfig({ profiles: { dev: { env: { kiosk: { initialCounts: { apples: 7 } } } } } });\n`);
     const shell = spawn(process.execPath, [bin, 'shell'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     shell.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -42,6 +45,8 @@ test('a generated app: its tests pass through otp test, a broken one fails it, a
       await until(/started kiosk/);
       shell.stdin.write("String(whereis('kiosk_server'))\n");
       await until(/'<0\.\d+\.0>'/);
+      shell.stdin.write("JSON.stringify([await application.getEnv('kiosk', 'label'), await application.getEnv('kiosk', 'initialCounts')])\n");
+      await until(/'\["shelf A",\{"apples":7\}\]'/);
       shell.stdin.write('q()\n');
       assert.equal(await new Promise((r) => shell.once('exit', r)), 0, out);
     } finally {
@@ -88,8 +93,13 @@ test('otp test --cover reports coverage of the TypeScript sources and enforces a
     assert.equal(r.status, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /meter_server\.ts\s+\|/);
     assert.doesNotMatch(r.stdout, /\.test\.ts\s+\|/, 'tests are not counted as sources');
-    assert.match(r.stderr, /line coverage [\d.]+% is below the threshold of 100%/);
+    assert.match(r.stderr, /coverage is below its threshold: lines [\d.]+% \(threshold 100%\)$/m);
     assert.match(r.stdout.trim().split('\n').pop()!, /^\d+ passed, 0 failed$/, 'the closing line stays last');
+    // Thresholds from otp.config.ts (here the test profile's), with no flag.
+    writeFileSync(join(dir, 'otp.config.ts'), `import { defineConfig } from '@otp-ts/cli';\nexport default defineConfig({ test: { cover: { lines: 1 } }, profiles: { test: { test: { cover: { functions: 100 } } } } });\n`);
+    const fromConfig = spawnSync(process.execPath, [bin, 'test', '--cover'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(fromConfig.status, 1, fromConfig.stdout + fromConfig.stderr);
+    assert.match(fromConfig.stderr, /coverage is below its threshold: functions [\d.]+% \(threshold 100%\)$/m);
     assert.ok(existsSync(join(dir, '_build', 'test', 'coverage', 'lcov.info')));
     assert.ok(existsSync(join(dir, '_build', 'test', 'coverage', 'index.html')));
   } finally {

@@ -74,6 +74,12 @@ test('a plan: the config\'s release with its dependencies in start order, versio
   assert.equal(plan.files.find((f) => f.path === 'bin/shop')!.mode, 0o755);
   assert.ok(!existsSync(join(root, '_build', 'prod', 'rel')), 'planning writes nothing');
 
+  // The profile's env of otp.config.ts goes over config/sys.config.json, one application key at a time.
+  writeFileSync(join(root, 'config', 'sys.config.json'), JSON.stringify({ web: { port: 8080, host: '127.0.0.1' } }));
+  const withEnv = await planRelease({ root, releases: { shop: { applications: ['web'] } }, env: { web: { port: 80 }, store: { cache: true } } });
+  assert.deepEqual(withEnv.sysConfig, { web: { port: 80, host: '127.0.0.1' }, store: { cache: true } });
+  assert.deepEqual(JSON.parse(withEnv.files.find((f) => f.path === 'releases/1.2.0/sys.config.json')!.content as string), withEnv.sysConfig);
+
   const all = await planRelease({ root, releases: {} });
   assert.deepEqual([all.name, all.release.applications.map((a) => a.name)], ['fixture', ['store', 'tools', 'web']]);
 });

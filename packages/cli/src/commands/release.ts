@@ -86,6 +86,7 @@ export const releaseCommand = defineProvider({
         includeNode: args['include-node'] ? true : undefined,
         tar: args.tar,
         upgradeFrom: args['upgrade-from'],
+        env: resolved.env,
       });
       const result = await assembleRelease(plan, { onProgress: (line) => progress.step(line) });
       progress.stop();

@@ -4,6 +4,12 @@ import { findProject } from '../project/find.js';
 import { watchProject } from '../project/watch.js';
 import { startShell } from '../shell/session.js';
 import { buildOptionsOf } from './compile.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseSysConfig } from '@otp-ts/release';
+import { substituteEnv } from '@otp-ts/runtime';
+import { loadConfig } from '../config/load.js';
+import { resolveConfig } from '../config/resolve.js';
 import { OtpError } from '../errors/otp-error.js';
 import { nodeConnectionOptions, resolveNodeConnection, toolNodeName } from '../project/node-connection.js';
 
@@ -31,7 +37,7 @@ export const shellCommand = defineProvider({
       throw new OtpError('usage', '--proto and --ssl-* take effect only with --name or --sname: add one');
     }
     const distribution = named ? { name: toolNodeName(args), ...resolveNodeConnection(args, io) } : undefined;
-    const shell = await startShell({ root: project.root, quiet: io.verbosity === 'quiet', distribution, build: await buildOptionsOf(project.root, 'dev') });
+    const shell = await startShell({ root: project.root, quiet: io.verbosity === 'quiet', distribution, build: await buildOptionsOf(project.root, 'dev'), config: await shellConfig(project.root, io.env) });
     if (args.watch) {
       const watcher = watchProject(project, () => shell.reload(), (error) => info(io, `reload failed: ${error.message}`));
       shell.closed.then(() => watcher.close()).catch(() => undefined);
@@ -43,3 +49,17 @@ export const shellCommand = defineProvider({
     process.stdin.destroy();
   },
 });
+
+// What a release would boot with in the dev profile: config/sys.config.json with ${VAR}s substituted,
+// then the dev profile's per-application env of otp.config.ts over it.
+async function shellConfig(root: string, env: Record<string, string | undefined>): Promise<Record<string, Record<string, unknown>>> {
+  const file = join(root, 'config', 'sys.config.json');
+  let config: Record<string, Record<string, unknown>>;
+  try {
+    config = substituteEnv(parseSysConfig(existsSync(file) ? readFileSync(file, 'utf8') : undefined, file), env, file) as Record<string, Record<string, unknown>>;
+  } catch (error) {
+    throw new OtpError('badConfig', (error as Error).message, { cause: error });
+  }
+  for (const [app, values] of Object.entries(resolveConfig((await loadConfig(root)).config, 'dev').env)) config[app] = { ...config[app], ...values };
+  return config;
+}

@@ -20,6 +20,8 @@ export interface ShellOptions {
   distribution?: { name: string; cookie: string; tls?: DistributionTls };
   /** The dev profile's build options from otp.config.ts (default: the compiler's defaults). */
   build?: BuildOptions;
+  /** sys.config-style settings (`{ app: { key: value } }`) applied over the applications' env before they load. */
+  config?: Record<string, Record<string, unknown>>;
 }
 
 /** A running shell: its node, its process, and what ends it. */
@@ -45,6 +47,7 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
   if (options.distribution) await node.startDistribution({ ...options.distribution, log: (line) => say(line) });
   const apps = await compile({ root: options.root, profile: 'dev', build: options.build });
   const started = await shell.run(async (ctx) => {
+    if (options.config) await application.setConfig(ctx, options.config);
     for (const app of apps) await application.load(ctx, await loadBuiltApplication(code, app.dir));
     const order: string[] = [];
     for (const app of apps) for (const name of await application.ensureAllStarted(ctx, app.name)) order.push(name);

@@ -135,6 +135,13 @@ function releaseApps(spec: ReleaseSpec, project: Map<string, ProjectApp>, ctx: {
   return apps;
 }
 
+// The profile's env wins over config/sys.config.json, one application key at a time (as the shell and boot read them).
+function withProfileEnv(sysConfig: Record<string, Record<string, unknown>>, env: PlanOptions['env']): Record<string, Record<string, unknown>> {
+  const merged = { ...sysConfig };
+  for (const [app, values] of Object.entries(env ?? {})) merged[app] = { ...merged[app], ...values };
+  return merged;
+}
+
 const readText = (file: string): string | undefined => (existsSync(file) ? readFileSync(file, 'utf8') : undefined);
 
 /**
@@ -154,7 +161,7 @@ export async function planRelease(options: PlanOptions): Promise<ReleasePlan> {
   const relRoot = join(root, '_build', profile, 'rel', name);
   const existing = readJson<ReleasesFile>(join(relRoot, 'releases', 'RELEASES.json'), 'the release root');
   const apps = releaseApps(spec, project, { root, profile, relRoot, vsn, existing });
-  const sysConfig = parseSysConfig(readText(join(root, 'config', 'sys.config.json')), join(root, 'config', 'sys.config.json'));
+  const sysConfig = withProfileEnv(parseSysConfig(readText(join(root, 'config', 'sys.config.json')), join(root, 'config', 'sys.config.json')), options.env);
   const nodeArgs = releaseNodeArgs(readText(join(root, 'config', 'node.args')), name, { earlier: earlierCookie(relRoot, existing), fresh: randomCookie() });
   const warnings: string[] = [];
   const runtime = resolveRuntime(root);

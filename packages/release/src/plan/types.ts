@@ -26,6 +26,8 @@ export interface PlanOptions {
   tar?: boolean;
   /** An earlier version in the release root, or the path of an earlier release's tarball: compute a relup from it. */
   upgradeFrom?: string;
+  /** The profile's per-application `env` of otp.config.ts, merged key by key over config/sys.config.json. */
+  env?: Record<string, Record<string, unknown>>;
 }
 
 /** One application of the plan: its version and the compiled folder it is copied from. */
