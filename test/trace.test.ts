@@ -120,7 +120,18 @@ test('otp procs, info, tree and remote show what a running application set up', 
     const tree = await otp('tree', 'inspected@127.0.0.1', 'shop');
     assert.equal(tree.status, 0, tree.stderr);
     assert.match(tree.stdout, /^shop \(application, master <0\.\d+\.0>\)\n└─ shop_sup <0\.\d+\.0> supervisor, 0 restarts in period\n/);
-    for (const id of ['events', 'inventory', 'cart', 'order']) assert.match(tree.stdout, new RegExp(`^   [├└]─ ${id} <0\\.\\d+\\.0>`, 'm'));
+    for (const id of ['events', 'inventory', 'cart', 'order']) assert.match(tree.stdout, new RegExp(`^   [├└]─ ${id} <0\\.\\d+\\.0> .*, restarts: 0$`, 'm'));
+    // Kill cart: its supervisor restarts it, and the tree counts that restart on cart's line and in the supervisor's period.
+    const killer = spawn(process.execPath, [bin, 'remote', 'inspected@127.0.0.1'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    killer.stdin.end("ctx.exit(whereis('cart'), 'kill')\n'killed'\n");
+    await waitFor(killer, /killed/, 'otp remote killing cart');
+    let after = '';
+    assert.ok(await until(async () => /restarts: 1$/m.test((after = (await otp('tree', 'inspected@127.0.0.1', 'shop')).stdout)), 5000), `cart's restart was not counted: ${after}`);
+    assert.match(after, /^└─ shop_sup <0\.\d+\.0> supervisor, 1 restart in period$/m);
+    assert.match(after, /^ {3}[├└]─ cart <0\.\d+\.0> cart_server, restarts: 1$/m);
+    assert.match(after, /^ {3}[├└]─ inventory <0\.\d+\.0> inventory_server, restarts: 0$/m);
+    const treeJson = JSON.parse((await otp('tree', 'inspected@127.0.0.1', 'shop', '--json')).stdout) as Array<{ children: Array<{ children: Array<{ label: string; restarted: number }> }> }>;
+    assert.deepEqual(treeJson[0]!.children[0]!.children.map((c) => [c.label, c.restarted]), [['events', 0], ['inventory', 0], ['cart', 1], ['order', 0]]);
     const noApp = await otp('tree', 'inspected@127.0.0.1', 'shopp');
     assert.equal(noApp.status, 2);
     assert.match(noApp.stderr, /^otp: no application 'shopp' is running on inspected@127\.0\.0\.1 \(closest: shop\)\n$/);
@@ -129,8 +140,11 @@ test('otp procs, info, tree and remote show what a running application set up', 
     assert.equal(info.status, 0, info.stderr);
     assert.match(info.stdout, /^pid: +<0\.\d+\.0> \(cart\)$/m);
     assert.match(info.stdout, /^behaviour: +gen_server cart_server$/m);
+    assert.match(info.stdout, /^current function: +gen_server\.loop$/m, 'an idle gen_server waits in its loop, as in OTP');
     assert.match(info.stdout, /^links: +<0\.\d+\.0>$/m);
     assert.match(info.stdout, /^state \(sys\.getStatus, formatStatus applied\):\n {2}\S/m);
+    const infoJson = JSON.parse((await otp('info', 'inspected@127.0.0.1', 'cart', '--json')).stdout) as { currentFunction: string };
+    assert.equal(infoJson.currentFunction, 'gen_server.loop');
     const missing = await otp('info', 'inspected@127.0.0.1', 'crat');
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /no process is registered as 'crat'.*\(closest: cart\)/);

@@ -180,6 +180,7 @@ export class OtpNode {
       trapExit: p.trapping,
       reductions: p.reductions,
       initialCall: p.entry.name || 'anonymous',
+      currentFunction: p.currentFunction ?? (p.entry.name || 'anonymous'),
       behaviour: p.label?.behaviour,
       module: p.label?.module,
       memory: p.memoryEstimate(),

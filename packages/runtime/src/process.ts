@@ -71,6 +71,8 @@ export class ProcessImpl implements ProcessContext {
   traced = false;
   /** What processInfo reports as behaviour and module (shared by every process of a behaviour module). */
   label: ProcessLabel | null = null;
+  /** What processInfo reports as the current function, written by behaviour loops (gen/current.ts); null: the spawned function. */
+  currentFunction: string | null = null;
   // The body's promise while the process waits in its first receive: see watchBody.
   private body: Promise<unknown> | null = null;
   // Everything most processes never use lives in one record allocated on first use, to keep idle processes small.

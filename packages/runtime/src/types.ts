@@ -52,6 +52,11 @@ export interface ProcessInfo {
   reductions: number;
   /** The function the process was spawned with. */
   initialCall: string;
+  /**
+   * What it runs now, as OTP's current_function: a behaviour's loop while it waits (`gen_server.loop`), the
+   * callback it is in (`cart_server.handleCall`), or for a plain process the function it was spawned with.
+   */
+  currentFunction: string;
   behaviour: string | undefined;
   module: string | undefined;
   /** Estimated heap bytes held by the process record and its mailbox. */

@@ -300,3 +300,29 @@ test('stop runs every terminate with stop and tells supervising processes shutdo
     assert.deepEqual(ends, ['stop', 'stop', 'stop']);
   });
 });
+
+test('processInfo shows gen_event.loop while a manager waits and <handler>.<callback> while a handler runs', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const me = ctx.self();
+      const audit: GenEventHandler<null, Ev> = {
+        name: 'audit_handler',
+        init: () => genEvent.ok(null),
+        async handleEvent(_ev, s, c) {
+          c.send(me, 'inside');
+          await c.receive((m) => m === 'release');
+          return genEvent.ok(s);
+        },
+      };
+      const mgr = await genEvent.start<Ev>(ctx);
+      await genEvent.addHandler(ctx, mgr, audit, undefined);
+      assert.equal(ctx.processInfo(mgr)!.currentFunction, 'gen_event.loop');
+      genEvent.notify(ctx, mgr, { kind: 'log', text: 'x' });
+      await ctx.receive((m) => m === 'inside');
+      assert.equal(ctx.processInfo(mgr)!.currentFunction, 'audit_handler.handleEvent');
+      ctx.send(mgr, 'release');
+      await ctx.sleep(1);
+      assert.equal(ctx.processInfo(mgr)!.currentFunction, 'gen_event.loop');
+    });
+  });
+});

@@ -323,3 +323,30 @@ test('a via-registry names a server: start registers it, calls and casts reach i
     });
   });
 });
+
+test('processInfo shows gen_server.loop while a server waits and <module>.<callback> while one runs', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const me = ctx.self();
+      const blocking: GenServer<null, 'block', never, string> = {
+        name: 'shop_server',
+        init: () => ok(null),
+        async handleCall(_req, _from, s, c) {
+          c.send(me, 'inside');
+          await c.receive((m) => m === 'release');
+          return reply('done', s);
+        },
+      };
+      const srv = await genServer.start(ctx, blocking, undefined);
+      assert.equal(ctx.processInfo(srv)!.currentFunction, 'gen_server.loop');
+      ctx.spawn(async (c) => c.send(me, await genServer.call(c, srv, 'block')));
+      await ctx.receive((m) => m === 'inside');
+      assert.equal(ctx.processInfo(srv)!.currentFunction, 'shop_server.handleCall');
+      assert.equal(ctx.processInfo(srv)!.status, 'waiting', 'blocked in its receive');
+      ctx.send(srv, 'release');
+      await ctx.receive((m) => m === 'done');
+      await ctx.sleep(1);
+      assert.equal(ctx.processInfo(srv)!.currentFunction, 'gen_server.loop');
+    });
+  });
+});

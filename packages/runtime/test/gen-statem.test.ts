@@ -488,3 +488,45 @@ test('the compiler checks requests, replies, init arguments and state names agai
   ];
   assert.equal(misfits.length, 3);
 });
+
+test('processInfo shows gen_statem.loop while a machine waits and the state function or handleEvent while one runs', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const me = ctx.self();
+      const block = async (c: ProcessContext) => {
+        c.send(me, 'inside');
+        await c.receive((m) => m === 'release');
+      };
+      const byState: GenStatem<'idle', null, never, 'go'> = {
+        name: 'turnstile',
+        callbackMode: 'stateFunctions',
+        init: () => ok('idle', null),
+        states: {
+          async idle(_event, _data, c) {
+            await block(c);
+            return keepStateAndData();
+          },
+        },
+      };
+      const byEvent: GenStatem<number, null, never, 'go'> = {
+        name: 'counter_fsm',
+        callbackMode: 'handleEvent',
+        init: () => ok(0, null),
+        async handleEvent(_event, _state, _data, c) {
+          await block(c);
+          return keepStateAndData();
+        },
+      };
+      for (const [mod, inside] of [[byState, 'turnstile.states.idle'], [byEvent, 'counter_fsm.handleEvent']] as const) {
+        const pid = await genStatem.start(ctx, mod as GenStatem<unknown, null, never, 'go'>, undefined);
+        assert.equal(ctx.processInfo(pid)!.currentFunction, 'gen_statem.loop');
+        genStatem.cast(ctx, pid, 'go');
+        await ctx.receive((m) => m === 'inside');
+        assert.equal(ctx.processInfo(pid)!.currentFunction, inside);
+        ctx.send(pid, 'release');
+        await ctx.sleep(1);
+        assert.equal(ctx.processInfo(pid)!.currentFunction, 'gen_statem.loop');
+      }
+    });
+  });
+});

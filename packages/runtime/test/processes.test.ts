@@ -244,6 +244,22 @@ test('processInfo reports status, mailbox, links, monitors, name, reductions, la
   });
 });
 
+test('processInfo shows a plain process\'s current function as the function it was spawned with', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const pid = ctx.spawn(async function worker_loop(c) {
+        for (;;) await c.receive();
+      });
+      const anonymous = ctx.spawn(async (c) => c.receive());
+      await ctx.sleep(1);
+      assert.equal(ctx.processInfo(pid)!.currentFunction, 'worker_loop');
+      assert.equal(ctx.processInfo(pid)!.status, 'waiting');
+      assert.equal(ctx.processInfo(anonymous)!.currentFunction, 'anonymous');
+      assert.equal(ctx.processInfo(ctx.self())!.currentFunction, ctx.processInfo(ctx.self())!.initialCall);
+    });
+  });
+});
+
 test('processes lists every live process', async () => {
   await withNode(async (node) => {
     const pids = [node.spawn(idle), node.spawn(idle), node.spawn(idle)];

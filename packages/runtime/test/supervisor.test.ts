@@ -288,3 +288,40 @@ test('nested supervisors: a crash deep in the tree is handled by its own supervi
     assert.deepEqual(log, ['start w', 'start leaf', 'start leaf', 'stop leaf', 'stop w']);
   });
 });
+
+test('each child counts how often its supervisor restarted it: kept under its id, per dynamic child while it lives', async () => {
+  await withNode(async (node) => {
+    collectLogs(node);
+    const log: string[] = [];
+    await node.run(async (ctx) => {
+      const s = await supervisor.start(ctx, sup({ strategy: 'restForOne', intensity: 10 }, [spec('a', log), spec('b', log), spec('c', log)]), undefined);
+      const counts = async (on: Pid) => (await supervisor.whichChildren(ctx, on)).map((c) => [c.id, c.restarts]);
+      assert.deepEqual(await counts(s), [['a', 0], ['b', 0], ['c', 0]]);
+      await killAndWait(ctx, (await pids(ctx, s)).b as Pid);
+      await killAndWait(ctx, (await pids(ctx, s)).b as Pid);
+      await killAndWait(ctx, (await pids(ctx, s)).c as Pid);
+      assert.deepEqual(await counts(s), [['a', 0], ['b', 2], ['c', 3]], 'c is restarted with b (restForOne) and on its own');
+      // Stopping and restarting by hand is not a restart by the supervisor; deleting the child forgets its count.
+      await supervisor.terminateChild(ctx, s, 'b');
+      await supervisor.restartChild(ctx, s, 'b');
+      await supervisor.terminateChild(ctx, s, 'c');
+      await supervisor.deleteChild(ctx, s, 'c');
+      await supervisor.startChild(ctx, s, spec('c', log));
+      assert.deepEqual(await counts(s), [['a', 0], ['b', 2], ['c', 0]]);
+      assert.equal(ctx.processInfo(s)!.currentFunction, 'gen_server.loop', 'an idle supervisor waits in the gen_server loop, as in OTP');
+      await genServer.stop(ctx, s, 'shutdown');
+
+      const template: ChildSpec = { id: 'conn', start: (c, id) => genServer.startLink(c, loggingWorker, { id: String(id), log, trap: true }) };
+      const dyn = await supervisor.start(ctx, sup({ strategy: 'simpleOneForOne', intensity: 10 }, [template]), undefined);
+      const first = (await supervisor.startChild(ctx, dyn, ['c1']))!;
+      await supervisor.startChild(ctx, dyn, ['c2']);
+      await killAndWait(ctx, first);
+      await killAndWait(ctx, (await supervisor.whichChildren(ctx, dyn))[0]!.pid as Pid);
+      assert.deepEqual(await counts(dyn), [[undefined, 2], [undefined, 0]]);
+      await supervisor.terminateChild(ctx, dyn, (await supervisor.whichChildren(ctx, dyn))[0]!.pid as Pid);
+      await supervisor.startChild(ctx, dyn, ['c1']);
+      assert.deepEqual(await counts(dyn), [[undefined, 0], [undefined, 0]], 'a new dynamic child starts from 0');
+      await genServer.stop(ctx, dyn, 'shutdown');
+    });
+  });
+});

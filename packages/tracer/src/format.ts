@@ -72,31 +72,43 @@ function table(rows: string[][]): string {
 /** `info`: one field per line, the state and the first messages indented below. */
 export function formatInfo(d: ProcessDetails): string {
   const list = (xs: string[]) => (xs.length === 0 ? '-' : xs.join(', '));
+  const field = (label: string, value: string) => `${`${label}:`.padEnd(19)}${value}`;
   const lines = [
-    `pid:           ${d.pid}${d.name ? ` (${d.name})` : ''}`,
-    `status:        ${d.status}${d.sysStatus ? ` (${d.sysStatus})` : ''}`,
-    `behaviour:     ${d.behaviour ?? '-'}${d.module ? ` ${d.module}` : ''}`,
-    `initial call:  ${d.initialCall}`,
-    `parent:        ${d.parent ?? '-'}`,
-    `memory:        ${kb(d.memory)}`,
-    `reductions:    ${d.reductions}`,
-    `trap exits:    ${d.trapExit}`,
-    `links:         ${list(d.links)}`,
-    `monitors:      ${list(d.monitors)}`,
-    `monitored by:  ${list(d.monitoredBy)}`,
-    `mailbox:       ${d.mailboxLength} message${d.mailboxLength === 1 ? '' : 's'}${d.mailboxLength > d.mailbox.length ? ` (first ${d.mailbox.length} shown)` : ''}`,
+    field('pid', `${d.pid}${d.name ? ` (${d.name})` : ''}`),
+    field('status', `${d.status}${d.sysStatus ? ` (${d.sysStatus})` : ''}`),
+    field('behaviour', `${d.behaviour ?? '-'}${d.module ? ` ${d.module}` : ''}`),
+    field('initial call', d.initialCall),
+    // A node older than currentFunction does not send it.
+    field('current function', d.currentFunction ?? '-'),
+    field('parent', d.parent ?? '-'),
+    field('memory', kb(d.memory)),
+    field('reductions', String(d.reductions)),
+    field('trap exits', String(d.trapExit)),
+    field('links', list(d.links)),
+    field('monitors', list(d.monitors)),
+    field('monitored by', list(d.monitoredBy)),
+    field('mailbox', `${d.mailboxLength} message${d.mailboxLength === 1 ? '' : 's'}${d.mailboxLength > d.mailbox.length ? ` (first ${d.mailbox.length} shown)` : ''}`),
     ...d.mailbox.map((m, i) => `  ${i + 1}. ${m}`),
   ];
   if (d.state !== undefined) lines.push('state (sys.getStatus, formatStatus applied):', `  ${d.state}`);
   return lines.join('\n');
 }
 
-/** `tree`: the supervision trees drawn with branches, pids, names and restart counts. */
+// One node's line after its label: pid, name and module, then a supervisor's restarts in its period and the node's own restart count.
+function treeLine(n: TreeNode): string {
+  const head = [n.pid ?? 'not running', n.name && n.name !== n.label ? n.name : '', n.kind === 'supervisor' ? 'supervisor' : n.module ?? ''].filter(Boolean).join(' ');
+  const figures = [
+    n.kind === 'supervisor' && n.restarts !== undefined ? `${n.restarts} restart${n.restarts === 1 ? '' : 's'} in period` : '',
+    n.restarted !== undefined ? `restarts: ${n.restarted}` : '',
+  ].filter(Boolean);
+  return [head, ...figures].join(', ');
+}
+
+/** `tree`: the supervision trees drawn with branches, pids, names, each child's restart count and each supervisor's restarts in its period. */
 export function formatTree(apps: readonly TreeNode[]): string {
   const out: string[] = [];
   const draw = (n: TreeNode, prefix: string, last: boolean, root: boolean) => {
-    const extra = [n.pid ?? 'not running', n.name && n.name !== n.label ? n.name : '', n.kind === 'supervisor' ? `supervisor${n.restarts !== undefined ? `, ${n.restarts} restart${n.restarts === 1 ? '' : 's'} in period` : ''}` : n.kind === 'worker' && n.module ? n.module : ''].filter(Boolean).join(' ');
-    out.push(root ? `${n.label} (application, master ${n.pid})` : `${prefix}${last ? '└─ ' : '├─ '}${n.label} ${extra}`);
+    out.push(root ? `${n.label} (application, master ${n.pid})` : `${prefix}${last ? '└─ ' : '├─ '}${n.label} ${treeLine(n)}`);
     const next = root ? '' : prefix + (last ? '   ' : '│  ');
     n.children.forEach((c, i) => draw(c, next, i === n.children.length - 1, false));
   };

@@ -13,10 +13,23 @@ test('events print as one line with time and pid, or as JSON lines', () => {
   assert.equal(formatSummary({ reason: 'limit', events: 10, dropped: 3 }), "trace ended: the event limit was reached (10 events, 3 dropped by the node's buffer); the node keeps no pattern of this session");
 });
 
-test('a supervision tree is drawn with branches, pids and restart counts', () => {
-  const leaf = (label: string, pid: string) => ({ kind: 'worker' as const, label, pid, name: undefined, module: 'm', restarts: undefined, children: [] });
-  const text = formatTree([{ kind: 'application', label: 'shop', pid: '<0.5.0>', name: undefined, module: 'shop', restarts: undefined, children: [{ kind: 'supervisor', label: 'shop_sup', pid: '<0.6.0>', name: 'shop_sup', module: 'shop_sup', restarts: 1, children: [leaf('a', '<0.7.0>'), leaf('b', '<0.8.0>')] }] }]);
-  assert.equal(text, 'shop (application, master <0.5.0>)\n└─ shop_sup <0.6.0> supervisor, 1 restart in period\n   ├─ a <0.7.0> m\n   └─ b <0.8.0> m');
+test('a supervision tree is drawn with branches, pids, the restart count of every child and the restarts of every supervisor in its period', () => {
+  const leaf = (label: string, pid: string | undefined, restarted: number) => ({ kind: 'worker' as const, label, pid, name: undefined, module: pid && 'm', restarts: undefined, restarted, children: [] });
+  const sub = { kind: 'supervisor' as const, label: 'sub', pid: '<0.9.0>', name: undefined, module: 'sub_sup', restarts: 0, restarted: 1, children: [leaf('c', '<0.10.0>', 0)] };
+  const top = { kind: 'supervisor' as const, label: 'shop_sup', pid: '<0.6.0>', name: 'shop_sup', module: 'shop_sup', restarts: 3, restarted: undefined, children: [leaf('a', '<0.7.0>', 0), leaf('b', '<0.8.0>', 2), sub, leaf('d', undefined, 1)] };
+  const text = formatTree([{ kind: 'application', label: 'shop', pid: '<0.5.0>', name: undefined, module: 'shop', restarts: undefined, restarted: undefined, children: [top] }]);
+  assert.equal(
+    text,
+    [
+      'shop (application, master <0.5.0>)',
+      '└─ shop_sup <0.6.0> supervisor, 3 restarts in period',
+      '   ├─ a <0.7.0> m, restarts: 0',
+      '   ├─ b <0.8.0> m, restarts: 2',
+      '   ├─ sub <0.9.0> supervisor, 0 restarts in period, restarts: 1',
+      '   │  └─ c <0.10.0> m, restarts: 0',
+      '   └─ d not running, restarts: 1',
+    ].join('\n'),
+  );
 });
 
 test('a malformed node name is refused before any connection', async () => {

@@ -10,6 +10,7 @@ import { BadReturnValue } from '../gen/errors.js';
 import { handleSystemMessage, type Statistics, type SysTarget } from '../gen/sys-handler.js';
 import type { Acknowledge } from '../gen/start.js';
 import { formatValue, loggerOf } from '../logger.js';
+import { callbackNamer, setCurrentFunction } from '../gen/current.js';
 import type { Status } from '../gen-server/types.js';
 import { HandlerExit, ManagerRequest, NotifyMessage, Refused, describeHandler, handlerOf, sameHandler } from './types.js';
 import type { AnyHandler, HandlerId, InstalledHandler, TerminateReason } from './types.js';
@@ -25,6 +26,10 @@ export interface Entry {
 
 const isSystem = (m: unknown): boolean => m instanceof SystemMessage;
 
+/** What processInfo shows as the current function of a manager waiting for a message. */
+const LOOP = 'gen_event.loop';
+const namesOf = callbackNamer(['init', 'handleEvent', 'handleInfo', 'handleCall', 'terminate'] as const);
+type HandlerCallback = keyof ReturnType<typeof namesOf>;
 
 /** One running event manager: its handlers, latest installed first, and the sys flags. */
 export class Manager implements SysTarget {
@@ -83,9 +88,12 @@ export class Manager implements SysTarget {
     return stopManager(this, reason);
   }
 
-  /** Runs a callback through the behaviours' try-wrapper (gen/attempt.ts). */
-  attempt(fn: () => unknown): Promise<Outcome> {
-    return attempt(fn);
+  /** Runs a handler's callback through the behaviours' try-wrapper (gen/attempt.ts), shown meanwhile as the current function `<handler>.<callback>`. */
+  async run(h: AnyHandler, callback: HandlerCallback, fn: () => unknown): Promise<Outcome> {
+    setCurrentFunction(this.ctx, namesOf(h, h.name ?? 'handler')[callback]);
+    const out = await attempt(fn);
+    setCurrentFunction(this.ctx, LOOP);
+    return out;
   }
 
   answer(from: From, value: unknown): void {
@@ -111,6 +119,7 @@ export async function runManager(ctx: ProcessContext, parent: Pid | null, ack: A
   ctx.setLabel({ behaviour: 'gen_event', module: 'gen_event' });
   ctx.trapExit(true);
   const mgr = new Manager(ctx, parent);
+  setCurrentFunction(ctx, LOOP);
   ack(true, ctx.self());
   for (;;) {
     const msg = mgr.suspended ? await ctx.receive(isSystem) : await ctx.receive();
@@ -149,7 +158,7 @@ async function notifyAll(mgr: Manager, callback: 'handleEvent' | 'handleInfo', m
       loggerOf(ctx.node).warning(`gen_event handler ${describeHandler(entry.id)} in ${ctx.self()} has no handleInfo; unhandled message: ${formatValue(msg, 500)}`, { pid: ctx.self(), module: h.name });
       continue;
     }
-    const out = await mgr.attempt(() => (callback === 'handleEvent' ? h.handleEvent(msg, entry.state, ctx) : h.handleInfo!(msg, entry.state, ctx)));
+    const out = await mgr.run(h, callback, () => (callback === 'handleEvent' ? h.handleEvent(msg, entry.state, ctx) : h.handleInfo!(msg, entry.state, ctx)));
     await interpret(mgr, entry, callback, out, msg, null);
   }
 }
@@ -181,7 +190,7 @@ async function handleRequest(mgr: Manager, from: From, { op }: ManagerRequest): 
       if (entry === undefined) return mgr.answer(from, new Refused('notFound'));
       const h = entry.handler;
       const out = h.handleCall
-        ? await mgr.attempt(() => h.handleCall!(op.request, entry.state, mgr.ctx))
+        ? await mgr.run(h, 'handleCall', () => h.handleCall!(op.request, entry.state, mgr.ctx))
         : { ok: false as const, error: new Error(`${describeHandler(entry.id)} got a call but has no handleCall: ${formatValue(op.request, 200)}`) };
       return interpret(mgr, entry, 'handleCall', out, op.request, from);
     }
@@ -237,7 +246,7 @@ function report(mgr: Manager, entry: Entry, reason: unknown, lastIn: unknown): v
 async function install(mgr: Manager, id: HandlerId, args: unknown, supervisor: Pid | null): Promise<Entry | Refused> {
   if (mgr.find(id) !== undefined) return new Refused('alreadyExists');
   const handler = handlerOf(id);
-  const out = await mgr.attempt(() => handler.init(args, mgr.ctx));
+  const out = await mgr.run(handler, 'init', () => handler.init(args, mgr.ctx));
   if (!out.ok) return new Refused('initFailed', out.error);
   const r = out.value as { type?: string; state?: unknown; reason?: unknown };
   if (r?.type !== 'ok') return new Refused('initFailed', r?.type === 'error' ? r.reason : new BadReturnValue('init', out.value));
@@ -249,7 +258,7 @@ async function install(mgr: Manager, id: HandlerId, args: unknown, supervisor: P
 async function remove(mgr: Manager, entry: Entry, arg: unknown, how: ExitReason): Promise<Outcome> {
   mgr.entries = mgr.entries.filter((e) => e !== entry);
   const h = entry.handler;
-  const out = h.terminate ? await mgr.attempt(() => h.terminate!(arg as TerminateReason, entry.state, mgr.ctx)) : { ok: true as const, value: undefined };
+  const out = h.terminate ? await mgr.run(h, 'terminate', () => h.terminate!(arg as TerminateReason, entry.state, mgr.ctx)) : { ok: true as const, value: undefined };
   if (entry.supervisor !== null) mgr.ctx.send(entry.supervisor, new HandlerExit(entry.id, how, mgr.ctx.self()));
   return out;
 }

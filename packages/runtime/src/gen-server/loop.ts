@@ -10,6 +10,7 @@ import { BadReturnValue } from '../gen/errors.js';
 import { handleSystemMessage, type Statistics, type SysTarget } from '../gen/sys-handler.js';
 import type { Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
+import { callbackNamer, setCurrentFunction } from '../gen/current.js';
 import type { Action, GenServer, Status } from './types.js';
 
 // The loop is written against the widest callback module; the typed surface is in api.ts.
@@ -17,6 +18,9 @@ type AnyServer = GenServer<unknown, unknown, unknown, unknown, unknown>;
 
 const isSystem = (m: unknown): boolean => m instanceof SystemMessage;
 
+/** What processInfo shows as the current function of a server waiting for a message, as OTP's gen_server:loop/7. */
+const LOOP = 'gen_server.loop';
+const namesOf = callbackNamer(['init', 'handleCall', 'handleCast', 'handleInfo', 'handleContinue', 'terminate'] as const);
 
 /** One running gen_server: its callback module (re-pointable for upgrades), state and loop flags. */
 class Server implements SysTarget {
@@ -36,6 +40,11 @@ class Server implements SysTarget {
 
   get moduleName(): string {
     return this.mod.name ?? 'gen_server';
+  }
+
+  /** `<module>.<callback>` of the current module, as processInfo's currentFunction shows it. */
+  get names(): ReturnType<typeof namesOf> {
+    return namesOf(this.mod, this.moduleName);
   }
 
   getState(): unknown {
@@ -124,7 +133,10 @@ export async function runServer(ctx: ProcessContext, mod: AnyServer, args: unkno
       const { arg } = server.continuation;
       server.continuation = null;
       const pending = invoke(server, 'handleContinue', arg, null, arg);
-      if (pending !== undefined) await pending;
+      if (pending !== undefined) {
+        await pending;
+        setCurrentFunction(ctx, LOOP);
+      }
       continue;
     }
     let msg: unknown;
@@ -137,7 +149,10 @@ export async function runServer(ctx: ProcessContext, mod: AnyServer, args: unkno
     server.timeout = undefined;
     // Synchronous callbacks are handled without a promise; only async ones are awaited.
     const pending = dispatch(server, msg === TIMEOUT ? 'timeout' : msg);
-    if (pending !== undefined) await pending;
+    if (pending !== undefined) {
+      await pending;
+      setCurrentFunction(ctx, LOOP);
+    }
   }
 }
 
@@ -145,7 +160,9 @@ export async function runServer(ctx: ProcessContext, mod: AnyServer, args: unkno
 async function initServer(ctx: ProcessContext, mod: AnyServer, args: unknown, parent: Pid | null, ack: Acknowledge): Promise<Server | null> {
   ctx.setLabel(labelOf(mod));
   const server = new Server(ctx, mod, undefined, parent);
+  setCurrentFunction(ctx, server.names.init);
   const init = await server.attempt(() => mod.init(args, ctx));
+  setCurrentFunction(ctx, LOOP);
   if (!init.ok) {
     ack(false, init.error);
     throw new ExitSignal(init.error);
@@ -229,6 +246,9 @@ function invoke(server: Server, callback: Callback, arg: unknown, from: From | n
     return terminate(server, exitReasonOf(error), msg);
   }
   if (isThenable(r)) {
+    // Only a callback that awaits can be seen running (processInfo reads a process while it is suspended), so
+    // only an async one is named, until the loop writes LOOP back: a synchronous callback costs nothing.
+    setCurrentFunction(ctx, server.names[callback]);
     return r.then(
       (value) => interpret(server, callback, value, from, msg),
       (error: unknown) => terminate(server, exitReasonOf(error), msg),
@@ -267,6 +287,7 @@ async function terminate(server: Server, reason: ExitReason, msg: unknown): Prom
   const { ctx } = server;
   const mod = server.mod;
   if (mod.terminate) {
+    setCurrentFunction(ctx, server.names.terminate);
     const out = await server.attempt(() => mod.terminate!(reason, server.state, ctx));
     if (!out.ok) reason = out.error;
   }

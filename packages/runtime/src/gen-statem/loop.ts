@@ -11,6 +11,7 @@ import { BadReturnValue } from '../gen/errors.js';
 import { handleSystemMessage, type Statistics, type SysTarget } from '../gen/sys-handler.js';
 import type { Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
+import { callbackNamer, setCurrentFunction } from '../gen/current.js';
 import type {
   Action,
   Actions,
@@ -53,6 +54,20 @@ interface Timer {
 
 const isSystem = (m: unknown): boolean => m instanceof SystemMessage;
 
+/** What processInfo shows as the current function of a gen_statem waiting for an event. */
+const LOOP = 'gen_statem.loop';
+const namesOf = callbackNamer(['init', 'handleEvent', 'terminate'] as const);
+const stateNames = new WeakMap<object, Map<string, string>>();
+
+// `<module>.states.<state>`, built once per state of a module: a state function's current-function name.
+function stateFunctionName(m: Machine, state: string): string {
+  let names = stateNames.get(m.mod);
+  if (names === undefined) stateNames.set(m.mod, (names = new Map()));
+  let name = names.get(state);
+  if (name === undefined) names.set(state, (name = `${m.moduleName}.states.${state}`));
+  return name;
+}
+
 /** One running gen_statem: its callback module (re-pointable for upgrades), state, data, queues and timers. */
 class Machine implements SysTarget {
   readonly behaviour = 'gen_statem';
@@ -76,6 +91,11 @@ class Machine implements SysTarget {
 
   get moduleName(): string {
     return this.mod.name ?? 'gen_statem';
+  }
+
+  /** `<module>.<callback>` of the current module, as processInfo's currentFunction shows it. */
+  get names(): ReturnType<typeof namesOf> {
+    return namesOf(this.mod, this.moduleName);
   }
 
   getState(): StateAndData<unknown, unknown> {
@@ -148,7 +168,9 @@ export async function runStatem(ctx: ProcessContext, mod: AnyStatem, args: unkno
     throw new ExitSignal(reason);
   };
   if (mod.callbackMode !== 'stateFunctions' && mod.callbackMode !== 'handleEvent') fail(new Error(`${m.moduleName}: callbackMode must be 'stateFunctions' or 'handleEvent'`));
+  setCurrentFunction(ctx, m.names.init);
   const init = await m.attempt(() => mod.init(args, ctx));
+  setCurrentFunction(ctx, LOOP);
   if (!init.ok) return fail(init.error);
   const r = init.value as { type?: string; state?: unknown; data?: unknown; actions?: Actions; reason?: ExitReason } | null | undefined;
   if (r?.type === 'ignore') return ack(false, 'ignore');
@@ -195,9 +217,16 @@ async function receiveEvent(m: Machine): Promise<Event | null> {
 async function callState(m: Machine, event: Event, tr: Transition): Promise<boolean> {
   const { mod, state, data, ctx } = m;
   m.debug(`in state ${formatValue(state, 100)} got ${formatValue(event, 200)}`);
-  if (mod.callbackMode === 'handleEvent') return interpret(m, 'handleEvent', await m.attempt(() => mod.handleEvent(event, state, data, ctx)), event, tr);
+  if (mod.callbackMode === 'handleEvent') {
+    setCurrentFunction(ctx, m.names.handleEvent);
+    const out = await m.attempt(() => mod.handleEvent(event, state, data, ctx));
+    setCurrentFunction(ctx, LOOP);
+    return interpret(m, 'handleEvent', out, event, tr);
+  }
   const handler = typeof state === 'string' && Object.hasOwn(mod.states, state) ? mod.states[state] : undefined;
+  if (handler) setCurrentFunction(ctx, stateFunctionName(m, state as string));
   const out: Outcome = handler ? await m.attempt(() => handler(event, data, ctx)) : { ok: false, error: new Error(`${m.moduleName} has no handler for state ${formatValue(state, 100)}`) };
+  setCurrentFunction(ctx, LOOP);
   return interpret(m, `states.${String(state)}`, out, event, tr);
 }
 
@@ -301,6 +330,7 @@ function applyActions(m: Machine, actions: Actions | undefined, tr: Transition, 
 async function terminate(m: Machine, reason: ExitReason, msg: unknown): Promise<never> {
   const { ctx, mod } = m;
   if (mod.terminate) {
+    setCurrentFunction(ctx, m.names.terminate);
     const out = await m.attempt(() => mod.terminate!(reason, m.state, m.data, ctx));
     if (!out.ok) reason = out.error;
   }

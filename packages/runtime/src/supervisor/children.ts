@@ -20,6 +20,8 @@ export interface Child {
   pid: Pid | 'restarting' | undefined;
   /** Extra start arguments of a dynamic (simpleOneForOne) child. */
   extra: unknown[];
+  /** How many times the supervisor restarted it after an exit (its own or, in a group restart, a sibling's). */
+  restarts: number;
 }
 
 /** Checks a child spec and fills in OTP's defaults; throws a sentence naming the child and the bad field. */

@@ -31,7 +31,7 @@ export async function handleRequest(state: SupState, req: SupRequest): Promise<S
     case 'startChild': {
       let child: Child;
       if (simple) {
-        child = { spec: state.template!, pid: undefined, extra: Array.isArray(req.spec) ? req.spec : [req.spec] };
+        child = { spec: state.template!, pid: undefined, extra: Array.isArray(req.spec) ? req.spec : [req.spec], restarts: 0 };
       } else {
         let spec;
         try {
@@ -45,7 +45,7 @@ export async function handleRequest(state: SupState, req: SupRequest): Promise<S
             ? refuse('alreadyStarted', `child '${spec.id}' is already running as ${existing.pid}`, existing.pid)
             : refuse('alreadyPresent', `child '${spec.id}' already exists (stopped): restart or delete it`);
         }
-        child = { spec, pid: undefined, extra: [] };
+        child = { spec, pid: undefined, extra: [], restarts: 0 };
       }
       const failure = await startOne(state, child);
       if (failure !== null) return refuse('startFailed', `child '${child.spec.id}' failed to start`, failure.reason);
@@ -82,7 +82,7 @@ export async function handleRequest(state: SupState, req: SupRequest): Promise<S
     }
     case 'whichChildren':
       return done(
-        state.children.map((c): ChildInfo => ({ id: simple ? undefined : c.spec.id, pid: c.pid, type: c.spec.type, modules: c.spec.modules })),
+        state.children.map((c): ChildInfo => ({ id: simple ? undefined : c.spec.id, pid: c.pid, type: c.spec.type, modules: c.spec.modules, restarts: c.restarts })),
       );
     case 'countChildren': {
       const counts: ChildCounts = { specs: simple ? 1 : state.children.length, active: 0, supervisors: 0, workers: 0 };

@@ -37,7 +37,7 @@ export const supervisorServer: GenServer<SupState, SupRequest, never, SupAnswer,
       const { flags, specs } = checkSpec(module, spec);
       state = { ctx, module, flags, children: [], template: null, restarts: [], args, pending: { added: [], removed: [] } };
       if (flags.strategy === 'simpleOneForOne') state.template = specs[0]!;
-      else state.children = specs.map((s) => ({ spec: s, pid: undefined, extra: [] }));
+      else state.children = specs.map((s) => ({ spec: s, pid: undefined, extra: [], restarts: 0 }));
     } catch (error) {
       return stop({ badSupervisorSpec: (error as Error).message });
     }
@@ -81,7 +81,7 @@ export const supervisorServer: GenServer<SupState, SupRequest, never, SupAnswer,
     const children = state.children.map((c): Child => (byId.has(c.spec.id) ? { ...c, spec: byId.get(c.spec.id)! } : c));
     const known = new Set(state.children.map((c) => c.spec.id));
     const added = specs.filter((s) => !known.has(s.id));
-    for (const s of added) children.push({ spec: s, pid: undefined, extra: [] });
+    for (const s of added) children.push({ spec: s, pid: undefined, extra: [], restarts: 0 });
     const removed = state.children.filter((c) => !byId.has(c.spec.id)).map((c) => c.spec.id);
     return { ...state, module: next, flags, children, pending: { added: added.map((s) => s.id), removed } };
   },
@@ -199,7 +199,8 @@ async function restartPending(state: SupState) {
   for (const c of state.children) {
     if (c.pid !== 'restarting') continue;
     const failure = await startOne(state, c);
-    if (failure !== null) {
+    if (failure === null) c.restarts++;
+    else {
       c.pid = 'restarting';
       // Try again through the mailbox, so requests and exits queued meanwhile are seen, and count it.
       state.ctx.send(state.ctx.self(), { tryAgain: c.spec.id });

@@ -61,6 +61,12 @@ export interface ChildInfo {
   pid: Pid | 'restarting' | undefined;
   type: ChildType;
   modules: string[];
+  /**
+   * How many times the supervisor restarted this child after an exit, its own or (oneForAll, restForOne)
+   * a sibling's. Kept under the child's id across restarts, terminateChild and restartChild (which is not
+   * counted) until deleteChild; a dynamic (simpleOneForOne) child's count lives as long as the child.
+   */
+  restarts: number;
 }
 
 /** What countChildren reports. */

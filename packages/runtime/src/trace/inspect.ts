@@ -29,6 +29,8 @@ export interface ProcessDetails {
   behaviour: string | undefined;
   module: string | undefined;
   initialCall: string;
+  /** processInfo's currentFunction: a behaviour's loop, the callback it is in, or a plain process's function. */
+  currentFunction: string;
   memory: number;
   reductions: number;
   trapExit: boolean;
@@ -51,8 +53,10 @@ export interface TreeNode {
   pid: string | undefined;
   name: string | undefined;
   module: string | undefined;
-  /** Restarts within the supervisor's intensity period. */
+  /** For a supervisor: the restarts of its children within its intensity period. */
   restarts: number | undefined;
+  /** How many times its supervisor restarted it (whichChildren's restarts); undefined for an application's top supervisor. */
+  restarted: number | undefined;
   children: TreeNode[];
 }
 
@@ -124,6 +128,7 @@ export async function processDetails(node: OtpNode, target: string, messages = 1
       behaviour: i.behaviour,
       module: i.module,
       initialCall: i.initialCall,
+      currentFunction: i.currentFunction,
       memory: i.memory,
       reductions: i.reductions,
       trapExit: i.trapExit,
@@ -141,8 +146,9 @@ export async function processDetails(node: OtpNode, target: string, messages = 1
 
 interface ChildRow {
   id: string | undefined;
-  pid: Pid | undefined;
+  pid: Pid | 'restarting' | undefined;
   type: 'worker' | 'supervisor';
+  restarts: number;
 }
 
 async function children(ctx: ProcessContext, sup: Pid): Promise<ChildRow[]> {
@@ -163,15 +169,16 @@ async function restartsOf(ctx: ProcessContext, sup: Pid): Promise<number | undef
   }
 }
 
-async function subtree(ctx: ProcessContext, node: OtpNode, pid: Pid, id: string | undefined, depth: number): Promise<TreeNode> {
+async function subtree(ctx: ProcessContext, node: OtpNode, pid: Pid, row: ChildRow | undefined, depth: number): Promise<TreeNode> {
   const i = node.processInfo(pid);
   const isSup = i?.behaviour === 'supervisor';
-  const out: TreeNode = { kind: isSup ? 'supervisor' : 'worker', label: id ?? i?.registeredName ?? pid.toString(), pid: pid.toString(), name: i?.registeredName, module: i?.module, restarts: undefined, children: [] };
+  const label = row?.id ?? i?.registeredName ?? pid.toString();
+  const out: TreeNode = { kind: isSup ? 'supervisor' : 'worker', label, pid: pid.toString(), name: i?.registeredName, module: i?.module, restarts: undefined, restarted: row?.restarts, children: [] };
   if (!isSup || depth > 20) return out;
   out.restarts = await restartsOf(ctx, pid);
   for (const c of await children(ctx, pid)) {
-    if (c.pid instanceof Pid && node.isAlive(c.pid)) out.children.push(await subtree(ctx, node, c.pid, c.id, depth + 1));
-    else out.children.push({ kind: c.type, label: c.id ?? '?', pid: undefined, name: undefined, module: undefined, restarts: undefined, children: [] });
+    if (c.pid instanceof Pid && node.isAlive(c.pid)) out.children.push(await subtree(ctx, node, c.pid, c, depth + 1));
+    else out.children.push({ kind: c.type, label: c.id ?? '?', pid: undefined, name: undefined, module: undefined, restarts: undefined, restarted: c.restarts, children: [] });
   }
   return out;
 }
@@ -191,7 +198,7 @@ export async function supervisionTree(node: OtpNode, app?: string): Promise<{ ok
       const tops = m.links.filter((l) => node.processInfo(l)?.behaviour === 'supervisor');
       const children: TreeNode[] = [];
       for (const top of tops) children.push(await subtree(ctx, node, top, undefined, 0));
-      apps.push({ kind: 'application', label: m.module ?? '?', pid: m.pid.toString(), name: undefined, module: m.module, restarts: undefined, children });
+      apps.push({ kind: 'application', label: m.module ?? '?', pid: m.pid.toString(), name: undefined, module: m.module, restarts: undefined, restarted: undefined, children });
     }
     return { ok: true as const, apps };
   });
