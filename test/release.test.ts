@@ -53,7 +53,7 @@ const migrate = `codeChange(oldVsn: unknown, state: any): State {
     return { counts: state.counts, total: Object.values(state.counts as Record<string, number>).reduce((a, b) => a + b, 0) };
   },`;
 
-test('a release deployed from its tarball runs as a daemon, upgrades and downgrades under load with no failed call, rolls back a failing codeChange, and chains upgrades 0.1 → 0.2 → 0.4 and back', { timeout: 300_000 }, async () => {
+test('a release deployed from its tarball runs as a daemon, upgrades and downgrades under load with no failed call, rolls back a failing codeChange and an unhealthy new version, and chains upgrades 0.1 → 0.2 → 0.4 and back', { timeout: 300_000 }, async () => {
   mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
   const base = mkdtempSync(join(repo, '_build', 'e2e', 'rel-'));
   const deploy = join(base, 'deploy');
@@ -130,13 +130,41 @@ test('a release deployed from its tarball runs as a daemon, upgrades and downgra
     assert.equal(readFileSync(join(deploy, 'releases', 'RELEASES.json'), 'utf8'), releasesBefore);
     assert.equal(existsSync(join(deploy, 'releases', '9.9.9')), false);
 
+    // The health probe: past the code swap, a failure installs the old version back by itself.
+    // 0.5.0's supervisor gains a child that cannot start.
+    const supFile = join(dir, 'src', 'kiosk_sup.ts');
+    const sup1 = readFileSync(supFile, 'utf8');
+    writeFileSync(serverFile, v1);
+    writeFileSync(supFile, sup1.replace("children: [supervisor.worker('kiosk_server', startLink)],", "children: [supervisor.worker('kiosk_server', startLink), supervisor.worker('kiosk_cache', async () => {\n      throw new Error('no cache at 127.0.0.1:1');\n    })],"));
+    writeFileSync(pkg, readFileSync(pkg, 'utf8').replace('"version": "0.3.0"', '"version": "0.5.0"'));
+    await ok(run(process.execPath, [otp, 'release', '--tar', '--upgrade-from', '0.1.0'], dir), 'otp release 0.5.0');
+    const unhealthy = await run(script, ['upgrade', join(rel, 'kiosk-0.5.0.tar.gz')], deploy);
+    assert.equal(unhealthy.status, 1, unhealthy.out);
+    assert.match(unhealthy.stderr, /^kiosk: upgrade to 0\.5\.0 rolled back, 0\.1\.0 still runs: child kiosk_cache of <0\.\d+\.0> did not start: no cache at 127\.0\.0\.1:1$/);
+    assert.match(await ok(run(script, ['versions'], deploy), 'versions'), /0\.1\.0\s+permanent \(running\)/);
+    assert.equal(await ok(run(script, ['eval', "supervisor.whichChildren(ctx, 'kiosk_sup').then((c) => c.map((x) => x.id).join())"], deploy), 'children'), "'kiosk_server'", 'the old child specs are back');
+    assert.match(await ok(run(script, ['eval', "genServer.call(ctx, 'kiosk_server', { op: 'count', key: 'apples' })"], deploy), 'count'), /^3$/, 'and the old state serves on');
+
+    // 0.6.0's codeChange leaves a state its own code crashes on: the server dies under calls in the probe window.
+    writeFileSync(supFile, sup1);
+    writeFileSync(serverFile, v1.replace(/codeChange: .*\n/, "codeChange: (oldVsn: unknown, state: any) => (typeof oldVsn === 'object' && oldVsn !== null ? state : { counts: null }),\n"));
+    writeFileSync(pkg, readFileSync(pkg, 'utf8').replace('"version": "0.5.0"', '"version": "0.6.0"'));
+    await ok(run(process.execPath, [otp, 'release', '--tar', '--upgrade-from', '0.1.0'], dir), 'otp release 0.6.0');
+    await ok(run(script, ['eval', "(ctx.spawn(async (p) => { for (let i = 0; i < 1000; i++) { await genServer.call(p, 'kiosk_server', { op: 'count', key: 'apples' }).catch(() => 0); await p.sleep(2); } }), 'calling')"], deploy), 'a caller on the node');
+    const crashing = await run(script, ['upgrade', join(rel, 'kiosk-0.6.0.tar.gz')], deploy);
+    assert.equal(crashing.status, 1, crashing.out);
+    assert.match(crashing.stderr, /^kiosk: upgrade to 0\.6\.0 rolled back, 0\.1\.0 still runs: <0\.\d+\.0> crashed after the upgrade: .*null/);
+    assert.match(await ok(run(script, ['versions'], deploy), 'versions'), /0\.1\.0\s+permanent \(running\)/);
+    // The crash lost the server's counts (its supervisor restarted it); 0.1.0's code serves again.
+    assert.match(await ok(run(script, ['eval', "genServer.call(ctx, 'kiosk_server', { op: 'bump', key: 'apples', by: 3 })"], deploy), 'bump after the rollback'), /^3$/);
+
     // Chained: 0.1.0 → 0.2.0 → 0.4.0 (built from 0.2.0), then down the same chain.
     const v4 = `codeChange(oldVsn: unknown, state: any): State {
     if (typeof oldVsn === 'object' && oldVsn !== null && 'down' in oldVsn) return { counts: state.counts, total: state.total };
     return { ...state, label: 'v4' };
   },`;
     writeFileSync(serverFile, withTotal(v1, v4));
-    writeFileSync(pkg, readFileSync(pkg, 'utf8').replace('"version": "0.3.0"', '"version": "0.4.0"'));
+    writeFileSync(pkg, readFileSync(pkg, 'utf8').replace('"version": "0.6.0"', '"version": "0.4.0"'));
     await ok(run(process.execPath, [otp, 'release', '--tar', '--upgrade-from', '0.2.0'], dir), 'otp release 0.4.0');
     copyFileSync(join(rel, 'kiosk-0.4.0.tar.gz'), join(deploy, 'releases', 'kiosk-0.4.0.tar.gz'));
     const state = () => ok(run(script, ['eval', "sys.getState(ctx, 'kiosk_server').then((s) => `${Object.keys(s)} apples=${s.counts.apples} label=${s.label}`)"], deploy), 'state');

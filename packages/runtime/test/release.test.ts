@@ -42,6 +42,47 @@ test('upgrade: a supervisor whose init changed gets its new child specs; syncChi
   });
 });
 
+test('downgrade: a supervisor takes the child specs of the older module back, and syncChildren applies them', async () => {
+  await withNode(async (node) => {
+    const code = codeOf(node);
+    await code.loadAll([compile('app/worker', worker, '1'), compile('app/sup', sup(['a', 'b']), '1')]);
+    await node.run(async (ctx) => {
+      const top = await supervisor.startLink(ctx, (code.exportsOf('app/sup') as { sup: runtime.Supervisor<void> }).sup, undefined);
+      await runtime.upgradeModules(ctx, code, [compile('app/sup', sup(['a', 'c']), '2')]);
+      await supervisor.syncChildren(ctx, top);
+      await runtime.upgradeModules(ctx, code, [compile('app/sup', sup(['a', 'b']), '1')], { downgrade: true, perModule: { 'app/sup': { oldVsn: { down: '1' } } } });
+      assert.deepEqual(await supervisor.syncChildren(ctx, top), { started: ['b'], stopped: ['c'], failed: [] }, "the older init ran, not the leaving version's");
+      assert.deepEqual((await supervisor.whichChildren(ctx, top)).map((c) => c.id), ['a', 'b']);
+    });
+  });
+});
+
+test('a child restarted after its module was upgraded runs the new code, as an {M, F, A} start does in OTP', async () => {
+  // The spec's start is an exported function (like the templates' startLink), not a closure made at init.
+  const versioned = (tag: string) => `
+import { ok, reply, genServer, type GenServer, type ProcessContext } from '@otp-ts/runtime';
+export const echo: GenServer<string, 'who', never, string, string> = { init: (id) => ok(id), handleCall: (_r, _f, s) => reply('${tag}:' + s, s), codeChange: (_o, s) => s };
+export const startA = (ctx: ProcessContext) => genServer.startLink(ctx, echo, 'a', { name: 'a' });`;
+  const topSup = `
+import { supervisor, type Supervisor } from '@otp-ts/runtime';
+import { startA } from './echo';
+export const sup: Supervisor<void> = { init: () => ({ flags: { strategy: 'oneForOne', intensity: 3, period: 5 }, children: [supervisor.worker('a', startA)] }) };`;
+  await withNode(async (node) => {
+    const code = codeOf(node);
+    await code.loadAll([compile('restart/echo', versioned('v1'), '1'), compile('restart/sup', topSup, '1')]);
+    await node.run(async (ctx) => {
+      await supervisor.startLink(ctx, (code.exportsOf('restart/sup') as { sup: runtime.Supervisor<void> }).sup, undefined);
+      assert.equal(await genServer.call(ctx, 'a' as never, 'who'), 'v1:a');
+      await runtime.upgradeModules(ctx, code, [compile('restart/echo', versioned('v2'), '2')]);
+      assert.equal(await genServer.call(ctx, 'a' as never, 'who'), 'v2:a', 'the running child migrated');
+      const before = ctx.whereis('a')!;
+      ctx.exit(before, 'kill');
+      for (let i = 0; i < 100 && (ctx.whereis('a') === undefined || ctx.whereis('a') === before); i++) await ctx.sleep(5);
+      assert.equal(await genServer.call(ctx, 'a' as never, 'who'), 'v2:a', "the restarted child runs the new version, not the one the spec's start came from");
+    });
+  });
+});
+
 test('upgrade: a supervisor whose new init is invalid rolls back, keeping its children and its old module', async () => {
   await withNode(async (node) => {
     const code = codeOf(node);

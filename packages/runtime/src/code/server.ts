@@ -163,6 +163,18 @@ export class CodeServer {
     return o && { module: o.module.name, vsn: o.version.vsn, exportName: o.exportName };
   }
 
+  /**
+   * The current version's export of the same name when `value` is an export of a loaded module (of any
+   * version), else `value`: calling through it is OTP's external call `M:F(...)`, which always runs the
+   * newest code, where holding a function keeps the version it came from.
+   */
+  latest<T>(value: T): T {
+    const o = this.origins.get(value as object);
+    if (!o || !o.module.current || o.version === o.module.current) return value;
+    const table = o.module.table as Record<string, unknown>;
+    return o.exportName in table ? (table[o.exportName] as T) : value;
+  }
+
   /** The processes running code of a version: spawned with one of its functions, or running one of its callback modules. */
   processesRunning(version: ModuleVersion): ProcessImpl[] {
     const out: ProcessImpl[] = [];
@@ -265,6 +277,11 @@ function requiredSpecifiers(code: string): string[] {
 }
 
 const servers = new WeakMap<OtpNode, CodeServer>();
+
+/** `codeServer.latest(value)` on the node's code server, or `value` when the node has none. */
+export function latestExport<T>(node: OtpNode, value: T): T {
+  return servers.get(node)?.latest(value) ?? value;
+}
 
 /** The code server of a node, created on first use (with `options` then). */
 export function codeServerOf(node: OtpNode, options?: CodeServerOptions): CodeServer {

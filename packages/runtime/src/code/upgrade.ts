@@ -54,6 +54,8 @@ interface Affected {
   module: string;
   exportName: string;
   oldCallbacks: unknown;
+  /** A supervisor: its code change is the init of the module it moves to, whichever the direction. */
+  supervisor: boolean;
   /** The state saved when it suspended, for a rollback. */
   state?: unknown;
   /** A changeCode was sent: the process may have migrated, so a rollback restores its module and state. */
@@ -93,7 +95,8 @@ function changeRequest(a: Affected, versions: ModuleVersion[], previous: Map<str
   const oldVsn = given && 'oldVsn' in given ? given.oldVsn : (options.oldVsn ?? previous.get(a.module)!.current?.vsn);
   const extra = given && 'extra' in given ? given.extra : options.extra;
   // The version being left knows both state shapes: it migrates the state, then the process moves to the older code, in one request.
-  return options.downgrade ? { type: 'changeCode', module: next, oldVsn, extra, migrateWith: a.oldCallbacks } : { type: 'changeCode', module: next, oldVsn, extra };
+  // A supervisor has no state shapes to know: the older module's init gives its child specs back (OTP's supervisor code_change).
+  return options.downgrade && !a.supervisor ? { type: 'changeCode', module: next, oldVsn, extra, migrateWith: a.oldCallbacks } : { type: 'changeCode', module: next, oldVsn, extra };
 }
 
 // Runs codeChange in every suspended process in one batch.
@@ -140,7 +143,7 @@ function affectedBy(code: CodeServer, versions: ModuleVersion[]): Affected[] {
     if (!current) continue;
     for (const p of code.processesRunning(current)) {
       const origin = p.label?.callbacks ? code.originOf(p.label.callbacks) : undefined;
-      if (origin && names.has(origin.module)) affected.push({ pid: p.pid, module: origin.module, exportName: origin.exportName, oldCallbacks: p.label!.callbacks, changeSent: false });
+      if (origin && names.has(origin.module)) affected.push({ pid: p.pid, module: origin.module, exportName: origin.exportName, oldCallbacks: p.label!.callbacks, supervisor: p.label!.behaviour === 'supervisor', changeSent: false });
     }
   }
   return affected;

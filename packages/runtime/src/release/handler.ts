@@ -1,7 +1,10 @@
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import type { OtpNode } from '../node.js';
 import type { ProcessContext } from '../types.js';
 import type { Pid } from '../pid.js';
+import { isDown, TIMEOUT, type Down } from '../messages.js';
+import { isNormalExit } from '../logger.js';
 import * as application from '../application/api.js';
 import * as supervisor from '../supervisor/api.js';
 import type { AppResource, ApplicationModule } from '../application/types.js';
@@ -57,6 +60,37 @@ export class InstallError extends Error {
     this.name = 'InstallError';
   }
 }
+
+/** How `install` checks the new version before making it permanent. */
+export interface InstallOptions {
+  /** Run the health probe (default true; the rollback itself runs without one). */
+  probe?: boolean;
+  /** How long the probe watches the migrated processes for a crash, in ms (default 100). */
+  probeMs?: number;
+}
+
+const PROBE_MS = 100;
+
+// Monitors the migrated processes now; the returned function waits `ms` and lists those that ended
+// with a reason other than normal or shutdown (a process of the new code crashing right after the swap).
+function watchExits(ctx: ProcessContext, pids: readonly Pid[]): (ms: number) => Promise<string[]> {
+  const refs = new Set(pids.map((pid) => ctx.monitor(pid)));
+  return async (ms) => {
+    const crashed: string[] = [];
+    const deadline = performance.now() + ms;
+    for (let left = ms; refs.size > 0 && left > 0; left = deadline - performance.now()) {
+      const down = await ctx.receive((m) => isDown(m) && refs.has(m.ref), left);
+      if (down === TIMEOUT) break;
+      const { ref, pid, reason } = down as Down;
+      refs.delete(ref);
+      if (!isNormalExit(reason)) crashed.push(`${pid} crashed after the upgrade: ${reasonText(reason)}`);
+    }
+    for (const ref of refs) ctx.demonitor(ref, { flush: true });
+    return crashed;
+  };
+}
+
+const reasonText = (reason: unknown): string => (reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : inspect(reason, { depth: 3, breakLength: Infinity }));
 
 // The relup step leading from the running version to `target`, and its direction.
 function findStep(running: VersionFiles, target: VersionFiles): { step: RelupStep; direction: 'up' | 'down' } {
@@ -118,7 +152,7 @@ async function resourceOf(code: CodeServer, root: string, name: string, vsn: str
  * codeChange, resume, application changes, a health probe, and permanence. A failure before
  * permanence rolls back code and states (a failed health probe installs the old version back).
  */
-export async function install(ctx: ProcessContext, state: RunningRelease, vsn: string, options: { probe?: boolean } = {}): Promise<InstallReport> {
+export async function install(ctx: ProcessContext, state: RunningRelease, vsn: string, options: InstallOptions = {}): Promise<InstallReport> {
   const started = performance.now();
   const running = state.files;
   if (vsn === running.release.vsn) throw new InstallError('find', `${running.release.name} ${vsn} is already running`);
@@ -157,38 +191,55 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
   const removedModules = changes.flatMap((c) => c.removed);
   for (const m of removedModules) if (code.record(m).current) code.delete(m);
 
+  // Past the code swap, anything that fails — an application change, a supervisor's new child that
+  // does not start, a migrated process crashing in the probe window — installs the old version back.
   const children = { started: [] as string[], stopped: [] as string[] };
   const apps = { added: [] as string[], removed: [] as string[], changed: changes.map((c) => c.app) };
-  for (const c of changes) await application.update(ctx, await resourceOf(code, state.root, c.app, c.to), target.sysConfig[c.app]);
-  for (const pid of upgrade.processes) {
-    if (state.node.processInfo(pid)?.behaviour !== 'supervisor') continue;
-    const sync = await supervisor.syncChildren(ctx, pid);
-    children.started.push(...sync.started);
-    children.stopped.push(...sync.stopped);
-  }
-  for (const a of [...step.apps].reverse()) {
-    if (a.kind !== 'remove') continue;
-    await application.stop(ctx, a.app).catch(() => undefined);
-    await application.unload(ctx, a.app).catch(() => undefined);
-    state.started.splice(state.started.indexOf(a.app), 1);
-    apps.removed.push(a.app);
-  }
-  for (const a of step.apps) {
-    if (a.kind !== 'add') continue;
-    await application.load(ctx, await loadBuiltApplication(code, join(state.root, 'lib', `${a.app}-${a.vsn}`)));
-    const type = target.release.applications.find((r) => r.name === a.app)?.type ?? 'permanent';
-    await application.start(ctx, a.app, type);
-    state.started.push(a.app);
-    apps.added.push(a.app);
-  }
-  state.files = target;
-
-  // Health probe: every application of the new version runs. Else the old version goes back in.
-  const runningApps = new Set((await application.whichApplications(ctx)).map((a) => a.name));
-  const missing = target.release.applications.filter((a) => !runningApps.has(a.name)).map((a) => a.name);
-  if (missing.length && options.probe !== false) {
-    await install(ctx, state, running.release.vsn, { probe: false }).catch((error) => state.log(`rollback to ${running.release.vsn} failed too: ${(error as Error).message}`));
-    throw new InstallError('health', `${vsn} was rolled back to ${running.release.vsn}: after the upgrade ${missing.join(', ')} did not run`);
+  try {
+    const watched = options.probe === false ? undefined : watchExits(ctx, upgrade.processes);
+    for (const c of changes) await application.update(ctx, await resourceOf(code, state.root, c.app, c.to), target.sysConfig[c.app]);
+    const failedChildren: string[] = [];
+    for (const pid of upgrade.processes) {
+      if (state.node.processInfo(pid)?.behaviour !== 'supervisor') continue;
+      const sync = await supervisor.syncChildren(ctx, pid);
+      children.started.push(...sync.started);
+      children.stopped.push(...sync.stopped);
+      for (const f of sync.failed) failedChildren.push(`child ${f.id} of ${pid} did not start: ${reasonText(f.reason)}`);
+    }
+    for (const a of [...step.apps].reverse()) {
+      if (a.kind !== 'remove') continue;
+      await application.stop(ctx, a.app).catch(() => undefined);
+      await application.unload(ctx, a.app).catch(() => undefined);
+      state.started.splice(state.started.indexOf(a.app), 1);
+      apps.removed.push(a.app);
+    }
+    for (const a of step.apps) {
+      if (a.kind !== 'add') continue;
+      await application.load(ctx, await loadBuiltApplication(code, join(state.root, 'lib', `${a.app}-${a.vsn}`)));
+      const type = target.release.applications.find((r) => r.name === a.app)?.type ?? 'permanent';
+      await application.start(ctx, a.app, type);
+      state.started.push(a.app);
+      apps.added.push(a.app);
+    }
+    state.files = target;
+    if (options.probe !== false) {
+      // Health probe: every application of the new version runs, every new child started, and no
+      // migrated process crashed in the probe window.
+      const crashed = await watched!(options.probeMs ?? PROBE_MS);
+      const runningApps = new Set((await application.whichApplications(ctx)).map((a) => a.name));
+      const missing = target.release.applications.filter((a) => !runningApps.has(a.name)).map((a) => `${a.name} did not run`);
+      const problems = [...failedChildren, ...crashed, ...missing];
+      if (problems.length) throw new InstallError('health', problems.join('; '));
+    }
+  } catch (error) {
+    if (options.probe === false) throw error; // a rollback that fails is reported by the install it undoes
+    state.files = target;
+    await install(ctx, state, running.release.vsn, { probe: false }).catch((e) => {
+      state.log(`rollback to ${running.release.vsn} failed too: ${(e as Error).message}`);
+      throw new InstallError('health', `${vsn} failed after its code was loaded and rolling back to ${running.release.vsn} failed too: ${(e as Error).message}; restart the node (bin/${running.release.name} restart) to boot the permanent version`);
+    });
+    const stage = error instanceof InstallError ? error.stage : 'applications';
+    throw new InstallError(stage, `${direction === 'up' ? 'upgrade' : 'downgrade'} to ${vsn} rolled back, ${running.release.vsn} still runs: ${(error as Error).message}`);
   }
   await makePermanent(state.root, vsn);
   const report: InstallReport = {

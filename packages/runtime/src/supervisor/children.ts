@@ -2,6 +2,7 @@ import { Down, Exit, TIMEOUT, type ExitReason } from '../messages.js';
 import type { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
 import { StartError } from '../gen/errors.js';
+import { latestExport } from '../code/server.js';
 import type { ChildSpec, ChildType, Restart, Shutdown, SupFlags } from './types.js';
 
 /** A child spec with every default filled in. */
@@ -57,7 +58,9 @@ export function normalizeFlags(flags: SupFlags = {}): Required<SupFlags> {
 /** Starts one child: its pid, `'ignore'`, or a thrown failure carrying the reason. */
 export async function startChildProcess(ctx: ProcessContext, child: Child): Promise<Pid | 'ignore'> {
   try {
-    const r = await child.spec.start(ctx, ...child.extra);
+    // A start function exported by a loaded module runs in its newest version, as OTP's {M, F, A} does:
+    // a child restarted after an upgrade runs the upgraded code, not the version its spec was made with.
+    const r = await latestExport(ctx.node, child.spec.start)(ctx, ...child.extra);
     if (r === 'ignore') return 'ignore';
     if (r === undefined || r === null || typeof r !== 'object' || !('id' in r)) {
       throw new Error(`start of child '${child.spec.id}' returned ${JSON.stringify(r)} instead of a pid or 'ignore'`);
