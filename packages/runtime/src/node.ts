@@ -95,6 +95,14 @@ export class OtpNode {
   /** The trace agent's hooks while a session traces messages or process events; null otherwise (the hot paths test only this). */
   trace: TraceHooks | null = null;
 
+  /**
+   * Set by the node's code server: whether a function is an export of a loaded module, so a process
+   * spawned with it must keep it (to tell which module version it runs). Other processes keep only the
+   * function's name: holding every spawn closure would keep its captured context alive for the
+   * process's whole life (about 300 bytes per idle gen_server).
+   */
+  isModuleExport: ((fn: ProcessFn) => boolean) | null = null;
+
   /** This node's name: `name@host` once distributed, `nonode@nohost` before (as in Erlang). */
   get name(): string {
     return this.dist?.name ?? 'nonode@nohost';
@@ -179,8 +187,8 @@ export class OtpNode {
       registeredName: p.name,
       trapExit: p.trapping,
       reductions: p.reductions,
-      initialCall: p.entry.name || 'anonymous',
-      currentFunction: p.currentFunction ?? (p.entry.name || 'anonymous'),
+      initialCall: p.initialCall,
+      currentFunction: p.currentFunction ?? p.initialCall,
       behaviour: p.label?.behaviour,
       module: p.label?.module,
       memory: p.memoryEstimate(),
@@ -234,7 +242,7 @@ export class OtpNode {
       this.serial++;
     }
     const pid = new Pid(0, id, this.serial);
-    const proc = new ProcessImpl(this, pid, fn);
+    const proc = new ProcessImpl(this, pid, this.isModuleExport !== null && this.isModuleExport(fn) ? fn : fn.name || 'anonymous');
     pid[PROCESS] = proc;
     this.procs.set(id, proc);
     if (options?.trapExit) proc.trapping = true;

@@ -81,9 +81,14 @@ export class ProcessImpl implements ProcessContext {
   constructor(
     readonly node: OtpNode,
     readonly pid: Pid,
-    /** The function the process was spawned with (the code server tells which module version it belongs to). */
-    readonly entry: ProcessFn,
+    /** The function the process was spawned with when it is a module's export (the code server tells which version it belongs to), else its name. */
+    readonly entry: ProcessFn | string,
   ) {}
+
+  /** The name of the function the process was spawned with. */
+  get initialCall(): string {
+    return typeof this.entry === 'string' ? this.entry : this.entry.name || 'anonymous';
+  }
 
   private more(): ProcessExtras {
     return (this.x ??= new ProcessExtras());

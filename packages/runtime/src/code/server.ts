@@ -53,6 +53,7 @@ export class CodeServer {
     private readonly options: CodeServerOptions = {},
   ) {
     this.externals.set('@otp-ts/runtime', runtimeApi);
+    node.isModuleExport = (fn) => this.origins.has(fn);
     for (const [k, v] of Object.entries(options.preloaded ?? {})) this.externals.set(k, v);
   }
 
@@ -179,7 +180,7 @@ export class CodeServer {
   processesRunning(version: ModuleVersion): ProcessImpl[] {
     const out: ProcessImpl[] = [];
     for (const p of this.node.liveProcesses()) {
-      const entry = this.origins.get(p.entry);
+      const entry = typeof p.entry === 'string' ? undefined : this.origins.get(p.entry);
       const callbacks = p.label?.callbacks ? this.origins.get(p.label.callbacks) : undefined;
       if (entry?.version === version || callbacks?.version === version) out.push(p);
     }

@@ -331,7 +331,7 @@ export class TraceAgent implements TraceHooks {
   spawn(parent: ProcessImpl | null, child: ProcessImpl): void {
     if (this.msgSessions.length > 0) child.traced = this.msgSessions.some((s) => s.selects(child));
     for (const s of this.procSessions) {
-      if ((parent && s.selects(parent)) || s.selects(child)) s.record(() => ({ kind: 'spawn', ts: Date.now(), pid: (parent?.pid ?? this.node.pid).toString(), child: child.pid.toString(), initialCall: child.entry.name || 'anonymous' }));
+      if ((parent && s.selects(parent)) || s.selects(child)) s.record(() => ({ kind: 'spawn', ts: Date.now(), pid: (parent?.pid ?? this.node.pid).toString(), child: child.pid.toString(), initialCall: child.initialCall }));
     }
   }
 
