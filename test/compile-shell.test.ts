@@ -70,3 +70,59 @@ test('otp shell: call the running server, edit its state shape, c() upgrades the
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("otp shell follows OTP's two-version rule: a cross-module call runs the new code, a local loop keeps the old until purge kills it; a throwing codeChange changes nothing", async () => {
+  const dir = project();
+  const looper = join(dir, 'src', 'looper.ts');
+  const looperSource = (v: number) => `import type { Pid, ProcessContext } from '@otp-ts/runtime';
+/** This version's number. */
+export const version = (): number => ${v};
+/** A local loop: answers each { from } with version() of the code it runs, until 'stop'. */
+export async function loop(ctx: ProcessContext): Promise<void> {
+  for (;;) {
+    const m = (await ctx.receive()) as { from: Pid } | 'stop';
+    if (m === 'stop') return;
+    ctx.send(m.from, version());
+  }
+}
+`;
+  writeFileSync(looper, looperSource(1));
+  writeFileSync(join(dir, 'src', 'asker.ts'), "import { version } from './looper.ts';\n/** A cross-module call: always the newest version of looper. */\nexport const askVersion = (): number => version();\n");
+  const child = spawn(process.execPath, [bin, 'shell'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const until = async (re: RegExp): Promise<void> => {
+    for (let i = 0; i < 1000 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.match(out, re);
+  };
+  const say = async (line: string, answer: RegExp): Promise<void> => {
+    const mark = out.length;
+    child.stdin.write(`${line}\n`);
+    for (let i = 0; i < 1000 && !answer.test(out.slice(mark)); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.match(out.slice(mark), answer, line);
+  };
+  try {
+    await until(/started shop/);
+    await say("const p = await spawn(mod('shop/looper').loop); send(p, { from: self() }); await new Promise((r) => setTimeout(r, 50)); await flush()", /Shell got 1\n/);
+    writeFileSync(looper, looperSource(2));
+    await say('await c()', /reloaded shop\/looper/);
+    await say("mod('shop/asker').askVersion()", /^2\n/);
+    await say('send(p, { from: self() }); await new Promise((r) => setTimeout(r, 50)); await flush()', /Shell got 1\n/);
+    await say("code.versions('shop/looper')", /current: '[0-9a-f]+', old: '[0-9a-f]+'/);
+    await say("code.softPurge('shop/looper')", /^false\n/);
+    await say("[code.purge('shop/looper'), processInfo(p)]", /^\[ 1, undefined \]\n/);
+
+    // A codeChange that throws: the reload is refused, and the old code and state run on.
+    await say("await call('cart', { op: 'add', item: 'pear', n: 3 })", /\[ 'pear', 3 \]/);
+    const cart = join(dir, 'src', 'cart_server.ts');
+    writeFileSync(cart, readFileSync(cart, 'utf8').replace('  init: () => ok([]),', "  init: () => ok([]),\n  codeChange: () => {\n    throw new Error('cannot migrate the cart');\n  },"));
+    await say('await c()', /reload failed, the running code stays as it was: .*cannot migrate the cart/);
+    await say("await call('cart', { op: 'list' })", /\[ \[ 'pear', 3 \] \]/);
+    child.stdin.write('q()\n');
+    assert.equal(await new Promise<number | null>((resolve) => child.once('exit', resolve)), 0, out);
+  } finally {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -53,7 +53,7 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
     for (const app of apps) for (const name of await application.ensureAllStarted(ctx, app.name)) order.push(name);
     return order;
   });
-  if (!options.quiet) say(`otp-ts shell${options.distribution ? ` (${node.name})` : ''}: started ${started.join(', ') || 'no applications'}; helpers: call, cast, send, flush, whereis, processInfo, processes, sys, application, c(), q()`);
+  if (!options.quiet) say(`otp-ts shell${options.distribution ? ` (${node.name})` : ''}: started ${started.join(', ') || 'no applications'}; helpers: call, cast, send, spawn, self, flush, whereis, processInfo, processes, sys, application, mod(), code, c(), l(), q()`);
 
   let built = apps;
   const reload = async (): Promise<string[]> => {
@@ -89,6 +89,15 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
     sys: Object.fromEntries(Object.entries(sys).map(([k, f]) => [k, (...args: unknown[]) => shell.run((ctx) => (f as (...a: unknown[]) => unknown)(ctx, ...args))])),
     application: Object.fromEntries(Object.entries(application).map(([k, f]) => [k, (...args: unknown[]) => shell.run((ctx) => (f as (...a: unknown[]) => unknown)(ctx, ...args))])),
     c: () => reload(),
+    // Erlang's Module:Function(...) from the shell: the module's export table, so a call runs its newest version.
+    mod: (name: string) => code.exportsOf(name),
+    // Erlang's code module: versions, loaded modules, softPurge (refuses while old code runs) and purge (kills those processes).
+    code: {
+      versions: (name: string) => code.versions(name),
+      loaded: () => code.loaded(),
+      softPurge: (name: string) => code.softPurge(name),
+      purge: (name: string) => code.purge(name),
+    },
     l: async (module: string) => {
       for (const app of built) {
         const { sources } = await readBuiltModules(app.dir);
