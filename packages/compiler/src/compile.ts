@@ -2,11 +2,11 @@ import { build, type Message } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { CompileError, type Diagnostic } from './errors.js';
 import { findApps, sourceFiles, type AppSource } from './apps.js';
 import { checkBehaviours } from './behaviours.js';
-import { markCtxFirst } from './ctx-first.js';
+import { ctxFirstExports, withCtxFirst } from './ctx-first.js';
 import type { AppFile } from '@otp-ts/runtime';
 
 /** A build profile, as in rebar3: dev, test or prod. */
@@ -71,8 +71,9 @@ function toDiagnostic(app: AppSource, m: Message): Diagnostic {
   };
 }
 
-// esbuild writes one CommonJS module per changed source; syntax errors come back as diagnostics.
-async function buildModules(app: AppSource, files: string[], dir: string, build_: Required<BuildOptions>, diagnostics: Diagnostic[]): Promise<boolean> {
+// esbuild compiles one CommonJS module per changed source (syntax errors come back as diagnostics); each
+// module is written once, with its ctx-first exports marked (ctx-first.ts), every file at the same time.
+async function buildModules(app: AppSource, files: string[], texts: Map<string, string>, dir: string, build_: Required<BuildOptions>, diagnostics: Diagnostic[]): Promise<boolean> {
   const result = await build({
     absWorkingDir: app.dir,
     entryPoints: files,
@@ -88,20 +89,30 @@ async function buildModules(app: AppSource, files: string[], dir: string, build_
     // A minified stack trace still names its functions; the source map gives the TypeScript file:line.
     keepNames: true,
     logLevel: 'silent',
-    write: true,
+    write: false,
   }).catch((error: { errors?: Message[] }) => {
     if (!error.errors) throw error;
     diagnostics.push(...error.errors.map((m) => toDiagnostic(app, m)));
     return undefined;
   });
-  return result !== undefined;
+  if (result === undefined) return false;
+  const sourceOf = new Map(files.map((f) => [resolve(dir, f.replace(/\.(ts|mts)$/, '.js')), f]));
+  await Promise.all(
+    result.outputFiles.map(async (out) => {
+      const source = sourceOf.get(out.path);
+      const text = source === undefined ? out.text : withCtxFirst(out.text, await ctxFirstExports(texts.get(source)!));
+      await mkdir(dirname(out.path), { recursive: true });
+      await writeFile(out.path, text);
+    }),
+  );
+  return true;
 }
 
 // A source's hash covers its text and the options it is built with: changing the profile's options recompiles.
-async function sourceHashes(app: AppSource, files: string[], build_: Required<BuildOptions>): Promise<Record<string, string>> {
+function sourceHashes(texts: Map<string, string>, build_: Required<BuildOptions>): Record<string, string> {
   const key = JSON.stringify([build_.target, build_.sourceMaps, build_.minify]);
   const out: Record<string, string> = {};
-  for (const f of files) out[f] = hash(`${key}\0${await readFile(join(app.dir, f), 'utf8')}`);
+  for (const [f, text] of texts) out[f] = hash(`${key}\0${text}`);
   return out;
 }
 
@@ -123,11 +134,11 @@ async function compileApp(app: AppSource, dir: string, build_: Required<BuildOpt
   const files = await sourceFiles(app);
   const hashFile = join(dir, '.hashes.json');
   const previous: Record<string, string> = existsSync(hashFile) ? JSON.parse(await readFile(hashFile, 'utf8')) : {};
-  const current = await sourceHashes(app, files, build_);
+  const texts = new Map(await Promise.all(files.map(async (f) => [f, await readFile(join(app.dir, f), 'utf8')] as const)));
+  const current = sourceHashes(texts, build_);
   const changed = files.filter((f) => previous[f] !== current[f]);
   const removed = Object.keys(previous).filter((f) => !(f in current));
-  if (changed.length > 0 && !(await buildModules(app, changed, dir, build_, diagnostics))) return undefined;
-  for (const f of changed) await markCtxFirst(join(app.dir, f), join(dir, f.replace(/\.(ts|mts)$/, '.js')));
+  if (changed.length > 0 && !(await buildModules(app, changed, texts, dir, build_, diagnostics))) return undefined;
   for (const f of removed) {
     const base = join(dir, f.replace(/\.(ts|mts)$/, '.js'));
     await rm(base, { force: true });

@@ -1,4 +1,3 @@
-import { readFile, writeFile } from 'node:fs/promises';
 import { transform } from 'esbuild';
 import { CTX_FIRST_KEY } from '@otp-ts/runtime';
 
@@ -30,15 +29,13 @@ export async function ctxFirstExports(source: string): Promise<string[]> {
 }
 
 /**
- * Records them in a compiled module: a non-enumerable property of its exports under the runtime's
+ * Records them in a compiled module's text: a non-enumerable property of its exports under the runtime's
  * CTX_FIRST_KEY symbol, which rpc reads to pass the calling process's context first. The line goes
  * before the source map comment, so no mapping moves.
  */
-export async function markCtxFirst(sourceFile: string, outFile: string): Promise<void> {
-  const names = await ctxFirstExports(await readFile(sourceFile, 'utf8'));
-  if (names.length === 0) return;
-  const js = await readFile(outFile, 'utf8');
+export function withCtxFirst(js: string, names: readonly string[]): string {
+  if (names.length === 0) return js;
   const line = `Object.defineProperty(module.exports, Symbol.for(${JSON.stringify(CTX_FIRST_KEY)}), { value: ${JSON.stringify(names)} });\n`;
   const at = js.search(/^\/\/# sourceMappingURL=/m);
-  await writeFile(outFile, at < 0 ? `${js}${js.endsWith('\n') ? '' : '\n'}${line}` : `${js.slice(0, at)}${line}${js.slice(at)}`);
+  return at < 0 ? `${js}${js.endsWith('\n') ? '' : '\n'}${line}` : `${js.slice(0, at)}${line}${js.slice(at)}`;
 }
