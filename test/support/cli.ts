@@ -1,4 +1,5 @@
 // Helpers the end-to-end tests share to drive the built `otp` binary as a child process.
+import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,25 +27,40 @@ export const otpWith =
 
 /** A running `otp shell` on a copy of examples/shop. */
 export interface ShellNode {
+  /** The project copy it runs in. */
+  readonly dir: string;
   /** Everything it printed so far. */
   out(): string;
+  /** Types `line` and waits until what it prints afterwards matches `answer` (failing the test otherwise). */
+  say(line: string, answer: RegExp): Promise<void>;
   /** Ends it with q() and resolves to its exit code. */
   quit(): Promise<unknown>;
   /** Kills it (if still running) and removes its project copy. */
   stop(): void;
 }
 
-/** Starts `otp shell ARGS..` in a copy of examples/shop and waits until the shop application started. */
-export async function startShellNode(args: string[], env: NodeJS.ProcessEnv): Promise<ShellNode> {
+/**
+ * Starts `otp shell ARGS..` in a copy of examples/shop (changed by `prepare` first, if given) and waits
+ * until the shop application started.
+ */
+export async function startShellNode(args: string[], env: NodeJS.ProcessEnv = process.env, prepare?: (dir: string) => void): Promise<ShellNode> {
   const dir = mkdtempSync(join(tmpdir(), 'otp-shell-node-'));
   cpSync(fileURLToPath(new URL('../../examples/shop', import.meta.url)), dir, { recursive: true });
+  prepare?.(dir);
   const shell: ChildProcessWithoutNullStreams = spawn(process.execPath, [bin, 'shell', ...args], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   shell.stdout.on('data', (c: Buffer) => (out += c.toString()));
   shell.stderr.on('data', (c: Buffer) => (out += c.toString()));
   for (let i = 0; i < 1500 && !/started shop/.test(out); i++) await new Promise((r) => setTimeout(r, 10));
   return {
+    dir,
     out: () => out,
+    say: async (line, answer) => {
+      const mark = out.length;
+      shell.stdin.write(`${line}\n`);
+      for (let i = 0; i < 1000 && !answer.test(out.slice(mark)); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.match(out.slice(mark), answer, `${line} → ${out.slice(mark)}`);
+    },
     quit: () => {
       shell.stdin.write('q()\n');
       return new Promise((r) => shell.once('exit', r));
