@@ -53,7 +53,7 @@ const migrate = `codeChange(oldVsn: unknown, state: any): State {
     return { counts: state.counts, total: Object.values(state.counts as Record<string, number>).reduce((a, b) => a + b, 0) };
   },`;
 
-test('a release deployed from its tarball runs as a daemon, upgrades and downgrades under load with no failed call, rolls back a failing codeChange and an unhealthy new version, and chains upgrades 0.1 → 0.2 → 0.4 and back', { timeout: 300_000 }, async () => {
+test('a release deployed from its tarball runs as a daemon, is inspected by otp tree, info and procs with its cookie, upgrades and downgrades under load with no failed call, rolls back a failing codeChange and an unhealthy new version, and chains upgrades 0.1 → 0.2 → 0.4 and back', { timeout: 300_000 }, async () => {
   mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
   const base = mkdtempSync(join(repo, '_build', 'e2e', 'rel-'));
   const deploy = join(base, 'deploy');
@@ -77,6 +77,15 @@ test('a release deployed from its tarball runs as a daemon, upgrades and downgra
     assert.equal(await ok(run(script, ['rpc', 'kiosk/kiosk_server', 'bump', '["plums", 2]'], deploy), 'rpc of a ctx-first function'), '2');
     assert.equal(await ok(run(script, ['rpc', 'kiosk/kiosk_server', 'bump', '["pears"]'], deploy), 'rpc with a default argument'), '1');
     const cookie = /--setcookie\s+(\S+)/.exec(readFileSync(join(deploy, 'releases', '0.1.0', 'node.args'), 'utf8'))![1]!;
+    // The inspection tools reach the daemon over distribution with the release's cookie.
+    const node = 'kiosk@127.0.0.1';
+    assert.match(await ok(run(process.execPath, [otp, 'tree', node, 'kiosk', '--cookie', cookie], base), 'otp tree'), /kiosk_sup <0\.\d+\.0>[\s\S]*kiosk_server <0\.\d+\.0> .*restarts: 0/);
+    assert.match(await ok(run(process.execPath, [otp, 'info', node, 'kiosk_server', '--cookie', cookie], base), 'otp info'), /behaviour:\s+gen_server[\s\S]*current function:\s+gen_server\.loop[\s\S]*apples/);
+    assert.match(await ok(run(process.execPath, [otp, 'procs', node, '--sort', 'memory', '--top', '3', '--cookie', cookie], base), 'otp procs'), /<0\.\d+\.0>/);
+    const wrongCookie = await run(process.execPath, [otp, 'info', node, 'kiosk_server', '--cookie', 'NOTTHECOOKIE'], base);
+    assert.equal(wrongCookie.status, 2, wrongCookie.out);
+    assert.equal(wrongCookie.stderr.split('\n').length, 1, wrongCookie.stderr);
+    assert.match(wrongCookie.stderr, /cookie/);
 
     // 0.2.0 changes the server's state shape; its tarball is copied beside the running release.
     const serverFile = join(dir, 'src', 'kiosk_server.ts');
