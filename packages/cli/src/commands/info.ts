@@ -6,7 +6,7 @@ import { nodeConnectionOptions, nameOption, snameOption } from '../project/node-
 /** `otp info NODE PID|NAME`: one process in detail, read in bounded prefixes. */
 export const infoCommand = defineProvider({
   name: 'info',
-  description: 'Show one process of a running node: behaviour, state (through sys and formatStatus), first messages, links, monitors, memory.',
+  description: 'Show one process of a running node: behaviour, current function, state (through sys and formatStatus), first messages, links, monitors, memory.',
   deps: [],
   positionals: [
     { name: 'node', description: 'the node, as name@host', required: true },
