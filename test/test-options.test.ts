@@ -29,6 +29,9 @@ test('otp test --shard, --shuffle --seed, --retry, --fail-on-flaky and --rerun-f
   assert.equal(strict.status, 1);
   assert.match(strict.stdout, /Flaky \(passed only on a retry, failed by --fail-on-flaky\)/);
   assert.equal(last(strict.stdout), '1 passed, 2 failed');
+  const missing = otp('tests/nope');
+  assert.equal(missing.status, 2, "a path that names nothing is the user's mistake: a usage error, no crash report");
+  assert.match(missing.stderr, /^otp: \S+tests\/nope does not exist: give test files or folders that exist\n$/);
   const rerun = otp('--rerun-failed');
   assert.equal(last(rerun.stdout), '1 passed, 1 failed', rerun.stdout);
 });

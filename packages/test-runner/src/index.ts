@@ -35,5 +35,6 @@ export const version = '0.1.0';
 export * as peer from './peer/index.js';
 export type { Peer, PeerOptions } from './peer/index.js';
 export { PeerError } from './peer/locate.js';
+export { TestPathError } from './run/discover.js';
 export { reportCoverage } from './coverage.js';
 export type { CoverageOptions, CoverageSummary } from './coverage.js';

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
-import { affectedTests, ImportGraph, parseShard, reportCoverage, runTests, type FileChange, type RunOptions } from '@otp-ts/test-runner';
+import { affectedTests, ImportGraph, parseShard, reportCoverage, runTests, TestPathError, type FileChange, type RunOptions } from '@otp-ts/test-runner';
 import { info, type Io } from '../cli/io.js';
 import { defineProvider } from '../cli/provider.js';
 import { OtpError } from '../errors/otp-error.js';
@@ -104,7 +104,9 @@ export const testCommand = defineProvider({
       output: io.stdout,
       importGraph: new ImportGraph(),
     };
-    const result = await runTests(options);
+    const result = await runTests(options).catch((error: unknown) => {
+      throw error instanceof TestPathError ? new OtpError('usage', error.message) : error;
+    });
     if (!args.watch) return result.ok ? 0 : 1;
     await watchProject(project, (events) => rerunAffected(project.root, options, events, io), (error) => void io.stderr.write(`${error.message}\n`), ['src', 'test']).ready;
     info(io, 'watching for changes (Ctrl-C to stop)');

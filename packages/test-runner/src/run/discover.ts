@@ -14,6 +14,14 @@ function walk(dir: string, out: string[]): void {
   }
 }
 
+/** A test path given to the runner (an argument or otp.config.ts's `test.paths`) that names nothing: the user's mistake, not the runner's. */
+export class TestPathError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TestPathError';
+  }
+}
+
 // A path whose segments may hold `*` and `?` (`apps/*/test`), expanded against the folders that exist.
 function expand(root: string, path: string): string[] {
   if (!/[*?]/.test(path)) return [resolve(root, path)];
@@ -32,7 +40,7 @@ function expand(root: string, path: string): string[] {
     });
   }
   const existing = found.filter((p) => statSync(p, { throwIfNoEntry: false }) !== undefined);
-  if (existing.length === 0) throw new Error(`${absolute} matches no file or folder: give test files or folders that exist`);
+  if (existing.length === 0) throw new TestPathError(`${absolute} matches no file or folder: give test files or folders that exist`);
   return existing;
 }
 
@@ -41,7 +49,7 @@ export function discoverTestFiles(root: string, paths: readonly string[] = []): 
   const out: string[] = [];
   for (const p of paths.length > 0 ? paths.flatMap((x) => expand(root, x)) : [root]) {
     const st = statSync(p, { throwIfNoEntry: false });
-    if (st === undefined) throw new Error(`${p} does not exist: give test files or folders that exist`);
+    if (st === undefined) throw new TestPathError(`${p} does not exist: give test files or folders that exist`);
     if (st.isDirectory()) walk(p, out);
     else out.push(p);
   }
