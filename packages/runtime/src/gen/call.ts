@@ -119,17 +119,26 @@ export async function genMultiCall(ctx: ProcessContext, pids: readonly Pid[], me
   const waiting = new Map<Ref, number>();
   const caller = ctx as unknown as ProcessImpl;
   const isAnswer = (m: unknown): m is ReplyMessage | Down => (m instanceof ReplyMessage && waiting.has(m.tag)) || (m instanceof Down && waiting.has(m.ref));
-  batches.set(caller, waiting);
-  try {
-    pids.forEach((pid, i) => {
+  // At most WINDOW requests in flight: each answer sends the next. The requests, monitors and replies of a
+  // window die young; sending every request at once kept thousands alive and the collector copying them.
+  let next = 0;
+  const sendNext = (): void => {
+    for (; next < pids.length; next++) {
+      const pid = pids[next]!;
       if (pid === ctx.self() || pid.node !== 0) {
-        answers[i] = { ok: false, error: new CallError(pid === ctx.self() ? 'calling_self' : 'noproc', String(pid), request) };
-        return;
+        answers[next] = { ok: false, error: new CallError(pid === ctx.self() ? 'calling_self' : 'noproc', String(pid), request) };
+        continue;
       }
       const tag = ctx.monitor(pid);
-      waiting.set(tag, i);
-      ctx.send(pid, message(new From(ctx.self(), tag), i));
-    });
+      waiting.set(tag, next);
+      ctx.send(pid, message(new From(ctx.self(), tag), next));
+      next++;
+      return;
+    }
+  };
+  batches.set(caller, waiting);
+  try {
+    while (next < pids.length && waiting.size < MULTI_CALL_WINDOW) sendNext();
     while (waiting.size > 0) {
       // Answers already queued are taken without a promise each; wait only when none is.
       let m = ctx.receiveNow(isAnswer);
@@ -145,6 +154,7 @@ export async function genMultiCall(ctx: ProcessContext, pids: readonly Pid[], me
         const reason = (m as Down).reason;
         answers[i] = { ok: false, error: new CallError(reason === 'noconnection' ? 'nodedown' : reason, String(pids[i]), request) };
       }
+      sendNext();
     }
   } finally {
     batches.delete(caller);
@@ -153,8 +163,12 @@ export async function genMultiCall(ctx: ProcessContext, pids: readonly Pid[], me
     ctx.demonitor(tag, { flush: true });
     answers[i] = { ok: false, error: new CallError('timeout', String(pids[i]), request, timeoutMs) };
   }
+  // A timeout ends the batch: the requests never sent time out too.
+  for (; next < pids.length; next++) answers[next] = { ok: false, error: new CallError('timeout', String(pids[next]), request, timeoutMs) };
   return answers;
 }
+
+const MULTI_CALL_WINDOW = 256;
 
 /** Re-exported for the loops: the ref type of call tags. */
 export type CallTag = Ref;
