@@ -236,7 +236,7 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
     state.files = target;
     await install(ctx, state, running.release.vsn, { probe: false }).catch((e) => {
       state.log(`rollback to ${running.release.vsn} failed too: ${(e as Error).message}`);
-      throw new InstallError('health', `${vsn} failed after its code was loaded and rolling back to ${running.release.vsn} failed too: ${(e as Error).message}; restart the node (bin/${running.release.name} restart) to boot the permanent version`);
+      throw new InstallError('health', `${vsn} failed after its code was loaded and rolling back to ${running.release.vsn} failed too: ${(e as Error).message}; stop the node and start it again (bin/${running.release.name} stop, then daemon) to boot the permanent version, ${running.release.vsn}`);
     });
     const stage = error instanceof InstallError ? error.stage : 'applications';
     throw new InstallError(stage, `${direction === 'up' ? 'upgrade' : 'downgrade'} to ${vsn} rolled back, ${running.release.vsn} still runs: ${(error as Error).message}`);
