@@ -31,7 +31,7 @@ export interface ShellNode {
   readonly dir: string;
   /** Everything it printed so far. */
   out(): string;
-  /** Types `line` and waits until what it prints afterwards matches `answer` (failing the test otherwise). */
+  /** Types `line` and waits until what it prints afterwards matches `answer` and the prompt is back (failing the test otherwise). */
   say(line: string, answer: RegExp): Promise<void>;
   /** Ends it with q() and resolves to its exit code. */
   quit(): Promise<unknown>;
@@ -58,7 +58,8 @@ export async function startShellNode(args: string[], env: NodeJS.ProcessEnv = pr
     say: async (line, answer) => {
       const mark = out.length;
       shell.stdin.write(`${line}\n`);
-      for (let i = 0; i < 1000 && !answer.test(out.slice(mark)); i++) await new Promise((r) => setTimeout(r, 10));
+      // The answer, then the next prompt: whatever the line prints later (a promise's value) is not left to the next line.
+      for (let i = 0; i < 1000 && !(answer.test(out.slice(mark)) && out.endsWith('otp> ')); i++) await new Promise((r) => setTimeout(r, 10));
       assert.match(out.slice(mark), answer, `${line} → ${out.slice(mark)}`);
     },
     quit: () => {
