@@ -1,7 +1,7 @@
 import { PROCESS, Pid, Ref } from './pid.js';
 import { Down, Exit, type ExitReason } from './messages.js';
 import { ExitSignal, RuntimeError, describeReason } from './errors.js';
-import { ProcessImpl } from './process.js';
+import { attachMonitor, detachMonitor, MonitorLink, ProcessImpl } from './process.js';
 import { TimerQueue, type TimerEntry } from './timers.js';
 import { TableRegistry } from './table.js';
 import { Distribution, startServices, type DistributionOptions } from './distribution/node-dist.js';
@@ -103,6 +103,9 @@ export class OtpNode {
    */
   isModuleExport: ((fn: ProcessFn) => boolean) | null = null;
 
+  // Every monitor between local processes, by its ref (demonitor finds it here; see MonitorLink).
+  private readonly monitorLinks = new Map<Ref, MonitorLink>();
+
   /** This node's name: `name@host` once distributed, `nonode@nohost` before (as in Erlang). */
   get name(): string {
     return this.dist?.name ?? 'nonode@nohost';
@@ -176,14 +179,18 @@ export class OtpNode {
     const p = this.lookup(pid);
     if (p === undefined) return undefined;
     const monitors: Array<Pid | string> = [];
-    if (p.monitors) for (const t of p.monitors.values()) monitors.push(t.pid);
+    const monitoredBy: Pid[] = [];
+    for (const link of p.mons ?? []) {
+      if (link.watcher === p) monitors.push(link.target.pid);
+      if (link.target === p) monitoredBy.push(link.watcher.pid);
+    }
     return {
       pid: p.pid,
       status: p.status,
       messageQueueLen: p.queueLength,
       links: [...(p.links ? Array.from(p.links, (l) => l.pid) : []), ...(this.dist?.remote.linksOf(p) ?? [])],
       monitors,
-      monitoredBy: p.monitoredBy ? Array.from(p.monitoredBy.values(), (w) => w.pid) : [],
+      monitoredBy,
       registeredName: p.name,
       trapExit: p.trapping,
       reductions: p.reductions,
@@ -336,22 +343,20 @@ export class OtpNode {
       watcher.deliver(new Down(ref, target, 'noproc'));
       return ref;
     }
-    (watcher.monitors ??= new Map()).set(ref, t);
-    (t.monitoredBy ??= new Map()).set(ref, watcher);
-    if (typeof target === 'string') (t.monitoredByName ??= new Map()).set(ref, target);
+    const link = new MonitorLink(ref, watcher, t, typeof target === 'string' ? target : undefined);
+    link.wi = attachMonitor(watcher, link);
+    link.ti = t === watcher ? link.wi : attachMonitor(t, link);
+    this.monitorLinks.set(ref, link);
     return ref;
   }
 
   demonitor(watcher: ProcessImpl, ref: Ref): boolean {
-    const t = watcher.monitors?.get(ref);
-    if (t === undefined) return this.dist?.demonitor(watcher, ref) ?? false;
-    watcher.monitors!.delete(ref);
-    if (watcher.monitors!.size === 0) watcher.monitors = null;
-    t.monitoredBy?.delete(ref);
-    if (t.monitoredBy?.size === 0) t.monitoredBy = null;
-    t.monitoredByName?.delete(ref);
-    // Empty maps are dropped: a process that monitored once (every gen_server call) stays small.
-    if (t.monitoredByName?.size === 0) t.monitoredByName = null;
+    const link = this.monitorLinks.get(ref);
+    if (link === undefined || link.watcher !== watcher) return this.dist?.demonitor(watcher, ref) ?? false;
+    this.monitorLinks.delete(ref);
+    // A process monitoring itself holds the link once.
+    if (link.target !== watcher) detachMonitor(link.target, link.ti);
+    detachMonitor(watcher, link.wi);
     return true;
   }
 
@@ -474,20 +479,18 @@ export class OtpNode {
       this.names.delete(proc.name);
     }
     if (proc.tables) this.tables.ownerExited(proc);
-    if (proc.monitors) {
-      for (const [ref, target] of proc.monitors) {
-        target.monitoredBy?.delete(ref);
-        target.monitoredByName?.delete(ref);
+    if (proc.mons) {
+      const mons = proc.mons;
+      proc.mons = null;
+      for (const link of mons) {
+        this.monitorLinks.delete(link.ref);
+        if (link.watcher === link.target) continue;
+        if (link.watcher === proc) detachMonitor(link.target, link.ti);
+        else {
+          detachMonitor(link.watcher, link.wi);
+          link.watcher.deliver(new Down(link.ref, link.name ?? proc.pid, reason));
+        }
       }
-      proc.monitors = null;
-    }
-    if (proc.monitoredBy) {
-      for (const [ref, watcher] of proc.monitoredBy) {
-        watcher.monitors?.delete(ref);
-        if (watcher.monitors?.size === 0) watcher.monitors = null;
-        watcher.deliver(new Down(ref, proc.monitoredByName?.get(ref) ?? proc.pid, reason));
-      }
-      proc.monitoredBy = null;
     }
     if (proc.links) {
       const links = proc.links;

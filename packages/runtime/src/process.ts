@@ -35,12 +35,46 @@ function onReceiveTimeout(entry: TimerEntry): void {
   (entry.owner as ProcessImpl).receiveTimedOut();
 }
 
+/**
+ * One monitor between two local processes. It sits in both processes' `mons` arrays (its index in each
+ * kept in `wi` and `ti`, so removal is a swap with the last entry) and in the node's map by ref: setting
+ * up and taking down a monitor — twice per gen_server call — allocates this record and nothing else.
+ */
+export class MonitorLink {
+  /** Index in the watcher's `mons`. */
+  wi = -1;
+  /** Index in the target's `mons` (the same entry as `wi` when a process monitors itself). */
+  ti = -1;
+  constructor(
+    readonly ref: Ref,
+    readonly watcher: ProcessImpl,
+    readonly target: ProcessImpl,
+    /** The registered name the monitor was set up with, which its DOWN message carries. */
+    readonly name: string | undefined,
+  ) {}
+}
+
+/** Adds a monitor to a process's `mons`; returns its index there. */
+export function attachMonitor(p: ProcessImpl, link: MonitorLink): number {
+  return (p.mons ??= []).push(link) - 1;
+}
+
+/** Removes the monitor at `index` of a process's `mons`, moving the last one into its place. */
+export function detachMonitor(p: ProcessImpl, index: number): void {
+  const mons = p.mons!;
+  const last = mons.pop()!;
+  const from = mons.length;
+  if (index < from) {
+    mons[index] = last;
+    if (last.watcher === p && last.wi === from) last.wi = index;
+    if (last.target === p && last.ti === from) last.ti = index;
+  }
+  if (mons.length === 0) p.mons = null;
+}
+
 /** The rarely used parts of a process record. */
 class ProcessExtras {
   links: Set<ProcessImpl> | null = null;
-  monitors: Map<Ref, ProcessImpl> | null = null;
-  monitoredBy: Map<Ref, ProcessImpl> | null = null;
-  monitoredByName: Map<Ref, string> | null = null;
   exitHook: ((reason: ExitReason) => void) | null = null;
   tables: Set<TableStore> | null = null;
   ready: unknown = undefined;
@@ -71,6 +105,8 @@ export class ProcessImpl implements ProcessContext {
   traced = false;
   /** What processInfo reports as behaviour and module (shared by every process of a behaviour module). */
   label: ProcessLabel | null = null;
+  /** Monitors this process holds or is the target of (MonitorLink); null when none. */
+  mons: MonitorLink[] | null = null;
   /** What processInfo reports as the current function, written by behaviour loops (gen/current.ts); null: the spawned function. */
   currentFunction: string | null = null;
   // The body's promise while the process waits in its first receive: see watchBody.
@@ -97,7 +133,7 @@ export class ProcessImpl implements ProcessContext {
   // Drops the extras record once nothing in it is in use: a gen_server call leaves no residue.
   private compact(): void {
     const x = this.x!;
-    if (x.links === null && x.monitors === null && x.monitoredBy === null && x.monitoredByName === null && x.exitHook === null && x.tables === null && x.ready === undefined && x.exitReason === undefined && x.activeCall === null && x.suspended === null) this.x = null;
+    if (x.links === null && x.exitHook === null && x.tables === null && x.ready === undefined && x.exitReason === undefined && x.activeCall === null && x.suspended === null) this.x = null;
   }
 
   /** Linked processes. */
@@ -108,39 +144,6 @@ export class ProcessImpl implements ProcessContext {
     if (v !== null) this.more().links = v;
     else if (this.x !== null) {
       this.x.links = null;
-      this.compact();
-    }
-  }
-  /** Monitors this process holds: ref → target. */
-  get monitors(): Map<Ref, ProcessImpl> | null {
-    return this.x?.monitors ?? null;
-  }
-  set monitors(v: Map<Ref, ProcessImpl> | null) {
-    if (v !== null) this.more().monitors = v;
-    else if (this.x !== null) {
-      this.x.monitors = null;
-      this.compact();
-    }
-  }
-  /** Monitors on this process: ref → watcher. */
-  get monitoredBy(): Map<Ref, ProcessImpl> | null {
-    return this.x?.monitoredBy ?? null;
-  }
-  set monitoredBy(v: Map<Ref, ProcessImpl> | null) {
-    if (v !== null) this.more().monitoredBy = v;
-    else if (this.x !== null) {
-      this.x.monitoredBy = null;
-      this.compact();
-    }
-  }
-  /** The names monitors on this process were set up with, when they named it rather than its pid. */
-  get monitoredByName(): Map<Ref, string> | null {
-    return this.x?.monitoredByName ?? null;
-  }
-  set monitoredByName(v: Map<Ref, string> | null) {
-    if (v !== null) this.more().monitoredByName = v;
-    else if (this.x !== null) {
-      this.x.monitoredByName = null;
       this.compact();
     }
   }
@@ -512,7 +515,7 @@ export class ProcessImpl implements ProcessContext {
       for (let i = 0; i < sample; i++) sampled += estimateSize(this.mailbox[this.head + i], 200);
       bytes += 4 * n + Math.round((sampled / sample) * n);
     }
-    return bytes + (this.links ? 40 * this.links.size : 0) + (this.monitors ? 40 * this.monitors.size : 0);
+    return bytes + (this.links ? 40 * this.links.size : 0) + (this.mons ? 40 * this.mons.length : 0);
   }
 
   private park(m: Matcher | null, timeoutMs: number | undefined, mode: number): Promise<unknown> {
