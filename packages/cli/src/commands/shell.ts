@@ -3,7 +3,6 @@ import { info } from '../cli/io.js';
 import { findProject } from '../project/find.js';
 import { watchProject } from '../project/watch.js';
 import { startShell } from '../shell/session.js';
-import { buildOptionsOf } from './compile.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSysConfig } from '@otp-ts/release';
@@ -37,7 +36,8 @@ export const shellCommand = defineProvider({
       throw new OtpError('usage', '--proto and --ssl-* take effect only with --name or --sname: add one');
     }
     const distribution = named ? { name: toolNodeName(args), ...resolveNodeConnection(args, io) } : undefined;
-    const shell = await startShell({ root: project.root, quiet: io.verbosity === 'quiet', distribution, build: await buildOptionsOf(project.root, 'dev'), config: await shellConfig(project.root, io.env) });
+    const dev = resolveConfig((await loadConfig(project.root)).config, 'dev');
+    const shell = await startShell({ root: project.root, quiet: io.verbosity === 'quiet', distribution, build: dev.build, config: shellConfig(project.root, dev.env, io.env) });
     if (args.watch) {
       const watcher = watchProject(project, () => shell.reload(), (error) => info(io, `reload failed: ${error.message}`));
       shell.closed.then(() => watcher.close()).catch(() => undefined);
@@ -52,7 +52,7 @@ export const shellCommand = defineProvider({
 
 // What a release would boot with in the dev profile: config/sys.config.json with ${VAR}s substituted,
 // then the dev profile's per-application env of otp.config.ts over it.
-async function shellConfig(root: string, env: Record<string, string | undefined>): Promise<Record<string, Record<string, unknown>>> {
+function shellConfig(root: string, profileEnv: Record<string, Record<string, unknown>>, env: Record<string, string | undefined>): Record<string, Record<string, unknown>> {
   const file = join(root, 'config', 'sys.config.json');
   let config: Record<string, Record<string, unknown>>;
   try {
@@ -60,6 +60,6 @@ async function shellConfig(root: string, env: Record<string, string | undefined>
   } catch (error) {
     throw new OtpError('badConfig', (error as Error).message, { cause: error });
   }
-  for (const [app, values] of Object.entries(resolveConfig((await loadConfig(root)).config, 'dev').env)) config[app] = { ...config[app], ...values };
+  for (const [app, values] of Object.entries(profileEnv)) config[app] = { ...config[app], ...values };
   return config;
 }
