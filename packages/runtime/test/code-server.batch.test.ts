@@ -95,3 +95,28 @@ test('upgrade: codeChanges run side by side, not one round trip after another', 
     });
   });
 });
+
+test('a batch call to more processes than it keeps in flight: the silent ones and the ones never asked both time out, the others answer', async () => {
+  const { genMultiCall } = await import('../src/gen/call.ts');
+  const { ReplyMessage } = await import('../src/gen/messages.ts');
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      // 300 processes, at most 256 asked at once: the first 10 answer, which lets 10 more be asked; those
+      // and the other 246 of the window stay silent, so the last 34 are never asked.
+      const pids: Pid[] = Array.from({ length: 300 }, (_, i) =>
+        ctx.spawn(async (p) => {
+          const { from } = (await p.receive()) as { from: { pid: Pid; tag: runtime.Ref } };
+          if (i < 10) p.send(from.pid, new ReplyMessage(from.tag, 'pong'));
+          await p.receive();
+        }),
+      );
+      const started = performance.now();
+      const answers = await genMultiCall(ctx, pids, (from) => ({ from }), 'ping', 50);
+      assert.ok(performance.now() - started < 2000, 'the batch ends after one timeout, not one per process');
+      assert.deepEqual(answers.slice(0, 10).map((a) => a.ok && a.value), Array(10).fill('pong'));
+      assert.ok(answers.slice(10).every((a) => !a.ok && (a.error as runtime.CallError).failure === 'timeout'), 'the silent and the never-asked time out');
+      assert.equal(answers.length, 300);
+      for (const p of pids) ctx.exit(p, 'kill');
+    });
+  });
+});
