@@ -96,27 +96,34 @@ test('upgrade: codeChanges run side by side, not one round trip after another', 
   });
 });
 
-test('a batch call to more processes than it keeps in flight: the silent ones and the ones never asked both time out, the others answer', async () => {
-  const { genMultiCall } = await import('../src/gen/call.ts');
-  const { ReplyMessage } = await import('../src/gen/messages.ts');
+// Version 1 whose `block` cast keeps the server busy (deaf to system messages) until it receives 'release'.
+const blocking = `
+import { ok, reply, noreply, type GenServer } from '@otp-ts/runtime';
+export const worker: GenServer<{ id: number }, 'get', 'block', unknown, number> = {
+  name: 'worker',
+  init: (id) => ok({ id }),
+  handleCall: (_req, _from, s) => reply({ vsn: 1, state: s }, s),
+  handleCast: async (_req, s, ctx) => {
+    await ctx.receive((m) => m === 'release');
+    return noreply(s);
+  },
+};`;
+
+test('upgrade of more servers than a batch keeps in flight, with a full window of them busy: one timeout fails it, and every server, asked or not, is resumed on the old code', async () => {
   await withNode(async (node) => {
+    const code = codeOf(node);
+    await code.load(compile('app/worker', blocking, '1'));
     await node.run(async (ctx) => {
-      // 300 processes, at most 256 asked at once: the first 10 answer, which lets 10 more be asked; those
-      // and the other 246 of the window stay silent, so the last 34 are never asked.
-      const pids: Pid[] = Array.from({ length: 300 }, (_, i) =>
-        ctx.spawn(async (p) => {
-          const { from } = (await p.receive()) as { from: { pid: Pid; tag: runtime.Ref } };
-          if (i < 10) p.send(from.pid, new ReplyMessage(from.tag, 'pong'));
-          await p.receive();
-        }),
-      );
+      // 300 servers, at most 256 suspends in flight: the first 10 answer, then 256 busy ones fill the
+      // window, so the last 34 are never asked before the timeout ends the batch.
+      const pids = await startWorkers(ctx, code, 300);
+      for (const pid of pids.slice(10, 266)) genServer.cast(ctx, pid, 'block' as never);
       const started = performance.now();
-      const answers = await genMultiCall(ctx, pids, (from) => ({ from }), 'ping', 50);
-      assert.ok(performance.now() - started < 2000, 'the batch ends after one timeout, not one per process');
-      assert.deepEqual(answers.slice(0, 10).map((a) => a.ok && a.value), Array(10).fill('pong'));
-      assert.ok(answers.slice(10).every((a) => !a.ok && (a.error as runtime.CallError).failure === 'timeout'), 'the silent and the never-asked time out');
-      assert.equal(answers.length, 300);
-      for (const p of pids) ctx.exit(p, 'kill');
+      await assert.rejects(runtime.upgradeModules(ctx, code, [compile('app/worker', v2(''), '2')], { timeoutMs: 50 }), (e: UpgradeError) => e.stage === 'suspend');
+      assert.ok(performance.now() - started < 2000, 'one timeout ends the batch, not one per server');
+      assert.equal(code.versions('app/worker').current, '1');
+      for (const pid of pids.slice(10, 266)) ctx.send(pid, 'release');
+      assert.deepEqual(await statesOf(ctx, pids), pids.map((_, id) => ({ vsn: 1, state: { id } })), 'every server answers, on the old code');
     });
   });
 });
