@@ -88,6 +88,9 @@ async function buildModules(app: AppSource, files: string[], texts: Map<string, 
     minify: build_.minify,
     // A minified stack trace still names its functions; the source map gives the TypeScript file:line.
     keepNames: true,
+    // import() becomes a require the code server answers with the module's live export table (a native
+    // import() cannot reach modules the code server loads, and would load a second copy of a package).
+    supported: { 'dynamic-import': false },
     logLevel: 'silent',
     write: false,
   }).catch((error: { errors?: Message[] }) => {

@@ -39,7 +39,7 @@ export function quietLogs(node: OtpNode): LogEvent[] {
 
 /** Compiles TypeScript the way the compiler does: one CommonJS-shaped module per source, named like an app module. */
 export function compileModule(name: string, ts: string, vsn?: string): ModuleSource {
-  const { code } = transformSync(ts, { loader: 'ts', format: 'cjs', target: 'node20', sourcefile: `${name}.ts` });
+  const { code } = transformSync(ts, { loader: 'ts', format: 'cjs', target: 'node20', supported: { 'dynamic-import': false }, sourcefile: `${name}.ts` });
   return { name, code, filename: `/virtual/${name}.ts`, vsn };
 }
 

@@ -1,7 +1,7 @@
 export { CodeServer, CodeError, codeServerOf } from './server.js';
 export type { CodeServerOptions } from './server.js';
-export { ModuleVersion, sourceHash } from './module.js';
-export type { ModuleSource } from './module.js';
+export { ModuleVersion, sourceHash, RemovedExportError } from './module.js';
+export type { ModuleSource, ModuleLinks } from './module.js';
 export { upgradeModules, UpgradeError } from './upgrade.js';
 export type { UpgradeOptions, UpgradeReport } from './upgrade.js';
 export { loadBuiltApplication, readBuiltModules, dependencyOrder } from './app-loader.js';

@@ -1,5 +1,6 @@
 import { compileFunction } from 'node:vm';
 import { createHash } from 'node:crypto';
+import { types } from 'node:util';
 
 /** What the code server loads: one compiled module, CommonJS-shaped (the compiler's output). */
 export interface ModuleSource {
@@ -20,25 +21,79 @@ export class ModuleVersion {
   constructor(
     readonly module: string,
     readonly vsn: string,
-    /** The version's own exports (importers reach them through the module's export table). */
+    /** The version's own exports as they were when it was evaluated (importers reach them through the module's export table). */
     readonly exports: Record<string, unknown>,
     readonly filename: string,
+    /** The application modules it requires and those it re-exports whole (`export * from`): the tables it follows. */
+    readonly links: ModuleLinks = { imports: [], stars: [] },
+    /** Reads its exports again (a re-export follows the table it comes from); defaults to `exports`. */
+    readonly read: () => Record<string, unknown> = () => exports,
   ) {}
 }
 
-/** A module as the code server keeps it: a stable export table plus its current and old versions. */
+/** The application modules a version reaches: by name, as the code server resolved its requires. */
+export interface ModuleLinks {
+  /** Every application module it requires (static, dynamic or re-exported). */
+  imports: string[];
+  /** Those it re-exports whole (`export * from`), in source order. */
+  stars: string[];
+}
+
+/**
+ * A module as the code server keeps it: a stable export table plus its current and old versions. The
+ * table is a plain object (V8 keeps it in fast mode) whose prototype holds, for each export a later
+ * version removed, a function that throws naming the module: the table's own keys are the live exports.
+ */
 export class LoadedModule {
-  /** The object every importer holds: its properties point at the current version's exports (a plain object, so V8 keeps it in fast mode). */
-  readonly table: Record<string, unknown> = {};
+  /** Removed exports: a call names the module and version instead of `x.f is not a function`. */
+  private readonly removed: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  /** The object every importer holds: its own properties are the current version's exports. */
+  readonly table: Record<string, unknown> = Object.create(this.removed) as Record<string, unknown>;
   current: ModuleVersion | null = null;
   old: ModuleVersion | null = null;
   constructor(readonly name: string) {}
 
-  /** Points every property of the export table at `version`'s exports (nothing when null). */
-  point(version: ModuleVersion | null): void {
-    for (const key of Object.keys(this.table)) if (!version || !(key in version.exports)) delete this.table[key];
-    if (version) for (const key of Object.keys(version.exports)) this.table[key] = version.exports[key];
+  /** Makes the table hold exactly `entries` (none when null): keys that went away answer with a clear error. */
+  point(entries: Record<string, unknown> | null): void {
+    for (const key of Object.keys(this.table)) {
+      if (entries && key in entries) continue;
+      delete this.table[key];
+      if (!(key in this.removed)) this.removed[key] = removedExport(this, key);
+    }
+    if (entries) for (const key of Object.keys(entries)) if (this.table[key] !== entries[key] || !Object.hasOwn(this.table, key)) this.table[key] = entries[key];
   }
+}
+
+/** What a call to an export that no longer exists throws: the module, its running version and the export. */
+export class RemovedExportError extends Error {
+  constructor(
+    readonly module: string,
+    readonly exportName: string,
+    readonly vsn: string | undefined,
+  ) {
+    super(
+      vsn === undefined
+        ? `module ${module} is not loaded, so ${module}.${exportName} cannot be called: load the module again`
+        : `${module}.${exportName} does not exist in ${module} ${vsn} (an upgrade removed it): call what the new version exports instead`,
+    );
+    this.name = 'RemovedExportError';
+  }
+}
+
+const removedExports = new WeakSet<object>();
+
+/** Whether `value` stands for an export a later version removed (a re-export of it is dropped too). */
+export function isRemovedExport(value: unknown): boolean {
+  return typeof value === 'function' && removedExports.has(value);
+}
+
+function removedExport(mod: LoadedModule, key: string): (...args: unknown[]) => never {
+  const removed = (): never => {
+    throw new RemovedExportError(mod.name, key, mod.current?.vsn);
+  };
+  Object.defineProperty(removed, 'name', { value: `${key} (removed)` });
+  removedExports.add(removed);
+  return removed;
 }
 
 /** A hash of a module's code: the version label a module gets when its source names none. */
@@ -46,19 +101,121 @@ export function sourceHash(code: string): string {
   return createHash('sha256').update(code).digest('hex').slice(0, 12);
 }
 
+/** How a module body reaches other modules: what the code server gives it in place of esbuild's own interop helpers. */
+export interface ModuleLinker {
+  /** `require(specifier)`: an application module's export table, or a prepared package. */
+  require(specifier: string): unknown;
+  /** Whether `value` is an application module's export table (its namespace is the table itself, which stays live). */
+  isTable(value: unknown): boolean;
+  /** Told of each `export * from` an application module: the re-exporting module follows its table. */
+  reExported(table: unknown): void;
+}
+
+/** What evaluating a module body gave: its `module.exports`, whose getters give the export values when read. */
+export interface Evaluated {
+  exports: Record<string, unknown>;
+  /** Reads the exports now (esbuild's CommonJS output defines them as getters over live bindings). */
+  read(): Record<string, unknown>;
+}
+
 /**
  * Evaluates a CommonJS-shaped module body with its own `require`; a throw (syntax error or a failing
- * top level) propagates with the module's file name in the stack.
+ * top level) propagates with the module's file name in the stack. esbuild's interop helpers `__toESM`
+ * and `__reExport` copy an imported module's keys once, when the importer loads: the code server's
+ * versions take their place, so `import * as`, default imports, `export * from` and cycles see the live
+ * export table (withLiveInterop says how they are found).
  */
-export function evaluateModule(source: ModuleSource, require: (specifier: string) => unknown): Record<string, unknown> {
+export function evaluateModule(source: ModuleSource, linker: ModuleLinker): Evaluated {
   const filename = source.filename ?? `${source.name}.js`;
-  const fn = compileFunction(source.code, ['exports', 'require', 'module', '__filename', '__dirname'], { filename });
+  const fn = compileFunction(withLiveInterop(source.code), ['exports', 'require', 'module', '__filename', '__dirname', LIVE_TO_ESM, LIVE_RE_EXPORT], { filename });
   const module = { exports: {} as Record<string, unknown> };
-  fn.call(module.exports, module.exports, require, module, filename, filename.replace(/[/\\][^/\\]*$/, ''));
-  // esbuild's CommonJS output defines exports as getters over live bindings: take their values now.
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(module.exports)) if (key !== '__esModule') out[key] = module.exports[key];
-  // Symbol-keyed metadata the compiler adds (which exports take ctx first) stays out of the export table.
-  for (const sym of Object.getOwnPropertySymbols(module.exports)) Object.defineProperty(out, sym, { value: (module.exports as Record<symbol, unknown>)[sym] });
+  const toESM = (mod: unknown, isNodeMode?: unknown): unknown => (linker.isTable(mod) || types.isModuleNamespaceObject(mod) ? mod : copyToESM(mod, isNodeMode));
+  const reExport = (target: object, mod: unknown, second?: object): void => {
+    if (linker.isTable(mod)) linker.reExported(mod);
+    else {
+      copyProps(target, mod, 'default');
+      if (second) copyProps(second, mod, 'default');
+    }
+  };
+  fn.call(module.exports, module.exports, (spec: string) => linker.require(spec), module, filename, filename.replace(/[/\\][^/\\]*$/, ''), toESM, reExport);
+  const read = (): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(module.exports)) if (key !== '__esModule') out[key] = module.exports[key];
+    // Symbol-keyed metadata the compiler adds (which exports take ctx first) stays out of the export table.
+    for (const sym of Object.getOwnPropertySymbols(module.exports)) Object.defineProperty(out, sym, { value: (module.exports as Record<symbol, unknown>)[sym] });
+    return out;
+  };
+  return { exports: module.exports, read };
+}
+
+const LIVE_TO_ESM = '__otp_toESM';
+const LIVE_RE_EXPORT = '__otp_reExport';
+
+// esbuild's helpers, as it writes them minified or not: `__toESM = (mod, isNodeMode, target) => (target = mod != null ? ...`
+// and `__reExport = (target, mod, secondTarget) => (__copyProps(target, mod, "default"), ...`. The names may be minified.
+const TO_ESM = /([\w$]+)\s*=\s*(\(\s*([\w$]+)\s*,\s*[\w$]+\s*,\s*([\w$]+)\s*\)\s*=>\s*\(\s*\4\s*=\s*\3\s*!=\s*null\s*\?)/;
+const RE_EXPORT = /([\w$]+)\s*=\s*(\(\s*([\w$]+)\s*,\s*([\w$]+)\s*,\s*[\w$]+\s*\)\s*=>\s*\(\s*[\w$]+\(\s*\3\s*,\s*\4\s*,\s*"default"\s*\))/;
+
+/**
+ * The module's code with esbuild's `__toESM` and `__reExport` defined as the code server's live
+ * versions: each helper's arrow function is replaced by the name of a parameter the module body gets,
+ * padded with spaces (newlines kept) so every line and column stays where the source map says.
+ */
+export function withLiveInterop(code: string): string {
+  let out = code;
+  for (const [re, name] of [
+    [TO_ESM, LIVE_TO_ESM],
+    [RE_EXPORT, LIVE_RE_EXPORT],
+  ] as const) {
+    const m = re.exec(out);
+    if (!m) continue;
+    const start = m.index + m[0].length - m[2]!.length;
+    const end = arrowEnd(out, start);
+    if (end < 0 || end - start < name.length) continue;
+    const padding = out.slice(start + name.length, end).replace(/[^\n]/g, ' ');
+    out = out.slice(0, start) + name + padding + out.slice(end);
+  }
   return out;
+}
+
+// The end (exclusive) of an arrow function `(params) => (body)` starting at `start`: past the body's closing parenthesis.
+function arrowEnd(code: string, start: number): number {
+  let depth = 0;
+  let paramsDone = false;
+  for (let i = start; i < code.length; i++) {
+    const c = code[i]!;
+    if (c === '"' || c === "'" || c === '`') {
+      for (i++; i < code.length && code[i] !== c; i++) if (code[i] === '\\') i++;
+    } else if (c === '/' && code[i + 1] === '/') {
+      while (i < code.length && code[i] !== '\n') i++;
+    } else if (c === '/' && code[i + 1] === '*') {
+      i = code.indexOf('*/', i + 2);
+      if (i < 0) return -1;
+      i++;
+    } else if (c === '(') depth++;
+    else if (c === ')') {
+      depth--;
+      if (depth === 0 && paramsDone) return i + 1;
+      if (depth === 0) paramsDone = true;
+    } else if (depth < 0) return -1;
+  }
+  return -1;
+}
+
+// esbuild's own semantics for what is not an export table (a CommonJS object handed over as preloaded): a copy of its keys.
+function copyToESM(mod: unknown, isNodeMode: unknown): unknown {
+  const target: Record<string, unknown> = mod != null ? (Object.create(Object.getPrototypeOf(mod)) as Record<string, unknown>) : {};
+  if (isNodeMode || !mod || !(mod as { __esModule?: unknown }).__esModule) Object.defineProperty(target, 'default', { value: mod, enumerable: true });
+  return copyProps(target, mod);
+}
+
+function copyProps(to: object, from: unknown, except?: string): object {
+  if ((from && typeof from === 'object') || typeof from === 'function') {
+    for (const key of Object.getOwnPropertyNames(from)) {
+      if (Object.hasOwn(to, key) || key === except) continue;
+      const desc = Object.getOwnPropertyDescriptor(from, key);
+      Object.defineProperty(to, key, { get: () => (from as Record<string, unknown>)[key], enumerable: !desc || desc.enumerable });
+    }
+  }
+  return to;
 }

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { OtpNode } from '../node.js';
 import type { ProcessImpl } from '../process.js';
-import { evaluateModule, sourceHash, LoadedModule, ModuleVersion, type ModuleSource } from './module.js';
+import { evaluateModule, isRemovedExport, sourceHash, LoadedModule, ModuleVersion, type ModuleLinks, type ModuleSource } from './module.js';
 import { registerSourceMap } from './source-maps.js';
 // Loaded code that imports the runtime must share this node's runtime, never a second copy of it.
 import * as runtimeApi from '../index.js';
@@ -42,6 +42,8 @@ interface Origin {
  */
 export class CodeServer {
   private readonly modules = new Map<string, LoadedModule>();
+  /** Export table → its module: what a module body's `import * as` and `export * from` are handed. */
+  private readonly tables = new WeakMap<object, LoadedModule>();
   private readonly origins = new WeakMap<object, Origin>();
   private readonly externals = new Map<string, unknown>();
   private readonly loading = new Set<string>();
@@ -74,14 +76,18 @@ export class CodeServer {
   async evaluate(source: ModuleSource): Promise<ModuleVersion> {
     await this.prepare(source);
     if (source.filename) registerSourceMap(source.filename, source.code);
-    let exports: Record<string, unknown>;
+    const links: ModuleLinks = { imports: [], stars: [] };
+    let evaluated: ReturnType<typeof evaluateModule>;
     try {
-      exports = evaluateModule(source, (spec) => this.require(spec, source.name));
+      evaluated = evaluateModule(source, {
+        require: (spec) => this.require(spec, source.name, links),
+        isTable: (value) => typeof value === 'object' && value !== null && this.tables.has(value),
+        reExported: (table) => links.stars.push(this.tables.get(table as object)!.name),
+      });
     } catch (error) {
       throw new CodeError('evaluation', source.name, `module ${source.name} failed to load: ${(error as Error)?.message ?? String(error)}`, { cause: error });
     }
-    const version = new ModuleVersion(source.name, source.vsn ?? sourceHash(source.code), exports, source.filename ?? source.name);
-    return version;
+    return new ModuleVersion(source.name, source.vsn ?? sourceHash(source.code), evaluated.read(), source.filename ?? source.name, links, evaluated.read);
   }
 
   /** Loads a module: its new version becomes current, the current one old; an older old version is purged first. */
@@ -120,8 +126,7 @@ export class CodeServer {
     mod.old = mod.current;
     mod.current = version;
     this.tag(mod, version);
-    mod.point(version);
-    this.repointed?.(mod.name);
+    this.repoint(mod);
   }
 
   /** Puts back a module's previous current and old versions (an upgrade's rollback). */
@@ -129,8 +134,7 @@ export class CodeServer {
     const mod = this.entry(name);
     mod.current = current;
     mod.old = old;
-    mod.point(current);
-    this.repointed?.(name);
+    this.repoint(mod);
   }
 
   /** The export table of a loaded module: what `require` hands importers. */
@@ -173,7 +177,7 @@ export class CodeServer {
     const o = this.origins.get(value as object);
     if (!o || !o.module.current || o.version === o.module.current) return value;
     const table = o.module.table as Record<string, unknown>;
-    return o.exportName in table ? (table[o.exportName] as T) : value;
+    return Object.hasOwn(table, o.exportName) ? (table[o.exportName] as T) : value;
   }
 
   /** The processes running code of a version: spawned with one of its functions, or running one of its callback modules. */
@@ -213,8 +217,7 @@ export class CodeServer {
     if (mod.old) this.purge(name);
     mod.old = mod.current;
     mod.current = null;
-    mod.point(null);
-    this.repointed?.(name);
+    this.repoint(mod);
   }
 
   /** Sets the one listener told after a module's export table is re-pointed (call tracing keeps its wrappers across loads). */
@@ -230,14 +233,65 @@ export class CodeServer {
 
   private entry(name: string): LoadedModule {
     let mod = this.modules.get(name);
-    if (!mod) this.modules.set(name, (mod = new LoadedModule(name)));
+    if (!mod) {
+      this.modules.set(name, (mod = new LoadedModule(name)));
+      this.tables.set(mod.table, mod);
+    }
     return mod;
   }
 
+  // Tags a version's own exports with where they come from; a value re-exported from another module keeps its origin.
   private tag(mod: LoadedModule, version: ModuleVersion): void {
     for (const [exportName, value] of Object.entries(version.exports)) {
-      if (value !== null && (typeof value === 'object' || typeof value === 'function')) this.origins.set(value as object, { module: mod, version, exportName });
+      if (value === null || (typeof value !== 'object' && typeof value !== 'function')) continue;
+      const known = this.origins.get(value as object);
+      if (!known || known.module === mod) this.origins.set(value as object, { module: mod, version, exportName });
     }
+  }
+
+  // What a module's table holds now: what it re-exports whole (`export * from`, never `default`), then its own
+  // exports and named re-exports, read now so that each re-export is the current export of the module it names.
+  private entriesOf(mod: LoadedModule): Record<string, unknown> | null {
+    const version = mod.current;
+    if (!version) return null;
+    const out: Record<string, unknown> = {};
+    for (const star of version.links.stars) {
+      const table = this.modules.get(star)?.table ?? {};
+      for (const key of Object.keys(table)) if (key !== 'default' && !(key in out)) out[key] = table[key];
+    }
+    for (const [key, value] of Object.entries(version.read())) {
+      if (isRemovedExport(value)) delete out[key];
+      else out[key] = value;
+    }
+    return out;
+  }
+
+  // Re-points a module's table, then those of the modules that import it and re-export what changed
+  // (named or whole), transitively: an upgrade of a module reaches its re-exporters' importers too.
+  private repoint(mod: LoadedModule): void {
+    const pending = [mod];
+    const seen = new Set<LoadedModule>();
+    for (let next = pending.shift(); next; next = pending.shift()) {
+      if (seen.has(next)) continue;
+      seen.add(next);
+      const entries = this.entriesOf(next);
+      if (next !== mod && entries && this.holds(next.table, entries)) continue;
+      next.point(entries);
+      this.repointed?.(next.name);
+      for (const other of this.modules.values()) if (other.current?.links.imports.includes(next.name)) pending.push(other);
+    }
+  }
+
+  // Whether a table already holds `entries` (a traced function's wrapper counts as the function it wraps).
+  private holds(table: Record<string, unknown>, entries: Record<string, unknown>): boolean {
+    const keys = Object.keys(table);
+    if (keys.length !== Object.keys(entries).length) return false;
+    for (const key of keys) {
+      if (!(key in entries)) return false;
+      const [a, b] = [table[key], entries[key]];
+      if (a !== b && (typeof a !== 'function' || this.origins.get(a) === undefined || this.origins.get(a) !== this.origins.get(b as object))) return false;
+    }
+    return true;
   }
 
   private isAppModule(spec: string, from: string): boolean {
@@ -255,9 +309,10 @@ export class CodeServer {
     return parts.join('/');
   }
 
-  private require(spec: string, from: string): unknown {
+  private require(spec: string, from: string, links?: ModuleLinks): unknown {
     const name = this.resolveName(spec, from);
     if (name !== undefined) {
+      if (links && !links.imports.includes(name)) links.imports.push(name);
       const mod = this.modules.get(name);
       // A module of the batch being loaded (loadAll) is handed over before it is evaluated: a circular
       // import resolves, since importers read its table's properties when they call, not when they load.

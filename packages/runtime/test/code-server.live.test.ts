@@ -1,0 +1,63 @@
+// Every form of import sees the live export table after a module is loaded again: namespace, default
+// (in Node's module mode too), named, `export * from`, `export { x as y } from`, dynamic import() and
+// cycles of namespace imports; minified output included. A removed export throws naming the module.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { transformSync } from 'esbuild';
+import { RemovedExportError } from '@otp-ts/runtime';
+import { withNode, codeServerFor } from './helpers.ts';
+
+// As the compiler builds a module of a "type": "module" package (.mts: esbuild's Node mode for default imports).
+const compile = (name: string, ts: string, minify: boolean, vsn?: string) => ({
+  name,
+  code: transformSync(ts, { loader: 'ts', format: 'cjs', target: 'node20', supported: { 'dynamic-import': false }, minify, keepNames: true, sourcefile: `${name}.mts` }).code,
+  filename: `/virtual/${name}.ts`,
+  vsn,
+});
+
+type User = { ns(): string; def(): string; named(): number; star(): string; plus(): number; dyn(): Promise<string> };
+
+for (const minify of [false, true]) {
+  test(`an added export reaches namespace, default, named, re-exported and dynamic imports at once${minify ? ' (minified)' : ''}; a removed one names its module`, async () => {
+    await withNode(async (node) => {
+      const code = codeServerFor(node);
+      await code.loadAll([
+        compile('app/ledger', `export function add(n: number) { return n + 1; } export default function d() { return 'd1'; }`, minify, '1'),
+        compile('app/re', `export * from './ledger'; export { add as plus } from './ledger';`, minify),
+        compile(
+          'app/user',
+          `import * as ledger from './ledger'; import d from './ledger'; import { add } from './ledger'; import * as re from './re';
+          const any = (m: unknown) => m as { newFn?: () => string };
+          export function ns() { return any(ledger).newFn?.() ?? 'none'; }
+          export function def() { return d(); }
+          export function named() { return add(1); }
+          export function star() { return any(re).newFn?.() ?? 'none'; }
+          export function plus() { return re.plus(10); }
+          export async function dyn() { return any(await import('./ledger')).newFn?.() ?? 'none'; }`,
+          minify,
+        ),
+      ]);
+      const user = code.exportsOf('app/user') as unknown as User;
+      assert.deepEqual([user.ns(), user.def(), user.named(), user.star(), user.plus(), await user.dyn()], ['none', 'd1', 2, 'none', 11, 'none']);
+      await code.load(compile('app/ledger', `export function add(n: number) { return n + 100; } export function newFn() { return 'new'; } export default function d() { return 'd2'; }`, minify, '2'));
+      assert.deepEqual([user.ns(), user.def(), user.named(), user.star(), user.plus(), await user.dyn()], ['new', 'd2', 101, 'new', 110, 'new']);
+      await code.load(compile('app/ledger', `export function newFn() { return 'new3'; }`, minify, '3'));
+      assert.throws(() => user.named(), (e: RemovedExportError) => e instanceof RemovedExportError && e.message === 'app/ledger.add does not exist in app/ledger 3 (an upgrade removed it): call what the new version exports instead');
+      assert.deepEqual(Object.keys(code.exportsOf('app/re')).sort(), ['newFn'], 'the barrel follows: add and its alias are gone, newFn came');
+    });
+  });
+}
+
+test('two modules importing each other as namespaces answer at once, and after one of them is loaded again', async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    await code.loadAll([
+      compile('app/i', `import * as j from './j'; export function record(n: number): number { return n === 0 ? 0 : j.go(n - 1) + 1; }`, false),
+      compile('app/j', `import * as i from './i'; export function go(n: number): number { return i.record(n); }`, false),
+    ]);
+    const j = code.exportsOf('app/j') as { go(n: number): number };
+    assert.equal(j.go(5), 5);
+    await code.load(compile('app/i', `import * as j from './j'; export function record(n: number): number { return n === 0 ? 100 : j.go(n - 1) + 1; }`, false, '2'));
+    assert.equal(j.go(5), 105);
+  });
+});
