@@ -1,30 +1,19 @@
 // The start script's program (bin/<name>.mjs): boots the release, or talks to its running node over
 // distribution with the release's cookie. It needs nothing of the project: only the release root.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { bootRelease, createNode, permanentVersion, readNodeArgs, readReleases, readVersion, rpc, BadRpc, type DistributionTls, type OtpNode } from '@otp-ts/runtime';
+import { bootRelease, permanentVersion, readReleases, readVersion, rpc, BadRpc } from '@otp-ts/runtime';
 import { unpack } from './unpack.js';
 import { formatReport } from './report.js';
-
-const root = process.env.OTP_RELEASE_ROOT ?? dirname(dirname(fileURLToPath(import.meta.url)));
-const program = fileURLToPath(import.meta.url);
-
-/** A failure the script reports in one line, with the exit code (1: the work failed, 2: bad usage or input). */
-class ScriptError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: 1 | 2 = 1,
-  ) {
-    super(message);
-  }
-}
+import { alive, call, describe, pidFile, program, root, ScriptError, sleep, target, unreachable, withToolNode } from './client.js';
+import { daemon, heartCommand } from './daemon.js';
+import { liveHeart } from './heart.js';
 
 const commands: Record<string, { args: string; help: string; run: (args: string[]) => Promise<number> }> = {
   foreground: { args: '[--vsn VSN]', help: 'boot the release in this terminal (Ctrl-C stops it in order)', run: foreground },
-  daemon: { args: '', help: 'boot the release in the background; logs go to log/, the pid to run/', run: daemon },
+  daemon: { args: '[--heart]', help: 'boot the release in the background; logs go to log/, the pid to run/; --heart (or -heart in node.args) restarts it when it dies or hangs', run: daemon },
   stop: { args: '', help: 'stop the running node in order (applications in reverse start order)', run: stop },
   restart: { args: '', help: "restart the running node's applications without restarting the node", run: restart },
   ping: { args: '', help: 'pong when the node runs and answers, pang otherwise', run: ping },
@@ -39,6 +28,9 @@ const commands: Record<string, { args: string; help: string; run: (args: string[
   help: { args: '', help: 'this list', run: help },
 };
 
+// Run by the start script itself, not by people: the heart process that `daemon --heart` starts.
+const internal: Record<string, (args: string[]) => Promise<number>> = { heart: heartCommand };
+
 async function releaseName(): Promise<string> {
   return (await readReleases(root)).name;
 }
@@ -46,68 +38,8 @@ async function releaseName(): Promise<string> {
 async function help(): Promise<number> {
   const name = await releaseName().catch(() => 'release');
   const width = Math.max(...Object.entries(commands).map(([c, d]) => `${c} ${d.args}`.length));
-  process.stdout.write(`Usage: bin/${name} COMMAND\n\n${Object.entries(commands).map(([c, d]) => `  ${`${c} ${d.args}`.padEnd(width)}  ${d.help}`).join('\n')}\n\nExamples:\n  bin/${name} daemon && bin/${name} ping\n  bin/${name} upgrade 0.2.0\n`);
+  process.stdout.write(`Usage: bin/${name} COMMAND\n\n${Object.entries(commands).map(([c, d]) => `  ${`${c} ${d.args}`.padEnd(width)}  ${d.help}`).join('\n')}\n\nExamples:\n  bin/${name} daemon && bin/${name} ping\n  bin/${name} daemon --heart      # restarted within seconds if it dies (kill -9) or answers no ping for HEART_BEAT_TIMEOUT s\n  bin/${name} upgrade 0.2.0\n`);
   return 0;
-}
-
-// The node name, cookie and TLS files clients use: those of the permanent version (they stay the same across versions).
-async function target(): Promise<{ name: string; node: string; cookie: string; tls?: DistributionTls; vsn: string }> {
-  const releases = await readReleases(root);
-  const vsn = permanentVersion(releases) ?? releases.releases.at(-1)?.vsn;
-  if (!vsn) throw new ScriptError(`${root} has no installed version: build one with otp release`, 2);
-  // Only node.args: a client needs the node's name and cookie, not the variables its sys.config wants.
-  const nodeArgs = await readNodeArgs(root, vsn, process.env);
-  if (!nodeArgs.name || !nodeArgs.cookie) throw new ScriptError(`releases/${vsn}/node.args sets no --name and --setcookie, so the node cannot be reached: add them and rebuild`, 2);
-  return { name: releases.name, node: nodeArgs.name, cookie: nodeArgs.cookie, ...(nodeArgs.tls ? { tls: nodeArgs.tls } : {}), vsn };
-}
-
-/** The client's hidden node, with node.args' cookie and TLS files; `refusal()` is why its last attempt to reach the release's node failed. */
-interface ToolNode {
-  node: OtpNode;
-  refusal(): string | undefined;
-}
-
-async function withToolNode<T>(work: (tool: ToolNode, t: Awaited<ReturnType<typeof target>>) => Promise<T>): Promise<T> {
-  const t = await target();
-  const node = createNode({ onCrash: () => {} });
-  await node.startDistribution({ name: `${t.name}_ctl_${process.pid}@${t.node.split('@')[1]}`, cookie: t.cookie, hidden: true, log: () => {}, ...(t.tls ? { tls: t.tls } : {}) });
-  // The distribution's own sentence for a refusal (another cookie, --proto, a certificate); none when the node is simply not running.
-  const refusal = (): string | undefined => {
-    const failure = node.dist?.connectFailure(t.node);
-    return failure && failure.reason !== 'unknown' && failure.reason !== 'unreachable' ? failure.message.replace(/^distribution: /, '') : undefined;
-  };
-  try {
-    return await work({ node, refusal }, t);
-  } finally {
-    node.shutdown();
-  }
-}
-
-// The node refused this client and its distribution said why, naming it (another cookie, --proto, a certificate), or it is not running.
-function unreachable(t: { name: string; node: string }, why: string | undefined): ScriptError {
-  return new ScriptError(why ?? `${t.node} is not running: start it with bin/${t.name} daemon`);
-}
-
-async function call(fn: string, module: string, args: unknown[] = [], timeoutMs = 30_000): Promise<unknown> {
-  return withToolNode(async ({ node, refusal }, t) => {
-    if (!(await node.ping(t.node))) throw unreachable(t, refusal());
-    try {
-      return await node.run((ctx) => rpc.call(ctx, t.node, module, fn, args, timeoutMs));
-    } catch (error) {
-      const reason = error instanceof Error && 'cause' in error ? error.cause : error;
-      if (reason instanceof BadRpc) throw new ScriptError(describe(reason.reason));
-      throw error;
-    }
-  });
-}
-
-// The node's own sentence, without the wrapping of the rpc process that carried it.
-function describe(reason: unknown): string {
-  return String(reason instanceof Error ? reason.message : reason).replace(/^process <[\d.]+> exited: (\w*Error: )?/, '');
-}
-
-function pidFile(name: string): string {
-  return join(root, 'run', `${name}.pid`);
 }
 
 async function foreground(args: string[]): Promise<number> {
@@ -140,40 +72,6 @@ async function foreground(args: string[]): Promise<number> {
   });
 }
 
-async function daemon(): Promise<number> {
-  const t = await target();
-  const files = await readVersion(root, t.vsn, process.env);
-  if (await isUp()) throw new ScriptError(`${t.node} is already running: stop it first (bin/${t.name} stop)`);
-  mkdirSync(join(root, 'log'), { recursive: true });
-  const logFile = join(root, 'log', `${t.name}.log`);
-  const out = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [...files.nodeArgs.nodeFlags, program, 'foreground'], {
-    detached: true,
-    stdio: ['ignore', out, out],
-    env: { ...process.env, OTP_RELEASE_CHILD: '1', OTP_RELEASE_ROOT: root },
-  });
-  let exited: number | null = null;
-  child.on('exit', (code) => (exited = code ?? 1));
-  child.unref();
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (exited !== null) {
-      const tail = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-5).join('\n');
-      throw new ScriptError(`${t.name} did not start (exit code ${exited}); the end of ${logFile}:\n${tail}`);
-    }
-    if (await isUp()) {
-      process.stdout.write(`started ${t.name} ${t.vsn} as ${t.node} (os pid ${child.pid}); logs in log/${t.name}.log\n`);
-      return 0;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new ScriptError(`${t.name} did not answer within 30 s: see log/${t.name}.log`);
-}
-
-function isUp(): Promise<boolean> {
-  return withToolNode(({ node }, t) => node.ping(t.node));
-}
-
 async function ping(): Promise<number> {
   return withToolNode(async ({ node, refusal }, t) => {
     const up = await node.ping(t.node);
@@ -190,32 +88,21 @@ async function pid(): Promise<number> {
 }
 
 async function stop(): Promise<number> {
-  const osPid = (await call('pid', 'release_handler')) as number;
-  await call('stop', 'release_handler');
+  const t = await target();
+  const heart = liveHeart(root, t.name, program);
+  // Under a heart, stop goes through it: told first, it stops the node in order and does not restart it.
+  const osPid = heart === undefined ? ((await call('pid', 'release_handler')) as number) : ((await call('pid', 'release_handler').catch(() => undefined)) as number | undefined);
+  if (heart === undefined) await call('stop', 'release_handler');
+  else process.kill(heart, 'SIGTERM');
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (!alive(osPid)) {
+    if ((osPid === undefined || !alive(osPid)) && (heart === undefined || !alive(heart))) {
       process.stdout.write('stopped\n');
       return 0;
     }
-    await new Promise((r) => setTimeout(r, 25));
+    await sleep(25);
   }
-  throw new ScriptError(`the node (os pid ${osPid}) is still running 60 s after stop: see log/`);
-}
-
-// Whether an OS process still runs: an exited one waiting to be reaped (a zombie, when the node's
-// parent was the daemon command that has already exited) counts as gone.
-function alive(osPid: number): boolean {
-  try {
-    process.kill(osPid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${osPid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
+  throw new ScriptError(`the node (os pid ${osPid ?? '–'}${heart === undefined ? '' : `, its heart os pid ${heart}`}) is still running 60 s after stop: see log/`);
 }
 
 async function restart(): Promise<number> {
@@ -306,7 +193,7 @@ async function installCommand(args: string[], verb: 'upgrade' | 'downgrade'): Pr
 
 async function main(argv: string[]): Promise<number> {
   const [command = 'help', ...args] = argv;
-  const entry = commands[command];
+  const entry = commands[command] ?? (internal[command] ? { run: internal[command] } : undefined);
   if (!entry) {
     process.stderr.write(`unknown command '${command}': use one of ${Object.keys(commands).join(', ')}\n`);
     return 2;
@@ -328,7 +215,9 @@ main(process.argv.slice(2)).then(
         return 'release';
       }
     })();
-    process.stderr.write(`${name}: ${(error as Error)?.message ?? String(error)}\n`);
+    // A daemon's node tags its last words with its OS pid: the log it shares says which process failed.
+    const who = process.env.OTP_RELEASE_DAEMON === '1' ? `${name} (os pid ${process.pid})` : name;
+    process.stderr.write(`${who}: ${(error as Error)?.message ?? String(error)}\n`);
     process.exit(error instanceof ScriptError ? error.exitCode : error instanceof Error && error.name === 'ReleaseConfigError' ? 2 : 1);
   },
 );

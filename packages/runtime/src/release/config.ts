@@ -56,8 +56,26 @@ export interface NodeArgs {
   tls?: { cert: string; key: string; ca: string };
   /** `--busy-wait US`: how long distribution keeps polling after traffic (DistributionOptions.busyWaitUs). */
   busyWaitUs?: number;
+  /** `-heart` and its settings: `bin/<name> daemon` runs the node under a watchdog that restarts it. */
+  heart?: HeartArgs;
   /** Flags for the Node.js executable (`--enable-source-maps`, `--max-old-space-size=512`). */
   nodeFlags: string[];
+}
+
+/** The heart words of node.args: `-heart` turns the watchdog on; the others tune it (unset: the environment's HEART_* or the defaults). */
+export interface HeartArgs {
+  enabled: boolean;
+  /** `--heart-beat-timeout S`: seconds without an answer before a hung node is killed and restarted (Erlang's HEART_BEAT_TIMEOUT). */
+  beatTimeoutS?: number;
+  /** `--heart-max-restarts N` within `--heart-max-seconds S`: past that, the heart gives up. */
+  maxRestarts?: number;
+  maxSeconds?: number;
+}
+
+// The value of a heart word: a whole number within bounds.
+function heartNumber(flag: string, v: string, min: number, file: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > 86_400) throw new ReleaseConfigError(file, `${file}: ${flag} ${v} is not a whole number from ${min} to 86400: write e.g. ${flag} ${Math.max(min, 5)}`);
+  return Number(v);
 }
 
 // Splits a node.args text into words: whitespace separates, quotes group, `#` starts a comment.
@@ -119,6 +137,18 @@ export function parseNodeArgs(text: string, env: Record<string, string | undefin
         args.busyWaitUs = Number(v);
         break;
       }
+      case '-heart':
+        args.heart = { ...args.heart, enabled: true };
+        break;
+      case '-heart-beat-timeout':
+        args.heart = { enabled: false, ...args.heart, beatTimeoutS: heartNumber(flag, value(), 1, file) };
+        break;
+      case '-heart-max-restarts':
+        args.heart = { enabled: false, ...args.heart, maxRestarts: heartNumber(flag, value(), 0, file) };
+        break;
+      case '-heart-max-seconds':
+        args.heart = { enabled: false, ...args.heart, maxSeconds: heartNumber(flag, value(), 1, file) };
+        break;
       case '-ssl-cert':
         ssl.cert = value();
         break;

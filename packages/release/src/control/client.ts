@@ -1,0 +1,135 @@
+// What every command of the start script's program shares: the release root, its one-line errors, and
+// the hidden tool node that reaches the release's node over distribution with node.args' cookie.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createNode, permanentVersion, readNodeArgs, readReleases, rpc, BadRpc, type DistributionTls, type OtpNode } from '@otp-ts/runtime';
+
+/** The release root: bin/<name>.mjs sits in its bin/ (the start script exports it too). */
+export const root = process.env.OTP_RELEASE_ROOT ?? dirname(dirname(fileURLToPath(import.meta.url)));
+
+/** This program (bin/<name>.mjs), which the daemon and the heart run again as `foreground` or `heart`. */
+export const program = fileURLToPath(import.meta.url);
+
+/** A failure the script reports in one line, with the exit code (1: the work failed, 2: bad usage or input). */
+export class ScriptError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2 = 1,
+  ) {
+    super(message);
+  }
+}
+
+/** Who the start script talks to: the release's name, its node, cookie and TLS files, and the permanent version. */
+export interface Target {
+  name: string;
+  node: string;
+  cookie: string;
+  tls?: DistributionTls;
+  vsn: string;
+}
+
+/** The node name, cookie and TLS files clients use: those of the permanent version (they stay the same across versions). */
+export async function target(): Promise<Target> {
+  const releases = await readReleases(root);
+  const vsn = permanentVersion(releases) ?? releases.releases.at(-1)?.vsn;
+  if (!vsn) throw new ScriptError(`${root} has no installed version: build one with otp release`, 2);
+  // Only node.args: a client needs the node's name and cookie, not the variables its sys.config wants.
+  const nodeArgs = await readNodeArgs(root, vsn, process.env);
+  if (!nodeArgs.name || !nodeArgs.cookie) throw new ScriptError(`releases/${vsn}/node.args sets no --name and --setcookie, so the node cannot be reached: add them and rebuild`, 2);
+  return { name: releases.name, node: nodeArgs.name, cookie: nodeArgs.cookie, ...(nodeArgs.tls ? { tls: nodeArgs.tls } : {}), vsn };
+}
+
+/** The client's hidden node, with node.args' cookie and TLS files; `refusal()` is why its last attempt to reach the release's node failed. */
+export interface ToolNode {
+  node: OtpNode;
+  refusal(): string | undefined;
+}
+
+/** Runs `work` with a hidden tool node named `<release>_<role>_<os pid>`, shut down afterwards. */
+export async function withToolNode<T>(work: (tool: ToolNode, t: Target) => Promise<T>, role = 'ctl'): Promise<T> {
+  const t = await target();
+  const node = createNode({ onCrash: () => {} });
+  await node.startDistribution({ name: `${t.name}_${role}_${process.pid}@${t.node.split('@')[1]}`, cookie: t.cookie, hidden: true, log: () => {}, ...(t.tls ? { tls: t.tls } : {}) });
+  // The distribution's own sentence for a refusal (another cookie, --proto, a certificate); none when the node is simply not running.
+  const refusal = (): string | undefined => {
+    const failure = node.dist?.connectFailure(t.node);
+    return failure && failure.reason !== 'unknown' && failure.reason !== 'unreachable' ? failure.message.replace(/^distribution: /, '') : undefined;
+  };
+  try {
+    return await work({ node, refusal }, t);
+  } finally {
+    node.shutdown();
+  }
+}
+
+/** The node refused this client and its distribution said why, naming it (another cookie, --proto, a certificate), or it is not running. */
+export function unreachable(t: { name: string; node: string }, why: string | undefined): ScriptError {
+  return new ScriptError(why ?? `${t.node} is not running: start it with bin/${t.name} daemon`);
+}
+
+/** Calls `module.fn(...args)` on the release's node; a failure on the node is one line. */
+export async function call(fn: string, module: string, args: unknown[] = [], timeoutMs = 30_000): Promise<unknown> {
+  return withToolNode(async ({ node, refusal }, t) => {
+    if (!(await node.ping(t.node))) throw unreachable(t, refusal());
+    try {
+      return await node.run((ctx) => rpc.call(ctx, t.node, module, fn, args, timeoutMs));
+    } catch (error) {
+      const reason = error instanceof Error && 'cause' in error ? error.cause : error;
+      if (reason instanceof BadRpc) throw new ScriptError(describe(reason.reason));
+      throw error;
+    }
+  });
+}
+
+/**
+ * The OS pid of the node answering under the release's name through `tool` (its release handler's
+ * `pid`), or undefined when none answers — or none has finished booting — within `timeoutMs`.
+ */
+export async function answeringPid(tool: ToolNode, t: Target, timeoutMs: number): Promise<number | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
+  const asked = (async () => {
+    if (!(await tool.node.ping(t.node))) return undefined;
+    const pid = await tool.node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'pid', [], timeoutMs));
+    return typeof pid === 'number' ? pid : undefined;
+  })().catch(() => undefined);
+  try {
+    return await Promise.race([asked, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The node's own sentence, without the wrapping of the rpc process that carried it. */
+export function describe(reason: unknown): string {
+  return String(reason instanceof Error ? reason.message : reason).replace(/^process <[\d.]+> exited: (\w*Error: )?/, '');
+}
+
+/** run/<name>.pid: the node's OS pid, written once it booted. */
+export function pidFile(name: string): string {
+  return join(root, 'run', `${name}.pid`);
+}
+
+/**
+ * Whether an OS process still runs: an exited one waiting to be reaped (a zombie, when the node's
+ * parent was the daemon command that has already exited) counts as gone.
+ */
+export function alive(osPid: number): boolean {
+  try {
+    process.kill(osPid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${osPid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+/** Resolves after `ms`. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,53 @@
+// The node's OS process as the daemon and the heart start it: detached, `foreground` on the permanent
+// version with its node.args' Node.js flags, its output appended to log/<name>.log.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { readVersion } from '@otp-ts/runtime';
+import { program, root, target } from './client.js';
+import { exitText, type NodeExit } from './heart.js';
+
+/** log/<name>.log, where a daemon's node (and its heart) write. */
+export function logFile(name: string): string {
+  mkdirSync(join(root, 'log'), { recursive: true });
+  return join(root, 'log', `${name}.log`);
+}
+
+/** How long the log is now: where the lines of a process started next begin. */
+export function logOffset(file: string): number {
+  return existsSync(file) ? statSync(file).size : 0;
+}
+
+/**
+ * Starts the node of the permanent version, detached, as `bin/<name>.mjs foreground` with node.args'
+ * Node.js flags (read now: after an upgrade, the new permanent version's), writing to `out`.
+ * OTP_RELEASE_DAEMON makes its last words carry its OS pid, so the log says which process failed.
+ */
+export async function spawnNode(out: number): Promise<{ child: ChildProcess; vsn: string }> {
+  const t = await target();
+  const files = await readVersion(root, t.vsn, process.env);
+  const child = spawn(process.execPath, [...files.nodeArgs.nodeFlags, program, 'foreground'], {
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: { ...process.env, OTP_RELEASE_CHILD: '1', OTP_RELEASE_ROOT: root, OTP_RELEASE_DAEMON: '1' },
+  });
+  return { child, vsn: t.vsn };
+}
+
+/** Opens log/<name>.log for appending, for a node's stdout and stderr. */
+export function openLog(file: string): number {
+  return openSync(file, 'a');
+}
+
+/**
+ * Why a daemon's node died before it answered, in one line, then the end of the log since it started:
+ * its last words (`<name> (os pid N): …`) when it left some, else the log's last line, else how it exited.
+ */
+export function bootFailure(node: string, name: string, pid: number | undefined, exit: NodeExit, file: string, offset: number): string {
+  const lines = (existsSync(file) ? readFileSync(file, 'utf8').slice(offset) : '').split('\n').filter((l) => l.trim() !== '');
+  const tag = `${name} (os pid ${pid}): `;
+  const own = lines.findLast((l) => l.startsWith(tag))?.slice(tag.length);
+  const cause = own ?? lines.findLast((l) => !l.startsWith('started ') && !/ heart: /.test(l)) ?? `its process ${exitText(exit)}`;
+  const tail = lines.slice(-5).map((l) => `  | ${l}`);
+  return `${node} did not start: ${cause} (os pid ${pid ?? '–'} ${exitText(exit)})${tail.length ? `\n  the end of log/${name}.log:\n${tail.join('\n')}` : ''}`;
+}
