@@ -7,7 +7,7 @@ import type { ProcessContext } from '../types.js';
 import { SystemMessage, type From } from '../gen/messages.js';
 import { replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
-import { handleSystemMessage, type Statistics, type SysTarget } from '../gen/sys-handler.js';
+import { handleSystemMessage, listCallbackModules, type CodeChange, type Statistics, type SysTarget } from '../gen/sys-handler.js';
 import type { Acknowledge } from '../gen/start.js';
 import { formatValue, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
@@ -69,19 +69,33 @@ export class Manager implements SysTarget {
     return safeFormatStatus(entry.handler.formatStatus?.bind(entry.handler), status, 'state');
   }
 
-  /** Upgrades every handler `module` names (an installed id, or a new version with an installed handler's name); all or nothing. */
-  async changeCode(module: unknown, oldVsn: unknown, extra: unknown): Promise<void> {
+  /**
+   * Upgrades every handler `change.from` is (else every handler `change.to` names: an installed id, or a new
+   * version with an installed handler's name), each from its state in `change.state`; all or nothing.
+   */
+  async changeCode(change: CodeChange): Promise<void> {
+    const given = change.state as InstalledHandler[];
     const plan: Array<[Entry, AnyHandler, unknown]> = [];
-    for (const e of this.entries) {
-      const next = upgradeOf(e, module);
+    for (const [i, e] of this.entries.entries()) {
+      const next = change.from !== undefined ? (e.handler === change.from ? (change.to as AnyHandler) : undefined) : upgradeOf(e, change.to);
       if (next === undefined) continue;
-      plan.push([e, next, next.codeChange ? await next.codeChange(oldVsn, e.state, extra) : e.state]);
+      const via = (change.via ?? next) as AnyHandler;
+      const state = given[i]!.state;
+      plan.push([e, next, via.codeChange ? await via.codeChange(change.oldVsn, state, change.extra) : state]);
     }
     for (const [e, next, state] of plan) {
       if (next !== e.handler) e.id = e.id === e.handler ? next : { handler: next, id: (e.id as { id: unknown }).id };
       e.handler = next;
       e.state = state;
     }
+  }
+
+  snapshot(): unknown {
+    return this.entries.map((e) => ({ ...e }));
+  }
+
+  restore(snapshot: unknown): void {
+    this.entries = (snapshot as Entry[]).map((e) => ({ ...e }));
   }
 
   terminate(reason: unknown): Promise<never> {
@@ -119,6 +133,7 @@ export async function runManager(ctx: ProcessContext, parent: Pid | null, ack: A
   ctx.setLabel({ behaviour: 'gen_event', module: 'gen_event' });
   ctx.trapExit(true);
   const mgr = new Manager(ctx, parent);
+  listCallbackModules(ctx, () => mgr.entries.map((e) => e.handler));
   setCurrentFunction(ctx, LOOP);
   ack(true, ctx.self());
   for (;;) {

@@ -7,7 +7,7 @@ import type { ProcessContext, ProcessLabel } from '../types.js';
 import { CallMessage, CastMessage, SystemMessage, type From } from '../gen/messages.js';
 import { replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
-import { handleSystemMessage, type Statistics, type SysTarget } from '../gen/sys-handler.js';
+import { handleSystemMessage, type CodeChange, type Statistics, type SysTarget } from '../gen/sys-handler.js';
 import type { Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
@@ -63,14 +63,25 @@ class Server implements SysTarget {
     return safeFormatStatus(this.mod.formatStatus?.bind(this.mod), status, 'state');
   }
 
-  async changeCode(module: unknown, oldVsn: unknown, extra: unknown): Promise<void> {
+  async changeCode(change: CodeChange): Promise<void> {
     if (isHost(this.mod)) {
-      this.state = await this.mod.hostedCodeChange(this.state, module, oldVsn, extra);
+      this.state = await this.mod.hostedCodeChange(change.state, change.to, change.oldVsn, change.extra);
       return;
     }
-    const next = (module ?? this.mod) as AnyServer;
-    const state = next.codeChange ? await next.codeChange(oldVsn, this.state, extra) : this.state;
+    const next = (change.to ?? this.mod) as AnyServer;
+    const via = (change.via ?? next) as AnyServer;
+    const state = via.codeChange ? await via.codeChange(change.oldVsn, change.state, change.extra) : change.state;
     this.setModule(next);
+    this.state = state;
+  }
+
+  snapshot(): unknown {
+    return { mod: this.mod, state: this.state };
+  }
+
+  restore(snapshot: unknown): void {
+    const { mod, state } = snapshot as { mod: AnyServer; state: unknown };
+    this.mod = mod;
     this.state = state;
   }
 

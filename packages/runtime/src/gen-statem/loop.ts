@@ -3,12 +3,12 @@ import { attempt, type Outcome } from '../gen/attempt.js';
 import { safeFormatStatus } from '../gen/format-status.js';
 import { ExitSignal } from '../errors.js';
 import type { Pid, Ref } from '../pid.js';
-import type { ProcessContext } from '../types.js';
+import type { ProcessContext, ProcessLabel } from '../types.js';
 import { termEquals, termKey } from '../terms.js';
 import { CallMessage, CastMessage, From, SystemMessage } from '../gen/messages.js';
 import { replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
-import { handleSystemMessage, type Statistics, type SysTarget } from '../gen/sys-handler.js';
+import { handleSystemMessage, type CodeChange, type Statistics, type SysTarget } from '../gen/sys-handler.js';
 import type { Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
@@ -117,13 +117,32 @@ class Machine implements SysTarget {
     return safeFormatStatus(this.mod.formatStatus?.bind(this.mod), status, 'data');
   }
 
-  async changeCode(module: unknown, oldVsn: unknown, extra: unknown): Promise<void> {
-    const next = (module ?? this.mod) as AnyStatem;
-    const migrated = next.codeChange ? await next.codeChange(oldVsn, this.state, this.data, extra) : this.getState();
+  async changeCode(change: CodeChange): Promise<void> {
+    const next = (change.to ?? this.mod) as AnyStatem;
+    const via = (change.via ?? next) as AnyStatem;
+    const given = change.state as StateAndData<unknown, unknown>;
+    const migrated = via.codeChange ? await via.codeChange(change.oldVsn, given.state, given.data, change.extra) : given;
     if (migrated === null || typeof migrated !== 'object' || !('state' in migrated)) throw new BadReturnValue('codeChange', migrated);
-    this.mod = next;
+    this.setModule(next);
     this.state = migrated.state;
     this.data = migrated.data;
+  }
+
+  setModule(module: unknown): void {
+    this.mod = module as AnyStatem;
+    // The label names the callback module: the code server counts this process as running its version.
+    this.ctx.setLabel(labelOf(this.mod));
+  }
+
+  snapshot(): unknown {
+    return { mod: this.mod, state: this.state, data: this.data };
+  }
+
+  restore(snapshot: unknown): void {
+    const s = snapshot as { mod: AnyStatem; state: unknown; data: unknown };
+    this.mod = s.mod;
+    this.state = s.state;
+    this.data = s.data;
   }
 
   terminate(reason: unknown, message: unknown): Promise<never> {
@@ -159,9 +178,16 @@ class Machine implements SysTarget {
   }
 }
 
+const labels = new WeakMap<AnyStatem, ProcessLabel>();
+function labelOf(mod: AnyStatem): ProcessLabel {
+  let label = labels.get(mod);
+  if (label === undefined) labels.set(mod, (label = Object.freeze({ behaviour: 'gen_statem', module: mod.name ?? 'gen_statem', callbacks: mod })));
+  return label;
+}
+
 /** Runs a gen_statem in the current process: init, acknowledge, then the loop until it stops. */
 export async function runStatem(ctx: ProcessContext, mod: AnyStatem, args: unknown, parent: Pid | null, ack: Acknowledge): Promise<void> {
-  ctx.setLabel({ behaviour: 'gen_statem', module: mod.name ?? 'gen_statem', callbacks: mod });
+  ctx.setLabel(labelOf(mod));
   const m = new Machine(ctx, mod, parent);
   const fail = (reason: unknown): never => {
     ack(false, reason);

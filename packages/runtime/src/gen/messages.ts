@@ -52,7 +52,19 @@ export type SystemRequest =
   | { type: 'getStatus' }
   | { type: 'suspend'; withState?: boolean }
   | { type: 'resume' }
-  | { type: 'changeCode'; module: unknown; oldVsn: unknown; extra: unknown; migrateWith?: unknown }
+  | {
+      type: 'changeCode';
+      module: unknown;
+      oldVsn: unknown;
+      extra: unknown;
+      /** A downgrade: the callback module whose codeChange migrates the state (the version being left). */
+      migrateWith?: unknown;
+      /** The callback module being replaced, for a process that runs several (a gen_event manager's handlers). */
+      replaces?: unknown;
+      /** The state codeChange works on, in getState's shape: an upgrade sends a copy, so a rollback finds the original untouched. */
+      state?: unknown;
+    }
+  | { type: 'restore'; snapshot: unknown }
   | { type: 'statistics'; flag: boolean | 'get' }
   | { type: 'trace'; flag: boolean }
   | { type: 'terminate'; reason: unknown }

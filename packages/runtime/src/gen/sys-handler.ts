@@ -1,5 +1,6 @@
-import type { ProcessContext } from '../types.js';
+import type { ProcessContext, ProcessLabel } from '../types.js';
 import type { Pid } from '../pid.js';
+import type { ProcessImpl } from '../process.js';
 import { replyTo } from './call.js';
 import type { SystemMessage, SystemRequest } from './messages.js';
 
@@ -38,10 +39,55 @@ export interface SysTarget {
   formattedState(): unknown;
   /** Stops the process: runs its terminate callback and exits with `reason`. */
   terminate(reason: unknown, message: unknown): Promise<never>;
-  /** Swaps the callback module without migrating the state (an upgrade's rollback); absent if unsupported. */
+  /** Swaps the callback module without migrating the state; absent if unsupported. */
   setModule?(module: unknown): void;
-  /** Swaps in `module` (when given) and migrates the state through its codeChange; throws to refuse. */
-  changeCode(module: unknown, oldVsn: unknown, extra: unknown): Promise<void>;
+  /** Migrates `change.state` and moves to `change.to`; throws to refuse, leaving module and state as they were. */
+  changeCode(change: CodeChange): Promise<void>;
+  /** The callback module(s) and state as they are now, by reference, for `restore`. */
+  snapshot(): unknown;
+  /** Puts back what `snapshot` returned (an upgrade's rollback). */
+  restore(snapshot: unknown): void;
+}
+
+/** One code change as a behaviour loop applies it. */
+export interface CodeChange {
+  /** The callback module to run from now on (undefined: keep the current one). */
+  to: unknown;
+  /** The callback module `to` replaces, in a process running several (gen_event); undefined: by name. */
+  from?: unknown;
+  /** Whose codeChange migrates the state (a downgrade: the version being left); default `to`'s. */
+  via?: unknown;
+  oldVsn: unknown;
+  extra: unknown;
+  /** The state to migrate, in getState's shape: a copy during an upgrade, so the original stays untouched. */
+  state: unknown;
+}
+
+// What a suspend for an upgrade saves: the loop's snapshot and the process label (which names the callback module).
+interface Saved {
+  target: unknown;
+  label: ProcessLabel | null;
+}
+
+// The processes suspended through sys: an upgrade checks here whether a caller waits on a suspended process.
+const suspended = new WeakSet<ProcessContext>();
+
+/** True while `ctx` is suspended by sys (it answers only system messages). */
+export function isSysSuspended(ctx: ProcessContext): boolean {
+  return suspended.has(ctx);
+}
+
+// Behaviours running several callback modules at once (gen_event's handlers), which a process label cannot name.
+const hosts = new WeakMap<ProcessContext, () => readonly object[]>();
+
+/** Internal: a behaviour running several callback modules lists them here, so an upgrade finds its process. */
+export function listCallbackModules(ctx: ProcessContext, list: () => readonly object[]): void {
+  hosts.set(ctx, list);
+}
+
+/** The callback modules a process registered with listCallbackModules, if it did. */
+export function callbackModulesOf(ctx: ProcessContext): readonly object[] | undefined {
+  return hosts.get(ctx)?.();
 }
 
 /** A sys request failed inside the target; the client rethrows the cause. */
@@ -74,13 +120,8 @@ async function changeCode(ctx: ProcessContext, msg: SystemMessage, target: SysTa
   let answer: unknown = 'ok';
   try {
     if (!target.suspended) throw new Error(`${ctx.self()} must be suspended (sys.suspend) before changeCode`);
-    if (req.migrateWith === undefined) await target.changeCode(req.module, req.oldVsn, req.extra);
-    else {
-      // A downgrade: the version being left migrates the state, then the process moves to the older module.
-      if (!target.setModule) throw new Error(`${target.behaviour} cannot swap its module without codeChange`);
-      await target.changeCode(req.migrateWith, req.oldVsn, req.extra);
-      target.setModule(req.module);
-    }
+    const state = 'state' in req ? req.state : target.getState();
+    await target.changeCode({ to: req.module, from: req.replaces, via: req.migrateWith, oldVsn: req.oldVsn, extra: req.extra, state });
   } catch (error) {
     answer = new SysFailure(error);
   }
@@ -106,11 +147,19 @@ function answerOf(ctx: ProcessContext, req: SystemRequest, target: SysTarget): u
       } satisfies SysStatus;
     case 'suspend':
       target.suspended = true;
-      // An upgrade suspends and saves the state for a rollback in one round trip.
-      return req.withState ? { state: target.getState() } : 'ok';
+      suspended.add(ctx);
+      // An upgrade suspends and saves what a rollback puts back in one round trip.
+      return req.withState ? { state: target.getState(), snapshot: { target: target.snapshot(), label: (ctx as ProcessImpl).label } satisfies Saved } : 'ok';
     case 'resume':
       target.suspended = false;
+      suspended.delete(ctx);
       return 'ok';
+    case 'restore': {
+      const saved = req.snapshot as Saved;
+      target.restore(saved.target);
+      (ctx as ProcessImpl).label = saved.label;
+      return 'ok';
+    }
     case 'statistics':
       if (req.flag === true) {
         const r = ctx.processInfo(ctx.self())?.reductions ?? 0;

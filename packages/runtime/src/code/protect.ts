@@ -1,0 +1,249 @@
+import { types } from 'node:util';
+import { EventEmitter } from 'node:events';
+import { Pid, Ref } from '../pid.js';
+import { ProcessImpl } from '../process.js';
+import { OtpNode } from '../node.js';
+import { TableStore } from '../table.js';
+
+/**
+ * A class may define a method under this symbol to say how its instances are copied before an upgrade's
+ * codeChange sees them: it gets the copier (for nested values, sharing and cycles kept) and returns the
+ * copy; returning `this` keeps the instance itself, which codeChange must then not mutate.
+ */
+export const copyState: unique symbol = Symbol.for('otp-ts.copyState');
+
+/** A value found in a state that cannot be copied for codeChange: where it is, what it is (and why not), and the fix. */
+export class Unprotectable extends Error {
+  constructor(
+    readonly path: string,
+    readonly what: string,
+    readonly fix: string,
+  ) {
+    super(`${path} is ${what}: ${fix}`);
+    this.name = 'Unprotectable';
+  }
+}
+
+// Where a value sits in the state, built only when a refusal names it.
+interface At {
+  up: At | null;
+  key: string;
+}
+
+function render(at: At | null): string {
+  const parts: string[] = [];
+  for (let a = at; a !== null; a = a.up) parts.push(a.key);
+  let out = '';
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const key = parts[i]!;
+    out += out === '' || key.startsWith('[') || key.startsWith('.') || key.startsWith(' ') ? key : `.${key}`;
+  }
+  return out;
+}
+
+function keyText(key: string | symbol): string {
+  if (typeof key === 'symbol') return `[${key.toString()}]`;
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : /^\d+$/.test(key) ? `[${key}]` : `[${JSON.stringify(key)}]`;
+}
+
+function short(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value);
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return String(value);
+  return '…';
+}
+
+// Values that hold resources or are shared on purpose: codeChange gets them as they are.
+const TIMER_PROTOS: object[] = (() => {
+  const t = setTimeout(() => undefined, 0);
+  const i = setImmediate(() => undefined);
+  clearTimeout(t);
+  clearImmediate(i);
+  return [Object.getPrototypeOf(t) as object, Object.getPrototypeOf(i) as object];
+})();
+
+function isKeptByReference(x: object): boolean {
+  return (
+    x instanceof Pid ||
+    x instanceof Ref ||
+    x instanceof ProcessImpl ||
+    x instanceof OtpNode ||
+    x instanceof TableStore ||
+    x instanceof EventEmitter ||
+    TIMER_PROTOS.includes(Object.getPrototypeOf(x) as object) ||
+    types.isSharedArrayBuffer(x) ||
+    types.isExternal(x) ||
+    types.isModuleNamespaceObject(x)
+  );
+}
+
+// What cannot be copied: one sentence each on what it is and what to do instead.
+function refusal(x: object): [string, string] | undefined {
+  if (types.isProxy(x)) return ['a Proxy, which cannot be copied', 'store the object behind it, or keep the proxy outside the state'];
+  if (types.isWeakMap(x)) return ['a WeakMap, which cannot be copied', 'use a Map, or keep it outside the state (e.g. in a module-level variable)'];
+  if (types.isWeakSet(x)) return ['a WeakSet, which cannot be copied', 'use a Set, or keep it outside the state (e.g. in a module-level variable)'];
+  if (x instanceof WeakRef) return ['a WeakRef, which cannot be copied', 'keep it outside the state (e.g. in a module-level variable)'];
+  if (x instanceof FinalizationRegistry) return ['a FinalizationRegistry, which cannot be copied', 'keep it outside the state (e.g. in a module-level variable)'];
+  if (types.isPromise(x)) return ['a Promise, which cannot be copied', 'store the value it resolves to, or keep it outside the state'];
+  if (types.isGeneratorObject(x)) return ['a generator, which cannot be copied', 'store the data it walks instead'];
+  if (types.isMapIterator(x) || types.isSetIterator(x)) return ['an iterator, which cannot be copied', 'store the data it walks instead'];
+  return undefined;
+}
+
+const privateFields = new WeakMap<object, string | null>();
+
+// The class (own or inherited) that declares #private fields, which a copy made from outside cannot carry.
+function classWithPrivateFields(proto: object): string | null {
+  let found = privateFields.get(proto);
+  if (found !== undefined) return found;
+  found = null;
+  for (let p: object | null = proto; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
+    const ctor = Object.getOwnPropertyDescriptor(p, 'constructor')?.value as unknown;
+    if (typeof ctor !== 'function') continue;
+    const source = Function.prototype.toString.call(ctor);
+    if (source.startsWith('class') && /(^|[\s;{}])(static\s+)?(async\s+)?\*?\s*#[A-Za-z_$]/m.test(source)) {
+      found = ctor.name || 'an anonymous class';
+      break;
+    }
+  }
+  privateFields.set(proto, found);
+  return found;
+}
+
+// A built-in class (internal slots the copy cannot carry): kept when global (URL, AbortController, Intl.*…).
+function isOpaqueBuiltin(proto: object): boolean {
+  const ctor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value as unknown;
+  if (typeof ctor !== 'function') return false;
+  if ((globalThis as Record<string, unknown>)[ctor.name] === ctor) return true;
+  return Function.prototype.toString.call(ctor).endsWith('{ [native code] }');
+}
+
+const TYPED: Record<string, new (buffer: ArrayBuffer, offset: number, length: number) => ArrayBufferView> = {
+  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array,
+};
+
+/**
+ * Deep-copies states for codeChange: prototypes, property descriptors, shared references and cycles are
+ * kept (one memo per copier, so values shared between the parts copied stay shared); functions, pids,
+ * refs, module exports and resources are kept by reference; what cannot be copied throws `Unprotectable`.
+ */
+export class StateCopier {
+  private readonly memo = new Map<object, unknown>();
+
+  constructor(
+    /** Values kept by reference besides the built-in ones (a loaded module's exports). */
+    private readonly keep: (value: object) => boolean = () => false,
+  ) {}
+
+  /** The copy of `value`, refusals naming the path from `root` (e.g. `state`). */
+  copy<T>(value: T, root: string): T {
+    return this.value(value, { up: null, key: root }) as T;
+  }
+
+  private value(x: unknown, at: At): unknown {
+    if (x === null || typeof x !== 'object') return x;
+    const seen = this.memo.get(x);
+    if (seen !== undefined || this.memo.has(x)) return seen;
+    const refused = refusal(x);
+    if (refused !== undefined) throw new Unprotectable(render(at), refused[0], refused[1]);
+    if (this.keep(x) || isKeptByReference(x)) return this.remember(x, x);
+    const hook = (x as { [copyState]?: unknown })[copyState];
+    if (typeof hook === 'function') {
+      const copy: unknown = hook.call(x, <V>(v: V) => this.value(v, { up: at, key: ' (copyState)' }) as V);
+      return this.remember(x, copy);
+    }
+    return this.structured(x, at);
+  }
+
+  private remember<T>(x: object, copy: T): T {
+    this.memo.set(x, copy);
+    return copy;
+  }
+
+  // Built-ins with internal slots first, then arrays, then plain objects and class instances.
+  private structured(x: object, at: At): unknown {
+    const proto = Object.getPrototypeOf(x) as object | null;
+    if (types.isMap(x)) {
+      const out = this.remember(x, new Map());
+      for (const [k, v] of x as Map<unknown, unknown>) {
+        const key = k === null || typeof k !== 'object' ? k : this.value(k, { up: at, key: ' (a key)' });
+        out.set(key, v === null || typeof v !== 'object' ? v : this.value(v, { up: at, key: `.get(${short(k)})` }));
+      }
+      return this.finish(x, out, proto, at);
+    }
+    if (types.isSet(x)) {
+      const out = this.remember(x, new Set());
+      for (const v of x as Set<unknown>) out.add(v === null || typeof v !== 'object' ? v : this.value(v, { up: at, key: ' (a member)' }));
+      return this.finish(x, out, proto, at);
+    }
+    if (types.isDate(x)) return this.finish(x, this.remember(x, new Date((x as Date).getTime())), proto, at);
+    if (types.isRegExp(x)) {
+      const re = x as RegExp;
+      const out = this.remember(x, new RegExp(re.source, re.flags));
+      return this.finish(x, out, proto, at);
+    }
+    if (types.isArrayBuffer(x)) return this.finish(x, this.remember(x, (x as ArrayBuffer).slice(0)), proto, at);
+    if (types.isDataView(x)) {
+      const v = x as DataView;
+      const buffer = this.value(v.buffer, { up: at, key: '.buffer' }) as ArrayBuffer;
+      return this.finish(x, this.remember(x, new DataView(buffer, v.byteOffset, v.byteLength)), proto, at);
+    }
+    if (types.isTypedArray(x)) {
+      const v = x as Uint8Array;
+      const buffer = this.value(v.buffer, { up: at, key: '.buffer' }) as ArrayBuffer;
+      const Typed = TYPED[(v as { [Symbol.toStringTag]: string })[Symbol.toStringTag]]!;
+      return this.finish(x, this.remember(x, new Typed(buffer, v.byteOffset, v.length)), proto, at);
+    }
+    if (types.isNativeError(x)) return this.finish(x, this.remember(x, new Error()), proto, at, true);
+    if (types.isBoxedPrimitive(x)) return this.finish(x, this.remember(x, Object((x as { valueOf(): unknown }).valueOf()) as object), proto, at);
+    if (Array.isArray(x)) {
+      if (Object.isFrozen(x)) return this.frozen(x, at);
+      return this.finish(x, this.remember(x, new Array<unknown>(x.length)), proto, at);
+    }
+    if (proto !== null && proto !== Object.prototype) {
+      if (isOpaqueBuiltin(proto)) return this.remember(x, x);
+      const holder = classWithPrivateFields(proto);
+      if (holder !== null) throw new Unprotectable(render(at), `an instance of ${holder}, whose #private fields cannot be copied`, `use TypeScript's private modifier instead, or give the class a [copyState] method (import { copyState } from '@otp-ts/runtime')`);
+    }
+    if (Object.isFrozen(x)) return this.frozen(x, at);
+    return this.finish(x, this.remember(x, Object.create(proto) as object), proto, at);
+  }
+
+  // Copies the own properties of `x` onto `out`, then its prototype and extensibility.
+  private finish<T extends object>(x: object, out: T, proto: object | null, at: At, replaceOwn = false): T {
+    if (replaceOwn) for (const key of Reflect.ownKeys(out)) delete (out as Record<string | symbol, unknown>)[key];
+    const array = Array.isArray(x);
+    for (const key of Reflect.ownKeys(x)) {
+      if (array && key === 'length') continue;
+      const d = Object.getOwnPropertyDescriptor(x, key)!;
+      if ('value' in d) {
+        const value = d.value === null || typeof d.value !== 'object' ? d.value : this.value(d.value, { up: at, key: keyText(key) });
+        if (d.writable && d.enumerable && d.configurable && key !== '__proto__') (out as Record<string | symbol, unknown>)[key] = value;
+        else Object.defineProperty(out, key, { ...d, value });
+      } else Object.defineProperty(out, key, d);
+    }
+    if (Object.getPrototypeOf(out) !== proto) Object.setPrototypeOf(out, proto);
+    if (Object.isSealed(x)) Object.seal(out);
+    else if (!Object.isExtensible(x)) Object.preventExtensions(out);
+    return out;
+  }
+
+  // A frozen object is kept as it is unless something inside it had to be copied; then a frozen copy.
+  private frozen(x: object, at: At): unknown {
+    this.memo.set(x, x);
+    const keys = Reflect.ownKeys(x);
+    const values = keys.map((key) => {
+      const d = Object.getOwnPropertyDescriptor(x, key)!;
+      return 'value' in d ? this.value(d.value, { up: at, key: keyText(key) }) : undefined;
+    });
+    if (keys.every((key, i) => values[i] === Object.getOwnPropertyDescriptor(x, key)!.value)) return x;
+    const out: object = Array.isArray(x) ? new Array<unknown>(x.length) : Object.create(Object.getPrototypeOf(x) as object | null);
+    keys.forEach((key, i) => {
+      if (Array.isArray(x) && key === 'length') return;
+      const d = Object.getOwnPropertyDescriptor(x, key)!;
+      Object.defineProperty(out, key, 'value' in d ? { ...d, value: values[i] } : d);
+    });
+    if (Array.isArray(x) && Object.getPrototypeOf(out) !== Object.getPrototypeOf(x)) Object.setPrototypeOf(out, Object.getPrototypeOf(x) as object);
+    this.memo.set(x, Object.freeze(out));
+    return out;
+  }
+}
