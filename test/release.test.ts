@@ -97,19 +97,25 @@ test('a release deployed from its tarball runs as a daemon, is inspected by otp 
     copyFileSync(join(rel, 'kiosk-0.2.0.tar.gz'), join(deploy, 'releases', 'kiosk-0.2.0.tar.gz'));
 
     const load = await startLoad({ node: 'kiosk@127.0.0.1', cookie, server: 'kiosk_server', clients: 4 });
+    // Waits until the load has made `more` further calls (no fixed sleep: on a loaded machine calls are slower).
+    const moreCalls = async (more: number) => {
+      const target = load.counts().ok + more;
+      for (const deadline = Date.now() + 30_000; load.counts().ok < target && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(load.counts().ok >= target, `the load made ${more} more calls (${load.counts().failed} failed: ${load.counts().errors.join('; ')})`);
+    };
     try {
-      await new Promise((r) => setTimeout(r, 300));
+      await moreCalls(20);
       const up = await ok(run(script, ['upgrade', '0.2.0'], deploy), 'upgrade');
       assert.match(up, /upgraded 0\.1\.0 → 0\.2\.0/);
       assert.match(up, /modules swapped: kiosk\/kiosk_server/);
       assert.match(up, /processes suspended: 1, longest suspension [\d.]+ ms/);
-      await new Promise((r) => setTimeout(r, 300));
+      await moreCalls(20);
       assert.match(await ok(run(script, ['eval', "sys.getState(ctx, 'kiosk_server')"], deploy), 'state'), /total: [1-9]\d*/, 'codeChange computed the total');
       assert.match(await ok(run(script, ['versions'], deploy), 'versions'), /0\.1\.0\s+old\n0\.2\.0\s+permanent \(running\)/);
 
       const down = await ok(run(script, ['downgrade', '0.1.0'], deploy), 'downgrade');
       assert.match(down, /downgraded 0\.2\.0 → 0\.1\.0/);
-      await new Promise((r) => setTimeout(r, 300));
+      await moreCalls(20);
       assert.doesNotMatch(await ok(run(script, ['eval', "sys.getState(ctx, 'kiosk_server')"], deploy), 'state'), /total/, 'the state went back to 0.1.0 shape');
     } finally {
       const counts = await load.stop();

@@ -243,7 +243,7 @@ export class CodeServer {
   // Tags a version's own exports with where they come from; a value re-exported from another module keeps its origin.
   private tag(mod: LoadedModule, version: ModuleVersion): void {
     for (const [exportName, value] of Object.entries(version.exports)) {
-      if (value === null || (typeof value !== 'object' && typeof value !== 'function')) continue;
+      if (value === null || (typeof value !== 'object' && typeof value !== 'function') || this.tables.has(value as object)) continue;
       const known = this.origins.get(value as object);
       if (!known || known.module === mod) this.origins.set(value as object, { module: mod, version, exportName });
     }
