@@ -53,7 +53,7 @@ export type { GenEventHandler } from './gen-event/types.js';
 export { HandlerExit, GenEventError } from './gen-event/types.js';
 export * as genStatem from './gen-statem/index.js';
 export type { GenStatem } from './gen-statem/types.js';
-export { CodeServer, CodeError, codeServerOf, ModuleVersion, sourceHash, RemovedExportError, upgradeModules, UpgradeError, loadBuiltApplication, readBuiltModules, dependencyOrder } from './code/index.js';
+export { CodeServer, CodeError, codeServerOf, ModuleVersion, sourceHash, RemovedExportError, upgradeModules, UpgradeError, copyState, loadBuiltApplication, readBuiltModules, dependencyOrder } from './code/index.js';
 export type { CodeServerOptions, ModuleSource, ModuleLinks, UpgradeOptions, UpgradeReport, AppFile } from './code/index.js';
 export { NodeDown } from './distribution/node-dist.js';
 export type { DistributionOptions } from './distribution/node-dist.js';
