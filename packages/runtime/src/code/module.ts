@@ -162,16 +162,19 @@ const RE_EXPORT = /([\w$]+)\s*=\s*(\(\s*([\w$]+)\s*,\s*([\w$]+)\s*,\s*[\w$]+\s*\
  * padded with spaces (newlines kept) so every line and column stays where the source map says.
  */
 export function withLiveInterop(code: string): string {
+  // The helpers come first, before any require (a module that requires nothing uses neither): user code is never searched.
+  const preamble = code.indexOf('require(');
+  if (preamble < 0) return code;
   let out = code;
-  for (const [re, name] of [
-    [TO_ESM, LIVE_TO_ESM],
-    [RE_EXPORT, LIVE_RE_EXPORT],
+  for (const [re, name, marker] of [
+    [TO_ESM, LIVE_TO_ESM, '__esModule'],
+    [RE_EXPORT, LIVE_RE_EXPORT, '"default"'],
   ] as const) {
-    const m = re.exec(out);
+    const m = re.exec(out.slice(0, preamble));
     if (!m) continue;
     const start = m.index + m[0].length - m[2]!.length;
     const end = arrowEnd(out, start);
-    if (end < 0 || end - start < name.length) continue;
+    if (end < 0 || end > preamble || end - start < name.length || !out.slice(start, end).includes(marker)) continue;
     const padding = out.slice(start + name.length, end).replace(/[^\n]/g, ' ');
     out = out.slice(0, start) + name + padding + out.slice(end);
   }
