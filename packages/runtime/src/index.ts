@@ -64,10 +64,12 @@ export type { ReleaseApp, ReleaseFile, ReleaseStatus, ReleasesFile, ModuleChange
 export { bootRelease } from './release/boot.js';
 export type { BootOptions, BootedRelease } from './release/boot.js';
 export { install as installRelease, makePermanent, InstallError } from './release/handler.js';
-export type { InstallReport, RunningRelease } from './release/handler.js';
-export { readReleases, writeReleases, readVersion, readNodeArgs, permanentVersion, hasVersion } from './release/files.js';
-export type { VersionFiles } from './release/files.js';
-export { substituteEnv, parseNodeArgs, checkSysConfig, ReleaseConfigError } from './release/config.js';
+export type { InstallReport, InstallOptions, RunningRelease } from './release/handler.js';
+export { setEscalationGuard, ResumeRestarts } from './supervisor/escalation.js';
+export type { Escalation, EscalationGuard } from './supervisor/escalation.js';
+export { readReleases, writeReleases, readVersion, readNodeArgs, permanentVersion, hasVersion, versionVariables } from './release/files.js';
+export type { VersionFiles, VersionVariable } from './release/files.js';
+export { substituteEnv, parseNodeArgs, checkSysConfig, variablesOf, ReleaseConfigError } from './release/config.js';
 export type { NodeArgs, HeartArgs } from './release/config.js';
 export { TraceAgent, traceAgentOf, MAX_FUNCTIONS, TRACE_DEFAULTS, TRACE_RPC_MODULE, parseCallPattern, compileArgsMatcher, formatBounded, DEFAULT_BOUNDS, topProcesses, processDetails, supervisionTree } from './trace/index.js';
 export type { CallPattern, ArgPattern, Guard, Operand, ParseResult, FormatBounds, ProcsSort, ProcRow, ProcessDetails, TreeNode, TraceSpec, TraceEvent, TraceEndReason, TraceMessage, TraceErrorCode, TraceStartResult, TraceSessionInfo } from './trace/index.js';

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { bootRelease, permanentVersion, readReleases, readVersion, rpc, BadRpc } from '@otp-ts/runtime';
+import { bootRelease, permanentVersion, readReleases, readVersion, rpc, BadRpc, versionVariables } from '@otp-ts/runtime';
 import { unpack } from './unpack.js';
 import { formatReport } from './report.js';
 import { alive, call, describe, pidFile, program, root, ScriptError, sleep, target, unreachable, withToolNode } from './client.js';
@@ -23,8 +23,8 @@ const commands: Record<string, { args: string; help: string; run: (args: string[
   eval: { args: 'CODE', help: 'evaluate a JavaScript expression inside the node (ctx and the runtime API in scope)', run: evalCommand },
   versions: { args: '', help: 'the installed versions, which is permanent and which runs', run: versions },
   unpack: { args: 'VSN|FILE.tar.gz', help: 'unpack a release tarball (from releases/ or a path) beside the installed versions', run: unpackCommand },
-  upgrade: { args: 'VSN|FILE.tar.gz', help: 'hot-upgrade the running node to VSN (unpacked first if needed), then make it permanent', run: (a) => installCommand(a, 'upgrade') },
-  downgrade: { args: 'VSN', help: 'hot-downgrade the running node to an earlier installed VSN', run: (a) => installCommand(a, 'downgrade') },
+  upgrade: { args: 'VSN|FILE.tar.gz [--probe-ms MS]', help: 'hot-upgrade the running node to VSN (unpacked first if needed), watch it MS ms (default 2000), then make it permanent', run: (a) => installCommand(a, 'upgrade') },
+  downgrade: { args: 'VSN [--probe-ms MS]', help: 'hot-downgrade the running node to an earlier installed VSN the same way', run: (a) => installCommand(a, 'downgrade') },
   help: { args: '', help: 'this list', run: help },
 };
 
@@ -182,11 +182,44 @@ async function unpackIfNeeded(what: string): Promise<string> {
   }
 }
 
+// The variables the version's sys.config.json and node.args use, from this shell: the node substitutes
+// them, not its boot environment's. Only those cross to the node (not the shell's other secrets).
+async function commandEnv(vsn: string, verb: string): Promise<Record<string, string>> {
+  const vars = await versionVariables(root, vsn);
+  const missing = vars.find((v) => v.required && !process.env[v.name]);
+  if (missing) throw new ScriptError(`${missing.file} needs $${missing.name}, which is not set in this shell: export it and run ${verb} again`, 2);
+  return Object.fromEntries(vars.filter((v) => process.env[v.name]).map((v) => [v.name, process.env[v.name]!]));
+}
+
+// The node's OS process ended while it installed: say so, with the end of its log.
+function nodeDied(t: { name: string; node: string; vsn: string }, osPid: number, verb: string, vsn: string): ScriptError {
+  const logFile = join(root, 'log', `${t.name}.log`);
+  const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-10).join('\n') : `(no log/${t.name}.log: the node was not started with daemon)`;
+  return new ScriptError(`${t.node} (os pid ${osPid}) died during the ${verb} to ${vsn}; ${t.vsn} is still permanent and is what the next boot starts (bin/${t.name} daemon); the end of log/${t.name}.log:\n${tail}`);
+}
+
 async function installCommand(args: string[], verb: 'upgrade' | 'downgrade'): Promise<number> {
-  if (!args[0]) throw new ScriptError(`${verb} needs a version, e.g. ${verb} 0.2.0`, 2);
-  const vsn = verb === 'upgrade' ? await unpackIfNeeded(args[0]) : args[0];
+  const at = args.indexOf('--probe-ms');
+  const probeText = at >= 0 ? args[at + 1] : undefined;
+  const what = args.filter((_, i) => at < 0 || (i !== at && i !== at + 1))[0];
+  if (!what) throw new ScriptError(`${verb} needs a version, e.g. ${verb} 0.2.0`, 2);
+  if (at >= 0 && !/^\d+$/.test(probeText ?? '')) throw new ScriptError(`--probe-ms needs a whole number of milliseconds, e.g. ${verb} ${what} --probe-ms 5000`, 2);
+  const probeMs = probeText === undefined ? undefined : Number(probeText);
+  const vsn = verb === 'upgrade' ? await unpackIfNeeded(what) : what;
+  const env = await commandEnv(vsn, verb);
   const started = performance.now();
-  const report = await call('install', 'release_handler', [vsn], 300_000);
+  const report = await withToolNode(async ({ node, refusal }, t) => {
+    if (!(await node.ping(t.node))) throw unreachable(t, refusal());
+    const osPid = (await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'pid', []))) as number;
+    try {
+      return await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'install', [vsn, { env, ...(probeMs !== undefined ? { probeMs } : {}) }], 300_000 + (probeMs ?? 0)));
+    } catch (error) {
+      if (!alive(osPid)) throw nodeDied(t, osPid, verb, vsn);
+      const reason = error instanceof Error && 'cause' in error ? error.cause : error;
+      if (reason instanceof BadRpc) throw new ScriptError(describe(reason.reason));
+      throw error;
+    }
+  });
   process.stdout.write(`${formatReport(report as Parameters<typeof formatReport>[0], performance.now() - started)}\n`);
   return 0;
 }

@@ -7,6 +7,7 @@ import { loggerOf, isNormalExit } from '../logger.js';
 import { envOf } from './env.js';
 import { AppExited, runMaster, StopApp } from './master.js';
 import { validateResource } from './resource.js';
+import { escalationHeld } from '../supervisor/escalation.js';
 import { ApplicationError, type AppResource, type ApplicationModule, type ModuleLoader, type RunningApp, type StartType } from './types.js';
 
 /** Options of the application controller of a node. */
@@ -182,6 +183,8 @@ async function appExited(state: State, app: string, reason: unknown): Promise<vo
   const fatal = s.type === 'permanent' || (s.type === 'transient' && !isNormalExit(reason) && reason !== 'normal');
   logger.log(fatal || !isNormalExit(reason) ? 'error' : 'notice', { kind: 'application', application: app, exited: reason, type: s.type }, { pid: state.ctx.self() });
   if (!fatal) return;
+  // An upgrade not yet permanent holds this: it rolls back and starts the application again, the node stays up.
+  if (escalationHeld(state.ctx.node, { kind: 'application', app, reason })) return;
   for (const other of [...state.started.keys()].reverse()) await stopApp(state, other);
   const why = { applicationTerminated: app, reason };
   logger.log('critical', `the node stops: ${s.type} application ${app} exited`, { pid: state.ctx.self() });

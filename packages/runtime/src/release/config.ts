@@ -35,6 +35,23 @@ export function substituteEnv<T>(value: T, env: Record<string, string | undefine
   return value;
 }
 
+/**
+ * The `${VAR}` names used in the strings of parsed JSON (walked as substituteEnv walks it), each mapped
+ * to whether it is required: used at least once without a `:-default`.
+ */
+export function variablesOf(value: unknown, found: Map<string, boolean> = new Map()): Map<string, boolean> {
+  if (typeof value === 'string') {
+    for (const m of value.matchAll(VAR)) found.set(m[1]!, (found.get(m[1]!) ?? false) || m[2] === undefined);
+  } else if (Array.isArray(value)) for (const v of value) variablesOf(v, found);
+  else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) variablesOf(v, found);
+  return found;
+}
+
+/** The `${VAR}` names node.args uses in its words (comments aside), each mapped to whether it is required. */
+export function nodeArgsVariables(text: string): Map<string, boolean> {
+  return variablesOf(words(text));
+}
+
 /** Checks that a parsed sys.config.json is `{ app: { key: value } }`. */
 export function checkSysConfig(value: unknown, file: string): Record<string, Record<string, unknown>> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ReleaseConfigError(file, `${file} must hold a JSON object of applications, e.g. { "shop": { "port": 8080 } }`);

@@ -1,7 +1,7 @@
 import { readFile, writeFile, rename } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ReleaseConfigError, checkSysConfig, parseNodeArgs, substituteEnv, type NodeArgs } from './config.js';
+import { ReleaseConfigError, checkSysConfig, nodeArgsVariables, parseNodeArgs, substituteEnv, variablesOf, type NodeArgs } from './config.js';
 import type { ReleaseFile, ReleasesFile, Relup } from './types.js';
 
 async function readJson<T>(file: string, what: string): Promise<T> {
@@ -65,4 +65,24 @@ export async function readVersion(root: string, vsn: string, env: Record<string,
   const relupFile = join(dir, 'relup.json');
   const relup = existsSync(relupFile) ? await readJson<Relup>(relupFile, '') : undefined;
   return { release, sysConfig, nodeArgs, relup };
+}
+
+/** A `${VAR}` a version's files use: the file (relative to the release root) and whether it has no default. */
+export interface VersionVariable {
+  name: string;
+  file: string;
+  required: boolean;
+}
+
+/**
+ * The variables a version's sys.config.json and node.args use, read from the parsed files (never the
+ * text): what an upgrade command sends the node from its own environment.
+ */
+export async function versionVariables(root: string, vsn: string): Promise<VersionVariable[]> {
+  const out: VersionVariable[] = [];
+  const sysFile = join('releases', vsn, 'sys.config.json');
+  if (existsSync(join(root, sysFile))) for (const [name, required] of variablesOf(await readJson<unknown>(join(root, sysFile), ''))) out.push({ name, file: sysFile, required });
+  const argsFile = join('releases', vsn, 'node.args');
+  if (existsSync(join(root, argsFile))) for (const [name, required] of nodeArgsVariables(await readFile(join(root, argsFile), 'utf8'))) out.push({ name, file: argsFile, required });
+  return out;
 }

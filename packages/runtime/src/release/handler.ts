@@ -1,10 +1,7 @@
 import { join } from 'node:path';
-import { inspect } from 'node:util';
 import type { OtpNode } from '../node.js';
 import type { ProcessContext } from '../types.js';
 import type { Pid } from '../pid.js';
-import { isDown, TIMEOUT, type Down } from '../messages.js';
-import { isNormalExit } from '../logger.js';
 import * as application from '../application/api.js';
 import * as supervisor from '../supervisor/api.js';
 import type { AppResource, ApplicationModule } from '../application/types.js';
@@ -15,6 +12,7 @@ import { upgradeModules, UpgradeError } from '../code/upgrade.js';
 import { hasVersion, readReleases, readVersion, writeReleases, type VersionFiles } from './files.js';
 import { startApplications, stopApplications } from './apps.js';
 import type { AppChange, RelupStep } from './types.js';
+import { reasonText, snapshotStates, UpgradeGuard, watchExits, type Watch } from './guard.js';
 
 /** What the release handler knows about the release its node runs. */
 export interface RunningRelease {
@@ -63,34 +61,22 @@ export class InstallError extends Error {
 
 /** How `install` checks the new version before making it permanent. */
 export interface InstallOptions {
-  /** Run the health probe (default true; the rollback itself runs without one). */
+  /** Run the health probe and hold escalations until permanence (default true; the rollback itself runs without). */
   probe?: boolean;
-  /** How long the probe watches the migrated processes for a crash, in ms (default 100). */
+  /**
+   * How long after the swap the new version is watched before it is made permanent, in ms (default
+   * 2000): a migrated process crashing, a supervisor reaching its restart intensity or an application
+   * exiting in this window rolls the upgrade back.
+   */
   probeMs?: number;
+  /** Where `${VAR}` in the version's sys.config.json and node.args come from: the upgrade command's environment (default: the node's). */
+  env?: Record<string, string | undefined>;
+  /** The version's files, already read (a rollback reinstalls the running version's as they were). */
+  files?: VersionFiles;
 }
 
-const PROBE_MS = 100;
-
-// Monitors the migrated processes now; the returned function waits `ms` and lists those that ended
-// with a reason other than normal or shutdown (a process of the new code crashing right after the swap).
-function watchExits(ctx: ProcessContext, pids: readonly Pid[]): (ms: number) => Promise<string[]> {
-  const refs = new Set(pids.map((pid) => ctx.monitor(pid)));
-  return async (ms) => {
-    const crashed: string[] = [];
-    const deadline = performance.now() + ms;
-    for (let left = ms; refs.size > 0 && left > 0; left = deadline - performance.now()) {
-      const down = await ctx.receive((m) => isDown(m) && refs.has(m.ref), left);
-      if (down === TIMEOUT) break;
-      const { ref, pid, reason } = down as Down;
-      refs.delete(ref);
-      if (!isNormalExit(reason)) crashed.push(`${pid} crashed after the upgrade: ${reasonText(reason)}`);
-    }
-    for (const ref of refs) ctx.demonitor(ref, { flush: true });
-    return crashed;
-  };
-}
-
-const reasonText = (reason: unknown): string => (reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : inspect(reason, { depth: 3, breakLength: Infinity }));
+/** How long a new version is watched before it becomes permanent, by default. */
+export const PROBE_MS = 2000;
 
 // The relup step leading from the running version to `target`, and its direction.
 function findStep(running: VersionFiles, target: VersionFiles): { step: RelupStep; direction: 'up' | 'down' } {
@@ -146,21 +132,90 @@ async function resourceOf(code: CodeServer, root: string, name: string, vsn: str
   return { name: app.name, vsn: app.vsn, description: app.description, mod, applications: app.applications, registered: app.registered, env: app.env, dir: join(root, 'lib', `${name}-${vsn}`) };
 }
 
+// Step 4, the applications: every application's resource and sys.config (changed ones hear of it through
+// configChange), the migrated supervisors' child specs, removed applications stopped and their modules
+// unloaded, added ones loaded with the version's sys.config and started. Returns the children that failed.
+async function changeApplications(ctx: ProcessContext, state: RunningRelease, step: RelupStep, target: VersionFiles, migrated: readonly Pid[], report: Pick<InstallReport, 'apps' | 'children'>): Promise<string[]> {
+  const code = codeServerOf(state.node);
+  const vsnOf = new Map(step.apps.map((a) => [a.app, a.kind === 'change' ? a.to : a.vsn]));
+  for (const app of target.release.applications) {
+    if (step.apps.some((a) => a.app === app.name && a.kind === 'add')) continue;
+    await application.update(ctx, await resourceOf(code, state.root, app.name, vsnOf.get(app.name) ?? app.vsn), target.sysConfig[app.name] ?? {});
+  }
+  // Later loads (the added applications') take their env from the version's sys.config.
+  await application.setConfig(ctx, target.sysConfig);
+  const failed: string[] = [];
+  for (const pid of migrated) {
+    if (state.node.processInfo(pid)?.behaviour !== 'supervisor') continue;
+    const sync = await supervisor.syncChildren(ctx, pid);
+    report.children.started.push(...sync.started);
+    report.children.stopped.push(...sync.stopped);
+    for (const f of sync.failed) failed.push(`child ${f.id} of ${pid} did not start: ${reasonText(f.reason)}`);
+  }
+  for (const a of [...step.apps].reverse()) {
+    if (a.kind !== 'remove') continue;
+    await application.stop(ctx, a.app).catch(() => undefined);
+    await application.unload(ctx, a.app).catch(() => undefined);
+    await unloadModules(code, join(state.root, 'lib', `${a.app}-${a.vsn}`));
+    if (state.started.includes(a.app)) state.started.splice(state.started.indexOf(a.app), 1);
+    report.apps.removed.push(a.app);
+  }
+  for (const a of step.apps) {
+    if (a.kind !== 'add') continue;
+    await application.load(ctx, await loadBuiltApplication(code, join(state.root, 'lib', `${a.app}-${a.vsn}`)));
+    const type = target.release.applications.find((r) => r.name === a.app)?.type ?? 'permanent';
+    await application.start(ctx, a.app, type);
+    state.started.push(a.app);
+    report.apps.added.push(a.app);
+  }
+  return failed;
+}
+
+// A removed application's modules leave the code server: deleted, then purged (nothing runs them once it stopped).
+async function unloadModules(code: CodeServer, dir: string): Promise<void> {
+  const { app } = await readBuiltModules(dir).catch(() => ({ app: { modules: {} } as AppFile }));
+  for (const name of Object.keys(app.modules)) {
+    if (code.record(name).current) code.delete(name);
+    code.purge(name);
+  }
+}
+
+// After a rollback: the applications of the version rolled back to that do not run (one whose exit the guard held) start again.
+async function restartStopped(ctx: ProcessContext, state: RunningRelease, files: VersionFiles): Promise<void> {
+  const runningApps = new Set((await application.whichApplications(ctx)).map((a) => a.name));
+  for (const app of files.release.applications) {
+    if (runningApps.has(app.name)) continue;
+    await application.start(ctx, app.name, app.type ?? 'permanent');
+    if (!state.started.includes(app.name)) state.started.push(app.name);
+  }
+}
+
+// The health probe's verdict: the guard's one line when it tripped, else every child that did not start,
+// migrated process that crashed in the window and application of the new version that does not run.
+async function probe(ctx: ProcessContext, guard: UpgradeGuard, watch: Watch, ms: number, target: VersionFiles, failedChildren: string[]): Promise<string[]> {
+  const crashed = await guard.probe(watch, ms);
+  if (guard.tripped !== undefined) return [guard.tripped];
+  const runningApps = new Set((await application.whichApplications(ctx)).map((a) => a.name));
+  const missing = target.release.applications.filter((a) => !runningApps.has(a.name)).map((a) => `${a.name} did not run`);
+  return [...failedChildren, ...crashed, ...missing];
+}
+
 /**
  * Installs another version on the running node, as OTP's release_handler does: a dry run (every module
  * evaluates, every migrated process has a codeChange), then the point of no return: load, suspend,
- * codeChange, resume, application changes, a health probe, and permanence. A failure before
- * permanence rolls back code and states (a failed health probe installs the old version back).
+ * codeChange, resume, application changes, a health probe, and permanence. From the swap to permanence
+ * an UpgradeGuard holds the node's escalations (a crash-looping supervisor, an exiting application);
+ * any failure in that window installs the old version back, code, states and applications.
  */
 export async function install(ctx: ProcessContext, state: RunningRelease, vsn: string, options: InstallOptions = {}): Promise<InstallReport> {
   const started = performance.now();
   const running = state.files;
   if (vsn === running.release.vsn) throw new InstallError('find', `${running.release.name} ${vsn} is already running`);
-  if (!hasVersion(state.root, vsn)) {
+  if (!options.files && !hasVersion(state.root, vsn)) {
     const known = (await readReleases(state.root)).releases.map((r) => r.vsn);
     throw new InstallError('find', `version ${vsn} is not unpacked in ${state.root}: unpack it first (bin/${running.release.name} unpack ${vsn}); versions here: ${known.join(', ')}`);
   }
-  const target = await readVersion(state.root, vsn, state.env);
+  const target = options.files ?? (await readVersion(state.root, vsn, options.env ?? state.env));
   const { step, direction } = findStep(running, target);
   const code = codeServerOf(state.node);
   const changes = step.apps.filter((a): a is Extract<AppChange, { kind: 'change' }> => a.kind === 'change');
@@ -177,7 +232,11 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
     throw error instanceof InstallError ? error : new InstallError('check', (error as Error).message);
   }
 
-  // The point of no return: the code and the states move together, or not at all.
+  // The point of no return: the code and the states move together, or not at all. A rollback (probe
+  // false) runs under the guard of the install it undoes.
+  const guarded = options.probe !== false;
+  const snapshot = guarded ? await snapshotStates(ctx, code, changed.map((s) => s.name)) : undefined;
+  const guard = guarded ? new UpgradeGuard(ctx) : undefined;
   const perModule: Record<string, { oldVsn: unknown; extra: unknown }> = {};
   for (const c of changes) for (const m of c.changed) perModule[m.module] = { oldVsn: direction === 'up' ? c.from : { down: c.to }, extra: c.extra };
   let upgrade;
@@ -185,76 +244,57 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
     upgrade = await upgradeModules(ctx, code, changed, { perModule, downgrade: direction === 'down' });
   } catch (error) {
     for (const s of added) if (code.record(s.name).current) code.delete(s.name);
+    await guard?.resume([]);
     if (error instanceof UpgradeError) throw new InstallError(error.stage, `${direction === 'up' ? 'upgrade' : 'downgrade'} to ${vsn} rolled back, ${running.release.vsn} still runs: ${error.message}`, error.module, error.pid);
     throw error;
+  } finally {
+    snapshot?.resume();
   }
   const removedModules = changes.flatMap((c) => c.removed);
   for (const m of removedModules) if (code.record(m).current) code.delete(m);
 
-  // Past the code swap, anything that fails — an application change, a supervisor's new child that
-  // does not start, a migrated process crashing in the probe window — installs the old version back.
-  const children = { started: [] as string[], stopped: [] as string[] };
-  const apps = { added: [] as string[], removed: [] as string[], changed: changes.map((c) => c.app) };
+  // Past the code swap, anything that fails — an application change, a supervisor's new child that does
+  // not start, a crash or an escalation in the probe window — installs the old version back.
+  const report = { children: { started: [] as string[], stopped: [] as string[] }, apps: { added: [] as string[], removed: [] as string[], changed: changes.map((c) => c.app) } };
   try {
-    const watched = options.probe === false ? undefined : watchExits(ctx, upgrade.processes);
-    for (const c of changes) await application.update(ctx, await resourceOf(code, state.root, c.app, c.to), target.sysConfig[c.app]);
-    const failedChildren: string[] = [];
-    for (const pid of upgrade.processes) {
-      if (state.node.processInfo(pid)?.behaviour !== 'supervisor') continue;
-      const sync = await supervisor.syncChildren(ctx, pid);
-      children.started.push(...sync.started);
-      children.stopped.push(...sync.stopped);
-      for (const f of sync.failed) failedChildren.push(`child ${f.id} of ${pid} did not start: ${reasonText(f.reason)}`);
-    }
-    for (const a of [...step.apps].reverse()) {
-      if (a.kind !== 'remove') continue;
-      await application.stop(ctx, a.app).catch(() => undefined);
-      await application.unload(ctx, a.app).catch(() => undefined);
-      state.started.splice(state.started.indexOf(a.app), 1);
-      apps.removed.push(a.app);
-    }
-    for (const a of step.apps) {
-      if (a.kind !== 'add') continue;
-      await application.load(ctx, await loadBuiltApplication(code, join(state.root, 'lib', `${a.app}-${a.vsn}`)));
-      const type = target.release.applications.find((r) => r.name === a.app)?.type ?? 'permanent';
-      await application.start(ctx, a.app, type);
-      state.started.push(a.app);
-      apps.added.push(a.app);
-    }
+    const watch = guarded ? watchExits(ctx, upgrade.processes) : undefined;
+    const failedChildren = await changeApplications(ctx, state, step, target, upgrade.processes, report);
     state.files = target;
-    if (options.probe !== false) {
-      // Health probe: every application of the new version runs, every new child started, and no
-      // migrated process crashed in the probe window.
-      const crashed = await watched!(options.probeMs ?? PROBE_MS);
-      const runningApps = new Set((await application.whichApplications(ctx)).map((a) => a.name));
-      const missing = target.release.applications.filter((a) => !runningApps.has(a.name)).map((a) => `${a.name} did not run`);
-      const problems = [...failedChildren, ...crashed, ...missing];
+    if (guard) {
+      const problems = await probe(ctx, guard, watch!, options.probeMs ?? PROBE_MS, target, failedChildren);
       if (problems.length) throw new InstallError('health', problems.join('; '));
+      // Checked and lifted in one turn: from here on the new version's failures take their normal course.
+      guard.lift();
     }
   } catch (error) {
-    if (options.probe === false) throw error; // a rollback that fails is reported by the install it undoes
+    if (!guard) throw error; // a rollback that fails is reported by the install it undoes
     state.files = target;
-    await install(ctx, state, running.release.vsn, { probe: false }).catch((e) => {
+    await install(ctx, state, running.release.vsn, { probe: false, files: running }).catch(async (e) => {
+      await guard.resume([]);
       state.log(`rollback to ${running.release.vsn} failed too: ${(e as Error).message}`);
       throw new InstallError('health', `${vsn} failed after its code was loaded and rolling back to ${running.release.vsn} failed too: ${(e as Error).message}; stop the node and start it again (bin/${running.release.name} stop, then daemon) to boot the permanent version, ${running.release.vsn}`);
     });
+    await guard.resume(snapshot!.snapshots);
+    await restartStopped(ctx, state, running);
     const stage = error instanceof InstallError ? error.stage : 'applications';
-    throw new InstallError(stage, `${direction === 'up' ? 'upgrade' : 'downgrade'} to ${vsn} rolled back, ${running.release.vsn} still runs: ${(error as Error).message}`);
+    const line = `${direction === 'up' ? 'upgrade' : 'downgrade'} to ${vsn} rolled back, ${running.release.vsn} still runs: ${(error as Error).message}`;
+    state.log(line);
+    throw new InstallError(stage, line);
   }
   await makePermanent(state.root, vsn);
-  const report: InstallReport = {
+  const result: InstallReport = {
     from: running.release.vsn,
     to: vsn,
     direction,
     modules: { changed: changed.map((s) => s.name), added: added.map((s) => s.name), removed: removedModules },
-    apps,
+    apps: report.apps,
     processes: upgrade.processes.length,
     suspendedMs: upgrade.suspendedMs,
-    children,
+    children: report.children,
     ms: performance.now() - started,
   };
-  state.log(`${direction === 'up' ? 'upgraded' : 'downgraded'} ${running.release.name} ${report.from} → ${vsn}: ${report.modules.changed.length} modules, ${report.processes} processes suspended for ${report.suspendedMs.toFixed(1)} ms`);
-  return report;
+  state.log(`${direction === 'up' ? 'upgraded' : 'downgraded'} ${running.release.name} ${result.from} → ${vsn}: ${result.modules.changed.length} modules, ${result.processes} processes suspended for ${result.suspendedMs.toFixed(1)} ms`);
+  return result;
 }
 
 /** Marks a version permanent in RELEASES.json (the one the next boot starts); the previous one becomes old. */
@@ -286,7 +326,9 @@ export function releaseHandler(state: RunningRelease): Record<string, (...args: 
     versions: async () => ({ running: state.files.release.vsn, releases: (await readReleases(state.root)).releases }),
     which: () => run((ctx) => application.whichApplications(ctx)),
     pid: () => process.pid,
-    install: (vsn: string) => serial(() => run((ctx) => install(ctx, state, vsn))),
+    // The start script sends the variables the version's files use, from the shell that runs upgrade.
+    install: (vsn: string, options: { env?: Record<string, string>; probeMs?: number } = {}) =>
+      serial(() => run((ctx) => install(ctx, state, vsn, { ...(options.env ? { env: options.env } : {}), ...(options.probeMs !== undefined ? { probeMs: options.probeMs } : {}) }))),
     stop: () => {
       setTimeout(() => void state.stop('stop'), 20);
       return 'ok';

@@ -7,6 +7,7 @@ import { isNormalOrShutdown, normalizeFlags, normalizeSpec, shutdownChild, start
 import { SupervisorError, type ChildSpec, type SupFlags, type Supervisor, type SupervisorSpec } from './types.js';
 import type { ModuleHost } from '../gen-server/loop.js';
 import { handleRequest, type SupRequest, type SupAnswer } from './requests.js';
+import { escalationHeld, ResumeRestarts, startWithState } from './escalation.js';
 
 /** A supervisor's state: its module, flags, children in start order, and recent restart times. */
 export interface SupState {
@@ -57,7 +58,11 @@ export const supervisorServer: GenServer<SupState, SupRequest, never, SupAnswer,
 
   async handleInfo(message, state) {
     if (message instanceof Exit) return childExited(state, message.from, message.reason);
-    if (message !== null && typeof message === 'object' && 'tryAgain' in message) return tryAgain(state);
+    if (message !== null && typeof message === 'object' && 'tryAgain' in message) return tryAgain(state, (message as { reason?: unknown }).reason);
+    if (message instanceof ResumeRestarts) {
+      state.restarts = [];
+      return restartPending(state, message.states);
+    }
     loggerOf(state.ctx.node).warning(`supervisor ${supervisorName(state)} received an unexpected message`, { pid: state.ctx.self() });
     return noreply(state);
   },
@@ -127,10 +132,10 @@ function report(state: SupState, errorContext: string, reason: ExitReason, child
   );
 }
 
-/** Starts a child; null on success or ignore, the failure otherwise (reported). */
-export async function startOne(state: SupState, child: Child): Promise<{ reason: unknown } | null> {
+/** Starts a child (with `restored`, given that state before it handles a message); null on success or ignore, the failure otherwise (reported). */
+export async function startOne(state: SupState, child: Child, restored?: { state: unknown }): Promise<{ reason: unknown } | null> {
   try {
-    const pid = await startChildProcess(state.ctx, child);
+    const pid = restored ? await startWithState(state.ctx, restored.state, (ctx) => startChildProcess(ctx, child)) : await startChildProcess(state.ctx, child);
     child.pid = pid === 'ignore' ? undefined : pid;
     if (pid !== 'ignore') loggerOf(state.ctx.node).info({ kind: 'progress', supervisor: supervisorName(state), started: offender(child, pid) }, { pid: state.ctx.self() });
     return null;
@@ -159,6 +164,20 @@ export async function stopOne(state: SupState, child: Child): Promise<void> {
   child.pid = undefined;
 }
 
+// Whether the node's escalation guard (an upgrade not yet permanent) holds this supervisor's giving up.
+function held(state: SupState, child: Child | undefined, pid: Pid | undefined, reason: unknown): boolean {
+  return escalationHeld(state.ctx.node, {
+    kind: 'supervisor',
+    supervisor: state.ctx.self(),
+    name: supervisorName(state),
+    child: child?.spec.id,
+    pid,
+    reason,
+    restarts: state.restarts.length,
+    withinMs: performance.now() - (state.restarts[0] ?? performance.now()),
+  });
+}
+
 // Records a restart; false when it exceeds the intensity within the period.
 function addRestart(state: SupState): boolean {
   const now = performance.now();
@@ -178,7 +197,9 @@ async function childExited(state: SupState, pid: Pid, reason: ExitReason) {
     if (child.spec.restart === 'temporary' || state.template !== null) state.children.splice(index, 1);
     return noreply(state);
   }
-  if (!addRestart(state)) {
+  // Over the intensity, a held escalation leaves the child down (restarting) until the guard resumes it.
+  const exceeded = !addRestart(state);
+  if (exceeded && !held(state, child, pid, reason)) {
     report(state, 'shutdown', 'reachedMaxRestartIntensity', child, pid);
     child.pid = undefined;
     return stop('shutdown', state);
@@ -192,27 +213,29 @@ async function childExited(state: SupState, pid: Pid, reason: ExitReason) {
   // Temporary children stopped by a group restart are not restarted, as in OTP.
   state.children = state.children.filter((c) => !(group.includes(c) && c !== child && c.spec.restart === 'temporary'));
   for (const c of group) if (state.children.includes(c)) c.pid = 'restarting';
-  return restartPending(state);
+  return exceeded ? noreply(state) : restartPending(state);
 }
 
-async function restartPending(state: SupState) {
+async function restartPending(state: SupState, states?: ReadonlyMap<string, unknown>) {
   for (const c of state.children) {
     if (c.pid !== 'restarting') continue;
-    const failure = await startOne(state, c);
+    const failure = await startOne(state, c, states?.has(c.spec.id) ? { state: states.get(c.spec.id) } : undefined);
     if (failure === null) c.restarts++;
     else {
       c.pid = 'restarting';
       // Try again through the mailbox, so requests and exits queued meanwhile are seen, and count it.
-      state.ctx.send(state.ctx.self(), { tryAgain: c.spec.id });
+      state.ctx.send(state.ctx.self(), { tryAgain: c.spec.id, reason: failure.reason });
       return noreply(state);
     }
   }
   return noreply(state);
 }
 
-async function tryAgain(state: SupState) {
-  if (!state.children.some((c) => c.pid === 'restarting')) return noreply(state);
+async function tryAgain(state: SupState, reason: unknown) {
+  const pending = state.children.find((c) => c.pid === 'restarting');
+  if (!pending) return noreply(state);
   if (!addRestart(state)) {
+    if (held(state, pending, undefined, reason)) return noreply(state);
     report(state, 'shutdown', 'reachedMaxRestartIntensity');
     return stop('shutdown', state);
   }

@@ -1,0 +1,170 @@
+import { inspect } from 'node:util';
+import type { ProcessContext } from '../types.js';
+import type { Pid } from '../pid.js';
+import { isDown, TIMEOUT, type Down } from '../messages.js';
+import { isNormalExit } from '../logger.js';
+import { genMultiCall } from '../gen/call.js';
+import { From, SystemMessage } from '../gen/messages.js';
+import { SysFailure } from '../gen/sys-handler.js';
+import * as supervisor from '../supervisor/api.js';
+import { ResumeRestarts, setEscalationGuard, type Escalation } from '../supervisor/escalation.js';
+import type { CodeServer } from '../code/server.js';
+
+/** What an exit reason says, for one line: an error's name and message, a string, or the value inspected. */
+export const reasonText = (reason: unknown): string =>
+  reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : inspect(reason, { depth: 3, breakLength: Infinity });
+
+const crashText = (reason: unknown): string => (reason instanceof Error ? `${reason.name}: ${reason.message}` : reasonText(reason));
+
+/** The guard tripped: sent to the installing process, which rolls back. */
+class GuardTripped {
+  constructor(readonly why: string) {}
+}
+
+// One line for the operator: which process crashed, how often, with what.
+function describe(e: Escalation): string {
+  if (e.kind === 'application') return `application ${e.app} exited: ${crashText(e.reason)}`;
+  const who = `${e.child ?? e.name}${e.pid ? ` ${e.pid}` : ''}`;
+  const how = e.pid ? `crashed ${e.restarts} times` : `could not be restarted (${e.restarts} restarts)`;
+  return `${who} ${how} in ${Math.round(e.withinMs)} ms: ${crashText(e.reason)}`;
+}
+
+/**
+ * Holds the node's escalations while an upgrade is not yet permanent: a supervisor reaching its restart
+ * intensity keeps running with the child down, an application's exit does not stop the node, and the
+ * installing process hears of it (once) to roll back instead.
+ */
+export class UpgradeGuard {
+  /** The first escalation held, as one line; undefined while none. */
+  tripped: string | undefined;
+  /** Supervisors holding children down, to resume after the rollback. */
+  readonly heldSupervisors = new Set<Pid>();
+  /** Applications whose exit was held, to start again after the rollback. */
+  readonly exitedApps = new Set<string>();
+  private lifted = false;
+
+  constructor(private readonly ctx: ProcessContext) {
+    const installer = ctx.self();
+    setEscalationGuard(ctx.node, (e) => {
+      if (this.lifted) return false;
+      if (e.kind === 'supervisor') this.heldSupervisors.add(e.supervisor);
+      else this.exitedApps.add(e.app);
+      if (this.tripped === undefined) {
+        this.tripped = describe(e);
+        ctx.node.send(installer, new GuardTripped(this.tripped));
+      }
+      return true;
+    });
+  }
+
+  /** Stops holding: escalations take their normal course again. */
+  lift(): void {
+    if (this.lifted) return;
+    this.lifted = true;
+    setEscalationGuard(this.ctx.node, null);
+  }
+
+  /**
+   * After the rollback: lifts the guard and resumes the held supervisors, each child that crashed after
+   * the swap coming back with its state from before it (`snapshots`); resolves once they restarted.
+   */
+  async resume(snapshots: readonly Snapshot[]): Promise<void> {
+    this.lift();
+    const ctx = this.ctx;
+    for (const sup of this.heldSupervisors) {
+      if (!ctx.isAlive(sup)) continue;
+      const states = new Map(snapshots.filter((s) => s.supervisor === sup && !ctx.isAlive(s.pid)).map((s) => [s.id, s.state]));
+      ctx.send(sup, new ResumeRestarts(states));
+      // A call after the message is answered after it: the restarts are done.
+      await supervisor.countChildren(ctx, sup).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Waits up to `ms` for the migrated processes (monitored by `watch`) and the guard: resolves to the
+   * problems seen — each migrated process that crashed, or the escalation that tripped the guard, which
+   * ends the wait at once.
+   */
+  async probe(watch: Watch, ms: number): Promise<string[]> {
+    const crashed: string[] = [];
+    const deadline = performance.now() + ms;
+    for (let left = ms; this.tripped === undefined && left > 0; left = deadline - performance.now()) {
+      const m = await this.ctx.receive((x) => x instanceof GuardTripped || (isDown(x) && watch.refs.has(x.ref)), left);
+      if (m === TIMEOUT || m instanceof GuardTripped) break;
+      const { ref, pid, reason } = m as Down;
+      watch.refs.delete(ref);
+      if (!isNormalExit(reason)) crashed.push(`${pid} crashed after the upgrade: ${reasonText(reason)}`);
+    }
+    watch.stop();
+    return this.tripped !== undefined ? [this.tripped] : crashed;
+  }
+}
+
+/** Monitors on the processes an upgrade migrated, from the swap on. */
+export interface Watch {
+  refs: Set<unknown>;
+  stop(): void;
+}
+
+/** Monitors the migrated processes now, so a crash right after the swap is seen by the probe. */
+export function watchExits(ctx: ProcessContext, pids: readonly Pid[]): Watch {
+  const refs = new Set<unknown>(pids.map((pid) => ctx.monitor(pid)));
+  return {
+    refs,
+    stop: () => {
+      for (const ref of refs) ctx.demonitor(ref as ReturnType<ProcessContext['monitor']>, { flush: true });
+      refs.clear();
+    },
+  };
+}
+
+/** The state a migrated process had at the swap, and where its supervisor restarts it: a rollback gives it back to the restarted child. */
+export interface Snapshot {
+  pid: Pid;
+  supervisor: Pid;
+  id: string;
+  state: unknown;
+}
+
+/** The processes running these modules' callbacks (supervisors aside): those an upgrade migrates. */
+function migrated(code: CodeServer, modules: readonly string[]): Pid[] {
+  const pids: Pid[] = [];
+  for (const name of modules) {
+    const current = code.record(name).current;
+    if (!current) continue;
+    for (const p of code.processesRunning(current)) {
+      const origin = p.label?.callbacks ? code.originOf(p.label.callbacks) : undefined;
+      if (origin?.module === name && p.label?.behaviour !== 'supervisor') pids.push(p.pid);
+    }
+  }
+  return pids;
+}
+
+/**
+ * Suspends the processes the upgrade will migrate that a supervisor restarts by id, and keeps their
+ * states: the swap that follows finds them suspended already, so each state is exactly the one the new
+ * code starts from. `resume` lets them go if the swap does not happen (it resumes them itself).
+ */
+export async function snapshotStates(ctx: ProcessContext, code: CodeServer, modules: readonly string[]): Promise<{ snapshots: Snapshot[]; resume(): void }> {
+  const owners = new Map<Pid, Pid[]>();
+  for (const pid of migrated(code, modules)) {
+    const sup = ctx.processInfo(pid)?.links.find((l) => ctx.processInfo(l)?.behaviour === 'supervisor');
+    if (sup) owners.set(sup, [...(owners.get(sup) ?? []), pid]);
+  }
+  const targets: Array<Omit<Snapshot, 'state'>> = [];
+  for (const [sup, pids] of owners) {
+    const children = await supervisor.whichChildren(ctx, sup).catch(() => []);
+    for (const c of children) if (c.id !== undefined && c.pid !== undefined && c.pid !== 'restarting' && pids.includes(c.pid)) targets.push({ pid: c.pid, supervisor: sup, id: c.id });
+  }
+  const answers = await genMultiCall(ctx, targets.map((t) => t.pid), (from) => new SystemMessage(from, { type: 'suspend', withState: true }), 'suspend', 5000);
+  const snapshots: Snapshot[] = [];
+  answers.forEach((a, i) => {
+    if (a.ok && !(a.value instanceof SysFailure)) snapshots.push({ ...targets[i]!, state: (a.value as { state: unknown }).state });
+  });
+  return {
+    snapshots,
+    resume: () => {
+      for (const t of targets) if (ctx.isAlive(t.pid)) ctx.send(t.pid, new SystemMessage(new From(ctx.self(), ctx.makeRef()), { type: 'resume' }));
+    },
+  };
+}
