@@ -1,39 +1,108 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { extract } from 'tar';
-import { hasVersion, readReleases, writeReleases, type ReleaseFile } from '@otp-ts/runtime';
+import { hasVersion, readReleases, writeReleases, type ReleasesFile } from '@otp-ts/runtime';
+import { checkStaged } from './unpack-check.js';
 
-function findTarball(root: string, name: string, what: string): string | undefined {
-  if (/\.tar\.gz$|\.tgz$/.test(what) || (existsSync(what) && statSync(what).isFile())) return resolve(what);
-  return [join(root, 'releases', `${name}-${what}.tar.gz`), join(root, `${name}-${what}.tar.gz`)].find((f) => existsSync(f));
+/** Where a version's tarball was found: a path given on the command line, or by its version in releases/ or the root. */
+type Found = { file: string; explicit: boolean };
+
+function findTarball(root: string, name: string, what: string): Found | undefined {
+  if (/\.tar\.gz$|\.tgz$/.test(what) || (existsSync(what) && statSync(what).isFile())) return { file: resolve(what), explicit: true };
+  const file = [join(root, 'releases', `${name}-${what}.tar.gz`), join(root, `${name}-${what}.tar.gz`)].find((f) => existsSync(f));
+  return file ? { file, explicit: false } : undefined;
 }
 
-// Moves what `from` has and `to` lacks (one level: lib/<app>-<vsn>, node_modules/<pkg>, node_modules/@scope/<pkg>).
-function mergeMissing(from: string, to: string, depth = 1): void {
-  if (!existsSync(from)) return;
-  mkdirSync(to, { recursive: true });
-  for (const entry of readdirSync(from)) {
-    const src = join(from, entry);
-    const dst = join(to, entry);
-    if (!existsSync(dst)) renameSync(src, dst);
-    else if (depth > 0 && entry.startsWith('@')) mergeMissing(src, dst, depth - 1);
+/** releases/<vsn>/unpacked.json: the tarball an unpacked version came from, so a different one of the same version replaces it. */
+interface UnpackedFrom {
+  tarball: string;
+  sha256: string;
+}
+
+function sha256(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+function unpackedFrom(root: string, vsn: string): UnpackedFrom | undefined {
+  try {
+    return JSON.parse(readFileSync(join(root, 'releases', vsn, 'unpacked.json'), 'utf8')) as UnpackedFrom;
+  } catch {
+    return undefined;
   }
+}
+
+/** Moves into the root and remembers how to take each move back, so a failure part way leaves the root as it was. */
+class Moves {
+  private readonly undo: Array<() => void> = [];
+
+  /** Moves `from` to `to` (which must not exist). */
+  move(from: string, to: string): void {
+    renameSync(from, to);
+    this.undo.push(() => renameSync(to, from));
+  }
+
+  /** Moves what `from` has and `to` lacks (one level: lib/<app>-<vsn>, node_modules/<pkg>, node_modules/@scope/<pkg>). */
+  mergeMissing(from: string, to: string, depth = 1): void {
+    if (!existsSync(from)) return;
+    if (!existsSync(to)) {
+      mkdirSync(to, { recursive: true });
+      this.undo.push(() => rmSync(to, { recursive: true, force: true }));
+    }
+    for (const entry of readdirSync(from)) {
+      const src = join(from, entry);
+      const dst = join(to, entry);
+      if (!existsSync(dst)) this.move(src, dst);
+      else if (depth > 0 && entry.startsWith('@')) this.mergeMissing(src, dst, depth - 1);
+    }
+  }
+
+  rollback(): void {
+    for (const step of this.undo.reverse()) {
+      try {
+        step();
+      } catch {
+        // keep undoing the rest: each step stands alone
+      }
+    }
+  }
+}
+
+// The lib/ folders an unpacked copy of `vsn` brought that no other version uses: a replacement takes them away.
+function ownLibs(releases: ReleasesFile, vsn: string): string[] {
+  const others = new Set(releases.releases.filter((r) => r.vsn !== vsn).flatMap((r) => r.applications.map((a) => `${a.name}-${a.vsn}`)));
+  const mine = releases.releases.find((r) => r.vsn === vsn)?.applications ?? [];
+  return mine.map((a) => `${a.name}-${a.vsn}`).filter((d) => !others.has(d));
 }
 
 /**
  * Unpacks a release tarball into a release root beside the installed versions, as OTP's
- * release_handler:unpack_release: the version's lib/ folders, releases/<vsn>/ and missing npm packages
- * move in only after the whole tarball extracted and checked; RELEASES.json lists it as unpacked.
- * `what` is a version (its tarball found in releases/ or the root) or a tarball's path. Resolves to the version.
+ * release_handler:unpack_release: the whole tarball is extracted into a staging folder and every file
+ * a boot or an install reads is checked there first; only then do the version's lib/ folders,
+ * releases/<vsn>/ and missing npm packages move in, RELEASES.json last (it lists the version as
+ * unpacked), and any failure takes the moves back. A version installed (permanent, current, old) is
+ * never touched; an unpacked one is replaced by a tarball given by path, or by a different tarball
+ * found by its version. `what` is a version (its tarball found in releases/ or the root) or a
+ * tarball's path. Resolves to the version.
  */
 export async function unpack(root: string, what: string): Promise<string> {
   const releases = await readReleases(root);
-  const tarball = findTarball(root, releases.name, what);
-  if (!tarball) {
-    if (hasVersion(root, what)) return what;
+  const found = findTarball(root, releases.name, what);
+  const listed = (vsn: string) => releases.releases.find((r) => r.vsn === vsn);
+  if (!found) {
+    if (listed(what) && hasVersion(root, what)) return what;
     throw new Error(`version ${what} is neither installed nor found as releases/${releases.name}-${what}.tar.gz: copy its tarball (otp release --tar) there, or give the tarball's path`);
   }
+  const tarball = found.file;
   if (!existsSync(tarball)) throw new Error(`${tarball} does not exist: give the path of a tarball written by otp release --tar`);
+  const digest = sha256(tarball);
+  // Found by its version: an installed version stays, and so does an unpacked one from this very tarball
+  // (or built in place by otp release); a different tarball of an unpacked version replaces it.
+  const entry = listed(what);
+  if (!found.explicit && entry && hasVersion(root, what)) {
+    const recorded = unpackedFrom(root, what);
+    if (entry.status !== 'unpacked' || recorded === undefined || recorded.sha256 === digest) return what;
+  }
   const staging = join(root, `.unpack-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
@@ -43,20 +112,29 @@ export async function unpack(root: string, what: string): Promise<string> {
     } catch (error) {
       throw new Error(`${tarball} is not a readable release tarball (${(error as Error).message}): rebuild it with otp release --tar`, { cause: error });
     }
-    const versions = existsSync(join(staging, 'releases')) ? readdirSync(join(staging, 'releases')).filter((d) => existsSync(join(staging, 'releases', d, 'release.json'))) : [];
-    if (versions.length !== 1) throw new Error(`${tarball} holds ${versions.length} release versions, not one: it is not a tarball written by otp release --tar`);
-    const vsn = versions[0]!;
-    const release = JSON.parse(readFileSync(join(staging, 'releases', vsn, 'release.json'), 'utf8')) as ReleaseFile;
-    if (release.name !== releases.name) throw new Error(`${tarball} is a release of ${release.name}, not ${releases.name}`);
-    for (const app of release.applications) {
-      if (!existsSync(join(staging, 'lib', `${app.name}-${app.vsn}`, 'app.json'))) throw new Error(`${tarball} lacks lib/${app.name}-${app.vsn}: it is incomplete, rebuild it with otp release --tar`);
+    const release = checkStaged(staging, tarball, releases.name);
+    const vsn = release.vsn;
+    const current = listed(vsn);
+    if (current && current.status !== 'unpacked') return vsn;
+    writeFileSync(join(staging, 'releases', vsn, 'unpacked.json'), `${JSON.stringify({ tarball: basename(tarball), sha256: digest } satisfies UnpackedFrom, null, 2)}\n`);
+    const moves = new Moves();
+    try {
+      if (current) {
+        // The unpacked copy being replaced, and the lib/ folders only it used, go aside until the new one is in.
+        const aside = join(staging, '.aside');
+        mkdirSync(join(aside, 'lib'), { recursive: true });
+        if (existsSync(join(root, 'releases', vsn))) moves.move(join(root, 'releases', vsn), join(aside, 'release'));
+        for (const dir of ownLibs(releases, vsn)) if (existsSync(join(root, 'lib', dir))) moves.move(join(root, 'lib', dir), join(aside, 'lib', dir));
+      }
+      moves.mergeMissing(join(staging, 'lib'), join(root, 'lib'), 0);
+      moves.mergeMissing(join(staging, 'node_modules'), join(root, 'node_modules'));
+      moves.move(join(staging, 'releases', vsn), join(root, 'releases', vsn));
+      const next: ReleasesFile = { ...releases, releases: current ? releases.releases.map((r) => (r.vsn === vsn ? { vsn, status: 'unpacked', applications: release.applications } : r)) : [...releases.releases, { vsn, status: 'unpacked', applications: release.applications }] };
+      await writeReleases(root, next);
+    } catch (error) {
+      moves.rollback();
+      throw new Error(`unpacking ${tarball} failed and was undone: ${(error as Error).message}`, { cause: error });
     }
-    if (hasVersion(root, vsn)) return vsn;
-    mergeMissing(join(staging, 'lib'), join(root, 'lib'), 0);
-    mergeMissing(join(staging, 'node_modules'), join(root, 'node_modules'));
-    renameSync(join(staging, 'releases', vsn), join(root, 'releases', vsn));
-    releases.releases.push({ vsn, status: 'unpacked', applications: release.applications });
-    await writeReleases(root, releases);
     return vsn;
   } finally {
     rmSync(staging, { recursive: true, force: true });

@@ -1,0 +1,108 @@
+// Checks an extracted release tarball in its staging folder before anything of it moves into the
+// release root: every file a boot or an install reads must parse, so a bad tarball leaves no trace.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkSysConfig, parseNodeArgs, ReleaseConfigError, type ReleaseApp, type ReleaseFile } from '@otp-ts/runtime';
+
+/** A tarball refused by the check: one line naming it, the file inside, and the fix. */
+export class UnpackError extends Error {
+  override name = 'UnpackError';
+}
+
+const REBUILD = 'rebuild the tarball with otp release --tar';
+
+// A JSON file of the staged tarball, parsed; `fix` says what to correct when it does not parse.
+function readStagedJson(staging: string, rel: string, tarball: string, fix: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(join(staging, rel), 'utf8');
+  } catch (error) {
+    throw new UnpackError(`${tarball}: ${rel} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ${REBUILD}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UnpackError(`${tarball}: ${rel} is not valid JSON (${(error as Error).message}): ${fix}`);
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isApp = (a: unknown): a is ReleaseApp => isObject(a) && typeof a.name === 'string' && typeof a.vsn === 'string';
+
+/** The one version a staged tarball holds, with its release.json checked against the release `name`. */
+function stagedRelease(staging: string, tarball: string, name: string): ReleaseFile {
+  const dir = join(staging, 'releases');
+  const versions = existsSync(dir) ? readdirSync(dir).filter((d) => existsSync(join(dir, d, 'release.json'))) : [];
+  if (versions.length !== 1) throw new UnpackError(`${tarball} holds ${versions.length} release versions, not one: it is not a tarball written by otp release --tar`);
+  const vsn = versions[0]!;
+  const rel = `releases/${vsn}/release.json`;
+  const release = readStagedJson(staging, rel, tarball, REBUILD);
+  if (!isObject(release) || typeof release.name !== 'string' || release.vsn !== vsn || !Array.isArray(release.applications) || !release.applications.every(isApp)) {
+    throw new UnpackError(`${tarball}: ${rel} is not a release of version ${vsn} with a name and a list of applications: ${REBUILD}`);
+  }
+  if (release.name !== name) throw new UnpackError(`${tarball} is a release of ${release.name}, not ${name}`);
+  return release as unknown as ReleaseFile;
+}
+
+// node.args must parse; a ${VAR} unset here may be set where the node boots, so only that is let through.
+function checkNodeArgs(staging: string, vsn: string, tarball: string): void {
+  const rel = `releases/${vsn}/node.args`;
+  if (!existsSync(join(staging, rel))) return;
+  let text: string;
+  try {
+    text = readFileSync(join(staging, rel), 'utf8');
+  } catch (error) {
+    throw new UnpackError(`${tarball}: ${rel} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ${REBUILD}`);
+  }
+  try {
+    parseNodeArgs(text, process.env, rel);
+  } catch (error) {
+    if (error instanceof ReleaseConfigError && / is not set: export /.test(error.message)) return;
+    throw new UnpackError(`${tarball}: ${(error as Error).message} (in the project's config/node.args; then ${REBUILD})`);
+  }
+}
+
+// relup.json, when there is one, must be the relup of this version.
+function checkRelup(staging: string, vsn: string, tarball: string): void {
+  const rel = `releases/${vsn}/relup.json`;
+  if (!existsSync(join(staging, rel))) return;
+  const relup = readStagedJson(staging, rel, tarball, `rebuild it with otp release --tar --upgrade-from VSN`);
+  if (!isObject(relup) || relup.vsn !== vsn || !Array.isArray(relup.up) || !Array.isArray(relup.down)) {
+    throw new UnpackError(`${tarball}: ${rel} is not the relup of ${vsn} (a vsn, and up and down lists): rebuild it with otp release --tar --upgrade-from VSN`);
+  }
+}
+
+// Each application's app.json parses, names the application and version, and its modules are there.
+function checkApp(staging: string, app: ReleaseApp, tarball: string): void {
+  const dir = `lib/${app.name}-${app.vsn}`;
+  if (!existsSync(join(staging, dir, 'app.json'))) throw new UnpackError(`${tarball} lacks ${dir}/app.json: it is incomplete, ${REBUILD}`);
+  const file = readStagedJson(staging, `${dir}/app.json`, tarball, REBUILD);
+  if (!isObject(file) || file.name !== app.name || file.vsn !== app.vsn || !isObject(file.modules)) {
+    throw new UnpackError(`${tarball}: ${dir}/app.json is not the resource of ${app.name} ${app.vsn} (name, vsn, modules): ${REBUILD}`);
+  }
+  const missing = Object.values(file.modules).find((m) => typeof m !== 'string' || !existsSync(join(staging, dir, m)));
+  if (missing !== undefined) throw new UnpackError(`${tarball}: ${dir}/app.json lists ${String(missing)}, which the tarball lacks: ${REBUILD}`);
+}
+
+/**
+ * Checks everything a boot or an install of the staged version will read — release.json,
+ * sys.config.json, node.args, relup.json, every application's app.json and modules — and returns its
+ * release.json; throws an UnpackError naming the file and the fix.
+ */
+export function checkStaged(staging: string, tarball: string, name: string): ReleaseFile {
+  const release = stagedRelease(staging, tarball, name);
+  const sys = `releases/${release.vsn}/sys.config.json`;
+  if (existsSync(join(staging, sys))) {
+    const fix = `fix the project's config/sys.config.json, then ${REBUILD}`;
+    try {
+      checkSysConfig(readStagedJson(staging, sys, tarball, fix), sys);
+    } catch (error) {
+      if (error instanceof UnpackError) throw error;
+      throw new UnpackError(`${tarball}: ${(error as Error).message}: ${fix}`);
+    }
+  }
+  checkNodeArgs(staging, release.vsn, tarball);
+  checkRelup(staging, release.vsn, tarball);
+  for (const app of release.applications) checkApp(staging, app, tarball);
+  return release;
+}
