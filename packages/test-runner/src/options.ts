@@ -57,6 +57,10 @@ export interface RunOptions {
   bail?: boolean;
   /** Filled with the files each test file is built from, refreshed on every build of it (what `--watch` reruns by). */
   importGraph?: ImportGraph;
+  /** A run that selects no test passes instead of failing (default: it fails, saying which filter matched nothing). */
+  passWithNoTests?: boolean;
+  /** fast-check's replay path for property runs, with `seed` (what a printed replay command passes as `--path`). */
+  path?: string;
   /** The command replay hints start with (default: `otp test`). */
   replayCommand?: string;
 }

@@ -15,7 +15,10 @@ export interface PropertyFailure {
   readonly seed: number;
   readonly path: string | undefined;
   readonly counterexample: string;
+  /** The run at which it failed. */
   readonly numRuns: number;
+  /** The run count the check was given (`--numtests`): replaying needs it, since later runs generate other values. */
+  readonly maxRuns?: number;
   readonly numShrinks: number;
   /** The exact command that replays the failure. */
   readonly replay: string;
@@ -33,6 +36,8 @@ export interface CaseResult {
   readonly failure?: FailureInfo;
   /** Why it was skipped. */
   readonly skipReason?: string;
+  /** Skipped because an init function above it failed (Common Test's auto-skip; the reason holds the init's error): the run fails. */
+  readonly autoSkipped?: boolean;
   /** Processes the case left alive (they were killed after the case). */
   readonly leaks?: readonly string[];
   /** Crash reports of other processes and unhandled rejections seen while the case ran. */
@@ -79,6 +84,8 @@ export interface RunResult {
   readonly durationMs: number;
   /** The run's shuffle seed (file order with `shuffle`, CT `shuffle` groups). */
   readonly shuffleSeed?: number;
+  /** Set when the run selected no test (and `passWithNoTests` was not given): one sentence naming the filter that matched nothing and the closest names. The run then fails. */
+  readonly noTests?: string;
 }
 
 /** Counts of a list of case results. */

@@ -1,18 +1,20 @@
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { RunOptions, ReporterChoice } from './options.js';
 import type { Reporter } from './report/types.js';
 import type { CaseResult, FileResult, RunResult } from './result.js';
 import { countCases } from './result.js';
 import type { PlanFilter } from './plan/types.js';
 import { discoverTestFiles } from './run/discover.js';
-import { testFileKind } from './plan/plan-file.js';
-import { compileTestFile } from './run/compile.js';
+import { moduleName, testFileKind } from './plan/plan-file.js';
+import { compileTestFile, sourceOrder } from './run/compile.js';
+import { mayHoldSelection } from './run/prefilter.js';
+import { noTestsReason } from './run/no-tests.js';
 import { runFile } from './run/pool.js';
 import { plainFailure } from './run/failure-info.js';
 import { updateStore, type CounterexampleStore } from './run/counterexamples.js';
-import { failedCases, type FailedStore } from './run/failed-store.js';
+import { failedCases, mergeFailed, wholeFile, type FailedStore } from './run/failed-store.js';
 import { readJsonStore, writeJsonStore } from './run/json-store.js';
 import { failedIds, mergeRetry } from './run/retry.js';
 import { shardFiles, shuffleWithSeed } from './run/select.js';
@@ -40,12 +42,24 @@ async function each(reporters: readonly Reporter[], call: (r: Reporter) => void 
   for (const r of reporters) await call(r);
 }
 
-/** The files of this run, in run order: discovered, narrowed to the last run's failures and to the shard, then shuffled. */
-function selectFiles(root: string, options: RunOptions, failed: FailedStore | undefined, shuffleSeed: number): string[] {
-  let files = discoverTestFiles(root, options.paths);
-  if (failed) files = files.filter((f) => failed[relative(root, f)] !== undefined);
-  if (options.shard) files = shardFiles(files, options.shard);
-  return options.shuffle ? shuffleWithSeed(files, shuffleSeed) : files;
+/** The files of this run, in run order: discovered, dealt to the shard (before any narrowing, so a file's shard never changes), narrowed to the last run's failures and to the files that can hold the filtered cases, then shuffled. */
+function selectFiles(root: string, options: RunOptions, failed: FailedStore | undefined, filter: PlanFilter, shuffleSeed: number): Selected {
+  const discovered = discoverTestFiles(root, options.paths);
+  let files = options.shard ? shardFiles(discovered, options.shard) : discovered;
+  const inShard = files.length;
+  if (failed) {
+    // A failed file since deleted is still visited, to report its cases as gone.
+    const gone = options.paths === undefined ? Object.keys(failed).map((f) => join(root, f)).filter((f) => !existsSync(f) && (!options.shard || shardFiles([f], options.shard).length > 0)) : [];
+    files = [...files.filter((f) => failed[relative(root, f)] !== undefined), ...gone];
+  }
+  files = files.filter((f) => !existsSync(f) || mayHoldSelection(f, readFileSync(f, 'utf8'), filter));
+  return { discovered, inShard, files: options.shuffle ? shuffleWithSeed(files, shuffleSeed) : files };
+}
+
+interface Selected {
+  readonly discovered: readonly string[];
+  readonly inShard: number;
+  readonly files: string[];
 }
 
 function planFilter(options: RunOptions): PlanFilter {
@@ -59,16 +73,19 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
   const root = resolve(options.root ?? process.cwd());
   const outDir = join(root, '_build', 'test');
   const failedPath = join(outDir, 'failed.json');
-  const failed = options.rerunFailed ? readJsonStore<FailedStore>(failedPath) : undefined;
+  const lastFailed = readJsonStore<FailedStore>(failedPath);
+  const failed = options.rerunFailed ? lastFailed : undefined;
   const shuffleSeed = options.shuffleSeed ?? (Math.random() * 2 ** 31) >>> 0;
-  const files = selectFiles(root, options, failed, shuffleSeed);
+  const filter = planFilter(options);
+  const selected = selectFiles(root, options, failed, filter, shuffleSeed);
+  const files = selected.files;
+  const available = new Map<string, readonly string[]>();
   // Common-Test runs write HTML logs unless told otherwise, as ct_run does.
   const withLogs = options.htmlLogs ?? files.some((f) => testFileKind(f) === 'suite');
   const choices = options.reporters ?? ['tty'];
   const reporters = [...choices, ...(withLogs && !choices.includes('html') ? ['html' as const] : [])].map((c) => reporterOf(c, options, outDir));
   const storePath = join(outDir, 'counterexamples.json');
   const store = readJsonStore<CounterexampleStore>(storePath);
-  const filter = planFilter(options);
   await each(reporters, (r) => r.onRunStart?.({ root, files: files.map((f) => relative(root, f)), shuffleSeed, ...(options.shuffle && { shuffled: true }), ...(options.shard && { shard: options.shard }) }));
   let bailed = false;
   const one = async (file: string): Promise<FileResult> => {
@@ -76,32 +93,42 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
     // After a failure with bail, the files not started yet still count: as skipped, never as missing.
     if (bailed) return notRun(rel, reporters);
     reporters.forEach((r) => r.onFileStart?.(rel));
+    if (!existsSync(file)) return goneCases(rel, failed?.[rel] ?? [], reporters);
     const compiled = await compileTestFile(root, file, outDir);
     options.importGraph?.record(file, compiled.ok ? compiled.inputs : undefined);
-    const ids = failed?.[rel];
-    const result: FileResult = compiled.ok
-      ? await runWithRetries({ root, file: rel, bundle: compiled.bundle, exportOrder: compiled.exportOrder, filter: ids ? { ...filter, ids } : filter, timeoutMs: options.timeoutMs, config: options.config ?? {}, shuffleSeed, numRuns: options.numRuns, seed: options.seed, knownSeeds: store[rel] ?? {}, replayCommand: options.replayCommand ?? 'otp test' }, options, reporters)
+    const names = failed?.[rel];
+    const narrowed = names && !wholeFile(rel, names) ? { ...filter, names } : filter;
+    const ran: FileResult = compiled.ok
+      ? await runWithRetries({ root, file: rel, bundle: compiled.bundle, exportOrder: compiled.exportOrder, filter: narrowed, timeoutMs: options.timeoutMs, config: options.config ?? {}, shuffleSeed, numRuns: options.numRuns, seed: options.seed, ...(options.path !== undefined && { path: options.path }), knownSeeds: store[rel] ?? {}, replayCommand: options.replayCommand ?? 'otp test' }, options, reporters, (a) => available.set(rel, a))
       : compileFailure(rel, compiled.text, reporters);
+    const result = names && available.has(rel) ? withGone(ran, names.filter((n) => n !== rel && !available.get(rel)!.includes(n)), reporters) : ran;
     reporters.forEach((r) => r.onFileEnd?.(result));
     if (options.bail && result.cases.some((c) => c.status === 'failed')) bailed = true;
     return result;
   };
   const results = await pool(files, Math.max(1, options.jobs ?? availableParallelism()), one);
   writeJsonStore(storePath, updateStore(store, results));
-  writeJsonStore(failedPath, failedCases(results));
-  const counts = countCases(results.flatMap((f) => f.cases));
-  const result: RunResult = { ok: counts.failed === 0, counts, files: results, durationMs: performance.now() - started, shuffleSeed };
+  // A partial run (paths, shard, filters, a rerun) keeps the failures it did not reach, so a later --rerun-failed still finds them.
+  const partial = options.paths !== undefined || options.shard !== undefined || options.rerunFailed || Object.keys(filter).length > 0;
+  writeJsonStore(failedPath, partial ? mergeFailed(lastFailed, results) : failedCases(results));
+  const cases = results.flatMap((f) => f.cases);
+  const counts = countCases(cases);
+  const noTests = counts.total === 0 && !options.passWithNoTests ? emptyReason(root, options, selected, filter, failed, available) : undefined;
+  // Cases skipped because an init function failed (Common Test's auto-skip) fail the run, as in ct_run and rebar3.
+  const ok = counts.failed === 0 && !cases.some((c) => c.autoSkipped) && noTests === undefined;
+  const result: RunResult = { ok, counts, files: results, durationMs: performance.now() - started, shuffleSeed, ...(noTests !== undefined && { noTests }) };
   await each(reporters, (r) => r.onRunEnd?.(result));
   return result;
 }
 
 // Runs a file, then its failed cases again up to `retry` times; reporters hear of a failed case only once its last attempt is known.
-async function runWithRetries(job: Omit<WorkerJob, 'done'>, options: RunOptions, reporters: readonly Reporter[]): Promise<FileResult> {
+async function runWithRetries(job: Omit<WorkerJob, 'done'>, options: RunOptions, reporters: readonly Reporter[], onAvailable?: (names: readonly string[]) => void): Promise<FileResult> {
   const retry = Math.max(0, options.retry ?? 0);
   const memory = { ...(options.workerMemoryMb !== undefined && { memoryMb: options.workerMemoryMb }), ...(options.workerExecArgv && { execArgv: options.workerExecArgv }) };
   const tell = (c: CaseResult): void => reporters.forEach((r) => r.onCaseEnd?.(c));
   let result = await runFile(job, {
     ...memory,
+    ...(onAvailable && { onAvailable }),
     onCase: (c) => {
       if (retry === 0 || c.status !== 'failed') tell(c);
     },
@@ -120,6 +147,40 @@ function notRun(file: string, reporters: readonly Reporter[]): FileResult {
   const c = { id: 'file', file, name: file, path: [file], status: 'skipped' as const, durationMs: 0, skipReason: 'not run: an earlier test failed (--bail)' };
   reporters.forEach((r) => r.onCaseEnd?.(c));
   return { file, cases: [c], durationMs: 0, warnings: [], output: '' };
+}
+
+// --rerun-failed: stored failures whose case (or whole file) no longer exists are reported as such, as skipped cases.
+const GONE = 'failed in the last run and no longer exists (renamed or removed)';
+
+function goneCase(file: string, name: string): CaseResult {
+  const path = name.split(' > ');
+  return { id: `gone:${name}`, file, name: path[path.length - 1]!, path, status: 'skipped', durationMs: 0, skipReason: GONE };
+}
+
+function withGone(result: FileResult, names: readonly string[], reporters: readonly Reporter[]): FileResult {
+  if (names.length === 0) return result;
+  const gone = names.map((n) => goneCase(result.file, n));
+  gone.forEach((c) => reporters.forEach((r) => r.onCaseEnd?.(c)));
+  return { ...result, cases: [...result.cases, ...gone] };
+}
+
+function goneCases(file: string, names: readonly string[], reporters: readonly Reporter[]): FileResult {
+  const result = withGone({ file, cases: [], durationMs: 0, warnings: [], output: '' }, names, reporters);
+  reporters.forEach((r) => r.onFileEnd?.(result));
+  return result;
+}
+
+// Why nothing was selected: the candidates are the cases the workers planned, and the declared exports of the files not compiled.
+function emptyReason(root: string, options: RunOptions, selected: Selected, filter: PlanFilter, failed: FailedStore | undefined, available: ReadonlyMap<string, readonly string[]>): string {
+  const candidates = selected.discovered.flatMap((f) => available.get(relative(root, f)) ?? sourceOrder(readFileSync(f, 'utf8')).map((e) => `${moduleName(f)} > ${e}`));
+  return noTestsReason({
+    ...(options.paths !== undefined && { paths: options.paths }),
+    discovered: selected.discovered.length,
+    ...(failed && { rerunFailed: { stored: Object.values(failed).flat().length } }),
+    ...(options.shard && { shard: { shard: options.shard, files: selected.inShard } }),
+    filter,
+    candidates,
+  });
 }
 
 function compileFailure(file: string, text: string, reporters: readonly Reporter[]): FileResult {

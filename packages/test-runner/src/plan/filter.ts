@@ -10,6 +10,7 @@ export function caseSelected(c: PlanCase, filter: PlanFilter): boolean {
   if (filter.case && !(matchesName(filter.case, c.name) || (rest[0] !== undefined && matchesName(filter.case, rest[0])))) return false;
   if (filter.grep && !filter.grep.test(c.path.join(' > '))) return false;
   if (filter.ids && !filter.ids.includes(c.id)) return false;
+  if (filter.names && !filter.names.includes(c.path.join(' > '))) return false;
   return true;
 }
 

@@ -65,8 +65,10 @@ export interface PlanFilter {
   group?: readonly string[];
   case?: readonly string[];
   grep?: RegExp;
-  /** Only the cases with these ids (a retry, or --rerun-failed). */
+  /** Only the cases with these ids (a retry of the same build). */
   ids?: readonly string[];
+  /** Only the cases with these full names, `module > group > case` (--rerun-failed: positions change when tests are added, names do not). */
+  names?: readonly string[];
 }
 
 /** Every case of a plan, depth first, in plan order. */

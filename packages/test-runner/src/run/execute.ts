@@ -1,5 +1,5 @@
 import type { OtpNode } from '@otp-ts/runtime';
-import { fullName, planCases, type EachStep, type FilePlan, type PlanCase, type PlanGroup, type PlanNode } from '../plan/types.js';
+import { planCases, type EachStep, type FilePlan, type PlanCase, type PlanGroup, type PlanNode } from '../plan/types.js';
 import { isSkip } from '../plan/test-set.js';
 import type { CaseResult, FailureInfo } from '../result.js';
 import { startHolder } from './holder.js';
@@ -7,12 +7,17 @@ import { runBoxed, type Boxed } from './timebox.js';
 import { plainFailure, toFailureInfo, unwrap } from './failure-info.js';
 import { checkProperty, type PropertyOptions } from './property.js';
 import { Monitor } from './monitor.js';
+import { drainTimers, runAs } from './owner.js';
 
 /** Where the executor reports: a case or hook starting (for the main thread's watchdog), results and warnings. */
 export interface ExecuteHooks {
   start(id: string, timeoutMs: number, hook?: boolean): void;
   end(result: CaseResult): void;
   warning(text: string): void;
+  /** An error caused by case `id` after its result was reported: the case fails. */
+  late(id: string, text: string): void;
+  /** An error no case caused: the file fails; `afterLast` when every case had ended. */
+  stray(text: string, afterLast: boolean): void;
 }
 
 /** What the executor needs besides the plan. */
@@ -27,14 +32,21 @@ type Chain = readonly PlanGroup[];
 export class Executor {
   /** The leak, crash and rejection watcher; the node's `onCrash` should call its `crash`. */
   readonly monitor: Monitor;
+  private finished = false;
 
   constructor(private readonly node: OtpNode, private readonly plan: FilePlan, private readonly hooks: ExecuteHooks, private readonly options: ExecuteOptions) {
-    this.monitor = new Monitor(node, hooks.warning);
+    this.monitor = new Monitor(node, hooks.warning, { late: hooks.late, stray: (text) => hooks.stray(text, this.finished) });
   }
 
   /** Runs the whole plan. */
   async run(): Promise<void> {
     await this.group(this.plan.root, undefined, [], false);
+    this.finished = true;
+  }
+
+  /** After the run (and the node's shutdown): waits for the timers tests left pending, reporting what they throw, then stops watching. */
+  async finish(): Promise<void> {
+    await drainTimers();
     this.monitor.close();
   }
 
@@ -62,7 +74,8 @@ export class Executor {
     let holder: Awaited<ReturnType<typeof startHolder>> | undefined;
     if (g.init) {
       this.hooks.start(`init:${g.id}`, g.timeoutMs, true);
-      holder = await startHolder(this.node, g.init, fixture, g.timeoutMs);
+      const init = g.init;
+      holder = await runAs({ kind: 'hook', label: `the init of ${g.path.join(' > ')}` }, () => startHolder(this.node, init, fixture, g.timeoutMs));
       if (!holder.ok) return this.initFailed(g, cases, holder);
       fx = holder.value.fixture;
     }
@@ -102,32 +115,41 @@ export class Executor {
   private initFailed(g: PlanGroup, cases: PlanCase[], outcome: Boxed<unknown>): boolean {
     const thrown = !outcome.ok && 'error' in outcome ? unwrap(outcome.error) : undefined;
     if (isSkip(thrown)) return this.settleAll(cases, 'skipped', thrown.reason);
-    return this.settleAll(cases, 'failed', boxedFailure(outcome, `init of ${g.name} failed`));
+    if (this.plan.kind !== 'suite') return this.settleAll(cases, 'failed', boxedFailure(outcome, `init of ${g.name} failed`));
+    // Common Test auto-skips what a failed init_per_suite/group precedes, with the init's error as the reason (its end function does not run).
+    const why = boxedFailure(outcome, g.id === 'root' ? 'initPerSuite failed' : `initPerGroup(${g.name}) failed`);
+    this.hooks.warning(`${why.message}: ${cases.length} case(s) skipped`);
+    for (const c of cases) this.result(c, 'skipped', { skipReason: why.message, autoSkipped: true });
+    return false;
   }
 
   private async case(c: PlanCase, fixture: unknown, chain: Chain, parallel: boolean): Promise<CaseResult> {
     if (c.skip !== undefined) return this.result(c, 'skipped', { skipReason: c.skip });
     this.hooks.start(c.id, c.timeoutMs);
-    const watch = this.monitor.begin(parallel);
+    const watch = this.monitor.begin(c.id, parallel);
     const started = performance.now();
     let caseFixture = fixture;
     let initDone = false;
-    const outcome: Boxed<unknown> & { property?: Awaited<ReturnType<typeof checkProperty>> } = c.property !== undefined
-      ? await this.property(c)
-      : await runBoxed(this.node, c.timeoutMs, async (ctx) => {
+    // Everything the case starts (processes, timers, promises) is its own, so what it throws later is blamed on it.
+    const outcome: Boxed<unknown> & { property?: Awaited<ReturnType<typeof checkProperty>> } = await runAs({ kind: 'case', id: c.id }, () => c.property !== undefined
+      ? this.property(c)
+      : runBoxed(this.node, c.timeoutMs, async (ctx) => {
         for (const g of chain) if (g.initEach) caseFixture = await (g.initEach as EachStep)(caseFixture, ctx, c.name);
         initDone = true;
         return c.run(caseFixture, ctx);
-      }, (pid) => watch.own(pid));
-    const cleanup = initDone ? await this.endEach(c, caseFixture, chain) : undefined;
+      }, (pid) => watch.own(pid)));
+    const cleanup = initDone ? await runAs({ kind: 'case', id: c.id }, () => this.endEach(c, caseFixture, chain)) : undefined;
     const report = await watch.end();
+    const errors = report.rejections.length > 0 ? report.rejections.join('\n') : undefined;
     const base: Partial<CaseResult> = { durationMs: performance.now() - started, ...(report.leaks.length > 0 && { leaks: report.leaks }), ...(report.log.length > 0 && { log: report.log }), ...(report.output.length > 0 && { output: report.output.join('') }), ...(outcome.property?.property && { property: outcome.property.property }) };
     const thrown = !outcome.ok && 'error' in outcome ? unwrap(outcome.error) : undefined;
     if (isSkip(thrown)) return this.result(c, 'skipped', { ...base, skipReason: thrown.reason });
+    // A failed initPerTestcase auto-skips its case, as in Common Test (endPerTestcase does not run).
+    if (!outcome.ok && !initDone && this.plan.kind === 'suite' && chain.some((g) => g.initEach)) return this.result(c, 'skipped', { ...base, skipReason: boxedFailure(outcome, 'initPerTestcase failed').message, autoSkipped: true });
     if (outcome.property) return this.result(c, outcome.property.status, { ...base, ...(outcome.property.failure && { failure: outcome.property.failure }) });
-    if (!outcome.ok) return this.result(c, 'failed', { ...base, failure: boxedFailure(outcome), ...('timedOut' in outcome && { timedOut: true }) });
-    if (cleanup) return this.result(c, 'failed', { ...base, failure: cleanup });
-    if (report.rejections.length > 0) return this.result(c, 'failed', { ...base, failure: plainFailure(`unhandled rejection while ${fullName(c)} ran:\n${report.rejections.join('\n')}`) });
+    if (!outcome.ok) return this.result(c, 'failed', { ...base, failure: withErrors(boxedFailure(outcome), errors), ...('timedOut' in outcome && { timedOut: true }) });
+    if (cleanup) return this.result(c, 'failed', { ...base, failure: withErrors(cleanup, errors) });
+    if (errors !== undefined) return this.result(c, 'failed', { ...base, failure: { message: report.rejections.map((e) => e.split('\n')[0]).join('; '), text: errors } });
     return this.result(c, 'passed', base);
   }
 
@@ -155,6 +177,11 @@ function boxedFailure(outcome: Boxed<unknown>, prefix?: string): FailureInfo {
   if (outcome.ok) return plainFailure(prefix ?? 'failed');
   if ('timedOut' in outcome) return plainFailure(prefix ? `${prefix}: ${outcome.timedOut}` : outcome.timedOut);
   return toFailureInfo(outcome.error, prefix);
+}
+
+// A case that failed and also left unhandled errors reports both: every error is reported once.
+function withErrors(failure: FailureInfo, errors: string | undefined): FailureInfo {
+  return errors === undefined ? failure : { ...failure, text: `${failure.text}\n${errors}` };
 }
 
 function describeBoxed(outcome: Boxed<unknown>, prefix: string): string {

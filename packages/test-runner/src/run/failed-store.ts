@@ -1,14 +1,36 @@
-import type { FileResult } from '../result.js';
+import type { CaseResult, FileResult } from '../result.js';
 
-/** The failing cases of the last run, file → case ids: what `--rerun-failed` runs. */
+/** The failing cases of the last run, file → full case names (`module > group > case`): what `--rerun-failed` runs. */
 export type FailedStore = Readonly<Record<string, readonly string[]>>;
 
-/** The failing cases of a run (pure). */
+/** The key of a case in the store: its full name, which adding or moving other tests does not change. */
+export const storeName = (c: Pick<CaseResult, 'path'>): string => c.path.join(' > ');
+
+/** The failing cases of a run (pure). A file that failed as a whole (it did not compile or load) is stored under its own path. */
 export function failedCases(files: readonly FileResult[]): FailedStore {
   const out: Record<string, string[]> = {};
   for (const f of files) {
-    const ids = f.cases.filter((c) => c.status === 'failed').map((c) => c.id);
-    if (ids.length > 0) out[f.file] = ids;
+    const names = f.cases.filter((c) => c.status === 'failed').map(storeName);
+    if (names.length > 0) out[f.file] = names;
   }
   return out;
 }
+
+/**
+ * The store after a partial run (pure): a shard, a filter or a rerun leaves the failures it did not
+ * reach as they were; the cases that ran (or no longer exist, `gone`) get this run's outcome.
+ */
+export function mergeFailed(old: FailedStore, files: readonly FileResult[], gone: FailedStore = {}): FailedStore {
+  const out: Record<string, string[]> = {};
+  const ran = new Map(files.map((f) => [f.file, new Set(f.cases.map(storeName))]));
+  for (const [file, names] of Object.entries(old)) {
+    const drop = new Set([...(ran.get(file) ?? []), ...(gone[file] ?? [])]);
+    const kept = names.filter((n) => !drop.has(n));
+    if (kept.length > 0) out[file] = kept;
+  }
+  for (const [file, names] of Object.entries(failedCases(files))) out[file] = [...new Set([...(out[file] ?? []), ...names])];
+  return out;
+}
+
+/** Whether a stored name marks the whole file (it failed before its cases were known). */
+export const wholeFile = (file: string, names: readonly string[]): boolean => names.includes(file);

@@ -14,6 +14,8 @@ export interface FileRunOptions {
   /** Node options of the worker (default none: the main thread's flags are not the tests'). */
   readonly execArgv?: readonly string[];
   readonly onCase?: (result: CaseResult) => void;
+  /** Told the full names of every case of the file before the filter (once its plan is known). */
+  readonly onAvailable?: (names: readonly string[]) => void;
 }
 
 type WorkerEnd = { kind: 'done' } | { kind: 'died'; why: string; inFlight: string[]; hook: boolean };
@@ -96,6 +98,7 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
       }
       switch (event.type) {
         case 'plan':
+          if (state.planned === undefined) options.onAvailable?.(event.available);
           state.planned ??= [...event.cases];
           state.shuffleSeed = event.shuffleSeed;
           break;

@@ -3,12 +3,15 @@ import { show } from '../assert/format.js';
 import type { PlanCase } from '../plan/types.js';
 import type { CaseResult, FailureInfo, PropertyFailure } from '../result.js';
 import { toFailureInfo } from './failure-info.js';
+import type { StoredCounterexample } from './counterexamples.js';
 
-/** How a property is checked: run count, seed, stored failing seeds, and the replay command's prefix. */
+/** How a property is checked: run count, seed, replay path, stored failures, and the replay command's prefix. */
 export interface PropertyOptions {
   readonly numRuns: number | undefined;
   readonly seed: number | undefined;
-  readonly knownSeeds: readonly number[];
+  /** fast-check's replay path (`--path`): with the seed, runs the counterexample it names directly. */
+  readonly path?: string | undefined;
+  readonly knownSeeds: readonly StoredCounterexample[];
   readonly replayCommand: string;
   readonly file: string;
 }
@@ -18,29 +21,36 @@ type Details = { failed: boolean; seed: number; counterexample: unknown; counter
 /** What a property check produced, as the parts of a CaseResult it decides. */
 export type PropertyOutcome = Pick<CaseResult, 'status' | 'property'> & { failure?: FailureInfo };
 
-/** Checks a property: first each stored failing seed, then a fresh run (seeded by `--seed` or at random). */
+/** Checks a property: first each stored failure under the run count it failed with, then a fresh run (seeded by `--seed` or at random). */
 export async function checkProperty(c: PlanCase, options: PropertyOptions, timeoutMs: number): Promise<PropertyOutcome> {
   const property = c.property as fc.IRawProperty<unknown>;
   const numRuns = options.numRuns ?? 100;
   const fixedSeeds: number[] = [];
-  for (const seed of options.knownSeeds) {
-    const d = (await fc.check(property, { seed, numRuns, interruptAfterTimeLimit: timeoutMs })) as Details;
-    if (d.failed) return failed(c, d, options, 'a stored counterexample still fails');
-    fixedSeeds.push(seed);
+  for (const known of options.knownSeeds) {
+    const runs = known.numRuns ?? numRuns;
+    const d = (await fc.check(property, { seed: known.seed, numRuns: runs, interruptAfterTimeLimit: timeoutMs })) as Details;
+    if (d.failed) return failed(c, d, runs, options, 'a stored counterexample still fails');
+    // An interrupted check proved nothing: the counterexample stays stored.
+    if (!d.interrupted) fixedSeeds.push(known.seed);
   }
   const seed = options.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) >>> 0;
-  const d = (await fc.check(property, { seed, numRuns, interruptAfterTimeLimit: timeoutMs })) as Details;
-  if (d.failed) return failed(c, d, options, undefined, fixedSeeds);
+  const d = (await fc.check(property, { seed, numRuns, interruptAfterTimeLimit: timeoutMs, ...(options.path !== undefined && { path: options.path }) })) as Details;
+  if (d.failed) return failed(c, d, numRuns, options, undefined, fixedSeeds);
   if (d.interrupted) {
     return { status: 'failed', failure: { message: `the property ran out of time after ${d.numRuns} runs (${timeoutMs} ms)`, text: `the property ran out of time after ${d.numRuns} runs (${timeoutMs} ms); seed ${seed}` }, property: { seed, numRuns: d.numRuns, fixedSeeds } };
   }
   return { status: 'passed', property: { seed, numRuns: d.numRuns, fixedSeeds } };
 }
 
-function failed(c: PlanCase, d: Details, options: PropertyOptions, note?: string, fixedSeeds: number[] = []): PropertyOutcome {
-  const replay = `${options.replayCommand} ${options.file} --case ${c.name} --seed ${d.seed}`;
+/** The command that replays a failure: every parameter that changes what fast-check generates (the seed, the run count, the path) and the case. */
+export function replayCommand(prefix: string, file: string, caseName: string, seed: number, numRuns: number, path: string | undefined): string {
+  return `${prefix} ${file} --case ${caseName} --seed ${seed} --numtests ${numRuns}${path ? ` --path ${path}` : ''}`;
+}
+
+function failed(c: PlanCase, d: Details, maxRuns: number, options: PropertyOptions, note?: string, fixedSeeds: number[] = []): PropertyOutcome {
+  const replay = replayCommand(options.replayCommand, options.file, c.name, d.seed, maxRuns, d.counterexamplePath ?? undefined);
   const counterexample = Array.isArray(d.counterexample) ? d.counterexample.map((a) => show(a)).join(', ') : show(d.counterexample);
-  const failure: PropertyFailure = { seed: d.seed, path: d.counterexamplePath ?? undefined, counterexample, numRuns: d.numRuns, numShrinks: d.numShrinks, replay };
+  const failure: PropertyFailure = { seed: d.seed, path: d.counterexamplePath ?? undefined, counterexample, numRuns: d.numRuns, maxRuns, numShrinks: d.numShrinks, replay };
   // fast-check's own "returned false" error says nothing the counterexample does not.
   const own = d.errorInstance instanceof Error && d.errorInstance.message.startsWith('Property failed by returning false');
   const cause = d.errorInstance === undefined || own ? undefined : toFailureInfo(d.errorInstance);

@@ -1,5 +1,6 @@
 import type { PlanFilter } from '../plan/types.js';
 import type { CaseResult } from '../result.js';
+import type { StoredCounterexample } from './counterexamples.js';
 
 /** What the main thread gives a worker: one file, and what to skip when a previous worker of the file died. */
 export interface WorkerJob {
@@ -18,8 +19,10 @@ export interface WorkerJob {
   readonly shuffleSeed: number;
   readonly numRuns: number | undefined;
   readonly seed: number | undefined;
-  /** Stored failing seeds per property full name, tried first. */
-  readonly knownSeeds: Readonly<Record<string, readonly number[]>>;
+  /** fast-check's replay path of property runs (with `seed`). */
+  readonly path?: string;
+  /** Stored failures per property full name, tried first (a bare number is a seed of an older store). */
+  readonly knownSeeds: Readonly<Record<string, ReadonlyArray<number | StoredCounterexample>>>;
   /** The command prefix of replay hints, e.g. `otp test`. */
   readonly replayCommand: string;
 }
@@ -33,11 +36,16 @@ export interface PlannedCase {
 
 /** Messages from a worker to the main thread. */
 export type WorkerEvent =
-  | { readonly type: 'plan'; readonly cases: readonly PlannedCase[]; readonly shuffleSeed: number | undefined }
+  /** `available`: the full names of every case of the file before the filter, so a filter that matches nothing can name the closest. */
+  | { readonly type: 'plan'; readonly cases: readonly PlannedCase[]; readonly shuffleSeed: number | undefined; readonly available: readonly string[] }
   | { readonly type: 'load-error'; readonly text: string }
   | { readonly type: 'start'; readonly id: string; readonly timeoutMs: number; readonly hook?: boolean }
   | { readonly type: 'end'; readonly result: CaseResult }
   | { readonly type: 'warning'; readonly text: string }
+  /** Case `id`, already reported, caused an unhandled error after it returned (a timer or promise it started threw). */
+  | { readonly type: 'late'; readonly id: string; readonly text: string }
+  /** An unhandled error that no case caused (module code, a group's init or end); `afterLast` when every case had ended. */
+  | { readonly type: 'stray'; readonly text: string; readonly afterLast: boolean }
   /** A peer node's OS process started or exited: the main thread kills those still alive when the worker ends. */
   | { readonly type: 'peer'; readonly osPid: number; readonly alive: boolean }
   | { readonly type: 'done' };

@@ -8,6 +8,7 @@ import { filterPlan } from '../plan/filter.js';
 import { fullName, planCases } from '../plan/types.js';
 import { Executor } from './execute.js';
 import { toFailureInfo } from './failure-info.js';
+import { storedEntry } from './counterexamples.js';
 import type { WorkerEvent, WorkerJob } from './protocol.js';
 
 const post = (event: WorkerEvent): void => parentPort!.postMessage(event);
@@ -26,20 +27,24 @@ async function main(job: WorkerJob): Promise<void> {
   const options: PlanOptions = { exportOrder: job.exportOrder, config: job.config, shuffleSeed: job.shuffleSeed, ...(job.timeoutMs !== undefined && { timeoutMs: job.timeoutMs }) };
   // A file that registered node:test tests while loading is planned from those, not from its exports.
   const nodeTests = takeNodeTests();
-  const plan = filterPlan(nodeTests ? planNodeTests(job.file, moduleName(job.file), nodeTests, options) : planFile(job.file, exports, options), job.filter);
-  post({ type: 'plan', cases: planCases(plan.root).map((c) => ({ id: c.id, name: c.name, path: c.path })), shuffleSeed: plan.shuffleSeed });
+  const whole = nodeTests ? planNodeTests(job.file, moduleName(job.file), nodeTests, options) : planFile(job.file, exports, options);
+  const plan = filterPlan(whole, job.filter);
+  post({ type: 'plan', cases: planCases(plan.root).map((c) => ({ id: c.id, name: c.name, path: c.path })), shuffleSeed: plan.shuffleSeed, available: planCases(whole.root).map(fullName) });
   let executor: Executor | undefined = undefined;
   const node = createNode({ onCrash: (pid, error) => executor?.monitor.crash(pid, error) });
   executor = new Executor(node, plan, {
     start: (id, timeoutMs, hook) => post({ type: 'start', id, timeoutMs, ...(hook && { hook }) }),
     end: (result) => post({ type: 'end', result }),
     warning: (text) => post({ type: 'warning', text }),
+    late: (id, text) => post({ type: 'late', id, text }),
+    stray: (text, afterLast) => post({ type: 'stray', text, afterLast }),
   }, {
     done: new Set(job.done),
-    property: (c) => ({ numRuns: job.numRuns, seed: job.seed, knownSeeds: job.knownSeeds[fullName(c)] ?? [], replayCommand: job.replayCommand, file: job.file }),
+    property: (c) => ({ numRuns: job.numRuns, seed: job.seed, path: job.path, knownSeeds: (job.knownSeeds[fullName(c)] ?? []).map(storedEntry), replayCommand: job.replayCommand, file: job.file }),
   });
   await executor.run();
   node.shutdown();
+  await executor.finish();
   post({ type: 'done' });
 }
 

@@ -1,0 +1,70 @@
+import { caseSelected } from '../plan/filter.js';
+import type { PlanCase, PlanFilter } from '../plan/types.js';
+import type { Shard } from './select.js';
+
+/** What a run selected from, to say why it selected nothing. */
+export interface EmptySelection {
+  /** The paths given (test files or folders), if any. */
+  readonly paths?: readonly string[];
+  /** How many test files were found under them (or the project). */
+  readonly discovered: number;
+  /** `--rerun-failed`, and how many failures the store listed. */
+  readonly rerunFailed?: { readonly stored: number };
+  /** `--shard`, and how many test files it holds. */
+  readonly shard?: { readonly shard: Shard; readonly files: number };
+  readonly filter: PlanFilter;
+  /** Full names (`module > group > case`) of the cases the filters chose from. */
+  readonly candidates: readonly string[];
+}
+
+const ALLOW = ' (--pass-with-no-tests allows an empty run)';
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diag + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
+      diag = up;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** Up to three of `names` closest to `wanted` (pure), nearest first. */
+export function closestNames(wanted: string, names: readonly string[]): string[] {
+  return [...new Set(names)].map((n) => ({ n, d: distance(wanted, n) })).sort((x, y) => x.d - y.d || x.n.localeCompare(y.n)).slice(0, 3).map((x) => x.n);
+}
+
+const asCase = (full: string): PlanCase => {
+  const path = full.split(' > ');
+  return { kind: 'case', id: '', name: path[path.length - 1]!, path, timeoutMs: 0, run: () => undefined };
+};
+
+// The names each filter chooses among.
+const pools: Record<'suite' | 'group' | 'case' | 'grep', (path: string[]) => string[]> = {
+  suite: (p) => [p[0]!],
+  group: (p) => p.slice(1, -1).map((g) => g.replace(/#\d+$/, '')),
+  case: (p) => [...new Set([p[p.length - 1]!, ...(p.length > 2 ? [p[1]!] : [])])],
+  grep: (p) => [p.join(' > ')],
+};
+
+/** The one-line reason a run selected no test (pure): the first filter that matched nothing on its own, with the closest names. */
+export function noTestsReason(s: EmptySelection): string {
+  if (s.discovered === 0) return `${s.paths?.length ? s.paths.join(', ') : 'the project'} holds no test file (*.test.ts or *.suite.ts)${ALLOW}`;
+  if (s.shard?.files === 0) return `--shard ${s.shard.shard.index}/${s.shard.shard.count} holds no test file: there are ${s.discovered} in all${ALLOW}`;
+  if (s.rerunFailed?.stored === 0) return `--rerun-failed selected no test: the last run stored no failure in _build/test/failed.json${ALLOW}`;
+  const cases = s.candidates.map(asCase);
+  for (const key of ['suite', 'group', 'case', 'grep'] as const) {
+    const wanted = s.filter[key];
+    if (wanted === undefined || cases.some((c) => caseSelected(c, { [key]: wanted }))) continue;
+    const shown = wanted instanceof RegExp ? wanted.source : wanted.join(' ');
+    const near = closestNames(wanted instanceof RegExp ? wanted.source : wanted[0]!, cases.flatMap((c) => pools[key]([...c.path])));
+    return `--${key} ${shown} matched no test${near.length > 0 ? `; closest: ${near.join(', ')}` : ''}`;
+  }
+  if (s.rerunFailed) return `--rerun-failed selected no test: none of the ${s.rerunFailed.stored} stored failure(s) is among the selected files and filters${ALLOW}`;
+  const given = (['suite', 'group', 'case', 'grep'] as const).filter((k) => s.filter[k] !== undefined).map((k) => `--${k}`);
+  return given.length > 0 ? `${given.join(' and ')} match no test together` : `the selected test files hold no test${ALLOW}`;
+}

@@ -1,0 +1,23 @@
+import { moduleName } from '../plan/plan-file.js';
+import type { PlanFilter } from '../plan/types.js';
+
+const matches = (names: readonly string[], name: string): boolean => names.some((n) => n === name || name.startsWith(`${n}#`));
+
+// Names built at run time (`${...}` in a template literal) may be anything: such a file may hold any case.
+const buildsNames = (source: string): boolean => /`[^`]*\$\{/.test(source);
+
+// A case or group name is in the source as an export, a label or a function name; `#n` names are positions, which it never spells.
+const mentions = (source: string, names: readonly string[]): boolean =>
+  names.some((n) => n.startsWith('#') || source.includes(n.replace(/#\d+$/, ''))) || buildsNames(source);
+
+/**
+ * Whether a test file can hold a case the filter selects, from its name and source text alone (pure), so a
+ * filtered run compiles and starts a worker only for those: `suite` by the module name, `case` and `group`
+ * by the names appearing in the source. `grep` and `names` are decided by the plan.
+ */
+export function mayHoldSelection(file: string, source: string, filter: PlanFilter): boolean {
+  if (filter.suite && !matches(filter.suite, moduleName(file))) return false;
+  if (filter.case && !mentions(source, filter.case)) return false;
+  if (filter.group && !mentions(source, filter.group)) return false;
+  return true;
+}
