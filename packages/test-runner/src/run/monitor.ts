@@ -1,10 +1,12 @@
 import { describeReason, type OtpNode, type Pid } from '@otp-ts/runtime';
 import type { PlanGroup } from '../plan/types.js';
+import { currentOwner } from './owner.js';
 
-/** What one case left behind: leaked processes (killed since), crash reports, unhandled rejections. */
+/** What one case left behind: leaked processes (killed since), crash reports, unhandled errors it caused. */
 export interface WatchReport {
   readonly leaks: string[];
   readonly log: string[];
+  /** Unhandled rejections and uncaught exceptions of code the case started, while it ran. */
   readonly rejections: string[];
   /** What was written to stdout and stderr while the case ran alone. */
   readonly output: string[];
@@ -22,15 +24,29 @@ const settle = (): Promise<void> => new Promise((resolve) => setImmediate(() => 
 
 const text = (e: unknown): string => (e instanceof Error ? (e.stack ?? e.message) : describeReason(e));
 
-/** Attributes leaked processes, crash reports and unhandled rejections to the case that was running. */
+/** Where an unhandled error goes when the case that caused it has already ended, or no case caused it. */
+export interface LateErrors {
+  /** An error caused by case `id` after its result was reported. */
+  late(id: string, text: string): void;
+  /** An error no case caused (module code, a group's init or end), which fails the file. */
+  stray(text: string): void;
+}
+
+type CaseState = WatchReport & { owned: Set<string> };
+
+/**
+ * Attributes leaked processes and crash reports to the case that was running, and unhandled errors to the case
+ * (or hook) whose code started the timer, promise or process that threw, whenever it throws (see owner.ts).
+ */
 export class Monitor {
-  private current: (WatchReport & { owned: Set<string> }) | undefined;
-  private readonly onRejection = (reason: unknown): void => this.stray(`unhandled rejection: ${text(reason)}`, true);
-  private readonly onException = (error: unknown): void => this.stray(`uncaught exception: ${text(error)}`, true);
+  private current: CaseState | undefined;
+  private readonly watched = new Map<string, CaseState>();
+  private readonly onRejection = (reason: unknown): void => this.unhandled(`unhandled rejection: ${text(reason)}`);
+  private readonly onException = (error: unknown): void => this.unhandled(`uncaught exception: ${text(error)}`);
 
   private readonly restore: Array<() => void> = [];
 
-  constructor(private readonly node: OtpNode, private readonly warning: (text: string) => void) {
+  constructor(private readonly node: OtpNode, private readonly warning: (text: string) => void, private readonly errors: LateErrors) {
     process.on('unhandledRejection', this.onRejection);
     process.on('uncaughtException', this.onException);
     for (const stream of [process.stdout, process.stderr]) this.restore.push(this.capture(stream));
@@ -49,12 +65,18 @@ export class Monitor {
   /** The node's crash printer: crash reports go to the running case's log. */
   crash(pid: Pid, error: unknown): void {
     if (this.current?.owned.has(String(pid))) return;
-    this.stray(`Error in process ${pid}: ${text(error)}`, false);
+    const line = `Error in process ${pid}: ${text(error)}`;
+    if (this.current === undefined) this.warning(line);
+    else this.current.log.push(line);
   }
 
-  private stray(line: string, rejection: boolean): void {
-    if (this.current === undefined) return this.warning(line);
-    (rejection ? this.current.rejections : this.current.log).push(line);
+  // Never the case that happens to be running: the one whose code threw, while it runs or after it ended.
+  private unhandled(line: string): void {
+    const owner = currentOwner();
+    if (owner?.kind !== 'case') return this.errors.stray(owner ? `${line}\n(started by ${owner.label})` : line);
+    const state = this.watched.get(owner.id);
+    if (state) state.rejections.push(line);
+    else this.errors.late(owner.id, line);
   }
 
   /** The live processes now, to compare with after a parallel group. */
@@ -62,16 +84,18 @@ export class Monitor {
     return new Set(this.node.processes().map(String));
   }
 
-  /** Starts watching a case; in a parallel group cases cannot be told apart, so only the group is checked (see reportParallelLeaks). */
-  begin(parallel: boolean): Watch {
+  /** Starts watching case `id`; in a parallel group leaks and output cannot be told apart, so only the group is checked (see reportParallelLeaks). */
+  begin(id: string, parallel: boolean): Watch {
     const before = this.snapshot();
-    const state = { leaks: [] as string[], log: [] as string[], rejections: [] as string[], output: [] as string[], owned: new Set<string>() };
+    const state: CaseState = { leaks: [], log: [], rejections: [], output: [], owned: new Set<string>() };
     if (!parallel) this.current = state;
+    this.watched.set(id, state);
     return {
       own: (pid) => state.owned.add(String(pid)),
       end: async () => {
         await settle();
         if (this.current === state) this.current = undefined;
+        this.watched.delete(id);
         if (!parallel) state.leaks.push(...this.killLeaks(before));
         return state;
       },

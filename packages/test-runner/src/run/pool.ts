@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
-import type { CaseResult, FileResult } from '../result.js';
+import type { CaseResult, FailureInfo, FileResult } from '../result.js';
 import type { PlannedCase, WorkerEvent, WorkerJob } from './protocol.js';
 import { plainFailure } from './failure-info.js';
 
@@ -13,6 +13,7 @@ export interface FileRunOptions {
   readonly memoryMb?: number;
   /** Node options of the worker (default none: the main thread's flags are not the tests'). */
   readonly execArgv?: readonly string[];
+  /** Each case's final outcome, once the file is finished (an error a test causes after it returned still fails it). */
   readonly onCase?: (result: CaseResult) => void;
   /** Told the full names of every case of the file before the filter (once its plan is known). */
   readonly onAvailable?: (names: readonly string[]) => void;
@@ -32,16 +33,16 @@ interface FileState {
   readonly warnings: string[];
   output: string;
   shuffleSeed: number | undefined;
+  /** Unhandled errors no case caused, and whether each came after the last case. */
+  readonly stray: Array<{ text: string; afterLast: boolean }>;
 }
 
 /** Runs one file in a fresh worker; if the worker dies or blocks in a case, that case fails and a new worker runs the rest. */
 export async function runFile(job: Omit<WorkerJob, 'done'>, options: FileRunOptions = {}): Promise<FileResult> {
   const started = performance.now();
-  const state: FileState = { planned: undefined, results: new Map(), warnings: [], output: '', shuffleSeed: undefined };
+  const state: FileState = { planned: undefined, results: new Map(), warnings: [], output: '', shuffleSeed: undefined, stray: [] };
   const fail = (c: PlannedCase, message: string): void => {
-    const r: CaseResult = { id: c.id, file: job.file, name: c.name, path: c.path, status: 'failed', durationMs: 0, failure: plainFailure(message) };
-    state.results.set(c.id, r);
-    options.onCase?.(r);
+    state.results.set(c.id, { id: c.id, file: job.file, name: c.name, path: c.path, status: 'failed', durationMs: 0, failure: plainFailure(message) });
   };
   for (;;) {
     const before = state.results.size;
@@ -62,8 +63,10 @@ export async function runFile(job: Omit<WorkerJob, 'done'>, options: FileRunOpti
       break;
     }
   }
+  if (state.stray.length > 0) state.results.set('file', strayFailure(job.file, state.stray, state.results.get('file')));
   const order = new Map((state.planned ?? []).map((c, i) => [c.id, i]));
   const cases = [...state.results.values()].sort((a, b) => (order.get(a.id) ?? -1) - (order.get(b.id) ?? -1));
+  if (options.onCase) cases.forEach(options.onCase);
   return { file: job.file, cases, durationMs: performance.now() - started, warnings: state.warnings, output: state.output, ...(state.shuffleSeed !== undefined && { shuffleSeed: state.shuffleSeed }) };
 }
 
@@ -117,9 +120,16 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
             inFlight.delete(event.result.id);
           }
           state.results.set(event.result.id, event.result);
-          options.onCase?.(event.result);
           break;
         }
+        case 'late': {
+          const r = state.results.get(event.id);
+          if (r) state.results.set(event.id, lateFailure(r, event.text));
+          break;
+        }
+        case 'stray':
+          state.stray.push({ text: event.text, afterLast: event.afterLast });
+          break;
         case 'warning':
           state.warnings.push(event.text);
           break;
@@ -134,6 +144,22 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
     worker.on('error', (error: Error & { code?: string }) => died(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'the worker ran out of memory' : `the worker crashed: ${error.stack ?? error.message}`));
     worker.on('exit', (code) => died(`the worker exited with code ${code} (process.exit in a test?)`));
   });
+}
+
+// A case whose timer or promise threw after it returned fails, whatever it reported first.
+function lateFailure(r: CaseResult, text: string): CaseResult {
+  const late = `after the test returned, ${text}`;
+  const failure: FailureInfo = r.failure ? { ...r.failure, text: `${r.failure.text}\n${late}` } : { message: late.split('\n')[0]!, text: late };
+  const { skipReason: _skipped, ...rest } = r;
+  return { ...rest, status: 'failed', failure };
+}
+
+// Errors no case caused fail the file as one more failed case named after when they came; stored under the file's path, --rerun-failed reruns the whole file.
+function strayFailure(file: string, stray: FileState['stray'], earlier: CaseResult | undefined): CaseResult {
+  const name = stray.every((s) => s.afterLast) ? 'unhandled error after the last test' : 'unhandled error outside any test';
+  const text = `${name}:\n${stray.map((s) => s.text).join('\n')}`;
+  const failure: FailureInfo = earlier?.failure ? { ...earlier.failure, text: `${earlier.failure.text}\n${text}` } : { message: `${name}: ${stray[0]!.text.split('\n')[0]}`, text };
+  return { id: 'file', file, name, path: [file], status: 'failed', durationMs: 0, failure };
 }
 
 // Peer nodes never outlive their test file, whether it finished, timed out or its worker died.
