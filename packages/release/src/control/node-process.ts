@@ -47,7 +47,9 @@ export function bootFailure(node: string, name: string, pid: number | undefined,
   const lines = (existsSync(file) ? readFileSync(file, 'utf8').slice(offset) : '').split('\n').filter((l) => l.trim() !== '');
   const tag = `${name} (os pid ${pid}): `;
   const own = lines.findLast((l) => l.startsWith(tag))?.slice(tag.length);
-  const cause = own ?? lines.findLast((l) => !l.startsWith('started ') && !/ heart: /.test(l)) ?? `its process ${exitText(exit)}`;
+  // Else an uncaught error's own line (not its stack frames, nor Node.js' closing version line).
+  const said = lines.filter((l) => !/^\s|^Node\.js v|^started |^\S+ heart: /.test(l));
+  const cause = own ?? said.findLast((l) => /^\w*Error\b/.test(l)) ?? said.at(-1) ?? `its process ${exitText(exit)}`;
   const tail = lines.slice(-5).map((l) => `  | ${l}`);
   return `${node} did not start: ${cause} (os pid ${pid ?? '–'} ${exitText(exit)})${tail.length ? `\n  the end of log/${name}.log:\n${tail.join('\n')}` : ''}`;
 }
