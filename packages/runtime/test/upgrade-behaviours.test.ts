@@ -129,7 +129,7 @@ export const audit: GenEventHandler<{ count: number; v2: true }, string, 'get', 
       assert.deepEqual(await genEvent.call(ctx, pid, handler(), 'get'), vsn === 1 ? { vsn: 1, s: { n: events } } : { vsn: 2, s: { count: events, v2: true } });
       await genEvent.syncNotify(ctx, pid, 'b');
       events++;
-      assert.equal((await genEvent.call(ctx, pid, other, 'get')).length, events, 'the other handler kept its state and got every event');
+      assert.equal(((await genEvent.call(ctx, pid, other, 'get')) as string[]).length, events, 'the other handler kept its state and got every event');
     });
   });
 });
