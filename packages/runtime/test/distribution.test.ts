@@ -362,23 +362,24 @@ test('the handshake agrees on a version both nodes speak and exchanges capabilit
         s.on('error', reject);
       });
     try {
-      const welcome = await hello({ v: 5, vmin: 2, flags: ['rpc', 'teleport'] });
-      assert.equal(welcome.t, 'welcome');
-      assert.equal(welcome.v, 2, 'the highest version both speak');
-      assert.deepEqual([...(welcome.flags as string[])].sort(), ['global', 'rpc', 'trace']);
-      assert.deepEqual(await hello({ v: 1 }), { t: 'refused', reason: 'version' });
+      const answer = await hello({ v: 5, vmin: 2, flags: ['rpc', 'teleport'] });
+      assert.equal(answer.t, 'challenge');
+      assert.equal(answer.v, 3, 'the highest version both speak');
+      assert.equal(answer.digest, undefined, 'nothing derived from the cookie before the dialler proved it');
+      assert.deepEqual([...(answer.flags as string[])].sort(), ['global', 'rpc', 'trace']);
+      assert.deepEqual(await hello({ v: 2 }), { t: 'refused', reason: 'version' });
       assert.deepEqual(await hello({ v: 9, vmin: 7 }), { t: 'refused', reason: 'version' });
-      const lines = logs.filter((l) => /protocol/.test(l));
+      const lines = logs.filter((l) => /protocol/.test(l)).map((l) => l.replace(/\(127\.0\.0\.1:\d+\)/, '(ADDRESS)'));
       assert.deepEqual(lines, [
-        'distribution: refused future@127.0.0.1: it speaks protocol 1, this node 2; run runtimes whose versions overlap',
-        'distribution: refused future@127.0.0.1: it speaks protocol 7–9, this node 2; run runtimes whose versions overlap',
+        'distribution: refused a peer claiming to be future@127.0.0.1 (ADDRESS): it speaks protocol 2, this node 3; run runtimes whose versions overlap',
+        'distribution: refused a peer claiming to be future@127.0.0.1 (ADDRESS): it speaks protocol 7–9, this node 3; run runtimes whose versions overlap',
       ]);
       // The other way: a listener that chooses a version this node does not speak is refused by the dialler.
       const { createServer } = await import('node:net');
       const { register } = await import('../src/distribution/epmd-client.ts');
       const future = createServer((socket) => {
         socket.once('data', () => {
-          const body = Buffer.from(JSON.stringify({ t: 'welcome', v: 9, vmin: 9, name: 'future2@127.0.0.1', challenge: 'cd'.repeat(32), digest: '0'.repeat(64) }));
+          const body = Buffer.from(JSON.stringify({ t: 'challenge', v: 9, vmin: 9, name: 'future2@127.0.0.1', challenge: 'cd'.repeat(32) }));
           const head = Buffer.alloc(4);
           head.writeUInt32BE(body.length);
           socket.write(Buffer.concat([head, body]));
@@ -389,14 +390,16 @@ test('the handshake agrees on a version both nodes speak and exchanges capabilit
       const registration = await register({ name: 'future2', port: (future.address() as { port: number }).port, nodeType: 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) }, '127.0.0.1', epmdPort);
       try {
         assert.equal(await node.ping('future2@127.0.0.1'), false);
-        assert.deepEqual(node.dist!.connectFailure('future2@127.0.0.1'), { reason: 'version', message: 'distribution: future2@127.0.0.1 chose protocol 9, which this node (2) does not speak' });
+        const failure = node.dist!.connectFailure('future2@127.0.0.1');
+        assert.equal(failure?.reason, 'version');
+        assert.match(failure?.message ?? '', /^distribution: future2@127\.0\.0\.1 \(127\.0\.0\.1:\d+\) chose protocol 9, which this node \(3\) does not speak$/);
       } finally {
         registration.close();
         future.close();
       }
       // A hidden tool runs no global: it does not offer it, and the visible node's global leaves it out.
       assert.equal(await tool.ping('hs@127.0.0.1'), true);
-      // The listener is up once the tool's ack arrives, a moment after the tool.
+      // The listener is up once it has checked the tool's proof, before the tool.
       for (let i = 0; i < 100 && !node.nodes('hidden').includes('hstool@127.0.0.1'); i++) await new Promise((r) => setTimeout(r, 5));
       assert.equal(node.dist!.offers('hstool@127.0.0.1', 'global'), false);
       assert.equal(node.dist!.offers('hstool@127.0.0.1', 'rpc'), true);

@@ -1,8 +1,38 @@
 import type { Socket } from 'node:net';
-import { readFrames, writeFrame } from './framing.js';
+import { MAX_FRAME, MAX_HANDSHAKE_FRAME, readFrames, writeFrame } from './framing.js';
 import { Writer, writeControl, type PidTranslator } from './codec.js';
 import { SAME_PROTO, type ConnectFailure, type ConnectFailureReason } from './transport.js';
-import { agreeVersion, challenge, digest, flagsOf, LOWEST_VERSION, parseHandshake, PROTOCOL_VERSION, verify, versionRange, type HandshakeFrame } from './handshake.js';
+import { agreeVersion, challenge, LOWEST_VERSION, parseHandshake, proof, PROTOCOL_VERSION, quoteForLog, verifyProof, versionRange, type HandshakeFrame, type Transcript } from './handshake.js';
+
+/** Limits on a connection: what a peer may cost before it is authenticated, and frame size after. */
+export interface ConnectionLimits {
+  /** Milliseconds a handshake may take, from the TCP connection to the last proof. */
+  handshakeTimeoutMs: number;
+  /** The largest handshake frame accepted before the peer proved the cookie, in bytes. */
+  maxHandshakeFrame: number;
+  /** The largest frame accepted from an authenticated peer, in bytes. */
+  maxFrame: number;
+}
+
+/** The defaults of ConnectionLimits: 5 s, 4 KiB, 64 MiB. */
+export const DEFAULT_LIMITS: ConnectionLimits = { handshakeTimeoutMs: 5000, maxHandshakeFrame: MAX_HANDSHAKE_FRAME, maxFrame: MAX_FRAME };
+
+/**
+ * One refused or failed handshake, as data: which side refused (`this node`, or `peer` when the other
+ * side refused this one), which way the connection went, the name the peer claimed (unverified, absent
+ * if none was valid), its address, and why.
+ */
+export interface Refusal {
+  at: string;
+  by: 'this node' | 'peer';
+  direction: 'incoming' | 'outgoing';
+  peer: string | undefined;
+  address: string;
+  reason: string;
+}
+
+/** Why a listener sends `refused`: a wrong cookie, a version or name problem, a lost simultaneous connect, or already connected. */
+export type RefusalReason = 'cookie' | 'version' | 'name' | 'simultaneous' | 'already';
 
 /** What a connection needs from its node. */
 export interface ConnectionOwner {
@@ -13,22 +43,34 @@ export interface ConnectionOwner {
   readonly flags: readonly string[];
   /** The silence after which this node declares a peer down; peers tick at least four times as often. */
   readonly tickTime: number;
+  /** Handshake deadline and frame limits. */
+  readonly limits: ConnectionLimits;
+  /** A hello arrived from `peer` (a valid name, not yet proven): a reason to refuse it at once, or undefined to go on. */
+  admit(conn: Connection, peer: string): RefusalReason | undefined;
   /** Called once the handshake succeeded; returns false to refuse (e.g. already connected). */
   up(conn: Connection): boolean;
   /** Called with every control frame after the handshake. */
   frame(conn: Connection, payload: Buffer): void;
   /** Called once when the connection closes (after up, or during the handshake). */
   down(conn: Connection, reason: string, wasUp: boolean): void;
+  /** Called for every refused or failed handshake (to count them and keep the recent ones). */
+  refused(r: Refusal): void;
   log(line: string): void;
   /** Called when bytes arrive or leave: the node keeps polling for a while (busy wait). */
   activity(): void;
 }
 
-const HANDSHAKE_TIMEOUT = 5000;
+type Stage = 'hello-sent' | 'awaiting-hello' | 'challenge-sent' | 'proof-sent' | 'up';
+
+// How a refusal reads in the node's list of recent refusals.
+const SHORT: Record<RefusalReason, string> = { cookie: 'wrong cookie', version: 'no protocol version in common', name: 'wrong node name', simultaneous: 'simultaneous connect', already: 'already connected' };
+
+const COOKIE_HINT = 'both nodes need the same cookie: --cookie, OTP_COOKIE or ~/.otp-ts.cookie';
 
 /**
- * One TCP connection to another node: the versioned handshake (HMAC-SHA256 challenge in both directions
- * over the cookie, never the cookie itself), then length-prefixed control frames and ticks.
+ * One TCP connection to another node: the versioned handshake (mutual HMAC-SHA256 proofs of the cookie,
+ * the dialler's first, each over both challenges, both names and its direction), then length-prefixed
+ * control frames and ticks.
  */
 export class Connection {
   peer = '';
@@ -36,10 +78,12 @@ export class Connection {
   peerFlags: ReadonlySet<string> = new Set();
   /** True when the peer is a hidden node (a tool): it is not listed by nodes(). */
   peerHidden = false;
-  private isUp = false;
+  private stage: Stage;
   private closed = false;
   /** Why the connection closed ('' while open). */
   closeReason = '';
+  /** The reason the peer gave when it refused this connection ('' if it did not). */
+  refusedBecause = '';
   private lastIn = Date.now();
   private lastOut = Date.now();
   private ticker: NodeJS.Timeout | null = null;
@@ -48,6 +92,7 @@ export class Connection {
   readonly initiator: boolean;
   /** The node this side expects to reach (initiator only). */
   private readonly expected: string | undefined;
+  private readonly onAuthenticated: (() => void) | undefined;
 
   constructor(
     readonly socket: Socket,
@@ -59,32 +104,39 @@ export class Connection {
       log?: (line: string) => void;
       /** Bytes already read from the socket (the listener's first chunk), taken before any later ones. */
       first?: Buffer;
+      /** Called once, when the peer has proved the cookie (the listener counts unauthenticated connections). */
+      onAuthenticated?: () => void;
     },
   ) {
     this.initiator = options.initiator;
     this.expected = options.expected;
+    this.onAuthenticated = options.onAuthenticated;
+    this.stage = this.initiator ? 'hello-sent' : 'awaiting-hello';
     const log = options.log ?? ((line: string) => owner.log(line));
     this.log = (line) => {
       this.lastLine = line;
       log(line);
     };
     socket.setNoDelay(true);
-    this.timer = setTimeout(() => this.close('the handshake did not finish within 5 s', 'timeout'), HANDSHAKE_TIMEOUT);
+    const { handshakeTimeoutMs, maxHandshakeFrame, maxFrame } = owner.limits;
+    this.timer = setTimeout(() => this.fail(`the handshake did not finish within ${handshakeTimeoutMs} ms`, 'timeout'), handshakeTimeoutMs);
     this.timer.unref();
     socket.on('error', (e: NodeJS.ErrnoException) => this.close(`socket error: ${e.message}`, e.code === 'ECONNREFUSED' || e.code === 'EHOSTUNREACH' || e.code === 'ETIMEDOUT' ? 'unreachable' : 'closed'));
     socket.on('close', () => this.close('the connection closed'));
     readFrames(
       socket,
       (f) => this.onFrame(f),
-      (why) => this.close(why),
+      (why) => (this.stage === 'up' ? this.closeUp(why) : this.fail(`${why} before authentication`)),
       owner.activity,
       options.first,
+      () => (this.stage === 'up' ? maxFrame : maxHandshakeFrame),
     );
-    if (this.initiator) this.myChallenge = this.sendHello();
+    if (this.initiator) this.sendHello();
   }
 
   private readonly log: (line: string) => void;
-  private myChallenge = '';
+  private myChallenge = challenge();
+  private transcript: Transcript | undefined;
   private settle: () => void = () => {};
   /** Resolves once the handshake succeeded (and the owner took the connection) or the connection closed. */
   readonly settled = new Promise<void>((resolve) => (this.settle = resolve));
@@ -93,7 +145,12 @@ export class Connection {
 
   /** True once the handshake succeeded and until the connection closes. */
   get up(): boolean {
-    return this.isUp && !this.closed;
+    return this.stage === 'up' && !this.closed;
+  }
+
+  /** The peer's address and port, for log lines. */
+  get address(): string {
+    return `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'}`;
   }
 
   /**
@@ -183,33 +240,61 @@ export class Connection {
     if (this.closed) return;
     this.closed = true;
     this.closeReason = reason;
-    if (!this.isUp) this.failure = { reason: kind, message: this.lastLine || `distribution: the connection to ${this.peer || this.expected || 'a node'} closed during the handshake (${reason})` };
+    const wasUp = this.stage === 'up';
+    if (!wasUp) this.failure = { reason: kind, message: this.lastLine || `distribution: the connection to ${this.peer || this.expected || 'a node'} closed during the handshake (${reason})` };
     clearTimeout(this.timer);
     if (this.ticker) clearInterval(this.ticker);
     this.socket.destroy();
-    this.owner.down(this, reason, this.isUp);
+    this.owner.down(this, reason, wasUp);
     this.settle();
   }
 
-  private sendHello(): string {
-    const c = challenge();
-    this.handshake({ t: 'hello', v: PROTOCOL_VERSION, vmin: LOWEST_VERSION, name: this.owner.name, hidden: this.owner.hidden, challenge: c, tick: this.owner.tickTime, flags: [...this.owner.flags] });
-    return c;
+  // Who the peer is for a log line before it proved anything: the name it claims, never asserted.
+  private who(): string {
+    if (this.initiator) return `${this.expected ?? this.peer} (${this.address})`;
+    return this.peer ? `a peer claiming to be ${this.peer} (${this.address})` : `a peer at ${this.address}`;
+  }
+
+  private record(by: Refusal['by'], reason: string): void {
+    this.owner.refused({ at: new Date().toISOString(), by, direction: this.initiator ? 'outgoing' : 'incoming', peer: this.peer || this.expected || undefined, address: this.address, reason });
+  }
+
+  // A handshake that broke off on this side (bad frame, deadline, oversized frame): one line, counted, closed.
+  private fail(why: string, kind: ConnectFailureReason = 'closed'): void {
+    if (this.closed) return;
+    this.log(`distribution: closed the ${this.initiator ? 'connection to' : 'connection from'} ${this.who()} during the handshake: ${why}`);
+    this.record('this node', why);
+    this.close(why, kind);
+  }
+
+  // An authenticated connection that sent something it must not: one line, closed.
+  private closeUp(why: string): void {
+    this.log(`distribution: closed the connection to ${this.peer} (${this.address}): ${why}`);
+    this.close(why);
+  }
+
+  private sendHello(): void {
+    const { owner } = this;
+    this.handshake({ t: 'hello', v: PROTOCOL_VERSION, vmin: LOWEST_VERSION, name: owner.name, hidden: owner.hidden, challenge: this.myChallenge, tick: owner.tickTime, flags: [...owner.flags] });
   }
 
   private handshake(f: HandshakeFrame): void {
     writeFrame(this.socket, Buffer.from(JSON.stringify(f), 'utf8'));
   }
 
-  private refuse(reason: 'cookie' | 'name' | 'version', log: string): void {
+  // Refuses the peer: tells it why, logs `line` (unless the refusal is routine) and counts it.
+  private refuse(reason: RefusalReason, line: string | undefined): void {
     this.handshake({ t: 'refused', reason });
-    this.log(log);
-    this.close(reason, reason);
+    if (line !== undefined) {
+      this.log(line);
+      this.record('this node', SHORT[reason]);
+    }
+    this.close(`refused ${reason}`, reason === 'simultaneous' || reason === 'already' ? 'closed' : reason);
   }
 
   private onFrame(frame: Buffer): void {
     this.lastIn = Date.now();
-    if (this.isUp) {
+    if (this.stage === 'up') {
       if (frame.length > 0) this.owner.frame(this, frame);
       return;
     }
@@ -217,58 +302,92 @@ export class Connection {
     try {
       f = parseHandshake(frame);
     } catch (error) {
-      this.log(`distribution: closed a connection${this.peer ? ` from ${this.peer}` : ''}: ${(error as Error).message}`);
-      this.close((error as Error).message);
+      this.fail((error as Error).message);
       return;
     }
-    const { cookie, name } = this.owner;
-    if (!this.initiator && f.t === 'hello') {
-      const agreed = agreeVersion(f.v, f.vmin);
-      if (agreed === undefined) return this.refuse('version', `distribution: refused ${f.name}: it speaks protocol ${versionRange(f.v, f.vmin)}, this node ${versionRange(PROTOCOL_VERSION, LOWEST_VERSION)}; run runtimes whose versions overlap`);
-      this.peerFlags = flagsOf(f.flags);
-      this.peer = String(f.name);
-      this.peerHidden = f.hidden === true;
-      this.peerTick = typeof f.tick === 'number' && f.tick > 0 ? f.tick : Infinity;
-      this.myChallenge = challenge();
-      this.handshake({ t: 'welcome', v: agreed, vmin: LOWEST_VERSION, name, challenge: this.myChallenge, digest: digest(cookie, f.challenge, name), tick: this.owner.tickTime, hidden: this.owner.hidden, flags: [...this.owner.flags] });
-    } else if (!this.initiator && f.t === 'ack') {
-      if (!verify(cookie, this.myChallenge, this.peer, f.digest)) {
-        return this.refuse('cookie', `distribution: refused a connection from ${this.peer}: wrong cookie (both nodes need the same cookie: --cookie, OTP_COOKIE or ~/.otp-ts.cookie)`);
-      }
-      this.becomeUp();
-    } else if (this.initiator && f.t === 'welcome') {
-      if (this.expected && f.name !== this.expected) return this.refuse('name', `distribution: expected ${this.expected} but ${f.name} answered`);
-      this.peer = f.name;
-      // The listener chose the version; it must be one this node speaks.
-      if (typeof f.v !== 'number' || f.v < LOWEST_VERSION || f.v > PROTOCOL_VERSION) return this.refuse('version', `distribution: ${f.name} chose protocol ${String(f.v)}, which this node (${versionRange(PROTOCOL_VERSION, LOWEST_VERSION)}) does not speak`);
-      this.peerFlags = flagsOf(f.flags);
-      this.peerHidden = f.hidden === true;
-      this.peerTick = typeof f.tick === 'number' && f.tick > 0 ? f.tick : Infinity;
-      if (!verify(cookie, this.myChallenge, f.name, f.digest)) {
-        return this.refuse('cookie', `distribution: ${f.name} did not prove the cookie: wrong cookie (both nodes need the same cookie)`);
-      }
-      this.handshake({ t: 'ack', digest: digest(cookie, f.challenge, name) });
-      // Up at once: the welcome proved the peer has the same cookie, so it will accept this ack, and
-      // frames sent from now on follow the ack. Waiting for an answer would add a round trip to set-up.
-      this.becomeUp();
-    } else if (f.t === 'refused') {
-      const why = f.reason === 'cookie' ? 'wrong cookie' : f.reason === 'tls' ? `it speaks TLS and this node does not; ${SAME_PROTO}` : f.reason;
-      this.log(`distribution: ${this.peer || this.expected} refused the connection: ${why}`);
-      const kinds: Record<string, ConnectFailureReason> = { cookie: 'cookie', tls: 'tls-mismatch', version: 'version', name: 'name' };
-      this.close(`refused: ${f.reason}`, kinds[String(f.reason)] ?? 'closed');
-    } else {
-      this.log(`distribution: closed a connection${this.peer ? ` from ${this.peer}` : ''}: unexpected handshake frame '${String(f.t)}'`);
-      this.close('out-of-order handshake frame');
-    }
+    if (f.t === 'refused') return this.peerRefused(f.reason);
+    if (this.stage === 'awaiting-hello' && f.t === 'hello') return this.onHello(f);
+    if (this.stage === 'hello-sent' && f.t === 'challenge') return this.onChallenge(f);
+    if (this.stage === 'challenge-sent' && f.t === 'proof') return this.onDiallerProof(f.digest);
+    if (this.stage === 'proof-sent' && f.t === 'proof') return this.onListenerProof(f.digest);
+    this.fail(`it sent a '${f.t}' frame out of order`);
   }
 
-  private becomeUp(): void {
+  // Listener: a hello. Nothing derived from the cookie leaves this node before the dialler proved it.
+  private onHello(f: Extract<HandshakeFrame, { t: 'hello' }>): void {
+    const { owner } = this;
+    const agreed = agreeVersion(f.v, f.vmin);
+    this.peer = f.name;
+    if (agreed === undefined) return this.refuse('version', `distribution: refused ${this.who()}: it speaks protocol ${versionRange(f.v, f.vmin)}, this node ${versionRange(PROTOCOL_VERSION, LOWEST_VERSION)}; run runtimes whose versions overlap`);
+    if (f.name === owner.name) return this.refuse('name', `distribution: refused ${this.who()}: it claims this node's own name`);
+    const refusal = owner.admit(this, f.name);
+    if (refusal) return this.refuse(refusal, undefined);
+    this.peerFlags = new Set(f.flags);
+    this.peerHidden = f.hidden;
+    this.peerTick = f.tick ?? Infinity;
+    this.transcript = { dialler: f.name, listener: owner.name, diallerChallenge: f.challenge, listenerChallenge: this.myChallenge };
+    this.stage = 'challenge-sent';
+    this.handshake({ t: 'challenge', v: agreed, vmin: LOWEST_VERSION, name: owner.name, challenge: this.myChallenge, tick: owner.tickTime, hidden: owner.hidden, flags: [...owner.flags] });
+  }
+
+  // Dialler: the listener's challenge. This node proves the cookie first, for exactly this listener.
+  private onChallenge(f: Extract<HandshakeFrame, { t: 'challenge' }>): void {
+    const { owner } = this;
+    if (this.expected && f.name !== this.expected) return this.refuse('name', `distribution: expected ${this.expected} at ${this.address} but ${f.name} answered`);
+    this.peer = f.name;
+    // The listener chose the version; it must be one this node speaks.
+    if (f.v < LOWEST_VERSION || f.v > PROTOCOL_VERSION) return this.refuse('version', `distribution: ${f.name} (${this.address}) chose protocol ${f.v}, which this node (${versionRange(PROTOCOL_VERSION, LOWEST_VERSION)}) does not speak`);
+    if (f.challenge === this.myChallenge) return this.refuse('cookie', `distribution: ${f.name} (${this.address}) sent this node's own challenge back: closed`);
+    this.peerFlags = new Set(f.flags);
+    this.peerHidden = f.hidden;
+    this.peerTick = f.tick ?? Infinity;
+    this.transcript = { dialler: owner.name, listener: f.name, diallerChallenge: this.myChallenge, listenerChallenge: f.challenge };
+    this.stage = 'proof-sent';
+    this.handshake({ t: 'proof', digest: proof(owner.cookie, 'dialler', this.transcript) });
+  }
+
+  // Listener: the dialler's proof. Only when it holds does this node answer with its own.
+  private onDiallerProof(digest: string): void {
+    const { owner } = this;
+    if (!verifyProof(owner.cookie, 'dialler', this.transcript!, digest)) {
+      return this.refuse('cookie', `distribution: refused ${this.who()}: it did not prove the cookie (wrong cookie; ${COOKIE_HINT})`);
+    }
+    this.onAuthenticated?.();
+    this.stage = 'up';
+    // The owner may queue frames for the peer now: they go out on the next tick, after the proof below.
+    if (!owner.up(this)) {
+      this.stage = 'proof-sent';
+      return this.refuse('already', undefined);
+    }
     clearTimeout(this.timer);
-    this.isUp = true;
-    if (!this.owner.up(this)) {
-      this.isUp = false;
+    this.handshake({ t: 'proof', digest: proof(owner.cookie, 'listener', this.transcript!) });
+    this.settle();
+  }
+
+  // Dialler: the listener's proof, over the same values in the other direction.
+  private onListenerProof(digest: string): void {
+    const { owner } = this;
+    if (!verifyProof(owner.cookie, 'listener', this.transcript!, digest)) {
+      return this.refuse('cookie', `distribution: ${this.who()} answered with a proof that does not match this node's cookie: closed (wrong cookie; ${COOKIE_HINT})`);
+    }
+    clearTimeout(this.timer);
+    this.stage = 'up';
+    if (!owner.up(this)) {
+      this.stage = 'proof-sent';
       this.close('already connected');
     }
     this.settle();
+  }
+
+  private peerRefused(reason: string): void {
+    this.refusedBecause = reason;
+    const kinds: Record<string, ConnectFailureReason> = { cookie: 'cookie', tls: 'tls-mismatch', version: 'version', name: 'name' };
+    // A lost simultaneous connect, or a connection the peer already has: routine, no line.
+    if (reason === 'simultaneous' || reason === 'already') return this.close(`refused: ${reason}`);
+    const why = reason === 'cookie' ? `wrong cookie (${COOKIE_HINT})` : reason === 'tls' ? `it speaks TLS and this node does not; ${SAME_PROTO}` : quoteForLog(reason);
+    if (this.initiator) this.log(`distribution: ${this.who()} refused this node's connection: ${why}`);
+    else this.log(`distribution: ${this.who()} dialled in, then refused this node: ${why}`);
+    this.record('peer', Object.hasOwn(SHORT, reason) ? SHORT[reason as RefusalReason] : quoteForLog(reason));
+    this.close(`refused: ${quoteForLog(reason)}`, Object.hasOwn(kinds, reason) ? kinds[reason] : 'closed');
   }
 }

@@ -1,15 +1,19 @@
 import type { Socket } from 'node:net';
 
-/** Frames larger than this are refused (and the connection closed): 64 MiB. */
+/** Frames larger than this are refused (and the connection closed) once a peer is authenticated, by default: 64 MiB. */
 export const MAX_FRAME = 64 * 1024 * 1024;
+/** Handshake frames larger than this are refused before a peer is authenticated, by default: 4 KiB. */
+export const MAX_HANDSHAKE_FRAME = 4 * 1024;
 
 /**
  * Reads length-prefixed frames ([Length:32][payload]) from a socket and hands each to `onFrame`. Frames
  * are views into the chunk they arrived in; a frame split across chunks is joined once, when its last
  * byte arrived (not at every chunk, which would copy a large frame over and over). `onChunk` runs
  * for every chunk read, before its frames; `first` is a chunk read from the socket before the call.
+ * `limit` is read at every frame header, so a connection can raise it once the peer is authenticated:
+ * a longer frame is refused as soon as its header arrives, before any of it is held.
  */
-export function readFrames(socket: Socket, onFrame: (frame: Buffer) => void, onError: (why: string) => void, onChunk?: () => void, first?: Buffer): void {
+export function readFrames(socket: Socket, onFrame: (frame: Buffer) => void, onError: (why: string) => void, onChunk?: () => void, first?: Buffer, limit: () => number = () => MAX_FRAME): void {
   let parts: Buffer[] = [];
   let size = 0;
   // Bytes needed before the next frame can be read: its header, then the whole frame.
@@ -24,8 +28,11 @@ export function readFrames(socket: Socket, onFrame: (frame: Buffer) => void, onE
     need = 4;
     while (buf.length - at >= 4) {
       const len = buf.readUInt32BE(at);
-      if (len > MAX_FRAME) {
-        onError(`a frame of ${len} bytes is over the ${MAX_FRAME}-byte limit`);
+      const max = limit();
+      if (len > max) {
+        parts = [];
+        size = 0;
+        onError(`a frame of ${len} bytes is over the ${max}-byte limit`);
         return;
       }
       if (buf.length - at < 4 + len) {

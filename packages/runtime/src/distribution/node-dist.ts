@@ -4,10 +4,11 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { OtpNode } from '../node.js';
 import type { Pid } from '../pid.js';
-import { Connection, type ConnectionOwner } from './connection.js';
+import { Connection, DEFAULT_LIMITS, type ConnectionLimits, type ConnectionOwner, type Refusal, type RefusalReason } from './connection.js';
 import { decodeControl, encodeControl, isReply, type PidTranslator } from './codec.js';
 import { epmdPort, lookup, register, type Registration } from './epmd-client.js';
-import { splitNodeName } from './handshake.js';
+import { portMapperAddresses } from './epmd-address.js';
+import { nodeNameProblem, quoteForLog, splitNodeName } from './handshake.js';
 import { RemoteSignals } from './remote.js';
 import { Down, type ExitReason } from '../messages.js';
 import { Pid as PidClass, type Ref } from '../pid.js';
@@ -49,6 +50,31 @@ export interface DistributionOptions {
    * The window shrinks (to 25 µs) while polling does not pay off and grows back to this when it does.
    */
   busyWaitUs?: number;
+  /** Milliseconds a handshake may take before the connection is closed (default 5000). */
+  handshakeTimeoutMs?: number;
+  /** The largest handshake frame accepted before a peer proved the cookie, in bytes (default 4096). */
+  maxHandshakeBytes?: number;
+  /** The largest frame accepted from an authenticated peer, in bytes (default 64 MiB). */
+  maxFrameBytes?: number;
+  /** Connections this node holds at once before their peers proved the cookie; more are dropped (default 128). */
+  maxUnauthenticated?: number;
+}
+
+/** Recent refused handshakes of a node and how many there were since it started (`otp nodes --refused`). */
+export interface RefusalReport {
+  count: number;
+  recent: Refusal[];
+}
+
+/** How many refusals a node keeps to show (the count covers all of them). */
+const RECENT_REFUSALS = 50;
+
+// A positive integer option, or its default; one sentence naming the option otherwise.
+function limitOption(options: DistributionOptions, key: 'handshakeTimeoutMs' | 'maxHandshakeBytes' | 'maxFrameBytes' | 'maxUnauthenticated', fallback: number): number {
+  const v = options[key];
+  if (v === undefined) return fallback;
+  if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`distribution: ${key} must be a positive whole number, got ${quoteForLog(v)}`);
+  return v;
 }
 
 /** A service every distributed node runs, and the capability it offers to peers in the handshake. */
@@ -120,6 +146,21 @@ export class Distribution implements ConnectionOwner, PidTranslator {
   private readonly lastPorts = new Map<string, number>();
   /** Why the last attempt to reach each node failed (see connectFailure). */
   private readonly failures = new Map<string, ConnectFailure>();
+  /** Handshake deadline and frame limits of every connection (ConnectionOwner). */
+  readonly limits: ConnectionLimits;
+  private readonly maxUnauthenticated: number;
+  // Accepted sockets whose peer has not proved the cookie yet (capped at maxUnauthenticated).
+  private readonly unauthenticated = new Set<Socket>();
+  // Handshakes in progress from nodes that dialled in, by the name they claim (OTP's pending connections).
+  private readonly incoming = new Map<string, Set<Connection>>();
+  // Nodes this node is dialling right now (the simultaneous-connect tie-break looks here).
+  private readonly dialling = new Set<string>();
+  // Callbacks waiting for a node to come up (a dialler that lost a simultaneous connect).
+  private readonly upWaiters = new Map<string, Set<() => void>>();
+  private readonly recentRefusals: Refusal[] = [];
+  private refusalCount = 0;
+  private capLoggedAt = 0;
+  private capSuppressed = 0;
   /** The capabilities this node offers in its handshakes: the services it runs (ConnectionOwner). */
   get flags(): string[] {
     return services.filter((s) => s.onHidden || !this.hidden).map((s) => s.capability);
@@ -144,7 +185,17 @@ export class Distribution implements ConnectionOwner, PidTranslator {
     readonly name: string,
     options: DistributionOptions,
   ) {
+    if (typeof options.cookie !== 'string' || options.cookie === '') {
+      throw new Error('distribution: no cookie: give the node a non-empty cookie (--cookie, OTP_COOKIE or ~/.otp-ts.cookie)');
+    }
+    splitNodeName(name);
     this.cookie = options.cookie;
+    this.limits = {
+      handshakeTimeoutMs: limitOption(options, 'handshakeTimeoutMs', DEFAULT_LIMITS.handshakeTimeoutMs),
+      maxHandshakeFrame: limitOption(options, 'maxHandshakeBytes', DEFAULT_LIMITS.maxHandshakeFrame),
+      maxFrame: limitOption(options, 'maxFrameBytes', DEFAULT_LIMITS.maxFrame),
+    };
+    this.maxUnauthenticated = limitOption(options, 'maxUnauthenticated', 128);
     this.hidden = options.hidden ?? false;
     this.tickTime = options.tickTime ?? 60_000;
     this.epmd = options.epmdPort ?? epmdPort();
@@ -161,7 +212,12 @@ export class Distribution implements ConnectionOwner, PidTranslator {
   async start(): Promise<void> {
     const { name, host } = splitNodeName(this.name);
     this.tlsMaterial = this.tls ? loadTls(this.tls) : undefined;
-    const server = createListener(this.tlsMaterial, this.log, (socket, first) => new Connection(socket, this, { initiator: false, ...(first && { first }) }));
+    const gate = {
+      handshakeTimeoutMs: this.limits.handshakeTimeoutMs,
+      admit: (socket: Socket) => this.admitSocket(socket),
+      release: (socket: Socket) => this.unauthenticated.delete(socket),
+    };
+    const server = createListener(this.tlsMaterial, this.log, (socket, first, authenticated) => new Connection(socket, this, { initiator: false, onAuthenticated: authenticated, ...(first && { first }) }), gate);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, host === 'localhost' ? '127.0.0.1' : host, () => resolve());
@@ -173,7 +229,7 @@ export class Distribution implements ConnectionOwner, PidTranslator {
       this.registration = await register(entry, '127.0.0.1', this.epmd);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ECONNREFUSED') throw error;
-      await startBuiltInPortMapper(this.epmd);
+      await startBuiltInPortMapper(this.epmd, host);
       this.registration = await register(entry, '127.0.0.1', this.epmd);
     }
   }
@@ -192,6 +248,79 @@ export class Distribution implements ConnectionOwner, PidTranslator {
     return [...this.connections.values()].filter((c) => which === 'connected' || c.peerHidden === (which === 'hidden')).map((c) => c.peer);
   }
 
+  /** Refused and failed handshakes: how many since the node started, and the most recent ones (oldest first). */
+  refusals(): RefusalReport {
+    return { count: this.refusalCount, recent: [...this.recentRefusals] };
+  }
+
+  /** Counts a refused handshake and keeps it among the recent ones (ConnectionOwner). */
+  refused(r: Refusal): void {
+    this.refusalCount++;
+    this.recentRefusals.push(r);
+    if (this.recentRefusals.length > RECENT_REFUSALS) this.recentRefusals.shift();
+  }
+
+  // One more TCP connection before authentication, or none: past the cap it is dropped, counted, and
+  // logged at most once a second (a flood must not flood the log too).
+  private admitSocket(socket: Socket): boolean {
+    if (this.unauthenticated.size < this.maxUnauthenticated) {
+      this.unauthenticated.add(socket);
+      return true;
+    }
+    const address = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    this.refused({ at: new Date().toISOString(), by: 'this node', direction: 'incoming', peer: undefined, address, reason: 'too many unauthenticated connections' });
+    const now = Date.now();
+    if (now - this.capLoggedAt < 1000) {
+      this.capSuppressed++;
+      return false;
+    }
+    const more = this.capSuppressed > 0 ? ` (and ${this.capSuppressed} more since the last line)` : '';
+    this.capLoggedAt = now;
+    this.capSuppressed = 0;
+    this.log(`distribution: dropped a connection from ${address}${more}: ${this.maxUnauthenticated} connections are still in their handshake (maxUnauthenticated)`);
+    return false;
+  }
+
+  /** A hello from `peer` (ConnectionOwner): OTP's tie-break when both nodes dial each other at once. */
+  admit(conn: Connection, peer: string): RefusalReason | undefined {
+    // Both dialled: the connection the node with the greater name dialled is the one kept, on both sides.
+    if (this.dialling.has(peer) && this.name > peer) return 'simultaneous';
+    let set = this.incoming.get(peer);
+    if (!set) this.incoming.set(peer, (set = new Set()));
+    set.add(conn);
+    return undefined;
+  }
+
+  private forgetIncoming(conn: Connection): void {
+    const set = this.incoming.get(conn.peer);
+    if (set?.delete(conn) && set.size === 0) this.incoming.delete(conn.peer);
+  }
+
+  // Waits while handshakes from `nodeName` are under way; true if one of them came up.
+  private async incomingSettles(nodeName: string): Promise<boolean> {
+    for (let set = this.incoming.get(nodeName); set && set.size > 0 && !this.connections.has(nodeName); set = this.incoming.get(nodeName)) {
+      await Promise.race([...set].map((c) => c.settled));
+    }
+    return this.connections.has(nodeName);
+  }
+
+  // Resolves when `nodeName` comes up (true), or after `ms` (false).
+  private waitUp(nodeName: string, ms: number): Promise<boolean> {
+    if (this.connections.has(nodeName)) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      let set = this.upWaiters.get(nodeName);
+      if (!set) this.upWaiters.set(nodeName, (set = new Set()));
+      const done = (): void => {
+        clearTimeout(timer);
+        set.delete(done);
+        if (set.size === 0 && this.upWaiters.get(nodeName) === set) this.upWaiters.delete(nodeName);
+        resolve(this.connections.has(nodeName));
+      };
+      const timer = setTimeout(done, ms);
+      set.add(done);
+    });
+  }
+
   nameOf(index: number): string {
     const n = this.names[index];
     if (n === undefined) throw new Error(`no node has index ${index}`);
@@ -201,6 +330,9 @@ export class Distribution implements ConnectionOwner, PidTranslator {
   indexOf(name: string): number {
     let i = this.indexes.get(name);
     if (i === undefined) {
+      // Names come from the wire too (pids of third nodes): nothing that is not a node name enters the table.
+      const problem = nodeNameProblem(name);
+      if (problem) throw new Error(`${quoteForLog(name)} is not a node name (${problem})`);
       i = this.names.push(name) - 1;
       this.indexes.set(name, i);
     }
@@ -270,6 +402,7 @@ export class Distribution implements ConnectionOwner, PidTranslator {
   }
 
   up(conn: Connection): boolean {
+    if (!conn.initiator) this.forgetIncoming(conn);
     if (this.connections.has(conn.peer) || conn.peer === this.name || this.blocked.has(conn.peer)) return false;
     this.connections.set(conn.peer, conn);
     this.indexOf(conn.peer);
@@ -277,6 +410,7 @@ export class Distribution implements ConnectionOwner, PidTranslator {
     for (const payload of this.queued.get(conn.peer) ?? []) conn.send(payload);
     this.queued.delete(conn.peer);
     if (!conn.peerHidden) this.tellWatchers(new NodeUp(conn.peer));
+    for (const wake of [...(this.upWaiters.get(conn.peer) ?? [])]) wake();
     return true;
   }
 
@@ -298,6 +432,7 @@ export class Distribution implements ConnectionOwner, PidTranslator {
   }
 
   down(conn: Connection, reason: string, wasUp: boolean): void {
+    if (!conn.initiator) this.forgetIncoming(conn);
     if (!wasUp || this.connections.get(conn.peer) !== conn) return;
     this.connections.delete(conn.peer);
     this.remote.nodeDown(this.indexOf(conn.peer), (local, from, why) => this.node.signalProcess(local, from, why, true));
@@ -456,9 +591,30 @@ export class Distribution implements ConnectionOwner, PidTranslator {
     if (this.blocked.has(nodeName)) return Promise.resolve(undefined);
     let p = this.pending.get(nodeName);
     if (p) return p;
-    p = this.dial(nodeName).finally(() => this.pending.delete(nodeName));
+    p = this.connectNow(nodeName)
+      .catch((error: Error) => {
+        // A name that is no node name (from a pid off the wire, or a caller): dropped with a line, as Erlang drops a send.
+        const failure: ConnectFailure = { reason: 'unknown', message: `distribution: cannot connect to ${quoteForLog(nodeName)}: ${error.message}` };
+        this.failures.set(nodeName, failure);
+        this.log(failure.message);
+        return undefined;
+      })
+      .finally(() => this.pending.delete(nodeName));
     this.pending.set(nodeName, p);
     return p;
+  }
+
+  private async connectNow(nodeName: string): Promise<Connection | undefined> {
+    const problem = nodeNameProblem(nodeName);
+    if (problem) throw new Error(`it is not a node name (${problem})`);
+    // A handshake from that node is under way: its outcome first (OTP's pending connection), then dial if it failed.
+    if (await this.incomingSettles(nodeName)) return this.connections.get(nodeName);
+    this.dialling.add(nodeName);
+    try {
+      return await this.dial(nodeName);
+    } finally {
+      this.dialling.delete(nodeName);
+    }
   }
 
   /**
@@ -538,6 +694,8 @@ export class Distribution implements ConnectionOwner, PidTranslator {
         log(message);
         return { reason: 'certificate-refused', message };
       }
+      // Both nodes dialled at once and the peer's dial wins: its connection to this node is the one to use.
+      if (conn.refusedBecause === 'simultaneous') await this.waitUp(nodeName, 2 * this.limits.handshakeTimeoutMs);
       // Closed: refused, or the peer's own connection to this node won the race and is the one to use.
       return this.connections.get(nodeName) ?? conn.failure ?? { reason: 'closed', message: `distribution: the connection to ${nodeName} closed (${conn.closeReason})` };
     })();
@@ -559,13 +717,13 @@ export class Distribution implements ConnectionOwner, PidTranslator {
 /** How long a handshake on a node's last known port may take before the port mapper is asked as well. */
 const HEDGE_MS = 20;
 
-/** Starts the built-in port mapper as a detached OS process and waits until it accepts connections. */
-export async function startBuiltInPortMapper(port: number): Promise<void> {
+/** Starts the built-in port mapper as a detached OS process (on the interfaces `portMapperAddresses` picks for the node's host) and waits until it accepts connections. */
+export async function startBuiltInPortMapper(port: number, nodeHost?: string): Promise<void> {
   const here = fileURLToPath(import.meta.url);
   const candidates = [here.replace(/index\.js$/, 'epmd.js'), here.replace(/node-dist\.(ts|js)$/, 'epmd-main.$1')];
   const script = candidates.find((c) => c !== here && existsSync(c));
   if (!script) throw new Error('the built-in port mapper script is missing from @otp-ts/runtime: reinstall the package');
-  const child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--inspect')), script, '--port', String(port)], { detached: true, stdio: 'ignore' });
+  const child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--inspect')), script, '--port', String(port), '--address', portMapperAddresses(nodeHost).join(',')], { detached: true, stdio: 'ignore' });
   child.unref();
   for (let i = 0; i < 200; i++) {
     const ok = await new Promise<boolean>((resolve) => {

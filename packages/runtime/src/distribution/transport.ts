@@ -21,7 +21,6 @@ export const SAME_PROTO = 'start both nodes with the same --proto';
 
 // The first byte of a TLS ClientHello (a handshake record); a plain handshake starts with a frame length.
 const TLS_RECORD_HANDSHAKE = 0x16;
-const SNIFF_TIMEOUT = 5000;
 
 /** Reads the PEM files; throws one sentence naming the file that cannot be read. */
 export function loadTls(files: DistributionTls): TlsMaterial {
@@ -58,43 +57,86 @@ export interface ConnectFailure {
   code?: string;
 }
 
-/** Why a TLS handshake failed: the reason, and the end of a log line. */
+// Certificate verification codes (OpenSSL's, as Node reports them) that say more than "not trusted".
+const CERT_CAUSES: Record<string, string> = {
+  CERT_HAS_EXPIRED: 'its certificate has expired',
+  CERT_NOT_YET_VALID: 'its certificate is not valid yet',
+  INVALID_PURPOSE: 'its certificate is not made for this purpose (it needs extendedKeyUsage serverAuth,clientAuth)',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'its certificate does not name the host it was dialled at (host mismatch)',
+  CERT_REVOKED: 'its certificate is revoked',
+};
+// TLS alerts the peer sends about this node's certificate, by the cause they name.
+const ALERT_CAUSES: [RegExp, string][] = [
+  [/CERTIFICATE_EXPIRED/, 'this node\'s certificate has expired'],
+  [/UNSUPPORTED_CERTIFICATE/, 'this node\'s certificate is not made for this purpose (it needs extendedKeyUsage serverAuth,clientAuth)'],
+  [/BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN/, 'it did not accept this node\'s certificate'],
+];
+
+/** Why a TLS handshake failed: the reason, and the end of a log line naming the real cause where OpenSSL gives one. */
 function describeTlsError(error: NodeJS.ErrnoException): { reason: ConnectFailureReason; text: string } {
   const code = error.code ?? '';
   if (/WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST|UNKNOWN_PROTOCOL/.test(code)) return { reason: 'tls-mismatch', text: `it does not speak TLS; ${SAME_PROTO}` };
   const sameCa = 'both nodes need certificates signed by the same --ssl-ca';
-  if (/ALERT/.test(code)) return { reason: 'certificate-refused', text: `it did not accept this node's certificate (${code}); ${sameCa}` };
+  const cause = Object.hasOwn(CERT_CAUSES, code) ? CERT_CAUSES[code] : undefined;
+  if (cause) return { reason: 'certificate-untrusted', text: `${cause} (${code}); ${sameCa}, valid now, for serverAuth and clientAuth` };
+  if (/ALERT/.test(code)) {
+    const alert = ALERT_CAUSES.find(([re]) => re.test(code))?.[1] ?? 'it did not accept this node\'s certificate';
+    return { reason: 'certificate-refused', text: `${alert} (${code}); ${sameCa}` };
+  }
   if (/CERT|SIGNATURE|SELF_SIGNED|UNABLE_TO/.test(code)) return { reason: 'certificate-untrusted', text: `its certificate is not signed by this node's CA (${code}); ${sameCa}` };
   if (code === 'ECONNRESET') return { reason: 'closed', text: `it closed the connection during the TLS handshake (does it trust this node's certificate? both nodes need certificates signed by the same --ssl-ca, and the same --proto)` };
   return { reason: code === 'ECONNREFUSED' ? 'unreachable' : 'closed', text: `${error.message}${code ? ` (${code})` : ''}` };
+}
+
+/** Why a peer's certificate was rejected by this listener, from Node's authorizationError. */
+function describeRejected(rejected: Error | string): string {
+  const code = String(rejected);
+  const cause = Object.hasOwn(CERT_CAUSES, code) ? CERT_CAUSES[code] : undefined;
+  return `${cause ?? "its certificate is not signed by this node's CA"} (${code}); both nodes need certificates signed by the same --ssl-ca`;
+}
+
+/** What the listener asks of its node: whether to take one more unauthenticated connection, and the handshake deadline. */
+export interface ListenerGate {
+  /** Milliseconds a peer has to send its first bytes and finish TLS (the handshake deadline). */
+  handshakeTimeoutMs: number;
+  /** Called for every accepted TCP connection: false drops it at once (too many unauthenticated ones). */
+  admit(socket: Socket): boolean;
+  /** Called once per admitted connection when it is authenticated or closed. */
+  release(socket: Socket): void;
 }
 
 /**
  * The distribution listener. Plain: accepted sockets go to `accept`. TLS: the peer must present a
  * certificate signed by the CA (mutual authentication) before `accept` gets the decrypted stream. Either
  * way the first byte tells a TLS peer from a plain one, and a mismatch is refused with one log line.
+ * `accept` also gets `authenticated`, to call once the peer proved the cookie (it frees its slot in the gate).
  */
-export function createListener(material: TlsMaterial | undefined, log: (line: string) => void, accept: (socket: Socket, first?: Buffer) => void): Server {
+export function createListener(material: TlsMaterial | undefined, log: (line: string) => void, accept: (socket: Socket, first: Buffer | undefined, authenticated: () => void) => void, gate: ListenerGate): Server {
   let tlsServer: TlsServer | undefined;
+  const addresses = new WeakMap<Socket, string>();
+  const rawOf = (s: TLSSocket): Socket => (s as unknown as { _parent?: Socket })._parent ?? s;
   if (material) {
-    tlsServer = new TlsServer({ ...material, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' }, (s: TLSSocket) => accept(s));
+    tlsServer = new TlsServer({ ...material, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2', handshakeTimeout: gate.handshakeTimeoutMs }, (s: TLSSocket) => {
+      const raw = rawOf(s);
+      accept(s, undefined, () => gate.release(raw));
+    });
     tlsServer.on('tlsClientError', (error: NodeJS.ErrnoException, s: TLSSocket) => {
       // A peer certificate the CA did not sign: Node closes the socket and keeps the reason in authorizationError.
       const rejected = s.authorizationError;
-      const from = addresses.get((s as unknown as { _parent?: Socket })._parent ?? s) ?? addressOf(s);
-      log(
-        `distribution: refused a TLS connection from ${from}: ${
-          rejected ? `its certificate is not signed by this node's CA (${String(rejected)}); both nodes need certificates signed by the same --ssl-ca` : describeTlsError(error).text
-        }`,
-      );
+      const from = addresses.get(rawOf(s)) ?? addressOf(s);
+      log(`distribution: refused a TLS connection from ${from}: ${rejected ? describeRejected(rejected) : describeTlsError(error).text}`);
     });
   }
-  const addresses = new WeakMap<Socket, string>();
   return createNetServer((socket) => {
+    if (!gate.admit(socket)) {
+      socket.destroy();
+      return;
+    }
+    socket.once('close', () => gate.release(socket));
     addresses.set(socket, addressOf(socket));
     const ignore = (): void => {};
     socket.on('error', ignore);
-    const timer = setTimeout(() => socket.destroy(), SNIFF_TIMEOUT);
+    const timer = setTimeout(() => socket.destroy(), gate.handshakeTimeoutMs);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
     socket.once('data', (chunk: Buffer) => {
@@ -107,7 +149,7 @@ export function createListener(material: TlsMaterial | undefined, log: (line: st
       } else if (!tlsServer && !speaksTls) {
         // The chunk goes straight to the connection: no second trip through the stream.
         socket.off('error', ignore);
-        accept(socket, chunk);
+        accept(socket, chunk, () => gate.release(socket));
       } else if (tlsServer) {
         log(`distribution: connection from ${addressOf(socket)} refused: it does not speak TLS; ${SAME_PROTO}`);
         writeFrame(socket, Buffer.from(JSON.stringify({ t: 'refused', reason: 'tls' }), 'utf8'));
