@@ -24,6 +24,8 @@ export const testCommand = defineProvider({
     { name: 'reporter', type: 'array', value: 'R', choices: ['tty', 'json', 'junit', 'html'], default: ['tty'], description: 'how results are reported (json and junit write under _build/test/)' },
     { name: 'numtests', type: 'number', value: 'N', description: 'runs per property (default 100)' },
     { name: 'seed', type: 'number', value: 'S', description: 'the seed of property tests and of --shuffle, to replay a failure or an order' },
+    { name: 'path', type: 'string', value: 'P', description: "fast-check's replay path of a property failure (with --seed; the printed replay command gives both)" },
+    { name: 'pass-with-no-tests', type: 'boolean', description: 'a run that selects no test passes (by default it fails, naming the filter that matched nothing)' },
     { name: 'shuffle', type: 'boolean', description: 'run the test files in a random order; the seed is printed (replay it with --seed)' },
     { name: 'shard', type: 'string', value: 'I/N', description: 'run only part I of N of the test files (a deterministic split, e.g. one per CI machine)' },
     { name: 'retry', type: 'number', value: 'N', description: 'run failed cases again up to N times; one that then passes is reported as flaky' },
@@ -92,6 +94,8 @@ export const testCommand = defineProvider({
       numRuns: args.numtests ?? set.numtests,
       timeoutMs: set.timeout,
       seed: args.seed,
+      ...(args.path !== undefined && { path: args.path }),
+      passWithNoTests: args['pass-with-no-tests'] ?? set.passWithNoTests,
       shuffle: args.shuffle,
       shuffleSeed: args.seed,
       shard: shard?.shard,
@@ -107,6 +111,7 @@ export const testCommand = defineProvider({
     const result = await runTests(options).catch((error: unknown) => {
       throw error instanceof TestPathError ? new OtpError('usage', error.message) : error;
     });
+    if (result.noTests !== undefined && !args.watch) throw new OtpError('failed', result.noTests);
     if (!args.watch) return result.ok ? 0 : 1;
     await watchProject(project, (events) => rerunAffected(project.root, options, events, io), (error) => void io.stderr.write(`${error.message}\n`), ['src', 'test']).ready;
     info(io, 'watching for changes (Ctrl-C to stop)');

@@ -32,6 +32,8 @@ export interface TestConfig {
   jobs?: number;
   /** How many runs' HTML logs `_build/test/logs/` keeps, the newest (Common Test's `keep_logs`). Default: 50. */
   keepLogs?: number;
+  /** A run that selects no test passes (`--pass-with-no-tests`). Default: false, such a run fails. */
+  passWithNoTests?: boolean;
   /** Coverage thresholds in percent; a run below one fails. */
   cover?: { lines?: number; functions?: number; branches?: number; statements?: number };
 }
@@ -59,7 +61,7 @@ export interface ResolvedConfig {
   profile: string;
   releases: Record<string, ReleaseConfig>;
   build: Required<Omit<BuildConfig, never>>;
-  test: Required<Omit<TestConfig, 'cover'>> & Pick<TestConfig, 'cover'>;
+  test: Required<Omit<TestConfig, 'cover' | 'passWithNoTests'>> & Pick<TestConfig, 'cover' | 'passWithNoTests'>;
   env: Record<string, Record<string, unknown>>;
 }
 

@@ -25,6 +25,7 @@ const test: Shape = {
     numtests: { kind: 'number', expected: 'a whole number above 0', min: 1, integer: true },
     jobs: { kind: 'number', expected: 'a whole number above 0', min: 1, integer: true },
     keepLogs: { kind: 'number', expected: 'a whole number of runs above 0', min: 1, integer: true },
+    passWithNoTests: bool,
     cover: { kind: 'object', expected: 'an object of coverage thresholds', fields: { lines: percent, functions: percent, branches: percent, statements: percent } },
   },
 };

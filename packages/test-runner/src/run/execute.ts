@@ -117,8 +117,9 @@ export class Executor {
     if (isSkip(thrown)) return this.settleAll(cases, 'skipped', thrown.reason);
     if (this.plan.kind !== 'suite') return this.settleAll(cases, 'failed', boxedFailure(outcome, `init of ${g.name} failed`));
     // Common Test auto-skips what a failed init_per_suite/group precedes, with the init's error as the reason (its end function does not run).
-    const why = boxedFailure(outcome, g.id === 'root' ? 'initPerSuite failed' : `initPerGroup(${g.name}) failed`);
-    this.hooks.warning(`${why.message}: ${cases.length} case(s) skipped`);
+    const init = g.id === 'root' ? 'initPerSuite' : `initPerGroup(${g.name})`;
+    const why = boxedFailure(outcome, `${init} failed`);
+    this.hooks.warning(`${init} failed, so its ${cases.length} case(s) were skipped and the run fails: ${boxedFailure(outcome).message}`);
     for (const c of cases) this.result(c, 'skipped', { skipReason: why.message, autoSkipped: true });
     return false;
   }

@@ -3,8 +3,8 @@ import type { PlanFilter } from '../plan/types.js';
 
 const matches = (names: readonly string[], name: string): boolean => names.some((n) => n === name || name.startsWith(`${n}#`));
 
-// Names built at run time (`${...}` in a template literal) may be anything: such a file may hold any case.
-const buildsNames = (source: string): boolean => /`[^`]*\$\{/.test(source);
+// A label built at run time (a template literal with `${...}` where a name goes: a labelled pair, a `label:`, a group key, a node:test name) may be anything: such a file may hold any case.
+const buildsNames = (source: string): boolean => /(?:\[|label:|\b(?:test|it|describe|suite)\()\s*`[^`]*\$\{/.test(source);
 
 // A case or group name is in the source as an export, a label or a function name; `#n` names are positions, which it never spells.
 const mentions = (source: string, names: readonly string[]): boolean =>
