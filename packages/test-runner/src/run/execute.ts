@@ -32,16 +32,18 @@ type Chain = readonly PlanGroup[];
 export class Executor {
   /** The leak, crash and rejection watcher; the node's `onCrash` should call its `crash`. */
   readonly monitor: Monitor;
-  private finished = false;
+  // Cases whose body has returned (or that never ran): once all have, an error no case caused came after the last test.
+  private readonly over = new Set<string>();
+  private readonly total: number;
 
   constructor(private readonly node: OtpNode, private readonly plan: FilePlan, private readonly hooks: ExecuteHooks, private readonly options: ExecuteOptions) {
-    this.monitor = new Monitor(node, hooks.warning, { late: hooks.late, stray: (text) => hooks.stray(text, this.finished) });
+    this.monitor = new Monitor(node, hooks.warning, { late: hooks.late, stray: (text) => hooks.stray(text, this.over.size >= this.total) });
+    this.total = this.pending(plan.root).length;
   }
 
   /** Runs the whole plan. */
   async run(): Promise<void> {
     await this.group(this.plan.root, undefined, [], false);
-    this.finished = true;
   }
 
   /** After the run (and the node's shutdown): waits for the timers tests left pending, reporting what they throw, then stops watching. */
@@ -56,6 +58,7 @@ export class Executor {
 
   private result(c: PlanCase, status: CaseResult['status'], extra: Partial<CaseResult> = {}): CaseResult {
     const r: CaseResult = { id: c.id, file: this.plan.file, name: c.name, path: c.path, status, durationMs: 0, ...extra };
+    this.over.add(c.id);
     this.hooks.end(r);
     return r;
   }
@@ -139,6 +142,7 @@ export class Executor {
         initDone = true;
         return c.run(caseFixture, ctx);
       }, (pid) => watch.own(pid)));
+    this.over.add(c.id);
     const cleanup = initDone ? await runAs({ kind: 'case', id: c.id }, () => this.endEach(c, caseFixture, chain)) : undefined;
     const report = await watch.end();
     const errors = report.rejections.length > 0 ? report.rejections.join('\n') : undefined;

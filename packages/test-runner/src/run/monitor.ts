@@ -73,7 +73,7 @@ export class Monitor {
   // Never the case that happens to be running: the one whose code threw, while it runs or after it ended.
   private unhandled(line: string): void {
     const owner = currentOwner();
-    if (owner?.kind !== 'case') return this.errors.stray(owner ? `${line}\n(started by ${owner.label})` : line);
+    if (owner?.kind !== 'case') return this.errors.stray(owner?.kind === 'hook' ? `${line}\n(started by ${owner.label})` : line);
     const state = this.watched.get(owner.id);
     if (state) state.rejections.push(line);
     else this.errors.late(owner.id, line);

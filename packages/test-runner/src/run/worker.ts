@@ -7,6 +7,7 @@ import type { PlanOptions } from '../plan/eunit.js';
 import { filterPlan } from '../plan/filter.js';
 import { fullName, planCases } from '../plan/types.js';
 import { Executor } from './execute.js';
+import { runAs, runAsNoOne } from './owner.js';
 import { toFailureInfo } from './failure-info.js';
 import { storedEntry } from './counterexamples.js';
 import type { WorkerEvent, WorkerJob } from './protocol.js';
@@ -19,7 +20,7 @@ async function main(job: WorkerJob): Promise<void> {
   process.env.OTP_TEST_ROOT = job.root;
   let exports: Record<string, unknown>;
   try {
-    exports = (await import(pathToFileURL(job.bundle).href)) as Record<string, unknown>;
+    exports = (await runAsNoOne(() => import(pathToFileURL(job.bundle).href))) as Record<string, unknown>;
   } catch (error) {
     post({ type: 'load-error', text: toFailureInfo(error, `${job.file} could not be loaded`).text });
     return;
@@ -48,4 +49,5 @@ async function main(job: WorkerJob): Promise<void> {
   post({ type: 'done' });
 }
 
-await main(workerData as WorkerJob);
+// The runner's own timers are told apart from those of test code, which the end of the file waits for.
+await runAs({ kind: 'runner' }, () => main(workerData as WorkerJob));
