@@ -216,6 +216,7 @@ export class Distribution implements ConnectionOwner, PidTranslator {
       handshakeTimeoutMs: this.limits.handshakeTimeoutMs,
       admit: (socket: Socket) => this.admitSocket(socket),
       release: (socket: Socket) => this.unauthenticated.delete(socket),
+      refused: (address: string, reason: string) => this.refused({ at: new Date().toISOString(), by: 'this node', direction: 'incoming', peer: undefined, address, reason }),
     };
     const server = createListener(this.tlsMaterial, this.log, (socket, first, authenticated) => new Connection(socket, this, { initiator: false, onAuthenticated: authenticated, ...(first && { first }) }), gate);
     await new Promise<void>((resolve, reject) => {

@@ -103,6 +103,8 @@ export interface ListenerGate {
   admit(socket: Socket): boolean;
   /** Called once per admitted connection when it is authenticated or closed. */
   release(socket: Socket): void;
+  /** Counts a connection the listener closed before any handshake (silent past the deadline, TLS failed). */
+  refused(address: string, reason: string): void;
 }
 
 /**
@@ -124,7 +126,9 @@ export function createListener(material: TlsMaterial | undefined, log: (line: st
       // A peer certificate the CA did not sign: Node closes the socket and keeps the reason in authorizationError.
       const rejected = s.authorizationError;
       const from = addresses.get(rawOf(s)) ?? addressOf(s);
-      log(`distribution: refused a TLS connection from ${from}: ${rejected ? describeRejected(rejected) : describeTlsError(error).text}`);
+      const why = rejected ? describeRejected(rejected) : describeTlsError(error).text;
+      log(`distribution: refused a TLS connection from ${from}: ${why}`);
+      gate.refused(from, why);
     });
   }
   return createNetServer((socket) => {
@@ -136,7 +140,12 @@ export function createListener(material: TlsMaterial | undefined, log: (line: st
     addresses.set(socket, addressOf(socket));
     const ignore = (): void => {};
     socket.on('error', ignore);
-    const timer = setTimeout(() => socket.destroy(), gate.handshakeTimeoutMs);
+    const timer = setTimeout(() => {
+      const why = `it sent nothing within ${gate.handshakeTimeoutMs} ms`;
+      log(`distribution: closed the connection from ${addressOf(socket)}: ${why}`);
+      gate.refused(addressOf(socket), why);
+      socket.destroy();
+    }, gate.handshakeTimeoutMs);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
     socket.once('data', (chunk: Buffer) => {
@@ -152,10 +161,12 @@ export function createListener(material: TlsMaterial | undefined, log: (line: st
         accept(socket, chunk, () => gate.release(socket));
       } else if (tlsServer) {
         log(`distribution: connection from ${addressOf(socket)} refused: it does not speak TLS; ${SAME_PROTO}`);
+        gate.refused(addressOf(socket), 'it does not speak TLS');
         writeFrame(socket, Buffer.from(JSON.stringify({ t: 'refused', reason: 'tls' }), 'utf8'));
         socket.end();
       } else {
         log(`distribution: connection from ${addressOf(socket)} refused: it speaks TLS and this node does not; ${SAME_PROTO}`);
+        gate.refused(addressOf(socket), 'it speaks TLS and this node does not');
         // Plain bytes where a TLS server hello belongs: the dialer's TLS layer fails at once ("wrong version number").
         writeFrame(socket, Buffer.from(JSON.stringify({ t: 'refused', reason: 'tls' }), 'utf8'));
         socket.end();

@@ -1,0 +1,305 @@
+// The distribution port attacked from outside with plain TCP clients on loopback: relays, cookie oracles,
+// memory before authentication, stalled handshakes, fuzzed handshake frames and simultaneous connects.
+// Every node under attack is a real OS process (fixtures/security-peer.ts); waits poll with deadlines.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { connect, createServer, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { createNode, Pid } from '@otp-ts/runtime';
+import { EpmdServer } from '../src/distribution/epmd-server.ts';
+import { lookup, register } from '../src/distribution/epmd-client.ts';
+import { encodeControl, type PidTranslator } from '../src/distribution/codec.ts';
+
+const peerScript = fileURLToPath(new URL('./fixtures/security-peer.ts', import.meta.url));
+const MiB = 1024 * 1024;
+
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const t0 = Date.now();
+  while (!(await check())) {
+    if (Date.now() - t0 > ms) assert.fail(`timed out after ${ms} ms waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+interface Peer {
+  name: string;
+  child: ChildProcess;
+  stderr(): string;
+  lines: Record<string, unknown>[];
+  /** Sends a command and resolves with its answer. */
+  ask(cmd: string, fields?: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Sends a command without waiting for the answer. */
+  tell(cmd: string, fields?: Record<string, unknown>): void;
+  alive(): boolean;
+}
+
+let nextId = 1;
+function startPeer(options: Record<string, unknown> & { name: string; epmdPort: number }): Promise<Peer> {
+  const child = spawn(process.execPath, ['--expose-gc', ...process.execArgv, peerScript, JSON.stringify({ cookie: 'sekrit', ...options })], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  let out = '';
+  let exited = false;
+  const lines: Record<string, unknown>[] = [];
+  const waiting = new Map<number, (v: Record<string, unknown>) => void>();
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  child.once('exit', () => (exited = true));
+  const peer: Peer = {
+    name: options.name,
+    child,
+    stderr: () => err,
+    lines,
+    alive: () => !exited,
+    tell(cmd, fields = {}) {
+      child.stdin!.write(`${JSON.stringify({ cmd, id: 0, ...fields })}\n`);
+    },
+    ask(cmd, fields = {}) {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        waiting.set(id, resolve);
+        child.stdin!.write(`${JSON.stringify({ cmd, id, ...fields })}\n`);
+        child.once('exit', () => reject(new Error(`${options.name} exited before answering ${cmd}: ${err}`)));
+      });
+    },
+  };
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      let nl: number;
+      while ((nl = out.indexOf('\n')) >= 0) {
+        const v = JSON.parse(out.slice(0, nl)) as Record<string, unknown>;
+        out = out.slice(nl + 1);
+        lines.push(v);
+        if (v.ready) resolve(peer);
+        if (typeof v.id === 'number' && waiting.has(v.id)) {
+          waiting.get(v.id)!(v);
+          waiting.delete(v.id);
+        }
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${options.name} exited with ${code}: ${err}`)));
+  });
+}
+
+async function withEpmd(body: (epmdPort: number, peers: Peer[]) => Promise<void>): Promise<void> {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const peers: Peer[] = [];
+  try {
+    await body(epmdPort, peers);
+  } finally {
+    for (const p of peers) p.child.kill('SIGKILL');
+    await epmd.close();
+  }
+}
+
+function frame(payload: Buffer | object): Buffer {
+  const body = Buffer.isBuffer(payload) ? payload : Buffer.from(JSON.stringify(payload));
+  const head = Buffer.alloc(4);
+  head.writeUInt32BE(body.length);
+  return Buffer.concat([head, body]);
+}
+
+/** A raw TCP client of a distribution port: the frames it received, and whether the node closed it. */
+interface Raw {
+  socket: Socket;
+  frames: Buffer[];
+  closed: boolean;
+  send(payload: Buffer | object): void;
+  /** The next frame not taken yet, or undefined once the connection closed without one. */
+  next(ms?: number): Promise<Buffer | undefined>;
+}
+
+function dialRaw(port: number): Promise<Raw> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let buf = Buffer.alloc(0);
+    let taken = 0;
+    const raw: Raw = {
+      socket,
+      frames: [],
+      closed: false,
+      send: (payload) => void (socket.destroyed || socket.write(frame(payload))),
+      async next(ms = 10_000) {
+        await until('a frame or the close', () => raw.frames.length > taken || raw.closed, ms);
+        return raw.frames.length > taken ? raw.frames[taken++] : undefined;
+      },
+    };
+    socket.on('data', (c: Buffer) => {
+      buf = Buffer.concat([buf, c]);
+      while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32BE(0)) {
+        raw.frames.push(buf.subarray(4, 4 + buf.readUInt32BE(0)));
+        buf = buf.subarray(4 + buf.readUInt32BE(0));
+      }
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => (raw.closed = true));
+    socket.once('connect', () => resolve(raw));
+    socket.once('error', reject);
+  });
+}
+
+const json = (b: Buffer | undefined): Record<string, unknown> => (b ? (JSON.parse(b.toString()) as Record<string, unknown>) : {});
+const hex32 = (): string => randomBytes(32).toString('hex');
+const hello = (name: string, challenge = hex32()) => ({ t: 'hello', v: 3, vmin: 2, name, hidden: true, challenge, tick: 60_000, flags: [] });
+
+async function portOf(name: string, epmdPort: number): Promise<number> {
+  const entry = await lookup(name.split('@')[0]!, '127.0.0.1', epmdPort);
+  assert.ok(entry, `${name} is registered`);
+  return entry.port;
+}
+
+/** The proofs of docs/protocol.md §3, written again here from the document (not imported), as a check of it. */
+function proofOf(cookie: string, direction: 'dialler' | 'listener', dialler: string, listener: string, listenerChallenge: string, diallerChallenge: string): string {
+  const field = (b: Buffer): Buffer => Buffer.concat([Buffer.from([b.length >>> 24, (b.length >>> 16) & 255, (b.length >>> 8) & 255, b.length & 255]), b]);
+  const fields = ['otp-ts distribution handshake v3', direction, dialler, listener].map((s) => field(Buffer.from(s)));
+  fields.push(field(Buffer.from(listenerChallenge, 'hex')), field(Buffer.from(diallerChallenge, 'hex')));
+  return createHmac('sha256', cookie).update(Buffer.concat(fields)).digest('hex');
+}
+
+/** Shakes hands honestly as `name` with the cookie; the raw connection, authenticated. */
+async function authenticate(port: number, name: string, cookie: string, listener: string): Promise<Raw> {
+  const raw = await dialRaw(port);
+  const mine = hex32();
+  raw.send({ ...hello(name, mine), v: 3, vmin: 3 });
+  const ch = json(await raw.next());
+  assert.equal(ch.t, 'challenge', JSON.stringify(ch));
+  raw.send({ t: 'proof', digest: proofOf(cookie, 'dialler', name, listener, String(ch.challenge), mine) });
+  const answer = json(await raw.next());
+  assert.deepEqual(answer, { t: 'proof', digest: proofOf(cookie, 'listener', name, listener, String(ch.challenge), mine) });
+  return raw;
+}
+
+// Pids as a client of the wire sees them: index 0 is the client's own node, any other a named third node.
+function translator(self: string, others: string[] = []): PidTranslator {
+  const names = [self, 'peer-unused', ...others];
+  return { nameOf: (i) => names[i]!, indexOf: (n) => names.indexOf(n) };
+}
+
+test('a hello relayed to another node of the cluster (a live tool node) gets no proof: the node refuses the relay, logs it and counts it', async () => {
+  await withEpmd(async (epmdPort, peers) => {
+    const victim = await startPeer({ name: 'victim@127.0.0.1', epmdPort });
+    const helper = await startPeer({ name: 'helper@127.0.0.1', epmdPort, hidden: true });
+    peers.push(victim, helper);
+    // Claim to be the helper towards the victim, and hand the victim's challenge to the helper's own listener.
+    const toVictim = await dialRaw(await portOf(victim.name, epmdPort));
+    toVictim.send({ ...hello('helper@127.0.0.1'), hidden: false, flags: ['rpc'] });
+    const fromVictim = json(await toVictim.next());
+    const toHelper = await dialRaw(await portOf(helper.name, epmdPort));
+    toHelper.send(hello('relay@127.0.0.1', String(fromVictim.challenge)));
+    const fromHelper = json(await toHelper.next());
+    // Whatever digest the helper gave away (version 2 gave exactly the one the victim wanted), passed on.
+    const digest = typeof fromHelper.digest === 'string' ? fromHelper.digest : '00'.repeat(32);
+    toVictim.send(fromVictim.t === 'welcome' ? { t: 'ack', digest } : { t: 'proof', digest });
+    // The bait: the victim's echo answers a process of "helper", over this very connection if it was let in.
+    toVictim.send(encodeControl(['reg_send', 'echo', { from: new Pid(0, 4242, 0), msg: 'let in' }], translator('helper@127.0.0.1'), 1));
+    await until('the victim closed the relayed connection', () => toVictim.closed);
+    const after = toVictim.frames.slice(1).map((f) => json(f));
+    assert.deepEqual(after, [{ t: 'refused', reason: 'cookie' }], 'the relay got no further than a refusal');
+    await until('the victim logged the refusal', () => /refused a peer claiming to be helper@127\.0\.0\.1 \(127\.0\.0\.1:\d+\): it did not prove the cookie/.test(victim.stderr()));
+    const report = await victim.ask('refusals');
+    assert.ok((report.count as number) >= 1);
+    assert.ok((report.recent as Record<string, unknown>[]).some((r) => r.by === 'this node' && r.direction === 'incoming' && r.peer === 'helper@127.0.0.1' && r.reason === 'wrong cookie' && /^127\.0\.0\.1:\d+$/.test(String(r.address))));
+    toHelper.socket.destroy();
+    // The victim still serves its cluster.
+    assert.equal((await helper.ask('ping', { node: victim.name })).pong, true);
+  });
+});
+
+test('before the dialler proved the cookie, nothing the listener sends depends on the cookie: only a fresh random challenge', async () => {
+  await withEpmd(async (epmdPort) => {
+    const seen: Record<string, unknown>[][] = [];
+    for (const cookie of ['cookie-one', 'cookie-two']) {
+      const oracle = await startPeer({ name: 'oracle@127.0.0.1', cookie, epmdPort });
+      try {
+        const answers: Record<string, unknown>[] = [];
+        for (let i = 0; i < 2; i++) {
+          // The same hello, with a challenge the client chose, every time.
+          const raw = await dialRaw(await portOf(oracle.name, epmdPort));
+          raw.send(hello('guesser@127.0.0.1', 'ab'.repeat(32)));
+          answers.push(json(await raw.next()));
+          raw.send({ t: 'proof', digest: '00'.repeat(32) });
+          answers.push(json(await raw.next()));
+          raw.socket.destroy();
+        }
+        seen.push(answers);
+      } finally {
+        oracle.child.kill('SIGKILL');
+        await until('the oracle is gone', async () => (await lookup('oracle', '127.0.0.1', epmdPort)) === undefined);
+      }
+    }
+    const challenges = seen.flatMap((answers) => [answers[0]!.challenge, answers[2]!.challenge]);
+    for (const c of challenges) assert.match(String(c), /^[0-9a-f]{64}$/);
+    assert.equal(new Set(challenges).size, 4, 'every challenge is fresh');
+    const withoutChallenge = seen.map((answers) => answers.map(({ challenge: _c, ...rest }) => rest));
+    assert.deepEqual(withoutChallenge[0], withoutChallenge[1], 'what an unauthenticated client receives is the same under either cookie');
+    assert.deepEqual(withoutChallenge[0]![1], { t: 'refused', reason: 'cookie' });
+    assert.equal(withoutChallenge[0]![0]!.t, 'challenge');
+  });
+});
+
+test('eight and more parallel oversized frames before authentication are refused at their header: memory stays bounded and is returned', async () => {
+  await withEpmd(async (epmdPort, peers) => {
+    const target = await startPeer({ name: 'mem@127.0.0.1', epmdPort });
+    peers.push(target);
+    const port = await portOf(target.name, epmdPort);
+    const before = (await target.ask('rss')).rss as number;
+    const chunk = Buffer.alloc(MiB, 0x61);
+    const flood = async (): Promise<number> => {
+      const raw = await dialRaw(port);
+      const head = Buffer.alloc(4);
+      head.writeUInt32BE(60 * MiB);
+      raw.socket.write(head);
+      let sent = 0;
+      while (sent < 60 && !raw.closed) {
+        if (!raw.socket.write(chunk)) await new Promise<void>((r) => (raw.closed ? r() : (raw.socket.once('drain', r), raw.socket.once('close', r))));
+        sent++;
+      }
+      await until('the node closed the flooding connection', () => raw.closed, 30_000);
+      return sent;
+    };
+    await Promise.all(Array.from({ length: 10 }, flood));
+    const after = await target.ask('rss');
+    const grew = ((after.peak as number) - before) / MiB;
+    const kept = ((after.rss as number) - before) / MiB;
+    assert.ok(grew < 100, `the node's RSS rose by ${grew.toFixed(0)} MiB while ten 60 MiB frames were offered`);
+    assert.ok(kept < 50, `the node still holds ${kept.toFixed(0)} MiB after the connections closed`);
+    await until('ten lines about the oversized frames', () => (target.stderr().match(/over the 4096-byte limit before authentication/g)?.length ?? 0) >= 10);
+    assert.equal((await target.ask('ping', { node: 'nobody@127.0.0.1' })).pong, false, 'the node still answers');
+  });
+});
+
+test('stalled and half-sent handshakes are closed at the configured deadline, and connections past the unauthenticated cap are dropped', async () => {
+  await withEpmd(async (epmdPort, peers) => {
+    const target = await startPeer({ name: 'slow@127.0.0.1', epmdPort, handshakeTimeoutMs: 300, maxUnauthenticated: 4 });
+    peers.push(target);
+    const port = await portOf(target.name, epmdPort);
+    const silent = await dialRaw(port);
+    const halfHeader = await dialRaw(port);
+    halfHeader.socket.write(Buffer.from([0, 0]));
+    const helloOnly = await dialRaw(port);
+    helloOnly.send(hello('staller@127.0.0.1'));
+    const halfHello = await dialRaw(port);
+    halfHello.socket.write(frame(hello('halfway@127.0.0.1')).subarray(0, 40));
+    await until('the node answered the hello', () => helloOnly.frames.length === 1);
+    // Four handshakes are open: the next connections are over the cap.
+    const extra = [await dialRaw(port), await dialRaw(port)];
+    for (const raw of [silent, halfHeader, helloOnly, halfHello, ...extra]) await until('the node closed every stalled connection', () => raw.closed, 4000);
+    const log = target.stderr();
+    assert.match(log, /closed the connection from 127\.0\.0\.1:\d+: it sent nothing within 300 ms/);
+    assert.match(log, /closed the connection from a peer claiming to be staller@127\.0\.0\.1 \(127\.0\.0\.1:\d+\) during the handshake: the handshake did not finish within 300 ms/);
+    assert.match(log, /dropped a connection from 127\.0\.0\.1:\d+: 4 connections are still in their handshake \(maxUnauthenticated\)/);
+    const report = await target.ask('refusals');
+    assert.ok((report.count as number) >= 6, JSON.stringify(report));
+    // With the stalled ones gone, a real node gets in.
+    const node = createNode();
+    await node.startDistribution({ name: 'patient@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
+    try {
+      assert.equal(await node.ping(target.name), true);
+    } finally {
+      node.shutdown();
+    }
+  });
+});
