@@ -24,20 +24,18 @@ export class Unprotectable extends Error {
   }
 }
 
-// Where a value sits in the state, built only when a refusal names it.
+// Where a value sits in the state, rendered only when a refusal names it: a property, a Map entry's value, or a label.
 interface At {
   up: At | null;
-  key: string;
+  key: unknown;
+  how: 'prop' | 'get' | 'label';
 }
 
 function render(at: At | null): string {
   const parts: string[] = [];
-  for (let a = at; a !== null; a = a.up) parts.push(a.key);
+  for (let a = at; a !== null; a = a.up) parts.push(a.how === 'prop' ? keyText(a.key as string | symbol) : a.how === 'get' ? `.get(${short(a.key)})` : String(a.key));
   let out = '';
-  for (let i = parts.length - 1; i >= 0; i--) {
-    const key = parts[i]!;
-    out += out === '' || key.startsWith('[') || key.startsWith('.') || key.startsWith(' ') ? key : `.${key}`;
-  }
+  for (let i = parts.length - 1; i >= 0; i--) out += parts[i]!;
   return out;
 }
 
@@ -78,7 +76,6 @@ function isKeptByReference(x: object): boolean {
 
 // What cannot be copied: one sentence each on what it is and what to do instead.
 function refusal(x: object): [string, string] | undefined {
-  if (types.isProxy(x)) return ['a Proxy, which cannot be copied', 'store the object behind it, or keep the proxy outside the state'];
   if (types.isWeakMap(x)) return ['a WeakMap, which cannot be copied', 'use a Map, or keep it outside the state (e.g. in a module-level variable)'];
   if (types.isWeakSet(x)) return ['a WeakSet, which cannot be copied', 'use a Set, or keep it outside the state (e.g. in a module-level variable)'];
   if (x instanceof WeakRef) return ['a WeakRef, which cannot be copied', 'keep it outside the state (e.g. in a module-level variable)'];
@@ -136,21 +133,30 @@ export class StateCopier {
 
   /** The copy of `value`, refusals naming the path from `root` (e.g. `state`). */
   copy<T>(value: T, root: string): T {
-    return this.value(value, { up: null, key: root }) as T;
+    return this.value(value, { up: null, key: root, how: 'label' }) as T;
   }
 
   private value(x: unknown, at: At): unknown {
     if (x === null || typeof x !== 'object') return x;
     const seen = this.memo.get(x);
     if (seen !== undefined || this.memo.has(x)) return seen;
-    const refused = refusal(x);
-    if (refused !== undefined) throw new Unprotectable(render(at), refused[0], refused[1]);
-    if (this.keep(x) || isKeptByReference(x)) return this.remember(x, x);
+    if (types.isProxy(x)) throw new Unprotectable(render(at), 'a Proxy, which cannot be copied', 'store the object behind it, or keep the proxy outside the state');
+    if (this.keep(x)) return this.remember(x, x);
     const hook = (x as { [copyState]?: unknown })[copyState];
     if (typeof hook === 'function') {
-      const copy: unknown = hook.call(x, <V>(v: V) => this.value(v, { up: at, key: ' (copyState)' }) as V);
+      const copy: unknown = hook.call(x, <V>(v: V) => this.value(v, { up: at, key: ' (copyState)', how: 'label' }) as V);
       return this.remember(x, copy);
     }
+    // Most of a state is plain objects and arrays: they skip the checks for built-ins and resources.
+    const proto = Object.getPrototypeOf(x) as object | null;
+    const array = Array.isArray(x);
+    if (proto === Object.prototype || (array && proto === Array.prototype)) {
+      if (Object.isFrozen(x)) return this.frozen(x, at);
+      return this.finish(x, this.remember(x, array ? new Array<unknown>(x.length) : {}), proto, at);
+    }
+    const refused = refusal(x);
+    if (refused !== undefined) throw new Unprotectable(render(at), refused[0], refused[1]);
+    if (isKeptByReference(x)) return this.remember(x, x);
     return this.structured(x, at);
   }
 
@@ -165,14 +171,14 @@ export class StateCopier {
     if (types.isMap(x)) {
       const out = this.remember(x, new Map());
       for (const [k, v] of x as Map<unknown, unknown>) {
-        const key = k === null || typeof k !== 'object' ? k : this.value(k, { up: at, key: ' (a key)' });
-        out.set(key, v === null || typeof v !== 'object' ? v : this.value(v, { up: at, key: `.get(${short(k)})` }));
+        const key = k === null || typeof k !== 'object' ? k : this.value(k, { up: at, key: ' (a key)', how: 'label' });
+        out.set(key, v === null || typeof v !== 'object' ? v : this.value(v, { up: at, key: k, how: 'get' }));
       }
       return this.finish(x, out, proto, at);
     }
     if (types.isSet(x)) {
       const out = this.remember(x, new Set());
-      for (const v of x as Set<unknown>) out.add(v === null || typeof v !== 'object' ? v : this.value(v, { up: at, key: ' (a member)' }));
+      for (const v of x as Set<unknown>) out.add(v === null || typeof v !== 'object' ? v : this.value(v, { up: at, key: ' (a member)', how: 'label' }));
       return this.finish(x, out, proto, at);
     }
     if (types.isDate(x)) return this.finish(x, this.remember(x, new Date((x as Date).getTime())), proto, at);
@@ -184,12 +190,12 @@ export class StateCopier {
     if (types.isArrayBuffer(x)) return this.finish(x, this.remember(x, (x as ArrayBuffer).slice(0)), proto, at);
     if (types.isDataView(x)) {
       const v = x as DataView;
-      const buffer = this.value(v.buffer, { up: at, key: '.buffer' }) as ArrayBuffer;
+      const buffer = this.value(v.buffer, { up: at, key: '.buffer', how: 'label' }) as ArrayBuffer;
       return this.finish(x, this.remember(x, new DataView(buffer, v.byteOffset, v.byteLength)), proto, at);
     }
     if (types.isTypedArray(x)) {
       const v = x as Uint8Array;
-      const buffer = this.value(v.buffer, { up: at, key: '.buffer' }) as ArrayBuffer;
+      const buffer = this.value(v.buffer, { up: at, key: '.buffer', how: 'label' }) as ArrayBuffer;
       const Typed = TYPED[(v as { [Symbol.toStringTag]: string })[Symbol.toStringTag]]!;
       return this.finish(x, this.remember(x, new Typed(buffer, v.byteOffset, v.length)), proto, at);
     }
@@ -211,20 +217,38 @@ export class StateCopier {
   // Copies the own properties of `x` onto `out`, then its prototype and extensibility.
   private finish<T extends object>(x: object, out: T, proto: object | null, at: At, replaceOwn = false): T {
     if (replaceOwn) for (const key of Reflect.ownKeys(out)) delete (out as Record<string | symbol, unknown>)[key];
-    const array = Array.isArray(x);
-    for (const key of Reflect.ownKeys(x)) {
-      if (array && key === 'length') continue;
-      const d = Object.getOwnPropertyDescriptor(x, key)!;
-      if ('value' in d) {
-        const value = d.value === null || typeof d.value !== 'object' ? d.value : this.value(d.value, { up: at, key: keyText(key) });
-        if (d.writable && d.enumerable && d.configurable && key !== '__proto__') (out as Record<string | symbol, unknown>)[key] = value;
-        else Object.defineProperty(out, key, { ...d, value });
-      } else Object.defineProperty(out, key, d);
-    }
+    if (Array.isArray(x)) this.elements(x, out as unknown[], at);
+    else this.properties(x, out, at);
     if (Object.getPrototypeOf(out) !== proto) Object.setPrototypeOf(out, proto);
-    if (Object.isSealed(x)) Object.seal(out);
-    else if (!Object.isExtensible(x)) Object.preventExtensions(out);
+    if (!Object.isExtensible(x)) {
+      if (Object.isSealed(x)) Object.seal(out);
+      else Object.preventExtensions(out);
+    }
     return out;
+  }
+
+  // An array's elements, holes kept: one loop, no descriptor per element (arrays rarely carry anything else).
+  private elements(x: unknown[], out: unknown[], at: At): void {
+    for (let i = 0; i < x.length; i++) {
+      if (!(i in x)) continue;
+      const v = x[i];
+      out[i] = v === null || typeof v !== 'object' ? v : this.value(v, { up: at, key: String(i), how: 'prop' });
+    }
+  }
+
+  // Every own property with its descriptor (getters, read-only and hidden properties stay what they are).
+  private properties(x: object, out: object, at: At): void {
+    for (const key of Reflect.ownKeys(x)) {
+      const d = Object.getOwnPropertyDescriptor(x, key)!;
+      if (!('value' in d)) {
+        Object.defineProperty(out, key, d);
+        continue;
+      }
+      const v: unknown = d.value;
+      const value = v === null || typeof v !== 'object' ? v : this.value(v, { up: at, key, how: 'prop' });
+      if (d.writable && d.enumerable && d.configurable && key !== '__proto__') (out as Record<string | symbol, unknown>)[key] = value;
+      else Object.defineProperty(out, key, { ...d, value });
+    }
   }
 
   // A frozen object is kept as it is unless something inside it had to be copied; then a frozen copy.
@@ -233,7 +257,7 @@ export class StateCopier {
     const keys = Reflect.ownKeys(x);
     const values = keys.map((key) => {
       const d = Object.getOwnPropertyDescriptor(x, key)!;
-      return 'value' in d ? this.value(d.value, { up: at, key: keyText(key) }) : undefined;
+      return 'value' in d ? this.value(d.value, { up: at, key, how: 'prop' }) : undefined;
     });
     if (keys.every((key, i) => values[i] === Object.getOwnPropertyDescriptor(x, key)!.value)) return x;
     const out: object = Array.isArray(x) ? new Array<unknown>(x.length) : Object.create(Object.getPrototypeOf(x) as object | null);
