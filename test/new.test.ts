@@ -37,6 +37,7 @@ test('--registry depends on the published versions of this otp instead of links 
   const pkg = JSON.parse(read(cwd, 'shop', 'package.json'));
   assert.equal(pkg.dependencies['@otp-ts/runtime'], version);
   assert.equal(pkg.devDependencies['@otp-ts/cli'], version);
+  assert.equal(pkg.devDependencies['@otp-ts/test-runner'], version, 'the tests import @otp-ts/test-runner/assert');
 });
 
 for (const [template, files] of Object.entries(expected)) {

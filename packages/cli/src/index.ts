@@ -19,6 +19,7 @@ export type { Template, TemplateManifest, TemplateVariable, TemplateInclude, Pla
 export { readTemplate, readTemplates, templatesDir, templateNames } from './scaffold/templates-dir.js';
 export type { TemplateName } from './scaffold/templates-dir.js';
 export { newProject, planProject, packageVersions, sourceCheckout, checkoutVersions } from './scaffold/new-project.js';
+export type { PackageVersions } from './scaffold/new-project.js';
 export type { NewProjectOptions } from './scaffold/new-project.js';
 export { runCli } from './cli/adapter.js';
 export type { CliMeta } from './cli/adapter.js';

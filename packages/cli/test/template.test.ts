@@ -61,11 +61,12 @@ test('the app template: every file of issue 5, the name substituted everywhere, 
   assert.deepEqual(files.map((f) => f.path).sort(), appFiles);
   for (const f of files) assert.doesNotMatch(f.content, /\{\{/, f.path);
   const pkg = JSON.parse(files.find((f) => f.path === 'package.json')!.content);
-  const { otpVersion, runtimeVersion } = packageVersions();
+  const { otpVersion, runtimeVersion, testRunnerVersion } = packageVersions();
   assert.equal(pkg.name, 'shop');
   assert.deepEqual(pkg.otp, { mod: 'src/shop_app.ts', applications: [], registered: ['shop_sup', 'shop_server'], env: { initialCounts: {} } });
   assert.equal(pkg.dependencies['@otp-ts/runtime'], runtimeVersion);
   assert.equal(pkg.devDependencies['@otp-ts/cli'], otpVersion);
+  assert.equal(pkg.devDependencies['@otp-ts/test-runner'], testRunnerVersion);
   const server = files.find((f) => f.path === 'src/shop_server.ts')!.content;
   assert.match(server, /codeChange/);
   assert.match(files.find((f) => f.path === 'test/shop_server.test.ts')!.content, /export const \w+Test = /);
@@ -95,4 +96,16 @@ test('every template reads, and every variable it uses is declared', () => {
 
 test('planProject validates the name before anything else', () => {
   assert.throws(() => planProject('app', 'Bad'), (e: unknown) => e instanceof OtpError && e.code === 'badName');
+});
+
+test("every template's tests use the runner's assertions (with diffs), which its package.json depends on", () => {
+  for (const template of ['app', 'lib', 'umbrella'] as const) {
+    const files = planProject(template, 'shop');
+    const pkg = JSON.parse(files.find((f) => f.path === 'package.json')!.content) as { devDependencies: Record<string, string> };
+    assert.equal(pkg.devDependencies['@otp-ts/test-runner'], packageVersions().testRunnerVersion, template);
+    const tests = files.filter((f) => /\.(test|suite)\.ts$/.test(f.path));
+    assert.ok(tests.length > 0, template);
+    for (const f of tests) assert.doesNotMatch(f.content, /node:assert/, `${template} ${f.path}`);
+    assert.ok(tests.some((f) => f.content.includes("from '@otp-ts/test-runner/assert'")), template);
+  }
 });

@@ -20,7 +20,7 @@ export type { Shard } from './run/select.js';
 export { failedCases } from './run/failed-store.js';
 export type { FailedStore } from './run/failed-store.js';
 export { mergeRetry } from './run/retry.js';
-export type { CounterexampleStore } from './run/counterexamples.js';
+export type { CounterexampleStore, StoredCounterexample } from './run/counterexamples.js';
 export { ttyReporter, closingLine, startLine } from './report/tty.js';
 export { jsonReporter, toJson } from './report/json.js';
 export { junitReporter, toJunitXml } from './report/junit.js';

@@ -1,4 +1,4 @@
-import assert from 'node:assert/strict';
+import { assert, assertEqual } from '@otp-ts/test-runner/assert';
 import { fileURLToPath } from 'node:url';
 import { application, createNode, type OtpNode } from '@otp-ts/runtime';
 import { bump, count } from '../src/{{name}}_server.ts';
@@ -34,8 +34,8 @@ export async function endPerSuite(config: Config): Promise<void> {
 /** The running server answers calls. */
 export async function serverAnswers(config: Config): Promise<void> {
   await config.node.run(async (ctx) => {
-    assert.equal(await bump(ctx, 'suite', 2), 2);
-    assert.equal(await count(ctx, 'suite'), 2);
+    assertEqual(await bump(ctx, 'suite', 2), 2);
+    assertEqual(await count(ctx, 'suite'), 2);
   });
 }
 
@@ -43,13 +43,13 @@ export async function serverAnswers(config: Config): Promise<void> {
 export async function crashedServerIsRestarted(config: Config): Promise<void> {
   await config.node.run(async (ctx) => {
     const before = ctx.whereis('{{name}}_server');
-    assert.ok(before, 'the server runs');
+    assert(before, 'the server runs');
     ctx.exit(before, 'kill');
     let after = ctx.whereis('{{name}}_server');
     while (after === undefined || after === before) {
       await ctx.sleep(1);
       after = ctx.whereis('{{name}}_server');
     }
-    assert.equal(await count(ctx, 'suite'), 0);
+    assertEqual(await count(ctx, 'suite'), 0);
   });
 }

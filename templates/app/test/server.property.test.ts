@@ -1,4 +1,4 @@
-import assert from 'node:assert/strict';
+import { assertEqual } from '@otp-ts/test-runner/assert';
 import fc from 'fast-check';
 import { createNode } from '@otp-ts/runtime';
 import { bump, count, startLink } from '../src/{{name}}_server.ts';
@@ -15,7 +15,7 @@ export const propCountIsSumOfBumps = () =>
         for (const { key, by } of list) await bump(ctx, key, by);
         for (const key of ['a', 'b', 'c']) {
           const expected = list.filter((b) => b.key === key).reduce((sum, b) => sum + b.by, 0);
-          assert.equal(await count(ctx, key), expected);
+          assertEqual(await count(ctx, key), expected);
         }
       });
     } finally {

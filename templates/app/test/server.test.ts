@@ -1,4 +1,4 @@
-import assert from 'node:assert/strict';
+import { assertEqual } from '@otp-ts/test-runner/assert';
 import { createNode, type ProcessContext } from '@otp-ts/runtime';
 import { bump, count, keys, reset, server, startLink } from '../src/{{name}}_server.ts';
 
@@ -17,10 +17,10 @@ async function withServer(body: (ctx: ProcessContext) => Promise<void>): Promise
 /** bump adds to a key's count and answers the new count. */
 export const bumpCountsTest = () =>
   withServer(async (ctx) => {
-    assert.equal(await bump(ctx, 'visits'), 1);
-    assert.equal(await bump(ctx, 'visits', 4), 5);
-    assert.equal(await count(ctx, 'visits'), 5);
-    assert.equal(await count(ctx, 'unknown'), 0);
+    assertEqual(await bump(ctx, 'visits'), 1);
+    assertEqual(await bump(ctx, 'visits', 4), 5);
+    assertEqual(await count(ctx, 'visits'), 5);
+    assertEqual(await count(ctx, 'unknown'), 0);
   });
 
 /** keys lists what was counted, sorted; reset forgets everything. */
@@ -28,13 +28,13 @@ export const keysAndResetTest = () =>
   withServer(async (ctx) => {
     await bump(ctx, 'b');
     await bump(ctx, 'a');
-    assert.deepEqual(await keys(ctx), ['a', 'b']);
+    assertEqual(await keys(ctx), ['a', 'b']);
     reset(ctx);
-    assert.deepEqual(await keys(ctx), []);
+    assertEqual(await keys(ctx), []);
   });
 
 /** codeChange turns an earlier version's Map state into this version's record. */
 export const codeChangeMigratesOldStateTest = async () => {
   const migrated = await server.codeChange!('0.0.1', new Map([['visits', 3]]) as never, undefined);
-  assert.deepEqual(migrated, { counts: { visits: 3 } });
+  assertEqual(migrated, { counts: { visits: 3 } });
 };

@@ -1,14 +1,14 @@
-import assert from 'node:assert/strict';
+import { assertEqual, assertThrow } from '@otp-ts/test-runner/assert';
 import { delayFor, schedule } from '../src/{{name}}.ts';
 
 /** The delay doubles from 100 ms. */
-export const delayDoublesTest = () => assert.deepEqual(schedule(4), [100, 200, 400, 800]);
+export const delayDoublesTest = () => assertEqual(schedule(4), [100, 200, 400, 800]);
 
 /** The delay stops growing at the cap. */
-export const delayIsCappedTest = () => assert.equal(delayFor(50), 30_000);
+export const delayIsCappedTest = () => assertEqual(delayFor(50), 30_000);
 
 /** A negative or fractional attempt is refused. */
 export const badAttemptIsRefusedTest = () => {
-  assert.throws(() => delayFor(-1), RangeError);
-  assert.throws(() => delayFor(1.5), RangeError);
+  assertThrow(() => delayFor(-1), RangeError);
+  assertThrow(() => delayFor(1.5), RangeError);
 };

@@ -24,10 +24,17 @@ export interface NewProjectOptions {
   linkCheckout?: string;
 }
 
+/** The @otp-ts packages a generated project depends on, as template variables: the CLI, the runtime and the test runner (whose assertions its tests use). */
+export interface PackageVersions {
+  otpVersion: string;
+  runtimeVersion: string;
+  testRunnerVersion: string;
+}
+
 /** The versions a generated project depends on: this repository's packages. */
-export function packageVersions(): { otpVersion: string; runtimeVersion: string } {
+export function packageVersions(): PackageVersions {
   const { version, dependencies } = packageInfo();
-  return { otpVersion: version, runtimeVersion: dependencies['@otp-ts/runtime'] ?? version };
+  return { otpVersion: version, runtimeVersion: dependencies['@otp-ts/runtime'] ?? version, testRunnerVersion: dependencies['@otp-ts/test-runner'] ?? version };
 }
 
 /**
@@ -48,8 +55,9 @@ export function sourceCheckout(): string | undefined {
 }
 
 /** `file:` links to a checkout's packages, for a project created from an unpublished checkout. */
-export function checkoutVersions(checkout: string): { otpVersion: string; runtimeVersion: string } {
-  return { otpVersion: `file:${join(checkout, 'packages', 'cli')}`, runtimeVersion: `file:${join(checkout, 'packages', 'runtime')}` };
+export function checkoutVersions(checkout: string): PackageVersions {
+  const link = (pkg: string): string => `file:${join(checkout, 'packages', pkg)}`;
+  return { otpVersion: link('cli'), runtimeVersion: link('runtime'), testRunnerVersion: link('test-runner') };
 }
 
 /** Plans a new project's files without writing anything: validates the name and renders the template. */
