@@ -1,5 +1,5 @@
 import { PROCESS, type Pid } from '../pid.js';
-import { TIMEOUT } from '../messages.js';
+import { Down, TIMEOUT } from '../messages.js';
 import type { ProcessImpl } from '../process.js';
 import type { ProcessContext } from '../types.js';
 import { genMultiCall } from '../gen/call.js';
@@ -64,20 +64,20 @@ export async function suspendAll(ctx: ProcessContext, targets: Suspendable[], ti
 // A watcher process: while the batch waits, it resumes each target that a not-yet-suspended target is calling.
 function watchForBlockedCallers(ctx: ProcessContext, round: Suspendable[], byProcess: Map<unknown, Suspendable>, lent: Set<Suspendable>): () => void {
   const stop = Symbol('stop');
-  const watcher = ctx.spawn(
-    async (w) => {
-      while ((await w.receive((m) => m === stop, STALL_MS)) === TIMEOUT) {
-        for (const t of round) {
-          const callee = calleeOf(t.pid);
-          const lender = callee && isSysSuspended(callee) ? byProcess.get(callee) : undefined;
-          if (lender === undefined || lent.has(lender)) continue;
-          lent.add(lender);
-          w.send(lender.pid, new SystemMessage(new From(w.self(), w.makeRef()), { type: 'resume' }));
-        }
+  const upgrader = ctx.self();
+  // Not linked (an upgrader trapping exits would get its exit message): it watches the upgrader instead.
+  const watcher = ctx.spawn(async (w) => {
+    w.monitor(upgrader);
+    while ((await w.receive((m) => m === stop || m instanceof Down, STALL_MS)) === TIMEOUT) {
+      for (const t of round) {
+        const callee = calleeOf(t.pid);
+        const lender = callee && isSysSuspended(callee) ? byProcess.get(callee) : undefined;
+        if (lender === undefined || lent.has(lender)) continue;
+        lent.add(lender);
+        w.send(lender.pid, new SystemMessage(new From(w.self(), w.makeRef()), { type: 'resume' }));
       }
-    },
-    { link: true },
-  );
+    }
+  });
   return () => ctx.send(watcher, stop);
 }
 
