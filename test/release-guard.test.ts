@@ -75,7 +75,7 @@ before(async () => {
   const pkg = join(project, 'package.json');
   const v1 = readFileSync(serverFile, 'utf8');
   const crashing = v1
-    .replace("case 'bump': {", "case 'bump': {\n        (state as any).x.newFn();")
+    .replace("case 'bump': {", "case 'bump': {\n        const x: any = (state as any).x ?? {};\n        x.newFn();")
     .replace(/codeChange: .*\n/, "codeChange: (oldVsn: any, state: any) => (oldVsn !== null && typeof oldVsn === 'object' ? { counts: state.counts } : { ...state, x: {} }),\n");
   assert.notEqual(crashing, v1, 'the edit of 0.2.0 applied');
   writeFileSync(serverFile, crashing);
@@ -103,18 +103,19 @@ async function deploy(name: string): Promise<{ dir: string; script: string; cook
 
 const evalOn = (script: string, dir: string, code: string): Promise<string> => ok(run(script, ['eval', code], dir), `eval ${code}`);
 
-test('a new version that crash-loops under load is rolled back before it can stop the node: one line, exit 1, and every acknowledged call kept', { timeout: 300_000 }, async () => {
+test('a new version that crash-loops under load is rolled back before it can stop the node: one line, exit 1, and every acknowledged call kept', { timeout: 300_000 }, async (t) => {
   const { dir, script, cookie } = await deploy('crashloop');
   try {
     assert.equal(await evalOn(script, dir, "genServer.call(ctx, 'sentry_server', { op: 'bump', key: 'apples', by: 3 })"), '3');
     const load = await startLoad({ node, cookie, server: 'sentry_server', clients: 4 });
     let counts;
+    let up: Ran | undefined;
     try {
       await until('calls before the upgrade', () => load.counts().ok >= 50);
-      const up = await run(script, ['upgrade', '0.2.0'], dir);
+      up = await run(script, ['upgrade', '0.2.0'], dir);
       assert.equal(up.status, 1, up.out);
       assert.equal(up.stderr.split('\n').length, 1, up.stderr);
-      assert.match(up.stderr, /^sentry: upgrade to 0\.2\.0 rolled back, 0\.1\.0 still runs: sentry_server <0\.\d+\.0> crashed \d+ times in \d+ ms: TypeError: \S*newFn is not a function$/);
+      assert.match(up.stderr, /^sentry: upgrade to 0\.2\.0 rolled back, 0\.1\.0 still runs: sentry_server <0\.\d+\.0> crashed \d+ times in \d+ ms: TypeError: .*newFn is not a function$/);
       const served = load.counts().ok;
       await until('calls answered by 0.1.0 again', () => load.counts().ok >= served + 50);
     } finally {
@@ -122,8 +123,9 @@ test('a new version that crash-loops under load is rolled back before it can sto
     }
     assert.deepEqual({ outOfOrder: counts.outOfOrder, duplicated: counts.duplicated }, { outOfOrder: 0, duplicated: 0 }, counts.errors.join('; '));
     // Each acknowledged bump added one to its client's key: their sum on the server is the acknowledged calls.
-    const sum = await evalOn(script, dir, "genServer.call(ctx, 'sentry_server', { op: 'keys' }).then((keys) => Promise.all(keys.filter((k) => k.startsWith('load_')).map((key) => genServer.call(ctx, 'sentry_server', { op: 'count', key })))).then((ns) => ns.reduce((a, b) => a + b, 0))");
+    const sum = await evalOn(script, dir, "let sum = 0; for (const key of await genServer.call(ctx, 'sentry_server', { op: 'keys' })) if (key.startsWith('load_')) sum += await genServer.call(ctx, 'sentry_server', { op: 'count', key }); return sum;");
     assert.equal(Number(sum), counts.ok, `${counts.ok} calls acknowledged, ${counts.failed} failed while the new version crashed`);
+    t.diagnostic(`${counts.ok} calls acknowledged and kept, ${counts.failed} failed while 0.2.0 crashed; ${up?.stderr}`);
     assert.equal(await evalOn(script, dir, "genServer.call(ctx, 'sentry_server', { op: 'count', key: 'apples' })"), '3', 'the state from before the upgrade serves on');
     assert.match(await ok(run(script, ['versions'], dir), 'versions'), /0\.1\.0\s+permanent \(running\)/);
   } finally {
@@ -152,12 +154,10 @@ test('a node killed in the middle of an upgrade boots its permanent version, and
 test('${VAR} in a new version\'s sys.config.json comes from the upgrade command\'s shell: unset, exit 2 naming it and the file; set there only, the node gets it, quotes and all', { timeout: 300_000 }, async () => {
   const { dir, script } = await deploy('config');
   try {
-    const releasesBefore = readFileSync(join(dir, 'releases', 'RELEASES.json'), 'utf8');
     const unset = await run(script, ['upgrade', '0.3.0'], dir, envWithout('SENTRY_GREETING'));
     assert.equal(unset.status, 2, unset.out);
     assert.equal(unset.stderr, 'sentry: releases/0.3.0/sys.config.json needs $SENTRY_GREETING, which is not set in this shell: export it and run upgrade again');
-    assert.equal(readFileSync(join(dir, 'releases', 'RELEASES.json'), 'utf8').replace(/"unpacked"/g, ''), releasesBefore.replace(/"unpacked"/g, ''));
-    assert.match(await ok(run(script, ['versions'], dir), 'versions'), /0\.1\.0\s+permanent \(running\)/);
+    assert.match(await ok(run(script, ['versions'], dir), 'versions'), /0\.1\.0\s+permanent \(running\)\n0\.3\.0\s+unpacked$/, 'unpacked, not installed');
     // The daemon was started without the variable: only the upgrade command's shell has it.
     const up = await ok(run(script, ['upgrade', '0.3.0', '--probe-ms', '200'], dir, { ...process.env, SENTRY_GREETING: 'say "hi" } to {all}' }), 'upgrade with the variable');
     assert.match(up, /upgraded 0\.1\.0 → 0\.3\.0/);

@@ -73,7 +73,7 @@ test('a held child resumed with a state has it before it answers any call, even 
         callers.push(
           ctx.spawn(async (c) => {
             while (!done) {
-              const n = await genServer.call(c, 'counter', 'bump').catch(() => undefined);
+              const n = (await genServer.call(c, 'counter', 'bump').catch(() => undefined)) as number | undefined;
               if (n !== undefined) first.push(n);
               if (ctx.whereis('counter') === undefined) await new Promise((r) => setImmediate(r));
             }

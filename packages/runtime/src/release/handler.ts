@@ -193,7 +193,8 @@ async function restartStopped(ctx: ProcessContext, state: RunningRelease, files:
 // The health probe's verdict: the guard's one line when it tripped, else every child that did not start,
 // migrated process that crashed in the window and application of the new version that does not run.
 async function probe(ctx: ProcessContext, guard: UpgradeGuard, watch: Watch, ms: number, target: VersionFiles, failedChildren: string[]): Promise<string[]> {
-  const crashed = await guard.probe(watch, ms);
+  // A child that did not start is reason enough: no need to watch the rest of the window.
+  const crashed = await guard.probe(watch, failedChildren.length > 0 ? 0 : ms);
   if (guard.tripped !== undefined) return [guard.tripped];
   const runningApps = new Set((await application.whichApplications(ctx)).map((a) => a.name));
   const missing = target.release.applications.filter((a) => !runningApps.has(a.name)).map((a) => `${a.name} did not run`);
@@ -235,6 +236,7 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
   // The point of no return: the code and the states move together, or not at all. A rollback (probe
   // false) runs under the guard of the install it undoes.
   const guarded = options.probe !== false;
+  const suspendedAt = performance.now();
   const snapshot = guarded ? await snapshotStates(ctx, code, changed.map((s) => s.name)) : undefined;
   const guard = guarded ? new UpgradeGuard(ctx) : undefined;
   const perModule: Record<string, { oldVsn: unknown; extra: unknown }> = {};
@@ -250,6 +252,8 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
   } finally {
     snapshot?.resume();
   }
+  // The processes snapshotted stayed suspended from their snapshot to the swap's resume.
+  const suspendedMs = snapshot?.snapshots.length ? Math.max(upgrade.suspendedMs, performance.now() - suspendedAt) : upgrade.suspendedMs;
   const removedModules = changes.flatMap((c) => c.removed);
   for (const m of removedModules) if (code.record(m).current) code.delete(m);
 
@@ -289,7 +293,7 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
     modules: { changed: changed.map((s) => s.name), added: added.map((s) => s.name), removed: removedModules },
     apps: report.apps,
     processes: upgrade.processes.length,
-    suspendedMs: upgrade.suspendedMs,
+    suspendedMs,
     children: report.children,
     ms: performance.now() - started,
   };
