@@ -195,9 +195,11 @@ test('a hello relayed to another node of the cluster (a live tool node) gets no 
     toVictim.send(fromVictim.t === 'welcome' ? { t: 'ack', digest } : { t: 'proof', digest });
     // The bait: the victim's echo answers a process of "helper", over this very connection if it was let in.
     toVictim.send(encodeControl(['reg_send', 'echo', { from: new Pid(0, 4242, 0), msg: 'let in' }], translator('helper@127.0.0.1'), 1));
-    await until('the victim closed the relayed connection', () => toVictim.closed);
-    const after = toVictim.frames.slice(1).map((f) => json(f));
+    await until('the victim answered or closed the relayed connection', () => toVictim.closed || toVictim.frames.length > 1);
+    // A JSON handshake frame, or a control frame (the echo answering: the relay was let in).
+    const after = toVictim.frames.slice(1).map((f) => (f[0] === 0x7b ? json(f) : { controlFrame: f.toString('hex') }));
     assert.deepEqual(after, [{ t: 'refused', reason: 'cookie' }], 'the relay got no further than a refusal');
+    await until('the victim closed the relayed connection', () => toVictim.closed);
     await until('the victim logged the refusal', () => /refused a peer claiming to be helper@127\.0\.0\.1 \(127\.0\.0\.1:\d+\): it did not prove the cookie/.test(victim.stderr()));
     const report = await victim.ask('refusals');
     assert.ok((report.count as number) >= 1);
@@ -301,5 +303,154 @@ test('stalled and half-sent handshakes are closed at the configured deadline, an
     } finally {
       node.shutdown();
     }
+  });
+});
+
+const oddNames = fc.oneof(
+  fc.string(),
+  fc.constantFrom('a\nb@127.0.0.1', 'x@127.0.0.1\r\ndistribution: forged line', 'fuzz@127.0.0.1', 'é@h', '@', 'a@', '@b', 'a@b@c', `${'a'.repeat(300)}@h`, 'toString', '__proto__'),
+  fc.stringMatching(/^[a-z]{1,8}@127\.0\.0\.1$/),
+);
+const greeting = (t: string) =>
+  fc.record(
+    {
+      t: fc.constant(t),
+      v: fc.oneof(fc.constant(3), fc.integer(), fc.double(), fc.string()),
+      vmin: fc.oneof(fc.constant(3), fc.jsonValue()),
+      name: oddNames,
+      hidden: fc.jsonValue(),
+      challenge: fc.oneof(fc.constant('ab'.repeat(32)), fc.string(), fc.jsonValue()),
+      tick: fc.oneof(fc.jsonValue(), fc.double()),
+      flags: fc.oneof(fc.array(fc.string()), fc.jsonValue()),
+    },
+    { requiredKeys: ['t'] },
+  );
+const anyFrame = (t: string) =>
+  fc.oneof(
+    greeting(t).map((o) => Buffer.from(JSON.stringify(o))),
+    fc.record({ t: fc.constantFrom('proof', 'refused', 'challenge', 'hello', 'ack', 'welcome', '__proto__', 'constructor'), digest: fc.oneof(fc.string(), fc.constant('00'.repeat(32))), reason: fc.oneof(fc.string(), fc.constantFrom('toString', 'constructor', 'cookie', 'simultaneous', 'a\nforged')) }, { requiredKeys: ['t'] }).map((o) => Buffer.from(JSON.stringify(o))),
+    fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v) ?? 'null')),
+    fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+  );
+
+test('fuzzed handshake frames in every position, from either side, and fuzzed frames after it never stop the node: it keeps serving and its log lines stay whole', async () => {
+  await withEpmd(async (epmdPort, peers) => {
+    const target = await startPeer({ name: 'fuzz@127.0.0.1', epmdPort, handshakeTimeoutMs: 2000 });
+    peers.push(target);
+    const port = await portOf(target.name, epmdPort);
+    const pinger = createNode();
+    await pinger.startDistribution({ name: 'pinger@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
+    const stillServing = async (batch: string): Promise<void> => {
+      assert.ok(target.alive(), `the node exited during ${batch}: ${target.stderr()}`);
+      pinger.dist!.disconnect(target.name);
+      await until('the node saw the pinger go', async () => !((await target.ask('nodes')).nodes as string[]).includes('pinger@127.0.0.1'));
+      assert.equal(await pinger.ping(target.name), true, `a real node is let in after ${batch}`);
+    };
+    // Sends frames and waits for the node's first answer or its close, whichever comes first.
+    const exchange = async (raw: Raw, ...frames: Buffer[]): Promise<void> => {
+      const had = raw.frames.length;
+      for (const f of frames) raw.send(f);
+      await until('an answer or the close', () => raw.frames.length > had || raw.closed);
+      raw.socket.destroy();
+    };
+    const linesStayWhole = (): void => {
+      const forged = target
+        .stderr()
+        .split('\n')
+        .filter((l) => l !== '' && !/^distribution: /.test(l));
+      assert.deepEqual(forged, [], 'every log line is the node’s own: names from the wire are escaped');
+    };
+    try {
+      // Names that would forge a log line, in hellos the node refuses (a version it does not speak) and answers.
+      for (const name of ['x@127.0.0.1\ndistribution: forged line', 'y@127.0.0.1\r\nforged']) {
+        for (const v of [1, 3]) await exchange(await dialRaw(port), Buffer.from(JSON.stringify({ ...hello(name), v, vmin: v })));
+      }
+      await fc.assert(fc.asyncProperty(anyFrame('hello'), async (f) => exchange(await dialRaw(port), f)), { numRuns: 60 });
+      await stillServing('fuzzed hellos');
+      linesStayWhole();
+
+      await fc.assert(
+        fc.asyncProperty(fc.stringMatching(/^[a-z]{1,8}$/), anyFrame('proof'), async (name, f) => {
+          const raw = await dialRaw(port);
+          raw.send(hello(`${name}@127.0.0.1`));
+          await raw.next();
+          await exchange(raw, f);
+        }),
+        { numRuns: 60 },
+      );
+      await stillServing('fuzzed proofs');
+
+      // The node dialling: a listener of the fuzzer's answers with a fuzzed challenge, or a valid one and a fuzzed proof.
+      let answer: Buffer[] = [];
+      const fake = createServer((socket) => {
+        socket.on('error', () => {});
+        socket.once('data', () => {
+          for (const f of answer) socket.write(frame(f));
+          socket.end();
+        });
+      });
+      await new Promise<void>((r) => fake.listen(0, '127.0.0.1', () => r()));
+      const registration = await register({ name: 'fake', port: (fake.address() as { port: number }).port, nodeType: 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) }, '127.0.0.1', epmdPort);
+      try {
+        const validChallenge = Buffer.from(JSON.stringify({ t: 'challenge', v: 3, vmin: 3, name: 'fake@127.0.0.1', challenge: hex32(), tick: 60_000, hidden: false, flags: [] }));
+        await fc.assert(
+          fc.asyncProperty(anyFrame('challenge'), fc.boolean(), async (f, second) => {
+            answer = second ? [validChallenge, f] : [f];
+            assert.equal((await target.ask('ping', { node: 'fake@127.0.0.1' })).pong, false);
+          }),
+          { numRuns: 40 },
+        );
+      } finally {
+        registration.close();
+        fake.close();
+      }
+      await stillServing('fuzzed challenges and proofs from a listener');
+
+      // After an honest handshake: a reply addressed to a pid of a node whose name is not one, then fuzzed frames.
+      let n = 0;
+      const authenticated = async (): Promise<Raw> => authenticate(port, `fuzzer${++n}@127.0.0.1`, 'sekrit', target.name);
+      const me = new Pid(0, 7, 0);
+      const bait = (name: string): Buffer => encodeControl(['reg_send', 'echo', { from: new Pid(2, 1, 0), msg: 'to a third node' }], translator(`fuzzer${n}@127.0.0.1`, [name]), 1);
+      for (const bad of ['not a node', 'a\nb@127.0.0.1', 'ghost@127.0.0.1']) {
+        const raw = await authenticated();
+        await exchange(raw, bait(bad), encodeControl(['reg_send', 'echo', { from: me, msg: 'still there?' }], translator(`fuzzer${n}@127.0.0.1`), 1));
+        assert.ok(target.alive(), `a reply to a pid of ${JSON.stringify(bad)} ended the node: ${target.stderr()}`);
+      }
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 200 }).map((b) => Buffer.from(b)), oddNames.map((name) => bait(name))), async (f) => {
+          const raw = await authenticated();
+          await exchange(raw, f, encodeControl(['reg_send', 'echo', { from: me, msg: 'still there?' }], translator(`fuzzer${n}@127.0.0.1`), 1));
+        }),
+        { numRuns: 60 },
+      );
+      await stillServing('fuzzed control frames');
+      linesStayWhole();
+    } finally {
+      pinger.shutdown();
+    }
+  });
+});
+
+test('two nodes dialling each other at the same moment end with one connection and lose no message, round after round', async () => {
+  await withEpmd(async (epmdPort, peers) => {
+    const p = await startPeer({ name: 'sim_p@127.0.0.1', epmdPort });
+    const q = await startPeer({ name: 'sim_q@127.0.0.1', epmdPort });
+    peers.push(p, q);
+    const events = async (peer: Peer) => (await peer.ask('nodes')).events as { up: number; down: number };
+    const ROUNDS = 40;
+    for (let round = 1; round <= ROUNDS; round++) {
+      // Both start sending (and so connecting) at one wall-clock instant, a little skewed to vary the interleaving.
+      const at = Date.now() + 40;
+      p.tell('blast', { node: q.name, of: 25, round, at });
+      q.tell('blast', { node: p.name, of: 25, round, at: at + (round % 3) });
+      await until(`round ${round}: every message arrived on both sides`, () => p.lines.some((l) => l.got === round) && q.lines.some((l) => l.got === round));
+      assert.deepEqual((await p.ask('nodes')).nodes, [q.name]);
+      assert.deepEqual((await q.ask('nodes')).nodes, [p.name]);
+      assert.deepEqual(await events(p), { up: round, down: round - 1 }, `round ${round}: exactly one connection came up on ${p.name}`);
+      assert.deepEqual(await events(q), { up: round, down: round - 1 }, `round ${round}: exactly one connection came up on ${q.name}`);
+      await p.ask('disconnect', { node: q.name });
+      await until(`round ${round}: both sides saw the connection go`, async () => (await events(p)).down === round && (await events(q)).down === round);
+    }
+    assert.equal(p.stderr() + q.stderr(), '', 'a simultaneous connect is routine: no log line');
   });
 });
