@@ -60,11 +60,17 @@ export const testCommand = defineProvider({
         encoding: 'utf8',
         maxBuffer: 256 * 1024 * 1024,
       });
-      io.stdout.write(child.stdout);
+      // The closing line stays the last line, after the coverage table: it is held back and printed once.
+      const lines = child.stdout.trimEnd().split('\n');
+      const closing = /^\d+ passed, \d+ failed/.test(lines.at(-1) ?? '') ? lines.pop() : undefined;
+      io.stdout.write(closing === undefined ? child.stdout : `${lines.join('\n')}\n`);
+      // No closing line: the tests did not run (a usage error, a crash), so there is nothing to measure.
+      if (closing === undefined) return child.status ?? 1;
       const summary = await reportCoverage({ root: project.root, rawDir });
-      // The closing line stays the last line, after the coverage table.
-      const closing = child.stdout.trimEnd().split('\n').pop();
-      if (closing && /^\d+ passed, \d+ failed/.test(closing)) io.stdout.write(`\n${closing}\n`);
+      io.stdout.write(`\n${closing}\n`);
+      if (summary.measured === 0) {
+        throw new OtpError('failed', `--cover measured nothing: no test loaded a source file under src/ (${summary.files} source file(s) listed at 0 %)`, { hint: 'run the tests that import your sources, or check that they live under src/' });
+      }
       const thresholds = { ...set.cover, ...(args['cover-threshold'] === undefined ? {} : { lines: args['cover-threshold'] }) };
       const below = (['lines', 'statements', 'functions', 'branches'] as const).filter((k) => thresholds[k] !== undefined && summary[k] < thresholds[k]!);
       if (below.length > 0) {
