@@ -90,11 +90,11 @@ test('a filtered run compiles and runs only the files that can hold the selected
 test('a filter that matches nothing fails with one line naming it and the closest names', () => withProject((dir) => {
   const run = otpIn(dir)('--case', 'addTset');
   assert.equal(run.status, 1);
-  assert.equal(run.stderr, 'otp: --case addTset matched no test; closest: addTest, all, cartTests\n');
+  assert.equal(run.stderr, 'otp: --case addTset matched no test; closest: addTest\n');
   assert.equal(last(run.stdout), '0 passed, 0 failed');
   const suite = otpIn(dir)('--suite', 'carts');
   assert.equal(suite.status, 1);
-  assert.equal(suite.stderr, 'otp: --suite carts matched no test; closest: cart, shop, init\n');
+  assert.equal(suite.stderr, 'otp: --suite carts matched no test; closest: cart\n');
 }));
 
 test('an empty test folder fails unless --pass-with-no-tests or test.passWithNoTests allows it', () => withProject((dir) => {

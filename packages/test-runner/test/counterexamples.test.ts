@@ -17,3 +17,12 @@ test('a stored seed that still fails is kept once', () => {
   const next = updateStore({ 'a.test.ts': { 'a > p': [3] } }, [file([prop('p', { seed: 3, numRuns: 1, failure: failure(3) })])]);
   assert.deepEqual(next, { 'a.test.ts': { 'a > p': [3] } });
 });
+
+test('a counterexample is stored with the run count it failed under, and retired only by a check under it', () => {
+  const failing = { ...failure(4), numRuns: 138, maxRuns: 200 };
+  const stored = updateStore({}, [file([prop('p', { seed: 4, numRuns: 138, failure: failing })])]);
+  assert.deepEqual(stored, { 'a.test.ts': { 'a > p': [{ seed: 4, numRuns: 200 }] } });
+  const stillThere = updateStore(stored, [file([prop('p', { seed: 9, numRuns: 100 })])]);
+  assert.deepEqual(stillThere, stored, 'a passing run of another seed retires nothing');
+  assert.deepEqual(updateStore(stored, [file([prop('p', { seed: 9, numRuns: 100, fixedSeeds: [4] })])]), {});
+});

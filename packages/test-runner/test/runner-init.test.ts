@@ -10,10 +10,12 @@ test('a case that hits its timetrap fails with where it waited, and endPerTestca
   assert.equal(run.find('endRan').status, 'passed', run.find('endRan').failure?.text);
 });
 
-test('an init function that throws fails every case below it with its error', () => {
+test('a suite init function that throws auto-skips every case below it with its error, as Common Test does', () => {
   const c = run.find('bad > inBad');
-  assert.equal(c.status, 'failed');
-  assert.match(c.failure!.message, /^init of bad failed: Error: no database/);
+  assert.equal(c.status, 'skipped');
+  assert.equal(c.skipReason, 'initPerGroup(bad) failed: Error: no database');
+  assert.equal(c.autoSkipped, true);
+  assert.equal(run.result.ok, false, 'an auto-skip fails the run');
 });
 
 test('an init function that calls skip skips every case below it', () => {
@@ -25,5 +27,5 @@ test('an EUnit setup that throws fails each of its tests, and all are counted', 
   const cases = run.result.files.find((f) => f.file.endsWith('setup.test.ts'))!.cases;
   assert.equal(cases.length, 2);
   assert.ok(cases.every((c) => c.status === 'failed' && /cannot start/.test(c.failure!.message)));
-  assert.deepEqual(run.result.counts, { passed: 1, failed: 4, skipped: 1, total: 6 });
+  assert.deepEqual(run.result.counts, { passed: 1, failed: 3, skipped: 2, total: 6 });
 });

@@ -13,14 +13,16 @@ test('a failing property reports its shrunk counterexample, the seed and the exa
   assert.equal(c.status, 'failed');
   assert.equal(c.property?.failure?.counterexample, '[ 10 ]');
   assert.equal(c.property?.failure?.seed, 42);
-  assert.equal(c.property?.failure?.replay, 'otp test test/lists.test.ts --case propAllSmall --seed 42');
-  assert.match(first.text, /counterexample: \[ 10 \]\n\s+seed: 42\n\s+replay: otp test test\/lists\.test\.ts --case propAllSmall --seed 42/);
+  // Every parameter that decides what fast-check generates: the case, the seed, the run count and the path.
+  assert.equal(c.property?.failure?.replay, `otp test test/lists.test.ts --case propAllSmall --seed 42 --numtests 100 --path ${c.property?.failure?.path}`);
+  assert.match(c.property?.failure?.path ?? '', /^\d+(:\d+)*$/);
+  assert.match(first.text, /counterexample: \[ 10 \]\n\s+seed: 42\n\s+replay: otp test test\/lists\.test\.ts --case propAllSmall --seed 42 --numtests 100 --path [\d:]+\n/);
   assert.equal(first.find('propReverseTwice').status, 'passed');
 });
 
-test('the failing seed is stored in _build/test/counterexamples.json', () => {
+test('the failing seed is stored in _build/test/counterexamples.json with the run count it failed under', () => {
   const store = JSON.parse(readFileSync(join(root, '_build', 'test', 'counterexamples.json'), 'utf8'));
-  assert.deepEqual(store, { 'test/lists.test.ts': { 'lists > propAllSmall': [42] } });
+  assert.deepEqual(store, { 'test/lists.test.ts': { 'lists > propAllSmall': [{ seed: 42, numRuns: 100 }] } });
 });
 
 test('the next run tries the stored seed first, and --case selects one property', async () => {

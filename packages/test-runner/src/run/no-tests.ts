@@ -33,9 +33,11 @@ function distance(a: string, b: string): number {
   return row[b.length]!;
 }
 
-/** Up to three of `names` closest to `wanted` (pure), nearest first. */
+/** Up to three of `names` closest to `wanted` (pure), nearest first: those a typo away when there are any, else the three nearest. */
 export function closestNames(wanted: string, names: readonly string[]): string[] {
-  return [...new Set(names)].map((n) => ({ n, d: distance(wanted, n) })).sort((x, y) => x.d - y.d || x.n.localeCompare(y.n)).slice(0, 3).map((x) => x.n);
+  const ranked = [...new Set(names)].map((n) => ({ n, d: distance(wanted, n) })).sort((x, y) => x.d - y.d || x.n.localeCompare(y.n));
+  const near = ranked.filter((x) => x.d <= Math.max(2, Math.floor(wanted.length / 3)));
+  return (near.length > 0 ? near : ranked).slice(0, 3).map((x) => x.n);
 }
 
 const asCase = (full: string): PlanCase => {
