@@ -3,12 +3,11 @@ import type { ProcessContext } from '../types.js';
 import type { Pid } from '../pid.js';
 import { isDown, TIMEOUT, type Down } from '../messages.js';
 import { isNormalExit } from '../logger.js';
-import { genMultiCall } from '../gen/call.js';
 import { From, SystemMessage } from '../gen/messages.js';
-import { SysFailure } from '../gen/sys-handler.js';
 import * as supervisor from '../supervisor/api.js';
 import { ResumeRestarts, setEscalationGuard, type Escalation } from '../supervisor/escalation.js';
 import type { CodeServer } from '../code/server.js';
+import { suspendAll, type Suspendable } from '../code/suspend.js';
 
 /** What an exit reason says, for one line: an error's name and message, a string, or the value inspected. */
 export const reasonText = (reason: unknown): string =>
@@ -156,11 +155,11 @@ export async function snapshotStates(ctx: ProcessContext, code: CodeServer, modu
     const children = await supervisor.whichChildren(ctx, sup).catch(() => []);
     for (const c of children) if (c.id !== undefined && c.pid !== undefined && c.pid !== 'restarting' && pids.includes(c.pid)) targets.push({ pid: c.pid, supervisor: sup, id: c.id });
   }
-  const answers = await genMultiCall(ctx, targets.map((t) => t.pid), (from) => new SystemMessage(from, { type: 'suspend', withState: true }), 'suspend', 5000);
-  const snapshots: Snapshot[] = [];
-  answers.forEach((a, i) => {
-    if (a.ok && !(a.value instanceof SysFailure)) snapshots.push({ ...targets[i]!, state: (a.value as { state: unknown }).state });
-  });
+  // Suspended as the swap suspends them (callers before the callees they are blocked on); without a
+  // snapshot each, a rollback still works, only a child that crashes restarts from its init.
+  const suspendables: Suspendable[] = targets.map((t) => ({ pid: t.pid }));
+  const failure = await suspendAll(ctx, suspendables, 5000);
+  const snapshots: Snapshot[] = failure ? [] : targets.map((t, i) => ({ ...t, state: suspendables[i]!.state }));
   return {
     snapshots,
     resume: () => {
