@@ -1,0 +1,32 @@
+// The `${VAR}` a version's files use, which `bin/<name> upgrade` sends the node from its own shell.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { variablesOf, versionVariables, substituteEnv } from '@otp-ts/runtime';
+
+test('variablesOf finds the variables in parsed values, each required unless every use has a default', () => {
+  const found = variablesOf({ shop: { db: 'postgres://${DB_HOST}/${DB_NAME:-shop}', ports: ['${PORT:-80}', '${PORT}'], n: 3, key: '${DB_NAME:-x}' } });
+  assert.deepEqual(Object.fromEntries(found), { DB_HOST: true, DB_NAME: false, PORT: true });
+});
+
+test('versionVariables names the file each variable comes from, and reads node.args words without comments', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'vars-'));
+  try {
+    mkdirSync(join(root, 'releases', '0.2.0'), { recursive: true });
+    writeFileSync(join(root, 'releases', '0.2.0', 'sys.config.json'), '{ "shop": { "db": "${SHOP_DB}", "pool": "${POOL:-4}" } }');
+    writeFileSync(join(root, 'releases', '0.2.0', 'node.args'), '--setcookie ${COOKIE}\n# --name ${NOT_USED}\n');
+    assert.deepEqual(await versionVariables(root, '0.2.0'), [
+      { name: 'SHOP_DB', file: join('releases', '0.2.0', 'sys.config.json'), required: true },
+      { name: 'POOL', file: join('releases', '0.2.0', 'sys.config.json'), required: false },
+      { name: 'COOKIE', file: join('releases', '0.2.0', 'node.args'), required: true },
+    ]);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a value with quotes and braces substitutes into the parsed value, never breaking the JSON', () => {
+  assert.deepEqual(substituteEnv({ a: { greeting: '${G}' } }, { G: 'say "hi" } to {all}' }, 'sys.config.json'), { a: { greeting: 'say "hi" } to {all}' } });
+});
