@@ -5,7 +5,9 @@
 //    minimal Erlang release (an application, a supervisor, one gen_server) to the line its app prints;
 // 3. upgrade: `bin/<name> upgrade 0.2.0` of a daemon running 1,000 gen_servers of one callback module
 //    (new state shape, codeChange), beside OTP's sys:suspend/change_code/resume of 1,000 gen_servers;
-// 4. heap: the node's heap after a full GC over 20 successive upgrades (each after a downgrade).
+// 4. heap: the node's heap after a full GC over 20 successive upgrades (each after a downgrade);
+// 5. heart: kill -9 of a node under its heart to the restarted node answering ping, beside `erl -heart`
+//    (its own section, release-heart; `npm run bench -- release --heart` measures only that).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -13,7 +15,8 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureErlang } from '../erlang.mjs';
 import { writeSection } from '../results.mjs';
-import { assembleErlangRelease, beamUpgrades, buildUpgradeAnchor, erlBootArgs } from './anchor.mjs';
+import { assembleErlangRelease, beamUpgrades, buildErlangRelease, buildUpgradeAnchor, erlBootArgs } from './anchor.mjs';
+import { beamHeartRound, buildHeartAnchor, otpHeartRound } from './heart.mjs';
 import { buildFleet, startDaemon, stopDaemon, upgradeRounds } from './fleet.mjs';
 import { cleanBuild, newApp, otp, relRoot } from './project.mjs';
 import { bestOf, sizeOf, timeToLine } from './proc.mjs';
@@ -22,6 +25,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
 const APP = 'rbboot';
 const FLEET = 'rbfleet';
+const HEART = 'rbheart';
+const HEART_ROUNDS = 5;
 const WORKERS = 1000;
 const ROUNDS = 20;
 
@@ -136,6 +141,40 @@ async function upgrades(base, erlDir, erlang) {
   }
 }
 
+// 5. The heart: fresh daemon --heart and `erl -heart` nodes, each killed once, rounds interleaved.
+async function heartRounds(base, erlDir, erlang) {
+  console.log(`  otp new app ${HEART}; heart restarts (${HEART_ROUNDS} rounds, each a fresh node killed with kill -9)…`);
+  const dir = await newApp(repo, base, HEART);
+  await otp(repo, dir, ['release']);
+  let boot;
+  if (erlang) {
+    boot = await buildErlangRelease(join(erlDir, 'heart'));
+    await buildHeartAnchor(join(erlDir, 'heart'));
+  }
+  const times = { otp: [], beam: [] };
+  for (let i = 0; i < HEART_ROUNDS; i++) {
+    times.otp.push(await otpHeartRound(relRoot(dir, HEART), HEART));
+    if (boot) times.beam.push(await beamHeartRound(join(erlDir, 'heart'), boot, i));
+    console.log(`  round ${i + 1}: otp-ts ${ms(times.otp.at(-1))}, BEAM ${ms(times.beam.at(-1))}`);
+  }
+  const stat = (xs) => (xs.length ? { median: median(xs), best: Math.min(...xs) } : {});
+  return { otp: stat(times.otp), beam: stat(times.beam) };
+}
+
+function heartSection(erlang, h) {
+  return [
+    '## release: heart',
+    '',
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB), Node.js ${process.version}, Erlang/OTP ${erlang ?? 'not available'}. Command: \`npm run bench -- release\` (or \`npm run bench -- release --heart\` for this section alone).`,
+    `Each of ${HEART_ROUNDS} rounds starts a fresh node under its heart, kills its OS process with \`kill -9\` and times from the kill to the first answered ping, polled every 10 ms over distribution: otp-ts is the template app started by \`bin/${HEART} daemon --heart\` and pinged by a hidden node of the bench; BEAM is the minimal release (an application, a supervisor, one gen_server) started by \`erl -boot … -name … -heart -detached\` with \`HEART_COMMAND\` set to that same command, pinged by an Erlang node (bench/release/erl/bench_heart.erl). Rounds alternate between the runtimes; every restart is a heart's first, so the otp-ts back-off (none for the first restart) plays no part. The otp-ts heart is the node's parent and hears its exit at once, then boots the permanent version; Erlang's heart hears the VM's pipe close, then waits for the old VM to be gone before it runs \`HEART_COMMAND\`, checking once a second for up to 5 s (heart.c's \`kill_old_erlang\`), which is most of its figure.`,
+    '',
+    '| kill -9 to answering ping again | otp-ts | BEAM | otp-ts / BEAM |',
+    '| --- | ---: | ---: | ---: |',
+    `| median of ${HEART_ROUNDS} | ${ms(h.otp.median)} | ${ms(h.beam.median)} | ${ratio(h.otp.median, h.beam.median)} |`,
+    `| best of ${HEART_ROUNDS} | ${ms(h.otp.best)} | ${ms(h.beam.best)} | ${ratio(h.otp.best, h.beam.best)} |`,
+  ].join('\n');
+}
+
 function assemblyTable(a) {
   return [
     '| assembly (best of 3, from a clean `_build`, compile included) | otp-ts | BEAM | otp-ts / BEAM |',
@@ -208,7 +247,8 @@ function build() {
 }
 
 /** Runs the suite and writes its section of bench/RESULTS.md. */
-export async function run() {
+export async function run(flags = []) {
+  const heartOnly = flags.includes('--heart');
   console.log('release bench: building otp-ts…');
   build();
   const erlang = ensureErlang();
@@ -217,6 +257,10 @@ export async function run() {
   const erlDir = join(base, 'erl');
   mkdirSync(erlDir);
   try {
+    if (heartOnly) {
+      console.log(`release bench: wrote ${writeSection('release-heart', heartSection(erlang, await heartRounds(base, erlDir, erlang)))}`);
+      return;
+    }
     console.log(`  otp new app ${APP}; assembling (best of 3)…`);
     const dir = await newApp(repo, base, APP);
     const a = await assembly(dir, erlDir, erlang);
@@ -224,6 +268,7 @@ export async function run() {
     const bootRows = await boot(dir, a.beam?.boot);
     const u = await upgrades(base, erlDir, erlang);
     console.log(`release bench: wrote ${writeSection('release', section(erlang, a, bootRows, u))}`);
+    console.log(`release bench: wrote ${writeSection('release-heart', heartSection(erlang, await heartRounds(base, erlDir, erlang)))}`);
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
