@@ -28,7 +28,7 @@ export { DEFAULT_CALL_TIMEOUT, whereisServer } from './gen/call.js';
 export type { ServerRef, ServerName, ViaRegistry } from './gen/call.js';
 export type { StartOptions } from './gen/start.js';
 export { sys } from './sys.js';
-export type { Statistics, SysStatus } from './sys.js';
+export type { Statistics, SysStatus, SpecialModule, SpecialProcess } from './sys.js';
 export * as genServer from './gen-server/index.js';
 export type {
   GenServer,

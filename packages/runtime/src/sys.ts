@@ -2,6 +2,7 @@ import type { ProcessContext } from './types.js';
 import { genCall, type ServerRef } from './gen/call.js';
 import { SystemMessage, type SystemRequest } from './gen/messages.js';
 import { SysFailure, type Statistics, type SysStatus } from './gen/sys-handler.js';
+import { SpecialProcess, type SpecialModule } from './gen/special.js';
 
 const SYS_TIMEOUT = 5000;
 
@@ -35,10 +36,12 @@ export const sys = {
   /** Switches statistics on (true) or off (false), or reads them ('get'); null when off. */
   statistics: (ctx: ProcessContext, server: ServerRef, flag: boolean | 'get', timeoutMs?: number): Promise<Statistics | null> =>
     request(ctx, server, { type: 'statistics', flag }, timeoutMs) as Promise<Statistics | null>,
+  /** Makes the calling plain process speak sys (OTP's special process), so upgrades suspend and migrate it: its loop hands each message to `handleSystem` first. */
+  special: <S, M extends SpecialModule<S>>(ctx: ProcessContext, module: M, state: S): SpecialProcess<S, M> => new SpecialProcess(ctx, module, state),
   /** Prints the process's events (calls, casts, replies, messages) to stdout as `*DBG*` lines while on. */
   trace: async (ctx: ProcessContext, server: ServerRef, flag: boolean, timeoutMs?: number): Promise<void> => {
     await request(ctx, server, { type: 'trace', flag }, timeoutMs);
   },
 };
 
-export type { Statistics, SysStatus };
+export type { Statistics, SysStatus, SpecialModule, SpecialProcess };

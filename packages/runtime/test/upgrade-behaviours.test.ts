@@ -157,3 +157,35 @@ export const sup: Supervisor<void> = {
     });
   });
 });
+
+test('a plain process speaking sys (sys.special): up, down and up again on the same module, its state migrated each way', async () => {
+  const v1 = `
+import { sys, type ProcessContext, type Pid } from '@otp-ts/runtime';
+export const worker = {
+  name: 'worker',
+  handle: (msg: { get: Pid }, s: unknown, ctx: ProcessContext) => { ctx.send(msg.get, { vsn: 1, s }); return s; },
+};
+export async function loop(ctx: ProcessContext): Promise<void> {
+  const me = sys.special(ctx, worker, { n: 3 } as unknown);
+  for (;;) {
+    const msg = await ctx.receive();
+    if (await me.handleSystem(msg)) continue;
+    me.state = me.module.handle(msg as { get: Pid }, me.state, ctx);
+  }
+}`;
+  const v2 = v1
+    .replace('{ vsn: 1, s }', '{ vsn: 2, s }')
+    .replace("name: 'worker',", "name: 'worker',\n  codeChange: (old: any, s: any) => old?.down ? { n: s.total } : { total: s.n, v2: true },");
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    await code.load(compileModule('app/worker', v1, '1'));
+    const loop = (code.exportsOf('app/worker') as { loop: (ctx: ProcessContext) => Promise<void> }).loop;
+    // Spawned through a closure: a process spawned with a module's function counts as running that function's version until it exits.
+    const pid = await node.run(async (ctx) => ctx.spawn((c) => loop(c)));
+    await upDownUp(node, code, 'app/worker', v1, v2, pid, async (ctx, vsn) => {
+      ctx.send(pid, { get: ctx.self() });
+      assert.deepEqual(await ctx.receive(), vsn === 1 ? { vsn: 1, s: { n: 3 } } : { vsn: 2, s: { total: 3, v2: true } });
+      if (code.record('app/worker').old) assert.ok(runsCurrent(code, 'app/worker', pid));
+    });
+  });
+});
