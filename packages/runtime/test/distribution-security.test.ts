@@ -454,3 +454,31 @@ test('two nodes dialling each other at the same moment end with one connection a
     assert.equal(p.stderr() + q.stderr(), '', 'a simultaneous connect is routine: no log line');
   });
 });
+
+test('otp nodes --refused shows who refused whom, from which address and why, with the count', async () => {
+  await withEpmd(async (epmdPort, peers) => {
+    const target = await startPeer({ name: 'refuser@127.0.0.1', epmdPort });
+    peers.push(target);
+    const intruder = createNode();
+    await intruder.startDistribution({ name: 'intruder@127.0.0.1', cookie: 'a-guess', epmdPort, log: () => {} });
+    try {
+      assert.equal(await intruder.ping(target.name), false);
+    } finally {
+      intruder.shutdown();
+    }
+    const { execFile } = await import('node:child_process');
+    const otp = (...args: string[]) =>
+      new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(process.execPath, [fileURLToPath(new URL('../../cli/bin/otp.js', import.meta.url)), ...args], { env: { ...process.env, OTP_EPMD_PORT: String(epmdPort) }, encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) =>
+          resolve({ status: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        ),
+      );
+    const run = await otp('nodes', '--refused', target.name, '--cookie', 'sekrit');
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^refuser@127\.0\.0\.1: 1 refused handshake since it started; the last 1:\n/);
+    assert.match(run.stdout, /\n\S+ {2}refuser@127\.0\.0\.1 refused intruder@127\.0\.0\.1 \(127\.0\.0\.1:\d+\) \(incoming\): wrong cookie\n$/);
+    const usage = await otp('nodes', '--refused');
+    assert.equal(usage.status, 2);
+    assert.match(usage.stderr, /otp nodes --refused needs the node to ask/);
+  });
+});

@@ -1,7 +1,7 @@
 import { TracerError } from '@otp-ts/tracer';
 import { portMapperNames } from '@otp-ts/runtime';
 import { defineProvider } from '../cli/provider.js';
-import { info } from '../cli/io.js';
+import { info, type Io } from '../cli/io.js';
 import { OtpError } from '../errors/otp-error.js';
 import { nodeConnectionOptions, nameOption, snameOption } from '../project/node-connection.js';
 import { connectTo, withConnection } from '../tracer/connect.js';
@@ -70,15 +70,56 @@ export const rpcCommand = defineProvider({
   },
 });
 
-/** `otp nodes`: the nodes registered with this host's port mapper. */
+/** One refused handshake as a node reports it (`otp.refusals` over rpc). */
+interface RefusalLine {
+  at: string;
+  by: string;
+  direction: string;
+  peer?: string;
+  address: string;
+  reason: string;
+}
+
+/** `otp nodes --refused NODE`: the handshakes NODE refused (or that were refused to it), newest last. */
+async function printRefusals(io: Io, node: string, args: Parameters<typeof connectTo>[2] & { json?: boolean }): Promise<number> {
+  checkNodeName(node);
+  const report = (await withConnection(io, node, args, (c) => c.rpc('otp', 'refusals'))) as { count: number; recent: RefusalLine[] } | undefined;
+  if (!report) throw new OtpError('failed', `${node} did not report its refusals`, { hint: 'is its distribution started?' });
+  if (args.json) {
+    io.stdout.write(`${JSON.stringify(report)}\n`);
+    return 0;
+  }
+  io.stdout.write(`${node}: ${report.count} refused handshake${report.count === 1 ? '' : 's'} since it started${report.recent.length > 0 ? `; the last ${report.recent.length}:` : ''}\n`);
+  for (const r of report.recent) {
+    const whom = r.peer ? `${r.peer} (${r.address})` : r.address;
+    const line = r.by === 'peer' ? `${whom} refused ${node} (${r.direction})` : `${node} refused ${whom} (${r.direction})`;
+    io.stdout.write(`${r.at}  ${line}: ${r.reason}\n`);
+  }
+  return 0;
+}
+
+/** `otp nodes`: the nodes registered with this host's port mapper; with --refused, the handshakes a node refused. */
 export const nodesCommand = defineProvider({
   name: 'nodes',
-  description: "List the nodes registered with this host's port mapper.",
+  description: "List the nodes registered with this host's port mapper, or (--refused NODE) the handshakes a node refused.",
   deps: [],
-  positionals: [],
-  options: [],
-  examples: [{ command: 'otp nodes', description: 'one line per node: its name and port' }],
-  async run(_args, io) {
+  positionals: [{ name: 'node', description: 'with --refused: the node to ask, as name@host', required: false }],
+  options: [
+    { name: 'refused', type: 'boolean', description: 'show the handshakes the node refused or had refused, who, from where and why, and how many since it started' },
+    { name: 'json', type: 'boolean', description: 'with --refused: print one JSON object' },
+    ...nodeConnectionOptions,
+    nameOption,
+    snameOption,
+  ],
+  examples: [
+    { command: 'otp nodes', description: 'one line per node: its name and port' },
+    { command: 'otp nodes --refused shop@127.0.0.1', description: 'the recent refused handshakes of shop, e.g. a wrong cookie, with the address it came from' },
+  ],
+  async run(args, io) {
+    if (args.refused) {
+      if (args.node === undefined) throw new OtpError('usage', 'otp nodes --refused needs the node to ask', { hint: 'e.g. otp nodes --refused shop@127.0.0.1' });
+      return printRefusals(io, args.node, args);
+    }
     const list = await portMapperNames().catch(() => undefined);
     if (list === undefined) {
       info(io, 'no port mapper is running on this host: no nodes');

@@ -85,7 +85,7 @@ const rex: GenServer<null, Apply, Apply, { ok: true; value: unknown } | { ok: fa
 };
 
 addDistributionService('rpc', async (node) => {
-  registerRpcModule(node, 'otp', { name: () => node.name, nodes: () => node.nodes(), processCount: () => node.processCount, ping: () => 'pong', eval: (source: string) => evaluate(node, runtimeApi, source) });
+  registerRpcModule(node, 'otp', { name: () => node.name, nodes: () => node.nodes(), processCount: () => node.processCount, ping: () => 'pong', refusals: () => node.dist?.refusals(), eval: (source: string) => evaluate(node, runtimeApi, source) });
   await node.run((ctx) => genServer.start(ctx, rex, undefined, { name: 'rex' }));
 });
 
