@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { RunOptions, ReporterChoice } from './options.js';
 import type { Reporter } from './report/types.js';
@@ -22,19 +22,27 @@ import type { WorkerJob } from './run/protocol.js';
 import { ttyReporter } from './report/tty.js';
 import { jsonReporter } from './report/json.js';
 import { junitReporter } from './report/junit.js';
-import { logTreeReporter } from './report/log-tree.js';
+import { writeRunLogs } from './report/log-tree.js';
 import { DEFAULT_KEEP_LOGS } from './report/all-runs.js';
 
-function reporterOf(choice: ReporterChoice, options: RunOptions, outDir: string): Reporter {
-  const toFile = (name: string) => (text: string): void => {
+// A reporter that writes a file says where, so a CI log shows what to upload.
+function reporterOf(choice: ReporterChoice, options: RunOptions, root: string, outDir: string): Reporter {
+  const out = options.output ?? process.stdout;
+  const wrote = (what: string, path: string): unknown => out.write(`${what} written to ${relative(root, path).split(sep).join('/')}\n`);
+  const toFile = (what: string, name: string) => (text: string): void => {
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, name), text);
+    wrote(what, join(outDir, name));
   };
   if (choice === 'tty') return ttyReporter(options.output);
-  if (choice === 'json') return jsonReporter(toFile('results.json'));
-  if (choice === 'junit') return junitReporter(toFile('junit.xml'));
-  // Each run adds its own folder to the log tree; earlier runs stay until the bound drops them.
-  if (choice === 'html') return logTreeReporter(join(outDir, 'logs'), options.keepLogs ?? DEFAULT_KEEP_LOGS);
+  if (choice === 'json') return jsonReporter(toFile('JSON report', 'results.json'));
+  if (choice === 'junit') return junitReporter(toFile('JUnit report', 'junit.xml'));
+  if (choice === 'html') {
+    // Each run adds its own folder to the log tree; earlier runs stay until the bound drops them.
+    const logs = join(outDir, 'logs');
+    const started = new Date();
+    return { onRunEnd: (result) => void wrote('HTML logs', join(logs, writeRunLogs(logs, started, result, options.keepLogs ?? DEFAULT_KEEP_LOGS), 'index.html')) };
+  }
   return choice;
 }
 
@@ -83,7 +91,9 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
   // Common-Test runs write HTML logs unless told otherwise, as ct_run does.
   const withLogs = options.htmlLogs ?? files.some((f) => testFileKind(f) === 'suite');
   const choices = options.reporters ?? ['tty'];
-  const reporters = [...choices, ...(withLogs && !choices.includes('html') ? ['html' as const] : [])].map((c) => reporterOf(c, options, outDir));
+  const all = [...new Set(choices), ...(withLogs && !choices.includes('html') ? ['html' as const] : [])];
+  // The tty report comes last, so its closing line stays the last line, after where the other reporters wrote.
+  const reporters = [...all.filter((c) => c !== 'tty'), ...all.filter((c) => c === 'tty')].map((c) => reporterOf(c, options, root, outDir));
   const storePath = join(outDir, 'counterexamples.json');
   const store = readJsonStore<CounterexampleStore>(storePath);
   await each(reporters, (r) => r.onRunStart?.({ root, files: files.map((f) => relative(root, f)), shuffleSeed, ...(options.shuffle && { shuffled: true }), ...(options.shard && { shard: options.shard }) }));

@@ -62,10 +62,12 @@ export function collectArgs(provider: AnyProvider, parsed: Record<string, unknow
     if (o.type === 'string' && (typeof value !== 'string' || value === '')) {
       throw usageError(`--${o.name} needs a value${o.value ? ` (--${o.name} ${o.value})` : ''}`, provider.name);
     }
-    if (o.choices && !o.choices.includes(String(value))) {
-      throw usageError(`--${o.name} must be ${listOf(o.choices)}, got '${String(value)}'${didYouMean(String(value), o.choices)}`, provider.name);
+    // An array option with choices takes them repeated (`--r a --r b`) or comma-separated (`--r=a,b`); each is checked.
+    const values = o.type === 'array' ? [value].flat().map(String).flatMap((v) => (o.choices ? v.split(',').filter(Boolean) : [v])) : [String(value)];
+    for (const v of o.choices ? values : []) {
+      if (!o.choices!.includes(v)) throw usageError(`--${o.name} must be ${listOf(o.choices!)}, got '${v}'${didYouMean(v, o.choices!)}`, provider.name);
     }
-    args[o.name] = o.type === 'array' ? [value].flat().map(String) : value;
+    args[o.name] = o.type === 'array' ? values : value;
   }
   return args;
 }

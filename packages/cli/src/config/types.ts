@@ -34,6 +34,8 @@ export interface TestConfig {
   keepLogs?: number;
   /** A run that selects no test passes (`--pass-with-no-tests`). Default: false, such a run fails. */
   passWithNoTests?: boolean;
+  /** Reporters of every run, several at once (`--reporter` replaces them). Default: `['tty']`. */
+  reporters?: Array<'tty' | 'json' | 'junit' | 'html'>;
   /** Coverage thresholds in percent; a run below one fails. */
   cover?: { lines?: number; functions?: number; branches?: number; statements?: number };
 }
@@ -61,7 +63,7 @@ export interface ResolvedConfig {
   profile: string;
   releases: Record<string, ReleaseConfig>;
   build: Required<Omit<BuildConfig, never>>;
-  test: Required<Omit<TestConfig, 'cover' | 'passWithNoTests'>> & Pick<TestConfig, 'cover' | 'passWithNoTests'>;
+  test: Required<Omit<TestConfig, 'cover' | 'passWithNoTests' | 'reporters'>> & Pick<TestConfig, 'cover' | 'passWithNoTests' | 'reporters'>;
   env: Record<string, Record<string, unknown>>;
 }
 

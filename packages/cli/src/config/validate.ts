@@ -5,7 +5,7 @@ import type { OtpConfig } from './types.js';
 
 /** The shape of a config value, as data, with the sentence that says what is expected. */
 type Shape =
-  | { kind: 'string' | 'boolean' | 'any'; expected: string }
+  | { kind: 'string' | 'boolean' | 'any'; expected: string; oneOf?: readonly string[] }
   | { kind: 'number'; expected: string; min: number; integer?: boolean; max?: number }
   | { kind: 'array'; expected: string; of: Shape }
   | { kind: 'object'; expected: string; fields: Record<string, Shape>; required?: readonly string[] }
@@ -26,6 +26,7 @@ const test: Shape = {
     jobs: { kind: 'number', expected: 'a whole number above 0', min: 1, integer: true },
     keepLogs: { kind: 'number', expected: 'a whole number of runs above 0', min: 1, integer: true },
     passWithNoTests: bool,
+    reporters: { kind: 'array', expected: 'an array of reporters', of: { kind: 'string', expected: "'tty', 'json', 'junit' or 'html'", oneOf: ['tty', 'json', 'junit', 'html'] } },
     cover: { kind: 'object', expected: 'an object of coverage thresholds', fields: { lines: percent, functions: percent, branches: percent, statements: percent } },
   },
 };
@@ -58,7 +59,7 @@ function check(value: unknown, shape: Shape, key: string, fail: (key: string, me
     case 'any':
       return;
     case 'string':
-      if (typeof value !== 'string') bad();
+      if (typeof value !== 'string' || (shape.oneOf && !shape.oneOf.includes(value))) bad();
       return;
     case 'boolean':
       if (typeof value !== 'boolean') bad();

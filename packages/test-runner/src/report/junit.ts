@@ -9,7 +9,7 @@ const escape = (s: string): string =>
 const seconds = (ms: number): string => (ms / 1000).toFixed(3);
 
 function testcase(c: CaseResult, classname: string): string {
-  const head = `    <testcase name="${escape(c.path.slice(1).join(' > '))}" classname="${escape(classname)}" time="${seconds(c.durationMs)}"`;
+  const head = `    <testcase name="${escape(c.path.slice(1).join(' > ') || c.name)}" classname="${escape(classname)}" time="${seconds(c.durationMs)}"`;
   if (c.status === 'passed' && !c.flaky) return `${head}/>`;
   // Surefire's flaky outcome: a pass whose failed attempts are listed as flakyFailure (rerunFailure when it never passed).
   const reruns = (c.retries ?? []).map((f) => `\n      <${c.flaky ? 'flakyFailure' : 'rerunFailure'} message="${escape(f.message)}" type="failure">${escape(f.text)}</${c.flaky ? 'flakyFailure' : 'rerunFailure'}>`).join('');

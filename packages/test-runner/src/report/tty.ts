@@ -10,8 +10,11 @@ export function closingLine(counts: RunResult['counts']): string {
 
 const indent = (text: string, by = '    '): string => text.split('\n').map((l) => (l ? by + l : l)).join('\n');
 
+// A failure of the file as a whole (it did not load, or code no test owns threw) is named by what happened.
+const caseName = (c: CaseResult): string => (c.path.length > 1 ? c.path.join(' > ') : c.name);
+
 function describeCase(c: CaseResult): string {
-  const lines = [`✖ ${c.file} › ${c.path.join(' > ')}`];
+  const lines = [`✖ ${c.file} › ${caseName(c)}`];
   if (c.failure) lines.push(indent(c.failure.text));
   if (c.log?.length) lines.push(indent(`log:\n${indent(c.log.join('\n'), '  ')}`));
   return lines.join('\n');
@@ -22,11 +25,11 @@ function describeFlaky(c: CaseResult): string {
   return `  ⚠ ${c.file} › ${c.path.join(' > ')}: passed on attempt ${c.attempts ?? '?'}${first ? ` (first failure: ${first})` : ''}`;
 }
 
-/** The first line of a run: how many files, and the seed that replays its order. */
+/** The first line of a run: how many files, its shard, and with `shuffle` the seed that replays its order. */
 export function startLine(info: RunStart): string {
   const shard = info.shard ? `, shard ${info.shard.index}/${info.shard.count}` : '';
-  const order = info.shuffled ? `, in random order: replay with --shuffle --seed ${info.shuffleSeed}` : '';
-  return `running ${info.files.length} test file(s)${shard} (shuffle seed ${info.shuffleSeed}${order})`;
+  const order = info.shuffled ? ` (shuffle seed ${info.shuffleSeed}, in random order: replay with --shuffle --seed ${info.shuffleSeed})` : '';
+  return `running ${info.files.length} test file(s)${shard}${order}`;
 }
 
 /** The terminal reporter: a progress line on a TTY (plain lines otherwise), then failures with diffs, leaks, slowest tests and the closing line. */
@@ -69,7 +72,7 @@ export function ttyReporter(out: Output = process.stdout): Reporter {
       if (flaky.length > 0) out.write(`\nFlaky (passed only on a retry${flaky[0]!.status === 'failed' ? ', failed by --fail-on-flaky' : ''}):\n${flaky.map(describeFlaky).join('\n')}\n`);
       const skipped = cases.filter((c) => c.status === 'skipped');
       if (skipped.length > 0) out.write(`\nSkipped:\n${skipped.map((c) => `  ${c.file} › ${c.path.join(' > ')}: ${c.skipReason ?? ''}`).join('\n')}\n`);
-      const slowest = cases.filter((c) => c.status !== 'skipped').sort((a, b) => b.durationMs - a.durationMs).slice(0, SLOWEST);
+      const slowest = cases.filter((c) => c.status !== 'skipped' && c.id !== 'file').sort((a, b) => b.durationMs - a.durationMs).slice(0, SLOWEST);
       if (slowest.length > 0) out.write(`\nSlowest:\n${slowest.map((c) => `  ${Math.round(c.durationMs)} ms  ${c.file} › ${c.path.join(' > ')}`).join('\n')}\n`);
       out.write(`\n${closingLine(result.counts)}\n`);
     },

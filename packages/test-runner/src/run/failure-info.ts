@@ -1,3 +1,5 @@
+import { sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describeReason } from '@otp-ts/runtime';
 import { describeFailure, isAssertionFailure } from '../assert/failure.js';
 import type { FailureInfo } from '../result.js';
@@ -8,6 +10,17 @@ export function unwrap(e: unknown): unknown {
   return e;
 }
 
+// The runner's own code, built (dist/) or not (src/): its frames say nothing about the test.
+const here = fileURLToPath(import.meta.url);
+const cut = Math.max(here.lastIndexOf(`${sep}dist${sep}`), here.lastIndexOf(`${sep}src${sep}`));
+const runnerDirs = cut < 0 ? [] : ['dist', 'src'].flatMap((d) => [`${here.slice(0, cut)}${sep}${d}${sep}`, `${pathToFileURL(here.slice(0, cut)).href}/${d}/`]);
+const isRunnerFrame = (line: string): boolean => /^\s+at /.test(line) && (line.includes('node:internal/') || runnerDirs.some((d) => line.includes(d)));
+
+/** A stack without the runner's frames and Node's internal ones, which say nothing about the test. */
+export function cleanStack(stack: string): string {
+  return stack.split('\n').filter((l) => !isRunnerFrame(l)).join('\n');
+}
+
 /** A thrown value (or exit reason) as failure data: assertion failures with their diff and line, errors with their stack. */
 export function toFailureInfo(thrown: unknown, prefix?: string): FailureInfo {
   const e = unwrap(thrown);
@@ -15,7 +28,7 @@ export function toFailureInfo(thrown: unknown, prefix?: string): FailureInfo {
   if (isAssertionFailure(e)) {
     return { message: head + e.message, text: head + describeFailure(e), ...(e.diff !== undefined && { diff: e.diff }), ...(e.location && { location: e.location }) };
   }
-  if (e instanceof Error) return { message: head + `${e.name}: ${e.message}`, text: head + (e.stack ?? `${e.name}: ${e.message}`) };
+  if (e instanceof Error) return { message: head + `${e.name}: ${e.message}`, text: head + cleanStack(e.stack ?? `${e.name}: ${e.message}`) };
   return { message: `${head}exited with reason ${describeReason(e)}`, text: `${head}exited with reason ${describeReason(e)}` };
 }
 
