@@ -85,6 +85,6 @@ export class SpecialProcess<S = unknown, M extends SpecialModule<S> = SpecialMod
   }
 }
 
-function labelOf(module: SpecialModule<never>): ProcessLabel {
+function labelOf(module: { readonly name?: string }): ProcessLabel {
   return { behaviour: 'process', module: module.name ?? 'process', callbacks: module };
 }
