@@ -166,3 +166,24 @@ test('a missing certificate file stops startDistribution with a sentence naming 
     await assert.rejects(start('a', { ...pki.tls('a'), key: join(pki.dir, 'nope.key') }), /cannot read the TLS key .*nope\.key \(ENOENT\): check --ssl-key/);
   });
 });
+
+test('a TLS refusal names the real cause: an expired certificate, one made for the wrong purpose', async () => {
+  await withNodes(async (start, pki) => {
+    // Signed by the cluster's CA, but expired (its validity ends before it begins), or for TLS clients only.
+    const sign = (name: string, days: string, usage: string): void => {
+      writeFileSync(join(pki.dir, `${name}.cnf`), `subjectAltName=IP:127.0.0.1\nextendedKeyUsage=${usage}\n`);
+      openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`], pki.dir);
+      openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', days, '-extfile', `${name}.cnf`, '-out', `${name}.pem`], pki.dir);
+    };
+    sign('stale', '-1', 'serverAuth,clientAuth');
+    sign('clientonly', '2', 'clientAuth');
+    const { node: a, logs } = await start('a', pki.tls('a'));
+    await start('stale', pki.tls('stale'));
+    await start('clientonly', pki.tls('clientonly'));
+    assert.equal(await a.ping('stale@127.0.0.1'), false);
+    assert.match(a.dist!.connectFailure('stale@127.0.0.1')!.message, /TLS connection to stale@127\.0\.0\.1 failed: its certificate has expired \(CERT_HAS_EXPIRED\)/);
+    assert.equal(await a.ping('clientonly@127.0.0.1'), false);
+    assert.match(a.dist!.connectFailure('clientonly@127.0.0.1')!.message, /TLS connection to clientonly@127\.0\.0\.1 failed: its certificate is not made for this purpose/);
+    assert.ok(logs.every((l) => !/not signed by this node's CA/.test(l)), logs.join('\n'));
+  });
+});
