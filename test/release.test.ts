@@ -165,7 +165,7 @@ test('a release deployed from its tarball runs as a daemon, is inspected by otp 
     writeFileSync(serverFile, v1.replace(/codeChange: .*\n/, "codeChange: (oldVsn: unknown, state: any) => (typeof oldVsn === 'object' && oldVsn !== null ? state : { counts: null }),\n"));
     writeFileSync(pkg, readFileSync(pkg, 'utf8').replace('"version": "0.5.0"', '"version": "0.6.0"'));
     await ok(run(process.execPath, [otp, 'release', '--tar', '--upgrade-from', '0.1.0'], dir), 'otp release 0.6.0');
-    await ok(run(script, ['eval', "(ctx.spawn(async (p) => { for (let i = 0; i < 1000; i++) { await genServer.call(p, 'kiosk_server', { op: 'count', key: 'apples' }).catch(() => 0); await p.sleep(2); } }), 'calling')"], deploy), 'a caller on the node');
+    await ok(run(script, ['eval', "(ctx.spawn(async (p) => { for (let i = 0; i < 100000; i++) { await genServer.call(p, 'kiosk_server', { op: 'count', key: 'apples' }).catch(() => 0); await p.sleep(2); } }), 'calling')"], deploy), 'a caller on the node');
     const crashing = await run(script, ['upgrade', join(rel, 'kiosk-0.6.0.tar.gz')], deploy);
     assert.equal(crashing.status, 1, crashing.out);
     assert.match(crashing.stderr, /^kiosk: upgrade to 0\.6\.0 rolled back, 0\.1\.0 still runs: <0\.\d+\.0> crashed after the upgrade: .*null/);
