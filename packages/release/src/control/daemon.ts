@@ -4,27 +4,32 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readNodeArgs, readVersion } from '@otp-ts/runtime';
+import { readNodeArgs, readVersion, type HeartArgs } from '@otp-ts/runtime';
 import { alive, answeringPid, pidFile, program, root, ScriptError, sleep, target, withToolNode, type Target } from './client.js';
 import { exitOf, heartPidFile, heartSettings, liveHeart, removePidFile, runHeart, type HeartReport, type NodeExit } from './heart.js';
 import { bootFailure, logFile, logOffset, openLog, spawnNode } from './node-process.js';
 
 const BOOT_TIMEOUT_MS = 30_000;
 
-/** Whether the daemon runs under a heart: `daemon --heart`, or `-heart` in the permanent version's node.args. */
-async function wantsHeart(args: string[], vsn: string): Promise<boolean> {
+/** Whether the daemon runs under a heart (`daemon --heart`, or `-heart` in node.args), checking its settings first. */
+function wantsHeart(args: string[], heart: HeartArgs | undefined): boolean {
   const unknown = args.find((a) => a !== '--heart');
   if (unknown !== undefined) throw new ScriptError(`daemon takes no '${unknown}': use daemon, or daemon --heart to run the node under a watchdog`, 2);
-  return args.includes('--heart') || (await readNodeArgs(root, vsn, process.env)).heart?.enabled === true;
+  if (!args.includes('--heart') && heart?.enabled !== true) return false;
+  try {
+    heartSettings(heart, process.env);
+  } catch (error) {
+    throw new ScriptError((error as Error).message, 2);
+  }
+  return true;
 }
 
 /** `bin/<name> daemon [--heart]`: boots the release detached; 0 once its own node answers, else the cause. */
 export async function daemon(args: string[]): Promise<number> {
   const t = await target();
-  const heart = await wantsHeart(args, t.vsn);
   // Every file is read and every ${VAR} substituted here first: a bad one is named before anything starts.
-  await readVersion(root, t.vsn, process.env);
-  if (heart) heartSettings((await readNodeArgs(root, t.vsn, process.env)).heart, process.env);
+  const files = await readVersion(root, t.vsn, process.env);
+  const heart = wantsHeart(args, files.nodeArgs.heart);
   const running = liveHeart(root, t.name, program);
   if (running !== undefined) throw new ScriptError(`${t.node} is already running under its heart (os pid ${running}): stop it first (bin/${t.name} stop)`);
   if (await withToolNode(({ node }) => node.ping(t.node), 'daemon')) throw new ScriptError(`${t.node} is already running: stop it first (bin/${t.name} stop)`);
