@@ -8,7 +8,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { connect, createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { createNode, Pid } from '@otp-ts/runtime';
+import { createNode, Pid, Ref } from '@otp-ts/runtime';
 import { EpmdServer } from '../src/distribution/epmd-server.ts';
 import { lookup, register } from '../src/distribution/epmd-client.ts';
 import { encodeControl, type PidTranslator } from '../src/distribution/codec.ts';
@@ -416,6 +416,12 @@ test('fuzzed handshake frames in every position, from either side, and fuzzed fr
         await exchange(raw, bait(bad), encodeControl(['reg_send', 'echo', { from: me, msg: 'still there?' }], translator(`fuzzer${n}@127.0.0.1`), 1));
         assert.ok(target.alive(), `a reply to a pid of ${JSON.stringify(bad)} ended the node: ${target.stderr()}`);
       }
+      // Messages of the wrong shape, e.g. a monitor whose watcher is no pid (kept, it would fail when the echo exits).
+      for (const message of [['monitor', 42, 'echo', new Ref(0, 1)], ['link', 'x', new Pid(1, 1, 0)], ['down', 'echo', null, new Ref(0, 2), 'normal']]) {
+        const raw = await authenticated();
+        await exchange(raw, encodeControl(message, translator(`fuzzer${n}@127.0.0.1`), 1));
+        assert.ok(raw.closed, `the node closed the connection that sent ${JSON.stringify(message)}`);
+      }
       await fc.assert(
         fc.asyncProperty(fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 200 }).map((b) => Buffer.from(b)), oddNames.map((name) => bait(name))), async (f) => {
           const raw = await authenticated();
@@ -481,4 +487,14 @@ test('otp nodes --refused shows who refused whom, from which address and why, wi
     assert.equal(usage.status, 2);
     assert.match(usage.stderr, /otp nodes --refused needs the node to ask/);
   });
+});
+
+test('a node without a cookie does not start its distribution: one sentence saying what to give it', async () => {
+  for (const cookie of ['', undefined]) {
+    const node = createNode();
+    await assert.rejects(node.startDistribution({ name: 'nocookie@127.0.0.1', cookie: cookie as unknown as string, epmdPort: 1, log: () => {} }), {
+      message: 'distribution: no cookie: give the node a non-empty cookie (--cookie, OTP_COOKIE or ~/.otp-ts.cookie)',
+    });
+    assert.equal(node.dist ?? undefined, undefined, 'not distributed');
+  }
 });

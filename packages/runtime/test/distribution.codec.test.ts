@@ -43,7 +43,7 @@ test('values sent from a to b arrive equal, pids and refs on the right node', ()
       assert.deepEqual(out[2], v);
     }),
   );
-  const [, from, ref, third] = decodeControl(encodeControl(['monitor', new Pid(0, 3), new Ref(0, 2 ** 40), new Pid(cOnA, 9)], a, bOnA), b, 'a@h') as [string, Pid, Ref, Pid];
+  const [, from, third, ref] = decodeControl(encodeControl(['monitor', new Pid(0, 3), new Pid(cOnA, 9), new Ref(0, 2 ** 40)], a, bOnA), b, 'a@h') as [string, Pid, Pid, Ref];
   assert.equal(b.nameOf(from.node), 'a@h');
   assert.equal(b.nameOf(ref.node), 'a@h');
   assert.equal(ref.id, 2 ** 40);
@@ -82,4 +82,12 @@ test('garbage and mutated frames throw an Error, never hang or crash', () => {
     }),
     { numRuns: 2000 },
   );
+});
+
+test('a control message of the wrong shape is refused when it is read, before anything acts on it', () => {
+  const [a, b] = [translator('a@h'), translator('b@h')];
+  const bOnA = a.indexOf('b@h');
+  for (const message of [['link', 42, new Pid(bOnA, 1)], ['monitor', new Pid(0, 1), 'echo'], ['exit', new Pid(0, 1)], ['send', new Pid(bOnA, 1), 'x', 'extra'], ['reg_send', 7, 'x'], ['down', new Pid(0, 1), new Pid(bOnA, 1), 'not a ref', 'normal']]) {
+    assert.throws(() => decodeControl(encodeControl(message, a, bOnA), b, 'a@h'), /message of the wrong shape/, JSON.stringify(message));
+  }
 });

@@ -519,6 +519,18 @@ class Reader {
   }
 }
 
+// What each control message carries (docs/protocol.md §4): p a pid, n a registered name, P a pid or a
+// name, r a ref, _ any term. A message of another shape is refused before anything acts on it.
+const SHAPES: Record<(typeof OPS)[number], string> = { '': '', send: 'p_', reg_send: 'n_', link: 'pp', unlink: 'pp', exit: 'pp_', exit2: 'pp_', monitor: 'pPr', demonitor: 'pPr', down: 'Ppr_' };
+
+function fits(kind: string, v: unknown): boolean {
+  if (kind === 'p') return v instanceof Pid;
+  if (kind === 'n') return typeof v === 'string';
+  if (kind === 'P') return v instanceof Pid || typeof v === 'string';
+  if (kind === 'r') return v instanceof Ref;
+  return true;
+}
+
 /** Reads a control message from `peer` ([Op:8][terms]); throws on anything that is not a well-formed one. */
 export function decodeControl(buf: Buffer, t: PidTranslator, peer: string): unknown[] {
   const r = new Reader(buf, t, peer);
@@ -526,5 +538,7 @@ export function decodeControl(buf: Buffer, t: PidTranslator, peer: string): unkn
   if (!op) throw new Error(`unknown operation ${buf[0]}`);
   const out: unknown[] = [op];
   while (!r.done) out.push(r.term(0));
+  const shape = SHAPES[op];
+  if (out.length !== shape.length + 1 || ![...shape].every((kind, i) => fits(kind, out[i + 1]))) throw new Error(`a '${op}' message of the wrong shape`);
   return out;
 }
