@@ -174,18 +174,18 @@ for (const [what, init, message] of refusals) {
   });
 }
 
-test('codeChange gets functions, pids, module exports, timers and copyState-kept values by reference, and copies of the rest with sharing kept', async () => {
+test("codeChange gets functions, pids, module exports, timers, the node's logger and copyState-kept values by reference, and copies of the rest with sharing kept", async () => {
   await withNode(async (node) => {
     const code = codeServerFor(node);
     const v1 = `
-import { ok, reply, copyState, type GenServer } from '@otp-ts/runtime';
+import { ok, reply, copyState, loggerOf, type GenServer } from '@otp-ts/runtime';
 import { helper } from './helper';
 export class Conn { [copyState]() { return this; } }
 export const keeper: GenServer<any, 'get', never, unknown, void> = {
   name: 'keeper',
   init: (_a, ctx) => {
     const shared = { n: 1 };
-    return ok({ fn: () => 1, pid: ctx.self(), helper, timer: setInterval(() => undefined, 60_000), conn: new Conn(), a: shared, b: [shared], frozen: Object.freeze({ n: 2 }) });
+    return ok({ fn: () => 1, pid: ctx.self(), helper, timer: setInterval(() => undefined, 60_000), conn: new Conn(), a: shared, b: [shared], frozen: Object.freeze({ n: 2 }), logger: loggerOf(ctx.node), buf: Buffer.from('hello') });
   },
   handleCall: (_req, _from, s) => reply(s, s),
   terminate: (_r, s) => clearInterval(s.timer),
@@ -200,7 +200,9 @@ export const keeper: GenServer<any, 'get', never, unknown, void> = {
       await upgradeModules(ctx, code, [compileModule('app/keeper', v2, '2')], { extra });
       const seen = extra.seen!;
       assert.notEqual(seen, original, 'the state was copied');
-      for (const key of ['fn', 'pid', 'helper', 'timer', 'conn', 'frozen']) assert.equal(seen[key], original[key], `${key} is kept by reference`);
+      for (const key of ['fn', 'pid', 'helper', 'timer', 'conn', 'frozen', 'logger']) assert.equal(seen[key], original[key], `${key} is kept by reference`);
+      assert.ok(Buffer.isBuffer(seen.buf) && seen.buf !== original.buf && seen.buf.toString() === 'hello', 'a Buffer is copied as a Buffer');
+      assert.equal((seen.buf as Buffer).buffer.byteLength, 5, "a Buffer from Node's pool copies its own bytes, not the pool");
       assert.notEqual(seen.a, original.a, 'plain objects are copied');
       assert.equal((seen.b as unknown[])[0], seen.a, 'a reference shared in the state is shared in the copy');
       await genServer.stop(ctx, srv);

@@ -4,6 +4,8 @@ import { Pid, Ref } from '../pid.js';
 import { ProcessImpl } from '../process.js';
 import { OtpNode } from '../node.js';
 import { TableStore } from '../table.js';
+import { Logger } from '../logger.js';
+import { CodeServer } from './server.js';
 
 /**
  * A class may define a method under this symbol to say how its instances are copied before an upgrade's
@@ -66,6 +68,8 @@ function isKeptByReference(x: object): boolean {
     x instanceof ProcessImpl ||
     x instanceof OtpNode ||
     x instanceof TableStore ||
+    x instanceof Logger ||
+    x instanceof CodeServer ||
     x instanceof EventEmitter ||
     TIMER_PROTOS.includes(Object.getPrototypeOf(x) as object) ||
     types.isSharedArrayBuffer(x) ||
@@ -195,8 +199,15 @@ export class StateCopier {
     }
     if (types.isTypedArray(x)) {
       const v = x as Uint8Array;
-      const buffer = this.value(v.buffer, { up: at, key: '.buffer', how: 'label' }) as ArrayBuffer;
+      // A view of shared memory is shared on purpose: kept, like the SharedArrayBuffer itself.
+      if (types.isSharedArrayBuffer(v.buffer)) return this.remember(x, x);
       const Typed = TYPED[(v as { [Symbol.toStringTag]: string })[Symbol.toStringTag]]!;
+      // A view of part of a buffer (a Buffer from Node's pool) copies its own bytes, unless the state's copy already holds the buffer.
+      if (v.byteLength !== v.buffer.byteLength && !this.memo.has(v.buffer)) {
+        const bytes = (v.buffer as ArrayBuffer).slice(v.byteOffset, v.byteOffset + v.byteLength);
+        return this.finish(x, this.remember(x, new Typed(bytes, 0, v.length)), proto, at);
+      }
+      const buffer = this.value(v.buffer, { up: at, key: '.buffer', how: 'label' }) as ArrayBuffer;
       return this.finish(x, this.remember(x, new Typed(buffer, v.byteOffset, v.length)), proto, at);
     }
     if (types.isNativeError(x)) return this.finish(x, this.remember(x, new Error()), proto, at, true);
