@@ -1,66 +1,67 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { EPMD, decodeAlive2, encodeAlive2Resp, encodeNamesResp, encodePort2Resp, type NodeEntry } from './epmd-protocol.js';
-
-// Listens on host:port; resolves to the port bound.
-function listenOn(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as { port: number }).port);
-    });
-  });
-}
+import { escapeForLog, listenAll } from './epmd-address.js';
 
 /** The largest request the port mapper accepts; anything bigger is garbage. */
 const MAX_REQUEST = 1024;
 
+/** Limits of the port mapper against idle, slow and numerous clients (epmd's -packet_timeout and -max_conns). */
+export interface EpmdLimits {
+  /** How long a connection may take to send a whole request before it is closed (default 60000 ms, epmd's packet timeout); registrations are exempt. */
+  requestTimeoutMs?: number;
+  /** How many connections that are not registrations may be open at once (default 256); past it the oldest is closed. */
+  maxConnections?: number;
+  /** How many nodes may be registered at once (default 1024); past it a registration is refused. */
+  maxNodes?: number;
+}
+
+/** The limits a port mapper uses when not told otherwise. */
+export const DEFAULT_EPMD_LIMITS: Required<EpmdLimits> = { requestTimeoutMs: 60_000, maxConnections: 256, maxNodes: 1024 };
+
 /**
  * A port mapper speaking EPMD's protocol: nodes register while their registration connection stays
- * open, and anyone asks for a node's port or the list of names. Malformed requests close that
- * connection only.
+ * open (one registration per connection), and anyone asks for a node's port or the list of names.
+ * Malformed, idle or half-sent requests close that connection only; registrations are never touched.
  */
 export class EpmdServer {
   private readonly nodes = new Map<string, NodeEntry & { socket: Socket }>();
-  private readonly server: Server;
+  /** Open connections that are not registrations, oldest first (a Set keeps insertion order). */
+  private readonly pending = new Set<Socket>();
+  private servers: Server[] = [];
+  private port = 0;
   private creation = 1 + Math.floor(Math.random() * 0xfff0);
+  private readonly limits: Required<EpmdLimits>;
 
   /**
-   * `log` receives one line per rejected connection; `onKill` runs after a KILL_REQ stopped the
-   * port mapper (the OS process of the built-in one exits there).
+   * `log` receives one line per rejected or closed connection (bytes from the wire escaped); `onKill`
+   * runs after a KILL_REQ stopped the port mapper (the OS process of the built-in one exits there).
    */
   constructor(
     private readonly log: (line: string) => void = () => {},
     private readonly onKill: () => void = () => {},
+    limits: EpmdLimits = {},
   ) {
-    this.server = createServer((socket) => this.accept(socket));
+    this.limits = { ...DEFAULT_EPMD_LIMITS, ...limits };
   }
-
-  /** The same port on IPv6's loopback, for nodes named `name@::1` (absent where the host has no IPv6). */
-  private v6: Server | undefined;
 
   /**
-   * Starts listening on 127.0.0.1 (`port` 0 picks a free one), and on ::1 at the same port when the
-   * host has IPv6 loopback (as epmd answers on both); resolves to the port.
+   * Starts listening (`port` 0 picks a free one) on `addresses`: default 127.0.0.1, plus ::1 when the
+   * host has IPv6 loopback (as epmd answers on both); `all` (or 0.0.0.0, ::) is every interface. Resolves to the port.
    */
-  async listen(port: number, host = '127.0.0.1'): Promise<number> {
-    const bound = await listenOn(this.server, port, host);
-    if (host === '127.0.0.1') {
-      const v6 = createServer((socket) => this.accept(socket));
-      this.v6 = await listenOn(v6, bound, '::1').then(
-        () => v6,
-        () => undefined,
-      );
-    }
-    return bound;
+  async listen(port: number, addresses: string | string[] = '127.0.0.1'): Promise<number> {
+    const bound = await listenAll(typeof addresses === 'string' ? [addresses] : addresses, port, (socket) => this.accept(socket));
+    this.servers = bound.servers;
+    this.port = bound.port;
+    return bound.port;
   }
 
-  /** Stops listening and drops every registration. */
+  /** Stops listening and drops every registration and connection. */
   close(): Promise<void> {
     for (const n of this.nodes.values()) n.socket.destroy();
+    for (const s of this.pending) s.destroy();
     this.nodes.clear();
-    this.v6?.close();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    this.pending.clear();
+    return Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(() => undefined);
   }
 
   /** The registered node names. */
@@ -71,31 +72,73 @@ export class EpmdServer {
   private accept(socket: Socket): void {
     let buffered = Buffer.alloc(0);
     let registered: string | undefined;
+    let answered = false;
+    this.admit(socket);
+    // An absolute deadline, not an inactivity timer: a client dribbling one byte at a time is closed too.
+    const deadline = setTimeout(() => this.drop(socket, `idle or incomplete after ${this.limits.requestTimeoutMs} ms`), this.limits.requestTimeoutMs);
+    deadline.unref();
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
+      clearTimeout(deadline);
+      this.pending.delete(socket);
       if (registered !== undefined && this.nodes.get(registered)?.socket === socket) this.nodes.delete(registered);
     });
     socket.on('data', (chunk: Buffer) => {
+      // One request a connection: an answered one only waits for its close.
+      if (answered) return;
       buffered = Buffer.concat([buffered, chunk]);
-      if (buffered.length < 2) return;
-      const len = buffered.readUInt16BE(0);
-      if (len === 0 || len > MAX_REQUEST) return this.reject(socket, `a request of ${len} bytes`);
-      if (buffered.length < 2 + len) return;
-      const body = buffered.subarray(2, 2 + len);
-      buffered = buffered.subarray(2 + len);
-      try {
-        registered = this.handle(socket, body[0]!, body.subarray(1)) ?? registered;
-      } catch (error) {
-        this.reject(socket, (error as Error).message);
+      while (buffered.length >= 2) {
+        const len = buffered.readUInt16BE(0);
+        if (len === 0 || len > MAX_REQUEST) {
+          if (registered === undefined) return this.drop(socket, `a request of ${len} bytes`);
+          buffered = Buffer.alloc(0);
+          return this.afterRegistration(socket, registered, undefined);
+        }
+        if (buffered.length < 2 + len) return;
+        const body = buffered.subarray(2, 2 + len);
+        buffered = buffered.subarray(2 + len);
+        if (registered !== undefined) {
+          this.afterRegistration(socket, registered, body[0]);
+          continue;
+        }
+        try {
+          registered = this.handle(socket, body[0]!, body.subarray(1));
+        } catch (error) {
+          return this.drop(socket, (error as Error).message);
+        }
+        if (registered === undefined) {
+          answered = true;
+          return;
+        }
+        clearTimeout(deadline);
+        this.pending.delete(socket);
       }
     });
   }
 
+  // A registration connection holds one name: a second ALIVE2 on it is refused, anything else ignored; the name stays.
+  private afterRegistration(socket: Socket, name: string, code: number | undefined): void {
+    if (code === EPMD.ALIVE2_REQ) socket.write(encodeAlive2Resp(1, 0));
+    const what = code === EPMD.ALIVE2_REQ ? 'a second registration' : 'a request';
+    this.log(`port mapper: ignored ${what} on the registration connection of '${escapeForLog(name)}' (one registration per connection)`);
+  }
+
+  // Counts a new connection; at the cap the oldest one still waiting for its request makes room, so a flood of idle clients cannot lock out lookups.
+  private admit(socket: Socket): void {
+    if (this.pending.size >= this.limits.maxConnections) {
+      const oldest = this.pending.values().next().value as Socket;
+      this.drop(oldest, `more than ${this.limits.maxConnections} connections are open; closed the oldest`);
+    }
+    this.pending.add(socket);
+  }
+
+  // Returns the name registered by this request, if it registered one.
   private handle(socket: Socket, code: number, body: Buffer): string | undefined {
     switch (code) {
       case EPMD.ALIVE2_REQ: {
         const entry = decodeAlive2(body);
-        if (this.nodes.has(entry.name)) {
+        if (this.nodes.has(entry.name) || this.nodes.size >= this.limits.maxNodes) {
+          if (!this.nodes.has(entry.name)) this.log(`port mapper: refused to register '${escapeForLog(entry.name)}': ${this.limits.maxNodes} nodes are registered already`);
           socket.end(encodeAlive2Resp(1, 0));
           return undefined;
         }
@@ -108,7 +151,7 @@ export class EpmdServer {
         socket.end(encodePort2Resp(this.nodes.get(body.toString('utf8'))));
         return undefined;
       case EPMD.NAMES_REQ:
-        socket.end(encodeNamesResp((this.server.address() as { port: number }).port, this.nodes.values()));
+        socket.end(encodeNamesResp(this.port, this.nodes.values()));
         return undefined;
       case EPMD.KILL_REQ:
         // As epmd without -relaxed_command_check: a port mapper that nodes rely on is not stopped.
@@ -123,8 +166,10 @@ export class EpmdServer {
     }
   }
 
-  private reject(socket: Socket, what: string): void {
-    this.log(`port mapper: closed a connection from ${socket.remoteAddress}: ${what}`);
+  private drop(socket: Socket, what: string): void {
+    if (socket.destroyed) return;
+    this.log(`port mapper: closed a connection from ${escapeForLog(String(socket.remoteAddress))}: ${escapeForLog(what)}`);
+    this.pending.delete(socket);
     socket.destroy();
   }
 }

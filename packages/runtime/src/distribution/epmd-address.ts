@@ -1,0 +1,73 @@
+// Where the built-in port mapper listens, and how its log lines stay one line each.
+import { createServer, type Server, type Socket } from 'node:net';
+
+/** The loopback hosts: a node named after one of them is reachable from this host only. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * The addresses the built-in port mapper listens on, as epmd's ERL_EPMD_ADDRESS: `OTP_EPMD_ADDRESS`
+ * (or ERL_EPMD_ADDRESS), a comma-separated list where `all` (or 0.0.0.0, ::) means every interface;
+ * without it, loopback when the node that starts it has a loopback host, every interface otherwise (as
+ * epmd), so nodes on other hosts can look up a node named `name@10.0.0.5`.
+ */
+export function portMapperAddresses(nodeHost: string | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
+  const given = env.OTP_EPMD_ADDRESS ?? env.ERL_EPMD_ADDRESS;
+  if (given !== undefined && given.trim() !== '') return given.split(',').map((a) => a.trim()).filter((a) => a !== '');
+  return nodeHost === undefined || isLoopbackHost(nodeHost) ? ['127.0.0.1'] : ['all'];
+}
+
+/** Whether an address given to the port mapper means every interface. */
+export function isAllInterfaces(address: string): boolean {
+  return address === 'all' || address === '0.0.0.0' || address === '::';
+}
+
+// Listens on host:port; resolves to the port bound.
+function listenOn(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port, host, ipv6Only: false }, () => {
+      server.off('error', reject);
+      resolve((server.address() as { port: number }).port);
+    });
+  });
+}
+
+/**
+ * Listens on each address at one port (the first fixes it when `port` is 0). Every interface is `::`
+ * (IPv4 too, dual stack), or 0.0.0.0 where the host has no IPv6; loopback is always included, ::1 when
+ * the host has it. Resolves to the servers and the port.
+ */
+export async function listenAll(addresses: string[], port: number, accept: (socket: Socket) => void): Promise<{ servers: Server[]; port: number }> {
+  const servers: Server[] = [];
+  const bind = async (host: string, at: number): Promise<number> => {
+    const server = createServer(accept);
+    const bound = await listenOn(server, at, host);
+    servers.push(server);
+    return bound;
+  };
+  try {
+    if (addresses.some(isAllInterfaces)) {
+      const bound = await bind('::', port).catch(() => bind('0.0.0.0', port));
+      return { servers, port: bound };
+    }
+    const wanted = [...new Set(['127.0.0.1', ...addresses.map((a) => (a === 'localhost' ? '127.0.0.1' : a))])];
+    let bound = port;
+    for (const host of wanted) bound = await bind(host, bound);
+    // As epmd answers on both loopbacks: nodes named name@::1 find each other (absent where the host has no IPv6).
+    if (!wanted.includes('::1')) await bind('::1', bound).catch(() => undefined);
+    return { servers, port: bound };
+  } catch (error) {
+    for (const s of servers) s.close();
+    throw error;
+  }
+}
+
+/** A text from the wire made safe for a log line: anything but printable ASCII becomes an escape, so a name cannot start a forged line. */
+export function escapeForLog(text: string): string {
+  return text.replace(/[^\x20-\x7e]/gu, (c) => {
+    const code = c.codePointAt(0)!;
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
+}

@@ -1,0 +1,182 @@
+// The port mapper against clients that misbehave: idle, half-sent, numerous, forged names, fuzzed requests.
+// Real TCP on loopback; the built-in port mapper's own OS process where its flags and log are what is tested.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { EpmdServer } from '../src/distribution/epmd-server.ts';
+import { lookup, names, register } from '../src/distribution/epmd-client.ts';
+import { encodeAlive2, encodeKill, encodeNames, encodePortPlease, type NodeEntry } from '../src/distribution/epmd-protocol.ts';
+
+const entry = (name: string, port: number): NodeEntry => ({ name, port, nodeType: 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) });
+const epmdMain = fileURLToPath(new URL('../src/distribution/epmd-main.ts', import.meta.url));
+
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+// Every raw client, destroyed after each test so a failing one still lets its server close.
+const opened = new Set<Socket>();
+
+// A raw client that records whether the port mapper closed it; the test never closes it first.
+function rawClient(port: number, bytes: Buffer, host = '127.0.0.1'): { socket: Socket; closed: () => boolean; received: () => Buffer } {
+  let closed = false;
+  const chunks: Buffer[] = [];
+  const socket = connect({ host, port }, () => socket.write(bytes));
+  opened.add(socket);
+  socket.on('data', (c: Buffer) => chunks.push(c));
+  socket.on('error', () => {});
+  socket.on('close', () => (closed = true));
+  return { socket, closed: () => closed, received: () => Buffer.concat(chunks) };
+}
+
+async function withServer(options: ConstructorParameters<typeof EpmdServer>[2], body: (port: number, server: EpmdServer, logs: string[]) => Promise<void>): Promise<void> {
+  const logs: string[] = [];
+  const server = new EpmdServer((l) => logs.push(l), () => {}, options);
+  const port = await server.listen(0);
+  try {
+    await body(port, server, logs);
+  } finally {
+    for (const s of opened) s.destroy();
+    opened.clear();
+    await server.close();
+  }
+}
+
+test('idle and half-sent connections are closed after the request timeout; a registration is long-lived and stays', async () => {
+  await withServer({ requestTimeoutMs: 300 }, async (port, server, logs) => {
+    const reg = await register(entry('steady', 41001), '127.0.0.1', port);
+    const half = encodeAlive2(entry('half', 41002));
+    const clients = [
+      rawClient(port, Buffer.alloc(0)),
+      rawClient(port, Buffer.alloc(0)),
+      rawClient(port, half.subarray(0, 1)),
+      rawClient(port, half.subarray(0, 5)),
+      rawClient(port, encodePortPlease('steady').subarray(0, 4)),
+    ];
+    await until('the port mapper to close all 5 idle or half-sent connections', () => clients.every((c) => c.closed()));
+    assert.ok(logs.some((l) => /idle or incomplete after 300 ms/.test(l)), logs.join('\n'));
+    // The registration's connection was idle all along, longer than the timeout, and still holds the name.
+    assert.deepEqual(server.names(), ['steady']);
+    assert.equal((await lookup('steady', '127.0.0.1', port))?.port, 41001);
+    reg.close();
+  });
+});
+
+test('connections past the cap close the oldest waiting one; lookups and registrations keep working', async () => {
+  await withServer({ maxConnections: 4 }, async (port) => {
+    const reg = await register(entry('capped', 41010), '127.0.0.1', port);
+    const idle = Array.from({ length: 12 }, () => rawClient(port, Buffer.alloc(0)));
+    await until('the port mapper to close the 8 oldest idle connections', () => idle.filter((c) => c.closed()).length >= 8);
+    assert.deepEqual(idle.slice(0, 8).map((c) => c.closed()), Array(8).fill(true), 'the oldest go first');
+    assert.equal((await lookup('capped', '127.0.0.1', port))?.port, 41010);
+    assert.deepEqual(await names('127.0.0.1', port), [{ name: 'capped', port: 41010 }]);
+    for (const c of idle) c.socket.destroy();
+    reg.close();
+  });
+});
+
+test('one registration per connection: a second ALIVE2 on it registers nothing, and closing it frees its one name', async () => {
+  await withServer({}, async (port, server) => {
+    const twice = rawClient(port, encodeAlive2(entry('first', 41020)));
+    await until('the first registration', () => twice.received().length >= 6);
+    twice.socket.write(encodeAlive2(entry('second', 41021)));
+    await until('the answer to the second registration', () => twice.received().length >= 12);
+    assert.deepEqual([...twice.received().subarray(6, 8)], [118, 1], 'ALIVE2_X_RESP with result 1: refused');
+    assert.equal((await lookup('second', '127.0.0.1', port)), undefined);
+    assert.deepEqual(server.names(), ['first']);
+    twice.socket.destroy();
+    await until('the name to be freed', () => server.names().length === 0);
+  });
+});
+
+test('the built-in port mapper process escapes names in its log: a name cannot forge a log line', async () => {
+  const port = await freePort();
+  const mapper = spawn(process.execPath, [...process.execArgv, epmdMain, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  mapper.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  try {
+    await until('the port mapper to listen', () => names('127.0.0.1', port).then(() => true, () => false));
+    const forged = 'x\nport mapper: FORGED\u0085\u2028\r\u001b[31m';
+    const c = rawClient(port, encodeAlive2(entry(forged, 41030)));
+    await until('the bad name to be refused', () => c.closed());
+    await until('the refusal to be logged', () => err.includes('\n'));
+    const lines = err.split('\n').filter((l) => l !== '');
+    assert.equal(lines.length, 1, err);
+    assert.doesNotMatch(lines[0]!, /[^\x20-\x7e]/, 'only printable ASCII');
+    assert.match(lines[0]!, /^port mapper: closed a connection from [\d.:a-f]+: ALIVE2_REQ has an invalid node name .*FORGED/);
+  } finally {
+    mapper.kill();
+  }
+});
+
+test('the built-in port mapper listens on every interface with --address all (reached at 127.0.0.2, not its loopback 127.0.0.1)', async () => {
+  const port = await freePort();
+  const mapper = spawn(process.execPath, [...process.execArgv, epmdMain, '--port', String(port), '--address', 'all'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    await until('the port mapper to listen', () => names('127.0.0.1', port).then(() => true, () => false));
+    const reg = await register(entry('wide', 41040), '127.0.0.1', port);
+    assert.equal((await lookup('wide', '127.0.0.2', port))?.port, 41040, 'answered on an address other than 127.0.0.1');
+    reg.close();
+  } finally {
+    mapper.kill();
+  }
+});
+
+// A free TCP port, from the OS.
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+// Valid requests, then mutated: bytes flipped, truncated, extended, or with a lying length.
+const valid = fc.oneof(
+  fc.stringMatching(/^[a-z][\w.-]{0,15}$/).map((n) => encodeAlive2(entry(`fz${n}`, 42000))),
+  fc.string({ maxLength: 20 }).map((n) => encodePortPlease(n)),
+  fc.constant(encodeNames()),
+  fc.constant(encodeKill()),
+);
+const mutated = fc.tuple(valid, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }), fc.option(fc.nat(), { nil: undefined }), fc.uint8Array({ maxLength: 8 })).map(([bytes, flips, cut, extra]) => {
+  const b = Buffer.from(bytes);
+  for (const [at, v] of flips) b[at % b.length] = v;
+  return Buffer.concat([cut === undefined ? b : b.subarray(0, cut % (b.length + 1)), Buffer.from(extra)]);
+});
+const request = fc.oneof(valid, mutated, fc.uint8Array({ minLength: 0, maxLength: 64 }).map((a) => Buffer.from(a)));
+
+test('fuzzed requests (random and mutated valid ones): every connection ends, the port mapper keeps serving and its nodes stay registered', async () => {
+  await withServer({ requestTimeoutMs: 200, maxConnections: 32 }, async (port, server) => {
+    const regs = [await register(entry('keepa', 41050), '127.0.0.1', port), await register(entry('keepb', 41051), '127.0.0.1', port)];
+    let batches = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(request, { minLength: 1, maxLength: 12 }), async (batch) => {
+        const clients = batch.map((bytes) => rawClient(port, bytes));
+        // Nobody closes these clients but the port mapper (an answer, a refusal or the request timeout), except a
+        // registration that succeeded, which the port mapper must keep: the test ends it as a node would.
+        const registered = (c: (typeof clients)[number]): boolean => c.received()[0] === 118 && c.received()[1] === 0;
+        await until('the port mapper to end every fuzzed connection', () => clients.every((c) => c.closed() || (registered(c) && (c.socket.destroy(), true))));
+        const listed = (await names('127.0.0.1', port)).map((n) => n.name);
+        assert.ok(listed.includes('keepa') && listed.includes('keepb'), `NAMES after a batch: ${listed.join(', ')}`);
+        assert.equal((await lookup('keepa', '127.0.0.1', port))?.port, 41050);
+        assert.equal((await lookup('keepb', '127.0.0.1', port))?.port, 41051);
+        batches++;
+      }),
+      { numRuns: 25 },
+    );
+    assert.equal(batches >= 25, true);
+    // Fuzzed registrations went with their connections.
+    await until('only the two real nodes to remain', () => server.names().length === 2);
+    for (const r of regs) r.close();
+  });
+});
