@@ -15,6 +15,7 @@ import { runFile } from './run/pool.js';
 import { plainFailure } from './run/failure-info.js';
 import { updateStore, type CounterexampleStore } from './run/counterexamples.js';
 import { failedCases, mergeFailed, wholeFile, type FailedStore } from './run/failed-store.js';
+import { goneCases, withGone } from './run/gone.js';
 import { readJsonStore, writeJsonStore } from './run/json-store.js';
 import { failedIds, mergeRetry } from './run/retry.js';
 import { shardFiles, shuffleWithSeed } from './run/select.js';
@@ -157,27 +158,6 @@ function notRun(file: string, reporters: readonly Reporter[]): FileResult {
   const c = { id: 'file', file, name: file, path: [file], status: 'skipped' as const, durationMs: 0, skipReason: 'not run: an earlier test failed (--bail)' };
   reporters.forEach((r) => r.onCaseEnd?.(c));
   return { file, cases: [c], durationMs: 0, warnings: [], output: '' };
-}
-
-// --rerun-failed: stored failures whose case (or whole file) no longer exists are reported as such, as skipped cases.
-const GONE = 'failed in the last run and no longer exists (renamed or removed)';
-
-function goneCase(file: string, name: string): CaseResult {
-  const path = name.split(' > ');
-  return { id: `gone:${name}`, file, name: path[path.length - 1]!, path, status: 'skipped', durationMs: 0, skipReason: GONE };
-}
-
-function withGone(result: FileResult, names: readonly string[], reporters: readonly Reporter[]): FileResult {
-  if (names.length === 0) return result;
-  const gone = names.map((n) => goneCase(result.file, n));
-  gone.forEach((c) => reporters.forEach((r) => r.onCaseEnd?.(c)));
-  return { ...result, cases: [...result.cases, ...gone] };
-}
-
-function goneCases(file: string, names: readonly string[], reporters: readonly Reporter[]): FileResult {
-  const result = withGone({ file, cases: [], durationMs: 0, warnings: [], output: '' }, names, reporters);
-  reporters.forEach((r) => r.onFileEnd?.(result));
-  return result;
 }
 
 // Why nothing was selected: the candidates are the cases the workers planned, and the declared exports of the files not compiled.
