@@ -59,6 +59,7 @@ export { NodeDown } from './distribution/node-dist.js';
 export type { DistributionOptions } from './distribution/node-dist.js';
 export type { DistributionTls, ConnectFailure, ConnectFailureReason } from './distribution/transport.js';
 export { rpc, BadRpc, registerRpcModule, CTX_FIRST_KEY } from './rpc/index.js';
+export { evalBounds, evalReplyTimeout, EvalStopped, DEFAULT_EVAL_TIMEOUT_MS, DEFAULT_EVAL_AWAIT_TIMEOUT_MS, type EvalOptions } from './rpc/eval.js';
 export { names as portMapperNames, lookup as portMapperLookup, killPortMapper } from './distribution/epmd-client.js';
 export type { ReleaseApp, ReleaseFile, ReleaseStatus, ReleasesFile, ModuleChange, AppChange, RelupStep, Relup } from './release/types.js';
 export { bootRelease } from './release/boot.js';
@@ -75,5 +76,7 @@ export { TraceAgent, traceAgentOf, MAX_FUNCTIONS, TRACE_DEFAULTS, TRACE_RPC_MODU
 export type { CallPattern, ArgPattern, Guard, Operand, ParseResult, FormatBounds, ProcsSort, ProcRow, ProcessDetails, TreeNode, TraceSpec, TraceEvent, TraceEndReason, TraceMessage, TraceErrorCode, TraceStartResult, TraceSessionInfo } from './trace/index.js';
 export { global, GlobalNameConflict } from './global/index.js';
 export type { ConflictResolver, GlobalRegisterOptions } from './global/index.js';
+export { pg, PgUpdate } from './pg/index.js';
+export type { PgGroup } from './pg/index.js';
 export { NodeUp } from './distribution/node-dist.js';
 export type { DiscoveryOptions, DnsDiscovery } from './distribution/discovery.js';
