@@ -12,7 +12,7 @@ import { upgradeModules, UpgradeError } from '../code/upgrade.js';
 import { hasVersion, readReleases, readVersion, writeReleases, type VersionFiles } from './files.js';
 import { startApplications, stopApplications } from './apps.js';
 import type { AppChange, RelupStep } from './types.js';
-import { reasonText, snapshotStates, UpgradeGuard, watchExits, type Watch } from './guard.js';
+import { reasonText, snapshotStates, UpgradeGuard, watchExits, type Snapshot, type Watch } from './guard.js';
 
 /** What the release handler knows about the release its node runs. */
 export interface RunningRelease {
@@ -180,14 +180,21 @@ async function unloadModules(code: CodeServer, dir: string): Promise<void> {
   }
 }
 
-// After a rollback: the applications of the version rolled back to that do not run (one whose exit the guard held) start again.
-async function restartStopped(ctx: ProcessContext, state: RunningRelease, files: VersionFiles): Promise<void> {
+// After a rollback: the applications of the version rolled back to that do not run (one whose exit the
+// guard held) start again; resolves to a phrase for each that does not.
+async function restartStopped(ctx: ProcessContext, state: RunningRelease, files: VersionFiles): Promise<string[]> {
   const runningApps = new Set((await application.whichApplications(ctx)).map((a) => a.name));
+  const failed: string[] = [];
   for (const app of files.release.applications) {
     if (runningApps.has(app.name)) continue;
-    await application.start(ctx, app.name, app.type ?? 'permanent');
-    if (!state.started.includes(app.name)) state.started.push(app.name);
+    try {
+      await application.start(ctx, app.name, app.type ?? 'permanent');
+      if (!state.started.includes(app.name)) state.started.push(app.name);
+    } catch (error) {
+      failed.push(`${app.name} did not start again: ${reasonText(error)}`);
+    }
   }
+  return failed;
 }
 
 // The health probe's verdict: the guard's one line when it tripped, else every child that did not start,
@@ -199,6 +206,25 @@ async function probe(ctx: ProcessContext, guard: UpgradeGuard, watch: Watch, ms:
   const runningApps = new Set((await application.whichApplications(ctx)).map((a) => a.name));
   const missing = target.release.applications.filter((a) => !runningApps.has(a.name)).map((a) => `${a.name} did not run`);
   return [...failedChildren, ...crashed, ...missing];
+}
+
+// Past the swap, a failure installs the running version back (its files as they were read), then lets the
+// guard's held supervisors restart their children (with their states from the swap) and starts the
+// applications whose exit it held. Resolves to the error to throw: one line, what failed and what runs.
+async function rollBack(ctx: ProcessContext, state: RunningRelease, running: VersionFiles, what: string, guard: UpgradeGuard, snapshots: readonly Snapshot[], error: unknown): Promise<InstallError> {
+  const old = running.release.vsn;
+  try {
+    await install(ctx, state, old, { probe: false, files: running });
+  } catch (e) {
+    await guard.resume([]);
+    state.log(`rollback to ${old} failed too: ${(e as Error).message}`);
+    return new InstallError('health', `${what} failed after its code was loaded and rolling back to ${old} failed too: ${(e as Error).message}; stop the node and start it again (bin/${running.release.name} stop, then daemon) to boot the permanent version, ${old}`);
+  }
+  await guard.resume(snapshots);
+  const notRestarted = await restartStopped(ctx, state, running);
+  const line = `${what} rolled back, ${old} still runs: ${[(error as Error).message, ...notRestarted].join('; ')}`;
+  state.log(line);
+  return new InstallError(error instanceof InstallError ? error.stage : 'applications', line);
 }
 
 /**
@@ -273,17 +299,7 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
   } catch (error) {
     if (!guard) throw error; // a rollback that fails is reported by the install it undoes
     state.files = target;
-    await install(ctx, state, running.release.vsn, { probe: false, files: running }).catch(async (e) => {
-      await guard.resume([]);
-      state.log(`rollback to ${running.release.vsn} failed too: ${(e as Error).message}`);
-      throw new InstallError('health', `${vsn} failed after its code was loaded and rolling back to ${running.release.vsn} failed too: ${(e as Error).message}; stop the node and start it again (bin/${running.release.name} stop, then daemon) to boot the permanent version, ${running.release.vsn}`);
-    });
-    await guard.resume(snapshot!.snapshots);
-    await restartStopped(ctx, state, running);
-    const stage = error instanceof InstallError ? error.stage : 'applications';
-    const line = `${direction === 'up' ? 'upgrade' : 'downgrade'} to ${vsn} rolled back, ${running.release.vsn} still runs: ${(error as Error).message}`;
-    state.log(line);
-    throw new InstallError(stage, line);
+    throw await rollBack(ctx, state, running, `${direction === 'up' ? 'upgrade' : 'downgrade'} to ${vsn}`, guard, snapshot!.snapshots, error);
   }
   await makePermanent(state.root, vsn);
   const result: InstallReport = {
