@@ -1,0 +1,245 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createNode, pg, rpc, Pid, PgUpdate, RuntimeError, TIMEOUT, supervisor, type OtpNode, type ProcessContext } from '@otp-ts/runtime';
+import { EpmdServer } from '../src/distribution/epmd-server.ts';
+import { idle, withNode } from './helpers.ts';
+
+const peerScript = fileURLToPath(new URL('./fixtures/pg-peer.ts', import.meta.url));
+
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+  const t0 = Date.now();
+  while (!(await check())) {
+    if (Date.now() - t0 > ms) assert.fail(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const sorted = (pids: readonly Pid[]): string[] => pids.map(String).sort();
+
+test('join and leave are counted per pid, and leave says notJoined when none was a member', async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      await pg.startLink(ctx);
+      const [a, b] = [ctx.spawn(idle), ctx.spawn(idle)];
+      await pg.join(ctx, 'workers', a);
+      await pg.join(ctx, 'workers', [a, b]);
+      assert.deepEqual(sorted(pg.getMembers(ctx, 'workers')), sorted([a, a, b]));
+      assert.deepEqual(sorted(pg.getLocalMembers(node, 'workers')), sorted([a, a, b]));
+      assert.equal(await pg.leave(ctx, 'workers', a), 'ok');
+      assert.deepEqual(sorted(pg.getMembers(ctx, 'workers')), sorted([a, b]));
+      assert.equal(await pg.leave(ctx, 'workers', [a, b]), 'ok');
+      assert.deepEqual(pg.getMembers(ctx, 'workers'), []);
+      assert.equal(await pg.leave(ctx, 'workers', a), 'notJoined');
+      assert.deepEqual(pg.whichGroups(ctx), [], 'an empty group does not exist');
+    }),
+  );
+});
+
+test('a member that exits leaves every group it joined', async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      await pg.startLink(ctx);
+      const a = ctx.spawn(idle);
+      const b = ctx.spawn(idle);
+      await pg.join(ctx, 'x', [a, a, b]);
+      await pg.join(ctx, ['tuple', 1], a);
+      assert.deepEqual(pg.whichGroups(ctx).map((g) => JSON.stringify(g)).sort(), ['"x"', '["tuple",1]']);
+      assert.deepEqual(pg.getMembers(ctx, ['tuple', 1]).map(String), [String(a)], 'structured group names compare by value');
+      ctx.exit(a, 'kill');
+      await until('a left both groups', () => pg.getMembers(ctx, 'x').length === 1);
+      assert.deepEqual(pg.getMembers(ctx, 'x').map(String), [String(b)]);
+      assert.deepEqual(pg.whichGroups(ctx), ['x']);
+      assert.deepEqual(pg.whichLocalGroups(ctx), ['x']);
+    }),
+  );
+});
+
+test('scopes are independent, and a stopped scope has no members', async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      await pg.startLink(ctx);
+      const other = await pg.start(ctx, 'other');
+      const a = ctx.spawn(idle);
+      await pg.join(ctx, 'g', a, 'other');
+      assert.deepEqual(pg.getMembers(ctx, 'g'), []);
+      assert.deepEqual(pg.getMembers(ctx, 'g', 'other').map(String), [String(a)]);
+      ctx.exit(other, 'kill');
+      await until('the other scope is gone', () => !ctx.isAlive(other));
+      assert.deepEqual(pg.getMembers(ctx, 'g', 'other'), []);
+      await assert.rejects(pg.join(ctx, 'g', a, 'other'), /pg scope 'other' is not running on .*: start it first with pg.startLink\(ctx, 'other'\)/);
+      await assert.rejects(pg.startLink(ctx), /pg scope 'pg' cannot start: the name 'pg' is already registered/);
+    }),
+  );
+});
+
+test('a scope runs under a supervisor through childSpec', async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      await supervisor.startLink(ctx, { init: () => ({ flags: { strategy: 'oneForOne', intensity: 1, period: 5 }, children: [pg.childSpec('sup_scope')] }) }, undefined);
+      const a = ctx.spawn(idle);
+      await pg.join(ctx, 'g', a, 'sup_scope');
+      assert.deepEqual(pg.getMembers(ctx, 'g', 'sup_scope').map(String), [String(a)]);
+    }),
+  );
+});
+
+test('only local pids may join, and anything but pids is refused with one sentence', async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      await pg.startLink(ctx);
+      await assert.rejects(pg.join(ctx, 'g', new Pid(3, 10, 0)), (e: unknown) => e instanceof RuntimeError && /pg.join: <3.10.0> runs on another node; a node can join only its own processes/.test(e.message));
+      await assert.rejects(pg.join(ctx, 'g', 'nope' as unknown as Pid), /pg.join takes a pid or an array of pids, got nope/);
+    }),
+  );
+});
+
+test('monitorScope returns the groups and then delivers every join and leave; demonitor ends it', async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      await pg.startLink(ctx);
+      const a = ctx.spawn(idle);
+      await pg.join(ctx, 'before', a);
+      const { ref, groups } = await pg.monitorScope(ctx);
+      assert.deepEqual([...groups.keys()], ['before']);
+      assert.deepEqual(groups.get('before')!.map(String), [String(a)]);
+      const b = ctx.spawn(idle);
+      await pg.join(ctx, 'g', [b, b]);
+      const joined = (await ctx.receive((m) => pg.isUpdate(m, ref), 5000)) as PgUpdate;
+      assert.deepEqual([joined.kind, joined.group, joined.pids.map(String)], ['join', 'g', [String(b), String(b)]]);
+      await pg.leave(ctx, 'g', b);
+      const left = (await ctx.receive((m) => pg.isUpdate(m, ref), 5000)) as PgUpdate;
+      assert.deepEqual([left.kind, left.group, left.pids.map(String)], ['leave', 'g', [String(b)]]);
+      ctx.exit(a, 'kill');
+      const died = (await ctx.receive((m) => pg.isUpdate(m, ref), 5000)) as PgUpdate;
+      assert.deepEqual([died.kind, died.group, died.pids.map(String)], ['leave', 'before', [String(a)]]);
+      await pg.join(ctx, 'g', b);
+      assert.equal(await pg.demonitor(ctx, ref), true, 'the update still queued is flushed');
+      assert.equal(await ctx.receive((m) => m instanceof PgUpdate, 0), TIMEOUT);
+      assert.equal(await pg.demonitor(ctx, ref), false);
+    }),
+  );
+});
+
+test('monitor watches one group only', async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      await pg.startLink(ctx);
+      const a = ctx.spawn(idle);
+      await pg.join(ctx, 'watched', a);
+      const { ref, members } = await pg.monitor(ctx, 'watched');
+      assert.deepEqual(members.map(String), [String(a)]);
+      await pg.join(ctx, 'elsewhere', a);
+      await pg.leave(ctx, 'watched', a);
+      const u = (await ctx.receive((m) => pg.isUpdate(m, ref), 5000)) as PgUpdate;
+      assert.deepEqual([u.kind, u.group], ['leave', 'watched'], 'the join to another group was not reported');
+    }),
+  );
+});
+
+function startPeer(name: string, epmdPort: number, tickTime: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...process.execArgv, peerScript, name, 'pgc', String(epmdPort), String(tickTime)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (c: Buffer) => c.toString().includes('ready') && resolve(child));
+    child.once('exit', (code) => reject(new Error(`peer ${name} exited with ${code}: ${err}`)));
+  });
+}
+
+// A pid as every node names it: its node's name and its number there.
+function idOf(node: OtpNode, pid: Pid): string {
+  return `${pid.node === 0 ? node.name : node.dist!.nameOf(pid.node)}/${pid.id}.${pid.serial}`;
+}
+
+// The test's own node `a` plus peers in OS processes, each running the default scope.
+async function cluster(prefix: string, peers: string[], tickTime: number, body: (a: OtpNode, ctx: ProcessContext, children: ChildProcess[], addPeer: (name: string) => Promise<string>) => Promise<void>): Promise<void> {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const children: ChildProcess[] = [];
+  const a = createNode({ onCrash: () => {} });
+  const logs: string[] = [];
+  try {
+    for (const p of peers) children.push(await startPeer(`${prefix}${p}@127.0.0.1`, epmdPort, tickTime));
+    await a.startDistribution({ name: `${prefix}a@127.0.0.1`, cookie: 'pgc', epmdPort, tickTime, log: (l) => logs.push(l) });
+    await a.run(async (ctx) => {
+      await pg.startLink(ctx);
+      // Polled: on a loaded machine a handshake can outlast its deadline and is simply tried again.
+      for (const p of peers) await until(`a reaches ${p}`, () => ctx.node.ping(`${prefix}${p}@127.0.0.1`));
+      for (const p of peers) for (const q of peers) if (p !== q) await until(`${p} reaches ${q}`, async () => (await rpc.call(ctx, `${prefix}${p}@127.0.0.1`, 'pgp', 'connect', [`${prefix}${q}@127.0.0.1`])) === true);
+      const addPeer = async (p: string): Promise<string> => {
+        const name = `${prefix}${p}@127.0.0.1`;
+        children.push(await startPeer(name, epmdPort, tickTime));
+        for (const q of [a.name, ...peers.map((o) => `${prefix}${o}@127.0.0.1`)]) await until(`${p} reaches ${q}`, async () => (await rpc.call(ctx, name, 'pgp', 'connect', [q])) === true);
+        return name;
+      };
+      await body(a, ctx, children, addPeer);
+    });
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\nthe test node's distribution log:\n${logs.join('\n')}`, { cause: error });
+  } finally {
+    for (const c of children) {
+      c.kill('SIGCONT');
+      c.kill('SIGKILL');
+    }
+    a.shutdown();
+    await epmd.close();
+  }
+}
+
+// What `node` (or a peer, through rpc) sees as members of `group`, as node-independent ids.
+async function seen(ctx: ProcessContext, node: string, group: string): Promise<string[]> {
+  if (node === ctx.node.name) return pg.getMembers(ctx, group).map((p) => idOf(ctx.node, p)).sort();
+  return ((await rpc.call(ctx, node, 'pgp', 'members', [group])) as string[]).sort();
+}
+
+test('real OS processes: joins on every node propagate, and a node that connects late learns them', async () => {
+  await cluster('pj', ['b', 'c'], 2000, async (a, ctx, _children, addPeer) => {
+    const [b, c] = ['pjb@127.0.0.1', 'pjc@127.0.0.1'];
+    const mine = ctx.spawn(idle);
+    await pg.join(ctx, 'g', mine);
+    const onB = (await rpc.call(ctx, b, 'pgp', 'spawnJoin', ['g', 2])) as string[];
+    const onC = (await rpc.call(ctx, c, 'pgp', 'spawnJoin', ['g', 1])) as string[];
+    const all = [idOf(a, mine), ...onB, ...onC].sort();
+    for (const n of [a.name, b, c]) await until(`${n} sees every member`, async () => (await seen(ctx, n, 'g')).join() === all.join());
+    assert.deepEqual(pg.getLocalMembers(ctx, 'g').map((p) => idOf(a, p)), [idOf(a, mine)]);
+    await rpc.call(ctx, b, 'pgp', 'leave', ['g', onB[0]]);
+    const after = all.filter((id) => id !== onB[0]);
+    for (const n of [a.name, b, c]) await until(`${n} sees the leave`, async () => (await seen(ctx, n, 'g')).join() === after.join());
+    const d = await addPeer('d');
+    await until('the late node d learned every member', async () => (await seen(ctx, d, 'g')).join() === after.join());
+  });
+});
+
+test('real OS processes: kill -9 of a peer removes its members on the others', async () => {
+  await cluster('pk', ['b', 'c'], 2000, async (a, ctx, [childB]) => {
+    const [b, c] = ['pkb@127.0.0.1', 'pkc@127.0.0.1'];
+    const onB = (await rpc.call(ctx, b, 'pgp', 'spawnJoin', ['g', 2])) as string[];
+    const onC = (await rpc.call(ctx, c, 'pgp', 'spawnJoin', ['g', 1])) as string[];
+    for (const n of [a.name, c]) await until(`${n} sees b's and c's members`, async () => (await seen(ctx, n, 'g')).length === 3);
+    childB!.kill('SIGKILL');
+    for (const n of [a.name, c]) await until(`${n} forgot b's members`, async () => (await seen(ctx, n, 'g')).join() === onC.join());
+    assert.ok(!onB.some((id) => pg.getMembers(ctx, 'g').some((p) => idOf(a, p) === id)));
+  });
+});
+
+test('real OS processes: a stopped peer is seen down and its members removed; after SIGCONT it reconnects and membership re-syncs', async () => {
+  await cluster('ps', ['b'], 1000, async (a, ctx, [childB]) => {
+    const b = 'psb@127.0.0.1';
+    const onB = (await rpc.call(ctx, b, 'pgp', 'spawnJoin', ['g', 2])) as string[];
+    const mine = ctx.spawn(idle);
+    await pg.join(ctx, 'g', mine);
+    await until('a sees b members', async () => (await seen(ctx, a.name, 'g')).length === 3);
+    childB!.kill('SIGSTOP');
+    await until('a saw b go down', () => !ctx.node.nodes().includes(b));
+    assert.deepEqual(await seen(ctx, a.name, 'g'), [idOf(a, mine)], "b's members were removed on nodedown");
+    const late = ctx.spawn(idle);
+    await pg.join(ctx, 'g', late);
+    childB!.kill('SIGCONT');
+    await until('a reaches b again', () => ctx.node.ping(b));
+    const all = [idOf(a, mine), idOf(a, late), ...onB].sort();
+    await until('a re-learned b members', async () => (await seen(ctx, a.name, 'g')).join() === all.join());
+    await until('b learned the member that joined while it was away', async () => (await seen(ctx, b, 'g')).join() === all.join());
+  });
+});
