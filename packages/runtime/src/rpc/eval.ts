@@ -1,37 +1,63 @@
 import { inspect } from 'node:util';
 import type { OtpNode } from '../node.js';
 import type { ProcessContext } from '../types.js';
+import { runSandboxed, type EvalBounds } from './eval-sandbox.js';
 
-const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...args: unknown[]) => Promise<unknown>;
+export { EvalStopped } from './eval-sandbox.js';
 
-// An expression is tried first (`1 + 1`, `whereis('x')`), then the text as statements (`const a = 1; return a`).
-function compile(source: string, names: string[]): (...args: unknown[]) => Promise<unknown> {
-  try {
-    return new AsyncFunction(...names, `return (${source}\n);`);
-  } catch {
-    return new AsyncFunction(...names, source);
-  }
+/** The default bound on synchronous work between awaits of evaluated code, in ms (`OTP_EVAL_TIMEOUT` overrides it). */
+export const DEFAULT_EVAL_TIMEOUT_MS = 1000;
+/** The default wait for the result of evaluated code that awaits, in ms (`OTP_EVAL_AWAIT_TIMEOUT` overrides it). */
+export const DEFAULT_EVAL_AWAIT_TIMEOUT_MS = 30_000;
+const MAX_MS = 3_600_000;
+
+/** How long evaluated code may run: `timeoutMs` of synchronous work between awaits, `awaitTimeoutMs` in all. */
+export interface EvalOptions {
+  timeoutMs?: number;
+  awaitTimeoutMs?: number;
+}
+
+function checkedMs(value: unknown, what: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = typeof value === 'string' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0 || n > MAX_MS) throw new Error(`${what} ${String(value)} is not a whole number of milliseconds between 1 and ${MAX_MS}; give e.g. ${what} 5000`);
+  return n;
+}
+
+/**
+ * The bounds an evaluation uses: those given (flag values, checked), else `OTP_EVAL_TIMEOUT` and
+ * `OTP_EVAL_AWAIT_TIMEOUT` from `env`, else the defaults. Throws one sentence naming a bad value.
+ */
+export function evalBounds(given: { timeoutMs?: unknown; awaitTimeoutMs?: unknown } = {}, env: NodeJS.ProcessEnv = process.env): Required<EvalOptions> {
+  return {
+    timeoutMs: checkedMs(given.timeoutMs, '--eval-timeout') ?? checkedMs(env.OTP_EVAL_TIMEOUT, 'OTP_EVAL_TIMEOUT') ?? DEFAULT_EVAL_TIMEOUT_MS,
+    awaitTimeoutMs: checkedMs(given.awaitTimeoutMs, '--eval-await-timeout') ?? checkedMs(env.OTP_EVAL_AWAIT_TIMEOUT, 'OTP_EVAL_AWAIT_TIMEOUT') ?? DEFAULT_EVAL_AWAIT_TIMEOUT_MS,
+  };
+}
+
+/** How long a tool waits for an evaluation's answer: the node's own await bound first, then a margin for the network. */
+export function evalReplyTimeout(bounds: Required<EvalOptions>): number {
+  return bounds.awaitTimeoutMs + bounds.timeoutMs + 5000;
 }
 
 /**
  * Evaluates JavaScript inside a node, in a process of its own, with `ctx`, `node` and the runtime's API
  * in scope (what `otp remote` and `bin/<name> eval` send); returns the value formatted on the node,
- * bounded in depth and length so a huge value never crosses the wire whole.
+ * bounded in depth and length so a huge value never crosses the wire whole. The code's synchronous work
+ * is bounded (`timeoutMs`), and so is the wait for its result (`awaitTimeoutMs`): see docs/tracing.md.
  */
-export async function evaluate(node: OtpNode, api: Record<string, unknown>, source: string): Promise<string> {
+export async function evaluate(node: OtpNode, api: Record<string, unknown>, source: string, options: EvalOptions = {}): Promise<string> {
   if (typeof source !== 'string' || source.trim() === '') throw new Error('eval needs JavaScript source text, e.g. "processes().length"');
+  const bounds: EvalBounds = evalBounds(typeof options === 'object' && options !== null ? options : {});
   const scope: Record<string, unknown> = { ...api, node, processes: () => node.processes(), whereis: (name: string) => node.whereis(name), processInfo: node.processInfo.bind(node) };
-  const names = Object.keys(scope).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k));
-  const fn = compile(source, ['ctx', ...names]);
   // The evaluating process catches what the code throws: a typo at a remote prompt is an answer, not a crash report.
   const outcome = await node.run(async (ctx: ProcessContext) => {
     try {
-      return { value: await fn(ctx, ...names.map((n) => scope[n])) };
+      return { value: await runSandboxed(source, { ...scope, ctx }, bounds) };
     } catch (error) {
       return { error };
     }
   });
   if ('error' in outcome) throw outcome.error;
-  const value = outcome.value;
-  return inspect(value, { depth: 4, maxArrayLength: 50, maxStringLength: 2000, breakLength: 100 });
+  return inspect(outcome.value, { depth: 4, maxArrayLength: 50, maxStringLength: 2000, breakLength: 100 });
 }

@@ -6,7 +6,7 @@ import { CallError } from '../gen/errors.js';
 import type { ServerRef } from '../gen/call.js';
 import { addDistributionService } from '../distribution/node-dist.js';
 import { codeServerOf } from '../code/server.js';
-import { evaluate } from './eval.js';
+import { evaluate, type EvalOptions } from './eval.js';
 // eval's scope is the runtime's API (read at call time, so the import cycle is harmless).
 import * as runtimeApi from '../index.js';
 
@@ -85,7 +85,7 @@ const rex: GenServer<null, Apply, Apply, { ok: true; value: unknown } | { ok: fa
 };
 
 addDistributionService('rpc', async (node) => {
-  registerRpcModule(node, 'otp', { name: () => node.name, nodes: () => node.nodes(), processCount: () => node.processCount, ping: () => 'pong', refusals: () => node.dist?.refusals(), eval: (source: string) => evaluate(node, runtimeApi, source) });
+  registerRpcModule(node, 'otp', { name: () => node.name, nodes: () => node.nodes(), processCount: () => node.processCount, ping: () => 'pong', refusals: () => node.dist?.refusals(), eval: (source: string, options?: EvalOptions) => evaluate(node, runtimeApi, source, options) });
   await node.run((ctx) => genServer.start(ctx, rex, undefined, { name: 'rex' }));
 });
 

@@ -1,0 +1,120 @@
+// Runs evaluated code with a bound on synchronous work: the script and each timer callback it sets run
+// under node:vm's timeout, so a runaway line is interrupted instead of freezing every process (and the
+// ticks) of the node.
+import vm from 'node:vm';
+
+/** Why an evaluation was stopped: too long without awaiting, or an awaited promise that did not settle in time. */
+export class EvalStopped extends Error {
+  constructor(
+    readonly code: 'evalTimeout' | 'evalAwaitTimeout',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EvalStopped';
+  }
+}
+
+/** The two bounds of an evaluation, in milliseconds. */
+export interface EvalBounds {
+  timeoutMs: number;
+  awaitTimeoutMs: number;
+}
+
+const JOB = Symbol.for('otp-ts.evalJob');
+const ARGS = Symbol.for('otp-ts.evalArgs');
+const RUN_JOB = new vm.Script(`globalThis[Symbol.for('otp-ts.evalJob')]()`, { filename: 'otp-eval-timer' });
+type Global = Record<symbol, unknown>;
+
+function isScriptTimeout(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT';
+}
+
+function syncStopped(ms: number): EvalStopped {
+  return new EvalStopped('evalTimeout', `evaluation stopped after ${ms} ms of synchronous work: code evaluated on a node may run at most that long before its first await (and in each timer callback); raise the bound with --eval-timeout MS (or OTP_EVAL_TIMEOUT)`);
+}
+
+function awaitStopped(ms: number): EvalStopped {
+  return new EvalStopped('evalAwaitTimeout', `evaluation gave no result within ${ms} ms: an awaited promise has not settled (the node is unaffected); raise the wait with --eval-await-timeout MS (or OTP_EVAL_AWAIT_TIMEOUT)`);
+}
+
+// An async function of the scope's names, called at once with their values: an expression first
+// (`1 + 1`, `whereis('x')`), then the text as statements (`const a = 1; return a`).
+function compile(source: string, names: string[]): vm.Script {
+  // Dynamic import() needs the main context's loader; asked for only when used (Node 20 warns it is experimental).
+  const options = /\bimport\s*\(/.test(source) && vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER ? { filename: 'eval', importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER } : { filename: 'eval' };
+  const call = (body: string): string => `(async function (${names.join(', ')}) {${body}\n}).apply(undefined, globalThis[Symbol.for('otp-ts.evalArgs')])`;
+  try {
+    return new vm.Script(call(`return (${source}\n);`), options);
+  } catch {
+    return new vm.Script(call(source), options);
+  }
+}
+
+// Runs fn under the bound, as a script of its own; false when the bound stopped it.
+function runBounded(fn: () => void, timeoutMs: number): boolean {
+  (globalThis as Global)[JOB] = fn;
+  try {
+    RUN_JOB.runInThisContext({ timeout: timeoutMs });
+    return true;
+  } catch (error) {
+    if (!isScriptTimeout(error)) throw error;
+    return false;
+  } finally {
+    delete (globalThis as Global)[JOB];
+  }
+}
+
+// setTimeout, setInterval and setImmediate whose callbacks run under the bound; `stopped` hears of a callback that passed it.
+function boundedTimers(timeoutMs: number, stopped: () => void): Record<string, unknown> {
+  type Callback = (...args: unknown[]) => unknown;
+  const job = (cb: unknown, args: unknown[]): boolean => {
+    if (typeof cb !== 'function' || runBounded(() => void (cb as Callback)(...args), timeoutMs)) return true;
+    stopped();
+    return false;
+  };
+  return {
+    setTimeout: (cb: unknown, ms?: number, ...args: unknown[]) => setTimeout(() => job(cb, args), ms),
+    setImmediate: (cb: unknown, ...args: unknown[]) => setImmediate(() => job(cb, args)),
+    setInterval: (cb: unknown, ms?: number, ...args: unknown[]) => {
+      const handle: NodeJS.Timeout = setInterval(() => job(cb, args) || clearInterval(handle), ms);
+      return handle;
+    },
+  };
+}
+
+/**
+ * Evaluates `source` with `scope`'s names in scope; resolves to its value. Rejects with EvalStopped when
+ * its synchronous run up to its first await, or a timer callback it set, passes `timeoutMs`, or when its
+ * result takes longer than `awaitTimeoutMs`. The code after an await runs as the node's other code does:
+ * node:vm cannot interrupt a promise continuation without corrupting Node's async context (see docs/tracing.md).
+ */
+export function runSandboxed(source: string, scope: Record<string, unknown>, bounds: EvalBounds): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const end = (settle: () => void): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(waited);
+      settle();
+    };
+    const waited = setTimeout(() => end(() => reject(awaitStopped(bounds.awaitTimeoutMs))), bounds.awaitTimeoutMs);
+    waited.unref();
+    const all: Record<string, unknown> = { ...scope, ...boundedTimers(bounds.timeoutMs, () => end(() => reject(syncStopped(bounds.timeoutMs)))) };
+    const names = Object.keys(all).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k));
+    let result: Promise<unknown>;
+    try {
+      const script = compile(source, names);
+      (globalThis as Global)[ARGS] = names.map((n) => all[n]);
+      result = script.runInThisContext({ timeout: bounds.timeoutMs }) as Promise<unknown>;
+    } catch (error) {
+      end(() => reject(isScriptTimeout(error) ? syncStopped(bounds.timeoutMs) : error));
+      return;
+    } finally {
+      delete (globalThis as Global)[ARGS];
+    }
+    result.then(
+      (value) => end(() => resolve(value)),
+      (error: unknown) => end(() => reject(error)),
+    );
+  });
+}

@@ -1,0 +1,91 @@
+// Code evaluated on a node (otp remote, otp rpc otp eval, bin/<name> eval) runs with a bound on synchronous
+// work, so a runaway line is interrupted and the node's processes keep running.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createNode, evalBounds, EvalStopped, type OtpNode } from '../src/index.ts';
+import { evaluate } from '../src/rpc/eval.ts';
+import * as runtimeApi from '../src/index.ts';
+
+async function withNode(body: (node: OtpNode, beats: () => number) => Promise<void>): Promise<void> {
+  const node = createNode({ onCrash: () => {} });
+  // A process that beats every few ms: it can only beat while the event loop is free.
+  let count = 0;
+  const beat = node.spawn(async (ctx) => {
+    for (;;) {
+      await ctx.sleep(5);
+      count++;
+    }
+  });
+  try {
+    await body(node, () => count);
+  } finally {
+    node.exit(beat, 'kill');
+    node.shutdown();
+  }
+}
+
+async function until(what: string, check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+// The evaluation's error, and whether a process of the node ran between its start and its end.
+async function stopped(node: OtpNode, beats: () => number, source: string, options = { timeoutMs: 200, awaitTimeoutMs: 5000 }): Promise<EvalStopped> {
+  const error = await evaluate(node, runtimeApi, source, options).then(
+    (value) => assert.fail(`expected the evaluation to be stopped, it returned ${value}`),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof EvalStopped, String(error));
+  const after = beats();
+  await until('the node to run its processes after the interruption', () => beats() > after);
+  return error;
+}
+
+test('a synchronous runaway line is stopped with the bound in its message; the node keeps running', async () => {
+  await withNode(async (node, beats) => {
+    const e = await stopped(node, beats, 'const t = Date.now(); while (Date.now() - t < 60000) {}');
+    assert.equal((await stopped(node, beats, 'for (const p of processes()) processInfo(p); for (;;) {}')).code, 'evalTimeout');
+    assert.equal(e.code, 'evalTimeout');
+    assert.match(e.message, /^evaluation stopped after 200 ms of synchronous work: .*--eval-timeout MS/);
+  });
+});
+
+test('a runaway timer callback set by evaluated code is stopped too', async () => {
+  await withNode(async (node, beats) => {
+    assert.equal((await stopped(node, beats, 'await new Promise(() => setTimeout(() => { for (;;) {} }, 5))')).code, 'evalTimeout');
+    assert.equal((await stopped(node, beats, 'await new Promise(() => setImmediate(() => { for (;;) {} }))')).code, 'evalTimeout');
+  });
+});
+
+test('an awaited promise that never settles ends the evaluation after the await bound, with a clear message', async () => {
+  await withNode(async (node, beats) => {
+    const e = await stopped(node, beats, 'await new Promise(() => {})', { timeoutMs: 200, awaitTimeoutMs: 300 });
+    assert.equal(e.code, 'evalAwaitTimeout');
+    assert.match(e.message, /^evaluation gave no result within 300 ms: an awaited promise has not settled \(the node is unaffected\)/);
+  });
+});
+
+test('evaluated code still sees ctx, node and the runtime API, awaits processes, and reports its own errors', async () => {
+  await withNode(async (node) => {
+    assert.equal(await evaluate(node, runtimeApi, '1 + 1'), '2');
+    assert.equal(await evaluate(node, runtimeApi, 'const a = [1, 2]; return a.map((x) => x * 2)'), '[ 2, 4 ]');
+    assert.equal(await evaluate(node, runtimeApi, 'typeof ctx.self() + " " + (node === ctx.node) + " " + typeof genServer.call'), "'object true function'");
+    const sum = 'let n = 0; for (let i = 0; i < 20; i++) n += await new Promise((r) => setTimeout(() => r(i), 0)); return n';
+    assert.equal(await evaluate(node, runtimeApi, sum), '190');
+    const echo = 'const p = ctx.spawn(async (c) => { const m = await c.receive(); c.send(m.from, m.n + 1); }); ctx.send(p, { from: ctx.self(), n: 41 }); return await ctx.receive()';
+    assert.equal(await evaluate(node, runtimeApi, echo), '42');
+    await assert.rejects(evaluate(node, runtimeApi, 'throw new TypeError("nope")'), (e: Error) => e instanceof Error && e.message === 'nope' && e.name === 'TypeError');
+    assert.equal(await evaluate(node, runtimeApi, 'return (await import("node:path")).basename("/a/b.txt")'), "'b.txt'");
+  });
+});
+
+test('the bounds come from the options, else OTP_EVAL_TIMEOUT and OTP_EVAL_AWAIT_TIMEOUT, else 1000 and 30000 ms; a bad one is named', () => {
+  assert.deepEqual(evalBounds({}, {}), { timeoutMs: 1000, awaitTimeoutMs: 30000 });
+  assert.deepEqual(evalBounds({}, { OTP_EVAL_TIMEOUT: '250', OTP_EVAL_AWAIT_TIMEOUT: '900' }), { timeoutMs: 250, awaitTimeoutMs: 900 });
+  assert.deepEqual(evalBounds({ timeoutMs: '40' }, { OTP_EVAL_TIMEOUT: '250' }), { timeoutMs: 40, awaitTimeoutMs: 30000 });
+  assert.throws(() => evalBounds({ timeoutMs: 'soon' }, {}), /^Error: --eval-timeout soon is not a whole number of milliseconds/);
+  assert.throws(() => evalBounds({}, { OTP_EVAL_AWAIT_TIMEOUT: '-1' }), /OTP_EVAL_AWAIT_TIMEOUT -1 is not/);
+});
