@@ -290,7 +290,7 @@ test('stalled and half-sent handshakes are closed at the configured deadline, an
     const extra = [await dialRaw(port), await dialRaw(port)];
     for (const raw of [silent, halfHeader, helloOnly, halfHello, ...extra]) await until('the node closed every stalled connection', () => raw.closed, 4000);
     const log = target.stderr();
-    assert.match(log, /closed the connection from 127\.0\.0\.1:\d+: it sent nothing within 300 ms/);
+    assert.match(log, /closed the connection from a peer at 127\.0\.0\.1:\d+ during the handshake: it sent nothing within 300 ms/);
     assert.match(log, /closed the connection from a peer claiming to be staller@127\.0\.0\.1 \(127\.0\.0\.1:\d+\) during the handshake: the handshake did not finish within 300 ms/);
     assert.match(log, /dropped a connection from 127\.0\.0\.1:\d+: 4 connections are still in their handshake \(maxUnauthenticated\)/);
     const report = await target.ask('refusals');

@@ -344,37 +344,44 @@ test('the handshake agrees on a version both nodes speak and exchanges capabilit
     const { lookup } = await import('../src/distribution/epmd-client.ts');
     const { connect } = await import('node:net');
     const port = (await lookup('hs', '127.0.0.1', epmdPort))!.port;
-    // Sends a hello as a future or past node would and returns the first frame the node answers with.
+    // Sends a hello as a future or past node would, then a proof without the cookie; every frame the node sends until it closes.
     const hello = (fields: Record<string, unknown>) =>
-      new Promise<Record<string, unknown>>((resolve, reject) => {
-        const body = Buffer.from(JSON.stringify({ t: 'hello', name: 'future@127.0.0.1', hidden: true, challenge: 'ab'.repeat(32), ...fields }));
-        const head = Buffer.alloc(4);
-        head.writeUInt32BE(body.length);
-        const s = connect({ host: '127.0.0.1', port }, () => s.write(Buffer.concat([head, body])));
+      new Promise<Record<string, unknown>[]>((resolve, reject) => {
+        const frame = (o: object): Buffer => {
+          const body = Buffer.from(JSON.stringify(o));
+          const head = Buffer.alloc(4);
+          head.writeUInt32BE(body.length);
+          return Buffer.concat([head, body]);
+        };
+        const s = connect({ host: '127.0.0.1', port }, () => s.write(Buffer.concat([frame({ t: 'hello', name: 'future@127.0.0.1', hidden: true, challenge: 'ab'.repeat(32), ...fields }), frame({ t: 'proof', digest: '0'.repeat(64) })])));
         let got = Buffer.alloc(0);
+        const frames: Record<string, unknown>[] = [];
         s.on('data', (c: Buffer) => {
           got = Buffer.concat([got, c]);
-          if (got.length >= 4 && got.length >= 4 + got.readUInt32BE(0)) {
-            resolve(JSON.parse(got.subarray(4, 4 + got.readUInt32BE(0)).toString()) as Record<string, unknown>);
-            s.destroy();
+          while (got.length >= 4 && got.length >= 4 + got.readUInt32BE(0)) {
+            frames.push(JSON.parse(got.subarray(4, 4 + got.readUInt32BE(0)).toString()) as Record<string, unknown>);
+            got = got.subarray(4 + got.readUInt32BE(0));
           }
         });
+        s.on('close', () => resolve(frames));
         s.on('error', reject);
       });
     try {
-      const answer = await hello({ v: 5, vmin: 2, flags: ['rpc', 'teleport'] });
-      assert.equal(answer.t, 'challenge');
-      assert.equal(answer.v, 3, 'the highest version both speak');
-      assert.equal(answer.digest, undefined, 'nothing derived from the cookie before the dialler proved it');
-      assert.deepEqual([...(answer.flags as string[])].sort(), ['global', 'rpc', 'trace']);
-      assert.deepEqual(await hello({ v: 2 }), { t: 'refused', reason: 'version' });
-      assert.deepEqual(await hello({ v: 9, vmin: 7 }), { t: 'refused', reason: 'version' });
+      // The listener speaks first: its challenge, with the versions it speaks, before it has read anything.
+      const [challenge, refusal] = await hello({ v: 5, vmin: 2, flags: ['rpc', 'teleport'] });
+      assert.equal(challenge!.t, 'challenge');
+      assert.deepEqual([challenge!.vmin, challenge!.v], [3, 3], 'the versions it speaks');
+      assert.equal(challenge!.digest, undefined, 'nothing derived from the cookie before the dialler proved it');
+      assert.deepEqual([...(challenge!.flags as string[])].sort(), ['global', 'rpc', 'trace']);
+      assert.deepEqual(refusal, { t: 'refused', reason: 'cookie' }, 'version 3 agreed: the proof is what fails');
+      assert.deepEqual((await hello({ v: 2 })).slice(1), [{ t: 'refused', reason: 'version' }]);
+      assert.deepEqual((await hello({ v: 9, vmin: 7 })).slice(1), [{ t: 'refused', reason: 'version' }]);
       const lines = logs.filter((l) => /protocol/.test(l)).map((l) => l.replace(/\(127\.0\.0\.1:\d+\)/, '(ADDRESS)'));
       assert.deepEqual(lines, [
         'distribution: refused a peer claiming to be future@127.0.0.1 (ADDRESS): it speaks protocol 2, this node 3; run runtimes whose versions overlap',
         'distribution: refused a peer claiming to be future@127.0.0.1 (ADDRESS): it speaks protocol 7–9, this node 3; run runtimes whose versions overlap',
       ]);
-      // The other way: a listener that chooses a version this node does not speak is refused by the dialler.
+      // The other way: a listener whose versions this node does not speak is refused by the dialler.
       const { createServer } = await import('node:net');
       const { register } = await import('../src/distribution/epmd-client.ts');
       const future = createServer((socket) => {
@@ -392,7 +399,7 @@ test('the handshake agrees on a version both nodes speak and exchanges capabilit
         assert.equal(await node.ping('future2@127.0.0.1'), false);
         const failure = node.dist!.connectFailure('future2@127.0.0.1');
         assert.equal(failure?.reason, 'version');
-        assert.match(failure?.message ?? '', /^distribution: future2@127\.0\.0\.1 \(127\.0\.0\.1:\d+\) chose protocol 9, which this node \(3\) does not speak$/);
+        assert.match(failure?.message ?? '', /^distribution: future2@127\.0\.0\.1 \(127\.0\.0\.1:\d+\) speaks protocol 9, this node 3; run runtimes whose versions overlap$/);
       } finally {
         registration.close();
         future.close();

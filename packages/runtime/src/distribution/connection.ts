@@ -60,7 +60,12 @@ export interface ConnectionOwner {
   activity(): void;
 }
 
-type Stage = 'hello-sent' | 'awaiting-hello' | 'challenge-sent' | 'proof-sent' | 'up';
+// Dialler: hello-sent (its hello out, the listener's challenge awaited) → proof-sent → up. Listener:
+// challenge-sent (its challenge out at once, the hello awaited) → awaiting-proof → up.
+type Stage = 'hello-sent' | 'challenge-sent' | 'awaiting-proof' | 'proof-sent' | 'up';
+
+// The first byte of a TLS ClientHello: a plain listener tells a TLS dialler by it.
+const TLS_RECORD_HANDSHAKE = 0x16;
 
 // How a refusal reads in the node's list of recent refusals.
 const SHORT: Record<RefusalReason, string> = { cookie: 'wrong cookie', version: 'no protocol version in common', name: 'wrong node name', simultaneous: 'simultaneous connect', already: 'already connected' };
@@ -93,6 +98,7 @@ export class Connection {
   /** The node this side expects to reach (initiator only). */
   private readonly expected: string | undefined;
   private readonly onAuthenticated: (() => void) | undefined;
+  private readonly tls: boolean;
 
   constructor(
     readonly socket: Socket,
@@ -106,12 +112,15 @@ export class Connection {
       first?: Buffer;
       /** Called once, when the peer has proved the cookie (the listener counts unauthenticated connections). */
       onAuthenticated?: () => void;
+      /** True when the connection runs inside TLS (a plain listener refuses a TLS dialler by its first byte). */
+      tls?: boolean;
     },
   ) {
     this.initiator = options.initiator;
     this.expected = options.expected;
     this.onAuthenticated = options.onAuthenticated;
-    this.stage = this.initiator ? 'hello-sent' : 'awaiting-hello';
+    this.tls = options.tls ?? false;
+    this.stage = this.initiator ? 'hello-sent' : 'challenge-sent';
     const log = options.log ?? ((line: string) => owner.log(line));
     this.log = (line) => {
       this.lastLine = line;
@@ -119,7 +128,7 @@ export class Connection {
     };
     socket.setNoDelay(true);
     const { handshakeTimeoutMs, maxHandshakeFrame, maxFrame } = owner.limits;
-    this.timer = setTimeout(() => this.fail(`the handshake did not finish within ${handshakeTimeoutMs} ms`, 'timeout'), handshakeTimeoutMs);
+    this.timer = setTimeout(() => this.fail(this.heard ? `the handshake did not finish within ${handshakeTimeoutMs} ms` : `it sent nothing within ${handshakeTimeoutMs} ms`, 'timeout'), handshakeTimeoutMs);
     this.timer.unref();
     socket.on('error', (e: NodeJS.ErrnoException) => this.close(`socket error: ${e.message}`, e.code === 'ECONNREFUSED' || e.code === 'EHOSTUNREACH' || e.code === 'ETIMEDOUT' ? 'unreachable' : 'closed'));
     socket.on('close', () => this.close('the connection closed'));
@@ -127,11 +136,29 @@ export class Connection {
       socket,
       (f) => this.onFrame(f),
       (why) => (this.stage === 'up' ? this.closeUp(why) : this.fail(`${why} before authentication`)),
-      owner.activity,
+      (chunk) => this.onChunk(chunk),
       options.first,
       () => (this.stage === 'up' ? maxFrame : maxHandshakeFrame),
     );
+    // Each side speaks at once: the dialler its hello, the listener its challenge (so the dialler can
+    // prove itself one message earlier than if the listener waited for the hello).
     if (this.initiator) this.sendHello();
+    else this.sendChallenge();
+  }
+
+  private heard = false;
+
+  // Every chunk read: the node keeps polling (busy wait); a plain listener's first byte tells a TLS dialler.
+  private onChunk(chunk: Buffer): void {
+    this.owner.activity();
+    if (this.heard) return;
+    this.heard = true;
+    if (!this.initiator && !this.tls && chunk[0] === TLS_RECORD_HANDSHAKE) {
+      this.log(`distribution: connection from ${this.address} refused: it speaks TLS and this node does not; ${SAME_PROTO}`);
+      this.record('this node', 'it speaks TLS and this node does not');
+      this.handshake({ t: 'refused', reason: 'tls' });
+      this.close('it speaks TLS', 'tls-mismatch');
+    }
   }
 
   private readonly log: (line: string) => void;
@@ -278,6 +305,11 @@ export class Connection {
     this.handshake({ t: 'hello', v: PROTOCOL_VERSION, vmin: LOWEST_VERSION, name: owner.name, hidden: owner.hidden, challenge: this.myChallenge, tick: owner.tickTime, flags: [...owner.flags] });
   }
 
+  private sendChallenge(): void {
+    const { owner } = this;
+    this.handshake({ t: 'challenge', v: PROTOCOL_VERSION, vmin: LOWEST_VERSION, name: owner.name, challenge: this.myChallenge, tick: owner.tickTime, hidden: owner.hidden, flags: [...owner.flags] });
+  }
+
   private handshake(f: HandshakeFrame): void {
     writeFrame(this.socket, Buffer.from(JSON.stringify(f), 'utf8'));
   }
@@ -306,9 +338,9 @@ export class Connection {
       return;
     }
     if (f.t === 'refused') return this.peerRefused(f.reason);
-    if (this.stage === 'awaiting-hello' && f.t === 'hello') return this.onHello(f);
+    if (this.stage === 'challenge-sent' && f.t === 'hello') return this.onHello(f);
     if (this.stage === 'hello-sent' && f.t === 'challenge') return this.onChallenge(f);
-    if (this.stage === 'challenge-sent' && f.t === 'proof') return this.onDiallerProof(f.digest);
+    if (this.stage === 'awaiting-proof' && f.t === 'proof') return this.onDiallerProof(f.digest);
     if (this.stage === 'proof-sent' && f.t === 'proof') return this.onListenerProof(f.digest);
     this.fail(`it sent a '${f.t}' frame out of order`);
   }
@@ -325,9 +357,9 @@ export class Connection {
     this.peerFlags = new Set(f.flags);
     this.peerHidden = f.hidden;
     this.peerTick = f.tick ?? Infinity;
+    if (f.challenge === this.myChallenge) return this.refuse('cookie', `distribution: refused ${this.who()}: it sent this node's own challenge back`);
     this.transcript = { dialler: f.name, listener: owner.name, diallerChallenge: f.challenge, listenerChallenge: this.myChallenge };
-    this.stage = 'challenge-sent';
-    this.handshake({ t: 'challenge', v: agreed, vmin: LOWEST_VERSION, name: owner.name, challenge: this.myChallenge, tick: owner.tickTime, hidden: owner.hidden, flags: [...owner.flags] });
+    this.stage = 'awaiting-proof';
   }
 
   // Dialler: the listener's challenge. This node proves the cookie first, for exactly this listener.
@@ -335,8 +367,8 @@ export class Connection {
     const { owner } = this;
     if (this.expected && f.name !== this.expected) return this.refuse('name', `distribution: expected ${this.expected} at ${this.address} but ${f.name} answered`);
     this.peer = f.name;
-    // The listener chose the version; it must be one this node speaks.
-    if (f.v < LOWEST_VERSION || f.v > PROTOCOL_VERSION) return this.refuse('version', `distribution: ${f.name} (${this.address}) chose protocol ${f.v}, which this node (${versionRange(PROTOCOL_VERSION, LOWEST_VERSION)}) does not speak`);
+    // Both sides pick the highest version both speak, each from the other's range.
+    if (agreeVersion(f.v, f.vmin) === undefined) return this.refuse('version', `distribution: ${f.name} (${this.address}) speaks protocol ${versionRange(f.v, f.vmin)}, this node ${versionRange(PROTOCOL_VERSION, LOWEST_VERSION)}; run runtimes whose versions overlap`);
     if (f.challenge === this.myChallenge) return this.refuse('cookie', `distribution: ${f.name} (${this.address}) sent this node's own challenge back: closed`);
     this.peerFlags = new Set(f.flags);
     this.peerHidden = f.hidden;

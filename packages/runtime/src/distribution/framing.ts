@@ -13,13 +13,13 @@ export const MAX_HANDSHAKE_FRAME = 4 * 1024;
  * `limit` is read at every frame header, so a connection can raise it once the peer is authenticated:
  * a longer frame is refused as soon as its header arrives, before any of it is held.
  */
-export function readFrames(socket: Socket, onFrame: (frame: Buffer) => void, onError: (why: string) => void, onChunk?: () => void, first?: Buffer, limit: () => number = () => MAX_FRAME): void {
+export function readFrames(socket: Socket, onFrame: (frame: Buffer) => void, onError: (why: string) => void, onChunk?: (chunk: Buffer) => void, first?: Buffer, limit: () => number = () => MAX_FRAME): void {
   let parts: Buffer[] = [];
   let size = 0;
   // Bytes needed before the next frame can be read: its header, then the whole frame.
   let need = 4;
   const onData = (chunk: Buffer): void => {
-    onChunk?.();
+    onChunk?.(chunk);
     size += chunk.length;
     parts.push(chunk);
     if (size < need) return;

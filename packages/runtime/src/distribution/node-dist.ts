@@ -218,7 +218,7 @@ export class Distribution implements ConnectionOwner, PidTranslator {
       release: (socket: Socket) => this.unauthenticated.delete(socket),
       refused: (address: string, reason: string) => this.refused({ at: new Date().toISOString(), by: 'this node', direction: 'incoming', peer: undefined, address, reason }),
     };
-    const server = createListener(this.tlsMaterial, this.log, (socket, first, authenticated) => new Connection(socket, this, { initiator: false, onAuthenticated: authenticated, ...(first && { first }) }), gate);
+    const server = createListener(this.tlsMaterial, this.log, (socket, first, authenticated) => new Connection(socket, this, { initiator: false, onAuthenticated: authenticated, tls: this.tlsMaterial !== undefined, ...(first && { first }) }), gate);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, host === 'localhost' ? '127.0.0.1' : host, () => resolve());

@@ -108,9 +108,10 @@ export interface ListenerGate {
 }
 
 /**
- * The distribution listener. Plain: accepted sockets go to `accept`. TLS: the peer must present a
- * certificate signed by the CA (mutual authentication) before `accept` gets the decrypted stream. Either
- * way the first byte tells a TLS peer from a plain one, and a mismatch is refused with one log line.
+ * The distribution listener. Plain: accepted sockets go to `accept` at once (the connection refuses a TLS
+ * dialler by its first byte). TLS: the first byte tells a TLS peer from a plain one (refused with one log
+ * line), and the peer must present a certificate signed by the CA (mutual authentication) before `accept`
+ * gets the decrypted stream.
  * `accept` also gets `authenticated`, to call once the peer proved the cookie (it frees its slot in the gate).
  */
 export function createListener(material: TlsMaterial | undefined, log: (line: string) => void, accept: (socket: Socket, first: Buffer | undefined, authenticated: () => void) => void, gate: ListenerGate): Server {
@@ -137,6 +138,8 @@ export function createListener(material: TlsMaterial | undefined, log: (line: st
       return;
     }
     socket.once('close', () => gate.release(socket));
+    // Plain: the connection starts at once (the listener speaks first); it refuses a TLS dialler by its first byte.
+    if (!tlsServer) return accept(socket, undefined, () => gate.release(socket));
     addresses.set(socket, addressOf(socket));
     const ignore = (): void => {};
     socket.on('error', ignore);
@@ -150,24 +153,13 @@ export function createListener(material: TlsMaterial | undefined, log: (line: st
     socket.once('close', () => clearTimeout(timer));
     socket.once('data', (chunk: Buffer) => {
       clearTimeout(timer);
-      const speaksTls = chunk[0] === TLS_RECORD_HANDSHAKE;
-      if (tlsServer && speaksTls) {
+      if (chunk[0] === TLS_RECORD_HANDSHAKE) {
         socket.pause();
         socket.unshift(chunk);
         tlsServer.emit('connection', socket);
-      } else if (!tlsServer && !speaksTls) {
-        // The chunk goes straight to the connection: no second trip through the stream.
-        socket.off('error', ignore);
-        accept(socket, chunk, () => gate.release(socket));
-      } else if (tlsServer) {
+      } else {
         log(`distribution: connection from ${addressOf(socket)} refused: it does not speak TLS; ${SAME_PROTO}`);
         gate.refused(addressOf(socket), 'it does not speak TLS');
-        writeFrame(socket, Buffer.from(JSON.stringify({ t: 'refused', reason: 'tls' }), 'utf8'));
-        socket.end();
-      } else {
-        log(`distribution: connection from ${addressOf(socket)} refused: it speaks TLS and this node does not; ${SAME_PROTO}`);
-        gate.refused(addressOf(socket), 'it speaks TLS and this node does not');
-        // Plain bytes where a TLS server hello belongs: the dialer's TLS layer fails at once ("wrong version number").
         writeFrame(socket, Buffer.from(JSON.stringify({ t: 'refused', reason: 'tls' }), 'utf8'));
         socket.end();
       }
