@@ -1,4 +1,4 @@
-import { createNode, isDown, rpc, BadRpc, TRACE_RPC_MODULE, type DistributionTls, type OtpNode, type Pid, type ProcessContext } from '@otp-ts/runtime';
+import { createNode, evalBounds, evalReplyTimeout, isDown, rpc, BadRpc, TRACE_RPC_MODULE, type DistributionTls, type EvalOptions, type OtpNode, type Pid, type ProcessContext } from '@otp-ts/runtime';
 import type { ProcessDetails, ProcRow, ProcsSort, TraceEvent, TraceMessage, TraceSpec, TraceStartResult, TreeNode, TraceEndReason } from '@otp-ts/runtime';
 import { TracerError } from './errors.js';
 import { explainFailure } from './unreachable.js';
@@ -48,8 +48,8 @@ export interface Connection {
   tree(app?: string): Promise<TreeNode[]>;
   /** Node-wide figures: process count, memory, event-loop lag, load. */
   load(): Promise<{ processes: number; heapUsed: number; rss: number; lagMs: number; uptimeS: number; loadavg: number[] }>;
-  /** Evaluates JavaScript inside the node (otp.eval) and returns the formatted result. */
-  eval(source: string): Promise<string>;
+  /** Evaluates JavaScript inside the node (otp.eval) within `options`' bounds (the node's own when left out) and returns the formatted result. */
+  eval(source: string, options?: EvalOptions): Promise<string>;
   /** Calls any function of the trace agent's rpc module. */
   call(fn: string, args?: unknown[], timeoutMs?: number): Promise<unknown>;
   /** Calls a function of any module on the node (rpc.call); a failure is a TracerError `rpc` with the node's reason. */
@@ -153,9 +153,11 @@ class NodeConnection implements Connection {
     return (await this.call('load')) as Awaited<ReturnType<Connection['load']>>;
   }
 
-  async eval(source: string): Promise<string> {
+  async eval(source: string, options?: EvalOptions): Promise<string> {
+    // The node stops the evaluation first, with its own message; this wait only covers a lost answer.
+    const replyMs = evalReplyTimeout(evalBounds(options));
     try {
-      return (await this.local.run((ctx) => rpc.call(ctx, this.node, 'otp', 'eval', [source]))) as string;
+      return (await this.local.run((ctx) => rpc.call(ctx, this.node, 'otp', 'eval', options ? [source, options] : [source], replyMs))) as string;
     } catch (error) {
       const reason = error instanceof Error && 'cause' in error && error.cause instanceof BadRpc ? error.cause : error;
       throw new TracerError('rpc', reason instanceof BadRpc ? String(reason.reason) : String(reason), [], { cause: error });

@@ -1,16 +1,21 @@
 import { createInterface } from 'node:readline';
+import type { EvalOptions } from '@otp-ts/runtime';
 import type { Connection } from '@otp-ts/tracer';
 import { defineProvider } from '../cli/provider.js';
 import type { Io } from '../cli/io.js';
 import { withConnection } from '../tracer/connect.js';
 import { nodeConnectionOptions, nameOption, snameOption } from '../project/node-connection.js';
+import { evalBoundOptions, evalOptionsFrom } from './remote-eval.js';
 
 const QUIT = new Set(['q()', '.exit', 'exit', 'quit']);
 
-// One line at a time, in order: each is evaluated inside the node before the next is read.
-async function repl(io: Io, c: Connection, node: string): Promise<number> {
+// One line at a time, in order: each is evaluated inside the node before the next is read. Ctrl-C while
+// a line is awaited stops waiting for it (the node bounds the line itself); Ctrl-C at the prompt quits.
+async function repl(io: Io, c: Connection, node: string, bounds: EvalOptions): Promise<number> {
   const tty = process.stdin.isTTY === true;
   const rl = createInterface({ input: process.stdin, output: tty ? process.stdout : undefined, prompt: `${node}> `, terminal: tty });
+  let interrupt: (() => void) | undefined;
+  rl.on('SIGINT', () => (interrupt ? interrupt() : rl.close()));
   if (tty) {
     io.stdout.write(`otp-ts remote shell on ${node}: JavaScript evaluated inside the node, with ctx, node and the runtime API in scope; q() quits\n`);
     rl.prompt();
@@ -19,10 +24,13 @@ async function repl(io: Io, c: Connection, node: string): Promise<number> {
     const source = line.trim();
     if (QUIT.has(source)) break;
     if (source !== '') {
+      const interrupted = new Promise<string>((resolve) => (interrupt = () => resolve('interrupted: no longer waiting for that line (the node stops it within its bounds)')));
       try {
-        io.stdout.write(`${await c.eval(source)}\n`);
+        io.stdout.write(`${await Promise.race([c.eval(source, bounds), interrupted.then((why) => Promise.reject(new Error(why)))])}\n`);
       } catch (error) {
         io.stdout.write(`** ${(error as Error).message}\n`);
+      } finally {
+        interrupt = undefined;
       }
     }
     if (tty) rl.prompt();
@@ -31,18 +39,20 @@ async function repl(io: Io, c: Connection, node: string): Promise<number> {
   return 0;
 }
 
-/** `otp remote NODE`: a REPL whose lines are evaluated inside the node (otp.eval). */
+/** `otp remote NODE`: a REPL whose lines are evaluated inside the node (otp.eval), each within the eval bounds. */
 export const remoteCommand = defineProvider({
   name: 'remote',
   description: 'Open a REPL on a running node: each line is JavaScript evaluated inside the node, with the runtime API in scope.',
   deps: [],
   positionals: [{ name: 'node', description: 'the node, as name@host', required: true }],
-  options: [...nodeConnectionOptions, nameOption, snameOption],
+  options: [...nodeConnectionOptions, nameOption, snameOption, ...evalBoundOptions],
   examples: [
     { command: 'otp remote shop@127.0.0.1', description: 'then e.g. processes().length, or await sys.getState(ctx, "cart_server")' },
     { command: "otp remote shop@127.0.0.1 < checks.js", description: 'evaluate the lines of a file (or a pipe) and print each result' },
+    { command: 'otp remote shop@127.0.0.1 --eval-timeout 5000', description: 'let a line run up to 5 s before its first await (default 1 s)' },
   ],
   async run(args, io) {
-    return withConnection(io, args.node, args, (c) => repl(io, c, args.node));
+    const bounds = evalOptionsFrom(args);
+    return withConnection(io, args.node, args, (c) => repl(io, c, args.node, bounds));
   },
 });

@@ -1,10 +1,11 @@
 import { TracerError } from '@otp-ts/tracer';
-import { portMapperNames } from '@otp-ts/runtime';
+import { evalBounds, evalReplyTimeout, portMapperNames } from '@otp-ts/runtime';
 import { defineProvider } from '../cli/provider.js';
 import { info, type Io } from '../cli/io.js';
 import { OtpError } from '../errors/otp-error.js';
 import { nodeConnectionOptions, nameOption, snameOption } from '../project/node-connection.js';
 import { connectTo, withConnection } from '../tracer/connect.js';
+import { evalBoundOptions, evalOptionsFrom } from './remote-eval.js';
 
 function checkNodeName(name: string): void {
   if (!/^[\w.-]+@[\w.-]+$/.test(name)) throw new OtpError('usage', `'${name}' is not a node name`, { hint: 'use name@host, e.g. shop@127.0.0.1' });
@@ -48,9 +49,10 @@ export const rpcCommand = defineProvider({
     { name: 'fn', description: 'the exported function', required: true },
     { name: 'args', description: 'the arguments, as a JSON array', required: false },
   ],
-  options: [...nodeConnectionOptions, nameOption, snameOption],
+  options: [...nodeConnectionOptions, nameOption, snameOption, ...evalBoundOptions],
   examples: [
     { command: 'otp rpc shop@127.0.0.1 otp processCount', description: 'how many processes the node runs' },
+    { command: "otp rpc shop@127.0.0.1 otp eval '[\"processes().length\"]' --eval-timeout 3000", description: 'evaluate JavaScript on the node, bounded as in otp remote' },
     { command: "otp rpc shop@127.0.0.1 math add '[1, 2]'", description: 'call math.add(1, 2) on the node' },
     { command: "otp rpc shop@127.0.0.1 shop/shop_server bump '[\"apples\", 2]'", description: 'a function taking ctx first gets the rpc process: bump(ctx, "apples", 2)' },
   ],
@@ -65,7 +67,10 @@ export const rpcCommand = defineProvider({
       }
       if (!Array.isArray(parsed)) throw new OtpError('usage', `the arguments must be a JSON array, got ${args.args}`, { hint: `wrap them: '[${args.args}]'` });
     }
-    const value = await withConnection(io, args.node, args, (c) => c.rpc(args.module, args.fn, parsed));
+    // otp eval is bounded on the node; the flags (or their variables) set the bounds, unless the arguments already do.
+    const isEval = args.module === 'otp' && args.fn === 'eval' && parsed.length === 1;
+    const bounds = isEval ? evalOptionsFrom(args) : undefined;
+    const value = await withConnection(io, args.node, args, (c) => (bounds ? c.rpc('otp', 'eval', [parsed[0], bounds], evalReplyTimeout(evalBounds(bounds, {}))) : c.rpc(args.module, args.fn, parsed)));
     io.stdout.write(`${JSON.stringify(value, null, 2) ?? 'undefined'}\n`);
   },
 });

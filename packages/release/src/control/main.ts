@@ -10,6 +10,7 @@ import { formatReport } from './report.js';
 import { alive, call, describe, pidFile, program, root, ScriptError, sleep, target, unreachable, withToolNode } from './client.js';
 import { daemon, heartCommand } from './daemon.js';
 import { liveHeart } from './heart.js';
+import { evalFlags } from './eval-flags.js';
 
 const commands: Record<string, { args: string; help: string; run: (args: string[]) => Promise<number> }> = {
   foreground: { args: '[--vsn VSN]', help: 'boot the release in this terminal (Ctrl-C stops it in order)', run: foreground },
@@ -18,9 +19,9 @@ const commands: Record<string, { args: string; help: string; run: (args: string[
   restart: { args: '', help: "restart the running node's applications without restarting the node", run: restart },
   ping: { args: '', help: 'pong when the node runs and answers, pang otherwise', run: ping },
   pid: { args: '', help: "the running node's OS process id", run: pid },
-  remote: { args: '', help: 'a REPL evaluating JavaScript inside the running node', run: remote },
+  remote: { args: '[--eval-timeout MS]', help: 'a REPL evaluating JavaScript inside the running node; a line may run MS ms (default 1000) before its first await', run: remote },
   rpc: { args: 'MODULE FN [JSON-ARGS]', help: "run a module's function on the node and print the result as JSON", run: rpcCommand },
-  eval: { args: 'CODE', help: 'evaluate a JavaScript expression inside the node (ctx and the runtime API in scope)', run: evalCommand },
+  eval: { args: '[--eval-timeout MS] CODE', help: 'evaluate a JavaScript expression inside the node (ctx and the runtime API in scope), bounded as remote', run: evalCommand },
   versions: { args: '', help: 'the installed versions, which is permanent and which runs', run: versions },
   unpack: { args: 'VSN|FILE.tar.gz', help: 'unpack a release tarball (from releases/ or a path) beside the installed versions', run: unpackCommand },
   upgrade: { args: 'VSN|FILE.tar.gz [--probe-ms MS]', help: 'hot-upgrade the running node to VSN (unpacked first if needed), watch it MS ms (default 2000), then make it permanent', run: (a) => installCommand(a, 'upgrade') },
@@ -128,25 +129,33 @@ async function rpcCommand(args: string[]): Promise<number> {
 }
 
 async function evalCommand(args: string[]): Promise<number> {
-  if (args.length === 0) throw new ScriptError(`eval needs JavaScript, e.g. eval "processes().length"`, 2);
-  process.stdout.write(`${await call('eval', 'otp', [args.join(' ')])}\n`);
+  const { bounds, rest, replyMs } = evalFlags(args);
+  if (rest.length === 0) throw new ScriptError(`eval needs JavaScript, e.g. eval "processes().length"`, 2);
+  process.stdout.write(`${await call('eval', 'otp', [rest.join(' '), bounds], replyMs)}\n`);
   return 0;
 }
 
-async function remote(): Promise<number> {
+async function remote(args: string[]): Promise<number> {
+  const { bounds, replyMs } = evalFlags(args);
   return withToolNode(async ({ node, refusal }, t) => {
     if (!(await node.ping(t.node))) throw unreachable(t, refusal());
     process.stdout.write(`connected to ${t.node}; JavaScript runs inside it (ctx, processes(), whereis(), the runtime API); .exit or Ctrl-D leaves\n`);
     const lines = createInterface({ input: process.stdin, output: process.stdout, prompt: `${t.node}> `, terminal: process.stdin.isTTY });
+    // Ctrl-C while a line is awaited stops waiting for it (the node bounds the line itself); at the prompt it leaves.
+    let interrupt: (() => void) | undefined;
+    lines.on('SIGINT', () => (interrupt ? interrupt() : lines.close()));
     lines.prompt();
     for await (const line of lines) {
       if (line.trim() === '.exit') break;
       if (line.trim() !== '') {
+        const interrupted = new Promise<never>((_, reject) => (interrupt = () => reject(new Error('interrupted: no longer waiting for that line (the node stops it within its bounds)'))));
         try {
-          process.stdout.write(`${await node.run((ctx) => rpc.call(ctx, t.node, 'otp', 'eval', [line]))}\n`);
+          process.stdout.write(`${await Promise.race([node.run((ctx) => rpc.call(ctx, t.node, 'otp', 'eval', [line, bounds], replyMs)), interrupted])}\n`);
         } catch (error) {
           const reason = error instanceof Error && 'cause' in error ? error.cause : error;
           process.stdout.write(`** ${reason instanceof BadRpc ? describe(reason.reason) : (error as Error).message}\n`);
+        } finally {
+          interrupt = undefined;
         }
       }
       lines.prompt();
