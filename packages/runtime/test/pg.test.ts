@@ -2,6 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { transformSync } from 'esbuild';
+import * as runtime from '@otp-ts/runtime';
 import { createNode, pg, rpc, Pid, PgUpdate, RuntimeError, TIMEOUT, supervisor, type OtpNode, type ProcessContext } from '@otp-ts/runtime';
 import { EpmdServer } from '../src/distribution/epmd-server.ts';
 import { idle, withNode } from './helpers.ts';
@@ -242,4 +245,17 @@ test('real OS processes: a stopped peer is seen down and its members removed; af
     await until('a re-learned b members', async () => (await seen(ctx, a.name, 'g')).join() === all.join());
     await until('b learned the member that joined while it was away', async () => (await seen(ctx, b, 'g')).join() === all.join());
   });
+});
+
+test("docs/pg.md's first example runs and prints what its comments say", async () => {
+  const doc = readFileSync(new URL('../../../docs/pg.md', import.meta.url), 'utf8');
+  const ts = /```ts\n([\s\S]*?)```/.exec(doc)![1]!;
+  const imports = /^import \{ ([^}]+) \} from '@otp-ts\/runtime';\n/m.exec(ts)!;
+  const { code } = transformSync(ts.replace(imports[0], ''), { loader: 'ts', format: 'esm', target: 'node20' });
+  const printed: string[] = [];
+  const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<void>;
+  const run = new AsyncFunction('runtime', 'console', `const { ${imports[1]} } = runtime;\n${code}`);
+  await run(runtime, { log: (...a: unknown[]) => printed.push(a.join(' ')) });
+  const promised = [...ts.matchAll(/console\.log\(.*\); \/\/ (.+)$/gm)].map((m) => m[1]);
+  assert.deepEqual(printed, promised);
 });

@@ -150,12 +150,27 @@ function peerLeave(s: State, ctx: ProcessContext, p: Peer, group: PgGroup, pids:
   notify(s, ctx, 'leave', group, s.table.remove(group, gone, false));
 }
 
-// A peer's sync replaces everything this node knew of its members.
+// `a` less one occurrence of each pid of `b` (multisets of pids).
+function minus(a: readonly Pid[], b: readonly Pid[]): Pid[] {
+  const rest = [...a];
+  for (const p of b) {
+    const i = rest.findIndex((q) => q.equals(p));
+    if (i >= 0) rest.splice(i, 1);
+  }
+  return rest;
+}
+
+// A peer's sync replaces what this node knew of its members; subscribers hear only the difference.
 function peerSync(s: State, ctx: ProcessContext, p: Peer, groups: Array<[PgGroup, Pid[]]>): void {
   const old = p.groups;
-  p.groups = new Map();
-  for (const { group, pids } of old.values()) notify(s, ctx, 'leave', group, s.table.remove(group, pids, false));
-  for (const [group, pids] of groups) peerJoin(s, ctx, p, group, pids);
+  p.groups = new Map(groups.map(([group, pids]) => [groupKey(group), { group, pids: [...pids] }]));
+  for (const [key, { group, pids }] of old) notify(s, ctx, 'leave', group, s.table.remove(group, minus(pids, p.groups.get(key)?.pids ?? []), false));
+  for (const [key, { group, pids }] of p.groups) {
+    const added = minus(pids, old.get(key)?.pids ?? []);
+    if (added.length === 0) continue;
+    s.table.add(group, added, false);
+    notify(s, ctx, 'join', group, added);
+  }
 }
 
 function peerDown(s: State, ctx: ProcessContext, p: Peer): void {
