@@ -69,7 +69,8 @@ async function observe(real: Real): Promise<Map<string, Pid | undefined>> {
 function check(model: Model, real: Real, before: Map<string, Pid | undefined>, genBefore: number[], now: Map<string, Pid | undefined>): void {
   assert.equal(real.ctx.isAlive(real.sup), model.alive, 'supervisor alive');
   if (!model.alive) return;
-  const present = model.children.filter((c) => c.present).map((c) => c.id);
+  // whichChildren lists static children most recently added first, as OTP does.
+  const present = model.children.filter((c) => c.present).map((c) => c.id).reverse();
   assert.deepEqual([...now.keys()], present, 'child specs present');
   model.children.forEach((c, i) => {
     if (!c.present) return;

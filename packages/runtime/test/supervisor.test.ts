@@ -81,7 +81,8 @@ test('children start in order and stop in reverse order', async () => {
     const log: string[] = [];
     await node.run(async (ctx) => {
       const s = await supervisor.start(ctx, sup({}, [spec('a', log), spec('b', log), spec('c', log)]), undefined);
-      assert.deepEqual(Object.keys(await pids(ctx, s)), ['a', 'b', 'c']);
+      // whichChildren lists the most recently added first, as OTP's which_children does.
+      assert.deepEqual(Object.keys(await pids(ctx, s)), ['c', 'b', 'a']);
       assert.deepEqual(await supervisor.countChildren(ctx, s), { specs: 3, active: 3, supervisors: 0, workers: 3 });
       await genServer.stop(ctx, s, 'shutdown');
     });
@@ -245,12 +246,13 @@ test('simpleOneForOne starts dynamic children with extra arguments and restarts 
       assert.equal((await supervisor.countChildren(ctx, s)).active, 2);
       await killAndWait(ctx, p1);
       assert.equal((await supervisor.countChildren(ctx, s)).active, 2);
+      // Dynamic children are listed by pid, oldest first: the restarted c1 has a new pid, so it comes after c2.
       const kids = await supervisor.whichChildren(ctx, s);
       await supervisor.terminateChild(ctx, s, kids[1]!.pid as Pid);
       await assert.rejects(supervisor.terminateChild(ctx, s, 'conn'), (e: SupervisorError) => e.code === 'simpleOneForOne');
       await genServer.stop(ctx, s, 'shutdown');
     });
-    assert.deepEqual(log, ['start c1', 'start c2', 'start c1', 'stop c2', 'stop c1']);
+    assert.deepEqual(log, ['start c1', 'start c2', 'start c1', 'stop c1', 'stop c2']);
   });
 });
 
@@ -296,18 +298,19 @@ test('each child counts how often its supervisor restarted it: kept under its id
     await node.run(async (ctx) => {
       const s = await supervisor.start(ctx, sup({ strategy: 'restForOne', intensity: 10 }, [spec('a', log), spec('b', log), spec('c', log)]), undefined);
       const counts = async (on: Pid) => (await supervisor.whichChildren(ctx, on)).map((c) => [c.id, c.restarts]);
-      assert.deepEqual(await counts(s), [['a', 0], ['b', 0], ['c', 0]]);
+      // whichChildren lists the most recently added first, as OTP does.
+      assert.deepEqual(await counts(s), [['c', 0], ['b', 0], ['a', 0]]);
       await killAndWait(ctx, (await pids(ctx, s)).b as Pid);
       await killAndWait(ctx, (await pids(ctx, s)).b as Pid);
       await killAndWait(ctx, (await pids(ctx, s)).c as Pid);
-      assert.deepEqual(await counts(s), [['a', 0], ['b', 2], ['c', 3]], 'c is restarted with b (restForOne) and on its own');
+      assert.deepEqual(await counts(s), [['c', 3], ['b', 2], ['a', 0]], 'c is restarted with b (restForOne) and on its own');
       // Stopping and restarting by hand is not a restart by the supervisor; deleting the child forgets its count.
       await supervisor.terminateChild(ctx, s, 'b');
       await supervisor.restartChild(ctx, s, 'b');
       await supervisor.terminateChild(ctx, s, 'c');
       await supervisor.deleteChild(ctx, s, 'c');
       await supervisor.startChild(ctx, s, spec('c', log));
-      assert.deepEqual(await counts(s), [['a', 0], ['b', 2], ['c', 0]]);
+      assert.deepEqual(await counts(s), [['c', 0], ['b', 2], ['a', 0]]);
       assert.equal(ctx.processInfo(s)!.currentFunction, 'gen_server.loop', 'an idle supervisor waits in the gen_server loop, as in OTP');
       await genServer.stop(ctx, s, 'shutdown');
 
@@ -316,9 +319,10 @@ test('each child counts how often its supervisor restarted it: kept under its id
       const first = (await supervisor.startChild(ctx, dyn, ['c1']))!;
       await supervisor.startChild(ctx, dyn, ['c2']);
       await killAndWait(ctx, first);
-      await killAndWait(ctx, (await supervisor.whichChildren(ctx, dyn))[0]!.pid as Pid);
-      assert.deepEqual(await counts(dyn), [[undefined, 2], [undefined, 0]]);
-      await supervisor.terminateChild(ctx, dyn, (await supervisor.whichChildren(ctx, dyn))[0]!.pid as Pid);
+      // Dynamic children are listed by pid, oldest first: the restarted one comes last.
+      await killAndWait(ctx, (await supervisor.whichChildren(ctx, dyn))[1]!.pid as Pid);
+      assert.deepEqual(await counts(dyn), [[undefined, 0], [undefined, 2]]);
+      await supervisor.terminateChild(ctx, dyn, (await supervisor.whichChildren(ctx, dyn))[1]!.pid as Pid);
       await supervisor.startChild(ctx, dyn, ['c1']);
       assert.deepEqual(await counts(dyn), [[undefined, 0], [undefined, 0]], 'a new dynamic child starts from 0');
       await genServer.stop(ctx, dyn, 'shutdown');

@@ -3,7 +3,7 @@ import type { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
 import { StartError } from '../gen/errors.js';
 import { latestExport } from '../code/server.js';
-import type { ChildSpec, ChildType, Restart, Shutdown, SupFlags } from './types.js';
+import { SupervisorError, type ChildSpec, type ChildType, type Restart, type Shutdown, type SupFlags } from './types.js';
 
 /** A child spec with every default filled in. */
 export interface FullSpec {
@@ -25,19 +25,19 @@ export interface Child {
   restarts: number;
 }
 
-/** Checks a child spec and fills in OTP's defaults; throws a sentence naming the child and the bad field. */
+/** Checks a child spec and fills in OTP's defaults; throws a `badSpec` SupervisorError naming the child and the bad field. */
 export function normalizeSpec(spec: ChildSpec): FullSpec {
   const where = `child spec ${spec && typeof spec.id === 'string' ? `'${spec.id}'` : JSON.stringify(spec?.id)}`;
-  if (spec === null || typeof spec !== 'object') throw new Error(`a child spec must be an object, got ${typeof spec}`);
-  if (typeof spec.id !== 'string' || spec.id === '') throw new Error(`${where}: id must be a non-empty string`);
-  if (typeof spec.start !== 'function') throw new Error(`${where}: start must be a function (ctx) => Promise<Pid>`);
+  if (spec === null || typeof spec !== 'object') throw new SupervisorError('badSpec', `a child spec must be an object, got ${typeof spec}`);
+  if (typeof spec.id !== 'string' || spec.id === '') throw new SupervisorError('badSpec', `${where}: id must be a non-empty string`);
+  if (typeof spec.start !== 'function') throw new SupervisorError('badSpec', `${where}: start must be a function (ctx) => Promise<Pid>`);
   const restart = spec.restart ?? 'permanent';
-  if (!['permanent', 'transient', 'temporary'].includes(restart)) throw new Error(`${where}: restart must be 'permanent', 'transient' or 'temporary', got ${JSON.stringify(restart)}`);
+  if (!['permanent', 'transient', 'temporary'].includes(restart)) throw new SupervisorError('badSpec', `${where}: restart must be 'permanent', 'transient' or 'temporary', got ${JSON.stringify(restart)}`);
   const type = spec.type ?? 'worker';
-  if (type !== 'worker' && type !== 'supervisor') throw new Error(`${where}: type must be 'worker' or 'supervisor', got ${JSON.stringify(type)}`);
+  if (type !== 'worker' && type !== 'supervisor') throw new SupervisorError('badSpec', `${where}: type must be 'worker' or 'supervisor', got ${JSON.stringify(type)}`);
   const shutdown = spec.shutdown ?? (type === 'supervisor' ? 'infinity' : 5000);
   if (!(shutdown === 'brutalKill' || shutdown === 'infinity' || (typeof shutdown === 'number' && shutdown >= 0))) {
-    throw new Error(`${where}: shutdown must be 'brutalKill', 'infinity' or milliseconds >= 0, got ${JSON.stringify(shutdown)}`);
+    throw new SupervisorError('badSpec', `${where}: shutdown must be 'brutalKill', 'infinity' or milliseconds >= 0, got ${JSON.stringify(shutdown)}`);
   }
   return { id: spec.id, start: spec.start, restart, shutdown, type, modules: spec.modules ?? [] };
 }
@@ -46,12 +46,12 @@ export function normalizeSpec(spec: ChildSpec): FullSpec {
 export function normalizeFlags(flags: SupFlags = {}): Required<SupFlags> {
   const strategy = flags.strategy ?? 'oneForOne';
   if (!['oneForOne', 'oneForAll', 'restForOne', 'simpleOneForOne'].includes(strategy)) {
-    throw new Error(`supervisor flags: strategy must be 'oneForOne', 'oneForAll', 'restForOne' or 'simpleOneForOne', got ${JSON.stringify(strategy)}`);
+    throw new SupervisorError('badSpec', `supervisor flags: strategy must be 'oneForOne', 'oneForAll', 'restForOne' or 'simpleOneForOne', got ${JSON.stringify(strategy)}`);
   }
   const intensity = flags.intensity ?? 1;
-  if (!Number.isInteger(intensity) || intensity < 0) throw new Error(`supervisor flags: intensity must be an integer >= 0, got ${JSON.stringify(intensity)}`);
+  if (!Number.isInteger(intensity) || intensity < 0) throw new SupervisorError('badSpec', `supervisor flags: intensity must be an integer >= 0, got ${JSON.stringify(intensity)}`);
   const period = flags.period ?? 5;
-  if (!(typeof period === 'number' && period > 0)) throw new Error(`supervisor flags: period must be a number of seconds > 0, got ${JSON.stringify(period)}`);
+  if (!(typeof period === 'number' && period > 0)) throw new SupervisorError('badSpec', `supervisor flags: period must be a number of seconds > 0, got ${JSON.stringify(period)}`);
   return { strategy, intensity, period };
 }
 

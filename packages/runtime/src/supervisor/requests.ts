@@ -20,8 +20,10 @@ export type SupAnswer = { ok: true; value: unknown } | { ok: false; error: Super
 const done = (value: unknown): SupAnswer => ({ ok: true, value });
 const refuse = (code: SupervisorError['code'], message: string, detail?: unknown): SupAnswer => ({ ok: false, error: new SupervisorError(code, message, detail) });
 
+// A static child by id, or a dynamic one by pid; a pid never names a static child (OTP answers not_found).
 function find(state: SupState, child: string | Pid): Child | undefined {
-  return child instanceof Pid ? state.children.find((c) => c.pid === child) : state.children.find((c) => c.spec.id === child);
+  if (child instanceof Pid) return state.dynamic.get(child);
+  return state.children.find((c) => c.spec.id === child);
 }
 
 /** Handles one client request inside the supervisor. */
@@ -49,16 +51,20 @@ export async function handleRequest(state: SupState, req: SupRequest): Promise<S
       }
       const failure = await startOne(state, child);
       if (failure !== null) return refuse('startFailed', `child '${child.spec.id}' failed to start`, failure.reason);
-      if (child.pid !== undefined || !simple) state.children.push(child);
+      // A child that ignored its start is kept only if static and not temporary, as in OTP.
+      if (child.pid instanceof Pid && simple) state.dynamic.set(child.pid, child);
+      else if (!simple && (child.pid !== undefined || child.spec.restart !== 'temporary')) state.children.push(child);
       return done(child.pid);
     }
     case 'terminateChild': {
-      const child = find(state, req.child);
-      if (!child) return refuse('notFound', `no child ${String(req.child)}`);
       if (simple && !(req.child instanceof Pid)) return refuse('simpleOneForOne', 'a simpleOneForOne supervisor terminates children by pid');
+      const child = find(state, req.child);
+      // A dynamic child that already exited is terminated: OTP answers ok, as for a pid that no longer lives.
+      if (!child) return simple && !state.ctx.isAlive(req.child as Pid) ? done(undefined) : refuse('notFound', `no child ${String(req.child)}`);
       if (child.pid instanceof Pid) await stopOne(state, child);
       child.pid = undefined;
-      if (simple || child.spec.restart === 'temporary') state.children.splice(state.children.indexOf(child), 1);
+      if (simple) state.dynamic.delete(req.child as Pid);
+      else if (child.spec.restart === 'temporary') state.children.splice(state.children.indexOf(child), 1);
       return done(undefined);
     }
     case 'restartChild': {
@@ -80,13 +86,14 @@ export async function handleRequest(state: SupState, req: SupRequest): Promise<S
       state.children.splice(state.children.indexOf(child), 1);
       return done(undefined);
     }
-    case 'whichChildren':
-      return done(
-        state.children.map((c): ChildInfo => ({ id: simple ? undefined : c.spec.id, pid: c.pid, type: c.spec.type, modules: c.spec.modules, restarts: c.restarts })),
-      );
+    case 'whichChildren': {
+      // OTP lists static children most recently added first; dynamic ones in no promised order (here, oldest first).
+      const children = simple ? [...state.dynamic.values()] : state.children.slice().reverse();
+      return done(children.map((c): ChildInfo => ({ id: simple ? undefined : c.spec.id, pid: c.pid, type: c.spec.type, modules: c.spec.modules, restarts: c.restarts })));
+    }
     case 'countChildren': {
       const counts: ChildCounts = { specs: simple ? 1 : state.children.length, active: 0, supervisors: 0, workers: 0 };
-      for (const c of state.children) {
+      for (const c of simple ? state.dynamic.values() : state.children) {
         if (c.pid instanceof Pid) counts.active++;
         if (c.spec.type === 'supervisor') counts.supervisors++;
         else counts.workers++;

@@ -14,7 +14,10 @@ export interface SupState {
   ctx: ProcessContext;
   module: Supervisor<unknown>;
   flags: Required<SupFlags>;
+  /** Static children in start order (whichChildren lists them the other way round, as OTP does). */
   children: Child[];
+  /** The children of a simpleOneForOne supervisor by pid (a child being restarted stays under its last pid), as OTP keys them. */
+  dynamic: Map<Pid, Child>;
   /** The template of a simpleOneForOne supervisor. */
   template: FullSpec | null;
   restarts: number[];
@@ -36,18 +39,20 @@ export const supervisorServer: GenServer<SupState, SupRequest, never, SupAnswer,
     let state: SupState;
     try {
       const { flags, specs } = checkSpec(module, spec);
-      state = { ctx, module, flags, children: [], template: null, restarts: [], args, pending: { added: [], removed: [] } };
+      state = { ctx, module, flags, children: [], dynamic: new Map(), template: null, restarts: [], args, pending: { added: [], removed: [] } };
       if (flags.strategy === 'simpleOneForOne') state.template = specs[0]!;
       else state.children = specs.map((s) => ({ spec: s, pid: undefined, extra: [], restarts: 0 }));
     } catch (error) {
       return stop({ badSupervisorSpec: (error as Error).message });
     }
-    for (const child of state.children) {
+    for (const child of state.children.slice()) {
       const failure = await startOne(state, child);
       if (failure !== null) {
         await terminateChildren(state);
         return stop({ shutdown: { failedToStartChild: child.spec.id, reason: failure.reason } });
       }
+      // A temporary child that ignored its start is not kept, as OTP does not save it.
+      if (child.pid === undefined && child.spec.restart === 'temporary') state.children.splice(state.children.indexOf(child), 1);
     }
     return ok(state);
   },
@@ -58,7 +63,7 @@ export const supervisorServer: GenServer<SupState, SupRequest, never, SupAnswer,
 
   async handleInfo(message, state) {
     if (message instanceof Exit) return childExited(state, message.from, message.reason);
-    if (message !== null && typeof message === 'object' && 'tryAgain' in message) return tryAgain(state, (message as { reason?: unknown }).reason);
+    if (message instanceof TryAgain) return tryAgain(state, message);
     if (message instanceof ResumeRestarts) {
       state.restarts = [];
       return restartPending(state, message.states);
@@ -79,7 +84,7 @@ export const supervisorServer: GenServer<SupState, SupRequest, never, SupAnswer,
     const spec = await next.init(state.args, state.ctx);
     if (spec === 'ignore') return this.hostedSetModule(state, next);
     const { flags, specs } = checkSpec(next, spec);
-    if ((flags.strategy === 'simpleOneForOne') !== (state.template !== null)) throw new Error(`${next.name ?? 'supervisor'} cannot change to or from simpleOneForOne in a code change`);
+    if ((flags.strategy === 'simpleOneForOne') !== (state.template !== null)) throw new SupervisorError('badSpec', `${next.name ?? 'supervisor'} cannot change to or from simpleOneForOne in a code change`);
     label(state.ctx, next);
     if (state.template !== null) return { ...state, module: next, flags, template: specs[0]!, pending: { added: [], removed: [] } };
     const byId = new Map(specs.map((s) => [s.id, s]));
@@ -105,14 +110,14 @@ function label(ctx: ProcessContext, module: Supervisor<unknown>): void {
 // Checks what a Supervisor module's init returned; throws a sentence naming the problem.
 function checkSpec(module: Supervisor<unknown>, spec: Exclude<SupervisorSpec, 'ignore'> | undefined): { flags: Required<SupFlags>; specs: FullSpec[] } {
   const flags = normalizeFlags(spec?.flags);
-  if (!spec || !Array.isArray(spec.children)) throw new Error(`${module.name ?? 'supervisor'} init must return { flags, children: [...] } or 'ignore'`);
+  if (!spec || !Array.isArray(spec.children)) throw new SupervisorError('badSpec', `${module.name ?? 'supervisor'} init must return { flags, children: [...] } or 'ignore'`);
   const specs = spec.children.map(normalizeSpec);
   const ids = new Set<string>();
   for (const s of specs) {
-    if (ids.has(s.id)) throw new Error(`two children have the id '${s.id}': ids must be unique`);
+    if (ids.has(s.id)) throw new SupervisorError('badSpec', `two children have the id '${s.id}': ids must be unique`);
     ids.add(s.id);
   }
-  if (flags.strategy === 'simpleOneForOne' && specs.length !== 1) throw new Error(`a simpleOneForOne supervisor needs exactly one child spec (the template), got ${specs.length}`);
+  if (flags.strategy === 'simpleOneForOne' && specs.length !== 1) throw new SupervisorError('badSpec', `a simpleOneForOne supervisor needs exactly one child spec (the template), got ${specs.length}`);
   return { flags, specs };
 }
 
@@ -148,6 +153,9 @@ export async function startOne(state: SupState, child: Child, restored?: { state
 
 /** Stops every running child, last started first. */
 export async function terminateChildren(state: SupState): Promise<void> {
+  const dynamic = [...state.dynamic.values()];
+  for (let i = dynamic.length - 1; i >= 0; i--) if (dynamic[i]!.pid instanceof Pid) await stopOne(state, dynamic[i]!);
+  state.dynamic.clear();
   for (let i = state.children.length - 1; i >= 0; i--) {
     const child = state.children[i]!;
     if (child.pid instanceof Pid) await stopOne(state, child);
@@ -187,14 +195,24 @@ function addRestart(state: SupState): boolean {
   return state.restarts.length <= state.flags.intensity;
 }
 
+/** Asks the supervisor (through its own mailbox, so requests and exits queued meanwhile are seen) to retry a failed restart. */
+class TryAgain {
+  constructor(
+    /** The static child's id, or the last pid of the dynamic child. */
+    readonly child: string | Pid,
+    readonly reason: unknown,
+  ) {}
+}
+
 async function childExited(state: SupState, pid: Pid, reason: ExitReason) {
-  const index = state.children.findIndex((c) => c.pid === pid);
-  if (index < 0) return noreply(state);
-  const child = state.children[index]!;
+  // Dynamic children are keyed by pid: an exit costs one lookup however many there are.
+  const child = state.template !== null ? state.dynamic.get(pid) : state.children.find((c) => c.pid === pid);
+  if (child === undefined) return noreply(state);
   if (child.spec.restart === 'permanent' || !isNormalOrShutdown(reason)) report(state, 'childTerminated', reason, child, pid);
   if (child.spec.restart === 'temporary' || (child.spec.restart === 'transient' && isNormalOrShutdown(reason))) {
     child.pid = undefined;
-    if (child.spec.restart === 'temporary' || state.template !== null) state.children.splice(index, 1);
+    if (state.template !== null) state.dynamic.delete(pid);
+    else if (child.spec.restart === 'temporary') state.children.splice(state.children.indexOf(child), 1);
     return noreply(state);
   }
   // Over the intensity, a held escalation leaves the child down (restarting) until the guard resumes it.
@@ -204,8 +222,11 @@ async function childExited(state: SupState, pid: Pid, reason: ExitReason) {
     child.pid = undefined;
     return stop('shutdown', state);
   }
-  const strategy = state.flags.strategy;
-  const group = strategy === 'oneForAll' ? state.children.slice() : strategy === 'restForOne' ? state.children.slice(index) : [child];
+  if (state.template !== null) {
+    child.pid = 'restarting';
+    return exceeded ? noreply(state) : restartDynamic(state, pid, child);
+  }
+  const group = restartGroup(state, child);
   for (let i = group.length - 1; i >= 0; i--) {
     const c = group[i]!;
     if (c !== child && c.pid instanceof Pid) await stopOne(state, c);
@@ -216,30 +237,66 @@ async function childExited(state: SupState, pid: Pid, reason: ExitReason) {
   return exceeded ? noreply(state) : restartPending(state);
 }
 
+// The static children a strategy restarts when `child` exits: itself, every child, or it and those started after it.
+function restartGroup(state: SupState, child: Child): Child[] {
+  const strategy = state.flags.strategy;
+  if (strategy === 'oneForAll') return state.children.slice();
+  if (strategy === 'restForOne') return state.children.slice(state.children.indexOf(child));
+  return [child];
+}
+
+/** Starts again every child left restarting (in start order); a failure is retried through the mailbox. */
 async function restartPending(state: SupState, states?: ReadonlyMap<string, unknown>) {
   for (const c of state.children) {
     if (c.pid !== 'restarting') continue;
     const failure = await startOne(state, c, states?.has(c.spec.id) ? { state: states.get(c.spec.id) } : undefined);
-    if (failure === null) c.restarts++;
-    else {
-      c.pid = 'restarting';
-      // Try again through the mailbox, so requests and exits queued meanwhile are seen, and count it.
-      state.ctx.send(state.ctx.self(), { tryAgain: c.spec.id, reason: failure.reason });
-      return noreply(state);
+    if (failure === null) {
+      c.restarts++;
+      continue;
     }
+    c.pid = 'restarting';
+    if (state.flags.strategy === 'oneForAll') {
+      // OTP retries the whole group: the siblings this attempt started are stopped and started again with it.
+      for (let i = state.children.length - 1; i >= 0; i--) {
+        const s = state.children[i]!;
+        if (s !== c && s.pid instanceof Pid) {
+          await stopOne(state, s);
+          s.pid = 'restarting';
+        }
+      }
+    }
+    state.ctx.send(state.ctx.self(), new TryAgain(c.spec.id, failure.reason));
+    return noreply(state);
+  }
+  for (const [key, c] of [...state.dynamic]) if (c.pid === 'restarting') await restartDynamic(state, key, c, states?.has(c.spec.id) ? { state: states.get(c.spec.id) } : undefined);
+  return noreply(state);
+}
+
+// Restarts a dynamic child known under its last pid `key`; it is filed under its new pid, or stays restarting under `key` and is retried.
+async function restartDynamic(state: SupState, key: Pid, child: Child, restored?: { state: unknown }) {
+  state.dynamic.delete(key);
+  const failure = await startOne(state, child, restored);
+  if (failure !== null) {
+    child.pid = 'restarting';
+    state.dynamic.set(key, child);
+    state.ctx.send(state.ctx.self(), new TryAgain(key, failure.reason));
+  } else if (child.pid instanceof Pid) {
+    child.restarts++;
+    state.dynamic.set(child.pid, child);
   }
   return noreply(state);
 }
 
-async function tryAgain(state: SupState, reason: unknown) {
-  const pending = state.children.find((c) => c.pid === 'restarting');
-  if (!pending) return noreply(state);
+async function tryAgain(state: SupState, retry: TryAgain) {
+  const dynamic = retry.child instanceof Pid ? state.dynamic.get(retry.child) : undefined;
+  const pending = dynamic ?? state.children.find((c) => c.pid === 'restarting');
+  if (!pending || pending.pid !== 'restarting') return noreply(state);
   if (!addRestart(state)) {
-    if (held(state, pending, undefined, reason)) return noreply(state);
+    if (held(state, pending, undefined, retry.reason)) return noreply(state);
     report(state, 'shutdown', 'reachedMaxRestartIntensity');
     return stop('shutdown', state);
   }
-  return restartPending(state);
+  return dynamic !== undefined ? restartDynamic(state, retry.child as Pid, dynamic) : restartPending(state);
 }
 
 export type { ChildSpec };
