@@ -297,10 +297,12 @@ export class Distribution implements ConnectionOwner, PidTranslator {
     if (set?.delete(conn) && set.size === 0) this.incoming.delete(conn.peer);
   }
 
-  // Waits while handshakes from `nodeName` are under way; true if one of them came up.
+  // Waits for the handshakes from `nodeName` under way now (not later ones: a peer that keeps claiming
+  // the name cannot hold a connect off for longer than one handshake deadline); true if one came up.
   private async incomingSettles(nodeName: string): Promise<boolean> {
-    for (let set = this.incoming.get(nodeName); set && set.size > 0 && !this.connections.has(nodeName); set = this.incoming.get(nodeName)) {
-      await Promise.race([...set].map((c) => c.settled));
+    for (const c of [...(this.incoming.get(nodeName) ?? [])]) {
+      if (this.connections.has(nodeName)) break;
+      await c.settled;
     }
     return this.connections.has(nodeName);
   }
