@@ -259,3 +259,33 @@ test("docs/pg.md's first example runs and prints what its comments say", async (
   const promised = [...ts.matchAll(/console\.log\(.*\); \/\/ (.+)$/gm)].map((m) => m[1]);
   assert.deepEqual(printed, promised);
 });
+
+test('a scope started before its node joined the cluster syncs, and a lost node shows as leave updates', async () => {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const [x, y] = [createNode({ onCrash: () => {} }), createNode({ onCrash: () => {} })];
+  try {
+    await x.run((ctx) => pg.start(ctx));
+    const early = x.spawn(idle);
+    await x.run((ctx) => pg.join(ctx, 'g', early));
+    for (const [node, name] of [[x, 'pgx'], [y, 'pgy']] as const) await node.startDistribution({ name: `${name}@127.0.0.1`, cookie: 'pgl', epmdPort, tickTime: 5000, log: () => {} });
+    await y.run((ctx) => pg.start(ctx));
+    const onY = y.spawn(idle);
+    await y.run((ctx) => pg.join(ctx, 'g', onY));
+    await until('x reaches y', () => x.ping(y.name));
+    const ids = [idOf(x, early), idOf(y, onY)].sort();
+    for (const n of [x, y]) await until(`${n.name} sees both members`, () => pg.getMembers(n, 'g').map((p) => idOf(n, p)).sort().join() === ids.join());
+    await x.run(async (ctx) => {
+      const { ref, groups } = await pg.monitorScope(ctx);
+      assert.equal(groups.get('g')!.length, 2);
+      ctx.node.dist!.disconnect(y.name);
+      const u = (await ctx.receive((m) => pg.isUpdate(m, ref), 20_000)) as PgUpdate;
+      assert.deepEqual([u.kind, u.group, u.pids.map((p) => idOf(x, p))], ['leave', 'g', [idOf(y, onY)]]);
+      assert.deepEqual(pg.getMembers(ctx, 'g').map(String), [String(early)]);
+    });
+  } finally {
+    x.shutdown();
+    y.shutdown();
+    await epmd.close();
+  }
+});

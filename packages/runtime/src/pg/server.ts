@@ -64,6 +64,8 @@ interface State {
   local: Map<string, LocalMember>;
   peers: Map<string, Peer>;
   watchers: Map<Ref, Watcher>;
+  /** True once the server watches NodeUp: a scope started before its node's distribution starts watching at its next message. */
+  watchingNodes: boolean;
 }
 
 function notify(s: State, ctx: ProcessContext, kind: 'join' | 'leave', group: PgGroup, pids: readonly Pid[]): void {
@@ -217,6 +219,14 @@ function onDown(s: State, ctx: ProcessContext, d: Down): void {
   for (const p of s.peers.values()) if (p.ref === d.ref) return peerDown(s, ctx, p);
 }
 
+// Subscribes to NodeUp and discovers the scope on the nodes connected now, once the node is distributed.
+function watchNodes(s: State, ctx: ProcessContext): void {
+  if (s.watchingNodes || !ctx.node.dist) return;
+  s.watchingNodes = true;
+  ctx.node.dist.monitorNodes(ctx.self());
+  for (const node of ctx.node.nodes()) ctx.send({ name: s.scope, node }, { pg: 'discover', peer: ctx.self() } satisfies PeerMessage);
+}
+
 function groupsMap(table: ScopeTable): Map<PgGroup, readonly Pid[]> {
   return new Map(table.whichGroups().map((g) => [g, table.members(g)]));
 }
@@ -227,11 +237,12 @@ export const scopeServer: GenServer<State, PgCall, never, PgReply, string> = {
   init(scope, ctx) {
     const table = new ScopeTable(ctx.self());
     installTable(ctx.node, scope, table);
-    ctx.node.dist?.monitorNodes(ctx.self());
-    for (const node of ctx.node.nodes()) ctx.send({ name: scope, node }, { pg: 'discover', peer: ctx.self() } satisfies PeerMessage);
-    return ok({ scope, table, local: new Map(), peers: new Map(), watchers: new Map() });
+    const s: State = { scope, table, local: new Map(), peers: new Map(), watchers: new Map(), watchingNodes: false };
+    watchNodes(s, ctx);
+    return ok(s);
   },
   handleCall(req, from, s, ctx) {
+    watchNodes(s, ctx);
     switch (req.op) {
       case 'join':
         joinLocal(s, ctx, req.group, req.pids);
@@ -258,6 +269,7 @@ export const scopeServer: GenServer<State, PgCall, never, PgReply, string> = {
     }
   },
   handleInfo(m, s, ctx) {
+    watchNodes(s, ctx);
     if (m instanceof Down) onDown(s, ctx, m);
     else if (m instanceof NodeUp) ctx.send({ name: s.scope, node: m.node }, { pg: 'discover', peer: ctx.self() } satisfies PeerMessage);
     else if (isPeerMessage(m)) onPeerMessage(s, ctx, m);
