@@ -311,6 +311,8 @@ export class OtpNode {
     const other = this.lookup(pid);
     if (other === proc) return;
     if (other === undefined) {
+      // OTP 21+: a caller trapping exits gets {'EXIT', Pid, noproc}; any other caller gets a catchable noproc error.
+      if (!proc.trapping) throw new RuntimeError('noproc', `cannot link to ${pid}: no such process`);
       this.signal(proc, pid, 'noproc', true);
       return;
     }

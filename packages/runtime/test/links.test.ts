@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Exit, isExit, type Pid, type ProcessContext } from '@otp-ts/runtime';
+import { Exit, isExit, type Pid, type ProcessContext, type RuntimeError } from '@otp-ts/runtime';
 import { withNode, idle, tick } from './helpers.ts';
 
 test('a linked process dies with the reason of the process it is linked to', async () => {
@@ -128,7 +128,7 @@ test('link and unlink are idempotent; after unlink a death does not propagate', 
   });
 });
 
-test('linking to a dead process sends noproc: trapped as a message, otherwise fatal', async () => {
+test('linking to a dead process: trapped, a noproc Exit message; otherwise a catchable noproc error (OTP 21+)', async () => {
   await withNode(async (node) => {
     const dead = node.spawn(async () => {});
     await tick();
@@ -138,12 +138,15 @@ test('linking to a dead process sends noproc: trapped as a message, otherwise fa
       return (await ctx.receive(isExit)).reason;
     });
     assert.equal(reason, 'noproc');
-    const victim = node.spawn(async (ctx) => {
-      ctx.link(dead);
-      await ctx.receive();
+    const code = await node.run(async (ctx) => {
+      try {
+        ctx.link(dead);
+        return 'linked';
+      } catch (error) {
+        return (error as RuntimeError).code;
+      }
     });
-    await tick();
-    assert.equal(node.isAlive(victim), false);
+    assert.equal(code, 'noproc');
   });
 });
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Down, Exit, isDown, type Pid, type ProcessContext, type Ref } from '@otp-ts/runtime';
+import { Down, Exit, RuntimeError, isDown, type Pid, type ProcessContext, type Ref } from '@otp-ts/runtime';
 import { withNode } from './helpers.ts';
 
 type Reason = 'normal' | 'boom' | 'kill' | 'killed' | 'noproc';
@@ -86,7 +86,13 @@ async function puppet(ctx: ProcessContext, controller: Pid, real: Real, log: str
       const { command, ack } = m as { command: Command; ack: Ref };
       switch (command.op) {
         case 'link':
-          ctx.link(command.target);
+          try {
+            ctx.link(command.target);
+          } catch (error) {
+            // Not trapping, linking to a dead process raises noproc (OTP 21+): the puppet lets it end it, as the model's signal does.
+            if (error instanceof RuntimeError && error.code === 'noproc') ctx.exit('noproc');
+            throw error;
+          }
           break;
         case 'unlink':
           ctx.unlink(command.target);
