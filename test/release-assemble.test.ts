@@ -30,7 +30,7 @@ test('otp release: the release root and tarball of a generated app, then 0.2.0 w
     assert.match(first.stdout.trim().split('\n').pop()!, /^release depot 0\.1\.0 \(permanent\) in _build\/prod\/rel\/depot: [\d.]+ [KM]B, [\d.]+ s$/);
     for (const p of ['bin/depot.mjs', 'releases/0.1.0/sys.config.json', 'lib/depot-0.1.0/app.json', 'lib/depot-0.1.0/src/depot_server.js', 'node_modules/@otp-ts/runtime/package.json']) assert.ok(existsSync(join(rel, p)), p);
     assert.equal(statSync(join(rel, 'bin', 'depot')).mode & 0o777, 0o755);
-    assert.match(readFileSync(join(rel, 'releases', '0.1.0', 'node.args'), 'utf8'), /--name depot@127\.0\.0\.1\n[\s\S]*--setcookie [A-Z]{20}\n/);
+    assert.match(readFileSync(join(rel, 'releases', '0.1.0', 'node.args'), 'utf8'), /--name depot@127\.0\.0\.1\n[\s\S]*--setcookie [0-9a-f]{32}\n/);
     const release = json(join(rel, 'releases', '0.1.0', 'release.json'));
     assert.deepEqual([release.name, release.vsn, release.applications], ['depot', '0.1.0', [{ name: 'depot', vsn: '0.1.0' }]]);
     assert.deepEqual(json(join(rel, 'releases', 'RELEASES.json')), { name: 'depot', releases: [{ vsn: '0.1.0', status: 'permanent', applications: [{ name: 'depot', vsn: '0.1.0' }] }] });

@@ -21,13 +21,13 @@ test('--cookie wins over OTP_COOKIE, which wins over the file', () => {
   assert.deepEqual(resolveCookie({ env: { OTP_COOKIE: 'env' }, home }), { cookie: 'env', source: 'env' });
 });
 
-test('the cookie file is created on first use with mode 0600 and 20 random letters, then reused', () => {
+test('the cookie file is created on first use with mode 0600 and 128 random bits (32 hex digits), then reused', () => {
   const home = tempDir();
   const first = resolveCookie({ env: {}, home });
   const file = join(home, '.otp-ts.cookie');
   assert.equal(first.source, 'created');
   assert.equal(first.file, file);
-  assert.match(first.cookie, /^[A-Z]{20}$/);
+  assert.match(first.cookie, /^[0-9a-f]{32}$/, '128 random bits');
   if (process.platform !== 'win32') assert.equal(statSync(file).mode & 0o777, 0o600);
   assert.equal(readFileSync(file, 'utf8'), first.cookie);
   assert.deepEqual(resolveCookie({ env: {}, home }), { cookie: first.cookie, source: 'file', file });

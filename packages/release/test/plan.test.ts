@@ -65,7 +65,7 @@ test('a plan: the config\'s release with its dependencies in start order, versio
   assert.deepEqual([plan.name, plan.vsn, plan.profile, plan.root], ['shop', '1.2.0', 'prod', join(root, '_build', 'prod', 'rel', 'shop')]);
   assert.deepEqual(plan.release.applications, [{ name: 'store', vsn: '0.2.0' }, { name: 'web', vsn: '0.3.0' }]);
   assert.deepEqual(plan.releases.releases.map((r) => [r.vsn, r.status]), [['1.2.0', 'permanent']]);
-  assert.match(plan.nodeArgs, /^--setcookie [A-Z]{20}\n--name shop@127\.0\.0\.1\n$/);
+  assert.match(plan.nodeArgs, /^--setcookie [0-9a-f]{32}\n--name shop@127\.0\.0\.1\n$/);
   const paths = plan.files.map((f) => f.path);
   for (const p of ['lib/store-0.2.0/app.json', 'lib/web-0.3.0/src/web.js', 'releases/1.2.0/release.json', 'releases/1.2.0/sys.config.json', 'releases/1.2.0/node.args', 'releases/RELEASES.json', 'bin/shop', 'bin/shop.mjs', 'node_modules/@otp-ts/runtime/package.json', 'node_modules/@otp-ts/runtime/dist/index.js']) {
     assert.ok(paths.includes(p), p);

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { OtpError } from '../errors/otp-error.js';
 
@@ -19,9 +19,9 @@ export interface CookieOptions {
   platform?: NodeJS.Platform;
 }
 
-/** A random cookie like Erlang's: 20 uppercase letters. */
+/** A random cookie: 128 bits from the OS's CSPRNG as 32 hex digits (Erlang's 20 letters give only 94). */
 export function randomCookie(): string {
-  return Array.from({ length: 20 }, () => String.fromCharCode(65 + randomInt(26))).join('');
+  return randomBytes(16).toString('hex');
 }
 
 /** The node cookie: `--cookie`, else `OTP_COOKIE`, else `~/.otp-ts.cookie`, created with mode 0600 on first use. */

@@ -33,7 +33,8 @@ const step = (path: string): string => {
 function writeFile(staged: string, file: PlannedFile): number {
   const target = join(staged, file.path);
   mkdirSync(dirname(target), { recursive: true });
-  if (file.content !== undefined) writeFileSync(target, file.content);
+  // Created with its mode, so a secret (node.args' cookie) is never readable by others, even for a moment.
+  if (file.content !== undefined) writeFileSync(target, file.content, file.mode === undefined ? undefined : { mode: file.mode });
   else copyFileSync(file.from!, target);
   if (file.mode !== undefined) chmodSync(target, file.mode);
   return statSync(target).size;
@@ -77,6 +78,8 @@ export async function assembleRelease(plan: ReleasePlan, options: AssembleOption
       progress('writing tarball');
       const file = join(work, basename(plan.tarball));
       await writeTarball(staged, file);
+      // The tarball holds node.args, cookie included: owner-only as that file is.
+      chmodSync(file, 0o600);
       tarball = { file: plan.tarball, bytes: statSync(file).size };
     }
     progress(`installing into ${relative(plan.projectRoot, plan.root) || plan.root}`);

@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { ReleaseError } from '../errors.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -41,9 +41,9 @@ export function cookieOf(nodeArgs: string): string | undefined {
   return flagValue(tokens(nodeArgs), ['-setcookie', '-cookie']);
 }
 
-/** A random cookie like Erlang's: 20 uppercase letters. */
+/** A random cookie: 128 bits from the OS's CSPRNG as 32 hex digits (Erlang's 20 letters give only 94). */
 export function randomCookie(): string {
-  return Array.from({ length: 20 }, () => String.fromCharCode(65 + randomInt(26))).join('');
+  return randomBytes(16).toString('hex');
 }
 
 /**

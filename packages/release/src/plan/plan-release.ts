@@ -105,7 +105,8 @@ function planFiles(name: string, apps: PlannedApp[], release: ReleaseFile, text:
     ...apps.flatMap((a) => listFiles(a.dir, ['.hashes.json']).map((f) => ({ path: `lib/${a.name}-${a.vsn}/${f}`, from: join(a.dir, f) }))),
     { path: `releases/${vsn}/release.json`, content: json(release) },
     { path: `releases/${vsn}/sys.config.json`, content: text.sysConfig },
-    { path: `releases/${vsn}/node.args`, content: text.nodeArgs },
+    // node.args holds the cookie: readable by the release's owner only.
+    { path: `releases/${vsn}/node.args`, content: text.nodeArgs, mode: 0o600 },
     ...(text.relup ? [{ path: `releases/${vsn}/relup.json`, content: text.relup }] : []),
     { path: 'releases/RELEASES.json', content: json(soleRelease(name, vsn, release.applications)) },
     { path: `bin/${name}`, content: startScript(name), mode: 0o755 },
