@@ -13,6 +13,7 @@ import {
   CallError,
   BadReturnValue,
   isDown,
+  type Down,
   type GenServer,
   type From,
   type Pid,
@@ -216,15 +217,26 @@ test('stop runs terminate and waits for the server to exit; a trapping server ru
   });
 });
 
-test('a stop result from handleCall can reply first', async () => {
+test('a stop result from handleCall with a reply answers after terminate ran, then the server exits (OTP order)', async () => {
   await withNode(async (node) => {
+    const events: string[] = [];
+    const mod: GenServer<number, 'stop', never, number, number> = {
+      init: (n) => ok(n),
+      handleCall: (_req, _from, n) => stop('normal', n, n),
+      terminate: () => {
+        events.push('terminate');
+      },
+    };
     const got = await node.run(async (ctx) => {
-      const srv = await genServer.startLink(ctx, counter, 7);
-      const r = await genServer.call(ctx, srv, { op: 'stop' });
-      await ctx.sleep(1);
-      return [r, ctx.isAlive(srv)];
+      const srv = await genServer.start(ctx, mod, 7);
+      const ref = ctx.monitor(srv);
+      const r = await genServer.call(ctx, srv, 'stop');
+      events.push('reply');
+      const down = await ctx.receive((m) => isDown(m, ref), 20_000);
+      return [r, (down as Down).reason];
     });
-    assert.deepEqual(got, [7, false]);
+    assert.deepEqual(got, [7, 'normal']);
+    assert.deepEqual(events, ['terminate', 'reply']);
   });
 });
 

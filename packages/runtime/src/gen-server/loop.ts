@@ -4,7 +4,7 @@ import { safeFormatStatus } from '../gen/format-status.js';
 import { ExitSignal } from '../errors.js';
 import type { Pid } from '../pid.js';
 import type { ProcessContext, ProcessLabel } from '../types.js';
-import { CallMessage, CastMessage, SystemMessage, type From } from '../gen/messages.js';
+import { CallMessage, CastMessage, SystemMessage, isSystemMessage, type From } from '../gen/messages.js';
 import { replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
 import { handleSystemMessage, type CodeChange, type Statistics, type SysTarget } from '../gen/sys-handler.js';
@@ -15,8 +15,6 @@ import type { Action, GenServer, Status } from './types.js';
 
 // The loop is written against the widest callback module; the typed surface is in api.ts.
 type AnyServer = GenServer<unknown, unknown, unknown, unknown, unknown>;
-
-const isSystem = (m: unknown): boolean => m instanceof SystemMessage;
 
 /** What processInfo shows as the current function of a server waiting for a message, as OTP's gen_server:loop/7. */
 const LOOP = 'gen_server.loop';
@@ -151,7 +149,7 @@ export async function runServer(ctx: ProcessContext, mod: AnyServer, args: unkno
       continue;
     }
     let msg: unknown;
-    if (server.suspended) msg = await ctx.receive(isSystem);
+    if (server.suspended) msg = await ctx.receive(isSystemMessage);
     else if (server.timeout === undefined) {
       // Drain what is already queued without a promise per message; wait only when the mailbox is empty.
       msg = ctx.receiveNow();
@@ -287,14 +285,14 @@ function interpret(server: Server, callback: string, value: unknown, from: From 
       return undefined;
     case 'stop':
       if (r.state !== undefined) server.state = r.state;
-      if (r.hasReply && from !== null) replyTo(from, r.reply);
-      return terminate(server, r.reason, msg);
+      // OTP runs terminate first and answers the caller after it, as the server exits.
+      return terminate(server, r.reason, msg, r.hasReply && from !== null ? () => replyTo(from, r.reply) : undefined);
   }
   return terminate(server, new BadReturnValue(callback, value), msg);
 }
 
-/** Runs terminate, reports an abnormal exit, and ends the process with `reason`. */
-async function terminate(server: Server, reason: ExitReason, msg: unknown): Promise<never> {
+/** Runs terminate, reports an abnormal exit, sends a stop's pending reply (`last`), and ends the process with `reason`. */
+async function terminate(server: Server, reason: ExitReason, msg: unknown, last?: () => void): Promise<never> {
   const { ctx } = server;
   const mod = server.mod;
   if (mod.terminate) {
@@ -302,6 +300,17 @@ async function terminate(server: Server, reason: ExitReason, msg: unknown): Prom
     const out = await server.attempt(() => mod.terminate!(reason, server.state, ctx));
     if (!out.ok) reason = out.error;
   }
+  try {
+    reportExit(server, reason, msg);
+  } finally {
+    last?.();
+  }
+  throw new ExitSignal(reason);
+}
+
+// Logs the crash report of an abnormal exit; normal and shutdown exits are not errors.
+function reportExit(server: Server, reason: ExitReason, msg: unknown): void {
+  const { ctx } = server;
   if (!isNormalExit(reason)) {
     const status = server.format({ state: server.state, message: msg, reason, context: 'terminate' });
     loggerOf(ctx.node).error(
@@ -318,5 +327,4 @@ async function terminate(server: Server, reason: ExitReason, msg: unknown): Prom
       { pid: ctx.self(), module: server.moduleName },
     );
   }
-  throw new ExitSignal(reason);
 }

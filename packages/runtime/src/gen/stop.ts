@@ -1,12 +1,14 @@
 import { Down, TIMEOUT, type ExitReason } from '../messages.js';
 import type { ProcessContext } from '../types.js';
+import { termEquals } from '../terms.js';
 import { whereisServer, type ServerRef } from './call.js';
 import { CallError } from './errors.js';
 import { From, SystemMessage } from './messages.js';
 
 /**
  * Stops a behaviour process with `reason` through the sys protocol (its terminate runs) and waits until
- * it is gone (OTP's proc_lib:stop); throws `CallError` if it does not exist or outlives the timeout.
+ * it is gone (OTP's proc_lib:stop); throws `CallError` if it does not exist, outlives the timeout, or
+ * exits with another reason than `reason` (its terminate crashed): OTP's stop exits with that reason.
  */
 export async function stopBehaviour(ctx: ProcessContext, server: ServerRef, reason: ExitReason = 'normal', timeoutMs = Infinity): Promise<void> {
   const pid = whereisServer(ctx, server);
@@ -19,4 +21,5 @@ export async function stopBehaviour(ctx: ProcessContext, server: ServerRef, reas
     throw new CallError('timeout', String(server), 'stop', timeoutMs);
   }
   if (down.reason === 'noproc') throw new CallError('noproc', String(server), 'stop');
+  if (!termEquals(down.reason, reason)) throw new CallError(down.reason, String(server), 'stop');
 }
