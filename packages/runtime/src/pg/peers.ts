@@ -1,0 +1,99 @@
+import type { ProcessContext } from '../types.js';
+import type { Pid } from '../pid.js';
+import { groupKey, pidKey, type PgGroup } from './table.js';
+import { notify, type Peer, type PeerMessage, type State } from './state.js';
+
+/** The peer entry of another node's scope server, monitored from its first message. */
+export function peerOf(s: State, ctx: ProcessContext, pid: Pid): Peer {
+  let p = s.peers.get(pidKey(pid));
+  // Monitoring the peer's scope server: its exit or its node's loss (noconnection) removes its members.
+  if (!p) s.peers.set(pidKey(pid), (p = { pid, ref: ctx.monitor(pid), groups: new Map() }));
+  return p;
+}
+
+function peerJoin(s: State, ctx: ProcessContext, p: Peer, group: PgGroup, pids: Pid[]): void {
+  const key = groupKey(group);
+  const e = p.groups.get(key);
+  if (e) e.pids.push(...pids);
+  else p.groups.set(key, { group, pids: [...pids] });
+  s.table.add(group, pids, false);
+  notify(s, ctx, 'join', group, pids);
+}
+
+function peerLeave(s: State, ctx: ProcessContext, p: Peer, group: PgGroup, pids: Pid[]): void {
+  const key = groupKey(group);
+  const e = p.groups.get(key);
+  if (!e) return;
+  const gone: Pid[] = [];
+  for (const pid of pids) {
+    const i = e.pids.findIndex((q) => q.equals(pid));
+    if (i >= 0) gone.push(...e.pids.splice(i, 1));
+  }
+  if (e.pids.length === 0) p.groups.delete(key);
+  notify(s, ctx, 'leave', group, s.table.remove(group, gone, false));
+}
+
+// `a` less one occurrence of each pid of `b` (multisets of pids).
+function minus(a: readonly Pid[], b: readonly Pid[]): Pid[] {
+  const rest = [...a];
+  for (const p of b) {
+    const i = rest.findIndex((q) => q.equals(p));
+    if (i >= 0) rest.splice(i, 1);
+  }
+  return rest;
+}
+
+// A peer's sync replaces what this node knew of its members; subscribers hear only the difference.
+function peerSync(s: State, ctx: ProcessContext, p: Peer, groups: Array<[PgGroup, Pid[]]>): void {
+  const old = p.groups;
+  p.groups = new Map(groups.map(([group, pids]) => [groupKey(group), { group, pids: [...pids] }]));
+  for (const [key, { group, pids }] of old) notify(s, ctx, 'leave', group, s.table.remove(group, minus(pids, p.groups.get(key)?.pids ?? []), false));
+  for (const [key, { group, pids }] of p.groups) {
+    const added = minus(pids, old.get(key)?.pids ?? []);
+    if (added.length === 0) continue;
+    s.table.add(group, added, false);
+    notify(s, ctx, 'join', group, added);
+  }
+}
+
+/** A peer's server exited or its node went down: every member of that node leaves. */
+export function peerDown(s: State, ctx: ProcessContext, p: Peer): void {
+  s.peers.delete(pidKey(p.pid));
+  for (const { group, pids } of p.groups.values()) notify(s, ctx, 'leave', group, s.table.remove(group, pids, false));
+}
+
+function localSnapshot(s: State): Array<[PgGroup, Pid[]]> {
+  return s.table.whichLocalGroups().map((g) => [g, [...s.table.localMembers(g)]]);
+}
+
+/** Handles discover, sync, join and leave from the same scope on another node. */
+export function onPeerMessage(s: State, ctx: ProcessContext, m: PeerMessage): void {
+  switch (m.pg) {
+    case 'discover':
+      peerOf(s, ctx, m.peer);
+      ctx.send(m.peer, { pg: 'sync', peer: ctx.self(), groups: localSnapshot(s) } satisfies PeerMessage);
+      return;
+    case 'sync':
+      peerSync(s, ctx, peerOf(s, ctx, m.peer), m.groups);
+      return;
+    case 'join': {
+      // Joins from a server not yet synced are dropped: its sync, which follows, carries them.
+      const p = s.peers.get(pidKey(m.peer));
+      if (p) peerJoin(s, ctx, p, m.group, m.pids);
+      return;
+    }
+    case 'leave': {
+      const p = s.peers.get(pidKey(m.peer));
+      if (p) for (const g of m.groups) peerLeave(s, ctx, p, g, m.pids);
+      return;
+    }
+  }
+}
+
+/** True for the messages scope servers exchange. */
+export function isPeerMessage(m: unknown): m is PeerMessage {
+  if (typeof m !== 'object' || m === null) return false;
+  const op = (m as { pg?: unknown }).pg;
+  return op === 'discover' || op === 'sync' || op === 'join' || op === 'leave';
+}
+
