@@ -21,8 +21,10 @@ export interface SuspendFailure {
   cause: unknown;
 }
 
-// How long the suspends may go unanswered before the watcher looks for callers blocked on a suspended callee.
+// How long the suspends may go unanswered before the watcher first looks for callers blocked on a suspended
+// callee; it looks again after twice as long each time, up to STALL_MAX_MS, so a large batch pays a few scans.
 const STALL_MS = 10;
+const STALL_MAX_MS = 160;
 // A process lent back to its callers is suspended again in the next round; more rounds than this is a call cycle.
 const MAX_ROUNDS = 16;
 
@@ -68,7 +70,7 @@ function watchForBlockedCallers(ctx: ProcessContext, round: Suspendable[], byPro
   // Not linked (an upgrader trapping exits would get its exit message): it watches the upgrader instead.
   const watcher = ctx.spawn(async (w) => {
     w.monitor(upgrader);
-    while ((await w.receive((m) => m === stop || m instanceof Down, STALL_MS)) === TIMEOUT) {
+    for (let wait = STALL_MS; (await w.receive((m) => m === stop || m instanceof Down, wait)) === TIMEOUT; wait = Math.min(wait * 2, STALL_MAX_MS)) {
       for (const t of round) {
         const callee = calleeOf(t.pid);
         const lender = callee && isSysSuspended(callee) ? byProcess.get(callee) : undefined;

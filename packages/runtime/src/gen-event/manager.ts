@@ -4,7 +4,7 @@ import { safeFormatStatus } from '../gen/format-status.js';
 import { ExitSignal } from '../errors.js';
 import type { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
-import { SystemMessage, type From } from '../gen/messages.js';
+import { SystemMessage, isSystemMessage, type From } from '../gen/messages.js';
 import { replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
 import { handleSystemMessage, listCallbackModules, type CodeChange, type Statistics, type SysTarget } from '../gen/sys-handler.js';
@@ -23,8 +23,6 @@ export interface Entry {
   state: unknown;
   supervisor: Pid | null;
 }
-
-const isSystem = (m: unknown): boolean => m instanceof SystemMessage;
 
 /** What processInfo shows as the current function of a manager waiting for a message. */
 const LOOP = 'gen_event.loop';
@@ -137,7 +135,7 @@ export async function runManager(ctx: ProcessContext, parent: Pid | null, ack: A
   setCurrentFunction(ctx, LOOP);
   ack(true, ctx.self());
   for (;;) {
-    const msg = mgr.suspended ? await ctx.receive(isSystem) : await ctx.receive();
+    const msg = mgr.suspended ? await ctx.receive(isSystemMessage) : await ctx.receive();
     await dispatch(mgr, msg);
   }
 }

@@ -4,7 +4,7 @@ import { safeFormatStatus } from '../gen/format-status.js';
 import { ExitSignal } from '../errors.js';
 import type { Pid } from '../pid.js';
 import type { ProcessContext, ProcessLabel } from '../types.js';
-import { CallMessage, CastMessage, SystemMessage, type From } from '../gen/messages.js';
+import { CallMessage, CastMessage, SystemMessage, isSystemMessage, type From } from '../gen/messages.js';
 import { replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
 import { handleSystemMessage, type CodeChange, type Statistics, type SysTarget } from '../gen/sys-handler.js';
@@ -15,8 +15,6 @@ import type { Action, GenServer, Status } from './types.js';
 
 // The loop is written against the widest callback module; the typed surface is in api.ts.
 type AnyServer = GenServer<unknown, unknown, unknown, unknown, unknown>;
-
-const isSystem = (m: unknown): boolean => m instanceof SystemMessage;
 
 /** What processInfo shows as the current function of a server waiting for a message, as OTP's gen_server:loop/7. */
 const LOOP = 'gen_server.loop';
@@ -151,7 +149,7 @@ export async function runServer(ctx: ProcessContext, mod: AnyServer, args: unkno
       continue;
     }
     let msg: unknown;
-    if (server.suspended) msg = await ctx.receive(isSystem);
+    if (server.suspended) msg = await ctx.receive(isSystemMessage);
     else if (server.timeout === undefined) {
       // Drain what is already queued without a promise per message; wait only when the mailbox is empty.
       msg = ctx.receiveNow();

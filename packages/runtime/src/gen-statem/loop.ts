@@ -5,7 +5,7 @@ import { ExitSignal } from '../errors.js';
 import type { Pid, Ref } from '../pid.js';
 import type { ProcessContext, ProcessLabel } from '../types.js';
 import { termEquals, termKey } from '../terms.js';
-import { CallMessage, CastMessage, From, SystemMessage } from '../gen/messages.js';
+import { CallMessage, CastMessage, From, SystemMessage, isSystemMessage } from '../gen/messages.js';
 import { replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
 import { handleSystemMessage, type CodeChange, type Statistics, type SysTarget } from '../gen/sys-handler.js';
@@ -51,8 +51,6 @@ interface Timer {
   readonly ref: Ref;
   readonly fired: TimerFired;
 }
-
-const isSystem = (m: unknown): boolean => m instanceof SystemMessage;
 
 /** What processInfo shows as the current function of a gen_statem waiting for an event. */
 const LOOP = 'gen_statem.loop';
@@ -225,7 +223,7 @@ async function loop(m: Machine): Promise<never> {
 /** Takes the next message and turns it into an event; null when it was a system message or a stale timer. */
 async function receiveEvent(m: Machine): Promise<Event | null> {
   const { ctx } = m;
-  const msg = m.suspended ? await ctx.receive(isSystem) : await ctx.receive();
+  const msg = m.suspended ? await ctx.receive(isSystemMessage) : await ctx.receive();
   if (msg instanceof SystemMessage) {
     await handleSystemMessage(ctx, msg, m);
     return null;

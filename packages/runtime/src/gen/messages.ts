@@ -45,6 +45,9 @@ export class SystemMessage {
   ) {}
 }
 
+/** True for a sys request: a suspended loop waits on exactly this matcher, which is how an upgrade tells it is suspended. */
+export const isSystemMessage = (m: unknown): m is SystemMessage => m instanceof SystemMessage;
+
 /** What sys can ask a behaviour process. */
 export type SystemRequest =
   | { type: 'getState' }

@@ -1,7 +1,7 @@
 import { ExitSignal } from '../errors.js';
 import type { Pid } from '../pid.js';
 import type { ProcessContext, ProcessLabel } from '../types.js';
-import { SystemMessage } from './messages.js';
+import { SystemMessage, isSystemMessage } from './messages.js';
 import { handleSystemMessage, type CodeChange, type Statistics, type SysTarget } from './sys-handler.js';
 
 /** The module of a plain process that speaks sys (OTP's special process): what an upgrade migrates its state with. */
@@ -11,8 +11,6 @@ export interface SpecialModule<S = unknown> {
   /** Migrates the state to this version (or, on a downgrade, from it: oldVsn is `{ down: vsn }`); default: keep it. */
   codeChange?(oldVsn: unknown, state: S, extra: unknown): S | Promise<S>;
 }
-
-const isSystem = (m: unknown): boolean => m instanceof SystemMessage;
 
 /**
  * A plain process taking part in sys and in upgrades, as OTP's proc_lib + sys:handle_system_msg: its loop
@@ -43,7 +41,7 @@ export class SpecialProcess<S = unknown, M extends SpecialModule<S> = SpecialMod
   async handleSystem(msg: unknown): Promise<boolean> {
     if (!(msg instanceof SystemMessage)) return false;
     await handleSystemMessage(this.ctx, msg, this);
-    while (this.suspended) await handleSystemMessage(this.ctx, (await this.ctx.receive(isSystem)) as SystemMessage, this);
+    while (this.suspended) await handleSystemMessage(this.ctx, await this.ctx.receive(isSystemMessage), this);
     return true;
   }
 

@@ -2,7 +2,7 @@ import type { ProcessContext, ProcessLabel } from '../types.js';
 import type { Pid } from '../pid.js';
 import type { ProcessImpl } from '../process.js';
 import { replyTo } from './call.js';
-import type { SystemMessage, SystemRequest } from './messages.js';
+import { isSystemMessage, type SystemMessage, type SystemRequest } from './messages.js';
 
 /** Counters kept while sys statistics are on. */
 export interface Statistics {
@@ -69,12 +69,9 @@ interface Saved {
   label: ProcessLabel | null;
 }
 
-// The processes suspended through sys: an upgrade checks here whether a caller waits on a suspended process.
-const suspended = new WeakSet<ProcessContext>();
-
-/** True while `ctx` is suspended by sys (it answers only system messages). */
+/** True while `ctx` waits suspended by sys: its loop reads only system messages (costs nothing to keep, unlike a set of processes). */
 export function isSysSuspended(ctx: ProcessContext): boolean {
-  return suspended.has(ctx);
+  return (ctx as ProcessImpl).matcher === isSystemMessage;
 }
 
 // Behaviours running several callback modules at once (gen_event's handlers), which a process label cannot name.
@@ -147,12 +144,10 @@ function answerOf(ctx: ProcessContext, req: SystemRequest, target: SysTarget): u
       } satisfies SysStatus;
     case 'suspend':
       target.suspended = true;
-      suspended.add(ctx);
       // An upgrade suspends and saves what a rollback puts back in one round trip.
       return req.withState ? { state: target.getState(), snapshot: { target: target.snapshot(), label: (ctx as ProcessImpl).label } satisfies Saved } : 'ok';
     case 'resume':
       target.suspended = false;
-      suspended.delete(ctx);
       return 'ok';
     case 'restore': {
       const saved = req.snapshot as Saved;
