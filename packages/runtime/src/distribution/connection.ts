@@ -157,7 +157,7 @@ export class Connection {
       this.log(`distribution: connection from ${this.address} refused: it speaks TLS and this node does not; ${SAME_PROTO}`);
       this.record('this node', 'it speaks TLS and this node does not');
       this.handshake({ t: 'refused', reason: 'tls' });
-      this.close('it speaks TLS', 'tls-mismatch');
+      this.close('it speaks TLS', 'tls-mismatch', true);
     }
   }
 
@@ -262,8 +262,11 @@ export class Connection {
   failure: ConnectFailure | undefined;
   private lastLine = '';
 
-  /** Closes the connection (once) and tells the owner why; `kind` classifies a close before the handshake ended. */
-  close(reason: string, kind: ConnectFailureReason = 'closed'): void {
+  /**
+   * Closes the connection (once) and tells the owner why; `kind` classifies a close before the handshake
+   * ended. `graceful` lets what was written (a refusal) reach the peer first: TLS would drop it on a destroy.
+   */
+  close(reason: string, kind: ConnectFailureReason = 'closed', graceful = false): void {
     if (this.closed) return;
     this.closed = true;
     this.closeReason = reason;
@@ -271,7 +274,10 @@ export class Connection {
     if (!wasUp) this.failure = { reason: kind, message: this.lastLine || `distribution: the connection to ${this.peer || this.expected || 'a node'} closed during the handshake (${reason})` };
     clearTimeout(this.timer);
     if (this.ticker) clearInterval(this.ticker);
-    this.socket.destroy();
+    if (graceful) {
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), 1000).unref();
+    } else this.socket.destroy();
     this.owner.down(this, reason, wasUp);
     this.settle();
   }
@@ -321,10 +327,11 @@ export class Connection {
       this.log(line);
       this.record('this node', SHORT[reason]);
     }
-    this.close(`refused ${reason}`, reason === 'simultaneous' || reason === 'already' ? 'closed' : reason);
+    this.close(`refused ${reason}`, reason === 'simultaneous' || reason === 'already' ? 'closed' : reason, true);
   }
 
   private onFrame(frame: Buffer): void {
+    if (this.closed) return;
     this.lastIn = Date.now();
     if (this.stage === 'up') {
       if (frame.length > 0) this.owner.frame(this, frame);
