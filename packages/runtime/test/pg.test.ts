@@ -35,6 +35,7 @@ test('join and leave are counted per pid, and leave says notJoined when none was
       assert.equal(await pg.leave(ctx, 'workers', [a, b]), 'ok');
       assert.deepEqual(pg.getMembers(ctx, 'workers'), []);
       assert.equal(await pg.leave(ctx, 'workers', a), 'notJoined');
+      await pg.join(ctx, 'nobody', []);
       assert.deepEqual(pg.whichGroups(ctx), [], 'an empty group does not exist');
     }),
   );

@@ -21,6 +21,7 @@ export type PgCall =
 export type PgReply = 'ok' | 'notJoined' | boolean | { ref: Ref; groups: Map<PgGroup, readonly Pid[]> } | { ref: Ref; members: readonly Pid[] };
 
 function joinLocal(s: State, ctx: ProcessContext, group: PgGroup, pids: Pid[]): void {
+  if (pids.length === 0) return;
   for (const pid of pids) {
     const k = pidKey(pid);
     let m = s.local.get(k);

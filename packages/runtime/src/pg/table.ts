@@ -70,6 +70,7 @@ export class ScopeTable {
 
   /** Adds `pids` (local ones also to the local list) to `group`. */
   add(group: PgGroup, pids: readonly Pid[], local: boolean): void {
+    if (pids.length === 0) return;
     const key = groupKey(group);
     let e = this.groups.get(key);
     if (!e) this.groups.set(key, (e = { group, all: [], local: [], allView: null, localView: null }));
