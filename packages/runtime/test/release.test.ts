@@ -29,9 +29,9 @@ test('upgrade: a supervisor whose init changed gets its new child specs; syncChi
       const a = ctx.whereis('a')!;
       const report = await runtime.upgradeModules(ctx, code, [compile('app/sup', sup(['a', 'c']), '2')]);
       assert.deepEqual(report.processes, [top], 'the supervisor is migrated like any behaviour process');
-      assert.deepEqual((await supervisor.whichChildren(ctx, top)).map((c) => [c.id, c.pid !== undefined]), [['a', true], ['b', true], ['c', false]], 'new children wait, old ones stay, as OTP');
+      assert.deepEqual((await supervisor.whichChildren(ctx, top)).map((c) => [c.id, c.pid !== undefined]), [['c', false], ['b', true], ['a', true]], 'new children wait, old ones stay, as OTP (listed newest first)');
       assert.deepEqual(await supervisor.syncChildren(ctx, top), { started: ['c'], stopped: ['b'], failed: [] });
-      assert.deepEqual((await supervisor.whichChildren(ctx, top)).map((c) => c.id), ['a', 'c']);
+      assert.deepEqual((await supervisor.whichChildren(ctx, top)).map((c) => c.id), ['c', 'a']);
       assert.equal(ctx.whereis('a'), a, 'an unchanged child keeps running');
       assert.equal(await genServer.call(ctx, 'c' as never, 'who'), 'c');
       assert.equal(ctx.whereis('b'), undefined);
@@ -52,7 +52,7 @@ test('downgrade: a supervisor takes the child specs of the older module back, an
       await supervisor.syncChildren(ctx, top);
       await runtime.upgradeModules(ctx, code, [compile('app/sup', sup(['a', 'b']), '1')], { downgrade: true, perModule: { 'app/sup': { oldVsn: { down: '1' } } } });
       assert.deepEqual(await supervisor.syncChildren(ctx, top), { started: ['b'], stopped: ['c'], failed: [] }, "the older init ran, not the leaving version's");
-      assert.deepEqual((await supervisor.whichChildren(ctx, top)).map((c) => c.id), ['a', 'b']);
+      assert.deepEqual((await supervisor.whichChildren(ctx, top)).map((c) => c.id), ['b', 'a']);
     });
   });
 });

@@ -180,7 +180,9 @@ async function appExited(state: State, app: string, reason: unknown): Promise<vo
   if (!s) return;
   state.started.delete(app);
   const logger = loggerOf(state.ctx.node);
-  const fatal = s.type === 'permanent' || (s.type === 'transient' && !isNormalExit(reason) && reason !== 'normal');
+  // As OTP's application_controller: only `normal` spares a transient application's node; a top supervisor
+  // that gave up exits with `shutdown`, which is fatal too.
+  const fatal = s.type === 'permanent' || (s.type === 'transient' && reason !== 'normal');
   logger.log(fatal || !isNormalExit(reason) ? 'error' : 'notice', { kind: 'application', application: app, exited: reason, type: s.type }, { pid: state.ctx.self() });
   if (!fatal) return;
   // An upgrade not yet permanent holds this: it rolls back and starts the application again, the node stays up.

@@ -1,0 +1,83 @@
+// Cases mirroring OTP's application behaviour (lib/kernel application_controller, as application_SUITE and
+// supervisor_SUITE faulty_application_shutdown check it), each named after the case it follows.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { application, genServer, supervisor, ok, noreply, setEscalationGuard, TIMEOUT, type AppResource, type ApplicationModule, type GenServer, type ProcessContext, type Supervisor } from '@otp-ts/runtime';
+import { quietLogs, withNode } from './helpers.ts';
+
+const WAIT = 20_000;
+
+const worker: GenServer<null, never, never, never, void> = { name: 'worker', init: () => ok(null), handleInfo: (_m, s) => noreply(s) };
+// A top supervisor that gives up at the first crash of its child: it exits with `shutdown`.
+const top: Supervisor<void> = {
+  name: 'top_sup',
+  init: () => ({ flags: { strategy: 'oneForOne', intensity: 0, period: 3600 }, children: [{ id: 'w', start: (ctx) => genServer.startLink(ctx, worker, undefined, { name: 'app_worker' }) }] }),
+};
+const mod: ApplicationModule<undefined> = { start: (_type, _args, ctx) => supervisor.startLink(ctx, top, undefined) };
+const app: AppResource = { name: 'faulty', vsn: '1.0.0', mod };
+
+type NodeStop = { nodeStop: unknown };
+
+// Polls until the controller has handled the application's exit (it is gone from the list), within a deadline.
+async function untilNoApplications(ctx: ProcessContext): Promise<void> {
+  const deadline = Date.now() + WAIT;
+  while ((await application.whichApplications(ctx)).length > 0) {
+    assert.ok(Date.now() < deadline, 'the application was expected to exit');
+    await ctx.receive((m) => m === 'never', 10);
+  }
+}
+const isNodeStop = (m: unknown): m is NodeStop => typeof m === 'object' && m !== null && 'nodeStop' in m;
+
+test('supervisor_SUITE faulty_application_shutdown: a transient application whose top supervisor gives up (shutdown) stops the node', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      const me = ctx.self();
+      await application.startController(ctx, { onNodeStop: (reason) => node.send(me, { nodeStop: reason }) });
+      await application.load(ctx, app);
+      await application.start(ctx, 'faulty', 'transient');
+      ctx.exit(ctx.whereis('app_worker')!, 'kill');
+      const m = await ctx.receive(isNodeStop, WAIT);
+      assert.notEqual(m, TIMEOUT, 'the node was expected to stop');
+      assert.deepEqual((m as NodeStop).nodeStop, { applicationTerminated: 'faulty', reason: 'shutdown' });
+    });
+  });
+});
+
+test('supervisor_SUITE faulty_application_shutdown: the escalation guard is consulted first and may keep the node up', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    const seen: unknown[] = [];
+    setEscalationGuard(node, (e) => {
+      if (e.kind === 'application') seen.push(e);
+      return e.kind === 'application';
+    });
+    await node.run(async (ctx) => {
+      const me = ctx.self();
+      await application.startController(ctx, { onNodeStop: (reason) => node.send(me, { nodeStop: reason }) });
+      await application.load(ctx, app);
+      await application.start(ctx, 'faulty', 'transient');
+      ctx.exit(ctx.whereis('app_worker')!, 'kill');
+      // The controller handles the exit before a later request: once the app is gone from the list, it was decided.
+      await untilNoApplications(ctx);
+      assert.equal(await ctx.receive(isNodeStop, 0), TIMEOUT, 'the held escalation keeps the node up');
+    });
+    assert.deepEqual(seen, [{ kind: 'application', app: 'faulty', reason: 'shutdown' }]);
+  });
+});
+
+test('application transient: an application that exits normal is only reported', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      const me = ctx.self();
+      await application.startController(ctx, { onNodeStop: (reason) => node.send(me, { nodeStop: reason }) });
+      await application.load(ctx, { ...app, name: 'calm' });
+      await application.start(ctx, 'calm', 'transient');
+      const sup = (ctx.processInfo(ctx.whereis('app_worker')!)!.links).find((p) => p !== ctx.whereis('app_worker'))!;
+      await genServer.stop(ctx, sup, 'normal');
+      await untilNoApplications(ctx);
+      assert.equal(await ctx.receive(isNodeStop, 0), TIMEOUT);
+    });
+  });
+});
