@@ -1,5 +1,6 @@
 // End to end through the built binary: the cookie a release generates is 128 random bits, and every file
-// holding it (node.args, the tarball, node.args inside the tarball) is readable by its owner only.
+// holding it (node.args, the tarball, node.args inside the tarball) is readable by its owner only; its
+// start script's eval and remote are bounded on the node.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -11,7 +12,7 @@ import { t as list } from 'tar';
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(repo, 'packages', 'cli', 'bin', 'otp.js');
 
-test('otp release writes a 128-bit cookie into node.args with mode 0600, and the tarball holding it is 0600 too', { timeout: 120_000 }, async () => {
+test('otp release writes a 128-bit cookie into node.args with mode 0600, the tarball holding it is 0600 too, and bin/<name> eval and remote are bounded', { timeout: 120_000 }, async () => {
   mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
   const base = mkdtempSync(join(repo, '_build', 'e2e', 'secrets-'));
   try {
@@ -28,6 +29,27 @@ test('otp release writes a 128-bit cookie into node.args with mode 0600, and the
     const modes = new Map<string, number>();
     await list({ file: tarball, onReadEntry: (e) => void modes.set(e.path, e.mode ?? 0) });
     assert.equal(((modes.get('releases/0.1.0/node.args') ?? 0) & 0o777).toString(8), '600', 'node.args inside the tarball');
+
+    // The start script's eval and remote are bounded on the node, which keeps answering afterwards.
+    const script = join(rel, 'bin', 'vault');
+    const run = (args: string[], input = '') => spawnSync(script, args, { cwd: rel, encoding: 'utf8', input, timeout: 60_000 });
+    assert.equal(run(['daemon']).status, 0);
+    try {
+      const runaway = run(['eval', 'const t = Date.now(); while (Date.now() - t < 10000) {}']);
+      assert.equal(runaway.status, 1);
+      assert.match(runaway.stderr, /evaluation stopped after 1000 ms of synchronous work/, runaway.stdout + runaway.stderr);
+      const flagged = run(['eval', '--eval-timeout', '300', 'for (;;) {}']);
+      assert.match(flagged.stderr, /evaluation stopped after 300 ms/, flagged.stdout + flagged.stderr);
+      const bad = run(['eval', '--eval-timeout', 'soon', '1']);
+      assert.equal(bad.status, 2);
+      assert.match(bad.stderr, /--eval-timeout soon is not a whole number of milliseconds/);
+      const repl = run(['remote', '--eval-timeout', '200'], 'for (;;) {}\n6 * 7\n');
+      assert.match(repl.stdout, /\*\* evaluation stopped after 200 ms/, repl.stdout + repl.stderr);
+      assert.match(repl.stdout, /42/);
+      assert.equal(run(['ping']).stdout.trim(), 'pong');
+    } finally {
+      run(['stop']);
+    }
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
