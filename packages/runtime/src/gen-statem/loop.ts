@@ -47,8 +47,9 @@ class TimerFired {
   constructor(readonly event: Event) {}
 }
 
+/** A running timeout: a runtime timer, or (ref null) a zero timeout waiting in the machine's `zero` queue. */
 interface Timer {
-  readonly ref: Ref;
+  readonly ref: Ref | null;
   readonly fired: TimerFired;
 }
 
@@ -77,6 +78,11 @@ class Machine implements SysTarget {
   /** Events to handle before the mailbox: inserted ones, then postponed ones after a state change. */
   pending: Event[] = [];
   postponed: Event[] = [];
+  /**
+   * Zero timeouts, in the order set (OTP's t0q): handled once `pending` is empty, before any message in the
+   * mailbox. An event timeout here is still cancelled by whichever event is handled first.
+   */
+  zero: TimerFired[] = [];
   eventTimer: Timer | null = null;
   stateTimer: Timer | null = null;
   readonly genericTimers = new Map<unknown, Timer>();
@@ -154,12 +160,24 @@ class Machine implements SysTarget {
 
   startTimer(ms: number, event: Event): Timer {
     const fired = new TimerFired(event);
+    if (ms === 0) {
+      this.zero.push(fired);
+      return { ref: null, fired };
+    }
     return { ref: this.ctx.sendAfter(ms, this.ctx.self(), fired), fired };
   }
 
   cancel(timer: Timer | null | undefined): null {
-    if (timer) this.ctx.cancelTimer(timer.ref);
+    if (timer?.ref === null) this.zero.splice(this.zero.indexOf(timer.fired), 1);
+    else if (timer) this.ctx.cancelTimer(timer.ref);
     return null;
+  }
+
+  /** Takes the oldest zero timeout, freeing its slot, and returns its event. */
+  takeZero(): Event {
+    const fired = this.zero.shift()!;
+    this.claim(fired);
+    return fired.event;
   }
 
   /** Frees the slot of a timer that fired; false for a stale timer. */
@@ -210,7 +228,8 @@ export async function runStatem(ctx: ProcessContext, mod: AnyStatem, args: unkno
 
 async function loop(m: Machine): Promise<never> {
   for (;;) {
-    const event = !m.suspended && m.pending.length > 0 ? m.pending.shift()! : await receiveEvent(m);
+    // Queued events first, then zero timeouts, then the mailbox (OTP's loop_done).
+    const event = m.suspended ? await receiveEvent(m) : m.pending.length > 0 ? m.pending.shift()! : m.zero.length > 0 ? m.takeZero() : await receiveEvent(m);
     if (event === null) continue;
     const tr: Transition = { postpone: false, nextEvents: [], timeouts: [] };
     const oldState = m.state;
@@ -299,10 +318,12 @@ async function settle(m: Machine, event: Event | null, tr: Transition, oldState:
     m.stateTimer = m.cancel(m.stateTimer);
   }
   m.pending.unshift(...tr.nextEvents);
-  let eventTimeout: EventTimeoutAction | undefined;
+  // Applied in action order, the last of each kind winning, so zero timeouts queue in the order OTP gives them.
   for (const t of tr.timeouts) {
-    if ('timeout' in t) eventTimeout = t;
-    else if ('stateTimeout' in t) {
+    if ('timeout' in t) {
+      m.eventTimer = m.cancel(m.eventTimer);
+      if (t.timeout !== Infinity) m.eventTimer = m.startTimer(t.timeout, { type: 'timeout', content: t.content });
+    } else if ('stateTimeout' in t) {
       m.stateTimer = m.cancel(m.stateTimer);
       if (t.stateTimeout !== 'cancel' && t.stateTimeout !== Infinity) m.stateTimer = m.startTimer(t.stateTimeout, { type: 'stateTimeout', content: t.content });
     } else {
@@ -312,7 +333,6 @@ async function settle(m: Machine, event: Event | null, tr: Transition, oldState:
       if (t.ms !== 'cancel' && t.ms !== Infinity) m.genericTimers.set(key, m.startTimer(t.ms, { type: 'genericTimeout', name: t.genericTimeout, content: t.content }));
     }
   }
-  if (eventTimeout !== undefined && eventTimeout.timeout !== Infinity) m.eventTimer = m.startTimer(eventTimeout.timeout, { type: 'timeout', content: eventTimeout.content });
 }
 
 function kindOf(a: unknown): string | null {
