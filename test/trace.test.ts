@@ -131,7 +131,8 @@ test('otp procs, info, tree and remote show what a running application set up', 
     assert.match(after, /^ {3}[├└]─ cart <0\.\d+\.0> cart_server, restarts: 1$/m);
     assert.match(after, /^ {3}[├└]─ inventory <0\.\d+\.0> inventory_server, restarts: 0$/m);
     const treeJson = JSON.parse((await otp('tree', 'inspected@127.0.0.1', 'shop', '--json')).stdout) as Array<{ children: Array<{ children: Array<{ label: string; restarted: number }> }> }>;
-    assert.deepEqual(treeJson[0]!.children[0]!.children.map((c) => [c.label, c.restarted]), [['events', 0], ['inventory', 0], ['cart', 1], ['order', 0]]);
+    // Children as whichChildren lists them: the most recently added first, as OTP does.
+    assert.deepEqual(treeJson[0]!.children[0]!.children.map((c) => [c.label, c.restarted]), [['order', 0], ['cart', 1], ['inventory', 0], ['events', 0]]);
     const noApp = await otp('tree', 'inspected@127.0.0.1', 'shopp');
     assert.equal(noApp.status, 2);
     assert.match(noApp.stderr, /^otp: no application 'shopp' is running on inspected@127\.0\.0\.1 \(closest: shop\)\n$/);
