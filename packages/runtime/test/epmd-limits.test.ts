@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { EpmdServer } from '../src/distribution/epmd-server.ts';
 import { lookup, names, register } from '../src/distribution/epmd-client.ts';
 import { encodeAlive2, encodeKill, encodeNames, encodePortPlease, type NodeEntry } from '../src/distribution/epmd-protocol.ts';
+import { escapeForLog, portMapperAddresses } from '../src/distribution/epmd-address.ts';
 
 const entry = (name: string, port: number): NodeEntry => ({ name, port, nodeType: 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) });
 const epmdMain = fileURLToPath(new URL('../src/distribution/epmd-main.ts', import.meta.url));
@@ -127,6 +128,17 @@ test('the built-in port mapper listens on every interface with --address all (re
   } finally {
     mapper.kill();
   }
+});
+
+test('where the built-in port mapper listens: loopback for a loopback node, every interface for name@10.0.0.5 (as epmd), or OTP_EPMD_ADDRESS', () => {
+  assert.deepEqual(portMapperAddresses('127.0.0.1', {}), ['127.0.0.1']);
+  assert.deepEqual(portMapperAddresses('localhost', {}), ['127.0.0.1']);
+  assert.deepEqual(portMapperAddresses('::1', {}), ['127.0.0.1']);
+  assert.deepEqual(portMapperAddresses('10.0.0.5', {}), ['all']);
+  assert.deepEqual(portMapperAddresses('shop-0.shop-headless.default.svc.cluster.local', {}), ['all']);
+  assert.deepEqual(portMapperAddresses('10.0.0.5', { OTP_EPMD_ADDRESS: '10.0.0.5, 127.0.0.1' }), ['10.0.0.5', '127.0.0.1']);
+  assert.deepEqual(portMapperAddresses('127.0.0.1', { ERL_EPMD_ADDRESS: 'all' }), ['all']);
+  assert.equal(escapeForLog('a\nb\u2028c\u0085'), 'a\\x0ab\\u{2028}c\\x85');
 });
 
 // A free TCP port, from the OS.
