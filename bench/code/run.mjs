@@ -1,7 +1,8 @@
 // The code suite: a cross-module call through the code server against a direct call, heap over 100
 // loads, and the time to upgrade 1k and 10k suspended gen_servers beside OTP's sys:suspend/change_code/resume.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { spawnSync, execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { buildSync } from 'esbuild';
 import { cpus, totalmem } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,8 @@ import { writeSection } from '../results.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const work = join(root, 'bench', '.work');
+/** The last commit before codeChange got a copy of the state: the baseline of the protection's cost. */
+const PROTECT_BASELINE = '2bd0565';
 
 function otp(workload) {
   const r = spawnSync(process.execPath, ['--expose-gc', join(here, 'otp.mjs'), workload], { cwd: root, encoding: 'utf8', timeout: 600_000 });
@@ -22,6 +25,45 @@ function beam(n) {
   const r = spawnSync('erl', ['+S', '1', '-noshell', '-pa', work, '-run', 'bench_code', 'main', String(n)], { encoding: 'utf8', timeout: 600_000 });
   if (r.status !== 0) throw new Error(`erl bench_code ${n} failed: ${r.stderr || r.stdout}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+function bundle(srcRoot, out) {
+  buildSync({ entryPoints: [join(srcRoot, 'packages', 'runtime', 'src', 'index.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: out, logLevel: 'error' });
+  return out;
+}
+
+function upgradeMs(runtime, n, shape) {
+  const r = spawnSync(process.execPath, ['--expose-gc', join(here, 'protect.mjs'), runtime, String(n), shape], { cwd: root, encoding: 'utf8', timeout: 600_000 });
+  if (r.status !== 0) throw new Error(`protect.mjs ${n} ${shape} failed: ${r.stderr || r.signal}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+/** The upgrade on the runtime before the state copy and now, alternating runs (best of 3, each the best of 5): table rows. */
+export function protectionRows() {
+  const dir = join(work, 'protect');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'baseline'), { recursive: true });
+  execFileSync('sh', ['-c', `git -C "${root}" archive ${PROTECT_BASELINE} packages/runtime | tar -x -C "${join(dir, 'baseline')}"`]);
+  const before = bundle(join(dir, 'baseline'), join(dir, 'runtime-before.mjs'));
+  const after = bundle(root, join(dir, 'runtime-now.mjs'));
+  const rows = [];
+  for (const [shape, label] of [['small', '`{ count }`'], ['rich', 'a Map of 16 records (~1 KB)']]) {
+    for (const n of [1000, 10_000]) {
+      const b = { ms: Infinity, cpu_ms: Infinity };
+      const a = { ms: Infinity, cpu_ms: Infinity };
+      for (let i = 0; i < 3; i++) {
+        for (const [side, runtime] of [[b, before], [a, after]]) {
+          const r = upgradeMs(runtime, n, shape);
+          side.ms = Math.min(side.ms, r.ms);
+          side.cpu_ms = Math.min(side.cpu_ms, r.cpu_ms);
+        }
+      }
+      const cost = a.cpu_ms - b.cpu_ms;
+      console.log(`  upgrade ${n} gen_servers holding ${shape} states: ${b.ms.toFixed(1)} ms (CPU ${b.cpu_ms.toFixed(1)} ms) before the copy, ${a.ms.toFixed(1)} ms (CPU ${a.cpu_ms.toFixed(1)} ms) now`);
+      rows.push(`| upgrade ${n.toLocaleString('en')} gen_servers, each state ${label} | ${b.ms.toFixed(1)} ms / ${b.cpu_ms.toFixed(1)} ms | ${a.ms.toFixed(1)} ms / ${a.cpu_ms.toFixed(1)} ms | ${cost >= 0 ? '+' : ''}${cost.toFixed(1)} ms (${((cost * 1000) / n).toFixed(1)} µs a process) |`);
+    }
+  }
+  return rows;
 }
 
 /** Runs the suite and writes its section of bench/RESULTS.md. */
@@ -60,6 +102,12 @@ export async function run() {
     '| upgrade | otp-ts | BEAM +S 1 | speed otp-ts / BEAM |',
     '| --- | ---: | ---: | ---: |',
     ...rows,
+    '',
+    `What giving codeChange a copy of each state costs (the copy is made at the check stage, while the processes are suspended): the runtime at ${PROTECT_BASELINE} (before the copy) against the runtime now, both bundled the same way, best of 3 alternating runs each the best of 5. Wall time, then the upgrading OS process's CPU time, which a shared machine disturbs less; the cost is the CPU time's difference.`,
+    '',
+    '| upgrade (suspend, copy, codeChange, resume) | before the copy (wall / CPU) | now (wall / CPU) | cost of the copy (CPU) |',
+    '| --- | ---: | ---: | ---: |',
+    ...protectionRows(),
   ];
   console.log(`code bench: wrote ${writeSection('code', lines.join('\n'))}`);
 }
