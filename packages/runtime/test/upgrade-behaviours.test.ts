@@ -180,8 +180,8 @@ export async function loop(ctx: ProcessContext): Promise<void> {
     const code = codeServerFor(node);
     await code.load(compileModule('app/worker', v1, '1'));
     const loop = (code.exportsOf('app/worker') as { loop: (ctx: ProcessContext) => Promise<void> }).loop;
-    // Spawned through a closure: a process spawned with a module's function counts as running that function's version until it exits.
-    const pid = await node.run(async (ctx) => ctx.spawn((c) => loop(c)));
+    // Spawned with the module's own function: its label (the special module) decides the version it runs, not that function.
+    const pid = await node.run(async (ctx) => ctx.spawn(loop));
     await upDownUp(node, code, 'app/worker', v1, v2, pid, async (ctx, vsn) => {
       ctx.send(pid, { get: ctx.self() });
       assert.deepEqual(await ctx.receive(), vsn === 1 ? { vsn: 1, s: { n: 3 } } : { vsn: 2, s: { total: 3, v2: true } });

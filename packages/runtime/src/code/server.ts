@@ -184,9 +184,11 @@ export class CodeServer {
   processesRunning(version: ModuleVersion): ProcessImpl[] {
     const out: ProcessImpl[] = [];
     for (const p of this.node.liveProcesses()) {
-      const entry = typeof p.entry === 'string' ? undefined : this.origins.get(p.entry);
+      // A process that names its callback module (a behaviour, a sys.special process) runs that module's
+      // version, which an upgrade moves on: the function it was spawned with no longer counts.
       const callbacks = p.label?.callbacks ? this.origins.get(p.label.callbacks) : undefined;
-      if (entry?.version === version || callbacks?.version === version) out.push(p);
+      const running = callbacks ?? (typeof p.entry === 'string' ? undefined : this.origins.get(p.entry));
+      if (running?.version === version) out.push(p);
     }
     return out;
   }
