@@ -1,8 +1,9 @@
 // Every way TypeScript reaches another module sees the live version after a hot upgrade of a built
 // release, under load: a namespace import (`import * as`), a default import, a named import, a barrel's
 // `export * from` and `export { x as y } from`, a dynamic `import()`, and two modules importing each
-// other with `import * as` (at boot too). The new version adds a function that its importer calls on
-// every request: no call may fail, up, down and up again.
+// other with `import * as` (at boot and after one of them changed). The new version adds a function
+// that its importer calls on every request: no call may fail, up, down and up again. Then a codeChange
+// that converts the state in place and throws is rolled back to the very state it started from.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -73,6 +74,9 @@ export function depth(n: number): number {
 }
 `;
 
+// 0.2.0 changes one module of the cycle: record(n) === 2n.
+const bookV2 = book.replace('1 + audit.record(n - 1)', '2 + audit.record(n - 1)');
+
 const imports = `import * as ledger from './ledger.ts';
 import label from './ledger.ts';
 import { add } from './ledger.ts';
@@ -104,7 +108,7 @@ function server(template: string, forms: string, uses: string): string {
     .replace('const n = (state.counts[request.key] ?? 0) + request.by;', `const n = (state.counts[request.key] ?? 0) + request.by;\n        ${uses}`);
 }
 
-test('after hot upgrades of a built release under load, namespace, default, named, re-exported, dynamic and cyclic imports all reach the live version; none of them fails', { timeout: 300_000 }, async () => {
+test('after hot upgrades of a built release under load, namespace, default, named, re-exported, dynamic and cyclic imports all reach the live version, none of them fails, and a codeChange that mutates the state in place and throws rolls back to the untouched state', { timeout: 300_000 }, async () => {
   mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
   const base = mkdtempSync(join(repo, '_build', 'e2e', 'imports-'));
   const deploy = join(base, 'tally', '_build', 'prod', 'rel', 'tally');
@@ -131,6 +135,7 @@ test('after hot upgrades of a built release under load, namespace, default, name
     // 0.2.0: ledger gains newFn, which the server calls on every bump; extra is a new module reached by import() only.
     writeFileSync(src('ledger.ts'), ledgerV2);
     writeFileSync(src('extra.ts'), "export function hello(): string {\n  return 'extra';\n}\n");
+    writeFileSync(src('book.ts'), bookV2);
     writeFileSync(src('tally_server.ts'), server(template, formsV2, "if (ledger.newFn() !== 'fresh') throw new Error('stale ledger');"));
     writeFileSync(pkg, readFileSync(pkg, 'utf8').replace('"version": "0.1.0"', '"version": "0.2.0"'));
     await ok(run(process.execPath, [otp, 'release', '--tar', '--upgrade-from', '0.1.0'], dir), 'otp release 0.2.0');
@@ -138,7 +143,7 @@ test('after hot upgrades of a built release under load, namespace, default, name
 
     const cookie = /--setcookie\s+(\S+)/.exec(readFileSync(join(deploy, 'releases', '0.1.0', 'node.args'), 'utf8'))![1]!;
     const load = await startLoad({ node: 'tally@127.0.0.1', cookie, server: 'tally_server', clients: 4 });
-    const v2 = "'ns:fresh default:v2 star:fresh plus:8 cycle:3 dyn:fresh extra:extra'";
+    const v2 = "'ns:fresh default:v2 star:fresh plus:8 cycle:6 dyn:fresh extra:extra'";
     try {
       const calledBefore = async (n: number) => {
         const deadline = Date.now() + 30_000;
@@ -158,6 +163,22 @@ test('after hot upgrades of a built release under load, namespace, default, name
       assert.match(await ok(run(script, ['upgrade', '0.2.0'], deploy), 'upgrade again'), /upgraded 0\.1\.0 → 0\.2\.0/);
       assert.equal(await forms(), v2);
       await calledBefore(load.counts().ok + 20);
+
+      // 0.3.0's codeChange converts the counts IN PLACE, then throws: the rollback must give back the counts
+      // as they were, or the load's next answers would not follow on (every client checks n === last + 1).
+      writeFileSync(src('tally_server.ts'), server(template, formsV2, "if (ledger.newFn() !== 'fresh') throw new Error('stale ledger');").replace(
+        /codeChange: .*\n/,
+        "codeChange: (_oldVsn: unknown, state: any) => {\n    for (const key of Object.keys(state.counts)) state.counts[key] *= 1000;\n    state.counts.corrupted = 1;\n    throw new Error('half-way through the counts');\n  },\n",
+      ));
+      writeFileSync(pkg, readFileSync(pkg, 'utf8').replace('"version": "0.2.0"', '"version": "0.3.0"'));
+      await ok(run(process.execPath, [otp, 'release', '--tar', '--upgrade-from', '0.2.0'], dir), 'otp release 0.3.0');
+      const before = load.counts().ok;
+      const bad = await run(script, ['upgrade', join(deploy, 'tally-0.3.0.tar.gz')], deploy);
+      assert.equal(bad.status, 1, bad.out);
+      assert.match(bad.out, /upgrade to 0\.3\.0 rolled back, 0\.2\.0 still runs: .*half-way through the counts/);
+      await calledBefore(before + 40);
+      assert.equal(await ok(run(script, ['eval', "genServer.call(ctx, 'tally_server', { op: 'count', key: 'corrupted' })"], deploy), 'count'), '0', 'the in-place change is gone');
+      assert.equal(await forms(), v2);
     } finally {
       const counts = await load.stop();
       assert.deepEqual({ failed: counts.failed, outOfOrder: counts.outOfOrder, duplicated: counts.duplicated }, { failed: 0, outOfOrder: 0, duplicated: 0 }, counts.errors.join('; '));
