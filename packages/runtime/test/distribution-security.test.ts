@@ -159,6 +159,8 @@ function proofOf(cookie: string, direction: 'dialler' | 'listener', dialler: str
   return createHmac('sha256', cookie).update(Buffer.concat(fields)).digest('hex');
 }
 
+let lastTicket = '';
+
 /** Shakes hands honestly as `name` with the cookie; the raw connection, authenticated. */
 async function authenticate(port: number, name: string, cookie: string, listener: string): Promise<Raw> {
   const raw = await dialRaw(port);
@@ -168,7 +170,9 @@ async function authenticate(port: number, name: string, cookie: string, listener
   assert.equal(ch.t, 'challenge', JSON.stringify(ch));
   raw.send({ t: 'proof', digest: proofOf(cookie, 'dialler', name, listener, String(ch.challenge), mine) });
   const answer = json(await raw.next());
-  assert.deepEqual(answer, { t: 'proof', digest: proofOf(cookie, 'listener', name, listener, String(ch.challenge), mine) });
+  assert.deepEqual({ ...answer, next: undefined }, { t: 'proof', digest: proofOf(cookie, 'listener', name, listener, String(ch.challenge), mine), next: undefined });
+  assert.match(String(answer.next), /^[0-9a-f]{64}$/, 'a one-time challenge for the next connection');
+  lastTicket = String(answer.next);
   return raw;
 }
 
@@ -497,4 +501,48 @@ test('a node without a cookie does not start its distribution: one sentence sayi
     });
     assert.equal(node.dist ?? undefined, undefined, 'not distributed');
   }
+});
+
+test('a reconnection proves itself over the one-time challenge the last handshake gave, at once; the challenge works once only', async () => {
+  await withEpmd(async (epmdPort, peers) => {
+    const target = await startPeer({ name: 'resume@127.0.0.1', epmdPort });
+    peers.push(target);
+    const port = await portOf(target.name, epmdPort);
+    const me = 'returning@127.0.0.1';
+    (await authenticate(port, me, 'sekrit', target.name)).socket.destroy();
+    await until('the node saw the first connection go', async () => !((await target.ask('nodes')).nodes as string[]).includes(me));
+    const ticket = lastTicket;
+    // Hello and proof together, over the one-time challenge: answered with the listener's proof, no retry.
+    const resume = async (): Promise<Raw> => {
+      const raw = await dialRaw(port);
+      const mine = hex32();
+      raw.send({ ...hello(me, mine), resume: true });
+      raw.send({ t: 'proof', digest: proofOf('sekrit', 'dialler', me, target.name, ticket, mine) });
+      await until('the node answered the proof or closed', () => raw.frames.length >= 2 || raw.closed);
+      (raw as Raw & { mine: string }).mine = mine;
+      return raw;
+    };
+    const first = await resume();
+    assert.equal(json(first.frames[0]).t, 'challenge', 'the listener still speaks first');
+    assert.equal(json(first.frames[1]).digest, proofOf('sekrit', 'listener', me, target.name, ticket, (first as Raw & { mine: string }).mine));
+    first.socket.destroy();
+    await until('the node saw the resumed connection go', async () => !((await target.ask('nodes')).nodes as string[]).includes(me));
+    // The same one-time challenge again (a replay): the node holds a newer one for this name, so it fails.
+    const replay = await resume();
+    await until('the replay is refused', () => replay.closed);
+    assert.deepEqual(json(replay.frames[1]), { t: 'refused', reason: 'cookie' });
+    // A resuming dialler the node has no one-time challenge for (it restarted, or it was used): asked to
+    // retry over the fresh challenge, it gets in without a refusal.
+    const stranger = 'stranger@127.0.0.1';
+    const raw = await dialRaw(port);
+    const mine = hex32();
+    raw.send({ ...hello(stranger, mine), resume: true });
+    raw.send({ t: 'proof', digest: '00'.repeat(32) });
+    await until('the node asked to retry', () => raw.frames.length >= 2);
+    assert.deepEqual(json(raw.frames[1]), { t: 'retry' });
+    raw.send({ t: 'proof', digest: proofOf('sekrit', 'dialler', stranger, target.name, String(json(raw.frames[0]).challenge), mine) });
+    await until('the node answered', () => raw.frames.length >= 3 || raw.closed);
+    assert.equal(json(raw.frames[2]).digest, proofOf('sekrit', 'listener', stranger, target.name, String(json(raw.frames[0]).challenge), mine));
+    raw.socket.destroy();
+  });
 });

@@ -55,14 +55,23 @@ export interface ConnectionOwner {
   down(conn: Connection, reason: string, wasUp: boolean): void;
   /** Called for every refused or failed handshake (to count them and keep the recent ones). */
   refused(r: Refusal): void;
+  /** Dialler: the one-time challenge `listener` gave this node for its next connection, taken (undefined if none). */
+  takeTicket(listener: string): string | undefined;
+  /** Dialler: keeps the one-time challenge an authenticated listener gave for the next connection. */
+  keepTicket(listener: string, next: string): void;
+  /** Listener: a fresh one-time challenge for `dialler`'s next connection, remembered until it is redeemed. */
+  issueTicket(dialler: string): string;
+  /** Listener: the one-time challenge issued to `dialler`, taken (undefined if none: a restart, or used). */
+  redeemTicket(dialler: string): string | undefined;
   log(line: string): void;
   /** Called when bytes arrive or leave: the node keeps polling for a while (busy wait). */
   activity(): void;
 }
 
-// Dialler: hello-sent (its hello out, the listener's challenge awaited) → proof-sent → up. Listener:
-// challenge-sent (its challenge out at once, the hello awaited) → awaiting-proof → up.
-type Stage = 'hello-sent' | 'challenge-sent' | 'awaiting-proof' | 'proof-sent' | 'up';
+// Dialler: hello-sent (its hello out, the listener's challenge awaited) → proof-sent → up; resuming, its
+// hello and proof go out at once (proof-sent). Listener: challenge-sent (its challenge out at once, the hello
+// awaited) → awaiting-proof → up; discard-proof when it asked a resuming dialler to retry.
+type Stage = 'hello-sent' | 'challenge-sent' | 'awaiting-proof' | 'discard-proof' | 'proof-sent' | 'up';
 
 // The first byte of a TLS ClientHello: a plain listener tells a TLS dialler by it.
 const TLS_RECORD_HANDSHAKE = 0x16;
@@ -145,6 +154,11 @@ export class Connection {
     if (this.initiator) this.sendHello();
     else this.sendChallenge();
   }
+
+  // Dialler: true when this connection proves itself over a one-time challenge from the last one.
+  private resumed = false;
+  // Dialler: the listener's fresh challenge, kept in case it asks a resuming dialler to retry.
+  private freshChallenge = '';
 
   private heard = false;
 
@@ -306,9 +320,17 @@ export class Connection {
     this.close(why);
   }
 
+  // The hello; with a one-time challenge from the listener's last proof, the proof over it at once too,
+  // so a reconnection costs one round trip (docs/protocol.md §3, resumption).
   private sendHello(): void {
     const { owner } = this;
-    this.handshake({ t: 'hello', v: PROTOCOL_VERSION, vmin: LOWEST_VERSION, name: owner.name, hidden: owner.hidden, challenge: this.myChallenge, tick: owner.tickTime, flags: [...owner.flags] });
+    const ticket = this.expected ? owner.takeTicket(this.expected) : undefined;
+    this.handshake({ t: 'hello', v: PROTOCOL_VERSION, vmin: LOWEST_VERSION, name: owner.name, hidden: owner.hidden, challenge: this.myChallenge, tick: owner.tickTime, flags: [...owner.flags], resume: ticket !== undefined });
+    if (ticket === undefined || !this.expected) return;
+    this.resumed = true;
+    this.transcript = { dialler: owner.name, listener: this.expected, diallerChallenge: this.myChallenge, listenerChallenge: ticket };
+    this.stage = 'proof-sent';
+    this.handshake({ t: 'proof', digest: proof(owner.cookie, 'dialler', this.transcript), next: undefined });
   }
 
   private sendChallenge(): void {
@@ -348,7 +370,14 @@ export class Connection {
     if (this.stage === 'challenge-sent' && f.t === 'hello') return this.onHello(f);
     if (this.stage === 'hello-sent' && f.t === 'challenge') return this.onChallenge(f);
     if (this.stage === 'awaiting-proof' && f.t === 'proof') return this.onDiallerProof(f.digest);
-    if (this.stage === 'proof-sent' && f.t === 'proof') return this.onListenerProof(f.digest);
+    if (this.stage === 'discard-proof' && f.t === 'proof') {
+      // The resuming dialler's proof over a challenge this node no longer has: the next one counts.
+      this.stage = 'awaiting-proof';
+      return;
+    }
+    if (this.stage === 'proof-sent' && f.t === 'challenge' && this.resumed && this.freshChallenge === '') return this.onChallenge(f);
+    if (this.stage === 'proof-sent' && f.t === 'retry' && this.resumed && this.freshChallenge !== '') return this.onRetry();
+    if (this.stage === 'proof-sent' && f.t === 'proof') return this.onListenerProof(f.digest, f.next);
     this.fail(`it sent a '${f.t}' frame out of order`);
   }
 
@@ -365,8 +394,13 @@ export class Connection {
     this.peerHidden = f.hidden;
     this.peerTick = f.tick ?? Infinity;
     if (f.challenge === this.myChallenge) return this.refuse('cookie', `distribution: refused ${this.who()}: it sent this node's own challenge back`);
-    this.transcript = { dialler: f.name, listener: owner.name, diallerChallenge: f.challenge, listenerChallenge: this.myChallenge };
+    const ticket = f.resume ? owner.redeemTicket(f.name) : undefined;
+    this.transcript = { dialler: f.name, listener: owner.name, diallerChallenge: f.challenge, listenerChallenge: ticket ?? this.myChallenge };
     this.stage = 'awaiting-proof';
+    if (f.resume && ticket === undefined) {
+      this.stage = 'discard-proof';
+      this.handshake({ t: 'retry' });
+    }
   }
 
   // Dialler: the listener's challenge. This node proves the cookie first, for exactly this listener.
@@ -380,9 +414,20 @@ export class Connection {
     this.peerFlags = new Set(f.flags);
     this.peerHidden = f.hidden;
     this.peerTick = f.tick ?? Infinity;
+    this.freshChallenge = f.challenge;
+    // Resuming, the proof is out already: the fresh challenge is kept in case the listener asks to retry.
+    if (this.resumed) return;
     this.transcript = { dialler: owner.name, listener: f.name, diallerChallenge: this.myChallenge, listenerChallenge: f.challenge };
     this.stage = 'proof-sent';
-    this.handshake({ t: 'proof', digest: proof(owner.cookie, 'dialler', this.transcript) });
+    this.handshake({ t: 'proof', digest: proof(owner.cookie, 'dialler', this.transcript), next: undefined });
+  }
+
+  // Dialler: the listener no longer has the one-time challenge (it restarted): prove over the fresh one.
+  private onRetry(): void {
+    const { owner } = this;
+    this.resumed = false;
+    this.transcript = { dialler: owner.name, listener: this.peer, diallerChallenge: this.myChallenge, listenerChallenge: this.freshChallenge };
+    this.handshake({ t: 'proof', digest: proof(owner.cookie, 'dialler', this.transcript), next: undefined });
   }
 
   // Listener: the dialler's proof. Only when it holds does this node answer with its own.
@@ -399,17 +444,19 @@ export class Connection {
       return this.refuse('already', undefined);
     }
     clearTimeout(this.timer);
-    this.handshake({ t: 'proof', digest: proof(owner.cookie, 'listener', this.transcript!) });
+    this.handshake({ t: 'proof', digest: proof(owner.cookie, 'listener', this.transcript!), next: owner.issueTicket(this.peer) });
     this.settle();
   }
 
   // Dialler: the listener's proof, over the same values in the other direction.
-  private onListenerProof(digest: string): void {
+  private onListenerProof(digest: string, next: string | undefined): void {
     const { owner } = this;
     if (!verifyProof(owner.cookie, 'listener', this.transcript!, digest)) {
       return this.refuse('cookie', `distribution: ${this.who()} answered with a proof that does not match this node's cookie: closed (wrong cookie; ${COOKIE_HINT})`);
     }
     clearTimeout(this.timer);
+    if (this.peer === '') this.peer = this.transcript!.listener;
+    if (next !== undefined) owner.keepTicket(this.peer, next);
     this.stage = 'up';
     if (!owner.up(this)) {
       this.stage = 'proof-sent';

@@ -12,14 +12,16 @@ export const MAX_NODE_NAME = 255;
 export type Direction = 'dialler' | 'listener';
 
 /**
- * Handshake frames (JSON), dialler D to listener L: hello (D) → challenge (L) → proof (D) → proof (L),
- * or refused from either side. `v` is the highest version the sender speaks in a hello and the version
+ * Handshake frames (JSON), dialler D to listener L: hello (D) and challenge (L) cross, proof (D) → proof
+ * (L), or refused from either side. A hello with `resume` comes with a proof over the one-time challenge
+ * (`next`) the listener's last proof gave; `retry` asks for a proof over the fresh challenge instead. `v` is the highest version the sender speaks in a hello and the version
  * chosen in a challenge; `vmin` the lowest it speaks; `flags` the capabilities it offers.
  */
 export type HandshakeFrame =
-  | { t: 'hello'; v: number; vmin: number; name: string; hidden: boolean; challenge: string; tick: number | undefined; flags: string[] }
+  | { t: 'hello'; v: number; vmin: number; name: string; hidden: boolean; challenge: string; tick: number | undefined; flags: string[]; resume: boolean }
   | { t: 'challenge'; v: number; vmin: number; name: string; challenge: string; tick: number | undefined; hidden: boolean; flags: string[] }
-  | { t: 'proof'; digest: string }
+  | { t: 'proof'; digest: string; next: string | undefined }
+  | { t: 'retry' }
   | { t: 'refused'; reason: string };
 
 /** The version two nodes speak: the highest both do, or undefined when their ranges do not meet. */
@@ -152,12 +154,14 @@ export function parseHandshake(frame: Buffer): HandshakeFrame {
   const o = v as Record<string, unknown>;
   switch (o.t) {
     case 'hello':
-      return { t: 'hello', ...greeting(o, 'hello') };
+      return { t: 'hello', ...greeting(o, 'hello'), resume: o.resume === true };
     case 'challenge':
       return { t: 'challenge', ...greeting(o, 'challenge') };
     case 'proof':
       if (!isHex64(o.digest)) throw new Error('its proof is not 64 lowercase hex digits');
-      return { t: 'proof', digest: o.digest };
+      return { t: 'proof', digest: o.digest, next: isHex64(o.next) ? o.next : undefined };
+    case 'retry':
+      return { t: 'retry' };
     case 'refused':
       return { t: 'refused', reason: typeof o.reason === 'string' ? o.reason : 'unknown' };
     default:

@@ -8,7 +8,7 @@ import { Connection, DEFAULT_LIMITS, type ConnectionLimits, type ConnectionOwner
 import { decodeControl, encodeControl, isReply, type PidTranslator } from './codec.js';
 import { epmdPort, lookup, register, type Registration } from './epmd-client.js';
 import { portMapperAddresses } from './epmd-address.js';
-import { nodeNameProblem, quoteForLog, splitNodeName } from './handshake.js';
+import { challenge, nodeNameProblem, quoteForLog, splitNodeName } from './handshake.js';
 import { RemoteSignals } from './remote.js';
 import { Down, type ExitReason } from '../messages.js';
 import { Pid as PidClass, type Ref } from '../pid.js';
@@ -65,6 +65,9 @@ export interface RefusalReport {
   count: number;
   recent: Refusal[];
 }
+
+/** How many diallers' one-time challenges a node remembers (each is 64 bytes). */
+const MAX_TICKETS = 1024;
 
 /** How many refusals a node keeps to show (the count covers all of them). */
 const RECENT_REFUSALS = 50;
@@ -157,6 +160,9 @@ export class Distribution implements ConnectionOwner, PidTranslator {
   private readonly dialling = new Set<string>();
   // Callbacks waiting for a node to come up (a dialler that lost a simultaneous connect).
   private readonly upWaiters = new Map<string, Set<() => void>>();
+  // One-time challenges: those listeners gave this node for its next connection, and those this node gave diallers.
+  private readonly tickets = new Map<string, string>();
+  private readonly issued = new Map<string, string>();
   private readonly recentRefusals: Refusal[] = [];
   private refusalCount = 0;
   private capLoggedAt = 0;
@@ -252,6 +258,34 @@ export class Distribution implements ConnectionOwner, PidTranslator {
   /** Refused and failed handshakes: how many since the node started, and the most recent ones (oldest first). */
   refusals(): RefusalReport {
     return { count: this.refusalCount, recent: [...this.recentRefusals] };
+  }
+
+  /** The one-time challenge `listener` gave for this node's next connection, taken (ConnectionOwner). */
+  takeTicket(listener: string): string | undefined {
+    const t = this.tickets.get(listener);
+    this.tickets.delete(listener);
+    return t;
+  }
+
+  /** Keeps the one-time challenge an authenticated listener gave (ConnectionOwner). */
+  keepTicket(listener: string, next: string): void {
+    this.tickets.set(listener, next);
+  }
+
+  /** A fresh one-time challenge for `dialler`'s next connection (ConnectionOwner); the oldest go past 1024 diallers. */
+  issueTicket(dialler: string): string {
+    const next = challenge();
+    this.issued.delete(dialler);
+    this.issued.set(dialler, next);
+    if (this.issued.size > MAX_TICKETS) this.issued.delete(this.issued.keys().next().value as string);
+    return next;
+  }
+
+  /** The one-time challenge issued to `dialler`, taken (ConnectionOwner). */
+  redeemTicket(dialler: string): string | undefined {
+    const t = this.issued.get(dialler);
+    this.issued.delete(dialler);
+    return t;
   }
 
   /** Counts a refused handshake and keeps it among the recent ones (ConnectionOwner). */
