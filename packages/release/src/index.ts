@@ -3,7 +3,7 @@ export { planRelease } from './plan/plan-release.js';
 export type { PlanOptions, ReleasePlan, ReleaseSpec, PlannedApp, PlannedFile, CookieSource } from './plan/types.js';
 export { startOrder } from './plan/apps.js';
 export type { AppDeps } from './plan/apps.js';
-export { parseSysConfig, releaseNodeArgs, cookieOf } from './plan/config-files.js';
+export { parseSysConfig, releaseNodeArgs, cookieOf, nodeNameOf } from './plan/config-files.js';
 export { nextReleases, soleRelease } from './plan/releases-file.js';
 export { assembleRelease } from './assemble/assemble.js';
 export type { AssembleOptions, AssembleResult } from './assemble/assemble.js';

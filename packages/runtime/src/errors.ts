@@ -42,7 +42,8 @@ export function describeReason(reason: ExitReason): string {
   if (typeof reason === 'string') return reason;
   if (reason instanceof Error) return `${reason.name}: ${reason.message}`;
   try {
-    return JSON.stringify(reason) ?? String(reason);
+    // An Error inside a reason ({ shutdown: { reason: Error } }) has no enumerable fields: JSON would show {}.
+    return JSON.stringify(reason, (_key, value: unknown) => (value instanceof Error ? `${value.name}: ${value.message}` : value)) ?? String(reason);
   } catch {
     return String(reason);
   }

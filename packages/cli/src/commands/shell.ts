@@ -3,9 +3,10 @@ import { info } from '../cli/io.js';
 import { findProject } from '../project/find.js';
 import { watchProject } from '../project/watch.js';
 import { startShell } from '../shell/session.js';
+import { startFailure } from '../shell/start-failure.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseSysConfig } from '@otp-ts/release';
+import { cookieOf, nodeNameOf, parseSysConfig } from '@otp-ts/release';
 import { substituteEnv } from '@otp-ts/runtime';
 import { loadConfig } from '../config/load.js';
 import { resolveConfig } from '../config/resolve.js';
@@ -20,24 +21,32 @@ export const shellCommand = defineProvider({
   positionals: [],
   options: [
     { name: 'watch', alias: 'w', type: 'boolean', description: 'recompile changed files and hot-load them into the running shell (codeChange runs in behaviour processes)' },
-    { name: 'name', type: 'string', value: 'N', description: "make the shell's node a distributed node named N (name@host; host defaults to 127.0.0.1)" },
+    { name: 'name', type: 'string', value: 'N', description: "make the shell's node a distributed node named N (name@host; host defaults to 127.0.0.1; default: the --name or --sname of config/node.args, as the release)" },
     { name: 'sname', type: 'string', value: 'N', description: "the same with a short name: the node is N@127.0.0.1" },
     ...nodeConnectionOptions,
   ],
   examples: [
-    { command: 'otp shell', description: "then: await call('cart', { op: 'list' }), flush(), c(), q()" },
+    { command: 'otp shell', description: "in a project made by otp new app shop, then: await call('shop_server', { op: 'bump', key: 'visits', by: 1 }), flush(), c(), q()" },
     { command: 'otp shell --watch', description: 'edit a gen_server and see it upgraded in place' },
     { command: 'otp shell --name shop', description: 'a node other tools reach: otp ping shop@127.0.0.1' },
   ],
   async run(args, io) {
     const project = findProject(io.cwd);
-    const named = args.name !== undefined || args.sname !== undefined;
+    const fromFile = args.name !== undefined || args.sname !== undefined ? undefined : nodeArgsIdentity(project.root);
+    const named = args.name !== undefined || args.sname !== undefined || fromFile !== undefined;
     if (!named && (args.proto ?? args['ssl-cert'] ?? args['ssl-key'] ?? args['ssl-ca']) !== undefined) {
-      throw new OtpError('usage', '--proto and --ssl-* take effect only with --name or --sname: add one');
+      throw new OtpError('usage', '--proto and --ssl-* take effect only with --name or --sname (or a name in config/node.args): add one');
     }
-    const distribution = named ? { name: toolNodeName(args), ...resolveNodeConnection(args, io) } : undefined;
+    const distribution = fromFile
+      ? { name: fromFile.name, ...resolveNodeConnection({ ...args, cookie: args.cookie ?? fromFile.cookie }, io) }
+      : named
+        ? { name: toolNodeName(args), ...resolveNodeConnection(args, io) }
+        : undefined;
     const dev = resolveConfig((await loadConfig(project.root)).config, 'dev');
-    const shell = await startShell({ root: project.root, quiet: io.verbosity === 'quiet', distribution, build: dev.build, config: shellConfig(project.root, dev.env, io.env) });
+    const shell = await startShell({ root: project.root, quiet: io.verbosity === 'quiet', distribution, build: dev.build, config: shellConfig(project.root, dev.env, io.env) }).catch((error: unknown) => {
+      // The project's own code threw while booting: its error, not otp's.
+      throw startFailure(error, project.root) ?? error;
+    });
     if (args.watch) {
       const watcher = watchProject(project, () => shell.reload(), (error) => info(io, `reload failed: ${error.message}`));
       shell.closed.then(() => watcher.close()).catch(() => undefined);
@@ -49,6 +58,23 @@ export const shellCommand = defineProvider({
     process.stdin.destroy();
   },
 });
+
+// The node name (and cookie, if set) config/node.args gives, as the release's node takes them; undefined without a name there.
+function nodeArgsIdentity(root: string): { name: string; cookie?: string } | undefined {
+  const file = join(root, 'config', 'node.args');
+  if (!existsSync(file)) return undefined;
+  const text = readFileSync(file, 'utf8');
+  const given = nodeNameOf(text);
+  if (given.name === undefined && given.sname === undefined) return undefined;
+  let name: string;
+  try {
+    name = toolNodeName(given);
+  } catch (error) {
+    throw new OtpError('badConfig', `${file}: ${(error as Error).message.replace(/^--(s?name) (\S+)/, "'--$1 $2'")}`, { location: { file }, cause: error });
+  }
+  const cookie = cookieOf(text);
+  return cookie === undefined ? { name } : { name, cookie };
+}
 
 // What a release would boot with in the dev profile: config/sys.config.json with ${VAR}s substituted,
 // then the dev profile's per-application env of otp.config.ts over it.

@@ -45,14 +45,22 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
   const node = shell.node;
   const code = codeServerOf(node);
   if (options.distribution) await node.startDistribution({ ...options.distribution, log: (line) => say(line) });
-  const apps = await compile({ root: options.root, profile: 'dev', build: options.build });
-  const started = await shell.run(async (ctx) => {
-    if (options.config) await application.setConfig(ctx, options.config);
-    for (const app of apps) await application.load(ctx, await loadBuiltApplication(code, app.dir));
-    const order: string[] = [];
-    for (const app of apps) for (const name of await application.ensureAllStarted(ctx, app.name)) order.push(name);
-    return order;
-  });
+  let apps: CompiledApp[];
+  let started: string[];
+  try {
+    apps = await compile({ root: options.root, profile: 'dev', build: options.build });
+    started = await shell.run(async (ctx) => {
+      if (options.config) await application.setConfig(ctx, options.config);
+      for (const app of apps) await application.load(ctx, await loadBuiltApplication(code, app.dir));
+      const order: string[] = [];
+      for (const app of apps) for (const name of await application.ensureAllStarted(ctx, app.name)) order.push(name);
+      return order;
+    });
+  } catch (error) {
+    // A node left running (its distribution listening) would keep the command from exiting.
+    node.shutdown();
+    throw error;
+  }
   if (!options.quiet) say(`otp-ts shell${options.distribution ? ` (${node.name})` : ''}: started ${started.join(', ') || 'no applications'}; helpers: call, cast, send, spawn, self, flush, whereis, processInfo, processes, sys, application, mod(), code, c(), l(), q()`);
 
   let built = apps;

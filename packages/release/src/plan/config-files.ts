@@ -41,6 +41,14 @@ export function cookieOf(nodeArgs: string): string | undefined {
   return flagValue(tokens(nodeArgs), ['-setcookie', '-cookie']);
 }
 
+/** The node name a node.args text gives (`--name N` or `--sname N`, as written), if any: what a release and `otp shell` name their node. */
+export function nodeNameOf(nodeArgs: string): { name?: string; sname?: string } {
+  const words = tokens(nodeArgs);
+  const name = flagValue(words, ['-name']);
+  const sname = flagValue(words, ['-sname']);
+  return { ...(name !== undefined ? { name } : {}), ...(sname !== undefined ? { sname } : {}) };
+}
+
 /** A random cookie: 128 bits from the OS's CSPRNG as 32 hex digits (Erlang's 20 letters give only 94). */
 export function randomCookie(): string {
   return randomBytes(16).toString('hex');

@@ -4,6 +4,7 @@ import { genCall } from '../gen/call.js';
 import { startAcknowledged } from '../gen/start.js';
 import { ok, noreply, reply, type GenServer } from '../gen-server/types.js';
 import { loggerOf, isNormalExit } from '../logger.js';
+import { describeReason } from '../errors.js';
 import { envOf } from './env.js';
 import { AppExited, runMaster, StopApp } from './master.js';
 import { validateResource } from './resource.js';
@@ -161,7 +162,7 @@ async function startApp(state: State, app: string, type: StartType): Promise<voi
     master = await startAcknowledged(state.ctx, (child, parent, ack) => runMaster(child, app, mod, r.modArgs, parent, ack), { link: true });
   } catch (error) {
     const cause = (error as { reason?: unknown }).reason ?? error;
-    throw new ApplicationError('startFailed', app, `application '${app}' failed to start: ${cause instanceof Error ? cause.message : JSON.stringify(cause)}`, { cause });
+    throw new ApplicationError('startFailed', app, `application '${app}' failed to start: ${cause instanceof Error ? cause.message : describeReason(cause)}`, { cause });
   }
   state.started.set(app, { type, master });
   loggerOf(state.ctx.node).info({ kind: 'progress', application: app, startedAt: state.ctx.node.pid }, { pid: state.ctx.self() });

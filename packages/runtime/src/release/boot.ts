@@ -4,6 +4,7 @@ import type { OtpNode } from '../node.js';
 import * as application from '../application/api.js';
 import { registerRpcModule } from '../rpc/index.js';
 import { ReleaseConfigError } from './config.js';
+import { describeReason } from '../errors.js';
 import { permanentVersion, readReleases, readVersion } from './files.js';
 import { releaseHandler, type RunningRelease } from './handler.js';
 import { startApplications, stopApplications } from './apps.js';
@@ -52,7 +53,7 @@ export async function bootRelease(options: BootOptions): Promise<BootedRelease> 
   const stop = (reason: unknown = 'stop'): Promise<void> =>
     (stopping ??= (async () => {
       await stopApplications(state).catch(() => undefined);
-      log(`stopped ${files.release.name} ${state.files.release.vsn}${reason === 'stop' ? '' : `: ${typeof reason === 'string' ? reason : JSON.stringify(reason)}`}`);
+      log(`stopped ${files.release.name} ${state.files.release.vsn}${reason === 'stop' ? '' : `: ${describeReason(reason)}`}`);
       node.shutdown();
       options.onStop?.(reason);
     })());
