@@ -41,7 +41,6 @@ test('an unknown command or option exits 2 with one clear line, suggesting the c
     [['nwe', 'app', 'x'], "unknown command 'nwe' (did you mean 'new'?)", 'otp'],
     [['frobnicate'], "unknown command 'frobnicate'", 'otp'],
     [['--bogus'], "unknown option '--bogus' for otp", 'otp'],
-    [[], 'name a command', 'otp'],
     [['new', 'app', 'shop', '--forse'], "unknown option '--forse' for otp new (did you mean '--force'?)", 'otp new'],
     [['new', 'ap', 'shop'], "'ap' is not a valid <template>: use app, lib or umbrella (did you mean 'app'?)", 'otp new'],
     [['new', 'app'], 'missing <name> (the project name: lowercase letters, digits and _): otp new <template> <name>', 'otp new'],

@@ -85,7 +85,7 @@ test('otp trace against a running node: calls and returns, limits enforced by th
       assert.equal(r.stderr, line);
     }
     const unknown = await otp('trace', 'nobody@127.0.0.1', 'shop/cart.add');
-    assert.equal(unknown.status, 2);
+    assert.equal(unknown.status, 1);
     assert.equal(unknown.stderr, 'otp: no node nobody@127.0.0.1 is running (the port mapper on 127.0.0.1 does not know it)\n');
 
     // A flood of traced calls: the node drops what its buffer cannot hold, counts it, and stays responsive.

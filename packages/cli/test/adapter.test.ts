@@ -79,6 +79,11 @@ test('--help and --version come from the tables and the package', async () => {
   assert.deepEqual(await run('--version'), { code: 0, out: '9.9.9\n', err: '' });
 });
 
+test('otp alone prints the same help as otp --help and exits 0, as rebar3 does', async () => {
+  assert.deepEqual(await run(), await run('--help'));
+  assert.equal((await run()).code, 0);
+});
+
 const usage = async (argv: string[], line: string, command = '') => {
   const r = await run(...argv);
   assert.equal(r.code, 2, argv.join(' '));
@@ -87,7 +92,6 @@ const usage = async (argv: string[], line: string, command = '') => {
 };
 
 test('every usage error is one line plus where to find help, with the closest valid word', async () => {
-  await usage([], 'name a command');
   await usage(['gret'], "unknown command 'gret' (did you mean 'greet'?)");
   await usage(['zzzzzz'], "unknown command 'zzzzzz'");
   await usage(['--bogus'], "unknown option '--bogus' for otp");

@@ -13,8 +13,8 @@ export class TracerError extends Error {
     this.name = 'TracerError';
   }
 
-  /** True for mistakes in what the user asked (bad input, exit code 2), false for failures of the work. */
+  /** True for mistakes in what the user asked (bad input, exit code 2), false for failures of the work (a node not running or not answering, a failed rpc: exit 1). */
   get isUsage(): boolean {
-    return this.code !== 'rpc' && this.code !== 'unreachable';
+    return this.code !== 'rpc' && this.code !== 'unreachable' && this.code !== 'unknownNode';
   }
 }

@@ -57,10 +57,12 @@ export function formatSummary(s: TraceSummary, format: EventFormat = {}): string
 
 const kb = (bytes: number): string => (bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MB` : `${(bytes / 1024).toFixed(1)} KB`);
 
-/** The `procs` table: pid, name, what it runs, memory, mailbox, reductions, ranked figure. */
+/** The `procs` table: pid, name, what it runs, memory, mailbox, reductions and, over a window, the growth it ranks by. */
 export function formatProcs(rows: readonly ProcRow[], by: string, windowMs = 0): string {
-  const head = ['PID', 'NAME', 'RUNS', 'MEMORY', 'MAILBOX', 'REDUCTIONS', windowMs > 0 ? `${by.toUpperCase()} +${windowMs}ms` : by.toUpperCase()];
-  const lines = rows.map((r) => [r.pid, r.name ?? '-', r.label, kb(r.memory), String(r.mailbox), String(r.reductions), by === 'memory' ? kb(r.value) : String(r.value)]);
+  // Absolute figures rank by a column already shown; only growth over a window needs its own.
+  const growth = windowMs > 0;
+  const head = ['PID', 'NAME', 'RUNS', 'MEMORY', 'MAILBOX', 'REDUCTIONS', ...(growth ? [`${by.toUpperCase()} +${windowMs}ms`] : [])];
+  const lines = rows.map((r) => [r.pid, r.name ?? '-', r.label, kb(r.memory), String(r.mailbox), String(r.reductions), ...(growth ? [by === 'memory' ? kb(r.value) : String(r.value)] : [])]);
   return table([head, ...lines]);
 }
 

@@ -92,7 +92,8 @@ async function dispatch(argv: readonly string[], providers: readonly AnyProvider
   const provider = providers.find((p) => p.name === name);
   if (name === undefined) {
     checkFlags(argv, [...globalOptions, ...builtinFlags]);
-    throw usageError('name a command');
+    // As rebar3: `otp` alone is a request for the help, answered (exit 0) on stdout.
+    return dispatch(['--help'], providers, meta, io);
   }
   if (name === 'help') return dispatch([...extra.map(String), '--help'], providers, meta, io);
   if (!provider) throw usageError(`unknown command '${String(name)}'${didYouMean(String(name), [...providers.map((p) => p.name), 'help'])}`);

@@ -39,6 +39,11 @@ export async function compileProject(root: string, profile: Profile, io: Io): Pr
   }
 }
 
+/** tsc's `file(line,col): error` locations written as every other otp diagnostic, `file:line:col: error`. */
+export function tscLocations(text: string): string {
+  return text.replace(/^(\S[^\n]*?)\((\d+),(\d+)\): /gm, '$1:$2:$3: ');
+}
+
 function typecheck(root: string, io: Io): void {
   let tsc: string;
   try {
@@ -47,9 +52,9 @@ function typecheck(root: string, io: Io): void {
     throw new OtpError('usage', 'otp compile --typecheck needs TypeScript in the project', { hint: 'npm install -D typescript' });
   }
   const progress = createProgress(io, 'type-checking');
-  const r = spawnSync(process.execPath, [tsc, '--noEmit', '-p', root], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [tsc, '--noEmit', '--pretty', 'false', '-p', root], { encoding: 'utf8' });
   progress.stop();
-  if (r.status !== 0) throw new OtpError('failed', `type errors:\n${(r.stdout + r.stderr).trim()}`);
+  if (r.status !== 0) throw new OtpError('failed', `type errors:\n${tscLocations((r.stdout + r.stderr).trim())}`);
   info(io, 'type-checked: no errors');
 }
 

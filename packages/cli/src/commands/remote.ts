@@ -126,8 +126,9 @@ export const nodesCommand = defineProvider({
       return printRefusals(io, args.node, args);
     }
     const list = await portMapperNames().catch(() => undefined);
-    if (list === undefined) {
-      info(io, 'no port mapper is running on this host: no nodes');
+    if (list === undefined || list.length === 0) {
+      const why = list === undefined ? 'no port mapper is running on this host, so no nodes are registered' : "no nodes are registered with this host's port mapper";
+      info(io, `${why}: start one with otp shell --name N in a project, or a release's bin/<name> daemon`);
       return 0;
     }
     for (const n of list) io.stdout.write(`${n.name} at port ${n.port}\n`);

@@ -234,7 +234,9 @@ async function installCommand(args: string[], verb: 'upgrade' | 'downgrade'): Pr
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [command = 'help', ...args] = argv;
+  const [given = 'help', ...args] = argv;
+  // `bin/<name> --help` (or -h) is the help, as every other command line answers it.
+  const command = given === '--help' || given === '-h' ? 'help' : given;
   const entry = commands[command] ?? (internal[command] ? { run: internal[command] } : undefined);
   if (!entry) {
     process.stderr.write(`unknown command '${command}': use one of ${Object.keys(commands).join(', ')}\n`);
