@@ -1,0 +1,173 @@
+// The newcomer's first hour through the built binary: what the generated README and --help say to
+// type works as written, the shell's node is the one node.args names, a crash in the project's own code
+// is reported as the project's error, and the small answers (otp alone, otp nodes, --typecheck, the
+// start script's --help) are the ones docs/cli.md promises. Projects are generated inside the
+// repository's _build/ so they resolve the workspace's packages as an installed project would.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EpmdServer } from '../packages/runtime/src/distribution/epmd-server.ts';
+import { bin, otpWith } from './support/cli.ts';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+
+// `otp new app NAME` in a fresh folder under _build/e2e; returns the project and a cleanup.
+function generate(name: string): { dir: string; remove: () => void } {
+  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
+  const base = mkdtempSync(join(repo, '_build', 'e2e', `${name}-`));
+  const created = spawnSync(process.execPath, [bin, 'new', 'app', name, '--quiet'], { cwd: base, encoding: 'utf8' });
+  assert.equal(created.status, 0, created.stderr);
+  return { dir: join(base, name), remove: () => rmSync(base, { recursive: true, force: true }) };
+}
+
+// A port nothing listens on.
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+/** A running `otp shell` in a project: type lines, wait for what they print. */
+function shellIn(dir: string, env: NodeJS.ProcessEnv = process.env) {
+  const child = spawn(process.execPath, [bin, 'shell'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const until = async (re: RegExp, from = 0): Promise<void> => {
+    for (let i = 0; i < 3000 && !re.test(out.slice(from)) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.match(out.slice(from), re);
+  };
+  return {
+    out: () => out,
+    until,
+    say: async (line: string, answer: RegExp) => {
+      const mark = out.length;
+      child.stdin.write(`${line}\n`);
+      await until(answer, mark);
+    },
+    quit: () => {
+      child.stdin.write('q()\n');
+      return exited;
+    },
+    kill: () => child.kill('SIGKILL'),
+  };
+}
+
+test("the generated README's shell line and otp shell --help's example run as written in the shell", async () => {
+  const { dir, remove } = generate('readme_line');
+  const shell = shellIn(dir, { ...process.env, OTP_EPMD_PORT: String(await freePort()), OTP_COOKIE: 'readme' });
+  try {
+    const readmeLine = /npx otp shell .*REPL: (.+)$/m.exec(readFileSync(join(dir, 'README.md'), 'utf8'))?.[1];
+    assert.ok(readmeLine, 'the README shows a line to type in the shell');
+    const help = spawnSync(process.execPath, [bin, 'shell', '--help'], { encoding: 'utf8' });
+    // Read with yargs' wrapping undone (the line has single spaces only).
+    const helpLine = /otp shell in a project made by otp new app shop, then: (await call\(.*?\)), flush/.exec(help.stdout.replace(/\s+/g, ' '))?.[1];
+    assert.ok(helpLine, help.stdout);
+    await shell.until(/started readme_line/);
+    await shell.say(readmeLine, /^1\n/);
+    await shell.say(helpLine.replace("'shop_server'", "'readme_line_server'"), /^2\n/);
+    assert.equal(await shell.quit(), 0, shell.out());
+  } finally {
+    shell.kill();
+    remove();
+  }
+});
+
+test('otp shell names its node from config/node.args, so otp ping NAME@127.0.0.1 answers pong', async () => {
+  const epmd = new EpmdServer();
+  const port = await epmd.listen(0);
+  const env = { ...process.env, OTP_EPMD_PORT: String(port), OTP_COOKIE: 'pinged' };
+  const { dir, remove } = generate('pinged');
+  const shell = shellIn(dir, env);
+  try {
+    await shell.until(/otp-ts shell \(pinged@127\.0\.0\.1\): started pinged/);
+    const ping = await otpWith(env)('ping', 'pinged@127.0.0.1');
+    assert.deepEqual([ping.status, ping.stdout], [0, 'pong\n'], ping.stderr);
+    const nodes = await otpWith(env)('nodes');
+    assert.match(nodes.stdout, /^pinged at port \d+$/m);
+    assert.equal(await shell.quit(), 0, shell.out());
+  } finally {
+    shell.kill();
+    epmd.close();
+    remove();
+  }
+});
+
+test('otp nodes says in one line that no node is registered, and how to start one', async () => {
+  const r = await otpWith({ ...process.env, OTP_EPMD_PORT: String(await freePort()) })('nodes');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "no port mapper is running on this host, so no nodes are registered: start one with otp shell --name N in a project, or a release's bin/<name> daemon\n");
+});
+
+test("an application whose init throws: otp shell reports the project's error with its message and where it was thrown, exit 1", async () => {
+  const { dir, remove } = generate('crashy');
+  try {
+    const server = join(dir, 'src', 'crashy_server.ts');
+    const source = readFileSync(server, 'utf8');
+    const edited = source.replace('  init: (_args, ctx) => ok(', "  init: (_args, ctx) => (Date.now() > 0 ? fail('the counts file is missing') : ok)(");
+    assert.notEqual(edited, source, 'the edit applied');
+    writeFileSync(server, `${edited}\nfunction fail(why: string): never {\n  throw new Error(why);\n}\n`);
+    const r = spawnSync(process.execPath, [bin, 'shell'], { cwd: dir, input: 'q()\n', encoding: 'utf8', timeout: 120_000, env: { ...process.env, OTP_EPMD_PORT: String(await freePort()), OTP_COOKIE: 'crashy' } });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /^otp: application 'crashy' failed to start: its process crashy_server threw Error: the counts file is missing\n {2}at .*src\/crashy_server\.ts:\d+:\d+\n/m);
+    assert.doesNotMatch(r.stderr, /internal error|bug report|\{\}/);
+  } finally {
+    remove();
+  }
+});
+
+test('otp compile --typecheck reports type errors as file:line:column', () => {
+  const { dir, remove } = generate('typo');
+  try {
+    writeFileSync(join(dir, 'src', 'typo_bad.ts'), "/** Not a number. */\nexport const n: number = 'one';\n");
+    const r = spawnSync(process.execPath, [bin, 'compile', '--typecheck'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /src\/typo_bad\.ts:2:14: error TS2322/);
+    assert.doesNotMatch(r.stderr, /typo_bad\.ts\(/);
+  } finally {
+    remove();
+  }
+});
+
+test('otp alone prints the help on stdout and exits 0', () => {
+  const alone = spawnSync(process.execPath, [bin], { encoding: 'utf8' });
+  assert.deepEqual([alone.status, alone.stderr], [0, '']);
+  assert.equal(alone.stdout, spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' }).stdout);
+});
+
+test("a node that is not running: otp procs and otp info exit 1, as otp ping's pang does", async () => {
+  const epmd = new EpmdServer();
+  const port = await epmd.listen(0);
+  const otp = otpWith({ ...process.env, OTP_EPMD_PORT: String(port), OTP_COOKIE: 'absent' });
+  try {
+    const [ping, procs, info] = await Promise.all([otp('ping', 'absent@127.0.0.1'), otp('procs', 'absent@127.0.0.1'), otp('info', 'absent@127.0.0.1', 'x')]);
+    assert.deepEqual([ping.status, ping.stdout], [1, 'pang\n']);
+    for (const r of [procs, info]) assert.deepEqual([r.status, r.stderr], [1, 'otp: no node absent@127.0.0.1 is running (the port mapper on 127.0.0.1 does not know it)\n']);
+  } finally {
+    epmd.close();
+  }
+});
+
+test("the release start script answers --help and -h with its help, exit 0", () => {
+  const root = mkdtempSync(join(tmpdir(), 'otp-script-help-'));
+  try {
+    mkdirSync(join(root, 'releases'));
+    writeFileSync(join(root, 'releases', 'RELEASES.json'), JSON.stringify({ name: 'helped', releases: [] }));
+    const control = join(repo, 'packages', 'release', 'dist', 'control.js');
+    for (const flag of ['--help', '-h']) {
+      const r = spawnSync(process.execPath, [control, flag], { encoding: 'utf8', env: { ...process.env, OTP_RELEASE_ROOT: root } });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /^Usage: bin\/\S+ COMMAND\n/);
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
