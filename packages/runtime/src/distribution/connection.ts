@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { MAX_FRAME, MAX_HANDSHAKE_FRAME, readFrames, writeFrame } from './framing.js';
+import { MAX_FRAME, MAX_HANDSHAKE_FRAME, readFrames, writeFrames } from './framing.js';
 import { Writer, writeControl, type PidTranslator } from './codec.js';
 import { SAME_PROTO, type ConnectFailure, type ConnectFailureReason } from './transport.js';
 import { agreeVersion, challenge, LOWEST_VERSION, parseHandshake, proof, PROTOCOL_VERSION, quoteForLog, verifyProof, versionRange, type HandshakeFrame, type Transcript } from './handshake.js';
@@ -47,6 +47,8 @@ export interface ConnectionOwner {
   readonly limits: ConnectionLimits;
   /** A hello arrived from `peer` (a valid name, not yet proven): a reason to refuse it at once, or undefined to go on. */
   admit(conn: Connection, peer: string): RefusalReason | undefined;
+  /** Whether `conn` may come up now (not already connected, not blocked): asked before the listener's proof leaves. */
+  accepts(conn: Connection): boolean;
   /** Called once the handshake succeeded; returns false to refuse (e.g. already connected). */
   up(conn: Connection): boolean;
   /** Called with every control frame after the handshake. */
@@ -325,12 +327,13 @@ export class Connection {
   private sendHello(): void {
     const { owner } = this;
     const ticket = this.expected ? owner.takeTicket(this.expected) : undefined;
-    this.handshake({ t: 'hello', v: PROTOCOL_VERSION, vmin: LOWEST_VERSION, name: owner.name, hidden: owner.hidden, challenge: this.myChallenge, tick: owner.tickTime, flags: [...owner.flags], resume: ticket !== undefined });
-    if (ticket === undefined || !this.expected) return;
+    const hello: HandshakeFrame = { t: 'hello', v: PROTOCOL_VERSION, vmin: LOWEST_VERSION, name: owner.name, hidden: owner.hidden, challenge: this.myChallenge, tick: owner.tickTime, flags: [...owner.flags], resume: ticket !== undefined };
+    if (ticket === undefined || !this.expected) return this.handshake(hello);
     this.resumed = true;
     this.transcript = { dialler: owner.name, listener: this.expected, diallerChallenge: this.myChallenge, listenerChallenge: ticket };
     this.stage = 'proof-sent';
-    this.handshake({ t: 'proof', digest: proof(owner.cookie, 'dialler', this.transcript), next: undefined });
+    // Both frames in one write: one segment on the wire.
+    this.handshake(hello, { t: 'proof', digest: proof(owner.cookie, 'dialler', this.transcript), next: undefined });
   }
 
   private sendChallenge(): void {
@@ -338,8 +341,8 @@ export class Connection {
     this.handshake({ t: 'challenge', v: PROTOCOL_VERSION, vmin: LOWEST_VERSION, name: owner.name, challenge: this.myChallenge, tick: owner.tickTime, hidden: owner.hidden, flags: [...owner.flags] });
   }
 
-  private handshake(f: HandshakeFrame): void {
-    writeFrame(this.socket, Buffer.from(JSON.stringify(f), 'utf8'));
+  private handshake(...frames: HandshakeFrame[]): void {
+    writeFrames(this.socket, frames.map((f) => Buffer.from(JSON.stringify(f), 'utf8')));
   }
 
   // Refuses the peer: tells it why, logs `line` (unless the refusal is routine) and counts it.
@@ -437,14 +440,13 @@ export class Connection {
       return this.refuse('cookie', `distribution: refused ${this.who()}: it did not prove the cookie (wrong cookie; ${COOKIE_HINT})`);
     }
     this.onAuthenticated?.();
-    this.stage = 'up';
-    // The owner may queue frames for the peer now: they go out on the next tick, after the proof below.
-    if (!owner.up(this)) {
-      this.stage = 'proof-sent';
-      return this.refuse('already', undefined);
-    }
+    if (!owner.accepts(this)) return this.refuse('already', undefined);
+    // The proof leaves first, so the dialler's wait does not include this node's work of taking it up.
     clearTimeout(this.timer);
     this.handshake({ t: 'proof', digest: proof(owner.cookie, 'listener', this.transcript!), next: owner.issueTicket(this.peer) });
+    this.stage = 'up';
+    // The owner may queue frames for the peer now: they go out on the next tick, after the proof.
+    if (!owner.up(this)) this.close('already connected');
     this.settle();
   }
 

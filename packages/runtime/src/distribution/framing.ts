@@ -58,3 +58,14 @@ export function writeFrame(socket: Socket, payload: Buffer): boolean {
   payload.copy(frame, 4);
   return socket.write(frame);
 }
+
+/** Writes (small: handshake) frames in one write, so they leave together. */
+export function writeFrames(socket: Socket, payloads: readonly Buffer[]): boolean {
+  const parts: Buffer[] = [];
+  for (const p of payloads) {
+    const head = Buffer.allocUnsafe(4);
+    head.writeUInt32BE(p.length, 0);
+    parts.push(head, p);
+  }
+  return socket.write(Buffer.concat(parts));
+}

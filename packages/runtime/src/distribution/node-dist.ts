@@ -438,9 +438,14 @@ export class Distribution implements ConnectionOwner, PidTranslator {
     }
   }
 
+  /** Whether a connection may come up now (ConnectionOwner): not to this node, a connected or a blocked one. */
+  accepts(conn: Connection): boolean {
+    return !this.connections.has(conn.peer) && conn.peer !== this.name && !this.blocked.has(conn.peer);
+  }
+
   up(conn: Connection): boolean {
     if (!conn.initiator) this.forgetIncoming(conn);
-    if (this.connections.has(conn.peer) || conn.peer === this.name || this.blocked.has(conn.peer)) return false;
+    if (!this.accepts(conn)) return false;
     this.connections.set(conn.peer, conn);
     this.indexOf(conn.peer);
     conn.startTicks(this.tickTime);
