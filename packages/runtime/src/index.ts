@@ -47,7 +47,7 @@ export { ApplicationError } from './application/types.js';
 export type { AppResource, ApplicationModule, StartType, RunningApp, ModuleLoader, ApplicationErrorCode } from './application/types.js';
 export type { ControllerOptions } from './application/controller.js';
 export { SupervisorError } from './supervisor/types.js';
-export type { Supervisor, SupervisorSpec, ChildSpec, SupFlags, Strategy, Restart, Shutdown, ChildType, ChildInfo, ChildCounts, StartFn, SupervisorErrorCode } from './supervisor/types.js';
+export type { Supervisor, SupervisorSpec, ChildSpec, SupFlags, Strategy, Restart, Shutdown, ChildType, ChildInfo, ChildCounts, StartFn, SupervisorErrorCode, AutoShutdown, BadSpecDetail } from './supervisor/types.js';
 export * as genEvent from './gen-event/index.js';
 export type { GenEventHandler } from './gen-event/types.js';
 export { HandlerExit, GenEventError } from './gen-event/types.js';

@@ -5,7 +5,8 @@ import type { ServerRef } from '../gen/call.js';
 import { startLink as startServerLink, start as startServer, call } from '../gen-server/api.js';
 import { supervisorServer, type SupState } from './server.js';
 import type { SupRequest, SupAnswer } from './requests.js';
-import type { ChildCounts, ChildInfo, ChildSpec, Supervisor } from './types.js';
+import { SupervisorError, type AutoShutdown, type ChildCounts, type ChildInfo, type ChildSpec, type Supervisor } from './types.js';
+import { normalizeSpecs } from './children.js';
 import type { GenServer } from '../gen-server/types.js';
 
 type Module = GenServer<SupState, SupRequest, never, SupAnswer, { module: Supervisor<unknown>; args: unknown }>;
@@ -67,6 +68,20 @@ export function getChildspec(ctx: ProcessContext, sup: ServerRef, child: string 
  */
 export function syncChildren(ctx: ProcessContext, sup: ServerRef): Promise<{ started: string[]; stopped: string[]; failed: Array<{ id: string; reason: unknown }> }> {
   return ask(ctx, sup, { op: 'syncChildren' }) as Promise<{ started: string[]; stopped: string[]; failed: Array<{ id: string; reason: unknown }> }>;
+}
+
+/**
+ * Checks child specs without starting anything (OTP's check_childspecs): `'ok'`, or the first problem as a
+ * `badSpec` SupervisorError whose detail names the child and the field. Given the supervisor's
+ * `autoShutdown`, significant children are checked against it too.
+ */
+export function checkChildSpecs(specs: readonly ChildSpec[], autoShutdown?: AutoShutdown): 'ok' | { error: SupervisorError } {
+  try {
+    normalizeSpecs(specs, autoShutdown);
+    return 'ok';
+  } catch (error) {
+    return { error: error instanceof SupervisorError ? error : new SupervisorError('badSpec', String(error)) };
+  }
 }
 
 /** A child spec for a worker started with `start`, with the usual defaults. */

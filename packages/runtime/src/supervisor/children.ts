@@ -3,7 +3,7 @@ import type { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
 import { StartError } from '../gen/errors.js';
 import { latestExport } from '../code/server.js';
-import { SupervisorError, type ChildSpec, type ChildType, type Restart, type Shutdown, type SupFlags } from './types.js';
+import { SupervisorError, type AutoShutdown, type BadSpecDetail, type ChildSpec, type ChildType, type Restart, type Shutdown, type SupFlags } from './types.js';
 
 /** A child spec with every default filled in. */
 export interface FullSpec {
@@ -13,6 +13,7 @@ export interface FullSpec {
   shutdown: Shutdown;
   type: ChildType;
   modules: string[];
+  significant: boolean;
 }
 
 /** A child as the supervisor tracks it. */
@@ -25,34 +26,61 @@ export interface Child {
   restarts: number;
 }
 
-/** Checks a child spec and fills in OTP's defaults; throws a `badSpec` SupervisorError naming the child and the bad field. */
-export function normalizeSpec(spec: ChildSpec): FullSpec {
+const bad = (id: string | undefined, field: string, message: string): SupervisorError => new SupervisorError('badSpec', message, { id, field } satisfies BadSpecDetail);
+
+/**
+ * Checks a child spec and fills in OTP's defaults; throws a `badSpec` SupervisorError naming the child and
+ * the bad field. With `autoShutdown` (the supervisor's flag), a significant child under `'never'` is refused.
+ */
+export function normalizeSpec(spec: ChildSpec, autoShutdown?: AutoShutdown): FullSpec {
   const where = `child spec ${spec && typeof spec.id === 'string' ? `'${spec.id}'` : JSON.stringify(spec?.id)}`;
-  if (spec === null || typeof spec !== 'object') throw new SupervisorError('badSpec', `a child spec must be an object, got ${typeof spec}`);
-  if (typeof spec.id !== 'string' || spec.id === '') throw new SupervisorError('badSpec', `${where}: id must be a non-empty string`);
-  if (typeof spec.start !== 'function') throw new SupervisorError('badSpec', `${where}: start must be a function (ctx) => Promise<Pid>`);
+  if (spec === null || typeof spec !== 'object') throw bad(undefined, 'spec', `a child spec must be an object, got ${typeof spec}`);
+  if (typeof spec.id !== 'string' || spec.id === '') throw bad(undefined, 'id', `${where}: id must be a non-empty string`);
+  const { id } = spec;
+  if (typeof spec.start !== 'function') throw bad(id, 'start', `${where}: start must be a function (ctx) => Promise<Pid>`);
   const restart = spec.restart ?? 'permanent';
-  if (!['permanent', 'transient', 'temporary'].includes(restart)) throw new SupervisorError('badSpec', `${where}: restart must be 'permanent', 'transient' or 'temporary', got ${JSON.stringify(restart)}`);
+  if (!['permanent', 'transient', 'temporary'].includes(restart)) throw bad(id, 'restart', `${where}: restart must be 'permanent', 'transient' or 'temporary', got ${JSON.stringify(restart)}`);
   const type = spec.type ?? 'worker';
-  if (type !== 'worker' && type !== 'supervisor') throw new SupervisorError('badSpec', `${where}: type must be 'worker' or 'supervisor', got ${JSON.stringify(type)}`);
+  if (type !== 'worker' && type !== 'supervisor') throw bad(id, 'type', `${where}: type must be 'worker' or 'supervisor', got ${JSON.stringify(type)}`);
   const shutdown = spec.shutdown ?? (type === 'supervisor' ? 'infinity' : 5000);
   if (!(shutdown === 'brutalKill' || shutdown === 'infinity' || (typeof shutdown === 'number' && shutdown >= 0))) {
-    throw new SupervisorError('badSpec', `${where}: shutdown must be 'brutalKill', 'infinity' or milliseconds >= 0, got ${JSON.stringify(shutdown)}`);
+    throw bad(id, 'shutdown', `${where}: shutdown must be 'brutalKill', 'infinity' or milliseconds >= 0, got ${JSON.stringify(shutdown)}`);
   }
-  return { id: spec.id, start: spec.start, restart, shutdown, type, modules: spec.modules ?? [] };
+  const significant = spec.significant ?? false;
+  if (typeof significant !== 'boolean') throw bad(id, 'significant', `${where}: significant must be true or false, got ${JSON.stringify(significant)}`);
+  // OTP refuses both: a permanent child always comes back, and under 'never' significance means nothing.
+  if (significant && restart === 'permanent') throw bad(id, 'significant', `${where}: a permanent child cannot be significant (only transient or temporary ones)`);
+  if (significant && autoShutdown === 'never') throw bad(id, 'significant', `${where}: significant children need a supervisor whose autoShutdown is 'anySignificant' or 'allSignificant'`);
+  return { id, start: spec.start, restart, shutdown, type, modules: spec.modules ?? [], significant };
+}
+
+/** Checks child specs as a supervisor would (fields, unique ids, significance under `autoShutdown` if given); throws the first problem. */
+export function normalizeSpecs(specs: readonly ChildSpec[], autoShutdown?: AutoShutdown): FullSpec[] {
+  if (!Array.isArray(specs)) throw bad(undefined, 'children', `child specs must be an array, got ${typeof specs}`);
+  const full = specs.map((s) => normalizeSpec(s, autoShutdown));
+  const ids = new Set<string>();
+  for (const s of full) {
+    if (ids.has(s.id)) throw bad(s.id, 'id', `two children have the id '${s.id}': ids must be unique`);
+    ids.add(s.id);
+  }
+  return full;
 }
 
 /** Checks supervisor flags and fills in OTP's defaults. */
 export function normalizeFlags(flags: SupFlags = {}): Required<SupFlags> {
   const strategy = flags.strategy ?? 'oneForOne';
   if (!['oneForOne', 'oneForAll', 'restForOne', 'simpleOneForOne'].includes(strategy)) {
-    throw new SupervisorError('badSpec', `supervisor flags: strategy must be 'oneForOne', 'oneForAll', 'restForOne' or 'simpleOneForOne', got ${JSON.stringify(strategy)}`);
+    throw bad(undefined, 'strategy', `supervisor flags: strategy must be 'oneForOne', 'oneForAll', 'restForOne' or 'simpleOneForOne', got ${JSON.stringify(strategy)}`);
   }
   const intensity = flags.intensity ?? 1;
-  if (!Number.isInteger(intensity) || intensity < 0) throw new SupervisorError('badSpec', `supervisor flags: intensity must be an integer >= 0, got ${JSON.stringify(intensity)}`);
+  if (!Number.isInteger(intensity) || intensity < 0) throw bad(undefined, 'intensity', `supervisor flags: intensity must be an integer >= 0, got ${JSON.stringify(intensity)}`);
   const period = flags.period ?? 5;
-  if (!(typeof period === 'number' && period > 0)) throw new SupervisorError('badSpec', `supervisor flags: period must be a number of seconds > 0, got ${JSON.stringify(period)}`);
-  return { strategy, intensity, period };
+  if (!(typeof period === 'number' && period > 0)) throw bad(undefined, 'period', `supervisor flags: period must be a number of seconds > 0, got ${JSON.stringify(period)}`);
+  const autoShutdown = flags.autoShutdown ?? 'never';
+  if (!['never', 'anySignificant', 'allSignificant'].includes(autoShutdown)) {
+    throw bad(undefined, 'autoShutdown', `supervisor flags: autoShutdown must be 'never', 'anySignificant' or 'allSignificant', got ${JSON.stringify(autoShutdown)}`);
+  }
+  return { strategy, intensity, period, autoShutdown };
 }
 
 /** Starts one child: its pid, `'ignore'`, or a thrown failure carrying the reason. */

@@ -37,9 +37,9 @@ export async function handleRequest(state: SupState, req: SupRequest): Promise<S
       } else {
         let spec;
         try {
-          spec = normalizeSpec(req.spec as ChildSpec);
+          spec = normalizeSpec(req.spec as ChildSpec, state.flags.autoShutdown);
         } catch (error) {
-          return refuse('badSpec', (error as Error).message);
+          return error instanceof SupervisorError ? { ok: false, error } : refuse('badSpec', (error as Error).message);
         }
         const existing = state.children.find((c) => c.spec.id === spec.id);
         if (existing) {
@@ -103,8 +103,8 @@ export async function handleRequest(state: SupState, req: SupRequest): Promise<S
     case 'getChildspec': {
       const child = simple ? { spec: state.template! } : find(state, req.child);
       if (!child) return refuse('notFound', `no child ${String(req.child)}`);
-      const { id, start, restart, shutdown, type, modules } = child.spec;
-      return done({ id, start, restart, shutdown, type, modules });
+      const { id, start, restart, shutdown, type, modules, significant } = child.spec;
+      return done({ id, start, restart, shutdown, type, modules, significant });
     }
     case 'syncChildren': {
       const { added, removed } = state.pending;

@@ -3,7 +3,7 @@ import { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
 import { isNormalExit, loggerOf } from '../logger.js';
 import { ok, ignore, noreply, reply, stop, type GenServer } from '../gen-server/types.js';
-import { isNormalOrShutdown, normalizeFlags, normalizeSpec, shutdownChild, startChildProcess, type Child, type FullSpec } from './children.js';
+import { isNormalOrShutdown, normalizeFlags, normalizeSpecs, shutdownChild, startChildProcess, type Child, type FullSpec } from './children.js';
 import { SupervisorError, type ChildSpec, type SupFlags, type Supervisor, type SupervisorSpec } from './types.js';
 import type { ModuleHost } from '../gen-server/loop.js';
 import { handleRequest, type SupRequest, type SupAnswer } from './requests.js';
@@ -111,12 +111,7 @@ function label(ctx: ProcessContext, module: Supervisor<unknown>): void {
 function checkSpec(module: Supervisor<unknown>, spec: Exclude<SupervisorSpec, 'ignore'> | undefined): { flags: Required<SupFlags>; specs: FullSpec[] } {
   const flags = normalizeFlags(spec?.flags);
   if (!spec || !Array.isArray(spec.children)) throw new SupervisorError('badSpec', `${module.name ?? 'supervisor'} init must return { flags, children: [...] } or 'ignore'`);
-  const specs = spec.children.map(normalizeSpec);
-  const ids = new Set<string>();
-  for (const s of specs) {
-    if (ids.has(s.id)) throw new SupervisorError('badSpec', `two children have the id '${s.id}': ids must be unique`);
-    ids.add(s.id);
-  }
+  const specs = normalizeSpecs(spec.children, flags.autoShutdown);
   if (flags.strategy === 'simpleOneForOne' && specs.length !== 1) throw new SupervisorError('badSpec', `a simpleOneForOne supervisor needs exactly one child spec (the template), got ${specs.length}`);
   return { flags, specs };
 }
@@ -213,7 +208,7 @@ async function childExited(state: SupState, pid: Pid, reason: ExitReason) {
     child.pid = undefined;
     if (state.template !== null) state.dynamic.delete(pid);
     else if (child.spec.restart === 'temporary') state.children.splice(state.children.indexOf(child), 1);
-    return noreply(state);
+    return autoShutdown(state, child) ? stop('shutdown', state) : noreply(state);
   }
   // Over the intensity, a held escalation leaves the child down (restarting) until the guard resumes it.
   const exceeded = !addRestart(state);
@@ -235,6 +230,17 @@ async function childExited(state: SupState, pid: Pid, reason: ExitReason) {
   state.children = state.children.filter((c) => !(group.includes(c) && c !== child && c.spec.restart === 'temporary'));
   for (const c of group) if (state.children.includes(c)) c.pid = 'restarting';
   return exceeded ? noreply(state) : restartPending(state);
+}
+
+// Whether a significant child that ended on its own (and is not restarted) shuts the supervisor down: for
+// anySignificant at once, for allSignificant once no other significant child is running.
+function autoShutdown(state: SupState, ended: Child): boolean {
+  const mode = state.flags.autoShutdown;
+  if (!ended.spec.significant || mode === 'never') return false;
+  if (mode === 'anySignificant') return true;
+  const others = state.template !== null ? state.dynamic.values() : state.children.values();
+  for (const c of others) if (c !== ended && c.spec.significant && c.pid !== undefined) return false;
+  return true;
 }
 
 // The static children a strategy restarts when `child` exits: itself, every child, or it and those started after it.

@@ -10,6 +10,11 @@ export type Restart = 'permanent' | 'transient' | 'temporary';
 export type Shutdown = 'brutalKill' | number | 'infinity';
 /** What a child is, for reports and countChildren. */
 export type ChildType = 'worker' | 'supervisor';
+/**
+ * When a supervisor shuts itself down (reason `shutdown`) because significant children ended on their own:
+ * never, when any significant child ends, or when the last running one ends (OTP 24's auto_shutdown).
+ */
+export type AutoShutdown = 'never' | 'anySignificant' | 'allSignificant';
 
 /**
  * Starts a child linked to the supervisor (`ctx` is the supervisor's context) and resolves to its pid,
@@ -31,6 +36,12 @@ export interface ChildSpec {
   type?: ChildType;
   /** The callback modules the child runs, for release upgrades (default: none listed). */
   modules?: string[];
+  /**
+   * Whether the child ending on its own (a transient one normally, a temporary one for any reason) counts
+   * for the supervisor's `autoShutdown`. Default false; only for transient or temporary children, and only
+   * under a supervisor whose `autoShutdown` is not `'never'`.
+   */
+  significant?: boolean;
 }
 
 /** Restart strategy and intensity: more than `intensity` restarts within `period` seconds takes the supervisor down. */
@@ -41,6 +52,8 @@ export interface SupFlags {
   intensity?: number;
   /** In seconds, as in OTP. Default 5. */
   period?: number;
+  /** Default `'never'`: significant children are then refused. */
+  autoShutdown?: AutoShutdown;
 }
 
 /** What a supervisor module's init returns: its flags and children, or `'ignore'`. */
@@ -69,12 +82,22 @@ export interface ChildInfo {
   restarts: number;
 }
 
-/** What countChildren reports. */
+/** What countChildren reports, as OTP's count_children (a simpleOneForOne supervisor has one spec, its template). */
 export interface ChildCounts {
+  /** Child specs, running or not. */
   specs: number;
+  /** Children running now. */
   active: number;
+  /** Children of type supervisor, running or not (dynamic ones: running or being restarted). */
   supervisors: number;
+  /** Children of type worker, likewise. */
   workers: number;
+}
+
+/** Why a child spec or supervisor flags were refused: the child's id (undefined for flags or a spec without one) and the field at fault. */
+export interface BadSpecDetail {
+  id: string | undefined;
+  field: string;
 }
 
 /** Why a supervisor request was refused. */
