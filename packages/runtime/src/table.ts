@@ -2,12 +2,36 @@ import { RuntimeError } from './errors.js';
 import { compareTerms, estimateSize, isGround, matchPattern, termEquals, termKey } from './terms.js';
 import type { ProcessImpl } from './process.js';
 import type { OtpNode } from './node.js';
-import type { Pid } from './pid.js';
+import { Pid } from './pid.js';
+import type { MatchSpec } from './table-match.js';
+import { continuationStore, isContinuation, selectAll, selectCount, selectDelete, selectFirst, selectNext, type SelectChunk, type SelectContinuation } from './table-select.js';
 
 /** How a table keys its records (ETS's set, ordered_set and bag). */
 export type TableType = 'set' | 'orderedSet' | 'bag';
 /** Who may use a table: anyone, anyone reads but the owner writes, or the owner only. */
 export type TableAccess = 'public' | 'protected' | 'private';
+
+/** Who inherits a table when its owner exits (ETS's `{heir, Pid, HeirData}`), or `'none'` to delete it. */
+export type TableHeir = { pid: Pid; data?: unknown } | 'none';
+
+/** The message a process receives when a table becomes its own (ETS's `{'ETS-TRANSFER', Tab, FromPid, Data}`). */
+export class TableTransfer<R = unknown> {
+  /** Tag for readable pattern matching and logs. */
+  readonly type = 'ETS-TRANSFER' as const;
+  constructor(
+    /** The receiver's handle on the table it now owns. */
+    readonly table: Table<R>,
+    /** The previous owner (the one that gave it away, or the one that exited). */
+    readonly from: Pid,
+    /** The heir data or the gift data. */
+    readonly data: unknown,
+  ) {}
+}
+
+/** True when a message is a table transfer (from `giveAway` or an heir's inheritance). */
+export function isTableTransfer(message: unknown): message is TableTransfer {
+  return message instanceof TableTransfer;
+}
 
 /** Options of `newTable`. */
 export interface TableOptions {
@@ -19,6 +43,8 @@ export interface TableOptions {
   name?: string;
   /** Where the key sits in a record: an index for tuple records (default 0) or a property name for object records. */
   keyPos?: number | string;
+  /** The process that inherits the table when the owner exits; `'none'` (default) deletes the table then. */
+  heir?: TableHeir;
 }
 
 /** Options of `updateCounter`. */
@@ -36,6 +62,8 @@ export interface TableInfo {
   type: TableType;
   access: TableAccess;
   owner: Pid;
+  /** The heir's pid, or `'none'`. */
+  heir: Pid | 'none';
   keyPos: number | string;
   /** Number of records. */
   size: number;
@@ -78,6 +106,20 @@ export interface Table<R = unknown> extends Iterable<R> {
   matchDelete(pattern: unknown): number;
   /** The records a predicate accepts. */
   select(predicate: (record: R) => boolean): R[];
+  /** The results of a match spec (ETS's `select/2`), in key order for orderedSet; a bound key is a lookup. */
+  select<T>(spec: MatchSpec<R, T>): T[];
+  /** The first chunk of at most `limit` results, or undefined when none (ETS's `select/3`). */
+  select<T>(spec: MatchSpec<R, T>, limit: number): SelectChunk<T> | undefined;
+  /** The chunk after a continuation, or undefined at the end (ETS's `select/1`). */
+  select<T>(continuation: SelectContinuation<T>): SelectChunk<T> | undefined;
+  /** How many records a spec's pattern and guards accept (its result is not used). */
+  selectCount(spec: MatchSpec<R, unknown>): number;
+  /** Deletes the records a spec's pattern and guards accept (its result is not used); returns how many. */
+  selectDelete(spec: MatchSpec<R, unknown>): number;
+  /** Makes a live local process the table's owner (owner only); it receives a `TableTransfer` with `data`. */
+  giveAway(pid: Pid, data?: unknown): void;
+  /** Sets or clears the heir (owner only), as ETS's `setopts(Tab, {heir, ...})`. */
+  setHeir(heir: TableHeir): void;
   /** The first key (in key order for orderedSet), or undefined when empty. */
   first(): unknown;
   /** The last key in key order (orderedSet), or undefined. */
@@ -116,7 +158,9 @@ export class TableRegistry {
     if (options.name !== undefined && this.byName.has(options.name)) {
       throw new RuntimeError('badarg', `a table named '${options.name}' already exists`);
     }
+    const heir = checkHeir(options.heir ?? 'none');
     const store = new TableStore(this, this.nextId++, options.name, type, access, options.keyPos ?? 0, owner);
+    store.heir = heir;
     this.byId.set(store.id, store);
     if (store.name !== undefined) this.byName.set(store.name, store);
     (owner.tables ??= new Set()).add(store);
@@ -141,9 +185,32 @@ export class TableRegistry {
     store.clear();
   }
 
+  /** An exiting owner's tables go to their live heirs, the others are deleted. */
   ownerExited(owner: ProcessImpl): void {
-    for (const store of Array.from(owner.tables ?? [])) this.remove(store);
+    for (const store of Array.from(owner.tables ?? [])) {
+      const heir = store.heir === 'none' ? undefined : this.node.localProcess(store.heir.pid);
+      if (heir === undefined || heir === owner || heir.dead) this.remove(store);
+      else this.transfer(store, heir, store.heir === 'none' ? undefined : store.heir.data);
+    }
   }
+
+  /** Makes `to` the owner of a table and tells it so. */
+  transfer(store: TableStore, to: ProcessImpl, data: unknown): void {
+    const from = store.owner;
+    from.tables?.delete(store);
+    store.owner = to;
+    (to.tables ??= new Set()).add(store);
+    to.deliver(new TableTransfer(new TableHandle(store, to), from.pid, data));
+  }
+}
+
+function checkHeir(heir: TableHeir): TableHeir {
+  if (heir === 'none') return heir;
+  if (heir === null || typeof heir !== 'object' || !(heir.pid instanceof Pid)) {
+    throw new RuntimeError('badarg', `a table heir is { pid, data } or 'none', got ${String(heir)}`);
+  }
+  if (heir.pid.node !== 0) throw new RuntimeError('badarg', `a table heir must be a local process, ${heir.pid} is remote`);
+  return { pid: heir.pid, data: heir.data };
 }
 
 /** A table's data and settings, shared by every process's handle. */
@@ -154,6 +221,7 @@ export class TableStore {
   // orderedSet only: the raw keys, sorted by compareTerms.
   readonly sorted: unknown[] = [];
   count = 0;
+  heir: TableHeir = 'none';
 
   constructor(
     readonly registry: TableRegistry,
@@ -162,7 +230,7 @@ export class TableStore {
     readonly type: TableType,
     readonly access: TableAccess,
     readonly keyPos: number | string,
-    readonly owner: ProcessImpl,
+    public owner: ProcessImpl,
   ) {}
 
   get label(): string {
@@ -376,10 +444,46 @@ class TableHandle<R> implements Table<R> {
     return found.length;
   }
 
-  select(predicate: (record: R) => boolean): R[] {
-    const out: R[] = [];
-    for (const r of this.read().all()) if (predicate(r as R)) out.push(r as R);
-    return out;
+  select(predicate: (record: R) => boolean): R[];
+  select<T>(spec: MatchSpec<R, T>): T[];
+  select<T>(spec: MatchSpec<R, T>, limit: number): SelectChunk<T> | undefined;
+  select<T>(continuation: SelectContinuation<T>): SelectChunk<T> | undefined;
+  select<T>(spec: ((record: R) => boolean) | MatchSpec<R, T> | SelectContinuation<T>, limit?: number): R[] | T[] | SelectChunk<T> | undefined {
+    const s = this.read();
+    if (typeof spec === 'function') {
+      const out: R[] = [];
+      for (const r of s.all()) if (spec(r as R)) out.push(r as R);
+      return out;
+    }
+    if (isContinuation(spec)) {
+      if (continuationStore(spec) !== s) throw new RuntimeError('badarg', `this continuation belongs to another table than '${s.label}'`);
+      return selectNext(spec);
+    }
+    const compiled = spec.compile(s.keyPos);
+    return limit === undefined ? selectAll(s, compiled) : selectFirst(s, compiled, limit);
+  }
+
+  selectCount(spec: MatchSpec<R, unknown>): number {
+    const s = this.read();
+    return selectCount(s, spec.compile(s.keyPos));
+  }
+
+  selectDelete(spec: MatchSpec<R, unknown>): number {
+    const s = this.write();
+    return selectDelete(s, spec.compile(s.keyPos));
+  }
+
+  giveAway(pid: Pid, data?: unknown): void {
+    const s = this.owned('give away');
+    if (!(pid instanceof Pid) || pid.node !== 0) throw new RuntimeError('badarg', `table '${s.label}' can only be given to a local process, not ${String(pid)}`);
+    if (pid.equals(s.owner.pid)) throw new RuntimeError('badarg', `the owner of table '${s.label}' cannot give it to itself`);
+    const to = s.registry.node.localProcess(pid);
+    if (to === undefined || to.dead) throw new RuntimeError('badarg', `cannot give table '${s.label}' to ${pid}: that process is not alive`);
+    s.registry.transfer(s, to, data);
+  }
+
+  setHeir(heir: TableHeir): void {
+    this.owned('set the heir of').heir = checkHeir(heir);
   }
 
   first(): unknown {
@@ -437,6 +541,7 @@ class TableHandle<R> implements Table<R> {
       type: s.type,
       access: s.access,
       owner: s.owner.pid,
+      heir: s.heir === 'none' ? 'none' : s.heir.pid,
       keyPos: s.keyPos,
       size: s.count,
       memory: s.memory(),
@@ -444,9 +549,15 @@ class TableHandle<R> implements Table<R> {
   }
 
   drop(): void {
-    const s = this.live();
-    if (this.caller !== s.owner) throw new RuntimeError('not_owner', `only the owner ${s.owner.pid} may delete table '${s.label}'`);
+    const s = this.owned('delete', 'not_owner');
     s.registry.remove(s);
+  }
+
+  // OTP answers badarg to a non-owner; `drop` kept this runtime's earlier 'not_owner'.
+  private owned(what: string, code: 'badarg' | 'not_owner' = 'badarg'): TableStore {
+    const s = this.live();
+    if (this.caller !== s.owner) throw new RuntimeError(code, `only the owner ${s.owner.pid} may ${what} table '${s.label}'`);
+    return s;
   }
 
   private live(): TableStore {

@@ -1,0 +1,235 @@
+import { _, compareTerms, isGround, matchPattern, termEquals } from './terms.js';
+
+const NODE: unique symbol = Symbol('matchSpecNode');
+
+type Node =
+  | { readonly k: 'field'; readonly path: readonly string[] }
+  | { readonly k: 'const'; readonly v: unknown }
+  | { readonly k: 'op'; readonly op: Op; readonly args: readonly Node[] };
+type Op = 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne' | 'and' | 'or' | 'not' | 'number' | 'string' | 'boolean' | 'tuple' | 'object' | '[]' | `{${string}`;
+
+/** A value inside a match spec: a field of the row, or a guard built from fields and constants. */
+export interface Expr<T> {
+  readonly [NODE]: Node;
+  /** Phantom: the type of the value the expression stands for. */
+  readonly __type?: T;
+}
+
+/** A field of the row (or of a nested tuple or object), usable in guards and results. */
+export type Field<T> = Expr<T> &
+  (T extends readonly unknown[] ? { readonly [K in keyof T & `${number}`]: Field<T[K]> } : T extends object ? { readonly [K in keyof T & string]-?: Field<T[K]> } : unknown);
+
+/** An operand of a guard: an expression or a plain constant. */
+export type SpecOperand<T> = Expr<T> | T;
+
+/** A partial pattern over a row: literal values must be equal, `_` (or a missing property) matches anything. */
+export type RowPattern<R> = R extends readonly unknown[]
+  ? { [K in keyof R]: R[K] | typeof _ }
+  : { [K in keyof R]?: R[K] | typeof _ };
+
+/** The value a result shape produces: expressions become their values, tuples and objects are built. */
+export type Out<S> = S extends Expr<infer T> ? T : S extends readonly unknown[] ? { -readonly [K in keyof S]: Out<S[K]> } : S extends object ? { -readonly [K in keyof S]: Out<S[K]> } : S;
+
+/** A spec compiled into plain JS functions, once per spec. */
+export interface CompiledSpec<T> {
+  /** True when the row matches the pattern and the guard. */
+  readonly test: (row: unknown) => boolean;
+  /** The result for a row, or `NO_MATCH`. */
+  readonly run: (row: unknown) => T | typeof NO_MATCH;
+  /** The key every matching row has, when the pattern or guard binds it; `undefined` otherwise. */
+  readonly boundKey: { readonly key: unknown } | undefined;
+}
+
+/** Returned by a compiled spec's `run` for a row that does not match. */
+export const NO_MATCH: unique symbol = Symbol('noMatch');
+
+const isExpr = (v: unknown): v is Expr<unknown> => (typeof v === 'object' || typeof v === 'function') && v !== null && NODE in v;
+const nodeOf = (v: unknown): Node => (isExpr(v) ? v[NODE] : { k: 'const', v });
+const op = <T>(o: Op, ...args: unknown[]): Expr<T> => ({ [NODE]: { k: 'op', op: o, args: args.map(nodeOf) } });
+
+function fieldProxy(path: readonly string[]): unknown {
+  const node: Node = { k: 'field', path };
+  return new Proxy(Object.create(null) as object, {
+    get: (_t, key) => (key === NODE ? node : typeof key === 'string' ? fieldProxy([...path, key]) : undefined),
+    has: (_t, key) => key === NODE,
+  });
+}
+
+/** Guard: `a > b` in the term order (numbers compare numerically). */
+export const gt = <T>(a: SpecOperand<T>, b: SpecOperand<T>): Expr<boolean> => op('gt', a, b);
+/** Guard: `a >= b` in the term order. */
+export const ge = <T>(a: SpecOperand<T>, b: SpecOperand<T>): Expr<boolean> => op('ge', a, b);
+/** Guard: `a < b` in the term order. */
+export const lt = <T>(a: SpecOperand<T>, b: SpecOperand<T>): Expr<boolean> => op('lt', a, b);
+/** Guard: `a <= b` in the term order. */
+export const le = <T>(a: SpecOperand<T>, b: SpecOperand<T>): Expr<boolean> => op('le', a, b);
+/** Guard: `a` and `b` are structurally equal. */
+export const eq = <T>(a: SpecOperand<T>, b: SpecOperand<T>): Expr<boolean> => op('eq', a, b);
+/** Guard: `a` and `b` differ structurally. */
+export const ne = <T>(a: SpecOperand<T>, b: SpecOperand<T>): Expr<boolean> => op('ne', a, b);
+/** Guard: every operand holds. */
+export const and = (...guards: SpecOperand<boolean>[]): Expr<boolean> => op('and', ...guards);
+/** Guard: at least one operand holds. */
+export const or = (...guards: SpecOperand<boolean>[]): Expr<boolean> => op('or', ...guards);
+/** Guard: the operand does not hold. */
+export const not = (guard: SpecOperand<boolean>): Expr<boolean> => op('not', guard);
+/** Type test: a number (Erlang's `is_number`). */
+export const isNumber = (e: Expr<unknown>): Expr<boolean> => op('number', e);
+/** Type test: a string (Erlang's `is_binary` for text). */
+export const isString = (e: Expr<unknown>): Expr<boolean> => op('string', e);
+/** Type test: a boolean. */
+export const isBoolean = (e: Expr<unknown>): Expr<boolean> => op('boolean', e);
+/** Type test: a tuple (an array). */
+export const isTuple = (e: Expr<unknown>): Expr<boolean> => op('tuple', e);
+/** Type test: a plain object (Erlang's `is_map`). */
+export const isObject = (e: Expr<unknown>): Expr<boolean> => op('object', e);
+
+/**
+ * A match spec (ETS's `[{Head, Guards, [Result]}]`) built step by step: `match` a partial pattern,
+ * `where` guards over the row's fields, `select` a result shape. Immutable; compiled once on first use.
+ */
+export class MatchSpec<R, T = R> {
+  private compiled: CompiledSpec<T> | undefined;
+
+  private constructor(
+    private readonly pattern: unknown,
+    private readonly guard: Node | undefined,
+    private readonly result: Node | undefined,
+  ) {}
+
+  /** A spec that accepts every row of type `R` and returns it whole. */
+  static of<R>(): MatchSpec<R, R> {
+    return new MatchSpec<R, R>(_, undefined, undefined);
+  }
+
+  /** Restricts to rows matching a partial pattern; a bound key makes the select a key lookup. */
+  match(pattern: RowPattern<R>): MatchSpec<R, T> {
+    return new MatchSpec<R, T>(pattern, this.guard, this.result);
+  }
+
+  /** Adds a guard over the row's fields (several `where` calls must all hold). */
+  where(guard: (row: Field<R>) => SpecOperand<boolean>): MatchSpec<R, T> {
+    const g = nodeOf(guard(fieldProxy([]) as Field<R>));
+    return new MatchSpec<R, T>(this.pattern, this.guard === undefined ? g : { k: 'op', op: 'and', args: [this.guard, g] }, this.result);
+  }
+
+  /** Sets the result: a field, or a tuple or object built from fields and constants. */
+  select<const S>(shape: (row: Field<R>) => S): MatchSpec<R, Out<S>> {
+    return new MatchSpec<R, Out<S>>(this.pattern, this.guard, shapeNode(shape(fieldProxy([]) as Field<R>)));
+  }
+
+  /** The spec compiled into JS functions (cached); `keyPos` is the table's key position. */
+  compile(keyPos: number | string): CompiledSpec<T> {
+    if (this.compiled === undefined || this.compiledFor !== keyPos) {
+      this.compiled = compileSpec<T>(this.pattern, this.guard, this.result, keyPos);
+      this.compiledFor = keyPos;
+    }
+    return this.compiled;
+  }
+
+  private compiledFor: number | string | undefined;
+}
+
+/** Starts a match spec over rows of type `R` (`matchSpec<User>().where(...).select(...)`). */
+export function matchSpec<R>(): MatchSpec<R, R> {
+  return MatchSpec.of<R>();
+}
+
+// Result shapes: arrays and plain objects are built, expressions evaluated, anything else is a constant.
+function shapeNode(shape: unknown): Node {
+  if (isExpr(shape)) return shape[NODE];
+  if (Array.isArray(shape)) return { k: 'op', op: '[]', args: shape.map(shapeNode) };
+  if (shape !== null && typeof shape === 'object' && Object.getPrototypeOf(shape) === Object.prototype) {
+    const keys = Object.keys(shape);
+    return { k: 'op', op: `{${JSON.stringify(keys)}`, args: keys.map((k) => shapeNode((shape as Record<string, unknown>)[k])) };
+  }
+  return { k: 'const', v: shape };
+}
+
+function compileSpec<T>(pattern: unknown, guard: Node | undefined, result: Node | undefined, keyPos: number | string): CompiledSpec<T> {
+  const consts: unknown[] = [];
+  const lit = (v: unknown): string => {
+    if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v) && !Object.is(v, -0))) return JSON.stringify(v);
+    consts.push(v);
+    return `c[${consts.length - 1}]`;
+  };
+  const access = (path: readonly string[]): string => (path.length === 0 ? 'r' : `r[${JSON.stringify(path[0])}]${path.slice(1).map((p) => `?.[${JSON.stringify(p)}]`).join('')}`);
+  const cmp = (o: string, a: string, b: string): string => `(typeof ${a} === 'number' && typeof ${b} === 'number' ? ${a} ${o} ${b} : cmp(${a}, ${b}) ${o} 0)`;
+  const leaf = (n: Node): boolean => n.k !== 'op';
+  const expr = (n: Node): string => {
+    if (n.k === 'field') return access(n.path);
+    if (n.k === 'const') return lit(n.v);
+    const a = n.args.map(expr);
+    const o = { gt: '>', ge: '>=', lt: '<', le: '<=' }[n.op as 'gt'];
+    if (o !== undefined) return n.args.every(leaf) ? cmp(o, a[0]!, a[1]!) : `(cmp(${a[0]}, ${a[1]}) ${o} 0)`;
+    switch (n.op) {
+      case 'eq':
+      case 'ne': {
+        // Against a primitive constant, structural equality is ===.
+        const prim = n.args.some((x) => x.k === 'const' && (x.v === null || (typeof x.v !== 'object' && typeof x.v !== 'function')));
+        const test = prim ? `(${a[0]} === ${a[1]})` : `teq(${a[0]}, ${a[1]})`;
+        return n.op === 'eq' ? test : `!${test}`;
+      }
+      case 'and':
+        return a.length === 0 ? 'true' : `(${a.join(' && ')})`;
+      case 'or':
+        return a.length === 0 ? 'false' : `(${a.join(' || ')})`;
+      case 'not':
+        return `!(${a[0]})`;
+      case 'number':
+      case 'string':
+      case 'boolean':
+        return `(typeof ${a[0]} === '${n.op}')`;
+      case 'tuple':
+        return `Array.isArray(${a[0]})`;
+      case 'object':
+        return `isObj(${a[0]})`;
+      default:
+        if (n.op === '[]') return `[${a.join(', ')}]`;
+        return `({${(JSON.parse(n.op.slice(1)) as string[]).map((k, i) => `${JSON.stringify(k)}: ${a[i]}`).join(', ')}})`;
+    }
+  };
+  const conds: string[] = [];
+  if (Array.isArray(pattern)) conds.push(`Array.isArray(r) && r.length === ${pattern.length}`);
+  if (pattern !== _ && pattern !== null && typeof pattern === 'object') {
+    for (const [k, p] of Object.entries(pattern as Record<string, unknown>)) {
+      if (p === _) continue;
+      const at = access([k]);
+      if (p === null || typeof p !== 'object') conds.push(`${at} === ${lit(p)}`);
+      else if (isGround(p)) conds.push(`teq(${at}, ${lit(p)})`);
+      else conds.push(`(${at} !== undefined && mp(${lit(p)}, ${at}))`);
+    }
+  }
+  if (guard !== undefined) conds.push(expr(guard));
+  const test = conds.length === 0 ? 'true' : conds.join(' && ');
+  const value = result === undefined ? 'r' : expr(result);
+  const make = new Function('cmp', 'teq', 'mp', 'isObj', 'c', 'NO', `return [function test(r) { return ${test}; }, function run(r) { return ${test} ? ${value} : NO; }];`) as (...args: unknown[]) => [CompiledSpec<T>['test'], CompiledSpec<T>['run']];
+  const isObj = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v);
+  const [testFn, runFn] = make(compareTerms, termEquals, matchPattern, isObj, consts, NO_MATCH);
+  return { test: testFn, run: runFn, boundKey: boundKey(pattern, guard, keyPos) };
+}
+
+// The key every match must have: a ground key in the pattern, or `eq(keyField, constant)` at the guard's top level.
+function boundKey(pattern: unknown, guard: Node | undefined, keyPos: number | string): { key: unknown } | undefined {
+  if (pattern !== null && typeof pattern === 'object') {
+    const p = (pattern as Record<string, unknown>)[keyPos];
+    if (p !== undefined && isGround(p)) return { key: p };
+  }
+  const fromGuard = (n: Node): { key: unknown } | undefined => {
+    if (n.k !== 'op') return undefined;
+    if (n.op === 'and') {
+      for (const a of n.args) {
+        const k = fromGuard(a);
+        if (k !== undefined) return k;
+      }
+      return undefined;
+    }
+    if (n.op !== 'eq') return undefined;
+    const [a, b] = n.args;
+    const isKey = (x: Node | undefined): boolean => x?.k === 'field' && x.path.length === 1 && x.path[0] === String(keyPos);
+    if (isKey(a) && b?.k === 'const') return { key: b.v };
+    if (isKey(b) && a?.k === 'const') return { key: a.v };
+    return undefined;
+  };
+  return guard === undefined ? undefined : fromGuard(guard);
+}

@@ -1,0 +1,134 @@
+import { RuntimeError } from './errors.js';
+import { NO_MATCH, type CompiledSpec } from './table-match.js';
+import { termKey } from './terms.js';
+import type { TableStore } from './table.js';
+
+const CURSOR: unique symbol = Symbol('selectCursor');
+
+/** Where a chunked `select` stopped; pass it back to `select` for the next chunk. */
+export interface SelectContinuation<T> {
+  readonly [CURSOR]: Cursor<T>;
+}
+
+/** One chunk of a `select` with a limit: at most `limit` results and where to go on from. */
+export interface SelectChunk<T> {
+  /** The results of this chunk, in table order. */
+  readonly rows: T[];
+  /** Pass to `select` for the next chunk (which is `undefined` at the end of the table). */
+  readonly continuation: SelectContinuation<T>;
+}
+
+interface Cursor<T> {
+  readonly store: TableStore;
+  readonly spec: CompiledSpec<T>;
+  readonly limit: number;
+  // orderedSet: the last key visited; other types: a live iterator over the records (Map iterators survive writes).
+  after: { key: unknown } | undefined;
+  iter: Iterator<unknown> | undefined;
+  done: boolean;
+}
+
+/** True when a value is a continuation returned by `select` with a limit. */
+export function isContinuation(v: unknown): v is SelectContinuation<unknown> {
+  return typeof v === 'object' && v !== null && CURSOR in v;
+}
+
+/** Calls `visit` on each record the spec's bound key or a full scan reaches, in table order; stops when it returns false. */
+function scan(store: TableStore, spec: CompiledSpec<unknown>, visit: (record: unknown) => boolean | void): void {
+  if (spec.boundKey !== undefined) {
+    for (const r of store.records(spec.boundKey.key)) if (visit(r) === false) return;
+  } else if (store.type === 'orderedSet') {
+    for (const key of store.sorted) if (visit(store.data.get(termKey(key))) === false) return;
+  } else if (store.type === 'bag') {
+    for (const list of store.data.values()) for (const r of list as unknown[]) if (visit(r) === false) return;
+  } else {
+    for (const r of store.data.values()) if (visit(r) === false) return;
+  }
+}
+
+/** Every result of a spec over a table. */
+export function selectAll<T>(store: TableStore, spec: CompiledSpec<T>): T[] {
+  const out: T[] = [];
+  const run = spec.run;
+  scan(store, spec, (r) => {
+    const v = run(r);
+    if (v !== NO_MATCH) out.push(v);
+  });
+  return out;
+}
+
+/** How many records a spec's pattern and guard accept. */
+export function selectCount(store: TableStore, spec: CompiledSpec<unknown>): number {
+  let n = 0;
+  const test = spec.test;
+  scan(store, spec, (r) => {
+    if (test(r)) n++;
+  });
+  return n;
+}
+
+/** Deletes the records a spec's pattern and guard accept; returns how many. */
+export function selectDelete(store: TableStore, spec: CompiledSpec<unknown>): number {
+  const found: unknown[] = [];
+  const test = spec.test;
+  scan(store, spec, (r) => {
+    if (test(r)) found.push(r);
+  });
+  for (const r of found) store.removeObject(r);
+  return found.length;
+}
+
+/** The first chunk of at most `limit` results, or undefined when nothing matches. */
+export function selectFirst<T>(store: TableStore, spec: CompiledSpec<T>, limit: number): SelectChunk<T> | undefined {
+  if (!Number.isInteger(limit) || limit < 1) throw new RuntimeError('badarg', `select limit must be a positive integer, got ${String(limit)}`);
+  return selectNext<T>({ [CURSOR]: { store, spec, limit, after: undefined, iter: undefined, done: false } });
+}
+
+/** The chunk after a continuation, or undefined at the end of the table. */
+export function selectNext<T>(continuation: SelectContinuation<T>): SelectChunk<T> | undefined {
+  // A copy: an orderedSet continuation can then be used again, as an ETS continuation can.
+  const c = { ...continuation[CURSOR] };
+  if (c.done) return undefined;
+  const rows: T[] = [];
+  const { store, spec, limit } = c;
+  if (spec.boundKey !== undefined) {
+    for (const r of store.records(spec.boundKey.key)) {
+      const v = spec.run(r);
+      if (v !== NO_MATCH) rows.push(v);
+    }
+    c.done = true;
+  } else if (store.type === 'orderedSet') {
+    // Resume after the last key seen, so that writes between chunks neither repeat nor skip the rest.
+    let i = c.after === undefined ? 0 : store.search(c.after.key);
+    if (c.after !== undefined) i = i >= 0 ? i + 1 : -i - 1;
+    for (; i < store.sorted.length && rows.length < limit; i++) {
+      const v = spec.run(store.data.get(termKey(store.sorted[i])));
+      if (v !== NO_MATCH) rows.push(v);
+    }
+    if (i > 0) c.after = { key: store.sorted[i - 1] };
+    c.done = i >= store.sorted.length;
+  } else {
+    c.iter ??= store.type === 'bag' ? flatten(store.data.values()) : store.data.values();
+    while (rows.length < limit) {
+      const step = c.iter.next();
+      if (step.done === true) {
+        c.done = true;
+        break;
+      }
+      const v = spec.run(step.value);
+      if (v !== NO_MATCH) rows.push(v);
+    }
+  }
+  // A chunk that found nothing before the end is the end, as ets:select answers '$end_of_table'.
+  if (rows.length === 0) return undefined;
+  return { rows, continuation: { [CURSOR]: c } };
+}
+
+/** The store a continuation reads. */
+export function continuationStore(continuation: SelectContinuation<unknown>): TableStore {
+  return continuation[CURSOR].store;
+}
+
+function* flatten(lists: Iterable<unknown>): Generator<unknown> {
+  for (const list of lists) yield* list as unknown[];
+}
