@@ -81,15 +81,17 @@ test("the generated README's shell line and otp shell --help's example run as wr
   }
 });
 
-test('otp shell names its node from config/node.args, so otp ping NAME@127.0.0.1 answers pong', async () => {
+test('otp shell takes its node name and cookie from config/node.args, so otp ping NAME@127.0.0.1 answers pong', async () => {
   const epmd = new EpmdServer();
   const port = await epmd.listen(0);
-  const env = { ...process.env, OTP_EPMD_PORT: String(port), OTP_COOKIE: 'pinged' };
+  const env = { ...process.env, OTP_EPMD_PORT: String(port), OTP_COOKIE: 'not-the-node-args-cookie' };
   const { dir, remove } = generate('pinged');
+  const nodeArgs = join(dir, 'config', 'node.args');
+  writeFileSync(nodeArgs, `${readFileSync(nodeArgs, 'utf8')}--setcookie from_node_args\n`);
   const shell = shellIn(dir, env);
   try {
     await shell.until(/otp-ts shell \(pinged@127\.0\.0\.1\): started pinged/);
-    const ping = await otpWith(env)('ping', 'pinged@127.0.0.1');
+    const ping = await otpWith(env)('ping', 'pinged@127.0.0.1', '--cookie', 'from_node_args');
     assert.deepEqual([ping.status, ping.stdout], [0, 'pong\n'], ping.stderr);
     const nodes = await otpWith(env)('nodes');
     assert.match(nodes.stdout, /^pinged at port \d+$/m);
