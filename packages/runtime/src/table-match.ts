@@ -22,10 +22,8 @@ export type Field<T> = Expr<T> &
 /** An operand of a guard: an expression or a plain constant. */
 export type SpecOperand<T> = Expr<T> | T;
 
-/** A partial pattern over a row: literal values must be equal, `_` (or a missing property) matches anything. */
-export type RowPattern<R> = R extends readonly unknown[]
-  ? { [K in keyof R]: R[K] | typeof _ }
-  : { [K in keyof R]?: R[K] | typeof _ };
+/** A pattern over a value: literals must be equal, `_` (or a missing property) matches anything, tuples and objects nest. */
+export type RowPattern<R> = typeof _ | (R extends readonly unknown[] ? { [K in keyof R]: RowPattern<R[K]> } : R extends object ? { [K in keyof R]?: RowPattern<R[K]> } : R);
 
 /** The value a result shape produces: expressions become their values, tuples and objects are built. */
 export type Out<S> = S extends Expr<infer T> ? T : S extends readonly unknown[] ? { -readonly [K in keyof S]: Out<S[K]> } : S extends object ? { -readonly [K in keyof S]: Out<S[K]> } : S;

@@ -1,0 +1,218 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { _, and, eq, ge, gt, isNumber, isString, isTuple, lt, matchSpec, ne, not, or, type MatchSpec, type RuntimeError, type TableType } from '@otp-ts/runtime';
+import { inProcess } from './helpers.ts';
+
+type User = { id: number; name: string; age: number; tags: [string, number] };
+type Pair = [key: number, value: number | string];
+
+const users: User[] = [
+  { id: 3, name: 'cid', age: 40, tags: ['c', 3] },
+  { id: 1, name: 'ann', age: 30, tags: ['a', 1] },
+  { id: 2, name: 'bob', age: 25, tags: ['b', 2] },
+  { id: 4, name: 'dan', age: 52, tags: ['d', 4] },
+];
+const TYPES: TableType[] = ['set', 'orderedSet', 'bag'];
+const sorted = <T>(xs: T[]): T[] => [...xs].sort();
+
+test('select: a guard and a field result; the result type follows from the spec', async () => {
+  await inProcess(async (ctx) => {
+    const t = ctx.newTable<User>({ keyPos: 'id' });
+    t.insertMany(users);
+    const names: string[] = t.select(matchSpec<User>().where((u) => gt(u.age, 30)).select((u) => u.name));
+    assert.deepEqual(sorted(names), ['cid', 'dan']);
+    const pairs: [string, number][] = t.select(matchSpec<User>().where((u) => lt(u.age, 31)).select((u) => [u.name, u.tags[1]]));
+    assert.deepEqual(pairs.sort(), [['ann', 1], ['bob', 2]]);
+    const shaped: { who: string; kind: string }[] = t.select(matchSpec<User>().where((u) => eq(u.name, 'bob')).select((u) => ({ who: u.name, kind: 'user' })));
+    assert.deepEqual(shaped, [{ who: 'bob', kind: 'user' }]);
+    const whole: User[] = t.select(matchSpec<User>().where((u) => eq(u.tags, ['a', 1])));
+    assert.deepEqual(whole, [users[1]]);
+    // @ts-expect-error the age is a number, the result is not a string
+    const wrong: string[] = t.select(matchSpec<User>().select((u) => u.age));
+    assert.equal(wrong.length, 4);
+  });
+});
+
+test('select: and, or, not and type tests combine as ETS guards do', async () => {
+  await inProcess(async (ctx) => {
+    const t = ctx.newTable<Pair>();
+    t.insertMany([[1, 10], [2, 'two'], [3, 30], [4, 'four'], [5, 50]]);
+    const keys = (spec: MatchSpec<Pair, number>): number[] => sorted(t.select(spec));
+    const base = matchSpec<Pair>();
+    assert.deepEqual(keys(base.where((p) => and(isNumber(p[1]), ge(p[1], 30))).select((p) => p[0])), [3, 5]);
+    assert.deepEqual(keys(base.where((p) => or(isString(p[1]), eq(p[0], 1))).select((p) => p[0])), [1, 2, 4]);
+    assert.deepEqual(keys(base.where((p) => not(isNumber(p[1]))).where((p) => ne(p[0], 2)).select((p) => p[0])), [4]);
+    assert.deepEqual(keys(base.where((p) => isTuple(p)).select((p) => p[0])), [1, 2, 3, 4, 5]);
+  });
+});
+
+test('select: numbers sort before strings in comparisons, as in the term order', async () => {
+  await inProcess(async (ctx) => {
+    const t = ctx.newTable<Pair>();
+    t.insertMany([[1, 10], [2, 'two']]);
+    assert.deepEqual(t.select(matchSpec<Pair>().where((p) => gt(p[1], 1000)).select((p) => p[0])), [2]);
+  });
+});
+
+test('select: an orderedSet answers in key order, whatever the insertion order', async () => {
+  await inProcess(async (ctx) => {
+    const t = ctx.newTable<User>({ type: 'orderedSet', keyPos: 'id' });
+    t.insertMany(users);
+    assert.deepEqual(t.select(matchSpec<User>().select((u) => u.id)), [1, 2, 3, 4]);
+  });
+});
+
+test('select: a pattern with a bound key reads that key only, as does an eq guard on the key', async () => {
+  await inProcess(async (ctx) => {
+    for (const type of TYPES) {
+      const t = ctx.newTable<Pair>({ type });
+      let reads = 0;
+      // Records whose key counts its reads: a scan would read every record's key, a lookup one.
+      const counted = (key: number, value: string): Pair => {
+        const r: Pair = [0, value];
+        Object.defineProperty(r, 0, { get: () => (reads++, key), enumerable: true });
+        return r;
+      };
+      t.insertMany([counted(1, 'a'), counted(2, 'b'), counted(3, 'c')]);
+      reads = 0;
+      assert.deepEqual(t.select(matchSpec<Pair>().match([2, _]).select((p) => p[1])), ['b']);
+      assert.equal(reads, 1, `${type}: the pattern's bound key`);
+      reads = 0;
+      assert.deepEqual(t.select(matchSpec<Pair>().where((p) => eq(p[0], 3)).select((p) => p[1])), ['c']);
+      assert.equal(reads, 1, `${type}: the guard's bound key`);
+      reads = 0;
+      assert.deepEqual(t.select(matchSpec<Pair>().where((p) => gt(p[0], 2)).select((p) => p[1])), ['c']);
+      assert.ok(reads >= 3, `${type}: an unbound key scans`);
+    }
+  });
+});
+
+test('ets_SUITE select_bound_chunk: a bound key with a limit gives one chunk, then the end', async () => {
+  await inProcess(async (ctx) => {
+    for (const type of TYPES) {
+      const t = ctx.newTable<[number, string]>({ type });
+      for (let i = 0; i < 100; i++) t.insert([i, 'x']);
+      const chunk = t.select(matchSpec<[number, string]>().match([50, _]), 10);
+      assert.deepEqual(chunk?.rows, [[50, 'x']]);
+      assert.equal(t.select(chunk!.continuation), undefined);
+      assert.equal(t.select(matchSpec<[number, string]>().match([500, _]), 10), undefined);
+    }
+  });
+});
+
+test('select with a limit: chunks cover every match once, in key order for an orderedSet', async () => {
+  await inProcess(async (ctx) => {
+    for (const type of TYPES) {
+      const t = ctx.newTable<Pair>({ type });
+      for (let i = 0; i < 95; i++) t.insert([i, i]);
+      const spec = matchSpec<Pair>().where((p) => ge(p[1], 5)).select((p) => p[0]);
+      const seen: number[] = [];
+      let chunk = t.select(spec, 10);
+      while (chunk !== undefined) {
+        assert.ok(chunk.rows.length <= 10);
+        seen.push(...chunk.rows);
+        chunk = t.select(chunk.continuation);
+      }
+      assert.equal(seen.length, 90, type);
+      assert.deepEqual(sorted(seen.map(String)), sorted(Array.from({ length: 90 }, (_x, i) => String(i + 5))));
+      if (type === 'orderedSet') assert.deepEqual(seen, Array.from({ length: 90 }, (_x, i) => i + 5));
+    }
+  });
+});
+
+test('ets_SUITE t_bucket_disappears: deleting a record between chunks does not break the continuation', async () => {
+  await inProcess(async (ctx) => {
+    for (const type of TYPES) {
+      const t = ctx.newTable<[string, number, number]>({ type, keyPos: 1 });
+      t.insertMany([['abcd', 1, 2], ['abcd', 2, 2], ['abcd', 3, 2]]);
+      const first = t.select(matchSpec<[string, number, number]>().where((r) => lt(r[1], 10)).select((r) => r[1]), 1);
+      t.delete(2);
+      const rest: number[] = [];
+      for (let c = first && t.select(first.continuation); c !== undefined; c = t.select(c.continuation)) rest.push(...c.rows);
+      assert.ok(!rest.includes(2), type);
+      assert.equal(rest.length + 1, 2, type);
+    }
+  });
+});
+
+test('select: an orderedSet continuation can be used again and gives the same chunk', async () => {
+  await inProcess(async (ctx) => {
+    const t = ctx.newTable<Pair>({ type: 'orderedSet' });
+    for (let i = 0; i < 20; i++) t.insert([i, i]);
+    const first = t.select(matchSpec<Pair>().select((p) => p[0]), 5)!;
+    assert.deepEqual(t.select(first.continuation)?.rows, [5, 6, 7, 8, 9]);
+    assert.deepEqual(t.select(first.continuation)?.rows, [5, 6, 7, 8, 9]);
+  });
+});
+
+test('ets_SUITE select_fail: a bad limit or another table\'s continuation is badarg', async () => {
+  await inProcess(async (ctx) => {
+    const t = ctx.newTable<Pair>();
+    const u = ctx.newTable<Pair>();
+    t.insertMany([[1, 1], [2, 2]]);
+    const badarg = (e: unknown): boolean => (e as RuntimeError).code === 'badarg';
+    assert.throws(() => t.select(matchSpec<Pair>(), 0), badarg);
+    assert.throws(() => t.select(matchSpec<Pair>(), 1.5), badarg);
+    const chunk = t.select(matchSpec<Pair>(), 1)!;
+    assert.throws(() => u.select(chunk.continuation), badarg);
+    t.drop();
+    assert.throws(() => t.select(matchSpec<Pair>()), badarg);
+  });
+});
+
+test('ets_SUITE t_select_delete: selectDelete removes what the pattern and guards accept; selectCount counts it', async () => {
+  await inProcess(async (ctx) => {
+    for (const type of TYPES) {
+      const t = ctx.newTable<Pair>({ type });
+      for (let i = 0; i < 50; i++) t.insert([i, i % 2 === 0 ? 'even' : i]);
+      const odd = matchSpec<Pair>().where((p) => isNumber(p[1]));
+      assert.equal(t.selectCount(odd), 25, type);
+      assert.equal(t.selectDelete(odd), 25, type);
+      assert.equal(t.size, 25);
+      assert.equal(t.selectCount(odd), 0);
+      assert.equal(t.selectDelete(matchSpec<Pair>().match([4, _])), 1);
+      assert.equal(t.member(4), false);
+    }
+  });
+});
+
+test('selectDelete needs write access, like every write', async () => {
+  await inProcess(async (ctx) => {
+    const t = ctx.newTable<Pair>({ name: 'guarded' });
+    t.insert([1, 1]);
+    const code = await new Promise<string>((resolve) => {
+      ctx.spawn(async (c) => {
+        const other = c.table<Pair>('guarded');
+        assert.equal(other.selectCount(matchSpec<Pair>()), 1);
+        try {
+          other.selectDelete(matchSpec<Pair>());
+          resolve('deleted');
+        } catch (e) {
+          resolve((e as RuntimeError).code);
+        }
+      });
+    });
+    assert.equal(code, 'access');
+    assert.equal(t.size, 1);
+  });
+});
+
+test('ets_SUITE match_delete: matchDelete removes the records matching a pattern, in a bag too', async () => {
+  await inProcess(async (ctx) => {
+    const t = ctx.newTable<[string, number]>({ type: 'bag' });
+    t.insertMany([['a', 1], ['a', 2], ['b', 1], ['c', 3]]);
+    assert.equal(t.matchDelete([_, 1]), 2);
+    assert.deepEqual(sorted(t.toList().map((r) => r.join())), ['a,2', 'c,3']);
+    assert.equal(t.matchDelete(['a', _]), 1);
+    assert.equal(t.size, 1);
+  });
+});
+
+test('select: an object pattern matches partially, nested patterns may hold wildcards', async () => {
+  await inProcess(async (ctx) => {
+    const t = ctx.newTable<User>({ keyPos: 'id' });
+    t.insertMany(users);
+    assert.deepEqual(t.select(matchSpec<User>().match({ tags: ['b', _] }).select((u) => u.id)), [2]);
+    assert.deepEqual(t.select(matchSpec<User>().match({ name: 'dan' }).select((u) => u.age)), [52]);
+  });
+});
