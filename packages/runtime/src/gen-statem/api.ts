@@ -5,8 +5,9 @@ import { ProcessImpl } from '../process.js';
 import { startAcknowledged, type StartOptions } from '../gen/start.js';
 import { genCall, cast as genCast, type ServerRef } from '../gen/call.js';
 import { CallMessage } from '../gen/messages.js';
-import { runStatem, type AnyStatem } from './loop.js';
-import { stopResult, type GenStatem, type StatemPid, type Stop } from './types.js';
+import type { Pid } from '../pid.js';
+import { enterStatem, runStatem, type AnyStatem } from './loop.js';
+import { stopResult, type Actions, type GenStatem, type StatemPid, type Stop } from './types.js';
 
 /** Starts a gen_statem linked to the caller and waits for its init; throws `StartError` if init fails or ignores. */
 export function startLink<S, D, Call, Cast, Reply, Args>(
@@ -26,6 +27,29 @@ export function start<S, D, Call, Cast, Reply, Args>(
   options: StartOptions = {},
 ): Promise<StatemPid<Call, Cast, Reply>> {
   return startAcknowledged(ctx, (child, _parent, ack) => runStatem(child, module as unknown as AnyStatem, args, null, ack), { ...options, link: false });
+}
+
+/** Options of enterLoop. */
+export interface EnterLoopOptions {
+  /** The process whose exit signal (when this process traps exits) runs terminate and stops the machine, as a supervisor's shutdown does; default none. */
+  parent?: Pid;
+}
+
+/**
+ * Turns the calling process into a gen_statem in `state` with `data`, applying `actions` as init's would
+ * (OTP's enter_loop): for a process that set itself up (registered, linked, trapping exits) before
+ * becoming a machine. No init runs; the callback mode is read and the state enter call made as after
+ * init. Never resolves: the process ends when the machine stops (a bad callback mode or action exits it).
+ */
+export function enterLoop<S, D, Call, Cast, Reply, Args>(
+  ctx: ProcessContext,
+  module: GenStatem<S, D, Call, Cast, Reply, Args>,
+  state: S,
+  data: D,
+  actions?: Actions<Reply>,
+  options: EnterLoopOptions = {},
+): Promise<never> {
+  return enterStatem(ctx, module as unknown as AnyStatem, state, data, actions as Actions | undefined, options.parent ?? null);
 }
 
 /** Calls a machine (a `call` event) and returns its reply; throws `CallError` (noproc, timeout, or its exit reason). Default timeout 5000 ms. */

@@ -1,4 +1,5 @@
-export { startLink, start, call, cast, stop } from './api.js';
+export { startLink, start, call, cast, stop, enterLoop } from './api.js';
+export type { EnterLoopOptions } from './api.js';
 export {
   ok,
   ignore,
@@ -20,6 +21,8 @@ export type {
   GenStatem,
   StateFunctionsModule,
   HandleEventModule,
+  CallbackModeFunctionModule,
+  CallbackModeResult,
   StateHandler,
   Event,
   Action,
@@ -29,6 +32,9 @@ export type {
   StateTimeoutAction,
   GenericTimeoutAction,
   NextEventAction,
+  NextEventType,
+  TimeoutOptions,
+  TimeoutTime,
   Result,
   InitResult,
   NextState,

@@ -20,18 +20,21 @@ import type {
   EventTimeoutAction,
   GenericTimeoutAction,
   HandleEventModule,
+  NextEventAction,
   StateAndData,
   StateHandler,
   StateTimeoutAction,
   Status,
+  TimeoutTime,
 } from './types.js';
 
-/** The widest callback module, which the loop is written against; the typed surface is in api.ts. */
-export type AnyStatem = Callbacks<unknown, unknown, unknown, unknown> &
-  (
-    | { readonly callbackMode: 'stateFunctions'; readonly states: Readonly<Record<string, StateHandler<unknown, unknown, unknown, unknown, unknown>>> }
-    | Pick<HandleEventModule<unknown, unknown, unknown, unknown, unknown, unknown>, 'callbackMode' | 'handleEvent'>
-  );
+/** The widest callback module, which the loop is written against (the mode is checked at run time); the typed surface is in api.ts. */
+export type AnyStatem = Callbacks<unknown, unknown, unknown, unknown> & {
+  readonly callbackMode: unknown;
+  readonly states?: Readonly<Record<string, StateHandler<unknown, unknown, unknown, unknown, unknown>>>;
+  readonly handleEvent?: HandleEventModule<unknown, unknown, unknown, unknown, unknown, unknown>['handleEvent'];
+};
+type Mode = 'stateFunctions' | 'handleEvent';
 type TimeoutAction = EventTimeoutAction | StateTimeoutAction | GenericTimeoutAction;
 type Where = 'init' | 'enter' | 'event' | 'stop';
 
@@ -44,7 +47,8 @@ interface Transition {
 
 /** A fired timer's message; one no longer held in its slot (cancelled or restarted) is dropped. */
 class TimerFired {
-  constructor(readonly event: Event) {}
+  // Not readonly: a timeout's `update` action replaces the content of the timer already running.
+  constructor(public event: Event) {}
 }
 
 /** A running timeout: a runtime timer, or (ref null) a zero timeout waiting in the machine's `zero` queue. */
@@ -86,6 +90,9 @@ class Machine implements SysTarget {
   eventTimer: Timer | null = null;
   stateTimer: Timer | null = null;
   readonly genericTimers = new Map<unknown, Timer>();
+  /** The callback mode and state enter flag, read from the module once per module version (OTP caches callback_mode/0 likewise). */
+  mode: Mode = 'handleEvent';
+  stateEnter = false;
 
   constructor(
     readonly ctx: ProcessContext,
@@ -133,18 +140,23 @@ class Machine implements SysTarget {
   }
 
   setModule(module: unknown): void {
+    const mode = resolveMode(module as AnyStatem);
+    if (mode instanceof Error) throw mode;
     this.mod = module as AnyStatem;
+    [this.mode, this.stateEnter] = mode;
     // The label names the callback module: the code server counts this process as running its version.
     this.ctx.setLabel(labelOf(this.mod));
   }
 
   snapshot(): unknown {
-    return { mod: this.mod, state: this.state, data: this.data };
+    return { mod: this.mod, mode: this.mode, stateEnter: this.stateEnter, state: this.state, data: this.data };
   }
 
   restore(snapshot: unknown): void {
-    const s = snapshot as { mod: AnyStatem; state: unknown; data: unknown };
+    const s = snapshot as { mod: AnyStatem; mode: Mode; stateEnter: boolean; state: unknown; data: unknown };
     this.mod = s.mod;
+    this.mode = s.mode;
+    this.stateEnter = s.stateEnter;
     this.state = s.state;
     this.data = s.data;
   }
@@ -158,9 +170,10 @@ class Machine implements SysTarget {
     return attempt(fn);
   }
 
-  startTimer(ms: number, event: Event): Timer {
+  /** Starts a timer of `ms` (a relative 0 queues it as a zero timeout; `viaTimer` sends it as a message even then). */
+  startTimer(ms: number, event: Event, viaTimer = false): Timer {
     const fired = new TimerFired(event);
-    if (ms === 0) {
+    if (ms === 0 && !viaTimer) {
       this.zero.push(fired);
       return { ref: null, fired };
     }
@@ -201,6 +214,27 @@ function labelOf(mod: AnyStatem): ProcessLabel {
   return label;
 }
 
+// The module's callback mode and state enter flag: its callbackMode value, or what its callbackMode function returns.
+function resolveMode(mod: AnyStatem): [Mode, boolean] | Error {
+  const name = mod.name ?? 'gen_statem';
+  let r: unknown = mod.callbackMode;
+  if (typeof r === 'function') {
+    try {
+      r = (r as () => unknown).call(mod);
+    } catch (error) {
+      return error instanceof Error ? error : new Error(`${name}: callbackMode threw ${formatValue(error, 100)}`);
+    }
+  }
+  const [mode, enter] = Array.isArray(r) && r.length === 2 && r[1] === 'stateEnter' ? [r[0] as unknown, true] : [r, false];
+  if (mode !== 'stateFunctions' && mode !== 'handleEvent') {
+    return typeof mod.callbackMode === 'function' ? new BadReturnValue('callbackMode', r) : new Error(`${name}: callbackMode must be 'stateFunctions' or 'handleEvent'`);
+  }
+  if (mode === 'handleEvent' ? typeof mod.handleEvent !== 'function' : typeof mod.states !== 'object' || mod.states === null) {
+    return new Error(`${name}: callbackMode ${mode} needs ${mode === 'handleEvent' ? 'a handleEvent function' : 'a states object'}`);
+  }
+  return [mode, enter || mod.stateEnter === true];
+}
+
 /** Runs a gen_statem in the current process: init, acknowledge, then the loop until it stops. */
 export async function runStatem(ctx: ProcessContext, mod: AnyStatem, args: unknown, parent: Pid | null, ack: Acknowledge): Promise<void> {
   ctx.setLabel(labelOf(mod));
@@ -209,7 +243,6 @@ export async function runStatem(ctx: ProcessContext, mod: AnyStatem, args: unkno
     ack(false, reason);
     throw new ExitSignal(reason);
   };
-  if (mod.callbackMode !== 'stateFunctions' && mod.callbackMode !== 'handleEvent') fail(new Error(`${m.moduleName}: callbackMode must be 'stateFunctions' or 'handleEvent'`));
   setCurrentFunction(ctx, m.names.init);
   const init = await m.attempt(() => mod.init(args, ctx));
   setCurrentFunction(ctx, LOOP);
@@ -217,13 +250,35 @@ export async function runStatem(ctx: ProcessContext, mod: AnyStatem, args: unkno
   const r = init.value as { type?: string; state?: unknown; data?: unknown; actions?: Actions; reason?: ExitReason } | null | undefined;
   if (r?.type === 'ignore') return ack(false, 'ignore');
   if (r?.type === 'stop') return fail(r.reason);
-  const tr: Transition = { postpone: false, nextEvents: [], timeouts: [] };
-  if (r?.type !== 'ok' || !applyActions(m, r.actions, tr, 'init')) return fail(new BadReturnValue('init', r));
-  m.state = r.state;
-  m.data = r.data;
+  if (r?.type !== 'ok') return fail(new BadReturnValue('init', r));
+  const tr = begin(m, r.state, r.data, r.actions);
+  if (tr instanceof Error) return fail(tr);
   ack(true, ctx.self());
   await settle(m, null, tr, m.state, true);
   return loop(m);
+}
+
+/** Turns the current process into a gen_statem in `state` with `data`, without an init (OTP's enter_loop). */
+export async function enterStatem(ctx: ProcessContext, mod: AnyStatem, state: unknown, data: unknown, actions: Actions | undefined, parent: Pid | null): Promise<never> {
+  ctx.setLabel(labelOf(mod));
+  const m = new Machine(ctx, mod, parent);
+  setCurrentFunction(ctx, LOOP);
+  const tr = begin(m, state, data, actions);
+  if (tr instanceof Error) throw new ExitSignal(tr);
+  await settle(m, null, tr, m.state, true);
+  return loop(m);
+}
+
+// Reads the callback mode, then takes the first state, data and actions; the failure as an Error.
+function begin(m: Machine, state: unknown, data: unknown, actions: Actions | undefined): Transition | Error {
+  const mode = resolveMode(m.mod);
+  if (mode instanceof Error) return mode;
+  [m.mode, m.stateEnter] = mode;
+  const tr: Transition = { postpone: false, nextEvents: [], timeouts: [] };
+  if (!applyActions(m, actions, tr, 'init')) return new BadReturnValue('init', { state, data, actions });
+  m.state = state;
+  m.data = data;
+  return tr;
 }
 
 async function loop(m: Machine): Promise<never> {
@@ -260,13 +315,13 @@ async function receiveEvent(m: Machine): Promise<Event | null> {
 async function callState(m: Machine, event: Event, tr: Transition): Promise<boolean> {
   const { mod, state, data, ctx } = m;
   m.debug(`in state ${formatValue(state, 100)} got ${formatValue(event, 200)}`);
-  if (mod.callbackMode === 'handleEvent') {
+  if (m.mode === 'handleEvent') {
     setCurrentFunction(ctx, m.names.handleEvent);
-    const out = await m.attempt(() => mod.handleEvent(event, state, data, ctx));
+    const out = await m.attempt(() => mod.handleEvent!(event, state, data, ctx));
     setCurrentFunction(ctx, LOOP);
     return interpret(m, 'handleEvent', out, event, tr);
   }
-  const handler = typeof state === 'string' && Object.hasOwn(mod.states, state) ? mod.states[state] : undefined;
+  const handler = typeof state === 'string' && Object.hasOwn(mod.states!, state) ? mod.states![state] : undefined;
   if (handler) setCurrentFunction(ctx, stateFunctionName(m, state as string));
   const out: Outcome = handler ? await m.attempt(() => handler(event, data, ctx)) : { ok: false, error: new Error(`${m.moduleName} has no handler for state ${formatValue(state, 100)}`) };
   setCurrentFunction(ctx, LOOP);
@@ -309,7 +364,7 @@ async function interpret(m: Machine, callback: string, out: Outcome, event: Even
 /** Runs the enter calls a transition asks for, then applies postpone, the queues and the timeouts. */
 async function settle(m: Machine, event: Event | null, tr: Transition, oldState: unknown, enter: boolean): Promise<void> {
   const changed = !termEquals(oldState, m.state);
-  let again = enter && m.mod.stateEnter === true;
+  let again = enter && m.stateEnter;
   while (again) again = await callState(m, { type: 'enter', oldState }, tr);
   if (tr.postpone && event !== null) m.postponed.push(event);
   if (changed) {
@@ -320,31 +375,50 @@ async function settle(m: Machine, event: Event | null, tr: Transition, oldState:
   m.pending.unshift(...tr.nextEvents);
   // Applied in action order, the last of each kind winning, so zero timeouts queue in the order OTP gives them.
   for (const t of tr.timeouts) {
-    if ('timeout' in t) {
-      m.eventTimer = m.cancel(m.eventTimer);
-      if (t.timeout !== Infinity) m.eventTimer = m.startTimer(t.timeout, { type: 'timeout', content: t.content });
-    } else if ('stateTimeout' in t) {
-      m.stateTimer = m.cancel(m.stateTimer);
-      if (t.stateTimeout !== 'cancel' && t.stateTimeout !== Infinity) m.stateTimer = m.startTimer(t.stateTimeout, { type: 'stateTimeout', content: t.content });
-    } else {
+    if ('timeout' in t) m.eventTimer = arm(m, m.eventTimer, t.timeout, t.abs, { type: 'timeout', content: t.content });
+    else if ('stateTimeout' in t) m.stateTimer = arm(m, m.stateTimer, t.stateTimeout, t.abs, { type: 'stateTimeout', content: t.content });
+    else {
       const key = termKey(t.genericTimeout);
-      m.cancel(m.genericTimers.get(key));
-      m.genericTimers.delete(key);
-      if (t.ms !== 'cancel' && t.ms !== Infinity) m.genericTimers.set(key, m.startTimer(t.ms, { type: 'genericTimeout', name: t.genericTimeout, content: t.content }));
+      const timer = arm(m, m.genericTimers.get(key) ?? null, t.ms, t.abs, { type: 'genericTimeout', name: t.genericTimeout, content: t.content });
+      if (timer === null) m.genericTimers.delete(key);
+      else m.genericTimers.set(key, timer);
     }
   }
+}
+
+// One timeout action on its slot: the timer the slot holds next (null when cancelled).
+function arm(m: Machine, running: Timer | null, time: TimeoutTime, abs: boolean | undefined, event: Event): Timer | null {
+  if (time === 'update') {
+    if (running === null) return m.startTimer(0, event);
+    // The same timer, its content changed: its fire message still matches the slot.
+    running.fired.event = event;
+    return running;
+  }
+  m.cancel(running);
+  if (time === 'cancel' || time === Infinity) return null;
+  return abs === true ? m.startTimer(Math.max(0, Math.ceil(time - performance.now())), event, true) : m.startTimer(time, event);
 }
 
 function kindOf(a: unknown): string | null {
   if (a === 'postpone' || a === 'hibernate') return a;
   if (a === null || typeof a !== 'object') return null;
   const o = a as Record<string, unknown>;
-  const isMs = (v: unknown): boolean => typeof v === 'number' && v >= 0;
+  // An absolute time may be any time, past ones included; a relative one is ms >= 0.
+  const isTime = (v: unknown): boolean => v === 'cancel' || v === 'update' || (typeof v === 'number' && (o.abs === true ? !Number.isNaN(v) : v >= 0));
+  const timeout = (v: unknown): string | null => (isTime(v) && (o.abs === undefined || typeof o.abs === 'boolean') ? 'timeout' : null);
   if ('reply' in o) return Array.isArray(o.reply) && o.reply.length === 2 && o.reply[0] instanceof From ? 'reply' : null;
-  if ('timeout' in o) return isMs(o.timeout) ? 'timeout' : null;
-  if ('stateTimeout' in o) return isMs(o.stateTimeout) || o.stateTimeout === 'cancel' ? 'timeout' : null;
-  if ('genericTimeout' in o) return isMs(o.ms) || o.ms === 'cancel' ? 'timeout' : null;
-  if ('nextEvent' in o) return 'nextEvent';
+  if ('timeout' in o) return timeout(o.timeout);
+  if ('stateTimeout' in o) return timeout(o.stateTimeout);
+  if ('genericTimeout' in o) return timeout(o.ms);
+  if ('nextEvent' in o) return eventOf(o as unknown as NextEventAction) === null ? null : 'nextEvent';
+  return null;
+}
+
+// The event a nextEvent action inserts; null for an unknown event type.
+function eventOf(a: NextEventAction): Event | null {
+  const type = a.eventType ?? 'internal';
+  if (type === 'internal' || type === 'cast' || type === 'info') return { type, content: a.nextEvent };
+  if (type !== null && typeof type === 'object' && type.call instanceof From) return { type: 'call', from: type.call, content: a.nextEvent };
   return null;
 }
 
@@ -358,7 +432,7 @@ function applyActions(m: Machine, actions: Actions | undefined, tr: Transition, 
   list.forEach((a, i) => {
     const kind = kinds[i];
     if (kind === 'postpone') tr.postpone = true;
-    else if (kind === 'nextEvent') tr.nextEvents.push({ type: 'internal', content: (a as { nextEvent: unknown }).nextEvent });
+    else if (kind === 'nextEvent') tr.nextEvents.push(eventOf(a as NextEventAction)!);
     else if (kind === 'timeout') tr.timeouts.push(a as TimeoutAction);
     else if (kind === 'reply') {
       const [from, value] = (a as { reply: [From, unknown] }).reply;

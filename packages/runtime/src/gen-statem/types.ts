@@ -33,25 +33,44 @@ export type Action<Reply = unknown> =
   | GenericTimeoutAction
   | NextEventAction;
 
+/**
+ * How a timeout action reads its time: relative ms (the default), or with `abs: true` an absolute time on
+ * the runtime's monotonic clock, `performance.now()` in ms (OTP's `erlang:monotonic_time(millisecond)`);
+ * an absolute time already past fires at once, as a message (not before what the mailbox already holds).
+ */
+export interface TimeoutOptions {
+  readonly abs?: boolean;
+}
+
+/**
+ * A timeout's time: ms (or, with `abs`, a `performance.now()` time); `Infinity` or `'cancel'` cancels it;
+ * `'update'` changes the content of the running timer without restarting it, and when none runs, fires
+ * at once as a zero timeout would (OTP 22.1).
+ */
+export type TimeoutTime = number | 'cancel' | 'update';
+
 /** Fires a `timeout` event after `timeout` ms unless another event comes first. */
-export interface EventTimeoutAction {
-  readonly timeout: number;
+export interface EventTimeoutAction extends TimeoutOptions {
+  readonly timeout: TimeoutTime;
   readonly content?: unknown;
 }
 /** Fires a `stateTimeout` event after `stateTimeout` ms unless the state changes first. */
-export interface StateTimeoutAction {
-  readonly stateTimeout: number | 'cancel';
+export interface StateTimeoutAction extends TimeoutOptions {
+  readonly stateTimeout: TimeoutTime;
   readonly content?: unknown;
 }
 /** (Re)starts the timeout named `genericTimeout`: a `genericTimeout` event after `ms`. */
-export interface GenericTimeoutAction {
+export interface GenericTimeoutAction extends TimeoutOptions {
   readonly genericTimeout: unknown;
-  readonly ms: number | 'cancel';
+  readonly ms: TimeoutTime;
   readonly content?: unknown;
 }
-/** Inserts an `internal` event to handle before any queued one. */
+/** The type of an inserted event: `internal` (the default), or one as if it had come from outside (a call answered through `from`). */
+export type NextEventType = 'internal' | 'cast' | 'info' | { readonly call: From };
+/** Inserts an event (`internal` unless `eventType` says otherwise) to handle before any queued one. */
 export interface NextEventAction {
   readonly nextEvent: unknown;
+  readonly eventType?: NextEventType;
 }
 
 /** One action or a list of them, applied in order. */
@@ -167,13 +186,31 @@ export interface HandleEventModule<S, D, Call = never, Cast = never, Reply = unk
   handleEvent(event: Event<S, Call, Cast, Reply>, state: S, data: D, ctx: ProcessContext): Awaitable<Result<S, D, Reply>>;
 }
 
+/** What a `callbackMode` function returns: the mode, or the mode and `'stateEnter'` (OTP's `[Mode, state_enter]`). */
+export type CallbackModeResult = 'stateFunctions' | 'handleEvent' | readonly ['stateFunctions' | 'handleEvent', 'stateEnter'];
+
+/**
+ * A machine whose callback mode a function picks (OTP's callback_mode/0): called once after init (or
+ * enterLoop) and after each code change, before the next state callback. It provides `states` or
+ * `handleEvent` as the mode it returns needs.
+ */
+export interface CallbackModeFunctionModule<S, D, Call = never, Cast = never, Reply = unknown, Args = void> extends Callbacks<S, D, Reply, Args> {
+  /** The mode, and whether state enter calls are made (`stateEnter` then counts too). */
+  callbackMode(): CallbackModeResult;
+  /** The handler of each state, for `'stateFunctions'`. */
+  readonly states?: { readonly [state: string]: StateHandler<S, D, Call, Cast, Reply> };
+  /** Handles `event` in `state`, for `'handleEvent'`. */
+  handleEvent?(event: Event<S, Call, Cast, Reply>, state: S, data: D, ctx: ProcessContext): Awaitable<Result<S, D, Reply>>;
+}
+
 /**
  * A gen_statem callback module. `S` is the state, `D` the data, `Call`/`Cast` the requests, `Reply` the
  * replies and `Args` init's argument; `callbackMode` picks state functions or a single handleEvent.
  */
 export type GenStatem<S, D, Call = never, Cast = never, Reply = unknown, Args = void> =
   | StateFunctionsModule<S & string, D, Call, Cast, Reply, Args>
-  | HandleEventModule<S, D, Call, Cast, Reply, Args>;
+  | HandleEventModule<S, D, Call, Cast, Reply, Args>
+  | CallbackModeFunctionModule<S, D, Call, Cast, Reply, Args>;
 
 /** A started machine: its pid, carrying its call, cast and reply types the way a `ServerRef` does. */
 export type StatemPid<Call, Cast, Reply> = Pid & Pick<ServerRef<Call, Cast, Reply>, '__server'>;
@@ -236,24 +273,24 @@ export function sendReply<R>(from: From<R>, value: R): void {
   replyTo(from, value);
 }
 
-/** Action: an event timeout, cancelled by any event; fires a `timeout` event with `content`. */
-export function eventTimeout(ms: number, content?: unknown): EventTimeoutAction {
-  return { timeout: ms, content };
+/** Action: an event timeout, cancelled by any event; fires a `timeout` event with `content`. See TimeoutTime and TimeoutOptions. */
+export function eventTimeout(time: TimeoutTime, content?: unknown, options?: TimeoutOptions): EventTimeoutAction {
+  return { timeout: time, content, ...options };
 }
 
-/** Action: a state timeout, cancelled by a state change; fires a `stateTimeout` event. `'cancel'` cancels it. */
-export function stateTimeout(ms: number | 'cancel', content?: unknown): StateTimeoutAction {
-  return { stateTimeout: ms, content };
+/** Action: a state timeout, cancelled by a state change; fires a `stateTimeout` event. See TimeoutTime and TimeoutOptions. */
+export function stateTimeout(time: TimeoutTime, content?: unknown, options?: TimeoutOptions): StateTimeoutAction {
+  return { stateTimeout: time, content, ...options };
 }
 
-/** Action: (re)starts the generic timeout `name`; fires a `genericTimeout` event. `'cancel'` cancels it. */
-export function genericTimeout(name: unknown, ms: number | 'cancel', content?: unknown): GenericTimeoutAction {
-  return { genericTimeout: name, ms, content };
+/** Action: (re)starts the generic timeout `name`; fires a `genericTimeout` event. See TimeoutTime and TimeoutOptions. */
+export function genericTimeout(name: unknown, time: TimeoutTime, content?: unknown, options?: TimeoutOptions): GenericTimeoutAction {
+  return { genericTimeout: name, ms: time, content, ...options };
 }
 
-/** Action: insert an `internal` event with `content`, handled before any queued event. */
-export function nextEvent(content: unknown): NextEventAction {
-  return { nextEvent: content };
+/** Action: insert an event with `content` (`internal` unless `eventType` is given), handled before any queued event. */
+export function nextEvent(content: unknown, eventType?: NextEventType): NextEventAction {
+  return eventType === undefined ? { nextEvent: content } : { nextEvent: content, eventType };
 }
 
 /** Action: retry this event after the next state change. */
