@@ -259,3 +259,24 @@ test('docs/gen-statem.md example: a session that expires at an absolute time, it
     }),
   );
 });
+
+test('docs/gen-statem.md example: a door with a callbackMode function, entered by a process that registered itself', async () => {
+  const door: GenStatem<'locked' | 'open', null, 'open', never, string> = {
+    callbackMode: () => ['stateFunctions', 'stateEnter'],
+    init: () => ok('locked', null),
+    states: { locked: (e) => (e.type === 'call' ? nextState('open', null, [reply(e.from, 'ok')]) : keepStateAndData()), open: () => keepStateAndData() },
+  };
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      const me = ctx.self();
+      const pid = ctx.spawnLink(async (c) => {
+        c.register('door');
+        c.send(me, 'registered');
+        await genStatem.enterLoop(c, door, 'locked', null);
+      });
+      assert.equal(await ctx.receive((m) => m === 'registered', WAIT), 'registered');
+      assert.equal(await genStatem.call(ctx, 'door', 'open', WAIT), 'ok');
+      assert.deepEqual(await sys.getState(ctx, pid), { state: 'open', data: null });
+    }),
+  );
+});
