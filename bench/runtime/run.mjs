@@ -7,6 +7,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureErlang } from '../erlang.mjs';
 import { writeSection } from '../results.mjs';
+import { runTables } from './tables.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -103,4 +104,5 @@ export async function run() {
   );
   const file = writeSection('runtime', lines.join('\n'));
   console.log(`runtime bench: wrote ${file}`);
+  await runTables();
 }

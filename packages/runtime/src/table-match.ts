@@ -144,14 +144,22 @@ function shapeNode(shape: unknown): Node {
   return { k: 'const', v: shape };
 }
 
+type Factory = (...args: unknown[]) => [(row: unknown) => boolean, (row: unknown) => unknown];
+// Compiled sources by text: a spec rebuilt per call with another key reuses its shape's function.
+const factories = new Map<string, Factory>();
+const MAX_FACTORIES = 1000;
+const isObj = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v);
+
 function compileSpec<T>(pattern: unknown, guard: Node | undefined, result: Node | undefined, keyPos: number | string): CompiledSpec<T> {
   const consts: unknown[] = [];
+  // Constants stay out of the source text, so specs of one shape share one compiled function (see `factories`).
   const lit = (v: unknown): string => {
-    if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v) && !Object.is(v, -0))) return JSON.stringify(v);
     consts.push(v);
     return `c[${consts.length - 1}]`;
   };
-  const access = (path: readonly string[]): string => (path.length === 0 ? 'r' : `r[${JSON.stringify(path[0])}]${path.slice(1).map((p) => `?.[${JSON.stringify(p)}]`).join('')}`);
+  // An index is written as a number: V8 reads a tuple's element faster than a property named by a string.
+  const key = (p: string): string => (/^(0|[1-9]\d{0,8})$/.test(p) ? p : JSON.stringify(p));
+  const access = (path: readonly string[]): string => (path.length === 0 ? 'r' : `r[${key(path[0]!)}]${path.slice(1).map((p) => `?.[${key(p)}]`).join('')}`);
   const cmp = (o: string, a: string, b: string): string => `(typeof ${a} === 'number' && typeof ${b} === 'number' ? ${a} ${o} ${b} : cmp(${a}, ${b}) ${o} 0)`;
   const leaf = (n: Node): boolean => n.k !== 'op';
   const expr = (n: Node): string => {
@@ -201,9 +209,14 @@ function compileSpec<T>(pattern: unknown, guard: Node | undefined, result: Node 
   if (guard !== undefined) conds.push(expr(guard));
   const test = conds.length === 0 ? 'true' : conds.join(' && ');
   const value = result === undefined ? 'r' : expr(result);
-  const make = new Function('cmp', 'teq', 'mp', 'isObj', 'c', 'NO', `return [function test(r) { return ${test}; }, function run(r) { return ${test} ? ${value} : NO; }];`) as (...args: unknown[]) => [CompiledSpec<T>['test'], CompiledSpec<T>['run']];
-  const isObj = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v);
-  const [testFn, runFn] = make(compareTerms, termEquals, matchPattern, isObj, consts, NO_MATCH);
+  const source = `return [function test(r) { return ${test}; }, function run(r) { return ${test} ? ${value} : NO; }];`;
+  let make = factories.get(source);
+  if (make === undefined) {
+    if (factories.size >= MAX_FACTORIES) factories.clear();
+    make = new Function('cmp', 'teq', 'mp', 'isObj', 'c', 'NO', source) as Factory;
+    factories.set(source, make);
+  }
+  const [testFn, runFn] = make(compareTerms, termEquals, matchPattern, isObj, consts, NO_MATCH) as [CompiledSpec<T>['test'], CompiledSpec<T>['run']];
   return { test: testFn, run: runFn, boundKey: boundKey(pattern, guard, keyPos) };
 }
 
