@@ -6,7 +6,8 @@ import { startAcknowledged, type StartOptions } from '../gen/start.js';
 import { genCall, cast as genCast, type ServerRef } from '../gen/call.js';
 import { CallMessage } from '../gen/messages.js';
 import type { Pid } from '../pid.js';
-import { enterStatem, runStatem, type AnyStatem } from './loop.js';
+import { enterStatem, runStatem } from './loop.js';
+import type { AnyStatem } from './mode.js';
 import { stopResult, type Actions, type GenStatem, type StatemPid, type Stop } from './types.js';
 
 /** Starts a gen_statem linked to the caller and waits for its init; throws `StartError` if init fails or ignores. */

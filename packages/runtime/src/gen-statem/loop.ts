@@ -2,40 +2,20 @@ import { Exit, type ExitReason } from '../messages.js';
 import { attempt, type Outcome } from '../gen/attempt.js';
 import { safeFormatStatus } from '../gen/format-status.js';
 import { ExitSignal } from '../errors.js';
-import type { Pid, Ref } from '../pid.js';
+import type { Pid } from '../pid.js';
 import type { ProcessContext, ProcessLabel } from '../types.js';
 import { termEquals, termKey } from '../terms.js';
-import { CallMessage, CastMessage, From, SystemMessage, isSystemMessage } from '../gen/messages.js';
+import { CallMessage, CastMessage, SystemMessage, isSystemMessage, type From } from '../gen/messages.js';
 import { replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
 import { handleSystemMessage, type CodeChange, type Statistics, type SysTarget } from '../gen/sys-handler.js';
 import type { Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
-import type {
-  Action,
-  Actions,
-  Callbacks,
-  Event,
-  EventTimeoutAction,
-  GenericTimeoutAction,
-  HandleEventModule,
-  NextEventAction,
-  StateAndData,
-  StateHandler,
-  StateTimeoutAction,
-  Status,
-  TimeoutTime,
-} from './types.js';
+import { arm, eventOf, kindOf, TimerFired, type Timer, type TimeoutAction } from './actions.js';
+import { resolveMode, type AnyStatem, type Mode } from './mode.js';
+import type { Action, Actions, Event, NextEventAction, StateAndData, Status } from './types.js';
 
-/** The widest callback module, which the loop is written against (the mode is checked at run time); the typed surface is in api.ts. */
-export type AnyStatem = Callbacks<unknown, unknown, unknown, unknown> & {
-  readonly callbackMode: unknown;
-  readonly states?: Readonly<Record<string, StateHandler<unknown, unknown, unknown, unknown, unknown>>>;
-  readonly handleEvent?: HandleEventModule<unknown, unknown, unknown, unknown, unknown, unknown>['handleEvent'];
-};
-type Mode = 'stateFunctions' | 'handleEvent';
-type TimeoutAction = EventTimeoutAction | StateTimeoutAction | GenericTimeoutAction;
 type Where = 'init' | 'enter' | 'event' | 'stop';
 
 /** What one event's transition collected from its callbacks, applied once they are all done. */
@@ -43,18 +23,6 @@ interface Transition {
   postpone: boolean;
   nextEvents: Event[];
   timeouts: TimeoutAction[];
-}
-
-/** A fired timer's message; one no longer held in its slot (cancelled or restarted) is dropped. */
-class TimerFired {
-  // Not readonly: a timeout's `update` action replaces the content of the timer already running.
-  constructor(public event: Event) {}
-}
-
-/** A running timeout: a runtime timer, or (ref null) a zero timeout waiting in the machine's `zero` queue. */
-interface Timer {
-  readonly ref: Ref | null;
-  readonly fired: TimerFired;
 }
 
 /** What processInfo shows as the current function of a gen_statem waiting for an event. */
@@ -214,27 +182,6 @@ function labelOf(mod: AnyStatem): ProcessLabel {
   return label;
 }
 
-// The module's callback mode and state enter flag: its callbackMode value, or what its callbackMode function returns.
-function resolveMode(mod: AnyStatem): [Mode, boolean] | Error {
-  const name = mod.name ?? 'gen_statem';
-  let r: unknown = mod.callbackMode;
-  if (typeof r === 'function') {
-    try {
-      r = (r as () => unknown).call(mod);
-    } catch (error) {
-      return error instanceof Error ? error : new Error(`${name}: callbackMode threw ${formatValue(error, 100)}`);
-    }
-  }
-  const [mode, enter] = Array.isArray(r) && r.length === 2 && r[1] === 'stateEnter' ? [r[0] as unknown, true] : [r, false];
-  if (mode !== 'stateFunctions' && mode !== 'handleEvent') {
-    return typeof mod.callbackMode === 'function' ? new BadReturnValue('callbackMode', r) : new Error(`${name}: callbackMode must be 'stateFunctions' or 'handleEvent'`);
-  }
-  if (mode === 'handleEvent' ? typeof mod.handleEvent !== 'function' : typeof mod.states !== 'object' || mod.states === null) {
-    return new Error(`${name}: callbackMode ${mode} needs ${mode === 'handleEvent' ? 'a handleEvent function' : 'a states object'}`);
-  }
-  return [mode, enter || mod.stateEnter === true];
-}
-
 /** Runs a gen_statem in the current process: init, acknowledge, then the loop until it stops. */
 export async function runStatem(ctx: ProcessContext, mod: AnyStatem, args: unknown, parent: Pid | null, ack: Acknowledge): Promise<void> {
   ctx.setLabel(labelOf(mod));
@@ -384,42 +331,6 @@ async function settle(m: Machine, event: Event | null, tr: Transition, oldState:
       else m.genericTimers.set(key, timer);
     }
   }
-}
-
-// One timeout action on its slot: the timer the slot holds next (null when cancelled).
-function arm(m: Machine, running: Timer | null, time: TimeoutTime, abs: boolean | undefined, event: Event): Timer | null {
-  if (time === 'update') {
-    if (running === null) return m.startTimer(0, event);
-    // The same timer, its content changed: its fire message still matches the slot.
-    running.fired.event = event;
-    return running;
-  }
-  m.cancel(running);
-  if (time === 'cancel' || time === Infinity) return null;
-  return abs === true ? m.startTimer(Math.max(0, Math.ceil(time - performance.now())), event, true) : m.startTimer(time, event);
-}
-
-function kindOf(a: unknown): string | null {
-  if (a === 'postpone' || a === 'hibernate') return a;
-  if (a === null || typeof a !== 'object') return null;
-  const o = a as Record<string, unknown>;
-  // An absolute time may be any time, past ones included; a relative one is ms >= 0.
-  const isTime = (v: unknown): boolean => v === 'cancel' || v === 'update' || (typeof v === 'number' && (o.abs === true ? !Number.isNaN(v) : v >= 0));
-  const timeout = (v: unknown): string | null => (isTime(v) && (o.abs === undefined || typeof o.abs === 'boolean') ? 'timeout' : null);
-  if ('reply' in o) return Array.isArray(o.reply) && o.reply.length === 2 && o.reply[0] instanceof From ? 'reply' : null;
-  if ('timeout' in o) return timeout(o.timeout);
-  if ('stateTimeout' in o) return timeout(o.stateTimeout);
-  if ('genericTimeout' in o) return timeout(o.ms);
-  if ('nextEvent' in o) return eventOf(o as unknown as NextEventAction) === null ? null : 'nextEvent';
-  return null;
-}
-
-// The event a nextEvent action inserts; null for an unknown event type.
-function eventOf(a: NextEventAction): Event | null {
-  const type = a.eventType ?? 'internal';
-  if (type === 'internal' || type === 'cast' || type === 'info') return { type, content: a.nextEvent };
-  if (type !== null && typeof type === 'object' && type.call instanceof From) return { type: 'call', from: type.call, content: a.nextEvent };
-  return null;
 }
 
 /** Checks every action, then applies them in order; false (nothing applied) if one is invalid here. */

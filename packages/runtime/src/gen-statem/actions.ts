@@ -1,0 +1,61 @@
+import type { Ref } from '../pid.js';
+import { From } from '../gen/messages.js';
+import type { Event, EventTimeoutAction, GenericTimeoutAction, NextEventAction, StateTimeoutAction, TimeoutTime } from './types.js';
+
+/** Any of the three timeout actions. */
+export type TimeoutAction = EventTimeoutAction | StateTimeoutAction | GenericTimeoutAction;
+
+/** A fired timer's message; one no longer held in its slot (cancelled or restarted) is dropped. */
+export class TimerFired {
+  // Not readonly: a timeout's `update` action replaces the content of the timer already running.
+  constructor(public event: Event) {}
+}
+
+/** A running timeout: a runtime timer, or (ref null) a zero timeout waiting in the machine's `zero` queue. */
+export interface Timer {
+  readonly ref: Ref | null;
+  readonly fired: TimerFired;
+}
+
+/** What arm needs of the machine: starting and cancelling its timers. */
+export interface TimerStarter {
+  startTimer(ms: number, event: Event, viaTimer?: boolean): Timer;
+  cancel(timer: Timer | null | undefined): null;
+}
+
+/** Applies one timeout action to its slot: the timer the slot holds next (null when cancelled). */
+export function arm(m: TimerStarter, running: Timer | null, time: TimeoutTime, abs: boolean | undefined, event: Event): Timer | null {
+  if (time === 'update') {
+    if (running === null) return m.startTimer(0, event);
+    // The same timer, its content changed: its fire message still matches the slot.
+    running.fired.event = event;
+    return running;
+  }
+  m.cancel(running);
+  if (time === 'cancel' || time === Infinity) return null;
+  return abs === true ? m.startTimer(Math.max(0, Math.ceil(time - performance.now())), event, true) : m.startTimer(time, event);
+}
+
+/** What an action is (`'timeout'`, `'reply'`, `'nextEvent'`, `'postpone'`, `'hibernate'`), or null when it is not a valid one. */
+export function kindOf(a: unknown): string | null {
+  if (a === 'postpone' || a === 'hibernate') return a;
+  if (a === null || typeof a !== 'object') return null;
+  const o = a as Record<string, unknown>;
+  // An absolute time may be any time, past ones included; a relative one is ms >= 0.
+  const isTime = (v: unknown): boolean => v === 'cancel' || v === 'update' || (typeof v === 'number' && (o.abs === true ? !Number.isNaN(v) : v >= 0));
+  const timeout = (v: unknown): string | null => (isTime(v) && (o.abs === undefined || typeof o.abs === 'boolean') ? 'timeout' : null);
+  if ('reply' in o) return Array.isArray(o.reply) && o.reply.length === 2 && o.reply[0] instanceof From ? 'reply' : null;
+  if ('timeout' in o) return timeout(o.timeout);
+  if ('stateTimeout' in o) return timeout(o.stateTimeout);
+  if ('genericTimeout' in o) return timeout(o.ms);
+  if ('nextEvent' in o) return eventOf(o as unknown as NextEventAction) === null ? null : 'nextEvent';
+  return null;
+}
+
+/** The event a nextEvent action inserts; null for an unknown event type. */
+export function eventOf(a: NextEventAction): Event | null {
+  const type = a.eventType ?? 'internal';
+  if (type === 'internal' || type === 'cast' || type === 'info') return { type, content: a.nextEvent };
+  if (type !== null && typeof type === 'object' && type.call instanceof From) return { type: 'call', from: type.call, content: a.nextEvent };
+  return null;
+}
