@@ -1,5 +1,5 @@
 export { Pid, Ref } from './pid.js';
-export { Exit, Down, TIMEOUT, isExit, isDown } from './messages.js';
+export { Exit, Down, TIMEOUT, isExit, isDown, TimeoutMessage, TimerResult } from './messages.js';
 export type { ExitReason, Timeout } from './messages.js';
 export { RuntimeError, ExitSignal, ProcessExitedError, describeReason } from './errors.js';
 export type { RuntimeErrorCode } from './errors.js';
@@ -22,6 +22,8 @@ export type {
   ProcessStatus,
   SpawnOptions,
   DemonitorOptions,
+  CancelTimerOptions,
+  ReadTimerOptions,
 } from './types.js';
 export { Logger, loggerOf, formatEvent, formatValue, stderrHandler, isNormalExit } from './logger.js';
 export type { LogLevel, LogEvent, LogHandler, LogFormatter, LogMeta, Report } from './logger.js';
@@ -31,6 +33,9 @@ export type { CallFailure } from './gen/errors.js';
 export { DEFAULT_CALL_TIMEOUT, whereisServer } from './gen/call.js';
 export type { ServerRef, ServerName, ViaRegistry } from './gen/call.js';
 export type { StartOptions } from './gen/start.js';
+export { RequestId, ReqIdCollection } from './gen/request.js';
+export type { Response, CollectionResponse } from './gen/request.js';
+export type { MultiCallResult } from './gen-server/cluster.js';
 export { sys } from './sys.js';
 export type { Statistics, SysStatus, SpecialModule, SpecialProcess } from './sys.js';
 export * as genServer from './gen-server/index.js';

@@ -29,6 +29,30 @@ export class Down {
   ) {}
 }
 
+/** The message a `startTimer` timer delivers (Erlang's `{timeout, TimerRef, Msg}`). */
+export class TimeoutMessage<T = unknown> {
+  /** Tag for readable pattern matching and logs. */
+  readonly type = 'timeout' as const;
+  constructor(
+    /** The reference `startTimer` returned. */
+    readonly timeout: Ref,
+    /** The message the timer was started with. */
+    readonly msg: T,
+  ) {}
+}
+
+/** The answer of an asynchronous `cancelTimer` or `readTimer` (Erlang's `{cancel_timer | read_timer, TimerRef, Result}`). */
+export class TimerResult {
+  constructor(
+    /** Which operation this answers. */
+    readonly type: 'cancelTimer' | 'readTimer',
+    /** The timer asked about. */
+    readonly ref: Ref,
+    /** The milliseconds that were left, or false if the timer had fired or did not exist. */
+    readonly result: number | false,
+  ) {}
+}
+
 /** The value `receive` resolves to when its timeout passes first (Erlang's `after` clause). */
 export const TIMEOUT: unique symbol = Symbol('timeout');
 /** The type of `TIMEOUT`. */

@@ -1,5 +1,5 @@
 import { PROCESS, Pid, Ref } from './pid.js';
-import { Down, Exit, type ExitReason } from './messages.js';
+import { Down, Exit, TimeoutMessage, type ExitReason } from './messages.js';
 import { ExitSignal, RuntimeError, describeReason } from './errors.js';
 import { attachMonitor, detachMonitor, MonitorLink, ProcessImpl } from './process.js';
 import { TimerQueue, type TimerEntry } from './timers.js';
@@ -383,8 +383,11 @@ export class OtpNode {
   }
 
   sendAfter(ms: number, dest: Dest, message: unknown): Ref {
-    if (!(ms >= 0) || ms === Infinity) throw new RuntimeError('badarg', `sendAfter needs a finite delay >= 0 in milliseconds, got ${String(ms)}`);
-    const ref = this.makeRef();
+    return this.armSend(ms, dest, message, this.makeRef(), 'sendAfter');
+  }
+
+  private armSend(ms: number, dest: Dest, message: unknown, ref: Ref, what: string): Ref {
+    if (!(ms >= 0) || ms === Infinity) throw new RuntimeError('badarg', `${what} needs a finite delay >= 0 in milliseconds, got ${String(ms)}`);
     const entry = this.timers.add(ms, (e) => {
       this.sendTimers.delete(ref);
       // A name nobody holds any more when the timer fires: the message is dropped, as in Erlang.
@@ -393,6 +396,19 @@ export class OtpNode {
     }, { message });
     this.sendTimers.set(ref, entry);
     return ref;
+  }
+
+  /** Delivers `TimeoutMessage { timeout: ref, msg }` to a local pid or name after `ms` (Erlang's start_timer). */
+  startTimer(ms: number, dest: Pid | string, msg: unknown): Ref {
+    if (dest instanceof Pid ? dest.node !== 0 : typeof dest !== 'string') throw new RuntimeError('badarg', `startTimer needs a local pid or a registered name, got ${String(dest)}`);
+    const ref = this.makeRef();
+    return this.armSend(ms, dest, new TimeoutMessage(ref, msg), ref, 'startTimer');
+  }
+
+  /** The milliseconds left on a sendAfter or startTimer timer, or false if it fired or was cancelled. */
+  readTimer(ref: Ref): number | false {
+    const entry = this.sendTimers.get(ref);
+    return entry === undefined ? false : this.timers.left(entry);
   }
 
   cancelTimer(ref: Ref): number | false {

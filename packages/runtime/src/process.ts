@@ -1,11 +1,13 @@
 import { Pid, type Ref } from './pid.js';
-import { Down, TIMEOUT, type ExitReason, type Timeout } from './messages.js';
+import { Down, TIMEOUT, TimerResult, type ExitReason, type Timeout } from './messages.js';
 import { ExitSignal, ProcessExitedError, RuntimeError } from './errors.js';
 import { estimateSize } from './terms.js';
 import type { TimerEntry } from './timers.js';
 import { finish, type OtpNode } from './node.js';
 import type { TableStore, TableOptions, Table } from './table.js';
 import type {
+  CancelTimerOptions,
+  ReadTimerOptions,
   DemonitorOptions,
   Dest,
   Matcher,
@@ -362,9 +364,32 @@ export class ProcessImpl implements ProcessContext {
     return this.node.sendAfter(ms, dest, message);
   }
 
-  cancelTimer(ref: Ref): number | false {
+  startTimer<T>(ms: number, dest: Pid | string, msg: T): Ref {
     this.check();
-    return this.node.cancelTimer(ref);
+    return this.node.startTimer(ms, dest, msg);
+  }
+
+  cancelTimer(ref: Ref, options?: CancelTimerOptions): number | false;
+  cancelTimer(ref: Ref, options: CancelTimerOptions): number | false | 'ok';
+  cancelTimer(ref: Ref, options?: CancelTimerOptions): number | false | 'ok' {
+    this.check();
+    const left = this.node.cancelTimer(ref);
+    if (options === undefined) return left;
+    if (options.async === true) {
+      if (options.info !== false) this.deliver(new TimerResult('cancelTimer', ref, left));
+      return 'ok';
+    }
+    return options.info === false ? 'ok' : left;
+  }
+
+  readTimer(ref: Ref, options?: ReadTimerOptions): number | false;
+  readTimer(ref: Ref, options: ReadTimerOptions): number | false | 'ok';
+  readTimer(ref: Ref, options?: ReadTimerOptions): number | false | 'ok' {
+    this.check();
+    const left = this.node.readTimer(ref);
+    if (options?.async !== true) return left;
+    this.deliver(new TimerResult('readTimer', ref, left));
+    return 'ok';
   }
 
   async sleep(ms: number): Promise<void> {

@@ -49,6 +49,11 @@ export class TimerQueue {
     return Math.max(0, Math.round(entry.deadline - performance.now()));
   }
 
+  /** The milliseconds left before a pending entry fires, or false if it already fired or was cancelled. */
+  left(entry: TimerEntry): number | false {
+    return entry.index < 0 ? false : Math.max(0, Math.round(entry.deadline - performance.now()));
+  }
+
   /** Cancels everything (node shutdown). */
   clear(): void {
     for (const e of this.heap) e.index = -1;

@@ -63,6 +63,20 @@ export interface ProcessInfo {
   memory: number;
 }
 
+/** Options of `cancelTimer` (Erlang's cancel_timer/2). */
+export interface CancelTimerOptions {
+  /** Answer `'ok'` at once and deliver the result as a `TimerResult` message (default false). */
+  async?: boolean;
+  /** Give the result at all; false answers `'ok'` and sends no message (default true). */
+  info?: boolean;
+}
+
+/** Options of `readTimer` (Erlang's read_timer/2). */
+export interface ReadTimerOptions {
+  /** Answer `'ok'` at once and deliver the result as a `TimerResult` message (default false). */
+  async?: boolean;
+}
+
 /** Options of `demonitor`. */
 export interface DemonitorOptions {
   /** Also remove this monitor's DOWN message from the mailbox if it already arrived. */
@@ -128,8 +142,16 @@ export interface ProcessContext {
   makeRef(): Ref;
   /** Sends `message` to `dest` after `ms`; dropped if the destination is gone by then. */
   sendAfter(ms: number, dest: Dest, message: unknown): Ref;
-  /** Cancels a `sendAfter` timer: the milliseconds that were left, or false if it already fired. */
-  cancelTimer(ref: Ref): number | false;
+  /** Delivers `TimeoutMessage { timeout: ref, msg }` to a local pid or name after `ms` (Erlang's start_timer). */
+  startTimer<T>(ms: number, dest: Pid | string, msg: T): Ref;
+  /** Cancels a `sendAfter` or `startTimer` timer: the milliseconds that were left, or false if it already fired. */
+  cancelTimer(ref: Ref, options?: { async?: false; info?: true }): number | false;
+  /** Cancels a timer with Erlang's cancel_timer options: `'ok'` when `async` or not `info`. */
+  cancelTimer(ref: Ref, options: CancelTimerOptions): number | false | 'ok';
+  /** The milliseconds left on a `sendAfter` or `startTimer` timer, or false if it fired or was cancelled. */
+  readTimer(ref: Ref, options?: { async?: false }): number | false;
+  /** Reads a timer with Erlang's read_timer options: `'ok'` when `async` (the result comes as a `TimerResult`). */
+  readTimer(ref: Ref, options: ReadTimerOptions): number | false | 'ok';
   /** Suspends this process for `ms`; messages keep arriving in the mailbox meanwhile. */
   sleep(ms: number): Promise<void>;
   /** Creates a table owned by this process (deleted when the process exits). */

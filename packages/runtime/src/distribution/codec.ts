@@ -27,6 +27,18 @@ export function markReplyClass(cls: abstract new (...args: never[]) => { tag: Re
   replyClass = cls;
 }
 
+let awaited: ((caller: unknown, tagId: number) => Ref | undefined) | null = null;
+
+/** Installs how to find a tag a process awaits beyond its active call (the generic layer's pending requests). */
+export function setAwaitedTags(find: (caller: unknown, tagId: number) => Ref | undefined): void {
+  awaited = find;
+}
+
+/** The local tag under which `caller` awaits the reply tagged `tagId`, other than its active call's, if any. */
+export function awaitedTag(caller: unknown, tagId: number): Ref | undefined {
+  return awaited?.(caller, tagId);
+}
+
 /** True for a call reply (see markReplyClass). */
 export function isReply(m: unknown): m is { tag: Ref; value: unknown } {
   return replyClass !== null && m instanceof replyClass;

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { OtpNode } from '../node.js';
 import type { Pid } from '../pid.js';
 import { Connection, DEFAULT_LIMITS, type ConnectionLimits, type ConnectionOwner, type Refusal, type RefusalReason } from './connection.js';
-import { decodeControl, encodeControl, isReply, type PidTranslator } from './codec.js';
+import { awaitedTag, decodeControl, encodeControl, isReply, type PidTranslator } from './codec.js';
 import { epmdPort, lookup, register, type Registration } from './epmd-client.js';
 import { portMapperAddresses } from './epmd-address.js';
 import { challenge, nodeNameProblem, quoteForLog, splitNodeName } from './handshake.js';
@@ -566,7 +566,8 @@ export class Distribution implements ConnectionOwner, PidTranslator {
           // A call's reply from another node: delivered only while the caller still waits on that call.
           const caller = node.localProcess(msg[1] as Pid);
           const waiting = caller?.activeCall;
-          if (caller && waiting && waiting.node === 0 && waiting.id === m.tag.id && m.tag.node === 0) caller.deliver(new (m.constructor as new (tag: Ref, value: unknown) => unknown)(waiting, m.value));
+          const tag = !caller || m.tag.node !== 0 ? undefined : waiting && waiting.node === 0 && waiting.id === m.tag.id ? waiting : awaitedTag(caller, m.tag.id);
+          if (tag) caller!.deliver(new (m.constructor as new (tag: Ref, value: unknown) => unknown)(tag, m.value));
           return;
         }
         node.send(msg[1] as Pid, m);

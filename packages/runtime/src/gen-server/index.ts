@@ -1,2 +1,4 @@
 export { startLink, start, call, cast, stop } from './api.js';
 export { reply } from './types.js';
+export { sendRequest, waitResponse, receiveResponse, checkResponse, reqIdsNew, reqIdsAdd, reqIdsSize, reqIdsToList } from './requests.js';
+export { multiCall, abcast } from './cluster.js';

@@ -39,13 +39,14 @@ export function whereisServer(ctx: ProcessContext, server: ServerRef): Pid | und
   throw new RuntimeError('badarg', `not a server reference: ${String(server)}`);
 }
 
-function describe(server: ServerRef): string {
+/** How a server reference reads in errors and results. */
+export function describe(server: ServerRef): string {
   if (server instanceof Pid || typeof server === 'string') return String(server);
   return 'via' in server ? `via:${String(server.name)}` : `${server.name} on ${server.node}`;
 }
 
-// A server on another node, addressed by name: monitored and sent to by name.
-function remoteByName(ctx: ProcessContext, server: ServerRef): { name: string; node: string } | undefined {
+/** A server on another node, addressed by name: monitored and sent to by name. */
+export function remoteByName(ctx: ProcessContext, server: ServerRef): { name: string; node: string } | undefined {
   return server !== null && typeof server === 'object' && !(server instanceof Pid) && 'node' in server && server.node !== ctx.node.name ? server : undefined;
 }
 
@@ -99,8 +100,13 @@ export function replyTo<R>(from: From<R>, value: R): void {
     return;
   }
   const caller = from.pid[PROCESS] as ProcessImpl | undefined;
-  if (caller !== undefined && (caller.activeCall === from.tag || batches.get(caller)?.has(from.tag) === true)) caller.deliver(new ReplyMessage(from.tag, value));
+  if (caller !== undefined && (caller.activeCall === from.tag || batches.get(caller)?.has(from.tag) === true || pendingRequests.get(caller)?.get(from.tag.id) === from.tag)) {
+    caller.deliver(new ReplyMessage(from.tag, value));
+  }
 }
+
+/** The tags of a process's sendRequest requests not yet answered or abandoned, by ref id: only their replies enter its mailbox. */
+export const pendingRequests = new WeakMap<ProcessImpl, Map<number, Ref>>();
 
 // The tags of the batched calls a process waits on (genMultiCall): a reply is delivered while its tag is here.
 const batches = new WeakMap<ProcessImpl, Map<Ref, number>>();
