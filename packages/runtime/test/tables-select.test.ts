@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { transformSync } from 'esbuild';
+import * as runtime from '@otp-ts/runtime';
 import { _, and, eq, ge, gt, isNumber, isString, isTuple, lt, matchSpec, ne, not, or, type MatchSpec, type RuntimeError, type TableType } from '@otp-ts/runtime';
 import { inProcess } from './helpers.ts';
 
@@ -215,4 +218,18 @@ test('select: an object pattern matches partially, nested patterns may hold wild
     assert.deepEqual(t.select(matchSpec<User>().match({ tags: ['b', _] }).select((u) => u.id)), [2]);
     assert.deepEqual(t.select(matchSpec<User>().match({ name: 'dan' }).select((u) => u.age)), [52]);
   });
+});
+
+test('the example of docs/tables.md runs and leaves the table it describes', async () => {
+  const doc = readFileSync(new URL('../../../docs/tables.md', import.meta.url), 'utf8');
+  const block = /```ts\n([\s\S]*?)```/.exec(doc)?.[1];
+  assert.ok(block !== undefined, 'the doc has a ts example');
+  const imports = /^import \{([^}]*)\} from '@otp-ts\/runtime';\n/m.exec(block);
+  assert.ok(imports !== null, 'the example imports from @otp-ts/runtime');
+  const body = transformSync(`${block.replace(imports[0], '')}\nreturn users.toList();`, { loader: 'ts' }).code;
+  const names = imports[1]!.split(',').map((n) => n.trim());
+  const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<unknown>;
+  const run = new AsyncFunction('ctx', ...names, body);
+  const left = await inProcess((ctx) => run(ctx, ...names.map((n) => (runtime as Record<string, unknown>)[n])));
+  assert.deepEqual(left, [[2, 'bob', 25, 'user']]);
 });
