@@ -2,8 +2,8 @@
 // check_childspecs and count_children, each named after the case it follows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genServer, supervisor, ok, stop, noreply, isDown, SupervisorError, TIMEOUT, type ChildSpec, type ExitReason, type GenServer, type Pid, type ProcessContext, type Supervisor, type SupFlags } from '@otp-ts/runtime';
-import { withNode, quietLogs } from './helpers.ts';
+import { genServer, supervisor, upgradeModules, ok, stop, noreply, isDown, SupervisorError, TIMEOUT, type ChildSpec, type ExitReason, type GenServer, type Pid, type ProcessContext, type Supervisor, type SupFlags } from '@otp-ts/runtime';
+import { withNode, quietLogs, compileModule, codeServerFor } from './helpers.ts';
 
 const WAIT = 20_000;
 
@@ -199,4 +199,54 @@ test('docs/behaviours.md auto shutdown example: a job supervisor ends with its j
       assert.equal(await exitReason(ctx, ref), 'shutdown');
     });
   });
+});
+
+test('supervisor_SUITE significant_escalation: a nested supervisor shutting itself down is a significant transient child ending normally for its parent', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      const inner = sup({ autoShutdown: 'anySignificant' }, [child('job', { restart: 'transient', significant: true })]);
+      const innerSpec: ChildSpec = { id: 'inner', type: 'supervisor', restart: 'transient', significant: true, start: (c) => supervisor.startLink(c, inner, undefined) };
+      const outer = await supervisor.start(ctx, sup({ autoShutdown: 'anySignificant' }, [child('other'), innerSpec]), undefined);
+      const ref = ctx.monitor(outer);
+      const innerPid = await pidOf(ctx, outer, 'inner');
+      genServer.cast(ctx, await pidOf(ctx, innerPid, 'job'), 'normal');
+      assert.equal(await exitReason(ctx, ref), 'shutdown');
+    });
+  });
+});
+
+const upgradable = (flags: string, significant: boolean) => `
+import { genServer, supervisor, ok, stop, type GenServer, type Supervisor } from '@otp-ts/runtime';
+const job: GenServer<null, never, 'normal', never, void> = { init: () => ok(null), handleCast: (reason, s) => stop(reason, s) };
+export const sup: Supervisor<void> = {
+  name: 'upgraded',
+  init: () => ({ flags: ${flags}, children: [supervisor.worker('c', (ctx) => genServer.startLink(ctx, job, undefined), { restart: 'transient', significant: ${significant} })] }),
+};`;
+
+// Starts the v1 supervisor, upgrades it to v2, ends its child normally; whether the supervisor then shut itself down.
+async function afterUpgrade(v1: string, v2: string): Promise<boolean> {
+  return withNode(async (node) => {
+    const code = codeServerFor(node);
+    await code.loadAll([compileModule('app/sup', v1, '1')]);
+    return node.run(async (ctx) => {
+      const s = await supervisor.start(ctx, (code.exportsOf('app/sup') as { sup: Supervisor<void> }).sup, undefined);
+      await upgradeModules(ctx, code, [compileModule('app/sup', v2, '2')]);
+      const ref = ctx.monitor(s);
+      await endChild(ctx, await pidOf(ctx, s, 'c'), 'normal');
+      // A call answered after the child's exit was handled tells that the supervisor is still there.
+      return supervisor.countChildren(ctx, s).then(
+        () => false,
+        async () => (await exitReason(ctx, ref)) === 'shutdown',
+      );
+    });
+  });
+}
+
+test('supervisor_SUITE significant_upgrade_never_any: after an upgrade to anySignificant with the child significant, its normal end shuts the supervisor down', async () => {
+  assert.equal(await afterUpgrade(upgradable(`{ autoShutdown: 'never' }`, false), upgradable(`{ autoShutdown: 'anySignificant' }`, true)), true);
+});
+
+test('supervisor_SUITE significant_upgrade_any_never: after an upgrade to never with the child no longer significant, its normal end is only a transient exit', async () => {
+  assert.equal(await afterUpgrade(upgradable(`{ autoShutdown: 'anySignificant' }`, true), upgradable(`{ autoShutdown: 'never' }`, false)), false);
 });
