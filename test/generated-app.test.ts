@@ -16,14 +16,14 @@ test('a generated app: its tests pass through otp test, a broken one fails it, a
   mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
   const base = mkdtempSync(join(repo, '_build', 'e2e', 'gen-'));
   try {
-    const created = spawnSync(process.execPath, [bin, 'new', 'app', 'kiosk', '--quiet'], { cwd: base, encoding: 'utf8' });
+    const created = spawnSync(process.execPath, [bin, 'new', 'app', 'kiwi', '--quiet'], { cwd: base, encoding: 'utf8' });
     assert.equal(created.status, 0, created.stderr);
-    const dir = join(base, 'kiosk');
+    const dir = join(base, 'kiwi');
     const ok = spawnSync(process.execPath, [bin, 'test'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
     assert.equal(ok.status, 0, ok.stdout + ok.stderr);
     assert.match(ok.stdout.trim().split('\n').pop()!, /^\d+ passed, 0 failed$/);
 
-    const testFile = join(dir, 'test', 'kiosk_server.test.ts');
+    const testFile = join(dir, 'test', 'kiwi_server.test.ts');
     writeFileSync(testFile, `${readFileSync(testFile, 'utf8')}\nexport function brokenTest(): void {\n  throw new Error('broken on purpose');\n}\n`);
     const bad = spawnSync(process.execPath, [bin, 'test'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
     assert.equal(bad.status, 1);
@@ -31,8 +31,8 @@ test('a generated app: its tests pass through otp test, a broken one fails it, a
     assert.match(bad.stdout.trim().split('\n').pop()!, /^\d+ passed, 1 failed$/);
 
     // The shell boots with config/sys.config.json (${VAR}s substituted) and the dev profile's env over it.
-    writeFileSync(join(dir, 'config', 'sys.config.json'), JSON.stringify({ kiosk: { initialCounts: { pears: 1 }, label: 'shelf ${KIOSK_SHELF:-A}' } }));
-    writeFileSync(join(dir, 'otp.config.ts'), `import { defineConfig } from '@otp-ts/cli';\nexport default defineConfig({ profiles: { dev: { env: { kiosk: { initialCounts: { apples: 7 } } } } } });\n`);
+    writeFileSync(join(dir, 'config', 'sys.config.json'), JSON.stringify({ kiwi: { initialCounts: { pears: 1 }, label: 'shelf ${KIWI_SHELF:-A}' } }));
+    writeFileSync(join(dir, 'otp.config.ts'), `import { defineConfig } from '@otp-ts/cli';\nexport default defineConfig({ profiles: { dev: { env: { kiwi: { initialCounts: { apples: 7 } } } } } });\n`);
     const shell = spawn(process.execPath, [bin, 'shell'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     shell.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -42,10 +42,10 @@ test('a generated app: its tests pass through otp test, a broken one fails it, a
       assert.match(out, re);
     };
     try {
-      await until(/started kiosk/);
-      shell.stdin.write("String(whereis('kiosk_server'))\n");
+      await until(/started kiwi/);
+      shell.stdin.write("String(whereis('kiwi_server'))\n");
       await until(/'<0\.\d+\.0>'/);
-      shell.stdin.write("JSON.stringify([await application.getEnv('kiosk', 'label'), await application.getEnv('kiosk', 'initialCounts')])\n");
+      shell.stdin.write("JSON.stringify([await application.getEnv('kiwi', 'label'), await application.getEnv('kiwi', 'initialCounts')])\n");
       await until(/'\["shelf A",\{"apples":7\}\]'/);
       shell.stdin.write('q()\n');
       assert.equal(await new Promise((r) => shell.once('exit', r)), 0, out);
@@ -61,7 +61,7 @@ test('every other template works through the binary: lib and umbrella compile, p
   mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
   const base = mkdtempSync(join(repo, '_build', 'e2e', 'tpl-'));
   try {
-    for (const [template, name] of [['lib', 'textkit'], ['umbrella', 'store']] as const) {
+    for (const [template, name] of [['lib', 'textlib'], ['umbrella', 'stall']] as const) {
       const created = spawnSync(process.execPath, [bin, 'new', template, name, '--quiet'], { cwd: base, encoding: 'utf8' });
       assert.equal(created.status, 0, created.stderr);
       const dir = join(base, name);
@@ -72,9 +72,9 @@ test('every other template works through the binary: lib and umbrella compile, p
       assert.equal(tested.status, 0, tested.stdout + tested.stderr);
       assert.match(tested.stdout.trim().split('\n').pop()!, /^[1-9]\d* passed, 0 failed$/);
     }
-    const shell = spawnSync(process.execPath, [bin, 'shell'], { cwd: join(base, 'store'), input: "String(whereis('store_sup'))\nq()\n", encoding: 'utf8', timeout: 60_000 });
+    const shell = spawnSync(process.execPath, [bin, 'shell'], { cwd: join(base, 'stall'), input: "String(whereis('stall_sup'))\nq()\n", encoding: 'utf8', timeout: 60_000 });
     assert.equal(shell.status, 0, shell.stdout + shell.stderr);
-    assert.match(shell.stdout, /started store/);
+    assert.match(shell.stdout, /started stall/);
     assert.match(shell.stdout, /'<0\.\d+\.0>'/);
   } finally {
     rmSync(base, { recursive: true, force: true });
