@@ -108,7 +108,7 @@ export class SupervisorError extends Error {
   constructor(
     readonly code: SupervisorErrorCode,
     message: string,
-    /** The start failure's reason, for `'startFailed'`; the running pid for `'alreadyStarted'`. */
+    /** The start failure's reason, for `'startFailed'`; the running pid for `'alreadyStarted'`; a BadSpecDetail for `'badSpec'` from a child spec or flags. */
     readonly detail?: unknown,
   ) {
     super(message, detail instanceof Error ? { cause: detail } : undefined);
