@@ -29,3 +29,13 @@ node.spawn(
   { name: 'sink' },
 );
 process.stdout.write('ready\n');
+// `mem` on stdin: the node's memory after a full collection (run with --expose-gc), as one JSON line.
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (text) => {
+  for (const line of text.split('\n')) {
+    if (line.trim() !== 'mem') continue;
+    globalThis.gc?.();
+    const m = process.memoryUsage();
+    process.stdout.write(`${JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed, external: m.external })}\n`);
+  }
+});

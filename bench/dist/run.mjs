@@ -7,6 +7,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureErlang } from '../erlang.mjs';
 import { writeSection } from '../results.mjs';
+import { idleMemory } from './idle.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -50,6 +51,15 @@ async function beam() {
 }
 
 const fmt = (n) => Math.round(n).toLocaleString('en');
+const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+const mib = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+const kib = (b) => `${Math.round(b / 1024).toLocaleString('en')} KiB`;
+// Set-up with the version-2 handshake, measured by this suite on the day version 3 replaced it (same
+// machine), and version 2 beside version 3 in paired runs: a run measures only the code it runs, so the
+// figures it is compared with are kept here.
+const BEFORE_V3 = { date: '2026-12-05', setup_us: 2026, first_us: 2701, beam_setup_us: 2571 };
+// Five paired runs (200 reconnections and 50 first contacts per runtime each), ratios version 3 / version 2.
+const PAIRED = { reconnect: [1.31, 1.21, 1.32, 1.19, 1.22], first: [1.51, 1.09, 1.33, 1.12, 1.52] };
 const ROUNDS = 5;
 // Each key's median over the rounds.
 function medianOf(rounds) {
@@ -83,6 +93,9 @@ export async function run() {
     if (release) spawnSync('epmd', ['-port', String(EPMD_PORT), '-kill']);
     else await (await import('@otp-ts/runtime')).killPortMapper('127.0.0.1', EPMD_PORT).catch(() => false);
   }
+  // Memory is not noisy the way times are: one node, measured once, after a full collection each time.
+  const memory = await idleMemory(COOKIE, env, EPMD_PORT);
+  console.log(`  idle handshakes: ${JSON.stringify(memory)}`);
   const o = medianOf(otpRounds);
   const b = release ? medianOf(beamRounds) : undefined;
   console.log(`  otp-ts: ${JSON.stringify(o)}${b ? `\n  BEAM:   ${JSON.stringify(b)}` : ''}`);
@@ -107,6 +120,10 @@ export async function run() {
     'Set-up is timed from the call (otp-ts `ping`, BEAM `net_kernel:connect_node`) to a usable connection, 20 ms after a disconnect; a BEAM sample where the peer had already connected back within those 20 ms (it did in about half of the samples, and `connect_node` then returns in ~40 µs) is skipped — figures for BEAM before 2026-11-26 counted them. BEAM asks epmd every time, so its one figure stands in both set-up rows; an otp-ts node that reached a node before shakes hands on the port it used then and asks the port mapper only if that fails or takes over 20 ms (the handshake proves the name and cookie). After traffic both runtimes keep polling for a while rather than sleep at once (BEAM: its schedulers, `+sbwt medium` by default; otp-ts: `busyWaitUs`, 200 µs by default), which is what the round-trip row shows.',
     '',
     'One-way throughput is timed until the peer confirms it counted every message. The otp-ts sender yields every 256 sends, which is where a busy connection (over 1 MiB unsent) suspends it.',
+    '',
+    `Set-up against the version-2 handshake (hello → welcome → ack, the dialler up after one round trip), measured with this suite on ${BEFORE_V3.date} just before version 3 replaced it: reconnection ${fmt(BEFORE_V3.setup_us)} µs, first contact ${fmt(BEFORE_V3.first_us)} µs, BEAM ${fmt(BEFORE_V3.beam_setup_us)} µs in that run (otp-ts / BEAM ${(BEFORE_V3.beam_setup_us / BEFORE_V3.setup_us).toFixed(2)}×; this run ${b ? (b.setup_us / o.setup_us).toFixed(2) : '–'}×). The machine's load differs between runs by more than the handshake does, so the two versions were also run side by side: one measuring process holding a node of each runtime, each against a peer process of its own version, alternating sample by sample. Version 3 / version 2, median of ${PAIRED.reconnect.length} such runs: reconnection ${median(PAIRED.reconnect).toFixed(2)}× (${Math.min(...PAIRED.reconnect)}–${Math.max(...PAIRED.reconnect)}), first contact ${median(PAIRED.first).toFixed(2)}× (${Math.min(...PAIRED.first)}–${Math.max(...PAIRED.first)}). A first contact waits for the listener's challenge before the dialler can prove itself (the price of the dialler proving first, as BEAM's own handshake does); a reconnection proves itself over the one-time challenge of the last handshake together with its hello.`,
+    '',
+    `Memory of an otp-ts node holding 100 connections still in their handshake (each sent a hello, got the challenge, then stays silent within the 5 s deadline), after a full collection: RSS ${mib(memory.idle.rss)} idle, ${mib(memory.holding.rss)} holding them (each holds ${kib((memory.holding.heapUsed - memory.idle.heapUsed) / 100)} of JS heap and ${kib((memory.holding.external - memory.idle.external) / 100)} of socket read buffer), ${mib(memory.after.rss)} after they closed, when the heap (${mib(memory.after.heapUsed)}; idle ${mib(memory.idle.heapUsed)}) and the buffers (${mib(memory.after.external)}; idle ${mib(memory.idle.external)}) are back and RSS stays as the allocator keeps its pages. A node holds at most \`maxUnauthenticated\` (128) such connections and drops more at once; each may send at most \`maxHandshakeBytes\` (4 KiB) before it proves the cookie.`,
   ];
   const file = writeSection('dist', lines.join('\n'));
   console.log(`  wrote the dist section of ${file}`);
