@@ -250,3 +250,11 @@ test('supervisor_SUITE significant_upgrade_never_any: after an upgrade to anySig
 test('supervisor_SUITE significant_upgrade_any_never: after an upgrade to never with the child no longer significant, its normal end is only a transient exit', async () => {
   assert.equal(await afterUpgrade(upgradable(`{ autoShutdown: 'anySignificant' }`, true), upgradable(`{ autoShutdown: 'never' }`, false)), false);
 });
+
+test('docs/behaviours.md checkChildSpecs example: a permanent significant child is refused, naming the child and the field', () => {
+  const startJob = child('job').start;
+  const answer = supervisor.checkChildSpecs([supervisor.worker('job', startJob, { significant: true })]);
+  assert.ok(answer !== 'ok');
+  assert.equal(answer.error.code, 'badSpec');
+  assert.deepEqual(answer.error.detail, { id: 'job', field: 'significant' });
+});
