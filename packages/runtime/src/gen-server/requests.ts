@@ -1,7 +1,7 @@
 import type { ProcessContext } from '../types.js';
 import type { ServerRef } from '../gen/call.js';
 import * as gen from '../gen/request.js';
-import { ReqIdCollection, RequestId, type CollectionResponse, type Response } from '../gen/request.js';
+import { ReqIdCollection, type RequestId, type CollectionResponse, type Response } from '../gen/request.js';
 
 /** Sends a call request to a server without waiting (OTP's gen_server:send_request); the id is typed with the server's reply. */
 export function sendRequest<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<Call, Cast, Reply>, request: NoInfer<Call>): RequestId<Reply> {
