@@ -22,6 +22,13 @@ run(call_seq) ->
     calls(P, N),
     Us = now_us() - T0,
     [{ops, N}, {us, Us}, {rate, N * 1000000 / Us}];
+run(send_request) ->
+    N = 200000, Window = 100,
+    {ok, P} = gen_server:start(?MODULE, 0, []),
+    T0 = now_us(),
+    requests(P, N div Window, Window),
+    Us = now_us() - T0,
+    [{ops, N}, {us, Us}, {rate, N * 1000000 / Us}];
 run(call_100) ->
     Clients = 100, Each = 10000,
     {ok, P} = gen_server:start(?MODULE, 0, []),
@@ -81,3 +88,9 @@ json(Props) ->
     ["{", lists:join(",", Fields), "}"].
 num(V) when is_integer(V) -> integer_to_list(V);
 num(V) when is_float(V) -> float_to_list(V, [{decimals, 2}]).
+
+requests(_, 0, _) -> ok;
+requests(P, Rounds, Window) ->
+    Ids = [gen_server:send_request(P, ping) || _ <- lists:seq(1, Window)],
+    [{reply, pong} = gen_server:wait_response(Id, infinity) || Id <- Ids],
+    requests(P, Rounds - 1, Window).

@@ -92,7 +92,21 @@ const idleServer = onNode(async (ctx) => {
 });
 
 void isDown;
-const workloads = { call_seq: callSeq, call_100: call100, cast, restart, idle_server: idleServer };
+// Pipelined asynchronous requests: 100 in flight, each collected with waitResponse.
+const sendRequest = onNode(async (ctx) => {
+  const n = 200_000;
+  const window = 100;
+  const srv = await genServer.start(ctx, server, 0);
+  const ids = new Array(window);
+  const t0 = now();
+  for (let done = 0; done < n; done += window) {
+    for (let i = 0; i < window; i++) ids[i] = genServer.sendRequest(ctx, srv, 'ping');
+    for (let i = 0; i < window; i++) await genServer.waitResponse(ctx, ids[i], Infinity);
+  }
+  return result(n, now() - t0);
+});
+
+const workloads = { send_request: sendRequest, call_seq: callSeq, call_100: call100, cast, restart, idle_server: idleServer };
 const workload = process.argv[2];
 if (!workloads[workload]) {
   console.error(`unknown workload '${workload}': one of ${Object.keys(workloads).join(', ')}`);

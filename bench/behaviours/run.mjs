@@ -15,6 +15,7 @@ const REPS = 3;
 
 const WORKLOADS = [
   { id: 'call_seq', title: 'gen_server call, 1 client × 1M sequential', unit: 'calls/s', target: 'otp-ts/BEAM ≥ 2×' },
+  { id: 'send_request', title: 'gen_server sendRequest/waitResponse, 100 in flight, 200k', unit: 'requests/s' },
   { id: 'call_100', title: 'gen_server call, 100 clients × 10k', unit: 'calls/s', target: 'otp-ts/BEAM ≥ 2×' },
   { id: 'cast', title: 'gen_server cast, 1M', unit: 'casts/s', target: 'otp-ts/BEAM ≥ 1×' },
   { id: 'restart', title: 'supervisor restart of a killed child, 10k', unit: 'restarts/s', target: 'otp-ts/BEAM ≥ 1×' },
