@@ -151,6 +151,9 @@ const MAX_FACTORIES = 1000;
 const isObj = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 function compileSpec<T>(pattern: unknown, guard: Node | undefined, result: Node | undefined, keyPos: number | string): CompiledSpec<T> {
+  const bound = boundKey(pattern, guard, keyPos);
+  // A bound key tests a few rows at most: walking the tree costs less than generating code for them.
+  if (bound !== undefined) return interpreted<T>(pattern, guard, result, bound);
   const consts: unknown[] = [];
   // Constants stay out of the source text, so specs of one shape share one compiled function (see `factories`).
   const lit = (v: unknown): string => {
@@ -177,11 +180,11 @@ function compileSpec<T>(pattern: unknown, guard: Node | undefined, result: Node 
         return n.op === 'eq' ? test : `!${test}`;
       }
       case 'and':
-        return a.length === 0 ? 'true' : `(${a.join(' && ')})`;
+        return a.length === 0 ? 'true' : `(${a.map((x) => `${x} === true`).join(' && ')})`;
       case 'or':
-        return a.length === 0 ? 'false' : `(${a.join(' || ')})`;
+        return a.length === 0 ? 'false' : `(${a.map((x) => `${x} === true`).join(' || ')})`;
       case 'not':
-        return `!(${a[0]})`;
+        return `(${a[0]} !== true)`;
       case 'number':
       case 'string':
       case 'boolean':
@@ -206,7 +209,8 @@ function compileSpec<T>(pattern: unknown, guard: Node | undefined, result: Node 
       else conds.push(`(${at} !== undefined && mp(${lit(p)}, ${at}))`);
     }
   }
-  if (guard !== undefined) conds.push(expr(guard));
+  // As in ETS, a guard holds only when it is exactly true.
+  if (guard !== undefined) conds.push(`${expr(guard)} === true`);
   const test = conds.length === 0 ? 'true' : conds.join(' && ');
   const value = result === undefined ? 'r' : expr(result);
   const source = `return [function test(r) { return ${test}; }, function run(r) { return ${test} ? ${value} : NO; }];`;
@@ -217,7 +221,7 @@ function compileSpec<T>(pattern: unknown, guard: Node | undefined, result: Node 
     factories.set(source, make);
   }
   const [testFn, runFn] = make(compareTerms, termEquals, matchPattern, isObj, consts, NO_MATCH) as [CompiledSpec<T>['test'], CompiledSpec<T>['run']];
-  return { test: testFn, run: runFn, boundKey: boundKey(pattern, guard, keyPos) };
+  return { test: testFn, run: runFn, boundKey: undefined };
 }
 
 // The key every match must have: a ground key in the pattern, or `eq(keyField, constant)` at the guard's top level.
@@ -243,4 +247,54 @@ function boundKey(pattern: unknown, guard: Node | undefined, keyPos: number | st
     return undefined;
   };
   return guard === undefined ? undefined : fromGuard(guard);
+}
+
+function interpreted<T>(pattern: unknown, guard: Node | undefined, result: Node | undefined, bound: { key: unknown }): CompiledSpec<T> {
+  const test = (r: unknown): boolean => matchPattern(pattern, r) && (guard === undefined || evaluate(guard, r) === true);
+  return { test, run: (r) => (test(r) ? (result === undefined ? r : evaluate(result, r)) as T : NO_MATCH), boundKey: bound };
+}
+
+// The same semantics as the generated code, one node at a time.
+function evaluate(n: Node, r: unknown): unknown {
+  if (n.k === 'const') return n.v;
+  if (n.k === 'field') {
+    let v = r;
+    for (const p of n.path) v = v === null || v === undefined ? undefined : (v as Record<string, unknown>)[p];
+    return v;
+  }
+  const at = (i: number): unknown => evaluate(n.args[i]!, r);
+  switch (n.op) {
+    case 'gt':
+      return compareTerms(at(0), at(1)) > 0;
+    case 'ge':
+      return compareTerms(at(0), at(1)) >= 0;
+    case 'lt':
+      return compareTerms(at(0), at(1)) < 0;
+    case 'le':
+      return compareTerms(at(0), at(1)) <= 0;
+    case 'eq':
+      return termEquals(at(0), at(1));
+    case 'ne':
+      return !termEquals(at(0), at(1));
+    case 'and':
+      return n.args.every((a) => evaluate(a, r) === true);
+    case 'or':
+      return n.args.some((a) => evaluate(a, r) === true);
+    case 'not':
+      return at(0) !== true;
+    case 'number':
+    case 'string':
+    case 'boolean':
+      return typeof at(0) === n.op;
+    case 'tuple':
+      return Array.isArray(at(0));
+    case 'object':
+      return isObj(at(0));
+    case '[]':
+      return n.args.map((a) => evaluate(a, r));
+    default: {
+      const keys = JSON.parse(n.op.slice(1)) as string[];
+      return Object.fromEntries(keys.map((k, i) => [k, at(i)]));
+    }
+  }
 }
