@@ -6,45 +6,16 @@
 // depot) so their nodes never meet those of other test files running at the same time.
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extract } from 'tar';
 import { startLoad } from '../bench/lib/call-load.ts';
+import { run, ok, type Ran } from './support/run.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
 const node = 'sentry@127.0.0.1';
-
-interface Ran {
-  status: number | null;
-  out: string;
-  stdout: string;
-  stderr: string;
-}
-
-// Asynchronous, so the load generator in this process keeps calling while a command runs.
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<Ran> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, out: stdout + stderr, stdout: stdout.trim(), stderr: stderr.trim() });
-    });
-  });
-}
-
-async function ok(pending: Promise<Ran>, what: string): Promise<string> {
-  const r = await pending;
-  assert.equal(r.status, 0, `${what}: ${r.out}`);
-  return r.stdout;
-}
 
 async function until(what: string, check: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;

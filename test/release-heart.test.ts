@@ -4,36 +4,13 @@
 // exactly one reports success, the other its own node's cause.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { run, ok, type Ran as Result } from './support/run.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
-
-type Result = { status: number | null; out: string; stdout: string; stderr: string };
-
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, out: stdout + stderr, stdout: stdout.trim(), stderr: stderr.trim() });
-    });
-  });
-}
-
-async function ok(pending: Promise<Result>, what: string): Promise<string> {
-  const r = await pending;
-  assert.equal(r.status, 0, `${what}: ${r.out}`);
-  return r.stdout;
-}
 
 // Polls `probe` until it returns a value, failing after `ms` with `what`.
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {

@@ -6,37 +6,14 @@
 // that converts the state in place and throws is rolled back to the very state it started from.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLoad } from '../bench/lib/call-load.ts';
+import { run, ok } from './support/run.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
-
-// Asynchronous, so the load generator in this process keeps calling while a command runs.
-function run(cmd: string, args: string[], cwd: string): Promise<{ status: number | null; out: string; stdout: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd });
-    child.stdin.end();
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, out: stdout + stderr, stdout: stdout.trim() });
-    });
-  });
-}
-
-async function ok(pending: ReturnType<typeof run>, what: string): Promise<string> {
-  const r = await pending;
-  assert.equal(r.status, 0, `${what}: ${r.out}`);
-  return r.stdout;
-}
 
 const ledgerV1 = `export function add(a: number, b: number): number {
   return a + b;

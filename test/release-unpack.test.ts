@@ -5,37 +5,14 @@
 // by its version, rather than kept.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { create, extract } from 'tar';
+import { run, ok } from './support/run.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
-
-type Result = { status: number | null; out: string; stdout: string; stderr: string };
-
-function run(cmd: string, args: string[], cwd: string): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, out: stdout + stderr, stdout: stdout.trim(), stderr: stderr.trim() });
-    });
-  });
-}
-
-async function ok(pending: Promise<Result>, what: string): Promise<string> {
-  const r = await pending;
-  assert.equal(r.status, 0, `${what}: ${r.out}`);
-  return r.stdout;
-}
 
 /** What of a release root an unpack may change: RELEASES.json, and the folders of releases/ and lib/. */
 function footprint(root: string): string {

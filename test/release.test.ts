@@ -4,39 +4,16 @@
 // tarballs and unknown versions change nothing; a release carrying Node.js runs with no node on PATH.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extract } from 'tar';
 import { startLoad } from '../bench/lib/call-load.ts';
 import { makePki } from './support/pki.ts';
+import { run, ok } from './support/run.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
-
-// Asynchronous, so the load generator in this process keeps calling while a command runs.
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env, input?: string): Promise<{ status: number | null; out: string; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd, env });
-    child.stdin.end(input ?? '');
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, out: stdout + stderr, stdout: stdout.trim(), stderr: stderr.trim() });
-    });
-  });
-}
-
-async function ok(pending: ReturnType<typeof run>, what: string): Promise<string> {
-  const r = await pending;
-  assert.equal(r.status, 0, `${what}: ${r.out}`);
-  return r.stdout;
-}
 
 // The generated server's 0.2.0: its state gains `total`, migrated by codeChange (and dropped going down).
 function withTotal(source: string, codeChange: string): string {
