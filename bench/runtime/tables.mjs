@@ -19,6 +19,8 @@ const WORKLOADS = [
   { id: 'scan_ordered', title: 'the same over an orderedSet (ns per row scanned)' },
   { id: 'bound_set', title: 'select with a bound key, a new spec each call, 100k calls (ns per call)' },
   { id: 'scan_predicate', title: 'for scale: a hand-written JS predicate and map, no spec (ns per row scanned)', otpOnly: true },
+  { id: 'run_compiled', title: 'the spec alone over the 100k rows in an array: compiled (ns per row)', otpOnly: true },
+  { id: 'run_interpreted', title: 'the spec alone: walking its tree instead (ns per row)', otpOnly: true },
 ];
 
 async function measure(workload) {
@@ -28,10 +30,18 @@ async function measure(workload) {
     const t = ctx.newTable({ type: workload === 'scan_ordered' ? 'orderedSet' : 'set', access: 'public' });
     for (let i = 1; i <= ROWS; i++) t.insert([i, String(i), i % 100]);
     const spec = matchSpec().where((r) => gt(r[2], 50)).select((r) => r[1]);
+    const rows = t.toList();
+    const runAll = (fn) => {
+      let n = 0;
+      for (const r of rows) if (typeof fn(r) === 'string') n++;
+      return n;
+    };
     const run = {
       scan_set: () => t.select(spec).length,
       scan_ordered: () => t.select(spec).length,
       scan_predicate: () => t.select((r) => r[2] > 50).map((r) => r[1]).length,
+      run_compiled: () => runAll(spec.compile(0).run),
+      run_interpreted: () => runAll(spec.interpret().run),
       bound_set: () => {
         let n = 0;
         for (let i = 1; i <= ROWS; i++) n += t.select(matchSpec().match([i, _, _]).select((r) => r[1])).length;

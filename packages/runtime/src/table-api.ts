@@ -1,0 +1,135 @@
+import type { Pid } from './pid.js';
+import type { MatchSpec } from './table-match.js';
+import type { SelectChunk, SelectContinuation } from './table-select.js';
+
+/** How a table keys its records (ETS's set, ordered_set and bag). */
+export type TableType = 'set' | 'orderedSet' | 'bag';
+/** Who may use a table: anyone, anyone reads but the owner writes, or the owner only. */
+export type TableAccess = 'public' | 'protected' | 'private';
+
+/** Who inherits a table when its owner exits (ETS's `{heir, Pid, HeirData}`), or `'none'` to delete it. */
+export type TableHeir = { pid: Pid; data?: unknown } | 'none';
+
+/** The message a process receives when a table becomes its own (ETS's `{'ETS-TRANSFER', Tab, FromPid, Data}`). */
+export class TableTransfer<R = unknown> {
+  /** Tag for readable pattern matching and logs. */
+  readonly type = 'ETS-TRANSFER' as const;
+  constructor(
+    /** The receiver's handle on the table it now owns. */
+    readonly table: Table<R>,
+    /** The previous owner (the one that gave it away, or the one that exited). */
+    readonly from: Pid,
+    /** The heir data or the gift data. */
+    readonly data: unknown,
+  ) {}
+}
+
+/** True when a message is a table transfer (from `giveAway` or an heir's inheritance). */
+export function isTableTransfer(message: unknown): message is TableTransfer {
+  return message instanceof TableTransfer;
+}
+
+/** Options of `newTable`. */
+export interface TableOptions {
+  /** `'set'` (default): one record per key; `'orderedSet'`: iterated in key order; `'bag'`: many records per key. */
+  type?: TableType;
+  /** `'protected'` by default, as in ETS. */
+  access?: TableAccess;
+  /** Register the table under a name other processes can open it by. */
+  name?: string;
+  /** Where the key sits in a record: an index for tuple records (default 0) or a property name for object records. */
+  keyPos?: number | string;
+  /** The process that inherits the table when the owner exits; `'none'` (default) deletes the table then. */
+  heir?: TableHeir;
+}
+
+/** Options of `updateCounter`. */
+export interface UpdateCounterOptions<R> {
+  /** The element to increment: an index or a property (default: the one after the key for tuples). */
+  pos?: number | string;
+  /** The record inserted first when the key is missing (otherwise a missing key throws `badarg`). */
+  default?: R;
+}
+
+/** What `info` reports about a table. */
+export interface TableInfo {
+  id: number;
+  name: string | undefined;
+  type: TableType;
+  access: TableAccess;
+  owner: Pid;
+  /** The heir's pid, or `'none'`. */
+  heir: Pid | 'none';
+  keyPos: number | string;
+  /** Number of records. */
+  size: number;
+  /** Estimated heap bytes held by the records. */
+  memory: number;
+}
+
+/**
+ * A process's handle on a table. Records are tuples (arrays) or objects with the key at `keyPos`;
+ * they are stored by reference, so treat them as immutable values, as Erlang terms are.
+ */
+export interface Table<R = unknown> extends Iterable<R> {
+  /** The table's id, valid on this node. */
+  readonly id: number;
+  /** The table's registered name, if any. */
+  readonly name: string | undefined;
+  /** Inserts a record, replacing the one with the same key (set, orderedSet) or adding to them (bag). */
+  insert(record: R): void;
+  /** Inserts several records at once (all are checked before any is stored). */
+  insertMany(records: readonly R[]): void;
+  /** Inserts only if the key does not exist yet; returns whether it did. */
+  insertNew(record: R): boolean;
+  /** The records with this key (at most one unless the table is a bag). */
+  lookup(key: unknown): R[];
+  /** The record with this key, or undefined (for set and orderedSet tables). */
+  get(key: unknown): R | undefined;
+  /** True when a record has this key. */
+  member(key: unknown): boolean;
+  /** Deletes every record with this key. */
+  delete(key: unknown): void;
+  /** Deletes this exact record (structurally equal). */
+  deleteObject(record: R): void;
+  /** Deletes every record. */
+  deleteAllObjects(): void;
+  /** Adds `increment` to a numeric element of the record with this key and returns the new value. */
+  updateCounter(key: unknown, increment: number, options?: UpdateCounterOptions<R>): number;
+  /** The records matching a pattern (`_` is a wildcard; objects match partially). */
+  match(pattern: unknown): R[];
+  /** Deletes the records matching a pattern; returns how many. */
+  matchDelete(pattern: unknown): number;
+  /** The records a predicate accepts. */
+  select(predicate: (record: R) => boolean): R[];
+  /** The results of a match spec (ETS's `select/2`), in key order for orderedSet; a bound key is a lookup. */
+  select<T>(spec: MatchSpec<R, T>): T[];
+  /** The first chunk of at most `limit` results, or undefined when none (ETS's `select/3`). */
+  select<T>(spec: MatchSpec<R, T>, limit: number): SelectChunk<T> | undefined;
+  /** The chunk after a continuation, or undefined at the end (ETS's `select/1`). */
+  select<T>(continuation: SelectContinuation<T>): SelectChunk<T> | undefined;
+  /** How many records a spec's pattern and guards accept (its result is not used). */
+  selectCount(spec: MatchSpec<R, unknown>): number;
+  /** Deletes the records a spec's pattern and guards accept (its result is not used); returns how many. */
+  selectDelete(spec: MatchSpec<R, unknown>): number;
+  /** Makes a live local process the table's owner (owner only); it receives a `TableTransfer` with `data`. */
+  giveAway(pid: Pid, data?: unknown): void;
+  /** Sets or clears the heir (owner only), as ETS's `setopts(Tab, {heir, ...})`. */
+  setHeir(heir: TableHeir): void;
+  /** The first key (in key order for orderedSet), or undefined when empty. */
+  first(): unknown;
+  /** The last key in key order (orderedSet), or undefined. */
+  last(): unknown;
+  /** The key after `key` in table order, or undefined at the end. */
+  next(key: unknown): unknown;
+  /** The key before `key` in key order (orderedSet), or undefined at the start. */
+  prev(key: unknown): unknown;
+  /** Every record (in key order for orderedSet). */
+  toList(): R[];
+  /** Number of records. */
+  readonly size: number;
+  /** Type, access, owner, size and memory estimate. */
+  info(): TableInfo;
+  /** Deletes the table (owner only). */
+  drop(): void;
+}
