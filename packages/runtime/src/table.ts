@@ -92,6 +92,8 @@ export class TableStore {
   readonly data = new Map<unknown, unknown>();
   // orderedSet only: the raw keys, sorted by compareTerms.
   readonly sorted: unknown[] = [];
+  // orderedSet only: the records in key order, kept from one scan to the next until a write.
+  private ordered: unknown[] | null = null;
   count = 0;
   heir: TableHeir = 'none';
 
@@ -119,6 +121,7 @@ export class TableStore {
   }
 
   clear(): void {
+    this.ordered = null;
     this.data.clear();
     this.sorted.length = 0;
     this.count = 0;
@@ -139,6 +142,7 @@ export class TableStore {
   }
 
   put(record: unknown): void {
+    this.ordered = null;
     const key = this.keyOf(record);
     const k = termKey(key);
     if (this.type === 'bag') {
@@ -166,6 +170,7 @@ export class TableStore {
   }
 
   remove(key: unknown): void {
+    this.ordered = null;
     const k = termKey(key);
     const v = this.data.get(k);
     if (v === undefined) return;
@@ -178,6 +183,7 @@ export class TableStore {
   }
 
   removeObject(record: unknown): void {
+    this.ordered = null;
     const key = this.keyOf(record);
     if (this.type !== 'bag') {
       const current = this.data.get(termKey(key));
@@ -203,6 +209,16 @@ export class TableStore {
     } else {
       yield* Array.from(this.data.values());
     }
+  }
+
+  /** An orderedSet's records in key order; the array is shared until the next write, so never change it. */
+  inOrder(): readonly unknown[] {
+    if (this.ordered === null) {
+      const out = new Array<unknown>(this.sorted.length);
+      for (let i = 0; i < out.length; i++) out[i] = this.data.get(termKey(this.sorted[i]));
+      this.ordered = out;
+    }
+    return this.ordered;
   }
 
   /** Records matching a pattern; a pattern with a bound key is a single lookup. */

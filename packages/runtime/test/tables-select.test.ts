@@ -233,3 +233,22 @@ test('the example of docs/tables.md runs and leaves the table it describes', asy
   const left = await inProcess((ctx) => run(ctx, ...names.map((n) => (runtime as Record<string, unknown>)[n])));
   assert.deepEqual(left, [[2, 'bob', 25, 'user']]);
 });
+
+test('select on an orderedSet sees every write made since the previous select', async () => {
+  await inProcess(async (ctx) => {
+    const t = ctx.newTable<Pair>({ type: 'orderedSet' });
+    const all = matchSpec<Pair>().select((p) => p[1]);
+    t.insertMany([[2, 'b'], [1, 'a']]);
+    assert.deepEqual(t.select(all), ['a', 'b']);
+    t.insert([0, 'z']);
+    assert.deepEqual(t.select(all), ['z', 'a', 'b']);
+    t.insert([1, 'A']);
+    t.delete(2);
+    assert.deepEqual(t.select(all), ['z', 'A']);
+    t.deleteObject([0, 'z']);
+    t.insertNew([3, 'c']);
+    assert.deepEqual(t.select(all), ['A', 'c']);
+    t.deleteAllObjects();
+    assert.deepEqual(t.select(all), []);
+  });
+});
