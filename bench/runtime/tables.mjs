@@ -89,7 +89,7 @@ export async function runTables() {
     '## runtime-tables',
     '',
     `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB), Node.js ${process.version}, Erlang/OTP ${otp ?? 'not available'} with \`+S 1\`.`,
-    'Command: `node bench/runtime/tables.mjs` (also run at the end of `npm run bench -- runtime`). Rows `[id, name, age]` (`{Id, Name, Age}` on the BEAM), age = id mod 100, so the guard keeps 49%. The table is not written between selects, so an orderedSet scan reuses the records in key order that the previous scan gathered (a write drops them; the first scan after it gathers them again, costing about 2× the figure). Each cell is best / median of 5 runs after a warm-up, each side in its own OS process; lower is better. The machine is shared and noisy: compare within this table.',
+    'Command: `node bench/runtime/tables.mjs` (also run at the end of `npm run bench -- runtime`). Rows `[id, name, age]` (`{Id, Name, Age}` on the BEAM), age = id mod 100, so the guard keeps 49%. The table is not written between selects, so an orderedSet scan walks the array of records in key order that an earlier scan kept (the second scan without a write between gathers it, a write drops it; a scan without it costs about 2× the figure, as one hash lookup per key). Each cell is best / median of 5 runs after a warm-up, each side in its own OS process; lower is better. The machine is shared and noisy: compare within this table.',
     '',
     '| workload | otp-ts (best / median) | BEAM +S 1 (best / median) | BEAM / otp-ts (best) |',
     '| --- | ---: | ---: | ---: |',

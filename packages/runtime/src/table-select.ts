@@ -38,7 +38,7 @@ function scan(store: TableStore, spec: CompiledSpec<unknown>, visit: (record: un
   if (spec.boundKey !== undefined) {
     for (const r of store.records(spec.boundKey.key)) if (visit(r) === false) return;
   } else if (store.type === 'orderedSet') {
-    for (const r of store.inOrder()) if (visit(r) === false) return;
+    store.walkInOrder(visit);
   } else if (store.type === 'bag') {
     for (const list of store.data.values()) for (const r of list as unknown[]) if (visit(r) === false) return;
   } else {

@@ -94,6 +94,8 @@ export class TableStore {
   readonly sorted: unknown[] = [];
   // orderedSet only: the records in key order, kept from one scan to the next until a write.
   private ordered: unknown[] | null = null;
+  private writes = 0;
+  private walkedAt = -1;
   count = 0;
   heir: TableHeir = 'none';
 
@@ -122,6 +124,7 @@ export class TableStore {
 
   clear(): void {
     this.ordered = null;
+    this.writes++;
     this.data.clear();
     this.sorted.length = 0;
     this.count = 0;
@@ -143,6 +146,7 @@ export class TableStore {
 
   put(record: unknown): void {
     this.ordered = null;
+    this.writes++;
     const key = this.keyOf(record);
     const k = termKey(key);
     if (this.type === 'bag') {
@@ -171,6 +175,7 @@ export class TableStore {
 
   remove(key: unknown): void {
     this.ordered = null;
+    this.writes++;
     const k = termKey(key);
     const v = this.data.get(k);
     if (v === undefined) return;
@@ -184,6 +189,7 @@ export class TableStore {
 
   removeObject(record: unknown): void {
     this.ordered = null;
+    this.writes++;
     const key = this.keyOf(record);
     if (this.type !== 'bag') {
       const current = this.data.get(termKey(key));
@@ -211,14 +217,25 @@ export class TableStore {
     }
   }
 
-  /** An orderedSet's records in key order; the array is shared until the next write, so never change it. */
-  inOrder(): readonly unknown[] {
-    if (this.ordered === null) {
-      const out = new Array<unknown>(this.sorted.length);
-      for (let i = 0; i < out.length; i++) out[i] = this.data.get(termKey(this.sorted[i]));
-      this.ordered = out;
+  /** Visits an orderedSet's records in key order until `visit` returns false. */
+  walkInOrder(visit: (record: unknown) => boolean | void): void {
+    const kept = this.ordered;
+    if (kept !== null) {
+      for (let i = 0; i < kept.length; i++) if (visit(kept[i]) === false) return;
+      return;
     }
-    return this.ordered;
+    const writes = this.writes;
+    // Keep the records in order only for a second walk without a write between: gathering them costs
+    // as much as the walk, which a table written between walks would pay every time.
+    const out = writes === this.walkedAt ? new Array<unknown>(this.sorted.length) : null;
+    for (let i = 0; i < this.sorted.length; i++) {
+      const r = this.data.get(termKey(this.sorted[i]));
+      if (out !== null) out[i] = r;
+      if (visit(r) === false) return;
+    }
+    if (this.writes !== writes) return;
+    this.walkedAt = writes;
+    this.ordered = out;
   }
 
   /** Records matching a pattern; a pattern with a bound key is a single lookup. */
