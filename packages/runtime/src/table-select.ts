@@ -91,13 +91,7 @@ export function selectNext<T>(continuation: SelectContinuation<T>): SelectChunk<
   if (c.done) return undefined;
   const rows: T[] = [];
   const { store, spec, limit } = c;
-  if (spec.boundKey !== undefined) {
-    for (const r of store.records(spec.boundKey.key)) {
-      const v = spec.run(r);
-      if (v !== NO_MATCH) rows.push(v);
-    }
-    c.done = true;
-  } else if (store.type === 'orderedSet') {
+  if (store.type === 'orderedSet' && spec.boundKey === undefined) {
     // Resume after the last key seen, so that writes between chunks neither repeat nor skip the rest.
     let i = c.after === undefined ? 0 : store.search(c.after.key);
     if (c.after !== undefined) i = i >= 0 ? i + 1 : -i - 1;
@@ -108,7 +102,7 @@ export function selectNext<T>(continuation: SelectContinuation<T>): SelectChunk<
     if (i > 0) c.after = { key: store.sorted[i - 1] };
     c.done = i >= store.sorted.length;
   } else {
-    c.iter ??= store.type === 'bag' ? flatten(store.data.values()) : store.data.values();
+    c.iter ??= spec.boundKey !== undefined ? store.records(spec.boundKey.key).values() : store.type === 'bag' ? flatten(store.data.values()) : store.data.values();
     while (rows.length < limit) {
       const step = c.iter.next();
       if (step.done === true) {

@@ -252,3 +252,16 @@ test('select on an orderedSet sees every write made since the previous select', 
     assert.deepEqual(t.select(all), []);
   });
 });
+
+test('select with a limit chunks the records of one bound key in a bag too', async () => {
+  await inProcess(async (ctx) => {
+    const t = ctx.newTable<Pair>({ type: 'bag' });
+    for (let i = 0; i < 5; i++) t.insert([7, i]);
+    t.insert([8, 0]);
+    const first = t.select(matchSpec<Pair>().match([7, _]).select((p) => p[1]), 2)!;
+    const second = t.select(first.continuation)!;
+    const third = t.select(second.continuation)!;
+    assert.deepEqual([first.rows, second.rows, third.rows], [[0, 1], [2, 3], [4]]);
+    assert.equal(t.select(third.continuation), undefined);
+  });
+});
