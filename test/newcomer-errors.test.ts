@@ -49,6 +49,8 @@ function shellIn(dir: string, env: NodeJS.ProcessEnv = process.env) {
     out: () => out,
     until,
     say: async (line: string, answer: RegExp) => {
+      // Type only at the prompt: what the shell prints before it is not the answer to this line.
+      await until(/otp> $/);
       const mark = out.length;
       child.stdin.write(`${line}\n`);
       await until(answer, mark);
