@@ -16,7 +16,7 @@ import { encodeControl, type PidTranslator } from '../src/distribution/codec.ts'
 const peerScript = fileURLToPath(new URL('./fixtures/security-peer.ts', import.meta.url));
 const MiB = 1024 * 1024;
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
   const t0 = Date.now();
   while (!(await check())) {
     if (Date.now() - t0 > ms) assert.fail(`timed out after ${ms} ms waiting until ${what}`);
