@@ -204,7 +204,7 @@ function upgradeTable(u) {
     `| longest suspension, median of ${u.ups.length} upgrades (BEAM: of ${ROUNDS} rounds in one VM) | ${ms(med(u.ups, 'suspendedMs'))} | ${ms(u.beam?.median)} | ${ratio(med(u.ups, 'suspendedMs'), u.beam?.median)} |`,
     `| longest suspension, best of ${u.ups.length} upgrades (BEAM: of ${ROUNDS} rounds) | ${ms(Math.min(...u.ups.map((r) => r.suspendedMs)))} | ${ms(u.beam?.best)} | ${ratio(Math.min(...u.ups.map((r) => r.suspendedMs)), u.beam?.best)} |`,
     `| longest suspension, median of ${u.downs.length} downgrades | ${ms(med(u.downs, 'suspendedMs'))} | – | – |`,
-    `| whole install on the node (check, load, suspend, codeChange, resume, the health probe's 100 ms watch of the migrated processes, permanence), upgrade 1 / median | ${ms(first.ms)} / ${ms(med(u.ups, 'ms'))} | – | – |`,
+    `| whole install on the node (check, load, suspend, codeChange, resume, the health probe's watch of the migrated processes, 100 ms here with --probe-ms 100 where the default is 2,000 ms, permanence), upgrade 1 / median | ${ms(first.ms)} / ${ms(med(u.ups, 'ms'))} | – | – |`,
     `| \`bin/${FLEET} upgrade 0.2.0\` command, spawn to exit, upgrade 1 / median | ${ms(first.wallMs)} / ${ms(med(u.ups, 'wallMs'))} | – | – |`,
   ];
 }
