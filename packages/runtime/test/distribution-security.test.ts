@@ -337,7 +337,8 @@ const anyFrame = (t: string) =>
     fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
   );
 
-test('fuzzed handshake frames in every position, from either side, and fuzzed frames after it never stop the node: it keeps serving and its log lines stay whole', async () => {
+// Some 200 fuzzed exchanges against a real node, each waited on: minutes on a loaded machine, not the default minute.
+test('fuzzed handshake frames in every position, from either side, and fuzzed frames after it never stop the node: it keeps serving and its log lines stay whole', { timeout: 300_000 }, async () => {
   await withEpmd(async (epmdPort, peers) => {
     const target = await startPeer({ name: 'fuzz@127.0.0.1', epmdPort, handshakeTimeoutMs: 2000 });
     peers.push(target);
