@@ -11,14 +11,18 @@ export class UnpackError extends Error {
 
 const REBUILD = 'rebuild the tarball with otp release --tar';
 
-// A JSON file of the staged tarball, parsed; `fix` says what to correct when it does not parse.
-function readStagedJson(staging: string, rel: string, tarball: string, fix: string): unknown {
-  let text: string;
+// A file of the staged tarball as text; one that cannot be read refuses the tarball.
+function readStaged(staging: string, rel: string, tarball: string): string {
   try {
-    text = readFileSync(join(staging, rel), 'utf8');
+    return readFileSync(join(staging, rel), 'utf8');
   } catch (error) {
     throw new UnpackError(`${tarball}: ${rel} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ${REBUILD}`);
   }
+}
+
+// A JSON file of the staged tarball, parsed; `fix` says what to correct when it does not parse.
+function readStagedJson(staging: string, rel: string, tarball: string, fix: string): unknown {
+  const text = readStaged(staging, rel, tarball);
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -48,12 +52,7 @@ function stagedRelease(staging: string, tarball: string, name: string): ReleaseF
 function checkNodeArgs(staging: string, vsn: string, tarball: string): void {
   const rel = `releases/${vsn}/node.args`;
   if (!existsSync(join(staging, rel))) return;
-  let text: string;
-  try {
-    text = readFileSync(join(staging, rel), 'utf8');
-  } catch (error) {
-    throw new UnpackError(`${tarball}: ${rel} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ${REBUILD}`);
-  }
+  const text = readStaged(staging, rel, tarball);
   try {
     parseNodeArgs(text, process.env, rel);
   } catch (error) {
