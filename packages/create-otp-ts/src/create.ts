@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { isOtpError, newProject, processIo, templateNames, type Io, type TemplateName } from '@otp-ts/cli';
+
+/** The text `npm create otp-ts@latest -- --help` prints. */
+export const usage = `Usage: npm create otp-ts@latest <name> [-- --template app|lib|umbrella]
+
+Creates an otp-ts project in ./<name>, as \`otp new\` does, depending on the published @otp-ts
+packages: after \`npm install\` in it, \`npx otp\` is the project's own otp command.
+
+Options (after \`--\` when run through npm create):
+  -t, --template <app|lib|umbrella>  app (default): an application, its supervisor, a gen_server and tests;
+                                     lib: a library of modules and tests; umbrella: an npm workspace with apps/<name>
+  -d, --dir <dir>                    the folder to create it in (default: ./<name>)
+  -f, --force                        write into an existing non-empty folder
+  -h, --help                         print this help
+  -v, --version                      print the version
+
+Examples:
+  npm create otp-ts@latest shop                         an application in ./shop
+  npm create otp-ts@latest textkit -- --template lib    a library in ./textkit
+  npm create otp-ts@latest store -- --template umbrella an npm workspace with apps/store
+`;
+
+/** A bad command line: exit 2, like otp's usage errors. */
+class UsageError extends Error {}
+
+function parse(argv: string[]): { name?: string; template: TemplateName; dir?: string; force: boolean; help: boolean; version: boolean } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        template: { type: 'string', short: 't' },
+        dir: { type: 'string', short: 'd' },
+        force: { type: 'boolean', short: 'f' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (error) {
+    const unknown = /Unknown option '([^']+)'/.exec((error as Error).message);
+    throw new UsageError(unknown ? `unknown option '${unknown[1]}' (see --help)` : `${(error as Error).message.replace(/\.$/, '')} (see --help)`);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 1) throw new UsageError(`one project name, not ${positionals.length} (${positionals.join(' ')})`);
+  const template = values.template ?? 'app';
+  if (!(templateNames as readonly string[]).includes(template)) throw new UsageError(`unknown template '${template}': choose ${templateNames.join(', ')}`);
+  return { name: positionals[0], template: template as TemplateName, dir: values.dir, force: values.force ?? false, help: values.help ?? false, version: values.version ?? false };
+}
+
+/** The lines that tell a newcomer what to run next in the project at `where` (relative to where they are). */
+export function nextSteps(where: string): string[] {
+  return [...(where === '.' ? [] : [`cd ${where.includes(' ') ? JSON.stringify(where) : where}`]), 'npm install', 'npx otp test', 'npx otp shell'];
+}
+
+/**
+ * Runs the initializer with `argv` (the arguments after the package name); resolves to the exit code:
+ * 0 created (or help), 2 bad usage, an invalid name or an existing folder, 1 anything else.
+ */
+export async function create(argv: string[], overrides: Partial<Io> = {}): Promise<number> {
+  const io = processIo(overrides);
+  try {
+    const args = parse(argv);
+    if (args.help) {
+      io.stdout.write(usage);
+      return 0;
+    }
+    if (args.version) {
+      io.stdout.write(`${version()}\n`);
+      return 0;
+    }
+    if (args.name === undefined) throw new UsageError('name the project: npm create otp-ts@latest my_app (see --help)');
+    const created = newProject({ template: args.template, name: args.name, dir: args.dir, force: args.force, cwd: io.cwd });
+    const where = relative(io.cwd, created.root) || '.';
+    io.stdout.write(`created ${args.template} ${args.name} in ${where} (${created.files.length} files)\n\nnext:\n${nextSteps(where).map((l) => `  ${l}\n`).join('')}`);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`create-otp-ts: ${error.message}\n`);
+      return 2;
+    }
+    if (isOtpError(error)) {
+      io.stderr.write(`create-otp-ts: ${error.message}\n${error.hint ? error.hint + '\n' : ''}`);
+      return error.exitCode;
+    }
+    io.stderr.write(`create-otp-ts: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\nplease report it with the command you ran.\n`);
+    return 1;
+  }
+}
+
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}

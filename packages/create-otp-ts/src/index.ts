@@ -1,0 +1,1 @@
+export { create, nextSteps, usage } from './create.js';

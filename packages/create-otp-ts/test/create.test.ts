@@ -1,0 +1,70 @@
+// create-otp-ts in-process: what `npm create otp-ts@latest <name>` writes and prints, and its errors.
+// test/registry.test.ts runs it for real, published to a local registry and run through npm create.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { create } from '../src/index.ts';
+
+async function run(argv: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await create(argv, { cwd, stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (err += t) } });
+  return { code, out, err };
+}
+
+const published = JSON.parse(readFileSync(new URL('../../cli/package.json', import.meta.url), 'utf8')) as { version: string };
+
+test('create <name> writes an app depending on the published @otp-ts versions and prints the next steps', async (t) => {
+  const cwd = mkdtempSync(join(tmpdir(), 'create-otp-ts-'));
+  t.after(() => rmSync(cwd, { recursive: true, force: true }));
+  const r = await run(['cot_shop'], cwd);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^created app cot_shop in cot_shop \(\d+ files\)\n\nnext:\n {2}cd cot_shop\n {2}npm install\n {2}npx otp test\n {2}npx otp shell\n$/);
+  const pkg = JSON.parse(readFileSync(join(cwd, 'cot_shop', 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+  // Registry versions, never file: links into a checkout: the project must install from npm.
+  assert.equal(pkg.dependencies['@otp-ts/runtime'], published.version);
+  assert.equal(pkg.devDependencies['@otp-ts/cli'], published.version);
+  assert.ok(existsSync(join(cwd, 'cot_shop', 'src', 'cot_shop_server.ts')));
+});
+
+test('--template lib and --template umbrella create those projects', async (t) => {
+  const cwd = mkdtempSync(join(tmpdir(), 'create-otp-ts-'));
+  t.after(() => rmSync(cwd, { recursive: true, force: true }));
+  assert.equal((await run(['cot_text', '--template', 'lib'], cwd)).code, 0);
+  assert.match(readFileSync(join(cwd, 'cot_text', 'package.json'), 'utf8'), /"name": "cot_text"/);
+  assert.ok(!existsSync(join(cwd, 'cot_text', 'src', 'cot_text_sup.ts')), 'a library has no supervisor');
+  const umbrella = await run(['cot_store', '-t', 'umbrella'], cwd);
+  assert.equal(umbrella.code, 0, umbrella.err);
+  assert.ok(existsSync(join(cwd, 'cot_store', 'apps', 'cot_store', 'package.json')));
+});
+
+test('errors name the problem and the fix, exit 2, and write nothing', async (t) => {
+  const cwd = mkdtempSync(join(tmpdir(), 'create-otp-ts-'));
+  t.after(() => rmSync(cwd, { recursive: true, force: true }));
+  mkdirSync(join(cwd, 'cot_taken'));
+  writeFileSync(join(cwd, 'cot_taken', 'notes.txt'), 'mine');
+  const exists = await run(['cot_taken'], cwd);
+  assert.equal(exists.code, 2);
+  assert.match(exists.err, /^create-otp-ts: the folder .*cot_taken exists and is not empty\n.*another name/);
+  assert.equal(readFileSync(join(cwd, 'cot_taken', 'notes.txt'), 'utf8'), 'mine');
+
+  const invalid = await run(['my-shop'], cwd);
+  assert.equal(invalid.code, 2);
+  assert.match(invalid.err, /^create-otp-ts: invalid name 'my-shop': use '_' instead of '-'.*\nTry 'my_shop'\.\n$/);
+  assert.ok(!existsSync(join(cwd, 'my-shop')));
+
+  const none = await run([], cwd);
+  assert.equal(none.code, 2);
+  assert.match(none.err, /name the project: npm create otp-ts@latest my_app/);
+  assert.match((await run(['x', '--template', 'web'], cwd)).err, /unknown template 'web': choose app, lib, umbrella/);
+  assert.match((await run(['x', '--bogus'], cwd)).err, /^create-otp-ts: unknown option '--bogus' \(see --help\)\n$/);
+});
+
+test('--help prints the usage with the npm create form; --version the version', async () => {
+  const help = await run(['--help'], tmpdir());
+  assert.equal(help.code, 0);
+  assert.match(help.out, /^Usage: npm create otp-ts@latest <name> \[-- --template app\|lib\|umbrella\]/);
+  assert.match((await run(['--version'], tmpdir())).out, /^\d+\.\d+\.\d+\n$/);
+});
