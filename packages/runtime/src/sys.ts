@@ -1,7 +1,7 @@
 import type { ProcessContext } from './types.js';
 import { genCall, type ServerRef } from './gen/call.js';
 import { SystemMessage, type SystemRequest } from './gen/messages.js';
-import { SysFailure, type Statistics, type SysStatus } from './gen/sys-handler.js';
+import { SysFailure, type DebugFun, type Statistics, type SysEvent, type SysEventKind, type SysStatus } from './gen/sys-handler.js';
 import { SpecialProcess, type SpecialModule } from './gen/special.js';
 
 const SYS_TIMEOUT = 5000;
@@ -11,6 +11,9 @@ async function request(ctx: ProcessContext, server: ServerRef, req: SystemReques
   if (answer instanceof SysFailure) throw answer.error;
   return answer;
 }
+
+/** What `sys.log` sets: on (keeping the last 10 events, or the bound it had), on with a bound, or off (the log is dropped). */
+export type LogFlag = boolean | { max: number };
 
 /** OTP's sys module: inspect and steer any behaviour process (gen_server, supervisor, gen_statem, gen_event). */
 export const sys = {
@@ -42,6 +45,28 @@ export const sys = {
   trace: async (ctx: ProcessContext, server: ServerRef, flag: boolean, timeoutMs?: number): Promise<void> => {
     await request(ctx, server, { type: 'trace', flag }, timeoutMs);
   },
+  /** Keeps the process's last events (10, or `{ max }`) while on, as OTP's sys:log; `false` drops the log. */
+  log: async (ctx: ProcessContext, server: ServerRef, flag: LogFlag, timeoutMs?: number): Promise<void> => {
+    await request(ctx, server, { type: 'log', flag }, timeoutMs);
+  },
+  /** The events the log holds, oldest first (OTP's sys:get_log); empty when logging is off. */
+  getLog: (ctx: ProcessContext, server: ServerRef, timeoutMs?: number): Promise<SysEvent[]> => request(ctx, server, { type: 'log', flag: 'get' }, timeoutMs) as Promise<SysEvent[]>,
+  /**
+   * Installs a debug function in the process (OTP's sys:install): `fn(funState, event, procState)` runs on each
+   * event and returns its next state, or `'done'` to remove itself. `id` (default: `fn`) names it for `remove`;
+   * installing under a taken id replaces that function. Local processes only (a function cannot cross nodes).
+   */
+  install: async <F>(ctx: ProcessContext, server: ServerRef, fn: DebugFun<F>, funState: F, options?: { id?: unknown; timeoutMs?: number }): Promise<void> => {
+    await request(ctx, server, { type: 'install', id: options?.id ?? fn, fn: fn as DebugFun<unknown>, state: funState }, options?.timeoutMs);
+  },
+  /** Removes the debug function installed under `id` (the function itself when installed without an id); nothing if none is. */
+  remove: async (ctx: ProcessContext, server: ServerRef, id: unknown, timeoutMs?: number): Promise<void> => {
+    await request(ctx, server, { type: 'remove', id }, timeoutMs);
+  },
+  /** Turns every debug option off: trace, log, statistics and installed functions (OTP's sys:no_debug). */
+  noDebug: async (ctx: ProcessContext, server: ServerRef, timeoutMs?: number): Promise<void> => {
+    await request(ctx, server, { type: 'noDebug' }, timeoutMs);
+  },
 };
 
-export type { Statistics, SysStatus, SpecialModule, SpecialProcess };
+export type { Statistics, SysStatus, SpecialModule, SpecialProcess, SysEvent, SysEventKind, DebugFun };

@@ -7,7 +7,7 @@ import type { ProcessContext } from '../types.js';
 import { SystemMessage, isSystemMessage, type From } from '../gen/messages.js';
 import { replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
-import { handleSystemMessage, listCallbackModules, type CodeChange, type Statistics, type SysTarget } from '../gen/sys-handler.js';
+import { debugEvent, handleSystemMessage, listCallbackModules, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysTarget } from '../gen/sys-handler.js';
 import type { Acknowledge } from '../gen/start.js';
 import { formatValue, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
@@ -35,7 +35,7 @@ export class Manager implements SysTarget {
   readonly moduleName = 'gen_event';
   suspended = false;
   statistics: Statistics | null = null;
-  trace = false;
+  sysDebug: SysDebug | null = null;
   entries: Entry[] = [];
 
   constructor(
@@ -111,11 +111,12 @@ export class Manager implements SysTarget {
   answer(from: From, value: unknown): void {
     replyTo(from, value);
     if (this.statistics) this.statistics.messagesOut++;
-    this.debug(`sent ${formatValue(value, 200)} to ${from.pid}`);
+    this.debug(() => ({ type: 'out', reply: value, to: from.pid }));
   }
 
-  debug(event: string): void {
-    if (this.trace) process.stdout.write(`*DBG* ${this.ctx.self()} (gen_event) ${event}\n`);
+  /** Reports an event to sys debugging; the event is built only while debugging is on. */
+  debug(event: () => SysEvent): void {
+    if (this.sysDebug !== null) debugEvent(this.ctx, this, event());
   }
 }
 
@@ -144,14 +145,14 @@ async function dispatch(mgr: Manager, msg: unknown): Promise<void> {
   if (msg instanceof SystemMessage) return handleSystemMessage(mgr.ctx, msg, mgr);
   if (mgr.statistics) mgr.statistics.messagesIn++;
   if (msg instanceof NotifyMessage) {
-    mgr.debug(`got event ${formatValue(msg.event, 200)}`);
+    mgr.debug(() => ({ type: 'in', kind: 'notify', message: msg.event }));
     return notifyAll(mgr, 'handleEvent', msg.event);
   }
   if (msg instanceof ManagerRequest) {
-    mgr.debug(`got ${msg.op.type} from ${msg.from.pid}`);
+    mgr.debug(() => ({ type: 'in', kind: 'request', message: msg.op, from: msg.from.pid }));
     return handleRequest(mgr, msg.from, msg);
   }
-  mgr.debug(`got ${formatValue(msg, 200)}`);
+  mgr.debug(() => ({ type: 'in', kind: 'info', message: msg }));
   if (msg instanceof Exit && msg.from === mgr.parent) return stopManager(mgr, msg.reason);
   if (msg instanceof Exit) {
     for (const e of mgr.entries.filter((x) => x.supervisor === msg.from)) {

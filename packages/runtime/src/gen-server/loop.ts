@@ -7,7 +7,7 @@ import type { ProcessContext, ProcessLabel } from '../types.js';
 import { CallMessage, CastMessage, SystemMessage, isSystemMessage, type From } from '../gen/messages.js';
 import { replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
-import { handleSystemMessage, type CodeChange, type Statistics, type SysTarget } from '../gen/sys-handler.js';
+import { debugEvent, handleSystemMessage, type CodeChange, type Statistics, type SysDebug, type SysTarget } from '../gen/sys-handler.js';
 import type { Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
@@ -25,7 +25,7 @@ class Server implements SysTarget {
   readonly behaviour = 'gen_server';
   suspended = false;
   statistics: Statistics | null = null;
-  trace = false;
+  sysDebug: SysDebug | null = null;
   timeout: number | undefined = undefined;
   continuation: { arg: unknown } | null = null;
 
@@ -99,11 +99,6 @@ class Server implements SysTarget {
   /** Runs a callback through the behaviours' try-wrapper (gen/attempt.ts). */
   attempt(fn: () => unknown): Promise<Outcome> {
     return attempt(fn);
-  }
-
-  /** Prints a sys trace line; `describe` runs only while tracing is on, so an untraced server pays nothing. */
-  debug(describe: () => string): void {
-    if (this.trace) process.stdout.write(`*DBG* ${this.ctx.self()} (${this.moduleName}) ${describe()}\n`);
   }
 }
 
@@ -204,18 +199,18 @@ function dispatch(server: Server, msg: unknown): Promise<void> | undefined {
   if (msg instanceof SystemMessage) return handleSystemMessage(server.ctx, msg, server);
   if (server.statistics) server.statistics.messagesIn++;
   if (msg instanceof CallMessage) {
-    if (server.trace) server.debug(() => `got call ${formatValue(msg.request, 200)} from ${msg.from.pid}`);
+    if (server.sysDebug !== null) debugEvent(server.ctx, server, { type: 'in', kind: 'call', message: msg.request, from: msg.from.pid });
     return invoke(server, 'handleCall', msg.request, msg.from, msg);
   }
   if (msg instanceof CastMessage) {
-    if (server.trace) server.debug(() => `got cast ${formatValue(msg.request, 200)}`);
+    if (server.sysDebug !== null) debugEvent(server.ctx, server, { type: 'in', kind: 'cast', message: msg.request });
     return invoke(server, 'handleCast', msg.request, null, msg);
   }
   if (msg instanceof Exit && server.parent !== null && msg.from === server.parent) {
     // Only a process trapping exits gets here: its parent's shutdown runs terminate, as in OTP.
     return terminate(server, msg.reason, msg);
   }
-  if (server.trace) server.debug(() => `got ${formatValue(msg, 200)}`);
+  if (server.sysDebug !== null) debugEvent(server.ctx, server, { type: 'in', kind: 'info', message: msg });
   if (!server.mod.handleInfo) {
     loggerOf(server.ctx.node).warning(`${server.moduleName} ${server.ctx.self()} received an unexpected message and has no handleInfo: ${formatValue(msg, 500)}`, {
       pid: server.ctx.self(),
@@ -275,12 +270,13 @@ function interpret(server: Server, callback: string, value: unknown, from: From 
       if (from === null) break;
       replyTo(from, r.reply);
       if (server.statistics) server.statistics.messagesOut++;
-      if (server.trace) server.debug(() => `sent ${formatValue(r.reply, 200)} to ${from.pid}`);
       server.state = r.state;
+      if (server.sysDebug !== null) debugEvent(server.ctx, server, { type: 'out', reply: r.reply, to: from.pid, state: r.state });
       if (r.action !== undefined) applyAction(server, r.action);
       return undefined;
     case 'noreply':
       server.state = r.state;
+      if (server.sysDebug !== null) debugEvent(server.ctx, server, { type: 'noreply', state: r.state });
       if (r.action !== undefined) applyAction(server, r.action);
       return undefined;
     case 'stop':

@@ -8,7 +8,7 @@ import { termEquals, termKey } from '../terms.js';
 import { CallMessage, CastMessage, SystemMessage, isSystemMessage, type From } from '../gen/messages.js';
 import { replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
-import { handleSystemMessage, type CodeChange, type Statistics, type SysTarget } from '../gen/sys-handler.js';
+import { debugEvent, handleSystemMessage, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysTarget } from '../gen/sys-handler.js';
 import type { Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
@@ -44,7 +44,7 @@ class Machine implements SysTarget {
   readonly behaviour = 'gen_statem';
   suspended = false;
   statistics: Statistics | null = null;
-  trace = false;
+  sysDebug: SysDebug | null = null;
   state: unknown = undefined;
   data: unknown = undefined;
   /** Events to handle before the mailbox: inserted ones, then postponed ones after a state change. */
@@ -170,8 +170,9 @@ class Machine implements SysTarget {
     return true;
   }
 
-  debug(text: string): void {
-    if (this.trace) process.stdout.write(`*DBG* ${this.ctx.self()} (${this.moduleName}) ${text}\n`);
+  /** Reports an event to sys debugging; the event is built only while debugging is on. */
+  debug(event: () => SysEvent): void {
+    if (this.sysDebug !== null) debugEvent(this.ctx, this, event());
   }
 }
 
@@ -261,7 +262,7 @@ async function receiveEvent(m: Machine): Promise<Event | null> {
 /** Runs the state callback on one event; true when the state changed or is to be repeated. */
 async function callState(m: Machine, event: Event, tr: Transition): Promise<boolean> {
   const { mod, state, data, ctx } = m;
-  m.debug(`in state ${formatValue(state, 100)} got ${formatValue(event, 200)}`);
+  m.debug(() => ({ type: 'in', kind: event.type, message: event.type === 'enter' ? event.oldState : event.content, state, ...(event.type === 'call' ? { from: event.from.pid } : {}) }));
   if (m.mode === 'handleEvent') {
     setCurrentFunction(ctx, m.names.handleEvent);
     const out = await m.attempt(() => mod.handleEvent!(event, state, data, ctx));
@@ -286,7 +287,7 @@ async function interpret(m: Machine, callback: string, out: Outcome, event: Even
       if (where === 'enter' && !termEquals(r.state, m.state)) break;
       if (!applyActions(m, r.actions, tr, where)) break;
       const changed = !termEquals(r.state, m.state);
-      if (changed) m.debug(`switched to state ${formatValue(r.state, 100)}`);
+      if (changed) m.debug(() => ({ type: 'stateChange', state: r.state }));
       m.state = r.state;
       m.data = r.data;
       return changed;
@@ -349,7 +350,7 @@ function applyActions(m: Machine, actions: Actions | undefined, tr: Transition, 
       const [from, value] = (a as { reply: [From, unknown] }).reply;
       replyTo(from, value);
       if (m.statistics) m.statistics.messagesOut++;
-      m.debug(`sent ${formatValue(value, 200)} to ${from.pid}`);
+      m.debug(() => ({ type: 'out', reply: value, to: from.pid }));
     }
   });
   return true;

@@ -70,6 +70,10 @@ export type SystemRequest =
   | { type: 'restore'; snapshot: unknown }
   | { type: 'statistics'; flag: boolean | 'get' }
   | { type: 'trace'; flag: boolean }
+  | { type: 'log'; flag: boolean | { max: number } | 'get' }
+  | { type: 'install'; id: unknown; fn: (funState: unknown, event: never, procState: unknown) => unknown; state: unknown }
+  | { type: 'remove'; id: unknown }
+  | { type: 'noDebug' }
   | { type: 'terminate'; reason: unknown }
   | { type: 'setModule'; module: unknown };
 

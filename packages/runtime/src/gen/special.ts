@@ -2,7 +2,7 @@ import { ExitSignal } from '../errors.js';
 import type { Pid } from '../pid.js';
 import type { ProcessContext, ProcessLabel } from '../types.js';
 import { SystemMessage, isSystemMessage } from './messages.js';
-import { handleSystemMessage, type CodeChange, type Statistics, type SysTarget } from './sys-handler.js';
+import { debugEvent, handleSystemMessage, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysTarget } from './sys-handler.js';
 
 /** The module of a plain process that speaks sys (OTP's special process): what an upgrade migrates its state with. */
 export interface SpecialModule<S = unknown> {
@@ -21,7 +21,7 @@ export class SpecialProcess<S = unknown, M extends SpecialModule<S> = SpecialMod
   readonly parent: Pid | null = null;
   suspended = false;
   statistics: Statistics | null = null;
-  trace = false;
+  sysDebug: SysDebug | null = null;
 
   constructor(
     private readonly ctx: ProcessContext,
@@ -39,10 +39,18 @@ export class SpecialProcess<S = unknown, M extends SpecialModule<S> = SpecialMod
 
   /** Handles `msg` when it is a system message (waiting, while suspended, until resumed) and returns true; false for any other message. */
   async handleSystem(msg: unknown): Promise<boolean> {
-    if (!(msg instanceof SystemMessage)) return false;
+    if (!(msg instanceof SystemMessage)) {
+      if (this.sysDebug !== null) debugEvent(this.ctx, this, { type: 'in', kind: 'info', message: msg });
+      return false;
+    }
     await handleSystemMessage(this.ctx, msg, this);
     while (this.suspended) await handleSystemMessage(this.ctx, await this.ctx.receive(isSystemMessage), this);
     return true;
+  }
+
+  /** Reports an event of the process's own to sys debugging (trace, log, installed functions), as OTP's sys:handle_debug; one null check while debugging is off. */
+  debug(event: SysEvent | (() => SysEvent)): void {
+    if (this.sysDebug !== null) debugEvent(this.ctx, this, typeof event === 'function' ? event() : event);
   }
 
   getState(): unknown {

@@ -3,6 +3,7 @@ import type { Pid } from '../pid.js';
 import type { ProcessImpl } from '../process.js';
 import { replyTo } from './call.js';
 import { isSystemMessage, type SystemMessage, type SystemRequest } from './messages.js';
+import { formatValue } from '../logger.js';
 
 /** Counters kept while sys statistics are on. */
 export interface Statistics {
@@ -26,6 +27,89 @@ export interface SysStatus {
   state: unknown;
 }
 
+/** What kind of message an `in` event took: a gen_server's call, cast or plain message, a gen_statem event type, a gen_event notification or request. */
+export type SysEventKind = 'call' | 'cast' | 'info' | 'internal' | 'timeout' | 'stateTimeout' | 'genericTimeout' | 'enter' | 'notify' | 'request';
+
+/** One event a behaviour process reports to sys debugging (OTP's system_event()): what `sys.getLog` returns and debug functions receive. */
+export type SysEvent =
+  /** A message taken for handling; `from` is a call's caller, `state` the gen_statem state it arrived in. */
+  | { readonly type: 'in'; readonly kind: SysEventKind; readonly message: unknown; readonly from?: Pid; readonly state?: unknown }
+  /** A reply sent to `to`; `state` is the gen_server state after the call. */
+  | { readonly type: 'out'; readonly reply: unknown; readonly to: Pid; readonly state?: unknown }
+  /** A gen_server callback returned without replying; the new state. */
+  | { readonly type: 'noreply'; readonly state: unknown }
+  /** A gen_statem moved to another state. */
+  | { readonly type: 'stateChange'; readonly state: unknown }
+  /** An event of a special process's own (reported with `SpecialProcess.debug`). */
+  | { readonly type: 'custom'; readonly event: unknown };
+
+/**
+ * A debug function installed with `sys.install` (OTP's dbg_fun): called with its own state, each event and the
+ * process's state; returns its next state, or `'done'` to uninstall itself (a throw uninstalls it too).
+ */
+export type DebugFun<F = unknown> = (funState: F, event: SysEvent, procState: unknown) => F | 'done';
+
+/** How many events `sys.log(…, true)` keeps when no bound is given, as OTP's sys:log. */
+export const DEFAULT_LOG_SIZE = 10;
+
+/** The sys debug options of one process (OTP's dbg_opts): null on the target while all are off, so an undebugged loop pays one null check. */
+export class SysDebug {
+  trace = false;
+  /** The last `max` events, oldest first; null when logging is off. */
+  log: { max: number; events: SysEvent[] } | null = null;
+  funcs: Array<{ id: unknown; fn: DebugFun; state: unknown }> = [];
+
+  get idle(): boolean {
+    return !this.trace && this.log === null && this.funcs.length === 0;
+  }
+}
+
+/** Reports an event to the target's sys debugging: prints it while traced, logs it, runs the installed functions. */
+export function debugEvent(ctx: ProcessContext, target: SysTarget, event: SysEvent): void {
+  const d = target.sysDebug;
+  if (d === null) return;
+  if (d.trace) process.stdout.write(`*DBG* ${ctx.self()} (${target.moduleName}) ${describeSysEvent(event)}\n`);
+  if (d.log !== null) {
+    d.log.events.push(event);
+    if (d.log.events.length > d.log.max) d.log.events.shift();
+  }
+  if (d.funcs.length > 0) {
+    const state = target.getState();
+    d.funcs = d.funcs.filter((f) => {
+      try {
+        const next = f.fn(f.state, event, state);
+        if (next === 'done') return false;
+        f.state = next;
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  }
+  if (d.idle) target.sysDebug = null;
+}
+
+/** One line describing an event, as sys prints it (`got call 'x' from <0.9.0>`). */
+export function describeSysEvent(e: SysEvent): string {
+  switch (e.type) {
+    case 'in': {
+      const where = e.state === undefined ? '' : `in state ${formatValue(e.state, 100)} `;
+      if (e.kind === 'call' || e.kind === 'request') return `${where}got ${e.kind} ${formatValue(e.message, 200)}${e.from ? ` from ${e.from}` : ''}`;
+      if (e.kind === 'info') return `${where}got ${formatValue(e.message, 200)}`;
+      if (e.kind === 'notify') return `${where}got event ${formatValue(e.message, 200)}`;
+      return `${where}got ${e.kind} ${formatValue(e.message, 200)}`;
+    }
+    case 'out':
+      return `sent ${formatValue(e.reply, 200)} to ${e.to}${e.state === undefined ? '' : `, new state ${formatValue(e.state, 100)}`}`;
+    case 'noreply':
+      return `new state ${formatValue(e.state, 100)}`;
+    case 'stateChange':
+      return `switched to state ${formatValue(e.state, 100)}`;
+    case 'custom':
+      return formatValue(e.event, 200);
+  }
+}
+
 /** The part of a behaviour loop the sys protocol reads and changes. */
 export interface SysTarget {
   readonly behaviour: string;
@@ -33,7 +117,8 @@ export interface SysTarget {
   readonly parent: Pid | null;
   suspended: boolean;
   statistics: Statistics | null;
-  trace: boolean;
+  /** Trace, log and installed debug functions; null while all are off. */
+  sysDebug: SysDebug | null;
   getState(): unknown;
   setState(state: unknown): void;
   formattedState(): unknown;
@@ -125,6 +210,15 @@ async function changeCode(ctx: ProcessContext, msg: SystemMessage, target: SysTa
   replyTo(msg.from, answer);
 }
 
+function debugOf(target: SysTarget): SysDebug {
+  return (target.sysDebug ??= new SysDebug());
+}
+
+// Drops the debug record once every option is off, so the loop's check is one null test again.
+function settle(target: SysTarget): void {
+  if (target.sysDebug?.idle) target.sysDebug = null;
+}
+
 // The answer to a request that needs no waiting; throws to answer a SysFailure.
 function answerOf(ctx: ProcessContext, req: SystemRequest, target: SysTarget): unknown {
   switch (req.type) {
@@ -163,7 +257,40 @@ function answerOf(ctx: ProcessContext, req: SystemRequest, target: SysTarget): u
       if (target.statistics) target.statistics.reductions = ctx.processInfo(ctx.self())?.reductions ?? 0;
       return target.statistics ? { ...target.statistics } : null;
     case 'trace':
-      target.trace = req.flag;
+      debugOf(target).trace = req.flag;
+      settle(target);
+      return 'ok';
+    case 'log': {
+      if (req.flag === 'get') return [...(target.sysDebug?.log?.events ?? [])];
+      const d = debugOf(target);
+      if (req.flag === false) d.log = null;
+      else {
+        const max = req.flag === true ? (d.log?.max ?? DEFAULT_LOG_SIZE) : req.flag.max;
+        if (!Number.isInteger(max) || max < 1) throw new Error(`sys.log needs a positive integer bound, got ${String(max)}`);
+        const events = d.log?.events ?? [];
+        d.log = { max, events: events.slice(Math.max(0, events.length - max)) };
+      }
+      settle(target);
+      return 'ok';
+    }
+    case 'install': {
+      if (typeof req.fn !== 'function') throw new Error('sys.install needs a function (a debug function cannot be sent to another node)');
+      const d = debugOf(target);
+      const at = d.funcs.findIndex((f) => f.id === req.id);
+      const entry = { id: req.id, fn: req.fn as DebugFun, state: req.state };
+      if (at >= 0) d.funcs[at] = entry;
+      else d.funcs.push(entry);
+      return 'ok';
+    }
+    case 'remove':
+      if (target.sysDebug) {
+        target.sysDebug.funcs = target.sysDebug.funcs.filter((f) => f.id !== req.id);
+        settle(target);
+      }
+      return 'ok';
+    case 'noDebug':
+      target.sysDebug = null;
+      target.statistics = null;
       return 'ok';
     case 'setModule':
       if (!target.setModule) throw new Error(`${target.behaviour} cannot swap its module without codeChange`);

@@ -1,0 +1,212 @@
+// Cases mirroring OTP's lib/stdlib/test/sys_SUITE.erl (log, install, special_process), each named after the
+// case it follows, plus the same debug options on gen_statem and gen_event, which OTP's sys serves alike.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { transformSync } from 'esbuild';
+import * as runtime from '@otp-ts/runtime';
+import { genEvent, genServer, genStatem, ok, reply, stop, sys, TIMEOUT, type GenServer, type GenStatem, type Pid, type ProcessContext, type SysEvent } from '@otp-ts/runtime';
+import { withNode } from './helpers.ts';
+
+
+// sys_SUITE's dummy server: {req, N} answers {ok, -N} and counts the calls in its state.
+type Req = { req: number } | 'stop';
+const server: GenServer<number, Req, never, unknown, void> = {
+  name: 'sys_suite_server',
+  init: () => ok(0),
+  handleCall: (r, _from, n) => (r === 'stop' ? stop('normal', n, 'ok') : reply({ ok: -r.req }, n + 1)),
+};
+
+test('sys_SUITE: log — the last events of a gen_server while logging is on, bounded, dropped when off', async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      const srv = await genServer.startLink(ctx, server, undefined);
+      await sys.log(ctx, srv, true);
+      assert.deepEqual(await genServer.call(ctx, srv, { req: 44 }), { ok: -44 });
+      const log = await sys.getLog(ctx, srv);
+      assert.deepEqual(log, [
+        { type: 'in', kind: 'call', message: { req: 44 }, from: ctx.self() },
+        { type: 'out', reply: { ok: -44 }, to: ctx.self(), state: 1 },
+      ]);
+      // Bounded: only the last N events are kept (sys:log(Name, {true, N})).
+      await sys.log(ctx, srv, { max: 3 });
+      for (let i = 1; i <= 5; i++) await genServer.call(ctx, srv, { req: i });
+      const bounded = await sys.getLog(ctx, srv);
+      assert.equal(bounded.length, 3);
+      assert.deepEqual(bounded.at(-1), { type: 'out', reply: { ok: -5 }, to: ctx.self(), state: 6 });
+      await sys.log(ctx, srv, false);
+      await genServer.call(ctx, srv, { req: 9 });
+      assert.deepEqual(await sys.getLog(ctx, srv), []);
+      assert.equal(await genServer.call(ctx, srv, 'stop'), 'ok');
+    }),
+  );
+});
+
+test('sys_SUITE: install — a debug function sees each event until no_debug or remove; installing it twice keeps one', async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      const srv = await genServer.startLink(ctx, server, undefined, { name: 'sys_suite_server' });
+      const master = ctx.self();
+      const spy = (funState: string, event: SysEvent, procState: unknown): string => {
+        if (event.type === 'in' && event.kind === 'call') ctx.send(master, { spyGot: (event.message as { req: number }).req, funState, procState });
+        return funState;
+      };
+      await sys.install(ctx, 'sys_suite_server', spy, 'funcState');
+      assert.deepEqual(await genServer.call(ctx, srv, { req: 1 }), { ok: -1 });
+      await sys.noDebug(ctx, 'sys_suite_server');
+      assert.deepEqual(await genServer.call(ctx, srv, { req: 2 }), { ok: -2 });
+      await sys.install(ctx, 'sys_suite_server', spy, 'funcState');
+      await sys.install(ctx, 'sys_suite_server', spy, 'funcState');
+      assert.deepEqual(await genServer.call(ctx, srv, { req: 3 }), { ok: -3 });
+      await sys.remove(ctx, 'sys_suite_server', spy);
+      assert.deepEqual(await genServer.call(ctx, srv, { req: 4 }), { ok: -4 });
+      const got: unknown[] = [];
+      for (let m = ctx.receiveNow(); m !== TIMEOUT; m = ctx.receiveNow()) got.push(m);
+      // The third argument is the process's state before the call (OTP passes the server's name; see docs/runtime.md).
+      assert.deepEqual(got, [
+        { spyGot: 1, funState: 'funcState', procState: 0 },
+        { spyGot: 3, funState: 'funcState', procState: 2 },
+      ]);
+      await genServer.call(ctx, srv, 'stop');
+    }),
+  );
+});
+
+test('sys_SUITE: install — a debug function threads its state, removes itself with done, and one that throws is removed', async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      const srv = await genServer.startLink(ctx, server, undefined);
+      const master = ctx.self();
+      // Counts events and reports the count; done after the fourth (two calls: in + out each).
+      await sys.install(ctx, srv, (n: number, event) => {
+        ctx.send(master, { counted: n + 1, type: event.type });
+        return n + 1 === 4 ? 'done' : n + 1;
+      }, 0, { id: 'counter' });
+      await sys.install(ctx, srv, () => {
+        throw new Error('a broken debug function');
+      }, null, { id: 'broken' });
+      for (let i = 1; i <= 3; i++) assert.deepEqual(await genServer.call(ctx, srv, { req: i }), { ok: -i });
+      const got: unknown[] = [];
+      for (let m = ctx.receiveNow(); m !== TIMEOUT; m = ctx.receiveNow()) got.push(m);
+      assert.deepEqual(got, [
+        { counted: 1, type: 'in' },
+        { counted: 2, type: 'out' },
+        { counted: 3, type: 'in' },
+        { counted: 4, type: 'out' },
+      ]);
+      // The server survived its broken debug function, and with both gone it carries no debug record.
+      assert.deepEqual(await sys.getState(ctx, srv), 3);
+    }),
+  );
+});
+
+test('sys_SUITE: log on a gen_statem — events in their state, state changes and replies; no_debug clears log and statistics', async () => {
+  type St = 'off' | 'on';
+  const sw: GenStatem<St, number, 'flip', never, unknown, void> = {
+    name: 'switch',
+    callbackMode: 'stateFunctions',
+    init: () => genStatem.ok('off', 0),
+    states: {
+      off: (e, n) => (e.type === 'call' ? genStatem.nextState('on', n + 1, [genStatem.reply(e.from, 'on')]) : genStatem.keepStateAndData()),
+      on: (e, n) => (e.type === 'call' ? genStatem.nextState('off', n + 1, [genStatem.reply(e.from, 'off')]) : genStatem.keepStateAndData()),
+    },
+  };
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      const pid = await genStatem.startLink(ctx, sw, undefined);
+      await sys.log(ctx, pid, true);
+      await sys.statistics(ctx, pid, true);
+      assert.equal(await genStatem.call(ctx, pid, 'flip'), 'on');
+      assert.deepEqual(await sys.getLog(ctx, pid), [
+        { type: 'in', kind: 'call', message: 'flip', state: 'off', from: ctx.self() },
+        { type: 'out', reply: 'on', to: ctx.self() },
+        { type: 'stateChange', state: 'on' },
+      ]);
+      await sys.noDebug(ctx, pid);
+      assert.equal(await sys.statistics(ctx, pid, 'get'), null);
+      assert.deepEqual(await sys.getLog(ctx, pid), []);
+    }),
+  );
+});
+
+test('sys_SUITE: log on a gen_event manager — notifications and requests', async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      const mgr = await genEvent.startLink(ctx);
+      await genEvent.addHandler(ctx, mgr, { name: 'sink', init: () => genEvent.ok(null), handleEvent: (_e: string, s: null) => genEvent.ok(s) }, undefined);
+      await sys.log(ctx, mgr, { max: 5 });
+      genEvent.notify(ctx, mgr, 'alarm');
+      await genEvent.syncNotify(ctx, mgr, 'cleared');
+      const log = await sys.getLog(ctx, mgr);
+      assert.deepEqual(log[0], { type: 'in', kind: 'notify', message: 'alarm' });
+      assert.equal(log[1]!.type, 'in');
+      assert.equal((log[1] as { kind: string }).kind, 'request');
+      assert.ok(log.some((e) => e.type === 'out' && e.to === ctx.self()));
+    }),
+  );
+});
+
+test('sys_SUITE: special_process — a sys.special process logs the messages it takes and its own events, and runs installed functions', async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      const worker = { name: 'allocator' };
+      const pid: Pid = ctx.spawn(async (c: ProcessContext) => {
+        const me = sys.special(c, worker, { free: [1, 2, 3] as number[] });
+        for (;;) {
+          const msg = await c.receive();
+          if (await me.handleSystem(msg)) continue;
+          const { alloc } = msg as { alloc: Pid };
+          const ch = me.state.free.shift();
+          me.debug({ type: 'custom', event: { allocated: ch } });
+          c.send(alloc, ch);
+        }
+      });
+      await sys.log(ctx, pid, true);
+      ctx.send(pid, { alloc: ctx.self() });
+      assert.equal(await ctx.receive(), 1);
+      assert.deepEqual(await sys.getLog(ctx, pid), [
+        { type: 'in', kind: 'info', message: { alloc: ctx.self() } },
+        { type: 'custom', event: { allocated: 1 } },
+      ]);
+      const master = ctx.self();
+      await sys.install(ctx, pid, (_s: null, event, procState) => (ctx.send(master, { event, procState }), null), null);
+      ctx.send(pid, { alloc: ctx.self() });
+      assert.equal(await ctx.receive((m) => m === 2), 2);
+      const seen = await ctx.receive((m): m is { event: SysEvent; procState: unknown } => typeof m === 'object' && m !== null && 'procState' in m);
+      assert.equal(seen.event.type, 'in');
+      ctx.exit(pid, 'kill');
+    }),
+  );
+});
+
+test('sys.log refuses a bound that is not a positive integer, naming it', async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      const srv = await genServer.startLink(ctx, server, undefined);
+      await assert.rejects(sys.log(ctx, srv, { max: 0 }), /positive integer bound, got 0/);
+    }),
+  );
+});
+
+test('the example of docs/sys.md runs and gives what its comments say', async () => {
+  const doc = readFileSync(new URL('../../../docs/sys.md', import.meta.url), 'utf8');
+  const block = /```ts\n([\s\S]*?)```/.exec(doc)?.[1];
+  assert.ok(block !== undefined, 'the doc has a ts example');
+  const imports = /^import \{([^}]*)\} from '@otp-ts\/runtime';\n/m.exec(block);
+  assert.ok(imports !== null, 'the example imports from @otp-ts/runtime');
+  const body = `${transformSync(block.replace(imports[0], ''), { loader: 'ts' }).code}\nreturn { log, calls, after: await sys.getLog(ctx, srv) };`;
+  const names = imports[1]!.split(',').map((n) => n.trim());
+  const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<unknown>;
+  const run = new AsyncFunction('ctx', ...names, body);
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      const out = (await run(ctx, ...names.map((n) => (runtime as Record<string, unknown>)[n]))) as { log: SysEvent[]; calls: number[]; after: SysEvent[] };
+      assert.deepEqual(out.log, [
+        { type: 'in', kind: 'call', message: 5, from: ctx.self() },
+        { type: 'out', reply: 5, to: ctx.self(), state: 5 },
+      ]);
+      assert.deepEqual(out.calls, [1, 2, 3]);
+      assert.deepEqual(out.after, []);
+    }),
+  );
+});
