@@ -25,6 +25,9 @@ export type {
   CancelTimerOptions,
   ReadTimerOptions,
 } from './types.js';
+export type { AliasMode, MonitorOptions } from './alias.js';
+export type { MailboxLimit } from './limits.js';
+export { setMessageIsolation, messageIsolation } from './isolation.js';
 export { Logger, loggerOf, formatEvent, formatValue, stderrHandler, isNormalExit } from './logger.js';
 export type { LogLevel, LogEvent, LogHandler, LogFormatter, LogMeta, Report } from './logger.js';
 export { From } from './gen/messages.js';
@@ -69,6 +72,7 @@ export type { DistributionOptions } from './distribution/node-dist.js';
 export type { DistributionTls, ConnectFailure, ConnectFailureReason } from './distribution/transport.js';
 export { rpc, BadRpc, registerRpcModule, CTX_FIRST_KEY } from './rpc/index.js';
 export { evalBounds, evalReplyTimeout, EvalStopped, DEFAULT_EVAL_TIMEOUT_MS, DEFAULT_EVAL_AWAIT_TIMEOUT_MS, type EvalOptions } from './rpc/eval.js';
+export { shellScope, formatShellValue, SHELL_HELPERS, type ShellHelper } from './rpc/shell-helpers.js';
 export { names as portMapperNames, lookup as portMapperLookup, killPortMapper } from './distribution/epmd-client.js';
 export type { ReleaseApp, ReleaseFile, ReleaseStatus, ReleasesFile, ModuleChange, AppChange, RelupStep, Relup } from './release/types.js';
 export { bootRelease } from './release/boot.js';
@@ -81,7 +85,8 @@ export { readReleases, writeReleases, readVersion, readNodeArgs, permanentVersio
 export type { VersionFiles, VersionVariable } from './release/files.js';
 export { substituteEnv, parseNodeArgs, checkSysConfig, variablesOf, ReleaseConfigError } from './release/config.js';
 export type { NodeArgs, HeartArgs } from './release/config.js';
-export { TraceAgent, traceAgentOf, MAX_FUNCTIONS, TRACE_DEFAULTS, TRACE_RPC_MODULE, parseCallPattern, compileArgsMatcher, formatBounded, DEFAULT_BOUNDS, topProcesses, processDetails, supervisionTree } from './trace/index.js';
+export { TraceAgent, traceAgentOf, MAX_FUNCTIONS, TRACE_DEFAULTS, TRACE_RPC_MODULE, parseCallPattern, compileArgsMatcher, formatBounded, DEFAULT_BOUNDS, topProcesses, processDetails, supervisionTree, OBSERVER_RPC_MODULE } from './trace/index.js';
+export type { ObservedSort, ProcessQuery, ObservedProcess, ProcessPage, ObservedTable, Overview, ObserverAction } from './trace/index.js';
 export type { CallPattern, ArgPattern, Guard, Operand, ParseResult, FormatBounds, ProcsSort, ProcRow, ProcessDetails, TreeNode, TraceSpec, TraceEvent, TraceEndReason, TraceMessage, TraceErrorCode, TraceStartResult, TraceSessionInfo } from './trace/index.js';
 export { global, GlobalNameConflict } from './global/index.js';
 export type { ConflictResolver, GlobalRegisterOptions } from './global/index.js';

@@ -2,6 +2,8 @@ import { PROCESS, Pid, Ref } from './pid.js';
 import { Down, Exit, TimeoutMessage, type ExitReason } from './messages.js';
 import { ExitSignal, RuntimeError, describeReason } from './errors.js';
 import { attachMonitor, detachMonitor, MonitorLink, ProcessImpl } from './process.js';
+import { sendToAlias } from './alias.js';
+import { mailboxLimitOf } from './limits.js';
 import { TimerQueue, type TimerEntry } from './timers.js';
 import { TableRegistry } from './table.js';
 import { Distribution, startServices, type DistributionOptions } from './distribution/node-dist.js';
@@ -131,12 +133,16 @@ export class OtpNode {
     return nodeName === this.dist.name || this.dist.ping(nodeName);
   }
 
-  /** Sends a message from outside any process. */
-  send(dest: Dest, message: unknown): void {
+  /** Sends a message from outside any process (to a pid, a name, or a process alias). */
+  send(dest: Dest | Ref, message: unknown): void {
     // The hot path first: a local pid costs one instanceof and the pid's own process slot.
     if (dest instanceof Pid) {
       if (dest.node === 0) this.lookup(dest)?.deliver(message);
       else this.dist?.sendToPid(dest, message);
+      return;
+    }
+    if (dest instanceof Ref) {
+      sendToAlias(this, dest, message);
       return;
     }
     let name: unknown = dest;
@@ -253,6 +259,8 @@ export class OtpNode {
     pid[PROCESS] = proc;
     this.procs.set(id, proc);
     if (options?.trapExit) proc.trapping = true;
+    if (parent !== null) proc.groupLeader = parent.groupLeader;
+    if (options?.maxMailbox !== undefined) proc.mailboxLimit = mailboxLimitOf(options.maxMailbox);
     if (options?.name !== undefined) {
       this.names.set(options.name, proc);
       proc.name = options.name;

@@ -1,10 +1,13 @@
-import { Pid, type Ref } from './pid.js';
+import { Pid, Ref } from './pid.js';
 import { Down, TIMEOUT, TimerResult, type ExitReason, type Timeout } from './messages.js';
 import { ExitSignal, ProcessExitedError, RuntimeError } from './errors.js';
 import { estimateSize } from './terms.js';
 import type { TimerEntry } from './timers.js';
 import { finish, type OtpNode } from './node.js';
 import type { TableStore, TableOptions, Table } from './table.js';
+import { createAlias, demonitored, releaseAliases, removeAlias, type AliasMode, type MonitorOptions } from './alias.js';
+import { mailboxOverflow, type MailboxLimit } from './limits.js';
+import { isolateMessage, isolation } from './isolation.js';
 import type {
   CancelTimerOptions,
   ReadTimerOptions,
@@ -83,6 +86,8 @@ class ProcessExtras {
   exitReason: ExitReason = undefined;
   activeCall: Ref | null = null;
   suspended: Promise<void> | null = null;
+  aliases: Set<number> | null = null;
+  mailboxLimit: MailboxLimit | null = null;
 }
 
 const EMPTY: unknown[] = [];
@@ -111,6 +116,10 @@ export class ProcessImpl implements ProcessContext {
   mons: MonitorLink[] | null = null;
   /** What processInfo reports as the current function, written by behaviour loops (gen/current.ts); null: the spawned function. */
   currentFunction: string | null = null;
+  /** The group leader (OTP's group_leader), inherited at spawn: an application master leads its application's processes (application/group-leader.ts). */
+  groupLeader: Pid | null = null;
+  /** The spawn option maxMailbox's size (0: no limit): a delivery that queues more messages than this overflows. */
+  maxQueue = 0;
   // The body's promise while the process waits in its first receive: see watchBody.
   private body: Promise<unknown> | null = null;
   // Everything most processes never use lives in one record allocated on first use, to keep idle processes small.
@@ -135,7 +144,7 @@ export class ProcessImpl implements ProcessContext {
   // Drops the extras record once nothing in it is in use: a gen_server call leaves no residue.
   private compact(): void {
     const x = this.x!;
-    if (x.links === null && x.exitHook === null && x.tables === null && x.ready === undefined && x.exitReason === undefined && x.activeCall === null && x.suspended === null) this.x = null;
+    if (x.links === null && x.exitHook === null && x.tables === null && x.ready === undefined && x.exitReason === undefined && x.activeCall === null && x.suspended === null && x.aliases === null && x.mailboxLimit === null) this.x = null;
   }
 
   /** Linked processes. */
@@ -182,6 +191,29 @@ export class ProcessImpl implements ProcessContext {
       this.compact();
     }
   }
+  /** The ids of this process's active aliases (alias.ts keeps the registry). */
+  get aliases(): Set<number> | null {
+    return this.x?.aliases ?? null;
+  }
+  set aliases(v: Set<number> | null) {
+    if (v !== null) this.more().aliases = v;
+    else if (this.x !== null) {
+      this.x.aliases = null;
+      this.compact();
+    }
+  }
+  /** The maxMailbox spawn option (limits.ts), set at spawn. */
+  get mailboxLimit(): MailboxLimit | null {
+    return this.x?.mailboxLimit ?? null;
+  }
+  set mailboxLimit(v: MailboxLimit | null) {
+    this.maxQueue = v === null ? 0 : v.size;
+    if (v !== null) this.more().mailboxLimit = v;
+    else if (this.x !== null) {
+      this.x.mailboxLimit = null;
+      this.compact();
+    }
+  }
   /** Why the process exited, once it has. */
   get exitReason(): ExitReason {
     return this.x?.exitReason;
@@ -213,13 +245,13 @@ export class ProcessImpl implements ProcessContext {
     return [pid, this.monitor(pid)];
   }
 
-  send(dest: Dest, message: unknown): void {
+  send(dest: Dest | Ref, message: unknown): void {
     this.check();
     this.reductions++;
     // One null check when nothing is traced; the trace agent performs the send itself when it is on.
     const trace = this.node.trace;
     if (trace === null) this.node.send(dest, message);
-    else trace.send(this, dest, message);
+    else trace.send(this, dest as Dest, message);
     const dist = this.node.dist;
     if (dist !== null && dist.suspend !== null) {
       // busy_dist_port: the send went out, but this process runs again only once the connection drained.
@@ -304,14 +336,31 @@ export class ProcessImpl implements ProcessContext {
     this.node.unlink(this, pid);
   }
 
-  monitor(target: Dest): Ref {
+  monitor(target: Dest, options?: MonitorOptions): Ref {
     this.check();
     this.reductions++;
-    return this.node.monitor(this, target);
+    const ref = this.node.monitor(this, target);
+    if (options?.alias !== undefined) {
+      const remote = target instanceof Pid ? target.node !== 0 : typeof target === 'object' && target.node !== this.node.name;
+      createAlias(this, ref, options.alias, remote && this.node.dist !== null ? 'remote' : 'local');
+    }
+    return ref;
+  }
+
+  alias(mode: Extract<AliasMode, 'explicitUnalias' | 'reply'> = 'explicitUnalias'): Ref {
+    this.check();
+    if (mode !== 'explicitUnalias' && mode !== 'reply') throw new RuntimeError('badarg', `alias mode must be 'explicitUnalias' or 'reply', got ${String(mode)}`);
+    return createAlias(this, this.node.makeRef(), mode);
+  }
+
+  unalias(alias: Ref): boolean {
+    this.check();
+    return this.x !== null && this.x.aliases !== null && alias instanceof Ref ? removeAlias(this, alias) : false;
   }
 
   demonitor(ref: Ref, options?: DemonitorOptions): boolean {
     this.check();
+    if (this.x !== null && this.x.aliases !== null) demonitored(this, ref);
     const found = this.node.demonitor(this, ref);
     if (options?.flush) this.flushWhere((m) => m instanceof Down && m.ref === ref);
     return found;
@@ -440,6 +489,7 @@ export class ProcessImpl implements ProcessContext {
 
   /** Puts a message in this process's mailbox, handing it straight to a pending receive that accepts it. */
   deliver(message: unknown): void {
+    if (isolation.on) isolateMessage(message);
     if (this.traced) this.node.trace?.receive(this, message);
     if (this.mode === PARKED) {
       const m = this.matcher;
@@ -470,6 +520,7 @@ export class ProcessImpl implements ProcessContext {
     }
     if (this.mailbox === EMPTY) this.mailbox = [message];
     else this.mailbox.push(message);
+    if (this.maxQueue !== 0 && this.mailbox.length - this.head > this.maxQueue) mailboxOverflow(this);
   }
 
   /** The scheduler's turn for a process queued over budget. */
@@ -503,7 +554,11 @@ export class ProcessImpl implements ProcessContext {
     this.dead = true;
     this.cancelReceiveTimer();
     if (reason !== 'normal' || this.x !== null) this.more().exitReason = reason;
-    if (this.x !== null) this.x.ready = undefined;
+    if (this.x !== null) {
+      this.x.ready = undefined;
+      if (this.x.aliases !== null) releaseAliases(this, this.x.aliases);
+      this.x.aliases = null;
+    }
     this.resolve = null;
     this.matcher = null;
     this.body = null;

@@ -2,6 +2,8 @@ import type { Pid, Ref } from './pid.js';
 import type { ExitReason, Timeout } from './messages.js';
 import type { Table, TableOptions } from './table.js';
 import type { OtpNode } from './node.js';
+import type { AliasMode, MonitorOptions } from './alias.js';
+import type { MailboxLimit } from './limits.js';
 
 /** Where a message can be sent: a pid, a registered name, or a name registered on another node. */
 export type Dest = Pid | string | { name: string; node: string };
@@ -20,6 +22,11 @@ export interface SpawnOptions {
   name?: string;
   /** Start the new process with exits trapped. */
   trapExit?: boolean;
+  /**
+   * The most messages that may wait in the new process's mailbox (OTP's `max_heap_size` analogue): one
+   * more kills it with reason `'killed'` and logs an error report (`{ size, kill: false }` only reports).
+   */
+  maxMailbox?: number | MailboxLimit;
 }
 
 /** What a process is running, shown by processInfo and the tracer (set by behaviours). */
@@ -98,8 +105,8 @@ export interface ProcessContext {
   spawnLink(fn: ProcessFn, options?: Omit<SpawnOptions, 'link'>): Pid;
   /** Spawns a process monitored by this one; returns its pid and the monitor reference. */
   spawnMonitor(fn: ProcessFn, options?: Omit<SpawnOptions, 'link'>): [Pid, Ref];
-  /** Sends a message; to a dead pid it is dropped, to an unregistered name it throws `badarg`. */
-  send(dest: Dest, message: unknown): void;
+  /** Sends a message; to a dead pid or an inactive alias it is dropped, to an unregistered name it throws `badarg`. */
+  send(dest: Dest | Ref, message: unknown): void;
   /** Takes the oldest message. */
   receive(): Promise<unknown>;
   /** Takes the oldest message the matcher accepts, waiting for one. */
@@ -120,8 +127,12 @@ export interface ProcessContext {
   link(pid: Pid): void;
   /** Removes the link with `pid` (idempotent). */
   unlink(pid: Pid): void;
-  /** Monitors a process (by pid or registered name); its exit arrives as a `Down` message. */
-  monitor(target: Dest): Ref;
+  /** Monitors a process (by pid or registered name); its exit arrives as a `Down` message. `{ alias }` also makes the ref an alias of this process. */
+  monitor(target: Dest, options?: MonitorOptions): Ref;
+  /** Creates an alias (OTP 24): a ref others send to as to this process, until `unalias` (or, with `'reply'`, the first message through it). */
+  alias(mode?: Extract<AliasMode, 'explicitUnalias' | 'reply'>): Ref;
+  /** Deactivates an alias of this process: later messages to it are dropped; false if it was not an active alias of this process. */
+  unalias(alias: Ref): boolean;
   /** Removes a monitor; returns whether it was still active. */
   demonitor(ref: Ref, options?: DemonitorOptions): boolean;
   /** Turns exit signals into `Exit` messages (true) or back into deaths (false); returns the old flag. */

@@ -64,7 +64,7 @@ export function registerWireClass<C>(
 const identity = (v: unknown): unknown => v;
 
 /** The operations of control messages, by their byte on the wire (docs/protocol.md §4). */
-const OPS = ['', 'send', 'reg_send', 'link', 'unlink', 'exit', 'exit2', 'monitor', 'demonitor', 'down'] as const;
+const OPS = ['', 'send', 'reg_send', 'link', 'unlink', 'exit', 'exit2', 'monitor', 'demonitor', 'down', 'alias_send'] as const;
 const OP_CODES = new Map<string, number>(OPS.map((op, i) => [op, i]));
 
 // Term tags (docs/protocol.md, "Encoding of values").
@@ -533,7 +533,7 @@ class Reader {
 
 // What each control message carries (docs/protocol.md §4): p a pid, n a registered name, P a pid or a
 // name, r a ref, _ any term. A message of another shape is refused before anything acts on it.
-const SHAPES: Record<(typeof OPS)[number], string> = { '': '', send: 'p_', reg_send: 'n_', link: 'pp', unlink: 'pp', exit: 'pp_', exit2: 'pp_', monitor: 'pPr', demonitor: 'pPr', down: 'Ppr_' };
+const SHAPES: Record<(typeof OPS)[number], string> = { '': '', send: 'p_', reg_send: 'n_', link: 'pp', unlink: 'pp', exit: 'pp_', exit2: 'pp_', monitor: 'pPr', demonitor: 'pPr', down: 'Ppr_', alias_send: 'r_' };
 
 function fits(kind: string, v: unknown): boolean {
   if (kind === 'p') return v instanceof Pid;

@@ -11,7 +11,7 @@ import { portMapperAddresses } from './epmd-address.js';
 import { challenge, nodeNameProblem, quoteForLog, splitNodeName } from './handshake.js';
 import { RemoteSignals } from './remote.js';
 import { Down, type ExitReason } from '../messages.js';
-import { Pid as PidClass, type Ref } from '../pid.js';
+import { Pid as PidClass, Ref } from '../pid.js';
 import type { ProcessImpl } from '../process.js';
 import { Discovery, type DiscoveryOptions } from './discovery.js';
 import { createListener, dial, loadTls, type ConnectFailure, type DistributionTls } from './transport.js';
@@ -381,6 +381,11 @@ export class Distribution implements ConnectionOwner, PidTranslator {
     this.route(this.nameOf(pid.node), ['send', pid, message]);
   }
 
+  /** Sends through an alias (a ref) of a process on another node; dropped there if the alias is inactive. */
+  sendToAlias(ref: Ref, message: unknown): void {
+    this.route(this.nameOf(ref.node), ['alias_send', ref, message]);
+  }
+
   /** Sends to a name registered on another node. */
   sendToName(name: string, nodeName: string, message: unknown): void {
     this.route(nodeName, ['reg_send', name, message]);
@@ -573,6 +578,9 @@ export class Distribution implements ConnectionOwner, PidTranslator {
         node.send(msg[1] as Pid, m);
         return;
       }
+      case 'alias_send':
+        if (msg[1] instanceof Ref && (msg[1] as Ref).node === 0) node.send(msg[1] as Ref, msg[2]);
+        return;
       case 'reg_send':
         if (node.whereis(String(msg[1])) !== undefined) node.send(String(msg[1]), msg[2]);
         return;

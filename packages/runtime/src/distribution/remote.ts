@@ -53,6 +53,11 @@ export class RemoteSignals {
     m.set(refKey(monitor.ref), monitor);
   }
 
+  /** Whether `local` still holds the monitor `ref` on a remote process (a monitor alias lives as long as it). */
+  holds(local: ProcessImpl, ref: Ref): boolean {
+    return this.held.get(local)?.has(refKey(ref)) ?? false;
+  }
+
   /** Removes a held monitor by its ref; returns it if it existed. */
   takeHeld(local: ProcessImpl, ref: Ref): HeldMonitor | undefined {
     const m = this.held.get(local);

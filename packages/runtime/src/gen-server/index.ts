@@ -1,3 +1,4 @@
+import './isolation.js';
 export { startLink, start, call, cast, stop } from './api.js';
 export { reply } from './types.js';
 export { sendRequest, waitResponse, receiveResponse, checkResponse, reqIdsNew, reqIdsAdd, reqIdsSize, reqIdsToList } from './requests.js';

@@ -3,6 +3,7 @@ import { Down, TIMEOUT } from '../messages.js';
 import { RuntimeError } from '../errors.js';
 import type { ProcessContext } from '../types.js';
 import type { ProcessImpl } from '../process.js';
+import { sendToAlias } from '../alias.js';
 import { CallMessage, CastMessage, From, REMOTE_REPLY, ReplyMessage } from './messages.js';
 import { CallError } from './errors.js';
 
@@ -102,6 +103,9 @@ export function replyTo<R>(from: From<R>, value: R): void {
   const caller = from.pid[PROCESS] as ProcessImpl | undefined;
   if (caller !== undefined && (caller.activeCall === from.tag || batches.get(caller)?.has(from.tag) === true || pendingRequests.get(caller)?.get(from.tag.id) === from.tag)) {
     caller.deliver(new ReplyMessage(from.tag, value));
+  } else if (caller !== undefined && caller.aliases !== null) {
+    // A From whose tag is an alias of the caller (OTP 24's reply by alias): answered while the alias is active.
+    sendToAlias(caller.node, from.tag, new ReplyMessage(from.tag, value));
   }
 }
 

@@ -1,0 +1,83 @@
+/**
+ * Message isolation (dev and test profiles). The BEAM copies a message into the receiver's heap, so a
+ * sender that changes an object after sending it changes only its own copy; here sender and receiver
+ * share the object. With isolation on, every local message is deep-frozen as it is delivered, so a
+ * later change throws a TypeError where it is made instead of silently reaching the receiver.
+ *
+ * What is frozen: plain objects (prototype Object.prototype or null) and arrays, through every level,
+ * including the requests and replies inside gen_server calls, casts and replies. What is left alone:
+ * pids and refs, Maps and Sets, typed arrays, Buffers and ArrayBuffers (they cannot be frozen), class
+ * instances (a user's or the runtime's own, e.g. table handles and contexts, whose state the runtime
+ * changes), functions, and anything already frozen (not walked again: an object frozen by hand keeps
+ * unfrozen children unfrozen).
+ */
+export const isolation = { on: false };
+
+/** Why isolation is on or off: the profile from `OTP_PROFILE` or `OTP_MESSAGE_ISOLATION`, or a call of `setMessageIsolation`. */
+export function profileIsolation(env: Record<string, string | undefined>): boolean {
+  const flag = env.OTP_MESSAGE_ISOLATION;
+  if (flag === 'on' || flag === '1' || flag === 'true') return true;
+  if (flag === 'off' || flag === '0' || flag === 'false') return false;
+  const profile = env.OTP_PROFILE;
+  return profile === 'dev' || profile === 'test';
+}
+
+isolation.on = profileIsolation(process.env);
+
+/**
+ * Turns message isolation on or off for every node of this Node.js process; returns the previous
+ * setting. By default it follows the profile: on when `OTP_PROFILE` is `dev` or `test` (set by
+ * `otp shell` and `otp test`), off otherwise (releases, plain `node`); `OTP_MESSAGE_ISOLATION=on|off`
+ * overrides the profile.
+ */
+export function setMessageIsolation(on: boolean): boolean {
+  const was = isolation.on;
+  isolation.on = on;
+  return was;
+}
+
+/** Whether messages are deep-frozen as they are delivered (see setMessageIsolation). */
+export function messageIsolation(): boolean {
+  return isolation.on;
+}
+
+const OBJECT_PROTO = Object.prototype;
+const ARRAY_PROTO = Array.prototype;
+
+/** Deep-freezes what a message shares with its sender (see `isolation`). */
+export function isolateMessage(message: unknown): void {
+  if (typeof message !== 'object' || message === null) return;
+  const proto = Object.getPrototypeOf(message) as unknown;
+  if (proto === OBJECT_PROTO || proto === ARRAY_PROTO || proto === null) {
+    freeze(message, 0);
+    return;
+  }
+  // The runtime's own wrappers (calls, casts, replies): their payload is the user's.
+  const payload = payloads.get(proto as object);
+  if (payload !== undefined) freeze(payload(message), 0);
+}
+
+// What of a wrapper class's instance is the user's payload, by the class's prototype.
+const payloads = new Map<object, (message: object) => unknown>();
+
+/** Internal: the behaviours' message wrappers declare their payload, which isolation freezes. */
+export function isolatePayload<C extends object>(cls: abstract new (...args: never[]) => C, payload: (message: C) => unknown): void {
+  payloads.set(cls.prototype as object, payload as (message: object) => unknown);
+}
+
+// Deep enough for any real message; a deeper one is frozen to this depth.
+const MAX_DEPTH = 256;
+
+function freeze(value: unknown, depth: number): void {
+  if (typeof value !== 'object' || value === null || depth > MAX_DEPTH || Object.isFrozen(value)) return;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto === ARRAY_PROTO) {
+    const a = value as unknown[];
+    Object.freeze(a);
+    for (let i = 0; i < a.length; i++) freeze(a[i], depth + 1);
+    return;
+  }
+  if (proto !== OBJECT_PROTO && proto !== null) return;
+  Object.freeze(value);
+  for (const key in value) freeze((value as Record<string, unknown>)[key], depth + 1);
+}

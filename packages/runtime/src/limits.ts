@@ -1,0 +1,51 @@
+import { RuntimeError } from './errors.js';
+import { loggerOf } from './logger.js';
+import type { ProcessImpl } from './process.js';
+
+/**
+ * The `maxMailbox` spawn option: the most messages a process may have waiting (OTP's `max_heap_size`
+ * spawn option, applied to what grows without bound here: the mailbox). A number is `{ size }`.
+ */
+export interface MailboxLimit {
+  /** The most messages that may wait in the mailbox; one more overflows it. */
+  size: number;
+  /** Kill the process (reason `'killed'`, untrappable) when it overflows; default true. */
+  kill?: boolean;
+  /** Log an error report when it overflows; default true. */
+  errorLogger?: boolean;
+}
+
+/** The limit a `maxMailbox` option asks for; throws `badarg` naming the option if it is not one. */
+export function mailboxLimitOf(option: number | MailboxLimit): MailboxLimit | null {
+  const limit = typeof option === 'number' ? { size: option } : option;
+  if (limit === null || typeof limit !== 'object' || !Number.isInteger(limit.size) || limit.size < 0 || limit.size > 0x3fffffff) {
+    throw new RuntimeError('badarg', `maxMailbox must be a whole number of messages from 0 (no limit) to ${0x3fffffff}, or { size, kill?, errorLogger? }; got ${JSON.stringify(option)}`);
+  }
+  return limit.size === 0 ? null : limit;
+}
+
+/**
+ * A delivery left more messages waiting than the process's limit: report it and kill the process, as
+ * the BEAM does when a process outgrows its `max_heap_size`. Without `kill` the overflow is reported
+ * once and the limit is lifted.
+ */
+export function mailboxOverflow(p: ProcessImpl): void {
+  const limit = p.mailboxLimit!;
+  const kill = limit.kill !== false;
+  if (limit.errorLogger !== false) {
+    loggerOf(p.node).error(
+      {
+        kind: 'maxMailbox',
+        pid: p.pid,
+        name: p.name,
+        size: limit.size,
+        queued: p.queueLength,
+        killed: kill,
+        text: `process ${p.pid}${p.name === undefined ? '' : ` (${p.name})`} has ${p.queueLength} messages waiting, over its maxMailbox of ${limit.size}${kill ? ': killed' : ''}`,
+      },
+      { pid: p.pid },
+    );
+  }
+  if (kill) p.node.exitProcess(p, 'killed');
+  else p.mailboxLimit = null;
+}
