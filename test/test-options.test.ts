@@ -6,6 +6,8 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { validateConfig } from '@otp-ts/cli';
+import { runOptionsFrom, testOptionTable, type RunOptions, type TableRunOptions, type TestOptionSpec } from '@otp-ts/test-runner';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(repo, 'packages', 'cli', 'bin', 'otp.js');
@@ -51,6 +53,69 @@ test("otp test --reporter html adds a run to _build/test/logs/, keeping otp.conf
     const bad = otp('test/other.test.ts');
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /otp\.config\.ts: 'test\.keepLogs' must be a whole number of runs above 0, got -1/);
+  } finally {
+    rmSync(join(dir, 'otp.config.ts'), { force: true });
+  }
+});
+
+// Every option of a test run is one row of testOptionTable; the flags, the config keys and the runner's options
+// come from it. A flag, a config key or a runner option added anywhere else fails one of the checks below.
+const commandOwnFlags = ['watch', 'cover', 'cover-threshold'];
+const globalFlags = ['help', 'version', 'quiet', 'verbose'];
+const rows = testOptionTable as readonly TestOptionSpec[];
+// A RunOptions key that is neither a row of the table nor one of these fails the type check.
+type ApiOnly = 'root' | 'grep' | 'shard' | 'reporters' | 'paths' | 'config' | 'htmlLogs' | 'output' | 'workerExecArgv' | 'workerMemoryMb' | 'importGraph' | 'replayCommand';
+type Undeclared = Exclude<keyof RunOptions, keyof TableRunOptions | ApiOnly>;
+const everyRunOptionDeclared: [Undeclared] extends [never] ? true : Undeclared = true;
+const sample = (o: TestOptionSpec): unknown =>
+  o.type === 'array' ? [...(o.choices ?? ['x']).slice(-1)] : o.type === 'number' ? 7 : o.type === 'boolean' ? true : o.type === 'thresholds' ? { lines: 50 } : 'x';
+
+test('otp test --help lists exactly the flags of the test option table and the command\'s own', () => {
+  assert.ok(everyRunOptionDeclared);
+  const help = spawnSync(process.execPath, [bin, 'test', '--help'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(help.status, 0, help.stderr);
+  const listed = new Set([...help.stdout.matchAll(/(?:^|\s)--([a-z][a-z-]*)/g)].map((m) => m[1]!));
+  const declared = new Set([...rows.flatMap((o) => (o.flag === undefined ? [] : [o.flag])), ...commandOwnFlags, ...globalFlags]);
+  assert.deepEqual([...listed].filter((f) => !declared.has(f)), [], 'a flag of otp test that no row of testOptionTable declares');
+  assert.deepEqual([...declared].filter((f) => !listed.has(f)), [], 'a flag of testOptionTable that otp test --help does not list');
+});
+
+test('every config key of the test option table is validated, documented and reaches the runner under its own name', () => {
+  const doc = readFileSync(join(repo, 'docs', 'cli.md'), 'utf8');
+  const testRow = doc.split('\n').find((l) => l.startsWith('| `test` |'));
+  assert.ok(testRow, "docs/cli.md's config table has a `test` row");
+  for (const o of rows.filter((r) => r.config !== undefined)) {
+    assert.ok(testRow.includes(`\`${o.config}\``), `docs/cli.md's test row names \`${o.config}\``);
+    assert.doesNotThrow(() => validateConfig({ test: { [o.config!]: sample(o) } }, 'otp.config.ts'), o.config);
+    assert.throws(() => validateConfig({ test: { [o.config!]: Symbol.iterator } }, 'otp.config.ts'), new RegExp(`'test\\.${o.config}' must be`), o.config);
+    if (o.name !== undefined) assert.deepEqual(runOptionsFrom({ [o.config!]: sample(o) }, {})[o.name], sample(o), `test.${o.config} → ${o.name}`);
+  }
+  assert.throws(() => validateConfig({ test: { numRuns: 5 } }, 'otp.config.ts'), /unknown key 'test\.numRuns'/, 'the runner\'s name is not a config key');
+});
+
+test('every flag of the test option table reaches the runner, over the config', () => {
+  for (const o of rows.filter((r) => r.flag !== undefined && r.name !== undefined)) {
+    const fromFlag = runOptionsFrom(o.config === undefined ? {} : { [o.config]: sample(o) }, { [o.flag!]: o.type === 'number' ? 9 : sample(o) });
+    assert.deepEqual(fromFlag[o.name!], o.type === 'number' ? 9 : sample(o), `--${o.flag} → ${o.name}`);
+  }
+  assert.deepEqual(runOptionsFrom({}, { seed: 3 }), { seed: 3, shuffleSeed: 3 }, '--seed seeds properties and --shuffle');
+  assert.deepEqual(runOptionsFrom({ paths: ['spec'] }, { paths: [] }), { paths: ['spec'] }, 'no path given: the config\'s paths');
+});
+
+test('otp test --reporter tty --reporter junit reports to both; test.reporters of otp.config.ts is the default', () => {
+  const junit = join(dir, '_build', 'test', 'junit.xml');
+  rmSync(junit, { force: true });
+  const both = otp('test/other.test.ts', '--reporter', 'tty', '--reporter', 'junit');
+  assert.equal(both.status, 0, both.stderr);
+  assert.equal(last(both.stdout), '1 passed, 0 failed');
+  assert.match(both.stdout, /JUnit report written to _build\/test\/junit\.xml/);
+  assert.match(readFileSync(junit, 'utf8'), /<testsuites[^>]* tests="1"/);
+  writeFileSync(join(dir, 'otp.config.ts'), "export default { test: { reporters: ['json'] } };\n");
+  try {
+    const fromConfig = otp('test/other.test.ts');
+    assert.equal(fromConfig.status, 0, fromConfig.stderr);
+    assert.match(fromConfig.stdout, /results\.json/);
+    assert.doesNotMatch(fromConfig.stdout, /1 passed, 0 failed/, 'json alone: no tty closing line');
   } finally {
     rmSync(join(dir, 'otp.config.ts'), { force: true });
   }

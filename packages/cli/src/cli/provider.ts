@@ -31,8 +31,11 @@ export interface Example {
   description: string;
 }
 
+// An array option with choices is an array of them (`--reporter tty --reporter junit`), not one of them.
 type ValueOf<S> = S extends { choices: readonly (infer C)[] }
-  ? C
+  ? S extends { type: 'array' } | { variadic: true }
+    ? C[]
+    : C
   : S extends { type: 'boolean' }
     ? boolean
     : S extends { type: 'number' }

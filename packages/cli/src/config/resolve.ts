@@ -1,5 +1,4 @@
-import { availableParallelism } from 'node:os';
-import { DEFAULT_KEEP_LOGS } from '@otp-ts/test-runner';
+import { testOptionTable, type TestOptionSpec } from '@otp-ts/test-runner';
 import { OtpError } from '../errors/otp-error.js';
 import { didYouMean } from '../cli/suggest.js';
 import type { OtpConfig, ResolvedConfig } from './types.js';
@@ -11,7 +10,7 @@ export const builtinProfiles = ['dev', 'test', 'prod'] as const;
 export const defaults: Omit<ResolvedConfig, 'profile'> = {
   releases: {},
   build: { outDir: '_build', target: 'node20', sourceMaps: true, minify: false },
-  test: { paths: ['test'], timeout: 5000, numtests: 100, jobs: availableParallelism(), keepLogs: DEFAULT_KEEP_LOGS },
+  test: Object.fromEntries((testOptionTable as readonly TestOptionSpec[]).flatMap((o) => (o.config !== undefined && o.default !== undefined ? [[o.config, o.default]] : []))),
   env: {},
 };
 

@@ -1,3 +1,5 @@
+import type { TableConfigOptions } from '@otp-ts/test-runner';
+
 /** A release (rebar3's relx entry): which applications it boots, at which version. */
 export interface ReleaseConfig {
   /** The release version; default: the root package's version. */
@@ -20,25 +22,11 @@ export interface BuildConfig {
   minify?: boolean;
 }
 
-/** How `otp test` finds and runs tests. */
-export interface TestConfig {
-  /** Folders or files searched for `*.test.ts` and `*.suite.ts`. Default: `['test']`. */
-  paths?: string[];
-  /** A test's time limit in milliseconds. Default: 5000. */
-  timeout?: number;
-  /** Runs per property. Default: 100. */
-  numtests?: number;
-  /** Test files run at once. Default: the number of cores. */
-  jobs?: number;
-  /** How many runs' HTML logs `_build/test/logs/` keeps, the newest (Common Test's `keep_logs`). Default: 50. */
-  keepLogs?: number;
-  /** A run that selects no test passes (`--pass-with-no-tests`). Default: false, such a run fails. */
-  passWithNoTests?: boolean;
-  /** Reporters of every run, several at once (`--reporter` replaces them). Default: `['tty']`. */
-  reporters?: Array<'tty' | 'json' | 'junit' | 'html'>;
-  /** Coverage thresholds in percent; a run below one fails. */
-  cover?: { lines?: number; functions?: number; branches?: number; statements?: number };
-}
+/**
+ * How `otp test` finds and runs tests: paths, timeout, numtests, jobs, keepLogs, passWithNoTests, reporters and
+ * cover; derived from `testOptionTable` of @otp-ts/test-runner, whose descriptions and defaults say what each does.
+ */
+export type TestConfig = TableConfigOptions;
 
 /** What a profile (`--profile NAME`) changes: build and test options, and application env overrides. */
 export interface ProfileConfig {
@@ -63,7 +51,8 @@ export interface ResolvedConfig {
   profile: string;
   releases: Record<string, ReleaseConfig>;
   build: Required<Omit<BuildConfig, never>>;
-  test: Required<Omit<TestConfig, 'cover' | 'passWithNoTests' | 'reporters'>> & Pick<TestConfig, 'cover' | 'passWithNoTests' | 'reporters'>;
+  /** The test options otp.config.ts (or the table's default) sets; `cover` has no default. */
+  test: TestConfig;
   env: Record<string, Record<string, unknown>>;
 }
 

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { OtpError } from '../errors/otp-error.js';
 import { didYouMean } from '../cli/suggest.js';
+import { testOptionTable, type TestOptionSpec } from '@otp-ts/test-runner';
 import type { OtpConfig } from './types.js';
 
 /** The shape of a config value, as data, with the sentence that says what is expected. */
@@ -16,19 +17,31 @@ const bool: Shape = { kind: 'boolean', expected: 'true or false' };
 const names: Shape = { kind: 'array', expected: 'an array of names', of: { kind: 'string', expected: 'a name' } };
 const percent: Shape = { kind: 'number', expected: 'a percentage from 0 to 100', min: 0, max: 100 };
 const build: Shape = { kind: 'object', expected: 'an object of build options', fields: { outDir: str, target: str, sourceMaps: bool, minify: bool } };
+const reporterChoices = (choices: readonly string[]): string => `${choices.slice(0, -1).map((c) => `'${c}'`).join(', ')} or '${choices.at(-1)}'`;
+
+// The shape of one key of `test`, from its row of the test option table.
+function testKeyShape(o: TestOptionSpec): Shape {
+  const expected = o.expected ?? '';
+  switch (o.type) {
+    case 'thresholds':
+      return { kind: 'object', expected, fields: { lines: percent, functions: percent, branches: percent, statements: percent } };
+    case 'array': {
+      const of: Shape = o.choices ? { kind: 'string', expected: reporterChoices(o.choices), oneOf: o.choices } : str;
+      return { kind: 'array', expected, of };
+    }
+    case 'number':
+      return { kind: 'number', expected, min: o.min ?? -Infinity, integer: o.integer };
+    case 'boolean':
+      return bool;
+    case 'string':
+      return o.choices ? { kind: 'string', expected, oneOf: o.choices } : str;
+  }
+}
+
 const test: Shape = {
   kind: 'object',
   expected: 'an object of test options',
-  fields: {
-    paths: { kind: 'array', expected: 'an array of paths', of: str },
-    timeout: { kind: 'number', expected: 'a whole number of milliseconds above 0', min: 1, integer: true },
-    numtests: { kind: 'number', expected: 'a whole number above 0', min: 1, integer: true },
-    jobs: { kind: 'number', expected: 'a whole number above 0', min: 1, integer: true },
-    keepLogs: { kind: 'number', expected: 'a whole number of runs above 0', min: 1, integer: true },
-    passWithNoTests: bool,
-    reporters: { kind: 'array', expected: 'an array of reporters', of: { kind: 'string', expected: "'tty', 'json', 'junit' or 'html'", oneOf: ['tty', 'json', 'junit', 'html'] } },
-    cover: { kind: 'object', expected: 'an object of coverage thresholds', fields: { lines: percent, functions: percent, branches: percent, statements: percent } },
-  },
+  fields: Object.fromEntries((testOptionTable as readonly TestOptionSpec[]).flatMap((o) => (o.config === undefined ? [] : [[o.config, testKeyShape(o)]]))),
 };
 const release: Shape = {
   kind: 'object',
