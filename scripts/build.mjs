@@ -38,6 +38,10 @@ for (const ws of workspaces) {
     const external = bundle.length ? { external: deps.filter((d) => !bundle.includes(d)).flatMap((d) => [d, `${d}/*`]).concat(['node:*']) } : { packages: 'external' };
     await build({ entryPoints: [join(dir, src)], outfile: join(dir, 'dist', out), bundle: true, ...external, platform: 'node', format: 'esm', target: 'node20', sourcemap: true, logLevel: 'warning' });
   }
+  // Browser bundles ("otpBuild.browser": { out: src }), e.g. otp observer's page: its libraries inlined, no CDN at run time.
+  for (const [out, src] of Object.entries(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).otpBuild?.browser ?? {})) {
+    await build({ entryPoints: [join(dir, src)], outfile: join(dir, 'dist', out), bundle: true, platform: 'browser', format: 'esm', target: 'es2020', minify: true, logLevel: 'warning' });
+  }
   try {
     execFileSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.build.json')], { stdio: 'inherit' });
   } catch {

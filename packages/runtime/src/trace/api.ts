@@ -4,6 +4,7 @@ import { registerRpcModule } from '../rpc/index.js';
 import { traceAgentOf } from './agent.js';
 import { processDetails, supervisionTree, topProcesses, type ProcsSort } from './inspect.js';
 import type { TraceSpec } from './types.js';
+import { OBSERVER_RPC_MODULE, observerRpcModule } from './observe.js';
 
 /** The rpc module clients reach the trace agent and the inspection functions through. */
 export const TRACE_RPC_MODULE = 'otp_trace';
@@ -36,4 +37,5 @@ async function nodeLoad(node: OtpNode): Promise<{ processes: number; heapUsed: n
 
 addDistributionService('trace', async (node) => {
   registerRpcModule(node, TRACE_RPC_MODULE, traceRpcModule(node));
+  registerRpcModule(node, OBSERVER_RPC_MODULE, observerRpcModule(node));
 });

@@ -7,3 +7,5 @@ export type { FormatBounds } from './format.js';
 export { topProcesses, processDetails, supervisionTree } from './inspect.js';
 export type { ProcsSort, ProcRow, ProcessDetails, TreeNode } from './inspect.js';
 export type { TraceSpec, TraceEvent, TraceEndReason, TraceMessage, TraceErrorCode, TraceStartResult, TraceSessionInfo } from './types.js';
+export { OBSERVER_RPC_MODULE } from './observe.js';
+export type { ObservedSort, ProcessQuery, ObservedProcess, ProcessPage, ObservedTable, Overview, ObserverAction } from './observe.js';

@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
+import { spawn } from 'node:child_process';
+import { defineProvider } from '../cli/provider.js';
+import { OtpError } from '../errors/otp-error.js';
+import { connectTo, toOtpError } from '../tracer/connect.js';
+import { nodeConnectionOptions, nameOption, snameOption, toolNodeName } from '../project/node-connection.js';
+import { startObserver } from '../observer/server.js';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+function readPem(file: string, flag: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    throw new OtpError('usage', `cannot read ${flag} ${file}: give a PEM file`);
+  }
+}
+
+// Opens the URL in the desktop's browser, if there is one; a failure only means the user opens it by hand.
+function openBrowser(url: string): void {
+  const [cmd, ...args] = process.platform === 'darwin' ? ['open', url] : process.platform === 'win32' ? ['cmd', '/c', 'start', '', url] : ['xdg-open', url];
+  try {
+    const child = spawn(cmd!, args, { stdio: 'ignore', detached: true });
+    child.on('error', () => {});
+    child.unref();
+  } catch {
+    // no browser here: the printed URL is enough
+  }
+}
+
+/** `otp observer NODE`: a live web view of a running node, served from the tool's process. */
+export const observerCommand = defineProvider({
+  name: 'observer',
+  description: 'Open a live web view of a running node (overview, applications, processes, tables, trace, upgrades), served locally with a one-time token.',
+  deps: [],
+  positionals: [{ name: 'node', description: 'the node, as name@host', required: true }],
+  options: [
+    { name: 'port', type: 'number', value: 'P', default: 0, description: 'the port to serve on (default: a free one)' },
+    { name: 'host', type: 'string', value: 'H', default: '127.0.0.1', description: 'the address to bind; anything but loopback needs --https-cert/--https-key or --insecure' },
+    { name: 'open', type: 'boolean', description: "open the page in the desktop's browser (default when on a terminal; --no-open to only print the URL)" },
+    { name: 'https-cert', type: 'string', value: 'FILE', description: 'serve HTTPS with this certificate (PEM)' },
+    { name: 'https-key', type: 'string', value: 'FILE', description: 'the key of --https-cert (PEM)' },
+    { name: 'insecure', type: 'boolean', description: 'allow plain HTTP on a non-loopback --host (the token then crosses the network in clear)' },
+    ...nodeConnectionOptions,
+    nameOption,
+    snameOption,
+  ],
+  examples: [
+    { command: 'otp observer shop@127.0.0.1', description: 'serve the observer on a free local port and open it' },
+    { command: 'otp observer shop@127.0.0.1 --port 8080 --no-open', description: 'serve on 8080 and only print the URL' },
+  ],
+  async run(args, io) {
+    const host = String(args.host);
+    if ((args['https-cert'] === undefined) !== (args['https-key'] === undefined)) throw new OtpError('usage', 'give both --https-cert and --https-key (PEM files) to serve HTTPS');
+    const https = args['https-cert'] !== undefined ? { cert: readPem(String(args['https-cert']), '--https-cert'), key: readPem(String(args['https-key']), '--https-key') } : undefined;
+    if (!LOOPBACK.has(host) && !https && !args.insecure) {
+      throw new OtpError('usage', `--host ${host} would serve the observer beyond this machine in clear: give --https-cert and --https-key, or --insecure to accept that`);
+    }
+    const tool = toolNodeName(args);
+    const identity = `${userInfo().username}@${hostname()} via ${tool}`;
+    let observer;
+    try {
+      observer = await startObserver({
+        node: args.node,
+        connect: (node) => connectTo(io, node, args),
+        host,
+        port: Number(args.port),
+        identity,
+        ...(https ? { https } : {}),
+      });
+    } catch (error) {
+      if (error instanceof Error && 'code' in error && (error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new OtpError('failed', `port ${String(args.port)} on ${host} is in use: pick another with --port, or --port 0 for a free one`);
+      throw toOtpError(error);
+    }
+    io.stdout.write(`observing ${args.node} at ${observer.url}\n(the token in this URL is required for every request; Ctrl-C stops the observer)\n`);
+    if (args.open ?? (io.stdout.isTTY === true)) openBrowser(observer.url);
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await observer.close();
+    return 0;
+  },
+});

@@ -1,0 +1,422 @@
+// otp observer's page: preact + htm components, uPlot charts, bundled by esbuild into one script.
+// It asks the observer's server for what the visible view shows, and nothing else: the node is paged and
+// bounded on its side. Every request carries the token the page was opened with.
+/* global document, window, fetch, EventSource, location, URLSearchParams, setInterval, clearInterval */
+import { h, render } from 'preact';
+import { useEffect, useRef, useState, useCallback } from 'preact/hooks';
+import htm from 'htm';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import './style.css';
+
+const html = htm.bind(h);
+const token = document.querySelector('meta[name="otp-token"]')?.getAttribute('content') ?? new URLSearchParams(location.search).get('token') ?? '';
+const HISTORY = 300; // seconds of overview samples the charts keep
+
+async function api(path, params = {}, body) {
+  const qs = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== undefined && v !== '')).toString();
+  const res = await fetch(`/api/${path}${qs ? `?${qs}` : ''}`, {
+    method: body ? 'POST' : 'GET',
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const data = await res.json().catch(() => ({ error: `${res.status} ${res.statusText}` }));
+  if (!res.ok) throw new Error(data.error ?? `${res.status}`);
+  return data;
+}
+
+const stream = (path, params = {}) => new EventSource(`/api/${path}?${new URLSearchParams({ ...params, token }).toString()}`);
+
+const bytes = (b) => (b >= 1 << 30 ? `${(b / (1 << 30)).toFixed(2)} GB` : b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MB` : b >= 1024 ? `${(b / 1024).toFixed(1)} KB` : `${b} B`);
+const duration = (s) => (s >= 86400 ? `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h` : s >= 3600 ? `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min` : s >= 60 ? `${Math.floor(s / 60)} min ${Math.floor(s % 60)} s` : `${Math.floor(s)} s`);
+const num = (n) => Number(n).toLocaleString('en');
+const pidLink = (pid) => (pid ? html`<a class="pid" href=${`#/proc/${encodeURIComponent(pid)}`}>${pid}</a>` : html`<span class="muted">—</span>`);
+
+function useHash() {
+  const [hash, setHash] = useState(location.hash || '#/overview');
+  useEffect(() => {
+    const on = () => setHash(location.hash || '#/overview');
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+  return hash;
+}
+
+// Runs `load` now and every `ms` while the view is shown; the answer and the last error.
+function usePoll(load, ms, deps) {
+  const [data, setData] = useState(undefined);
+  const [error, setError] = useState(undefined);
+  useEffect(() => {
+    let alive = true;
+    let busy = false;
+    const run = async () => {
+      if (busy) return;
+      busy = true;
+      try {
+        const d = await load();
+        if (alive) {
+          setData(d);
+          setError(undefined);
+        }
+      } catch (e) {
+        if (alive) setError(e.message);
+      } finally {
+        busy = false;
+      }
+    };
+    void run();
+    const t = ms ? setInterval(run, ms) : undefined;
+    return () => {
+      alive = false;
+      if (t) clearInterval(t);
+    };
+  }, deps);
+  return [data, error];
+}
+
+// One uPlot chart over the overview history; redrawn with each sample.
+function Chart({ title, samples, series, unit }) {
+  const box = useRef(null);
+  const plot = useRef(null);
+  useEffect(() => {
+    const opts = {
+      title,
+      width: 420,
+      height: 160,
+      scales: { x: { time: true } },
+      axes: [{}, { values: (_u, vals) => vals.map((v) => (unit ? unit(v) : num(v))), size: 70 }],
+      series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, value: (_u, v) => (v == null ? '—' : unit ? unit(v) : num(Math.round(v))) }))],
+      legend: { show: true },
+    };
+    plot.current = new uPlot(opts, [[], ...series.map(() => [])], box.current);
+    return () => plot.current.destroy();
+  }, []);
+  useEffect(() => {
+    if (!plot.current) return;
+    plot.current.setData([samples.map((s) => s.time / 1000), ...series.map((c) => samples.map(c.value))]);
+  }, [samples]);
+  return html`<div class="chart" ref=${box}></div>`;
+}
+
+function Overview({ live }) {
+  const { samples, error } = live;
+  const o = samples[samples.length - 1];
+  if (!o) return html`<p class="muted">${error ?? 'waiting for the first sample…'}</p>`;
+  return html`<section>
+    <div class="cards">
+      <div class="card"><b>node</b><span data-testid="ov-node">${o.node}</span></div>
+      <div class="card"><b>uptime</b><span data-testid="ov-uptime">${duration(o.uptimeS)}</span></div>
+      <div class="card"><b>processes</b><span data-testid="ov-processes">${num(o.processes)}</span></div>
+      <div class="card"><b>heap used</b><span>${bytes(o.memory.heapUsed)} of ${bytes(o.memory.heapTotal)}</span></div>
+      <div class="card"><b>rss</b><span>${bytes(o.memory.rss)}</span></div>
+      <div class="card"><b>external / buffers</b><span>${bytes(o.memory.external)} / ${bytes(o.memory.arrayBuffers)}</span></div>
+      <div class="card"><b>event loop</b><span data-testid="ov-elu">${(o.elu * 100).toFixed(1)} % busy</span></div>
+      <div class="card"><b>event-loop delay</b><span>p99 ${o.delay.p99.toFixed(1)} ms, max ${o.delay.max.toFixed(1)} ms</span></div>
+      <div class="card"><b>work</b><span>${num(o.reductionsPerS)} reductions/s</span></div>
+      <div class="card"><b>tables</b><span>${num(o.tables)}</span></div>
+      <div class="card"><b>versions</b><span>Node.js ${o.versions.node}${o.versions.apps.map((a) => `, ${a.name} ${a.vsn}`).join('')}</span></div>
+      <div class="card"><b>sampled</b><span data-testid="ov-time">${new Date(o.time).toLocaleTimeString('en-GB')}</span> <small class="muted" data-testid="ov-samples">${samples.length} samples</small></div>
+    </div>
+    ${error ? html`<p class="error">${error}</p>` : null}
+    <div class="charts">
+      <${Chart} title="processes" samples=${samples} series=${[{ label: 'processes', color: '#2a6fdb', value: (s) => s.processes }]} />
+      <${Chart} title="memory" unit=${bytes} samples=${samples} series=${[{ label: 'heap used', color: '#2a6fdb', value: (s) => s.memory.heapUsed }, { label: 'rss', color: '#d9822b', value: (s) => s.memory.rss }]} />
+      <${Chart} title="event loop (% busy, delay p99 ms)" samples=${samples} series=${[{ label: 'busy %', color: '#0f9960', value: (s) => s.elu * 100 }, { label: 'p99 ms', color: '#db3737', value: (s) => s.delay.p99 }]} />
+      <${Chart} title="reductions per second" samples=${samples} series=${[{ label: 'reductions/s', color: '#7157d9', value: (s) => s.reductionsPerS }]} />
+    </div>
+  </section>`;
+}
+
+function TreeNode({ n }) {
+  const restarts = n.kind === 'supervisor' && n.restarts !== undefined ? html` <span class="badge" title="restarts of its children within its intensity period">${n.restarts} in period</span>` : null;
+  return html`<li class=${n.kind} data-label=${n.label}>
+    <span class="kind">${n.kind === 'application' ? 'app' : n.kind === 'supervisor' ? 'sup' : 'worker'}</span>
+    <b>${n.label}</b> ${n.pid ? pidLink(n.pid) : html`<span class="muted">not running</span>`} ${n.name && n.name !== n.label ? html`<i>${n.name}</i>` : null} ${n.module && n.kind !== 'application' ? html`<span class="muted">${n.module}</span>` : null}
+    ${n.restarted !== undefined ? html` <span class=${n.restarted > 0 ? 'badge warn' : 'badge'} data-testid="restarts">restarts: ${n.restarted}</span>` : null}${restarts}
+    ${n.children.length ? html`<ul>${n.children.map((c) => html`<${TreeNode} n=${c} />`)}</ul>` : null}
+  </li>`;
+}
+
+function Applications() {
+  const [apps, error] = usePoll(() => api('tree'), 2000, []);
+  if (!apps) return html`<p class="muted">${error ?? 'loading…'}</p>`;
+  return html`<section>
+    ${error ? html`<p class="error">${error}</p>` : null}
+    ${apps.length === 0 ? html`<p class="muted">no application is running</p>` : null}
+    <ul class="tree">${apps.map((a) => html`<${TreeNode} n=${a} />`)}</ul>
+  </section>`;
+}
+
+const COLUMNS = [
+  ['pid', 'pid'],
+  ['name', 'name'],
+  ['label', 'behaviour / initial call'],
+  ['current', 'current function'],
+  ['status', 'status'],
+  ['mailbox', 'mailbox'],
+  ['memory', 'memory'],
+  ['reductions', 'reductions'],
+  ['links', 'links'],
+];
+
+function Processes() {
+  const [query, setQuery] = useState({ offset: 0, limit: 100, sort: 'reductions', dir: 'desc', filter: '' });
+  const [typed, setTyped] = useState('');
+  useEffect(() => {
+    const t = window.setTimeout(() => setQuery((q) => (q.filter === typed ? q : { ...q, filter: typed, offset: 0 })), 250);
+    return () => window.clearTimeout(t);
+  }, [typed]);
+  const [page, error] = usePoll(() => api('processes', query), 2000, [query]);
+  const sortBy = (k) => setQuery((q) => ({ ...q, sort: k, dir: q.sort === k && q.dir === 'desc' ? 'asc' : q.sort === k ? 'desc' : ['pid', 'name', 'label', 'current', 'status'].includes(k) ? 'asc' : 'desc', offset: 0 }));
+  const go = (offset) => setQuery((q) => ({ ...q, offset: Math.max(0, offset) }));
+  return html`<section>
+    <div class="toolbar">
+      <input data-testid="filter" placeholder="filter: pid, name, module, function" value=${typed} onInput=${(e) => setTyped(e.target.value)} />
+      ${page ? html`<span data-testid="page-info">${page.matched === 0 ? 'no process matches' : `${num(page.offset + 1)}–${num(Math.min(page.offset + page.rows.length, page.matched))} of ${num(page.matched)}`}${page.matched !== page.total ? ` (of ${num(page.total)})` : ''}</span>` : null}
+      <button data-testid="prev" disabled=${!page || query.offset === 0} onClick=${() => go(query.offset - query.limit)}>‹ previous</button>
+      <button data-testid="next" disabled=${!page || query.offset + query.limit >= page.matched} onClick=${() => go(query.offset + query.limit)}>next ›</button>
+    </div>
+    ${error ? html`<p class="error">${error}</p>` : null}
+    <table class="procs" data-testid="procs">
+      <thead><tr>${COLUMNS.map(([k, label]) => html`<th data-sort=${k} class=${query.sort === k ? `sorted ${query.dir}` : ''} onClick=${() => sortBy(k)}>${label}${query.sort === k ? (query.dir === 'asc' ? ' ▲' : ' ▼') : ''}</th>`)}</tr></thead>
+      <tbody>${(page?.rows ?? []).map((r) => html`<tr data-pid=${r.pid}>
+        <td>${pidLink(r.pid)}</td><td>${r.name ?? ''}</td><td>${r.label}</td><td>${r.current}</td><td>${r.status}</td>
+        <td class="n">${num(r.mailbox)}</td><td class="n">${bytes(r.memory)}</td><td class="n">${num(r.reductions)}</td><td class="n">${r.links}</td>
+      </tr>`)}</tbody>
+    </table>
+  </section>`;
+}
+
+function Confirm({ ask, onDone }) {
+  if (!ask) return null;
+  return html`<div class="modal" data-testid="confirm"><div class="box">
+    <p>${ask.text}</p>
+    <button class="danger" data-testid="confirm-yes" onClick=${() => onDone(true)}>${ask.yes}</button>
+    <button data-testid="confirm-no" onClick=${() => onDone(false)}>cancel</button>
+  </div></div>`;
+}
+
+function Process({ pid }) {
+  const [tick, setTick] = useState(0);
+  const [d, error] = usePoll(() => api('process', { pid }), 2000, [pid, tick]);
+  const [ask, setAsk] = useState(undefined);
+  const [reason, setReason] = useState('kill');
+  const [message, setMessage] = useState('"hello"');
+  const [result, setResult] = useState(undefined);
+  const act = useCallback((action, text, yes) => setAsk({ action, text, yes }), []);
+  const done = async (ok) => {
+    const a = ask;
+    setAsk(undefined);
+    if (!ok) return;
+    try {
+      await api('act', {}, { action: a.action, target: pid, reason, message });
+      setResult({ ok: true, text: `${a.action}: done` });
+    } catch (e) {
+      setResult({ ok: false, text: e.message });
+    }
+    setTick((t) => t + 1);
+  };
+  if (!d) return html`<p class=${error ? 'error' : 'muted'} data-testid="proc-error">${error ?? 'loading…'}</p>`;
+  const links = (xs) => (xs.length ? xs.map((p, i) => html`${i ? ', ' : ''}${/^<\d+\.\d+\.\d+>$/.test(p) ? pidLink(p) : p}`) : html`<span class="muted">none</span>`);
+  return html`<section class="proc">
+    <h2>${d.pid} ${d.name ? html`<i>${d.name}</i>` : null}</h2>
+    ${error ? html`<p class="error" data-testid="proc-error">${error}</p>` : null}
+    <table class="kv">
+      <tr><th>status</th><td data-testid="proc-status">${d.status}${d.sysStatus && d.sysStatus !== 'running' ? ` (${d.sysStatus})` : ''}</td></tr>
+      <tr><th>behaviour</th><td>${d.behaviour ?? '—'} ${d.module ?? ''}</td></tr>
+      <tr><th>initial call</th><td>${d.initialCall}</td></tr>
+      <tr><th>current function</th><td>${d.currentFunction}</td></tr>
+      <tr><th>memory</th><td>${bytes(d.memory)}</td></tr>
+      <tr><th>reductions</th><td>${num(d.reductions)}</td></tr>
+      <tr><th>trap exit</th><td>${String(d.trapExit)}</td></tr>
+      <tr><th>parent</th><td>${d.parent ? pidLink(d.parent) : '—'}</td></tr>
+      <tr><th>links</th><td data-testid="proc-links">${links(d.links)}</td></tr>
+      <tr><th>monitors</th><td>${links(d.monitors)}</td></tr>
+      <tr><th>monitored by</th><td>${links(d.monitoredBy)}</td></tr>
+      <tr><th>mailbox</th><td>${num(d.mailboxLength)} message${d.mailboxLength === 1 ? '' : 's'}${d.mailbox.length ? html`<ol class="mailbox">${d.mailbox.map((m) => html`<li><code>${m}</code></li>`)}</ol>` : null}</td></tr>
+    </table>
+    ${d.state !== undefined ? html`<h3>state (through sys, bounded)</h3><pre data-testid="proc-state">${d.state}</pre>` : null}
+    <h3>actions</h3>
+    <div class="actions">
+      <label>reason <input data-testid="kill-reason" value=${reason} onInput=${(e) => setReason(e.target.value)} /></label>
+      <button class="danger" data-testid="kill" onClick=${() => act('kill', `Kill ${d.pid}${d.name ? ` (${d.name})` : ''} with reason '${reason}'? Its supervisor, if any, restarts it.`, 'kill')}>kill</button>
+      <label>message (JSON) <input data-testid="send-message" value=${message} onInput=${(e) => setMessage(e.target.value)} /></label>
+      <button data-testid="send" onClick=${() => act('send', `Send ${message} to ${d.pid}?`, 'send')}>send</button>
+      ${d.behaviour ? html`<button data-testid="suspend" onClick=${() => act('suspend', `Suspend ${d.pid}? It answers only system messages until resumed.`, 'suspend')}>suspend</button>
+      <button data-testid="resume" onClick=${() => act('resume', `Resume ${d.pid}?`, 'resume')}>resume</button>` : null}
+    </div>
+    ${result ? html`<p class=${result.ok ? 'ok' : 'error'} data-testid="action-result">${result.text}</p>` : null}
+    <${Confirm} ask=${ask} onDone=${done} />
+  </section>`;
+}
+
+function Tables() {
+  const [offset, setOffset] = useState(0);
+  const [list, error] = usePoll(() => api('tables', { offset, limit: 100 }), 3000, [offset]);
+  if (!list) return html`<p class="muted">${error ?? 'loading…'}</p>`;
+  return html`<section>
+    <p>${num(list.total)} table${list.total === 1 ? '' : 's'}</p>
+    <table class="procs" data-testid="tables"><thead><tr><th>id</th><th>name</th><th>type</th><th>access</th><th>owner</th><th>size</th><th>memory</th></tr></thead>
+    <tbody>${list.tables.map((t) => html`<tr><td><a href=${`#/table/${t.id}`}>${t.id}</a></td><td><a href=${`#/table/${t.id}`}>${t.name ?? ''}</a></td><td>${t.type}</td><td>${t.access}</td><td>${pidLink(t.owner)}</td><td class="n">${num(t.size)}</td><td class="n">${bytes(t.memory)}</td></tr>`)}</tbody></table>
+    <div class="toolbar"><button disabled=${offset === 0} onClick=${() => setOffset(Math.max(0, offset - 100))}>‹ previous</button><button disabled=${offset + 100 >= list.total} onClick=${() => setOffset(offset + 100)}>next ›</button></div>
+  </section>`;
+}
+
+function TableRows({ id }) {
+  const [offset, setOffset] = useState(0);
+  const [page, error] = usePoll(() => api('rows', { id, offset, limit: 50 }), 0, [id, offset]);
+  if (!page) return html`<p class=${error ? 'error' : 'muted'}>${error ?? 'loading…'}</p>`;
+  return html`<section>
+    <h2>table ${id}: rows ${num(page.offset + 1)}–${num(page.offset + page.rows.length)} of ${num(page.size)}</h2>
+    <ol class="rows" start=${page.offset + 1} data-testid="rows">${page.rows.map((r) => html`<li><code>${r}</code></li>`)}</ol>
+    <div class="toolbar"><button disabled=${offset === 0} onClick=${() => setOffset(Math.max(0, offset - 50))}>‹ previous</button><button disabled=${offset + 50 >= page.size} onClick=${() => setOffset(offset + 50)}>next ›</button></div>
+  </section>`;
+}
+
+const describeEvent = (e) => {
+  switch (e.kind) {
+    case 'call':
+      return `call ${e.fn}(${e.args.join(', ')})`;
+    case 'return':
+      return `return ${e.fn}/${e.arity} -> ${e.value} (${e.ms.toFixed(2)} ms)`;
+    case 'exception':
+      return `exception ${e.fn}/${e.arity}: ${e.error}`;
+    case 'send':
+      return `send ${e.message} -> ${e.to}`;
+    case 'receive':
+      return `receive ${e.message} <- ${e.from ?? '?'}`;
+    case 'spawn':
+      return `spawn ${e.child} ${e.initialCall}`;
+    case 'exit':
+      return `exit ${e.reason}`;
+    case 'link':
+    case 'unlink':
+      return `${e.kind} ${e.other}`;
+    default:
+      return `${e.kind} ${e.name ?? ''}`;
+  }
+};
+
+function Trace() {
+  const [form, setForm] = useState({ patterns: '', messages: false, procs: false, names: '', limit: '100', time: '15000', returns: false });
+  const [events, setEvents] = useState([]);
+  const [status, setStatus] = useState('idle');
+  const source = useRef(null);
+  const stop = () => {
+    source.current?.close();
+    source.current = null;
+    setStatus((s) => (s.startsWith('running') ? 'stopped from the page' : s));
+  };
+  useEffect(() => stop, []);
+  const start = () => {
+    stop();
+    setEvents([]);
+    setStatus('starting…');
+    const es = stream('trace', { patterns: form.patterns, names: form.names, limit: form.limit, time: form.time, messages: form.messages ? '1' : '', procs: form.procs ? '1' : '', returns: form.returns ? '1' : '' });
+    source.current = es;
+    es.addEventListener('started', (m) => {
+      const s = JSON.parse(m.data);
+      setStatus(`running: ${s.functions.length} function${s.functions.length === 1 ? '' : 's'}, ${s.processes} processes`);
+    });
+    es.addEventListener('trace', (m) => setEvents((xs) => [...xs.slice(-999), JSON.parse(m.data)]));
+    es.addEventListener('done', (m) => {
+      const s = JSON.parse(m.data);
+      setStatus(`ended: ${s.reason} (${s.events} events, ${s.dropped} dropped)`);
+      es.close();
+    });
+    es.addEventListener('failure', (m) => {
+      setStatus(`refused: ${JSON.parse(m.data).error}`);
+      es.close();
+    });
+    es.onerror = () => {
+      if (es.readyState === EventSource.CLOSED) setStatus((s) => (s.startsWith('running') || s.startsWith('starting') ? 'the observer closed the trace' : s));
+      else es.close();
+    };
+  };
+  const set = (k) => (e) => setForm({ ...form, [k]: e.target.type === 'checkbox' ? e.target.checked : e.target.value });
+  return html`<section>
+    <div class="traceform">
+      <label>call patterns <input data-testid="trace-patterns" placeholder="shop/cart.add, shop/*.handle*" value=${form.patterns} onInput=${set('patterns')} /></label>
+      <label><input type="checkbox" checked=${form.returns} onChange=${set('returns')} /> returns</label>
+      <label><input type="checkbox" data-testid="trace-messages" checked=${form.messages} onChange=${set('messages')} /> messages</label>
+      <label><input type="checkbox" checked=${form.procs} onChange=${set('procs')} /> process events</label>
+      <label>names <input data-testid="trace-names" placeholder="registered names" value=${form.names} onInput=${set('names')} /></label>
+      <label>limit <input data-testid="trace-limit" size="6" value=${form.limit} onInput=${set('limit')} /></label>
+      <label>time (ms) <input size="7" value=${form.time} onInput=${set('time')} /></label>
+      <button data-testid="trace-start" onClick=${start}>start</button>
+      <button data-testid="trace-stop" onClick=${stop}>stop</button>
+    </div>
+    <p data-testid="trace-status">${status}</p>
+    <p class="muted">The node enforces the tracer's limits (events, rate, time, its own buffer); leaving this page stops the trace.</p>
+    <ol class="events" data-testid="trace-events">${events.map((e) => html`<li><span class="muted">${new Date(e.ts).toLocaleTimeString('en-GB')}</span> ${pidLink(e.pid)} <code>${describeEvent(e)}</code></li>`)}</ol>
+  </section>`;
+}
+
+function Upgrades() {
+  const [u, error] = usePoll(() => api('upgrades'), 0, []);
+  if (!u) return html`<p class="muted">${error ?? 'loading…'}</p>`;
+  if (!u.release) return html`<p class="muted" data-testid="upgrades">${u.reason}</p>`;
+  return html`<section data-testid="upgrades">
+    <p>running version <b>${u.running}</b></p>
+    <table class="procs"><thead><tr><th>version</th><th>status</th></tr></thead>
+    <tbody>${(u.releases ?? []).map((r) => html`<tr><td>${r.vsn}</td><td>${r.status}</td></tr>`)}</tbody></table>
+  </section>`;
+}
+
+// The overview's samples are collected whatever view is shown, so its charts have history when opened.
+function useLive(node) {
+  const [live, setLive] = useState({ samples: [], error: undefined });
+  useEffect(() => {
+    setLive({ samples: [], error: undefined });
+    const es = stream('live');
+    es.addEventListener('overview', (m) => setLive((l) => ({ samples: [...l.samples.slice(-(HISTORY - 1)), JSON.parse(m.data)], error: undefined })));
+    es.addEventListener('failure', (m) => setLive((l) => ({ ...l, error: JSON.parse(m.data).error })));
+    return () => es.close();
+  }, [node]);
+  return live;
+}
+
+const VIEWS = [
+  ['overview', 'Overview'],
+  ['apps', 'Applications'],
+  ['procs', 'Processes'],
+  ['tables', 'Tables'],
+  ['trace', 'Trace'],
+  ['upgrades', 'Upgrades'],
+];
+
+function App() {
+  const hash = useHash();
+  const [node, setNode] = useState(undefined);
+  const [nodes, nodesError] = usePoll(() => api('nodes'), 10_000, [node]);
+  const live = useLive(node);
+  const [, view, arg] = /^#\/([^/]*)\/?(.*)$/.exec(hash) ?? [];
+  const current = nodes?.node ?? node;
+  const switchTo = async (n) => {
+    await api('switch', {}, { node: n });
+    setNode(n);
+  };
+  let body;
+  if (view === 'apps') body = html`<${Applications} key=${current} />`;
+  else if (view === 'procs') body = html`<${Processes} key=${current} />`;
+  else if (view === 'proc') body = html`<${Process} key=${arg} pid=${decodeURIComponent(arg)} />`;
+  else if (view === 'tables') body = html`<${Tables} key=${current} />`;
+  else if (view === 'table') body = html`<${TableRows} key=${arg} id=${arg} />`;
+  else if (view === 'trace') body = html`<${Trace} key=${current} />`;
+  else if (view === 'upgrades') body = html`<${Upgrades} key=${current} />`;
+  else body = html`<${Overview} live=${live} />`;
+  const active = view === 'proc' ? 'procs' : view === 'table' ? 'tables' : view || 'overview';
+  return html`<header>
+      <span class="brand">otp observer</span>
+      <select data-testid="node" value=${current} onChange=${(e) => void switchTo(e.target.value)}>
+        ${[current, ...(nodes?.nodes ?? [])].filter(Boolean).map((n) => html`<option value=${n}>${n}</option>`)}
+      </select>
+      ${nodesError ? html`<span class="error">${nodesError}</span>` : null}
+      <nav>${VIEWS.map(([k, label]) => html`<a href=${`#/${k}`} class=${active === k ? 'active' : ''} data-view=${k}>${label}</a>`)}</nav>
+    </header>
+    <main>${body}</main>`;
+}
+
+const root = document.getElementById('app');
+root.textContent = '';
+render(html`<${App} />`, root);

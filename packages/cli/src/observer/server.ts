@@ -1,0 +1,279 @@
+// otp observer's web server: runs in the tool's process (never in the observed node), talks to the node
+// over distribution, and serves the page and a JSON API guarded by a random token.
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Connection, TraceSpec } from '@otp-ts/tracer';
+import { pageAssets, type PageAssets } from './assets.js';
+
+/** Where and how the observer serves, and how it reaches nodes. */
+export interface ObserverOptions {
+  /** The first node to observe. */
+  node: string;
+  /** Connects to a node (the command's cookie and TLS settings). */
+  connect: (node: string) => Promise<Connection>;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** PEM certificate and key: serve HTTPS. */
+  https?: { cert: string; key: string };
+  /** Who the node's log names for actions: user, host and the tool's node. */
+  identity: string;
+  /** The token; random when left out. */
+  token?: string;
+}
+
+/** A running observer: its URL (with the token) and a way to stop it. */
+export interface RunningObserver {
+  url: string;
+  token: string;
+  /** The node currently observed. */
+  node(): string;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 64 * 1024;
+
+// JSON bodies of the API: what the page asks the node and the node's answer.
+type Json = Record<string, unknown> | unknown[];
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Starts the observer's server and connects to the node; resolves once both are ready. */
+export async function startObserver(options: ObserverOptions): Promise<RunningObserver> {
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const expected = Buffer.from(token);
+  let current = await options.connect(options.node);
+  let assets: PageAssets | undefined;
+  const streams = new Set<() => void>();
+
+  const authorised = (req: IncomingMessage, url: URL): boolean => {
+    const given = url.searchParams.get('token') ?? /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    const got = Buffer.from(given);
+    return got.length === expected.length && timingSafeEqual(got, expected);
+  };
+
+  const api: Record<string, (url: URL, body: Record<string, unknown>) => Promise<Json>> = {
+    overview: async () => ({ ...((await current.rpc('otp_observer', 'overview')) as Record<string, unknown>) }),
+    processes: async (url) =>
+      (await current.rpc('otp_observer', 'processes', [
+        {
+          offset: Number(url.searchParams.get('offset') ?? 0),
+          limit: Number(url.searchParams.get('limit') ?? 100),
+          sort: url.searchParams.get('sort') ?? 'pid',
+          dir: url.searchParams.get('dir') ?? 'asc',
+          filter: url.searchParams.get('filter') ?? '',
+        },
+      ])) as Json,
+    process: async (url) => {
+      const r = (await current.call('info', [url.searchParams.get('pid') ?? '', 20])) as { ok: boolean; details?: Json; error?: string };
+      if (!r.ok) throw new HttpError(404, r.error ?? 'no such process');
+      return r.details!;
+    },
+    tree: async () => {
+      const r = (await current.call('tree', [undefined])) as { ok: boolean; apps?: Json; error?: string };
+      if (!r.ok) throw new HttpError(404, r.error ?? 'no tree');
+      return r.apps!;
+    },
+    tables: async (url) => (await current.rpc('otp_observer', 'tables', [Number(url.searchParams.get('offset') ?? 0), Number(url.searchParams.get('limit') ?? 100)])) as Json,
+    rows: async (url) => {
+      const r = (await current.rpc('otp_observer', 'rows', [Number(url.searchParams.get('id')), Number(url.searchParams.get('offset') ?? 0), Number(url.searchParams.get('limit') ?? 50)])) as Record<string, unknown>;
+      if (!r.ok) throw new HttpError(404, String(r.error));
+      return r;
+    },
+    upgrades: async () => {
+      try {
+        const versions = (await current.rpc('release_handler', 'versions', [], 10_000)) as Json;
+        return { release: true, ...versions };
+      } catch {
+        return { release: false, reason: `${current.node} does not run a release (no release handler answers): start it with bin/<name> daemon` };
+      }
+    },
+    nodes: async () => ({ node: current.node, nodes: ((await current.rpc('otp', 'nodes', [])) as string[]).filter((n) => n !== current.node) }),
+    act: async (_url, body) => {
+      const action = String(body.action);
+      if (!['kill', 'send', 'suspend', 'resume'].includes(action)) throw new HttpError(400, `unknown action '${action}': use kill, send, suspend or resume`);
+      let message: unknown;
+      if (action === 'send') {
+        try {
+          message = JSON.parse(String(body.message ?? ''));
+        } catch {
+          throw new HttpError(400, 'the message is not JSON: write it as JSON, e.g. {"op": "ping"} or "hello"');
+        }
+      }
+      const r = (await current.rpc('otp_observer', 'act', [{ action, target: String(body.target ?? ''), by: options.identity, ...(body.reason ? { reason: String(body.reason) } : {}), ...(action === 'send' ? { message } : {}) }])) as { ok: boolean; error?: string };
+      if (!r.ok) throw new HttpError(409, r.error ?? 'refused');
+      return { ok: true };
+    },
+    switch: async (_url, body) => {
+      const node = String(body.node ?? '');
+      if (node === current.node) return { node };
+      // The tool's node leaves the old node first: both connections would otherwise share its name.
+      for (const stop of Array.from(streams)) stop();
+      const previous = current.node;
+      current.close();
+      try {
+        current = await options.connect(node);
+      } catch (error) {
+        current = await options.connect(previous);
+        throw new HttpError(502, error instanceof Error ? error.message : String(error));
+      }
+      return { node };
+    },
+  };
+
+  const send = (res: ServerResponse, status: number, body: unknown, type = 'application/json; charset=utf-8') => {
+    const text = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' });
+    res.end(text);
+  };
+
+  const readBody = (req: IncomingMessage): Promise<Record<string, unknown>> =>
+    new Promise((resolve, reject) => {
+      let size = 0;
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_BODY) reject(new HttpError(413, `the request body is over ${MAX_BODY} bytes`));
+        else chunks.push(c);
+      });
+      req.on('end', () => {
+        if (chunks.length === 0) return resolve({});
+        try {
+          resolve(JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>);
+        } catch {
+          reject(new HttpError(400, 'the request body is not JSON'));
+        }
+      });
+      req.on('error', reject);
+    });
+
+  // Server-sent events: the overview once a second while the page listens; nothing when no page is open.
+  const live = (req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    let busy = false;
+    const tick = async () => {
+      if (busy) return;
+      busy = true;
+      try {
+        res.write(`event: overview\ndata: ${JSON.stringify(await current.rpc('otp_observer', 'overview'))}\n\n`);
+      } catch (error) {
+        res.write(`event: failure\ndata: ${JSON.stringify({ error: error instanceof Error ? error.message : String(error) })}\n\n`);
+      } finally {
+        busy = false;
+      }
+    };
+    void tick();
+    const timer = setInterval(() => void tick(), 1000);
+    const stop = () => {
+      clearInterval(timer);
+      streams.delete(stop);
+      res.end();
+    };
+    streams.add(stop);
+    req.on('close', stop);
+  };
+
+  // A trace as server-sent events: it runs while the page listens; the page going away stops it on the node.
+  const trace = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const list = (k: string) => (url.searchParams.get(k) ?? '').split(/[\s,]+/).filter(Boolean);
+    const num = (k: string) => (url.searchParams.get(k) ? Number(url.searchParams.get(k)) : undefined);
+    const spec: TraceSpec = {
+      patterns: list('patterns'),
+      returns: url.searchParams.get('returns') === '1',
+      messages: url.searchParams.get('messages') === '1',
+      procs: url.searchParams.get('procs') === '1',
+      ...(list('pids').length ? { pids: list('pids') } : {}),
+      ...(list('names').length ? { names: list('names') } : {}),
+      ...(num('limit') !== undefined ? { limit: num('limit') } : {}),
+      ...(num('time') !== undefined ? { timeMs: num('time') } : {}),
+    };
+    if (spec.patterns!.length === 0 && !spec.messages && !spec.procs) return send(res, 400, { error: 'name what to trace: a call pattern (module.fn), messages or process events' });
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    let closed = false;
+    let handle: Awaited<ReturnType<Connection['trace']>> | undefined;
+    const stop = () => {
+      if (closed) return;
+      closed = true;
+      streams.delete(stop);
+      void handle?.stop();
+      res.end();
+    };
+    streams.add(stop);
+    req.on('close', stop);
+    try {
+      handle = await current.trace(spec, (e) => {
+        if (!closed) res.write(`event: trace\ndata: ${JSON.stringify(e)}\n\n`);
+      });
+      if (closed) return void handle.stop();
+      res.write(`event: started\ndata: ${JSON.stringify({ session: handle.session, functions: handle.functions, processes: handle.processes })}\n\n`);
+      const summary = await handle.done;
+      if (!closed) res.write(`event: done\ndata: ${JSON.stringify(summary)}\n\n`);
+    } catch (error) {
+      if (!closed) res.write(`event: failure\ndata: ${JSON.stringify({ error: error instanceof Error ? error.message : String(error) })}\n\n`);
+    }
+    stop();
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://observer');
+    if (!authorised(req, url)) return send(res, 401, { error: 'this observer needs its token: open the URL otp observer printed (it ends in ?token=...)' });
+    const path = url.pathname;
+    if (path === '/' || path === '/index.html') {
+      assets ??= await pageAssets();
+      return send(res, 200, assets.html(token), 'text/html; charset=utf-8');
+    }
+    if (path === '/app.js' || path === '/app.css') {
+      assets ??= await pageAssets();
+      return send(res, 200, path === '/app.js' ? assets.js : assets.css, path === '/app.js' ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8');
+    }
+    if (path === '/api/live') return live(req, res);
+    if (path === '/api/trace') return trace(req, res, url);
+    const fn = path.startsWith('/api/') ? api[path.slice(5)] : undefined;
+    if (!fn) return send(res, 404, { error: `no ${path} here` });
+    const mutates = path === '/api/act' || path === '/api/switch';
+    if (mutates !== (req.method === 'POST')) return send(res, 405, { error: `${path} takes ${mutates ? 'POST' : 'GET'}` });
+    try {
+      send(res, 200, await fn(url, mutates ? await readBody(req) : {}));
+    } catch (error) {
+      send(res, error instanceof HttpError ? error.status : 502, { error: error instanceof Error ? error.message : String(error) });
+    }
+  };
+
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) send(res, 500, { error: error instanceof Error ? error.message : String(error) });
+    });
+  };
+  const server: Server = options.https ? createHttpsServer({ cert: options.https.cert, key: options.https.key }, listener) : createHttpServer(listener);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => resolve());
+    });
+  } catch (error) {
+    current.close();
+    throw error;
+  }
+  const { port } = server.address() as AddressInfo;
+  const hostPart = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `${options.https ? 'https' : 'http'}://${hostPart}:${port}/?token=${token}`,
+    token,
+    node: () => current.node,
+    close: async () => {
+      for (const stop of Array.from(streams)) stop();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      current.close();
+    },
+  };
+}

@@ -1,0 +1,281 @@
+// The node side of `otp observer`: bounded answers to what the observer's page asks, nothing pushed.
+// Every list is paged here, on the node, so a page of 100k processes or a million-row table costs the
+// node one pass over cheap fields and the tool one page; values are formatted with the tracer's bounds.
+import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
+import type { OtpNode } from '../node.js';
+import type { ProcessImpl } from '../process.js';
+import type { TableStore } from '../table.js';
+import { Pid } from '../pid.js';
+import { sys } from '../sys.js';
+import { estimateSize } from '../terms.js';
+import { loggerOf } from '../logger.js';
+import { whichApplications } from '../application/api.js';
+import { formatBounded, type FormatBounds } from './format.js';
+import { findProcess } from './inspect.js';
+
+/** The rpc module `otp observer` reaches a node through. */
+export const OBSERVER_RPC_MODULE = 'otp_observer';
+
+/** What the process table can be sorted by. */
+export type ObservedSort = 'pid' | 'name' | 'label' | 'current' | 'mailbox' | 'memory' | 'reductions' | 'links' | 'status';
+
+/** One page request of the process table. */
+export interface ProcessQuery {
+  offset?: number;
+  /** At most 500. */
+  limit?: number;
+  sort?: ObservedSort;
+  dir?: 'asc' | 'desc';
+  /** Case-insensitive text that a row's pid, name, behaviour:module or current function contains. */
+  filter?: string;
+}
+
+/** One row of the process table. */
+export interface ObservedProcess {
+  pid: string;
+  name: string | undefined;
+  label: string;
+  current: string;
+  status: string;
+  mailbox: number;
+  memory: number;
+  reductions: number;
+  links: number;
+}
+
+/** One page of the process table: `total` processes, `matched` by the filter, the rows from `offset`. */
+export interface ProcessPage {
+  total: number;
+  matched: number;
+  offset: number;
+  rows: ObservedProcess[];
+}
+
+/** One ETS-like table. */
+export interface ObservedTable {
+  id: number;
+  name: string | undefined;
+  type: string;
+  access: string;
+  owner: string;
+  size: number;
+  /** Estimated bytes; from a sample of the first 1000 records when the table is larger. */
+  memory: number;
+}
+
+/** Node-wide figures for the overview, sampled since the previous call. */
+export interface Overview {
+  node: string;
+  time: number;
+  versions: { node: string; apps: Array<{ name: string; vsn: string }> };
+  uptimeS: number;
+  processes: number;
+  memory: { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
+  /** Event-loop utilisation (0..1) since the previous overview. */
+  elu: number;
+  /** Event-loop delay since the previous overview, ms. */
+  delay: { mean: number; p99: number; max: number };
+  /** Reductions (work units) of all processes per second since the previous overview. */
+  reductionsPerS: number;
+  loadavg: number[];
+  tables: number;
+}
+
+/** A change the observer asks for; `by` names who asked, for the node's log. */
+export interface ObserverAction {
+  action: 'kill' | 'send' | 'suspend' | 'resume';
+  target: string;
+  by: string;
+  /** kill: the exit reason (default 'kill'). */
+  reason?: string;
+  /** send: the message. */
+  message?: unknown;
+}
+
+const ROW_BOUNDS: FormatBounds = { depth: 3, items: 10, chars: 300 };
+const MAX_PAGE = 500;
+const SAMPLE = 1000;
+const ASK_MS = 2000;
+// The delay histogram runs only while someone looks: it stops after this long without an overview.
+const IDLE_MS = 10_000;
+
+const labelOf = (p: ProcessImpl): string => (p.label?.behaviour ? `${p.label.behaviour}:${p.label.module ?? '?'}` : p.initialCall);
+
+function key(p: ProcessImpl, by: ObservedSort): string | number {
+  switch (by) {
+    case 'pid':
+      return p.pid.serial * 2 ** 32 + p.pid.id;
+    case 'name':
+      return p.name ?? '\uffff';
+    case 'label':
+      return labelOf(p);
+    case 'current':
+      return p.currentFunction ?? p.initialCall;
+    case 'mailbox':
+      return p.queueLength;
+    case 'memory':
+      return p.memoryEstimate();
+    case 'reductions':
+      return p.reductions;
+    case 'links':
+      return p.links?.size ?? 0;
+    case 'status':
+      return p.status;
+  }
+}
+
+const row = (p: ProcessImpl): ObservedProcess => ({
+  pid: p.pid.toString(),
+  name: p.name,
+  label: labelOf(p),
+  current: p.currentFunction ?? p.initialCall,
+  status: p.status,
+  mailbox: p.queueLength,
+  memory: p.memoryEstimate(),
+  reductions: p.reductions,
+  links: p.links?.size ?? 0,
+});
+
+const clampPage = (offset: unknown, limit: unknown): [number, number] => [Math.max(0, Math.floor(Number(offset) || 0)), Math.min(MAX_PAGE, Math.max(1, Math.floor(Number(limit) || 50)))];
+
+/** One page of the processes, filtered and sorted on the node: one pass over each process's cheap fields, full rows for the page only. */
+export function processPage(node: OtpNode, query: ProcessQuery = {}): ProcessPage {
+  const [offset, limit] = clampPage(query.offset, query.limit);
+  const by: ObservedSort = query.sort ?? 'pid';
+  const dir = query.dir === 'desc' ? -1 : 1;
+  const filter = (query.filter ?? '').trim().toLowerCase();
+  const keyed: Array<{ p: ProcessImpl; k: string | number }> = [];
+  let total = 0;
+  for (const p of node.liveProcesses()) {
+    total++;
+    if (filter && !`${p.pid.toString()} ${p.name ?? ''} ${labelOf(p)} ${p.currentFunction ?? ''}`.toLowerCase().includes(filter)) continue;
+    keyed.push({ p, k: key(p, by) });
+  }
+  const serial = (p: ProcessImpl) => p.pid.serial * 2 ** 32 + p.pid.id;
+  keyed.sort((a, b) => (a.k < b.k ? -dir : a.k > b.k ? dir : serial(a.p) - serial(b.p)));
+  return { total, matched: keyed.length, offset, rows: keyed.slice(offset, offset + limit).map((x) => row(x.p)) };
+}
+
+function stores(node: OtpNode): TableStore[] {
+  const out: TableStore[] = [];
+  for (const p of node.liveProcesses()) for (const s of p.tables ?? []) if (!s.deleted) out.push(s);
+  return out.sort((a, b) => a.id - b.id);
+}
+
+function tableMemory(s: TableStore): number {
+  let bytes = 0;
+  let n = 0;
+  for (const r of s.all()) {
+    if (n++ >= SAMPLE) break;
+    bytes += estimateSize(r, 100);
+  }
+  n = Math.min(n, SAMPLE);
+  return 200 + 16 * s.data.size + (n === 0 ? 0 : Math.round((bytes / n) * s.count));
+}
+
+/** A page of the node's tables, by id. */
+export function tablePage(node: OtpNode, offset?: number, limit?: number): { total: number; offset: number; tables: ObservedTable[] } {
+  const [from, n] = clampPage(offset, limit);
+  const all = stores(node);
+  const tables = all.slice(from, from + n).map((s) => ({ id: s.id, name: s.name, type: s.type, access: s.access, owner: s.owner.pid.toString(), size: s.count, memory: tableMemory(s) }));
+  return { total: all.length, offset: from, tables };
+}
+
+/** A page of one table's records, formatted with the tracer's bounds; a private table's records stay private. */
+export function tableRows(node: OtpNode, id: number, offset?: number, limit?: number): { ok: true; size: number; offset: number; rows: string[] } | { ok: false; error: string } {
+  const s = stores(node).find((t) => t.id === Number(id));
+  if (s === undefined) return { ok: false, error: `no table with id ${String(id)} exists on ${node.name}` };
+  if (s.access === 'private') return { ok: false, error: `table '${s.label}' is private to ${s.owner.pid.toString()}: only its owner reads it` };
+  const [from, n] = clampPage(offset, limit);
+  const rows: string[] = [];
+  let i = 0;
+  for (const r of s.all()) {
+    if (i++ < from) continue;
+    if (rows.length >= n) break;
+    rows.push(formatBounded(r, ROW_BOUNDS));
+  }
+  return { ok: true, size: s.count, offset: from, rows };
+}
+
+/** Carries out a kill, send, suspend or resume, logging it on the node with who asked. */
+export async function act(node: OtpNode, a: ObserverAction): Promise<{ ok: true } | { ok: false; error: string }> {
+  const pid = findProcess(node, String(a.target));
+  if (typeof pid === 'string') return { ok: false, error: pid };
+  const by = String(a.by || 'an unnamed observer');
+  const what =
+    a.action === 'kill'
+      ? `kill ${pid.toString()} with reason ${formatBounded(a.reason ?? 'kill', ROW_BOUNDS)}`
+      : a.action === 'send'
+        ? `send ${formatBounded(a.message, ROW_BOUNDS)} to ${pid.toString()}`
+        : `${String(a.action)} ${pid.toString()}`;
+  try {
+    if (a.action === 'kill') node.exit(pid, a.reason || 'kill');
+    else if (a.action === 'send') node.send(pid, a.message);
+    else if (a.action === 'suspend' || a.action === 'resume') {
+      const info = node.processInfo(pid);
+      if (!info?.behaviour) return { ok: false, error: `${pid.toString()} is a plain process: only processes that speak sys (behaviours) can be suspended and resumed` };
+      await node.run((ctx) => (a.action === 'suspend' ? sys.suspend(ctx, pid, ASK_MS) : sys.resume(ctx, pid, ASK_MS)));
+    } else return { ok: false, error: `unknown observer action '${String(a.action)}': use kill, send, suspend or resume` };
+  } catch (error) {
+    return { ok: false, error: `${what} failed: ${formatBounded(error instanceof Error ? error.message : error, ROW_BOUNDS)}` };
+  }
+  loggerOf(node).notice(`otp observer (${by}): ${what}`, { module: OBSERVER_RPC_MODULE });
+  return { ok: true };
+}
+
+/** The functions `otp_observer` offers over rpc; the overview keeps its samples between calls. */
+export function observerRpcModule(node: OtpNode): Record<string, unknown> {
+  let elu = performance.eventLoopUtilization();
+  let reds = { at: performance.now(), total: -1 };
+  let histogram: IntervalHistogram | null = null;
+  let idle: NodeJS.Timeout | null = null;
+  const overview = async (): Promise<Overview> => {
+    if (histogram === null) {
+      histogram = monitorEventLoopDelay({ resolution: 10 });
+      histogram.enable();
+    }
+    if (idle) clearTimeout(idle);
+    idle = setTimeout(() => {
+      histogram?.disable();
+      histogram = null;
+    }, IDLE_MS);
+    idle.unref();
+    const now = performance.eventLoopUtilization();
+    const used = performance.eventLoopUtilization(now, elu).utilization;
+    elu = now;
+    let total = 0;
+    for (const p of node.liveProcesses()) total += p.reductions;
+    const at = performance.now();
+    const rate = reds.total < 0 ? 0 : Math.max(0, ((total - reds.total) * 1000) / Math.max(1, at - reds.at));
+    reds = { at, total };
+    const delay = histogram.count > 0 ? { mean: histogram.mean / 1e6, p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6 } : { mean: 0, p99: 0, max: 0 };
+    histogram.reset();
+    const { loadavg } = await import('node:os');
+    const m = process.memoryUsage();
+    const apps = await node.run((ctx) => whichApplications(ctx)).catch(() => []);
+    return {
+      node: node.name,
+      time: Date.now(),
+      versions: { node: process.version, apps: apps.map((a) => ({ name: a.name, vsn: a.vsn })) },
+      uptimeS: process.uptime(),
+      processes: node.processCount,
+      memory: { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers },
+      elu: Number.isFinite(used) ? used : 0,
+      delay,
+      reductionsPerS: Math.round(rate),
+      loadavg: loadavg(),
+      tables: stores(node).length,
+    };
+  };
+  return {
+    overview,
+    processes: (query?: ProcessQuery) => processPage(node, query),
+    tables: (offset?: number, limit?: number) => tablePage(node, offset, limit),
+    rows: (id: number, offset?: number, limit?: number) => tableRows(node, id, offset, limit),
+    act: (a: ObserverAction) => act(node, a),
+    pid: (target: string) => {
+      const p = findProcess(node, target);
+      return p instanceof Pid ? p.toString() : undefined;
+    },
+  };
+}
