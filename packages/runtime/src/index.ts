@@ -56,7 +56,7 @@ export { ok, ignore, reply, noreply, stop } from './gen-server/types.js';
 export * as supervisor from './supervisor/index.js';
 export * as application from './application/index.js';
 export { ApplicationError } from './application/types.js';
-export type { AppResource, ApplicationModule, StartType, RunningApp, ModuleLoader, ApplicationErrorCode } from './application/types.js';
+export type { AppResource, ApplicationModule, StartType, StartPhase, RunningApp, ModuleLoader, ApplicationErrorCode } from './application/types.js';
 export type { ControllerOptions } from './application/controller.js';
 export { SupervisorError } from './supervisor/types.js';
 export type { Supervisor, SupervisorSpec, ChildSpec, SupFlags, Strategy, Restart, Shutdown, ChildType, ChildInfo, ChildCounts, StartFn, SupervisorErrorCode, AutoShutdown, BadSpecDetail } from './supervisor/types.js';

@@ -260,6 +260,7 @@ export class OtpNode {
     this.procs.set(id, proc);
     if (options?.trapExit) proc.trapping = true;
     if (parent !== null) proc.groupLeader = parent.groupLeader;
+    if (parent !== null) proc.groupLeader = parent.groupLeader;
     if (options?.maxMailbox !== undefined) proc.mailboxLimit = mailboxLimitOf(options.maxMailbox);
     if (options?.name !== undefined) {
       this.names.set(options.name, proc);

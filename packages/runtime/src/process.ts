@@ -118,6 +118,8 @@ export class ProcessImpl implements ProcessContext {
   currentFunction: string | null = null;
   /** The group leader (OTP's group_leader), inherited at spawn: an application master leads its application's processes (application/group-leader.ts). */
   groupLeader: Pid | null = null;
+  /** The group leader (OTP's group_leader), inherited at spawn: an application master leads its application's processes (application/group-leader.ts). */
+  groupLeader: Pid | null = null;
   /** The spawn option maxMailbox's size (0: no limit): a delivery that queues more messages than this overflows. */
   maxQueue = 0;
   // The body's promise while the process waits in its first receive: see watchBody.

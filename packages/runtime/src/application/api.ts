@@ -4,6 +4,7 @@ import { StartError } from '../gen/errors.js';
 import type { Pid } from '../pid.js';
 import { controllerServer, type ControllerAnswer, type ControllerOptions, type ControllerRequest } from './controller.js';
 import { envOf } from './env.js';
+import { appLedBy, groupLeader } from './group-leader.js';
 import { readResource } from './resource.js';
 import { ApplicationError, type AppResource, type RunningApp, type StartType } from './types.js';
 
@@ -114,4 +115,12 @@ export function setEnv(ctx: ProcessContext, app: string, key: string, value: unk
 /** Removes a setting. */
 export function unsetEnv(ctx: ProcessContext, app: string, key: string): void {
   envOf(ctx.node).unset(app, key);
+}
+
+/**
+ * The application `pid` (default: the caller) belongs to, by its group leader, as OTP's get_application:
+ * every process an application's start spawned, directly or not, belongs to it; undefined for any other.
+ */
+export function getApplication(ctx: ProcessContext, pid: Pid = ctx.self()): string | undefined {
+  return appLedBy(ctx.node, groupLeader(ctx, pid));
 }

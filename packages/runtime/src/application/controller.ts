@@ -159,7 +159,7 @@ async function startApp(state: State, app: string, type: StartType): Promise<voi
   const mod = typeof r.mod === 'string' ? await (state.options.loader ?? defaultLoader)(r.mod, r) : r.mod;
   let master: Pid;
   try {
-    master = await startAcknowledged(state.ctx, (child, parent, ack) => runMaster(child, app, mod, r.modArgs, parent, ack), { link: true });
+    master = await startAcknowledged(state.ctx, (child, parent, ack) => runMaster(child, app, mod, r.modArgs, r.startPhases ?? [], parent, ack), { link: true });
   } catch (error) {
     const cause = (error as { reason?: unknown }).reason ?? error;
     throw new ApplicationError('startFailed', app, `application '${app}' failed to start: ${cause instanceof Error ? cause.message : describeReason(cause)}`, { cause });

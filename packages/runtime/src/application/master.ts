@@ -5,7 +5,8 @@ import { ExitSignal } from '../errors.js';
 import { From } from '../gen/messages.js';
 import { replyTo } from '../gen/call.js';
 import type { Acknowledge } from '../gen/start.js';
-import type { ApplicationModule } from './types.js';
+import type { ApplicationModule, StartPhase } from './types.js';
+import { killLed, setGroupLeader, setLeaderOf } from './group-leader.js';
 
 /** Tells the controller an application's top supervisor exited on its own. */
 export class AppExited {
@@ -21,13 +22,27 @@ export class StopApp {
 }
 
 /**
- * An application master: starts the application's top supervisor linked to itself, then watches it.
- * When the tree exits, it tells the controller; when asked to stop, it shuts the tree down.
+ * An application master: the group leader of its application's processes (every process its start spawns,
+ * and theirs, inherit it). It starts the top supervisor linked to itself, runs the start phases, then watches
+ * the tree. When the tree exits, or when asked to stop, every process it leads is killed, as OTP's
+ * application_master does, also those outside the supervision tree.
  */
-export async function runMaster(ctx: ProcessContext, app: string, mod: ApplicationModule, args: unknown, controller: Pid, ack: Acknowledge): Promise<void> {
+export async function runMaster(ctx: ProcessContext, app: string, mod: ApplicationModule, args: unknown, phases: readonly StartPhase[], controller: Pid, ack: Acknowledge): Promise<void> {
   ctx.trapExit(true);
   ctx.setLabel({ behaviour: 'application_master', module: app });
-  let top: Pid;
+  const self = ctx.self();
+  setGroupLeader(ctx, self);
+  setLeaderOf(ctx.node, self, app);
+  try {
+    await lead(ctx, app, mod, args, phases, controller, ack);
+  } finally {
+    killLed(ctx, self);
+    setLeaderOf(ctx.node, self, undefined);
+  }
+}
+
+async function lead(ctx: ProcessContext, app: string, mod: ApplicationModule, args: unknown, phases: readonly StartPhase[], controller: Pid, ack: Acknowledge): Promise<void> {
+  let top: Pid | undefined;
   let state: unknown;
   try {
     const started = await mod.start('normal', args, ctx);
@@ -38,7 +53,9 @@ export async function runMaster(ctx: ProcessContext, app: string, mod: Applicati
       top = started as Pid;
     }
     if (!ctx.isAlive(top)) throw new Error(`${app}'s start returned ${String(top)}, which is not a live process`);
+    await runPhases(app, mod, phases, ctx);
   } catch (error) {
+    if (top !== undefined && ctx.isAlive(top)) await shutdownTree(ctx, top);
     ack(false, error);
     throw new ExitSignal(error);
   }
@@ -46,18 +63,39 @@ export async function runMaster(ctx: ProcessContext, app: string, mod: Applicati
   for (;;) {
     const m = await ctx.receive();
     if (m instanceof Exit && m.from === top) {
+      killLed(ctx, ctx.self());
       ctx.send(controller, new AppExited(app, m.reason));
       return;
     }
     if (m instanceof StopApp || (m instanceof Exit && m.from === controller)) {
       if (mod.prepStop) state = await mod.prepStop(state);
-      ctx.exit(top, 'shutdown');
-      await ctx.receive((x) => x instanceof Exit && x.from === top);
+      await shutdownTree(ctx, top);
+      killLed(ctx, ctx.self());
       if (mod.stop) await mod.stop(state);
       if (m instanceof StopApp) replyTo(m.from, 'ok');
       return;
     }
   }
+}
+
+async function shutdownTree(ctx: ProcessContext, top: Pid): Promise<void> {
+  ctx.exit(top, 'shutdown');
+  await ctx.receive((x) => x instanceof Exit && x.from === top);
+}
+
+// OTP's application_starter for an application without included applications: each phase in order, after
+// the top supervisor started; a phase that throws or returns { error } fails the start.
+async function runPhases(app: string, mod: ApplicationModule, phases: readonly StartPhase[], ctx: ProcessContext): Promise<void> {
+  if (phases.length === 0) return;
+  if (typeof mod.startPhase !== 'function') throw new Error(`${app} lists start phases but its callback module has no startPhase(phase, type, args): add one or remove startPhases`);
+  for (const { phase, args } of phases) {
+    const r = (await mod.startPhase(phase, 'normal', args, ctx)) as unknown;
+    if (r !== null && typeof r === 'object' && 'error' in r) throw new Error(`${app}'s start phase '${phase}' failed: ${describe((r as { error: unknown }).error)}`, { cause: (r as { error: unknown }).error });
+  }
+}
+
+function describe(reason: unknown): string {
+  return reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : JSON.stringify(reason) ?? String(reason);
 }
 
 export { From };

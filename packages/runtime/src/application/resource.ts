@@ -14,6 +14,9 @@ export function validateResource(r: AppResource, where = 'application resource')
   if (r.applications !== undefined && (!Array.isArray(r.applications) || !r.applications.every((a) => typeof a === 'string'))) fail('otp.applications', 'an array of application names', r.applications);
   if (r.registered !== undefined && (!Array.isArray(r.registered) || !r.registered.every((a) => typeof a === 'string'))) fail('otp.registered', 'an array of names', r.registered);
   if (r.env !== undefined && (r.env === null || typeof r.env !== 'object' || Array.isArray(r.env))) fail('otp.env', 'an object of settings', r.env);
+  if (r.startPhases !== undefined && (!Array.isArray(r.startPhases) || !r.startPhases.every((p) => p !== null && typeof p === 'object' && typeof p.phase === 'string'))) {
+    fail('otp.startPhases', 'an array of { phase, args }', r.startPhases);
+  }
   if (r.mod !== undefined && typeof r.mod !== 'string' && (typeof r.mod !== 'object' || typeof r.mod.start !== 'function')) fail('otp.mod', 'a path to the callback module or a module with start()', r.mod);
   return r;
 }
@@ -39,6 +42,7 @@ export async function readResource(dir: string): Promise<AppResource> {
       description: typeof pkg.description === 'string' ? pkg.description : undefined,
       mod: otp.mod as string | undefined,
       modArgs: otp.modArgs,
+      startPhases: otp.startPhases as AppResource['startPhases'],
       applications: otp.applications as string[] | undefined,
       registered: otp.registered as string[] | undefined,
       env: otp.env as Record<string, unknown> | undefined,

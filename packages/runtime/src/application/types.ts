@@ -9,6 +9,11 @@ export type StartType = 'temporary' | 'transient' | 'permanent';
 export interface ApplicationModule<State = unknown> {
   /** Starts the application's top supervisor (linked to `ctx`) and returns its pid, or `{ pid, state }` for stop. */
   start(type: 'normal', args: unknown, ctx: ProcessContext): Awaitable<Pid | { pid: Pid; state: State }>;
+  /**
+   * Runs each phase listed in the resource's `startPhases`, in order, after `start` returned and before
+   * `application.start` answers (OTP's start_phase/3). Throw, or return `{ error }`, to fail the start.
+   */
+  startPhase?(phase: string, type: 'normal', args: unknown, ctx: ProcessContext): Awaitable<void | { error: unknown }>;
   /** Runs before the supervision tree is shut down. Default: nothing. */
   prepStop?(state: State): Awaitable<State>;
   /** Runs after the supervision tree is down. Default: nothing. */
@@ -28,6 +33,8 @@ export interface AppResource {
   mod?: ApplicationModule | string;
   /** Arguments passed to `mod.start`. */
   modArgs?: unknown;
+  /** Phases run by `mod.startPhase` after the top supervisor started, in this order (OTP's start_phases). */
+  startPhases?: StartPhase[];
   /** Applications that must run before this one. */
   applications?: string[];
   /** Names its processes register, for release checks. */
@@ -36,6 +43,12 @@ export interface AppResource {
   env?: Record<string, unknown>;
   /** Where the application lives (its package folder), when loaded from disk. */
   dir?: string;
+}
+
+/** One start phase of an application resource: its name and the arguments its startPhase call gets. */
+export interface StartPhase {
+  phase: string;
+  args?: unknown;
 }
 
 /** One started application, as whichApplications lists it. */
