@@ -3,7 +3,8 @@ import { Down, TIMEOUT, TimerResult, type ExitReason, type Timeout } from './mes
 import { ExitSignal, ProcessExitedError, RuntimeError } from './errors.js';
 import { estimateSize } from './terms.js';
 import type { TimerEntry } from './timers.js';
-import { finish, type OtpNode } from './node.js';
+import type { OtpNode } from './node.js';
+import { finish } from './finish.js';
 import type { TableStore, TableOptions, Table } from './table.js';
 import { createAlias, demonitored, releaseAliases, removeAlias, type AliasMode, type MonitorOptions } from './alias.js';
 import { mailboxOverflow, type MailboxLimit } from './limits.js';
@@ -116,8 +117,6 @@ export class ProcessImpl implements ProcessContext {
   mons: MonitorLink[] | null = null;
   /** What processInfo reports as the current function, written by behaviour loops (gen/current.ts); null: the spawned function. */
   currentFunction: string | null = null;
-  /** The group leader (OTP's group_leader), inherited at spawn: an application master leads its application's processes (application/group-leader.ts). */
-  groupLeader: Pid | null = null;
   /** The group leader (OTP's group_leader), inherited at spawn: an application master leads its application's processes (application/group-leader.ts). */
   groupLeader: Pid | null = null;
   /** The spawn option maxMailbox's size (0: no limit): a delivery that queues more messages than this overflows. */
@@ -567,6 +566,22 @@ export class ProcessImpl implements ProcessContext {
     this.mode = IDLE;
     this.mailbox = EMPTY;
     this.head = 0;
+  }
+
+  /**
+   * Hibernation (a behaviour's `'hibernate'` action): drops what the waiting process holds and can do
+   * without — its own mailbox array (back to the shared empty one, or a tight copy of what waits), the
+   * rarely-used extras record when nothing in it is in use.
+   */
+  hibernate(): void {
+    if (this.head >= this.mailbox.length) {
+      this.mailbox = EMPTY;
+      this.head = 0;
+    } else if (this.head > 0) {
+      this.mailbox = this.mailbox.slice(this.head);
+      this.head = 0;
+    }
+    if (this.x !== null) this.compact();
   }
 
   /** Messages waiting in the mailbox. */

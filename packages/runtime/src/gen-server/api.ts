@@ -2,9 +2,10 @@ import type { ExitReason } from '../messages.js';
 import { stopBehaviour } from '../gen/stop.js';
 import type { ProcessContext } from '../types.js';
 import { startAcknowledged, type StartOptions } from '../gen/start.js';
-import { call as genCall, cast as genCast, type ServerRef } from '../gen/call.js';
-import { runServer } from './loop.js';
-import type { GenServer, ServerPid } from './types.js';
+import { call as genCall, cast as genCast, type ServerName, type ServerRef } from '../gen/call.js';
+import type { Pid } from '../pid.js';
+import { enterServer, runServer } from './loop.js';
+import type { Action, GenServer, ServerPid } from './types.js';
 
 type AnyServer = GenServer<unknown, unknown, unknown, unknown, unknown>;
 
@@ -41,4 +42,24 @@ export function cast<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<C
 /** Stops a server with `reason` (running its terminate) and waits until it is gone; throws `CallError` if it does not exist or outlives the timeout. */
 export function stop(ctx: ProcessContext, server: ServerRef, reason: ExitReason = 'normal', timeoutMs = Infinity): Promise<void> {
   return stopBehaviour(ctx, server, reason, timeoutMs);
+}
+
+/** Options of enterLoop. */
+export interface EnterLoopOptions {
+  /** The name the process must already be registered under (OTP's ServerName check); default: no check. */
+  name?: ServerName;
+  /** What to do first, as init's action: a timeout in ms, `'hibernate'` or `{ continue }`. */
+  action?: Action;
+  /** The process whose exit signal (when this process traps exits) runs terminate, as a supervisor's shutdown does; default none. */
+  parent?: Pid;
+}
+
+/**
+ * Turns the calling process into a gen_server with `state` (OTP's gen_server:enter_loop), for a process
+ * that set itself up (registered, linked, trapping exits) instead of running init. With `name`, the
+ * process must be registered under it already, else it exits with `process_not_registered` (a via-name:
+ * `process_not_registered_via`). Never resolves: the process ends when the server stops.
+ */
+export function enterLoop<S, Call, Cast, Reply, Args>(ctx: ProcessContext, module: GenServer<S, Call, Cast, Reply, Args>, state: S, options: EnterLoopOptions = {}): Promise<never> {
+  return enterServer(ctx, module as unknown as AnyServer, state, options);
 }

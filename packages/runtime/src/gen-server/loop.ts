@@ -5,7 +5,8 @@ import { ExitSignal } from '../errors.js';
 import type { Pid } from '../pid.js';
 import type { ProcessContext, ProcessLabel } from '../types.js';
 import { CallMessage, CastMessage, SystemMessage, isSystemMessage, type From } from '../gen/messages.js';
-import { replyTo } from '../gen/call.js';
+import { replyTo, type ServerName } from '../gen/call.js';
+import type { ProcessImpl } from '../process.js';
 import { BadReturnValue } from '../gen/errors.js';
 import { debugEvent, handleSystemMessage, type CodeChange, type Statistics, type SysDebug, type SysTarget } from '../gen/sys-handler.js';
 import type { Acknowledge } from '../gen/start.js';
@@ -28,6 +29,8 @@ class Server implements SysTarget {
   sysDebug: SysDebug | null = null;
   timeout: number | undefined = undefined;
   continuation: { arg: unknown } | null = null;
+  /** A callback returned the `'hibernate'` action: the next wait starts hibernated. */
+  hibernating = false;
 
   constructor(
     readonly ctx: ProcessContext,
@@ -123,14 +126,39 @@ function labelOf(mod: AnyServer): ProcessLabel {
 }
 
 /** Runs a gen_server in the current process: init, acknowledge, then the loop until it stops. */
-export async function runServer(ctx: ProcessContext, mod: AnyServer, args: unknown, parent: Pid | null, ack: Acknowledge | null): Promise<void> {
-  const server = await initServer(ctx, mod, args, parent, ack!);
+export function runServer(ctx: ProcessContext, mod: AnyServer, args: unknown, parent: Pid | null, ack: Acknowledge | null): Promise<void> {
+  // Not async: the process's promise is serve's own, so an idle server keeps one suspended frame.
+  return serve(ctx, null, { mod, args, parent, ack: ack! });
+}
+
+/** What processInfo shows as the current function of a hibernating server, as OTP's erlang:hibernate/3. */
+const HIBERNATE = 'erlang.hibernate';
+
+/**
+ * Turns the calling process into a gen_server with `state` (OTP's enter_loop): no init runs. With
+ * `name`, the process must already be registered under it, else it exits with `process_not_registered`
+ * (or `process_not_registered_via`), as OTP's check. Never resolves: the process ends when the server stops.
+ */
+export function enterServer(ctx: ProcessContext, mod: AnyServer, state: unknown, options: { name?: ServerName; action?: Action; parent?: Pid }): Promise<never> {
+  const name = options.name;
+  if (name !== undefined) {
+    const holder = typeof name === 'string' ? ctx.whereis(name) : name.via.whereis(name.name);
+    if (holder !== ctx.self()) throw new ExitSignal(typeof name === 'string' ? 'process_not_registered' : 'process_not_registered_via');
+  }
+  ctx.setLabel(labelOf(mod));
+  const server = new Server(ctx, mod, state, options.parent ?? null);
+  setCurrentFunction(ctx, LOOP);
+  applyAction(server, options.action);
+  return serve(ctx, server, null) as Promise<never>;
+}
+
+/** The server loop, after running init when `init` is given (start) or with a ready server (enterLoop). */
+async function serve(ctx: ProcessContext, ready: Server | null, init: { mod: AnyServer; args: unknown; parent: Pid | null; ack: Acknowledge } | null): Promise<void> {
+  const server = ready ?? (await initServer(ctx, init!.mod, init!.args, init!.parent, init!.ack));
   if (server === null) return;
   // The suspended loop frame outlives init: drop what it no longer needs, so the GC can free it.
   // eslint-disable-next-line no-useless-assignment
-  args = undefined;
-  // eslint-disable-next-line no-useless-assignment
-  ack = null;
+  init = null;
   // The loop runs in this same frame: an idle server keeps one suspended frame, not a chain of them.
   for (;;) {
     if (server.continuation !== null && !server.suspended) {
@@ -143,6 +171,12 @@ export async function runServer(ctx: ProcessContext, mod: AnyServer, args: unkno
       }
       continue;
     }
+    const hibernated = server.hibernating;
+    if (hibernated) {
+      server.hibernating = false;
+      (ctx as unknown as ProcessImpl).hibernate();
+      setCurrentFunction(ctx, HIBERNATE);
+    }
     let msg: unknown;
     if (server.suspended) msg = await ctx.receive(isSystemMessage);
     else if (server.timeout === undefined) {
@@ -151,6 +185,7 @@ export async function runServer(ctx: ProcessContext, mod: AnyServer, args: unkno
       if (msg === TIMEOUT) msg = await ctx.receive();
     } else msg = await ctx.receive(null, server.timeout);
     server.timeout = undefined;
+    if (hibernated) setCurrentFunction(ctx, LOOP);
     // Synchronous callbacks are handled without a promise; only async ones are awaited.
     const pending = dispatch(server, msg === TIMEOUT ? 'timeout' : msg);
     if (pending !== undefined) {
@@ -188,7 +223,11 @@ async function initServer(ctx: ProcessContext, mod: AnyServer, args: unknown, pa
 }
 
 function applyAction(server: Server, action: Action | undefined): void {
-  if (action === undefined || action === 'hibernate') return;
+  if (action === undefined) return;
+  if (action === 'hibernate') {
+    server.hibernating = true;
+    return;
+  }
   if (typeof action === 'number') server.timeout = action;
   else if (action !== null && typeof action === 'object' && 'continue' in action) server.continuation = { arg: action.continue };
 }
