@@ -1,0 +1,220 @@
+// End to end: `otp observer` against a running node, driven in Debian's chromium by playwright-core.
+// The node is an `otp shell` on a copy of examples/shop with extra load; the observer is the built CLI.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EpmdServer } from '../packages/runtime/src/distribution/epmd-server.ts';
+import { bin, otpWith, startShellNode } from './support/cli.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const root = fileURLToPath(new URL('..', import.meta.url));
+/** Where the screenshots go (docs/observer.md shows the best ones). */
+const shots = process.env.OTP_OBSERVER_SHOTS ?? join(root, '.tmp', 'observer');
+
+// Debian's chromium, installed by the project's script when missing; undefined (with why) when it cannot be.
+function chromiumPath(): { path: string } | { why: string } {
+  if (!existsSync(CHROMIUM)) {
+    const r = spawnSync('bash', [join(root, 'scripts', 'install-chromium.sh')], { encoding: 'utf8' });
+    if (!existsSync(CHROMIUM)) return { why: `chromium is not installed and scripts/install-chromium.sh could not install it: ${(r.stdout + r.stderr).trim() || 'no output'}` };
+  }
+  return { path: CHROMIUM };
+}
+
+async function until<T>(what: string, check: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
+  let last: unknown;
+  for (const end = Date.now() + ms; Date.now() < end; ) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not happen within ${ms / 1000} s${last ? `: ${String(last)}` : ''}`);
+}
+
+function startObserver(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; url: Promise<string>; out: () => string } {
+  const child = spawn(process.execPath, [bin, 'observer', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const url = new Promise<string>((resolve, reject) => {
+    const on = (c: Buffer) => {
+      out += c.toString();
+      const m = /at (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    };
+    child.stdout!.on('data', on);
+    child.stderr!.on('data', on);
+    child.once('exit', (code) => reject(new Error(`otp observer exited with ${code}: ${out}`)));
+  });
+  return { child, url, out: () => out };
+}
+
+test('otp observer: a live page of a running node in a real browser, guarded by its token', { timeout: 600_000 }, async (t) => {
+  const chromium = chromiumPath();
+  if ('why' in chromium) return t.skip(chromium.why);
+  const { chromium: pw } = await import('playwright-core');
+  mkdirSync(shots, { recursive: true });
+  const epmd = new EpmdServer();
+  const port = await epmd.listen(0);
+  const env = { ...process.env, OTP_EPMD_PORT: String(port), OTP_COOKIE: 'observer-h-secret' };
+  const nodeName = 'observed_h@127.0.0.1';
+  const shell = await startShellNode(['--name', 'observed_h'], env);
+  let observer: ReturnType<typeof startObserver> | undefined;
+  let browser: Awaited<ReturnType<typeof pw.launch>> | undefined;
+  try {
+    assert.match(shell.out(), /started shop/, shell.out());
+    // Load: a process that calls the cart every 20 ms and owns a public table of 500 rows.
+    await shell.say(
+      "node.spawn(async (c) => { const t = c.newTable({ name: 'observer_h_prices', access: 'public' }); for (let i = 0; i < 500; i++) t.insert(['item' + i, i]); for (;;) { await genServer.call(c, 'cart', { op: 'list' }); await c.sleep(20); } }, { name: 'observer_h_load' }) && 'load'",
+      /'load'/,
+    );
+
+    observer = startObserver([nodeName, '--no-open'], env);
+    const url = await observer.url;
+    const base = url.replace(/\/\?token=.*$/, '');
+    const token = new URL(url).searchParams.get('token')!;
+
+    // Every request needs the token: none, a wrong one, a wrong bearer, even for the page and the live channel.
+    for (const [path, headers] of [
+      ['/', {}],
+      ['/api/overview', {}],
+      ['/api/overview?token=wrong', {}],
+      ['/api/live?token=x' + token, {}],
+      ['/app.js', {}],
+      ['/api/processes', { authorization: 'Bearer nope' }],
+    ] as const) {
+      const r = await fetch(base + path, { headers });
+      assert.equal(r.status, 401, path);
+      assert.match(await r.text(), /needs its token/);
+    }
+    assert.equal((await fetch(`${base}/api/overview`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+
+    browser = await pw.launch({ executablePath: chromium.path, args: ['--no-sandbox', '--disable-gpu'] });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const text = (sel: string) => page.locator(sel).first().innerText({ timeout: 30_000 });
+
+    // Overview: the figures and charts update once a second from the live channel.
+    await page.goto(url);
+    assert.equal(await text('[data-testid="ov-node"]'), nodeName);
+    const firstSample = await text('[data-testid="ov-time"]');
+    await until('three overview samples', async () => Number((await text('[data-testid="ov-samples"]')).split(' ')[0]) >= 3);
+    assert.notEqual(await text('[data-testid="ov-time"]'), firstSample, 'the overview updates');
+    assert.ok(Number((await text('[data-testid="ov-processes"]')).replace(/,/g, '')) >= 10);
+    assert.equal(await page.locator('.chart canvas').count() >= 4, true, 'four uPlot charts');
+    await page.screenshot({ path: join(shots, 'overview.png') });
+
+    // Applications: the supervision tree with restart counts; the cart's pid links to its process.
+    await page.goto(`${base}/?token=${token}#/apps`);
+    const cartRow = page.locator('li[data-label="cart"]');
+    assert.match(await cartRow.innerText({ timeout: 30_000 }), /cart <0\.\d+\.0> cart_server restarts: 0/);
+    await page.screenshot({ path: join(shots, 'applications.png') });
+    const oldCart = await cartRow.locator('a.pid').first().innerText();
+    await cartRow.locator('a.pid').first().click();
+
+    // Process detail: state through sys, links as links; kill asks first, then the supervisor restarts the cart.
+    await until('the cart process page', async () => (await text('h2')).includes(oldCart));
+    assert.match(await text('[data-testid="proc-links"]'), /<0\.\d+\.0>/);
+    assert.ok((await page.locator('[data-testid="proc-state"]').count()) === 1, 'a gen_server shows its state');
+    await page.click('[data-testid="kill"]');
+    assert.match(await text('[data-testid="confirm"]'), new RegExp(`Kill ${oldCart.replace(/[.<>]/g, '\\$&')} \\(cart\\)`));
+    await page.screenshot({ path: join(shots, 'process-kill-confirm.png') });
+    await page.click('[data-testid="confirm-no"]');
+    assert.equal(await page.locator('[data-testid="confirm"]').count(), 0);
+    assert.equal(await text('[data-testid="proc-status"]'), 'waiting', 'cancel kills nothing');
+    await page.click('[data-testid="kill"]');
+    await page.click('[data-testid="confirm-yes"]');
+    assert.equal(await text('[data-testid="action-result"]'), 'kill: done');
+    // The node logs who did it.
+    await until('the kill in the node log', async () => new RegExp(`otp observer \\(\\S+@\\S+ via otp_cli_\\d+@127\\.0\\.0\\.1\\): kill ${oldCart.replace(/[.<>]/g, '\\$&')} with reason "kill"`).test(shell.out()));
+    await page.goto(`${base}/?token=${token}#/apps`);
+    const restarted = await until('the restart in the tree', async () => {
+      const line = await page.locator('li[data-label="cart"]').innerText();
+      return /restarts: 1/.test(line) ? line : undefined;
+    });
+    assert.doesNotMatch(restarted, new RegExp(oldCart.replace(/[.<>]/g, '\\$&')), 'a new cart process');
+    assert.match(await text('li[data-label="shop_sup"]'), /1 in period/);
+    await page.screenshot({ path: join(shots, 'applications-restarted.png') });
+
+    // Processes: sorted on the node by a clicked column, filtered by what is typed.
+    await page.goto(`${base}/?token=${token}#/procs`);
+    await page.locator('th[data-sort="name"]').click();
+    const names = await until('rows sorted by name', async () => {
+      const xs = await page.locator('table[data-testid="procs"] tbody tr td:nth-child(2)').allInnerTexts();
+      return (await page.locator('th.sorted[data-sort="name"]').count()) && xs.length > 5 ? xs : undefined;
+    });
+    const named = names.filter(Boolean);
+    assert.deepEqual(named, [...named].sort(), 'ascending names');
+    assert.ok(named.includes('cart') && named.includes('observer_h_load'), names.join(','));
+    await page.locator('th[data-sort="name"]').click();
+    await until('rows sorted by name, descending', async () => {
+      const xs = (await page.locator('table[data-testid="procs"] tbody tr td:nth-child(2)').allInnerTexts()).filter(Boolean);
+      return xs.length > 5 && JSON.stringify(xs) === JSON.stringify([...xs].sort().reverse());
+    });
+    await page.fill('[data-testid="filter"]', 'cart_server');
+    await until('the filter applied', async () => (await page.locator('table[data-testid="procs"] tbody tr').count()) === 1);
+    assert.match(await text('table[data-testid="procs"] tbody tr'), /cart\s+gen_server:cart_server/);
+    assert.match(await text('[data-testid="page-info"]'), /^1–1 of 1 \(of \d+\)$/);
+    await page.screenshot({ path: join(shots, 'processes-filtered.png') });
+
+    // Tables: the load's table, its rows paged.
+    await page.goto(`${base}/?token=${token}#/tables`);
+    await page.locator('table[data-testid="tables"] a', { hasText: 'observer_h_prices' }).click();
+    await until('the first page of rows', async () => (await page.locator('[data-testid="rows"] li').count()) === 50);
+    assert.match(await text('h2'), /rows 1–50 of 500/);
+
+    // Trace: messages to the cart stream into the page and end at the node-enforced limit.
+    await page.goto(`${base}/?token=${token}#/trace`);
+    await page.check('[data-testid="trace-messages"]');
+    await page.fill('[data-testid="trace-names"]', 'cart');
+    await page.fill('[data-testid="trace-limit"]', '6');
+    await page.click('[data-testid="trace-start"]');
+    await until('the trace to end at its limit', async () => /^ended: limit \(6 events/.test(await text('[data-testid="trace-status"]')));
+    assert.equal(await page.locator('[data-testid="trace-events"] li').count(), 6);
+    assert.match(await text('[data-testid="trace-events"] li'), /receive|send/);
+    await page.screenshot({ path: join(shots, 'trace.png') });
+    // A long trace stops when the page stops it: the node has no session left.
+    const otp = otpWith(env);
+    const sessions = async () => JSON.parse((await otp('rpc', nodeName, 'otp_trace', 'sessions')).stdout) as unknown[];
+    await page.fill('[data-testid="trace-limit"]', '1000000');
+    await page.click('[data-testid="trace-start"]');
+    await until('the long trace to run', async () => /^running/.test(await text('[data-testid="trace-status"]')));
+    assert.equal((await sessions()).length, 1);
+    await page.click('[data-testid="trace-stop"]');
+    await until('the node to end the stopped trace', async () => (await sessions()).length === 0);
+    // Leaving the page while a trace runs stops it too.
+    await page.click('[data-testid="trace-start"]');
+    await until('the third trace to run', async () => (await sessions()).length === 1);
+    await page.goto('about:blank');
+    await until('the node to end the abandoned trace', async () => (await sessions()).length === 0);
+
+    // 100k processes: the node pages them; the page holds one page of rows and stays responsive.
+    await shell.say('for (let i = 0; i < 100000; i++) node.spawn(async (c) => { await c.receive(); }); processes().length > 100000', /true/);
+    await page.goto(`${base}/?token=${token}#/procs`);
+    const info = await until('a page of 100k processes', async () => {
+      const s = await text('[data-testid="page-info"]');
+      return /^1–100 of 100,0\d\d$/.test(s) ? s : undefined;
+    }, 60_000);
+    assert.ok(info);
+    assert.equal(await page.locator('table[data-testid="procs"] tbody tr').count(), 100, 'one page of rows in the page');
+    await page.click('[data-testid="next"]');
+    await until('the second page', async () => /^101–200 of /.test(await text('[data-testid="page-info"]')), 60_000);
+    await page.locator('th[data-sort="memory"]').click();
+    await until('100k sorted by memory', async () => (await page.locator('th.sorted[data-sort="memory"]').count()) === 1 && /^1–100 of 100,0\d\d$/.test(await text('[data-testid="page-info"]')), 60_000);
+    assert.equal(await page.locator('tbody tr').count(), 100);
+    await page.screenshot({ path: join(shots, 'processes-100k.png') });
+    await page.goto(`${base}/?token=${token}#/overview`);
+    await until('the overview with 100k processes', async () => Number((await text('[data-testid="ov-processes"]')).replace(/,/g, '')) > 100_000, 60_000);
+    assert.deepEqual(errors, [], 'no error in the page');
+  } finally {
+    await browser?.close();
+    observer?.child.kill('SIGKILL');
+    shell.stop();
+    await epmd.close();
+  }
+});
