@@ -24,6 +24,8 @@ export type { NewProjectOptions } from './scaffold/new-project.js';
 export { runCli } from './cli/adapter.js';
 export type { CliMeta } from './cli/adapter.js';
 export { defineProvider, globalOptions } from './cli/provider.js';
+export { createProviderState } from './cli/state.js';
+export type { ProviderState, LoadedConfig } from './cli/state.js';
 export type { Provider, AnyProvider, OptionSpec, PositionalSpec, Example, ArgsOf, ValueType } from './cli/provider.js';
 export { providers } from './commands/index.js';
 export { completionScript, completionShells } from './cli/completion.js';

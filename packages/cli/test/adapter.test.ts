@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli, defineProvider, type AnyProvider } from '@otp-ts/cli';
-import { captureIo } from './helpers.ts';
+import { runCli, defineProvider, type AnyProvider, type ProviderState } from '@otp-ts/cli';
+import { captureIo, tempDir, writeTree } from './helpers.ts';
 
 const seen: unknown[] = [];
 const greet = defineProvider({
@@ -108,6 +108,11 @@ test('--no-flag negates a boolean; -- ends the options; --quiet and --verbose re
   assert.equal((await run('greet', 'joe', '--no-loud')).out, 'hello joe\n');
   assert.equal((await run('greet', 'joe', '--quiet')).code, 0);
   assert.equal((await run('greet', '--verbose', 'joe')).code, 0);
+  seen.length = 0;
+  const ended = await run('greet', 'joe', '--', '--loud', '-x', '--bogus');
+  assert.deepEqual(ended, { code: 0, out: 'hello joe\n', err: '' }, 'after --, --loud is no flag and -x, --bogus are no unknown options');
+  assert.deepEqual(seen, [{ who: 'joe', paths: ['--loud', '-x', '--bogus'], times: 1, reporter: 'tty' }]);
+  assert.equal((await run('greet', 'joe', '--', '--quiet')).code, 0);
 });
 
 test('a crash inside a command is rendered with a crash report, exit 1', async () => {
@@ -133,4 +138,26 @@ test('a command runs after its dependencies, each once, dependencies first, with
   ran.length = 0;
   assert.equal((await run('release', '--profile', 'broken')).code, 1, "a failing dependency's exit code ends the chain");
   assert.deepEqual(ran, ['fetch', 'compile broken watch=false']);
+});
+
+test('one state flows through the chain: the project and otp.config.ts are resolved once for every command', async () => {
+  const root = writeTree(tempDir('otp-state-'), {
+    'package.json': JSON.stringify({ name: 'stately', version: '0.1.0', type: 'module', otp: {} }),
+    // Each import of the config bumps a counter: the count of loads.
+    'otp.config.ts': 'globalThis.otpStateLoads = ((globalThis as { otpStateLoads?: number }).otpStateLoads ?? 0) + 1;\nexport default { test: { numtests: 3 } };\n',
+  });
+  const states: ProviderState[] = [];
+  const configs: unknown[] = [];
+  const step = (name: string, deps: string[]) =>
+    defineProvider({ name, description: 'A step.', deps, positionals: [], options: [], examples: [{ command: `otp ${name}`, description: 'steps' }], async run(_args, _io, state) {
+      states.push(state);
+      configs.push((await state.config()).config);
+    } });
+  const io = captureIo({ cwd: root });
+  assert.equal(await runCli(['last'], [step('first', []), step('last', ['first'])], { version: '1' }, io), 0, io.err());
+  assert.equal(states.length, 2);
+  assert.equal(states[0], states[1], 'the dependency and the command share one state');
+  assert.equal(configs[0], configs[1], 'and one loaded config');
+  assert.deepEqual(configs[0], { test: { numtests: 3 } });
+  assert.equal((globalThis as { otpStateLoads?: number }).otpStateLoads, 1, 'otp.config.ts was imported once');
 });

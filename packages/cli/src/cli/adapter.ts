@@ -3,6 +3,7 @@ import { renderError } from '../errors/render.js';
 import { checkFlags, collectArgs, listOf, usageError } from './validate-args.js';
 import { didYouMean } from './suggest.js';
 import { depName, globalOptions, type AnyProvider, type OptionSpec } from './provider.js';
+import { createProviderState, type ProviderState } from './state.js';
 import type { Io, Verbosity } from './io.js';
 
 /** What the adapter needs besides the providers. */
@@ -99,7 +100,7 @@ async function dispatch(argv: readonly string[], providers: readonly AnyProvider
   if (!provider) throw usageError(`unknown command '${String(name)}'${didYouMean(String(name), [...providers.map((p) => p.name), 'help'])}`);
   checkFlags(argv, [...provider.options, ...globalOptions, ...builtinFlags], provider.name);
   const args = collectArgs(provider, parsed, extra, argv);
-  return runChain(provider, args, providers, io, new Set());
+  return runChain(provider, args, providers, io, new Set(), createProviderState(io));
 }
 
 // The defaults a provider's options declare (booleans off): the arguments of a dependency nobody set.
@@ -108,8 +109,8 @@ function defaultsOf(p: AnyProvider): Record<string, unknown> {
 }
 
 // rebar3's provider chain: each dependency runs once, its own dependencies first, with the arguments
-// the dependent hands it; a dependency that fails stops the chain with its exit code.
-async function runChain(provider: AnyProvider, args: Record<string, unknown>, providers: readonly AnyProvider[], io: Io, done: Set<string>): Promise<number> {
+// the dependent hands it; a dependency that fails stops the chain with its exit code. One state flows through.
+async function runChain(provider: AnyProvider, args: Record<string, unknown>, providers: readonly AnyProvider[], io: Io, done: Set<string>, state: ProviderState): Promise<number> {
   for (const dep of provider.deps) {
     const name = depName(dep);
     if (done.has(name)) continue;
@@ -117,10 +118,10 @@ async function runChain(provider: AnyProvider, args: Record<string, unknown>, pr
     const d = providers.find((p) => p.name === name);
     if (!d) throw new Error(`the command ${provider.name} runs after '${name}', which is not a command`);
     const depArgs = { ...defaultsOf(d), ...(typeof dep === 'string' ? {} : (dep.args?.(args) ?? {})) };
-    const code = await runChain(d, depArgs, providers, io, done);
+    const code = await runChain(d, depArgs, providers, io, done, state);
     if (code !== 0) return code;
   }
-  return (await provider.run(args as never, io)) ?? 0;
+  return (await provider.run(args as never, io, state)) ?? 0;
 }
 
 /** Runs the command line against the providers: parse with yargs, check against the tables, run, render errors. */

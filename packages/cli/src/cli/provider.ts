@@ -1,4 +1,5 @@
 import type { Io } from './io.js';
+import type { ProviderState } from './state.js';
 
 /** The value types an option or positional can take. */
 export type ValueType = 'string' | 'boolean' | 'number' | 'array';
@@ -69,13 +70,13 @@ export interface Provider<O extends readonly OptionSpec[] = readonly OptionSpec[
   positionals: P;
   options: O;
   examples: readonly [Example, ...Example[]];
-  /** Does the work; resolves to the exit code (0 when nothing is returned). */
-  run(args: ArgsOf<O, P>, io: Io): Promise<number | void>;
+  /** Does the work; resolves to the exit code (0 when nothing is returned). `state` is shared by the whole chain. */
+  run(args: ArgsOf<O, P>, io: Io, state: ProviderState): Promise<number | void>;
 }
 
 /** A provider whose argument types are no longer tracked (the adapter's view). */
 export interface AnyProvider extends Omit<Provider, 'run'> {
-  run(args: never, io: Io): Promise<number | void>;
+  run(args: never, io: Io, state: ProviderState): Promise<number | void>;
 }
 
 /** Declares a provider, inferring its argument types from its option and positional tables. */

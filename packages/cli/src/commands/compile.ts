@@ -8,18 +8,17 @@ import { info, type Io } from '../cli/io.js';
 import { OtpError } from '../errors/otp-error.js';
 import { loadConfig } from '../config/load.js';
 import { resolveConfig } from '../config/resolve.js';
-import { findProject } from '../project/find.js';
+import type { OtpConfig } from '../config/types.js';
 import { watchProject } from '../project/watch.js';
 
-/** The build options of a profile: otp.config.ts's `build`, merged with the profile's, over the defaults. */
-export async function buildOptionsOf(root: string, profile: Profile): Promise<BuildOptions> {
-  const { config } = await loadConfig(root);
-  return resolveConfig(config, profile).build;
+/** The build options of a profile: otp.config.ts's `build` (read from `root` unless given), merged with the profile's, over the defaults. */
+export async function buildOptionsOf(root: string, profile: Profile, config?: OtpConfig): Promise<BuildOptions> {
+  return resolveConfig(config ?? (await loadConfig(root)).config, profile).build;
 }
 
-/** Compiles the project once with the profile's build options (otp.config.ts); throws an OtpError listing every diagnostic with file:line. */
-export async function compileProject(root: string, profile: Profile, io: Io): Promise<CompiledApp[]> {
-  const build = await buildOptionsOf(root, profile);
+/** Compiles the project once with the profile's build options (otp.config.ts, loaded unless given); throws an OtpError listing every diagnostic with file:line. */
+export async function compileProject(root: string, profile: Profile, io: Io, config?: OtpConfig): Promise<CompiledApp[]> {
+  const build = await buildOptionsOf(root, profile, config);
   const progress = createProgress(io, `compiling (${profile})`);
   try {
     const apps = await compile({ root, profile, build, onProgress: (line) => progress.step(line) });
@@ -73,11 +72,12 @@ export const compileCommand = defineProvider({
     { command: 'otp compile', description: 'compile the project for development' },
     { command: 'otp compile --profile prod --typecheck', description: 'a production build, type-checked first' },
   ],
-  async run(args, io) {
-    const project = findProject(io.cwd);
+  async run(args, io, state) {
+    const project = state.project();
     if (args.typecheck) typecheck(project.root, io);
-    await compileProject(project.root, args.profile as Profile, io);
+    await compileProject(project.root, args.profile as Profile, io, (await state.config()).config);
     if (!args.watch) return;
+    // Each rebuild reads otp.config.ts again: an edit to it applies to the next build.
     await watchProject(project, () => compileProject(project.root, args.profile as Profile, io), (error) => void io.stderr.write(`${error.message}\n`)).ready;
     info(io, 'watching for changes (Ctrl-C to stop)');
     await new Promise(() => {});

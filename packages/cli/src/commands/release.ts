@@ -4,10 +4,8 @@ import { assembleRelease, planRelease, ReleaseError, type AssembleResult, type R
 import { info, type Io } from '../cli/io.js';
 import { createProgress } from '../cli/progress.js';
 import { defineProvider } from '../cli/provider.js';
-import { loadConfig } from '../config/load.js';
 import { resolveConfig } from '../config/resolve.js';
 import { OtpError, type OtpErrorCode } from '../errors/otp-error.js';
-import { findProject } from '../project/find.js';
 
 // Bad input exits 2 (the config, the project's files, the version asked for); a failure of the work exits 1.
 const codes: Record<ReleaseErrorCode, OtpErrorCode> = {
@@ -70,11 +68,12 @@ export const releaseCommand = defineProvider({
     { command: 'otp release --upgrade-from 0.1.0', description: 'a new version that a node running 0.1.0 can upgrade to live' },
     { command: 'otp release --include-node --profile prod', description: 'a release that runs where Node.js is not installed' },
   ],
-  async run(args, io) {
+  async run(args, io, state) {
     const started = performance.now();
-    const project = findProject(io.cwd);
+    const project = state.project();
     const profile = args.profile as Profile;
-    const { config } = await loadConfig(project.root);
+    // Loaded once for the chain: compile ran with the same config.
+    const { config } = await state.config();
     const resolved = resolveConfig(config, profile);
     const progress = createProgress(io, `releasing (${profile})`);
     try {

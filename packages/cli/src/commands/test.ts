@@ -8,9 +8,8 @@ import {
 import { info, type Io } from '../cli/io.js';
 import { defineProvider, type OptionSpec } from '../cli/provider.js';
 import { OtpError } from '../errors/otp-error.js';
-import { loadConfig } from '../config/load.js';
 import type { TestConfig } from '../config/types.js';
-import { findProject, type Project } from '../project/find.js';
+import type { Project } from '../project/find.js';
 import { watchProject, type WatchEvent } from '../project/watch.js';
 
 /** A flag of `otp test` derived from a row of the test option table, typed as the row is. */
@@ -44,9 +43,9 @@ export const testCommand = defineProvider({
     { command: 'otp test --cover --cover-threshold 80', description: 'coverage of src/, failing under 80% of lines' },
     { command: 'otp test --shard 2/4 --shuffle --retry 2', description: 'CI machine 2 of 4, files in random order, failures retried twice' },
   ],
-  async run(args, io) {
-    const project = findProject(io.cwd);
-    const { config } = await loadConfig(project.root);
+  async run(args, io, state) {
+    const project = state.project();
+    const { config } = await state.config();
     // Only what otp.config.ts sets (top level, then the test profile) overrides the runner's defaults; flags override both.
     const set: TestConfig = { ...config.test, ...config.profiles?.test?.test };
     if (args.cover && io.env.NODE_V8_COVERAGE === undefined) return runCovered(project.root, set, args['cover-threshold'], io);

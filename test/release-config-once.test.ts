@@ -1,0 +1,33 @@
+// End to end through the built binary: `otp release` runs compile first, and both read otp.config.ts;
+// the config is bundled and imported once for the whole provider chain (rebar3's state), not once per command.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const bin = join(repo, 'packages', 'cli', 'bin', 'otp.js');
+
+test('otp release loads otp.config.ts once for compile and release', { timeout: 180_000 }, () => {
+  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
+  const base = mkdtempSync(join(repo, '_build', 'e2e', 'cfg-once-'));
+  try {
+    assert.equal(spawnSync(process.execPath, [bin, 'new', 'app', 'cfgonce', '--quiet'], { cwd: base, encoding: 'utf8' }).status, 0);
+    const dir = join(base, 'cfgonce');
+    const loads = join(dir, 'loads.txt');
+    // Every import of the config appends a line: the count of lines is the count of loads.
+    writeFileSync(
+      join(dir, 'otp.config.ts'),
+      `import { appendFileSync } from 'node:fs';\nimport { defineConfig } from '@otp-ts/cli';\nappendFileSync(${JSON.stringify(loads)}, 'loaded\\n');\nexport default defineConfig({ releases: { cfgonce: { applications: ['cfgonce'] } }, profiles: { prod: { build: { minify: false } } } });\n`,
+    );
+    const r = spawnSync(process.execPath, [bin, 'release'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /compiled cfgonce 0\.1\.0/);
+    assert.ok(existsSync(join(dir, '_build', 'prod', 'rel', 'cfgonce', 'bin', 'cfgonce')));
+    assert.equal(readFileSync(loads, 'utf8'), 'loaded\n', 'otp.config.ts was imported once');
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
