@@ -108,6 +108,14 @@ export interface Table<R = unknown> extends Iterable<R> {
   select<T>(spec: MatchSpec<R, T>, limit: number): SelectChunk<T> | undefined;
   /** The chunk after a continuation, or undefined at the end (ETS's `select/1`). */
   select<T>(continuation: SelectContinuation<T>): SelectChunk<T> | undefined;
+  /** As `select`, but an orderedSet's results come in reverse key order (ETS's `select_reverse/1,2,3`); other types answer as `select`. */
+  selectReverse<T>(spec: MatchSpec<R, T>): T[];
+  /** The first chunk of at most `limit` results from the last key down, or undefined when none. */
+  selectReverse<T>(spec: MatchSpec<R, T>, limit: number): SelectChunk<T> | undefined;
+  /** The chunk after a continuation, or undefined at the end. */
+  selectReverse<T>(continuation: SelectContinuation<T>): SelectChunk<T> | undefined;
+  /** Replaces each matched record by the spec's result, which must keep its key (else `badarg`, nothing replaced); returns how many. Not for bags (ETS's `select_replace`). */
+  selectReplace(spec: MatchSpec<R, R>): number;
   /** How many records a spec's pattern and guards accept (its result is not used). */
   selectCount(spec: MatchSpec<R, unknown>): number;
   /** Deletes the records a spec's pattern and guards accept (its result is not used); returns how many. */

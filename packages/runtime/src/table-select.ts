@@ -1,6 +1,6 @@
 import { RuntimeError } from './errors.js';
 import { NO_MATCH, type CompiledSpec } from './table-match.js';
-import { termKey } from './terms.js';
+import { termEquals, termKey } from './terms.js';
 import type { TableStore } from './table.js';
 
 const CURSOR: unique symbol = Symbol('selectCursor');
@@ -22,6 +22,8 @@ interface Cursor<T> {
   readonly store: TableStore;
   readonly spec: CompiledSpec<T>;
   readonly limit: number;
+  // selectReverse: an orderedSet is walked from its last key down (other types have no order to reverse).
+  readonly reverse: boolean;
   // orderedSet: the last key visited; other types: a live iterator over the records (Map iterators survive writes).
   after: { key: unknown } | undefined;
   iter: Iterator<unknown> | undefined;
@@ -57,6 +59,46 @@ export function selectAll<T>(store: TableStore, spec: CompiledSpec<T>): T[] {
   return out;
 }
 
+/** Every result of a spec over a table, in reverse key order for an orderedSet (as `selectAll` otherwise, as ETS's select_reverse). */
+export function selectAllReverse<T>(store: TableStore, spec: CompiledSpec<T>): T[] {
+  if (store.type !== 'orderedSet' || spec.boundKey !== undefined) return selectAll(store, spec);
+  const out: T[] = [];
+  const run = spec.run;
+  store.walkInReverse((r) => {
+    const v = run(r);
+    if (v !== NO_MATCH) out.push(v);
+  });
+  return out;
+}
+
+/**
+ * Replaces each record the spec matches by its result (ETS's select_replace); returns how many. Every result
+ * must keep its record's key: otherwise nothing is replaced and `badarg` names the key. Not for bags, as in ETS.
+ */
+export function selectReplace(store: TableStore, spec: CompiledSpec<unknown>): number {
+  if (store.type === 'bag') throw new RuntimeError('badarg', `selectReplace works on set and orderedSet tables, and '${store.label}' is a bag: use selectDelete and insert`);
+  const found: unknown[] = [];
+  const run = spec.run;
+  scan(store, spec, (r) => {
+    const v = run(r);
+    if (v !== NO_MATCH) found.push(r, v);
+  });
+  for (let i = 0; i < found.length; i += 2) {
+    const key = store.keyOf(found[i]);
+    let next: unknown;
+    try {
+      next = store.keyOf(found[i + 1]);
+    } catch {
+      throw new RuntimeError('badarg', `selectReplace on '${store.label}': the result for key ${JSON.stringify(key)} is not a record with a key; nothing was replaced`);
+    }
+    if (!termEquals(key, next)) {
+      throw new RuntimeError('badarg', `selectReplace on '${store.label}' must keep each record's key, but changes ${JSON.stringify(key)} to ${JSON.stringify(next)}; nothing was replaced`);
+    }
+  }
+  for (let i = 1; i < found.length; i += 2) store.put(found[i]);
+  return found.length / 2;
+}
+
 /** How many records a spec's pattern and guard accept. */
 export function selectCount(store: TableStore, spec: CompiledSpec<unknown>): number {
   let n = 0;
@@ -79,9 +121,9 @@ export function selectDelete(store: TableStore, spec: CompiledSpec<unknown>): nu
 }
 
 /** The first chunk of at most `limit` results, or undefined when nothing matches. */
-export function selectFirst<T>(store: TableStore, spec: CompiledSpec<T>, limit: number): SelectChunk<T> | undefined {
+export function selectFirst<T>(store: TableStore, spec: CompiledSpec<T>, limit: number, reverse = false): SelectChunk<T> | undefined {
   if (!Number.isInteger(limit) || limit < 1) throw new RuntimeError('badarg', `select limit must be a positive integer, got ${String(limit)}`);
-  return selectNext<T>({ [CURSOR]: { store, spec, limit, after: undefined, iter: undefined, done: false } });
+  return selectNext<T>({ [CURSOR]: { store, spec, limit, reverse, after: undefined, iter: undefined, done: false } });
 }
 
 /** The chunk after a continuation, or undefined at the end of the table. */
@@ -91,7 +133,20 @@ export function selectNext<T>(continuation: SelectContinuation<T>): SelectChunk<
   if (c.done) return undefined;
   const rows: T[] = [];
   const { store, spec, limit } = c;
-  if (store.type === 'orderedSet' && spec.boundKey === undefined) {
+  if (store.type === 'orderedSet' && spec.boundKey === undefined && c.reverse) {
+    // Resume below the last key seen, walking down.
+    let i = store.sorted.length - 1;
+    if (c.after !== undefined) {
+      const at = store.search(c.after.key);
+      i = at >= 0 ? at - 1 : -at - 2;
+    }
+    for (; i >= 0 && rows.length < limit; i--) {
+      const v = spec.run(store.data.get(termKey(store.sorted[i])));
+      if (v !== NO_MATCH) rows.push(v);
+    }
+    if (i + 1 < store.sorted.length) c.after = { key: store.sorted[i + 1] };
+    c.done = i < 0;
+  } else if (store.type === 'orderedSet' && spec.boundKey === undefined) {
     // Resume after the last key seen, so that writes between chunks neither repeat nor skip the rest.
     let i = c.after === undefined ? 0 : store.search(c.after.key);
     if (c.after !== undefined) i = i >= 0 ? i + 1 : -i - 1;

@@ -4,7 +4,7 @@ import type { ProcessImpl } from './process.js';
 import type { OtpNode } from './node.js';
 import { Pid } from './pid.js';
 import type { MatchSpec } from './table-match.js';
-import { continuationStore, isContinuation, selectAll, selectCount, selectDelete, selectFirst, selectNext, type SelectChunk, type SelectContinuation } from './table-select.js';
+import { continuationStore, isContinuation, selectAll, selectAllReverse, selectCount, selectDelete, selectFirst, selectNext, selectReplace, type SelectChunk, type SelectContinuation } from './table-select.js';
 import { TableTransfer, type Table, type TableAccess, type TableHeir, type TableInfo, type TableOptions, type TableType, type UpdateCounterOptions } from './table-api.js';
 
 export type { Table, TableAccess, TableHeir, TableInfo, TableOptions, TableType, UpdateCounterOptions } from './table-api.js';
@@ -217,6 +217,16 @@ export class TableStore {
     }
   }
 
+  /** Visits an orderedSet's records in reverse key order until `visit` returns false (no records kept: a reverse walk is rare). */
+  walkInReverse(visit: (record: unknown) => boolean | void): void {
+    const kept = this.ordered;
+    if (kept !== null) {
+      for (let i = kept.length - 1; i >= 0; i--) if (visit(kept[i]) === false) return;
+      return;
+    }
+    for (let i = this.sorted.length - 1; i >= 0; i--) if (visit(this.data.get(termKey(this.sorted[i]))) === false) return;
+  }
+
   /** Visits an orderedSet's records in key order until `visit` returns false. */
   walkInOrder(visit: (record: unknown) => boolean | void): void {
     const kept = this.ordered;
@@ -366,6 +376,24 @@ class TableHandle<R> implements Table<R> {
     }
     const compiled = spec.compile(s.keyPos);
     return limit === undefined ? selectAll(s, compiled) : selectFirst(s, compiled, limit);
+  }
+
+  selectReverse<T>(spec: MatchSpec<R, T>): T[];
+  selectReverse<T>(spec: MatchSpec<R, T>, limit: number): SelectChunk<T> | undefined;
+  selectReverse<T>(continuation: SelectContinuation<T>): SelectChunk<T> | undefined;
+  selectReverse<T>(spec: MatchSpec<R, T> | SelectContinuation<T>, limit?: number): T[] | SelectChunk<T> | undefined {
+    const s = this.read();
+    if (isContinuation(spec)) {
+      if (continuationStore(spec) !== s) throw new RuntimeError('badarg', `this continuation belongs to another table than '${s.label}'`);
+      return selectNext(spec);
+    }
+    const compiled = spec.compile(s.keyPos);
+    return limit === undefined ? selectAllReverse(s, compiled) : selectFirst(s, compiled, limit, true);
+  }
+
+  selectReplace(spec: MatchSpec<R, R>): number {
+    const s = this.write();
+    return selectReplace(s, spec.compile(s.keyPos));
   }
 
   selectCount(spec: MatchSpec<R, unknown>): number {
