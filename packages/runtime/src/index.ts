@@ -94,3 +94,8 @@ export { pg, PgUpdate } from './pg/index.js';
 export type { PgGroup } from './pg/index.js';
 export { NodeUp } from './distribution/node-dist.js';
 export type { DiscoveryOptions, DnsDiscovery } from './distribution/discovery.js';
+
+// Code the node loads at run time (hot-loaded modules, rpc eval) sees this entry as `@otp-ts/runtime`.
+import * as runtimeEntry from './index.js';
+import { provideRuntimeApi } from './code/runtime-api.js';
+provideRuntimeApi(runtimeEntry);

@@ -6,9 +6,9 @@ import { sendToAlias } from './alias.js';
 import { mailboxLimitOf } from './limits.js';
 import { TimerQueue, type TimerEntry } from './timers.js';
 import { TableRegistry } from './table.js';
-import { Distribution, startServices, type DistributionOptions } from './distribution/node-dist.js';
 import type { Dest, ProcessFn, ProcessInfo, SpawnOptions } from './types.js';
-import type { TraceHooks } from './trace/hooks.js';
+import type { CodeHooks, NodeDistribution, TraceHooks } from './node-hooks.js';
+import { finish } from './finish.js';
 
 /**
  * How much work (receives, hand-offs) a node does before it yields to I/O and timers: after this many
@@ -91,19 +91,14 @@ export class OtpNode {
     });
   }
 
-  /** This node's distribution, once started. */
-  dist: Distribution | null = null;
+  /** This node's distribution, once started: it installs itself here (see node-hooks.ts). */
+  dist: NodeDistribution | null = null;
 
   /** The trace agent's hooks while a session traces messages or process events; null otherwise (the hot paths test only this). */
   trace: TraceHooks | null = null;
 
-  /**
-   * Set by the node's code server: whether a function is an export of a loaded module, so a process
-   * spawned with it must keep it (to tell which module version it runs). Other processes keep only the
-   * function's name: holding every spawn closure would keep its captured context alive for the
-   * process's whole life (about 300 bytes per idle gen_server).
-   */
-  isModuleExport: ((fn: ProcessFn) => boolean) | null = null;
+  /** The node's code server once it exists: it installs itself here (see node-hooks.ts). */
+  code: CodeHooks | null = null;
 
   // Every monitor between local processes, by its ref (demonitor finds it here; see MonitorLink).
   private readonly monitorLinks = new Map<Ref, MonitorLink>();
@@ -111,15 +106,6 @@ export class OtpNode {
   /** This node's name: `name@host` once distributed, `nonode@nohost` before (as in Erlang). */
   get name(): string {
     return this.dist?.name ?? 'nonode@nohost';
-  }
-
-  /** Makes this node a distributed node: listens, registers with the port mapper, and lets processes talk to other nodes. */
-  async startDistribution(options: DistributionOptions): Promise<void> {
-    if (this.dist) throw new RuntimeError('badarg', `distribution is already started as ${this.dist.name}`);
-    const dist = new Distribution(this, options.name, options);
-    await dist.start();
-    this.dist = dist;
-    await startServices(this);
   }
 
   /** The nodes this node is connected to: visible ones by default (Erlang's nodes()), `'hidden'` ones (tools), or all `'connected'`. */
@@ -255,11 +241,10 @@ export class OtpNode {
       this.serial++;
     }
     const pid = new Pid(0, id, this.serial);
-    const proc = new ProcessImpl(this, pid, this.isModuleExport !== null && this.isModuleExport(fn) ? fn : fn.name || 'anonymous');
+    const proc = new ProcessImpl(this, pid, this.code !== null && this.code.isModuleExport(fn) ? fn : fn.name || 'anonymous');
     pid[PROCESS] = proc;
     this.procs.set(id, proc);
     if (options?.trapExit) proc.trapping = true;
-    if (parent !== null) proc.groupLeader = parent.groupLeader;
     if (parent !== null) proc.groupLeader = parent.groupLeader;
     if (options?.maxMailbox !== undefined) proc.mailboxLimit = mailboxLimitOf(options.maxMailbox);
     if (options?.name !== undefined) {
@@ -553,15 +538,4 @@ function start(proc: ProcessImpl, fn: ProcessFn): void {
   } else {
     finish(proc, 'normal', false);
   }
-}
-
-/** Ends a process whose body returned (`threw` false) or threw. */
-export function finish(proc: ProcessImpl, outcome: unknown, threw: boolean): void {
-  if (proc.dead) return;
-  let reason: ExitReason = outcome;
-  if (threw) {
-    if (outcome instanceof ExitSignal) reason = outcome.reason;
-    else proc.node.crashed(proc, outcome);
-  }
-  proc.node.exitProcess(proc, reason);
 }

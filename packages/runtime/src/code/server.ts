@@ -4,8 +4,8 @@ import type { OtpNode } from '../node.js';
 import type { ProcessImpl } from '../process.js';
 import { evaluateModule, isRemovedExport, sourceHash, LoadedModule, ModuleVersion, type ModuleLinks, type ModuleSource } from './module.js';
 import { registerSourceMap } from './source-maps.js';
-// Loaded code that imports the runtime must share this node's runtime, never a second copy of it.
-import * as runtimeApi from '../index.js';
+import { runtimeApi } from './runtime-api.js';
+import type { CodeHooks } from '../node-hooks.js';
 
 /** Why the code server refused: the module, and a sentence saying what to do. */
 export class CodeError extends Error {
@@ -40,7 +40,7 @@ interface Origin {
  * behind one export table that importers hold. Loading re-points the table (importers' next call runs
  * the new code), while code already running keeps its own closures (Erlang's local calls).
  */
-export class CodeServer {
+export class CodeServer implements CodeHooks {
   private readonly modules = new Map<string, LoadedModule>();
   /** Export table → its module: what a module body's `import * as` and `export * from` are handed. */
   private readonly tables = new WeakMap<object, LoadedModule>();
@@ -54,8 +54,9 @@ export class CodeServer {
     readonly node: OtpNode,
     private readonly options: CodeServerOptions = {},
   ) {
-    this.externals.set('@otp-ts/runtime', runtimeApi);
-    node.isModuleExport = (fn) => this.origins.has(fn);
+    // Loaded code that imports the runtime shares this node's runtime, never a second copy of it.
+    this.externals.set('@otp-ts/runtime', runtimeApi());
+    node.code = this;
     for (const [k, v] of Object.entries(options.preloaded ?? {})) this.externals.set(k, v);
   }
 
@@ -166,6 +167,11 @@ export class CodeServer {
     if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
     const o = this.origins.get(value as object);
     return o && { module: o.module.name, vsn: o.version.vsn, exportName: o.exportName };
+  }
+
+  /** Whether a function is an export of a loaded module (of any version): a process spawned with it keeps it. */
+  isModuleExport(fn: unknown): boolean {
+    return this.origins.has(fn as object);
   }
 
   /**
@@ -335,11 +341,6 @@ function requiredSpecifiers(code: string): string[] {
 }
 
 const servers = new WeakMap<OtpNode, CodeServer>();
-
-/** `codeServer.latest(value)` on the node's code server, or `value` when the node has none. */
-export function latestExport<T>(node: OtpNode, value: T): T {
-  return servers.get(node)?.latest(value) ?? value;
-}
 
 /** The code server of a node, created on first use (with `options` then). */
 export function codeServerOf(node: OtpNode, options?: CodeServerOptions): CodeServer {

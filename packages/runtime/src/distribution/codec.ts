@@ -1,65 +1,9 @@
 import { serialize, deserialize } from 'node:v8';
 import { Pid, Ref } from '../pid.js';
 import { Down, Exit } from '../messages.js';
+import { wireByTag, wireClasses, type PidTranslator } from '../wire.js';
 
-/** Turns pids between local indexes and node names: the wire carries names, memory carries indexes. */
-export interface PidTranslator {
-  /** The node name a pid's node index stands for (index 0: this node). */
-  nameOf(index: number): string;
-  /** The index of a node name on this node (0 for this node), allocating one for a new name. */
-  indexOf(name: string): number;
-}
-
-/** How a class crosses the wire: its fields as plain data, and back. */
-interface WireClass {
-  tag: string;
-  cls: abstract new (...args: never[]) => unknown;
-  toPlain(value: never, encode: (v: unknown) => unknown): Record<string, unknown>;
-  fromPlain(plain: Record<string, unknown>, decode: (v: unknown) => unknown, t: PidTranslator): unknown;
-}
-
-const wireClasses: WireClass[] = [];
-const wireByTag = new Map<string, WireClass>();
-let replyClass: (abstract new (...args: never[]) => { tag: Ref; value: unknown }) | null = null;
-
-/** Names the class of call replies, which distribution delivers only to a caller still waiting. */
-export function markReplyClass(cls: abstract new (...args: never[]) => { tag: Ref; value: unknown }): void {
-  replyClass = cls;
-}
-
-let awaited: ((caller: unknown, tagId: number) => Ref | undefined) | null = null;
-
-/** Installs how to find a tag a process awaits beyond its active call (the generic layer's pending requests). */
-export function setAwaitedTags(find: (caller: unknown, tagId: number) => Ref | undefined): void {
-  awaited = find;
-}
-
-/** The local tag under which `caller` awaits the reply tagged `tagId`, other than its active call's, if any. */
-export function awaitedTag(caller: unknown, tagId: number): Ref | undefined {
-  return awaited?.(caller, tagId);
-}
-
-/** True for a call reply (see markReplyClass). */
-export function isReply(m: unknown): m is { tag: Ref; value: unknown } {
-  return replyClass !== null && m instanceof replyClass;
-}
-
-/**
- * Lets a higher layer send its message classes across nodes (gen's call, cast and reply messages).
- * `toPlain` returns the fields to send; `fromPlain` rebuilds the instance from them. The codec encodes
- * the fields itself (pids and refs included), so `encode` and `decode` are the identity: they remain
- * for the callers written against the earlier tree-walking codec.
- */
-export function registerWireClass<C>(
-  tag: string,
-  cls: abstract new (...args: never[]) => C,
-  toPlain: (value: C, encode: (v: unknown) => unknown) => Record<string, unknown>,
-  fromPlain: (plain: Record<string, unknown>, decode: (v: unknown) => unknown, t: PidTranslator) => C,
-): void {
-  const w: WireClass = { tag, cls, toPlain: toPlain as WireClass['toPlain'], fromPlain };
-  wireClasses.push(w);
-  wireByTag.set(tag, w);
-}
+export { awaitedTag, isReply, markReplyClass, registerWireClass, setAwaitedTags, type PidTranslator } from '../wire.js';
 
 const identity = (v: unknown): unknown => v;
 

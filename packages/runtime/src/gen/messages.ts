@@ -1,5 +1,5 @@
 import type { Pid, Ref } from '../pid.js';
-import { markReplyClass, registerWireClass } from '../distribution/codec.js';
+import { markReplyClass, registerWireClass } from '../wire.js';
 
 /** Internal: how a From that arrived from another node sends its reply back. */
 export const REMOTE_REPLY: unique symbol = Symbol('remoteReply');

@@ -3,7 +3,7 @@ import { Down, TIMEOUT, type ExitReason } from '../messages.js';
 import { RuntimeError } from '../errors.js';
 import type { ProcessContext } from '../types.js';
 import type { ProcessImpl } from '../process.js';
-import { setAwaitedTags } from '../distribution/codec.js';
+import { setAwaitedTags } from '../wire.js';
 import { CallMessage, From, ReplyMessage } from './messages.js';
 import { describe, pendingRequests, remoteByName, whereisServer, type ServerRef } from './call.js';
 

@@ -6,9 +6,8 @@ import { CallError } from '../gen/errors.js';
 import type { ServerRef } from '../gen/call.js';
 import { addDistributionService } from '../distribution/node-dist.js';
 import { codeServerOf } from '../code/server.js';
+import { runtimeApi } from '../code/runtime-api.js';
 import { evaluate, type EvalOptions } from './eval.js';
-// eval's scope is the runtime's API (read at call time, so the import cycle is harmless).
-import * as runtimeApi from '../index.js';
 
 /** What rpc asks another node's rpc server (`rex`). */
 interface Apply {
@@ -85,7 +84,7 @@ const rex: GenServer<null, Apply, Apply, { ok: true; value: unknown } | { ok: fa
 };
 
 addDistributionService('rpc', async (node) => {
-  registerRpcModule(node, 'otp', { name: () => node.name, nodes: () => node.nodes(), processCount: () => node.processCount, ping: () => 'pong', refusals: () => node.dist?.refusals(), eval: (source: string, options?: EvalOptions) => evaluate(node, runtimeApi, source, options) });
+  registerRpcModule(node, 'otp', { name: () => node.name, nodes: () => node.nodes(), processCount: () => node.processCount, ping: () => 'pong', refusals: () => node.dist?.refusals(), eval: (source: string, options?: EvalOptions) => evaluate(node, runtimeApi(), source, options) });
   await node.run((ctx) => genServer.start(ctx, rex, undefined, { name: 'rex' }));
 });
 

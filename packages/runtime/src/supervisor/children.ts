@@ -2,7 +2,6 @@ import { Down, Exit, TIMEOUT, type ExitReason } from '../messages.js';
 import type { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
 import { StartError } from '../gen/errors.js';
-import { latestExport } from '../code/server.js';
 import { SupervisorError, type AutoShutdown, type BadSpecDetail, type ChildSpec, type ChildType, type Restart, type Shutdown, type SupFlags } from './types.js';
 
 /** A child spec with every default filled in. */
@@ -88,7 +87,8 @@ export async function startChildProcess(ctx: ProcessContext, child: Child): Prom
   try {
     // A start function exported by a loaded module runs in its newest version, as OTP's {M, F, A} does:
     // a child restarted after an upgrade runs the upgraded code, not the version its spec was made with.
-    const r = await latestExport(ctx.node, child.spec.start)(ctx, ...child.extra);
+    const start = ctx.node.code === null ? child.spec.start : ctx.node.code.latest(child.spec.start);
+    const r = await start(ctx, ...child.extra);
     if (r === 'ignore') return 'ignore';
     if (r === undefined || r === null || typeof r !== 'object' || !('id' in r)) {
       throw new Error(`start of child '${child.spec.id}' returned ${JSON.stringify(r)} instead of a pid or 'ignore'`);

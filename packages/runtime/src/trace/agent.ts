@@ -4,7 +4,7 @@ import { ProcessImpl } from '../process.js';
 import type { ExitReason } from '../messages.js';
 import type { Dest } from '../types.js';
 import { codeServerOf, type CodeServer } from '../code/server.js';
-import type { TraceHooks } from './hooks.js';
+import type { TraceHooks } from '../node-hooks.js';
 import { DEFAULT_BOUNDS, formatBounded } from './format.js';
 import { compileArgsMatcher, parseCallPattern } from './pattern.js';
 import { closest, holderAt, resolvePattern, type FunctionTarget } from './functions.js';

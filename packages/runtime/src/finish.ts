@@ -1,0 +1,14 @@
+import type { ExitReason } from './messages.js';
+import { ExitSignal } from './errors.js';
+import type { ProcessImpl } from './process.js';
+
+/** Ends a process whose body returned (`threw` false) or threw: an `ExitSignal` keeps its reason, anything else is a crash. */
+export function finish(proc: ProcessImpl, outcome: unknown, threw: boolean): void {
+  if (proc.dead) return;
+  let reason: ExitReason = outcome;
+  if (threw) {
+    if (outcome instanceof ExitSignal) reason = outcome.reason;
+    else proc.node.crashed(proc, outcome);
+  }
+  proc.node.exitProcess(proc, reason);
+}
