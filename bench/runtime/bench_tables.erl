@@ -10,6 +10,8 @@ main([Workload]) ->
     {Type, Kind} = case Workload of
         "scan_set" -> {set, scan};
         "scan_ordered" -> {ordered_set, scan};
+        "reverse_ordered" -> {ordered_set, reverse};
+        "replace_set" -> {set, replace};
         "bound_set" -> {set, bound}
     end,
     T = ets:new(t, [Type, public]),
@@ -27,6 +29,18 @@ run(scan, T) ->
     Ms = [{{'_', '$1', '$2'}, [{'>', '$2', 50}], ['$1']}],
     T0 = now_ns(),
     N = loop(20, fun() -> length(ets:select(T, Ms)) end, 0),
+    {(now_ns() - T0) / (20 * ?ROWS), N div 20};
+%% The same with select_reverse over the ordered_set.
+run(reverse, T) ->
+    Ms = [{{'_', '$1', '$2'}, [{'>', '$2', 50}], ['$1']}],
+    T0 = now_ns(),
+    N = loop(20, fun() -> length(ets:select_reverse(T, Ms)) end, 0),
+    {(now_ns() - T0) / (20 * ?ROWS), N div 20};
+%% 20 select_replace calls: each rebuilds the 49% of rows with age > 50 as equal tuples and writes them back.
+run(replace, T) ->
+    Ms = [{{'$1', '$2', '$3'}, [{'>', '$3', 50}], [{{'$1', '$2', '$3'}}]}],
+    T0 = now_ns(),
+    N = loop(20, fun() -> ets:select_replace(T, Ms) end, 0),
     {(now_ns() - T0) / (20 * ?ROWS), N div 20};
 %% 100k selects, each with another bound key.
 run(bound, T) ->

@@ -17,6 +17,8 @@ const ROWS = 100_000;
 const WORKLOADS = [
   { id: 'scan_set', title: 'select over a 100k-row set, guard `age > 50`, result the name (ns per row scanned)' },
   { id: 'scan_ordered', title: 'the same over an orderedSet (ns per row scanned)' },
+  { id: 'reverse_ordered', title: 'selectReverse over the orderedSet, same guard and result (ns per row scanned)' },
+  { id: 'replace_set', title: 'selectReplace over the set: rows with `age > 50` rebuilt as equal rows and written back (ns per row scanned)' },
   { id: 'bound_set', title: 'select with a bound key, a new spec each call, 100k calls (ns per call)' },
   { id: 'scan_predicate', title: 'for scale: a hand-written JS predicate and map, no spec (ns per row scanned)', otpOnly: true },
   { id: 'run_compiled', title: 'the spec alone over the 100k rows in an array: compiled (ns per row)', otpOnly: true },
@@ -27,9 +29,10 @@ async function measure(workload) {
   const node = createNode();
   let out;
   await node.run(async (ctx) => {
-    const t = ctx.newTable({ type: workload === 'scan_ordered' ? 'orderedSet' : 'set', access: 'public' });
+    const t = ctx.newTable({ type: workload === 'scan_ordered' || workload === 'reverse_ordered' ? 'orderedSet' : 'set', access: 'public' });
     for (let i = 1; i <= ROWS; i++) t.insert([i, String(i), i % 100]);
     const spec = matchSpec().where((r) => gt(r[2], 50)).select((r) => r[1]);
+    const rebuild = matchSpec().where((r) => gt(r[2], 50)).select((r) => [r[0], r[1], r[2]]);
     const rows = t.toList();
     const runAll = (fn) => {
       let n = 0;
@@ -39,6 +42,8 @@ async function measure(workload) {
     const run = {
       scan_set: () => t.select(spec).length,
       scan_ordered: () => t.select(spec).length,
+      reverse_ordered: () => t.selectReverse(spec).length,
+      replace_set: () => t.selectReplace(rebuild),
       scan_predicate: () => t.select((r) => r[2] > 50).map((r) => r[1]).length,
       run_compiled: () => runAll(spec.compile(0).run),
       run_interpreted: () => runAll(spec.interpret().run),

@@ -77,26 +77,29 @@ export function selectAllReverse<T>(store: TableStore, spec: CompiledSpec<T>): T
  */
 export function selectReplace(store: TableStore, spec: CompiledSpec<unknown>): number {
   if (store.type === 'bag') throw new RuntimeError('badarg', `selectReplace works on set and orderedSet tables, and '${store.label}' is a bag: use selectDelete and insert`);
-  const found: unknown[] = [];
+  const keys: unknown[] = [];
+  const next: unknown[] = [];
   const run = spec.run;
   scan(store, spec, (r) => {
     const v = run(r);
-    if (v !== NO_MATCH) found.push(r, v);
+    if (v === NO_MATCH) return;
+    keys.push(store.keyOf(r));
+    next.push(v);
   });
-  for (let i = 0; i < found.length; i += 2) {
-    const key = store.keyOf(found[i]);
-    let next: unknown;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    let nextKey: unknown;
     try {
-      next = store.keyOf(found[i + 1]);
+      nextKey = store.keyOf(next[i]);
     } catch {
       throw new RuntimeError('badarg', `selectReplace on '${store.label}': the result for key ${JSON.stringify(key)} is not a record with a key; nothing was replaced`);
     }
-    if (!termEquals(key, next)) {
-      throw new RuntimeError('badarg', `selectReplace on '${store.label}' must keep each record's key, but changes ${JSON.stringify(key)} to ${JSON.stringify(next)}; nothing was replaced`);
+    if (nextKey !== key && !termEquals(key, nextKey)) {
+      throw new RuntimeError('badarg', `selectReplace on '${store.label}' must keep each record's key, but changes ${JSON.stringify(key)} to ${JSON.stringify(nextKey)}; nothing was replaced`);
     }
   }
-  for (let i = 1; i < found.length; i += 2) store.put(found[i]);
-  return found.length / 2;
+  store.replaceSameKey(keys, next);
+  return keys.length;
 }
 
 /** How many records a spec's pattern and guard accept. */

@@ -167,6 +167,13 @@ export class TableStore {
     this.data.set(k, record);
   }
 
+  /** Replaces the records at `keys` (present, in a set or orderedSet) by `next`, key for key: one write for the batch, as selectReplace needs. */
+  replaceSameKey(keys: readonly unknown[], next: readonly unknown[]): void {
+    this.ordered = null;
+    this.writes++;
+    for (let i = 0; i < keys.length; i++) this.data.set(termKey(keys[i]), next[i]);
+  }
+
   records(key: unknown): unknown[] {
     const v = this.data.get(termKey(key));
     if (v === undefined) return [];
@@ -217,14 +224,22 @@ export class TableStore {
     }
   }
 
-  /** Visits an orderedSet's records in reverse key order until `visit` returns false (no records kept: a reverse walk is rare). */
+  /** Visits an orderedSet's records in reverse key order until `visit` returns false. */
   walkInReverse(visit: (record: unknown) => boolean | void): void {
-    const kept = this.ordered;
+    // The records in key order, kept as walkInOrder keeps them (from the second walk without a write between).
+    let kept = this.ordered;
+    if (kept === null && this.writes === this.walkedAt) {
+      kept = new Array<unknown>(this.sorted.length);
+      for (let i = 0; i < kept.length; i++) kept[i] = this.data.get(termKey(this.sorted[i]));
+      this.ordered = kept;
+    }
     if (kept !== null) {
       for (let i = kept.length - 1; i >= 0; i--) if (visit(kept[i]) === false) return;
       return;
     }
+    const writes = this.writes;
     for (let i = this.sorted.length - 1; i >= 0; i--) if (visit(this.data.get(termKey(this.sorted[i]))) === false) return;
+    if (this.writes === writes) this.walkedAt = writes;
   }
 
   /** Visits an orderedSet's records in key order until `visit` returns false. */
