@@ -1,7 +1,7 @@
 import { Pid } from '../pid.js';
 import { normalizeSpec, type Child } from './children.js';
 import { SupervisorError, type ChildCounts, type ChildInfo, type ChildSpec } from './types.js';
-import { startOne, stopOne, type SupState } from './server.js';
+import { startOne, stopOne, type SupState } from './state.js';
 
 /** What clients ask a supervisor. */
 export type SupRequest =

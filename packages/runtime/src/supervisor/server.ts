@@ -1,31 +1,14 @@
 import { Exit, type ExitReason } from '../messages.js';
 import { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
-import { isNormalExit, loggerOf } from '../logger.js';
+import { loggerOf } from '../logger.js';
 import { ok, ignore, noreply, reply, stop, type GenServer } from '../gen-server/types.js';
-import { isNormalOrShutdown, normalizeFlags, normalizeSpecs, shutdownChild, startChildProcess, type Child, type FullSpec } from './children.js';
+import { isNormalOrShutdown, normalizeFlags, normalizeSpecs, type Child, type FullSpec } from './children.js';
 import { SupervisorError, type ChildSpec, type SupFlags, type Supervisor, type SupervisorSpec } from './types.js';
 import type { ModuleHost } from '../gen-server/loop.js';
 import { handleRequest, type SupRequest, type SupAnswer } from './requests.js';
-import { escalationHeld, ResumeRestarts, startWithState } from './escalation.js';
-
-/** A supervisor's state: its module, flags, children in start order, and recent restart times. */
-export interface SupState {
-  ctx: ProcessContext;
-  module: Supervisor<unknown>;
-  flags: Required<SupFlags>;
-  /** Static children in start order (whichChildren lists them the other way round, as OTP does). */
-  children: Child[];
-  /** The children of a simpleOneForOne supervisor by pid (a child being restarted stays under its last pid), as OTP keys them. */
-  dynamic: Map<Pid, Child>;
-  /** The template of a simpleOneForOne supervisor. */
-  template: FullSpec | null;
-  restarts: number[];
-  /** The args init got: a code change calls the new module's init with them again, as OTP does. */
-  args: unknown;
-  /** Child ids the last code change added (not yet started) and removed (still running), for syncChildren. */
-  pending: { added: string[]; removed: string[] };
-}
+import { report, startOne, stopOne, supervisorName, terminateChildren, type SupState } from './state.js';
+import { escalationHeld, ResumeRestarts } from './escalation.js';
 
 /** A supervisor is a gen_server callback module, as in OTP. */
 export const supervisorServer: GenServer<SupState, SupRequest, never, SupAnswer, { module: Supervisor<unknown>; args: unknown }> & ModuleHost = {
@@ -114,57 +97,6 @@ function checkSpec(module: Supervisor<unknown>, spec: Exclude<SupervisorSpec, 'i
   const specs = normalizeSpecs(spec.children, flags.autoShutdown);
   if (flags.strategy === 'simpleOneForOne' && specs.length !== 1) throw new SupervisorError('badSpec', `a simpleOneForOne supervisor needs exactly one child spec (the template), got ${specs.length}`);
   return { flags, specs };
-}
-
-/** The name reports use for a supervisor: its registered name, or its pid. */
-export function supervisorName(state: SupState): string {
-  return state.ctx.processInfo(state.ctx.self())?.registeredName ?? String(state.ctx.self());
-}
-
-function offender(child: Child, pid?: unknown): Record<string, unknown> {
-  return { id: child.spec.id, pid, restart: child.spec.restart, shutdown: child.spec.shutdown, type: child.spec.type };
-}
-
-function report(state: SupState, errorContext: string, reason: ExitReason, child?: Child, pid?: unknown): void {
-  loggerOf(state.ctx.node).error(
-    { kind: 'supervisor', supervisor: supervisorName(state), errorContext, reason, ...(child ? { offender: offender(child, pid) } : {}) },
-    { pid: state.ctx.self(), module: state.module.name ?? 'supervisor' },
-  );
-}
-
-/** Starts a child (with `restored`, given that state before it handles a message); null on success or ignore, the failure otherwise (reported). */
-export async function startOne(state: SupState, child: Child, restored?: { state: unknown }): Promise<{ reason: unknown } | null> {
-  try {
-    const pid = restored ? await startWithState(state.ctx, restored.state, (ctx) => startChildProcess(ctx, child)) : await startChildProcess(state.ctx, child);
-    child.pid = pid === 'ignore' ? undefined : pid;
-    if (pid !== 'ignore') loggerOf(state.ctx.node).info({ kind: 'progress', supervisor: supervisorName(state), started: offender(child, pid) }, { pid: state.ctx.self() });
-    return null;
-  } catch (reason) {
-    child.pid = undefined;
-    report(state, 'startError', reason, child);
-    return { reason };
-  }
-}
-
-/** Stops every running child, last started first. */
-export async function terminateChildren(state: SupState): Promise<void> {
-  const dynamic = [...state.dynamic.values()];
-  for (let i = dynamic.length - 1; i >= 0; i--) if (dynamic[i]!.pid instanceof Pid) await stopOne(state, dynamic[i]!);
-  state.dynamic.clear();
-  for (let i = state.children.length - 1; i >= 0; i--) {
-    const child = state.children[i]!;
-    if (child.pid instanceof Pid) await stopOne(state, child);
-    if (child.pid === 'restarting') child.pid = undefined;
-  }
-}
-
-/** Stops one child within its shutdown time, reporting an unexpected exit reason. */
-export async function stopOne(state: SupState, child: Child): Promise<void> {
-  const pid = child.pid as Pid;
-  const exitReason = await shutdownChild(state.ctx, pid, child.spec.shutdown);
-  const expected = child.spec.shutdown === 'brutalKill' ? exitReason === 'killed' : exitReason === 'shutdown';
-  if (!expected && !isNormalExit(exitReason) && exitReason !== 'noproc') report(state, 'shutdownError', exitReason, child, pid);
-  child.pid = undefined;
 }
 
 // Whether the node's escalation guard (an upgrade not yet permanent) holds this supervisor's giving up.

@@ -1,0 +1,78 @@
+import type { ExitReason } from '../messages.js';
+import { Pid } from '../pid.js';
+import type { ProcessContext } from '../types.js';
+import { isNormalExit, loggerOf } from '../logger.js';
+import { shutdownChild, startChildProcess, type Child, type FullSpec } from './children.js';
+import type { SupFlags, Supervisor } from './types.js';
+import { startWithState } from './escalation.js';
+
+/** A supervisor's state: its module, flags, children in start order, and recent restart times. */
+export interface SupState {
+  ctx: ProcessContext;
+  module: Supervisor<unknown>;
+  flags: Required<SupFlags>;
+  /** Static children in start order (whichChildren lists them the other way round, as OTP does). */
+  children: Child[];
+  /** The children of a simpleOneForOne supervisor by pid (a child being restarted stays under its last pid), as OTP keys them. */
+  dynamic: Map<Pid, Child>;
+  /** The template of a simpleOneForOne supervisor. */
+  template: FullSpec | null;
+  restarts: number[];
+  /** The args init got: a code change calls the new module's init with them again, as OTP does. */
+  args: unknown;
+  /** Child ids the last code change added (not yet started) and removed (still running), for syncChildren. */
+  pending: { added: string[]; removed: string[] };
+}
+
+/** The name reports use for a supervisor: its registered name, or its pid. */
+export function supervisorName(state: SupState): string {
+  return state.ctx.processInfo(state.ctx.self())?.registeredName ?? String(state.ctx.self());
+}
+
+// The child as reports show it.
+function offender(child: Child, pid?: unknown): Record<string, unknown> {
+  return { id: child.spec.id, pid, restart: child.spec.restart, shutdown: child.spec.shutdown, type: child.spec.type };
+}
+
+/** Logs a supervisor report (startError, shutdownError, childTerminated…) naming the supervisor and the child. */
+export function report(state: SupState, errorContext: string, reason: ExitReason, child?: Child, pid?: unknown): void {
+  loggerOf(state.ctx.node).error(
+    { kind: 'supervisor', supervisor: supervisorName(state), errorContext, reason, ...(child ? { offender: offender(child, pid) } : {}) },
+    { pid: state.ctx.self(), module: state.module.name ?? 'supervisor' },
+  );
+}
+
+/** Starts a child (with `restored`, given that state before it handles a message); null on success or ignore, the failure otherwise (reported). */
+export async function startOne(state: SupState, child: Child, restored?: { state: unknown }): Promise<{ reason: unknown } | null> {
+  try {
+    const pid = restored ? await startWithState(state.ctx, restored.state, (ctx) => startChildProcess(ctx, child)) : await startChildProcess(state.ctx, child);
+    child.pid = pid === 'ignore' ? undefined : pid;
+    if (pid !== 'ignore') loggerOf(state.ctx.node).info({ kind: 'progress', supervisor: supervisorName(state), started: offender(child, pid) }, { pid: state.ctx.self() });
+    return null;
+  } catch (reason) {
+    child.pid = undefined;
+    report(state, 'startError', reason, child);
+    return { reason };
+  }
+}
+
+/** Stops every running child, last started first. */
+export async function terminateChildren(state: SupState): Promise<void> {
+  const dynamic = [...state.dynamic.values()];
+  for (let i = dynamic.length - 1; i >= 0; i--) if (dynamic[i]!.pid instanceof Pid) await stopOne(state, dynamic[i]!);
+  state.dynamic.clear();
+  for (let i = state.children.length - 1; i >= 0; i--) {
+    const child = state.children[i]!;
+    if (child.pid instanceof Pid) await stopOne(state, child);
+    if (child.pid === 'restarting') child.pid = undefined;
+  }
+}
+
+/** Stops one child within its shutdown time, reporting an unexpected exit reason. */
+export async function stopOne(state: SupState, child: Child): Promise<void> {
+  const pid = child.pid as Pid;
+  const exitReason = await shutdownChild(state.ctx, pid, child.spec.shutdown);
+  const expected = child.spec.shutdown === 'brutalKill' ? exitReason === 'killed' : exitReason === 'shutdown';
+  if (!expected && !isNormalExit(exitReason) && exitReason !== 'noproc') report(state, 'shutdownError', exitReason, child, pid);
+  child.pid = undefined;
+}
