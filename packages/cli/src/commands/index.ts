@@ -15,4 +15,4 @@ import { remoteCommand } from './remote-shell.js';
 import { observerCommand } from './observer.js';
 
 /** Every command of `otp`, in the order help lists them. */
-export const providers: readonly AnyProvider[] = [newCommand, compileCommand, shellCommand, testCommand, releaseCommand, pingCommand, rpcCommand, nodesCommand, traceCommand, procsCommand, infoCommand, treeCommand, topCommand, observerCommand, remoteCommand, completionCommand];
+export const providers: readonly AnyProvider[] = [newCommand, compileCommand, shellCommand, testCommand, releaseCommand, pingCommand, rpcCommand, nodesCommand, traceCommand, procsCommand, infoCommand, treeCommand, topCommand, observerCommand, remoteCommand, completionCommand(() => providers)];
