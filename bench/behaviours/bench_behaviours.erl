@@ -11,10 +11,27 @@ main([Workload]) ->
 now_us() -> erlang:monotonic_time(microsecond).
 
 init(Arg) -> {ok, Arg}.
-handle_call(ping, _From, S) -> {reply, pong, S}.
+handle_call(ping, _From, S) -> {reply, pong, S};
+handle_call({work, Hibernate}, _From, S) ->
+    _ = [{I} || I <- lists:seq(1, 200)],
+    case Hibernate of
+        true -> {reply, ok, S, hibernate};
+        false -> {reply, ok, S}
+    end.
 handle_cast(inc, S) -> {noreply, S + 1}.
 handle_info(_, S) -> {noreply, S}.
 
+run(called_server) -> after_calls(false);
+run(hibernated_server) -> after_calls(true);
+run(send_object_isolated) -> run(send_object);
+run(send_object) ->
+    N = 1000000, Window = 1000,
+    Self = self(),
+    Rx = spawn(fun() -> receive_acking(Self, N div Window, Window) end),
+    T0 = now_us(),
+    send_windows(Rx, N div Window, Window),
+    Us = now_us() - T0,
+    [{ops, N}, {us, Us}, {rate, N * 1000000 / Us}];
 run(call_seq) ->
     N = 1000000,
     {ok, P} = gen_server:start(?MODULE, 0, []),
@@ -88,6 +105,36 @@ json(Props) ->
     ["{", lists:join(",", Fields), "}"].
 num(V) when is_integer(V) -> integer_to_list(V);
 num(V) when is_float(V) -> float_to_list(V, [{decimals, 2}]).
+
+after_calls(Hibernate) ->
+    N = 10000,
+    erlang:garbage_collect(),
+    M0 = erlang:memory(processes),
+    T0 = now_us(),
+    Pids = [element(2, gen_server:start(?MODULE, 0, [])) || _ <- lists:seq(1, N)],
+    [ok = gen_server:call(P, {work, Hibernate}) || _ <- [1, 2, 3], P <- Pids],
+    Us = now_us() - T0,
+    M1 = erlang:memory(processes),
+    ListBytes = N * 2 * erlang:system_info(wordsize),
+    _ = length(Pids),
+    [{ops, N}, {us, Us}, {rate, N * 1000000 / Us}, {bytes_per_process, (M1 - M0 - ListBytes) / N}].
+
+receive_acking(_, 0, _) -> ok;
+receive_acking(To, Windows, Window) ->
+    receive_n(Window),
+    To ! ack,
+    receive_acking(To, Windows - 1, Window).
+receive_n(0) -> ok;
+receive_n(N) -> receive _ -> receive_n(N - 1) end.
+send_windows(_, 0, _) -> ok;
+send_windows(Rx, Windows, Window) ->
+    send_objects(Rx, 0, Window),
+    receive ack -> ok end,
+    send_windows(Rx, Windows - 1, Window).
+send_objects(_, N, N) -> ok;
+send_objects(Rx, I, N) ->
+    Rx ! #{seq => I, item => #{sku => <<"a">>, qty => 1}, tags => [x, y]},
+    send_objects(Rx, I + 1, N).
 
 requests(_, 0, _) -> ok;
 requests(P, Rounds, Window) ->

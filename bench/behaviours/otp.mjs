@@ -1,5 +1,5 @@
 // The behaviour workloads on otp-ts. Usage: node --expose-gc otp.mjs WORKLOAD [REPS]  (prints one JSON line)
-import { createNode, genServer, supervisor, ok, reply, noreply, loggerOf, isDown } from '@otp-ts/runtime';
+import { createNode, genServer, supervisor, ok, reply, noreply, loggerOf, isDown, setMessageIsolation, TIMEOUT } from '@otp-ts/runtime';
 import { repeat } from '../runtime/repeat.mjs';
 
 const now = () => performance.now();
@@ -106,10 +106,69 @@ const sendRequest = onNode(async (ctx) => {
   return result(n, now() - t0);
 });
 
-const workloads = { send_request: sendRequest, call_seq: callSeq, call_100: call100, cast, restart, idle_server: idleServer };
+// Memory per gen_server after each answered 3 calls that built some garbage, replying with or without
+// the hibernate action (BEAM: erlang:memory(processes), where hibernation shrinks the process heap).
+const afterCalls = (hibernate) =>
+  onNode(async (ctx) => {
+    const n = 10_000;
+    const worker = {
+      init: (s) => ok(s),
+      handleCall: (_req, _from, s) => {
+        const junk = Array.from({ length: 200 }, (_, i) => ({ i }));
+        void junk;
+        return hibernate ? reply('ok', s, 'hibernate') : reply('ok', s);
+      },
+    };
+    globalThis.gc();
+    const m0 = process.memoryUsage().heapUsed;
+    const t0 = now();
+    const pids = new Array(n);
+    for (let i = 0; i < n; i++) pids[i] = await genServer.start(ctx, worker, 0);
+    for (let r = 0; r < 3; r++) for (const p of pids) await genServer.call(ctx, p, 'work');
+    const ms = now() - t0;
+    await ctx.sleep(1);
+    globalThis.gc();
+    const m1 = process.memoryUsage().heapUsed;
+    return result(n, ms, { bytes_per_process: (m1 - m0 - n * 8) / n, alive: pids.filter((p) => ctx.isAlive(p)).length });
+  });
+
+// 1M sends of a small nested object to one receiver, 1000 at a time (the receiver acknowledges each
+// thousand), with message isolation off (prod) or on (dev/test); BEAM copies each into the receiver's heap.
+const sendObject = (isolated) =>
+  onNode(async (ctx) => {
+    const n = 1_000_000;
+    const window = 1000;
+    const was = setMessageIsolation(isolated);
+    try {
+      const me = ctx.self();
+      const rx = ctx.spawn(async (c) => {
+        for (let got = 1; got <= n; got++) {
+          let m = c.receiveNow();
+          if (m === TIMEOUT) m = await c.receive();
+          if (got % window === 0) c.send(me, 'ack');
+        }
+      });
+      const t0 = now();
+      for (let i = 0; i < n; ) {
+        for (const end = i + window; i < end; i++) ctx.send(rx, { seq: i, item: { sku: 'a', qty: 1 }, tags: ['x', 'y'] });
+        await ctx.receive((m) => m === 'ack');
+      }
+      return result(n, now() - t0);
+    } finally {
+      setMessageIsolation(was);
+    }
+  });
+
+const workloads = {
+  called_server: afterCalls(false),
+  hibernated_server: afterCalls(true),
+  send_object: sendObject(false),
+  send_object_isolated: sendObject(true),
+  send_request: sendRequest, call_seq: callSeq, call_100: call100, cast, restart, idle_server: idleServer };
 const workload = process.argv[2];
 if (!workloads[workload]) {
   console.error(`unknown workload '${workload}': one of ${Object.keys(workloads).join(', ')}`);
   process.exit(2);
 }
-console.log(JSON.stringify(await repeat(workloads[workload], workload === 'idle_server' ? 1 : Number(process.argv[3] ?? 3))));
+const once = ['idle_server', 'called_server', 'hibernated_server'];
+console.log(JSON.stringify(await repeat(workloads[workload], once.includes(workload) ? 1 : Number(process.argv[3] ?? 3))));

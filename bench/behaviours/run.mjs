@@ -20,6 +20,10 @@ const WORKLOADS = [
   { id: 'cast', title: 'gen_server cast, 1M', unit: 'casts/s', target: 'otp-ts/BEAM ≥ 1×' },
   { id: 'restart', title: 'supervisor restart of a killed child, 10k', unit: 'restarts/s', target: 'otp-ts/BEAM ≥ 1×' },
   { id: 'idle_server', title: 'start 10k idle gen_servers', unit: 'starts/s' },
+  { id: 'called_server', title: '10k gen_servers × 3 calls, no hibernate', unit: 'servers/s' },
+  { id: 'hibernated_server', title: '10k gen_servers × 3 calls, replies hibernate', unit: 'servers/s' },
+  { id: 'send_object', title: 'send a small nested object, 1M (isolation off)', unit: 'msgs/s' },
+  { id: 'send_object_isolated', title: 'send a small nested object, 1M (isolation on: dev/test)', unit: 'msgs/s' },
 ];
 
 function runOtp(workload) {
@@ -29,7 +33,7 @@ function runOtp(workload) {
 }
 
 function runBeam(workload) {
-  const reps = workload === 'idle_server' ? 1 : REPS;
+  const reps = ['idle_server', 'called_server', 'hibernated_server'].includes(workload) ? 1 : REPS;
   const runs = [];
   for (let i = 0; i < reps; i++) {
     const r = spawnSync('erl', ['+S', '1', '-noshell', '-pa', work, '-run', 'bench_behaviours', 'main', workload], { encoding: 'utf8', timeout: 600_000 });
@@ -77,6 +81,11 @@ export async function run() {
     '| --- | ---: | ---: | ---: | --- |',
     ...WORKLOADS.map((w) => `| ${w.title} (${w.unit}) | ${fmt(results[w.id].otp.rate)} | ${fmt(results[w.id].beam?.rate)} | ${ratio(results[w.id].otp.rate, results[w.id].beam?.rate)} | ${w.target ?? ''} |`),
     `| memory per idle gen_server (bytes) | ${Math.round(idle.otp.bytes_per_process)} | ${idle.beam ? Math.round(idle.beam.bytes_per_process) : '–'} | ${ratio(idle.otp.bytes_per_process, idle.beam?.bytes_per_process)} | ≤ 1.2 KB |`,
+    ...['called_server', 'hibernated_server'].map((id) => {
+      const r = results[id];
+      return `| memory per gen_server after 3 calls, ${id === 'hibernated_server' ? 'hibernated' : 'not hibernated'} (bytes) | ${Math.round(r.otp.bytes_per_process)} | ${r.beam ? Math.round(r.beam.bytes_per_process) : '–'} | ${ratio(r.otp.bytes_per_process, r.beam?.bytes_per_process)} | |`;
+    }),
+    `| message isolation cost: send_object isolated / not | ${ratio(results.send_object_isolated.otp.rate, results.send_object.otp.rate)} | | | |`,
   ];
   console.log(`behaviours bench: wrote ${writeSection('behaviours', lines.join('\n'))}`);
 }
