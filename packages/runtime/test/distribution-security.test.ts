@@ -526,7 +526,7 @@ test('a reconnection proves itself over the one-time challenge the last handshak
       return raw;
     };
     const first = await resume();
-    assert.equal(json(first.frames[0]).t, 'challenge', 'the listener still speaks first');
+    assert.equal(json(first.frames[0]).t, 'challenge', 'the listener answers with its challenge first');
     assert.equal(json(first.frames[1]).digest, proofOf('sekrit', 'listener', me, target.name, ticket, (first as Raw & { mine: string }).mine));
     first.socket.destroy();
     await until('the node saw the resumed connection go', async () => !((await target.ask('nodes')).nodes as string[]).includes(me));

@@ -71,9 +71,9 @@ export interface ConnectionOwner {
 }
 
 // Dialler: hello-sent (its hello out, the listener's challenge awaited) → proof-sent → up; resuming, its
-// hello and proof go out at once (proof-sent). Listener: challenge-sent (its challenge out at once, the hello
-// awaited) → awaiting-proof → up; discard-proof when it asked a resuming dialler to retry.
-type Stage = 'hello-sent' | 'challenge-sent' | 'awaiting-proof' | 'discard-proof' | 'proof-sent' | 'up';
+// hello and proof go out at once (proof-sent). Listener: awaiting-hello → awaiting-proof (its challenge
+// out) → up; discard-proof when it asked a resuming dialler to retry.
+type Stage = 'hello-sent' | 'awaiting-hello' | 'awaiting-proof' | 'discard-proof' | 'proof-sent' | 'up';
 
 // The first byte of a TLS ClientHello: a plain listener tells a TLS dialler by it.
 const TLS_RECORD_HANDSHAKE = 0x16;
@@ -131,7 +131,7 @@ export class Connection {
     this.expected = options.expected;
     this.onAuthenticated = options.onAuthenticated;
     this.tls = options.tls ?? false;
-    this.stage = this.initiator ? 'hello-sent' : 'challenge-sent';
+    this.stage = this.initiator ? 'hello-sent' : 'awaiting-hello';
     const log = options.log ?? ((line: string) => owner.log(line));
     this.log = (line) => {
       this.lastLine = line;
@@ -151,10 +151,8 @@ export class Connection {
       options.first,
       () => (this.stage === 'up' ? maxFrame : maxHandshakeFrame),
     );
-    // Each side speaks at once: the dialler its hello, the listener its challenge (so the dialler can
-    // prove itself one message earlier than if the listener waited for the hello).
+    // The dialler speaks first; the listener answers the hello (see onChunk: one write per chunk read).
     if (this.initiator) this.sendHello();
-    else this.sendChallenge();
   }
 
   // Dialler: true when this connection proves itself over a one-time challenge from the last one.
@@ -165,8 +163,14 @@ export class Connection {
   private heard = false;
 
   // Every chunk read: the node keeps polling (busy wait); a plain listener's first byte tells a TLS dialler.
+  // During the handshake, the frames this side writes in answer to one chunk leave in one write (one
+  // segment, one wake-up of the peer): a resuming dialler's hello and proof get the challenge and the proof.
   private onChunk(chunk: Buffer): void {
     this.owner.activity();
+    if (this.stage !== 'up' && !this.socket.writableCorked) {
+      this.socket.cork();
+      process.nextTick(() => this.socket.uncork());
+    }
     if (this.heard) return;
     this.heard = true;
     if (!this.initiator && !this.tls && chunk[0] === TLS_RECORD_HANDSHAKE) {
@@ -370,7 +374,7 @@ export class Connection {
       return;
     }
     if (f.t === 'refused') return this.peerRefused(f.reason);
-    if (this.stage === 'challenge-sent' && f.t === 'hello') return this.onHello(f);
+    if (this.stage === 'awaiting-hello' && f.t === 'hello') return this.onHello(f);
     if (this.stage === 'hello-sent' && f.t === 'challenge') return this.onChallenge(f);
     if (this.stage === 'awaiting-proof' && f.t === 'proof') return this.onDiallerProof(f.digest);
     if (this.stage === 'discard-proof' && f.t === 'proof') {
@@ -400,6 +404,7 @@ export class Connection {
     const ticket = f.resume ? owner.redeemTicket(f.name) : undefined;
     this.transcript = { dialler: f.name, listener: owner.name, diallerChallenge: f.challenge, listenerChallenge: ticket ?? this.myChallenge };
     this.stage = 'awaiting-proof';
+    this.sendChallenge();
     if (f.resume && ticket === undefined) {
       this.stage = 'discard-proof';
       this.handshake({ t: 'retry' });

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /** The highest distribution protocol version this node speaks (docs/protocol.md). */
 export const PROTOCOL_VERSION = 3;
@@ -68,7 +68,14 @@ export interface Transcript {
  */
 export function proof(cookie: string, direction: Direction, t: Transcript): string {
   const body = encodeFields([CONTEXT, direction, t.dialler, t.listener, Buffer.from(t.listenerChallenge, 'hex'), Buffer.from(t.diallerChallenge, 'hex')]);
-  return createHmac('sha256', cookie).update(body).digest('hex');
+  return createHmac('sha256', keyOf(cookie)).update(body).digest('hex');
+}
+
+// The cookie as an HMAC key, built once per cookie rather than at each proof (a node has one cookie).
+let lastKey: { cookie: string; key: KeyObject } | undefined;
+function keyOf(cookie: string): KeyObject {
+  if (lastKey?.cookie !== cookie) lastKey = { cookie, key: createSecretKey(Buffer.from(cookie, 'utf8')) };
+  return lastKey.key;
 }
 
 /** Checks a proof in constant time. */
