@@ -19,11 +19,28 @@ function serverOn(ctx: ProcessContext, node: string, name: string): ServerRef {
   return node === ctx.node.name ? name : { name, node };
 }
 
+// OTP's default node list: this node, then the visible connected ones ([node() | nodes()]).
+function allNodes(ctx: ProcessContext): string[] {
+  return [ctx.node.name, ...ctx.node.nodes()];
+}
+
 /**
  * Calls the server registered as `name` on each node at once and collects the replies (OTP's
  * gen_server:multi_call); `timeoutMs` bounds the whole call. Late replies are dropped, never queued.
+ * Without a node list: this node and every visible connected node, as OTP's multi_call/2,3.
  */
-export async function multiCall<Reply = unknown>(ctx: ProcessContext, nodes: readonly string[], name: string, request: unknown, timeoutMs = Infinity): Promise<MultiCallResult<Reply>> {
+export function multiCall<Reply = unknown>(ctx: ProcessContext, nodes: readonly string[], name: string, request: unknown, timeoutMs?: number): Promise<MultiCallResult<Reply>>;
+export function multiCall<Reply = unknown>(ctx: ProcessContext, name: string, request: unknown, timeoutMs?: number): Promise<MultiCallResult<Reply>>;
+export function multiCall<Reply = unknown>(ctx: ProcessContext, ...args: [readonly string[], string, unknown, number?] | [string, unknown, number?]): Promise<MultiCallResult<Reply>> {
+  if (typeof args[0] === 'string') {
+    const [name, request, timeoutMs] = args as [string, unknown, number?];
+    return callAll<Reply>(ctx, allNodes(ctx), name, request, timeoutMs ?? Infinity);
+  }
+  const [nodes, name, request, timeoutMs] = args as [readonly string[], string, unknown, number?];
+  return callAll<Reply>(ctx, nodes, name, request, timeoutMs ?? Infinity);
+}
+
+async function callAll<Reply>(ctx: ProcessContext, nodes: readonly string[], name: string, request: unknown, timeoutMs: number): Promise<MultiCallResult<Reply>> {
   const requests = new Map<Ref, [index: number, id: RequestId<Reply>]>();
   const answers: Array<Reply | typeof BAD> = new Array(nodes.length).fill(BAD);
   nodes.forEach((node, i) => {
@@ -47,8 +64,11 @@ export async function multiCall<Reply = unknown>(ctx: ProcessContext, nodes: rea
   return result;
 }
 
-/** Casts `request` to the server registered as `name` on each node (OTP's gen_server:abcast); never fails. */
-export function abcast(ctx: ProcessContext, nodes: readonly string[], name: string, request: unknown): void {
+/** Casts `request` to the server registered as `name` on each node (OTP's gen_server:abcast); never fails. Without a node list: this node and every visible connected node. */
+export function abcast(ctx: ProcessContext, nodes: readonly string[], name: string, request: unknown): void;
+export function abcast(ctx: ProcessContext, name: string, request: unknown): void;
+export function abcast(ctx: ProcessContext, ...args: [readonly string[], string, unknown] | [string, unknown]): void {
+  const [nodes, name, request] = typeof args[0] === 'string' ? [allNodes(ctx), args[0], args[1]] : (args as [readonly string[], string, unknown]);
   for (const node of nodes) {
     if (node !== ctx.node.name && ctx.node.dist === null) continue;
     genCast(ctx, serverOn(ctx, node, name), request);
