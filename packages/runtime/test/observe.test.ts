@@ -1,0 +1,105 @@
+// The node side of `otp observer`: pages, sorts and filters on the node; bounded rows; logged actions.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { genServer, ok, reply, type GenServer, type Pid } from '@otp-ts/runtime';
+import { observerRpcModule, processPage, tablePage, tableRows, act } from '../src/trace/observe.ts';
+import { withNode, idle, tick, quietLogs } from './helpers.ts';
+
+test('the process table is filtered, sorted and paged on the node, at most 500 rows a page', async () => {
+  await withNode(async (node) => {
+    const pids: Pid[] = [];
+    for (let i = 0; i < 1200; i++) pids.push(node.spawn(idle, i % 100 === 0 ? { name: `worker_${String(i).padStart(4, '0')}` } : undefined));
+    // One process with a long mailbox and many reductions.
+    const busy = node.spawn(async (ctx) => void (await ctx.receive((m) => m === 'never')), { name: 'busy_one' });
+    for (let i = 0; i < 50; i++) node.send(busy, { i });
+    await tick();
+    const first = processPage(node, { limit: 10, sort: 'pid' });
+    assert.equal(first.total, 1201);
+    assert.equal(first.matched, 1201);
+    assert.deepEqual(first.rows.map((r) => r.pid), pids.slice(0, 10).map(String));
+    const second = processPage(node, { offset: 10, limit: 10, sort: 'pid' });
+    assert.deepEqual(second.rows.map((r) => r.pid), pids.slice(10, 20).map(String));
+    assert.equal(processPage(node, { limit: 100_000 }).rows.length, 500, 'a page is at most 500 rows');
+    const byMailbox = processPage(node, { limit: 1, sort: 'mailbox', dir: 'desc' });
+    assert.equal(byMailbox.rows[0]!.name, 'busy_one');
+    assert.equal(byMailbox.rows[0]!.mailbox, 50);
+    const named = processPage(node, { filter: 'WORKER_', sort: 'name', dir: 'desc', limit: 3 });
+    assert.equal(named.matched, 12);
+    assert.deepEqual(named.rows.map((r) => r.name), ['worker_1100', 'worker_1000', 'worker_0900']);
+    assert.deepEqual(processPage(node, { filter: String(pids[7]) }).rows.map((r) => r.pid), [String(pids[7])]);
+    assert.equal(processPage(node, { filter: 'nothing like this' }).matched, 0);
+  });
+});
+
+test('tables are listed with their owner and size; rows are paged and bounded; private rows stay private', async () => {
+  await withNode(async (node) => {
+    let owner: Pid | undefined;
+    await new Promise<void>((ready) => {
+      owner = node.spawn(async (ctx) => {
+        const t = ctx.newTable<[string, unknown]>({ name: 'prices', access: 'public', type: 'orderedSet' });
+        for (let i = 0; i < 120; i++) t.insert([`k${String(i).padStart(3, '0')}`, i === 0 ? 'x'.repeat(100_000) : i]);
+        ctx.newTable({ name: 'secrets', access: 'private' }).insert(['a', 1]);
+        ready();
+        await idle(ctx);
+      });
+    });
+    const list = tablePage(node);
+    assert.deepEqual(list.tables.map((t) => [t.name, t.size, t.owner]), [['prices', 120, String(owner)], ['secrets', 1, String(owner)]]);
+    const prices = list.tables[0]!;
+    const page = tableRows(node, prices.id, 0, 50);
+    assert.ok(page.ok);
+    assert.equal(page.rows.length, 50);
+    assert.ok(page.rows[0]!.length <= 300, 'a huge record is formatted within bounds');
+    assert.match(page.rows[1]!, /k001/);
+    const last = tableRows(node, prices.id, 100, 50);
+    assert.ok(last.ok);
+    assert.equal(last.rows.length, 20);
+    assert.deepEqual(tableRows(node, list.tables[1]!.id), { ok: false, error: `table 'secrets' is private to ${String(owner)}: only its owner reads it` });
+    assert.equal((tableRows(node, 999) as { error: string }).error, `no table with id 999 exists on ${node.name}`);
+  });
+});
+
+test("actions are carried out and logged with the observer's identity; suspend needs a sys process", async () => {
+  await withNode(async (node) => {
+    const logs = quietLogs(node);
+    const echo: GenServer<number, string, never, string, void> = { init: () => ok(0), handleCall: (m, _f, s) => reply(m, s + 1) };
+    const server = await node.run((ctx) => genServer.start(ctx, echo, undefined));
+    node.register('echo', server);
+    const plain = node.spawn(async (ctx) => void (await ctx.receive((m) => m === 'never')), { name: 'plain' });
+    assert.deepEqual(await act(node, { action: 'send', target: 'plain', by: 'ana@laptop', message: { hello: 1 } }), { ok: true });
+    assert.equal(node.processInfo(plain)!.messageQueueLen, 1);
+    assert.deepEqual(await act(node, { action: 'suspend', target: 'plain', by: 'ana@laptop' }), { ok: false, error: `${String(plain)} is a plain process: only processes that speak sys (behaviours) can be suspended and resumed` });
+    assert.deepEqual(await act(node, { action: 'suspend', target: 'echo', by: 'ana@laptop' }), { ok: true });
+    assert.equal(await node.run((ctx) => genServer.call(ctx, server, 'hi', 100).then(() => 'answered', () => 'no answer')), 'no answer');
+    assert.deepEqual(await act(node, { action: 'resume', target: 'echo', by: 'ana@laptop' }), { ok: true });
+    assert.equal(await node.run((ctx) => genServer.call(ctx, server, 'hi', 1000)), 'hi');
+    assert.deepEqual(await act(node, { action: 'kill', target: 'plain', by: 'ana@laptop via otp_cli_1@127.0.0.1' }), { ok: true });
+    await tick();
+    assert.equal(node.isAlive(plain), false);
+    assert.deepEqual(await act(node, { action: 'kill', target: 'ecko', by: 'x' }), { ok: false, error: `no process is registered as 'ecko' on ${node.name} (closest: echo)` });
+    const lines = logs.filter((e) => e.meta.module === 'otp_observer').map((e) => `${e.level} ${String(e.message)}`);
+    assert.deepEqual(lines, [
+      `notice otp observer (ana@laptop): send { hello: 1 } to ${String(plain)}`,
+      `notice otp observer (ana@laptop): suspend ${String(server)}`,
+      `notice otp observer (ana@laptop): resume ${String(server)}`,
+      `notice otp observer (ana@laptop via otp_cli_1@127.0.0.1): kill ${String(plain)} with reason "kill"`,
+    ]);
+  });
+});
+
+test('the overview samples the event loop and the work done since the previous sample', async () => {
+  await withNode(async (node) => {
+    const observer = observerRpcModule(node) as { overview: () => Promise<{ node: string; processes: number; elu: number; reductionsPerS: number; memory: { heapUsed: number }; delay: { p99: number } }> };
+    const first = await observer.overview();
+    assert.equal(first.processes, node.processCount);
+    assert.ok(first.memory.heapUsed > 0);
+    const worker = node.spawn(async (ctx) => {
+      for (let i = 0; i < 2000; i++) await ctx.sleep(0);
+    });
+    while (node.isAlive(worker)) await tick();
+    const second = await observer.overview();
+    assert.ok(second.reductionsPerS > 0, JSON.stringify(second));
+    assert.ok(second.elu >= 0 && second.elu <= 1);
+    assert.ok(second.delay.p99 >= 0);
+  });
+});
