@@ -17,7 +17,7 @@ async function repl(io: Io, c: Connection, node: string, bounds: EvalOptions): P
   let interrupt: (() => void) | undefined;
   rl.on('SIGINT', () => (interrupt ? interrupt() : rl.close()));
   if (tty) {
-    io.stdout.write(`otp-ts remote shell on ${node}: JavaScript evaluated inside the node, with ctx, node and the runtime API in scope; q() quits\n`);
+    io.stdout.write(`otp-ts remote shell on ${node}: JavaScript evaluated inside the node, with the shell's helpers (call, whereis, sys, ctx, … help() lists them, docs/shell.md); q() quits\n`);
     rl.prompt();
   }
   for await (const line of rl) {
@@ -42,12 +42,12 @@ async function repl(io: Io, c: Connection, node: string, bounds: EvalOptions): P
 /** `otp remote NODE`: a REPL whose lines are evaluated inside the node (otp.eval), each within the eval bounds. */
 export const remoteCommand = defineProvider({
   name: 'remote',
-  description: 'Open a REPL on a running node: each line is JavaScript evaluated inside the node, with the runtime API in scope.',
+  description: "Open a REPL on a running node: each line is JavaScript evaluated inside the node, with otp shell's helpers in scope.",
   deps: [],
   positionals: [{ name: 'node', description: 'the node, as name@host', required: true }],
   options: [...nodeConnectionOptions, nameOption, snameOption, ...evalBoundOptions],
   examples: [
-    { command: 'otp remote shop@127.0.0.1', description: 'then e.g. processes().length, or await sys.getState(ctx, "cart_server")' },
+    { command: 'otp remote shop@127.0.0.1', description: "then the lines otp shell takes, e.g. await call('shop_server', { op: 'count', key: 'visits' }), await sys.getState('shop_server'), help()" },
     { command: "otp remote shop@127.0.0.1 < checks.js", description: 'evaluate the lines of a file (or a pipe) and print each result' },
     { command: 'otp remote shop@127.0.0.1 --eval-timeout 5000', description: 'let a line run up to 5 s before its first await (default 1 s)' },
   ],

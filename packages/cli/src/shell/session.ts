@@ -1,9 +1,8 @@
 import { start as startRepl, type REPLServer } from 'node:repl';
 import type { Readable, Writable } from 'node:stream';
-import { inspect } from 'node:util';
 import { compile, CompileError, formatDiagnostic, type BuildOptions, type CompiledApp } from '@otp-ts/compiler';
 import * as runtime from '@otp-ts/runtime';
-import { application, codeServerOf, genServer, loadBuiltApplication, readBuiltModules, sourceHash, sys, TIMEOUT, upgradeModules, type CodeServer, type Dest, type DistributionTls, type Pid, type ProcessFn } from '@otp-ts/runtime';
+import { application, codeServerOf, formatShellValue, loadBuiltApplication, readBuiltModules, shellScope, SHELL_HELPERS, sourceHash, upgradeModules, type CodeServer, type DistributionTls } from '@otp-ts/runtime';
 import { ShellProcess } from './jobs.js';
 
 /** Options of `startShell`. */
@@ -61,10 +60,11 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
     node.shutdown();
     throw error;
   }
-  if (!options.quiet) say(`otp-ts shell${options.distribution ? ` (${node.name})` : ''}: started ${started.join(', ') || 'no applications'}; helpers: call, cast, send, spawn, self, flush, whereis, processInfo, processes, sys, application, mod(), code, c(), l(), q()`);
+  if (!options.quiet) say(`otp-ts shell${options.distribution ? ` (${node.name})` : ''}: started ${started.join(', ') || 'no applications'}; helpers: ${SHELL_HELPERS.map((h) => h.name).join(', ')}, c(), l(), q() (help() describes them)`);
 
   let built = apps;
-  const reload = async (): Promise<string[]> => {
+  // `inLine` is the process of the line that asked (c() at the prompt), else the shell's process runs it (--watch).
+  const reload = async (inLine?: runtime.ProcessContext): Promise<string[]> => {
     let next: CompiledApp[];
     try {
       next = await compile({ root: options.root, profile: 'dev', build: options.build });
@@ -76,47 +76,49 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
       throw error;
     }
     built = next;
-    return shell.run((ctx) => reloadChanged(ctx, code, next, say));
+    return inLine ? reloadChanged(inLine, code, next, say) : shell.run((ctx) => reloadChanged(ctx, code, next, say));
   };
 
-  const repl = startRepl({ prompt: 'otp> ', input: options.input ?? process.stdin, output, terminal: false, useGlobal: false, ignoreUndefined: true });
-  const helpers: Record<string, unknown> = {
-    runtime,
-    self: () => shell.self,
-    send: (dest: Dest, message: unknown) => shell.run((ctx) => ctx.send(dest, message)),
-    spawn: (fn: ProcessFn) => shell.run((ctx) => ctx.spawn(fn)),
-    whereis: (name: string) => node.whereis(name),
-    processInfo: (pid: Pid) => node.processInfo(pid),
-    processes: () => node.processes(),
-    call: (server: Dest, request: unknown, timeoutMs?: number) => shell.run((ctx) => genServer.call(ctx, server as Pid, request as never, timeoutMs)),
-    cast: (server: Dest, request: unknown) => shell.run((ctx) => genServer.cast(ctx, server as Pid, request as never)),
-    flush: () =>
-      shell.run((ctx) => {
-        for (let m = ctx.receiveNow(); m !== TIMEOUT; m = ctx.receiveNow()) say(`Shell got ${inspect(m, { depth: 4 })}`);
-      }),
-    sys: Object.fromEntries(Object.entries(sys).map(([k, f]) => [k, (...args: unknown[]) => shell.run((ctx) => (f as (...a: unknown[]) => unknown)(ctx, ...args))])),
-    application: Object.fromEntries(Object.entries(application).map(([k, f]) => [k, (...args: unknown[]) => shell.run((ctx) => (f as (...a: unknown[]) => unknown)(ctx, ...args))])),
-    c: () => reload(),
-    // Erlang's Module:Function(...) from the shell: the module's export table, so a call runs its newest version.
-    mod: (name: string) => code.exportsOf(name),
-    // Erlang's code module: versions, loaded modules, softPurge (refuses while old code runs) and purge (kills those processes).
-    code: {
-      versions: (name: string) => code.versions(name),
-      loaded: () => code.loaded(),
-      softPurge: (name: string) => code.softPurge(name),
-      purge: (name: string) => code.purge(name),
-    },
+  const repl = startRepl({ prompt: 'otp> ', input: options.input ?? process.stdin, output, terminal: false, useGlobal: false, ignoreUndefined: true, writer: formatShellValue });
+  // The helpers every shell shares (@otp-ts/runtime's shellScope, as otp remote evaluates with), plus
+  // what only a shell on the project's own node can do: recompile (c, l) and quit (q).
+  const own = (ctx: runtime.ProcessContext): Record<string, unknown> => ({
+    c: () => reload(ctx),
     l: async (module: string) => {
       for (const app of built) {
         const { sources } = await readBuiltModules(app.dir);
         const source = sources.find((s) => s.name === module);
-        if (source) return shell.run((ctx) => upgradeModules(ctx, code, [source]));
+        if (source) return upgradeModules(ctx, code, [source]);
       }
       throw new Error(`no compiled module named ${module}: module names look like ${built[0]?.modules[0] ?? 'app/module'}`);
     },
     q: () => repl.close(),
+  });
+  // Each line runs inside the shell's process, as a remote line runs inside a process of the node: ctx,
+  // self() and flush() are that process's; a line's promise is awaited, as the remote shells do. Lines
+  // run one after the other, each once the one before printed its answer (a pipe delivers them at once).
+  const evaluate = repl.eval.bind(repl);
+  type Done = (error: Error | null, value?: unknown) => void;
+  let previous: Promise<void> = Promise.resolve();
+  (repl as { eval: (cmd: string, context: Record<string, unknown>, file: string, done: Done) => void }).eval = (cmd, context, file, done) => {
+    previous = previous.then(() =>
+      shell
+        .run(
+          (ctx) =>
+            new Promise<unknown>((resolve, reject) => {
+              // `_` stays the REPL's last value (the runtime's pattern wildcard is runtime._).
+              const { _: _wildcard, ...scope } = shellScope(node, ctx, runtime as unknown as Record<string, unknown>);
+              Object.assign(context, scope, own(ctx));
+              // resolve() adopts a promise the line answers with: its value is printed, not Promise { <pending> }.
+              evaluate(cmd, context, file, (error, value) => (error ? reject(error) : resolve(value)));
+            }),
+        )
+        .then(
+          (value) => done(null, value),
+          (error: unknown) => done(error as Error),
+        ),
+    );
   };
-  Object.assign(repl.context, helpers);
 
   const closed = new Promise<void>((resolve) => {
     repl.on('exit', () => {
@@ -130,7 +132,7 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
         });
     });
   });
-  return { repl, shell, reload, closed };
+  return { repl, shell, reload: () => reload(), closed };
 }
 
 // Upgrades the modules whose compiled code changed since they were loaded (and loads new ones).

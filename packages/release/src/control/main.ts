@@ -139,14 +139,14 @@ async function remote(args: string[]): Promise<number> {
   const { bounds, replyMs } = evalFlags(args);
   return withToolNode(async ({ node, refusal }, t) => {
     if (!(await node.ping(t.node))) throw unreachable(t, refusal());
-    process.stdout.write(`connected to ${t.node}; JavaScript runs inside it (ctx, processes(), whereis(), the runtime API); .exit or Ctrl-D leaves\n`);
+    process.stdout.write(`connected to ${t.node}; JavaScript runs inside it with the shell's helpers (call, whereis, sys, ctx, … help() lists them); q() or Ctrl-D leaves\n`);
     const lines = createInterface({ input: process.stdin, output: process.stdout, prompt: `${t.node}> `, terminal: process.stdin.isTTY });
     // Ctrl-C while a line is awaited stops waiting for it (the node bounds the line itself); at the prompt it leaves.
     let interrupt: (() => void) | undefined;
     lines.on('SIGINT', () => (interrupt ? interrupt() : lines.close()));
     lines.prompt();
     for await (const line of lines) {
-      if (line.trim() === '.exit') break;
+      if (['q()', '.exit', 'exit', 'quit'].includes(line.trim())) break;
       if (line.trim() !== '') {
         const interrupted = new Promise<never>((_, reject) => (interrupt = () => reject(new Error('interrupted: no longer waiting for that line (the node stops it within its bounds)'))));
         try {

@@ -37,17 +37,46 @@ function awaitStopped(ms: number): EvalStopped {
   return new EvalStopped('evalAwaitTimeout', `evaluation gave no result within ${ms} ms: an awaited promise has not settled (the node is unaffected); raise the wait with --eval-await-timeout MS (or OTP_EVAL_AWAIT_TIMEOUT)`);
 }
 
+// Where the last statement of `source` starts: after its last semicolon outside brackets, strings and
+// comments (a rough scan; a wrong guess only fails to compile and the next form is tried).
+function lastStatement(source: string): number | undefined {
+  let depth = 0;
+  let last: number | undefined;
+  for (let i = 0; i < source.length; i++) {
+    const ch = source[i]!;
+    if (ch === '"' || ch === "'" || ch === '`') {
+      for (i++; i < source.length && source[i] !== ch; i++) if (source[i] === '\\') i++;
+    } else if (ch === '/' && source[i + 1] === '/') {
+      while (i < source.length && source[i] !== '\n') i++;
+    } else if (ch === '/' && source[i + 1] === '*') {
+      i = source.indexOf('*/', i + 2);
+      if (i < 0) return undefined;
+      i++;
+    } else if ('([{'.includes(ch)) depth++;
+    else if (')]}'.includes(ch)) depth--;
+    else if (ch === ';' && depth === 0 && source.slice(i + 1).trim() !== '') last = i + 1;
+  }
+  return last;
+}
+
 // An async function of the scope's names, called at once with their values: an expression first
-// (`1 + 1`, `whereis('x')`), then the text as statements (`const a = 1; return a`).
+// (`1 + 1`, `whereis('x')`), then statements answering their last expression, as a REPL does
+// (`send(self(), 1); flush()`), then the text as statements (`const a = 1; return a`).
 function compile(source: string, names: string[]): vm.Script {
   // Dynamic import() needs the main context's loader; asked for only when used (Node 20 warns it is experimental).
   const options = /\bimport\s*\(/.test(source) && vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER ? { filename: 'eval', importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER } : { filename: 'eval' };
   const call = (body: string): string => `(async function (${names.join(', ')}) {${body}\n}).apply(undefined, globalThis[Symbol.for('otp-ts.evalArgs')])`;
-  try {
-    return new vm.Script(call(`return (${source}\n);`), options);
-  } catch {
-    return new vm.Script(call(source), options);
+  const text = source.replace(/[\s;]+$/, '');
+  const at = lastStatement(text);
+  const forms = [`return (${text}\n);`, ...(at === undefined ? [] : [`${text.slice(0, at)}\nreturn (${text.slice(at)}\n);`])];
+  for (const form of forms) {
+    try {
+      return new vm.Script(call(form), options);
+    } catch {
+      // not this form: try the next
+    }
   }
+  return new vm.Script(call(source), options);
 }
 
 // Runs fn under the bound, as a script of its own; false when the bound stopped it.

@@ -1,7 +1,7 @@
-import { inspect } from 'node:util';
 import type { OtpNode } from '../node.js';
 import type { ProcessContext } from '../types.js';
 import { runSandboxed, type EvalBounds } from './eval-sandbox.js';
+import { formatShellValue, shellScope } from './shell-helpers.js';
 
 export { EvalStopped } from './eval-sandbox.js';
 
@@ -41,23 +41,23 @@ export function evalReplyTimeout(bounds: Required<EvalOptions>): number {
 }
 
 /**
- * Evaluates JavaScript inside a node, in a process of its own, with `ctx`, `node` and the runtime's API
- * in scope (what `otp remote` and `bin/<name> eval` send); returns the value formatted on the node,
+ * Evaluates JavaScript inside a node, in a process of its own, with the shells' helpers (`call`, `whereis`,
+ * `ctx`, `node`, … see shell-helpers.ts) over the runtime's API in scope (what `otp remote` and
+ * `bin/<name> eval` send); returns the value formatted on the node,
  * bounded in depth and length so a huge value never crosses the wire whole. The code's synchronous work
  * is bounded (`timeoutMs`), and so is the wait for its result (`awaitTimeoutMs`): see docs/tracing.md.
  */
 export async function evaluate(node: OtpNode, api: Record<string, unknown>, source: string, options: EvalOptions = {}): Promise<string> {
   if (typeof source !== 'string' || source.trim() === '') throw new Error('eval needs JavaScript source text, e.g. "processes().length"');
   const bounds: EvalBounds = evalBounds(typeof options === 'object' && options !== null ? options : {});
-  const scope: Record<string, unknown> = { ...api, node, processes: () => node.processes(), whereis: (name: string) => node.whereis(name), processInfo: node.processInfo.bind(node) };
   // The evaluating process catches what the code throws: a typo at a remote prompt is an answer, not a crash report.
   const outcome = await node.run(async (ctx: ProcessContext) => {
     try {
-      return { value: await runSandboxed(source, { ...scope, ctx }, bounds) };
+      return { value: await runSandboxed(source, shellScope(node, ctx, api), bounds) };
     } catch (error) {
       return { error };
     }
   });
   if ('error' in outcome) throw outcome.error;
-  return inspect(outcome.value, { depth: 4, maxArrayLength: 50, maxStringLength: 2000, breakLength: 100 });
+  return formatShellValue(outcome.value);
 }
