@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EpmdServer } from '../packages/runtime/src/distribution/epmd-server.ts';
+import { EpmdServer } from '@otp-ts/runtime/tools';
 import { bin, otpWith } from './support/cli.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));

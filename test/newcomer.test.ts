@@ -95,7 +95,7 @@ test('otp new app → npm install (packed packages) → otp test, otp compile --
     } finally {
       await run(script, ['stop'], { cwd: deploy, env }).catch(() => undefined);
       // The port mapper outlives the node (as epmd does); stop it once no node is registered.
-      const { killPortMapper } = await import('../packages/runtime/src/distribution/epmd-client.ts');
+      const { killPortMapper } = await import('@otp-ts/runtime/tools');
       for (let i = 0; i < 100 && !(await killPortMapper('127.0.0.1', epmdPort).catch(() => true)); i++) await new Promise((r) => setTimeout(r, 50));
     }
   } finally {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createNode, NodeDown, type OtpNode } from '@otp-ts/runtime';
-import { EpmdServer } from '../packages/runtime/src/distribution/epmd-server.ts';
+import { EpmdServer } from '@otp-ts/runtime/tools';
 import { bin, otpWith } from './support/cli.ts';
 
 const peerScript = fileURLToPath(new URL('../packages/runtime/test/fixtures/eval-peer.ts', import.meta.url));

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { EpmdServer } from '../packages/runtime/src/distribution/epmd-server.ts';
+import { EpmdServer } from '@otp-ts/runtime/tools';
 import { otpWith, startShellNode } from './support/cli.ts';
 
 const peerScript = fileURLToPath(new URL('../packages/runtime/test/fixtures/peer-node.ts', import.meta.url));

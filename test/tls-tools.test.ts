@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EpmdServer } from '../packages/runtime/src/distribution/epmd-server.ts';
+import { EpmdServer } from '@otp-ts/runtime/tools';
 import { makePki } from './support/pki.ts';
 import { otpWith, startShellNode } from './support/cli.ts';
 

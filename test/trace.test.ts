@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EpmdServer } from '../packages/runtime/src/distribution/epmd-server.ts';
+import { EpmdServer } from '@otp-ts/runtime/tools';
 import { bin, otpWith, type Run } from './support/cli.ts';
 
 const nodeScript = fileURLToPath(new URL('./fixtures/trace-node.ts', import.meta.url));

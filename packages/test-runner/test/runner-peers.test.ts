@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { EpmdServer } from '../../runtime/src/distribution/epmd-server.ts';
+import { EpmdServer } from '@otp-ts/runtime/tools';
 import { runFixture, removeCopy, type FixtureRun } from './helpers.ts';
 
 // A private port mapper: workers and peers inherit OTP_EPMD_PORT, so nothing is left running on 4369.

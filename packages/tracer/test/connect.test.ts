@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createNode, type OtpNode } from '@otp-ts/runtime';
 import { connect, TracerError, type TracerErrorCode } from '@otp-ts/tracer';
-import { EpmdServer } from '../../runtime/src/distribution/epmd-server.ts';
+import { EpmdServer } from '@otp-ts/runtime/tools';
 import { makePki, type Pki } from '../../../test/support/pki.ts';
 
 let pki: Pki;

@@ -1,0 +1,12 @@
+// @otp-ts/runtime/tools: what tools and tests use beside the user API, starting with the port mapper.
+// A separate bundle: nothing here shares module state or classes with the package's main entry.
+
+/** The port mapper (epmd) as an in-process server: start one on a port of its own for a test or a tool. */
+export { EpmdServer, DEFAULT_EPMD_LIMITS } from './distribution/epmd-server.js';
+/** Its limits (request timeout, connections, registered nodes). */
+export type { EpmdLimits } from './distribution/epmd-server.js';
+/** The port mapper's client requests: register a node, look one up, list the names, stop a port mapper nothing relies on. */
+export { register as portMapperRegister, lookup as portMapperLookup, names as portMapperNames, killPortMapper, epmdPort } from './distribution/epmd-client.js';
+/** A registration (closed to unregister) and a node's entry in the port mapper. */
+export type { Registration } from './distribution/epmd-client.js';
+export type { NodeEntry } from './distribution/epmd-protocol.js';
