@@ -27,7 +27,7 @@ export type {
 } from './types.js';
 export type { AliasMode, MonitorOptions } from './alias.js';
 export type { MailboxLimit } from './limits.js';
-export { setMessageIsolation, messageIsolation } from './isolation.js';
+export { setMessageIsolation, messageIsolation, profileIsolation } from './isolation.js';
 export { Logger, loggerOf, formatEvent, formatValue, stderrHandler, isNormalExit } from './logger.js';
 export type { LogLevel, LogEvent, LogHandler, LogFormatter, LogMeta, Report } from './logger.js';
 export { From } from './gen/messages.js';
@@ -67,6 +67,8 @@ export * as genStatem from './gen-statem/index.js';
 export type { GenStatem } from './gen-statem/types.js';
 export { CodeServer, CodeError, codeServerOf, ModuleVersion, sourceHash, RemovedExportError, upgradeModules, UpgradeError, copyState, loadBuiltApplication, readBuiltModules, dependencyOrder } from './code/index.js';
 export type { CodeServerOptions, ModuleSource, ModuleLinks, UpgradeOptions, UpgradeReport, AppFile } from './code/index.js';
+// Loading distribution installs `node.startDistribution` (the process layer does not import distribution).
+import './distribution/install.js';
 export { NodeDown } from './distribution/node-dist.js';
 export type { DistributionOptions } from './distribution/node-dist.js';
 export type { DistributionTls, ConnectFailure, ConnectFailureReason } from './distribution/transport.js';

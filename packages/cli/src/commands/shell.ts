@@ -7,7 +7,7 @@ import { startFailure } from '../shell/start-failure.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cookieOf, nodeNameOf, parseSysConfig } from '@otp-ts/release';
-import { substituteEnv } from '@otp-ts/runtime';
+import { profileIsolation, setMessageIsolation, substituteEnv } from '@otp-ts/runtime';
 import { loadConfig } from '../config/load.js';
 import { resolveConfig } from '../config/resolve.js';
 import { OtpError } from '../errors/otp-error.js';
@@ -43,6 +43,8 @@ export const shellCommand = defineProvider({
         ? { name: toolNodeName(args), ...resolveNodeConnection(args, io) }
         : undefined;
     const dev = resolveConfig((await loadConfig(project.root)).config, 'dev');
+    // The dev profile: messages are deep-frozen on delivery unless OTP_MESSAGE_ISOLATION=off (docs/runtime.md).
+    setMessageIsolation(profileIsolation({ ...io.env, OTP_PROFILE: 'dev' }));
     const shell = await startShell({ root: project.root, quiet: io.verbosity === 'quiet', distribution, build: dev.build, config: shellConfig(project.root, dev.env, io.env) }).catch((error: unknown) => {
       // The project's own code threw while booting: its error, not otp's.
       throw startFailure(error, project.root) ?? error;

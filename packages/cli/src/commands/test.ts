@@ -44,6 +44,8 @@ export const testCommand = defineProvider({
     { command: 'otp test --shard 2/4 --shuffle --retry 2', description: 'CI machine 2 of 4, files in random order, failures retried twice' },
   ],
   async run(args, io, state) {
+    // The test profile, read by the runtime in each test file's worker: message isolation on (docs/runtime.md).
+    process.env.OTP_PROFILE ??= 'test';
     const project = state.project();
     const { config } = await state.config();
     // Only what otp.config.ts sets (top level, then the test profile) overrides the runner's defaults; flags override both.
