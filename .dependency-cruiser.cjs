@@ -1,0 +1,87 @@
+/* global module */
+// The layer order of docs/architecture.md as rules dependency-cruiser checks (test/layers.test.ts runs it).
+// Runtime layers, lowest first: a file may import its own layer and the layers below it, never one above.
+const runtimeLayers = [
+  // Every file at the top of src/ but the entries and sys.ts: pid, messages, process, node, tables, timers, logger…
+  ['process primitives', '(?!(index|tools|testing|sys)[.]ts$)[^/]+[.]ts$'],
+  ['gen', '(gen/|sys[.]ts$)'],
+  ['gen-server, gen-statem, gen-event', '(gen-server|gen-statem|gen-event)/'],
+  ['supervisor', 'supervisor/'],
+  ['application', 'application/'],
+  ['distribution', 'distribution/'],
+  ['code server', 'code/'],
+  ['rpc', 'rpc/'],
+  ['trace, global, pg', '(trace|global|pg)/'],
+  ['release handler', 'release/'],
+];
+const src = '^packages/runtime/src/';
+
+const upward = runtimeLayers.flatMap(([name, path], i) =>
+  runtimeLayers.slice(i + 1).map(([above, abovePath]) => ({
+    name: 'runtime-layer-order',
+    comment: `the ${name} layer imports the ${above} layer above it: reach it through a hook that layer installs (docs/architecture.md, "Layers")`,
+    severity: 'error',
+    from: { path: `${src}${path}` },
+    to: { path: `${src}${abovePath}` },
+  })),
+);
+
+// What other packages may import: the entries each package.json declares in "exports".
+const entries = '^packages/[^/]+/src/(index|tools|testing|assert/index)[.]ts$';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      comment: 'an import cycle: the files in it can only be understood, loaded and tested together',
+      severity: 'error',
+      from: { path: '^packages/[^/]+/src/(.+)' },
+      // Type-only imports do not count: a record and the table that holds it (process.ts, node.ts) know each
+      // other's types, and nothing of either is evaluated to load the other.
+      // A module importing its own namespace (the runtime's entry handing itself to loaded code) is no cycle.
+      to: { circular: true, pathNot: '^packages/[^/]+/src/$1$', viaOnly: { dependencyTypesNot: ['type-only'] } },
+    },
+    ...upward,
+    {
+      name: 'runtime-entry-is-the-top',
+      comment: "a runtime module imports the package's own entry: import the module that defines the name",
+      severity: 'error',
+      from: { path: `${src}.`, pathNot: `${src}(index|tools|testing)[.]ts$` },
+      to: { path: `${src}(index|tools|testing)[.]ts$` },
+    },
+    {
+      name: 'other-package-through-its-entry',
+      comment: "another package's file is imported directly: import its package entry (@otp-ts/<name> or a subpath in its exports)",
+      severity: 'error',
+      from: { path: '^packages/([^/]+)/' },
+      to: { path: '^packages/', pathNot: ['^packages/$1/', entries] },
+    },
+    {
+      name: 'other-package-by-name',
+      comment: "another package is imported by a relative path: import it by its name (@otp-ts/<name>), as a user would",
+      severity: 'error',
+      from: { path: '^packages/([^/]+)/' },
+      to: { path: '^packages/', pathNot: '^packages/$1/', dependencyTypesNot: ['aliased-workspace'] },
+    },
+    {
+      name: 'end-to-end-tests-through-entries',
+      comment: "an end-to-end test imports a package's internals: use the package entry or a documented subpath",
+      severity: 'error',
+      from: { path: '^test/' },
+      to: { path: '^packages/', pathNot: entries },
+    },
+  ],
+  options: {
+    doNotFollow: { path: ['node_modules'] },
+    exclude: { path: ['(^|/)node_modules/', '(^|/)dist/', '(^|/)fixtures/', '^bench/', '^examples/', '^templates/'] },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    combinedDependencies: true,
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['otp-ts-source', 'import', 'types', 'default'],
+      extensions: ['.ts', '.js', '.mjs', '.json'],
+    },
+  },
+};
