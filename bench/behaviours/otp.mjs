@@ -143,8 +143,7 @@ const sendObject = (isolated) =>
       const me = ctx.self();
       const rx = ctx.spawn(async (c) => {
         for (let got = 1; got <= n; got++) {
-          let m = c.receiveNow();
-          if (m === TIMEOUT) m = await c.receive();
+          if (c.receiveNow() === TIMEOUT) await c.receive();
           if (got % window === 0) c.send(me, 'ack');
         }
       });
