@@ -2,7 +2,7 @@
 // a process whose mailbox outgrows its limit is killed with reason killed and an error report is logged.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isDown, isExit, RuntimeError, TIMEOUT, type Exit } from '@otp-ts/runtime';
+import { genServer, ok, reply, isDown, isExit, RuntimeError, TIMEOUT, type CallError, type Exit, type GenServer } from '@otp-ts/runtime';
 import { quietLogs, withNode } from './helpers.ts';
 
 const WAIT = 30_000;
@@ -77,5 +77,24 @@ test('maxMailbox: 0 means no limit and anything but a whole number or { size } i
     assert.equal(node.isAlive(pid), true);
     assert.throws(() => node.spawn(() => undefined, { maxMailbox: -1 }), (e: RuntimeError) => e instanceof RuntimeError && e.code === 'badarg' && /maxMailbox/.test(e.message));
     assert.throws(() => node.spawn(() => undefined, { maxMailbox: { size: 1.5 } }), /maxMailbox/);
+  });
+});
+
+test('gen_server start option spawnOpt.maxMailbox: a server stuck in a callback while requests pile up is killed, its callers get killed', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      const stuck: GenServer<null, 'get', 'block', string> = {
+        init: () => ok(null),
+        handleCall: () => reply('ok', null),
+        handleCast: () => new Promise<never>(() => {}),
+      };
+      const pid = await genServer.start(ctx, stuck, undefined, { spawnOpt: { maxMailbox: 5 } });
+      genServer.cast(ctx, pid, 'block');
+      const pending = genServer.call(ctx, pid, 'get', Infinity);
+      for (let i = 0; i < 5; i++) genServer.cast(ctx, pid, 'block');
+      await assert.rejects(pending, (e: CallError) => e.failure === 'killed');
+      assert.equal(ctx.isAlive(pid), false);
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { Pid } from '../pid.js';
 import { Down, TIMEOUT } from '../messages.js';
 import { RuntimeError } from '../errors.js';
-import type { ProcessContext } from '../types.js';
+import type { ProcessContext, SpawnOptions } from '../types.js';
 import { InitAck } from './messages.js';
 import { StartError } from './errors.js';
 import type { ServerName } from './call.js';
@@ -12,6 +12,8 @@ export interface StartOptions {
   name?: ServerName;
   /** How long init may take before the start fails with `'timeout'` and the process is killed (default: forever). */
   timeout?: number;
+  /** Options of the spawn (OTP's `{spawn_opt, …}`): `maxMailbox` bounds the new process's waiting messages. */
+  spawnOpt?: Pick<SpawnOptions, 'maxMailbox'>;
 }
 
 /** Tells the starter how init went: `ok` with the value start resolves to, or the failure reason. */
@@ -48,7 +50,7 @@ export async function startAcknowledged(
         child.send(parent, new InitAck(tag, ok, value));
       });
     },
-    { link: options.link, name: typeof name === 'string' ? name : undefined },
+    { link: options.link, name: typeof name === 'string' ? name : undefined, maxMailbox: options.spawnOpt?.maxMailbox },
   );
   const mref = ctx.monitor(pid);
   const answer = await ctx.receive((m) => (m instanceof InitAck && m.tag === tag) || (m instanceof Down && m.ref === mref), options.timeout ?? Infinity);
