@@ -72,6 +72,12 @@ const MAX_TICKETS = 1024;
 /** How many refusals a node keeps to show (the count covers all of them). */
 const RECENT_REFUSALS = 50;
 
+/** How many nodes the once-a-second limit on "dropped messages" lines keeps track of. */
+const MAX_DROP_LINES = 1024;
+
+/** A name from the wire (in a pid or ref of a third node) that is no node name: the frame carrying it is dropped. */
+class NotANodeName extends Error {}
+
 // A positive integer option, or its default; one sentence naming the option otherwise.
 function limitOption(options: DistributionOptions, key: 'handshakeTimeoutMs' | 'maxHandshakeBytes' | 'maxFrameBytes' | 'maxUnauthenticated', fallback: number): number {
   const v = options[key];
@@ -167,6 +173,8 @@ export class Distribution implements ConnectionOwner, PidTranslator {
   private refusalCount = 0;
   private capLoggedAt = 0;
   private capSuppressed = 0;
+  // When a line about messages dropped for a node was last written, and how many were dropped since.
+  private readonly dropLines = new Map<string, { at: number; suppressed: number }>();
   /** The capabilities this node offers in its handshakes: the services it runs (ConnectionOwner). */
   get flags(): string[] {
     return services.filter((s) => s.onHidden || !this.hidden).map((s) => s.capability);
@@ -369,7 +377,7 @@ export class Distribution implements ConnectionOwner, PidTranslator {
     if (i === undefined) {
       // Names come from the wire too (pids of third nodes): nothing that is not a node name enters the table.
       const problem = nodeNameProblem(name);
-      if (problem) throw new Error(`${quoteForLog(name)} is not a node name (${problem})`);
+      if (problem) throw new NotANodeName(`${quoteForLog(name)} is not a node name (${problem})`);
       i = this.names.push(name) - 1;
       this.indexes.set(name, i);
     }
@@ -466,6 +474,12 @@ export class Distribution implements ConnectionOwner, PidTranslator {
     try {
       msg = decodeControl(payload, this, conn.peer);
     } catch (error) {
+      // A well-formed message naming a node that cannot exist (a pid of 'not a node'): dropped, as a send to
+      // an unreachable node is, and the connection's next frames are read as usual.
+      if (error instanceof NotANodeName) {
+        this.log(`distribution: dropped a message from ${conn.peer}: it names a pid or ref of ${error.message}`);
+        return;
+      }
       this.log(`distribution: closed the connection to ${conn.peer}: a frame could not be decoded (${(error as Error).message})`);
       conn.close('bad frame');
       return;
@@ -507,9 +521,27 @@ export class Distribution implements ConnectionOwner, PidTranslator {
     q.push(payload);
     void this.connect(nodeName).then((c) => {
       if (c) return;
+      const dropped = this.queued.get(nodeName)?.length ?? 0;
       this.queued.delete(nodeName);
+      if (dropped > 0) this.droppedFor(nodeName, dropped);
       onFail?.();
     });
+  }
+
+  // Messages for `nodeName` were dropped: it could not be reached. One line per node a second at most (a
+  // process sending in a loop to a node that is down must not flood the log), with the count of the rest.
+  private droppedFor(nodeName: string, count: number): void {
+    const now = Date.now();
+    const last = this.dropLines.get(nodeName);
+    if (last && now - last.at < 1000) {
+      last.suppressed += count;
+      return;
+    }
+    if (this.dropLines.size >= MAX_DROP_LINES) for (const [n, l] of this.dropLines) if (now - l.at >= 1000) this.dropLines.delete(n);
+    if (this.dropLines.size < MAX_DROP_LINES) this.dropLines.set(nodeName, { at: now, suppressed: 0 });
+    const total = count + (last?.suppressed ?? 0);
+    const why = (this.failures.get(nodeName)?.message ?? 'it cannot be reached').replace(/^distribution: /, '');
+    this.log(`distribution: dropped ${total} message${total === 1 ? '' : 's'} to ${quoteForLog(nodeName)}: ${why}`);
   }
 
   // Sends only over an existing connection (what a dying process tells nodes it was talking to).
