@@ -8,8 +8,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { privatePortMapper } from './support/epmd.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
+// Every node and tool of this file registers with its own port mapper, stopped with the file: none is left on 4369.
+await privatePortMapper();
 const bin = join(repo, 'packages', 'cli', 'bin', 'otp.js');
 
 test('a generated app: its tests pass through otp test, a broken one fails it, and otp shell talks to its server', async () => {

@@ -12,8 +12,11 @@ import { fileURLToPath } from 'node:url';
 import { extract } from 'tar';
 import { startLoad } from '../bench/lib/call-load.ts';
 import { run, ok, type Ran } from './support/run.ts';
+import { privatePortMapper } from './support/epmd.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
+// Every node and tool of this file registers with its own port mapper, stopped with the file: none is left on 4369.
+await privatePortMapper();
 const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
 const node = 'sentry@127.0.0.1';
 

@@ -8,8 +8,11 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSyn
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run, ok, type Ran as Result } from './support/run.ts';
+import { privatePortMapper } from './support/epmd.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
+// Every node and tool of this file registers with its own port mapper, stopped with the file: none is left on 4369.
+await privatePortMapper();
 const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
 
 // Polls `probe` until it returns a value, failing after `ms` with `what`.

@@ -13,6 +13,8 @@ import { startLoad } from '../bench/lib/call-load.ts';
 import { run, ok } from './support/run.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
+// Every node and tool of this file registers with its own port mapper, stopped with the file: none is left on 4369.
+await privatePortMapper();
 const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
 
 const ledgerV1 = `export function add(a: number, b: number): number {
@@ -60,6 +62,7 @@ import { add } from './ledger.ts';
 import * as barrel from './barrel.ts';
 import { plus } from './barrel.ts';
 import * as audit from './audit.ts';
+import { privatePortMapper } from './support/epmd.ts';
 `;
 
 const formsV1 = `async function forms(): Promise<string> {

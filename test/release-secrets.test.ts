@@ -8,8 +8,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { t as list } from 'tar';
+import { privatePortMapper } from './support/epmd.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
+// Every node and tool of this file registers with its own port mapper, stopped with the file: none is left on 4369.
+await privatePortMapper();
 const bin = join(repo, 'packages', 'cli', 'bin', 'otp.js');
 
 test('otp release writes a 128-bit cookie into node.args with mode 0600, the tarball holding it is 0600 too, and bin/<name> eval and remote are bounded', { timeout: 120_000 }, async () => {

@@ -10,8 +10,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { create, extract } from 'tar';
 import { run, ok } from './support/run.ts';
+import { privatePortMapper } from './support/epmd.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
+// Every node and tool of this file registers with its own port mapper, stopped with the file: none is left on 4369.
+await privatePortMapper();
 const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
 
 /** What of a release root an unpack may change: RELEASES.json, and the folders of releases/ and lib/. */

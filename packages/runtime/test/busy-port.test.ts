@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createNode, type Pid } from '@otp-ts/runtime';
 import { EpmdServer } from '../src/distribution/epmd-server.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 
 const TOTAL = 30_000;
 const LIMIT = 256 * 1024;
@@ -55,16 +56,19 @@ test('a peer that stops reading suspends its senders (busy_dist_port) instead of
         if (i % 16 === 15) await ctx.receive(() => false, 0);
       }
     });
-    await new Promise((r) => setTimeout(r, 1500));
-    const whilePaused = sent;
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(sent, whilePaused, 'the sender is suspended while the peer does not read');
-    assert.ok(sent < TOTAL, `the sender stopped early: ${sent} of ${TOTAL} sent`);
+    // Suspended: the count of sends stands still over 30 polls in a row (or every message went out, which fails below).
+    let last = -1;
+    let still = 0;
+    await waitFor('the sender stops sending', () => {
+      still = sent === last ? still + 1 : 0;
+      last = sent;
+      return still >= 30 || sent === TOTAL;
+    });
+    assert.ok(sent < TOTAL, `the sender is suspended while the peer does not read: ${sent} of ${TOTAL} sent`);
     assert.ok(maxBuffered <= LIMIT + 17 * 1100, `a's buffer stayed near the limit: at most ${maxBuffered} bytes`);
-    const t0 = Date.now();
     b.dist!.connectionTo(a.name)!.socket.resume();
     await sender;
-    while (got < TOTAL && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 10));
+    await waitFor('every message arrives', () => got === TOTAL).catch(() => undefined);
     assert.equal(got, TOTAL, 'every message arrived once the peer read again');
     assert.ok(inOrder, 'in order');
   } finally {

@@ -1,0 +1,21 @@
+// Tests wait on conditions, not clocks: poll for what must happen, with a generous deadline that only a
+// broken run reaches; and a test that edits source text checks that its edit applied.
+
+/** Polls `check` (sync or async) every `everyMs` until it holds; past `ms` (default 30 s) throws naming `what` and the last value seen. */
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, { ms = 30_000, everyMs = 10 } = {}): Promise<NonNullable<T>> {
+  const deadline = Date.now() + ms;
+  let last: T | undefined;
+  for (;;) {
+    last = await check();
+    if (last) return last as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`${what}: still not true after ${ms} ms (last: ${String(last)})`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** `text` with `from` replaced by `to`; throws when `from` does not occur, so a stale edit fails the test instead of testing the unedited source. */
+export function replaceOrFail(text: string, from: string | RegExp, to: string): string {
+  const found = typeof from === 'string' ? text.includes(from) : new RegExp(from.source, from.flags.replace('g', '')).test(text);
+  if (!found) throw new Error(`the edit did not apply: ${String(from)} is not in the text (${text.length} chars, starting ${JSON.stringify(text.slice(0, 80))})`);
+  return typeof from === 'string' ? text.replace(from, () => to) : text.replace(from, to);
+}
