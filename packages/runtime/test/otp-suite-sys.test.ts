@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { transformSync } from 'esbuild';
 import * as runtime from '@otp-ts/runtime';
 import { genEvent, genServer, genStatem, ok, reply, stop, sys, TIMEOUT, type GenServer, type GenStatem, type Pid, type ProcessContext, type SysEvent } from '@otp-ts/runtime';
+import fc from 'fast-check';
 import { withNode } from './helpers.ts';
 
 
@@ -207,6 +208,41 @@ test('the example of docs/sys.md runs and gives what its comments say', async ()
       ]);
       assert.deepEqual(out.calls, [1, 2, 3]);
       assert.deepEqual(out.after, []);
+    }),
+  );
+});
+
+test('sys.log keeps exactly the last N events under any sequence of calls, re-bounds and switches (against a model)', async () => {
+  type Op = { call: number } | { log: number } | 'off';
+  const op = fc.oneof(fc.integer({ min: 1, max: 99 }).map((n): Op => ({ call: n })), fc.integer({ min: 1, max: 6 }).map((m): Op => ({ log: m })), fc.constant<Op>('off'));
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
+          const srv = await genServer.start(ctx, server, undefined);
+          let model: { max: number; events: SysEvent[] } | null = null;
+          let count = 0;
+          for (const o of ops) {
+            if (o === 'off') {
+              await sys.log(ctx, srv, false);
+              model = null;
+            } else if ('log' in o) {
+              await sys.log(ctx, srv, { max: o.log });
+              model = { max: o.log, events: (model?.events ?? []).slice(-o.log) };
+            } else {
+              await genServer.call(ctx, srv, { req: o.call });
+              count++;
+              if (model) {
+                model.events.push({ type: 'in', kind: 'call', message: { req: o.call }, from: ctx.self() }, { type: 'out', reply: { ok: -o.call }, to: ctx.self(), state: count });
+                model.events = model.events.slice(-model.max);
+              }
+            }
+            assert.deepEqual(await sys.getLog(ctx, srv), model?.events ?? []);
+          }
+          await genServer.stop(ctx, srv);
+        }),
+        { numRuns: 60 },
+      );
     }),
   );
 });
