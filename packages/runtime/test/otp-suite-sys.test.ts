@@ -220,7 +220,7 @@ test('sys.log keeps exactly the last N events under any sequence of calls, re-bo
       await fc.assert(
         fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
           const srv = await genServer.start(ctx, server, undefined);
-          let model: { max: number; events: SysEvent[] } | null = null;
+          let model = null as { max: number; events: SysEvent[] } | null;
           let count = 0;
           for (const o of ops) {
             if (o === 'off') {
