@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLoad } from '../bench/lib/call-load.ts';
 import { run, ok } from './support/run.ts';
+import { privatePortMapper } from './support/epmd.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 // Every node and tool of this file registers with its own port mapper, stopped with the file: none is left on 4369.
@@ -62,7 +63,6 @@ import { add } from './ledger.ts';
 import * as barrel from './barrel.ts';
 import { plus } from './barrel.ts';
 import * as audit from './audit.ts';
-import { privatePortMapper } from './support/epmd.ts';
 `;
 
 const formsV1 = `async function forms(): Promise<string> {
