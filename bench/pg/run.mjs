@@ -127,7 +127,7 @@ export async function run() {
     `| pg across two nodes: 10k joins over 100 groups, until the peer has seen them all (joins/s) | ${fmt(ro.rate)} / ${fmt(ro.median_rate)} | ${rb ? `${fmt(rb.rate)} / ${fmt(rb.median_rate)}` : '–'} | ${ratio(ro.rate, rb?.rate)} |`,
     `| pg across two nodes: a join until the peer saw it and said so, median (µs, lower is better) | ${us(ro.median_us)} / ${us(ro.median_median_us)} | ${rb ? `${us(rb.median_us)} / ${us(rb.median_median_us)}` : '–'} | ${ratio(rb?.median_us, ro.median_us)} |`,
     '',
-    `p99 of the propagation (best run): otp-ts ${us(ro.p99_us)}, BEAM ${us(rb?.p99_us)}. The ratio column is otp-ts / BEAM for rates and BEAM / otp-ts for times, so above 1× is always otp-ts ahead.`,
+    `p99 of the propagation (best run): otp-ts ${us(ro.p99_us)}, BEAM ${us(rb?.p99_us)}. The ratio column is otp-ts / BEAM for rates and BEAM / otp-ts for times, so above 1× is always otp-ts ahead. A join seen on the peer costs about one remote message round trip on either side (compare the dist section's remote ping-pong row, measured the same way): the gap in the last row is the distribution's loopback round trip on a loaded machine, not pg's work.`,
   ];
   console.log(`pg bench: wrote ${writeSection('pg', lines.join('\n'))}`);
 }
