@@ -322,6 +322,8 @@ function interpret(server: Server, callback: string, value: unknown, from: From 
       if (r.state !== undefined) server.state = r.state;
       // OTP runs terminate first and answers the caller after it, as the server exits.
       return terminate(server, r.reason, msg, r.hasReply && from !== null ? () => replyTo(from, r.reply) : undefined);
+    default:
+      break; // anything else is a bad return value
   }
   return terminate(server, new BadReturnValue(callback, value), msg);
 }

@@ -305,6 +305,8 @@ async function interpret(m: Machine, callback: string, out: Outcome, event: Even
       if (r.replies !== undefined && (!Array.isArray(r.replies) || !applyActions(m, r.replies as Actions, tr, 'stop'))) break;
       if (r.hasData) m.data = r.data;
       return terminate(m, r.reason, event);
+    default:
+      break; // anything else is a bad return value
   }
   return terminate(m, new BadReturnValue(callback, out.value), event);
 }

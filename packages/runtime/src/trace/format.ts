@@ -55,6 +55,8 @@ function write(v: unknown, depth: number, b: FormatBounds, out: Sink, seen: Set<
     case 'function':
       emit(out, `[Function ${v.name || 'anonymous'}]`, b);
       return;
+    case 'object':
+      break; // null, the runtime's own classes, arrays, maps, sets and plain objects: below
   }
   if (v === null) return void emit(out, 'null', b);
   if (v instanceof Pid || v instanceof Ref) return void emit(out, v.toString(), b);
