@@ -111,12 +111,12 @@ export class Manager implements SysTarget {
   answer(from: From, value: unknown): void {
     replyTo(from, value);
     if (this.statistics) this.statistics.messagesOut++;
-    this.debug(() => ({ type: 'out', reply: value, to: from.pid }));
+    if (this.sysDebug !== null) this.debug({ type: 'out', reply: value, to: from.pid });
   }
 
-  /** Reports an event to sys debugging; the event is built only while debugging is on. */
-  debug(event: () => SysEvent): void {
-    if (this.sysDebug !== null) debugEvent(this.ctx, this, event());
+  /** Reports an event to sys debugging; callers test `sysDebug` first, so no event is built while debugging is off. */
+  debug(event: SysEvent): void {
+    debugEvent(this.ctx, this, event);
   }
 }
 
@@ -145,14 +145,14 @@ async function dispatch(mgr: Manager, msg: unknown): Promise<void> {
   if (msg instanceof SystemMessage) return handleSystemMessage(mgr.ctx, msg, mgr);
   if (mgr.statistics) mgr.statistics.messagesIn++;
   if (msg instanceof NotifyMessage) {
-    mgr.debug(() => ({ type: 'in', kind: 'notify', message: msg.event }));
+    if (mgr.sysDebug !== null) mgr.debug({ type: 'in', kind: 'notify', message: msg.event });
     return notifyAll(mgr, 'handleEvent', msg.event);
   }
   if (msg instanceof ManagerRequest) {
-    mgr.debug(() => ({ type: 'in', kind: 'request', message: msg.op, from: msg.from.pid }));
+    if (mgr.sysDebug !== null) mgr.debug({ type: 'in', kind: 'request', message: msg.op, from: msg.from.pid });
     return handleRequest(mgr, msg.from, msg);
   }
-  mgr.debug(() => ({ type: 'in', kind: 'info', message: msg }));
+  if (mgr.sysDebug !== null) mgr.debug({ type: 'in', kind: 'info', message: msg });
   if (msg instanceof Exit && msg.from === mgr.parent) return stopManager(mgr, msg.reason);
   if (msg instanceof Exit) {
     for (const e of mgr.entries.filter((x) => x.supervisor === msg.from)) {

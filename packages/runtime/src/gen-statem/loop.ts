@@ -170,9 +170,9 @@ class Machine implements SysTarget {
     return true;
   }
 
-  /** Reports an event to sys debugging; the event is built only while debugging is on. */
-  debug(event: () => SysEvent): void {
-    if (this.sysDebug !== null) debugEvent(this.ctx, this, event());
+  /** Reports an event to sys debugging; callers test `sysDebug` first, so no event is built while debugging is off. */
+  debug(event: SysEvent): void {
+    debugEvent(this.ctx, this, event);
   }
 }
 
@@ -262,7 +262,7 @@ async function receiveEvent(m: Machine): Promise<Event | null> {
 /** Runs the state callback on one event; true when the state changed or is to be repeated. */
 async function callState(m: Machine, event: Event, tr: Transition): Promise<boolean> {
   const { mod, state, data, ctx } = m;
-  m.debug(() => ({ type: 'in', kind: event.type, message: event.type === 'enter' ? event.oldState : event.content, state, ...(event.type === 'call' ? { from: event.from.pid } : {}) }));
+  if (m.sysDebug !== null) m.debug({ type: 'in', kind: event.type, message: event.type === 'enter' ? event.oldState : event.content, state, ...(event.type === 'call' ? { from: event.from.pid } : {}) });
   if (m.mode === 'handleEvent') {
     setCurrentFunction(ctx, m.names.handleEvent);
     const out = await m.attempt(() => mod.handleEvent!(event, state, data, ctx));
@@ -287,7 +287,7 @@ async function interpret(m: Machine, callback: string, out: Outcome, event: Even
       if (where === 'enter' && !termEquals(r.state, m.state)) break;
       if (!applyActions(m, r.actions, tr, where)) break;
       const changed = !termEquals(r.state, m.state);
-      if (changed) m.debug(() => ({ type: 'stateChange', state: r.state }));
+      if (changed && m.sysDebug !== null) m.debug({ type: 'stateChange', state: r.state });
       m.state = r.state;
       m.data = r.data;
       return changed;
@@ -352,7 +352,7 @@ function applyActions(m: Machine, actions: Actions | undefined, tr: Transition, 
       const [from, value] = (a as { reply: [From, unknown] }).reply;
       replyTo(from, value);
       if (m.statistics) m.statistics.messagesOut++;
-      m.debug(() => ({ type: 'out', reply: value, to: from.pid }));
+      if (m.sysDebug !== null) m.debug({ type: 'out', reply: value, to: from.pid });
     }
   });
   return true;
