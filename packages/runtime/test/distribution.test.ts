@@ -377,15 +377,15 @@ test('the handshake agrees on a version both nodes speak and exchanges capabilit
         s.on('error', reject);
       });
     try {
-      // The listener answers the hello with its challenge and the versions it speaks.
+      // The listener's first frame is its challenge, with the versions it speaks, whatever it makes of the hello.
       const [challenge, refusal] = await hello({ v: 5, vmin: 2, flags: ['rpc', 'teleport'] });
       assert.equal(challenge!.t, 'challenge');
       assert.deepEqual([challenge!.vmin, challenge!.v], [3, 3], 'the versions it speaks');
       assert.equal(challenge!.digest, undefined, 'nothing derived from the cookie before the dialler proved it');
       assert.deepEqual([...(challenge!.flags as string[])].sort(), ['global', 'rpc', 'trace']);
       assert.deepEqual(refusal, { t: 'refused', reason: 'cookie' }, 'version 3 agreed: the proof is what fails');
-      assert.deepEqual(await hello({ v: 2 }), [{ t: 'refused', reason: 'version' }]);
-      assert.deepEqual(await hello({ v: 9, vmin: 7 }), [{ t: 'refused', reason: 'version' }]);
+      assert.deepEqual((await hello({ v: 2 })).slice(1), [{ t: 'refused', reason: 'version' }]);
+      assert.deepEqual((await hello({ v: 9, vmin: 7 })).slice(1), [{ t: 'refused', reason: 'version' }]);
       const lines = logs.filter((l) => /protocol/.test(l)).map((l) => l.replace(/\(127\.0\.0\.1:\d+\)/, '(ADDRESS)'));
       assert.deepEqual(lines, [
         'distribution: refused a peer claiming to be future@127.0.0.1 (ADDRESS): it speaks protocol 2, this node 3; run runtimes whose versions overlap',
