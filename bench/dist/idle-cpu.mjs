@@ -1,9 +1,9 @@
 // The CPU an idle node's event loop spends once distribution traffic stops: busy waiting (polling after
 // traffic) must end by itself. Moved here from distribution.test.ts, which asserts on the polling that
 // happens (setImmediate turns) rather than on time: a utilisation figure depends on the machine's load.
-// node --import ./scripts/register-ts.mjs bench/dist/idle-cpu.mjs  → prints the loop's utilisation over 1 s of idleness after a round trip.
+// node bench/dist/idle-cpu.mjs  → prints the loop's utilisation over 1 s of idleness after a round trip.
 import { createNode } from '@otp-ts/runtime';
-import { EpmdServer } from '../../packages/runtime/src/distribution/epmd-server.ts';
+import { EpmdServer } from '@otp-ts/runtime/tools';
 
 const epmd = new EpmdServer();
 const epmdPort = await epmd.listen(0);
