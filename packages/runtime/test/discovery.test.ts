@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { createNode, parseNodeArgs, type OtpNode } from '@otp-ts/runtime';
-import { EpmdServer } from '../src/distribution/epmd-server.ts';
+import { EpmdServer } from '@otp-ts/runtime/tools';
 import { nodesFromRecords } from '../src/distribution/discovery.ts';
 
 type Records = { A?: string[]; SRV?: Array<{ target: string; port: number }> };

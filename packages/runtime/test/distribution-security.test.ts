@@ -9,7 +9,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { createNode, Pid, Ref } from '@otp-ts/runtime';
-import { EpmdServer } from '../src/distribution/epmd-server.ts';
+import { EpmdServer } from '@otp-ts/runtime/tools';
 import { lookup, register } from '../src/distribution/epmd-client.ts';
 import { decodeControl, encodeControl, type PidTranslator } from '../src/distribution/codec.ts';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createNode, Down, Exit, type Pid, type ProcessContext, type Ref } from '@otp-ts/runtime';
-import { EpmdServer } from '../src/distribution/epmd-server.ts';
+import { EpmdServer } from '@otp-ts/runtime/tools';
 
 type Op = { t: 'spawn' } | { t: 'link'; k: number } | { t: 'monitor'; k: number } | { t: 'stop'; k: number; reason: string } | { t: 'disconnect' };
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createNode, genServer, ok, reply, noreply, type From, type GenServer, type OtpNode } from '@otp-ts/runtime';
-import { EpmdServer } from '../src/distribution/epmd-server.ts';
+import { EpmdServer } from '@otp-ts/runtime/tools';
 
 type Req = { op: 'who' } | { op: 'hold' };
 // Answers 'who' with its node's name; holds 'hold' calls until a 'release' cast answers them.

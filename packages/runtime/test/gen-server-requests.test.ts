@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createNode, genServer, ok, reply, noreply, TIMEOUT, RuntimeError, type From, type GenServer, type OtpNode, type ProcessContext } from '@otp-ts/runtime';
-import { EpmdServer } from '../src/distribution/epmd-server.ts';
+import { EpmdServer } from '@otp-ts/runtime/tools';
 import { quietLogs, withNode } from './helpers.ts';
 
 type Req = { op: 'echo'; v: unknown } | { op: 'hold' } | { op: 'crash' };

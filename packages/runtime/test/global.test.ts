@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createNode, global, genServer, ok, reply, rpc, isDown, GlobalNameConflict, type OtpNode, type Pid, type ProcessContext, type ConflictResolver, type Down } from '@otp-ts/runtime';
-import { EpmdServer } from '../src/distribution/epmd-server.ts';
+import { EpmdServer } from '@otp-ts/runtime/tools';
 
 const peerScript = fileURLToPath(new URL('./fixtures/global-peer.ts', import.meta.url));
 

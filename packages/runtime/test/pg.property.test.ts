@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createNode, pg, type OtpNode, type Pid, type ProcessContext } from '@otp-ts/runtime';
-import { EpmdServer } from '../src/distribution/epmd-server.ts';
+import { EpmdServer } from '@otp-ts/runtime/tools';
 import { idle } from './helpers.ts';
 
 const GROUPS = ['g1', 'g2', ['t', 3]] as const;

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { transformSync } from 'esbuild';
 import * as runtime from '@otp-ts/runtime';
 import { createNode, pg, rpc, Pid, PgUpdate, RuntimeError, TIMEOUT, supervisor, type OtpNode, type ProcessContext } from '@otp-ts/runtime';
-import { EpmdServer } from '../src/distribution/epmd-server.ts';
+import { EpmdServer } from '@otp-ts/runtime/tools';
 import { idle, withNode } from './helpers.ts';
 
 const peerScript = fileURLToPath(new URL('./fixtures/pg-peer.ts', import.meta.url));

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createNode, TIMEOUT } from '@otp-ts/runtime';
-import { EpmdServer } from '../src/distribution/epmd-server.ts';
+import { EpmdServer } from '@otp-ts/runtime/tools';
 
 const peerScript = fileURLToPath(new URL('./fixtures/peer-node.ts', import.meta.url));
 const WAIT = 30_000;
