@@ -227,15 +227,30 @@ async function rollBack(ctx: ProcessContext, state: RunningRelease, running: Ver
   return new InstallError(error instanceof InstallError ? error.stage : 'applications', line);
 }
 
-/**
- * Installs another version on the running node, as OTP's release_handler does: a dry run (every module
- * evaluates, every migrated process has a codeChange), then the point of no return: load, suspend,
- * codeChange, resume, application changes, a health probe, and permanence. From the swap to permanence
- * an UpgradeGuard holds the node's escalations (a crash-looping supervisor, an exiting application);
- * any failure in that window installs the old version back, code, states and applications.
- */
-export async function install(ctx: ProcessContext, state: RunningRelease, vsn: string, options: InstallOptions = {}): Promise<InstallReport> {
-  const started = performance.now();
+// What an install moves: the relup step, its direction and the modules it adds, changes and removes.
+interface InstallPlan {
+  running: VersionFiles;
+  target: VersionFiles;
+  step: RelupStep;
+  direction: 'up' | 'down';
+  changes: Array<Extract<AppChange, { kind: 'change' }>>;
+  added: ModuleSource[];
+  changed: ModuleSource[];
+}
+
+// What the swap did and what undoes it: the migrated processes, the guard holding escalations and the states.
+interface Swapped {
+  processes: Pid[];
+  suspendedMs: number;
+  removedModules: string[];
+  guard: UpgradeGuard | undefined;
+  snapshots: readonly Snapshot[];
+}
+
+const verbOf = (direction: 'up' | 'down'): string => (direction === 'up' ? 'upgrade' : 'downgrade');
+
+// Find: the version's files (read, or given by a rollback), the relup step leading there and the modules it loads.
+async function planInstall(state: RunningRelease, vsn: string, options: InstallOptions): Promise<InstallPlan> {
   const running = state.files;
   if (vsn === running.release.vsn) throw new InstallError('find', `${running.release.name} ${vsn} is already running`);
   if (!options.files && !hasVersion(state.root, vsn)) {
@@ -244,24 +259,32 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
   }
   const target = options.files ?? (await readVersion(state.root, vsn, options.env ?? state.env));
   const { step, direction } = findStep(running, target);
-  const code = codeServerOf(state.node);
   const changes = step.apps.filter((a): a is Extract<AppChange, { kind: 'change' }> => a.kind === 'change');
   const loads = await Promise.all(changes.map((c) => modulesToLoad(state.root, c)));
-  const added = loads.flatMap((l) => l.added);
-  const changed = loads.flatMap((l) => l.changed);
+  return { running, target, step, direction, changes, added: loads.flatMap((l) => l.added), changed: loads.flatMap((l) => l.changed) };
+}
 
-  // Check: nothing visible changes (added modules load, but nothing imports them yet).
+// Modules an install added, taken out again (nothing imports them yet, or the install failed).
+function dropAdded(code: CodeServer, added: readonly ModuleSource[]): void {
+  for (const s of added) if (code.record(s.name).current) code.delete(s.name);
+}
+
+// Check: nothing visible changes (added modules load, but nothing imports them yet).
+async function checkInstall(code: CodeServer, plan: InstallPlan): Promise<void> {
   try {
-    if (added.length) await code.loadAll(added);
-    await check(code, changed, direction);
+    if (plan.added.length) await code.loadAll(plan.added);
+    await check(code, plan.changed, plan.direction);
   } catch (error) {
-    for (const s of added) if (code.record(s.name).current) code.delete(s.name);
+    dropAdded(code, plan.added);
     throw error instanceof InstallError ? error : new InstallError('check', (error as Error).message);
   }
+}
 
-  // The point of no return: the code and the states move together, or not at all. A rollback (probe
-  // false) runs under the guard of the install it undoes.
-  const guarded = options.probe !== false;
+// Swap, the point of no return: the code and the states move together, or not at all. A guarded install
+// snapshots the states and holds escalations first; a rollback (not guarded) runs under the guard of the
+// install it undoes.
+async function swap(ctx: ProcessContext, code: CodeServer, plan: InstallPlan, vsn: string, guarded: boolean): Promise<Swapped> {
+  const { changes, changed, direction } = plan;
   const suspendedAt = performance.now();
   const snapshot = guarded ? await snapshotStates(ctx, code, changed.map((s) => s.name)) : undefined;
   const guard = guarded ? new UpgradeGuard(ctx) : undefined;
@@ -271,9 +294,9 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
   try {
     upgrade = await upgradeModules(ctx, code, changed, { perModule, downgrade: direction === 'down' });
   } catch (error) {
-    for (const s of added) if (code.record(s.name).current) code.delete(s.name);
+    dropAdded(code, plan.added);
     await guard?.resume([]);
-    if (error instanceof UpgradeError) throw new InstallError(error.stage, `${direction === 'up' ? 'upgrade' : 'downgrade'} to ${vsn} rolled back, ${running.release.vsn} still runs: ${error.message}`, error.module, error.pid);
+    if (error instanceof UpgradeError) throw new InstallError(error.stage, `${verbOf(direction)} to ${vsn} rolled back, ${plan.running.release.vsn} still runs: ${error.message}`, error.module, error.pid);
     throw error;
   } finally {
     snapshot?.resume();
@@ -282,38 +305,61 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
   const suspendedMs = snapshot?.snapshots.length ? Math.max(upgrade.suspendedMs, performance.now() - suspendedAt) : upgrade.suspendedMs;
   const removedModules = changes.flatMap((c) => c.removed);
   for (const m of removedModules) if (code.record(m).current) code.delete(m);
+  return { processes: upgrade.processes, suspendedMs, removedModules, guard, snapshots: snapshot?.snapshots ?? [] };
+}
 
-  // Past the code swap, anything that fails — an application change, a supervisor's new child that does
-  // not start, a crash or an escalation in the probe window — installs the old version back.
-  const report = { children: { started: [] as string[], stopped: [] as string[] }, apps: { added: [] as string[], removed: [] as string[], changed: changes.map((c) => c.app) } };
+// Apply and probe: the application changes, then (guarded) the health probe; past the swap, anything that
+// fails — an application change, a supervisor's new child that does not start, a crash or an escalation in
+// the probe window — rolls back to the running version.
+async function applyAndProbe(ctx: ProcessContext, state: RunningRelease, plan: InstallPlan, swapped: Swapped, vsn: string, options: InstallOptions): Promise<Pick<InstallReport, 'apps' | 'children'>> {
+  const { guard } = swapped;
+  const report = { children: { started: [] as string[], stopped: [] as string[] }, apps: { added: [] as string[], removed: [] as string[], changed: plan.changes.map((c) => c.app) } };
   try {
-    const watch = guarded ? watchExits(ctx, upgrade.processes) : undefined;
-    const failedChildren = await changeApplications(ctx, state, step, target, upgrade.processes, report);
-    state.files = target;
+    const watch = guard ? watchExits(ctx, swapped.processes) : undefined;
+    const failedChildren = await changeApplications(ctx, state, plan.step, plan.target, swapped.processes, report);
+    state.files = plan.target;
     if (guard) {
-      const problems = await probe(ctx, guard, watch!, options.probeMs ?? PROBE_MS, target, failedChildren);
+      const problems = await probe(ctx, guard, watch!, options.probeMs ?? PROBE_MS, plan.target, failedChildren);
       if (problems.length) throw new InstallError('health', problems.join('; '));
       // Checked and lifted in one turn: from here on the new version's failures take their normal course.
       guard.lift();
     }
   } catch (error) {
     if (!guard) throw error; // a rollback that fails is reported by the install it undoes
-    state.files = target;
-    throw await rollBack(ctx, state, running, `${direction === 'up' ? 'upgrade' : 'downgrade'} to ${vsn}`, guard, snapshot!.snapshots, error);
+    state.files = plan.target;
+    throw await rollBack(ctx, state, plan.running, `${verbOf(plan.direction)} to ${vsn}`, guard, swapped.snapshots, error);
   }
+  return report;
+}
+
+/**
+ * Installs another version on the running node, as OTP's release_handler does: a dry run (every module
+ * evaluates, every migrated process has a codeChange), then the point of no return: load, suspend,
+ * codeChange, resume, application changes, a health probe, and permanence. From the swap to permanence
+ * an UpgradeGuard holds the node's escalations (a crash-looping supervisor, an exiting application);
+ * any failure in that window installs the old version back, code, states and applications.
+ */
+export async function install(ctx: ProcessContext, state: RunningRelease, vsn: string, options: InstallOptions = {}): Promise<InstallReport> {
+  const started = performance.now();
+  const code = codeServerOf(state.node);
+  const plan = await planInstall(state, vsn, options);
+  await checkInstall(code, plan);
+  const swapped = await swap(ctx, code, plan, vsn, options.probe !== false);
+  const report = await applyAndProbe(ctx, state, plan, swapped, vsn, options);
   await makePermanent(state.root, vsn);
+  const from = plan.running.release.vsn;
   const result: InstallReport = {
-    from: running.release.vsn,
+    from,
     to: vsn,
-    direction,
-    modules: { changed: changed.map((s) => s.name), added: added.map((s) => s.name), removed: removedModules },
+    direction: plan.direction,
+    modules: { changed: plan.changed.map((s) => s.name), added: plan.added.map((s) => s.name), removed: swapped.removedModules },
     apps: report.apps,
-    processes: upgrade.processes.length,
-    suspendedMs,
+    processes: swapped.processes.length,
+    suspendedMs: swapped.suspendedMs,
     children: report.children,
     ms: performance.now() - started,
   };
-  state.log(`${direction === 'up' ? 'upgraded' : 'downgraded'} ${running.release.name} ${result.from} → ${vsn}: ${result.modules.changed.length} modules, ${result.processes} processes suspended for ${result.suspendedMs.toFixed(1)} ms`);
+  state.log(`${plan.direction === 'up' ? 'upgraded' : 'downgraded'} ${plan.running.release.name} ${from} → ${vsn}: ${result.modules.changed.length} modules, ${result.processes} processes suspended for ${result.suspendedMs.toFixed(1)} ms`);
   return result;
 }
 
