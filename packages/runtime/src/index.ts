@@ -40,7 +40,7 @@ export { RequestId, ReqIdCollection } from './gen/request.js';
 export type { Response, CollectionResponse } from './gen/request.js';
 export type { MultiCallResult } from './gen-server/cluster.js';
 export { sys } from './sys.js';
-export type { Statistics, SysStatus, SpecialModule, SpecialProcess, SysEvent, SysEventKind, DebugFun, LogFlag } from './sys.js';
+export type { Statistics, SysStatus, SpecialModule, SpecialProcess, SysEvent, SysEventKind, DebugFun, DebugOption, LogFlag } from './sys.js';
 export * as genServer from './gen-server/index.js';
 export type {
   GenServer,

@@ -1,7 +1,7 @@
 import type { ProcessContext } from './types.js';
 import { genCall, type ServerRef } from './gen/call.js';
 import { SystemMessage, type SystemRequest } from './gen/messages.js';
-import { SysFailure, type DebugFun, type Statistics, type SysEvent, type SysEventKind, type SysStatus } from './gen/sys-handler.js';
+import { SysFailure, type DebugFun, type DebugOption, type Statistics, type SysEvent, type SysEventKind, type SysStatus } from './gen/sys-handler.js';
 import { SpecialProcess, type SpecialModule } from './gen/special.js';
 
 const SYS_TIMEOUT = 5000;
@@ -69,4 +69,4 @@ export const sys = {
   },
 };
 
-export type { Statistics, SysStatus, SpecialModule, SpecialProcess, SysEvent, SysEventKind, DebugFun };
+export type { Statistics, SysStatus, SpecialModule, SpecialProcess, SysEvent, SysEventKind, DebugFun, DebugOption };

@@ -246,3 +246,33 @@ test('sys.log keeps exactly the last N events under any sequence of calls, re-bo
     }),
   );
 });
+
+test('gen_server_SUITE / gen_statem_SUITE: the debug start option ({debug, [log, statistics]}) switches sys debugging on from the start', async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      const srv = await genServer.start(ctx, server, undefined, { debug: ['log', 'statistics'] });
+      await genServer.call(ctx, srv, { req: 7 });
+      assert.deepEqual(await sys.getLog(ctx, srv), [
+        { type: 'in', kind: 'call', message: { req: 7 }, from: ctx.self() },
+        { type: 'out', reply: { ok: -7 }, to: ctx.self(), state: 1 },
+      ]);
+      assert.equal((await sys.statistics(ctx, srv, 'get'))?.messagesIn, 1);
+      const sm: GenStatem<'s', null, 'ping', never, unknown, void> = {
+        callbackMode: 'handleEvent',
+        init: () => genStatem.ok('s', null),
+        handleEvent: (e) => (e.type === 'call' ? genStatem.keepStateAndData([genStatem.reply(e.from, 'pong')]) : genStatem.keepStateAndData()),
+      };
+      const m = await genStatem.start(ctx, sm, undefined, { debug: [{ log: 1 }] });
+      await genStatem.call(ctx, m, 'ping');
+      assert.deepEqual(await sys.getLog(ctx, m), [{ type: 'out', reply: 'pong', to: ctx.self() }]);
+      const mgr = await genEvent.start(ctx, { debug: ['log'] });
+      genEvent.notify(ctx, mgr, 'boot');
+      assert.deepEqual((await sys.getLog(ctx, mgr))[0], { type: 'in', kind: 'notify', message: 'boot' });
+      // A server started without it carries no debug record.
+      const plain = await genServer.start(ctx, server, undefined);
+      await genServer.call(ctx, plain, { req: 1 });
+      assert.deepEqual(await sys.getLog(ctx, plain), []);
+      await assert.rejects(genServer.start(ctx, server, undefined, { debug: ['loud' as never] }), /unknown debug start option "loud"/);
+    }),
+  );
+});

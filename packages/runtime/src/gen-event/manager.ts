@@ -7,7 +7,7 @@ import type { ProcessContext } from '../types.js';
 import { SystemMessage, isSystemMessage, type From } from '../gen/messages.js';
 import { replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
-import { debugEvent, handleSystemMessage, listCallbackModules, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysTarget } from '../gen/sys-handler.js';
+import { applyInitialDebug, debugEvent, handleSystemMessage, listCallbackModules, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysTarget } from '../gen/sys-handler.js';
 import type { Acknowledge } from '../gen/start.js';
 import { formatValue, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
@@ -132,6 +132,7 @@ export async function runManager(ctx: ProcessContext, parent: Pid | null, ack: A
   ctx.setLabel({ behaviour: 'gen_event', module: 'gen_event' });
   ctx.trapExit(true);
   const mgr = new Manager(ctx, parent);
+  applyInitialDebug(ctx, mgr);
   listCallbackModules(ctx, () => mgr.entries.map((e) => e.handler));
   setCurrentFunction(ctx, LOOP);
   ack(true, ctx.self());

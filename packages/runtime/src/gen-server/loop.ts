@@ -8,7 +8,7 @@ import { CallMessage, CastMessage, SystemMessage, isSystemMessage, type From } f
 import { replyTo, type ServerName } from '../gen/call.js';
 import type { ProcessImpl } from '../process.js';
 import { BadReturnValue } from '../gen/errors.js';
-import { debugEvent, handleSystemMessage, type CodeChange, type Statistics, type SysDebug, type SysTarget } from '../gen/sys-handler.js';
+import { applyInitialDebug, debugEvent, handleSystemMessage, type CodeChange, type Statistics, type SysDebug, type SysTarget } from '../gen/sys-handler.js';
 import type { Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
@@ -199,6 +199,7 @@ async function serve(ctx: ProcessContext, ready: Server | null, init: { mod: Any
 async function initServer(ctx: ProcessContext, mod: AnyServer, args: unknown, parent: Pid | null, ack: Acknowledge): Promise<Server | null> {
   ctx.setLabel(labelOf(mod));
   const server = new Server(ctx, mod, undefined, parent);
+  applyInitialDebug(ctx, server);
   setCurrentFunction(ctx, server.names.init);
   const init = await server.attempt(() => mod.init(args, ctx));
   setCurrentFunction(ctx, LOOP);

@@ -8,7 +8,7 @@ import { termEquals, termKey } from '../terms.js';
 import { CallMessage, CastMessage, SystemMessage, isSystemMessage, type From } from '../gen/messages.js';
 import { replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
-import { debugEvent, handleSystemMessage, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysTarget } from '../gen/sys-handler.js';
+import { applyInitialDebug, debugEvent, handleSystemMessage, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysTarget } from '../gen/sys-handler.js';
 import type { Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
@@ -187,6 +187,7 @@ function labelOf(mod: AnyStatem): ProcessLabel {
 export async function runStatem(ctx: ProcessContext, mod: AnyStatem, args: unknown, parent: Pid | null, ack: Acknowledge): Promise<void> {
   ctx.setLabel(labelOf(mod));
   const m = new Machine(ctx, mod, parent);
+  applyInitialDebug(ctx, m);
   const fail = (reason: unknown): never => {
     ack(false, reason);
     throw new ExitSignal(reason);
@@ -210,6 +211,7 @@ export async function runStatem(ctx: ProcessContext, mod: AnyStatem, args: unkno
 export async function enterStatem(ctx: ProcessContext, mod: AnyStatem, state: unknown, data: unknown, actions: Actions | undefined, parent: Pid | null): Promise<never> {
   ctx.setLabel(labelOf(mod));
   const m = new Machine(ctx, mod, parent);
+  applyInitialDebug(ctx, m);
   setCurrentFunction(ctx, LOOP);
   const tr = begin(m, state, data, actions);
   if (tr instanceof Error) throw new ExitSignal(tr);

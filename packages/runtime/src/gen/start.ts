@@ -5,6 +5,7 @@ import type { ProcessContext, SpawnOptions } from '../types.js';
 import { InitAck } from './messages.js';
 import { StartError } from './errors.js';
 import type { ServerName } from './call.js';
+import { checkDebugOptions, setInitialDebug, type DebugOption } from './sys-handler.js';
 
 /** Options shared by every behaviour's start functions. */
 export interface StartOptions {
@@ -14,6 +15,8 @@ export interface StartOptions {
   timeout?: number;
   /** Options of the spawn (OTP's `{spawn_opt, …}`): `maxMailbox` bounds the new process's waiting messages. */
   spawnOpt?: Pick<SpawnOptions, 'maxMailbox'>;
+  /** sys debug options on from the start (OTP's `{debug, Dbgs}`): `'trace'`, `'log'`, `{ log: N }`, `'statistics'` (docs/sys.md). */
+  debug?: readonly DebugOption[];
 }
 
 /** Tells the starter how init went: `ok` with the value start resolves to, or the failure reason. */
@@ -36,6 +39,7 @@ export async function startAcknowledged(
     const holder = typeof name === 'string' ? ctx.whereis(name) : name.via.whereis(name.name);
     if (holder !== undefined) throw new StartError('alreadyStarted', holder);
   }
+  if (options.debug !== undefined) checkDebugOptions(options.debug);
   let acked = false;
   const pid = ctx.spawn(
     // Not async: the body's own promise is the process's, so no wrapper frame or promise stays alive.
@@ -44,6 +48,7 @@ export async function startAcknowledged(
         child.send(parent, new InitAck(tag, false, new StartError('alreadyStarted', name.via.whereis(name.name))));
         return undefined;
       }
+      if (options.debug !== undefined) setInitialDebug(child, options.debug);
       return body(child, parent, (ok, value) => {
         if (acked) throw new RuntimeError('badarg', 'init acknowledged twice');
         acked = true;

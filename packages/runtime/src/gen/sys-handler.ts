@@ -110,6 +110,43 @@ export function describeSysEvent(e: SysEvent): string {
   }
 }
 
+/** A debug option given at start (OTP's `{debug, [trace | log | {log, N} | statistics]}`): the same as switching it on with sys right after init. */
+export type DebugOption = 'trace' | 'log' | 'statistics' | { log: number };
+
+// Debug options of processes being started, until their loop builds its sys target.
+const initial = new WeakMap<ProcessContext, readonly DebugOption[]>();
+
+/** Throws a sentence naming the first debug option that is not one, so a start with a bad option fails in its caller. */
+export function checkDebugOptions(options: readonly DebugOption[]): void {
+  if (!Array.isArray(options)) throw new Error(`the debug start option must be an array such as ['log', 'trace'], got ${JSON.stringify(options)}`);
+  for (const o of options) {
+    const bounded = typeof o === 'object' && o !== null && Number.isInteger((o as { log?: unknown }).log) && (o as { log: number }).log > 0;
+    if (o !== 'trace' && o !== 'log' && o !== 'statistics' && !bounded) {
+      throw new Error(`unknown debug start option ${JSON.stringify(o)}: use 'trace', 'log', { log: N } (N > 0) or 'statistics'`);
+    }
+  }
+}
+
+/** Internal: keeps a starting process's debug options for `applyInitialDebug`. */
+export function setInitialDebug(ctx: ProcessContext, options: readonly DebugOption[]): void {
+  if (options.length > 0) initial.set(ctx, options);
+}
+
+/** Internal: a behaviour loop's new sys target takes the debug options its start was given. */
+export function applyInitialDebug(ctx: ProcessContext, target: SysTarget): void {
+  const options = initial.get(ctx);
+  if (options === undefined) return;
+  initial.delete(ctx);
+  for (const o of options) {
+    if (o === 'trace') debugOf(target).trace = true;
+    else if (o === 'log') debugOf(target).log ??= { max: DEFAULT_LOG_SIZE, events: [] };
+    else if (o === 'statistics') {
+      const r = ctx.processInfo(ctx.self())?.reductions ?? 0;
+      target.statistics = { startTime: Date.now(), reductionsAtStart: r, reductions: r, messagesIn: 0, messagesOut: 0 };
+    } else debugOf(target).log = { max: o.log, events: [] };
+  }
+}
+
 /** The part of a behaviour loop the sys protocol reads and changes. */
 export interface SysTarget {
   readonly behaviour: string;
