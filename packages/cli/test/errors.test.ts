@@ -4,6 +4,10 @@ import { readFileSync } from 'node:fs';
 import { OtpError, isOtpError, renderError, formatLocation } from '@otp-ts/cli';
 import { captureIo } from './helpers.ts';
 
+test("one error base: the CLI's OtpError is the one a release's start script throws", async () => {
+  assert.equal(OtpError, (await import('@otp-ts/release')).OtpError);
+});
+
 test('usage and input errors exit 2; failures of the work exit 1', () => {
   for (const code of ['usage', 'badName', 'exists', 'noProject', 'badConfig', 'badCookie'] as const) assert.equal(new OtpError(code, 'x').exitCode, 2, code);
   for (const code of ['failed', 'badTemplate'] as const) assert.equal(new OtpError(code, 'x').exitCode, 1, code);

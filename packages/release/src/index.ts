@@ -14,6 +14,8 @@ export type { AppContents } from './relup/diff.js';
 export { behaviourOf } from './relup/behaviour.js';
 export { validateOverride, OVERRIDE_FILE } from './relup/override.js';
 export type { AppChangeOverride, OverrideContext } from './relup/override.js';
+export { OtpError, isOtpError } from './command/otp-error.js';
+export type { OtpErrorCode, OtpErrorOptions, Location } from './command/otp-error.js';
 export { ReleaseError } from './errors.js';
 export type { ReleaseErrorCode, ReleaseErrorOptions } from './errors.js';
 export { startScript, controlProgramPath } from './control/script.js';

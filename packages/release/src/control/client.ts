@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isOtpError, OtpError, type OtpErrorOptions } from '../command/otp-error.js';
 import { createNode, permanentVersion, readNodeArgs, readReleases, rpc, BadRpc, type DistributionTls, type OtpNode } from '@otp-ts/runtime';
 
 /** The release root: bin/<name>.mjs sits in its bin/ (the start script exports it too). */
@@ -11,14 +12,19 @@ export const root = process.env.OTP_RELEASE_ROOT ?? dirname(dirname(fileURLToPat
 /** This program (bin/<name>.mjs), which the daemon and the heart run again as `foreground` or `heart`. */
 export const program = fileURLToPath(import.meta.url);
 
-/** A failure the script reports in one line, with the exit code (1: the work failed, 2: bad usage or input). */
-export class ScriptError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: 1 | 2 = 1,
-  ) {
-    super(message);
+/** A failure the script reports in one line: the CLI's OtpError, `usage` for exit 2 (bad usage or input), `failed` for exit 1. */
+export class ScriptError extends OtpError {
+  constructor(message: string, exitCode: 1 | 2 = 1, options: OtpErrorOptions = {}) {
+    super(exitCode === 2 ? 'usage' : 'failed', message, options);
   }
+}
+
+/** How the start script prints an error: `<who>: <message>` and the hint, the CLI's shape; returns the exit code. */
+export function renderScriptError(error: unknown, who: string, stderr: { write(text: string): unknown }): 1 | 2 {
+  const known = isOtpError(error) ? error : error instanceof Error && error.name === 'ReleaseConfigError' ? new OtpError('badConfig', error.message, { cause: error }) : undefined;
+  const message = known?.message ?? (error instanceof Error ? error.message : String(error));
+  stderr.write(`${who}: ${message}\n${known?.hint ? `${known.hint}\n` : ''}`);
+  return known?.exitCode ?? 1;
 }
 
 /** Who the start script talks to: the release's name, its node, cookie and TLS files, and the permanent version. */

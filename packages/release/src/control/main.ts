@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { bootRelease, permanentVersion, readReleases, readVersion, rpc, BadRpc, versionVariables } from '@otp-ts/runtime';
 import { unpack } from './unpack.js';
 import { formatReport } from './report.js';
-import { alive, call, describe, pidFile, program, root, ScriptError, sleep, target, unreachable, withToolNode } from './client.js';
+import { alive, call, describe, pidFile, program, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode } from './client.js';
 import { daemon, heartCommand } from './daemon.js';
 import { liveHeart } from './heart.js';
 import { evalFlags } from './eval-flags.js';
@@ -238,13 +238,9 @@ async function main(argv: string[]): Promise<number> {
   // `bin/<name> --help` (or -h) is the help, as every other command line answers it.
   const command = given === '--help' || given === '-h' ? 'help' : given;
   const entry = commands[command] ?? (internal[command] ? { run: internal[command] } : undefined);
-  if (!entry) {
-    process.stderr.write(`unknown command '${command}': use one of ${Object.keys(commands).join(', ')}\n`);
-    return 2;
-  }
+  if (!entry) throw new ScriptError(`unknown command '${command}': use one of ${Object.keys(commands).join(', ')}`, 2);
   if (!existsSync(join(root, 'releases', 'RELEASES.json'))) {
-    process.stderr.write(`${root} is not a release root (no releases/RELEASES.json): run the start script of a release built by otp release\n`);
-    return 2;
+    throw new ScriptError(`${root} is not a release root (no releases/RELEASES.json): run the start script of a release built by otp release`, 2);
   }
   return (await entry.run(args)) as number;
 }
@@ -261,7 +257,6 @@ main(process.argv.slice(2)).then(
     })();
     // A daemon's node tags its last words with its OS pid: the log it shares says which process failed.
     const who = process.env.OTP_RELEASE_DAEMON === '1' ? `${name} (os pid ${process.pid})` : name;
-    process.stderr.write(`${who}: ${(error as Error)?.message ?? String(error)}\n`);
-    process.exit(error instanceof ScriptError ? error.exitCode : error instanceof Error && error.name === 'ReleaseConfigError' ? 2 : 1);
+    process.exit(renderScriptError(error, who, process.stderr));
   },
 );
