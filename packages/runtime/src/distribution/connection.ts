@@ -72,7 +72,8 @@ export interface ConnectionOwner {
 
 // Dialler: hello-sent (its hello out, the listener's challenge awaited) → proof-sent → up; resuming, its
 // hello and proof go out at once (proof-sent). Listener: awaiting-hello → awaiting-proof (its challenge
-// out) → up; discard-proof when it asked a resuming dialler to retry.
+// out, with whatever else it answers to the same read) → up; discard-proof when it asked a resuming
+// dialler to retry.
 type Stage = 'hello-sent' | 'awaiting-hello' | 'awaiting-proof' | 'discard-proof' | 'proof-sent' | 'up';
 
 // The first byte of a TLS ClientHello: a plain listener tells a TLS dialler by it.
@@ -151,9 +152,13 @@ export class Connection {
       options.first,
       () => (this.stage === 'up' ? maxFrame : maxHandshakeFrame),
     );
-    // The dialler speaks first; the listener answers the hello (see onChunk: one write per chunk read).
+    // The dialler speaks first. The listener answers the hello with its challenge, in the same write as the
+    // rest of its answer to that read (see onChunk): a resuming dialler's hello and proof get the challenge
+    // and the proof in one segment, one wake-up.
     if (this.initiator) this.sendHello();
   }
+
+  private challengeSent = false;
 
   // Dialler: true when this connection proves itself over a one-time challenge from the last one.
   private resumed = false;
@@ -340,7 +345,10 @@ export class Connection {
     this.handshake(hello, { t: 'proof', digest: proof(owner.cookie, 'dialler', this.transcript), next: undefined });
   }
 
+  // The listener's challenge, once: its first frame, whatever it then makes of the hello.
   private sendChallenge(): void {
+    if (this.challengeSent || this.closed) return;
+    this.challengeSent = true;
     const { owner } = this;
     this.handshake({ t: 'challenge', v: PROTOCOL_VERSION, vmin: LOWEST_VERSION, name: owner.name, challenge: this.myChallenge, tick: owner.tickTime, hidden: owner.hidden, flags: [...owner.flags] });
   }
@@ -391,6 +399,7 @@ export class Connection {
   // Listener: a hello. Nothing derived from the cookie leaves this node before the dialler proved it.
   private onHello(f: Extract<HandshakeFrame, { t: 'hello' }>): void {
     const { owner } = this;
+    this.sendChallenge();
     const agreed = agreeVersion(f.v, f.vmin);
     this.peer = f.name;
     if (agreed === undefined) return this.refuse('version', `distribution: refused ${this.who()}: it speaks protocol ${versionRange(f.v, f.vmin)}, this node ${versionRange(PROTOCOL_VERSION, LOWEST_VERSION)}; run runtimes whose versions overlap`);
@@ -404,7 +413,6 @@ export class Connection {
     const ticket = f.resume ? owner.redeemTicket(f.name) : undefined;
     this.transcript = { dialler: f.name, listener: owner.name, diallerChallenge: f.challenge, listenerChallenge: ticket ?? this.myChallenge };
     this.stage = 'awaiting-proof';
-    this.sendChallenge();
     if (f.resume && ticket === undefined) {
       this.stage = 'discard-proof';
       this.handshake({ t: 'retry' });
@@ -449,6 +457,8 @@ export class Connection {
     // The proof leaves first, so the dialler's wait does not include this node's work of taking it up.
     clearTimeout(this.timer);
     this.handshake({ t: 'proof', digest: proof(owner.cookie, 'listener', this.transcript!), next: owner.issueTicket(this.peer) });
+    // Out now (with the challenge, if it waited for this read), not after the work of taking the connection up.
+    this.socket.uncork();
     this.stage = 'up';
     // The owner may queue frames for the peer now: they go out on the next tick, after the proof.
     if (!owner.up(this)) this.close('already connected');
