@@ -7,7 +7,7 @@ import { transformSync } from 'esbuild';
 import * as runtime from '@otp-ts/runtime';
 import { genEvent, genServer, genStatem, ok, reply, stop, sys, TIMEOUT, type GenServer, type GenStatem, type Pid, type ProcessContext, type SysEvent } from '@otp-ts/runtime';
 import fc from 'fast-check';
-import { withNode } from './helpers.ts';
+import { quietLogs, withNode } from './helpers.ts';
 
 
 // sys_SUITE's dummy server: {req, N} answers {ok, -N} and counts the calls in its state.
@@ -275,4 +275,33 @@ test('gen_server_SUITE / gen_statem_SUITE: the debug start option ({debug, [log,
       await assert.rejects(genServer.start(ctx, server, undefined, { debug: ['loud' as never] }), /unknown debug start option "loud"/);
     }),
   );
+});
+
+test('gen_server_SUITE: a crash report carries the sys log of the server (OTP\'s crash report log), and nothing without one', async () => {
+  const crashy: GenServer<number, 'boom' | 'fine', never, string, void> = {
+    name: 'sys_crashy',
+    init: () => ok(0),
+    handleCall: (r, _from, n) => {
+      if (r === 'boom') throw new Error('boom');
+      return reply('fine', n + 1);
+    },
+  };
+  await withNode(async (node) => {
+    const events = quietLogs(node);
+    await node.run(async (ctx) => {
+      const logged = await genServer.start(ctx, crashy, undefined, { debug: [{ log: 5 }] });
+      await genServer.call(ctx, logged, 'fine');
+      await assert.rejects(genServer.call(ctx, logged, 'boom'));
+      const plain = await genServer.start(ctx, crashy, undefined);
+      await assert.rejects(genServer.call(ctx, plain, 'boom'));
+      const crashes = events.map((e) => e.message as { kind?: string; pid?: unknown; log?: SysEvent[] }).filter((m) => m.kind === 'crash');
+      const withLog = crashes.find((m) => m.pid === logged)!;
+      assert.deepEqual(withLog.log, [
+        { type: 'in', kind: 'call', message: 'fine', from: ctx.self() },
+        { type: 'out', reply: 'fine', to: ctx.self(), state: 1 },
+        { type: 'in', kind: 'call', message: 'boom', from: ctx.self() },
+      ]);
+      assert.equal('log' in crashes.find((m) => m.pid === plain)!, false);
+    });
+  });
 });

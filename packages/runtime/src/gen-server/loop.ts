@@ -8,7 +8,7 @@ import { CallMessage, CastMessage, SystemMessage, isSystemMessage, type From } f
 import { replyTo, type ServerName } from '../gen/call.js';
 import type { ProcessImpl } from '../process.js';
 import { BadReturnValue } from '../gen/errors.js';
-import { applyInitialDebug, debugEvent, handleSystemMessage, type CodeChange, type Statistics, type SysDebug, type SysTarget } from '../gen/sys-handler.js';
+import { applyInitialDebug, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysTarget } from '../gen/sys-handler.js';
 import type { Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
@@ -361,6 +361,7 @@ function reportExit(server: Server, reason: ExitReason, msg: unknown): void {
         lastMessage: status.message,
         state: status.state,
         reason: status.reason ?? reason,
+        ...loggedEvents(server),
       },
       { pid: ctx.self(), module: server.moduleName },
     );

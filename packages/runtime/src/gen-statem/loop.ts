@@ -8,7 +8,7 @@ import { termEquals, termKey } from '../terms.js';
 import { CallMessage, CastMessage, SystemMessage, isSystemMessage, type From } from '../gen/messages.js';
 import { replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
-import { applyInitialDebug, debugEvent, handleSystemMessage, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysTarget } from '../gen/sys-handler.js';
+import { applyInitialDebug, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysTarget } from '../gen/sys-handler.js';
 import type { Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
@@ -381,6 +381,7 @@ async function terminate(m: Machine, reason: ExitReason, msg: unknown): Promise<
         state: status.state,
         data: status.data,
         reason: status.reason ?? reason,
+        ...loggedEvents(m),
       },
       { pid: ctx.self(), module: m.moduleName },
     );

@@ -89,6 +89,12 @@ export function debugEvent(ctx: ProcessContext, target: SysTarget, event: SysEve
   if (d.idle) target.sysDebug = null;
 }
 
+/** What a crash report adds when sys logging was on (OTP's crash report `log` key): the logged events, oldest first. */
+export function loggedEvents(target: SysTarget): { log?: SysEvent[] } {
+  const events = target.sysDebug?.log?.events;
+  return events !== undefined && events.length > 0 ? { log: [...events] } : {};
+}
+
 /** One line describing an event, as sys prints it (`got call 'x' from <0.9.0>`). */
 export function describeSysEvent(e: SysEvent): string {
   switch (e.type) {
