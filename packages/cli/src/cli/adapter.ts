@@ -1,4 +1,5 @@
 import yargs, { type Argv, type Options } from 'yargs';
+import { colours } from '@otp-ts/runtime/tools';
 import { renderError } from '../errors/render.js';
 import { checkFlags, collectArgs, listOf, usageError } from './validate-args.js';
 import { didYouMean } from './suggest.js';
@@ -86,7 +87,8 @@ async function dispatch(argv: readonly string[], providers: readonly AnyProvider
     output = out;
   })) as Record<string, unknown> & { _: unknown[] };
   if (output !== '' || parsed.help === true || parsed.version === true) {
-    io.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
+    const text = output.replace(/^(Commands|Options|Positionals|Examples):$/gm, (heading) => colours(io.stdout, io.env).bold(heading));
+    io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     return 0;
   }
   const [name, ...extra] = parsed._;

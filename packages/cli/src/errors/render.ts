@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { isOtpError, type Location } from './otp-error.js';
 import type { Io } from '../cli/io.js';
+import { colours } from '@otp-ts/runtime/tools';
 
 /** Formats a location as `file:line:column`, leaving out what is unknown. */
 export function formatLocation(location: Location): string {
@@ -30,7 +31,7 @@ export function writeCrashReport(error: unknown, argv: readonly string[], dir = 
 /** The one place errors reach the user: `otp: <message>` (+ location and hint) on stderr; returns the exit code. */
 export function renderError(error: unknown, io: Io, argv: readonly string[] = []): 1 | 2 {
   if (isOtpError(error)) {
-    const lines = [`otp: ${error.message}`];
+    const lines = [colours(io.stderr, io.env).red(`otp: ${error.message}`)];
     if (error.location) lines.push(`  at ${formatLocation(error.location)}`);
     if (error.hint) lines.push(error.hint);
     if (io.verbosity === 'verbose' && error.cause !== undefined) lines.push(`  cause: ${inspect(error.cause, { depth: 4 })}`);
@@ -45,6 +46,6 @@ export function renderError(error: unknown, io: Io, argv: readonly string[] = []
   } catch (writeError) {
     where = `no crash report could be written (${(writeError as Error).message})`;
   }
-  io.stderr.write(`otp: internal error: ${message}\n${stack}\n${where}; please attach it to a bug report.\n`);
+  io.stderr.write(`${colours(io.stderr, io.env).red(`otp: internal error: ${message}`)}\n${stack}\n${where}; please attach it to a bug report.\n`);
   return 1;
 }

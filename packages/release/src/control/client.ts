@@ -1,5 +1,6 @@
 // What every command of the start script's program shares: the release root, its one-line errors, and
 // the hidden tool node that reaches the release's node over distribution with node.args' cookie.
+import { colours } from '@otp-ts/runtime/tools';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,10 +21,10 @@ export class ScriptError extends OtpError {
 }
 
 /** How the start script prints an error: `<who>: <message>` and the hint, the CLI's shape; returns the exit code. */
-export function renderScriptError(error: unknown, who: string, stderr: { write(text: string): unknown }): 1 | 2 {
+export function renderScriptError(error: unknown, who: string, stderr: { write(text: string): unknown; isTTY?: boolean }): 1 | 2 {
   const known = isOtpError(error) ? error : error instanceof Error && error.name === 'ReleaseConfigError' ? new OtpError('badConfig', error.message, { cause: error }) : undefined;
   const message = known?.message ?? (error instanceof Error ? error.message : String(error));
-  stderr.write(`${who}: ${message}\n${known?.hint ? `${known.hint}\n` : ''}`);
+  stderr.write(`${colours(stderr).red(`${who}: ${message}`)}\n${known?.hint ? `${known.hint}\n` : ''}`);
   return known?.exitCode ?? 1;
 }
 

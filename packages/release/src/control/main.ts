@@ -11,6 +11,7 @@ import { alive, call, describe, pidFile, program, renderScriptError, root, Scrip
 import { daemon, heartCommand } from './daemon.js';
 import { liveHeart } from './heart.js';
 import { evalFlags } from './eval-flags.js';
+import { colours } from '@otp-ts/runtime/tools';
 
 const commands: Record<string, { args: string; help: string; run: (args: string[]) => Promise<number> }> = {
   foreground: { args: '[--vsn VSN]', help: 'boot the release in this terminal (Ctrl-C stops it in order)', run: foreground },
@@ -39,7 +40,8 @@ async function releaseName(): Promise<string> {
 async function help(): Promise<number> {
   const name = await releaseName().catch(() => 'release');
   const width = Math.max(...Object.entries(commands).map(([c, d]) => `${c} ${d.args}`.length));
-  process.stdout.write(`Usage: bin/${name} COMMAND\n\n${Object.entries(commands).map(([c, d]) => `  ${`${c} ${d.args}`.padEnd(width)}  ${d.help}`).join('\n')}\n\nExamples:\n  bin/${name} daemon && bin/${name} ping\n  bin/${name} daemon --heart      # restarted within seconds if it dies (kill -9) or answers no ping for HEART_BEAT_TIMEOUT s\n  bin/${name} upgrade 0.2.0\n`);
+  const { bold } = colours(process.stdout);
+  process.stdout.write(`${bold('Usage:')} bin/${name} COMMAND\n\n${Object.entries(commands).map(([c, d]) => `  ${`${c} ${d.args}`.padEnd(width)}  ${d.help}`).join('\n')}\n\n${bold('Examples:')}\n  bin/${name} daemon && bin/${name} ping\n  bin/${name} daemon --heart      # restarted within seconds if it dies (kill -9) or answers no ping for HEART_BEAT_TIMEOUT s\n  bin/${name} upgrade 0.2.0\n`);
   return 0;
 }
 

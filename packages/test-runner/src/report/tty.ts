@@ -1,4 +1,5 @@
 import type { CaseResult, FileResult, RunResult } from '../result.js';
+import { colours, type Colours } from '@otp-ts/runtime/tools';
 import type { Output, Reporter, RunStart } from './types.js';
 
 const SLOWEST = 5;
@@ -13,8 +14,8 @@ const indent = (text: string, by = '    '): string => text.split('\n').map((l) =
 // A failure of the file as a whole (it did not load, or code no test owns threw) is named by what happened.
 const caseName = (c: CaseResult): string => (c.path.length > 1 ? c.path.join(' > ') : c.name);
 
-function describeCase(c: CaseResult): string {
-  const lines = [`✖ ${c.file} › ${caseName(c)}`];
+function describeCase(c: CaseResult, paint: Colours): string {
+  const lines = [paint.red(`✖ ${c.file} › ${caseName(c)}`)];
   if (c.failure) lines.push(indent(c.failure.text));
   if (c.log?.length) lines.push(indent(`log:\n${indent(c.log.join('\n'), '  ')}`));
   return lines.join('\n');
@@ -34,6 +35,8 @@ export function startLine(info: RunStart): string {
 
 /** The terminal reporter: a progress line on a TTY (plain lines otherwise), then failures with diffs, leaks, slowest tests and the closing line. */
 export function ttyReporter(out: Output = process.stdout): Reporter {
+  // Red failures, green passes, yellow warnings and bold headings on a terminal (NO_COLOR, FORCE_COLOR honoured).
+  const paint = colours(out);
   let done = 0;
   let failed = 0;
   const progress = (): void => {
@@ -53,18 +56,19 @@ export function ttyReporter(out: Output = process.stdout): Reporter {
       const bad = f.cases.filter((c) => c.status === 'failed').length;
       const skipped = f.cases.filter((c) => c.status === 'skipped').length;
       const flaky = f.cases.filter((c) => c.flaky).length;
-      out.write(`${bad > 0 ? '✖' : '✔'} ${f.file} (${f.cases.length - bad - skipped} passed${bad ? `, ${bad} failed` : ''}${skipped ? `, ${skipped} skipped` : ''}${flaky ? `, ${flaky} flaky` : ''}, ${Math.round(f.durationMs)} ms)\n`);
+      const line = `${bad > 0 ? '✖' : '✔'} ${f.file} (${f.cases.length - bad - skipped} passed${bad ? `, ${bad} failed` : ''}${skipped ? `, ${skipped} skipped` : ''}${flaky ? `, ${flaky} flaky` : ''}, ${Math.round(f.durationMs)} ms)`;
+      out.write(`${bad > 0 ? paint.red(line) : paint.green(line)}\n`);
       progress();
     },
     onRunEnd(result: RunResult) {
       if (out.isTTY) out.write('\r\x1b[K');
       const cases = result.files.flatMap((f) => f.cases);
       const failures = cases.filter((c) => c.status === 'failed');
-      if (failures.length > 0) out.write(`\nFailures:\n\n${failures.map(describeCase).join('\n\n')}\n`);
+      if (failures.length > 0) out.write(`\n${paint.bold('Failures:')}\n\n${failures.map((c) => describeCase(c, paint)).join('\n\n')}\n`);
       for (const f of result.files) {
         const outputShown = f.output.trim() && f.cases.some((c) => c.status === 'failed');
         if (outputShown) out.write(`\nOutput of ${f.file}:\n${indent(f.output.trimEnd())}\n`);
-        for (const w of f.warnings) out.write(`\n⚠ ${f.file}: ${w}\n`);
+        for (const w of f.warnings) out.write(`\n${paint.yellow(`⚠ ${f.file}: ${w}`)}\n`);
       }
       const leaky = cases.filter((c) => c.leaks?.length);
       if (leaky.length > 0) out.write(`\nLeaked processes (killed after their test):\n${leaky.map((c) => `  ${c.file} › ${c.path.join(' > ')}: ${c.leaks!.join('; ')}`).join('\n')}\n`);
@@ -74,7 +78,8 @@ export function ttyReporter(out: Output = process.stdout): Reporter {
       if (skipped.length > 0) out.write(`\nSkipped:\n${skipped.map((c) => `  ${c.file} › ${c.path.join(' > ')}: ${c.skipReason ?? ''}`).join('\n')}\n`);
       const slowest = cases.filter((c) => c.status !== 'skipped' && c.id !== 'file').sort((a, b) => b.durationMs - a.durationMs).slice(0, SLOWEST);
       if (slowest.length > 0) out.write(`\nSlowest:\n${slowest.map((c) => `  ${Math.round(c.durationMs)} ms  ${c.file} › ${c.path.join(' > ')}`).join('\n')}\n`);
-      out.write(`\n${closingLine(result.counts)}\n`);
+      const closing = closingLine(result.counts);
+      out.write(`\n${result.counts.failed > 0 ? paint.red(closing) : paint.green(closing)}\n`);
     },
   };
 }
