@@ -1,8 +1,8 @@
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { defineProvider } from '../cli/provider.js';
 import { createProgress } from '../cli/progress.js';
 import { info } from '../cli/io.js';
-import { newProject, sourceCheckout } from '../scaffold/new-project.js';
+import { newProject, sourceCheckout, type NewProjectResult } from '../scaffold/new-project.js';
 import { templateNames } from '../scaffold/templates-dir.js';
 
 /** `otp new app|lib|umbrella NAME`: creates a project from a template. */
@@ -22,11 +22,12 @@ export const newCommand = defineProvider({
   examples: [
     { command: 'otp new app shop', description: 'an application with a supervisor, a gen_server and tests, in ./shop' },
     { command: 'otp new umbrella store --dir ~/code/store', description: 'an npm workspace with apps/store' },
+    { command: 'otp new app billing --dir apps/billing', description: 'inside an umbrella: a workspace app, added to its release (then npm install at the umbrella root)' },
   ],
   async run(args, io) {
     const progress = createProgress(io, `creating ${args.template} ${args.name}`);
     const linkCheckout = args.registry ? undefined : sourceCheckout();
-    let created: { root: string; files: string[] };
+    let created: NewProjectResult;
     try {
       created = newProject({ template: args.template, name: args.name, dir: args.dir, force: args.force, cwd: io.cwd, progress, linkCheckout });
     } catch (error) {
@@ -36,6 +37,16 @@ export const newCommand = defineProvider({
     const where = relative(io.cwd, created.root) || '.';
     progress.done(`created ${args.template} ${args.name} in ${where} (${created.files.length} files)`);
     if (linkCheckout) info(io, `@otp-ts packages: file: links to the otp-ts checkout at ${linkCheckout} (use --registry for published versions)`);
+    if (created.umbrella) {
+      const { root, workspace, release } = created.umbrella;
+      const at = relative(io.cwd, root) || '.';
+      const changes = [workspace ? `added ${workspace} to its workspaces` : undefined, release ? `added ${args.name} to its release ${release}` : undefined].filter(Boolean);
+      info(io, `${where} is an application of the umbrella at ${at}${changes.length ? `: ${changes.join(', ')}` : ''}`);
+      if (workspace) info(io, `otp test runs its tests once the test.paths of ${join(at, 'otp.config.ts')} cover ${workspace}/test`);
+      if (args.template === 'app' && !release) info(io, `add ${args.name} to a release's applications in ${join(at, 'otp.config.ts')} to ship it`);
+      info(io, `next: ${at === '.' ? '' : `cd ${at} && `}npm install && npx otp test   (npm install at the umbrella's root links the new workspace)`);
+      return;
+    }
     const cd = where === '.' ? '' : `cd ${where} && `;
     info(io, `next: ${cd}npm install && npx otp ${args.template === 'lib' ? 'test' : 'shell'}`);
   },

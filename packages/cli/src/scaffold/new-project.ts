@@ -74,10 +74,87 @@ function checkTarget(root: string, force: boolean | undefined): void {
   if (readdirSync(root).length > 0 && !force) throw new OtpError('exists', `the folder ${root} exists and is not empty`, { hint: 'Choose another name or --dir, or pass --force to write into it.' });
 }
 
-/** Creates a project from a template (`otp new`): checks the name and the folder, then writes the planned files. */
-export function newProject(options: NewProjectOptions): { root: string; files: string[] } {
+/** An app or lib created inside an umbrella: the umbrella's root, and what `otp new` changed there. */
+export interface UmbrellaAddition {
+  root: string;
+  /** The folder added to the umbrella's package.json `workspaces` (none when a pattern already covered it). */
+  workspace?: string;
+  /** The release of otp.config.ts the application was added to. */
+  release?: string;
+}
+
+/** What `otp new` created. */
+export interface NewProjectResult {
+  root: string;
+  files: string[];
+  /** Set when the folder is inside an umbrella: the files are a workspace app's, not a standalone project's. */
+  umbrella?: UmbrellaAddition;
+}
+
+// The files a workspace app carries: its package.json, src/ and test/ (an umbrella's include of the app
+// template takes the same); the README, tsconfig, config/ and otp.config.ts are the umbrella's.
+const workspaceFile = (path: string): boolean => path === 'package.json' || path.startsWith('src/') || path.startsWith('test/');
+
+/**
+ * The otp-ts umbrella whose tree holds `dir`, if any: the nearest package.json above `dir` must be an
+ * npm workspace root (`workspaces`) with an otp.config.ts beside it. Any other package above (a
+ * repository that is a workspace of its own, an unrelated project) leaves `dir` a standalone project.
+ */
+export function umbrellaAbove(dir: string): string | undefined {
+  for (let at = dirname(dir); at !== dirname(at); at = dirname(at)) {
+    const file = join(at, 'package.json');
+    if (!existsSync(file)) continue;
+    try {
+      const isWorkspaceRoot = (JSON.parse(readFileSync(file, 'utf8')) as { workspaces?: unknown }).workspaces !== undefined;
+      return isWorkspaceRoot && existsSync(join(at, 'otp.config.ts')) ? at : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+// Makes `root` a workspace of the umbrella (unless a pattern covers it) and adds an application to the
+// umbrella's one release; what it changed.
+function joinUmbrella(umbrella: string, root: string, name: string, isApplication: boolean): UmbrellaAddition {
+  const added: UmbrellaAddition = { root: umbrella };
+  const pkgFile = join(umbrella, 'package.json');
+  const text = readFileSync(pkgFile, 'utf8');
+  const pkg = JSON.parse(text) as { workspaces?: unknown };
+  const folder = relative(umbrella, root).split(sep).join('/');
+  const patterns = Array.isArray(pkg.workspaces) ? (pkg.workspaces as unknown[]) : ((pkg.workspaces as { packages?: unknown[] }).packages ?? []);
+  const covered = patterns.some((p) => typeof p === 'string' && (p === folder || (p.endsWith('/*') && dirname(folder) === p.slice(0, -2))));
+  if (!covered) {
+    patterns.push(folder);
+    if (!Array.isArray(pkg.workspaces)) pkg.workspaces = { ...(pkg.workspaces as object), packages: patterns };
+    const indent = /^[ \t]+(?=")/m.exec(text)?.[0] ?? '  ';
+    writeFileSync(pkgFile, `${JSON.stringify(pkg, null, indent)}\n`);
+    added.workspace = folder;
+  }
+  const config = join(umbrella, 'otp.config.ts');
+  if (isApplication && existsSync(config)) {
+    const source = readFileSync(config, 'utf8');
+    // Only a config with one release list is edited: with several, which one the app joins is the user's choice.
+    const lists = [...source.matchAll(/(['"]?)([\w-]+)\1:\s*\{[^{}]*?applications:\s*\[([^\]]*)\]/g)];
+    if (lists.length === 1) {
+      const [whole, , release, list] = lists[0]!;
+      const items = list!.trim() === '' ? [] : list!.split(',').map((x) => x.trim()).filter((x) => x !== '');
+      if (!items.some((x) => x.replace(/['"]/g, '') === name)) {
+        const edited = whole.replace(/applications:\s*\[[^\]]*\]/, `applications: [${[...items, `'${name}'`].join(', ')}]`);
+        writeFileSync(config, source.replace(whole, edited));
+        added.release = release;
+      }
+    }
+  }
+  return added;
+}
+
+/** Creates a project from a template (`otp new`): checks the name and the folder, then writes the planned files; an app or lib inside an umbrella becomes one of its workspaces. */
+export function newProject(options: NewProjectOptions): NewProjectResult {
   const root = resolve(options.cwd, options.dir ?? options.name);
-  const files = planProject(options.template, options.name, options.templates, options.linkCheckout);
+  const umbrella = options.template === 'umbrella' ? undefined : umbrellaAbove(root);
+  const planned = planProject(options.template, options.name, options.templates, options.linkCheckout);
+  const files = umbrella ? planned.filter((f) => workspaceFile(f.path)) : planned;
   checkTarget(root, options.force);
   for (const f of files) {
     const path = join(root, f.path);
@@ -85,5 +162,6 @@ export function newProject(options: NewProjectOptions): { root: string; files: s
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, f.content);
   }
-  return { root, files: files.map((f) => f.path) };
+  const isApplication = options.template === 'app';
+  return { root, files: files.map((f) => f.path), ...(umbrella ? { umbrella: joinUmbrella(umbrella, root, options.name, isApplication) } : {}) };
 }
