@@ -4,11 +4,23 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { transformSync } from 'esbuild';
+import fc from 'fast-check';
 import * as runtime from '@otp-ts/runtime';
-import { application, ApplicationError, genServer, noreply, ok, reply, supervisor, TIMEOUT, type AppResource, type ApplicationModule, type GenServer, type Pid, type ProcessContext, type Supervisor } from '@otp-ts/runtime';
+import { application, ApplicationError, genServer, noreply, ok, Pid, reply, supervisor, TIMEOUT, type AppResource, type ApplicationModule, type GenServer, type ProcessContext, type Supervisor } from '@otp-ts/runtime';
 import { idle, quietLogs, withNode } from './helpers.ts';
 
 const WAIT = 30_000;
+
+// Asks a process of the tree to spawn a child of its own (linked or not, trapping exits or not) and send its pid.
+type SpawnFor = { spawnFor: Pid; linked: boolean; trapExit: boolean };
+const isSpawnFor = (m: unknown): m is SpawnFor => typeof m === 'object' && m !== null && 'spawnFor' in m;
+const spawnChild = (c: ProcessContext, m: SpawnFor): Pid => c.spawn(treeNode, { link: m.linked, trapExit: m.trapExit });
+async function treeNode(c: ProcessContext): Promise<void> {
+  for (;;) {
+    const m = await c.receive();
+    if (isSpawnFor(m)) c.send(m.spawnFor, spawnChild(c, m));
+  }
+}
 
 // A worker that, on 'stray', spawns a process neither linked nor supervised and answers its pid; on 'whose', answers
 // getApplication for itself and for a process it spawns.
@@ -23,7 +35,10 @@ const worker: GenServer<null, Ask, never, unknown, void> = {
     ctx.exit(child, 'kill');
     return reply(answer, s);
   },
-  handleInfo: (_m, s) => noreply(s),
+  handleInfo(m, s, ctx) {
+    if (isSpawnFor(m)) ctx.send(m.spawnFor, spawnChild(ctx, m));
+    return noreply(s);
+  },
 };
 const top: Supervisor<void> = {
   name: 'am_top',
@@ -177,5 +192,38 @@ test('the example of docs/applications.md runs and gives what its comments say',
     quietLogs(node);
     const out = await node.run((ctx) => run(ctx, ...names.map((n) => (runtime as Record<string, unknown>)[n])));
     assert.deepEqual(out, { phases: [['warm', 100], ['open', undefined]], owner: 'jobs_app', mine: undefined, alive: false });
+  });
+});
+
+test('application_master: whatever tree of linked and unlinked processes an application spawns, stop leaves none of them and no outsider dead (property)', async () => {
+  // A plan: each entry spawns a child of an earlier process (index), linked or not; index 0 is the app's worker.
+  const plan = fc.array(fc.record({ parent: fc.nat(), linked: fc.boolean(), trapExit: fc.boolean() }), { maxLength: 25 });
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      let round = 0;
+      await fc.assert(
+        fc.asyncProperty(plan, fc.nat({ max: 5 }), async (steps, outsiders) => {
+          const name = `am_prop${round++}`;
+          await application.load(ctx, appWith(name));
+          await application.start(ctx, name);
+          const worker = ctx.whereis('am_worker')!;
+          const inApp: Pid[] = [worker];
+          for (const step of steps) {
+            // The parent spawns the child itself (asked by a message), so the child inherits its group leader.
+            ctx.send(inApp[step.parent % inApp.length]!, { spawnFor: ctx.self(), linked: step.linked, trapExit: step.trapExit });
+            inApp.push(await ctx.receive((m): m is Pid => m instanceof Pid));
+          }
+          const others = Array.from({ length: outsiders }, () => ctx.spawn(idle));
+          assert.ok(inApp.every((p) => application.getApplication(ctx, p) === name));
+          await application.stop(ctx, name);
+          await application.unload(ctx, name);
+          assert.deepEqual(inApp.filter((p) => ctx.isAlive(p)), [], 'every process of the application is dead');
+          assert.ok(others.every((p) => ctx.isAlive(p)), 'no outsider died');
+          for (const p of others) ctx.exit(p, 'kill');
+        }),
+        { numRuns: 25 },
+      );
+    });
   });
 });
