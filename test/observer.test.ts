@@ -3,11 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EpmdServer } from '@otp-ts/runtime/tools';
 import { bin, otpWith, startShellNode } from './support/cli.ts';
+import { run, ok } from './support/run.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -92,6 +93,10 @@ test('otp observer: a live page of a running node in a real browser, guarded by 
       assert.match(await r.text(), /needs its token/);
     }
     assert.equal((await fetch(`${base}/api/overview`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+    // Beyond loopback only over HTTPS, or when told that plain HTTP is accepted.
+    const exposed = await otpWith(env)('observer', nodeName, '--host', '0.0.0.0', '--no-open');
+    assert.equal(exposed.status, 2);
+    assert.equal(exposed.stderr, 'otp: --host 0.0.0.0 would serve the observer beyond this machine in clear: give --https-cert and --https-key, or --insecure to accept that\n');
 
     browser = await pw.launch({ executablePath: chromium.path, args: ['--no-sandbox', '--disable-gpu'] });
     const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
@@ -194,7 +199,8 @@ test('otp observer: a live page of a running node in a real browser, guarded by 
     await until('the node to end the abandoned trace', async () => (await sessions()).length === 0);
 
     // 100k processes: the node pages them; the page holds one page of rows and stays responsive.
-    await shell.say('for (let i = 0; i < 100000; i++) node.spawn(async (c) => { await c.receive(); }); processes().length > 100000', /true/);
+    for (let chunk = 0; chunk < 4; chunk++) await shell.say(`for (let i = 0; i < 25000; i++) node.spawn(async (c) => { await c.receive(); }); 'chunk ${chunk}'`, new RegExp(`'chunk ${chunk}'`));
+    await shell.say('processes().length > 100000', /true/);
     await page.goto(`${base}/?token=${token}#/procs`);
     const info = await until('a page of 100k processes', async () => {
       const s = await text('[data-testid="page-info"]');
@@ -215,6 +221,41 @@ test('otp observer: a live page of a running node in a real browser, guarded by 
     await browser?.close();
     observer?.child.kill('SIGKILL');
     shell.stop();
+    await epmd.close();
+  }
+});
+
+test('otp observer on a release daemon: the Upgrades view shows the release versions', { timeout: 600_000 }, async (t) => {
+  const chromium = chromiumPath();
+  if ('why' in chromium) return t.skip(chromium.why);
+  const { chromium: pw } = await import('playwright-core');
+  const epmd = new EpmdServer();
+  const env = { ...process.env, OTP_EPMD_PORT: String(await epmd.listen(0)) };
+  mkdirSync(join(root, '_build', 'e2e'), { recursive: true });
+  const base = mkdtempSync(join(root, '_build', 'e2e', 'observer-'));
+  const rel = join(base, 'obsrel_h', '_build', 'prod', 'rel', 'obsrel_h');
+  const script = join(rel, 'bin', 'obsrel_h');
+  let observer: ReturnType<typeof startObserver> | undefined;
+  let browser: Awaited<ReturnType<typeof pw.launch>> | undefined;
+  try {
+    await ok(run(process.execPath, [bin, 'new', 'app', 'obsrel_h', '--quiet'], base, env), 'otp new');
+    await ok(run(process.execPath, [bin, 'release'], join(base, 'obsrel_h'), env), 'otp release');
+    assert.match(await ok(run(script, ['daemon'], rel, env), 'daemon'), /started obsrel_h 0\.1\.0/);
+    const cookie = /--setcookie\s+(\S+)/.exec(readFileSync(join(rel, 'releases', '0.1.0', 'node.args'), 'utf8'))![1]!;
+    observer = startObserver(['obsrel_h@127.0.0.1', '--no-open', '--cookie', cookie], env);
+    const url = await observer.url;
+    browser = await pw.launch({ executablePath: chromium.path, args: ['--no-sandbox', '--disable-gpu'] });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 600 } });
+    await page.goto(url.replace(/$/, '#/upgrades'));
+    assert.match(await page.locator('[data-testid="upgrades"]').innerText({ timeout: 30_000 }), /running version 0\.1\.0[\s\S]*0\.1\.0\s+permanent/);
+    await page.screenshot({ path: join(shots, 'upgrades.png') });
+    await page.goto(url.replace(/$/, '#/apps'));
+    assert.match(await page.locator('li[data-label="obsrel_h"]').first().innerText({ timeout: 30_000 }), /obsrel_h/);
+  } finally {
+    await browser?.close();
+    observer?.child.kill('SIGKILL');
+    if (existsSync(script)) await run(script, ['stop'], rel, env);
+    rmSync(base, { recursive: true, force: true });
     await epmd.close();
   }
 });
