@@ -4,6 +4,8 @@ import * as runtime from '@otp-ts/runtime';
 import type { UpgradeError } from '@otp-ts/runtime';
 import { genServer, type Pid } from '@otp-ts/runtime';
 import { withNode, compileModule, codeServerFor } from './helpers.ts';
+import { isDeepStrictEqual } from 'node:util';
+import { waitFor } from '../../../test/support/wait.ts';
 
 // Upgrades of many processes go out in batches: every suspend is sent before any answer is awaited,
 // then every codeChange. These tests hold the batches to the sequential upgrade's semantics.
@@ -72,8 +74,10 @@ test('upgrade: a process whose codeChange answers after the timeout is restored 
       const pids = await startWorkers(ctx, code, 20);
       const slow = v2('if (s.id === 7) await new Promise((r) => setTimeout(r, 150))');
       await assert.rejects(runtime.upgradeModules(ctx, code, [compile('app/worker', slow, '2')], { timeoutMs: 50 }), (e: UpgradeError) => e.stage === 'codeChange' && e.pid === pids[7] && /timed out/.test(e.message));
-      await new Promise((r) => setTimeout(r, 200));
-      assert.deepEqual(await statesOf(ctx, pids), pids.map((_, id) => ({ vsn: 1, state: { id } })), 'the late migration was undone as well');
+      // Restored once its late codeChange has run: wait for that, not for a fixed time.
+      const restored = pids.map((_, id) => ({ vsn: 1, state: { id } }));
+      await waitFor('the late migration is undone', async () => isDeepStrictEqual(await statesOf(ctx, pids), restored)).catch(() => undefined);
+      assert.deepEqual(await statesOf(ctx, pids), restored, 'the late migration was undone as well');
     });
   });
 });
