@@ -9,7 +9,7 @@ export { createNode } from './create.js';
 export { _, compareTerms, matchPattern, estimateSize } from './terms.js';
 export type { Table, TableOptions, TableType, TableAccess, TableInfo, UpdateCounterOptions, TableHeir } from './table.js';
 export { TableTransfer, isTableTransfer } from './table.js';
-export { matchSpec, MatchSpec, gt, ge, lt, le, eq, ne, and, or, not, isNumber, isString, isBoolean, isTuple, isObject } from './table-match.js';
+export { matchSpec, matchSpecRun, MatchSpec, gt, ge, lt, le, eq, ne, and, or, not, isNumber, isString, isBoolean, isTuple, isObject } from './table-match.js';
 export type { Expr, Field, SpecOperand, RowPattern, Out } from './table-match.js';
 export type { SelectChunk, SelectContinuation } from './table-select.js';
 export type {
@@ -87,7 +87,7 @@ export { readReleases, writeReleases, readVersion, readNodeArgs, permanentVersio
 export type { VersionFiles, VersionVariable } from './release/files.js';
 export { substituteEnv, parseNodeArgs, checkSysConfig, variablesOf, ReleaseConfigError } from './release/config.js';
 export type { NodeArgs, HeartArgs } from './release/config.js';
-export { TraceAgent, traceAgentOf, MAX_FUNCTIONS, TRACE_DEFAULTS, TRACE_RPC_MODULE, parseCallPattern, compileArgsMatcher, formatBounded, DEFAULT_BOUNDS, topProcesses, processDetails, supervisionTree, OBSERVER_RPC_MODULE } from './trace/index.js';
+export { TraceAgent, traceAgentOf, MAX_FUNCTIONS, TRACE_DEFAULTS, TRACE_RPC_MODULE, DEFAULT_BOUNDS, topProcesses, processDetails, supervisionTree, OBSERVER_RPC_MODULE } from './trace/index.js';
 export type { ObservedSort, ProcessQuery, ObservedProcess, ProcessPage, ObservedTable, Overview, ObserverAction } from './trace/index.js';
 export type { CallPattern, ArgPattern, Guard, Operand, ParseResult, FormatBounds, ProcsSort, ProcRow, ProcessDetails, TreeNode, TraceSpec, TraceEvent, TraceEndReason, TraceMessage, TraceErrorCode, TraceStartResult, TraceSessionInfo } from './trace/index.js';
 export { global, GlobalNameConflict } from './global/index.js';

@@ -133,6 +133,18 @@ export class MatchSpec<R, T = R> {
   }
 }
 
+/** Runs a spec over a list of rows, no table involved (ETS's `match_spec_run`): the results of the rows it accepts, in order. */
+export function matchSpecRun<R, T>(rows: Iterable<R>, spec: MatchSpec<R, T>): T[] {
+  // No table, so no key to look up: a position no row has keeps the spec a plain compiled scan.
+  const { run } = spec.compile(-1);
+  const out: T[] = [];
+  for (const r of rows) {
+    const v = run(r);
+    if (v !== NO_MATCH) out.push(v);
+  }
+  return out;
+}
+
 /** Starts a match spec over rows of type `R` (`matchSpec<User>().where(...).select(...)`). */
 export function matchSpec<R>(): MatchSpec<R, R> {
   return MatchSpec.of<R>();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { transformSync } from 'esbuild';
 import * as runtime from '@otp-ts/runtime';
-import { _, eq, ge, gt, lt, matchSpec, RuntimeError, type SelectChunk, type SelectContinuation, type TableType } from '@otp-ts/runtime';
+import { _, eq, ge, gt, lt, matchSpec, matchSpecRun, RuntimeError, type SelectChunk, type SelectContinuation, type TableType } from '@otp-ts/runtime';
 import { inProcess } from './helpers.ts';
 
 type Row = [id: number, rem5: number, value: string];
@@ -124,4 +124,19 @@ test('the selectReverse / selectReplace example of docs/tables.md runs and gives
   const run = new AsyncFunction('ctx', ...names, body);
   const out = await inProcess((ctx) => run(ctx, ...names.map((n) => (runtime as Record<string, unknown>)[n])));
   assert.deepEqual(out, { newestFirst: [4, 3, 2, 1], page: [4, 3, 2], rest: [1], retried: 2, job2: [2, 'new', 3] });
+});
+
+test('ets_SUITE: t_match_spec_run — a spec runs over a plain list as over a table, in list order', async () => {
+  const list = rows(20).reverse();
+  const spec = matchSpec<Row>().where((r) => gt(r[1], 2)).select((r) => ({ id: r[0], v: r[2] }));
+  const out = matchSpecRun(list, spec);
+  assert.equal(out.length, 8);
+  assert.deepEqual(out[0], { id: 19, v: 'v19' });
+  assert.deepEqual(matchSpecRun(list, matchSpec<Row>().match([3, _, _])), [[3, 3, 'v3']]);
+  assert.deepEqual(matchSpecRun([], spec), []);
+  await inProcess(async (ctx) => {
+    const t = ctx.newTable<Row>({ type: 'orderedSet' });
+    t.insertMany(list);
+    assert.deepEqual(matchSpecRun(t.toList(), spec), t.select(spec));
+  });
 });
