@@ -45,7 +45,7 @@ export interface RemoteLinks {
  */
 export interface TraceHooks {
   /** A process sends a message: the hook performs the send itself (so the receiver learns the sender). */
-  send(from: ProcessImpl, dest: Dest, message: unknown): void;
+  send(from: ProcessImpl, dest: Dest | Ref, message: unknown): void;
   /** A message enters the mailbox of a process whose `traced` flag is set. */
   receive(to: ProcessImpl, message: unknown): void;
   /** A process was spawned (parent null when spawned from outside any process). */

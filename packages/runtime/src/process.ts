@@ -252,7 +252,7 @@ export class ProcessImpl implements ProcessContext {
     // One null check when nothing is traced; the trace agent performs the send itself when it is on.
     const trace = this.node.trace;
     if (trace === null) this.node.send(dest, message);
-    else trace.send(this, dest as Dest, message);
+    else trace.send(this, dest, message);
     const dist = this.node.dist;
     if (dist !== null && dist.suspend !== null) {
       // busy_dist_port: the send went out, but this process runs again only once the connection drained.

@@ -1,5 +1,5 @@
 import type { OtpNode } from '../node.js';
-import { Pid } from '../pid.js';
+import { Pid, Ref } from '../pid.js';
 import { ProcessImpl } from '../process.js';
 import type { ExitReason } from '../messages.js';
 import type { Dest } from '../types.js';
@@ -42,7 +42,7 @@ function callerOf(args: readonly unknown[]): ProcessImpl | undefined {
   return undefined;
 }
 
-const destText = (d: Dest): string => (d instanceof Pid ? d.toString() : typeof d === 'string' ? d : `${d.name}@${d.node}`);
+const destText = (d: Dest | Ref): string => (d instanceof Pid || d instanceof Ref ? d.toString() : typeof d === 'string' ? d : `${d.name}@${d.node}`);
 
 /**
  * A node's trace agent: isolated sessions, each with its own call patterns, process selection, limits
@@ -310,7 +310,7 @@ export class TraceAgent implements TraceHooks {
     }
   }
 
-  send(from: ProcessImpl, dest: Dest, message: unknown): void {
+  send(from: ProcessImpl, dest: Dest | Ref, message: unknown): void {
     if (from.traced) {
       for (const s of this.msgSessions) if (s.selects(from)) s.record(() => ({ kind: 'send', ts: Date.now(), pid: from.pid.toString(), to: destText(dest), message: formatBounded(message, s.settings.bounds) }));
     }
