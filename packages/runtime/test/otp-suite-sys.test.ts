@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { transformSync } from 'esbuild';
 import * as runtime from '@otp-ts/runtime';
-import { genEvent, genServer, genStatem, ok, reply, stop, sys, TIMEOUT, type GenServer, type GenStatem, type Pid, type ProcessContext, type SysEvent } from '@otp-ts/runtime';
+import { createNode, genEvent, genServer, genStatem, ok, reply, stop, sys, TIMEOUT, type OtpNode, type GenServer, type GenStatem, type Pid, type ProcessContext, type SysEvent } from '@otp-ts/runtime';
 import fc from 'fast-check';
+import { EpmdServer } from '@otp-ts/runtime/tools';
 import { quietLogs, withNode } from './helpers.ts';
 
 
@@ -304,4 +305,34 @@ test('gen_server_SUITE: a crash report carries the sys log of the server (OTP\'s
       assert.equal('log' in crashes.find((m) => m.pid === plain)!, false);
     });
   });
+});
+
+test('sys.log and sys.getLog reach a server on another node; install refuses to send a function there', async () => {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const nodes: OtpNode[] = [];
+  try {
+    for (const n of ['syslogA', 'syslogB']) {
+      const node = createNode({ onCrash: () => {} });
+      await node.startDistribution({ name: `${n}@127.0.0.1`, cookie: 'syslog', epmdPort, log: () => {} });
+      nodes.push(node);
+    }
+    const [a, b] = nodes as [OtpNode, OtpNode];
+    assert.equal(await a.ping(b.name), true);
+    await b.run((ctx) => genServer.start(ctx, server, undefined, { name: 'sys_remote' }));
+    await a.run(async (ctx) => {
+      const remote = { name: 'sys_remote', node: b.name };
+      await sys.log(ctx, remote, { max: 4 });
+      assert.deepEqual(await genServer.call(ctx, remote, { req: 3 }), { ok: -3 });
+      const log = await sys.getLog(ctx, remote);
+      assert.deepEqual(log.map((e) => e.type), ['in', 'out']);
+      assert.equal(String((log[0] as { from: unknown }).from), String(ctx.self()));
+      await sys.noDebug(ctx, remote);
+      assert.deepEqual(await sys.getLog(ctx, remote), []);
+      await assert.rejects(sys.install(ctx, remote, (s: null) => s, null));
+    });
+  } finally {
+    for (const n of nodes) n.shutdown();
+    await epmd.close();
+  }
 });
