@@ -167,12 +167,17 @@ export class Connection {
 
   private heard = false;
 
-  // Every chunk read: the node keeps polling (busy wait); a plain listener's first byte tells a TLS dialler.
-  // During the handshake, the frames this side writes in answer to one chunk leave in one write (one
-  // segment, one wake-up of the peer): a resuming dialler's hello and proof get the challenge and the proof.
+  // Every chunk read. Once up, the node keeps polling (busy wait). During the handshake, the frames this
+  // side writes in answer to one chunk leave in one write (one segment, one wake-up of the peer): a resuming
+  // dialler's hello and proof get the challenge and the proof; a plain listener's first byte tells a TLS dialler.
   private onChunk(chunk: Buffer): void {
-    this.owner.activity();
-    if (this.stage !== 'up' && !this.socket.writableCorked) {
+    // Busy waiting pays off for traffic, not for set-up: on a machine with few cores a spinning process
+    // takes the core its peer needs to answer (bench/dist).
+    if (this.stage === 'up') {
+      this.owner.activity();
+      return;
+    }
+    if (!this.socket.writableCorked) {
       this.socket.cork();
       process.nextTick(() => this.socket.uncork());
     }
