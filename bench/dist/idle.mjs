@@ -3,9 +3,8 @@
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import { portMapperLookup } from '@otp-ts/runtime';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CONNECTIONS = 100;
@@ -29,9 +28,10 @@ function idleHandshake(port, i) {
   });
 }
 
-/** Starts a node, measures it idle, with CONNECTIONS idle handshakes, and after they closed; bytes. */
-export async function idleMemory(cookie, env, epmdPort) {
-  const child = spawn(process.execPath, ['--expose-gc', join(here, 'peer.mjs'), 'bench_idle@127.0.0.1', cookie], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+/** Starts a node (of the runtime bundle `runtime`, see versions.mjs), measures it idle, with CONNECTIONS idle handshakes, and after they closed; bytes. */
+export async function idleMemory(cookie, env, epmdPort, runtime) {
+  const { portMapperLookup } = await import(pathToFileURL(runtime).href);
+  const child = spawn(process.execPath, ['--expose-gc', join(here, 'peer.mjs'), 'bench_idle@127.0.0.1', cookie, runtime], { env, stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = [];
   let waiting = null;
   child.stdout.setEncoding('utf8');

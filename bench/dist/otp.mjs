@@ -1,7 +1,9 @@
 // The dist suite's otp-ts measuring node: connection set-up, ping-pong round trips, one-way throughput.
-import { createNode } from '@otp-ts/runtime';
+// Usage: node otp.mjs PEER COOKIE [RUNTIME] — RUNTIME, a bundle's path (versions.mjs); default the built package.
+import { pathToFileURL } from 'node:url';
 
-const [peer, cookie] = process.argv.slice(2);
+const [peer, cookie, runtime] = process.argv.slice(2);
+const { createNode } = await import(runtime ? pathToFileURL(runtime).href : '@otp-ts/runtime');
 const node = createNode();
 await node.startDistribution({ name: `bench_otp_a@127.0.0.1`, cookie, log: () => {} });
 const SAMPLES = 100;

@@ -1,7 +1,9 @@
 // The dist suite's otp-ts peer node: an echo process and a counting sink, registered by name.
-import { createNode } from '@otp-ts/runtime';
+// Usage: node peer.mjs NAME COOKIE [RUNTIME] — RUNTIME, a bundle's path, runs another runtime (versions.mjs).
+import { pathToFileURL } from 'node:url';
 
-const [name, cookie] = process.argv.slice(2);
+const [name, cookie, runtime] = process.argv.slice(2);
+const { createNode } = await import(runtime ? pathToFileURL(runtime).href : '@otp-ts/runtime');
 const node = createNode();
 await node.startDistribution({ name, cookie, log: () => {} });
 node.spawn(

@@ -1,13 +1,14 @@
 // The dist suite: remote ping-pong round trips, one-way throughput of small and 1 KB messages and
 // connection set-up time between two otp-ts nodes, beside the same between two BEAM nodes, in one run.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureErlang } from '../erlang.mjs';
 import { writeSection } from '../results.mjs';
 import { idleMemory } from './idle.mjs';
+import { buildRuntimes, V3_COMMIT } from './versions.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -27,10 +28,11 @@ function startPeer(command, args, delayMs = 0) {
   });
 }
 
-async function otp() {
-  const peer = await startPeer(process.execPath, [join(here, 'peer.mjs'), 'bench_otp_b@127.0.0.1', COOKIE]);
+// `runtime`: the bundle of this checkout's runtime (versions.mjs), so the suite needs no build of the packages.
+async function otp(runtime) {
+  const peer = await startPeer(process.execPath, [join(here, 'peer.mjs'), 'bench_otp_b@127.0.0.1', COOKIE, runtime]);
   try {
-    const r = spawnSync(process.execPath, [join(here, 'otp.mjs'), 'bench_otp_b@127.0.0.1', COOKIE], { cwd: root, env, encoding: 'utf8', timeout: 600_000 });
+    const r = spawnSync(process.execPath, [join(here, 'otp.mjs'), 'bench_otp_b@127.0.0.1', COOKIE, runtime], { cwd: root, env, encoding: 'utf8', timeout: 600_000 });
     if (r.status !== 0) throw new Error(`otp.mjs failed: ${r.stderr || r.signal}`);
     return JSON.parse(r.stdout.trim().split('\n').pop());
   } finally {
@@ -54,13 +56,60 @@ const fmt = (n) => Math.round(n).toLocaleString('en');
 const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 const mib = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 const kib = (b) => `${Math.round(b / 1024).toLocaleString('en')} KiB`;
-// Set-up with the version-2 handshake, measured by this suite on the day version 3 replaced it (same
-// machine), and version 2 beside version 3 in paired runs: a run measures only the code it runs, so the
-// figures it is compared with are kept here.
-const BEFORE_V3 = { date: '2026-12-05', setup_us: 2026, first_us: 2701, beam_setup_us: 2571 };
-// Five paired runs (200 reconnections and 50 first contacts per runtime each), ratios version 3 / version 2.
-const PAIRED = { reconnect: [1.31, 1.21, 1.32, 1.19, 1.22], first: [1.51, 1.09, 1.33, 1.12, 1.52] };
 const ROUNDS = 5;
+// Rounds of the side-by-side set-up run (this checkout against the runtime before handshake version 3),
+// each PAIR_SAMPLES reconnections and first contacts per version.
+const PAIR_ROUNDS = 5;
+const PAIR_SAMPLES = 100;
+
+/**
+ * Set-up of this checkout's runtime beside the one before handshake version 3, in one run: a peer process
+ * of each version, and one measuring process (setup-pair.mjs) holding a node of each that alternate
+ * sample by sample; PAIR_ROUNDS such processes. A round's ratio is the median of the quotients of its
+ * paired samples (one of each version, taken one after the other).
+ */
+// CPU time (µs) an OS process has used so far (Linux: /proc/PID/stat; undefined elsewhere).
+function cpuOf(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+async function paired(runtimes) {
+  const peers = [];
+  try {
+    peers.push(await startPeer(process.execPath, [join(here, 'peer.mjs'), 'bench_pair_peer_now@127.0.0.1', COOKIE, runtimes.now]));
+    peers.push(await startPeer(process.execPath, [join(here, 'peer.mjs'), 'bench_pair_peer_before@127.0.0.1', COOKIE, runtimes.before]));
+    // The listeners' CPU per set-up: each peer's CPU time over the rounds, over the set-ups it answered.
+    const cpu0 = peers.map((p) => cpuOf(p.pid));
+    const rounds = [];
+    for (let round = 1; round <= PAIR_ROUNDS; round++) {
+      const args = [join(here, 'setup-pair.mjs'), runtimes.now, runtimes.before, COOKIE, 'bench_pair_peer_now@127.0.0.1', 'bench_pair_peer_before@127.0.0.1', String(PAIR_SAMPLES)];
+      const r = spawnSync(process.execPath, args, { cwd: root, env, encoding: 'utf8', timeout: 600_000 });
+      if (r.status !== 0) throw new Error(`setup-pair.mjs failed: ${r.stderr || r.signal}`);
+      rounds.push(JSON.parse(r.stdout.trim().split('\n').pop()));
+      console.log(`    paired round ${round} of ${PAIR_ROUNDS}: ${JSON.stringify(rounds.at(-1))}`);
+    }
+    const ratios = (key) => rounds.map((x) => x.ratio[key]);
+    const listenerCpu = peers.map((p, i) => (cpu0[i] === undefined ? undefined : (cpuOf(p.pid) - cpu0[i]) / (PAIR_ROUNDS * (2 * PAIR_SAMPLES + 1))));
+    const cpu = (side, key) => median(rounds.map((x) => x[side][key]));
+    return {
+      cpu: {
+        now: { setup: cpu('now', 'setup_cpu_us'), first: cpu('now', 'first_cpu_us'), listener: listenerCpu[0] },
+        before: { setup: cpu('before', 'setup_cpu_us'), first: cpu('before', 'first_cpu_us'), listener: listenerCpu[1] },
+      },
+      now: { setup_us: median(rounds.map((x) => x.now.setup_us)), first_us: median(rounds.map((x) => x.now.first_us)) },
+      before: { setup_us: median(rounds.map((x) => x.before.setup_us)), first_us: median(rounds.map((x) => x.before.first_us)) },
+      reconnect: ratios('setup'),
+      first: ratios('first'),
+    };
+  } finally {
+    for (const p of peers) p.kill('SIGKILL');
+  }
+}
 // Each key's median over the rounds.
 function medianOf(rounds) {
   const mid = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
@@ -69,8 +118,9 @@ function medianOf(rounds) {
 
 /** Runs the suite and writes its section of bench/RESULTS.md. */
 export async function run() {
-  console.log('dist bench: building otp-ts…');
-  spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--quiet'], { stdio: 'inherit' });
+  console.log(`dist bench: bundling this checkout's runtime and the one before ${V3_COMMIT} (handshake version 3)…`);
+  mkdirSync(work, { recursive: true });
+  const runtimes = await buildRuntimes(root, join(work, 'dist'));
   const release = ensureErlang();
   if (release) {
     mkdirSync(work, { recursive: true });
@@ -82,19 +132,24 @@ export async function run() {
   // noise (other tenants, frequency changes) then falls on both sides alike.
   const otpRounds = [];
   const beamRounds = [];
+  const load = [loadavg()[0]];
+  let pair;
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       console.log(`  round ${round} of ${ROUNDS}`);
-      otpRounds.push(await otp());
+      otpRounds.push(await otp(runtimes.now));
       if (release) beamRounds.push(await beam());
       console.log(`    otp-ts ${JSON.stringify(otpRounds.at(-1))}${release ? `\n    BEAM   ${JSON.stringify(beamRounds.at(-1))}` : ''}`);
     }
+    console.log(`  set-up beside the runtime of ${runtimes.beforeCommit} (before handshake version 3)`);
+    pair = await paired(runtimes);
+    load.push(loadavg()[0]);
   } finally {
     if (release) spawnSync('epmd', ['-port', String(EPMD_PORT), '-kill']);
-    else await (await import('@otp-ts/runtime')).killPortMapper('127.0.0.1', EPMD_PORT).catch(() => false);
+    else await (await import(pathToFileURL(runtimes.now).href)).killPortMapper('127.0.0.1', EPMD_PORT).catch(() => false);
   }
   // Memory is not noisy the way times are: one node, measured once, after a full collection each time.
-  const memory = await idleMemory(COOKIE, env, EPMD_PORT);
+  const memory = await idleMemory(COOKIE, env, EPMD_PORT, runtimes.now);
   console.log(`  idle handshakes: ${JSON.stringify(memory)}`);
   const o = medianOf(otpRounds);
   const b = release ? medianOf(beamRounds) : undefined;
@@ -121,7 +176,21 @@ export async function run() {
     '',
     'One-way throughput is timed until the peer confirms it counted every message. The otp-ts sender yields every 256 sends, which is where a busy connection (over 1 MiB unsent) suspends it.',
     '',
-    `Set-up against the version-2 handshake (hello → welcome → ack, the dialler up after one round trip), measured with this suite on ${BEFORE_V3.date} just before version 3 replaced it: reconnection ${fmt(BEFORE_V3.setup_us)} µs, first contact ${fmt(BEFORE_V3.first_us)} µs, BEAM ${fmt(BEFORE_V3.beam_setup_us)} µs in that run (otp-ts / BEAM ${(BEFORE_V3.beam_setup_us / BEFORE_V3.setup_us).toFixed(2)}×; this run ${b ? (b.setup_us / o.setup_us).toFixed(2) : '–'}×). The machine's load differs between runs by more than the handshake does, so the two versions were also run side by side: one measuring process holding a node of each runtime, each against a peer process of its own version, alternating sample by sample. Version 3 / version 2, median of ${PAIRED.reconnect.length} such runs: reconnection ${median(PAIRED.reconnect).toFixed(2)}× (${Math.min(...PAIRED.reconnect)}–${Math.max(...PAIRED.reconnect)}), first contact ${median(PAIRED.first).toFixed(2)}× (${Math.min(...PAIRED.first)}–${Math.max(...PAIRED.first)}). A first contact waits for the listener's challenge before the dialler can prove itself (the price of the dialler proving first, as BEAM's own handshake does); a reconnection proves itself over the one-time challenge of the last handshake together with its hello.`,
+    `The machine's load average (1 minute) was ${load.map((l) => l.toFixed(1)).join(' at the start, ')} at the end of the timed runs (2 cores); busy waiting, which a loopback round trip depends on, loses most when no core is free, so the round-trip and throughput rows measure the load as much as the runtime.`,
+    '',
+    `### Set-up before and after handshake version 3`,
+    '',
+    `This checkout's runtime beside the runtime of ${runtimes.beforeCommit} (the parent of ${V3_COMMIT}, which introduced version 3; version 2's handshake: hello → welcome → ack), both bundled by the bench from their sources. A peer process of each version, and one measuring process holding a node of each, alternating sample by sample (${PAIR_SAMPLES} of each kind per version and round), so the machine's load falls on both alike; ${PAIR_ROUNDS} rounds, each in a process of its own.`,
+    '',
+    '| set-up | version 3 (this checkout) | version 2 | version 3 / version 2: median of the rounds (their range) |',
+    '| --- | --- | --- | --- |',
+    `| reconnection (a node reached before; one-time challenge) | ${fmt(pair.now.setup_us)} µs | ${fmt(pair.before.setup_us)} µs | ${median(pair.reconnect).toFixed(2)}× (${Math.min(...pair.reconnect).toFixed(2)}–${Math.max(...pair.reconnect).toFixed(2)}) |`,
+    `| first contact (port-mapper lookup, then handshake) | ${fmt(pair.now.first_us)} µs | ${fmt(pair.before.first_us)} µs | ${median(pair.first).toFixed(2)}× (${Math.min(...pair.first).toFixed(2)}–${Math.max(...pair.first).toFixed(2)}) |`,
+    `| CPU of the dialling process per reconnection | ${fmt(pair.cpu.now.setup)} µs | ${fmt(pair.cpu.before.setup)} µs | ${(pair.cpu.now.setup / pair.cpu.before.setup).toFixed(2)}× |`,
+    `| CPU of the dialling process per first contact (its node started before the clock) | ${fmt(pair.cpu.now.first)} µs | ${fmt(pair.cpu.before.first)} µs | ${(pair.cpu.now.first / pair.cpu.before.first).toFixed(2)}× |`,
+    pair.cpu.now.listener === undefined ? '' : `| CPU of the listening process per set-up (both kinds) | ${fmt(pair.cpu.now.listener)} µs | ${fmt(pair.cpu.before.listener)} µs | ${(pair.cpu.now.listener / pair.cpu.before.listener).toFixed(2)}× |`,
+    '',
+    "A reconnection takes one round trip in both versions: the dialler sends its hello and its proof over the one-time challenge of the last handshake in one write, and the listener answers with its challenge and its proof in one write. A first contact takes one round trip more than version 2's (hello → challenge, proof → proof, against hello → welcome): the dialler can prove itself only over a challenge the listener chose, and the listener reveals nothing derived from the cookie before that proof — the price of a handshake that cannot be relayed and gives no cookie oracle. The CPU rows show what the two versions compute per set-up: the two HMAC-SHA256 and two small JSON frames of version 3 are a few microseconds, against the kernel's work in connect, write and close, which dominates CPU profiles of both sides. On a loaded machine each wake-up of a process also waits for a core, so the extra round trip (two wake-ups) weighs more in wall time than on an idle one (docs/protocol.md §3).",
     '',
     `Memory of an otp-ts node holding 100 connections still in their handshake (each sent a hello, got the challenge, then stays silent within the 5 s deadline), after a full collection: RSS ${mib(memory.idle.rss)} idle, ${mib(memory.holding.rss)} holding them (each holds ${kib((memory.holding.heapUsed - memory.idle.heapUsed) / 100)} of JS heap and ${kib((memory.holding.external - memory.idle.external) / 100)} of socket read buffer), ${mib(memory.after.rss)} after they closed, when the heap (${mib(memory.after.heapUsed)}; idle ${mib(memory.idle.heapUsed)}) and the buffers (${mib(memory.after.external)}; idle ${mib(memory.idle.external)}) are back and RSS stays as the allocator keeps its pages. A node holds at most \`maxUnauthenticated\` (128) such connections and drops more at once; each may send at most \`maxHandshakeBytes\` (4 KiB) before it proves the cookie.`,
   ];
