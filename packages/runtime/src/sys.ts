@@ -1,7 +1,7 @@
 import type { ProcessContext } from './types.js';
 import { genCall, type ServerRef } from './gen/call.js';
 import { SystemMessage, type SystemRequest } from './gen/messages.js';
-import { SysFailure, type DebugFun, type DebugOption, type Statistics, type SysEvent, type SysEventKind, type SysStatus } from './gen/sys-handler.js';
+import { SysFailure, SysLog, type DebugFun, type DebugOption, type Statistics, type SysEvent, type SysEventKind, type SysStatus } from './gen/sys-handler.js';
 import { SpecialProcess, type SpecialModule } from './gen/special.js';
 
 const SYS_TIMEOUT = 5000;
@@ -50,7 +50,10 @@ export const sys = {
     await request(ctx, server, { type: 'log', flag }, timeoutMs);
   },
   /** The events the log holds, oldest first (OTP's sys:get_log); empty when logging is off. */
-  getLog: (ctx: ProcessContext, server: ServerRef, timeoutMs?: number): Promise<SysEvent[]> => request(ctx, server, { type: 'log', flag: 'get' }, timeoutMs) as Promise<SysEvent[]>,
+  getLog: async (ctx: ProcessContext, server: ServerRef, timeoutMs?: number): Promise<SysEvent[]> => {
+    const answer = await request(ctx, server, { type: 'log', flag: 'get' }, timeoutMs);
+    return answer instanceof SysLog ? answer.events : (answer as SysEvent[]);
+  },
   /**
    * Installs a debug function in the process (OTP's sys:install): `fn(funState, event, procState)` runs on each
    * event and returns its next state, or `'done'` to remove itself. `id` (default: `fn`) names it for `remove`;

@@ -185,7 +185,7 @@ test('the example of docs/applications.md runs and gives what its comments say',
   const imports = /^import \{([^}]*)\} from '@otp-ts\/runtime';\n/m.exec(block);
   assert.ok(imports !== null, 'the example imports from @otp-ts/runtime');
   const body = `${transformSync(block.replace(imports[0], ''), { loader: 'ts' }).code}\nreturn { phases, owner, mine, alive };`;
-  const names = imports[1]!.split(',').map((n) => n.trim());
+  const names = imports[1]!.split(',').map((n) => n.trim()).filter((n) => n !== '' && !n.startsWith('type '));
   const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<unknown>;
   const run = new AsyncFunction('ctx', ...names, body);
   await withNode(async (node) => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { transformSync } from 'esbuild';
 import * as runtime from '@otp-ts/runtime';
-import { createNode, genEvent, genServer, genStatem, ok, reply, stop, sys, TIMEOUT, type OtpNode, type GenServer, type GenStatem, type Pid, type ProcessContext, type SysEvent } from '@otp-ts/runtime';
+import { createNode, genEvent, genServer, genStatem, ok, reply, setMessageIsolation, stop, sys, TIMEOUT, type OtpNode, type GenServer, type GenStatem, type Pid, type ProcessContext, type SysEvent } from '@otp-ts/runtime';
 import fc from 'fast-check';
 import { EpmdServer } from '@otp-ts/runtime/tools';
 import { quietLogs, withNode } from './helpers.ts';
@@ -197,7 +197,7 @@ test('the example of docs/sys.md runs and gives what its comments say', async ()
   const imports = /^import \{([^}]*)\} from '@otp-ts\/runtime';\n/m.exec(block);
   assert.ok(imports !== null, 'the example imports from @otp-ts/runtime');
   const body = `${transformSync(block.replace(imports[0], ''), { loader: 'ts' }).code}\nreturn { log, calls, after: await sys.getLog(ctx, srv) };`;
-  const names = imports[1]!.split(',').map((n) => n.trim());
+  const names = imports[1]!.split(',').map((n) => n.trim()).filter((n) => n !== '' && !n.startsWith('type '));
   const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<unknown>;
   const run = new AsyncFunction('ctx', ...names, body);
   await withNode((node) =>
@@ -334,5 +334,31 @@ test('sys.log and sys.getLog reach a server on another node; install refuses to 
   } finally {
     for (const n of nodes) n.shutdown();
     await epmd.close();
+  }
+});
+
+test('with message isolation on, sys.getLog hands out the logged states without freezing the server\'s own state', async () => {
+  const was = setMessageIsolation(true);
+  try {
+    // A server that changes its state object in place: freezing it (as a sent message is) would break the next call.
+    const counter: GenServer<{ n: number }, 'inc', never, number, void> = {
+      name: 'sys_inplace',
+      init: () => ok({ n: 0 }),
+      handleCall: (_r, _from, s) => {
+        s.n++;
+        return reply(s.n, s);
+      },
+    };
+    await withNode((node) =>
+      node.run(async (ctx) => {
+        const srv = await genServer.start(ctx, counter, undefined, { debug: ['log'] });
+        assert.equal(await genServer.call(ctx, srv, 'inc'), 1);
+        const log = await sys.getLog(ctx, srv);
+        assert.equal(log.length, 2);
+        assert.equal(await genServer.call(ctx, srv, 'inc'), 2, 'the server still changes its state after getLog');
+      }),
+    );
+  } finally {
+    setMessageIsolation(was);
   }
 });

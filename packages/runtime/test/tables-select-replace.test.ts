@@ -119,7 +119,7 @@ test('the selectReverse / selectReplace example of docs/tables.md runs and gives
   const imports = /^import \{([^}]*)\} from '@otp-ts\/runtime';\n/m.exec(block);
   assert.ok(imports !== null, 'the example imports from @otp-ts/runtime');
   const body = `${transformSync(block.replace(imports[0], ''), { loader: 'ts' }).code}\nreturn { newestFirst, page: page.rows, rest: rest.rows, retried, job2 };`;
-  const names = imports[1]!.split(',').map((n) => n.trim());
+  const names = imports[1]!.split(',').map((n) => n.trim()).filter((n) => n !== '' && !n.startsWith('type '));
   const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<unknown>;
   const run = new AsyncFunction('ctx', ...names, body);
   const out = await inProcess((ctx) => run(ctx, ...names.map((n) => (runtime as Record<string, unknown>)[n])));

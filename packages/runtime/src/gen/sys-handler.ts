@@ -221,6 +221,14 @@ export class SysFailure {
 }
 
 /**
+ * Internal: the events sys.getLog answers a local asker, in a class instance so that message isolation leaves
+ * them unfrozen: they hold the process's own states, which it may go on changing (the BEAM copies them).
+ */
+export class SysLog {
+  constructor(readonly events: SysEvent[]) {}
+}
+
+/**
  * Handles one system message for a behaviour loop (OTP's sys:handle_system_msg). Synchronous requests
  * (suspend, resume, getState, ...) are answered at once and return undefined, so a loop pays no promise
  * for them (an upgrade of many processes sends two each); changeCode and terminate return a promise.
@@ -232,6 +240,7 @@ export function handleSystemMessage(ctx: ProcessContext, msg: SystemMessage, tar
   let answer: unknown;
   try {
     answer = answerOf(ctx, req, target);
+    if (msg.from.pid.node === 0 && req.type === 'log' && req.flag === 'get') answer = new SysLog(answer as SysEvent[]);
   } catch (error) {
     answer = new SysFailure(error);
   }
