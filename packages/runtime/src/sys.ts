@@ -1,7 +1,7 @@
 import type { ProcessContext } from './types.js';
 import { genCall, type ServerRef } from './gen/call.js';
 import { SystemMessage, type SystemRequest } from './gen/messages.js';
-import { SysFailure, SysLog, type DebugFun, type DebugOption, type Statistics, type SysEvent, type SysEventKind, type SysStatus } from './gen/sys-handler.js';
+import { SysFailure, SysLog, SysState, type DebugFun, type DebugOption, type Statistics, type SysEvent, type SysEventKind, type SysStatus } from './gen/sys-handler.js';
 import { SpecialProcess, type SpecialModule } from './gen/special.js';
 
 const SYS_TIMEOUT = 5000;
@@ -9,7 +9,7 @@ const SYS_TIMEOUT = 5000;
 async function request(ctx: ProcessContext, server: ServerRef, req: SystemRequest, timeoutMs = SYS_TIMEOUT): Promise<unknown> {
   const answer = await genCall(ctx, server, (from) => new SystemMessage(from, req), req, timeoutMs);
   if (answer instanceof SysFailure) throw answer.error;
-  return answer;
+  return answer instanceof SysState ? answer.value : answer;
 }
 
 /** What `sys.log` sets: on (keeping the last 10 events, or the bound it had), on with a bound, or off (the log is dropped). */

@@ -1,7 +1,7 @@
 // The node side of `otp observer`: pages, sorts and filters on the node; bounded rows; logged actions.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genServer, ok, reply, type GenServer, type Pid } from '@otp-ts/runtime';
+import { genServer, supervisor, sys, ok, reply, setMessageIsolation, processDetails, supervisionTree, type GenServer, type Pid, type ProcessContext } from '@otp-ts/runtime';
 import { observerRpcModule, processPage, tablePage, tableRows, act } from '../src/trace/observe.ts';
 import { withNode, idle, tick, quietLogs } from './helpers.ts';
 
@@ -102,4 +102,34 @@ test('the overview samples the event loop and the work done since the previous s
     assert.ok(second.elu >= 0 && second.elu <= 1);
     assert.ok(second.delay.p99 >= 0);
   });
+});
+
+test('with message isolation on, reading a supervisor state through sys (otp tree, otp observer) leaves it able to restart its children', async () => {
+  const was = setMessageIsolation(true);
+  try {
+    await withNode(async (node) => {
+      quietLogs(node);
+      const worker: GenServer<number, 'ping', never, 'pong', void> = { init: () => ok(0), handleCall: (_m, _f, s) => reply('pong' as const, s) };
+      // Its parent stays alive: a supervisor goes down with its parent.
+      const sup = await new Promise<Pid>((started) =>
+        node.spawn(async (ctx) => {
+          started(await supervisor.startLink(ctx, { init: () => ({ strategy: 'oneForOne', intensity: 5, period: 10, children: [{ id: 'w', start: (c: ProcessContext) => genServer.startLink(c, worker, undefined, { name: 'observed_w' }) }] }) }, undefined));
+          await idle(ctx);
+        }),
+      );
+      const tree = await supervisionTree(node);
+      assert.ok(tree.ok);
+      const before = node.whereis('observed_w')!;
+      assert.equal((await processDetails(node, String(sup))).ok, true);
+      node.exit(before, 'kill');
+      for (let i = 0; i < 1000 && (node.whereis('observed_w') === undefined || node.whereis('observed_w') === before); i++) await tick();
+      assert.notEqual(node.whereis('observed_w'), undefined, 'the supervisor restarted its child');
+      assert.notEqual(node.whereis('observed_w'), before);
+      assert.equal(node.isAlive(sup), true);
+      const state = await node.run((ctx) => sys.getState<{ children: unknown[] }>(ctx, sup));
+      assert.equal(Object.isFrozen(state.children), false, "the supervisor's own state stays its own");
+    });
+  } finally {
+    setMessageIsolation(was);
+  }
 });

@@ -221,6 +221,16 @@ export class SysFailure {
 }
 
 /**
+ * Internal: a sys answer that carries the process's live state (getState, replaceState, getStatus). A class
+ * instance, so message isolation leaves it unfrozen: the BEAM copies the state into the asker's heap and
+ * the process goes on changing its own; freezing the shared object would break the process instead
+ * (a supervisor restarting a child after `otp tree` or `otp observer` read its state).
+ */
+export class SysState {
+  constructor(readonly value: unknown) {}
+}
+
+/**
  * Internal: the events sys.getLog answers a local asker, in a class instance so that message isolation leaves
  * them unfrozen: they hold the process's own states, which it may go on changing (the BEAM copies them).
  */
@@ -240,6 +250,8 @@ export function handleSystemMessage(ctx: ProcessContext, msg: SystemMessage, tar
   let answer: unknown;
   try {
     answer = answerOf(ctx, req, target);
+    // A remote asker gets a copy through the codec anyway (and could not decode the wrapper).
+    if (msg.from.pid.node === 0 && (req.type === 'getState' || req.type === 'replaceState' || req.type === 'getStatus')) answer = new SysState(answer);
     if (msg.from.pid.node === 0 && req.type === 'log' && req.flag === 'get') answer = new SysLog(answer as SysEvent[]);
   } catch (error) {
     answer = new SysFailure(error);
