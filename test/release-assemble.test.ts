@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { t as list } from 'tar';
+import { replaceOrFail } from './support/wait.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(repo, 'packages', 'cli', 'bin', 'otp.js');
@@ -40,9 +41,9 @@ test('otp release: the release root and tarball of a generated app, then 0.2.0 w
 
     // 0.2.0: the server answers `count` differently; the supervisor and the application module are untouched.
     const pkg = join(dir, 'package.json');
-    writeFileSync(pkg, readFileSync(pkg, 'utf8').replace('"version": "0.1.0"', '"version": "0.2.0"'));
+    writeFileSync(pkg, replaceOrFail(readFileSync(pkg, 'utf8'), '"version": "0.1.0"', '"version": "0.2.0"'));
     const server = join(dir, 'src', 'depot_server.ts');
-    writeFileSync(server, readFileSync(server, 'utf8').replace('return reply(state.counts[request.key] ?? 0, state);', 'return reply(Math.max(0, state.counts[request.key] ?? 0), state);'));
+    writeFileSync(server, replaceOrFail(readFileSync(server, 'utf8'), 'return reply(state.counts[request.key] ?? 0, state);', 'return reply(Math.max(0, state.counts[request.key] ?? 0), state);'));
     const second = otp('release', '--upgrade-from', '0.1.0');
     assert.equal(second.status, 0, second.stdout + second.stderr);
     assert.match(second.stdout, /relup from 0\.1\.0: depot 0\.1\.0 → 0\.2\.0: 0 added, 1 changed, 0 removed; codeChange for depot\/depot_server \(gen_server\)/);

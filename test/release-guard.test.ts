@@ -13,6 +13,7 @@ import { extract } from 'tar';
 import { startLoad } from '../bench/lib/call-load.ts';
 import { run, ok, type Ran } from './support/run.ts';
 import { privatePortMapper } from './support/epmd.ts';
+import { replaceOrFail } from './support/wait.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 // Every node and tool of this file registers with its own port mapper, stopped with the file: none is left on 4369.
@@ -48,16 +49,15 @@ before(async () => {
   const serverFile = join(project, 'src', 'sentry_server.ts');
   const pkg = join(project, 'package.json');
   const v1 = readFileSync(serverFile, 'utf8');
-  const crashing = v1
-    .replace("case 'bump': {", "case 'bump': {\n        const x: any = (state as any).x ?? {};\n        x.newFn();")
-    .replace(/codeChange: .*\n/, "codeChange: (oldVsn: any, state: any) => (oldVsn !== null && typeof oldVsn === 'object' ? { counts: state.counts } : { ...state, x: {} }),\n");
+  const bumpCrashes = replaceOrFail(v1, "case 'bump': {", "case 'bump': {\n        const x: any = (state as any).x ?? {};\n        x.newFn();");
+  const crashing = replaceOrFail(bumpCrashes, /codeChange: .*\n/, "codeChange: (oldVsn: any, state: any) => (oldVsn !== null && typeof oldVsn === 'object' ? { counts: state.counts } : { ...state, x: {} }),\n");
   assert.notEqual(crashing, v1, 'the edit of 0.2.0 applied');
   writeFileSync(serverFile, crashing);
-  writeFileSync(pkg, readFileSync(pkg, 'utf8').replace('"version": "0.1.0"', '"version": "0.2.0"'));
+  writeFileSync(pkg, replaceOrFail(readFileSync(pkg, 'utf8'), '"version": "0.1.0"', '"version": "0.2.0"'));
   await ok(run(process.execPath, [otp, 'release', '--tar', '--upgrade-from', '0.1.0'], project), 'otp release 0.2.0');
   writeFileSync(serverFile, v1);
   writeFileSync(join(project, 'config', 'sys.config.json'), JSON.stringify({ sentry: { initialCounts: {}, greeting: '${SENTRY_GREETING}' } }));
-  writeFileSync(pkg, readFileSync(pkg, 'utf8').replace('"version": "0.2.0"', '"version": "0.3.0"'));
+  writeFileSync(pkg, replaceOrFail(readFileSync(pkg, 'utf8'), '"version": "0.2.0"', '"version": "0.3.0"'));
   await ok(run(process.execPath, [otp, 'release', '--tar', '--upgrade-from', '0.1.0'], project), 'otp release 0.3.0');
 });
 
@@ -151,7 +151,7 @@ test('an application added by an upgrade starts with the new version\'s sys.conf
     await ok(run(process.execPath, [otp, 'release', '--tar'], umbrella), 'otp release 0.1.0');
     await ok(run(process.execPath, [otp, 'new', 'app', 'ledger', '--dir', 'apps/ledger', '--quiet'], umbrella), 'otp new app ledger');
     const config = join(umbrella, 'otp.config.ts');
-    const withLedger = readFileSync(config, 'utf8').replace("{ version: '0.1.0', applications: ['depot'] }", "{ version: '0.2.0', applications: ['depot', 'ledger'] }");
+    const withLedger = replaceOrFail(readFileSync(config, 'utf8'), "{ version: '0.1.0', applications: ['depot'] }", "{ version: '0.2.0', applications: ['depot', 'ledger'] }");
     assert.notEqual(withLedger, readFileSync(config, 'utf8'), 'the release edit applied');
     writeFileSync(config, withLedger);
     writeFileSync(join(umbrella, 'config', 'sys.config.json'), JSON.stringify({ depot: { initialCounts: {} }, ledger: { initialCounts: { opening: 7 } } }));

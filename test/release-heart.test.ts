@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run, ok, type Ran as Result } from './support/run.ts';
 import { privatePortMapper } from './support/epmd.ts';
+import { replaceOrFail } from './support/wait.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 // Every node and tool of this file registers with its own port mapper, stopped with the file: none is left on 4369.
@@ -89,7 +90,7 @@ test('a node under its heart (-heart in node.args) comes back on the permanent v
     const serverFile = join(app.dir, 'src', 'heartbeat_server.ts');
     writeFileSync(serverFile, `${readFileSync(serverFile, 'utf8')}\n/** The release this module came with. */\nexport function release(): string {\n  return '0.2.0';\n}\n`);
     const pkg = join(app.dir, 'package.json');
-    writeFileSync(pkg, readFileSync(pkg, 'utf8').replace('"version": "0.1.0"', '"version": "0.2.0"'));
+    writeFileSync(pkg, replaceOrFail(readFileSync(pkg, 'utf8'), '"version": "0.1.0"', '"version": "0.2.0"'));
     await ok(run(process.execPath, [otp, 'release', '--upgrade-from', '0.1.0'], app.dir), 'otp release 0.2.0');
 
     const started = await ok(app.script(['daemon']), 'daemon');

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { startLoad } from '../bench/lib/call-load.ts';
 import { run, ok } from './support/run.ts';
 import { privatePortMapper } from './support/epmd.ts';
+import { replaceOrFail } from './support/wait.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 // Every node and tool of this file registers with its own port mapper, stopped with the file: none is left on 4369.
@@ -55,7 +56,7 @@ export function depth(n: number): number {
 `;
 
 // 0.2.0 changes one module of the cycle: record(n) === 2n.
-const bookV2 = book.replace('1 + audit.record(n - 1)', '2 + audit.record(n - 1)');
+const bookV2 = replaceOrFail(book, '1 + audit.record(n - 1)', '2 + audit.record(n - 1)');
 
 const imports = `import * as ledger from './ledger.ts';
 import label from './ledger.ts';
@@ -80,12 +81,14 @@ const formsV2 = `async function forms(): Promise<string> {
 
 // The template's server gains a 'forms' call; `uses` runs on every bump (the load's call).
 function server(template: string, forms: string, uses: string): string {
-  return `${imports}${template}\n${forms}`
-    .replace("| { op: 'keys' };", "| { op: 'keys' } | { op: 'forms' };")
-    .replace('export type Reply = number | string[];', 'export type Reply = number | string | string[];')
-    .replace('handleCall(request, _from, state) {', 'async handleCall(request, _from, state) {')
-    .replace("case 'keys':", `case 'forms':\n        return reply(await forms(), state);\n      case 'keys':`)
-    .replace('const n = (state.counts[request.key] ?? 0) + request.by;', `const n = (state.counts[request.key] ?? 0) + request.by;\n        ${uses}`);
+  const edits: Array<[string, string]> = [
+    ["| { op: 'keys' };", "| { op: 'keys' } | { op: 'forms' };"],
+    ['export type Reply = number | string[];', 'export type Reply = number | string | string[];'],
+    ['handleCall(request, _from, state) {', 'async handleCall(request, _from, state) {'],
+    ["case 'keys':", `case 'forms':\n        return reply(await forms(), state);\n      case 'keys':`],
+    ['const n = (state.counts[request.key] ?? 0) + request.by;', `const n = (state.counts[request.key] ?? 0) + request.by;\n        ${uses}`],
+  ];
+  return edits.reduce((text, [from, to]) => replaceOrFail(text, from, to), `${imports}${template}\n${forms}`);
 }
 
 test('after hot upgrades of a built release under load, namespace, default, named, re-exported, dynamic and cyclic imports all reach the live version, none of them fails, and a codeChange that mutates the state in place and throws rolls back to the untouched state', { timeout: 300_000 }, async () => {
@@ -117,7 +120,7 @@ test('after hot upgrades of a built release under load, namespace, default, name
     writeFileSync(src('extra.ts'), "export function hello(): string {\n  return 'extra';\n}\n");
     writeFileSync(src('book.ts'), bookV2);
     writeFileSync(src('tally_server.ts'), server(template, formsV2, "if (ledger.newFn() !== 'fresh') throw new Error('stale ledger');"));
-    writeFileSync(pkg, readFileSync(pkg, 'utf8').replace('"version": "0.1.0"', '"version": "0.2.0"'));
+    writeFileSync(pkg, replaceOrFail(readFileSync(pkg, 'utf8'), '"version": "0.1.0"', '"version": "0.2.0"'));
     await ok(run(process.execPath, [otp, 'release', '--tar', '--upgrade-from', '0.1.0'], dir), 'otp release 0.2.0');
     copyFileSync(join(deploy, 'tally-0.2.0.tar.gz'), join(deploy, 'releases', 'tally-0.2.0.tar.gz'));
 
@@ -146,11 +149,12 @@ test('after hot upgrades of a built release under load, namespace, default, name
 
       // 0.3.0's codeChange converts the counts IN PLACE, then throws: the rollback must give back the counts
       // as they were, or the load's next answers would not follow on (every client checks n === last + 1).
-      writeFileSync(src('tally_server.ts'), server(template, formsV2, "if (ledger.newFn() !== 'fresh') throw new Error('stale ledger');").replace(
+      writeFileSync(src('tally_server.ts'), replaceOrFail(
+        server(template, formsV2, "if (ledger.newFn() !== 'fresh') throw new Error('stale ledger');"),
         /codeChange: .*\n/,
         "codeChange: (_oldVsn: unknown, state: any) => {\n    for (const key of Object.keys(state.counts)) state.counts[key] *= 1000;\n    state.counts.corrupted = 1;\n    throw new Error('half-way through the counts');\n  },\n",
       ));
-      writeFileSync(pkg, readFileSync(pkg, 'utf8').replace('"version": "0.2.0"', '"version": "0.3.0"'));
+      writeFileSync(pkg, replaceOrFail(readFileSync(pkg, 'utf8'), '"version": "0.2.0"', '"version": "0.3.0"'));
       await ok(run(process.execPath, [otp, 'release', '--tar', '--upgrade-from', '0.2.0'], dir), 'otp release 0.3.0');
       const before = load.counts().ok;
       const bad = await run(script, ['upgrade', join(deploy, 'tally-0.3.0.tar.gz')], deploy);

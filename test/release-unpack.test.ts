@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { create, extract } from 'tar';
 import { run, ok } from './support/run.ts';
 import { privatePortMapper } from './support/epmd.ts';
+import { replaceOrFail } from './support/wait.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 // Every node and tool of this file registers with its own port mapper, stopped with the file: none is left on 4369.
@@ -56,8 +57,8 @@ test('a tarball with a broken file is refused with one line and leaves no trace;
   // Releases `vsn` from `from` with the server's codeChange and a release() marker of `label`.
   const releaseAs = async (vsn: string, from: string, codeChange: string, label: string): Promise<string> => {
     const source = readFileSync(serverFile, 'utf8').replace(/\n\/\*\* Which build this is\. \*\/[\s\S]*$/, '\n');
-    writeFileSync(serverFile, `${source.replace(/ {2}codeChange: .*\n/, `  codeChange: ${codeChange},\n`)}\n/** Which build this is. */\nexport function release(): string {\n  return '${label}';\n}\n`);
-    writeFileSync(pkg, readFileSync(pkg, 'utf8').replace(/"version": "[^"]+"/, `"version": "${vsn}"`));
+    writeFileSync(serverFile, `${replaceOrFail(source, / {2}codeChange: .*\n/, `  codeChange: ${codeChange},\n`)}\n/** Which build this is. */\nexport function release(): string {\n  return '${label}';\n}\n`);
+    writeFileSync(pkg, replaceOrFail(readFileSync(pkg, 'utf8'), /"version": "[^"]+"/, `"version": "${vsn}"`));
     await ok(run(process.execPath, [otp, 'release', '--tar', '--upgrade-from', from], dir), `otp release ${label}`);
     return join(rel, `unpacker-${vsn}.tar.gz`);
   };
