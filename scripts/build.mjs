@@ -17,11 +17,16 @@ for (const ws of workspaces) {
   if (!existsSync(entry)) continue;
   // A package may declare more entry points (e.g. @otp-ts/test-runner/assert) in "otpBuild.entries".
   const extra = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).otpBuild?.entries ?? {};
+  // Entries that share the main entry's modules ("otpBuild.shared", e.g. @otp-ts/runtime/tools) are built with it in
+  // one run split into chunks, so a module both reach exists once: one copy of its classes and of its state.
+  const shared = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).otpBuild?.shared ?? {};
   const started = Date.now();
   rmSync(join(dir, 'dist'), { recursive: true, force: true });
   await build({
-    entryPoints: [entry],
-    outfile: join(dir, 'dist', 'index.js'),
+    entryPoints: { index: entry, ...Object.fromEntries(Object.entries(shared).map(([out, src]) => [out.replace(/[.]js$/, ''), join(dir, src)])) },
+    outdir: join(dir, 'dist'),
+    splitting: Object.keys(shared).length > 0,
+    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
     packages: 'external',
     platform: 'node',

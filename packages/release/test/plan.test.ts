@@ -71,6 +71,9 @@ test('a plan: the config\'s release with its dependencies in start order, versio
     assert.ok(paths.includes(p), p);
   }
   assert.ok(!paths.some((p) => p.startsWith('lib/tools') || p.endsWith('.hashes.json') || p.startsWith('node_modules/@otp-ts/runtime/src')));
+  // The runtime's entries share chunks (dist/chunks/): without them the release's node cannot load the runtime.
+  assert.ok(paths.some((p) => /^node_modules\/@otp-ts\/runtime\/dist\/chunks\/.+\.js$/.test(p)), 'the runtime\'s shared chunks');
+  assert.ok(!paths.some((p) => p.endsWith('.d.ts')), 'no declarations');
   assert.equal(plan.files.find((f) => f.path === 'bin/shop')!.mode, 0o755);
   assert.ok(!existsSync(join(root, '_build', 'prod', 'rel')), 'planning writes nothing');
 

@@ -1,5 +1,5 @@
 // @otp-ts/runtime/tools: what tools and tests use beside the user API, starting with the port mapper.
-// A separate bundle: nothing here shares module state or classes with the package's main entry.
+// Built with the main entry into shared chunks (otpBuild.shared): a module both reach exists once in dist/.
 
 /** The port mapper (epmd) as an in-process server: start one on a port of its own for a test or a tool. */
 export { EpmdServer, DEFAULT_EPMD_LIMITS } from './distribution/epmd-server.js';
@@ -14,3 +14,6 @@ export type { NodeEntry } from './distribution/epmd-protocol.js';
 export { colours, colourEnabled } from './colour.js';
 /** The styles for one stream, and what the decision looks at. */
 export type { Colours, ColourStream } from './colour.js';
+/** The trace agent's call-pattern language (`mod.fn/2`, wildcards, argument patterns, guards) and its bounded value formatter. */
+export { parseCallPattern, compileArgsMatcher } from './trace/pattern.js';
+export { formatBounded } from './trace/format.js';

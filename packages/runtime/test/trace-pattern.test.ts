@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCallPattern, compileArgsMatcher, formatBounded, type CallPattern } from '@otp-ts/runtime';
+import type { CallPattern } from '@otp-ts/runtime';
+import { parseCallPattern, compileArgsMatcher, formatBounded } from '@otp-ts/runtime/tools';
 
 function parsed(source: string): CallPattern {
   const r = parseCallPattern(source);

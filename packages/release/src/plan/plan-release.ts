@@ -82,7 +82,8 @@ function checkSharedVersions(relRoot: string, vsn: string, apps: PlannedApp[], e
 
 function runtimeFiles(runtime: PackageSource): PlannedFile[] {
   const base = 'node_modules/@otp-ts/runtime';
-  const dist = listFiles(join(runtime.dir, 'dist')).filter((f) => !f.includes('/') && (f.endsWith('.js') || f.endsWith('.js.map')));
+  // Its entries and the chunks they share (dist/chunks/), not the declarations.
+  const dist = listFiles(join(runtime.dir, 'dist')).filter((f) => (!f.includes('/') || f.startsWith('chunks/')) && (f.endsWith('.js') || f.endsWith('.js.map')));
   return [{ path: `${base}/package.json`, from: join(runtime.dir, 'package.json') }, ...dist.map((f) => ({ path: `${base}/dist/${f}`, from: join(runtime.dir, 'dist', f) }))];
 }
 
