@@ -1,5 +1,12 @@
 #!/usr/bin/env node
 // The installed entry point: the CLI itself is built into dist/ by `npm run build`.
-import { main } from '../dist/index.js';
+// `otp --version` alone answers from package.json without loading the CLI (every command and package):
+// scripts and editors call it often, and it is the newcomer's first command.
+import { readFileSync } from 'node:fs';
 
-process.exitCode = await main(process.argv.slice(2));
+if (process.argv.length === 3 && process.argv[2] === '--version') {
+  process.stdout.write(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`);
+} else {
+  const { main } = await import('../dist/index.js');
+  process.exitCode = await main(process.argv.slice(2));
+}
