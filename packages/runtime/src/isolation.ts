@@ -11,7 +11,11 @@
  * changes), functions, and anything already frozen (not walked again: an object frozen by hand keeps
  * unfrozen children unfrozen).
  */
-export const isolation = { on: false };
+export const isolation = {
+  on: false,
+  /** True while distribution delivers what it decoded: a fresh copy only the receiver holds, never frozen. */
+  fromWire: false,
+};
 
 /** Why isolation is on or off: the profile from `OTP_PROFILE` or `OTP_MESSAGE_ISOLATION`, or a call of `setMessageIsolation`. */
 export function profileIsolation(env: Record<string, string | undefined>): boolean {
@@ -46,7 +50,7 @@ const ARRAY_PROTO = Array.prototype;
 
 /** Deep-freezes what a message shares with its sender (see `isolation`). */
 export function isolateMessage(message: unknown): void {
-  if (typeof message !== 'object' || message === null) return;
+  if (typeof message !== 'object' || message === null || isolation.fromWire) return;
   const proto = Object.getPrototypeOf(message) as unknown;
   if (proto === OBJECT_PROTO || proto === ARRAY_PROTO || proto === null) {
     freeze(message, 0);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Ref} from '@otp-ts/runtime';
-import { genServer, messageIsolation, ok, reply, setMessageIsolation, isDown, Pid, TIMEOUT, type GenServer } from '@otp-ts/runtime';
+import { genServer, messageIsolation, ok, reply, setMessageIsolation, sys, isDown, Pid, TIMEOUT, type GenServer } from '@otp-ts/runtime';
 import { profileIsolation } from '../src/isolation.ts';
 import { idle, withNode } from './helpers.ts';
 
@@ -132,4 +132,26 @@ test('the profile decides: OTP_PROFILE dev or test turns isolation on, prod or n
   assert.equal(run({ OTP_PROFILE: 'test' }), 'true');
   assert.equal(run({ OTP_PROFILE: 'prod' }), 'false');
   assert.equal(typeof messageIsolation(), 'boolean');
+});
+
+test('isolation on: a sys request answers with the process state unfrozen (OTP copies it), so the server keeps changing its state', async () => {
+  type S = { seen: string[] };
+  const server: GenServer<S, string, never, number> = {
+    init: () => ok({ seen: [] }),
+    handleCall: (word, _from, s) => {
+      s.seen.push(word);
+      return reply(s.seen.length, s);
+    },
+  };
+  await isolated(() =>
+    withNode(async (node) => {
+      await node.run(async (ctx) => {
+        const pid = await genServer.start(ctx, server, undefined);
+        await genServer.call(ctx, pid, 'one');
+        const state = await sys.getState<S>(ctx, pid);
+        assert.equal(Object.isFrozen(state.seen), false);
+        assert.equal(await genServer.call(ctx, pid, 'two'), 2, 'the server changes its state after sys.getState');
+      });
+    }),
+  );
 });

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createNode, TIMEOUT } from '@otp-ts/runtime';
+import { createNode, setMessageIsolation, TIMEOUT } from '@otp-ts/runtime';
 import { EpmdServer } from '@otp-ts/runtime/tools';
 
 const peerScript = fileURLToPath(new URL('./fixtures/peer-node.ts', import.meta.url));
@@ -44,6 +44,15 @@ test('process_SUITE alias_bif (distributed): a process of another node sends to 
       const second = (await ctx.receive(null, WAIT)) as { echo: string };
       assert.equal(second.echo, 'to the pid');
       assert.equal(ctx.processInfo(ctx.self())!.messageQueueLen, 0);
+      // With message isolation on, what arrives from another node is the receiver's own copy: not frozen.
+      const was = setMessageIsolation(true);
+      try {
+        ctx.send(echo, { from: ctx.self(), msg: ['b', 'a'] });
+        const third = (await ctx.receive(null, WAIT)) as { echo: string[] };
+        assert.deepEqual(third.echo.sort(), ['a', 'b']);
+      } finally {
+        setMessageIsolation(was);
+      }
     });
   } finally {
     peer?.kill('SIGKILL');

@@ -10,6 +10,7 @@ import { epmdPort, lookup, register, type Registration } from './epmd-client.js'
 import { portMapperAddresses } from './epmd-address.js';
 import { challenge, nodeNameProblem, quoteForLog, splitNodeName } from './handshake.js';
 import { RemoteSignals } from './remote.js';
+import { isolation } from '../isolation.js';
 import { Down, type ExitReason } from '../messages.js';
 import { Pid as PidClass, Ref } from '../pid.js';
 import type { ProcessImpl } from '../process.js';
@@ -595,6 +596,16 @@ export class Distribution implements ConnectionOwner, PidTranslator {
 
   // Handles one control message from `from` (a connected node).
   private control(peer: string, msg: unknown[]): void {
+    // What arrives from the wire is the receiver's own copy: message isolation has nothing to guard in it.
+    isolation.fromWire = true;
+    try {
+      this.handleControl(peer, msg);
+    } finally {
+      isolation.fromWire = false;
+    }
+  }
+
+  private handleControl(peer: string, msg: unknown[]): void {
     const node = this.node;
     switch (msg[0]) {
       case 'send': {

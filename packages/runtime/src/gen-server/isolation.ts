@@ -1,7 +1,16 @@
 import { isolatePayload } from '../isolation.js';
-import { CallMessage, CastMessage, ReplyMessage } from '../gen/messages.js';
+import { CallMessage, CastMessage, ReplyMessage, SystemMessage } from '../gen/messages.js';
+import type { Ref } from '../pid.js';
+
+// The tags of sys requests delivered while isolation is on: their replies carry a process's own state
+// (sys.getState), which OTP copies and the process keeps changing, so they are not frozen.
+const systemTags = new WeakSet<Ref>();
 
 // Message isolation freezes what calls, casts and replies carry for the user, not the wrappers.
 isolatePayload(CallMessage, (m) => m.request);
 isolatePayload(CastMessage, (m) => m.request);
-isolatePayload(ReplyMessage, (m) => m.value);
+isolatePayload(ReplyMessage, (m) => (systemTags.has(m.tag) ? undefined : m.value));
+isolatePayload(SystemMessage, (m) => {
+  systemTags.add(m.from.tag);
+  return undefined;
+});
