@@ -21,7 +21,7 @@ export type { TemplateName } from './scaffold/templates-dir.js';
 export { newProject, planProject, packageVersions, sourceCheckout, checkoutVersions } from './scaffold/new-project.js';
 export type { PackageVersions } from './scaffold/new-project.js';
 export type { NewProjectOptions } from './scaffold/new-project.js';
-export { runCli } from './cli/adapter.js';
+export { runCli, checkCommandLine } from './cli/adapter.js';
 export type { CliMeta } from './cli/adapter.js';
 export { defineProvider, globalOptions } from './cli/provider.js';
 export { createProviderState } from './cli/state.js';

@@ -105,6 +105,21 @@ async function dispatch(argv: readonly string[], providers: readonly AnyProvider
   return runChain(provider, args, providers, io, new Set(), createProviderState(io));
 }
 
+/**
+ * Parses and checks a command line (`['new', 'app', 'shop']`) against the commands' tables as `otp`
+ * does before running it, without running it; throws the usage error `otp` would print. The doc tests
+ * check every documented command line and every --help example with it.
+ */
+export async function checkCommandLine(argv: readonly string[], providers: readonly AnyProvider[]): Promise<void> {
+  const parsed = (await build(providers, { version: '0.0.0' } as CliMeta).parseAsync([...argv], {}, () => undefined)) as Record<string, unknown> & { _: unknown[] };
+  const [name, ...extra] = parsed._;
+  if (name === undefined || name === 'help' || parsed.help === true || parsed.version === true) return checkFlags(argv, [...globalOptions, ...builtinFlags]);
+  const provider = providers.find((p) => p.name === name);
+  if (!provider) throw usageError(`unknown command '${String(name)}'`);
+  checkFlags(argv, [...provider.options, ...globalOptions, ...builtinFlags], provider.name);
+  collectArgs(provider, parsed, extra, argv);
+}
+
 // The defaults a provider's options declare (booleans off): the arguments of a dependency nobody set.
 function defaultsOf(p: AnyProvider): Record<string, unknown> {
   return Object.fromEntries(p.options.map((o) => [o.name, o.default ?? (o.type === 'boolean' ? false : undefined)]));
