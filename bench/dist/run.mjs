@@ -134,6 +134,7 @@ export async function run() {
   const beamRounds = [];
   const load = [loadavg()[0]];
   let pair;
+  let memory;
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       console.log(`  round ${round} of ${ROUNDS}`);
@@ -144,12 +145,13 @@ export async function run() {
     console.log(`  set-up beside the runtime of ${runtimes.beforeCommit} (before handshake version 3)`);
     pair = await paired(runtimes);
     load.push(loadavg()[0]);
+    // Memory is not noisy the way times are: one node, measured once, after a full collection each time
+    // (while the port mapper still runs: without it the node would start the built-in one and leave it).
+    memory = await idleMemory(COOKIE, env, EPMD_PORT, runtimes.now);
   } finally {
     if (release) spawnSync('epmd', ['-port', String(EPMD_PORT), '-kill']);
     else await (await import(pathToFileURL(runtimes.now).href)).killPortMapper('127.0.0.1', EPMD_PORT).catch(() => false);
   }
-  // Memory is not noisy the way times are: one node, measured once, after a full collection each time.
-  const memory = await idleMemory(COOKIE, env, EPMD_PORT, runtimes.now);
   console.log(`  idle handshakes: ${JSON.stringify(memory)}`);
   const o = medianOf(otpRounds);
   const b = release ? medianOf(beamRounds) : undefined;
