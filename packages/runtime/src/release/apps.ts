@@ -3,7 +3,7 @@ import * as application from '../application/api.js';
 import { codeServerOf } from '../code/server.js';
 import { loadBuiltApplication } from '../code/app-loader.js';
 import type { VersionFiles } from './files.js';
-import type { RunningRelease } from './handler.js';
+import type { RunningRelease } from './running.js';
 
 /** Loads a version's applications from lib/ (those not loaded yet) and starts them in order (boot and restart). */
 export async function startApplications(state: RunningRelease, files: VersionFiles): Promise<void> {

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import type { OtpNode } from '../node.js';
 import type { ProcessContext } from '../types.js';
 import type { Pid } from '../pid.js';
 import * as application from '../application/api.js';
@@ -11,21 +10,11 @@ import type { ModuleSource } from '../code/module.js';
 import { upgradeModules, UpgradeError } from '../code/upgrade.js';
 import { hasVersion, readReleases, readVersion, writeReleases, type VersionFiles } from './files.js';
 import { startApplications, stopApplications } from './apps.js';
+import type { RunningRelease } from './running.js';
 import type { AppChange, RelupStep } from './types.js';
 import { reasonText, snapshotStates, UpgradeGuard, watchExits, type Snapshot, type Watch } from './guard.js';
 
-/** What the release handler knows about the release its node runs. */
-export interface RunningRelease {
-  root: string;
-  node: OtpNode;
-  env: Record<string, string | undefined>;
-  /** The running version's files. */
-  files: VersionFiles;
-  /** Applications started, in start order. */
-  started: string[];
-  log: (line: string) => void;
-  stop: (reason?: unknown) => Promise<void>;
-}
+export type { RunningRelease };
 
 /** What an upgrade or downgrade did: `bin/<name> upgrade` prints it. */
 export interface InstallReport {
