@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createNode } from '../create.js';
 import type { OtpNode } from '../node.js';
 import * as application from '../application/api.js';
@@ -8,6 +8,7 @@ import { describeReason } from '../errors.js';
 import { permanentVersion, readReleases, readVersion } from './files.js';
 import { releaseHandler, type RunningRelease } from './handler.js';
 import { startApplications, stopApplications } from './apps.js';
+import { CRASH_DUMP_FILE, installCrashDump } from '../crashdump.js';
 
 /** Options of `bootRelease`. */
 export interface BootOptions {
@@ -49,9 +50,13 @@ export async function bootRelease(options: BootOptions): Promise<BootedRelease> 
   const node = createNode();
   let stopping: Promise<void> | undefined;
   const state: RunningRelease = { root: options.root, node, env, files, started: [], log, stop: (reason) => stop(reason) };
+  // A crash dump (uncaught error, a permanent application's exit, the heap limit) goes to the release root unless node.args or $OTP_CRASH_DUMP say where.
+  const dumpFile = files.nodeArgs.crashDump ?? env.OTP_CRASH_DUMP;
+  const dumper = installCrashDump(node, { file: resolve(options.root, dumpFile || CRASH_DUMP_FILE), maxBytes: files.nodeArgs.crashDumpBytes, release: () => ({ ...state.files.release }) });
 
   const stop = (reason: unknown = 'stop'): Promise<void> =>
     (stopping ??= (async () => {
+      if (reason !== 'stop') dumper.write('application_exit', reason);
       await stopApplications(state).catch(() => undefined);
       log(`stopped ${files.release.name} ${state.files.release.vsn}${reason === 'stop' ? '' : `: ${describeReason(reason)}`}`);
       node.shutdown();

@@ -75,6 +75,10 @@ export interface NodeArgs {
   busyWaitUs?: number;
   /** `-heart` and its settings: `bin/<name> daemon` runs the node under a watchdog that restarts it. */
   heart?: HeartArgs;
+  /** `--crash-dump FILE`: where the node writes its crash dump (relative to the release root; default otp_crash.dump there). */
+  crashDump?: string;
+  /** `--crash-dump-bytes N`: the crash dump's size limit. */
+  crashDumpBytes?: number;
   /** Flags for the Node.js executable (`--enable-source-maps`, `--max-old-space-size=512`). */
   nodeFlags: string[];
 }
@@ -152,6 +156,15 @@ export function parseNodeArgs(text: string, env: Record<string, string | undefin
         const v = value();
         if (!/^\d+$/.test(v) || Number(v) > 1_000_000) throw new ReleaseConfigError(file, `${file}: --busy-wait ${v} is not a number of microseconds: use e.g. --busy-wait 200 (0 turns busy waiting off)`);
         args.busyWaitUs = Number(v);
+        break;
+      }
+      case '-crash-dump':
+        args.crashDump = value();
+        break;
+      case '-crash-dump-bytes': {
+        const v = value();
+        if (!/^\d+$/.test(v) || Number(v) < 4096) throw new ReleaseConfigError(file, `${file}: --crash-dump-bytes ${v} is not a size in bytes of at least 4096: write e.g. --crash-dump-bytes 33554432`);
+        args.crashDumpBytes = Number(v);
         break;
       }
       case '-heart':

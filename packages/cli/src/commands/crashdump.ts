@@ -1,0 +1,158 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { CrashDump, DumpedProcess } from '@otp-ts/runtime';
+import { defineProvider } from '../cli/provider.js';
+import { OtpError } from '../errors/otp-error.js';
+
+// Node.js' own diagnostic report (what a node leaves on the heap limit, where no JavaScript runs).
+interface DiagnosticReport {
+  header: { event?: string; trigger?: string; dumpEventTime?: string; nodejsVersion?: string; processId?: number; commandLine?: string[] };
+  javascriptStack?: { message?: string; stack?: string[] };
+  javascriptHeap?: { totalMemory?: number; usedMemory?: number; memoryLimit?: number };
+}
+
+const mb = (bytes: number | undefined): string => (bytes === undefined ? '?' : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
+
+/** Reads a crash dump file: an otp crash dump or a Node.js diagnostic report; throws a usage error naming the file otherwise. */
+export function readDump(file: string): { kind: 'otp'; dump: CrashDump } | { kind: 'report'; report: DiagnosticReport } {
+  if (!existsSync(file)) throw new OtpError('usage', `${file} does not exist: give the crash dump a node wrote (otp_crash.dump in its release root by default)`);
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new OtpError('usage', `${file} is not a crash dump (not JSON: ${(error as Error).message}): give the otp_crash.dump a node wrote`);
+  }
+  const v = value as Record<string, unknown>;
+  if (v.otpCrashDump === 1) return { kind: 'otp', dump: value as CrashDump };
+  if (v.header && typeof v.header === 'object' && 'reportVersion' in v.header) return { kind: 'report', report: value as DiagnosticReport };
+  throw new OtpError('usage', `${file} is JSON but neither an otp crash dump nor a Node.js diagnostic report: give the otp_crash.dump a node wrote`);
+}
+
+function processLine(p: DumpedProcess): string {
+  const label = p.behaviour ? `${p.behaviour}:${p.module ?? '?'}` : p.initialCall;
+  return `  ${p.pid.padEnd(12)} ${(p.name ?? '').padEnd(20)} ${label.padEnd(32)} mailbox ${String(p.mailboxLength).padStart(7)}  memory ${String(p.memory).padStart(9)}  ${p.currentFunction}`;
+}
+
+/** The supervision tree at death, drawn from the dump's links: applications, their supervisors, and those supervisors' linked children. */
+export function dumpTree(dump: CrashDump): string[] {
+  const byPid = new Map(dump.processes.map((p) => [p.pid, p]));
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  const masters = dump.processes.filter((p) => p.behaviour === 'application_master');
+  // The application controller links to every master: never a child.
+  for (const p of dump.processes) if (p.behaviour === 'application_controller' || p.name === 'application_controller') seen.add(p.pid);
+  for (const m of masters) seen.add(m.pid);
+  const walk = (p: DumpedProcess, depth: number): void => {
+    lines.push(`${'  '.repeat(depth + 1)}${p.name ?? p.pid} ${p.pid}${p.behaviour ? ` (${p.behaviour}${p.module ? `:${p.module}` : ''})` : ''}${p.mailboxLength ? ` mailbox ${p.mailboxLength}` : ''}`);
+    if (p.behaviour !== 'supervisor' && p.behaviour !== 'application_master') return;
+    for (const l of p.links) {
+      const c = byPid.get(l);
+      if (c === undefined || seen.has(l)) continue;
+      seen.add(l);
+      walk(c, depth + 1);
+    }
+  };
+  for (const m of masters) {
+    lines.push(`  ${m.module ?? '?'} (application)`);
+    for (const l of m.links) {
+      const c = byPid.get(l);
+      if (c === undefined || seen.has(l)) continue;
+      seen.add(l);
+      walk(c, 1);
+    }
+  }
+  return lines;
+}
+
+/** The summary `otp crashdump FILE` prints. */
+export function summariseDump(dump: CrashDump, top: number): string {
+  const out: string[] = [];
+  out.push(`crash dump of ${dump.node} (os pid ${dump.osPid}) at ${dump.time}`);
+  out.push(`reason (${dump.kind}): ${dump.reason}`);
+  if (dump.where) out.push(`where:\n${dump.where.split('\n').slice(0, 12).map((l) => `  ${l.trim()}`).join('\n')}`);
+  const rel = dump.versions.release ? `, release ${dump.versions.release.name} ${dump.versions.release.vsn}` : '';
+  const apps = dump.versions.applications.length ? ` (${dump.versions.applications.map((a) => `${a.name} ${a.vsn}`).join(', ')})` : '';
+  out.push(`versions: Node.js ${dump.versions.node}, otp-ts ${dump.versions.otpTs}${rel}${apps}`);
+  out.push(`memory: rss ${mb(dump.memory.rss)}, heap ${mb(dump.memory.heapUsed)} of ${mb(dump.memory.heapLimit)} limit`);
+  out.push(`processes: ${dump.processCount}${dump.truncated ? ` (${dump.truncated.listed} listed: ${dump.truncated.note})` : ''}; registered names: ${Object.keys(dump.registered).length}; global names: ${Object.keys(dump.global).length}; tables: ${dump.tables.length}; modules: ${dump.modules.length}`);
+  const byMailbox = [...dump.processes].sort((a, b) => b.mailboxLength - a.mailboxLength).slice(0, top);
+  out.push(`\nby mailbox length:`, ...byMailbox.map(processLine));
+  const byMemory = [...dump.processes].sort((a, b) => b.memory - a.memory).slice(0, top);
+  out.push(`\nby memory:`, ...byMemory.map(processLine));
+  const tree = dumpTree(dump);
+  out.push(`\nsupervision tree at death:`, ...(tree.length ? tree : ['  (no application was running)']));
+  if (dump.tables.length) out.push(`\ntables:`, ...dump.tables.slice(0, top).map((t) => `  ${String(t.id).padEnd(5)} ${(t.name ?? '').padEnd(20)} ${t.type.padEnd(12)} size ${t.size}  owner ${t.owner}`));
+  if (dump.log.length) out.push(`\nlast log lines:`, ...dump.log.slice(-10).flatMap((l) => l.split('\n').map((x) => `  ${x}`)));
+  return out.join('\n');
+}
+
+/** One process of a dump in detail. */
+export function processDetail(dump: CrashDump, target: string): string {
+  const p = dump.processes.find((x) => x.pid === target || x.name === target);
+  if (p === undefined) {
+    throw new OtpError('usage', `no process ${target} in the dump${dump.truncated ? ` (it lists ${dump.truncated.listed} of ${dump.truncated.total} processes)` : ''}: give a pid as <0.N.M> or a registered name`);
+  }
+  return [
+    `${p.pid}${p.name ? ` (${p.name})` : ''}`,
+    `  behaviour:        ${p.behaviour ? `${p.behaviour}:${p.module ?? '?'}` : '-'}`,
+    `  initial call:     ${p.initialCall}`,
+    `  current function: ${p.currentFunction}`,
+    `  status:           ${p.status}`,
+    `  memory:           ${p.memory}`,
+    `  reductions:       ${p.reductions}`,
+    `  trap exit:        ${p.trapExit}`,
+    `  links:            ${p.links.join(', ') || '-'}`,
+    `  monitors:         ${p.monitors.join(', ') || '-'}`,
+    `  tables owned:     ${p.tables}`,
+    `  mailbox:          ${p.mailboxLength} message(s)${p.mailbox.length ? `, the first ${p.mailbox.length}:` : ''}`,
+    ...p.mailbox.map((m) => `    ${m}`),
+  ].join('\n');
+}
+
+/** The summary of a Node.js diagnostic report (what a node leaves on the heap limit). */
+export function summariseReport(r: DiagnosticReport): string {
+  const h = r.header;
+  return [
+    `Node.js diagnostic report of os pid ${h.processId ?? '?'} at ${h.dumpEventTime ?? '?'} (the node hit a fatal error where no JavaScript runs, so this is Node.js' report, not an otp crash dump)`,
+    `reason (${h.trigger ?? '?'}): ${h.event ?? '?'}`,
+    `versions: Node.js ${h.nodejsVersion ?? '?'}`,
+    `heap: ${mb(r.javascriptHeap?.usedMemory)} used of ${mb(r.javascriptHeap?.totalMemory)}, limit ${mb(r.javascriptHeap?.memoryLimit)}`,
+    `command line: ${(h.commandLine ?? []).join(' ')}`,
+    ...(r.javascriptStack?.stack?.length ? [`JavaScript stack:`, ...r.javascriptStack.stack.slice(0, 12).map((l) => `  ${l.trim()}`)] : []),
+  ].join('\n');
+}
+
+/** `otp crashdump FILE [--pid P] [--top N]`: what a dead node left behind. */
+export const crashdumpCommand = defineProvider({
+  name: 'crashdump',
+  description: 'Summarise a crash dump a node wrote when it died: the reason, when, versions, the processes by mailbox and memory, the supervision tree at death; --pid shows one process.',
+  deps: [],
+  positionals: [{ name: 'file', description: 'the crash dump (otp_crash.dump)', required: true }],
+  options: [
+    { name: 'pid', type: 'string', value: 'PID', description: 'show this process (a pid or a registered name) in detail' },
+    { name: 'top', alias: 'n', type: 'number', value: 'N', default: 10, description: 'how many processes to list by mailbox and by memory' },
+    { name: 'json', type: 'boolean', description: 'print the summary as JSON' },
+  ],
+  examples: [
+    { command: 'otp crashdump _build/prod/rel/shop/otp_crash.dump', description: 'why the shop node died' },
+    { command: 'otp crashdump otp_crash.dump --pid orders', description: 'the orders process at death' },
+  ],
+  async run(args, io) {
+    const read = readDump(args.file);
+    if (read.kind === 'report') {
+      io.stdout.write(args.json ? `${JSON.stringify({ kind: 'diagnostic_report', header: read.report.header, javascriptStack: read.report.javascriptStack })}\n` : `${summariseReport(read.report)}\n`);
+      return 0;
+    }
+    if (args.pid !== undefined) {
+      io.stdout.write(`${processDetail(read.dump, args.pid)}\n`);
+      return 0;
+    }
+    const top = Math.max(1, Math.floor(args.top));
+    if (args.json) {
+      const d = read.dump;
+      io.stdout.write(`${JSON.stringify({ kind: d.kind, reason: d.reason, time: d.time, node: d.node, versions: d.versions, processCount: d.processCount, byMailbox: [...d.processes].sort((a, b) => b.mailboxLength - a.mailboxLength).slice(0, top), tree: dumpTree(d) })}\n`);
+      return 0;
+    }
+    io.stdout.write(`${summariseDump(read.dump, top)}\n`);
+    return 0;
+  },
+});

@@ -1,0 +1,278 @@
+// Crash dumps (erl_crash.dump's counterpart): when a node dies abnormally it writes one JSON file saying
+// why, where, and what every process, name, table and module looked like at that moment. Written
+// synchronously (the process is about to end), atomically (tmp + rename), once per crash, within a size
+// limit. On the heap limit no JavaScript can run: Node.js' own diagnostic report is written to the same
+// path instead (process.report.reportOnFatalError), and `otp crashdump` reads either.
+import { readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getHeapStatistics } from 'node:v8';
+import type { OtpNode } from './node.js';
+import type { ProcessImpl } from './process.js';
+import { Pid } from './pid.js';
+import { loggerOf } from './logger.js';
+import { tableOf } from './global/table.js';
+import { formatBounded, type FormatBounds } from './trace/format.js';
+
+/** The file name a crash dump gets when none is configured (Erlang's erl_crash.dump). */
+export const CRASH_DUMP_FILE = 'otp_crash.dump';
+/** The size limit of a crash dump when none is configured, in bytes. */
+export const CRASH_DUMP_BYTES = 32 * 1024 * 1024;
+
+/** Options of `installCrashDump`. */
+export interface CrashDumpOptions {
+  /** Where the dump goes; default: $OTP_CRASH_DUMP, else otp_crash.dump in the current directory. */
+  file?: string;
+  /** At most this many bytes; default: $OTP_CRASH_DUMP_BYTES, else 32 MiB. The process list is cut to fit, with a note. */
+  maxBytes?: number;
+  /** The running release, if any: its name, version and applications. */
+  release?: () => { name: string; vsn: string; runtime?: string; applications?: Array<{ name: string; vsn: string }> } | undefined;
+}
+
+/** One process in a crash dump. */
+export interface DumpedProcess {
+  pid: string;
+  name?: string;
+  behaviour?: string;
+  module?: string;
+  initialCall: string;
+  currentFunction: string;
+  status: string;
+  mailboxLength: number;
+  /** The first messages, formatted with the tracer's bounds. */
+  mailbox: string[];
+  links: string[];
+  monitors: string[];
+  memory: number;
+  reductions: number;
+  trapExit: boolean;
+  tables: number;
+}
+
+/** The crash dump file: one JSON object (documented in docs/crashdump.md). */
+export interface CrashDump {
+  otpCrashDump: 1;
+  kind: 'uncaught_error' | 'application_exit' | 'other';
+  reason: string;
+  where: string | undefined;
+  time: string;
+  node: string;
+  osPid: number;
+  versions: { node: string; otpTs: string; release?: { name: string; vsn: string }; applications: Array<{ name: string; vsn: string }> };
+  memory: NodeJS.MemoryUsage & { heapLimit: number };
+  processCount: number;
+  /** Processes by mailbox length then memory, most first; cut to the size limit. */
+  processes: DumpedProcess[];
+  /** Set when `processes` was cut: how many are listed out of how many. */
+  truncated?: { listed: number; total: number; note: string };
+  registered: Record<string, string>;
+  global: Record<string, string>;
+  tables: Array<{ id: number; name?: string; type: string; owner: string; size: number }>;
+  modules: Array<{ name: string; current?: string; old?: string }>;
+  log: string[];
+  /** Node.js' diagnostic report (process.report.getReport()), trimmed when it would not fit. */
+  report: unknown;
+  maxBytes: number;
+}
+
+/** A node's crash dump writer: `write` at most once, `uninstall` to stop watching the process. */
+export interface CrashDumper {
+  readonly file: string;
+  readonly maxBytes: number;
+  /** Writes the dump (once: later calls return undefined); returns the file written. */
+  write(kind: CrashDump['kind'], reason: unknown): string | undefined;
+  uninstall(): void;
+}
+
+const MAILBOX_HEAD = 5;
+const MESSAGE_BOUNDS: FormatBounds = { depth: 3, items: 10, chars: 300 };
+const LOG_LINES = 100;
+
+let otpVersion: string | undefined;
+function otpTsVersion(): string {
+  if (otpVersion !== undefined) return otpVersion;
+  otpVersion = 'unknown';
+  try {
+    let dir = dirname(fileURLToPath(import.meta.url));
+    for (let i = 0; i < 5; i++, dir = dirname(dir)) {
+      const file = join(dir, 'package.json');
+      if (!existsSync(file)) continue;
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === '@otp-ts/runtime') {
+        otpVersion = pkg.version ?? 'unknown';
+        break;
+      }
+    }
+  } catch {
+    // The version is a courtesy: a dump without it is still a dump.
+  }
+  return otpVersion;
+}
+
+function describe(reason: unknown): { reason: string; where: string | undefined } {
+  if (reason instanceof Error) return { reason: `${reason.name}: ${reason.message}`, where: reason.stack };
+  return { reason: formatBounded(reason, { depth: 4, items: 20, chars: 2000 }), where: undefined };
+}
+
+function dumpProcess(p: ProcessImpl): DumpedProcess {
+  const monitors: string[] = [];
+  for (const m of p.mons ?? []) if (m.watcher === p) monitors.push(m.target.pid.toString());
+  const out: DumpedProcess = {
+    pid: p.pid.toString(),
+    initialCall: p.initialCall,
+    currentFunction: p.currentFunction ?? p.initialCall,
+    status: p.status,
+    mailboxLength: p.queueLength,
+    mailbox: p.pendingMessages(MAILBOX_HEAD).map((m) => formatBounded(m, MESSAGE_BOUNDS)),
+    links: p.links ? Array.from(p.links, (l) => l.pid.toString()) : [],
+    monitors,
+    memory: p.memoryEstimate(),
+    reductions: p.reductions,
+    trapExit: p.trapping,
+    tables: p.tables?.size ?? 0,
+  };
+  if (p.name !== undefined) out.name = p.name;
+  if (p.label?.behaviour) out.behaviour = p.label.behaviour;
+  if (p.label?.module) out.module = p.label.module;
+  return out;
+}
+
+/** Builds a node's crash dump (everything but the write), within `maxBytes` once serialised. */
+export function buildCrashDump(node: OtpNode, kind: CrashDump['kind'], reason: unknown, options: { maxBytes: number; log?: string[]; release?: CrashDumpOptions['release'] }): CrashDump {
+  const procs = Array.from(node.liveProcesses());
+  const registered: Record<string, string> = {};
+  const tables: CrashDump['tables'] = [];
+  for (const p of procs) {
+    if (p.name !== undefined) registered[p.name] = p.pid.toString();
+    for (const s of p.tables ?? []) if (!s.deleted) tables.push({ id: s.id, ...(s.name !== undefined ? { name: s.name } : {}), type: s.type, owner: p.pid.toString(), size: s.count });
+  }
+  const global: Record<string, string> = {};
+  for (const [name, entry] of tableOf(node)) global[name] = entry.pid instanceof Pid ? entry.pid.toString() : String(entry.pid);
+  const code = node.code as unknown as { loaded?: () => string[]; versions?: (n: string) => { current?: string; old?: string } } | null;
+  const modules = (code?.loaded?.() ?? []).map((name) => ({ name, ...code!.versions!(name) }));
+  let release: ReturnType<NonNullable<CrashDumpOptions['release']>>;
+  try {
+    release = options.release?.();
+  } catch {
+    release = undefined;
+  }
+  let report: unknown;
+  try {
+    report = process.report?.getReport();
+  } catch (error) {
+    report = { error: `no diagnostic report: ${String(error)}` };
+  }
+  const { reason: text, where } = describe(reason);
+  const dump: CrashDump = {
+    otpCrashDump: 1,
+    kind,
+    reason: text,
+    where,
+    time: new Date().toISOString(),
+    node: node.name,
+    osPid: process.pid,
+    versions: {
+      node: process.version,
+      otpTs: release?.runtime ?? otpTsVersion(),
+      ...(release ? { release: { name: release.name, vsn: release.vsn } } : {}),
+      applications: (release?.applications ?? []).map((a) => ({ name: a.name, vsn: a.vsn })),
+    },
+    memory: { ...process.memoryUsage(), heapLimit: getHeapStatistics().heap_size_limit },
+    processCount: procs.length,
+    processes: [],
+    registered,
+    global,
+    tables,
+    modules,
+    log: options.log ?? [],
+    report,
+    maxBytes: options.maxBytes,
+  };
+  // The report first: when it alone would take more than a quarter of the limit, keep its header and stacks.
+  let size = JSON.stringify(dump).length;
+  if (size > options.maxBytes / 4 && report !== null && typeof report === 'object') {
+    const r = report as Record<string, unknown>;
+    dump.report = { header: r.header, javascriptStack: r.javascriptStack, javascriptHeap: r.javascriptHeap, note: 'trimmed to fit the crash dump size limit' };
+    size = JSON.stringify(dump).length;
+  }
+  // Then the processes, the most telling first, while they fit (a margin for the truncation note).
+  procs.sort((a, b) => b.queueLength - a.queueLength || b.memoryEstimate() - a.memoryEstimate());
+  const budget = options.maxBytes - size - 512;
+  let used = 0;
+  for (const p of procs) {
+    const one = dumpProcess(p);
+    const bytes = JSON.stringify(one).length + 1;
+    if (used + bytes > budget) break;
+    used += bytes;
+    dump.processes.push(one);
+  }
+  if (dump.processes.length < procs.length) {
+    dump.truncated = { listed: dump.processes.length, total: procs.length, note: `the size limit (${options.maxBytes} bytes) left room for ${dump.processes.length} of ${procs.length} processes: those with the longest mailboxes and most memory are listed; raise --crash-dump-bytes for all` };
+  }
+  return dump;
+}
+
+/**
+ * Makes a node write a crash dump when it dies abnormally: on an uncaught error (the process then ends
+ * as Node.js ends it), when `write` is called (a permanent application exited), and on the heap limit
+ * (Node.js' diagnostic report, to the same file). Keeps the node's last log lines for the dump.
+ */
+export function installCrashDump(node: OtpNode, options: CrashDumpOptions = {}): CrashDumper {
+  const file = resolve(options.file ?? (process.env.OTP_CRASH_DUMP || CRASH_DUMP_FILE));
+  const fromEnv = Number(process.env.OTP_CRASH_DUMP_BYTES);
+  const maxBytes = Math.max(4096, options.maxBytes ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : CRASH_DUMP_BYTES));
+  const ring: string[] = [];
+  const logger = loggerOf(node);
+  const handlerId = 'crash_dump_ring';
+  logger.removeHandler(handlerId);
+  logger.addHandler({
+    id: handlerId,
+    log: (_event, text) => {
+      ring.push(text.length > 1000 ? `${text.slice(0, 1000)}…` : text);
+      if (ring.length > LOG_LINES) ring.shift();
+    },
+  });
+  if (process.report) {
+    process.report.reportOnFatalError = true;
+    process.report.directory = dirname(file);
+    process.report.filename = basename(file);
+  }
+  let written = false;
+  const dumper: CrashDumper = {
+    file,
+    maxBytes,
+    write(kind, reason) {
+      if (written) return undefined;
+      written = true;
+      try {
+        const dump = buildCrashDump(node, kind, reason, { maxBytes, log: [...ring], release: options.release });
+        let text = JSON.stringify(dump);
+        if (text.length > maxBytes) {
+          dump.processes = [];
+          dump.report = { note: 'left out: the dump did not fit its size limit' };
+          dump.log = dump.log.slice(-10);
+          text = JSON.stringify(dump);
+        }
+        const tmp = `${file}.${process.pid}.tmp`;
+        writeFileSync(tmp, text);
+        renameSync(tmp, file);
+        process.stderr.write(`crash dump written to ${file}\n`);
+        return file;
+      } catch (error) {
+        process.stderr.write(`could not write the crash dump ${file}: ${String(error)}\n`);
+        return undefined;
+      }
+    },
+    uninstall() {
+      process.off('uncaughtExceptionMonitor', onUncaught);
+      logger.removeHandler(handlerId);
+      if (process.report) process.report.reportOnFatalError = false;
+    },
+  };
+  // Only when the error ends the process: an 'uncaughtException' listener means someone handles it.
+  const onUncaught = (error: unknown): void => {
+    if (process.listenerCount('uncaughtException') === 0) void dumper.write('uncaught_error', error);
+  };
+  process.on('uncaughtExceptionMonitor', onUncaught);
+  return dumper;
+}
