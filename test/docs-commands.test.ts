@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { killPortMapper } from '@otp-ts/runtime/tools';
 import { bin } from './support/cli.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -25,7 +26,8 @@ for (const [template, name] of [['app', 'docrun_app'], ['lib', 'docrun_lib'], ['
   test(`the generated ${template} README's command lines run as written`, { timeout: 400_000 }, async () => {
     mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
     const base = mkdtempSync(join(repo, '_build', 'e2e', `${name}-`));
-    const env = { ...process.env, OTP_EPMD_PORT: String(await freePort()), OTP_COOKIE: 'docs_commands', NO_COLOR: '1' };
+    const port = await freePort();
+    const env = { ...process.env, OTP_EPMD_PORT: String(port), OTP_COOKIE: 'docs_commands', NO_COLOR: '1' };
     try {
       assert.equal(spawnSync(process.execPath, [bin, 'new', template, name, '--quiet'], { cwd: base, encoding: 'utf8' }).status, 0);
       const dir = join(base, name);
@@ -48,6 +50,8 @@ for (const [template, name] of [['app', 'docrun_app'], ['lib', 'docrun_lib'], ['
       }
       if (template !== 'lib') assert.ok(existsSync(join(dir, '_build', 'prod', 'rel', name, 'bin', name)), 'npx otp release built the release');
     } finally {
+      // otp shell started a port mapper on the test's port, as erl starts epmd: it outlives the shell.
+      await killPortMapper('127.0.0.1', port).catch(() => false);
       rmSync(base, { recursive: true, force: true });
     }
   });

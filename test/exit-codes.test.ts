@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { killPortMapper } from '@otp-ts/runtime/tools';
 import { bin } from './support/cli.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -49,7 +50,8 @@ test("every command's exit code is the one docs/cli.md's table gives it", { time
   const empty = join(scratch, 'empty');
   mkdirSync(join(empty, 'releases'), { recursive: true });
   writeFileSync(join(empty, 'releases', 'RELEASES.json'), JSON.stringify({ name: 'exitco', releases: [] }));
-  const env = { ...process.env, OTP_EPMD_PORT: String(await freePort()), OTP_COOKIE: 'exit_codes', NO_COLOR: '1' };
+  const port = await freePort();
+  const env = { ...process.env, OTP_EPMD_PORT: String(port), OTP_COOKIE: 'exit_codes', NO_COLOR: '1' };
   const otp = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: scratch, env, encoding: 'utf8', timeout: 120_000 });
   const script =
     (root: string) =>
@@ -91,6 +93,8 @@ test("every command's exit code is the one docs/cli.md's table gives it", { time
       assert.equal(r.status, code, `${row.command}: ${String(r.stdout)}${String(r.stderr)}`);
     }
   } finally {
+    // The tools started a port mapper on the test's port to look the node up, as erl starts epmd: it outlives them.
+    await killPortMapper('127.0.0.1', port).catch(() => false);
     rmSync(scratch, { recursive: true, force: true });
   }
 });
