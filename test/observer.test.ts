@@ -217,6 +217,7 @@ test('otp observer: a live page of a running node in a real browser, guarded by 
     await page.goto(`${base}/?token=${token}#/overview`);
     await until('the overview with 100k processes', async () => Number((await text('[data-testid="ov-processes"]')).replace(/,/g, '')) > 100_000, 60_000);
     assert.deepEqual(errors, [], 'no error in the page');
+    assert.equal(observer.child.exitCode, null, `the observer outlived the pages that came and went: ${observer.out()}`);
   } finally {
     await browser?.close();
     observer?.child.kill('SIGKILL');

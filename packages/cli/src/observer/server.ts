@@ -160,13 +160,18 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
   const live = (req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     let busy = false;
+    let closed = false;
+    // A sample still on its way when the page leaves is dropped: the stream has ended.
+    const write = (event: string, data: unknown) => {
+      if (!closed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
     const tick = async () => {
       if (busy) return;
       busy = true;
       try {
-        res.write(`event: overview\ndata: ${JSON.stringify(await current.rpc('otp_observer', 'overview'))}\n\n`);
+        write('overview', await current.rpc('otp_observer', 'overview'));
       } catch (error) {
-        res.write(`event: failure\ndata: ${JSON.stringify({ error: error instanceof Error ? error.message : String(error) })}\n\n`);
+        write('failure', { error: error instanceof Error ? error.message : String(error) });
       } finally {
         busy = false;
       }
@@ -174,6 +179,8 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
     void tick();
     const timer = setInterval(() => void tick(), 1000);
     const stop = () => {
+      if (closed) return;
+      closed = true;
       clearInterval(timer);
       streams.delete(stop);
       res.end();

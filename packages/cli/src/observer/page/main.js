@@ -166,7 +166,12 @@ function Processes() {
     const t = window.setTimeout(() => setQuery((q) => (q.filter === typed ? q : { ...q, filter: typed, offset: 0 })), 250);
     return () => window.clearTimeout(t);
   }, [typed]);
-  const [page, error] = usePoll(() => api('processes', query), 2000, [query]);
+  // A big node is asked less often: each page costs it one pass over every process.
+  const [slow, setSlow] = useState(false);
+  const [page, error] = usePoll(() => api('processes', query), slow ? 5000 : 2000, [query, slow]);
+  useEffect(() => {
+    if (page && page.total > 20_000 !== slow) setSlow(page.total > 20_000);
+  }, [page]);
   const sortBy = (k) => setQuery((q) => ({ ...q, sort: k, dir: q.sort === k && q.dir === 'desc' ? 'asc' : q.sort === k ? 'desc' : ['pid', 'name', 'label', 'current', 'status'].includes(k) ? 'asc' : 'desc', offset: 0 }));
   const go = (offset) => setQuery((q) => ({ ...q, offset: Math.max(0, offset) }));
   return html`<section>
