@@ -87,8 +87,8 @@ export { readReleases, writeReleases, readVersion, readNodeArgs, permanentVersio
 export type { VersionFiles, VersionVariable } from './release/files.js';
 export { substituteEnv, parseNodeArgs, checkSysConfig, variablesOf, ReleaseConfigError } from './release/config.js';
 export type { NodeArgs, HeartArgs } from './release/config.js';
-export { installCrashDump, buildCrashDump, CRASH_DUMP_FILE, CRASH_DUMP_BYTES } from './crashdump.js';
-export type { CrashDump, CrashDumpOptions, CrashDumper, DumpedProcess } from './crashdump.js';
+export { installCrashDump, buildCrashDump, CRASH_DUMP_FILE, CRASH_DUMP_BYTES } from './release/crashdump.js';
+export type { CrashDump, CrashDumpOptions, CrashDumper, DumpedProcess } from './release/crashdump.js';
 export { TraceAgent, traceAgentOf, MAX_FUNCTIONS, TRACE_DEFAULTS, TRACE_RPC_MODULE, DEFAULT_BOUNDS, topProcesses, processDetails, supervisionTree, OBSERVER_RPC_MODULE } from './trace/index.js';
 export type { ObservedSort, ProcessQuery, ObservedProcess, ProcessPage, ObservedTable, Overview, ObserverAction } from './trace/index.js';
 export type { CallPattern, ArgPattern, Guard, Operand, ParseResult, FormatBounds, ProcsSort, ProcRow, ProcessDetails, TreeNode, TraceSpec, TraceEvent, TraceEndReason, TraceMessage, TraceErrorCode, TraceStartResult, TraceSessionInfo } from './trace/index.js';

@@ -8,7 +8,7 @@ import { describeReason } from '../errors.js';
 import { permanentVersion, readReleases, readVersion } from './files.js';
 import { releaseHandler, type RunningRelease } from './handler.js';
 import { startApplications, stopApplications } from './apps.js';
-import { CRASH_DUMP_FILE, installCrashDump } from '../crashdump.js';
+import { CRASH_DUMP_FILE, installCrashDump } from './crashdump.js';
 
 /** Options of `bootRelease`. */
 export interface BootOptions {

@@ -7,12 +7,12 @@ import { readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
-import type { OtpNode } from './node.js';
-import type { ProcessImpl } from './process.js';
-import { Pid } from './pid.js';
-import { loggerOf } from './logger.js';
-import { tableOf } from './global/table.js';
-import { formatBounded, type FormatBounds } from './trace/format.js';
+import type { OtpNode } from '../node.js';
+import type { ProcessImpl } from '../process.js';
+import { Pid } from '../pid.js';
+import { loggerOf } from '../logger.js';
+import { tableOf } from '../global/table.js';
+import { formatBounded, type FormatBounds } from '../trace/format.js';
 
 /** The file name a crash dump gets when none is configured (Erlang's erl_crash.dump). */
 export const CRASH_DUMP_FILE = 'otp_crash.dump';
