@@ -2,8 +2,9 @@ import { isolatePayload } from '../isolation.js';
 import { CallMessage, CastMessage, ReplyMessage, SystemMessage } from '../gen/messages.js';
 import type { Ref } from '../pid.js';
 
-// The tags of sys requests delivered while isolation is on: their replies carry a process's own state
-// (sys.getState), which OTP copies and the process keeps changing, so they are not frozen.
+// The tags of sys requests delivered while isolation is on: their replies may carry a process's own state
+// (getState, and suspend with the state during an upgrade), which OTP copies and the process keeps
+// changing, so they are not frozen (gen/sys-handler.ts also wraps some of them in SysState).
 const systemTags = new WeakSet<Ref>();
 
 // Message isolation freezes what calls, casts and replies carry for the user, not the wrappers.
