@@ -19,7 +19,7 @@ const src = '^packages/runtime/src/';
 const upward = runtimeLayers.flatMap(([name, path], i) =>
   runtimeLayers.slice(i + 1).map(([above, abovePath]) => ({
     name: 'runtime-layer-order',
-    comment: `the ${name} layer imports the ${above} layer above it: reach it through a hook that layer installs (docs/architecture.md, "Layers")`,
+    comment: `the ${name} layer imports the ${above} layer above it: reach it through a hook that layer installs, or move a file that is itself a service into its layer's folder (docs/architecture.md, "Layers")`,
     severity: 'error',
     from: { path: `${src}${path}` },
     to: { path: `${src}${abovePath}` },
