@@ -4,8 +4,8 @@
 // repository is published to it with `npm publish`; the packages they (and the templates) depend on are
 // packed from this checkout's node_modules (the versions the lockfile pinned) and published beside them.
 import { spawn, execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -188,15 +188,39 @@ async function putTarball(registry, manifest, tarball) {
   if (!res.ok) throw new Error(`publishing ${manifest.name}@${manifest.version} failed: ${res.status} ${await res.text()}`);
 }
 
+/** The files a package's exports and bin name that do not exist in `dir` (its built entries and declarations). */
+function missingEntries(dir) {
+  const manifest = readJson(join(dir, 'package.json'));
+  const files = [];
+  const walk = (v) => (typeof v === 'string' ? files.push(v) : v && typeof v === 'object' && Object.values(v).forEach(walk));
+  walk(manifest.exports);
+  walk(manifest.bin);
+  return files.filter((f) => !existsSync(join(dir, f)));
+}
+
 /**
  * Publishes this repository to the registry: its packages with `npm publish` (as a maintainer would:
- * from the built dist/, through each package's `files` and prepack), then the dependencies from
+ * the built dist/, through each package's `files` and pack scripts), then the dependencies from
  * node_modules. Resolves to the number of packages published.
  */
 export async function publishRepository(registry, work) {
-  // In each package's folder rather than `--workspaces` from the root, which reads every package.json
-  // under the repository (other tests' projects come and go there).
-  for (const { dir } of workspacePackages()) await execFileP(npm, ['publish', '--registry', registry.url], { cwd: dir, env: registry.env, maxBuffer: 64 << 20 });
+  // From a copy of the packages (and the templates, which @otp-ts/cli's prepack copies in from ../..):
+  // the pack scripts then write nothing into this working tree, where other tests read the templates.
+  const stage = join(work, 'stage');
+  cpSync(join(repo, 'templates'), join(stage, 'templates'), { recursive: true });
+  for (const { name, dir } of workspacePackages()) {
+    const copy = join(stage, relative(repo, dir));
+    // A build elsewhere empties dist/ for a while (declarations come last): copy once every entry is there.
+    for (const end = Date.now() + 180_000; ; await new Promise((r) => setTimeout(r, 250))) {
+      rmSync(copy, { recursive: true, force: true });
+      if (missingEntries(dir).length === 0) {
+        cpSync(dir, copy, { recursive: true, filter: (from) => !from.split(sep).includes('node_modules') });
+        if (missingEntries(copy).length === 0) break;
+      }
+      if (Date.now() > end) throw new Error(`${name} is not built (${missingEntries(dir).join(', ')} missing): run node scripts/build.mjs`);
+    }
+    await execFileP(npm, ['publish', '--registry', registry.url], { cwd: copy, env: registry.env, maxBuffer: 64 << 20 });
+  }
   return workspacePackages().length + (await publishDependencies(registry, work));
 }
 
