@@ -171,7 +171,7 @@ test('sys_SUITE: special_process — a sys.special process logs the messages it 
         { type: 'custom', event: { allocated: 1 } },
       ]);
       const master = ctx.self();
-      await sys.install(ctx, pid, (_s: null, event, procState) => (ctx.send(master, { event, procState }), null), null);
+      await sys.install(ctx, pid, (_s: null, event, procState) => (ctx.send(master, { event, procState: structuredClone(procState) }), null), null);
       ctx.send(pid, { alloc: ctx.self() });
       assert.equal(await ctx.receive((m) => m === 2), 2);
       const seen = await ctx.receive((m): m is { event: SysEvent; procState: unknown } => typeof m === 'object' && m !== null && 'procState' in m);
