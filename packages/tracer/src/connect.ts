@@ -52,6 +52,8 @@ export interface Connection {
   eval(source: string, options?: EvalOptions): Promise<string>;
   /** Calls any function of the trace agent's rpc module. */
   call(fn: string, args?: unknown[], timeoutMs?: number): Promise<unknown>;
+  /** This tool's own (hidden) node name: what the node sees going down when the tool leaves. */
+  readonly localNode: string;
   /** Calls a function of any module on the node (rpc.call); a failure is a TracerError `rpc` with the node's reason. */
   rpc(module: string, fn: string, args?: unknown[], timeoutMs?: number): Promise<unknown>;
   /** Leaves the node: its sessions end on the node when it sees this client go. */
@@ -91,6 +93,10 @@ class NodeConnection implements Connection {
     private readonly local: OtpNode,
     readonly node: string,
   ) {}
+
+  get localNode(): string {
+    return this.local.name;
+  }
 
   call(fn: string, args: unknown[] = [], timeoutMs = 30_000): Promise<unknown> {
     return this.rpc(TRACE_RPC_MODULE, fn, args, timeoutMs);

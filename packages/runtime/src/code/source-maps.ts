@@ -51,3 +51,12 @@ function install(): void {
     return `${String(error)}${frames.map((f) => `\n    at ${mapFrame(f)}`).join('')}`;
   };
 }
+
+/** The TypeScript position (0-based) of a 0-based line and column of a module the code server loaded (`file` a path or file: URL), if its source map says. */
+export function originalPosition(file: string, line: number, column: number): { source: string; line: number; column: number } | undefined {
+  const entry = maps.get(file.startsWith('file://') ? decodeURIComponent(new URL(file).pathname) : file);
+  if (!entry || line < 0) return undefined;
+  const hit = entry.map.findEntry(line, Math.max(0, column)) as { originalSource?: string; originalLine?: number; originalColumn?: number };
+  if (hit.originalSource === undefined || hit.originalLine === undefined) return undefined;
+  return { source: resolve(entry.dir, hit.originalSource), line: hit.originalLine, column: hit.originalColumn ?? 0 };
+}

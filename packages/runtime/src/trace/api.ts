@@ -5,6 +5,7 @@ import { traceAgentOf } from './agent.js';
 import { processDetails, supervisionTree, topProcesses, type ProcsSort } from './inspect.js';
 import type { TraceSpec } from './types.js';
 import { OBSERVER_RPC_MODULE, observerRpcModule } from './observe.js';
+import { PROFILE_RPC_MODULE, profileRpcModule } from './profile.js';
 
 /** The rpc module clients reach the trace agent and the inspection functions through. */
 export const TRACE_RPC_MODULE = 'otp_trace';
@@ -38,4 +39,5 @@ async function nodeLoad(node: OtpNode): Promise<{ processes: number; heapUsed: n
 addDistributionService('trace', async (node) => {
   registerRpcModule(node, TRACE_RPC_MODULE, traceRpcModule(node));
   registerRpcModule(node, OBSERVER_RPC_MODULE, observerRpcModule(node));
+  registerRpcModule(node, PROFILE_RPC_MODULE, profileRpcModule(node));
 });
