@@ -9,11 +9,13 @@
 // - ```json blocks parse; ```text blocks are output or layouts shown, not examples;
 // - ```sh, ```bash and bare blocks are command lines: every `otp` command (also as `npx otp`) is
 //   parsed and checked against the commands' tables as otp would before running it; a line that is
-//   not an otp command needs the block marked. Every --help example of every command is checked too.
+//   not an otp command needs the block marked. Every --help example of every command is checked too,
+//   and the release start script's --help examples name its commands with their required arguments.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -215,4 +217,28 @@ test('ts blocks type-check (strict, one tsc run) and those that print run and pr
 
 test('the doc test knows every doc: each file it reads exists', () => {
   for (const f of docFiles()) assert.ok(relative(repo, join(repo, f)) === f);
+});
+
+test("the release start script's --help examples name its commands with the arguments they take", () => {
+  const root = mkdtempSync(join(tmpdir(), 'otp-doc-script-'));
+  try {
+    mkdirSync(join(root, 'releases'));
+    writeFileSync(join(root, 'releases', 'RELEASES.json'), JSON.stringify({ name: 'docs', releases: [] }));
+    const help = spawnSync(process.execPath, [join(repo, 'packages', 'release', 'dist', 'control.js'), '--help'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', OTP_RELEASE_ROOT: root } });
+    assert.equal(help.status, 0, help.stderr);
+    const [usage, examples] = help.stdout.split('\nExamples:\n');
+    assert.ok(examples, help.stdout);
+    // Each command of the list, with how many words its arguments take at least (the required ones).
+    const known = new Map([...usage!.matchAll(/^ {2}(\S+) (.*?) {2,}/gm)].map((m) => [m[1]!, m[2]!.replace(/\[[^\]]*\]/g, '').split(' ').filter((w) => w !== '').length]));
+    for (const line of examples.split('\n').filter((l) => l.trim() !== '')) {
+      for (const part of line.replace(/\s+#\s.*$/, '').split('&&')) {
+        const [script, command, ...rest] = part.trim().split(/\s+/);
+        assert.equal(script, 'bin/docs', line);
+        assert.ok(known.has(command!), `${line}: ${command} is not a command of the start script`);
+        assert.ok(rest.filter((w) => !w.startsWith('-')).length >= known.get(command!)!, `${line}: ${command} needs its arguments`);
+      }
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
