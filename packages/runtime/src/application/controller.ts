@@ -1,7 +1,8 @@
 import type { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
-import { genCall } from '../gen/call.js';
-import { startAcknowledged } from '../gen/start.js';
+import { Exit } from '../messages.js';
+import { genCall, replyTo } from '../gen/call.js';
+import type { From } from '../gen/messages.js';
 import { ok, noreply, reply, type GenServer } from '../gen-server/types.js';
 import { loggerOf, isNormalExit } from '../logger.js';
 import { describeReason } from '../errors.js';
@@ -38,12 +39,33 @@ interface Started {
   master: Pid | null;
 }
 
+// An application whose master runs its start (and start phases): the callers waiting for the outcome.
+interface Starting {
+  type: StartType;
+  master: Pid;
+  waiters: From[];
+}
+
 interface State {
   ctx: ProcessContext;
   options: ControllerOptions;
   loaded: Map<string, AppResource>;
   started: Map<string, Started>;
+  starting: Map<string, Starting>;
 }
+
+/** A master's answer to its start: the top supervisor runs and the phases passed, or why not. */
+class MasterAck {
+  constructor(
+    readonly app: string,
+    readonly master: Pid,
+    readonly ok: boolean,
+    readonly value: unknown,
+  ) {}
+}
+
+// The start of an application that will answer later (its master acknowledges to the controller).
+const PENDING: unique symbol = Symbol('pending');
 
 const done = (value: unknown): ControllerAnswer => ({ ok: true, value });
 const refuse = (error: ApplicationError): ControllerAnswer => ({ ok: false, error });
@@ -60,11 +82,14 @@ export const controllerServer: GenServer<State, ControllerRequest, never, Contro
   name: 'application_controller',
   init(options, ctx) {
     ctx.trapExit(true);
-    return ok({ ctx, options, loaded: new Map(), started: new Map() });
+    return ok({ ctx, options, loaded: new Map(), started: new Map(), starting: new Map() });
   },
 
-  async handleCall(req, _from, state) {
+  async handleCall(req, from, state) {
     try {
+      // A start answers when its master acknowledges, so the controller serves other requests (which
+      // applications run, a dependency started by the start itself, a stop) meanwhile, as OTP's does.
+      if (req.op === 'start') return (await startApp(state, req.app, req.type, from as From)) === PENDING ? noreply(state) : reply(done(undefined), state);
       return reply(done(await handle(state, req)), state);
     } catch (error) {
       if (error instanceof ApplicationError) return reply(refuse(error), state);
@@ -74,6 +99,8 @@ export const controllerServer: GenServer<State, ControllerRequest, never, Contro
 
   async handleInfo(msg, state) {
     if (msg instanceof AppExited) await appExited(state, msg.app, msg.reason);
+    else if (msg instanceof MasterAck) masterAcked(state, msg);
+    else if (msg instanceof Exit) masterExited(state, msg);
     return noreply(state);
   },
 
@@ -93,13 +120,15 @@ async function handle(state: State, req: ControllerRequest): Promise<unknown> {
       return undefined;
     }
     case 'unload':
-      if (state.started.has(req.app)) throw new ApplicationError('alreadyStarted', req.app, `application '${req.app}' is running: stop it before unloading`);
+      if (state.started.has(req.app) || state.starting.has(req.app)) throw new ApplicationError('alreadyStarted', req.app, `application '${req.app}' is running: stop it before unloading`);
       if (!state.loaded.delete(req.app)) throw new ApplicationError('notLoaded', req.app, `application '${req.app}' is not loaded`);
       env.unload(req.app);
       return undefined;
     case 'start':
-      return startApp(state, req.app, req.type);
+      throw new Error('the controller answers a start in handleCall');
     case 'stop':
+      // As OTP: an application still starting is not started yet.
+      if (state.starting.has(req.app)) throw new ApplicationError('notStarted', req.app, `application '${req.app}' is still starting (its start or a start phase runs): stop it once application.start has answered`);
       if (!state.started.has(req.app)) throw new ApplicationError('notStarted', req.app, `application '${req.app}' is not started`);
       loggerOf(state.ctx.node).info({ kind: 'application', application: req.app, exited: 'stopped', type: state.started.get(req.app)!.type }, { pid: state.ctx.self() });
       await stopApp(state, req.app);
@@ -145,10 +174,16 @@ async function updateApp(state: State, resource: AppResource, config: Record<str
   return { changed, added, removed };
 }
 
-async function startApp(state: State, app: string, type: StartType): Promise<void> {
+async function startApp(state: State, app: string, type: StartType, from: From): Promise<void | typeof PENDING> {
   const r = state.loaded.get(app);
   if (!r) throw new ApplicationError('notLoaded', app, `application '${app}' is not loaded: load it first (application.load)`);
   if (state.started.has(app)) throw new ApplicationError('alreadyStarted', app, `application '${app}' is already started`);
+  const starting = state.starting.get(app);
+  if (starting !== undefined) {
+    // A second start of an application being started waits for the first one's outcome (OTP's start_req).
+    starting.waiters.push(from);
+    return PENDING;
+  }
   for (const dep of r.applications ?? []) {
     if (!state.started.has(dep)) throw new ApplicationError('notStartedDependency', app, `application '${app}' needs '${dep}' started first (application.ensureAllStarted starts dependencies in order)`);
   }
@@ -157,15 +192,42 @@ async function startApp(state: State, app: string, type: StartType): Promise<voi
     return;
   }
   const mod = typeof r.mod === 'string' ? await (state.options.loader ?? defaultLoader)(r.mod, r) : r.mod;
-  let master: Pid;
-  try {
-    master = await startAcknowledged(state.ctx, (child, parent, ack) => runMaster(child, app, mod, r.modArgs, r.startPhases ?? [], parent, ack), { link: true });
-  } catch (error) {
-    const cause = (error as { reason?: unknown }).reason ?? error;
-    throw new ApplicationError('startFailed', app, `application '${app}' failed to start: ${cause instanceof Error ? cause.message : describeReason(cause)}`, { cause });
+  const controller = state.ctx.self();
+  const master = state.ctx.spawnLink((child) =>
+    runMaster(child, app, mod, r.modArgs, r.startPhases ?? [], controller, (ok, value) => child.send(controller, new MasterAck(app, child.self(), ok, value))),
+  );
+  state.starting.set(app, { type, master, waiters: [from] });
+  return PENDING;
+}
+
+function startFailed(app: string, error: unknown): ApplicationError {
+  const cause = (error as { reason?: unknown }).reason ?? error;
+  return new ApplicationError('startFailed', app, `application '${app}' failed to start: ${cause instanceof Error ? cause.message : describeReason(cause)}`, { cause });
+}
+
+function masterAcked(state: State, ack: MasterAck): void {
+  const s = state.starting.get(ack.app);
+  if (s === undefined || s.master !== ack.master) return;
+  state.starting.delete(ack.app);
+  let answer: ControllerAnswer;
+  if (ack.ok) {
+    state.started.set(ack.app, { type: s.type, master: s.master });
+    loggerOf(state.ctx.node).info({ kind: 'progress', application: ack.app, startedAt: state.ctx.node.pid }, { pid: state.ctx.self() });
+    answer = done(undefined);
+  } else {
+    answer = refuse(startFailed(ack.app, ack.value));
   }
-  state.started.set(app, { type, master });
-  loggerOf(state.ctx.node).info({ kind: 'progress', application: app, startedAt: state.ctx.node.pid }, { pid: state.ctx.self() });
+  for (const waiter of s.waiters) replyTo(waiter, answer);
+}
+
+// A master that died before acknowledging (killed from outside): its start failed.
+function masterExited(state: State, exit: Exit): void {
+  for (const [app, s] of state.starting) {
+    if (s.master !== exit.from) continue;
+    state.starting.delete(app);
+    for (const waiter of s.waiters) replyTo(waiter, refuse(startFailed(app, exit.reason)));
+    return;
+  }
 }
 
 async function stopApp(state: State, app: string): Promise<void> {
