@@ -45,9 +45,10 @@ export type SysEvent =
 
 /**
  * A debug function installed with `sys.install` (OTP's dbg_fun): called with its own state, each event and the
- * process's state; returns its next state, or `'done'` to uninstall itself (a throw uninstalls it too).
+ * process's state; returns its next state, or `'done'` to uninstall itself (a throw uninstalls it too). An async
+ * one's state is what its promise resolves to (events meanwhile see the previous one); a rejection uninstalls it.
  */
-export type DebugFun<F = unknown> = (funState: F, event: SysEvent, procState: unknown) => F | 'done';
+export type DebugFun<F = unknown> = (funState: F, event: SysEvent, procState: unknown) => F | 'done' | PromiseLike<F | 'done'>;
 
 /** How many events `sys.log(…, true)` keeps when no bound is given, as OTP's sys:log. */
 export const DEFAULT_LOG_SIZE = 10;
@@ -79,7 +80,8 @@ export function debugEvent(ctx: ProcessContext, target: SysTarget, event: SysEve
       try {
         const next = f.fn(f.state, event, state);
         if (next === 'done') return false;
-        f.state = next;
+        if (isThenable(next)) settleLater(target, f, next);
+        else f.state = next;
         return true;
       } catch {
         return false;
@@ -87,6 +89,31 @@ export function debugEvent(ctx: ProcessContext, target: SysTarget, event: SysEve
     });
   }
   if (d.idle) target.sysDebug = null;
+}
+
+type DebugEntry = SysDebug['funcs'][number];
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+// An async debug function: its state becomes what the promise resolves to (the events meanwhile see the
+// previous one); resolving to 'done' or rejecting removes it, as returning 'done' or throwing does, instead
+// of an unhandled rejection that would end the Node.js process.
+function settleLater(target: SysTarget, f: DebugEntry, next: PromiseLike<unknown>): void {
+  const remove = (): void => {
+    const d = target.sysDebug;
+    if (d === null) return;
+    d.funcs = d.funcs.filter((x) => x !== f);
+    if (d.idle) target.sysDebug = null;
+  };
+  Promise.resolve(next).then(
+    (value) => {
+      if (value === 'done') remove();
+      else f.state = value;
+    },
+    remove,
+  );
 }
 
 /** What a crash report adds when sys logging was on (OTP's crash report `log` key): the logged events, oldest first. */
