@@ -52,11 +52,40 @@ function install(): void {
   };
 }
 
-/** The TypeScript position (0-based) of a 0-based line and column of a module the code server loaded (`file` a path or file: URL), if its source map says. */
-export function originalPosition(file: string, line: number, column: number): { source: string; line: number; column: number } | undefined {
+// The lines of an original source, from the map's sourcesContent or the file: to name a minified function.
+const sourceLines = new Map<string, string[] | null>();
+function originalLine(map: SourceMap, originalSource: string, source: string, line: number): string | undefined {
+  let lines = sourceLines.get(source);
+  if (lines === undefined) {
+    const payload = map.payload as { sources?: string[]; sourcesContent?: Array<string | null> };
+    const text = payload.sourcesContent?.[payload.sources?.indexOf(originalSource) ?? -1] ?? (() => {
+      try {
+        return readFileSync(source, 'utf8');
+      } catch {
+        return null;
+      }
+    })();
+    sourceLines.set(source, (lines = text === null ? null : text.split('\n')));
+  }
+  return lines?.[line];
+}
+
+/**
+ * The TypeScript position (0-based) and function name of a 0-based line and column of a module the code
+ * server loaded (`file` a path or file: URL), if its source map says: the name from the map, else the
+ * identifier a function declaration on that source line gives (a minified build renames functions).
+ */
+export function originalPosition(file: string, line: number, column: number): { source: string; line: number; column: number; name: string | undefined } | undefined {
   const entry = maps.get(file.startsWith('file://') ? decodeURIComponent(new URL(file).pathname) : file);
   if (!entry || line < 0) return undefined;
-  const hit = entry.map.findEntry(line, Math.max(0, column)) as { originalSource?: string; originalLine?: number; originalColumn?: number };
+  const hit = entry.map.findEntry(line, Math.max(0, column)) as { originalSource?: string; originalLine?: number; originalColumn?: number; name?: string };
   if (hit.originalSource === undefined || hit.originalLine === undefined) return undefined;
-  return { source: resolve(entry.dir, hit.originalSource), line: hit.originalLine, column: hit.originalColumn ?? 0 };
+  const source = resolve(entry.dir, hit.originalSource);
+  let name = hit.name;
+  if (!name) {
+    const text = originalLine(entry.map, hit.originalSource, source, hit.originalLine) ?? '';
+    const m = /function\s*\*?\s*([\w$]+)|([\w$]+)\s*[:=]\s*(?:async\s*)?(?:function\b|\([^)]*\)\s*(?::[^=]*)?=>)|^\s*(?:(?:public|private|protected|static|async|get|set)\s+)*([\w$]+)\s*\(/.exec(text);
+    name = m?.[1] ?? m?.[2] ?? m?.[3];
+  }
+  return { source, line: hit.originalLine, column: hit.originalColumn ?? 0, name };
 }

@@ -46,6 +46,7 @@ function mapFrames(profile: CpuProfile): number {
     if (!f.url || f.url.startsWith('node:')) continue;
     const at = originalPosition(f.url, f.lineNumber, f.columnNumber);
     if (!at) continue;
+    if (at.name) f.functionName = at.name;
     f.url = at.source;
     f.lineNumber = at.line;
     f.columnNumber = at.column;
