@@ -1,4 +1,5 @@
 import type { ProcessContext } from '../types.js';
+import { RuntimeError } from '../errors.js';
 import { Down, TIMEOUT } from '../messages.js';
 import type { Ref } from '../pid.js';
 import { ReplyMessage } from '../gen/messages.js';
@@ -41,6 +42,8 @@ export function multiCall<Reply = unknown>(ctx: ProcessContext, ...args: [readon
 }
 
 async function callAll<Reply>(ctx: ProcessContext, nodes: readonly string[], name: string, request: unknown, timeoutMs: number): Promise<MultiCallResult<Reply>> {
+  // Checked before any request leaves: a bad timeout found later would leave the replies in the mailbox.
+  if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs)) throw new RuntimeError('badarg', `multiCall's timeout must be a number of milliseconds or Infinity, got ${String(timeoutMs)}`);
   const requests = new Map<Ref, [index: number, id: RequestId<Reply>]>();
   const answers: Array<Reply | typeof BAD> = new Array(nodes.length).fill(BAD);
   nodes.forEach((node, i) => {
@@ -59,6 +62,14 @@ async function callAll<Reply>(ctx: ProcessContext, nodes: readonly string[], nam
     if (r !== 'noReply' && r.type === 'reply') answers[i] = r.reply;
   }
   for (const tag of requests.keys()) abandon(ctx, tag);
+  // A reply delivered after the wait timed out but before its request was abandoned is already queued: it
+  // counts, as OTP's receive_response takes such a reply, and must not stay in the caller's mailbox.
+  while (requests.size > 0) {
+    const m = await ctx.receive((x): x is ReplyMessage => x instanceof ReplyMessage && requests.has(x.tag), 0);
+    if (m === TIMEOUT) break;
+    answers[requests.get(m.tag)![0]] = m.value as Reply;
+    requests.delete(m.tag);
+  }
   const result: MultiCallResult<Reply> = { replies: [], badNodes: [] };
   answers.forEach((a, i) => (a === BAD ? result.badNodes.push(nodes[i]!) : result.replies.push([nodes[i]!, a])));
   return result;
