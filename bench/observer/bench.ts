@@ -85,7 +85,7 @@ const MODES: Array<[Mode, string]> = [
   ['none', 'nothing attached'],
   ['top', '`otp top`-like client (procs over 1 s and load, in a loop)'],
   ['overview', '`otp observer`, a page open on the overview (one sample a second)'],
-  ['processes', '`otp observer`, a page open on the process table (a page of 100 every 2 s, plus the overview)'],
+  ['processes', '`otp observer`, a page open on the process table (a page of 100 every 2 s, every 5 s above 20 000 processes, plus the overview)'],
 ];
 async function attach(mode: Mode): Promise<() => Promise<void>> {
   if (mode === 'none') return async () => {};
