@@ -4,8 +4,10 @@
  * share the object. With isolation on, every local message is deep-frozen as it is delivered, so a
  * later change throws a TypeError where it is made instead of silently reaching the receiver.
  *
- * What is frozen: plain objects (prototype Object.prototype or null) and arrays, through every level,
- * including the requests and replies inside gen_server calls, casts and replies. What is left alone:
+ * What is frozen: plain objects (prototype Object.prototype or null) and arrays, through every level
+ * (values under symbol keys too), including the requests and replies inside gen_server calls, casts and
+ * replies. A getter's value is frozen when it can be read (one that throws is skipped), and a proxy that
+ * refuses to be frozen is left as it is: delivery never throws. What is left alone:
  * pids and refs, Maps and Sets, typed arrays, Buffers and ArrayBuffers (they cannot be frozen), class
  * instances (a user's or the runtime's own, e.g. table handles and contexts, whose state the runtime
  * changes), functions, and anything already frozen (not walked again: an object frozen by hand keeps
@@ -75,13 +77,30 @@ const MAX_DEPTH = 256;
 function freeze(value: unknown, depth: number): void {
   if (typeof value !== 'object' || value === null || depth > MAX_DEPTH || Object.isFrozen(value)) return;
   const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== ARRAY_PROTO && proto !== OBJECT_PROTO && proto !== null) return;
+  // A proxy may refuse to be frozen: it is left as it is, as a class instance is, never a throw in delivery
+  // (which may run in a timer, where a throw would end the Node.js process).
+  try {
+    Object.freeze(value);
+  } catch {
+    return;
+  }
   if (proto === ARRAY_PROTO) {
     const a = value as unknown[];
-    Object.freeze(a);
     for (let i = 0; i < a.length; i++) freeze(a[i], depth + 1);
     return;
   }
-  if (proto !== OBJECT_PROTO && proto !== null) return;
-  Object.freeze(value);
-  for (const key in value) freeze((value as Record<string, unknown>)[key], depth + 1);
+  const o = value as Record<string | symbol, unknown>;
+  for (const key in o) freeze(read(o, key), depth + 1);
+  const symbols = Object.getOwnPropertySymbols(o);
+  for (let i = 0; i < symbols.length; i++) freeze(read(o, symbols[i]!), depth + 1);
+}
+
+// A property's value; a getter that throws is the user's, never a throw in the runtime's delivery.
+function read(o: Record<string | symbol, unknown>, key: string | symbol): unknown {
+  try {
+    return o[key];
+  } catch {
+    return undefined;
+  }
 }
