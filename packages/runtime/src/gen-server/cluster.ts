@@ -3,7 +3,7 @@ import { RuntimeError } from '../errors.js';
 import { Down, TIMEOUT } from '../messages.js';
 import type { Ref } from '../pid.js';
 import { ReplyMessage } from '../gen/messages.js';
-import { cast as genCast, type ServerRef } from '../gen/call.js';
+import { cast as genCast, dropQueuedReply, type ServerRef } from '../gen/call.js';
 import { abandon, checkResponse, sendRequest, type RequestId } from '../gen/request.js';
 
 /** What multiCall answers: each node's reply in the order the nodes were given, and the nodes that gave none. */
@@ -63,13 +63,8 @@ async function callAll<Reply>(ctx: ProcessContext, nodes: readonly string[], nam
   }
   for (const tag of requests.keys()) abandon(ctx, tag);
   // A reply delivered after the wait timed out but before its request was abandoned is already queued: it
-  // counts, as OTP's receive_response takes such a reply, and must not stay in the caller's mailbox.
-  while (requests.size > 0) {
-    const m = await ctx.receive((x): x is ReplyMessage => x instanceof ReplyMessage && requests.has(x.tag), 0);
-    if (m === TIMEOUT) break;
-    answers[requests.get(m.tag)![0]] = m.value as Reply;
-    requests.delete(m.tag);
-  }
+  // goes with its request (the node is a bad node, as a call that timed out is) instead of staying in the mailbox.
+  for (const tag of requests.keys()) await dropQueuedReply(ctx, tag);
   const result: MultiCallResult<Reply> = { replies: [], badNodes: [] };
   answers.forEach((a, i) => (a === BAD ? result.badNodes.push(nodes[i]!) : result.replies.push([nodes[i]!, a])));
   return result;

@@ -1,4 +1,4 @@
-import { Pid, PROCESS, type Ref } from '../pid.js';
+import { Pid, PROCESS, Ref } from '../pid.js';
 import { Down, TIMEOUT } from '../messages.js';
 import { RuntimeError } from '../errors.js';
 import type { ProcessContext } from '../types.js';
@@ -34,10 +34,16 @@ export type ServerRef<_Call = unknown, _Cast = unknown, _Reply = unknown> = (Pid
 /** The pid behind a server reference, if it is alive. */
 export function whereisServer(ctx: ProcessContext, server: ServerRef): Pid | undefined {
   if (server instanceof Pid) return server.node !== 0 || ctx.isAlive(server) ? server : undefined;
+  notARef(server);
   if (typeof server === 'string') return ctx.whereis(server);
   if (server !== null && typeof server === 'object' && 'via' in server) return server.via.whereis(server.name);
   if (server !== null && typeof server === 'object' && 'node' in server) return server.node === ctx.node.name ? ctx.whereis(server.name) : undefined;
   throw new RuntimeError('badarg', `not a server reference: ${String(server)}`);
+}
+
+// A ref (an alias, say) has a node field too, but is no server: OTP's gen:call of one fails with badarg.
+function notARef(server: unknown): void {
+  if (server instanceof Ref) throw new RuntimeError('badarg', `${String(server)} is a ref, not a server reference (a pid, a registered name, { name, node } or { via, name }): send to an alias with ctx.send`);
 }
 
 /** How a server reference reads in errors and results. */
@@ -48,6 +54,7 @@ export function describe(server: ServerRef): string {
 
 /** A server on another node, addressed by name: monitored and sent to by name. */
 export function remoteByName(ctx: ProcessContext, server: ServerRef): { name: string; node: string } | undefined {
+  notARef(server);
   return server !== null && typeof server === 'object' && !(server instanceof Pid) && 'node' in server && server.node !== ctx.node.name ? server : undefined;
 }
 
@@ -76,10 +83,21 @@ export async function genCall(ctx: ProcessContext, server: ServerRef, message: (
   }
   if (answer === TIMEOUT) {
     ctx.demonitor(tag, { flush: true });
+    // A reply that entered the mailbox as the wait gave up is dropped with it (any later one is not delivered).
+    await dropQueuedReply(ctx, tag);
     throw new CallError('timeout', describe(server), request, timeoutMs);
   }
   const reason = (answer as Down).reason;
   throw new CallError(reason === 'noconnection' ? 'nodedown' : reason, describe(server), request);
+}
+
+/**
+ * Takes out of the caller's mailbox the reply to a call or request that timed out, if it arrived as the wait
+ * gave up, so that it never surfaces in a later receive (the request is over: no later reply is delivered).
+ */
+export async function dropQueuedReply(ctx: ProcessContext, tag: Ref): Promise<void> {
+  const isReply = (m: unknown): m is ReplyMessage => m instanceof ReplyMessage && m.tag === tag;
+  if ((ctx as unknown as ProcessImpl).pendingMessages().some(isReply)) await ctx.receive(isReply, 0);
 }
 
 /** Sends a synchronous request to a behaviour process and returns its reply. */

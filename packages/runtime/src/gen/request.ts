@@ -5,7 +5,7 @@ import type { ProcessContext } from '../types.js';
 import type { ProcessImpl } from '../process.js';
 import { setAwaitedTags } from '../wire.js';
 import { CallMessage, From, ReplyMessage } from './messages.js';
-import { describe, pendingRequests, remoteByName, whereisServer, type ServerRef } from './call.js';
+import { describe, pendingRequests, remoteByName, dropQueuedReply, whereisServer, type ServerRef } from './call.js';
 
 /** An outstanding asynchronous request (OTP's request id): its tag is the monitor on the server. */
 export class RequestId<Reply = unknown> {
@@ -96,7 +96,11 @@ export async function waitResponse<Reply>(ctx: ProcessContext, reqId: RequestId<
 /** Waits up to `timeoutMs` for a request's answer; on `'timeout'` the request is abandoned and a late reply never enters the mailbox. */
 export async function receiveResponse<Reply>(ctx: ProcessContext, reqId: RequestId<Reply>, timeoutMs = Infinity): Promise<Response<Reply> | 'timeout'> {
   const r = await waitResponse(ctx, reqId, timeoutMs);
-  if (r === 'timeout') abandon(ctx, reqId.tag);
+  if (r === 'timeout') {
+    abandon(ctx, reqId.tag);
+    // A reply that entered the mailbox as the wait gave up goes with the request.
+    await dropQueuedReply(ctx, reqId.tag);
+  }
   return r;
 }
 
