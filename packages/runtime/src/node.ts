@@ -9,6 +9,7 @@ import { TableRegistry } from './table.js';
 import type { Dest, ProcessFn, ProcessInfo, SpawnOptions } from './types.js';
 import type { CodeHooks, NodeDistribution, TraceHooks } from './node-hooks.js';
 import { finish } from './finish.js';
+import { isolateMessage, isolation } from './isolation.js';
 
 /**
  * How much work (receives, hand-offs) a node does before it yields to I/O and timers: after this many
@@ -382,6 +383,8 @@ export class OtpNode {
 
   private armSend(ms: number, dest: Dest, message: unknown, ref: Ref, what: string): Ref {
     if (!(ms >= 0) || ms === Infinity) throw new RuntimeError('badarg', `${what} needs a finite delay >= 0 in milliseconds, got ${String(ms)}`);
+    // Message isolation: the BEAM copies the message when the timer is set, so a change after this call throws here, not later in the receiver.
+    if (isolation.on) isolateMessage(message instanceof TimeoutMessage ? message.msg : message);
     const entry = this.timers.add(ms, (e) => {
       this.sendTimers.delete(ref);
       // A name nobody holds any more when the timer fires: the message is dropped, as in Erlang.

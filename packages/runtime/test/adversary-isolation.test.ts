@@ -75,3 +75,25 @@ test('message isolation: an object under a symbol key is frozen like one under a
     ),
   );
 });
+
+test('message isolation: erlang:send_after and start_timer copy at the call, so a change after sendAfter or startTimer throws there and the receiver gets what was set', async () => {
+  await isolated(() =>
+    withNode((node) =>
+      node.run(async (ctx) => {
+        const order = { qty: 1 };
+        ctx.sendAfter(1, ctx.self(), order);
+        assert.throws(() => {
+          order.qty = 2;
+        }, TypeError);
+        assert.deepEqual(await ctx.receive(null, WAIT), { qty: 1 });
+        const job = { step: 'a' };
+        ctx.startTimer(1, ctx.self(), job);
+        assert.throws(() => {
+          job.step = 'b';
+        }, TypeError);
+        const fired = (await ctx.receive(null, WAIT)) as { msg: unknown };
+        assert.deepEqual(fired.msg, { step: 'a' });
+      }),
+    ),
+  );
+});
