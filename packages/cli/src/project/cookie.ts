@@ -1,13 +1,15 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { cookieOf, nodeNameOf } from '@otp-ts/release';
 import { OtpError } from '../errors/otp-error.js';
+import { findProject } from './find.js';
 
 /** The cookie file's name in the home folder (~/.erlang.cookie's counterpart). */
 export const COOKIE_FILE = '.otp-ts.cookie';
 
 /** Where a node's cookie came from. */
-export type CookieSource = 'flag' | 'env' | 'file' | 'created';
+export type CookieSource = 'flag' | 'env' | 'project' | 'file' | 'created';
 
 /** What resolveCookie needs; `home` is injectable so tests never touch the real home. */
 export interface CookieOptions {
@@ -17,6 +19,8 @@ export interface CookieOptions {
   home: string;
   /** The platform, for the permission check (skipped on Windows). */
   platform?: NodeJS.Platform;
+  /** Where the command runs and the node it talks to: inside a project, the project's own cookie for that node comes before ~/.otp-ts.cookie. */
+  project?: { cwd: string; target: string };
 }
 
 /** A random cookie: 128 bits from the OS's CSPRNG as 32 hex digits (Erlang's 20 letters give only 94). */
@@ -24,7 +28,11 @@ export function randomCookie(): string {
   return randomBytes(16).toString('hex');
 }
 
-/** The node cookie: `--cookie`, else `OTP_COOKIE`, else `~/.otp-ts.cookie`, created with mode 0600 on first use. */
+/**
+ * The node cookie: `--cookie`, else `OTP_COOKIE`, else (given `project`, inside a project) the cookie config/node.args
+ * sets, else the cookie of the project's newest built release whose node is the target, else `~/.otp-ts.cookie`,
+ * created with mode 0600 on first use.
+ */
 export function resolveCookie(options: CookieOptions): { cookie: string; source: CookieSource; file?: string } {
   if (options.flag !== undefined) {
     if (options.flag.trim() === '') throw new OtpError('badCookie', '--cookie is empty: give the secret the nodes share, or leave the flag out to use OTP_COOKIE or ~/' + COOKIE_FILE);
@@ -35,6 +43,8 @@ export function resolveCookie(options: CookieOptions): { cookie: string; source:
     if (fromEnv.trim() === '') throw new OtpError('badCookie', 'OTP_COOKIE is set but empty: set it to the secret the nodes share, or unset it to use ~/' + COOKIE_FILE);
     return { cookie: fromEnv, source: 'env' };
   }
+  const fromProject = options.project ? projectCookie(options.project.cwd, options.project.target) : undefined;
+  if (fromProject !== undefined) return { cookie: fromProject, source: 'project' };
   const file = join(options.home, COOKIE_FILE);
   if (!existsSync(file)) {
     const cookie = randomCookie();
@@ -57,4 +67,64 @@ export function resolveCookie(options: CookieOptions): { cookie: string; source:
     throw new OtpError('badCookie', `the cookie file ${file} is empty`, { location: { file }, hint: `Write the nodes' shared secret into it, or delete it to have a new one created.` });
   }
   return { cookie, source: 'file', file };
+}
+
+/**
+ * The cookie a project's own nodes use, seen from `cwd`: the one config/node.args sets, else the one of the newest
+ * built release (`_build/<profile>/rel/<name>/releases/<vsn>/node.args`) whose node is `target`; undefined outside
+ * a project or when neither applies.
+ */
+export function projectCookie(cwd: string, target: string): string | undefined {
+  let root: string;
+  try {
+    root = findProject(cwd).root;
+  } catch {
+    return undefined;
+  }
+  const configured = readText(join(root, 'config', 'node.args'));
+  const fromConfig = configured === undefined ? undefined : literal(cookieOf(configured));
+  if (fromConfig !== undefined) return fromConfig;
+  const wanted = fullName(target);
+  let newest: { mtime: number; cookie: string } | undefined;
+  for (const file of releaseNodeArgsFiles(join(root, '_build'))) {
+    const text = readText(file);
+    if (text === undefined) continue;
+    const given = nodeNameOf(text);
+    const name = given.name ?? given.sname;
+    const cookie = literal(cookieOf(text));
+    if (name === undefined || cookie === undefined || fullName(name) !== wanted) continue;
+    const mtime = statSync(file).mtimeMs;
+    if (!newest || mtime > newest.mtime) newest = { mtime, cookie };
+  }
+  return newest?.cookie;
+}
+
+// A cookie written as it is; `${VAR}` is the environment's at boot (OTP_COOKIE, read before), not one to use.
+const literal = (cookie: string | undefined): string | undefined => (cookie === undefined || cookie.includes('${') ? undefined : cookie);
+
+// name@host as distribution compares it; a bare name is on 127.0.0.1, as the tools' and releases' nodes are.
+const fullName = (name: string): string => (name.includes('@') ? name : `${name}@127.0.0.1`);
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+// Every _build/<profile>/rel/<name>/releases/<vsn>/node.args there is.
+function releaseNodeArgsFiles(build: string): string[] {
+  const dirs = (dir: string): string[] => {
+    try {
+      return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
+    } catch {
+      return [];
+    }
+  };
+  return dirs(build)
+    .flatMap((profile) => dirs(join(profile, 'rel')))
+    .flatMap((release) => dirs(join(release, 'releases')))
+    .map((vsn) => join(vsn, 'node.args'))
+    .filter((file) => existsSync(file));
 }

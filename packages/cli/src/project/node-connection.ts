@@ -7,7 +7,7 @@ import { resolveCookie } from './cookie.js';
 
 /** The options of every command that talks to a node: the cookie, and TLS for a cluster started with `--proto tls`. */
 export const nodeConnectionOptions = [
-  { name: 'cookie', type: 'string', value: 'C', description: 'the cookie the nodes share (default: OTP_COOKIE, then ~/.otp-ts.cookie)' },
+  { name: 'cookie', type: 'string', value: 'C', description: "the cookie the nodes share (default: OTP_COOKIE, then inside a project config/node.args's cookie or the cookie of the project's built release of that node, then ~/.otp-ts.cookie)" },
   { name: 'proto', type: 'string', value: 'PROTO', description: "the nodes' distribution protocol, tls or tcp: tls for nodes started with --proto tls (default: OTP_PROTO, then tcp)" },
   { name: 'ssl-cert', type: 'string', value: 'FILE', description: "with --proto tls: this node's certificate (PEM), signed by the cluster's CA (default: OTP_SSL_CERT)" },
   { name: 'ssl-key', type: 'string', value: 'FILE', description: 'with --proto tls: the key of --ssl-cert (PEM, unencrypted; default: OTP_SSL_KEY)' },
@@ -70,11 +70,13 @@ function pick(flag: string | undefined, env: string | undefined, flagName: strin
  * Resolves the connection flags: `--proto` (else OTP_PROTO, else tcp), `--ssl-cert`, `--ssl-key`, `--ssl-ca`
  * (else OTP_SSL_CERT, OTP_SSL_KEY, OTP_SSL_CA) and the cookie as resolveCookie says. Throws an OtpError
  * (usage, exit 2) with one sentence for the rules node.args follows: tls needs all three files, the files
- * only go with tls, the protocol is tls or tcp, and each file exists.
+ * only go with tls, the protocol is tls or tcp, and each file exists. Given the `target` node, a project's own
+ * cookie for it (config/node.args, else its built release's) comes before ~/.otp-ts.cookie.
  */
-export function resolveNodeConnection(flags: NodeConnectionFlags, context: NodeConnectionContext): NodeConnection {
+export function resolveNodeConnection(flags: NodeConnectionFlags, context: NodeConnectionContext, target?: string): NodeConnection {
   const tls = resolveTls(flags, context);
-  const { cookie } = resolveCookie({ flag: flags.cookie, env: context.env, home: context.home });
+  const project = target === undefined ? undefined : { cwd: context.cwd, target };
+  const { cookie } = resolveCookie({ flag: flags.cookie, env: context.env, home: context.home, ...(project ? { project } : {}) });
   return tls ? { cookie, tls } : { cookie };
 }
 

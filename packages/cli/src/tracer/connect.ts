@@ -14,7 +14,7 @@ type ToolFlags = NodeConnectionFlags & { name?: unknown; sname?: string };
 
 /** Connects to a node with the cookie and TLS settings the flags and environment give; throws TracerError when it cannot. */
 export function connectTo(io: Io, node: string, flags: ToolFlags): Promise<Connection> {
-  const { cookie, tls } = resolveNodeConnection(flags, io);
+  const { cookie, tls } = resolveNodeConnection(flags, io, node);
   return connect({ node, cookie, name: toolNodeName(flags), ...(tls ? { tls } : {}) });
 }
 
