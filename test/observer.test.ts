@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EpmdServer } from '@otp-ts/runtime/tools';
@@ -249,6 +249,17 @@ test('otp observer on a release daemon: the Upgrades view shows the release vers
     const page = await browser.newPage({ viewport: { width: 1280, height: 600 } });
     await page.goto(url.replace(/$/, '#/upgrades'));
     assert.match(await page.locator('[data-testid="upgrades"]').innerText({ timeout: 30_000 }), /running version 0\.1\.0[\s\S]*0\.1\.0\s+permanent/);
+    assert.match(await page.locator('[data-testid="upgrades"]').innerText(), /no upgrade since the node started/);
+    // 0.2.0 (the server's source changed), released beside 0.1.0 and upgraded to: the view shows its report.
+    const project = join(base, 'obsrel_h');
+    const server = join(project, 'src', 'obsrel_h_server.ts');
+    writeFileSync(server, `${readFileSync(server, 'utf8')}\nexport const obsrelVsn = '0.2.0';\n`);
+    const pkg = join(project, 'package.json');
+    writeFileSync(pkg, readFileSync(pkg, 'utf8').replace(/"version": "[^"]+"/, '"version": "0.2.0"'));
+    await ok(run(process.execPath, [bin, 'release', '--upgrade-from', '0.1.0'], project, env), 'otp release 0.2.0');
+    assert.match(await ok(run(script, ['upgrade', '0.2.0'], rel, env), 'upgrade'), /upgraded 0\.1\.0 → 0\.2\.0/);
+    await page.reload();
+    assert.match(await page.locator('[data-testid="last-upgrade"]').innerText({ timeout: 30_000 }), /last upgrade 0\.1\.0 → 0\.2\.0, installed[\s\S]*modules swapped: [1-9]\d* \(obsrel_h\/obsrel_h_server\); processes suspended: \d+; longest suspension [\d.]+ ms/);
     await page.screenshot({ path: join(shots, 'upgrades.png') });
     await page.goto(url.replace(/$/, '#/apps'));
     assert.match(await page.locator('li[data-label="obsrel_h"]').first().innerText({ timeout: 30_000 }), /obsrel_h/);

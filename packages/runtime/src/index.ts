@@ -80,7 +80,7 @@ export type { ReleaseApp, ReleaseFile, ReleaseStatus, ReleasesFile, ModuleChange
 export { bootRelease } from './release/boot.js';
 export type { BootOptions, BootedRelease } from './release/boot.js';
 export { install as installRelease, makePermanent, InstallError } from './release/handler.js';
-export type { InstallReport, InstallOptions, RunningRelease } from './release/handler.js';
+export type { InstallReport, InstallOptions, LastUpgrade, RunningRelease } from './release/handler.js';
 export { setEscalationGuard, ResumeRestarts } from './supervisor/escalation.js';
 export type { Escalation, EscalationGuard } from './supervisor/escalation.js';
 export { readReleases, writeReleases, readVersion, readNodeArgs, permanentVersion, hasVersion, versionVariables } from './release/files.js';

@@ -10,11 +10,11 @@ import type { ModuleSource } from '../code/module.js';
 import { upgradeModules, UpgradeError } from '../code/upgrade.js';
 import { hasVersion, readReleases, readVersion, writeReleases, type VersionFiles } from './files.js';
 import { startApplications, stopApplications } from './apps.js';
-import type { RunningRelease } from './running.js';
+import type { LastUpgrade, RunningRelease } from './running.js';
 import type { AppChange, RelupStep } from './types.js';
 import { reasonText, snapshotStates, UpgradeGuard, watchExits, type Snapshot, type Watch } from './guard.js';
 
-export type { RunningRelease };
+export type { LastUpgrade, RunningRelease };
 
 /** What an upgrade or downgrade did: `bin/<name> upgrade` prints it. */
 export interface InstallReport {
@@ -378,12 +378,24 @@ export function releaseHandler(state: RunningRelease): Record<string, (...args: 
   };
   const run = <T>(fn: (ctx: ProcessContext) => Promise<T>): Promise<T> => state.node.run(fn);
   return {
-    versions: async () => ({ running: state.files.release.vsn, releases: (await readReleases(state.root)).releases }),
+    versions: async () => ({ running: state.files.release.vsn, releases: (await readReleases(state.root)).releases, ...(state.lastUpgrade ? { lastUpgrade: state.lastUpgrade } : {}) }),
     which: () => run((ctx) => application.whichApplications(ctx)),
     pid: () => process.pid,
     // The start script sends the variables the version's files use, from the shell that runs upgrade.
     install: (vsn: string, options: { env?: Record<string, string>; probeMs?: number } = {}) =>
-      serial(() => run((ctx) => install(ctx, state, vsn, { ...(options.env ? { env: options.env } : {}), ...(options.probeMs !== undefined ? { probeMs: options.probeMs } : {}) }))),
+      serial(async () => {
+        const from = state.files.release.vsn;
+        try {
+          const r = await run((ctx) => install(ctx, state, vsn, { ...(options.env ? { env: options.env } : {}), ...(options.probeMs !== undefined ? { probeMs: options.probeMs } : {}) }));
+          state.lastUpgrade = { from: r.from, to: r.to, at: Date.now(), outcome: 'installed', modules: r.modules, processes: r.processes, suspendedMs: r.suspendedMs };
+          return r;
+        } catch (error) {
+          // A refusal before the swap changes nothing: only what touched the node is kept.
+          if (!(error instanceof InstallError) || !['find', 'check', 'evaluate'].includes(error.stage))
+            state.lastUpgrade = { from, to: vsn, at: Date.now(), outcome: 'rolled back', reason: (error as Error).message, modules: { changed: [], added: [], removed: [] }, processes: 0, suspendedMs: 0 };
+          throw error;
+        }
+      }),
     stop: () => {
       setTimeout(() => void state.stop('stop'), 20);
       return 'ok';

@@ -365,7 +365,16 @@ function Upgrades() {
     <p>running version <b>${u.running}</b></p>
     <table class="procs"><thead><tr><th>version</th><th>status</th></tr></thead>
     <tbody>${(u.releases ?? []).map((r) => html`<tr><td>${r.vsn}</td><td>${r.status}</td></tr>`)}</tbody></table>
+    ${u.lastUpgrade ? html`<${LastUpgrade} l=${u.lastUpgrade} />` : html`<p class="muted">no upgrade since the node started</p>`}
   </section>`;
+}
+
+function LastUpgrade({ l }) {
+  const swapped = l.modules.changed.length + l.modules.added.length + l.modules.removed.length;
+  return html`<div data-testid="last-upgrade">
+    <p>last upgrade <b>${l.from} → ${l.to}</b>, ${l.outcome} at ${new Date(l.at).toLocaleTimeString('en-GB')}${l.reason ? html`: <code>${l.reason}</code>` : ''}</p>
+    <p>modules swapped: ${swapped}${l.modules.changed.length ? ` (${l.modules.changed.join(', ')})` : ''}; processes suspended: ${l.processes}; longest suspension ${l.suspendedMs.toFixed(1)} ms</p>
+  </div>`;
 }
 
 // The overview's samples are collected whatever view is shown, so its charts have history when opened.
