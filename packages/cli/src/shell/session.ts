@@ -1,4 +1,5 @@
 import { start as startRepl, type REPLServer } from 'node:repl';
+import type { EventEmitter } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { compile, CompileError, formatDiagnostic, type BuildOptions, type CompiledApp } from '@otp-ts/compiler';
 import * as runtime from '@otp-ts/runtime';
@@ -100,6 +101,9 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
   const evaluate = repl.eval.bind(repl);
   type Done = (error: Error | null, value?: unknown) => void;
   let previous: Promise<void> = Promise.resolve();
+  // The REPL's domain (node:repl reports a line's synchronous throw through it); `reported` marks a line it reported.
+  const domain = (repl as unknown as { _domain?: EventEmitter })._domain;
+  const reported = Symbol('reported');
   (repl as { eval: (cmd: string, context: Record<string, unknown>, file: string, done: Done) => void }).eval = (cmd, context, file, done) => {
     previous = previous.then(() =>
       shell
@@ -110,11 +114,22 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
               const { _: _wildcard, ...scope } = shellScope(node, ctx, runtime as unknown as Record<string, unknown>);
               Object.assign(context, scope, own(ctx));
               // resolve() adopts a promise the line answers with: its value is printed, not Promise { <pending> }.
-              evaluate(cmd, context, file, (error, value) => (error ? reject(error) : resolve(value)));
+              // A line that throws (at once, or the promise it awaits rejects) is reported by the REPL's domain,
+              // which prints it and the next prompt and never calls back: the line is over then (else the lines
+              // after it, and q() or the end of the input, would wait behind it for ever).
+              const onThrow = (): void => resolve(reported);
+              domain?.once('error', onThrow);
+              evaluate(cmd, context, file, (error, value) => {
+                domain?.off('error', onThrow);
+                if (error) reject(error);
+                else resolve(value);
+              });
             }),
         )
         .then(
-          (value) => done(null, value),
+          (value) => {
+            if (value !== reported) done(null, value);
+          },
           (error: unknown) => done(error as Error),
         ),
     );

@@ -1,0 +1,50 @@
+// `otp shell` with its input piped and already closed, as `printf '...' | npx otp shell`: like node's REPL, a
+// line that throws is printed, the next lines run, and the shell ends (exit 0) when the input does. Before,
+// the line that threw never finished: the lines after it, q() and the end of the input all waited behind it.
+// The project is generated inside the repository's _build/ so it resolves the workspace's packages.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bin } from './support/cli.ts';
+import { privatePortMapper } from './support/epmd.ts';
+import { run } from './support/run.ts';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const NAME = 'pipesh';
+const epmdPort = await privatePortMapper();
+
+test('otp shell with piped input: a line that throws is printed, the next lines run, and the end of the input ends the shell', { timeout: 300_000 }, async () => {
+  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
+  const base = mkdtempSync(join(repo, '_build', 'e2e', `${NAME}-`));
+  const env = { ...process.env, OTP_EPMD_PORT: String(epmdPort), OTP_COOKIE: 'pipesh_cookie', NO_COLOR: '1' };
+  try {
+    const created = spawnSync(process.execPath, [bin, 'new', 'app', NAME, '--quiet'], { cwd: base, env, encoding: 'utf8' });
+    assert.equal(created.status, 0, created.stderr);
+    const dir = join(base, NAME);
+    const lines = [
+      'throw new Error("pipesh thrown")',
+      '40 + 2',
+      'await Promise.reject(new Error("pipesh rejected"))',
+      `await call('${NAME}_server', { op: 'bump', key: 'visits', by: 1 })`,
+      '6 * 7 + 1',
+    ];
+    // run() closes stdin once it wrote the lines; a shell still running after 180 s is killed (status null).
+    const shell = await run(process.execPath, [bin, 'shell'], dir, env, `${lines.join('\n')}\n`);
+    assert.equal(shell.status, 0, `the shell ends with its input, exit 0:\n${shell.out}`);
+    assert.match(shell.out, /Uncaught Error: pipesh thrown/, shell.out);
+    assert.match(shell.out, /otp> 42\n/, `the line after the one that threw runs:\n${shell.out}`);
+    assert.match(shell.out, /Uncaught Error: pipesh rejected/, shell.out);
+    assert.match(shell.out, /otp> 1\n/, `the application still answers:\n${shell.out}`);
+    assert.match(shell.out, /otp> 43\n/, `the last line runs:\n${shell.out}`);
+
+    // q() after a line that threw ends the shell too.
+    const quit = await run(process.execPath, [bin, 'shell'], dir, env, 'throw new Error("pipesh again")\nq()\n');
+    assert.equal(quit.status, 0, quit.out);
+    assert.match(quit.out, /Uncaught Error: pipesh again/, quit.out);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
