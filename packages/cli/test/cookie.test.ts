@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveCookie, OtpError } from '@otp-ts/cli';
 import { tempDir } from './helpers.ts';
@@ -56,4 +56,29 @@ test('an empty cookie file, --cookie or OTP_COOKIE is a clear error', () => {
 test('a home folder that cannot be written to is named', () => {
   const home = join(tempDir(), 'missing');
   fails(() => resolveCookie({ env: {}, home }), `cannot create the cookie file ${join(home, '.otp-ts.cookie')}: ENOENT: no such file or directory, open '${join(home, '.otp-ts.cookie')}'`, 'Pass --cookie or set OTP_COOKIE instead.');
+});
+
+test("inside a project: config/node.args's cookie, else the cookie of the built release of the target node, before the file; never after OTP_COOKIE", () => {
+  const home = tempDir();
+  const root = tempDir();
+  writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'ck', otp: { mod: 'ck/ck_app' } }));
+  const release = (profile: string, name: string, vsn: string, args: string) => {
+    const dir = join(root, '_build', profile, 'rel', name, 'releases', vsn);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'node.args'), args);
+  };
+  const cookieOf = (target: string, env: Record<string, string> = {}) => resolveCookie({ env, home, project: { cwd: join(root, 'src'), target } });
+  mkdirSync(join(root, 'src'));
+  release('prod', 'ck', '0.1.0', '--setcookie release_cookie\n--name ck@127.0.0.1\n');
+  release('prod', 'other', '0.1.0', '--setcookie other_cookie\n--sname other\n');
+  assert.deepEqual(cookieOf('ck@127.0.0.1'), { cookie: 'release_cookie', source: 'project' });
+  assert.deepEqual(cookieOf('other@127.0.0.1'), { cookie: 'other_cookie', source: 'project' }, '--sname other is other@127.0.0.1');
+  assert.equal(cookieOf('ck@10.0.0.9').source, 'created', 'a node of no release of the project: ~/.otp-ts.cookie');
+  assert.deepEqual(cookieOf('ck@127.0.0.1', { OTP_COOKIE: 'env' }), { cookie: 'env', source: 'env' });
+  mkdirSync(join(root, 'config'));
+  writeFileSync(join(root, 'config', 'node.args'), '--setcookie ${OTP_COOKIE}\n');
+  assert.equal(cookieOf('ck@127.0.0.1').cookie, 'release_cookie', 'a ${VAR} cookie is not one to use');
+  writeFileSync(join(root, 'config', 'node.args'), '--setcookie configured\n');
+  assert.deepEqual(cookieOf('ck@127.0.0.1'), { cookie: 'configured', source: 'project' });
+  assert.equal(resolveCookie({ env: {}, home, project: { cwd: home, target: 'ck@127.0.0.1' } }).source, 'file', 'outside the project: the file');
 });
