@@ -17,3 +17,5 @@ export type { Colours, ColourStream } from './colour.js';
 /** The trace agent's call-pattern language (`mod.fn/2`, wildcards, argument patterns, guards) and its bounded value formatter. */
 export { parseCallPattern, compileArgsMatcher } from './trace/pattern.js';
 export { formatBounded } from './trace/format.js';
+/** The node side of `otp observer` (the otp_observer rpc module and the functions it answers with), for tools and tests. */
+export { observerRpcModule, processPage, tablePage, tableRows, act } from './trace/observe.js';

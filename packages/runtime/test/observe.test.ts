@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { genServer, supervisor, sys, ok, reply, setMessageIsolation, processDetails, supervisionTree, type GenServer, type Pid, type ProcessContext } from '@otp-ts/runtime';
-import { observerRpcModule, processPage, tablePage, tableRows, act } from '../src/trace/observe.ts';
+// Through the tools entry, so the test and the node share one runtime (a relative import of src/ is bundled as a copy by otp test).
+import { observerRpcModule, processPage, tablePage, tableRows, act } from '@otp-ts/runtime/tools';
 import { withNode, idle, tick, quietLogs } from './helpers.ts';
 
 test('the process table is filtered, sorted and paged on the node, at most 500 rows a page', async () => {
