@@ -143,6 +143,7 @@ export class Executor {
         return c.run(caseFixture, ctx);
       }, (pid) => watch.own(pid)));
     this.over.add(c.id);
+    watch.returned();
     const cleanup = initDone ? await runAs({ kind: 'case', id: c.id }, () => this.endEach(c, caseFixture, chain)) : undefined;
     const report = await watch.end();
     const errors = report.rejections.length > 0 ? report.rejections.join('\n') : undefined;

@@ -17,6 +17,8 @@ export interface WatchReport {
 export interface Watch {
   /** Marks the case's own process, whose crash is the case's failure rather than a log line. */
   own(pid: Pid): void;
+  /** Marks the case's function as settled: an error it causes from now on is reported as after the test returned. */
+  returned(): void;
   /** Waits for the dust to settle, then reports (and kills) what the case left alive. */
   end(): Promise<WatchReport>;
 }
@@ -33,7 +35,8 @@ export interface LateErrors {
   stray(text: string): void;
 }
 
-type CaseState = WatchReport & { owned: Set<string> };
+// `returned`: the case's function has settled and its watch is ending; what throws from now on is late, though still watched.
+type CaseState = WatchReport & { owned: Set<string>; returned: boolean };
 
 /**
  * Attributes leaked processes and crash reports to the case that was running, and unhandled errors to the case
@@ -76,7 +79,7 @@ export class Monitor {
     const owner = currentOwner();
     if (owner?.kind !== 'case') return this.errors.stray(owner?.kind === 'hook' ? `${line}\n(started by ${owner.label})` : line);
     const state = this.watched.get(owner.id);
-    if (state) state.rejections.push(line);
+    if (state) state.rejections.push(state.returned ? `after the test returned, ${line}` : line);
     else this.errors.late(owner.id, line);
   }
 
@@ -88,12 +91,14 @@ export class Monitor {
   /** Starts watching case `id`; in a parallel group leaks and output cannot be told apart, so only the group is checked (see reportParallelLeaks). */
   begin(id: string, parallel: boolean): Watch {
     const before = this.snapshot();
-    const state: CaseState = { leaks: [], log: [], rejections: [], output: [], owned: new Set<string>() };
+    const state: CaseState = { leaks: [], log: [], rejections: [], output: [], owned: new Set<string>(), returned: false };
     if (!parallel) this.current = state;
     this.watched.set(id, state);
     return {
       own: (pid) => state.owned.add(String(pid)),
+      returned: () => void (state.returned = true),
       end: async () => {
+        state.returned = true;
         await settle();
         if (this.current === state) this.current = undefined;
         this.watched.delete(id);
