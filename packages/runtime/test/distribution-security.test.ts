@@ -8,7 +8,9 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { connect, createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { createNode, Pid, Ref } from '@otp-ts/runtime';
+import { createNode } from '@otp-ts/runtime';
+// Pid and Ref from the same src/ as the codec below: otp test bundles relative imports as one copy, apart from the entry's.
+import { Pid, Ref } from '../src/pid.ts';
 import { EpmdServer } from '@otp-ts/runtime/tools';
 import { lookup, register } from '../src/distribution/epmd-client.ts';
 import { decodeControl, encodeControl, type PidTranslator } from '../src/distribution/codec.ts';
