@@ -13,6 +13,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EpmdServer } from '@otp-ts/runtime/tools';
 import { bin, otpWith } from './support/cli.ts';
+import { privatePortMapper } from './support/epmd.ts';
+
+// The shells below start a node, whose port mapper would outlive the test: they register with this file's own, stopped at the end.
+const shellPort = String(await privatePortMapper());
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 
@@ -65,7 +69,7 @@ function shellIn(dir: string, env: NodeJS.ProcessEnv = process.env) {
 
 test("the generated README's shell line and otp shell --help's example run as written in the shell", async () => {
   const { dir, remove } = generate('readme_line');
-  const shell = shellIn(dir, { ...process.env, OTP_EPMD_PORT: String(await freePort()), OTP_COOKIE: 'readme' });
+  const shell = shellIn(dir, { ...process.env, OTP_EPMD_PORT: shellPort, OTP_COOKIE: 'readme' });
   try {
     const readmeLine = /npx otp shell .*REPL: (.+)$/m.exec(readFileSync(join(dir, 'README.md'), 'utf8'))?.[1];
     assert.ok(readmeLine, 'the README shows a line to type in the shell');
@@ -119,7 +123,7 @@ test("an application whose init throws: otp shell reports the project's error wi
     const edited = source.replace('  init: (_args, ctx) => ok(', "  init: (_args, ctx) => (Date.now() > 0 ? fail('the counts file is missing') : ok)(");
     assert.notEqual(edited, source, 'the edit applied');
     writeFileSync(server, `${edited}\nfunction fail(why: string): never {\n  throw new Error(why);\n}\n`);
-    const r = spawnSync(process.execPath, [bin, 'shell'], { cwd: dir, input: 'q()\n', encoding: 'utf8', timeout: 120_000, env: { ...process.env, OTP_EPMD_PORT: String(await freePort()), OTP_COOKIE: 'crashy' } });
+    const r = spawnSync(process.execPath, [bin, 'shell'], { cwd: dir, input: 'q()\n', encoding: 'utf8', timeout: 120_000, env: { ...process.env, OTP_EPMD_PORT: shellPort, OTP_COOKIE: 'crashy' } });
     assert.equal(r.status, 1, r.stdout + r.stderr);
     assert.match(r.stderr, /^otp: application 'crashy' failed to start: its process crashy_server threw Error: the counts file is missing\n {2}at .*src\/crashy_server\.ts:\d+:\d+\n/m);
     assert.doesNotMatch(r.stderr, /internal error|bug report|\{\}/);

@@ -9,6 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { privatePortMapper } from './support/epmd.ts';
+
+// `npx otp shell` starts a node: it registers with this file's own port mapper (stopped at the end), never one left on 4369.
+await privatePortMapper();
 
 const run = promisify(execFile);
 const repo = fileURLToPath(new URL('..', import.meta.url));
