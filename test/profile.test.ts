@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run, ok } from './support/run.ts';
 import { privatePortMapper } from './support/epmd.ts';
+import { waitFor } from './support/wait.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 await privatePortMapper();
@@ -25,15 +26,6 @@ export function profyHotLoop(ms: number): number {
 setInterval(() => profyHotLoop(40), 50).unref();
 `;
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} within ${ms / 1000} s`);
-}
 
 test('a busy release profiled: the hot function tops the list with its .ts file, the files are valid, and a killed client leaves no profiler running', { timeout: 600_000 }, async () => {
   mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
@@ -70,12 +62,12 @@ test('a busy release profiled: the hot function tops the list with its .ts file,
     const before = existsSync(logFile) ? readFileSync(logFile, 'utf8').length : 0;
     const client = spawn(process.execPath, [otp, 'profile', 'profy@127.0.0.1', '--cookie', cookie, '--time', '4m'], { stdio: 'ignore' });
     clients.push(client);
-    await waitFor('the long profile starts', () => (readFileSync(logFile, 'utf8').slice(before).includes('profiling for 240000 ms') ? true : undefined));
+    await waitFor('the long profile starts', () => (readFileSync(logFile, 'utf8').slice(before).includes('profiling for 240000 ms') ? true : undefined), { ms: 60_000, everyMs: 100 });
     const busyNow = await profile(['--time', '1s']);
     assert.equal(busyNow.status, 1, busyNow.out);
     assert.match(busyNow.stderr, /a profile is already running on profy@127\.0\.0\.1 \(asked by otp_\w+_\d+@127\.0\.0\.1, \d+ s left\): one at a time per node/);
     client.kill('SIGKILL');
-    await waitFor('the node sees the client go', () => (readFileSync(logFile, 'utf8').slice(before).includes('stopped, the client went down') ? true : undefined));
+    await waitFor('the node sees the client go', () => (readFileSync(logFile, 'utf8').slice(before).includes('stopped, the client went down') ? true : undefined), { ms: 60_000, everyMs: 100 });
     const again = await ok(profile(['--time', '1s', '--top', '3']), 'a second profile after the client died');
     assert.match(again, /^profiled profy@127\.0\.0\.1 for \d+ ms/);
   } finally {

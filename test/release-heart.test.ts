@@ -10,22 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { run, ok, type Ran as Result } from './support/run.ts';
 import { privatePortMapper } from './support/epmd.ts';
 import { replaceOrFail } from './support/wait.ts';
+import { waitFor } from './support/wait.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 // Every node and tool of this file registers with its own port mapper, stopped with the file: none is left on 4369.
 await privatePortMapper();
 const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
 
-// Polls `probe` until it returns a value, failing after `ms` with `what`.
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} within ${ms / 1000} s`);
-}
 
 function alive(pid: number): boolean {
   try {
@@ -103,7 +94,7 @@ test('a node under its heart (-heart in node.args) comes back on the permanent v
 
     // kill -9: the heart boots the permanent version, 0.2.0, under the same name.
     kill(nodePid!, 'SIGKILL');
-    const second = await waitFor('the node answers again after kill -9', answersAs(app, nodePid!));
+    const second = await waitFor('the node answers again after kill -9', answersAs(app, nodePid!), { ms: 60_000, everyMs: 100 });
     assert.match(await ok(app.script(['versions']), 'versions'), /0\.2\.0\s+permanent \(running\)/);
     assert.equal(await ok(app.script(['rpc', 'heartbeat/heartbeat_server', 'release']), 'rpc of 0.2.0 code'), '"0.2.0"');
     const log = () => readFileSync(join(app.rel, 'log', 'heartbeat.log'), 'utf8');
@@ -111,7 +102,7 @@ test('a node under its heart (-heart in node.args) comes back on the permanent v
 
     // A hang: stopped, it answers no beat for 3 s and is killed and restarted.
     kill(second, 'SIGSTOP');
-    const third = await waitFor('the hung node is replaced', answersAs(app, second));
+    const third = await waitFor('the hung node is replaced', answersAs(app, second), { ms: 60_000, everyMs: 100 });
     assert.equal(alive(second), false, 'the hung node was killed');
     assert.match(log(), new RegExp(`heart: heartbeat@127\\.0\\.0\\.1 \\(os pid ${second}\\) answered no beat for [\\d.]+ s and was killed; restart 2 of at most 5 in 60 s: booting 0\\.2\\.0 as os pid ${third}$`, 'm'));
 
@@ -137,9 +128,9 @@ test('daemon --heart gives up past its restart limit (HEART_MAX_RESTARTS), sayin
     const [, first, heartPid] = /\(os pid (\d+)\) under its heart \(os pid (\d+)\)/.exec(started)!.map(Number);
     app.seen.add(first!).add(heartPid!);
     kill(first!, 'SIGKILL');
-    const second = await waitFor('the node answers again after kill -9', answersAs(app, first!));
+    const second = await waitFor('the node answers again after kill -9', answersAs(app, first!), { ms: 60_000, everyMs: 100 });
     kill(second, 'SIGKILL');
-    await waitFor('the heart gives up', async () => (alive(heartPid!) ? undefined : true));
+    await waitFor('the heart gives up', async () => (alive(heartPid!) ? undefined : true), { ms: 60_000, everyMs: 100 });
     assert.equal((await app.script(['ping'])).stdout, 'pang');
     assert.match(readFileSync(join(app.rel, 'log', 'heartlimit.log'), 'utf8'), new RegExp(`heart: heartlimit@127\\.0\\.0\\.1 \\(os pid ${second}\\) was killed by SIGKILL; giving up: 1 restart in the last 60 s already \\(at most 1`));
     assert.equal(existsSync(join(app.rel, 'run', 'heartlimit.heart.pid')), false);
