@@ -406,18 +406,21 @@ function App() {
   const live = useLive(node);
   const [, view, arg] = /^#\/([^/]*)\/?(.*)$/.exec(hash) ?? [];
   const current = nodes?.node ?? node;
+  // Views are keyed by the node the user switched to, not by `current`: the first answer of `nodes` would
+  // otherwise remount the open view, dropping its page, sort and offset (a click on next lost under load).
+  const viewKey = node ?? '';
   const switchTo = async (n) => {
     await api('switch', {}, { node: n });
     setNode(n);
   };
   let body;
-  if (view === 'apps') body = html`<${Applications} key=${current} />`;
-  else if (view === 'procs') body = html`<${Processes} key=${current} />`;
+  if (view === 'apps') body = html`<${Applications} key=${viewKey} />`;
+  else if (view === 'procs') body = html`<${Processes} key=${viewKey} />`;
   else if (view === 'proc') body = html`<${Process} key=${arg} pid=${decodeURIComponent(arg)} />`;
-  else if (view === 'tables') body = html`<${Tables} key=${current} />`;
+  else if (view === 'tables') body = html`<${Tables} key=${viewKey} />`;
   else if (view === 'table') body = html`<${TableRows} key=${arg} id=${arg} />`;
-  else if (view === 'trace') body = html`<${Trace} key=${current} />`;
-  else if (view === 'upgrades') body = html`<${Upgrades} key=${current} />`;
+  else if (view === 'trace') body = html`<${Trace} key=${viewKey} />`;
+  else if (view === 'upgrades') body = html`<${Upgrades} key=${viewKey} />`;
   else body = html`<${Overview} live=${live} />`;
   const active = view === 'proc' ? 'procs' : view === 'table' ? 'tables' : view || 'overview';
   return html`<header>
