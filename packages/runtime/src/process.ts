@@ -9,6 +9,7 @@ import type { TableStore, TableOptions, Table } from './table.js';
 import { createAlias, demonitored, releaseAliases, removeAlias, type AliasMode, type MonitorOptions } from './alias.js';
 import { mailboxOverflow, type MailboxLimit } from './limits.js';
 import { isolateMessage, isolation } from './isolation.js';
+import { runTiming } from './run-timing.js';
 import type {
   CancelTimerOptions,
   ReadTimerOptions,
@@ -283,6 +284,8 @@ export class ProcessImpl implements ProcessContext {
       throw new RuntimeError('badarg', `receive timeout must be a number of milliseconds >= 0 or Infinity, got ${String(timeoutMs)}`);
     }
     this.reductions++;
+    // otp profile's time per process: one test while no profile runs (run-timing.ts).
+    if (runTiming.on !== null) runTiming.on.yielded(this);
     const m = matcher ?? null;
     const node = this.node;
     if (node.budget > 0) {
@@ -638,6 +641,7 @@ export class ProcessImpl implements ProcessContext {
     this.matcher = null;
     this.mode = IDLE;
     this.reductions++;
+    if (runTiming.on !== null) runTiming.on.woke(this);
     resolve(value);
   }
 
