@@ -186,18 +186,25 @@ async function restartStopped(ctx: ProcessContext, state: RunningRelease, files:
   return failed;
 }
 
-// The health probe's verdict: the guard's one line when it tripped, else every child that did not start,
-// migrated process that crashed in the window and application of the new version that does not run.
-async function probe(ctx: ProcessContext, guard: UpgradeGuard, watch: Watch, ms: number, target: VersionFiles, failedChildren: string[]): Promise<string[]> {
+// Probe: the health probe's verdict is the guard's one line when it tripped, else every child that did not
+// start, migrated process that crashed in the window and application of the new version that does not run;
+// any of them fails the install (stage 'health'). Passed, the guard lifts: checked and lifted in one turn,
+// from here on the new version's failures take their normal course.
+async function probe(ctx: ProcessContext, guard: UpgradeGuard, watch: Watch, ms: number, target: VersionFiles, failedChildren: string[]): Promise<void> {
   // A child that did not start is reason enough: no need to watch the rest of the window.
   const crashed = await guard.probe(watch, failedChildren.length > 0 ? 0 : ms);
-  if (guard.tripped !== undefined) return [guard.tripped];
-  const runningApps = new Set((await application.whichApplications(ctx)).map((a) => a.name));
-  const missing = target.release.applications.filter((a) => !runningApps.has(a.name)).map((a) => `${a.name} did not run`);
-  return [...failedChildren, ...crashed, ...missing];
+  let problems: string[];
+  if (guard.tripped !== undefined) problems = [guard.tripped];
+  else {
+    const runningApps = new Set((await application.whichApplications(ctx)).map((a) => a.name));
+    const missing = target.release.applications.filter((a) => !runningApps.has(a.name)).map((a) => `${a.name} did not run`);
+    problems = [...failedChildren, ...crashed, ...missing];
+  }
+  if (problems.length) throw new InstallError('health', problems.join('; '));
+  guard.lift();
 }
 
-// Past the swap, a failure installs the running version back (its files as they were read), then lets the
+// Rollback: past the swap, a failure installs the running version back (its files as they were read), then lets the
 // guard's held supervisors restart their children (with their states from the swap) and starts the
 // applications whose exit it held. Resolves to the error to throw: one line, what failed and what runs.
 async function rollBack(ctx: ProcessContext, state: RunningRelease, running: VersionFiles, what: string, guard: UpgradeGuard, snapshots: readonly Snapshot[], error: unknown): Promise<InstallError> {
@@ -258,7 +265,7 @@ function dropAdded(code: CodeServer, added: readonly ModuleSource[]): void {
   for (const s of added) if (code.record(s.name).current) code.delete(s.name);
 }
 
-// Check: nothing visible changes (added modules load, but nothing imports them yet).
+// Check: the dry run, where nothing visible changes (added modules load, but nothing imports them yet).
 async function checkInstall(code: CodeServer, plan: InstallPlan): Promise<void> {
   try {
     if (plan.added.length) await code.loadAll(plan.added);
@@ -297,28 +304,29 @@ async function swap(ctx: ProcessContext, code: CodeServer, plan: InstallPlan, vs
   return { processes: upgrade.processes, suspendedMs, removedModules, guard, snapshots: snapshot?.snapshots ?? [] };
 }
 
-// Apply and probe: the application changes, then (guarded) the health probe; past the swap, anything that
-// fails — an application change, a supervisor's new child that does not start, a crash or an escalation in
-// the probe window — rolls back to the running version.
+// Apply: the application changes (see changeApplications), after which the target is the version the node
+// runs. Resolves to what changed and the supervisor children that did not start.
+async function apply(ctx: ProcessContext, state: RunningRelease, plan: InstallPlan, migrated: readonly Pid[]): Promise<{ report: Pick<InstallReport, 'apps' | 'children'>; failedChildren: string[] }> {
+  const report = { children: { started: [] as string[], stopped: [] as string[] }, apps: { added: [] as string[], removed: [] as string[], changed: plan.changes.map((c) => c.app) } };
+  const failedChildren = await changeApplications(ctx, state, plan.step, plan.target, migrated, report);
+  state.files = plan.target;
+  return { report, failedChildren };
+}
+
+// Apply, then (guarded) probe; past the swap, anything that fails — an application change, a supervisor's
+// new child that does not start, a crash or an escalation in the probe window — rolls back to the running version.
 async function applyAndProbe(ctx: ProcessContext, state: RunningRelease, plan: InstallPlan, swapped: Swapped, vsn: string, options: InstallOptions): Promise<Pick<InstallReport, 'apps' | 'children'>> {
   const { guard } = swapped;
-  const report = { children: { started: [] as string[], stopped: [] as string[] }, apps: { added: [] as string[], removed: [] as string[], changed: plan.changes.map((c) => c.app) } };
   try {
     const watch = guard ? watchExits(ctx, swapped.processes) : undefined;
-    const failedChildren = await changeApplications(ctx, state, plan.step, plan.target, swapped.processes, report);
-    state.files = plan.target;
-    if (guard) {
-      const problems = await probe(ctx, guard, watch!, options.probeMs ?? PROBE_MS, plan.target, failedChildren);
-      if (problems.length) throw new InstallError('health', problems.join('; '));
-      // Checked and lifted in one turn: from here on the new version's failures take their normal course.
-      guard.lift();
-    }
+    const { report, failedChildren } = await apply(ctx, state, plan, swapped.processes);
+    if (guard) await probe(ctx, guard, watch!, options.probeMs ?? PROBE_MS, plan.target, failedChildren);
+    return report;
   } catch (error) {
     if (!guard) throw error; // a rollback that fails is reported by the install it undoes
     state.files = plan.target;
     throw await rollBack(ctx, state, plan.running, `${verbOf(plan.direction)} to ${vsn}`, guard, swapped.snapshots, error);
   }
-  return report;
 }
 
 /**
