@@ -8,10 +8,11 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { connect, createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { createNode } from '@otp-ts/runtime';
-// Pid and Ref from the same src/ as the codec below: otp test bundles relative imports as one copy, apart from the entry's.
+// Everything from src/, as the codec below (no entry's): otp test bundles relative imports as one copy, apart from
+// the entry's, and a Pid of another copy is no Pid to the codec (test/layers.test.ts refuses the mix).
+import { createNode } from '../src/index.ts';
 import { Pid, Ref } from '../src/pid.ts';
-import { EpmdServer } from '@otp-ts/runtime/tools';
+import { EpmdServer } from '../src/tools.ts';
 import { lookup, register } from '../src/distribution/epmd-client.ts';
 import { decodeControl, encodeControl, type PidTranslator } from '../src/distribution/codec.ts';
 

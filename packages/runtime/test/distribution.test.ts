@@ -212,7 +212,7 @@ test('garbage on the distribution port closes that connection only: the node kee
     await node.startDistribution({ name: 'a6@127.0.0.1', cookie: 'secret', epmdPort, log: (l) => logs.push(l) });
     try {
       assert.equal(await node.ping('g@127.0.0.1'), true);
-      const { lookup } = await import('../src/distribution/epmd-client.ts');
+      const { portMapperLookup: lookup } = await import('@otp-ts/runtime/tools');
       const { connect } = await import('node:net');
       const fc = (await import('fast-check')).default;
       const me = await lookup('a6', '127.0.0.1', epmdPort);
@@ -351,7 +351,7 @@ test('the handshake agrees on a version both nodes speak and exchanges capabilit
     await node.startDistribution({ name: 'hs@127.0.0.1', cookie: 'secret', epmdPort, log: (l) => logs.push(l) });
     const tool = createNode();
     await tool.startDistribution({ name: 'hstool@127.0.0.1', cookie: 'secret', epmdPort, hidden: true, log: () => {} });
-    const { lookup } = await import('../src/distribution/epmd-client.ts');
+    const { portMapperLookup: lookup } = await import('@otp-ts/runtime/tools');
     const { connect } = await import('node:net');
     const port = (await lookup('hs', '127.0.0.1', epmdPort))!.port;
     // Sends a hello as a future or past node would, then a proof without the cookie; every frame the node sends until it closes.
@@ -393,7 +393,7 @@ test('the handshake agrees on a version both nodes speak and exchanges capabilit
       ]);
       // The other way: a listener whose versions this node does not speak is refused by the dialler.
       const { createServer } = await import('node:net');
-      const { register } = await import('../src/distribution/epmd-client.ts');
+      const { portMapperRegister: register } = await import('@otp-ts/runtime/tools');
       const future = createServer((socket) => {
         socket.once('data', () => {
           const body = Buffer.from(JSON.stringify({ t: 'challenge', v: 9, vmin: 9, name: 'future2@127.0.0.1', challenge: 'cd'.repeat(32) }));

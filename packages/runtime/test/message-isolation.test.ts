@@ -6,8 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Ref} from '@otp-ts/runtime';
-import { genServer, messageIsolation, ok, reply, setMessageIsolation, sys, isDown, Pid, TIMEOUT, type GenServer } from '@otp-ts/runtime';
-import { profileIsolation } from '../src/isolation.ts';
+import { genServer, messageIsolation, ok, profileIsolation, reply, setMessageIsolation, sys, isDown, Pid, TIMEOUT, type GenServer } from '@otp-ts/runtime';
 import { idle, withNode } from './helpers.ts';
 
 const WAIT = 30_000;
