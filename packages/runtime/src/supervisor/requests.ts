@@ -28,103 +28,141 @@ function find(state: SupState, child: string | Pid): Child | undefined {
 
 /** Handles one client request inside the supervisor. */
 export async function handleRequest(state: SupState, req: SupRequest): Promise<SupAnswer> {
-  const simple = state.template !== null;
   switch (req.op) {
-    case 'startChild': {
-      let child: Child;
-      if (simple) {
-        child = { spec: state.template!, pid: undefined, extra: Array.isArray(req.spec) ? req.spec : [req.spec], restarts: 0 };
-      } else {
-        let spec;
-        try {
-          spec = normalizeSpec(req.spec as ChildSpec, state.flags.autoShutdown);
-        } catch (error) {
-          return error instanceof SupervisorError ? { ok: false, error } : refuse('badSpec', (error as Error).message);
-        }
-        const existing = state.children.find((c) => c.spec.id === spec.id);
-        if (existing) {
-          return existing.pid instanceof Pid
-            ? refuse('alreadyStarted', `child '${spec.id}' is already running as ${existing.pid}`, existing.pid)
-            : refuse('alreadyPresent', `child '${spec.id}' already exists (stopped): restart or delete it`);
-        }
-        child = { spec, pid: undefined, extra: [], restarts: 0 };
-      }
-      const failure = await startOne(state, child);
-      if (failure !== null) return refuse('startFailed', `child '${child.spec.id}' failed to start`, failure.reason);
-      // A child that ignored its start is kept only if static and not temporary, as in OTP.
-      if (child.pid instanceof Pid && simple) state.dynamic.set(child.pid, child);
-      else if (!simple && (child.pid !== undefined || child.spec.restart !== 'temporary')) state.children.push(child);
-      return done(child.pid);
-    }
-    case 'terminateChild': {
-      if (simple && !(req.child instanceof Pid)) return refuse('simpleOneForOne', 'a simpleOneForOne supervisor terminates children by pid');
-      const child = find(state, req.child);
-      // A dynamic child that already exited is terminated: OTP answers ok, as for a pid that no longer lives.
-      if (!child) return simple && !state.ctx.isAlive(req.child as Pid) ? done(undefined) : refuse('notFound', `no child ${String(req.child)}`);
-      if (child.pid instanceof Pid) await stopOne(state, child);
-      child.pid = undefined;
-      if (simple) state.dynamic.delete(req.child as Pid);
-      else if (child.spec.restart === 'temporary') state.children.splice(state.children.indexOf(child), 1);
-      return done(undefined);
-    }
-    case 'restartChild': {
-      if (simple) return refuse('simpleOneForOne', 'a simpleOneForOne supervisor has no restartChild: start a new child');
-      const child = find(state, req.id);
-      if (!child) return refuse('notFound', `no child '${req.id}'`);
-      if (child.pid instanceof Pid) return refuse('running', `child '${req.id}' is running`);
-      if (child.pid === 'restarting') return refuse('restarting', `child '${req.id}' is being restarted`);
-      const failure = await startOne(state, child);
-      if (failure !== null) return refuse('startFailed', `child '${req.id}' failed to start`, failure.reason);
-      return done(child.pid);
-    }
-    case 'deleteChild': {
-      if (simple) return refuse('simpleOneForOne', 'a simpleOneForOne supervisor has no deleteChild');
-      const child = find(state, req.id);
-      if (!child) return refuse('notFound', `no child '${req.id}'`);
-      if (child.pid instanceof Pid) return refuse('running', `child '${req.id}' is running: terminate it first`);
-      if (child.pid === 'restarting') return refuse('restarting', `child '${req.id}' is being restarted`);
-      state.children.splice(state.children.indexOf(child), 1);
-      return done(undefined);
-    }
-    case 'whichChildren': {
-      // OTP lists static children most recently added first; dynamic ones in no promised order (here, oldest first).
-      const children = simple ? [...state.dynamic.values()] : state.children.slice().reverse();
-      return done(children.map((c): ChildInfo => ({ id: simple ? undefined : c.spec.id, pid: c.pid, type: c.spec.type, modules: c.spec.modules, restarts: c.restarts })));
-    }
-    case 'countChildren': {
-      const counts: ChildCounts = { specs: simple ? 1 : state.children.length, active: 0, supervisors: 0, workers: 0 };
-      for (const c of simple ? state.dynamic.values() : state.children) {
-        if (c.pid instanceof Pid) counts.active++;
-        if (c.spec.type === 'supervisor') counts.supervisors++;
-        else counts.workers++;
-      }
-      return done(counts);
-    }
-    case 'getChildspec': {
-      const child = simple ? { spec: state.template! } : find(state, req.child);
-      if (!child) return refuse('notFound', `no child ${String(req.child)}`);
-      const { id, start, restart, shutdown, type, modules, significant } = child.spec;
-      return done({ id, start, restart, shutdown, type, modules, significant });
-    }
-    case 'syncChildren': {
-      const { added, removed } = state.pending;
-      state.pending = { added: [], removed: [] };
-      const started: string[] = [];
-      const failed: Array<{ id: string; reason: unknown }> = [];
-      for (const id of added) {
-        const child = find(state, id);
-        if (!child || child.pid !== undefined) continue;
-        const failure = await startOne(state, child);
-        if (failure === null) started.push(id);
-        else failed.push({ id, reason: failure.reason });
-      }
-      for (const id of removed) {
-        const child = find(state, id);
-        if (!child) continue;
-        if (child.pid instanceof Pid) await stopOne(state, child);
-        state.children.splice(state.children.indexOf(child), 1);
-      }
-      return done({ started, stopped: removed, failed });
-    }
+    case 'startChild':
+      return startChild(state, req.spec);
+    case 'terminateChild':
+      return terminateChild(state, req.child);
+    case 'restartChild':
+      return restartChild(state, req.id);
+    case 'deleteChild':
+      return deleteChild(state, req.id);
+    case 'whichChildren':
+      return whichChildren(state);
+    case 'countChildren':
+      return countChildren(state);
+    case 'getChildspec':
+      return getChildspec(state, req.child);
+    case 'syncChildren':
+      return syncChildren(state);
   }
+}
+
+const isSimple = (state: SupState): boolean => state.template !== null;
+
+// The child startChild adds: one more of a simpleOneForOne's template with these extra arguments, or a
+// new static child, refused when its spec is bad or its id is taken.
+function newChild(state: SupState, spec: ChildSpec | unknown[]): Child | SupAnswer {
+  if (state.template !== null) return { spec: state.template, pid: undefined, extra: Array.isArray(spec) ? spec : [spec], restarts: 0 };
+  let full;
+  try {
+    full = normalizeSpec(spec as ChildSpec, state.flags.autoShutdown);
+  } catch (error) {
+    return error instanceof SupervisorError ? { ok: false, error } : refuse('badSpec', (error as Error).message);
+  }
+  const existing = state.children.find((c) => c.spec.id === full.id);
+  if (existing) {
+    return existing.pid instanceof Pid
+      ? refuse('alreadyStarted', `child '${full.id}' is already running as ${existing.pid}`, existing.pid)
+      : refuse('alreadyPresent', `child '${full.id}' already exists (stopped): restart or delete it`);
+  }
+  return { spec: full, pid: undefined, extra: [], restarts: 0 };
+}
+
+async function startChild(state: SupState, spec: ChildSpec | unknown[]): Promise<SupAnswer> {
+  const simple = isSimple(state);
+  const child = newChild(state, spec);
+  if ('ok' in child) return child;
+  const failure = await startOne(state, child);
+  if (failure !== null) return refuse('startFailed', `child '${child.spec.id}' failed to start`, failure.reason);
+  // A child that ignored its start is kept only if static and not temporary, as in OTP.
+  if (child.pid instanceof Pid && simple) state.dynamic.set(child.pid, child);
+  else if (!simple && (child.pid !== undefined || child.spec.restart !== 'temporary')) state.children.push(child);
+  return done(child.pid);
+}
+
+async function terminateChild(state: SupState, which: string | Pid): Promise<SupAnswer> {
+  const simple = isSimple(state);
+  if (simple && !(which instanceof Pid)) return refuse('simpleOneForOne', 'a simpleOneForOne supervisor terminates children by pid');
+  const child = find(state, which);
+  // A dynamic child that already exited is terminated: OTP answers ok, as for a pid that no longer lives.
+  if (!child) return simple && !state.ctx.isAlive(which as Pid) ? done(undefined) : refuse('notFound', `no child ${String(which)}`);
+  if (child.pid instanceof Pid) await stopOne(state, child);
+  child.pid = undefined;
+  if (simple) state.dynamic.delete(which as Pid);
+  else if (child.spec.restart === 'temporary') state.children.splice(state.children.indexOf(child), 1);
+  return done(undefined);
+}
+
+// A static child that is not running (restartChild and deleteChild both need one), or the refusal.
+function stoppedChild(state: SupState, id: string, running: string): Child | SupAnswer {
+  const child = find(state, id);
+  if (!child) return refuse('notFound', `no child '${id}'`);
+  if (child.pid instanceof Pid) return refuse('running', `child '${id}' is running${running}`);
+  if (child.pid === 'restarting') return refuse('restarting', `child '${id}' is being restarted`);
+  return child;
+}
+
+async function restartChild(state: SupState, id: string): Promise<SupAnswer> {
+  if (isSimple(state)) return refuse('simpleOneForOne', 'a simpleOneForOne supervisor has no restartChild: start a new child');
+  const child = stoppedChild(state, id, '');
+  if ('ok' in child) return child;
+  const failure = await startOne(state, child);
+  if (failure !== null) return refuse('startFailed', `child '${id}' failed to start`, failure.reason);
+  return done(child.pid);
+}
+
+function deleteChild(state: SupState, id: string): SupAnswer {
+  if (isSimple(state)) return refuse('simpleOneForOne', 'a simpleOneForOne supervisor has no deleteChild');
+  const child = stoppedChild(state, id, ': terminate it first');
+  if ('ok' in child) return child;
+  state.children.splice(state.children.indexOf(child), 1);
+  return done(undefined);
+}
+
+function whichChildren(state: SupState): SupAnswer {
+  const simple = isSimple(state);
+  // OTP lists static children most recently added first; dynamic ones in no promised order (here, oldest first).
+  const children = simple ? [...state.dynamic.values()] : state.children.slice().reverse();
+  return done(children.map((c): ChildInfo => ({ id: simple ? undefined : c.spec.id, pid: c.pid, type: c.spec.type, modules: c.spec.modules, restarts: c.restarts })));
+}
+
+function countChildren(state: SupState): SupAnswer {
+  const simple = isSimple(state);
+  const counts: ChildCounts = { specs: simple ? 1 : state.children.length, active: 0, supervisors: 0, workers: 0 };
+  for (const c of simple ? state.dynamic.values() : state.children) {
+    if (c.pid instanceof Pid) counts.active++;
+    if (c.spec.type === 'supervisor') counts.supervisors++;
+    else counts.workers++;
+  }
+  return done(counts);
+}
+
+function getChildspec(state: SupState, which: string | Pid): SupAnswer {
+  const child = state.template !== null ? { spec: state.template } : find(state, which);
+  if (!child) return refuse('notFound', `no child ${String(which)}`);
+  const { id, start, restart, shutdown, type, modules, significant } = child.spec;
+  return done({ id, start, restart, shutdown, type, modules, significant });
+}
+
+// After a code change: the static children the new child specs add start, and those they remove stop.
+async function syncChildren(state: SupState): Promise<SupAnswer> {
+  const { added, removed } = state.pending;
+  state.pending = { added: [], removed: [] };
+  const started: string[] = [];
+  const failed: Array<{ id: string; reason: unknown }> = [];
+  for (const id of added) {
+    const child = find(state, id);
+    if (!child || child.pid !== undefined) continue;
+    const failure = await startOne(state, child);
+    if (failure === null) started.push(id);
+    else failed.push({ id, reason: failure.reason });
+  }
+  for (const id of removed) {
+    const child = find(state, id);
+    if (!child) continue;
+    if (child.pid instanceof Pid) await stopOne(state, child);
+    state.children.splice(state.children.indexOf(child), 1);
+  }
+  return done({ started, stopped: removed, failed });
 }
