@@ -275,3 +275,95 @@ test('otp observer on a release daemon: the Upgrades view shows the release vers
     await epmd.close();
   }
 });
+
+test('otp observer switches between the nodes of a cluster, and says so when the observed node goes away', { timeout: 600_000 }, async (t) => {
+  const chromium = chromiumPath();
+  if ('why' in chromium) return t.skip(chromium.why);
+  const { chromium: pw } = await import('playwright-core');
+  mkdirSync(shots, { recursive: true });
+  const epmd = new EpmdServer();
+  const env = { ...process.env, OTP_EPMD_PORT: String(await epmd.listen(0)), OTP_COOKIE: 'observer-sw-secret' };
+  const [a, b] = ['obsw_a@127.0.0.1', 'obsw_b@127.0.0.1'];
+  const [shellA, shellB] = await Promise.all([startShellNode(['--name', 'obsw_a'], env), startShellNode(['--name', 'obsw_b'], env)]);
+  let observer: ReturnType<typeof startObserver> | undefined;
+  let browser: Awaited<ReturnType<typeof pw.launch>> | undefined;
+  try {
+    assert.match(shellA.out(), /started shop/, shellA.out());
+    assert.match(shellB.out(), /started shop/, shellB.out());
+    // Each node registers a name of its own; a joins b's cluster.
+    await shellA.say("node.spawn(async (c) => { await c.receive(); }, { name: 'obsw_only_a' }) && 'a named'", /'a named'/);
+    await shellB.say("node.spawn(async (c) => { await c.receive(); }, { name: 'obsw_only_b' }) && 'b named'", /'b named'/);
+    await shellA.say(`await node.ping('${b}')`, /true/);
+
+    observer = startObserver([a, '--no-open'], env);
+    const url = await observer.url;
+    browser = await pw.launch({ executablePath: chromium.path, args: ['--no-sandbox', '--disable-gpu'] });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const text = (sel: string) => page.locator(sel).first().innerText({ timeout: 30_000 });
+    const select = page.locator('select[data-testid="node"]');
+    const view = (hash: string) =>
+      page.evaluate((h) => {
+        (globalThis as unknown as { location: { hash: string } }).location.hash = h;
+      }, hash);
+    // The processes view, filtered to the names the test registered: which node's processes it shows.
+    const ownNames = async () => {
+      await view('#/procs');
+      await page.fill('[data-testid="filter"]', 'obsw_only');
+      return until('the filtered processes', async () => {
+        const names = (await page.locator('table[data-testid="procs"] tbody tr td:nth-child(2)').allInnerTexts()).filter(Boolean);
+        return names.length === 1 ? names[0] : undefined;
+      });
+    };
+    const overviewOf = async (node: string) => {
+      await view('#/overview');
+      await until(`the overview of ${node}`, async () => (await text('[data-testid="ov-node"]')) === node);
+    };
+
+    await page.goto(url);
+    await overviewOf(a);
+    // The selector lists the node's cluster.
+    await until('b in the node selector', async () => (await select.locator('option').allInnerTexts()).includes(b));
+    assert.equal(await ownNames(), 'obsw_only_a');
+
+    // Switching shows the other node: its overview, its processes.
+    await select.selectOption(b);
+    await overviewOf(b);
+    assert.equal(await select.inputValue(), b);
+    assert.equal(await ownNames(), 'obsw_only_b');
+    await page.screenshot({ path: join(shots, 'switched-node.png') });
+
+    // And back.
+    await select.selectOption(a);
+    await overviewOf(a);
+    assert.equal(await ownNames(), 'obsw_only_a');
+
+    // The observed node goes away: the page says so, naming it, instead of showing its last answers as if live.
+    await select.selectOption(b);
+    await overviewOf(b);
+    shellB.stop();
+    const said = await until('the page to say b went away', async () => {
+      const s = await page.locator('[data-testid="node-error"]').innerText({ timeout: 1000 }).catch(() => '');
+      return s.includes(b) ? s : undefined;
+    }, 60_000);
+    assert.match(said, /does not answer/);
+    await page.screenshot({ path: join(shots, 'node-gone.png') });
+    // Every view says so, the processes view too, rather than a table of the gone node's processes.
+    await view('#/procs');
+    assert.match(await text('[data-testid="node-error"]'), /obsw_b@127\.0\.0\.1 does not answer/);
+    // The node that still runs can be picked again.
+    assert.ok((await select.locator('option').allInnerTexts()).includes(a));
+    await select.selectOption(a);
+    await overviewOf(a);
+    assert.equal(await page.locator('[data-testid="node-error"]').count(), 0, 'no error once a live node is observed');
+    assert.equal(await ownNames(), 'obsw_only_a');
+    assert.deepEqual(errors, [], 'no error in the page');
+  } finally {
+    await browser?.close();
+    observer?.child.kill('SIGKILL');
+    shellA.stop();
+    shellB.stop();
+    await epmd.close();
+  }
+});

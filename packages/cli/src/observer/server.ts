@@ -47,6 +47,19 @@ class HttpError extends Error {
   }
 }
 
+// Why an rpc got no answer at all (the node is gone, cut off or hung), as opposed to the node answering with an error.
+const NO_ANSWER = new Set(['noconnection', 'nodedown', 'noproc', 'timeout']);
+
+/** The sentence the page shows when the observed node does not answer; undefined when `error` is an answer of the node. */
+function notAnswering(node: string, error: unknown): string | undefined {
+  let e: unknown = error;
+  for (let depth = 0; depth < 4 && e instanceof Error; depth++, e = e.cause) {
+    const reason = e.name === 'BadRpc' ? (e as Error & { reason?: unknown }).reason : undefined;
+    if (typeof reason === 'string' && NO_ANSWER.has(reason)) return `${node} does not answer (${reason}): it may have stopped or be cut off; pick another node above, or start it again`;
+  }
+  return undefined;
+}
+
 /** Starts the observer's server and connects to the node; resolves once both are ready. */
 export async function startObserver(options: ObserverOptions): Promise<RunningObserver> {
   const token = options.token ?? randomBytes(24).toString('base64url');
@@ -93,7 +106,8 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
       try {
         const versions = (await current.rpc('release_handler', 'versions', [], 10_000)) as Json;
         return { release: true, ...versions };
-      } catch {
+      } catch (error) {
+        if (notAnswering(current.node, error)) throw error;
         return { release: false, reason: `${current.node} does not run a release (no release handler answers): start it with bin/<name> daemon` };
       }
     },
@@ -168,10 +182,12 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
     const tick = async () => {
       if (busy) return;
       busy = true;
+      const node = current.node;
       try {
         write('overview', await current.rpc('otp_observer', 'overview'));
       } catch (error) {
-        write('failure', { error: error instanceof Error ? error.message : String(error) });
+        const gone = notAnswering(node, error);
+        write('failure', gone ? { error: gone, down: true, node } : { error: error instanceof Error ? error.message : String(error), node });
       } finally {
         busy = false;
       }
@@ -248,9 +264,12 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
     if (!fn) return send(res, 404, { error: `no ${path} here` });
     const mutates = path === '/api/act' || path === '/api/switch';
     if (mutates !== (req.method === 'POST')) return send(res, 405, { error: `${path} takes ${mutates ? 'POST' : 'GET'}` });
+    const node = current.node;
     try {
       send(res, 200, await fn(url, mutates ? await readBody(req) : {}));
     } catch (error) {
+      const gone = path === '/api/switch' ? undefined : notAnswering(node, error);
+      if (gone) return send(res, 503, { error: gone, down: true, node });
       send(res, error instanceof HttpError ? error.status : 502, { error: error instanceof Error ? error.message : String(error) });
     }
   };

@@ -1,6 +1,6 @@
 import type { ProcessContext, ProcessLabel } from '../types.js';
 import type { Pid } from '../pid.js';
-import type { ProcessImpl } from '../process.js';
+import { internals } from '../process-internals.js';
 import { replyTo } from './call.js';
 import { isSystemMessage, type SystemMessage, type SystemRequest } from './messages.js';
 import { formatValue } from '../logger.js';
@@ -226,7 +226,7 @@ interface Saved {
 
 /** True while `ctx` waits suspended by sys: its loop reads only system messages (costs nothing to keep, unlike a set of processes). */
 export function isSysSuspended(ctx: ProcessContext): boolean {
-  return (ctx as ProcessImpl).matcher === isSystemMessage;
+  return internals(ctx).matcher === isSystemMessage;
 }
 
 // Behaviours running several callback modules at once (gen_event's handlers), which a process label cannot name.
@@ -330,14 +330,14 @@ function answerOf(ctx: ProcessContext, req: SystemRequest, target: SysTarget): u
     case 'suspend':
       target.suspended = true;
       // An upgrade suspends and saves what a rollback puts back in one round trip.
-      return req.withState ? { state: target.getState(), snapshot: { target: target.snapshot(), label: (ctx as ProcessImpl).label } satisfies Saved } : 'ok';
+      return req.withState ? { state: target.getState(), snapshot: { target: target.snapshot(), label: internals(ctx).label } satisfies Saved } : 'ok';
     case 'resume':
       target.suspended = false;
       return 'ok';
     case 'restore': {
       const saved = req.snapshot as Saved;
       target.restore(saved.target);
-      (ctx as ProcessImpl).label = saved.label;
+      internals(ctx).label = saved.label;
       return 'ok';
     }
     case 'statistics':

@@ -13,6 +13,9 @@ const html = htm.bind(h);
 const token = document.querySelector('meta[name="otp-token"]')?.getAttribute('content') ?? new URLSearchParams(location.search).get('token') ?? '';
 const HISTORY = 300; // seconds of overview samples the charts keep
 
+// The App's listener for a node that does not answer (the server's 503 with `down`), whichever view asked.
+let onDown = () => {};
+
 async function api(path, params = {}, body) {
   const qs = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== undefined && v !== '')).toString();
   const res = await fetch(`/api/${path}${qs ? `?${qs}` : ''}`, {
@@ -21,7 +24,10 @@ async function api(path, params = {}, body) {
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   const data = await res.json().catch(() => ({ error: `${res.status} ${res.statusText}` }));
-  if (!res.ok) throw new Error(data.error ?? `${res.status}`);
+  if (!res.ok) {
+    if (data.down) onDown({ node: data.node, error: data.error });
+    throw new Error(data.error ?? `${res.status}`);
+  }
   return data;
 }
 
@@ -98,7 +104,7 @@ function Chart({ title, samples, series, unit }) {
   return html`<div class="chart" ref=${box}></div>`;
 }
 
-function Overview({ live }) {
+function Overview({ live, gone }) {
   const { samples, error } = live;
   const o = samples[samples.length - 1];
   if (!o) return html`<p class="muted">${error ?? 'waiting for the first sample…'}</p>`;
@@ -117,7 +123,7 @@ function Overview({ live }) {
       <div class="card"><b>versions</b><span>Node.js ${o.versions.node}${o.versions.apps.map((a) => `, ${a.name} ${a.vsn}`).join('')}</span></div>
       <div class="card"><b>sampled</b><span data-testid="ov-time">${new Date(o.time).toLocaleTimeString('en-GB')}</span> <small class="muted" data-testid="ov-samples">${samples.length} samples</small></div>
     </div>
-    ${error ? html`<p class="error">${error}</p>` : null}
+    ${error && !gone ? html`<p class="error">${error}</p>` : null}
     <div class="charts">
       <${Chart} title="processes" samples=${samples} series=${[{ label: 'processes', color: '#2a6fdb', value: (s) => s.processes }]} />
       <${Chart} title="memory" unit=${bytes} samples=${samples} series=${[{ label: 'heap used', color: '#2a6fdb', value: (s) => s.memory.heapUsed }, { label: 'rss', color: '#d9822b', value: (s) => s.memory.rss }]} />
@@ -383,8 +389,16 @@ function useLive(node) {
   useEffect(() => {
     setLive({ samples: [], error: undefined });
     const es = stream('live');
-    es.addEventListener('overview', (m) => setLive((l) => ({ samples: [...l.samples.slice(-(HISTORY - 1)), JSON.parse(m.data)], error: undefined })));
-    es.addEventListener('failure', (m) => setLive((l) => ({ ...l, error: JSON.parse(m.data).error })));
+    es.addEventListener('overview', (m) => {
+      const o = JSON.parse(m.data);
+      onDown(undefined, o.node);
+      setLive((l) => ({ samples: [...l.samples.slice(-(HISTORY - 1)), o], error: undefined }));
+    });
+    es.addEventListener('failure', (m) => {
+      const f = JSON.parse(m.data);
+      if (f.down) onDown({ node: f.node, error: f.error });
+      setLive((l) => ({ ...l, error: f.error }));
+    });
     return () => es.close();
   }, [node]);
   return live;
@@ -403,15 +417,31 @@ function App() {
   const hash = useHash();
   const [node, setNode] = useState(undefined);
   const [nodes, nodesError] = usePoll(() => api('nodes'), 10_000, [node]);
+  // The node that does not answer, and what the server said: shown on every view until it answers again.
+  const [down, setDown] = useState(undefined);
+  const [switchError, setSwitchError] = useState(undefined);
+  useEffect(() => {
+    onDown = (d, answered) => setDown((was) => (d ? d : was && was.node === answered ? undefined : was));
+    return () => (onDown = () => {});
+  }, []);
   const live = useLive(node);
   const [, view, arg] = /^#\/([^/]*)\/?(.*)$/.exec(hash) ?? [];
-  const current = nodes?.node ?? node;
+  // The node the user switched to; before any switch, the one the observer started on. The nodes poll
+  // answers for the previous node for a moment after a switch: it only lists the cluster.
+  const current = node ?? nodes?.node;
+  const choices = [...new Set([current, nodes?.node, ...(nodes?.nodes ?? [])].filter(Boolean))];
+  const gone = down && down.node === current ? down.error : undefined;
   // Views are keyed by the node the user switched to, not by `current`: the first answer of `nodes` would
   // otherwise remount the open view, dropping its page, sort and offset (a click on next lost under load).
   const viewKey = node ?? '';
   const switchTo = async (n) => {
-    await api('switch', {}, { node: n });
-    setNode(n);
+    setSwitchError(undefined);
+    try {
+      await api('switch', {}, { node: n });
+      setNode(n);
+    } catch (e) {
+      setSwitchError(`cannot switch to ${n}: ${e.message}`);
+    }
   };
   let body;
   if (view === 'apps') body = html`<${Applications} key=${viewKey} />`;
@@ -421,17 +451,17 @@ function App() {
   else if (view === 'table') body = html`<${TableRows} key=${arg} id=${arg} />`;
   else if (view === 'trace') body = html`<${Trace} key=${viewKey} />`;
   else if (view === 'upgrades') body = html`<${Upgrades} key=${viewKey} />`;
-  else body = html`<${Overview} live=${live} />`;
+  else body = html`<${Overview} live=${live} gone=${gone} />`;
   const active = view === 'proc' ? 'procs' : view === 'table' ? 'tables' : view || 'overview';
   return html`<header>
       <span class="brand">otp observer</span>
       <select data-testid="node" value=${current} onChange=${(e) => void switchTo(e.target.value)}>
-        ${[current, ...(nodes?.nodes ?? [])].filter(Boolean).map((n) => html`<option value=${n}>${n}</option>`)}
+        ${choices.map((n) => html`<option value=${n} selected=${n === current}>${n}</option>`)}
       </select>
-      ${nodesError ? html`<span class="error">${nodesError}</span>` : null}
+      ${switchError ? html`<span class="error" data-testid="switch-error">${switchError}</span>` : nodesError && !gone ? html`<span class="error">${nodesError}</span>` : null}
       <nav>${VIEWS.map(([k, label]) => html`<a href=${`#/${k}`} class=${active === k ? 'active' : ''} data-view=${k}>${label}</a>`)}</nav>
     </header>
-    <main>${body}</main>`;
+    <main>${gone ? html`<p class="error banner" data-testid="node-error">${gone}</p>` : null}${body}</main>`;
 }
 
 const root = document.getElementById('app');
