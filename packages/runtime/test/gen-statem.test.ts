@@ -70,7 +70,10 @@ async function doorScenario<S>(mod: GenStatem<S, DoorData, DoorCall, 'lock', str
       const out: string[] = [];
       for (const button of [9, 1, 2, 3]) out.push(await genStatem.call(ctx, pid, { button }));
       out.push(String(await genServer.call(ctx, 'door', 'status')));
-      await ctx.sleep(150);
+      // The 80 ms state timeout relocks the door; calls while it is open neither relock it nor cancel the timeout.
+      for (const end = Date.now() + 30_000; (await genStatem.call(ctx, pid, 'status')) === 'open'; await ctx.sleep(10)) {
+        if (Date.now() > end) assert.fail('the state timeout did not relock the door within 30 s');
+      }
       out.push(await genStatem.call(ctx, pid, 'status'));
       for (const button of [1, 2, 3]) await genStatem.call(ctx, pid, { button });
       genStatem.cast(ctx, pid, 'lock');
