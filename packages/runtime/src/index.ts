@@ -89,8 +89,8 @@ export { substituteEnv, parseNodeArgs, checkSysConfig, variablesOf, ReleaseConfi
 export type { NodeArgs, HeartArgs } from './release/config.js';
 export { installCrashDump, buildCrashDump, CRASH_DUMP_FILE, CRASH_DUMP_BYTES } from './release/crashdump.js';
 export type { CrashDump, CrashDumpOptions, CrashDumper, DumpedProcess } from './release/crashdump.js';
-export { PROFILE_RPC_MODULE, PROFILE_MAX_MS } from './trace/index.js';
-export type { CpuProfile, CpuProfileNode, ProfileResult } from './trace/index.js';
+export { PROFILE_RPC_MODULE, PROFILE_MAX_MS, OTHER_WORK } from './trace/index.js';
+export type { CpuProfile, CpuProfileNode, ProfileResult, ProcessTime, ProfileFilter } from './trace/index.js';
 export { TraceAgent, traceAgentOf, MAX_FUNCTIONS, TRACE_DEFAULTS, TRACE_RPC_MODULE, DEFAULT_BOUNDS, topProcesses, processDetails, supervisionTree, OBSERVER_RPC_MODULE } from './trace/index.js';
 export type { ObservedSort, ProcessQuery, ObservedProcess, ProcessPage, ObservedTable, Overview, ObserverAction } from './trace/index.js';
 export type { CallPattern, ArgPattern, Guard, Operand, ParseResult, FormatBounds, ProcsSort, ProcRow, ProcessDetails, TreeNode, TraceSpec, TraceEvent, TraceEndReason, TraceMessage, TraceErrorCode, TraceStartResult, TraceSessionInfo } from './trace/index.js';

@@ -9,5 +9,5 @@ export type { ProcsSort, ProcRow, ProcessDetails, TreeNode } from './inspect.js'
 export type { TraceSpec, TraceEvent, TraceEndReason, TraceMessage, TraceErrorCode, TraceStartResult, TraceSessionInfo } from './types.js';
 export { OBSERVER_RPC_MODULE } from './observe.js';
 export type { ObservedSort, ProcessQuery, ObservedProcess, ProcessPage, ObservedTable, Overview, ObserverAction } from './observe.js';
-export { PROFILE_RPC_MODULE, PROFILE_MAX_MS } from './profile.js';
-export type { CpuProfile, CpuProfileNode, ProfileResult } from './profile.js';
+export { PROFILE_RPC_MODULE, PROFILE_MAX_MS, OTHER_WORK } from './profile.js';
+export type { CpuProfile, CpuProfileNode, ProfileResult, ProcessTime, ProfileFilter } from './profile.js';
