@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { PROFILE_MAX_MS, PROFILE_RPC_MODULE, type CpuProfile, type ProfileResult } from '@otp-ts/runtime';
+import { OTHER_WORK, PROFILE_MAX_MS, PROFILE_RPC_MODULE, type CpuProfile, type ProcessTime, type ProfileFilter, type ProfileResult } from '@otp-ts/runtime';
 import { defineProvider } from '../cli/provider.js';
 import { OtpError } from '../errors/otp-error.js';
 import { withConnection } from '../tracer/connect.js';
-import { nodeConnectionOptions, nameOption, snameOption } from '../project/node-connection.js';
+import { nodeConnectionOptions, snameOption } from '../project/node-connection.js';
 
 /** One function of a profile: its self and total time (ms) and where it is. */
 export interface FunctionTime {
@@ -13,6 +13,11 @@ export interface FunctionTime {
   selfMs: number;
   totalMs: number;
 }
+
+/** The code server's module of each TypeScript source (what the node answered), to name and filter functions by. */
+export type SourceModules = Record<string, { name: string; vsn: string }>;
+
+type Ok = Extract<ProfileResult, { ok: true }>;
 
 /** Milliseconds from `10s`, `500ms`, `2m` or a bare number of seconds; a usage error otherwise. */
 export function parseDuration(text: string): number {
@@ -26,8 +31,10 @@ export function parseDuration(text: string): number {
 const where = (f: CpuProfile['nodes'][number]['callFrame']): string => (f.url ? `${f.url.replace(/^file:\/\//, '')}:${f.lineNumber + 1}` : '');
 const nameOf = (f: CpuProfile['nodes'][number]['callFrame']): string => f.functionName || '(anonymous)';
 
-/** Self and total time per function (by name and place), from the samples; recursion counts once in total. */
-export function functionTimes(profile: CpuProfile): { functions: FunctionTime[]; totalMs: number; idleMs: number } {
+const sourceOf = (where: string): string => where.replace(/:\d+$/, '');
+
+/** Self and total time per function (by name and place), from the samples; recursion counts once in total. Idle and `(other work)` (outside a --pid selection) count for no function. */
+export function functionTimes(profile: CpuProfile): { functions: FunctionTime[]; totalMs: number; idleMs: number; otherMs: number } {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -36,6 +43,7 @@ export function functionTimes(profile: CpuProfile): { functions: FunctionTime[];
   const self = new Map<string, FunctionTime>();
   const total = new Map<string, number>();
   let idleMs = 0;
+  let otherMs = 0;
   const keyOf = (id: number): string => {
     const f = byId.get(id)!.callFrame;
     return `${nameOf(f)}\u0000${where(f)}`;
@@ -56,6 +64,10 @@ export function functionTimes(profile: CpuProfile): { functions: FunctionTime[];
       idleMs += tick;
       continue;
     }
+    if (node.callFrame.functionName === OTHER_WORK) {
+      otherMs += tick;
+      continue;
+    }
     entry(s).selfMs += tick;
     const seen = new Set<string>();
     for (let id: number | undefined = s; id !== undefined; id = parent.get(id)) {
@@ -67,32 +79,84 @@ export function functionTimes(profile: CpuProfile): { functions: FunctionTime[];
     }
   }
   for (const [k, e] of self) e.totalMs = total.get(k) ?? e.selfMs;
-  return { functions: [...self.values()], totalMs, idleMs };
+  return { functions: [...self.values()], totalMs, idleMs, otherMs };
 }
 
-function table(title: string, rows: FunctionTime[], totalMs: number): string[] {
-  const pct = (ms: number) => `${((100 * ms) / Math.max(totalMs, 1e-9)).toFixed(1).padStart(5)}%`;
-  return [title, `  ${'self ms'.padStart(9)} ${'self'.padStart(6)} ${'total ms'.padStart(9)} ${'total'.padStart(6)}  function`, ...rows.map((r) => `  ${r.selfMs.toFixed(1).padStart(9)} ${pct(r.selfMs)} ${r.totalMs.toFixed(1).padStart(9)} ${pct(r.totalMs)}  ${r.name}${r.where ? ` ${r.where}` : ''}`)];
+const pctOf = (ms: number, of: number): string => `${((100 * ms) / Math.max(of, 1e-9)).toFixed(1).padStart(5)}%`;
+
+function table(title: string, rows: FunctionTime[], totalMs: number, modules: SourceModules): string[] {
+  const pct = (ms: number) => pctOf(ms, totalMs);
+  const mod = (r: FunctionTime): string => {
+    const m = modules[sourceOf(r.where)];
+    return m ? ` (${m.name} ${m.vsn.slice(0, 12)})` : '';
+  };
+  if (rows.length === 0) return [title, '  (none sampled)'];
+  return [title, `  ${'self ms'.padStart(9)} ${'self'.padStart(6)} ${'total ms'.padStart(9)} ${'total'.padStart(6)}  function`, ...rows.map((r) => `  ${r.selfMs.toFixed(1).padStart(9)} ${pct(r.selfMs)} ${r.totalMs.toFixed(1).padStart(9)} ${pct(r.totalMs)}  ${r.name}${r.where ? ` ${r.where}` : ''}${mod(r)}`)];
 }
 
-/** The terminal summary: the top `n` functions by self time and by total time. */
-export function summariseProfile(node: string, profile: CpuProfile, n: number, mapped: number): string {
-  const { functions, totalMs, idleMs } = functionTimes(profile);
+const processLabel = (p: ProcessTime): string => `${p.pid}${p.name ? ` ${p.name}` : ''} ${p.label}`;
+
+/** The process view (eprof's): the top `n` processes by the time the scheduler measured in their runs. */
+export function processTable(result: Pick<Ok, 'processes' | 'processCount' | 'processMs'>, totalMs: number, n: number): string[] {
+  const rows = result.processes.slice(0, n);
+  const head = `by process (measured by the node's scheduler: ${result.processMs.toFixed(1)} ms in ${result.processCount} process${result.processCount === 1 ? '' : 'es'}, ${pctOf(result.processMs, totalMs).trim()} of the profile):`;
+  if (rows.length === 0) return [head, '  (no process ran)'];
+  return [
+    head,
+    `  ${'ms'.padStart(9)} ${'share'.padStart(6)} ${'runs'.padStart(8)} ${'reductions'.padStart(10)}  process`,
+    ...rows.map((p) => `  ${p.ms.toFixed(1).padStart(9)} ${pctOf(p.ms, totalMs)} ${String(p.runs).padStart(8)} ${String(p.reductions).padStart(10)}  ${processLabel(p)}`),
+  ];
+}
+
+/** Keeps the functions of the named modules (by the module of their TypeScript source). */
+export function onlyModules(functions: FunctionTime[], modules: SourceModules, names: string[]): FunctionTime[] {
+  return functions.filter((f) => names.includes(modules[sourceOf(f.where)]?.name ?? ''));
+}
+
+/** The terminal summary: the processes by time, then the top `n` functions by self time and by total time. */
+export function summariseProfile(node: string, result: Ok, n: number): string {
+  const { profile, mapped } = result;
+  const modules = result.modules ?? {};
+  const { functions: all, totalMs, idleMs, otherMs } = functionTimes(profile);
+  const functions = result.moduleNames ? onlyModules(all, modules, result.moduleNames) : all;
   const bySelf = [...functions].sort((a, b) => b.selfMs - a.selfMs).slice(0, n);
   const byTotal = [...functions].filter((f) => !f.name.startsWith('(')).sort((a, b) => b.totalMs - a.totalMs).slice(0, n);
+  const sel = result.selection;
+  const only = [
+    ...(sel ? [`only ${sel.pid}${sel.name ? ` (${sel.name})` : ''}: ${sel.samples} of ${profile.samples.length} samples fell in its ${sel.runs} runs, ${pctOf(otherMs, totalMs).trim()} of the time went to other work${sel.segmentsDropped ? ' (its runs past the first million were not kept: later samples count as other work)' : ''}`] : []),
+    ...(result.moduleNames ? [`only the functions of ${result.moduleNames.join(', ')}`] : []),
+  ];
   return [
-    `profiled ${node} for ${totalMs.toFixed(0)} ms: ${profile.samples.length} samples, ${((100 * idleMs) / Math.max(totalMs, 1e-9)).toFixed(1)}% idle; ${mapped} call frames mapped to TypeScript`,
+    `profiled ${node} for ${totalMs.toFixed(0)} ms: ${profile.samples.length} samples, ${pctOf(idleMs, totalMs).trim()} idle; ${mapped} call frames mapped to TypeScript`,
+    ...only,
     '',
-    ...table('by self time:', bySelf, totalMs),
+    ...processTable(result, totalMs, n),
     '',
-    ...table('by total time:', byTotal, totalMs),
+    ...table('by self time:', bySelf, totalMs, modules),
+    '',
+    ...table('by total time:', byTotal, totalMs, modules),
   ].join('\n');
 }
 
 const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
-/** A self-contained HTML page (no script, no CDN) with the profile's flame graph as SVG: width is time, hover for the figures. */
-export function flameGraphHtml(node: string, profile: CpuProfile): string {
+function processRowsHtml(result: Pick<Ok, 'processes' | 'processCount' | 'processMs'>, totalMs: number, n: number): string {
+  const rows = result.processes.slice(0, n);
+  if (rows.length === 0) return '<p>No process ran while the node was profiled.</p>';
+  const cells = rows.map((p) => `<tr><td>${esc(p.pid)}</td><td>${esc(p.name ?? '')}</td><td>${esc(p.label)}</td><td class="n">${p.ms.toFixed(1)}</td><td class="n">${pctOf(p.ms, totalMs).trim()}</td><td class="n">${p.runs}</td><td class="n">${p.reductions}</td></tr>`);
+  return `<h2>By process</h2>
+<p>Time measured by the node's scheduler in each process's runs: ${result.processMs.toFixed(1)} ms in ${result.processCount} process${result.processCount === 1 ? '' : 'es'}${result.processCount > rows.length ? ` (the top ${rows.length} shown)` : ''}.</p>
+<table><thead><tr><th>pid</th><th>name</th><th>behaviour</th><th>ms</th><th>share</th><th>runs</th><th>reductions</th></tr></thead>
+<tbody>
+${cells.join('\n')}
+</tbody></table>`;
+}
+
+/**
+ * A self-contained HTML page (no script, no CDN) with the profile's flame graph as SVG (width is time,
+ * hover for the figures) and, given the node's answer, the processes by time.
+ */
+export function flameGraphHtml(node: string, profile: CpuProfile, processes?: Pick<Ok, 'processes' | 'processCount' | 'processMs'>): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const hits = new Map<number, number>();
   for (const s of profile.samples) hits.set(s, (hits.get(s) ?? 0) + 1);
@@ -133,8 +197,10 @@ export function flameGraphHtml(node: string, profile: CpuProfile): string {
   const height = (depthMax + 1) * row;
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>otp profile ${esc(node)}</title>
-<style>body{font:13px system-ui,sans-serif;margin:16px}svg text{font:11px ui-monospace,monospace;pointer-events:none}svg g:hover rect{stroke:#000}</style></head>
+<style>body{font:13px system-ui,sans-serif;margin:16px}svg text{font:11px ui-monospace,monospace;pointer-events:none}svg g:hover rect{stroke:#000}table{border-collapse:collapse}td,th{padding:2px 8px;text-align:left;border-bottom:1px solid #ddd}td.n{text-align:right;font-variant-numeric:tabular-nums}</style></head>
 <body><h1>otp profile ${esc(node)}</h1>
+${processes ? processRowsHtml(processes, (profile.endTime - profile.startTime) / 1000, 50) : ''}
+<h2>By function</h2>
 <p>${profile.samples.length} samples over ${((profile.endTime - profile.startTime) / 1000).toFixed(0)} ms. Callers above callees; width is time; hover a frame for its figures. Orange: TypeScript of the node's modules.</p>
 <svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
 ${rects.join('\n')}
@@ -142,33 +208,44 @@ ${rects.join('\n')}
 `;
 }
 
-/** `otp profile NODE [--time 10s] [--top N] [--cpuprofile FILE] [--html FILE]`: where a live node spends its CPU time. */
+/** `otp profile NODE [--time 10s] [--pid P | --name N | --module M] [--top N] [--cpuprofile FILE] [--html FILE]`: where a live node spends its CPU time. */
 export const profileCommand = defineProvider({
   name: 'profile',
-  description: "CPU-profile a running node through its own inspector for a while (one profile at a time per node, stopped by the node at its time limit or when this tool goes), and print the top functions by self and total time with their TypeScript files.",
+  description: "CPU-profile a running node through its own inspector for a while (one profile at a time per node, stopped by the node at its time limit or when this tool goes), and print the processes that used the CPU (measured by the node's scheduler) and the top functions by self and total time with their TypeScript files.",
   deps: [],
   positionals: [{ name: 'node', description: 'the node, as name@host', required: true }],
   options: [
     { name: 'time', type: 'string', value: 'DURATION', default: '10s', description: 'how long to profile (e.g. 500ms, 10s, 1m; at most 5m)' },
-    { name: 'top', alias: 'n', type: 'number', value: 'N', default: 15, description: 'how many functions to list' },
+    { name: 'pid', type: 'string', value: 'P', description: 'only this process: the functions sampled while it ran (a pid as the node prints it, <0.42.0>)' },
+    { name: 'name', type: 'string', value: 'N', description: 'only the process registered as N (as --pid)' },
+    { name: 'module', type: 'string', value: 'M', description: 'only the functions of module M (as the code server names it, app/module, or its last part)' },
+    { name: 'top', alias: 'n', type: 'number', value: 'N', default: 15, description: 'how many processes and functions to list' },
     { name: 'cpuprofile', type: 'string', value: 'FILE', description: 'write the profile as a .cpuprofile (Chrome DevTools, speedscope)' },
-    { name: 'html', type: 'string', value: 'FILE', description: 'write a self-contained HTML flame graph' },
+    { name: 'html', type: 'string', value: 'FILE', description: 'write a self-contained HTML page: the processes by time and a flame graph' },
     ...nodeConnectionOptions,
-    nameOption,
     snameOption,
   ],
   examples: [
-    { command: 'otp profile shop@127.0.0.1', description: 'where shop spends its time, over 10 s' },
+    { command: 'otp profile shop@127.0.0.1', description: 'where shop spends its time, over 10 s: by process and by function' },
     { command: 'otp profile shop@127.0.0.1 --time 30s --html flame.html --cpuprofile shop.cpuprofile', description: 'and keep the flame graph and the profile' },
+    { command: 'otp profile shop@127.0.0.1 --name cart_server', description: 'the functions the cart_server process ran' },
+    { command: 'otp profile shop@127.0.0.1 --module cart_server', description: 'only the functions of the module shop/cart_server' },
   ],
   async run(args, io) {
     const ms = parseDuration(args.time);
-    return withConnection(io, args.node, args, async (c) => {
-      const result = (await c.rpc(PROFILE_RPC_MODULE, 'run', [ms, c.localNode], ms + 60_000)) as ProfileResult;
+    if (args.pid !== undefined && args.name !== undefined) throw new OtpError('usage', '--pid and --name both pick the process to profile: give one of them');
+    const filter: ProfileFilter = {};
+    if (args.pid !== undefined) filter.pid = args.pid;
+    if (args.name !== undefined) filter.name = args.name;
+    if (args.module !== undefined) filter.module = args.module;
+    // --name picks the process here: this tool's own node is named by --sname only (as otp trace).
+    return withConnection(io, args.node, { ...args, name: undefined }, async (c) => {
+      const result = (await c.rpc(PROFILE_RPC_MODULE, 'run', [ms, c.localNode, 1000, filter], ms + 60_000)) as ProfileResult;
       if (!result.ok) throw new OtpError('failed', result.error);
+      const top = Math.max(1, Math.floor(args.top));
       if (args.cpuprofile) writeFileSync(args.cpuprofile, JSON.stringify(result.profile));
-      if (args.html) writeFileSync(args.html, flameGraphHtml(args.node, result.profile));
-      io.stdout.write(`${summariseProfile(args.node, result.profile, Math.max(1, Math.floor(args.top)), result.mapped)}\n`);
+      if (args.html) writeFileSync(args.html, flameGraphHtml(args.node, result.profile, result));
+      io.stdout.write(`${summariseProfile(args.node, result, top)}\n`);
       if (args.cpuprofile) io.stdout.write(`\nwrote ${args.cpuprofile} (open it in Chrome DevTools' Performance panel or speedscope)\n`);
       if (args.html) io.stdout.write(`${args.cpuprofile ? '' : '\n'}wrote ${args.html}\n`);
       return 0;
