@@ -10,6 +10,7 @@ import { createAlias, demonitored, releaseAliases, removeAlias, type AliasMode, 
 import { mailboxOverflow, type MailboxLimit } from './limits.js';
 import { isolateMessage, isolation } from './isolation.js';
 import { runTiming } from './run-timing.js';
+import type { ProcessInternals } from './process-internals.js';
 import type {
   CancelTimerOptions,
   ReadTimerOptions,
@@ -97,7 +98,7 @@ const EMPTY: unknown[] = [];
 const RACED: Promise<unknown> = Promise.resolve();
 
 /** A process: its record, its mailbox and its context object. The class is internal; users see `ProcessContext`. */
-export class ProcessImpl implements ProcessContext {
+export class ProcessImpl implements ProcessContext, ProcessInternals {
   // The mailbox is an array consumed from `head`, compacted when the consumed prefix grows; idle
   // processes share one empty array until their first message.
   mailbox: unknown[] = EMPTY;

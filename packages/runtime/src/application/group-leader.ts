@@ -1,12 +1,12 @@
 import { RuntimeError } from '../errors.js';
-import { PROCESS, type Pid } from '../pid.js';
-import type { ProcessImpl } from '../process.js';
+import type { Pid } from '../pid.js';
+import { internalsOf, type ProcessInternals } from '../process-internals.js';
 import type { OtpNode } from '../node.js';
 import type { ProcessContext } from '../types.js';
 
-function recordOf(ctx: ProcessContext, pid: Pid): ProcessImpl | undefined {
+function recordOf(ctx: ProcessContext, pid: Pid): ProcessInternals | undefined {
   if (pid.node !== 0) throw new RuntimeError('badarg', `the group leader of ${pid} is on another node: ask that node`);
-  const direct = pid[PROCESS] as ProcessImpl | undefined;
+  const direct = internalsOf(pid);
   if (direct !== undefined) return direct.node === ctx.node && !direct.dead ? direct : undefined;
   // A pid decoded from elsewhere carries no record: find the live process it names (rare, so a scan).
   for (const p of ctx.node.liveProcesses()) if (p.pid.id === pid.id && p.pid.serial === pid.serial) return p;

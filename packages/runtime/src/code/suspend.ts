@@ -1,6 +1,6 @@
 import { PROCESS, type Pid } from '../pid.js';
 import { Down, TIMEOUT } from '../messages.js';
-import type { ProcessImpl } from '../process.js';
+import { internalsOf, type ProcessInternals } from '../process-internals.js';
 import type { ProcessContext } from '../types.js';
 import { genMultiCall } from '../gen/call.js';
 import { CallError } from '../gen/errors.js';
@@ -84,8 +84,8 @@ function watchForBlockedCallers(ctx: ProcessContext, round: Suspendable[], byPro
 }
 
 // The local process `pid` waits on in a call (genServer.call, sys, ...), found through the call's monitor.
-function calleeOf(pid: Pid): ProcessImpl | undefined {
-  const p = pid[PROCESS] as ProcessImpl | undefined;
+function calleeOf(pid: Pid): ProcessInternals | undefined {
+  const p = internalsOf(pid);
   const tag = p?.activeCall;
   if (p === undefined || tag === null || tag === undefined) return undefined;
   for (const m of p.mons ?? []) if (m.watcher === p && m.ref === tag) return m.target;
@@ -100,6 +100,6 @@ function whyNotSuspended(pid: Pid, error: unknown, timeoutMs: number): string {
     const name = callee.label?.module ?? callee.name;
     return `could not be suspended within ${timeoutMs} ms: it is blocked in a call to ${callee.pid}${name ? ` (${name})` : ''}${isSysSuspended(callee) ? ', which is suspended' : ''}`;
   }
-  const busy = (pid[PROCESS] as ProcessImpl | undefined)?.currentFunction;
+  const busy = internalsOf(pid)?.currentFunction;
   return `could not be suspended within ${timeoutMs} ms: ${busy ? `it is still running ${busy}` : 'it did not answer'}`;
 }

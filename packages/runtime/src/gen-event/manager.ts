@@ -7,14 +7,17 @@ import type { ProcessContext } from '../types.js';
 import { SystemMessage, isSystemMessage, type From } from '../gen/messages.js';
 import { replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
+import { resultOf } from '../gen/result.js';
 import { applyInitialDebug, debugEvent, handleSystemMessage, listCallbackModules, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysTarget } from '../gen/sys-handler.js';
 import type { Acknowledge } from '../gen/start.js';
 import { formatValue, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
 import type { Status } from '../gen-server/types.js';
 import { HandlerExit, ManagerRequest, NotifyMessage, Refused, describeHandler, handlerOf, sameHandler } from './types.js';
-import type { AnyHandler, HandlerId, InstalledHandler, TerminateReason } from './types.js';
+import type { AnyHandler, CallResult, EventResult, HandlerId, InitResult, InstalledHandler, TerminateReason } from './types.js';
 
+/** Every result a handler callback may give, as a union on `type` (user code may return anything: see resultOf). */
+type HandlerResult = InitResult<unknown> | EventResult<unknown> | CallResult<unknown, unknown>;
 
 /** One installed handler: its id, its object (re-pointable by changeCode), its state and its supervisor. */
 export interface Entry {
@@ -197,7 +200,7 @@ async function handleRequest(mgr: Manager, from: From, { op }: ManagerRequest): 
     case 'swapHandler': {
       const old = mgr.find(op.old);
       if (mgr.find(op.next) !== undefined && !sameHandler(op.old, op.next)) return mgr.answer(from, new Refused('alreadyExists'));
-      const r = await swapEntry(mgr, old, op.oldArgs, old?.state, op.next, op.nextArgs, op.supervisor ?? old?.supervisor ?? null, 0, op);
+      const r = await swapEntry(mgr, { old, args: op.oldArgs, state: old?.state, next: op.next, initArgs: op.nextArgs, supervisor: op.supervisor ?? old?.supervisor ?? null, at: 0, lastIn: op });
       return mgr.answer(from, r instanceof Refused ? r : 'ok');
     }
     case 'call': {
@@ -217,19 +220,31 @@ async function handleRequest(mgr: Manager, from: From, { op }: ManagerRequest): 
 /** The one result interpreter: applies a handler callback's outcome to its entry (and answers a call). */
 async function interpret(mgr: Manager, entry: Entry, callback: string, out: Outcome, lastIn: unknown, from: From | null): Promise<void> {
   if (!out.ok) return crash(mgr, entry, out.error, lastIn, from);
-  const r = out.value as { type?: string; state?: unknown; reply?: unknown; args?: unknown; handler?: HandlerId; initArgs?: unknown };
-  if (r?.type === (from === null ? 'ok' : 'reply')) {
-    entry.state = r.state;
-    if (from !== null) mgr.answer(from, r.reply);
-  } else if (r?.type === 'removeHandler') {
-    if (from !== null) mgr.answer(from, r.reply);
-    await remove(mgr, entry, 'removeHandler', 'normal');
-  } else if (r?.type === 'swap' && r.handler !== undefined) {
-    if (from !== null) mgr.answer(from, r.reply);
-    await swapEntry(mgr, entry, r.args, r.state, r.handler, r.initArgs, entry.supervisor, mgr.entries.indexOf(entry), lastIn);
-  } else {
-    await crash(mgr, entry, new BadReturnValue(callback, out.value), lastIn, from);
+  const r = resultOf<HandlerResult>(out.value);
+  switch (r?.type) {
+    case 'ok': // handleEvent's and handleInfo's keep
+      if (from !== null) break;
+      entry.state = r.state;
+      return;
+    case 'reply': // handleCall's keep
+      if (from === null) break;
+      entry.state = r.state;
+      return mgr.answer(from, r.reply);
+    case 'removeHandler':
+      if (from !== null) mgr.answer(from, r.reply);
+      await remove(mgr, entry, 'removeHandler', 'normal');
+      return;
+    case 'swap':
+      if ((r.handler as HandlerId | undefined) === undefined) break;
+      if (from !== null) mgr.answer(from, r.reply);
+      await swapEntry(mgr, { old: entry, args: r.args, state: r.state, next: r.handler, initArgs: r.initArgs, supervisor: entry.supervisor, at: mgr.entries.indexOf(entry), lastIn });
+      return;
+    case undefined:
+    case 'error':
+      break; // no result, or an init result: a bad return value
   }
+  // A type outside the union (user code may return anything) falls through to here too.
+  await crash(mgr, entry, new BadReturnValue(callback, out.value), lastIn, from);
 }
 
 /** A callback threw or returned a bad value: the handler is removed and reported; the manager goes on. */
@@ -263,10 +278,21 @@ async function install(mgr: Manager, id: HandlerId, args: unknown, supervisor: P
   const handler = handlerOf(id);
   const out = await mgr.run(handler, 'init', () => handler.init(args, mgr.ctx));
   if (!out.ok) return new Refused('initFailed', out.error);
-  const r = out.value as { type?: string; state?: unknown; reason?: unknown };
-  if (r?.type !== 'ok') return new Refused('initFailed', r?.type === 'error' ? r.reason : new BadReturnValue('init', out.value));
-  if (supervisor !== null) mgr.ctx.link(supervisor);
-  return { id, handler, state: r.state, supervisor };
+  const r = resultOf<HandlerResult>(out.value);
+  switch (r?.type) {
+    case 'ok':
+      if (supervisor !== null) mgr.ctx.link(supervisor);
+      return { id, handler, state: r.state, supervisor };
+    case 'error':
+      return new Refused('initFailed', r.reason);
+    case undefined:
+    case 'reply':
+    case 'removeHandler':
+    case 'swap':
+      break; // no result, or another callback's: a bad return value
+  }
+  // A type outside the union (user code may return anything) falls through to here too.
+  return new Refused('initFailed', new BadReturnValue('init', out.value));
 }
 
 /** Takes the handler out, runs its terminate, and tells its supervisor; returns terminate's outcome. */
@@ -278,8 +304,26 @@ async function remove(mgr: Manager, entry: Entry, arg: unknown, how: ExitReason)
   return out;
 }
 
+/** A swap to make (swapHandler's, or a callback's swap result). */
+interface SwapPlan {
+  /** The entry to replace, if installed. */
+  old: Entry | undefined;
+  /** What the old handler's terminate gets, with `state` as its state. */
+  args: unknown;
+  state: unknown;
+  /** The handler to install, whose init gets a SwapArgs with `initArgs`. */
+  next: HandlerId;
+  initArgs: unknown;
+  /** The supervisor of the new handler (null: none). */
+  supervisor: Pid | null;
+  /** Where in the handler list the new one goes. */
+  at: number;
+  /** The event or request being handled, named in a crash report if the new handler's init fails. */
+  lastIn: unknown;
+}
+
 /** Replaces `old` (if installed) by `next` at position `at`: old terminate(args, state), then next init(SwapArgs). */
-async function swapEntry(mgr: Manager, old: Entry | undefined, args: unknown, state: unknown, next: HandlerId, initArgs: unknown, supervisor: Pid | null, at: number, lastIn: unknown): Promise<Entry | Refused> {
+async function swapEntry(mgr: Manager, { old, args, state, next, initArgs, supervisor, at, lastIn }: SwapPlan): Promise<Entry | Refused> {
   let previous: unknown;
   if (old !== undefined) {
     old.state = state;

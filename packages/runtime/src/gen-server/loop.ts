@@ -6,16 +6,20 @@ import type { Pid } from '../pid.js';
 import type { ProcessContext, ProcessLabel } from '../types.js';
 import { CallMessage, CastMessage, SystemMessage, isSystemMessage, type From } from '../gen/messages.js';
 import { replyTo, type ServerName } from '../gen/call.js';
-import type { ProcessImpl } from '../process.js';
+import { internals } from '../process-internals.js';
 import { BadReturnValue } from '../gen/errors.js';
+import { resultOf } from '../gen/result.js';
 import { applyInitialDebug, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysTarget } from '../gen/sys-handler.js';
 import type { Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
-import type { Action, GenServer, Status } from './types.js';
+import type { Action, CallResult, GenServer, InitResult, NoReplyResult, Status } from './types.js';
 
 // The loop is written against the widest callback module; the typed surface is in api.ts.
 type AnyServer = GenServer<unknown, unknown, unknown, unknown, unknown>;
+
+/** Every result a callback may give, as a union on `type` (user code may return anything: see resultOf). */
+type ServerResult = InitResult<unknown> | CallResult<unknown, unknown> | NoReplyResult<unknown>;
 
 /** What processInfo shows as the current function of a server waiting for a message, as OTP's gen_server:loop/7. */
 const LOOP = 'gen_server.loop';
@@ -92,7 +96,7 @@ class Server implements SysTarget {
       return;
     }
     this.mod = module as AnyServer;
-    (this.ctx as unknown as { label: ProcessLabel }).label = labelOf(this.mod);
+    internals(this.ctx).label = labelOf(this.mod);
   }
 
   terminate(reason: unknown, message: unknown): Promise<never> {
@@ -174,7 +178,7 @@ async function serve(ctx: ProcessContext, ready: Server | null, init: { mod: Any
     const hibernated = server.hibernating;
     if (hibernated) {
       server.hibernating = false;
-      (ctx as unknown as ProcessImpl).hibernate();
+      internals(ctx).hibernate();
       setCurrentFunction(ctx, HIBERNATE);
     }
     let msg: unknown;
@@ -207,18 +211,29 @@ async function initServer(ctx: ProcessContext, mod: AnyServer, args: unknown, pa
     ack(false, init.error);
     throw new ExitSignal(init.error);
   }
-  const r = init.value as { type?: string; state?: unknown; action?: Action; reason?: ExitReason };
-  if (r?.type === 'ok') {
-    server.state = r.state;
-    applyAction(server, r.action);
-    ack(true, ctx.self());
-    return server;
+  const r = resultOf<ServerResult>(init.value);
+  switch (r?.type) {
+    case 'ok':
+      server.state = r.state;
+      applyAction(server, r.action);
+      ack(true, ctx.self());
+      return server;
+    case 'ignore':
+      ack(false, 'ignore');
+      return null;
+    case 'stop':
+      return failInit(ack, r.reason);
+    case undefined:
+    case 'reply':
+    case 'noreply':
+      break; // no result, or not an init result: a bad return value
   }
-  if (r?.type === 'ignore') {
-    ack(false, 'ignore');
-    return null;
-  }
-  const reason = r?.type === 'stop' ? r.reason : new BadReturnValue('init', r);
+  // A type outside the union (user code may return anything) falls through to here too.
+  return failInit(ack, new BadReturnValue('init', init.value));
+}
+
+// A failed init: the starter learns why, and the process exits with it.
+function failInit(ack: Acknowledge, reason: ExitReason): never {
   ack(false, reason);
   throw new ExitSignal(reason);
 }
@@ -304,8 +319,12 @@ function invoke(server: Server, callback: Callback, arg: unknown, from: From | n
 
 /** The one result interpreter: every callback's result is applied here. */
 function interpret(server: Server, callback: string, value: unknown, from: From | null, msg: unknown): Promise<never> | undefined {
-  const r = value as { type?: string; state?: unknown; reply?: unknown; action?: Action; reason?: ExitReason; hasReply?: boolean };
+  const r = resultOf<ServerResult>(value);
   switch (r?.type) {
+    case undefined:
+    case 'ok':
+    case 'ignore':
+      break; // no result, or an init result: a bad return value
     case 'reply':
       if (from === null) break;
       replyTo(from, r.reply);
@@ -323,9 +342,8 @@ function interpret(server: Server, callback: string, value: unknown, from: From 
       if (r.state !== undefined) server.state = r.state;
       // OTP runs terminate first and answers the caller after it, as the server exits.
       return terminate(server, r.reason, msg, r.hasReply && from !== null ? () => replyTo(from, r.reply) : undefined);
-    default:
-      break; // anything else is a bad return value
   }
+  // A type outside the union (user code may return anything) falls through to here too.
   return terminate(server, new BadReturnValue(callback, value), msg);
 }
 

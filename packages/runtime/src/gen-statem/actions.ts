@@ -36,19 +36,34 @@ export function arm(m: TimerStarter, running: Timer | null, time: TimeoutTime, a
   return abs === true ? m.startTimer(Math.max(0, Math.ceil(time - performance.now())), event, true) : m.startTimer(time, event);
 }
 
-/** What an action is (`'timeout'`, `'reply'`, `'nextEvent'`, `'postpone'`, `'hibernate'`), or null when it is not a valid one. */
-export function kindOf(a: unknown): string | null {
-  if (a === 'postpone' || a === 'hibernate') return a;
+/** An action checked and read: what the loop switches on. */
+export type CheckedAction =
+  | { readonly kind: 'postpone' }
+  | { readonly kind: 'hibernate' }
+  | { readonly kind: 'reply'; readonly from: From; readonly value: unknown }
+  | { readonly kind: 'timeout'; readonly timeout: TimeoutAction }
+  | { readonly kind: 'nextEvent'; readonly event: Event };
+
+const POSTPONE: CheckedAction = { kind: 'postpone' };
+const HIBERNATE: CheckedAction = { kind: 'hibernate' };
+
+/** Reads an action (user code may give anything), or null when it is not a valid one. */
+export function checkAction(a: unknown): CheckedAction | null {
+  if (a === 'postpone') return POSTPONE;
+  if (a === 'hibernate') return HIBERNATE;
   if (a === null || typeof a !== 'object') return null;
   const o = a as Record<string, unknown>;
   // An absolute time may be any time, past ones included; a relative one is ms >= 0.
   const isTime = (v: unknown): boolean => v === 'cancel' || v === 'update' || (typeof v === 'number' && (o.abs === true ? !Number.isNaN(v) : v >= 0));
-  const timeout = (v: unknown): string | null => (isTime(v) && (o.abs === undefined || typeof o.abs === 'boolean') ? 'timeout' : null);
-  if ('reply' in o) return Array.isArray(o.reply) && o.reply.length === 2 && o.reply[0] instanceof From ? 'reply' : null;
+  const timeout = (v: unknown): CheckedAction | null => (isTime(v) && (o.abs === undefined || typeof o.abs === 'boolean') ? { kind: 'timeout', timeout: a as TimeoutAction } : null);
+  if ('reply' in o) return Array.isArray(o.reply) && o.reply.length === 2 && o.reply[0] instanceof From ? { kind: 'reply', from: o.reply[0], value: o.reply[1] } : null;
   if ('timeout' in o) return timeout(o.timeout);
   if ('stateTimeout' in o) return timeout(o.stateTimeout);
   if ('genericTimeout' in o) return timeout(o.ms);
-  if ('nextEvent' in o) return eventOf(o as unknown as NextEventAction) === null ? null : 'nextEvent';
+  if ('nextEvent' in o) {
+    const event = eventOf(a as NextEventAction);
+    return event === null ? null : { kind: 'nextEvent', event };
+  }
   return null;
 }
 

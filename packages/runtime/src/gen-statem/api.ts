@@ -1,7 +1,7 @@
 import type { ExitReason } from '../messages.js';
 import { stopBehaviour } from '../gen/stop.js';
 import type { ProcessContext } from '../types.js';
-import { ProcessImpl } from '../process.js';
+import { isProcessContext } from '../process-internals.js';
 import { startAcknowledged, type StartOptions } from '../gen/start.js';
 import { genCall, cast as genCast, type ServerRef } from '../gen/call.js';
 import { CallMessage } from '../gen/messages.js';
@@ -69,7 +69,7 @@ export function stop(ctx: ProcessContext, server: ServerRef, reason?: ExitReason
 export function stop<D, R = never>(reason: ExitReason, ...data: [] | [D]): Stop<D, R>;
 export function stop(...args: unknown[]): Promise<void> | Stop<unknown, unknown> {
   // Like OTP, where {stop, Reason} and gen_statem:stop/1 share a name: a context first means the API call.
-  if (args[0] instanceof ProcessImpl) return stopMachine(args[0], args[1] as ServerRef, args[2] as ExitReason | undefined, args[3] as number | undefined);
+  if (isProcessContext(args[0])) return stopMachine(args[0], args[1] as ServerRef, args[2] as ExitReason | undefined, args[3] as number | undefined);
   return stopResult(args[0], ...(args.slice(1, 2) as [] | [unknown]));
 }
 

@@ -5,16 +5,17 @@ import { ExitSignal } from '../errors.js';
 import type { Pid } from '../pid.js';
 import type { ProcessContext, ProcessLabel } from '../types.js';
 import { termEquals, termKey } from '../terms.js';
-import { CallMessage, CastMessage, SystemMessage, isSystemMessage, type From } from '../gen/messages.js';
+import { CallMessage, CastMessage, SystemMessage, isSystemMessage } from '../gen/messages.js';
 import { replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
+import { resultOf } from '../gen/result.js';
 import { applyInitialDebug, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysTarget } from '../gen/sys-handler.js';
 import type { Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
-import { arm, eventOf, kindOf, TimerFired, type Timer, type TimeoutAction } from './actions.js';
+import { arm, checkAction, TimerFired, type CheckedAction, type Timer, type TimeoutAction } from './actions.js';
 import { resolveMode, type AnyStatem, type Mode } from './mode.js';
-import type { Action, Actions, Event, NextEventAction, StateAndData, Status } from './types.js';
+import type { Actions, Event, InitResult, Result, StateAndData, Status } from './types.js';
 
 type Where = 'init' | 'enter' | 'event' | 'stop';
 
@@ -196,15 +197,29 @@ export async function runStatem(ctx: ProcessContext, mod: AnyStatem, args: unkno
   const init = await m.attempt(() => mod.init(args, ctx));
   setCurrentFunction(ctx, LOOP);
   if (!init.ok) return fail(init.error);
-  const r = init.value as { type?: string; state?: unknown; data?: unknown; actions?: Actions; reason?: ExitReason } | null | undefined;
-  if (r?.type === 'ignore') return ack(false, 'ignore');
-  if (r?.type === 'stop') return fail(r.reason);
-  if (r?.type !== 'ok') return fail(new BadReturnValue('init', r));
-  const tr = begin(m, r.state, r.data, r.actions);
-  if (tr instanceof Error) return fail(tr);
-  ack(true, ctx.self());
-  await settle(m, null, tr, m.state, true);
-  return loop(m);
+  const r = resultOf<InitResult<unknown, unknown> | Result<unknown, unknown>>(init.value);
+  switch (r?.type) {
+    case 'ignore':
+      return ack(false, 'ignore');
+    case 'stop':
+      return fail(r.reason);
+    case 'ok': {
+      const tr = begin(m, r.state, r.data, r.actions);
+      if (tr instanceof Error) return fail(tr);
+      ack(true, ctx.self());
+      await settle(m, null, tr, m.state, true);
+      return loop(m);
+    }
+    case undefined:
+    case 'nextState':
+    case 'keepState':
+    case 'keepStateAndData':
+    case 'repeatState':
+    case 'repeatStateAndData':
+      break; // no result, or a state callback's: a bad return value
+  }
+  // A type outside the union (user code may return anything) falls through to here too.
+  return fail(new BadReturnValue('init', init.value));
 }
 
 /** Turns the current process into a gen_statem in `state` with `data`, without an init (OTP's enter_loop). */
@@ -281,9 +296,13 @@ async function callState(m: Machine, event: Event, tr: Transition): Promise<bool
 /** The one result interpreter: every state callback's outcome is applied here. */
 async function interpret(m: Machine, callback: string, out: Outcome, event: Event, tr: Transition): Promise<boolean> {
   if (!out.ok) return terminate(m, out.error, event);
-  const r = out.value as { type?: string; state?: unknown; data?: unknown; actions?: Actions; reason?: ExitReason; hasData?: boolean; replies?: unknown } | null | undefined;
+  const r = resultOf<Result<unknown, unknown> | InitResult<unknown, unknown>>(out.value);
   const where: Where = event.type === 'enter' ? 'enter' : 'event';
   switch (r?.type) {
+    case undefined:
+    case 'ok':
+    case 'ignore':
+      break; // no result, or an init result: a bad return value
     case 'nextState': {
       // An enter call may not change the state (OTP's bad_state_enter_return_from_state_function).
       if (where === 'enter' && !termEquals(r.state, m.state)) break;
@@ -304,12 +323,11 @@ async function interpret(m: Machine, callback: string, out: Outcome, event: Even
       if (!applyActions(m, r.actions, tr, where)) break;
       return r.type === 'repeatStateAndData';
     case 'stop':
-      if (r.replies !== undefined && (!Array.isArray(r.replies) || !applyActions(m, r.replies as Actions, tr, 'stop'))) break;
+      if (r.replies !== undefined && (!Array.isArray(r.replies) || !applyActions(m, r.replies, tr, 'stop'))) break;
       if (r.hasData) m.data = r.data;
       return terminate(m, r.reason, event);
-    default:
-      break; // anything else is a bad return value
   }
+  // A type outside the union (user code may return anything) falls through to here too.
   return terminate(m, new BadReturnValue(callback, out.value), event);
 }
 
@@ -340,23 +358,32 @@ async function settle(m: Machine, event: Event | null, tr: Transition, oldState:
 
 /** Checks every action, then applies them in order; false (nothing applied) if one is invalid here. */
 function applyActions(m: Machine, actions: Actions | undefined, tr: Transition, where: Where): boolean {
-  const list: readonly Action[] = actions === undefined ? [] : Array.isArray(actions) ? actions : [actions as Action];
-  const kinds = list.map(kindOf);
-  const allowed = (k: string | null): boolean =>
-    where === 'stop' ? k === 'reply' : k !== null && !(k === 'postpone' && where !== 'event') && !(k === 'nextEvent' && where === 'enter');
-  if (!kinds.every(allowed)) return false;
-  list.forEach((a, i) => {
-    const kind = kinds[i];
-    if (kind === 'postpone') tr.postpone = true;
-    else if (kind === 'nextEvent') tr.nextEvents.push(eventOf(a as NextEventAction)!);
-    else if (kind === 'timeout') tr.timeouts.push(a as TimeoutAction);
-    else if (kind === 'reply') {
-      const [from, value] = (a as { reply: [From, unknown] }).reply;
-      replyTo(from, value);
-      if (m.statistics) m.statistics.messagesOut++;
-      if (m.sysDebug !== null) m.debug({ type: 'out', reply: value, to: from.pid });
+  // User code may give anything: each action is checked (null: invalid) before any is applied.
+  const list: readonly unknown[] = actions === undefined ? [] : Array.isArray(actions) ? actions : [actions];
+  const checked = list.map(checkAction);
+  const allowed = (a: CheckedAction | null): a is CheckedAction =>
+    where === 'stop' ? a?.kind === 'reply' : a !== null && !(a.kind === 'postpone' && where !== 'event') && !(a.kind === 'nextEvent' && where === 'enter');
+  if (!checked.every(allowed)) return false;
+  for (const a of checked) {
+    switch (a.kind) {
+      case 'postpone':
+        tr.postpone = true;
+        break;
+      case 'hibernate':
+        break; // nothing to drop here
+      case 'nextEvent':
+        tr.nextEvents.push(a.event);
+        break;
+      case 'timeout':
+        tr.timeouts.push(a.timeout);
+        break;
+      case 'reply':
+        replyTo(a.from, a.value);
+        if (m.statistics) m.statistics.messagesOut++;
+        if (m.sysDebug !== null) m.debug({ type: 'out', reply: a.value, to: a.from.pid });
+        break;
     }
-  });
+  }
   return true;
 }
 

@@ -1,8 +1,8 @@
-import { Pid, PROCESS, Ref } from '../pid.js';
+import { Pid, Ref } from '../pid.js';
 import { Down, TIMEOUT } from '../messages.js';
 import { RuntimeError } from '../errors.js';
 import type { ProcessContext } from '../types.js';
-import type { ProcessImpl } from '../process.js';
+import { internals, internalsOf, type ProcessInternals } from '../process-internals.js';
 import { sendToAlias } from '../alias.js';
 import { CallMessage, CastMessage, From, REMOTE_REPLY, ReplyMessage } from './messages.js';
 import { CallError } from './errors.js';
@@ -68,7 +68,7 @@ export async function genCall(ctx: ProcessContext, server: ServerRef, message: (
   if (pid === undefined) throw new CallError('noproc', describe(server), request);
   if (pid === ctx.self()) throw new CallError('calling_self', describe(server), request);
   const tag = ctx.monitor(pid);
-  const caller = ctx as unknown as ProcessImpl;
+  const caller = internals(ctx);
   caller.activeCall = tag;
   ctx.send(pid, message(new From(ctx.self(), tag)));
   let answer: unknown;
@@ -97,7 +97,7 @@ export async function genCall(ctx: ProcessContext, server: ServerRef, message: (
  */
 export async function dropQueuedReply(ctx: ProcessContext, tag: Ref): Promise<void> {
   const isReply = (m: unknown): m is ReplyMessage => m instanceof ReplyMessage && m.tag === tag;
-  if ((ctx as unknown as ProcessImpl).pendingMessages().some(isReply)) await ctx.receive(isReply, 0);
+  if (internals(ctx).pendingMessages().some(isReply)) await ctx.receive(isReply, 0);
 }
 
 /** Sends a synchronous request to a behaviour process and returns its reply. */
@@ -118,7 +118,7 @@ export function replyTo<R>(from: From<R>, value: R): void {
     (from as unknown as Record<symbol, { sendToPid(pid: Pid, m: unknown): void } | undefined>)[REMOTE_REPLY]?.sendToPid(from.pid, new ReplyMessage(from.tag, value));
     return;
   }
-  const caller = from.pid[PROCESS] as ProcessImpl | undefined;
+  const caller = internalsOf(from.pid);
   if (caller !== undefined && (caller.activeCall === from.tag || batches.get(caller)?.has(from.tag) === true || pendingRequests.get(caller)?.get(from.tag.id) === from.tag)) {
     caller.deliver(new ReplyMessage(from.tag, value));
   } else if (caller !== undefined && caller.aliases !== null) {
@@ -128,10 +128,10 @@ export function replyTo<R>(from: From<R>, value: R): void {
 }
 
 /** The tags of a process's sendRequest requests not yet answered or abandoned, by ref id: only their replies enter its mailbox. */
-export const pendingRequests = new WeakMap<ProcessImpl, Map<number, Ref>>();
+export const pendingRequests = new WeakMap<ProcessInternals, Map<number, Ref>>();
 
 // The tags of the batched calls a process waits on (genMultiCall): a reply is delivered while its tag is here.
-const batches = new WeakMap<ProcessImpl, Map<Ref, number>>();
+const batches = new WeakMap<ProcessInternals, Map<Ref, number>>();
 
 /** One answer of `genMultiCall`, in the order of the pids: the reply, or the `CallError` of a call that got none. */
 export type MultiCallAnswer = { ok: true; value: unknown } | { ok: false; error: CallError };
@@ -145,7 +145,7 @@ export type MultiCallAnswer = { ok: true; value: unknown } | { ok: false; error:
 export async function genMultiCall(ctx: ProcessContext, pids: readonly Pid[], message: (from: From, index: number) => unknown, request: unknown, timeoutMs = DEFAULT_CALL_TIMEOUT): Promise<MultiCallAnswer[]> {
   const answers: MultiCallAnswer[] = new Array(pids.length);
   const waiting = new Map<Ref, number>();
-  const caller = ctx as unknown as ProcessImpl;
+  const caller = internals(ctx);
   const isAnswer = (m: unknown): m is ReplyMessage | Down => (m instanceof ReplyMessage && waiting.has(m.tag)) || (m instanceof Down && waiting.has(m.ref));
   // At most WINDOW requests in flight: each answer sends the next. The requests, monitors and replies of a
   // window die young; sending every request at once kept thousands alive and the collector copying them.

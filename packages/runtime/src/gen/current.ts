@@ -1,16 +1,12 @@
 import type { ProcessContext } from '../types.js';
-
-// Every ProcessContext is a process record (ProcessImpl), which declares this field.
-interface Running {
-  currentFunction: string | null;
-}
+import { internals } from '../process-internals.js';
 
 /**
  * Records what the calling process runs, for processInfo's currentFunction: a behaviour loop writes its
  * loop's name while it waits and `<module>.<callback>` around a callback. One field write, no allocation.
  */
 export function setCurrentFunction(ctx: ProcessContext, name: string): void {
-  (ctx as unknown as Running).currentFunction = name;
+  internals(ctx).currentFunction = name;
 }
 
 /** Gives a callback module's `<module>.<callback>` names, built once per module object and shared by its processes. */

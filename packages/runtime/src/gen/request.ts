@@ -2,7 +2,7 @@ import type { Ref } from '../pid.js';
 import { Down, TIMEOUT, type ExitReason } from '../messages.js';
 import { RuntimeError } from '../errors.js';
 import type { ProcessContext } from '../types.js';
-import type { ProcessImpl } from '../process.js';
+import { internals, type ProcessInternals } from '../process-internals.js';
 import { setAwaitedTags } from '../wire.js';
 import { CallMessage, From, ReplyMessage } from './messages.js';
 import { describe, pendingRequests, remoteByName, dropQueuedReply, whereisServer, type ServerRef } from './call.js';
@@ -42,7 +42,7 @@ export class ReqIdCollection<Reply = unknown, Label = unknown> {
 export type CollectionResponse<Reply, Label> = [Response<Reply>, Label, ReqIdCollection<Reply, Label>];
 
 // Distribution delivers a remote reply only while the caller awaits its tag: this says which tags are pending.
-setAwaitedTags((caller, tagId) => pendingRequests.get(caller as ProcessImpl)?.get(tagId));
+setAwaitedTags((caller, tagId) => pendingRequests.get(caller as ProcessInternals)?.get(tagId));
 
 /** Sends a call request without waiting (OTP's gen:send_request); collect the reply with waitResponse, receiveResponse or checkResponse. */
 export function sendRequest<Reply>(ctx: ProcessContext, server: ServerRef, request: unknown): RequestId<Reply> {
@@ -57,7 +57,7 @@ export function sendRequest<Reply>(ctx: ProcessContext, server: ServerRef, reque
   const tag = ctx.monitor(pid);
   // Without distribution the monitor has already answered noconnection; there is nothing to send to.
   if (remote !== undefined && ctx.node.dist === null) return new RequestId(tag, server);
-  const caller = ctx as unknown as ProcessImpl;
+  const caller = internals(ctx);
   let pending = pendingRequests.get(caller);
   if (pending === undefined) pendingRequests.set(caller, (pending = new Map()));
   pending.set(tag.id, tag);
@@ -72,7 +72,7 @@ function answers(message: unknown, tag: Ref): boolean {
 
 // A reply or DOWN for a request: the request is over; its monitor goes, and with it any DOWN already queued.
 function settle<Reply>(ctx: ProcessContext, reqId: RequestId<Reply>, message: ReplyMessage | Down): Response<Reply> {
-  pendingRequests.get(ctx as unknown as ProcessImpl)?.delete(reqId.tag.id);
+  pendingRequests.get(internals(ctx))?.delete(reqId.tag.id);
   if (message instanceof ReplyMessage) {
     if (!ctx.demonitor(reqId.tag)) ctx.demonitor(reqId.tag, { flush: true });
     return { type: 'reply', reply: message.value as Reply };
@@ -82,7 +82,7 @@ function settle<Reply>(ctx: ProcessContext, reqId: RequestId<Reply>, message: Re
 
 /** Gives a request up at once: its reply, should it come, is dropped before it reaches the mailbox. */
 export function abandon(ctx: ProcessContext, tag: Ref): void {
-  pendingRequests.get(ctx as unknown as ProcessImpl)?.delete(tag.id);
+  pendingRequests.get(internals(ctx))?.delete(tag.id);
   ctx.demonitor(tag, { flush: true });
 }
 

@@ -1,0 +1,58 @@
+import { PROCESS, type Pid, type Ref } from './pid.js';
+import { ProcessImpl } from './process.js';
+import type { Matcher, ProcessContext, ProcessLabel } from './types.js';
+
+/** A monitor as behaviours read it: which process holds it, on which, under which tag. */
+export interface MonitorView {
+  readonly ref: Ref;
+  readonly watcher: ProcessInternals;
+  readonly target: ProcessInternals;
+}
+
+/**
+ * What the layers above the process primitives (behaviours, sys, the code server's suspend, group leaders)
+ * may touch of a process record beyond its `ProcessContext`: the contract between them and `ProcessImpl`,
+ * which implements it. Internal: not exported from the package's entries.
+ */
+export interface ProcessInternals extends ProcessContext {
+  readonly pid: Pid;
+  /** True once the process has exited. */
+  readonly dead: boolean;
+  /** The registered name, if any. */
+  readonly name: string | undefined;
+  /** What processInfo reports as behaviour and module; a behaviour's upgrade and rollback write it. */
+  label: ProcessLabel | null;
+  /** What processInfo reports as the current function (gen/current.ts writes it); null: the spawned function. */
+  currentFunction: string | null;
+  /** The group leader (application/group-leader.ts). */
+  groupLeader: Pid | null;
+  /** The tag of the call this process waits on: only its reply may enter the mailbox (gen/call.ts). */
+  activeCall: Ref | null;
+  /** The ids of the process's active aliases, null when none. */
+  readonly aliases: ReadonlySet<number> | null;
+  /** The matcher of the receive the process waits in, null when it accepts anything or waits in none. */
+  readonly matcher: Matcher | null;
+  /** Monitors the process holds or is the target of; null when none. */
+  readonly mons: readonly MonitorView[] | null;
+  /** Puts a message in the mailbox (a local reply, bypassing the send path). */
+  deliver(message: unknown): void;
+  /** Drops what a waiting process can do without (a behaviour's `'hibernate'` action). */
+  hibernate(): void;
+  /** The waiting messages, oldest first (a copy). */
+  pendingMessages(limit?: number): unknown[];
+}
+
+/** The internals of the calling process: every `ProcessContext` the runtime hands out is its process record. */
+export function internals(ctx: ProcessContext): ProcessInternals {
+  return ctx as ProcessInternals;
+}
+
+/** The record of a local process from its pid, if the pid carries one (a pid decoded from elsewhere does not). */
+export function internalsOf(pid: Pid): ProcessInternals | undefined {
+  return pid[PROCESS] as ProcessInternals | undefined;
+}
+
+/** True when `x` is a process context (a process record), not some other value such as an exit reason. */
+export function isProcessContext(x: unknown): x is ProcessContext {
+  return x instanceof ProcessImpl;
+}
