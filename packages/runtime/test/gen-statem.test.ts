@@ -197,15 +197,26 @@ const timers: GenStatem<'a' | 'b', string[], 'log', TimerCmd, string[], void> = 
   },
 };
 
+// The machine's log once it holds `entry`: a state timer that must fire is waited for, not slept past (deadline 30 s).
+async function logOnce(ctx: ProcessContext, pid: Pid, entry: string): Promise<string[]> {
+  for (const end = Date.now() + 30_000; ; await ctx.sleep(5)) {
+    const log = (await genStatem.call(ctx, pid, 'log')) as string[];
+    if (log.includes(entry)) return log;
+    if (Date.now() > end) assert.fail(`no '${entry}' in the log within 30 s: ${log.join(', ')}`);
+  }
+}
+
 test('an event timeout is cancelled by any event and fires otherwise', async () => {
   await withNode(async (node) => {
     const got = await node.run(async (ctx) => {
       const pid = await genStatem.startLink(ctx, timers, undefined);
       genStatem.cast(ctx, pid, { arm: 'event', ms: 50 });
       genStatem.cast(ctx, pid, 'poke');
+      // Past the deadline of a timer that must not fire (timers fire in deadline order): the subject, not a wait.
       await ctx.sleep(100);
       const cancelled = await genStatem.call(ctx, pid, 'log');
       genStatem.cast(ctx, pid, { arm: 'event', ms: 30 });
+      // Not polled: asking for the log is an event, which cancels an event timeout.
       await ctx.sleep(80);
       return [cancelled, await genStatem.call(ctx, pid, 'log')];
     });
@@ -219,9 +230,10 @@ test('a state timeout survives events in the same state, is cancelled by a state
       const pid = await genStatem.startLink(ctx, timers, undefined);
       genStatem.cast(ctx, pid, { arm: 'state', ms: 50 });
       genStatem.cast(ctx, pid, 'poke');
-      await ctx.sleep(100);
+      await logOnce(ctx, pid, 'stateTimeout in a');
       genStatem.cast(ctx, pid, { arm: 'state', ms: 30 });
       genStatem.cast(ctx, pid, 'toB');
+      // Past the deadline of the cancelled timer (timers fire in deadline order): the subject, not a wait.
       await ctx.sleep(80);
       return genStatem.call(ctx, pid, 'log');
     });
