@@ -91,6 +91,8 @@ export { installCrashDump, buildCrashDump, CRASH_DUMP_FILE, CRASH_DUMP_BYTES } f
 export type { CrashDump, CrashDumpOptions, CrashDumper, DumpedProcess } from './release/crashdump.js';
 export { PROFILE_RPC_MODULE, PROFILE_MAX_MS, OTHER_WORK } from './trace/index.js';
 export type { CpuProfile, CpuProfileNode, ProfileResult, ProcessTime, ProfileFilter } from './trace/index.js';
+export { HEAP_STATE_ASKS, SNAPSHOT_CHUNK } from './trace/index.js';
+export type { HeapReport, HeapProcess } from './trace/index.js';
 export { TraceAgent, traceAgentOf, MAX_FUNCTIONS, TRACE_DEFAULTS, TRACE_RPC_MODULE, DEFAULT_BOUNDS, topProcesses, processDetails, supervisionTree, OBSERVER_RPC_MODULE } from './trace/index.js';
 export type { ObservedSort, ProcessQuery, ObservedProcess, ProcessPage, ObservedTable, Overview, ObserverAction } from './trace/index.js';
 export type { CallPattern, ArgPattern, Guard, Operand, ParseResult, FormatBounds, ProcsSort, ProcRow, ProcessDetails, TreeNode, TraceSpec, TraceEvent, TraceEndReason, TraceMessage, TraceErrorCode, TraceStartResult, TraceSessionInfo } from './trace/index.js';

@@ -15,6 +15,7 @@ import { remoteCommand } from './remote-shell.js';
 import { observerCommand } from './observer.js';
 import { crashdumpCommand } from './crashdump.js';
 import { profileCommand } from './profile.js';
+import { heapCommand } from './heap.js';
 
 /** Every command of `otp`, in the order help lists them. */
-export const providers: readonly AnyProvider[] = [newCommand, compileCommand, shellCommand, testCommand, releaseCommand, pingCommand, rpcCommand, nodesCommand, traceCommand, procsCommand, infoCommand, treeCommand, topCommand, observerCommand, profileCommand, crashdumpCommand, remoteCommand, completionCommand(() => providers)];
+export const providers: readonly AnyProvider[] = [newCommand, compileCommand, shellCommand, testCommand, releaseCommand, pingCommand, rpcCommand, nodesCommand, traceCommand, procsCommand, infoCommand, treeCommand, topCommand, observerCommand, profileCommand, heapCommand, crashdumpCommand, remoteCommand, completionCommand(() => providers)];

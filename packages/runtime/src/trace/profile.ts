@@ -13,6 +13,7 @@ import type { ProcessContext } from '../types.js';
 import { runTiming, type RunTimer } from '../run-timing.js';
 import { codeServerOf } from '../code/server.js';
 import { findProcess } from './inspect.js';
+import { heapReport, snapshotClose, snapshotOpen, snapshotRead } from './heap.js';
 import { CTX_FIRST_KEY } from '../rpc/index.js';
 import { NodeDown } from '../distribution/node-dist.js';
 import { originalPosition } from '../code/source-maps.js';
@@ -309,11 +310,19 @@ async function run(ctx: ProcessContext, ms: number, client?: string, intervalUs 
   }
 }
 
-/** The functions `otp_profile` offers over rpc: `run(ms, client?, intervalUs?)` and `running()`. */
-export function profileRpcModule(_node: OtpNode): Record<string, unknown> {
+/**
+ * The functions `otp_profile` offers over rpc: `run(ms, client?, intervalUs?, filter?)` and `running()`
+ * for `otp profile`; `heap(top)`, `snapshotOpen(by, maxBytes)`, `snapshotRead(id)` and `snapshotClose(id)`
+ * for `otp heap`.
+ */
+export function profileRpcModule(node: OtpNode): Record<string, unknown> {
   return {
     run,
     running: () => (running ? { by: running.by, leftMs: Math.max(0, running.until - Date.now()) } : null),
-    [Symbol.for(CTX_FIRST_KEY)]: ['run'],
+    heap: (ctx: ProcessContext, top?: number) => heapReport(ctx.node, top, ctx as ProcessImpl),
+    snapshotOpen: (by: string, maxBytes: number) => snapshotOpen(node, by, maxBytes),
+    snapshotRead: (id: number) => snapshotRead(node, id),
+    snapshotClose: (id: number) => snapshotClose(id),
+    [Symbol.for(CTX_FIRST_KEY)]: ['run', 'heap'],
   };
 }

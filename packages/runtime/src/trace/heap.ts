@@ -1,0 +1,231 @@
+// The node side of `otp heap`: where a live node's memory goes, per process (mailbox, state) and per
+// table, estimated with the bounded estimator `otp procs` and the observer use; and a V8 heap snapshot
+// streamed to the tool in bounded chunks, pulled one at a time, so the node never holds more than one
+// chunk of it and a tool that goes away frees it.
+import { getHeapSnapshot, getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
+import type { Readable } from 'node:stream';
+import type { OtpNode } from '../node.js';
+import type { ProcessImpl } from '../process.js';
+import type { ProcessContext } from '../types.js';
+import { sys } from '../sys.js';
+import { estimateSize } from '../terms.js';
+import { loggerOf } from '../logger.js';
+import { tablePage, type ObservedTable } from './observe.js';
+
+/** One process in `otp heap`: estimated bytes of its record and mailbox, and of its state when it is a behaviour that answered. */
+export interface HeapProcess {
+  pid: string;
+  name?: string;
+  label: string;
+  messages: number;
+  mailboxBytes: number;
+  /** The state's estimated size, through sys.getState; null when the process is no behaviour, did not answer in time, or was not asked. */
+  stateBytes: number | null;
+  /** Record, mailbox, links and monitors (the observer's estimate) plus the state. */
+  bytes: number;
+}
+
+/** What `heap` answers: the node's memory, the top processes and tables by estimated bytes, and the totals. */
+export interface HeapReport {
+  node: string;
+  memory: NodeJS.MemoryUsage & { heapLimit: number };
+  spaces: Array<{ name: string; used: number; size: number }>;
+  processCount: number;
+  /** Every process's estimate together (states included where asked). */
+  processBytes: number;
+  messages: number;
+  mailboxBytes: number;
+  /** Behaviour processes whose state was asked, answered, and left unasked past the bound. */
+  states: { asked: number; answered: number; bytes: number; skipped: number };
+  processes: HeapProcess[];
+  tableCount: number;
+  tableBytes: number;
+  tables: ObservedTable[];
+}
+
+/** At most this many behaviours' states are asked for (through sys.getState), each within STATE_ASK_MS. */
+export const HEAP_STATE_ASKS = 2000;
+const STATE_ASK_MS = 1000;
+const ASKERS = 16;
+const MAILBOX_SAMPLE = 64;
+const STATE_BUDGET = 2000;
+
+const labelOf = (p: ProcessImpl): string => (p.label?.behaviour ? `${p.label.behaviour}:${p.label.module ?? '?'}` : p.initialCall);
+
+// The mailbox's bytes from a sample of its first messages, extrapolated (as the observer's estimate).
+function mailboxBytes(p: ProcessImpl): number {
+  const n = p.queueLength;
+  if (n === 0) return 0;
+  const sample = p.pendingMessages(MAILBOX_SAMPLE);
+  let bytes = 0;
+  for (const m of sample) bytes += estimateSize(m, 200);
+  return 4 * n + Math.round((bytes / sample.length) * n);
+}
+
+// Asks behaviours for their state, a few askers at a time, each answer within STATE_ASK_MS.
+async function stateSizes(node: OtpNode, procs: ProcessImpl[]): Promise<Map<ProcessImpl, number>> {
+  const sizes = new Map<ProcessImpl, number>();
+  let next = 0;
+  const asker = async (ctx: ProcessContext): Promise<void> => {
+    while (next < procs.length) {
+      const p = procs[next++]!;
+      if (p.dead) continue;
+      try {
+        sizes.set(p, estimateSize(await sys.getState(ctx, p.pid, STATE_ASK_MS), STATE_BUDGET));
+      } catch {
+        // Busy, exiting or not answering system messages: its state stays unknown.
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(ASKERS, procs.length) }, () => node.run(asker).catch(() => undefined)));
+  return sizes;
+}
+
+/** Memory per process and per table, the `top` largest of each (at most 1000). */
+export async function heapReport(node: OtpNode, top = 20, skip?: ProcessImpl): Promise<HeapReport> {
+  const n = Math.min(1000, Math.max(1, Math.floor(Number(top) || 20)));
+  const all: ProcessImpl[] = [];
+  const behaviours: ProcessImpl[] = [];
+  for (const p of node.liveProcesses()) {
+    if (p === skip) continue;
+    all.push(p);
+    const b = p.label?.behaviour;
+    if (b && b !== 'application_master' && behaviours.length < HEAP_STATE_ASKS) behaviours.push(p);
+  }
+  let skipped = 0;
+  for (const p of all) if (p.label?.behaviour && p.label.behaviour !== 'application_master') skipped++;
+  skipped -= behaviours.length;
+  const states = await stateSizes(node, behaviours);
+  let processBytes = 0;
+  let messages = 0;
+  let mailboxTotal = 0;
+  let stateTotal = 0;
+  const rows: HeapProcess[] = [];
+  for (const p of all) {
+    const state = states.get(p);
+    const mailbox = mailboxBytes(p);
+    const bytes = p.memoryEstimate() + (state ?? 0);
+    processBytes += bytes;
+    messages += p.queueLength;
+    mailboxTotal += mailbox;
+    stateTotal += state ?? 0;
+    const row: HeapProcess = { pid: p.pid.toString(), label: labelOf(p), messages: p.queueLength, mailboxBytes: mailbox, stateBytes: state ?? null, bytes };
+    if (p.name !== undefined) row.name = p.name;
+    rows.push(row);
+  }
+  rows.sort((a, b) => b.bytes - a.bytes);
+  const tables: ObservedTable[] = [];
+  for (let offset = 0, total = 1; offset < total; offset += 500) {
+    const page = tablePage(node, offset, 500);
+    total = page.total;
+    tables.push(...page.tables);
+    if (page.tables.length === 0) break;
+  }
+  tables.sort((a, b) => b.memory - a.memory);
+  const heap = getHeapStatistics();
+  return {
+    node: node.name,
+    memory: { ...process.memoryUsage(), heapLimit: heap.heap_size_limit },
+    spaces: getHeapSpaceStatistics().map((s) => ({ name: s.space_name, used: s.space_used_size, size: s.space_size })),
+    processCount: all.length,
+    processBytes,
+    messages,
+    mailboxBytes: mailboxTotal,
+    states: { asked: behaviours.length, answered: states.size, bytes: stateTotal, skipped },
+    processes: rows.slice(0, n),
+    tableCount: tables.length,
+    tableBytes: tables.reduce((s, t) => s + t.memory, 0),
+    tables: tables.slice(0, n),
+  };
+}
+
+/** The largest chunk of a heap snapshot one read answers (bytes). */
+export const SNAPSHOT_CHUNK = 1 << 20;
+/** A snapshot nobody read for this long is dropped (ms). */
+const SNAPSHOT_IDLE_MS = 30_000;
+
+interface OpenSnapshot {
+  id: number;
+  by: string;
+  stream: Readable;
+  chunks: AsyncIterator<Buffer>;
+  pending: Buffer | null;
+  sent: number;
+  maxBytes: number;
+  idle: NodeJS.Timeout;
+}
+
+// One snapshot at a time per Node.js process: taking one stops the world and doubles the heap for a while.
+let snapshot: OpenSnapshot | null = null;
+let nextSnapshot = 1;
+
+function drop(s: OpenSnapshot): void {
+  clearTimeout(s.idle);
+  s.stream.destroy();
+  if (snapshot === s) snapshot = null;
+}
+
+/** Starts a V8 heap snapshot that the tool then pulls with `snapshotRead`; at most `maxBytes` of it. */
+export function snapshotOpen(node: OtpNode, by: string, maxBytes: number): { ok: true; id: number } | { ok: false; error: string } {
+  if (snapshot) return { ok: false, error: `a heap snapshot is already being taken on ${node.name} (by ${snapshot.by}, ${snapshot.sent} bytes sent): one at a time per node` };
+  const limit = Math.max(1 << 20, Math.floor(Number(maxBytes) || 0));
+  const stream = getHeapSnapshot();
+  const s: OpenSnapshot = {
+    id: nextSnapshot++,
+    by: String(by || 'an unnamed client'),
+    stream,
+    chunks: (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator](),
+    pending: null,
+    sent: 0,
+    maxBytes: limit,
+    idle: setTimeout(() => drop(s), SNAPSHOT_IDLE_MS),
+  };
+  s.idle.unref();
+  snapshot = s;
+  loggerOf(node).notice(`otp heap (${s.by}): heap snapshot ${s.id} started (at most ${limit} bytes)`, { module: 'otp_profile' });
+  return { ok: true, id: s.id };
+}
+
+/** The next chunk (at most SNAPSHOT_CHUNK bytes) of snapshot `id`; `done` once it is all sent. Past its limit it is dropped with an error. */
+export async function snapshotRead(node: OtpNode, id: number): Promise<{ ok: true; chunk: Buffer; done: boolean } | { ok: false; error: string }> {
+  const s = snapshot;
+  if (s === null || s.id !== Number(id)) return { ok: false, error: `no heap snapshot ${String(id)} is open on ${node.name} (one unread for ${SNAPSHOT_IDLE_MS / 1000} s is dropped): take it again` };
+  s.idle.refresh();
+  const parts: Buffer[] = [];
+  let size = 0;
+  let done = false;
+  while (size < SNAPSHOT_CHUNK) {
+    let piece = s.pending;
+    s.pending = null;
+    if (piece === null) {
+      const r = await s.chunks.next();
+      if (r.done) {
+        done = true;
+        break;
+      }
+      piece = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value as unknown as string);
+    }
+    const room = SNAPSHOT_CHUNK - size;
+    if (piece.length > room) {
+      s.pending = piece.subarray(room);
+      piece = piece.subarray(0, room);
+    }
+    parts.push(piece);
+    size += piece.length;
+  }
+  s.sent += size;
+  if (s.sent > s.maxBytes) {
+    drop(s);
+    loggerOf(node).notice(`otp heap (${s.by}): heap snapshot ${s.id} dropped past its limit of ${s.maxBytes} bytes`, { module: 'otp_profile' });
+    return { ok: false, error: `the heap snapshot of ${node.name} is larger than the limit of ${s.maxBytes} bytes: raise --snapshot-max` };
+  }
+  if (done) drop(s);
+  return { ok: true, chunk: Buffer.concat(parts, size), done };
+}
+
+/** Drops snapshot `id` (the tool stopped reading it). */
+export function snapshotClose(id: number): boolean {
+  if (snapshot === null || snapshot.id !== Number(id)) return false;
+  drop(snapshot);
+  return true;
+}
