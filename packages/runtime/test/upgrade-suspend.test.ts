@@ -34,24 +34,32 @@ async function until(ctx: ProcessContext, what: string, done: () => boolean | Pr
 
 const inWork = (ctx: ProcessContext, pid: Pid) => () => ctx.processInfo(pid)?.currentFunction === 'pair.handleCall';
 
+const other: GenServer<null, 'ping', never, string, void> = { name: 'other', init: () => ({ type: 'ok', state: null }), handleCall: (_r, _f, s) => ({ type: 'reply', reply: 'pong', state: s }) };
+
 test('a server blocked in a call to a server the upgrade already suspended is answered, then both are suspended and migrated', async () => {
   await withNode(async (node) => {
     const code = codeServerFor(node);
     await code.load(compileModule('app/pair', pairV1, '1'));
     await node.run(async (ctx) => {
       const mod = (code.exportsOf('app/pair') as Pair).pair;
-      const b = await genServer.start(ctx, mod, null);
+      // An idle server is migrated without being suspended through sys: b is busy in a callback too (it calls c
+      // once released), so the upgrade suspends both through sys.
+      const c = await genServer.start(ctx, other, undefined);
+      const b = await genServer.start(ctx, mod, c);
       const a = await genServer.start(ctx, mod, b);
-      const work = node.run((c) => genServer.call(c, a, 'work', Infinity));
-      await until(ctx, 'a in its callback', inWork(ctx, a));
+      const bWork = node.run((w) => genServer.call(w, b, 'work', Infinity));
+      const work = node.run((w) => genServer.call(w, a, 'work', Infinity));
+      await until(ctx, 'a and b in their callbacks', () => inWork(ctx, a)() && inWork(ctx, b)());
       const upgrade = node.run((u) => upgradeModules(u, code, [compileModule('app/pair', pairV2, '2')]));
-      // b suspends at once; a is inside its callback. Only now does a call b.
+      // b finishes its callback and suspends; a is still inside its callback. Only now does a call b.
+      ctx.send(b, 'go');
       await until(ctx, 'b suspended', async () => (await sys.getStatus(ctx, b)).status === 'suspended');
       ctx.send(a, 'go');
       const report = await upgrade;
       assert.deepEqual(new Set(report.processes), new Set([a, b]));
+      assert.equal(await bWork, 'pong');
       assert.equal(await work, 'pong', 'the call a was blocked in was answered');
-      assert.deepEqual(await genServer.call(ctx, b, 'get'), { vsn: 2, s: { peer: null, pings: 1, migrated: true } }, 'b migrated the state it had after serving a');
+      assert.deepEqual(await genServer.call(ctx, b, 'get'), { vsn: 2, s: { peer: c, pings: 1, migrated: true } }, 'b migrated the state it had after serving a');
       assert.deepEqual(await genServer.call(ctx, a, 'get'), { vsn: 2, s: { peer: b, pings: 0, migrated: true } });
     });
   });
@@ -62,7 +70,6 @@ test('a server blocked in a call to a process suspended by someone else is repor
     const code = codeServerFor(node);
     await code.load(compileModule('app/pair', pairV1, '1'));
     await node.run(async (ctx) => {
-      const other: GenServer<null, 'ping', never, string, void> = { name: 'other', init: () => ({ type: 'ok', state: null }), handleCall: (_r, _f, s) => ({ type: 'reply', reply: 'pong', state: s }) };
       const c = await genServer.start(ctx, other, undefined);
       const a = await genServer.start(ctx, (code.exportsOf('app/pair') as Pair).pair, c);
       await sys.suspend(ctx, c);

@@ -32,10 +32,11 @@ const MAX_ROUNDS = 16;
  * Suspends every target, saving its state. A target that does not answer because it is blocked in a call to
  * another target, already suspended, would wait forever (a caller's suspend is read after its callback
  * returns): the callee is resumed until the caller has suspended, then suspended again in the next round,
- * so callers end up suspended before their callees, as OTP's release handler orders them.
+ * so callers end up suspended before their callees, as OTP's release handler orders them. `lenders`: the
+ * processes (targets among them) that may be lent that way, suspended by earlier calls too.
  */
-export async function suspendAll(ctx: ProcessContext, targets: Suspendable[], timeoutMs: number): Promise<SuspendFailure | undefined> {
-  const byProcess = new Map<unknown, Suspendable>(targets.map((t) => [t.pid[PROCESS], t]));
+export async function suspendAll(ctx: ProcessContext, targets: Suspendable[], timeoutMs: number, lenders: Suspendable[] = targets): Promise<SuspendFailure | undefined> {
+  const byProcess = new Map<unknown, Suspendable>(lenders.map((t) => [t.pid[PROCESS], t]));
   let round = targets;
   for (let n = 0; round.length > 0; n++) {
     if (n === MAX_ROUNDS) return { target: round[0]!, why: `could not be suspended: processes it serves kept calling it while being suspended (a call cycle)`, cause: undefined };

@@ -1,8 +1,9 @@
 import type { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
-import { genMultiCall, type MultiCallAnswer } from '../gen/call.js';
+import { genMultiCall } from '../gen/call.js';
 import { From, SystemMessage, type SystemRequest } from '../gen/messages.js';
-import { SysFailure, callbackModulesOf } from '../gen/sys-handler.js';
+import { SysFailure, callbackModulesOf, isSysSuspended, migratedState, sysTargetOf, type CodeChange, type SysTarget } from '../gen/sys-handler.js';
+import { isThenable } from '../gen/attempt.js';
 import type { ProcessImpl } from '../process.js';
 import { StateCopier, Unprotectable } from './protect.js';
 import { suspendAll, type Suspendable } from './suspend.js';
@@ -67,6 +68,14 @@ interface Participant extends Suspendable {
   copy?: { state: unknown };
   /** A changeCode was sent: the process may have migrated, so a rollback restores its snapshot. */
   changeSent: boolean;
+  /** Its process record: its status and current function tell whether it waits at rest in its loop. */
+  readonly proc: ProcessImpl;
+  /** The loop of a gen_server (one callback module, not a supervisor): what a direct migration reads and sets. */
+  readonly target: SysTarget | undefined;
+  /** Suspended by a sys message of this upgrade: resumed by one at the end. */
+  held: boolean;
+  /** Migrated by the upgrading process itself, without a message (see `migrate`). */
+  direct: boolean;
 }
 
 // One callback module of a participant moving to its new version.
@@ -77,25 +86,30 @@ interface Change {
   oldCallbacks: unknown;
 }
 
-// The first failed answer of a batch, in the order of `changes`, as the codeChange stage's UpgradeError.
-function firstFailure(answers: MultiCallAnswer[], changes: Change[]): UpgradeError | undefined {
-  for (let i = 0; i < answers.length; i++) {
-    const answer = answers[i]!;
-    if (answer.ok && !(answer.value instanceof SysFailure)) continue;
-    const error = answer.ok ? (answer.value as SysFailure).error : answer.error;
-    const c = changes[i]!;
-    const why = (error as Error)?.message ?? String(error);
-    return new UpgradeError('codeChange', c.module, `upgrade rolled back: codeChange of ${c.module} in ${c.who.pid} failed: ${why}`, c.who.pid, { cause: error });
-  }
-  return undefined;
+// What a gen_server's loop shows as its current function while it waits for its next message (gen-server/loop.ts).
+const AT_REST = new Set(['gen_server.loop', 'erlang.hibernate']);
+
+// True when nothing but this upgrade can change the participant's state before it next yields: it waits in a
+// receive (an empty mailbox, or one suspended on system messages only), in its loop rather than in a callback.
+function still(p: Participant): boolean {
+  const { proc, target } = p;
+  if (target === undefined || proc.dead || proc.status !== 'waiting') return false;
+  return p.held ? isSysSuspended(proc) : !target.suspended && proc.currentFunction !== null && AT_REST.has(proc.currentFunction);
 }
 
-// Suspends every participant (callers before the callees they are blocked on), saving each state and snapshot.
-async function suspendParticipants(ctx: ProcessContext, participants: Participant[], timeoutMs: number): Promise<UpgradeError | undefined> {
-  const failure = await suspendAll(ctx, participants, timeoutMs);
-  if (failure === undefined) return undefined;
-  const p = failure.target as Participant;
-  return new UpgradeError('suspend', p.module, `upgrade rolled back: ${p.pid} (${p.module}) ${failure.why}`, p.pid, { cause: failure.cause });
+// Suspends through sys each participant that is not still (busy in a callback, blocked in a call, another
+// behaviour), callers before the callees they are blocked on, until the others are all still at once; from the
+// third round on, all of them through sys. The still ones are migrated directly, in the turn that swaps the code.
+async function suspendBusy(ctx: ProcessContext, participants: Participant[], timeoutMs: number): Promise<UpgradeError | undefined> {
+  for (let round = 0; ; round++) {
+    const busy = participants.filter((p) => !p.held && (round >= 2 || !still(p)));
+    if (busy.length === 0) return undefined;
+    for (const p of busy) p.held = true;
+    const failure = await suspendAll(ctx, busy, timeoutMs, participants.filter((p) => p.held));
+    if (failure === undefined) continue;
+    const p = failure.target as Participant;
+    return new UpgradeError('suspend', p.module, `upgrade rolled back: ${p.pid} (${p.module}) ${failure.why}`, p.pid, { cause: failure.cause });
+  }
 }
 
 // The handler object of a gen_event handler id (the handler itself, or { handler, id }).
@@ -146,24 +160,115 @@ function changeRequest(c: Change, versions: ModuleVersion[], previous: Map<strin
   return request;
 }
 
-// Runs codeChange in every suspended process in one batch.
-async function changeAll(ctx: ProcessContext, changes: Change[], requests: SystemRequest[], timeoutMs: number): Promise<UpgradeError | undefined> {
-  for (const c of changes) c.who.changeSent = true;
-  const answers = await genMultiCall(ctx, changes.map((c) => c.who.pid), (from, i) => new SystemMessage(from, requests[i]!), 'changeCode', timeoutMs);
-  return firstFailure(answers, changes);
+// The change a direct migration applies, as a suspended process would get it from its changeCode request.
+function changeOf(req: SystemRequest): CodeChange {
+  const r = req as Extract<SystemRequest, { type: 'changeCode' }>;
+  return { to: r.module, from: r.replaces, via: r.migrateWith, oldVsn: r.oldVsn, extra: r.extra, state: r.state };
+}
+
+// The codeChange stage's error for change `c`.
+function changeFailed(c: Change, error: unknown): UpgradeError {
+  const why = (error as Error)?.message ?? String(error);
+  return new UpgradeError('codeChange', c.module, `upgrade rolled back: codeChange of ${c.module} in ${c.who.pid} failed: ${why}`, c.who.pid, { cause: error });
+}
+
+// Settles every promise, or gives up on those still pending after `ms`: each outcome, undefined for those.
+function settleWithin(promises: Promise<unknown>[], ms: number): Promise<Array<{ ok: boolean; value: unknown } | undefined>> {
+  const out: Array<{ ok: boolean; value: unknown } | undefined> = new Array(promises.length);
+  if (promises.length === 0) return Promise.resolve(out);
+  let left = promises.length;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(out), ms);
+    promises.forEach((promise, i) => {
+      const settle = (ok: boolean) => (value: unknown) => {
+        out[i] = { ok, value };
+        if (--left === 0) {
+          clearTimeout(timer);
+          resolve(out);
+        }
+      };
+      promise.then(settle(true), settle(false));
+    });
+  });
+}
+
+/**
+ * Runs every codeChange. A still participant's runs in this very turn, called by the upgrading process on the
+ * copy of its state, and is applied to its loop directly: no message, no wake-up, no reply. When all of them
+ * return at once (synchronous codeChanges, no other participant), the swap and the migration are one turn that
+ * nothing else interleaves with, so none of them needs suspending. Otherwise (an async codeChange, a participant
+ * suspended through sys) each still one is suspended by a message it reads before any other, the rest are
+ * migrated in their processes in one batch, and the results are applied once every codeChange succeeded.
+ */
+async function migrate(ctx: ProcessContext, changes: Change[], requests: SystemRequest[], participants: Participant[], timeoutMs: number): Promise<UpgradeError | undefined> {
+  const states: unknown[] = new Array(changes.length);
+  const pending: Promise<unknown>[] = [];
+  const waiting: number[] = [];
+  const sent: number[] = [];
+  for (let i = 0; i < changes.length; i++) {
+    if (!changes[i]!.who.direct) {
+      sent.push(i);
+      continue;
+    }
+    let state: unknown;
+    try {
+      state = migratedState(changeOf(requests[i]!), changes[i]!.oldCallbacks);
+    } catch (error) {
+      for (const p of pending) p.catch(() => undefined);
+      return changeFailed(changes[i]!, error);
+    }
+    if (isThenable(state)) {
+      pending.push(Promise.resolve(state));
+      waiting.push(i);
+    } else states[i] = state;
+  }
+  if (sent.length > 0 || pending.length > 0) {
+    for (const p of participants) {
+      if (!p.direct || p.held) continue;
+      p.held = true;
+      ctx.send(p.pid, new SystemMessage(new From(ctx.self(), ctx.makeRef()), { type: 'suspend' }));
+    }
+    for (const i of sent) changes[i]!.who.changeSent = true;
+    const [answers, settled] = await Promise.all([
+      sent.length > 0 ? genMultiCall(ctx, sent.map((i) => changes[i]!.who.pid), (from, k) => new SystemMessage(from, requests[sent[k]!]!), 'changeCode', timeoutMs) : [],
+      settleWithin(pending, timeoutMs),
+    ]);
+    const failures = new Map<number, unknown>();
+    for (const [k, answer] of answers.entries()) {
+      if (!answer.ok) failures.set(sent[k]!, answer.error);
+      else if (answer.value instanceof SysFailure) failures.set(sent[k]!, answer.value.error);
+    }
+    for (const [k, outcome] of settled.entries()) {
+      if (outcome === undefined) failures.set(waiting[k]!, new Error(`timed out after ${timeoutMs} ms`));
+      else if (!outcome.ok) failures.set(waiting[k]!, outcome.value);
+      else states[waiting[k]!] = outcome.value;
+    }
+    if (failures.size > 0) {
+      const first = Math.min(...failures.keys());
+      return changeFailed(changes[first]!, failures.get(first));
+    }
+  }
+  for (let i = 0; i < changes.length; i++) {
+    const c = changes[i]!;
+    if (!c.who.direct) continue;
+    c.who.target!.setModule!(changeOf(requests[i]!).to);
+    c.who.target!.setState(states[i]);
+  }
+  return undefined;
 }
 
 // Puts back the tables, then the snapshot (callback modules and the original state) of every process that was sent a
 // changeCode, answered or not: requests reach a process in order, so the restore runs after its changeCode.
 async function rollBack(ctx: ProcessContext, code: CodeServer, previous: Map<string, { current: ModuleVersion | null; old: ModuleVersion | null }>, participants: Participant[], timeoutMs: number): Promise<void> {
   for (const [name, before] of previous) code.restore(name, before.current, before.old);
+  // A direct migration is applied only once every codeChange succeeded: nothing of it to undo.
   const touched = participants.filter((p) => p.changeSent && ctx.isAlive(p.pid));
   await genMultiCall(ctx, touched.map((p) => p.pid), (from, i) => new SystemMessage(from, { type: 'restore', snapshot: touched[i]!.saved }), 'restore', timeoutMs);
 }
 
 // Resumes every process a suspend was sent to, without waiting for the answers: each resumes as soon as it reads its mailbox.
 function resumeAll(ctx: ProcessContext, participants: Participant[]): void {
-  for (const p of participants) if (ctx.isAlive(p.pid)) ctx.send(p.pid, new SystemMessage(new From(ctx.self(), ctx.makeRef()), { type: 'resume' }));
+  for (const p of participants) if (p.held && ctx.isAlive(p.pid)) ctx.send(p.pid, new SystemMessage(new From(ctx.self(), ctx.makeRef()), { type: 'resume' }));
 }
 
 // Evaluates every new version; a failure stops the upgrade before anything changed.
@@ -191,7 +296,8 @@ function affectedBy(code: CodeServer, versions: ModuleVersion[]): { participants
     let who = byPid.get(p.pid);
     if (who === undefined) {
       const behaviour = p.label?.behaviour ?? 'process';
-      byPid.set(p.pid, (who = { pid: p.pid, module: origin.module, behaviour, supervisor: behaviour === 'supervisor', replacing: new Set(), changeSent: false }));
+      const target = behaviour === 'gen_server' && callbacks === p.label?.callbacks ? sysTargetOf(p) : undefined;
+      byPid.set(p.pid, (who = { pid: p.pid, module: origin.module, behaviour, supervisor: behaviour === 'supervisor', replacing: new Set(), changeSent: false, proc: p, target, held: false, direct: false }));
     }
     if (who.replacing.has(callbacks)) return;
     who.replacing.add(callbacks);
@@ -221,14 +327,22 @@ export async function upgradeModules(ctx: ProcessContext, code: CodeServer, sour
   const suspendedAt = performance.now();
   let resumedAt: number | undefined;
   try {
-    failure = (await suspendParticipants(ctx, participants, timeoutMs)) ?? protectAll(code, participants);
+    failure = await suspendBusy(ctx, participants, timeoutMs);
+    // From here to migrate's first await (if any) is one turn: what is still now stays so.
+    if (!failure) {
+      for (const p of participants) {
+        p.direct = still(p);
+        if (p.direct) p.state = p.target!.getState();
+      }
+      failure = protectAll(code, participants);
+    }
     if (!failure) {
       for (const v of versions) {
         const before = previous.get(v.module)!;
         purged += before.old ? code.processesRunning(before.old).length : 0;
         code.install(v);
       }
-      failure = await changeAll(ctx, changes, changes.map((c) => changeRequest(c, versions, previous, options)), timeoutMs);
+      failure = await migrate(ctx, changes, changes.map((c) => changeRequest(c, versions, previous, options)), participants, timeoutMs);
     }
     if (failure) await rollBack(ctx, code, previous, participants, timeoutMs);
   } catch (error) {

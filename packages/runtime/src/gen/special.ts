@@ -2,7 +2,7 @@ import { ExitSignal } from '../errors.js';
 import type { Pid } from '../pid.js';
 import type { ProcessContext, ProcessLabel } from '../types.js';
 import { SystemMessage, isSystemMessage } from './messages.js';
-import { debugEvent, handleSystemMessage, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysTarget } from './sys-handler.js';
+import { debugEvent, handleSystemMessage, migratedState, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysTarget } from './sys-handler.js';
 
 /** The module of a plain process that speaks sys (OTP's special process): what an upgrade migrates its state with. */
 export interface SpecialModule<S = unknown> {
@@ -76,8 +76,7 @@ export class SpecialProcess<S = unknown, M extends SpecialModule<S> = SpecialMod
 
   async changeCode(change: CodeChange): Promise<void> {
     const next = (change.to ?? this.module) as M;
-    const via = (change.via ?? next) as M;
-    const state = via.codeChange ? await via.codeChange(change.oldVsn, change.state as S, change.extra) : (change.state as S);
+    const state = (await migratedState(change, this.module)) as S;
     this.setModule(next);
     this.state = state;
   }

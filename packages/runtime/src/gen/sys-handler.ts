@@ -165,8 +165,12 @@ export function setInitialDebug(ctx: ProcessContext, options: readonly DebugOpti
   if (options.length > 0) initial.set(ctx, options);
 }
 
-/** Internal: a behaviour loop's new sys target takes the debug options its start was given. */
+// Each behaviour loop's sys target by process, registered as the loop starts: what an upgrade migrates directly.
+const targets = new WeakMap<ProcessContext, SysTarget>();
+
+/** Internal: a behaviour loop's new sys target takes the debug options its start was given (and `sysTargetOf` finds it). */
 export function applyInitialDebug(ctx: ProcessContext, target: SysTarget): void {
+  targets.set(ctx, target);
   const options = initial.get(ctx);
   if (options === undefined) return;
   initial.delete(ctx);
@@ -178,6 +182,24 @@ export function applyInitialDebug(ctx: ProcessContext, target: SysTarget): void 
       target.statistics = { startTime: Date.now(), reductionsAtStart: r, reductions: r, messagesIn: 0, messagesOut: 0 };
     } else debugOf(target).log = { max: o.log, events: [] };
   }
+}
+
+/**
+ * Internal: the sys target of a process's behaviour loop (gen_server, gen_statem, gen_event started by their
+ * start functions), for an upgrade to read and migrate while the process is at rest; undefined for others.
+ */
+export function sysTargetOf(ctx: ProcessContext): SysTarget | undefined {
+  return targets.get(ctx);
+}
+
+/**
+ * Internal: the state a process running one callback module (a gen_server, a special process) moves to with
+ * `change`: the codeChange of `change.via` (else of the new module) applied to `change.state`, or that state
+ * when there is none. A promise when the codeChange is async; throws what it throws.
+ */
+export function migratedState(change: CodeChange, current: unknown): unknown {
+  const via = (change.via ?? change.to ?? current) as { codeChange?: (oldVsn: unknown, state: unknown, extra: unknown) => unknown };
+  return via.codeChange ? via.codeChange(change.oldVsn, change.state, change.extra) : change.state;
 }
 
 /** The part of a behaviour loop the sys protocol reads and changes. */
