@@ -2,6 +2,7 @@ import { serialize, deserialize } from 'node:v8';
 import { Pid, Ref } from '../pid.js';
 import { Down, Exit } from '../messages.js';
 import { wireByTag, wireClasses, type PidTranslator } from '../wire.js';
+import type { ControlMessage } from './control.js';
 
 export { awaitedTag, isReply, markReplyClass, registerWireClass, setAwaitedTags, type PidTranslator } from '../wire.js';
 
@@ -488,7 +489,7 @@ function fits(kind: string, v: unknown): boolean {
 }
 
 /** Reads a control message from `peer` ([Op:8][terms]); throws on anything that is not a well-formed one. */
-export function decodeControl(buf: Buffer, t: PidTranslator, peer: string): unknown[] {
+export function decodeControl(buf: Buffer, t: PidTranslator, peer: string): ControlMessage {
   const r = new Reader(buf, t, peer);
   const op = OPS[r.byte()];
   if (!op) throw new Error(`unknown operation ${buf[0]}`);
@@ -496,5 +497,6 @@ export function decodeControl(buf: Buffer, t: PidTranslator, peer: string): unkn
   while (!r.done) out.push(r.term(0));
   const shape = SHAPES[op];
   if (out.length !== shape.length + 1 || ![...shape].every((kind, i) => fits(kind, out[i + 1]))) throw new Error(`a '${op}' message of the wrong shape`);
-  return out;
+  // Its operation and the shape its elements were just checked against are those of ControlMessage's member.
+  return out as unknown as ControlMessage;
 }

@@ -10,7 +10,8 @@ export interface DistributionTls {
   ca: string;
 }
 
-interface TlsMaterial {
+/** The PEM files of `DistributionTls`, read. */
+export interface TlsMaterial {
   cert: Buffer;
   key: Buffer;
   ca: Buffer;

@@ -1,0 +1,135 @@
+// The control messages nodes exchange once connected (docs/protocol.md §4), as a discriminated union on the
+// operation, and what a node does with each one it receives: one function per message.
+import type { OtpNode } from '../node.js';
+import { Down, type ExitReason } from '../messages.js';
+import { Ref, type Pid } from '../pid.js';
+import { isolation } from '../isolation.js';
+import { awaitedTag, isReply } from '../wire.js';
+import type { RemoteSignals } from './remote.js';
+
+/** A control message: its operation, then its elements, in the order of docs/protocol.md's table. */
+export type ControlMessage =
+  | readonly [op: 'send', to: Pid, message: unknown]
+  | readonly [op: 'reg_send', name: string, message: unknown]
+  | readonly [op: 'link', from: Pid, to: Pid]
+  | readonly [op: 'unlink', from: Pid, to: Pid]
+  | readonly [op: 'exit', from: Pid, to: Pid, reason: ExitReason]
+  | readonly [op: 'exit2', from: Pid, to: Pid, reason: ExitReason]
+  | readonly [op: 'monitor', from: Pid, target: Pid | string, ref: Ref]
+  | readonly [op: 'demonitor', from: Pid, target: Pid | string, ref: Ref]
+  | readonly [op: 'down', target: Pid | string, to: Pid, ref: Ref, reason: ExitReason]
+  | readonly [op: 'alias_send', alias: Ref, message: unknown];
+
+/** What handling a control message needs of the distribution that received it. */
+export interface ControlTarget {
+  readonly node: OtpNode;
+  readonly remote: RemoteSignals;
+  /** Answers over the existing connection to `nodeName` (a `noproc` exit or down). */
+  tell(nodeName: string, message: ControlMessage): void;
+}
+
+/** Handles one control message from `peer` (a connected node). */
+export function handleControl(d: ControlTarget, peer: string, msg: ControlMessage): void {
+  // What arrives from the wire is the receiver's own copy: message isolation has nothing to guard in it.
+  isolation.fromWire = true;
+  try {
+    dispatch(d, peer, msg);
+  } finally {
+    isolation.fromWire = false;
+  }
+}
+
+function dispatch(d: ControlTarget, peer: string, msg: ControlMessage): void {
+  switch (msg[0]) {
+    case 'send':
+      return onSend(d, msg[1], msg[2]);
+    case 'alias_send':
+      return onAliasSend(d, msg[1], msg[2]);
+    case 'reg_send':
+      return onRegSend(d, msg[1], msg[2]);
+    case 'link':
+      return onLink(d, peer, msg[1], msg[2]);
+    case 'unlink':
+      return onUnlink(d, msg[1], msg[2]);
+    case 'exit':
+      return onExit(d, msg[1], msg[2], msg[3]);
+    case 'exit2':
+      return onExit2(d, msg[1], msg[2], msg[3]);
+    case 'monitor':
+      return onMonitor(d, peer, msg[1], msg[2], msg[3]);
+    case 'demonitor':
+      return onDemonitor(d, msg[2], msg[3]);
+    case 'down':
+      return onDown(d, msg[1], msg[2], msg[3], msg[4]);
+    default:
+      // decodeControl refuses any other operation; a message built by hand may still carry one.
+      throw new Error(`unknown operation '${String((msg as readonly unknown[])[0])}'`);
+  }
+}
+
+function onSend({ node }: ControlTarget, to: Pid, m: unknown): void {
+  if (!isReply(m)) {
+    node.send(to, m);
+    return;
+  }
+  // A call's reply from another node: delivered only while the caller still waits on that call.
+  const caller = node.localProcess(to);
+  const waiting = caller?.activeCall;
+  const tag = !caller || m.tag.node !== 0 ? undefined : waiting && waiting.node === 0 && waiting.id === m.tag.id ? waiting : awaitedTag(caller, m.tag.id);
+  if (tag) caller!.deliver(new (m.constructor as new (tag: Ref, value: unknown) => unknown)(tag, m.value));
+}
+
+function onAliasSend({ node }: ControlTarget, alias: Ref, m: unknown): void {
+  if (alias instanceof Ref && alias.node === 0) node.send(alias, m);
+}
+
+function onRegSend({ node }: ControlTarget, name: string, m: unknown): void {
+  if (node.whereis(String(name)) !== undefined) node.send(String(name), m);
+}
+
+// `from` linked itself to a local process; a dead one answers with a `noproc` exit.
+function onLink(d: ControlTarget, peer: string, from: Pid, to: Pid): void {
+  const target = d.node.localProcess(to);
+  if (target) d.remote.addLink(target, from);
+  else d.tell(peer, ['exit', to, from, 'noproc']);
+}
+
+function onUnlink(d: ControlTarget, from: Pid, to: Pid): void {
+  const target = d.node.localProcess(to);
+  if (target) d.remote.removeLink(target, from);
+}
+
+// A link's exit signal: only a link that still exists carries it.
+function onExit(d: ControlTarget, from: Pid, to: Pid, reason: ExitReason): void {
+  const target = d.node.localProcess(to);
+  if (target && d.remote.removeLink(target, from)) d.node.signalProcess(target, from, reason, true);
+}
+
+function onExit2({ node }: ControlTarget, from: Pid, to: Pid, reason: ExitReason): void {
+  const target = node.localProcess(to);
+  if (target) node.signalProcess(target, from, reason, false);
+}
+
+// The local process a monitor names: by pid, or by the name registered here.
+function monitored(node: OtpNode, target: Pid | string): ReturnType<OtpNode['localProcess']> {
+  return typeof target === 'string' ? node.localProcess(node.whereis(target)) : node.localProcess(target);
+}
+
+// `from` monitors a local process; one that does not exist answers with a `noproc` down.
+function onMonitor(d: ControlTarget, peer: string, from: Pid, target: Pid | string, ref: Ref): void {
+  const local = monitored(d.node, target);
+  if (local) d.remote.addWatcher(local, { watcher: from, ref, byName: typeof target === 'string' ? target : undefined });
+  else d.tell(peer, ['down', target, from, ref, 'noproc']);
+}
+
+function onDemonitor(d: ControlTarget, target: Pid | string, ref: Ref): void {
+  const local = monitored(d.node, target);
+  if (local) d.remote.removeWatcher(local, ref);
+}
+
+// A process a local one monitors exited: the DOWN carries the original ref object, so `isDown(m, ref)` matches it by identity.
+function onDown(d: ControlTarget, target: Pid | string, to: Pid, ref: Ref, reason: ExitReason): void {
+  const watcher = d.node.localProcess(to);
+  const h = watcher ? d.remote.takeHeld(watcher, ref) : undefined;
+  if (watcher && h) watcher.deliver(new Down(h.ref, target, reason));
+}

@@ -1,0 +1,62 @@
+// Processes watching other nodes come and go: monitorNode (one node) and monitorNodes (every visible node).
+import type { OtpNode } from '../node.js';
+import type { Pid } from '../pid.js';
+
+/** The message `monitorNodes` delivers when a visible node connects (net_kernel's nodeup). */
+export class NodeUp {
+  readonly type = 'nodeup' as const;
+  constructor(readonly node: string) {}
+}
+
+/** The message `monitorNode` delivers when a connected node goes down. */
+export class NodeDown {
+  readonly type = 'nodedown' as const;
+  constructor(
+    readonly node: string,
+    readonly reason: string,
+  ) {}
+}
+
+/** The node monitors of a node's processes. */
+export class NodeWatchers {
+  private readonly byNode = new Map<string, Set<Pid>>();
+  private readonly everyNode = new Set<Pid>();
+
+  constructor(private readonly node: OtpNode) {}
+
+  /** `watcher` hears NodeDown when `nodeName` goes down; at once if it is not connected. */
+  watch(watcher: Pid, nodeName: string, connected: boolean): void {
+    if (!connected) {
+      this.node.send(watcher, new NodeDown(nodeName, 'noconnection'));
+      return;
+    }
+    let set = this.byNode.get(nodeName);
+    if (!set) this.byNode.set(nodeName, (set = new Set()));
+    set.add(watcher);
+  }
+
+  /** `watcher` hears NodeUp and NodeDown for every visible node from now on (or no more, `on` false). */
+  watchEvery(watcher: Pid, on: boolean): void {
+    if (on) this.everyNode.add(watcher);
+    else this.everyNode.delete(watcher);
+  }
+
+  /** A node connected (hidden ones are not announced). */
+  up(nodeName: string, hidden: boolean): void {
+    if (!hidden) this.tellEvery(new NodeUp(nodeName));
+  }
+
+  /** A connected node went down: its own watchers hear it, and (unless hidden) those of every node. */
+  down(nodeName: string, reason: string, hidden: boolean): void {
+    for (const watcher of this.byNode.get(nodeName) ?? []) this.node.send(watcher, new NodeDown(nodeName, reason));
+    this.byNode.delete(nodeName);
+    if (!hidden) this.tellEvery(new NodeDown(nodeName, reason));
+  }
+
+  private tellEvery(message: NodeUp | NodeDown): void {
+    for (const w of this.everyNode) {
+      if (this.node.isAlive(w)) this.node.send(w, message);
+      else this.everyNode.delete(w);
+    }
+  }
+}
