@@ -1,15 +1,16 @@
 import { PROCESS, Pid, Ref } from './pid.js';
-import { Down, Exit, TimeoutMessage, type ExitReason } from './messages.js';
+import { Down, Exit, type ExitReason } from './messages.js';
 import { ExitSignal, RuntimeError, describeReason } from './errors.js';
 import { attachMonitor, detachMonitor, MonitorLink, ProcessImpl } from './process.js';
 import { sendToAlias } from './alias.js';
 import { mailboxLimitOf } from './limits.js';
-import { TimerQueue, type TimerEntry } from './timers.js';
+import { TimerQueue } from './timers.js';
+import { SendTimers } from './node-timers.js';
+import { processInfoOf } from './node-info.js';
 import { TableRegistry } from './table.js';
 import type { Dest, ProcessFn, ProcessInfo, SpawnOptions } from './types.js';
 import type { CodeHooks, NodeDistribution, TraceHooks } from './node-hooks.js';
 import { finish } from './finish.js';
-import { isolateMessage, isolation } from './isolation.js';
 
 /**
  * How much work (receives, hand-offs) a node does before it yields to I/O and timers: after this many
@@ -44,7 +45,13 @@ const defaultOnCrash = (pid: Pid, error: unknown): void => {
   process.stderr.write(`Error in process ${pid}: ${text}\n`);
 };
 
-/** One node: a process table, a name registry, a scheduler budget, timers and tables, on the event loop. */
+/**
+ * One node: a process table, a name registry, a scheduler budget, timers and tables, on the event loop.
+ * Longer than the ~250 lines a class should take, on purpose: the process table, the names, the run
+ * queue and the exit cascade stay fields of this one class because the hot paths (a local send, a spawn,
+ * an exit through links) read them directly, without a call into another object; what does not run on
+ * those paths lives beside it (node-timers.ts, node-info.ts, the services in node-hooks.ts).
+ */
 export class OtpNode {
   /** The pid exit signals from outside any process carry (the node itself, like `init`). */
   readonly pid = new Pid(0, 0, 0);
@@ -54,7 +61,7 @@ export class OtpNode {
   budget = REDUCTION_BUDGET;
   private readonly procs = new Map<number, ProcessImpl>();
   private readonly names = new Map<string, ProcessImpl>();
-  private readonly sendTimers = new Map<Ref, TimerEntry>();
+  private readonly sendTimers = new SendTimers(this);
   private readonly onCrash: (pid: Pid, error: unknown) => void;
   private runQueue: ProcessImpl[] = [];
   private drainScheduled = false;
@@ -170,29 +177,7 @@ export class OtpNode {
   /** A snapshot of a process, or undefined if it is not alive. */
   processInfo(pid: Pid): ProcessInfo | undefined {
     const p = this.lookup(pid);
-    if (p === undefined) return undefined;
-    const monitors: Array<Pid | string> = [];
-    const monitoredBy: Pid[] = [];
-    for (const link of p.mons ?? []) {
-      if (link.watcher === p) monitors.push(link.target.pid);
-      if (link.target === p) monitoredBy.push(link.watcher.pid);
-    }
-    return {
-      pid: p.pid,
-      status: p.status,
-      messageQueueLen: p.queueLength,
-      links: [...(p.links ? Array.from(p.links, (l) => l.pid) : []), ...(this.dist?.remote.linksOf(p) ?? [])],
-      monitors,
-      monitoredBy,
-      registeredName: p.name,
-      trapExit: p.trapping,
-      reductions: p.reductions,
-      initialCall: p.initialCall,
-      currentFunction: p.currentFunction ?? p.initialCall,
-      behaviour: p.label?.behaviour,
-      module: p.label?.module,
-      memory: p.memoryEstimate(),
-    };
+    return p === undefined ? undefined : processInfoOf(p, this.dist);
   }
 
   /** The messages waiting in a process's mailbox, oldest first, at most `limit` of them. */
@@ -377,42 +362,23 @@ export class OtpNode {
     if (this.trace !== null) this.trace.register(p, name, false);
   }
 
+  /** Sends `message` to `dest` after `ms` milliseconds (Erlang's send_after). */
   sendAfter(ms: number, dest: Dest, message: unknown): Ref {
-    return this.armSend(ms, dest, message, this.makeRef(), 'sendAfter');
-  }
-
-  private armSend(ms: number, dest: Dest, message: unknown, ref: Ref, what: string): Ref {
-    if (!(ms >= 0) || ms === Infinity) throw new RuntimeError('badarg', `${what} needs a finite delay >= 0 in milliseconds, got ${String(ms)}`);
-    // Message isolation: the BEAM copies the message when the timer is set, so a change after this call throws here, not later in the receiver.
-    if (isolation.on) isolateMessage(message instanceof TimeoutMessage ? message.msg : message);
-    const entry = this.timers.add(ms, (e) => {
-      this.sendTimers.delete(ref);
-      // A name nobody holds any more when the timer fires: the message is dropped, as in Erlang.
-      if (typeof dest === 'string' && !this.names.has(dest)) return;
-      this.send(dest, (e.owner as { message: unknown }).message);
-    }, { message });
-    this.sendTimers.set(ref, entry);
-    return ref;
+    return this.sendTimers.sendAfter(ms, dest, message);
   }
 
   /** Delivers `TimeoutMessage { timeout: ref, msg }` to a local pid or name after `ms` (Erlang's start_timer). */
   startTimer(ms: number, dest: Pid | string, msg: unknown): Ref {
-    if (dest instanceof Pid ? dest.node !== 0 : typeof dest !== 'string') throw new RuntimeError('badarg', `startTimer needs a local pid or a registered name, got ${String(dest)}`);
-    const ref = this.makeRef();
-    return this.armSend(ms, dest, new TimeoutMessage(ref, msg), ref, 'startTimer');
+    return this.sendTimers.startTimer(ms, dest, msg);
   }
 
   /** The milliseconds left on a sendAfter or startTimer timer, or false if it fired or was cancelled. */
   readTimer(ref: Ref): number | false {
-    const entry = this.sendTimers.get(ref);
-    return entry === undefined ? false : this.timers.left(entry);
+    return this.sendTimers.read(ref);
   }
 
   cancelTimer(ref: Ref): number | false {
-    const entry = this.sendTimers.get(ref);
-    if (entry === undefined) return false;
-    this.sendTimers.delete(ref);
-    return this.timers.cancel(entry);
+    return this.sendTimers.cancel(ref);
   }
 
   /** Queues a process for the next turn of the scheduler (it went over the reduction budget). */

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createNode, parseNodeArgs, Exit, NodeDown, genServer, rpc, isDown, isExit, type BadRpc, type CallError, type Down, Pid } from '@otp-ts/runtime';
-import { EpmdServer } from '@otp-ts/runtime/tools';
+import { createNode, Exit, NodeDown, genServer, rpc, isDown, isExit, type BadRpc, type CallError, type Down, Pid } from '@otp-ts/runtime';
+import { parseNodeArgs, EpmdServer } from '@otp-ts/runtime/tools';
 import { waitFor } from '../../../test/support/wait.ts';
 
 const peerScript = fileURLToPath(new URL('./fixtures/peer-node.ts', import.meta.url));

@@ -1,9 +1,9 @@
 // The node side of `otp observer`: pages, sorts and filters on the node; bounded rows; logged actions.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genServer, supervisor, sys, ok, reply, setMessageIsolation, processDetails, supervisionTree, type GenServer, type Pid, type ProcessContext } from '@otp-ts/runtime';
+import { genServer, supervisor, sys, ok, reply, setMessageIsolation, type GenServer, type Pid, type ProcessContext } from '@otp-ts/runtime';
+import { processDetails, supervisionTree, observerRpcModule, processPage, tablePage, tableRows, act } from '@otp-ts/runtime/tools';
 // Through the tools entry, so the test and the node share one runtime (a relative import of src/ is bundled as a copy by otp test).
-import { observerRpcModule, processPage, tablePage, tableRows, act } from '@otp-ts/runtime/tools';
 import { withNode, idle, tick, quietLogs } from './helpers.ts';
 
 test('the process table is filtered, sorted and paged on the node, at most 500 rows a page', async () => {

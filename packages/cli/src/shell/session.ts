@@ -3,7 +3,8 @@ import type { EventEmitter } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { compile, CompileError, formatDiagnostic, type BuildOptions, type CompiledApp } from '@otp-ts/compiler';
 import * as runtime from '@otp-ts/runtime';
-import { application, codeServerOf, formatShellValue, loadBuiltApplication, readBuiltModules, shellScope, SHELL_HELPERS, sourceHash, upgradeModules, type CodeServer, type DistributionTls } from '@otp-ts/runtime';
+import { application, codeServerOf, upgradeModules, type CodeServer, type DistributionTls } from '@otp-ts/runtime';
+import { formatShellValue, loadBuiltApplication, readBuiltModules, shellScope, SHELL_HELPERS, sourceHash } from '@otp-ts/runtime/tools';
 import { ShellProcess } from './jobs.js';
 
 /** Options of `startShell`. */

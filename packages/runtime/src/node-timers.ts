@@ -1,0 +1,68 @@
+// The node's message timers: sendAfter and startTimer (Erlang's send_after and start_timer), read and
+// cancelled by their ref.
+import { Pid, type Ref } from './pid.js';
+import { TimeoutMessage } from './messages.js';
+import { RuntimeError } from './errors.js';
+import { isolateMessage, isolation } from './isolation.js';
+import type { TimerEntry, TimerQueue } from './timers.js';
+import type { Dest } from './types.js';
+
+/** What the timers need of their node. */
+interface TimerNode {
+  readonly timers: TimerQueue;
+  makeRef(): Ref;
+  send(dest: Dest, message: unknown): void;
+  whereis(name: string): Pid | undefined;
+}
+
+/** A node's sendAfter and startTimer timers, by ref. */
+export class SendTimers {
+  private readonly byRef = new Map<Ref, TimerEntry>();
+
+  constructor(private readonly node: TimerNode) {}
+
+  /** Sends `message` to `dest` after `ms` milliseconds. */
+  sendAfter(ms: number, dest: Dest, message: unknown): Ref {
+    return this.arm(ms, dest, message, this.node.makeRef(), 'sendAfter');
+  }
+
+  /** Delivers `TimeoutMessage { timeout: ref, msg }` to a local pid or name after `ms` (Erlang's start_timer). */
+  startTimer(ms: number, dest: Pid | string, msg: unknown): Ref {
+    if (dest instanceof Pid ? dest.node !== 0 : typeof dest !== 'string') throw new RuntimeError('badarg', `startTimer needs a local pid or a registered name, got ${String(dest)}`);
+    const ref = this.node.makeRef();
+    return this.arm(ms, dest, new TimeoutMessage(ref, msg), ref, 'startTimer');
+  }
+
+  /** The milliseconds left on a timer, or false if it fired or was cancelled. */
+  read(ref: Ref): number | false {
+    const entry = this.byRef.get(ref);
+    return entry === undefined ? false : this.node.timers.left(entry);
+  }
+
+  /** Cancels a timer: the milliseconds it had left, or false if it fired or was cancelled. */
+  cancel(ref: Ref): number | false {
+    const entry = this.byRef.get(ref);
+    if (entry === undefined) return false;
+    this.byRef.delete(ref);
+    return this.node.timers.cancel(entry);
+  }
+
+  /** Forgets every timer (the node's timer queue is cleared with them). */
+  clear(): void {
+    this.byRef.clear();
+  }
+
+  private arm(ms: number, dest: Dest, message: unknown, ref: Ref, what: string): Ref {
+    if (!(ms >= 0) || ms === Infinity) throw new RuntimeError('badarg', `${what} needs a finite delay >= 0 in milliseconds, got ${String(ms)}`);
+    // Message isolation: the BEAM copies the message when the timer is set, so a change after this call throws here, not later in the receiver.
+    if (isolation.on) isolateMessage(message instanceof TimeoutMessage ? message.msg : message);
+    const entry = this.node.timers.add(ms, (e) => {
+      this.byRef.delete(ref);
+      // A name nobody holds any more when the timer fires: the message is dropped, as in Erlang.
+      if (typeof dest === 'string' && this.node.whereis(dest) === undefined) return;
+      this.node.send(dest, (e.owner as { message: unknown }).message);
+    }, { message });
+    this.byRef.set(ref, entry);
+    return ref;
+  }
+}
