@@ -1,7 +1,7 @@
 // The trace suite: what the trace hooks cost when nothing is traced (ping-pong, cross-module calls and a
 // gen_server call loop on the runtime before the hooks against now), and what a trace costs when one is on.
 import { spawnSync, execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,12 @@ const work = join(root, 'bench', '.work', 'trace');
 const BASELINE = 'dcec5fb';
 
 function bundle(srcRoot, out) {
-  buildSync({ entryPoints: [join(srcRoot, 'packages', 'runtime', 'src', 'index.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: out, logLevel: 'error' });
+  // The user API, and the trace agent from @otp-ts/runtime/tools where it has moved there (the entry held it before).
+  const src = join(srcRoot, 'packages', 'runtime', 'src');
+  const tools = join(src, 'tools.ts');
+  const agent = existsSync(tools) && readFileSync(tools, 'utf8').includes('traceAgentOf') ? `export { traceAgentOf } from ${JSON.stringify(tools)};\n` : '';
+  const stdin = { contents: `export * from ${JSON.stringify(join(src, 'index.ts'))};\n${agent}`, resolveDir: src, loader: 'ts' };
+  buildSync({ stdin, bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: out, logLevel: 'error' });
   return out;
 }
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { codeServerOf, createNode, dependencyOrder, loggerOf, readBuiltModules } from '@otp-ts/runtime';
+import { codeServerOf, createNode, loggerOf } from '@otp-ts/runtime';
+import { dependencyOrder, readBuiltModules } from '@otp-ts/runtime/tools';
 import type { Diagnostic } from './errors.js';
 
 /** A kind of callback object and the callbacks it must and may have (each one a function when present). */

@@ -7,7 +7,7 @@ import { CompileError, type Diagnostic } from './errors.js';
 import { findApps, sourceFiles, type AppSource } from './apps.js';
 import { checkBehaviours } from './behaviours.js';
 import { ctxFirstExports, withCtxFirst } from './ctx-first.js';
-import type { AppFile } from '@otp-ts/runtime';
+import type { AppFile } from '@otp-ts/runtime/tools';
 
 /** A build profile, as in rebar3: dev, test or prod. */
 export type Profile = 'dev' | 'test' | 'prod';

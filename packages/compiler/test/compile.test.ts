@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CompileError } from '@otp-ts/compiler';
 import { compile } from '@otp-ts/compiler';
-import { createNode, application, codeServerOf, genServer, loadBuiltApplication, readBuiltModules, upgradeModules, loggerOf } from '@otp-ts/runtime';
+import { createNode, application, codeServerOf, genServer, upgradeModules, loggerOf } from '@otp-ts/runtime';
+import { loadBuiltApplication, readBuiltModules } from '@otp-ts/runtime/tools';
 
 const shop = fileURLToPath(new URL('../../../examples/shop', import.meta.url));
 

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compile, type CompileError } from '@otp-ts/compiler';
-import { application, codeServerOf, createNode, genServer, loadBuiltApplication, loggerOf, readBuiltModules } from '@otp-ts/runtime';
+import { application, codeServerOf, createNode, genServer, loggerOf } from '@otp-ts/runtime';
+import { loadBuiltApplication, readBuiltModules } from '@otp-ts/runtime/tools';
 
 const shop = fileURLToPath(new URL('../../../examples/shop', import.meta.url));
 

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, wri
 import { join } from 'node:path';
 import { x as extract, t as list } from 'tar';
 import { assembleRelease, planRelease, ReleaseError, type PlanOptions } from '@otp-ts/release';
-import type { ReleaseFile, ReleasesFile, Relup } from '@otp-ts/runtime';
+import type { ReleaseFile, ReleasesFile, Relup } from '@otp-ts/runtime/tools';
 import { fixtureProject, sources, tempDir, writeTree } from './helpers.ts';
 
 const releases = { shop: { applications: ['shop'] } };

@@ -19,3 +19,38 @@ export { parseCallPattern, compileArgsMatcher } from './trace/pattern.js';
 export { formatBounded } from './trace/format.js';
 /** The node side of `otp observer` (the otp_observer rpc module and the functions it answers with), for tools and tests. */
 export { observerRpcModule, processPage, tablePage, tableRows, act } from './trace/observe.js';
+
+// What the start script, the CLI, the tracer and the release tooling use: loaded with the user API, not part of it.
+// Distribution installs itself on nodes as the main entry loads it: a tool that imports only this entry boots releases too.
+import './distribution/install.js';
+/** A release root's files: RELEASES.json, a version's release file, node.args and sys.config, and the `${VAR}` they use. */
+export { readReleases, writeReleases, readVersion, readNodeArgs, permanentVersion, hasVersion, versionVariables } from './release/files.js';
+export type { VersionFiles, VersionVariable } from './release/files.js';
+export type { ReleaseApp, ReleaseFile, ReleaseStatus, ReleasesFile, RelupStep, Relup } from './release/types.js';
+/** node.args parsing and `${VAR}` substitution in sys.config values; ReleaseConfigError names the file and the fix. */
+export { substituteEnv, parseNodeArgs, checkSysConfig, variablesOf, ReleaseConfigError } from './release/config.js';
+export type { NodeArgs, HeartArgs } from './release/config.js';
+/** Boots a release root and serves its release handler (what `bin/<name> foreground` runs). */
+export { bootRelease } from './release/boot.js';
+export type { BootOptions, BootedRelease } from './release/boot.js';
+/** The release handler's upgrade and downgrade of a running node, and the report they answer with. */
+export { install as installRelease, makePermanent, InstallError } from './release/handler.js';
+export type { InstallReport, InstallOptions, LastUpgrade, RunningRelease } from './release/handler.js';
+/** The hook supervisors and the application controller consult before giving up (the release handler holds escalations with it). */
+export { setEscalationGuard, ResumeRestarts } from './supervisor/escalation.js';
+export type { Escalation, EscalationGuard } from './supervisor/escalation.js';
+/** The crash dump a release's node writes when it dies abnormally, and its file's shape (`otp crashdump` reads it). */
+export { installCrashDump, buildCrashDump, CRASH_DUMP_FILE, CRASH_DUMP_BYTES } from './release/crashdump.js';
+export type { CrashDump, CrashDumpOptions, CrashDumper, DumpedProcess } from './release/crashdump.js';
+/** The code server's pieces the compiler, the test runner and the release tooling share: built modules and applications read from disk. */
+export { ModuleVersion, sourceHash, loadBuiltApplication, readBuiltModules, dependencyOrder } from './code/index.js';
+export type { AppFile } from './code/index.js';
+/** The eval bounds of `otp remote`, `otp eval` and `bin/<name> eval|remote`, and the shells' helpers and printer. */
+export { evalBounds, evalReplyTimeout, EvalStopped, DEFAULT_EVAL_TIMEOUT_MS, DEFAULT_EVAL_AWAIT_TIMEOUT_MS, type EvalOptions } from './rpc/eval.js';
+export { shellScope, formatShellValue, SHELL_HELPERS, type ShellHelper } from './rpc/shell-helpers.js';
+/** The node's trace agent (the rpc module `otp_trace`), its limits and the bounded inspection `otp procs|top|tree` use. */
+export { TraceAgent, traceAgentOf, MAX_FUNCTIONS, TRACE_DEFAULTS, TRACE_RPC_MODULE, DEFAULT_BOUNDS, topProcesses, processDetails, supervisionTree } from './trace/index.js';
+export type { CallPattern, ArgPattern, Guard, Operand, ParseResult, FormatBounds, ProcsSort, ProcRow, ProcessDetails, TreeNode, TraceSpec, TraceEvent, TraceEndReason, TraceMessage, TraceErrorCode, TraceStartResult, TraceSessionInfo } from './trace/index.js';
+/** The rpc modules `otp_observer` and `otp_profile` every distributed node serves, and what they answer with. */
+export { OBSERVER_RPC_MODULE, PROFILE_RPC_MODULE, PROFILE_MAX_MS, OTHER_WORK } from './trace/index.js';
+export type { ObservedSort, ProcessQuery, ObservedProcess, ProcessPage, ObservedTable, Overview, ObserverAction, CpuProfile, CpuProfileNode, ProfileResult, ProcessTime, ProfileFilter } from './trace/index.js';

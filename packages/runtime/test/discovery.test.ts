@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 // All from src/ (nodesFromRecords is no entry's): otp test bundles relative imports as a copy, and a test that also
 // imported @otp-ts/runtime would hold two runtimes (test/layers.test.ts refuses the mix).
-import { createNode, parseNodeArgs, type OtpNode } from '../src/index.ts';
-import { EpmdServer } from '../src/tools.ts';
+import { createNode, type OtpNode } from '../src/index.ts';
+import { EpmdServer, parseNodeArgs } from '../src/tools.ts';
 import { nodesFromRecords } from '../src/distribution/discovery.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 

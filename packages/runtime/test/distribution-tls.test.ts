@@ -4,8 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createNode, genServer, ok, parseNodeArgs, reply, isDown, type Down, type OtpNode, type Pid } from '@otp-ts/runtime';
-import { EpmdServer } from '@otp-ts/runtime/tools';
+import { createNode, genServer, ok, reply, isDown, type Down, type OtpNode, type Pid } from '@otp-ts/runtime';
+import { parseNodeArgs, EpmdServer } from '@otp-ts/runtime/tools';
 import type { TLSSocket } from 'node:tls';
 
 // The test needs openssl to make X.509 certificates (node:crypto cannot sign them): fail loudly without it.

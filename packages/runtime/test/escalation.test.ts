@@ -2,7 +2,8 @@
 // and a permanent application's exit are held (the node stays up) until the guard resumes them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { application, genServer, supervisor, ok, reply, setEscalationGuard, ResumeRestarts, type Escalation, type GenServer, type Pid, type ProcessContext, type Supervisor } from '@otp-ts/runtime';
+import { application, genServer, supervisor, ok, reply, type GenServer, type Pid, type ProcessContext, type Supervisor } from '@otp-ts/runtime';
+import { setEscalationGuard, ResumeRestarts, type Escalation } from '@otp-ts/runtime/tools';
 import { quietLogs, withNode } from './helpers.ts';
 
 // Answers 'get' with its count, 'bump' adds one, 'crash' throws.

@@ -2,7 +2,8 @@
 // work, so a runaway line is interrupted and the node's processes keep running.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createNode, evalBounds, EvalStopped, type OtpNode } from '../src/index.ts';
+import { createNode, type OtpNode } from '../src/index.ts';
+import { evalBounds, EvalStopped } from '../src/tools.ts';
 import { evaluate } from '../src/rpc/eval.ts';
 import * as runtimeApi from '../src/index.ts';
 

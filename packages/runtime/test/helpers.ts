@@ -1,6 +1,6 @@
 import { transformSync } from 'esbuild';
 import * as runtime from '@otp-ts/runtime';
-import { codeServerOf, createNode, loggerOf, type CodeServer, type LogEvent, type ModuleSource, type OtpNode, type Pid, type ProcessFn } from '@otp-ts/runtime';
+import { codeServerOf, createNode, loggerOf, type CodeServer, type LogEvent, type OtpNode, type Pid, type ProcessFn, type ModuleSource } from '@otp-ts/runtime';
 
 /** A fresh node whose crash printer records instead of printing, shut down after `body`. */
 export async function withNode<T>(body: (node: OtpNode, crashes: Array<[Pid, unknown]>) => Promise<T>): Promise<T> {

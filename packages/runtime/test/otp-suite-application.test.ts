@@ -2,7 +2,8 @@
 // supervisor_SUITE faulty_application_shutdown check it), each named after the case it follows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { application, genServer, supervisor, ok, noreply, setEscalationGuard, TIMEOUT, type AppResource, type ApplicationModule, type GenServer, type ProcessContext, type Supervisor } from '@otp-ts/runtime';
+import { application, genServer, supervisor, ok, noreply, TIMEOUT, type AppResource, type ApplicationModule, type GenServer, type ProcessContext, type Supervisor } from '@otp-ts/runtime';
+import { setEscalationGuard } from '@otp-ts/runtime/tools';
 import { quietLogs, withNode } from './helpers.ts';
 
 const WAIT = 20_000;

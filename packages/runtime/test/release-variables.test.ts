@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { variablesOf, versionVariables, substituteEnv } from '@otp-ts/runtime';
+import { variablesOf, versionVariables, substituteEnv } from '@otp-ts/runtime/tools';
 
 test('variablesOf finds the variables in parsed values, each required unless every use has a default', () => {
   const found = variablesOf({ shop: { db: 'postgres://${DB_HOST}/${DB_NAME:-shop}', ports: ['${PORT:-80}', '${PORT}'], n: 3, key: '${DB_NAME:-x}' } });

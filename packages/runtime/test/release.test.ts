@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as runtime from '@otp-ts/runtime';
-import { genServer, supervisor, sys, substituteEnv, parseNodeArgs, checkSysConfig, ReleaseConfigError, type Pid } from '@otp-ts/runtime';
+import { genServer, supervisor, sys, type Pid } from '@otp-ts/runtime';
+import { substituteEnv, parseNodeArgs, checkSysConfig, ReleaseConfigError } from '@otp-ts/runtime/tools';
 import { withNode, compileModule, codeServerFor } from './helpers.ts';
 
 const compile = compileModule;

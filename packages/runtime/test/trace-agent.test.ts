@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { transformSync } from 'esbuild';
 import * as runtime from '@otp-ts/runtime';
-import { codeServerOf, traceAgentOf, loggerOf, type OtpNode, type ProcessContext, type TraceEvent, type TraceMessage, type TraceSpec } from '@otp-ts/runtime';
+import { codeServerOf, loggerOf, type OtpNode, type ProcessContext } from '@otp-ts/runtime';
+import { traceAgentOf, type TraceEvent, type TraceMessage, type TraceSpec } from '@otp-ts/runtime/tools';
 import { withNode, tick } from './helpers.ts';
 
 const compile = (name: string, ts: string, vsn?: string) => ({ name, code: transformSync(ts, { loader: 'ts', format: 'cjs', target: 'node20' }).code, filename: `/virtual/${name}.ts`, vsn });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CallPattern } from '@otp-ts/runtime';
+import type { CallPattern } from '@otp-ts/runtime/tools';
 import { parseCallPattern, compileArgsMatcher, formatBounded } from '@otp-ts/runtime/tools';
 
 function parsed(source: string): CallPattern {

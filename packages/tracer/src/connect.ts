@@ -1,5 +1,6 @@
-import { createNode, evalBounds, evalReplyTimeout, isDown, rpc, BadRpc, TRACE_RPC_MODULE, type DistributionTls, type EvalOptions, type OtpNode, type Pid, type ProcessContext } from '@otp-ts/runtime';
-import type { ProcessDetails, ProcRow, ProcsSort, TraceEvent, TraceMessage, TraceSpec, TraceStartResult, TreeNode, TraceEndReason } from '@otp-ts/runtime';
+import { createNode, isDown, rpc, BadRpc, type DistributionTls, type OtpNode, type Pid, type ProcessContext } from '@otp-ts/runtime';
+import { evalBounds, evalReplyTimeout, TRACE_RPC_MODULE, type EvalOptions } from '@otp-ts/runtime/tools';
+import type { ProcessDetails, ProcRow, ProcsSort, TraceEvent, TraceMessage, TraceSpec, TraceStartResult, TreeNode, TraceEndReason } from '@otp-ts/runtime/tools';
 import { TracerError } from './errors.js';
 import { explainFailure } from './unreachable.js';
 

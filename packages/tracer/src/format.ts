@@ -1,4 +1,4 @@
-import type { ProcessDetails, ProcRow, TraceEvent, TreeNode } from '@otp-ts/runtime';
+import type { ProcessDetails, ProcRow, TraceEvent, TreeNode } from '@otp-ts/runtime/tools';
 import type { TraceSummary } from './connect.js';
 
 /** How events are printed: readable lines with a timestamp (default), or one JSON object per line. */

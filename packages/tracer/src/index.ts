@@ -5,4 +5,4 @@ export { TracerError } from './errors.js';
 export type { TracerErrorCode } from './errors.js';
 export { formatTraceEvent, formatSummary, formatProcs, formatInfo, formatTree } from './format.js';
 export type { EventFormat } from './format.js';
-export type { TraceSpec, TraceEvent, TraceEndReason, ProcRow, ProcsSort, ProcessDetails, TreeNode } from '@otp-ts/runtime';
+export type { TraceSpec, TraceEvent, TraceEndReason, ProcRow, ProcsSort, ProcessDetails, TreeNode } from '@otp-ts/runtime/tools';

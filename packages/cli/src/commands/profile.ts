@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { OTHER_WORK, PROFILE_MAX_MS, PROFILE_RPC_MODULE, type CpuProfile, type ProcessTime, type ProfileFilter, type ProfileResult } from '@otp-ts/runtime';
+import { OTHER_WORK, PROFILE_MAX_MS, PROFILE_RPC_MODULE, type CpuProfile, type ProcessTime, type ProfileFilter, type ProfileResult } from '@otp-ts/runtime/tools';
 import { defineProvider } from '../cli/provider.js';
 import { OtpError } from '../errors/otp-error.js';
 import { withConnection } from '../tracer/connect.js';

@@ -1,5 +1,5 @@
 // The bounds of code evaluated on a node (otp remote, otp rpc NODE otp eval), declared once for both commands.
-import { evalBounds, type EvalOptions } from '@otp-ts/runtime';
+import { evalBounds, type EvalOptions } from '@otp-ts/runtime/tools';
 import type { OptionSpec } from '../cli/provider.js';
 import { OtpError } from '../errors/otp-error.js';
 

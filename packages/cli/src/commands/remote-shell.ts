@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import type { EvalOptions } from '@otp-ts/runtime';
+import type { EvalOptions } from '@otp-ts/runtime/tools';
 import type { Connection } from '@otp-ts/tracer';
 import { defineProvider } from '../cli/provider.js';
 import type { Io } from '../cli/io.js';

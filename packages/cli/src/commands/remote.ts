@@ -1,5 +1,5 @@
 import { TracerError } from '@otp-ts/tracer';
-import { evalBounds, evalReplyTimeout, portMapperNames } from '@otp-ts/runtime';
+import { evalBounds, evalReplyTimeout, portMapperNames } from '@otp-ts/runtime/tools';
 import { defineProvider } from '../cli/provider.js';
 import { info, type Io } from '../cli/io.js';
 import { OtpError } from '../errors/otp-error.js';

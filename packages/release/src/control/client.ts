@@ -1,11 +1,11 @@
 // What every command of the start script's program shares: the release root, its one-line errors, and
 // the hidden tool node that reaches the release's node over distribution with node.args' cookie.
-import { colours } from '@otp-ts/runtime/tools';
+import { colours, permanentVersion, readNodeArgs, readReleases } from '@otp-ts/runtime/tools';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isOtpError, OtpError, type OtpErrorOptions } from '../command/otp-error.js';
-import { createNode, permanentVersion, readNodeArgs, readReleases, rpc, BadRpc, type DistributionTls, type OtpNode } from '@otp-ts/runtime';
+import { createNode, rpc, BadRpc, type DistributionTls, type OtpNode } from '@otp-ts/runtime';
 
 /** The release root: bin/<name>.mjs sits in its bin/ (the start script exports it too). */
 export const root = process.env.OTP_RELEASE_ROOT ?? dirname(dirname(fileURLToPath(import.meta.url)));

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readNodeArgs, readVersion, type HeartArgs } from '@otp-ts/runtime';
+import { readNodeArgs, readVersion, type HeartArgs } from '@otp-ts/runtime/tools';
 import { alive, answeringPid, pidFile, program, root, ScriptError, sleep, target, withToolNode, type Target } from './client.js';
 import { exitOf, heartPidFile, heartSettings, liveHeart, removePidFile, runHeart, type HeartReport, type NodeExit } from './heart.js';
 import { bootFailure, logFile, logOffset, openLog, spawnNode } from './node-process.js';

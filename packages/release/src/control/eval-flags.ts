@@ -1,6 +1,6 @@
 // The start script's eval bounds: --eval-timeout MS and --eval-await-timeout MS before the code (or
 // OTP_EVAL_TIMEOUT and OTP_EVAL_AWAIT_TIMEOUT), as `otp remote` takes them.
-import { evalBounds, evalReplyTimeout, type EvalOptions } from '@otp-ts/runtime';
+import { evalBounds, evalReplyTimeout, type EvalOptions } from '@otp-ts/runtime/tools';
 import { ScriptError } from './client.js';
 
 const FLAGS = { '--eval-timeout': 'timeoutMs', '--eval-await-timeout': 'awaitTimeoutMs' } as const;

@@ -4,7 +4,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HeartArgs } from '@otp-ts/runtime';
+import type { HeartArgs } from '@otp-ts/runtime/tools';
 import { sleep } from './client.js';
 
 /** How the heart watches and restarts, resolved from node.args, then the environment, then the defaults. */

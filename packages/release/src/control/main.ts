@@ -4,14 +4,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { bootRelease, permanentVersion, readReleases, readVersion, rpc, BadRpc, versionVariables } from '@otp-ts/runtime';
+import { rpc, BadRpc } from '@otp-ts/runtime';
+import { bootRelease, permanentVersion, readReleases, readVersion, versionVariables, colours } from '@otp-ts/runtime/tools';
 import { unpack } from './unpack.js';
 import { formatReport } from './report.js';
 import { alive, call, describe, pidFile, program, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode } from './client.js';
 import { daemon, heartCommand } from './daemon.js';
 import { liveHeart } from './heart.js';
 import { evalFlags } from './eval-flags.js';
-import { colours } from '@otp-ts/runtime/tools';
 
 const commands: Record<string, { args: string; help: string; run: (args: string[]) => Promise<number> }> = {
   foreground: { args: '[--vsn VSN]', help: 'boot the release in this terminal (Ctrl-C stops it in order)', run: foreground },

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readVersion } from '@otp-ts/runtime';
+import { readVersion } from '@otp-ts/runtime/tools';
 import { program, root, target } from './client.js';
 import { exitText, type NodeExit } from './heart.js';
 

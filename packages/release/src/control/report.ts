@@ -1,4 +1,4 @@
-import type { InstallReport } from '@otp-ts/runtime';
+import type { InstallReport } from '@otp-ts/runtime/tools';
 
 /** The lines `bin/<name> upgrade|downgrade` prints: what moved, what was suspended and for how long. */
 export function formatReport(r: InstallReport, wallMs: number): string {

@@ -2,7 +2,7 @@
 // release root: every file a boot or an install reads must parse, so a bad tarball leaves no trace.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkSysConfig, parseNodeArgs, ReleaseConfigError, type ReleaseApp, type ReleaseFile } from '@otp-ts/runtime';
+import { checkSysConfig, parseNodeArgs, ReleaseConfigError, type ReleaseApp, type ReleaseFile } from '@otp-ts/runtime/tools';
 
 /** A tarball refused by the check: one line naming it, the file inside, and the fix. */
 export class UnpackError extends Error {

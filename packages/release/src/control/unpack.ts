@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { extract } from 'tar';
-import { hasVersion, readReleases, writeReleases, type ReleasesFile } from '@otp-ts/runtime';
+import { hasVersion, readReleases, writeReleases, type ReleasesFile } from '@otp-ts/runtime/tools';
 import { checkStaged } from './unpack-check.js';
 
 /** Where a version's tarball was found: a path given on the command line, or by its version in releases/ or the root. */

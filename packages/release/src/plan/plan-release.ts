@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { appName, findApps, type AppSource } from '@otp-ts/compiler';
-import type { AppFile, ReleaseFile, ReleasesFile, Relup } from '@otp-ts/runtime';
+import type { AppFile, ReleaseFile, ReleasesFile, Relup } from '@otp-ts/runtime/tools';
 import { controlProgramPath, startScript } from '../control/script.js';
 import { ReleaseError } from '../errors.js';
 import { appFingerprint, listFiles, readJson } from '../files.js';

@@ -1,4 +1,4 @@
-import type { ReleaseApp, ReleasesFile } from '@otp-ts/runtime';
+import type { ReleaseApp, ReleasesFile } from '@otp-ts/runtime/tools';
 
 /**
  * RELEASES.json once `vsn` is in (pure): a rebuilt version keeps its place and status; a new one is

@@ -1,4 +1,4 @@
-import type { ReleaseFile, ReleasesFile, Relup } from '@otp-ts/runtime';
+import type { ReleaseFile, ReleasesFile, Relup } from '@otp-ts/runtime/tools';
 
 /** A release as otp.config.ts declares it (the shape of @otp-ts/cli's ReleaseConfig). */
 export interface ReleaseSpec {

@@ -1,4 +1,5 @@
-import { codeServerOf, createNode, readBuiltModules, type ModuleChange } from '@otp-ts/runtime';
+import { codeServerOf, createNode, type ModuleChange } from '@otp-ts/runtime';
+import { readBuiltModules } from '@otp-ts/runtime/tools';
 
 type Behaviour = NonNullable<ModuleChange['behaviour']>;
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { readBuiltModules, type AppChange, type Relup } from '@otp-ts/runtime';
+import { type AppChange } from '@otp-ts/runtime';
+import { readBuiltModules, type Relup } from '@otp-ts/runtime/tools';
 import { detectBehaviours } from './behaviour.js';
 import { diffApps, invertChanges, type AppContents } from './diff.js';
 import { loadOverride, validateOverride, OVERRIDE_FILE } from './override.js';

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { x as extract } from 'tar';
-import type { ReleaseFile, ReleasesFile } from '@otp-ts/runtime';
+import type { ReleaseFile, ReleasesFile } from '@otp-ts/runtime/tools';
 import { ReleaseError } from '../errors.js';
 import { readJson } from '../files.js';
 import type { VersionSource } from './compute.js';

@@ -1,9 +1,9 @@
+import type { AppChange, ModuleChange } from '@otp-ts/runtime';
 import { build, type Message } from 'esbuild';
 import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { AppChange, ModuleChange } from '@otp-ts/runtime';
 import { ReleaseError } from '../errors.js';
 
 /** The name of an application's relup override, beside its package.json. */

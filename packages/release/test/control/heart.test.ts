@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
-import { parseNodeArgs } from '@otp-ts/runtime';
+import { parseNodeArgs } from '@otp-ts/runtime/tools';
 import { heartSettings, nextRestart, runHeart, type HeartHost, type HeartReport } from '../../src/control/heart.ts';
 
 test('node.args heart words come before HEART_* variables, which come before the defaults', () => {
