@@ -318,6 +318,14 @@ function affectedBy(code: CodeServer, versions: ModuleVersion[]): { participants
  * Any failure re-points the tables back, restores the states, resumes, and throws.
  */
 export async function upgradeModules(ctx: ProcessContext, code: CodeServer, sources: ModuleSource[], options: UpgradeOptions = {}): Promise<UpgradeReport> {
+  return (await upgradeKeepingStates(ctx, code, sources, options)).report;
+}
+
+/**
+ * Internal: `upgradeModules`, also giving the state each migrated process had when it was suspended (the one its
+ * codeChange migrated a copy of): the release handler's guard gives it back to a child restarted after a rollback.
+ */
+export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer, sources: ModuleSource[], options: UpgradeOptions = {}): Promise<{ report: UpgradeReport; before: Map<Pid, unknown> }> {
   const timeoutMs = options.timeoutMs ?? 5000;
   const versions = await evaluateAll(code, sources);
   const { participants, changes } = affectedBy(code, versions);
@@ -353,10 +361,11 @@ export async function upgradeModules(ctx: ProcessContext, code: CodeServer, sour
     resumedAt = performance.now();
   }
   if (failure) throw failure;
-  return {
+  const report: UpgradeReport = {
     modules: versions.map((v) => ({ name: v.module, from: previous.get(v.module)!.current?.vsn, to: v.vsn })),
     processes: participants.map((p) => p.pid),
     purged,
     suspendedMs: participants.length > 0 ? resumedAt! - suspendedAt : 0,
   };
+  return { report, before: new Map(participants.map((p) => [p.pid, p.state])) };
 }

@@ -3,11 +3,9 @@ import type { ProcessContext } from '../types.js';
 import type { Pid } from '../pid.js';
 import { isDown, TIMEOUT, type Down } from '../messages.js';
 import { isNormalExit } from '../logger.js';
-import { From, SystemMessage } from '../gen/messages.js';
 import * as supervisor from '../supervisor/api.js';
 import { ResumeRestarts, setEscalationGuard, type Escalation } from '../supervisor/escalation.js';
 import type { CodeServer } from '../code/server.js';
-import { suspendAll, type Suspendable } from '../code/suspend.js';
 
 /** What an exit reason says, for one line: an error's name and message, a string, or the value inspected. */
 export const reasonText = (reason: unknown): string =>
@@ -140,30 +138,31 @@ function migrated(code: CodeServer, modules: readonly string[]): Pid[] {
 }
 
 /**
- * Suspends the processes the upgrade will migrate that a supervisor restarts by id, and keeps their
- * states: the swap that follows finds them suspended already, so each state is exactly the one the new
- * code starts from. `resume` lets them go if the swap does not happen (it resumes them itself).
+ * Before the swap: the processes the upgrade will migrate that a supervisor restarts by id (found through
+ * their links and the supervisor's children), nothing suspended. `of` takes, after the swap, the state each
+ * had when the upgrade suspended it (the one the new code starts from), as the upgrade gives them.
  */
-export async function snapshotStates(ctx: ProcessContext, code: CodeServer, modules: readonly string[]): Promise<{ snapshots: Snapshot[]; resume(): void }> {
+export async function snapshotTargets(ctx: ProcessContext, code: CodeServer, modules: readonly string[]): Promise<{ of(states: ReadonlyMap<Pid, unknown>): Snapshot[] }> {
   const owners = new Map<Pid, Pid[]>();
+  // A supervisor has a thousand links when it has a thousand children: each link's behaviour is read once.
+  const isSupervisor = new Map<Pid, boolean>();
+  const supervises = (l: Pid): boolean => {
+    let yes = isSupervisor.get(l);
+    if (yes === undefined) isSupervisor.set(l, (yes = ctx.processInfo(l)?.behaviour === 'supervisor'));
+    return yes;
+  };
   for (const pid of migrated(code, modules)) {
-    const sup = ctx.processInfo(pid)?.links.find((l) => ctx.processInfo(l)?.behaviour === 'supervisor');
-    if (sup) owners.set(sup, [...(owners.get(sup) ?? []), pid]);
+    const sup = ctx.processInfo(pid)?.links.find(supervises);
+    if (sup === undefined) continue;
+    const pids = owners.get(sup);
+    if (pids === undefined) owners.set(sup, [pid]);
+    else pids.push(pid);
   }
   const targets: Array<Omit<Snapshot, 'state'>> = [];
   for (const [sup, pids] of owners) {
+    const mine = new Set(pids);
     const children = await supervisor.whichChildren(ctx, sup).catch(() => []);
-    for (const c of children) if (c.id !== undefined && c.pid !== undefined && c.pid !== 'restarting' && pids.includes(c.pid)) targets.push({ pid: c.pid, supervisor: sup, id: c.id });
+    for (const c of children) if (c.id !== undefined && c.pid !== undefined && c.pid !== 'restarting' && mine.has(c.pid)) targets.push({ pid: c.pid, supervisor: sup, id: c.id });
   }
-  // Suspended as the swap suspends them (callers before the callees they are blocked on); without a
-  // snapshot each, a rollback still works, only a child that crashes restarts from its init.
-  const suspendables: Suspendable[] = targets.map((t) => ({ pid: t.pid }));
-  const failure = await suspendAll(ctx, suspendables, 5000);
-  const snapshots: Snapshot[] = failure ? [] : targets.map((t, i) => ({ ...t, state: suspendables[i]!.state }));
-  return {
-    snapshots,
-    resume: () => {
-      for (const t of targets) if (ctx.isAlive(t.pid)) ctx.send(t.pid, new SystemMessage(new From(ctx.self(), ctx.makeRef()), { type: 'resume' }));
-    },
-  };
+  return { of: (states) => targets.filter((t) => states.has(t.pid)).map((t) => ({ ...t, state: states.get(t.pid) })) };
 }

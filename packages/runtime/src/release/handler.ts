@@ -7,12 +7,12 @@ import type { AppResource, ApplicationModule } from '../application/types.js';
 import { codeServerOf, type CodeServer } from '../code/server.js';
 import { loadBuiltApplication, readBuiltModules, type AppFile } from '../code/app-loader.js';
 import type { ModuleSource } from '../code/module.js';
-import { upgradeModules, UpgradeError } from '../code/upgrade.js';
+import { upgradeKeepingStates, UpgradeError } from '../code/upgrade.js';
 import { hasVersion, readReleases, readVersion, writeReleases, type VersionFiles } from './files.js';
 import { startApplications, stopApplications } from './apps.js';
 import type { LastUpgrade, RunningRelease } from './running.js';
 import type { AppChange, RelupStep } from './types.js';
-import { reasonText, snapshotStates, UpgradeGuard, watchExits, type Snapshot, type Watch } from './guard.js';
+import { reasonText, snapshotTargets, UpgradeGuard, watchExits, type Snapshot, type Watch } from './guard.js';
 
 export type { LastUpgrade, RunningRelease };
 
@@ -277,31 +277,27 @@ async function checkInstall(code: CodeServer, plan: InstallPlan): Promise<void> 
 }
 
 // Swap, the point of no return: the code and the states move together, or not at all. A guarded install
-// snapshots the states and holds escalations first; a rollback (not guarded) runs under the guard of the
-// install it undoes.
+// holds escalations first and keeps the states the upgrade migrated (of the processes a supervisor restarts,
+// found beforehand) for a rollback; a rollback (not guarded) runs under the guard of the install it undoes.
 async function swap(ctx: ProcessContext, code: CodeServer, plan: InstallPlan, vsn: string, guarded: boolean): Promise<Swapped> {
   const { changes, changed, direction } = plan;
-  const suspendedAt = performance.now();
-  const snapshot = guarded ? await snapshotStates(ctx, code, changed.map((s) => s.name)) : undefined;
+  const snapshot = guarded ? await snapshotTargets(ctx, code, changed.map((s) => s.name)) : undefined;
   const guard = guarded ? new UpgradeGuard(ctx) : undefined;
   const perModule: Record<string, { oldVsn: unknown; extra: unknown }> = {};
   for (const c of changes) for (const m of c.changed) perModule[m.module] = { oldVsn: direction === 'up' ? c.from : { down: c.to }, extra: c.extra };
   let upgrade;
   try {
-    upgrade = await upgradeModules(ctx, code, changed, { perModule, downgrade: direction === 'down' });
+    upgrade = await upgradeKeepingStates(ctx, code, changed, { perModule, downgrade: direction === 'down' });
   } catch (error) {
     dropAdded(code, plan.added);
     await guard?.resume([]);
     if (error instanceof UpgradeError) throw new InstallError(error.stage, `${verbOf(direction)} to ${vsn} rolled back, ${plan.running.release.vsn} still runs: ${error.message}`, error.module, error.pid);
     throw error;
-  } finally {
-    snapshot?.resume();
   }
-  // The processes snapshotted stayed suspended from their snapshot to the swap's resume.
-  const suspendedMs = snapshot?.snapshots.length ? Math.max(upgrade.suspendedMs, performance.now() - suspendedAt) : upgrade.suspendedMs;
   const removedModules = changes.flatMap((c) => c.removed);
   for (const m of removedModules) if (code.record(m).current) code.delete(m);
-  return { processes: upgrade.processes, suspendedMs, removedModules, guard, snapshots: snapshot?.snapshots ?? [] };
+  const { report } = upgrade;
+  return { processes: report.processes, suspendedMs: report.suspendedMs, removedModules, guard, snapshots: snapshot?.of(upgrade.before) ?? [] };
 }
 
 // Apply: the application changes (see changeApplications), after which the target is the version the node
