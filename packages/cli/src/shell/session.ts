@@ -44,111 +44,136 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
   const say = (line: string): void => void output.write(`${line}\n`);
   const shell = new ShellProcess();
   const node = shell.node;
+  const { apps, started } = await boot(shell, options, say);
+  if (!options.quiet) say(`otp-ts shell${options.distribution ? ` (${node.name})` : ''}: started ${started.join(', ') || 'no applications'}; helpers: ${SHELL_HELPERS.map((h) => h.name).join(', ')}, c(), l(), q() (help() describes them)`);
+  const reloader = new Reloader(shell, options, apps, say);
+  const repl = startRepl({ prompt: 'otp> ', input: options.input ?? process.stdin, output, terminal: false, useGlobal: false, ignoreUndefined: true, writer: formatShellValue });
+  // The helpers every shell shares (@otp-ts/runtime's shellScope, as otp remote evaluates with), plus
+  // what only a shell on the project's own node can do: recompile (c, l) and quit (q).
+  const own = (ctx: runtime.ProcessContext): Record<string, unknown> => ({
+    c: () => reloader.reload(ctx),
+    l: (module: string) => reloader.load(ctx, module),
+    q: () => repl.close(),
+  });
+  evaluateInShell(repl, shell, own);
+  return { repl, shell, reload: () => reloader.reload(), closed: closedOnExit(repl, shell, started) };
+}
+
+// The node's distribution (if asked), then the project compiled and its applications loaded and started;
+// on failure the node shuts down, as a node left running (its distribution listening) would keep the command from exiting.
+async function boot(shell: ShellProcess, options: ShellOptions, say: (line: string) => void): Promise<{ apps: CompiledApp[]; started: string[] }> {
+  const node = shell.node;
   const code = codeServerOf(node);
   if (options.distribution) await node.startDistribution({ ...options.distribution, log: (line) => say(line) });
-  let apps: CompiledApp[];
-  let started: string[];
   try {
-    apps = await compile({ root: options.root, profile: 'dev', build: options.build });
-    started = await shell.run(async (ctx) => {
+    const apps = await compile({ root: options.root, profile: 'dev', build: options.build });
+    const started = await shell.run(async (ctx) => {
       if (options.config) await application.setConfig(ctx, options.config);
       for (const app of apps) await application.load(ctx, await loadBuiltApplication(code, app.dir));
       const order: string[] = [];
       for (const app of apps) for (const name of await application.ensureAllStarted(ctx, app.name)) order.push(name);
       return order;
     });
+    return { apps, started };
   } catch (error) {
-    // A node left running (its distribution listening) would keep the command from exiting.
     node.shutdown();
     throw error;
   }
-  if (!options.quiet) say(`otp-ts shell${options.distribution ? ` (${node.name})` : ''}: started ${started.join(', ') || 'no applications'}; helpers: ${SHELL_HELPERS.map((h) => h.name).join(', ')}, c(), l(), q() (help() describes them)`);
+}
 
-  let built = apps;
+// c() and l(): recompiling the project and hot-loading what changed, or loading one compiled module.
+class Reloader {
+  private readonly code: CodeServer;
+
+  constructor(
+    private readonly shell: ShellProcess,
+    private readonly options: ShellOptions,
+    private built: CompiledApp[],
+    private readonly say: (line: string) => void,
+  ) {
+    this.code = codeServerOf(shell.node);
+  }
+
   // `inLine` is the process of the line that asked (c() at the prompt), else the shell's process runs it (--watch).
-  const reload = async (inLine?: runtime.ProcessContext): Promise<string[]> => {
+  async reload(inLine?: runtime.ProcessContext): Promise<string[]> {
     let next: CompiledApp[];
     try {
-      next = await compile({ root: options.root, profile: 'dev', build: options.build });
+      next = await compile({ root: this.options.root, profile: 'dev', build: this.options.build });
     } catch (error) {
       if (error instanceof CompileError) {
-        say(`compile error, the running code stays as it was:\n${error.diagnostics.map(formatDiagnostic).join('\n')}`);
+        this.say(`compile error, the running code stays as it was:\n${error.diagnostics.map(formatDiagnostic).join('\n')}`);
         return [];
       }
       throw error;
     }
-    built = next;
-    return inLine ? reloadChanged(inLine, code, next, say) : shell.run((ctx) => reloadChanged(ctx, code, next, say));
-  };
+    this.built = next;
+    return inLine ? reloadChanged(inLine, this.code, next, this.say) : this.shell.run((ctx) => reloadChanged(ctx, this.code, next, this.say));
+  }
 
-  const repl = startRepl({ prompt: 'otp> ', input: options.input ?? process.stdin, output, terminal: false, useGlobal: false, ignoreUndefined: true, writer: formatShellValue });
-  // The helpers every shell shares (@otp-ts/runtime's shellScope, as otp remote evaluates with), plus
-  // what only a shell on the project's own node can do: recompile (c, l) and quit (q).
-  const own = (ctx: runtime.ProcessContext): Record<string, unknown> => ({
-    c: () => reload(ctx),
-    l: async (module: string) => {
-      for (const app of built) {
-        const { sources } = await readBuiltModules(app.dir);
-        const source = sources.find((s) => s.name === module);
-        if (source) return upgradeModules(ctx, code, [source]);
-      }
-      throw new Error(`no compiled module named ${module}: module names look like ${built[0]?.modules[0] ?? 'app/module'}`);
-    },
-    q: () => repl.close(),
-  });
-  // Each line runs inside the shell's process, as a remote line runs inside a process of the node: ctx,
-  // self() and flush() are that process's; a line's promise is awaited, as the remote shells do. Lines
-  // run one after the other, each once the one before printed its answer (a pipe delivers them at once).
+  async load(ctx: runtime.ProcessContext, module: string): ReturnType<typeof upgradeModules> {
+    for (const app of this.built) {
+      const { sources } = await readBuiltModules(app.dir);
+      const source = sources.find((s) => s.name === module);
+      if (source) return upgradeModules(ctx, this.code, [source]);
+    }
+    throw new Error(`no compiled module named ${module}: module names look like ${this.built[0]?.modules[0] ?? 'app/module'}`);
+  }
+}
+
+type Done = (error: Error | null, value?: unknown) => void;
+
+// Each line runs inside the shell's process, as a remote line runs inside a process of the node: ctx,
+// self() and flush() are that process's; a line's promise is awaited, as the remote shells do. Lines
+// run one after the other, each once the one before printed its answer (a pipe delivers them at once).
+function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runtime.ProcessContext) => Record<string, unknown>): void {
   const evaluate = repl.eval.bind(repl);
-  type Done = (error: Error | null, value?: unknown) => void;
   let previous: Promise<void> = Promise.resolve();
   // The REPL's domain (node:repl reports a line's synchronous throw through it); `reported` marks a line it reported.
   const domain = (repl as unknown as { _domain?: EventEmitter })._domain;
   const reported = Symbol('reported');
+  const runLine = (ctx: runtime.ProcessContext, cmd: string, context: Record<string, unknown>, file: string): Promise<unknown> =>
+    new Promise<unknown>((resolve, reject) => {
+      // `_` stays the REPL's last value (the runtime's pattern wildcard is runtime._).
+      const { _: _wildcard, ...scope } = shellScope(shell.node, ctx, runtime as unknown as Record<string, unknown>);
+      Object.assign(context, scope, own(ctx));
+      // resolve() adopts a promise the line answers with: its value is printed, not Promise { <pending> }.
+      // A line that throws (at once, or the promise it awaits rejects) is reported by the REPL's domain,
+      // which prints it and the next prompt and never calls back: the line is over then (else the lines
+      // after it, and q() or the end of the input, would wait behind it for ever).
+      const onThrow = (): void => resolve(reported);
+      domain?.once('error', onThrow);
+      evaluate(cmd, context, file, (error, value) => {
+        domain?.off('error', onThrow);
+        if (error) reject(error);
+        else resolve(value);
+      });
+    });
   (repl as { eval: (cmd: string, context: Record<string, unknown>, file: string, done: Done) => void }).eval = (cmd, context, file, done) => {
     previous = previous.then(() =>
-      shell
-        .run(
-          (ctx) =>
-            new Promise<unknown>((resolve, reject) => {
-              // `_` stays the REPL's last value (the runtime's pattern wildcard is runtime._).
-              const { _: _wildcard, ...scope } = shellScope(node, ctx, runtime as unknown as Record<string, unknown>);
-              Object.assign(context, scope, own(ctx));
-              // resolve() adopts a promise the line answers with: its value is printed, not Promise { <pending> }.
-              // A line that throws (at once, or the promise it awaits rejects) is reported by the REPL's domain,
-              // which prints it and the next prompt and never calls back: the line is over then (else the lines
-              // after it, and q() or the end of the input, would wait behind it for ever).
-              const onThrow = (): void => resolve(reported);
-              domain?.once('error', onThrow);
-              evaluate(cmd, context, file, (error, value) => {
-                domain?.off('error', onThrow);
-                if (error) reject(error);
-                else resolve(value);
-              });
-            }),
-        )
-        .then(
-          (value) => {
-            if (value !== reported) done(null, value);
-          },
-          (error: unknown) => done(error as Error),
-        ),
+      shell.run((ctx) => runLine(ctx, cmd, context, file)).then(
+        (value) => {
+          if (value !== reported) done(null, value);
+        },
+        (error: unknown) => done(error as Error),
+      ),
     );
   };
+}
 
-  const closed = new Promise<void>((resolve) => {
+// Resolves once the REPL closed, the applications stopped (last started first) and the node shut down.
+function closedOnExit(repl: REPLServer, shell: ShellProcess, started: readonly string[]): Promise<void> {
+  return new Promise<void>((resolve) => {
     repl.on('exit', () => {
       void shell
         .run(async (ctx) => {
           for (const name of [...started].reverse()) await application.stop(ctx, name).catch(() => undefined);
         })
         .finally(() => {
-          node.shutdown();
+          shell.node.shutdown();
           resolve();
         });
     });
   });
-  return { repl, shell, reload: () => reload(), closed };
 }
 
 // Upgrades the modules whose compiled code changed since they were loaded (and loads new ones).
