@@ -84,6 +84,8 @@ test('a release crashed by an uncaught error, by its permanent application exiti
     // The hoarder is first by mailbox; the tree at death shows the application, its supervisor and worker.
     assert.match(s1, /by mailbox length:\n\s+<0\.\d+\.\d+>\s+dump_hoarder\s+.*mailbox\s+50/);
     assert.match(s1, /supervision tree at death:\n\s+dumpy \(application\)\n\s+dumpy_sup <0\.\d+\.\d+> \(supervisor:dumpy_sup\)\n\s+dumpy_server <0\.\d+\.\d+> \(gen_server/);
+    assert.match(s1, /states: not captured: an uncaught error ends the node at once/);
+    assert.deepEqual(d1.tree.map((a) => a.label), ['dumpy']);
     const detail = await summary(uncaught, ['--pid', 'dump_hoarder']);
     assert.match(detail, /mailbox:\s+50 message\(s\), the first 5:\n\s+\{ order: 0, item: "widget" \}/);
 
@@ -139,5 +141,37 @@ test('a crash dump of a node with 100k processes stays within its size limit, li
     dumper.uninstall();
     node.shutdown();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a permanent application exiting leaves a dump with the supervision tree and the behaviours\' states as the exit left them, before the other applications stopped', { timeout: 600_000 }, async () => {
+  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
+  const base = mkdtempSync(join(repo, '_build', 'e2e', 'dumpz-'));
+  const root = join(base, 'dumpz');
+  try {
+    await ok(run(process.execPath, [otp, 'new', 'umbrella', 'dumpz', '--quiet'], base), 'otp new umbrella');
+    await ok(run(process.execPath, [otp, 'new', 'app', 'dumpz_extra', '--dir', 'apps/dumpz_extra', '--quiet'], root), 'otp new app in the umbrella');
+    // dumpz's top supervisor is killed once dumpz_extra runs: the permanent application dumpz exits while dumpz_extra still runs.
+    const appFile = join(root, 'apps', 'dumpz', 'src', 'dumpz_app.ts');
+    let source = readFileSync(appFile, 'utf8');
+    source = replaceOrFail(source, "start: (_type, _args, ctx) => supervisor.startLink(ctx, sup, undefined, { name: 'dumpz_sup' }),", "start: async (_type, _args, ctx) => {\n    const started = await supervisor.startLink(ctx, sup, undefined, { name: 'dumpz_sup' });\n    const node = ctx.node;\n    const poll = setInterval(() => {\n      if (!node.whereis('dumpz_extra_server')) return;\n      clearInterval(poll);\n      node.exit(node.whereis('dumpz_sup')!, 'kill');\n    }, 100);\n    return started;\n  },");
+    writeFileSync(appFile, source);
+    await ok(run(process.execPath, [otp, 'release'], root), 'otp release');
+    const rel = join(root, '_build', 'prod', 'rel', 'dumpz');
+    const file = join(rel, 'exit.dump');
+    const r = await run(join(rel, 'bin', 'dumpz'), ['foreground'], rel, { ...process.env, OTP_CRASH_DUMP: file });
+    assert.notEqual(r.status, 0, r.out);
+    const dump = JSON.parse(readFileSync(file, 'utf8')) as CrashDump;
+    assert.equal(dump.kind, 'application_exit');
+    assert.equal(dump.states.captured, true, JSON.stringify(dump.states));
+    const s = await summary(file);
+    assert.match(s, /reason \(application_exit\): .*applicationTerminated: "dumpz"/);
+    // The other application's tree as it stood when dumpz exited (it is stopped only after the dump).
+    assert.match(s, /supervision tree at death:\n\s+dumpz_extra \(application\)\n\s+dumpz_extra_sup <0\.\d+\.\d+> \(supervisor:dumpz_extra_sup\)\n\s+dumpz_extra_server <0\.\d+\.\d+> \(gen_server:dumpz_extra_server\)/);
+    assert.match(s, /states: captured \(\d+ of the \d+ behaviours asked answered sys\.getState in time\)/);
+    const detail = await summary(file, ['--pid', 'dumpz_extra_server']);
+    assert.match(detail, /state:\s+\{ counts: \{\} \}/);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
   }
 });

@@ -41,7 +41,7 @@ export { setEscalationGuard, ResumeRestarts } from './supervisor/escalation.js';
 export type { Escalation, EscalationGuard } from './supervisor/escalation.js';
 /** The crash dump a release's node writes when it dies abnormally, and its file's shape (`otp crashdump` reads it). */
 export { installCrashDump, buildCrashDump, CRASH_DUMP_FILE, CRASH_DUMP_BYTES } from './release/crashdump.js';
-export type { CrashDump, CrashDumpOptions, CrashDumper, DumpedProcess } from './release/crashdump.js';
+export type { CrashDump, CrashDumpOptions, CrashDumper, DumpedProcess, DumpTreeNode } from './release/crashdump.js';
 /** The code server's pieces the compiler, the test runner and the release tooling share: built modules and applications read from disk. */
 export { ModuleVersion, sourceHash, loadBuiltApplication, readBuiltModules, dependencyOrder } from './code/index.js';
 export type { AppFile } from './code/index.js';
@@ -54,3 +54,6 @@ export type { CallPattern, ArgPattern, Guard, Operand, ParseResult, FormatBounds
 /** The rpc modules `otp_observer` and `otp_profile` every distributed node serves, and what they answer with. */
 export { OBSERVER_RPC_MODULE, PROFILE_RPC_MODULE, PROFILE_MAX_MS, OTHER_WORK } from './trace/index.js';
 export type { ObservedSort, ProcessQuery, ObservedProcess, ProcessPage, ObservedTable, Overview, ObserverAction, CpuProfile, CpuProfileNode, ProfileResult, ProcessTime, ProfileFilter } from './trace/index.js';
+/** What `otp heap` reads through `otp_profile`: memory per process and table, and the heap snapshot's chunking. */
+export { HEAP_STATE_ASKS, SNAPSHOT_CHUNK } from './trace/index.js';
+export type { HeapReport, HeapProcess } from './trace/index.js';

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { CrashDump, DumpedProcess } from '@otp-ts/runtime/tools';
+import type { CrashDump, DumpedProcess, DumpTreeNode } from '@otp-ts/runtime/tools';
 import { defineProvider } from '../cli/provider.js';
 import { OtpError } from '../errors/otp-error.js';
 
@@ -63,6 +63,21 @@ export function dumpTree(dump: CrashDump): string[] {
   return lines;
 }
 
+/** The supervision tree the node recorded at death (dumps before it did: drawn from the links), as indented lines. */
+export function treeLines(dump: CrashDump): string[] {
+  if (!Array.isArray(dump.tree)) return dumpTree(dump);
+  const lines: string[] = [];
+  const walk = (n: DumpTreeNode, depth: number): void => {
+    const pad = '  '.repeat(depth + 1);
+    if (n.kind === 'application') lines.push(`${pad}${n.label} (application)`);
+    else lines.push(`${pad}${n.name ?? n.pid} ${n.pid}${n.behaviour ? ` (${n.behaviour}${n.module ? `:${n.module}` : ''})` : ''}${n.mailboxLength ? ` mailbox ${n.mailboxLength}` : ''}`);
+    for (const c of n.children) walk(c, depth + 1);
+    if (n.more) lines.push(`${pad}  … ${n.more} more`);
+  };
+  for (const a of dump.tree) walk(a, 0);
+  return lines;
+}
+
 /** The summary `otp crashdump FILE` prints. */
 export function summariseDump(dump: CrashDump, top: number): string {
   const out: string[] = [];
@@ -78,8 +93,9 @@ export function summariseDump(dump: CrashDump, top: number): string {
   out.push(`\nby mailbox length:`, ...byMailbox.map(processLine));
   const byMemory = [...dump.processes].sort((a, b) => b.memory - a.memory).slice(0, top);
   out.push(`\nby memory:`, ...byMemory.map(processLine));
-  const tree = dumpTree(dump);
+  const tree = treeLines(dump);
   out.push(`\nsupervision tree at death:`, ...(tree.length ? tree : ['  (no application was running)']));
+  if (dump.states) out.push(`\nstates: ${dump.states.captured ? `captured (${dump.states.note}); otp crashdump FILE --pid P shows one` : dump.states.note}`);
   if (dump.tables.length) out.push(`\ntables:`, ...dump.tables.slice(0, top).map((t) => `  ${String(t.id).padEnd(5)} ${(t.name ?? '').padEnd(20)} ${t.type.padEnd(12)} size ${t.size}  owner ${t.owner}`));
   if (dump.log.length) out.push(`\nlast log lines:`, ...dump.log.slice(-10).flatMap((l) => l.split('\n').map((x) => `  ${x}`)));
   return out.join('\n');
@@ -105,6 +121,7 @@ export function processDetail(dump: CrashDump, target: string): string {
     `  tables owned:     ${p.tables}`,
     `  mailbox:          ${p.mailboxLength} message(s)${p.mailbox.length ? `, the first ${p.mailbox.length}:` : ''}`,
     ...p.mailbox.map((m) => `    ${m}`),
+    `  state:            ${p.state ?? (dump.states?.captured ? '- (no behaviour, or it did not answer in time)' : `- (${dump.states?.note ?? 'not in this dump'})`)}`,
   ].join('\n');
 }
 
@@ -149,7 +166,7 @@ export const crashdumpCommand = defineProvider({
     const top = Math.max(1, Math.floor(args.top));
     if (args.json) {
       const d = read.dump;
-      io.stdout.write(`${JSON.stringify({ kind: d.kind, reason: d.reason, time: d.time, node: d.node, versions: d.versions, processCount: d.processCount, byMailbox: [...d.processes].sort((a, b) => b.mailboxLength - a.mailboxLength).slice(0, top), tree: dumpTree(d) })}\n`);
+      io.stdout.write(`${JSON.stringify({ kind: d.kind, reason: d.reason, time: d.time, node: d.node, versions: d.versions, processCount: d.processCount, byMailbox: [...d.processes].sort((a, b) => b.mailboxLength - a.mailboxLength).slice(0, top), tree: treeLines(d), states: d.states })}\n`);
       return 0;
     }
     io.stdout.write(`${summariseDump(read.dump, top)}\n`);

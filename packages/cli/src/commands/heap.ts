@@ -1,6 +1,5 @@
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { type HeapReport } from '@otp-ts/runtime';
-import { PROFILE_RPC_MODULE } from '@otp-ts/runtime/tools';
+import { PROFILE_RPC_MODULE, type HeapReport } from '@otp-ts/runtime/tools';
 import { defineProvider } from '../cli/provider.js';
 import { OtpError } from '../errors/otp-error.js';
 import { withConnection } from '../tracer/connect.js';

@@ -18,6 +18,8 @@ export interface ControllerOptions {
   loader?: ModuleLoader;
   /** Called when a permanent application exits, or a transient one abnormally: the node must stop. */
   onNodeStop?: (reason: unknown) => void;
+  /** Awaited first, with the same reason, while the other applications still run: a crash dump records the node as the exit left it. */
+  beforeNodeStop?: (reason: unknown) => Promise<unknown>;
 }
 
 /** What clients ask the controller. */
@@ -250,8 +252,9 @@ async function appExited(state: State, app: string, reason: unknown): Promise<vo
   if (!fatal) return;
   // An upgrade not yet permanent holds this: it rolls back and starts the application again, the node stays up.
   if (escalationHeld(state.ctx.node, { kind: 'application', app, reason })) return;
-  for (const other of [...state.started.keys()].reverse()) await stopApp(state, other);
   const why = { applicationTerminated: app, reason };
   logger.log('critical', `the node stops: ${s.type} application ${app} exited`, { pid: state.ctx.self() });
+  await state.options.beforeNodeStop?.(why).catch(() => undefined);
+  for (const other of [...state.started.keys()].reverse()) await stopApp(state, other);
   (state.options.onNodeStop ?? ((r: unknown) => setImmediate(() => state.ctx.node.shutdown(r))))(why);
 }

@@ -2,7 +2,8 @@
 // why, where, and what every process, name, table and module looked like at that moment. Written
 // synchronously (the process is about to end), atomically (tmp + rename), once per crash, within a size
 // limit. On the heap limit no JavaScript can run: Node.js' own diagnostic report is written to the same
-// path instead (process.report.reportOnFatalError), and `otp crashdump` reads either.
+// path instead (process.report.reportOnFatalError), and `otp crashdump` reads either. When the node can
+// still answer (a permanent application exited), the behaviours' states are asked for first, bounded.
 import { readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,7 @@ import { Pid } from '../pid.js';
 import { loggerOf } from '../logger.js';
 import { tableOf } from '../global/table.js';
 import { formatBounded, type FormatBounds } from '../trace/format.js';
+import { sys } from '../sys.js';
 
 /** The file name a crash dump gets when none is configured (Erlang's erl_crash.dump). */
 export const CRASH_DUMP_FILE = 'otp_crash.dump';
@@ -47,6 +49,23 @@ export interface DumpedProcess {
   reductions: number;
   trapExit: boolean;
   tables: number;
+  /** A behaviour's state, formatted with the tracer's bounds, when the node could still be asked (see `states`). */
+  state?: string;
+}
+
+/** One node of the supervision tree at death: an application, a supervisor or a worker. */
+export interface DumpTreeNode {
+  kind: 'application' | 'supervisor' | 'worker';
+  /** The application's name, or the process's registered name or pid. */
+  label: string;
+  pid?: string;
+  name?: string;
+  behaviour?: string;
+  module?: string;
+  mailboxLength?: number;
+  children: DumpTreeNode[];
+  /** Children left out past the bound. */
+  more?: number;
 }
 
 /** The crash dump file: one JSON object (documented in docs/crashdump.md). */
@@ -68,6 +87,10 @@ export interface CrashDump {
   registered: Record<string, string>;
   global: Record<string, string>;
   tables: Array<{ id: number; name?: string; type: string; owner: string; size: number }>;
+  /** The supervision tree at the moment of death: each application, its top supervisor and their children (bounded). */
+  tree: DumpTreeNode[];
+  /** Whether the behaviours' states are in `processes`: asked for through sys when the node could still answer, else why not. */
+  states: { captured: boolean; asked: number; answered: number; note: string };
   modules: Array<{ name: string; current?: string; old?: string }>;
   log: string[];
   /** Node.js' diagnostic report (process.report.getReport()), trimmed when it would not fit. */
@@ -79,14 +102,24 @@ export interface CrashDump {
 export interface CrashDumper {
   readonly file: string;
   readonly maxBytes: number;
-  /** Writes the dump (once: later calls return undefined); returns the file written. */
+  /** Writes the dump (once: later calls return undefined); returns the file written. Synchronous: no state is asked for. */
   write(kind: CrashDump['kind'], reason: unknown): string | undefined;
+  /** Asks the behaviours for their states (bounded in count and time), then writes the dump as `write` does: for a node that can still answer. */
+  capture(kind: CrashDump['kind'], reason: unknown): Promise<string | undefined>;
   uninstall(): void;
 }
 
 const MAILBOX_HEAD = 5;
 const MESSAGE_BOUNDS: FormatBounds = { depth: 3, items: 10, chars: 300 };
+const STATE_BOUNDS: FormatBounds = { depth: 4, items: 20, chars: 2000 };
 const LOG_LINES = 100;
+/** At most this many behaviours are asked for their state when a dump is captured, each within STATE_ASK_MS, all within STATES_MS. */
+const STATE_ASKS = 2000;
+const STATE_ASK_MS = 500;
+const STATES_MS = 3000;
+const ASKERS = 16;
+const TREE_NODES = 10_000;
+const TREE_CHILDREN = 200;
 
 let otpVersion: string | undefined;
 function otpTsVersion(): string {
@@ -114,7 +147,7 @@ function describe(reason: unknown): { reason: string; where: string | undefined 
   return { reason: formatBounded(reason, { depth: 4, items: 20, chars: 2000 }), where: undefined };
 }
 
-function dumpProcess(p: ProcessImpl): DumpedProcess {
+function dumpProcess(p: ProcessImpl, states?: Map<ProcessImpl, string>): DumpedProcess {
   const monitors: string[] = [];
   for (const m of p.mons ?? []) if (m.watcher === p) monitors.push(m.target.pid.toString());
   const out: DumpedProcess = {
@@ -134,11 +167,76 @@ function dumpProcess(p: ProcessImpl): DumpedProcess {
   if (p.name !== undefined) out.name = p.name;
   if (p.label?.behaviour) out.behaviour = p.label.behaviour;
   if (p.label?.module) out.module = p.label.module;
+  const state = states?.get(p);
+  if (state !== undefined) out.state = state;
   return out;
 }
 
+// The application controller and masters are busy stopping the node (or asking): they are never asked.
+const askable = (p: ProcessImpl): boolean => !!p.label?.behaviour && p.label.behaviour !== 'application_master' && p.name !== 'application_controller' && p.label.module !== 'application_controller';
+
+/** Asks the behaviours of a node still running for their states (sys.getState), a few at a time, within STATES_MS. */
+async function askStates(node: OtpNode): Promise<{ states: Map<ProcessImpl, string>; asked: number }> {
+  const procs: ProcessImpl[] = [];
+  for (const p of node.liveProcesses()) if (askable(p) && procs.length < STATE_ASKS) procs.push(p);
+  const states = new Map<ProcessImpl, string>();
+  const until = Date.now() + STATES_MS;
+  let next = 0;
+  const asker = async (ctx: Parameters<Parameters<OtpNode['run']>[0]>[0]): Promise<void> => {
+    while (next < procs.length && Date.now() < until) {
+      const p = procs[next++]!;
+      if (p.dead) continue;
+      try {
+        states.set(p, formatBounded(await sys.getState(ctx, p.pid, Math.min(STATE_ASK_MS, Math.max(1, until - Date.now()))), STATE_BOUNDS));
+      } catch {
+        // Busy, exiting or deaf to system messages: its state stays out.
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(ASKERS, procs.length) }, () => node.run(asker).catch(() => undefined)));
+  return { states, asked: procs.length };
+}
+
+/** The supervision tree as it stands: each application master's linked top supervisor, and supervisors' linked children (bounded). */
+export function supervisionTreeNow(node: OtpNode): DumpTreeNode[] {
+  let budget = TREE_NODES;
+  const seen = new Set<ProcessImpl>();
+  for (const p of node.liveProcesses()) if (p.name === 'application_controller' || p.label?.module === 'application_controller') seen.add(p);
+  const masters = Array.from(node.liveProcesses()).filter((p) => p.label?.behaviour === 'application_master');
+  for (const m of masters) seen.add(m);
+  const nodeOf = (p: ProcessImpl): DumpTreeNode => {
+    budget--;
+    const supervisor = p.label?.behaviour === 'supervisor';
+    const out: DumpTreeNode = { kind: supervisor ? 'supervisor' : 'worker', label: p.name ?? p.pid.toString(), pid: p.pid.toString(), children: [] };
+    if (p.name !== undefined) out.name = p.name;
+    if (p.label?.behaviour) out.behaviour = p.label.behaviour;
+    if (p.label?.module) out.module = p.label.module;
+    if (p.queueLength) out.mailboxLength = p.queueLength;
+    if (supervisor) children(p, out);
+    return out;
+  };
+  const children = (p: ProcessImpl, into: DumpTreeNode): void => {
+    for (const c of p.links ?? []) {
+      if (seen.has(c)) continue;
+      seen.add(c);
+      if (budget <= 0 || into.children.length >= TREE_CHILDREN) into.more = (into.more ?? 0) + 1;
+      else into.children.push(nodeOf(c));
+    }
+  };
+  return masters.map((m) => {
+    const app: DumpTreeNode = { kind: 'application', label: m.label?.module ?? '?', pid: m.pid.toString(), children: [] };
+    children(m, app);
+    return app;
+  });
+}
+
 /** Builds a node's crash dump (everything but the write), within `maxBytes` once serialised. */
-export function buildCrashDump(node: OtpNode, kind: CrashDump['kind'], reason: unknown, options: { maxBytes: number; log?: string[]; release?: CrashDumpOptions['release'] }): CrashDump {
+export function buildCrashDump(
+  node: OtpNode,
+  kind: CrashDump['kind'],
+  reason: unknown,
+  options: { maxBytes: number; log?: string[]; release?: CrashDumpOptions['release']; states?: { states: Map<ProcessImpl, string>; asked: number } },
+): CrashDump {
   const procs = Array.from(node.liveProcesses());
   const registered: Record<string, string> = {};
   const tables: CrashDump['tables'] = [];
@@ -183,6 +281,10 @@ export function buildCrashDump(node: OtpNode, kind: CrashDump['kind'], reason: u
     registered,
     global,
     tables,
+    tree: supervisionTreeNow(node),
+    states: options.states
+      ? { captured: true, asked: options.states.asked, answered: options.states.states.size, note: `${options.states.states.size} of the ${options.states.asked} behaviours asked answered sys.getState in time` }
+      : { captured: false, asked: 0, answered: 0, note: kind === 'uncaught_error' ? 'not captured: an uncaught error ends the node at once, and a behaviour gives its state only by answering a message' : 'not captured: the dump was written synchronously' },
     modules,
     log: options.log ?? [],
     report,
@@ -195,12 +297,17 @@ export function buildCrashDump(node: OtpNode, kind: CrashDump['kind'], reason: u
     dump.report = { header: r.header, javascriptStack: r.javascriptStack, javascriptHeap: r.javascriptHeap, note: 'trimmed to fit the crash dump size limit' };
     size = JSON.stringify(dump).length;
   }
+  // The tree next: past a quarter of the limit, each application keeps only its count of children.
+  if (size > options.maxBytes / 4 && JSON.stringify(dump.tree).length > options.maxBytes / 8) {
+    dump.tree = dump.tree.map((a) => ({ ...a, children: [], more: a.children.length + (a.more ?? 0) }));
+    size = JSON.stringify(dump).length;
+  }
   // Then the processes, the most telling first, while they fit (a margin for the truncation note).
   procs.sort((a, b) => b.queueLength - a.queueLength || b.memoryEstimate() - a.memoryEstimate());
   const budget = options.maxBytes - size - 512;
   let used = 0;
   for (const p of procs) {
-    const one = dumpProcess(p);
+    const one = dumpProcess(p, options.states?.states);
     const bytes = JSON.stringify(one).length + 1;
     if (used + bytes > budget) break;
     used += bytes;
@@ -238,30 +345,44 @@ export function installCrashDump(node: OtpNode, options: CrashDumpOptions = {}):
     process.report.filename = basename(file);
   }
   let written = false;
+  const writeOnce = (kind: CrashDump['kind'], reason: unknown, states?: { states: Map<ProcessImpl, string>; asked: number }): string | undefined => {
+    if (written) return undefined;
+    written = true;
+    try {
+      const dump = buildCrashDump(node, kind, reason, { maxBytes, log: [...ring], release: options.release, ...(states ? { states } : {}) });
+      let text = JSON.stringify(dump);
+      if (text.length > maxBytes) {
+        dump.processes = [];
+        dump.tree = [];
+        dump.report = { note: 'left out: the dump did not fit its size limit' };
+        dump.log = dump.log.slice(-10);
+        text = JSON.stringify(dump);
+      }
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, text);
+      renameSync(tmp, file);
+      process.stderr.write(`crash dump written to ${file}\n`);
+      return file;
+    } catch (error) {
+      process.stderr.write(`could not write the crash dump ${file}: ${String(error)}\n`);
+      return undefined;
+    }
+  };
   const dumper: CrashDumper = {
     file,
     maxBytes,
     write(kind, reason) {
+      return writeOnce(kind, reason);
+    },
+    async capture(kind, reason) {
       if (written) return undefined;
-      written = true;
+      let states: { states: Map<ProcessImpl, string>; asked: number } | undefined;
       try {
-        const dump = buildCrashDump(node, kind, reason, { maxBytes, log: [...ring], release: options.release });
-        let text = JSON.stringify(dump);
-        if (text.length > maxBytes) {
-          dump.processes = [];
-          dump.report = { note: 'left out: the dump did not fit its size limit' };
-          dump.log = dump.log.slice(-10);
-          text = JSON.stringify(dump);
-        }
-        const tmp = `${file}.${process.pid}.tmp`;
-        writeFileSync(tmp, text);
-        renameSync(tmp, file);
-        process.stderr.write(`crash dump written to ${file}\n`);
-        return file;
-      } catch (error) {
-        process.stderr.write(`could not write the crash dump ${file}: ${String(error)}\n`);
-        return undefined;
+        states = await askStates(node);
+      } catch {
+        states = undefined;
       }
+      return writeOnce(kind, reason, states);
     },
     uninstall() {
       process.off('uncaughtExceptionMonitor', onUncaught);
