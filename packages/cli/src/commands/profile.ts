@@ -126,8 +126,10 @@ export function summariseProfile(node: string, result: Ok, n: number): string {
     ...(sel ? [`only ${sel.pid}${sel.name ? ` (${sel.name})` : ''}: ${sel.samples} of ${profile.samples.length} samples fell in its ${sel.runs} runs, ${pctOf(otherMs, totalMs).trim()} of the time went to other work${sel.segmentsDropped ? ' (its runs past the first million were not kept: later samples count as other work)' : ''}`] : []),
     ...(result.moduleNames ? [`only the functions of ${result.moduleNames.join(', ')}`] : []),
   ];
+  const cost = result.overhead ? [`overhead: the scheduler's process timer about ${result.overhead.timerMs.toFixed(1)} ms (${pctOf(result.overhead.timerMs, totalMs).trim()}) in ${result.overhead.timerCalls} calls; V8's sampling every ${result.intervalUs} µs on top (bench/profile measures both)`] : [];
   return [
     `profiled ${node} for ${totalMs.toFixed(0)} ms: ${profile.samples.length} samples, ${pctOf(idleMs, totalMs).trim()} idle; ${mapped} call frames mapped to TypeScript`,
+    ...cost,
     ...only,
     '',
     ...processTable(result, totalMs, n),
