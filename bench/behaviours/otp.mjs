@@ -1,5 +1,6 @@
 // The behaviour workloads on otp-ts. Usage: node --expose-gc otp.mjs WORKLOAD [REPS]  (prints one JSON line)
-import { createNode, genServer, supervisor, ok, reply, noreply, loggerOf, isDown, setMessageIsolation, TIMEOUT } from '@otp-ts/runtime';
+// OTP_RUNTIME: another copy of the runtime's entry to run instead (an A/B comparison of the same workload, see profile.mjs).
+const { createNode, genServer, supervisor, ok, reply, noreply, loggerOf, isDown, setMessageIsolation, TIMEOUT } = await import(process.env.OTP_RUNTIME ?? '@otp-ts/runtime');
 import { repeat } from '../runtime/repeat.mjs';
 
 const now = () => performance.now();

@@ -28,10 +28,12 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms =
   }
 }
 
-// Crashes the registered counter until the supervisor has gone over its intensity.
+// Crashes the registered counter until the supervisor has gone over its intensity. The crash's caller may learn
+// of the exit before the supervisor has handled it: it waits for a restarted counter or the held escalation.
 async function crashLoop(ctx: ProcessContext, held: Escalation[]): Promise<void> {
   while (held.length === 0) {
-    await until('a counter', () => ctx.whereis('counter') !== undefined);
+    await until('a counter or the escalation', () => held.length > 0 || ctx.whereis('counter') !== undefined);
+    if (held.length > 0) return;
     await genServer.call(ctx, 'counter', 'crash').catch(() => undefined);
   }
 }

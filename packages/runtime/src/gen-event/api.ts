@@ -26,12 +26,12 @@ async function request(ctx: ProcessContext, manager: ManagerRef, op: ManagerOp, 
 
 /** Starts an event manager linked to the caller, with no handlers; `options.name` registers it. */
 export function startLink<Event = unknown>(ctx: ProcessContext, options: StartOptions = {}): Promise<ManagerPid<Event>> {
-  return startAcknowledged(ctx, (child, parent, ack) => runManager(child, parent, ack), { ...options, link: true });
+  return startAcknowledged(ctx, (child, parent, ack) => runManager(child, parent, ack), options, true);
 }
 
 /** Starts an event manager that is not linked to the caller. */
 export function start<Event = unknown>(ctx: ProcessContext, options: StartOptions = {}): Promise<ManagerPid<Event>> {
-  return startAcknowledged(ctx, (child, _parent, ack) => runManager(child, null, ack), { ...options, link: false });
+  return startAcknowledged(ctx, (child, _parent, ack) => runManager(child, null, ack), options, false);
 }
 
 /** Installs a handler (in front: it sees events first) through its init; throws `GenEventError` initFailed or alreadyExists. */

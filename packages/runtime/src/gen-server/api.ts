@@ -16,7 +16,7 @@ export function startLink<S, Call, Cast, Reply, Args>(
   args: Args,
   options: StartOptions = {},
 ): Promise<ServerPid<Call, Cast, Reply>> {
-  return startAcknowledged(ctx, (child, parent, ack) => runServer(child, module as unknown as AnyServer, args, parent, ack), { ...options, link: true });
+  return startAcknowledged(ctx, (child, parent, ack) => runServer(child, module as unknown as AnyServer, args, parent, ack), options, true);
 }
 
 /** Starts a gen_server that is not linked to the caller. */
@@ -26,7 +26,7 @@ export function start<S, Call, Cast, Reply, Args>(
   args: Args,
   options: StartOptions = {},
 ): Promise<ServerPid<Call, Cast, Reply>> {
-  return startAcknowledged(ctx, (child, _parent, ack) => runServer(child, module as unknown as AnyServer, args, null, ack), { ...options, link: false });
+  return startAcknowledged(ctx, (child, _parent, ack) => runServer(child, module as unknown as AnyServer, args, null, ack), options, false);
 }
 
 /** Calls a server and returns its reply; throws `CallError` (noproc, timeout, or the server's exit reason). Default timeout 5000 ms. */

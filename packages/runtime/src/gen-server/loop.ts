@@ -158,8 +158,13 @@ export function enterServer(ctx: ProcessContext, mod: AnyServer, state: unknown,
 
 /** The server loop, after running init when `init` is given (start) or with a ready server (enterLoop). */
 async function serve(ctx: ProcessContext, ready: Server | null, init: { mod: AnyServer; args: unknown; parent: Pid | null; ack: Acknowledge } | null): Promise<void> {
-  const server = ready ?? (await initServer(ctx, init!.mod, init!.args, init!.parent, init!.ack));
-  if (server === null) return;
+  let server = ready;
+  if (server === null) {
+    // A synchronous init is run and acknowledged in this turn, without a promise; only an async one is awaited.
+    const started = initServer(ctx, init!.mod, init!.args, init!.parent, init!.ack);
+    server = isThenable(started) ? await started : started;
+    if (server === null) return;
+  }
   // The suspended loop frame outlives init: drop what it no longer needs, so the GC can free it.
   // eslint-disable-next-line no-useless-assignment
   init = null;
@@ -199,19 +204,35 @@ async function serve(ctx: ProcessContext, ready: Server | null, init: { mod: Any
   }
 }
 
-/** Runs init and acknowledges the starter: the server, null if init asked to be ignored; throws to exit. */
-async function initServer(ctx: ProcessContext, mod: AnyServer, args: unknown, parent: Pid | null, ack: Acknowledge): Promise<Server | null> {
+/** Runs init and acknowledges the starter: the server, null if init asked to be ignored (a promise of either for an async init); throws to exit. */
+function initServer(ctx: ProcessContext, mod: AnyServer, args: unknown, parent: Pid | null, ack: Acknowledge): Server | null | Promise<Server | null> {
   ctx.setLabel(labelOf(mod));
   const server = new Server(ctx, mod, undefined, parent);
   applyInitialDebug(ctx, server);
   setCurrentFunction(ctx, server.names.init);
-  const init = await server.attempt(() => mod.init(args, ctx));
-  setCurrentFunction(ctx, LOOP);
-  if (!init.ok) {
-    ack(false, init.error);
-    throw new ExitSignal(init.error);
+  let value: unknown;
+  try {
+    value = mod.init(args, ctx);
+  } catch (error) {
+    setCurrentFunction(ctx, LOOP);
+    return failInit(ack, exitReasonOf(error));
   }
-  const r = resultOf<ServerResult>(init.value);
+  if (isThenable(value)) {
+    return value.then(
+      (v) => initialized(ctx, server, ack, v),
+      (error: unknown) => {
+        setCurrentFunction(ctx, LOOP);
+        return failInit(ack, exitReasonOf(error));
+      },
+    );
+  }
+  return initialized(ctx, server, ack, value);
+}
+
+/** Applies init's result (`value`) and acknowledges the starter: the server, null if init asked to be ignored; throws to exit. */
+function initialized(ctx: ProcessContext, server: Server, ack: Acknowledge, value: unknown): Server | null {
+  setCurrentFunction(ctx, LOOP);
+  const r = resultOf<ServerResult>(value);
   switch (r?.type) {
     case 'ok':
       server.state = r.state;
@@ -229,7 +250,7 @@ async function initServer(ctx: ProcessContext, mod: AnyServer, args: unknown, pa
       break; // no result, or not an init result: a bad return value
   }
   // A type outside the union (user code may return anything) falls through to here too.
-  return failInit(ack, new BadReturnValue('init', init.value));
+  return failInit(ack, new BadReturnValue('init', value));
 }
 
 // A failed init: the starter learns why, and the process exits with it.

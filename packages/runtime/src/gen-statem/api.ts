@@ -17,7 +17,7 @@ export function startLink<S, D, Call, Cast, Reply, Args>(
   args: Args,
   options: StartOptions = {},
 ): Promise<StatemPid<Call, Cast, Reply>> {
-  return startAcknowledged(ctx, (child, parent, ack) => runStatem(child, module as unknown as AnyStatem, args, parent, ack), { ...options, link: true });
+  return startAcknowledged(ctx, (child, parent, ack) => runStatem(child, module as unknown as AnyStatem, args, parent, ack), options, true);
 }
 
 /** Starts a gen_statem that is not linked to the caller. */
@@ -27,7 +27,7 @@ export function start<S, D, Call, Cast, Reply, Args>(
   args: Args,
   options: StartOptions = {},
 ): Promise<StatemPid<Call, Cast, Reply>> {
-  return startAcknowledged(ctx, (child, _parent, ack) => runStatem(child, module as unknown as AnyStatem, args, null, ack), { ...options, link: false });
+  return startAcknowledged(ctx, (child, _parent, ack) => runStatem(child, module as unknown as AnyStatem, args, null, ack), options, false);
 }
 
 /** Options of enterLoop. */

@@ -4,7 +4,7 @@ import { RuntimeError } from '../errors.js';
 import type { ProcessContext } from '../types.js';
 import { internals, internalsOf, type ProcessInternals } from '../process-internals.js';
 import { sendToAlias } from '../alias.js';
-import { CallMessage, CastMessage, From, REMOTE_REPLY, ReplyMessage } from './messages.js';
+import { CallMessage, From, REMOTE_REPLY, ReplyMessage, castMessage } from './messages.js';
 import { CallError } from './errors.js';
 
 /** The default time a call waits for its reply, as in OTP. */
@@ -107,8 +107,10 @@ export function call<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<C
 
 /** Sends an asynchronous request; never fails, even if the server does not exist (as OTP's cast). */
 export function cast<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<Call, Cast, Reply>, request: NoInfer<Cast>): void {
+  // A pid is sent to at once: a send to a dead one is dropped, as the cast is (no liveness check first).
+  if (server instanceof Pid) return ctx.send(server, castMessage(request));
   const pid = remoteByName(ctx, server) ?? whereisServer(ctx, server);
-  if (pid !== undefined) ctx.send(pid, new CastMessage(request));
+  if (pid !== undefined) ctx.send(pid, castMessage(request));
 }
 
 /** Answers a call whose handler returned noreply; a reply after the caller gave up is dropped. */

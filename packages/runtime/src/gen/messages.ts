@@ -29,6 +29,23 @@ export class CastMessage {
   constructor(readonly request: unknown) {}
 }
 
+// Casts of a primitive request (what an atom is in Erlang: 'inc', true) share one frozen message per value, so such
+// a cast allocates nothing and a mailbox of queued casts holds no young object for the collector to promote.
+const sharedCasts = new Map<unknown, CastMessage>();
+const SHARED_CASTS = 1024;
+const SHARED_CAST_LENGTH = 64;
+
+/** The message of a cast of `request`: shared for short strings, booleans, null and undefined, else a new one. */
+export function castMessage(request: unknown): CastMessage {
+  if (typeof request === 'string' ? request.length > SHARED_CAST_LENGTH : typeof request !== 'boolean' && request != null) return new CastMessage(request);
+  let m = sharedCasts.get(request);
+  if (m === undefined) {
+    m = Object.freeze(new CastMessage(request));
+    if (sharedCasts.size < SHARED_CASTS) sharedCasts.set(request, m);
+  }
+  return m;
+}
+
 /** The answer to a call, matched by the caller on its tag. */
 export class ReplyMessage {
   constructor(

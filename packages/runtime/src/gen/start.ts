@@ -1,4 +1,4 @@
-import { Pid } from '../pid.js';
+import { Pid, type Ref } from '../pid.js';
 import { Down, TIMEOUT } from '../messages.js';
 import { RuntimeError } from '../errors.js';
 import type { ProcessContext, SpawnOptions } from '../types.js';
@@ -22,6 +22,12 @@ export interface StartOptions {
 /** Tells the starter how init went: `ok` with the value start resolves to, or the failure reason. */
 export type Acknowledge = (ok: boolean, value: unknown) => void;
 
+// What a start that init acknowledged drops of its monitor: the monitor and any DOWN it already queued.
+const FLUSH = Object.freeze({ flush: true });
+// The spawn options of a start without a name or a mailbox bound, shared rather than built per start.
+const LINKED = Object.freeze({ link: true });
+const UNLINKED = Object.freeze({ link: false });
+
 /**
  * Spawns a behaviour process and waits until its init acknowledges (OTP's proc_lib:start_link). The body
  * receives the parent's pid and an `ack` to call once init is done. With `link`, a failed init's exit
@@ -30,16 +36,19 @@ export type Acknowledge = (ok: boolean, value: unknown) => void;
 export async function startAcknowledged(
   ctx: ProcessContext,
   body: (child: ProcessContext, parent: Pid, ack: Acknowledge) => Promise<void>,
-  options: StartOptions & { link: boolean },
+  options: StartOptions,
+  link: boolean,
 ): Promise<Pid> {
   const parent = ctx.self();
-  const tag = ctx.makeRef();
   const name = options.name;
   if (name !== undefined) {
     const holder = typeof name === 'string' ? ctx.whereis(name) : name.via.whereis(name.name);
     if (holder !== undefined) throw new StartError('alreadyStarted', holder);
   }
   if (options.debug !== undefined) checkDebugOptions(options.debug);
+  const maxMailbox = options.spawnOpt?.maxMailbox;
+  // The monitor's ref, set once the child is spawned (it runs later), is also the tag its ack carries: one ref per start.
+  let tag: Ref;
   let acked = false;
   const pid = ctx.spawn(
     // Not async: the body's own promise is the process's, so no wrapper frame or promise stays alive.
@@ -55,13 +64,14 @@ export async function startAcknowledged(
         child.send(parent, new InitAck(tag, ok, value));
       });
     },
-    { link: options.link, name: typeof name === 'string' ? name : undefined, maxMailbox: options.spawnOpt?.maxMailbox },
+    name === undefined && maxMailbox === undefined ? (link ? LINKED : UNLINKED) : { link, name: typeof name === 'string' ? name : undefined, maxMailbox },
   );
-  const mref = ctx.monitor(pid);
-  const answer = await ctx.receive((m) => (m instanceof InitAck && m.tag === tag) || (m instanceof Down && m.ref === mref), options.timeout ?? Infinity);
+  const mref = (tag = ctx.monitor(pid));
+  const answer = await ctx.receive((m) => (m instanceof InitAck && m.tag === mref) || (m instanceof Down && m.ref === mref), options.timeout ?? Infinity);
   if (answer instanceof InitAck) {
     if (answer.ok) {
-      ctx.demonitor(mref, { flush: true });
+      // A monitor still active had sent no DOWN: only a child gone since its ack leaves one to flush.
+      if (!ctx.demonitor(mref)) ctx.demonitor(mref, FLUSH);
       return pid;
     }
     // The child exits after a failed init: wait for it, so a name it held is free when start returns.
@@ -69,9 +79,9 @@ export async function startAcknowledged(
     throw answer.value instanceof StartError ? answer.value : new StartError(answer.value);
   }
   if (answer === TIMEOUT) {
-    if (options.link) ctx.unlink(pid);
+    if (link) ctx.unlink(pid);
     ctx.exit(pid, 'kill');
-    ctx.demonitor(mref, { flush: true });
+    ctx.demonitor(mref, FLUSH);
     throw new StartError('timeout');
   }
   throw new StartError((answer as Down).reason);
