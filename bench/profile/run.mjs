@@ -3,7 +3,7 @@
 // call loop beside eprof on BEAM for the same loop, and the time and size of a crash dump of 100k processes.
 import { spawnSync, execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
@@ -42,15 +42,21 @@ function measure(runtime, workload) {
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
-// Alternating runs, best of three each, so drift on a shared machine hits both sides alike.
-function compare(before, after, workload) {
+// Alternating runs, so drift on a shared machine hits both sides alike: the best of each side, and the
+// median of the pairs' ratios (steadier than the bests when the machine's load swings).
+function compare(before, after, workload, pairs = 5) {
   let b = 0;
   let a = 0;
-  for (let i = 0; i < 3; i++) {
-    b = Math.max(b, measure(before, workload).rate);
-    a = Math.max(a, measure(after, workload).rate);
+  const ratios = [];
+  for (let i = 0; i < pairs; i++) {
+    const rb = measure(before, workload).rate;
+    const ra = measure(after, workload).rate;
+    b = Math.max(b, rb);
+    a = Math.max(a, ra);
+    ratios.push(ra / rb);
   }
-  return { b, a };
+  ratios.sort((x, y) => x - y);
+  return { b, a, median: ratios[Math.floor(ratios.length / 2)] };
 }
 
 const fmt = (n) => Math.round(n).toLocaleString('en');
@@ -66,9 +72,9 @@ export async function run() {
 
   const off = [];
   for (const [workload, label, unit] of [['pingpong', 'ping-pong between two processes', 'round trips/s'], ['call_loop', 'gen_server call loop', 'calls/s']]) {
-    const { b, a } = compare(before, after, workload);
-    console.log(`  ${label}: ${fmt(b)} without the hook, ${fmt(a)} with it (${pct(a, b)})`);
-    off.push(`| ${label}, no profile running | ${fmt(b)} | ${fmt(a)} | ${pct(a, b)} | ${unit} |`);
+    const { b, a, median } = compare(before, after, workload);
+    console.log(`  ${label}: ${fmt(b)} without the hook, ${fmt(a)} with it (best ${pct(a, b)}, median of pairs ${pct(median, 1)})`);
+    off.push(`| ${label}, no profile running | ${fmt(b)} | ${fmt(a)} | ${pct(a, b)} | ${pct(median, 1)} | ${unit} |`);
   }
 
   let base = 0;
@@ -101,12 +107,12 @@ export async function run() {
   const lines = [
     '## profile',
     '',
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB), Node.js ${process.version}. Command: \`npm run bench -- profile\`. Best of 3 alternating runs (each the best of 5 after a warm-up); the machine is shared, so differences of a few percent are noise.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB), Node.js ${process.version}. Command: \`npm run bench -- profile\`. Each run is the best of 5 after a warm-up; the hook's cost takes 5 alternating pairs of runs, the rest the best of 3 runs. The machine is shared (load average ${loadavg()[0].toFixed(0)} at the end), so differences of a few percent, and more under load, are noise.`,
     '',
     "What the scheduler's timing hook for `otp profile`'s process view costs when no profile runs: the committed runtime against the same runtime with the hook's two lines (`runTiming.on` tested where a process is woken and where it yields) taken out, both bundled the same way.",
     '',
-    '| workload | without the hook | with the hook | difference | unit |',
-    '| --- | ---: | ---: | ---: | --- |',
+    '| workload | without the hook (best) | with the hook (best) | difference of the bests | median of the 5 pairs\' ratios | unit |',
+    '| --- | ---: | ---: | ---: | ---: | --- |',
     ...off,
     '',
     `A gen_server call loop (100,000 calls) while a profile runs, beside BEAM (Erlang/OTP ${beam?.release ?? 'not available'}, \`+S 1\`) running the same loop under eprof (profiling the caller and the server). OTP ${beam?.release ?? '25'} has eprof and fprof; tprof, eprof's successor, arrived in OTP 27 and is not installed here.`,
