@@ -1,7 +1,8 @@
 import { Ref } from './pid.js';
 import { RuntimeError } from './errors.js';
 import type { OtpNode } from './node.js';
-import type { MonitorLink, ProcessImpl } from './process.js';
+import type { ProcessImpl } from './process.js';
+import type { MonitorLink } from './process-monitors.js';
 
 /**
  * How an alias stops accepting messages (OTP 24's alias options):

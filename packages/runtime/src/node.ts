@@ -1,7 +1,8 @@
 import { PROCESS, Pid, Ref } from './pid.js';
 import { Down, Exit, type ExitReason } from './messages.js';
 import { ExitSignal, RuntimeError, describeReason } from './errors.js';
-import { attachMonitor, detachMonitor, MonitorLink, ProcessImpl } from './process.js';
+import { ProcessImpl } from './process.js';
+import { attachMonitor, detachMonitor, MonitorLink } from './process-monitors.js';
 import { sendToAlias } from './alias.js';
 import { mailboxLimitOf } from './limits.js';
 import { TimerQueue } from './timers.js';

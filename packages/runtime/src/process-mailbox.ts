@@ -1,0 +1,278 @@
+import { TIMEOUT, type ExitReason, type Timeout } from './messages.js';
+import { RuntimeError } from './errors.js';
+import type { TimerEntry } from './timers.js';
+import { finish } from './finish.js';
+import { releaseAliases } from './alias.js';
+import { mailboxOverflow } from './limits.js';
+import { isolateMessage, isolation } from './isolation.js';
+import { runTiming } from './run-timing.js';
+import { EMPTY, IDLE, PARKED, RACED, READY, SCAN, ProcessRecord } from './process-record.js';
+import type { ProcessImpl } from './process.js';
+import type { Matcher } from './types.js';
+
+/** A matcher that accepts nothing: `sleep` waits on it without scanning the mailbox. */
+export const NEVER = (): boolean => false;
+
+// One shared executor captures each receive's resolver, so no closure is allocated per receive.
+let captured: ((value: unknown) => void) | null = null;
+const capture = (resolve: (value: unknown) => void): void => {
+  captured = resolve;
+};
+
+function onReceiveTimeout(entry: TimerEntry): void {
+  (entry.owner as ProcessImpl).receiveTimedOut();
+}
+
+/**
+ * A process's mailbox and receive: delivery, selective receive, the scheduler's hand-over and the end of
+ * the body. The hot path of a message (deliver → wake, receive → park) lives here, in one class, so it stays
+ * monomorphic; its methods run on the whole process record (`this: ProcessImpl`).
+ */
+export class ProcessMailbox extends ProcessRecord {
+  // A process suspended by a busy connection: its next receive (or sleep) starts once the connection drained.
+  private async afterSuspension<T>(this: ProcessImpl, matcher: Matcher<T> | null | undefined, timeoutMs: number | undefined): Promise<T | Timeout> {
+    const x = this.x!;
+    await x.suspended;
+    x.suspended = null;
+    this.compact();
+    return this.receive(matcher, timeoutMs);
+  }
+
+  receive<T>(this: ProcessImpl, matcher?: Matcher<T> | null, timeoutMs?: number): Promise<T | Timeout> {
+    this.check();
+    if (this.x !== null && this.x.suspended !== null) return this.afterSuspension(matcher, timeoutMs);
+    if (this.mode !== IDLE) {
+      // The body resumed without this receive completing (it raced it with another promise): watch it from now on.
+      if (this.body !== null && this.body !== RACED) this.observe(this.body);
+      this.body = RACED;
+      throw new RuntimeError('badarg', `process ${this.pid} called receive while its previous receive is still pending; await each receive`);
+    }
+    if (timeoutMs !== undefined && !(timeoutMs >= 0)) {
+      throw new RuntimeError('badarg', `receive timeout must be a number of milliseconds >= 0 or Infinity, got ${String(timeoutMs)}`);
+    }
+    this.reductions++;
+    // otp profile's time per process: one test while no profile runs (run-timing.ts).
+    if (runTiming.on !== null) runTiming.on.yielded(this);
+    const m = matcher ?? null;
+    const node = this.node;
+    if (node.budget > 0) {
+      node.budget--;
+      if (this.head < this.mailbox.length) {
+        const i = this.scan(m);
+        this.check();
+        if (i >= 0) return Promise.resolve(this.take(i) as T);
+      }
+      if (timeoutMs === 0) return Promise.resolve(TIMEOUT);
+      return this.park(m, timeoutMs, PARKED) as Promise<T | Timeout>;
+    }
+    // Over the scheduler's budget: wait for the next turn of the event loop before scanning.
+    const p = this.park(m, timeoutMs, SCAN);
+    node.enqueue(this);
+    return p as Promise<T | Timeout>;
+  }
+
+  receiveNow<T>(this: ProcessImpl, matcher?: Matcher<T> | null): T | Timeout {
+    this.check();
+    if (this.mode !== IDLE) throw new RuntimeError('badarg', `process ${this.pid} called receiveNow while a receive is pending`);
+    const node = this.node;
+    if (node.budget <= 0 || this.head >= this.mailbox.length) return TIMEOUT;
+    const i = this.scan(matcher ?? null);
+    this.check();
+    if (i < 0) return TIMEOUT;
+    node.budget--;
+    this.reductions++;
+    return this.take(i) as T;
+  }
+
+  /**
+   * Observes the end of the process body. A body suspended in a receive can only resume through this
+   * process's wake-up, so the observer is attached at the first wake-up instead of at spawn: an idle
+   * process that never received a message carries no reaction on its body's promise (about 200 bytes).
+   */
+  watchBody(this: ProcessImpl, body: Promise<unknown>): void {
+    if (this.mode === IDLE || this.body === RACED) {
+      this.observe(body);
+    } else {
+      this.body = body;
+    }
+  }
+
+  private observe(this: ProcessImpl, body: Promise<unknown>): void {
+    body.then(
+      () => finish(this, 'normal', false),
+      (error: unknown) => finish(this, error, true),
+    );
+  }
+
+  /** Puts a message in this process's mailbox, handing it straight to a pending receive that accepts it. */
+  deliver(this: ProcessImpl, message: unknown): void {
+    if (isolation.on) isolateMessage(message);
+    if (this.traced) this.node.trace?.receive(this, message);
+    if (this.mode === PARKED) {
+      const m = this.matcher;
+      let accepted = m === null;
+      if (!accepted && m !== NEVER) {
+        try {
+          accepted = m!(message);
+        } catch (error) {
+          this.node.exitProcess(this, error);
+          return;
+        }
+      }
+      if (accepted) {
+        const node = this.node;
+        if (node.budget > 0 && !node.propagating) {
+          node.budget--;
+          this.wake(message);
+        } else {
+          // Over budget, or inside an exit cascade that may yet kill this process: hand over later.
+          this.cancelReceiveTimer();
+          this.mode = READY;
+          this.more().ready = message;
+          if (node.propagating) node.wakeAfterCascade(this);
+          else node.enqueue(this);
+        }
+        return;
+      }
+    }
+    if (this.mailbox === EMPTY) this.mailbox = [message];
+    else this.mailbox.push(message);
+    if (this.maxQueue !== 0 && this.mailbox.length - this.head > this.maxQueue) mailboxOverflow(this);
+  }
+
+  /** The scheduler's turn for a process queued over budget. */
+  runQueued(this: ProcessImpl): void {
+    if (this.mode === READY) {
+      const msg = this.x!.ready;
+      this.x!.ready = undefined;
+      this.wake(msg);
+    } else if (this.mode === SCAN) {
+      const i = this.scan(this.matcher);
+      if (this.dead) return;
+      if (i >= 0) this.wake(this.take(i));
+      else this.mode = PARKED;
+    }
+  }
+
+  /** Called by the timer queue when a pending receive's timeout passes. */
+  receiveTimedOut(this: ProcessImpl): void {
+    this.timer = null;
+    if (this.mode === PARKED) {
+      this.wake(TIMEOUT);
+    } else if (this.mode === SCAN) {
+      const i = this.scan(this.matcher);
+      if (this.dead) return;
+      this.wake(i >= 0 ? this.take(i) : TIMEOUT);
+    }
+  }
+
+  /** Drops everything a dead process held that could wake it. */
+  release(this: ProcessImpl, reason: ExitReason): void {
+    this.dead = true;
+    this.cancelReceiveTimer();
+    if (reason !== 'normal' || this.x !== null) this.more().exitReason = reason;
+    if (this.x !== null) {
+      this.x.ready = undefined;
+      if (this.x.aliases !== null) releaseAliases(this, this.x.aliases);
+      this.x.aliases = null;
+    }
+    this.resolve = null;
+    this.matcher = null;
+    this.body = null;
+    this.mode = IDLE;
+    this.mailbox = EMPTY;
+    this.head = 0;
+  }
+
+  /**
+   * Hibernation (a behaviour's `'hibernate'` action): drops what the waiting process holds and can do
+   * without — its own mailbox array (back to the shared empty one, or a tight copy of what waits), the
+   * rarely-used extras record when nothing in it is in use.
+   */
+  hibernate(): void {
+    if (this.head >= this.mailbox.length) {
+      this.mailbox = EMPTY;
+      this.head = 0;
+    } else if (this.head > 0) {
+      this.mailbox = this.mailbox.slice(this.head);
+      this.head = 0;
+    }
+    if (this.x !== null) this.compact();
+  }
+
+  private park(m: Matcher | null, timeoutMs: number | undefined, mode: number): Promise<unknown> {
+    const p = new Promise<unknown>(capture);
+    this.resolve = captured;
+    captured = null;
+    this.matcher = m;
+    this.mode = mode;
+    if (timeoutMs !== undefined && timeoutMs !== Infinity) {
+      this.timer = this.node.timers.add(timeoutMs, onReceiveTimeout, this);
+    }
+    return p;
+  }
+
+  private wake(this: ProcessImpl, value: unknown): void {
+    if (this.body !== null) {
+      if (this.body !== RACED) this.observe(this.body);
+      this.body = null;
+    }
+    this.cancelReceiveTimer();
+    const resolve = this.resolve!;
+    this.resolve = null;
+    this.matcher = null;
+    this.mode = IDLE;
+    this.reductions++;
+    if (runTiming.on !== null) runTiming.on.woke(this);
+    resolve(value);
+  }
+
+  private cancelReceiveTimer(): void {
+    if (this.timer !== null) {
+      this.node.timers.cancel(this.timer);
+      this.timer = null;
+    }
+  }
+
+  // Index of the oldest message the matcher accepts, or -1; each message is tested once per receive.
+  private scan(this: ProcessImpl, m: Matcher | null): number {
+    const box = this.mailbox;
+    if (m === null) return this.head < box.length ? this.head : -1;
+    if (m === NEVER) return -1;
+    for (let i = this.head; i < box.length; i++) {
+      let ok: boolean;
+      try {
+        ok = m(box[i]);
+      } catch (error) {
+        this.node.exitProcess(this, error);
+        return -1;
+      }
+      if (ok) return i;
+    }
+    return -1;
+  }
+
+  private take(i: number): unknown {
+    const box = this.mailbox;
+    const msg = box[i];
+    if (i === this.head) {
+      box[i] = undefined;
+      this.head++;
+      if (this.head === box.length) {
+        box.length = 0;
+        this.head = 0;
+      } else if (this.head >= 1024 && this.head * 2 >= box.length) {
+        box.splice(0, this.head);
+        this.head = 0;
+      }
+    } else {
+      box.splice(i, 1);
+    }
+    return msg;
+  }
+
+  protected flushWhere(pred: (m: unknown) => boolean): void {
+    const box = this.mailbox;
+    for (let i = box.length - 1; i >= this.head; i--) if (pred(box[i])) box.splice(i, 1);
+  }
+}

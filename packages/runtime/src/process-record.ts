@@ -1,0 +1,201 @@
+import type { Pid, Ref } from './pid.js';
+import type { ExitReason } from './messages.js';
+import { ProcessExitedError } from './errors.js';
+import { estimateSize } from './terms.js';
+import type { TimerEntry } from './timers.js';
+import type { OtpNode } from './node.js';
+import type { TableStore } from './table.js';
+import type { MailboxLimit } from './limits.js';
+import type { MonitorLink } from './process-monitors.js';
+import type { ProcessImpl } from './process.js';
+import type { Matcher, ProcessFn, ProcessInfo, ProcessLabel } from './types.js';
+
+// Where a process's pending receive stands.
+export const IDLE = 0; // no receive pending
+export const PARKED = 1; // waiting; each arriving message is tested once, on delivery
+export const SCAN = 2; // queued by the scheduler to scan its mailbox when its turn comes
+export const READY = 3; // a matching message was taken and waits for the scheduler to hand it over
+
+/** The mailbox idle processes share until their first message. */
+export const EMPTY: unknown[] = [];
+/** Marks a body known to have resumed without its pending receive: it is watched at once from then on. */
+export const RACED: Promise<unknown> = Promise.resolve();
+
+/** The rarely used parts of a process record. */
+class ProcessExtras {
+  links: Set<ProcessImpl> | null = null;
+  exitHook: ((reason: ExitReason) => void) | null = null;
+  tables: Set<TableStore> | null = null;
+  ready: unknown = undefined;
+  exitReason: ExitReason = undefined;
+  activeCall: Ref | null = null;
+  suspended: Promise<void> | null = null;
+  aliases: Set<number> | null = null;
+  mailboxLimit: MailboxLimit | null = null;
+}
+
+/**
+ * The record of a process: its fields, the rarely used ones in an extras record allocated on first use, and
+ * what introspection reads of it. `ProcessMailbox` (process-mailbox.ts) adds the mailbox and receive on top,
+ * `ProcessImpl` (process.ts) the context API; one object, one class per concern, no indirection between them.
+ */
+export class ProcessRecord {
+  // The mailbox is an array consumed from `head`, compacted when the consumed prefix grows; idle
+  // processes share one empty array until their first message.
+  mailbox: unknown[] = EMPTY;
+  head = 0;
+  mode = IDLE;
+  matcher: Matcher | null = null;
+  resolve: ((value: unknown) => void) | null = null;
+  timer: TimerEntry | null = null;
+  name: string | undefined = undefined;
+  trapping = false;
+  dead = false;
+  reductions = 0;
+  /** True while a trace session follows this process's messages (set by the trace agent). */
+  traced = false;
+  /** What processInfo reports as behaviour and module (shared by every process of a behaviour module). */
+  label: ProcessLabel | null = null;
+  /** Monitors this process holds or is the target of (MonitorLink); null when none. */
+  mons: MonitorLink[] | null = null;
+  /** What processInfo reports as the current function, written by behaviour loops (gen/current.ts); null: the spawned function. */
+  currentFunction: string | null = null;
+  /** The group leader (OTP's group_leader), inherited at spawn: an application master leads its application's processes (application/group-leader.ts). */
+  groupLeader: Pid | null = null;
+  /** The spawn option maxMailbox's size (0: no limit): a delivery that queues more messages than this overflows. */
+  maxQueue = 0;
+  // The body's promise while the process waits in its first receive: see watchBody.
+  protected body: Promise<unknown> | null = null;
+  // Everything most processes never use lives in one record allocated on first use, to keep idle processes small.
+  protected x: ProcessExtras | null = null;
+
+  constructor(
+    readonly node: OtpNode,
+    readonly pid: Pid,
+    /** The function the process was spawned with when it is a module's export (the code server tells which version it belongs to), else its name. */
+    readonly entry: ProcessFn | string,
+  ) {}
+
+  /** The name of the function the process was spawned with. */
+  get initialCall(): string {
+    return typeof this.entry === 'string' ? this.entry : this.entry.name || 'anonymous';
+  }
+
+  protected more(): ProcessExtras {
+    return (this.x ??= new ProcessExtras());
+  }
+
+  // Drops the extras record once nothing in it is in use: a gen_server call leaves no residue.
+  protected compact(): void {
+    const x = this.x!;
+    if (x.links === null && x.exitHook === null && x.tables === null && x.ready === undefined && x.exitReason === undefined && x.activeCall === null && x.suspended === null && x.aliases === null && x.mailboxLimit === null) this.x = null;
+  }
+
+  /** Linked processes. */
+  get links(): Set<ProcessImpl> | null {
+    return this.x?.links ?? null;
+  }
+  set links(v: Set<ProcessImpl> | null) {
+    if (v !== null) this.more().links = v;
+    else if (this.x !== null) {
+      this.x.links = null;
+      this.compact();
+    }
+  }
+  /** Called once with the exit reason (used by `node.run`). */
+  get exitHook(): ((reason: ExitReason) => void) | null {
+    return this.x?.exitHook ?? null;
+  }
+  set exitHook(v: ((reason: ExitReason) => void) | null) {
+    if (v !== null) this.more().exitHook = v;
+    else if (this.x !== null) {
+      this.x.exitHook = null;
+      this.compact();
+    }
+  }
+  /** Tables this process owns. */
+  get tables(): Set<TableStore> | null {
+    return this.x?.tables ?? null;
+  }
+  set tables(v: Set<TableStore> | null) {
+    if (v !== null) this.more().tables = v;
+    else if (this.x !== null) {
+      this.x.tables = null;
+      this.compact();
+    }
+  }
+  /** The tag of the call this process is waiting on: only its reply may enter the mailbox. */
+  get activeCall(): Ref | null {
+    return this.x?.activeCall ?? null;
+  }
+  set activeCall(v: Ref | null) {
+    if (v !== null) this.more().activeCall = v;
+    else if (this.x !== null) {
+      this.x.activeCall = null;
+      this.compact();
+    }
+  }
+  /** The ids of this process's active aliases (alias.ts keeps the registry). */
+  get aliases(): Set<number> | null {
+    return this.x?.aliases ?? null;
+  }
+  set aliases(v: Set<number> | null) {
+    if (v !== null) this.more().aliases = v;
+    else if (this.x !== null) {
+      this.x.aliases = null;
+      this.compact();
+    }
+  }
+  /** The maxMailbox spawn option (limits.ts), set at spawn. */
+  get mailboxLimit(): MailboxLimit | null {
+    return this.x?.mailboxLimit ?? null;
+  }
+  set mailboxLimit(v: MailboxLimit | null) {
+    this.maxQueue = v === null ? 0 : v.size;
+    if (v !== null) this.more().mailboxLimit = v;
+    else if (this.x !== null) {
+      this.x.mailboxLimit = null;
+      this.compact();
+    }
+  }
+  /** Why the process exited, once it has. */
+  get exitReason(): ExitReason {
+    return this.x?.exitReason;
+  }
+
+  /** Throws if this process has exited: a dead process runs no more runtime operations. */
+  check(): void {
+    if (this.dead) throw new ProcessExitedError(this.pid.toString(), this.x === null ? 'normal' : this.exitReason);
+  }
+
+  /** Messages waiting in the mailbox. */
+  get queueLength(): number {
+    return this.mailbox.length - this.head;
+  }
+
+  /** The waiting messages, oldest first (a copy). */
+  pendingMessages(limit = Infinity): unknown[] {
+    return this.mailbox.slice(this.head, Math.min(this.mailbox.length, this.head + limit));
+  }
+
+  /** What processInfo reports as status. */
+  get status(): ProcessInfo['status'] {
+    if (this.dead) return 'exiting';
+    if (this.mode === PARKED) return 'waiting';
+    if (this.mode !== IDLE) return 'runnable';
+    return 'running';
+  }
+
+  /** An estimate of the heap bytes this process holds. */
+  memoryEstimate(): number {
+    let bytes = 400; // record, pid, suspended async frame and pending promise, measured in bench/runtime
+    const n = this.queueLength;
+    if (n > 0) {
+      const sample = Math.min(n, 64);
+      let sampled = 0;
+      for (let i = 0; i < sample; i++) sampled += estimateSize(this.mailbox[this.head + i], 200);
+      bytes += 4 * n + Math.round((sampled / sample) * n);
+    }
+    return bytes + (this.links ? 40 * this.links.size : 0) + (this.mons ? 40 * this.mons.length : 0);
+  }
+}
