@@ -57,6 +57,7 @@ test('a busy release profiled: the hot function tops the functions with its .ts 
     const cpu = join(base, 'profy.cpuprofile');
     const html = join(base, 'profy.html');
     const out = await ok(profile(['--time', '3s', '--top', '5', '--cpuprofile', cpu, '--html', html]), 'otp profile');
+    assert.match(out, /^overhead: the scheduler's process timer about [\d.]+ ms \([\d.]+%\) in \d+ calls/m);
     const section = (text: string, title: string) => text.split(`${title}\n`)[1]!.split('\n\n')[0]!.split('\n').slice(1);
     const bySelf = section(out, 'by self time:');
     assert.match(bySelf[0]!, /profyHotLoop \S*profy_server\.ts:\d+ \(profy\/profy_server \S+\)$/, out);
