@@ -2,7 +2,7 @@
 // the same runtime with the hook's two lines taken out), what a running otp profile costs a gen_server
 // call loop beside eprof on BEAM for the same loop, and the time and size of a crash dump of 100k processes.
 import { spawnSync, execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ import { ensureErlang } from '../erlang.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const work = join(root, 'bench', '.work', 'profile');
-// The hook as process.ts has it: one test where a process is woken, one where it yields in a receive.
+// The hook as the process record has it: one test where a process is woken, one where it yields in a receive.
 const HOOK = /^\s*if \(runTiming\.on !== null\) runTiming\.on\.(woke|yielded)\(this\);\n/gm;
 
 function bundle(entry, out) {
@@ -28,10 +28,17 @@ function committed(name, strip) {
   mkdirSync(copy, { recursive: true });
   execFileSync('sh', ['-c', `git -C "${root}" archive HEAD packages/runtime bench/profile/entry.ts | tar -x -C "${copy}"`]);
   if (strip) {
-    const file = join(copy, 'packages', 'runtime', 'src', 'process.ts');
-    const source = readFileSync(file, 'utf8');
-    if ((source.match(HOOK) ?? []).length !== 2) throw new Error('bench/profile: process.ts no longer has the two runTiming lines this bench takes out; update HOOK');
-    writeFileSync(file, source.replace(HOOK, ''));
+    // Wherever the process record's files keep them (process.ts, or process-mailbox.ts since the split).
+    const src = join(copy, 'packages', 'runtime', 'src');
+    let found = 0;
+    for (const name of readdirSync(src).filter((f) => f.endsWith('.ts'))) {
+      const source = readFileSync(join(src, name), 'utf8');
+      const n = (source.match(HOOK) ?? []).length;
+      if (n === 0) continue;
+      found += n;
+      writeFileSync(join(src, name), source.replace(HOOK, ''));
+    }
+    if (found !== 2) throw new Error(`bench/profile: the runtime has ${found} runTiming lines, not the two this bench takes out; update HOOK`);
   }
   return bundle(join(copy, 'bench', 'profile', 'entry.ts'), join(work, `runtime-${name}.mjs`));
 }
