@@ -111,16 +111,29 @@ test('otp observer: a live page of a running node in a real browser, guarded by 
     await until('three overview samples', async () => Number((await text('[data-testid="ov-samples"]')).split(' ')[0]) >= 3);
     assert.notEqual(await text('[data-testid="ov-time"]'), firstSample, 'the overview updates');
     assert.ok(Number((await text('[data-testid="ov-processes"]')).replace(/,/g, '')) >= 10);
-    assert.equal(await page.locator('.chart canvas').count() >= 4, true, 'four uPlot charts');
+    assert.equal(await page.locator('.chart canvas').count() >= 5, true, 'five uPlot charts');
+    // Message rates: the cart's load delivers some; a burst of 10 000 a second shows in the next samples.
+    const delivered = async () => Number((await text('[data-testid="ov-delivered"]')).replace(/,/g, ''));
+    const before = await until('a message rate under the cart load', async () => ((await delivered()) > 0 ? delivered() : undefined));
+    assert.ok(before < 5000, `the cart load alone delivers ${before} messages/s`);
+    await shell.say(
+      "node.spawn(async (c) => { const sink = c.spawn(async (d) => { for (;;) await d.receive(); }, { link: true }); for (;;) { for (let i = 0; i < 1000; i++) c.send(sink, i); await c.sleep(100); } }, { name: 'observer_h_burst' }) && 'burst'",
+      /'burst'/,
+    );
+    await until('the burst in the message rates', async () => (await delivered()) >= 5000 && Number((await text('[data-testid="ov-sent"]')).replace(/,/g, '')) >= 5000);
     await page.screenshot({ path: join(shots, 'overview.png') });
+    await shell.say("node.exit(node.whereis('observer_h_burst'), 'kill'), 'calm'", /'calm'/);
 
-    // Applications: the supervision tree with restart counts; the cart's pid links to its process.
+    // Applications: the supervision tree drawn with pids, restart counts and each supervisor's strategy;
+    // a click on a node opens its process.
     await page.goto(`${base}/?token=${token}#/apps`);
-    const cartRow = page.locator('li[data-label="cart"]');
-    assert.match(await cartRow.innerText({ timeout: 30_000 }), /cart <0\.\d+\.0> cart_server restarts: 0/);
+    const cartRow = page.locator('.tnode[data-label="cart"]');
+    assert.match(await cartRow.innerText({ timeout: 30_000 }), /cart <0\.\d+\.0>\s+cart_server\s+restarts: 0/);
+    assert.equal(await text('.tnode[data-label="shop_sup"] [data-testid="strategy"]'), 'oneForOne, max 5 restarts in 10 s');
+    assert.equal(await page.locator('.apptree[data-app="shop"] svg.links path').count(), 5, 'shop → shop_sup → its four children');
     await page.screenshot({ path: join(shots, 'applications.png') });
     const oldCart = await cartRow.locator('a.pid').first().innerText();
-    await cartRow.locator('a.pid').first().click();
+    await cartRow.click({ position: { x: 240, y: 68 } });
 
     // Process detail: state through sys, links as links; kill asks first, then the supervisor restarts the cart.
     await until('the cart process page', async () => (await text('h2')).includes(oldCart));
@@ -139,11 +152,11 @@ test('otp observer: a live page of a running node in a real browser, guarded by 
     await until('the kill in the node log', async () => new RegExp(`otp observer \\(\\S+@\\S+ via otp_cli_\\d+@127\\.0\\.0\\.1\\): kill ${oldCart.replace(/[.<>]/g, '\\$&')} with reason "kill"`).test(shell.out()));
     await page.goto(`${base}/?token=${token}#/apps`);
     const restarted = await until('the restart in the tree', async () => {
-      const line = await page.locator('li[data-label="cart"]').innerText();
+      const line = await page.locator('.tnode[data-label="cart"]').innerText();
       return /restarts: 1/.test(line) ? line : undefined;
     });
     assert.doesNotMatch(restarted, new RegExp(oldCart.replace(/[.<>]/g, '\\$&')), 'a new cart process');
-    assert.match(await text('li[data-label="shop_sup"]'), /1 in period/);
+    assert.match(await text('.tnode[data-label="shop_sup"]'), /1 in period/);
     await page.screenshot({ path: join(shots, 'applications-restarted.png') });
 
     // Processes: sorted on the node by a clicked column, filtered by what is typed.
@@ -264,9 +277,24 @@ test('otp observer on a release daemon: the Upgrades view shows the release vers
     assert.match(await ok(run(script, ['upgrade', '0.2.0'], rel, env), 'upgrade'), /upgraded 0\.1\.0 → 0\.2\.0/);
     await page.reload();
     assert.match(await page.locator('[data-testid="last-upgrade"]').innerText({ timeout: 30_000 }), /last upgrade 0\.1\.0 → 0\.2\.0, installed[\s\S]*modules swapped: [1-9]\d* \(obsrel_h\/obsrel_h_server\); processes suspended: \d+; longest suspension [\d.]+ ms/);
+    // 0.3.0's codeChange throws: the upgrade rolls back, and the report names the module it tried and says it rolled back.
+    writeFileSync(server, readFileSync(server, 'utf8').replace(/codeChange: .*\n/, "codeChange: () => {\n    throw new Error('obsrel_h 0.3.0 cannot read this state');\n  },\n"));
+    writeFileSync(pkg, readFileSync(pkg, 'utf8').replace(/"version": "[^"]+"/, '"version": "0.3.0"'));
+    await ok(run(process.execPath, [bin, 'release', '--upgrade-from', '0.2.0'], project, env), 'otp release 0.3.0');
+    const refused = await run(script, ['upgrade', '0.3.0'], rel, env);
+    assert.notEqual(refused.status, 0, `the upgrade to 0.3.0 fails: ${refused.stdout}${refused.stderr}`);
+    assert.match(refused.stderr, /rolled back, 0\.2\.0 still runs/);
+    await page.reload();
+    const report = await until('the rolled-back upgrade in the view', async () => {
+      const s = await page.locator('[data-testid="last-upgrade"]').innerText({ timeout: 30_000 });
+      return /0\.2\.0 → 0\.3\.0/.test(s) ? s : undefined;
+    });
+    assert.match(report, /^last upgrade 0\.2\.0 → 0\.3\.0, rolled back at [\d:]+: upgrade to 0\.3\.0 rolled back, 0\.2\.0 still runs: .*obsrel_h 0\.3\.0 cannot read this state/);
+    assert.match(report, /modules tried: 1 \(obsrel_h\/obsrel_h_server\), all back at 0\.2\.0; processes suspended: \d+/);
+    assert.match(await page.locator('[data-testid="upgrades"]').innerText(), /running version 0\.2\.0/);
     await page.screenshot({ path: join(shots, 'upgrades.png') });
     await page.goto(url.replace(/$/, '#/apps'));
-    assert.match(await page.locator('li[data-label="obsrel_h"]').first().innerText({ timeout: 30_000 }), /obsrel_h/);
+    assert.match(await page.locator('.tnode[data-label="obsrel_h"]').first().innerText({ timeout: 30_000 }), /obsrel_h/);
   } finally {
     await browser?.close();
     observer?.child.kill('SIGKILL');

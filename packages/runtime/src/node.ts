@@ -71,6 +71,10 @@ export class OtpNode {
   private starting: Array<ProcessImpl | ProcessFn> = [];
   /** True while exit signals cascade; messages delivered meanwhile reach their receivers afterwards. */
   propagating = false;
+  /** Messages put into this node's mailboxes (sends, call replies, other nodes' messages), modulo 2^30 (a small integer: counting never allocates). */
+  messagesDelivered = 0;
+  /** Messages this node's processes sent (to this node or to others), modulo 2^30. */
+  messagesSent = 0;
   private woken: ProcessImpl[] = [];
   private nextId = 1;
   private serial = 0;

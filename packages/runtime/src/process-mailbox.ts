@@ -106,6 +106,7 @@ export class ProcessMailbox extends ProcessRecord {
 
   /** Puts a message in this process's mailbox, handing it straight to a pending receive that accepts it. */
   deliver(this: ProcessImpl, message: unknown): void {
+    this.node.messagesDelivered = (this.node.messagesDelivered + 1) & 0x3fffffff;
     if (isolation.on) isolateMessage(message);
     if (this.traced) this.node.trace?.receive(this, message);
     if (this.mode === PARKED) {

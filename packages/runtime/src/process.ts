@@ -46,6 +46,7 @@ export class ProcessImpl extends ProcessMailbox implements ProcessContext, Proce
   send(dest: Dest | Ref, message: unknown): void {
     this.check();
     this.reductions++;
+    this.node.messagesSent = (this.node.messagesSent + 1) & 0x3fffffff;
     // One null check when nothing is traced; the trace agent performs the send itself when it is on.
     const trace = this.node.trace;
     if (trace === null) this.node.send(dest, message);

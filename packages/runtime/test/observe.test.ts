@@ -134,3 +134,58 @@ test('with message isolation on, reading a supervisor state through sys (otp tre
     setMessageIsolation(was);
   }
 });
+
+test('the node counts the messages its processes send and its mailboxes receive, and the overview gives their rates', async () => {
+  await withNode(async (node) => {
+    const observer = observerRpcModule(node) as { overview: () => Promise<{ messages: { deliveredPerS: number; sentPerS: number } }> };
+    // Near the counters' wrap (they stay small integers): the rates come out right across it.
+    node.messagesDelivered = 0x3fffffff - 5;
+    node.messagesSent = 0x3fffffff - 5;
+    const first = await observer.overview();
+    assert.deepEqual(first.messages, { deliveredPerS: 0, sentPerS: 0 });
+    const [delivered, sent] = [node.messagesDelivered, node.messagesSent];
+    const sink = node.spawn(async (ctx) => {
+      for (let i = 0; i < 100; i++) await ctx.receive();
+    });
+    node.spawn(async (ctx) => {
+      for (let i = 0; i < 100; i++) ctx.send(sink, i);
+    });
+    while (node.isAlive(sink)) await tick();
+    assert.equal((node.messagesSent - sent) & 0x3fffffff, 100, 'a send by a process counts once');
+    assert.equal((node.messagesDelivered - delivered) & 0x3fffffff, 100, 'a delivery counts once');
+    assert.ok(node.messagesDelivered < delivered, 'the counter wrapped');
+    const second = await observer.overview();
+    // 100 messages since the first sample, however long that took: above 0, and far below what a wrong wrap would give.
+    assert.ok(second.messages.deliveredPerS > 0 && second.messages.sentPerS > 0 && second.messages.sentPerS <= 100_000, JSON.stringify(second.messages));
+  });
+});
+
+test('a page of a sorted process table is the same whether the node keeps its first rows in a heap or sorts every process, and the chunked pass gives it too', async () => {
+  await withNode(async (node) => {
+    const pids: Pid[] = [];
+    // Processes that keep their messages: mailboxes of 0 to 12 messages, many ties, broken by pid.
+    for (let i = 0; i < 6000; i++) pids.push(node.spawn(async (ctx) => void (await ctx.receive((m) => m === 'never'))));
+    pids.forEach((pid, i) => {
+      for (let m = 0; m < (i * 7919) % 13; m++) node.send(pid, m);
+    });
+    await tick();
+    const serialOf = (pid: string) => Number(/^<0\.(\d+)\.\d+>$/.exec(pid)![1]);
+    const rows: ReturnType<typeof processPage>['rows'] = [];
+    for (let offset = 0; offset < 6000; offset += 500) rows.push(...processPage(node, { sort: 'pid', offset, limit: 500 }).rows);
+    assert.equal(rows.length, node.processCount);
+    assert.deepEqual(rows.map((r) => serialOf(r.pid)), [...rows.map((r) => serialOf(r.pid))].sort((a, b) => a - b), 'by pid, in spawn order');
+    for (const dir of ['asc', 'desc'] as const) {
+      const expected = [...rows].sort((a, b) => (a.mailbox - b.mailbox) * (dir === 'asc' ? 1 : -1) || serialOf(a.pid) - serialOf(b.pid)).map((r) => r.pid);
+      // Offsets 0 and 4900 are selected with the heap (at most 5000 leading rows), 5500 by sorting every process.
+      for (const offset of [0, 4900, 5500]) {
+        const page = processPage(node, { sort: 'mailbox', dir, offset, limit: 100 });
+        assert.deepEqual(page.rows.map((r) => r.pid), expected.slice(offset, offset + 100), `mailbox ${dir} from ${offset}`);
+        const chunked = await (observerRpcModule(node) as { processes: (q: unknown) => Promise<typeof page> }).processes({ sort: 'mailbox', dir, offset, limit: 100 });
+        assert.deepEqual(chunked.rows.map((r) => r.pid), expected.slice(offset, offset + 100), 'the chunked pass gives the same page');
+      }
+      const byPid = processPage(node, { sort: 'pid', dir, offset: 100, limit: 50 }).rows.map((r) => r.pid);
+      const pidOrder = rows.map((r) => r.pid);
+      assert.deepEqual(byPid, (dir === 'asc' ? pidOrder : [...pidOrder].reverse()).slice(100, 150), `pid ${dir}`);
+    }
+  });
+});

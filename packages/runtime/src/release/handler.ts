@@ -336,8 +336,12 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
   const started = performance.now();
   const code = codeServerOf(state.node);
   const plan = await planInstall(state, vsn, options);
+  // What the release handler's install tries, for its report if it rolls back (a rollback's own install, to another version, leaves it).
+  const attempt = state.attempt?.to === vsn ? state.attempt : undefined;
+  if (attempt) attempt.modules = { changed: plan.changed.map((s) => s.name), added: plan.added.map((s) => s.name), removed: plan.changes.flatMap((c) => c.removed) };
   await checkInstall(code, plan);
   const swapped = await swap(ctx, code, plan, vsn, options.probe !== false);
+  if (attempt) Object.assign(attempt, { processes: swapped.processes.length, suspendedMs: swapped.suspendedMs });
   const report = await applyAndProbe(ctx, state, plan, swapped, vsn, options);
   await makePermanent(state.root, vsn);
   const from = plan.running.release.vsn;
@@ -389,15 +393,20 @@ export function releaseHandler(state: RunningRelease): Record<string, (...args: 
     install: (vsn: string, options: { env?: Record<string, string>; probeMs?: number } = {}) =>
       serial(async () => {
         const from = state.files.release.vsn;
+        const attempt = (state.attempt = { to: vsn, modules: { changed: [], added: [], removed: [] }, processes: 0, suspendedMs: 0 });
         try {
           const r = await run((ctx) => install(ctx, state, vsn, { ...(options.env ? { env: options.env } : {}), ...(options.probeMs !== undefined ? { probeMs: options.probeMs } : {}) }));
           state.lastUpgrade = { from: r.from, to: r.to, at: Date.now(), outcome: 'installed', modules: r.modules, processes: r.processes, suspendedMs: r.suspendedMs };
           return r;
         } catch (error) {
+          // The install's own error, not node.run's wrapping of its process's exit.
+          const failure: unknown = error instanceof Error && error.name === 'ProcessExit' ? error.cause : error;
           // A refusal before the swap changes nothing: only what touched the node is kept.
-          if (!(error instanceof InstallError) || !['find', 'check', 'evaluate'].includes(error.stage))
-            state.lastUpgrade = { from, to: vsn, at: Date.now(), outcome: 'rolled back', reason: (error as Error).message, modules: { changed: [], added: [], removed: [] }, processes: 0, suspendedMs: 0 };
+          if (!(failure instanceof InstallError) || !['find', 'check', 'evaluate'].includes(failure.stage))
+            state.lastUpgrade = { from, to: vsn, at: Date.now(), outcome: 'rolled back', reason: failure instanceof Error ? failure.message : String(failure), modules: attempt.modules, processes: attempt.processes, suspendedMs: attempt.suspendedMs };
           throw error;
+        } finally {
+          state.attempt = undefined;
         }
       }),
     stop: () => {

@@ -10,7 +10,7 @@ export interface LastUpgrade {
   outcome: 'installed' | 'rolled back';
   /** Why it was refused or rolled back. */
   reason?: string;
-  /** Modules swapped (loaded, added, removed) and processes suspended; empty and 0 when it did not get that far. */
+  /** Modules swapped (loaded, added, removed) — for one rolled back, those it tried to swap, put back since — and processes suspended (0 when it did not get that far). */
   modules: { changed: string[]; added: string[]; removed: string[] };
   processes: number;
   /** The longest suspension, in ms. */
@@ -30,4 +30,6 @@ export interface RunningRelease {
   stop: (reason?: unknown) => Promise<void>;
   /** The last upgrade or downgrade, once one ran. */
   lastUpgrade?: LastUpgrade;
+  /** While the release handler installs `to`: what the install got to, for the report if it rolls back. */
+  attempt?: { to: string; modules: LastUpgrade['modules']; processes: number; suspendedMs: number };
 }

@@ -55,6 +55,8 @@ export interface TreeNode {
   module: string | undefined;
   /** For a supervisor: the restarts of its children within its intensity period. */
   restarts: number | undefined;
+  /** For a supervisor: its restart strategy, and more than `intensity` restarts in `period` seconds take it down. */
+  strategy?: { strategy: string; intensity: number; period: number };
   /** How many times its supervisor restarted it (whichChildren's restarts); undefined for an application's top supervisor. */
   restarted: number | undefined;
   children: TreeNode[];
@@ -160,12 +162,17 @@ async function children(ctx: ProcessContext, sup: Pid): Promise<ChildRow[]> {
   }
 }
 
-async function restartsOf(ctx: ProcessContext, sup: Pid): Promise<number | undefined> {
+// A supervisor's restarts within its period and its flags, read from its state through sys.
+async function restartsOf(ctx: ProcessContext, sup: Pid): Promise<{ restarts: number | undefined; strategy: TreeNode['strategy'] }> {
   try {
-    const state = await sys.getState<{ restarts?: unknown[] }>(ctx, sup, ASK_MS);
-    return Array.isArray(state?.restarts) ? state.restarts.length : undefined;
+    const state = await sys.getState<{ restarts?: unknown[]; flags?: { strategy?: unknown; intensity?: unknown; period?: unknown } }>(ctx, sup, ASK_MS);
+    const f = state?.flags;
+    return {
+      restarts: Array.isArray(state?.restarts) ? state.restarts.length : undefined,
+      strategy: f && typeof f.strategy === 'string' ? { strategy: f.strategy, intensity: Number(f.intensity), period: Number(f.period) } : undefined,
+    };
   } catch {
-    return undefined;
+    return { restarts: undefined, strategy: undefined };
   }
 }
 
@@ -175,7 +182,9 @@ async function subtree(ctx: ProcessContext, node: OtpNode, pid: Pid, row: ChildR
   const label = row?.id ?? i?.registeredName ?? pid.toString();
   const out: TreeNode = { kind: isSup ? 'supervisor' : 'worker', label, pid: pid.toString(), name: i?.registeredName, module: i?.module, restarts: undefined, restarted: row?.restarts, children: [] };
   if (!isSup || depth > 20) return out;
-  out.restarts = await restartsOf(ctx, pid);
+  const flags = await restartsOf(ctx, pid);
+  out.restarts = flags.restarts;
+  if (flags.strategy) out.strategy = flags.strategy;
   for (const c of await children(ctx, pid)) {
     if (c.pid instanceof Pid && node.isAlive(c.pid)) out.children.push(await subtree(ctx, node, c.pid, c, depth + 1));
     else out.children.push({ kind: c.type, label: c.id ?? '?', pid: undefined, name: undefined, module: undefined, restarts: undefined, restarted: c.restarts, children: [] });

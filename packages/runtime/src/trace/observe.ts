@@ -77,6 +77,8 @@ export interface Overview {
   delay: { mean: number; p99: number; max: number };
   /** Reductions (work units) of all processes per second since the previous overview. */
   reductionsPerS: number;
+  /** Messages per second since the previous overview: put into the node's mailboxes, and sent by its processes. */
+  messages: { deliveredPerS: number; sentPerS: number };
   loadavg: number[];
   tables: number;
 }
@@ -138,23 +140,157 @@ const row = (p: ProcessImpl): ObservedProcess => ({
 
 const clampPage = (offset: unknown, limit: unknown): [number, number] => [Math.max(0, Math.floor(Number(offset) || 0)), Math.min(MAX_PAGE, Math.max(1, Math.floor(Number(limit) || 50)))];
 
+// The processes' spawn order, which is the node's iteration order (its process map keeps insertion order).
+const serial = (p: ProcessImpl): number => p.pid.serial * 2 ** 32 + p.pid.id;
+// Up to this many leading rows (offset + limit) a page is selected with a bounded heap, O(n log k), instead
+// of sorting every process: the first pages, which are the ones people look at, cost one pass.
+const SELECT_MAX = 5000;
+// The chunked pass yields to the event loop after this many processes, so a page of 100k processes never
+// holds the node's event loop for more than a few milliseconds at a time.
+const CHUNK = 2000;
+
+type Keyed = { p: ProcessImpl; k: string | number };
+
+// One pass over the processes for a page: filters, then keeps only what the page needs. Sorted by pid (the
+// iteration order), the page is cut out of the pass itself; sorted by another key, the first `offset + limit`
+// are kept in a bounded heap (worst at its root) while that is small, else every match is kept and sorted.
+class PagePass {
+  readonly by: ObservedSort;
+  readonly dir: 1 | -1;
+  readonly offset: number;
+  readonly limit: number;
+  readonly filter: string;
+  total = 0;
+  matched = 0;
+  private readonly want: number;
+  private readonly heap: Keyed[] = [];
+  private readonly all: ProcessImpl[] = [];
+
+  constructor(query: ProcessQuery) {
+    [this.offset, this.limit] = clampPage(query.offset, query.limit);
+    this.by = query.sort ?? 'pid';
+    this.dir = query.dir === 'desc' ? -1 : 1;
+    this.filter = (query.filter ?? '').trim().toLowerCase();
+    this.want = this.offset + this.limit;
+  }
+
+  // Negative when a comes first on the page.
+  private cmp(a: Keyed, b: Keyed): number {
+    return a.k < b.k ? -this.dir : a.k > b.k ? this.dir : serial(a.p) - serial(b.p);
+  }
+
+  add(p: ProcessImpl): void {
+    this.total++;
+    if (this.filter && !`${p.pid.toString()} ${p.name ?? ''} ${labelOf(p)} ${p.currentFunction ?? ''}`.toLowerCase().includes(this.filter)) return;
+    const i = this.matched++;
+    if (this.by === 'pid') {
+      // Ascending: the page is the matches from offset on; descending needs the count first, so every match is kept (a pointer each).
+      if (this.dir === -1) this.all.push(p);
+      else if (i >= this.offset && i < this.want) this.all.push(p);
+      return;
+    }
+    if (this.want > SELECT_MAX) {
+      this.all.push(p);
+      return;
+    }
+    const heap = this.heap;
+    if (heap.length < this.want) {
+      heap.push({ p, k: key(p, this.by) });
+      this.up(heap.length - 1);
+    } else {
+      const entry = { p, k: key(p, this.by) };
+      if (this.cmp(entry, heap[0]!) < 0) {
+        heap[0] = entry;
+        this.down(0);
+      }
+    }
+  }
+
+  // The heap keeps the worst of the best `want` at its root.
+  private up(i: number): void {
+    const h = this.heap;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (this.cmp(h[i]!, h[parent]!) <= 0) return;
+      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      i = parent;
+    }
+  }
+
+  private down(i: number): void {
+    const h = this.heap;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let worst = i;
+      if (l < h.length && this.cmp(h[l]!, h[worst]!) > 0) worst = l;
+      if (r < h.length && this.cmp(h[r]!, h[worst]!) > 0) worst = r;
+      if (worst === i) return;
+      [h[i], h[worst]] = [h[worst]!, h[i]!];
+      i = worst;
+    }
+  }
+
+  // The page, once every process went through add; it yields (for the chunked pass to wait a turn) while
+  // it sorts a deep page: runs of CHUNK matches sorted one at a time, then merged up to the page.
+  *finish(): Generator<void, ProcessPage> {
+    let rows: ProcessImpl[];
+    if (this.by === 'pid') {
+      rows = this.dir === 1 ? this.all : this.all.slice(Math.max(0, this.all.length - this.want), this.all.length - this.offset).reverse();
+    } else if (this.want > SELECT_MAX) {
+      const runs: Keyed[][] = [];
+      for (let i = 0; i < this.all.length; i += CHUNK) {
+        runs.push(this.all.slice(i, i + CHUNK).map((p) => ({ p, k: key(p, this.by) })).sort((a, b) => this.cmp(a, b)));
+        yield;
+      }
+      rows = [];
+      // A k-way merge: `at[r]` is run r's next entry; the best head is found by a linear scan of the heads (runs are few).
+      const at = runs.map(() => 0);
+      for (let n = 0; n < this.want; n++) {
+        let best = -1;
+        for (let r = 0; r < runs.length; r++) if (at[r]! < runs[r]!.length && (best < 0 || this.cmp(runs[r]![at[r]!]!, runs[best]![at[best]!]!) < 0)) best = r;
+        if (best < 0) break;
+        if (n >= this.offset) rows.push(runs[best]![at[best]!]!.p);
+        at[best]!++;
+        if (n % CHUNK === CHUNK - 1) yield;
+      }
+    } else {
+      rows = this.heap.sort((a, b) => this.cmp(a, b)).slice(this.offset, this.want).map((x) => x.p);
+    }
+    return { total: this.total, matched: this.matched, offset: this.offset, rows: rows.map(row) };
+  }
+}
+
 /** One page of the processes, filtered and sorted on the node: one pass over each process's cheap fields, full rows for the page only. */
 export function processPage(node: OtpNode, query: ProcessQuery = {}): ProcessPage {
-  const [offset, limit] = clampPage(query.offset, query.limit);
-  const by: ObservedSort = query.sort ?? 'pid';
-  const dir = query.dir === 'desc' ? -1 : 1;
-  const filter = (query.filter ?? '').trim().toLowerCase();
-  const keyed: Array<{ p: ProcessImpl; k: string | number }> = [];
-  let total = 0;
-  for (const p of node.liveProcesses()) {
-    total++;
-    if (filter && !`${p.pid.toString()} ${p.name ?? ''} ${labelOf(p)} ${p.currentFunction ?? ''}`.toLowerCase().includes(filter)) continue;
-    keyed.push({ p, k: key(p, by) });
+  const pass = new PagePass(query);
+  for (const p of node.liveProcesses()) pass.add(p);
+  const finish = pass.finish();
+  for (;;) {
+    const step = finish.next();
+    if (step.done) return step.value;
   }
-  const serial = (p: ProcessImpl) => p.pid.serial * 2 ** 32 + p.pid.id;
-  keyed.sort((a, b) => (a.k < b.k ? -dir : a.k > b.k ? dir : serial(a.p) - serial(b.p)));
-  return { total, matched: keyed.length, offset, rows: keyed.slice(offset, offset + limit).map((x) => row(x.p)) };
 }
+
+/** processPage's pass in chunks, yielding to the event loop between them: what the observer asks, so a big node keeps serving while it answers. */
+export async function processPageChunked(node: OtpNode, query: ProcessQuery = {}): Promise<ProcessPage> {
+  const pass = new PagePass(query);
+  let n = 0;
+  // The process map's iterator survives the turns in between: processes spawned meanwhile come later, and those that exited are left out.
+  for (const p of node.liveProcesses()) {
+    if (p.dead) continue;
+    pass.add(p);
+    if (++n % CHUNK === 0) await turn();
+  }
+  const finish = pass.finish();
+  for (;;) {
+    const step = finish.next();
+    if (step.done) return step.value;
+    await turn();
+  }
+}
+
+const turn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
 
 function stores(node: OtpNode): TableStore[] {
   const out: TableStore[] = [];
@@ -226,7 +362,7 @@ export async function act(node: OtpNode, a: ObserverAction): Promise<{ ok: true 
 /** The functions `otp_observer` offers over rpc; the overview keeps its samples between calls. */
 export function observerRpcModule(node: OtpNode): Record<string, unknown> {
   let elu = performance.eventLoopUtilization();
-  let reds = { at: performance.now(), total: -1 };
+  let reds = { at: performance.now(), total: -1, delivered: 0, sent: 0 };
   let histogram: IntervalHistogram | null = null;
   let idle: NodeJS.Timeout | null = null;
   let apps: { at: number; list: Array<{ name: string; vsn: string }> } = { at: -Infinity, list: [] };
@@ -252,8 +388,12 @@ export function observerRpcModule(node: OtpNode): Record<string, unknown> {
       if (p.tables) tables += p.tables.size;
     }
     const at = performance.now();
-    const rate = reds.total < 0 ? 0 : Math.max(0, ((total - reds.total) * 1000) / Math.max(1, at - reds.at));
-    reds = { at, total };
+    const per = (n: number) => (reds.total < 0 ? 0 : Math.round((Math.max(0, n) * 1000) / Math.max(1, at - reds.at)));
+    const rate = per(total - reds.total);
+    // The node's counters wrap at 2^30 (they stay small integers): the difference is taken modulo that.
+    const { messagesDelivered: delivered, messagesSent: sent } = node;
+    const messages = { deliveredPerS: per((delivered - reds.delivered) & 0x3fffffff), sentPerS: per((sent - reds.sent) & 0x3fffffff) };
+    reds = { at, total, delivered, sent };
     const delay = histogram.count > 0 ? { mean: histogram.mean / 1e6, p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6 } : { mean: 0, p99: 0, max: 0 };
     histogram.reset();
     const { loadavg } = await import('node:os');
@@ -269,14 +409,15 @@ export function observerRpcModule(node: OtpNode): Record<string, unknown> {
       memory: { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers },
       elu: Number.isFinite(used) ? used : 0,
       delay,
-      reductionsPerS: Math.round(rate),
+      reductionsPerS: rate,
+      messages,
       loadavg: loadavg(),
       tables,
     };
   };
   return {
     overview,
-    processes: (query?: ProcessQuery) => processPage(node, query),
+    processes: (query?: ProcessQuery) => processPageChunked(node, query),
     tables: (offset?: number, limit?: number) => tablePage(node, offset, limit),
     rows: (id: number, offset?: number, limit?: number) => tableRows(node, id, offset, limit),
     act: (a: ObserverAction) => act(node, a),

@@ -6,6 +6,7 @@ import { h, render } from 'preact';
 import { useEffect, useRef, useState, useCallback } from 'preact/hooks';
 import htm from 'htm';
 import uPlot from 'uplot';
+import { hierarchy, tree } from 'd3-hierarchy';
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 
@@ -118,7 +119,8 @@ function Overview({ live, gone }) {
       <div class="card"><b>external / buffers</b><span>${bytes(o.memory.external)} / ${bytes(o.memory.arrayBuffers)}</span></div>
       <div class="card"><b>event loop</b><span data-testid="ov-elu">${(o.elu * 100).toFixed(1)} % busy</span></div>
       <div class="card"><b>event-loop delay</b><span>p99 ${o.delay.p99.toFixed(1)} ms, max ${o.delay.max.toFixed(1)} ms</span></div>
-      <div class="card"><b>work</b><span>${num(o.reductionsPerS)} reductions/s</span></div>
+      <div class="card"><b>work</b><span data-testid="ov-reductions">${num(o.reductionsPerS)} reductions/s</span></div>
+      <div class="card"><b>messages</b><span><span data-testid="ov-delivered">${num(o.messages?.deliveredPerS ?? 0)}</span> delivered/s, <span data-testid="ov-sent">${num(o.messages?.sentPerS ?? 0)}</span> sent/s</span></div>
       <div class="card"><b>tables</b><span>${num(o.tables)}</span></div>
       <div class="card"><b>versions</b><span>Node.js ${o.versions.node}${o.versions.apps.map((a) => `, ${a.name} ${a.vsn}`).join('')}</span></div>
       <div class="card"><b>sampled</b><span data-testid="ov-time">${new Date(o.time).toLocaleTimeString('en-GB')}</span> <small class="muted" data-testid="ov-samples">${samples.length} samples</small></div>
@@ -129,18 +131,63 @@ function Overview({ live, gone }) {
       <${Chart} title="memory" unit=${bytes} samples=${samples} series=${[{ label: 'heap used', color: '#2a6fdb', value: (s) => s.memory.heapUsed }, { label: 'rss', color: '#d9822b', value: (s) => s.memory.rss }]} />
       <${Chart} title="event loop (% busy, delay p99 ms)" samples=${samples} series=${[{ label: 'busy %', color: '#0f9960', value: (s) => s.elu * 100 }, { label: 'p99 ms', color: '#db3737', value: (s) => s.delay.p99 }]} />
       <${Chart} title="reductions per second" samples=${samples} series=${[{ label: 'reductions/s', color: '#7157d9', value: (s) => s.reductionsPerS }]} />
+      <${Chart} title="messages per second" samples=${samples} series=${[{ label: 'delivered/s', color: '#2a6fdb', value: (s) => s.messages?.deliveredPerS ?? 0 }, { label: 'sent/s', color: '#d9822b', value: (s) => s.messages?.sentPerS ?? 0 }]} />
     </div>
   </section>`;
 }
 
-function TreeNode({ n }) {
-  const restarts = n.kind === 'supervisor' && n.restarts !== undefined ? html` <span class="badge" title="restarts of its children within its intensity period">${n.restarts} in period</span>` : null;
-  return html`<li class=${n.kind} data-label=${n.label}>
-    <span class="kind">${n.kind === 'application' ? 'app' : n.kind === 'supervisor' ? 'sup' : 'worker'}</span>
-    <b>${n.label}</b> ${n.pid ? pidLink(n.pid) : html`<span class="muted">not running</span>`} ${n.name && n.name !== n.label ? html`<i>${n.name}</i>` : null} ${n.module && n.kind !== 'application' ? html`<span class="muted">${n.module}</span>` : null}
-    ${n.restarted !== undefined ? html` <span class=${n.restarted > 0 ? 'badge warn' : 'badge'} data-testid="restarts">restarts: ${n.restarted}</span>` : null}${restarts}
-    ${n.children.length ? html`<ul>${n.children.map((c) => html`<${TreeNode} n=${c} />`)}</ul>` : null}
-  </li>`;
+// The supervision tree, laid out by d3-hierarchy's tidy tree (left to right, as Erlang's observer draws it):
+// the links in one SVG, each node a box of HTML over it (its pid a link, the box a way to its process).
+const BOX_W = 270;
+const BOX_H = 84;
+const GAP_X = 60;
+const GAP_Y = 12;
+const MAX_CHILDREN = 40; // a simpleOneForOne supervisor of thousands is drawn as its first children and a count
+
+const strategyText = (s) => `${s.strategy}, max ${s.intensity} restart${s.intensity === 1 ? '' : 's'} in ${s.period} s`;
+
+function shown(n) {
+  if (n.children.length <= MAX_CHILDREN) return n.children;
+  return [...n.children.slice(0, MAX_CHILDREN), { kind: 'more', label: `… and ${num(n.children.length - MAX_CHILDREN)} more`, children: [] }];
+}
+
+function TreeBox({ n, x, y }) {
+  const open = () => {
+    if (n.pid) location.hash = `#/proc/${encodeURIComponent(n.pid)}`;
+  };
+  const kind = n.kind === 'application' ? 'app' : n.kind === 'supervisor' ? 'sup' : n.kind === 'more' ? '' : 'worker';
+  return html`<div class=${`tnode ${n.kind}${n.pid ? ' live' : ''}`} data-label=${n.label} style=${`left:${x}px;top:${y}px;width:${BOX_W}px;height:${BOX_H}px`} onClick=${open} title=${n.pid ? `open ${n.pid}` : ''}>
+    <div class="line1">${kind ? html`<span class="kind">${kind}</span> ` : null}<b>${n.label}</b> ${n.kind === 'more' ? null : n.pid ? pidLink(n.pid) : html`<span class="muted">not running</span>`}</div>
+    ${n.kind === 'more' ? null : html`<div class="line2">${n.name && n.name !== n.label ? html`<i>${n.name}</i> ` : null}${n.module && n.kind !== 'application' ? html`<span class="muted">${n.module}</span>` : null}</div>`}
+    <div class="line3">
+      ${n.strategy ? html`<span class="badge strategy" data-testid="strategy" title="restart strategy: more restarts than this within the period take the supervisor down">${strategyText(n.strategy)}</span> ` : null}
+      ${n.kind === 'supervisor' && n.restarts !== undefined ? html`<span class=${n.restarts > 0 ? 'badge warn' : 'badge'} title="restarts of its children within its intensity period">${n.restarts} in period</span> ` : null}
+      ${n.restarted !== undefined ? html`<span class=${n.restarted > 0 ? 'badge warn' : 'badge'} data-testid="restarts">restarts: ${n.restarted}</span>` : null}
+    </div>
+  </div>`;
+}
+
+function AppTree({ app }) {
+  const root = hierarchy(app, shown);
+  tree()
+    .nodeSize([BOX_H + GAP_Y, BOX_W + GAP_X])
+    .separation(() => 1)(root);
+  const all = root.descendants();
+  const top = Math.min(...all.map((d) => d.x));
+  const height = Math.max(...all.map((d) => d.x)) - top + BOX_H;
+  const width = (root.height + 1) * (BOX_W + GAP_X) - GAP_X;
+  const at = (d) => ({ x: d.y, y: d.x - top });
+  const links = root.links().map(({ source, target }) => {
+    const a = at(source);
+    const b = at(target);
+    const [x1, y1, x2, y2] = [a.x + BOX_W, a.y + BOX_H / 2, b.x, b.y + BOX_H / 2];
+    const mx = (x1 + x2) / 2;
+    return html`<path d=${`M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`} />`;
+  });
+  return html`<div class="apptree" data-app=${app.label} style=${`width:${width}px;height:${height}px`}>
+    <svg class="links" width=${width} height=${height}>${links}</svg>
+    ${all.map((d) => html`<${TreeBox} n=${d.data} ...${at(d)} />`)}
+  </div>`;
 }
 
 function Applications() {
@@ -149,7 +196,8 @@ function Applications() {
   return html`<section>
     ${error ? html`<p class="error">${error}</p>` : null}
     ${apps.length === 0 ? html`<p class="muted">no application is running</p>` : null}
-    <ul class="tree">${apps.map((a) => html`<${TreeNode} n=${a} />`)}</ul>
+    <p class="muted">Each application's supervision tree; a box opens its process.</p>
+    <div class="trees">${apps.map((a) => html`<${AppTree} key=${a.label} app=${a} />`)}</div>
   </section>`;
 }
 
@@ -376,10 +424,13 @@ function Upgrades() {
 }
 
 function LastUpgrade({ l }) {
-  const swapped = l.modules.changed.length + l.modules.added.length + l.modules.removed.length;
-  return html`<div data-testid="last-upgrade">
-    <p>last upgrade <b>${l.from} → ${l.to}</b>, ${l.outcome} at ${new Date(l.at).toLocaleTimeString('en-GB')}${l.reason ? html`: <code>${l.reason}</code>` : ''}</p>
-    <p>modules swapped: ${swapped}${l.modules.changed.length ? ` (${l.modules.changed.join(', ')})` : ''}; processes suspended: ${l.processes}; longest suspension ${l.suspendedMs.toFixed(1)} ms</p>
+  const { changed, added, removed } = l.modules;
+  const count = changed.length + added.length + removed.length;
+  const list = [changed.join(', '), added.length ? `added ${added.join(', ')}` : '', removed.length ? `removed ${removed.join(', ')}` : ''].filter(Boolean).join('; ');
+  const rolledBack = l.outcome !== 'installed';
+  return html`<div data-testid="last-upgrade" class=${rolledBack ? 'rolled-back' : ''}>
+    <p>last upgrade <b>${l.from} → ${l.to}</b>, <b class=${rolledBack ? 'error' : 'ok'}>${l.outcome}</b> at ${new Date(l.at).toLocaleTimeString('en-GB')}${l.reason ? html`: <code>${l.reason}</code>` : ''}</p>
+    <p>${rolledBack ? 'modules tried' : 'modules swapped'}: ${count}${list ? ` (${list})` : ''}${rolledBack ? `, all back at ${l.from}` : ''}; processes suspended: ${l.processes}; longest suspension ${l.suspendedMs.toFixed(1)} ms</p>
   </div>`;
 }
 
