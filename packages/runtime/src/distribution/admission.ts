@@ -1,7 +1,7 @@
 // Who may take part in a handshake: the cap on connections whose peer has not proved the cookie yet, the
 // one-time challenges that let a known node resume with one round trip, and the record of refusals.
 import type { Socket } from 'node:net';
-import type { Refusal } from './connection.js';
+import type { HandshakeAdmission, Refusal } from './connection.js';
 import { challenge } from './handshake.js';
 
 /** Recent refused handshakes of a node and how many there were since it started (`otp nodes --refused`). */
@@ -17,7 +17,7 @@ const MAX_TICKETS = 1024;
 const RECENT_REFUSALS = 50;
 
 /** A node's admission to handshakes: unauthenticated sockets, one-time challenges, refusals. */
-export class Admission {
+export class Admission implements HandshakeAdmission {
   // Accepted sockets whose peer has not proved the cookie yet (capped at maxUnauthenticated).
   private readonly unauthenticated = new Set<Socket>();
   // One-time challenges: those listeners gave this node for its next connection, and those this node gave diallers.

@@ -34,6 +34,20 @@ export interface Refusal {
 /** Why a listener sends `refused`: a wrong cookie, a version or name problem, a lost simultaneous connect, or already connected. */
 export type RefusalReason = 'cookie' | 'version' | 'name' | 'simultaneous' | 'already';
 
+/** What a handshake needs of its node's admission: the one-time challenges, and where refusals are counted. */
+export interface HandshakeAdmission {
+  /** Called for every refused or failed handshake (to count them and keep the recent ones). */
+  refused(r: Refusal): void;
+  /** Dialler: the one-time challenge `listener` gave this node for its next connection, taken (undefined if none). */
+  takeTicket(listener: string): string | undefined;
+  /** Dialler: keeps the one-time challenge an authenticated listener gave for the next connection. */
+  keepTicket(listener: string, next: string): void;
+  /** Listener: a fresh one-time challenge for `dialler`'s next connection, remembered until it is redeemed. */
+  issueTicket(dialler: string): string;
+  /** Listener: the one-time challenge issued to `dialler`, taken (undefined if none: a restart, or used). */
+  redeemTicket(dialler: string): string | undefined;
+}
+
 /** What a connection needs from its node. */
 export interface ConnectionOwner {
   readonly name: string;
@@ -55,16 +69,8 @@ export interface ConnectionOwner {
   frame(conn: Connection, payload: Buffer): void;
   /** Called once when the connection closes (after up, or during the handshake). */
   down(conn: Connection, reason: string, wasUp: boolean): void;
-  /** Called for every refused or failed handshake (to count them and keep the recent ones). */
-  refused(r: Refusal): void;
-  /** Dialler: the one-time challenge `listener` gave this node for its next connection, taken (undefined if none). */
-  takeTicket(listener: string): string | undefined;
-  /** Dialler: keeps the one-time challenge an authenticated listener gave for the next connection. */
-  keepTicket(listener: string, next: string): void;
-  /** Listener: a fresh one-time challenge for `dialler`'s next connection, remembered until it is redeemed. */
-  issueTicket(dialler: string): string;
-  /** Listener: the one-time challenge issued to `dialler`, taken (undefined if none: a restart, or used). */
-  redeemTicket(dialler: string): string | undefined;
+  /** The node's one-time challenges and record of refusals. */
+  readonly admission: HandshakeAdmission;
   log(line: string): void;
   /** Called when bytes arrive or leave: the node keeps polling for a while (busy wait). */
   activity(): void;
@@ -87,7 +93,10 @@ const COOKIE_HINT = 'both nodes need the same cookie: --cookie, OTP_COOKIE or ~/
 /**
  * One TCP connection to another node: the versioned handshake (mutual HMAC-SHA256 proofs of the cookie,
  * the dialler's first, each over both challenges, both names and its direction), then length-prefixed
- * control frames and ticks.
+ * control frames and ticks. Longer than the ~250 lines a class should take, on purpose: the handshake's
+ * stages and the framed stream share the socket, the stage, the deadline timer and the close path, and
+ * the set-up's timing rests on them being one object (the proof, the uncork and the switch to 'up' in
+ * one place; bench/dist measures it).
  */
 export class Connection {
   peer = '';
@@ -319,7 +328,7 @@ export class Connection {
   }
 
   private record(by: Refusal['by'], reason: string): void {
-    this.owner.refused({ at: new Date().toISOString(), by, direction: this.initiator ? 'outgoing' : 'incoming', peer: this.peer || this.expected || undefined, address: this.address, reason });
+    this.owner.admission.refused({ at: new Date().toISOString(), by, direction: this.initiator ? 'outgoing' : 'incoming', peer: this.peer || this.expected || undefined, address: this.address, reason });
   }
 
   // A handshake that broke off on this side (bad frame, deadline, oversized frame): one line, counted, closed.
@@ -340,7 +349,7 @@ export class Connection {
   // so a reconnection costs one round trip (docs/protocol.md §3, resumption).
   private sendHello(): void {
     const { owner } = this;
-    const ticket = this.expected ? owner.takeTicket(this.expected) : undefined;
+    const ticket = this.expected ? owner.admission.takeTicket(this.expected) : undefined;
     const hello: HandshakeFrame = { t: 'hello', v: PROTOCOL_VERSION, vmin: LOWEST_VERSION, name: owner.name, hidden: owner.hidden, challenge: this.myChallenge, tick: owner.tickTime, flags: [...owner.flags], resume: ticket !== undefined };
     if (ticket === undefined || !this.expected) return this.handshake(hello);
     this.resumed = true;
@@ -415,7 +424,7 @@ export class Connection {
     this.peerHidden = f.hidden;
     this.peerTick = f.tick ?? Infinity;
     if (f.challenge === this.myChallenge) return this.refuse('cookie', `distribution: refused ${this.who()}: it sent this node's own challenge back`);
-    const ticket = f.resume ? owner.redeemTicket(f.name) : undefined;
+    const ticket = f.resume ? owner.admission.redeemTicket(f.name) : undefined;
     this.transcript = { dialler: f.name, listener: owner.name, diallerChallenge: f.challenge, listenerChallenge: ticket ?? this.myChallenge };
     this.stage = 'awaiting-proof';
     if (f.resume && ticket === undefined) {
@@ -461,7 +470,7 @@ export class Connection {
     if (!owner.accepts(this)) return this.refuse('already', undefined);
     // The proof leaves first, so the dialler's wait does not include this node's work of taking it up.
     clearTimeout(this.timer);
-    this.handshake({ t: 'proof', digest: proof(owner.cookie, 'listener', this.transcript!), next: owner.issueTicket(this.peer) });
+    this.handshake({ t: 'proof', digest: proof(owner.cookie, 'listener', this.transcript!), next: owner.admission.issueTicket(this.peer) });
     // Out now (with the challenge, if it waited for this read), not after the work of taking the connection up.
     this.socket.uncork();
     this.stage = 'up';
@@ -478,7 +487,7 @@ export class Connection {
     }
     clearTimeout(this.timer);
     if (this.peer === '') this.peer = this.transcript!.listener;
-    if (next !== undefined) owner.keepTicket(this.peer, next);
+    if (next !== undefined) owner.admission.keepTicket(this.peer, next);
     this.stage = 'up';
     if (!owner.up(this)) {
       this.stage = 'proof-sent';

@@ -1,24 +1,21 @@
-import { connect, type Server, type Socket } from 'node:net';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import type { Server, Socket } from 'node:net';
 import type { OtpNode } from '../node.js';
-import { Down, type ExitReason } from '../messages.js';
-import { Pid, type Ref } from '../pid.js';
+import type { ExitReason } from '../messages.js';
+import type { Pid, Ref } from '../pid.js';
 import type { ProcessImpl } from '../process.js';
-import { Connection, DEFAULT_LIMITS, type ConnectionLimits, type ConnectionOwner, type Refusal, type RefusalReason } from './connection.js';
+import { Connection, DEFAULT_LIMITS, type ConnectionLimits, type ConnectionOwner, type RefusalReason } from './connection.js';
 import { decodeControl, encodeControl, type PidTranslator } from './codec.js';
 import { handleControl, type ControlMessage, type ControlTarget } from './control.js';
 import { Admission, type RefusalReport } from './admission.js';
 import { Dialler, type DiallerHost } from './dialler.js';
 import { NodeTable, NotANodeName } from './node-table.js';
 import { NodeDown, NodeUp, NodeWatchers } from './node-watchers.js';
-import { epmdPort, register, type Registration } from './epmd-client.js';
-import { portMapperAddresses } from './epmd-address.js';
+import { epmdPort, type Registration } from './epmd-client.js';
+import { listen } from './listener.js';
 import { quoteForLog, splitNodeName } from './handshake.js';
-import { RemoteSignals } from './remote.js';
+import { RemoteSignals, type SignalRoutes } from './remote.js';
 import { Discovery, type DiscoveryOptions } from './discovery.js';
-import { createListener, loadTls, type ConnectFailure, type DistributionTls } from './transport.js';
+import { loadTls, type ConnectFailure, type DistributionTls } from './transport.js';
 import { BusyWait, DEFAULT_BUSY_WAIT_US } from './busy-wait.js';
 
 export { NodeDown, NodeUp, type RefusalReport };
@@ -123,14 +120,15 @@ class DropLines {
 
 /**
  * A node's distribution: its name, its listener, its connections and the routing of what its processes
- * send to other nodes. The units it is made of: the Dialler sets connections up, Admission guards
+ * send to other nodes. The units it is made of: listener.ts listens and registers, the Dialler sets
+ * connections up, Admission guards
  * handshakes, NodeTable translates pids for the wire, control.ts handles what arrives, RemoteSignals keeps
  * links and monitors across nodes, NodeWatchers the node monitors. It stays the one object the node, the
  * connections (ConnectionOwner) and the layers above (node.dist) talk to, so their calls land here first:
  * that is why it is longer than the ~250 lines a class should take (most of it is those entry points,
  * handing over to its units), and the sending path (route) stays here, one call from the process's send.
  */
-export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget, PidTranslator {
+export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget, PidTranslator, SignalRoutes {
   readonly hidden: boolean;
   readonly cookie: string;
   /** Bytes a connection may hold unsent before senders are suspended. */
@@ -140,18 +138,19 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   /** Finds and connects other nodes (static list, DNS), when configured. */
   readonly discovery: Discovery | null;
   /** Links and monitors with processes of other nodes. */
-  readonly remote = new RemoteSignals();
+  readonly remote = new RemoteSignals(this);
   readonly tickTime: number;
   readonly log: (line: string) => void;
   /** Handshake deadline and frame limits of every connection (ConnectionOwner). */
   readonly limits: ConnectionLimits;
+  /** Handshakes' one-time challenges, the cap on unauthenticated connections, refusals (ConnectionOwner). */
+  readonly admission: Admission;
   private readonly connections = new Map<string, Connection>();
   private readonly queued = new Map<string, Buffer[]>();
   // Nodes cut off by `block` (a simulated network partition): no connection to or from them until unblocked.
   private readonly blocked = new Set<string>();
   private readonly table: NodeTable;
   private readonly dialler: Dialler;
-  private readonly admission: Admission;
   private readonly watchers: NodeWatchers;
   private readonly drops: DropLines;
   private readonly busy: BusyWait;
@@ -210,30 +209,12 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
 
   /** Listens on the node's host, registers with the port mapper (starting the built-in one if none runs). */
   async start(): Promise<void> {
-    const { name, host } = splitNodeName(this.name);
     const tls = this.tls ? loadTls(this.tls) : undefined;
     this.dialler.tls = tls;
-    const gate = {
-      handshakeTimeoutMs: this.limits.handshakeTimeoutMs,
-      admit: (socket: Socket) => this.admission.admitSocket(socket),
-      release: (socket: Socket) => this.admission.releaseSocket(socket),
-      refused: (address: string, reason: string) => this.refused({ at: new Date().toISOString(), by: 'this node', direction: 'incoming', peer: undefined, address, reason }),
-    };
-    const server = createListener(tls, this.log, (socket, first, authenticated) => new Connection(socket, this, { initiator: false, onAuthenticated: authenticated, tls: tls !== undefined, ...(first && { first }) }), gate);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, host === 'localhost' ? '127.0.0.1' : host, () => resolve());
-    });
-    this.server = server;
-    const port = (server.address() as { port: number }).port;
-    const entry = { name, port, nodeType: this.hidden ? 72 : 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) };
-    try {
-      this.registration = await register(entry, '127.0.0.1', this.epmd);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ECONNREFUSED') throw error;
-      await startBuiltInPortMapper(this.epmd, host);
-      this.registration = await register(entry, '127.0.0.1', this.epmd);
-    }
+    const accept = (socket: Socket, first: Buffer | undefined, authenticated: () => void): void => void new Connection(socket, this, { initiator: false, onAuthenticated: authenticated, tls: tls !== undefined, ...(first && { first }) });
+    const listening = await listen({ name: this.name, hidden: this.hidden, epmd: this.epmd, log: this.log, handshakeTimeoutMs: this.limits.handshakeTimeoutMs, admission: this.admission, tls, accept });
+    this.server = listening.server;
+    this.registration = listening.registration;
   }
 
   /** Closes every connection, deregisters and stops listening. */
@@ -253,23 +234,6 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   /** Refused and failed handshakes: how many since the node started, and the most recent ones (oldest first). */
   refusals(): RefusalReport {
     return this.admission.refusals();
-  }
-
-  // ConnectionOwner: the one-time challenges and refusals are the Admission's.
-  takeTicket(listener: string): string | undefined {
-    return this.admission.takeTicket(listener);
-  }
-  keepTicket(listener: string, next: string): void {
-    this.admission.keepTicket(listener, next);
-  }
-  issueTicket(dialler: string): string {
-    return this.admission.issueTicket(dialler);
-  }
-  redeemTicket(dialler: string): string | undefined {
-    return this.admission.redeemTicket(dialler);
-  }
-  refused(r: Refusal): void {
-    this.admission.refused(r);
   }
 
   /** A hello from `peer` (ConnectionOwner): OTP's tie-break when both nodes dial each other at once. */
@@ -406,8 +370,8 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
     this.watchers.down(conn.peer, reason, conn.peerHidden);
   }
 
-  // Sends a control message, connecting first if needed; `onFail` runs if the node cannot be reached.
-  private route(nodeName: string, message: ControlMessage, onFail?: () => void): void {
+  /** Sends a control message, connecting first if needed; `onFail` runs if the node cannot be reached (SignalRoutes). */
+  route(nodeName: string, message: ControlMessage, onFail?: () => void): void {
     const conn = this.connections.get(nodeName);
     if (conn) {
       conn.sendControl(message, this, this.table.indexOf(nodeName));
@@ -439,15 +403,12 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
 
   /** Links a local process to a remote one; if its node cannot be reached, the local process gets noconnection. */
   link(proc: ProcessImpl, pid: Pid): void {
-    this.remote.addLink(proc, pid);
-    this.route(this.table.nameOf(pid.node), ['link', proc.pid, pid], () => {
-      if (this.remote.removeLink(proc, pid)) this.node.signalProcess(proc, pid, 'noconnection', true);
-    });
+    this.remote.link(proc, pid);
   }
 
   /** Removes a link with a remote process. */
   unlink(proc: ProcessImpl, pid: Pid): void {
-    if (this.remote.removeLink(proc, pid)) this.tell(this.table.nameOf(pid.node), ['unlink', proc.pid, pid]);
+    this.remote.unlink(proc, pid);
   }
 
   /** Sends an exit signal (exit/2) to a remote process. */
@@ -457,49 +418,16 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
 
   /** Monitors a remote process (by pid, or by name on a node); DOWN noconnection if its node cannot be reached. */
   monitor(proc: ProcessImpl, target: Pid | { name: string; node: string }, ref: Ref): void {
-    const node = target instanceof Pid ? target.node : this.table.indexOf(target.node);
-    const remoteTarget = target instanceof Pid ? target : target.name;
-    this.remote.addHeld(proc, { ref, node, target: remoteTarget });
-    this.route(this.table.nameOf(node), ['monitor', proc.pid, remoteTarget, ref], () => {
-      if (this.remote.takeHeld(proc, ref)) proc.deliver(new Down(ref, remoteTarget, 'noconnection'));
-    });
+    this.remote.monitor(proc, target, ref);
   }
 
   /** Removes a monitor on a remote process; false if the ref is not one. */
   demonitor(proc: ProcessImpl, ref: Ref): boolean {
-    const h = this.remote.takeHeld(proc, ref);
-    if (!h) return false;
-    this.tell(this.table.nameOf(h.node), ['demonitor', proc.pid, h.target, ref]);
-    return true;
+    return this.remote.demonitor(proc, ref);
   }
 
   /** A local process exited: its remote links get exit signals, remote watchers DOWNs. */
   processExited(proc: ProcessImpl, reason: ExitReason): void {
-    const { links, watchers, held } = this.remote.exited(proc);
-    for (const pid of links) this.tell(this.table.nameOf(pid.node), ['exit', proc.pid, pid, reason]);
-    for (const w of watchers) this.tell(this.table.nameOf(w.watcher.node), ['down', w.byName ?? proc.pid, w.watcher, w.ref, reason]);
-    for (const h of held) this.tell(this.table.nameOf(h.node), ['demonitor', proc.pid, h.target, h.ref]);
+    this.remote.processExited(proc, reason);
   }
-}
-
-/** Starts the built-in port mapper as a detached OS process (on the interfaces `portMapperAddresses` picks for the node's host) and waits until it accepts connections. */
-export async function startBuiltInPortMapper(port: number, nodeHost?: string): Promise<void> {
-  const here = fileURLToPath(import.meta.url);
-  const candidates = [here.replace(/index\.js$/, 'epmd.js'), here.replace(/node-dist\.(ts|js)$/, 'epmd-main.$1')];
-  const script = candidates.find((c) => c !== here && existsSync(c));
-  if (!script) throw new Error('the built-in port mapper script is missing from @otp-ts/runtime: reinstall the package');
-  const child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--inspect')), script, '--port', String(port), '--address', portMapperAddresses(nodeHost).join(',')], { detached: true, stdio: 'ignore' });
-  child.unref();
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`the built-in port mapper did not start on port ${port}`);
 }

@@ -1,6 +1,7 @@
 import { Down, type ExitReason } from '../messages.js';
-import type { Pid, Ref } from '../pid.js';
+import { Pid, type Ref } from '../pid.js';
 import type { ProcessImpl } from '../process.js';
+import type { ControlMessage } from './control.js';
 
 const pidKey = (p: Pid): string => `${p.node}.${p.id}.${p.serial}`;
 const refKey = (r: Ref): string => `${r.node}.${r.id}`;
@@ -19,14 +20,68 @@ interface RemoteWatcher {
   byName: string | undefined;
 }
 
+/** How link and monitor operations reach other nodes: the distribution's routing and pid translation. */
+export interface SignalRoutes {
+  readonly node: { signalProcess(p: ProcessImpl, from: Pid, reason: ExitReason, viaLink: boolean): void };
+  /** Sends, connecting first if needed; `onFail` runs if the node cannot be reached. */
+  route(nodeName: string, message: ControlMessage, onFail?: () => void): void;
+  /** Sends only over an existing connection. */
+  tell(nodeName: string, message: ControlMessage): void;
+  nameOf(index: number): string;
+  indexOf(name: string): number;
+}
+
 /**
  * The links and monitors between local processes and processes of other nodes, so exits, DOWNs and
- * nodedown reach the right processes (OTP's remote links and monitors).
+ * nodedown reach the right processes (OTP's remote links and monitors): what local processes ask
+ * (link, unlink, monitor, demonitor, their exit) and the bookkeeping control.ts updates for what arrives.
  */
 export class RemoteSignals {
   private readonly links = new Map<ProcessImpl, Map<string, Pid>>();
   private readonly held = new Map<ProcessImpl, Map<string, HeldMonitor>>();
   private readonly watchers = new Map<ProcessImpl, Map<string, RemoteWatcher>>();
+
+  constructor(private readonly routes: SignalRoutes) {}
+
+  /** Links a local process to a remote one; if its node cannot be reached, the local process gets noconnection. */
+  link(proc: ProcessImpl, pid: Pid): void {
+    this.addLink(proc, pid);
+    this.routes.route(this.routes.nameOf(pid.node), ['link', proc.pid, pid], () => {
+      if (this.removeLink(proc, pid)) this.routes.node.signalProcess(proc, pid, 'noconnection', true);
+    });
+  }
+
+  /** Removes a link with a remote process. */
+  unlink(proc: ProcessImpl, pid: Pid): void {
+    if (this.removeLink(proc, pid)) this.routes.tell(this.routes.nameOf(pid.node), ['unlink', proc.pid, pid]);
+  }
+
+  /** Monitors a remote process (by pid, or by name on a node); DOWN noconnection if its node cannot be reached. */
+  monitor(proc: ProcessImpl, target: Pid | { name: string; node: string }, ref: Ref): void {
+    const node = target instanceof Pid ? target.node : this.routes.indexOf(target.node);
+    const remoteTarget = target instanceof Pid ? target : target.name;
+    this.addHeld(proc, { ref, node, target: remoteTarget });
+    this.routes.route(this.routes.nameOf(node), ['monitor', proc.pid, remoteTarget, ref], () => {
+      if (this.takeHeld(proc, ref)) proc.deliver(new Down(ref, remoteTarget, 'noconnection'));
+    });
+  }
+
+  /** Removes a monitor on a remote process; false if the ref is not one. */
+  demonitor(proc: ProcessImpl, ref: Ref): boolean {
+    const h = this.takeHeld(proc, ref);
+    if (!h) return false;
+    this.routes.tell(this.routes.nameOf(h.node), ['demonitor', proc.pid, h.target, ref]);
+    return true;
+  }
+
+  /** A local process exited: its remote links get exit signals, remote watchers DOWNs, its own monitors end. */
+  processExited(proc: ProcessImpl, reason: ExitReason): void {
+    const { links, watchers, held } = this.exited(proc);
+    const { routes } = this;
+    for (const pid of links) routes.tell(routes.nameOf(pid.node), ['exit', proc.pid, pid, reason]);
+    for (const w of watchers) routes.tell(routes.nameOf(w.watcher.node), ['down', w.byName ?? proc.pid, w.watcher, w.ref, reason]);
+    for (const h of held) routes.tell(routes.nameOf(h.node), ['demonitor', proc.pid, h.target, h.ref]);
+  }
 
   addLink(local: ProcessImpl, remote: Pid): void {
     let m = this.links.get(local);

@@ -1,0 +1,70 @@
+// A node's listener: the server other nodes dial, and its entry in the port mapper (the built-in port
+// mapper started first when none runs on this host).
+import { connect, type Server, type Socket } from 'node:net';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Admission } from './admission.js';
+import { register, type Registration } from './epmd-client.js';
+import { portMapperAddresses } from './epmd-address.js';
+import { splitNodeName } from './handshake.js';
+import { createListener, type TlsMaterial } from './transport.js';
+
+/** What listening takes: the node's name and kind, its port mapper, the handshake's gate and who takes accepted sockets. */
+export interface ListenOptions {
+  name: string;
+  hidden: boolean;
+  epmd: number;
+  log: (line: string) => void;
+  handshakeTimeoutMs: number;
+  admission: Admission;
+  tls: TlsMaterial | undefined;
+  accept: (socket: Socket, first: Buffer | undefined, authenticated: () => void) => void;
+}
+
+/** Listens on the node's host and registers with the port mapper (starting the built-in one if none runs). */
+export async function listen(o: ListenOptions): Promise<{ server: Server; registration: Registration }> {
+  const { name, host } = splitNodeName(o.name);
+  const gate = {
+    handshakeTimeoutMs: o.handshakeTimeoutMs,
+    admit: (socket: Socket) => o.admission.admitSocket(socket),
+    release: (socket: Socket) => o.admission.releaseSocket(socket),
+    refused: (address: string, reason: string) => o.admission.refused({ at: new Date().toISOString(), by: 'this node', direction: 'incoming', peer: undefined, address, reason }),
+  };
+  const server = createListener(o.tls, o.log, o.accept, gate);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host === 'localhost' ? '127.0.0.1' : host, () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  const entry = { name, port, nodeType: o.hidden ? 72 : 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) };
+  try {
+    return { server, registration: await register(entry, '127.0.0.1', o.epmd) };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ECONNREFUSED') throw error;
+    await startBuiltInPortMapper(o.epmd, host);
+    return { server, registration: await register(entry, '127.0.0.1', o.epmd) };
+  }
+}
+
+/** Starts the built-in port mapper as a detached OS process (on the interfaces `portMapperAddresses` picks for the node's host) and waits until it accepts connections. */
+export async function startBuiltInPortMapper(port: number, nodeHost?: string): Promise<void> {
+  const here = fileURLToPath(import.meta.url);
+  const candidates = [here.replace(/index\.js$/, 'epmd.js'), here.replace(/listener\.(ts|js)$/, 'epmd-main.$1')];
+  const script = candidates.find((c) => c !== here && existsSync(c));
+  if (!script) throw new Error('the built-in port mapper script is missing from @otp-ts/runtime: reinstall the package');
+  const child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--inspect')), script, '--port', String(port), '--address', portMapperAddresses(nodeHost).join(',')], { detached: true, stdio: 'ignore' });
+  child.unref();
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port }, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`the built-in port mapper did not start on port ${port}`);
+}
