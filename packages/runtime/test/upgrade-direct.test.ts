@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genServer, upgradeModules, type GenServer, type Pid } from '@otp-ts/runtime';
+import { genServer, genStatem, sys, upgradeModules, type GenServer, type GenStatem, type Pid, type UpgradeError } from '@otp-ts/runtime';
 import { withNode, compileModule, codeServerFor } from './helpers.ts';
 
 // A gen_server waiting at rest in its loop is migrated by the upgrading process in the turn that swaps the code,
@@ -51,6 +51,44 @@ test('a hibernating server stays hibernated through an upgrade, and answers its 
       await upgradeModules(ctx, code, [compileModule('app/nap', napV2, '2')]);
       assert.equal(ctx.processInfo(pid)?.currentFunction, 'erlang.hibernate', 'still hibernated: the upgrade did not wake it');
       assert.deepEqual(await genServer.call(ctx, pid, 'get'), { vsn: 2, s: { owner: ctx.self(), naps: 0, migrated: true } });
+    });
+  });
+});
+
+// A gen_statem is migrated in its own process: upgraded with it, an idle gen_server is held by a suspend it reads
+// before anything else, and its directly computed state is applied only if every codeChange succeeded.
+const doorV1 = `
+import { type GenStatem } from '@otp-ts/runtime';
+export const door: GenStatem<string, { code: string }, 'get', never, unknown, void> = {
+  name: 'door',
+  callbackMode: 'handleEvent',
+  init: () => ({ type: 'ok', state: 'locked', data: { code: '1234' } }),
+  handleEvent: (e, state, data) => e.type === 'call' ? { type: 'keepStateAndData', actions: [{ reply: [e.from, { vsn: 1, state, data }] }] } : { type: 'keepStateAndData' },
+};`;
+const doorV2 = (codeChange: string) => doorV1.replace('vsn: 1', 'vsn: 2').replace("  handleEvent:", `  codeChange: ${codeChange},\n  handleEvent:`);
+
+test('upgraded together with a gen_statem whose codeChange throws, an idle gen_server keeps its code and state; when it succeeds, both migrate', async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    await code.load(compileModule('app/nap', napV1, '1'));
+    await code.load(compileModule('app/door', doorV1, '1'));
+    await node.run(async (ctx) => {
+      const srv = await genServer.start(ctx, (code.exportsOf('app/nap') as Nap).nap, ctx.self());
+      const door = await genStatem.start(ctx, (code.exportsOf('app/door') as { door: GenStatem<string, unknown, 'get', never, unknown, void> }).door, undefined);
+      const failing = doorV2("() => { throw new Error('door stuck'); }");
+      await assert.rejects(upgradeModules(ctx, code, [compileModule('app/nap', napV2, '2'), compileModule('app/door', failing, '2')]), (e: UpgradeError) => {
+        assert.equal(e.stage, 'codeChange');
+        assert.equal(e.pid, door);
+        return /door stuck/.test(e.message);
+      });
+      assert.equal(code.versions('app/nap').current, '1');
+      assert.deepEqual(await genServer.call(ctx, srv, 'get'), { vsn: 1, s: { owner: ctx.self(), naps: 0 } }, 'the old code, the old state');
+      assert.equal((await sys.getStatus(ctx, srv)).status, 'running', 'resumed');
+      const report = await upgradeModules(ctx, code, [compileModule('app/nap', napV2, '2'), compileModule('app/door', doorV2('(_o: unknown, state: string, data: any) => ({ state, data: { code: data.code + "!" } })'), '2')]);
+      assert.deepEqual(new Set(report.processes), new Set([srv, door]));
+      assert.deepEqual(await genServer.call(ctx, srv, 'get'), { vsn: 2, s: { owner: ctx.self(), naps: 0, migrated: true } });
+      assert.deepEqual(await genStatem.call(ctx, door, 'get'), { vsn: 2, state: 'locked', data: { code: '1234!' } });
+      assert.equal((await sys.getStatus(ctx, srv)).status, 'running');
     });
   });
 });

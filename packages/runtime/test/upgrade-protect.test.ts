@@ -167,12 +167,28 @@ for (const [what, init, message] of refusals) {
       await code.load(compileModule('app/s', v1, '1'));
       await node.run(async (ctx) => {
         await genServer.start(ctx, (code.exportsOf('app/s') as { s: GenServer<unknown, 'get', never, unknown, void> }).s, undefined);
-        await assert.rejects(upgradeModules(ctx, code, [compileModule('app/s', `${v1}\n// v2`, '2')]), (e: UpgradeError) => e.stage === 'check' && message.test(e.message));
+        const v2 = v1.replace('handleCall:', 'codeChange: (_o: unknown, st: unknown) => st, handleCall:');
+        await assert.rejects(upgradeModules(ctx, code, [compileModule('app/s', v2, '2')]), (e: UpgradeError) => e.stage === 'check' && message.test(e.message));
         assert.equal(code.versions('app/s').current, '1');
       });
     });
   });
 }
+
+test('a gen_server whose new version has no codeChange keeps its state as it is: nothing is copied, so a state that cannot be copied is no reason to refuse', async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    await code.load(compileModule('app/cache', cacheV1, '1'));
+    await node.run(async (ctx) => {
+      const srv = await genServer.start(ctx, (code.exportsOf('app/cache') as { cache: GenServer<unknown, 'get', never, unknown, void> }).cache, undefined);
+      const before = await sys.getState(ctx, srv);
+      const report = await upgradeModules(ctx, code, [compileModule('app/cache', cacheV1.replace('s.hits, s', 's.hits + 1, s'), '2')]);
+      assert.deepEqual(report.processes, [srv]);
+      assert.equal(await genServer.call(ctx, srv, 'get'), 2, 'the new code runs');
+      assert.equal(await sys.getState(ctx, srv), before, 'with the very same state object, WeakMap and all');
+    });
+  });
+});
 
 test("codeChange gets functions, pids, module exports, timers, the node's logger and copyState-kept values by reference, and copies of the rest with sharing kept", async () => {
   await withNode(async (node) => {

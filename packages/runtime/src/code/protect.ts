@@ -118,6 +118,11 @@ function isOpaqueBuiltin(proto: object): boolean {
   return Function.prototype.toString.call(ctor).endsWith('{ [native code] }');
 }
 
+// No copy made yet (a copy may be undefined: a copyState hook's answer).
+const NOT_SEEN = Symbol('not seen');
+// Entries a copier keeps in its arrays before it moves them to a Map.
+const SMALL_MEMO = 8;
+
 const TYPED: Record<string, new (buffer: ArrayBuffer, offset: number, length: number) => ArrayBufferView> = {
   Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array,
 };
@@ -128,12 +133,23 @@ const TYPED: Record<string, new (buffer: ArrayBuffer, offset: number, length: nu
  * refs, module exports and resources are kept by reference; what cannot be copied throws `Unprotectable`.
  */
 export class StateCopier {
-  private readonly memo = new Map<object, unknown>();
+  // What was copied into what (sharing and cycles): two arrays while few, so that copying the small states
+  // of thousands of processes with one copier allocates no table each; a Map past SMALL_MEMO entries.
+  private readonly keys: object[] = [];
+  private readonly copies: unknown[] = [];
+  private count = 0;
+  private memo: Map<object, unknown> | null = null;
 
   constructor(
     /** Values kept by reference besides the built-in ones (a loaded module's exports). */
     private readonly keep: (value: object) => boolean = () => false,
   ) {}
+
+  /** Forgets what was copied: the next copy shares nothing with the earlier ones (one copier serves many states). */
+  reset(): void {
+    this.count = 0;
+    this.memo = null;
+  }
 
   /** The copy of `value`, refusals naming the path from `root` (e.g. `state`). */
   copy<T>(value: T, root: string): T {
@@ -142,8 +158,8 @@ export class StateCopier {
 
   private value(x: unknown, at: At): unknown {
     if (x === null || typeof x !== 'object') return x;
-    const seen = this.memo.get(x);
-    if (seen !== undefined || this.memo.has(x)) return seen;
+    const seen = this.seen(x);
+    if (seen !== NOT_SEEN) return seen;
     if (types.isProxy(x)) throw new Unprotectable(render(at), 'a Proxy, which cannot be copied', 'store the object behind it, or keep the proxy outside the state');
     if (this.keep(x)) return this.remember(x, x);
     const hook = (x as { [copyState]?: unknown })[copyState];
@@ -164,7 +180,31 @@ export class StateCopier {
     return this.structured(x, at);
   }
 
+  // The copy made of `x`, or NOT_SEEN.
+  private seen(x: object): unknown {
+    if (this.memo !== null) return this.memo.has(x) ? this.memo.get(x) : NOT_SEEN;
+    for (let i = 0; i < this.count; i++) if (this.keys[i] === x) return this.copies[i];
+    return NOT_SEEN;
+  }
+
+  // Records (or replaces) the copy of `x`.
   private remember<T>(x: object, copy: T): T {
+    if (this.memo !== null) {
+      this.memo.set(x, copy);
+      return copy;
+    }
+    for (let i = 0; i < this.count; i++) {
+      if (this.keys[i] !== x) continue;
+      this.copies[i] = copy;
+      return copy;
+    }
+    if (this.count < SMALL_MEMO) {
+      this.keys[this.count] = x;
+      this.copies[this.count++] = copy;
+      return copy;
+    }
+    this.memo = new Map();
+    for (let i = 0; i < this.count; i++) this.memo.set(this.keys[i]!, this.copies[i]);
     this.memo.set(x, copy);
     return copy;
   }
@@ -203,7 +243,7 @@ export class StateCopier {
       if (types.isSharedArrayBuffer(v.buffer)) return this.remember(x, x);
       const Typed = TYPED[(v as { [Symbol.toStringTag]: string })[Symbol.toStringTag]]!;
       // A view of part of a buffer (a Buffer from Node's pool) copies its own bytes, unless the state's copy already holds the buffer.
-      if (v.byteLength !== v.buffer.byteLength && !this.memo.has(v.buffer)) {
+      if (v.byteLength !== v.buffer.byteLength && this.seen(v.buffer) === NOT_SEEN) {
         const bytes = (v.buffer as ArrayBuffer).slice(v.byteOffset, v.byteOffset + v.byteLength);
         return this.finish(x, this.remember(x, new Typed(bytes, 0, v.length)), proto, at);
       }
@@ -264,7 +304,7 @@ export class StateCopier {
 
   // A frozen object is kept as it is unless something inside it had to be copied; then a frozen copy.
   private frozen(x: object, at: At): unknown {
-    this.memo.set(x, x);
+    this.remember(x, x);
     const keys = Reflect.ownKeys(x);
     const values = keys.map((key) => {
       const d = Object.getOwnPropertyDescriptor(x, key)!;
@@ -278,7 +318,7 @@ export class StateCopier {
       Object.defineProperty(out, key, 'value' in d ? { ...d, value: values[i] } : d);
     });
     if (Array.isArray(x) && Object.getPrototypeOf(out) !== Object.getPrototypeOf(x)) Object.setPrototypeOf(out, Object.getPrototypeOf(x) as object);
-    this.memo.set(x, Object.freeze(out));
+    this.remember(x, Object.freeze(out));
     return out;
   }
 }

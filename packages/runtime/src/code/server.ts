@@ -169,6 +169,11 @@ export class CodeServer implements CodeHooks {
     return o && { module: o.module.name, vsn: o.version.vsn, exportName: o.exportName };
   }
 
+  /** Internal: the version and export name of a value a loaded module exports, without allocating (an upgrade asks once a process). */
+  exportOrigin(value: unknown): { readonly version: ModuleVersion; readonly exportName: string } | undefined {
+    return value !== null && (typeof value === 'object' || typeof value === 'function') ? this.origins.get(value) : undefined;
+  }
+
   /** Whether a function is an export of a loaded module (of any version): a process spawned with it keeps it. */
   isModuleExport(fn: unknown): boolean {
     return this.origins.has(fn as object);

@@ -63,9 +63,12 @@ interface Participant extends Suspendable {
   /** A supervisor: its code change is the new module's init, which builds a new state, so nothing is copied. */
   readonly supervisor: boolean;
   /** The callback modules being replaced in it (a gen_event manager may run several). */
-  readonly replacing: Set<unknown>;
-  /** The copy of the state its codeChanges work on; the original stays untouched for a rollback. */
-  copy?: { state: unknown };
+  readonly replacing: unknown[];
+  /** A codeChange will migrate its state (false: a gen_server whose new module has none keeps its state, uncopied). */
+  migrates: boolean;
+  /** The copy of the state its codeChanges work on (when `copied`); the original stays untouched for a rollback. */
+  copy: unknown;
+  copied: boolean;
   /** A changeCode was sent: the process may have migrated, so a rollback restores its snapshot. */
   changeSent: boolean;
   /** Its process record: its status and current function tell whether it waits at rest in its loop. */
@@ -126,18 +129,20 @@ function copyOf(p: Participant, copier: StateCopier): unknown {
     return { state: copier.copy(s, 'state'), data: copier.copy(data, 'data') };
   }
   if (p.behaviour === 'gen_event') {
-    return (state as Array<{ id: unknown; state: unknown }>).map((h) => ({ id: h.id, state: p.replacing.has(handlerOfId(h.id)) ? copier.copy(h.state, 'state') : h.state }));
+    return (state as Array<{ id: unknown; state: unknown }>).map((h) => ({ id: h.id, state: p.replacing.includes(handlerOfId(h.id)) ? copier.copy(h.state, 'state') : h.state }));
   }
   return copier.copy(state, 'state');
 }
 
 // The check stage: every state codeChange will see is copied; one that cannot be stops the upgrade before any code is swapped.
 function protectAll(code: CodeServer, participants: Participant[]): UpgradeError | undefined {
-  const keep = (value: object): boolean => code.originOf(value) !== undefined;
+  const copier = new StateCopier((value) => code.isModuleExport(value));
   for (const p of participants) {
-    if (p.supervisor) continue;
+    if (p.supervisor || !p.migrates) continue;
     try {
-      p.copy = { state: copyOf(p, new StateCopier(keep)) };
+      copier.reset();
+      p.copy = copyOf(p, copier);
+      p.copied = true;
     } catch (error) {
       if (!(error instanceof Unprotectable)) throw error;
       return new UpgradeError('check', p.module, `upgrade refused before any code was swapped: ${p.pid} (${p.module}): ${error.message}`, p.pid, { cause: error });
@@ -146,24 +151,45 @@ function protectAll(code: CodeServer, participants: Participant[]): UpgradeError
   return undefined;
 }
 
-// The changeCode request of one change: its new callback module, oldVsn, extra and the state copy (a downgrade migrates with the version it leaves).
-function changeRequest(c: Change, versions: ModuleVersion[], previous: Map<string, { current: ModuleVersion | null }>, options: UpgradeOptions): SystemRequest {
-  const next = versions.find((v) => v.module === c.module)!.exports[c.exportName];
-  const given = options.perModule?.[c.module];
-  const oldVsn = given && 'oldVsn' in given ? given.oldVsn : (options.oldVsn ?? previous.get(c.module)!.current?.vsn);
-  const extra = given && 'extra' in given ? given.extra : options.extra;
-  const request: SystemRequest = { type: 'changeCode', module: next, oldVsn, extra, replaces: c.oldCallbacks };
-  // The version being left knows both state shapes: it migrates the state, then the process moves to the older code, in one request.
-  // A supervisor has no state shapes to know: the older module's init gives its child specs back (OTP's supervisor code_change).
-  if (options.downgrade && !c.who.supervisor) request.migrateWith = c.oldCallbacks;
-  if (c.who.copy !== undefined) request.state = c.who.copy.state;
-  return request;
+// What every process running one module's callbacks is given with its codeChange: the new callback module (by
+// export name), oldVsn and extra. Worked out once per module.
+interface ModuleChange {
+  exports: Record<string, unknown>;
+  oldVsn: unknown;
+  extra: unknown;
 }
 
-// The change a direct migration applies, as a suspended process would get it from its changeCode request.
-function changeOf(req: SystemRequest): CodeChange {
-  const r = req as Extract<SystemRequest, { type: 'changeCode' }>;
-  return { to: r.module, from: r.replaces, via: r.migrateWith, oldVsn: r.oldVsn, extra: r.extra, state: r.state };
+function moduleChanges(versions: ModuleVersion[], previous: Map<string, { current: ModuleVersion | null }>, options: UpgradeOptions): Map<string, ModuleChange> {
+  const out = new Map<string, ModuleChange>();
+  for (const v of versions) {
+    const given = options.perModule?.[v.module];
+    const oldVsn = given && 'oldVsn' in given ? given.oldVsn : (options.oldVsn ?? previous.get(v.module)!.current?.vsn);
+    out.set(v.module, { exports: v.exports, oldVsn, extra: given && 'extra' in given ? given.extra : options.extra });
+  }
+  return out;
+}
+
+// The change one process applies, written into `out`: its new callback module, oldVsn, extra, the module whose
+// codeChange migrates (a downgrade: the version being left, which knows both state shapes) and the state's copy
+// (else the state itself). A supervisor has no state shapes to know: the older module's init gives its child
+// specs back (OTP's supervisor code_change).
+function codeChangeOf(c: Change, m: ModuleChange, options: UpgradeOptions, out: CodeChange): CodeChange {
+  out.to = m.exports[c.exportName];
+  out.from = c.oldCallbacks;
+  out.via = options.downgrade && !c.who.supervisor ? c.oldCallbacks : undefined;
+  out.oldVsn = m.oldVsn;
+  out.extra = m.extra;
+  out.state = c.who.copied ? c.who.copy : c.who.state;
+  return out;
+}
+
+// The changeCode request of a process migrated in its own process: the same change, in one request.
+function changeRequest(c: Change, m: ModuleChange, options: UpgradeOptions): SystemRequest {
+  const change = codeChangeOf(c, m, options, { to: undefined, oldVsn: undefined, extra: undefined, state: undefined });
+  const request: SystemRequest = { type: 'changeCode', module: change.to, oldVsn: change.oldVsn, extra: change.extra, replaces: change.from };
+  if (change.via !== undefined) request.migrateWith = change.via;
+  if (c.who.copied) request.state = c.who.copy;
+  return request;
 }
 
 // The codeChange stage's error for change `c`.
@@ -200,7 +226,9 @@ function settleWithin(promises: Promise<unknown>[], ms: number): Promise<Array<{
  * suspended through sys) each still one is suspended by a message it reads before any other, the rest are
  * migrated in their processes in one batch, and the results are applied once every codeChange succeeded.
  */
-async function migrate(ctx: ProcessContext, changes: Change[], requests: SystemRequest[], participants: Participant[], timeoutMs: number): Promise<UpgradeError | undefined> {
+async function migrate(ctx: ProcessContext, changes: Change[], byModule: Map<string, ModuleChange>, options: UpgradeOptions, participants: Participant[], timeoutMs: number): Promise<UpgradeError | undefined> {
+  // One change record serves every direct codeChange in turn: it is read by the call, never kept.
+  const scratch: CodeChange = { to: undefined, oldVsn: undefined, extra: undefined, state: undefined };
   const states: unknown[] = new Array(changes.length);
   const pending: Promise<unknown>[] = [];
   const waiting: number[] = [];
@@ -212,7 +240,8 @@ async function migrate(ctx: ProcessContext, changes: Change[], requests: SystemR
     }
     let state: unknown;
     try {
-      state = migratedState(changeOf(requests[i]!), changes[i]!.oldCallbacks);
+      const c = changes[i]!;
+      state = migratedState(codeChangeOf(c, byModule.get(c.module)!, options, scratch), c.oldCallbacks);
     } catch (error) {
       for (const p of pending) p.catch(() => undefined);
       return changeFailed(changes[i]!, error);
@@ -230,7 +259,7 @@ async function migrate(ctx: ProcessContext, changes: Change[], requests: SystemR
     }
     for (const i of sent) changes[i]!.who.changeSent = true;
     const [answers, settled] = await Promise.all([
-      sent.length > 0 ? genMultiCall(ctx, sent.map((i) => changes[i]!.who.pid), (from, k) => new SystemMessage(from, requests[sent[k]!]!), 'changeCode', timeoutMs) : [],
+      sent.length > 0 ? genMultiCall(ctx, sent.map((i) => changes[i]!.who.pid), (from, k) => new SystemMessage(from, changeRequest(changes[sent[k]!]!, byModule.get(changes[sent[k]!]!.module)!, options)), 'changeCode', timeoutMs) : [],
       settleWithin(pending, timeoutMs),
     ]);
     const failures = new Map<number, unknown>();
@@ -251,7 +280,7 @@ async function migrate(ctx: ProcessContext, changes: Change[], requests: SystemR
   for (let i = 0; i < changes.length; i++) {
     const c = changes[i]!;
     if (!c.who.direct) continue;
-    c.who.target!.setModule!(changeOf(requests[i]!).to);
+    c.who.target!.setModule!(byModule.get(c.module)!.exports[c.exportName]);
     c.who.target!.setState(states[i]);
   }
   return undefined;
@@ -285,30 +314,40 @@ async function evaluateAll(code: CodeServer, sources: ModuleSource[]): Promise<M
 }
 
 // The behaviour processes running one of the changed modules as a callback module: the one their label names
-// (gen_server, gen_statem, supervisor), or any of those they list (a gen_event manager's handlers).
-function affectedBy(code: CodeServer, versions: ModuleVersion[]): { participants: Participant[]; changes: Change[] } {
-  const names = new Set(versions.map((v) => v.module));
-  const byPid = new Map<Pid, Participant>();
+// (gen_server, gen_statem, supervisor) in its current version, or any of those they list (a gen_event manager's
+// handlers). One pass over the node's processes.
+function affectedBy(code: CodeServer, versions: ModuleVersion[], options: UpgradeOptions): { participants: Participant[]; changes: Change[] } {
+  const next = new Map(versions.map((v) => [v.module, v]));
+  const current = new Set(versions.map((v) => code.record(v.module).current));
+  const participants: Participant[] = [];
   const changes: Change[] = [];
-  const add = (p: ProcessImpl, callbacks: unknown): void => {
-    const origin = code.originOf(callbacks);
-    if (!origin || !names.has(origin.module)) return;
-    let who = byPid.get(p.pid);
+  const add = (p: ProcessImpl, callbacks: unknown, module: string, exportName: string, who: Participant | undefined): Participant => {
     if (who === undefined) {
       const behaviour = p.label?.behaviour ?? 'process';
       const target = behaviour === 'gen_server' && callbacks === p.label?.callbacks ? sysTargetOf(p) : undefined;
-      byPid.set(p.pid, (who = { pid: p.pid, module: origin.module, behaviour, supervisor: behaviour === 'supervisor', replacing: new Set(), changeSent: false, proc: p, target, held: false, direct: false }));
-    }
-    if (who.replacing.has(callbacks)) return;
-    who.replacing.add(callbacks);
-    changes.push({ who, module: origin.module, exportName: origin.exportName, oldCallbacks: callbacks });
+      who = { pid: p.pid, module, behaviour, supervisor: behaviour === 'supervisor', replacing: [], migrates: target === undefined, copy: undefined, copied: false, changeSent: false, proc: p, target, held: false, direct: false };
+      participants.push(who);
+    } else if (who.replacing.includes(callbacks)) return who;
+    who.replacing.push(callbacks);
+    // The module whose codeChange migrates: the new one, or on a downgrade the one being left.
+    const via = options.downgrade ? callbacks : next.get(module)!.exports[exportName];
+    if (!who.migrates && (via as { codeChange?: unknown } | null)?.codeChange) who.migrates = true;
+    changes.push({ who, module, exportName, oldCallbacks: callbacks });
+    return who;
   };
-  for (const v of versions) {
-    const current = code.record(v.module).current;
-    if (current) for (const p of code.processesRunning(current)) if (p.label?.callbacks) add(p, p.label.callbacks);
+  for (const p of code.node.liveProcesses()) {
+    let who: Participant | undefined;
+    const callbacks = p.label?.callbacks;
+    const origin = callbacks ? code.exportOrigin(callbacks) : undefined;
+    if (origin !== undefined && current.has(origin.version)) who = add(p, callbacks, origin.version.module, origin.exportName, who);
+    const hosted = callbackModulesOf(p);
+    if (hosted === undefined) continue;
+    for (const handler of hosted) {
+      const o = code.exportOrigin(handler);
+      if (o !== undefined && next.has(o.version.module)) who = add(p, handler, o.version.module, o.exportName, who);
+    }
   }
-  for (const p of code.node.liveProcesses()) for (const handler of callbackModulesOf(p) ?? []) add(p, handler);
-  return { participants: [...byPid.values()], changes };
+  return { participants, changes };
 }
 
 /**
@@ -318,17 +357,17 @@ function affectedBy(code: CodeServer, versions: ModuleVersion[]): { participants
  * Any failure re-points the tables back, restores the states, resumes, and throws.
  */
 export async function upgradeModules(ctx: ProcessContext, code: CodeServer, sources: ModuleSource[], options: UpgradeOptions = {}): Promise<UpgradeReport> {
-  return (await upgradeKeepingStates(ctx, code, sources, options)).report;
+  return (await upgradeKeepingStates(ctx, code, sources, options, false)).report;
 }
 
 /**
- * Internal: `upgradeModules`, also giving the state each migrated process had when it was suspended (the one its
- * codeChange migrated a copy of): the release handler's guard gives it back to a child restarted after a rollback.
+ * Internal: `upgradeModules`, also giving (with `keep`) the state each migrated process had when it was suspended
+ * (the one its codeChange migrated a copy of): the release handler's guard gives it back to a child restarted after a rollback.
  */
-export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer, sources: ModuleSource[], options: UpgradeOptions = {}): Promise<{ report: UpgradeReport; before: Map<Pid, unknown> }> {
+export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer, sources: ModuleSource[], options: UpgradeOptions = {}, keep = true): Promise<{ report: UpgradeReport; before: Map<Pid, unknown> }> {
   const timeoutMs = options.timeoutMs ?? 5000;
   const versions = await evaluateAll(code, sources);
-  const { participants, changes } = affectedBy(code, versions);
+  const { participants, changes } = affectedBy(code, versions, options);
   const previous = new Map(versions.map((v) => [v.module, code.record(v.module)]));
   let failure: UpgradeError | undefined;
   let purged = 0;
@@ -350,7 +389,8 @@ export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer
         purged += before.old ? code.processesRunning(before.old).length : 0;
         code.install(v);
       }
-      failure = await migrate(ctx, changes, changes.map((c) => changeRequest(c, versions, previous, options)), participants, timeoutMs);
+      const byModule = moduleChanges(versions, previous, options);
+      failure = await migrate(ctx, changes, byModule, options, participants, timeoutMs);
     }
     if (failure) await rollBack(ctx, code, previous, participants, timeoutMs);
   } catch (error) {
@@ -367,5 +407,5 @@ export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer
     purged,
     suspendedMs: participants.length > 0 ? resumedAt! - suspendedAt : 0,
   };
-  return { report, before: new Map(participants.map((p) => [p.pid, p.state])) };
+  return { report, before: new Map(keep ? participants.map((p) => [p.pid, p.state]) : []) };
 }
