@@ -84,7 +84,9 @@ test('a release crashed by an uncaught error, by its permanent application exiti
     // The hoarder is first by mailbox; the tree at death shows the application, its supervisor and worker.
     assert.match(s1, /by mailbox length:\n\s+<0\.\d+\.\d+>\s+dump_hoarder\s+.*mailbox\s+50/);
     assert.match(s1, /supervision tree at death:\n\s+dumpy \(application\)\n\s+dumpy_sup <0\.\d+\.\d+> \(supervisor:dumpy_sup\)\n\s+dumpy_server <0\.\d+\.\d+> \(gen_server/);
-    assert.match(s1, /states: not captured: an uncaught error ends the node at once/);
+    // The behaviours' states, read from their loops although the node was dying: dumpy_server's counts.
+    assert.match(s1, /states: \d+ of \d+ behaviours' states, as each loop kept it between messages/);
+    assert.match(await summary(uncaught, ['--pid', 'dumpy_server']), /state:\s+\{ counts: \{\} \}/);
     assert.deepEqual(d1.tree.map((a) => a.label), ['dumpy']);
     const detail = await summary(uncaught, ['--pid', 'dump_hoarder']);
     assert.match(detail, /mailbox:\s+50 message\(s\), the first 5:\n\s+\{ order: 0, item: "widget" \}/);
@@ -163,12 +165,13 @@ test('a permanent application exiting leaves a dump with the supervision tree an
     assert.notEqual(r.status, 0, r.out);
     const dump = JSON.parse(readFileSync(file, 'utf8')) as CrashDump;
     assert.equal(dump.kind, 'application_exit');
-    assert.equal(dump.states.captured, true, JSON.stringify(dump.states));
+    assert.ok(dump.states.read >= 2, JSON.stringify(dump.states));
     const s = await summary(file);
     assert.match(s, /reason \(application_exit\): .*applicationTerminated: "dumpz"/);
     // The other application's tree as it stood when dumpz exited (it is stopped only after the dump).
-    assert.match(s, /supervision tree at death:\n\s+dumpz_extra \(application\)\n\s+dumpz_extra_sup <0\.\d+\.\d+> \(supervisor:dumpz_extra_sup\)\n\s+dumpz_extra_server <0\.\d+\.\d+> \(gen_server:dumpz_extra_server\)/);
-    assert.match(s, /states: captured \(\d+ of the \d+ behaviours asked answered sys\.getState in time\)/);
+    // (dumpz's own master may still be listed, exiting, with no children left.)
+    assert.match(s, /supervision tree at death:\n(?:\s+dumpz \(application\)\n)?\s+dumpz_extra \(application\)\n\s+dumpz_extra_sup <0\.\d+\.\d+> \(supervisor:dumpz_extra_sup\)\n\s+dumpz_extra_server <0\.\d+\.\d+> \(gen_server:dumpz_extra_server\)/);
+    assert.match(s, /states: \d+ of \d+ behaviours' states/);
     const detail = await summary(file, ['--pid', 'dumpz_extra_server']);
     assert.match(detail, /state:\s+\{ counts: \{\} \}/);
   } finally {

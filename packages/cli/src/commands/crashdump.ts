@@ -95,7 +95,7 @@ export function summariseDump(dump: CrashDump, top: number): string {
   out.push(`\nby memory:`, ...byMemory.map(processLine));
   const tree = treeLines(dump);
   out.push(`\nsupervision tree at death:`, ...(tree.length ? tree : ['  (no application was running)']));
-  if (dump.states) out.push(`\nstates: ${dump.states.captured ? `captured (${dump.states.note}); otp crashdump FILE --pid P shows one` : dump.states.note}`);
+  if (dump.states) out.push(`\nstates: ${dump.states.note}; --pid P shows one`);
   if (dump.tables.length) out.push(`\ntables:`, ...dump.tables.slice(0, top).map((t) => `  ${String(t.id).padEnd(5)} ${(t.name ?? '').padEnd(20)} ${t.type.padEnd(12)} size ${t.size}  owner ${t.owner}`));
   if (dump.log.length) out.push(`\nlast log lines:`, ...dump.log.slice(-10).flatMap((l) => l.split('\n').map((x) => `  ${x}`)));
   return out.join('\n');
@@ -121,7 +121,7 @@ export function processDetail(dump: CrashDump, target: string): string {
     `  tables owned:     ${p.tables}`,
     `  mailbox:          ${p.mailboxLength} message(s)${p.mailbox.length ? `, the first ${p.mailbox.length}:` : ''}`,
     ...p.mailbox.map((m) => `    ${m}`),
-    `  state:            ${p.state ?? (dump.states?.captured ? '- (no behaviour, or it did not answer in time)' : `- (${dump.states?.note ?? 'not in this dump'})`)}`,
+    `  state:            ${p.state ?? (dump.states ? '- (not a behaviour: a plain process keeps its state in its function)' : '- (not in this dump)')}`,
   ].join('\n');
 }
 

@@ -64,7 +64,7 @@ export async function bootRelease(options: BootOptions): Promise<BootedRelease> 
     })());
 
   try {
-    await node.run((ctx) => application.startController(ctx, { onNodeStop: (reason) => void stop(reason), beforeNodeStop: (reason) => dumper.capture('application_exit', reason) }));
+    await node.run((ctx) => application.startController(ctx, { onNodeStop: (reason) => void stop(reason), beforeNodeStop: (reason) => Promise.resolve(dumper.write('application_exit', reason)) }));
     if (files.nodeArgs.name) {
       if (!files.nodeArgs.cookie) throw new ReleaseConfigError(join(options.root, 'releases', vsn, 'node.args'), `node.args names the node but sets no cookie: add --setcookie <secret>`);
       await node.startDistribution({ name: files.nodeArgs.name, cookie: files.nodeArgs.cookie, hidden: files.nodeArgs.hidden, log, ...(files.nodeArgs.connect ? { discovery: { static: files.nodeArgs.connect } } : {}), ...(files.nodeArgs.tls ? { tls: files.nodeArgs.tls } : {}), ...(files.nodeArgs.busyWaitUs !== undefined ? { busyWaitUs: files.nodeArgs.busyWaitUs } : {}) });

@@ -2,8 +2,8 @@
 // why, where, and what every process, name, table and module looked like at that moment. Written
 // synchronously (the process is about to end), atomically (tmp + rename), once per crash, within a size
 // limit. On the heap limit no JavaScript can run: Node.js' own diagnostic report is written to the same
-// path instead (process.report.reportOnFatalError), and `otp crashdump` reads either. When the node can
-// still answer (a permanent application exited), the behaviours' states are asked for first, bounded.
+// path instead (process.report.reportOnFatalError), and `otp crashdump` reads either. A behaviour's state is
+// read from its loop's sys target (formatStatus applied), synchronously: no message needs answering.
 import { readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ import { Pid } from '../pid.js';
 import { loggerOf } from '../logger.js';
 import { tableOf } from '../global/table.js';
 import { formatBounded, type FormatBounds } from '../trace/format.js';
-import { sys } from '../sys.js';
+import { sysTargetOf } from '../gen/sys-handler.js';
 
 /** The file name a crash dump gets when none is configured (Erlang's erl_crash.dump). */
 export const CRASH_DUMP_FILE = 'otp_crash.dump';
@@ -49,7 +49,7 @@ export interface DumpedProcess {
   reductions: number;
   trapExit: boolean;
   tables: number;
-  /** A behaviour's state, formatted with the tracer's bounds, when the node could still be asked (see `states`). */
+  /** A behaviour's state as its loop last kept it (formatStatus applied), formatted with the tracer's bounds. */
   state?: string;
 }
 
@@ -89,8 +89,8 @@ export interface CrashDump {
   tables: Array<{ id: number; name?: string; type: string; owner: string; size: number }>;
   /** The supervision tree at the moment of death: each application, its top supervisor and their children (bounded). */
   tree: DumpTreeNode[];
-  /** Whether the behaviours' states are in `processes`: asked for through sys when the node could still answer, else why not. */
-  states: { captured: boolean; asked: number; answered: number; note: string };
+  /** How many behaviours' states are in `processes` (read from their loops at death), and what that means. */
+  states: { captured: boolean; behaviours: number; read: number; note: string };
   modules: Array<{ name: string; current?: string; old?: string }>;
   log: string[];
   /** Node.js' diagnostic report (process.report.getReport()), trimmed when it would not fit. */
@@ -102,10 +102,8 @@ export interface CrashDump {
 export interface CrashDumper {
   readonly file: string;
   readonly maxBytes: number;
-  /** Writes the dump (once: later calls return undefined); returns the file written. Synchronous: no state is asked for. */
+  /** Writes the dump (once: later calls return undefined), synchronously; returns the file written. */
   write(kind: CrashDump['kind'], reason: unknown): string | undefined;
-  /** Asks the behaviours for their states (bounded in count and time), then writes the dump as `write` does: for a node that can still answer. */
-  capture(kind: CrashDump['kind'], reason: unknown): Promise<string | undefined>;
   uninstall(): void;
 }
 
@@ -113,11 +111,6 @@ const MAILBOX_HEAD = 5;
 const MESSAGE_BOUNDS: FormatBounds = { depth: 3, items: 10, chars: 300 };
 const STATE_BOUNDS: FormatBounds = { depth: 4, items: 20, chars: 2000 };
 const LOG_LINES = 100;
-/** At most this many behaviours are asked for their state when a dump is captured, each within STATE_ASK_MS, all within STATES_MS. */
-const STATE_ASKS = 2000;
-const STATE_ASK_MS = 500;
-const STATES_MS = 3000;
-const ASKERS = 16;
 const TREE_NODES = 10_000;
 const TREE_CHILDREN = 200;
 
@@ -147,7 +140,18 @@ function describe(reason: unknown): { reason: string; where: string | undefined 
   return { reason: formatBounded(reason, { depth: 4, items: 20, chars: 2000 }), where: undefined };
 }
 
-function dumpProcess(p: ProcessImpl, states?: Map<ProcessImpl, string>): DumpedProcess {
+// A behaviour's state as its loop keeps it between messages (formatStatus applied, so secrets stay out); undefined for other processes.
+function stateOf(p: ProcessImpl): string | undefined {
+  const target = sysTargetOf(p);
+  if (target === undefined) return undefined;
+  try {
+    return formatBounded(target.formattedState(), STATE_BOUNDS);
+  } catch (error) {
+    return `(its formatStatus threw: ${formatBounded(error, { depth: 2, items: 5, chars: 200 })})`;
+  }
+}
+
+function dumpProcess(p: ProcessImpl): DumpedProcess {
   const monitors: string[] = [];
   for (const m of p.mons ?? []) if (m.watcher === p) monitors.push(m.target.pid.toString());
   const out: DumpedProcess = {
@@ -167,34 +171,9 @@ function dumpProcess(p: ProcessImpl, states?: Map<ProcessImpl, string>): DumpedP
   if (p.name !== undefined) out.name = p.name;
   if (p.label?.behaviour) out.behaviour = p.label.behaviour;
   if (p.label?.module) out.module = p.label.module;
-  const state = states?.get(p);
+  const state = stateOf(p);
   if (state !== undefined) out.state = state;
   return out;
-}
-
-// The application controller and masters are busy stopping the node (or asking): they are never asked.
-const askable = (p: ProcessImpl): boolean => !!p.label?.behaviour && p.label.behaviour !== 'application_master' && p.name !== 'application_controller' && p.label.module !== 'application_controller';
-
-/** Asks the behaviours of a node still running for their states (sys.getState), a few at a time, within STATES_MS. */
-async function askStates(node: OtpNode): Promise<{ states: Map<ProcessImpl, string>; asked: number }> {
-  const procs: ProcessImpl[] = [];
-  for (const p of node.liveProcesses()) if (askable(p) && procs.length < STATE_ASKS) procs.push(p);
-  const states = new Map<ProcessImpl, string>();
-  const until = Date.now() + STATES_MS;
-  let next = 0;
-  const asker = async (ctx: Parameters<Parameters<OtpNode['run']>[0]>[0]): Promise<void> => {
-    while (next < procs.length && Date.now() < until) {
-      const p = procs[next++]!;
-      if (p.dead) continue;
-      try {
-        states.set(p, formatBounded(await sys.getState(ctx, p.pid, Math.min(STATE_ASK_MS, Math.max(1, until - Date.now()))), STATE_BOUNDS));
-      } catch {
-        // Busy, exiting or deaf to system messages: its state stays out.
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(ASKERS, procs.length) }, () => node.run(asker).catch(() => undefined)));
-  return { states, asked: procs.length };
 }
 
 /** The supervision tree as it stands: each application master's linked top supervisor, and supervisors' linked children (bounded). */
@@ -235,7 +214,7 @@ export function buildCrashDump(
   node: OtpNode,
   kind: CrashDump['kind'],
   reason: unknown,
-  options: { maxBytes: number; log?: string[]; release?: CrashDumpOptions['release']; states?: { states: Map<ProcessImpl, string>; asked: number } },
+  options: { maxBytes: number; log?: string[]; release?: CrashDumpOptions['release'] },
 ): CrashDump {
   const procs = Array.from(node.liveProcesses());
   const registered: Record<string, string> = {};
@@ -282,9 +261,7 @@ export function buildCrashDump(
     global,
     tables,
     tree: supervisionTreeNow(node),
-    states: options.states
-      ? { captured: true, asked: options.states.asked, answered: options.states.states.size, note: `${options.states.states.size} of the ${options.states.asked} behaviours asked answered sys.getState in time` }
-      : { captured: false, asked: 0, answered: 0, note: kind === 'uncaught_error' ? 'not captured: an uncaught error ends the node at once, and a behaviour gives its state only by answering a message' : 'not captured: the dump was written synchronously' },
+    states: { captured: true, behaviours: 0, read: 0, note: '' },
     modules,
     log: options.log ?? [],
     report,
@@ -307,12 +284,16 @@ export function buildCrashDump(
   const budget = options.maxBytes - size - 512;
   let used = 0;
   for (const p of procs) {
-    const one = dumpProcess(p, options.states?.states);
+    const one = dumpProcess(p);
     const bytes = JSON.stringify(one).length + 1;
     if (used + bytes > budget) break;
     used += bytes;
     dump.processes.push(one);
   }
+  let behaviours = 0;
+  for (const p of procs) if (sysTargetOf(p) !== undefined) behaviours++;
+  const read = dump.processes.reduce((n, p) => n + (p.state !== undefined ? 1 : 0), 0);
+  dump.states = { captured: true, behaviours, read, note: `${read} of ${behaviours} behaviours' states, as each loop kept it between messages (formatStatus applied; a behaviour busy in a callback shows the state it started it with)${read < behaviours ? '; the others were cut with their processes to fit the size limit' : ''}` };
   if (dump.processes.length < procs.length) {
     dump.truncated = { listed: dump.processes.length, total: procs.length, note: `the size limit (${options.maxBytes} bytes) left room for ${dump.processes.length} of ${procs.length} processes: those with the longest mailboxes and most memory are listed; raise --crash-dump-bytes for all` };
   }
@@ -345,11 +326,11 @@ export function installCrashDump(node: OtpNode, options: CrashDumpOptions = {}):
     process.report.filename = basename(file);
   }
   let written = false;
-  const writeOnce = (kind: CrashDump['kind'], reason: unknown, states?: { states: Map<ProcessImpl, string>; asked: number }): string | undefined => {
+  const writeOnce = (kind: CrashDump['kind'], reason: unknown): string | undefined => {
     if (written) return undefined;
     written = true;
     try {
-      const dump = buildCrashDump(node, kind, reason, { maxBytes, log: [...ring], release: options.release, ...(states ? { states } : {}) });
+      const dump = buildCrashDump(node, kind, reason, { maxBytes, log: [...ring], release: options.release });
       let text = JSON.stringify(dump);
       if (text.length > maxBytes) {
         dump.processes = [];
@@ -373,16 +354,6 @@ export function installCrashDump(node: OtpNode, options: CrashDumpOptions = {}):
     maxBytes,
     write(kind, reason) {
       return writeOnce(kind, reason);
-    },
-    async capture(kind, reason) {
-      if (written) return undefined;
-      let states: { states: Map<ProcessImpl, string>; asked: number } | undefined;
-      try {
-        states = await askStates(node);
-      } catch {
-        states = undefined;
-      }
-      return writeOnce(kind, reason, states);
     },
     uninstall() {
       process.off('uncaughtExceptionMonitor', onUncaught);
