@@ -49,15 +49,23 @@ function measure(runtime, workload) {
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
-// Alternating runs, so drift on a shared machine hits both sides alike: the best of each side, and the
+// Alternating runs (ABBA), so drift on a shared machine hits both sides alike: the best of each side, and the
 // median of the pairs' ratios (steadier than the bests when the machine's load swings).
-function compare(before, after, workload, pairs = 5) {
+function compare(before, after, workload, pairs = 6) {
   let b = 0;
   let a = 0;
   const ratios = [];
   for (let i = 0; i < pairs; i++) {
-    const rb = measure(before, workload).rate;
-    const ra = measure(after, workload).rate;
+    // Each side goes first in every other pair: a machine whose load drifts favours neither.
+    let rb;
+    let ra;
+    if (i % 2 === 0) {
+      rb = measure(before, workload).rate;
+      ra = measure(after, workload).rate;
+    } else {
+      ra = measure(after, workload).rate;
+      rb = measure(before, workload).rate;
+    }
     b = Math.max(b, rb);
     a = Math.max(a, ra);
     ratios.push(ra / rb);
@@ -114,11 +122,11 @@ export async function run() {
   const lines = [
     '## profile',
     '',
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB), Node.js ${process.version}. Command: \`npm run bench -- profile\`. Each run is the best of 5 after a warm-up; the hook's cost takes 5 alternating pairs of runs, the rest the best of 3 runs. The machine is shared (load average ${loadavg()[0].toFixed(0)} at the end), so differences of a few percent, and more under load, are noise.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB), Node.js ${process.version}. Command: \`npm run bench -- profile\`. Each run is the best of 5 after a warm-up; the hook's cost takes 6 pairs of runs, each side first in every other pair, the rest the best of 3 runs. The machine is shared (load average ${loadavg()[0].toFixed(0)} at the end), so differences of a few percent, and more under load, are noise.`,
     '',
     "What the scheduler's timing hook for `otp profile`'s process view costs when no profile runs: the committed runtime against the same runtime with the hook's two lines (`runTiming.on` tested where a process is woken and where it yields) taken out, both bundled the same way.",
     '',
-    '| workload | without the hook (best) | with the hook (best) | difference of the bests | median of the 5 pairs\' ratios | unit |',
+    '| workload | without the hook (best) | with the hook (best) | difference of the bests | median of the 6 pairs\' ratios | unit |',
     '| --- | ---: | ---: | ---: | ---: | --- |',
     ...off,
     '',
