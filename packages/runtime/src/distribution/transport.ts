@@ -116,23 +116,8 @@ export interface ListenerGate {
  * `accept` also gets `authenticated`, to call once the peer proved the cookie (it frees its slot in the gate).
  */
 export function createListener(material: TlsMaterial | undefined, log: (line: string) => void, accept: (socket: Socket, first: Buffer | undefined, authenticated: () => void) => void, gate: ListenerGate): Server {
-  let tlsServer: TlsServer | undefined;
   const addresses = new WeakMap<Socket, string>();
-  const rawOf = (s: TLSSocket): Socket => (s as unknown as { _parent?: Socket })._parent ?? s;
-  if (material) {
-    tlsServer = new TlsServer({ ...material, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2', handshakeTimeout: gate.handshakeTimeoutMs }, (s: TLSSocket) => {
-      const raw = rawOf(s);
-      accept(s, undefined, () => gate.release(raw));
-    });
-    tlsServer.on('tlsClientError', (error: NodeJS.ErrnoException, s: TLSSocket) => {
-      // A peer certificate the CA did not sign: Node closes the socket and keeps the reason in authorizationError.
-      const rejected = s.authorizationError;
-      const from = addresses.get(rawOf(s)) ?? addressOf(s);
-      const why = rejected ? describeRejected(rejected) : describeTlsError(error).text;
-      log(`distribution: refused a TLS connection from ${from}: ${why}`);
-      gate.refused(from, why);
-    });
-  }
+  const tlsServer = material ? tlsListener(material, log, accept, gate, addresses) : undefined;
   return createNetServer((socket) => {
     if (!gate.admit(socket)) {
       socket.destroy();
@@ -166,6 +151,26 @@ export function createListener(material: TlsMaterial | undefined, log: (line: st
       }
     });
   });
+}
+
+const rawOf = (s: TLSSocket): Socket => (s as unknown as { _parent?: Socket })._parent ?? s;
+
+// The TLS side of a listener: plain sockets that start with a TLS record are handed to it; a peer
+// certificate the CA did not sign, or a failed TLS handshake, is one log line and a counted refusal.
+function tlsListener(material: TlsMaterial, log: (line: string) => void, accept: (socket: Socket, first: Buffer | undefined, authenticated: () => void) => void, gate: ListenerGate, addresses: WeakMap<Socket, string>): TlsServer {
+  const tlsServer = new TlsServer({ ...material, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2', handshakeTimeout: gate.handshakeTimeoutMs }, (s: TLSSocket) => {
+    const raw = rawOf(s);
+    accept(s, undefined, () => gate.release(raw));
+  });
+  tlsServer.on('tlsClientError', (error: NodeJS.ErrnoException, s: TLSSocket) => {
+    // A peer certificate the CA did not sign: Node closes the socket and keeps the reason in authorizationError.
+    const rejected = s.authorizationError;
+    const from = addresses.get(rawOf(s)) ?? addressOf(s);
+    const why = rejected ? describeRejected(rejected) : describeTlsError(error).text;
+    log(`distribution: refused a TLS connection from ${from}: ${why}`);
+    gate.refused(from, why);
+  });
+  return tlsServer;
 }
 
 /**
