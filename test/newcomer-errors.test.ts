@@ -173,7 +173,9 @@ test("the release start script answers --help and -h with its help, exit 0", () 
     for (const flag of ['--help', '-h']) {
       const r = spawnSync(process.execPath, [control, flag], { encoding: 'utf8', env: { ...process.env, OTP_RELEASE_ROOT: root } });
       assert.equal(r.status, 0, r.stderr);
-      assert.match(r.stdout, /^Usage: bin\/\S+ COMMAND\n/);
+      assert.match(r.stdout, /^bin\/helped <command> \[options\]\n/);
+      assert.match(r.stdout, /^Examples:\n {2}bin\/helped foreground /m);
+      assert.match(r.stdout, /^ {2}bin\/helped daemon && bin\/helped ping /m);
     }
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -36,7 +36,7 @@ const migrate = `codeChange(oldVsn: unknown, state: any): State {
     return { counts: state.counts, total: Object.values(state.counts as Record<string, number>).reduce((a, b) => a + b, 0) };
   },`;
 
-// One deployed release goes through eight scenarios in order, each its own test so a failure names it;
+// One deployed release goes through nine scenarios in order, each its own test so a failure names it;
 // they share the running node, so a scenario runs only when those before it passed.
 describe('a release deployed from its tarball and run as a daemon', { timeout: 600_000 }, () => {
   const base = (mkdirSync(join(repo, '_build', 'e2e'), { recursive: true }), mkdtempSync(join(repo, '_build', 'e2e', 'rel-')));
@@ -85,6 +85,29 @@ describe('a release deployed from its tarball and run as a daemon', { timeout: 6
   after(async () => {
     await run(script, ['stop'], deploy);
     rmSync(base, { recursive: true, force: true });
+  });
+
+  scenario("its start script parses with otp's adapter: --help lists the commands with examples; an unknown command or flag is one line, exit 2", async () => {
+    const env = { ...process.env, NO_COLOR: '1' };
+    const help = await run(script, ['--help'], deploy, env);
+    assert.equal(help.status, 0, help.out);
+    assert.match(help.stdout, /^bin\/kiosk <command> \[options\]\n/);
+    for (const command of ['foreground', 'daemon', 'stop', 'ping', 'eval', 'versions', 'upgrade', 'downgrade']) assert.match(help.stdout, new RegExp(`^ {2}bin/kiosk ${command}\\b`, 'm'), command);
+    assert.match(help.stdout, /^Examples:\n {2}bin\/kiosk foreground /m);
+    assert.doesNotMatch(help.stdout, /heart +the watchdog/, 'the heart command the daemon starts is not listed');
+    const upgradeHelp = await run(script, ['upgrade', '--help'], deploy, env);
+    assert.match(upgradeHelp.stdout, /^bin\/kiosk upgrade <release> \[options\]\n[^]*--probe-ms/, upgradeHelp.out);
+    const refused: Array<[string[], string, string]> = [
+      [['frobnicate'], "unknown command 'frobnicate'", 'bin/kiosk'],
+      [['vesrions'], "unknown command 'vesrions' (did you mean 'versions'?)", 'bin/kiosk'],
+      [['ping', '--bogus'], "unknown option '--bogus' for bin/kiosk ping", 'bin/kiosk ping'],
+      [['upgrade', '0.2.0', '--probe-ms', 'soon'], "--probe-ms must be a number, got 'soon'", 'bin/kiosk upgrade'],
+      [['rpc', 'otp'], 'missing <fn> (the exported function): bin/kiosk rpc <module> <fn> [json-args]', 'bin/kiosk rpc'],
+    ];
+    for (const [args, line, help] of refused) {
+      const r = await run(script, args, deploy, env);
+      assert.deepEqual([r.status, r.stdout, r.stderr], [2, '', `kiosk: ${line}\nRun \`${help} --help\` for usage.`], args.join(' '));
+    }
   });
 
   scenario('starts with daemon and answers ping, pid, rpc and eval through its start script', async () => {

@@ -12,10 +12,8 @@ import { bootFailure, logFile, logOffset, openLog, spawnNode } from './node-proc
 const BOOT_TIMEOUT_MS = 30_000;
 
 /** Whether the daemon runs under a heart (`daemon --heart`, or `-heart` in node.args), checking its settings first. */
-function wantsHeart(args: string[], heart: HeartArgs | undefined): boolean {
-  const unknown = args.find((a) => a !== '--heart');
-  if (unknown !== undefined) throw new ScriptError(`daemon takes no '${unknown}': use daemon, or daemon --heart to run the node under a watchdog`, 2);
-  if (!args.includes('--heart') && heart?.enabled !== true) return false;
+function wantsHeart(flag: boolean, heart: HeartArgs | undefined): boolean {
+  if (!flag && heart?.enabled !== true) return false;
   try {
     heartSettings(heart, process.env);
   } catch (error) {
@@ -25,11 +23,11 @@ function wantsHeart(args: string[], heart: HeartArgs | undefined): boolean {
 }
 
 /** `bin/<name> daemon [--heart]`: boots the release detached; 0 once its own node answers, else the cause. */
-export async function daemon(args: string[]): Promise<number> {
+export async function daemon(options: { heart: boolean }): Promise<number> {
   const t = await target();
   // Every file is read and every ${VAR} substituted here first: a bad one is named before anything starts.
   const files = await readVersion(root, t.vsn, process.env);
-  const heart = wantsHeart(args, files.nodeArgs.heart);
+  const heart = wantsHeart(options.heart, files.nodeArgs.heart);
   const running = liveHeart(root, t.name, program);
   if (running !== undefined) throw new ScriptError(`${t.node} is already running under its heart (os pid ${running}): stop it first (bin/${t.name} stop)`);
   if (await withToolNode(({ node }) => node.ping(t.node), 'daemon')) throw new ScriptError(`${t.node} is already running: stop it first (bin/${t.name} stop)`);

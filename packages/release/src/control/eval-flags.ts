@@ -1,15 +1,17 @@
-// The start script's eval bounds: --eval-timeout MS and --eval-await-timeout MS before the code (or
-// OTP_EVAL_TIMEOUT and OTP_EVAL_AWAIT_TIMEOUT), as `otp remote` takes them.
+// The start script's eval bounds: --eval-timeout MS and --eval-await-timeout MS (or OTP_EVAL_TIMEOUT and
+// OTP_EVAL_AWAIT_TIMEOUT), as `otp remote` takes them.
 import { evalBounds, evalReplyTimeout, type EvalOptions } from '@otp-ts/runtime/tools';
 import { ScriptError } from './client.js';
 
-const FLAGS = { '--eval-timeout': 'timeoutMs', '--eval-await-timeout': 'awaitTimeoutMs' } as const;
+/** The eval flags as the command line gave them (checked by evalBounds, which names the flag). */
+export interface EvalFlags {
+  'eval-timeout': string | undefined;
+  'eval-await-timeout': string | undefined;
+}
 
-/** The bounds given by flags at the front of `args` (else this shell's variables; else left to the node), the rest of the arguments, and how long to wait for an answer. */
-export function evalFlags(args: string[], env: NodeJS.ProcessEnv = process.env): { bounds: EvalOptions; rest: string[]; replyMs: number } {
-  const given: { timeoutMs?: string; awaitTimeoutMs?: string } = { timeoutMs: env.OTP_EVAL_TIMEOUT, awaitTimeoutMs: env.OTP_EVAL_AWAIT_TIMEOUT };
-  let i = 0;
-  for (; i < args.length && args[i]! in FLAGS; i += 2) given[FLAGS[args[i] as keyof typeof FLAGS]] = args[i + 1];
+/** The bounds given by flags (else this shell's variables; else left to the node), and how long to wait for an answer. */
+export function evalFlags(flags: EvalFlags, env: NodeJS.ProcessEnv = process.env): { bounds: EvalOptions; replyMs: number } {
+  const given = { timeoutMs: flags['eval-timeout'] ?? env.OTP_EVAL_TIMEOUT, awaitTimeoutMs: flags['eval-await-timeout'] ?? env.OTP_EVAL_AWAIT_TIMEOUT };
   let checked: Required<EvalOptions>;
   try {
     checked = evalBounds(given, {});
@@ -17,5 +19,5 @@ export function evalFlags(args: string[], env: NodeJS.ProcessEnv = process.env):
     throw new ScriptError((error as Error).message, 2);
   }
   const bounds = { ...(given.timeoutMs !== undefined && { timeoutMs: checked.timeoutMs }), ...(given.awaitTimeoutMs !== undefined && { awaitTimeoutMs: checked.awaitTimeoutMs }) };
-  return { bounds, rest: args.slice(i), replyMs: evalReplyTimeout(checked) };
+  return { bounds, replyMs: evalReplyTimeout(checked) };
 }

@@ -11,43 +11,60 @@ import { formatReport } from './report.js';
 import { alive, call, describe, pidFile, program, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode } from './client.js';
 import { daemon, heartCommand } from './daemon.js';
 import { liveHeart } from './heart.js';
-import { evalFlags } from './eval-flags.js';
+import { evalFlags, type EvalFlags } from './eval-flags.js';
+import { parseCommandLine, styleHelp, type ProgramSpec } from '../command/adapter.js';
+import type { ArgsOf, CommandSpec, OptionSpec, PositionalSpec } from '../command/spec.js';
 
-const commands: Record<string, { args: string; help: string; run: (args: string[]) => Promise<number> }> = {
-  foreground: { args: '[--vsn VSN]', help: 'boot the release in this terminal (Ctrl-C stops it in order)', run: foreground },
-  daemon: { args: '[--heart]', help: 'boot the release in the background; logs go to log/, the pid to run/; --heart (or -heart in node.args) restarts it when it dies or hangs', run: daemon },
-  stop: { args: '', help: 'stop the running node in order (applications in reverse start order)', run: stop },
-  restart: { args: '', help: "restart the running node's applications without restarting the node", run: restart },
-  ping: { args: '', help: 'pong when the node runs and answers, pang otherwise', run: ping },
-  pid: { args: '', help: "the running node's OS process id", run: pid },
-  remote: { args: '[--eval-timeout MS]', help: 'a REPL evaluating JavaScript inside the running node; a line may run MS ms (default 1000) before its first await', run: remote },
-  rpc: { args: 'MODULE FN [JSON-ARGS]', help: "run a module's function on the node and print the result as JSON", run: rpcCommand },
-  eval: { args: '[--eval-timeout MS] CODE', help: 'evaluate a JavaScript expression inside the node (ctx and the runtime API in scope), bounded as remote', run: evalCommand },
-  versions: { args: '', help: 'the installed versions, which is permanent and which runs', run: versions },
-  unpack: { args: 'VSN|FILE.tar.gz', help: 'unpack a release tarball (from releases/ or a path) beside the installed versions', run: unpackCommand },
-  upgrade: { args: 'VSN|FILE.tar.gz [--probe-ms MS]', help: 'hot-upgrade the running node to VSN (unpacked first if needed), watch it MS ms (default 2000), then make it permanent', run: (a) => installCommand(a, 'upgrade') },
-  downgrade: { args: 'VSN [--probe-ms MS]', help: 'hot-downgrade the running node to an earlier installed VSN the same way', run: (a) => installCommand(a, 'downgrade') },
-  help: { args: '', help: 'this list', run: help },
-};
+const evalOptions = [
+  { name: 'eval-timeout', type: 'string', value: 'MS', description: 'how long a line may run before its first await, in ms (default 1000, or OTP_EVAL_TIMEOUT)' },
+  { name: 'eval-await-timeout', type: 'string', value: 'MS', description: 'how long a line may take in all, awaits included, in ms (default 30000, or OTP_EVAL_AWAIT_TIMEOUT)' },
+] as const satisfies readonly OptionSpec[];
+const probeOption = [{ name: 'probe-ms', type: 'number', value: 'MS', description: 'how long to watch the node after the swap before making it permanent (default 2000)' }] as const satisfies readonly OptionSpec[];
+const none = [] as const;
 
-// Run by the start script itself, not by people: the heart process that `daemon --heart` starts.
-const internal: Record<string, (args: string[]) => Promise<number>> = { heart: heartCommand };
+/** A command of the start script: its tables (the shared adapter parses and checks them) and what it runs. */
+interface ScriptCommand<O extends readonly OptionSpec[] = readonly OptionSpec[], P extends readonly PositionalSpec[] = readonly PositionalSpec[]> extends CommandSpec<O, P> {
+  run(args: ArgsOf<O, P>): Promise<number>;
+}
+const command = <const O extends readonly OptionSpec[], const P extends readonly PositionalSpec[]>(c: ScriptCommand<O, P>): ScriptCommand => c as unknown as ScriptCommand;
+
+// The commands' examples say bin/NAME: scriptProgram puts the release's name in.
+const commands: readonly ScriptCommand[] = [
+  command({ name: 'foreground', description: 'boot the release in this terminal (Ctrl-C stops it in order)', positionals: none, options: [{ name: 'vsn', type: 'string', value: 'VSN', description: 'boot this installed version instead of the permanent one' }], examples: [{ command: 'bin/NAME foreground', description: 'run the node in this terminal' }], run: ({ vsn }) => foreground(vsn) }),
+  command({ name: 'daemon', description: 'boot the release in the background; logs go to log/, the pid to run/', positionals: none, options: [{ name: 'heart', type: 'boolean', description: 'restart it when it dies or hangs (as -heart in node.args)' }], examples: [{ command: 'bin/NAME daemon && bin/NAME ping', description: 'start the node and check it answers' }, { command: 'bin/NAME daemon --heart', description: 'restarted within seconds if it dies (kill -9) or answers no ping for HEART_BEAT_TIMEOUT s' }], run: ({ heart }) => daemon({ heart }) }),
+  command({ name: 'stop', description: 'stop the running node in order (applications in reverse start order)', positionals: none, options: none, examples: [{ command: 'bin/NAME stop', description: 'stop the node' }], run: stop }),
+  command({ name: 'restart', description: "restart the running node's applications without restarting the node", positionals: none, options: none, examples: [{ command: 'bin/NAME restart', description: 'restart the applications' }], run: restart }),
+  command({ name: 'ping', description: 'pong when the node runs and answers, pang otherwise', positionals: none, options: none, examples: [{ command: 'bin/NAME ping', description: 'pong, or pang (exit 1)' }], run: ping }),
+  command({ name: 'pid', description: "the running node's OS process id", positionals: none, options: none, examples: [{ command: 'bin/NAME pid', description: "the node's OS pid" }], run: pid }),
+  command({ name: 'remote', description: 'a REPL evaluating JavaScript inside the running node, with the shell helpers in scope', positionals: none, options: evalOptions, examples: [{ command: 'bin/NAME remote', description: 'then e.g. processes().length; q() leaves' }], run: remote }),
+  command({ name: 'rpc', description: "run a module's function on the node and print the result as JSON", positionals: [{ name: 'module', description: 'the module, e.g. otp or shop/shop_server', required: true }, { name: 'fn', description: 'the exported function', required: true }, { name: 'json-args', description: "the arguments as a JSON array, e.g. '[1, \"two\"]'" }], options: none, examples: [{ command: 'bin/NAME rpc otp processCount', description: 'how many processes the node runs' }], run: rpcCommand }),
+  command({ name: 'eval', description: 'evaluate a JavaScript expression inside the node (ctx and the runtime API in scope), bounded as remote', positionals: [{ name: 'code', description: 'the JavaScript (the words are joined with spaces)', required: true, variadic: true }], options: evalOptions, examples: [{ command: 'bin/NAME eval "processes().length"', description: 'how many processes the node runs' }], run: evalCommand }),
+  command({ name: 'versions', description: 'the installed versions, which is permanent and which runs', positionals: none, options: none, examples: [{ command: 'bin/NAME versions', description: 'one line per installed version' }], run: versions }),
+  command({ name: 'unpack', description: 'unpack a release tarball (from releases/ or a path) beside the installed versions', positionals: [{ name: 'release', description: 'a version in releases/, or a path to NAME-VSN.tar.gz', required: true }], options: none, examples: [{ command: 'bin/NAME unpack 0.2.0', description: 'unpack releases/NAME-0.2.0.tar.gz' }], run: ({ release }) => unpackCommand(release) }),
+  command({ name: 'upgrade', description: 'hot-upgrade the running node to a version (unpacked first if needed), watch it, then make it permanent', positionals: [{ name: 'release', description: 'a version, or a path to NAME-VSN.tar.gz', required: true }], options: probeOption, examples: [{ command: 'bin/NAME upgrade 0.2.0', description: 'upgrade the running node to 0.2.0' }], run: ({ release, 'probe-ms': probeMs }) => installCommand(release, probeMs, 'upgrade') }),
+  command({ name: 'downgrade', description: 'hot-downgrade the running node to an earlier installed version the same way', positionals: [{ name: 'vsn', description: 'an installed version', required: true }], options: probeOption, examples: [{ command: 'bin/NAME downgrade 0.1.0', description: 'back to 0.1.0' }], run: ({ vsn, 'probe-ms': probeMs }) => installCommand(vsn, probeMs, 'downgrade') }),
+  // Run by the start script itself, not by people: the heart process that `daemon --heart` starts.
+  command({ name: 'heart', hidden: true, description: 'the watchdog daemon --heart starts', positionals: none, options: none, examples: [{ command: 'bin/NAME daemon --heart', description: 'starts it' }], run: heartCommand }),
+];
 
 async function releaseName(): Promise<string> {
   return (await readReleases(root)).name;
 }
 
-async function help(): Promise<number> {
-  const name = await releaseName().catch(() => 'release');
-  const width = Math.max(...Object.entries(commands).map(([c, d]) => `${c} ${d.args}`.length));
-  const { bold } = colours(process.stdout);
-  process.stdout.write(`${bold('Usage:')} bin/${name} COMMAND\n\n${Object.entries(commands).map(([c, d]) => `  ${`${c} ${d.args}`.padEnd(width)}  ${d.help}`).join('\n')}\n\n${bold('Examples:')}\n  bin/${name} daemon && bin/${name} ping\n  bin/${name} daemon --heart      # restarted within seconds if it dies (kill -9) or answers no ping for HEART_BEAT_TIMEOUT s\n  bin/${name} upgrade 0.2.0\n`);
-  return 0;
+/** The start script as the shared adapter sees it: `bin/<name>` and its commands, the release's name in the examples. */
+function scriptProgram(name: string): ProgramSpec<ScriptCommand> {
+  const named = (text: string) => text.replaceAll('NAME', name);
+  return {
+    name: `bin/${name}`,
+    tagline: `The start script of the ${name} release: boots it, or talks to its running node with the release's cookie.`,
+    epilogue: `Run \`bin/${name} <command> --help\` for a command's options. Exit codes: 0 success, 1 the work failed, 2 bad usage or input.`,
+    commands: commands.map((c) => ({ ...c, examples: c.examples.map((e) => ({ command: named(e.command), description: named(e.description) })) as unknown as ScriptCommand['examples'] })),
+    globalOptions: [],
+  };
 }
 
-async function foreground(args: string[]): Promise<number> {
-  const vsnAt = args.indexOf('--vsn');
-  const vsn = vsnAt >= 0 ? args[vsnAt + 1] : undefined;
+async function foreground(vsn: string | undefined): Promise<number> {
+  const args = vsn === undefined ? [] : ['--vsn', vsn];
   const releases = await readReleases(root);
   const files = await readVersion(root, vsn ?? permanentVersion(releases) ?? '', process.env);
   // Node.js flags from node.args apply to a fresh Node.js process: run one with them when they are
@@ -114,9 +131,7 @@ async function restart(): Promise<number> {
   return 0;
 }
 
-async function rpcCommand(args: string[]): Promise<number> {
-  const [module, fn, json] = args;
-  if (!module || !fn) throw new ScriptError('rpc needs MODULE FN [JSON-ARGS], e.g. rpc otp processCount', 2);
+async function rpcCommand({ module, fn, 'json-args': json }: { module: string; fn: string; 'json-args': string | undefined }): Promise<number> {
   let parsed: unknown = [];
   if (json !== undefined) {
     try {
@@ -130,14 +145,13 @@ async function rpcCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-async function evalCommand(args: string[]): Promise<number> {
-  const { bounds, rest, replyMs } = evalFlags(args);
-  if (rest.length === 0) throw new ScriptError(`eval needs JavaScript, e.g. eval "processes().length"`, 2);
-  process.stdout.write(`${await call('eval', 'otp', [rest.join(' '), bounds], replyMs)}\n`);
+async function evalCommand(args: EvalFlags & { code: string[] }): Promise<number> {
+  const { bounds, replyMs } = evalFlags(args);
+  process.stdout.write(`${await call('eval', 'otp', [args.code.join(' '), bounds], replyMs)}\n`);
   return 0;
 }
 
-async function remote(args: string[]): Promise<number> {
+async function remote(args: EvalFlags): Promise<number> {
   const { bounds, replyMs } = evalFlags(args);
   return withToolNode(async ({ node, refusal }, t) => {
     if (!(await node.ping(t.node))) throw unreachable(t, refusal());
@@ -178,9 +192,8 @@ async function versions(): Promise<number> {
   return 0;
 }
 
-async function unpackCommand(args: string[]): Promise<number> {
-  if (!args[0]) throw new ScriptError('unpack needs a version or a tarball, e.g. unpack 0.2.0', 2);
-  const vsn = await unpackIfNeeded(args[0]);
+async function unpackCommand(what: string): Promise<number> {
+  const vsn = await unpackIfNeeded(what);
   process.stdout.write(`unpacked ${vsn}: install it with upgrade ${vsn}\n`);
   return 0;
 }
@@ -209,13 +222,8 @@ function nodeDied(t: { name: string; node: string; vsn: string }, osPid: number,
   return new ScriptError(`${t.node} (os pid ${osPid}) died during the ${verb} to ${vsn}; ${t.vsn} is still permanent and is what the next boot starts (bin/${t.name} daemon); the end of log/${t.name}.log:\n${tail}`);
 }
 
-async function installCommand(args: string[], verb: 'upgrade' | 'downgrade'): Promise<number> {
-  const at = args.indexOf('--probe-ms');
-  const probeText = at >= 0 ? args[at + 1] : undefined;
-  const what = args.filter((_, i) => at < 0 || (i !== at && i !== at + 1))[0];
-  if (!what) throw new ScriptError(`${verb} needs a version, e.g. ${verb} 0.2.0`, 2);
-  if (at >= 0 && !/^\d+$/.test(probeText ?? '')) throw new ScriptError(`--probe-ms needs a whole number of milliseconds, e.g. ${verb} ${what} --probe-ms 5000`, 2);
-  const probeMs = probeText === undefined ? undefined : Number(probeText);
+async function installCommand(what: string, probeMs: number | undefined, verb: 'upgrade' | 'downgrade'): Promise<number> {
+  if (probeMs !== undefined && !(Number.isInteger(probeMs) && probeMs >= 0)) throw new ScriptError(`--probe-ms needs a whole number of milliseconds, e.g. ${verb} ${what} --probe-ms 5000`, 2);
   const vsn = verb === 'upgrade' ? await unpackIfNeeded(what) : what;
   const env = await commandEnv(vsn, verb);
   const started = performance.now();
@@ -236,15 +244,16 @@ async function installCommand(args: string[], verb: 'upgrade' | 'downgrade'): Pr
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [given = 'help', ...args] = argv;
-  // `bin/<name> --help` (or -h) is the help, as every other command line answers it.
-  const command = given === '--help' || given === '-h' ? 'help' : given;
-  const entry = commands[command] ?? (internal[command] ? { run: internal[command] } : undefined);
-  if (!entry) throw new ScriptError(`unknown command '${command}': use one of ${Object.keys(commands).join(', ')}`, 2);
+  const name = await releaseName().catch(() => 'release');
+  const line = await parseCommandLine(argv, scriptProgram(name));
+  if ('help' in line) {
+    process.stdout.write(styleHelp(line.help, colours(process.stdout).bold));
+    return 0;
+  }
   if (!existsSync(join(root, 'releases', 'RELEASES.json'))) {
     throw new ScriptError(`${root} is not a release root (no releases/RELEASES.json): run the start script of a release built by otp release`, 2);
   }
-  return (await entry.run(args)) as number;
+  return line.command.run(line.args as never);
 }
 
 main(process.argv.slice(2)).then(

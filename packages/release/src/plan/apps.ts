@@ -1,5 +1,5 @@
 import { ReleaseError } from '../errors.js';
-import { didYouMean } from '../suggest.js';
+import { didYouMean } from '../command/suggest.js';
 
 /** What start ordering needs of an application: the applications it depends on, and where they are declared. */
 export interface AppDeps {

@@ -5,7 +5,7 @@ import type { AppFile, ReleaseFile, ReleasesFile, Relup } from '@otp-ts/runtime/
 import { controlProgramPath, startScript } from '../control/script.js';
 import { ReleaseError } from '../errors.js';
 import { appFingerprint, listFiles, readJson } from '../files.js';
-import { didYouMean } from '../suggest.js';
+import { didYouMean } from '../command/suggest.js';
 import { computeRelup, type VersionSource } from '../relup/compute.js';
 import { findEarlierVersion } from '../relup/earlier.js';
 import { startOrder, type AppDeps } from './apps.js';

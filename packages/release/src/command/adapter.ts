@@ -1,0 +1,116 @@
+// The one command-line adapter of the toolchain: `otp` and every release's start script (bin/<name>) parse
+// with it, from their commands' tables (yargs parses; the tables check), so both answer --help with the
+// commands, options and examples, and refuse an unknown command, flag or value the same way (exit 2).
+import yargs, { type Argv, type Options } from 'yargs';
+import { checkFlags, collectArgs, listOf, usageError } from './args.js';
+import { didYouMean } from './suggest.js';
+import type { CommandSpec, OptionSpec } from './spec.js';
+
+/** A program's command line as data. */
+export interface ProgramSpec<C extends CommandSpec = CommandSpec> {
+  /** How the program is called in usage lines and hints: `otp`, `bin/shop`. */
+  name: string;
+  /** What the top help says under its usage line. */
+  tagline: string;
+  /** The top help's last line (the exit codes). */
+  epilogue: string;
+  /** Answered by `--version` (-v); a program without one has no such flag. */
+  version?: string;
+  commands: readonly C[];
+  /** Options every command accepts. */
+  globalOptions: readonly OptionSpec[];
+  /** Said after a command's description in its help (`otp`'s "Runs after: compile."). */
+  commandNote?: (command: C) => string;
+}
+
+/** A command line parsed and checked: the help (or version) to print, or the command to run with its arguments. */
+export type CommandLine<C extends CommandSpec = CommandSpec> = { help: string } | { command: C; args: Record<string, unknown> };
+
+function describe(text: string, choices?: readonly string[]): string {
+  return choices ? `${text} (${listOf(choices)})` : text;
+}
+
+function yargsOption(o: OptionSpec): Options {
+  const opt: Options = { type: o.type, describe: describe(o.description, o.choices) };
+  if (o.alias) opt.alias = o.alias;
+  if (o.default !== undefined) opt.default = o.default;
+  if (o.type === 'string' || o.type === 'number') opt.requiresArg = true;
+  return opt;
+}
+
+/** `<a> [b..]`: a command's positionals as its usage line shows them. */
+export const positionalsOf = (c: CommandSpec): string => c.positionals.map((a) => (a.required ? `<${a.name}${a.variadic ? '..' : ''}>` : `[${a.name}${a.variadic ? '..' : ''}]`)).join(' ');
+
+/** The flags every command takes besides its own: help, and version when the program has one. */
+export function builtinFlags(program: Pick<ProgramSpec, 'version'>): OptionSpec[] {
+  return [{ name: 'help', alias: 'h', type: 'boolean', description: 'show help' }, ...(program.version === undefined ? [] : [{ name: 'version', alias: 'v', type: 'boolean', description: 'show the version' } as const])];
+}
+
+function build<C extends CommandSpec>(program: ProgramSpec<C>, columns: number): Argv {
+  const y = yargs()
+    .scriptName(program.name)
+    .usage(`${program.name} <command> [options]\n\n${program.tagline}`)
+    .help()
+    .alias('help', 'h')
+    .strict(false)
+    .exitProcess(false)
+    .wrap(Math.min(100, columns))
+    .fail((message, error) => {
+      // yargs reports its own validation as YError; anything else is a real crash.
+      if (error && error.name !== 'YError') throw error;
+      const text = message ?? error?.message ?? '';
+      // Missing positionals are reported by collectArgs, which names them from the tables.
+      if (/^(Not enough non-option arguments|Missing required argument)/.test(text)) return;
+      const missing = /^Not enough arguments following: (\S+)/.exec(text);
+      throw usageError(program.name, missing ? `--${missing[1]} needs a value` : text.replace(/\s*\n\s*/g, ' '));
+    })
+    .epilogue(program.epilogue);
+  if (program.version === undefined) y.version(false);
+  else y.version(program.version).alias('version', 'v');
+  for (const o of program.globalOptions) y.option(o.name, { ...yargsOption(o), global: true });
+  for (const c of program.commands) {
+    const positional = positionalsOf(c);
+    const builder = (b: Argv): Argv => {
+      b.usage(`${program.name} ${c.name}${positional ? ` ${positional}` : ''} [options]\n\n${c.description}${program.commandNote?.(c) ?? ''}`);
+      for (const a of c.positionals) b.positional(a.name, { type: 'string', describe: describe(a.description, a.choices) });
+      for (const o of c.options) b.option(o.name, yargsOption(o));
+      for (const e of c.examples) b.example(e.command, e.description);
+      return b;
+    };
+    const spec = `${c.name}${positional ? ` ${positional}` : ''}`;
+    // A hidden command (described as false) is parsed but left out of the help.
+    if (c.hidden) y.command(spec, false, builder);
+    else y.command(spec, c.description, builder);
+  }
+  for (const c of program.commands) if (!c.hidden) y.example(c.examples[0].command, c.examples[0].description);
+  return y;
+}
+
+/**
+ * Parses `argv` (without the node and script paths) against the program's tables: the help to print for
+ * `--help`, `help [command]`, `--version` or no command at all; else the command and its checked arguments.
+ * Throws the usage error (an OtpError, exit 2) for an unknown command, flag, value or a missing argument.
+ */
+export async function parseCommandLine<C extends CommandSpec>(argv: readonly string[], program: ProgramSpec<C>, columns = process.stdout.columns ?? 100): Promise<CommandLine<C>> {
+  let output = '';
+  const parsed = (await build(program, columns).parseAsync([...argv], {}, (_err, _argv, out) => {
+    output = out;
+  })) as Record<string, unknown> & { _: unknown[] };
+  if (output !== '' || parsed.help === true || parsed.version === true) return { help: output.endsWith('\n') ? output : `${output}\n` };
+  const [name, ...extra] = parsed._;
+  if (name === undefined) {
+    checkFlags(program.name, argv, [...program.globalOptions, ...builtinFlags(program)]);
+    // As rebar3: the program alone is a request for the help, answered (exit 0) on stdout.
+    return parseCommandLine(['--help'], program, columns);
+  }
+  if (name === 'help') return parseCommandLine([...extra.map(String), '--help'], program, columns);
+  const command = program.commands.find((c) => c.name === name);
+  if (!command) throw usageError(program.name, `unknown command '${String(name)}'${didYouMean(String(name), [...program.commands.filter((c) => !c.hidden).map((c) => c.name), 'help'])}`);
+  checkFlags(program.name, argv, [...command.options, ...program.globalOptions, ...builtinFlags(program)], command.name);
+  return { command, args: collectArgs(program.name, command, parsed, extra, argv) };
+}
+
+/** The help with its headings (Commands:, Options:, …) passed through `bold` (the terminal's, or none). */
+export function styleHelp(text: string, bold: (s: string) => string): string {
+  return text.replace(/^(Commands|Options|Positionals|Examples):$/gm, (heading) => bold(heading));
+}

@@ -1,0 +1,94 @@
+// Checks a parsed command line against a command's tables: flags the table does not declare, positionals,
+// option values and choices. Each refusal is a usage error (exit 2) that says where the help is.
+import { OtpError } from './otp-error.js';
+import { didYouMean } from './suggest.js';
+import type { CommandSpec, OptionSpec } from './spec.js';
+
+/** A usage error of `<program> [command]` (exit 2), ending with where to find the help. */
+export function usageError(program: string, message: string, command?: string): OtpError {
+  return new OtpError('usage', message, { hint: `Run \`${program}${command ? ` ${command}` : ''} --help\` for usage.` });
+}
+
+/** Refuses any `--flag` or `-f` on the command line that the command's table does not declare. */
+export function checkFlags(program: string, argv: readonly string[], options: readonly OptionSpec[], command?: string): void {
+  const long = new Map<string, OptionSpec>();
+  const short = new Set<string>();
+  for (const o of options) {
+    long.set(o.name, o);
+    if (o.alias && o.alias.length > 1) long.set(o.alias, o);
+    if (o.alias?.length === 1) short.add(o.alias);
+  }
+  for (const token of argv) {
+    if (token === '--') break;
+    if (token.startsWith('--')) {
+      const flag = token.slice(2).split('=')[0]!;
+      const negated = flag.startsWith('no-') ? flag.slice(3) : undefined;
+      if (long.has(flag) || (negated !== undefined && long.get(negated)?.type === 'boolean')) continue;
+      const where = command ? `${program} ${command}` : program;
+      throw usageError(program, `unknown option '--${flag}' for ${where}${didYouMean(flag, long.keys(), '--')}`, command);
+    } else if (/^-[^-\d]/.test(token)) {
+      for (const letter of token.slice(1).split('=')[0]!) {
+        if (!short.has(letter)) throw usageError(program, `unknown option '-${letter}'${didYouMean(letter, short, '-')}`, command);
+      }
+    }
+  }
+}
+
+/** `<program> <command> <a> [b..]`, the usage line errors quote. */
+export function usageLine(program: string, command: CommandSpec): string {
+  return `${program} ${command.name} ${command.positionals.map((p) => (p.required ? `<${p.name}>` : `[${p.name}${p.variadic ? '..' : ''}]`)).join(' ')}`.trim();
+}
+
+/** Checks positionals and option values against the command's tables and returns the argument object. */
+export function collectArgs(program: string, command: CommandSpec, parsed: Record<string, unknown>, extra: readonly unknown[], argv: readonly string[] = []): Record<string, unknown> {
+  const args: Record<string, unknown> = {};
+  const usage = usageLine(program, command);
+  const refuse = (message: string): OtpError => usageError(program, message, command.name);
+  for (const p of command.positionals) {
+    const value = parsed[p.name];
+    if (value === undefined || value === '') {
+      if (p.required) throw refuse(`missing <${p.name}> (${p.description}): ${usage}`);
+      continue;
+    }
+    const values = [value, ...(p.variadic ? extra : [])].flat().map(String);
+    for (const v of p.choices ? values : []) {
+      if (!p.choices!.includes(v)) throw refuse(`'${v}' is not a valid <${p.name}>: use ${listOf(p.choices!)}${didYouMean(v, p.choices!)}`);
+    }
+    args[p.name] = p.variadic ? values : values[0];
+  }
+  if (extra.length > 0 && !command.positionals.some((p) => p.variadic)) throw refuse(`unexpected argument '${String(extra[0])}': ${usage}`);
+  for (const o of command.options) {
+    const value = parsed[o.name] ?? o.default;
+    if (value === undefined) continue;
+    if (o.type === 'number' && (typeof value !== 'number' || Number.isNaN(value))) {
+      throw refuse(`--${o.name} must be a number, got '${rawValue(argv, o) ?? String(parsed[o.name])}'`);
+    }
+    if (o.type === 'string' && (typeof value !== 'string' || value === '')) {
+      throw refuse(`--${o.name} needs a value${o.value ? ` (--${o.name} ${o.value})` : ''}`);
+    }
+    // An array option with choices takes them repeated (`--r a --r b`) or comma-separated (`--r=a,b`); each is checked.
+    const values = o.type === 'array' ? [value].flat().map(String).flatMap((v) => (o.choices ? v.split(',').filter(Boolean) : [v])) : [String(value)];
+    for (const v of o.choices ? values : []) {
+      if (!o.choices!.includes(v)) throw refuse(`--${o.name} must be ${listOf(o.choices!)}, got '${v}'${didYouMean(v, o.choices!)}`);
+    }
+    args[o.name] = o.type === 'array' ? values : value;
+  }
+  return args;
+}
+
+/** What the user typed after an option (`--n x`, `--n=x`, `-n x`), for messages: parsers turn bad numbers into NaN. */
+function rawValue(argv: readonly string[], o: OptionSpec): string | undefined {
+  const flags = [`--${o.name}`, ...(o.alias ? [o.alias.length === 1 ? `-${o.alias}` : `--${o.alias}`] : [])];
+  for (let i = argv.length - 1; i >= 0; i--) {
+    const token = argv[i]!;
+    const eq = flags.find((f) => token.startsWith(`${f}=`));
+    if (eq) return token.slice(eq.length + 1);
+    if (flags.includes(token)) return argv[i + 1];
+  }
+  return undefined;
+}
+
+/** `a, b or c`. */
+export function listOf(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}
