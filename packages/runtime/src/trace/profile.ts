@@ -95,6 +95,8 @@ export const PROFILE_PROCESS_ROWS = 500;
 const MAX_SEGMENTS = 1_000_000;
 
 const nodeTiming = performance.nodeTiming;
+// Gaps between two yields shorter than this (ms) are taken to hold no idle time of the event loop.
+const IDLE_GAP_MS = 0.05;
 
 interface Slot {
   ready: number;
@@ -142,11 +144,16 @@ class ProcessTimer implements RunTimer {
   yielded(p: ProcessImpl): void {
     this.calls++;
     const now = performance.now();
-    const idle = nodeTiming.idleTime;
     const s = this.slot(p);
     let ms = now - (s.ready > this.last ? s.ready : this.last);
-    const bound = now - this.last - (idle - this.idle);
-    if (bound < ms) ms = bound > 0 ? bound : 0;
+    // The event loop can only have idled in a gap long enough to reach its poll phase: reading the idle
+    // time (a native call) only then keeps a call loop's runs cheap; the gaps skipped held no idle time.
+    if (now - this.last > IDLE_GAP_MS) {
+      const idle = nodeTiming.idleTime;
+      const bound = now - this.last - (idle - this.idle);
+      if (bound < ms) ms = bound > 0 ? bound : 0;
+      this.idle = idle;
+    }
     s.ms += ms;
     s.runs++;
     if (s.segs !== null && ms > 0) {
@@ -155,7 +162,6 @@ class ProcessTimer implements RunTimer {
     }
     s.ready = now;
     this.last = now;
-    this.idle = idle;
   }
 }
 
