@@ -73,6 +73,9 @@ export { NodeDown } from './distribution/node-dist.js';
 export type { DistributionOptions } from './distribution/node-dist.js';
 export type { DistributionTls, ConnectFailure, ConnectFailureReason } from './distribution/transport.js';
 export { rpc, BadRpc, registerRpcModule, CTX_FIRST_KEY } from './rpc/index.js';
+// Every distributed node serves the trace agent, otp_observer and otp_profile (otp trace, top, observer,
+// profile reach any node), though their exports live in /tools: loading them installs the service.
+import './trace/api.js';
 export type { ModuleChange, AppChange } from './release/types.js';
 export { global, GlobalNameConflict } from './global/index.js';
 export type { ConflictResolver, GlobalRegisterOptions } from './global/index.js';

@@ -1,8 +1,10 @@
 // The node side of `otp observer`: pages, sorts and filters on the node; bounded rows; logged actions.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genServer, supervisor, sys, ok, reply, setMessageIsolation, type GenServer, type Pid, type ProcessContext } from '@otp-ts/runtime';
-import { processDetails, supervisionTree, observerRpcModule, processPage, tablePage, tableRows, act } from '@otp-ts/runtime/tools';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { rpc, genServer, supervisor, sys, ok, reply, setMessageIsolation, type GenServer, type Pid, type ProcessContext } from '@otp-ts/runtime';
+import { processDetails, supervisionTree, observerRpcModule, processPage, tablePage, tableRows, act, EpmdServer } from '@otp-ts/runtime/tools';
 // Through the tools entry, so the test and the node share one runtime (a relative import of src/ is bundled as a copy by otp test).
 import { withNode, idle, tick, quietLogs } from './helpers.ts';
 
@@ -188,4 +190,28 @@ test('a page of a sorted process table is the same whether the node keeps its fi
       assert.deepEqual(byPid, (dir === 'asc' ? pidOrder : [...pidOrder].reverse()).slice(100, 150), `pid ${dir}`);
     }
   });
+});
+
+test('a node that loads only the main entry serves otp_observer and otp_trace: otp observer and otp top reach any node', { timeout: 120_000 }, async () => {
+  const epmd = new EpmdServer();
+  const port = await epmd.listen(0);
+  const root = fileURLToPath(new URL('../../..', import.meta.url));
+  // Its own OS process, so that nothing but '@otp-ts/runtime' is loaded in it.
+  const source = `import { createNode } from '@otp-ts/runtime'; const n = createNode(); await n.startDistribution({ name: 'observe_entry@127.0.0.1', cookie: 'observe-entry', epmdPort: ${port}, log: () => {} }); console.log('up'); setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['--import', `${root}scripts/register-ts.mjs`, '--input-type=module', '-e', source], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (c: Buffer) => /up/.test(c.toString()) && resolve());
+      child.once('exit', (code) => reject(new Error(`the node exited with ${code}`)));
+    });
+    await withNode(async (node) => {
+      await node.startDistribution({ name: 'observe_entry_tool@127.0.0.1', cookie: 'observe-entry', epmdPort: port, hidden: true, log: () => {} });
+      const overview = (await node.run((ctx) => rpc.call(ctx, 'observe_entry@127.0.0.1', 'otp_observer', 'overview', []))) as { node: string };
+      assert.equal(overview.node, 'observe_entry@127.0.0.1');
+      assert.deepEqual(await node.run((ctx) => rpc.call(ctx, 'observe_entry@127.0.0.1', 'otp_trace', 'sessions', [])), []);
+    });
+  } finally {
+    child.kill('SIGKILL');
+    await epmd.close();
+  }
 });
