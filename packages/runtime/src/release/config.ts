@@ -117,11 +117,54 @@ function connectList(value: string, file: string): string[] {
   return names;
 }
 
+// What reading node.args collects: the arguments, and the protocol and TLS files checked together at the end.
+interface NodeArgsDraft {
+  args: NodeArgs;
+  proto: string;
+  ssl: { cert?: string; key?: string; ca?: string };
+}
+
+type FlagReader = (d: NodeArgsDraft, value: () => string, flag: string, file: string) => void;
+
+// A whole number flag of node.args, or one sentence saying what to write.
+function wholeNumber(v: string, ok: (n: number) => boolean, file: string, sentence: string): number {
+  if (!/^\d+$/.test(v) || !ok(Number(v))) throw new ReleaseConfigError(file, `${file}: ${sentence}`);
+  return Number(v);
+}
+
+// The release's own flags of node.args (written with one or two dashes); any other `--flag` is Node's.
+const NODE_ARGS_FLAGS = new Map<string, FlagReader>([
+  ['-name', (d, v) => void (d.args.name = v())],
+  ['-sname', (d, v) => void (d.args.name = `${v()}@127.0.0.1`)],
+  ['-setcookie', (d, v) => void (d.args.cookie = v())],
+  ['-cookie', (d, v) => void (d.args.cookie = v())],
+  ['-hidden', (d) => void (d.args.hidden = true)],
+  ['-connect', (d, v, _flag, file) => void (d.args.connect = connectList(v(), file))],
+  ['-proto', (d, v, _flag, file) => {
+    d.proto = v();
+    if (d.proto !== 'tls' && d.proto !== 'tcp') throw new ReleaseConfigError(file, `${file}: --proto ${d.proto} is not a protocol: use --proto tls (or tcp, the default)`);
+  }],
+  ['-busy-wait', (d, v, _flag, file) => {
+    const w = v();
+    d.args.busyWaitUs = wholeNumber(w, (n) => n <= 1_000_000, file, `--busy-wait ${w} is not a number of microseconds: use e.g. --busy-wait 200 (0 turns busy waiting off)`);
+  }],
+  ['-crash-dump', (d, v) => void (d.args.crashDump = v())],
+  ['-crash-dump-bytes', (d, v, _flag, file) => {
+    const w = v();
+    d.args.crashDumpBytes = wholeNumber(w, (n) => n >= 4096, file, `--crash-dump-bytes ${w} is not a size in bytes of at least 4096: write e.g. --crash-dump-bytes 33554432`);
+  }],
+  ['-heart', (d) => void (d.args.heart = { ...d.args.heart, enabled: true })],
+  ['-heart-beat-timeout', (d, v, flag, file) => void (d.args.heart = { enabled: false, ...d.args.heart, beatTimeoutS: heartNumber(flag, v(), 1, file) })],
+  ['-heart-max-restarts', (d, v, flag, file) => void (d.args.heart = { enabled: false, ...d.args.heart, maxRestarts: heartNumber(flag, v(), 0, file) })],
+  ['-heart-max-seconds', (d, v, flag, file) => void (d.args.heart = { enabled: false, ...d.args.heart, maxSeconds: heartNumber(flag, v(), 1, file) })],
+  ['-ssl-cert', (d, v) => void (d.ssl.cert = v())],
+  ['-ssl-key', (d, v) => void (d.ssl.key = v())],
+  ['-ssl-ca', (d, v) => void (d.ssl.ca = v())],
+]);
+
 /** Parses node.args (vm.args' counterpart), with `${VAR}` substituted in each word. */
 export function parseNodeArgs(text: string, env: Record<string, string | undefined>, file: string): NodeArgs {
-  const args: NodeArgs = { hidden: false, nodeFlags: [] };
-  let proto = 'tcp';
-  const ssl: { cert?: string; key?: string; ca?: string } = {};
+  const d: NodeArgsDraft = { args: { hidden: false, nodeFlags: [] }, proto: 'tcp', ssl: {} };
   const list = words(text).map((w) => substituteString(w, env, file, 'node.args'));
   for (let i = 0; i < list.length; i++) {
     const word = list[i]!;
@@ -131,70 +174,14 @@ export function parseNodeArgs(text: string, env: Record<string, string | undefin
       if (v === undefined || v.startsWith('--')) throw new ReleaseConfigError(file, `${file}: ${flag} needs a value, e.g. ${flag} shop@127.0.0.1`);
       return v;
     };
-    switch (flag.replace(/^-+/, '-')) {
-      case '-name':
-        args.name = value();
-        break;
-      case '-sname':
-        args.name = `${value()}@127.0.0.1`;
-        break;
-      case '-setcookie':
-      case '-cookie':
-        args.cookie = value();
-        break;
-      case '-hidden':
-        args.hidden = true;
-        break;
-      case '-connect':
-        args.connect = connectList(value(), file);
-        break;
-      case '-proto':
-        proto = value();
-        if (proto !== 'tls' && proto !== 'tcp') throw new ReleaseConfigError(file, `${file}: --proto ${proto} is not a protocol: use --proto tls (or tcp, the default)`);
-        break;
-      case '-busy-wait': {
-        const v = value();
-        if (!/^\d+$/.test(v) || Number(v) > 1_000_000) throw new ReleaseConfigError(file, `${file}: --busy-wait ${v} is not a number of microseconds: use e.g. --busy-wait 200 (0 turns busy waiting off)`);
-        args.busyWaitUs = Number(v);
-        break;
-      }
-      case '-crash-dump':
-        args.crashDump = value();
-        break;
-      case '-crash-dump-bytes': {
-        const v = value();
-        if (!/^\d+$/.test(v) || Number(v) < 4096) throw new ReleaseConfigError(file, `${file}: --crash-dump-bytes ${v} is not a size in bytes of at least 4096: write e.g. --crash-dump-bytes 33554432`);
-        args.crashDumpBytes = Number(v);
-        break;
-      }
-      case '-heart':
-        args.heart = { ...args.heart, enabled: true };
-        break;
-      case '-heart-beat-timeout':
-        args.heart = { enabled: false, ...args.heart, beatTimeoutS: heartNumber(flag, value(), 1, file) };
-        break;
-      case '-heart-max-restarts':
-        args.heart = { enabled: false, ...args.heart, maxRestarts: heartNumber(flag, value(), 0, file) };
-        break;
-      case '-heart-max-seconds':
-        args.heart = { enabled: false, ...args.heart, maxSeconds: heartNumber(flag, value(), 1, file) };
-        break;
-      case '-ssl-cert':
-        ssl.cert = value();
-        break;
-      case '-ssl-key':
-        ssl.key = value();
-        break;
-      case '-ssl-ca':
-        ssl.ca = value();
-        break;
-      default:
-        if (!word.startsWith('--')) throw new ReleaseConfigError(file, `${file}: '${word}' is not a flag: write --name, --setcookie, --hidden, --busy-wait or a Node.js flag such as --max-old-space-size=512`);
-        args.nodeFlags.push(word);
-    }
+    const read = NODE_ARGS_FLAGS.get(flag.replace(/^-+/, '-'));
+    if (read) read(d, value, flag, file);
+    else if (word.startsWith('--')) d.args.nodeFlags.push(word);
+    else throw new ReleaseConfigError(file, `${file}: '${word}' is not a flag: write --name, --setcookie, --hidden, --busy-wait or a Node.js flag such as --max-old-space-size=512`);
   }
+  const { args, ssl } = d;
   const missing = (['cert', 'key', 'ca'] as const).filter((k) => ssl[k] === undefined);
-  if (proto === 'tls') {
+  if (d.proto === 'tls') {
     if (missing.length > 0) throw new ReleaseConfigError(file, `${file}: --proto tls needs ${missing.map((k) => `--ssl-${k} FILE`).join(', ')} (PEM files: this node's certificate and key, and the CA that signs every node)`);
     args.tls = { cert: ssl.cert!, key: ssl.key!, ca: ssl.ca! };
   } else if (missing.length < 3) {
