@@ -40,20 +40,32 @@ class ProcessExtras {
  * `ProcessImpl` (process.ts) the context API; one object, one class per concern, no indirection between them.
  */
 export class ProcessRecord {
+  // Fields in the order a message's hand-over reads them (the node, the pending receive, the wake-up), so
+  // they share the record's first cache lines: a ring of 10k processes touches a cold record at every hop.
+  readonly node: OtpNode;
+  mode = IDLE;
+  matcher: Matcher | null = null;
+  resolve: ((value: unknown) => void) | null = null;
+  /** True while a trace session follows this process's messages (set by the trace agent). */
+  traced = false;
+  // The body's promise while the process waits in its first receive: see watchBody.
+  protected body: Promise<unknown> | null = null;
+  timer: TimerEntry | null = null;
+  reductions = 0;
+  dead = false;
+  // Everything most processes never use lives in one record allocated on first use, to keep idle processes small.
+  protected x: ProcessExtras | null = null;
   // The mailbox is an array consumed from `head`, compacted when the consumed prefix grows; idle
   // processes share one empty array until their first message.
   mailbox: unknown[] = EMPTY;
   head = 0;
-  mode = IDLE;
-  matcher: Matcher | null = null;
-  resolve: ((value: unknown) => void) | null = null;
-  timer: TimerEntry | null = null;
+  /** The spawn option maxMailbox's size (0: no limit): a delivery that queues more messages than this overflows. */
+  maxQueue = 0;
+  readonly pid: Pid;
+  /** The function the process was spawned with when it is a module's export (the code server tells which version it belongs to), else its name. */
+  readonly entry: ProcessFn | string;
   name: string | undefined = undefined;
   trapping = false;
-  dead = false;
-  reductions = 0;
-  /** True while a trace session follows this process's messages (set by the trace agent). */
-  traced = false;
   /** What processInfo reports as behaviour and module (shared by every process of a behaviour module). */
   label: ProcessLabel | null = null;
   /** Monitors this process holds or is the target of (MonitorLink); null when none. */
@@ -62,19 +74,12 @@ export class ProcessRecord {
   currentFunction: string | null = null;
   /** The group leader (OTP's group_leader), inherited at spawn: an application master leads its application's processes (application/group-leader.ts). */
   groupLeader: Pid | null = null;
-  /** The spawn option maxMailbox's size (0: no limit): a delivery that queues more messages than this overflows. */
-  maxQueue = 0;
-  // The body's promise while the process waits in its first receive: see watchBody.
-  protected body: Promise<unknown> | null = null;
-  // Everything most processes never use lives in one record allocated on first use, to keep idle processes small.
-  protected x: ProcessExtras | null = null;
 
-  constructor(
-    readonly node: OtpNode,
-    readonly pid: Pid,
-    /** The function the process was spawned with when it is a module's export (the code server tells which version it belongs to), else its name. */
-    readonly entry: ProcessFn | string,
-  ) {}
+  constructor(node: OtpNode, pid: Pid, entry: ProcessFn | string) {
+    this.node = node;
+    this.pid = pid;
+    this.entry = entry;
+  }
 
   /** The name of the function the process was spawned with. */
   get initialCall(): string {
