@@ -50,7 +50,8 @@ export async function listen(o: ListenOptions): Promise<{ server: Server; regist
 /** Starts the built-in port mapper as a detached OS process (on the interfaces `portMapperAddresses` picks for the node's host) and waits until it accepts connections. */
 export async function startBuiltInPortMapper(port: number, nodeHost?: string): Promise<void> {
   const here = fileURLToPath(import.meta.url);
-  const candidates = [here.replace(/index\.js$/, 'epmd.js'), here.replace(/listener\.(ts|js)$/, 'epmd-main.$1')];
+  // Built, this code is in dist/index.js or, shared with @otp-ts/runtime/tools, in a chunk under dist/chunks/; from source, beside epmd-main.ts.
+  const candidates = [here.replace(/index\.js$/, 'epmd.js'), here.replace(/chunks\/[^/]+\.js$/, 'epmd.js'), here.replace(/listener\.(ts|js)$/, 'epmd-main.$1')];
   const script = candidates.find((c) => c !== here && existsSync(c));
   if (!script) throw new Error('the built-in port mapper script is missing from @otp-ts/runtime: reinstall the package');
   const child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--inspect')), script, '--port', String(port), '--address', portMapperAddresses(nodeHost).join(',')], { detached: true, stdio: 'ignore' });
