@@ -159,7 +159,46 @@ const sendObject = (isolated) =>
     }
   });
 
+// The limits of this design under cast and start (issue 20): the same hand-offs without the gen_server layer.
+// cast_bare: 1M plain sends of the same string to a process draining its mailbox, then one round trip (cast's shape).
+const castBare = onNode(async (ctx) => {
+  const n = 1_000_000;
+  const me = ctx.self();
+  const rx = ctx.spawn(async (c) => {
+    for (;;) {
+      let m = c.receiveNow();
+      if (m === TIMEOUT) m = await c.receive();
+      if (m === 'ping') c.send(me, 'pong');
+    }
+  });
+  const t0 = now();
+  for (let i = 0; i < n; i++) ctx.send(rx, 'inc');
+  ctx.send(rx, 'ping');
+  await ctx.receive((m) => m === 'pong');
+  return result(n, now() - t0);
+});
+
+// start_bare: 10k idle processes spawned one after another, each acknowledging its start with one message
+// before waiting in a receive (idle_server's hand-off without init, monitor, name checks or the loop).
+const startBare = onNode(async (ctx) => {
+  const n = 10_000;
+  globalThis.gc();
+  const me = ctx.self();
+  const t0 = now();
+  const pids = new Array(n);
+  for (let i = 0; i < n; i++) {
+    pids[i] = ctx.spawn((c) => {
+      c.send(me, 'ack');
+      return c.receive();
+    });
+    await ctx.receive();
+  }
+  return result(n, now() - t0, { alive: pids.filter((p) => ctx.isAlive(p)).length });
+});
+
 const workloads = {
+  cast_bare: castBare,
+  start_bare: startBare,
   called_server: afterCalls(false),
   hibernated_server: afterCalls(true),
   send_object: sendObject(false),
@@ -170,5 +209,5 @@ if (!workloads[workload]) {
   console.error(`unknown workload '${workload}': one of ${Object.keys(workloads).join(', ')}`);
   process.exit(2);
 }
-const once = ['idle_server', 'called_server', 'hibernated_server'];
+const once = ['idle_server', 'called_server', 'hibernated_server', 'start_bare'];
 console.log(JSON.stringify(await repeat(workloads[workload], once.includes(workload) ? 1 : Number(process.argv[3] ?? 3))));

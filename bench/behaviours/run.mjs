@@ -2,7 +2,7 @@
 // otp-ts and on Erlang/OTP (+S 1), side by side in one run; writes the behaviours section of bench/RESULTS.md.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureErlang } from '../erlang.mjs';
@@ -12,6 +12,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const work = join(root, 'bench', '.work');
 const REPS = 3;
+// Workloads measured once per process (they report memory, or the first, cold run is the figure): no warm-up.
+const ONCE = ['idle_server', 'called_server', 'hibernated_server', 'start_bare'];
 
 const WORKLOADS = [
   { id: 'call_seq', title: 'gen_server call, 1 client × 1M sequential', unit: 'calls/s', target: 'otp-ts/BEAM ≥ 2×' },
@@ -24,24 +26,40 @@ const WORKLOADS = [
   { id: 'hibernated_server', title: '10k gen_servers × 3 calls, replies hibernate', unit: 'servers/s' },
   { id: 'send_object', title: 'send a small nested object, 1M (isolation off)', unit: 'msgs/s' },
   { id: 'send_object_isolated', title: 'send a small nested object, 1M (isolation on: dev/test)', unit: 'msgs/s' },
+  // The physical limits of this design under two workloads (issue 20): otp-ts only, set against BEAM's figure
+  // for the workload they bound (`limitOf`), so the ratio says how far that workload can go here.
+  { id: 'cast_bare', title: 'limit of cast: a plain send of the same string, 1M to a process draining its mailbox', unit: 'msgs/s', limitOf: 'cast' },
+  { id: 'start_bare', title: 'limit of start: spawn 10k idle processes, each acknowledging with one message', unit: 'starts/s', limitOf: 'idle_server' },
 ];
 
-function runOtp(workload) {
-  const r = spawnSync(process.execPath, ['--expose-gc', join(here, 'otp.mjs'), workload, String(REPS)], { cwd: root, encoding: 'utf8', timeout: 600_000 });
+// BENCH_BEFORE: another build of the runtime (a path to its entry, e.g. a bundle of an earlier commit), run beside
+// the current one on every workload, so a change's effect is shown side by side in one run; BENCH_BEFORE_LABEL says
+// what it is in RESULTS.md.
+const before = process.env.BENCH_BEFORE;
+// BENCH_RUNTIME: run this build instead of the workspace's (no build first), e.g. a bundle of a given commit while
+// others rebuild the workspace; BENCH_RUNTIME_LABEL says what it is in RESULTS.md.
+const current = process.env.BENCH_RUNTIME;
+
+// One otp.mjs process: a warm-up and the best of 2 runs (one cold run for the ONCE workloads).
+function runOtp(workload, runtime) {
+  const env = runtime === undefined ? process.env : { ...process.env, OTP_RUNTIME: runtime };
+  const r = spawnSync(process.execPath, ['--expose-gc', join(here, 'otp.mjs'), workload, ONCE.includes(workload) ? '1' : '2'], { cwd: root, encoding: 'utf8', timeout: 600_000, env });
   if (r.status !== 0) throw new Error(`otp.mjs ${workload} failed: ${r.stderr || r.signal}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
+// One erl process, one run.
 function runBeam(workload) {
-  const reps = ['idle_server', 'called_server', 'hibernated_server'].includes(workload) ? 1 : REPS;
-  const runs = [];
-  for (let i = 0; i < reps; i++) {
-    const r = spawnSync('erl', ['+S', '1', '-noshell', '-pa', work, '-run', 'bench_behaviours', 'main', workload], { encoding: 'utf8', timeout: 600_000 });
-    if (r.status !== 0) throw new Error(`erl ${workload} failed: ${r.stderr || r.stdout}`);
-    runs.push(JSON.parse(r.stdout.trim().split('\n').pop()));
-  }
-  runs.sort((a, b) => b.rate - a.rate);
-  return { ...runs[0], median_rate: runs[Math.floor(runs.length / 2)].rate, reps };
+  const r = spawnSync('erl', ['+S', '1', '-noshell', '-pa', work, '-run', 'bench_behaviours', 'main', workload], { encoding: 'utf8', timeout: 600_000 });
+  if (r.status !== 0) throw new Error(`erl ${workload} failed: ${r.stderr || r.stdout}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+// The best of a workload's runs, by rate (a memory figure comes with its run).
+function best(runs) {
+  if (runs.length === 0) return undefined;
+  const sorted = [...runs].sort((a, b) => b.rate - a.rate);
+  return { ...sorted[0], median_rate: sorted[Math.floor(sorted.length / 2)].rate, runs: runs.length };
 }
 
 const fmt = (v) => (v === undefined ? '–' : v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : v >= 1e3 ? `${(v / 1e3).toFixed(1)} k` : v.toFixed(0));
@@ -49,8 +67,10 @@ const ratio = (a, b) => (a === undefined || b === undefined ? '–' : `${(a / b)
 
 /** Runs the suite and writes its section of bench/RESULTS.md. */
 export async function run() {
-  console.log('behaviours bench: building otp-ts…');
-  spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--quiet'], { stdio: 'inherit' });
+  if (current === undefined) {
+    console.log('behaviours bench: building otp-ts…');
+    spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--quiet'], { stdio: 'inherit' });
+  }
   const otp = ensureErlang();
   if (otp) {
     mkdirSync(work, { recursive: true });
@@ -58,34 +78,55 @@ export async function run() {
     if (c.status !== 0) throw new Error(`erlc failed: ${c.stderr}`);
   }
   const results = {};
+  const loadBefore = loadavg();
+  // Rounds interleave the implementations (otp-ts, before, BEAM, then again), so a machine whose load drifts
+  // loads them alike; each keeps its best round.
   for (const w of WORKLOADS) {
-    process.stdout.write(`  ${w.title} — otp-ts… `);
-    const o = runOtp(w.id);
-    console.log(`${fmt(o.rate)} ${w.unit}`);
-    let b;
-    if (otp) {
-      process.stdout.write(`  ${w.title} — beam… `);
-      b = runBeam(w.id);
-      console.log(`${fmt(b.rate)} ${w.unit}`);
+    const runs = { otp: [], before: [], beam: [] };
+    for (let round = 1; round <= REPS; round++) {
+      process.stdout.write(`  ${w.title}, round ${round}: otp-ts… `);
+      runs.otp.push(runOtp(w.id, current));
+      process.stdout.write(`${fmt(runs.otp.at(-1).rate)}`);
+      if (before !== undefined) {
+        runs.before.push(runOtp(w.id, before));
+        process.stdout.write(`, before… ${fmt(runs.before.at(-1).rate)}`);
+      }
+      if (otp && w.limitOf === undefined) {
+        runs.beam.push(runBeam(w.id));
+        process.stdout.write(`, beam… ${fmt(runs.beam.at(-1).rate)}`);
+      }
+      console.log(` ${w.unit}`);
     }
-    results[w.id] = { otp: o, beam: b };
+    results[w.id] = { otp: best(runs.otp), before: best(runs.before), beam: w.limitOf !== undefined ? results[w.limitOf].beam : best(runs.beam) };
   }
+  const load = (l) => l.map((x) => x.toFixed(1)).join(' ');
+  const loadAfter = loadavg();
   const idle = results.idle_server;
+  // With a before build: its figure and ratio beside the current ones.
+  const side = (r, value, ratioOf) => (before === undefined ? '' : ` ${value(r.before)} | ${ratioOf(r.before)} |`);
+  const bytes = (r) => (r === undefined ? '–' : String(Math.round(r.bytes_per_process)));
+  const head = before === undefined ? '' : ' otp-ts before | before / BEAM |';
   const lines = [
     '## behaviours',
     '',
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB), Node.js ${process.version}, Erlang/OTP ${otp ?? 'not available'} with \`+S 1\`.`,
-    'Command: `npm run bench -- behaviours`. Best of 3 runs after a warm-up, each implementation in its own OS process, all in one run; supervisor reports are silenced on both sides so the restart figure measures restarting, not logging.',
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB), Node.js ${process.version}, Erlang/OTP ${otp ?? 'not available'} with \`+S 1\`; load average ${load(loadBefore)} at the start, ${load(loadAfter)} at the end.`,
+    'Command: `npm run bench -- behaviours`. Three rounds that interleave the implementations, each in its own OS processes, all in one run; a figure is the best round (an otp-ts round: a warm-up then the best of 2 runs; a BEAM round: one run; the start and memory workloads: one cold run per round on both). Supervisor reports are silenced on both sides so the restart figure measures restarting, not logging.',
+    ...(current === undefined ? [] : ['', `otp-ts is ${process.env.BENCH_RUNTIME_LABEL ?? 'a given build of the runtime'} (BENCH_RUNTIME).`]),
+    ...(before === undefined ? [] : ['', `"before" is ${process.env.BENCH_BEFORE_LABEL ?? 'an earlier build of the runtime'} (BENCH_BEFORE), run beside the current one on every workload.`]),
+    'The two "limit" rows are the bare hand-offs under cast and start (otp-ts only, set against BEAM\'s cast and start): the most this design can reach on those workloads.',
     '',
-    '| workload | otp-ts | BEAM +S 1 | otp-ts / BEAM | target |',
-    '| --- | ---: | ---: | ---: | --- |',
-    ...WORKLOADS.map((w) => `| ${w.title} (${w.unit}) | ${fmt(results[w.id].otp.rate)} | ${fmt(results[w.id].beam?.rate)} | ${ratio(results[w.id].otp.rate, results[w.id].beam?.rate)} | ${w.target ?? ''} |`),
-    `| memory per idle gen_server (bytes) | ${Math.round(idle.otp.bytes_per_process)} | ${idle.beam ? Math.round(idle.beam.bytes_per_process) : '–'} | ${ratio(idle.otp.bytes_per_process, idle.beam?.bytes_per_process)} | ≤ 1.2 KB |`,
+    `| workload | otp-ts | BEAM +S 1 | otp-ts / BEAM |${head} target |`,
+    `| --- | ---: | ---: | ---: |${before === undefined ? '' : ' ---: | ---: |'} --- |`,
+    ...WORKLOADS.map((w) => {
+      const r = results[w.id];
+      return `| ${w.title} (${w.unit}) | ${fmt(r.otp.rate)} | ${fmt(r.beam?.rate)} | ${ratio(r.otp.rate, r.beam?.rate)} |${side(r, (x) => fmt(x?.rate), (x) => ratio(x?.rate, r.beam?.rate))} ${w.target ?? ''} |`;
+    }),
+    `| memory per idle gen_server (bytes) | ${bytes(idle.otp)} | ${bytes(idle.beam)} | ${ratio(idle.otp.bytes_per_process, idle.beam?.bytes_per_process)} |${side(idle, bytes, (x) => ratio(x?.bytes_per_process, idle.beam?.bytes_per_process))} ≤ 1.2 KB |`,
     ...['called_server', 'hibernated_server'].map((id) => {
       const r = results[id];
-      return `| memory per gen_server after 3 calls, ${id === 'hibernated_server' ? 'hibernated' : 'not hibernated'} (bytes) | ${Math.round(r.otp.bytes_per_process)} | ${r.beam ? Math.round(r.beam.bytes_per_process) : '–'} | ${ratio(r.otp.bytes_per_process, r.beam?.bytes_per_process)} | |`;
+      return `| memory per gen_server after 3 calls, ${id === 'hibernated_server' ? 'hibernated' : 'not hibernated'} (bytes) | ${bytes(r.otp)} | ${bytes(r.beam)} | ${ratio(r.otp.bytes_per_process, r.beam?.bytes_per_process)} |${side(r, bytes, (x) => ratio(x?.bytes_per_process, r.beam?.bytes_per_process))} |`;
     }),
-    `| message isolation cost: send_object isolated / not | ${ratio(results.send_object_isolated.otp.rate, results.send_object.otp.rate)} | | | |`,
+    `| message isolation cost: send_object isolated / not | ${ratio(results.send_object_isolated.otp.rate, results.send_object.otp.rate)} | | |${before === undefined ? '' : ` ${ratio(results.send_object_isolated.before?.rate, results.send_object.before?.rate)} | |`} |`,
   ];
   console.log(`behaviours bench: wrote ${writeSection('behaviours', lines.join('\n'))}`);
 }
