@@ -1,4 +1,4 @@
-// Profile workloads. Usage: node otp.mjs RUNTIME_BUNDLE WORKLOAD [DIR]  (prints one JSON line)
+// Profile workloads. Usage: node otp.mjs RUNTIME_BUNDLE WORKLOAD [DIR] [SECOND_BUNDLE]  (prints one JSON line)
 // The runtime is passed as a bundle so the same loop runs on the runtime without the scheduler's timing hook and with it.
 import { statSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -84,10 +84,51 @@ function crashDump(maxBytes) {
   );
 }
 
+// The two runtimes in this one process, in short alternating rounds (each first in every other round), so
+// both meet the same load: the median of the rounds' ratios of rates (second runtime / first).
+async function ab(other, round, rounds = 30) {
+  const nodes = [rt, other].map((r) => {
+    const n = r.createNode();
+    r.loggerOf(n).setLevel('emergency');
+    return n;
+  });
+  for (let w = 0; w < 3; w++) for (const [i, n] of nodes.entries()) await round([rt, other][i], n);
+  const ratios = [];
+  const best = [0, 0];
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? [0, 1] : [1, 0];
+    const rate = [0, 0];
+    for (const i of order) rate[i] = await round([rt, other][i], nodes[i]);
+    for (const i of [0, 1]) best[i] = Math.max(best[i], rate[i]);
+    ratios.push(rate[1] / rate[0]);
+  }
+  ratios.sort((x, y) => x - y);
+  return { first: best[0], second: best[1], median: ratios[Math.floor(rounds / 2)], low: ratios[Math.floor(rounds / 4)], high: ratios[Math.floor((3 * rounds) / 4)] };
+}
+
+const abCalls = (r, n) =>
+  n.run(async (ctx) => {
+    const srv = { init: () => r.ok(0), handleCall: (_q, _f, s) => r.reply(s + 1, s + 1) };
+    const pid = await r.genServer.start(ctx, srv, undefined);
+    const calls = 20_000;
+    const t0 = now();
+    for (let i = 0; i < calls; i++) await r.genServer.call(ctx, pid, 'inc');
+    const ms = now() - t0;
+    await r.genServer.stop(ctx, pid);
+    return calls / (ms / 1000);
+  });
+const abPingpong = async (_r, n) => 50_000 / ((await sharedPingpong(n, 50_000)) / 1000);
+
 const node = rt.createNode();
 rt.loggerOf(node).setLevel('emergency');
 let out;
 switch (workload) {
+  case 'ab_call_loop':
+    out = await ab(await import(pathToFileURL(process.argv[5]).href), abCalls);
+    break;
+  case 'ab_pingpong':
+    out = await ab(await import(pathToFileURL(process.argv[5]).href), abPingpong);
+    break;
   case 'call_loop':
     out = { rate: await best(() => callLoop(node)) };
     break;

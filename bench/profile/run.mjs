@@ -49,29 +49,32 @@ function measure(runtime, workload) {
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
-// Alternating runs (ABBA), so drift on a shared machine hits both sides alike: the best of each side, and the
-// range of the pairs' ratios, which shows how much the machine's load swung the runs.
-function compare(before, after, workload, pairs = 6) {
+// Both runtimes in one OS process, in short alternating rounds (bench/profile/otp.mjs's ab): the median of
+// the rounds' ratios, over three processes that swap which runtime is loaded first. A load that swings
+// from one second to the next (a shared machine) then hits both sides alike.
+function ab(first, second, workload) {
+  const r = spawnSync(process.execPath, [join(here, 'otp.mjs'), first, workload, work, second], { cwd: root, encoding: 'utf8', timeout: 900_000 });
+  if (r.status !== 0) throw new Error(`otp.mjs ${workload} failed: ${r.stderr || r.signal}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+function compare(before, after, workload) {
+  const medians = [];
+  const quartiles = [];
   let b = 0;
   let a = 0;
-  const ratios = [];
-  for (let i = 0; i < pairs; i++) {
-    // Each side goes first in every other pair: a machine whose load drifts favours neither.
-    let rb;
-    let ra;
-    if (i % 2 === 0) {
-      rb = measure(before, workload).rate;
-      ra = measure(after, workload).rate;
-    } else {
-      ra = measure(after, workload).rate;
-      rb = measure(before, workload).rate;
-    }
-    b = Math.max(b, rb);
-    a = Math.max(a, ra);
-    ratios.push(ra / rb);
+  for (let i = 0; i < 3; i++) {
+    // The ratio is always with-hook / without, whichever runtime the process loaded first.
+    const r = i % 2 === 0 ? ab(before, after, workload) : ab(after, before, workload);
+    const flip = i % 2 === 1;
+    medians.push(flip ? 1 / r.median : r.median);
+    quartiles.push(flip ? [1 / r.high, 1 / r.low] : [r.low, r.high]);
+    b = Math.max(b, flip ? r.second : r.first);
+    a = Math.max(a, flip ? r.first : r.second);
   }
-  ratios.sort((x, y) => x - y);
-  return { b, a, low: ratios[0], high: ratios[ratios.length - 1] };
+  const order = medians.map((m, i) => [m, i]).sort((x, y) => x[0] - y[0]);
+  const mid = order[1][1];
+  return { b, a, median: medians[mid], low: quartiles[mid][0], high: quartiles[mid][1] };
 }
 
 const fmt = (n) => Math.round(n).toLocaleString('en');
@@ -86,10 +89,11 @@ export async function run() {
   const after = committed('now', false);
 
   const off = [];
-  for (const [workload, label, unit] of [['pingpong', 'ping-pong between two processes', 'round trips/s'], ['call_loop', 'gen_server call loop', 'calls/s']]) {
-    const { b, a, low, high } = compare(before, after, workload);
-    console.log(`  ${label}: ${fmt(b)} without the hook, ${fmt(a)} with it (best ${pct(a, b)}; pairs from ${pct(low, 1)} to ${pct(high, 1)})`);
-    off.push(`| ${label}, no profile running | ${fmt(b)} | ${fmt(a)} | ${pct(a, b)} | ${pct(low, 1)} to ${pct(high, 1)} | ${unit} |`);
+  for (const [workload, label, unit] of [['ab_pingpong', 'ping-pong between two processes (50,000 round trips a round)', 'round trips/s'], ['ab_call_loop', 'gen_server call loop (20,000 calls a round)', 'calls/s']]) {
+    const { b, a, median, low, high } = compare(before, after, workload);
+    const aa = compare(after, after, workload);
+    console.log(`  ${label}: ${fmt(b)} without the hook, ${fmt(a)} with it; median ratio ${pct(median, 1)} (quartiles ${pct(low, 1)} to ${pct(high, 1)}); the same runtime against itself ${pct(aa.median, 1)} (${pct(aa.low, 1)} to ${pct(aa.high, 1)})`);
+    off.push(`| ${label} | ${fmt(b)} | ${fmt(a)} | ${pct(median, 1)} (${pct(low, 1)} to ${pct(high, 1)}) | ${pct(aa.median, 1)} (${pct(aa.low, 1)} to ${pct(aa.high, 1)}) | ${unit} |`);
   }
 
   let base = 0;
@@ -122,11 +126,11 @@ export async function run() {
   const lines = [
     '## profile',
     '',
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB), Node.js ${process.version}. Command: \`npm run bench -- profile\`. Each run is the best of 5 after a warm-up; the hook's cost takes 6 pairs of runs, each side first in every other pair, the rest the best of 3 runs. The machine is shared (load average ${loadavg()[0].toFixed(0)} at the end), so differences of a few percent, and more under load, are noise.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB), Node.js ${process.version}. Command: \`npm run bench -- profile\`. The hook's cost: both runtimes loaded in one OS process, 30 alternating rounds each (each first in every other round) after a warm-up, three such processes swapping which runtime is loaded first; the median process's median ratio and quartiles. The rest: each run the best of 5 after a warm-up, the best of 3 runs. The machine is shared (load average ${loadavg()[0].toFixed(0)} at the end), so differences of a few percent, and more under load, are noise.`,
     '',
     "What the scheduler's timing hook for `otp profile`'s process view costs when no profile runs: the committed runtime against the same runtime with the hook's two lines (`runTiming.on` tested where a process is woken and where it yields) taken out, both bundled the same way.",
     '',
-    '| workload | without the hook (best) | with the hook (best) | difference of the bests | the 6 pairs\' ratios, lowest to highest | unit |',
+    '| workload | without the hook (best round) | with the hook (best round) | with / without: median of the rounds (quartiles) | the runtime against itself, the same way (the noise) | unit |',
     '| --- | ---: | ---: | ---: | ---: | --- |',
     ...off,
     '',
