@@ -195,22 +195,6 @@ export class ProcessMailbox extends ProcessRecord {
     this.head = 0;
   }
 
-  /**
-   * Hibernation (a behaviour's `'hibernate'` action): drops what the waiting process holds and can do
-   * without — its own mailbox array (back to the shared empty one, or a tight copy of what waits), the
-   * rarely-used extras record when nothing in it is in use.
-   */
-  hibernate(): void {
-    if (this.head >= this.mailbox.length) {
-      this.mailbox = EMPTY;
-      this.head = 0;
-    } else if (this.head > 0) {
-      this.mailbox = this.mailbox.slice(this.head);
-      this.head = 0;
-    }
-    if (this.x !== null) this.compact();
-  }
-
   // The executor is an arrow written here on purpose: inlined into the receive, V8 drops its closure and the
   // unused reject function, where a shared executor function made every receive allocate both (bench/runtime).
   private park(m: Matcher | null, timeoutMs: number | undefined, mode: number): Promise<unknown> {
@@ -284,10 +268,5 @@ export class ProcessMailbox extends ProcessRecord {
       box.splice(i, 1);
     }
     return msg;
-  }
-
-  protected flushWhere(pred: (m: unknown) => boolean): void {
-    const box = this.mailbox;
-    for (let i = box.length - 1; i >= this.head; i--) if (pred(box[i])) box.splice(i, 1);
   }
 }

@@ -203,4 +203,26 @@ export class ProcessRecord {
     }
     return bytes + (this.links ? 40 * this.links.size : 0) + (this.mons ? 40 * this.mons.length : 0);
   }
+
+  /**
+   * Hibernation (a behaviour's `'hibernate'` action): drops what the waiting process holds and can do
+   * without — its own mailbox array (back to the shared empty one, or a tight copy of what waits), the
+   * rarely-used extras record when nothing in it is in use.
+   */
+  hibernate(): void {
+    if (this.head >= this.mailbox.length) {
+      this.mailbox = EMPTY;
+      this.head = 0;
+    } else if (this.head > 0) {
+      this.mailbox = this.mailbox.slice(this.head);
+      this.head = 0;
+    }
+    if (this.x !== null) this.compact();
+  }
+
+  // Drops the waiting messages `pred` accepts (demonitor's flush).
+  protected flushWhere(pred: (m: unknown) => boolean): void {
+    const box = this.mailbox;
+    for (let i = box.length - 1; i >= this.head; i--) if (pred(box[i])) box.splice(i, 1);
+  }
 }
