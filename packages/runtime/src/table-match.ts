@@ -167,27 +167,46 @@ const factories = new Map<string, Factory>();
 const MAX_FACTORIES = 1000;
 const isObj = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-function compileSpec<T>(pattern: unknown, guard: Node | undefined, result: Node | undefined, keyPos: number | string): CompiledSpec<T> {
-  const bound = boundKey(pattern, guard, keyPos);
-  // A bound key tests a few rows at most: walking the tree costs less than generating code for them.
-  if (bound !== undefined) return interpreted<T>(pattern, guard, result, bound);
-  const consts: unknown[] = [];
-  // Constants stay out of the source text, so specs of one shape share one compiled function (see `factories`).
-  const lit = (v: unknown): string => {
-    consts.push(v);
-    return `c[${consts.length - 1}]`;
-  };
-  // An index is written as a number: V8 reads a tuple's element faster than a property named by a string.
-  const key = (p: string): string => (/^(0|[1-9]\d{0,8})$/.test(p) ? p : JSON.stringify(p));
-  const access = (path: readonly string[]): string => (path.length === 0 ? 'r' : `r[${key(path[0]!)}]${path.slice(1).map((p) => `?.[${key(p)}]`).join('')}`);
-  const cmp = (o: string, a: string, b: string): string => `(typeof ${a} === 'number' && typeof ${b} === 'number' ? ${a} ${o} ${b} : cmp(${a}, ${b}) ${o} 0)`;
-  const leaf = (n: Node): boolean => n.k !== 'op';
-  const expr = (n: Node): string => {
-    if (n.k === 'field') return access(n.path);
-    if (n.k === 'const') return lit(n.v);
-    const a = n.args.map(expr);
+// An index is written as a number: V8 reads a tuple's element faster than a property named by a string.
+const keySource = (p: string): string => (/^(0|[1-9]\d{0,8})$/.test(p) ? p : JSON.stringify(p));
+const cmpSource = (o: string, a: string, b: string): string => `(typeof ${a} === 'number' && typeof ${b} === 'number' ? ${a} ${o} ${b} : cmp(${a}, ${b}) ${o} 0)`;
+const isLeaf = (n: Node): boolean => n.k !== 'op';
+
+// Writes a match spec as the source of a JavaScript function over a row `r`. Constants stay out of the
+// source text (in `c`), so specs of one shape share one compiled function (see `factories`).
+class SpecWriter {
+  readonly consts: unknown[] = [];
+
+  lit(v: unknown): string {
+    this.consts.push(v);
+    return `c[${this.consts.length - 1}]`;
+  }
+
+  access(path: readonly string[]): string {
+    return path.length === 0 ? 'r' : `r[${keySource(path[0]!)}]${path.slice(1).map((p) => `?.[${keySource(p)}]`).join('')}`;
+  }
+
+  // The tests of a pattern: the row's shape, then each field that is not `_`.
+  patternConds(pattern: unknown): string[] {
+    const conds: string[] = [];
+    if (Array.isArray(pattern)) conds.push(`Array.isArray(r) && r.length === ${pattern.length}`);
+    if (pattern === _ || pattern === null || typeof pattern !== 'object') return conds;
+    for (const [k, p] of Object.entries(pattern as Record<string, unknown>)) {
+      if (p === _) continue;
+      const at = this.access([k]);
+      if (p === null || typeof p !== 'object') conds.push(`${at} === ${this.lit(p)}`);
+      else if (isGround(p)) conds.push(`teq(${at}, ${this.lit(p)})`);
+      else conds.push(`(${at} !== undefined && mp(${this.lit(p)}, ${at}))`);
+    }
+    return conds;
+  }
+
+  expr(n: Node): string {
+    if (n.k === 'field') return this.access(n.path);
+    if (n.k === 'const') return this.lit(n.v);
+    const a = n.args.map((x) => this.expr(x));
     const o = { gt: '>', ge: '>=', lt: '<', le: '<=' }[n.op as 'gt'];
-    if (o !== undefined) return n.args.every(leaf) ? cmp(o, a[0]!, a[1]!) : `(cmp(${a[0]}, ${a[1]}) ${o} 0)`;
+    if (o !== undefined) return n.args.every(isLeaf) ? cmpSource(o, a[0]!, a[1]!) : `(cmp(${a[0]}, ${a[1]}) ${o} 0)`;
     switch (n.op) {
       case 'eq':
       case 'ne': {
@@ -214,22 +233,19 @@ function compileSpec<T>(pattern: unknown, guard: Node | undefined, result: Node 
         if (n.op === '[]') return `[${a.join(', ')}]`;
         return `({${(JSON.parse(n.op.slice(1)) as string[]).map((k, i) => `${JSON.stringify(k)}: ${a[i]}`).join(', ')}})`;
     }
-  };
-  const conds: string[] = [];
-  if (Array.isArray(pattern)) conds.push(`Array.isArray(r) && r.length === ${pattern.length}`);
-  if (pattern !== _ && pattern !== null && typeof pattern === 'object') {
-    for (const [k, p] of Object.entries(pattern as Record<string, unknown>)) {
-      if (p === _) continue;
-      const at = access([k]);
-      if (p === null || typeof p !== 'object') conds.push(`${at} === ${lit(p)}`);
-      else if (isGround(p)) conds.push(`teq(${at}, ${lit(p)})`);
-      else conds.push(`(${at} !== undefined && mp(${lit(p)}, ${at}))`);
-    }
   }
+}
+
+function compileSpec<T>(pattern: unknown, guard: Node | undefined, result: Node | undefined, keyPos: number | string): CompiledSpec<T> {
+  const bound = boundKey(pattern, guard, keyPos);
+  // A bound key tests a few rows at most: walking the tree costs less than generating code for them.
+  if (bound !== undefined) return interpreted<T>(pattern, guard, result, bound);
+  const w = new SpecWriter();
+  const conds = w.patternConds(pattern);
   // As in ETS, a guard holds only when it is exactly true.
-  if (guard !== undefined) conds.push(`${expr(guard)} === true`);
+  if (guard !== undefined) conds.push(`${w.expr(guard)} === true`);
   const test = conds.length === 0 ? 'true' : conds.join(' && ');
-  const value = result === undefined ? 'r' : expr(result);
+  const value = result === undefined ? 'r' : w.expr(result);
   const source = `return [function test(r) { return ${test}; }, function run(r) { return ${test} ? ${value} : NO; }];`;
   let make = factories.get(source);
   if (make === undefined) {
@@ -237,7 +253,7 @@ function compileSpec<T>(pattern: unknown, guard: Node | undefined, result: Node 
     make = new Function('cmp', 'teq', 'mp', 'isObj', 'c', 'NO', source) as Factory;
     factories.set(source, make);
   }
-  const [testFn, runFn] = make(compareTerms, termEquals, matchPattern, isObj, consts, NO_MATCH) as [CompiledSpec<T>['test'], CompiledSpec<T>['run']];
+  const [testFn, runFn] = make(compareTerms, termEquals, matchPattern, isObj, w.consts, NO_MATCH) as [CompiledSpec<T>['test'], CompiledSpec<T>['run']];
   return { test: testFn, run: runFn, boundKey: undefined };
 }
 
