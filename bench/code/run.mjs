@@ -124,7 +124,7 @@ export async function run() {
     '| --- | ---: | ---: | ---: |',
     ...rows,
     '',
-    `Speed is BEAM time / otp-ts time: above 1× otp-ts is faster. otp-ts migrates a gen_server waiting at rest in its loop in the turn that swaps the code (docs/architecture.md, \"Upgrading many processes\"); the BEAM suspends, changes and resumes each through sys, as OTP's release handler does.`,
+    `Speed is BEAM time / otp-ts time: above 1× otp-ts is faster. otp-ts migrates a gen_server waiting at rest in its loop in the turn that swaps the code (docs/architecture.md, "Upgrading many processes"); the BEAM suspends, changes and resumes each through sys, as OTP's release handler does.`,
     '',
     `The upgrade on the runtime at ${PROTECT_BASELINE} (before codeChange got a copy of each state, and before the direct migration) against the runtime now (a copy, made at the check stage, then the direct migration), both bundled the same way, best of 3 alternating runs each the best of 5 after a warm-up. Wall time, then the upgrading OS process's CPU time, which a shared machine disturbs less. The difference is the copy's cost less what the direct migration saved.`,
     '',
