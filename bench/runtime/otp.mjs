@@ -1,6 +1,7 @@
 // The runtime workloads on otp-ts. Usage: node --expose-gc otp.mjs WORKLOAD [REPS]
 // Prints one JSON line: the best of REPS runs (after one warm-up run) and the median.
-import { createNode } from '@otp-ts/runtime';
+// OTP_RUNTIME: a bundle of another version of the runtime (run.mjs's --before), else the built package.
+const { createNode } = await import(process.env.OTP_RUNTIME ?? '@otp-ts/runtime');
 import { repeat } from './repeat.mjs';
 import { pingpong as sharedPingpong } from '../lib/pingpong.mjs';
 
