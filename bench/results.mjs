@@ -85,7 +85,7 @@ export function buildSummary(sections) {
   for (const r of rows) {
     const unit = r.unit ?? '×';
     const { op, target } = parseGoal(r.goal);
-    const goal = `${op === '>=' ? '≥' : '≤'} ${format(target)}${unit}${r.source ? ` (${r.source})` : ''}`;
+    const goal = `${op === '>=' ? '≥' : '≤'} ${target}${unit}${r.source ? ` (${r.source})` : ''}`;
     lines.push(`| ${r.suite} | ${r.measure} | ${r.measured} | ${format(r.value)}${unit} | ${goal} | ${meets(r.value, r.goal) ? '✔' : '✘'} |`);
   }
   lines.push('', `${met} of ${rows.length} goals met.`);
@@ -116,6 +116,5 @@ function checkRatio(suite, r) {
 }
 
 function format(v) {
-  if (Math.abs(v) >= 100) return String(Math.round(v));
-  return String(Number(v.toFixed(2)));
+  return Math.abs(v) >= 100 ? String(Math.round(v)) : v.toFixed(2);
 }

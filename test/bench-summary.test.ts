@@ -43,7 +43,7 @@ test('re-running one bench section refreshes its rows of the summary and keeps t
   writeSection('runtime', '## runtime\n\nring 0.8×', [{ measure: 'ring: otp-ts / bare', value: 0.8, goal: '>= 0.75' }], file);
   let text = readFileSync(file, 'utf8');
   assert.ok(text.indexOf('## Summary') < text.indexOf('<!-- runtime:start -->'), 'the summary is at the top');
-  assert.match(row(text, 'ring: otp-ts / bare'), /\| 0\.8× \| ≥ 0\.75× \| ✔ \|$/);
+  assert.match(row(text, 'ring: otp-ts / bare'), /\| 0\.80× \| ≥ 0\.75× \| ✔ \|$/);
   assert.match(row(text, 'cast: otp-ts / BEAM'), /\| 0\.67× \| ≥ 1× \| ✘ \|$/);
   assert.equal(text.split('\n').filter((l) => l.startsWith('| runtime | ring')).length, 1, 'the old runtime row is gone');
   // A section rewritten without its list (a suite that does not expose ratios yet) keeps the list it had.
