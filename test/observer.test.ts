@@ -121,7 +121,7 @@ test('otp observer: a live page of a running node in a real browser, guarded by 
       /'burst'/,
     );
     await until('the burst in the message rates', async () => (await delivered()) >= 5000 && Number((await text('[data-testid="ov-sent"]')).replace(/,/g, '')) >= 5000);
-    await page.screenshot({ path: join(shots, 'overview.png') });
+    await page.screenshot({ path: join(shots, 'overview.png'), fullPage: true });
     await shell.say("node.exit(node.whereis('observer_h_burst'), 'kill'), 'calm'", /'calm'/);
 
     // Applications: the supervision tree drawn with pids, restart counts and each supervisor's strategy;
