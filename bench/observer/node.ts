@@ -1,8 +1,9 @@
 // The observed node of bench/observer. Every second it prints one JSON line: the gen_server calls its
-// callers completed and the CPU time the whole process used in that second. Lines on stdin drive it:
+// callers completed, the CPU time the whole process used and its event loop's delay (p99, max) in that second. Lines on stdin drive it:
 // `load on` starts 4 local callers of a gen_server in a loop, `load off` stops them, `spawn N` spawns N idle processes.
 // Usage: node --import ./scripts/register-ts.mjs bench/observer/node.ts NAME COOKIE EPMD_PORT
 import { createInterface } from 'node:readline';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createNode, genServer, ok, reply, type GenServer } from '@otp-ts/runtime';
 
 const [name, cookie, port] = process.argv.slice(2);
@@ -13,10 +14,15 @@ const server = await node.run((ctx) => genServer.start(ctx, echo, undefined));
 let calls = 0;
 let loadOn = false;
 let cpu = process.cpuUsage();
+// The event loop's delay over each second (sampled every 5 ms): how long a turn of the node waited.
+const delay = monitorEventLoopDelay({ resolution: 5 });
+delay.enable();
 setInterval(() => {
   const used = process.cpuUsage(cpu);
   cpu = process.cpuUsage();
-  process.stdout.write(`${JSON.stringify({ calls, cpuMs: (used.user + used.system) / 1000, processes: node.processCount })}\n`);
+  const delayMs = { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 };
+  delay.reset();
+  process.stdout.write(`${JSON.stringify({ calls, cpuMs: (used.user + used.system) / 1000, delayP99: delayMs.p99, delayMax: delayMs.max, processes: node.processCount })}\n`);
   calls = 0;
 }, 1000);
 createInterface({ input: process.stdin }).on('line', (line) => {
