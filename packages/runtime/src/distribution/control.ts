@@ -61,9 +61,12 @@ function dispatch(d: ControlTarget, peer: string, msg: ControlMessage): void {
       return onDemonitor(d, msg[2], msg[3]);
     case 'down':
       return onDown(d, msg[1], msg[2], msg[3], msg[4]);
-    default:
-      // decodeControl refuses any other operation; a message built by hand may still carry one.
-      throw new Error(`unknown operation '${String((msg as readonly unknown[])[0])}'`);
+    default: {
+      // Every operation has its case (a new one fails to compile here); decodeControl refuses any other, a
+      // message built by hand may still carry one.
+      const unknownOp: never = msg;
+      throw new Error(`unknown operation '${String((unknownOp as readonly unknown[])[0])}'`);
+    }
   }
 }
 
