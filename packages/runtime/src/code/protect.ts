@@ -171,6 +171,17 @@ export class StateCopier {
     const proto = Object.getPrototypeOf(x) as object | null;
     const array = Array.isArray(x);
     if (proto === Object.prototype || (array && proto === Array.prototype)) {
+      // Extensible, so neither frozen nor sealed: the copy needs no prototype or extensibility set afterwards.
+      if (Object.isExtensible(x)) {
+        if (array) {
+          const out = this.remember(x, new Array<unknown>(x.length));
+          this.elements(x, out, at);
+          return out;
+        }
+        const out = this.remember(x, {});
+        this.properties(x, out, at);
+        return out;
+      }
       if (Object.isFrozen(x)) return this.frozen(x, at);
       return this.finish(x, this.remember(x, array ? new Array<unknown>(x.length) : {}), proto, at);
     }
