@@ -10,7 +10,7 @@
 //    (its own section, release-heart; `npm run bench -- release --heart` measures only that).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureErlang } from '../erlang.mjs';
@@ -209,6 +209,16 @@ function upgradeTable(u) {
   ];
 }
 
+/** The summary's rows (bench/results.mjs): issue 20's goals for the longest suspension, time otp-ts / BEAM. */
+export function upgradeRatios(u) {
+  if (!u.beam) return [];
+  const suspended = median(u.ups.map((r) => r.suspendedMs));
+  return [
+    { measure: 'longest suspension, upgrade 1: otp-ts / BEAM', value: u.ups[0].suspendedMs / u.beam.first, goal: '<= 1', source: 'issue 20' },
+    { measure: `longest suspension, median of ${u.ups.length}: otp-ts / BEAM`, value: suspended / u.beam.median, goal: '<= 1', source: 'issue 20' },
+  ];
+}
+
 function heapLines(u) {
   const mb = (b) => `${(b / 2 ** 20).toFixed(2)} MB`;
   const [h1, h10, h20] = [u.heaps[0], u.heaps[9], u.heaps[ROUNDS - 1]];
@@ -219,7 +229,7 @@ function section(erlang, a, bootRows, u) {
   return [
     '## release',
     '',
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB), Node.js ${process.version}, Erlang/OTP ${erlang ?? 'not available'}. Command: \`npm run bench -- release\`.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, load average ${loadavg()[0].toFixed(1)} when written), Node.js ${process.version}, Erlang/OTP ${erlang ?? 'not available'}. Command: \`npm run bench -- release\`.`,
     'otp-ts releases are built by `otp release` from a fresh `otp new app` project and driven by their own start script; the BEAM side is a minimal release (an application, a supervisor, one gen_server) booted from a systools boot script, and bench/code\'s `sys:suspend/change_code/resume` for the upgrade. All in one run on a shared, noisy machine: compare the ratios, not the figures of other runs. For times, otp-ts / BEAM below 1× means otp-ts is faster.',
     '',
     ...assemblyTable(a),
@@ -267,7 +277,7 @@ export async function run(flags = []) {
     console.log('  booting (best of 5)…');
     const bootRows = await boot(dir, a.beam?.boot);
     const u = await upgrades(base, erlDir, erlang);
-    console.log(`release bench: wrote ${writeSection('release', section(erlang, a, bootRows, u))}`);
+    console.log(`release bench: wrote ${writeSection('release', section(erlang, a, bootRows, u), upgradeRatios(u))}`);
     console.log(`release bench: wrote ${writeSection('release-heart', heartSection(erlang, await heartRounds(base, erlDir, erlang)))}`);
   } finally {
     rmSync(base, { recursive: true, force: true });
