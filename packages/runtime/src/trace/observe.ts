@@ -184,9 +184,12 @@ class PagePass {
     if (this.filter && !`${p.pid.toString()} ${p.name ?? ''} ${labelOf(p)} ${p.currentFunction ?? ''}`.toLowerCase().includes(this.filter)) return;
     const i = this.matched++;
     if (this.by === 'pid') {
-      // Ascending: the page is the matches from offset on; descending needs the count first, so every match is kept (a pointer each).
-      if (this.dir === -1) this.all.push(p);
-      else if (i >= this.offset && i < this.want) this.all.push(p);
+      // Ascending: the page is the matches from offset on. Descending: the last `want` matches, in a ring
+      // while that is small (the count is known only at the end), else every match (a pointer each).
+      if (this.dir === 1) {
+        if (i >= this.offset && i < this.want) this.all.push(p);
+      } else if (this.want <= SELECT_MAX) this.all[i % this.want] = p;
+      else this.all.push(p);
       return;
     }
     if (this.want > SELECT_MAX) {
@@ -236,7 +239,12 @@ class PagePass {
   *finish(): Generator<void, ProcessPage> {
     let rows: ProcessImpl[];
     if (this.by === 'pid') {
-      rows = this.dir === 1 ? this.all : this.all.slice(Math.max(0, this.all.length - this.want), this.all.length - this.offset).reverse();
+      if (this.dir === 1) rows = this.all;
+      else {
+        // The matches in pid order: from a ring, its oldest slot first.
+        const last = this.want <= SELECT_MAX && this.matched > this.want ? [...this.all.slice(this.matched % this.want), ...this.all.slice(0, this.matched % this.want)] : this.all;
+        rows = last.slice(Math.max(0, last.length - this.want), Math.max(0, last.length - this.offset)).reverse();
+      }
     } else if (this.want > SELECT_MAX) {
       const runs: Keyed[][] = [];
       for (let i = 0; i < this.all.length; i += CHUNK) {
