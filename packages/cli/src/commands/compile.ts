@@ -75,10 +75,10 @@ export const compileCommand = defineProvider({
   async run(args, io, state) {
     const project = state.project();
     if (args.typecheck) typecheck(project.root, io);
-    await compileProject(project.root, args.profile as Profile, io, (await state.config()).config);
+    await compileProject(project.root, args.profile, io, (await state.config()).config);
     if (!args.watch) return;
     // Each rebuild reads otp.config.ts again: an edit to it applies to the next build.
-    await watchProject(project, () => compileProject(project.root, args.profile as Profile, io), (error) => void io.stderr.write(`${error.message}\n`)).ready;
+    await watchProject(project, () => compileProject(project.root, args.profile, io), (error) => void io.stderr.write(`${error.message}\n`)).ready;
     info(io, 'watching for changes (Ctrl-C to stop)');
     await new Promise(() => {});
   },

@@ -1,5 +1,4 @@
 import { relative } from 'node:path';
-import type { Profile } from '@otp-ts/compiler';
 import { assembleRelease, planRelease, ReleaseError, type AssembleResult, type ReleaseErrorCode, type ReleasePlan } from '@otp-ts/release';
 import { info, type Io } from '../cli/io.js';
 import { createProgress } from '../cli/progress.js';
@@ -71,7 +70,7 @@ export const releaseCommand = defineProvider({
   async run(args, io, state) {
     const started = performance.now();
     const project = state.project();
-    const profile = args.profile as Profile;
+    const profile = args.profile;
     // Loaded once for the chain: compile ran with the same config.
     const { config } = await state.config();
     const resolved = resolveConfig(config, profile);

@@ -85,7 +85,7 @@ function shellConfig(root: string, profileEnv: Record<string, Record<string, unk
   const file = join(root, 'config', 'sys.config.json');
   let config: Record<string, Record<string, unknown>>;
   try {
-    config = substituteEnv(parseSysConfig(existsSync(file) ? readFileSync(file, 'utf8') : undefined, file), env, file) as Record<string, Record<string, unknown>>;
+    config = substituteEnv<Record<string, Record<string, unknown>>>(parseSysConfig(existsSync(file) ? readFileSync(file, 'utf8') : undefined, file), env, file);
   } catch (error) {
     throw new OtpError('badConfig', (error as Error).message, { cause: error });
   }

@@ -52,7 +52,7 @@ export const topCommand = defineProvider({
   ],
   examples: [{ command: 'otp top shop@127.0.0.1', description: 'the busiest processes, refreshed every second' }],
   async run(args, io) {
-    const by = args.by as ProcsSort;
+    const by = args.by;
     return withConnection(io, args.node, args, async (c) => {
       if (io.stdout.isTTY && process.stdin.isTTY) await live(io, c, by, args.top, Math.max(100, args.interval));
       else io.stdout.write(await screen(c, by, args.top, Math.max(100, args.interval)));

@@ -134,7 +134,7 @@ function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runti
   const runLine = (ctx: runtime.ProcessContext, cmd: string, context: Record<string, unknown>, file: string): Promise<unknown> =>
     new Promise<unknown>((resolve, reject) => {
       // `_` stays the REPL's last value (the runtime's pattern wildcard is runtime._).
-      const { _: _wildcard, ...scope } = shellScope(shell.node, ctx, runtime as unknown as Record<string, unknown>);
+      const { _: _wildcard, ...scope } = shellScope(shell.node, ctx, runtime);
       Object.assign(context, scope, own(ctx));
       // resolve() adopts a promise the line answers with: its value is printed, not Promise { <pending> }.
       // A line that throws (at once, or the promise it awaits rejects) is reported by the REPL's domain,

@@ -64,7 +64,7 @@ function diffLines(exp: unknown, act: unknown, indent: string, label: string, pa
 
 function comma(lines: string[]): string[] {
   const out = lines.slice();
-  out[out.length - 1] += ',';
-  if (out.length === 2 && out[0]!.startsWith('-') && out[1]!.startsWith('+')) out[0] += ',';
+  out[out.length - 1] = `${out[out.length - 1]!},`;
+  if (out.length === 2 && out[0]!.startsWith('-') && out[1]!.startsWith('+')) out[0] = `${out[0]},`;
   return out;
 }

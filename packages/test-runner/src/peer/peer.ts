@@ -5,7 +5,7 @@ import { isDown, type OtpNode, type ProcessContext } from '@otp-ts/runtime';
 import { compileTestFile } from '../run/compile.js';
 import { ensureDistributed, PEER_TICK_MS } from './local.js';
 import { PeerError, peerProgram } from './locate.js';
-import type { PeerBoot, PeerCommand, PeerReply } from './protocol.js';
+import type { PeerBoot, PeerReply } from './protocol.js';
 
 /** Options of `peer.start`. */
 export interface PeerOptions {
@@ -69,7 +69,7 @@ class PeerHandle implements Peer {
         this.waiting.delete(id);
         done(v);
       });
-      this.child.send({ ...c, id } as PeerCommand);
+      this.child.send({ ...c, id });
     });
   }
 

@@ -1,5 +1,5 @@
 import type { FilePlan, PlanCase, PlanGroup, PlanNode } from './types.js';
-import type { SetupSet, ModifiedSet, TestFn, TestSet } from './test-set.js';
+import type { SetupSet, TestFn, TestSet } from './test-set.js';
 import { failingCase, propertyCase, exportNames } from './common.js';
 
 /** How the plan of a file is computed: defaults and ordering that come from the run, not the file. */
@@ -58,7 +58,7 @@ function group(id: string, path: string[], scope: Scope, children: PlanNode[], e
 }
 
 function fromSet(set: TestSet, id: string, path: string[], scope: Scope): PlanNode {
-  if (typeof set === 'function') return testCase(id, path, set as TestFn, scope);
+  if (typeof set === 'function') return testCase(id, path, set, scope);
   if (Array.isArray(set)) {
     // A labelled pair's label is already in `path` (see itemName).
     if (set.length === 2 && typeof set[0] === 'string') return fromSet(set[1] as TestSet, id, path, scope);
@@ -70,17 +70,17 @@ function fromSet(set: TestSet, id: string, path: string[], scope: Scope): PlanNo
   if (typeof set !== 'object' || set === null) return failingCase(id, path, new TypeError(`not a test set: ${String(set)}`), 'bad test set');
   if ('label' in set && 'test' in set) return fromSet(set.test, id, path, scope);
   if (!('otpTestSet' in set)) return failingCase(id, path, new TypeError('not a test set: an object without label/test or a builder tag'), 'bad test set');
-  const tagged = set as SetupSet | ModifiedSet;
+  const tagged = set;
   switch (tagged.otpTestSet) {
     case 'setup':
     case 'foreach':
-      return fixtureGroup(tagged as SetupSet, id, path, scope);
+      return fixtureGroup(tagged, id, path, scope);
     case 'timeout':
-      return group(id, path, { ...scope, timeoutMs: (tagged as ModifiedSet).timeoutMs ?? scope.timeoutMs }, [fromSet(tagged.tests as TestSet, `${id}.0`, path, { ...scope, timeoutMs: (tagged as ModifiedSet).timeoutMs ?? scope.timeoutMs })]);
+      return group(id, path, { ...scope, timeoutMs: (tagged).timeoutMs ?? scope.timeoutMs }, [fromSet(tagged.tests, `${id}.0`, path, { ...scope, timeoutMs: (tagged).timeoutMs ?? scope.timeoutMs })]);
     case 'inparallel':
     case 'inorder': {
       const inner = { ...scope, parallel: tagged.otpTestSet === 'inparallel' };
-      return group(id, path, inner, [fromSet(tagged.tests as TestSet, `${id}.0`, path, inner)], { parallel: inner.parallel });
+      return group(id, path, inner, [fromSet(tagged.tests, `${id}.0`, path, inner)], { parallel: inner.parallel });
     }
   }
 }

@@ -85,7 +85,7 @@ function testCase(entry: TestEntry, id: string, path: string[], scope: Scope): P
 }
 
 /** Runs a test or hook body with its context, then its `t.after` cleanups; a `t.skip()` turns a pass into a skip. */
-async function runBody(fn: TestFn | HookFn, path: readonly string[]): Promise<void> {
+async function runBody(fn: TestFn, path: readonly string[]): Promise<void> {
   const t = new Context(path);
   const outcome = await settle(() => call(fn, t));
   t.abort.abort();

@@ -28,12 +28,12 @@ export interface ModifiedSet<F = unknown> {
 
 /** Runs `setupFn` once (in a process that lives until the cleanup), gives its result to every test, then runs `cleanupFn`. */
 export function setup<X, F = unknown>(setupFn: (ctx: ProcessContext) => X | Promise<X>, cleanupFn: ((fixture: X, ctx: ProcessContext) => unknown) | undefined, tests: TestSet<X>): SetupSet<F> {
-  return { otpTestSet: 'setup', setup: setupFn, cleanup: cleanupFn as SetupSet['cleanup'], tests: tests as TestSet<never> };
+  return { otpTestSet: 'setup', setup: setupFn, cleanup: cleanupFn, tests: tests as TestSet<never> };
 }
 
 /** Runs `setupFn` before and `cleanupFn` after each test (in the test's own process), giving each test its own fixture. */
 export function foreach<X, F = unknown>(setupFn: (ctx: ProcessContext) => X | Promise<X>, cleanupFn: ((fixture: X, ctx: ProcessContext) => unknown) | undefined, tests: TestSet<X>): SetupSet<F> {
-  return { otpTestSet: 'foreach', setup: setupFn, cleanup: cleanupFn as SetupSet['cleanup'], tests: tests as TestSet<never> };
+  return { otpTestSet: 'foreach', setup: setupFn, cleanup: cleanupFn, tests: tests as TestSet<never> };
 }
 
 /** Gives every test in `tests` a timeout of `ms` instead of the default 5000 ms. */

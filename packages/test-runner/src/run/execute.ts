@@ -1,5 +1,5 @@
 import type { OtpNode } from '@otp-ts/runtime';
-import { planCases, type EachStep, type FilePlan, type PlanCase, type PlanGroup, type PlanNode } from '../plan/types.js';
+import { planCases, type FilePlan, type PlanCase, type PlanGroup, type PlanNode } from '../plan/types.js';
 import { isSkip } from '../plan/test-set.js';
 import type { CaseResult, FailureInfo } from '../result.js';
 import { startHolder } from './holder.js';
@@ -138,7 +138,7 @@ export class Executor {
     const outcome: Boxed<unknown> & { property?: Awaited<ReturnType<typeof checkProperty>> } = await runAs({ kind: 'case', id: c.id }, () => c.property !== undefined
       ? this.property(c)
       : runBoxed(this.node, c.timeoutMs, async (ctx) => {
-        for (const g of chain) if (g.initEach) caseFixture = await (g.initEach as EachStep)(caseFixture, ctx, c.name);
+        for (const g of chain) if (g.initEach) caseFixture = await (g.initEach)(caseFixture, ctx, c.name);
         initDone = true;
         return c.run(caseFixture, ctx);
       }, (pid) => watch.own(pid)));

@@ -62,7 +62,7 @@ export class Monitor {
     stream.write = ((chunk: unknown, ...rest: unknown[]) => {
       if (this.current) this.current.output.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString());
       return (write as (...a: unknown[]) => boolean).call(stream, chunk, ...rest);
-    }) as typeof stream.write;
+    });
     return () => void (stream.write = write);
   }
 

@@ -25,8 +25,8 @@ function track(): void {
     init(asyncId, type, _trigger, resource) {
       // The runner's own timers are not waited for; a test file's module code (no owner) and its tests' are.
       if ((type !== 'Timeout' && type !== 'Immediate') || context.getStore()?.kind === 'runner') return;
-      pending.add(resource as TimerLike);
-      byId.set(asyncId, resource as TimerLike);
+      pending.add(resource);
+      byId.set(asyncId, resource);
     },
     destroy(asyncId) {
       const r = byId.get(asyncId);
