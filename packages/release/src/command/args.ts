@@ -46,8 +46,8 @@ export function collectArgs(program: string, command: CommandSpec, parsed: Recor
   const refuse = (message: string): OtpError => usageError(program, message, command.name);
   for (const p of command.positionals) {
     const value = parsed[p.name];
-    // yargs gives a variadic positional nobody typed as [].
-    if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0)) {
+    // yargs gives a variadic positional as [] when nobody typed it (what follows `--` comes in extra).
+    if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0 && extra.length === 0)) {
       if (p.required) throw refuse(`missing <${p.name}> (${p.description}): ${usage}`);
       continue;
     }
