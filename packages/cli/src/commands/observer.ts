@@ -6,6 +6,8 @@ import { OtpError } from '../errors/otp-error.js';
 import { connectTo, toOtpError } from '../tracer/connect.js';
 import { nodeConnectionOptions, nameOption, snameOption, toolNodeName } from '../project/node-connection.js';
 import { startObserver } from '../observer/server.js';
+import { dumpSource } from '../observer/dump-source.js';
+import { readDump } from './crashdump.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
@@ -32,10 +34,11 @@ function openBrowser(url: string): void {
 /** `otp observer NODE`: a live web view of a running node, served from the tool's process. */
 export const observerCommand = defineProvider({
   name: 'observer',
-  description: 'Open a live web view of a running node (overview, applications, processes, tables, trace, upgrades), served locally with a one-time token.',
+  description: 'Open a live web view of a running node (overview, applications, processes, tables, trace, upgrades), or of a crash dump (--dump FILE), served locally with a one-time token.',
   deps: [],
-  positionals: [{ name: 'node', description: 'the node, as name@host', required: true }],
+  positionals: [{ name: 'node', description: 'the node, as name@host (or --dump FILE instead)', required: false }],
   options: [
+    { name: 'dump', type: 'string', value: 'FILE', description: 'browse a crash dump (otp_crash.dump) instead of a node: its processes, applications and tables at death, read-only' },
     { name: 'port', type: 'number', value: 'P', default: 0, description: 'the port to serve on (default: a free one)' },
     { name: 'host', type: 'string', value: 'H', default: '127.0.0.1', description: 'the address to bind; anything but loopback needs --https-cert/--https-key or --insecure' },
     { name: 'open', type: 'boolean', description: "open the page in the desktop's browser (default when on a terminal; --no-open to only print the URL)" },
@@ -49,6 +52,7 @@ export const observerCommand = defineProvider({
   examples: [
     { command: 'otp observer shop@127.0.0.1', description: 'serve the observer on a free local port and open it' },
     { command: 'otp observer shop@127.0.0.1 --port 8080 --no-open', description: 'serve on 8080 and only print the URL' },
+    { command: 'otp observer --dump _build/prod/rel/shop/otp_crash.dump', description: 'browse the crash dump a node left when it died' },
   ],
   async run(args, io) {
     const host = String(args.host);
@@ -57,13 +61,21 @@ export const observerCommand = defineProvider({
     if (!LOOPBACK.has(host) && !https && !args.insecure) {
       throw new OtpError('usage', `--host ${host} would serve the observer beyond this machine in clear: give --https-cert and --https-key, or --insecure to accept that`);
     }
+    const dumpFile = args.dump === undefined ? undefined : String(args.dump);
+    if (dumpFile !== undefined && args.node) throw new OtpError('usage', `give either a node (${args.node}) or --dump ${dumpFile}, not both`);
+    if (dumpFile === undefined && !args.node) throw new OtpError('usage', 'give the node to observe, as name@host, or --dump FILE to browse a crash dump');
+    let dump;
+    if (dumpFile !== undefined) {
+      const read = readDump(dumpFile);
+      if (read.kind !== 'otp') throw new OtpError('usage', `${dumpFile} is Node.js' diagnostic report of a node that hit its heap limit, with no processes to browse: read it with otp crashdump ${dumpFile}`);
+      dump = dumpSource(read.dump);
+    }
     const tool = toolNodeName(args);
     const identity = `${userInfo().username}@${hostname()} via ${tool}`;
     let observer;
     try {
       observer = await startObserver({
-        node: args.node,
-        connect: (node) => connectTo(io, node, args),
+        ...(dump ? { dump } : { node: String(args.node), connect: (node: string) => connectTo(io, node, args) }),
         host,
         port: Number(args.port),
         identity,
@@ -73,7 +85,8 @@ export const observerCommand = defineProvider({
       if (error instanceof Error && 'code' in error && (error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new OtpError('failed', `port ${String(args.port)} on ${host} is in use: pick another with --port, or --port 0 for a free one`);
       throw toOtpError(error);
     }
-    io.stdout.write(`observing ${args.node} at ${observer.url}\n(the token in this URL is required for every request; Ctrl-C stops the observer)\n`);
+    const what = dump ? `the crash dump of ${dump.node} (${dumpFile})` : String(args.node);
+    io.stdout.write(`observing ${what} at ${observer.url}\n(the token in this URL is required for every request; Ctrl-C stops the observer)\n`);
     if (args.open ?? (io.stdout.isTTY === true)) openBrowser(observer.url);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();

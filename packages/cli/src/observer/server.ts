@@ -7,12 +7,37 @@ import type { AddressInfo } from 'node:net';
 import type { Connection, TraceSpec } from '@otp-ts/tracer';
 import { pageAssets, type PageAssets } from './assets.js';
 
-/** Where and how the observer serves, and how it reaches nodes. */
+/** One page request of the process table, as the page asks it. */
+export interface ProcessPageQuery {
+  offset: number;
+  limit: number;
+  sort: string;
+  dir: string;
+  filter: string;
+}
+
+/** What the observer's read-only views are answered from: a live node, or a crash dump. */
+export interface ObserverSource {
+  /** The node observed. */
+  readonly node: string;
+  /** Set for a crash dump: when the node died and why; the live-only routes then answer 409. */
+  readonly dead?: { time: string; reason: string };
+  overview(): Promise<Json>;
+  processes(query: ProcessPageQuery): Promise<Json>;
+  /** A process's details, by pid or registered name; throws an ObserverError (404) when there is none. */
+  process(pid: string): Promise<Json>;
+  tree(): Promise<Json>;
+  tables(offset: number, limit: number): Promise<Json>;
+}
+
+/** Where and how the observer serves, and how it reaches nodes (or the crash dump it shows instead). */
 export interface ObserverOptions {
-  /** The first node to observe. */
-  node: string;
-  /** Connects to a node (the command's cookie and TLS settings). */
-  connect: (node: string) => Promise<Connection>;
+  /** The first node to observe (unless `dump`). */
+  node?: string;
+  /** Connects to a node (the command's cookie and TLS settings); unless `dump`. */
+  connect?: (node: string) => Promise<Connection>;
+  /** A crash dump to show instead of a node: its content answers the read-only routes. */
+  dump?: ObserverSource;
   host: string;
   /** 0 picks a free port. */
   port: number;
@@ -35,10 +60,11 @@ export interface RunningObserver {
 
 const MAX_BODY = 64 * 1024;
 
-// JSON bodies of the API: what the page asks the node and the node's answer.
-type Json = Record<string, unknown> | unknown[];
+/** JSON bodies of the API: what the page asks the node and the node's answer. */
+export type Json = Record<string, unknown> | unknown[];
 
-class HttpError extends Error {
+/** An answer of the observer's API that is not 200: its status and one sentence. */
+export class ObserverError extends Error {
   constructor(
     readonly status: number,
     message: string,
@@ -60,11 +86,39 @@ function notAnswering(node: string, error: unknown): string | undefined {
   return undefined;
 }
 
+/** The read-only views answered by a live node, through its otp_observer rpc module and its tools' calls. */
+function liveSource(conn: Connection): ObserverSource {
+  return {
+    node: conn.node,
+    overview: async () => ({ ...((await conn.rpc('otp_observer', 'overview')) as Record<string, unknown>) }),
+    processes: async (query) => (await conn.rpc('otp_observer', 'processes', [query])) as Json,
+    process: async (pid) => {
+      const r = (await conn.call('info', [pid, 20])) as { ok: boolean; details?: Json; error?: string };
+      if (!r.ok) throw new ObserverError(404, r.error ?? 'no such process');
+      return r.details!;
+    },
+    tree: async () => {
+      const r = (await conn.call('tree', [undefined])) as { ok: boolean; apps?: Json; error?: string };
+      if (!r.ok) throw new ObserverError(404, r.error ?? 'no tree');
+      return r.apps!;
+    },
+    tables: async (offset, limit) => (await conn.rpc('otp_observer', 'tables', [offset, limit])) as Json,
+  };
+}
+
 /** Starts the observer's server and connects to the node; resolves once both are ready. */
 export async function startObserver(options: ObserverOptions): Promise<RunningObserver> {
   const token = options.token ?? randomBytes(24).toString('base64url');
   const expected = Buffer.from(token);
-  let current = await options.connect(options.node);
+  const dead = options.dump;
+  let current: Connection | undefined = dead ? undefined : await options.connect!(options.node!);
+  let source: ObserverSource = dead ?? liveSource(current!);
+  // A route that needs the node alive: the connection, or a 409 naming the dump and what to do instead.
+  const live = (what: string): Connection => {
+    if (current) return current;
+    throw new ObserverError(409, `this is a crash dump of ${dead!.node} written at ${dead!.dead!.time}: ${what}`);
+  };
+  const RESTART = 'start the node again and run otp observer NODE';
   let assets: PageAssets | undefined;
   const streams = new Set<() => void>();
 
@@ -75,34 +129,25 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
   };
 
   const api: Record<string, (url: URL, body: Record<string, unknown>) => Promise<Json>> = {
-    overview: async () => ({ ...((await current.rpc('otp_observer', 'overview')) as Record<string, unknown>) }),
-    processes: async (url) =>
-      (await current.rpc('otp_observer', 'processes', [
-        {
-          offset: Number(url.searchParams.get('offset') ?? 0),
-          limit: Number(url.searchParams.get('limit') ?? 100),
-          sort: url.searchParams.get('sort') ?? 'pid',
-          dir: url.searchParams.get('dir') ?? 'asc',
-          filter: url.searchParams.get('filter') ?? '',
-        },
-      ])) as Json,
-    process: async (url) => {
-      const r = (await current.call('info', [url.searchParams.get('pid') ?? '', 20])) as { ok: boolean; details?: Json; error?: string };
-      if (!r.ok) throw new HttpError(404, r.error ?? 'no such process');
-      return r.details!;
-    },
-    tree: async () => {
-      const r = (await current.call('tree', [undefined])) as { ok: boolean; apps?: Json; error?: string };
-      if (!r.ok) throw new HttpError(404, r.error ?? 'no tree');
-      return r.apps!;
-    },
-    tables: async (url) => (await current.rpc('otp_observer', 'tables', [Number(url.searchParams.get('offset') ?? 0), Number(url.searchParams.get('limit') ?? 100)])) as Json,
+    overview: () => source.overview(),
+    processes: (url) =>
+      source.processes({
+        offset: Number(url.searchParams.get('offset') ?? 0),
+        limit: Number(url.searchParams.get('limit') ?? 100),
+        sort: url.searchParams.get('sort') ?? 'pid',
+        dir: url.searchParams.get('dir') ?? 'asc',
+        filter: url.searchParams.get('filter') ?? '',
+      }),
+    process: (url) => source.process(url.searchParams.get('pid') ?? ''),
+    tree: () => source.tree(),
+    tables: (url) => source.tables(Number(url.searchParams.get('offset') ?? 0), Number(url.searchParams.get('limit') ?? 100)),
     rows: async (url) => {
-      const r = (await current.rpc('otp_observer', 'rows', [Number(url.searchParams.get('id')), Number(url.searchParams.get('offset') ?? 0), Number(url.searchParams.get('limit') ?? 50)])) as Record<string, unknown>;
-      if (!r.ok) throw new HttpError(404, String(r.error));
+      const r = (await live(`a table's rows are not in the dump (only its name, owner and size); ${RESTART} to browse them`).rpc('otp_observer', 'rows', [Number(url.searchParams.get('id')), Number(url.searchParams.get('offset') ?? 0), Number(url.searchParams.get('limit') ?? 50)])) as Record<string, unknown>;
+      if (!r.ok) throw new ObserverError(404, String(r.error));
       return r;
     },
     upgrades: async () => {
+      const current = live(`there is no release handler to ask about upgrades; ${RESTART}`);
       try {
         const versions = (await current.rpc('release_handler', 'versions', [], 10_000)) as Json;
         return { release: true, ...versions };
@@ -111,34 +156,42 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
         return { release: false, reason: `${current.node} does not run a release (no release handler answers): start it with bin/<name> daemon` };
       }
     },
-    nodes: async () => ({ node: current.node, nodes: ((await current.rpc('otp', 'nodes', [])) as string[]).filter((n) => n !== current.node) }),
+    nodes: async () => {
+      if (!current) return { node: source.node, nodes: [], dump: { node: source.node, ...source.dead } };
+      const node = current.node;
+      return { node, nodes: ((await current.rpc('otp', 'nodes', [])) as string[]).filter((n) => n !== node) };
+    },
     act: async (_url, body) => {
+      const current = live(`its processes cannot be killed, sent to, suspended or resumed; ${RESTART}`);
       const action = String(body.action);
-      if (!['kill', 'send', 'suspend', 'resume'].includes(action)) throw new HttpError(400, `unknown action '${action}': use kill, send, suspend or resume`);
+      if (!['kill', 'send', 'suspend', 'resume'].includes(action)) throw new ObserverError(400, `unknown action '${action}': use kill, send, suspend or resume`);
       let message: unknown;
       if (action === 'send') {
         try {
           message = JSON.parse(String(body.message ?? ''));
         } catch {
-          throw new HttpError(400, 'the message is not JSON: write it as JSON, e.g. {"op": "ping"} or "hello"');
+          throw new ObserverError(400, 'the message is not JSON: write it as JSON, e.g. {"op": "ping"} or "hello"');
         }
       }
       const r = (await current.rpc('otp_observer', 'act', [{ action, target: String(body.target ?? ''), by: options.identity, ...(body.reason ? { reason: String(body.reason) } : {}), ...(action === 'send' ? { message } : {}) }])) as { ok: boolean; error?: string };
-      if (!r.ok) throw new HttpError(409, r.error ?? 'refused');
+      if (!r.ok) throw new ObserverError(409, r.error ?? 'refused');
       return { ok: true };
     },
     switch: async (_url, body) => {
+      const was = live(`there are no other nodes to switch to; run otp observer NODE for a live node`);
       const node = String(body.node ?? '');
-      if (node === current.node) return { node };
+      if (node === was.node) return { node };
       // The tool's node leaves the old node first: both connections would otherwise share its name.
       for (const stop of Array.from(streams)) stop();
-      const previous = current.node;
-      current.close();
+      const previous = was.node;
+      was.close();
       try {
-        current = await options.connect(node);
+        current = await options.connect!(node);
       } catch (error) {
-        current = await options.connect(previous);
-        throw new HttpError(502, error instanceof Error ? error.message : String(error));
+        current = await options.connect!(previous);
+        throw new ObserverError(502, error instanceof Error ? error.message : String(error));
+      } finally {
+        source = liveSource(current!);
       }
       return { node };
     },
@@ -156,7 +209,7 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => {
         size += c.length;
-        if (size > MAX_BODY) reject(new HttpError(413, `the request body is over ${MAX_BODY} bytes`));
+        if (size > MAX_BODY) reject(new ObserverError(413, `the request body is over ${MAX_BODY} bytes`));
         else chunks.push(c);
       });
       req.on('end', () => {
@@ -164,14 +217,14 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
         try {
           resolve(JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>);
         } catch {
-          reject(new HttpError(400, 'the request body is not JSON'));
+          reject(new ObserverError(400, 'the request body is not JSON'));
         }
       });
       req.on('error', reject);
     });
 
   // Server-sent events: the overview once a second while the page listens; nothing when no page is open.
-  const live = (req: IncomingMessage, res: ServerResponse) => {
+  const liveStream = (req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     let busy = false;
     let closed = false;
@@ -182,9 +235,9 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
     const tick = async () => {
       if (busy) return;
       busy = true;
-      const node = current.node;
+      const node = source.node;
       try {
-        write('overview', await current.rpc('otp_observer', 'overview'));
+        write('overview', await source.overview());
       } catch (error) {
         const gone = notAnswering(node, error);
         write('failure', gone ? { error: gone, down: true, node } : { error: error instanceof Error ? error.message : String(error), node });
@@ -193,7 +246,8 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
       }
     };
     void tick();
-    const timer = setInterval(() => void tick(), 1000);
+    // A crash dump has one sample: the stream stays open (the page would reconnect) and says nothing more.
+    const timer = dead ? undefined : setInterval(() => void tick(), 1000);
     const stop = () => {
       if (closed) return;
       closed = true;
@@ -207,6 +261,8 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
 
   // A trace as server-sent events: it runs while the page listens; the page going away stops it on the node.
   const trace = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    if (!current) return send(res, 409, { error: `this is a crash dump of ${dead!.node} written at ${dead!.dead!.time}: there is nothing running to trace; ${RESTART}` });
+    const conn = current;
     const list = (k: string) => (url.searchParams.get(k) ?? '').split(/[\s,]+/).filter(Boolean);
     const num = (k: string) => (url.searchParams.get(k) ? Number(url.searchParams.get(k)) : undefined);
     const spec: TraceSpec = {
@@ -233,7 +289,7 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
     streams.add(stop);
     req.on('close', stop);
     try {
-      handle = await current.trace(spec, (e) => {
+      handle = await conn.trace(spec, (e) => {
         if (!closed) res.write(`event: trace\ndata: ${JSON.stringify(e)}\n\n`);
       });
       if (closed) return void handle.stop();
@@ -258,19 +314,19 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
       assets ??= await pageAssets();
       return send(res, 200, path === '/app.js' ? assets.js : assets.css, path === '/app.js' ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8');
     }
-    if (path === '/api/live') return live(req, res);
+    if (path === '/api/live') return liveStream(req, res);
     if (path === '/api/trace') return trace(req, res, url);
     const fn = path.startsWith('/api/') ? api[path.slice(5)] : undefined;
     if (!fn) return send(res, 404, { error: `no ${path} here` });
     const mutates = path === '/api/act' || path === '/api/switch';
     if (mutates !== (req.method === 'POST')) return send(res, 405, { error: `${path} takes ${mutates ? 'POST' : 'GET'}` });
-    const node = current.node;
+    const node = source.node;
     try {
       send(res, 200, await fn(url, mutates ? await readBody(req) : {}));
     } catch (error) {
       const gone = path === '/api/switch' ? undefined : notAnswering(node, error);
       if (gone) return send(res, 503, { error: gone, down: true, node });
-      send(res, error instanceof HttpError ? error.status : 502, { error: error instanceof Error ? error.message : String(error) });
+      send(res, error instanceof ObserverError ? error.status : 502, { error: error instanceof Error ? error.message : String(error) });
     }
   };
 
@@ -286,7 +342,7 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
       server.listen(options.port, options.host, () => resolve());
     });
   } catch (error) {
-    current.close();
+    current?.close();
     throw error;
   }
   const { port } = server.address() as AddressInfo;
@@ -294,12 +350,12 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
   return {
     url: `${options.https ? 'https' : 'http'}://${hostPart}:${port}/?token=${token}`,
     token,
-    node: () => current.node,
+    node: () => source.node,
     close: async () => {
       for (const stop of Array.from(streams)) stop();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
-      current.close();
+      current?.close();
     },
   };
 }

@@ -105,10 +105,26 @@ function Chart({ title, samples, series, unit }) {
   return html`<div class="chart" ref=${box}></div>`;
 }
 
-function Overview({ live, gone }) {
+function Overview({ live, gone, dump }) {
   const { samples, error } = live;
   const o = samples[samples.length - 1];
   if (!o) return html`<p class="muted">${error ?? 'waiting for the first sample…'}</p>`;
+  if (dump || o.dump) {
+    // A crash dump: what the node held when it died; nothing was sampled over time.
+    return html`<section>
+      <div class="cards">
+        <div class="card"><b>node</b><span data-testid="ov-node">${o.node}</span></div>
+        <div class="card"><b>processes</b><span data-testid="ov-processes">${num(o.processes)}</span>${o.dump?.truncated ? html` <small class="muted">${num(o.dump.listed)} listed</small>` : null}</div>
+        <div class="card"><b>heap used</b><span>${bytes(o.memory.heapUsed)} of ${bytes(o.memory.heapTotal)}</span></div>
+        <div class="card"><b>rss</b><span>${bytes(o.memory.rss)}</span></div>
+        <div class="card"><b>external / buffers</b><span>${bytes(o.memory.external)} / ${bytes(o.memory.arrayBuffers)}</span></div>
+        <div class="card"><b>tables</b><span>${num(o.tables)}</span></div>
+        <div class="card"><b>versions</b><span>Node.js ${o.versions.node}${o.versions.apps.map((a) => `, ${a.name} ${a.vsn}`).join('')}</span></div>
+        <div class="card"><b>died</b><span data-testid="ov-time">${new Date(o.time).toISOString()}</span></div>
+      </div>
+      ${o.dump?.truncated ? html`<p class="muted">${o.dump.truncated}</p>` : null}
+    </section>`;
+  }
   return html`<section>
     <div class="cards">
       <div class="card"><b>node</b><span data-testid="ov-node">${o.node}</span></div>
@@ -255,7 +271,7 @@ function Confirm({ ask, onDone }) {
   </div></div>`;
 }
 
-function Process({ pid }) {
+function Process({ pid, dump }) {
   const [tick, setTick] = useState(0);
   const [d, error] = usePoll(() => api('process', { pid }), 2000, [pid, tick]);
   const [ask, setAsk] = useState(undefined);
@@ -296,14 +312,14 @@ function Process({ pid }) {
     </table>
     ${d.state !== undefined ? html`<h3>state (through sys, bounded)</h3><pre data-testid="proc-state">${d.state}</pre>` : null}
     <h3>actions</h3>
-    <div class="actions">
+    ${dump ? html`<p class="muted" data-testid="dump-no-actions">a crash dump: this process is gone, nothing to act on</p>` : html`<div class="actions">
       <label>reason <input data-testid="kill-reason" value=${reason} onInput=${(e) => setReason(e.target.value)} /></label>
       <button class="danger" data-testid="kill" onClick=${() => act('kill', `Kill ${d.pid}${d.name ? ` (${d.name})` : ''} with reason '${reason}'? Its supervisor, if any, restarts it.`, 'kill')}>kill</button>
       <label>message (JSON) <input data-testid="send-message" value=${message} onInput=${(e) => setMessage(e.target.value)} /></label>
       <button data-testid="send" onClick=${() => act('send', `Send ${message} to ${d.pid}?`, 'send')}>send</button>
       ${d.behaviour ? html`<button data-testid="suspend" onClick=${() => act('suspend', `Suspend ${d.pid}? It answers only system messages until resumed.`, 'suspend')}>suspend</button>
       <button data-testid="resume" onClick=${() => act('resume', `Resume ${d.pid}?`, 'resume')}>resume</button>` : null}
-    </div>
+    </div>`}
     ${result ? html`<p class=${result.ok ? 'ok' : 'error'} data-testid="action-result">${result.text}</p>` : null}
     <${Confirm} ask=${ask} onDone=${done} />
   </section>`;
@@ -316,7 +332,7 @@ function Tables() {
   return html`<section>
     <p>${num(list.total)} table${list.total === 1 ? '' : 's'}</p>
     <table class="procs" data-testid="tables"><thead><tr><th>id</th><th>name</th><th>type</th><th>access</th><th>owner</th><th>size</th><th>memory</th></tr></thead>
-    <tbody>${list.tables.map((t) => html`<tr><td><a href=${`#/table/${t.id}`}>${t.id}</a></td><td><a href=${`#/table/${t.id}`}>${t.name ?? ''}</a></td><td>${t.type}</td><td>${t.access}</td><td>${pidLink(t.owner)}</td><td class="n">${num(t.size)}</td><td class="n">${bytes(t.memory)}</td></tr>`)}</tbody></table>
+    <tbody>${list.tables.map((t) => html`<tr><td><a href=${`#/table/${t.id}`}>${t.id}</a></td><td><a href=${`#/table/${t.id}`}>${t.name ?? ''}</a></td><td>${t.type}</td><td>${t.access}</td><td>${pidLink(t.owner)}</td><td class="n">${num(t.size)}</td><td class="n">${t.memory === undefined ? '—' : bytes(t.memory)}</td></tr>`)}</tbody></table>
     <div class="toolbar"><button disabled=${offset === 0} onClick=${() => setOffset(Math.max(0, offset - 100))}>‹ previous</button><button disabled=${offset + 100 >= list.total} onClick=${() => setOffset(offset + 100)}>next ›</button></div>
   </section>`;
 }
@@ -476,6 +492,8 @@ function App() {
     return () => (onDown = () => {});
   }, []);
   const live = useLive(node);
+  // A crash dump (otp observer --dump): read-only views of the node as it died, under a banner.
+  const dump = nodes?.dump;
   const [, view, arg] = /^#\/([^/]*)\/?(.*)$/.exec(hash) ?? [];
   // The node the user switched to; before any switch, the one the observer started on. The nodes poll
   // answers for the previous node for a moment after a switch: it only lists the cluster.
@@ -497,22 +515,24 @@ function App() {
   let body;
   if (view === 'apps') body = html`<${Applications} key=${viewKey} />`;
   else if (view === 'procs') body = html`<${Processes} key=${viewKey} />`;
-  else if (view === 'proc') body = html`<${Process} key=${arg} pid=${decodeURIComponent(arg)} />`;
+  else if (view === 'proc') body = html`<${Process} key=${arg} pid=${decodeURIComponent(arg)} dump=${dump} />`;
   else if (view === 'tables') body = html`<${Tables} key=${viewKey} />`;
   else if (view === 'table') body = html`<${TableRows} key=${arg} id=${arg} />`;
-  else if (view === 'trace') body = html`<${Trace} key=${viewKey} />`;
-  else if (view === 'upgrades') body = html`<${Upgrades} key=${viewKey} />`;
-  else body = html`<${Overview} live=${live} gone=${gone} />`;
+  else if (view === 'trace' && !dump) body = html`<${Trace} key=${viewKey} />`;
+  else if (view === 'upgrades' && !dump) body = html`<${Upgrades} key=${viewKey} />`;
+  else body = html`<${Overview} live=${live} gone=${gone} dump=${dump} />`;
   const active = view === 'proc' ? 'procs' : view === 'table' ? 'tables' : view || 'overview';
   return html`<header>
       <span class="brand">otp observer</span>
-      <select data-testid="node" value=${current} onChange=${(e) => void switchTo(e.target.value)}>
-        ${choices.map((n) => html`<option value=${n} selected=${n === current}>${n}</option>`)}
-      </select>
+      ${dump
+        ? html`<b data-testid="node">${dump.node}</b>`
+        : html`<select data-testid="node" value=${current} onChange=${(e) => void switchTo(e.target.value)}>
+            ${choices.map((n) => html`<option value=${n} selected=${n === current}>${n}</option>`)}
+          </select>`}
       ${switchError ? html`<span class="error" data-testid="switch-error">${switchError}</span>` : nodesError && !gone ? html`<span class="error">${nodesError}</span>` : null}
-      <nav>${VIEWS.map(([k, label]) => html`<a href=${`#/${k}`} class=${active === k ? 'active' : ''} data-view=${k}>${label}</a>`)}</nav>
+      <nav>${VIEWS.filter(([k]) => !dump || (k !== 'trace' && k !== 'upgrades')).map(([k, label]) => html`<a href=${`#/${k}`} class=${active === k ? 'active' : ''} data-view=${k}>${label}</a>`)}</nav>
     </header>
-    <main>${gone ? html`<p class="error banner" data-testid="node-error">${gone}</p>` : null}${body}</main>`;
+    <main>${dump ? html`<p class="error banner" data-testid="dump-banner">crash dump of ${dump.node} — died at ${dump.time}: ${dump.reason}</p>` : null}${gone ? html`<p class="error banner" data-testid="node-error">${gone}</p>` : null}${body}</main>`;
 }
 
 const root = document.getElementById('app');
