@@ -162,6 +162,9 @@ test('otp observer --dump: a crash dump browsed read-only through the observer, 
   const banner = await page.locator('[data-testid="dump-banner"]').innerText({ timeout: 30_000 });
   assert.equal(banner, `crash dump of ${node} — died at ${when}: Error: obsdump died on purpose`);
   await page.locator('[data-testid="procs"] td', { hasText: 'obsdump_w03' }).first().waitFor({ timeout: 30_000 });
+  await page.goto(`${base}/?token=${token}#/tables`);
+  await page.locator('[data-testid="tables"] td', { hasText: 'obsdump_prices' }).first().waitFor({ timeout: 30_000 });
+  assert.equal(await page.locator('[data-testid="tables"] a[href^="#/table/"]').count(), 0, 'no links to rows a dump does not hold');
   await waitFor('the nav without trace', async () => (await page.locator('nav a[data-view="trace"]').count()) === 0, { ms: 30_000 });
   assert.deepEqual(errors, []);
 });

@@ -325,14 +325,14 @@ function Process({ pid, dump }) {
   </section>`;
 }
 
-function Tables() {
+function Tables({ dump }) {
   const [offset, setOffset] = useState(0);
   const [list, error] = usePoll(() => api('tables', { offset, limit: 100 }), 3000, [offset]);
   if (!list) return html`<p class="muted">${error ?? 'loading…'}</p>`;
   return html`<section>
     <p>${num(list.total)} table${list.total === 1 ? '' : 's'}</p>
     <table class="procs" data-testid="tables"><thead><tr><th>id</th><th>name</th><th>type</th><th>access</th><th>owner</th><th>size</th><th>memory</th></tr></thead>
-    <tbody>${list.tables.map((t) => html`<tr><td><a href=${`#/table/${t.id}`}>${t.id}</a></td><td><a href=${`#/table/${t.id}`}>${t.name ?? ''}</a></td><td>${t.type}</td><td>${t.access}</td><td>${pidLink(t.owner)}</td><td class="n">${num(t.size)}</td><td class="n">${t.memory === undefined ? '—' : bytes(t.memory)}</td></tr>`)}</tbody></table>
+    <tbody>${list.tables.map((t) => html`<tr>${dump ? html`<td>${t.id}</td><td>${t.name ?? ''}</td>` : html`<td><a href=${`#/table/${t.id}`}>${t.id}</a></td><td><a href=${`#/table/${t.id}`}>${t.name ?? ''}</a></td>`}<td>${t.type}</td><td>${t.access}</td><td>${pidLink(t.owner)}</td><td class="n">${num(t.size)}</td><td class="n">${t.memory === undefined ? '—' : bytes(t.memory)}</td></tr>`)}</tbody></table>
     <div class="toolbar"><button disabled=${offset === 0} onClick=${() => setOffset(Math.max(0, offset - 100))}>‹ previous</button><button disabled=${offset + 100 >= list.total} onClick=${() => setOffset(offset + 100)}>next ›</button></div>
   </section>`;
 }
@@ -516,7 +516,7 @@ function App() {
   if (view === 'apps') body = html`<${Applications} key=${viewKey} />`;
   else if (view === 'procs') body = html`<${Processes} key=${viewKey} />`;
   else if (view === 'proc') body = html`<${Process} key=${arg} pid=${decodeURIComponent(arg)} dump=${dump} />`;
-  else if (view === 'tables') body = html`<${Tables} key=${viewKey} />`;
+  else if (view === 'tables') body = html`<${Tables} key=${viewKey} dump=${dump} />`;
   else if (view === 'table') body = html`<${TableRows} key=${arg} id=${arg} />`;
   else if (view === 'trace' && !dump) body = html`<${Trace} key=${viewKey} />`;
   else if (view === 'upgrades' && !dump) body = html`<${Upgrades} key=${viewKey} />`;
