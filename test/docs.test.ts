@@ -229,9 +229,13 @@ test("the release start script's --help examples name its commands with the argu
     const [usage, examples] = help.stdout.split('\nExamples:\n');
     assert.ok(examples, help.stdout);
     // Each command of the list, with how many words its arguments take at least (the required ones).
-    const known = new Map([...usage!.matchAll(/^ {2}(\S+) (.*?) {2,}/gm)].map((m) => [m[1]!, m[2]!.replace(/\[[^\]]*\]/g, '').split(' ').filter((w) => w !== '').length]));
-    for (const line of examples.split('\n').filter((l) => l.trim() !== '')) {
-      for (const part of line.replace(/\s+#\s.*$/, '').split('&&')) {
+    // The list reads `  bin/docs COMMAND ARGS   description`; the examples `  bin/docs COMMAND ARGS   what it does`.
+    const known = new Map([...usage!.matchAll(/^ {2}bin\/docs (\S+)(.*?) {2,}/gm)].map((m) => [m[1]!, m[2]!.replace(/\[[^\]]*\]/g, '').split(' ').filter((w) => w !== '').length]));
+    assert.ok(known.has('upgrade') && known.get('rpc') === 2, `the command list is read: ${[...known].join(' ')}`);
+    const lines = examples.split('\n').filter((l) => l.startsWith('  bin/docs '));
+    assert.ok(lines.length >= 5, examples);
+    for (const line of lines) {
+      for (const part of line.trim().split(/\s{2,}/)[0]!.split('&&')) {
         const [script, command, ...rest] = part.trim().split(/\s+/);
         assert.equal(script, 'bin/docs', line);
         assert.ok(known.has(command!), `${line}: ${command} is not a command of the start script`);

@@ -136,7 +136,7 @@ test('daemon --heart gives up past its restart limit (HEART_MAX_RESTARTS), sayin
     assert.equal(existsSync(join(app.rel, 'run', 'heartlimit.heart.pid')), false);
     const unknown = await app.script(['daemon', '--hart']);
     assert.equal(unknown.status, 2, unknown.out);
-    assert.match(unknown.stderr, /^heartlimit: daemon takes no '--hart': use daemon, or daemon --heart/);
+    assert.match(unknown.stderr, /^heartlimit: unknown option '--hart' for bin\/heartlimit daemon \(did you mean '--heart'\?\)/);
   } finally {
     await app.cleanup();
   }
