@@ -2,42 +2,16 @@
 // API and page (the built CLI as a child process), read-only: live-only routes say it is a dump.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createNode } from '@otp-ts/runtime';
 import { installCrashDump } from '@otp-ts/runtime/tools';
-import { bin, otpWith } from './support/cli.ts';
+import { chromiumPath, startObserver } from './support/observer.ts';
+import { otpWith } from './support/cli.ts';
 import { waitFor } from './support/wait.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const root = fileURLToPath(new URL('..', import.meta.url));
-
-// Debian's chromium, installed by the project's script when missing; undefined (with why) when it cannot be.
-function chromiumPath(): { path: string } | { why: string } {
-  if (!existsSync(CHROMIUM)) {
-    const r = spawnSync('bash', [join(root, 'scripts', 'install-chromium.sh')], { encoding: 'utf8' });
-    if (!existsSync(CHROMIUM)) return { why: `chromium is not installed and scripts/install-chromium.sh could not install it: ${(r.stdout + r.stderr).trim() || 'no output'}` };
-  }
-  return { path: CHROMIUM };
-}
-
-function startObserver(args: string[]): { child: ChildProcess; url: Promise<string> } {
-  const child = spawn(process.execPath, [bin, 'observer', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const url = new Promise<string>((resolve, reject) => {
-    const on = (c: Buffer) => {
-      out += c.toString();
-      const m = /at (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    };
-    child.stdout!.on('data', on);
-    child.stderr!.on('data', on);
-    child.once('exit', (code) => reject(new Error(`otp observer exited with ${code}: ${out}`)));
-  });
-  return { child, url };
-}
 
 // A real crash dump of a small node: 30 named workers, one hoarding 12 messages, and a table of 40 rows.
 async function writeDump(file: string): Promise<void> {

@@ -2,27 +2,17 @@
 // The node is an `otp shell` on a copy of examples/shop with extra load; the observer is the built CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EpmdServer } from '@otp-ts/runtime/tools';
+import { chromiumPath, startObserver } from './support/observer.ts';
 import { bin, otpWith, startShellNode } from './support/cli.ts';
 import { run, ok } from './support/run.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** Where the screenshots go (docs/observer.md shows the best ones). */
 const shots = process.env.OTP_OBSERVER_SHOTS ?? join(root, '.tmp', 'observer');
-
-// Debian's chromium, installed by the project's script when missing; undefined (with why) when it cannot be.
-function chromiumPath(): { path: string } | { why: string } {
-  if (!existsSync(CHROMIUM)) {
-    const r = spawnSync('bash', [join(root, 'scripts', 'install-chromium.sh')], { encoding: 'utf8' });
-    if (!existsSync(CHROMIUM)) return { why: `chromium is not installed and scripts/install-chromium.sh could not install it: ${(r.stdout + r.stderr).trim() || 'no output'}` };
-  }
-  return { path: CHROMIUM };
-}
 
 async function until<T>(what: string, check: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
   let last: unknown;
@@ -36,22 +26,6 @@ async function until<T>(what: string, check: () => Promise<T | undefined | false
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${what} did not happen within ${ms / 1000} s${last ? `: ${String(last)}` : ''}`);
-}
-
-function startObserver(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; url: Promise<string>; out: () => string } {
-  const child = spawn(process.execPath, [bin, 'observer', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const url = new Promise<string>((resolve, reject) => {
-    const on = (c: Buffer) => {
-      out += c.toString();
-      const m = /at (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    };
-    child.stdout!.on('data', on);
-    child.stderr!.on('data', on);
-    child.once('exit', (code) => reject(new Error(`otp observer exited with ${code}: ${out}`)));
-  });
-  return { child, url, out: () => out };
 }
 
 test('otp observer: a live page of a running node in a real browser, guarded by its token', { timeout: 600_000 }, async (t) => {
