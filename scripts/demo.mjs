@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { portMapperNames, killPortMapper } from '@otp-ts/runtime/tools';
 import { startLoad } from '../bench/lib/call-load.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -58,6 +59,9 @@ if (!existsSync(join(repo, 'packages', 'cli', 'dist', 'index.js'))) {
 // installed project resolves its node_modules.
 mkdirSync(join(repo, '_build'), { recursive: true });
 const work = mkdtempSync(join(repo, '_build', 'demo-'));
+// The release's node starts the built-in port mapper when none runs, as erl starts epmd; one the demo started
+// would run on from the deleted project (in the way of Erlang's epmd), so the demo stops it at the end.
+const mapperWasRunning = await portMapperNames().then(() => true, () => false);
 let load;
 let daemonUp = false;
 try {
@@ -140,6 +144,7 @@ try {
 } finally {
   if (load) await load.stop().catch(() => undefined);
   if (daemonUp) spawnSync(join(rel, 'bin', name), ['stop'], { encoding: 'utf8' });
+  if (!mapperWasRunning) await killPortMapper().catch(() => false);
   if (process.exitCode) console.error(`(the project is kept in ${work} for a look)`);
   else rmSync(work, { recursive: true, force: true });
 }
