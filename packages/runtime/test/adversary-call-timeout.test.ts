@@ -3,24 +3,10 @@
 // wait gave up. And a call's target must be a server reference: OTP's gen:call of a ref fails with badarg.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CallError, genServer, ok, reply, RuntimeError, TIMEOUT, type GenServer, type ProcessContext } from '@otp-ts/runtime';
-import { withNode } from './helpers.ts';
+import { CallError, genServer, RuntimeError } from '@otp-ts/runtime';
+import { echo, leftovers, withNode } from './helpers.ts';
 
 const WAIT = 30_000;
-
-const echo: GenServer<null, string, never, [string, string]> = {
-  init: () => ok(null),
-  handleCall: (req, _from, s) => reply(['pong', req], s),
-};
-
-async function leftovers(ctx: ProcessContext): Promise<unknown[]> {
-  const got: unknown[] = [];
-  for (;;) {
-    const m = await ctx.receive(null, 0);
-    if (m === TIMEOUT) return got;
-    got.push(m);
-  }
-}
 
 test('gen_server_SUITE: call with a timeout of 0 to a server that answers at once times out, and its reply never enters the mailbox', async () => {
   await withNode((node) =>

@@ -2,23 +2,8 @@
 // caller's mailbox (OTP's multi_call and receive_response take a reply that arrived as they gave up).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genServer, ok, reply, RuntimeError, TIMEOUT, type GenServer, type ProcessContext } from '@otp-ts/runtime';
-import { withNode } from './helpers.ts';
-
-const echo: GenServer<null, string, never, [string, string]> = {
-  init: () => ok(null),
-  handleCall: (req, _from, s) => reply(['pong', req], s),
-};
-
-// Everything waiting in the caller's mailbox, without waiting for more.
-async function leftovers(ctx: ProcessContext): Promise<unknown[]> {
-  const got: unknown[] = [];
-  for (;;) {
-    const m = await ctx.receive(null, 0);
-    if (m === TIMEOUT) return got;
-    got.push(m);
-  }
-}
+import { genServer, RuntimeError } from '@otp-ts/runtime';
+import { echo, leftovers, withNode } from './helpers.ts';
 
 test('gen_server_SUITE: multi_call with a timeout of 0 (or one already past) leaves no reply in the mailbox; a reply it took counts', async () => {
   await withNode((node) =>

@@ -1,6 +1,6 @@
 import { transformSync } from 'esbuild';
 import * as runtime from '@otp-ts/runtime';
-import { codeServerOf, createNode, loggerOf, type CodeServer, type LogEvent, type OtpNode, type Pid, type ProcessFn, type ModuleSource } from '@otp-ts/runtime';
+import { codeServerOf, createNode, loggerOf, ok, reply, TIMEOUT, type CodeServer, type GenServer, type LogEvent, type OtpNode, type Pid, type ProcessContext, type ProcessFn, type ModuleSource } from '@otp-ts/runtime';
 
 /** A fresh node whose crash printer records instead of printing, shut down after `body`. */
 export async function withNode<T>(body: (node: OtpNode, crashes: Array<[Pid, unknown]>) => Promise<T>): Promise<T> {
@@ -47,4 +47,20 @@ export function compileModule(name: string, ts: string, vsn?: string): ModuleSou
 export function codeServerFor(node: OtpNode): CodeServer {
   loggerOf(node).removeHandler('default');
   return codeServerOf(node, { preloaded: { '@otp-ts/runtime': runtime } });
+}
+
+/** A gen_server answering every call `req` with ['pong', req]. */
+export const echo: GenServer<null, string, never, [string, string]> = {
+  init: () => ok(null),
+  handleCall: (req, _from, s) => reply(['pong', req], s),
+};
+
+/** Everything waiting in the caller's mailbox, without waiting for more. */
+export async function leftovers(ctx: ProcessContext): Promise<unknown[]> {
+  const got: unknown[] = [];
+  for (;;) {
+    const m = await ctx.receive(null, 0);
+    if (m === TIMEOUT) return got;
+    got.push(m);
+  }
 }
