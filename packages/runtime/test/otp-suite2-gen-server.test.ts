@@ -55,7 +55,7 @@ const suite: GenServer<State, Req, string, unknown, InitArg> = {
     if (req === 'started_p') return reply('ok', s);
     if (req === 'stop') return stop('stopped', s, 'ok');
     if (req === 'stop_shutdown_reason') return stop({ shutdown: 'reason' }, s);
-    if (req === 'exit_shutdown') ctx.exit('shutdown');
+    if (req === 'exit_shutdown') return ctx.exit('shutdown');
     if (req === 'crash') throw new Error('crashed');
     if (req === 'badreturn') return 'badreturn' as never;
     if (req === 'get_events') return reply([...s.events], s);
