@@ -31,7 +31,10 @@ class Server implements SysTarget {
   suspended = false;
   statistics: Statistics | null = null;
   sysDebug: SysDebug | null = null;
+  /** The pending timeout a callback returned (ms), until a message of the server's own or the timeout comes. */
   timeout: number | undefined = undefined;
+  /** When the pending timeout fires (performance.now() time), set as the loop starts waiting on it. */
+  deadline: number | undefined = undefined;
   continuation: { arg: unknown } | null = null;
   /** A callback returned the `'hibernate'` action: the next wait starts hibernated. */
   hibernating = false;
@@ -192,11 +195,24 @@ async function serve(ctx: ProcessContext, ready: Server | null, init: { mod: Any
       // Drain what is already queued without a promise per message; wait only when the mailbox is empty.
       msg = ctx.receiveNow();
       if (msg === TIMEOUT) msg = await ctx.receive();
-    } else msg = await ctx.receive(null, server.timeout);
-    server.timeout = undefined;
+    } else {
+      // The timeout runs from the end of the callback that set it to the next message of the server's own.
+      server.deadline ??= performance.now() + server.timeout;
+      msg = await ctx.receive(null, Math.max(0, Math.ceil(server.deadline - performance.now())));
+    }
     if (hibernated) setCurrentFunction(ctx, LOOP);
-    // Synchronous callbacks are handled without a promise; only async ones are awaited.
-    const pending = dispatch(server, msg === TIMEOUT ? 'timeout' : msg);
+    let pending: Promise<void> | undefined;
+    if (msg instanceof SystemMessage) {
+      // A sys request (an upgrade's suspend, changeCode and resume among them) is not the server's message: the
+      // pending timeout keeps its deadline and a hibernated server hibernates again after it, as OTP's loop keeps
+      // its timeout and hibernation across system messages and code_change.
+      server.hibernating ||= hibernated;
+      pending = handleSystemMessage(ctx, msg, server);
+    } else {
+      if (server.timeout !== undefined) server.timeout = server.deadline = undefined;
+      // Synchronous callbacks are handled without a promise; only async ones are awaited.
+      pending = dispatch(server, msg === TIMEOUT ? 'timeout' : msg);
+    }
     if (pending !== undefined) {
       await pending;
       setCurrentFunction(ctx, LOOP);
@@ -265,14 +281,17 @@ function applyAction(server: Server, action: Action | undefined): void {
     server.hibernating = true;
     return;
   }
-  if (typeof action === 'number') server.timeout = action;
+  if (typeof action === 'number') {
+    server.timeout = action;
+    server.deadline = undefined;
+  }
   else if (action !== null && typeof action === 'object' && 'continue' in action) server.continuation = { arg: action.continue };
 }
 
 type Callback = 'handleCall' | 'handleCast' | 'handleInfo' | 'handleContinue';
 
+// A message of the server's own (system messages are handled by the loop): calls, casts and infos.
 function dispatch(server: Server, msg: unknown): Promise<void> | undefined {
-  if (msg instanceof SystemMessage) return handleSystemMessage(server.ctx, msg, server);
   if (server.statistics) server.statistics.messagesIn++;
   if (msg instanceof CallMessage) {
     if (server.sysDebug !== null) debugEvent(server.ctx, server, { type: 'in', kind: 'call', message: msg.request, from: msg.from.pid });
