@@ -30,7 +30,8 @@ function parse(argv: string[]): { name?: string; template: TemplateName; dir?: s
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      // npm create passes what follows its own `--`; one more (npx create-otp-ts shop -- --template lib) is passed over.
+      args: argv.filter((a) => a !== '--'),
       allowPositionals: true,
       options: {
         template: { type: 'string', short: 't' },
@@ -62,8 +63,9 @@ export function nextSteps(where: string): string[] {
  */
 export async function create(argv: string[], overrides: Partial<Io> = {}): Promise<number> {
   const io = processIo(overrides);
+  let args: ReturnType<typeof parse> | undefined;
   try {
-    const args = parse(argv);
+    args = parse(argv);
     if (args.help) {
       io.stdout.write(usage);
       return 0;
@@ -83,12 +85,26 @@ export async function create(argv: string[], overrides: Partial<Io> = {}): Promi
       return 2;
     }
     if (isOtpError(error)) {
-      io.stderr.write(`create-otp-ts: ${error.message}\n${error.hint ? error.hint + '\n' : ''}`);
+      const hint = args ? createHint(error.code, error.hint, args) : error.hint;
+      io.stderr.write(`create-otp-ts: ${error.message}\n${hint ? hint + '\n' : ''}`);
       return error.exitCode;
     }
     io.stderr.write(`create-otp-ts: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\nplease report it with the command you ran.\n`);
     return 1;
   }
+}
+
+/**
+ * otp new's hint, said as the npm create command that fixes it: a better name in the whole command line,
+ * and --force after npm's `--` (before it, npm would take --force as its own flag).
+ */
+function createHint(code: string, hint: string | undefined, args: { template: TemplateName; name?: string; dir?: string }): string | undefined {
+  const options = `${args.template === 'app' ? '' : ` --template ${args.template}`}${args.dir === undefined ? '' : ` --dir ${args.dir}`}`;
+  const command = (name: string, more = ''): string => `npm create otp-ts@latest ${name}${options || more ? ` --${options}${more}` : ''}`;
+  const better = /^Try '([a-z][a-z0-9_]*)'\.$/.exec(hint ?? '')?.[1];
+  if (code === 'badName' && better) return `Try ${command(better)}`;
+  if (code === 'exists' && args.name !== undefined) return `Choose another name, or write into it with ${command(args.name, ' --force')}.`;
+  return hint;
 }
 
 function version(): string {

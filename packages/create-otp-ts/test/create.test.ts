@@ -40,6 +40,14 @@ test('--template lib and --template umbrella create those projects', async (t) =
   assert.ok(existsSync(join(cwd, 'cot_store', 'apps', 'cot_store', 'package.json')));
 });
 
+test("a '--' before the options (npx create-otp-ts shop -- --template lib, or npm's own written twice) is passed over", async (t) => {
+  const cwd = mkdtempSync(join(tmpdir(), 'create-otp-ts-'));
+  t.after(() => rmSync(cwd, { recursive: true, force: true }));
+  const r = await run(['cot_dashed', '--', '--template', 'lib'], cwd);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^created lib cot_dashed in cot_dashed /);
+});
+
 test('errors name the problem and the fix, exit 2, and write nothing', async (t) => {
   const cwd = mkdtempSync(join(tmpdir(), 'create-otp-ts-'));
   t.after(() => rmSync(cwd, { recursive: true, force: true }));
@@ -47,12 +55,16 @@ test('errors name the problem and the fix, exit 2, and write nothing', async (t)
   writeFileSync(join(cwd, 'cot_taken', 'notes.txt'), 'mine');
   const exists = await run(['cot_taken'], cwd);
   assert.equal(exists.code, 2);
-  assert.match(exists.err, /^create-otp-ts: the folder .*cot_taken exists and is not empty\n.*another name/);
+  // npm create would take a bare --force as its own flag: the fix names the form that reaches create-otp-ts.
+  assert.match(exists.err, /^create-otp-ts: the folder .*cot_taken exists and is not empty\nChoose another name, or write into it with npm create otp-ts@latest cot_taken -- --force\.\n$/);
   assert.equal(readFileSync(join(cwd, 'cot_taken', 'notes.txt'), 'utf8'), 'mine');
 
   const invalid = await run(['my-shop'], cwd);
   assert.equal(invalid.code, 2);
-  assert.match(invalid.err, /^create-otp-ts: invalid name 'my-shop': use '_' instead of '-'.*\nTry 'my_shop'\.\n$/);
+  assert.match(invalid.err, /^create-otp-ts: invalid name 'my-shop': use '_' instead of '-'.*\nTry npm create otp-ts@latest my_shop\n$/);
+  const spaced = await run(['My Shop', '--template', 'lib'], cwd);
+  assert.equal(spaced.code, 2);
+  assert.match(spaced.err, /^create-otp-ts: invalid name 'My Shop': application names are lowercase\nTry npm create otp-ts@latest my_shop -- --template lib\n$/);
   assert.ok(!existsSync(join(cwd, 'my-shop')));
 
   const none = await run([], cwd);
