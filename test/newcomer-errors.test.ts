@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createNode, describeReason, isDown, type Down } from '@otp-ts/runtime';
 import { EpmdServer } from '@otp-ts/runtime/tools';
 import { bin, otpWith } from './support/cli.ts';
 import { privatePortMapper } from './support/epmd.ts';
@@ -181,3 +182,39 @@ test("the release start script answers --help and -h with its help, exit 0", () 
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('an Error as an exit reason keeps its class, message and stack across nodes, nested in a reason too', async () => {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const [here, there] = [createNode(), createNode()];
+  try {
+    await here.startDistribution({ name: 'errhere@127.0.0.1', cookie: 'reasons', epmdPort });
+    await there.startDistribution({ name: 'errthere@127.0.0.1', cookie: 'reasons', epmdPort });
+    await there.run((ctx) => {
+      ctx.register('errplain', ctx.spawn(async (w) => (await w.receive(), failWith(new TypeError('the counts file is missing')))));
+      ctx.register('errnested', ctx.spawn(async (w) => (await w.receive(), w.exit({ shutdown: { reason: new RangeError('no room') } }))));
+    });
+    await here.run(async (ctx) => {
+      const down = async (name: string): Promise<unknown> => {
+        const ref = ctx.monitor({ name, node: 'errthere@127.0.0.1' });
+        ctx.send({ name, node: 'errthere@127.0.0.1' }, 'go');
+        return ((await ctx.receive((m) => isDown(m, ref), 30_000)) as Down).reason;
+      };
+      const plain = await down('errplain');
+      assert.ok(plain instanceof TypeError, String(plain));
+      assert.equal(plain.message, 'the counts file is missing');
+      assert.match(plain.stack ?? '', /^TypeError: the counts file is missing\n {4}at .*newcomer-errors\.test\.ts:\d+:\d+/);
+      const nested = (await down('errnested')) as { shutdown: { reason: unknown } };
+      assert.ok(nested.shutdown.reason instanceof RangeError);
+      assert.equal(describeReason(nested), '{"shutdown":{"reason":"RangeError: no room"}}');
+    });
+  } finally {
+    here.shutdown();
+    there.shutdown();
+    await epmd.close();
+  }
+});
+
+function failWith(error: Error): never {
+  throw error;
+}

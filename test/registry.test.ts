@@ -223,6 +223,14 @@ test('README.md newcomer path from a local registry, npm default layout: npm cre
   mkdirSync(dir);
   await followReadme(dir, 'registry_shop', []);
   await typecheckAndDeploy(dir, 'registry_shop');
+  // The README's other templates: npm passes what follows its `--` on to create-otp-ts.
+  const env = { ...registry!.env, NO_COLOR: '1' };
+  for (const [template, name] of [['lib', 'registry_text'], ['umbrella', 'registry_store']] as const) {
+    const out = ok(await run(npm, ['create', 'otp-ts@latest', name, '--', '--template', template], dir, env), `npm create otp-ts@latest ${name} -- --template ${template}`);
+    assert.match(out, new RegExp(`^created ${template} ${name} in ${name} `), out);
+  }
+  assert.ok(!existsSync(join(dir, 'registry_text', 'src', 'registry_text_sup.ts')), 'a library has no supervisor');
+  assert.ok(existsSync(join(dir, 'registry_store', 'apps', 'registry_store', 'package.json')), 'an umbrella has its first app under apps/');
 });
 
 test('the same path installed with --install-strategy=linked (each package sees only its declared dependencies)', { timeout: 900_000 }, async () => {
