@@ -2,6 +2,8 @@
 // (restart types, shutdown order and timeouts, strategies, intensity; checked against OTP's manual and erl).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type {
+  SupervisorError} from '@otp-ts/runtime';
 import {
   genServer,
   supervisor,
@@ -10,7 +12,6 @@ import {
   noreply,
   stop,
   isDown,
-  SupervisorError,
   StartError,
   TIMEOUT,
   type ChildSpec,
