@@ -160,7 +160,7 @@ export function selectNext<T>(continuation: SelectContinuation<T>): SelectChunk<
     if (i > 0) c.after = { key: store.sorted[i - 1] };
     c.done = i >= store.sorted.length;
   } else {
-    c.iter ??= spec.boundKey !== undefined ? store.records(spec.boundKey.key).values() : store.type === 'bag' ? flatten(store.data.values()) : store.data.values();
+    c.iter ??= spec.boundKey !== undefined ? keyRecords(store, spec.boundKey.key) : store.type === 'bag' ? bagRecords(store) : store.data.values();
     while (rows.length < limit) {
       const step = c.iter.next();
       if (step.done === true) {
@@ -181,6 +181,22 @@ export function continuationStore(continuation: SelectContinuation<unknown>): Ta
   return continuation[CURSOR].store;
 }
 
-function* flatten(lists: Iterable<unknown>): Generator<unknown> {
-  for (const list of lists) yield* list as unknown[];
+// Whether `record`, read from `list` (the records of termKey `k` when the walk reached them), is still in the
+// table: a bag's list only grows in place, a deletion replaces or removes it.
+function stillThere(store: TableStore, k: unknown, list: unknown, record: unknown): boolean {
+  const now = store.data.get(k);
+  return now === list || now === record || (Array.isArray(now) && now.includes(record));
+}
+
+// A bag's records for a continuation: the Map's live iterator over keys, and each record checked when it is
+// read, so that records deleted between chunks are not answered (as ETS skips them).
+function* bagRecords(store: TableStore): Generator<unknown> {
+  for (const [k, list] of store.data) for (const r of list as unknown[]) if (stillThere(store, k, list, r)) yield r;
+}
+
+// A bound key's records for a continuation, each checked when it is read (a bag's key may hold many).
+function* keyRecords(store: TableStore, key: unknown): Generator<unknown> {
+  const k = termKey(key);
+  const list = store.data.get(k);
+  for (const r of store.records(key)) if (stillThere(store, k, list, r)) yield r;
 }
