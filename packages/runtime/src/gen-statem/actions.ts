@@ -70,7 +70,9 @@ export function checkAction(a: unknown): CheckedAction | null {
 /** The event a nextEvent action inserts; null for an unknown event type. */
 export function eventOf(a: NextEventAction): Event | null {
   const type = a.eventType ?? 'internal';
-  if (type === 'internal' || type === 'cast' || type === 'info') return { type, content: a.nextEvent };
-  if (type !== null && typeof type === 'object' && type.call instanceof From) return { type: 'call', from: type.call, content: a.nextEvent };
+  if (type === 'internal' || type === 'cast' || type === 'info' || type === 'timeout' || type === 'stateTimeout') return { type, content: a.nextEvent };
+  if (type === null || typeof type !== 'object') return null;
+  if ('call' in type) return type.call instanceof From ? { type: 'call', from: type.call, content: a.nextEvent } : null;
+  if ('genericTimeout' in type) return { type: 'genericTimeout', name: type.genericTimeout, content: a.nextEvent };
   return null;
 }

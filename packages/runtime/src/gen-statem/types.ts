@@ -65,8 +65,11 @@ export interface GenericTimeoutAction extends TimeoutOptions {
   readonly ms: TimeoutTime;
   readonly content?: unknown;
 }
-/** The type of an inserted event: `internal` (the default), or one as if it had come from outside (a call answered through `from`). */
-export type NextEventType = 'internal' | 'cast' | 'info' | { readonly call: From };
+/**
+ * The type of an inserted event: `internal` (the default), one as if it had come from outside (a call answered
+ * through `from`), or a timeout type (OTP's `timeout`, `state_timeout`, `{timeout, Name}`), which running timers ignore.
+ */
+export type NextEventType = 'internal' | 'cast' | 'info' | 'timeout' | 'stateTimeout' | { readonly call: From } | { readonly genericTimeout: unknown };
 /** Inserts an event (`internal` unless `eventType` says otherwise) to handle before any queued one. */
 export interface NextEventAction {
   readonly nextEvent: unknown;
