@@ -126,11 +126,11 @@ export interface Table<R = unknown> extends Iterable<R> {
   setHeir(heir: TableHeir): void;
   /** The first key (in key order for orderedSet), or undefined when empty. */
   first(): unknown;
-  /** The last key in key order (orderedSet), or undefined. */
+  /** The last key in key order (orderedSet; for a set or bag the same as `first`, as ETS), or undefined. */
   last(): unknown;
-  /** The key after `key` in table order, or undefined at the end. */
+  /** The key after `key` in table order, or undefined at the end; a key a set or bag does not hold is `badarg`, as in ETS. */
   next(key: unknown): unknown;
-  /** The key before `key` in key order (orderedSet), or undefined at the start. */
+  /** The key before `key` in key order (orderedSet; for a set or bag the same as `next`, as ETS), or undefined at the start. */
   prev(key: unknown): unknown;
   /** Every record (in key order for orderedSet). */
   toList(): R[];

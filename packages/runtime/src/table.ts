@@ -1,4 +1,4 @@
-import { RuntimeError } from './errors.js';
+import { RuntimeError, describeReason } from './errors.js';
 import { compareTerms, estimateSize, isGround, matchPattern, termEquals, termKey } from './terms.js';
 import type { ProcessImpl } from './process.js';
 import type { OtpNode } from './node.js';
@@ -444,9 +444,8 @@ class TableHandle<R> implements Table<R> {
   last(): unknown {
     const s = this.read();
     if (s.type === 'orderedSet') return s.sorted[s.sorted.length - 1];
-    let key: unknown;
-    for (const r of s.all()) key = s.keyOf(r);
-    return key;
+    // As ETS: for the unordered types last is first, and prev is next.
+    return this.first();
   }
 
   next(key: unknown): unknown {
@@ -462,12 +461,14 @@ class TableHandle<R> implements Table<R> {
       if (found) return s.keyOf(s.type === 'bag' ? (value as unknown[])[0] : value);
       found = mapKey === k;
     }
+    // A key not in the table has no place in an unordered walk: ETS answers badarg.
+    if (!found) throw new RuntimeError('badarg', `next: key ${describeReason(key)} is not in table '${s.label}' (a set or bag is walked only from keys it holds)`);
     return undefined;
   }
 
   prev(key: unknown): unknown {
     const s = this.read();
-    if (s.type !== 'orderedSet') throw new RuntimeError('badarg', `prev needs an orderedSet table; '${s.label}' is a ${s.type}`);
+    if (s.type !== 'orderedSet') return this.next(key);
     const i = s.search(key);
     const at = i >= 0 ? i - 1 : -i - 2;
     return at >= 0 ? s.sorted[at] : undefined;
