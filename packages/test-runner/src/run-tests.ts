@@ -42,7 +42,7 @@ function reporterOf(choice: ReporterChoice, options: RunOptions, root: string, o
     // Each run adds its own folder to the log tree; earlier runs stay until the bound drops them.
     const logs = join(outDir, 'logs');
     const started = new Date();
-    return { onRunEnd: (result) => void wrote('HTML logs', join(logs, writeRunLogs(logs, started, result, options.keepLogs ?? DEFAULT_KEEP_LOGS), 'index.html')) };
+    return { onRunEnd: (result) => void wrote('HTML logs', join(writeRunLogs(logs, started, result, options.keepLogs ?? DEFAULT_KEEP_LOGS), 'index.html')) };
   }
   return choice;
 }

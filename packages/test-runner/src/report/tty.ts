@@ -56,8 +56,10 @@ export function ttyReporter(out: Output = process.stdout): Reporter {
       const bad = f.cases.filter((c) => c.status === 'failed').length;
       const skipped = f.cases.filter((c) => c.status === 'skipped').length;
       const flaky = f.cases.filter((c) => c.flaky).length;
-      const line = `${bad > 0 ? '✖' : '✔'} ${f.file} (${f.cases.length - bad - skipped} passed${bad ? `, ${bad} failed` : ''}${skipped ? `, ${skipped} skipped` : ''}${flaky ? `, ${flaky} flaky` : ''}, ${Math.round(f.durationMs)} ms)`;
-      out.write(`${bad > 0 ? paint.red(line) : paint.green(line)}\n`);
+      // Auto-skipped cases (a failed init function) fail the run, so their file is not marked as passing.
+      const failing = bad > 0 || f.cases.some((c) => c.autoSkipped);
+      const line = `${failing ? '✖' : '✔'} ${f.file} (${f.cases.length - bad - skipped} passed${bad ? `, ${bad} failed` : ''}${skipped ? `, ${skipped} skipped` : ''}${flaky ? `, ${flaky} flaky` : ''}, ${Math.round(f.durationMs)} ms)`;
+      out.write(`${failing ? paint.red(line) : paint.green(line)}\n`);
       progress();
     },
     onRunEnd(result: RunResult) {
@@ -79,7 +81,7 @@ export function ttyReporter(out: Output = process.stdout): Reporter {
       const slowest = cases.filter((c) => c.status !== 'skipped' && c.id !== 'file').sort((a, b) => b.durationMs - a.durationMs).slice(0, SLOWEST);
       if (slowest.length > 0) out.write(`\nSlowest:\n${slowest.map((c) => `  ${Math.round(c.durationMs)} ms  ${c.file} › ${c.path.join(' > ')}`).join('\n')}\n`);
       const closing = closingLine(result.counts);
-      out.write(`\n${result.counts.failed > 0 ? paint.red(closing) : paint.green(closing)}\n`);
+      out.write(`\n${result.ok ? paint.green(closing) : paint.red(closing)}\n`);
     },
   };
 }

@@ -16,8 +16,8 @@ export interface ExecuteHooks {
   warning(text: string): void;
   /** An error caused by case `id` after its result was reported: the case fails. */
   late(id: string, text: string): void;
-  /** An error no case caused: the file fails; `afterLast` when every case had ended. */
-  stray(text: string, afterLast: boolean): void;
+  /** An error no case caused: the file fails; `afterLast` when every case had ended; `cleanup` when it is a failed cleanup (an EUnit setup's, a node:test `after` hook). */
+  stray(text: string, afterLast: boolean, cleanup?: boolean): void;
 }
 
 /** What the executor needs besides the plan. */
@@ -75,9 +75,10 @@ export class Executor {
     if (cases.every((c) => c.skip !== undefined)) return this.settleAll(cases, 'skipped', cases[0]!.skip!);
     let fx = fixture;
     let holder: Awaited<ReturnType<typeof startHolder>> | undefined;
-    if (g.init) {
+    // A group with only an end step (a node:test `after` without `before`) still gets its holder, so the end runs.
+    if (g.init || g.end) {
       this.hooks.start(`init:${g.id}`, g.timeoutMs, true);
-      const init = g.init;
+      const init = g.init ?? ((f: unknown) => f);
       holder = await runAs({ kind: 'hook', label: `the init of ${g.path.join(' > ')}` }, () => startHolder(this.node, init, fixture, g.timeoutMs));
       if (!holder.ok) return this.initFailed(g, cases, holder);
       fx = holder.value.fixture;
@@ -103,7 +104,9 @@ export class Executor {
       if (holder?.ok) {
         this.hooks.start(`end:${g.id}`, g.timeoutMs, true);
         const ended = await holder.value.stop(g.end, g.timeoutMs);
-        if (!ended.ok) this.hooks.warning(`${g.path.join(' > ')}: ${describeBoxed(ended, 'end function failed')}`);
+        // EUnit's "context cleanup failed" and node:test's failed `after` hook fail the run; Common Test leaves end functions out of the results (a warning).
+        if (!ended.ok && this.plan.kind === 'suite') this.hooks.warning(`${g.path.join(' > ')}: ${describeBoxed(ended, 'end function failed')}`);
+        else if (!ended.ok) this.hooks.stray(`${g.path.join(' > ')}: ${describeBoxed(ended, 'cleanup failed')}`, this.over.size >= this.total, true);
       }
     }
     return failed;

@@ -38,7 +38,7 @@ async function main(job: WorkerJob): Promise<void> {
     end: (result) => post({ type: 'end', result }),
     warning: (text) => post({ type: 'warning', text }),
     late: (id, text) => post({ type: 'late', id, text }),
-    stray: (text, afterLast) => post({ type: 'stray', text, afterLast }),
+    stray: (text, afterLast, cleanup) => post({ type: 'stray', text, afterLast, ...(cleanup && { cleanup }) }),
   }, {
     done: new Set(job.done),
     property: (c) => ({ numRuns: job.numRuns, seed: job.seed, path: job.path, knownSeeds: (job.knownSeeds[fullName(c)] ?? []).map(storedEntry), replayCommand: job.replayCommand, file: job.file }),

@@ -1,0 +1,126 @@
+// End to end through the built binary on test/fixtures/outcomes-h, a project whose every outcome is known by
+// construction (each fixture file says what its tests must report), run with the flags a CI team combines:
+// the counts, the failed names, the exit code and the reports must agree with each other and with the fixture.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const bin = join(repo, 'packages', 'cli', 'bin', 'otp.js');
+const dir = mkdtempSync(join(tmpdir(), 'otp-outcomes-h-'));
+cpSync(join(repo, 'test', 'fixtures', 'outcomes-h'), dir, { recursive: true, filter: (src) => !src.includes('_build') });
+symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
+// Files that would break the repository's own type check and lint are written into the copy only.
+writeFileSync(join(dir, 'test', 'syntax_h.test.ts'), 'export function brokenSyntaxHTest(): void {\n  const x = ;\n}\n');
+writeFileSync(join(dir, 'test', 'typed_h.test.ts'), "export function typeErrorHTest(): void {\n  const n: number = 'not a number';\n  void n;\n}\n");
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const otp = (...args: string[]) => {
+  rmSync(join(dir, 'flaky-h-marker'), { force: true });
+  return spawnSync(process.execPath, [bin, 'test', ...args], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
+};
+const last = (s: string): string => s.trimEnd().split('\n').at(-1)!;
+const failures = (s: string): string[] => [...s.matchAll(/^✖ (\S+ › .+)$/gm)].map((m) => m[1]!).sort();
+const LONG = `long h ${'x'.repeat(292)}`;
+
+/** Every case that fails in a plain run, as the tty report names it. */
+const FAILED = [
+  'test/b/same_h.test.ts › same_h > sameHTest',
+  'test/basic_h.test.ts › basic_h > deepDiffHTest',
+  'test/basic_h.test.ts › basic_h > frozenThrowHTest',
+  'test/basic_h.test.ts › basic_h > nullThrowHTest',
+  'test/basic_h.test.ts › basic_h > stringThrowHTest',
+  'test/basic_h.test.ts › basic_h > undefinedThrowHTest',
+  'test/cleanup_h.test.ts › a cleanup failed',
+  'test/crash_h.test.ts › crash_h > genServerCallCrashHTest',
+  'test/crash_h.test.ts › crash_h > linkedCrashHTest',
+  'test/exit_h.test.ts › exit_h > exitOneHTest',
+  'test/exit_h.test.ts › exit_h > exitZeroHTest',
+  'test/flaky_h.test.ts › flaky_h > alwaysHTest',
+  'test/flaky_h.test.ts › flaky_h > flakyHTest',
+  'test/groups_h.suite.ts › groups_h > seqH > s1H',
+  'test/late_h.test.ts › late_h > lateRejectHTest',
+  'test/late_h.test.ts › late_h > lateThrowHTest',
+  'test/loadthrow_h.test.ts › test/loadthrow_h.test.ts',
+  'test/loop_h.test.ts › loop_h > loopHTests > spin h',
+  'test/names_h.test.ts › names_h > namesHTests > grüße h',
+  `test/names_h.test.ts › names_h > namesHTests > ${LONG}`,
+  'test/nodeafter_h.test.ts › a cleanup failed',
+  'test/nodestyle_h.test.ts › nodestyle_h > node h > fails h',
+  'test/props_h.test.ts › props_h > propShortH',
+  'test/syntax_h.test.ts › test/syntax_h.test.ts',
+  'test/timing_h.test.ts › timing_h > timingHTests > pending h',
+  'test/timing_h.test.ts › timing_h > timingHTests > slow h',
+].sort();
+
+test('the whole fixture: exact counts and failed names, tty and JUnit agree, and a 300-character case name gets its HTML log page', () => {
+  const r = otp('--reporter', 'junit', '--reporter', 'tty');
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(r.stderr, '', 'no crash, no internal error');
+  assert.equal(last(r.stdout), '26 passed, 26 failed, 7 skipped', r.stdout);
+  assert.deepEqual(failures(r.stdout), FAILED);
+  assert.match(r.stdout, /^✖ test\/initfail_h\.suite\.ts \(0 passed, 2 skipped, \d+ ms\)$/m, 'auto-skipped cases fail the run: their file is not marked as passing');
+
+  const xml = readFileSync(join(dir, '_build', 'test', 'junit.xml'), 'utf8');
+  assert.match(xml, /<testsuites name="otp test" tests="59" failures="26" errors="0" skipped="7"/);
+  assert.equal(xml.match(/<testcase /g)?.length, 59);
+  assert.equal(xml.match(/<failure /g)?.length, 26);
+  assert.equal(xml.match(/<skipped /g)?.length, 7);
+  assert.match(xml, /<testcase name="namesHTests &gt; héllo wörld 😀 “q” &lt;x&gt; &amp; &apos;y&apos;" classname="test\.names_h"/);
+  assert.match(xml, /<testcase name="sameHTest" classname="test\.a\.same_h"[^>]*\/>/);
+  assert.match(xml, /<testcase name="sameHTest" classname="test\.b\.same_h"[^>]*>\n {6}<failure message="Error: the b twin fails"/);
+
+  // The HTML logs (a suite ran): where the run says it wrote them, one page per case, even for names no file system takes as they are.
+  const written = /^HTML logs written to (\S+)$/m.exec(r.stdout)?.[1];
+  assert.ok(written !== undefined && existsSync(join(dir, written)), `the printed HTML log path exists: ${written}`);
+  const names = readFileSync(join(dir, written.replace(/index\.html$/, ''), 'test_names_h.test.ts', 'index.html'), 'utf8');
+  const pages = [...names.matchAll(/<a href="([^"]+)">/g)].map((m) => m[1]!).filter((p) => p !== '../index.html');
+  assert.equal(pages.length, 5);
+  assert.equal(new Set(pages).size, 5, 'größe h and grüße h get pages of their own');
+  for (const p of pages) assert.ok(existsSync(join(dir, written.replace(/index\.html$/, ''), 'test_names_h.test.ts', p)), p);
+});
+
+test('--shard 1/3, 2/3, 3/3: every case runs in exactly one shard and the totals add up to the whole run', () => {
+  const seen: string[] = [];
+  const totals = [0, 0, 0];
+  for (const i of [1, 2, 3]) {
+    const r = otp('--shard', `${i}/3`, '--reporter', 'json', '--reporter', 'tty');
+    assert.equal(r.status, 1, r.stderr);
+    const json = JSON.parse(readFileSync(join(dir, '_build', 'test', 'results.json'), 'utf8')) as { counts: { passed: number; failed: number; skipped: number }; files: Array<{ file: string; cases: Array<{ path: string[] }> }> };
+    const { passed, failed, skipped } = json.counts;
+    assert.equal(last(r.stdout), `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+    [passed, failed, skipped].forEach((n, k) => (totals[k]! += n));
+    for (const f of json.files) for (const c of f.cases) seen.push(`${f.file} › ${c.path.join(' > ')}`);
+  }
+  assert.deepEqual(totals, [26, 26, 7], seen.join('\n'));
+  assert.equal(new Set(seen).size, seen.length, 'no case ran in two shards');
+});
+
+test('--retry 2: the flaky test is reported flaky and passes, failing ones still fail, the run still fails', () => {
+  const r = otp('--retry', '2', '--reporter', 'junit', '--reporter', 'tty');
+  assert.equal(r.status, 1);
+  assert.equal(last(r.stdout), '27 passed, 25 failed, 7 skipped', r.stdout);
+  assert.deepEqual(failures(r.stdout), FAILED.filter((f) => !f.endsWith('flakyHTest')));
+  assert.match(r.stdout, /^ {2}⚠ test\/flaky_h\.test\.ts › flaky_h > flakyHTest: passed on attempt 2 \(first failure: Error: first attempt h fails\)$/m);
+  const xml = readFileSync(join(dir, '_build', 'test', 'junit.xml'), 'utf8');
+  assert.match(xml, /<testsuites name="otp test" tests="59" failures="25" errors="0" skipped="7"/);
+  assert.equal(xml.match(/<flakyFailure /g)?.length, 1);
+});
+
+test("a failing EUnit setup cleanup and a failing node:test after hook fail the run, as under EUnit and node --test", () => {
+  for (const file of ['test/cleanup_h.test.ts', 'test/nodeafter_h.test.ts']) {
+    const r = otp(file);
+    assert.equal(r.status, 1, `${file}: ${r.stdout}`);
+    assert.equal(last(r.stdout), '1 passed, 1 failed');
+    assert.deepEqual(failures(r.stdout), [`${file} › a cleanup failed`]);
+  }
+  assert.match(otp('test/nodeafter_h.test.ts').stdout, /nodeafter_h > after h: cleanup failed: Error: after hook h failed\n {8}at .*test\/nodeafter_h\.test\.ts:6:/, 'an after hook runs even without a before hook');
+  // Common Test leaves end functions out of the results (ct_run passes): a warning, not a failure.
+  const ct = otp('test/endfail_h.suite.ts');
+  assert.equal(ct.status, 0);
+  assert.match(ct.stdout, /⚠ test\/endfail_h\.suite\.ts: endfail_h: end function failed: Error: suite h teardown failed/);
+});
