@@ -6,7 +6,7 @@ import { releaseAliases } from './alias.js';
 import { mailboxOverflow } from './limits.js';
 import { isolateMessage, isolation } from './isolation.js';
 import { runTiming } from './run-timing.js';
-import { EMPTY, IDLE, PARKED, RACED, READY, SCAN, ProcessRecord } from './process-record.js';
+import { CHUNK, EMPTY, IDLE, PARKED, RACED, READY, SCAN, ProcessRecord } from './process-record.js';
 import type { ProcessImpl } from './process.js';
 import type { Matcher } from './types.js';
 
@@ -124,9 +124,28 @@ export class ProcessMailbox extends ProcessRecord {
       return;
     }
     if (this.dead) return; // its matcher threw
-    if (this.mailbox === EMPTY) this.mailbox = [message];
-    else this.mailbox.push(message);
-    if (this.maxQueue !== 0 && this.mailbox.length - this.head > this.maxQueue) mailboxOverflow(this);
+    const box = this.mailbox;
+    if (box === EMPTY) this.mailbox = [message];
+    else if (box.length < CHUNK && (this.x === null || this.x.rest === null)) box.push(message);
+    else this.queueInRest(message);
+    if (this.maxQueue !== 0) this.checkQueue();
+  }
+
+  // The spawn option maxMailbox: a delivery past its size overflows (out of deliver, which stays small enough to inline).
+  private checkQueue(this: ProcessImpl): void {
+    if (this.queueLength > this.maxQueue) mailboxOverflow(this);
+  }
+
+  // A message arriving when the first mailbox array is full or later ones are in use: into the last of those.
+  private queueInRest(message: unknown): void {
+    const x = this.more();
+    if (x.rest === null) {
+      x.rest = [[message]];
+      return;
+    }
+    const last = x.rest[x.rest.length - 1]!;
+    if (last.length < CHUNK) last.push(message);
+    else x.rest.push([message]);
   }
 
   // Whether the parked receive's matcher takes `message`; a matcher that throws ends the process.
@@ -186,6 +205,7 @@ export class ProcessMailbox extends ProcessRecord {
       this.x.ready = undefined;
       if (this.x.aliases !== null) releaseAliases(this, this.x.aliases);
       this.x.aliases = null;
+      this.x.rest = null;
     }
     this.resolve = null;
     this.matcher = null;
@@ -248,24 +268,64 @@ export class ProcessMailbox extends ProcessRecord {
       }
       if (ok) return i;
     }
+    const rest = this.x?.rest;
+    return rest == null ? -1 : this.scanRest(m, rest, box.length);
+  }
+
+  // scan past the first mailbox array: the index counts on from `base`, the first array's length.
+  private scanRest(this: ProcessImpl, m: Matcher, rest: unknown[][], base: number): number {
+    for (const c of rest) {
+      for (let j = 0; j < c.length; j++) {
+        let ok: boolean;
+        try {
+          ok = m(c[j]);
+        } catch (error) {
+          this.node.exitProcess(this, error);
+          return -1;
+        }
+        if (ok) return base + j;
+      }
+      base += c.length;
+    }
     return -1;
   }
 
   private take(i: number): unknown {
     const box = this.mailbox;
+    if (i >= box.length) return this.takeFromRest(i - box.length);
     const msg = box[i];
     if (i === this.head) {
       box[i] = undefined;
       this.head++;
       if (this.head === box.length) {
-        box.length = 0;
-        this.head = 0;
+        if (this.x === null || this.x.rest === null) {
+          box.length = 0;
+          this.head = 0;
+        } else this.nextChunk();
       } else if (this.head >= 1024 && this.head * 2 >= box.length) {
         box.splice(0, this.head);
         this.head = 0;
       }
     } else {
       box.splice(i, 1);
+    }
+    return msg;
+  }
+
+  // The message `k` places past the first mailbox array (a selective receive's match).
+  private takeFromRest(k: number): unknown {
+    const rest = this.x!.rest!;
+    let c = 0;
+    while (k >= rest[c]!.length) k -= rest[c++]!.length;
+    const chunk = rest[c]!;
+    const msg = chunk[k];
+    chunk.splice(k, 1);
+    if (chunk.length === 0) {
+      rest.splice(c, 1);
+      if (rest.length === 0) {
+        this.x!.rest = null;
+        this.compact();
+      }
     }
     return msg;
   }

@@ -18,6 +18,12 @@ export const READY = 3; // a matching message was taken and waits for the schedu
 
 /** The mailbox idle processes share until their first message. */
 export const EMPTY: unknown[] = [];
+/**
+ * The most messages one mailbox array holds; more wait in further arrays of this size (ProcessExtras.rest). V8
+ * grows a long array by copying it into a larger one, at 100–400 ns a message for a mailbox of a million
+ * (bench/behaviours cast), where filling arrays of 4,096 costs 10–30 ns: they stay out of the large-object space.
+ */
+export const CHUNK = 4096;
 /** Marks a body known to have resumed without its pending receive: it is watched at once from then on. */
 export const RACED: Promise<unknown> = Promise.resolve();
 
@@ -32,6 +38,8 @@ class ProcessExtras {
   suspended: Promise<void> | null = null;
   aliases: Set<number> | null = null;
   mailboxLimit: MailboxLimit | null = null;
+  /** The mailbox's later arrays, oldest first, once more than CHUNK messages wait: the first is never empty. */
+  rest: unknown[][] | null = null;
 }
 
 /**
@@ -56,7 +64,8 @@ export class ProcessRecord {
   // Everything most processes never use lives in one record allocated on first use, to keep idle processes small.
   protected x: ProcessExtras | null = null;
   // The mailbox is an array consumed from `head`, compacted when the consumed prefix grows; idle
-  // processes share one empty array until their first message.
+  // processes share one empty array until their first message. Past CHUNK messages, later ones wait in
+  // further arrays (x.rest); while they do, this one holds at least one waiting message.
   mailbox: unknown[] = EMPTY;
   head = 0;
   /** The spawn option maxMailbox's size (0: no limit): a delivery that queues more messages than this overflows. */
@@ -93,7 +102,7 @@ export class ProcessRecord {
   // Drops the extras record once nothing in it is in use: a gen_server call leaves no residue.
   protected compact(): void {
     const x = this.x!;
-    if (x.links === null && x.exitHook === null && x.tables === null && x.ready === undefined && x.exitReason === undefined && x.activeCall === null && x.suspended === null && x.aliases === null && x.mailboxLimit === null) this.x = null;
+    if (x.links === null && x.exitHook === null && x.tables === null && x.ready === undefined && x.exitReason === undefined && x.activeCall === null && x.suspended === null && x.aliases === null && x.mailboxLimit === null && x.rest === null) this.x = null;
   }
 
   /** Linked processes. */
@@ -175,12 +184,20 @@ export class ProcessRecord {
 
   /** Messages waiting in the mailbox. */
   get queueLength(): number {
-    return this.mailbox.length - this.head;
+    const n = this.mailbox.length - this.head;
+    const rest = this.x?.rest;
+    if (rest == null) return n;
+    let more = 0;
+    for (const c of rest) more += c.length;
+    return n + more;
   }
 
   /** The waiting messages, oldest first (a copy). */
   pendingMessages(limit = Infinity): unknown[] {
-    return this.mailbox.slice(this.head, Math.min(this.mailbox.length, this.head + limit));
+    const out = this.mailbox.slice(this.head, Math.min(this.mailbox.length, this.head + limit));
+    const rest = this.x?.rest;
+    if (rest != null) for (let i = 0; i < rest.length && out.length < limit; i++) out.push(...rest[i]!.slice(0, limit - out.length));
+    return out;
   }
 
   /** What processInfo reports as status. */
@@ -196,9 +213,10 @@ export class ProcessRecord {
     let bytes = 400; // record, pid, suspended async frame and pending promise, measured in bench/runtime
     const n = this.queueLength;
     if (n > 0) {
-      const sample = Math.min(n, 64);
+      const messages = this.pendingMessages(64);
+      const sample = messages.length;
       let sampled = 0;
-      for (let i = 0; i < sample; i++) sampled += estimateSize(this.mailbox[this.head + i], 200);
+      for (let i = 0; i < sample; i++) sampled += estimateSize(messages[i], 200);
       bytes += 4 * n + Math.round((sampled / sample) * n);
     }
     return bytes + (this.links ? 40 * this.links.size : 0) + (this.mons ? 40 * this.mons.length : 0);
@@ -224,5 +242,28 @@ export class ProcessRecord {
   protected flushWhere(pred: (m: unknown) => boolean): void {
     const box = this.mailbox;
     for (let i = box.length - 1; i >= this.head; i--) if (pred(box[i])) box.splice(i, 1);
+    const rest = this.x?.rest;
+    if (rest == null) return;
+    for (const c of rest) for (let i = c.length - 1; i >= 0; i--) if (pred(c[i])) c.splice(i, 1);
+    const left = rest.filter((c) => c.length > 0);
+    this.x!.rest = left.length > 0 ? left : null;
+    // Keep the first array holding a waiting message while later ones do.
+    if (this.head >= box.length) this.nextChunk();
+    else if (this.x!.rest === null) this.compact();
+  }
+
+  /** The first mailbox array is used up: the next one takes its place, or (none) it is emptied for reuse. */
+  protected nextChunk(): void {
+    const rest = this.x?.rest;
+    this.head = 0;
+    if (rest == null) {
+      this.mailbox.length = 0;
+      return;
+    }
+    this.mailbox = rest.shift()!;
+    if (rest.length === 0) {
+      this.x!.rest = null;
+      this.compact();
+    }
   }
 }
