@@ -26,18 +26,16 @@ export class Unprotectable extends Error {
   }
 }
 
-// Where a value sits in the state, rendered only when a refusal names it: a property, a Map entry's value, or a label.
-interface At {
-  up: At | null;
-  key: unknown;
-  how: 'prop' | 'get' | 'label';
-}
+// How a step of the path to a value reads: a property, a Map entry's value (`.get(key)`), or a label.
+type How = 'prop' | 'get' | 'label';
 
-function render(at: At | null): string {
-  const parts: string[] = [];
-  for (let a = at; a !== null; a = a.up) parts.push(a.how === 'prop' ? keyText(a.key as string | symbol) : a.how === 'get' ? `.get(${short(a.key)})` : String(a.key));
+function render(keys: readonly unknown[], hows: readonly How[], depth: number): string {
   let out = '';
-  for (let i = parts.length - 1; i >= 0; i--) out += parts[i]!;
+  for (let i = 0; i < depth; i++) {
+    const key = keys[i];
+    const how = hows[i];
+    out += how === 'prop' ? keyText(key as string | symbol) : how === 'get' ? `.get(${short(key)})` : String(key);
+  }
   return out;
 }
 
@@ -139,6 +137,11 @@ export class StateCopier {
   private readonly copies: unknown[] = [];
   private count = 0;
   private memo: Map<object, unknown> | null = null;
+  // The path from the root to the value being copied, one step a level, rendered only when a refusal names
+  // it: kept in two reused arrays, so that walking a state allocates nothing for it.
+  private readonly pathKeys: unknown[] = [];
+  private readonly pathHows: How[] = [];
+  private depth = 0;
 
   constructor(
     /** Values kept by reference besides the built-in ones (a loaded module's exports). */
@@ -153,20 +156,34 @@ export class StateCopier {
 
   /** The copy of `value`, refusals naming the path from `root` (e.g. `state`). */
   copy<T>(value: T, root: string): T {
-    return this.value(value, { up: null, key: root, how: 'label' }) as T;
+    this.depth = 0;
+    return this.enter(value, root, 'label') as T;
   }
 
-  private value(x: unknown, at: At): unknown {
+  // The copy of `x`, reached from the current path by one step (`key`, read as `how`).
+  private enter(x: unknown, key: unknown, how: How): unknown {
     if (x === null || typeof x !== 'object') return x;
+    const d = this.depth;
+    this.pathKeys[d] = key;
+    this.pathHows[d] = how;
+    this.depth = d + 1;
+    const out = this.value(x);
+    this.depth = d;
+    return out;
+  }
+
+  // Where the value being copied sits, e.g. `state.items.get("a")[2]`.
+  private here(): string {
+    return render(this.pathKeys, this.pathHows, this.depth);
+  }
+
+  private value(x: object): unknown {
     const seen = this.seen(x);
     if (seen !== NOT_SEEN) return seen;
-    if (types.isProxy(x)) throw new Unprotectable(render(at), 'a Proxy, which cannot be copied', 'store the object behind it, or keep the proxy outside the state');
+    if (types.isProxy(x)) throw new Unprotectable(this.here(), 'a Proxy, which cannot be copied', 'store the object behind it, or keep the proxy outside the state');
     if (this.keep(x)) return this.remember(x, x);
     const hook = (x as { [copyState]?: unknown })[copyState];
-    if (typeof hook === 'function') {
-      const copy: unknown = hook.call(x, <V>(v: V) => this.value(v, { up: at, key: ' (copyState)', how: 'label' }) as V);
-      return this.remember(x, copy);
-    }
+    if (typeof hook === 'function') return this.hooked(x, hook);
     // Most of a state is plain objects and arrays: they skip the checks for built-ins and resources.
     const proto = Object.getPrototypeOf(x) as object | null;
     const array = Array.isArray(x);
@@ -174,21 +191,49 @@ export class StateCopier {
       // Extensible, so neither frozen nor sealed: the copy needs no prototype or extensibility set afterwards.
       if (Object.isExtensible(x)) {
         if (array) {
-          const out = this.remember(x, new Array<unknown>(x.length));
-          this.elements(x, out, at);
+          const out = this.remember(x, new Array<unknown>((x as unknown[]).length));
+          this.elements(x as unknown[], out);
           return out;
         }
         const out = this.remember(x, {});
-        this.properties(x, out, at);
+        this.properties(x, out);
         return out;
       }
-      if (Object.isFrozen(x)) return this.frozen(x, at);
-      return this.finish(x, this.remember(x, array ? new Array<unknown>(x.length) : {}), proto, at);
+      if (Object.isFrozen(x)) return this.frozen(x);
+      return this.finish(x, this.remember(x, array ? new Array<unknown>((x as unknown[]).length) : {}), proto);
     }
     const refused = refusal(x);
-    if (refused !== undefined) throw new Unprotectable(render(at), refused[0], refused[1]);
+    if (refused !== undefined) throw new Unprotectable(this.here(), refused[0], refused[1]);
     if (isKeptByReference(x)) return this.remember(x, x);
-    return this.structured(x, at);
+    return this.structured(x);
+  }
+
+  // The copy a class's copyState method makes. Its own method, as are the Map's and the Set's below: a function
+  // holding a closure over `this` allocates a context each call, which value() and structured() then would.
+  private hooked(x: object, hook: (this: object, copy: <V>(v: V) => V) => unknown): unknown {
+    const copy: unknown = hook.call(x, <V>(v: V): V => {
+      // A hook may catch a refusal and go on: the path is put back as it was.
+      const depth = this.depth;
+      try {
+        return this.enter(v, ' (copyState)', 'label') as V;
+      } finally {
+        this.depth = depth;
+      }
+    });
+    return this.remember(x, copy);
+  }
+
+  private mapCopy(x: Map<unknown, unknown>, proto: object | null): unknown {
+    const out = this.remember(x, new Map());
+    // forEach rather than for…of: no [key, value] pair and no iterator result an entry, whatever tier the code runs in.
+    x.forEach((v, k) => out.set(this.enter(k, ' (a key)', 'label'), this.enter(v, k, 'get')));
+    return this.finish(x, out, proto);
+  }
+
+  private setCopy(x: Set<unknown>, proto: object | null): unknown {
+    const out = this.remember(x, new Set());
+    x.forEach((v) => out.add(this.enter(v, ' (a member)', 'label')));
+    return this.finish(x, out, proto);
   }
 
   // The copy made of `x`, or NOT_SEEN.
@@ -221,32 +266,21 @@ export class StateCopier {
   }
 
   // Built-ins with internal slots first, then arrays, then plain objects and class instances.
-  private structured(x: object, at: At): unknown {
+  private structured(x: object): unknown {
     const proto = Object.getPrototypeOf(x) as object | null;
-    if (types.isMap(x)) {
-      const out = this.remember(x, new Map());
-      for (const [k, v] of x as Map<unknown, unknown>) {
-        const key = k === null || typeof k !== 'object' ? k : this.value(k, { up: at, key: ' (a key)', how: 'label' });
-        out.set(key, v === null || typeof v !== 'object' ? v : this.value(v, { up: at, key: k, how: 'get' }));
-      }
-      return this.finish(x, out, proto, at);
-    }
-    if (types.isSet(x)) {
-      const out = this.remember(x, new Set());
-      for (const v of x as Set<unknown>) out.add(v === null || typeof v !== 'object' ? v : this.value(v, { up: at, key: ' (a member)', how: 'label' }));
-      return this.finish(x, out, proto, at);
-    }
-    if (types.isDate(x)) return this.finish(x, this.remember(x, new Date((x as Date).getTime())), proto, at);
+    if (types.isMap(x)) return this.mapCopy(x as Map<unknown, unknown>, proto);
+    if (types.isSet(x)) return this.setCopy(x as Set<unknown>, proto);
+    if (types.isDate(x)) return this.finish(x, this.remember(x, new Date((x as Date).getTime())), proto);
     if (types.isRegExp(x)) {
       const re = x as RegExp;
       const out = this.remember(x, new RegExp(re.source, re.flags));
-      return this.finish(x, out, proto, at);
+      return this.finish(x, out, proto);
     }
-    if (types.isArrayBuffer(x)) return this.finish(x, this.remember(x, (x as ArrayBuffer).slice(0)), proto, at);
+    if (types.isArrayBuffer(x)) return this.finish(x, this.remember(x, (x as ArrayBuffer).slice(0)), proto);
     if (types.isDataView(x)) {
       const v = x as DataView;
-      const buffer = this.value(v.buffer, { up: at, key: '.buffer', how: 'label' }) as ArrayBuffer;
-      return this.finish(x, this.remember(x, new DataView(buffer, v.byteOffset, v.byteLength)), proto, at);
+      const buffer = this.enter(v.buffer, '.buffer', 'label') as ArrayBuffer;
+      return this.finish(x, this.remember(x, new DataView(buffer, v.byteOffset, v.byteLength)), proto);
     }
     if (types.isTypedArray(x)) {
       const v = x as Uint8Array;
@@ -256,31 +290,31 @@ export class StateCopier {
       // A view of part of a buffer (a Buffer from Node's pool) copies its own bytes, unless the state's copy already holds the buffer.
       if (v.byteLength !== v.buffer.byteLength && this.seen(v.buffer) === NOT_SEEN) {
         const bytes = (v.buffer as ArrayBuffer).slice(v.byteOffset, v.byteOffset + v.byteLength);
-        return this.finish(x, this.remember(x, new Typed(bytes, 0, v.length)), proto, at);
+        return this.finish(x, this.remember(x, new Typed(bytes, 0, v.length)), proto);
       }
-      const buffer = this.value(v.buffer, { up: at, key: '.buffer', how: 'label' }) as ArrayBuffer;
-      return this.finish(x, this.remember(x, new Typed(buffer, v.byteOffset, v.length)), proto, at);
+      const buffer = this.enter(v.buffer, '.buffer', 'label') as ArrayBuffer;
+      return this.finish(x, this.remember(x, new Typed(buffer, v.byteOffset, v.length)), proto);
     }
-    if (types.isNativeError(x)) return this.finish(x, this.remember(x, new Error()), proto, at, true);
-    if (types.isBoxedPrimitive(x)) return this.finish(x, this.remember(x, Object((x as { valueOf(): unknown }).valueOf()) as object), proto, at);
+    if (types.isNativeError(x)) return this.finish(x, this.remember(x, new Error()), proto, true);
+    if (types.isBoxedPrimitive(x)) return this.finish(x, this.remember(x, Object((x as { valueOf(): unknown }).valueOf()) as object), proto);
     if (Array.isArray(x)) {
-      if (Object.isFrozen(x)) return this.frozen(x, at);
-      return this.finish(x, this.remember(x, new Array<unknown>(x.length)), proto, at);
+      if (Object.isFrozen(x)) return this.frozen(x);
+      return this.finish(x, this.remember(x, new Array<unknown>(x.length)), proto);
     }
     if (proto !== null && proto !== Object.prototype) {
       if (isOpaqueBuiltin(proto)) return this.remember(x, x);
       const holder = classWithPrivateFields(proto);
-      if (holder !== null) throw new Unprotectable(render(at), `an instance of ${holder}, whose #private fields cannot be copied`, `use TypeScript's private modifier instead, or give the class a [copyState] method (import { copyState } from '@otp-ts/runtime')`);
+      if (holder !== null) throw new Unprotectable(this.here(), `an instance of ${holder}, whose #private fields cannot be copied`, `use TypeScript's private modifier instead, or give the class a [copyState] method (import { copyState } from '@otp-ts/runtime')`);
     }
-    if (Object.isFrozen(x)) return this.frozen(x, at);
-    return this.finish(x, this.remember(x, Object.create(proto) as object), proto, at);
+    if (Object.isFrozen(x)) return this.frozen(x);
+    return this.finish(x, this.remember(x, Object.create(proto) as object), proto);
   }
 
   // Copies the own properties of `x` onto `out`, then its prototype and extensibility.
-  private finish<T extends object>(x: object, out: T, proto: object | null, at: At, replaceOwn = false): T {
+  private finish<T extends object>(x: object, out: T, proto: object | null, replaceOwn = false): T {
     if (replaceOwn) for (const key of Reflect.ownKeys(out)) delete (out as Record<string | symbol, unknown>)[key];
-    if (Array.isArray(x)) this.elements(x, out as unknown[], at);
-    else this.properties(x, out, at);
+    if (Array.isArray(x)) this.elements(x, out as unknown[]);
+    else this.properties(x, out);
     if (Object.getPrototypeOf(out) !== proto) Object.setPrototypeOf(out, proto);
     if (!Object.isExtensible(x)) {
       if (Object.isSealed(x)) Object.seal(out);
@@ -290,36 +324,38 @@ export class StateCopier {
   }
 
   // An array's elements, holes kept: one loop, no descriptor per element (arrays rarely carry anything else).
-  private elements(x: unknown[], out: unknown[], at: At): void {
+  private elements(x: unknown[], out: unknown[]): void {
     for (let i = 0; i < x.length; i++) {
       if (!(i in x)) continue;
       const v = x[i];
-      out[i] = v === null || typeof v !== 'object' ? v : this.value(v, { up: at, key: String(i), how: 'prop' });
+      out[i] = v === null || typeof v !== 'object' ? v : this.enter(v, String(i), 'prop');
     }
   }
 
   // Every own property with its descriptor (getters, read-only and hidden properties stay what they are).
-  private properties(x: object, out: object, at: At): void {
-    for (const key of Reflect.ownKeys(x)) {
-      const d = Object.getOwnPropertyDescriptor(x, key)!;
-      if (!('value' in d)) {
-        Object.defineProperty(out, key, d);
-        continue;
-      }
-      const v: unknown = d.value;
-      const value = v === null || typeof v !== 'object' ? v : this.value(v, { up: at, key, how: 'prop' });
-      if (d.writable && d.enumerable && d.configurable && key !== '__proto__') (out as Record<string | symbol, unknown>)[key] = value;
-      else Object.defineProperty(out, key, { ...d, value });
+  private properties(x: object, out: object): void {
+    for (const key of Reflect.ownKeys(x)) this.property(x, out, key);
+  }
+
+  private property(x: object, out: object, key: string | symbol): void {
+    const d = Object.getOwnPropertyDescriptor(x, key)!;
+    if (!('value' in d)) {
+      Object.defineProperty(out, key, d);
+      return;
     }
+    const v: unknown = d.value;
+    const value = v === null || typeof v !== 'object' ? v : this.enter(v, key, 'prop');
+    if (d.writable && d.enumerable && d.configurable && key !== '__proto__') (out as Record<string | symbol, unknown>)[key] = value;
+    else Object.defineProperty(out, key, { ...d, value });
   }
 
   // A frozen object is kept as it is unless something inside it had to be copied; then a frozen copy.
-  private frozen(x: object, at: At): unknown {
+  private frozen(x: object): unknown {
     this.remember(x, x);
     const keys = Reflect.ownKeys(x);
     const values = keys.map((key) => {
       const d = Object.getOwnPropertyDescriptor(x, key)!;
-      return 'value' in d ? this.value(d.value, { up: at, key, how: 'prop' }) : undefined;
+      return 'value' in d ? this.enter(d.value, key, 'prop') : undefined;
     });
     if (keys.every((key, i) => values[i] === Object.getOwnPropertyDescriptor(x, key)!.value)) return x;
     const out: object = Array.isArray(x) ? new Array<unknown>(x.length) : Object.create(Object.getPrototypeOf(x) as object | null);

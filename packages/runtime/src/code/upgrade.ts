@@ -325,10 +325,12 @@ function affectedBy(code: CodeServer, versions: ModuleVersion[], options: Upgrad
     if (who === undefined) {
       const behaviour = p.label?.behaviour ?? 'process';
       const target = behaviour === 'gen_server' && callbacks === p.label?.callbacks ? sysTargetOf(p) : undefined;
-      who = { pid: p.pid, module, behaviour, supervisor: behaviour === 'supervisor', replacing: [], migrates: target === undefined, copy: undefined, copied: false, changeSent: false, proc: p, target, held: false, direct: false };
+      // Every field set here, state and saved included, so that none is added later to a thousand records (a
+      // new shape and a property store each); `replacing` starts with its one module, in an array of its size.
+      who = { pid: p.pid, state: undefined, saved: undefined, module, behaviour, supervisor: behaviour === 'supervisor', replacing: [callbacks], migrates: target === undefined, copy: undefined, copied: false, changeSent: false, proc: p, target, held: false, direct: false };
       participants.push(who);
     } else if (who.replacing.includes(callbacks)) return who;
-    who.replacing.push(callbacks);
+    else who.replacing.push(callbacks);
     // The module whose codeChange migrates: the new one, or on a downgrade the one being left.
     const via = options.downgrade ? callbacks : next.get(module)!.exports[exportName];
     if (!who.migrates && (via as { codeChange?: unknown } | null)?.codeChange) who.migrates = true;
