@@ -227,7 +227,7 @@ test('README.md newcomer path from a local registry, npm default layout: npm cre
   const env = { ...registry!.env, NO_COLOR: '1' };
   for (const [template, name] of [['lib', 'registry_text'], ['umbrella', 'registry_store']] as const) {
     const out = ok(await run(npm, ['create', 'otp-ts@latest', name, '--', '--template', template], dir, env), `npm create otp-ts@latest ${name} -- --template ${template}`);
-    assert.match(out, new RegExp(`^created ${template} ${name} in ${name} `), out);
+    assert.match(out, new RegExp(`^created ${template} ${name} in ${name} `, 'm'), out);
   }
   assert.ok(!existsSync(join(dir, 'registry_text', 'src', 'registry_text_sup.ts')), 'a library has no supervisor');
   assert.ok(existsSync(join(dir, 'registry_store', 'apps', 'registry_store', 'package.json')), 'an umbrella has its first app under apps/');

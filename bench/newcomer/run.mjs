@@ -7,6 +7,7 @@
 // - rebar3 (when installed): `rebar3 new app` → one EUnit test added → `rebar3 eunit`, with an empty cache.
 // Start-up: `otp --version` and `otp --help` (the project's installed otp, and through npx) beside
 // `vitest --version` and `rebar3 version`, medians of repeated runs.
+/* global fetch */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -94,7 +95,7 @@ const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
 /** Runs the suite and writes its section of bench/RESULTS.md. */
 export async function run() {
-  if (!existsSync(join(root, 'packages', 'create-otp-ts', 'dist', 'index.js'))) spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--quiet'], { stdio: 'inherit' });
+  if (!existsSync(join(root, 'packages', 'create-otp-ts', 'dist', 'create.js'))) spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--quiet'], { stdio: 'inherit' });
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   console.log('newcomer bench: starting a local registry and publishing otp-ts and vitest to it…');
@@ -131,6 +132,10 @@ export async function run() {
       ...(rebar3 ? [[`rebar3: \`rebar3 new app\` → one EUnit test written → \`rebar3 eunit\``, rows.rebar3]] : []),
     ];
     const load = loadavg()[1].toFixed(1);
+    // What npm create fetched: create-otp-ts as the registry holds it (npm publish records its files and size).
+    const packument = await (await fetch(`${registry.url}create-otp-ts`)).json();
+    const { dist } = packument.versions[packument['dist-tags'].latest];
+    const createFiles = { count: dist.fileCount ?? 0, bytes: dist.unpackedSize ?? 0 };
     const md = [
       '## Newcomer: from nothing to a first passing test, and start-up',
       '',
@@ -145,6 +150,10 @@ export async function run() {
       '| path | create | install | first test run | total |',
       '| --- | --- | --- | --- | --- |',
       ...tools.map(([label, list]) => `| ${label} | ${fmt(med(list, 'create'))} | ${fmt(med(list, 'install'))} | ${fmt(med(list, 'test'))} | ${fmt(med(list, 'total'))} |`),
+      '',
+      `otp-ts / vitest, total: ${(med(rows.otp, 'total') / med(rows.vitest, 'total')).toFixed(2)}× (the medians of runs that alternated with each other).`,
+      `\`npm create\` installs create-otp-ts alone (${createFiles.count} files, ${(createFiles.bytes / 1024).toFixed(0)} KiB unpacked: its program inlines \`otp new\`'s`,
+      'scaffold and carries the templates); `npm install` then fetches the toolchain (esbuild, yargs, chokidar, tar, c8…) into an empty cache.',
       '',
       `Start-up, median of ${STARTUP_RUNS} runs each (the installed bin run by node; the npx lines add npx's own start):`,
       '',

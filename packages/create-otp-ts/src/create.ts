@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isOtpError, newProject, processIo, templateNames, type Io, type TemplateName } from '@otp-ts/cli';
+// Only otp new's scaffold: the build inlines it (and the templates ship in the package), so that
+// npm create installs this one package and not the whole toolchain (bench/RESULTS.md, newcomer).
+import { isOtpError, newProject, templateNames, type TemplateName } from '@otp-ts/cli';
+
+/** Where create writes: its output streams and the folder it runs in. */
+export interface CreateIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  cwd: string;
+}
 
 /** The text `npm create otp-ts@latest -- --help` prints. */
 export const usage = `Usage: npm create otp-ts@latest <name> [-- --template app|lib|umbrella]
@@ -52,17 +61,21 @@ function parse(argv: string[]): { name?: string; template: TemplateName; dir?: s
   return { name: positionals[0], template: template as TemplateName, dir: values.dir, force: values.force ?? false, help: values.help ?? false, version: values.version ?? false };
 }
 
+// npx runs a package's bin from the project's node_modules; before npm install there is none, and npx
+// looks `otp` up as a package name on the registry, where an unrelated package of that name is.
+const installFirst = 'Run npm install first: until then npx otp would fetch an unrelated package named otp.';
+
 /** The lines that tell a newcomer what to run next in the project at `where` (relative to where they are). */
-export function nextSteps(where: string): string[] {
-  return [...(where === '.' ? [] : [`cd ${where.includes(' ') ? JSON.stringify(where) : where}`]), 'npm install', 'npx otp test', 'npx otp shell'];
+export function nextSteps(where: string, template: TemplateName = 'app'): string[] {
+  return [...(where === '.' ? [] : [`cd ${where.includes(' ') ? JSON.stringify(where) : where}`]), 'npm install', 'npx otp test', ...(template === 'lib' ? [] : ['npx otp shell'])];
 }
 
 /**
  * Runs the initializer with `argv` (the arguments after the package name); resolves to the exit code:
  * 0 created (or help), 2 bad usage, an invalid name or an existing folder, 1 anything else.
  */
-export async function create(argv: string[], overrides: Partial<Io> = {}): Promise<number> {
-  const io = processIo(overrides);
+export async function create(argv: string[], overrides: Partial<CreateIo> = {}): Promise<number> {
+  const io: CreateIo = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), ...overrides };
   let args: ReturnType<typeof parse> | undefined;
   try {
     args = parse(argv);
@@ -77,7 +90,7 @@ export async function create(argv: string[], overrides: Partial<Io> = {}): Promi
     if (args.name === undefined) throw new UsageError('name the project: npm create otp-ts@latest my_app (see --help)');
     const created = newProject({ template: args.template, name: args.name, dir: args.dir, force: args.force, cwd: io.cwd });
     const where = relative(io.cwd, created.root) || '.';
-    io.stdout.write(`created ${args.template} ${args.name} in ${where} (${created.files.length} files)\n\nnext:\n${nextSteps(where).map((l) => `  ${l}\n`).join('')}`);
+    io.stdout.write(`created ${args.template} ${args.name} in ${where} (${created.files.length} files)\n\nnext:\n${nextSteps(where, args.template).map((l) => `  ${l}\n`).join('')}\n${installFirst}\n`);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {

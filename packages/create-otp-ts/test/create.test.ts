@@ -21,7 +21,9 @@ test('create <name> writes an app depending on the published @otp-ts versions an
   t.after(() => rmSync(cwd, { recursive: true, force: true }));
   const r = await run(['cot_shop'], cwd);
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /^created app cot_shop in cot_shop \(\d+ files\)\n\nnext:\n {2}cd cot_shop\n {2}npm install\n {2}npx otp test\n {2}npx otp shell\n$/);
+  assert.match(r.out, /^created app cot_shop in cot_shop \(\d+ files\)\n\nnext:\n {2}cd cot_shop\n {2}npm install\n {2}npx otp test\n {2}npx otp shell\n\n/);
+  // Before npm install, npx otp would fetch the unrelated public package named otp: the order is the fix.
+  assert.match(r.out, /\n\nRun npm install first: until then npx otp would fetch an unrelated package named otp\.\n$/);
   const pkg = JSON.parse(readFileSync(join(cwd, 'cot_shop', 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
   // Registry versions, never file: links into a checkout: the project must install from npm.
   assert.equal(pkg.dependencies['@otp-ts/runtime'], published.version);
@@ -32,7 +34,10 @@ test('create <name> writes an app depending on the published @otp-ts versions an
 test('--template lib and --template umbrella create those projects', async (t) => {
   const cwd = mkdtempSync(join(tmpdir(), 'create-otp-ts-'));
   t.after(() => rmSync(cwd, { recursive: true, force: true }));
-  assert.equal((await run(['cot_text', '--template', 'lib'], cwd)).code, 0);
+  const lib = await run(['cot_text', '--template', 'lib'], cwd);
+  assert.equal(lib.code, 0);
+  // A library has no application to boot: its next steps end with its tests.
+  assert.match(lib.out, /\nnext:\n {2}cd cot_text\n {2}npm install\n {2}npx otp test\n\n/);
   assert.match(readFileSync(join(cwd, 'cot_text', 'package.json'), 'utf8'), /"name": "cot_text"/);
   assert.ok(!existsSync(join(cwd, 'cot_text', 'src', 'cot_text_sup.ts')), 'a library has no supervisor');
   const umbrella = await run(['cot_store', '-t', 'umbrella'], cwd);
@@ -79,4 +84,15 @@ test('--help prints the usage with the npm create form; --version the version', 
   assert.equal(help.code, 0);
   assert.match(help.out, /^Usage: npm create otp-ts@latest <name> \[-- --template app\|lib\|umbrella\]/);
   assert.match((await run(['--version'], tmpdir())).out, /^\d+\.\d+\.\d+\n$/);
+});
+
+test("the published program is one file that imports only Node's modules: npm create installs create-otp-ts alone", () => {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { dependencies?: Record<string, string>; exports: { '.': { default: string } }; files: string[] };
+  assert.deepEqual(manifest.dependencies ?? {}, {}, 'no dependencies: otp new\'s scaffold is inlined');
+  assert.ok(manifest.files.includes('templates'), 'the templates ship in the package (copied in by prepack)');
+  const program = readFileSync(new URL(`../${manifest.exports['.'].default}`, import.meta.url), 'utf8');
+  const imported = [...program.matchAll(/^\s*import\b[^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
+  assert.ok(imported.length > 0, 'the program was read');
+  assert.deepEqual(imported.filter((s) => !s.startsWith('node:')), [], 'imports of packages left in dist/create.js');
+  assert.match(readFileSync(new URL('../bin/create-otp-ts.js', import.meta.url), 'utf8'), new RegExp(`from '\\.\\./${manifest.exports['.'].default.slice(2).replace('.', '\\.')}'`));
 });
