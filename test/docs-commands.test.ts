@@ -36,6 +36,8 @@ for (const [template, name] of [['app', 'docrun_app'], ['lib', 'docrun_lib'], ['
       assert.ok(block, 'the README shows its commands in a block');
       const lines = block.split('\n').map((l) => l.replace(/\s+#\s.*$/, '').trim()).filter((l) => l !== '');
       assert.ok(lines.length >= 3, block);
+      // Until npm install has run, npx otp is not the project's otp (npx would fetch another package of that name).
+      assert.equal(lines[0], 'npm install', "the README's commands start with npm install");
       for (const line of lines) {
         if (line === 'npm install') continue;
         const argv = line.split(/\s+/);

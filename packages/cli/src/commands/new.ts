@@ -8,7 +8,7 @@ import { templateNames } from '../scaffold/templates-dir.js';
 /** `otp new app|lib|umbrella NAME`: creates a project from a template. */
 export const newCommand = defineProvider({
   name: 'new',
-  description: 'Create a project from a template: an application, a library or an umbrella of applications.',
+  description: 'Create a project from a template: an application, a library or an umbrella of applications. Where otp is not installed yet, npm create otp-ts@latest NAME does the same.',
   deps: [],
   positionals: [
     { name: 'template', description: 'what to create', required: true, choices: templateNames },
