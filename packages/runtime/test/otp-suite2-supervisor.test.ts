@@ -456,3 +456,60 @@ test('supervisor_SUITE: terminate_child — a supervisor child (shutdown infinit
     });
   });
 });
+
+test('supervisor_SUITE: one_for_all — a group restart counts once against the intensity, however many children it restarts', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    const log: string[] = [];
+    await node.run(async (ctx) => {
+      const sup = await supervisor.start(ctx, supOf({ strategy: 'oneForAll', intensity: 1, period: 3600 }, ['a', 'b', 'c'].map((id) => child(id, log))), undefined);
+      const b = (await pidOf(ctx, sup, 'b')) as Pid;
+      ctx.send(b, 'crash');
+      await restarted(ctx, sup, 'c', b);
+      await restarted(ctx, sup, 'b', b);
+      assert.equal(ctx.isAlive(sup), true, 'one group restart is within intensity 1');
+      const ref = ctx.monitor(sup);
+      ctx.send((await pidOf(ctx, sup, 'a')) as Pid, 'crash');
+      const down = await ctx.receive((m) => isDown(m, ref), WAIT);
+      assert.equal((down as { reason: unknown }).reason, 'shutdown', 'the second group restart is over it');
+    });
+  });
+});
+
+test('supervisor_SUITE: temporary_abnormal / transient_normal under one_for_all and rest_for_one — an exit that is not restarted leaves the siblings alone', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    const log: string[] = [];
+    await node.run(async (ctx) => {
+      for (const strategy of ['oneForAll', 'restForOne'] as const) {
+        const sup = await supervisor.start(ctx, supOf({ strategy, intensity: 10 }, [child('temp', log, { restart: 'temporary' }), child('trans', log, { restart: 'transient' }), child('last', log)]), undefined);
+        const last = (await pidOf(ctx, sup, 'last')) as Pid;
+        const temp = (await pidOf(ctx, sup, 'temp')) as Pid;
+        const trans = (await pidOf(ctx, sup, 'trans')) as Pid;
+        ctx.send(temp, 'crash');
+        await genServer.stop(ctx, trans, { shutdown: 'done' });
+        const lines = await supervisor.whichChildren(ctx, sup);
+        assert.deepEqual(lines.map((c) => [c.id, c.pid === undefined ? 'stopped' : 'running']), [['last', 'running'], ['trans', 'stopped']], strategy);
+        assert.equal(await pidOf(ctx, sup, 'last'), last, `${strategy}: the sibling was not restarted`);
+      }
+    });
+  });
+});
+
+test('supervisor_SUITE: restart_child — a restart whose start fails answers startFailed and leaves the child stopped; startChild of a simple_one_for_one whose start throws too', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      let fail = false;
+      const spec: ChildSpec = { id: 'f', start: (c) => { if (fail) throw new Error('not now'); return genServer.startLink(c, logged, { id: 'f', log: [] }); } };
+      const sup = await supervisor.start(ctx, supOf({}, [spec]), undefined);
+      await supervisor.terminateChild(ctx, sup, 'f');
+      fail = true;
+      await assert.rejects(supervisor.restartChild(ctx, sup, 'f'), (e: SupervisorError) => e.code === 'startFailed' && (e.detail as Error).message === 'not now');
+      assert.equal(await pidOf(ctx, sup, 'f'), undefined);
+      const sofo = await supervisor.start(ctx, supOf({ strategy: 'simpleOneForOne' }, [spec]), undefined);
+      await assert.rejects(supervisor.startChild(ctx, sofo, []), (e: SupervisorError) => e.code === 'startFailed');
+      assert.equal((await supervisor.countChildren(ctx, sofo)).active, 0);
+    });
+  });
+});
