@@ -120,10 +120,16 @@ export class CodeServer implements CodeHooks {
     }
   }
 
-  /** Makes an evaluated version current (purging the old one, killing processes still running it). */
-  install(version: ModuleVersion): void {
+  /**
+   * Makes an evaluated version current (purging the old one, killing processes still running it). `running`:
+   * those processes, when the caller found them already (an upgrade looks before it suspends anything).
+   */
+  install(version: ModuleVersion, running?: readonly ProcessImpl[]): void {
     const mod = this.entry(version.module);
-    if (mod.old) this.purge(mod.name);
+    if (mod.old && running !== undefined) {
+      for (const p of running) this.node.exit(p.pid, 'kill');
+      mod.old = null;
+    } else if (mod.old) this.purge(mod.name);
     mod.old = mod.current;
     mod.current = version;
     this.tag(mod, version);

@@ -371,6 +371,9 @@ export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer
   const versions = await evaluateAll(code, sources);
   const { participants, changes } = affectedBy(code, versions, options);
   const previous = new Map(versions.map((v) => [v.module, code.record(v.module)]));
+  // The processes still running the versions the install purges, found before anything is suspended: two
+  // passes over the node's processes a module fewer in the suspended window.
+  const purging = new Map(versions.map((v) => [v.module, previous.get(v.module)!.old ? code.processesRunning(previous.get(v.module)!.old!) : []]));
   let failure: UpgradeError | undefined;
   let purged = 0;
   const suspendedAt = performance.now();
@@ -387,9 +390,9 @@ export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer
     }
     if (!failure) {
       for (const v of versions) {
-        const before = previous.get(v.module)!;
-        purged += before.old ? code.processesRunning(before.old).length : 0;
-        code.install(v);
+        const victims = purging.get(v.module)!;
+        purged += victims.length;
+        code.install(v, victims);
       }
       const byModule = moduleChanges(versions, previous, options);
       failure = await migrate(ctx, changes, byModule, options, participants, timeoutMs);
