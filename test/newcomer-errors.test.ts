@@ -102,6 +102,10 @@ test('otp shell takes its node name and cookie from config/node.args, so otp pin
     assert.deepEqual([ping.status, ping.stdout], [0, 'pong\n'], ping.stderr);
     const nodes = await otpWith(env)('nodes');
     assert.match(nodes.stdout, /^pinged at port \d+$/m);
+    // otp procs on the shell's node: the column it ranks by (memory, the default) shows once.
+    const procs = await otpWith(env)('procs', 'pinged@127.0.0.1', '--cookie', 'from_node_args');
+    assert.equal(procs.status, 0, procs.stderr);
+    assert.deepEqual(procs.stdout.split('\n')[0]!.trim().split(/\s+/), ['PID', 'NAME', 'RUNS', 'MEMORY', 'MAILBOX', 'REDUCTIONS']);
     assert.equal(await shell.quit(), 0, shell.out());
   } finally {
     shell.kill();
