@@ -169,14 +169,19 @@ function proofOf(cookie: string, direction: 'dialler' | 'listener', dialler: str
 let lastTicket = '';
 
 /** Shakes hands honestly as `name` with the cookie; the raw connection, authenticated. */
-async function authenticate(port: number, name: string, cookie: string, listener: string, tick = 60_000): Promise<Raw> {
+async function authenticate(port: number, name: string, cookie: string, listener: string, tick = 60_000, alive?: boolean): Promise<Raw> {
   const raw = await dialRaw(port);
   const mine = hex32();
-  raw.send({ ...hello(name, mine), v: 3, vmin: 3, tick });
+  raw.send({ ...hello(name, mine), v: 3, vmin: 3, tick, ...(alive !== undefined && { alive: true }) });
   const ch = json(await raw.next());
   assert.equal(ch.t, 'challenge', JSON.stringify(ch));
   raw.send({ t: 'proof', digest: proofOf(cookie, 'dialler', name, listener, String(ch.challenge), mine) });
-  const answer = json(await raw.next());
+  let answer = json(await raw.next());
+  // A listener that still holds a connection to this name asks whether to replace it: `alive` says.
+  if (alive !== undefined && answer.t === 'alive') {
+    raw.send({ t: 'alive', replace: alive });
+    answer = json(await raw.next());
+  }
   assert.deepEqual({ ...answer, next: undefined }, { t: 'proof', digest: proofOf(cookie, 'listener', name, listener, String(ch.challenge), mine), next: undefined });
   assert.match(String(answer.next), /^[0-9a-f]{64}$/, 'a one-time challenge for the next connection');
   lastTicket = String(answer.next);
@@ -580,6 +585,58 @@ test('after a message naming a pid of an invalid or unknown node, dropped with o
     assert.deepEqual(lines.filter((l) => /ghost/.test(l)), ["distribution: dropped 1 message to 'ghost@127.0.0.1': the port mapper on 127.0.0.1 does not know ghost"]);
     assert.equal(raw.closed, false, 'the connection stays up');
     raw.socket.destroy();
+  });
+});
+
+test('a node dialling while the listener still holds its old connection (a quick reconnect, a restart, a half-open link) is asked whether it still has it, and replaces it if not, as OTP\'s alive status', async () => {
+  await withEpmd(async (epmdPort, peers) => {
+    const target = await startPeer({ name: 'lingers@127.0.0.1', epmdPort });
+    peers.push(target);
+    const port = await portOf(target.name, epmdPort);
+    const me = 'back@127.0.0.1';
+    const echoes = async (raw: Raw, msg: string): Promise<boolean> => {
+      const had = raw.frames.length;
+      raw.send(encodeControl(['reg_send', 'echo', { from: new Pid(0, 7, 0), msg }], translator(me), 1));
+      await until(`the echo of ${msg} or the close`, () => raw.frames.slice(had).some((f) => f.length > 0) || raw.closed);
+      return !raw.closed;
+    };
+    // The old connection: authenticated, then silent (its peer gone without a word, as far as the node can tell).
+    const old = await authenticate(port, me, 'sekrit', target.name);
+    assert.equal(await echoes(old, 'old'), true);
+    // A dialler that does not answer `alive` (its hello does not say it) is refused as before.
+    const mute = await dialRaw(port);
+    const mine = hex32();
+    mute.send({ ...hello(me, mine), v: 3, vmin: 3 });
+    const ch = json(await mute.next());
+    mute.send({ t: 'proof', digest: proofOf('sekrit', 'dialler', me, target.name, String(ch.challenge), mine) });
+    assert.deepEqual(json(await mute.next()), { t: 'refused', reason: 'already' });
+    // A dialler that answers it still has its connection (one came up meanwhile) is refused; the old one stays.
+    const keeper = await dialRaw(port);
+    const mine2 = hex32();
+    keeper.send({ ...hello(me, mine2), v: 3, vmin: 3, alive: true });
+    const ch2 = json(await keeper.next());
+    keeper.send({ t: 'proof', digest: proofOf('sekrit', 'dialler', me, target.name, String(ch2.challenge), mine2) });
+    assert.deepEqual(json(await keeper.next()), { t: 'alive' }, 'asked, and nothing derived from the cookie yet');
+    keeper.send({ t: 'alive', replace: false });
+    assert.deepEqual(json(await keeper.next()), { t: 'refused', reason: 'already' });
+    assert.equal(await echoes(old, 'still old'), true, 'the old connection is kept');
+    // A real node of that name (restarted: it knows nothing of the old connection) dials: it gets in at
+    // once, and the node closes the old connection.
+    const node = createNode();
+    await node.startDistribution({ name: me, cookie: 'sekrit', epmdPort, log: () => {} });
+    try {
+      assert.equal(await node.ping(target.name), true, `the restarted node got in: ${target.stderr()}`);
+      await until('the node closed the old connection', () => old.closed);
+      assert.deepEqual((await target.ask('nodes')).nodes, [me]);
+      // And reconnecting at once after a disconnect, round after round, never finds the listener's old connection in the way.
+      for (let round = 0; round < 50; round++) {
+        node.dist!.disconnect(target.name);
+        assert.equal(await node.ping(target.name), true, `round ${round}: ${JSON.stringify(node.dist!.connectFailure(target.name))}`);
+      }
+    } finally {
+      node.shutdown();
+    }
+    assert.equal(target.stderr(), '', 'a replaced connection is routine: no log line');
   });
 });
 

@@ -63,6 +63,10 @@ export interface ConnectionOwner {
   admit(conn: Connection, peer: string): RefusalReason | undefined;
   /** Whether `conn` may come up now (not already connected, not blocked): asked before the listener's proof leaves. */
   accepts(conn: Connection): boolean;
+  /** Listener: the connection up to `conn`'s peer when it alone keeps `conn` from coming up (undefined otherwise). */
+  superseded(conn: Connection): Connection | undefined;
+  /** Dialler: whether this node has a connection up to `peer` (its answer when the listener asks `alive`). */
+  isConnected(peer: string): boolean;
   /** Called once the handshake succeeded; returns false to refuse (e.g. already connected). */
   up(conn: Connection): boolean;
   /** Called with every control frame after the handshake. */
@@ -79,8 +83,8 @@ export interface ConnectionOwner {
 // Dialler: hello-sent (its hello out, the listener's challenge awaited) → proof-sent → up; resuming, its
 // hello and proof go out at once (proof-sent). Listener: awaiting-hello → awaiting-proof (its challenge
 // out, with whatever else it answers to the same read) → up; discard-proof when it asked a resuming
-// dialler to retry.
-type Stage = 'hello-sent' | 'awaiting-hello' | 'awaiting-proof' | 'discard-proof' | 'proof-sent' | 'up';
+// dialler to retry; alive-asked when it still holds a connection to the dialler and asked whether to replace it.
+type Stage = 'hello-sent' | 'awaiting-hello' | 'awaiting-proof' | 'discard-proof' | 'alive-asked' | 'proof-sent' | 'up';
 
 // The first byte of a TLS ClientHello: a plain listener tells a TLS dialler by it.
 const TLS_RECORD_HANDSHAKE = 0x16;
@@ -175,6 +179,11 @@ export class Connection {
   private freshChallenge = '';
 
   private heard = false;
+
+  // Listener: the dialler's hello said it answers the `alive` question (a connection to it still held here).
+  private answersAlive = false;
+  // Dialler: it answered the listener's `alive` question (once per handshake).
+  private aliveAnswered = false;
 
   // Every chunk read. Once up, the node keeps polling (busy wait). During the handshake, the frames this
   // side writes in answer to one chunk leave in one write (one segment, one wake-up of the peer): a resuming
@@ -350,7 +359,7 @@ export class Connection {
   private sendHello(): void {
     const { owner } = this;
     const ticket = this.expected ? owner.admission.takeTicket(this.expected) : undefined;
-    const hello: HandshakeFrame = { t: 'hello', v: PROTOCOL_VERSION, vmin: LOWEST_VERSION, name: owner.name, hidden: owner.hidden, challenge: this.myChallenge, tick: owner.tickTime, flags: [...owner.flags], resume: ticket !== undefined };
+    const hello: HandshakeFrame = { t: 'hello', v: PROTOCOL_VERSION, vmin: LOWEST_VERSION, name: owner.name, hidden: owner.hidden, challenge: this.myChallenge, tick: owner.tickTime, flags: [...owner.flags], resume: ticket !== undefined, alive: true };
     if (ticket === undefined || !this.expected) return this.handshake(hello);
     this.resumed = true;
     this.transcript = { dialler: owner.name, listener: this.expected, diallerChallenge: this.myChallenge, listenerChallenge: ticket };
@@ -407,6 +416,8 @@ export class Connection {
     if (this.stage === 'proof-sent' && f.t === 'challenge' && this.resumed && this.freshChallenge === '') return this.onChallenge(f);
     if (this.stage === 'proof-sent' && f.t === 'retry' && this.resumed && this.freshChallenge !== '') return this.onRetry();
     if (this.stage === 'proof-sent' && f.t === 'proof') return this.onListenerProof(f.digest, f.next);
+    if (this.stage === 'proof-sent' && f.t === 'alive' && f.replace === undefined && !this.aliveAnswered) return this.onAliveAsked();
+    if (this.stage === 'alive-asked' && f.t === 'alive' && f.replace !== undefined) return this.onAliveAnswer(f.replace);
     this.fail(`it sent a '${f.t}' frame out of order`);
   }
 
@@ -423,6 +434,7 @@ export class Connection {
     this.peerFlags = new Set(f.flags);
     this.peerHidden = f.hidden;
     this.peerTick = f.tick ?? Infinity;
+    this.answersAlive = f.alive;
     if (f.challenge === this.myChallenge) return this.refuse('cookie', `distribution: refused ${this.who()}: it sent this node's own challenge back`);
     const ticket = f.resume ? owner.admission.redeemTicket(f.name) : undefined;
     this.transcript = { dialler: f.name, listener: owner.name, diallerChallenge: f.challenge, listenerChallenge: ticket ?? this.myChallenge };
@@ -467,7 +479,39 @@ export class Connection {
       return this.refuse('cookie', `distribution: refused ${this.who()}: it did not prove the cookie (wrong cookie; ${COOKIE_HINT})`);
     }
     this.onAuthenticated?.();
-    if (!owner.accepts(this)) return this.refuse('already', undefined);
+    if (!owner.accepts(this)) {
+      // This node still holds a connection to the dialler, which dialled all the same: it may have lost that
+      // connection without this node seeing it go yet (a quick reconnect, a restart, a half-open link). As
+      // OTP does, the dialler says whether it still has one: if it has not, the old one is replaced.
+      if (this.answersAlive && owner.superseded(this)) {
+        this.stage = 'alive-asked';
+        this.handshake({ t: 'alive', replace: undefined });
+        return;
+      }
+      return this.refuse('already', undefined);
+    }
+    this.welcome();
+  }
+
+  // Dialler: the listener still holds a connection to this node. Replace it unless this node has one up
+  // (a connection that came up meanwhile, e.g. the listener's own dial): then the listener refuses this one.
+  private onAliveAsked(): void {
+    this.aliveAnswered = true;
+    this.handshake({ t: 'alive', replace: !this.owner.isConnected(this.expected ?? this.peer) });
+  }
+
+  // Listener: the dialler's answer. Replacing closes the old connection first (its links and monitors end
+  // with noconnection, its watchers see the node go down and up again), then this one comes up.
+  private onAliveAnswer(replace: boolean): void {
+    const old = replace ? this.owner.superseded(this) : undefined;
+    old?.close(`${this.peer} connected again: its side of this connection is gone`);
+    if (!this.owner.accepts(this)) return this.refuse('already', undefined);
+    this.welcome();
+  }
+
+  // Listener: the dialler proved the cookie and may come up: this node's proof, then up.
+  private welcome(): void {
+    const { owner } = this;
     // The proof leaves first, so the dialler's wait does not include this node's work of taking it up.
     clearTimeout(this.timer);
     this.handshake({ t: 'proof', digest: proof(owner.cookie, 'listener', this.transcript!), next: owner.admission.issueTicket(this.peer) });

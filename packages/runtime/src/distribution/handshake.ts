@@ -14,14 +14,17 @@ export type Direction = 'dialler' | 'listener';
 /**
  * Handshake frames (JSON), dialler D to listener L: hello (D) and challenge (L) cross, proof (D) → proof
  * (L), or refused from either side. A hello with `resume` comes with a proof over the one-time challenge
- * (`next`) the listener's last proof gave; `retry` asks for a proof over the fresh challenge instead. `v` is the highest version the sender speaks in a hello and the version
+ * (`next`) the listener's last proof gave; `retry` asks for a proof over the fresh challenge instead. A listener
+ * that still holds a connection to an authenticated dialler whose hello says `alive` asks it `alive` (no
+ * `replace`), and the dialler answers `alive` with `replace` (OTP's status `alive`). `v` is the highest version the sender speaks in a hello and the version
  * chosen in a challenge; `vmin` the lowest it speaks; `flags` the capabilities it offers.
  */
 export type HandshakeFrame =
-  | { t: 'hello'; v: number; vmin: number; name: string; hidden: boolean; challenge: string; tick: number | undefined; flags: string[]; resume: boolean }
+  | { t: 'hello'; v: number; vmin: number; name: string; hidden: boolean; challenge: string; tick: number | undefined; flags: string[]; resume: boolean; alive: boolean }
   | { t: 'challenge'; v: number; vmin: number; name: string; challenge: string; tick: number | undefined; hidden: boolean; flags: string[] }
   | { t: 'proof'; digest: string; next: string | undefined }
   | { t: 'retry' }
+  | { t: 'alive'; replace: boolean | undefined }
   | { t: 'refused'; reason: string };
 
 /** The version two nodes speak: the highest both do, or undefined when their ranges do not meet. */
@@ -179,7 +182,7 @@ export function parseHandshake(frame: Buffer): HandshakeFrame {
   const o = v as Record<string, unknown>;
   switch (o.t) {
     case 'hello':
-      return { t: 'hello', ...greeting(o, 'hello'), resume: o.resume === true };
+      return { t: 'hello', ...greeting(o, 'hello'), resume: o.resume === true, alive: o.alive === true };
     case 'challenge':
       return { t: 'challenge', ...greeting(o, 'challenge') };
     case 'proof':
@@ -187,6 +190,8 @@ export function parseHandshake(frame: Buffer): HandshakeFrame {
       return { t: 'proof', digest: o.digest, next: isHex64(o.next) ? o.next : undefined };
     case 'retry':
       return { t: 'retry' };
+    case 'alive':
+      return { t: 'alive', replace: typeof o.replace === 'boolean' ? o.replace : undefined };
     case 'refused':
       return { t: 'refused', reason: typeof o.reason === 'string' ? o.reason : 'unknown' };
     default:

@@ -326,6 +326,17 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
     return !this.connections.has(conn.peer) && conn.peer !== this.name && !this.blocked.has(conn.peer);
   }
 
+  /** The connection up to `conn`'s peer, when it alone keeps `conn` from coming up (ConnectionOwner: the listener asks the dialler whether to replace it). */
+  superseded(conn: Connection): Connection | undefined {
+    const old = this.connections.get(conn.peer);
+    return old !== undefined && old !== conn && conn.peer !== this.name && !this.blocked.has(conn.peer) ? old : undefined;
+  }
+
+  /** Whether a connection to `peer` is up (ConnectionOwner: a dialler's answer to the listener's `alive`). */
+  isConnected(peer: string): boolean {
+    return this.connections.has(peer);
+  }
+
   up(conn: Connection): boolean {
     this.dialler.settled(conn);
     if (!this.accepts(conn)) return false;
