@@ -229,3 +229,82 @@ test('gen_statem_SUITE: call timeout — a call that times out raises timeout an
     });
   });
 });
+
+/** A machine for the timeout-order cases: state enter on, every event reported to the test. */
+function timing(test: Pid, onGo: (state: string) => ReturnType<typeof nextState> | ReturnType<typeof keepStateAndData>, onEnter: (state: string) => ReturnType<typeof keepStateAndData>, initActions: Parameters<typeof ok>[2] = []): GenStatem<string, null, never, string, never, void> {
+  return {
+    callbackMode: () => ['handleEvent', 'stateEnter'],
+    init: () => ok('a', null, initActions),
+    handleEvent(event, state, _d, c) {
+      const content = 'content' in event ? String(event.content) : '';
+      c.send(test, { note: event.type === 'enter' ? `enter ${state}` : `${event.type} ${content} in ${state}` });
+      if (event.type === 'enter') return onEnter(state);
+      if (event.type === 'cast' && content === 'p' && state === 'a') return keepStateAndData([postpone]);
+      if (event.type === 'cast' && content === 'go') return onGo(state);
+      return keepStateAndData();
+    },
+  };
+}
+
+test('gen_statem_SUITE: state_enter — a state timeout set by the enter call replaces the one the transition set', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const m = timing(ctx.self(), () => nextState('b', null, [stateTimeout(60_000, 'from transition')]), (s) => (s === 'b' ? keepStateAndData([stateTimeout(10, 'from enter')]) : keepStateAndData()));
+      const pid = await genStatem.start(ctx, m, undefined);
+      genStatem.cast(ctx, pid, 'go');
+      assert.deepEqual(await notes(ctx, 4), ['enter a', 'cast go in a', 'enter b', 'stateTimeout from enter in b']);
+    });
+  });
+});
+
+test('gen_statem_SUITE: event_timeout — a transition\'s event timeout is cancelled by the postponed events it retries', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const m = timing(ctx.self(), (s) => (s === 'a' ? nextState('b', null, [eventTimeout(10, 'et'), genericTimeout('marker', 200, 'marker')]) : keepStateAndData()), () => keepStateAndData());
+      const pid = await genStatem.start(ctx, m, undefined);
+      genStatem.cast(ctx, pid, 'p');
+      genStatem.cast(ctx, pid, 'go');
+      assert.deepEqual(await notes(ctx, 6), ['enter a', 'cast p in a', 'cast go in a', 'enter b', 'cast p in b', 'genericTimeout marker in b']);
+    });
+  });
+});
+
+test('gen_statem_SUITE: init next_event — an event inserted by init is handled first, after the first enter call, before any message', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const m = timing(ctx.self(), () => keepStateAndData(), () => keepStateAndData(), [nextEvent('boot')]);
+      const pid = await genStatem.start(ctx, m, undefined, { name: 'gen_statem_suite2_boot' });
+      genStatem.cast(ctx, pid, 'later');
+      assert.deepEqual(await notes(ctx, 3), ['enter a', 'internal boot in a', 'cast later in a']);
+    });
+  });
+});
+
+test('gen_statem_SUITE: postpone — a postponed call whose machine stops fails with the machine\'s reason, not a timeout', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      const me = ctx.self();
+      const m: GenStatem<string, null, 'wait', 'die', string, void> = {
+        callbackMode: 'handleEvent',
+        init: () => ok('a', null),
+        handleEvent(event, _s, _d, c) {
+          if (event.type !== 'call') return genStatem.stop('died');
+          c.send(me, { note: 'postponed' });
+          return keepStateAndData([postpone]);
+        },
+      };
+      const pid = await genStatem.start(ctx, m, undefined);
+      ctx.spawn(async (c) => {
+        try {
+          await genStatem.call(c, pid, 'wait', Infinity);
+        } catch (e) {
+          c.send(me, { failure: (e as CallError).failure });
+        }
+      });
+      await notes(ctx, 1);
+      genStatem.cast(ctx, pid, 'die');
+      assert.deepEqual(await ctx.receive((x) => typeof x === 'object' && x !== null && 'failure' in x, WAIT), { failure: 'died' });
+    });
+  });
+});
