@@ -162,7 +162,13 @@ export async function waitResponses<Reply, Label>(ctx: ProcessContext, collectio
 /** As waitResponses, but a `'timeout'` abandons every request of the collection. */
 export async function receiveResponses<Reply, Label>(ctx: ProcessContext, collection: ReqIdCollection<Reply, Label>, timeoutMs = Infinity, remove = true): Promise<CollectionResponse<Reply, Label> | 'noRequest' | 'timeout'> {
   const r = await waitResponses(ctx, collection, timeoutMs, remove);
-  if (r === 'timeout') for (const tag of collection.entries.keys()) abandon(ctx, tag);
+  if (r === 'timeout') {
+    const entries = collection.entries;
+    for (const tag of entries.keys()) abandon(ctx, tag);
+    // Replies that entered the mailbox as the wait gave up go with their requests, as receiveResponse's does.
+    const late = (m: unknown): boolean => m instanceof ReplyMessage && entries.has(m.tag);
+    while (internals(ctx).pendingMessages().some(late)) await ctx.receive(late, 0);
+  }
   return r;
 }
 
