@@ -7,7 +7,7 @@
 // working toolchain: the packages' files, exports, bins and declared dependencies.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -154,6 +154,13 @@ async function followReadme(dir: string, name: string, installArgs: string[]): P
         ok(await run(npm, ['install', ...installArgs], cwd, env), `${what} ${installArgs.join(' ')}`);
         // npx otp must find the project's own otp, never fetch the unrelated public package of that name.
         assert.ok(existsSync(join(cwd, 'node_modules', '.bin', 'otp')), 'the project has its own otp command');
+        // Every @otp-ts package came with the license its package.json names (hoisted, or in the linked layout's store).
+        const scoped = (at: string) => (existsSync(at) ? readdirSync(at).map((p) => join(at, p)) : []);
+        const store = join(cwd, 'node_modules', '.store');
+        const installed = [...scoped(join(cwd, 'node_modules', '@otp-ts')), ...(existsSync(store) ? readdirSync(store).flatMap((s) => scoped(join(store, s, 'node_modules', '@otp-ts'))) : [])];
+        const names = new Set(installed.map((d) => (JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')) as { name: string }).name));
+        assert.deepEqual([...names].sort(), ['@otp-ts/cli', '@otp-ts/compiler', '@otp-ts/release', '@otp-ts/runtime', '@otp-ts/test-runner', '@otp-ts/tracer']);
+        for (const d of installed) assert.match(readFileSync(join(d, 'LICENSE'), 'utf8'), /Apache License\n\s+Version 2\.0/, `${d} has its LICENSE`);
       } else if (cmd === 'npx' && args[0] === 'otp' && args[1] === 'test') {
         const out = ok(await run(npx, args, cwd, env), what);
         assert.match(out.trim().split('\n').pop()!, /^\d+ passed, 0 failed$/, what);
