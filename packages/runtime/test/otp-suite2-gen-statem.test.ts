@@ -231,7 +231,8 @@ test('gen_statem_SUITE: call timeout — a call that times out raises timeout an
 });
 
 /** A machine for the timeout-order cases: state enter on, every event reported to the test. */
-function timing(test: Pid, onGo: (state: string) => ReturnType<typeof nextState> | ReturnType<typeof keepStateAndData>, onEnter: (state: string) => ReturnType<typeof keepStateAndData>, initActions: Parameters<typeof ok>[2] = []): GenStatem<string, null, never, string, never, void> {
+type Step = genStatem.Result<string, null, never>;
+function timing(test: Pid, onGo: (state: string) => Step, onEnter: (state: string) => Step, initActions: genStatem.Actions<never> = []): GenStatem<string, null, never, string, never, void> {
   return {
     callbackMode: () => ['handleEvent', 'stateEnter'],
     init: () => ok('a', null, initActions),
