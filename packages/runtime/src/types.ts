@@ -123,7 +123,7 @@ export interface ProcessContext {
   exit(reason: ExitReason): never;
   /** Sends an exit signal to `pid`: `'kill'` cannot be trapped, `'normal'` is ignored unless trapped. */
   exit(pid: Pid, reason: ExitReason): void;
-  /** Links this process to `pid` (idempotent); a dead `pid` sends this process a `noproc` exit signal. */
+  /** Links this process to `pid` (idempotent); a dead local `pid` throws a catchable `RuntimeError` `'noproc'`, or, trapping exits, delivers `Exit { reason: 'noproc' }` (OTP 21+). */
   link(pid: Pid): void;
   /** Removes the link with `pid` (idempotent). */
   unlink(pid: Pid): void;
