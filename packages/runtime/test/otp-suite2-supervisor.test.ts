@@ -513,3 +513,34 @@ test('supervisor_SUITE: restart_child — a restart whose start fails answers st
     });
   });
 });
+
+test('supervisor_SUITE: hanging_restart_loop — while a restart keeps failing the supervisor still answers, showing the child as restarting', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      let fail = false;
+      let attempts = 0;
+      const spec: ChildSpec = {
+        id: 'h',
+        start: (c) => {
+          if (fail) {
+            attempts++;
+            throw new Error('not yet');
+          }
+          return genServer.startLink(c, logged, { id: 'h', log: [] });
+        },
+      };
+      const sup = await supervisor.start(ctx, supOf({ intensity: 1_000_000, period: 3600 }, [spec]), undefined);
+      const first = (await pidOf(ctx, sup, 'h')) as Pid;
+      fail = true;
+      ctx.send(first, 'crash');
+      for (const deadline = Date.now() + WAIT; attempts < 3; await ctx.receive(null, 5)) assert.ok(Date.now() < deadline, 'no retries seen');
+      const lines = await supervisor.whichChildren(ctx, sup);
+      assert.equal(lines[0]!.pid, 'restarting');
+      assert.deepEqual(await supervisor.countChildren(ctx, sup), { specs: 1, active: 0, supervisors: 0, workers: 1 });
+      await assert.rejects(supervisor.restartChild(ctx, sup, 'h'), (e: SupervisorError) => e.code === 'restarting');
+      fail = false;
+      await restarted(ctx, sup, 'h', first);
+    });
+  });
+});
