@@ -116,6 +116,9 @@ function isOpaqueBuiltin(proto: object): boolean {
   return Function.prototype.toString.call(ctor).endsWith('{ [native code] }');
 }
 
+// A class's [copyState] method: given the copier's function for nested values, it returns the copy.
+type CopyHook = (this: object, copy: <V>(v: V) => V) => unknown;
+
 // No copy made yet (a copy may be undefined: a copyState hook's answer).
 const NOT_SEEN = Symbol('not seen');
 // Entries a copier keeps in its arrays before it moves them to a Map.
@@ -183,7 +186,7 @@ export class StateCopier {
     if (types.isProxy(x)) throw new Unprotectable(this.here(), 'a Proxy, which cannot be copied', 'store the object behind it, or keep the proxy outside the state');
     if (this.keep(x)) return this.remember(x, x);
     const hook = (x as { [copyState]?: unknown })[copyState];
-    if (typeof hook === 'function') return this.hooked(x, hook);
+    if (typeof hook === 'function') return this.hooked(x, hook as CopyHook);
     // Most of a state is plain objects and arrays: they skip the checks for built-ins and resources.
     const proto = Object.getPrototypeOf(x) as object | null;
     const array = Array.isArray(x);
@@ -210,7 +213,7 @@ export class StateCopier {
 
   // The copy a class's copyState method makes. Its own method, as are the Map's and the Set's below: a function
   // holding a closure over `this` allocates a context each call, which value() and structured() then would.
-  private hooked(x: object, hook: (this: object, copy: <V>(v: V) => V) => unknown): unknown {
+  private hooked(x: object, hook: CopyHook): unknown {
     const copy: unknown = hook.call(x, <V>(v: V): V => {
       // A hook may catch a refusal and go on: the path is put back as it was.
       const depth = this.depth;
