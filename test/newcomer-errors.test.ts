@@ -137,6 +137,23 @@ test("an application whose init throws: otp shell reports the project's error wi
   }
 });
 
+test("a suite whose initPerSuite throws: otp test names the error and where the project's code threw it, exit 1", () => {
+  const { dir, remove } = generate('setupfail');
+  try {
+    const suite = join(dir, 'test', 'setupfail.suite.ts');
+    const source = readFileSync(suite, 'utf8');
+    const edited = source.replace('  const node = createNode();\n', "  missingFixture('the fixture database is missing');\n  const node = createNode();\n");
+    assert.notEqual(edited, source, 'the edit applied');
+    writeFileSync(suite, `${edited}\nfunction missingFixture(why: string): void {\n  throw new Error(why);\n}\n`);
+    const r = spawnSync(process.execPath, [bin, 'test', 'test/setupfail.suite.ts'], { cwd: dir, encoding: 'utf8', timeout: 180_000, env: { ...process.env, NO_COLOR: '1' } });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /initPerSuite failed, so its 2 case\(s\) were skipped and the run fails: Error: the fixture database is missing\n\s+at missingFixture \(.*test\/setupfail\.suite\.ts:\d+:\d+\)/);
+    assert.doesNotMatch(r.stdout + r.stderr, /internal error|bug report/);
+  } finally {
+    remove();
+  }
+});
+
 test('otp compile --typecheck reports type errors as file:line:column', () => {
   const { dir, remove } = generate('typo');
   try {

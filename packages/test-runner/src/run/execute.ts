@@ -125,7 +125,8 @@ export class Executor {
     // Common Test auto-skips what a failed init_per_suite/group precedes, with the init's error as the reason (its end function does not run).
     const init = g.id === 'root' ? 'initPerSuite' : `initPerGroup(${g.name})`;
     const why = boxedFailure(outcome, `${init} failed`);
-    this.hooks.warning(`${init} failed, so its ${cases.length} case(s) were skipped and the run fails: ${boxedFailure(outcome).message}`);
+    // The whole failure (an Error's stack, runner frames dropped): where the project's setup threw.
+    this.hooks.warning(`${init} failed, so its ${cases.length} case(s) were skipped and the run fails: ${boxedFailure(outcome).text}`);
     for (const c of cases) this.result(c, 'skipped', { skipReason: why.message, autoSkipped: true });
     return false;
   }
