@@ -163,3 +163,20 @@ test('application_SUITE: permanent — a permanent application whose tree exits,
     assert.ok(log.includes('as2_bystander_worker down'), 'the other application was stopped');
   });
 });
+
+test('application_SUITE: ensure_all_started — when one application fails to start, the ones this call started are stopped again; those running before stay', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    const log: string[] = [];
+    await node.run(async (ctx) => {
+      await application.startController(ctx, {});
+      await application.load(ctx, appOf('as2_ea_running', log));
+      await application.load(ctx, appOf('as2_ea_dep', log));
+      await application.load(ctx, { name: 'as2_ea_top', vsn: '1', applications: ['as2_ea_running', 'as2_ea_dep'], mod: { start: () => { throw new Error('cannot'); } } });
+      await application.start(ctx, 'as2_ea_running');
+      await assert.rejects(application.ensureAllStarted(ctx, 'as2_ea_top'), (e: unknown) => e instanceof ApplicationError && e.app === 'as2_ea_top' && e.code === 'startFailed');
+      assert.deepEqual((await application.whichApplications(ctx)).map((a) => a.name), ['as2_ea_running']);
+    });
+    assert.deepEqual(log, ['as2_ea_running start', 'as2_ea_dep start', 'as2_ea_dep prepStop S0', 'as2_ea_dep_worker down', 'as2_ea_dep stop S1']);
+  });
+});

@@ -47,7 +47,7 @@ export async function start(ctx: ProcessContext, app: string, type: StartType = 
   await ask(ctx, { op: 'start', app, type });
 }
 
-/** Starts an application after its dependencies, transitively and in order; returns those it started. */
+/** Starts an application after its dependencies, transitively and in order; returns those it started. If one fails, those it started are stopped again (as OTP). */
 export async function ensureAllStarted(ctx: ProcessContext, app: string, type: StartType = 'temporary'): Promise<string[]> {
   const loaded = new Map((await loadedApplications(ctx)).map((a) => [a.name, a]));
   const running = new Set((await whichApplications(ctx)).map((a) => a.name));
@@ -64,7 +64,17 @@ export async function ensureAllStarted(ctx: ProcessContext, app: string, type: S
     order.push(name);
   };
   visit(app);
-  for (const name of order) await start(ctx, name, type);
+  const started: string[] = [];
+  try {
+    for (const name of order) {
+      await start(ctx, name, type);
+      started.push(name);
+    }
+  } catch (error) {
+    // As OTP: the applications this call started are stopped again, newest first, before the error is raised.
+    for (const name of started.reverse()) await stop(ctx, name).catch(() => undefined);
+    throw error;
+  }
   return order;
 }
 
