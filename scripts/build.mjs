@@ -37,13 +37,14 @@ for (const ws of workspaces) {
   });
   // An entry is a source path, or { src, bundle: [packages] } to inline those dependencies (a program
   // copied out of node_modules, like the release's start script, carries them with it); "alias" maps an
-  // import to a source file of this repository (package dir relative), to inline a narrow part of a package.
+  // import to a source file of this repository (package dir relative), to inline a narrow part of a package;
+  // "minify": true for a program started often (the start script: less to read at each start).
   for (const [out, entry] of Object.entries(extra)) {
-    const { src, bundle = [], alias = {} } = typeof entry === 'string' ? { src: entry } : entry;
+    const { src, bundle = [], alias = {}, minify = false } = typeof entry === 'string' ? { src: entry } : entry;
     const deps = Object.keys(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).dependencies ?? {});
     const external = bundle.length ? { external: deps.filter((d) => !bundle.includes(d)).flatMap((d) => [d, `${d}/*`]).concat(['node:*']) } : { packages: 'external' };
     const aliases = Object.fromEntries(Object.entries(alias).map(([from, to]) => [from, join(dir, to)]));
-    await build({ entryPoints: [join(dir, src)], outfile: join(dir, 'dist', out), bundle: true, ...external, alias: aliases, platform: 'node', format: 'esm', target: 'node20', sourcemap: true, logLevel: 'warning' });
+    await build({ entryPoints: [join(dir, src)], outfile: join(dir, 'dist', out), bundle: true, ...external, alias: aliases, platform: 'node', format: 'esm', target: 'node20', sourcemap: true, minify, logLevel: 'warning' });
   }
   // Browser bundles ("otpBuild.browser": { out: src }), e.g. otp observer's page: its libraries inlined, no CDN at run time.
   for (const [out, src] of Object.entries(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).otpBuild?.browser ?? {})) {
