@@ -1,7 +1,10 @@
 // The one command-line adapter of the toolchain: `otp` and every release's start script (bin/<name>) parse
 // with it, from their commands' tables (yargs parses; the tables check), so both answer --help with the
 // commands, options and examples, and refuse an unknown command, flag or value the same way (exit 2).
-import yargs, { type Argv, type Options } from 'yargs';
+// The common line (a known command, its long options, its positionals) is read from the tables without yargs,
+// which is loaded only for the rest (help, refusals, anything it could read two ways): `bin/<name> ping` runs
+// often, and yargs is most of the start script's bundle and of its start-up time.
+import type { Argv, Options } from 'yargs';
 import { checkFlags, collectArgs, listOf, usageError } from './args.js';
 import { didYouMean } from './suggest.js';
 import type { CommandSpec, OptionSpec } from './spec.js';
@@ -46,7 +49,8 @@ export function builtinFlags(program: Pick<ProgramSpec, 'version'>): OptionSpec[
   return [{ name: 'help', alias: 'h', type: 'boolean', description: 'show help' }, ...(program.version === undefined ? [] : [{ name: 'version', alias: 'v', type: 'boolean', description: 'show the version' } as const])];
 }
 
-function build<C extends CommandSpec>(program: ProgramSpec<C>, columns: number): Argv {
+async function build<C extends CommandSpec>(program: ProgramSpec<C>, columns: number): Promise<Argv> {
+  const { default: yargs } = await import('yargs');
   const y = yargs()
     .scriptName(program.name)
     .usage(`${program.name} <command> [options]\n\n${program.tagline}`)
@@ -92,8 +96,65 @@ function build<C extends CommandSpec>(program: ProgramSpec<C>, columns: number):
  * Throws the usage error (an OtpError, exit 2) for an unknown command, flag, value or a missing argument.
  */
 export async function parseCommandLine<C extends CommandSpec>(argv: readonly string[], program: ProgramSpec<C>, columns = process.stdout.columns ?? 100): Promise<CommandLine<C>> {
+  return quickParse(argv, program) ?? parseWithYargs(argv, program, columns);
+}
+
+// A word that yargs reads as a help request wherever it stands.
+const helpWords: ReadonlySet<string> = new Set(['help', 'version']);
+
+/**
+ * The common command line read from the tables alone, to what parseWithYargs gives for it: a known command, then
+ * its positionals and each of its (or the global) options at most once as `--name`, `--name VALUE` or
+ * `--name=VALUE`. Undefined for anything else (help, short or unknown flags, `--`, repeated or negated options,
+ * arrays, numbers other than plain digits, a missing, surplus or out-of-choice value), which yargs then parses
+ * and the tables refuse or accept as before. Internal: exported for the test that holds it to yargs.
+ */
+export function quickParse<C extends CommandSpec>(argv: readonly string[], program: ProgramSpec<C>): CommandLine<C> | undefined {
+  const [name, ...rest] = argv;
+  const command = name === undefined || helpWords.has(name) ? undefined : program.commands.find((c) => c.name === name);
+  if (!command) return undefined;
+  const options = new Map([...command.options, ...program.globalOptions].map((o) => [o.name, o]));
+  const parsed: Record<string, unknown> = {};
+  const words: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const token = rest[i]!;
+    if (token === '' || helpWords.has(token)) return undefined;
+    if (!token.startsWith('-')) {
+      words.push(token);
+      continue;
+    }
+    const flag = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/s.exec(token);
+    const o = flag ? options.get(flag[1]!) : undefined;
+    if (!flag || !o || o.name in parsed || helpWords.has(o.name)) return undefined;
+    if (o.type === 'boolean') {
+      if (flag[2] !== undefined) return undefined;
+      parsed[o.name] = true;
+      continue;
+    }
+    const value = flag[2] ?? rest[++i];
+    if (value === undefined || value === '' || value.startsWith('-') || helpWords.has(value) || (o.choices && !o.choices.includes(value))) return undefined;
+    if (o.type === 'number' && /^[0-9]{1,15}$/.test(value)) parsed[o.name] = Number(value);
+    else if (o.type === 'string') parsed[o.name] = value;
+    else return undefined;
+  }
+  for (const p of command.positionals) {
+    const taken = p.variadic ? words.splice(0) : words.splice(0, 1);
+    if (taken.length === 0) {
+      if (p.required) return undefined;
+      continue;
+    }
+    if (p.choices && taken.some((w) => !p.choices!.includes(w))) return undefined;
+    parsed[p.name] = p.variadic ? taken : taken[0];
+  }
+  if (words.length > 0) return undefined;
+  checkFlags(program.name, argv, [...command.options, ...program.globalOptions, ...builtinFlags(program)], command.name);
+  return { command, args: collectArgs(program.name, command, parsed, [], argv) };
+}
+
+/** parseCommandLine through yargs, for any command line. Internal: exported for the test that holds quickParse to it. */
+export async function parseWithYargs<C extends CommandSpec>(argv: readonly string[], program: ProgramSpec<C>, columns = process.stdout.columns ?? 100): Promise<CommandLine<C>> {
   let output = '';
-  const parsed = (await build(program, columns).parseAsync([...argv], {}, (_err, _argv, out) => {
+  const parsed = (await (await build(program, columns)).parseAsync([...argv], {}, (_err, _argv, out) => {
     output = out;
   })) as Record<string, unknown> & { _: unknown[] };
   if (output !== '' || parsed.help === true || parsed.version === true) return { help: output.endsWith('\n') ? output : `${output}\n` };
@@ -101,9 +162,9 @@ export async function parseCommandLine<C extends CommandSpec>(argv: readonly str
   if (name === undefined) {
     checkFlags(program.name, argv, [...program.globalOptions, ...builtinFlags(program)]);
     // As rebar3: the program alone is a request for the help, answered (exit 0) on stdout.
-    return parseCommandLine(['--help'], program, columns);
+    return parseWithYargs(['--help'], program, columns);
   }
-  if (name === 'help') return parseCommandLine([...extra.map(String), '--help'], program, columns);
+  if (name === 'help') return parseWithYargs([...extra.map(String), '--help'], program, columns);
   const command = program.commands.find((c) => c.name === name);
   if (!command) throw usageError(program.name, `unknown command '${String(name)}'${didYouMean(String(name), [...program.commands.filter((c) => !c.hidden).map((c) => c.name), 'help'])}`);
   checkFlags(program.name, argv, [...command.options, ...program.globalOptions, ...builtinFlags(program)], command.name);

@@ -6,21 +6,14 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { rpc, BadRpc } from '@otp-ts/runtime';
 import { bootRelease, permanentVersion, readReleases, readVersion, versionVariables, colours } from '@otp-ts/runtime/tools';
-import { unpack } from './unpack.js';
 import { formatReport } from './report.js';
 import { alive, call, describe, pidFile, program, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode } from './client.js';
 import { daemon, heartCommand } from './daemon.js';
 import { liveHeart } from './heart.js';
 import { evalFlags, type EvalFlags } from './eval-flags.js';
-import { parseCommandLine, styleHelp, type ProgramSpec } from '../command/adapter.js';
+import { parseCommandLine, styleHelp } from '../command/adapter.js';
 import type { ArgsOf, CommandSpec, OptionSpec, PositionalSpec } from '../command/spec.js';
-
-const evalOptions = [
-  { name: 'eval-timeout', type: 'string', value: 'MS', description: 'how long a line may run before its first await, in ms (default 1000, or OTP_EVAL_TIMEOUT)' },
-  { name: 'eval-await-timeout', type: 'string', value: 'MS', description: 'how long a line may take in all, awaits included, in ms (default 30000, or OTP_EVAL_AWAIT_TIMEOUT)' },
-] as const satisfies readonly OptionSpec[];
-const probeOption = [{ name: 'probe-ms', type: 'number', value: 'MS', description: 'how long to watch the node after the swap before making it permanent (default 2000)' }] as const satisfies readonly OptionSpec[];
-const none = [] as const;
+import { scriptProgram, scriptTables } from './commands.js';
 
 /** A command of the start script: its tables (the shared adapter parses and checks them) and what it runs. */
 interface ScriptCommand<O extends readonly OptionSpec[] = readonly OptionSpec[], P extends readonly PositionalSpec[] = readonly PositionalSpec[]> extends CommandSpec<O, P> {
@@ -28,39 +21,26 @@ interface ScriptCommand<O extends readonly OptionSpec[] = readonly OptionSpec[],
 }
 const command = <const O extends readonly OptionSpec[], const P extends readonly PositionalSpec[]>(c: ScriptCommand<O, P>): ScriptCommand => c as unknown as ScriptCommand;
 
-// The commands' examples say bin/NAME: scriptProgram puts the release's name in.
 const commands: readonly ScriptCommand[] = [
-  command({ name: 'foreground', description: 'boot the release in this terminal (Ctrl-C stops it in order)', positionals: none, options: [{ name: 'vsn', type: 'string', value: 'VSN', description: 'boot this installed version instead of the permanent one' }], examples: [{ command: 'bin/NAME foreground', description: 'run the node in this terminal' }], run: ({ vsn }) => foreground(vsn) }),
-  command({ name: 'daemon', description: 'boot the release in the background; logs go to log/, the pid to run/', positionals: none, options: [{ name: 'heart', type: 'boolean', description: 'restart it when it dies or hangs (as -heart in node.args)' }], examples: [{ command: 'bin/NAME daemon && bin/NAME ping', description: 'start the node and check it answers' }, { command: 'bin/NAME daemon --heart', description: 'restarted within seconds if it dies (kill -9) or answers no ping for HEART_BEAT_TIMEOUT s' }], run: ({ heart }) => daemon({ heart }) }),
-  command({ name: 'stop', description: 'stop the running node in order (applications in reverse start order)', positionals: none, options: none, examples: [{ command: 'bin/NAME stop', description: 'stop the node' }], run: stop }),
-  command({ name: 'restart', description: "restart the running node's applications without restarting the node", positionals: none, options: none, examples: [{ command: 'bin/NAME restart', description: 'restart the applications' }], run: restart }),
-  command({ name: 'ping', description: 'pong when the node runs and answers, pang otherwise', positionals: none, options: none, examples: [{ command: 'bin/NAME ping', description: 'pong, or pang (exit 1)' }], run: ping }),
-  command({ name: 'pid', description: "the running node's OS process id", positionals: none, options: none, examples: [{ command: 'bin/NAME pid', description: "the node's OS pid" }], run: pid }),
-  command({ name: 'remote', description: 'a REPL evaluating JavaScript inside the running node, with the shell helpers in scope', positionals: none, options: evalOptions, examples: [{ command: 'bin/NAME remote', description: 'then e.g. processes().length; q() leaves' }], run: remote }),
-  command({ name: 'rpc', description: "run a module's function on the node and print the result as JSON", positionals: [{ name: 'module', description: 'the module, e.g. otp or shop/shop_server', required: true }, { name: 'fn', description: 'the exported function', required: true }, { name: 'json-args', description: "the arguments as a JSON array, e.g. '[1, \"two\"]'" }], options: none, examples: [{ command: 'bin/NAME rpc otp processCount', description: 'how many processes the node runs' }], run: rpcCommand }),
-  command({ name: 'eval', description: 'evaluate a JavaScript expression inside the node (ctx and the runtime API in scope), bounded as remote', positionals: [{ name: 'code', description: 'the JavaScript, its words joined with spaces', required: true, variadic: true }], options: evalOptions, examples: [{ command: 'bin/NAME eval "processes().length"', description: 'how many processes the node runs' }], run: evalCommand }),
-  command({ name: 'versions', description: 'the installed versions, which is permanent and which runs', positionals: none, options: none, examples: [{ command: 'bin/NAME versions', description: 'one line per installed version' }], run: versions }),
-  command({ name: 'unpack', description: 'unpack a release tarball (from releases/ or a path) beside the installed versions', positionals: [{ name: 'release', description: 'a version in releases/, or a path to NAME-VSN.tar.gz', required: true }], options: none, examples: [{ command: 'bin/NAME unpack 0.2.0', description: 'unpack releases/NAME-0.2.0.tar.gz' }], run: ({ release }) => unpackCommand(release) }),
-  command({ name: 'upgrade', description: 'hot-upgrade the running node to a version (unpacked first if needed), watch it, then make it permanent', positionals: [{ name: 'release', description: 'a version, or a path to NAME-VSN.tar.gz', required: true }], options: probeOption, examples: [{ command: 'bin/NAME upgrade 0.2.0', description: 'upgrade the running node to 0.2.0' }], run: ({ release, 'probe-ms': probeMs }) => installCommand(release, probeMs, 'upgrade') }),
-  command({ name: 'downgrade', description: 'hot-downgrade the running node to an earlier installed version the same way', positionals: [{ name: 'vsn', description: 'an installed version', required: true }], options: probeOption, examples: [{ command: 'bin/NAME downgrade 0.1.0', description: 'back to 0.1.0' }], run: ({ vsn, 'probe-ms': probeMs }) => installCommand(vsn, probeMs, 'downgrade') }),
+  command({ ...scriptTables.foreground, run: ({ vsn }) => foreground(vsn) }),
+  command({ ...scriptTables.daemon, run: ({ heart }) => daemon({ heart }) }),
+  command({ ...scriptTables.stop, run: stop }),
+  command({ ...scriptTables.restart, run: restart }),
+  command({ ...scriptTables.ping, run: ping }),
+  command({ ...scriptTables.pid, run: pid }),
+  command({ ...scriptTables.remote, run: remote }),
+  command({ ...scriptTables.rpc, run: rpcCommand }),
+  command({ ...scriptTables.eval, run: evalCommand }),
+  command({ ...scriptTables.versions, run: versions }),
+  command({ ...scriptTables.unpack, run: ({ release }) => unpackCommand(release) }),
+  command({ ...scriptTables.upgrade, run: ({ release, 'probe-ms': probeMs }) => installCommand(release, probeMs, 'upgrade') }),
+  command({ ...scriptTables.downgrade, run: ({ vsn, 'probe-ms': probeMs }) => installCommand(vsn, probeMs, 'downgrade') }),
   // Run by the start script itself, not by people: the heart process that `daemon --heart` starts.
-  command({ name: 'heart', hidden: true, description: 'the watchdog daemon --heart starts', positionals: none, options: none, examples: [{ command: 'bin/NAME daemon --heart', description: 'starts it' }], run: heartCommand }),
+  command({ ...scriptTables.heart, run: heartCommand }),
 ];
 
 async function releaseName(): Promise<string> {
   return (await readReleases(root)).name;
-}
-
-/** The start script as the shared adapter sees it: `bin/<name>` and its commands, the release's name in the examples. */
-function scriptProgram(name: string): ProgramSpec<ScriptCommand> {
-  const named = (text: string) => text.replaceAll('NAME', name);
-  return {
-    name: `bin/${name}`,
-    tagline: `The start script of the ${name} release: boots it, or talks to its running node with the release's cookie.`,
-    epilogue: `Run \`bin/${name} <command> --help\` for a command's options. Exit codes: 0 success, 1 the work failed, 2 bad usage or input.`,
-    commands: commands.map((c) => ({ ...c, examples: c.examples.map((e) => ({ command: named(e.command), description: named(e.description) })) as unknown as ScriptCommand['examples'] })),
-    globalOptions: [],
-  };
 }
 
 async function foreground(vsn: string | undefined): Promise<number> {
@@ -199,6 +179,8 @@ async function unpackCommand(what: string): Promise<number> {
 }
 
 async function unpackIfNeeded(what: string): Promise<string> {
+  // tar (most of what unpacking needs) is loaded only by the commands that unpack.
+  const { unpack } = await import('./unpack.js');
   try {
     return await unpack(root, what);
   } catch (error) {
@@ -245,7 +227,7 @@ async function installCommand(what: string, probeMs: number | undefined, verb: '
 
 async function main(argv: string[]): Promise<number> {
   const name = await releaseName().catch(() => 'release');
-  const line = await parseCommandLine(argv, scriptProgram(name));
+  const line = await parseCommandLine(argv, scriptProgram(name, commands));
   if ('help' in line) {
     process.stdout.write(styleHelp(line.help, colours(process.stdout).bold));
     return 0;
