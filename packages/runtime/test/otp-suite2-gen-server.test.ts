@@ -375,3 +375,41 @@ test('gen_server_SUITE: timeout action — noreply with a timeout brings handle_
     });
   });
 });
+
+test('gen_server_SUITE: trap exit — a trapping server whose parent exits normally terminates with normal; a server that does not trap ignores it', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const me = ctx.self();
+      const servers: Pid[] = [];
+      const states: State[] = [];
+      const parent = ctx.spawn(async (c) => {
+        servers.push(await genServer.startLink(c, suite, { trap: true }));
+        servers.push(await genServer.startLink(c, suite, 'ok'));
+        c.send(me, 'started');
+        await c.receive((m) => m === 'go');
+      });
+      await ctx.receive((m) => m === 'started', WAIT);
+      states.push((await sys.getState(ctx, servers[0]!)) as State);
+      const ref = ctx.monitor(servers[0]!);
+      ctx.send(parent, 'go');
+      const down = await ctx.receive((m) => isDown(m, ref), WAIT);
+      assert.equal((down as { reason: unknown }).reason, 'normal');
+      assert.deepEqual(states[0]!.events, ['terminate normal']);
+      assert.equal(await genServer.call(ctx, servers[1]!, 'started_p'), 'ok', 'the server that does not trap exits lives on');
+    });
+  });
+});
+
+test('gen_server_SUITE: trap exit — exit(Server, kill) ends even a trapping server with killed, without terminate', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const pid = await genServer.start(ctx, suite, { trap: true });
+      const s = (await sys.getState(ctx, pid)) as State;
+      const ref = ctx.monitor(pid);
+      ctx.exit(pid, 'kill');
+      const down = await ctx.receive((m) => isDown(m, ref), WAIT);
+      assert.equal((down as { reason: unknown }).reason, 'killed');
+      assert.deepEqual(s.events, []);
+    });
+  });
+});

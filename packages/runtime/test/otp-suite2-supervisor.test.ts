@@ -544,3 +544,17 @@ test('supervisor_SUITE: hanging_restart_loop — while a restart keeps failing t
     });
   });
 });
+
+test('supervisor_SUITE: sup_stop — gen_server:stop of a supervisor stops its children newest first, then it exits with the reason given', async () => {
+  await withNode(async (node) => {
+    const log: string[] = [];
+    await node.run(async (ctx) => {
+      const sup = await supervisor.start(ctx, supOf({}, [child('a', log, { trap: true }), child('b', log, { trap: true })]), undefined);
+      const ref = ctx.monitor(sup);
+      await genServer.stop(ctx, sup, 'normal');
+      const down = await ctx.receive((m) => isDown(m, ref), WAIT);
+      assert.equal((down as { reason: unknown }).reason, 'normal');
+    });
+    assert.deepEqual(log, ['start a', 'start b', 'terminate b shutdown', 'terminate a shutdown']);
+  });
+});
