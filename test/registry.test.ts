@@ -157,7 +157,10 @@ async function followReadme(dir: string, name: string, installArgs: string[]): P
         // Every @otp-ts package came with the license its package.json names (hoisted, or in the linked layout's store).
         const scoped = (at: string) => (existsSync(at) ? readdirSync(at).map((p) => join(at, p)) : []);
         const store = join(cwd, 'node_modules', '.store');
-        const installed = [...scoped(join(cwd, 'node_modules', '@otp-ts')), ...(existsSync(store) ? readdirSync(store).flatMap((s) => scoped(join(store, s, 'node_modules', '@otp-ts'))) : [])];
+        // The store's real package folders (…/node_modules/@otp-ts/NAME), whatever its folders are named; links are passed over.
+        const inStore = (dir: string, depth: number): string[] =>
+          depth < 0 ? [] : readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).flatMap((e) => (/node_modules[/\\]@otp-ts$/.test(dir) ? [join(dir, e.name)] : inStore(join(dir, e.name), depth - 1)));
+        const installed = [...scoped(join(cwd, 'node_modules', '@otp-ts')), ...(existsSync(store) ? inStore(store, 5) : [])];
         const names = new Set(installed.map((d) => (JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')) as { name: string }).name));
         assert.deepEqual([...names].sort(), ['@otp-ts/cli', '@otp-ts/compiler', '@otp-ts/release', '@otp-ts/runtime', '@otp-ts/test-runner', '@otp-ts/tracer']);
         for (const d of installed) assert.match(readFileSync(join(d, 'LICENSE'), 'utf8'), /Apache License\n\s+Version 2\.0/, `${d} has its LICENSE`);
