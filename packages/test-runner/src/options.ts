@@ -32,6 +32,8 @@ export interface RunApiOptions {
   importGraph?: ImportGraph;
   /** The command replay hints start with (default: `otp test`). */
   replayCommand?: string;
+  /** Interrupts the run when aborted (its reason, e.g. `'SIGINT'`, names why): no file starts, running workers are terminated, the cases that did not finish are reported as skipped, and the result has `interrupted`. */
+  signal?: AbortSignal;
 }
 
 /**

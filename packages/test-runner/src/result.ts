@@ -38,6 +38,8 @@ export interface CaseResult {
   readonly skipReason?: string;
   /** Skipped because an init function above it failed (Common Test's auto-skip; the reason holds the init's error): the run fails. */
   readonly autoSkipped?: boolean;
+  /** Skipped because the run was interrupted before or while it ran (`RunResult.interrupted`). */
+  readonly interrupted?: boolean;
   /** Processes the case left alive (they were killed after the case). */
   readonly leaks?: readonly string[];
   /** Crash reports of other processes and unhandled rejections seen while the case ran. */
@@ -86,6 +88,8 @@ export interface RunResult {
   readonly shuffleSeed?: number;
   /** Set when the run selected no test (and `passWithNoTests` was not given): one sentence naming the filter that matched nothing and the closest names. The run then fails. */
   readonly noTests?: string;
+  /** Set when the run was interrupted (`signal`), to why (e.g. `SIGINT`): the cases that did not finish are skipped, and the run fails. */
+  readonly interrupted?: string;
 }
 
 /** Counts of a list of case results. */

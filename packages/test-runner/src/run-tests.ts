@@ -11,7 +11,7 @@ import { moduleName, testFileKind } from './plan/plan-file.js';
 import { compileTestFile, sourceOrder } from './run/compile.js';
 import { mayHoldSelection } from './run/prefilter.js';
 import { noTestsReason } from './run/no-tests.js';
-import { runFile } from './run/pool.js';
+import { interruptReason, runFile } from './run/pool.js';
 import { plainFailure } from './run/failure-info.js';
 import { updateStore, type CounterexampleStore } from './run/counterexamples.js';
 import { failedCases, mergeFailed, wholeFile, type FailedStore } from './run/failed-store.js';
@@ -101,8 +101,9 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
   let bailed = false;
   const one = async (file: string): Promise<FileResult> => {
     const rel = relative(root, file);
-    // After a failure with bail, the files not started yet still count: as skipped, never as missing.
-    if (bailed) return notRun(rel, reporters);
+    // After a failure with bail, or once the run is interrupted, the files not started yet still count: as skipped, never as missing.
+    if (options.signal?.aborted) return notRun(rel, reporters, `not run: the run was interrupted (${interruptReason(options.signal)})`, true);
+    if (bailed) return notRun(rel, reporters, 'not run: an earlier test failed (--bail)');
     reporters.forEach((r) => r.onFileStart?.(rel));
     if (!existsSync(file)) return goneCases(rel, failed?.[rel] ?? [], reporters);
     const compiled = await compileTestFile(root, file, outDir);
@@ -120,14 +121,15 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
   const results = await pool(files, Math.max(1, options.jobs ?? availableParallelism()), one);
   writeJsonStore(storePath, updateStore(store, results));
   // A partial run (paths, shard, filters, a rerun) keeps the failures it did not reach, so a later --rerun-failed still finds them.
-  const partial = options.paths !== undefined || options.shard !== undefined || options.rerunFailed || Object.keys(filter).length > 0;
+  const interrupted = options.signal?.aborted ? interruptReason(options.signal) : undefined;
+  const partial = options.paths !== undefined || options.shard !== undefined || options.rerunFailed || Object.keys(filter).length > 0 || bailed || interrupted !== undefined;
   writeJsonStore(failedPath, partial ? mergeFailed(lastFailed, results) : failedCases(results));
   const cases = results.flatMap((f) => f.cases);
   const counts = countCases(cases);
-  const noTests = counts.total === 0 && !options.passWithNoTests ? emptyReason(root, options, selected, filter, failed, available) : undefined;
+  const noTests = counts.total === 0 && !options.passWithNoTests && interrupted === undefined ? emptyReason(root, options, selected, filter, failed, available) : undefined;
   // Cases skipped because an init function failed (Common Test's auto-skip) fail the run, as in ct_run and rebar3.
-  const ok = counts.failed === 0 && !cases.some((c) => c.autoSkipped) && noTests === undefined;
-  const result: RunResult = { ok, counts, files: results, durationMs: performance.now() - started, shuffleSeed, ...(noTests !== undefined && { noTests }) };
+  const ok = counts.failed === 0 && !cases.some((c) => c.autoSkipped) && noTests === undefined && interrupted === undefined;
+  const result: RunResult = { ok, counts, files: results, durationMs: performance.now() - started, shuffleSeed, ...(noTests !== undefined && { noTests }), ...(interrupted !== undefined && { interrupted }) };
   await each(reporters, (r) => r.onRunEnd?.(result));
   return result;
 }
@@ -135,7 +137,7 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
 // Runs a file, then its failed cases again up to `retry` times; reporters hear of a failed case only once its last attempt is known.
 async function runWithRetries(job: Omit<WorkerJob, 'done'>, options: RunOptions, reporters: readonly Reporter[], onAvailable?: (names: readonly string[]) => void): Promise<FileResult> {
   const retry = Math.max(0, options.retry ?? 0);
-  const memory = { ...(options.workerMemoryMb !== undefined && { memoryMb: options.workerMemoryMb }), ...(options.workerExecArgv && { execArgv: options.workerExecArgv }) };
+  const memory = { ...(options.workerMemoryMb !== undefined && { memoryMb: options.workerMemoryMb }), ...(options.workerExecArgv && { execArgv: options.workerExecArgv }), ...(options.signal && { signal: options.signal }) };
   const tell = (c: CaseResult): void => reporters.forEach((r) => r.onCaseEnd?.(c));
   let result = await runFile(job, {
     ...memory,
@@ -146,7 +148,7 @@ async function runWithRetries(job: Omit<WorkerJob, 'done'>, options: RunOptions,
   });
   for (let attempt = 2; attempt <= retry + 1; attempt++) {
     const ids = failedIds(result);
-    if (ids.length === 0) break;
+    if (ids.length === 0 || options.signal?.aborted) break;
     const again = await runFile({ ...job, filter: { ...job.filter, ids } }, memory);
     result = mergeRetry(result, again, attempt, options.failOnFlaky ?? false);
   }
@@ -154,8 +156,8 @@ async function runWithRetries(job: Omit<WorkerJob, 'done'>, options: RunOptions,
   return result;
 }
 
-function notRun(file: string, reporters: readonly Reporter[]): FileResult {
-  const c = { id: 'file', file, name: file, path: [file], status: 'skipped' as const, durationMs: 0, skipReason: 'not run: an earlier test failed (--bail)' };
+function notRun(file: string, reporters: readonly Reporter[], skipReason: string, interrupted = false): FileResult {
+  const c = { id: 'file', file, name: file, path: [file], status: 'skipped' as const, durationMs: 0, skipReason, ...(interrupted && { interrupted }) };
   reporters.forEach((r) => r.onCaseEnd?.(c));
   return { file, cases: [c], durationMs: 0, warnings: [], output: '' };
 }

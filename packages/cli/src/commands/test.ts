@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { rmSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import {
@@ -52,9 +53,12 @@ export const testCommand = defineProvider({
     const set: TestConfig = { ...config.test, ...config.profiles?.test?.test };
     if (args.cover && io.env.NODE_V8_COVERAGE === undefined) return runCovered(project.root, set, args['cover-threshold'], io);
     const options = { ...runOptionsOf(project.root, set, args), output: io.stdout, importGraph: new ImportGraph() };
-    const result = await runTests(options).catch((error: unknown) => {
+    // Ctrl-C or a CI job's cancellation ends the run with a report of what ran (a second signal stops at once); --watch keeps Ctrl-C's default.
+    const stop = args.watch ? undefined : onStopSignals(io);
+    const result = await runTests({ ...options, ...(stop && { signal: stop.signal }) }).catch((error: unknown) => {
       throw error instanceof TestPathError ? new OtpError('usage', error.message) : error;
-    });
+    }).finally(() => stop?.dispose());
+    if (result.interrupted !== undefined) return signalExitCode(result.interrupted);
     if (result.noTests !== undefined && !args.watch) throw new OtpError('failed', result.noTests);
     if (!args.watch) return result.ok ? 0 : 1;
     return watchTests(project, options, io);
@@ -83,28 +87,65 @@ function shardOf(text: string | undefined): Shard | undefined {
   return shard.shard;
 }
 
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/** The exit code of a run stopped by `signal`, as a shell reports a process the signal ended: 128 + its number (130 for SIGINT). */
+function signalExitCode(signal: string): number {
+  const n = (constants.signals as Record<string, number | undefined>)[signal];
+  return n === undefined ? 1 : 128 + n;
+}
+
+/** Turns the first SIGINT or SIGTERM into an abort of the run (its reason: the signal's name); a second one exits at once. */
+function onStopSignals(io: Io): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const on = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(signalExitCode(signal));
+    io.stderr.write(`otp: ${signal}: stopping the tests and reporting what ran (${signal} again stops at once)\n`);
+    controller.abort(signal);
+  };
+  for (const s of STOP_SIGNALS) process.on(s, on);
+  return { signal: controller.signal, dispose: () => STOP_SIGNALS.forEach((s) => process.off(s, on)) };
+}
+
+/** Runs the child that measures coverage; SIGINT and SIGTERM are handed on to it (in a process group of its own, so Ctrl-C reaches it once), and it reports what ran. */
+function runCoverageChild(io: Io, rawDir: string): Promise<{ status: number; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...process.argv.slice(2)], {
+      cwd: io.cwd,
+      env: { ...io.env, NODE_V8_COVERAGE: rawDir },
+      stdio: ['inherit', 'pipe', 'inherit'],
+      detached: process.platform !== 'win32',
+    });
+    const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
+    for (const s of STOP_SIGNALS) process.on(s, forward);
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      for (const s of STOP_SIGNALS) process.off(s, forward);
+      resolve({ status: code ?? (signal ? signalExitCode(signal) : 1), stdout });
+    });
+  });
+}
+
 // V8 collects coverage only when the process starts with NODE_V8_COVERAGE: run the tests in a child that does,
 // then map what it collected and hold it against the thresholds.
 async function runCovered(root: string, set: TestConfig, threshold: number | undefined, io: Io): Promise<number> {
   const rawDir = join(root, '_build', 'test', 'coverage', 'raw');
   rmSync(rawDir, { recursive: true, force: true });
-  const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, ...process.argv.slice(2)], {
-    cwd: io.cwd,
-    env: { ...io.env, NODE_V8_COVERAGE: rawDir },
-    stdio: ['inherit', 'pipe', 'inherit'],
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  });
+  const child = await runCoverageChild(io, rawDir);
   // The closing line stays the last line, after the coverage table: it is held back and printed once.
   const lines = child.stdout.trimEnd().split('\n');
   const closing = /^\d+ passed, \d+ failed/.test(lines.at(-1) ?? '') ? lines.pop() : undefined;
-  io.stdout.write(closing === undefined ? child.stdout : `${lines.join('\n')}\n`);
+  // An interrupted run (exit 128 + signal) measured only part of the tests: its report stands as it is, with no coverage.
+  const interrupted = child.status > 128;
+  io.stdout.write(closing === undefined || interrupted ? child.stdout : `${lines.join('\n')}\n`);
   // No closing line: the tests did not run (a usage error, a crash), so there is nothing to measure.
-  if (closing === undefined) return child.status ?? 1;
+  if (closing === undefined || interrupted) return child.status;
   const summary = await reportCoverage({ root, rawDir });
   io.stdout.write(`\n${closing}\n`);
   checkCoverage(summary, { ...set.cover, ...(threshold === undefined ? {} : { lines: threshold }) });
-  return child.status ?? 1;
+  return child.status;
 }
 
 /** Throws when coverage measured nothing or fell below a threshold. */

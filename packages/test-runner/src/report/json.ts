@@ -3,7 +3,7 @@ import type { Reporter } from './types.js';
 
 /** The run as one JSON document: counts, then each file with its cases (failures, leaks, property seeds). */
 export function toJson(result: RunResult): string {
-  return JSON.stringify({ ok: result.ok, counts: result.counts, durationMs: Math.round(result.durationMs), shuffleSeed: result.shuffleSeed, files: result.files }, null, 2);
+  return JSON.stringify({ ok: result.ok, counts: result.counts, durationMs: Math.round(result.durationMs), shuffleSeed: result.shuffleSeed, ...(result.interrupted !== undefined && { interrupted: result.interrupted }), files: result.files }, null, 2);
 }
 
 /** Writes the run as JSON (see `toJson`) through `write`, e.g. to a file. */

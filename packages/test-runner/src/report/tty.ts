@@ -80,6 +80,10 @@ export function ttyReporter(out: Output = process.stdout): Reporter {
       if (skipped.length > 0) out.write(`\nSkipped:\n${skipped.map((c) => `  ${c.file} › ${c.path.join(' > ')}: ${c.skipReason ?? ''}`).join('\n')}\n`);
       const slowest = cases.filter((c) => c.status !== 'skipped' && c.id !== 'file').sort((a, b) => b.durationMs - a.durationMs).slice(0, SLOWEST);
       if (slowest.length > 0) out.write(`\nSlowest:\n${slowest.map((c) => `  ${Math.round(c.durationMs)} ms  ${c.file} › ${c.path.join(' > ')}`).join('\n')}\n`);
+      if (result.interrupted !== undefined) {
+        const unfinished = result.files.filter((f) => f.cases.some((c) => c.interrupted)).length;
+        out.write(`\n${paint.yellow(`⚠ interrupted by ${result.interrupted}: ${unfinished} test file(s) did not finish; what they did not run is reported as skipped, and the run fails`)}\n`);
+      }
       const closing = closingLine(result.counts);
       out.write(`\n${result.ok ? paint.green(closing) : paint.red(closing)}\n`);
     },

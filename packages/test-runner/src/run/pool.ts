@@ -17,9 +17,14 @@ export interface FileRunOptions {
   readonly onCase?: (result: CaseResult) => void;
   /** Told the full names of every case of the file before the filter (once its plan is known). */
   readonly onAvailable?: (names: readonly string[]) => void;
+  /** Interrupts the file when aborted: its worker is terminated and the cases that did not finish are skipped. */
+  readonly signal?: AbortSignal;
 }
 
-type WorkerEnd = { kind: 'done' } | { kind: 'died'; why: string; inFlight: string[]; hook: boolean };
+type WorkerEnd = { kind: 'done' } | { kind: 'died'; why: string; inFlight: string[]; hook: boolean } | { kind: 'interrupted'; inFlight: string[] };
+
+/** Why a run was interrupted, from its signal's reason (`otp test` aborts with the signal's name). */
+export const interruptReason = (signal: AbortSignal | undefined): string => (typeof signal?.reason === 'string' ? signal.reason : 'an abort');
 
 // The built worker sits beside the built entry; from sources (the repository's tests) it is the package's dist.
 function workerUrl(): URL {
@@ -46,8 +51,12 @@ export async function runFile(job: Omit<WorkerJob, 'done'>, options: FileRunOpti
   };
   for (;;) {
     const before = state.results.size;
-    const end = await runWorker({ ...job, done: [...state.results.keys()] }, state, options);
+    const end: WorkerEnd = options.signal?.aborted ? { kind: 'interrupted', inFlight: [] } : await runWorker({ ...job, done: [...state.results.keys()] }, state, options);
     if (end.kind === 'done') break;
+    if (end.kind === 'interrupted') {
+      skipUnfinished(state, job.file, interruptReason(options.signal), end.inFlight);
+      break;
+    }
     state.warnings.push(end.why);
     if (state.planned === undefined) {
       fail({ id: 'file', name: job.file, path: [job.file] }, end.why);
@@ -85,10 +94,13 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
     const finish = (end: WorkerEnd): void => {
       if (ended) return;
       ended = end;
+      options.signal?.removeEventListener('abort', interrupt);
       killPeers(peers);
       for (const f of inFlight.values()) clearTimeout(f.timer);
       void worker.terminate().then(() => resolve(end));
     };
+    const interrupt = (): void => finish({ kind: 'interrupted', inFlight: [...inFlight.keys()] });
+    options.signal?.addEventListener('abort', interrupt, { once: true });
     const died = (why: string): void => finish({ kind: 'died', why, inFlight: [...inFlight.keys()], hook: [...inFlight.values()].some((f) => f.hook) });
     worker.stdout.on('data', (d: Buffer) => (state.output += d.toString()));
     worker.stderr.on('data', (d: Buffer) => (state.output += d.toString()));
@@ -144,6 +156,15 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
     worker.on('error', (error: Error & { code?: string }) => died(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'the worker ran out of memory' : `the worker crashed: ${error.stack ?? error.message}`));
     worker.on('exit', (code) => died(`the worker exited with code ${code} (process.exit in a test?)`));
   });
+}
+
+// An interrupted file accounts for every case it planned: those without an outcome are skipped, saying whether they were running.
+function skipUnfinished(state: FileState, file: string, reason: string, inFlight: readonly string[]): void {
+  const skip = (c: PlannedCase, why: string): void => {
+    state.results.set(c.id, { id: c.id, file, name: c.name, path: c.path, status: 'skipped', durationMs: 0, skipReason: why, interrupted: true });
+  };
+  if (state.planned === undefined) return skip({ id: 'file', name: file, path: [file] }, `not run: the run was interrupted (${reason})`);
+  for (const c of state.planned) if (!state.results.has(c.id)) skip(c, inFlight.includes(c.id) ? `interrupted while it ran (${reason})` : `not run: the run was interrupted (${reason})`);
 }
 
 // A case whose timer or promise threw after it returned fails, whatever it reported first.
