@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
+import { toolsOf } from './versions.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CONNECTIONS = 100;
@@ -30,7 +31,7 @@ function idleHandshake(port, i) {
 
 /** Starts a node (of the runtime bundle `runtime`, see versions.mjs), measures it idle, with CONNECTIONS idle handshakes, and after they closed; bytes. */
 export async function idleMemory(cookie, env, epmdPort, runtime) {
-  const { portMapperLookup } = await import(pathToFileURL(runtime).href);
+  const { portMapperLookup } = await import(pathToFileURL(toolsOf(runtime)).href);
   const child = spawn(process.execPath, ['--expose-gc', join(here, 'peer.mjs'), 'bench_idle@127.0.0.1', cookie, runtime], { env, stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = [];
   let waiting = null;

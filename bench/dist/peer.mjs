@@ -1,8 +1,11 @@
 // The dist suite's otp-ts peer node: an echo process and a counting sink, registered by name.
-// Usage: node peer.mjs NAME COOKIE [RUNTIME] — RUNTIME, a bundle's path, runs another runtime (versions.mjs).
+// Usage: node peer.mjs NAME COOKIE [RUNTIME] [ECHO_PORT] — RUNTIME, a bundle's path, runs another runtime
+// (versions.mjs); ECHO_PORT, a bare TCP echo server on 127.0.0.1 beside the node, the floor set-up is measured
+// against (0: any free port; `ready echo=PORT` names it).
+import { createServer } from 'node:net';
 import { pathToFileURL } from 'node:url';
 
-const [name, cookie, runtime] = process.argv.slice(2);
+const [name, cookie, runtime, echoPort] = process.argv.slice(2);
 const { createNode } = await import(runtime ? pathToFileURL(runtime).href : '@otp-ts/runtime');
 const node = createNode();
 await node.startDistribution({ name, cookie, log: () => {} });
@@ -30,7 +33,16 @@ node.spawn(
   },
   { name: 'sink' },
 );
-process.stdout.write('ready\n');
+if (echoPort) {
+  // What a handshake's flights cost without the handshake: each chunk read is written back at once.
+  const echo = createServer((s) => {
+    s.setNoDelay(true);
+    s.on('data', (c) => s.write(c));
+    s.on('error', () => {});
+  });
+  await new Promise((resolve, reject) => echo.once('error', reject).listen(Number(echoPort), '127.0.0.1', resolve));
+  process.stdout.write(`ready echo=${echo.address().port}\n`);
+} else process.stdout.write('ready\n');
 // `mem` on stdin: the node's memory after a full collection (run with --expose-gc), as one JSON line.
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (text) => {

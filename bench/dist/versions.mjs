@@ -14,7 +14,16 @@ async function bundle(srcRoot, out) {
   await build({ ...common, entryPoints: [join(srcRoot, 'packages', 'runtime', 'src', 'index.ts')], outfile: join(out, 'index.js') });
   // The built-in port mapper beside it, where the runtime looks for it (only used without Erlang's epmd).
   await build({ ...common, entryPoints: [join(srcRoot, 'packages', 'runtime', 'src', 'distribution', 'epmd-main.ts')], outfile: join(out, 'epmd.js') });
+  // The port mapper's client (portMapperLookup, killPortMapper), in @otp-ts/runtime/tools since that entry exists.
+  const tools = join(srcRoot, 'packages', 'runtime', 'src', 'tools.ts');
+  if (existsSync(tools)) await build({ ...common, entryPoints: [tools], outfile: join(out, 'tools.js') });
   return join(out, 'index.js');
+}
+
+/** The module of a bundle (see buildRuntimes) that exports the port mapper's client: its tools.js, or the bundle itself for a runtime older than that entry. */
+export function toolsOf(bundle) {
+  const tools = join(bundle, '..', 'tools.js');
+  return existsSync(tools) ? tools : bundle;
 }
 
 /**
