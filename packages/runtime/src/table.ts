@@ -3,6 +3,7 @@ import { compareTerms, estimateSize, isGround, matchPattern, termEquals, termKey
 import type { ProcessImpl } from './process.js';
 import type { OtpNode } from './node.js';
 import { Pid } from './pid.js';
+import { isolateMessage, isolation } from './isolation.js';
 import type { MatchSpec } from './table-match.js';
 import { continuationStore, isContinuation, selectAll, selectAllReverse, selectCount, selectDelete, selectFirst, selectNext, selectReplace, type SelectChunk, type SelectContinuation } from './table-select.js';
 import { TableTransfer, type Table, type TableAccess, type TableHeir, type TableInfo, type TableOptions, type TableType, type UpdateCounterOptions } from './table-api.js';
@@ -145,6 +146,9 @@ export class TableStore {
   }
 
   put(record: unknown): void {
+    // Message isolation: ETS copies a record in and out, so a change after insert, or to what lookup gave,
+    // never reaches the table; frozen here, such a change throws where it is made (dev and test profiles).
+    if (isolation.on) isolateMessage(record);
     this.ordered = null;
     this.writes++;
     const key = this.keyOf(record);
@@ -171,7 +175,10 @@ export class TableStore {
   replaceSameKey(keys: readonly unknown[], next: readonly unknown[]): void {
     this.ordered = null;
     this.writes++;
-    for (let i = 0; i < keys.length; i++) this.data.set(termKey(keys[i]), next[i]);
+    for (let i = 0; i < keys.length; i++) {
+      if (isolation.on) isolateMessage(next[i]);
+      this.data.set(termKey(keys[i]), next[i]);
+    }
   }
 
   records(key: unknown): unknown[] {

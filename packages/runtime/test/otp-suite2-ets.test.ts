@@ -2,7 +2,7 @@
 // and badarg cases checked in erl).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RuntimeError, TIMEOUT, isDown, isTableTransfer, _, type Pid, type ProcessContext, type TableTransfer } from '@otp-ts/runtime';
+import { RuntimeError, TIMEOUT, isDown, isTableTransfer, messageIsolation, setMessageIsolation, _, type Pid, type ProcessContext, type TableTransfer } from '@otp-ts/runtime';
 import { withNode } from './helpers.ts';
 
 const WAIT = 20_000;
@@ -242,4 +242,28 @@ test('ets_SUITE: match / match_delete — `_` matches anything, a bound part mus
       assert.deepEqual(t.toList(), [['a', 1, 'x']]);
     });
   });
+});
+
+test('ets_SUITE: t_insert_list / lookup copies — with message isolation on, a record changed after insert or after lookup throws instead of changing the table', async () => {
+  const was = messageIsolation();
+  setMessageIsolation(true);
+  try {
+    await withNode(async (node) => {
+      await node.run((ctx) => {
+        const t = ctx.newTable<[string, number[]]>();
+        const rec: [string, number[]] = ['k', [1]];
+        t.insert(rec);
+        assert.throws(() => rec[1].push(2), TypeError);
+        const [got] = t.lookup('k');
+        assert.throws(() => got![1].push(3), TypeError);
+        assert.deepEqual(t.lookup('k'), [['k', [1]]]);
+        const counters = ctx.newTable<[string, number]>();
+        counters.insert(['c', 1]);
+        assert.equal(counters.updateCounter('c', 1), 2, 'a frozen record is replaced, not changed, by updateCounter');
+        assert.deepEqual(counters.lookup('c'), [['c', 2]]);
+      });
+    });
+  } finally {
+    setMessageIsolation(was);
+  }
 });
