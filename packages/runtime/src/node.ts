@@ -41,6 +41,27 @@ export class ProcessExit extends Error {
   }
 }
 
+// How many of a watcher's monitors are found by scanning its `mons` rather than in the node's map.
+const FEW_MONITORS = 8;
+
+/**
+ * A monitor `watcher` holds under `ref` that is not in the node's map: it was set up at an index below
+ * FEW_MONITORS of the watcher's `mons`, and an entry only ever moves down there (removal fills the gap with the last).
+ */
+function nearLink(watcher: ProcessImpl, ref: Ref): MonitorLink | undefined {
+  const mons = watcher.mons;
+  if (mons === null) return undefined;
+  const n = Math.min(mons.length, FEW_MONITORS);
+  for (let i = 0; i < n; i++) {
+    const link = mons[i]!;
+    if (link.ref === ref && link.watcher === watcher) return link;
+  }
+  return undefined;
+}
+
+// What a batch of starts is queued on: a reaction to a settled promise runs as the next microtask.
+const RESOLVED = Promise.resolve();
+
 const defaultOnCrash = (pid: Pid, error: unknown): void => {
   const text = error instanceof Error ? (error.stack ?? String(error)) : describeReason(error);
   process.stderr.write(`Error in process ${pid}: ${text}\n`);
@@ -67,8 +88,11 @@ export class OtpNode {
   private runQueue: ProcessImpl[] = [];
   private drainScheduled = false;
   private dying: Array<ProcessImpl | ExitReason> = [];
-  // Processes spawned since the last microtask, each followed by its body: started in one batch.
-  private starting: Array<ProcessImpl | ProcessFn> = [];
+  // Processes spawned since the last microtask, each followed by its body: started in one batch. The first
+  // `startingCount` entries are used; the array and its spare are reused, so a batch allocates nothing.
+  private starting: Array<ProcessImpl | ProcessFn | undefined> = [];
+  private startingCount = 0;
+  private startingSpare: Array<ProcessImpl | ProcessFn | undefined> = [];
   /** True while exit signals cascade; messages delivered meanwhile reach their receivers afterwards. */
   propagating = false;
   /** Messages put into this node's mailboxes (sends, call replies, other nodes' messages), modulo 2^30 (a small integer: counting never allocates). */
@@ -247,8 +271,12 @@ export class OtpNode {
       (proc.links ??= new Set()).add(parent);
     }
     if (this.trace !== null) this.trace.spawn(parent, proc);
-    this.starting.push(proc, fn);
-    if (this.starting.length === 2) queueMicrotask(this.startQueued);
+    const n = this.startingCount;
+    this.starting[n] = proc;
+    this.starting[n + 1] = fn;
+    this.startingCount = n + 2;
+    // A promise reaction rather than queueMicrotask, which builds an AsyncResource and a bound function per call.
+    if (n === 0) void RESOLVED.then(this.startQueued);
     return proc.pid;
   }
 
@@ -333,14 +361,18 @@ export class OtpNode {
     const link = new MonitorLink(ref, watcher, t, typeof target === 'string' ? target : undefined);
     link.wi = attachMonitor(watcher, link);
     link.ti = t === watcher ? link.wi : attachMonitor(t, link);
-    this.monitorLinks.set(ref, link);
+    // Only a watcher's monitors past its first few are kept in the node's map by ref; demonitor finds the others
+    // in its `mons` (nearLink). A monitor set up and taken down (each start, each call) then costs no map entry,
+    // whose insertion and deletion allocate (a Map never reuses a deleted slot; a table of one shrinks on delete).
+    if (link.wi >= FEW_MONITORS) this.monitorLinks.set(ref, link);
     return ref;
   }
 
   demonitor(watcher: ProcessImpl, ref: Ref): boolean {
-    const link = this.monitorLinks.get(ref);
+    const mapped = this.monitorLinks.get(ref);
+    const link = mapped ?? nearLink(watcher, ref);
     if (link === undefined || link.watcher !== watcher) return this.dist?.demonitor(watcher, ref) ?? false;
-    this.monitorLinks.delete(ref);
+    if (mapped !== undefined) this.monitorLinks.delete(ref);
     // A process monitoring itself holds the link once.
     if (link.target !== watcher) detachMonitor(link.target, link.ti);
     detachMonitor(watcher, link.wi);
@@ -397,8 +429,17 @@ export class OtpNode {
 
   private readonly startQueued = (): void => {
     const batch = this.starting;
-    this.starting = [];
-    for (let i = 0; i < batch.length; i += 2) start(batch[i] as ProcessImpl, batch[i + 1] as ProcessFn);
+    const n = this.startingCount;
+    // Processes spawned by these bodies go to the spare array, in a batch of their own.
+    this.starting = this.startingSpare;
+    this.startingCount = 0;
+    this.startingSpare = batch;
+    for (let i = 0; i < n; i += 2) {
+      const proc = batch[i] as ProcessImpl;
+      const fn = batch[i + 1] as ProcessFn;
+      batch[i] = batch[i + 1] = undefined;
+      start(proc, fn);
+    }
   };
 
   private readonly drain = (): void => {

@@ -26,6 +26,8 @@ export interface ProcessInternals extends ProcessContext {
   currentFunction: string | null;
   /** The group leader (application/group-leader.ts). */
   groupLeader: Pid | null;
+  /** The sys target of the behaviour loop the process runs, registered as the loop starts (gen/sys-handler.ts). */
+  sysTarget: object | null;
   /** The tag of the call this process waits on: only its reply may enter the mailbox (gen/call.ts). */
   activeCall: Ref | null;
   /** The ids of the process's active aliases, null when none. */

@@ -22,7 +22,12 @@ export class MonitorLink {
 
 /** Adds a monitor to a process's `mons`; returns its index there. */
 export function attachMonitor(p: ProcessImpl, link: MonitorLink): number {
-  return (p.mons ??= []).push(link) - 1;
+  // A process's first monitor gets an array of one (a push onto [] would allocate room for 17).
+  if (p.mons === null) {
+    p.mons = [link];
+    return 0;
+  }
+  return p.mons.push(link) - 1;
 }
 
 /** Removes the monitor at `index` of a process's `mons`, moving the last one into its place. */

@@ -83,6 +83,12 @@ export class ProcessRecord {
   currentFunction: string | null = null;
   /** The group leader (OTP's group_leader), inherited at spawn: an application master leads its application's processes (application/group-leader.ts). */
   groupLeader: Pid | null = null;
+  /**
+   * The sys target of the behaviour loop the process runs (gen/sys-handler.ts), which an upgrade migrates
+   * directly; null for other processes. A field rather than a WeakMap entry per start: a WeakMap insertion and
+   * its ephemeron, which every collection visits, cost a gen_server start 6–10 % of its CPU profile (issue 20).
+   */
+  sysTarget: object | null = null;
 
   constructor(node: OtpNode, pid: Pid, entry: ProcessFn | string) {
     this.node = node;

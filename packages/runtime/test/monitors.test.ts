@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { Down, isDown, TIMEOUT } from '@otp-ts/runtime';
-import { withNode, idle, tick } from './helpers.ts';
+import { withNode, idle, tick, inProcess } from './helpers.ts';
 
 test('a monitor delivers DOWN with the exit reason and does not link', async () => {
   await withNode(async (node) => {
@@ -106,4 +107,37 @@ test('the monitors of a dead watcher are removed from their targets', async () =
     node.exit(watcher, 'kill');
     assert.deepEqual(node.processInfo(target)!.monitoredBy, []);
   });
+});
+
+test('a process holding many monitors takes them down in any order: each demonitor answers true once, and only the monitors left send DOWN (property)', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.integer({ min: 1, max: 40 }), fc.array(fc.nat(), { maxLength: 60 }), fc.integer({ min: 0, max: 20 }), async (count, picks, watchedBy) => {
+      await inProcess(async (ctx) => {
+        const targets = Array.from({ length: count }, () => ctx.spawn(async (c) => void (await c.receive())));
+        // Others monitor this process too: its monitor list mixes the ones it holds with the ones on it.
+        const me = ctx.self();
+        const watchers = Array.from({ length: watchedBy }, () =>
+          ctx.spawn(async (c) => {
+            c.monitor(me);
+            c.send(me, 'watching');
+            await c.receive();
+          }),
+        );
+        for (let i = 0; i < watchedBy; i++) await ctx.receive((m) => m === 'watching', 30_000);
+        const refs = targets.map((t) => ctx.monitor(t));
+        const live = new Set(refs);
+        for (const p of picks) {
+          const ref = refs[p % refs.length]!;
+          assert.equal(ctx.demonitor(ref), live.delete(ref), 'demonitor answers whether the monitor was active');
+        }
+        for (const t of targets) ctx.exit(t, 'kill');
+        const downs = new Set<unknown>();
+        for (let i = 0; i < live.size; i++) downs.add(((await ctx.receive((m) => m instanceof Down, 30_000)) as Down).ref);
+        assert.deepEqual(downs, live);
+        assert.equal(await ctx.receive((m) => m instanceof Down && refs.includes(m.ref), 0), TIMEOUT, 'no DOWN of a monitor taken down');
+        for (const w of watchers) ctx.exit(w, 'kill');
+      });
+    }),
+    { numRuns: 60 },
+  );
 });

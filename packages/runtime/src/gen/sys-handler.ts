@@ -146,8 +146,10 @@ export function describeSysEvent(e: SysEvent): string {
 /** A debug option given at start (OTP's `{debug, [trace | log | {log, N} | statistics]}`): the same as switching it on with sys right after init. */
 export type DebugOption = 'trace' | 'log' | 'statistics' | { log: number };
 
-// Debug options of processes being started, until their loop builds its sys target.
+// Debug options of processes being started, until their loop builds its sys target; `waiting` counts them, so a
+// start without debug options skips the lookup.
 const initial = new WeakMap<ProcessContext, readonly DebugOption[]>();
+let waiting = 0;
 
 /** Throws a sentence naming the first debug option that is not one, so a start with a bad option fails in its caller. */
 export function checkDebugOptions(options: readonly DebugOption[]): void {
@@ -162,18 +164,19 @@ export function checkDebugOptions(options: readonly DebugOption[]): void {
 
 /** Internal: keeps a starting process's debug options for `applyInitialDebug`. */
 export function setInitialDebug(ctx: ProcessContext, options: readonly DebugOption[]): void {
+  if (options.length > 0 && !initial.has(ctx)) waiting++;
   if (options.length > 0) initial.set(ctx, options);
 }
 
-// Each behaviour loop's sys target by process, registered as the loop starts: what an upgrade migrates directly.
-const targets = new WeakMap<ProcessContext, SysTarget>();
-
 /** Internal: a behaviour loop's new sys target takes the debug options its start was given (and `sysTargetOf` finds it). */
 export function applyInitialDebug(ctx: ProcessContext, target: SysTarget): void {
-  targets.set(ctx, target);
+  // On the process record: what an upgrade migrates directly (sysTargetOf).
+  internals(ctx).sysTarget = target;
+  if (waiting === 0) return;
   const options = initial.get(ctx);
   if (options === undefined) return;
   initial.delete(ctx);
+  waiting--;
   for (const o of options) {
     if (o === 'trace') debugOf(target).trace = true;
     else if (o === 'log') debugOf(target).log ??= { max: DEFAULT_LOG_SIZE, events: [] };
@@ -189,7 +192,7 @@ export function applyInitialDebug(ctx: ProcessContext, target: SysTarget): void 
  * start functions), for an upgrade to read and migrate while the process is at rest; undefined for others.
  */
 export function sysTargetOf(ctx: ProcessContext): SysTarget | undefined {
-  return targets.get(ctx);
+  return (internals(ctx).sysTarget as SysTarget | null) ?? undefined;
 }
 
 /**
