@@ -53,8 +53,9 @@ export const shellCommand = defineProvider({
     if (args.watch) {
       const watcher = watchProject(project, () => shell.reload(), (error) => info(io, `reload failed: ${error.message}`));
       shell.closed.then(() => watcher.close()).catch(() => undefined);
-      await watcher.ready;
-      info(io, 'watching src/ for changes');
+      // q() may end the shell before the watcher is ready (lines typed ahead, a pipe): the closed watcher
+      // never becomes ready, and waiting on it alone left the command's promise unsettled (exit 13).
+      await Promise.race([watcher.ready.then(() => info(io, 'watching src/ for changes')), shell.closed]);
     }
     await shell.closed;
     // q() ends the shell even while stdin stays open (a pipe, a terminal): stop reading it.
