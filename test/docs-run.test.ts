@@ -16,16 +16,16 @@ const repo = fileURLToPath(new URL('..', import.meta.url));
 
 /** Lines not run here, each with why (the command's own end-to-end test runs its kind). */
 const notRun: Record<string, string> = {
-  'otp test test/cart.test.ts --case addTest --seed 42': 'the generated project has no cart; test/test-options.test.ts runs --case and --seed',
+  'otp test test/cart.test.ts --case addTest --seed 42': 'the generated project has no cart; test/test-truth-selection.test.ts runs --case, test/test-options.test.ts --seed',
   'otp release --upgrade-from 0.1.0': 'needs a second version of the project; test/release.test.ts builds and runs upgrades',
   'otp ping shop@10.0.0.5 --proto tls --ssl-cert tool.pem --ssl-key tool.key --ssl-ca ca.pem': 'a TLS cluster on another host; test/tls-tools.test.ts runs the tools over TLS',
-  "otp rpc shop@127.0.0.1 math add '[1, 2]'": 'the generated project has no math module; test/remote.test.ts calls modules by rpc',
+  "otp rpc shop@127.0.0.1 math add '[1, 2]'": 'the generated project has no math module; test/remote.test.ts calls modules by otp rpc',
   'otp trace shop@127.0.0.1 shop/cart.add --return': 'the generated project has no cart; test/trace.test.ts traces examples/shop',
   "otp trace shop@127.0.0.1 'shop/cart.add(_, {qty: q}) when q > 5' --limit 3": 'the generated project has no cart; test/trace.test.ts traces examples/shop',
   'otp trace shop@127.0.0.1 --messages --name cart_server --rate 50/1000 --json': 'the generated project has no cart_server; test/trace.test.ts traces examples/shop',
   "otp trace shop@127.0.0.1 'shop/*.handle*' --dry-run": "the generated project's callbacks are server.handleCall and the like; test/trace.test.ts runs --dry-run on examples/shop",
   'otp info shop@127.0.0.1 cart_server': 'the generated project has no cart_server; test/trace.test.ts runs otp info on examples/shop',
-  "otp info shop@127.0.0.1 '<0.42.0>'": 'a pid that exists only in the example; test/trace.test.ts runs otp info by pid',
+  "otp info shop@127.0.0.1 '<0.42.0>'": 'a pid that exists only in the example; test/trace.test.ts runs otp info on a running node',
   'otp top shop@127.0.0.1': 'refreshes until stopped; test/trace.test.ts runs otp top',
   'otp observer shop@127.0.0.1': 'serves until stopped and opens a browser; test/observer.test.ts drives it',
   'otp observer shop@127.0.0.1 --port 8080 --no-open': 'serves until stopped, on a fixed port; test/observer.test.ts drives it',
@@ -38,7 +38,7 @@ const notRun: Record<string, string> = {
   'otp crashdump otp_crash.dump --pid orders': 'needs a crash dump; test/crashdump.test.ts reads one',
   'otp crashdump _build/prod/rel/shop/otp_crash.dump --top 20': 'needs a crash dump; test/crashdump.test.ts reads one',
   'otp crashdump _build/prod/rel/shop/otp_crash.dump --pid orders': 'needs a crash dump; test/crashdump.test.ts reads one',
-  'otp remote shop@127.0.0.1 < checks.js': 'reads a file of the reader\'s; test/remote.test.ts pipes lines into otp remote',
+  'otp remote shop@127.0.0.1 < checks.js': 'reads a file of the reader\'s; test/remote-bound.test.ts pipes lines into otp remote',
 };
 
 /** One command line of the docs: where, the line as written (less its comment), its words. */
