@@ -124,3 +124,16 @@ test("a failing EUnit setup cleanup and a failing node:test after hook fail the 
   assert.equal(ct.status, 0);
   assert.match(ct.stdout, /⚠ test\/endfail_h\.suite\.ts: endfail_h: end function failed: Error: suite h teardown failed/);
 });
+
+test('--rerun-failed reruns the cases a failed initPerSuite auto-skipped: they failed the run, so a rerun never passes without them', () => {
+  const first = otp('test/initfail_h.suite.ts', 'test/a/same_h.test.ts');
+  assert.equal(first.status, 1);
+  assert.equal(last(first.stdout), '1 passed, 0 failed, 2 skipped');
+  for (const extra of [[], ['--pass-with-no-tests']]) {
+    const rerun = otp('--rerun-failed', ...extra);
+    assert.equal(rerun.status, 1, rerun.stdout + rerun.stderr);
+    assert.equal(rerun.stderr, '');
+    assert.equal(last(rerun.stdout), '0 passed, 0 failed, 2 skipped');
+    assert.match(rerun.stdout, /^ {2}test\/initfail_h\.suite\.ts › initfail_h > oneH: initPerSuite failed: Error: suite h cannot start$/m);
+  }
+});

@@ -6,11 +6,11 @@ export type FailedStore = Readonly<Record<string, readonly string[]>>;
 /** The key of a case in the store: its full name, which adding or moving other tests does not change. */
 export const storeName = (c: Pick<CaseResult, 'path'>): string => c.path.join(' > ');
 
-/** The failing cases of a run (pure). A file that failed as a whole (it did not compile or load) is stored under its own path. */
+/** The failing cases of a run (pure), with those a failed init function auto-skipped (they failed the run too). A file that failed as a whole (it did not compile or load) is stored under its own path. */
 export function failedCases(files: readonly FileResult[]): FailedStore {
   const out: Record<string, string[]> = {};
   for (const f of files) {
-    const names = f.cases.filter((c) => c.status === 'failed').map(storeName);
+    const names = f.cases.filter((c) => c.status === 'failed' || c.autoSkipped).map(storeName);
     if (names.length > 0) out[f.file] = names;
   }
   return out;
