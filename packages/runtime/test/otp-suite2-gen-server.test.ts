@@ -413,3 +413,20 @@ test('gen_server_SUITE: trap exit — exit(Server, kill) ends even a trapping se
     });
   });
 });
+
+test('gen_server_SUITE: call — after a call timed out, the server dying leaves no DOWN or EXIT in the caller\'s mailbox', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const pid = await genServer.start(ctx, suite, 'ok');
+      await assert.rejects(genServer.call(ctx, pid, { delay: 60_000 }, 1), (e: CallError) => e instanceof CallError && e.failure === 'timeout');
+      ctx.spawn(async (c) => {
+        const ref = c.monitor(pid);
+        c.exit(pid, 'kill');
+        await c.receive((m) => isDown(m, ref));
+        c.send(ctx.self(), 'dead');
+      });
+      await ctx.receive((m) => m === 'dead', WAIT);
+      assert.deepEqual(await leftovers(ctx), []);
+    });
+  });
+});

@@ -558,3 +558,21 @@ test('supervisor_SUITE: sup_stop — gen_server:stop of a supervisor stops its c
     assert.deepEqual(log, ['start a', 'start b', 'terminate b shutdown', 'terminate a shutdown']);
   });
 });
+
+test('supervisor_SUITE: a killed supervisor takes its children down through their links: a trapping child terminates with killed', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    const log: string[] = [];
+    await node.run(async (ctx) => {
+      const sup = await supervisor.start(ctx, supOf({}, [child('trapping', log, { trap: true }), child('plain', log)]), undefined);
+      const trapping = (await pidOf(ctx, sup, 'trapping')) as Pid;
+      const plain = (await pidOf(ctx, sup, 'plain')) as Pid;
+      const r1 = ctx.monitor(trapping);
+      const r2 = ctx.monitor(plain);
+      ctx.exit(sup, 'kill');
+      assert.equal(((await ctx.receive((m) => isDown(m, r1), WAIT)) as { reason: unknown }).reason, 'killed');
+      assert.equal(((await ctx.receive((m) => isDown(m, r2), WAIT)) as { reason: unknown }).reason, 'killed');
+    });
+    assert.deepEqual(log, ['start trapping', 'start plain', 'terminate trapping killed']);
+  });
+});
