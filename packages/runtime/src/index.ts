@@ -37,7 +37,7 @@ export { DEFAULT_CALL_TIMEOUT, whereisServer } from './gen/call.js';
 export type { ServerRef, ServerName, ViaRegistry } from './gen/call.js';
 export type { StartOptions } from './gen/start.js';
 export { RequestId, ReqIdCollection } from './gen/request.js';
-export type { Response, CollectionResponse } from './gen/request.js';
+export type { Response, CollectionResponse, WaitTime } from './gen/request.js';
 export type { MultiCallResult } from './gen-server/cluster.js';
 export { sys } from './sys.js';
 export type { Statistics, SysStatus, SpecialModule, SpecialProcess, SysEvent, SysEventKind, DebugFun, DebugOption, LogFlag } from './sys.js';

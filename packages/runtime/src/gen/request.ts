@@ -19,6 +19,15 @@ export class RequestId<Reply = unknown> {
   ) {}
 }
 
+/** How long to wait for an answer: ms (`Infinity` for ever), or `{ abs }`, a deadline on `performance.now()` (OTP's `{abs, T}` on the monotonic clock). */
+export type WaitTime = number | { readonly abs: number };
+
+// The ms left until a wait time: a deadline already past polls.
+function msOf(t: WaitTime): number {
+  if (typeof t === 'object' && t !== null && typeof t.abs === 'number' && !Number.isNaN(t.abs)) return Math.max(0, Math.ceil(t.abs - performance.now()));
+  return t as number;
+}
+
 /** What a request came to: the server's reply, or the reason it died (OTP's `{reply, R}` / `{error, {Reason, Server}}`). */
 export type Response<Reply> = { type: 'reply'; reply: Reply } | { type: 'error'; reason: ExitReason; server: ServerRef };
 
@@ -87,14 +96,14 @@ export function abandon(ctx: ProcessContext, tag: Ref): void {
 }
 
 /** Waits up to `timeoutMs` for a request's answer; on `'timeout'` the request stays pending. */
-export async function waitResponse<Reply>(ctx: ProcessContext, reqId: RequestId<Reply>, timeoutMs = Infinity): Promise<Response<Reply> | 'timeout'> {
+export async function waitResponse<Reply>(ctx: ProcessContext, reqId: RequestId<Reply>, timeoutMs: WaitTime = Infinity): Promise<Response<Reply> | 'timeout'> {
   const tag = reqId.tag;
-  const m = await ctx.receive((x) => answers(x, tag), timeoutMs);
+  const m = await ctx.receive((x) => answers(x, tag), msOf(timeoutMs));
   return m === TIMEOUT ? 'timeout' : settle(ctx, reqId, m as ReplyMessage | Down);
 }
 
 /** Waits up to `timeoutMs` for a request's answer; on `'timeout'` the request is abandoned and a late reply never enters the mailbox. */
-export async function receiveResponse<Reply>(ctx: ProcessContext, reqId: RequestId<Reply>, timeoutMs = Infinity): Promise<Response<Reply> | 'timeout'> {
+export async function receiveResponse<Reply>(ctx: ProcessContext, reqId: RequestId<Reply>, timeoutMs: WaitTime = Infinity): Promise<Response<Reply> | 'timeout'> {
   const r = await waitResponse(ctx, reqId, timeoutMs);
   if (r === 'timeout') {
     abandon(ctx, reqId.tag);
@@ -148,10 +157,10 @@ function tagOf(message: ReplyMessage | Down): Ref {
  * Waits up to `timeoutMs` for the answer to any request of the collection: `[response, label, collection]`
  * (without that request unless `remove` is false), `'noRequest'` if the collection is empty, or `'timeout'`.
  */
-export async function waitResponses<Reply, Label>(ctx: ProcessContext, collection: ReqIdCollection<Reply, Label>, timeoutMs = Infinity, remove = true): Promise<CollectionResponse<Reply, Label> | 'noRequest' | 'timeout'> {
+export async function waitResponses<Reply, Label>(ctx: ProcessContext, collection: ReqIdCollection<Reply, Label>, timeoutMs: WaitTime = Infinity, remove = true): Promise<CollectionResponse<Reply, Label> | 'noRequest' | 'timeout'> {
   if (collection.size === 0) return 'noRequest';
   const entries = collection.entries;
-  const m = await ctx.receive((x) => (x instanceof ReplyMessage && entries.has(x.tag)) || (x instanceof Down && entries.has(x.ref)), timeoutMs);
+  const m = await ctx.receive((x) => (x instanceof ReplyMessage && entries.has(x.tag)) || (x instanceof Down && entries.has(x.ref)), msOf(timeoutMs));
   if (m === TIMEOUT) return 'timeout';
   const answer = m as ReplyMessage | Down;
   const tag = tagOf(answer);
@@ -160,7 +169,7 @@ export async function waitResponses<Reply, Label>(ctx: ProcessContext, collectio
 }
 
 /** As waitResponses, but a `'timeout'` abandons every request of the collection. */
-export async function receiveResponses<Reply, Label>(ctx: ProcessContext, collection: ReqIdCollection<Reply, Label>, timeoutMs = Infinity, remove = true): Promise<CollectionResponse<Reply, Label> | 'noRequest' | 'timeout'> {
+export async function receiveResponses<Reply, Label>(ctx: ProcessContext, collection: ReqIdCollection<Reply, Label>, timeoutMs: WaitTime = Infinity, remove = true): Promise<CollectionResponse<Reply, Label> | 'noRequest' | 'timeout'> {
   const r = await waitResponses(ctx, collection, timeoutMs, remove);
   if (r === 'timeout') {
     const entries = collection.entries;
