@@ -233,3 +233,48 @@ test('gen_event_SUITE: stop — every handler\'s terminate runs with stop, lates
     assert.deepEqual(log.filter((l) => l.startsWith('terminate')), ['terminate h3 stop', 'terminate h2 stop', 'terminate h1 stop']);
   });
 });
+
+test('gen_event_SUITE: swap_handler from handle_event — the new handler takes the old one\'s place in the order and gets terminate\'s value', async () => {
+  await withNode(async (node) => {
+    const log: string[] = [];
+    await node.run(async (ctx) => {
+      const h = dummy(log);
+      const swapper: GenEventHandler<null, Ev> = {
+        name: 'swapper',
+        init: () => genEvent.ok(null),
+        handleEvent: (e, s) => (e === 'swap' ? genEvent.swap('bye', s, { handler: h, id: 'new' }, 'new') : genEvent.ok(s)),
+        terminate: () => 'from swapper',
+      };
+      const mgr = await genEvent.start(ctx);
+      await genEvent.addHandler(ctx, mgr, { handler: h, id: 'first' }, 'first');
+      await genEvent.addHandler(ctx, mgr, swapper, undefined);
+      await genEvent.addHandler(ctx, mgr, { handler: h, id: 'last' }, 'last');
+      await genEvent.syncNotify(ctx, mgr, 'swap');
+      const ids = (await genEvent.whichHandlers(ctx, mgr)).map((x) => (typeof x === 'object' && x !== null && 'id' in x ? x.id : 'swapper'));
+      assert.deepEqual(ids, ['last', 'new', 'first']);
+      await genEvent.syncNotify(ctx, mgr, 'e');
+    });
+    assert.deepEqual(log.filter((l) => l.includes('got e') || l.startsWith('init swapped')), [
+      'init swapped(new, from swapper)',
+      'last got e',
+      'swapped(new, from swapper) got e',
+      'first got e',
+    ]);
+  });
+});
+
+test('gen_event_SUITE: swap_sup_handler — the caller supervises the new handler and hears of its removal', async () => {
+  await withNode(async (node) => {
+    const log: string[] = [];
+    await node.run(async (ctx) => {
+      const h = dummy(log);
+      const mgr = await genEvent.start(ctx);
+      await genEvent.addHandler(ctx, mgr, { handler: h, id: 1 }, 'one');
+      await genEvent.swapSupHandler(ctx, mgr, [{ handler: h, id: 1 }, 'swap'], [{ handler: h, id: 2 }, 'two']);
+      await genEvent.deleteHandler(ctx, mgr, { handler: h, id: 2 }, 'bye');
+      const m = await handlerExit(ctx);
+      assert.deepEqual(m.handler, { handler: h, id: 2 });
+      assert.equal(m.reason, 'normal');
+    });
+  });
+});
