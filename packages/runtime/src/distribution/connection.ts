@@ -184,6 +184,8 @@ export class Connection {
   private answersAlive = false;
   // Dialler: it answered the listener's `alive` question (once per handshake).
   private aliveAnswered = false;
+  // Listener: the connection it asked the dialler about; only that one is replaced.
+  private held: Connection | undefined;
 
   // Every chunk read. Once up, the node keeps polling (busy wait). During the handshake, the frames this
   // side writes in answer to one chunk leave in one write (one segment, one wake-up of the peer): a resuming
@@ -483,7 +485,8 @@ export class Connection {
       // This node still holds a connection to the dialler, which dialled all the same: it may have lost that
       // connection without this node seeing it go yet (a quick reconnect, a restart, a half-open link). As
       // OTP does, the dialler says whether it still has one: if it has not, the old one is replaced.
-      if (this.answersAlive && owner.superseded(this)) {
+      this.held = this.answersAlive ? owner.superseded(this) : undefined;
+      if (this.held) {
         this.stage = 'alive-asked';
         this.handshake({ t: 'alive', replace: undefined });
         return;
@@ -503,8 +506,9 @@ export class Connection {
   // Listener: the dialler's answer. Replacing closes the old connection first (its links and monitors end
   // with noconnection, its watchers see the node go down and up again), then this one comes up.
   private onAliveAnswer(replace: boolean): void {
-    const old = replace ? this.owner.superseded(this) : undefined;
-    old?.close(`${this.peer} connected again: its side of this connection is gone`);
+    // Only the connection the dialler was asked about: one that came up since (this node's own dial) is no stale one.
+    if (replace && this.held && this.owner.superseded(this) === this.held) this.held.close(`${this.peer} connected again: its side of this connection is gone`);
+    this.held = undefined;
     if (!this.owner.accepts(this)) return this.refuse('already', undefined);
     this.welcome();
   }
