@@ -576,3 +576,36 @@ test('supervisor_SUITE: a killed supervisor takes its children down through thei
     assert.deepEqual(log, ['start trapping', 'start plain', 'terminate trapping killed']);
   });
 });
+
+test('supervisor_SUITE: hanging_restart_loop_simple — a dynamic child whose restart keeps failing shows as restarting beside the others, and comes back once its start works', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      let fail = false;
+      let attempts = 0;
+      const template: ChildSpec = {
+        id: 'w',
+        start: (c, ...extra) => {
+          if (fail) {
+            attempts++;
+            throw new Error('not again');
+          }
+          return genServer.startLink(c, logged, { id: String(extra[0]), log: [] });
+        },
+      };
+      const sup = await supervisor.start(ctx, supOf({ strategy: 'simpleOneForOne', intensity: 1_000_000, period: 3600 }, [template]), undefined);
+      const a = (await supervisor.startChild(ctx, sup, ['a'])) as Pid;
+      const b = (await supervisor.startChild(ctx, sup, ['b'])) as Pid;
+      fail = true;
+      ctx.send(a, 'crash');
+      for (const deadline = Date.now() + WAIT; attempts < 3; await ctx.receive(null, 5)) assert.ok(Date.now() < deadline, 'no retries seen');
+      const pids = (await supervisor.whichChildren(ctx, sup)).map((c) => c.pid);
+      assert.ok(pids.includes('restarting') && pids.includes(b), `restarting and b expected, got ${pids.map(String).join(', ')}`);
+      fail = false;
+      for (const deadline = Date.now() + WAIT; (await supervisor.whichChildren(ctx, sup)).some((c) => c.pid === 'restarting'); await ctx.receive(null, 5)) {
+        assert.ok(Date.now() < deadline, 'the child never came back');
+      }
+      assert.equal((await supervisor.countChildren(ctx, sup)).active, 2);
+    });
+  });
+});
