@@ -7,7 +7,6 @@
 // - rebar3 (when installed): `rebar3 new app` → one EUnit test added → `rebar3 eunit`, with an empty cache.
 // Start-up: `otp --version` and `otp --help` (the project's installed otp, and through npx) beside
 // `vitest --version` and `rebar3 version`, medians of repeated runs.
-/* global fetch */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -133,8 +132,8 @@ export async function run() {
     ];
     const load = loadavg()[1].toFixed(1);
     // What npm create fetched: create-otp-ts as the registry holds it (npm publish records its files and size).
-    const packument = await (await fetch(`${registry.url}create-otp-ts`)).json();
-    const { dist } = packument.versions[packument['dist-tags'].latest];
+    const viewed = spawnSync('npm', ['view', 'create-otp-ts', 'dist', '--json'], { env: registryEnv(join(work, 'view'), registry.url), encoding: 'utf8' });
+    const dist = viewed.status === 0 ? JSON.parse(viewed.stdout) : {};
     const createFiles = { count: dist.fileCount ?? 0, bytes: dist.unpackedSize ?? 0 };
     const md = [
       '## Newcomer: from nothing to a first passing test, and start-up',
