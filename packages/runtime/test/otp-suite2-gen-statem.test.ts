@@ -309,3 +309,30 @@ test('gen_statem_SUITE: postpone — a postponed call whose machine stops fails 
     });
   });
 });
+
+test('gen_statem_SUITE: event_order — on a state change inserted events come first, then postponed ones; a zero event timeout set with them never fires', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const me = ctx.self();
+      const m: GenStatem<string, null, 'buffer', string, string, void> = {
+        callbackMode: 'handleEvent',
+        init: () => ok('start', null),
+        handleEvent(event, state, _d, c) {
+          if (state === 'start') {
+            if (event.type === 'cast') return keepStateAndData([postpone]);
+            if (event.type === 'call') return nextState('buffer', null, [nextEvent('ok3'), nextEvent('ok4'), eventTimeout(0, 'ok5'), reply(event.from, 'ok')]);
+            return keepStateAndData();
+          }
+          c.send(me, { note: `${event.type} ${'content' in event ? String(event.content) : ''}` });
+          return keepStateAndData();
+        },
+      };
+      const pid = await genStatem.start(ctx, m, undefined);
+      genStatem.cast(ctx, pid, 'ok1');
+      genStatem.cast(ctx, pid, 'ok2');
+      assert.equal(await genStatem.call(ctx, pid, 'buffer'), 'ok');
+      genStatem.cast(ctx, pid, 'after');
+      assert.deepEqual(await notes(ctx, 5), ['internal ok3', 'internal ok4', 'cast ok1', 'cast ok2', 'cast after']);
+    });
+  });
+});
