@@ -86,15 +86,18 @@ function cpuOf(pid) {
 
 async function paired(runtimes) {
   const peers = [];
+  let floor;
   const load = [loadavg()[0]];
   try {
-    peers.push(await startPeer(process.execPath, [join(here, 'peer.mjs'), 'bench_pair_peer_now@127.0.0.1', COOKIE, runtimes.now, '0']));
+    peers.push(await startPeer(process.execPath, [join(here, 'peer.mjs'), 'bench_pair_peer_now@127.0.0.1', COOKIE, runtimes.now]));
     peers.push(await startPeer(process.execPath, [join(here, 'peer.mjs'), 'bench_pair_peer_before@127.0.0.1', COOKIE, runtimes.before]));
+    // The floor's echo server, in a process of its own (its CPU is not the listeners').
+    floor = await startPeer(process.execPath, [join(here, 'peer.mjs'), 'bench_pair_floor@127.0.0.1', COOKIE, runtimes.now, '0']);
     // The listeners' CPU per set-up: each peer's CPU time over the rounds, over the set-ups it answered.
     const cpu0 = peers.map((p) => cpuOf(p.pid));
     const rounds = [];
     for (let round = 1; round <= PAIR_ROUNDS; round++) {
-      const args = [join(here, 'setup-pair.mjs'), runtimes.now, runtimes.before, COOKIE, 'bench_pair_peer_now@127.0.0.1', 'bench_pair_peer_before@127.0.0.1', String(PAIR_SAMPLES), peers[0].echoPort];
+      const args = [join(here, 'setup-pair.mjs'), runtimes.now, runtimes.before, COOKIE, 'bench_pair_peer_now@127.0.0.1', 'bench_pair_peer_before@127.0.0.1', String(PAIR_SAMPLES), floor.echoPort];
       const r = spawnSync(process.execPath, args, { cwd: root, env, encoding: 'utf8', timeout: 600_000 });
       if (r.status !== 0) throw new Error(`setup-pair.mjs failed: ${r.stderr || r.signal}`);
       rounds.push(JSON.parse(r.stdout.trim().split('\n').pop()));
@@ -112,7 +115,7 @@ async function paired(runtimes) {
       before: { setup_us: median(rounds.map((x) => x.before.setup_us)), first_us: median(rounds.map((x) => x.before.first_us)) },
       reconnect: ratios('setup'),
       first: ratios('first'),
-      // The floor, sampled between the set-ups: a bare TCP connect to the now-peer's process, then one or two round trips.
+      // The floor, sampled between the set-ups: a bare TCP connect to an echo server's process, then one or two round trips.
       tcp: { connect1: median(rounds.map((x) => x.tcp.connect_1rtt_us)), connect2: median(rounds.map((x) => x.tcp.connect_2rtt_us)), rtt: median(rounds.map((x) => x.tcp.rtt_us)) },
       retries: rounds.reduce((n, x) => n + x.retries, 0),
       // Where a first contact's time goes (the dialler's view): each step's median over the rounds.
@@ -127,6 +130,7 @@ async function paired(runtimes) {
     };
   } finally {
     for (const p of peers) p.kill('SIGKILL');
+    floor?.kill('SIGKILL');
   }
 }
 // Each key's median over the rounds.
@@ -213,7 +217,7 @@ export async function run(flags = []) {
     `| CPU of the dialling process per reconnection | ${fmt(pair.cpu.now.setup)} µs | ${fmt(pair.cpu.before.setup)} µs | ${(pair.cpu.now.setup / pair.cpu.before.setup).toFixed(2)}× |`,
     `| CPU of the dialling process per first contact (its node started before the clock) | ${fmt(pair.cpu.now.first)} µs | ${fmt(pair.cpu.before.first)} µs | ${(pair.cpu.now.first / pair.cpu.before.first).toFixed(2)}× |`,
     pair.cpu.now.listener === undefined ? '' : `| CPU of the listening process per set-up (both kinds) | ${fmt(pair.cpu.now.listener)} µs | ${fmt(pair.cpu.before.listener)} µs | ${(pair.cpu.now.listener / pair.cpu.before.listener).toFixed(2)}× |`,
-    `| the floor: a bare TCP connect to the peer's process, then one round trip (no handshake) | ${fmt(pair.tcp.connect1)} µs | | |`,
+    `| the floor: a bare TCP connect to another process (an echo server), then one round trip (no handshake) | ${fmt(pair.tcp.connect1)} µs | | |`,
     `| the floor: a bare TCP connect, then two round trips | ${fmt(pair.tcp.connect2)} µs | | |`,
     '',
     'Where a first contact\'s time goes, as the dialler sees it (µs from the call; each step\'s median over the first contacts, then over the rounds):',
@@ -226,7 +230,7 @@ export async function run(flags = []) {
     `| the listener's second answer (version 3: its proof, once the dialler's proof held) | ${tl.now.answers[1] === undefined ? '–' : fmt(tl.now.answers[1])} | ${tl.before.answers[1] === undefined ? '–' : fmt(tl.before.answers[1])} |`,
     `| up (the call returns) | ${fmt(tl.now.up)} | ${fmt(tl.before.up)} |`,
     '',
-    `The load average (1 minute) was ${pair.load.map((l) => l.toFixed(1)).join(' at the start of these rounds and ')} at their end (2 cores)${pair.retries ? `; ${pair.retries} set-ups failed and were tried again, untimed` : ''}. One bare round trip on loopback between the same processes (the median of the two floors' paired differences) took ${fmt(pair.tcp.rtt)} µs, while a flight of the handshake (from the dialler's write to the listener's answer) took ${fmt(tl.now.answers[1] - tl.now.answers[0])} µs for version 3's second one: a bare echo wakes a process that does nothing else, a handshake flight one that reads, parses, checks and answers in a Node.js event loop, and on a loaded machine every such wake-up also waits for a core. So the extra flight costs version 3's first contact ${fmt(pair.now.first_us - pair.before.first_us)} µs more than version 2's (the medians), far more than a bare round trip would (version 2 plus one: ${((pair.before.first_us + pair.tcp.rtt) / pair.before.first_us).toFixed(2)}×). Reconnection costs ${(pair.now.setup_us / pair.tcp.connect1).toFixed(1)}× the one-round-trip floor in version 3, ${(pair.before.setup_us / pair.tcp.connect1).toFixed(1)}× in version 2.`,
+    `The load average (1 minute) was ${pair.load.map((l) => l.toFixed(1)).join(' at the start of these rounds and ')} at their end (2 cores)${pair.retries ? `; ${pair.retries} set-ups failed and were tried again, untimed` : ''}. One bare round trip on loopback to that process (the median of the two floors' paired differences) took ${fmt(pair.tcp.rtt)} µs, while a flight of the handshake (from the dialler's write to the listener's answer) took ${fmt(tl.now.answers[1] - tl.now.answers[0])} µs for version 3's second one: a bare echo wakes a process that does nothing else, a handshake flight one that reads, parses, checks and answers in a Node.js event loop, and on a loaded machine every such wake-up also waits for a core. So the extra flight costs version 3's first contact ${fmt(pair.now.first_us - pair.before.first_us)} µs more than version 2's (the medians), far more than a bare round trip would (version 2 plus one: ${((pair.before.first_us + pair.tcp.rtt) / pair.before.first_us).toFixed(2)}×). Reconnection costs ${(pair.now.setup_us / pair.tcp.connect1).toFixed(1)}× the one-round-trip floor in version 3, ${(pair.before.setup_us / pair.tcp.connect1).toFixed(1)}× in version 2.`,
     '',
     "A reconnection takes one round trip in both versions: the dialler sends its hello and its proof over the one-time challenge of the last handshake in one write, and the listener answers with its challenge and its proof in one write. A first contact takes one round trip more than version 2's (hello → challenge, proof → proof, against hello → welcome): the dialler can prove itself only over a challenge the listener chose, and the listener reveals nothing derived from the cookie before that proof — the price of a handshake that cannot be relayed and gives no cookie oracle. That round trip is one more read and one more write on each side, each a system call and a wake-up; the CPU rows count them (the kernel's work in connect, write and close dominates CPU profiles of both sides), while the handshake's own computing is small (measured alone on this machine: a proof 8–13 µs, checking one 17 µs, parsing a frame 7 µs, a fresh challenge 1 µs from a pool of random bytes where one randomBytes call cost 20–40 µs). The version-3 figures include every other change to the runtime since that commit, not the handshake's alone. On a loaded machine each wake-up also waits for a core, so the extra round trip weighs more in wall time than on an idle one (docs/protocol.md §3).",
     '',
