@@ -609,3 +609,22 @@ test('supervisor_SUITE: hanging_restart_loop_simple — a dynamic child whose re
     });
   });
 });
+
+test('supervisor_SUITE: multiple_restarts — restarts older than the period no longer count: intensity 1 per second survives a crash every two seconds', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      const sup = await supervisor.start(ctx, supOf({ intensity: 1, period: 1 }, [child('c', [], { shutdown: 'brutalKill' })]), undefined);
+      for (let i = 0; i < 4; i++) {
+        if (i > 0) await ctx.sleep(2100); // the time passing is what this case is about
+        const pid = (await pidOf(ctx, sup, 'c')) as Pid;
+        ctx.send(pid, 'crash');
+        await restarted(ctx, sup, 'c', pid);
+      }
+      assert.equal(ctx.isAlive(sup), true);
+      await supervisor.terminateChild(ctx, sup, 'c');
+      await supervisor.deleteChild(ctx, sup, 'c');
+      assert.deepEqual(await supervisor.whichChildren(ctx, sup), []);
+    });
+  });
+});
