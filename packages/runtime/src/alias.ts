@@ -80,8 +80,10 @@ export function removeAlias(owner: ProcessImpl, ref: Ref): boolean {
   const registry = registries.get(owner.node);
   const entry = registry?.get(ref.id);
   if (entry === undefined || entry.owner !== owner) return false;
+  // A monitor alias whose monitor went (its DOWN is out) is already inactive, though still registered.
+  const active = entry.mode === 'demonitor' || entry.mode === 'replyDemonitor' ? monitorActive(entry) : true;
   drop(registry!, entry);
-  return true;
+  return active;
 }
 
 function drop(registry: Map<number, AliasEntry>, entry: AliasEntry): void {

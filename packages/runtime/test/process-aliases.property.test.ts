@@ -125,7 +125,31 @@ test('process_SUITE alias_bif / monitor_alias (model): messages through aliases 
   await withNode(async (node) => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { maxLength: 40 }), (ops) => node.run((ctx) => run(ctx, ops))),
-      { numRuns: 150 },
+      { numRuns: 300 },
     );
   });
+});
+
+test('process_SUITE monitor_alias (unalias after DOWN): a demonitor or replyDemonitor alias is inactive once its DOWN is out, so unalias answers false', async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      for (const mode of ['demonitor', 'replyDemonitor'] as const) {
+        for (const dead of [false, true]) {
+          const target = ctx.spawn(idle);
+          const sync = ctx.monitor(target);
+          if (dead) {
+            ctx.exit(target, 'kill');
+            await ctx.receive((m) => m instanceof Down && m.ref === sync, WAIT);
+          }
+          const alias = ctx.monitor(target, { alias: mode });
+          if (!dead) {
+            ctx.exit(target, 'kill');
+            await ctx.receive((m) => m instanceof Down && m.ref === sync, WAIT);
+          }
+          assert.deepEqual((await leftovers(ctx)).map(describe), [describe(new Down(alias, target, dead ? 'noproc' : 'killed'))]);
+          assert.equal(ctx.unalias(alias), false, `unalias of a ${mode} alias whose monitor ${dead ? 'found no process' : 'fired'}`);
+        }
+      }
+    }),
+  );
 });
