@@ -431,9 +431,11 @@ test('fuzzed handshake frames in every position, from either side, never stop th
 
 // Where a fuzzed message's pids and refs live, as the client encodes them (translator's indexes): on the node
 // itself (1: the receiver) at ids no process has, or on a third node, whose name may be no node name at all.
-const elsewhere = fc.oneof(fc.constant(1), oddNames.map((name) => name));
-const pidIn = (where: number | string, names: string[], id: number): Pid => (typeof where === 'number' ? new Pid(where, id, 0) : new Pid(names.push(where) - 1 + 2, id, 0));
-const refIn = (where: number | string, names: string[], id: number): Ref => (typeof where === 'number' ? new Ref(where, id) : new Ref(names.push(where) - 1 + 2, id));
+const elsewhere = fc.oneof(fc.constant(1), oddNames);
+// A third node's index in translator(self, names): 2 + its place in `names`, where it is added.
+const third = (names: string[], name: string): number => 2 + names.push(name) - 1;
+const pidIn = (where: number | string, names: string[], id: number): Pid => new Pid(typeof where === 'number' ? where : third(names, where), id, 0);
+const refIn = (where: number | string, names: string[], id: number): Ref => new Ref(typeof where === 'number' ? where : third(names, where), id);
 
 // Well-formed messages addressed to processes, refs and names nobody has here (a reply to a pid of an unknown
 // node among them): the node drops or answers each (noproc), and the connection reads on.
