@@ -430,3 +430,31 @@ test('gen_server_SUITE: call — after a call timed out, the server dying leaves
     });
   });
 });
+
+test('gen_server_SUITE: reply — replying later to a caller that gave up or died is no error for the server', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      type Held = { from: unknown[] };
+      const holder: GenServer<Held, 'hold' | 'release' | 'count', never, unknown> = {
+        init: () => ok({ from: [] }),
+        handleCall(req, from, s) {
+          if (req === 'hold') return noreply({ from: [...s.from, from] });
+          if (req === 'count') return reply(s.from.length, s);
+          for (const f of s.from) genServer.reply(f as never, 'late');
+          return reply('released', { from: [] });
+        },
+      };
+      const pid = await genServer.start(ctx, holder, undefined);
+      await assert.rejects(genServer.call(ctx, pid, 'hold', 1), (e: CallError) => e.failure === 'timeout');
+      const [caller, ref] = ctx.spawnMonitor(async (c) => {
+        await genServer.call(c, pid, 'hold', Infinity);
+      });
+      for (const deadline = Date.now() + WAIT; (await genServer.call(ctx, pid, 'count')) !== 2; await ctx.receive(null, 5)) assert.ok(Date.now() < deadline);
+      ctx.exit(caller, 'kill');
+      await ctx.receive((m) => isDown(m, ref), WAIT);
+      assert.equal(await genServer.call(ctx, pid, 'release'), 'released');
+      assert.equal(ctx.isAlive(pid), true);
+      assert.deepEqual(await leftovers(ctx), []);
+    });
+  });
+});
