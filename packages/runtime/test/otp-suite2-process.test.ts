@@ -362,7 +362,7 @@ test('timer_bif_SUITE: send_after to a name — looked up when the timer fires; 
   });
 });
 
-test('timer_bif_SUITE: a timer to a pid is cancelled when that process exits; one set by a process that dies still fires', async () => {
+test('timer_bif_SUITE: auto_cancel — a timer to a pid is cancelled when that process exits (read and cancel answer false); one set by a process that dies still fires', async () => {
   await withNode(async (node) => {
     await node.run(async (ctx) => {
       const target = ctx.spawn(echoing(null));
