@@ -134,8 +134,14 @@ try {
   pair = await pairedSetup(after, before);
   load.push(loadavg()[0]);
 } finally {
-  if (erlang) spawnSync('epmd', ['-port', String(EPMD_PORT), '-kill']);
-  else {
+  if (erlang) {
+    // epmd refuses -kill while a node is still registered: the peers killed just before may not have closed yet.
+    for (let i = 0; i < 50; i++) {
+      const r = spawnSync('epmd', ['-port', String(EPMD_PORT), '-kill'], { encoding: 'utf8' });
+      if (/Killed|cannot connect/i.test(`${r.stdout}${r.stderr}`)) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } else {
     const { killPortMapper } = await import(`file://${toolsOf(before)}`);
     await killPortMapper('127.0.0.1', EPMD_PORT).catch(() => false);
   }
