@@ -628,3 +628,18 @@ test('supervisor_SUITE: multiple_restarts — restarts older than the period no 
     });
   });
 });
+
+test('supervisor_SUITE: do_not_save_child_specs_for_temporary_children — terminateChild of a temporary child forgets it: restart and delete answer notFound', async () => {
+  await withNode(async (node) => {
+    const log: string[] = [];
+    await node.run(async (ctx) => {
+      const sup = await supervisor.start(ctx, supOf({}, []), undefined);
+      await supervisor.startChild(ctx, sup, child('temp', log, { restart: 'temporary' }));
+      await supervisor.terminateChild(ctx, sup, 'temp');
+      assert.deepEqual(await supervisor.whichChildren(ctx, sup), []);
+      await assert.rejects(supervisor.restartChild(ctx, sup, 'temp'), (e: SupervisorError) => e.code === 'notFound');
+      await assert.rejects(supervisor.deleteChild(ctx, sup, 'temp'), (e: SupervisorError) => e.code === 'notFound');
+      assert.deepEqual(await supervisor.countChildren(ctx, sup), { specs: 0, active: 0, supervisors: 0, workers: 0 });
+    });
+  });
+});
