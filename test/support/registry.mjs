@@ -179,11 +179,24 @@ async function putTarball(registry, manifest, tarball) {
     versions: { [manifest.version]: version },
     _attachments: { [file]: { content_type: 'application/octet-stream', data: data.toString('base64'), length: data.length } },
   };
-  const res = await fetch(`${registry.url}${manifest.name.replace('/', '%2f')}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${registry.token}` },
-    body: JSON.stringify(body),
-  });
+  const put = () =>
+    fetch(`${registry.url}${manifest.name.replace('/', '%2f')}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${registry.token}` },
+      body: JSON.stringify(body),
+    });
+  // fetch reuses a kept-alive socket, which the registry may have closed meanwhile (on a loaded machine the
+  // gap between two packages outlasts its keep-alive): the write fails with EPIPE before any answer. The PUT
+  // is idempotent (a version already there answers 409), so it is sent again, on a new socket.
+  let res;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      res = await put();
+      break;
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
   if (res.status === 409) return; // that version is there already
   if (!res.ok) throw new Error(`publishing ${manifest.name}@${manifest.version} failed: ${res.status} ${await res.text()}`);
 }
