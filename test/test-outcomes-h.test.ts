@@ -44,6 +44,7 @@ const FAILED = [
   'test/flaky_h.test.ts › flaky_h > flakyHTest',
   'test/groups_h.suite.ts › groups_h > seqH > s1H',
   'test/late_h.test.ts › late_h > lateRejectHTest',
+  'test/lateexit_h.test.ts › lateexit_h > aLateExitHTest',
   'test/late_h.test.ts › late_h > lateThrowHTest',
   'test/loadthrow_h.test.ts › test/loadthrow_h.test.ts',
   'test/loop_h.test.ts › loop_h > loopHTests > spin h',
@@ -61,14 +62,14 @@ test('the whole fixture: exact counts and failed names, tty and JUnit agree, and
   const r = otp('--reporter', 'junit', '--reporter', 'tty');
   assert.equal(r.status, 1, r.stderr);
   assert.equal(r.stderr, '', 'no crash, no internal error');
-  assert.equal(last(r.stdout), '26 passed, 26 failed, 7 skipped', r.stdout);
+  assert.equal(last(r.stdout), '28 passed, 27 failed, 7 skipped', r.stdout);
   assert.deepEqual(failures(r.stdout), FAILED);
   assert.match(r.stdout, /^✖ test\/initfail_h\.suite\.ts \(0 passed, 2 skipped, \d+ ms\)$/m, 'auto-skipped cases fail the run: their file is not marked as passing');
 
   const xml = readFileSync(join(dir, '_build', 'test', 'junit.xml'), 'utf8');
-  assert.match(xml, /<testsuites name="otp test" tests="59" failures="26" errors="0" skipped="7"/);
-  assert.equal(xml.match(/<testcase /g)?.length, 59);
-  assert.equal(xml.match(/<failure /g)?.length, 26);
+  assert.match(xml, /<testsuites name="otp test" tests="62" failures="27" errors="0" skipped="7"/);
+  assert.equal(xml.match(/<testcase /g)?.length, 62);
+  assert.equal(xml.match(/<failure /g)?.length, 27);
   assert.equal(xml.match(/<skipped /g)?.length, 7);
   assert.match(xml, /<testcase name="namesHTests &gt; héllo wörld 😀 “q” &lt;x&gt; &amp; &apos;y&apos;" classname="test\.names_h"/);
   assert.match(xml, /<testcase name="sameHTest" classname="test\.a\.same_h"[^>]*\/>/);
@@ -96,18 +97,18 @@ test('--shard 1/3, 2/3, 3/3: every case runs in exactly one shard and the totals
     [passed, failed, skipped].forEach((n, k) => (totals[k]! += n));
     for (const f of json.files) for (const c of f.cases) seen.push(`${f.file} › ${c.path.join(' > ')}`);
   }
-  assert.deepEqual(totals, [26, 26, 7], seen.join('\n'));
+  assert.deepEqual(totals, [28, 27, 7], seen.join('\n'));
   assert.equal(new Set(seen).size, seen.length, 'no case ran in two shards');
 });
 
 test('--retry 2: the flaky test is reported flaky and passes, failing ones still fail, the run still fails', () => {
   const r = otp('--retry', '2', '--reporter', 'junit', '--reporter', 'tty');
   assert.equal(r.status, 1);
-  assert.equal(last(r.stdout), '27 passed, 25 failed, 7 skipped', r.stdout);
+  assert.equal(last(r.stdout), '29 passed, 26 failed, 7 skipped', r.stdout);
   assert.deepEqual(failures(r.stdout), FAILED.filter((f) => !f.endsWith('flakyHTest')));
   assert.match(r.stdout, /^ {2}⚠ test\/flaky_h\.test\.ts › flaky_h > flakyHTest: passed on attempt 2 \(first failure: Error: first attempt h fails\)$/m);
   const xml = readFileSync(join(dir, '_build', 'test', 'junit.xml'), 'utf8');
-  assert.match(xml, /<testsuites name="otp test" tests="59" failures="25" errors="0" skipped="7"/);
+  assert.match(xml, /<testsuites name="otp test" tests="62" failures="26" errors="0" skipped="7"/);
   assert.equal(xml.match(/<flakyFailure /g)?.length, 1);
 });
 
@@ -126,6 +127,7 @@ test("a failing EUnit setup cleanup and a failing node:test after hook fail the 
 });
 
 test('--rerun-failed reruns the cases a failed initPerSuite auto-skipped: they failed the run, so a rerun never passes without them', () => {
+  rmSync(join(dir, '_build', 'test', 'failed.json'), { force: true });
   const first = otp('test/initfail_h.suite.ts', 'test/a/same_h.test.ts');
   assert.equal(first.status, 1);
   assert.equal(last(first.stdout), '1 passed, 0 failed, 2 skipped');
@@ -135,5 +137,16 @@ test('--rerun-failed reruns the cases a failed initPerSuite auto-skipped: they f
     assert.equal(rerun.stderr, '');
     assert.equal(last(rerun.stdout), '0 passed, 0 failed, 2 skipped');
     assert.match(rerun.stdout, /^ {2}test\/initfail_h\.suite\.ts › initfail_h > oneH: initPerSuite failed: Error: suite h cannot start$/m);
+  }
+});
+
+test('process.exit from a timer a test left fails that test, not the one running when the worker ends; --retry does not turn it into a flaky pass', () => {
+  for (const extra of [[], ['--retry', '1']]) {
+    const r = otp('test/lateexit_h.test.ts', ...extra);
+    assert.equal(r.status, 1, r.stdout);
+    assert.deepEqual(failures(r.stdout), ['test/lateexit_h.test.ts › lateexit_h > aLateExitHTest']);
+    assert.match(r.stdout, /^ {4}after the test returned, it called process\.exit\(0\), which ended its worker$/m);
+    assert.doesNotMatch(r.stdout, /Flaky/);
+    assert.equal(last(r.stdout), '2 passed, 1 failed');
   }
 });

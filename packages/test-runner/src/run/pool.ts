@@ -38,6 +38,8 @@ interface FileState {
   readonly warnings: string[];
   output: string;
   shuffleSeed: number | undefined;
+  /** The case whose code called process.exit in the current worker, and the code. */
+  exitBy?: { readonly id: string; readonly code: string };
   /** Unhandled errors no case caused, and whether each came after the last case. */
   readonly stray: Array<{ text: string; afterLast: boolean; cleanup?: boolean }>;
 }
@@ -58,6 +60,13 @@ export async function runFile(job: Omit<WorkerJob, 'done'>, options: FileRunOpti
       break;
     }
     state.warnings.push(end.why);
+    const exitBy = state.exitBy;
+    state.exitBy = undefined;
+    if (exitBy && !end.inFlight.includes(exitBy.id) && state.results.has(exitBy.id)) {
+      // A case that had returned called process.exit (from a timer it left): it fails, and the cases running then run again in a fresh worker.
+      state.results.set(exitBy.id, lateFailure(state.results.get(exitBy.id)!, `it called process.exit(${exitBy.code}), which ended its worker`));
+      continue;
+    }
     if (state.planned === undefined) {
       fail({ id: 'file', name: job.file, path: [job.file] }, end.why);
       break;
@@ -139,6 +148,9 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
           if (r) state.results.set(event.id, lateFailure(r, event.text));
           break;
         }
+        case 'exit':
+          state.exitBy = { id: event.id, code: event.code };
+          break;
         case 'stray':
           state.stray.push({ text: event.text, afterLast: event.afterLast, ...(event.cleanup && { cleanup: true }) });
           break;

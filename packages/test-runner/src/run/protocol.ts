@@ -48,4 +48,6 @@ export type WorkerEvent =
   | { readonly type: 'stray'; readonly text: string; readonly afterLast: boolean; readonly cleanup?: boolean }
   /** A peer node's OS process started or exited: the main thread kills those still alive when the worker ends. */
   | { readonly type: 'peer'; readonly osPid: number; readonly alive: boolean }
+  /** Code of case `id` called `process.exit(code)`, which ends the worker. */
+  | { readonly type: 'exit'; readonly id: string; readonly code: string }
   | { readonly type: 'done' };

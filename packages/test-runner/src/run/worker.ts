@@ -7,12 +7,21 @@ import type { PlanOptions } from '../plan/eunit.js';
 import { filterPlan } from '../plan/filter.js';
 import { fullName, planCases } from '../plan/types.js';
 import { Executor } from './execute.js';
-import { runAs, runAsNoOne } from './owner.js';
+import { currentOwner, runAs, runAsNoOne } from './owner.js';
 import { toFailureInfo } from './failure-info.js';
 import { storedEntry } from './counterexamples.js';
 import type { WorkerEvent, WorkerJob } from './protocol.js';
 
 const post = (event: WorkerEvent): void => parentPort!.postMessage(event);
+
+// process.exit in a test ends this worker; the main thread is told whose code called it (the message arrives before
+// the worker's exit), so an exit a test's timer makes after the test returned fails that test, not the one running.
+const exit = process.exit.bind(process);
+process.exit = (code?: number | string | null): never => {
+  const owner = currentOwner();
+  if (owner?.kind === 'case') post({ type: 'exit', id: owner.id, code: String(code ?? process.exitCode ?? 0) });
+  return exit(code);
+};
 
 /** The worker's body: import one compiled test file, plan it, run the plan on a fresh node, report each step. */
 async function main(job: WorkerJob): Promise<void> {
