@@ -88,8 +88,13 @@ function summaryRatios(results) {
 export async function run(flags = []) {
   const beforeRev = flags.find((f) => f.startsWith('--before='))?.slice('--before='.length);
   const before = beforeRev ? bundleBefore(beforeRev) : undefined;
-  console.log('runtime bench: building otp-ts…');
-  spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--quiet'], { stdio: 'inherit' });
+  // BENCH_RUNTIME: run this build of the runtime as otp-ts instead of the workspace's (no build first), e.g. a
+  // bundle of a given commit while others rebuild the workspace; BENCH_RUNTIME_LABEL says what it is.
+  const current = process.env.BENCH_RUNTIME;
+  if (current === undefined) {
+    console.log('runtime bench: building otp-ts…');
+    spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--quiet'], { stdio: 'inherit' });
+  }
   const otp = ensureErlang();
   if (otp) {
     mkdirSync(work, { recursive: true });
@@ -107,7 +112,7 @@ export async function run(flags = []) {
           ? runBeam(w.id)
           : impl === 'before'
             ? runNode('otp.mjs', w.id, { ...process.env, OTP_RUNTIME: before })
-            : runNode({ otp: 'otp.mjs', bare: 'bare.mjs', nact: 'nact.mjs' }[impl], w.id);
+            : runNode({ otp: 'otp.mjs', bare: 'bare.mjs', nact: 'nact.mjs' }[impl], w.id, impl === 'otp' && current !== undefined ? { ...process.env, OTP_RUNTIME: current } : process.env);
       results[w.id][impl] = r;
       console.log(`${fmt(r.rate)} ${w.unit}${r.bytes_per_process !== undefined ? `, ${bytes(r.bytes_per_process)}/process` : ''}`);
     }
@@ -125,6 +130,7 @@ export async function run(flags = []) {
     '',
     `Measured ${date} on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB), Node.js ${process.version}, Erlang/OTP ${otp ?? 'not available'} with \`+S 1\` (one scheduler: a node is one thread).`,
     `Command: \`npm run bench -- runtime${beforeRev ? ` --before=${beforeRev}` : ''}\`. Load average (1, 5, 15 min) at the end of the run: ${loadavg().map((l) => l.toFixed(1)).join(', ')}. Each cell is the best of 5 runs after a warm-up (spawn: one run on a fresh heap), every implementation in its own OS process, all in one run. The machine is shared and noisy: compare ratios within this table, not with other runs.`,
+    ...(current === undefined ? [] : ['', `otp-ts is ${process.env.BENCH_RUNTIME_LABEL ?? 'a given build of the runtime'} (BENCH_RUNTIME).`]),
     '',
     '| workload | otp-ts | BEAM +S 1 | otp-ts / BEAM | bare promise hand-off | otp-ts / bare | nact |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
