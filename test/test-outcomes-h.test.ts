@@ -65,6 +65,8 @@ test('the whole fixture: exact counts and failed names, tty and JUnit agree, and
   assert.equal(last(r.stdout), '28 passed, 27 failed, 7 skipped', r.stdout);
   assert.deepEqual(failures(r.stdout), FAILED);
   assert.match(r.stdout, /^✖ test\/initfail_h\.suite\.ts \(0 passed, 2 skipped, \d+ ms\)$/m, 'auto-skipped cases fail the run: their file is not marked as passing');
+  assert.match(r.stdout, /› timing_h > timingHTests > pending h\n {4}timed out after 300 ms: <0\.\d+\.0> was awaiting something other than a message \(a promise that never settled\?\)/);
+  assert.doesNotMatch(r.stdout.slice(r.stdout.indexOf('Failures:')), /^ +at .*[( ]node:/m, "failure stacks leave out Node's own frames");
 
   const xml = readFileSync(join(dir, '_build', 'test', 'junit.xml'), 'utf8');
   assert.match(xml, /<testsuites name="otp test" tests="62" failures="27" errors="0" skipped="7"/);

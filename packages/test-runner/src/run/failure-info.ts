@@ -14,7 +14,7 @@ export function unwrap(e: unknown): unknown {
 const here = fileURLToPath(import.meta.url);
 const cut = Math.max(here.lastIndexOf(`${sep}dist${sep}`), here.lastIndexOf(`${sep}src${sep}`));
 const runnerDirs = cut < 0 ? [] : ['dist', 'src'].flatMap((d) => [`${here.slice(0, cut)}${sep}${d}${sep}`, `${pathToFileURL(here.slice(0, cut)).href}/${d}/`]);
-const isRunnerFrame = (line: string): boolean => /^\s+at /.test(line) && (line.includes('node:internal/') || runnerDirs.some((d) => line.includes(d)));
+const isRunnerFrame = (line: string): boolean => /^\s+at /.test(line) && (/[( ]node:/.test(line) || runnerDirs.some((d) => line.includes(d)));
 
 /** A stack without the runner's frames and Node's internal ones, which say nothing about the test. */
 export function cleanStack(stack: string): string {

@@ -9,7 +9,8 @@ export function whereWaiting(node: OtpNode, pid: Pid): string {
   const info = node.processInfo(pid);
   if (info === undefined) return `${pid} had already exited`;
   const assertion = waitingTable().get(String(pid));
-  const waiting = assertion ? ` waiting in ${assertion}` : info.status === 'waiting' ? ' waiting (in a receive or a sleep)' : ` ${info.status}`;
+  // 'running' at a timeout means awaiting something that is not a message (the event loop turns: it cannot be busy).
+  const waiting = assertion ? ` waiting in ${assertion}` : info.status === 'waiting' ? ' waiting (in a receive or a sleep)' : info.status === 'running' ? ' awaiting something other than a message (a promise that never settled?)' : ` ${info.status}`;
   return `${pid} was${waiting}, with ${info.messageQueueLen} message(s) in its mailbox`;
 }
 
