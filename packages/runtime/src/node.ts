@@ -59,6 +59,9 @@ function nearLink(watcher: ProcessImpl, ref: Ref): MonitorLink | undefined {
   return undefined;
 }
 
+// The largest batch of starts (entries: two a process) whose array is kept for the next batch.
+const SPARE_BATCH = 256;
+
 // What a batch of starts is queued on: a reaction to a settled promise runs as the next microtask.
 const RESOLVED = Promise.resolve();
 
@@ -433,11 +436,14 @@ export class OtpNode {
     // Processes spawned by these bodies go to the spare array, in a batch of their own.
     this.starting = this.startingSpare;
     this.startingCount = 0;
-    this.startingSpare = batch;
+    // A large batch's array is dropped instead: as the spare, it would keep its room for good (16 B a process
+    // of the largest batch ever spawned in one go).
+    const reuse = n <= SPARE_BATCH;
+    this.startingSpare = reuse ? batch : [];
     for (let i = 0; i < n; i += 2) {
       const proc = batch[i] as ProcessImpl;
       const fn = batch[i + 1] as ProcessFn;
-      batch[i] = batch[i + 1] = undefined;
+      if (reuse) batch[i] = batch[i + 1] = undefined;
       start(proc, fn);
     }
   };
