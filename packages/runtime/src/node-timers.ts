@@ -19,8 +19,6 @@ interface TimerNode {
 /** A node's sendAfter and startTimer timers, by ref. */
 export class SendTimers {
   private readonly byRef = new Map<Ref, TimerEntry>();
-  // Timers whose destination is a local pid, by that pid's process id: cancelled when it exits, as in Erlang.
-  private readonly byDest = new Map<number, Set<Ref>>();
 
   constructor(private readonly node: TimerNode) {}
 
@@ -38,68 +36,46 @@ export class SendTimers {
 
   /** The milliseconds left on a timer, or false if it fired or was cancelled. */
   read(ref: Ref): number | false {
-    const entry = this.byRef.get(ref);
+    const entry = this.live(ref);
     return entry === undefined ? false : this.node.timers.left(entry);
   }
 
   /** Cancels a timer: the milliseconds it had left, or false if it fired or was cancelled. */
   cancel(ref: Ref): number | false {
-    const entry = this.byRef.get(ref);
+    const entry = this.live(ref);
     if (entry === undefined) return false;
     this.byRef.delete(ref);
-    this.forgetDest(entry, ref);
     return this.node.timers.cancel(entry);
-  }
-
-  /** Cancels the timers whose destination is this local pid (its process exited). */
-  destExited(pid: Pid): void {
-    if (this.byDest.size === 0) return;
-    const refs = this.byDest.get(pid.id);
-    if (refs === undefined) return;
-    this.byDest.delete(pid.id);
-    for (const ref of refs) {
-      const entry = this.byRef.get(ref);
-      if (entry === undefined) continue;
-      this.byRef.delete(ref);
-      this.node.timers.cancel(entry);
-    }
   }
 
   /** Forgets every timer (the node's timer queue is cleared with them). */
   clear(): void {
     this.byRef.clear();
-    this.byDest.clear();
   }
 
-  private forgetDest(entry: TimerEntry, ref: Ref): void {
+  // A timer whose destination is a local pid that exited is cancelled, as Erlang cancels it with the process:
+  // checked when the timer is read or cancelled (it would deliver to nobody anyway), so setting one costs nothing more.
+  private live(ref: Ref): TimerEntry | undefined {
+    const entry = this.byRef.get(ref);
+    if (entry === undefined) return undefined;
     const dest = (entry.owner as { dest: unknown }).dest;
-    if (!(dest instanceof Pid) || dest.node !== 0) return;
-    const refs = this.byDest.get(dest.id);
-    if (refs === undefined) return;
-    refs.delete(ref);
-    if (refs.size === 0) this.byDest.delete(dest.id);
+    if (!(dest instanceof Pid) || dest.node !== 0 || this.node.isAlive(dest)) return entry;
+    this.byRef.delete(ref);
+    this.node.timers.cancel(entry);
+    return undefined;
   }
 
   private arm(ms: number, dest: Dest, message: unknown, ref: Ref, what: string): Ref {
     if (!(ms >= 0) || ms === Infinity) throw new RuntimeError('badarg', `${what} needs a finite delay >= 0 in milliseconds, got ${String(ms)}`);
     // Message isolation: the BEAM copies the message when the timer is set, so a change after this call throws here, not later in the receiver.
     if (isolation.on) isolateMessage(message instanceof TimeoutMessage ? message.msg : message);
-    // A local pid that is not alive: Erlang's timer is cancelled at once (read and cancel answer false).
-    const local = dest instanceof Pid && dest.node === 0;
-    if (local && !this.node.isAlive(dest)) return ref;
     const entry = this.node.timers.add(ms, (e) => {
       this.byRef.delete(ref);
-      if (local) this.forgetDest(e, ref);
       // A name nobody holds any more when the timer fires: the message is dropped, as in Erlang.
       if (typeof dest === 'string' && this.node.whereis(dest) === undefined) return;
       this.node.send(dest, (e.owner as { message: unknown }).message);
     }, { message, dest });
     this.byRef.set(ref, entry);
-    if (local) {
-      let refs = this.byDest.get(dest.id);
-      if (refs === undefined) this.byDest.set(dest.id, (refs = new Set()));
-      refs.add(ref);
-    }
     return ref;
   }
 }

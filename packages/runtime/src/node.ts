@@ -512,7 +512,6 @@ export class OtpNode {
       this.names.delete(proc.name);
     }
     if (proc.tables) this.tables.ownerExited(proc);
-    this.sendTimers.destExited(proc.pid);
     if (proc.mons) {
       const mons = proc.mons;
       proc.mons = null;
