@@ -152,3 +152,31 @@ test('process.exit from a timer a test left fails that test, not the one running
     assert.equal(last(r.stdout), '2 passed, 1 failed');
   }
 });
+
+test('--retry checks a failed property\'s counterexample again: a bug fast-check found is not passed as flaky because a fresh seed missed it', () => {
+  // Fails on the first value it ever sees (kept in a marker file), and afterwards only on that value: a fresh seed
+  // almost never draws it again, the same seed always does.
+  const marker = join(dir, 'prop-h-marker');
+  const file = join(dir, 'test', 'seenonce_h.test.ts');
+  writeFileSync(file, `import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import fc from 'fast-check';
+
+export const propSeenOnceH = fc.property(fc.noBias(fc.integer({ min: 0, max: 2 ** 31 - 1 })), (n) => {
+  if (!existsSync(${JSON.stringify(marker)})) writeFileSync(${JSON.stringify(marker)}, String(n));
+  return n !== Number(readFileSync(${JSON.stringify(marker)}, 'utf8'));
+});
+`);
+  try {
+    for (let i = 0; i < 3; i++) {
+      rmSync(marker, { force: true });
+      rmSync(join(dir, '_build', 'test', 'counterexamples.json'), { force: true });
+      const r = otp('test/seenonce_h.test.ts', '--retry', '2');
+      assert.equal(r.status, 1, r.stdout);
+      assert.doesNotMatch(r.stdout, /Flaky/);
+      assert.equal(last(r.stdout), '0 passed, 1 failed');
+    }
+  } finally {
+    rmSync(file, { force: true });
+    rmSync(marker, { force: true });
+  }
+});

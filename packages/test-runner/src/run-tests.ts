@@ -149,11 +149,22 @@ async function runWithRetries(job: Omit<WorkerJob, 'done'>, options: RunOptions,
   for (let attempt = 2; attempt <= retry + 1; attempt++) {
     const ids = failedIds(result);
     if (ids.length === 0 || options.signal?.aborted) break;
-    const again = await runFile({ ...job, filter: { ...job.filter, ids } }, memory);
+    const again = await runFile({ ...job, filter: { ...job.filter, ids }, knownSeeds: withCounterexamples(job.knownSeeds, result) }, memory);
     result = mergeRetry(result, again, attempt, options.failOnFlaky ?? false);
   }
   if (retry > 0) result.cases.filter((c) => c.status === 'failed' || c.flaky).forEach(tell);
   return result;
+}
+
+// A property's counterexample proves a bug, not bad luck: a retry checks it again before drawing a new seed, so only a
+// failure that does not reproduce can be flaky (without it, a retry's fresh seed would often miss the value and pass).
+function withCounterexamples(known: WorkerJob['knownSeeds'], result: FileResult): WorkerJob['knownSeeds'] {
+  const out = { ...known };
+  for (const c of result.cases) {
+    const f = c.status === 'failed' ? c.property?.failure : undefined;
+    if (f) out[c.path.join(' > ')] = [{ seed: f.seed, numRuns: f.maxRuns ?? f.numRuns }, ...(known[c.path.join(' > ')] ?? [])];
+  }
+  return out;
 }
 
 function notRun(file: string, reporters: readonly Reporter[], skipReason: string, interrupted = false): FileResult {
