@@ -89,3 +89,16 @@ test('sys_SUITE: suspend on a gen_statem — a timeout that fires while suspende
     });
   });
 });
+
+test('sys_SUITE: terminate while suspended — stopping a suspended server still runs its terminate and ends it', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const events: string[] = [];
+      const pid = await genServer.start(ctx, { ...counter, terminate: (reason: unknown) => void events.push(`terminate ${String(reason)}`) }, undefined);
+      await sys.suspend(ctx, pid);
+      await genServer.stop(ctx, pid, 'normal', WAIT);
+      assert.equal(ctx.isAlive(pid), false);
+      assert.deepEqual(events, ['terminate normal']);
+    });
+  });
+});
