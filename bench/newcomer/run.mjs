@@ -8,9 +8,9 @@
 // Start-up: `otp --version` and `otp --help` (the project's installed otp, and through npx) beside
 // `vitest --version` and `rebar3 version`, medians of repeated runs.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { join, dirname } from 'node:path';
+import { join, dirname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeSection } from '../results.mjs';
 import { publishDependencies, publishRepository, registryEnv, startRegistry } from '../../test/support/registry.mjs';
@@ -90,6 +90,16 @@ function startup(cmd, args, cwd, env) {
   return median(times);
 }
 
+/** What npm create fetches: create-otp-ts's tarball as npm packs it (a copy with the templates its prepack copies in). */
+function createPackage() {
+  const stage = join(work, 'create-otp-ts');
+  cpSync(join(root, 'packages', 'create-otp-ts'), stage, { recursive: true, filter: (from) => !from.split(sep).includes('node_modules') });
+  cpSync(join(root, 'templates'), join(stage, 'templates'), { recursive: true });
+  const packed = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: stage, encoding: 'utf8' });
+  const [listing] = packed.status === 0 ? JSON.parse(packed.stdout) : [{}];
+  return { count: listing.entryCount ?? 0, bytes: listing.unpackedSize ?? 0 };
+}
+
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
 /** Runs the suite and writes its section of bench/RESULTS.md. */
@@ -131,10 +141,7 @@ export async function run() {
       ...(rebar3 ? [[`rebar3: \`rebar3 new app\` → one EUnit test written → \`rebar3 eunit\``, rows.rebar3]] : []),
     ];
     const load = loadavg()[1].toFixed(1);
-    // What npm create fetched: create-otp-ts as the registry holds it (npm publish records its files and size).
-    const viewed = spawnSync('npm', ['view', 'create-otp-ts', 'dist', '--json'], { env: registryEnv(join(work, 'view'), registry.url), encoding: 'utf8' });
-    const dist = viewed.status === 0 ? JSON.parse(viewed.stdout) : {};
-    const createFiles = { count: dist.fileCount ?? 0, bytes: dist.unpackedSize ?? 0 };
+    const createFiles = createPackage();
     const md = [
       '## Newcomer: from nothing to a first passing test, and start-up',
       '',
