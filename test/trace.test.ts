@@ -11,7 +11,7 @@ import { bin, otpWith, type Run } from './support/cli.ts';
 
 const nodeScript = fileURLToPath(new URL('./fixtures/trace-node.ts', import.meta.url));
 
-function waitFor(child: ChildProcess, text: RegExp, what: string, ms = 15_000): Promise<string> {
+function waitFor(child: ChildProcess, text: RegExp, what: string, ms = 120_000): Promise<string> {
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${what} did not print ${text} within ${ms} ms: ${out}`)), ms);
@@ -116,7 +116,7 @@ test('otp procs, info, tree and remote show what a running application set up', 
   cpSync(fileURLToPath(new URL('../examples/shop', import.meta.url)), dir, { recursive: true });
   const shell = spawn(process.execPath, [bin, 'shell', '--name', 'inspected'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
   try {
-    await waitFor(shell, /started shop/, 'the shell', 20_000);
+    await waitFor(shell, /started shop/, 'the shell');
     const tree = await otp('tree', 'inspected@127.0.0.1', 'shop');
     assert.equal(tree.status, 0, tree.stderr);
     assert.match(tree.stdout, /^shop \(application, master <0\.\d+\.0>\)\n└─ shop_sup <0\.\d+\.0> supervisor, 0 restarts in period\n/);
@@ -172,7 +172,7 @@ test('otp procs, info, tree and remote show what a running application set up', 
     assert.equal(started.status, 0, `tmux is needed for this test (.ci/run installs it): ${started.stderr}`);
     try {
       let screen = '';
-      assert.ok(await until(async () => /q quits/.test((screen = (await tmux('capture-pane', '-p', '-t', session)).stdout)), 10_000), `top drew no screen: ${screen}`);
+      assert.ok(await until(async () => /q quits/.test((screen = (await tmux('capture-pane', '-p', '-t', session)).stdout)), 120_000), `top drew no screen: ${screen}`);
       assert.match(screen, /^inspected@127\.0\.0\.1 +up \d+ s +processes \d+/m);
       assert.match(screen, /^<0\.\d+\.0> +cart /m, 'the top processes are listed by name');
       await tmux('send-keys', '-t', session, 'q');
