@@ -45,7 +45,7 @@ const breakages: Array<{ what: string; edit: (dir: string) => void; says: RegExp
   { what: 'a module its app.json lists missing', edit: (d) => rmSync(join(d, 'lib', 'unpacker-0.2.0', 'src', 'unpacker_server.js')), says: /unpacker-0\.2\.0\.tar\.gz: lib\/unpacker-0\.2\.0\/app\.json lists .*unpacker_server\.js, which the tarball lacks: rebuild the tarball with otp release --tar$/ },
 ];
 
-test('a tarball with a broken file is refused with one line and leaves no trace; the fixed tarball of the same version then installs, and a new tarball replaces an unpacked copy whose install failed', { timeout: 300_000 }, async () => {
+test('a tarball with a broken file is refused with one line and leaves no trace; the fixed tarball of the same version then installs, and a new tarball replaces an unpacked copy whose install failed', { timeout: 900_000 }, async () => {
   mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
   const base = mkdtempSync(join(repo, '_build', 'e2e', 'unpack-'));
   const deploy = join(base, 'deploy');
