@@ -20,8 +20,13 @@ export const otpWith =
   (env: NodeJS.ProcessEnv) =>
   (...args: string[]): Promise<Run> =>
     new Promise((resolve) => {
-      execFile(process.execPath, [bin, ...args], { env, encoding: 'utf8', timeout: 30_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-        resolve({ status: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      // A generous deadline (a V8 heap snapshot or a node start can take minutes on a loaded machine); a command
+      // killed by it says so in stderr, instead of showing as a bare exit 1 with nothing written.
+      const ms = 300_000;
+      execFile(process.execPath, [bin, ...args], { env, encoding: 'utf8', timeout: ms, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+        const e = error as { killed?: boolean; signal?: string | null } | null;
+        const why = !e?.signal ? '' : e.killed ? `\n[test] otp ${args.join(' ')} was killed after the test's ${ms} ms deadline` : `\n[test] otp ${args.join(' ')} ended by ${e.signal}`;
+        resolve({ status: error ? ((error as { code?: number | null }).code ?? 1) : 0, stdout, stderr: stderr + why });
       });
     });
 
