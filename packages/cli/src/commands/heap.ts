@@ -44,6 +44,19 @@ export function summariseHeap(r: HeapReport, top: number): string {
 
 type SnapshotChunk = { ok: true; chunk: Uint8Array; done: boolean } | { ok: false; error: string };
 
+// How long one step of a heap snapshot (V8 writing it, one chunk sent) may take: minutes on a loaded machine.
+const SNAPSHOT_STEP_MS = 300_000;
+
+/** A snapshot step's rpc, whose failure (a timeout, a lost connection) says which step and what to do. */
+async function slow<T>(node: string, step: string, call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new OtpError('failed', `${node} did not ${step} its heap snapshot within ${SNAPSHOT_STEP_MS / 1000} s (${why}): a busy node or a large heap takes long, so try again when it is less loaded, or lower its heap first`, { cause: error });
+  }
+}
+
 /** `otp heap NODE [--top N] [--snapshot FILE]`: where a live node's memory goes. */
 export const heapCommand = defineProvider({
   name: 'heap',
@@ -71,7 +84,7 @@ export const heapCommand = defineProvider({
       const report = (await c.rpc(PROFILE_RPC_MODULE, 'heap', [top], 60_000)) as HeapReport;
       io.stdout.write(args.json ? `${JSON.stringify(report)}\n` : `${summariseHeap(report, top)}\n`);
       if (!args.snapshot) return 0;
-      const opened = (await c.rpc(PROFILE_RPC_MODULE, 'snapshotOpen', [c.localNode, max], 120_000)) as { ok: true; id: number } | { ok: false; error: string };
+      const opened = (await slow(args.node, 'start', c.rpc(PROFILE_RPC_MODULE, 'snapshotOpen', [c.localNode, max], SNAPSHOT_STEP_MS))) as { ok: true; id: number } | { ok: false; error: string };
       if (!opened.ok) throw new OtpError('failed', opened.error);
       // Written beside the target and renamed at the end: a failed snapshot leaves no half file behind.
       const tmp = `${args.snapshot}.${process.pid}.tmp`;
@@ -80,7 +93,7 @@ export const heapCommand = defineProvider({
       let finished = false;
       try {
         for (;;) {
-          const r = (await c.rpc(PROFILE_RPC_MODULE, 'snapshotRead', [opened.id], 120_000)) as SnapshotChunk;
+          const r = (await slow(args.node, `send the chunk after ${bytes(size)} of`, c.rpc(PROFILE_RPC_MODULE, 'snapshotRead', [opened.id], SNAPSHOT_STEP_MS))) as SnapshotChunk;
           if (!r.ok) throw new OtpError('failed', r.error);
           writeSync(fd, r.chunk);
           size += r.chunk.length;

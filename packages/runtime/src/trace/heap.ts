@@ -153,6 +153,8 @@ interface OpenSnapshot {
   sent: number;
   maxBytes: number;
   idle: NodeJS.Timeout;
+  // A read in progress: V8 can take many seconds to produce a chunk on a loaded machine, which is not idleness.
+  reading: boolean;
 }
 
 // One snapshot at a time per Node.js process: taking one stops the world and doubles the heap for a while.
@@ -178,7 +180,8 @@ export function snapshotOpen(node: OtpNode, by: string, maxBytes: number): { ok:
     pending: null,
     sent: 0,
     maxBytes: limit,
-    idle: setTimeout(() => drop(s), SNAPSHOT_IDLE_MS),
+    idle: setTimeout(() => (s.reading ? s.idle.refresh() : drop(s)), SNAPSHOT_IDLE_MS),
+    reading: false,
   };
   s.idle.unref();
   snapshot = s;
@@ -190,29 +193,36 @@ export function snapshotOpen(node: OtpNode, by: string, maxBytes: number): { ok:
 export async function snapshotRead(node: OtpNode, id: number): Promise<{ ok: true; chunk: Buffer; done: boolean } | { ok: false; error: string }> {
   const s = snapshot;
   if (s === null || s.id !== Number(id)) return { ok: false, error: `no heap snapshot ${String(id)} is open on ${node.name} (one unread for ${SNAPSHOT_IDLE_MS / 1000} s is dropped): take it again` };
-  s.idle.refresh();
+  s.reading = true;
   const parts: Buffer[] = [];
   let size = 0;
   let done = false;
-  while (size < SNAPSHOT_CHUNK) {
-    let piece = s.pending;
-    s.pending = null;
-    if (piece === null) {
-      const r = await s.chunks.next();
-      if (r.done) {
-        done = true;
-        break;
+  try {
+    while (size < SNAPSHOT_CHUNK) {
+      let piece = s.pending;
+      s.pending = null;
+      if (piece === null) {
+        const r = await s.chunks.next();
+        if (r.done) {
+          done = true;
+          break;
+        }
+        piece = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value as unknown as string);
       }
-      piece = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value as unknown as string);
+      const room = SNAPSHOT_CHUNK - size;
+      if (piece.length > room) {
+        s.pending = piece.subarray(room);
+        piece = piece.subarray(0, room);
+      }
+      parts.push(piece);
+      size += piece.length;
     }
-    const room = SNAPSHOT_CHUNK - size;
-    if (piece.length > room) {
-      s.pending = piece.subarray(room);
-      piece = piece.subarray(0, room);
-    }
-    parts.push(piece);
-    size += piece.length;
+  } finally {
+    s.reading = false;
+    if (snapshot === s) s.idle.refresh();
   }
+  // Dropped meanwhile (closed by its tool): what was read is not the whole snapshot.
+  if (snapshot !== s) return { ok: false, error: `heap snapshot ${s.id} on ${node.name} was closed while it was being read: take it again` };
   s.sent += size;
   if (s.sent > s.maxBytes) {
     drop(s);
