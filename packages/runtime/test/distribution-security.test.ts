@@ -642,7 +642,7 @@ test('a node dialling while the listener still holds its old connection (a quick
   });
 });
 
-test('two nodes dialling each other at the same moment end with one connection and lose no message, round after round', async () => {
+test('two nodes dialling each other at the same moment end with one connection and lose no message, round after round', { timeout: 300_000 }, async () => {
   await withEpmd(async (epmdPort, peers) => {
     const p = await startPeer({ name: 'sim_p@127.0.0.1', epmdPort });
     const q = await startPeer({ name: 'sim_q@127.0.0.1', epmdPort });
@@ -666,7 +666,7 @@ test('two nodes dialling each other at the same moment end with one connection a
   });
 });
 
-test('otp nodes --refused shows who refused whom, from which address and why, with the count', async () => {
+test('otp nodes --refused shows who refused whom, from which address and why, with the count', { timeout: 300_000 }, async () => {
   await withEpmd(async (epmdPort, peers) => {
     const target = await startPeer({ name: 'refuser@127.0.0.1', epmdPort });
     peers.push(target);
