@@ -59,7 +59,7 @@ runServer(${JSON.stringify(config)}).then((app) => { const s = app.listen(0, '12
   const child = spawn(process.execPath, ['-e', serve], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_NO_WARNINGS: '1' } });
   let log = '';
   const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`verdaccio did not start within 60 s:\n${log}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`verdaccio did not start within 180 s:\n${log}`)), 180_000);
     const onData = (c) => {
       log += c.toString();
       const m = /registry listening on (\d+)/.exec(log);
