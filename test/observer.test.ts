@@ -174,6 +174,8 @@ test('otp observer: a live page of a running node in a real browser, guarded by 
     const otp = otpWith(env);
     const sessions = async () => JSON.parse((await otp('rpc', nodeName, 'otp_trace', 'sessions')).stdout) as unknown[];
     await page.fill('[data-testid="trace-limit"]', '1000000');
+    // And no 15 s default time limit: on a loaded machine `otp rpc` alone can take longer to ask.
+    await page.getByLabel('time (ms)').fill('3600000');
     await page.click('[data-testid="trace-start"]');
     await until('the long trace to run', async () => /^running/.test(await text('[data-testid="trace-status"]')));
     assert.equal((await sessions()).length, 1);
