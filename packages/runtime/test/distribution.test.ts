@@ -30,7 +30,7 @@ async function withCluster(body: (epmdPort: number) => Promise<void>): Promise<v
   }
 }
 
-test('two OS processes: send by name and by pid across nodes, nodes(), and nodedown when the peer is killed', async () => {
+test('two OS processes: send by name and by pid across nodes, nodes(), and nodedown when the peer is killed', { timeout: 300_000 }, async () => {
   await withCluster(async (epmdPort) => {
     const peer = await startPeer('b@127.0.0.1', 'secret', epmdPort);
     const logs: string[] = [];
@@ -63,7 +63,7 @@ test('two OS processes: send by name and by pid across nodes, nodes(), and noded
   });
 });
 
-test('a wrong cookie is refused on both sides with one clear line, and nothing else changes', async () => {
+test('a wrong cookie is refused on both sides with one clear line, and nothing else changes', { timeout: 300_000 }, async () => {
   await withCluster(async (epmdPort) => {
     const peer = await startPeer('c@127.0.0.1', 'other-cookie', epmdPort);
     const logs: string[] = [];
@@ -85,7 +85,7 @@ test('a wrong cookie is refused on both sides with one clear line, and nothing e
   });
 });
 
-test('links, monitors and exit signals across nodes behave like local ones, and a lost node is noconnection', async () => {
+test('links, monitors and exit signals across nodes behave like local ones, and a lost node is noconnection', { timeout: 300_000 }, async () => {
   await withCluster(async (epmdPort) => {
     const peer = await startPeer('d@127.0.0.1', 'secret', epmdPort);
     const node = createNode({ onCrash: () => {} });
@@ -145,7 +145,7 @@ test('links, monitors and exit signals across nodes behave like local ones, and 
   });
 });
 
-test('gen_server calls and rpc across nodes: replies, errors, a late reply dropped, and a down node', async () => {
+test('gen_server calls and rpc across nodes: replies, errors, a late reply dropped, and a down node', { timeout: 300_000 }, async () => {
   await withCluster(async (epmdPort) => {
     const peer = await startPeer('e@127.0.0.1', 'secret', epmdPort);
     const node = createNode({ onCrash: () => {} });
@@ -182,7 +182,7 @@ test('gen_server calls and rpc across nodes: replies, errors, a late reply dropp
   });
 });
 
-test('a peer that stops answering (SIGSTOP) is declared down within the tick time', async () => {
+test('a peer that stops answering (SIGSTOP) is declared down within the tick time', { timeout: 300_000 }, async () => {
   await withCluster(async (epmdPort) => {
     const peer = await startPeer('f@127.0.0.1', 'secret', epmdPort);
     const node = createNode();
@@ -206,7 +206,7 @@ test('a peer that stops answering (SIGSTOP) is declared down within the tick tim
   });
 });
 
-test('garbage on the distribution port closes that connection only: the node keeps its other connections', async () => {
+test('garbage on the distribution port closes that connection only: the node keeps its other connections', { timeout: 300_000 }, async () => {
   await withCluster(async (epmdPort) => {
     const peer = await startPeer('g@127.0.0.1', 'secret', epmdPort);
     const logs: string[] = [];
@@ -242,7 +242,7 @@ test('garbage on the distribution port closes that connection only: the node kee
   });
 });
 
-test('a hidden node (a tool) connects without joining the mesh: nodes() leaves it out', async () => {
+test('a hidden node (a tool) connects without joining the mesh: nodes() leaves it out', { timeout: 300_000 }, async () => {
   await withCluster(async (epmdPort) => {
     const peer = await startPeer('h@127.0.0.1', 'secret', epmdPort);
     const tool = createNode();
@@ -264,7 +264,7 @@ test('a hidden node (a tool) connects without joining the mesh: nodes() leaves i
   });
 });
 
-test('a node that restarted on another port is reached there with no stray log line; a wrong cookie after a restart is still one line each side', async () => {
+test('a node that restarted on another port is reached there with no stray log line; a wrong cookie after a restart is still one line each side', { timeout: 300_000 }, async () => {
   await withCluster(async (epmdPort) => {
     const logs: string[] = [];
     const node = createNode();

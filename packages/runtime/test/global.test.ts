@@ -171,7 +171,7 @@ function startPeer(name: string, epmdPort: number): Promise<ChildProcess> {
   });
 }
 
-test('real OS processes: a partition heals with a conflict resolved the same on both nodes, and kill -9 removes the names', async () => {
+test('real OS processes: a partition heals with a conflict resolved the same on both nodes, and kill -9 removes the names', { timeout: 300_000 }, async () => {
   const epmd = new EpmdServer();
   const epmdPort = await epmd.listen(0);
   const peer = await startPeer('osb@127.0.0.1', epmdPort);

@@ -11,7 +11,7 @@ import { idle, withNode } from './helpers.ts';
 
 const peerScript = fileURLToPath(new URL('./fixtures/pg-peer.ts', import.meta.url));
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
   const t0 = Date.now();
   while (!(await check())) {
     if (Date.now() - t0 > ms) assert.fail(`timed out waiting until ${what}`);
@@ -198,7 +198,7 @@ async function seen(ctx: ProcessContext, node: string, group: string): Promise<s
   return ((await rpc.call(ctx, node, 'pgp', 'members', [group])) as string[]).sort();
 }
 
-test('real OS processes: joins on every node propagate, and a node that connects late learns them', async () => {
+test('real OS processes: joins on every node propagate, and a node that connects late learns them', { timeout: 300_000 }, async () => {
   await cluster('pj', ['b', 'c'], 2000, async (a, ctx, _children, addPeer) => {
     const [b, c] = ['pjb@127.0.0.1', 'pjc@127.0.0.1'];
     const mine = ctx.spawn(idle);
@@ -216,7 +216,7 @@ test('real OS processes: joins on every node propagate, and a node that connects
   });
 });
 
-test('real OS processes: kill -9 of a peer removes its members on the others', async () => {
+test('real OS processes: kill -9 of a peer removes its members on the others', { timeout: 300_000 }, async () => {
   await cluster('pk', ['b', 'c'], 2000, async (a, ctx, [childB]) => {
     const [b, c] = ['pkb@127.0.0.1', 'pkc@127.0.0.1'];
     const onB = (await rpc.call(ctx, b, 'pgp', 'spawnJoin', ['g', 2])) as string[];
@@ -228,7 +228,7 @@ test('real OS processes: kill -9 of a peer removes its members on the others', a
   });
 });
 
-test('real OS processes: a stopped peer is seen down and its members removed; after SIGCONT it reconnects and membership re-syncs', async () => {
+test('real OS processes: a stopped peer is seen down and its members removed; after SIGCONT it reconnects and membership re-syncs', { timeout: 300_000 }, async () => {
   await cluster('ps', ['b'], 1000, async (a, ctx, [childB]) => {
     const b = 'psb@127.0.0.1';
     const onB = (await rpc.call(ctx, b, 'pgp', 'spawnJoin', ['g', 2])) as string[];
