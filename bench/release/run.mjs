@@ -266,6 +266,10 @@ export async function run(flags = []) {
   const base = mkdtempSync(join(repo, '_build', 'bench-release-'));
   const erlDir = join(base, 'erl');
   mkdirSync(erlDir);
+  // The releases' nodes start the built-in port mapper when none runs (as erl starts epmd): one the bench
+  // started would run on from the deleted project, in the way of Erlang's own epmd, so it is stopped at the end.
+  const { portMapperNames, killPortMapper } = await import('@otp-ts/runtime/tools');
+  const mapperWasRunning = await portMapperNames().then(() => true, () => false);
   try {
     if (heartOnly) {
       console.log(`release bench: wrote ${writeSection('release-heart', heartSection(erlang, await heartRounds(base, erlDir, erlang)))}`);
@@ -280,6 +284,7 @@ export async function run(flags = []) {
     console.log(`release bench: wrote ${writeSection('release', section(erlang, a, bootRows, u), upgradeRatios(u))}`);
     console.log(`release bench: wrote ${writeSection('release-heart', heartSection(erlang, await heartRounds(base, erlDir, erlang)))}`);
   } finally {
+    if (!mapperWasRunning) await killPortMapper().catch(() => false);
     rmSync(base, { recursive: true, force: true });
   }
 }
