@@ -106,7 +106,8 @@ const helpWords: ReadonlySet<string> = new Set(['help', 'version']);
  * The common command line read from the tables alone, to what parseWithYargs gives for it: a known command, then
  * its positionals and each of its (or the global) options at most once as `--name`, `--name VALUE` or
  * `--name=VALUE`. Undefined for anything else (help, short or unknown flags, `--`, repeated or negated options,
- * arrays, numbers other than plain digits, a missing, surplus or out-of-choice value), which yargs then parses
+ * a boolean followed by `true` or `false`, arrays, numbers other than plain digits, a missing, surplus or
+ * out-of-choice value), which yargs then parses
  * and the tables refuse or accept as before. Internal: exported for the test that holds it to yargs.
  */
 export function quickParse<C extends CommandSpec>(argv: readonly string[], program: ProgramSpec<C>): CommandLine<C> | undefined {
@@ -127,7 +128,8 @@ export function quickParse<C extends CommandSpec>(argv: readonly string[], progr
     const o = flag ? options.get(flag[1]!) : undefined;
     if (!flag || !o || o.name in parsed || helpWords.has(o.name)) return undefined;
     if (o.type === 'boolean') {
-      if (flag[2] !== undefined) return undefined;
+      // yargs reads `--flag true` and `--flag false` as the flag's value, not as a positional.
+      if (flag[2] !== undefined || rest[i + 1] === 'true' || rest[i + 1] === 'false') return undefined;
       parsed[o.name] = true;
       continue;
     }

@@ -87,8 +87,10 @@ test("the start script's everyday command lines take the quick path, to what yar
 });
 
 test('help, refusals and anything yargs could read two ways are left to yargs', () => {
-  const lines = [[], ['--help'], ['ping', '--help'], ['help', 'ping'], ['ping', '--bogus'], ['pnig'], ['eval'], ['eval', '1', 'help'], ['upgrade', '0.2.0', '--probe-ms', 'soon'], ['rpc', 'otp'], ['ping', 'extra'], ['daemon', '--no-heart'], ['eval', '--', '-1'], ['foreground', '--vsn']];
+  const lines = [[], ['--help'], ['ping', '--help'], ['help', 'ping'], ['ping', '--bogus'], ['pnig'], ['eval'], ['eval', '1', 'help'], ['upgrade', '0.2.0', '--probe-ms', 'soon'], ['rpc', 'otp'], ['ping', 'extra'], ['daemon', '--no-heart'], ['daemon', '--heart', 'true'], ['daemon', '--heart', 'false'], ['eval', '--', '-1'], ['foreground', '--vsn']];
   for (const argv of lines) assert.equal(quickParse(argv, script), undefined, argv.join(' '));
+  // yargs reads a boolean's `true` or `false` after it as its value: `tool test --watch false` runs every path.
+  for (const argv of [['test', '--watch', 'false'], ['test', 'a', '--quiet', 'true', 'b']]) assert.equal(quickParse(argv, toolLike), undefined, argv.join(' '));
 });
 
 // Command lines made of the programs' own words, flags and values, right and wrong.
@@ -98,6 +100,18 @@ const words = (program: ProgramSpec) => {
   return fc.tuple(fc.constantFrom(...program.commands.map((c) => c.name), 'help', 'bogus'), fc.array(fc.constantFrom(...flags, ...values), { maxLength: 6 }));
 };
 
+// Command lines a user would type: a command, its positionals, and some of its options each with a value of its type.
+const wellFormed = (program: ProgramSpec) =>
+  fc.constantFrom(...program.commands).chain((command) => {
+    const options = [...command.options, ...program.globalOptions].map((o) => {
+      const values = o.choices ?? (o.type === 'number' ? ['5000', '007', '1e3'] : ['0.2.0', 'otp', 'a b', 'true']);
+      if (o.type === 'boolean') return fc.constantFrom([`--${o.name}`], [`--${o.name}`, 'true'], [`--${o.name}`, 'false']);
+      return fc.constantFrom(...values).chain((v) => fc.constantFrom([`--${o.name}`, v], [`--${o.name}=${v}`]));
+    });
+    const positionals = command.positionals.map((p) => fc.array(fc.constantFrom(...(p.choices ?? ['shop', 'src/a.test.ts', 'true'])), { minLength: p.required ? 1 : 0, maxLength: p.variadic ? 3 : 1 }));
+    return fc.tuple(fc.constant(command.name), fc.tuple(...positionals), fc.subarray(options.length > 0 ? options : []).chain((picked) => fc.tuple(...picked)), fc.boolean());
+  }).map(([name, positionals, options, flagsFirst]): [string, string[]] => [name, flagsFirst ? [...options.flat(), ...positionals.flat()] : [...positionals.flat(), ...options.flat()]]);
+
 for (const [label, program] of [
   ['the start script', script],
   ["a program shaped like otp's", toolLike],
@@ -105,7 +119,7 @@ for (const [label, program] of [
   test(`${label}: wherever the quick path answers, it answers what yargs and the tables answer`, async () => {
     let quick = 0;
     await fc.assert(
-      fc.asyncProperty(words(program), async ([command, rest]) => {
+      fc.asyncProperty(fc.oneof(words(program), wellFormed(program)), async ([command, rest]) => {
         const argv = [command, ...rest];
         const fast = await outcome(() => quickParse(argv, program));
         if (fast === undefined) return;
@@ -114,6 +128,6 @@ for (const [label, program] of [
       }),
       { numRuns: 400 },
     );
-    assert.ok(quick > 20, `only ${quick} of 400 lines took the quick path: the property checked too little`);
+    assert.ok(quick > 50, `only ${quick} of 400 lines took the quick path: the property checked too little`);
   });
 }
