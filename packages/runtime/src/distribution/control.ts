@@ -26,6 +26,8 @@ export interface ControlTarget {
   readonly remote: RemoteSignals;
   /** Answers over the existing connection to `nodeName` (a `noproc` exit or down). */
   tell(nodeName: string, message: ControlMessage): void;
+  /** Drops a message `peer` sent to a process of another node, with a line (a node never relays). */
+  dropRelay(peer: string, to: Pid): void;
 }
 
 /** Handles one control message from `peer` (a connected node). */
@@ -42,7 +44,7 @@ export function handleControl(d: ControlTarget, peer: string, msg: ControlMessag
 function dispatch(d: ControlTarget, peer: string, msg: ControlMessage): void {
   switch (msg[0]) {
     case 'send':
-      return onSend(d, msg[1], msg[2]);
+      return onSend(d, peer, msg[1], msg[2]);
     case 'alias_send':
       return onAliasSend(d, msg[1], msg[2]);
     case 'reg_send':
@@ -70,7 +72,14 @@ function dispatch(d: ControlTarget, peer: string, msg: ControlMessage): void {
   }
 }
 
-function onSend({ node }: ControlTarget, to: Pid, m: unknown): void {
+// A message for a local process. One for a process of a third node is dropped, as Erlang drops it: a peer must not
+// make this node dial, or speak for it to, a node of the peer's choosing.
+function onSend(d: ControlTarget, peer: string, to: Pid, m: unknown): void {
+  const { node } = d;
+  if (to.node !== 0) {
+    d.dropRelay(peer, to);
+    return;
+  }
   if (!isReply(m)) {
     node.send(to, m);
     return;

@@ -105,16 +105,20 @@ class DropLines {
   constructor(private readonly log: (line: string) => void) {}
 
   dropped(nodeName: string, count: number, why: string): void {
+    this.count(nodeName, count, (total) => `distribution: dropped ${total} message${total === 1 ? '' : 's'} to ${quoteForLog(nodeName)}: ${why.replace(/^distribution: /, '')}`);
+  }
+
+  // Logs `line(total)` for `key`, or counts the drop towards the next line if one was written less than a second ago.
+  count(key: string, count: number, line: (total: number) => string): void {
     const now = Date.now();
-    const last = this.lines.get(nodeName);
+    const last = this.lines.get(key);
     if (last && now - last.at < 1000) {
       last.suppressed += count;
       return;
     }
     if (this.lines.size >= MAX_DROP_LINES) for (const [n, l] of this.lines) if (now - l.at >= 1000) this.lines.delete(n);
-    if (this.lines.size < MAX_DROP_LINES) this.lines.set(nodeName, { at: now, suppressed: 0 });
-    const total = count + (last?.suppressed ?? 0);
-    this.log(`distribution: dropped ${total} message${total === 1 ? '' : 's'} to ${quoteForLog(nodeName)}: ${why.replace(/^distribution: /, '')}`);
+    if (this.lines.size < MAX_DROP_LINES) this.lines.set(key, { at: now, suppressed: 0 });
+    this.log(line(count + (last?.suppressed ?? 0)));
   }
 }
 
@@ -410,6 +414,12 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   /** Sends only over an existing connection (what a dying process tells nodes it was talking to; ControlTarget's answers). */
   tell(nodeName: string, message: ControlMessage): void {
     this.connections.get(nodeName)?.sendControl(message, this, this.table.indexOf(nodeName));
+  }
+
+  /** A message `peer` sent here for a process of another node: dropped with a line (ControlTarget's relay guard). */
+  dropRelay(peer: string, to: Pid): void {
+    const of = quoteForLog(this.table.nameOf(to.node));
+    this.drops.count(`\0relay ${peer}`, 1, (n) => `distribution: dropped ${n === 1 ? 'a message' : `${n} messages`} from ${peer}: ${n === 1 ? 'it is' : 'they are'} for a process of ${of}, and a node delivers only to its own processes`);
   }
 
   /** Links a local process to a remote one; if its node cannot be reached, the local process gets noconnection. */
