@@ -81,7 +81,19 @@ run(idle_server) ->
     M1 = erlang:memory(processes),
     ListBytes = N * 2 * erlang:system_info(wordsize),
     _ = length(Pids),
-    [{ops, N}, {us, Us}, {rate, N * 1000000 / Us}, {bytes_per_process, (M1 - M0 - ListBytes) / N}].
+    [{ops, N}, {us, Us}, {rate, N * 1000000 / Us}, {bytes_per_process, (M1 - M0 - ListBytes) / N}];
+run(start_warm) ->
+    N = 10000,
+    [begin
+         First = [element(2, gen_server:start(?MODULE, 0, [])) || _ <- lists:seq(1, N)],
+         [begin MRef = monitor(process, P), exit(P, kill), receive {'DOWN', MRef, _, _, _} -> ok end end || P <- First]
+     end || _ <- [1, 2]],
+    erlang:garbage_collect(),
+    T0 = now_us(),
+    Pids = [element(2, gen_server:start(?MODULE, 0, [])) || _ <- lists:seq(1, N)],
+    Us = now_us() - T0,
+    _ = length(Pids),
+    [{ops, N}, {us, Us}, {rate, N * 1000000 / Us}].
 
 calls(_, 0) -> ok;
 calls(P, N) -> pong = gen_server:call(P, ping), calls(P, N - 1).

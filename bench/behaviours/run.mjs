@@ -13,7 +13,7 @@ const root = join(here, '..', '..');
 const work = join(root, 'bench', '.work');
 const REPS = 3;
 // Workloads measured once per process (they report memory, or the first, cold run is the figure): no warm-up.
-const ONCE = ['idle_server', 'called_server', 'hibernated_server', 'start_bare'];
+const ONCE = ['idle_server', 'called_server', 'hibernated_server', 'start_bare', 'start_warm'];
 
 const WORKLOADS = [
   { id: 'call_seq', title: 'gen_server call, 1 client × 1M sequential', unit: 'calls/s', target: 'otp-ts/BEAM ≥ 2×' },
@@ -22,6 +22,7 @@ const WORKLOADS = [
   { id: 'cast', title: 'gen_server cast, 1M', unit: 'casts/s', target: 'otp-ts/BEAM ≥ 1×' },
   { id: 'restart', title: 'supervisor restart of a killed child, 10k', unit: 'restarts/s', target: 'otp-ts/BEAM ≥ 1×' },
   { id: 'idle_server', title: 'start 10k idle gen_servers', unit: 'starts/s' },
+  { id: 'start_warm', title: 'start 10k idle gen_servers after two batches of 10k were started and stopped in the same runtime', unit: 'starts/s' },
   { id: 'called_server', title: '10k gen_servers × 3 calls, no hibernate', unit: 'servers/s' },
   { id: 'hibernated_server', title: '10k gen_servers × 3 calls, replies hibernate', unit: 'servers/s' },
   { id: 'send_object', title: 'send a small nested object, 1M (isolation off)', unit: 'msgs/s' },
