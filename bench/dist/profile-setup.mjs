@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:
 import { loadavg, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { stopEpmd } from './epmd.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -123,7 +124,7 @@ else {
     await profile('now', runtimes.now, join(dir, 'now'));
     await profile(`before_${runtimes.beforeCommit}`, runtimes.before, join(dir, 'before'));
   } finally {
-    if (epmd) spawnSync('epmd', ['-port', String(EPMD_PORT), '-kill']);
+    if (epmd) await stopEpmd(EPMD_PORT);
     else await (await import(pathToFileURL(toolsOf(runtimes.now)).href)).killPortMapper('127.0.0.1', EPMD_PORT).catch(() => false);
     if (!keep) rmSync(dir, { recursive: true, force: true });
   }

@@ -9,6 +9,7 @@ import { ensureErlang } from '../erlang.mjs';
 import { writeSection } from '../results.mjs';
 import { idleMemory } from './idle.mjs';
 import { buildRuntimes, toolsOf, V3_COMMIT } from './versions.mjs';
+import { stopEpmd } from './epmd.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -174,7 +175,7 @@ export async function run(flags = []) {
     // (while the port mapper still runs: without it the node would start the built-in one and leave it).
     memory = await idleMemory(COOKIE, env, EPMD_PORT, runtimes.now);
   } finally {
-    if (release) spawnSync('epmd', ['-port', String(EPMD_PORT), '-kill']);
+    if (release) await stopEpmd(EPMD_PORT);
     else await (await import(pathToFileURL(toolsOf(runtimes.now)).href)).killPortMapper('127.0.0.1', EPMD_PORT).catch(() => false);
   }
   console.log(`  idle handshakes: ${JSON.stringify(memory)}`);

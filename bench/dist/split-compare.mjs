@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureErlang } from '../erlang.mjs';
 import { writeSection } from '../results.mjs';
 import { buildRuntimes, toolsOf } from './versions.mjs';
+import { stopEpmd } from './epmd.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -135,12 +136,7 @@ try {
   load.push(loadavg()[0]);
 } finally {
   if (erlang) {
-    // epmd refuses -kill while a node is still registered: the peers killed just before may not have closed yet.
-    for (let i = 0; i < 50; i++) {
-      const r = spawnSync('epmd', ['-port', String(EPMD_PORT), '-kill'], { encoding: 'utf8' });
-      if (/Killed|cannot connect/i.test(`${r.stdout}${r.stderr}`)) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await stopEpmd(EPMD_PORT);
   } else {
     const { killPortMapper } = await import(`file://${toolsOf(before)}`);
     await killPortMapper('127.0.0.1', EPMD_PORT).catch(() => false);
