@@ -623,6 +623,37 @@ test('a message a peer sends for a process of a third node is dropped with a lin
   });
 });
 
+test('a link, exit or monitor a peer sends on behalf of a process of another node is refused with a line and the close, as Erlang refuses it; the node keeps serving', async () => {
+  await withEpmd(async (epmdPort, peers) => {
+    const target = await startPeer({ name: 'senders@127.0.0.1', epmdPort, tickTime: 60_000 });
+    peers.push(target);
+    const port = await portOf(target.name, epmdPort);
+    const forged = [
+      (via: PidTranslator) => encodeControl(['monitor', new Pid(2, 5, 0), 'echo', new Ref(2, 9)], via, 1),
+      (via: PidTranslator) => encodeControl(['link', new Pid(2, 5, 0), new Pid(1, 1, 0)], via, 1),
+      (via: PidTranslator) => encodeControl(['exit2', new Pid(2, 5, 0), new Pid(1, 1, 0), 'kill'], via, 1),
+    ];
+    for (const [i, make] of forged.entries()) {
+      const me = `forger${i}@127.0.0.1`;
+      const raw = await authenticate(port, me, 'sekrit', target.name);
+      // Pids of index 2 are the third node's: this client speaks for a process that is not its own.
+      raw.socket.write(frame(make(translator(me, ['third@127.0.0.1']))));
+      await until(`the node closed the connection of ${me}`, () => raw.closed);
+      raw.socket.destroy();
+    }
+    await until('a line for each refusal', () => forged.every((_, i) => target.stderr().includes(`distribution: closed the connection to forger${i}@127.0.0.1: a `)));
+    for (const [i, op] of ['monitor', 'link', 'exit2'].entries()) assert.match(target.stderr(), new RegExp(`^distribution: closed the connection to forger${i}@127\\.0\\.0\\.1: a ${op} whose sender is not a process of forger${i}@127\\.0\\.0\\.1$`, 'm'));
+    // Its own processes' signals are taken, and the node serves on.
+    const me = 'honest@127.0.0.1';
+    const raw = await authenticate(port, me, 'sekrit', target.name);
+    raw.socket.write(Buffer.concat([frame(encodeControl(['monitor', new Pid(0, 7, 0), 'echo', new Ref(0, 3)], translator(me), 1)), frame(encodeControl(['reg_send', 'echo', { from: new Pid(0, 7, 0), msg: 'still here' }], translator(me), 1))]));
+    await until('the echo answered after the monitor', () => raw.frames.length >= 3 || raw.closed);
+    assert.equal(raw.closed, false, `the node closed an honest connection: ${target.stderr()}`);
+    raw.socket.destroy();
+    assert.ok(target.alive(), `the node exited: ${target.stderr()}`);
+  });
+});
+
 test('a node dialling while the listener still holds its old connection (a quick reconnect, a restart, a half-open link) is asked whether it still has it, and replaces it if not, as OTP\'s alive status', async () => {
   await withEpmd(async (epmdPort, peers) => {
     const target = await startPeer({ name: 'lingers@127.0.0.1', epmdPort });

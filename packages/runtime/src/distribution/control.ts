@@ -28,6 +28,8 @@ export interface ControlTarget {
   tell(nodeName: string, message: ControlMessage): void;
   /** Drops a message `peer` sent to a process of another node, with a line (a node never relays). */
   dropRelay(peer: string, to: Pid): void;
+  /** Whether `pid` names a process of `peer`: the only processes whose signals `peer` may carry. */
+  isOf(peer: string, pid: Pid): boolean;
 }
 
 /** Handles one control message from `peer` (a connected node). */
@@ -41,7 +43,15 @@ export function handleControl(d: ControlTarget, peer: string, msg: ControlMessag
   }
 }
 
+// A link, exit, monitor or demonitor speaks for its sender, which must be a process of the node that sent it, as
+// Erlang requires (one naming a third node's process would make this node link to, or signal, a node of the peer's
+// choosing): any other is refused as a malformed message, which closes the connection.
+function checkSender(d: ControlTarget, peer: string, op: string, from: Pid): void {
+  if (!d.isOf(peer, from)) throw new Error(`a ${op} whose sender is not a process of ${peer}`);
+}
+
 function dispatch(d: ControlTarget, peer: string, msg: ControlMessage): void {
+  if (msg[0] !== 'send' && msg[0] !== 'reg_send' && msg[0] !== 'alias_send' && msg[0] !== 'down') checkSender(d, peer, msg[0], msg[1]);
   switch (msg[0]) {
     case 'send':
       return onSend(d, peer, msg[1], msg[2]);

@@ -422,6 +422,11 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
     this.drops.count(`\0relay ${peer}`, 1, (n) => `distribution: dropped ${n === 1 ? 'a message' : `${n} messages`} from ${peer}: ${n === 1 ? 'it is' : 'they are'} for a process of ${of}, and a node delivers only to its own processes`);
   }
 
+  /** Whether `pid` is a process of the connected node `peer` (ControlTarget's sender check). */
+  isOf(peer: string, pid: Pid): boolean {
+    return pid.node !== 0 && this.table.nameOf(pid.node) === peer;
+  }
+
   /** Links a local process to a remote one; if its node cannot be reached, the local process gets noconnection. */
   link(proc: ProcessImpl, pid: Pid): void {
     this.remote.link(proc, pid);
