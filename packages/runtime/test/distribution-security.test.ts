@@ -17,6 +17,7 @@ import { lookup, register } from '../src/distribution/epmd-client.ts';
 import { decodeControl, encodeControl, type PidTranslator } from '../src/distribution/codec.ts';
 import { isNodeName } from '../src/distribution/handshake.ts';
 import { CallMessage, From, ReplyMessage } from '../src/gen/messages.ts';
+import type { Down } from '../src/messages.ts';
 
 const peerScript = fileURLToPath(new URL('./fixtures/security-peer.ts', import.meta.url));
 const MiB = 1024 * 1024;
@@ -651,6 +652,65 @@ test('a link, exit or monitor a peer sends on behalf of a process of another nod
     assert.equal(raw.closed, false, `the node closed an honest connection: ${target.stderr()}`);
     raw.socket.destroy();
     assert.ok(target.alive(), `the node exited: ${target.stderr()}`);
+  });
+});
+
+test("a DOWN a peer sends for a monitor on another node's process ends nothing: the monitor stays, and its DOWN comes from that node", async () => {
+  await withEpmd(async (epmdPort) => {
+    // The victim and the third node run here; the forger is a raw client of the victim's port.
+    const victim = createNode();
+    const third = createNode();
+    await victim.startDistribution({ name: 'victim@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
+    await third.startDistribution({ name: 'third2@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
+    try {
+      await victim.run(async (ctx) => {
+        ctx.register('collector');
+        ctx.register(
+          'echo',
+          ctx.spawn(async (c) => {
+            for (;;) {
+              const m = (await c.receive()) as { from: Pid; msg: string };
+              c.send(m.from, { echo: m.msg });
+            }
+          }),
+        );
+        // A process of the third node, as the victim's pids name it, and a victim process monitoring it.
+        third.spawn((c) => {
+          c.send({ name: 'collector', node: 'victim@127.0.0.1' }, c.self());
+          return c.receive((m) => m === 'stop');
+        });
+        const watched = (await ctx.receive((m) => m instanceof Pid, 30_000)) as Pid;
+        const me = ctx.self();
+        const seen: unknown[] = [];
+        const watcher = ctx.spawn(async (c) => {
+          c.send(me, c.monitor(watched));
+          for (;;) seen.push(await c.receive());
+        });
+        const ref = (await ctx.receive((m) => m instanceof Ref, 30_000)) as Ref;
+        // The forger names the victim's processes and refs with index 2 (the victim is its third node).
+        const forger = 'forger9@127.0.0.1';
+        const raw = await authenticate(await portOf('victim@127.0.0.1', epmdPort), forger, 'sekrit', 'victim@127.0.0.1');
+        const via = translator(forger, ['victim@127.0.0.1']);
+        raw.socket.write(
+          Buffer.concat([
+            frame(encodeControl(['down', new Pid(0, 7, 0), new Pid(2, watcher.id, watcher.serial), new Ref(2, ref.id), 'forged'], via, 1)),
+            frame(encodeControl(['reg_send', 'echo', { from: new Pid(0, 7, 0), msg: 'after' }], via, 1)),
+          ]),
+        );
+        await until('the echo answered after the forged DOWN', () => raw.frames.length >= 3 || raw.closed);
+        assert.equal(raw.closed, false, 'the connection stays up');
+        raw.socket.destroy();
+        assert.equal(seen.length, 0, `the forged DOWN reached no one: ${JSON.stringify(seen)}`);
+        // The monitor stays: the third node's process ends, and its DOWN comes.
+        ctx.send(watched, 'stop');
+        await until('the real DOWN', () => seen.length > 0);
+        assert.equal((seen[0] as Down).reason, 'normal');
+        assert.equal((seen[0] as Down).ref, ref);
+      });
+    } finally {
+      victim.shutdown();
+      third.shutdown();
+    }
   });
 });
 

@@ -30,6 +30,8 @@ export interface ControlTarget {
   dropRelay(peer: string, to: Pid): void;
   /** Whether `pid` names a process of `peer`: the only processes whose signals `peer` may carry. */
   isOf(peer: string, pid: Pid): boolean;
+  /** The index pids and refs of the node `name` carry here. */
+  indexOf(name: string): number;
 }
 
 /** Handles one control message from `peer` (a connected node). */
@@ -72,7 +74,7 @@ function dispatch(d: ControlTarget, peer: string, msg: ControlMessage): void {
     case 'demonitor':
       return onDemonitor(d, msg[2], msg[3]);
     case 'down':
-      return onDown(d, msg[1], msg[2], msg[3], msg[4]);
+      return onDown(d, peer, msg[1], msg[2], msg[3], msg[4]);
     default: {
       // Every operation has its case (a new one fails to compile here); decodeControl refuses any other, a
       // message built by hand may still carry one.
@@ -150,8 +152,9 @@ function onDemonitor(d: ControlTarget, target: Pid | string, ref: Ref): void {
 }
 
 // A process a local one monitors exited: the DOWN carries the original ref object, so `isDown(m, ref)` matches it by identity.
-function onDown(d: ControlTarget, target: Pid | string, to: Pid, ref: Ref, reason: ExitReason): void {
+// Only a monitor on a process of `peer` ends: one on another node's process is that node's to end.
+function onDown(d: ControlTarget, peer: string, target: Pid | string, to: Pid, ref: Ref, reason: ExitReason): void {
   const watcher = d.node.localProcess(to);
-  const h = watcher ? d.remote.takeHeld(watcher, ref) : undefined;
+  const h = watcher ? d.remote.takeHeld(watcher, ref, d.indexOf(peer)) : undefined;
   if (watcher && h) watcher.deliver(new Down(h.ref, target, reason));
 }

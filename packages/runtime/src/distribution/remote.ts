@@ -114,9 +114,11 @@ export class RemoteSignals {
   }
 
   /** Removes a held monitor by its ref; returns it if it existed. */
-  takeHeld(local: ProcessImpl, ref: Ref): HeldMonitor | undefined {
+  takeHeld(local: ProcessImpl, ref: Ref, node?: number): HeldMonitor | undefined {
     const m = this.held.get(local);
     const h = m?.get(refKey(ref));
+    // A DOWN ends only a monitor on a process of the node it came from.
+    if (h !== undefined && node !== undefined && h.node !== node) return undefined;
     if (h) m!.delete(refKey(ref));
     if (m?.size === 0) this.held.delete(local);
     return h;
