@@ -164,60 +164,77 @@ async function serve(ctx: ProcessContext, ready: Server | null, init: { mod: Any
   let server = ready;
   if (server === null) {
     // A synchronous init is run and acknowledged in this turn, without a promise; only an async one is awaited.
-    const started = initServer(ctx, init!.mod, init!.args, init!.parent, init!.ack);
+    const started = initFrom(ctx, init!);
     server = isThenable(started) ? await started : started;
     if (server === null) return;
   }
   // The suspended loop frame outlives init: drop what it no longer needs, so the GC can free it.
   // eslint-disable-next-line no-useless-assignment
   init = null;
-  // The loop runs in this same frame: an idle server keeps one suspended frame, not a chain of them.
+  // The loop runs in this same frame: an idle server keeps one suspended frame, not a chain of them. Its steps are
+  // plain functions, so the frame (which keeps every register of this function while it waits) stays small.
   for (;;) {
-    if (server.continuation !== null && !server.suspended) {
-      const { arg } = server.continuation;
-      server.continuation = null;
-      const pending = invoke(server, 'handleContinue', arg, null, arg);
-      if (pending !== undefined) {
-        await pending;
-        setCurrentFunction(ctx, LOOP);
-      }
-      continue;
-    }
-    const hibernated = server.hibernating;
-    if (hibernated) {
-      server.hibernating = false;
-      internals(ctx).hibernate();
-      setCurrentFunction(ctx, HIBERNATE);
-    }
-    let msg: unknown;
-    if (server.suspended) msg = await ctx.receive(isSystemMessage);
-    else if (server.timeout === undefined) {
-      // Drain what is already queued without a promise per message; wait only when the mailbox is empty.
-      msg = ctx.receiveNow();
-      if (msg === TIMEOUT) msg = await ctx.receive();
-    } else {
-      // The timeout runs from the end of the callback that set it to the next message of the server's own.
-      server.deadline ??= performance.now() + server.timeout;
-      msg = await ctx.receive(null, Math.max(0, Math.ceil(server.deadline - performance.now())));
-    }
-    if (hibernated) setCurrentFunction(ctx, LOOP);
     let pending: Promise<void> | undefined;
-    if (msg instanceof SystemMessage) {
-      // A sys request (an upgrade's suspend, changeCode and resume among them) is not the server's message: the
-      // pending timeout keeps its deadline and a hibernated server hibernates again after it, as OTP's loop keeps
-      // its timeout and hibernation across system messages and code_change.
-      server.hibernating ||= hibernated;
-      pending = handleSystemMessage(ctx, msg, server);
-    } else {
-      if (server.timeout !== undefined) server.timeout = server.deadline = undefined;
-      // Synchronous callbacks are handled without a promise; only async ones are awaited.
-      pending = dispatch(server, msg === TIMEOUT ? 'timeout' : msg);
+    if (server.continuation !== null && !server.suspended) pending = continueServer(server);
+    else {
+      const hibernated = enterWait(ctx, server);
+      let msg: unknown;
+      if (server.suspended) msg = await ctx.receive(isSystemMessage);
+      else if (server.timeout === undefined) {
+        // Drain what is already queued without a promise per message; wait only when the mailbox is empty.
+        msg = ctx.receiveNow();
+        if (msg === TIMEOUT) msg = await ctx.receive();
+      } else msg = await ctx.receive(null, timeoutLeft(server));
+      pending = handleMessage(ctx, server, msg, hibernated);
     }
     if (pending !== undefined) {
       await pending;
       setCurrentFunction(ctx, LOOP);
     }
   }
+}
+
+// initServer with the start's arguments: one call of two in serve's frame, not five.
+function initFrom(ctx: ProcessContext, init: { mod: AnyServer; args: unknown; parent: Pid | null; ack: Acknowledge }): Server | null | Promise<Server | null> {
+  return initServer(ctx, init.mod, init.args, init.parent, init.ack);
+}
+
+// Runs a pending handleContinue (the action a callback returned).
+function continueServer(server: Server): Promise<void> | undefined {
+  const { arg } = server.continuation!;
+  server.continuation = null;
+  return invoke(server, 'handleContinue', arg, null, arg);
+}
+
+// Hibernates a server whose last callback asked to before it waits; whether it did.
+function enterWait(ctx: ProcessContext, server: Server): boolean {
+  if (!server.hibernating) return false;
+  server.hibernating = false;
+  internals(ctx).hibernate();
+  setCurrentFunction(ctx, HIBERNATE);
+  return true;
+}
+
+// The ms left of the pending timeout, which runs from the end of the callback that set it to the next message of
+// the server's own.
+function timeoutLeft(server: Server): number {
+  server.deadline ??= performance.now() + server.timeout!;
+  return Math.max(0, Math.ceil(server.deadline - performance.now()));
+}
+
+// Handles what the wait gave: a sys request, or the server's own message or timeout.
+function handleMessage(ctx: ProcessContext, server: Server, msg: unknown, hibernated: boolean): Promise<void> | undefined {
+  if (hibernated) setCurrentFunction(ctx, LOOP);
+  if (msg instanceof SystemMessage) {
+    // A sys request (an upgrade's suspend, changeCode and resume among them) is not the server's message: the
+    // pending timeout keeps its deadline and a hibernated server hibernates again after it, as OTP's loop keeps
+    // its timeout and hibernation across system messages and code_change.
+    server.hibernating ||= hibernated;
+    return handleSystemMessage(ctx, msg, server);
+  }
+  if (server.timeout !== undefined) server.timeout = server.deadline = undefined;
+  // Synchronous callbacks are handled without a promise; only async ones are awaited.
+  return dispatch(server, msg === TIMEOUT ? 'timeout' : msg);
 }
 
 /** Runs init and acknowledges the starter: the server, null if init asked to be ignored (a promise of either for an async init); throws to exit. */
