@@ -37,8 +37,8 @@ test('labels, setup, foreach and inparallel sets pass; a timeout() set times its
 test('inparallel tests run at the same time (the first waits for a message only the second sends)', () => {
   const [a, b] = [run.find('#5 > #1'), run.find('#5 > #2')];
   assert.equal(a.status, 'passed', a.failure?.text);
+  // Both passing is the proof: run one after the other, the first would give up waiting after 2 s and fail.
   assert.equal(b.status, 'passed', b.failure?.text);
-  assert.ok(a.durationMs < 1000);
 });
 
 test('the tty report ends with the exact closing line', () => {
