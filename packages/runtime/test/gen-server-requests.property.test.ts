@@ -163,6 +163,30 @@ test('gen_server_SUITE send_request (model): request id collections answer each 
   });
 });
 
+test('a server killed right after a release was delivered to it answers nothing: the request gets the death, and no late reply enters the mailbox', async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      // The model test's shrunk counterexample: send to one server, kill another, release the first, kill it.
+      const kill = async (p: Pid): Promise<void> => {
+        const ref = ctx.monitor(p);
+        ctx.exit(p, 'kill');
+        await ctx.receive((m) => typeof m === 'object' && m !== null && (m as { ref?: unknown }).ref === ref, WAIT);
+      };
+      const other = await genServer.start(ctx, holder, undefined);
+      const pid = await genServer.start(ctx, holder, undefined);
+      let coll: Collection = genServer.reqIdsNew();
+      coll = genServer.reqIdsAdd(coll, genServer.sendRequest<number | 'sync', 'release', number>(ctx, pid, 0), 'r0');
+      await kill(other);
+      await genServer.start(ctx, holder, undefined);
+      genServer.cast(ctx, pid, 'release');
+      await kill(pid);
+      const answer = await genServer.waitResponse(ctx, coll, WAIT, true);
+      assert.ok(Array.isArray(answer) && answer[0].type === 'error' && answer[0].reason === 'killed', JSON.stringify(answer));
+      assert.deepEqual(await leftovers(ctx), []);
+    }),
+  );
+});
+
 test('gen_server_SUITE: receive_response on a collection with a timeout of 0 answers timeout, and no reply of its requests enters the mailbox later', async () => {
   await withNode((node) =>
     node.run(async (ctx) => {

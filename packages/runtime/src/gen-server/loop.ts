@@ -224,6 +224,9 @@ function timeoutLeft(server: Server): number {
 
 // Handles what the wait gave: a sys request, or the server's own message or timeout.
 function handleMessage(ctx: ProcessContext, server: Server, msg: unknown, hibernated: boolean): Promise<void> | undefined {
+  // Killed after its receive took the message but before the loop resumed: a dead server handles nothing and
+  // replies to no one, as a killed Erlang process (the body's end is ignored once the process is dead).
+  if (internals(ctx).dead) throw new ExitSignal('killed');
   if (hibernated) setCurrentFunction(ctx, LOOP);
   if (msg instanceof SystemMessage) {
     // A sys request (an upgrade's suspend, changeCode and resume among them) is not the server's message: the
