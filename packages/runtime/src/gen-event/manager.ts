@@ -4,6 +4,7 @@ import { safeFormatStatus } from '../gen/format-status.js';
 import { ExitSignal } from '../errors.js';
 import type { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
+import { internals } from '../process-internals.js';
 import { SystemMessage, isSystemMessage, type From } from '../gen/messages.js';
 import { replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
@@ -141,6 +142,8 @@ export async function runManager(ctx: ProcessContext, parent: Pid | null, ack: A
   ack(true, ctx.self());
   for (;;) {
     const msg = mgr.suspended ? await ctx.receive(isSystemMessage) : await ctx.receive();
+    // Killed after the receive took the message, before the loop resumed: a dead manager handles nothing.
+    if (internals(ctx).dead) throw new ExitSignal('killed');
     await dispatch(mgr, msg);
   }
 }

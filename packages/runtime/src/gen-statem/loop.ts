@@ -4,6 +4,7 @@ import { safeFormatStatus } from '../gen/format-status.js';
 import { ExitSignal } from '../errors.js';
 import type { Pid } from '../pid.js';
 import type { ProcessContext, ProcessLabel } from '../types.js';
+import { internals } from '../process-internals.js';
 import { termEquals, termKey } from '../terms.js';
 import { CallMessage, CastMessage, SystemMessage, isSystemMessage } from '../gen/messages.js';
 import { replyTo } from '../gen/call.js';
@@ -263,6 +264,8 @@ async function loop(m: Machine): Promise<never> {
 async function receiveEvent(m: Machine): Promise<Event | null> {
   const { ctx } = m;
   const msg = m.suspended ? await ctx.receive(isSystemMessage) : await ctx.receive();
+  // Killed after the receive took the message, before the loop resumed: a dead machine handles nothing.
+  if (internals(ctx).dead) throw new ExitSignal('killed');
   if (msg instanceof SystemMessage) {
     await handleSystemMessage(ctx, msg, m);
     return null;
