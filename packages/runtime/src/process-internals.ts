@@ -18,6 +18,8 @@ export interface ProcessInternals extends ProcessContext {
   readonly pid: Pid;
   /** True once the process has exited. */
   readonly dead: boolean;
+  /** Throws ProcessExitedError once the process is dead: a body resumed after its death runs no further. */
+  check(): void;
   /** The registered name, if any. */
   readonly name: string | undefined;
   /** What processInfo reports as behaviour and module; a behaviour's upgrade and rollback write it. */

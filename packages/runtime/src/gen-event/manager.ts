@@ -143,7 +143,7 @@ export async function runManager(ctx: ProcessContext, parent: Pid | null, ack: A
   for (;;) {
     const msg = mgr.suspended ? await ctx.receive(isSystemMessage) : await ctx.receive();
     // Killed after the receive took the message, before the loop resumed: a dead manager handles nothing.
-    if (internals(ctx).dead) throw new ExitSignal('killed');
+    internals(ctx).check();
     await dispatch(mgr, msg);
   }
 }

@@ -226,7 +226,7 @@ function timeoutLeft(server: Server): number {
 function handleMessage(ctx: ProcessContext, server: Server, msg: unknown, hibernated: boolean): Promise<void> | undefined {
   // Killed after its receive took the message but before the loop resumed: a dead server handles nothing and
   // replies to no one, as a killed Erlang process (the body's end is ignored once the process is dead).
-  if (internals(ctx).dead) throw new ExitSignal('killed');
+  internals(ctx).check();
   if (hibernated) setCurrentFunction(ctx, LOOP);
   if (msg instanceof SystemMessage) {
     // A sys request (an upgrade's suspend, changeCode and resume among them) is not the server's message: the

@@ -265,7 +265,7 @@ async function receiveEvent(m: Machine): Promise<Event | null> {
   const { ctx } = m;
   const msg = m.suspended ? await ctx.receive(isSystemMessage) : await ctx.receive();
   // Killed after the receive took the message, before the loop resumed: a dead machine handles nothing.
-  if (internals(ctx).dead) throw new ExitSignal('killed');
+  internals(ctx).check();
   if (msg instanceof SystemMessage) {
     await handleSystemMessage(ctx, msg, m);
     return null;
