@@ -326,3 +326,23 @@ test('processInfo shows gen_event.loop while a manager waits and <handler>.<call
     });
   });
 });
+
+test('a manager killed right after its receive took a notify handles nothing more: no handler runs after its death', async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      const seen: string[] = [];
+      const mgr = await genEvent.start<Ev>(ctx);
+      await genEvent.addHandler(ctx, mgr, recorder('a', seen), 0);
+      await genEvent.syncNotify(ctx, mgr, { kind: 'log', text: 'before' });
+      await new Promise<void>((resolve) => setImmediate(resolve)); // the manager finishes its reply and waits in receive
+      // The notify is taken by the waiting receive at once; the kill lands before the manager's loop resumes.
+      const ref = ctx.monitor(mgr);
+      genEvent.notify(ctx, mgr, { kind: 'log', text: 'after' });
+      ctx.exit(mgr, 'kill');
+      const down = await ctx.receive((m): m is Down => isDown(m, ref));
+      assert.equal(down.reason, 'killed');
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      assert.deepEqual(seen, ['a:before']);
+    }),
+  );
+});

@@ -545,3 +545,34 @@ test('processInfo shows gen_statem.loop while a machine waits and the state func
     });
   });
 });
+
+test('a machine killed right after its receive took a cast handles nothing more: no callback runs after its death', async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      const handled: string[] = [];
+      const machine: GenStatem<'idle', null, 'sync', string, 'synced'> = {
+        name: 'killed_fsm',
+        callbackMode: 'stateFunctions',
+        init: () => ok('idle', null),
+        states: {
+          idle(event) {
+            if (event.type === 'cast') handled.push(event.content);
+            return event.type === 'call' ? keepStateAndData([reply(event.from, 'synced')]) : keepStateAndData();
+          },
+        },
+      };
+      const pid = await genStatem.start(ctx, machine, undefined);
+      genStatem.cast(ctx, pid, 'before');
+      assert.equal(await genStatem.call(ctx, pid, 'sync'), 'synced');
+      await new Promise<void>((resolve) => setImmediate(resolve)); // the machine settles its reply and waits in receive
+      // The cast is taken by the waiting receive at once; the kill lands before the machine's loop resumes.
+      const reason = await downReason(ctx, pid, () => {
+        genStatem.cast(ctx, pid, 'after');
+        ctx.exit(pid, 'kill');
+      });
+      assert.equal(reason, 'killed');
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      assert.deepEqual(handled, ['before']);
+    }),
+  );
+});
