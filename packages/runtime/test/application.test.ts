@@ -18,6 +18,7 @@ import {
   type ProcessContext,
 } from '@otp-ts/runtime';
 import { quietLogs, withNode } from './helpers.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 
 const quiet = quietLogs;
 
@@ -114,12 +115,12 @@ test('a temporary application that dies is only reported; a permanent one stops 
       await application.start(ctx, 'other', 'temporary');
       const tmpSup = await topSupervisor(ctx, 'tmp_srv');
       ctx.exit(tmpSup, 'kill');
-      await ctx.sleep(5);
+      await waitFor('the temporary application to end', async () => (await application.whichApplications(ctx)).every((a) => a.name !== 'tmp'));
       assert.deepEqual((await application.whichApplications(ctx)).map((a) => a.name), ['other']);
       assert.equal(stopped, undefined);
       await application.start(ctx, 'core', 'permanent');
       ctx.exit(await topSupervisor(ctx, 'core_srv'), 'kill');
-      await ctx.sleep(5);
+      await waitFor('the permanent application to stop the node', () => stopped !== undefined);
       assert.deepEqual(stopped, { applicationTerminated: 'core', reason: 'killed' });
       assert.deepEqual(await application.whichApplications(ctx), [], 'the other applications were stopped');
     });
@@ -140,11 +141,11 @@ test('a transient application stops the node only when it exits abnormally', asy
       const ref = ctx.monitor(sup);
       await genServer.stop(ctx, sup, 'normal');
       await ctx.receive((m) => isDown(m, ref));
-      await ctx.sleep(5);
+      await waitFor('the transient application to end', async () => (await application.whichApplications(ctx)).every((a) => a.name !== 'tr'));
       assert.equal(stopped, undefined);
       await application.start(ctx, 'tr', 'transient');
       await genServer.stop(ctx, await topSupervisor(ctx, 'tr_srv'), 'boom');
-      await ctx.sleep(5);
+      await waitFor('the transient application to stop the node', () => stopped !== undefined);
       assert.deepEqual(stopped, { applicationTerminated: 'tr', reason: 'boom' });
     });
   });

@@ -19,7 +19,8 @@ import {
   type Pid,
   type ViaRegistry,
 } from '@otp-ts/runtime';
-import { quietLogs, withNode } from './helpers.ts';
+import { quietLogs, withNode, ended } from './helpers.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 
 type CounterCall = { op: 'get' } | { op: 'add'; n: number } | { op: 'slow'; ms: number } | { op: 'later' } | { op: 'stop' } | { op: 'crash' };
 type CounterCast = { op: 'reset' } | { op: 'boom' };
@@ -89,7 +90,8 @@ test('a call times out with CallError timeout and the late reply never lands in 
       } catch (e) {
         failure = e;
       }
-      await ctx.sleep(80);
+      // The server handles this call after the slow one, so a late reply to that one would be here before its answer.
+      await genServer.call(ctx, srv, { op: 'get' });
       return [failure, ctx.processInfo(ctx.self())!.messageQueueLen];
     });
     assert.ok(got[0] instanceof CallError);
@@ -118,7 +120,7 @@ test('calling an unknown name or a dead pid fails with noproc; a server dying mi
     const got = await node.run(async (ctx) => {
       const out: unknown[] = [];
       for (const target of ['nobody', ctx.spawn(async () => {})]) {
-        await ctx.sleep(1);
+        if (typeof target !== 'string') await ended(ctx, target);
         try {
           await genServer.call(ctx, target, { op: 'get' });
         } catch (e) {
@@ -258,7 +260,7 @@ test('timeout, continue and hibernate actions', async () => {
     await node.run(async (ctx) => {
       const srv = await genServer.startLink(ctx, mod, undefined);
       assert.equal(await genServer.call(ctx, srv, 'go'), 1);
-      await ctx.sleep(40);
+      await waitFor('the timeout to reach handleInfo', () => seen.length >= 2);
     });
     assert.deepEqual(seen, ['continue warmup', 'info timeout']);
   });
@@ -285,7 +287,7 @@ test('sys: getState, replaceState, getStatus with formatStatus, suspend/resume, 
       // A call made while suspended waits in the mailbox and is answered after resume, by the new code.
       const me = ctx.self();
       ctx.spawn(async (c) => c.send(me, { answer: await genServer.call(c, srv, 'get', 1000) }));
-      await ctx.sleep(10);
+      await waitFor('the call to wait in the mailbox', () => ctx.processInfo(srv)!.messageQueueLen > 0);
       assert.equal((await sys.getStatus(ctx, srv)).status, 'suspended');
       await sys.changeCode(ctx, srv, v2, '1.0');
       await sys.resume(ctx, srv);
@@ -357,8 +359,7 @@ test('processInfo shows gen_server.loop while a server waits and <module>.<callb
       assert.equal(ctx.processInfo(srv)!.status, 'waiting', 'blocked in its receive');
       ctx.send(srv, 'release');
       await ctx.receive((m) => m === 'done');
-      await ctx.sleep(1);
-      assert.equal(ctx.processInfo(srv)!.currentFunction, 'gen_server.loop');
+      await waitFor('the server to be back in its loop', () => ctx.processInfo(srv)!.currentFunction === 'gen_server.loop');
     });
   });
 });

@@ -14,6 +14,7 @@ import {
   type Pid,
 } from '@otp-ts/runtime';
 import { quietLogs, withNode } from './helpers.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 
 const { ok, nextState, keepState, keepStateAndData, repeatState, reply, postpone, eventTimeout, stateTimeout, genericTimeout, nextEvent } = genStatem;
 
@@ -416,11 +417,11 @@ test('sys: getState, replaceState, getStatus with formatStatus, suspend/resume a
       await sys.suspend(ctx, pid);
       const me = ctx.self();
       ctx.spawn(async (c) => c.send(me, { answer: await genStatem.call(c, pid, 'get', 1000) }));
-      while (ctx.processInfo(pid)!.messageQueueLen === 0) await ctx.sleep(1);
-      await ctx.sleep(10);
+      await waitFor('the call to wait in the mailbox', () => ctx.processInfo(pid)!.messageQueueLen > 0);
+      // The machine answers this system message after the call arrived: by then it has had its chance to handle it.
+      assert.equal((await sys.getStatus(ctx, pid)).status, 'suspended');
       assert.equal(ctx.processInfo(ctx.self())!.messageQueueLen, 0, 'a suspended machine handles no event');
       assert.equal(ctx.processInfo(pid)!.messageQueueLen, 1);
-      assert.equal((await sys.getStatus(ctx, pid)).status, 'suspended');
       await sys.changeCode(ctx, pid, v2, '1.0');
       await sys.resume(ctx, pid);
       assert.deepEqual(await ctx.receive(), { answer: 102 });
@@ -539,8 +540,7 @@ test('processInfo shows gen_statem.loop while a machine waits and the state func
         await ctx.receive((m) => m === 'inside');
         assert.equal(ctx.processInfo(pid)!.currentFunction, inside);
         ctx.send(pid, 'release');
-        await ctx.sleep(1);
-        assert.equal(ctx.processInfo(pid)!.currentFunction, 'gen_statem.loop');
+        await waitFor('the machine to be back in its loop', () => ctx.processInfo(pid)!.currentFunction === 'gen_statem.loop');
       }
     });
   });

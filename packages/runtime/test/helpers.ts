@@ -23,6 +23,12 @@ export const idle: ProcessFn = async (ctx) => {
   for (;;) await ctx.receive();
 };
 
+/** Resolves once `pid` has ended (at once when it already has): a monitor's DOWN, no clock. */
+export async function ended(ctx: ProcessContext, pid: Pid): Promise<void> {
+  const ref = ctx.monitor(pid);
+  await ctx.receive((m) => runtime.isDown(m, ref));
+}
+
 /** Lets every pending microtask and one macrotask run. */
 export function tick(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Exit, isExit, type Pid, type ProcessContext, type RuntimeError } from '@otp-ts/runtime';
-import { withNode, idle, tick } from './helpers.ts';
+import { withNode, idle, tick, ended } from './helpers.ts';
 
 test('a linked process dies with the reason of the process it is linked to', async () => {
   await withNode(async (node) => {
@@ -34,7 +34,7 @@ test('a normal exit does not kill linked processes; trapping turns it into an Ex
   await withNode(async (node) => {
     const [alive, message] = await node.run(async (ctx) => {
       const child = ctx.spawnLink(async () => {});
-      await ctx.sleep(2);
+      await ended(ctx, child);
       const alive = ctx.isAlive(ctx.self());
       ctx.trapExit(true);
       const child2 = ctx.spawnLink(async () => {});
@@ -65,11 +65,13 @@ test('exit(pid, kill) cannot be trapped and linked processes see killed', async 
   await withNode(async (node) => {
     const got = await node.run(async (ctx) => {
       ctx.trapExit(true);
+      const me = ctx.self();
       const trapper = ctx.spawnLink(async (c) => {
         c.trapExit(true);
+        c.send(me, 'trapping');
         await c.receive((m) => m === 'never');
       });
-      await ctx.sleep(1);
+      await ctx.receive((m) => m === 'trapping');
       ctx.exit(trapper, 'kill');
       const m = await ctx.receive(isExit);
       return [ctx.isAlive(trapper), m.reason];

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pid, ProcessExit} from '@otp-ts/runtime';
 import { TIMEOUT, REDUCTION_BUDGET, ProcessExitedError, RuntimeError, isDown } from '@otp-ts/runtime';
-import { withNode, inProcess, idle, tick } from './helpers.ts';
+import { withNode, inProcess, idle, tick, ended } from './helpers.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 
 test('spawn runs the body after spawn returns and the pid prints like Erlang', async () => {
   await withNode(async (node) => {
@@ -177,7 +178,7 @@ test('send to a registered name delivers; to an unknown name throws badarg; to a
     ctx.send('me', 'hello');
     const m = await ctx.receive();
     const dead = ctx.spawn(async () => {});
-    await ctx.sleep(1);
+    await ended(ctx, dead);
     ctx.send(dead, 'lost');
     let code: string | undefined;
     try {
@@ -206,7 +207,7 @@ test('register refuses a taken name, a dead pid and a second name; a name is fre
       assert.equal(ctx.whereis('a'), undefined);
       assert.throws(() => ctx.unregister('a'), /no process is registered/);
       const dead = ctx.spawn(async () => {});
-      await ctx.sleep(1);
+      await ended(ctx, dead);
       assert.throws(() => ctx.register('late', dead), /not alive/);
     });
   });
@@ -220,7 +221,7 @@ test('processInfo reports status, mailbox, links, monitors, name, reductions, la
         await c.receive((m) => m === 'never');
       }, { name: 'cart' });
       const ref = ctx.monitor(pid);
-      await ctx.sleep(1);
+      await waitFor('the cart to wait in its receive', () => ctx.processInfo(pid)?.status === 'waiting');
       for (let i = 0; i < 3; i++) ctx.send(pid, { item: i });
       const info = ctx.processInfo(pid)!;
       assert.equal(info.status, 'waiting');
@@ -251,7 +252,7 @@ test('processInfo shows a plain process\'s current function as the function it w
         for (;;) await c.receive();
       });
       const anonymous = ctx.spawn(async (c) => c.receive());
-      await ctx.sleep(1);
+      await waitFor('both to wait in their receive', () => [pid, anonymous].every((p) => ctx.processInfo(p)?.status === 'waiting'));
       assert.equal(ctx.processInfo(pid)!.currentFunction, 'worker_loop');
       assert.equal(ctx.processInfo(pid)!.status, 'waiting');
       assert.equal(ctx.processInfo(anonymous)!.currentFunction, 'anonymous');
@@ -289,7 +290,7 @@ test('10,000 processes that exit leave no process, name, timer or table behind',
           await c.receive(null, 10_000 + i);
         });
       }
-      await ctx.sleep(1);
+      await waitFor('every process to register its name', () => ctx.whereis('p9999') !== undefined && ctx.whereis('p0') !== undefined);
       assert.equal(ctx.processes().length, 10_001);
       for (const pid of ctx.processes()) if (pid !== ctx.self()) ctx.exit(pid, 'kill');
     });

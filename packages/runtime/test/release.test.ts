@@ -4,6 +4,7 @@ import * as runtime from '@otp-ts/runtime';
 import { genServer, supervisor, sys, type Pid } from '@otp-ts/runtime';
 import { substituteEnv, parseNodeArgs, checkSysConfig, ReleaseConfigError } from '@otp-ts/runtime/tools';
 import { withNode, compileModule, codeServerFor } from './helpers.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 
 const compile = compileModule;
 const codeOf = codeServerFor;
@@ -36,8 +37,9 @@ test('upgrade: a supervisor whose init changed gets its new child specs; syncChi
       assert.equal(ctx.whereis('a'), a, 'an unchanged child keeps running');
       assert.equal(await genServer.call(ctx, 'c' as never, 'who'), 'c');
       assert.equal(ctx.whereis('b'), undefined);
-      ctx.exit(ctx.whereis('c')!, 'kill');
-      await new Promise((r) => setTimeout(r, 10));
+      const killed = ctx.whereis('c')!;
+      ctx.exit(killed, 'kill');
+      await waitFor('the added child to be restarted', () => { const now = ctx.whereis('c'); return now !== undefined && now !== killed; });
       assert.equal(await genServer.call(ctx, 'c' as never, 'who'), 'c', 'the added child is supervised');
     });
   });

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { genServer, supervisor, loggerOf, ok, reply, stop, isDown, type ChildSpec, type GenServer, type Pid, type ProcessContext, type Restart, type Strategy } from '@otp-ts/runtime';
 import { withNode } from './helpers.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 
 const child: GenServer<null, 'ping' | 'quit', never, string, void> = {
   init: () => ok(null),
@@ -95,7 +96,8 @@ class ExitChild implements fc.AsyncCommand<Model, Real> {
     else real.ctx.exit(pid, 'kill');
     await real.ctx.receive((m) => isDown(m, ref));
     model.exit(this.index, this.normal);
-    await real.ctx.sleep(1);
+    // The supervisor has handled the exit once it no longer lists the pid (or is gone itself).
+    await waitFor('the supervisor to handle the exit', async () => !real.ctx.isAlive(real.sup) || !(await supervisor.whichChildren(real.ctx, real.sup).catch(() => [])).some((c) => c.pid === pid));
     check(model, real, before, genBefore, await observe(real));
   }
   toString = () => `${this.normal ? 'quit' : 'kill'} c${this.index}`;

@@ -21,6 +21,7 @@ import {
   type SupFlags,
 } from '@otp-ts/runtime';
 import { quietLogs, withNode } from './helpers.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 
 // Progress reports are info: collect those too.
 function collectLogs(node: OtpNode): LogEvent[] {
@@ -68,11 +69,12 @@ async function pids(ctx: ProcessContext, s: Pid): Promise<Record<string, Pid | s
   return out;
 }
 
-async function killAndWait(ctx: ProcessContext, pid: Pid): Promise<void> {
+/** Kills `pid`, a child of `s`, and waits until `s` has handled its exit: the child is no longer listed, or `s` is gone. */
+async function killAndWait(ctx: ProcessContext, s: Pid, pid: Pid): Promise<void> {
   const ref = ctx.monitor(pid);
   ctx.exit(pid, 'kill');
   await ctx.receive((m) => isDown(m, ref));
-  await ctx.sleep(2);
+  await waitFor('the supervisor to handle its child\'s exit', async () => !ctx.isAlive(s) || !(await supervisor.whichChildren(ctx, s).catch(() => [])).some((c) => c.pid === pid));
 }
 
 test('children start in order and stop in reverse order', async () => {
@@ -97,7 +99,7 @@ test('oneForOne restarts only the crashed child', async () => {
     await node.run(async (ctx) => {
       const s = await supervisor.startLink(ctx, sup({ strategy: 'oneForOne', intensity: 5 }, [spec('a', log), spec('b', log), spec('c', log)]), undefined);
       const before = await pids(ctx, s);
-      await killAndWait(ctx, before.b as Pid);
+      await killAndWait(ctx, s, before.b as Pid);
       const after = await pids(ctx, s);
       assert.equal(after.a, before.a);
       assert.notEqual(after.b, before.b);
@@ -116,7 +118,7 @@ test('oneForAll stops the others in reverse order and restarts all in order', as
       const s = await supervisor.startLink(ctx, sup({ strategy: 'oneForAll', intensity: 5 }, [spec('a', log), spec('b', log), spec('c', log)]), undefined);
       const before = await pids(ctx, s);
       log.length = 0;
-      await killAndWait(ctx, before.b as Pid);
+      await killAndWait(ctx, s, before.b as Pid);
       const after = await pids(ctx, s);
       for (const id of ['a', 'b', 'c']) assert.notEqual(after[id], before[id]);
     });
@@ -132,7 +134,7 @@ test('restForOne restarts the crashed child and those started after it', async (
       const s = await supervisor.startLink(ctx, sup({ strategy: 'restForOne', intensity: 5 }, [spec('a', log), spec('b', log), spec('c', log)]), undefined);
       const before = await pids(ctx, s);
       log.length = 0;
-      await killAndWait(ctx, before.b as Pid);
+      await killAndWait(ctx, s, before.b as Pid);
       const after = await pids(ctx, s);
       assert.equal(after.a, before.a);
       assert.notEqual(after.b, before.b);
@@ -149,7 +151,7 @@ test('more restarts than the intensity within the period take the supervisor dow
     const reason = await node.run(async (ctx) => {
       const s = await supervisor.start(ctx, sup({ intensity: 2, period: 10 }, [spec('a', log), spec('b', log)]), undefined);
       const ref = ctx.monitor(s);
-      for (let i = 0; i < 3; i++) await killAndWait(ctx, (await pids(ctx, s)).a as Pid);
+      for (let i = 0; i < 3; i++) await killAndWait(ctx, s, (await pids(ctx, s)).a as Pid);
       return (await ctx.receive((m) => isDown(m, ref), 1000)) as { reason: unknown };
     });
     assert.equal(reason.reason, 'shutdown');
@@ -165,8 +167,8 @@ test('restarts older than the period do not count', async () => {
     await node.run(async (ctx) => {
       const s = await supervisor.start(ctx, sup({ intensity: 1, period: 0.05 }, [spec('a', [])]), undefined);
       for (let i = 0; i < 3; i++) {
-        await killAndWait(ctx, (await pids(ctx, s)).a as Pid);
-        await ctx.sleep(70);
+        await killAndWait(ctx, s, (await pids(ctx, s)).a as Pid);
+        await ctx.sleep(70); // past the 50 ms period, so the restart no longer counts: the subject, not a wait
       }
       assert.equal(ctx.isAlive(s), true);
     });
@@ -181,12 +183,15 @@ test('transient children restart only after abnormal exits; temporary children n
       const s = await supervisor.start(ctx, sup({ intensity: 10 }, [spec('t', log, { restart: 'transient' }), spec('tmp', log, { restart: 'temporary' })]), undefined);
       const first = await pids(ctx, s);
       await genServer.call(ctx, first.t as Pid, 'stopNormal');
-      await ctx.sleep(2);
-      assert.equal((await pids(ctx, s)).t, undefined, 'a normal exit is not restarted');
+      const after = await waitFor('the supervisor to handle the normal exit', async () => {
+        const now = (await pids(ctx, s)).t;
+        return now === first.t ? null : { now };
+      });
+      assert.equal(after.now, undefined, 'a normal exit is not restarted');
       await supervisor.restartChild(ctx, s, 't');
-      await killAndWait(ctx, (await pids(ctx, s)).t as Pid);
+      await killAndWait(ctx, s, (await pids(ctx, s)).t as Pid);
       assert.ok((await pids(ctx, s)).t !== undefined, 'a crash is restarted');
-      await killAndWait(ctx, first.tmp as Pid);
+      await killAndWait(ctx, s, first.tmp as Pid);
       assert.deepEqual(Object.keys(await pids(ctx, s)), ['t']);
     });
   });
@@ -248,7 +253,7 @@ test('simpleOneForOne starts dynamic children with extra arguments and restarts 
       const p1 = (await supervisor.startChild(ctx, s, ['c1']))!;
       await supervisor.startChild(ctx, s, ['c2']);
       assert.equal((await supervisor.countChildren(ctx, s)).active, 2);
-      await killAndWait(ctx, p1);
+      await killAndWait(ctx, s, p1);
       assert.equal((await supervisor.countChildren(ctx, s)).active, 2);
       // Dynamic children are listed by pid, oldest first: the restarted c1 has a new pid, so it comes after c2.
       const kids = await supervisor.whichChildren(ctx, s);
@@ -286,7 +291,7 @@ test('nested supervisors: a crash deep in the tree is handled by its own supervi
       const top = await supervisor.start(ctx, sup({}, [spec('w', log), supervisor.childSupervisor('inner', (c) => supervisor.startLink(c, inner, undefined))]), undefined);
       const innerPid = (await pids(ctx, top)).inner as Pid;
       const leaf = (await pids(ctx, innerPid)).leaf as Pid;
-      await killAndWait(ctx, leaf);
+      await killAndWait(ctx, innerPid, leaf);
       assert.equal((await pids(ctx, top)).inner, innerPid, 'the inner supervisor survived');
       assert.notEqual((await pids(ctx, innerPid)).leaf, leaf);
       await genServer.stop(ctx, top, 'shutdown');
@@ -304,9 +309,9 @@ test('each child counts how often its supervisor restarted it: kept under its id
       const counts = async (on: Pid) => (await supervisor.whichChildren(ctx, on)).map((c) => [c.id, c.restarts]);
       // whichChildren lists the most recently added first, as OTP does.
       assert.deepEqual(await counts(s), [['c', 0], ['b', 0], ['a', 0]]);
-      await killAndWait(ctx, (await pids(ctx, s)).b as Pid);
-      await killAndWait(ctx, (await pids(ctx, s)).b as Pid);
-      await killAndWait(ctx, (await pids(ctx, s)).c as Pid);
+      await killAndWait(ctx, s, (await pids(ctx, s)).b as Pid);
+      await killAndWait(ctx, s, (await pids(ctx, s)).b as Pid);
+      await killAndWait(ctx, s, (await pids(ctx, s)).c as Pid);
       assert.deepEqual(await counts(s), [['c', 3], ['b', 2], ['a', 0]], 'c is restarted with b (restForOne) and on its own');
       // Stopping and restarting by hand is not a restart by the supervisor; deleting the child forgets its count.
       await supervisor.terminateChild(ctx, s, 'b');
@@ -322,9 +327,9 @@ test('each child counts how often its supervisor restarted it: kept under its id
       const dyn = await supervisor.start(ctx, sup({ strategy: 'simpleOneForOne', intensity: 10 }, [template]), undefined);
       const first = (await supervisor.startChild(ctx, dyn, ['c1']))!;
       await supervisor.startChild(ctx, dyn, ['c2']);
-      await killAndWait(ctx, first);
+      await killAndWait(ctx, dyn, first);
       // Dynamic children are listed by pid, oldest first: the restarted one comes last.
-      await killAndWait(ctx, (await supervisor.whichChildren(ctx, dyn))[1]!.pid as Pid);
+      await killAndWait(ctx, dyn, (await supervisor.whichChildren(ctx, dyn))[1]!.pid as Pid);
       assert.deepEqual(await counts(dyn), [[undefined, 0], [undefined, 2]]);
       await supervisor.terminateChild(ctx, dyn, (await supervisor.whichChildren(ctx, dyn))[1]!.pid as Pid);
       await supervisor.startChild(ctx, dyn, ['c1']);
