@@ -74,11 +74,13 @@ test("otp shell follows OTP's two-version rule: a cross-module call runs the new
     writeFileSync(join(dir, 'src', 'asker.ts'), "import { version } from './looper.ts';\n/** A cross-module call: always the newest version of looper. */\nexport const askVersion = (): number => version();\n");
   });
   try {
-    await shell.say("const p = await spawn(mod('shop/looper').loop); send(p, { from: self() }); await new Promise((r) => setTimeout(r, 50)); await flush()", /\[ 1 \]\n/);
+    // The line waits for the loop's reply in the shell process's mailbox (30 s deadline), not a fixed time.
+    const reply = '[await ctx.receive(null, 30000)]';
+    await shell.say(`const p = await spawn(mod('shop/looper').loop); send(p, { from: self() }); ${reply}`, /\[ 1 \]\n/);
     writeFileSync(join(shell.dir, 'src', 'looper.ts'), looperSource(2));
     await shell.say('await c()', /reloaded shop\/looper/);
     await shell.say("mod('shop/asker').askVersion()", /^2\n/);
-    await shell.say('send(p, { from: self() }); await new Promise((r) => setTimeout(r, 50)); await flush()', /\[ 1 \]\n/);
+    await shell.say(`send(p, { from: self() }); ${reply}`, /\[ 1 \]\n/);
     await shell.say("code.versions('shop/looper')", /current: '[0-9a-f]+', old: '[0-9a-f]+'/);
     await shell.say("code.softPurge('shop/looper')", /^false\n/);
     await shell.say("[code.purge('shop/looper'), processInfo(p)]", /^\[ 1, undefined \]\n/);

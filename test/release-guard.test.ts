@@ -13,7 +13,7 @@ import { extract } from 'tar';
 import { startLoad } from '../bench/lib/call-load.ts';
 import { run, ok, type Ran } from './support/run.ts';
 import { privatePortMapper } from './support/epmd.ts';
-import { replaceOrFail } from './support/wait.ts';
+import { replaceOrFail, waitFor } from './support/wait.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 // Every node and tool of this file registers with its own port mapper, stopped with the file: none is left on 4369.
@@ -21,13 +21,8 @@ await privatePortMapper();
 const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
 const node = 'sentry@127.0.0.1';
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+// The shared wait (test/support/wait.ts) under this file's name and argument order.
+const until = (what: string, check: () => boolean | Promise<boolean>, ms = 60_000): Promise<unknown> => waitFor(what, check, { ms });
 
 // The shell's environment without the variable 0.3.0's sys.config.json uses.
 function envWithout(name: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {

@@ -18,17 +18,13 @@ import { decodeControl, encodeControl, type PidTranslator } from '../src/distrib
 import { isNodeName } from '../src/distribution/handshake.ts';
 import { CallMessage, From, ReplyMessage } from '../src/gen/messages.ts';
 import type { Down } from '../src/messages.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 
 const peerScript = fileURLToPath(new URL('./fixtures/security-peer.ts', import.meta.url));
 const MiB = 1024 * 1024;
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
-  const t0 = Date.now();
-  while (!(await check())) {
-    if (Date.now() - t0 > ms) assert.fail(`timed out after ${ms} ms waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+// The shared wait (test/support/wait.ts) under this file's name and argument order.
+const until = (what: string, check: () => boolean | Promise<boolean>, ms = 30_000): Promise<unknown> => waitFor(what, check, { ms });
 
 interface Peer {
   name: string;

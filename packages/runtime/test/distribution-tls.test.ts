@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createNode, genServer, ok, reply, isDown, type Down, type OtpNode, type Pid } from '@otp-ts/runtime';
 import { parseNodeArgs, EpmdServer } from '@otp-ts/runtime/tools';
 import type { TLSSocket } from 'node:tls';
+import { waitFor } from '../../../test/support/wait.ts';
 
 // The test needs openssl to make X.509 certificates (node:crypto cannot sign them): fail loudly without it.
 function openssl(args: string[], cwd: string): void {
@@ -56,13 +57,8 @@ async function withNodes(body: (start: (name: string, tls?: { cert: string; key:
   }
 }
 
-async function until(what: string, check: () => boolean, ms = 5000): Promise<void> {
-  const t0 = Date.now();
-  while (!check()) {
-    if (Date.now() - t0 > ms) assert.fail(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+// The shared wait (test/support/wait.ts) under this file's name and argument order.
+const until = (what: string, check: () => boolean, ms = 30_000): Promise<unknown> => waitFor(what, check, { ms });
 
 const counter = { init: () => ok(0), handleCall: (_req: 'inc', _from: unknown, n: number) => reply(n + 1, n + 1) };
 

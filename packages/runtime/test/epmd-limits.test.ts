@@ -10,17 +10,13 @@ import { EpmdServer } from '../src/distribution/epmd-server.ts';
 import { lookup, names, register } from '../src/distribution/epmd-client.ts';
 import { encodeAlive2, encodeKill, encodeNames, encodePortPlease, type NodeEntry } from '../src/distribution/epmd-protocol.ts';
 import { escapeForLog, portMapperAddresses } from '../src/distribution/epmd-address.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 
 const entry = (name: string, port: number): NodeEntry => ({ name, port, nodeType: 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) });
 const epmdMain = fileURLToPath(new URL('../src/distribution/epmd-main.ts', import.meta.url));
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+// The shared wait (test/support/wait.ts) under this file's name and argument order.
+const until = (what: string, check: () => boolean | Promise<boolean>, ms = 30_000): Promise<unknown> => waitFor(what, check, { ms });
 
 // Every raw client, destroyed after each test so a failing one still lets its server close.
 const opened = new Set<Socket>();

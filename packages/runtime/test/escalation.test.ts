@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { application, genServer, supervisor, ok, reply, type GenServer, type Pid, type ProcessContext, type Supervisor } from '@otp-ts/runtime';
 import { setEscalationGuard, ResumeRestarts, type Escalation } from '@otp-ts/runtime/tools';
 import { quietLogs, withNode } from './helpers.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 
 // Answers 'get' with its count, 'bump' adds one, 'crash' throws.
 const counter: GenServer<number, 'get' | 'bump' | 'crash', never, number, number> = {
@@ -20,13 +21,8 @@ const sup: Supervisor<void> = {
   init: () => ({ flags: { strategy: 'oneForOne', intensity: 2, period: 60 }, children: [supervisor.worker('counter', (ctx) => genServer.startLink(ctx, counter, 0, { name: 'counter' }))] }),
 };
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+// The shared wait (test/support/wait.ts) under this file's name and argument order.
+const until = (what: string, check: () => boolean | Promise<boolean>, ms = 30_000): Promise<unknown> => waitFor(what, check, { ms });
 
 // Crashes the registered counter until the supervisor has gone over its intensity. The crash's caller may learn
 // of the exit before the supervisor has handled it: it waits for a restarted counter or the held escalation.

@@ -6,6 +6,7 @@ import { createNode, type OtpNode } from '../src/index.ts';
 import { evalBounds, EvalStopped } from '../src/tools.ts';
 import { evaluate } from '../src/rpc/eval.ts';
 import * as runtimeApi from '../src/index.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 
 async function withNode(body: (node: OtpNode, beats: () => number) => Promise<void>): Promise<void> {
   const node = createNode({ onCrash: () => {} });
@@ -25,13 +26,8 @@ async function withNode(body: (node: OtpNode, beats: () => number) => Promise<vo
   }
 }
 
-async function until(what: string, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+// The shared wait (test/support/wait.ts) under this file's name and argument order.
+const until = (what: string, check: () => boolean, ms = 30_000): Promise<unknown> => waitFor(what, check, { ms });
 
 // The evaluation's error, and whether a process of the node ran between its start and its end.
 async function stopped(node: OtpNode, beats: () => number, source: string, options = { timeoutMs: 200, awaitTimeoutMs: 5000 }): Promise<EvalStopped> {

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createNode, global, genServer, ok, reply, rpc, isDown, GlobalNameConflict, type OtpNode, type Pid, type ProcessContext, type ConflictResolver, type Down } from '@otp-ts/runtime';
 import { EpmdServer } from '@otp-ts/runtime/tools';
+import { waitFor } from '../../../test/support/wait.ts';
 
 const peerScript = fileURLToPath(new URL('./fixtures/global-peer.ts', import.meta.url));
 
@@ -26,13 +27,8 @@ async function cluster(names: string[], body: (nodes: OtpNode[], logs: string[],
   }
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const t0 = Date.now();
-  while (!(await check())) {
-    if (Date.now() - t0 > ms) assert.fail(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+// The shared wait (test/support/wait.ts) under this file's name and argument order.
+const until = (what: string, check: () => boolean | Promise<boolean>, ms = 30_000): Promise<unknown> => waitFor(what, check, { ms });
 
 // A pid as every node names it: its node's name, id and serial.
 const idOf = (node: OtpNode, pid: Pid | undefined): string | undefined => (pid === undefined ? undefined : `${pid.node === 0 ? node.name : node.dist!.nameOf(pid.node)}/${pid.id}`);

@@ -8,16 +8,12 @@ import * as runtime from '@otp-ts/runtime';
 import { createNode, pg, rpc, Pid, PgUpdate, RuntimeError, TIMEOUT, supervisor, type OtpNode, type ProcessContext } from '@otp-ts/runtime';
 import { EpmdServer } from '@otp-ts/runtime/tools';
 import { idle, withNode } from './helpers.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 
 const peerScript = fileURLToPath(new URL('./fixtures/pg-peer.ts', import.meta.url));
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
-  const t0 = Date.now();
-  while (!(await check())) {
-    if (Date.now() - t0 > ms) assert.fail(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+// The shared wait (test/support/wait.ts) under this file's name and argument order.
+const until = (what: string, check: () => boolean | Promise<boolean>, ms = 60_000): Promise<unknown> => waitFor(what, check, { ms });
 
 const sorted = (pids: readonly Pid[]): string[] => pids.map(String).sort();
 
