@@ -15,11 +15,14 @@ export interface MailboxLimit {
   errorLogger?: boolean;
 }
 
+// The largest limit (OTP's largest small integer on a 32-bit heap word).
+const MOST = 0x3fffffff;
+
 /** The limit a `maxMailbox` option asks for; throws `badarg` naming the option if it is not one. */
 export function mailboxLimitOf(option: number | MailboxLimit): MailboxLimit | null {
   const limit = typeof option === 'number' ? { size: option } : option;
-  if (limit === null || typeof limit !== 'object' || !Number.isInteger(limit.size) || limit.size < 0 || limit.size > 0x3fffffff) {
-    throw new RuntimeError('badarg', `maxMailbox must be a whole number of messages from 0 (no limit) to ${0x3fffffff}, or { size, kill?, errorLogger? }; got ${JSON.stringify(option)}`);
+  if (limit === null || typeof limit !== 'object' || !Number.isInteger(limit.size) || limit.size < 0 || limit.size > MOST) {
+    throw new RuntimeError('badarg', `maxMailbox must be a whole number of messages from 0 (no limit) to ${MOST}, or { size, kill?, errorLogger? }; got ${JSON.stringify(option)}`);
   }
   return limit.size === 0 ? null : limit;
 }

@@ -90,6 +90,8 @@ export class OtpNode {
   private readonly onCrash: (pid: Pid, error: unknown) => void;
   private runQueue: ProcessImpl[] = [];
   private drainScheduled = false;
+  // Pairs: a process, then its exit reason (any value, so the element type is as wide as ExitReason).
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents
   private dying: Array<ProcessImpl | ExitReason> = [];
   // Processes spawned since the last microtask, each followed by its body: started in one batch. The first
   // `startingCount` entries are used; the array and its spare are reused, so a batch allocates nothing.

@@ -250,6 +250,8 @@ function compileSpec<T>(pattern: unknown, guard: Node | undefined, result: Node 
   let make = factories.get(source);
   if (make === undefined) {
     if (factories.size >= MAX_FACTORIES) factories.clear();
+    // A compiled match specification: built only from the spec's own terms (w.expr quotes every literal).
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
     make = new Function('cmp', 'teq', 'mp', 'isObj', 'c', 'NO', source) as Factory;
     factories.set(source, make);
   }

@@ -12,6 +12,8 @@ const QUIT = new Set(['q()', '.exit', 'exit', 'quit']);
 // One line at a time, in order: each is evaluated inside the node before the next is read. Ctrl-C while
 // a line is awaited stops waiting for it (the node bounds the line itself); Ctrl-C at the prompt quits.
 async function repl(io: Io, c: Connection, node: string, bounds: EvalOptions): Promise<number> {
+  // Typed boolean, but undefined when stdin is not a terminal.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-boolean-literal-compare
   const tty = process.stdin.isTTY === true;
   const rl = createInterface({ input: process.stdin, output: tty ? process.stdout : undefined, prompt: `${node}> `, terminal: tty });
   let interrupt: (() => void) | undefined;

@@ -149,7 +149,7 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
     upgrades: async () => {
       const current = live(`there is no release handler to ask about upgrades; ${RESTART}`);
       try {
-        const versions = (await current.rpc('release_handler', 'versions', [], 10_000)) as Json;
+        const versions = (await current.rpc('release_handler', 'versions', [], 10_000)) as Record<string, unknown>;
         return { release: true, ...versions };
       } catch (error) {
         if (notAnswering(current.node, error)) throw error;

@@ -33,7 +33,7 @@ function mapFrame(frame: NodeJS.CallSite): string {
   const fn = frame.getFunctionName();
   const type = frame.getTypeName();
   const method = frame.getMethodName();
-  const name = fn ? (type && !fn.startsWith(`${type}.`) && frame.isToplevel() === false ? `${type}.${fn}` : fn) : method ? `${type ?? ''}.${method}` : undefined;
+  const name = fn ? (type && !fn.startsWith(`${type}.`) && !frame.isToplevel() ? `${type}.${fn}` : fn) : method ? `${type ?? ''}.${method}` : undefined;
   return `${frame.isAsync() ? 'async ' : ''}${name ? `${name} (${where})` : where}`;
 }
 

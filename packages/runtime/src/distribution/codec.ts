@@ -500,7 +500,7 @@ export function decodeControl(buf: Buffer, t: PidTranslator, peer: string): Cont
   const out: unknown[] = [op];
   while (!r.done) out.push(r.term(0));
   const shape = SHAPES[op];
-  if (out.length !== shape.length + 1 || ![...shape].every((kind, i) => fits(kind, out[i + 1]))) throw new Error(`a '${op}' message of the wrong shape`);
+  if (out.length !== shape.length + 1 || !shape.split('').every((kind, i) => fits(kind, out[i + 1]))) throw new Error(`a '${op}' message of the wrong shape`);
   // Its operation and the shape its elements were just checked against are those of ControlMessage's member.
   return out as unknown as ControlMessage;
 }

@@ -69,7 +69,7 @@ export function stop(ctx: ProcessContext, server: ServerRef, reason?: ExitReason
 export function stop<D, R = never>(reason: ExitReason, ...data: [] | [D]): Stop<D, R>;
 export function stop(...args: unknown[]): Promise<void> | Stop<unknown, unknown> {
   // Like OTP, where {stop, Reason} and gen_statem:stop/1 share a name: a context first means the API call.
-  if (isProcessContext(args[0])) return stopMachine(args[0], args[1] as ServerRef, args[2] as ExitReason | undefined, args[3] as number | undefined);
+  if (isProcessContext(args[0])) return stopMachine(args[0], args[1] as ServerRef, args[2] as ExitReason, args[3] as number | undefined);
   return stopResult(args[0], ...(args.slice(1, 2) as [] | [unknown]));
 }
 

@@ -2,6 +2,8 @@ import { ExitSignal, describeReason } from '../errors.js';
 import type { ExitReason } from '../messages.js';
 
 /** How a call failed, after OTP's exit reasons for gen:call. */
+// The named failures are documentation: any exit reason may be one, so the type is as wide as ExitReason.
+// eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents
 export type CallFailure = 'noproc' | 'timeout' | 'nodedown' | 'calling_self' | ExitReason;
 
 /**

@@ -415,8 +415,8 @@ export function releaseHandler(state: RunningRelease): Record<string, (...args: 
     },
     restart: () =>
       serial(async () => {
-        const [failure] = await stopApplications(state);
-        if (failure !== undefined) throw failure;
+        const failures = await stopApplications(state);
+        if (failures.length > 0) throw failures[0];
         await startApplications(state, state.files);
         return state.started;
       }),
