@@ -19,8 +19,9 @@ function onReceiveTimeout(entry: TimerEntry): void {
 
 /**
  * A process's mailbox and receive: delivery, selective receive, the scheduler's hand-over and the end of
- * the body. The hot path of a message (deliver → wake, receive → park) lives here, in one class, so it stays
- * monomorphic; its methods run on the whole process record (`this: ProcessImpl`).
+ * the body. Longer than the ~250 lines a class should take, on purpose: the hot path of a message (deliver →
+ * wake, receive → park) lives here, in one class, so it stays monomorphic; its methods run on the whole
+ * process record (`this: ProcessImpl`).
  */
 export class ProcessMailbox extends ProcessRecord {
   // A process suspended by a busy connection: its next receive (or sleep) starts once the connection drained.

@@ -138,6 +138,8 @@ export function isGround(pattern: unknown): boolean {
 /**
  * An estimate of the heap bytes a value holds (V8 with pointer compression), walking at most `budget`
  * nodes so that estimating a huge value stays cheap; beyond the budget the average so far is extrapolated.
+ * Over ~50 lines on purpose: one loop over an explicit stack (a deep value cannot overflow the call stack),
+ * one branch per kind of value, all sharing the budget's count.
  */
 export function estimateSize(v: unknown, budget = 1000): number {
   let visited = 0;

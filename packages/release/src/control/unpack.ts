@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { extract } from 'tar';
-import { hasVersion, readReleases, writeReleases, type ReleasesFile } from '@otp-ts/runtime/tools';
+import { hasVersion, readReleases, writeReleases, type ReleaseFile, type ReleasesFile } from '@otp-ts/runtime/tools';
 import { checkStaged } from './unpack-check.js';
 
 /** Where a version's tarball was found: a path given on the command line, or by its version in releases/ or the root. */
@@ -75,6 +75,30 @@ function ownLibs(releases: ReleasesFile, vsn: string): string[] {
   return mine.map((a) => `${a.name}-${a.vsn}`).filter((d) => !others.has(d));
 }
 
+// Moves a checked staging folder's version in (lib/ folders and npm packages it lacks, releases/<vsn>/, then
+// RELEASES.json); an unpacked copy it replaces goes aside first. Any failure takes every move back.
+async function moveIn(root: string, staging: string, releases: ReleasesFile, release: ReleaseFile, replacing: boolean, tarball: string): Promise<void> {
+  const vsn = release.vsn;
+  const moves = new Moves();
+  try {
+    if (replacing) {
+      // The unpacked copy being replaced, and the lib/ folders only it used, go aside until the new one is in.
+      const aside = join(staging, '.aside');
+      mkdirSync(join(aside, 'lib'), { recursive: true });
+      if (existsSync(join(root, 'releases', vsn))) moves.move(join(root, 'releases', vsn), join(aside, 'release'));
+      for (const dir of ownLibs(releases, vsn)) if (existsSync(join(root, 'lib', dir))) moves.move(join(root, 'lib', dir), join(aside, 'lib', dir));
+    }
+    moves.mergeMissing(join(staging, 'lib'), join(root, 'lib'), 0);
+    moves.mergeMissing(join(staging, 'node_modules'), join(root, 'node_modules'));
+    moves.move(join(staging, 'releases', vsn), join(root, 'releases', vsn));
+    const next: ReleasesFile = { ...releases, releases: replacing ? releases.releases.map((r) => (r.vsn === vsn ? { vsn, status: 'unpacked', applications: release.applications } : r)) : [...releases.releases, { vsn, status: 'unpacked', applications: release.applications }] };
+    await writeReleases(root, next);
+  } catch (error) {
+    moves.rollback();
+    throw new Error(`unpacking ${tarball} failed and was undone: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 /**
  * Unpacks a release tarball into a release root beside the installed versions, as OTP's
  * release_handler:unpack_release: the whole tarball is extracted into a staging folder and every file
@@ -117,24 +141,7 @@ export async function unpack(root: string, what: string): Promise<string> {
     const current = listed(vsn);
     if (current && current.status !== 'unpacked') return vsn;
     writeFileSync(join(staging, 'releases', vsn, 'unpacked.json'), `${JSON.stringify({ tarball: basename(tarball), sha256: digest } satisfies UnpackedFrom, null, 2)}\n`);
-    const moves = new Moves();
-    try {
-      if (current) {
-        // The unpacked copy being replaced, and the lib/ folders only it used, go aside until the new one is in.
-        const aside = join(staging, '.aside');
-        mkdirSync(join(aside, 'lib'), { recursive: true });
-        if (existsSync(join(root, 'releases', vsn))) moves.move(join(root, 'releases', vsn), join(aside, 'release'));
-        for (const dir of ownLibs(releases, vsn)) if (existsSync(join(root, 'lib', dir))) moves.move(join(root, 'lib', dir), join(aside, 'lib', dir));
-      }
-      moves.mergeMissing(join(staging, 'lib'), join(root, 'lib'), 0);
-      moves.mergeMissing(join(staging, 'node_modules'), join(root, 'node_modules'));
-      moves.move(join(staging, 'releases', vsn), join(root, 'releases', vsn));
-      const next: ReleasesFile = { ...releases, releases: current ? releases.releases.map((r) => (r.vsn === vsn ? { vsn, status: 'unpacked', applications: release.applications } : r)) : [...releases.releases, { vsn, status: 'unpacked', applications: release.applications }] };
-      await writeReleases(root, next);
-    } catch (error) {
-      moves.rollback();
-      throw new Error(`unpacking ${tarball} failed and was undone: ${(error as Error).message}`, { cause: error });
-    }
+    await moveIn(root, staging, releases, release, current !== undefined, tarball);
     return vsn;
   } finally {
     rmSync(staging, { recursive: true, force: true });

@@ -38,7 +38,10 @@ interface Origin {
 /**
  * A node's code server (Erlang's code module): modules by name, each with a current and an old version
  * behind one export table that importers hold. Loading re-points the table (importers' next call runs
- * the new code), while code already running keeps its own closures (Erlang's local calls).
+ * the new code), while code already running keeps its own closures (Erlang's local calls). Longer than the
+ * ~250 lines a class should take, on purpose: every method of Erlang's code module it offers (load, purge,
+ * versions, the hooks the node and the tracer call) reads or changes the one table of modules and their
+ * export tables; evaluating a module's source lives beside it (module.ts), upgrades above it (upgrade.ts).
  */
 export class CodeServer implements CodeHooks {
   private readonly modules = new Map<string, LoadedModule>();

@@ -237,6 +237,33 @@ function settleWithin(promises: Promise<unknown>[], ms: number): Promise<Array<{
   });
 }
 
+// Suspends, by a message it reads before any other, each participant still run in its own loop (not yet held).
+function holdDirect(ctx: ProcessContext, participants: Participant[]): void {
+  for (const p of participants) {
+    if (!p.direct || p.held) continue;
+    p.held = true;
+    ctx.send(p.pid, new SystemMessage(new From(ctx.self(), ctx.makeRef()), { type: 'suspend' }));
+  }
+}
+
+// Files the states the async codeChanges settled with; the first change (in change order) that failed, if any:
+// a sent change whose process answered an error or did not answer, or an async codeChange that threw or timed out.
+function firstFailure(answers: ReadonlyArray<{ ok: true; value: unknown } | { ok: false; error: unknown }>, sent: number[], settled: ReadonlyArray<{ ok: boolean; value: unknown } | undefined>, waiting: number[], states: unknown[], timeoutMs: number): { index: number; error: unknown } | undefined {
+  const failures = new Map<number, unknown>();
+  for (const [k, answer] of answers.entries()) {
+    if (!answer.ok) failures.set(sent[k]!, answer.error);
+    else if (answer.value instanceof SysFailure) failures.set(sent[k]!, answer.value.error);
+  }
+  for (const [k, outcome] of settled.entries()) {
+    if (outcome === undefined) failures.set(waiting[k]!, new Error(`timed out after ${timeoutMs} ms`));
+    else if (!outcome.ok) failures.set(waiting[k]!, outcome.value);
+    else states[waiting[k]!] = outcome.value;
+  }
+  if (failures.size === 0) return undefined;
+  const index = Math.min(...failures.keys());
+  return { index, error: failures.get(index) };
+}
+
 /**
  * Runs every codeChange. A still participant's runs in this very turn, called by the upgrading process on the
  * copy of its state, and is applied to its loop directly: no message, no wake-up, no reply. When all of them
@@ -271,30 +298,14 @@ async function migrate(ctx: ProcessContext, changes: Change[], byModule: Map<str
     } else states[i] = state;
   }
   if (sent.length > 0 || pending.length > 0) {
-    for (const p of participants) {
-      if (!p.direct || p.held) continue;
-      p.held = true;
-      ctx.send(p.pid, new SystemMessage(new From(ctx.self(), ctx.makeRef()), { type: 'suspend' }));
-    }
+    holdDirect(ctx, participants);
     for (const i of sent) changes[i]!.who.changeSent = true;
     const [answers, settled] = await Promise.all([
       sent.length > 0 ? genMultiCall(ctx, sent.map((i) => changes[i]!.who.pid), (from, k) => new SystemMessage(from, changeRequest(changes[sent[k]!]!, byModule.get(changes[sent[k]!]!.module)!, options)), 'changeCode', timeoutMs) : [],
       settleWithin(pending, timeoutMs),
     ]);
-    const failures = new Map<number, unknown>();
-    for (const [k, answer] of answers.entries()) {
-      if (!answer.ok) failures.set(sent[k]!, answer.error);
-      else if (answer.value instanceof SysFailure) failures.set(sent[k]!, answer.value.error);
-    }
-    for (const [k, outcome] of settled.entries()) {
-      if (outcome === undefined) failures.set(waiting[k]!, new Error(`timed out after ${timeoutMs} ms`));
-      else if (!outcome.ok) failures.set(waiting[k]!, outcome.value);
-      else states[waiting[k]!] = outcome.value;
-    }
-    if (failures.size > 0) {
-      const first = Math.min(...failures.keys());
-      return changeFailed(changes[first]!, failures.get(first));
-    }
+    const failure = firstFailure(answers, sent, settled, waiting, states, timeoutMs);
+    if (failure !== undefined) return changeFailed(changes[failure.index]!, failure.error);
   }
   for (let i = 0; i < changes.length; i++) {
     const c = changes[i]!;
@@ -381,6 +392,25 @@ export async function upgradeModules(ctx: ProcessContext, code: CodeServer, sour
   return (await upgradeKeepingStates(ctx, code, sources, options, false)).report;
 }
 
+// Marks each participant at rest in its loop as migrated directly, and takes its state now (one turn with the migration).
+function takeStill(participants: Participant[]): void {
+  for (const p of participants) {
+    p.direct = still(p);
+    if (p.direct) p.state = p.target!.getState();
+  }
+}
+
+// Installs every new version, purging the processes still running the old one it replaces; how many were purged.
+function installAll(code: CodeServer, versions: readonly ModuleVersion[], purging: ReadonlyMap<string, ProcessImpl[]>): number {
+  let purged = 0;
+  for (const v of versions) {
+    const victims = purging.get(v.module)!;
+    purged += victims.length;
+    code.install(v, victims);
+  }
+  return purged;
+}
+
 /**
  * Internal: `upgradeModules`, also giving (with `keep`) the state each migrated process had when it was suspended
  * (the one its codeChange migrated a copy of): the release handler's guard gives it back to a child restarted after a rollback.
@@ -407,18 +437,11 @@ export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer
     failure = await suspendBusy(ctx, participants, timeoutMs);
     // From here to migrate's first await (if any) is one turn: what is still now stays so.
     if (!failure) {
-      for (const p of participants) {
-        p.direct = still(p);
-        if (p.direct) p.state = p.target!.getState();
-      }
+      takeStill(participants);
       failure = protectAll(code, participants);
     }
     if (!failure) {
-      for (const v of versions) {
-        const victims = purging.get(v.module)!;
-        purged += victims.length;
-        code.install(v, victims);
-      }
+      purged = installAll(code, versions, purging);
       const byModule = moduleChanges(versions, previous, options);
       failure = await migrate(ctx, changes, byModule, options, participants, timeoutMs);
     }

@@ -335,6 +335,54 @@ function settle(target: SysTarget): void {
   if (target.sysDebug?.idle) target.sysDebug = null;
 }
 
+// sys:get_status: who the process is, whether it is suspended, and its state as formatStatus shows it.
+function statusOf(ctx: ProcessContext, target: SysTarget): SysStatus {
+  return {
+    pid: ctx.self(),
+    behaviour: target.behaviour,
+    module: target.moduleName,
+    status: target.suspended ? 'suspended' : 'running',
+    parent: target.parent,
+    state: target.formattedState(),
+  };
+}
+
+// sys:statistics: true starts counting, false stops; the counts so far, or null when off.
+function statisticsOf(ctx: ProcessContext, flag: Extract<SystemRequest, { type: 'statistics' }>['flag'], target: SysTarget): unknown {
+  if (flag === true) {
+    const r = ctx.processInfo(ctx.self())?.reductions ?? 0;
+    target.statistics = { startTime: Date.now(), reductionsAtStart: r, reductions: r, messagesIn: 0, messagesOut: 0 };
+  } else if (flag === false) target.statistics = null;
+  if (target.statistics) target.statistics.reductions = ctx.processInfo(ctx.self())?.reductions ?? 0;
+  return target.statistics ? { ...target.statistics } : null;
+}
+
+// sys:log: 'get' answers the events kept; true or { max } keeps the last events (the bound), false stops.
+function logOf(flag: Extract<SystemRequest, { type: 'log' }>['flag'], target: SysTarget): unknown {
+  if (flag === 'get') return [...(target.sysDebug?.log?.events ?? [])];
+  const d = debugOf(target);
+  if (flag === false) d.log = null;
+  else {
+    const max = flag === true ? (d.log?.max ?? DEFAULT_LOG_SIZE) : flag.max;
+    if (!Number.isInteger(max) || max < 1) throw new Error(`sys.log needs a positive integer bound, got ${String(max)}`);
+    const events = d.log?.events ?? [];
+    d.log = { max, events: events.slice(Math.max(0, events.length - max)) };
+  }
+  settle(target);
+  return 'ok';
+}
+
+// sys:install: adds a debug function, or replaces the one installed under the same id.
+function install(req: Extract<SystemRequest, { type: 'install' }>, target: SysTarget): 'ok' {
+  if (typeof req.fn !== 'function') throw new Error('sys.install needs a function (a debug function cannot be sent to another node)');
+  const d = debugOf(target);
+  const at = d.funcs.findIndex((f) => f.id === req.id);
+  const entry = { id: req.id, fn: req.fn as DebugFun, state: req.state };
+  if (at >= 0) d.funcs[at] = entry;
+  else d.funcs.push(entry);
+  return 'ok';
+}
+
 // The answer to a request that needs no waiting; throws to answer a SysFailure.
 function answerOf(ctx: ProcessContext, req: SystemRequest, target: SysTarget): unknown {
   switch (req.type) {
@@ -344,14 +392,7 @@ function answerOf(ctx: ProcessContext, req: SystemRequest, target: SysTarget): u
       target.setState(req.fn(target.getState()));
       return target.getState();
     case 'getStatus':
-      return {
-        pid: ctx.self(),
-        behaviour: target.behaviour,
-        module: target.moduleName,
-        status: target.suspended ? 'suspended' : 'running',
-        parent: target.parent,
-        state: target.formattedState(),
-      } satisfies SysStatus;
+      return statusOf(ctx, target);
     case 'suspend':
       target.suspended = true;
       // An upgrade suspends and saves what a rollback puts back in one round trip.
@@ -366,38 +407,15 @@ function answerOf(ctx: ProcessContext, req: SystemRequest, target: SysTarget): u
       return 'ok';
     }
     case 'statistics':
-      if (req.flag === true) {
-        const r = ctx.processInfo(ctx.self())?.reductions ?? 0;
-        target.statistics = { startTime: Date.now(), reductionsAtStart: r, reductions: r, messagesIn: 0, messagesOut: 0 };
-      } else if (req.flag === false) target.statistics = null;
-      if (target.statistics) target.statistics.reductions = ctx.processInfo(ctx.self())?.reductions ?? 0;
-      return target.statistics ? { ...target.statistics } : null;
+      return statisticsOf(ctx, req.flag, target);
     case 'trace':
       debugOf(target).trace = req.flag;
       settle(target);
       return 'ok';
-    case 'log': {
-      if (req.flag === 'get') return [...(target.sysDebug?.log?.events ?? [])];
-      const d = debugOf(target);
-      if (req.flag === false) d.log = null;
-      else {
-        const max = req.flag === true ? (d.log?.max ?? DEFAULT_LOG_SIZE) : req.flag.max;
-        if (!Number.isInteger(max) || max < 1) throw new Error(`sys.log needs a positive integer bound, got ${String(max)}`);
-        const events = d.log?.events ?? [];
-        d.log = { max, events: events.slice(Math.max(0, events.length - max)) };
-      }
-      settle(target);
-      return 'ok';
-    }
-    case 'install': {
-      if (typeof req.fn !== 'function') throw new Error('sys.install needs a function (a debug function cannot be sent to another node)');
-      const d = debugOf(target);
-      const at = d.funcs.findIndex((f) => f.id === req.id);
-      const entry = { id: req.id, fn: req.fn as DebugFun, state: req.state };
-      if (at >= 0) d.funcs[at] = entry;
-      else d.funcs.push(entry);
-      return 'ok';
-    }
+    case 'log':
+      return logOf(req.flag, target);
+    case 'install':
+      return install(req, target);
     case 'remove':
       if (target.sysDebug) {
         target.sysDebug.funcs = target.sysDebug.funcs.filter((f) => f.id !== req.id);

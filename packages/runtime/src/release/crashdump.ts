@@ -217,27 +217,11 @@ export function buildCrashDump(
   options: { maxBytes: number; log?: string[]; release?: CrashDumpOptions['release'] },
 ): CrashDump {
   const procs = Array.from(node.liveProcesses());
-  const registered: Record<string, string> = {};
-  const tables: CrashDump['tables'] = [];
-  for (const p of procs) {
-    if (p.name !== undefined) registered[p.name] = p.pid.toString();
-    for (const s of p.tables ?? []) if (!s.deleted) tables.push({ id: s.id, ...(s.name !== undefined ? { name: s.name } : {}), type: s.type, owner: p.pid.toString(), size: s.count });
-  }
-  const global: Record<string, string> = {};
-  for (const [name, entry] of tableOf(node)) global[name] = entry.pid instanceof Pid ? entry.pid.toString() : String(entry.pid);
-  const code = node.code as unknown as { loaded?: () => string[]; versions?: (n: string) => { current?: string; old?: string } } | null;
-  const modules = (code?.loaded?.() ?? []).map((name) => ({ name, ...code!.versions!(name) }));
   let release: ReturnType<NonNullable<CrashDumpOptions['release']>>;
   try {
     release = options.release?.();
   } catch {
     release = undefined;
-  }
-  let report: unknown;
-  try {
-    report = process.report?.getReport();
-  } catch (error) {
-    report = { error: `no diagnostic report: ${String(error)}` };
   }
   const { reason: text, where } = describe(reason);
   const dump: CrashDump = {
@@ -257,31 +241,64 @@ export function buildCrashDump(
     memory: { ...process.memoryUsage(), heapLimit: getHeapStatistics().heap_size_limit },
     processCount: procs.length,
     processes: [],
-    registered,
-    global,
-    tables,
+    ...namesAndTables(node, procs),
     tree: supervisionTreeNow(node),
     states: { captured: true, behaviours: 0, read: 0, note: '' },
-    modules,
+    modules: loadedModules(node),
     log: options.log ?? [],
-    report,
+    report: diagnosticReport(),
     maxBytes: options.maxBytes,
   };
+  fitToLimit(dump, procs, options.maxBytes);
+  return dump;
+}
+
+// The registered names, global names and tables of the node's live processes.
+function namesAndTables(node: OtpNode, procs: readonly ProcessImpl[]): Pick<CrashDump, 'registered' | 'global' | 'tables'> {
+  const registered: Record<string, string> = {};
+  const tables: CrashDump['tables'] = [];
+  for (const p of procs) {
+    if (p.name !== undefined) registered[p.name] = p.pid.toString();
+    for (const s of p.tables ?? []) if (!s.deleted) tables.push({ id: s.id, ...(s.name !== undefined ? { name: s.name } : {}), type: s.type, owner: p.pid.toString(), size: s.count });
+  }
+  const global: Record<string, string> = {};
+  for (const [name, entry] of tableOf(node)) global[name] = entry.pid instanceof Pid ? entry.pid.toString() : String(entry.pid);
+  return { registered, global, tables };
+}
+
+// Every loaded module with its current and old version, when the node has a code server.
+function loadedModules(node: OtpNode): CrashDump['modules'] {
+  const code = node.code as unknown as { loaded?: () => string[]; versions?: (n: string) => { current?: string; old?: string } } | null;
+  return (code?.loaded?.() ?? []).map((name) => ({ name, ...code!.versions!(name) }));
+}
+
+// Node.js's diagnostic report, or why there is none.
+function diagnosticReport(): unknown {
+  try {
+    return process.report?.getReport();
+  } catch (error) {
+    return { error: `no diagnostic report: ${String(error)}` };
+  }
+}
+
+// Trims the dump to `maxBytes`: the report, then the tree, then lists the processes (most telling first) while they fit.
+function fitToLimit(dump: CrashDump, procs: ProcessImpl[], maxBytes: number): void {
   // The report first: when it alone would take more than a quarter of the limit, keep its header and stacks.
   let size = JSON.stringify(dump).length;
-  if (size > options.maxBytes / 4 && report !== null && typeof report === 'object') {
+  const report = dump.report;
+  if (size > maxBytes / 4 && report !== null && typeof report === 'object') {
     const r = report as Record<string, unknown>;
     dump.report = { header: r.header, javascriptStack: r.javascriptStack, javascriptHeap: r.javascriptHeap, note: 'trimmed to fit the crash dump size limit' };
     size = JSON.stringify(dump).length;
   }
   // The tree next: past a quarter of the limit, each application keeps only its count of children.
-  if (size > options.maxBytes / 4 && JSON.stringify(dump.tree).length > options.maxBytes / 8) {
+  if (size > maxBytes / 4 && JSON.stringify(dump.tree).length > maxBytes / 8) {
     dump.tree = dump.tree.map((a) => ({ ...a, children: [], more: a.children.length + (a.more ?? 0) }));
     size = JSON.stringify(dump).length;
   }
   // Then the processes, the most telling first, while they fit (a margin for the truncation note).
   procs.sort((a, b) => b.queueLength - a.queueLength || b.memoryEstimate() - a.memoryEstimate());
-  const budget = options.maxBytes - size - 512;
+  const budget = maxBytes - size - 512;
   let used = 0;
   for (const p of procs) {
     const one = dumpProcess(p);
@@ -295,9 +312,8 @@ export function buildCrashDump(
   const read = dump.processes.reduce((n, p) => n + (p.state !== undefined ? 1 : 0), 0);
   dump.states = { captured: true, behaviours, read, note: `${read} of ${behaviours} behaviours' states, as each loop kept it between messages (formatStatus applied; a behaviour busy in a callback shows the state it started it with)${read < behaviours ? '; the others were cut with their processes to fit the size limit' : ''}` };
   if (dump.processes.length < procs.length) {
-    dump.truncated = { listed: dump.processes.length, total: procs.length, note: `the size limit (${options.maxBytes} bytes) left room for ${dump.processes.length} of ${procs.length} processes: those with the longest mailboxes and most memory are listed; raise --crash-dump-bytes for all` };
+    dump.truncated = { listed: dump.processes.length, total: procs.length, note: `the size limit (${maxBytes} bytes) left room for ${dump.processes.length} of ${procs.length} processes: those with the longest mailboxes and most memory are listed; raise --crash-dump-bytes for all` };
   }
-  return dump;
 }
 
 /**

@@ -47,7 +47,9 @@ const destText = (d: Dest | Ref): string => (d instanceof Pid || d instanceof Re
 /**
  * A node's trace agent: isolated sessions, each with its own call patterns, process selection, limits
  * and buffer. Call tracing re-points export-table properties to wrappers; messages and process events
- * come through `node.trace`, set only while a session needs them.
+ * come through `node.trace`, set only while a session needs them. Longer than the ~250 lines a class should
+ * take, on purpose: the sessions share the wrapped export slots and the node's two trace hooks, which the
+ * agent sets and clears as sessions come and go; formatting and the rpc module live beside it.
  */
 export class TraceAgent implements TraceHooks {
   private readonly sessions = new Map<string, Session>();

@@ -81,6 +81,18 @@ async function stateSizes(node: OtpNode, procs: ProcessImpl[]): Promise<Map<Proc
   return sizes;
 }
 
+// Every table of the node, largest first, read a page at a time.
+function allTables(node: OtpNode): ObservedTable[] {
+  const tables: ObservedTable[] = [];
+  for (let offset = 0, total = 1; offset < total; offset += 500) {
+    const page = tablePage(node, offset, 500);
+    total = page.total;
+    tables.push(...page.tables);
+    if (page.tables.length === 0) break;
+  }
+  return tables.sort((a, b) => b.memory - a.memory);
+}
+
 /** Memory per process and per table, the `top` largest of each (at most 1000). */
 export async function heapReport(node: OtpNode, top = 20, skip?: ProcessImpl): Promise<HeapReport> {
   const n = Math.min(1000, Math.max(1, Math.floor(Number(top) || 20)));
@@ -92,9 +104,8 @@ export async function heapReport(node: OtpNode, top = 20, skip?: ProcessImpl): P
     const b = p.label?.behaviour;
     if (b && b !== 'application_master' && behaviours.length < HEAP_STATE_ASKS) behaviours.push(p);
   }
-  let skipped = 0;
-  for (const p of all) if (p.label?.behaviour && p.label.behaviour !== 'application_master') skipped++;
-  skipped -= behaviours.length;
+  // The behaviours past the HEAP_STATE_ASKS asked for their state.
+  const skipped = all.filter((p) => p.label?.behaviour && p.label.behaviour !== 'application_master').length - behaviours.length;
   const states = await stateSizes(node, behaviours);
   let processBytes = 0;
   let messages = 0;
@@ -114,14 +125,7 @@ export async function heapReport(node: OtpNode, top = 20, skip?: ProcessImpl): P
     rows.push(row);
   }
   rows.sort((a, b) => b.bytes - a.bytes);
-  const tables: ObservedTable[] = [];
-  for (let offset = 0, total = 1; offset < total; offset += 500) {
-    const page = tablePage(node, offset, 500);
-    total = page.total;
-    tables.push(...page.tables);
-    if (page.tables.length === 0) break;
-  }
-  tables.sort((a, b) => b.memory - a.memory);
+  const tables = allTables(node);
   const heap = getHeapStatistics();
   return {
     node: node.name,

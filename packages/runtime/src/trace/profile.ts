@@ -258,6 +258,28 @@ function mapFrames(profile: CpuProfile, files: Map<string, { name: string; vsn: 
   return mapped;
 }
 
+// The process (by pid or name) and the module names a filter narrows a profile to; a string says why not.
+function narrow(node: OtpNode, filter: ProfileFilter): { selected: ProcessImpl | null; moduleNames?: string[] } | string {
+  let selected: ProcessImpl | null = null;
+  const target = filter?.pid ?? filter?.name;
+  if (target !== undefined) {
+    const pid = findProcess(node, String(target));
+    if (typeof pid === 'string') return pid;
+    selected = (node.localProcess(pid) as ProcessImpl | undefined) ?? null;
+    if (selected === null) return `process ${String(target)} exited`;
+  }
+  if (filter?.module === undefined) return { selected };
+  const hits = matchModules(node, String(filter.module));
+  return typeof hits === 'string' ? hits : { selected, moduleNames: hits };
+}
+
+// The selected process's part of a profile: the samples taken while it ran, and how often it ran.
+function selectionOf(profile: CpuProfile, timer: ProcessTimer, selected: ProcessImpl, offsetUs: number): NonNullable<Extract<ProfileResult, { ok: true }>['selection']> {
+  const slot = timer.slots.get(selected);
+  const samples = keepSelected(profile, slot?.segs ?? [], offsetUs);
+  return { pid: selected.pid.toString(), samples, runs: slot?.runs ?? 0, segmentsDropped: timer.dropped, ...(selected.name !== undefined ? { name: selected.name } : {}) };
+}
+
 /**
  * Profiles this node for `ms` (at most PROFILE_MAX_MS) and answers the profile and the time per process;
  * `client` is the asking node: its going down stops the profile at once. Sampling every `intervalUs` µs
@@ -268,20 +290,9 @@ async function run(ctx: ProcessContext, ms: number, client?: string, intervalUs 
   if (running) return { ok: false, error: `a profile is already running on ${node.name} (asked by ${running.by}, ${Math.max(0, Math.ceil((running.until - Date.now()) / 1000))} s left): one at a time per node` };
   const limit = Math.min(Math.max(1, Math.floor(Number(ms) || 10_000)), PROFILE_MAX_MS);
   const interval = Math.min(Math.max(100, Math.floor(Number(intervalUs) || 1000)), 100_000);
-  let selected: ProcessImpl | null = null;
-  const target = filter?.pid ?? filter?.name;
-  if (target !== undefined) {
-    const pid = findProcess(node, String(target));
-    if (typeof pid === 'string') return { ok: false, error: pid };
-    selected = (node.localProcess(pid) as ProcessImpl | undefined) ?? null;
-    if (selected === null) return { ok: false, error: `process ${String(target)} exited` };
-  }
-  let moduleNames: string[] | undefined;
-  if (filter?.module !== undefined) {
-    const hits = matchModules(node, String(filter.module));
-    if (typeof hits === 'string') return { ok: false, error: hits };
-    moduleNames = hits;
-  }
+  const narrowed = narrow(node, filter);
+  if (typeof narrowed === 'string') return { ok: false, error: narrowed };
+  const { selected, moduleNames } = narrowed;
   running = { by: client ?? 'an unnamed client', until: Date.now() + limit };
   const session = new Session();
   const base = new Map<ProcessImpl, number>();
@@ -317,12 +328,7 @@ async function run(ctx: ProcessContext, ms: number, client?: string, intervalUs 
     const times = processTimes(node, timer, selected);
     const overhead = { timerCalls: timer.calls, timerMs: timer.calls * costPerCall(ctx as ProcessImpl) };
     const result: ProfileResult = { ok: true, profile, ms: Date.now() - started, mapped, intervalUs: interval, processes: times.rows, processCount: times.count, processMs: times.ms, modules, overhead };
-    if (selected !== null) {
-      const slot = timer.slots.get(selected);
-      const samples = keepSelected(profile, slot?.segs ?? [], offsetUs);
-      result.selection = { pid: selected.pid.toString(), samples, runs: slot?.runs ?? 0, segmentsDropped: timer.dropped };
-      if (selected.name !== undefined) result.selection.name = selected.name;
-    }
+    if (selected !== null) result.selection = selectionOf(profile, timer, selected, offsetUs);
     if (moduleNames) result.moduleNames = moduleNames;
     return result;
   } catch (error) {

@@ -113,6 +113,8 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
     const died = (why: string): void => finish({ kind: 'died', why, inFlight: [...inFlight.keys()], hook: [...inFlight.values()].some((f) => f.hook) });
     worker.stdout.on('data', (d: Buffer) => (state.output += d.toString()));
     worker.stderr.on('data', (d: Buffer) => (state.output += d.toString()));
+    // Over ~50 lines on purpose: one switch over the worker's events (WorkerEvent), one short case each, all
+    // writing the same file state and in-flight table.
     worker.on('message', (event: WorkerEvent) => {
       // Any message proves the worker's loop turns: a pending hook (its init or end) has finished.
       for (const [id, f] of inFlight) {
