@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bin, startShellNode } from './support/cli.ts';
+import { replaceOrFail } from './support/wait.ts';
 
 const shop = fileURLToPath(new URL('../examples/shop', import.meta.url));
 
@@ -88,7 +89,7 @@ test("otp shell follows OTP's two-version rule: a cross-module call runs the new
     // A codeChange that throws: the reload is refused, and the old code and state run on.
     await shell.say("await call('cart', { op: 'add', item: 'pear', n: 3 })", /\[ 'pear', 3 \]/);
     const cart = join(shell.dir, 'src', 'cart_server.ts');
-    writeFileSync(cart, readFileSync(cart, 'utf8').replace('  init: () => ok([]),', "  init: () => ok([]),\n  codeChange: () => {\n    throw new Error('cannot migrate the cart');\n  },"));
+    writeFileSync(cart, replaceOrFail(readFileSync(cart, 'utf8'), '  init: () => ok([]),', "  init: () => ok([]),\n  codeChange: () => {\n    throw new Error('cannot migrate the cart');\n  },"));
     await shell.say('await c()', /reload failed, the running code stays as it was: .*cannot migrate the cart/);
     await shell.say("await call('cart', { op: 'list' })", /\[ \[ 'pear', 3 \] \]/);
     assert.equal(await shell.quit(), 0, shell.out());

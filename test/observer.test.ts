@@ -9,6 +9,7 @@ import { EpmdServer } from '@otp-ts/runtime/tools';
 import { chromiumPath, startObserver } from './support/observer.ts';
 import { bin, otpWith, startShellNode } from './support/cli.ts';
 import { run, ok } from './support/run.ts';
+import { replaceOrFail } from './support/wait.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** Where the screenshots go (docs/observer.md shows the best ones). */
@@ -248,14 +249,14 @@ test('otp observer on a release daemon: the Upgrades view shows the release vers
     const server = join(project, 'src', 'obsrel_h_server.ts');
     writeFileSync(server, `${readFileSync(server, 'utf8')}\nexport const obsrelVsn = '0.2.0';\n`);
     const pkg = join(project, 'package.json');
-    writeFileSync(pkg, readFileSync(pkg, 'utf8').replace(/"version": "[^"]+"/, '"version": "0.2.0"'));
+    writeFileSync(pkg, replaceOrFail(readFileSync(pkg, 'utf8'), /"version": "[^"]+"/, '"version": "0.2.0"'));
     await ok(run(process.execPath, [bin, 'release', '--upgrade-from', '0.1.0'], project, env), 'otp release 0.2.0');
     assert.match(await ok(run(script, ['upgrade', '0.2.0'], rel, env), 'upgrade'), /upgraded 0\.1\.0 → 0\.2\.0/);
     await page.reload();
     assert.match(await page.locator('[data-testid="last-upgrade"]').innerText({ timeout: 30_000 }), /last upgrade 0\.1\.0 → 0\.2\.0, installed[\s\S]*modules swapped: [1-9]\d* \(obsrel_h\/obsrel_h_server\); processes suspended: \d+; longest suspension [\d.]+ ms/);
     // 0.3.0's codeChange throws: the upgrade rolls back, and the report names the module it tried and says it rolled back.
-    writeFileSync(server, readFileSync(server, 'utf8').replace(/codeChange: .*\n/, "codeChange: () => {\n    throw new Error('obsrel_h 0.3.0 cannot read this state');\n  },\n"));
-    writeFileSync(pkg, readFileSync(pkg, 'utf8').replace(/"version": "[^"]+"/, '"version": "0.3.0"'));
+    writeFileSync(server, replaceOrFail(readFileSync(server, 'utf8'), /codeChange: .*\n/, "codeChange: () => {\n    throw new Error('obsrel_h 0.3.0 cannot read this state');\n  },\n"));
+    writeFileSync(pkg, replaceOrFail(readFileSync(pkg, 'utf8'), /"version": "[^"]+"/, '"version": "0.3.0"'));
     await ok(run(process.execPath, [bin, 'release', '--upgrade-from', '0.2.0'], project, env), 'otp release 0.3.0');
     const refused = await run(script, ['upgrade', '0.3.0'], rel, env);
     assert.notEqual(refused.status, 0, `the upgrade to 0.3.0 fails: ${refused.stdout}${refused.stderr}`);

@@ -56,6 +56,7 @@ test('a tarball with a broken file is refused with one line and leaves no trace;
   const pkg = join(dir, 'package.json');
   // Releases `vsn` from `from` with the server's codeChange and a release() marker of `label`.
   const releaseAs = async (vsn: string, from: string, codeChange: string, label: string): Promise<string> => {
+    // The marker an earlier build appended goes (the first build has none, so this edit may not apply).
     const source = readFileSync(serverFile, 'utf8').replace(/\n\/\*\* Which build this is\. \*\/[\s\S]*$/, '\n');
     writeFileSync(serverFile, `${replaceOrFail(source, / {2}codeChange: .*\n/, `  codeChange: ${codeChange},\n`)}\n/** Which build this is. */\nexport function release(): string {\n  return '${label}';\n}\n`);
     writeFileSync(pkg, replaceOrFail(readFileSync(pkg, 'utf8'), /"version": "[^"]+"/, `"version": "${vsn}"`));

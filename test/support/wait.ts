@@ -19,3 +19,8 @@ export function replaceOrFail(text: string, from: string | RegExp, to: string): 
   if (!found) throw new Error(`the edit did not apply: ${String(from)} is not in the text (${text.length} chars, starting ${JSON.stringify(text.slice(0, 80))})`);
   return typeof from === 'string' ? text.replace(from, () => to) : text.replace(from, to);
 }
+
+/** `text` with each `[from, to]` applied in turn by replaceOrFail: every edit must apply. */
+export function editsOrFail(text: string, edits: ReadonlyArray<readonly [string | RegExp, string]>): string {
+  return edits.reduce((t, [from, to]) => replaceOrFail(t, from, to), text);
+}

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startShell } from '../src/shell/session.ts';
+import { editsOrFail } from '../../../test/support/wait.ts';
 
 const shop = fileURLToPath(new URL('../../../examples/shop', import.meta.url));
 
@@ -32,7 +33,10 @@ test('the shell boots the project, talks to its servers and hot-reloads an edite
 
     const src = join(root, 'src', 'cart_server.ts');
     const v1 = readFileSync(src, 'utf8');
-    writeFileSync(src, v1.replace("case 'list':\n        return reply(items, items);", "case 'list':\n        return reply([...items, ['v2', 0]] as never, items);").replace('  init: () => ok([]),', "  init: () => ok([]),\n  codeChange: (_old: unknown, items: Array<[string, number]>) => items.map(([k, n]): [string, number] => [k, n * 10]),"));
+    writeFileSync(src, editsOrFail(v1, [
+      ["case 'list':\n        return reply(items, items);", "case 'list':\n        return reply([...items, ['v2', 0]] as never, items);"],
+      ['  init: () => ok([]),', "  init: () => ok([]),\n  codeChange: (_old: unknown, items: Array<[string, number]>) => items.map(([k, n]): [string, number] => [k, n * 10]),"],
+    ]));
     await type(input, output, 'await c()', /reloaded shop\/cart_server \(1 process through codeChange\)/);
     await type(input, output, "[String(whereis('cart')) === String(cart), await call('cart', { op: 'list' })]", /\[ true, \[ \[ 'pear', 20 \], \[ 'v2', 0 \] \] \]/);
 

@@ -8,6 +8,7 @@ import type { CompileError } from '@otp-ts/compiler';
 import { compile } from '@otp-ts/compiler';
 import { createNode, application, codeServerOf, genServer, upgradeModules, loggerOf } from '@otp-ts/runtime';
 import { loadBuiltApplication, readBuiltModules } from '@otp-ts/runtime/tools';
+import { editsOrFail } from '../../../test/support/wait.ts';
 
 const shop = fileURLToPath(new URL('../../../examples/shop', import.meta.url));
 
@@ -79,10 +80,11 @@ test('compiled, loaded, started, edited, recompiled and hot-upgraded: the same p
 
       // Version 2 of the cart keeps a total beside the items, and migrates the old state.
       const v1 = readFileSync(join(root, 'src', 'cart_server.ts'), 'utf8');
-      const v2 = v1
-        .replace("export type CartCall = { op: 'add'; item: string; n: number } | { op: 'list' } | { op: 'crash' };", "export type CartCall = { op: 'add'; item: string; n: number } | { op: 'list' } | { op: 'crash' } | { op: 'total' };")
-        .replace('handleCall(req, _from, items, ctx) {', 'handleCall(req, _from, items, ctx) {\n    if ((req as { op: string }).op === \'total\') return reply((items as unknown as { total: number }).total as never, items);')
-        .replace('  init: () => ok([]),', "  init: () => ok([]),\n  codeChange: (_old: unknown, items: Array<[string, number]>) => Object.assign([...items], { total: items.reduce((t, [, n]) => t + n, 0) }),");
+      const v2 = editsOrFail(v1, [
+        ["export type CartCall = { op: 'add'; item: string; n: number } | { op: 'list' } | { op: 'crash' };", "export type CartCall = { op: 'add'; item: string; n: number } | { op: 'list' } | { op: 'crash' } | { op: 'total' };"],
+        ['handleCall(req, _from, items, ctx) {', 'handleCall(req, _from, items, ctx) {\n    if ((req as { op: string }).op === \'total\') return reply((items as unknown as { total: number }).total as never, items);'],
+        ['  init: () => ok([]),', "  init: () => ok([]),\n  codeChange: (_old: unknown, items: Array<[string, number]>) => Object.assign([...items], { total: items.reduce((t, [, n]) => t + n, 0) }),"],
+      ]);
       assert.notEqual(v1, v2);
       writeFileSync(join(root, 'src', 'cart_server.ts'), v2);
       const [rebuilt] = await compile({ root });

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { compile, type CompileError } from '@otp-ts/compiler';
 import { application, codeServerOf, createNode, genServer, loggerOf } from '@otp-ts/runtime';
 import { loadBuiltApplication, readBuiltModules } from '@otp-ts/runtime/tools';
+import { replaceOrFail, editsOrFail } from '../../../test/support/wait.ts';
 
 const shop = fileURLToPath(new URL('../../../examples/shop', import.meta.url));
 
@@ -82,7 +83,10 @@ test('an application module without start() and a gen_server whose init is not a
   await withShop(async (root) => {
     const app = join(root, 'src', 'shop_app.ts');
     const original = readFileSync(app, 'utf8');
-    writeFileSync(app, original.replace('  start: (_type, _args, ctx) =>', '  begin: (_type: unknown, _args: unknown, ctx: never) =>').replace('const shopApp: ApplicationModule =', 'const shopApp =') );
+    writeFileSync(app, editsOrFail(original, [
+      ['  start: (_type, _args, ctx) =>', '  begin: (_type: unknown, _args: unknown, ctx: never) =>'],
+      ['const shopApp: ApplicationModule =', 'const shopApp ='],
+    ]) );
     await assert.rejects(compile({ root }), (e: CompileError) => {
       const [d] = e.diagnostics;
       assert.equal(e.diagnostics.length, 1, e.message);
@@ -94,7 +98,7 @@ test('an application module without start() and a gen_server whose init is not a
     });
     writeFileSync(app, original);
     const cart = join(root, 'src', 'cart_server.ts');
-    writeFileSync(cart, readFileSync(cart, 'utf8').replace('  init: () => ok([]),', '  init: ok([]) as never,'));
+    writeFileSync(cart, replaceOrFail(readFileSync(cart, 'utf8'), '  init: () => ok([]),', '  init: ok([]) as never,'));
     await assert.rejects(compile({ root }), (e: CompileError) => {
       const [d] = e.diagnostics;
       assert.equal(d!.location!.file, cart);

@@ -4,6 +4,7 @@ import * as runtime from '@otp-ts/runtime';
 import type { UpgradeError, CodeError} from '@otp-ts/runtime';
 import { genServer, sys, isDown, type Pid } from '@otp-ts/runtime';
 import { withNode, compileModule, codeServerFor } from './helpers.ts';
+import { replaceOrFail } from '../../../test/support/wait.ts';
 
 const compile = compileModule;
 const codeOf = codeServerFor;
@@ -106,7 +107,7 @@ test('upgrade: a codeChange that throws rolls back code and state and the server
   await withNode(async (node) => {
     const code = codeOf(node);
     await code.load(compile('app/counter', counterV1, '1'));
-    const broken = counterV2.replace("codeChange: (_old, s: unknown) => ({ count: (s as { count: number }).count, history: [] }),", "codeChange: () => { throw new Error('cannot migrate'); },");
+    const broken = replaceOrFail(counterV2, "codeChange: (_old, s: unknown) => ({ count: (s as { count: number }).count, history: [] }),", "codeChange: () => { throw new Error('cannot migrate'); },");
     await node.run(async (ctx) => {
       const srv = await genServer.startLink(ctx, (code.exportsOf('app/counter') as { counter: runtime.GenServer<unknown, string, never, unknown, void> }).counter, undefined);
       await genServer.call(ctx, srv, 'inc');

@@ -4,7 +4,7 @@ import * as runtime from '@otp-ts/runtime';
 import { genServer, supervisor, sys, type Pid } from '@otp-ts/runtime';
 import { substituteEnv, parseNodeArgs, checkSysConfig, ReleaseConfigError } from '@otp-ts/runtime/tools';
 import { withNode, compileModule, codeServerFor } from './helpers.ts';
-import { waitFor } from '../../../test/support/wait.ts';
+import { waitFor, replaceOrFail } from '../../../test/support/wait.ts';
 
 const compile = compileModule;
 const codeOf = codeServerFor;
@@ -92,7 +92,7 @@ test('upgrade: a supervisor whose new init is invalid rolls back, keeping its ch
     await code.loadAll([compile('app/worker', worker, '1'), compile('app/sup', sup(['a']), '1')]);
     await node.run(async (ctx) => {
       const top = await supervisor.startLink(ctx, (code.exportsOf('app/sup') as { sup: runtime.Supervisor<void> }).sup, undefined);
-      const broken = sup(['a']).replace("strategy: 'oneForOne'", "strategy: 'sideways' as never");
+      const broken = replaceOrFail(sup(['a']), "strategy: 'oneForOne'", "strategy: 'sideways' as never");
       await assert.rejects(runtime.upgradeModules(ctx, code, [compile('app/sup', broken, '2')]), (e: runtime.UpgradeError) => e.stage === 'codeChange' && e.pid === top);
       assert.deepEqual(code.versions('app/sup'), { current: '1', old: undefined });
       assert.deepEqual((await supervisor.whichChildren(ctx, top)).map((c) => c.id), ['a']);

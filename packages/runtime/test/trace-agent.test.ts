@@ -5,6 +5,7 @@ import * as runtime from '@otp-ts/runtime';
 import { codeServerOf, loggerOf, type OtpNode, type ProcessContext } from '@otp-ts/runtime';
 import { traceAgentOf, type TraceEvent, type TraceMessage, type TraceSpec } from '@otp-ts/runtime/tools';
 import { withNode, tick } from './helpers.ts';
+import { replaceOrFail } from '../../../test/support/wait.ts';
 
 const compile = (name: string, ts: string, vsn?: string) => ({ name, code: transformSync(ts, { loader: 'ts', format: 'cjs', target: 'node20' }).code, filename: `/virtual/${name}.ts`, vsn });
 
@@ -227,7 +228,7 @@ test('a traced function stays traced across a reload of its module, and is resto
     await node.run(async (ctx) => {
       const t = traceAs(ctx, { patterns: ['shop/cart.remove'], limit: 2 });
       m.remove('v1');
-      await code.load(compile('shop/cart', cart.replace('return item;', "return item + '!';")));
+      await code.load(compile('shop/cart', replaceOrFail(cart, 'return item;', "return item + '!';")));
       assert.equal(m.remove('v2'), 'v2!');
       const { events } = await t.collect();
       assert.deepEqual(events.map((e) => e.kind === 'call' && e.args[0]), ['"v1"', '"v2"']);

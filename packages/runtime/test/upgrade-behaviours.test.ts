@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { genEvent, genServer, genStatem, supervisor, sys, upgradeModules, type CodeServer, type GenEventHandler, type GenServer, type GenStatem, type OtpNode, type Pid, type ProcessContext, type Supervisor } from '@otp-ts/runtime';
 import { withNode, compileModule, codeServerFor } from './helpers.ts';
+import { editsOrFail } from '../../../test/support/wait.ts';
 
 // Every behaviour goes through an upgrade, a downgrade and a second upgrade of the same module: after each,
 // the same process runs the version just installed with its migrated state, and loading again (which purges
@@ -173,9 +174,10 @@ export async function loop(ctx: ProcessContext): Promise<void> {
     me.state = me.module.handle(msg as { get: Pid }, me.state, ctx);
   }
 }`;
-  const v2 = v1
-    .replace('{ vsn: 1, s }', '{ vsn: 2, s }')
-    .replace("name: 'worker',", "name: 'worker',\n  codeChange: (old: any, s: any) => old?.down ? { n: s.total } : { total: s.n, v2: true },");
+  const v2 = editsOrFail(v1, [
+    ['{ vsn: 1, s }', '{ vsn: 2, s }'],
+    ["name: 'worker',", "name: 'worker',\n  codeChange: (old: any, s: any) => old?.down ? { n: s.total } : { total: s.n, v2: true },"],
+  ]);
   await withNode(async (node) => {
     const code = codeServerFor(node);
     await code.load(compileModule('app/worker', v1, '1'));

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { genServer, genStatem, sys, upgradeModules, type GenServer, type GenStatem, type Pid, type UpgradeError } from '@otp-ts/runtime';
 import { withNode, compileModule, codeServerFor } from './helpers.ts';
+import { editsOrFail } from '../../../test/support/wait.ts';
 
 // A gen_server waiting at rest in its loop is migrated by the upgrading process in the turn that swaps the code,
 // without a suspend, changeCode or resume message: what it was waiting for is left as it was.
@@ -19,7 +20,11 @@ export const nap: GenServer<S, { sleep: number } | 'hibernate' | 'get', never, u
     return noreply({ ...s, naps: s.naps + 1 });
   },
 };`;
-const napV2 = napV1.replace("woke: 1", 'woke: 2').replace('{ vsn: 1, s }', '{ vsn: 2, s }').replace("  handleInfo:", "  codeChange: (_o: unknown, s: any) => ({ ...s, migrated: true }),\n  handleInfo:");
+const napV2 = editsOrFail(napV1, [
+  ["woke: 1", 'woke: 2'],
+  ['{ vsn: 1, s }', '{ vsn: 2, s }'],
+  ["  handleInfo:", "  codeChange: (_o: unknown, s: any) => ({ ...s, migrated: true }),\n  handleInfo:"],
+]);
 
 type Nap = { nap: GenServer<unknown, { sleep: number } | 'hibernate' | 'get', never, unknown, Pid> };
 
@@ -65,7 +70,10 @@ export const door: GenStatem<string, { code: string }, 'get', never, unknown, vo
   init: () => ({ type: 'ok', state: 'locked', data: { code: '1234' } }),
   handleEvent: (e, state, data) => e.type === 'call' ? { type: 'keepStateAndData', actions: [{ reply: [e.from, { vsn: 1, state, data }] }] } : { type: 'keepStateAndData' },
 };`;
-const doorV2 = (codeChange: string) => doorV1.replace('vsn: 1', 'vsn: 2').replace("  handleEvent:", `  codeChange: ${codeChange},\n  handleEvent:`);
+const doorV2 = (codeChange: string) => editsOrFail(doorV1, [
+  ['vsn: 1', 'vsn: 2'],
+  ["  handleEvent:", `  codeChange: ${codeChange},\n  handleEvent:`],
+]);
 
 test('upgraded together with a gen_statem whose codeChange throws, an idle gen_server keeps its code and state; when it succeeds, both migrate', async () => {
   await withNode(async (node) => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as runtime from '@otp-ts/runtime';
 import { genEvent, genServer, genStatem, sys, upgradeModules, type GenServer, type Pid, type UpgradeError } from '@otp-ts/runtime';
 import { withNode, compileModule, codeServerFor } from './helpers.ts';
+import { replaceOrFail } from '../../../test/support/wait.ts';
 
 // codeChange works on a copy of the state: a rollback puts back the very objects that were there, untouched,
 // even when a codeChange converted them in place before it threw.
@@ -138,7 +139,7 @@ test('a state holding a WeakMap is refused at the check stage, before any code i
     await code.load(compileModule('app/cache', cacheV1, '1'));
     await node.run(async (ctx) => {
       const srv = await genServer.start(ctx, (code.exportsOf('app/cache') as { cache: GenServer<unknown, 'get', never, unknown, void> }).cache, undefined);
-      const v2 = cacheV1.replace('handleCall:', "codeChange: () => { throw new Error('codeChange ran'); },\n  handleCall:");
+      const v2 = replaceOrFail(cacheV1, 'handleCall:', "codeChange: () => { throw new Error('codeChange ran'); },\n  handleCall:");
       await assert.rejects(upgradeModules(ctx, code, [compileModule('app/cache', v2, '2')]), (e: UpgradeError) => {
         assert.equal(e.stage, 'check');
         assert.equal(e.pid, srv);
@@ -167,7 +168,7 @@ for (const [what, init, message] of refusals) {
       await code.load(compileModule('app/s', v1, '1'));
       await node.run(async (ctx) => {
         await genServer.start(ctx, (code.exportsOf('app/s') as { s: GenServer<unknown, 'get', never, unknown, void> }).s, undefined);
-        const v2 = v1.replace('handleCall:', 'codeChange: (_o: unknown, st: unknown) => st, handleCall:');
+        const v2 = replaceOrFail(v1, 'handleCall:', 'codeChange: (_o: unknown, st: unknown) => st, handleCall:');
         await assert.rejects(upgradeModules(ctx, code, [compileModule('app/s', v2, '2')]), (e: UpgradeError) => e.stage === 'check' && message.test(e.message));
         assert.equal(code.versions('app/s').current, '1');
       });
@@ -182,7 +183,7 @@ test('a gen_server whose new version has no codeChange keeps its state as it is:
     await node.run(async (ctx) => {
       const srv = await genServer.start(ctx, (code.exportsOf('app/cache') as { cache: GenServer<unknown, 'get', never, unknown, void> }).cache, undefined);
       const before = await sys.getState(ctx, srv);
-      const report = await upgradeModules(ctx, code, [compileModule('app/cache', cacheV1.replace('s.hits, s', 's.hits + 1, s'), '2')]);
+      const report = await upgradeModules(ctx, code, [compileModule('app/cache', replaceOrFail(cacheV1, 's.hits, s', 's.hits + 1, s'), '2')]);
       assert.deepEqual(report.processes, [srv]);
       assert.equal(await genServer.call(ctx, srv, 'get'), 2, 'the new code runs');
       assert.equal(await sys.getState(ctx, srv), before, 'with the very same state object, WeakMap and all');
@@ -206,7 +207,7 @@ export const keeper: GenServer<any, 'get', never, unknown, void> = {
   handleCall: (_req, _from, s) => reply(s, s),
   terminate: (_r, s) => clearInterval(s.timer),
 };`;
-    const v2 = v1.replace('handleCall:', `codeChange: (_old, s: any, extra: any) => { extra.seen = s; return s; },\n  handleCall:`);
+    const v2 = replaceOrFail(v1, 'handleCall:', `codeChange: (_old, s: any, extra: any) => { extra.seen = s; return s; },\n  handleCall:`);
     await code.load(compileModule('app/helper', `export const helper = { h: 1 };`, '1'));
     await code.load(compileModule('app/keeper', v1, '1'));
     await node.run(async (ctx) => {
@@ -237,7 +238,7 @@ export const door: GenStatem<string, { codes: Map<string, number> }, 'get', neve
   init: () => ({ type: 'ok', state: 'locked', data: { codes: new Map([['a', 1]]) } }),
   handleEvent: (e, state, data) => e.type === 'call' ? { type: 'keepStateAndData', actions: [{ reply: [e.from, [state, [...data.codes]]] }] } : { type: 'keepStateAndData' },
 };`;
-    const v2 = v1.replace("handleEvent: (e", "codeChange: (_o: unknown, _s: unknown, d: any) => { d.codes.set('a', 2); d.codes.set('b', 3); throw new Error('statem no'); },\n  handleEvent: (e");
+    const v2 = replaceOrFail(v1, "handleEvent: (e", "codeChange: (_o: unknown, _s: unknown, d: any) => { d.codes.set('a', 2); d.codes.set('b', 3); throw new Error('statem no'); },\n  handleEvent: (e");
     await code.load(compileModule('app/door', v1, '1'));
     await node.run(async (ctx) => {
       const pid = await genStatem.start(ctx, (code.exportsOf('app/door') as { door: runtime.GenStatem<string, unknown, 'get', never, unknown, void> }).door, undefined);
@@ -260,7 +261,7 @@ export const audit: GenEventHandler<unknown, { seen: Set<string> }, 'get', unkno
   handleEvent: (e, s) => { s.seen.add(String(e)); return { type: 'ok', state: s }; },
   handleCall: (_r, s) => ({ type: 'reply', reply: [...s.seen], state: s }),
 };`;
-    const v2 = v1.replace('handleCall:', "codeChange: (_o: unknown, s: any) => { s.seen.clear(); throw new Error('handler no'); },\n  handleCall:");
+    const v2 = replaceOrFail(v1, 'handleCall:', "codeChange: (_o: unknown, s: any) => { s.seen.clear(); throw new Error('handler no'); },\n  handleCall:");
     await code.load(compileModule('app/audit', v1, '1'));
     await node.run(async (ctx) => {
       const mgr = await genEvent.start(ctx);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { transformSync } from 'esbuild';
 import { codeServerOf, createNode, genServer, loggerOf, type GenServer, type ModuleSource } from '../src/index.ts';
 import { upgradeKeepingStates, UpgradeError } from '../src/code/upgrade.ts';
-import { waitFor } from '../../../test/support/wait.ts';
+import { waitFor, replaceOrFail } from '../../../test/support/wait.ts';
 
 // A release install (upgradeKeepingStates, the release handler's path) copies the states of the servers at rest
 // once before it suspends anything: a state that cannot be copied refuses the install at once, without
@@ -21,7 +21,7 @@ export const srv = {
     return noreply(s);
   },
 };`;
-const v2 = v1.replace('  handleCall:', '  codeChange: (_o: unknown, s: unknown) => s,\n  handleCall:');
+const v2 = replaceOrFail(v1, '  handleCall:', '  codeChange: (_o: unknown, s: unknown) => s,\n  handleCall:');
 
 test('a release install refuses an uncopyable state before suspending anything: a server busy in a callback is neither sent a suspend nor waited for', async () => {
   const node = createNode();

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { genServer, sys, upgradeModules, type GenServer, type Pid, type ProcessContext, type UpgradeError } from '@otp-ts/runtime';
 import { withNode, compileModule, codeServerFor } from './helpers.ts';
+import { editsOrFail } from '../../../test/support/wait.ts';
 
 // Processes that call each other inside their callbacks are suspended together without a deadlock: a caller
 // blocked in a call to a process already suspended gets its answer, suspends, and then its callee suspends again.
@@ -19,7 +20,10 @@ export const pair: GenServer<{ peer: unknown; pings: number }, 'work' | 'ping' |
     return reply(await genServer.call(ctx, s.peer as never, 'ping' as never, Infinity), s);
   },
 };`;
-const pairV2 = pairV1.replace('{ vsn: 1, s }', '{ vsn: 2, s }').replace("handleCall: async", 'codeChange: (_o: unknown, s: any) => ({ ...s, migrated: true }),\n  handleCall: async');
+const pairV2 = editsOrFail(pairV1, [
+  ['{ vsn: 1, s }', '{ vsn: 2, s }'],
+  ["handleCall: async", 'codeChange: (_o: unknown, s: any) => ({ ...s, migrated: true }),\n  handleCall: async'],
+]);
 
 type Pair = { pair: GenServer<unknown, 'work' | 'ping' | 'get', never, unknown, unknown> };
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { genServer, genStatem, upgradeModules, TIMEOUT, type GenServer, type GenStatem, type Pid, type ProcessContext } from '@otp-ts/runtime';
 import { withNode, compileModule, codeServerFor } from './helpers.ts';
-import { waitFor } from '../../../test/support/wait.ts';
+import { waitFor, editsOrFail } from '../../../test/support/wait.ts';
 
 // A behaviour's pending timeout, hibernation and gen_statem timers are part of its loop, not of its callback
 // module: an upgrade that migrates the state leaves them as they were (OTP's code_change keeps the loop's
@@ -27,10 +27,11 @@ export const worker: GenServer<S, 'get', { work: number | 'hibernate' }, unknown
     return noreply(s);
   },
 };`;
-const workerV2 = workerV1
-  .replace('woke: 1', 'woke: 2')
-  .replace('{ vsn: 1, s }', '{ vsn: 2, s }')
-  .replace('  handleInfo:', '  codeChange: (_o: unknown, s: any) => ({ ...s, migrated: true }),\n  handleInfo:');
+const workerV2 = editsOrFail(workerV1, [
+  ['woke: 1', 'woke: 2'],
+  ['{ vsn: 1, s }', '{ vsn: 2, s }'],
+  ['  handleInfo:', '  codeChange: (_o: unknown, s: any) => ({ ...s, migrated: true }),\n  handleInfo:'],
+]);
 
 type Worker = { worker: GenServer<unknown, 'get', { work: number | 'hibernate' }, unknown, Pid> };
 
@@ -117,7 +118,10 @@ export const clock: GenStatem<string, D, never, 'arm', unknown, Pid> = {
     return { type: 'keepStateAndData' };
   },
 };`;
-const clockV2 = clockV1.replace('vsn: 1', 'vsn: 2').replace('  handleEvent:', '  codeChange: (_o: unknown, state: string, data: any) => ({ state, data: { ...data, migrated: true } }),\n  handleEvent:');
+const clockV2 = editsOrFail(clockV1, [
+  ['vsn: 1', 'vsn: 2'],
+  ['  handleEvent:', '  codeChange: (_o: unknown, state: string, data: any) => ({ state, data: { ...data, migrated: true } }),\n  handleEvent:'],
+]);
 
 test('a gen_statem busy in a callback when an upgrade comes keeps the event, state and generic timeouts it set: all fire after the upgrade, in the new code', async () => {
   await withNode(async (node) => {
