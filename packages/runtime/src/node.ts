@@ -12,6 +12,7 @@ import { TableRegistry } from './table.js';
 import type { Dest, ProcessFn, ProcessInfo, SpawnOptions } from './types.js';
 import type { CodeHooks, NodeDistribution, TraceHooks } from './node-hooks.js';
 import { finish } from './finish.js';
+import { DETACHED } from './process-record.js';
 
 /**
  * How much work (receives, hand-offs) a node does before it yields to I/O and timers: after this many
@@ -558,7 +559,7 @@ function start(proc: ProcessImpl, fn: ProcessFn): void {
   }
   if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
     proc.watchBody(result as Promise<unknown>);
-  } else {
+  } else if (result !== DETACHED) {
     finish(proc, 'normal', false);
   }
 }

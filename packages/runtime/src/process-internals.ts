@@ -1,5 +1,8 @@
 import { PROCESS, type Pid, type Ref } from './pid.js';
 import { ProcessImpl } from './process.js';
+import type { LoopWake } from './process-record.js';
+
+export { DETACHED, type LoopWake } from './process-record.js';
 import type { Matcher, ProcessContext, ProcessLabel } from './types.js';
 
 /** A monitor as behaviours read it: which process holds it, on which, under which tag. */
@@ -44,6 +47,12 @@ export interface ProcessInternals extends ProcessContext {
   hibernate(): void;
   /** The waiting messages, oldest first (a copy). */
   pendingMessages(limit?: number): unknown[];
+  /** Parks a behaviour loop in a receive of anything without a promise, woken through `wake`; false when it must receive instead. */
+  parkLoop(wake: LoopWake): boolean;
+  /** Watches `body` as the process's body from now on: its end ends the process (a DETACHED result does not). */
+  adopt(body: Promise<unknown>): void;
+  /** Ends the process as its body's end would: `outcome` returned, or (`threw`) thrown. */
+  end(outcome: unknown, threw: boolean): void;
 }
 
 /** The internals of the calling process: every `ProcessContext` the runtime hands out is its process record. */

@@ -26,6 +26,13 @@ export const EMPTY: unknown[] = [];
 export const CHUNK = 4096;
 /** Marks a body known to have resumed without its pending receive: it is watched at once from then on. */
 export const RACED: Promise<unknown> = Promise.resolve();
+/**
+ * What a body returns (or its promise resolves to) when the process goes on without it: a behaviour loop parked
+ * with `parkLoop` runs from its wake-ups and ends the process itself (`end`), so no suspended frame waits for it.
+ */
+export const DETACHED: unique symbol = Symbol('detached');
+/** How a loop parked with `parkLoop` is woken: with the message and its process, in the turn that took the message (it must defer its run). */
+export type LoopWake = (message: unknown, proc: ProcessImpl) => void;
 
 /** The rarely used parts of a process record. */
 class ProcessExtras {
@@ -53,7 +60,8 @@ export class ProcessRecord {
   readonly node: OtpNode;
   mode = IDLE;
   matcher: Matcher | null = null;
-  resolve: ((value: unknown) => void) | null = null;
+  // The pending receive's resolver, or a parked loop's wake (parkLoop), called with the message and this record.
+  resolve: ((value: unknown, proc: ProcessImpl) => void) | null = null;
   /** True while a trace session follows this process's messages (set by the trace agent). */
   traced = false;
   // The body's promise while the process waits in its first receive: see watchBody.

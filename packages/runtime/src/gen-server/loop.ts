@@ -6,7 +6,7 @@ import type { Pid } from '../pid.js';
 import type { ProcessContext, ProcessLabel } from '../types.js';
 import { CallMessage, CastMessage, SystemMessage, isSystemMessage, type From } from '../gen/messages.js';
 import { replyTo, type ServerName } from '../gen/call.js';
-import { internals } from '../process-internals.js';
+import { DETACHED, internals, type ProcessInternals } from '../process-internals.js';
 import { BadReturnValue } from '../gen/errors.js';
 import { resultOf } from '../gen/result.js';
 import { applyInitialDebug, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysTarget } from '../gen/sys-handler.js';
@@ -38,6 +38,8 @@ class Server implements SysTarget {
   continuation: { arg: unknown } | null = null;
   /** A callback returned the `'hibernate'` action: the next wait starts hibernated. */
   hibernating = false;
+  /** Started by runServer: the loop parks without a frame while idle (enterServer's keeps it: its caller awaits). */
+  detaches = false;
 
   constructor(
     readonly ctx: ProcessContext,
@@ -132,10 +134,22 @@ function labelOf(mod: AnyServer): ProcessLabel {
   return label;
 }
 
-/** Runs a gen_server in the current process: init, acknowledge, then the loop until it stops. */
-export function runServer(ctx: ProcessContext, mod: AnyServer, args: unknown, parent: Pid | null, ack: Acknowledge | null): Promise<void> {
-  // Not async: the process's promise is serve's own, so an idle server keeps one suspended frame.
-  return serve(ctx, null, { mod, args, parent, ack: ack! });
+/**
+ * Runs a gen_server in the current process: init, acknowledge, then the loop until it stops. What it returns is
+ * the process's body: DETACHED once the loop parked without a frame (see runLoop), else the promise of an async
+ * init or of the loop going on from an async callback.
+ */
+export function runServer(ctx: ProcessContext, mod: AnyServer, args: unknown, parent: Pid | null, ack: Acknowledge | null): Promise<unknown> | typeof DETACHED | undefined {
+  // A synchronous init is run and acknowledged in this turn, without a promise; only an async one is awaited.
+  const started = initServer(ctx, mod, args, parent, ack!);
+  if (isThenable(started)) return started.then((server) => (server === null ? undefined : serve(ctx, detaching(server), undefined)));
+  if (started === null) return undefined;
+  return runLoop(ctx, detaching(started));
+}
+
+function detaching(server: Server): Server {
+  server.detaches = true;
+  return server;
 }
 
 /** What processInfo shows as the current function of a hibernating server, as OTP's erlang:hibernate/3. */
@@ -156,47 +170,114 @@ export function enterServer(ctx: ProcessContext, mod: AnyServer, state: unknown,
   const server = new Server(ctx, mod, state, options.parent ?? null);
   setCurrentFunction(ctx, LOOP);
   applyAction(server, options.action);
-  return serve(ctx, server, null) as Promise<never>;
+  // The caller's body awaits this promise, so this loop keeps its frame: it never detaches.
+  return serve(ctx, server, undefined) as Promise<never>;
 }
 
-/** The server loop, after running init when `init` is given (start) or with a ready server (enterLoop). */
-async function serve(ctx: ProcessContext, ready: Server | null, init: { mod: AnyServer; args: unknown; parent: Pid | null; ack: Acknowledge } | null): Promise<void> {
-  let server = ready;
-  if (server === null) {
-    // A synchronous init is run and acknowledged in this turn, without a promise; only an async one is awaited.
-    const started = initFrom(ctx, init!);
-    server = isThenable(started) ? await started : started;
-    if (server === null) return;
-  }
-  // The suspended loop frame outlives init: drop what it no longer needs, so the GC can free it.
-  // eslint-disable-next-line no-useless-assignment
-  init = null;
-  // The loop runs in this same frame: an idle server keeps one suspended frame, not a chain of them. Its steps are
-  // plain functions, so the frame (which keeps every register of this function while it waits) stays small.
+/**
+ * The loop while it needs no promise: handles what waits in the mailbox and parks the server once it is empty,
+ * so an idle server keeps no suspended frame, only its process record and Server (parkLoop); its next message
+ * resumes it through wakeServer. A callback or a wait that needs a promise (an async callback, a sys request, a
+ * pending timeout, a suspension) goes on in serve, whose promise this returns for the process to watch.
+ */
+function runLoop(ctx: ProcessContext, server: Server): Promise<unknown> | typeof DETACHED {
   for (;;) {
     let pending: Promise<void> | undefined;
     if (server.continuation !== null && !server.suspended) pending = continueServer(server);
     else {
-      const hibernated = enterWait(ctx, server);
+      if (server.suspended || server.timeout !== undefined) return serve(ctx, server, undefined);
+      enterWait(ctx, server);
+      const msg = ctx.receiveNow();
+      if (msg === TIMEOUT) return internals(ctx).parkLoop(wakeServer) ? DETACHED : serve(ctx, server, undefined);
+      pending = handleMessage(ctx, server, msg);
+    }
+    if (pending !== undefined) return serve(ctx, server, pending);
+  }
+}
+
+// Servers woken from parkLoop, with their messages ([process, message, …] up to wokenEnd), run in one microtask: a
+// wake-up comes inside the sender's send, where the server must not run yet, as a resolved receive runs in a later
+// microtask. The array is kept between turns (emptying it would drop its room and allocate it again at the next wake).
+const woken: unknown[] = [];
+let wokenEnd = 0;
+const RESOLVED = Promise.resolve();
+
+function wakeServer(msg: unknown, proc: ProcessInternals): void {
+  woken[wokenEnd] = proc;
+  woken[wokenEnd + 1] = msg;
+  wokenEnd += 2;
+  if (wokenEnd === 2) void RESOLVED.then(runWoken);
+}
+
+// Every server woken so far, and those woken while these run, in the order they were woken.
+function runWoken(): void {
+  let i = 0;
+  try {
+    for (; i < wokenEnd; i += 2) {
+      const proc = woken[i] as ProcessInternals;
+      const msg = woken[i + 1];
+      woken[i] = woken[i + 1] = undefined;
+      resumeServer(proc, msg);
+    }
+  } finally {
+    const left = wokenEnd - i - 2;
+    if (left > 0) {
+      // A throw out of a server's end (a runtime fault) loses no other server's wake-up: the rest run in a turn of their own.
+      woken.copyWithin(0, i + 2, wokenEnd);
+      woken.fill(undefined, left, wokenEnd);
+      wokenEnd = left;
+      void RESOLVED.then(runWoken);
+    } else {
+      wokenEnd = 0;
+      // A burst's room (4 × 8 B a server woken in one turn) is not kept for good.
+      if (woken.length > 4096) woken.length = 0;
+    }
+  }
+}
+
+// A parked server's next message: handled, then the loop goes on (parked again, or in serve, whose end ends the process).
+function resumeServer(proc: ProcessInternals, msg: unknown): void {
+  // Killed between its wake-up and this turn: a dead server handles nothing, as a killed Erlang process.
+  if (proc.dead) return;
+  let next: Promise<unknown> | typeof DETACHED;
+  try {
+    const server = proc.sysTarget as Server;
+    const pending = handleMessage(proc, server, msg);
+    next = pending === undefined ? runLoop(proc, server) : serve(proc, server, pending);
+  } catch (error) {
+    proc.end(error, true);
+    return;
+  }
+  if (next !== DETACHED) proc.adopt(next);
+}
+
+/**
+ * The loop with a frame: from a pending callback's promise (or none), waiting in receives that need a promise. A
+ * server started by runServer (`detaches`) parks as runLoop does once it waits for anything with nothing queued,
+ * and this promise resolves DETACHED; an entered one (enterServer) stays in this frame until it stops.
+ */
+async function serve(ctx: ProcessContext, server: Server, pending: Promise<void> | undefined): Promise<unknown> {
+  for (;;) {
+    if (pending !== undefined) {
+      await pending;
+      setCurrentFunction(ctx, LOOP);
+    }
+    if (server.continuation !== null && !server.suspended) pending = continueServer(server);
+    else {
+      enterWait(ctx, server);
       let msg: unknown;
       if (server.suspended) msg = await ctx.receive(isSystemMessage);
       else if (server.timeout === undefined) {
         // Drain what is already queued without a promise per message; wait only when the mailbox is empty.
         msg = ctx.receiveNow();
-        if (msg === TIMEOUT) msg = await ctx.receive();
+        if (msg === TIMEOUT) {
+          if (server.detaches && internals(ctx).parkLoop(wakeServer)) return DETACHED;
+          msg = await ctx.receive();
+        }
       } else msg = await ctx.receive(null, timeoutLeft(server));
-      pending = handleMessage(ctx, server, msg, hibernated);
-    }
-    if (pending !== undefined) {
-      await pending;
-      setCurrentFunction(ctx, LOOP);
+      pending = handleMessage(ctx, server, msg);
     }
   }
-}
-
-// initServer with the start's arguments: one call of two in serve's frame, not five.
-function initFrom(ctx: ProcessContext, init: { mod: AnyServer; args: unknown; parent: Pid | null; ack: Acknowledge }): Server | null | Promise<Server | null> {
-  return initServer(ctx, init.mod, init.args, init.parent, init.ack);
 }
 
 // Runs a pending handleContinue (the action a callback returned).
@@ -206,13 +287,12 @@ function continueServer(server: Server): Promise<void> | undefined {
   return invoke(server, 'handleContinue', arg, null, arg);
 }
 
-// Hibernates a server whose last callback asked to before it waits; whether it did.
-function enterWait(ctx: ProcessContext, server: Server): boolean {
-  if (!server.hibernating) return false;
+// Hibernates a server whose last callback asked to before it waits (its current function tells it hibernated).
+function enterWait(ctx: ProcessContext, server: Server): void {
+  if (!server.hibernating) return;
   server.hibernating = false;
   internals(ctx).hibernate();
   setCurrentFunction(ctx, HIBERNATE);
-  return true;
 }
 
 // The ms left of the pending timeout, which runs from the end of the callback that set it to the next message of
@@ -223,10 +303,12 @@ function timeoutLeft(server: Server): number {
 }
 
 // Handles what the wait gave: a sys request, or the server's own message or timeout.
-function handleMessage(ctx: ProcessContext, server: Server, msg: unknown, hibernated: boolean): Promise<void> | undefined {
+function handleMessage(ctx: ProcessContext, server: Server, msg: unknown): Promise<void> | undefined {
   // Killed after its receive took the message but before the loop resumed: a dead server handles nothing and
   // replies to no one, as a killed Erlang process (the body's end is ignored once the process is dead).
-  internals(ctx).check();
+  const proc = internals(ctx);
+  proc.check();
+  const hibernated = proc.currentFunction === HIBERNATE;
   if (hibernated) setCurrentFunction(ctx, LOOP);
   if (msg instanceof SystemMessage) {
     // A sys request (an upgrade's suspend, changeCode and resume among them) is not the server's message: the

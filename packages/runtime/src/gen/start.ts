@@ -35,7 +35,7 @@ const UNLINKED = Object.freeze({ link: false });
  */
 export async function startAcknowledged(
   ctx: ProcessContext,
-  body: (child: ProcessContext, parent: Pid, ack: Acknowledge) => Promise<void>,
+  body: (child: ProcessContext, parent: Pid, ack: Acknowledge) => unknown,
   options: StartOptions,
   link: boolean,
 ): Promise<Pid> {
