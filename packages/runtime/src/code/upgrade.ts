@@ -137,7 +137,8 @@ function copyOf(p: Participant, copier: StateCopier): unknown {
 // The check stage: every state codeChange will see is copied; one that cannot be stops the upgrade before any code is swapped.
 function protectAll(code: CodeServer, participants: Participant[]): UpgradeError | undefined {
   const copier = new StateCopier((value) => code.isModuleExport(value));
-  for (const p of participants) {
+  for (let i = 0; i < participants.length; i++) {
+    const p = participants[i]!;
     if (p.supervisor || !p.migrates) continue;
     try {
       copier.reset();
@@ -157,7 +158,8 @@ function protectAll(code: CodeServer, participants: Participant[]): UpgradeError
 // shapes), and a state that cannot be copied refuses the upgrade before any process is suspended.
 function rehearseCopies(code: CodeServer, participants: Participant[]): UpgradeError | undefined {
   const copier = new StateCopier((value) => code.isModuleExport(value));
-  for (const p of participants) {
+  for (let i = 0; i < participants.length; i++) {
+    const p = participants[i]!;
     if (!p.migrates || p.target === undefined || !still(p)) continue;
     try {
       copier.reset();
@@ -239,7 +241,8 @@ function settleWithin(promises: Promise<unknown>[], ms: number): Promise<Array<{
 
 // Suspends, by a message it reads before any other, each participant still run in its own loop (not yet held).
 function holdDirect(ctx: ProcessContext, participants: Participant[]): void {
-  for (const p of participants) {
+  for (let i = 0; i < participants.length; i++) {
+    const p = participants[i]!;
     if (!p.direct || p.held) continue;
     p.held = true;
     ctx.send(p.pid, new SystemMessage(new From(ctx.self(), ctx.makeRef()), { type: 'suspend' }));
@@ -327,7 +330,10 @@ async function rollBack(ctx: ProcessContext, code: CodeServer, previous: Map<str
 
 // Resumes every process a suspend was sent to, without waiting for the answers: each resumes as soon as it reads its mailbox.
 function resumeAll(ctx: ProcessContext, participants: Participant[]): void {
-  for (const p of participants) if (p.held && ctx.isAlive(p.pid)) ctx.send(p.pid, new SystemMessage(new From(ctx.self(), ctx.makeRef()), { type: 'resume' }));
+  for (let i = 0; i < participants.length; i++) {
+    const p = participants[i]!;
+    if (p.held && ctx.isAlive(p.pid)) ctx.send(p.pid, new SystemMessage(new From(ctx.self(), ctx.makeRef()), { type: 'resume' }));
+  }
 }
 
 // Evaluates every new version; a failure stops the upgrade before anything changed.
@@ -367,18 +373,18 @@ function affectedBy(code: CodeServer, versions: ModuleVersion[], options: Upgrad
     changes.push({ who, module, exportName, oldCallbacks: callbacks });
     return who;
   };
-  for (const p of code.node.liveProcesses()) {
+  code.node.eachProcess((p) => {
     let who: Participant | undefined;
     const callbacks = p.label?.callbacks;
     const origin = callbacks ? code.exportOrigin(callbacks) : undefined;
     if (origin !== undefined && current.has(origin.version)) who = add(p, callbacks, origin.version.module, origin.exportName, who);
     const hosted = callbackModulesOf(p);
-    if (hosted === undefined) continue;
+    if (hosted === undefined) return;
     for (const handler of hosted) {
       const o = code.exportOrigin(handler);
       if (o !== undefined && next.has(o.version.module)) who = add(p, handler, o.version.module, o.exportName, who);
     }
-  }
+  });
   return { participants, changes };
 }
 
@@ -394,7 +400,8 @@ export async function upgradeModules(ctx: ProcessContext, code: CodeServer, sour
 
 // Marks each participant at rest in its loop as migrated directly, and takes its state now (one turn with the migration).
 function takeStill(participants: Participant[]): void {
-  for (const p of participants) {
+  for (let i = 0; i < participants.length; i++) {
+    const p = participants[i]!;
     p.direct = still(p);
     if (p.direct) p.state = p.target!.getState();
   }
