@@ -6,7 +6,7 @@ import { releaseAliases } from './alias.js';
 import { mailboxOverflow } from './limits.js';
 import { isolateMessage, isolation } from './isolation.js';
 import { runTiming } from './run-timing.js';
-import { CHUNK, DETACHED, EMPTY, IDLE, PARKED, RACED, READY, SCAN, ProcessRecord, type LoopWake } from './process-record.js';
+import { CHUNK, DETACHED, EMPTY, IDLE, LOOPED, PARKED, RACED, READY, SCAN, ProcessRecord, type LoopWake } from './process-record.js';
 import type { ProcessImpl } from './process.js';
 import type { Matcher } from './types.js';
 
@@ -88,7 +88,11 @@ export class ProcessMailbox extends ProcessRecord {
     if (this.dead || this.mode !== IDLE || (this.x !== null && this.x.suspended !== null)) return false;
     this.reductions++;
     if (runTiming.on !== null) runTiming.on.yielded(this);
-    this.resolve = wake;
+    // The body field marks the park (wake reads it already); a body not yet watched is watched from now on.
+    const body = this.body;
+    if (body !== null && body !== RACED) this.observe(body);
+    this.body = LOOPED;
+    this.resolve = wake as unknown as (value: unknown) => void;
     this.matcher = null;
     const node = this.node;
     if (node.budget > 0 && this.head >= this.mailbox.length) {
@@ -269,8 +273,11 @@ export class ProcessMailbox extends ProcessRecord {
   }
 
   private wake(this: ProcessImpl, value: unknown): void {
-    if (this.body !== null) {
-      if (this.body !== RACED) this.observe(this.body);
+    const body = this.body;
+    if (body !== null) {
+      // A loop parked by parkLoop: its wake is told the process (a receive's resolver takes the value alone).
+      if (body === LOOPED) return this.wakeLoop(value);
+      if (body !== RACED) this.observe(body);
       this.body = null;
     }
     this.cancelReceiveTimer();
@@ -280,7 +287,19 @@ export class ProcessMailbox extends ProcessRecord {
     this.mode = IDLE;
     this.reductions++;
     if (runTiming.on !== null) runTiming.on.woke(this);
-    resolve(value, this);
+    resolve(value);
+  }
+
+  private wakeLoop(this: ProcessImpl, value: unknown): void {
+    this.body = null;
+    // The slot holds the loop's wake while the body field says LOOPED (parkLoop): one slot, no field more a process.
+    const wake = this.resolve as unknown as LoopWake;
+    this.resolve = null;
+    this.matcher = null;
+    this.mode = IDLE;
+    this.reductions++;
+    if (runTiming.on !== null) runTiming.on.woke(this);
+    wake(value, this);
   }
 
   private cancelReceiveTimer(): void {

@@ -26,6 +26,8 @@ export const EMPTY: unknown[] = [];
 export const CHUNK = 4096;
 /** Marks a body known to have resumed without its pending receive: it is watched at once from then on. */
 export const RACED: Promise<unknown> = Promise.resolve();
+/** Marks a process parked by parkLoop (in the body field, which a wake-up reads anyway): its wake is a loop's, not a resolver. */
+export const LOOPED: Promise<unknown> = Promise.resolve();
 /**
  * What a body returns (or its promise resolves to) when the process goes on without it: a behaviour loop parked
  * with `parkLoop` runs from its wake-ups and ends the process itself (`end`), so no suspended frame waits for it.
@@ -60,8 +62,8 @@ export class ProcessRecord {
   readonly node: OtpNode;
   mode = IDLE;
   matcher: Matcher | null = null;
-  // The pending receive's resolver, or a parked loop's wake (parkLoop), called with the message and this record.
-  resolve: ((value: unknown, proc: ProcessImpl) => void) | null = null;
+  // The pending receive's resolver, or a parked loop's wake (parkLoop: the body field is then LOOPED).
+  resolve: ((value: unknown) => void) | null = null;
   /** True while a trace session follows this process's messages (set by the trace agent). */
   traced = false;
   // The body's promise while the process waits in its first receive: see watchBody.
