@@ -32,7 +32,8 @@ export const LOOPED: Promise<unknown> = Promise.resolve();
  * What a body returns (or its promise resolves to) when the process goes on without it: a behaviour loop parked
  * with `parkLoop` runs from its wake-ups and ends the process itself (`end`), so no suspended frame waits for it.
  */
-export const DETACHED: unique symbol = Symbol('detached');
+// A registered symbol, the same in every copy of the runtime one program loads (a body of one may run on a node of another).
+export const DETACHED: unique symbol = Symbol.for('otp-ts.detached');
 /** How a loop parked with `parkLoop` is woken: with the message and its process, in the turn that took the message (it must defer its run). */
 export type LoopWake = (message: unknown, proc: ProcessImpl) => void;
 
