@@ -177,3 +177,42 @@ test('a parked server that crashes, throws a non-Error or stops from a synchrono
     }),
   );
 });
+
+test('a server whose init awaited a receive parks afterwards like any other, and its crash or stop still ends the process with its reason', async () => {
+  const slow: GenServer<number, 'get', 'crash' | 'stop' | 'inc', unknown, Pid> = {
+    async init(starter, ctx) {
+      // Waits in a receive during init: the process's body is a pending promise the runtime has not watched yet.
+      ctx.send(starter, { waiting: ctx.self() });
+      await ctx.receive((m) => m === 'go on');
+      return ok(0);
+    },
+    handleCall: (_req, _from, n) => reply(n, n),
+    handleCast(req, n) {
+      if (req === 'stop') return stop('done', n);
+      if (req === 'crash') throw new Error('late boom');
+      return noreply(n + 1);
+    },
+  };
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      quietLogs(node);
+      const reasons: unknown[] = [];
+      for (const last of ['crash', 'stop'] as const) {
+        // A helper lets init go on: the starter itself waits in start's own receive meanwhile.
+        const helper = ctx.spawn(async (c) => {
+          const { waiting } = (await c.receive()) as { waiting: Pid };
+          c.send(waiting, 'go on');
+        });
+        const srv = await genServer.start(ctx, slow, helper);
+        for (let i = 0; i < 3; i++) genServer.cast(ctx, srv, 'inc');
+        assert.equal(await genServer.call(ctx, srv, 'get'), 3);
+        assert.equal(ctx.processInfo(srv)?.status, 'waiting');
+        const ref = ctx.monitor(srv);
+        genServer.cast(ctx, srv, last);
+        const down = await ctx.receive((m) => isDown(m, ref));
+        reasons.push(down.reason instanceof Error ? down.reason.message : down.reason);
+      }
+      assert.deepEqual(reasons, ['late boom', 'done']);
+    }),
+  );
+});
