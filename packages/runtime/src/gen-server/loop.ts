@@ -229,7 +229,7 @@ function runWoken(): void {
       void RESOLVED.then(runWoken);
     } else {
       wokenEnd = 0;
-      // A burst's room (4 × 8 B a server woken in one turn) is not kept for good.
+      // A burst's room (16 B a server woken in one turn) is not kept for good.
       if (woken.length > 4096) woken.length = 0;
     }
   }
