@@ -1,5 +1,7 @@
 // Code server workloads on otp-ts. Usage: node --expose-gc otp.mjs WORKLOAD [N]  (prints one JSON line)
+// (upgrade_10k_alloc is run by hand, not by run.mjs: `node --expose-gc bench/code/otp.mjs upgrade_10k_alloc`.)
 import { transformSync } from 'esbuild';
+import { Session } from 'node:inspector/promises';
 import { createNode, codeServerOf, genServer, upgradeModules, loggerOf } from '@otp-ts/runtime';
 
 const now = () => performance.now();
@@ -38,7 +40,7 @@ async function heapOverLoads() {
 // state); µs of each, in order. The first is a cold runtime's; the later ones run the upgrade's code warm.
 // `collect`: a full collection before the first upgrade, so that it does not also pay for promoting the servers
 // the set-up just started out of V8's young generation (a node's processes are old by the time it upgrades them).
-async function upgrade(n, rounds = 1, collect = true) {
+async function upgrade(n, rounds = 1, collect = true, sample = undefined) {
   const node = createNode();
   loggerOf(node).setLevel('emergency');
   const code = codeServerOf(node);
@@ -54,15 +56,41 @@ async function upgrade(n, rounds = 1, collect = true) {
       const next = compile('b/srv', v2(r), String(r + 2));
       if (r === 0 && collect) globalThis.gc();
       const t0 = now();
+      if (sample) await sample.start();
       const report = await upgradeModules(ctx, code, [next]);
       us.push(Math.round((now() - t0) * 1000));
+      if (sample) return { ops: n, ...(await sample.stop()) };
       if (report.processes.length !== n) throw new Error(`upgraded ${report.processes.length} of ${n}`);
     }
     return { ops: n, us: us[0], rate: n / (us[0] / 1e6), rounds: us };
   });
 }
 
-const workloads = { cross_module_call: crossModuleCall, heap_over_loads: heapOverLoads, upgrade_1k: () => upgrade(1000), upgrade_10k: () => upgrade(10_000), upgrade_1k_young: () => upgrade(1000, 1, false), upgrade_10k_young: () => upgrade(10_000, 1, false), upgrade_1k_rounds: () => upgrade(1000, 5), upgrade_10k_rounds: () => upgrade(10_000, 5) };
+// upgrade_10k_alloc: what a fresh runtime's first upgrade of 10,000 gen_servers allocates, garbage included (V8's
+// sampling heap profiler over the upgrade alone, objects a collection freed counted too), and its top allocating functions.
+function allocationSampler() {
+  const session = new Session();
+  session.connect();
+  return {
+    start: () => session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }),
+    async stop() {
+      const { profile } = await session.post('HeapProfiler.stopSampling');
+      const by = new Map();
+      let bytes = 0;
+      const walk = (node) => {
+        const fn = `${node.callFrame.functionName || '(anonymous)'}`;
+        bytes += node.selfSize;
+        by.set(fn, (by.get(fn) ?? 0) + node.selfSize);
+        node.children.forEach(walk);
+      };
+      walk(profile.head);
+      const top = [...by].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([fn, b]) => ({ fn, bytes: b }));
+      return { allocated_bytes: bytes, top };
+    },
+  };
+}
+
+const workloads = { upgrade_10k_alloc: () => upgrade(10_000, 1, true, allocationSampler()), cross_module_call: crossModuleCall, heap_over_loads: heapOverLoads, upgrade_1k: () => upgrade(1000), upgrade_10k: () => upgrade(10_000), upgrade_1k_young: () => upgrade(1000, 1, false), upgrade_10k_young: () => upgrade(10_000, 1, false), upgrade_1k_rounds: () => upgrade(1000, 5), upgrade_10k_rounds: () => upgrade(10_000, 5) };
 const w = process.argv[2];
 if (!workloads[w]) { console.error(`unknown workload '${w}': one of ${Object.keys(workloads).join(', ')}`); process.exit(2); }
 console.log(JSON.stringify(await workloads[w]()));

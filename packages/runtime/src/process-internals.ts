@@ -1,9 +1,9 @@
 import { PROCESS, type Pid, type Ref } from './pid.js';
 import { ProcessImpl } from './process.js';
 import type { LoopWake } from './process-record.js';
+import type { Matcher, ProcessContext, ProcessLabel } from './types.js';
 
 export { DETACHED, type LoopWake } from './process-record.js';
-import type { Matcher, ProcessContext, ProcessLabel } from './types.js';
 
 /** A monitor as behaviours read it: which process holds it, on which, under which tag. */
 export interface MonitorView {
