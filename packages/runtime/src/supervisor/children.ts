@@ -1,5 +1,5 @@
 import { Down, Exit, TIMEOUT, type ExitReason } from '../messages.js';
-import type { Pid } from '../pid.js';
+import type { Pid, Ref } from '../pid.js';
 import type { ProcessContext } from '../types.js';
 import { StartError } from '../gen/errors.js';
 import { SupervisorError, type AutoShutdown, type BadSpecDetail, type ChildSpec, type ChildType, type Restart, type Shutdown, type SupFlags } from './types.js';
@@ -110,22 +110,42 @@ export function isNormalOrShutdown(reason: ExitReason): boolean {
  * once, or send `shutdown` and kill after the shutdown time. Resolves to the reason the child exited with.
  */
 export async function shutdownChild(ctx: ProcessContext, pid: Pid, shutdown: Shutdown): Promise<ExitReason> {
-  const ref = ctx.monitor(pid);
-  ctx.unlink(pid);
-  const early = await ctx.receive((m): m is Exit => m instanceof Exit && m.from === pid, 0);
-  if (early !== TIMEOUT) {
+  return (await shutdownChildren(ctx, [pid], shutdown)).get(pid)!;
+}
+
+/**
+ * Stops children all at once, as OTP stops a simpleOneForOne supervisor's: each is unlinked and monitored
+ * and gets its signal before any is waited for, and one shutdown time runs for them all, after which the
+ * ones left are killed. Resolves to each child's exit reason.
+ */
+export async function shutdownChildren(ctx: ProcessContext, pids: readonly Pid[], shutdown: Shutdown): Promise<Map<Pid, ExitReason>> {
+  const reasons = new Map<Pid, ExitReason>();
+  const waiting = new Map<Ref, Pid>();
+  for (const pid of pids) {
+    const ref = ctx.monitor(pid);
+    ctx.unlink(pid);
+    waiting.set(ref, pid);
+    const early = await ctx.receive((m): m is Exit => m instanceof Exit && m.from === pid, 0);
     // It had already exited: its DOWN follows (noproc or its reason), and the EXIT told us why.
-    await ctx.receive((m) => m instanceof Down && m.ref === ref);
-    return early.reason;
+    if (early !== TIMEOUT) reasons.set(pid, early.reason);
+    else ctx.exit(pid, shutdown === 'brutalKill' ? 'kill' : 'shutdown');
   }
-  const isDown = (m: unknown): m is Down => m instanceof Down && m.ref === ref;
-  if (shutdown === 'brutalKill') {
-    ctx.exit(pid, 'kill');
-    return (await ctx.receive(isDown)).reason;
+  const isDown = (m: unknown): m is Down => m instanceof Down && waiting.has(m.ref);
+  const deadline = typeof shutdown === 'number' ? performance.now() + shutdown : Infinity;
+  while (waiting.size > 0) {
+    const down = await ctx.receive(isDown, Math.max(0, deadline - performance.now()));
+    if (down === TIMEOUT) break;
+    const pid = waiting.get(down.ref)!;
+    waiting.delete(down.ref);
+    if (!reasons.has(pid)) reasons.set(pid, down.reason);
   }
-  ctx.exit(pid, 'shutdown');
-  const down = await ctx.receive(isDown, shutdown === 'infinity' ? Infinity : shutdown);
-  if (down !== TIMEOUT) return down.reason;
-  ctx.exit(pid, 'kill');
-  return (await ctx.receive(isDown)).reason;
+  // Past the shutdown time: the children still running are killed.
+  for (const pid of waiting.values()) ctx.exit(pid, 'kill');
+  while (waiting.size > 0) {
+    const down = await ctx.receive(isDown);
+    const pid = waiting.get(down.ref)!;
+    waiting.delete(down.ref);
+    reasons.set(pid, down.reason);
+  }
+  return reasons;
 }

@@ -2,7 +2,7 @@ import type { ExitReason } from '../messages.js';
 import { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
 import { isNormalExit, loggerOf } from '../logger.js';
-import { shutdownChild, startChildProcess, type Child, type FullSpec } from './children.js';
+import { shutdownChild, shutdownChildren, startChildProcess, type Child, type FullSpec } from './children.js';
 import type { SupFlags, Supervisor } from './types.js';
 import { startWithState } from './escalation.js';
 
@@ -56,10 +56,16 @@ export async function startOne(state: SupState, child: Child, restored?: { state
   }
 }
 
-/** Stops every running child, last started first. */
+/** Stops every running child: dynamic ones all at once (as OTP), static ones last started first. */
 export async function terminateChildren(state: SupState): Promise<void> {
-  const dynamic = [...state.dynamic.values()];
-  for (let i = dynamic.length - 1; i >= 0; i--) if (dynamic[i]!.pid instanceof Pid) await stopOne(state, dynamic[i]!);
+  const dynamic = [...state.dynamic.values()].filter((c) => c.pid instanceof Pid);
+  if (state.template !== null && dynamic.length > 0) {
+    const reasons = await shutdownChildren(state.ctx, dynamic.map((c) => c.pid as Pid), state.template.shutdown);
+    for (const child of dynamic) {
+      reportUnexpected(state, child, child.pid as Pid, reasons.get(child.pid as Pid)!);
+      child.pid = undefined;
+    }
+  }
   state.dynamic.clear();
   for (let i = state.children.length - 1; i >= 0; i--) {
     const child = state.children[i]!;
@@ -71,8 +77,12 @@ export async function terminateChildren(state: SupState): Promise<void> {
 /** Stops one child within its shutdown time, reporting an unexpected exit reason. */
 export async function stopOne(state: SupState, child: Child): Promise<void> {
   const pid = child.pid as Pid;
-  const exitReason = await shutdownChild(state.ctx, pid, child.spec.shutdown);
+  reportUnexpected(state, child, pid, await shutdownChild(state.ctx, pid, child.spec.shutdown));
+  child.pid = undefined;
+}
+
+// Reports a child that a shutdown ended with another reason than the one it was sent.
+function reportUnexpected(state: SupState, child: Child, pid: Pid, exitReason: ExitReason): void {
   const expected = child.spec.shutdown === 'brutalKill' ? exitReason === 'killed' : exitReason === 'shutdown';
   if (!expected && !isNormalExit(exitReason) && exitReason !== 'noproc') report(state, 'shutdownError', exitReason, child, pid);
-  child.pid = undefined;
 }
