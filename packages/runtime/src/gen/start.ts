@@ -1,5 +1,5 @@
 import { Pid, type Ref } from '../pid.js';
-import { Down, TIMEOUT } from '../messages.js';
+import { Down, Exit, TIMEOUT } from '../messages.js';
 import { RuntimeError } from '../errors.js';
 import type { ProcessContext, SpawnOptions } from '../types.js';
 import { InitAck } from './messages.js';
@@ -30,8 +30,9 @@ const UNLINKED = Object.freeze({ link: false });
 
 /**
  * Spawns a behaviour process and waits until its init acknowledges (OTP's proc_lib:start_link). The body
- * receives the parent's pid and an `ack` to call once init is done. With `link`, a failed init's exit
- * signal reaches the parent like any other (supervisors trap it).
+ * receives the parent's pid and an `ack` to call once init is done. With `link`, a failed start leaves no
+ * `Exit` of the child in a trapping parent's mailbox, as OTP 26's start_link consumes it (a parent that does
+ * not trap exits still dies of an abnormal one, as in OTP).
  */
 export async function startAcknowledged(
   ctx: ProcessContext,
@@ -76,6 +77,7 @@ export async function startAcknowledged(
     }
     // The child exits after a failed init: wait for it, so a name it held is free when start returns.
     await ctx.receive((m) => m instanceof Down && m.ref === mref);
+    if (link) await flushExit(ctx, pid);
     throw answer.value instanceof StartError ? answer.value : new StartError(answer.value);
   }
   if (answer === TIMEOUT) {
@@ -84,7 +86,14 @@ export async function startAcknowledged(
     ctx.demonitor(mref, FLUSH);
     throw new StartError('timeout');
   }
+  if (link) await flushExit(ctx, pid);
   throw new StartError((answer as Down).reason);
+}
+
+// Unlinks a child known to be dead and drops its Exit, which its death queued with its DOWN (OTP's flush_EXIT).
+async function flushExit(ctx: ProcessContext, pid: Pid): Promise<void> {
+  ctx.unlink(pid);
+  await ctx.receive((m) => m instanceof Exit && m.from === pid, 0);
 }
 
 export { Pid };
