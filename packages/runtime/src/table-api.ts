@@ -47,7 +47,7 @@ export interface TableOptions {
 export interface UpdateCounterOptions<R> {
   /** The element to increment: an index or a property (default: the one after the key for tuples). */
   pos?: number | string;
-  /** The record inserted first when the key is missing (otherwise a missing key throws `badarg`). */
+  /** The record inserted first when the key is missing, its key element replaced by the key (otherwise a missing key throws `badarg`). */
   default?: R;
 }
 

@@ -355,7 +355,11 @@ class TableHandle<R> implements Table<R> {
     let record = s.data.get(termKey(key)) as Record<string | number, unknown> | undefined;
     if (record === undefined) {
       if (options.default === undefined) throw new RuntimeError('badarg', `updateCounter: no record with key ${String(key)} in table '${s.label}' and no default given`);
-      record = options.default as Record<string | number, unknown>;
+      if (options.default === null || typeof options.default !== 'object') throw new RuntimeError('badarg', `updateCounter: the default for table '${s.label}' must be a record (a tuple or an object)`);
+      // As ETS: whatever the default holds in the key's place is replaced by the key updated.
+      const given = options.default as Record<string | number, unknown>;
+      record = (Array.isArray(given) ? given.slice() : { ...given }) as Record<string | number, unknown>;
+      record[s.keyPos] = key;
     }
     const pos = options.pos ?? (typeof s.keyPos === 'number' ? s.keyPos + 1 : undefined);
     if (pos === undefined) throw new RuntimeError('badarg', `updateCounter on object records of table '${s.label}' needs options.pos`);
