@@ -2,8 +2,8 @@
 // (checked against OTP's supervisor.erl and its manual).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genServer, supervisor, ok, noreply, isDown, TIMEOUT, type GenServer, type LogEvent, type Pid, type ProcessContext, type Shutdown, type Supervisor } from '@otp-ts/runtime';
-import { withNode, quietLogs } from './helpers.ts';
+import { genServer, supervisor, ok, noreply, isDown, SupervisorError, TIMEOUT, type GenServer, type LogEvent, type Pid, type ProcessContext, type Shutdown, type Supervisor } from '@otp-ts/runtime';
+import { withNode, quietLogs, idle } from './helpers.ts';
 
 const WAIT = 20_000;
 
@@ -93,5 +93,50 @@ test('supervisor_SUITE: simple_one_for_one_shutdown — dynamic children past th
     });
     const errors = supervisorReports(logs).filter((r) => r.errorContext === 'shutdownError');
     assert.deepEqual(errors.map((r) => r.reason), ['killed', 'killed'], 'each child killed past the shutdown time is reported, the brutally killed ones are not');
+  });
+});
+
+const plain: GenServer<null> = { name: 'plain', init: () => ok(null) };
+const notFound = (e: unknown): boolean => e instanceof SupervisorError && e.code === 'notFound';
+
+test('supervisor_SUITE: sup_start_map — getChildspec answers each child\'s spec with OTP\'s defaults filled in, notFound for an unknown id or a pid', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      const start = (c: ProcessContext) => genServer.startLink(c, plain, undefined);
+      const nested: Supervisor<void> = { name: 'nested', init: () => ({ flags: {}, children: [] }) };
+      const sup = await supervisor.start(ctx, { name: 'map_sup', init: () => ({ flags: {}, children: [
+        { id: 'child1', start },
+        { id: 'child2', start, shutdown: 'brutalKill' },
+        { id: 'child3', start: (c) => supervisor.startLink(c, nested, undefined), type: 'supervisor' },
+      ] }) }, undefined);
+      const shape = async (id: string | Pid) => {
+        const { restart, shutdown, type, significant } = await supervisor.getChildspec(ctx, sup, id);
+        return { restart, shutdown, type, significant };
+      };
+      assert.deepEqual(await shape('child1'), { restart: 'permanent', shutdown: 5000, type: 'worker', significant: false });
+      assert.deepEqual(await shape('child2'), { restart: 'permanent', shutdown: 'brutalKill', type: 'worker', significant: false });
+      assert.deepEqual(await shape('child3'), { restart: 'permanent', shutdown: 'infinity', type: 'supervisor', significant: false });
+      assert.equal((await supervisor.getChildspec(ctx, sup, 'child1')).start, start);
+      await assert.rejects(supervisor.getChildspec(ctx, sup, 'child4'), notFound);
+      const running = (await supervisor.whichChildren(ctx, sup)).find((c) => c.id === 'child1')!.pid as Pid;
+      await assert.rejects(supervisor.getChildspec(ctx, sup, running), notFound, 'a static child is not found by pid');
+    });
+  });
+});
+
+test('supervisor_SUITE: get_childspec on simple_one_for_one — the template by its id or a child\'s pid; notFound for another id or a live pid that is no child', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      const sup = await supervisor.start(ctx, { name: 'simple_map_sup', init: () => ({ flags: { strategy: 'simpleOneForOne' }, children: [{ id: 'template', start: (c) => genServer.startLink(c, plain, undefined), restart: 'transient' }] }) }, undefined);
+      const kid = (await supervisor.startChild(ctx, sup, []))!;
+      assert.equal((await supervisor.getChildspec(ctx, sup, kid)).restart, 'transient');
+      assert.equal((await supervisor.getChildspec(ctx, sup, 'template')).id, 'template');
+      await assert.rejects(supervisor.getChildspec(ctx, sup, 'other'), notFound);
+      const stranger = ctx.spawn(idle);
+      await assert.rejects(supervisor.getChildspec(ctx, sup, stranger), notFound);
+      ctx.exit(stranger, 'kill');
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { Pid } from '../pid.js';
-import { normalizeSpec, type Child } from './children.js';
+import { normalizeSpec, type Child, type FullSpec } from './children.js';
 import { SupervisorError, type ChildCounts, type ChildInfo, type ChildSpec } from './types.js';
 import { startOne, stopOne, type SupState } from './state.js';
 
@@ -139,10 +139,19 @@ function countChildren(state: SupState): SupAnswer {
 }
 
 function getChildspec(state: SupState, which: string | Pid): SupAnswer {
-  const child = state.template !== null ? { spec: state.template } : find(state, which);
-  if (!child) return refuse('notFound', `no child ${String(which)}`);
-  const { id, start, restart, shutdown, type, modules, significant } = child.spec;
+  const spec = specOf(state, which);
+  if (spec === undefined) return refuse('notFound', `no child ${String(which)}`);
+  const { id, start, restart, shutdown, type, modules, significant } = spec;
   return done({ id, start, restart, shutdown, type, modules, significant });
+}
+
+// The spec of child `which`. A simpleOneForOne supervisor answers its template for the template's id or a
+// dynamic child's pid (a pid no longer alive included, as OTP's find_child), and nothing for anything else.
+function specOf(state: SupState, which: string | Pid): FullSpec | undefined {
+  const template = state.template;
+  if (template === null) return find(state, which)?.spec;
+  if (which instanceof Pid) return state.dynamic.has(which) || !state.ctx.isAlive(which) ? template : undefined;
+  return which === template.id ? template : undefined;
 }
 
 // After a code change: the static children the new child specs add start, and those they remove stop.
