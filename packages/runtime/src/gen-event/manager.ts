@@ -5,7 +5,7 @@ import { ExitSignal } from '../errors.js';
 import type { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
 import { internals } from '../process-internals.js';
-import { SystemMessage, isSystemMessage, type From } from '../gen/messages.js';
+import { SystemMessage, suspendedWait, type From } from '../gen/messages.js';
 import { replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
 import { resultOf } from '../gen/result.js';
@@ -141,7 +141,7 @@ export async function runManager(ctx: ProcessContext, parent: Pid | null, ack: A
   setCurrentFunction(ctx, LOOP);
   ack(true, ctx.self());
   for (;;) {
-    const msg = mgr.suspended ? await ctx.receive(isSystemMessage) : await ctx.receive();
+    const msg = mgr.suspended ? await ctx.receive(suspendedWait(mgr.parent)) : await ctx.receive();
     // Killed after the receive took the message, before the loop resumed: a dead manager handles nothing.
     internals(ctx).check();
     await dispatch(mgr, msg);

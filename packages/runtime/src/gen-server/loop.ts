@@ -4,7 +4,7 @@ import { safeFormatStatus } from '../gen/format-status.js';
 import { ExitSignal } from '../errors.js';
 import type { Pid } from '../pid.js';
 import type { ProcessContext, ProcessLabel } from '../types.js';
-import { CallMessage, CastMessage, SystemMessage, isSystemMessage, type From } from '../gen/messages.js';
+import { CallMessage, CastMessage, SystemMessage, suspendedWait, type From } from '../gen/messages.js';
 import { replyTo, type ServerName } from '../gen/call.js';
 import { DETACHED, internals, type ProcessInternals } from '../process-internals.js';
 import { BadReturnValue } from '../gen/errors.js';
@@ -266,7 +266,7 @@ async function serve(ctx: ProcessContext, server: Server, pending: Promise<void>
     else {
       enterWait(ctx, server);
       let msg: unknown;
-      if (server.suspended) msg = await ctx.receive(isSystemMessage);
+      if (server.suspended) msg = await ctx.receive(suspendedWait(server.parent));
       else if (server.timeout === undefined) {
         // Drain what is already queued without a promise per message; wait only when the mailbox is empty.
         msg = ctx.receiveNow();

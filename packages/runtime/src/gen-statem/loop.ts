@@ -6,7 +6,7 @@ import type { Pid } from '../pid.js';
 import type { ProcessContext, ProcessLabel } from '../types.js';
 import { internals } from '../process-internals.js';
 import { termEquals, termKey } from '../terms.js';
-import { CallMessage, CastMessage, SystemMessage, isSystemMessage } from '../gen/messages.js';
+import { CallMessage, CastMessage, SystemMessage, suspendedWait } from '../gen/messages.js';
 import { replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
 import { resultOf } from '../gen/result.js';
@@ -263,7 +263,7 @@ async function loop(m: Machine): Promise<never> {
 /** Takes the next message and turns it into an event; null when it was a system message or a stale timer. */
 async function receiveEvent(m: Machine): Promise<Event | null> {
   const { ctx } = m;
-  const msg = m.suspended ? await ctx.receive(isSystemMessage) : await ctx.receive();
+  const msg = m.suspended ? await ctx.receive(suspendedWait(m.parent)) : await ctx.receive();
   // Killed after the receive took the message, before the loop resumed: a dead machine handles nothing.
   internals(ctx).check();
   if (msg instanceof SystemMessage) {

@@ -1,4 +1,5 @@
 import type { Pid, Ref } from '../pid.js';
+import { Exit } from '../messages.js';
 import { markReplyClass, registerWireClass } from '../wire.js';
 
 /** Internal: how a From that arrived from another node sends its reply back. */
@@ -62,8 +63,27 @@ export class SystemMessage {
   ) {}
 }
 
-/** True for a sys request: a suspended loop waits on exactly this matcher, which is how an upgrade tells it is suspended. */
+/** True for a sys request: what a suspended loop without a parent waits on (see suspendedWait). */
 export const isSystemMessage = (m: unknown): m is SystemMessage => m instanceof SystemMessage;
+
+// The matchers suspendedWait made for loops with a parent, so isSuspendedWait knows them.
+const parentWaits = new WeakSet<object>();
+
+/**
+ * What a suspended behaviour loop waits on: sys requests and, as OTP's sys suspend loop, its parent's exit
+ * signal, on which a process trapping exits terminates while suspended (a supervisor's shutdown of it).
+ */
+export function suspendedWait(parent: Pid | null): (m: unknown) => boolean {
+  if (parent === null) return isSystemMessage;
+  const matcher = (m: unknown): boolean => m instanceof SystemMessage || (m instanceof Exit && m.from === parent);
+  parentWaits.add(matcher);
+  return matcher;
+}
+
+/** Whether a receive's matcher is a suspended loop's wait: how an upgrade tells a process is suspended. */
+export function isSuspendedWait(matcher: unknown): boolean {
+  return matcher === isSystemMessage || (typeof matcher === 'function' && parentWaits.has(matcher));
+}
 
 /** What sys can ask a behaviour process. */
 export type SystemRequest =

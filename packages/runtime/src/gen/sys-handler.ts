@@ -2,7 +2,7 @@ import type { ProcessContext, ProcessLabel } from '../types.js';
 import type { Pid } from '../pid.js';
 import { internals } from '../process-internals.js';
 import { replyTo } from './call.js';
-import { isSystemMessage, type SystemMessage, type SystemRequest } from './messages.js';
+import { isSuspendedWait, type SystemMessage, type SystemRequest } from './messages.js';
 import { formatValue } from '../logger.js';
 
 /** Counters kept while sys statistics are on. */
@@ -251,7 +251,7 @@ interface Saved {
 
 /** True while `ctx` waits suspended by sys: its loop reads only system messages (costs nothing to keep, unlike a set of processes). */
 export function isSysSuspended(ctx: ProcessContext): boolean {
-  return internals(ctx).matcher === isSystemMessage;
+  return isSuspendedWait(internals(ctx).matcher);
 }
 
 // Behaviours running several callback modules at once (gen_event's handlers), which a process label cannot name.
