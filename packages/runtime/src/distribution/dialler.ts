@@ -147,7 +147,7 @@ export class Dialler {
     // The port mapper's answer: the node's entry, or why there is none (it does not know the node, or does not answer).
     let unknown: ConnectFailure = { reason: 'unknown', message: `distribution: the port mapper on ${host} does not know ${name}` };
     const ask = () =>
-      lookup(name, host, this.epmd).catch((error: Error) => {
+      lookup(name, host, this.epmd, this.host.limits.handshakeTimeoutMs).catch((error: Error) => {
         unknown = { reason: 'unreachable', message: `distribution: no port mapper answers on ${host}:${this.epmd} (${error.message})` };
         return undefined;
       });

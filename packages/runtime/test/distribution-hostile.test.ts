@@ -1,0 +1,57 @@
+// The port mapper and the distribution listener against what a hostile or broken party on the network does
+// to them: a port mapper that accepts and never answers, a client on another host registering a name, a
+// node whose start failed still listening. Real TCP on loopback, real OS processes where a process's fate is tested.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { createNode } from '../src/index.ts';
+import { names, register } from '../src/distribution/epmd-client.ts';
+import { type NodeEntry } from '../src/distribution/epmd-protocol.ts';
+import { waitFor } from '../../../test/support/wait.ts';
+
+const epmdMain = fileURLToPath(new URL('../src/distribution/epmd-main.ts', import.meta.url));
+const entry = (name: string, port: number): NodeEntry => ({ name, port, nodeType: 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+// `promise`, or a rejection naming `what` once 30 s pass: a hang fails the test instead of stalling it.
+function within<T>(what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: still waiting after 30000 ms`)), 30_000)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+test('a port mapper that accepts connections and never answers (its process stopped) fails a dial at the handshake deadline with a line naming it; messages for that node are dropped, not held', async () => {
+  const port = await freePort();
+  const mapper = spawn(process.execPath, [...process.execArgv, epmdMain, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: string[] = [];
+  const node = createNode({ onCrash: () => {} });
+  try {
+    await waitFor('the port mapper to listen', () => names('127.0.0.1', port).then(() => true, () => false));
+    await node.startDistribution({ name: 'asker@127.0.0.1', cookie: 'sekrit', epmdPort: port, handshakeTimeoutMs: 1000, log: (l) => logs.push(l) });
+    // Stopped, its process still holds the port: the kernel accepts connections for it, nobody answers.
+    mapper.kill('SIGSTOP');
+    assert.equal(await within('ping through the stopped port mapper', node.ping('ghost@127.0.0.1')), false);
+    const silent = new RegExp(`no port mapper answers on 127\\.0\\.0\\.1:${port} \\(the port mapper at 127\\.0\\.0\\.1:${port} accepted the connection but sent no answer within 1000 ms\\)`);
+    assert.match(node.dist!.connectFailure('ghost@127.0.0.1')?.message ?? '', silent);
+    node.send({ name: 'inbox', node: 'ghost@127.0.0.1' }, 'hello');
+    await waitFor('the message for the unreachable node to be dropped with a line', () => logs.some((l) => /^distribution: dropped 1 message to 'ghost@127\.0\.0\.1': /.test(l) && silent.test(l)));
+    // The port mapper client's other requests have their deadline too.
+    await within('names() from the stopped port mapper', assert.rejects(names('127.0.0.1', port, 500), /accepted the connection but sent no answer within 500 ms/));
+    await within('register() with the stopped port mapper', assert.rejects(register(entry('late', 41001), '127.0.0.1', port, 500), /sent no answer within 500 ms/));
+  } finally {
+    mapper.kill('SIGCONT');
+    mapper.kill();
+    await node.shutdown();
+  }
+});
