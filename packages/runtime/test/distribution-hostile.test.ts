@@ -7,11 +7,13 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createNode } from '../src/index.ts';
+import { EpmdServer } from '../src/distribution/epmd-server.ts';
 import { names, register } from '../src/distribution/epmd-client.ts';
 import { type NodeEntry } from '../src/distribution/epmd-protocol.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 
 const epmdMain = fileURLToPath(new URL('../src/distribution/epmd-main.ts', import.meta.url));
+const takenName = fileURLToPath(new URL('./fixtures/taken-name.ts', import.meta.url));
 const entry = (name: string, port: number): NodeEntry => ({ name, port, nodeType: 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) });
 
 function freePort(): Promise<number> {
@@ -53,5 +55,26 @@ test('a port mapper that accepts connections and never answers (its process stop
     mapper.kill('SIGCONT');
     mapper.kill();
     await node.shutdown();
+  }
+});
+
+test('a node whose name is taken does not start its distribution, and stops listening: a script that catches the error ends by itself', async () => {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const holder = createNode({ onCrash: () => {} });
+  await holder.startDistribution({ name: 'taken@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
+  const child = spawn(process.execPath, [...process.execArgv, takenName, JSON.stringify({ name: 'taken@127.0.0.1', epmdPort })], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let exited = false;
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.once('exit', () => (exited = true));
+  try {
+    await waitFor('the second node to report its failed start', () => out.includes('\n'));
+    assert.equal(out, "failed: the port mapper refused to register 'taken': the name is taken by a running node\n");
+    await waitFor('the process whose distribution failed to start to end by itself (no listener left open)', () => exited);
+  } finally {
+    child.kill('SIGKILL');
+    await holder.shutdown();
+    await epmd.close();
   }
 });

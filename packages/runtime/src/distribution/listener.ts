@@ -39,11 +39,23 @@ export async function listen(o: ListenOptions): Promise<{ server: Server; regist
   const port = (server.address() as { port: number }).port;
   const entry = { name, port, nodeType: o.hidden ? 72 : 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) };
   try {
-    return { server, registration: await register(entry, '127.0.0.1', o.epmd) };
+    return { server, registration: await registerOrStart(entry, o.epmd, host) };
+  } catch (error) {
+    // A node that could not register (its name taken, no port mapper) is no distributed node: it stops
+    // listening, so nobody can shake hands with it and its process is not kept alive by the socket.
+    server.close();
+    throw error;
+  }
+}
+
+// Registers with the port mapper, starting the built-in one first if none runs on this host.
+async function registerOrStart(entry: Parameters<typeof register>[0], epmd: number, host: string): Promise<Registration> {
+  try {
+    return await register(entry, '127.0.0.1', epmd);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ECONNREFUSED') throw error;
-    await startBuiltInPortMapper(o.epmd, host);
-    return { server, registration: await register(entry, '127.0.0.1', o.epmd) };
+    await startBuiltInPortMapper(epmd, host);
+    return await register(entry, '127.0.0.1', epmd);
   }
 }
 
