@@ -4,12 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createNode } from '../src/index.ts';
 import { EpmdServer } from '../src/distribution/epmd-server.ts';
-import { names, register } from '../src/distribution/epmd-client.ts';
-import { type NodeEntry } from '../src/distribution/epmd-protocol.ts';
+import { isLocalPeer } from '../src/distribution/epmd-address.ts';
+import { lookup, names, register } from '../src/distribution/epmd-client.ts';
+import { encodeAlive2, encodeKill, type NodeEntry } from '../src/distribution/epmd-protocol.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 
 const epmdMain = fileURLToPath(new URL('../src/distribution/epmd-main.ts', import.meta.url));
@@ -75,6 +76,66 @@ test('a node whose name is taken does not start its distribution, and stops list
   } finally {
     child.kill('SIGKILL');
     await holder.shutdown();
+    await epmd.close();
+  }
+});
+
+test('who counts as on this host for the port mapper, as epmd: loopback, or the address the client connected to', () => {
+  assert.equal(isLocalPeer('127.0.0.1', '127.0.0.1'), true);
+  assert.equal(isLocalPeer('127.0.0.2', '10.0.0.5'), true);
+  assert.equal(isLocalPeer('::1', '::1'), true);
+  assert.equal(isLocalPeer('::ffff:127.0.0.1', '::ffff:10.0.0.5'), true);
+  assert.equal(isLocalPeer('10.0.0.5', '10.0.0.5'), true, 'this host dialling its own interface');
+  assert.equal(isLocalPeer('::ffff:10.0.0.5', '10.0.0.5'), true);
+  assert.equal(isLocalPeer('10.0.0.7', '10.0.0.5'), false);
+  assert.equal(isLocalPeer('::ffff:10.0.0.7', '::ffff:10.0.0.5'), false);
+  assert.equal(isLocalPeer('fe80::1', '::1'), false);
+  assert.equal(isLocalPeer('1127.0.0.1', '10.0.0.5'), false);
+  assert.equal(isLocalPeer(undefined, '127.0.0.1'), false);
+});
+
+test('a client on another host can look nodes up but neither register a name (taking a node\'s place) nor stop the port mapper: refused with a line each', async () => {
+  const logs: string[] = [];
+  const epmd = new EpmdServer((l) => logs.push(l));
+  const port = await epmd.listen(0);
+  // Every client on this machine is local: the port mapper's side of the connections from these client
+  // ports sees a peer on another host (203.0.113.9, a documentation address), as it would on a real network.
+  const foreignPorts = new Set<number>();
+  type Peer = { address?: string; port?: number; family?: string };
+  const proto = Socket.prototype as unknown as { _getpeername(this: Socket): Peer };
+  const real = proto._getpeername;
+  proto._getpeername = function (this: Socket): Peer {
+    const peer = real.call(this);
+    return this.localPort === port && foreignPorts.has(peer.port!) ? { ...peer, address: '203.0.113.9' } : peer;
+  };
+  const foreign = (bytes: Buffer): Promise<Buffer> =>
+    new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      const s = connect({ host: '127.0.0.1', port }, () => {
+        foreignPorts.add(s.localPort!);
+        s.write(bytes);
+      });
+      s.on('data', (c: Buffer) => chunks.push(c));
+      s.on('error', () => {});
+      s.on('close', () => resolve(Buffer.concat(chunks)));
+    });
+  const local = await register(entry('shop', 41010), '127.0.0.1', port);
+  try {
+    await within('the port mapper to close the foreign registration', foreign(encodeAlive2(entry('intruder', 41011))));
+    assert.deepEqual(epmd.names(), ['shop'], 'the foreign registration took no name');
+    assert.equal(await lookup('intruder', '127.0.0.1', port), undefined);
+    assert.equal((await within('the port mapper to close the foreign kill request', foreign(encodeKill()))).toString(), '', 'no OK: the port mapper was not stopped');
+    assert.equal((await lookup('shop', '127.0.0.1', port))?.port, 41010, 'it keeps serving');
+    assert.deepEqual(
+      logs.filter((l) => /203\.0\.113\.9/.test(l)),
+      [
+        'port mapper: closed a connection from 203.0.113.9: refused a registration from another host: only nodes on this host register with its port mapper',
+        'port mapper: closed a connection from 203.0.113.9: refused a kill request from another host: only nodes on this host register with its port mapper',
+      ],
+    );
+  } finally {
+    proto._getpeername = real;
+    local.close();
     await epmd.close();
   }
 });

@@ -18,6 +18,17 @@ export function portMapperAddresses(nodeHost: string | undefined, env: NodeJS.Pr
   return nodeHost === undefined || isLoopbackHost(nodeHost) ? ['127.0.0.1'] : ['all'];
 }
 
+/**
+ * Whether a port mapper client is on this host, as epmd decides it: it comes from a loopback address
+ * (127.x.x.x, ::1, or 127.x.x.x mapped into IPv6), or from the very address it connected to (this host
+ * dialling one of its own interfaces). Only such a client may register a node or stop the port mapper.
+ */
+export function isLocalPeer(remote: string | undefined, local: string | undefined): boolean {
+  if (remote === undefined) return false;
+  const plain = remote.replace(/^::ffff:/i, '');
+  return plain === '::1' || /^127\.\d+\.\d+\.\d+$/.test(plain) || (local !== undefined && plain === local.replace(/^::ffff:/i, ''));
+}
+
 /** Whether an address given to the port mapper means every interface. */
 export function isAllInterfaces(address: string): boolean {
   return address === 'all' || address === '0.0.0.0' || address === '::';

@@ -1,6 +1,6 @@
 import type { Server, Socket } from 'node:net';
 import { EPMD, decodeAlive2, encodeAlive2Resp, encodeNamesResp, encodePort2Resp, type NodeEntry } from './epmd-protocol.js';
-import { escapeForLog, listenAll } from './epmd-address.js';
+import { escapeForLog, isLocalPeer, listenAll } from './epmd-address.js';
 
 /** The largest request the port mapper accepts; anything bigger is garbage. */
 const MAX_REQUEST = 1024;
@@ -134,6 +134,12 @@ export class EpmdServer {
 
   // Returns the name registered by this request, if it registered one.
   private handle(socket: Socket, code: number, body: Buffer): string | undefined {
+    // As epmd: anyone may look a node up, only a client on this host may register one or stop the port
+    // mapper (a remote one could take a node's name, and have nodes dial it and prove their cookie to it).
+    if ((code === EPMD.ALIVE2_REQ || code === EPMD.KILL_REQ) && !isLocalPeer(socket.remoteAddress, socket.localAddress)) {
+      const what = code === EPMD.ALIVE2_REQ ? 'a registration' : 'a kill request';
+      throw new Error(`refused ${what} from another host: only nodes on this host register with its port mapper`);
+    }
     switch (code) {
       case EPMD.ALIVE2_REQ: {
         const entry = decodeAlive2(body);
