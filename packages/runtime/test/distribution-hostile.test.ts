@@ -139,3 +139,43 @@ test('a client on another host can look nodes up but neither register a name (ta
     await epmd.close();
   }
 });
+
+test('stalled handshakes from one host cannot lock the other nodes out: at the cap, the host holding the most places gives up its oldest, and a node from elsewhere gets in', async () => {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const logs: string[] = [];
+  const target = createNode({ onCrash: () => {} });
+  const visitor = createNode({ onCrash: () => {} });
+  const flood: Socket[] = [];
+  try {
+    await target.startDistribution({ name: 'besieged@127.0.0.1', cookie: 'sekrit', epmdPort, maxUnauthenticated: 4, handshakeTimeoutMs: 20_000, log: (l) => logs.push(l) });
+    const port = (await lookup('besieged', '127.0.0.1', epmdPort))!.port;
+    // Another host (127.0.0.2, as the kernel sees it) opens handshakes and says nothing, one more than the cap.
+    const closed = new Set<Socket>();
+    for (let i = 0; i < 5; i++) {
+      const s = connect({ host: '127.0.0.1', port, localAddress: '127.0.0.2' });
+      s.on('error', () => {});
+      s.on('close', () => closed.add(s));
+      flood.push(s);
+      await new Promise<void>((resolve) => s.once('connect', () => resolve()));
+    }
+    await waitFor('the fifth stalled connection from the flooding host to be dropped', () => closed.has(flood[4]!));
+    assert.equal(closed.size, 1, 'a host cannot make room for itself by pushing its own connections out');
+    await visitor.startDistribution({ name: 'visitor@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
+    assert.equal(await within('a ping from a node on another address', visitor.ping('besieged@127.0.0.1')), true, logs.join('\n'));
+    await waitFor('the flooding host to give up its oldest handshake', () => closed.has(flood[0]!));
+    assert.equal(closed.size, 2);
+    assert.deepEqual(
+      logs.filter((l) => /maxUnauthenticated/.test(l)).map((l) => l.replace(/:\d+/g, ':PORT')),
+      [
+        'distribution: dropped a connection from 127.0.0.2:PORT: 4 connections are still in their handshake (maxUnauthenticated)',
+        'distribution: dropped the oldest handshake from 127.0.0.2:PORT to make room for 127.0.0.1:PORT: 127.0.0.2 held 4 of the 4 places for connections in their handshake (maxUnauthenticated)',
+      ],
+    );
+  } finally {
+    for (const s of flood) s.destroy();
+    visitor.shutdown();
+    target.shutdown();
+    await epmd.close();
+  }
+});

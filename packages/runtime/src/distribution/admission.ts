@@ -16,17 +16,21 @@ const MAX_TICKETS = 1024;
 /** How many refusals a node keeps to show (the count covers all of them). */
 const RECENT_REFUSALS = 50;
 
+const addressOf = (socket: Socket): string => `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+
 /** A node's admission to handshakes: unauthenticated sockets, one-time challenges, refusals. */
 export class Admission implements HandshakeAdmission {
-  // Accepted sockets whose peer has not proved the cookie yet (capped at maxUnauthenticated).
-  private readonly unauthenticated = new Set<Socket>();
+  // Accepted sockets whose peer has not proved the cookie yet (capped at maxUnauthenticated), and the same by
+  // the address they come from, oldest first (at the cap, the address holding the most gives up its oldest).
+  private readonly unauthenticated = new Map<Socket, string>();
+  private readonly byAddress = new Map<string, Set<Socket>>();
   // One-time challenges: those listeners gave this node for its next connection, and those this node gave diallers.
   private readonly tickets = new Map<string, string>();
   private readonly issued = new Map<string, string>();
   private readonly recentRefusals: Refusal[] = [];
   private refusalCount = 0;
-  private capLoggedAt = 0;
-  private capSuppressed = 0;
+  // When a line about each kind of drop at the cap (refused, made room) was last logged, and how many since.
+  private readonly capLines = { refused: { at: 0, suppressed: 0 }, evicted: { at: 0, suppressed: 0 } };
 
   constructor(
     private readonly maxUnauthenticated: number,
@@ -74,30 +78,60 @@ export class Admission implements HandshakeAdmission {
   }
 
   /**
-   * One more TCP connection before authentication, or none: past the cap it is dropped, counted, and
-   * logged at most once a second (a flood must not flood the log too).
+   * One more TCP connection before authentication, or none. Past the cap, the address that holds the most
+   * places gives up its oldest one when it holds more than the newcomer's address would: a flood of stalled
+   * handshakes from one host cannot lock out the other nodes of the cluster. Otherwise the newcomer is
+   * dropped. Either is counted, and logged at most once a second (a flood must not flood the log too).
    */
   admitSocket(socket: Socket): boolean {
-    if (this.unauthenticated.size < this.maxUnauthenticated) {
-      this.unauthenticated.add(socket);
-      return true;
+    const from = socket.remoteAddress ?? '?';
+    if (this.unauthenticated.size >= this.maxUnauthenticated) {
+      const top = this.largestHolder();
+      if (top === undefined || top.address === from || top.sockets.size <= (this.byAddress.get(from)?.size ?? 0) + 1) {
+        this.capped('refused', socket, `a connection from ${addressOf(socket)}`, `${this.maxUnauthenticated} connections are still in their handshake (maxUnauthenticated)`);
+        return false;
+      }
+      const oldest = top.sockets.values().next().value as Socket;
+      this.releaseSocket(oldest);
+      this.capped('evicted', oldest, `the oldest handshake from ${addressOf(oldest)} to make room for ${addressOf(socket)}`, `${top.address} held ${top.sockets.size + 1} of the ${this.maxUnauthenticated} places for connections in their handshake (maxUnauthenticated)`);
+      oldest.destroy();
     }
-    const address = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
-    this.refused({ at: new Date().toISOString(), by: 'this node', direction: 'incoming', peer: undefined, address, reason: 'too many unauthenticated connections' });
+    this.unauthenticated.set(socket, from);
+    let held = this.byAddress.get(from);
+    if (!held) this.byAddress.set(from, (held = new Set()));
+    held.add(socket);
+    return true;
+  }
+
+  // The address holding the most places (the first met among equals).
+  private largestHolder(): { address: string; sockets: Set<Socket> } | undefined {
+    let top: { address: string; sockets: Set<Socket> } | undefined;
+    for (const [address, sockets] of this.byAddress) if (!top || sockets.size > top.sockets.size) top = { address, sockets };
+    return top;
+  }
+
+  // A connection dropped at the cap (refused, or closed to make room): counted, and one line of each kind a second at most.
+  private capped(kind: keyof Admission['capLines'], socket: Socket, what: string, why: string): void {
+    this.refused({ at: new Date().toISOString(), by: 'this node', direction: 'incoming', peer: undefined, address: addressOf(socket), reason: 'too many unauthenticated connections' });
     const now = Date.now();
-    if (now - this.capLoggedAt < 1000) {
-      this.capSuppressed++;
-      return false;
+    const line = this.capLines[kind];
+    if (now - line.at < 1000) {
+      line.suppressed++;
+      return;
     }
-    const more = this.capSuppressed > 0 ? ` (and ${this.capSuppressed} more since the last line)` : '';
-    this.capLoggedAt = now;
-    this.capSuppressed = 0;
-    this.log(`distribution: dropped a connection from ${address}${more}: ${this.maxUnauthenticated} connections are still in their handshake (maxUnauthenticated)`);
-    return false;
+    const more = line.suppressed > 0 ? ` (and ${line.suppressed} more since the last line)` : '';
+    line.at = now;
+    line.suppressed = 0;
+    this.log(`distribution: dropped ${what}${more}: ${why}`);
   }
 
   /** A socket admitted by admitSocket authenticated or closed: its place is free. */
   releaseSocket(socket: Socket): void {
+    const from = this.unauthenticated.get(socket);
+    if (from === undefined) return;
     this.unauthenticated.delete(socket);
+    const held = this.byAddress.get(from);
+    held?.delete(socket);
+    if (held?.size === 0) this.byAddress.delete(from);
   }
 }
