@@ -117,6 +117,12 @@ test('otp observer --dump: a crash dump browsed read-only through the observer, 
   assert.equal(act.status, 409);
   const refusal = ((await act.json()) as { error: string }).error;
   assert.equal(refusal, `this is a crash dump of ${node} written at ${when}: its processes cannot be killed, sent to, suspended or resumed; start the node again and run otp observer NODE`);
+  // A body that is JSON but not an object is refused by name before any route reads its fields (it was a 502 TypeError).
+  for (const [body, what] of [['null', 'null'], ['[1]', 'an array'], ['7', 'number']]) {
+    const odd = await fetch(`${base}/api/act`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+    assert.equal(odd.status, 400, body);
+    assert.equal(((await odd.json()) as { error: string }).error, `the request body is ${what}: send a JSON object, such as {"action":"kill","target":"<0.42.0>"}`);
+  }
   for (const path of ['/api/trace?patterns=a.b', '/api/upgrades', '/api/rows?id=1']) {
     const r = await get(path);
     assert.equal(r.status, 409, path);

@@ -214,11 +214,15 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
       });
       req.on('end', () => {
         if (chunks.length === 0) return resolve({});
+        let body: unknown;
         try {
-          resolve(JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>);
+          body = JSON.parse(Buffer.concat(chunks).toString());
         } catch {
-          reject(new ObserverError(400, 'the request body is not JSON'));
+          return reject(new ObserverError(400, 'the request body is not JSON'));
         }
+        // null, an array or a bare value would reach the routes as their fields' holder: refused here, by name.
+        if (typeof body !== 'object' || body === null || Array.isArray(body)) reject(new ObserverError(400, `the request body is ${body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body}: send a JSON object, such as {"action":"kill","target":"<0.42.0>"}`));
+        else resolve(body as Record<string, unknown>);
       });
       req.on('error', reject);
     });
