@@ -125,6 +125,38 @@ test('under load: a client calling throughout a failed upgrade reads the same va
   });
 });
 
+test("an array's own properties besides its elements (a subclass's fields, a RegExp match's index and groups, names and symbols set on it) reach codeChange's copy", async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    const v1 = `
+import { ok, reply, type GenServer } from '@otp-ts/runtime';
+export class Recent<T> extends Array<T> { limit = 3; }
+export const SEEN = Symbol.for('app/seen');
+export const log: GenServer<any, 'get', never, unknown, void> = {
+  name: 'log',
+  init: () => {
+    const recent = new Recent<string>();
+    recent.push('a');
+    const tags: any = ['x', 'y'];
+    tags.updated = 5;
+    tags[SEEN] = 'twice';
+    return ok({ recent, match: /(?<word>\\w+) there/.exec('hi there'), tags });
+  },
+  handleCall: (_req, _from, s) => reply({ limit: s.recent.limit, recent: [...s.recent], index: s.match.index, word: s.match.groups.word, updated: s.tags.updated, seen: s.tags[SEEN], v: s.v }, s),
+};`;
+    // The common codeChange: a new state built from the copy, every field carried over as it is.
+    const v2 = replaceOrFail(v1, 'handleCall:', 'codeChange: (_o: unknown, s: any) => ({ ...s, v: 2 }),\n  handleCall:');
+    await code.load(compileModule('app/log', v1, '1'));
+    await node.run(async (ctx) => {
+      const srv = await genServer.start(ctx, (code.exportsOf('app/log') as { log: GenServer<unknown, 'get', never, unknown, void> }).log, undefined);
+      const before = (await genServer.call(ctx, srv, 'get')) as Record<string, unknown>;
+      assert.deepEqual(before, { limit: 3, recent: ['a'], index: 0, word: 'hi', updated: 5, seen: 'twice', v: undefined });
+      await upgradeModules(ctx, code, [compileModule('app/log', v2, '2')]);
+      assert.deepEqual(await genServer.call(ctx, srv, 'get'), { ...before, v: 2 }, 'nothing but v changed');
+    });
+  });
+});
+
 const cacheV1 = `
 import { ok, reply, type GenServer } from '@otp-ts/runtime';
 export const cache: GenServer<{ hits: number; cache: WeakMap<object, number> }, 'get', never, unknown, void> = {
