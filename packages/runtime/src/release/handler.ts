@@ -38,7 +38,7 @@ export interface InstallReport {
 /** An install refused or rolled back: the stage, the module or process at fault, and the reason. */
 export class InstallError extends Error {
   constructor(
-    readonly stage: 'find' | 'check' | 'evaluate' | 'suspend' | 'codeChange' | 'applications' | 'health',
+    readonly stage: 'find' | 'check' | 'evaluate' | 'suspend' | 'codeChange' | 'applications' | 'health' | 'permanent',
     message: string,
     readonly module?: string,
     readonly pid?: Pid,
@@ -317,6 +317,7 @@ async function applyAndProbe(ctx: ProcessContext, state: RunningRelease, plan: I
     const watch = guard ? watchExits(ctx, swapped.processes) : undefined;
     const { report, failedChildren } = await apply(ctx, state, plan, swapped.processes);
     if (guard) await probe(ctx, guard, watch!, options.probeMs ?? PROBE_MS, plan.target, failedChildren);
+    await permanent(state.root, vsn);
     return report;
   } catch (error) {
     if (!guard) throw error; // a rollback that fails is reported by the install it undoes
@@ -339,11 +340,11 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
   // What the release handler's install tries, for its report if it rolls back (a rollback's own install, to another version, leaves it).
   const attempt = state.attempt?.to === vsn ? state.attempt : undefined;
   if (attempt) attempt.modules = { changed: plan.changed.map((s) => s.name), added: plan.added.map((s) => s.name), removed: plan.changes.flatMap((c) => c.removed) };
+  if (options.probe !== false) await checkWritable(state.root);
   await checkInstall(code, plan);
   const swapped = await swap(ctx, code, plan, vsn, options.probe !== false);
   if (attempt) Object.assign(attempt, { processes: swapped.processes.length, suspendedMs: swapped.suspendedMs });
   const report = await applyAndProbe(ctx, state, plan, swapped, vsn, options);
-  await makePermanent(state.root, vsn);
   const from = plan.running.release.vsn;
   const result: InstallReport = {
     from,
@@ -365,14 +366,36 @@ export async function makePermanent(root: string, vsn: string): Promise<void> {
   const releases = await readReleases(root);
   const files = await readVersion(root, vsn, {}).catch(() => undefined);
   let found = false;
+  let changed = false;
   for (const r of releases.releases) {
-    if (r.vsn === vsn) {
-      r.status = 'permanent';
-      found = true;
-    } else if (r.status === 'permanent' || r.status === 'current') r.status = 'old';
+    const status = r.vsn === vsn ? 'permanent' : r.status === 'permanent' || r.status === 'current' ? 'old' : r.status;
+    found ||= r.vsn === vsn;
+    changed ||= status !== r.status;
+    r.status = status;
   }
   if (!found) releases.releases.push({ vsn, status: 'permanent', applications: files?.release.applications ?? [] });
-  await writeReleases(root, releases);
+  // A rollback to the version still permanent writes nothing (so it does not fail where the install it undoes did).
+  if (changed || !found) await writeReleases(root, releases);
+}
+
+// The last step of an install, inside its rollback: the version becomes the one the next boot starts, or the install
+// is undone (a node running a version its next boot would not start loses the upgrade at its next restart).
+async function permanent(root: string, vsn: string): Promise<void> {
+  try {
+    await makePermanent(root, vsn);
+  } catch (error) {
+    throw new InstallError('permanent', `${vsn} could not be made permanent: ${(error as Error).message}`);
+  }
+}
+
+// Before anything changes: RELEASES.json can be rewritten (written back as it is), so the install can be made permanent.
+async function checkWritable(root: string): Promise<void> {
+  const file = join(root, 'releases', 'RELEASES.json');
+  try {
+    await writeReleases(root, await readReleases(root));
+  } catch (error) {
+    throw new InstallError('check', `${file} cannot be written (${(error as Error).message}), so no version could be made permanent: make ${join(root, 'releases')} writable by the node's user and run the upgrade again`);
+  }
 }
 
 /** The release handler's functions, served to the start script by rpc as module `release_handler`. */

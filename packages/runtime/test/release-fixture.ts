@@ -1,0 +1,69 @@
+// A release root written by hand (what otp release writes, for one application `fx` and its gen_server `fx/srv`),
+// and a running release on a node of this process, for the release handler's install without building a project.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { application, createNode } from '@otp-ts/runtime';
+import { readVersion, type RelupStep } from '@otp-ts/runtime/tools';
+import { releaseHandler, type RunningRelease } from '../src/release/handler.ts';
+import { startApplications, stopApplications } from '../src/release/apps.ts';
+import { compileModule } from './helpers.ts';
+
+/** One version of the application: its version label and its modules' TypeScript, by module name. */
+export interface FixtureVersion {
+  vsn: string;
+  modules: Record<string, string>;
+}
+
+/** The application module every version starts: a supervisor over `fx/srv`'s `srv`, registered as fx_srv. */
+export const APP = `
+import { supervisor } from '@otp-ts/runtime';
+import { srv } from './srv';
+export default { start: (_t: unknown, _a: unknown, ctx: any) => supervisor.startLink(ctx, { init: () => ({ type: 'ok', flags: { strategy: 'oneForOne', intensity: 3, period: 5 }, children: [{ id: 'srv', start: (c: any) => (require('@otp-ts/runtime') as any).genServer.startLink(c, srv, undefined, { name: 'fx_srv' }) }] }) }, undefined) };`;
+
+function writeVersion(root: string, v: FixtureVersion, relup?: { up: RelupStep[]; down: RelupStep[] }): void {
+  const lib = join(root, 'lib', `fx-${v.vsn}`);
+  mkdirSync(join(lib, 'src'), { recursive: true });
+  const modules: Record<string, string> = {};
+  for (const [name, ts] of Object.entries(v.modules)) {
+    const file = `src/${name.split('/').pop()}.js`;
+    writeFileSync(join(lib, file), compileModule(name, ts).code);
+    modules[name] = file;
+  }
+  writeFileSync(join(lib, 'app.json'), JSON.stringify({ name: 'fx', vsn: v.vsn, mod: 'fx/app', applications: [], registered: [], env: {}, modules }));
+  const dir = join(root, 'releases', v.vsn);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'release.json'), JSON.stringify({ name: 'fx', vsn: v.vsn, node: process.versions.node, runtime: '0', applications: [{ name: 'fx', vsn: v.vsn }] }));
+  if (relup) writeFileSync(join(dir, 'relup.json'), JSON.stringify({ vsn: v.vsn, ...relup }));
+}
+
+/** The relup step changing fx from `from` to `to`, its changed modules given. */
+export function step(vsn: string, from: string, to: string, changed: string[]): RelupStep {
+  return { vsn, apps: [{ kind: 'change', app: 'fx', from, to, added: [], removed: [], changed: changed.map((module) => ({ module, behaviour: 'gen_server' })) }] };
+}
+
+/**
+ * A release root holding `versions` (each after the first with a relup from and back to the one before it, changing
+ * `fx/srv`), the first permanent and booted on a fresh node: `body` gets the running release and its handler.
+ */
+export async function withRelease<T>(versions: FixtureVersion[], body: (state: RunningRelease, handler: ReturnType<typeof releaseHandler>, root: string) => Promise<T>): Promise<T> {
+  const root = mkdtempSync(join(tmpdir(), 'otp-fx-'));
+  versions.forEach((v, i) => {
+    const prev = versions[i - 1];
+    writeVersion(root, v, prev ? { up: [step(prev.vsn, prev.vsn, v.vsn, ['fx/srv'])], down: [step(prev.vsn, v.vsn, prev.vsn, ['fx/srv'])] } : undefined);
+  });
+  const releases = versions.map((v, i) => ({ vsn: v.vsn, status: i === 0 ? 'permanent' : 'unpacked', applications: [{ name: 'fx', vsn: v.vsn }] }));
+  writeFileSync(join(root, 'releases', 'RELEASES.json'), JSON.stringify({ name: 'fx', releases }));
+  const node = createNode();
+  const log: string[] = [];
+  const state: RunningRelease = { root, node, env: {}, files: await readVersion(root, versions[0]!.vsn, {}), started: [], log: (line) => log.push(line), stop: async () => undefined };
+  try {
+    await node.run((ctx) => application.startController(ctx, { onNodeStop: () => undefined }));
+    await startApplications(state, state.files);
+    return await body(state, releaseHandler(state), root);
+  } finally {
+    await stopApplications(state).catch(() => undefined);
+    node.shutdown();
+    rmSync(root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,59 @@
+// The release handler's install on a running release (a release root written by release-fixture.ts): what the
+// operator's mistakes and a failing file system do to it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { genServer } from '@otp-ts/runtime';
+import { readReleases } from '@otp-ts/runtime/tools';
+import { withRelease, APP, type FixtureVersion } from './release-fixture.ts';
+import type { InstallError } from '../src/release/handler.ts';
+
+// Version `v` of fx/srv: counts bumps; its codeChange records the version it moved to (v on an upgrade, v - 1 on a downgrade), after running `before`.
+const srv = (v: number, before = '') => `
+import { ok, reply } from '@otp-ts/runtime';
+export const srv = {
+  name: 'srv',
+  init: () => ok({ n: 0, v: ${v} }),
+  handleCall: (req: any, _f: unknown, s: any) => (req === 'bump' ? reply(++s.n, s) : reply(s, s)),
+  codeChange: (o: unknown, s: any) => { ${before}; return { ...s, v: o !== null && typeof o === 'object' ? ${v - 1} : ${v} }; },
+};`;
+
+const version = (v: number, before = ''): FixtureVersion => ({ vsn: String(v), modules: { 'fx/app': APP, 'fx/srv': srv(v, before) } });
+
+type Install = (vsn: string, options?: { probeMs?: number }) => Promise<unknown>;
+
+// The install's own error (node.run wraps it in its process's exit).
+const installError = (e: unknown): InstallError => ((e as Error).name === 'ProcessExit' ? (e as Error).cause : e) as InstallError;
+
+test('a RELEASES.json that cannot be rewritten refuses the upgrade before anything changes, naming the file and the fix', async () => {
+  await withRelease([version(1), version(2)], async (state, handler, root) => {
+    assert.equal(await state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'bump')), 1);
+    const releasesBefore = readFileSync(join(root, 'releases', 'RELEASES.json'), 'utf8');
+    // What a read-only releases/ (or a full disk) does to the rename-into-place write, even for root.
+    mkdirSync(join(root, 'releases', 'RELEASES.json.tmp'));
+    const error = installError(await (handler.install as Install)('2', { probeMs: 0 }).then(() => assert.fail('the install succeeded'), (e: unknown) => e));
+    assert.equal(error.stage, 'check');
+    assert.match(error.message, /RELEASES\.json cannot be written \(EISDIR.*\), so no version could be made permanent: make .*releases writable by the node's user and run the upgrade again$/);
+    assert.equal(state.files.release.vsn, '1');
+    assert.deepEqual(await state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'get')), { n: 1, v: 1 }, 'the server was never touched');
+    assert.equal(readFileSync(join(root, 'releases', 'RELEASES.json'), 'utf8'), releasesBefore);
+    assert.equal(state.lastUpgrade, undefined, 'a refusal is no upgrade');
+  });
+});
+
+test('an upgrade that cannot be made permanent is rolled back: the node runs the version its next boot starts, and says so', async () => {
+  // 2's codeChange makes RELEASES.json unwritable after the check passed (a disk filling up during the upgrade).
+  const block = "require('node:fs').mkdirSync((globalThis as any).fxBlock, { recursive: true })";
+  await withRelease([version(1), version(2, block)], async (state, handler, root) => {
+    (globalThis as { fxBlock?: string }).fxBlock = join(root, 'releases', 'RELEASES.json.tmp');
+    assert.equal(await state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'bump')), 1);
+    const error = installError(await (handler.install as Install)('2', { probeMs: 0 }).then(() => assert.fail('the install succeeded'), (e: unknown) => e));
+    assert.equal(error.stage, 'permanent');
+    assert.match(error.message, /^upgrade to 2 rolled back, 1 still runs: 2 could not be made permanent: EISDIR/);
+    assert.equal(state.files.release.vsn, '1', 'the node runs 1 ...');
+    assert.equal((await readReleases(root)).releases.find((r) => r.status === 'permanent')?.vsn, '1', '... which is what its next boot starts');
+    assert.deepEqual(await state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'get')), { n: 1, v: 1 }, 'on the code of 1, its count kept');
+    assert.equal(state.lastUpgrade?.outcome, 'rolled back');
+  });
+});
