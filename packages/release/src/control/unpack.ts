@@ -69,29 +69,32 @@ class Moves {
 }
 
 // The lib/ folders an unpacked copy of `vsn` brought that no other version uses: a replacement takes them away.
-function ownLibs(releases: ReleasesFile, vsn: string): string[] {
+// A copy RELEASES.json does not list (what an unpack killed part way leaves) brought those of the version's applications.
+function ownLibs(releases: ReleasesFile, vsn: string, release: ReleaseFile): string[] {
   const others = new Set(releases.releases.filter((r) => r.vsn !== vsn).flatMap((r) => r.applications.map((a) => `${a.name}-${a.vsn}`)));
-  const mine = releases.releases.find((r) => r.vsn === vsn)?.applications ?? [];
+  const mine = releases.releases.find((r) => r.vsn === vsn)?.applications ?? release.applications;
   return mine.map((a) => `${a.name}-${a.vsn}`).filter((d) => !others.has(d));
 }
 
 // Moves a checked staging folder's version in (lib/ folders and npm packages it lacks, releases/<vsn>/, then
-// RELEASES.json); an unpacked copy it replaces goes aside first. Any failure takes every move back.
-async function moveIn(root: string, staging: string, releases: ReleasesFile, release: ReleaseFile, replacing: boolean, tarball: string): Promise<void> {
+// RELEASES.json); an unpacked copy it replaces goes aside first, and so does what an unpack of it killed part way
+// left (its releases/<vsn>/ or lib/ folders, which RELEASES.json does not list). Any failure takes every move back.
+async function moveIn(root: string, staging: string, releases: ReleasesFile, release: ReleaseFile, tarball: string): Promise<void> {
   const vsn = release.vsn;
   const moves = new Moves();
   try {
-    if (replacing) {
-      // The unpacked copy being replaced, and the lib/ folders only it used, go aside until the new one is in.
-      const aside = join(staging, '.aside');
-      mkdirSync(join(aside, 'lib'), { recursive: true });
-      if (existsSync(join(root, 'releases', vsn))) moves.move(join(root, 'releases', vsn), join(aside, 'release'));
-      for (const dir of ownLibs(releases, vsn)) if (existsSync(join(root, 'lib', dir))) moves.move(join(root, 'lib', dir), join(aside, 'lib', dir));
-    }
+    // The copy being replaced, and the lib/ folders only it used, go aside until the new one is in.
+    const aside = join(staging, '.aside');
+    mkdirSync(join(aside, 'lib'), { recursive: true });
+    if (existsSync(join(root, 'releases', vsn))) moves.move(join(root, 'releases', vsn), join(aside, 'release'));
+    for (const dir of ownLibs(releases, vsn, release)) if (existsSync(join(root, 'lib', dir))) moves.move(join(root, 'lib', dir), join(aside, 'lib', dir));
     moves.mergeMissing(join(staging, 'lib'), join(root, 'lib'), 0);
     moves.mergeMissing(join(staging, 'node_modules'), join(root, 'node_modules'));
     moves.move(join(staging, 'releases', vsn), join(root, 'releases', vsn));
-    const next: ReleasesFile = { ...releases, releases: replacing ? releases.releases.map((r) => (r.vsn === vsn ? { vsn, status: 'unpacked', applications: release.applications } : r)) : [...releases.releases, { vsn, status: 'unpacked', applications: release.applications }] };
+    // Read again: the node (an install making a version permanent) or another unpack may have written it meanwhile.
+    const latest = await readReleases(root);
+    const entry = { vsn, status: 'unpacked' as const, applications: release.applications };
+    const next: ReleasesFile = { ...latest, releases: latest.releases.some((r) => r.vsn === vsn) ? latest.releases.map((r) => (r.vsn === vsn ? entry : r)) : [...latest.releases, entry] };
     await writeReleases(root, next);
   } catch (error) {
     moves.rollback();
@@ -141,7 +144,7 @@ export async function unpack(root: string, what: string): Promise<string> {
     const current = listed(vsn);
     if (current && current.status !== 'unpacked') return vsn;
     writeFileSync(join(staging, 'releases', vsn, 'unpacked.json'), `${JSON.stringify({ tarball: basename(tarball), sha256: digest } satisfies UnpackedFrom, null, 2)}\n`);
-    await moveIn(root, staging, releases, release, current !== undefined, tarball);
+    await moveIn(root, staging, releases, release, tarball);
     return vsn;
   } finally {
     rmSync(staging, { recursive: true, force: true });
