@@ -157,6 +157,34 @@ export const log: GenServer<any, 'get', never, unknown, void> = {
   });
 });
 
+test('a codeChange that changes the state through a cycle running through a frozen object and then throws leaves the original untouched', async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    // A frozen settings object whose mutable part points back to it.
+    const v1 = `
+import { ok, reply, type GenServer } from '@otp-ts/runtime';
+export const cfg: GenServer<any, 'get', never, unknown, void> = {
+  name: 'cfg',
+  init: () => {
+    const limits: any = { max: 1 };
+    const settings = Object.freeze({ limits });
+    limits.settings = settings;
+    return ok({ settings });
+  },
+  handleCall: (_req, _from, s) => reply({ max: s.settings.limits.max, cycle: s.settings.limits.settings === s.settings }, s),
+};`;
+    const change = (ending: string) => replaceOrFail(v1, 'handleCall:', `codeChange: (_o: unknown, s: any) => { s.settings.limits.settings.limits.max = 99; ${ending} },\n  handleCall:`);
+    await code.load(compileModule('app/cfg', v1, '1'));
+    await node.run(async (ctx) => {
+      const srv = await genServer.start(ctx, (code.exportsOf('app/cfg') as { cfg: GenServer<unknown, 'get', never, unknown, void> }).cfg, undefined);
+      await assert.rejects(upgradeModules(ctx, code, [compileModule('app/cfg', change("throw new Error('no');"), '2')]), (e: UpgradeError) => e.stage === 'codeChange');
+      assert.deepEqual(await genServer.call(ctx, srv, 'get'), { max: 1, cycle: true }, 'the rollback put back a state nothing changed');
+      await upgradeModules(ctx, code, [compileModule('app/cfg', change('return s;'), '3')]);
+      assert.deepEqual(await genServer.call(ctx, srv, 'get'), { max: 99, cycle: true }, 'the copy keeps the cycle, through the frozen copy');
+    });
+  });
+});
+
 const cacheV1 = `
 import { ok, reply, type GenServer } from '@otp-ts/runtime';
 export const cache: GenServer<{ hits: number; cache: WeakMap<object, number> }, 'get', never, unknown, void> = {

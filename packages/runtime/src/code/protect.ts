@@ -145,6 +145,8 @@ export class StateCopier {
   private readonly pathKeys: unknown[] = [];
   private readonly pathHows: How[] = [];
   private depth = 0;
+  // How many times the memo gave a value already copied (a shared reference or a cycle): frozen() reads it.
+  private hits = 0;
 
   constructor(
     /** Values kept by reference besides the built-in ones (a loaded module's exports). */
@@ -182,7 +184,10 @@ export class StateCopier {
 
   private value(x: object): unknown {
     const seen = this.seen(x);
-    if (seen !== NOT_SEEN) return seen;
+    if (seen !== NOT_SEEN) {
+      this.hits++;
+      return seen;
+    }
     if (types.isProxy(x)) throw new Unprotectable(this.here(), 'a Proxy, which cannot be copied', 'store the object behind it, or keep the proxy outside the state');
     if (this.keep(x)) return this.remember(x, x);
     const hook = (x as { [copyState]?: unknown })[copyState];
@@ -374,23 +379,27 @@ export class StateCopier {
     else Object.defineProperty(out, key, { ...d, value });
   }
 
-  // A frozen object is kept as it is unless something inside it had to be copied; then a frozen copy.
+  // A frozen object is kept as it is unless something inside it had to be copied; then a frozen copy. The memo gives
+  // the copy while the contents are copied, so a cycle back through the frozen object reaches the copy: were it the
+  // original, codeChange could change the original state through it (copy.frozen.child.parent.child.n = 99).
   private frozen(x: object): unknown {
-    this.remember(x, x);
+    const array = Array.isArray(x);
+    const out: object = array ? new Array<unknown>(x.length) : Object.create(Object.getPrototypeOf(x) as object | null);
+    this.remember(x, out);
+    const hits = this.hits;
     const keys = Reflect.ownKeys(x);
     const values = keys.map((key) => {
       const d = Object.getOwnPropertyDescriptor(x, key)!;
       return 'value' in d ? this.enter(d.value, key, 'prop') : undefined;
     });
-    if (keys.every((key, i) => values[i] === Object.getOwnPropertyDescriptor(x, key)!.value)) return x;
-    const out: object = Array.isArray(x) ? new Array<unknown>(x.length) : Object.create(Object.getPrototypeOf(x) as object | null);
+    // Nothing inside was copied, and nothing was handed the copy meanwhile (no memo hit): the object itself serves.
+    if (this.hits === hits && keys.every((key, i) => values[i] === Object.getOwnPropertyDescriptor(x, key)!.value)) return this.remember(x, x);
     keys.forEach((key, i) => {
-      if (Array.isArray(x) && key === 'length') return;
+      if (array && key === 'length') return;
       const d = Object.getOwnPropertyDescriptor(x, key)!;
       Object.defineProperty(out, key, 'value' in d ? { ...d, value: values[i] } : d);
     });
-    if (Array.isArray(x) && Object.getPrototypeOf(out) !== Object.getPrototypeOf(x)) Object.setPrototypeOf(out, Object.getPrototypeOf(x) as object);
-    this.remember(x, Object.freeze(out));
-    return out;
+    if (array && Object.getPrototypeOf(out) !== Object.getPrototypeOf(x)) Object.setPrototypeOf(out, Object.getPrototypeOf(x) as object);
+    return Object.freeze(out);
   }
 }
