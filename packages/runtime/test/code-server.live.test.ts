@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { transformSync } from 'esbuild';
+import * as runtime from '@otp-ts/runtime';
 import { RemovedExportError } from '@otp-ts/runtime';
 import { withNode, codeServerFor } from './helpers.ts';
 
@@ -59,5 +60,28 @@ test('two modules importing each other as namespaces answer at once, and after o
     assert.equal(j.go(5), 5);
     await code.load(compile('app/i', `import * as j from './j'; export function record(n: number): number { return n === 0 ? 100 : j.go(n - 1) + 1; }`, false, '2'));
     assert.equal(j.go(5), 105);
+  });
+});
+
+test('an upgrade of modules whose new top level calls what another of them adds evaluates them together, in either order; no process sees the new exports before the install', async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    const server = (vsn: string, body: string) => compile('app/server', `import { ok, reply } from '@otp-ts/runtime';\n${body}\nexport const srv = { init: () => ok(0), handleCall: (_r: unknown, _f: unknown, s: number) => reply(LIMIT, s), codeChange: (_o: unknown, s: number) => s };`, false, vsn);
+    await code.loadAll([compile('app/helpers', `export function limit() { return 1; }`, false, '1'), server('1', `import { limit } from './helpers';\nconst LIMIT = limit();`)]);
+    const helpers2 = compile('app/helpers', `export function limit() { return 2; }\nexport function config() { return { limit: 5 }; }`, false, '2');
+    const server2 = server('2', `import { config } from './helpers';\nconst LIMIT = config().limit;`);
+    // A third module whose top level throws: the batch fails, and the helpers' table is as it was.
+    const broken = compile('app/broken', `import { config } from './helpers';\nexport const X = config();\nthrow new Error('broken at load');`, false, '1');
+    await code.load(compile('app/broken', `export const X = 0;`, false, '0'));
+    await node.run(async (ctx) => {
+      const pid = await runtime.genServer.start(ctx, (code.exportsOf('app/server') as { srv: runtime.GenServer<number, string, never, number, void> }).srv, undefined);
+      assert.equal(await runtime.genServer.call(ctx, pid, 'x'), 1);
+      await assert.rejects(runtime.upgradeModules(ctx, code, [server2, helpers2, broken]), (e: runtime.UpgradeError) => e.stage === 'evaluate' && e.module === 'app/broken' && /broken at load/.test(e.message));
+      assert.deepEqual(Object.keys(code.exportsOf('app/helpers')), ['limit'], 'the failed batch left the table as it was');
+      assert.equal((code.exportsOf('app/helpers') as { limit(): number }).limit(), 1);
+      await runtime.upgradeModules(ctx, code, [server2, helpers2]);
+      assert.equal(await runtime.genServer.call(ctx, pid, 'x'), 5, "the new server's top level ran with the new helpers");
+      assert.equal((code.exportsOf('app/helpers') as { limit(): number }).limit(), 2);
+    });
   });
 });

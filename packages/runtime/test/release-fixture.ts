@@ -13,6 +13,8 @@ import { compileModule } from './helpers.ts';
 export interface FixtureVersion {
   vsn: string;
   modules: Record<string, string>;
+  /** The modules its relup from the version before changes (default: fx/srv). */
+  changed?: string[];
 }
 
 /** The application module every version starts: a supervisor over `fx/srv`'s `srv`, registered as fx_srv. */
@@ -50,7 +52,7 @@ export async function withRelease<T>(versions: FixtureVersion[], body: (state: R
   const root = mkdtempSync(join(tmpdir(), 'otp-fx-'));
   versions.forEach((v, i) => {
     const prev = versions[i - 1];
-    writeVersion(root, v, prev ? { up: [step(prev.vsn, prev.vsn, v.vsn, ['fx/srv'])], down: [step(prev.vsn, v.vsn, prev.vsn, ['fx/srv'])] } : undefined);
+    writeVersion(root, v, prev ? { up: [step(prev.vsn, prev.vsn, v.vsn, v.changed ?? ['fx/srv'])], down: [step(prev.vsn, v.vsn, prev.vsn, v.changed ?? ['fx/srv'])] } : undefined);
   });
   const releases = versions.map((v, i) => ({ vsn: v.vsn, status: i === 0 ? 'permanent' : 'unpacked', applications: [{ name: 'fx', vsn: v.vsn }] }));
   writeFileSync(join(root, 'releases', 'RELEASES.json'), JSON.stringify({ name: 'fx', releases }));

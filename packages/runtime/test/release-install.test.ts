@@ -57,3 +57,18 @@ test('an upgrade that cannot be made permanent is rolled back: the node runs the
     assert.equal(state.lastUpgrade?.outcome, 'rolled back');
   });
 });
+
+test("a version whose server's top level calls what its changed helper module adds passes the check and installs", async () => {
+  const helpers = (v: number) => `export function limit() { return ${v}; }${v > 1 ? '\nexport function config() { return { limit: 50 }; }' : ''}`;
+  const server = (v: number) => `
+import { ok, reply } from '@otp-ts/runtime';
+${v > 1 ? "import { config } from './helpers';\nconst LIMIT = config().limit;" : "import { limit } from './helpers';\nconst LIMIT = limit();"}
+export const srv = { name: 'srv', init: () => ok({ n: 0 }), handleCall: (_r: unknown, _f: unknown, s: any) => reply(LIMIT, s), codeChange: (_o: unknown, s: any) => s };`;
+  const v = (n: number): FixtureVersion => ({ vsn: String(n), modules: { 'fx/app': APP, 'fx/helpers': helpers(n), 'fx/srv': server(n) }, changed: ['fx/srv', 'fx/helpers'] });
+  await withRelease([v(1), v(2)], async (state, handler) => {
+    assert.equal(await state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'get')), 1);
+    await (handler.install as Install)('2', { probeMs: 0 });
+    assert.equal(state.files.release.vsn, '2');
+    assert.equal(await state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'get')), 50);
+  });
+});

@@ -79,6 +79,11 @@ export class CodeServer implements CodeHooks {
   /** Evaluates a module without installing it: the version an upgrade would load. */
   async evaluate(source: ModuleSource): Promise<ModuleVersion> {
     await this.prepare(source);
+    return this.evaluatePrepared(source);
+  }
+
+  /** Internal: `evaluate` once `prepare` ran, in the caller's turn (an upgrade evaluates its modules together: batch.ts). */
+  evaluatePrepared(source: ModuleSource): ModuleVersion {
     if (source.filename) registerSourceMap(source.filename, source.code);
     const links: ModuleLinks = { imports: [], stars: [] };
     let evaluated: ReturnType<typeof evaluateModule>;

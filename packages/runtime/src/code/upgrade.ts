@@ -7,7 +7,8 @@ import { isThenable } from '../gen/attempt.js';
 import type { ProcessImpl } from '../process.js';
 import { StateCopier, Unprotectable } from './protect.js';
 import { suspendAll, type Suspendable } from './suspend.js';
-import type { CodeServer } from './server.js';
+import { CodeError, type CodeServer } from './server.js';
+import { evaluateTogether } from './batch.js';
 import type { ModuleSource, ModuleVersion } from './module.js';
 
 /** Options of an upgrade. */
@@ -336,17 +337,15 @@ function resumeAll(ctx: ProcessContext, participants: Participant[]): void {
   }
 }
 
-// Evaluates every new version; a failure stops the upgrade before anything changed.
+// Evaluates every new version, together (each one's top level sees the batch's new versions it imports); a failure
+// stops the upgrade before anything changed.
 async function evaluateAll(code: CodeServer, sources: ModuleSource[]): Promise<ModuleVersion[]> {
-  const versions: ModuleVersion[] = [];
-  for (const source of sources) {
-    try {
-      versions.push(await code.evaluate(source));
-    } catch (error) {
-      throw new UpgradeError('evaluate', source.name, `upgrade stopped before any change: ${(error as Error).message}`, undefined, { cause: error });
-    }
+  try {
+    return await evaluateTogether(code, sources);
+  } catch (error) {
+    const module = error instanceof CodeError ? error.module : (sources[0]?.name ?? '');
+    throw new UpgradeError('evaluate', module, `upgrade stopped before any change: ${(error as Error).message}`, undefined, { cause: error });
   }
-  return versions;
 }
 
 // The behaviour processes running one of the changed modules as a callback module: the one their label names

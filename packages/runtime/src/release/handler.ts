@@ -4,9 +4,10 @@ import type { Pid } from '../pid.js';
 import * as application from '../application/api.js';
 import * as supervisor from '../supervisor/api.js';
 import type { AppResource, ApplicationModule } from '../application/types.js';
-import { codeServerOf, type CodeServer } from '../code/server.js';
+import { CodeError, codeServerOf, type CodeServer } from '../code/server.js';
+import { evaluateTogether } from '../code/batch.js';
 import { loadBuiltApplication, readBuiltModules, type AppFile } from '../code/app-loader.js';
-import type { ModuleSource } from '../code/module.js';
+import type { ModuleSource, ModuleVersion } from '../code/module.js';
 import { upgradeKeepingStates, UpgradeError } from '../code/upgrade.js';
 import { hasVersion, readReleases, readVersion, writeReleases, type VersionFiles } from './files.js';
 import { startApplications, stopApplications } from './apps.js';
@@ -93,13 +94,15 @@ async function modulesToLoad(root: string, change: Extract<AppChange, { kind: 'c
 
 // The dry run: each changed module evaluates, and every process that will be migrated has a codeChange to run.
 async function check(code: CodeServer, sources: ModuleSource[], direction: 'up' | 'down'): Promise<void> {
-  for (const source of sources) {
-    let exports: Record<string, unknown>;
-    try {
-      exports = (await code.evaluate(source)).exports;
-    } catch (error) {
-      throw new InstallError('evaluate', `module ${source.name} does not load: ${(error as Error).message}`, source.name);
-    }
+  let versions: ModuleVersion[];
+  try {
+    versions = await evaluateTogether(code, sources);
+  } catch (error) {
+    const module = error instanceof CodeError ? error.module : sources[0]!.name;
+    throw new InstallError('evaluate', `module ${module} does not load: ${(error as Error).message}`, module);
+  }
+  for (const [i, source] of sources.entries()) {
+    const exports = versions[i]!.exports;
     const current = code.record(source.name).current;
     if (!current) continue;
     for (const p of code.processesRunning(current)) {
