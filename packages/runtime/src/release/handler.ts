@@ -1,3 +1,4 @@
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProcessContext } from '../types.js';
 import type { Pid } from '../pid.js';
@@ -391,11 +392,13 @@ async function permanent(root: string, vsn: string): Promise<void> {
   }
 }
 
-// Before anything changes: RELEASES.json can be rewritten (written back as it is), so the install can be made permanent.
+// Before anything changes: RELEASES.json can be rewritten, so the install can be made permanent. The temporary file
+// writeReleases renames over it is written and removed (RELEASES.json itself is not rewritten: an unpack may be adding to it).
 async function checkWritable(root: string): Promise<void> {
   const file = join(root, 'releases', 'RELEASES.json');
   try {
-    await writeReleases(root, await readReleases(root));
+    await writeFile(`${file}.tmp`, '');
+    await rm(`${file}.tmp`);
   } catch (error) {
     throw new InstallError('check', `${file} cannot be written (${(error as Error).message}), so no version could be made permanent: make ${join(root, 'releases')} writable by the node's user and run the upgrade again`);
   }
