@@ -194,3 +194,16 @@ async function topSupervisor(ctx: ProcessContext, server: string): Promise<Pid> 
   const links = ctx.processInfo(pid)!.links;
   return links.find((l) => ctx.processInfo(l)?.behaviour === 'supervisor')!;
 }
+
+test("an application whose start returns an unlinked top supervisor is refused at start, naming the fix, instead of one whose stop never ends", async () => {
+  await withNode(async (node) => {
+    quiet(node);
+    await node.run(async (ctx) => {
+      const mod: ApplicationModule = { start: (_t, _a, c) => supervisor.start(c, { init: () => ({ children: [{ id: 'srv', start: (cc) => genServer.startLink(cc, echo, 'loose', { name: 'loose_srv' }) }] }) }, undefined) };
+      await application.load(ctx, { name: 'loose', vsn: '1.0.0', mod, applications: [], env: {} });
+      await assert.rejects(application.start(ctx, 'loose'), (e: ApplicationError) => /loose's start returned <[\d.]+>, which is not linked to the application: start the top supervisor with supervisor\.startLink \(not start\)/.test(e.message));
+      assert.equal(ctx.whereis('loose_srv'), undefined, 'the tree it started was taken down');
+      assert.deepEqual(await application.whichApplications(ctx), []);
+    });
+  });
+});

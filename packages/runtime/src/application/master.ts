@@ -1,4 +1,4 @@
-import { Exit, type ExitReason } from '../messages.js';
+import { Exit, isDown, type ExitReason } from '../messages.js';
 import type { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
 import { ExitSignal } from '../errors.js';
@@ -41,6 +41,9 @@ export async function runMaster(ctx: ProcessContext, app: string, mod: Applicati
   }
 }
 
+// A start that returned a top supervisor not linked to the master.
+class Unlinked extends Error {}
+
 async function lead(ctx: ProcessContext, app: string, mod: ApplicationModule, args: unknown, phases: readonly StartPhase[], controller: Pid, ack: Acknowledge): Promise<void> {
   let top: Pid | undefined;
   let state: unknown;
@@ -53,9 +56,12 @@ async function lead(ctx: ProcessContext, app: string, mod: ApplicationModule, ar
       top = started as Pid;
     }
     if (!ctx.isAlive(top)) throw new Error(`${app}'s start returned ${String(top)}, which is not a live process`);
+    // Unlinked, its exit would never reach the master: the application would look alive with its tree gone.
+    if (!ctx.processInfo(ctx.self())?.links.includes(top)) throw new Unlinked(`${app}'s start returned ${String(top)}, which is not linked to the application: start the top supervisor with supervisor.startLink (not start)`);
     await runPhases(app, mod, phases, ctx);
   } catch (error) {
-    if (top !== undefined && ctx.isAlive(top)) await shutdownTree(ctx, top);
+    // An unlinked top is no child of the master: it would ignore a shutdown from it.
+    if (top !== undefined && ctx.isAlive(top)) await shutdownTree(ctx, top, error instanceof Unlinked ? 'kill' : 'shutdown');
     ack(false, error);
     throw new ExitSignal(error);
   }
@@ -78,9 +84,12 @@ async function lead(ctx: ProcessContext, app: string, mod: ApplicationModule, ar
   }
 }
 
-async function shutdownTree(ctx: ProcessContext, top: Pid): Promise<void> {
-  ctx.exit(top, 'shutdown');
-  await ctx.receive((x) => x instanceof Exit && x.from === top);
+async function shutdownTree(ctx: ProcessContext, top: Pid, reason: 'shutdown' | 'kill' = 'shutdown'): Promise<void> {
+  // Monitored as well as linked: a top the start returned unlinked (refused) is waited for too.
+  const ref = ctx.monitor(top);
+  ctx.exit(top, reason);
+  await ctx.receive((x) => (x instanceof Exit && x.from === top) || isDown(x, ref));
+  ctx.demonitor(ref, { flush: true });
 }
 
 // OTP's application_starter for an application without included applications: each phase in order, after
