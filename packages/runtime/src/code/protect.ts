@@ -121,6 +121,8 @@ type CopyHook = (this: object, copy: <V>(v: V) => V) => unknown;
 
 // No copy made yet (a copy may be undefined: a copyState hook's answer).
 const NOT_SEEN = Symbol('not seen');
+// The longest plain array whose names a copy lists to find properties set on it besides its elements.
+const LISTED_ARRAY = 1024;
 // Entries a copier keeps in its arrays before it moves them to a Map.
 const SMALL_MEMO = 8;
 
@@ -345,10 +347,11 @@ export class StateCopier {
 
   // An array's own properties besides its elements and length: a RegExp match's index and groups, a subclass's
   // fields, names set on it, symbols. Names list the elements first (one each present), then length and the rest.
-  // A plain array is looked at through its enumerable keys first (a third of the cost of all its names, which
-  // would add ~10% to copying a state of small arrays): a non-enumerable name defined on one is not copied.
+  // Listing names costs a string per element (0.4 s for a million), so a plain array is looked at through its
+  // enumerable keys only up to LISTED_ARRAY elements (a third of the cost of all its names); past that, and for a
+  // non-enumerable name, only a RegExp match's own index and its symbols are looked for.
   private arrayExtras(x: unknown[], out: unknown[], present: number): void {
-    if (Object.getPrototypeOf(x) === Array.prototype && Object.keys(x).length === present && Object.getOwnPropertySymbols(x).length === 0) return;
+    if (Object.getPrototypeOf(x) === Array.prototype && Object.getOwnPropertySymbols(x).length === 0 && !Object.hasOwn(x, 'index') && (x.length > LISTED_ARRAY || Object.keys(x).length === present)) return;
     const names = Object.getOwnPropertyNames(x);
     for (let i = present; i < names.length; i++) if (names[i] !== 'length') this.property(x, out, names[i]!);
     const symbols = Object.getOwnPropertySymbols(x);
