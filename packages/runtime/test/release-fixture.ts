@@ -3,11 +3,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { application, createNode } from '@otp-ts/runtime';
-import { readVersion, type RelupStep } from '@otp-ts/runtime/tools';
+// The runtime's sources throughout, as the handler below is (not helpers.ts, which imports the package): a node of
+// the built package would not answer them, and npm test's runner would hold two copies of the runtime.
+import { application, createNode } from '../src/index.ts';
+import { readVersion } from '../src/release/files.ts';
+import type { RelupStep } from '../src/release/types.ts';
 import { releaseHandler, type RunningRelease } from '../src/release/handler.ts';
 import { startApplications, stopApplications } from '../src/release/apps.ts';
-import { compileModule } from './helpers.ts';
+import { transformSync } from 'esbuild';
 
 /** One version of the application: its version label and its modules' TypeScript, by module name. */
 export interface FixtureVersion {
@@ -19,9 +22,9 @@ export interface FixtureVersion {
 
 /** The application module every version starts: a supervisor over `fx/srv`'s `srv`, registered as fx_srv. */
 export const APP = `
-import { supervisor } from '@otp-ts/runtime';
+import { genServer, supervisor } from '@otp-ts/runtime';
 import { srv } from './srv';
-export default { start: (_t: unknown, _a: unknown, ctx: any) => supervisor.startLink(ctx, { init: () => ({ type: 'ok', flags: { strategy: 'oneForOne', intensity: 3, period: 5 }, children: [{ id: 'srv', start: (c: any) => (require('@otp-ts/runtime') as any).genServer.startLink(c, srv, undefined, { name: 'fx_srv' }) }] }) }, undefined) };`;
+export default { start: (_t: unknown, _a: unknown, ctx: any) => supervisor.startLink(ctx, { init: () => ({ type: 'ok', flags: { strategy: 'oneForOne', intensity: 3, period: 5 }, children: [{ id: 'srv', start: (c: any) => genServer.startLink(c, srv, undefined, { name: 'fx_srv' }) }] }) }, undefined) };`;
 
 function writeVersion(root: string, v: FixtureVersion, relup?: { up: RelupStep[]; down: RelupStep[] }): void {
   const lib = join(root, 'lib', `fx-${v.vsn}`);
@@ -29,7 +32,7 @@ function writeVersion(root: string, v: FixtureVersion, relup?: { up: RelupStep[]
   const modules: Record<string, string> = {};
   for (const [name, ts] of Object.entries(v.modules)) {
     const file = `src/${name.split('/').pop()}.js`;
-    writeFileSync(join(lib, file), compileModule(name, ts).code);
+    writeFileSync(join(lib, file), transformSync(ts, { loader: 'ts', format: 'cjs', target: 'node20', sourcefile: `${name}.ts` }).code);
     modules[name] = file;
   }
   writeFileSync(join(lib, 'app.json'), JSON.stringify({ name: 'fx', vsn: v.vsn, mod: 'fx/app', applications: [], registered: [], env: {}, modules }));

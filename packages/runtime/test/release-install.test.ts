@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { genServer } from '@otp-ts/runtime';
-import { readReleases } from '@otp-ts/runtime/tools';
+import { genServer } from '../src/index.ts';
+import { readReleases } from '../src/release/files.ts';
 import { withRelease, APP, type FixtureVersion } from './release-fixture.ts';
 import type { InstallError } from '../src/release/handler.ts';
 
