@@ -290,6 +290,14 @@ export class TableStore {
   }
 }
 
+// updateCounter's default as ETS takes it: a record (tuple or object) copied, the key updated put in its key's place.
+function defaultRecord(given: unknown, keyPos: string | number, key: unknown, label: string): Record<string | number, unknown> {
+  if (given === null || typeof given !== 'object') throw new RuntimeError('badarg', `updateCounter: the default for table '${label}' must be a record (a tuple or an object)`);
+  const record = (Array.isArray(given) ? given.slice() : { ...given }) as Record<string | number, unknown>;
+  record[keyPos] = key;
+  return record;
+}
+
 class TableHandle<R> implements Table<R> {
   constructor(
     private readonly store: TableStore,
@@ -355,11 +363,7 @@ class TableHandle<R> implements Table<R> {
     let record = s.data.get(termKey(key)) as Record<string | number, unknown> | undefined;
     if (record === undefined) {
       if (options.default === undefined) throw new RuntimeError('badarg', `updateCounter: no record with key ${String(key)} in table '${s.label}' and no default given`);
-      if (options.default === null || typeof options.default !== 'object') throw new RuntimeError('badarg', `updateCounter: the default for table '${s.label}' must be a record (a tuple or an object)`);
-      // As ETS: whatever the default holds in the key's place is replaced by the key updated.
-      const given = options.default as Record<string | number, unknown>;
-      record = (Array.isArray(given) ? given.slice() : { ...given }) as Record<string | number, unknown>;
-      record[s.keyPos] = key;
+      record = defaultRecord(options.default, s.keyPos, key, s.label);
     }
     const pos = options.pos ?? (typeof s.keyPos === 'number' ? s.keyPos + 1 : undefined);
     if (pos === undefined) throw new RuntimeError('badarg', `updateCounter on object records of table '${s.label}' needs options.pos`);

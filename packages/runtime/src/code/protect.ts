@@ -131,17 +131,58 @@ const TYPED: Record<string, new (buffer: ArrayBuffer, offset: number, length: nu
 };
 
 /**
+ * What a copier copied into what (sharing and cycles): two arrays while few, so that copying the small states of
+ * thousands of processes with one copier allocates no table each; a Map past SMALL_MEMO entries.
+ */
+class CopyMemo {
+  private readonly keys: object[] = [];
+  private readonly copies: unknown[] = [];
+  private count = 0;
+  private map: Map<object, unknown> | null = null;
+
+  reset(): void {
+    this.count = 0;
+    this.map = null;
+  }
+
+  // The copy made of `x`, or NOT_SEEN.
+  get(x: object): unknown {
+    if (this.map !== null) return this.map.has(x) ? this.map.get(x) : NOT_SEEN;
+    for (let i = 0; i < this.count; i++) if (this.keys[i] === x) return this.copies[i];
+    return NOT_SEEN;
+  }
+
+  // Records (or replaces) the copy of `x`.
+  set<T>(x: object, copy: T): T {
+    if (this.map !== null) {
+      this.map.set(x, copy);
+      return copy;
+    }
+    for (let i = 0; i < this.count; i++) {
+      if (this.keys[i] !== x) continue;
+      this.copies[i] = copy;
+      return copy;
+    }
+    if (this.count < SMALL_MEMO) {
+      this.keys[this.count] = x;
+      this.copies[this.count++] = copy;
+      return copy;
+    }
+    this.map = new Map();
+    for (let i = 0; i < this.count; i++) this.map.set(this.keys[i]!, this.copies[i]);
+    this.map.set(x, copy);
+    return copy;
+  }
+}
+
+/**
  * Deep-copies states for codeChange: prototypes, property descriptors, shared references and cycles are
  * kept (one memo per copier, so values shared between the parts copied stay shared); functions, pids,
  * refs, module exports and resources are kept by reference; what cannot be copied throws `Unprotectable`.
  */
 export class StateCopier {
-  // What was copied into what (sharing and cycles): two arrays while few, so that copying the small states
-  // of thousands of processes with one copier allocates no table each; a Map past SMALL_MEMO entries.
-  private readonly keys: object[] = [];
-  private readonly copies: unknown[] = [];
-  private count = 0;
-  private memo: Map<object, unknown> | null = null;
+  // What was copied into what (sharing and cycles).
+  private readonly memo = new CopyMemo();
   // The path from the root to the value being copied, one step a level, rendered only when a refusal names
   // it: kept in two reused arrays, so that walking a state allocates nothing for it.
   private readonly pathKeys: unknown[] = [];
@@ -157,8 +198,7 @@ export class StateCopier {
 
   /** Forgets what was copied: the next copy shares nothing with the earlier ones (one copier serves many states). */
   reset(): void {
-    this.count = 0;
-    this.memo = null;
+    this.memo.reset();
   }
 
   /** The copy of `value`, refusals naming the path from `root` (e.g. `state`). */
@@ -185,13 +225,13 @@ export class StateCopier {
   }
 
   private value(x: object): unknown {
-    const seen = this.seen(x);
+    const seen = this.memo.get(x);
     if (seen !== NOT_SEEN) {
       this.hits++;
       return seen;
     }
     if (types.isProxy(x)) throw new Unprotectable(this.here(), 'a Proxy, which cannot be copied', 'store the object behind it, or keep the proxy outside the state');
-    if (this.keep(x)) return this.remember(x, x);
+    if (this.keep(x)) return this.memo.set(x, x);
     const hook = (x as { [copyState]?: unknown })[copyState];
     if (typeof hook === 'function') return this.hooked(x, hook as CopyHook);
     // Most of a state is plain objects and arrays: they skip the checks for built-ins and resources.
@@ -201,20 +241,20 @@ export class StateCopier {
       // Extensible, so neither frozen nor sealed: the copy needs no prototype or extensibility set afterwards.
       if (Object.isExtensible(x)) {
         if (array) {
-          const out = this.remember(x, new Array<unknown>((x as unknown[]).length));
+          const out = this.memo.set(x, new Array<unknown>((x as unknown[]).length));
           this.elements(x as unknown[], out);
           return out;
         }
-        const out = this.remember(x, {});
+        const out = this.memo.set(x, {});
         this.properties(x, out);
         return out;
       }
       if (Object.isFrozen(x)) return this.frozen(x);
-      return this.finish(x, this.remember(x, array ? new Array<unknown>((x as unknown[]).length) : {}), proto);
+      return this.finish(x, this.memo.set(x, array ? new Array<unknown>((x as unknown[]).length) : {}), proto);
     }
     const refused = refusal(x);
     if (refused !== undefined) throw new Unprotectable(this.here(), refused[0], refused[1]);
-    if (isKeptByReference(x)) return this.remember(x, x);
+    if (isKeptByReference(x)) return this.memo.set(x, x);
     return this.structured(x);
   }
 
@@ -230,49 +270,20 @@ export class StateCopier {
         this.depth = depth;
       }
     });
-    return this.remember(x, copy);
+    return this.memo.set(x, copy);
   }
 
   private mapCopy(x: Map<unknown, unknown>, proto: object | null): unknown {
-    const out = this.remember(x, new Map());
+    const out = this.memo.set(x, new Map());
     // forEach rather than for…of: no [key, value] pair and no iterator result an entry, whatever tier the code runs in.
     x.forEach((v, k) => out.set(this.enter(k, ' (a key)', 'label'), this.enter(v, k, 'get')));
     return this.finish(x, out, proto);
   }
 
   private setCopy(x: Set<unknown>, proto: object | null): unknown {
-    const out = this.remember(x, new Set());
+    const out = this.memo.set(x, new Set());
     x.forEach((v) => out.add(this.enter(v, ' (a member)', 'label')));
     return this.finish(x, out, proto);
-  }
-
-  // The copy made of `x`, or NOT_SEEN.
-  private seen(x: object): unknown {
-    if (this.memo !== null) return this.memo.has(x) ? this.memo.get(x) : NOT_SEEN;
-    for (let i = 0; i < this.count; i++) if (this.keys[i] === x) return this.copies[i];
-    return NOT_SEEN;
-  }
-
-  // Records (or replaces) the copy of `x`.
-  private remember<T>(x: object, copy: T): T {
-    if (this.memo !== null) {
-      this.memo.set(x, copy);
-      return copy;
-    }
-    for (let i = 0; i < this.count; i++) {
-      if (this.keys[i] !== x) continue;
-      this.copies[i] = copy;
-      return copy;
-    }
-    if (this.count < SMALL_MEMO) {
-      this.keys[this.count] = x;
-      this.copies[this.count++] = copy;
-      return copy;
-    }
-    this.memo = new Map();
-    for (let i = 0; i < this.count; i++) this.memo.set(this.keys[i]!, this.copies[i]);
-    this.memo.set(x, copy);
-    return copy;
   }
 
   // Built-ins with internal slots first, then arrays, then plain objects and class instances.
@@ -280,44 +291,44 @@ export class StateCopier {
     const proto = Object.getPrototypeOf(x) as object | null;
     if (types.isMap(x)) return this.mapCopy(x as Map<unknown, unknown>, proto);
     if (types.isSet(x)) return this.setCopy(x as Set<unknown>, proto);
-    if (types.isDate(x)) return this.finish(x, this.remember(x, new Date((x as Date).getTime())), proto);
+    if (types.isDate(x)) return this.finish(x, this.memo.set(x, new Date((x as Date).getTime())), proto);
     if (types.isRegExp(x)) {
       const re = x as RegExp;
-      const out = this.remember(x, new RegExp(re.source, re.flags));
+      const out = this.memo.set(x, new RegExp(re.source, re.flags));
       return this.finish(x, out, proto);
     }
-    if (types.isArrayBuffer(x)) return this.finish(x, this.remember(x, (x as ArrayBuffer).slice(0)), proto);
+    if (types.isArrayBuffer(x)) return this.finish(x, this.memo.set(x, (x as ArrayBuffer).slice(0)), proto);
     if (types.isDataView(x)) {
       const v = x as DataView;
       const buffer = this.enter(v.buffer, '.buffer', 'label') as ArrayBuffer;
-      return this.finish(x, this.remember(x, new DataView(buffer, v.byteOffset, v.byteLength)), proto);
+      return this.finish(x, this.memo.set(x, new DataView(buffer, v.byteOffset, v.byteLength)), proto);
     }
     if (types.isTypedArray(x)) {
       const v = x as Uint8Array;
       // A view of shared memory is shared on purpose: kept, like the SharedArrayBuffer itself.
-      if (types.isSharedArrayBuffer(v.buffer)) return this.remember(x, x);
+      if (types.isSharedArrayBuffer(v.buffer)) return this.memo.set(x, x);
       const Typed = TYPED[(v as { [Symbol.toStringTag]: string })[Symbol.toStringTag]]!;
       // A view of part of a buffer (a Buffer from Node's pool) copies its own bytes, unless the state's copy already holds the buffer.
-      if (v.byteLength !== v.buffer.byteLength && this.seen(v.buffer) === NOT_SEEN) {
+      if (v.byteLength !== v.buffer.byteLength && this.memo.get(v.buffer) === NOT_SEEN) {
         const bytes = (v.buffer as ArrayBuffer).slice(v.byteOffset, v.byteOffset + v.byteLength);
-        return this.finish(x, this.remember(x, new Typed(bytes, 0, v.length)), proto);
+        return this.finish(x, this.memo.set(x, new Typed(bytes, 0, v.length)), proto);
       }
       const buffer = this.enter(v.buffer, '.buffer', 'label') as ArrayBuffer;
-      return this.finish(x, this.remember(x, new Typed(buffer, v.byteOffset, v.length)), proto);
+      return this.finish(x, this.memo.set(x, new Typed(buffer, v.byteOffset, v.length)), proto);
     }
-    if (types.isNativeError(x)) return this.finish(x, this.remember(x, new Error()), proto, true);
-    if (types.isBoxedPrimitive(x)) return this.finish(x, this.remember(x, Object((x as { valueOf(): unknown }).valueOf()) as object), proto);
+    if (types.isNativeError(x)) return this.finish(x, this.memo.set(x, new Error()), proto, true);
+    if (types.isBoxedPrimitive(x)) return this.finish(x, this.memo.set(x, Object((x as { valueOf(): unknown }).valueOf()) as object), proto);
     if (Array.isArray(x)) {
       if (Object.isFrozen(x)) return this.frozen(x);
-      return this.finish(x, this.remember(x, new Array<unknown>(x.length)), proto);
+      return this.finish(x, this.memo.set(x, new Array<unknown>(x.length)), proto);
     }
     if (proto !== null && proto !== Object.prototype) {
-      if (isOpaqueBuiltin(proto)) return this.remember(x, x);
+      if (isOpaqueBuiltin(proto)) return this.memo.set(x, x);
       const holder = classWithPrivateFields(proto);
       if (holder !== null) throw new Unprotectable(this.here(), `an instance of ${holder}, whose #private fields cannot be copied`, `use TypeScript's private modifier instead, or give the class a [copyState] method (import { copyState } from '@otp-ts/runtime')`);
     }
     if (Object.isFrozen(x)) return this.frozen(x);
-    return this.finish(x, this.remember(x, Object.create(proto) as object), proto);
+    return this.finish(x, this.memo.set(x, Object.create(proto) as object), proto);
   }
 
   // Copies the own properties of `x` onto `out`, then its prototype and extensibility.
@@ -388,7 +399,7 @@ export class StateCopier {
   private frozen(x: object): unknown {
     const array = Array.isArray(x);
     const out: object = array ? new Array<unknown>(x.length) : Object.create(Object.getPrototypeOf(x) as object | null);
-    this.remember(x, out);
+    this.memo.set(x, out);
     const hits = this.hits;
     const keys = Reflect.ownKeys(x);
     const values = keys.map((key) => {
@@ -396,7 +407,7 @@ export class StateCopier {
       return 'value' in d ? this.enter(d.value, key, 'prop') : undefined;
     });
     // Nothing inside was copied, and nothing was handed the copy meanwhile (no memo hit): the object itself serves.
-    if (this.hits === hits && keys.every((key, i) => values[i] === Object.getOwnPropertyDescriptor(x, key)!.value)) return this.remember(x, x);
+    if (this.hits === hits && keys.every((key, i) => values[i] === Object.getOwnPropertyDescriptor(x, key)!.value)) return this.memo.set(x, x);
     keys.forEach((key, i) => {
       if (array && key === 'length') return;
       const d = Object.getOwnPropertyDescriptor(x, key)!;
