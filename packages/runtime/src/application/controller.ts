@@ -101,8 +101,8 @@ export const controllerServer: GenServer<State, ControllerRequest, never, Contro
 
   async handleInfo(msg, state) {
     if (msg instanceof AppExited) await appExited(state, msg.app, msg.reason);
-    else if (msg instanceof MasterAck) masterAcked(state, msg);
-    else if (msg instanceof Exit) masterExited(state, msg);
+    else if (msg instanceof MasterAck) await masterAcked(state, msg);
+    else if (msg instanceof Exit) await masterExited(state, msg);
     return noreply(state);
   },
 
@@ -207,29 +207,39 @@ function startFailed(app: string, error: unknown): ApplicationError {
   return new ApplicationError('startFailed', app, `application '${app}' failed to start: ${cause instanceof Error ? cause.message : describeReason(cause)}`, { cause });
 }
 
-function masterAcked(state: State, ack: MasterAck): void {
+async function masterAcked(state: State, ack: MasterAck): Promise<void> {
   const s = state.starting.get(ack.app);
   if (s === undefined || s.master !== ack.master) return;
   state.starting.delete(ack.app);
-  let answer: ControllerAnswer;
   if (ack.ok) {
     state.started.set(ack.app, { type: s.type, master: s.master });
     loggerOf(state.ctx.node).info({ kind: 'progress', application: ack.app, startedAt: state.ctx.node.pid }, { pid: state.ctx.self() });
-    answer = done(undefined);
-  } else {
-    answer = refuse(startFailed(ack.app, ack.value));
+    for (const waiter of s.waiters) replyTo(waiter, done(undefined));
+    return;
   }
-  for (const waiter of s.waiters) replyTo(waiter, answer);
+  await startFailedFor(state, ack.app, s, ack.value);
 }
 
 // A master that died before acknowledging (killed from outside): its start failed.
-function masterExited(state: State, exit: Exit): void {
+async function masterExited(state: State, exit: Exit): Promise<void> {
   for (const [app, s] of state.starting) {
     if (s.master !== exit.from) continue;
     state.starting.delete(app);
-    for (const waiter of s.waiters) replyTo(waiter, refuse(startFailed(app, exit.reason)));
+    await startFailedFor(state, app, s, exit.reason);
     return;
   }
+}
+
+// As OTP's application_controller (handle_application_started): the callers hear why the start failed;
+// then a permanent application's failed start stops the node, and so does a transient one's unless its
+// start exited normal. A temporary one's is only reported.
+async function startFailedFor(state: State, app: string, s: Starting, error: unknown): Promise<void> {
+  const failure = startFailed(app, error);
+  for (const waiter of s.waiters) replyTo(waiter, refuse(failure));
+  const reason = failure.cause;
+  if (s.type === 'temporary' || (s.type === 'transient' && reason === 'normal')) return;
+  loggerOf(state.ctx.node).error({ kind: 'application', application: app, exited: reason, type: s.type }, { pid: state.ctx.self() });
+  await stopNode(state, app, { applicationStartFailure: app, reason }, `the node stops: ${s.type} application ${app} failed to start`);
 }
 
 async function stopApp(state: State, app: string): Promise<void> {
@@ -250,10 +260,14 @@ async function appExited(state: State, app: string, reason: unknown): Promise<vo
   const fatal = s.type === 'permanent' || (s.type === 'transient' && reason !== 'normal');
   logger.log(fatal || !isNormalExit(reason) ? 'error' : 'notice', { kind: 'application', application: app, exited: reason, type: s.type }, { pid: state.ctx.self() });
   if (!fatal) return;
+  await stopNode(state, app, { applicationTerminated: app, reason }, `the node stops: ${s.type} application ${app} exited`);
+}
+
+// The node stops for an application (unless the escalation guard holds it): the others stop, newest first.
+async function stopNode(state: State, app: string, why: { applicationTerminated: string; reason: unknown } | { applicationStartFailure: string; reason: unknown }, line: string): Promise<void> {
   // An upgrade not yet permanent holds this: it rolls back and starts the application again, the node stays up.
-  if (escalationHeld(state.ctx.node, { kind: 'application', app, reason })) return;
-  const why = { applicationTerminated: app, reason };
-  logger.log('critical', `the node stops: ${s.type} application ${app} exited`, { pid: state.ctx.self() });
+  if (escalationHeld(state.ctx.node, { kind: 'application', app, reason: why.reason })) return;
+  loggerOf(state.ctx.node).log('critical', line, { pid: state.ctx.self() });
   await state.options.beforeNodeStop?.(why).catch(() => undefined);
   for (const other of [...state.started.keys()].reverse()) await stopApp(state, other);
   (state.options.onNodeStop ?? ((r: unknown) => setImmediate(() => state.ctx.node.shutdown(r))))(why);

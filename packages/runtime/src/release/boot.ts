@@ -49,6 +49,7 @@ export async function bootRelease(options: BootOptions): Promise<BootedRelease> 
   const files = await readVersion(options.root, vsn, env);
   const node = createNode();
   let stopping: Promise<void> | undefined;
+  let booting = true;
   const state: RunningRelease = { root: options.root, node, env, files, started: [], log, stop: (reason) => stop(reason) };
   // A crash dump (uncaught error, a permanent application's exit, the heap limit) goes to the release root unless node.args or $OTP_CRASH_DUMP say where.
   const dumpFile = files.nodeArgs.crashDump ?? env.OTP_CRASH_DUMP;
@@ -64,12 +65,20 @@ export async function bootRelease(options: BootOptions): Promise<BootedRelease> 
     })());
 
   try {
-    await node.run((ctx) => application.startController(ctx, { onNodeStop: (reason) => void stop(reason), beforeNodeStop: (reason) => Promise.resolve(dumper.write('application_exit', reason)) }));
+    // While booting, an application that fails to start is the boot's to report: it throws and shuts the node down.
+    const bootsFailure = (reason: unknown): boolean => booting && typeof reason === 'object' && reason !== null && 'applicationStartFailure' in reason;
+    await node.run((ctx) =>
+      application.startController(ctx, {
+        onNodeStop: (reason) => void (bootsFailure(reason) || stop(reason)),
+        beforeNodeStop: (reason) => Promise.resolve(bootsFailure(reason) || dumper.write('application_exit', reason)),
+      }),
+    );
     if (files.nodeArgs.name) {
       if (!files.nodeArgs.cookie) throw new ReleaseConfigError(join(options.root, 'releases', vsn, 'node.args'), `node.args names the node but sets no cookie: add --setcookie <secret>`);
       await node.startDistribution({ name: files.nodeArgs.name, cookie: files.nodeArgs.cookie, hidden: files.nodeArgs.hidden, log, ...(files.nodeArgs.connect ? { discovery: { static: files.nodeArgs.connect } } : {}), ...(files.nodeArgs.tls ? { tls: files.nodeArgs.tls } : {}), ...(files.nodeArgs.busyWaitUs !== undefined ? { busyWaitUs: files.nodeArgs.busyWaitUs } : {}) });
     }
     await startApplications(state, files);
+    booting = false;
   } catch (error) {
     node.shutdown();
     throw error;

@@ -1,0 +1,106 @@
+// Cases mirroring OTP's lib/kernel/test/application_SUITE.erl that earlier files do not: what a failed start
+// does to the node by start type (otp_2718).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { application, genServer, supervisor, ok, noreply, ApplicationError, TIMEOUT, type AppResource, type GenServer, type Supervisor } from '@otp-ts/runtime';
+import { ended, quietLogs, withNode } from './helpers.ts';
+
+const WAIT = 20_000;
+
+const worker: GenServer<null, never, never, never, string> = {
+  name: 'worker',
+  init: (_name, ctx) => {
+    ctx.trapExit(true);
+    return ok(null);
+  },
+  handleInfo: (_m, s) => noreply(s),
+};
+const topOf = (name: string, log: string[]): Supervisor<void> => ({
+  name: 'top_sup',
+  init: () => ({
+    flags: { strategy: 'oneForOne', intensity: 0, period: 3600 },
+    children: [{ id: 'w', start: (ctx) => genServer.startLink(ctx, { ...worker, terminate: () => void log.push(`${name} down`) }, name, { name }) }],
+  }),
+});
+const running = (name: string, log: string[]): AppResource => ({
+  name,
+  vsn: '1.0.0',
+  mod: { start: async (_type, _args, ctx) => supervisor.startLink(ctx, topOf(`${name}_worker`, log), undefined) },
+});
+// A start that exits with `reason` (OTP's trans_normal_sup / trans_abnormal_sup), after starting a linked worker.
+const failing = (name: string, reason: string, log: string[]): AppResource => ({
+  name,
+  vsn: '1.0.0',
+  mod: {
+    start: async (_type, _args, ctx) => {
+      log.push(String(await supervisor.startLink(ctx, topOf(`${name}_worker`, log), undefined)));
+      return ctx.exit(reason);
+    },
+  },
+});
+
+type NodeStop = { nodeStop: unknown };
+const isNodeStop = (m: unknown): m is NodeStop => typeof m === 'object' && m !== null && 'nodeStop' in m;
+const startFailed = (e: unknown): boolean => e instanceof ApplicationError && e.code === 'startFailed';
+
+test('application_SUITE otp_2718: a transient application whose start exits normal fails its start and nothing else; the node runs on', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    const log: string[] = [];
+    await node.run(async (ctx) => {
+      const me = ctx.self();
+      await application.startController(ctx, { onNodeStop: (reason) => node.send(me, { nodeStop: reason }) });
+      await application.load(ctx, running('as3_bystander', log));
+      await application.load(ctx, failing('as3_trans_normal', 'normal', log));
+      await application.start(ctx, 'as3_bystander', 'permanent');
+      await assert.rejects(application.start(ctx, 'as3_trans_normal', 'transient'), startFailed);
+      // A call the controller answers after anything it did for the failure.
+      assert.deepEqual((await application.whichApplications(ctx)).map((a) => a.name), ['as3_bystander']);
+      assert.equal(await ctx.receive(isNodeStop, 0), TIMEOUT);
+      // The tree the failed start had started is gone (killed with everything the master led), the bystander runs.
+      const top = ctx.processes().find((p) => String(p) === log[0]);
+      if (top !== undefined) await ended(ctx, top);
+      assert.equal(ctx.whereis('as3_trans_normal_worker'), undefined);
+      assert.notEqual(ctx.whereis('as3_bystander_worker'), undefined);
+    });
+  });
+});
+
+for (const type of ['transient', 'permanent'] as const) {
+  test(`application_SUITE otp_2718: a ${type} application whose start fails abnormally fails its start, then stops the other applications and the node`, async () => {
+    await withNode(async (node) => {
+      quietLogs(node);
+      const log: string[] = [];
+      await node.run(async (ctx) => {
+        const me = ctx.self();
+        await application.startController(ctx, { onNodeStop: (reason) => node.send(me, { nodeStop: reason }) });
+        await application.load(ctx, running('as3_bystander', log));
+        await application.load(ctx, failing('as3_abnormal', 'abnormal', log));
+        await application.start(ctx, 'as3_bystander');
+        await assert.rejects(application.start(ctx, 'as3_abnormal', type), (e: unknown) => startFailed(e) && (e as ApplicationError).cause === 'abnormal');
+        const m = await ctx.receive(isNodeStop, WAIT);
+        assert.notEqual(m, TIMEOUT, 'the node was expected to stop');
+        assert.deepEqual((m as NodeStop).nodeStop, { applicationStartFailure: 'as3_abnormal', reason: 'abnormal' });
+        assert.deepEqual(await application.whichApplications(ctx), [], 'the other applications were stopped first');
+      });
+      assert.ok(log.includes('as3_bystander_worker down'));
+    });
+  });
+}
+
+test('application_SUITE otp_2718: a temporary application whose start fails abnormally only fails its start', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    const log: string[] = [];
+    await node.run(async (ctx) => {
+      const me = ctx.self();
+      await application.startController(ctx, { onNodeStop: (reason) => node.send(me, { nodeStop: reason }) });
+      await application.load(ctx, running('as3_bystander', log));
+      await application.load(ctx, failing('as3_temp', 'abnormal', log));
+      await application.start(ctx, 'as3_bystander');
+      await assert.rejects(application.start(ctx, 'as3_temp', 'temporary'), startFailed);
+      assert.deepEqual((await application.whichApplications(ctx)).map((a) => a.name), ['as3_bystander']);
+      assert.equal(await ctx.receive(isNodeStop, 0), TIMEOUT);
+    });
+  });
+});
