@@ -1,5 +1,5 @@
 // Cases mirroring OTP's lib/kernel/test/application_SUITE.erl that earlier files do not: what a failed start
-// does to the node by start type (otp_2718).
+// does to the node by start type (otp_2718), and settings made before a load (set_env).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { application, genServer, supervisor, ok, noreply, ApplicationError, TIMEOUT, type AppResource, type GenServer, type Supervisor } from '@otp-ts/runtime';
@@ -101,6 +101,26 @@ test('application_SUITE otp_2718: a temporary application whose start fails abno
       await assert.rejects(application.start(ctx, 'as3_temp', 'temporary'), startFailed);
       assert.deepEqual((await application.whichApplications(ctx)).map((a) => a.name), ['as3_bystander']);
       assert.equal(await ctx.receive(isNodeStop, 0), TIMEOUT);
+    });
+  });
+});
+
+test('application_SUITE set_env: a setting made before the load stays, unless the resource or sys.config names it; unload drops them all', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      await application.startController(ctx, {});
+      assert.equal(application.getEnv(ctx, 'as3_env', 'early'), undefined, 'an application not loaded has no settings');
+      application.setEnv(ctx, 'as3_env', 'early', 1);
+      application.setEnv(ctx, 'as3_env', 'port', 1);
+      application.setEnv(ctx, 'as3_env', 'host', 'early');
+      await application.setConfig(ctx, { as3_env: { host: 'config' } });
+      await application.load(ctx, { name: 'as3_env', vsn: '1.0.0', env: { port: 8080, size: 3 } });
+      assert.deepEqual(application.getAllEnv(ctx, 'as3_env'), { early: 1, port: 8080, size: 3, host: 'config' });
+      await application.unload(ctx, 'as3_env');
+      assert.deepEqual(application.getAllEnv(ctx, 'as3_env'), {});
+      await application.load(ctx, { name: 'as3_env', vsn: '1.0.0', env: { port: 8080 } });
+      assert.deepEqual(application.getAllEnv(ctx, 'as3_env'), { port: 8080, host: 'config' }, 'what was set before the first load went with the unload');
     });
   });
 });

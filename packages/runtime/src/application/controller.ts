@@ -118,7 +118,8 @@ async function handle(state: State, req: ControllerRequest): Promise<unknown> {
       const r = validateResource(req.resource);
       if (state.loaded.has(r.name)) throw new ApplicationError('alreadyLoaded', r.name, `application '${r.name}' is already loaded`);
       state.loaded.set(r.name, r);
-      env.load(r.name, r.env);
+      // As OTP's application:set_env before a load: what the resource (or sys.config) sets wins, the rest stays.
+      env.load(r.name, r.env, true);
       return undefined;
     }
     case 'unload':

@@ -6,9 +6,14 @@ export class EnvStore {
   /** sys.config overrides, applied whenever an application is loaded. */
   overrides: Record<string, Record<string, unknown>> = {};
 
-  /** Sets up an application's env from its defaults and the overrides. */
-  load(app: string, defaults: Record<string, unknown> = {}): void {
-    this.apps.set(app, new Map(Object.entries({ ...defaults, ...(this.overrides[app] ?? {}) })));
+  /**
+   * Sets up an application's env from its defaults and the overrides. With `keepEarlier` (a load, as OTP's),
+   * settings made before the load stay unless the defaults or overrides name them; otherwise (an upgrade's new
+   * resource) the env is only the defaults and overrides.
+   */
+  load(app: string, defaults: Record<string, unknown> = {}, keepEarlier = false): void {
+    const earlier = keepEarlier ? Object.fromEntries(this.apps.get(app) ?? []) : {};
+    this.apps.set(app, new Map(Object.entries({ ...earlier, ...defaults, ...(this.overrides[app] ?? {}) })));
   }
 
   unload(app: string): void {
