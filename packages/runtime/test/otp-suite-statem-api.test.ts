@@ -22,6 +22,19 @@ function machine(actions: Action, test: Pid): GenStatem<'s', null, never, 'go', 
   };
 }
 
+/** A machine that reports every event to `test`; a cast returns the actions listed under its content. */
+function castMachine(byCast: Record<string, Action>, test: Pid): GenStatem<'s', null, never, string, unknown, void> {
+  return {
+    name: 'timeouts',
+    callbackMode: 'handleEvent',
+    init: () => ok('s', null),
+    handleEvent(event, _state, _data, ctx) {
+      ctx.send(test, { event: `${event.type} ${'content' in event ? String(event.content) : ''}` });
+      return event.type === 'cast' ? keepStateAndData(byCast[event.content]) : keepStateAndData();
+    },
+  };
+}
+
 async function events(ctx: ProcessContext, n: number): Promise<string[]> {
   const out: string[] = [];
   while (out.length < n) {
@@ -73,17 +86,44 @@ test('gen_statem_SUITE event_timeout (abs): an absolute event timeout in the pas
 });
 
 test('gen_statem_SUITE state_timeout (update): update changes the running timer\'s content, which still fires as that timer', async () => {
-  // A past absolute timer is a message: updated, it still comes after 'last' (not as a zero timeout before it).
-  assert.deepEqual(await run([stateTimeout(performance.now() - 1000, 'old', { abs: true }), stateTimeout('update', 'new')], 3), ['cast go', 'info last', 'stateTimeout new']);
+  // A past absolute timer is a message, queued behind 'upd' and 'last': updated by 'upd', it still comes after 'last'.
+  const got = await withNode((node) =>
+    node.run(async (ctx) => {
+      const pid = await genStatem.start(ctx, castMachine({ arm: [stateTimeout(performance.now() - 1000, 'old', { abs: true })], upd: [stateTimeout('update', 'new')] }, ctx.self()), undefined);
+      for (const c of ['arm', 'upd']) genStatem.cast(ctx, pid, c);
+      ctx.send(pid, 'last');
+      return events(ctx, 4);
+    }),
+  );
+  assert.deepEqual(got, ['cast arm', 'cast upd', 'info last', 'stateTimeout new']);
+});
+
+test('gen_statem_SUITE state_timeout (update): of a set and an update in the same actions the last wins, so with no timer running the update fires at once', async () => {
+  // OTP: "the last in the containing list wins"; the set before it is not started, so nothing runs for update to change.
+  assert.deepEqual(await run([stateTimeout(performance.now() - 1000, 'old', { abs: true }), stateTimeout('update', 'new')], 3), ['cast go', 'stateTimeout new', 'info last']);
+});
+
+test('gen_statem_SUITE state_timeout (update): an update after a set in the same actions keeps the running timer\'s time, not the set\'s', async () => {
+  // 'arm' starts a past absolute timer (a message behind 'last'); 'again' sets a fresh one of an hour then updates:
+  // only the update counts, so the running timer keeps its time and fires after 'last' with the new content.
+  const got = await withNode((node) =>
+    node.run(async (ctx) => {
+      const pid = await genStatem.start(ctx, castMachine({ arm: [stateTimeout(performance.now() - 1000, 'old', { abs: true })], again: [stateTimeout(3_600_000, 'hour'), stateTimeout('update', 'new')] }, ctx.self()), undefined);
+      for (const c of ['arm', 'again']) genStatem.cast(ctx, pid, c);
+      ctx.send(pid, 'last');
+      return events(ctx, 4);
+    }),
+  );
+  assert.deepEqual(got, ['cast arm', 'cast again', 'info last', 'stateTimeout new']);
 });
 
 test('gen_statem_SUITE state_timeout (update): updating a timeout that is not running fires it at once, as a zero timeout', async () => {
   assert.deepEqual(await run([stateTimeout('update', 'st')], 3), ['cast go', 'stateTimeout st', 'info last']);
 });
 
-test('gen_statem_SUITE generic_timers (update): update keeps the named timer and changes only its content', async () => {
+test('gen_statem_SUITE generic_timers (update): per name the last action wins; updates of timers not running fire at once, in the order of the winning actions', async () => {
   const got = await run([genericTimeout('g', performance.now() - 1000, 'old', { abs: true }), genericTimeout('other', 'update', 'o'), genericTimeout('g', 'update', 'new')], 4);
-  assert.deepEqual(got, ['cast go', 'genericTimeout o', 'info last', 'genericTimeout new']);
+  assert.deepEqual(got, ['cast go', 'genericTimeout o', 'genericTimeout new', 'info last']);
 });
 
 test('gen_statem_SUITE event_timeout (update): an event timeout never runs when actions apply, so update fires at once', async () => {

@@ -346,8 +346,10 @@ async function settle(m: Machine, event: Event | null, tr: Transition, oldState:
     m.stateTimer = m.cancel(m.stateTimer);
   }
   m.pending.unshift(...tr.nextEvents);
-  // Applied in action order, the last of each kind winning, so zero timeouts queue in the order OTP gives them.
-  for (const t of tr.timeouts) {
+  // As OTP: the last timeout action of each kind (event, state, each generic name) wins and the others are
+  // ignored, not applied first (an update after a set updates what ran before); applied in action order,
+  // so zero timeouts queue in the order OTP gives them.
+  for (const t of lastOfEachKind(tr.timeouts)) {
     if ('timeout' in t) m.eventTimer = arm(m, m.eventTimer, t.timeout, t.abs, { type: 'timeout', content: t.content });
     else if ('stateTimeout' in t) m.stateTimer = arm(m, m.stateTimer, t.stateTimeout, t.abs, { type: 'stateTimeout', content: t.content });
     else {
@@ -358,6 +360,17 @@ async function settle(m: Machine, event: Event | null, tr: Transition, oldState:
     }
   }
 }
+
+// The timeout actions that win, in action order: for each kind, only the last one given.
+function lastOfEachKind(timeouts: readonly TimeoutAction[]): TimeoutAction[] {
+  if (timeouts.length < 2) return timeouts as TimeoutAction[];
+  const kind = (t: TimeoutAction): unknown => ('timeout' in t ? EVENT_KIND : 'stateTimeout' in t ? STATE_KIND : termKey(t.genericTimeout));
+  const last = new Map<unknown, number>();
+  timeouts.forEach((t, i) => last.set(kind(t), i));
+  return timeouts.filter((t, i) => last.get(kind(t)) === i);
+}
+const EVENT_KIND = Symbol('timeout');
+const STATE_KIND = Symbol('stateTimeout');
 
 /** Checks every action, then applies them in order; false (nothing applied) if one is invalid here. */
 function applyActions(m: Machine, actions: Actions | undefined, tr: Transition, where: Where): boolean {
