@@ -2,8 +2,13 @@ import type { Pid } from './pid.js';
 import type { MatchSpec } from './table-match.js';
 import type { SelectChunk, SelectContinuation } from './table-select.js';
 
-/** How a table keys its records (ETS's set, ordered_set and bag). */
-export type TableType = 'set' | 'orderedSet' | 'bag';
+/** How a table keys its records (ETS's set, ordered_set, bag and duplicate_bag). */
+export type TableType = 'set' | 'orderedSet' | 'bag' | 'duplicateBag';
+/** True for the types that keep many records per key (ETS's bag and duplicate_bag). */
+export function isBag(type: TableType): boolean {
+  return type === 'bag' || type === 'duplicateBag';
+}
+
 /** Who may use a table: anyone, anyone reads but the owner writes, or the owner only. */
 export type TableAccess = 'public' | 'protected' | 'private';
 
@@ -31,7 +36,7 @@ export function isTableTransfer(message: unknown): message is TableTransfer {
 
 /** Options of `newTable`. */
 export interface TableOptions {
-  /** `'set'` (default): one record per key; `'orderedSet'`: iterated in key order; `'bag'`: many records per key. */
+  /** `'set'` (default): one record per key; `'orderedSet'`: iterated in key order; `'bag'`: many distinct records per key; `'duplicateBag'`: equal records too. */
   type?: TableType;
   /** `'protected'` by default, as in ETS. */
   access?: TableAccess;
@@ -76,13 +81,13 @@ export interface Table<R = unknown> extends Iterable<R> {
   readonly id: number;
   /** The table's registered name, if any. */
   readonly name: string | undefined;
-  /** Inserts a record, replacing the one with the same key (set, orderedSet) or adding to them (bag). */
+  /** Inserts a record, replacing the one with the same key (set, orderedSet) or adding to them (bag: unless an equal one is there; duplicateBag: always). */
   insert(record: R): void;
   /** Inserts several records at once (all are checked before any is stored). */
   insertMany(records: readonly R[]): void;
   /** Inserts only if the key does not exist yet; returns whether it did. */
   insertNew(record: R): boolean;
-  /** The records with this key (at most one unless the table is a bag). */
+  /** The records with this key (at most one unless the table is a bag or duplicateBag), in insertion order. */
   lookup(key: unknown): R[];
   /** The record with this key, or undefined (for set and orderedSet tables). */
   get(key: unknown): R | undefined;
@@ -90,7 +95,7 @@ export interface Table<R = unknown> extends Iterable<R> {
   member(key: unknown): boolean;
   /** Deletes every record with this key. */
   delete(key: unknown): void;
-  /** Deletes this exact record (structurally equal). */
+  /** Deletes this exact record (structurally equal; in a duplicateBag, every copy of it). */
   deleteObject(record: R): void;
   /** Deletes every record. */
   deleteAllObjects(): void;

@@ -2,6 +2,7 @@ import { RuntimeError } from './errors.js';
 import { NO_MATCH, type CompiledSpec } from './table-match.js';
 import { termEquals, termKey } from './terms.js';
 import type { TableStore } from './table.js';
+import { isBag } from './table-api.js';
 
 const CURSOR: unique symbol = Symbol('selectCursor');
 
@@ -41,7 +42,7 @@ function scan(store: TableStore, spec: CompiledSpec<unknown>, visit: (record: un
     for (const r of store.records(spec.boundKey.key)) if (visit(r) === false) return;
   } else if (store.type === 'orderedSet') {
     store.walkInOrder(visit);
-  } else if (store.type === 'bag') {
+  } else if (isBag(store.type)) {
     for (const list of store.data.values()) for (const r of list as unknown[]) if (visit(r) === false) return;
   } else {
     for (const r of store.data.values()) if (visit(r) === false) return;
@@ -76,7 +77,7 @@ export function selectAllReverse<T>(store: TableStore, spec: CompiledSpec<T>): T
  * must keep its record's key: otherwise nothing is replaced and `badarg` names the key. Not for bags, as in ETS.
  */
 export function selectReplace(store: TableStore, spec: CompiledSpec<unknown>): number {
-  if (store.type === 'bag') throw new RuntimeError('badarg', `selectReplace works on set and orderedSet tables, and '${store.label}' is a bag: use selectDelete and insert`);
+  if (isBag(store.type)) throw new RuntimeError('badarg', `selectReplace works on set and orderedSet tables, and '${store.label}' is a ${store.type}: use selectDelete and insert`);
   const keys: unknown[] = [];
   const next: unknown[] = [];
   const run = spec.run;
@@ -160,7 +161,7 @@ export function selectNext<T>(continuation: SelectContinuation<T>): SelectChunk<
     if (i > 0) c.after = { key: store.sorted[i - 1] };
     c.done = i >= store.sorted.length;
   } else {
-    c.iter ??= spec.boundKey !== undefined ? keyRecords(store, spec.boundKey.key) : store.type === 'bag' ? bagRecords(store) : store.data.values();
+    c.iter ??= spec.boundKey !== undefined ? keyRecords(store, spec.boundKey.key) : isBag(store.type) ? bagRecords(store) : store.data.values();
     while (rows.length < limit) {
       const step = c.iter.next();
       if (step.done === true) {

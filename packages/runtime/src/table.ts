@@ -6,7 +6,7 @@ import { Pid } from './pid.js';
 import { isolateMessage, isolation } from './isolation.js';
 import type { MatchSpec } from './table-match.js';
 import { continuationStore, isContinuation, selectAll, selectAllReverse, selectCount, selectDelete, selectFirst, selectNext, selectReplace, type SelectChunk, type SelectContinuation } from './table-select.js';
-import { TableTransfer, type Table, type TableAccess, type TableHeir, type TableInfo, type TableOptions, type TableType, type UpdateCounterOptions } from './table-api.js';
+import { TableTransfer, isBag, type Table, type TableAccess, type TableHeir, type TableInfo, type TableOptions, type TableType, type UpdateCounterOptions } from './table-api.js';
 
 export type { Table, TableAccess, TableHeir, TableInfo, TableOptions, TableType, UpdateCounterOptions } from './table-api.js';
 export { TableTransfer, isTableTransfer } from './table-api.js';
@@ -22,8 +22,8 @@ export class TableRegistry {
   create<R>(owner: ProcessImpl, options: TableOptions): Table<R> {
     const type = options.type ?? 'set';
     const access = options.access ?? 'protected';
-    if (type !== 'set' && type !== 'orderedSet' && type !== 'bag') {
-      throw new RuntimeError('badarg', `unknown table type '${String(type)}': use 'set', 'orderedSet' or 'bag'`);
+    if (type !== 'set' && type !== 'orderedSet' && type !== 'bag' && type !== 'duplicateBag') {
+      throw new RuntimeError('badarg', `unknown table type '${String(type)}': use 'set', 'orderedSet', 'bag' or 'duplicateBag'`);
     }
     if (access !== 'public' && access !== 'protected' && access !== 'private') {
       throw new RuntimeError('badarg', `unknown table access '${String(access)}': use 'public', 'protected' or 'private'`);
@@ -89,7 +89,7 @@ function checkHeir(heir: TableHeir): TableHeir {
 /** A table's data and settings, shared by every process's handle. */
 export class TableStore {
   deleted = false;
-  // set/orderedSet: termKey → record; bag: termKey → records.
+  // set/orderedSet: termKey → record; bag/duplicateBag: termKey → records.
   readonly data = new Map<unknown, unknown>();
   // orderedSet only: the raw keys, sorted by compareTerms.
   readonly sorted: unknown[] = [];
@@ -153,12 +153,12 @@ export class TableStore {
     this.writes++;
     const key = this.keyOf(record);
     const k = termKey(key);
-    if (this.type === 'bag') {
+    if (isBag(this.type)) {
       const list = this.data.get(k) as unknown[] | undefined;
       if (list === undefined) {
         this.data.set(k, [record]);
         this.count++;
-      } else if (!list.some((r) => termEquals(r, record))) {
+      } else if (this.type === 'duplicateBag' || !list.some((r) => termEquals(r, record))) {
         list.push(record);
         this.count++;
       }
@@ -184,7 +184,7 @@ export class TableStore {
   records(key: unknown): unknown[] {
     const v = this.data.get(termKey(key));
     if (v === undefined) return [];
-    return this.type === 'bag' ? (v as unknown[]).slice() : [v];
+    return isBag(this.type) ? (v as unknown[]).slice() : [v];
   }
 
   remove(key: unknown): void {
@@ -194,7 +194,7 @@ export class TableStore {
     const v = this.data.get(k);
     if (v === undefined) return;
     this.data.delete(k);
-    this.count -= this.type === 'bag' ? (v as unknown[]).length : 1;
+    this.count -= isBag(this.type) ? (v as unknown[]).length : 1;
     if (this.type === 'orderedSet') {
       const i = this.search(key);
       if (i >= 0) this.sorted.splice(i, 1);
@@ -205,7 +205,7 @@ export class TableStore {
     this.ordered = null;
     this.writes++;
     const key = this.keyOf(record);
-    if (this.type !== 'bag') {
+    if (!isBag(this.type)) {
       const current = this.data.get(termKey(key));
       if (current !== undefined && termEquals(current, record)) this.remove(key);
       return;
@@ -224,7 +224,7 @@ export class TableStore {
         const r = this.data.get(termKey(key));
         if (r !== undefined) yield r;
       }
-    } else if (this.type === 'bag') {
+    } else if (isBag(this.type)) {
       for (const list of Array.from(this.data.values())) yield* list as unknown[];
     } else {
       yield* Array.from(this.data.values());
@@ -359,7 +359,7 @@ class TableHandle<R> implements Table<R> {
 
   updateCounter(key: unknown, increment: number, options: UpdateCounterOptions<R> = {}): number {
     const s = this.write();
-    if (s.type === 'bag') throw new RuntimeError('badarg', `updateCounter does not apply to bag table '${s.label}'`);
+    if (isBag(s.type)) throw new RuntimeError('badarg', `updateCounter does not apply to ${s.type} table '${s.label}'`);
     let record = s.data.get(termKey(key)) as Record<string | number, unknown> | undefined;
     if (record === undefined) {
       if (options.default === undefined) throw new RuntimeError('badarg', `updateCounter: no record with key ${String(key)} in table '${s.label}' and no default given`);
@@ -473,7 +473,7 @@ class TableHandle<R> implements Table<R> {
     const k = termKey(key);
     let found = false;
     for (const [mapKey, value] of s.data) {
-      if (found) return s.keyOf(s.type === 'bag' ? (value as unknown[])[0] : value);
+      if (found) return s.keyOf(isBag(s.type) ? (value as unknown[])[0] : value);
       found = mapKey === k;
     }
     // A key not in the table has no place in an unordered walk: ETS answers badarg.

@@ -2,7 +2,7 @@
 // (checked against the ets manual).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RuntimeError } from '@otp-ts/runtime';
+import { RuntimeError, _, matchSpec } from '@otp-ts/runtime';
 import { withNode } from './helpers.ts';
 
 const badarg = (e: unknown): boolean => e instanceof RuntimeError && e.code === 'badarg';
@@ -25,6 +25,54 @@ test('ets_SUITE: update_counter with a default — the default\'s key element is
       assert.deepEqual(byId.lookup('a'), [{ id: 'a', n: 5 }]);
       assert.equal(byId.size, 1);
       assert.throws(() => ctx.newTable<[string, number]>().updateCounter('k', 1, { default: 7 as never }), badarg);
+    });
+  });
+});
+
+test('ets_SUITE: dups / t_delete_object — a duplicateBag keeps equal records, a bag keeps one; deleteObject takes every copy', async () => {
+  await withNode(async (node) => {
+    await node.run((ctx) => {
+      const bag = ctx.newTable<[string, number]>({ type: 'bag' });
+      const dup = ctx.newTable<[string, number]>({ type: 'duplicateBag' });
+      for (const t of [bag, dup]) {
+        t.insert(['k', 1]);
+        t.insert(['k', 2]);
+        t.insertMany([['k', 1], ['j', 3]]);
+      }
+      assert.deepEqual(bag.lookup('k'), [['k', 1], ['k', 2]]);
+      assert.deepEqual(dup.lookup('k'), [['k', 1], ['k', 2], ['k', 1]], 'insertion order, the copy too');
+      assert.equal(dup.size, 4);
+      assert.equal(dup.info().type, 'duplicateBag');
+      assert.equal(dup.insertNew(['k', 9]), false, 'a key present refuses insertNew');
+      assert.deepEqual(dup.match(['k', 1]), [['k', 1], ['k', 1]]);
+      assert.deepEqual(dup.toList().filter((r) => r[0] === 'k').length, 3);
+      dup.deleteObject(['k', 1]);
+      assert.deepEqual(dup.lookup('k'), [['k', 2]], 'every copy of the object went');
+      assert.equal(dup.size, 2);
+      dup.insertMany([['k', 2], ['k', 2]]);
+      assert.equal(dup.matchDelete(['k', 2]), 3, 'matchDelete counts each copy');
+      assert.deepEqual(dup.lookup('k'), []);
+      assert.equal(dup.size, 1);
+      assert.throws(() => dup.updateCounter('j', 1), badarg);
+    });
+  });
+});
+
+test('ets_SUITE: select on a duplicateBag — every copy is a match, counted and deleted, also chunk by chunk', async () => {
+  await withNode(async (node) => {
+    await node.run((ctx) => {
+      const dup = ctx.newTable<[string, number]>({ type: 'duplicateBag' });
+      dup.insertMany([['a', 1], ['a', 1], ['b', 1], ['a', 2]]);
+      const ones = matchSpec<[string, number]>().match([_, 1]).select((r) => r[0]);
+      assert.deepEqual(dup.select(ones).sort(), ['a', 'a', 'b']);
+      assert.equal(dup.selectCount(ones), 3);
+      const first = dup.select(ones, 2);
+      assert.equal(first?.rows.length, 2);
+      const rest = dup.select(first!.continuation);
+      assert.deepEqual([...first!.rows, ...(rest?.rows ?? [])].sort(), ['a', 'a', 'b']);
+      assert.throws(() => dup.selectReplace(matchSpec<[string, number]>()), badarg);
+      assert.equal(dup.selectDelete(ones), 3);
+      assert.deepEqual(dup.toList(), [['a', 2]]);
     });
   });
 });
