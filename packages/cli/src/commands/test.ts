@@ -15,20 +15,22 @@ import { watchProject, type WatchEvent } from '../project/watch.js';
 
 /** A flag of `otp test` derived from a row of the test option table, typed as the row is. */
 type TableFlag<S> = S extends { flag: infer F extends string; type: infer T extends 'string' | 'number' | 'boolean' | 'array' }
-  ? { name: F; type: T; description: string; alias?: string; value?: string } & (S extends { choices: infer C extends readonly string[] } ? { choices: C } : unknown)
+  ? { name: F; type: T; description: string; alias?: string; value?: string; min?: number; integer?: boolean } & (S extends { choices: infer C extends readonly string[] } ? { choices: C } : unknown)
   : never;
 
 /** The flags of `otp test` that set runner options: one per flag of testOptionTable (`--seed` sets two). */
 export const testTableFlags = (testOptionTable as readonly TestOptionSpec[]).flatMap((o, i, all) => {
   if (o.flag === undefined || all.findIndex((x) => x.flag === o.flag) !== i || o.type === 'thresholds') return [];
-  return [{ name: o.flag, type: o.type, description: o.description, ...(o.alias && { alias: o.alias }), ...(o.value && { value: o.value }), ...(o.choices && { choices: o.choices }) }];
+  // A flag takes the values its config key takes (`--jobs 0` is refused as `jobs: 0` is).
+  const bounds = { ...(o.min !== undefined && { min: o.min }), ...(o.integer && { integer: true }) };
+  return [{ name: o.flag, type: o.type, description: o.description, ...(o.alias && { alias: o.alias }), ...(o.value && { value: o.value }), ...(o.choices && { choices: o.choices }), ...bounds }];
 }) as unknown as ReadonlyArray<TableFlag<TestOptionTable[number]>>;
 
 /** The flags of `otp test` that are the command's own, not the runner's. */
 const commandFlags = [
   { name: 'watch', alias: 'w', type: 'boolean', description: 'run the tests again whenever a source or test file changes' },
   { name: 'cover', type: 'boolean', description: 'collect coverage (c8), mapped to the TypeScript sources: a table, plus HTML and lcov under _build/test/coverage/' },
-  { name: 'cover-threshold', type: 'number', value: 'PCT', description: 'with --cover, fail when line coverage is below PCT percent' },
+  { name: 'cover-threshold', type: 'number', value: 'PCT', description: 'with --cover (refused without it), fail when line coverage is below PCT percent (0 to 100)' },
 ] as const satisfies readonly OptionSpec[];
 
 /** `otp test`: EUnit-style, Common-Test-style and property tests, each file in its own worker. */
@@ -51,6 +53,7 @@ export const testCommand = defineProvider({
     const { config } = await state.config();
     // Only what otp.config.ts sets (top level, then the test profile) overrides the runner's defaults; flags override both.
     const set: TestConfig = { ...config.test, ...config.profiles?.test?.test };
+    checkThresholdFlag(args.cover, args['cover-threshold']);
     if (args.cover && io.env.NODE_V8_COVERAGE === undefined) return runCovered(project.root, set, args['cover-threshold'], io);
     const options = { ...runOptionsOf(project.root, set, args), output: io.stdout, importGraph: new ImportGraph() };
     // Ctrl-C or a CI job's cancellation ends the run with a report of what ran (a second signal stops at once); --watch keeps Ctrl-C's default.
@@ -64,6 +67,13 @@ export const testCommand = defineProvider({
     return watchTests(project, options, io);
   },
 });
+
+/** Refuses a --cover-threshold that could not be met or would not be checked: without --cover nothing measures coverage, and a run must not pass a threshold it never held coverage against. */
+function checkThresholdFlag(cover: boolean, threshold: number | undefined): void {
+  if (threshold === undefined) return;
+  if (threshold < 0 || threshold > 100) throw new OtpError('usage', `--cover-threshold must be a percentage from 0 to 100, got ${threshold}`);
+  if (!cover) throw new OtpError('usage', `--cover-threshold ${threshold} needs --cover, which measures the coverage it checks: add --cover`);
+}
 
 /** The runner's options from otp.config.ts's test values and the command line, the flags' text turned into the runner's values. */
 function runOptionsOf(root: string, set: TestConfig, args: Record<string, unknown>): RunOptions {

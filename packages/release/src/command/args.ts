@@ -64,11 +64,14 @@ export function collectArgs(program: string, command: CommandSpec, parsed: Recor
     if (o.type === 'number' && (typeof value !== 'number' || Number.isNaN(value))) {
       throw refuse(`--${o.name} must be a number, got '${rawValue(argv, o) ?? String(parsed[o.name])}'`);
     }
-    if (o.type === 'string' && (typeof value !== 'string' || value === '')) {
-      throw refuse(`--${o.name} needs a value${o.value ? ` (--${o.name} ${o.value})` : ''}`);
+    if (o.type === 'number' && ((o.integer && !Number.isInteger(value)) || (o.min !== undefined && (value as number) < o.min))) {
+      throw refuse(`--${o.name} must be ${o.integer ? 'a whole number' : 'a number'}${o.min === undefined ? '' : ` of at least ${o.min}`}, got '${rawValue(argv, o) ?? String(value)}'`);
     }
     // An array option with choices takes them repeated (`--r a --r b`) or comma-separated (`--r=a,b`); each is checked.
     const values = o.type === 'array' ? [value].flat().map(String).flatMap((v) => (o.choices ? v.split(',').filter(Boolean) : [v])) : [String(value)];
+    // A string flag typed without a value, or an array flag none of whose uses has one (`--case` at the end of the line).
+    const empty = o.type === 'string' ? typeof value !== 'string' || value === '' : o.type === 'array' && parsed[o.name] !== undefined && values.every((v) => v === '');
+    if (empty) throw refuse(`--${o.name} needs a value${o.value ? ` (--${o.name} ${o.value})` : ''}`);
     for (const v of o.choices ? values : []) {
       if (!o.choices!.includes(v)) throw refuse(`--${o.name} must be ${listOf(o.choices!)}, got '${v}'${didYouMean(v, o.choices!)}`);
     }

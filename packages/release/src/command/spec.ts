@@ -14,6 +14,10 @@ export interface OptionSpec {
   choices?: readonly string[];
   /** Placeholder shown in help (`--dir DIR`). */
   value?: string;
+  /** For a number: the least value it takes. */
+  min?: number;
+  /** For a number: whether it must be whole. */
+  integer?: boolean;
 }
 
 /** One positional argument of a command, in order. */

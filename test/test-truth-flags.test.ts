@@ -1,0 +1,71 @@
+// End to end through the built binary: `otp test` flags a CI script gets wrong (a flag left without its value, a
+// number out of range, a threshold without --cover) are usage errors (exit 2, one line naming the flag), never a
+// crash and never a green run that checked less than it was asked to.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const bin = join(repo, 'packages', 'cli', 'bin', 'otp.js');
+const dir = mkdtempSync(join(tmpdir(), 'otp-truth-flags-'));
+symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
+mkdirSync(join(dir, 'src'));
+mkdirSync(join(dir, 'test'));
+writeFileSync(join(dir, 'package.json'), '{ "name": "flags", "version": "0.1.0", "private": true, "type": "module", "otp": {} }\n');
+// Outcomes: addTest passes; propNeverHolds fails on its first run; half of src/half.ts is never run.
+writeFileSync(join(dir, 'src', 'half.ts'), 'export function used(n: number): number {\n  return n + 1;\n}\n\nexport function unused(n: number): number {\n  return n * 2;\n}\n');
+writeFileSync(join(dir, 'test', 'half.test.ts'), "import { used } from '../src/half';\nexport function addTest(): void {\n  if (used(1) !== 2) throw new Error('used(1) is not 2');\n}\n");
+writeFileSync(join(dir, 'test', 'prop.test.ts'), "import fc from 'fast-check';\nexport const propNeverHolds = fc.property(fc.integer(), () => false);\n");
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const otp = (...args: string[]) => spawnSync(process.execPath, [bin, 'test', ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+
+/** Runs `otp test ARGS..` and checks it is refused as bad usage with `message`, before any test runs. */
+function refused(args: string[], message: RegExp): void {
+  const r = otp(...args);
+  assert.equal(r.status, 2, `otp test ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+  assert.match(r.stderr, message, `otp test ${args.join(' ')}`);
+  assert.doesNotMatch(r.stderr, /internal error|crash report/, 'a usage error, not a crash');
+  assert.doesNotMatch(r.stdout, /passed, \d+ failed/, 'no test ran');
+}
+
+test('a filter flag typed without its value is a usage error naming it, not a crash', () => {
+  refused(['--case'], /^otp: --case needs a value \(--case C\)$/m);
+  refused(['--suite'], /^otp: --suite needs a value/m);
+  refused(['--group'], /^otp: --group needs a value/m);
+  refused(['test/half.test.ts', '--case', ''], /^otp: --case needs a value/m);
+});
+
+test('--reporter without a value is refused: a run must not end silently with no report at all', () => {
+  refused(['test/half.test.ts', '--reporter'], /^otp: --reporter needs a value/m);
+  refused(['test/half.test.ts', '--reporter=,'], /^otp: --reporter needs a value/m);
+});
+
+test('--numtests 0 is refused: a property that never holds must not pass by running zero times', () => {
+  refused(['test/prop.test.ts', '--numtests', '0'], /^otp: --numtests must be a whole number of at least 1, got '0'$/m);
+  const r = otp('test/prop.test.ts', '--numtests', '1');
+  assert.equal(r.status, 1, r.stdout);
+  assert.equal(r.stdout.trimEnd().split('\n').at(-1), '0 passed, 1 failed');
+});
+
+test('--jobs, --retry and --seed out of range are refused with the value given, as their otp.config.ts keys are', () => {
+  refused(['--jobs', '0'], /^otp: --jobs must be a whole number of at least 1, got '0'$/m);
+  refused(['-j', '-1'], /^otp: --jobs must be a whole number of at least 1, got '-1'$/m);
+  refused(['--jobs', '1.5'], /^otp: --jobs must be a whole number/m);
+  refused(['--retry', '-1'], /^otp: --retry must be a whole number of at least 0, got '-1'$/m);
+  refused(['--seed', '1.5'], /^otp: --seed must be a whole number, got '1\.5'$/m);
+  const r = otp('test/half.test.ts', '--jobs', '1', '--retry', '0', '--seed', '-5', '--numtests', '1');
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+});
+
+test('--cover-threshold without --cover is refused: the run would pass a threshold it never measured', () => {
+  refused(['test/half.test.ts', '--cover-threshold', '99'], /^otp: --cover-threshold 99 needs --cover, which measures the coverage it checks: add --cover$/m);
+  refused(['test/half.test.ts', '--cover', '--cover-threshold', '101'], /^otp: --cover-threshold must be a percentage from 0 to 100, got 101$/m);
+  const r = otp('test/half.test.ts', '--cover', '--cover-threshold', '90');
+  assert.equal(r.status, 1, r.stdout);
+  assert.match(r.stderr, /^otp: coverage is below its threshold: lines \d+(\.\d+)?% \(threshold 90%\)$/m);
+});
