@@ -1,11 +1,17 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import type { CaseResult, FailureInfo, FileResult } from '../result.js';
-import type { PlannedCase, WorkerEvent, WorkerJob } from './protocol.js';
+import { HEARTBEAT_MS, type PlannedCase, type WorkerEvent, type WorkerJob } from './protocol.js';
 import { plainFailure } from './failure-info.js';
 
 /** How long past its own timeout a case may keep the worker's event loop blocked before the worker is terminated. */
 export const BLOCKED_GRACE_MS = 2000;
+
+/** How long a worker may go without a word while no case runs (loading, between cases, after the last) before it is taken for blocked and terminated. */
+export const BLOCKED_IDLE_MS = 10_000;
+
+/** How long a test file may take to load (its imports and module code, a top-level await) before its worker is terminated. */
+export const LOAD_TIMEOUT_MS = 30_000;
 
 /** Options of running one file. */
 export interface FileRunOptions {
@@ -74,12 +80,18 @@ export async function runFile(job: Omit<WorkerJob, 'done'>, options: FileRunOpti
     const byId = new Map(state.planned.map((c) => [c.id, c]));
     for (const id of end.inFlight) if (byId.has(id) && !state.results.has(id)) fail(byId.get(id)!, `${end.why} while this case ran`);
     const rest = state.planned.filter((c) => !state.results.has(c.id));
-    if (rest.length === 0) break;
+    // A worker that died while no case ran (module code's timer, a blocked loop after the last case) fails the file: no case took the blame.
+    const unblamed = end.inFlight.length === 0;
+    if (rest.length === 0) {
+      if (unblamed) state.stray.push({ text: end.why, afterLast: true });
+      break;
+    }
     // A case that killed the worker has its result now; anything else (a hook, no progress) would kill the next worker too.
     if (end.hook || state.results.size === before) {
       for (const c of rest) fail(c, `not run: ${end.why}`);
       break;
     }
+    if (unblamed) state.stray.push({ text: end.why, afterLast: false });
   }
   if (state.stray.length > 0) state.results.set('file', strayFailure(job.file, state.stray, state.results.get('file')));
   const order = new Map((state.planned ?? []).map((c, i) => [c.id, i]));
@@ -103,6 +115,7 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
     const finish = (end: WorkerEnd): void => {
       if (ended) return;
       ended = end;
+      clearInterval(watchdog.timer);
       options.signal?.removeEventListener('abort', interrupt);
       killPeers(peers);
       for (const f of inFlight.values()) clearTimeout(f.timer);
@@ -111,12 +124,15 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
     const interrupt = (): void => finish({ kind: 'interrupted', inFlight: [...inFlight.keys()] });
     options.signal?.addEventListener('abort', interrupt, { once: true });
     const died = (why: string): void => finish({ kind: 'died', why, inFlight: [...inFlight.keys()], hook: [...inFlight.values()].some((f) => f.hook) });
+    const watchdog = watchIdle(job.file, inFlight, (why) => died(why));
     worker.stdout.on('data', (d: Buffer) => (state.output += d.toString()));
     worker.stderr.on('data', (d: Buffer) => (state.output += d.toString()));
     // Over ~50 lines on purpose: one switch over the worker's events (WorkerEvent), one short case each, all
     // writing the same file state and in-flight table.
     worker.on('message', (event: WorkerEvent) => {
-      // Any message proves the worker's loop turns: a pending hook (its init or end) has finished.
+      watchdog.heard(event.type === 'plan' || event.type === 'load-error');
+      if (event.type === 'alive') return;
+      // Any message but the heartbeat comes from the runner's steps: a pending hook (its init or end) has finished.
       for (const [id, f] of inFlight) {
         if (!f.hook) continue;
         clearTimeout(f.timer);
@@ -168,8 +184,43 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
       }
     });
     worker.on('error', (error: Error & { code?: string }) => died(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'the worker ran out of memory' : `the worker crashed: ${error.stack ?? error.message}`));
-    worker.on('exit', (code) => died(`the worker exited with code ${code} (process.exit in a test?)`));
+    // Node ends a thread whose top-level await can never settle with exit code 13.
+    worker.on('exit', (code) => died(code === 13 && !watchdog.loaded() ? `${job.file} never finished loading: a top-level await in it never settles` : `the worker exited with code ${code} (process.exit in a test?)`));
   });
+}
+
+/**
+ * Watches a worker while none of its cases runs (their own timers watch them): one that sends nothing for
+ * BLOCKED_IDLE_MS is blocked (a loop in module code, or in a timer a test left), one that has not planned its file
+ * within LOAD_TIMEOUT_MS never finished loading; either way `kill` is told why.
+ */
+function watchIdle(file: string, inFlight: ReadonlyMap<string, unknown>, kill: (why: string) => void): { timer: NodeJS.Timeout; heard(planned: boolean): void; loaded(): boolean } {
+  const started = performance.now();
+  let heard: number | undefined;
+  let loaded = false;
+  let checked = started;
+  const check = (): void => {
+    const now = performance.now();
+    // A main thread that was itself held up (a suspended machine) has not read the heartbeats queued meanwhile: it waits for them.
+    if (now - checked > 4 * HEARTBEAT_MS && heard !== undefined) heard = now;
+    checked = now;
+    if (inFlight.size > 0) return;
+    if (heard !== undefined && now - heard > BLOCKED_IDLE_MS) {
+      kill(loaded
+        ? `the worker was blocked for ${BLOCKED_IDLE_MS} ms while no case ran (a timer or promise left by a test or the module code loops without yielding) and was terminated`
+        : `${file} blocked its worker for ${BLOCKED_IDLE_MS} ms while loading (its module code loops without yielding) and was terminated`);
+    } else if (!loaded && now - started > LOAD_TIMEOUT_MS) {
+      kill(`${file} did not finish loading within ${LOAD_TIMEOUT_MS} ms (a top-level await that never settles?) and its worker was terminated`);
+    }
+  };
+  return {
+    timer: setInterval(check, HEARTBEAT_MS),
+    heard: (planned) => {
+      heard = performance.now();
+      loaded ||= planned;
+    },
+    loaded: () => loaded,
+  };
 }
 
 // An interrupted file accounts for every case it planned: those without an outcome are skipped, saying whether they were running.

@@ -50,4 +50,9 @@ export type WorkerEvent =
   | { readonly type: 'peer'; readonly osPid: number; readonly alive: boolean }
   /** Code of case `id` called `process.exit(code)`, which ends the worker. */
   | { readonly type: 'exit'; readonly id: string; readonly code: string }
+  /** The worker's event loop turns (sent every HEARTBEAT_MS from its start): a worker that stops sending while no case runs is blocked. */
+  | { readonly type: 'alive' }
   | { readonly type: 'done' };
+
+/** How often a worker tells the main thread its event loop still turns. */
+export const HEARTBEAT_MS = 500;

@@ -10,7 +10,7 @@ import { Executor } from './execute.js';
 import { currentOwner, runAs, runAsNoOne } from './owner.js';
 import { toFailureInfo } from './failure-info.js';
 import { storedEntry } from './counterexamples.js';
-import type { WorkerEvent, WorkerJob } from './protocol.js';
+import { HEARTBEAT_MS, type WorkerEvent, type WorkerJob } from './protocol.js';
 
 const post = (event: WorkerEvent): void => parentPort!.postMessage(event);
 
@@ -27,6 +27,9 @@ process.exit = (code?: number | string | null): never => {
 async function main(job: WorkerJob): Promise<void> {
   process.setSourceMapsEnabled(true);
   process.env.OTP_TEST_ROOT = job.root;
+  // The main thread's watchdog for the times no case runs (loading, between cases, after the last): silence means a blocked loop.
+  post({ type: 'alive' });
+  setInterval(() => post({ type: 'alive' }), HEARTBEAT_MS).unref();
   let exports: Record<string, unknown>;
   try {
     exports = (await runAsNoOne(() => import(pathToFileURL(job.bundle).href))) as Record<string, unknown>;

@@ -1,0 +1,52 @@
+// End to end through the built binary: a test file that never finishes loading, or whose worker is blocked or
+// ended while no case runs, fails the run with its name and a reason; the run never hangs and never passes.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const bin = join(repo, 'packages', 'cli', 'bin', 'otp.js');
+const dir = mkdtempSync(join(tmpdir(), 'otp-truth-hangs-'));
+symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
+mkdirSync(join(dir, 'test'));
+writeFileSync(join(dir, 'package.json'), '{ "name": "hangs", "version": "0.1.0", "private": true, "type": "module", "otp": {} }\n');
+const files: Record<string, string> = {
+  // Outcomes: okTest passes.
+  'ok.test.ts': 'export function okTest(): void {}\n',
+  // Outcomes: the file fails (its module code never yields, so it never loads).
+  'loadloop.test.ts': 'for (;;) {}\nexport function neverLoadsTest(): void {}\n',
+  // Outcomes: the file fails (its top-level await never settles; nothing else keeps the thread alive).
+  'tla.test.ts': 'await new Promise(() => {});\nexport function neverLoadsTest(): void {}\n',
+  // Outcomes: the file fails (its top-level await never settles, and an interval keeps the thread alive).
+  'tlaalive.test.ts': 'setInterval(() => {}, 1000);\nawait new Promise(() => {});\nexport function neverLoadsTest(): void {}\n',
+  // Outcomes: spinTest passes, then its timer blocks the worker after the last case: the file fails.
+  'spinlast.test.ts': 'export function spinTest(): void {\n  setTimeout(() => {\n    for (;;) {}\n  }, 50);\n}\n',
+  // Outcomes: quickTest passes, then the module's own timer ends the worker with process.exit(0): the file fails.
+  'modexit.test.ts': 'setTimeout(() => process.exit(0), 300);\nexport function quickTest(): void {}\n',
+};
+for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, 'test', name), text);
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('a file that never loads, a worker blocked or ended after the last case: each fails its file, and the run ends', () => {
+  const r = spawnSync(process.execPath, [bin, 'test', '--jobs', '6', '--reporter', 'junit,tty'], { cwd: dir, encoding: 'utf8', timeout: 180_000 });
+  assert.equal(r.error, undefined, `otp test ended by itself (${String(r.error)}): ${r.stdout}`);
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.equal(r.stdout.trimEnd().split('\n').at(-1), '3 passed, 5 failed', r.stdout);
+  const failed = [...r.stdout.matchAll(/^✖ (\S+ › .+)\n {4}(.+)$/gm)].map((m) => `${m[1]}: ${m[2]}`).sort();
+  assert.deepEqual(failed, [
+    'test/loadloop.test.ts › test/loadloop.test.ts: test/loadloop.test.ts blocked its worker for 10000 ms while loading (its module code loops without yielding) and was terminated',
+    'test/modexit.test.ts › unhandled error after the last test: unhandled error after the last test:',
+    'test/spinlast.test.ts › unhandled error after the last test: unhandled error after the last test:',
+    'test/tla.test.ts › test/tla.test.ts: test/tla.test.ts never finished loading: a top-level await in it never settles',
+    'test/tlaalive.test.ts › test/tlaalive.test.ts: test/tlaalive.test.ts did not finish loading within 30000 ms (a top-level await that never settles?) and its worker was terminated',
+  ]);
+  assert.match(r.stdout, /› unhandled error after the last test\n {4}unhandled error after the last test:\n {4}the worker exited with code 0 \(process\.exit in a test\?\)/);
+  assert.match(r.stdout, /› unhandled error after the last test\n {4}unhandled error after the last test:\n {4}the worker was blocked for 10000 ms while no case ran/);
+  assert.match(r.stdout, /^✖ test\/modexit\.test\.ts \(1 passed, 1 failed, \d+ ms\)$/m, 'the file is not marked as passing');
+  const xml = readFileSync(join(dir, '_build', 'test', 'junit.xml'), 'utf8');
+  assert.match(xml, /<testsuites name="otp test" tests="8" failures="5" errors="0" skipped="0"/);
+});
