@@ -30,6 +30,8 @@ test('JUnit XML: one testsuite per file with counts, a failure element with esca
   assert.match(xml, /<skipped message="later"\/>/);
   assert.match(xml, /<system-out>hello &lt;world&gt;\[31m\n<\/system-out>/);
   assert.ok(!xml.includes('\u001b'), 'no escape character in the XML');
+  const binary = toJunitXml({ ...result, files: [{ ...result.files[0]!, output: 'bytes \uFFFE\uFFFF end' }] });
+  assert.match(binary, /<system-out>bytes {2}end<\/system-out>/, 'U+FFFE and U+FFFF are not XML characters: left out');
   assert.equal((xml.match(/<testcase /g) ?? []).length, 3);
 });
 

@@ -3,8 +3,9 @@ import type { Reporter } from './types.js';
 
 const escape = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
-    // XML 1.0 forbids most control characters, and test output (ANSI colours) often has them.
-    .split('').filter((c) => c >= ' ' || c === '\n' || c === '\r' || c === '\t').join('');
+    // XML 1.0 forbids most control characters, and test output (ANSI colours) often has them; U+FFFE and U+FFFF
+    // (from binary data printed as text) are not XML characters either, and a CI parser rejects the whole file.
+    .split('').filter((c) => (c >= ' ' || c === '\n' || c === '\r' || c === '\t') && c !== '\uFFFE' && c !== '\uFFFF').join('');
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(3);
 
