@@ -55,6 +55,14 @@ test('the tty reporter prints plain lines when not on a TTY: file lines, failure
   assert.equal(text.trimEnd().split('\n').at(-1), '1 passed, 1 failed, 1 skipped');
 });
 
+test('the tty reporter does not mark a file an interruption cut short as passing', () => {
+  let text = '';
+  const r = ttyReporter({ write: (s: string) => (text += s), isTTY: false });
+  const cut = kase('spinTest', 'skipped', { skipReason: 'interrupted while it ran (SIGTERM)', interrupted: true });
+  r.onFileEnd?.({ file: 'test/a.test.ts', durationMs: 40, warnings: [], output: '', cases: [kase('okTest', 'passed'), cut] });
+  assert.match(text, /^✖ test\/a.test.ts \(1 passed, 1 skipped, 40 ms\)$/m);
+});
+
 const events: string[] = [];
 const recorder: Reporter = {
   onRunStart: (info) => void events.push(`start ${info.files.length}`),

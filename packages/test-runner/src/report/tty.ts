@@ -56,8 +56,8 @@ export function ttyReporter(out: Output = process.stdout): Reporter {
       const bad = f.cases.filter((c) => c.status === 'failed').length;
       const skipped = f.cases.filter((c) => c.status === 'skipped').length;
       const flaky = f.cases.filter((c) => c.flaky).length;
-      // Auto-skipped cases (a failed init function) fail the run, so their file is not marked as passing.
-      const failing = bad > 0 || f.cases.some((c) => c.autoSkipped);
+      // Auto-skipped cases (a failed init function) and cases an interruption cut short fail the run, so their file is not marked as passing.
+      const failing = bad > 0 || f.cases.some((c) => c.autoSkipped || c.interrupted);
       const line = `${failing ? '✖' : '✔'} ${f.file} (${f.cases.length - bad - skipped} passed${bad ? `, ${bad} failed` : ''}${skipped ? `, ${skipped} skipped` : ''}${flaky ? `, ${flaky} flaky` : ''}, ${Math.round(f.durationMs)} ms)`;
       out.write(`${failing ? paint.red(line) : paint.green(line)}\n`);
       progress();
