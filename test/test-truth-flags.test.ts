@@ -16,9 +16,10 @@ symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
 mkdirSync(join(dir, 'src'));
 mkdirSync(join(dir, 'test'));
 writeFileSync(join(dir, 'package.json'), '{ "name": "flags", "version": "0.1.0", "private": true, "type": "module", "otp": {} }\n');
-// Outcomes: addTest passes; propNeverHolds fails on its first run; half of src/half.ts is never run.
+// Outcomes: addTest passes; propNeverHolds fails on its first run; half of src/half.ts is never run; test/helper.ts is no test file.
 writeFileSync(join(dir, 'src', 'half.ts'), 'export function used(n: number): number {\n  return n + 1;\n}\n\nexport function unused(n: number): number {\n  return n * 2;\n}\n');
 writeFileSync(join(dir, 'test', 'half.test.ts'), "import { used } from '../src/half';\nexport function addTest(): void {\n  if (used(1) !== 2) throw new Error('used(1) is not 2');\n}\n");
+writeFileSync(join(dir, 'test', 'helper.ts'), "throw new Error('helper.ts is no test file and must never be loaded as one');\n");
 writeFileSync(join(dir, 'test', 'prop.test.ts'), "import fc from 'fast-check';\nexport const propNeverHolds = fc.property(fc.integer(), () => false);\n");
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -68,4 +69,12 @@ test('--cover-threshold without --cover is refused: the run would pass a thresho
   const r = otp('test/half.test.ts', '--cover', '--cover-threshold', '90');
   assert.equal(r.status, 1, r.stdout);
   assert.match(r.stderr, /^otp: coverage is below its threshold: lines \d+(\.\d+)?% \(threshold 90%\)$/m);
+});
+
+test('a file that is no test file is refused when named, and left out when a pattern matches it', () => {
+  refused(['src/half.ts'], /^otp: \S+half\.ts is not a test file: give \*\.test\.ts or \*\.suite\.ts files, or folders that hold them$/m);
+  const r = otp('test/*.ts', '--numtests', '1');
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stdout, /helper/, 'test/helper.ts is not run as a test file');
+  assert.equal(r.stdout.trimEnd().split('\n').at(-1), '1 passed, 1 failed');
 });

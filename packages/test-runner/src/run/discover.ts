@@ -47,11 +47,13 @@ function expand(root: string, path: string): string[] {
 /** The `*.test.ts` and `*.suite.ts` files under `root` (or under the given paths: files, folders, or patterns with `*` and `?` in folder names, as an umbrella's apps' test folders), sorted, absolute. */
 export function discoverTestFiles(root: string, paths: readonly string[] = []): string[] {
   const out: string[] = [];
-  for (const p of paths.length > 0 ? paths.flatMap((x) => expand(root, x)) : [root]) {
+  for (const [p, named] of paths.length > 0 ? paths.flatMap((x) => expand(root, x).map((e) => [e, !/[*?]/.test(x)] as const)) : [[root, true] as const]) {
     const st = statSync(p, { throwIfNoEntry: false });
     if (st === undefined) throw new TestPathError(`${p} does not exist: give test files or folders that exist`);
     if (st.isDirectory()) walk(p, out);
-    else out.push(p);
+    // A file named outright must be a test file (its module code would run in a worker, and it holds no test); a pattern keeps the test files it matches.
+    else if (testFileKind(p) !== undefined) out.push(p);
+    else if (named) throw new TestPathError(`${p} is not a test file: give *.test.ts or *.suite.ts files, or folders that hold them`);
   }
   return [...new Set(out)].sort();
 }
