@@ -7,11 +7,23 @@ import { plainFailure } from './failure-info.js';
 /** How long past its own timeout a case may keep the worker's event loop blocked before the worker is terminated. */
 export const BLOCKED_GRACE_MS = 2000;
 
-/** How long a worker may go without a word while no case runs (loading, between cases, after the last) before it is taken for blocked and terminated. */
-export const BLOCKED_IDLE_MS = 10_000;
+/**
+ * How long a worker may go without a word while no case runs (loading, between cases, after the last) before it is
+ * taken for blocked and terminated: long, since a loaded CI machine can hold a thread back for seconds.
+ */
+export const BLOCKED_IDLE_MS = 30_000;
 
-/** How long a test file may take to load (its imports and module code, a top-level await) before its worker is terminated. */
-export const LOAD_TIMEOUT_MS = 30_000;
+/**
+ * How long a test file may take to load (its imports and module code, a top-level await) before its worker is
+ * terminated, unless $OTP_TEST_LOAD_TIMEOUT_MS says otherwise: a hang's bound, far past a slow load on a loaded machine.
+ */
+export const LOAD_TIMEOUT_MS = 120_000;
+
+// The load bound of this run: $OTP_TEST_LOAD_TIMEOUT_MS when it is a number of milliseconds, else LOAD_TIMEOUT_MS.
+function loadTimeoutMs(): number {
+  const ms = Number(process.env.OTP_TEST_LOAD_TIMEOUT_MS);
+  return Number.isFinite(ms) && ms > 0 ? ms : LOAD_TIMEOUT_MS;
+}
 
 /** Options of running one file. */
 export interface FileRunOptions {
@@ -196,6 +208,7 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
  */
 function watchIdle(file: string, inFlight: ReadonlyMap<string, unknown>, kill: (why: string) => void): { timer: NodeJS.Timeout; heard(planned: boolean): void; loaded(): boolean } {
   const started = performance.now();
+  const loadMs = loadTimeoutMs();
   let heard: number | undefined;
   let loaded = false;
   let checked = started;
@@ -209,8 +222,8 @@ function watchIdle(file: string, inFlight: ReadonlyMap<string, unknown>, kill: (
       kill(loaded
         ? `the worker was blocked for ${BLOCKED_IDLE_MS} ms while no case ran (a timer or promise left by a test or the module code loops without yielding) and was terminated`
         : `${file} blocked its worker for ${BLOCKED_IDLE_MS} ms while loading (its module code loops without yielding) and was terminated`);
-    } else if (!loaded && now - started > LOAD_TIMEOUT_MS) {
-      kill(`${file} did not finish loading within ${LOAD_TIMEOUT_MS} ms (a top-level await that never settles?) and its worker was terminated`);
+    } else if (!loaded && now - started > loadMs) {
+      kill(`${file} did not finish loading within ${loadMs} ms (a top-level await that never settles?) and its worker was terminated`);
     }
   };
   return {
