@@ -236,3 +236,22 @@ test('a traced function stays traced across a reload of its module, and is resto
       assert.equal(m.remove, code.record('shop/cart').current!.exports.remove);
     });
   }));
+
+test("values the formatter cannot read never break the traced call or send: the trace shows them as unreadable", () =>
+  withNode(async (node) => {
+    const m = await loaded(node);
+    await node.run(async (ctx) => {
+      const revoked = Proxy.revocable({}, {});
+      revoked.revoke();
+      const hostile = [new Date(NaN), revoked.proxy, Object.defineProperty({}, 'total', { enumerable: true, get: () => { throw new Error('not now'); } })];
+      const calls = traceAs(ctx, { patterns: ['shop/cart.remove'], limit: 3 });
+      for (const v of hostile) assert.equal(m.remove(v as unknown as string), v);
+      const { events } = await calls.collect();
+      assert.deepEqual(events.map((e) => e.kind === 'call' && e.args[0]), ['Invalid Date', "[unreadable: TypeError: Cannot perform 'getPrototypeOf' on a proxy that has been revoked]", '{ total: [Getter] }']);
+      const echo = ctx.spawn(async (c) => c.send(((await c.receive()) as { from: runtime.Pid }).from, { at: new Date(NaN), p: revoked.proxy }));
+      const msgs = traceAs(ctx, { messages: true, pids: [echo.toString()], limit: 2 });
+      ctx.send(echo, { from: ctx.self() });
+      assert.ok(await ctx.receive((x) => typeof x === 'object' && x !== null && 'at' in x, 5000));
+      assert.deepEqual((await msgs.collect()).events.map((e) => e.kind), ['receive', 'send']);
+    });
+  }));

@@ -70,3 +70,10 @@ test('formatting on the node is bounded in depth, items and characters, whatever
   cyclic.self = cyclic;
   assert.equal(formatBounded(cyclic), '{ n: 1, self: [Circular] }');
 });
+
+test('formatting binary data reads only its first items: a 64 MB buffer costs what ten bytes cost', () => {
+  const big = Buffer.alloc(64 << 20, 7);
+  assert.equal(formatBounded(big), `Buffer(${64 << 20}) [7, 7, 7, 7, 7, 7, 7, 7, 7, 7, …${(64 << 20) - 10} more]`);
+  assert.equal(formatBounded(new BigInt64Array([1n, 2n])), 'BigInt64Array(2) [1n, 2n]');
+  assert.equal(formatBounded({ raw: new ArrayBuffer(1 << 26), view: new DataView(new ArrayBuffer(8)) }), '{ raw: ArrayBuffer(67108864), view: DataView(8) }');
+});

@@ -37,8 +37,17 @@ const fail = (code: Failure['code'], error: string, suggestions: string[] = []):
 
 const isThenable = (v: unknown): v is PromiseLike<unknown> => v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as PromiseLike<unknown>).then === 'function';
 
+// An argument may be a revoked proxy, whose instanceof throws: the traced call must not see that.
+function isProcess(v: unknown): v is ProcessImpl {
+  try {
+    return v instanceof ProcessImpl;
+  } catch {
+    return false;
+  }
+}
+
 function callerOf(args: readonly unknown[]): ProcessImpl | undefined {
-  for (let i = args.length - 1; i >= 0; i--) if (args[i] instanceof ProcessImpl) return args[i] as ProcessImpl;
+  for (let i = args.length - 1; i >= 0; i--) if (isProcess(args[i])) return args[i] as ProcessImpl;
   return undefined;
 }
 

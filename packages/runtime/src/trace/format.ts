@@ -14,8 +14,9 @@ export const DEFAULT_BOUNDS: FormatBounds = { depth: 3, items: 10, chars: 400 };
 const IDENT = /^[A-Za-z_$][\w$]*$/;
 
 /**
- * Formats a value for a trace event, reading no more of it than the bounds allow: a million-key object
- * or a megabyte string costs what its first few items cost. The result is at most `chars` long.
+ * Formats a value for a trace event, reading no more of it than the bounds allow: a megabyte string,
+ * buffer or array costs what its first few items cost. The result is at most `chars` long. It never
+ * throws and runs no getter: a part it cannot read (a revoked proxy, an invalid date) shows as `[unreadable: …]`.
  */
 export function formatBounded(value: unknown, bounds: FormatBounds = DEFAULT_BOUNDS): string {
   const out = { text: '', full: false };
@@ -35,7 +36,24 @@ function emit(out: Sink, s: string, bounds: FormatBounds): boolean {
   return !out.full;
 }
 
+// A value met while formatting is the traced code's own: whatever it throws is shown, never thrown back into that code.
 function write(v: unknown, depth: number, b: FormatBounds, out: Sink, seen: Set<object>): void {
+  try {
+    writeValue(v, depth, b, out, seen);
+  } catch (error) {
+    emit(out, `[unreadable: ${describeThrown(error)}]`, b);
+  }
+}
+
+function describeThrown(error: unknown): string {
+  try {
+    return error instanceof Error ? `${error.name}: ${error.message}` : typeof error;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function writeValue(v: unknown, depth: number, b: FormatBounds, out: Sink, seen: Set<object>): void {
   if (out.full) return;
   switch (typeof v) {
     case 'string':
@@ -62,16 +80,29 @@ function write(v: unknown, depth: number, b: FormatBounds, out: Sink, seen: Set<
   if (v instanceof Pid || v instanceof Ref) return void emit(out, v.toString(), b);
   if (v instanceof ProcessImpl) return void emit(out, `ctx${v.pid}`, b);
   if (v instanceof Error) return void emit(out, `${v.name}: ${v.message}`, b);
-  if (v instanceof Date) return void emit(out, v.toISOString(), b);
+  if (v instanceof Date) return void emit(out, Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString(), b);
+  if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof SharedArrayBuffer) return writeBinary(v, b, out);
   const obj = v as object;
   if (seen.has(obj)) return void emit(out, '[Circular]', b);
   if (depth <= 0) return void emit(out, Array.isArray(obj) ? '[…]' : '{…}', b);
   seen.add(obj);
-  if (Array.isArray(obj)) writeItems(out, b, '[', ']', obj.length, (i) => write(obj[i], depth - 1, b, out, seen));
-  else if (obj instanceof Map) writeEntries(out, b, 'Map{', obj.size, obj.entries(), (k, x) => (write(k, depth - 1, b, out, seen), emit(out, ' => ', b), write(x, depth - 1, b, out, seen)));
-  else if (obj instanceof Set) writeEntries(out, b, 'Set{', obj.size, obj.entries(), (k) => write(k, depth - 1, b, out, seen));
-  else writeObject(obj as Record<string, unknown>, depth, b, out, seen);
-  seen.delete(obj);
+  try {
+    if (Array.isArray(obj)) writeItems(out, b, '[', ']', obj.length, (i) => write(obj[i], depth - 1, b, out, seen));
+    else if (obj instanceof Map) writeEntries(out, b, 'Map{', obj.size, obj.entries(), (k, x) => (write(k, depth - 1, b, out, seen), emit(out, ' => ', b), write(x, depth - 1, b, out, seen)));
+    else if (obj instanceof Set) writeEntries(out, b, 'Set{', obj.size, obj.entries(), (k) => write(k, depth - 1, b, out, seen));
+    else writeObject(obj as Record<string, unknown>, depth, b, out, seen);
+  } finally {
+    seen.delete(obj);
+  }
+}
+
+// Binary data is read by index, never enumerated: a for…in over a 50 MB buffer builds 50 million keys.
+function writeBinary(v: ArrayBufferView | ArrayBufferLike, b: FormatBounds, out: Sink): void {
+  const name = Object.getPrototypeOf(v)?.constructor?.name ?? 'ArrayBuffer';
+  if (!ArrayBuffer.isView(v) || v instanceof DataView) return void emit(out, `${name}(${v.byteLength})`, b);
+  const items = v as unknown as ArrayLike<number | bigint>;
+  emit(out, `${name}(${items.length}) `, b);
+  writeItems(out, b, '[', ']', items.length, (i) => emit(out, typeof items[i] === 'bigint' ? `${items[i]}n` : String(items[i]), b));
 }
 
 function writeItems(out: Sink, b: FormatBounds, open: string, close: string, n: number, item: (i: number) => void): void {
@@ -94,7 +125,7 @@ function writeEntries(out: Sink, b: FormatBounds, open: string, size: number, it
 function writeObject(obj: Record<string, unknown>, depth: number, b: FormatBounds, out: Sink, seen: Set<object>): void {
   const ctor = Object.getPrototypeOf(obj)?.constructor;
   const prefix = ctor && ctor !== Object && typeof ctor.name === 'string' && ctor.name !== '' ? `${ctor.name} ` : '';
-  // for…in stops after the first few keys: no key array of a huge object is ever built.
+  // for…in stops after the first few keys (V8 still lists a plain object's own keys once, in native code).
   const keys: string[] = [];
   let more = false;
   for (const k in obj) {
@@ -108,7 +139,10 @@ function writeObject(obj: Record<string, unknown>, depth: number, b: FormatBound
   emit(out, `${prefix}{`, b);
   keys.forEach((k, i) => {
     emit(out, `${i > 0 ? ', ' : ' '}${IDENT.test(k) ? k : JSON.stringify(k)}: `, b);
-    write(obj[k], depth - 1, b, out, seen);
+    // A getter is not run: it is the traced code's, and may have effects or be slow.
+    const d = Object.getOwnPropertyDescriptor(obj, k);
+    if (d && !('value' in d)) emit(out, d.set ? (d.get ? '[Getter/Setter]' : '[Setter]') : '[Getter]', b);
+    else write(d?.value, depth - 1, b, out, seen);
   });
   emit(out, `${more ? ', …' : ''}${keys.length > 0 ? ' ' : ''}}`, b);
 }
