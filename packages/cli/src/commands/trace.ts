@@ -3,6 +3,7 @@ import { defineProvider } from '../cli/provider.js';
 import { usageError } from '../cli/validate-args.js';
 import type { Io } from '../cli/io.js';
 import { withConnection } from '../tracer/connect.js';
+import { OtpError } from '../errors/otp-error.js';
 import { nodeConnectionOptions, snameOption } from '../project/node-connection.js';
 
 function rateOf(text: string | undefined): TraceSpec['rate'] {
@@ -12,11 +13,34 @@ function rateOf(text: string | undefined): TraceSpec['rate'] {
   return { count: Number(m[1]), ms: Number(m[2]) };
 }
 
-// Ctrl-C asks the node to end the session, so nothing stays behind even when the user interrupts.
-function onInterrupt(stop: () => Promise<unknown>): () => void {
-  const handler = () => void stop();
+// How long Ctrl-C waits for the node to confirm the end of the session before the client leaves anyway.
+const STOP_WAIT_MS = 5000;
+
+interface Interrupt {
+  /** Resolves when Ctrl-C was pressed and the node did not confirm the stop within STOP_WAIT_MS. */
+  gaveUp: Promise<void>;
+  release(): void;
+}
+
+// Ctrl-C asks the node to end the session, so nothing stays behind even when the user interrupts. A node that
+// does not answer (hung, or the network gone) is not waited for: it ends the session when it sees this client go.
+function onInterrupt(io: Io, node: string, stop: () => Promise<unknown>): Interrupt {
+  let timer: NodeJS.Timeout | undefined;
+  let giveUp!: () => void;
+  const gaveUp = new Promise<void>((r) => (giveUp = r));
+  const handler = () => {
+    if (io.verbosity !== 'quiet') io.stderr.write(`stopping the trace on ${node} (Ctrl-C again leaves at once)\n`);
+    timer = setTimeout(giveUp, STOP_WAIT_MS);
+    void stop();
+  };
   process.once('SIGINT', handler);
-  return () => process.removeListener('SIGINT', handler);
+  return {
+    gaveUp,
+    release: () => {
+      process.removeListener('SIGINT', handler);
+      clearTimeout(timer);
+    },
+  };
 }
 
 function describeStart(io: Io, node: string, functions: string[], spec: TraceSpec): void {
@@ -79,13 +103,14 @@ export const traceCommand = defineProvider({
       const format = { json: args.json };
       const handle = await c.trace(spec, (e) => io.stdout.write(`${formatTraceEvent(e, format)}\n`));
       describeStart(io, args.node, handle.functions, spec);
-      const release = onInterrupt(handle.stop);
+      const interrupt = onInterrupt(io, args.node, handle.stop);
       try {
-        const summary = await handle.done;
+        const summary = await Promise.race([handle.done, interrupt.gaveUp.then(() => undefined)]);
+        if (summary === undefined) throw new OtpError('failed', `${args.node} did not confirm the end of the trace within ${STOP_WAIT_MS / 1000} s (is it hung?): leaving; the node ends the session when it sees this client go`);
         (args.json ? io.stdout : io.stderr).write(`${formatSummary(summary, format)}\n`);
         return summary.reason === 'nodedown' || summary.reason === 'crashed' ? 1 : 0;
       } finally {
-        release();
+        interrupt.release();
       }
     });
   },
