@@ -1,3 +1,6 @@
+// The longest delay Node.js's setTimeout takes as given.
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
 /** One pending timeout in the node's shared timer queue. */
 export class TimerEntry {
   /** Position in the heap; -1 once fired or cancelled. */
@@ -72,7 +75,9 @@ export class TimerQueue {
       return;
     }
     this.armedFor = first.deadline;
-    this.handle = setTimeout(this.onTimer, Math.max(0, Math.ceil(first.deadline - performance.now())));
+    // Node.js fires a delay above 2^31-1 ms (24.8 days) after 1 ms, with a warning, every time it is re-armed:
+    // a later deadline waits in steps of at most that, as Erlang's timers take up to 49.7 days and more.
+    this.handle = setTimeout(this.onTimer, Math.min(MAX_DELAY_MS, Math.max(0, Math.ceil(first.deadline - performance.now()))));
   }
 
   private readonly onTimer = (): void => {

@@ -130,3 +130,23 @@ test('random sendAfter timers arrive in deadline order and cancelled ones never 
     { numRuns: 15 },
   );
 });
+
+test('a timer of more than 24.8 days waits quietly: no TimeoutOverflowWarning and no 1 ms re-arming loop', async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => void warnings.push(w.name);
+  process.on('warning', onWarning);
+  try {
+    const left = await inProcess(async (ctx) => {
+      const ref = ctx.sendAfter(30 * 86_400_000, ctx.self(), 'in a month');
+      // A receive with a 40-day timeout too: the session of an `otp trace --time` that long waits like this.
+      const waiter = ctx.spawn(async (c) => void (await c.receive(null, 40 * 86_400_000)));
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+      ctx.exit(waiter, 'kill');
+      return ctx.readTimer(ref);
+    });
+    assert.ok(typeof left === 'number' && left > 29 * 86_400_000, `left ${left}`);
+    assert.deepEqual(warnings.filter((w) => w === 'TimeoutOverflowWarning'), []);
+  } finally {
+    process.off('warning', onWarning);
+  }
+});
