@@ -1,7 +1,7 @@
 // End to end: the built `otp` binary, run as a child process the way a user runs it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -68,4 +68,17 @@ test('otp completion prints a bash or zsh script generated from the command tabl
   assert.match(zsh.stdout, /bashcompinit/);
   const check = spawnSync('bash', ['-n'], { input: bash.stdout, encoding: 'utf8' });
   if (check.error === undefined) assert.equal(check.status, 0, check.stderr);
+});
+
+test('a reader that closes the pipe (otp ... | head) ends otp quietly with exit 141, as SIGPIPE ends a Unix tool, not with an EPIPE stack', async () => {
+  for (const args of [['--help'], ['completion', 'bash']]) {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The reading end is closed before otp writes anything: its first write meets a closed pipe.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise((r) => child.once('close', r));
+    assert.equal(stderr, '', `otp ${args.join(' ')}`);
+    assert.equal(code, 141, `otp ${args.join(' ')}`);
+  }
 });

@@ -4,6 +4,15 @@
 // scripts and editors call it often, and it is the newcomer's first command.
 import { readFileSync } from 'node:fs';
 
+// A reader that closes the pipe (`otp trace NODE fn | head -3`) ends otp quietly, as SIGPIPE ends a Unix tool
+// (exit 141), instead of a crash with an EPIPE stack; a trace's node sees this client go and ends the session.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(141);
+  });
+}
+
 if (process.argv.length === 3 && process.argv[2] === '--version') {
   process.stdout.write(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`);
 } else {
