@@ -143,3 +143,20 @@ async function rejects(promise: Promise<unknown>, code: string, message: RegExp)
     return true;
   });
 }
+
+test('the staging folder of an assembly that was killed part-way is removed by the next one; that of a running one stays', async () => {
+  const root = await shopProject(tempDir(), '0.1.0', 1);
+  const relDir = join(root, '_build', 'prod', 'rel');
+  await release({ root, releases });
+  // A process that has exited: its pid names no running process (until the OS reuses it, long after).
+  const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  const killed = join(relDir, `.shop-staging-${gone.stdout}-AbCdEf`);
+  const running = join(relDir, `.shop-staging-${process.pid}-GhIjKl`);
+  for (const dir of [killed, running]) writeTree(dir, { 'root/node/bin/node': 'a whole copy of Node.js' });
+  const lines: string[] = [];
+  await release({ root, releases }, (line) => void lines.push(line));
+  assert.ok(lines.includes('removed 1 staging folder of an interrupted release'), lines.join('\n'));
+  assert.equal(existsSync(killed), false);
+  assert.equal(existsSync(running), true);
+  assert.deepEqual(readdirSync(relDir).sort(), [`.shop-staging-${process.pid}-GhIjKl`, 'shop']);
+});

@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { ReleaseError } from '../errors.js';
 import type { PlannedFile, ReleasePlan } from '../plan/types.js';
@@ -57,6 +57,33 @@ function install(plan: ReleasePlan, staged: string, tarball: string | undefined,
   installer.write('releases/RELEASES.json', `${JSON.stringify(plan.releases, null, 2)}\n`);
 }
 
+// Whether the OS process `pid` runs (one of another user counts: it may not be touched).
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the staging folders beside the root that an assembly killed part-way (Ctrl-C, SIGTERM) left: each
+ * holds a whole copy of a release (the Node.js binary with --include-node). Their name carries the pid of
+ * the assembly that made them; a folder of a running assembly (`otp release` run twice at once) stays.
+ */
+function removeAbandoned(parent: string, name: string): number {
+  const own = new RegExp(`^\\.${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-staging-(\\d+)-`);
+  let removed = 0;
+  for (const entry of readdirSync(parent)) {
+    const pid = own.exec(entry)?.[1];
+    if (pid === undefined || running(Number(pid))) continue;
+    rmSync(join(parent, entry), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}
+
 /**
  * Writes a planned release version into its release root, which keeps its other versions. The version
  * is assembled in a staging folder beside the root (a runnable one-version root: the tarball is made
@@ -65,7 +92,9 @@ function install(plan: ReleasePlan, staged: string, tarball: string | undefined,
 export async function assembleRelease(plan: ReleasePlan, options: AssembleOptions = {}): Promise<AssembleResult> {
   const progress = options.onProgress ?? (() => {});
   mkdirSync(dirname(plan.root), { recursive: true });
-  const work = mkdtempSync(join(dirname(plan.root), `.${plan.name}-staging-`));
+  const abandoned = removeAbandoned(dirname(plan.root), plan.name);
+  if (abandoned > 0) progress(`removed ${abandoned} staging folder${abandoned === 1 ? '' : 's'} of an interrupted release`);
+  const work = mkdtempSync(join(dirname(plan.root), `.${plan.name}-staging-${process.pid}-`));
   const staged = join(work, 'root');
   const attic = join(work, 'replaced');
   mkdirSync(attic);
