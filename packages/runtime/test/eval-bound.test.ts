@@ -80,6 +80,19 @@ test('evaluated code still sees ctx, node and the runtime API, awaits processes,
   });
 });
 
+test('code that does not parse is reported as the user wrote it, never as a brace the wrapper added', async () => {
+  await withNode(async (node) => {
+    for (const [source, message] of [
+      ['foo(', 'the code does not parse: Unexpected end of input'],
+      ['await whereis(', 'the code does not parse: Unexpected end of input'],
+      ['if (x) {', 'the code does not parse: Unexpected end of input'],
+      ['1 +* 2', "the code does not parse: Unexpected token '*'"],
+    ]) {
+      await assert.rejects(evaluate(node, runtimeApi, source!), (e: Error) => e.name === 'SyntaxError' && e.message === message, source);
+    }
+  });
+});
+
 test('the bounds come from the options, else OTP_EVAL_TIMEOUT and OTP_EVAL_AWAIT_TIMEOUT, else 1000 and 30000 ms; a bad one is named', () => {
   assert.deepEqual(evalBounds({}, {}), { timeoutMs: 1000, awaitTimeoutMs: 30000 });
   assert.deepEqual(evalBounds({}, { OTP_EVAL_TIMEOUT: '250', OTP_EVAL_AWAIT_TIMEOUT: '900' }), { timeoutMs: 250, awaitTimeoutMs: 900 });

@@ -76,7 +76,22 @@ function compile(source: string, names: string[]): vm.Script {
       // not this form: try the next
     }
   }
-  return new vm.Script(call(source), options);
+  try {
+    return new vm.Script(call(source), options);
+  } catch (error) {
+    throw error instanceof SyntaxError ? userSyntaxError(source, names) : error;
+  }
+}
+
+// A syntax error as the user's text causes it: parsed without the wrapper's closing brace, an unfinished line
+// (`foo(`) is 'Unexpected end of input', not an 'Unexpected token }' the user never typed.
+function userSyntaxError(source: string, names: string[]): SyntaxError {
+  try {
+    new vm.Script(`(async function (${names.join(', ')}) {${source}\n`);
+  } catch (error) {
+    if (error instanceof SyntaxError) return new SyntaxError(`the code does not parse: ${error.message}`);
+  }
+  return new SyntaxError('the code does not parse');
 }
 
 // Runs fn under the bound, as a script of its own; false when the bound stopped it.
