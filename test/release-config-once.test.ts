@@ -31,3 +31,20 @@ test('otp release loads otp.config.ts once for compile and release', { timeout: 
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+test("otp release reads what otp compile wrote under otp.config.ts's build.outDir, and writes the release there", { timeout: 180_000 }, () => {
+  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
+  const base = mkdtempSync(join(repo, '_build', 'e2e', 'cfg-outdir-'));
+  try {
+    assert.equal(spawnSync(process.execPath, [bin, 'new', 'app', 'outdir', '--quiet'], { cwd: base, encoding: 'utf8' }).status, 0);
+    const dir = join(base, 'outdir');
+    writeFileSync(join(dir, 'otp.config.ts'), "import { defineConfig } from '@otp-ts/cli';\nexport default defineConfig({ build: { outDir: 'out' } });\n");
+    const r = spawnSync(process.execPath, [bin, 'release'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout.trim().split('\n').pop()!, /^release outdir 0\.1\.0 \(permanent\) in out\/prod\/rel\/outdir: /);
+    assert.ok(existsSync(join(dir, 'out', 'prod', 'rel', 'outdir', 'lib', 'outdir-0.1.0', 'app.json')));
+    assert.equal(existsSync(join(dir, '_build')), false, 'nothing is written to the default _build');
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});

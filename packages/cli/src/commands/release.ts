@@ -79,6 +79,7 @@ export const releaseCommand = defineProvider({
       const plan = await planRelease({
         root: project.root,
         profile,
+        buildDir: resolved.build.outDir,
         releases: resolved.releases,
         name: args.name,
         includeNode: args['include-node'] ? true : undefined,

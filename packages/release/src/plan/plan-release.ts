@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { appName, findApps, type AppSource } from '@otp-ts/compiler';
 import type { AppFile, ReleaseFile, ReleasesFile, Relup } from '@otp-ts/runtime/tools';
 import { controlProgramPath, startScript } from '../control/script.js';
@@ -33,13 +33,13 @@ function chooseRelease(options: PlanOptions, rootPkg: { name?: string }, apps: s
 }
 
 function checkName(value: string, what: string, file: string): void {
-  if (!SAFE_NAME.test(value)) throw new ReleaseError('unknownRelease', `the ${what} '${value}' cannot name a folder: use letters, digits, '.', '_', '-' and '+'`, { file });
+  if (!SAFE_NAME.test(value)) throw new ReleaseError('unknownRelease', `the ${what} '${value}' cannot name a folder: use letters, digits, '.', '_', '-' and '+', starting with a letter, a digit or '_'`, { file });
 }
 
-async function readProjectApps(root: string, profile: string): Promise<Map<string, ProjectApp>> {
+async function readProjectApps(root: string, build: string, profile: string): Promise<Map<string, ProjectApp>> {
   const out = new Map<string, ProjectApp>();
   for (const source of await findApps(root)) {
-    const buildDir = join(root, '_build', profile, 'lib', `${source.name}-${source.vsn}`);
+    const buildDir = join(build, profile, 'lib', `${source.name}-${source.vsn}`);
     out.set(source.name, { source, buildDir, app: readJson<AppFile>(join(buildDir, 'app.json'), 'the compiled app (otp compile writes it again)') });
   }
   return out;
@@ -155,12 +155,14 @@ export async function planRelease(options: PlanOptions): Promise<ReleasePlan> {
   const { root } = options;
   const profile = options.profile ?? 'prod';
   const rootPkg = readJson<{ name?: string; version?: string }>(join(root, 'package.json'), 'the root package.json') ?? {};
-  const project = await readProjectApps(root, profile);
+  // Where `otp compile` wrote (otp.config.ts's build.outDir): the applications are read there, the release written there.
+  const build = resolve(root, options.buildDir ?? '_build');
+  const project = await readProjectApps(root, build, profile);
   const { name, spec } = chooseRelease(options, rootPkg, [...project.keys()]);
   const vsn = spec.version ?? rootPkg.version ?? '0.0.0';
   checkName(name, 'release name', join(root, 'otp.config.ts'));
   checkName(vsn, 'release version', join(root, 'otp.config.ts'));
-  const relRoot = join(root, '_build', profile, 'rel', name);
+  const relRoot = join(build, profile, 'rel', name);
   const existing = readJson<ReleasesFile>(join(relRoot, 'releases', 'RELEASES.json'), 'the release root');
   const apps = releaseApps(spec, project, { root, profile, relRoot, vsn, existing });
   const sysConfig = withProfileEnv(parseSysConfig(readText(join(root, 'config', 'sys.config.json')), join(root, 'config', 'sys.config.json')), options.env);

@@ -16,6 +16,8 @@ export interface PlanOptions {
   root: string;
   /** The build profile whose compiled output is released; default `prod`. */
   profile?: string;
+  /** The build folder (otp.config.ts's `build.outDir`), under the root: applications are read from `<buildDir>/<profile>/lib`, the release written to `<buildDir>/<profile>/rel/<name>`; default `_build`. */
+  buildDir?: string;
   /** otp.config.ts's `releases`; none (or empty) means one release named after the root package with every app. */
   releases?: Record<string, ReleaseSpec>;
   /** Which release of the config; default the first one declared. */
