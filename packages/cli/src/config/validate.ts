@@ -1,4 +1,5 @@
-import { basename } from 'node:path';
+import { basename, isAbsolute, normalize } from 'node:path';
+import { transformSync } from 'esbuild';
 import { OtpError } from '../errors/otp-error.js';
 import { didYouMean } from '../cli/suggest.js';
 import { testOptionTable, type TestOptionSpec } from '@otp-ts/test-runner';
@@ -6,7 +7,7 @@ import type { OtpConfig } from './types.js';
 
 /** The shape of a config value, as data, with the sentence that says what is expected. */
 type Shape =
-  | { kind: 'string' | 'boolean' | 'any'; expected: string; oneOf?: readonly string[] }
+  | { kind: 'string' | 'boolean' | 'any'; expected: string; oneOf?: readonly string[]; valid?: (v: string) => boolean }
   | { kind: 'number'; expected: string; min: number; integer?: boolean; max?: number }
   | { kind: 'array'; expected: string; of: Shape }
   | { kind: 'object'; expected: string; fields: Record<string, Shape>; required?: readonly string[] }
@@ -16,7 +17,20 @@ const str: Shape = { kind: 'string', expected: 'a string' };
 const bool: Shape = { kind: 'boolean', expected: 'true or false' };
 const names: Shape = { kind: 'array', expected: 'an array of names', of: { kind: 'string', expected: 'a name' } };
 const percent: Shape = { kind: 'number', expected: 'a percentage from 0 to 100', min: 0, max: 100 };
-const build: Shape = { kind: 'object', expected: 'an object of build options', fields: { outDir: str, target: str, sourceMaps: bool, minify: bool } };
+// The build folder stays inside the project: '' or '.' would write into the project itself, '/' or '../x' outside it.
+const insideProject = (v: string): boolean => v.trim() !== '' && !isAbsolute(v) && !['.', '..'].includes(normalize(v).split(/[\\/]/)[0]!);
+// What esbuild takes as a target ('node20', 'es2022', 'node20,chrome120'): asked of esbuild itself.
+function esbuildTarget(v: string): boolean {
+  try {
+    transformSync('', { target: v });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const outDir: Shape = { kind: 'string', expected: "a folder under the project root, e.g. '_build'", valid: insideProject };
+const target: Shape = { kind: 'string', expected: "an esbuild target, e.g. 'node20' or 'es2022'", valid: esbuildTarget };
+const build: Shape = { kind: 'object', expected: 'an object of build options', fields: { outDir, target, sourceMaps: bool, minify: bool } };
 const reporterChoices = (choices: readonly string[]): string => `${choices.slice(0, -1).map((c) => `'${c}'`).join(', ')} or '${choices.at(-1)}'`;
 
 // The shape of one key of `test`, from its row of the test option table.
@@ -63,7 +77,8 @@ export const configShape: Shape = {
 };
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-const show = (v: unknown): string => (v === undefined ? 'undefined' : typeof v === 'function' ? 'a function' : (JSON.stringify(v) ?? String(v)));
+const isThenable = (v: unknown): boolean => isObject(v) && typeof v.then === 'function';
+const show = (v: unknown): string => (v === undefined ? 'undefined' : typeof v === 'function' ? 'a function' : isThenable(v) ? 'a promise (export the object itself)' : (JSON.stringify(v) ?? String(v)));
 
 function check(value: unknown, shape: Shape, key: string, fail: (key: string, message: string) => never): void {
   const bad = (): never => fail(key, `${key ? `'${key}'` : 'the default export'} must be ${shape.expected}, got ${show(value)}`);
@@ -72,7 +87,7 @@ function check(value: unknown, shape: Shape, key: string, fail: (key: string, me
     case 'any':
       return;
     case 'string':
-      if (typeof value !== 'string' || (shape.oneOf && !shape.oneOf.includes(value))) bad();
+      if (typeof value !== 'string' || (shape.oneOf && !shape.oneOf.includes(value)) || (shape.valid && !shape.valid(value))) bad();
       return;
     case 'boolean':
       if (typeof value !== 'boolean') bad();
@@ -89,7 +104,7 @@ function check(value: unknown, shape: Shape, key: string, fail: (key: string, me
       for (const [k, v] of Object.entries(value as object)) check(v, shape.of, at(k), fail);
       return;
     case 'object': {
-      if (!isObject(value)) bad();
+      if (!isObject(value) || isThenable(value)) bad();
       const known = Object.keys(shape.fields);
       for (const [k, v] of Object.entries(value as object)) {
         const field = shape.fields[k];
