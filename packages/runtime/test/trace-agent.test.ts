@@ -255,3 +255,15 @@ test("values the formatter cannot read never break the traced call or send: the 
       assert.deepEqual((await msgs.collect()).events.map((e) => e.kind), ['receive', 'send']);
     });
   }));
+
+test('a traced call spreading a huge array formats only the first arguments, as a container of that many items is', () =>
+  withNode(async (node) => {
+    const m = await loaded(node);
+    await node.run(async (ctx) => {
+      const t = traceAs(ctx, { patterns: ['shop/cart.remove'], limit: 1 });
+      const rows = Array.from({ length: 20_000 }, (_, i) => i);
+      (m.remove as (...xs: unknown[]) => unknown)(...rows);
+      const { events } = await t.collect();
+      assert.deepEqual(events.map((e) => e.kind === 'call' && e.args), [['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '…19990 more']]);
+    });
+  }));

@@ -5,7 +5,7 @@ import type { ExitReason } from '../messages.js';
 import type { Dest } from '../types.js';
 import { codeServerOf, type CodeServer } from '../code/server.js';
 import type { TraceHooks } from '../node-hooks.js';
-import { DEFAULT_BOUNDS, formatBounded } from './format.js';
+import { DEFAULT_BOUNDS, formatBounded, type FormatBounds } from './format.js';
 import { compileArgsMatcher, parseCallPattern } from './pattern.js';
 import { closest, holderAt, resolvePattern, type FunctionTarget } from './functions.js';
 import { Session, runSession, type Selection, type SessionSettings } from './session.js';
@@ -49,6 +49,12 @@ function isProcess(v: unknown): v is ProcessImpl {
 function callerOf(args: readonly unknown[]): ProcessImpl | undefined {
   for (let i = args.length - 1; i >= 0; i--) if (isProcess(args[i])) return args[i] as ProcessImpl;
   return undefined;
+}
+
+// The arguments of a call, as many as the bounds' items: a call spreading 100 000 values (`fn(...rows)`) costs ten.
+function formatArgs(args: readonly unknown[], bounds: FormatBounds): string[] {
+  const shown = args.slice(0, bounds.items).map((a) => formatBounded(a, bounds));
+  return args.length > bounds.items ? [...shown, `…${args.length - bounds.items} more`] : shown;
 }
 
 const destText = (d: Dest | Ref): string => (d instanceof Pid || d instanceof Ref ? d.toString() : typeof d === 'string' ? d : `${d.name}@${d.node}`);
@@ -255,7 +261,7 @@ export class TraceAgent implements TraceHooks {
         hit = false;
       }
       if (!hit) continue;
-      s.record(() => ({ kind: 'call', ts: Date.now(), pid: caller?.pid.toString(), fn: slot.target.id, args: args.map((a) => formatBounded(a, s.settings.bounds)) }));
+      s.record(() => ({ kind: 'call', ts: Date.now(), pid: caller?.pid.toString(), fn: slot.target.id, args: formatArgs(args, s.settings.bounds) }));
       if (s.settings.returns) (returns ??= []).push(s);
     }
     if (returns === null) return slot.original.apply(self, args);
