@@ -87,11 +87,35 @@ async function pid(): Promise<number> {
   return 0;
 }
 
+// The OS pid in run/<name>.pid when it is this release's node, alive: on Linux its command line names this
+// program (a stale file's pid reused by another process is not the node, and is never suggested to kill).
+function liveNodePid(name: string): number | undefined {
+  let osPid: number;
+  try {
+    osPid = Number(readFileSync(pidFile(name), 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(osPid) || osPid <= 1 || !alive(osPid)) return undefined;
+  try {
+    return readFileSync(`/proc/${osPid}/cmdline`, 'utf8').split('\0').includes(program) ? osPid : undefined;
+  } catch {
+    return existsSync('/proc/self') ? undefined : osPid;
+  }
+}
+
+// A node that runs but does not answer (hung, or stopped with kill -STOP) cannot be stopped in order: say so, and how to end it.
+function notAnswering(name: string, error: unknown): unknown {
+  const osPid = error instanceof ScriptError ? liveNodePid(name) : undefined;
+  if (osPid === undefined) return error;
+  return new ScriptError(`${(error as Error).message}; its process (os pid ${osPid}, run/${name}.pid) runs but does not answer: if it is hung, end it with kill ${osPid} (kill -9 ${osPid} if it stays)`);
+}
+
 async function stop(): Promise<number> {
   const t = await target();
   const heart = liveHeart(root, t.name, program);
   // Under a heart, stop goes through it: told first, it stops the node in order and does not restart it.
-  const osPid = heart === undefined ? ((await call('pid', 'release_handler')) as number) : ((await call('pid', 'release_handler').catch(() => undefined)) as number | undefined);
+  const osPid = heart === undefined ? ((await call('pid', 'release_handler').catch((error: unknown) => Promise.reject(notAnswering(t.name, error)))) as number) : ((await call('pid', 'release_handler').catch(() => undefined)) as number | undefined);
   if (heart === undefined) await call('stop', 'release_handler');
   else process.kill(heart, 'SIGTERM');
   const deadline = Date.now() + 60_000;
