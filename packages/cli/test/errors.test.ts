@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { OtpError, isOtpError, renderError, formatLocation } from '@otp-ts/cli';
-import { captureIo } from './helpers.ts';
+import { captureIo, tempDir } from './helpers.ts';
 
 test("one error base: the CLI's OtpError is the one a release's start script throws", async () => {
   assert.equal(OtpError, (await import('@otp-ts/release')).OtpError);
@@ -51,4 +52,28 @@ test('locations leave out what is unknown; isOtpError tells errors apart', () =>
   assert.equal(formatLocation({ file: 'a.ts', column: 4 }), 'a.ts');
   assert.ok(isOtpError(new OtpError('usage', 'x')));
   assert.ok(!isOtpError(new Error('x')));
+});
+
+test('what the file system refuses is one line naming the path and the fix, exit 1, with no crash report', () => {
+  const cwd = tempDir();
+  writeFileSync(join(cwd, '_build'), 'a file where otp needs a folder');
+  mkdirSync(join(cwd, 'out'));
+  const thrown = (f: () => void): unknown => {
+    try {
+      f();
+    } catch (error) {
+      return error;
+    }
+    throw new Error('no error');
+  };
+  const cases: Array<[unknown, string]> = [
+    [thrown(() => mkdirSync(join(cwd, '_build', 'dev', 'lib'), { recursive: true })), 'otp: cannot create the folder _build/dev/lib: _build is a file where a folder is needed: move or remove it (ENOTDIR)\n'],
+    [thrown(() => writeFileSync(join(cwd, 'out'), 'x')), 'otp: cannot write out: a folder is in the way where a file goes: move or remove it (EISDIR)\n'],
+  ];
+  for (const [error, line] of cases) {
+    const io = captureIo({ cwd, crashDir: cwd });
+    assert.equal(renderError(error, io), 1);
+    assert.equal(io.err(), line);
+  }
+  assert.deepEqual(readdirSync(cwd).sort(), ['_build', 'out'], 'no crash report');
 });

@@ -158,9 +158,9 @@ export function newProject(options: NewProjectOptions): NewProjectResult {
   checkTarget(root, options.force);
   for (const f of files) {
     const path = join(root, f.path);
-    options.progress?.step(`created ${relative(options.cwd, path) || path}`);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, f.content);
+    options.progress?.step(`created ${relative(options.cwd, path) || path}`);
   }
   const isApplication = options.template === 'app';
   return { root, files: files.map((f) => f.path), ...(umbrella ? { umbrella: joinUmbrella(umbrella, root, options.name, isApplication) } : {}) };
