@@ -161,3 +161,21 @@ test('one state flows through the chain: the project and otp.config.ts are resol
   assert.deepEqual(configs[0], { test: { numtests: 3 } });
   assert.equal((globalThis as { otpStateLoads?: number }).otpStateLoads, 1, 'otp.config.ts was imported once');
 });
+
+test('an array option takes one value a flag: the words after it stay positionals (otp test --reporter junit PATH)', async () => {
+  const got: unknown[] = [];
+  const pick = defineProvider({
+    name: 'pick',
+    description: 'Pick.',
+    deps: [],
+    positionals: [{ name: 'paths', description: 'paths', variadic: true }],
+    options: [{ name: 'reporter', type: 'array', description: 'how', choices: ['tty', 'junit'] }, { name: 'pid', type: 'array', description: 'which' }],
+    examples: [{ command: 'otp pick a', description: 'picks a' }],
+    async run(args) {
+      got.push(args);
+    },
+  });
+  const io = captureIo();
+  assert.equal(await runCli(['pick', '--reporter', 'junit', 'test/a.test.ts', '--pid', '<0.5.0>', 'b', '--pid', '<0.6.0>', '--reporter=tty'], [pick], { version: '9.9.9' }, io), 0, io.err());
+  assert.deepEqual(got, [{ paths: ['test/a.test.ts', 'b'], reporter: ['junit', 'tty'], pid: ['<0.5.0>', '<0.6.0>'] }]);
+});

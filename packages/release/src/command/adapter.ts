@@ -57,6 +57,9 @@ async function build<C extends CommandSpec>(program: ProgramSpec<C>, columns: nu
     .help()
     .alias('help', 'h')
     .strict(false)
+    // An array option takes one value a flag (`--reporter junit test/a.test.ts` keeps the path a path):
+    // several are given by repeating it, as the tables' descriptions say.
+    .parserConfiguration({ 'greedy-arrays': false })
     .exitProcess(false)
     .wrap(Math.min(100, columns))
     .fail((message, error) => {
