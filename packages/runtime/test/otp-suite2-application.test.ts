@@ -2,29 +2,12 @@
 // (load/start/stop/unload answers, start types, the stop callbacks' order).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { application, genServer, supervisor, ok, noreply, ApplicationError, TIMEOUT, type AppResource, type ApplicationModule, type GenServer, type Pid, type ProcessContext, type Supervisor } from '@otp-ts/runtime';
+import { application, genServer, supervisor, ApplicationError, TIMEOUT, type AppResource, type ApplicationModule, type Pid, type ProcessContext } from '@otp-ts/runtime';
 import { quietLogs, withNode } from './helpers.ts';
+import { isNodeStop, topOf, type NodeStop } from './app-fixtures.ts';
 
 const WAIT = 20_000;
 
-const worker: GenServer<null, never, never, never, string> = {
-  name: 'worker',
-  init: (_name, ctx) => {
-    ctx.trapExit(true);
-    return ok(null);
-  },
-  handleInfo: (_m, s) => noreply(s),
-};
-const topOf = (workerName: string, log?: string[]): Supervisor<void> => ({
-  name: 'top_sup',
-  init: () => ({
-    flags: { strategy: 'oneForOne', intensity: 0, period: 3600 },
-    children: [{ id: 'w', start: async (ctx) => {
-      const pid = await genServer.startLink(ctx, { ...worker, terminate: () => void log?.push(`${workerName} down`) }, workerName, { name: workerName });
-      return pid;
-    } }],
-  }),
-});
 function appOf(name: string, log: string[], extra: Partial<AppResource> = {}): AppResource {
   const mod: ApplicationModule<string> = {
     start: async (_type, _args, ctx) => {
@@ -40,8 +23,6 @@ function appOf(name: string, log: string[], extra: Partial<AppResource> = {}): A
   return { name, vsn: '1.0.0', mod, ...extra };
 }
 
-type NodeStop = { nodeStop: unknown };
-const isNodeStop = (m: unknown): m is NodeStop => typeof m === 'object' && m !== null && 'nodeStop' in m;
 const code = (c: string) => (e: unknown): boolean => e instanceof ApplicationError && e.code === c;
 
 async function untilGone(ctx: ProcessContext, app: string): Promise<void> {

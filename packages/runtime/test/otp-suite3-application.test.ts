@@ -2,26 +2,12 @@
 // does to the node by start type (otp_2718), and settings made before a load (set_env).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { application, genServer, supervisor, ok, noreply, ApplicationError, TIMEOUT, type AppResource, type GenServer, type Supervisor } from '@otp-ts/runtime';
+import { application, supervisor, ApplicationError, TIMEOUT, type AppResource } from '@otp-ts/runtime';
 import { ended, quietLogs, withNode } from './helpers.ts';
+import { isNodeStop, topOf, type NodeStop } from './app-fixtures.ts';
 
 const WAIT = 20_000;
 
-const worker: GenServer<null, never, never, never, string> = {
-  name: 'worker',
-  init: (_name, ctx) => {
-    ctx.trapExit(true);
-    return ok(null);
-  },
-  handleInfo: (_m, s) => noreply(s),
-};
-const topOf = (name: string, log: string[]): Supervisor<void> => ({
-  name: 'top_sup',
-  init: () => ({
-    flags: { strategy: 'oneForOne', intensity: 0, period: 3600 },
-    children: [{ id: 'w', start: (ctx) => genServer.startLink(ctx, { ...worker, terminate: () => void log.push(`${name} down`) }, name, { name }) }],
-  }),
-});
 const running = (name: string, log: string[]): AppResource => ({
   name,
   vsn: '1.0.0',
@@ -39,8 +25,6 @@ const failing = (name: string, reason: string, log: string[]): AppResource => ({
   },
 });
 
-type NodeStop = { nodeStop: unknown };
-const isNodeStop = (m: unknown): m is NodeStop => typeof m === 'object' && m !== null && 'nodeStop' in m;
 const startFailed = (e: unknown): boolean => e instanceof ApplicationError && e.code === 'startFailed';
 
 test('application_SUITE otp_2718: a transient application whose start exits normal fails its start and nothing else; the node runs on', async () => {
