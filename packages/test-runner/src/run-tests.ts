@@ -25,6 +25,7 @@ import { jsonReporter } from './report/json.js';
 import { junitReporter } from './report/junit.js';
 import { writeRunLogs } from './report/log-tree.js';
 import { DEFAULT_KEEP_LOGS } from './report/all-runs.js';
+import { testOptionTable, type TestOptionSpec } from './option-table.js';
 
 // A reporter that writes a file says where, so a CI log shows what to upload.
 function reporterOf(choice: ReporterChoice, options: RunOptions, root: string, outDir: string): Reporter {
@@ -76,8 +77,20 @@ function planFilter(options: RunOptions): PlanFilter {
   return { ...(options.suite && { suite: options.suite }), ...(options.group && { group: options.group }), ...(options.case && { case: options.case }), ...(grep && { grep }) };
 }
 
+// The table's bounds, checked for callers of the API as the CLI and otp.config.ts check them: numRuns 0 would pass
+// every property without running it, jobs 0 would run nothing.
+function checkNumbers(options: RunOptions): void {
+  for (const o of testOptionTable as readonly TestOptionSpec[]) {
+    const v = o.name === undefined ? undefined : (options as Record<string, unknown>)[o.name];
+    if (v === undefined || o.type !== 'number') continue;
+    const ok = typeof v === 'number' && !Number.isNaN(v) && (o.min === undefined || v >= o.min) && (!o.integer || Number.isInteger(v));
+    if (!ok) throw new RangeError(`runTests: ${o.name} must be ${o.expected ?? `${o.integer ? 'a whole number' : 'a number'}${o.min === undefined ? '' : ` of at least ${o.min}`}`}, got ${String(v)}`);
+  }
+}
+
 /** Runs a project's tests: finds, compiles and runs each file in its own worker, `jobs` at a time; resolves with every case's outcome. */
 export async function runTests(options: RunOptions = {}): Promise<RunResult> {
+  checkNumbers(options);
   const started = performance.now();
   const root = resolve(options.root ?? process.cwd());
   const outDir = join(root, '_build', 'test');

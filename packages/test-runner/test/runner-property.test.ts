@@ -31,3 +31,14 @@ test('the next run tries the stored seed first, and --case selects one property'
   assert.equal(again.find('propAllSmall').property?.failure?.seed, 42);
   assert.match(again.find('propAllSmall').failure!.message, /a stored counterexample still fails/);
 });
+
+test('runTests refuses a run count, job count or retry count out of bounds, as the CLI does, instead of passing every property unrun', async () => {
+  for (const [options, says] of [
+    [{ numRuns: 0 }, 'runTests: numRuns must be a whole number above 0, got 0'],
+    [{ numRuns: 2.5 }, 'runTests: numRuns must be a whole number above 0, got 2.5'],
+    [{ jobs: 0 }, 'runTests: jobs must be a whole number above 0, got 0'],
+    [{ retry: -1 }, 'runTests: retry must be a whole number of at least 0, got -1'],
+  ] as const) {
+    await assert.rejects(runFixture('prop', options, root), (e: unknown) => e instanceof RangeError && e.message === says, JSON.stringify(options));
+  }
+});
