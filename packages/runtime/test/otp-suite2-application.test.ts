@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { application, genServer, supervisor, ApplicationError, TIMEOUT, type AppResource, type ApplicationModule, type Pid, type ProcessContext } from '@otp-ts/runtime';
 import { quietLogs, withNode } from './helpers.ts';
-import { isNodeStop, topOf, type NodeStop } from './app-fixtures.ts';
+import { isNodeStop, startControllerReporting, topOf, type NodeStop } from './app-fixtures.ts';
 
 const WAIT = 20_000;
 
@@ -107,8 +107,7 @@ test('application_SUITE: temporary — a temporary application whose tree dies i
     quietLogs(node);
     const log: string[] = [];
     await node.run(async (ctx) => {
-      const me = ctx.self();
-      await application.startController(ctx, { onNodeStop: (reason) => node.send(me, { nodeStop: reason }) });
+      await startControllerReporting(node, ctx);
       await application.load(ctx, appOf('as2_other', log));
       await application.load(ctx, appOf('as2_temp', log));
       await application.start(ctx, 'as2_other', 'permanent');
@@ -128,8 +127,7 @@ test('application_SUITE: permanent — a permanent application whose tree exits,
     quietLogs(node);
     const log: string[] = [];
     await node.run(async (ctx) => {
-      const me = ctx.self();
-      await application.startController(ctx, { onNodeStop: (reason) => node.send(me, { nodeStop: reason }) });
+      await startControllerReporting(node, ctx);
       await application.load(ctx, appOf('as2_bystander', log));
       await application.load(ctx, appOf('as2_perm', log));
       await application.start(ctx, 'as2_bystander');

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { application, supervisor, ApplicationError, TIMEOUT, type AppResource } from '@otp-ts/runtime';
 import { ended, quietLogs, withNode } from './helpers.ts';
-import { isNodeStop, topOf, type NodeStop } from './app-fixtures.ts';
+import { isNodeStop, startControllerReporting, topOf, type NodeStop } from './app-fixtures.ts';
 
 const WAIT = 20_000;
 
@@ -32,8 +32,7 @@ test('application_SUITE otp_2718: a transient application whose start exits norm
     quietLogs(node);
     const log: string[] = [];
     await node.run(async (ctx) => {
-      const me = ctx.self();
-      await application.startController(ctx, { onNodeStop: (reason) => node.send(me, { nodeStop: reason }) });
+      await startControllerReporting(node, ctx);
       await application.load(ctx, running('as3_bystander', log));
       await application.load(ctx, failing('as3_trans_normal', 'normal', log));
       await application.start(ctx, 'as3_bystander', 'permanent');
@@ -56,8 +55,7 @@ for (const type of ['transient', 'permanent'] as const) {
       quietLogs(node);
       const log: string[] = [];
       await node.run(async (ctx) => {
-        const me = ctx.self();
-        await application.startController(ctx, { onNodeStop: (reason) => node.send(me, { nodeStop: reason }) });
+        await startControllerReporting(node, ctx);
         await application.load(ctx, running('as3_bystander', log));
         await application.load(ctx, failing('as3_abnormal', 'abnormal', log));
         await application.start(ctx, 'as3_bystander');
@@ -77,8 +75,7 @@ test('application_SUITE otp_2718: a temporary application whose start fails abno
     quietLogs(node);
     const log: string[] = [];
     await node.run(async (ctx) => {
-      const me = ctx.self();
-      await application.startController(ctx, { onNodeStop: (reason) => node.send(me, { nodeStop: reason }) });
+      await startControllerReporting(node, ctx);
       await application.load(ctx, running('as3_bystander', log));
       await application.load(ctx, failing('as3_temp', 'abnormal', log));
       await application.start(ctx, 'as3_bystander');
