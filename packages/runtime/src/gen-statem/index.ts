@@ -28,6 +28,8 @@ export type {
   Action,
   Actions,
   ReplyAction,
+  PostponeAction,
+  HibernateAction,
   EventTimeoutAction,
   StateTimeoutAction,
   GenericTimeoutAction,

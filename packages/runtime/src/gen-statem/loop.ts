@@ -378,12 +378,13 @@ function applyActions(m: Machine, actions: Actions | undefined, tr: Transition, 
   const list: readonly unknown[] = actions === undefined ? [] : Array.isArray(actions) ? actions : [actions];
   const checked = list.map(checkAction);
   const allowed = (a: CheckedAction | null): a is CheckedAction =>
-    where === 'stop' ? a?.kind === 'reply' : a !== null && !(a.kind === 'postpone' && where !== 'event') && !(a.kind === 'nextEvent' && where === 'enter');
+    where === 'stop' ? a?.kind === 'reply' : a !== null && !(a.kind === 'postpone' && a.postpone && where !== 'event') && !(a.kind === 'nextEvent' && where === 'enter');
   if (!checked.every(allowed)) return false;
   for (const a of checked) {
     switch (a.kind) {
       case 'postpone':
-        tr.postpone = true;
+        // An option, as in OTP: the last one wins, and an enter call's { postpone: false } clears the event's.
+        tr.postpone = a.postpone;
         break;
       case 'hibernate':
         break; // nothing to drop here

@@ -15,6 +15,15 @@ export type Event<S = unknown, Call = unknown, Cast = unknown, Reply = unknown> 
   | { readonly type: 'genericTimeout'; readonly name: unknown; readonly content: unknown }
   | { readonly type: 'enter'; readonly oldState: S };
 
+/** OTP's `{postpone, Bool}`: sets whether this event is postponed; the last postpone action given wins. */
+export interface PostponeAction {
+  readonly postpone: boolean;
+}
+/** OTP's `{hibernate, Bool}`: `{ hibernate: true }` is `'hibernate'`, `{ hibernate: false }` does nothing. */
+export interface HibernateAction {
+  readonly hibernate: boolean;
+}
+
 /** Answers a call as part of a transition. */
 export interface ReplyAction<Reply = unknown> {
   readonly reply: readonly [From<Reply>, Reply];
@@ -27,6 +36,8 @@ export interface ReplyAction<Reply = unknown> {
 export type Action<Reply = unknown> =
   | 'postpone'
   | 'hibernate'
+  | PostponeAction
+  | HibernateAction
   | ReplyAction<Reply>
   | EventTimeoutAction
   | StateTimeoutAction

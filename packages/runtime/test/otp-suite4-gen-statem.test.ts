@@ -1,0 +1,80 @@
+// gen_statem_SUITE cases on the action forms OTP accepts: `{postpone, Bool}` and `{hibernate, Bool}` beside
+// the bare `postpone` and `hibernate` (OTP's action() type; `false` is a valid action that does nothing).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { genStatem, BadReturnValue, TIMEOUT, isDown, type GenStatem, type Pid, type ProcessContext } from '@otp-ts/runtime';
+import { withNode, quietLogs } from './helpers.ts';
+
+const { ok, nextState, keepStateAndData, reply } = genStatem;
+const WAIT = 20_000;
+
+type Note = { note: string };
+const isNote = (m: unknown): m is Note => typeof m === 'object' && m !== null && 'note' in m;
+
+async function notes(ctx: ProcessContext, n: number): Promise<string[]> {
+  const out: string[] = [];
+  while (out.length < n) {
+    const m = await ctx.receive(isNote, WAIT);
+    assert.notEqual(m, TIMEOUT, `note ${out.length + 1} of ${n} was expected; got ${JSON.stringify(out)}`);
+    out.push((m as Note).note);
+  }
+  return out;
+}
+
+test('gen_statem_SUITE: postpone — {postpone: Bool} sets the postpone option (the last one wins), {hibernate: Bool} is accepted, in events, enter calls and init', async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      const m: GenStatem<string, Pid, string, string, string, Pid> = {
+        callbackMode: () => ['handleEvent', 'stateEnter'],
+        init: (test) => ok('a', test, [{ hibernate: true }, { postpone: false }]),
+        handleEvent(event, state, test, c) {
+          if (event.type === 'enter') return keepStateAndData([{ postpone: false }, { hibernate: false }]);
+          if (event.type === 'call') return keepStateAndData([reply(event.from, state)]);
+          const content = String('content' in event ? event.content : '');
+          if (content === 'go_b') return nextState('b', test, [{ hibernate: true }]);
+          if (state === 'a' && content === 'later') return keepStateAndData([{ postpone: false }, { postpone: true }, { hibernate: false }]);
+          // An option: the last one given wins, so this event is handled, not postponed.
+          if (state === 'a' && content === 'now') {
+            c.send(test, { note: 'now handled' });
+            return keepStateAndData(['postpone', { postpone: false }]);
+          }
+          c.send(test, { note: `${content} in ${state}` });
+          return keepStateAndData([{ postpone: false }]);
+        },
+      };
+      const pid = await genStatem.start(ctx, m, ctx.self());
+      genStatem.cast(ctx, pid, 'later');
+      genStatem.cast(ctx, pid, 'now');
+      assert.deepEqual(await notes(ctx, 1), ['now handled'], 'the last postpone option, false, won');
+      genStatem.cast(ctx, pid, 'go_b');
+      assert.deepEqual(await notes(ctx, 1), ['later in b'], '{postpone: true} kept the event for the next state; "now" was not retried');
+      assert.equal(await genStatem.call(ctx, pid, 'state'), 'b');
+      assert.equal(await ctx.receive(isNote, 0), TIMEOUT, 'nothing else was retried');
+      await genStatem.stop(ctx, pid);
+    }),
+  );
+});
+
+test('gen_statem_SUITE: postpone — {postpone: true} in an enter call and a non-boolean {postpone} are bad returns', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      for (const bad of [{ enter: true, action: { postpone: true } }, { enter: false, action: { postpone: 'yes' } }, { enter: false, action: { hibernate: 1 } }]) {
+        const m: GenStatem<string, null, never, 'go', never, void> = {
+          callbackMode: () => ['handleEvent', 'stateEnter'],
+          init: () => ok('a', null),
+          handleEvent(event, state) {
+            if (event.type === 'enter') return keepStateAndData(bad.enter && state === 'b' ? [bad.action as never] : []);
+            if (event.type === 'cast') return nextState('b', null, bad.enter ? [] : [bad.action as never]);
+            return keepStateAndData();
+          },
+        };
+        const pid = await genStatem.start(ctx, m, undefined);
+        const ref = ctx.monitor(pid);
+        genStatem.cast(ctx, pid, 'go');
+        const down = await ctx.receive((x) => isDown(x, ref), WAIT);
+        assert.ok((down as { reason: unknown }).reason instanceof BadReturnValue, JSON.stringify(bad));
+      }
+    });
+  });
+});
