@@ -122,6 +122,28 @@ test('monitorScope returns the groups and then delivers every join and leave; de
   );
 });
 
+test('a member joined twice that exits is reported as OTP does: one leave of [pid] per join, in each group', async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      await pg.startLink(ctx);
+      const a = ctx.spawn(idle);
+      await pg.join(ctx, 'g', a);
+      await pg.join(ctx, 'g', a);
+      await pg.join(ctx, 'h', a);
+      const { ref } = await pg.monitorScope(ctx);
+      ctx.exit(a, 'kill');
+      const updates: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const u = (await ctx.receive((m) => pg.isUpdate(m, ref), 5000)) as PgUpdate;
+        updates.push(`${u.kind} ${String(u.group)} ${u.pids.map(String).join()}`);
+      }
+      assert.deepEqual(updates.sort(), [`leave g ${String(a)}`, `leave g ${String(a)}`, `leave h ${String(a)}`]);
+      assert.equal(await ctx.receive((m) => m instanceof PgUpdate, 0), TIMEOUT);
+      assert.deepEqual(pg.whichGroups(ctx), []);
+    }),
+  );
+});
+
 test('monitor watches one group only', async () => {
   await withNode((node) =>
     node.run(async (ctx) => {

@@ -53,16 +53,11 @@ function leaveLocal(s: State, ctx: ProcessContext, group: PgGroup, pids: Pid[]):
   return 'ok';
 }
 
-// A local member exited: it leaves every group it joined, here and on every peer.
+// A local member exited: it leaves every group it joined, here and on every peer; as in OTP, subscribers
+// hear one leave of [pid] per join (a pid joined twice leaves twice), as the peers' subscribers do.
 function memberDown(s: State, ctx: ProcessContext, m: LocalMember): void {
   s.local.delete(pidKey(m.pid));
-  const byGroup = new Map<string, { group: PgGroup; pids: Pid[] }>();
-  for (const g of m.groups) {
-    const e = byGroup.get(groupKey(g));
-    if (e) e.pids.push(m.pid);
-    else byGroup.set(groupKey(g), { group: g, pids: [m.pid] });
-  }
-  for (const { group, pids } of byGroup.values()) notify(s, ctx, 'leave', group, s.table.remove(group, pids, true));
+  for (const group of m.groups) notify(s, ctx, 'leave', group, s.table.remove(group, [m.pid], true));
   broadcast(s, ctx, { pg: 'leave', peer: ctx.self(), pids: [m.pid], groups: m.groups });
 }
 
