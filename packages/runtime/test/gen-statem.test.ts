@@ -370,7 +370,7 @@ test('init may stop, ignore, crash, return nonsense or name no callback mode: st
     { ...base, init: () => genStatem.stop('bad config') },
     { ...base, init: () => genStatem.ignore() },
     { ...base, init: () => { throw new Error('init threw'); } },
-    { ...base, init: () => ok('s', null, [postpone]) },
+    { ...base, init: () => ok('s', null, [{ timeout: -1 }]) },
     { ...base, callbackMode: 'nonsense', init: () => ok('s', null) } as unknown as Mod,
   ];
   await withNode(async (node) => {

@@ -266,7 +266,7 @@ test('gen_statem_SUITE enter_loop: bad actions end the process with a bad return
   await withNode(async (node) => {
     quietLogs(node);
     await node.run(async (ctx) => {
-      const [pid, ref] = ctx.spawnMonitor((c) => genStatem.enterLoop(c, lock, 'locked', [], ['postpone']));
+      const [pid, ref] = ctx.spawnMonitor((c) => genStatem.enterLoop(c, lock, 'locked', [], [{ timeout: -1 }]));
       const down = await ctx.receive((m) => isDown(m, ref), WAIT);
       assert.notEqual(down, TIMEOUT, `${pid} was expected to exit`);
       assert.equal(((down as { reason: { callback?: string } }).reason).callback, 'init');

@@ -78,3 +78,26 @@ test('gen_statem_SUITE: postpone — {postpone: true} in an enter call and a non
     });
   });
 });
+
+test('gen_statem_SUITE: init / enter_loop — a postpone among the first actions is accepted and forced to false, as OTP does', async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      const m: GenStatem<string, null, 'state', never, string, void> = {
+        callbackMode: () => ['handleEvent', 'stateEnter'],
+        init: () => ok('a', null, ['postpone', { timeout: 0, content: 'first' }]),
+        handleEvent(event, state) {
+          if (event.type === 'call') return keepStateAndData([reply(event.from, state)]);
+          if (event.type === 'timeout') return nextState('b', null);
+          return keepStateAndData();
+        },
+      };
+      const pid = await genStatem.start(ctx, m, undefined);
+      assert.equal(await genStatem.call(ctx, pid, 'state'), 'b', 'the machine started and handled its first event');
+      await genStatem.stop(ctx, pid);
+      const [entered, ref] = ctx.spawnMonitor((c) => genStatem.enterLoop(c, m, 'a', null, ['postpone']));
+      assert.equal(await genStatem.call(ctx, entered, 'state'), 'a');
+      await genStatem.stop(ctx, entered);
+      assert.notEqual(await ctx.receive((x) => isDown(x, ref), WAIT), TIMEOUT);
+    }),
+  );
+});

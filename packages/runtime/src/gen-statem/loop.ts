@@ -242,6 +242,7 @@ function begin(m: Machine, state: unknown, data: unknown, actions: Actions | und
   [m.mode, m.stateEnter] = mode;
   const tr: Transition = { postpone: false, nextEvents: [], timeouts: [] };
   if (!applyActions(m, actions, tr, 'init')) return new BadReturnValue('init', { state, data, actions });
+  tr.postpone = false; // there is no event to postpone
   m.state = state;
   m.data = data;
   return tr;
@@ -377,8 +378,9 @@ function applyActions(m: Machine, actions: Actions | undefined, tr: Transition, 
   // User code may give anything: each action is checked (null: invalid) before any is applied.
   const list: readonly unknown[] = actions === undefined ? [] : Array.isArray(actions) ? actions : [actions];
   const checked = list.map(checkAction);
+  // As OTP: an enter call may not postpone or insert; init's (and enterLoop's) postpone is accepted and forced to false.
   const allowed = (a: CheckedAction | null): a is CheckedAction =>
-    where === 'stop' ? a?.kind === 'reply' : a !== null && !(a.kind === 'postpone' && a.postpone && where !== 'event') && !(a.kind === 'nextEvent' && where === 'enter');
+    where === 'stop' ? a?.kind === 'reply' : a !== null && !(a.kind === 'postpone' && a.postpone && where === 'enter') && !(a.kind === 'nextEvent' && where === 'enter');
   if (!checked.every(allowed)) return false;
   for (const a of checked) {
     switch (a.kind) {

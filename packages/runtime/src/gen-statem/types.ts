@@ -127,7 +127,7 @@ export interface Stop<D, Reply = unknown> {
   readonly hasData: boolean;
   readonly replies?: readonly ReplyAction<Reply>[];
 }
-/** init succeeded: the first state and data, and actions (no postpone) to apply before the first event. */
+/** init succeeded: the first state and data, and actions to apply before the first event (a postpone among them is ignored, as OTP forces it to false). */
 export interface Ok<S, D, Reply = unknown> {
   readonly type: 'ok';
   readonly state: S;
