@@ -7,6 +7,7 @@ import { replyTo } from '../gen/call.js';
 import type { Acknowledge } from '../gen/start.js';
 import type { ApplicationModule, StartPhase } from './types.js';
 import { killLed, setGroupLeader, setLeaderOf } from './group-leader.js';
+import { loggerOf } from '../logger.js';
 
 /** Tells the controller an application's top supervisor exited on its own. */
 export class AppExited {
@@ -69,18 +70,42 @@ async function lead(ctx: ProcessContext, app: string, mod: ApplicationModule, ar
   for (;;) {
     const m = await ctx.receive();
     if (m instanceof Exit && m.from === top) {
+      // As OTP's application master: a tree that exited on its own still gets prepStop and stop.
+      state = await prepStop(ctx, app, mod, state);
       killLed(ctx, ctx.self());
+      await stopCallback(ctx, app, mod, state);
       ctx.send(controller, new AppExited(app, m.reason));
       return;
     }
     if (m instanceof StopApp || (m instanceof Exit && m.from === controller)) {
-      if (mod.prepStop) state = await mod.prepStop(state);
+      state = await prepStop(ctx, app, mod, state);
       await shutdownTree(ctx, top);
       killLed(ctx, ctx.self());
-      if (mod.stop) await mod.stop(state);
+      await stopCallback(ctx, app, mod, state);
       if (m instanceof StopApp) replyTo(m.from, 'ok');
       return;
     }
+  }
+}
+
+// mod.prepStop, as OTP's: one that throws is reported and the state is kept, so the stop goes on.
+async function prepStop(ctx: ProcessContext, app: string, mod: ApplicationModule, state: unknown): Promise<unknown> {
+  if (!mod.prepStop) return state;
+  try {
+    return await mod.prepStop(state);
+  } catch (error) {
+    loggerOf(ctx.node).error({ kind: 'application', application: app, shutdownError: 'prepStop', reason: error }, { pid: ctx.self() });
+    return state;
+  }
+}
+
+// mod.stop, as OTP's (caught there): one that throws is reported and the application stops all the same.
+async function stopCallback(ctx: ProcessContext, app: string, mod: ApplicationModule, state: unknown): Promise<void> {
+  if (!mod.stop) return;
+  try {
+    await mod.stop(state);
+  } catch (error) {
+    loggerOf(ctx.node).error({ kind: 'application', application: app, shutdownError: 'stop', reason: error }, { pid: ctx.self() });
   }
 }
 
