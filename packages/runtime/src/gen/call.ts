@@ -63,6 +63,7 @@ export function remoteByName(ctx: ProcessContext, server: ServerRef): { name: st
  * `'timeout'` or the server's exit reason; a reply arriving after the timeout is dropped, never queued.
  */
 export async function genCall(ctx: ProcessContext, server: ServerRef, message: (from: From) => unknown, request: unknown, timeoutMs = DEFAULT_CALL_TIMEOUT): Promise<unknown> {
+  checkCallTimeout(timeoutMs);
   const remote = remoteByName(ctx, server);
   const pid = remote ?? whereisServer(ctx, server);
   if (pid === undefined) throw new CallError('noproc', describe(server), request);
@@ -89,6 +90,12 @@ export async function genCall(ctx: ProcessContext, server: ServerRef, message: (
   }
   const reason = (answer as Down).reason;
   throw new CallError(reason === 'noconnection' ? 'nodedown' : reason, describe(server), request);
+}
+
+/** Refuses a call timeout that is not ms >= 0 or Infinity before anything is sent, as OTP's gen:call guards it: the request must not run for a caller that gets an error. */
+export function checkCallTimeout(timeoutMs: number): void {
+  if (typeof timeoutMs === 'number' && (timeoutMs >= 0 || timeoutMs === Infinity)) return;
+  throw new RuntimeError('badarg', `call timeout must be a number of milliseconds >= 0 or Infinity, got ${String(timeoutMs)}; the request was not sent`);
 }
 
 /**
@@ -145,6 +152,7 @@ export type MultiCallAnswer = { ok: true; value: unknown } | { ok: false; error:
  * process that has not answered gets `CallError('timeout')`, and its late reply is dropped.
  */
 export async function genMultiCall(ctx: ProcessContext, pids: readonly Pid[], message: (from: From, index: number) => unknown, request: unknown, timeoutMs = DEFAULT_CALL_TIMEOUT): Promise<MultiCallAnswer[]> {
+  checkCallTimeout(timeoutMs);
   const answers: MultiCallAnswer[] = new Array(pids.length);
   const waiting = new Map<Ref, number>();
   const caller = internals(ctx);
