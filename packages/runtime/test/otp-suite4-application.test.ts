@@ -3,7 +3,7 @@
 // prepStop or stop that crashes is reported without stopping the stop.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { application, supervisor, type AppResource } from '@otp-ts/runtime';
+import { application, supervisor, ApplicationError, type AppResource, type StartType } from '@otp-ts/runtime';
 import { quietLogs, withNode } from './helpers.ts';
 import { topOf } from './app-fixtures.ts';
 import { waitFor } from '../../../test/support/wait.ts';
@@ -55,5 +55,21 @@ test('application_master: a prepStop or stop that throws is reported; the tree s
     // prepStop's crash keeps the start state; the worker is shut down (its terminate ran) before stop.
     assert.deepEqual(log, ['prepStop started', 'am4_crashing_stop_worker down', 'stop started']);
     assert.equal(logs.filter((e) => (e.message as { shutdownError?: string }).shutdownError !== undefined).length, 2, 'both crashes were reported');
+  });
+});
+
+test('application_SUITE: a start type other than temporary, transient or permanent is refused (OTP invalid_restart_type) and nothing starts', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    const log: string[] = [];
+    await node.run(async (ctx) => {
+      await application.load(ctx, logged('am4_bad_type', log));
+      await application.load(ctx, { name: 'am4_bad_type_dep', vsn: '1.0.0', applications: ['am4_bad_type'] });
+      const badType = (e: unknown): boolean => e instanceof ApplicationError && e.code === 'badStartType' && /'permanent'/.test(e.message);
+      await assert.rejects(application.start(ctx, 'am4_bad_type', 'perm' as StartType), badType);
+      await assert.rejects(application.ensureAllStarted(ctx, 'am4_bad_type_dep', 'Permanent' as StartType), badType);
+      assert.deepEqual(await application.whichApplications(ctx), []);
+    });
+    assert.deepEqual(log, [], 'no start ran');
   });
 });

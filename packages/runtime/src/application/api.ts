@@ -6,7 +6,7 @@ import { controllerServer, type ControllerAnswer, type ControllerOptions, type C
 import { envOf } from './env.js';
 import { appLedBy, groupLeader } from './group-leader.js';
 import { readResource } from './resource.js';
-import { ApplicationError, type AppResource, type RunningApp, type StartType } from './types.js';
+import { ApplicationError, checkStartType, type AppResource, type RunningApp, type StartType } from './types.js';
 
 const NAME = 'application_controller';
 
@@ -49,6 +49,7 @@ export async function start(ctx: ProcessContext, app: string, type: StartType = 
 
 /** Starts an application after its dependencies, transitively and in order; returns those it started. If one fails, those it started are stopped again (as OTP). */
 export async function ensureAllStarted(ctx: ProcessContext, app: string, type: StartType = 'temporary'): Promise<string[]> {
+  checkStartType(app, type);
   const loaded = new Map((await loadedApplications(ctx)).map((a) => [a.name, a]));
   const running = new Set((await whichApplications(ctx)).map((a) => a.name));
   const order: string[] = [];

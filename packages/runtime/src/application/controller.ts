@@ -10,7 +10,7 @@ import { envOf } from './env.js';
 import { AppExited, runMaster, StopApp } from './master.js';
 import { validateResource } from './resource.js';
 import { escalationHeld } from '../supervisor/escalation.js';
-import { ApplicationError, type AppResource, type ApplicationModule, type ModuleLoader, type RunningApp, type StartType } from './types.js';
+import { ApplicationError, checkStartType, type AppResource, type ApplicationModule, type ModuleLoader, type RunningApp, type StartType } from './types.js';
 
 /** Options of the application controller of a node. */
 export interface ControllerOptions {
@@ -178,6 +178,7 @@ async function updateApp(state: State, resource: AppResource, config: Record<str
 }
 
 async function startApp(state: State, app: string, type: StartType, from: From): Promise<void | typeof PENDING> {
+  checkStartType(app, type);
   const r = state.loaded.get(app);
   if (!r) throw new ApplicationError('notLoaded', app, `application '${app}' is not loaded: load it first (application.load)`);
   if (state.started.has(app)) throw new ApplicationError('alreadyStarted', app, `application '${app}' is already started`);

@@ -5,6 +5,12 @@ import type { Awaitable } from '../gen-server/types.js';
 /** How an application's exit affects the node: only reported, fatal unless normal, or always fatal. */
 export type StartType = 'temporary' | 'transient' | 'permanent';
 
+/** Throws `badStartType` unless `type` is a StartType (OTP's invalid_restart_type): nothing is started with a type that means nothing. */
+export function checkStartType(app: string, type: unknown): asserts type is StartType {
+  if (type === 'temporary' || type === 'transient' || type === 'permanent') return;
+  throw new ApplicationError('badStartType', app, `application '${app}' cannot start with type ${JSON.stringify(type)}: use 'temporary', 'transient' or 'permanent'`);
+}
+
 /** An application callback module (OTP's application behaviour). */
 export interface ApplicationModule<State = unknown> {
   /** Starts the application's top supervisor (linked to `ctx`) and returns its pid, or `{ pid, state }` for stop. */
@@ -63,7 +69,7 @@ export interface RunningApp {
 export type ModuleLoader = (path: string, resource: AppResource) => Promise<ApplicationModule>;
 
 /** Codes of application errors. */
-export type ApplicationErrorCode = 'notLoaded' | 'alreadyLoaded' | 'alreadyStarted' | 'notStarted' | 'notStartedDependency' | 'badResource' | 'startFailed' | 'circular';
+export type ApplicationErrorCode = 'notLoaded' | 'alreadyLoaded' | 'alreadyStarted' | 'notStarted' | 'notStartedDependency' | 'badResource' | 'badStartType' | 'startFailed' | 'circular';
 
 /** A refused application request, with a code for programs and a sentence naming the application and the fix. */
 export class ApplicationError extends Error {
