@@ -48,7 +48,7 @@ export async function deleteChild(ctx: ProcessContext, sup: ServerRef, id: strin
   await ask(ctx, sup, { op: 'deleteChild', id });
 }
 
-/** Every child with its pid, type and modules, in start order. */
+/** Every child with its pid, type and modules: static children most recently added first, as OTP (dynamic ones oldest first). */
 export function whichChildren(ctx: ProcessContext, sup: ServerRef): Promise<ChildInfo[]> {
   return ask(ctx, sup, { op: 'whichChildren' }) as Promise<ChildInfo[]>;
 }
