@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { CrashDump, DumpedProcess, DumpTreeNode } from '@otp-ts/runtime/tools';
 import { defineProvider } from '../cli/provider.js';
 import { OtpError } from '../errors/otp-error.js';
@@ -12,17 +12,60 @@ interface DiagnosticReport {
 
 const mb = (bytes: number | undefined): string => (bytes === undefined ? '?' : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
 
-/** Reads a crash dump file: an otp crash dump or a Node.js diagnostic report; throws a usage error naming the file otherwise. */
+// The fields `otp crashdump` reads of an otp crash dump, with the type each must have.
+const DUMP_FIELDS: Array<[keyof CrashDump, 'string' | 'number' | 'object' | 'array']> = [
+  ['kind', 'string'], ['reason', 'string'], ['time', 'string'], ['node', 'string'], ['versions', 'object'], ['memory', 'object'],
+  ['processCount', 'number'], ['processes', 'array'], ['registered', 'object'], ['global', 'object'], ['tables', 'array'], ['modules', 'array'], ['log', 'array'],
+];
+
+const kindOf = (v: unknown): string => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
+
+// The text of a dump file, or a usage error naming what is wrong with the file (never its raw bytes).
+function dumpText(file: string): string {
+  const give = 'give the otp_crash.dump a node wrote (in its release root by default)';
+  let stat;
+  try {
+    stat = statSync(file);
+  } catch {
+    throw new OtpError('usage', `${file} does not exist: ${give}`);
+  }
+  if (stat.isDirectory()) throw new OtpError('usage', `${file} is a folder, not a crash dump: ${give}`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new OtpError('usage', `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ${give}`, { cause: error });
+  }
+  if (text.trim() === '') throw new OtpError('usage', `${file} is empty, and a node writes its dump whole (to a .tmp file, then renamed): ${give}`);
+  if (!/^\s*\{/.test(text)) throw new OtpError('usage', `${file} is not a crash dump (it is not a JSON object): ${give}`);
+  return text;
+}
+
+// An otp crash dump's fields `otp crashdump` reads, checked: a usage error naming the first one missing or of the wrong type.
+function checkDump(file: string, v: Record<string, unknown>): CrashDump {
+  for (const [field, type] of DUMP_FIELDS) {
+    if (kindOf(v[field]) !== type) throw new OtpError('usage', `${file} is a damaged otp crash dump: its field '${field}' is ${v[field] === undefined ? 'missing' : `a ${kindOf(v[field])}`}, not a${type === 'array' || type === 'object' ? 'n' : ''} ${type}: give the otp_crash.dump as the node wrote it`);
+  }
+  if (!Array.isArray((v.versions as CrashDump['versions']).applications)) throw new OtpError('usage', `${file} is a damaged otp crash dump: its field 'versions.applications' is not an array: give the otp_crash.dump as the node wrote it`);
+  const bad = (v.processes as unknown[]).findIndex((p) => kindOf(p) !== 'object' || typeof (p as DumpedProcess).pid !== 'string' || !Array.isArray((p as DumpedProcess).links) || !Array.isArray((p as DumpedProcess).mailbox));
+  if (bad >= 0) throw new OtpError('usage', `${file} is a damaged otp crash dump: its process ${bad + 1} lacks a pid, links or mailbox: give the otp_crash.dump as the node wrote it`);
+  return v as unknown as CrashDump;
+}
+
+/** Reads a crash dump file: an otp crash dump or a Node.js diagnostic report; throws a usage error naming the file and what is wrong with it otherwise. */
 export function readDump(file: string): { kind: 'otp'; dump: CrashDump } | { kind: 'report'; report: DiagnosticReport } {
-  if (!existsSync(file)) throw new OtpError('usage', `${file} does not exist: give the crash dump a node wrote (otp_crash.dump in its release root by default)`);
+  const text = dumpText(file);
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(file, 'utf8'));
+    value = JSON.parse(text);
   } catch (error) {
-    throw new OtpError('usage', `${file} is not a crash dump (not JSON: ${(error as Error).message}): give the otp_crash.dump a node wrote`);
+    const at = /at position (\d+)/.exec((error as Error).message);
+    const cut = /end of JSON input|Unterminated/.test((error as Error).message) || (at !== null && Number(at[1]) >= text.trimEnd().length - 1);
+    throw new OtpError('usage', cut ? `${file} is cut short (its JSON ends after ${text.length} bytes, unfinished): it was copied or written partially; give the whole otp_crash.dump a node wrote` : `${file} is not a crash dump (not valid JSON${at ? ` at byte ${at[1]}` : ''}): give the otp_crash.dump a node wrote`);
   }
   const v = value as Record<string, unknown>;
-  if (v.otpCrashDump === 1) return { kind: 'otp', dump: value as CrashDump };
+  if (v.otpCrashDump === 1) return { kind: 'otp', dump: checkDump(file, v) };
+  if (typeof v.otpCrashDump === 'number') throw new OtpError('usage', `${file} is an otp crash dump of format ${v.otpCrashDump}, and this otp reads format 1: read it with the otp-ts version of the node that wrote it`);
   if (v.header && typeof v.header === 'object' && 'reportVersion' in v.header) return { kind: 'report', report: value as DiagnosticReport };
   throw new OtpError('usage', `${file} is JSON but neither an otp crash dump nor a Node.js diagnostic report: give the otp_crash.dump a node wrote`);
 }

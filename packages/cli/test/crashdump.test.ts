@@ -1,0 +1,54 @@
+// otp crashdump on files that are not a whole otp crash dump: each is one sentence naming the file and
+// what is wrong, exit 2, never a stack trace nor the file's raw bytes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { providers, runCli } from '@otp-ts/cli';
+import { captureIo, tempDir } from './helpers.ts';
+
+// A minimal dump as a node writes it: every field otp crashdump reads.
+const whole = {
+  otpCrashDump: 1, kind: 'uncaught_error', reason: 'Error: boom', where: undefined, time: '2024-01-01T00:00:00.000Z', node: 'shop@127.0.0.1', osPid: 42,
+  versions: { node: 'v20.0.0', otpTs: '0.1.0', applications: [] }, memory: { rss: 1, heapUsed: 1, heapLimit: 2 }, processCount: 1,
+  processes: [{ pid: '<0.1.0>', initialCall: 'f', currentFunction: 'f', status: 'waiting', mailboxLength: 0, mailbox: [], links: [], monitors: [], memory: 100, reductions: 1, trapExit: false, tables: 0 }],
+  registered: {}, global: {}, tables: [], tree: [], modules: [], log: [], report: {}, maxBytes: 4096,
+};
+
+async function crashdump(file: string): Promise<{ code: number; err: string }> {
+  const io = captureIo();
+  const code = await runCli(['crashdump', file], providers, { version: '0.0.0' }, io);
+  return { code, err: io.err() };
+}
+
+test('otp crashdump refuses an empty, truncated, binary, null, newer-format or damaged file and a folder with one sentence and exit 2', async () => {
+  const dir = tempDir('otp-crashdump-');
+  const text = JSON.stringify(whole);
+  const files: Record<string, [string | Buffer, RegExp]> = {
+    empty: ['', /is empty/],
+    truncated: [text.slice(0, Math.floor(text.length / 2)), /is cut short/],
+    binary: [Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x0a, 0x00, 0xff, 0xfe, 0x0a, 0x01]), /is not a crash dump \(it is not a JSON object\)/],
+    null: ['null', /is not a crash dump \(it is not a JSON object\)/],
+    newer: [JSON.stringify({ ...whole, otpCrashDump: 2 }), /an otp crash dump of format 2, and this otp reads format 1/],
+    damaged: [JSON.stringify({ ...whole, processes: undefined }), /a damaged otp crash dump: its field 'processes' is missing/],
+    damagedProcess: [JSON.stringify({ ...whole, processes: [{ pid: '<0.1.0>' }] }), /a damaged otp crash dump: its process 1 lacks/],
+  };
+  for (const [name, [content, message]] of Object.entries(files)) {
+    const file = join(dir, name);
+    writeFileSync(file, content);
+    const r = await crashdump(file);
+    assert.equal(r.code, 2, `${name}: ${r.err}`);
+    assert.match(r.err, message, name);
+    assert.equal(r.err.trimEnd().split('\n').length, 1, `${name}: one line: ${r.err}`);
+    assert.ok(!r.err.includes('internal error') && !r.err.includes('\ufffd'), name);
+  }
+  const folder = join(dir, 'a-folder');
+  mkdirSync(folder);
+  const r = await crashdump(folder);
+  assert.equal(r.code, 2, r.err);
+  assert.match(r.err, /a-folder is a folder, not a crash dump/);
+  writeFileSync(join(dir, 'whole'), text);
+  const io = captureIo();
+  assert.equal(await runCli(['crashdump', join(dir, 'whole')], providers, { version: '0.0.0' }, io), 0, io.err());
+  assert.match(io.out(), /^crash dump of shop@127\.0\.0\.1/);
+});
