@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,6 +71,43 @@ test('otp heap against a running node: processes by memory with mailbox and stat
     const bad = await otp('heap', 'heapy@127.0.0.1', '--snapshot-max', 'lots');
     assert.equal(bad.status, 2, bad.stderr);
     assert.match(bad.stderr, /--snapshot-max lots is not a size: write e\.g\. --snapshot-max 512MB/);
+  } finally {
+    peer.kill('SIGKILL');
+    await epmd.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('otp heap --snapshot into a folder that does not exist, or onto a folder, is refused before the node takes a snapshot, and leaves no file', { timeout: 300_000 }, async () => {
+  const epmd = new EpmdServer();
+  const port = await epmd.listen(0);
+  const env = { ...process.env, OTP_EPMD_PORT: String(port), OTP_COOKIE: 'heapy-secret', NO_COLOR: '1' };
+  const otp = otpWith(env);
+  const dir = mkdtempSync(join(tmpdir(), 'heapy-path-'));
+  const peer = spawn(process.execPath, [...process.execArgv, nodeScript, 'heapy@127.0.0.1', 'heapy-secret', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      peer.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('ready')) resolve();
+      });
+      peer.once('exit', (code) => reject(new Error(`the heapy node exited with ${code}`)));
+    });
+    const missing = await otp('heap', 'heapy@127.0.0.1', '--top', '1', '--snapshot', join(dir, 'nowhere', 'x.heapsnapshot'));
+    assert.equal(missing.status, 2, missing.stdout + missing.stderr);
+    assert.match(missing.stderr, /^otp: --snapshot \S+x\.heapsnapshot: the folder \S+nowhere does not exist: create it, or give a file in a folder that exists\n$/);
+    const folder = join(dir, 'snaps');
+    mkdirSync(folder);
+    const onFolder = await otp('heap', 'heapy@127.0.0.1', '--top', '1', '--snapshot', folder);
+    assert.equal(onFolder.status, 2, onFolder.stdout + onFolder.stderr);
+    assert.match(onFolder.stderr, /^otp: --snapshot \S+snaps is a folder: give a file in it, e\.g\. --snapshot \S+node\.heapsnapshot\n$/);
+    assert.deepEqual(readdirSync(dir).sort(), ['snaps']);
+    assert.deepEqual(readdirSync(folder), []);
+    // The node holds no snapshot for the refused commands: the next one is taken at once, not refused as one already running.
+    const good = await otp('heap', 'heapy@127.0.0.1', '--top', '1', '--snapshot', join(folder, 'x.heapsnapshot'));
+    assert.equal(good.status, 0, good.stderr);
+    assert.deepEqual(readdirSync(folder), ['x.heapsnapshot']);
   } finally {
     peer.kill('SIGKILL');
     await epmd.close();

@@ -1,4 +1,5 @@
-import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { PROFILE_RPC_MODULE, type HeapReport } from '@otp-ts/runtime/tools';
 import { defineProvider } from '../cli/provider.js';
 import { OtpError } from '../errors/otp-error.js';
@@ -57,6 +58,39 @@ async function slow<T>(node: string, step: string, call: Promise<T>): Promise<T>
   }
 }
 
+/** Where a heap snapshot is written: a temporary file beside the target, renamed onto it once whole, removed otherwise. */
+interface SnapshotFile {
+  write(chunk: Uint8Array): void;
+  /** Renames the whole snapshot onto its target (the temporary file is removed if that fails). */
+  commit(): void;
+  /** Closes and removes the temporary file, if it is still there. */
+  discard(): void;
+}
+
+// Opened before the node is asked for anything: a snapshot stops the node for a while, and a path that cannot take it would waste that.
+function openSnapshotFile(file: string): SnapshotFile {
+  if (existsSync(file) && statSync(file).isDirectory()) throw new OtpError('usage', `--snapshot ${file} is a folder: give a file in it, e.g. --snapshot ${join(file, 'node.heapsnapshot')}`);
+  if (!existsSync(dirname(file))) throw new OtpError('usage', `--snapshot ${file}: the folder ${dirname(file)} does not exist: create it, or give a file in a folder that exists`);
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w');
+  let open = true;
+  const close = (): void => {
+    if (open) closeSync(fd);
+    open = false;
+  };
+  return {
+    write: (chunk) => void writeSync(fd, chunk),
+    commit: () => {
+      close();
+      renameSync(tmp, file);
+    },
+    discard: () => {
+      close();
+      rmSync(tmp, { force: true });
+    },
+  };
+}
+
 /** `otp heap NODE [--top N] [--snapshot FILE]`: where a live node's memory goes. */
 export const heapCommand = defineProvider({
   name: 'heap',
@@ -80,36 +114,35 @@ export const heapCommand = defineProvider({
   async run(args, io) {
     const top = Math.max(1, Math.floor(args.top));
     const max = parseBytes(args['snapshot-max'], '--snapshot-max');
-    return withConnection(io, args.node, args, async (c) => {
-      const report = (await c.rpc(PROFILE_RPC_MODULE, 'heap', [top], 60_000)) as HeapReport;
-      io.stdout.write(args.json ? `${JSON.stringify(report)}\n` : `${summariseHeap(report, top)}\n`);
-      if (!args.snapshot) return 0;
-      const opened = (await slow(args.node, 'start', c.rpc(PROFILE_RPC_MODULE, 'snapshotOpen', [c.localNode, max], SNAPSHOT_STEP_MS))) as { ok: true; id: number } | { ok: false; error: string };
-      if (!opened.ok) throw new OtpError('failed', opened.error);
-      // Written beside the target and renamed at the end: a failed snapshot leaves no half file behind.
-      const tmp = `${args.snapshot}.${process.pid}.tmp`;
-      const fd = openSync(tmp, 'w');
-      let size = 0;
-      let finished = false;
-      try {
-        for (;;) {
-          const r = (await slow(args.node, `send the chunk after ${bytes(size)} of`, c.rpc(PROFILE_RPC_MODULE, 'snapshotRead', [opened.id], SNAPSHOT_STEP_MS))) as SnapshotChunk;
-          if (!r.ok) throw new OtpError('failed', r.error);
-          writeSync(fd, r.chunk);
-          size += r.chunk.length;
-          if (r.done) break;
+    const out = args.snapshot ? openSnapshotFile(args.snapshot) : undefined;
+    try {
+      return await withConnection(io, args.node, args, async (c) => {
+        const report = (await c.rpc(PROFILE_RPC_MODULE, 'heap', [top], 60_000)) as HeapReport;
+        io.stdout.write(args.json ? `${JSON.stringify(report)}\n` : `${summariseHeap(report, top)}\n`);
+        if (out === undefined) return 0;
+        const opened = (await slow(args.node, 'start', c.rpc(PROFILE_RPC_MODULE, 'snapshotOpen', [c.localNode, max], SNAPSHOT_STEP_MS))) as { ok: true; id: number } | { ok: false; error: string };
+        if (!opened.ok) throw new OtpError('failed', opened.error);
+        let size = 0;
+        let finished = false;
+        try {
+          for (;;) {
+            const r = (await slow(args.node, `send the chunk after ${bytes(size)} of`, c.rpc(PROFILE_RPC_MODULE, 'snapshotRead', [opened.id], SNAPSHOT_STEP_MS))) as SnapshotChunk;
+            if (!r.ok) throw new OtpError('failed', r.error);
+            out.write(r.chunk);
+            size += r.chunk.length;
+            if (r.done) break;
+          }
+          finished = true;
+        } finally {
+          if (!finished) await c.rpc(PROFILE_RPC_MODULE, 'snapshotClose', [opened.id], 10_000).catch(() => undefined);
         }
-        finished = true;
-      } finally {
-        closeSync(fd);
-        if (!finished) {
-          rmSync(tmp, { force: true });
-          await c.rpc(PROFILE_RPC_MODULE, 'snapshotClose', [opened.id], 10_000).catch(() => undefined);
-        }
-      }
-      renameSync(tmp, args.snapshot);
-      if (!args.json) io.stdout.write(`\nwrote ${args.snapshot} (${bytes(size)}: open it in Chrome DevTools' Memory panel)\n`);
-      return 0;
-    });
+        out.commit();
+        if (!args.json) io.stdout.write(`\nwrote ${args.snapshot} (${bytes(size)}: open it in Chrome DevTools' Memory panel)\n`);
+        return 0;
+      });
+    } finally {
+      // Written beside the target and renamed at the end: a failed snapshot leaves no file behind.
+      out?.discard();
+    }
   },
 });
