@@ -1,7 +1,7 @@
-import { closeSync, existsSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { PROFILE_RPC_MODULE, type HeapReport } from '@otp-ts/runtime/tools';
 import { defineProvider } from '../cli/provider.js';
+import { checkOutputFile } from '../cli/output-file.js';
 import { OtpError } from '../errors/otp-error.js';
 import { withConnection } from '../tracer/connect.js';
 import { nodeConnectionOptions, nameOption, snameOption } from '../project/node-connection.js';
@@ -69,8 +69,7 @@ interface SnapshotFile {
 
 // Opened before the node is asked for anything: a snapshot stops the node for a while, and a path that cannot take it would waste that.
 function openSnapshotFile(file: string): SnapshotFile {
-  if (existsSync(file) && statSync(file).isDirectory()) throw new OtpError('usage', `--snapshot ${file} is a folder: give a file in it, e.g. --snapshot ${join(file, 'node.heapsnapshot')}`);
-  if (!existsSync(dirname(file))) throw new OtpError('usage', `--snapshot ${file}: the folder ${dirname(file)} does not exist: create it, or give a file in a folder that exists`);
+  checkOutputFile('--snapshot', file, 'node.heapsnapshot');
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w');
   let open = true;

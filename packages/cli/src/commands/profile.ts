@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { OTHER_WORK, PROFILE_MAX_MS, PROFILE_RPC_MODULE, type CpuProfile, type ProcessTime, type ProfileFilter, type ProfileResult } from '@otp-ts/runtime/tools';
 import { defineProvider } from '../cli/provider.js';
+import { checkOutputFile } from '../cli/output-file.js';
 import { OtpError } from '../errors/otp-error.js';
 import { withConnection } from '../tracer/connect.js';
 import { nodeConnectionOptions, snameOption } from '../project/node-connection.js';
@@ -240,6 +241,9 @@ export const profileCommand = defineProvider({
     if (args.pid !== undefined) filter.pid = args.pid;
     if (args.name !== undefined) filter.name = args.name;
     if (args.module !== undefined) filter.module = args.module;
+    // Checked now, not after the profile ran for its --time and then could not be saved.
+    if (args.cpuprofile) checkOutputFile('--cpuprofile', args.cpuprofile, 'node.cpuprofile');
+    if (args.html) checkOutputFile('--html', args.html, 'flame.html');
     // --name picks the process here: this tool's own node is named by --sname only (as otp trace).
     return withConnection(io, args.node, { ...args, name: undefined }, async (c) => {
       const result = (await c.rpc(PROFILE_RPC_MODULE, 'run', [ms, c.localNode, 1000, filter], ms + 60_000)) as ProfileResult;
