@@ -113,6 +113,13 @@ const STATE_BOUNDS: FormatBounds = { depth: 4, items: 20, chars: 2000 };
 const LOG_LINES = 100;
 const TREE_NODES = 10_000;
 const TREE_CHILDREN = 200;
+// An error's message and its stack are cut to these many characters (an error may carry a whole state in its message).
+const REASON_CHARS = 2000;
+const WHERE_CHARS = 8000;
+
+// The size of a value in the file: bytes of UTF-8, not characters (a character outside ASCII takes up to three).
+const bytesOf = (value: unknown): number => Buffer.byteLength(JSON.stringify(value));
+const cut = (text: string, chars: number): string => (text.length > chars ? `${text.slice(0, chars)}… (${text.length - chars} more characters)` : text);
 
 let otpVersion: string | undefined;
 function otpTsVersion(): string {
@@ -136,8 +143,8 @@ function otpTsVersion(): string {
 }
 
 function describe(reason: unknown): { reason: string; where: string | undefined } {
-  if (reason instanceof Error) return { reason: `${reason.name}: ${reason.message}`, where: reason.stack };
-  return { reason: formatBounded(reason, { depth: 4, items: 20, chars: 2000 }), where: undefined };
+  if (reason instanceof Error) return { reason: cut(`${reason.name}: ${reason.message}`, REASON_CHARS), where: reason.stack === undefined ? undefined : cut(reason.stack, WHERE_CHARS) };
+  return { reason: formatBounded(reason, { depth: 4, items: 20, chars: REASON_CHARS }), where: undefined };
 }
 
 // A behaviour's state as its loop keeps it between messages (formatStatus applied, so secrets stay out); undefined for other processes.
@@ -284,17 +291,17 @@ function diagnosticReport(): unknown {
 // Trims the dump to `maxBytes`: the report, then the tree, then lists the processes (most telling first) while they fit.
 function fitToLimit(dump: CrashDump, procs: ProcessImpl[], maxBytes: number): void {
   // The report first: when it alone would take more than a quarter of the limit, keep its header and stacks.
-  let size = JSON.stringify(dump).length;
+  let size = bytesOf(dump);
   const report = dump.report;
   if (size > maxBytes / 4 && report !== null && typeof report === 'object') {
     const r = report as Record<string, unknown>;
     dump.report = { header: r.header, javascriptStack: r.javascriptStack, javascriptHeap: r.javascriptHeap, note: 'trimmed to fit the crash dump size limit' };
-    size = JSON.stringify(dump).length;
+    size = bytesOf(dump);
   }
   // The tree next: past a quarter of the limit, each application keeps only its count of children.
-  if (size > maxBytes / 4 && JSON.stringify(dump.tree).length > maxBytes / 8) {
+  if (size > maxBytes / 4 && bytesOf(dump.tree) > maxBytes / 8) {
     dump.tree = dump.tree.map((a) => ({ ...a, children: [], more: a.children.length + (a.more ?? 0) }));
-    size = JSON.stringify(dump).length;
+    size = bytesOf(dump);
   }
   // Then the processes, the most telling first, while they fit (a margin for the truncation note).
   procs.sort((a, b) => b.queueLength - a.queueLength || b.memoryEstimate() - a.memoryEstimate());
@@ -302,7 +309,7 @@ function fitToLimit(dump: CrashDump, procs: ProcessImpl[], maxBytes: number): vo
   let used = 0;
   for (const p of procs) {
     const one = dumpProcess(p);
-    const bytes = JSON.stringify(one).length + 1;
+    const bytes = bytesOf(one) + 1;
     if (used + bytes > budget) break;
     used += bytes;
     dump.processes.push(one);
@@ -314,6 +321,41 @@ function fitToLimit(dump: CrashDump, procs: ProcessImpl[], maxBytes: number): vo
   if (dump.processes.length < procs.length) {
     dump.truncated = { listed: dump.processes.length, total: procs.length, note: `the size limit (${maxBytes} bytes) left room for ${dump.processes.length} of ${procs.length} processes: those with the longest mailboxes and most memory are listed; raise --crash-dump-bytes for all` };
   }
+}
+
+// The dump as written: when even the trimmed dump is over its limit (names, tables or modules by the hundred
+// thousand), the lists go, then the log, keeping the reason, the versions and the counts; never over `maxBytes`.
+function withinLimit(dump: CrashDump, maxBytes: number): string {
+  let text = JSON.stringify(dump);
+  const steps: Array<() => void> = [
+    () => {
+      dump.processes = [];
+      dump.tree = [];
+      dump.report = { note: 'left out: the dump did not fit its size limit' };
+      dump.log = dump.log.slice(-10);
+      dump.truncated = { listed: 0, total: dump.processCount, note: `the size limit (${maxBytes} bytes) left room for none of the ${dump.processCount} processes: raise --crash-dump-bytes` };
+      dump.states = { ...dump.states, read: 0, note: `0 of ${dump.states.behaviours} behaviours' states: they were cut with their processes to fit the size limit` };
+    },
+    () => {
+      const counts = `${Object.keys(dump.registered).length} registered names, ${Object.keys(dump.global).length} global names, ${dump.tables.length} tables and ${dump.modules.length} modules`;
+      dump.registered = {};
+      dump.global = {};
+      dump.tables = [];
+      dump.modules = [];
+      dump.truncated!.note += `; the ${counts} were left out too`;
+    },
+    () => {
+      dump.log = [];
+      dump.where = dump.where === undefined ? undefined : cut(dump.where, 500);
+      dump.reason = cut(dump.reason, 500);
+    },
+  ];
+  for (const step of steps) {
+    if (Buffer.byteLength(text) <= maxBytes) break;
+    step();
+    text = JSON.stringify(dump);
+  }
+  return text;
 }
 
 /**
@@ -347,14 +389,7 @@ export function installCrashDump(node: OtpNode, options: CrashDumpOptions = {}):
     written = true;
     try {
       const dump = buildCrashDump(node, kind, reason, { maxBytes, log: [...ring], release: options.release });
-      let text = JSON.stringify(dump);
-      if (text.length > maxBytes) {
-        dump.processes = [];
-        dump.tree = [];
-        dump.report = { note: 'left out: the dump did not fit its size limit' };
-        dump.log = dump.log.slice(-10);
-        text = JSON.stringify(dump);
-      }
+      const text = withinLimit(dump, maxBytes);
       const tmp = `${file}.${process.pid}.tmp`;
       writeFileSync(tmp, text);
       renameSync(tmp, file);

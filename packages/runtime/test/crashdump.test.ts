@@ -1,0 +1,51 @@
+// A crash dump stays within its size limit in bytes on the disk: text outside ASCII (up to three bytes a
+// character), an error whose message carries a whole state, and names by the thousand all count.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createNode, type ProcessContext } from '@otp-ts/runtime';
+import { installCrashDump, type CrashDump } from '@otp-ts/runtime/tools';
+
+const waiting = async (ctx: ProcessContext): Promise<void> => {
+  await ctx.receive((m) => m === 'stop');
+};
+
+// A node of `n` registered waiting processes, dumped under `maxBytes` for `error`: the file's size and its dump.
+async function dumpOf(n: number, maxBytes: number, error: Error, name: (i: number) => string): Promise<{ bytes: number; dump: CrashDump }> {
+  const node = createNode();
+  const dir = mkdtempSync(join(tmpdir(), 'otp-dump-limit-'));
+  const file = join(dir, 'otp_crash.dump');
+  const dumper = installCrashDump(node, { file, maxBytes });
+  try {
+    for (let i = 0; i < n; i++) {
+      const pid = node.spawn(waiting);
+      node.register(name(i), pid);
+      node.send(pid, `メッセージ ${'待'.repeat(200)}`);
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(dumper.write('other', error), file);
+    return { bytes: statSync(file).size, dump: JSON.parse(readFileSync(file, 'utf8')) as CrashDump };
+  } finally {
+    dumper.uninstall();
+    node.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('a crash dump of processes named and messaged outside ASCII, for an error with a huge message, is within its limit in bytes', async () => {
+  const { bytes, dump } = await dumpOf(200, 100_000, new Error(`state was ${'漢'.repeat(200_000)}`), (i) => `名前_${'長'.repeat(50)}_${i}`);
+  assert.ok(bytes <= 100_000, `the dump is ${bytes} bytes`);
+  assert.match(dump.reason, /^Error: state was 漢+… \(\d+ more characters\)$/);
+  assert.ok(dump.processes.length > 0 && dump.truncated !== undefined && dump.truncated.listed === dump.processes.length, JSON.stringify(dump.truncated));
+});
+
+test('a crash dump of 20000 registered names under the smallest limit keeps the reason and the counts, within the limit', async () => {
+  const { bytes, dump } = await dumpOf(20_000, 4096, new Error('out of names'), (i) => `worker_with_a_long_registered_name_${i}`);
+  assert.ok(bytes <= 4096, `the dump is ${bytes} bytes`);
+  assert.equal(dump.reason, 'Error: out of names');
+  assert.equal(dump.processCount, 20_000);
+  assert.deepEqual(dump.processes, []);
+  assert.match(dump.truncated!.note, /left room for none of the 20000 processes.*the 20000 registered names, 0 global names, 0 tables and \d+ modules were left out too/);
+});
