@@ -26,7 +26,8 @@ import { genServer, supervisor } from '@otp-ts/runtime';
 import { srv } from './srv';
 export default { start: (_t: unknown, _a: unknown, ctx: any) => supervisor.startLink(ctx, { init: () => ({ type: 'ok', flags: { strategy: 'oneForOne', intensity: 3, period: 5 }, children: [{ id: 'srv', start: (c: any) => genServer.startLink(c, srv, undefined, { name: 'fx_srv' }) }] }) }, undefined) };`;
 
-function writeVersion(root: string, v: FixtureVersion, relup?: { up: RelupStep[]; down: RelupStep[] }): void {
+/** Writes one version of `fx` into a release root: its lib/ folder, its release.json and, given, its relup. */
+export function writeVersion(root: string, v: FixtureVersion, relup?: { up: RelupStep[]; down: RelupStep[] }): void {
   const lib = join(root, 'lib', `fx-${v.vsn}`);
   mkdirSync(join(lib, 'src'), { recursive: true });
   const modules: Record<string, string> = {};

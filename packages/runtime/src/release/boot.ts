@@ -70,7 +70,8 @@ export async function bootRelease(options: BootOptions): Promise<BootedRelease> 
     await node.run((ctx) =>
       application.startController(ctx, {
         onNodeStop: (reason) => void (bootsFailure(reason) || stop(reason)),
-        beforeNodeStop: (reason) => Promise.resolve(bootsFailure(reason) || dumper.write('application_exit', reason)),
+        // A permanent application that fails to start at boot stops the node too: dumped now, as the failure left the node (erl_crash.dump's 'Kernel pid terminated').
+        beforeNodeStop: (reason) => Promise.resolve(dumper.write('application_exit', reason)),
       }),
     );
     if (files.nodeArgs.name) {
@@ -80,6 +81,9 @@ export async function bootRelease(options: BootOptions): Promise<BootedRelease> 
     await startApplications(state, files);
     booting = false;
   } catch (error) {
+    // Any other failure to boot (an application that is not permanent, a module that throws as it loads, distribution) is a crash too; a wrong node.args is not.
+    if (!(error instanceof ReleaseConfigError)) dumper.write('other', error);
+    dumper.uninstall();
     node.shutdown();
     throw error;
   }
