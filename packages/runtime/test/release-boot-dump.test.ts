@@ -14,7 +14,7 @@ const FAILING_APP = `
 import { supervisor } from '@otp-ts/runtime';
 export default { start: (_t: unknown, _a: unknown, ctx: any) => supervisor.startLink(ctx, { init: () => { throw new Error('fx top supervisor refuses to start'); } }, undefined) };`;
 
-test('a release whose permanent application fails to start at boot writes a crash dump naming the application and why', async () => {
+test('a release whose permanent application fails to start at boot writes a crash dump naming the application and why, and where it threw', async () => {
   const root = mkdtempSync(join(tmpdir(), 'otp-boot-dump-'));
   try {
     writeVersion(root, { vsn: '1.0.0', modules: { 'fx/app': FAILING_APP } });
@@ -25,6 +25,7 @@ test('a release whose permanent application fails to start at boot writes a cras
     const dump = JSON.parse(readFileSync(file, 'utf8')) as CrashDump;
     assert.equal(dump.kind, 'application_exit');
     assert.match(dump.reason, /applicationStartFailure[\s\S]*fx[\s\S]*fx top supervisor refuses to start/);
+    assert.match(dump.where ?? '', /^Error: fx top supervisor refuses to start\n\s+at .*fx-1\.0\.0[/\\]src[/\\]app\.js:\d+/, 'where: the stack of the error the application failed with');
     assert.deepEqual(dump.versions.release, { name: 'fx', vsn: '1.0.0' });
     assert.ok(dump.log.some((l) => l.includes('application fx failed to start')), dump.log.join('\n'));
   } finally {

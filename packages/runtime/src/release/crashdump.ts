@@ -144,7 +144,9 @@ function otpTsVersion(): string {
 
 function describe(reason: unknown): { reason: string; where: string | undefined } {
   if (reason instanceof Error) return { reason: cut(`${reason.name}: ${reason.message}`, REASON_CHARS), where: reason.stack === undefined ? undefined : cut(reason.stack, WHERE_CHARS) };
-  return { reason: formatBounded(reason, { depth: 4, items: 20, chars: REASON_CHARS }), where: undefined };
+  // An exit reason wrapping an error ({ applicationStartFailure, reason }, { applicationTerminated, reason }): where is that error's stack.
+  const inner = typeof reason === 'object' && reason !== null ? (reason as { reason?: unknown }).reason : undefined;
+  return { reason: formatBounded(reason, { depth: 4, items: 20, chars: REASON_CHARS }), where: inner instanceof Error && inner.stack !== undefined ? cut(inner.stack, WHERE_CHARS) : undefined };
 }
 
 // A behaviour's state as its loop keeps it between messages (formatStatus applied, so secrets stay out); undefined for other processes.
