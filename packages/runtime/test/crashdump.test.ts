@@ -1,8 +1,9 @@
 // A crash dump stays within its size limit in bytes on the disk: text outside ASCII (up to three bytes a
-// character), an error whose message carries a whole state, and names by the thousand all count.
+// character), an error whose message carries a whole state, and names by the thousand all count; and a dump that
+// cannot be put in place leaves no temporary file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNode, type ProcessContext } from '@otp-ts/runtime';
@@ -48,4 +49,20 @@ test('a crash dump of 20000 registered names under the smallest limit keeps the 
   assert.equal(dump.processCount, 20_000);
   assert.deepEqual(dump.processes, []);
   assert.match(dump.truncated!.note, /left room for none of the 20000 processes.*the 20000 registered names, 0 global names, 0 tables and \d+ modules were left out too/);
+});
+
+test('a crash dump that cannot be put in place (a folder where the file goes) leaves no temporary file behind', () => {
+  const node = createNode();
+  const dir = mkdtempSync(join(tmpdir(), 'otp-dump-folder-'));
+  const file = join(dir, 'otp_crash.dump');
+  mkdirSync(file);
+  const dumper = installCrashDump(node, { file, maxBytes: 100_000 });
+  try {
+    assert.equal(dumper.write('other', new Error('boom')), undefined);
+    assert.deepEqual(readdirSync(dir), ['otp_crash.dump']);
+  } finally {
+    dumper.uninstall();
+    node.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -4,7 +4,7 @@
 // limit. On the heap limit no JavaScript can run: Node.js' own diagnostic report is written to the same
 // path instead (process.report.reportOnFatalError), and `otp crashdump` reads either. A behaviour's state is
 // read from its loop's sys target (formatStatus applied), synchronously: no message needs answering.
-import { readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
@@ -386,18 +386,20 @@ export function installCrashDump(node: OtpNode, options: CrashDumpOptions = {}):
     process.report.filename = basename(file);
   }
   let written = false;
+  const tmp = `${file}.${process.pid}.tmp`;
   const writeOnce = (kind: CrashDump['kind'], reason: unknown): string | undefined => {
     if (written) return undefined;
     written = true;
     try {
       const dump = buildCrashDump(node, kind, reason, { maxBytes, log: [...ring], release: options.release });
       const text = withinLimit(dump, maxBytes);
-      const tmp = `${file}.${process.pid}.tmp`;
       writeFileSync(tmp, text);
       renameSync(tmp, file);
       process.stderr.write(`crash dump written to ${file}\n`);
       return file;
     } catch (error) {
+      // A disk that filled up mid-write, or a folder where the dump goes: no half dump is left beside it.
+      rmSync(tmp, { force: true });
       process.stderr.write(`could not write the crash dump ${file}: ${String(error)}\n`);
       return undefined;
     }
