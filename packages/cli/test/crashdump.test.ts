@@ -52,3 +52,13 @@ test('otp crashdump refuses an empty, truncated, binary, null, newer-format or d
   assert.equal(await runCli(['crashdump', join(dir, 'whole')], providers, { version: '0.0.0' }, io), 0, io.err());
   assert.match(io.out(), /^crash dump of shop@127\.0\.0\.1/);
 });
+
+test('otp crashdump --pid P --json prints that process as JSON', async () => {
+  const dir = tempDir('otp-crashdump-json-');
+  const file = join(dir, 'otp_crash.dump');
+  writeFileSync(file, JSON.stringify({ ...whole, processes: [{ ...whole.processes[0], name: 'orders', mailboxLength: 3, mailbox: ['a', 'b', 'c'] }] }));
+  const io = captureIo();
+  assert.equal(await runCli(['crashdump', file, '--pid', 'orders', '--json'], providers, { version: '0.0.0' }, io), 0, io.err());
+  const p = JSON.parse(io.out()) as { pid: string; name: string; mailboxLength: number; mailbox: string[] };
+  assert.deepEqual([p.pid, p.name, p.mailboxLength, p.mailbox], ['<0.1.0>', 'orders', 3, ['a', 'b', 'c']]);
+});

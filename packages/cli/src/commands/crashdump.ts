@@ -144,12 +144,18 @@ export function summariseDump(dump: CrashDump, top: number): string {
   return out.join('\n');
 }
 
-/** One process of a dump in detail. */
-export function processDetail(dump: CrashDump, target: string): string {
+/** The process of a dump with this pid or registered name; a usage error naming it otherwise. */
+export function dumpedProcess(dump: CrashDump, target: string): DumpedProcess {
   const p = dump.processes.find((x) => x.pid === target || x.name === target);
   if (p === undefined) {
     throw new OtpError('usage', `no process ${target} in the dump${dump.truncated ? ` (it lists ${dump.truncated.listed} of ${dump.truncated.total} processes)` : ''}: give a pid as <0.N.M> or a registered name`);
   }
+  return p;
+}
+
+/** One process of a dump in detail. */
+export function processDetail(dump: CrashDump, target: string): string {
+  const p = dumpedProcess(dump, target);
   return [
     `${p.pid}${p.name ? ` (${p.name})` : ''}`,
     `  behaviour:        ${p.behaviour ? `${p.behaviour}:${p.module ?? '?'}` : '-'}`,
@@ -190,7 +196,7 @@ export const crashdumpCommand = defineProvider({
   options: [
     { name: 'pid', type: 'string', value: 'PID', description: 'show this process (a pid or a registered name) in detail' },
     { name: 'top', alias: 'n', type: 'number', value: 'N', default: 10, description: 'how many processes to list by mailbox and by memory' },
-    { name: 'json', type: 'boolean', description: 'print the summary as JSON' },
+    { name: 'json', type: 'boolean', description: 'print the summary (or, with --pid, the process) as JSON' },
   ],
   examples: [
     { command: 'otp crashdump _build/prod/rel/shop/otp_crash.dump', description: 'why the shop node died' },
@@ -203,7 +209,7 @@ export const crashdumpCommand = defineProvider({
       return 0;
     }
     if (args.pid !== undefined) {
-      io.stdout.write(`${processDetail(read.dump, args.pid)}\n`);
+      io.stdout.write(`${args.json ? JSON.stringify(dumpedProcess(read.dump, args.pid)) : processDetail(read.dump, args.pid)}\n`);
       return 0;
     }
     const top = Math.max(1, Math.floor(args.top));
