@@ -27,8 +27,8 @@ test('otp crashdump refuses an empty, truncated, binary, null, newer-format or d
   const files: Record<string, [string | Buffer, RegExp]> = {
     empty: ['', /is empty/],
     truncated: [text.slice(0, Math.floor(text.length / 2)), /is cut short/],
-    binary: [Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x0a, 0x00, 0xff, 0xfe, 0x0a, 0x01]), /is not a crash dump \(it is not a JSON object\)/],
-    null: ['null', /is not a crash dump \(it is not a JSON object\)/],
+    binary: [Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x0a, 0x00, 0xff, 0xfe, 0x0a, 0x01]), /is not a crash dump \(not JSON\): give the otp_crash\.dump a node wrote$/m],
+    null: ['null', /is JSON but neither an otp crash dump nor a Node\.js diagnostic report/],
     newer: [JSON.stringify({ ...whole, otpCrashDump: 2 }), /an otp crash dump of format 2, and this otp reads format 1/],
     damaged: [JSON.stringify({ ...whole, processes: undefined }), /a damaged otp crash dump: its field 'processes' is missing/],
     damagedProcess: [JSON.stringify({ ...whole, processes: [{ pid: '<0.1.0>' }] }), /a damaged otp crash dump: its process 1 lacks/],

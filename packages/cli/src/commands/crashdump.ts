@@ -27,7 +27,7 @@ function dumpText(file: string): string {
   try {
     stat = statSync(file);
   } catch {
-    throw new OtpError('usage', `${file} does not exist: ${give}`);
+    throw new OtpError('usage', `${file} does not exist: give the crash dump a node wrote (otp_crash.dump in its release root by default)`);
   }
   if (stat.isDirectory()) throw new OtpError('usage', `${file} is a folder, not a crash dump: ${give}`);
   let text: string;
@@ -37,7 +37,6 @@ function dumpText(file: string): string {
     throw new OtpError('usage', `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ${give}`, { cause: error });
   }
   if (text.trim() === '') throw new OtpError('usage', `${file} is empty, and a node writes its dump whole (to a .tmp file, then renamed): ${give}`);
-  if (!/^\s*\{/.test(text)) throw new OtpError('usage', `${file} is not a crash dump (it is not a JSON object): ${give}`);
   return text;
 }
 
@@ -60,10 +59,10 @@ export function readDump(file: string): { kind: 'otp'; dump: CrashDump } | { kin
     value = JSON.parse(text);
   } catch (error) {
     const at = /at position (\d+)/.exec((error as Error).message);
-    const cut = /end of JSON input|Unterminated/.test((error as Error).message) || (at !== null && Number(at[1]) >= text.trimEnd().length - 1);
-    throw new OtpError('usage', cut ? `${file} is cut short (its JSON ends after ${text.length} bytes, unfinished): it was copied or written partially; give the whole otp_crash.dump a node wrote` : `${file} is not a crash dump (not valid JSON${at ? ` at byte ${at[1]}` : ''}): give the otp_crash.dump a node wrote`);
+    const cut = /^\s*\{/.test(text) && (/end of JSON input|Unterminated/.test((error as Error).message) || (at !== null && Number(at[1]) >= text.trimEnd().length - 1));
+    throw new OtpError('usage', cut ? `${file} is cut short (its JSON ends after ${text.length} bytes, unfinished): it was copied or written partially; give the whole otp_crash.dump a node wrote` : `${file} is not a crash dump (not JSON${at ? `: invalid at byte ${at[1]}` : ''}): give the otp_crash.dump a node wrote`);
   }
-  const v = value as Record<string, unknown>;
+  const v = (value !== null && typeof value === 'object' ? value : {}) as Record<string, unknown>;
   if (v.otpCrashDump === 1) return { kind: 'otp', dump: checkDump(file, v) };
   if (typeof v.otpCrashDump === 'number') throw new OtpError('usage', `${file} is an otp crash dump of format ${v.otpCrashDump}, and this otp reads format 1: read it with the otp-ts version of the node that wrote it`);
   if (v.header && typeof v.header === 'object' && 'reportVersion' in v.header) return { kind: 'report', report: value as DiagnosticReport };
