@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
+import { serialize } from 'node:v8';
 import { connect, createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
@@ -543,6 +544,53 @@ test('after authentication, each frame a peer sends is taken, dropped with one l
     } finally {
       assert.ok(target.alive(), `the node exited: ${target.stderr()}`);
     }
+  });
+});
+
+test('a peer with the cookie sending a value nested a thousand levels deep inside a v8 serialization, or a frame of one-byte elements that would grow eightfold once decoded, is refused with a line and the close: nothing is delivered, memory stays bounded, the node keeps serving', { timeout: 120_000 }, async () => {
+  await withEpmd(async (epmdPort, peers) => {
+    const target = await startPeer({ name: 'limits@127.0.0.1', epmdPort });
+    peers.push(target);
+    const port = await portOf(target.name, epmdPort);
+    const me = new Pid(0, 7, 0);
+    // A reg_send to the echo (which forwards what it gets) whose message's `msg` is the raw term `term`.
+    const toEcho = (self: string, term: Buffer): Buffer => {
+      const f = encodeControl(['reg_send', 'echo', { from: me, msg: 'SLOT' }], translator(self), 1);
+      const at = f.indexOf(Buffer.from([0x07, 4, ...Buffer.from('SLOT')]));
+      return Buffer.concat([f.subarray(0, at), term, f.subarray(at + 6)]);
+    };
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 1000; i++) deep = { deep };
+    const payload = serialize(deep);
+    const v8Term = Buffer.concat([Buffer.from([0x3f, 0, 0, 0, 0]), payload]);
+    v8Term.writeUInt32BE(payload.length, 1);
+    const count = 60 * MiB;
+    const nulls = Buffer.alloc(5 + count, 0x01);
+    nulls[0] = 0x10;
+    nulls.writeUInt32BE(count, 1);
+    const before = (await target.ask('rss')).rss as number;
+    for (const [name, term, why] of [
+      ['deep@127.0.0.1', v8Term, 'a value is nested more than 64 levels deep'],
+      ['wide@127.0.0.1', nulls, `its values would take more than ${128 * MiB} bytes of memory once decoded (twice maxFrameBytes)`],
+    ] as const) {
+      const raw = await authenticate(port, name, 'sekrit', target.name);
+      raw.socket.write(frame(toEcho(name, term)));
+      await until(`the node closed the connection of ${name}`, () => raw.closed);
+      assert.equal(raw.frames.length, 2, `nothing echoed to ${name}: only the listener's challenge and proof`);
+      await until(`the line about ${name}`, () => target.stderr().includes(`distribution: closed the connection to ${name}: a frame could not be decoded (${why})`));
+    }
+    const after = await target.ask('rss');
+    const grew = ((after.peak as number) - before) / MiB;
+    assert.ok(grew < 250, `the node's RSS rose by ${grew.toFixed(0)} MiB for a 60 MiB frame`);
+    // Another peer is answered as before.
+    const pinger = createNode();
+    await pinger.startDistribution({ name: 'pinger3@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
+    try {
+      assert.equal(await pinger.ping(target.name), true);
+    } finally {
+      await pinger.shutdown();
+    }
+    assert.ok(target.alive(), target.stderr());
   });
 });
 

@@ -1,6 +1,7 @@
 // The wire codec on its own: values round-trip, pids keep their node across the wire, garbage throws.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { serialize } from 'node:v8';
 import fc from 'fast-check';
 import { decodeControl, encodeControl, type PidTranslator } from '../src/distribution/codec.ts';
 import { Pid, Ref } from '../src/pid.ts';
@@ -90,4 +91,118 @@ test('a control message of the wrong shape is refused when it is read, before an
   for (const message of [['link', 42, new Pid(bOnA, 1)], ['monitor', new Pid(0, 1), 'echo'], ['exit', new Pid(0, 1)], ['send', new Pid(bOnA, 1), 'x', 'extra'], ['reg_send', 7, 'x'], ['down', new Pid(0, 1), new Pid(bOnA, 1), 'not a ref', 'normal']]) {
     assert.throws(() => decodeControl(encodeControl(message, a, bOnA), b, 'a@h'), /message of the wrong shape/, JSON.stringify(message));
   }
+});
+
+// A send frame carrying one term written by hand: the v8 serialization (tag 0x3f) of `v`, as a peer may send it.
+function v8Frame(v: unknown): Buffer {
+  const payload = serialize(v);
+  const head = Buffer.alloc(5);
+  head[0] = 0x3f;
+  head.writeUInt32BE(payload.length, 1);
+  return Buffer.concat([Buffer.from([1, 0x21, 0, 0, 0, 1, 0, 0, 0, 0]), head, payload]);
+}
+
+// Values nested `depth` levels deep, of several kinds: the levels inside an instance of a class travel as v8's serialization.
+class Holder {
+  constructor(readonly inner: unknown) {}
+}
+const nestings: Record<string, (inner: unknown) => unknown> = {
+  array: (x) => [x],
+  object: (x) => ({ x }),
+  map: (x) => new Map([['k', x]]),
+  'class instance': (x) => new Holder([x]),
+};
+function nested(depth: number, wrap: (inner: unknown) => unknown): unknown {
+  let v: unknown = 'leaf';
+  for (let i = 0; i < depth; i++) v = wrap(v);
+  return v;
+}
+
+test('the encoder refuses exactly the nesting the decoder refuses, inside v8-serialized values too: what a process received it can forward', () => {
+  const [a, b] = [translator('a@h'), translator('b@h')];
+  const bOnA = a.indexOf('b@h');
+  for (const [kind, wrap] of Object.entries(nestings)) {
+    for (const depth of [63, 64, 65, 66]) {
+      // A class instance is one level, its array another.
+      const levels = kind === 'class instance' ? 2 * depth : depth;
+      const send = (): Buffer => encodeControl(['send', new Pid(bOnA, 1), nested(depth, wrap)], a, bOnA);
+      if (levels > 64) {
+        assert.throws(send, /^Error: message is nested more than 64 levels deep$/, `${kind} ${depth}`);
+        continue;
+      }
+      const received = decodeControl(send(), b, 'a@h')[2];
+      assert.doesNotThrow(() => encodeControl(['send', new Pid(0, 2), received], b, 1), `${kind} ${depth}: forwarded`);
+    }
+  }
+  // A peer's own v8 serialization: nested 1000 deep, or containing itself, is refused when read.
+  assert.throws(() => decodeControl(v8Frame(nested(1000, nestings.object!)), b, 'a@h'), /^Error: a value is nested more than 64 levels deep$/);
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  assert.throws(() => decodeControl(v8Frame(cyclic), b, 'a@h'), /nested more than 64 levels deep/);
+  // At the limit it is taken, and forwarded.
+  const atLimit = decodeControl(v8Frame(nested(64, nestings.object!)), b, 'a@h')[2];
+  assert.doesNotThrow(() => encodeControl(['send', new Pid(0, 2), atLimit], b, 1));
+  assert.throws(() => decodeControl(v8Frame(nested(65, nestings.object!)), b, 'a@h'), /nested more than 64 levels deep/);
+});
+
+test('a frame whose values would take more than twice the frame limit once decoded is refused before they are built, and the sender refuses to write one', () => {
+  const [a, b] = [translator('a@h'), translator('b@h')];
+  const bOnA = a.indexOf('b@h');
+  const maxFrame = 1024 * 1024;
+  // A frame of the limit's size holding one-byte elements (null): eight bytes of memory each once decoded.
+  const nulls = Buffer.alloc(maxFrame, 0x01);
+  Buffer.from([1, 0x21, 0, 0, 0, 1, 0, 0, 0, 0, 0x10]).copy(nulls);
+  nulls.writeUInt32BE(maxFrame - 15, 11);
+  assert.throws(() => decodeControl(nulls, b, 'a@h', maxFrame), /^Error: its values would take more than 2097152 bytes of memory once decoded \(twice maxFrameBytes\)$/);
+  const many = new Array<null>(300_000).fill(null);
+  assert.throws(() => encodeControl(['send', new Pid(bOnA, 1), many], a, bOnA, maxFrame), /^Error: message would take more than 2097152 bytes of memory on the receiving node \(twice maxFrameBytes\): send it in parts$/);
+  assert.equal((decodeControl(encodeControl(['send', new Pid(bOnA, 1), many], a, bOnA), b, 'a@h')[2] as null[]).length, 300_000, 'within the default limit');
+  // Inside a v8 serialization: a sparse array of length 2^32-1, and shared subtrees that unfold to 2^40 elements.
+  let shared: unknown = ['x'];
+  for (let i = 0; i < 40; i++) shared = [shared, shared];
+  for (const v of [new Array(2 ** 32 - 1), shared]) {
+    assert.throws(() => decodeControl(v8Frame(v), b, 'a@h'), /would take more than \d+ bytes of memory once decoded/);
+    assert.throws(() => encodeControl(['send', new Pid(bOnA, 1), new Holder(v)], a, bOnA), /would take more than \d+ bytes of memory on the receiving node/);
+  }
+  // Whatever the value, the sender's verdict is the receiver's.
+  const value = fc.letrec((tie) => ({
+    v: fc.oneof(
+      { depthSize: 'small' },
+      fc.string({ maxLength: 300 }),
+      fc.string({ unit: 'binary', maxLength: 100 }),
+      fc.double(),
+      fc.integer(),
+      fc.constantFrom(null, -0, 2 ** 40),
+      fc.uint8Array({ maxLength: 600 }).map((u) => Buffer.from(u)),
+      fc.date({ noInvalidDate: true }),
+      fc.bigInt(),
+      fc.array(tie('v'), { maxLength: 40 }),
+      fc.dictionary(fc.string(), tie('v'), { maxKeys: 8, noNullPrototype: true }),
+      fc.array(fc.tuple(tie('v'), tie('v')), { maxLength: 6 }).map((kv) => new Map(kv)),
+      fc.array(tie('v'), { maxLength: 6 }).map((xs) => new Set(xs)),
+      tie('v').map((x) => new Holder(x)),
+    ),
+  })).v;
+  fc.assert(
+    fc.property(value, fc.integer({ min: 64, max: 4096 }), (v, small) => {
+      const message = ['send', new Pid(bOnA, 1), v];
+      let sent: Buffer | undefined;
+      try {
+        sent = encodeControl(message, a, bOnA, small);
+      } catch {
+        // Refused by the sender: the receiver refuses the same frame.
+      }
+      const frame = encodeControl(message, a, bOnA);
+      const taken = ((): boolean => {
+        try {
+          decodeControl(frame, b, 'a@h', small);
+          return true;
+        } catch {
+          return false;
+        }
+      })();
+      assert.equal(sent !== undefined, taken, `sender ${sent ? 'wrote' : 'refused'}, receiver ${taken ? 'took' : 'refused'} a ${frame.length}-byte frame`);
+    }),
+    { numRuns: 500 },
+  );
 });

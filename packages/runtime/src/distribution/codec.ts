@@ -42,6 +42,99 @@ const T_V8 = 0x3f;
 const MAX_DEPTH = 64;
 const SHORT_STRING = 64;
 
+/** The largest frame a connection takes by default (framing's MAX_FRAME, repeated: the codec imports no socket code). */
+const DEFAULT_MAX_FRAME = 64 * 1024 * 1024;
+
+// What a decoded value costs the receiving node, estimated in bytes of memory (docs/protocol.md, "Limits"):
+// a slot for every element, an object's header, a string's or buffer's bytes. Encoder and decoder charge the
+// same amounts for the same bytes, so the sender refuses exactly what the receiver would refuse.
+const COST_SLOT = 8;
+const COST_OBJECT = 64;
+const COST_ENTRY = 24;
+const COST_STRING = 16;
+const COST_HEAP_NUMBER = 16;
+
+/** The memory a frame's values may take once decoded: twice the frame limit (a frame of one-byte elements would otherwise grow eightfold). */
+export function decodeBudget(maxFrame: number): number {
+  return 2 * maxFrame;
+}
+
+/** How a limit is reported: to the sender of a message (a throw from send), or about a received frame (a log line and the close). */
+interface LimitErrors {
+  deep(): Error;
+  big(budget: number): Error;
+}
+
+const DECODE_ERRORS: LimitErrors = {
+  deep: () => new Error(`a value is nested more than ${MAX_DEPTH} levels deep`),
+  big: (budget) => new Error(`its values would take more than ${budget} bytes of memory once decoded (twice maxFrameBytes)`),
+};
+
+const ENCODE_ERRORS: LimitErrors = {
+  deep: () => new Error(`message is nested more than ${MAX_DEPTH} levels deep`),
+  big: (budget) => new Error(`message would take more than ${budget} bytes of memory on the receiving node (twice maxFrameBytes): send it in parts`),
+};
+
+/**
+ * The cost and nesting of a value that travels as Node's v8 serialization, as if the codec wrote it term by
+ * term (the encoder walks what it serialises, the decoder what it deserialised: the same tree). Cycles and
+ * shared subtrees count as the tree they unfold to, which is what forwarding it would write; the walk stops
+ * at the budget or the depth limit, so it is bounded however the value is shaped.
+ */
+class V8Walk {
+  constructor(
+    public cost: number,
+    private readonly budget: number,
+    private readonly errors: LimitErrors,
+  ) {}
+
+  private charge(n: number): void {
+    this.cost += n;
+    if (this.cost > this.budget) throw this.errors.big(this.budget);
+  }
+
+  private string(s: string): void {
+    this.charge(COST_STRING + ((s as unknown as { isWellFormed(): boolean }).isWellFormed() ? Buffer.byteLength(s, 'utf8') : 2 * s.length));
+  }
+
+  // Over ~50 lines on purpose: one branch per kind of value v8 serialises, mirroring writeTerm and writeObject.
+  value(v: unknown, depth: number): void {
+    if (typeof v === 'string') return this.string(v);
+    if (typeof v === 'number') return (v | 0) === v && !(v === 0 && 1 / v < 0) ? undefined : this.charge(COST_HEAP_NUMBER);
+    if (typeof v === 'bigint') return this.charge(COST_OBJECT);
+    if (typeof v !== 'object' || v === null) return;
+    if (depth >= MAX_DEPTH) throw this.errors.deep();
+    this.charge(COST_OBJECT);
+    depth++;
+    if (Array.isArray(v)) {
+      // Charged before it is walked: a sparse array of length 2^32-1 is refused without visiting its holes.
+      this.charge(COST_SLOT * v.length);
+      for (let i = 0; i < v.length; i++) this.value(v[i], depth);
+    } else if (v instanceof Map) {
+      this.charge(COST_ENTRY * v.size);
+      for (const [k, x] of v) {
+        this.value(k, depth);
+        this.value(x, depth);
+      }
+    } else if (v instanceof Set) {
+      this.charge(COST_SLOT * v.size);
+      for (const x of v) this.value(x, depth);
+    } else if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) {
+      this.charge(v.byteLength);
+    } else if (v instanceof Error) {
+      this.string(String(v.message));
+      this.string(String(v.stack ?? ''));
+    } else if (!(v instanceof Date || v instanceof RegExp || v instanceof Number || v instanceof String || v instanceof Boolean)) {
+      const o = v as Record<string, unknown>;
+      for (const k of Object.keys(o)) {
+        this.charge(COST_ENTRY);
+        this.string(k);
+        this.value(o[k], depth);
+      }
+    }
+  }
+}
+
 /**
  * A growable byte buffer frames are encoded into. A connection keeps one as its outgoing batch, so a
  * message costs no allocation of its own: it is written in place, after the frames before it.
@@ -49,6 +142,8 @@ const SHORT_STRING = 64;
 export class Writer {
   buf: Buffer;
   pos = 0;
+  /** The estimated memory the message being written takes once decoded (see decodeBudget). */
+  cost = 0;
 
   constructor(size = 64 * 1024) {
     this.buf = Buffer.allocUnsafe(size);
@@ -100,12 +195,21 @@ interface EncodeContext {
   t: PidTranslator;
   /** The peer's node index on this node. */
   peer: number;
+  /** The most the message may cost the receiver once decoded (see decodeBudget). */
+  budget: number;
+}
+
+// Counts what a compound value will cost the receiver; refuses the message once over the budget.
+function charge(c: EncodeContext, n: number): void {
+  c.w.cost += n;
+  if (c.w.cost > c.budget) throw ENCODE_ERRORS.big(c.budget);
 }
 
 function writeString(w: Writer, s: string): void {
   const n = s.length;
   // Short ASCII (most atoms-as-strings, keys, tags): one byte a character, written without a native call.
   if (n < SHORT_STRING) {
+    w.cost += COST_STRING + n;
     w.ensure(2 + n);
     const buf = w.buf;
     const start = w.pos;
@@ -121,16 +225,19 @@ function writeString(w: Writer, s: string): void {
       w.pos = start + 2 + n;
       return;
     }
+    w.cost -= COST_STRING + n;
   }
   // A string with a lone surrogate has no UTF-8 form: it goes as UTF-16 code units, unchanged.
   if ((s as unknown as { isWellFormed(): boolean }).isWellFormed()) {
     const len = Buffer.byteLength(s, 'utf8');
+    w.cost += COST_STRING + len;
     w.ensure(5 + len);
     w.buf[w.pos] = T_UTF8;
     w.buf.writeUInt32BE(len, w.pos + 1);
     w.buf.write(s, w.pos + 5, len, 'utf8');
     w.pos += 5 + len;
   } else {
+    w.cost += COST_STRING + 2 * n;
     w.ensure(5 + 2 * n);
     w.buf[w.pos] = T_UTF16;
     w.buf.writeUInt32BE(n, w.pos + 1);
@@ -154,6 +261,7 @@ function writeNumber(w: Writer, v: number): void {
     }
     return;
   }
+  w.cost += COST_HEAP_NUMBER;
   w.ensure(9);
   w.buf[w.pos] = T_FLOAT64;
   w.buf.writeDoubleBE(v, w.pos + 1);
@@ -171,6 +279,7 @@ function writeNode(c: EncodeContext, node: number, tagSender: number): void {
 }
 
 function writePid(c: EncodeContext, p: Pid): void {
+  c.w.cost += COST_OBJECT;
   writeNode(c, p.node, T_PID_SENDER);
   c.w.ensure(8);
   c.w.buf.writeUInt32BE(p.id, c.w.pos);
@@ -179,6 +288,7 @@ function writePid(c: EncodeContext, p: Pid): void {
 }
 
 function writeRef(c: EncodeContext, r: Ref): void {
+  c.w.cost += COST_OBJECT;
   writeNode(c, r.node, T_REF_SENDER);
   c.w.ensure(8);
   c.w.buf.writeDoubleBE(r.id, c.w.pos);
@@ -197,11 +307,12 @@ function writeTerm(c: EncodeContext, v: unknown, depth: number): void {
       return c.w.byte(T_UNDEFINED);
     case 'object':
       if (v === null) return c.w.byte(T_NULL);
-      if (depth > MAX_DEPTH) throw new Error(`message is nested more than ${MAX_DEPTH} levels deep`);
+      // The decoder's rule exactly: a 65th level is refused here, not by the receiver (which would close the connection).
+      if (depth >= MAX_DEPTH) throw ENCODE_ERRORS.deep();
       return writeObject(c, v, depth + 1);
     default:
       // bigint (and symbols and functions, which v8 refuses with a DataCloneError, as before).
-      return writeV8(c.w, v);
+      return writeV8(c, v, depth);
   }
 }
 
@@ -210,6 +321,7 @@ function writeTerm(c: EncodeContext, v: unknown, depth: number): void {
 function writeObject(c: EncodeContext, v: object, depth: number): void {
   const w = c.w;
   if (Array.isArray(v)) {
+    charge(c, COST_OBJECT + COST_SLOT * v.length);
     w.byte(T_ARRAY);
     w.u32(v.length);
     for (let i = 0; i < v.length; i++) writeTerm(c, v[i], depth);
@@ -220,28 +332,33 @@ function writeObject(c: EncodeContext, v: object, depth: number): void {
   if (v instanceof Pid) return writePid(c, v);
   if (v instanceof Ref) return writeRef(c, v);
   if (Buffer.isBuffer(v)) {
+    charge(c, COST_OBJECT + v.length);
     w.byte(T_BINARY);
     w.u32(v.length);
     return w.bytes(v);
   }
   for (const wc of wireClasses) {
     if (!(v instanceof wc.cls)) continue;
+    w.cost += COST_OBJECT;
     w.byte(T_WIRE_CLASS);
     writeString(w, wc.tag);
     return writePlain(c, wc.toPlain(v as never, identity), depth);
   }
   if (v instanceof Exit) {
+    w.cost += COST_OBJECT;
     w.byte(T_EXIT);
     writeTerm(c, v.from, depth);
     return writeTerm(c, v.reason, depth);
   }
   if (v instanceof Down) {
+    w.cost += COST_OBJECT;
     w.byte(T_DOWN);
     writeTerm(c, v.ref, depth);
     writeTerm(c, v.pid, depth);
     return writeTerm(c, v.reason, depth);
   }
   if (v instanceof Map) {
+    charge(c, COST_OBJECT + COST_ENTRY * v.size);
     w.byte(T_MAP);
     w.u32(v.size);
     for (const [k, x] of v) {
@@ -251,17 +368,20 @@ function writeObject(c: EncodeContext, v: object, depth: number): void {
     return;
   }
   if (v instanceof Set) {
+    charge(c, COST_OBJECT + COST_SLOT * v.size);
     w.byte(T_SET);
     w.u32(v.size);
     for (const x of v) writeTerm(c, x, depth);
     return;
   }
   // Dates, errors, typed arrays, instances of other classes: Node's v8 serializer, as structured clone does.
-  writeV8(w, v);
+  // It was counted as one level already (writeTerm): what it holds starts one deeper, as for the decoder.
+  writeV8(c, v, depth - 1);
 }
 
 function writePlain(c: EncodeContext, o: Record<string, unknown>, depth: number): void {
   const keys = Object.keys(o);
+  charge(c, COST_OBJECT + COST_ENTRY * keys.length);
   c.w.byte(T_OBJECT);
   c.w.u32(keys.length);
   for (const k of keys) {
@@ -270,8 +390,14 @@ function writePlain(c: EncodeContext, o: Record<string, unknown>, depth: number)
   }
 }
 
-function writeV8(w: Writer, v: unknown): void {
+// The value is measured as the receiver will measure what it deserialises: nested too deep or too large is
+// refused here, rather than closing the connection at the other end.
+function writeV8(c: EncodeContext, v: unknown, depth: number): void {
+  const { w } = c;
   const bytes = serialize(v);
+  const walk = new V8Walk(w.cost + COST_OBJECT + bytes.length, c.budget, ENCODE_ERRORS);
+  walk.value(v, depth);
+  w.cost = walk.cost;
   w.byte(T_V8);
   w.u32(bytes.length);
   w.bytes(bytes);
@@ -279,9 +405,9 @@ function writeV8(w: Writer, v: unknown): void {
 
 /**
  * Appends one control frame ([Length:32][Op:8][terms]) to `w`. On an error (a value that cannot be
- * sent) nothing is left in `w`.
+ * sent, or one the receiver would refuse: too deep, too large once decoded for `maxFrame`) nothing is left in `w`.
  */
-export function writeControl(w: Writer, message: readonly unknown[], t: PidTranslator, peer: number): void {
+export function writeControl(w: Writer, message: readonly unknown[], t: PidTranslator, peer: number, maxFrame = DEFAULT_MAX_FRAME): void {
   const op = OP_CODES.get(message[0] as string);
   if (op === undefined || op === 0) throw new Error(`unknown operation '${String(message[0])}'`);
   const start = w.pos;
@@ -289,8 +415,10 @@ export function writeControl(w: Writer, message: readonly unknown[], t: PidTrans
     w.ensure(5);
     w.pos += 4;
     w.buf[w.pos++] = op;
-    const c: EncodeContext = { w, t, peer };
+    w.cost = 0;
+    const c: EncodeContext = { w, t, peer, budget: decodeBudget(maxFrame) };
     for (let i = 1; i < message.length; i++) writeTerm(c, message[i], 0);
+    charge(c, 0);
     w.buf.writeUInt32BE(w.pos - start - 4, start);
   } catch (error) {
     w.pos = start;
@@ -299,9 +427,9 @@ export function writeControl(w: Writer, message: readonly unknown[], t: PidTrans
 }
 
 /** Serialises a control message for the wire: its payload, without the length (docs/protocol.md §4). */
-export function encodeControl(message: readonly unknown[], t: PidTranslator, peer: number): Buffer {
+export function encodeControl(message: readonly unknown[], t: PidTranslator, peer: number, maxFrame = DEFAULT_MAX_FRAME): Buffer {
   const w = new Writer(256);
-  writeControl(w, message, t, peer);
+  writeControl(w, message, t, peer, maxFrame);
   return Buffer.from(w.buf.subarray(4, w.pos));
 }
 
@@ -309,12 +437,21 @@ export function encodeControl(message: readonly unknown[], t: PidTranslator, pee
 class Reader {
   pos = 0;
   private peerIndex = -1;
+  /** The estimated memory of what was decoded so far (see decodeBudget). */
+  private cost = 0;
 
   constructor(
     private readonly buf: Buffer,
     private readonly t: PidTranslator,
     private readonly peer: string,
+    private readonly budget: number,
   ) {}
+
+  // Counts what a value will take in memory, before it is built: past the budget the frame is refused.
+  private charge(n: number): void {
+    this.cost += n;
+    if (this.cost > this.budget) throw DECODE_ERRORS.big(this.budget);
+  }
 
   get done(): boolean {
     return this.pos >= this.buf.length;
@@ -347,16 +484,19 @@ class Reader {
       case T_SHORT_ASCII: {
         const n = this.byte();
         const at = this.need(n);
+        this.charge(COST_STRING + n);
         return this.buf.toString('latin1', at, at + n);
       }
       case T_UTF8: {
         const n = this.u32();
         const at = this.need(n);
+        this.charge(COST_STRING + n);
         return this.buf.toString('utf8', at, at + n);
       }
       case T_UTF16: {
         const n = this.u32();
         const at = this.need(2 * n);
+        this.charge(COST_STRING + 2 * n);
         return this.buf.toString('utf16le', at, at + 2 * n);
       }
       default:
@@ -392,6 +532,7 @@ class Reader {
       case T_INT32:
         return this.buf.readInt32BE(this.need(4));
       case T_FLOAT64:
+        this.charge(COST_HEAP_NUMBER);
         return this.buf.readDoubleBE(this.need(8));
       case T_SHORT_ASCII:
       case T_UTF8:
@@ -400,6 +541,7 @@ class Reader {
       case T_PID_SENDER:
       case T_PID_RECEIVER:
       case T_PID_NAMED: {
+        this.charge(COST_OBJECT);
         const node = this.node(tag - T_PID_SENDER);
         const at = this.need(8);
         return new Pid(node, this.buf.readUInt32BE(at), this.buf.readUInt32BE(at + 4));
@@ -407,31 +549,44 @@ class Reader {
       case T_REF_SENDER:
       case T_REF_RECEIVER:
       case T_REF_NAMED: {
+        this.charge(COST_OBJECT);
         const node = this.node(tag - T_REF_SENDER);
         return new Ref(node, this.buf.readDoubleBE(this.need(8)));
       }
       case T_BINARY: {
         const n = this.u32();
         const at = this.need(n);
+        this.charge(COST_OBJECT + n);
         // A copy: the message must not keep the whole received chunk alive.
         const out = Buffer.allocUnsafe(n);
         this.buf.copy(out, 0, at, at + n);
         return out;
       }
-      case T_V8: {
-        const n = this.u32();
-        const at = this.need(n);
-        return deserialize(this.buf.subarray(at, at + n));
-      }
+      case T_V8:
+        return this.v8(depth);
     }
-    if (depth >= MAX_DEPTH) throw new Error(`a value is nested more than ${MAX_DEPTH} levels deep`);
+    if (depth >= MAX_DEPTH) throw DECODE_ERRORS.deep();
     return this.compound(tag, depth + 1);
+  }
+
+  // Measured as the sender measured it before serialising (V8Walk): what a sender's codec would refuse to
+  // write is refused here, so a process forwarding what it received never meets a value it cannot send.
+  private v8(depth: number): unknown {
+    const n = this.u32();
+    const at = this.need(n);
+    this.charge(COST_OBJECT + n);
+    const v = deserialize(this.buf.subarray(at, at + n)) as unknown;
+    const walk = new V8Walk(this.cost, this.budget, DECODE_ERRORS);
+    walk.value(v, depth);
+    this.cost = walk.cost;
+    return v;
   }
 
   private compound(tag: number, depth: number): unknown {
     switch (tag) {
       case T_ARRAY: {
         const n = this.count(1);
+        this.charge(COST_OBJECT + COST_SLOT * n);
         const a = new Array<unknown>(n);
         for (let i = 0; i < n; i++) a[i] = this.term(depth);
         return a;
@@ -440,21 +595,26 @@ class Reader {
         return this.plain(depth);
       case T_MAP: {
         const n = this.count(2);
+        this.charge(COST_OBJECT + COST_ENTRY * n);
         const m = new Map<unknown, unknown>();
         for (let i = 0; i < n; i++) m.set(this.term(depth), this.term(depth));
         return m;
       }
       case T_SET: {
         const n = this.count(1);
+        this.charge(COST_OBJECT + COST_SLOT * n);
         const s = new Set<unknown>();
         for (let i = 0; i < n; i++) s.add(this.term(depth));
         return s;
       }
       case T_EXIT:
+        this.charge(COST_OBJECT);
         return new Exit(this.term(depth) as Pid, this.term(depth));
       case T_DOWN:
+        this.charge(COST_OBJECT);
         return new Down(this.term(depth) as Ref, this.term(depth) as Pid, this.term(depth));
       case T_WIRE_CLASS: {
+        this.charge(COST_OBJECT);
         const name = this.string(this.byte());
         const w = wireByTag.get(name);
         if (!w) throw new Error(`unknown wire class '${name}'`);
@@ -468,6 +628,7 @@ class Reader {
 
   private plain(depth: number): Record<string, unknown> {
     const n = this.count(3);
+    this.charge(COST_OBJECT + COST_ENTRY * n);
     const o: Record<string, unknown> = {};
     for (let i = 0; i < n; i++) {
       const k = this.string(this.byte());
@@ -492,9 +653,12 @@ function fits(kind: string, v: unknown): boolean {
   return true;
 }
 
-/** Reads a control message from `peer` ([Op:8][terms]); throws on anything that is not a well-formed one. */
-export function decodeControl(buf: Buffer, t: PidTranslator, peer: string): ControlMessage {
-  const r = new Reader(buf, t, peer);
+/**
+ * Reads a control message from `peer` ([Op:8][terms]); throws on anything that is not a well-formed one, or
+ * one the sender's codec would have refused to write (nested too deep, too large once decoded for `maxFrame`).
+ */
+export function decodeControl(buf: Buffer, t: PidTranslator, peer: string, maxFrame = DEFAULT_MAX_FRAME): ControlMessage {
+  const r = new Reader(buf, t, peer, decodeBudget(maxFrame));
   const op = OPS[r.byte()];
   if (!op) throw new Error(`unknown operation ${buf[0]}`);
   const out: unknown[] = [op];

@@ -236,7 +236,7 @@ export class Connection {
    */
   sendControl(message: readonly unknown[], t: PidTranslator, peerIndex: number): void {
     if (!this.up) return;
-    writeControl(this.out, message, t, peerIndex);
+    writeControl(this.out, message, t, peerIndex, this.owner.limits.maxFrame);
     this.scheduleFlush();
   }
 

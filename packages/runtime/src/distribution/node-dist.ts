@@ -360,7 +360,7 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   frame(conn: Connection, payload: Buffer): void {
     let msg: ControlMessage;
     try {
-      msg = decodeControl(payload, this, conn.peer);
+      msg = decodeControl(payload, this, conn.peer, this.limits.maxFrame);
     } catch (error) {
       // A well-formed message naming a node that cannot exist (a pid of 'not a node'): dropped, as a send to
       // an unreachable node is, and the connection's next frames are read as usual.
@@ -401,7 +401,7 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
       }
       return;
     }
-    const payload = encodeControl(message, this, this.table.indexOf(nodeName));
+    const payload = encodeControl(message, this, this.table.indexOf(nodeName), this.limits.maxFrame);
     let q = this.queued.get(nodeName);
     if (!q) this.queued.set(nodeName, (q = []));
     q.push(payload);
