@@ -242,6 +242,40 @@ test('garbage on the distribution port closes that connection only: the node kee
   });
 });
 
+test('a message longer on the wire than the frame limit is refused by its send, with a sentence naming the limit: the connection stays up and the next message arrives', async () => {
+  await withCluster(async (epmdPort) => {
+    const limit = 1024 * 1024;
+    const logs: string[] = [];
+    const [a, b] = [createNode(), createNode()];
+    await a.startDistribution({ name: 'big-a@127.0.0.1', cookie: 'secret', epmdPort, maxFrameBytes: limit, log: (l) => logs.push(l) });
+    await b.startDistribution({ name: 'big-b@127.0.0.1', cookie: 'secret', epmdPort, maxFrameBytes: limit, log: (l) => logs.push(l) });
+    const got: unknown[] = [];
+    b.spawn(
+      async (ctx) => {
+        for (;;) got.push(await ctx.receive());
+      },
+      { name: 'inbox' },
+    );
+    try {
+      await a.run(async (ctx) => {
+        const inbox = { name: 'inbox', node: 'big-b@127.0.0.1' };
+        ctx.send(inbox, 'first');
+        await waitFor('the first message', () => got.length === 1);
+        assert.throws(() => ctx.send(inbox, Buffer.alloc(limit + limit / 2)), /^Error: message is \d+ bytes on the wire, over the 1048576-byte frame limit \(maxFrameBytes\): send it in parts$/);
+        ctx.send(inbox, 'after');
+        await waitFor('the message after the refused one', () => got.length === 2);
+        // Frames arrive in order: had the long one left, its receiver would have closed the connection before this one.
+        assert.deepEqual(got, ['first', 'after']);
+        assert.deepEqual(a.nodes(), ['big-b@127.0.0.1']);
+      });
+      assert.deepEqual(logs, []);
+    } finally {
+      await a.shutdown();
+      await b.shutdown();
+    }
+  });
+});
+
 test('a hidden node (a tool) connects without joining the mesh: nodes() leaves it out', { timeout: 300_000 }, async () => {
   await withCluster(async (epmdPort) => {
     const peer = await startPeer('h@127.0.0.1', 'secret', epmdPort);

@@ -405,7 +405,7 @@ function writeV8(c: EncodeContext, v: unknown, depth: number): void {
 
 /**
  * Appends one control frame ([Length:32][Op:8][terms]) to `w`. On an error (a value that cannot be
- * sent, or one the receiver would refuse: too deep, too large once decoded for `maxFrame`) nothing is left in `w`.
+ * sent, or one the receiver would refuse: too deep, too large for `maxFrame`) nothing is left in `w`.
  */
 export function writeControl(w: Writer, message: readonly unknown[], t: PidTranslator, peer: number, maxFrame = DEFAULT_MAX_FRAME): void {
   const op = OP_CODES.get(message[0] as string);
@@ -419,7 +419,9 @@ export function writeControl(w: Writer, message: readonly unknown[], t: PidTrans
     const c: EncodeContext = { w, t, peer, budget: decodeBudget(maxFrame) };
     for (let i = 1; i < message.length; i++) writeTerm(c, message[i], 0);
     charge(c, 0);
-    w.buf.writeUInt32BE(w.pos - start - 4, start);
+    const length = w.pos - start - 4;
+    if (length > maxFrame) throw new Error(`message is ${length} bytes on the wire, over the ${maxFrame}-byte frame limit (maxFrameBytes): send it in parts`);
+    w.buf.writeUInt32BE(length, start);
   } catch (error) {
     w.pos = start;
     throw error;
