@@ -145,6 +145,42 @@ test('links, monitors and exit signals across nodes behave like local ones, and 
   });
 });
 
+test('a local process exiting with a reason that cannot cross the wire (a function in it, nested too deep) still signals its remote links: they get { unsendable: why }, the node logs one line and carries on', { timeout: 300_000 }, async () => {
+  await withCluster(async (epmdPort) => {
+    const peer = await startPeer('u@127.0.0.1', 'secret', epmdPort);
+    const logs: string[] = [];
+    const node = createNode({ onCrash: () => {} });
+    await node.startDistribution({ name: 'a9@127.0.0.1', cookie: 'secret', epmdPort, log: (l) => logs.push(l) });
+    const puppet = { name: 'puppet', node: 'u@127.0.0.1' };
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 70; i++) deep = [deep];
+    try {
+      await node.run(async (ctx) => {
+        for (const [reason, why] of [
+          [{ callback: () => 1 }, /could not be cloned/],
+          [deep, /^message is nested more than 64 levels deep$/],
+        ] as const) {
+          const local = ctx.spawn(async (c) => {
+            await c.receive();
+            c.exit(reason);
+          });
+          ctx.send(puppet, { cmd: 'link', pid: local, from: ctx.self() });
+          assert.equal(await ctx.receive((m) => m === 'linked', 5000), 'linked');
+          ctx.send(local, 'go');
+          const seen = (await ctx.receive((m) => typeof m === 'object' && m !== null && 'observed' in m, 5000)) as { observed: Exit };
+          assert.ok(seen.observed instanceof Exit && seen.observed.from.equals(local));
+          assert.match((seen.observed.reason as { unsendable: string }).unsendable, why);
+          assert.ok(logs.some((l) => l.startsWith(`distribution: the exit reason of ${String(local)} cannot be sent to other nodes: `)), logs.join('\n'));
+        }
+        assert.deepEqual(ctx.node.nodes(), ['u@127.0.0.1'], 'the connection stayed up');
+      });
+    } finally {
+      peer.child.kill('SIGKILL');
+      await node.shutdown();
+    }
+  });
+});
+
 test('gen_server calls and rpc across nodes: replies, errors, a late reply dropped, and a down node', { timeout: 300_000 }, async () => {
   await withCluster(async (epmdPort) => {
     const peer = await startPeer('e@127.0.0.1', 'secret', epmdPort);

@@ -2,6 +2,7 @@ import { Down, type ExitReason } from '../messages.js';
 import { Pid, type Ref } from '../pid.js';
 import type { ProcessImpl } from '../process.js';
 import type { ControlMessage } from './control.js';
+import { quoteForLog } from './handshake.js';
 
 const pidKey = (p: Pid): string => `${p.node}.${p.id}.${p.serial}`;
 const refKey = (r: Ref): string => `${r.node}.${r.id}`;
@@ -27,6 +28,8 @@ export interface SignalRoutes {
   route(nodeName: string, message: ControlMessage, onFail?: () => void): void;
   /** Sends only over an existing connection. */
   tell(nodeName: string, message: ControlMessage): void;
+  /** The distribution's log. */
+  log(line: string): void;
   nameOf(index: number): string;
   indexOf(name: string): number;
 }
@@ -78,9 +81,29 @@ export class RemoteSignals {
   processExited(proc: ProcessImpl, reason: ExitReason): void {
     const { links, watchers, held } = this.exited(proc);
     const { routes } = this;
-    for (const pid of links) routes.tell(routes.nameOf(pid.node), ['exit', proc.pid, pid, reason]);
-    for (const w of watchers) routes.tell(routes.nameOf(w.watcher.node), ['down', w.byName ?? proc.pid, w.watcher, w.ref, reason]);
+    const signal = this.withReason(proc, reason);
+    for (const pid of links) signal(pid.node, (r) => ['exit', proc.pid, pid, r]);
+    for (const w of watchers) signal(w.watcher.node, (r) => ['down', w.byName ?? proc.pid, w.watcher, w.ref, r]);
     for (const h of held) routes.tell(routes.nameOf(h.node), ['demonitor', proc.pid, h.target, h.ref]);
+  }
+
+  // Tells a node of an exit with its reason. A reason that cannot cross the wire (a function in it, nested
+  // too deep, too large) must not lose the signal, nor throw out of the exit: that node gets
+  // { unsendable: why } instead, with one line for the exit.
+  private withReason(proc: ProcessImpl, reason: ExitReason): (node: number, message: (reason: ExitReason) => ControlMessage) => void {
+    let substitute: { unsendable: string } | undefined;
+    return (node, message) => {
+      const name = this.routes.nameOf(node);
+      if (substitute === undefined) {
+        try {
+          return this.routes.tell(name, message(reason));
+        } catch (error) {
+          substitute = { unsendable: error instanceof Error ? error.message : String(error) };
+          this.routes.log(`distribution: the exit reason of ${String(proc.pid)} cannot be sent to other nodes: ${quoteForLog(substitute.unsendable, 200)}; its links and monitors there get { unsendable: why } instead`);
+        }
+      }
+      this.routes.tell(name, message(substitute));
+    };
   }
 
   addLink(local: ProcessImpl, remote: Pid): void {
