@@ -17,7 +17,7 @@ import { EpmdServer } from '../src/tools.ts';
 import { lookup, register } from '../src/distribution/epmd-client.ts';
 import { decodeControl, encodeControl, type PidTranslator } from '../src/distribution/codec.ts';
 import { isNodeName } from '../src/distribution/handshake.ts';
-import { CallMessage, From, ReplyMessage } from '../src/gen/messages.ts';
+import { CallMessage, From, ReplyMessage, SystemMessage } from '../src/gen/messages.ts';
 import type { Down } from '../src/messages.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 
@@ -589,6 +589,44 @@ test('a peer with the cookie sending a value nested a thousand levels deep insid
       assert.equal(await pinger.ping(target.name), true);
     } finally {
       await pinger.shutdown();
+    }
+    assert.ok(target.alive(), target.stderr());
+  });
+});
+
+test('a call, reply or sys request of the wrong shape from a peer with the cookie (a From that is no From) is refused when read, with a line and the close: the server it was for keeps serving', { timeout: 120_000 }, async () => {
+  await withEpmd(async (epmdPort, peers) => {
+    const target = await startPeer({ name: 'shapes@127.0.0.1', epmdPort });
+    peers.push(target);
+    const port = await portOf(target.name, epmdPort);
+    const me = new Pid(0, 7, 0);
+    const ping = { module: 'otp', fn: 'ping', args: [] };
+    const malformed: [string, unknown][] = [
+      ['system', new SystemMessage(42 as never, { type: 'getState' })],
+      ['system', new SystemMessage(new From(me, new Ref(0, 1)), 'getState' as never)],
+      ['call', new CallMessage('me' as never, ping)],
+      ['from', new CallMessage(new From('me' as never, 'tag' as never), ping)],
+      ['reply', new ReplyMessage(42 as never, 'value')],
+    ];
+    for (const [i, [what, message]] of malformed.entries()) {
+      const self = `shaper${i}@127.0.0.1`;
+      const raw = await authenticate(port, self, 'sekrit', target.name);
+      raw.send(encodeControl(['reg_send', 'rex', message], translator(self), 1));
+      await until(`the node closed the connection that sent a malformed '${what}'`, () => raw.closed);
+      await until(`the line about ${self}`, () => target.stderr().includes(`distribution: closed the connection to ${self}: a frame could not be decoded (a '${what}' message of the wrong shape)`));
+      // The rpc server still answers a call from another peer.
+      const asker = `asker${i}@127.0.0.1`;
+      const other = await authenticate(port, asker, 'sekrit', target.name);
+      const tag = new Ref(0, 100 + i);
+      other.send(encodeControl(['reg_send', 'rex', new CallMessage(new From(me, tag), ping)], translator(asker), 1));
+      const answered = (): boolean =>
+        other.frames.some((f) => {
+          if (f.length === 0 || f[0] === 0x7b) return false;
+          const m = decodeControl(f, translator(asker, [target.name]), target.name);
+          return m[0] === 'send' && m[2] instanceof ReplyMessage && (m[2].tag as Ref).id === tag.id;
+        });
+      await until(`rex's answer to ${asker} after the malformed '${what}'`, answered, 15_000);
+      other.socket.destroy();
     }
     assert.ok(target.alive(), target.stderr());
   });

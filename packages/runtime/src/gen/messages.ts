@@ -1,4 +1,4 @@
-import type { Pid, Ref } from '../pid.js';
+import { Pid, Ref } from '../pid.js';
 import { Exit } from '../messages.js';
 import { markReplyClass, registerWireClass } from '../wire.js';
 
@@ -124,13 +124,30 @@ export class InitAck {
 }
 
 // Calls, casts, replies and system messages cross nodes (remote gen_server calls, sys on remote processes).
+// What arrives is checked before it is built: a call, reply or sys request of the wrong shape from a peer
+// would otherwise reach a server that trusts its fields (a From that is no From ends it on reply), so the
+// codec refuses the frame (a line, and the connection closes) as it refuses a control message of the wrong shape.
+function wrongShape(tag: string): Error {
+  return new Error(`a '${tag}' message of the wrong shape`);
+}
 registerWireClass('from', From, (f, enc) => ({ pid: enc(f.pid), tag: enc(f.tag) }), (p, dec, t) => {
+  if (!(p.pid instanceof Pid) || !(p.tag instanceof Ref)) throw wrongShape('from');
   const from = new From(dec(p.pid) as Pid, dec(p.tag) as Ref);
   Object.defineProperty(from, REMOTE_REPLY, { value: t, enumerable: false });
   return from;
 });
-registerWireClass('call', CallMessage, (m, enc) => ({ from: enc(m.from), request: enc(m.request) }), (p, dec) => new CallMessage(dec(p.from) as From, dec(p.request)));
+registerWireClass('call', CallMessage, (m, enc) => ({ from: enc(m.from), request: enc(m.request) }), (p, dec) => {
+  if (!(p.from instanceof From)) throw wrongShape('call');
+  return new CallMessage(dec(p.from) as From, dec(p.request));
+});
 registerWireClass('cast', CastMessage, (m, enc) => ({ request: enc(m.request) }), (p, dec) => new CastMessage(dec(p.request)));
 markReplyClass(ReplyMessage);
-registerWireClass('reply', ReplyMessage, (m, enc) => ({ tag: enc(m.tag), value: enc(m.value) }), (p, dec) => new ReplyMessage(dec(p.tag) as Ref, dec(p.value)));
-registerWireClass('system', SystemMessage, (m, enc) => ({ from: enc(m.from), request: enc(m.request) }), (p, dec) => new SystemMessage(dec(p.from) as From, dec(p.request) as SystemRequest));
+registerWireClass('reply', ReplyMessage, (m, enc) => ({ tag: enc(m.tag), value: enc(m.value) }), (p, dec) => {
+  if (!(p.tag instanceof Ref)) throw wrongShape('reply');
+  return new ReplyMessage(dec(p.tag) as Ref, dec(p.value));
+});
+registerWireClass('system', SystemMessage, (m, enc) => ({ from: enc(m.from), request: enc(m.request) }), (p, dec) => {
+  const request = p.request as { type?: unknown } | null;
+  if (!(p.from instanceof From) || typeof request !== 'object' || request === null || typeof request.type !== 'string') throw wrongShape('system');
+  return new SystemMessage(dec(p.from) as From, dec(p.request) as SystemRequest);
+});
