@@ -17,7 +17,7 @@ import { EpmdServer } from '../src/tools.ts';
 import { lookup, register } from '../src/distribution/epmd-client.ts';
 import { decodeControl, encodeControl, type PidTranslator } from '../src/distribution/codec.ts';
 import { isNodeName } from '../src/distribution/handshake.ts';
-import { CallMessage, From, ReplyMessage, SystemMessage } from '../src/gen/messages.ts';
+import { CallMessage, CastMessage, From, ReplyMessage, SystemMessage } from '../src/gen/messages.ts';
 import type { Down } from '../src/messages.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 
@@ -629,6 +629,36 @@ test('a call, reply or sys request of the wrong shape from a peer with the cooki
       other.socket.destroy();
     }
     assert.ok(target.alive(), target.stderr());
+  });
+});
+
+test("the global name server takes a request it does not know, or a sync of the wrong shape, from a peer with the cookie as OTP's does: a warning, no answer, and it keeps serving", { timeout: 120_000 }, async () => {
+  await withEpmd(async (epmdPort, peers) => {
+    const target = await startPeer({ name: 'globe@127.0.0.1', epmdPort });
+    peers.push(target);
+    const self = 'stranger@127.0.0.1';
+    const raw = await authenticate(await portOf(target.name, epmdPort), self, 'sekrit', target.name);
+    const me = new Pid(0, 7, 0);
+    const toGlobal = (message: unknown): void => raw.send(encodeControl(['reg_send', 'global_name_server', message], translator(self), 1));
+    toGlobal(new CallMessage(new From(me, new Ref(0, 1)), 'garbage'));
+    toGlobal(new CallMessage(new From(me, new Ref(0, 2)), { op: 'commit', name: 'x', lock: 'l', pid: 'not a pid', resolver: 'randomExit' }));
+    toGlobal(new CastMessage({ op: 'sync' }));
+    toGlobal({ op: 'sync', from: self, entries: 5 });
+    toGlobal({ op: 'resolved', name: 'x', keep: null, drop: 'everyone' });
+    // Then a request it knows: answered.
+    const tag = new Ref(0, 3);
+    toGlobal(new CallMessage(new From(me, tag), { op: 'unregister', name: 'nobody' }));
+    await until('the answer to the known request', () =>
+      raw.frames.some((f) => {
+        if (f.length === 0 || f[0] === 0x7b) return false;
+        const m = decodeControl(f, translator(self, [target.name]), target.name);
+        return m[0] === 'send' && m[2] instanceof ReplyMessage && (m[2].tag as Ref).id === tag.id && m[2].value === 'ok';
+      }),
+    );
+    assert.equal(raw.closed, false);
+    const warnings = (): number => (target.stderr().match(/global_name_server received an unexpected message: handle(Call|Cast|Info)\(/g) ?? []).length;
+    await until('a warning for each of the five', () => warnings() === 5);
+    assert.doesNotMatch(target.stderr(), /crash report/);
   });
 });
 

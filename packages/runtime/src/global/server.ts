@@ -4,6 +4,7 @@ import { Down } from '../messages.js';
 import { ok, noreply, reply, type GenServer } from '../gen-server/types.js';
 import { NodeUp } from '../distribution/node-dist.js';
 import { registerWireClass } from '../distribution/codec.js';
+import { formatValue, loggerOf } from '../logger.js';
 import { pidKey, resolveConflict, tableOf, type ConflictResolver, type GlobalEntry, type Resolution } from './table.js';
 
 /** The name of the global name server on every visible node (OTP's global_name_server). */
@@ -131,6 +132,9 @@ export const globalServer: GenServer<State, GlobalCall, never, ReserveAnswer | '
     return ok({ locks: new Map() });
   },
   handleCall(req, _from, state, ctx) {
+    // Any node with the cookie can call this server: a request it does not know is logged and left
+    // unanswered, as OTP's global_name_server does, rather than ending the server for every caller.
+    if (!isCall(req)) return unexpected(ctx, 'handleCall', req, state);
     switch (req.op) {
       case 'reserve':
         return reply(reserve(ctx, state, req), state);
@@ -154,14 +158,43 @@ export const globalServer: GenServer<State, GlobalCall, never, ReserveAnswer | '
       for (const [name, e] of tableOf(ctx.node)) if (e.ref === m.ref) remove(ctx, name);
       for (const [name, l] of state.locks) if (l.ref === m.ref) state.locks.delete(name);
     } else if (isOp(m, 'sync')) {
-      onSync(ctx, m as Sync);
+      if (!isSync(m)) return unexpected(ctx, 'handleInfo', m, state);
+      onSync(ctx, m);
     } else if (isOp(m, 'resolved')) {
       const r = m as Resolved;
+      if (typeof r.name !== 'string' || !Array.isArray(r.drop) || !r.drop.every((p) => p instanceof Pid)) return unexpected(ctx, 'handleInfo', m, state);
       applyResolution(ctx, r.name, { keep: r.keep instanceof Pid ? r.keep : null, drop: r.drop });
     }
     return noreply(state);
   },
+  handleCast(req, state, ctx) {
+    return unexpected(ctx, 'handleCast', req, state);
+  },
 };
+
+function unexpected(ctx: ProcessContext, callback: string, m: unknown, state: State): ReturnType<typeof noreply<State>> {
+  loggerOf(ctx.node).warning(`${GLOBAL_SERVER} received an unexpected message: ${callback}(${formatValue(m, 500)})`, { pid: ctx.self() });
+  return noreply(state);
+}
+
+const RESOLVERS: ReadonlySet<unknown> = new Set<ConflictResolver>(['randomExit', 'randomNotify', 'notifyAll']);
+
+// The requests of GlobalCall, with fields of the right types (they come from other nodes).
+function isCall(req: unknown): req is GlobalCall {
+  if (typeof req !== 'object' || req === null) return false;
+  const r = req as Record<string, unknown>;
+  if (typeof r.name !== 'string') return false;
+  if (r.op === 'unregister') return true;
+  if (typeof r.lock !== 'string') return false;
+  if (r.op === 'reserve') return r.owner instanceof Pid;
+  if (r.op === 'commit') return r.pid instanceof Pid && RESOLVERS.has(r.resolver);
+  return r.op === 'release';
+}
+
+function isSync(m: unknown): m is Sync {
+  const s = m as Record<string, unknown>;
+  return typeof s.from === 'string' && Array.isArray(s.entries) && s.entries.every((e) => Array.isArray(e) && typeof e[0] === 'string' && e[1] instanceof Pid && RESOLVERS.has(e[2]));
+}
 
 function isOp(m: unknown, op: string): boolean {
   return typeof m === 'object' && m !== null && (m as { op?: unknown }).op === op;
