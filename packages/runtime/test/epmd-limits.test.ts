@@ -79,6 +79,20 @@ test('connections past the cap close the oldest waiting one; lookups and registr
   });
 });
 
+test('a flood of connections past the cap is logged as one line, then one a second with the count: not a line a connection', async () => {
+  await withServer({ maxConnections: 4 }, async (port, _server, logs) => {
+    const reg = await register(entry('flooded', 41011), '127.0.0.1', port);
+    const flood = Array.from({ length: 200 }, () => rawClient(port, Buffer.alloc(0)));
+    await until('the port mapper to close the 196 oldest', () => flood.filter((c) => c.closed()).length >= 196);
+    const evictions = (): string[] => logs.filter((l) => /more than 4 connections are open; closed the oldest$/.test(l));
+    const counted = (): number => evictions().reduce((n, l) => n + Number(/^port mapper: closed (\d+) more connections? in the last second: /.exec(l)?.[1] ?? 1), 0);
+    await until('every closed connection counted in the lines', () => counted() === 196);
+    assert.ok(evictions().length <= 4, evictions().join('\n'));
+    assert.equal((await lookup('flooded', '127.0.0.1', port))?.port, 41011);
+    reg.close();
+  });
+});
+
 test('one registration per connection: a second ALIVE2 on it registers nothing, and closing it frees its one name', async () => {
   await withServer({}, async (port, server) => {
     const twice = rawClient(port, encodeAlive2(entry('first', 41020)));

@@ -57,6 +57,8 @@ export class EpmdServer {
 
   /** Stops listening and drops every registration and connection. */
   close(): Promise<void> {
+    if (this.evictedWindow !== null) clearTimeout(this.evictedWindow);
+    this.evictedWindow = null;
     for (const n of this.nodes.values()) n.socket.destroy();
     for (const s of this.pending) s.destroy();
     this.nodes.clear();
@@ -125,11 +127,33 @@ export class EpmdServer {
 
   // Counts a new connection; at the cap the oldest one still waiting for its request makes room, so a flood of idle clients cannot lock out lookups.
   private admit(socket: Socket): void {
-    if (this.pending.size >= this.limits.maxConnections) {
-      const oldest = this.pending.values().next().value as Socket;
-      this.drop(oldest, `more than ${this.limits.maxConnections} connections are open; closed the oldest`);
-    }
+    if (this.pending.size >= this.limits.maxConnections) this.evict(this.pending.values().next().value as Socket);
     this.pending.add(socket);
+  }
+
+  private evicted = 0;
+  private evictedWindow: NodeJS.Timeout | null = null;
+
+  // A flood evicts a connection for each one it opens: one line, then at most one a second with the count
+  // since, so the flood cannot grow the port mapper's log by a line a connection.
+  private evict(socket: Socket): void {
+    const why = `more than ${this.limits.maxConnections} connections are open; closed the oldest`;
+    if (this.evictedWindow === null) {
+      this.drop(socket, why);
+      this.evictedWindow = setTimeout(() => this.endEvictionWindow(why), 1000);
+      this.evictedWindow.unref();
+      return;
+    }
+    this.evicted++;
+    this.pending.delete(socket);
+    socket.destroy();
+  }
+
+  private endEvictionWindow(why: string): void {
+    this.evictedWindow = null;
+    if (this.evicted === 0) return;
+    this.log(`port mapper: closed ${this.evicted} more connection${this.evicted === 1 ? '' : 's'} in the last second: ${why}`);
+    this.evicted = 0;
   }
 
   // Returns the name registered by this request, if it registered one.
