@@ -341,3 +341,52 @@ export const audit: GenEventHandler<unknown, { seen: Set<string> }, 'get', unkno
 });
 
 export type { Pid };
+
+// A ring of two class instances whose copyState makes its copy; `early` says whether it records the copy with made() first.
+const ringV1 = (early: boolean) => `
+import { ok, reply, copyState, type GenServer } from '@otp-ts/runtime';
+// Counted on globalThis: the instances are the first version's, the call that reads the count the second's.
+const runs = globalThis as { linkHookRuns?: number };
+export class Link {
+  next: any = undefined;
+  constructor(public n: number) {}
+  [copyState](copy: <V>(v: V) => V, made: <T>(out: T) => T) {
+    runs.linkHookRuns = (runs.linkHookRuns ?? 0) + 1;
+    const out = ${early ? 'made(new Link(this.n))' : 'new Link(this.n)'};
+    out.next = copy(this.next);
+    return out;
+  }
+}
+export const ring: GenServer<any, 'get', never, unknown, void> = {
+  name: 'ring',
+  init: () => {
+    const head = new Link(1);
+    head.next = { back: head };
+    return ok({ head });
+  },
+  handleCall: (_req, _from, s) => reply({ n: s.head.n, cycle: s.head.next.back === s.head, runs: runs.linkHookRuns ?? 0 }, s),
+};`;
+
+test("a class's copyState on an object in a cycle runs once and the copy keeps the cycle; without made() the cycle is refused at the check stage", async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    await code.load(compileModule('app/ring', ringV1(true), '1'));
+    await code.load(compileModule('app/loose', replaceOrFail(ringV1(false), "name: 'ring'", "name: 'loose'"), '1'));
+    await node.run(async (ctx) => {
+      const srv = await genServer.start(ctx, (code.exportsOf('app/ring') as { ring: GenServer<unknown, 'get', never, unknown, void> }).ring, undefined);
+      const v2 = replaceOrFail(ringV1(true), 'handleCall:', 'codeChange: (_o: unknown, s: any) => { s.head.n = 2; return s; },\n  handleCall:');
+      await upgradeModules(ctx, code, [compileModule('app/ring', v2, '2')]);
+      assert.deepEqual(await genServer.call(ctx, srv, 'get'), { n: 2, cycle: true, runs: 1 }, 'one copy, cycle kept');
+
+      delete (globalThis as { linkHookRuns?: number }).linkHookRuns;
+      const loose = await genServer.start(ctx, (code.exportsOf('app/loose') as { ring: GenServer<unknown, 'get', never, unknown, void> }).ring, undefined);
+      const loose2 = replaceOrFail(replaceOrFail(ringV1(false), "name: 'ring'", "name: 'loose'"), 'handleCall:', 'codeChange: (_o: unknown, s: any) => s,\n  handleCall:');
+      await assert.rejects(upgradeModules(ctx, code, [compileModule('app/loose', loose2, '2')]), (e: UpgradeError) => {
+        assert.equal(e.stage, 'check');
+        assert.match(e.message, /state\.head \(copyState\)\.back is an instance of Link reached again through a cycle while its copyState method copies it: in copyState, call its second argument with the copy/);
+        return true;
+      });
+      assert.deepEqual(await genServer.call(ctx, loose, 'get'), { n: 1, cycle: true, runs: 1 }, 'the refused upgrade left the server as it was');
+    });
+  });
+});

@@ -9,8 +9,9 @@ import { CodeServer } from './server.js';
 
 /**
  * A class may define a method under this symbol to say how its instances are copied before an upgrade's
- * codeChange sees them: it gets the copier (for nested values, sharing and cycles kept) and returns the
- * copy; returning `this` keeps the instance itself, which codeChange must then not mutate.
+ * codeChange sees them: it gets the copier (for nested values, sharing and cycles kept) and `made`, to call
+ * with its copy before it copies what may lead back to the instance (a cycle then reaches that copy), and
+ * returns the copy; returning `this` keeps the instance itself, which codeChange must then not mutate.
  */
 export const copyState: unique symbol = Symbol.for('otp-ts.copyState');
 
@@ -108,6 +109,11 @@ function classWithPrivateFields(proto: object): string | null {
   return found;
 }
 
+// The name of the class `x` is an instance of, for a refusal.
+function className(x: object): string {
+  return (Object.getPrototypeOf(x) as { constructor?: { name?: string } } | null)?.constructor?.name || 'an anonymous class';
+}
+
 // A built-in class (internal slots the copy cannot carry): kept when global (URL, AbortController, Intl.*…).
 function isOpaqueBuiltin(proto: object): boolean {
   const ctor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value as unknown;
@@ -116,11 +122,14 @@ function isOpaqueBuiltin(proto: object): boolean {
   return Function.prototype.toString.call(ctor).endsWith('{ [native code] }');
 }
 
-// A class's [copyState] method: given the copier's function for nested values, it returns the copy.
-type CopyHook = (this: object, copy: <V>(v: V) => V) => unknown;
+// A class's [copyState] method: given the copier's function for nested values and `made` (which records its copy
+// early, for cycles back to the instance), it returns the copy.
+type CopyHook = (this: object, copy: <V>(v: V) => V, made: <T>(out: T) => T) => unknown;
 
 // No copy made yet (a copy may be undefined: a copyState hook's answer).
 const NOT_SEEN = Symbol('not seen');
+// The memo's entry for an instance whose copyState runs and has not called `made` yet.
+const IN_HOOK = Symbol('copyState running');
 // The longest plain array whose names a copy lists to find properties set on it besides its elements.
 const LISTED_ARRAY = 1024;
 // Entries a copier keeps in its arrays before it moves them to a Map.
@@ -227,6 +236,7 @@ export class StateCopier {
   private value(x: object): unknown {
     const seen = this.memo.get(x);
     if (seen !== NOT_SEEN) {
+      if (seen === IN_HOOK) throw new Unprotectable(this.here(), `an instance of ${className(x)} reached again through a cycle while its copyState method copies it`, 'in copyState, call its second argument with the copy before copying what leads back (const out = made(new Node()); out.next = copy(this.next); return out)');
       this.hits++;
       return seen;
     }
@@ -260,16 +270,27 @@ export class StateCopier {
 
   // The copy a class's copyState method makes. Its own method, as are the Map's and the Set's below: a function
   // holding a closure over `this` allocates a context each call, which value() and structured() then would.
+  // Until the hook calls `made`, a cycle back to `x` is refused: running the hook again would give the cycle another copy.
   private hooked(x: object, hook: CopyHook): unknown {
-    const copy: unknown = hook.call(x, <V>(v: V): V => {
-      // A hook may catch a refusal and go on: the path is put back as it was.
-      const depth = this.depth;
-      try {
-        return this.enter(v, ' (copyState)', 'label') as V;
-      } finally {
-        this.depth = depth;
-      }
-    });
+    this.memo.set(x, IN_HOOK);
+    let early: unknown = NOT_SEEN;
+    const copy: unknown = hook.call(
+      x,
+      <V>(v: V): V => {
+        // A hook may catch a refusal and go on: the path is put back as it was.
+        const depth = this.depth;
+        try {
+          return this.enter(v, ' (copyState)', 'label') as V;
+        } finally {
+          this.depth = depth;
+        }
+      },
+      <T>(out: T): T => {
+        early = out;
+        return this.memo.set(x, out);
+      },
+    );
+    if (early !== NOT_SEEN && copy !== early) throw new Unprotectable(this.here(), `an instance of ${className(x)} whose copyState method returned another object than the one it gave made()`, 'return the object passed to made()');
     return this.memo.set(x, copy);
   }
 
