@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { genServer } from '../src/index.ts';
+import { application, genServer } from '../src/index.ts';
 import { readReleases } from '../src/release/files.ts';
 import { withRelease, APP, type FixtureVersion } from './release-fixture.ts';
 import type { InstallError } from '../src/release/handler.ts';
@@ -70,5 +70,23 @@ export const srv = { name: 'srv', init: () => ok({ n: 0 }), handleCall: (_r: unk
     await (handler.install as Install)('2', { probeMs: 0 });
     assert.equal(state.files.release.vsn, '2');
     assert.equal(await state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'get')), 50);
+  });
+});
+
+test("after an upgrade that changed the application's callback module, stopping the application runs the new version's prepStop and stop", async () => {
+  // The application module of version v records which version's prepStop and stop ran.
+  const app = (v: number) =>
+    APP.replace(
+      'export default { start:',
+      `const seen = ((globalThis as any).fxAppStops ??= []);\nexport default { prepStop: (s: unknown) => { seen.push('prepStop ${v}'); return s; }, stop: () => { seen.push('stop ${v}'); }, start:`,
+    );
+  assert.notEqual(app(1), APP, 'the edit applied');
+  const v = (n: number): FixtureVersion => ({ vsn: String(n), modules: { 'fx/app': app(n), 'fx/srv': srv(n) }, changed: ['fx/app', 'fx/srv'] });
+  const seen: string[] = ((globalThis as { fxAppStops?: string[] }).fxAppStops = []);
+  await withRelease([v(1), v(2)], async (state, handler) => {
+    await (handler.install as Install)('2', { probeMs: 0 });
+    assert.equal(state.files.release.vsn, '2');
+    await state.node.run((ctx) => application.stop(ctx, 'fx'));
+    assert.deepEqual(seen, ['prepStop 2', 'stop 2']);
   });
 });

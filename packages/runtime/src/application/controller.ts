@@ -7,7 +7,7 @@ import { ok, noreply, reply, type GenServer } from '../gen-server/types.js';
 import { loggerOf, isNormalExit } from '../logger.js';
 import { describeReason } from '../errors.js';
 import { envOf } from './env.js';
-import { AppExited, runMaster, StopApp } from './master.js';
+import { AppExited, NewCallbackModule, runMaster, StopApp } from './master.js';
 import { validateResource } from './resource.js';
 import { escalationHeld } from '../supervisor/escalation.js';
 import { ApplicationError, checkStartType, type AppResource, type ApplicationModule, type ModuleLoader, type RunningApp, type StartType } from './types.js';
@@ -171,6 +171,8 @@ async function updateApp(state: State, resource: AppResource, config: Record<str
   }
   const removed = Object.keys(before).filter((k) => !(k in after));
   const mod = typeof r.mod === 'object' ? r.mod : undefined;
+  const master = state.started.get(r.name)?.master;
+  if (mod !== undefined && master) state.ctx.send(master, new NewCallbackModule(mod));
   if (state.started.has(r.name) && mod?.configChange && (Object.keys(changed).length || Object.keys(added).length || removed.length)) {
     await mod.configChange(changed, added, removed);
   }

@@ -22,6 +22,11 @@ export class StopApp {
   constructor(readonly from: From) {}
 }
 
+/** Tells a running application's master of its new callback module (a release upgrade replaced it): its prepStop and stop run. */
+export class NewCallbackModule {
+  constructor(readonly mod: ApplicationModule) {}
+}
+
 /**
  * An application master: the group leader of its application's processes (every process its start spawns,
  * and theirs, inherit it). It starts the top supervisor linked to itself, runs the start phases, then watches
@@ -67,21 +72,24 @@ async function lead(ctx: ProcessContext, app: string, mod: ApplicationModule, ar
     throw new ExitSignal(error);
   }
   ack(true, top);
+  // OTP's master calls Mod:prep_stop and Mod:stop as remote calls: the newest version's, after an upgrade.
+  let current = mod;
   for (;;) {
     const m = await ctx.receive();
-    if (m instanceof Exit && m.from === top) {
+    if (m instanceof NewCallbackModule) current = m.mod;
+    else if (m instanceof Exit && m.from === top) {
       // As OTP's application master: a tree that exited on its own still gets prepStop and stop.
-      state = await prepStop(ctx, app, mod, state);
+      state = await prepStop(ctx, app, current, state);
       killLed(ctx, ctx.self());
-      await stopCallback(ctx, app, mod, state);
+      await stopCallback(ctx, app, current, state);
       ctx.send(controller, new AppExited(app, m.reason));
       return;
     }
     if (m instanceof StopApp || (m instanceof Exit && m.from === controller)) {
-      state = await prepStop(ctx, app, mod, state);
+      state = await prepStop(ctx, app, current, state);
       await shutdownTree(ctx, top);
       killLed(ctx, ctx.self());
-      await stopCallback(ctx, app, mod, state);
+      await stopCallback(ctx, app, current, state);
       if (m instanceof StopApp) replyTo(m.from, 'ok');
       return;
     }
