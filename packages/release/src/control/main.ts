@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { rpc, BadRpc } from '@otp-ts/runtime';
-import { bootRelease, permanentVersion, readReleases, readVersion, versionVariables, colours } from '@otp-ts/runtime/tools';
+import { bootRelease, permanentVersion, readReleases, readVersion, ReleaseBusyError, versionVariables, colours } from '@otp-ts/runtime/tools';
 import { formatReport } from './report.js';
 import { alive, call, describe, pidFile, program, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode } from './client.js';
 import { daemon, heartCommand } from './daemon.js';
@@ -208,7 +208,8 @@ async function unpackIfNeeded(what: string): Promise<string> {
   try {
     return await unpack(root, what);
   } catch (error) {
-    throw new ScriptError((error as Error).message, 2);
+    // Another unpack or install holding the root is no fault of the input: the same command works once it is done.
+    throw new ScriptError((error as Error).message, error instanceof ReleaseBusyError ? 1 : 2);
   }
 }
 

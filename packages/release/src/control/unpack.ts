@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { extract } from 'tar';
-import { hasVersion, readReleases, writeReleases, type ReleaseFile, type ReleasesFile } from '@otp-ts/runtime/tools';
+import { hasVersion, readReleases, withReleasesLock, writeReleases, type ReleaseFile, type ReleasesFile } from '@otp-ts/runtime/tools';
 import { checkStaged } from './unpack-check.js';
 
 /** Where a version's tarball was found: a path given on the command line, or by its version in releases/ or the root. */
@@ -79,6 +79,7 @@ function ownLibs(releases: ReleasesFile, vsn: string, release: ReleaseFile): str
 // Moves a checked staging folder's version in (lib/ folders and npm packages it lacks, releases/<vsn>/, then
 // RELEASES.json); an unpacked copy it replaces goes aside first, and so does what an unpack of it killed part way
 // left (its releases/<vsn>/ or lib/ folders, which RELEASES.json does not list). Any failure takes every move back.
+// Run under the root's lock, `releases` read under it.
 async function moveIn(root: string, staging: string, releases: ReleasesFile, release: ReleaseFile, tarball: string): Promise<void> {
   const vsn = release.vsn;
   const moves = new Moves();
@@ -91,10 +92,8 @@ async function moveIn(root: string, staging: string, releases: ReleasesFile, rel
     moves.mergeMissing(join(staging, 'lib'), join(root, 'lib'), 0);
     moves.mergeMissing(join(staging, 'node_modules'), join(root, 'node_modules'));
     moves.move(join(staging, 'releases', vsn), join(root, 'releases', vsn));
-    // Read again: the node (an install making a version permanent) or another unpack may have written it meanwhile.
-    const latest = await readReleases(root);
     const entry = { vsn, status: 'unpacked' as const, applications: release.applications };
-    const next: ReleasesFile = { ...latest, releases: latest.releases.some((r) => r.vsn === vsn) ? latest.releases.map((r) => (r.vsn === vsn ? entry : r)) : [...latest.releases, entry] };
+    const next: ReleasesFile = { ...releases, releases: releases.releases.some((r) => r.vsn === vsn) ? releases.releases.map((r) => (r.vsn === vsn ? entry : r)) : [...releases.releases, entry] };
     await writeReleases(root, next);
   } catch (error) {
     moves.rollback();
@@ -141,10 +140,16 @@ export async function unpack(root: string, what: string): Promise<string> {
     }
     const release = checkStaged(staging, tarball, releases.name);
     const vsn = release.vsn;
-    const current = listed(vsn);
-    if (current && current.status !== 'unpacked') return vsn;
     writeFileSync(join(staging, 'releases', vsn, 'unpacked.json'), `${JSON.stringify({ tarball: basename(tarball), sha256: digest } satisfies UnpackedFrom, null, 2)}\n`);
-    await moveIn(root, staging, releases, release, tarball);
+    // One unpack or install at a time changes the root: what it holds is read again under the lock.
+    await withReleasesLock(root, async () => {
+      const latest = await readReleases(root);
+      const current = latest.releases.find((r) => r.vsn === vsn);
+      if (current && current.status !== 'unpacked') return;
+      // Another unpack of this very tarball finished while this one extracted: nothing to replace.
+      if (current && hasVersion(root, vsn) && unpackedFrom(root, vsn)?.sha256 === digest && !found.explicit) return;
+      await moveIn(root, staging, latest, release, tarball);
+    });
     return vsn;
   } finally {
     rmSync(staging, { recursive: true, force: true });

@@ -2,7 +2,8 @@
 // process killed between its moves) leaves, and what the next unpack of the same version does with it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create } from 'tar';
@@ -56,6 +57,52 @@ test('an unpack of another build of the version, killed after it moved a lib fol
     assert.deepEqual(listed(root), ['0.1.0 permanent', '0.2.0 unpacked']);
     assert.match(readFileSync(join(root, 'lib', 'fx-0.2.0', 'src', 'srv.js'), 'utf8'), /"0\.2\.0"/, "the tarball's module, not the stale one");
     assert.match(readFileSync(join(root, 'releases', '0.2.0', 'release.json'), 'utf8'), /"vsn":"0\.2\.0"/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+// Waits for `condition`, polling, until `deadlineMs` has passed.
+async function until(condition: () => boolean, what: string, deadlineMs = 20_000): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  while (!condition()) {
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test('an unpack waits for the lock another unpack or install holds on RELEASES.json, then adds its version to what that one wrote', async () => {
+  const root = await rootWithTarball('0.2.0');
+  const file = join(root, 'releases', 'RELEASES.json');
+  const lock = join(root, 'releases', 'RELEASES.json.lock');
+  try {
+    // Another command (this very process, alive) holds the lock and has read RELEASES.json.
+    writeFileSync(lock, `${process.pid}\n`);
+    const readByTheOther = JSON.parse(readFileSync(file, 'utf8')) as { releases: unknown[] };
+    let settled = false;
+    const unpacking = unpack(root, '0.2.0').finally(() => (settled = true));
+    // The unpack has extracted and checked the tarball (its staging folder holds unpacked.json) and waits, or is done.
+    const staged = () => readdirSync(root).some((e) => e.startsWith('.unpack') && existsSync(join(root, e, 'releases', '0.2.0', 'unpacked.json')));
+    await until(() => settled || staged(), 'the unpack to reach the lock');
+    // The other command writes what it read plus its change, and lets go.
+    readByTheOther.releases.push({ vsn: '0.3.0', status: 'unpacked', applications: [{ name: 'fx', vsn: '0.3.0' }] });
+    writeFileSync(file, JSON.stringify(readByTheOther));
+    rmSync(lock);
+    assert.equal(await unpacking, '0.2.0');
+    assert.deepEqual(listed(root), ['0.1.0 permanent', '0.3.0 unpacked', '0.2.0 unpacked'], "neither command's entry is lost");
+    assert.equal(existsSync(lock), false, 'the unpack let go of the lock');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a lock left by a process that died (killed mid-unpack) does not stop the next unpack', async () => {
+  const root = await rootWithTarball('0.2.0');
+  try {
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    writeFileSync(join(root, 'releases', 'RELEASES.json.lock'), `${dead.stdout}\n`);
+    assert.equal(await unpack(root, '0.2.0'), '0.2.0');
+    assert.deepEqual(listed(root), ['0.1.0 permanent', '0.2.0 unpacked']);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

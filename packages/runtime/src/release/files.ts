@@ -1,4 +1,5 @@
-import { readFile, writeFile, rename } from 'node:fs/promises';
+import { readFile, writeFile, rename, rm } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReleaseConfigError, checkSysConfig, nodeArgsVariables, parseNodeArgs, substituteEnv, variablesOf, type NodeArgs } from './config.js';
@@ -28,6 +29,74 @@ export async function writeReleases(root: string, releases: ReleasesFile): Promi
   const file = join(root, 'releases', 'RELEASES.json');
   await writeFile(`${file}.tmp`, `${JSON.stringify(releases, null, 2)}\n`);
   await rename(`${file}.tmp`, file);
+}
+
+/** Another unpack or install holds the release root's lock past the wait: nothing was changed, the command can run again. */
+export class ReleaseBusyError extends Error {
+  constructor(
+    message: string,
+    /** The OS pid holding the lock, when the lock file names one. */
+    readonly holder: number | undefined,
+  ) {
+    super(message);
+    this.name = 'ReleaseBusyError';
+  }
+}
+
+// Whether OS process `pid` runs (EPERM: it runs as another user).
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+// The OS pid a lock file names, or undefined (gone, or not written yet).
+async function holderOf(lock: string): Promise<number | undefined> {
+  const text = await readFile(lock, 'utf8').catch(() => '');
+  const pid = Number(text.trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+// Takes the lock file (created exclusively, naming this process); a lock whose process is gone (killed) is taken over.
+async function acquire(lock: string, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      await writeFile(lock, `${process.pid}\n`, { flag: 'wx' });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = await holderOf(lock);
+    if (holder !== undefined && !running(holder)) {
+      // Read again just before removing it: another process may have taken the stale lock over meanwhile.
+      if ((await holderOf(lock)) === holder) await rm(lock, { force: true });
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      throw new ReleaseBusyError(`another unpack or upgrade${holder === undefined ? '' : ` (os pid ${holder})`} is changing ${join(lock, '..', 'RELEASES.json')}: wait for it to finish and run this again (if no such process runs, remove ${lock})`, holder);
+    }
+    await delay(20);
+  }
+}
+
+/**
+ * Runs `work` holding the release root's lock (releases/RELEASES.json.lock), as OTP's release_handler serves one
+ * change at a time: unpacks and installs that read and rewrite RELEASES.json take turns, across OS processes (the
+ * start script's commands and the node). A lock whose process died is taken over; one held past `waitMs` throws
+ * ReleaseBusyError. Not re-entrant.
+ */
+export async function withReleasesLock<T>(root: string, work: () => Promise<T>, waitMs = 30_000): Promise<T> {
+  const lock = join(root, 'releases', 'RELEASES.json.lock');
+  await acquire(lock, waitMs);
+  try {
+    return await work();
+  } finally {
+    await rm(lock, { force: true });
+  }
 }
 
 /** The version RELEASES.json marks permanent (the one a boot starts). */

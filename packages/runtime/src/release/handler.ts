@@ -10,10 +10,10 @@ import { evaluateTogether } from '../code/batch.js';
 import { loadBuiltApplication, readBuiltModules, type AppFile } from '../code/app-loader.js';
 import type { ModuleSource, ModuleVersion } from '../code/module.js';
 import { upgradeKeepingStates, UpgradeError } from '../code/upgrade.js';
-import { hasVersion, readReleases, readVersion, writeReleases, type VersionFiles } from './files.js';
+import { hasVersion, readReleases, readVersion, ReleaseBusyError, withReleasesLock, writeReleases, type VersionFiles } from './files.js';
 import { startApplications, stopApplications } from './apps.js';
 import type { LastUpgrade, RunningRelease } from './running.js';
-import type { AppChange, RelupStep } from './types.js';
+import type { AppChange, ReleasesFile, RelupStep } from './types.js';
 import { reasonText, snapshotTargets, UpgradeGuard, watchExits, type Snapshot, type Watch } from './guard.js';
 
 export type { LastUpgrade, RunningRelease };
@@ -367,8 +367,19 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
 
 /** Marks a version permanent in RELEASES.json (the one the next boot starts); the previous one becomes old. */
 export async function makePermanent(root: string, vsn: string): Promise<void> {
-  const releases = await readReleases(root);
-  const files = await readVersion(root, vsn, {}).catch(() => undefined);
+  // A rollback to the version still permanent takes no lock and writes nothing (so it does not fail where the install it undoes did).
+  if (!marked(await readReleases(root), vsn)) return;
+  await withReleasesLock(root, async () => {
+    const releases = await readReleases(root);
+    if (!marked(releases, vsn)) return;
+    const files = await readVersion(root, vsn, {}).catch(() => undefined);
+    if (!releases.releases.some((r) => r.vsn === vsn)) releases.releases.push({ vsn, status: 'permanent', applications: files?.release.applications ?? [] });
+    await writeReleases(root, releases);
+  });
+}
+
+// Marks `vsn` permanent in `releases` (the previous one old); whether that changed anything (an unlisted version is added by the caller).
+function marked(releases: ReleasesFile, vsn: string): boolean {
   let found = false;
   let changed = false;
   for (const r of releases.releases) {
@@ -377,9 +388,7 @@ export async function makePermanent(root: string, vsn: string): Promise<void> {
     changed ||= status !== r.status;
     r.status = status;
   }
-  if (!found) releases.releases.push({ vsn, status: 'permanent', applications: files?.release.applications ?? [] });
-  // A rollback to the version still permanent writes nothing (so it does not fail where the install it undoes did).
-  if (changed || !found) await writeReleases(root, releases);
+  return changed || !found;
 }
 
 // The last step of an install, inside its rollback: the version becomes the one the next boot starts, or the install
@@ -397,9 +406,12 @@ async function permanent(root: string, vsn: string): Promise<void> {
 async function checkWritable(root: string): Promise<void> {
   const file = join(root, 'releases', 'RELEASES.json');
   try {
-    await writeFile(`${file}.tmp`, '');
-    await rm(`${file}.tmp`);
+    await withReleasesLock(root, async () => {
+      await writeFile(`${file}.tmp`, '');
+      await rm(`${file}.tmp`);
+    });
   } catch (error) {
+    if (error instanceof ReleaseBusyError) throw new InstallError('check', error.message);
     throw new InstallError('check', `${file} cannot be written (${(error as Error).message}), so no version could be made permanent: make ${join(root, 'releases')} writable by the node's user and run the upgrade again`);
   }
 }
