@@ -219,8 +219,11 @@ describe('a release deployed from its tarball and run as a daemon', { timeout: 6
     copyFileSync(join(rel, 'kiosk-0.4.0.tar.gz'), join(deploy, 'releases', 'kiosk-0.4.0.tar.gz'));
     const state = () => evalOn("sys.getState(ctx, 'kiosk_server').then((s) => `${Object.keys(s)} apples=${s.counts.apples} label=${s.label}`)", 'state');
     const skipping = await run(script, ['upgrade', '0.4.0'], deploy);
-    assert.equal(skipping.status, 1, skipping.out);
-    assert.match(skipping.stderr, /no relup leads from 0\.1\.0 to 0\.4\.0: build 0\.4\.0 with otp release --upgrade-from 0\.1\.0/);
+    assert.equal(skipping.status, 2, skipping.out);
+    assert.match(skipping.stderr, /^kiosk: no relup leads from 0\.1\.0 to 0\.4\.0: build 0\.4\.0 with otp release --upgrade-from 0\.1\.0/);
+    const unknownDown = await run(script, ['downgrade', '0.0.9'], deploy);
+    assert.equal(unknownDown.status, 2, unknownDown.out);
+    assert.match(unknownDown.stderr, /^kiosk: version 0\.0\.9 is not unpacked in .*: unpack it first/);
     await ok(run(script, ['upgrade', '0.2.0'], deploy), 'upgrade 0.2.0 again');
     assert.match(await ok(run(script, ['upgrade', '0.4.0'], deploy), 'upgrade 0.4.0'), /upgraded 0\.2\.0 → 0\.4\.0/);
     assert.equal(await state(), "'counts,total,label apples=3 label=v4'");

@@ -90,3 +90,17 @@ test("after an upgrade that changed the application's callback module, stopping 
     assert.deepEqual(seen, ['prepStop 2', 'stop 2']);
   });
 });
+
+test('an install to a version the node cannot go to (not unpacked, no relup to it, running already) is answered as a refusal, for the start script to exit 2, and changes nothing', async () => {
+  await withRelease([version(1), version(2)], async (state, handler) => {
+    const refusal = (r: unknown) => (r as { refused?: string }).refused;
+    assert.match(refusal(await (handler.install as Install)('9', { probeMs: 0 })) ?? '', /^version 9 is not unpacked in .*: unpack it first \(bin\/fx unpack 9\); versions here: 1, 2$/);
+    assert.match(refusal(await (handler.install as Install)('1', { probeMs: 0 })) ?? '', /^fx 1 is already running$/);
+    await (handler.install as Install)('2', { probeMs: 0 });
+    // 2's relup has no step from 2 to 2's successor, and 1 has no relup at all: a version with no way to it.
+    state.files = { ...state.files, relup: undefined };
+    assert.match(refusal(await (handler.install as Install)('1', { probeMs: 0 })) ?? '', /^no relup leads from 2 to 1: build 1 with otp release --upgrade-from 2$/);
+    assert.equal(state.files.release.vsn, '2');
+    assert.equal(state.lastUpgrade?.outcome, 'installed', 'a refusal is no upgrade');
+  });
+});

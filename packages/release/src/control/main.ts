@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { rpc, BadRpc } from '@otp-ts/runtime';
-import { bootRelease, permanentVersion, readReleases, readVersion, ReleaseBusyError, versionVariables, colours } from '@otp-ts/runtime/tools';
+import { bootRelease, permanentVersion, readReleases, readVersion, ReleaseBusyError, versionVariables, colours, type InstallRefused } from '@otp-ts/runtime/tools';
 import { formatReport } from './report.js';
 import { alive, call, describe, pidFile, program, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode } from './client.js';
 import { daemon, heartCommand } from './daemon.js';
@@ -246,6 +246,8 @@ async function installCommand(what: string, probeMs: number | undefined, verb: '
       throw error;
     }
   });
+  // An unknown version, one not unpacked, one no relup reaches, or the running one: bad input, nothing was tried.
+  if (report !== null && typeof report === 'object' && 'refused' in report) throw new ScriptError(String((report as InstallRefused).refused), 2);
   process.stdout.write(`${formatReport(report as Parameters<typeof formatReport>[0], performance.now() - started)}\n`);
   return 0;
 }

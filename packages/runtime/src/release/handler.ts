@@ -50,6 +50,11 @@ export class InstallError extends Error {
   }
 }
 
+/** The release handler's answer to an install whose version it cannot go to (the start script exits 2 with it). */
+export interface InstallRefused {
+  refused: string;
+}
+
 /** How `install` checks the new version before making it permanent. */
 export interface InstallOptions {
   /** Run the health probe and hold escalations until permanence (default true; the rollback itself runs without). */
@@ -442,6 +447,9 @@ export function releaseHandler(state: RunningRelease): Record<string, (...args: 
         } catch (error) {
           // The install's own error, not node.run's wrapping of its process's exit.
           const failure: unknown = error instanceof Error && error.name === 'ProcessExit' ? error.cause : error;
+          // A version this node cannot go to (unknown, not unpacked, no relup, running already) is the caller's input,
+          // not a failed install: answered as a refusal, since only an error's message crosses rpc.
+          if (failure instanceof InstallError && failure.stage === 'find') return { refused: failure.message } satisfies InstallRefused;
           // A refusal before the swap changes nothing: only what touched the node is kept.
           if (!(failure instanceof InstallError) || !['find', 'check', 'evaluate'].includes(failure.stage))
             state.lastUpgrade = { from, to: vsn, at: Date.now(), outcome: 'rolled back', reason: failure instanceof Error ? failure.message : String(failure), modules: attempt.modules, processes: attempt.processes, suspendedMs: attempt.suspendedMs };
