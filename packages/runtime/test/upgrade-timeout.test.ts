@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genServer, genStatem, upgradeModules, TIMEOUT, type GenServer, type GenStatem, type Pid, type ProcessContext } from '@otp-ts/runtime';
+import { genServer, genStatem, supervisor, upgradeModules, TIMEOUT, type GenServer, type GenStatem, type Pid, type ProcessContext, type UpgradeError } from '@otp-ts/runtime';
 import { withNode, compileModule, codeServerFor } from './helpers.ts';
 import { waitFor, editsOrFail } from '../../../test/support/wait.ts';
 
@@ -140,6 +140,40 @@ test('a gen_statem busy in a callback when an upgrade comes keeps the event, sta
         fired.add(m.fired);
       }
       assert.deepEqual([...fired].sort(), ['genericTimeout', 'stateTimeout', 'timeout']);
+    });
+  });
+});
+
+// A door whose version 2's codeChange returns a promise that never settles.
+const doorV1 = `
+import { type GenStatem } from '@otp-ts/runtime';
+export const door: GenStatem<string, { n: number }, 'get', never, unknown, void> = {
+  name: 'door',
+  callbackMode: 'handleEvent',
+  init: () => ({ type: 'ok', state: 'locked', data: { n: 1 } }),
+  handleEvent: (e, state) => (e.type === 'call' ? { type: 'keepStateAndData', actions: [{ reply: [e.from, [state, 1]] }] } : { type: 'keepStateAndData' }),
+};`;
+const doorV2 = editsOrFail(doorV1, [
+  ['[state, 1]', '[state, 2]'],
+  ['  handleEvent:', '  codeChange: () => new Promise(() => undefined),\n  handleEvent:'],
+]);
+
+test('a process whose codeChange never settles does not stay hung after the rollback: it is killed, the error says so, and its supervisor restarts it on the old code', async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    await code.load(compileModule('app/upt_door', doorV1, '1'));
+    const door = () => (code.exportsOf('app/upt_door') as { door: GenStatem<string, unknown, 'get', never, unknown, void> }).door;
+    await node.run(async (ctx) => {
+      const sup = await supervisor.start(ctx, { init: () => ({ type: 'ok', flags: { strategy: 'oneForOne', intensity: 5, period: 5 }, children: [{ id: 'door', start: (c: ProcessContext) => genStatem.startLink(c, door(), undefined, { name: 'upt_door' }) }] }) }, undefined);
+      const before = ctx.whereis('upt_door')!;
+      await assert.rejects(upgradeModules(ctx, code, [compileModule('app/upt_door', doorV2, '2')], { timeoutMs: 300 }), (e: UpgradeError) => {
+        assert.equal(e.stage, 'codeChange');
+        assert.match(e.message, new RegExp(`; ${before.toString().replace(/[<>.]/g, '\\$&')} answered neither its codeChange nor the rollback within 300 ms and was killed \\(its supervisor restarts it on the old code\\)$`));
+        return true;
+      });
+      const after = await waitFor('the door restarted', () => { const p = ctx.whereis('upt_door'); return p !== undefined && p !== before ? p : undefined; });
+      assert.deepEqual(await genStatem.call(ctx, after, 'get', 2000), ['locked', 1], 'the restarted door serves on the old code');
+      await genServer.stop(ctx, sup);
     });
   });
 });

@@ -1,6 +1,7 @@
 import type { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
 import { genMultiCall } from '../gen/call.js';
+import { CallError } from '../gen/errors.js';
 import { From, SystemMessage, type SystemRequest } from '../gen/messages.js';
 import { SysFailure, callbackModulesOf, isSysSuspended, migratedState, sysTargetOf, type CodeChange, type SysTarget } from '../gen/sys-handler.js';
 import { isThenable } from '../gen/attempt.js';
@@ -321,12 +322,30 @@ async function migrate(ctx: ProcessContext, changes: Change[], byModule: Map<str
 }
 
 // Puts back the tables, then the snapshot (callback modules and the original state) of every process that was sent a
-// changeCode, answered or not: requests reach a process in order, so the restore runs after its changeCode.
-async function rollBack(ctx: ProcessContext, code: CodeServer, previous: Map<string, { current: ModuleVersion | null; old: ModuleVersion | null }>, participants: Participant[], timeoutMs: number): Promise<void> {
+// changeCode, answered or not: requests reach a process in order, so the restore runs after its changeCode. A process
+// that answers neither within the timeout is stuck in its codeChange (a promise that never settles) and would never
+// serve again: it is killed, so that its supervisor restarts it on the old code (OTP's release handler restarts the
+// node when a code change hangs). Resolves to the processes killed.
+async function rollBack(ctx: ProcessContext, code: CodeServer, previous: Map<string, { current: ModuleVersion | null; old: ModuleVersion | null }>, participants: Participant[], timeoutMs: number): Promise<Pid[]> {
   for (const [name, before] of previous) code.restore(name, before.current, before.old);
   // A direct migration is applied only once every codeChange succeeded: nothing of it to undo.
   const touched = participants.filter((p) => p.changeSent && ctx.isAlive(p.pid));
-  await genMultiCall(ctx, touched.map((p) => p.pid), (from, i) => new SystemMessage(from, { type: 'restore', snapshot: touched[i]!.saved }), 'restore', timeoutMs);
+  const answers = await genMultiCall(ctx, touched.map((p) => p.pid), (from, i) => new SystemMessage(from, { type: 'restore', snapshot: touched[i]!.saved }), 'restore', timeoutMs);
+  const stuck: Pid[] = [];
+  answers.forEach((answer, i) => {
+    const pid = touched[i]!.pid;
+    if (answer.ok || !(answer.error instanceof CallError) || answer.error.failure !== 'timeout' || !ctx.isAlive(pid)) return;
+    ctx.exit(pid, 'kill');
+    stuck.push(pid);
+  });
+  return stuck;
+}
+
+// The failure, saying which processes the rollback had to kill.
+function withKilled(failure: UpgradeError, killed: readonly Pid[], timeoutMs: number): UpgradeError {
+  if (killed.length === 0) return failure;
+  const which = killed.join(', ');
+  return new UpgradeError(failure.stage, failure.module, `${failure.message}; ${which} answered neither its codeChange nor the rollback within ${timeoutMs} ms and was killed (its supervisor restarts it on the old code)`, failure.pid, { cause: failure.cause });
 }
 
 // Resumes every process a suspend was sent to, without waiting for the answers: each resumes as soon as it reads its mailbox.
@@ -451,10 +470,10 @@ export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer
       const byModule = moduleChanges(versions, previous, options);
       failure = await migrate(ctx, changes, byModule, options, participants, timeoutMs);
     }
-    if (failure) await rollBack(ctx, code, previous, participants, timeoutMs);
+    if (failure) failure = withKilled(failure, await rollBack(ctx, code, previous, participants, timeoutMs), timeoutMs);
   } catch (error) {
     failure = new UpgradeError('codeChange', changes[0]?.module ?? versions[0]?.module ?? '', `upgrade rolled back: ${(error as Error)?.message ?? String(error)}`, undefined, { cause: error });
-    await rollBack(ctx, code, previous, participants, timeoutMs).catch(() => undefined);
+    failure = withKilled(failure, await rollBack(ctx, code, previous, participants, timeoutMs).catch(() => []), timeoutMs);
   } finally {
     resumeAll(ctx, participants);
     resumedAt = performance.now();
