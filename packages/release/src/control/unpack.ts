@@ -32,6 +32,17 @@ function unpackedFrom(root: string, vsn: string): UnpackedFrom | undefined {
   }
 }
 
+// An installed version stays as it is: the same build's tarball (or one whose origin is not recorded, as a version built in
+// place or deployed by hand) is no news; another build of it is refused rather than silently ignored, or upgrade would
+// install the old build's code under the new build's name.
+function keptInstalled(root: string, vsn: string, status: string, digest: string, tarball: string): string {
+  const recorded = unpackedFrom(root, vsn);
+  if (recorded !== undefined && recorded.sha256 !== digest) {
+    throw new Error(`${tarball} is another build of ${vsn}, which is installed here (${status}) from ${recorded.tarball}: an installed version does not change; give the new build another version (bump "version", then otp release --tar --upgrade-from)`);
+  }
+  return vsn;
+}
+
 /** Moves into the root and remembers how to take each move back, so a failure part way leaves the root as it was. */
 class Moves {
   private readonly undo: Array<() => void> = [];
@@ -127,7 +138,8 @@ export async function unpack(root: string, what: string): Promise<string> {
   const entry = listed(what);
   if (!found.explicit && entry && hasVersion(root, what)) {
     const recorded = unpackedFrom(root, what);
-    if (entry.status !== 'unpacked' || recorded === undefined || recorded.sha256 === digest) return what;
+    if (entry.status !== 'unpacked') return keptInstalled(root, entry.vsn, entry.status, digest, tarball);
+    if (recorded === undefined || recorded.sha256 === digest) return what;
   }
   const staging = join(root, `.unpack-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
@@ -145,7 +157,7 @@ export async function unpack(root: string, what: string): Promise<string> {
     await withReleasesLock(root, async () => {
       const latest = await readReleases(root);
       const current = latest.releases.find((r) => r.vsn === vsn);
-      if (current && current.status !== 'unpacked') return;
+      if (current && current.status !== 'unpacked') return void keptInstalled(root, vsn, current.status, digest, tarball);
       // Another unpack of this very tarball finished while this one extracted: nothing to replace.
       if (current && hasVersion(root, vsn) && unpackedFrom(root, vsn)?.sha256 === digest && !found.explicit) return;
       await moveIn(root, staging, latest, release, tarball);

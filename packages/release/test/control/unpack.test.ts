@@ -107,3 +107,26 @@ test('a lock left by a process that died (killed mid-unpack) does not stop the n
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('another build of a version installed from a tarball is refused, by path or by its version, rather than ignored; the same build is no news', async () => {
+  const root = await rootWithTarball('0.2.0');
+  const build = mkdtempSync(join(tmpdir(), 'otp-unpack-build-'));
+  try {
+    assert.equal(await unpack(root, '0.2.0'), '0.2.0');
+    // 0.2.0 was installed, then the node went back to 0.1.0: 0.2.0 is old.
+    writeFileSync(join(root, 'releases', 'RELEASES.json'), JSON.stringify({ name: 'fx', releases: [{ vsn: '0.1.0', status: 'permanent', applications: [{ name: 'fx', vsn: '0.1.0' }] }, { vsn: '0.2.0', status: 'old', applications: [{ name: 'fx', vsn: '0.2.0' }] }] }));
+    assert.equal(await unpack(root, join(root, 'releases', 'fx-0.2.0.tar.gz')), '0.2.0', 'the same build, by path');
+    writeVersion(build, '0.2.0', 'fixed build');
+    const other = join(build, 'fx-0.2.0.tar.gz');
+    await create({ file: other, cwd: build, gzip: true, portable: true }, ['lib', 'releases']);
+    const refusal = /fx-0\.2\.0\.tar\.gz is another build of 0\.2\.0, which is installed here \(old\) from fx-0\.2\.0\.tar\.gz: an installed version does not change; give the new build another version/;
+    await assert.rejects(unpack(root, other), refusal);
+    writeFileSync(join(root, 'releases', 'fx-0.2.0.tar.gz'), readFileSync(other));
+    await assert.rejects(unpack(root, '0.2.0'), refusal);
+    assert.match(readFileSync(join(root, 'lib', 'fx-0.2.0', 'src', 'srv.js'), 'utf8'), /"0\.2\.0"/, 'the installed build stays');
+    assert.deepEqual(listed(root), ['0.1.0 permanent', '0.2.0 old']);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+    rmSync(build, { recursive: true, force: true });
+  }
+});
