@@ -1,5 +1,6 @@
 import type { ExitReason } from '../messages.js';
-import type { Pid } from '../pid.js';
+import { Ref, type Pid } from '../pid.js';
+import { RuntimeError } from '../errors.js';
 import type { ProcessContext } from '../types.js';
 import { startAcknowledged, type StartOptions } from '../gen/start.js';
 import { DEFAULT_CALL_TIMEOUT, genCall, whereisServer, type ServerRef } from '../gen/call.js';
@@ -72,10 +73,18 @@ function swapOp(old: [HandlerId<AnyHandler>, unknown], next: [HandlerId<AnyHandl
   return { type: 'swapHandler', old: old[0], oldArgs: old[1], next: next[0], nextArgs: next[1], supervisor };
 }
 
-/** Sends an event to every handler and returns at once; dropped if the manager does not exist. */
+/**
+ * Sends an event to every handler and returns at once. As OTP's notify (a plain send): a local name nobody
+ * holds throws `badarg`; a dead pid, a name on another node or a via-name nobody holds drops the event.
+ */
 export function notify<E>(ctx: ProcessContext, manager: ManagerRef<E>, event: E): void {
-  const pid = whereisServer(ctx, manager);
-  if (pid !== undefined) ctx.send(pid, new NotifyMessage(event));
+  if (manager !== null && typeof manager === 'object' && 'via' in manager) {
+    const pid = whereisServer(ctx, manager);
+    if (pid !== undefined) ctx.send(pid, new NotifyMessage(event));
+    return;
+  }
+  if (manager instanceof Ref) throw new RuntimeError('badarg', `${String(manager)} is a ref, not an event manager: notify a pid, a registered name, { name, node } or { via, name }`);
+  ctx.send(manager, new NotifyMessage(event));
 }
 
 /** Sends an event and returns once every handler has handled it; throws `CallError` noproc if the manager does not exist. */
