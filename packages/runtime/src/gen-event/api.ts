@@ -1,12 +1,12 @@
 import type { ExitReason } from '../messages.js';
-import { Ref, type Pid } from '../pid.js';
+import { Pid, Ref } from '../pid.js';
 import { RuntimeError } from '../errors.js';
 import type { ProcessContext } from '../types.js';
 import { startAcknowledged, type StartOptions } from '../gen/start.js';
-import { DEFAULT_CALL_TIMEOUT, genCall, whereisServer, type ServerRef } from '../gen/call.js';
+import { DEFAULT_CALL_TIMEOUT, genCall, remoteByName, whereisServer, type ServerRef } from '../gen/call.js';
 import { stopBehaviour } from '../gen/stop.js';
 import { runManager } from './manager.js';
-import { GenEventError, ManagerRequest, NotifyMessage, Refused } from './types.js';
+import { GenEventError, ManagerRequest, NotifyMessage, Refused, describeHandler } from './types.js';
 import type { AnyHandler, GenEventHandler, HandlerId, ManagerOp } from './types.js';
 
 /** An event manager as clients address it (pid, name or via-name), typed with its event type. */
@@ -20,9 +20,17 @@ type HandlerOf<E> = GenEventHandler<unknown, E, unknown, unknown, unknown, unkno
 
 /** Makes a request to the manager; a `Refused` answer is thrown as a `GenEventError` about `handler`. */
 async function request(ctx: ProcessContext, manager: ManagerRef, op: ManagerOp, handler: HandlerId | null, timeoutMs = Infinity): Promise<unknown> {
+  if (handler !== null && isRemote(ctx, manager)) {
+    throw new RuntimeError('badarg', `${op.type} names handler ${describeHandler(handler)}, which is code and cannot reach a manager on another node: make the request on the manager's node (rpc)`);
+  }
   const answer = await genCall(ctx, manager, (from) => new ManagerRequest(from, op), op, timeoutMs);
   if (answer instanceof Refused) throw new GenEventError(answer.code, handler as HandlerId, answer.reason);
   return answer;
+}
+
+// A manager on another node: a pid of another node or { name, node } of another node.
+function isRemote(ctx: ProcessContext, manager: ManagerRef): boolean {
+  return manager instanceof Pid ? manager.node !== 0 : remoteByName(ctx, manager) !== undefined;
 }
 
 /** Starts an event manager linked to the caller, with no handlers; `options.name` registers it. */
@@ -100,7 +108,7 @@ export function call<S, E, C, R, A, T>(ctx: ProcessContext, manager: ManagerRef<
   return request(ctx, manager, { type: 'call', handler: handler as HandlerId, request: req }, handler as HandlerId, timeoutMs) as Promise<R>;
 }
 
-/** The installed handlers' ids, latest installed first (the order events reach them). */
+/** The installed handlers' ids, latest installed first (the order events reach them); a manager on another node answers their names. */
 export function whichHandlers(ctx: ProcessContext, manager: ManagerRef): Promise<HandlerId[]> {
   return request(ctx, manager, { type: 'whichHandlers' }, null) as Promise<HandlerId[]>;
 }

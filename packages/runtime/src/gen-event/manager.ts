@@ -216,7 +216,8 @@ async function handleRequest(mgr: Manager, from: From, { op }: ManagerRequest): 
       return interpret(mgr, entry, 'handleCall', out, op.request, from);
     }
     case 'whichHandlers':
-      return mgr.answer(from, mgr.entries.map((e) => e.id));
+      // A handler is code, which cannot cross nodes: another node's caller gets their names, as OTP answers module names.
+      return mgr.answer(from, mgr.entries.map((e) => (from.pid.node === 0 ? e.id : describeHandler(e.id))));
   }
 }
 

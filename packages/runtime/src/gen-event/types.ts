@@ -5,6 +5,7 @@ import type { From } from '../gen/messages.js';
 import type { Awaitable, Status } from '../gen-server/types.js';
 import { describeReason } from '../errors.js';
 import { termEquals } from '../terms.js';
+import { registerWireClass } from '../wire.js';
 
 /** init succeeded, or a callback keeps the handler: go on with `state`. */
 export interface Ok<S> {
@@ -217,3 +218,8 @@ export class Refused {
     readonly reason?: unknown,
   ) {}
 }
+
+// Events and requests cross nodes, as OTP's gen_event messages do: notify, syncNotify and whichHandlers reach
+// a manager on another node (a handler is code: requests naming one are made on the manager's node).
+registerWireClass('gen_event.notify', NotifyMessage, (m) => ({ event: m.event }), (p) => new NotifyMessage(p.event));
+registerWireClass('gen_event.request', ManagerRequest, (m) => ({ from: m.from, op: m.op }), (p) => new ManagerRequest(p.from as From, p.op as ManagerOp));
