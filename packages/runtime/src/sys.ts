@@ -32,6 +32,14 @@ export const sys = {
   resume: async (ctx: ProcessContext, server: ServerRef, timeoutMs?: number): Promise<void> => {
     await request(ctx, server, { type: 'resume' }, timeoutMs);
   },
+  /**
+   * Orders the process to terminate with `reason` (OTP's sys:terminate): its terminate callback runs and it
+   * exits with `reason`. Returns once the order is taken, not when the process is gone (use the behaviour's
+   * `stop` to wait); throws `CallError` noproc if it does not exist, timeout if it does not answer in time.
+   */
+  terminate: async (ctx: ProcessContext, server: ServerRef, reason: unknown, timeoutMs?: number): Promise<void> => {
+    await request(ctx, server, { type: 'terminate', reason }, timeoutMs);
+  },
   /** In a suspended process, swaps in `module` (or keeps its own when undefined) and runs its codeChange(oldVsn, state, extra). */
   changeCode: async (ctx: ProcessContext, server: ServerRef, module: unknown, oldVsn: unknown, extra?: unknown, timeoutMs?: number): Promise<void> => {
     await request(ctx, server, { type: 'changeCode', module, oldVsn, extra }, timeoutMs);

@@ -297,7 +297,11 @@ export class SysLog {
  */
 export function handleSystemMessage(ctx: ProcessContext, msg: SystemMessage, target: SysTarget): Promise<void> | undefined {
   const req = msg.request;
-  if (req.type === 'terminate') return target.terminate(req.reason, msg);
+  if (req.type === 'terminate') {
+    // OTP's sys:terminate: the order is acknowledged, then carried out (the asker does not wait for the exit).
+    replyTo(msg.from, 'ok');
+    return target.terminate(req.reason, msg);
+  }
   if (req.type === 'changeCode') return changeCode(ctx, msg, target);
   let answer: unknown;
   try {
