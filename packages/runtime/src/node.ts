@@ -257,6 +257,7 @@ export class OtpNode {
 
   spawnFrom(parent: ProcessImpl | null, fn: ProcessFn, options?: SpawnOptions): Pid {
     if (typeof fn !== 'function') throw new RuntimeError('badarg', `spawn needs a function, got ${typeof fn}`);
+    if (options?.name !== undefined) checkName(options.name);
     if (options?.name !== undefined && this.names.has(options.name)) {
       throw new RuntimeError('badarg', `cannot register '${options.name}': the name is already registered to ${this.names.get(options.name)!.pid}`);
     }
@@ -391,7 +392,7 @@ export class OtpNode {
   }
 
   register(name: string, pid: Pid): void {
-    if (typeof name !== 'string' || name === '') throw new RuntimeError('badarg', 'register needs a non-empty string name');
+    checkName(name);
     const p = this.lookup(pid);
     if (p === undefined) throw new RuntimeError('badarg', `cannot register '${name}': process ${pid} is not alive`);
     const holder = this.names.get(name);
@@ -567,4 +568,11 @@ function start(proc: ProcessImpl, fn: ProcessFn): void {
   } else if (result !== DETACHED) {
     finish(proc, 'normal', false);
   }
+}
+
+// A registered name is a non-empty string, and never 'undefined': OTP refuses to register the atom undefined
+// (what whereis answers for "nobody"), so a translated program that checks for it meets the same badarg.
+function checkName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name === '') throw new RuntimeError('badarg', `a registered name is a non-empty string, got ${describeReason(name)}`);
+  if (name === 'undefined') throw new RuntimeError('badarg', "'undefined' cannot be registered (as in OTP, it stands for no process): choose another name");
 }
