@@ -1,6 +1,6 @@
 import { RuntimeError } from './errors.js';
 import { NO_MATCH, type CompiledSpec } from './table-match.js';
-import { termEquals, termKey } from './terms.js';
+import { termEquals } from './terms.js';
 import type { TableStore } from './table.js';
 import { isBag } from './table-api.js';
 
@@ -145,7 +145,7 @@ export function selectNext<T>(continuation: SelectContinuation<T>): SelectChunk<
       i = at >= 0 ? at - 1 : -at - 2;
     }
     for (; i >= 0 && rows.length < limit; i--) {
-      const v = spec.run(store.data.get(termKey(store.sorted[i])));
+      const v = spec.run(store.data.get(store.slot(store.sorted[i])));
       if (v !== NO_MATCH) rows.push(v);
     }
     if (i + 1 < store.sorted.length) c.after = { key: store.sorted[i + 1] };
@@ -155,7 +155,7 @@ export function selectNext<T>(continuation: SelectContinuation<T>): SelectChunk<
     let i = c.after === undefined ? 0 : store.search(c.after.key);
     if (c.after !== undefined) i = i >= 0 ? i + 1 : -i - 1;
     for (; i < store.sorted.length && rows.length < limit; i++) {
-      const v = spec.run(store.data.get(termKey(store.sorted[i])));
+      const v = spec.run(store.data.get(store.slot(store.sorted[i])));
       if (v !== NO_MATCH) rows.push(v);
     }
     if (i > 0) c.after = { key: store.sorted[i - 1] };
@@ -182,7 +182,7 @@ export function continuationStore(continuation: SelectContinuation<unknown>): Ta
   return continuation[CURSOR].store;
 }
 
-// Whether `record`, read from `list` (the records of termKey `k` when the walk reached them), is still in the
+// Whether `record`, read from `list` (the records of slot `k` when the walk reached them), is still in the
 // table: a bag's list only grows in place, a deletion replaces or removes it.
 function stillThere(store: TableStore, k: unknown, list: unknown, record: unknown): boolean {
   const now = store.data.get(k);
@@ -197,7 +197,7 @@ function* bagRecords(store: TableStore): Generator<unknown> {
 
 // A bound key's records for a continuation, each checked when it is read (a bag's key may hold many).
 function* keyRecords(store: TableStore, key: unknown): Generator<unknown> {
-  const k = termKey(key);
+  const k = store.slot(key);
   const list = store.data.get(k);
   for (const r of store.records(key)) if (stillThere(store, k, list, r)) yield r;
 }

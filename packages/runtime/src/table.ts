@@ -1,5 +1,5 @@
 import { RuntimeError, describeReason } from './errors.js';
-import { compareTerms, estimateSize, isGround, matchPattern, termEquals, termKey } from './terms.js';
+import { compareTerms, estimateSize, isGround, matchPattern, orderedTermKey, termEquals, termKey } from './terms.js';
 import type { ProcessImpl } from './process.js';
 import type { OtpNode } from './node.js';
 import { Pid } from './pid.js';
@@ -89,7 +89,7 @@ function checkHeir(heir: TableHeir): TableHeir {
 /** A table's data and settings, shared by every process's handle. */
 export class TableStore {
   deleted = false;
-  // set/orderedSet: termKey → record; bag/duplicateBag: termKey → records.
+  // set/orderedSet: slot(key) → record; bag/duplicateBag: slot(key) → records.
   readonly data = new Map<unknown, unknown>();
   // orderedSet only: the raw keys, sorted by compareTerms.
   readonly sorted: unknown[] = [];
@@ -99,6 +99,8 @@ export class TableStore {
   private walkedAt = -1;
   count = 0;
   heir: TableHeir = 'none';
+  /** The data map's key for a record key: structural, and for an orderedSet equal when compareTerms is 0 (1 and 1n are one key). */
+  readonly slot: (key: unknown) => unknown;
 
   constructor(
     readonly registry: TableRegistry,
@@ -108,7 +110,9 @@ export class TableStore {
     readonly access: TableAccess,
     readonly keyPos: number | string,
     public owner: ProcessImpl,
-  ) {}
+  ) {
+    this.slot = type === 'orderedSet' ? orderedTermKey : termKey;
+  }
 
   get label(): string {
     return this.name ?? `#${this.id}`;
@@ -152,7 +156,7 @@ export class TableStore {
     this.ordered = null;
     this.writes++;
     const key = this.keyOf(record);
-    const k = termKey(key);
+    const k = this.slot(key);
     if (isBag(this.type)) {
       const list = this.data.get(k) as unknown[] | undefined;
       if (list === undefined) {
@@ -164,9 +168,13 @@ export class TableStore {
       }
       return;
     }
-    if (!this.data.has(k)) {
+    const old = this.data.get(k);
+    if (old === undefined) {
       this.count++;
       if (this.type === 'orderedSet') this.sorted.splice(-this.search(key) - 1, 0, key);
+    } else if (this.type === 'orderedSet' && this.keyOf(old) !== key) {
+      // An equal key written another way (1n for 1, or a new array): the record's own key is the one kept, as ETS keeps the new object.
+      this.sorted[this.search(key)] = key;
     }
     this.data.set(k, record);
   }
@@ -177,12 +185,12 @@ export class TableStore {
     this.writes++;
     for (let i = 0; i < keys.length; i++) {
       if (isolation.on) isolateMessage(next[i]);
-      this.data.set(termKey(keys[i]), next[i]);
+      this.data.set(this.slot(keys[i]), next[i]);
     }
   }
 
   records(key: unknown): unknown[] {
-    const v = this.data.get(termKey(key));
+    const v = this.data.get(this.slot(key));
     if (v === undefined) return [];
     return isBag(this.type) ? (v as unknown[]).slice() : [v];
   }
@@ -190,7 +198,7 @@ export class TableStore {
   remove(key: unknown): void {
     this.ordered = null;
     this.writes++;
-    const k = termKey(key);
+    const k = this.slot(key);
     const v = this.data.get(k);
     if (v === undefined) return;
     this.data.delete(k);
@@ -206,22 +214,22 @@ export class TableStore {
     this.writes++;
     const key = this.keyOf(record);
     if (!isBag(this.type)) {
-      const current = this.data.get(termKey(key));
+      const current = this.data.get(this.slot(key));
       if (current !== undefined && termEquals(current, record)) this.remove(key);
       return;
     }
-    const list = this.data.get(termKey(key)) as unknown[] | undefined;
+    const list = this.data.get(this.slot(key)) as unknown[] | undefined;
     if (list === undefined) return;
     const kept = list.filter((r) => !termEquals(r, record));
     this.count -= list.length - kept.length;
-    if (kept.length === 0) this.data.delete(termKey(key));
-    else this.data.set(termKey(key), kept);
+    if (kept.length === 0) this.data.delete(this.slot(key));
+    else this.data.set(this.slot(key), kept);
   }
 
   *all(): Generator<unknown> {
     if (this.type === 'orderedSet') {
       for (const key of this.sorted.slice()) {
-        const r = this.data.get(termKey(key));
+        const r = this.data.get(this.slot(key));
         if (r !== undefined) yield r;
       }
     } else if (isBag(this.type)) {
@@ -237,7 +245,7 @@ export class TableStore {
     let kept = this.ordered;
     if (kept === null && this.writes === this.walkedAt) {
       kept = new Array<unknown>(this.sorted.length);
-      for (let i = 0; i < kept.length; i++) kept[i] = this.data.get(termKey(this.sorted[i]));
+      for (let i = 0; i < kept.length; i++) kept[i] = this.data.get(this.slot(this.sorted[i]));
       this.ordered = kept;
     }
     if (kept !== null) {
@@ -245,7 +253,7 @@ export class TableStore {
       return;
     }
     const writes = this.writes;
-    for (let i = this.sorted.length - 1; i >= 0; i--) if (visit(this.data.get(termKey(this.sorted[i]))) === false) return;
+    for (let i = this.sorted.length - 1; i >= 0; i--) if (visit(this.data.get(this.slot(this.sorted[i]))) === false) return;
     if (this.writes === writes) this.walkedAt = writes;
   }
 
@@ -261,7 +269,7 @@ export class TableStore {
     // as much as the walk, which a table written between walks would pay every time.
     const out = writes === this.walkedAt ? new Array<unknown>(this.sorted.length) : null;
     for (let i = 0; i < this.sorted.length; i++) {
-      const r = this.data.get(termKey(this.sorted[i]));
+      const r = this.data.get(this.slot(this.sorted[i]));
       if (out !== null) out[i] = r;
       if (visit(r) === false) return;
     }
@@ -328,7 +336,7 @@ class TableHandle<R> implements Table<R> {
 
   insertNew(record: R): boolean {
     const s = this.write();
-    if (s.data.has(termKey(s.keyOf(record)))) return false;
+    if (s.data.has(s.slot(s.keyOf(record)))) return false;
     s.put(record);
     return true;
   }
@@ -342,7 +350,8 @@ class TableHandle<R> implements Table<R> {
   }
 
   member(key: unknown): boolean {
-    return this.read().data.has(termKey(key));
+    const s = this.read();
+    return s.data.has(s.slot(key));
   }
 
   delete(key: unknown): void {
@@ -360,7 +369,7 @@ class TableHandle<R> implements Table<R> {
   updateCounter(key: unknown, increment: number, options: UpdateCounterOptions<R> = {}): number {
     const s = this.write();
     if (isBag(s.type)) throw new RuntimeError('badarg', `updateCounter does not apply to ${s.type} table '${s.label}'`);
-    let record = s.data.get(termKey(key)) as Record<string | number, unknown> | undefined;
+    let record = s.data.get(s.slot(key)) as Record<string | number, unknown> | undefined;
     if (record === undefined) {
       if (options.default === undefined) throw new RuntimeError('badarg', `updateCounter: no record with key ${String(key)} in table '${s.label}' and no default given`);
       record = defaultRecord(options.default, s.keyPos, key, s.label);
@@ -470,7 +479,7 @@ class TableHandle<R> implements Table<R> {
       return s.sorted[i >= 0 ? i + 1 : -i - 1];
     }
     // Unordered tables: insertion order, found by a walk (prefer iterating the table).
-    const k = termKey(key);
+    const k = s.slot(key);
     let found = false;
     for (const [mapKey, value] of s.data) {
       if (found) return s.keyOf(isBag(s.type) ? (value as unknown[])[0] : value);

@@ -34,7 +34,7 @@ export function compareTerms(a: unknown, b: unknown): number {
   if (ra !== rb) return ra - rb;
   switch (ra) {
     case 0:
-      return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+      return compareNumbers(a as number, b as number);
     case 1:
     case 2:
       return (a as string) < (b as string) ? -1 : 1;
@@ -56,6 +56,8 @@ export function compareTerms(a: unknown, b: unknown): number {
       return 0;
     }
     case 6: {
+      const special = compareSpecial(a as object, b as object);
+      if (special !== undefined) return special;
       const ka = Object.keys(a as object).sort();
       const kb = Object.keys(b as object).sort();
       if (ka.length !== kb.length) return ka.length - kb.length;
@@ -74,6 +76,32 @@ export function compareTerms(a: unknown, b: unknown): number {
   }
 }
 
+// Numbers and bigints compare by value (1 and 1n are equal, as 1 == 1.0 in Erlang); NaN comes before every
+// other number, so the order stays total for ordered tables.
+function compareNumbers(x: number, y: number): number {
+  if (x < y) return -1;
+  if (x > y) return 1;
+  const xNaN = Number.isNaN(x);
+  return xNaN === Number.isNaN(y) ? 0 : xNaN ? -1 : 1;
+}
+
+// Dates by time, Maps and Sets by their canonical contents, before plain objects (Dates, then Maps, then Sets):
+// their fields are not own enumerable properties, so the plain object comparison would find every one equal.
+function compareSpecial(a: object, b: object): number | undefined {
+  const ka = specialKind(a);
+  const kb = specialKind(b);
+  if (ka === 0 && kb === 0) return undefined;
+  if (ka !== kb) return (ka === 0 ? 4 : ka) - (kb === 0 ? 4 : kb);
+  if (ka === 1) return compareTerms((a as Date).getTime(), (b as Date).getTime());
+  const ca = canonical(a, true);
+  const cb = canonical(b, true);
+  return ca < cb ? -1 : ca > cb ? 1 : 0;
+}
+
+function specialKind(v: object): number {
+  return v instanceof Date ? 1 : v instanceof Map ? 2 : v instanceof Set ? 3 : 0;
+}
+
 /** True when two values are structurally equal (the equality tables use for keys and records). */
 export function termEquals(a: unknown, b: unknown): boolean {
   return a === b || (rank(a) >= 3 && rank(a) <= 6 && compareTerms(a, b) === 0);
@@ -86,19 +114,38 @@ export function termEquals(a: unknown, b: unknown): boolean {
 export function termKey(v: unknown): unknown {
   if (typeof v === 'string') return v.charCodeAt(0) === 0 ? `\u0000s${v}` : v;
   if (v === null || typeof v !== 'object') return v;
-  return `\u0000${canonical(v)}`;
+  return `\u0000${canonical(v, false)}`;
 }
 
-function canonical(v: unknown): string {
+/**
+ * As termKey, for ordered tables, whose keys are equal when compareTerms says so (OTP's ordered_set
+ * compares with ==): a number and a bigint of the same value (1 and 1n) are one key, at any depth.
+ */
+export function orderedTermKey(v: unknown): unknown {
+  if (typeof v === 'bigint') return v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : `\u0000n${v}`;
+  if (typeof v === 'number') return Number.isInteger(v) && !Number.isSafeInteger(v) ? `\u0000n${BigInt(v)}` : v;
+  if (typeof v === 'string') return v.charCodeAt(0) === 0 ? `\u0000s${v}` : v;
+  if (v === null || typeof v !== 'object') return v;
+  return `\u0000${canonical(v, true)}`;
+}
+
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+// `byValue`: numbers and bigints by their value (ordered tables); otherwise a bigint is never a number.
+function canonical(v: unknown, byValue: boolean): string {
   if (v instanceof Pid) return `p${v.node}.${v.id}.${v.serial}`;
   if (v instanceof Ref) return `r${v.node}.${v.id}`;
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (Array.isArray(v)) return `[${v.map((x) => canonical(x, byValue)).join(',')}]`;
+  if (v instanceof Date) return `d${v.getTime()}`;
+  if (v instanceof Map) return `M{${Array.from(v, ([k, x]) => `${canonical(k, byValue)}=>${canonical(x, byValue)}`).sort().join(',')}}`;
+  if (v instanceof Set) return `S{${Array.from(v, (x) => canonical(x, byValue)).sort().join(',')}}`;
   if (v !== null && typeof v === 'object') {
     const keys = Object.keys(v).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k], byValue)}`).join(',')}}`;
   }
-  if (typeof v === 'bigint') return `n${v}`;
-  if (typeof v === 'number') return `n${v}`;
+  if (typeof v === 'bigint') return byValue ? `n${v}` : `b${v}`;
+  if (typeof v === 'number') return byValue && Number.isInteger(v) ? `n${BigInt(v)}` : `n${v}`;
   return JSON.stringify(v) ?? String(v);
 }
 
@@ -114,7 +161,7 @@ export function matchPattern(pattern: unknown, value: unknown): boolean {
     for (let i = 0; i < pattern.length; i++) if (!matchPattern(pattern[i], value[i])) return false;
     return true;
   }
-  if (pattern !== null && typeof pattern === 'object' && !(pattern instanceof Pid) && !(pattern instanceof Ref)) {
+  if (pattern !== null && typeof pattern === 'object' && !isAtomic(pattern)) {
     if (value === null || typeof value !== 'object') return false;
     for (const k of Object.keys(pattern)) {
       if (!(k in value)) return false;
@@ -125,11 +172,16 @@ export function matchPattern(pattern: unknown, value: unknown): boolean {
   return termEquals(pattern, value);
 }
 
+// Objects a pattern compares whole (structurally), never field by field as a partial object.
+function isAtomic(v: object): boolean {
+  return v instanceof Pid || v instanceof Ref || specialKind(v) !== 0;
+}
+
 /** True when a pattern contains no wildcard at all, so it can be used as a key lookup. */
 export function isGround(pattern: unknown): boolean {
   if (pattern === _) return false;
   if (Array.isArray(pattern)) return pattern.every(isGround);
-  if (pattern !== null && typeof pattern === 'object' && !(pattern instanceof Pid) && !(pattern instanceof Ref)) {
+  if (pattern !== null && typeof pattern === 'object' && !isAtomic(pattern)) {
     return Object.values(pattern).every(isGround);
   }
   return true;
