@@ -56,6 +56,21 @@ export interface UpdateCounterOptions<R> {
   default?: R;
 }
 
+/** One update of `updateCounter` (ETS's `{Pos, Incr}` or `{Pos, Incr, Threshold, SetValue}`). */
+export interface CounterOp {
+  /** The element to change (default: `options.pos`, else the one after the key for tuples). */
+  pos?: number | string;
+  /** What to add (negative to subtract). */
+  incr: number;
+  /** With `setValue`: a result above `threshold` (below it, when `incr` is negative) becomes `setValue`. */
+  threshold?: number;
+  /** The value set when the result passes `threshold`. */
+  setValue?: number;
+}
+
+/** One change of `updateElement`: the element's position (an index, or a property of object records) and its new value. */
+export type ElementUpdate = readonly [pos: number | string, value: unknown];
+
 /** What `info` reports about a table. */
 export interface TableInfo {
   id: number;
@@ -99,8 +114,16 @@ export interface Table<R = unknown> extends Iterable<R> {
   deleteObject(record: R): void;
   /** Deletes every record. */
   deleteAllObjects(): void;
-  /** Adds `increment` to a numeric element of the record with this key and returns the new value. */
-  updateCounter(key: unknown, increment: number, options?: UpdateCounterOptions<R>): number;
+  /** Adds `increment` (a number, or one `CounterOp` with a threshold) to a numeric element of the record with this key and returns the new value. */
+  updateCounter(key: unknown, increment: number | CounterOp, options?: UpdateCounterOptions<R>): number;
+  /** Applies several `CounterOp`s in order, in one write, and returns the new values in the same order (ETS's list of updates). */
+  updateCounter(key: unknown, increments: readonly CounterOp[], options?: UpdateCounterOptions<R>): number[];
+  /** Sets elements of the record with this key (not the key) in one write; false when there is none and no `default` (ETS's update_element). Not for bags. */
+  updateElement(key: unknown, updates: ElementUpdate | readonly ElementUpdate[], options?: { default?: R }): boolean;
+  /** The element at `pos` of the record with this key, or of each record for a bag; a missing key is `badarg` unless `options.default` is given (ETS's lookup_element). */
+  lookupElement(key: unknown, pos: number | string, options?: { default?: unknown }): unknown;
+  /** The records with this key, removed from the table (ETS's take). */
+  take(key: unknown): R[];
   /** The records matching a pattern (`_` is a wildcard; objects match partially). */
   match(pattern: unknown): R[];
   /** Deletes the records matching a pattern; returns how many. */

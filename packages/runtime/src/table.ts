@@ -6,9 +6,10 @@ import { Pid } from './pid.js';
 import { isolateMessage, isolation } from './isolation.js';
 import type { MatchSpec } from './table-match.js';
 import { continuationStore, isContinuation, selectAll, selectAllReverse, selectCount, selectDelete, selectFirst, selectNext, selectReplace, type SelectChunk, type SelectContinuation } from './table-select.js';
-import { TableTransfer, isBag, type Table, type TableAccess, type TableHeir, type TableInfo, type TableOptions, type TableType, type UpdateCounterOptions } from './table-api.js';
+import { TableTransfer, isBag, type CounterOp, type ElementUpdate, type Table, type TableAccess, type TableHeir, type TableInfo, type TableOptions, type TableType, type UpdateCounterOptions } from './table-api.js';
+import { lookupElement, take, updateCounters, updateElements } from './table-update.js';
 
-export type { Table, TableAccess, TableHeir, TableInfo, TableOptions, TableType, UpdateCounterOptions } from './table-api.js';
+export type { CounterOp, ElementUpdate, Table, TableAccess, TableHeir, TableInfo, TableOptions, TableType, UpdateCounterOptions } from './table-api.js';
 export { TableTransfer, isTableTransfer } from './table-api.js';
 
 /** The node's tables: ids, names, and deletion when an owner exits. */
@@ -298,14 +299,6 @@ export class TableStore {
   }
 }
 
-// updateCounter's default as ETS takes it: a record (tuple or object) copied, the key updated put in its key's place.
-function defaultRecord(given: unknown, keyPos: string | number, key: unknown, label: string): Record<string | number, unknown> {
-  if (given === null || typeof given !== 'object') throw new RuntimeError('badarg', `updateCounter: the default for table '${label}' must be a record (a tuple or an object)`);
-  const record = (Array.isArray(given) ? given.slice() : { ...given }) as Record<string | number, unknown>;
-  record[keyPos] = key;
-  return record;
-}
-
 class TableHandle<R> implements Table<R> {
   constructor(
     private readonly store: TableStore,
@@ -366,25 +359,26 @@ class TableHandle<R> implements Table<R> {
     this.write().clear();
   }
 
-  updateCounter(key: unknown, increment: number, options: UpdateCounterOptions<R> = {}): number {
+  updateCounter(key: unknown, increment: number | CounterOp, options?: UpdateCounterOptions<R>): number;
+  updateCounter(key: unknown, increments: readonly CounterOp[], options?: UpdateCounterOptions<R>): number[];
+  updateCounter(key: unknown, increment: number | CounterOp | readonly CounterOp[], options: UpdateCounterOptions<R> = {}): number | number[] {
     const s = this.write();
-    if (isBag(s.type)) throw new RuntimeError('badarg', `updateCounter does not apply to ${s.type} table '${s.label}'`);
-    let record = s.data.get(s.slot(key)) as Record<string | number, unknown> | undefined;
-    if (record === undefined) {
-      if (options.default === undefined) throw new RuntimeError('badarg', `updateCounter: no record with key ${String(key)} in table '${s.label}' and no default given`);
-      record = defaultRecord(options.default, s.keyPos, key, s.label);
-    }
     const pos = options.pos ?? (typeof s.keyPos === 'number' ? s.keyPos + 1 : undefined);
-    if (pos === undefined) throw new RuntimeError('badarg', `updateCounter on object records of table '${s.label}' needs options.pos`);
-    if (pos === s.keyPos) throw new RuntimeError('badarg', `updateCounter cannot change the key of a record in table '${s.label}'`);
-    const current = record[pos];
-    if (typeof current !== 'number') throw new RuntimeError('badarg', `updateCounter: element ${String(pos)} of the record with key ${String(key)} is not a number`);
-    const value = current + increment;
-    // Records are shared values: build a new one instead of mutating what readers may hold.
-    const updated = Array.isArray(record) ? record.slice() : { ...record };
-    (updated as Record<string | number, unknown>)[pos] = value;
-    s.put(updated);
-    return value;
+    if (Array.isArray(increment)) return updateCounters(s, key, increment, options.default, pos);
+    return updateCounters(s, key, [typeof increment === 'number' ? { incr: increment } : (increment as CounterOp)], options.default, pos)[0]!;
+  }
+
+  updateElement(key: unknown, updates: ElementUpdate | readonly ElementUpdate[], options: { default?: R } = {}): boolean {
+    const list = (updates.length === 0 || Array.isArray(updates[0]) ? updates : [updates]) as readonly ElementUpdate[];
+    return updateElements(this.write(), key, list, options.default);
+  }
+
+  lookupElement(key: unknown, pos: number | string, options: { default?: unknown } = {}): unknown {
+    return lookupElement(this.read(), key, pos, options);
+  }
+
+  take(key: unknown): R[] {
+    return take(this.write(), key) as R[];
   }
 
   match(pattern: unknown): R[] {
