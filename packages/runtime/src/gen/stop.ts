@@ -1,7 +1,7 @@
 import { Down, TIMEOUT, type ExitReason } from '../messages.js';
 import type { ProcessContext } from '../types.js';
 import { termEquals } from '../terms.js';
-import { whereisServer, type ServerRef } from './call.js';
+import { describe, remoteByName, whereisServer, type ServerRef } from './call.js';
 import { CallError } from './errors.js';
 import { From, SystemMessage } from './messages.js';
 
@@ -11,15 +11,16 @@ import { From, SystemMessage } from './messages.js';
  * exits with another reason than `reason` (its terminate crashed): OTP's stop exits with that reason.
  */
 export async function stopBehaviour(ctx: ProcessContext, server: ServerRef, reason: ExitReason = 'normal', timeoutMs = Infinity): Promise<void> {
-  const pid = whereisServer(ctx, server);
-  if (pid === undefined) throw new CallError('noproc', String(server), 'stop');
+  // A name on another node is monitored and sent to by name, as proc_lib:stop takes {Name, Node}.
+  const pid = remoteByName(ctx, server) ?? whereisServer(ctx, server);
+  if (pid === undefined) throw new CallError('noproc', describe(server), 'stop');
   const ref = ctx.monitor(pid);
   ctx.send(pid, new SystemMessage(new From(ctx.self(), ref), { type: 'terminate', reason }));
   const down = await ctx.receive((m): m is Down => m instanceof Down && m.ref === ref, timeoutMs);
   if (down === TIMEOUT) {
     ctx.demonitor(ref, { flush: true });
-    throw new CallError('timeout', String(server), 'stop', timeoutMs);
+    throw new CallError('timeout', describe(server), 'stop', timeoutMs);
   }
-  if (down.reason === 'noproc') throw new CallError('noproc', String(server), 'stop');
-  if (!termEquals(down.reason, reason)) throw new CallError(down.reason, String(server), 'stop');
+  if (down.reason === 'noproc') throw new CallError('noproc', describe(server), 'stop');
+  if (!termEquals(down.reason, reason)) throw new CallError(down.reason, describe(server), 'stop');
 }
