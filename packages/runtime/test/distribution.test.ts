@@ -181,6 +181,26 @@ test('a local process exiting with a reason that cannot cross the wire (a functi
   });
 });
 
+test('a gen_server whose reply to a caller on another node cannot cross (a function in it) keeps serving: the reply is dropped with a line, as a send never fails in OTP, and the call times out', { timeout: 300_000 }, async () => {
+  await withCluster(async (epmdPort) => {
+    const peer = await startPeer('f@127.0.0.1', 'secret', epmdPort);
+    const node = createNode({ onCrash: () => {} });
+    await node.startDistribution({ name: 'a10@127.0.0.1', cookie: 'secret', epmdPort, log: () => {} });
+    try {
+      await node.run(async (ctx) => {
+        const counter = { name: 'counter', node: 'f@127.0.0.1' };
+        assert.equal(await genServer.call(ctx, counter, 'inc'), 1);
+        await assert.rejects(genServer.call(ctx, counter, 'fn', 1000), (e: CallError) => e.failure === 'timeout');
+        assert.equal(await genServer.call(ctx, counter, 'inc'), 2, 'the same server answers the next call');
+      });
+      assert.match(peer.stderr(), /distribution: a reply to <[\d.]+> cannot be sent to its node and was dropped: .*could not be cloned/);
+    } finally {
+      peer.child.kill('SIGKILL');
+      await node.shutdown();
+    }
+  });
+});
+
 test('gen_server calls and rpc across nodes: replies, errors, a late reply dropped, and a down node', { timeout: 300_000 }, async () => {
   await withCluster(async (epmdPort) => {
     const peer = await startPeer('e@127.0.0.1', 'secret', epmdPort);

@@ -124,7 +124,14 @@ export function cast<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<C
 export function replyTo<R>(from: From<R>, value: R): void {
   if (from.pid.node !== 0) {
     // The caller is on another node: the reply goes back over the connection the call came in on.
-    (from as unknown as Record<symbol, { sendToPid(pid: Pid, m: unknown): void } | undefined>)[REMOTE_REPLY]?.sendToPid(from.pid, new ReplyMessage(from.tag, value));
+    const wire = (from as unknown as Record<symbol, RemoteReply | undefined>)[REMOTE_REPLY];
+    try {
+      wire?.sendToPid(from.pid, new ReplyMessage(from.tag, value));
+    } catch (error) {
+      // A reply that cannot cross (a function in it, too deep, too large) is dropped with a line, as a send never
+      // fails in OTP: the server goes on, and the caller's call times out as for a reply lost on the way.
+      wire?.log(`distribution: a reply to ${String(from.pid)} cannot be sent to its node and was dropped: ${(error instanceof Error ? error.message : String(error)).slice(0, 200)}`);
+    }
     return;
   }
   const caller = internalsOf(from.pid);
@@ -134,6 +141,12 @@ export function replyTo<R>(from: From<R>, value: R): void {
     // A From whose tag is an alias of the caller (OTP 24's reply by alias): answered while the alias is active.
     sendToAlias(caller.node, from.tag, new ReplyMessage(from.tag, value));
   }
+}
+
+// What a remote call's From replies through: its connection's node distribution.
+interface RemoteReply {
+  sendToPid(pid: Pid, m: unknown): void;
+  log(line: string): void;
 }
 
 /** The tags of a process's sendRequest requests not yet answered or abandoned, by ref id: only their replies enter its mailbox. */
