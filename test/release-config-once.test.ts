@@ -48,3 +48,24 @@ test("otp release reads what otp compile wrote under otp.config.ts's build.outDi
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+test('otp release --profile takes a profile otp.config.ts declares; an unknown one exits 2 naming the known ones', { timeout: 180_000 }, () => {
+  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
+  const base = mkdtempSync(join(repo, '_build', 'e2e', 'cfg-profile-'));
+  try {
+    assert.equal(spawnSync(process.execPath, [bin, 'new', 'app', 'staged', '--quiet'], { cwd: base, encoding: 'utf8' }).status, 0);
+    const dir = join(base, 'staged');
+    writeFileSync(join(dir, 'otp.config.ts'), "import { defineConfig } from '@otp-ts/cli';\nexport default defineConfig({ profiles: { staging: { env: { staged: { port: 9090 } } } } });\n");
+    const r = spawnSync(process.execPath, [bin, 'release', '--profile', 'staging'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout.trim().split('\n').pop()!, /^release staged 0\.1\.0 \(permanent\) in _build\/staging\/rel\/staged: /);
+    assert.match(readFileSync(join(dir, '_build', 'staging', 'rel', 'staged', 'releases', '0.1.0', 'sys.config.json'), 'utf8'), /"port": ?9090/, "the staging profile's env");
+
+    const typo = spawnSync(process.execPath, [bin, 'release', '--profile', 'stagin'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(typo.status, 2, typo.stdout + typo.stderr);
+    assert.match(typo.stderr, /unknown profile 'stagin' \(did you mean 'staging'\?\): use dev, test, prod, staging/);
+    assert.equal(existsSync(join(dir, '_build', 'stagin')), false, 'nothing is built for an unknown profile');
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});

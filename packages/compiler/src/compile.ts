@@ -9,8 +9,8 @@ import { checkBehaviours } from './behaviours.js';
 import { ctxFirstExports, withCtxFirst } from './ctx-first.js';
 import type { AppFile } from '@otp-ts/runtime/tools';
 
-/** A build profile, as in rebar3: dev, test or prod. */
-export type Profile = 'dev' | 'test' | 'prod';
+/** A build profile, as in rebar3: dev, test, prod, or one a project declares (otp.config.ts's `profiles`). */
+export type Profile = 'dev' | 'test' | 'prod' | (string & {});
 
 /** Options of `compile`. */
 export interface CompileOptions {

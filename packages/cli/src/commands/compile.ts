@@ -57,6 +57,9 @@ function typecheck(root: string, io: Io): void {
   info(io, 'type-checked: no errors');
 }
 
+/** The help of `--profile` (compile and release): the built-in profiles and the project's own. */
+export const profileHelp = 'the build profile: dev, test, prod or one declared under profiles in otp.config.ts';
+
 /** `otp compile`: one hot-swappable module per source module into <outDir>/<profile>/lib (outDir: `_build` unless otp.config.ts says otherwise). */
 export const compileCommand = defineProvider({
   name: 'compile',
@@ -64,7 +67,7 @@ export const compileCommand = defineProvider({
   deps: [],
   positionals: [],
   options: [
-    { name: 'profile', alias: 'p', type: 'string', value: 'P', choices: ['dev', 'test', 'prod'], default: 'dev', description: 'the build profile' },
+    { name: 'profile', alias: 'p', type: 'string', value: 'P', default: 'dev', description: profileHelp },
     { name: 'typecheck', type: 'boolean', description: 'also run the TypeScript type checker and report its errors with file:line' },
     { name: 'watch', alias: 'w', type: 'boolean', description: 'compile again whenever a source file changes' },
   ],
@@ -74,8 +77,11 @@ export const compileCommand = defineProvider({
   ],
   async run(args, io, state) {
     const project = state.project();
+    const { config } = await state.config();
+    // An unknown profile is refused before any work (the type check included).
+    resolveConfig(config, args.profile);
     if (args.typecheck) typecheck(project.root, io);
-    await compileProject(project.root, args.profile, io, (await state.config()).config);
+    await compileProject(project.root, args.profile, io, config);
     if (!args.watch) return;
     // Each rebuild reads otp.config.ts again: an edit to it applies to the next build.
     await watchProject(project, () => compileProject(project.root, args.profile, io), (error) => void io.stderr.write(`${error.message}\n`)).ready;

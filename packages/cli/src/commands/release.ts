@@ -4,6 +4,7 @@ import { info, type Io } from '../cli/io.js';
 import { createProgress } from '../cli/progress.js';
 import { defineProvider } from '../cli/provider.js';
 import { resolveConfig } from '../config/resolve.js';
+import { profileHelp } from './compile.js';
 import { OtpError, type OtpErrorCode } from '../errors/otp-error.js';
 
 // Bad input exits 2 (the config, the project's files, the version asked for); a failure of the work exits 1.
@@ -57,7 +58,7 @@ export const releaseCommand = defineProvider({
   positionals: [],
   options: [
     { name: 'name', alias: 'n', type: 'string', value: 'N', description: "which release of otp.config.ts (default: the first one; with none declared, one named after the root package with every application)" },
-    { name: 'profile', alias: 'p', type: 'string', value: 'P', choices: ['dev', 'test', 'prod'], default: 'prod', description: 'the build profile compiled and released' },
+    { name: 'profile', alias: 'p', type: 'string', value: 'P', default: 'prod', description: `${profileHelp}; compiled, then released` },
     { name: 'tar', type: 'boolean', description: 'also write <name>-<vsn>.tar.gz, this version alone as a runnable root, in the release root' },
     { name: 'include-node', type: 'boolean', description: 'copy this Node.js binary into the release (node/bin/node), for hosts without Node.js' },
     { name: 'upgrade-from', type: 'string', value: 'VSN', description: 'write releases/<vsn>/relup.json, the upgrade from VSN (a version in the release root, or the path of its tarball)' },
