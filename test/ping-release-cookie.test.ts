@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bin } from './support/cli.ts';
@@ -50,6 +50,35 @@ test("inside a project, otp ping reaches the project's running release with the 
     // Outside the project the release's cookie is not in reach: ~/.otp-ts.cookie is used, as before.
     const outside = await run(process.execPath, [bin, 'ping', node], home, env);
     assert.equal(outside.stdout.trim(), 'pang', outside.out);
+  } finally {
+    if (existsSync(script)) await run(script, ['stop'], dir, env);
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test("otp ping finds the release's cookie under otp.config.ts's build.outDir, not only under _build", { timeout: 300_000 }, async () => {
+  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
+  const base = mkdtempSync(join(repo, '_build', 'e2e', `${NAME}-out-`));
+  const home = join(base, 'home');
+  mkdirSync(home);
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, USERPROFILE: home, OTP_EPMD_PORT: String(epmdPort), NO_COLOR: '1' };
+  delete env.OTP_COOKIE;
+  const name = `${NAME}out`;
+  const created = spawnSync(process.execPath, [bin, 'new', 'app', name, '--quiet'], { cwd: base, env, encoding: 'utf8' });
+  assert.equal(created.status, 0, created.stderr);
+  const dir = join(base, name);
+  const config = join(dir, 'otp.config.ts');
+  const edited = readFileSync(config, 'utf8').replace('defineConfig({', "defineConfig({\n  build: { outDir: 'out' },");
+  assert.match(edited, /outDir: 'out'/, 'the edit applied');
+  writeFileSync(config, edited);
+  const script = join(dir, 'out', 'prod', 'rel', name, 'bin', name);
+  try {
+    await ok(run(process.execPath, [bin, 'release'], dir, env), 'otp release');
+    assert.ok(existsSync(script), 'the release is under out/');
+    await ok(run(script, ['daemon'], dir, env), 'daemon');
+    const pinged = await run(process.execPath, [bin, 'ping', `${name}@127.0.0.1`], dir, env);
+    assert.equal(pinged.stdout.trim(), 'pong', `otp ping inside the project, no --cookie:\n${pinged.out}`);
+    assert.equal(pinged.status, 0, pinged.out);
   } finally {
     if (existsSync(script)) await run(script, ['stop'], dir, env);
     rmSync(base, { recursive: true, force: true });

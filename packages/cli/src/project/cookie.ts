@@ -1,8 +1,9 @@
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { cookieOf, nodeNameOf } from '@otp-ts/release';
 import { OtpError } from '../errors/otp-error.js';
+import { CONFIG_FILE, loadConfig } from '../config/load.js';
 import { findProject } from './find.js';
 
 /** The cookie file's name in the home folder (~/.erlang.cookie's counterpart). */
@@ -19,8 +20,11 @@ export interface CookieOptions {
   home: string;
   /** The platform, for the permission check (skipped on Windows). */
   platform?: NodeJS.Platform;
-  /** Where the command runs and the node it talks to: inside a project, the project's own cookie for that node comes before ~/.otp-ts.cookie. */
-  project?: { cwd: string; target: string };
+  /**
+   * Where the command runs and the node it talks to: inside a project, the project's own cookie for that node comes before
+   * ~/.otp-ts.cookie. `buildDir` is otp.config.ts's `build.outDir`, where the project's releases are (default `_build`).
+   */
+  project?: { cwd: string; target: string; buildDir?: string };
 }
 
 /** A random cookie: 128 bits from the OS's CSPRNG as 32 hex digits (Erlang's 20 letters give only 94). */
@@ -43,7 +47,7 @@ export function resolveCookie(options: CookieOptions): { cookie: string; source:
     if (fromEnv.trim() === '') throw new OtpError('badCookie', 'OTP_COOKIE is set but empty: set it to the secret the nodes share, or unset it to use ~/' + COOKIE_FILE);
     return { cookie: fromEnv, source: 'env' };
   }
-  const fromProject = options.project ? projectCookie(options.project.cwd, options.project.target) : undefined;
+  const fromProject = options.project ? projectCookie(options.project.cwd, options.project.target, options.project.buildDir) : undefined;
   if (fromProject !== undefined) return { cookie: fromProject, source: 'project' };
   const file = join(options.home, COOKIE_FILE);
   if (!existsSync(file)) {
@@ -71,10 +75,10 @@ export function resolveCookie(options: CookieOptions): { cookie: string; source:
 
 /**
  * The cookie a project's own nodes use, seen from `cwd`: the one config/node.args sets, else the one of the newest
- * built release (`_build/<profile>/rel/<name>/releases/<vsn>/node.args`) whose node is `target`; undefined outside
- * a project or when neither applies.
+ * built release (`<buildDir>/<profile>/rel/<name>/releases/<vsn>/node.args`, buildDir `_build` unless otp.config.ts's
+ * build.outDir says otherwise) whose node is `target`; undefined outside a project or when neither applies.
  */
-export function projectCookie(cwd: string, target: string): string | undefined {
+export function projectCookie(cwd: string, target: string, buildDir = '_build'): string | undefined {
   let root: string;
   try {
     root = findProject(cwd).root;
@@ -86,7 +90,7 @@ export function projectCookie(cwd: string, target: string): string | undefined {
   if (fromConfig !== undefined) return fromConfig;
   const wanted = fullName(target);
   let newest: { mtime: number; cookie: string } | undefined;
-  for (const file of releaseNodeArgsFiles(join(root, '_build'))) {
+  for (const file of releaseNodeArgsFiles(resolve(root, buildDir))) {
     const text = readText(file);
     if (text === undefined) continue;
     const given = nodeNameOf(text);
@@ -97,6 +101,25 @@ export function projectCookie(cwd: string, target: string): string | undefined {
     if (!newest || mtime > newest.mtime) newest = { mtime, cookie };
   }
   return newest?.cookie;
+}
+
+/**
+ * Where the releases of the project around `cwd` are: otp.config.ts's `build.outDir`; undefined (the default `_build`)
+ * outside a project, with no config file or none that loads (a tool talking to a node does not fail on the config).
+ */
+export async function projectBuildDir(cwd: string): Promise<string | undefined> {
+  let root: string;
+  try {
+    root = findProject(cwd).root;
+  } catch {
+    return undefined;
+  }
+  if (!existsSync(join(root, CONFIG_FILE))) return undefined;
+  try {
+    return (await loadConfig(root)).config.build?.outDir;
+  } catch {
+    return undefined;
+  }
 }
 
 // A cookie written as it is; `${VAR}` is the environment's at boot (OTP_COOKIE, read before), not one to use.

@@ -71,11 +71,11 @@ function pick(flag: string | undefined, env: string | undefined, flagName: strin
  * (else OTP_SSL_CERT, OTP_SSL_KEY, OTP_SSL_CA) and the cookie as resolveCookie says. Throws an OtpError
  * (usage, exit 2) with one sentence for the rules node.args follows: tls needs all three files, the files
  * only go with tls, the protocol is tls or tcp, and each file exists. Given the `target` node, a project's own
- * cookie for it (config/node.args, else its built release's) comes before ~/.otp-ts.cookie.
+ * cookie for it (config/node.args, else its built release's, under `buildDir`) comes before ~/.otp-ts.cookie.
  */
-export function resolveNodeConnection(flags: NodeConnectionFlags, context: NodeConnectionContext, target?: string): NodeConnection {
+export function resolveNodeConnection(flags: NodeConnectionFlags, context: NodeConnectionContext, target?: string, buildDir?: string): NodeConnection {
   const tls = resolveTls(flags, context);
-  const project = target === undefined ? undefined : { cwd: context.cwd, target };
+  const project = target === undefined ? undefined : { cwd: context.cwd, target, ...(buildDir === undefined ? {} : { buildDir }) };
   const { cookie } = resolveCookie({ flag: flags.cookie, env: context.env, home: context.home, ...(project ? { project } : {}) });
   return tls ? { cookie, tls } : { cookie };
 }

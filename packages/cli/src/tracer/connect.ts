@@ -2,6 +2,7 @@ import { connect, TracerError, type Connection } from '@otp-ts/tracer';
 import { OtpError } from '../errors/otp-error.js';
 import type { Io } from '../cli/io.js';
 import { resolveNodeConnection, toolNodeName, type NodeConnectionFlags } from '../project/node-connection.js';
+import { projectBuildDir } from '../project/cookie.js';
 
 /** A tracer failure as the CLI reports it: one line; bad input, a wrong cookie, a TLS mismatch or an unknown node exit 2. */
 export function toOtpError(error: unknown): unknown {
@@ -13,8 +14,10 @@ export function toOtpError(error: unknown): unknown {
 type ToolFlags = NodeConnectionFlags & { name?: unknown; sname?: string };
 
 /** Connects to a node with the cookie and TLS settings the flags and environment give; throws TracerError when it cannot. */
-export function connectTo(io: Io, node: string, flags: ToolFlags): Promise<Connection> {
-  const { cookie, tls } = resolveNodeConnection(flags, io, node);
+export async function connectTo(io: Io, node: string, flags: ToolFlags): Promise<Connection> {
+  // Only when the project's release may give the cookie: its releases are under otp.config.ts's build.outDir.
+  const buildDir = flags.cookie === undefined && io.env.OTP_COOKIE === undefined ? await projectBuildDir(io.cwd) : undefined;
+  const { cookie, tls } = resolveNodeConnection(flags, io, node, buildDir);
   return connect({ node, cookie, name: toolNodeName(flags), ...(tls ? { tls } : {}) });
 }
 
