@@ -267,3 +267,28 @@ test('a traced call spreading a huge array formats only the first arguments, as 
       assert.deepEqual(events.map((e) => e.kind === 'call' && e.args), [['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '…19990 more']]);
     });
   }));
+
+test('a fixed arity no function of the pattern declares is refused naming what each takes; wildcards keep those that fit', () =>
+  withNode(async (node) => {
+    const m = await loaded(node);
+    const agent = traceAgentOf(node);
+    const never = agent.start({ patterns: ['shop/cart.add/99'] });
+    assert.ok(!never.ok, JSON.stringify(never));
+    assert.equal(never.code, 'nomatch');
+    assert.equal(never.error, "'shop/cart.add/99' never matches: shop/cart.add takes 3 arguments, not 99 (trace shop/cart.add/3, or leave the arity out)");
+    assert.deepEqual(never.suggestions, ['shop/cart.add/3']);
+    const tooMany = agent.start({ patterns: ['shop/cart.remove(_, _)'] });
+    assert.ok(!tooMany.ok && /shop\/cart\.remove takes 1 argument, not 2/.test(tooMany.error), JSON.stringify(tooMany));
+    // Fewer than declared may be a call leaving optional parameters out; a wildcard keeps the functions that can match.
+    const fits = agent.start({ patterns: ['shop/cart.*/2'] }, true);
+    assert.ok(fits.ok);
+    assert.deepEqual(fits.functions.sort(), ['shop/cart.add']);
+    // The same check when another session already wraps the function.
+    await node.run(async (ctx) => {
+      const t = traceAs(ctx, { patterns: ['shop/cart.add'], limit: 1 });
+      assert.ok(!agent.start({ patterns: ['shop/cart.add/4'] }).ok);
+      m.add(ctx, 'x', 1);
+      await t.collect();
+    });
+    assert.deepEqual(agent.tracedFunctions(), []);
+  }));

@@ -7,7 +7,7 @@ import { codeServerOf, type CodeServer } from '../code/server.js';
 import type { TraceHooks } from '../node-hooks.js';
 import { DEFAULT_BOUNDS, formatBounded, type FormatBounds } from './format.js';
 import { compileArgsMatcher, parseCallPattern } from './pattern.js';
-import { closest, holderAt, resolvePattern, type FunctionTarget } from './functions.js';
+import { arityError, closest, declaredArity, holderAt, resolvePattern, type FunctionTarget } from './functions.js';
 import { Session, runSession, type Selection, type SessionSettings } from './session.js';
 import type { TraceEvent, TraceSessionInfo, TraceSpec, TraceStartResult } from './types.js';
 
@@ -169,11 +169,27 @@ export class TraceAgent implements TraceHooks {
       if (!spec.force && /^\*+$/.test(p.module) && /^\*+$/.test(p.fn)) return fail('tooBroad', `'${source}' names every function of every module: narrow it (e.g. shop/*.handle*) or add --force`);
       const r = resolvePattern(this.code, p);
       if (!r.ok) return fail('nomatch', r.error, r.suggestions);
+      const targets = this.takingArity(r.targets, p.arity);
+      if (!Array.isArray(targets)) return fail('nomatch', arityError(source, p.arity!, targets.found), targets.found.map((f) => `${f.id}/${f.arity}`));
       const match = compileArgsMatcher(p);
-      for (const target of r.targets) out.push({ target, match });
+      for (const target of targets) out.push({ target, match });
     }
     if (!spec.force && new Set(out.map((t) => t.target.id)).size > MAX_FUNCTIONS) return fail('tooBroad', `the patterns match ${out.length} functions (more than ${MAX_FUNCTIONS}): narrow them or add --force`);
     return out;
+  }
+
+  // As in Erlang, where the arity is part of a function's name: a fixed arity above what a function declares (no rest
+  // parameter) is a call it is never given. None left is an error naming what each function takes.
+  private takingArity(targets: FunctionTarget[], arity: number | undefined): FunctionTarget[] | { found: Array<{ id: string; arity: number }> } {
+    if (arity === undefined) return targets;
+    const found: Array<{ id: string; arity: number }> = [];
+    const fitting = targets.filter((t) => {
+      const declared = declaredArity(this.slots.get(t.id)?.original ?? holderAt(this.code, t.module, t.path)?.[t.prop]);
+      if (declared === undefined || arity <= declared) return true;
+      found.push({ id: t.id, arity: declared });
+      return false;
+    });
+    return fitting.length > 0 ? fitting : { found };
   }
 
   private selectionOf(spec: TraceSpec): Selection | Failure {

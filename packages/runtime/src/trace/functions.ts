@@ -59,6 +59,56 @@ export function resolvePattern(code: CodeServer, p: CallPattern): Resolution {
   return { ok: false, code: 'nomatch', error: `no function '${wanted}' in ${where}${hint(suggestions, modules.length === 1 ? `${modules[0]}.` : '')}`, suggestions };
 }
 
+/**
+ * How many parameters a function declares, those with defaults included (`Function.length` stops at the first), or
+ * undefined when it may read any number: a rest parameter (even inside a destructured one), or `arguments` in its text.
+ */
+export function declaredArity(fn: unknown): number | undefined {
+  if (typeof fn !== 'function') return undefined;
+  let text: string;
+  try {
+    text = Function.prototype.toString.call(fn);
+  } catch {
+    return undefined;
+  }
+  if (text.includes('[native code]') || /\barguments\b/.test(text)) return undefined;
+  const params = parameterList(text);
+  return params === undefined || params.some((p) => p.includes('...')) ? undefined : params.length;
+}
+
+// A function's parameters as written: the top-level comma-separated parts from its first `(` to the matching `)`;
+// one for `x => ...`; undefined when the text is not understood.
+function parameterList(text: string): string[] | undefined {
+  const open = text.indexOf('(');
+  const arrow = text.indexOf('=>');
+  if (arrow >= 0 && (open < 0 || arrow < open)) return [text.slice(0, arrow)];
+  if (open < 0) return undefined;
+  const parts: string[] = [];
+  let depth = 0;
+  let start = open + 1;
+  for (let i = open; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '"' || ch === "'" || ch === '`') {
+      for (i++; i < text.length && text[i] !== ch; i++) if (text[i] === '\\') i++;
+    } else if ('([{'.includes(ch)) depth++;
+    else if (')]}'.includes(ch) && --depth === 0) {
+      parts.push(text.slice(start, i));
+      return parts.filter((p) => p.trim() !== '');
+    } else if (ch === ',' && depth === 1) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  return undefined;
+}
+
+/** The refusal of a pattern whose arity none of its functions can take: each function with the arguments it declares. */
+export function arityError(source: string, arity: number, found: ReadonlyArray<{ id: string; arity: number }>): string {
+  const shown = found.slice(0, 3).map((f) => `${f.id} takes ${f.arity} argument${f.arity === 1 ? '' : 's'}`);
+  const first = found[0]!;
+  return `'${source}' never matches: ${shown.join(', ')}${found.length > 3 ? ', …' : ''}, not ${arity} (trace ${first.id}/${first.arity}, or leave the arity out)`;
+}
+
 function hint(names: string[], prefix = ''): string {
   return names.length === 0 ? '' : ` (closest: ${names.map((n) => prefix + n).join(', ')})`;
 }
