@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { newProject, readTemplate, readTemplates, OtpError, type OtpErrorCode } from '@otp-ts/cli';
 import { tempDir, writeTree } from './helpers.ts';
 
@@ -56,4 +58,32 @@ test('broken templates folders are named: unreadable manifest, missing lists, mi
   assert.deepEqual(Object.keys(readTemplates('ok', dir)).sort(), ['ok', 'ok2']);
   writeFileSync(join(dir, 'ok2', 'b.txt'), 'changed');
   assert.equal(readTemplates('ok', dir).ok2!.sources['b.txt'], 'changed');
+});
+
+test('an otp new killed part way leaves no half-written project, and the same command then creates it whole', () => {
+  const cwd = tempDir();
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  // A real process that dies by SIGKILL after writing its third file, as Ctrl-C or a kill would stop it.
+  const source = `import { newProject } from '@otp-ts/cli';
+let n = 0;
+newProject({ template: 'app', name: 'shop', cwd: ${JSON.stringify(cwd)}, progress: { step() { if (++n === 3) process.kill(process.pid, 'SIGKILL'); }, done() {}, stop() {} } });`;
+  const killed = spawnSync(process.execPath, ['--import', `${root}scripts/register-ts.mjs`, '--input-type=module', '-e', source], { cwd: root, encoding: 'utf8' });
+  assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+  assert.equal(existsSync(join(cwd, 'shop')), false, 'no project folder after the kill');
+  const made = newProject({ template: 'app', name: 'shop', cwd });
+  for (const f of made.files) assert.ok(existsSync(join(made.root, f)), f);
+  assert.deepEqual(readdirSync(cwd), ['shop'], "the killed run's staging folder is gone too");
+});
+
+test('a write that fails part way removes what it wrote and says nothing was created', () => {
+  const cwd = tempDir();
+  let n = 0;
+  const progress = { step: () => { if (++n === 3) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }); }, done() {}, stop() {} };
+  fails(() => newProject({ template: 'lib', name: 'full', cwd, progress }), 'failed', `cannot write the project into ${join(cwd, 'full')}: ENOSPC: no space left on device, write; nothing was created`);
+  assert.deepEqual(readdirSync(cwd), []);
+  // Into an empty folder that exists (the user's own, e.g. --dir .): the folder stays, the files move in.
+  mkdirSync(join(cwd, 'here'));
+  newProject({ template: 'lib', name: 'here', dir: 'here', cwd });
+  assert.ok(existsSync(join(cwd, 'here', 'src', 'here.ts')));
+  assert.deepEqual(readdirSync(cwd), ['here']);
 });

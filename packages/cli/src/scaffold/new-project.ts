@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { OtpError } from '../errors/otp-error.js';
 import type { Progress } from '../cli/progress.js';
 import { packageInfo } from '../cli/package-info.js';
@@ -156,12 +157,66 @@ export function newProject(options: NewProjectOptions): NewProjectResult {
   const planned = planProject(options.template, options.name, options.templates, options.linkCheckout);
   const files = umbrella ? planned.filter((f) => workspaceFile(f.path)) : planned;
   checkTarget(root, options.force);
-  for (const f of files) {
-    const path = join(root, f.path);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, f.content);
-    options.progress?.step(`created ${relative(options.cwd, path) || path}`);
-  }
+  const write = (dir: string) => {
+    for (const f of files) {
+      const path = join(dir, f.path);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, f.content);
+      options.progress?.step(`created ${relative(options.cwd, join(root, f.path)) || root}`);
+    }
+  };
+  // Into the user's own non-empty folder (--force) the files go in place; otherwise the project appears whole or not at all.
+  if (existsSync(root) && readdirSync(root).length > 0) write(root);
+  else writeStaged(root, write);
   const isApplication = options.template === 'app';
   return { root, files: files.map((f) => f.path), ...(umbrella ? { umbrella: joinUmbrella(umbrella, root, options.name, isApplication) } : {}) };
+}
+
+const STAGING = '.otp-new-';
+
+/**
+ * Runs `write` into a staging folder beside `root`, then renames it to `root` (or moves its few top-level entries into
+ * `root` when that exists, empty): an `otp new` interrupted part way
+ * (Ctrl-C, a kill, a failed write) leaves no half-written project, and a run again succeeds. A failed write removes
+ * its staging folder; one a killed run left is removed by the next run (its process is gone).
+ */
+function writeStaged(root: string, write: (dir: string) => void): void {
+  const parent = dirname(root);
+  mkdirSync(parent, { recursive: true });
+  removeAbandoned(parent, basename(root));
+  const staging = join(parent, `.${basename(root)}${STAGING}${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    mkdirSync(staging);
+    write(staging);
+    if (!existsSync(root)) renameSync(staging, root);
+    else {
+      // An empty folder that exists may be the user's working directory (--dir .): it stays, its new entries move in.
+      for (const entry of readdirSync(staging)) renameSync(join(staging, entry), join(root, entry));
+      rmdirSync(staging);
+    }
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw error;
+    throw new OtpError('failed', `cannot write the project into ${root}: ${(error as Error).message}; nothing was created`, { cause: error });
+  }
+}
+
+// Staging folders of `name` whose run is no longer alive.
+function removeAbandoned(parent: string, name: string): void {
+  const prefix = `.${name}${STAGING}`;
+  for (const entry of readdirSync(parent)) {
+    if (!entry.startsWith(prefix)) continue;
+    const pid = Number(entry.slice(prefix.length).split('-')[0]);
+    if (Number.isInteger(pid) && pid !== process.pid && !isAlive(pid)) rmSync(join(parent, entry), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
