@@ -100,3 +100,24 @@ test('the bounds come from the options, else OTP_EVAL_TIMEOUT and OTP_EVAL_AWAIT
   assert.throws(() => evalBounds({ timeoutMs: 'soon' }, {}), /^Error: --eval-timeout soon is not a whole number of milliseconds/);
   assert.throws(() => evalBounds({}, { OTP_EVAL_AWAIT_TIMEOUT: '-1' }), /OTP_EVAL_AWAIT_TIMEOUT -1 is not/);
 });
+
+test('a timer of evaluated code longer than 24.8 days waits as asked (Node alone fires it at once); the clear functions stop it', async () => {
+  const node = createNode({ onCrash: () => {} });
+  const month = '30 * 24 * 3600 * 1000';
+  // The timers left waiting are unref'd: they must not keep this test's process alive for 30 days; this one keeps it
+  // alive while an evaluation waits on them (its await bound is unref'd too).
+  const alive = setInterval(() => {}, 1000);
+  try {
+    const waited = await evaluate(node, runtimeApi, `await new Promise((r) => setTimeout(() => r('fired'), ${month}).unref())`, { timeoutMs: 1000, awaitTimeoutMs: 300 }).then(
+      (value) => assert.fail(`the 30-day timer fired at once: ${value}`),
+      (e: unknown) => e,
+    );
+    assert.ok(waited instanceof EvalStopped && waited.code === 'evalAwaitTimeout', String(waited));
+    const every = await evaluate(node, runtimeApi, `await new Promise((r) => { const h = setInterval(() => { clearInterval(h); r('fired'); }, ${month}).unref(); setTimeout(() => r('waiting'), 50); })`);
+    assert.equal(every, "'waiting'", 'a 30-day interval does not fire after a millisecond');
+    assert.equal(await evaluate(node, runtimeApi, `const h = setTimeout(() => {}, ${month}); clearTimeout(h); const i = setInterval(() => {}, ${month}); clearInterval(i); 'cleared'`), "'cleared'");
+  } finally {
+    clearInterval(alive);
+    node.shutdown();
+  }
+});

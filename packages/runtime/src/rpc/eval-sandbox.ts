@@ -108,7 +108,55 @@ function runBounded(fn: () => void, timeoutMs: number): boolean {
   }
 }
 
-// setTimeout, setInterval and setImmediate whose callbacks run under the bound; `stopped` hears of a callback that passed it.
+// The longest delay Node's timers take: above it (24.8 days) they fire after 1 ms, with only a warning on the node's stderr.
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
+/** A timer of evaluated code longer than Node's timers go: it waits in steps of at most MAX_DELAY_MS. */
+class LongTimer {
+  private timer: NodeJS.Timeout;
+  private referenced = true;
+
+  constructor(
+    private readonly fire: () => void,
+    private readonly ms: number,
+    private readonly repeat: boolean,
+  ) {
+    this.timer = this.wait(ms);
+  }
+
+  private wait(left: number): NodeJS.Timeout {
+    const step = Math.min(left, MAX_DELAY_MS);
+    const t = setTimeout(() => {
+      if (left > step) this.timer = this.wait(left - step);
+      else {
+        if (this.repeat) this.timer = this.wait(this.ms);
+        this.fire();
+      }
+    }, step);
+    if (!this.referenced) t.unref();
+    return t;
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+  }
+  ref(): this {
+    this.referenced = true;
+    this.timer.ref();
+    return this;
+  }
+  unref(): this {
+    this.referenced = false;
+    this.timer.unref();
+    return this;
+  }
+  hasRef(): boolean {
+    return this.referenced;
+  }
+}
+
+// setTimeout, setInterval and setImmediate whose callbacks run under the bound, delays past 24.8 days included (Node
+// would run those at once); `stopped` hears of a callback that passed the bound. The clear functions take both kinds.
 function boundedTimers(timeoutMs: number, stopped: () => void): Record<string, unknown> {
   type Callback = (...args: unknown[]) => unknown;
   const job = (cb: unknown, args: unknown[]): boolean => {
@@ -116,13 +164,20 @@ function boundedTimers(timeoutMs: number, stopped: () => void): Record<string, u
     stopped();
     return false;
   };
+  const clear = (handle: unknown): void => (handle instanceof LongTimer ? handle.clear() : clearTimeout(handle as NodeJS.Timeout));
   return {
-    setTimeout: (cb: unknown, ms?: number, ...args: unknown[]) => setTimeout(() => job(cb, args), ms),
+    setTimeout: (cb: unknown, ms?: number, ...args: unknown[]) => (Number(ms) > MAX_DELAY_MS ? new LongTimer(() => job(cb, args), Number(ms), false) : setTimeout(() => job(cb, args), ms)),
     setImmediate: (cb: unknown, ...args: unknown[]) => setImmediate(() => job(cb, args)),
     setInterval: (cb: unknown, ms?: number, ...args: unknown[]) => {
+      if (Number(ms) > MAX_DELAY_MS) {
+        const long: LongTimer = new LongTimer(() => job(cb, args) || long.clear(), Number(ms), true);
+        return long;
+      }
       const handle: NodeJS.Timeout = setInterval(() => job(cb, args) || clearInterval(handle), ms);
       return handle;
     },
+    clearTimeout: clear,
+    clearInterval: clear,
   };
 }
 
