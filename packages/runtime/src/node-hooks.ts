@@ -4,7 +4,7 @@
 import type { Pid, Ref } from './pid.js';
 import type { ExitReason } from './messages.js';
 import type { ProcessImpl } from './process.js';
-import type { Dest, ProcessFn } from './types.js';
+import type { Dest, ProcessContext, ProcessFn } from './types.js';
 
 /**
  * What the node and its processes ask of distribution: route what targets another node, and tell it what
@@ -46,6 +46,8 @@ export interface RemoteLinks {
 export interface TraceHooks {
   /** A process sends a message: the hook performs the send itself (so the receiver learns the sender). */
   send(from: ProcessImpl, dest: Dest | Ref, message: unknown): void;
+  /** A process sends by a path of its own (a behaviour's reply, put straight into the caller's mailbox): `deliver` performs it. */
+  sendVia(from: ProcessContext, dest: Pid, message: unknown, deliver: () => void): void;
   /** A message enters the mailbox of a process whose `traced` flag is set. */
   receive(to: ProcessImpl, message: unknown): void;
   /** A process was spawned (parent null when spawned from outside any process). */

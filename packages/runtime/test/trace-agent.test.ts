@@ -292,3 +292,26 @@ test('a fixed arity no function of the pattern declares is refused naming what e
     });
     assert.deepEqual(agent.tracedFunctions(), []);
   }));
+
+test("a traced gen_server's replies are its sends, and the caller receives them from it, as OTP's reply is a send", () =>
+  withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const server = await runtime.genServer.start(ctx, { init: () => runtime.ok(0), handleCall: (n: number, _from: unknown, s: number) => runtime.reply(n + s, s) }, undefined);
+      // The caller is a process of its own: the trace's client is never traced.
+      const caller = ctx.spawn(async (c) => {
+        await c.receive((m) => m === 'go');
+        c.send(ctx.self(), await runtime.genServer.call(c, server, 41));
+      });
+      const t = traceAs(ctx, { messages: true, pids: [server.toString(), caller.toString()], limit: 5 });
+      ctx.send(caller, 'go');
+      assert.equal(await ctx.receive((m) => m === 41), 41);
+      const { events } = await t.collect();
+      const [it, by] = [server.toString(), caller.toString()];
+      assert.deepEqual(
+        events.slice(1).map((e) => [e.kind, e.pid, e.kind === 'receive' ? e.from : e.kind === 'send' ? e.to : '']),
+        [['send', by, it], ['receive', it, by], ['send', it, by], ['receive', by, it]],
+      );
+      assert.match(events[3]!.kind === 'send' ? events[3]!.message : '', /^ReplyMessage \{ tag: #Ref<[\d.]+>, value: 41 \}$/);
+      runtime.genServer.stop(ctx, server);
+    });
+  }));

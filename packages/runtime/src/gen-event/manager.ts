@@ -113,7 +113,7 @@ export class Manager implements SysTarget {
   }
 
   answer(from: From, value: unknown): void {
-    replyTo(from, value);
+    replyTo(from, value, this.ctx);
     if (this.statistics) this.statistics.messagesOut++;
     if (this.sysDebug !== null) this.debug({ type: 'out', reply: value, to: from.pid });
   }

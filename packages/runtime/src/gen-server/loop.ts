@@ -469,7 +469,7 @@ function interpret(server: Server, callback: string, value: unknown, from: From 
       break; // no result, or an init result: a bad return value
     case 'reply':
       if (from === null) break;
-      replyTo(from, r.reply);
+      replyTo(from, r.reply, server.ctx);
       if (server.statistics) server.statistics.messagesOut++;
       server.state = r.state;
       if (server.sysDebug !== null) debugEvent(server.ctx, server, { type: 'out', reply: r.reply, to: from.pid, state: r.state });
@@ -483,7 +483,7 @@ function interpret(server: Server, callback: string, value: unknown, from: From 
     case 'stop':
       if (r.state !== undefined) server.state = r.state;
       // OTP runs terminate first and answers the caller after it, as the server exits.
-      return terminate(server, r.reason, msg, r.hasReply && from !== null ? () => replyTo(from, r.reply) : undefined);
+      return terminate(server, r.reason, msg, r.hasReply && from !== null ? () => replyTo(from, r.reply, server.ctx) : undefined);
   }
   // A type outside the union (user code may return anything) falls through to here too.
   return terminate(server, new BadReturnValue(callback, value), msg);

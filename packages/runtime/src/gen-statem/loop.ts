@@ -397,7 +397,7 @@ function applyActions(m: Machine, actions: Actions | undefined, tr: Transition, 
         tr.timeouts.push(a.timeout);
         break;
       case 'reply':
-        replyTo(a.from, a.value);
+        replyTo(a.from, a.value, m.ctx);
         if (m.statistics) m.statistics.messagesOut++;
         if (m.sysDebug !== null) m.debug({ type: 'out', reply: a.value, to: a.from.pid });
         break;

@@ -120,13 +120,23 @@ export function cast<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<C
   if (pid !== undefined) ctx.send(pid, castMessage(request));
 }
 
-/** Answers a call whose handler returned noreply; a reply after the caller gave up is dropped. */
-export function replyTo<R>(from: From<R>, value: R): void {
+/**
+ * Answers a call whose handler returned noreply; a reply after the caller gave up is dropped. `server`, the answering
+ * process when the caller knows it (a behaviour's loop), is reported as the reply's sender while messages are traced.
+ */
+export function replyTo<R>(from: From<R>, value: R, server?: ProcessContext): void {
+  const trace = server === undefined ? null : server.node.trace;
+  const reply = new ReplyMessage(from.tag, value);
+  if (trace === null) deliverReply(from, reply);
+  else trace.sendVia(server!, from.pid, reply, () => deliverReply(from, reply));
+}
+
+function deliverReply(from: From<unknown>, reply: ReplyMessage): void {
   if (from.pid.node !== 0) {
     // The caller is on another node: the reply goes back over the connection the call came in on.
     const wire = (from as unknown as Record<symbol, RemoteReply | undefined>)[REMOTE_REPLY];
     try {
-      wire?.sendToPid(from.pid, new ReplyMessage(from.tag, value));
+      wire?.sendToPid(from.pid, reply);
     } catch (error) {
       // A reply that cannot cross (a function in it, too deep, too large) is dropped with a line, as a send never
       // fails in OTP: the server goes on, and the caller's call times out as for a reply lost on the way.
@@ -136,10 +146,10 @@ export function replyTo<R>(from: From<R>, value: R): void {
   }
   const caller = internalsOf(from.pid);
   if (caller !== undefined && (caller.activeCall === from.tag || batches.get(caller)?.has(from.tag) === true || pendingRequests.get(caller)?.get(from.tag.id) === from.tag)) {
-    caller.deliver(new ReplyMessage(from.tag, value));
+    caller.deliver(reply);
   } else if (caller !== undefined && caller.aliases !== null) {
     // A From whose tag is an alias of the caller (OTP 24's reply by alias): answered while the alias is active.
-    sendToAlias(caller.node, from.tag, new ReplyMessage(from.tag, value));
+    sendToAlias(caller.node, from.tag, reply);
   }
 }
 

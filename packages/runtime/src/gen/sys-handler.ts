@@ -312,7 +312,7 @@ export function handleSystemMessage(ctx: ProcessContext, msg: SystemMessage, tar
   } catch (error) {
     answer = new SysFailure(error);
   }
-  replyTo(msg.from, answer);
+  replyTo(msg.from, answer, ctx);
   return undefined;
 }
 
@@ -327,7 +327,7 @@ async function changeCode(ctx: ProcessContext, msg: SystemMessage, target: SysTa
   } catch (error) {
     answer = new SysFailure(error);
   }
-  replyTo(msg.from, answer);
+  replyTo(msg.from, answer, ctx);
 }
 
 function debugOf(target: SysTarget): SysDebug {

@@ -2,7 +2,7 @@ import type { OtpNode } from '../node.js';
 import { Pid, Ref } from '../pid.js';
 import { ProcessImpl } from '../process.js';
 import type { ExitReason } from '../messages.js';
-import type { Dest } from '../types.js';
+import type { Dest, ProcessContext } from '../types.js';
 import { codeServerOf, type CodeServer } from '../code/server.js';
 import type { TraceHooks } from '../node-hooks.js';
 import { DEFAULT_BOUNDS, formatBounded, type FormatBounds } from './format.js';
@@ -351,6 +351,18 @@ export class TraceAgent implements TraceHooks {
     this.sender = from;
     try {
       this.node.send(dest, message);
+    } finally {
+      this.sender = previous;
+    }
+  }
+
+  sendVia(from: ProcessContext, dest: Pid, message: unknown, deliver: () => void): void {
+    if (!isProcess(from)) return deliver();
+    if (from.traced) for (const s of this.msgSessions) if (s.selects(from)) s.record(() => ({ kind: 'send', ts: Date.now(), pid: from.pid.toString(), to: destText(dest), message: formatBounded(message, s.settings.bounds) }));
+    const previous = this.sender;
+    this.sender = from;
+    try {
+      deliver();
     } finally {
       this.sender = previous;
     }
