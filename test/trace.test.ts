@@ -58,6 +58,12 @@ test('otp trace against a running node: calls and returns, limits enforced by th
     // Checked from a second client: the node removed the pattern by itself.
     assert.deepEqual(await traced(), []);
 
+    // --limit and --rate together: both are announced, and the first reached ends the trace.
+    const both = await otp('trace', 'traced@127.0.0.1', 'shop/cart.add', '--limit', '2', '--rate', '1000000/1000');
+    assert.equal(both.status, 0, both.stderr);
+    assert.match(both.stderr, /^tracing 1 function on traced@127\.0\.0\.1 \(limit 2, rate 1000000\/1000 ms, time 15000 ms\); Ctrl-C stops\n/);
+    assert.match(both.stderr, /trace ended: the event limit was reached \(2 events\)/);
+
     const json = await otp('trace', 'traced@127.0.0.1', 'shop/cart.add(_, i, q) when q >= 5', '--limit', '2', '--json');
     const events = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; args?: string[]; reason?: string });
     assert.deepEqual(events.map((e) => e.kind), ['call', 'call', 'done']);

@@ -45,7 +45,8 @@ function onInterrupt(io: Io, node: string, stop: () => Promise<unknown>): Interr
 
 function describeStart(io: Io, node: string, functions: string[], spec: TraceSpec): void {
   const what = [functions.length > 0 ? `${functions.length} function${functions.length === 1 ? '' : 's'}` : '', spec.messages ? 'messages' : '', spec.procs ? 'process events' : ''].filter(Boolean).join(', ');
-  const limits = [spec.rate ? `rate ${spec.rate.count}/${spec.rate.ms} ms` : `limit ${spec.limit ?? 10}`, `time ${spec.timeMs ?? 15_000} ms`].join(', ');
+  // Both limits apply when both are given: the node ends the session at whichever comes first.
+  const limits = [spec.limit !== undefined || !spec.rate ? `limit ${spec.limit ?? 10}` : '', spec.rate ? `rate ${spec.rate.count}/${spec.rate.ms} ms` : '', `time ${spec.timeMs ?? 15_000} ms`].filter(Boolean).join(', ');
   if (io.verbosity !== 'quiet') io.stderr.write(`tracing ${what} on ${node} (${limits}); Ctrl-C stops\n`);
 }
 
@@ -64,7 +65,7 @@ export const traceCommand = defineProvider({
     { name: 'name', type: 'array', value: 'N', description: 'only the processes registered under these names' },
     { name: 'messages', alias: 'm', type: 'boolean', description: 'trace messages sent and received by the chosen processes (all when none is chosen)' },
     { name: 'procs', type: 'boolean', description: 'trace process events of the chosen processes: spawn, exit, link, unlink, register' },
-    { name: 'limit', type: 'number', value: 'N', description: 'stop after N events (default 10 unless --rate is given)' },
+    { name: 'limit', type: 'number', value: 'N', description: 'stop after N events (default 10 unless --rate is given; with both, the first reached ends the trace)' },
     { name: 'rate', type: 'string', value: 'N/MS', description: 'stop when more than N events happen within MS milliseconds' },
     { name: 'time', type: 'number', value: 'MS', description: 'stop after MS milliseconds (default 15000)' },
     { name: 'dry-run', type: 'boolean', description: 'only report how many functions and processes the patterns match' },
