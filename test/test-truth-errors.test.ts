@@ -64,6 +64,16 @@ test('--cover-threshold fails a run whose coverage is below it, untested sources
   assert.equal(last(r.stdout), '2 passed, 0 failed');
 });
 
+test('--cover-threshold holds with only the junit reporter (no closing line on stdout): the CI flags together fail a run below it', () => {
+  const r = otp('test/math.test.ts', '--reporter', 'junit', '--jobs', '2', '--bail', '--cover', '--cover-threshold', '90');
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /coverage is below its threshold: lines 68\.75% \(threshold 90%\)/);
+  assert.match(r.stdout, /^JUnit report written to _build\/test\/junit\.xml$/m);
+  assert.match(r.stdout, /All files\s+\|\s+68\.75 \|/, 'the coverage table is printed');
+  assert.equal(closingLines(r.stdout), 0, 'no tty reporter, no closing line');
+  assert.match(readFileSync(join(dir, '_build', 'test', 'junit.xml'), 'utf8'), /<testsuites name="otp test" tests="2" failures="0" errors="0" skipped="0"/);
+});
+
 test('tty, junit and json reporters run at once, say where they wrote, and agree with the closing line', () => {
   const r = otp('test/late.test.ts', 'test/stray.test.ts', 'test/math.test.ts', '--reporter', 'tty', '--reporter', 'junit', '--reporter', 'json');
   assert.equal(r.status, 1, r.stdout + r.stderr);

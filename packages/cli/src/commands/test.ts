@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { rmSync } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
 import {
   affectedTests, ImportGraph, parseShard, reportCoverage, runOptionsFrom, runTests, testOptionTable, TestPathError,
   type CoverageSummary, type CoverThresholds, type FileChange, type RunOptions, type Shard, type TestOptionSpec, type TestOptionTable,
@@ -62,6 +62,12 @@ export const testCommand = defineProvider({
       throw error instanceof TestPathError ? new OtpError('usage', error.message) : error;
     }).finally(() => stop?.dispose());
     if (result.interrupted !== undefined) return signalExitCode(result.interrupted);
+    // The coverage child tells its parent that the tests ran, whatever its reporters printed: only then is coverage reported and checked.
+    const ranFile = io.env[COVER_RAN_ENV];
+    if (ranFile !== undefined) {
+      mkdirSync(dirname(ranFile), { recursive: true });
+      writeFileSync(ranFile, 'ran\n');
+    }
     if (result.noTests !== undefined && !args.watch) throw new OtpError('failed', result.noTests);
     if (!args.watch) return result.ok ? 0 : 1;
     return watchTests(project, options, io);
@@ -99,6 +105,9 @@ function shardOf(text: string | undefined): Shard | undefined {
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
+/** The environment variable naming the file the coverage child writes once its tests ran to the end (not interrupted, no usage error). */
+const COVER_RAN_ENV = 'OTP_TEST_COVER_RAN';
+
 /** The exit code of a run stopped by `signal`, as a shell reports a process the signal ended: 128 + its number (130 for SIGINT). */
 function signalExitCode(signal: string): number {
   const n = (constants.signals as Record<string, number | undefined>)[signal];
@@ -118,11 +127,11 @@ function onStopSignals(io: Io): { signal: AbortSignal; dispose(): void } {
 }
 
 /** Runs the child that measures coverage; SIGINT and SIGTERM are handed on to it (in a process group of its own, so Ctrl-C reaches it once), and it reports what ran. */
-function runCoverageChild(io: Io, rawDir: string): Promise<{ status: number; stdout: string }> {
+function runCoverageChild(io: Io, rawDir: string, ranFile: string): Promise<{ status: number; stdout: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...process.argv.slice(2)], {
       cwd: io.cwd,
-      env: { ...io.env, NODE_V8_COVERAGE: rawDir },
+      env: { ...io.env, NODE_V8_COVERAGE: rawDir, [COVER_RAN_ENV]: ranFile },
       stdio: ['inherit', 'pipe', 'inherit'],
       detached: process.platform !== 'win32',
     });
@@ -142,18 +151,23 @@ function runCoverageChild(io: Io, rawDir: string): Promise<{ status: number; std
 // then map what it collected and hold it against the thresholds.
 async function runCovered(root: string, set: TestConfig, threshold: number | undefined, io: Io): Promise<number> {
   const rawDir = join(root, '_build', 'test', 'coverage', 'raw');
+  const ranFile = join(root, '_build', 'test', 'coverage', 'ran');
   rmSync(rawDir, { recursive: true, force: true });
-  const child = await runCoverageChild(io, rawDir);
+  rmSync(ranFile, { force: true });
+  const child = await runCoverageChild(io, rawDir, ranFile);
+  // Whether the tests ran to the end is the child's word (its file), never read from its report: a run with only
+  // the junit or json reporter prints no closing line, and its coverage must still be reported and checked.
+  // An interrupted run (exit 128 + signal), a usage error or a crash wrote no such file: nothing is measured.
+  if (!existsSync(ranFile)) {
+    io.stdout.write(child.stdout);
+    return child.status;
+  }
   // The closing line stays the last line, after the coverage table: it is held back and printed once.
   const lines = child.stdout.trimEnd().split('\n');
   const closing = /^\d+ passed, \d+ failed/.test(lines.at(-1) ?? '') ? lines.pop() : undefined;
-  // An interrupted run (exit 128 + signal) measured only part of the tests: its report stands as it is, with no coverage.
-  const interrupted = child.status > 128;
-  io.stdout.write(closing === undefined || interrupted ? child.stdout : `${lines.join('\n')}\n`);
-  // No closing line: the tests did not run (a usage error, a crash), so there is nothing to measure.
-  if (closing === undefined || interrupted) return child.status;
+  io.stdout.write(closing === undefined ? child.stdout : `${lines.join('\n')}\n`);
   const summary = await reportCoverage({ root, rawDir });
-  io.stdout.write(`\n${closing}\n`);
+  if (closing !== undefined) io.stdout.write(`\n${closing}\n`);
   checkCoverage(summary, { ...set.cover, ...(threshold === undefined ? {} : { lines: threshold }) });
   return child.status;
 }
