@@ -15,3 +15,17 @@ test('an error a case causes after it returned is labelled so even while the run
   assert.equal(during.status, 'failed');
   assert.doesNotMatch(during.failure!.message, /after the test returned/);
 });
+
+test('a timer that blocks the worker after its test returned fails that test; the case running then is run again and passes', async () => {
+  const blocked = await runFixture('late-block');
+  try {
+    const guilty = blocked.find('aGuiltyTest');
+    assert.equal(guilty.status, 'failed');
+    assert.match(guilty.failure!.message, /^after the test returned, a timer or promise it left was running when the worker was blocked for \d+ ms/);
+    assert.equal(blocked.find('bInnocentTests > waits').status, 'passed');
+    assert.equal(blocked.find('cAfterTest').status, 'passed');
+    assert.deepEqual(blocked.result.counts, { passed: 2, failed: 1, skipped: 0, total: 3 });
+  } finally {
+    removeCopy(blocked.root);
+  }
+});

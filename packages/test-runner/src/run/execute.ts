@@ -7,7 +7,7 @@ import { runBoxed, type Boxed } from './timebox.js';
 import { plainFailure, toFailureInfo, unwrap } from './failure-info.js';
 import { checkProperty, type PropertyOptions } from './property.js';
 import { Monitor } from './monitor.js';
-import { drainTimers, runAs } from './owner.js';
+import { drainTimers, markReturned, runAs } from './owner.js';
 
 /** Where the executor reports: a case or hook starting (for the main thread's watchdog), results and warnings. */
 export interface ExecuteHooks {
@@ -147,6 +147,7 @@ export class Executor {
         return c.run(caseFixture, ctx);
       }, (pid) => watch.own(pid)));
     this.over.add(c.id);
+    markReturned(c.id);
     watch.returned();
     const cleanup = initDone ? await runAs({ kind: 'case', id: c.id }, () => this.endEach(c, caseFixture, chain)) : undefined;
     const report = await watch.end();

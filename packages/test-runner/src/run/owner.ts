@@ -20,6 +20,27 @@ const pending = new Set<TimerLike>();
 const byId = new Map<number, TimerLike>();
 let hook: ReturnType<typeof createHook> | undefined;
 
+// Cases whose function has returned: their code that runs from now on (a timer, a promise) is late.
+const returnedCases = new Set<string>();
+// The case whose late code runs now, as last told to `lateListener`.
+let lateNow: string | undefined;
+let lateListener: ((id: string | undefined) => void) | undefined;
+
+// Before every callback: when the code about to run is a returned case's (or stops being), the listener is told, so
+// the main thread knows whose code holds the event loop if the worker stops answering.
+function beforeCallback(): void {
+  if (lateListener === undefined) return;
+  const owner = context.getStore();
+  const id = owner?.kind === 'case' && returnedCases.has(owner.id) ? owner.id : undefined;
+  if (id === lateNow) return;
+  lateNow = id;
+  try {
+    lateListener(id);
+  } catch {
+    // A hook must never throw; the listener only posts a message.
+  }
+}
+
 function track(): void {
   hook ??= createHook({
     init(asyncId, type, _trigger, resource) {
@@ -28,6 +49,7 @@ function track(): void {
       pending.add(resource);
       byId.set(asyncId, resource);
     },
+    before: beforeCallback,
     destroy(asyncId) {
       const r = byId.get(asyncId);
       if (r === undefined) return;
@@ -47,6 +69,16 @@ export function runAs<T>(owner: Owner, fn: () => T): T {
 export function runAsNoOne<T>(fn: () => T): T {
   track();
   return context.exit(fn);
+}
+
+/** Marks case `id` as returned: from now on its timers' and promises' callbacks are reported to the late listener. */
+export function markReturned(id: string): void {
+  returnedCases.add(id);
+}
+
+/** Tells `listener` each time the code running starts or stops being a returned case's (the case's id, or undefined). */
+export function onLateCode(listener: (id: string | undefined) => void): void {
+  lateListener = listener;
 }
 
 /** The owner of the code running now (in an error handler: of the code that threw), if any. */

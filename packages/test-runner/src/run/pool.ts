@@ -56,8 +56,8 @@ interface FileState {
   readonly warnings: string[];
   output: string;
   shuffleSeed: number | undefined;
-  /** The case whose code called process.exit in the current worker, and the code. */
-  exitBy?: { readonly id: string; readonly code: string };
+  /** A returned case whose leftover code ended the current worker (it called process.exit, or looped), and what it did. */
+  blame?: { readonly id: string; readonly text: string };
   /** Unhandled errors no case caused, and whether each came after the last case. */
   readonly stray: Array<{ text: string; afterLast: boolean; cleanup?: boolean }>;
 }
@@ -78,11 +78,11 @@ export async function runFile(job: Omit<WorkerJob, 'done'>, options: FileRunOpti
       break;
     }
     state.warnings.push(end.why);
-    const exitBy = state.exitBy;
-    state.exitBy = undefined;
-    if (exitBy && !end.inFlight.includes(exitBy.id) && state.results.has(exitBy.id)) {
-      // A case that had returned called process.exit (from a timer it left): it fails, and the cases running then run again in a fresh worker.
-      state.results.set(exitBy.id, lateFailure(state.results.get(exitBy.id)!, `it called process.exit(${exitBy.code}), which ended its worker`));
+    const blame = state.blame;
+    state.blame = undefined;
+    if (blame && !end.inFlight.includes(blame.id) && state.results.has(blame.id)) {
+      // A case that had returned ended the worker (a timer it left called process.exit, or looped): it fails, and the cases running then run again in a fresh worker.
+      state.results.set(blame.id, lateFailure(state.results.get(blame.id)!, blame.text));
       continue;
     }
     if (state.planned === undefined) {
@@ -135,7 +135,13 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
     };
     const interrupt = (): void => finish({ kind: 'interrupted', inFlight: [...inFlight.keys()] });
     options.signal?.addEventListener('abort', interrupt, { once: true });
-    const died = (why: string): void => finish({ kind: 'died', why, inFlight: [...inFlight.keys()], hook: [...inFlight.values()].some((f) => f.hook) });
+    // The returned case whose leftover code (a timer, a promise) runs now, as the worker last said.
+    let lateCode: string | undefined;
+    const died = (why: string): void => {
+      // A worker that stops answering while a returned case's leftover code runs was stopped by that case, not by the case running.
+      if (!ended && state.blame === undefined && lateCode !== undefined && !inFlight.has(lateCode)) state.blame = { id: lateCode, text: `a timer or promise it left was running when ${why}` };
+      finish({ kind: 'died', why, inFlight: [...inFlight.keys()], hook: [...inFlight.values()].some((f) => f.hook) });
+    };
     const watchdog = watchIdle(job.file, inFlight, (why) => died(why));
     worker.stdout.on('data', (d: Buffer) => (state.output += d.toString()));
     worker.stderr.on('data', (d: Buffer) => (state.output += d.toString()));
@@ -144,6 +150,7 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
     worker.on('message', (event: WorkerEvent) => {
       watchdog.heard(event.type === 'plan' || event.type === 'load-error');
       if (event.type === 'alive') return;
+      if (event.type === 'late-code') return void (lateCode = event.id);
       // Any message but the heartbeat comes from the runner's steps: a pending hook (its init or end) has finished.
       for (const [id, f] of inFlight) {
         if (!f.hook) continue;
@@ -179,7 +186,7 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
           break;
         }
         case 'exit':
-          state.exitBy = { id: event.id, code: event.code };
+          state.blame = { id: event.id, text: `it called process.exit(${event.code}), which ended its worker` };
           break;
         case 'stray':
           state.stray.push({ text: event.text, afterLast: event.afterLast, ...(event.cleanup && { cleanup: true }) });

@@ -48,6 +48,8 @@ export type WorkerEvent =
   | { readonly type: 'stray'; readonly text: string; readonly afterLast: boolean; readonly cleanup?: boolean }
   /** A peer node's OS process started or exited: the main thread kills those still alive when the worker ends. */
   | { readonly type: 'peer'; readonly osPid: number; readonly alive: boolean }
+  /** Code case `id` left (a timer, a promise) runs after the case returned (`id` undefined: such code stopped running): the case to blame if the worker stops answering now. */
+  | { readonly type: 'late-code'; readonly id?: string }
   /** Code of case `id` called `process.exit(code)`, which ends the worker. */
   | { readonly type: 'exit'; readonly id: string; readonly code: string }
   /** The worker's event loop turns (sent every HEARTBEAT_MS from its start): a worker that stops sending while no case runs is blocked. */

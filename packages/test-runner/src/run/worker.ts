@@ -7,7 +7,7 @@ import type { PlanOptions } from '../plan/eunit.js';
 import { filterPlan } from '../plan/filter.js';
 import { fullName, planCases } from '../plan/types.js';
 import { Executor } from './execute.js';
-import { currentOwner, runAs, runAsNoOne } from './owner.js';
+import { currentOwner, onLateCode, runAs, runAsNoOne } from './owner.js';
 import { toFailureInfo } from './failure-info.js';
 import { storedEntry } from './counterexamples.js';
 import { HEARTBEAT_MS, type WorkerEvent, type WorkerJob } from './protocol.js';
@@ -30,6 +30,8 @@ async function main(job: WorkerJob): Promise<void> {
   // The main thread's watchdog for the times no case runs (loading, between cases, after the last): silence means a blocked loop.
   post({ type: 'alive' });
   setInterval(() => post({ type: 'alive' }), HEARTBEAT_MS).unref();
+  // Whose leftover code runs now, so a loop in a returned test's timer is blamed on that test, not on the case running.
+  onLateCode((id) => post({ type: 'late-code', ...(id !== undefined && { id }) }));
   let exports: Record<string, unknown>;
   try {
     exports = (await runAsNoOne(() => import(pathToFileURL(job.bundle).href))) as Record<string, unknown>;
