@@ -78,3 +78,14 @@ test('a file that is no test file is refused when named, and left out when a pat
   assert.doesNotMatch(r.stdout, /helper/, 'test/helper.ts is not run as a test file');
   assert.equal(r.stdout.trimEnd().split('\n').at(-1), '1 passed, 1 failed');
 });
+
+test('-q prints errors only: the failure and the closing line, no file lines, slowest list or report paths; a passing run prints its closing line alone', () => {
+  const failing = otp('-q', '--reporter', 'tty,junit', '--seed', '1');
+  assert.equal(failing.status, 1, failing.stdout + failing.stderr);
+  assert.match(failing.stdout, /^✖ test\/prop\.test\.ts › prop > propNeverHolds$/m);
+  assert.doesNotMatch(failing.stdout, /running \d+ test file|^✔ |Slowest:|written to/m);
+  assert.equal(failing.stdout.trimEnd().split('\n').at(-1), '1 passed, 1 failed');
+  const passing = otp('test/half.test.ts', '-q', '--cover');
+  assert.equal(passing.status, 0, passing.stdout + passing.stderr);
+  assert.equal(passing.stdout, '1 passed, 0 failed\n');
+});

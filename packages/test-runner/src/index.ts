@@ -26,7 +26,7 @@ export { mayHoldSelection } from './run/prefilter.js';
 export type { FailedStore } from './run/failed-store.js';
 export { mergeRetry } from './run/retry.js';
 export type { CounterexampleStore, StoredCounterexample } from './run/counterexamples.js';
-export { ttyReporter, closingLine, startLine } from './report/tty.js';
+export { ttyReporter, closingLine, startLine, type TtyOptions } from './report/tty.js';
 export { jsonReporter, toJson } from './report/json.js';
 export { junitReporter, toJunitXml } from './report/junit.js';
 export { htmlReporter, htmlLogPages } from './report/html.js';

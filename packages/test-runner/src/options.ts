@@ -22,6 +22,8 @@ export interface RunApiOptions {
   config?: Readonly<Record<string, unknown>>;
   /** Write HTML logs into `_build/test/logs/run.<time>/`, listed in `_build/test/logs/index.html` (default: when a `*.suite.ts` file runs). */
   htmlLogs?: boolean;
+  /** Errors only (`otp test -q`): the tty reporter prints the failures and the closing line, and the reporters that write files do not say where. */
+  quiet?: boolean;
   /** Where the tty reporter writes (default: process.stdout). */
   output?: Output;
   /** Node options of each worker (default: none), e.g. a loader that tests hand on to child processes through `process.execArgv`. */

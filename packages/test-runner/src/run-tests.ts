@@ -30,13 +30,13 @@ import { testOptionTable, type TestOptionSpec } from './option-table.js';
 // A reporter that writes a file says where, so a CI log shows what to upload.
 function reporterOf(choice: ReporterChoice, options: RunOptions, root: string, outDir: string): Reporter {
   const out = options.output ?? process.stdout;
-  const wrote = (what: string, path: string): unknown => out.write(`${what} written to ${relative(root, path).split(sep).join('/')}\n`);
+  const wrote = (what: string, path: string): unknown => !options.quiet && out.write(`${what} written to ${relative(root, path).split(sep).join('/')}\n`);
   const toFile = (what: string, name: string) => (text: string): void => {
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, name), text);
     wrote(what, join(outDir, name));
   };
-  if (choice === 'tty') return ttyReporter(options.output);
+  if (choice === 'tty') return ttyReporter(options.output, { quiet: options.quiet === true });
   if (choice === 'json') return jsonReporter(toFile('JSON report', 'results.json'));
   if (choice === 'junit') return junitReporter(toFile('JUnit report', 'junit.xml'));
   if (choice === 'html') {

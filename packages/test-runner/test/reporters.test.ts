@@ -81,3 +81,22 @@ test('reporter hooks are called in order; json and junit reporters write under _
   const xml = readFileSync(join(run.root, '_build', 'test', 'junit.xml'), 'utf8');
   assert.match(xml, /<testsuites name="otp test" tests="3" failures="1"/);
 });
+
+test('the quiet tty reporter prints errors only: failures, a failing file\'s output and warnings, and the closing line', () => {
+  let text = '';
+  const r = ttyReporter({ write: (s: string) => (text += s), isTTY: true }, { quiet: true });
+  r.onRunStart?.({ root: '/', files: ['test/a.test.ts'], shuffleSeed: 5 });
+  for (const c of result.files[0]!.cases) r.onCaseEnd?.(c);
+  r.onFileEnd?.(result.files[0]!);
+  r.onRunEnd?.(result);
+  text = text.split(String.fromCharCode(27)).map((part, i) => (i === 0 ? part : part.replace(/^\[\d+m/, ''))).join('');
+  assert.match(text, /^\nFailures:\n\n✖ test\/a.test.ts › a > badTest\n {4}- 1\n {4}\+ 2/);
+  assert.match(text, /Output of test\/a.test.ts:/);
+  assert.match(text, /⚠ test\/a.test.ts: end failed/);
+  assert.doesNotMatch(text, /running 1 test file|\(1 passed|test\(s\) run|Skipped:|Slowest:/);
+  assert.equal(text.trimEnd().split('\n').at(-1), '1 passed, 1 failed, 1 skipped');
+  let passing = '';
+  const p = ttyReporter({ write: (s: string) => (passing += s), isTTY: false }, { quiet: true });
+  p.onRunEnd?.({ ok: true, counts: { passed: 1, failed: 0, skipped: 0, total: 1 }, durationMs: 1, files: [{ ...result.files[0]!, warnings: ['a leak'], cases: [kase('okTest', 'passed')] }] });
+  assert.equal(passing, '1 passed, 0 failed\n', 'nothing above the closing line, not even a blank line');
+});

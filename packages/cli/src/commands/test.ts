@@ -55,7 +55,7 @@ export const testCommand = defineProvider({
     const set: TestConfig = { ...config.test, ...config.profiles?.test?.test };
     checkThresholdFlag(args.cover, args['cover-threshold']);
     if (args.cover && io.env.NODE_V8_COVERAGE === undefined) return runCovered(project.root, set, args['cover-threshold'], io);
-    const options = { ...runOptionsOf(project.root, set, args), output: io.stdout, importGraph: new ImportGraph() };
+    const options = { ...runOptionsOf(project.root, set, args), output: io.stdout, importGraph: new ImportGraph(), ...(io.verbosity === 'quiet' && { quiet: true }) };
     // Ctrl-C or a CI job's cancellation ends the run with a report of what ran (a second signal stops at once); --watch keeps Ctrl-C's default.
     const stop = args.watch ? undefined : onStopSignals(io);
     const result = await runTests({ ...options, ...(stop && { signal: stop.signal }) }).catch((error: unknown) => {
@@ -165,9 +165,12 @@ async function runCovered(root: string, set: TestConfig, threshold: number | und
   // The closing line stays the last line, after the coverage table: it is held back and printed once.
   const lines = child.stdout.trimEnd().split('\n');
   const closing = /^\d+ passed, \d+ failed/.test(lines.at(-1) ?? '') ? lines.pop() : undefined;
-  io.stdout.write(closing === undefined ? child.stdout : `${lines.join('\n')}\n`);
-  const summary = await reportCoverage({ root, rawDir });
-  if (closing !== undefined) io.stdout.write(`\n${closing}\n`);
+  const above = closing === undefined ? child.stdout : `${lines.join('\n')}\n`;
+  if (above.trim() !== '') io.stdout.write(above);
+  // Quiet leaves the table out; the HTML and lcov reports are still written, and a threshold still fails the run.
+  const summary = await reportCoverage({ root, rawDir, ...(io.verbosity === 'quiet' && { reporters: ['html', 'lcov'] }) });
+  // Quiet prints no table: the closing line then follows what the run printed, alone when that was nothing.
+  if (closing !== undefined) io.stdout.write(`${io.verbosity === 'quiet' && above.trim() === '' ? '' : '\n'}${closing}\n`);
   checkCoverage(summary, { ...set.cover, ...(threshold === undefined ? {} : { lines: threshold }) });
   return child.status;
 }

@@ -33,18 +33,25 @@ export function startLine(info: RunStart): string {
   return `running ${info.files.length} test file(s)${shard}${order}`;
 }
 
+/** Options of the tty reporter. */
+export interface TtyOptions {
+  /** Errors only (`otp test -q`): the failures, the output and warnings of failing files, an interruption and the closing line; no progress, file lines, skips, leaks, flaky or slowest lists. */
+  readonly quiet?: boolean;
+}
+
 /** The terminal reporter: a progress line on a TTY (plain lines otherwise), then failures with diffs, leaks, slowest tests and the closing line. */
-export function ttyReporter(out: Output = process.stdout): Reporter {
+export function ttyReporter(out: Output = process.stdout, options: TtyOptions = {}): Reporter {
   // Red failures, green passes, yellow warnings and bold headings on a terminal (NO_COLOR, FORCE_COLOR honoured).
   const paint = colours(out);
+  const quiet = options.quiet === true;
   let done = 0;
   let failed = 0;
   const progress = (): void => {
-    if (out.isTTY) out.write(`\r\x1b[K${done} test(s) run, ${failed} failed…`);
+    if (out.isTTY && !quiet) out.write(`\r\x1b[K${done} test(s) run, ${failed} failed…`);
   };
   return {
     onRunStart(info: RunStart) {
-      out.write(`${startLine(info)}\n`);
+      if (!quiet) out.write(`${startLine(info)}\n`);
     },
     onCaseEnd(c) {
       done++;
@@ -52,6 +59,7 @@ export function ttyReporter(out: Output = process.stdout): Reporter {
       progress();
     },
     onFileEnd(f: FileResult) {
+      if (quiet) return;
       if (out.isTTY) out.write('\r\x1b[K');
       const bad = f.cases.filter((c) => c.status === 'failed').length;
       const skipped = f.cases.filter((c) => c.status === 'skipped').length;
@@ -63,29 +71,39 @@ export function ttyReporter(out: Output = process.stdout): Reporter {
       progress();
     },
     onRunEnd(result: RunResult) {
-      if (out.isTTY) out.write('\r\x1b[K');
+      if (out.isTTY && !quiet) out.write('\r\x1b[K');
+      // Quiet prints nothing above the closing line for a run without errors: no blank line before it either.
+      let said = !quiet;
+      const o: Output = { isTTY: out.isTTY, write: (text: string) => ((said = true), out.write(text)) };
       const cases = result.files.flatMap((f) => f.cases);
       const failures = cases.filter((c) => c.status === 'failed');
-      if (failures.length > 0) out.write(`\n${paint.bold('Failures:')}\n\n${failures.map((c) => describeCase(c, paint)).join('\n\n')}\n`);
+      if (failures.length > 0) o.write(`\n${paint.bold('Failures:')}\n\n${failures.map((c) => describeCase(c, paint)).join('\n\n')}\n`);
       for (const f of result.files) {
         const outputShown = f.output.trim() && f.cases.some((c) => c.status === 'failed');
-        if (outputShown) out.write(`\nOutput of ${f.file}:\n${indent(f.output.trimEnd())}\n`);
-        for (const w of f.warnings) out.write(`\n${paint.yellow(`⚠ ${f.file}: ${w}`)}\n`);
+        if (outputShown) o.write(`\nOutput of ${f.file}:\n${indent(f.output.trimEnd())}\n`);
+        // Quiet keeps the warnings of a failing file: they say why (a failed init auto-skipped its cases, a worker died).
+        const failing = f.cases.some((c) => c.status === 'failed' || c.autoSkipped);
+        if (!quiet || failing) for (const w of f.warnings) o.write(`\n${paint.yellow(`⚠ ${f.file}: ${w}`)}\n`);
       }
-      const leaky = cases.filter((c) => c.leaks?.length);
-      if (leaky.length > 0) out.write(`\nLeaked processes (killed after their test):\n${leaky.map((c) => `  ${c.file} › ${c.path.join(' > ')}: ${c.leaks!.join('; ')}`).join('\n')}\n`);
-      const flaky = cases.filter((c) => c.flaky);
-      if (flaky.length > 0) out.write(`\nFlaky (passed only on a retry${flaky[0]!.status === 'failed' ? ', failed by --fail-on-flaky' : ''}):\n${flaky.map(describeFlaky).join('\n')}\n`);
-      const skipped = cases.filter((c) => c.status === 'skipped');
-      if (skipped.length > 0) out.write(`\nSkipped:\n${skipped.map((c) => `  ${c.file} › ${c.path.join(' > ')}: ${c.skipReason ?? ''}`).join('\n')}\n`);
-      const slowest = cases.filter((c) => c.status !== 'skipped' && c.id !== 'file').sort((a, b) => b.durationMs - a.durationMs).slice(0, SLOWEST);
-      if (slowest.length > 0) out.write(`\nSlowest:\n${slowest.map((c) => `  ${Math.round(c.durationMs)} ms  ${c.file} › ${c.path.join(' > ')}`).join('\n')}\n`);
+      if (!quiet) details(cases, o);
       if (result.interrupted !== undefined) {
         const unfinished = result.files.filter((f) => f.cases.some((c) => c.interrupted)).length;
-        out.write(`\n${paint.yellow(`⚠ interrupted by ${result.interrupted}: ${unfinished} test file(s) did not finish; what they did not run is reported as skipped, and the run fails`)}\n`);
+        o.write(`\n${paint.yellow(`⚠ interrupted by ${result.interrupted}: ${unfinished} test file(s) did not finish; what they did not run is reported as skipped, and the run fails`)}\n`);
       }
       const closing = closingLine(result.counts);
-      out.write(`\n${result.ok ? paint.green(closing) : paint.red(closing)}\n`);
+      out.write(`${said ? '\n' : ''}${result.ok ? paint.green(closing) : paint.red(closing)}\n`);
     },
   };
+}
+
+// What a run did besides failing: leaks, flaky and skipped cases, the slowest tests (left out by `quiet`).
+function details(cases: readonly CaseResult[], out: Output): void {
+  const leaky = cases.filter((c) => c.leaks?.length);
+  if (leaky.length > 0) out.write(`\nLeaked processes (killed after their test):\n${leaky.map((c) => `  ${c.file} › ${c.path.join(' > ')}: ${c.leaks!.join('; ')}`).join('\n')}\n`);
+  const flaky = cases.filter((c) => c.flaky);
+  if (flaky.length > 0) out.write(`\nFlaky (passed only on a retry${flaky[0]!.status === 'failed' ? ', failed by --fail-on-flaky' : ''}):\n${flaky.map(describeFlaky).join('\n')}\n`);
+  const skipped = cases.filter((c) => c.status === 'skipped');
+  if (skipped.length > 0) out.write(`\nSkipped:\n${skipped.map((c) => `  ${c.file} › ${c.path.join(' > ')}: ${c.skipReason ?? ''}`).join('\n')}\n`);
+  const slowest = cases.filter((c) => c.status !== 'skipped' && c.id !== 'file').sort((a, b) => b.durationMs - a.durationMs).slice(0, SLOWEST);
+  if (slowest.length > 0) out.write(`\nSlowest:\n${slowest.map((c) => `  ${Math.round(c.durationMs)} ms  ${c.file} › ${c.path.join(' > ')}`).join('\n')}\n`);
 }
