@@ -21,3 +21,15 @@ test('skip options and t.skip() skip; a timeout option times the test out; a fai
   assert.equal(run.find('times out').timedOut, true);
   assert.match(run.find('compares objects').failure!.text, /\+\s+3,?\n-\s+4/);
 });
+
+test('a test that calls t.todo() or t.skip() and then fails is todo / skipped, not failed, as node --test counts it', async () => {
+  const marked = await runFixture('node-test-todo');
+  try {
+    assert.deepEqual(marked.result.counts, { passed: 1, failed: 0, skipped: 2, total: 3 });
+    assert.equal(marked.result.ok, true);
+    assert.equal(marked.find('todo, then fails').skipReason, 'todo: not written yet (it failed: Error: unfinished)');
+    assert.equal(marked.find('skips, then fails').skipReason, 'not here (it failed: Error: ran on anyway)');
+  } finally {
+    removeCopy(marked.root);
+  }
+});

@@ -95,8 +95,18 @@ async function runBody(fn: TestFn, path: readonly string[]): Promise<void> {
     const c = await settle(() => call(cleanup, t));
     failure ??= c;
   }
+  // As node --test counts them: a test that called t.skip() or t.todo() is skipped / todo even when it then failed (the failure is in the reason).
+  if (t.skipped !== undefined) {
+    const reason = failure ? `${t.skipped} (it failed: ${describeThrown(failure.error)})` : t.skipped;
+    throw Object.assign(new Error(`skipped: ${reason}`), { name: 'Skip', reason, [SKIP]: true });
+  }
   if (failure) throw failure.error;
-  if (t.skipped !== undefined) throw Object.assign(new Error(`skipped: ${t.skipped}`), { name: 'Skip', reason: t.skipped, [SKIP]: true });
+}
+
+// A thrown value in one line, for a skip reason.
+function describeThrown(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  return typeof e === 'string' ? e : `a thrown ${e === null ? 'null' : typeof e}`;
 }
 
 // What `body` threw, boxed (a thrown `undefined` is still a failure), or undefined when it resolved.
