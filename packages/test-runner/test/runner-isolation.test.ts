@@ -42,8 +42,21 @@ test('a file whose worker dies while loading counts as one failed test, so the t
 });
 
 test('a worker out of memory fails the running test; the next test runs in a new worker', () => {
-  assert.match(oom.find('aHogTest').failure!.message, /out of memory/);
+  assert.match(oom.find('aHogTest').failure!.message, /out of memory \(its heap limit is 32 MB; a larger heap: NODE_OPTIONS=--max-old-space-size=MB otp test, or workerMemoryMb in runTests\)/);
   assert.equal(oom.find('bAfterTest').status, 'passed');
+});
+
+test('a worker thrashing near its heap limit past its case\'s watchdog is reported as out of memory, naming the limit, not as a loop', async () => {
+  const thrash = await runFixture('oom-thrash', { workerMemoryMb: 512 });
+  try {
+    const hog = thrash.find('hoards');
+    assert.equal(hog.status, 'failed');
+    assert.match(hog.failure!.message, /out of memory.*heap limit (is|of) 512 MB/);
+    assert.doesNotMatch(hog.failure!.message, /synchronous loop/);
+    assert.equal(thrash.find('bAfterTest').status, 'passed');
+  } finally {
+    removeCopy(thrash.root);
+  }
 });
 
 test('leaked processes are reported against the test that leaked them, and killed', () => {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import type { CaseResult, FailureInfo, FileResult } from '../result.js';
 import { HEARTBEAT_MS, type PlannedCase, type WorkerEvent, type WorkerJob } from './protocol.js';
 import { plainFailure } from './failure-info.js';
+import { blockedReason, heapLimitMb, outOfMemory, residentBytes } from './memory.js';
 
 /** How long past its own timeout a case may keep the worker's event loop blocked before the worker is terminated. */
 export const BLOCKED_GRACE_MS = 2000;
@@ -167,7 +168,8 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
           return finish({ kind: 'died', why: event.text, inFlight: [], hook: false });
         case 'start': {
           const ms = event.timeoutMs + BLOCKED_GRACE_MS;
-          const timer = setTimeout(() => died(`the worker was blocked for ${ms} ms (a synchronous loop never yields to the event loop) and was terminated`), ms);
+          const resident = residentBytes();
+          const timer = setTimeout(() => died(blockedReason(ms, resident, heapLimitMb(options.memoryMb))), ms);
           inFlight.set(event.id, { timer, hook: event.hook === true });
           break;
         }
@@ -202,7 +204,7 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
           return finish({ kind: 'done' });
       }
     });
-    worker.on('error', (error: Error & { code?: string }) => died(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'the worker ran out of memory' : `the worker crashed: ${error.stack ?? error.message}`));
+    worker.on('error', (error: Error & { code?: string }) => died(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? outOfMemory(heapLimitMb(options.memoryMb)) : `the worker crashed: ${error.stack ?? error.message}`));
     // Node ends a thread whose top-level await can never settle with exit code 13.
     worker.on('exit', (code) => died(code === 13 && !watchdog.loaded() ? `${job.file} never finished loading: a top-level await in it never settles` : `the worker exited with code ${code} (process.exit in a test?)`));
   });
