@@ -59,7 +59,7 @@ export const testOptionTable = [
     name: 'jobs', type: 'number', flag: 'jobs', alias: 'j', value: 'N', config: 'jobs', default: availableParallelism(), min: 1, integer: true, expected: 'a whole number above 0',
     description: 'test files run at once (default: the number of cores)',
   },
-  { name: 'bail', type: 'boolean', flag: 'bail', description: 'start no new test file after a failure (the files not run count as skipped)' },
+  { name: 'bail', type: 'boolean', flag: 'bail', description: 'start no new test file after a failure (the files not run count as skipped; with --grep, those that may hold a matching case)' },
   {
     name: 'keepLogs', type: 'number', config: 'keepLogs', default: DEFAULT_KEEP_LOGS, min: 1, integer: true, expected: 'a whole number of runs above 0',
     description: "how many runs' HTML logs _build/test/logs/ keeps, the newest (Common Test's keep_logs)",

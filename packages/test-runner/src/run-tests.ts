@@ -9,7 +9,7 @@ import type { PlanFilter } from './plan/types.js';
 import { discoverTestFiles } from './run/discover.js';
 import { moduleName, testFileKind } from './plan/plan-file.js';
 import { compileTestFile, sourceOrder } from './run/compile.js';
-import { mayHoldSelection } from './run/prefilter.js';
+import { mayHoldSelection, mayMatchGrep } from './run/prefilter.js';
 import { noTestsReason } from './run/no-tests.js';
 import { interruptReason, runFile } from './run/pool.js';
 import { plainFailure } from './run/failure-info.js';
@@ -116,7 +116,8 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
     const rel = relative(root, file);
     // After a failure with bail, or once the run is interrupted, the files not started yet still count: as skipped, never as missing.
     if (options.signal?.aborted) return notRun(rel, reporters, `not run: the run was interrupted (${interruptReason(options.signal)})`, true);
-    if (bailed) return notRun(rel, reporters, 'not run: an earlier test failed (--bail)');
+    // A file not run after --bail counts as skipped when it may hold a selected case; under --grep one with none holds nothing, as if it had run.
+    if (bailed) return filter.grep && existsSync(file) && !mayMatchGrep(file, readFileSync(file, 'utf8'), filter.grep) ? noCases(rel) : notRun(rel, reporters, 'not run: an earlier test failed (--bail)');
     reporters.forEach((r) => r.onFileStart?.(rel));
     if (!existsSync(file)) return goneCases(rel, failed?.[rel] ?? [], reporters);
     const compiled = await compileTestFile(root, file, outDir);
@@ -131,7 +132,7 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
     if (options.bail && result.cases.some((c) => c.status === 'failed')) bailed = true;
     return result;
   };
-  const results = await pool(files, Math.max(1, options.jobs ?? availableParallelism()), one);
+  const results = (await pool(files, Math.max(1, options.jobs ?? availableParallelism()), one)).filter((r) => !leftOut.has(r));
   writeJsonStore(storePath, updateStore(store, results));
   // A partial run (paths, shard, filters, a rerun) keeps the failures it did not reach, so a later --rerun-failed still finds them.
   const interrupted = options.signal?.aborted ? interruptReason(options.signal) : undefined;
@@ -179,6 +180,14 @@ function withCounterexamples(known: WorkerJob['knownSeeds'], result: FileResult)
   }
   return out;
 }
+
+// Files left out of the results: not run after --bail, and holding no case the filter selects.
+const leftOut = new WeakSet<FileResult>();
+const noCases = (file: string): FileResult => {
+  const r = { file, cases: [], durationMs: 0, warnings: [], output: '' };
+  leftOut.add(r);
+  return r;
+};
 
 function notRun(file: string, reporters: readonly Reporter[], skipReason: string, interrupted = false): FileResult {
   const c = { id: 'file', file, name: file, path: [file], status: 'skipped' as const, durationMs: 0, skipReason, ...(interrupted && { interrupted }) };

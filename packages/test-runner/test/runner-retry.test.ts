@@ -73,3 +73,16 @@ test('--shard i/n runs a deterministic part of the files; --shuffle prints its s
   for (const seed of [1, 8]) assert.equal(order(track(await runFixture('flaky', { shuffle: true, shuffleSeed: seed, jobs: 1 }))), orders.get(seed));
   assert.equal(new Set(orders.values()).size, 2);
 });
+
+test('--bail with --grep: a file not run counts as skipped only when it may hold a case the grep selects', async () => {
+  const only = await runFixture('bail-grep', { bail: true, jobs: 1, grep: /^f1 > / });
+  const some = await runFixture('bail-grep', { bail: true, jobs: 1, grep: /aTest/ });
+  try {
+    assert.deepEqual(only.result.counts, { passed: 1, failed: 1, skipped: 1, total: 3 }, 'f2 and f3 hold no f1 case; g4 builds its names at run time');
+    assert.deepEqual(only.result.files.map((f) => f.file), ['test/f1.test.ts', 'test/g4.test.ts']);
+    assert.deepEqual(some.result.counts, { passed: 0, failed: 1, skipped: 3, total: 4 });
+  } finally {
+    removeCopy(only.root);
+    removeCopy(some.root);
+  }
+});

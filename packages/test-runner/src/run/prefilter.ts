@@ -1,4 +1,5 @@
-import { moduleName } from '../plan/plan-file.js';
+import { moduleName, testFileKind } from '../plan/plan-file.js';
+import { sourceOrder } from './compile.js';
 import type { PlanFilter } from '../plan/types.js';
 
 const matches = (names: readonly string[], name: string): boolean => names.some((n) => n === name || name.startsWith(`${n}#`));
@@ -20,4 +21,20 @@ export function mayHoldSelection(file: string, source: string, filter: PlanFilte
   if (filter.case && !mentions(source, filter.case)) return false;
   if (filter.group && !mentions(source, filter.group)) return false;
   return true;
+}
+
+// Names only a run can tell: generators' labels, suites' groups, node:test registrations, exports not declared in place.
+const namesAtRunTime = (file: string, source: string, exports: readonly string[]): boolean =>
+  testFileKind(file) === 'suite' || /from\s+['"](?:node:)?test['"]|^export\s*(?:\{|\*|default\b)/m.test(source) || exports.some((e) => e.endsWith('Tests'));
+
+/**
+ * Whether a test file that did not run (after `--bail`) may hold a case `grep` selects, from its source alone
+ * (pure): its tests' and properties' full names are `module > export`; a file whose names are only known at run
+ * time (generators, suites, node:test) may hold any.
+ */
+export function mayMatchGrep(file: string, source: string, grep: RegExp): boolean {
+  const exports = sourceOrder(source);
+  if (namesAtRunTime(file, source, exports)) return true;
+  const module = moduleName(file);
+  return exports.some((e) => (e.endsWith('Test') || e.startsWith('prop')) && grep.test(`${module} > ${e}`));
 }
