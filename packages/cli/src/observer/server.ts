@@ -76,33 +76,104 @@ export class ObserverError extends Error {
 // Why an rpc got no answer at all (the node is gone, cut off or hung), as opposed to the node answering with an error.
 const NO_ANSWER = new Set(['noconnection', 'nodedown', 'noproc', 'timeout']);
 
+/** The observed node could not be connected to again: it reads as a node that does not answer. */
+class NotConnected extends Error {
+  readonly reason = 'nodedown';
+}
+
 /** The sentence the page shows when the observed node does not answer; undefined when `error` is an answer of the node. */
 function notAnswering(node: string, error: unknown): string | undefined {
   let e: unknown = error;
   for (let depth = 0; depth < 4 && e instanceof Error; depth++, e = e.cause) {
-    const reason = e.name === 'BadRpc' ? (e as Error & { reason?: unknown }).reason : undefined;
+    const reason = e.name === 'BadRpc' || e instanceof NotConnected ? (e as Error & { reason?: unknown }).reason : undefined;
     if (typeof reason === 'string' && NO_ANSWER.has(reason)) return `${node} does not answer (${reason}): it may have stopped or be cut off; pick another node above, or start it again`;
   }
   return undefined;
 }
 
-/** The read-only views answered by a live node, through its otp_observer rpc module and its tools' calls. */
-function liveSource(conn: Connection): ObserverSource {
+/**
+ * The live node observed and the tool's connection to it. A switch leaves the old node first (both
+ * connections would share the tool node's name); when the new node cannot be reached, the old one stays
+ * observed with no connection, and each request connects to it again, so the node coming back is observed
+ * again. Connecting and switching take turns, so two never race for the tool node's name.
+ */
+class ObservedNode {
+  private current: Connection | undefined;
+  private turn: Promise<unknown> = Promise.resolve();
+  private reconnecting: Promise<Connection> | undefined;
+
+  constructor(
+    private readonly connect: (node: string) => Promise<Connection>,
+    first: Connection,
+  ) {
+    this.current = first;
+    this.node = first.node;
+  }
+
+  /** The node observed. */
+  node: string;
+
+  private queue<T>(step: () => Promise<T>): Promise<T> {
+    const next = this.turn.then(step);
+    this.turn = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The connection to the node observed, made again when a failed switch left none; NotConnected when it cannot be. */
+  connection(): Promise<Connection> {
+    if (this.current) return Promise.resolve(this.current);
+    // The requests meanwhile wait for the same attempt.
+    this.reconnecting ??= this.queue(async () => {
+      if (this.current) return this.current;
+      try {
+        return (this.current = await this.connect(this.node));
+      } catch (error) {
+        throw new NotConnected(`cannot connect to ${this.node}`, { cause: error });
+      }
+    }).finally(() => (this.reconnecting = undefined));
+    return this.reconnecting;
+  }
+
+  /** Observes `node` instead; an ObserverError (502) naming it when it cannot be reached. */
+  switchTo(node: string): Promise<void> {
+    return this.queue(async () => {
+      if (node === this.node && this.current) return;
+      this.close();
+      try {
+        this.current = await this.connect(node);
+        this.node = node;
+      } catch (error) {
+        throw new ObserverError(502, error instanceof Error ? error.message : String(error));
+      }
+    });
+  }
+
+  close(): void {
+    this.current?.close();
+    this.current = undefined;
+  }
+}
+
+/** The read-only views answered by the live node observed, through its otp_observer rpc module and its tools' calls. */
+function liveSource(observed: ObservedNode): ObserverSource {
+  const conn = () => observed.connection();
   return {
-    node: conn.node,
-    overview: async () => ({ ...((await conn.rpc('otp_observer', 'overview')) as Record<string, unknown>) }),
-    processes: async (query) => (await conn.rpc('otp_observer', 'processes', [query])) as Json,
+    get node() {
+      return observed.node;
+    },
+    overview: async () => ({ ...((await (await conn()).rpc('otp_observer', 'overview')) as Record<string, unknown>) }),
+    processes: async (query) => (await (await conn()).rpc('otp_observer', 'processes', [query])) as Json,
     process: async (pid) => {
-      const r = (await conn.call('info', [pid, 20])) as { ok: boolean; details?: Json; error?: string };
+      const r = (await (await conn()).call('info', [pid, 20])) as { ok: boolean; details?: Json; error?: string };
       if (!r.ok) throw new ObserverError(404, r.error ?? 'no such process');
       return r.details!;
     },
     tree: async () => {
-      const r = (await conn.call('tree', [undefined])) as { ok: boolean; apps?: Json; error?: string };
+      const r = (await (await conn()).call('tree', [undefined])) as { ok: boolean; apps?: Json; error?: string };
       if (!r.ok) throw new ObserverError(404, r.error ?? 'no tree');
       return r.apps!;
     },
-    tables: async (offset, limit) => (await conn.rpc('otp_observer', 'tables', [offset, limit])) as Json,
+    tables: async (offset, limit) => (await (await conn()).rpc('otp_observer', 'tables', [offset, limit])) as Json,
   };
 }
 
@@ -111,11 +182,11 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
   const token = options.token ?? randomBytes(24).toString('base64url');
   const expected = Buffer.from(token);
   const dead = options.dump;
-  let current: Connection | undefined = dead ? undefined : await options.connect!(options.node!);
-  let source: ObserverSource = dead ?? liveSource(current!);
+  const observed = dead ? undefined : new ObservedNode(options.connect!, await options.connect!(options.node!));
+  const source: ObserverSource = dead ?? liveSource(observed!);
   // A route that needs the node alive: the connection, or a 409 naming the dump and what to do instead.
-  const live = (what: string): Connection => {
-    if (current) return current;
+  const live = (what: string): Promise<Connection> => {
+    if (observed) return observed.connection();
     throw new ObserverError(409, `this is a crash dump of ${dead!.node} written at ${dead!.dead!.time}: ${what}`);
   };
   const RESTART = 'start the node again and run otp observer NODE';
@@ -142,12 +213,12 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
     tree: () => source.tree(),
     tables: (url) => source.tables(Number(url.searchParams.get('offset') ?? 0), Number(url.searchParams.get('limit') ?? 100)),
     rows: async (url) => {
-      const r = (await live(`a table's rows are not in the dump (only its name, owner and size); ${RESTART} to browse them`).rpc('otp_observer', 'rows', [Number(url.searchParams.get('id')), Number(url.searchParams.get('offset') ?? 0), Number(url.searchParams.get('limit') ?? 50)])) as Record<string, unknown>;
+      const r = (await (await live(`a table's rows are not in the dump (only its name, owner and size); ${RESTART} to browse them`)).rpc('otp_observer', 'rows', [Number(url.searchParams.get('id')), Number(url.searchParams.get('offset') ?? 0), Number(url.searchParams.get('limit') ?? 50)])) as Record<string, unknown>;
       if (!r.ok) throw new ObserverError(404, String(r.error));
       return r;
     },
     upgrades: async () => {
-      const current = live(`there is no release handler to ask about upgrades; ${RESTART}`);
+      const current = await live(`there is no release handler to ask about upgrades; ${RESTART}`);
       try {
         const versions = (await current.rpc('release_handler', 'versions', [], 10_000)) as Record<string, unknown>;
         return { release: true, ...versions };
@@ -157,12 +228,12 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
       }
     },
     nodes: async () => {
-      if (!current) return { node: source.node, nodes: [], dump: { node: source.node, ...source.dead } };
-      const node = current.node;
-      return { node, nodes: ((await current.rpc('otp', 'nodes', [])) as string[]).filter((n) => n !== node) };
+      if (!observed) return { node: source.node, nodes: [], dump: { node: source.node, ...source.dead } };
+      const conn = await observed.connection();
+      return { node: conn.node, nodes: ((await conn.rpc('otp', 'nodes', [])) as string[]).filter((n) => n !== conn.node) };
     },
     act: async (_url, body) => {
-      const current = live(`its processes cannot be killed, sent to, suspended or resumed; ${RESTART}`);
+      const current = await live(`its processes cannot be killed, sent to, suspended or resumed; ${RESTART}`);
       const action = String(body.action);
       if (!['kill', 'send', 'suspend', 'resume'].includes(action)) throw new ObserverError(400, `unknown action '${action}': use kill, send, suspend or resume`);
       let message: unknown;
@@ -178,21 +249,11 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
       return { ok: true };
     },
     switch: async (_url, body) => {
-      const was = live(`there are no other nodes to switch to; run otp observer NODE for a live node`);
+      if (!observed) await live(`there are no other nodes to switch to; run otp observer NODE for a live node`);
       const node = String(body.node ?? '');
-      if (node === was.node) return { node };
-      // The tool's node leaves the old node first: both connections would otherwise share its name.
+      // The live streams (the overview, a trace) belong to the node left.
       for (const stop of Array.from(streams)) stop();
-      const previous = was.node;
-      was.close();
-      try {
-        current = await options.connect!(node);
-      } catch (error) {
-        current = await options.connect!(previous);
-        throw new ObserverError(502, error instanceof Error ? error.message : String(error));
-      } finally {
-        source = liveSource(current!);
-      }
+      await observed!.switchTo(node);
       return { node };
     },
   };
@@ -265,8 +326,7 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
 
   // A trace as server-sent events: it runs while the page listens; the page going away stops it on the node.
   const trace = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
-    if (!current) return send(res, 409, { error: `this is a crash dump of ${dead!.node} written at ${dead!.dead!.time}: there is nothing running to trace; ${RESTART}` });
-    const conn = current;
+    if (!observed) return send(res, 409, { error: `this is a crash dump of ${dead!.node} written at ${dead!.dead!.time}: there is nothing running to trace; ${RESTART}` });
     const list = (k: string) => (url.searchParams.get(k) ?? '').split(/[\s,]+/).filter(Boolean);
     const num = (k: string) => (url.searchParams.get(k) ? Number(url.searchParams.get(k)) : undefined);
     const spec: TraceSpec = {
@@ -293,6 +353,8 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
     streams.add(stop);
     req.on('close', stop);
     try {
+      const conn = await observed.connection();
+      if (closed) return;
       handle = await conn.trace(spec, (e) => {
         if (!closed) res.write(`event: trace\ndata: ${JSON.stringify(e)}\n\n`);
       });
@@ -301,7 +363,7 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
       const summary = await handle.done;
       if (!closed) res.write(`event: done\ndata: ${JSON.stringify(summary)}\n\n`);
     } catch (error) {
-      if (!closed) res.write(`event: failure\ndata: ${JSON.stringify({ error: error instanceof Error ? error.message : String(error) })}\n\n`);
+      if (!closed) res.write(`event: failure\ndata: ${JSON.stringify({ error: notAnswering(observed.node, error) ?? (error instanceof Error ? error.message : String(error)) })}\n\n`);
     }
     stop();
   };
@@ -346,7 +408,7 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
       server.listen(options.port, options.host, () => resolve());
     });
   } catch (error) {
-    current?.close();
+    observed?.close();
     throw error;
   }
   const { port } = server.address() as AddressInfo;
@@ -359,7 +421,7 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
       for (const stop of Array.from(streams)) stop();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
-      current?.close();
+      observed?.close();
     },
   };
 }
