@@ -18,7 +18,7 @@ export type { Colours, ColourStream } from './colour.js';
 export { parseCallPattern, compileArgsMatcher } from './trace/pattern.js';
 export { formatBounded } from './trace/format.js';
 /** The node side of `otp observer` (the otp_observer rpc module and the functions it answers with), for tools and tests. */
-export { observerRpcModule, processPage, tablePage, tableRows, act } from './trace/observe.js';
+export { observerRpcModule, processPage, tablePage, tableRows, act, loopDelay } from './trace/observe.js';
 
 // What the start script, the CLI, the tracer and the release tooling use: loaded with the user API, not part of it.
 // Distribution installs itself on nodes as the main entry loads it: a tool that imports only this entry boots releases too.

@@ -2,9 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHistogram } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { rpc, genServer, supervisor, sys, ok, reply, setMessageIsolation, type GenServer, type Pid, type ProcessContext } from '@otp-ts/runtime';
-import { processDetails, supervisionTree, observerRpcModule, processPage, tablePage, tableRows, act, EpmdServer } from '@otp-ts/runtime/tools';
+import { processDetails, supervisionTree, observerRpcModule, processPage, tablePage, tableRows, act, loopDelay, EpmdServer } from '@otp-ts/runtime/tools';
 // Through the tools entry, so the test and the node share one runtime (a relative import of src/ is bundled as a copy by otp test).
 import { withNode, idle, tick, quietLogs } from './helpers.ts';
 
@@ -105,6 +106,20 @@ test('the overview samples the event loop and the work done since the previous s
     assert.ok(second.elu >= 0 && second.elu <= 1);
     assert.ok(second.delay.p99 >= 0);
   });
+});
+
+test("the overview's event-loop delay is the loop's lateness, without the sampling timer's own interval", () => {
+  // monitorEventLoopDelay at 100 ms records 100 ms and more for every turn: an idle loop's samples.
+  const idle = createHistogram();
+  for (const ms of [100.2, 100.4, 100.3, 101]) idle.record(Math.round(ms * 1e6));
+  const d = loopDelay(idle, 100);
+  assert.ok(d.max > 0.9 && d.max < 1.1, `an idle loop is at most 1 ms late, not ${d.max} ms`);
+  assert.ok(d.mean > 0.3 && d.mean < 0.6, String(d.mean));
+  // A turn held for 250 ms: 250 ms late.
+  const held = createHistogram();
+  held.record(Math.round(350 * 1e6));
+  assert.ok(Math.abs(loopDelay(held, 100).p99 - 250) < 2, JSON.stringify(loopDelay(held, 100)));
+  assert.deepEqual(loopDelay(createHistogram(), 100), { mean: 0, p99: 0, max: 0 });
 });
 
 test('with message isolation on, reading a supervisor state through sys (otp tree, otp observer) leaves it able to restart its children', async () => {

@@ -1,7 +1,7 @@
 // The node side of `otp observer`: bounded answers to what the observer's page asks, nothing pushed.
 // Every list is paged here, on the node, so a page of 100k processes or a million-row table costs the
 // node one pass over cheap fields and the tool one page; values are formatted with the tracer's bounds.
-import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, type Histogram, type IntervalHistogram } from 'node:perf_hooks';
 import type { OtpNode } from '../node.js';
 import type { ProcessImpl } from '../process.js';
 import type { TableStore } from '../table.js';
@@ -100,6 +100,19 @@ const SAMPLE = 1000;
 const ASK_MS = 2000;
 // The delay histogram runs only while someone looks: it stops after this long without an overview.
 const IDLE_MS = 10_000;
+// The delay histogram's timer: one sample every 100 ms, 10 wake-ups a second, a cost the node does not notice.
+const DELAY_RESOLUTION_MS = 100;
+
+/**
+ * The event-loop delay in ms (mean, p99, max) from a histogram of monitorEventLoopDelay at `resolutionMs`:
+ * Node.js records each sample as the whole time since the previous one, its timer's interval included, so
+ * the interval is taken off (an idle loop's delay is near 0, not near the resolution).
+ */
+export function loopDelay(h: Histogram, resolutionMs: number): { mean: number; p99: number; max: number } {
+  if (h.count === 0) return { mean: 0, p99: 0, max: 0 };
+  const ms = (ns: number) => Math.max(0, ns / 1e6 - resolutionMs);
+  return { mean: ms(h.mean), p99: ms(h.percentile(99)), max: ms(h.max) };
+}
 
 const labelOf = (p: ProcessImpl): string => (p.label?.behaviour ? `${p.label.behaviour}:${p.label.module ?? '?'}` : p.initialCall);
 
@@ -376,8 +389,7 @@ export function observerRpcModule(node: OtpNode): Record<string, unknown> {
   let apps: { at: number; list: Array<{ name: string; vsn: string }> } = { at: -Infinity, list: [] };
   const overview = async (): Promise<Overview> => {
     if (histogram === null) {
-      // One timer sample every 100 ms: 10 wake-ups a second, a cost the node does not notice.
-      histogram = monitorEventLoopDelay({ resolution: 100 });
+      histogram = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
       histogram.enable();
     }
     if (idle) clearTimeout(idle);
@@ -402,7 +414,7 @@ export function observerRpcModule(node: OtpNode): Record<string, unknown> {
     const { messagesDelivered: delivered, messagesSent: sent } = node;
     const messages = { deliveredPerS: per((delivered - reds.delivered) & 0x3fffffff), sentPerS: per((sent - reds.sent) & 0x3fffffff) };
     reds = { at, total, delivered, sent };
-    const delay = histogram.count > 0 ? { mean: histogram.mean / 1e6, p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6 } : { mean: 0, p99: 0, max: 0 };
+    const delay = loopDelay(histogram, DELAY_RESOLUTION_MS);
     histogram.reset();
     const { loadavg } = await import('node:os');
     const m = process.memoryUsage();
