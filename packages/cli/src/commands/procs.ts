@@ -11,8 +11,8 @@ export const procsCommand = defineProvider({
   positionals: [{ name: 'node', description: 'the node, as name@host', required: true }],
   options: [
     { name: 'by', alias: 'sort', type: 'string', value: 'WHAT', choices: ['memory', 'mailbox', 'mqueue', 'reductions'], default: 'memory', description: 'what to rank by' },
-    { name: 'top', alias: 'n', type: 'number', value: 'N', default: 10, description: 'how many processes to show' },
-    { name: 'window', type: 'number', value: 'MS', description: 'rank by growth over MS milliseconds (recon proc_window) instead of absolute figures' },
+    { name: 'top', alias: 'n', type: 'number', value: 'N', default: 10, integer: true, min: 1, description: 'how many processes to show' },
+    { name: 'window', type: 'number', value: 'MS', integer: true, min: 1, description: 'rank by growth over MS milliseconds (recon proc_window) instead of absolute figures' },
     { name: 'json', type: 'boolean', description: 'print JSON lines instead of a table' },
     ...nodeConnectionOptions,
     nameOption,

@@ -44,8 +44,8 @@ export const topCommand = defineProvider({
   positionals: [{ name: 'node', description: 'the node, as name@host', required: true }],
   options: [
     { name: 'by', alias: 'sort', type: 'string', value: 'WHAT', choices: ['reductions', 'memory', 'mailbox'], default: 'reductions', description: 'what to rank processes by (growth over each interval)' },
-    { name: 'top', alias: 'n', type: 'number', value: 'N', default: 10, description: 'how many processes to show' },
-    { name: 'interval', type: 'number', value: 'MS', default: 1000, description: 'refresh interval' },
+    { name: 'top', alias: 'n', type: 'number', value: 'N', default: 10, integer: true, min: 1, description: 'how many processes to show' },
+    { name: 'interval', type: 'number', value: 'MS', default: 1000, integer: true, min: 100, description: 'refresh interval (at least 100 ms)' },
     ...nodeConnectionOptions,
     nameOption,
     snameOption,
@@ -54,8 +54,8 @@ export const topCommand = defineProvider({
   async run(args, io) {
     const by = args.by;
     return withConnection(io, args.node, args, async (c) => {
-      if (io.stdout.isTTY && process.stdin.isTTY) await live(io, c, by, args.top, Math.max(100, args.interval));
-      else io.stdout.write(await screen(c, by, args.top, Math.max(100, args.interval)));
+      if (io.stdout.isTTY && process.stdin.isTTY) await live(io, c, by, args.top, args.interval);
+      else io.stdout.write(await screen(c, by, args.top, args.interval));
       return 0;
     });
   },

@@ -1,0 +1,25 @@
+// End to end through the built binary: the mistakes an operator makes on `otp procs`, `otp info`, `otp tree`
+// and `otp top` are refused with one sentence naming the flag and what it takes (exit 2), before any node is asked.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { bin } from './support/cli.ts';
+
+// No port mapper answers here: a command that got as far as asking for the node would fail with exit 1.
+const env = { ...process.env, OTP_EPMD_PORT: '1', OTP_COOKIE: 'inspect-usage', NO_COLOR: '1' };
+const otp = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+
+function refused(args: string[], line: string): void {
+  const r = otp(...args);
+  assert.equal(r.status, 2, `otp ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+  assert.equal(r.stderr.split('\n')[0], line, `otp ${args.join(' ')}`);
+}
+
+test('a process count, window or interval out of range is a usage error, not a silently different view', () => {
+  refused(['procs', 'shop@127.0.0.1', '-n', '0'], "otp: --top must be a whole number of at least 1, got '0'");
+  refused(['procs', 'shop@127.0.0.1', '--top', '-5'], "otp: --top must be a whole number of at least 1, got '-5'");
+  refused(['procs', 'shop@127.0.0.1', '-n', '2.5'], "otp: --top must be a whole number of at least 1, got '2.5'");
+  refused(['procs', 'shop@127.0.0.1', '--window', '-1'], "otp: --window must be a whole number of at least 1, got '-1'");
+  refused(['top', 'shop@127.0.0.1', '-n', '0'], "otp: --top must be a whole number of at least 1, got '0'");
+  refused(['top', 'shop@127.0.0.1', '--interval', '0'], "otp: --interval must be a whole number of at least 100, got '0'");
+});
