@@ -23,3 +23,10 @@ test('a process count, window or interval out of range is a usage error, not a s
   refused(['top', 'shop@127.0.0.1', '-n', '0'], "otp: --top must be a whole number of at least 1, got '0'");
   refused(['top', 'shop@127.0.0.1', '--interval', '0'], "otp: --interval must be a whole number of at least 100, got '0'");
 });
+
+test('an unknown --sort key is refused naming --sort, the flag the user typed (--by is its other name)', () => {
+  refused(['procs', 'shop@127.0.0.1', '--sort', 'bogus'], "otp: --sort must be memory, mailbox, mqueue or reductions, got 'bogus'");
+  refused(['procs', 'shop@127.0.0.1', '--sort=cpu'], "otp: --sort must be memory, mailbox, mqueue or reductions, got 'cpu'");
+  refused(['procs', 'shop@127.0.0.1', '--by', 'bogus'], "otp: --by must be memory, mailbox, mqueue or reductions, got 'bogus'");
+  refused(['top', 'shop@127.0.0.1', '--sort', 'mem'], "otp: --sort must be reductions, memory or mailbox, got 'mem' (did you mean 'memory'?)");
+});

@@ -61,23 +61,35 @@ export function collectArgs(program: string, command: CommandSpec, parsed: Recor
   for (const o of command.options) {
     const value = parsed[o.name] ?? o.default;
     if (value === undefined) continue;
+    const flag = typedFlag(argv, o);
     if (o.type === 'number' && (typeof value !== 'number' || Number.isNaN(value))) {
-      throw refuse(`--${o.name} must be a number, got '${rawValue(argv, o) ?? String(parsed[o.name])}'`);
+      throw refuse(`${flag} must be a number, got '${rawValue(argv, o) ?? String(parsed[o.name])}'`);
     }
     if (o.type === 'number' && ((o.integer && !Number.isInteger(value)) || (o.min !== undefined && (value as number) < o.min))) {
-      throw refuse(`--${o.name} must be ${o.integer ? 'a whole number' : 'a number'}${o.min === undefined ? '' : ` of at least ${o.min}`}, got '${rawValue(argv, o) ?? String(value)}'`);
+      throw refuse(`${flag} must be ${o.integer ? 'a whole number' : 'a number'}${o.min === undefined ? '' : ` of at least ${o.min}`}, got '${rawValue(argv, o) ?? String(value)}'`);
     }
     // An array option with choices takes them repeated (`--r a --r b`) or comma-separated (`--r=a,b`); each is checked.
     const values = o.type === 'array' ? [value].flat().map(String).flatMap((v) => (o.choices ? v.split(',').filter(Boolean) : [v])) : [String(value)];
     // A string flag typed without a value, or an array flag none of whose uses has one (`--case` at the end of the line).
     const empty = o.type === 'string' ? typeof value !== 'string' || value === '' : o.type === 'array' && parsed[o.name] !== undefined && values.every((v) => v === '');
-    if (empty) throw refuse(`--${o.name} needs a value${o.value ? ` (--${o.name} ${o.value})` : ''}`);
+    if (empty) throw refuse(`${flag} needs a value${o.value ? ` (${flag} ${o.value})` : ''}`);
     for (const v of o.choices ? values : []) {
-      if (!o.choices!.includes(v)) throw refuse(`--${o.name} must be ${listOf(o.choices!)}, got '${v}'${didYouMean(v, o.choices!)}`);
+      if (!o.choices!.includes(v)) throw refuse(`${flag} must be ${listOf(o.choices!)}, got '${v}'${didYouMean(v, o.choices!)}`);
     }
     args[o.name] = o.type === 'array' ? values : value;
   }
   return args;
+}
+
+/** The option as messages name it: its long alias when that is what the user typed (`--sort` for `--by`), else its name. */
+function typedFlag(argv: readonly string[], o: OptionSpec): string {
+  const alias = o.alias && o.alias.length > 1 ? `--${o.alias}` : undefined;
+  for (let i = argv.length - 1; i >= 0; i--) {
+    const token = argv[i]!;
+    if (token === `--${o.name}` || token.startsWith(`--${o.name}=`)) break;
+    if (alias && (token === alias || token.startsWith(`${alias}=`))) return alias;
+  }
+  return `--${o.name}`;
 }
 
 /** What the user typed after an option (`--n x`, `--n=x`, `-n x`), for messages: parsers turn bad numbers into NaN. */
