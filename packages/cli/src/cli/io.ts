@@ -5,6 +5,8 @@ export interface Output {
   write(text: string): unknown;
   isTTY?: boolean;
   columns?: number;
+  /** A terminal's height in lines. */
+  rows?: number;
 }
 
 /** How much the CLI says: errors only, the usual, or everything it does. */

@@ -13,6 +13,28 @@ async function screen(c: Connection, by: ProcsSort, n: number, windowMs: number)
   return `${head}\n\n${formatProcs(rows, by, windowMs)}\n`;
 }
 
+// The screen's first lines (the node's figures, a blank line, the table's header) stay when rows are dropped.
+const HEAD_LINES = 3;
+
+/**
+ * One frame of the live view, fitted to a terminal of `rows` x `columns` (either unknown: not cut that way):
+ * lines cut at the right edge, and the processes that do not fit dropped from the bottom, so the frame never
+ * scrolls its first lines away; the last line (what keys do) stays while there is room for it.
+ */
+function fitScreen(text: string, footer: string, rows?: number, columns?: number): string {
+  let lines = [...text.replace(/\n+$/, '').split('\n'), '', footer];
+  // One line is left free: the frame's last newline would otherwise scroll the terminal.
+  const room = rows && rows > 1 ? rows - 1 : undefined;
+  if (room !== undefined && lines.length > room) {
+    const head = lines.slice(0, HEAD_LINES);
+    const body = lines.slice(HEAD_LINES, -2);
+    const keep = room - head.length - 1;
+    lines = keep >= 0 ? [...head, ...body.slice(0, keep), footer] : lines.slice(0, room);
+  }
+  const cut = (l: string) => (columns && columns > 0 && l.length > columns ? l.slice(0, columns) : l);
+  return lines.map((l) => `${cut(l)}\n`).join('');
+}
+
 // Redraws in place every interval until q (or Ctrl-C) is pressed.
 async function live(io: Io, c: Connection, by: ProcsSort, n: number, intervalMs: number): Promise<void> {
   let quit = false;
@@ -27,7 +49,7 @@ async function live(io: Io, c: Connection, by: ProcsSort, n: number, intervalMs:
   try {
     while (!quit) {
       const text = await screen(c, by, n, intervalMs);
-      io.stdout.write(`\x1b[H\x1b[2J${text}\n(sorted by ${by} over ${intervalMs} ms; q quits)\n`);
+      io.stdout.write(`\x1b[H\x1b[2J${fitScreen(text, `(sorted by ${by} over ${intervalMs} ms; q quits)`, io.stdout.rows, io.stdout.columns)}`);
     }
   } finally {
     stdin.off('data', onKey);
