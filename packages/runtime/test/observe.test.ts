@@ -122,6 +122,24 @@ test("the overview's event-loop delay is the loop's lateness, without the sampli
   assert.deepEqual(loopDelay(createHistogram(), 100), { mean: 0, p99: 0, max: 0 });
 });
 
+test('a process named by something like a pid that is none is refused with the form a pid takes (otp info, the observer, otp profile)', async () => {
+  await withNode(async (node) => {
+    const named = node.spawn(idle, { name: 'named_one' });
+    const refusal = async (target: string) => {
+      const r = await processDetails(node, target);
+      assert.equal(r.ok, false, target);
+      return (r as { error: string }).error;
+    };
+    assert.equal(await refusal('<0.42>'), "'<0.42>' is not a pid: write a pid as the node prints it, <0.N.M>, e.g. <0.42.0>, quoted in a shell, or give a registered name");
+    assert.equal(await refusal('<0.11.0'), "'<0.11.0' is not a pid: write a pid as the node prints it, <0.N.M> (here '<0.11.0>'), quoted in a shell, or give a registered name");
+    // What a shell leaves of an unquoted <0.11.0>.
+    assert.equal(await refusal('0.11.0'), "'0.11.0' is not a pid: write a pid as the node prints it, <0.N.M> (here '<0.11.0>'), quoted in a shell, or give a registered name");
+    assert.match(await refusal('named_on'), /^no process is registered as 'named_on' on .* \(closest: named_one\)$/);
+    assert.deepEqual(await act(node, { action: 'kill', target: '<0.1>', by: 'x' }), { ok: false, error: "'<0.1>' is not a pid: write a pid as the node prints it, <0.N.M>, e.g. <0.42.0>, quoted in a shell, or give a registered name" });
+    assert.equal((await processDetails(node, String(named))).ok, true);
+  });
+});
+
 test('with message isolation on, reading a supervisor state through sys (otp tree, otp observer) leaves it able to restart its children', async () => {
   const was = setMessageIsolation(true);
   try {

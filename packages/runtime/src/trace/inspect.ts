@@ -95,6 +95,12 @@ export function findProcess(node: OtpNode, target: string): Pid | string {
   if (/^<\d+\.\d+\.\d+>$/.test(target.trim())) return `${target} is not a pid of ${node.name}: its pids start with <0.`;
   const pid = node.whereis(target);
   if (pid) return pid;
+  // Something like a pid that is none (a shell ate its <>, a number is missing): said so, with the form it takes.
+  const t = target.trim();
+  if (/^<|>$/.test(t) || /^\d+\.\d+\.\d+$/.test(t)) {
+    const bare = /^<?(\d+\.\d+\.\d+)>?$/.exec(t)?.[1];
+    return `'${target}' is not a pid: write a pid as the node prints it, <0.N.M>${bare ? ` (here '<${bare}>')` : ', e.g. <0.42.0>'}, quoted in a shell, or give a registered name`;
+  }
   const near = closest(target, infos(node).flatMap((i) => i.registeredName ?? []));
   return `no process is registered as '${target}' on ${node.name}${near.length ? ` (closest: ${near.join(', ')})` : ''}`;
 }
