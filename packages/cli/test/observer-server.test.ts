@@ -2,6 +2,7 @@
 // TCP) and real HTTP: what a page, or anything else on the loopback, gets from its API.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { createNode, type OtpNode } from '@otp-ts/runtime';
 import { EpmdServer } from '@otp-ts/runtime/tools';
 import { connect } from '@otp-ts/tracer';
@@ -75,5 +76,46 @@ test('a switch to a node that cannot be reached while the observed one is down l
   } finally {
     await o.close();
     a.shutdown();
+  }
+});
+
+// A raw request, so the Host and Origin headers are exactly what a browser on another site would send.
+function raw(o: RunningObserver, method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; text: string }> {
+  const url = new URL(path, o.url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: url.port, method, path: url.pathname + url.search, headers }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode!, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test("a page of another site cannot drive the observer, even with its token: another Origin or a Host that is not the observer's is refused", async () => {
+  const node = await startNode('obs_srv_csrf@127.0.0.1');
+  const o = await observe('obs_srv_csrf@127.0.0.1');
+  try {
+    const victim = node.spawn(async (ctx) => void (await ctx.receive((m) => m === 'never')), { name: 'obs_srv_victim' });
+    const port = new URL(o.url).port;
+    const kill = JSON.stringify({ action: 'kill', target: 'obs_srv_victim' });
+    // A form or fetch of another site's page posting to the observer, the token leaked into it.
+    const csrf = await raw(o, 'POST', `/api/act?token=${o.token}`, { host: `127.0.0.1:${port}`, origin: 'http://evil.example', 'content-type': 'text/plain' }, kill);
+    assert.equal(csrf.status, 403, csrf.text);
+    assert.match(csrf.text, /requests from another site's page \(http:\/\/evil\.example\) are refused/);
+    // A site's name pointed at 127.0.0.1 (DNS rebinding): same origin for the browser, but not the observer's host.
+    const rebound = await raw(o, 'POST', `/api/act?token=${o.token}`, { host: `evil.example:${port}`, origin: `http://evil.example:${port}` }, kill);
+    assert.equal(rebound.status, 421, rebound.text);
+    assert.equal((await raw(o, 'GET', `/api/overview?token=${o.token}`, { host: `evil.example:${port}` })).status, 421);
+    assert.equal(node.isAlive(victim), true, 'nothing was killed');
+    // The observer's own page, by any of its loopback names, is served; and its own origin may post.
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`]) assert.equal((await raw(o, 'GET', `/api/overview?token=${o.token}`, { host })).status, 200, host);
+    const own = await raw(o, 'POST', '/api/act', { host: `localhost:${port}`, origin: `http://localhost:${port}`, authorization: `Bearer ${o.token}` }, kill);
+    assert.equal(own.status, 200, own.text);
+    await until('the kill', async () => (node.isAlive(victim) ? undefined : true));
+  } finally {
+    await o.close();
+    node.shutdown();
   }
 });

@@ -154,6 +154,27 @@ class ObservedNode {
   }
 }
 
+// The names a browser reaches a loopback observer by.
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Why a request is refused whatever its token: a Host that is not this loopback server (a page of another site
+ * whose name was pointed at 127.0.0.1, DNS rebinding), or an Origin that is not the observer's own (a page of
+ * another site sending to it); undefined when it is neither.
+ */
+function foreign(req: IncomingMessage, scheme: string, bound: string, port: number): { status: number; error: string } | undefined {
+  const host = (req.headers.host ?? '').toLowerCase();
+  if (LOOPBACK_HOSTS.has(bound.includes(':') ? `[${bound}]` : bound)) {
+    const m = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(host);
+    if (!m || !LOOPBACK_HOSTS.has(m[1]!) || Number(m[2] ?? (scheme === 'https' ? 443 : 80)) !== port) {
+      return { status: 421, error: `this observer answers for 127.0.0.1:${port} only, not for '${host}': open the URL otp observer printed` };
+    }
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin.toLowerCase() !== `${scheme}://${host}`) return { status: 403, error: `requests from another site's page (${origin}) are refused: open the URL otp observer printed` };
+  return undefined;
+}
+
 /** The read-only views answered by the live node observed, through its otp_observer rpc module and its tools' calls. */
 function liveSource(observed: ObservedNode): ObserverSource {
   const conn = () => observed.connection();
@@ -370,6 +391,8 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://observer');
+    const refused = foreign(req, options.https ? 'https' : 'http', options.host, (server.address() as AddressInfo).port);
+    if (refused) return send(res, refused.status, { error: refused.error });
     if (!authorised(req, url)) return send(res, 401, { error: 'this observer needs its token: open the URL otp observer printed (it ends in ?token=...)' });
     const path = url.pathname;
     if (path === '/' || path === '/index.html') {
