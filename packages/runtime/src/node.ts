@@ -105,6 +105,8 @@ export class OtpNode {
   messagesDelivered = 0;
   /** Messages this node's processes sent (to this node or to others), modulo 2^30. */
   messagesSent = 0;
+  /** The reductions of the processes that exited, modulo 2^30: with the live processes' own, the node's total work. */
+  reductionsExited = 0;
   private woken: ProcessImpl[] = [];
   private nextId = 1;
   private serial = 0;
@@ -517,6 +519,7 @@ export class OtpNode {
     proc.release(reason);
     proc.pid[PROCESS] = undefined;
     this.procs.delete(proc.pid.id);
+    this.reductionsExited = (this.reductionsExited + proc.reductions) & 0x3fffffff;
     if (proc.name !== undefined) {
       this.names.delete(proc.name);
     }

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createHistogram } from 'node:perf_hooks';
+import { createHistogram, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { rpc, genServer, supervisor, sys, ok, reply, setMessageIsolation, type GenServer, type Pid, type ProcessContext } from '@otp-ts/runtime';
 import { processDetails, supervisionTree, observerRpcModule, processPage, tablePage, tableRows, act, loopDelay, EpmdServer } from '@otp-ts/runtime/tools';
@@ -105,6 +105,25 @@ test('the overview samples the event loop and the work done since the previous s
     assert.ok(second.reductionsPerS > 0, JSON.stringify(second));
     assert.ok(second.elu >= 0 && second.elu <= 1);
     assert.ok(second.delay.p99 >= 0);
+  });
+});
+
+test('the overview counts the work of processes that exited since the previous sample: short-lived workers are work done', async () => {
+  await withNode(async (node) => {
+    const observer = observerRpcModule(node) as { overview: () => Promise<{ reductionsPerS: number }> };
+    const from = performance.now();
+    await observer.overview();
+    // Ten workers of 500 reductions each, all gone before the next sample.
+    const workers = Array.from({ length: 10 }, () =>
+      node.spawn(async (ctx) => {
+        for (let i = 0; i < 500; i++) await ctx.sleep(0);
+      }),
+    );
+    while (workers.some((w) => node.isAlive(w))) await tick();
+    const second = await observer.overview();
+    const window = performance.now() - from;
+    // The rate is over a span within `window`: the work it stands for is at least the workers'.
+    assert.ok((second.reductionsPerS * window) / 1000 >= 5000, `${second.reductionsPerS} reductions/s over ${window.toFixed(0)} ms`);
   });
 });
 

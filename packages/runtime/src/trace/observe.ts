@@ -401,7 +401,8 @@ export function observerRpcModule(node: OtpNode): Record<string, unknown> {
     const now = performance.eventLoopUtilization();
     const used = performance.eventLoopUtilization(now, elu).utilization;
     elu = now;
-    let total = 0;
+    // The work of the processes that exited since counts too: a node whose requests each run in a process of their own is busy.
+    let total = node.reductionsExited;
     let tables = 0;
     for (const p of node.liveProcesses()) {
       total += p.reductions;
@@ -409,8 +410,8 @@ export function observerRpcModule(node: OtpNode): Record<string, unknown> {
     }
     const at = performance.now();
     const per = (n: number) => (reds.total < 0 ? 0 : Math.round((Math.max(0, n) * 1000) / Math.max(1, at - reds.at)));
-    const rate = per(total - reds.total);
     // The node's counters wrap at 2^30 (they stay small integers): the difference is taken modulo that.
+    const rate = per((total - reds.total) & 0x3fffffff);
     const { messagesDelivered: delivered, messagesSent: sent } = node;
     const messages = { deliveredPerS: per((delivered - reds.delivered) & 0x3fffffff), sentPerS: per((sent - reds.sent) & 0x3fffffff) };
     reds = { at, total, delivered, sent };
