@@ -30,3 +30,7 @@ test('an unknown --sort key is refused naming --sort, the flag the user typed (-
   refused(['procs', 'shop@127.0.0.1', '--by', 'bogus'], "otp: --by must be memory, mailbox, mqueue or reductions, got 'bogus'");
   refused(['top', 'shop@127.0.0.1', '--sort', 'mem'], "otp: --sort must be reductions, memory or mailbox, got 'mem' (did you mean 'memory'?)");
 });
+
+test('otp observer refuses a port no server can listen on, before reaching the node', () => {
+  for (const port of ['99999', '-1', '1.5']) refused(['observer', 'shop@127.0.0.1', '--no-open', '--port', port], `otp: --port must be a whole number from 0 to 65535 (0 picks a free one), got '${port}'`);
+});

@@ -56,6 +56,8 @@ export const observerCommand = defineProvider({
   ],
   async run(args, io) {
     const host = String(args.host);
+    const port = Number(args.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new OtpError('usage', `--port must be a whole number from 0 to 65535 (0 picks a free one), got '${String(args.port)}'`);
     if ((args['https-cert'] === undefined) !== (args['https-key'] === undefined)) throw new OtpError('usage', 'give both --https-cert and --https-key (PEM files) to serve HTTPS');
     const https = args['https-cert'] !== undefined ? { cert: readPem(String(args['https-cert']), '--https-cert'), key: readPem(String(args['https-key']), '--https-key') } : undefined;
     if (!LOOPBACK.has(host) && !https && !args.insecure) {
@@ -77,7 +79,7 @@ export const observerCommand = defineProvider({
       observer = await startObserver({
         ...(dump ? { dump } : { node: String(args.node), connect: (node: string) => connectTo(io, node, args) }),
         host,
-        port: Number(args.port),
+        port,
         identity,
         ...(https ? { https } : {}),
       });
