@@ -3,6 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { bin } from './support/cli.ts';
 
 // No port mapper answers here: a command that got as far as asking for the node would fail with exit 1.
@@ -33,4 +36,17 @@ test('an unknown --sort key is refused naming --sort, the flag the user typed (-
 
 test('otp observer refuses a port no server can listen on, before reaching the node', () => {
   for (const port of ['99999', '-1', '1.5']) refused(['observer', 'shop@127.0.0.1', '--no-open', '--port', port], `otp: --port must be a whole number from 0 to 65535 (0 picks a free one), got '${port}'`);
+});
+
+test('otp observer refuses an HTTPS certificate or key it cannot use in one sentence naming them, before reaching the node', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'otp-observer-pem-'));
+  try {
+    const notPem = join(dir, 'cert.txt');
+    writeFileSync(notPem, 'not a certificate\n');
+    const r = otp('observer', 'shop@127.0.0.1', '--no-open', '--host', '0.0.0.0', '--https-cert', notPem, '--https-key', notPem);
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stderr, `otp: cannot serve HTTPS with --https-cert ${notPem} and --https-key ${notPem} (PEM routines::no start line): give a PEM certificate and its unencrypted PEM key\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { spawn } from 'node:child_process';
+import { createSecureContext } from 'node:tls';
 import { defineProvider } from '../cli/provider.js';
 import { OtpError } from '../errors/otp-error.js';
 import { connectTo, toOtpError } from '../tracer/connect.js';
@@ -16,6 +17,16 @@ function readPem(file: string, flag: string): string {
     return readFileSync(file, 'utf8');
   } catch {
     throw new OtpError('usage', `cannot read ${flag} ${file}: give a PEM file`);
+  }
+}
+
+// The certificate and key as the HTTPS server will use them, before the node is reached: one sentence naming the files.
+function checkHttpsFiles(pem: { cert: string; key: string }, certFile: string, keyFile: string): void {
+  try {
+    createSecureContext(pem);
+  } catch (error) {
+    const why = error instanceof Error ? error.message.replace(/^error:[0-9A-F]+:/, '') : String(error);
+    throw new OtpError('usage', `cannot serve HTTPS with --https-cert ${certFile} and --https-key ${keyFile} (${why}): give a PEM certificate and its unencrypted PEM key`);
   }
 }
 
@@ -60,6 +71,7 @@ export const observerCommand = defineProvider({
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new OtpError('usage', `--port must be a whole number from 0 to 65535 (0 picks a free one), got '${String(args.port)}'`);
     if ((args['https-cert'] === undefined) !== (args['https-key'] === undefined)) throw new OtpError('usage', 'give both --https-cert and --https-key (PEM files) to serve HTTPS');
     const https = args['https-cert'] !== undefined ? { cert: readPem(String(args['https-cert']), '--https-cert'), key: readPem(String(args['https-key']), '--https-key') } : undefined;
+    if (https) checkHttpsFiles(https, String(args['https-cert']), String(args['https-key']));
     if (!LOOPBACK.has(host) && !https && !args.insecure) {
       throw new OtpError('usage', `--host ${host} would serve the observer beyond this machine in clear: give --https-cert and --https-key, or --insecure to accept that`);
     }

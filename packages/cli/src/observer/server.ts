@@ -424,8 +424,10 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
       if (!res.headersSent) send(res, 500, { error: error instanceof Error ? error.message : String(error) });
     });
   };
-  const server: Server = options.https ? createHttpsServer({ cert: options.https.cert, key: options.https.key }, listener) : createHttpServer(listener);
+  let server: Server;
   try {
+    // A certificate or key that cannot be used throws here: the node is left before the error goes up.
+    server = options.https ? createHttpsServer({ cert: options.https.cert, key: options.https.key }, listener) : createHttpServer(listener);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port, options.host, () => resolve());
