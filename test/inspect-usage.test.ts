@@ -7,9 +7,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bin } from './support/cli.ts';
+import { privatePortMapper } from './support/epmd.ts';
 
-// No port mapper answers here: a command that got as far as asking for the node would fail with exit 1.
-const env = { ...process.env, OTP_EPMD_PORT: '1', OTP_COOKIE: 'inspect-usage', NO_COLOR: '1' };
+// A port mapper of this file's own, where no node runs: a command that got as far as asking for the node would fail with exit 1.
+await privatePortMapper();
+const env = { ...process.env, OTP_COOKIE: 'inspect-usage', NO_COLOR: '1' };
 const otp = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8', timeout: 60_000 });
 
 function refused(args: string[], line: string): void {
