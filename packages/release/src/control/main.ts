@@ -222,6 +222,16 @@ async function commandEnv(vsn: string, verb: string): Promise<Record<string, str
   return Object.fromEntries(vars.filter((v) => process.env[v.name]).map((v) => [v.name, process.env[v.name]!]));
 }
 
+// Whether OS process `osPid` ends within `ms` (polled: it is not this process's child).
+async function exited(osPid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (alive(osPid)) {
+    if (Date.now() >= deadline) return false;
+    await sleep(20);
+  }
+  return true;
+}
+
 // The node's OS process ended while it installed: say so, with the end of its log.
 function nodeDied(t: { name: string; node: string; vsn: string }, osPid: number, verb: string, vsn: string): ScriptError {
   const logFile = join(root, 'log', `${t.name}.log`);
@@ -240,8 +250,9 @@ async function installCommand(what: string, probeMs: number | undefined, verb: '
     try {
       return await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'install', [vsn, { env, ...(probeMs !== undefined ? { probeMs } : {}) }], 300_000 + (probeMs ?? 0)));
     } catch (error) {
-      if (!alive(osPid)) throw nodeDied(t, osPid, verb, vsn);
       const reason = error instanceof Error && 'cause' in error ? error.cause : error;
+      // A killed node's connection can close before its OS process has finished exiting: a nodedown waits for that.
+      if (!alive(osPid) || (reason instanceof BadRpc && reason.reason === 'nodedown' && (await exited(osPid, 2000)))) throw nodeDied(t, osPid, verb, vsn);
       if (reason instanceof BadRpc) throw new ScriptError(describe(reason.reason));
       throw error;
     }
