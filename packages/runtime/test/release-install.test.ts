@@ -21,7 +21,7 @@ export const srv = {
 
 const version = (v: number, before = ''): FixtureVersion => ({ vsn: String(v), modules: { 'fx/app': APP, 'fx/srv': srv(v, before) } });
 
-type Install = (vsn: string, options?: { probeMs?: number }) => Promise<unknown>;
+type Install = (vsn: string, options?: { probeMs?: number; expect?: 'up' | 'down' }) => Promise<unknown>;
 
 // The install's own error (node.run wraps it in its process's exit).
 const installError = (e: unknown): InstallError => ((e as Error).name === 'ProcessExit' ? (e as Error).cause : e) as InstallError;
@@ -88,6 +88,19 @@ test("after an upgrade that changed the application's callback module, stopping 
     assert.equal(state.files.release.vsn, '2');
     await state.node.run((ctx) => application.stop(ctx, 'fx'));
     assert.deepEqual(seen, ['prepStop 2', 'stop 2']);
+  });
+});
+
+test('an upgrade command whose relup step goes the other way (upgrade to an older version, downgrade to a newer one) is refused naming the command to run, and changes nothing', async () => {
+  await withRelease([version(1), version(2)], async (state, handler) => {
+    const refusal = (r: unknown) => (r as { refused?: string }).refused;
+    assert.match(refusal(await (handler.install as Install)('2', { probeMs: 0, expect: 'down' })) ?? '', /^2 is an upgrade from the running 1, not a downgrade: run bin\/fx upgrade 2$/);
+    assert.equal(state.files.release.vsn, '1', 'nothing was installed');
+    await (handler.install as Install)('2', { probeMs: 0, expect: 'up' });
+    assert.match(refusal(await (handler.install as Install)('1', { probeMs: 0, expect: 'up' })) ?? '', /^1 is a downgrade from the running 2, not an upgrade: run bin\/fx downgrade 1$/);
+    assert.equal(state.files.release.vsn, '2');
+    await (handler.install as Install)('1', { probeMs: 0, expect: 'down' });
+    assert.equal(state.files.release.vsn, '1', 'the direction asked for is installed');
   });
 });
 

@@ -248,7 +248,7 @@ async function installCommand(what: string, probeMs: number | undefined, verb: '
     if (!(await node.ping(t.node))) throw unreachable(t, refusal());
     const osPid = (await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'pid', []))) as number;
     try {
-      return await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'install', [vsn, { env, ...(probeMs !== undefined ? { probeMs } : {}) }], 300_000 + (probeMs ?? 0)));
+      return await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'install', [vsn, { env, expect: verb === 'upgrade' ? 'up' : 'down', ...(probeMs !== undefined ? { probeMs } : {}) }], 300_000 + (probeMs ?? 0)));
     } catch (error) {
       const reason = error instanceof Error && 'cause' in error ? error.cause : error;
       // A killed node's connection can close before its OS process has finished exiting: a nodedown waits for that.

@@ -69,6 +69,8 @@ export interface InstallOptions {
   env?: Record<string, string | undefined>;
   /** The version's files, already read (a rollback reinstalls the running version's as they were). */
   files?: VersionFiles;
+  /** The direction the command asked for (`bin/<name> upgrade` or `downgrade`): a relup step the other way is refused. */
+  expect?: 'up' | 'down';
 }
 
 /** How long a new version is watched before it becomes permanent, by default. */
@@ -264,6 +266,9 @@ async function planInstall(state: RunningRelease, vsn: string, options: InstallO
   }
   const target = options.files ?? (await readVersion(state.root, vsn, options.env ?? state.env));
   const { step, direction } = findStep(running, target);
+  if (options.expect !== undefined && options.expect !== direction) {
+    throw new InstallError('find', `${vsn} is ${direction === 'up' ? 'an upgrade' : 'a downgrade'} from the running ${running.release.vsn}, not ${options.expect === 'up' ? 'an upgrade' : 'a downgrade'}: run bin/${running.release.name} ${verbOf(direction)} ${vsn}`);
+  }
   const changes = step.apps.filter((a): a is Extract<AppChange, { kind: 'change' }> => a.kind === 'change');
   const loads = await Promise.all(changes.map((c) => modulesToLoad(state.root, c)));
   return { running, target, step, direction, changes, added: loads.flatMap((l) => l.added), changed: loads.flatMap((l) => l.changed) };
@@ -436,12 +441,12 @@ export function releaseHandler(state: RunningRelease): Record<string, (...args: 
     which: () => run((ctx) => application.whichApplications(ctx)),
     pid: () => process.pid,
     // The start script sends the variables the version's files use, from the shell that runs upgrade.
-    install: (vsn: string, options: { env?: Record<string, string>; probeMs?: number } = {}) =>
+    install: (vsn: string, options: { env?: Record<string, string>; probeMs?: number; expect?: 'up' | 'down' } = {}) =>
       serial(async () => {
         const from = state.files.release.vsn;
         const attempt = (state.attempt = { to: vsn, modules: { changed: [], added: [], removed: [] }, processes: 0, suspendedMs: 0 });
         try {
-          const r = await run((ctx) => install(ctx, state, vsn, { ...(options.env ? { env: options.env } : {}), ...(options.probeMs !== undefined ? { probeMs: options.probeMs } : {}) }));
+          const r = await run((ctx) => install(ctx, state, vsn, { ...(options.env ? { env: options.env } : {}), ...(options.probeMs !== undefined ? { probeMs: options.probeMs } : {}), ...(options.expect === 'up' || options.expect === 'down' ? { expect: options.expect } : {}) }));
           state.lastUpgrade = { from: r.from, to: r.to, at: Date.now(), outcome: 'installed', modules: r.modules, processes: r.processes, suspendedMs: r.suspendedMs };
           return r;
         } catch (error) {
