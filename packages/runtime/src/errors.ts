@@ -37,14 +37,45 @@ export class ProcessExitedError extends RuntimeError {
   }
 }
 
-/** A short human description of an exit reason, for error messages and logs. */
+/** A short human description of an exit reason, for error messages and logs (a large one is cut: a state of a million items is no log line). */
 export function describeReason(reason: ExitReason): string {
-  if (typeof reason === 'string') return reason;
-  if (reason instanceof Error) return `${reason.name}: ${reason.message}`;
+  if (typeof reason === 'string') return cut(reason, DESCRIBED_CHARS);
+  if (reason instanceof Error) return cut(`${reason.name}: ${reason.message}`, DESCRIBED_CHARS);
   try {
-    // An Error inside a reason ({ shutdown: { reason: Error } }) has no enumerable fields: JSON would show {}.
-    return JSON.stringify(reason, (_key, value: unknown) => (value instanceof Error ? `${value.name}: ${value.message}` : value)) ?? String(reason);
+    return cut(JSON.stringify(reason, shortener()) ?? String(reason), DESCRIBED_CHARS);
   } catch {
-    return String(reason);
+    return cut(String(reason), DESCRIBED_CHARS);
   }
+}
+
+// The most a description holds, and the most entries and characters of each array, object and string in it.
+const DESCRIBED_CHARS = 8000;
+const DESCRIBED_ENTRIES = 100;
+const DESCRIBED_STRING = 2000;
+// The most values a description visits: past it, the rest of a deeply nested reason is left out.
+const DESCRIBED_VALUES = 5000;
+
+const cut = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text);
+
+// JSON.stringify's replacer for describeReason: an Error inside a reason ({ shutdown: { reason: Error } }) has no
+// enumerable fields (JSON would show {}); long arrays, objects and strings are cut before they are walked, and a
+// reason of more than DESCRIBED_VALUES values is left out past them.
+function shortener(): (key: string, value: unknown) => unknown {
+  let visited = 0;
+  return (_key, value) => (++visited > DESCRIBED_VALUES ? undefined : shorten(value));
+}
+
+function shorten(value: unknown): unknown {
+  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  if (typeof value === 'string') return value.length > DESCRIBED_STRING ? cut(value, DESCRIBED_STRING) : value;
+  if (Array.isArray(value)) return value.length > DESCRIBED_ENTRIES ? [...value.slice(0, DESCRIBED_ENTRIES), `… ${value.length - DESCRIBED_ENTRIES} more`] : value;
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value);
+    if (keys.length <= DESCRIBED_ENTRIES) return value;
+    const some: Record<string, unknown> = {};
+    for (const k of keys.slice(0, DESCRIBED_ENTRIES)) some[k] = (value as Record<string, unknown>)[k];
+    some['…'] = `${keys.length - DESCRIBED_ENTRIES} more`;
+    return some;
+  }
+  return value;
 }

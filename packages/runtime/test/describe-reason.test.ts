@@ -1,10 +1,32 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeReason } from '@otp-ts/runtime';
+import { createNode, describeReason, genServer, reply } from '@otp-ts/runtime';
 
 test('an Error inside an exit reason keeps its name and message instead of becoming {}', () => {
   const reason = { shutdown: { failedToStartChild: 'x_server', reason: new TypeError('no counts') } };
   assert.equal(describeReason(reason), '{"shutdown":{"failedToStartChild":"x_server","reason":"TypeError: no counts"}}');
   assert.equal(describeReason(new Error('top')), 'Error: top');
   assert.equal(describeReason('normal'), 'normal');
+});
+
+test('a large reason is described in a bounded line: long arrays, objects and strings are cut, saying how much was left out', async () => {
+  const state = { items: Array.from({ length: 1_000_000 }, (_, i) => ({ i })) };
+  const line = describeReason(state);
+  assert.ok(line.length < 10_000, `${line.length} characters`);
+  assert.match(line, /^\{"items":\[\{"i":0\},\{"i":1\},.*\{"i":99\},"… 999900 more"\]\}$/);
+  const wide = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`k${i}`, i]));
+  assert.match(describeReason(wide), /"k99":99,"…":"400 more"\}$/);
+  assert.match(describeReason('x'.repeat(20_000)), /^x{8000}… \(12000 more characters\)$/);
+  let shared: unknown = 1;
+  for (let i = 0; i < 40; i++) shared = [shared, shared]; // 2^40 leaves, a few objects
+  assert.ok(describeReason(shared).length < 10_000);
+  // A gen_server callback returning a wrong shape around a large state: the error's message stays a line.
+  const node = createNode({ onCrash: () => {} });
+  await node.run(async (ctx) => {
+    await assert.rejects(
+      genServer.start(ctx, { init: () => ({ okay: state }) as never, handleCall: () => reply(0, state) }, undefined),
+      (e: Error) => e.message.length < 10_000 && /init returned a value the behaviour does not understand: \{"okay":\{"items":\[/.test(e.message),
+    );
+  });
+  await node.shutdown();
 });
