@@ -40,11 +40,16 @@ export class ProcessExitedError extends RuntimeError {
 /** A short human description of an exit reason, for error messages and logs (a large one is cut: a state of a million items is no log line). */
 export function describeReason(reason: ExitReason): string {
   if (typeof reason === 'string') return cut(reason, DESCRIBED_CHARS);
-  if (reason instanceof Error) return cut(`${reason.name}: ${reason.message}`, DESCRIBED_CHARS);
+  // Each step may meet a getter or a proxy trap that throws: the description never does.
   try {
+    if (reason instanceof Error) return cut(`${reason.name}: ${reason.message}`, DESCRIBED_CHARS);
     return cut(JSON.stringify(reason, shortener()) ?? String(reason), DESCRIBED_CHARS);
   } catch {
-    return cut(String(reason), DESCRIBED_CHARS);
+    try {
+      return cut(String(reason), DESCRIBED_CHARS);
+    } catch {
+      return 'a value that cannot be described (a getter or proxy trap of it throws)';
+    }
   }
 }
 

@@ -7,8 +7,17 @@ export function finish(proc: ProcessImpl, outcome: unknown, threw: boolean): voi
   if (proc.dead) return;
   let reason: ExitReason = outcome;
   if (threw) {
-    if (outcome instanceof ExitSignal) reason = outcome.reason;
+    if (isExitSignal(outcome)) reason = outcome.reason;
     else proc.node.crashed(proc, outcome);
   }
   proc.node.exitProcess(proc, reason);
+}
+
+/** Whether a thrown value is an ExitSignal; a proxy whose getPrototypeOf trap throws (instanceof would throw) is not. */
+export function isExitSignal(x: unknown): x is ExitSignal {
+  try {
+    return x instanceof ExitSignal;
+  } catch {
+    return false;
+  }
 }

@@ -1,6 +1,6 @@
 import { PROCESS, Pid, Ref } from './pid.js';
 import { Down, Exit, type ExitReason } from './messages.js';
-import { ExitSignal, RuntimeError, describeReason } from './errors.js';
+import { RuntimeError, describeReason } from './errors.js';
 import { ProcessImpl } from './process.js';
 import { attachMonitor, detachMonitor, MonitorLink } from './process-monitors.js';
 import { sendToAlias } from './alias.js';
@@ -11,7 +11,7 @@ import { processInfoOf } from './node-info.js';
 import { TableRegistry } from './table.js';
 import type { Dest, ProcessFn, ProcessInfo, SpawnOptions } from './types.js';
 import type { CodeHooks, NodeDistribution, TraceHooks } from './node-hooks.js';
-import { finish } from './finish.js';
+import { finish, isExitSignal } from './finish.js';
 import { DETACHED } from './process-record.js';
 
 /**
@@ -552,7 +552,13 @@ export class OtpNode {
 
   /** Called by a process body that threw an error (not an exit). */
   crashed(proc: ProcessImpl, error: unknown): void {
-    if (!(error instanceof ExitSignal)) this.onCrash(proc.pid, error);
+    if (isExitSignal(error)) return;
+    try {
+      this.onCrash(proc.pid, error);
+    } catch (failure) {
+      // A crash report that cannot be made (a hostile value, a throwing onCrash) must not keep the process from exiting.
+      process.stderr.write(`crash report of ${String(proc.pid)} failed: ${describeReason(failure)}\n`);
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createNode, describeReason, genServer, reply } from '@otp-ts/runtime';
+import { createNode, describeReason, genServer, isDown, reply, TIMEOUT, type Down } from '@otp-ts/runtime';
 
 test('an Error inside an exit reason keeps its name and message instead of becoming {}', () => {
   const reason = { shutdown: { failedToStartChild: 'x_server', reason: new TypeError('no counts') } };
@@ -28,5 +28,27 @@ test('a large reason is described in a bounded line: long arrays, objects and st
       (e: Error) => e.message.length < 10_000 && /init returned a value the behaviour does not understand: \{"okay":\{"items":\[/.test(e.message),
     );
   });
+  await node.shutdown();
+});
+
+test('a process that throws a value whose getters or proxy traps throw still exits: its monitors get DOWN, and the crash report does not stop it', async () => {
+  const hostile = [
+    new Proxy({}, { get() { throw new Error('get trap'); }, getPrototypeOf() { throw new Error('getPrototypeOf trap'); } }),
+    Object.defineProperty(new Error('m'), 'message', { get() { throw new Error('message getter'); } }),
+  ];
+  const reports: string[] = [];
+  const node = createNode({ onCrash: (pid) => reports.push(String(pid)) });
+  await node.run(async (ctx) => {
+    for (const value of hostile) {
+      const [pid, ref] = ctx.spawnMonitor(() => {
+        throw value;
+      });
+      const down = (await ctx.receive((m) => isDown(m, ref), 5000)) as Down | typeof TIMEOUT;
+      assert.notEqual(down, TIMEOUT, 'the process exited');
+      assert.ok(!ctx.isAlive(pid));
+      assert.equal(typeof describeReason((down as Down).reason), 'string');
+    }
+  });
+  assert.equal(reports.length, 2, 'each crash was reported');
   await node.shutdown();
 });
