@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { osProcessRuns } from '@otp-ts/runtime/tools';
 import { OtpError } from '../errors/otp-error.js';
 import type { Progress } from '../cli/progress.js';
 import { packageInfo } from '../cli/package-info.js';
@@ -208,15 +209,7 @@ function removeAbandoned(parent: string, name: string): void {
   for (const entry of readdirSync(parent)) {
     if (!entry.startsWith(prefix)) continue;
     const pid = Number(entry.slice(prefix.length).split('-')[0]);
-    if (Number.isInteger(pid) && pid !== process.pid && !isAlive(pid)) rmSync(join(parent, entry), { recursive: true, force: true });
+    if (Number.isInteger(pid) && pid !== process.pid && !osProcessRuns(pid)) rmSync(join(parent, entry), { recursive: true, force: true });
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

@@ -1,5 +1,6 @@
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
+import { osProcessRuns } from '@otp-ts/runtime/tools';
 import { ReleaseError } from '../errors.js';
 import type { PlannedFile, ReleasePlan } from '../plan/types.js';
 import { Installer, pieces } from './install.js';
@@ -57,15 +58,6 @@ function install(plan: ReleasePlan, staged: string, tarball: string | undefined,
   installer.write('releases/RELEASES.json', `${JSON.stringify(plan.releases, null, 2)}\n`);
 }
 
-// Whether the OS process `pid` runs (one of another user counts: it may not be touched).
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Removes the staging folders beside the root that an assembly killed part-way (Ctrl-C, SIGTERM) left: each
@@ -77,7 +69,7 @@ function removeAbandoned(parent: string, name: string): number {
   let removed = 0;
   for (const entry of readdirSync(parent)) {
     const pid = own.exec(entry)?.[1];
-    if (pid === undefined || running(Number(pid))) continue;
+    if (pid === undefined || osProcessRuns(Number(pid))) continue;
     rmSync(join(parent, entry), { recursive: true, force: true });
     removed++;
   }

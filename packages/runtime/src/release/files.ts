@@ -43,8 +43,8 @@ export class ReleaseBusyError extends Error {
   }
 }
 
-// Whether OS process `pid` runs (EPERM: it runs as another user).
-function running(pid: number): boolean {
+/** Whether OS process `pid` runs (one of another user counts: EPERM, it may not be touched). */
+export function osProcessRuns(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -71,7 +71,7 @@ async function acquire(lock: string, waitMs: number): Promise<void> {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const holder = await holderOf(lock);
-    if (holder !== undefined && !running(holder)) {
+    if (holder !== undefined && !osProcessRuns(holder)) {
       // Read again just before removing it: another process may have taken the stale lock over meanwhile.
       if ((await holderOf(lock)) === holder) await rm(lock, { force: true });
       continue;
