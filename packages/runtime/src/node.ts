@@ -131,7 +131,7 @@ export class OtpNode {
       }, options);
       this.procs.get(pid.id)!.exitHook = (reason) => {
         if (reason === 'normal') resolve(result);
-        else reject(reason instanceof ProcessExit ? reason : new ProcessExit(pid, reason));
+        else reject(isProcessExit(reason) ? reason : new ProcessExit(pid, reason));
       };
     });
   }
@@ -584,4 +584,13 @@ function start(proc: ProcessImpl, fn: ProcessFn): void {
 function checkName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || name === '') throw new RuntimeError('badarg', `a registered name is a non-empty string, got ${describeReason(name)}`);
   if (name === 'undefined') throw new RuntimeError('badarg', "'undefined' cannot be registered (as in OTP, it stands for no process): choose another name");
+}
+
+// A reason that is a proxy whose getPrototypeOf trap throws makes instanceof throw: it is wrapped like any other.
+function isProcessExit(reason: unknown): reason is ProcessExit {
+  try {
+    return reason instanceof ProcessExit;
+  } catch {
+    return false;
+  }
 }

@@ -52,3 +52,15 @@ test('a process that throws a value whose getters or proxy traps throw still exi
   assert.equal(reports.length, 2, 'each crash was reported');
   await node.shutdown();
 });
+
+test('node.run whose process throws a proxy whose traps throw rejects with ProcessExit instead of hanging', async () => {
+  const node = createNode({ onCrash: () => {} });
+  const hostile = new Proxy({}, { get() { throw new Error('get trap'); }, getPrototypeOf() { throw new Error('getPrototypeOf trap'); } });
+  await assert.rejects(
+    node.run(() => {
+      throw hostile;
+    }),
+    (e: Error) => e.name === 'ProcessExit',
+  );
+  await node.shutdown();
+});
