@@ -119,3 +119,25 @@ test("a page of another site cannot drive the observer, even with its token: ano
     node.shutdown();
   }
 });
+
+test('a message too deeply nested to send is refused as bad input (400, naming the limit), and one within it is delivered', async () => {
+  const node = await startNode('obs_srv_deep@127.0.0.1');
+  const o = await observe('obs_srv_deep@127.0.0.1');
+  const nest = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
+  try {
+    let got: unknown;
+    node.spawn(async (ctx) => void (got = await ctx.receive()), { name: 'obs_srv_deep_target' });
+    const deep = await get(o, '/api/act', { method: 'POST', body: JSON.stringify({ action: 'send', target: 'obs_srv_deep_target', message: nest(20_000) }) });
+    assert.equal(deep.status, 400, JSON.stringify(deep.body));
+    assert.match(String(deep.body.error), /^the message is nested more than 48 levels deep/);
+    assert.equal((await get(o, '/api/act', { method: 'POST', body: JSON.stringify({ action: 'send', target: 'obs_srv_deep_target', message: nest(49) }) })).status, 400);
+    const within = await get(o, '/api/act', { method: 'POST', body: JSON.stringify({ action: 'send', target: 'obs_srv_deep_target', message: nest(48) }) });
+    assert.equal(within.status, 200, JSON.stringify(within.body));
+    let depth = 0;
+    for (let v = await until('the message delivered', async () => got); Array.isArray(v); v = v[0]) depth++;
+    assert.equal(depth, 48);
+  } finally {
+    await o.close();
+    node.shutdown();
+  }
+});

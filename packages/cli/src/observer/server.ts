@@ -264,6 +264,8 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
         } catch {
           throw new ObserverError(400, 'the message is not JSON: write it as JSON, e.g. {"op": "ping"} or "hello"');
         }
+        // The node's wire refuses a message nested too deep: said here, as bad input, not as the node's failure (a 502).
+        if (nestedDeeper(message, MESSAGE_DEPTH)) throw new ObserverError(400, `the message is nested more than ${MESSAGE_DEPTH} levels deep, more than a message sent through the observer may be: send a flatter one`);
       }
       const r = (await current.rpc('otp_observer', 'act', [{ action, target: String(body.target ?? ''), by: options.identity, ...(body.reason ? { reason: String(body.reason) } : {}), ...(action === 'send' ? { message } : {}) }])) as { ok: boolean; error?: string };
       if (!r.ok) throw new ObserverError(409, r.error ?? 'refused');
@@ -449,4 +451,14 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
       observed?.close();
     },
   };
+}
+
+// The deepest a message sent to the node may be: the distribution codec refuses past 64 levels, and the request around the message takes some of them.
+const MESSAGE_DEPTH = 48;
+
+// Whether a parsed JSON value nests more than `limit` arrays or objects (it stops looking there).
+function nestedDeeper(value: unknown, limit: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (limit === 0) return true;
+  return Object.values(value).some((v) => nestedDeeper(v, limit - 1));
 }
