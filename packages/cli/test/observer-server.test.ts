@@ -141,3 +141,27 @@ test('a message too deeply nested to send is refused as bad input (400, naming t
     node.shutdown();
   }
 });
+
+test('a page query the observer cannot answer as asked (an unknown sort, a count that is no whole number) is a 400 naming it, not another answer', async () => {
+  await startNode('obs_srv_query@127.0.0.1').then(async (node) => {
+    const o = await observe('obs_srv_query@127.0.0.1');
+    try {
+      assert.equal((await get(o, '/api/processes?sort=memory&dir=desc&offset=0&limit=10')).status, 200);
+      for (const [query, said] of [
+        ['sort=bogus', /^sort 'bogus' is not one of pid, name, label, current, mailbox, memory, reductions, links, status$/],
+        ['dir=up', /^dir 'up' is not one of asc, desc$/],
+        ['offset=1e400', /^offset '1e400' is not a whole number >= 0$/],
+        ['offset=-1', /^offset '-1' is not a whole number >= 0$/],
+        ['limit=ten', /^limit 'ten' is not a whole number >= 0$/],
+      ] as const) {
+        const r = await get(o, `/api/processes?${query}`);
+        assert.equal(r.status, 400, query);
+        assert.match(String(r.body.error), said);
+      }
+      assert.equal((await get(o, '/api/tables?offset=2.5')).status, 400);
+    } finally {
+      await o.close();
+      node.shutdown();
+    }
+  });
+});

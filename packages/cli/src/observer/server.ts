@@ -224,17 +224,17 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
     overview: () => source.overview(),
     processes: (url) =>
       source.processes({
-        offset: Number(url.searchParams.get('offset') ?? 0),
-        limit: Number(url.searchParams.get('limit') ?? 100),
-        sort: url.searchParams.get('sort') ?? 'pid',
-        dir: url.searchParams.get('dir') ?? 'asc',
+        offset: count(url, 'offset', 0),
+        limit: count(url, 'limit', 100),
+        sort: oneOf(url, 'sort', SORTS),
+        dir: oneOf(url, 'dir', ['asc', 'desc']),
         filter: url.searchParams.get('filter') ?? '',
       }),
     process: (url) => source.process(url.searchParams.get('pid') ?? ''),
     tree: () => source.tree(),
-    tables: (url) => source.tables(Number(url.searchParams.get('offset') ?? 0), Number(url.searchParams.get('limit') ?? 100)),
+    tables: (url) => source.tables(count(url, 'offset', 0), count(url, 'limit', 100)),
     rows: async (url) => {
-      const r = (await (await live(`a table's rows are not in the dump (only its name, owner and size); ${RESTART} to browse them`)).rpc('otp_observer', 'rows', [Number(url.searchParams.get('id')), Number(url.searchParams.get('offset') ?? 0), Number(url.searchParams.get('limit') ?? 50)])) as Record<string, unknown>;
+      const r = (await (await live(`a table's rows are not in the dump (only its name, owner and size); ${RESTART} to browse them`)).rpc('otp_observer', 'rows', [count(url, 'id', NaN), count(url, 'offset', 0), count(url, 'limit', 50)])) as Record<string, unknown>;
       if (!r.ok) throw new ObserverError(404, String(r.error));
       return r;
     },
@@ -461,4 +461,26 @@ function nestedDeeper(value: unknown, limit: number): boolean {
   if (value === null || typeof value !== 'object') return false;
   if (limit === 0) return true;
   return Object.values(value).some((v) => nestedDeeper(v, limit - 1));
+}
+
+// The process table's sort keys (the runtime's ObservedSort), the first the default.
+const SORTS = ['pid', 'name', 'label', 'current', 'mailbox', 'memory', 'reductions', 'links', 'status'];
+
+// A whole number >= 0 from the query (`dflt` when absent); anything else is the request's fault, a 400 naming it.
+function count(url: URL, name: string, dflt: number): number {
+  const text = url.searchParams.get(name);
+  if (text === null) {
+    if (Number.isNaN(dflt)) throw new ObserverError(400, `${name} is missing: give it as a whole number, e.g. ?${name}=0`);
+    return dflt;
+  }
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isSafeInteger(n) || n < 0) throw new ObserverError(400, `${name} '${text.slice(0, 40)}' is not a whole number >= 0`);
+  return n;
+}
+
+// One of `allowed` from the query (the first when absent); anything else is a 400 naming the choices.
+function oneOf(url: URL, name: string, allowed: readonly string[]): string {
+  const text = url.searchParams.get(name) ?? allowed[0]!;
+  if (!allowed.includes(text)) throw new ObserverError(400, `${name} '${text.slice(0, 40)}' is not one of ${allowed.join(', ')}`);
+  return text;
 }
