@@ -14,15 +14,16 @@ import { otpWith } from './support/cli.ts';
 
 const nodeScript = fileURLToPath(new URL('./fixtures/heap-node.ts', import.meta.url));
 
-test('otp heap against a running node: processes by memory with mailbox and state, tables, and a heap snapshot within its limit', { timeout: 300_000 }, async () => {
+// A private port mapper, the heapy node (another OS process) once it is ready, and the built otp with their settings.
+async function startHeapy(dirPrefix: string) {
   const epmd = new EpmdServer();
   const port = await epmd.listen(0);
   const env = { ...process.env, OTP_EPMD_PORT: String(port), OTP_COOKIE: 'heapy-secret', NO_COLOR: '1' };
   const otp = otpWith(env);
-  const dir = mkdtempSync(join(tmpdir(), 'heapy-'));
+  const dir = mkdtempSync(join(tmpdir(), dirPrefix));
   const peer = spawn(process.execPath, [...process.execArgv, nodeScript, 'heapy@127.0.0.1', 'heapy-secret', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
   try {
-    let out = '';
     await new Promise<void>((resolve, reject) => {
       peer.stdout!.on('data', (c: Buffer) => {
         out += c.toString();
@@ -30,6 +31,18 @@ test('otp heap against a running node: processes by memory with mailbox and stat
       });
       peer.once('exit', (code) => reject(new Error(`the heapy node exited with ${code}`)));
     });
+  } catch (error) {
+    peer.kill('SIGKILL');
+    await epmd.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return { epmd, otp, dir, peer };
+}
+
+test('otp heap against a running node: processes by memory with mailbox and state, tables, and a heap snapshot within its limit', { timeout: 300_000 }, async () => {
+  const { epmd, otp, dir, peer } = await startHeapy('heapy-');
+  try {
 
     const r = await otp('heap', 'heapy@127.0.0.1', '--top', '3');
     assert.equal(r.status, 0, r.stderr);
@@ -79,21 +92,8 @@ test('otp heap against a running node: processes by memory with mailbox and stat
 });
 
 test('otp heap --snapshot into a folder that does not exist, or onto a folder, is refused before the node takes a snapshot, and leaves no file', { timeout: 300_000 }, async () => {
-  const epmd = new EpmdServer();
-  const port = await epmd.listen(0);
-  const env = { ...process.env, OTP_EPMD_PORT: String(port), OTP_COOKIE: 'heapy-secret', NO_COLOR: '1' };
-  const otp = otpWith(env);
-  const dir = mkdtempSync(join(tmpdir(), 'heapy-path-'));
-  const peer = spawn(process.execPath, [...process.execArgv, nodeScript, 'heapy@127.0.0.1', 'heapy-secret', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const { epmd, otp, dir, peer } = await startHeapy('heapy-path-');
   try {
-    let out = '';
-    await new Promise<void>((resolve, reject) => {
-      peer.stdout!.on('data', (c: Buffer) => {
-        out += c.toString();
-        if (out.includes('ready')) resolve();
-      });
-      peer.once('exit', (code) => reject(new Error(`the heapy node exited with ${code}`)));
-    });
     const missing = await otp('heap', 'heapy@127.0.0.1', '--top', '1', '--snapshot', join(dir, 'nowhere', 'x.heapsnapshot'));
     assert.equal(missing.status, 2, missing.stdout + missing.stderr);
     assert.match(missing.stderr, /^otp: --snapshot \S+x\.heapsnapshot: the folder \S+nowhere does not exist: create it, or give a file in a folder that exists\n$/);

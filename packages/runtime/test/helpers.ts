@@ -70,3 +70,19 @@ export async function leftovers(ctx: ProcessContext): Promise<unknown[]> {
     got.push(m);
   }
 }
+
+/** A `{ note }` message, as the gen_statem suites' machines report what they did. */
+export type Note = { note: string };
+/** Whether a message is a Note. */
+export const isNote = (m: unknown): m is Note => typeof m === 'object' && m !== null && 'note' in m;
+
+/** The next `n` notes to arrive, in order; fails naming the notes seen when one does not come within 20 s. */
+export async function notes(ctx: ProcessContext, n: number): Promise<string[]> {
+  const out: string[] = [];
+  while (out.length < n) {
+    const m = await ctx.receive(isNote, 20_000);
+    if (m === TIMEOUT) throw new Error(`note ${out.length + 1} of ${n} was expected; got ${JSON.stringify(out)}`);
+    out.push(m.note);
+  }
+  return out;
+}

@@ -3,24 +3,11 @@
 // event orders were checked in erl).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genStatem, CallError, StartError, BadReturnValue, TIMEOUT, isDown, type GenStatem, type Pid, type ProcessContext } from '@otp-ts/runtime';
-import { withNode, quietLogs, leftovers } from './helpers.ts';
+import { genStatem, CallError, StartError, BadReturnValue, isDown, type GenStatem, type Pid } from '@otp-ts/runtime';
+import { withNode, quietLogs, leftovers, isNote, notes } from './helpers.ts';
 
 const { ok, ignore, nextState, keepState, keepStateAndData, repeatStateAndData, stopAndReply, reply, eventTimeout, stateTimeout, genericTimeout, nextEvent, postpone } = genStatem;
 const WAIT = 20_000;
-
-type Note = { note: string };
-const isNote = (m: unknown): m is Note => typeof m === 'object' && m !== null && 'note' in m;
-
-async function notes(ctx: ProcessContext, n: number): Promise<string[]> {
-  const out: string[] = [];
-  while (out.length < n) {
-    const m = await ctx.receive(isNote, WAIT);
-    assert.notEqual(m, TIMEOUT, `note ${out.length + 1} of ${n} was expected; got ${JSON.stringify(out)}`);
-    out.push((m as Note).note);
-  }
-  return out;
-}
 
 /** OTP's case machine: reports every event to the test (`data`) and acts on casts by name. */
 const reporter: GenStatem<string, Pid, string, string, string, Pid> = {

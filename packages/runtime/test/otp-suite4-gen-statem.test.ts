@@ -2,24 +2,11 @@
 // the bare `postpone` and `hibernate` (OTP's action() type; `false` is a valid action that does nothing).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genStatem, BadReturnValue, TIMEOUT, isDown, type GenStatem, type Pid, type ProcessContext } from '@otp-ts/runtime';
-import { withNode, quietLogs } from './helpers.ts';
+import { genStatem, BadReturnValue, TIMEOUT, isDown, type GenStatem, type Pid } from '@otp-ts/runtime';
+import { withNode, quietLogs, isNote, notes } from './helpers.ts';
 
 const { ok, nextState, keepStateAndData, reply } = genStatem;
 const WAIT = 20_000;
-
-type Note = { note: string };
-const isNote = (m: unknown): m is Note => typeof m === 'object' && m !== null && 'note' in m;
-
-async function notes(ctx: ProcessContext, n: number): Promise<string[]> {
-  const out: string[] = [];
-  while (out.length < n) {
-    const m = await ctx.receive(isNote, WAIT);
-    assert.notEqual(m, TIMEOUT, `note ${out.length + 1} of ${n} was expected; got ${JSON.stringify(out)}`);
-    out.push((m as Note).note);
-  }
-  return out;
-}
 
 test('gen_statem_SUITE: postpone — {postpone: Bool} sets the postpone option (the last one wins), {hibernate: Bool} is accepted, in events, enter calls and init', async () => {
   await withNode((node) =>
