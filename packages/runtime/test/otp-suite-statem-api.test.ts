@@ -10,16 +10,8 @@ type Action = Parameters<typeof keepStateAndData>[0];
 const WAIT = 20_000;
 
 /** A machine that reports every event to `test`; the cast 'go' returns `actions`. */
-function machine(actions: Action, test: Pid): GenStatem<'s', null, never, 'go', unknown, void> {
-  return {
-    name: 'timeouts',
-    callbackMode: 'handleEvent',
-    init: () => ok('s', null),
-    handleEvent(event, _state, _data, ctx) {
-      ctx.send(test, { event: `${event.type} ${'content' in event ? String(event.content) : ''}` });
-      return event.type === 'cast' ? keepStateAndData(actions) : keepStateAndData();
-    },
-  };
+function machine(actions: Action, test: Pid): GenStatem<'s', null, never, string, unknown, void> {
+  return castMachine({ go: actions }, test);
 }
 
 /** A machine that reports every event to `test`; a cast returns the actions listed under its content. */
