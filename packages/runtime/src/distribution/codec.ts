@@ -75,6 +75,14 @@ const ENCODE_ERRORS: LimitErrors = {
   big: (budget) => new Error(`message would take more than ${budget} bytes of memory on the receiving node (twice maxFrameBytes): send it in parts`),
 };
 
+// A send limited by the peer's smaller maxFrameBytes: the errors name that node and its limit.
+function peerEncodeErrors(peerName: string): LimitErrors {
+  return {
+    deep: ENCODE_ERRORS.deep,
+    big: (budget) => new Error(`message would take more than ${budget} bytes of memory on ${peerName} (twice its maxFrameBytes): send it in parts`),
+  };
+}
+
 /**
  * The cost and nesting of a value that travels as Node's v8 serialization, as if the codec wrote it term by
  * term (the encoder walks what it serialises, the decoder what it deserialised: the same tree). Cycles and
@@ -197,12 +205,14 @@ interface EncodeContext {
   peer: number;
   /** The most the message may cost the receiver once decoded (see decodeBudget). */
   budget: number;
+  /** How a limit is reported to the sender. */
+  errors: LimitErrors;
 }
 
 // Counts what a compound value will cost the receiver; refuses the message once over the budget.
 function charge(c: EncodeContext, n: number): void {
   c.w.cost += n;
-  if (c.w.cost > c.budget) throw ENCODE_ERRORS.big(c.budget);
+  if (c.w.cost > c.budget) throw c.errors.big(c.budget);
 }
 
 function writeString(w: Writer, s: string): void {
@@ -308,7 +318,7 @@ function writeTerm(c: EncodeContext, v: unknown, depth: number): void {
     case 'object':
       if (v === null) return c.w.byte(T_NULL);
       // The decoder's rule exactly: a 65th level is refused here, not by the receiver (which would close the connection).
-      if (depth >= MAX_DEPTH) throw ENCODE_ERRORS.deep();
+      if (depth >= MAX_DEPTH) throw c.errors.deep();
       return writeObject(c, v, depth + 1);
     default:
       // bigint (and symbols and functions, which v8 refuses with a DataCloneError, as before).
@@ -395,7 +405,7 @@ function writePlain(c: EncodeContext, o: Record<string, unknown>, depth: number)
 function writeV8(c: EncodeContext, v: unknown, depth: number): void {
   const { w } = c;
   const bytes = serialize(v);
-  const walk = new V8Walk(w.cost + COST_OBJECT + bytes.length, c.budget, ENCODE_ERRORS);
+  const walk = new V8Walk(w.cost + COST_OBJECT + bytes.length, c.budget, c.errors);
   walk.value(v, depth);
   w.cost = walk.cost;
   w.byte(T_V8);
@@ -406,8 +416,10 @@ function writeV8(c: EncodeContext, v: unknown, depth: number): void {
 /**
  * Appends one control frame ([Length:32][Op:8][terms]) to `w`. On an error (a value that cannot be
  * sent, or one the receiver would refuse: too deep, too large for `maxFrame`) nothing is left in `w`.
+ * `limitOf` names the peer when `maxFrame` is its limit rather than this node's (the errors say so).
+ * Afterwards `w.cost` holds what the message costs the receiver once decoded.
  */
-export function writeControl(w: Writer, message: readonly unknown[], t: PidTranslator, peer: number, maxFrame = DEFAULT_MAX_FRAME): void {
+export function writeControl(w: Writer, message: readonly unknown[], t: PidTranslator, peer: number, maxFrame = DEFAULT_MAX_FRAME, limitOf?: string): void {
   const op = OP_CODES.get(message[0] as string);
   if (op === undefined || op === 0) throw new Error(`unknown operation '${String(message[0])}'`);
   const start = w.pos;
@@ -416,11 +428,11 @@ export function writeControl(w: Writer, message: readonly unknown[], t: PidTrans
     w.pos += 4;
     w.buf[w.pos++] = op;
     w.cost = 0;
-    const c: EncodeContext = { w, t, peer, budget: decodeBudget(maxFrame) };
+    const c: EncodeContext = { w, t, peer, budget: decodeBudget(maxFrame), errors: limitOf === undefined ? ENCODE_ERRORS : peerEncodeErrors(limitOf) };
     for (let i = 1; i < message.length; i++) writeTerm(c, message[i], 0);
     charge(c, 0);
     const length = w.pos - start - 4;
-    if (length > maxFrame) throw new Error(`message is ${length} bytes on the wire, over the ${maxFrame}-byte frame limit (maxFrameBytes): send it in parts`);
+    if (length > maxFrame) throw new Error(`message is ${length} bytes on the wire, over the ${maxFrame}-byte frame limit ${limitOf === undefined ? '(maxFrameBytes)' : `of ${limitOf} (its maxFrameBytes)`}: send it in parts`);
     w.buf.writeUInt32BE(length, start);
   } catch (error) {
     w.pos = start;
@@ -430,9 +442,14 @@ export function writeControl(w: Writer, message: readonly unknown[], t: PidTrans
 
 /** Serialises a control message for the wire: its payload, without the length (docs/protocol.md §4). */
 export function encodeControl(message: readonly unknown[], t: PidTranslator, peer: number, maxFrame = DEFAULT_MAX_FRAME): Buffer {
+  return encodeMeasured(message, t, peer, maxFrame).payload;
+}
+
+/** A control message serialised for the wire (its payload) and what it costs the receiver once decoded (see decodeBudget). */
+export function encodeMeasured(message: readonly unknown[], t: PidTranslator, peer: number, maxFrame = DEFAULT_MAX_FRAME): { payload: Buffer; cost: number } {
   const w = new Writer(256);
   writeControl(w, message, t, peer, maxFrame);
-  return Buffer.from(w.buf.subarray(4, w.pos));
+  return { payload: Buffer.from(w.buf.subarray(4, w.pos)), cost: w.cost };
 }
 
 /** Reads terms from one frame; every read is bounds-checked, so garbage throws instead of reading past the end. */

@@ -108,6 +108,8 @@ export class Connection {
   peerFlags: ReadonlySet<string> = new Set();
   /** True when the peer is a hidden node (a tool): it is not listed by nodes(). */
   peerHidden = false;
+  /** The largest frame the peer reads (its maxFrameBytes, from the handshake; the default when it did not say). */
+  peerMaxFrame = MAX_FRAME;
   private stage: Stage;
   private closed = false;
   /** Why the connection closed ('' while open). */
@@ -236,8 +238,17 @@ export class Connection {
    */
   sendControl(message: readonly unknown[], t: PidTranslator, peerIndex: number): void {
     if (!this.up) return;
-    writeControl(this.out, message, t, peerIndex, this.owner.limits.maxFrame);
+    // Within the smaller of the two limits: a frame the peer would refuse throws here, naming its limit,
+    // instead of the peer closing the connection and losing the messages behind it.
+    const own = this.owner.limits.maxFrame;
+    if (this.peerMaxFrame < own) writeControl(this.out, message, t, peerIndex, this.peerMaxFrame, this.peer);
+    else writeControl(this.out, message, t, peerIndex, own);
     this.scheduleFlush();
+  }
+
+  /** The largest frame this connection sends: the smaller of this node's and the peer's maxFrameBytes. */
+  get sendLimit(): number {
+    return Math.min(this.owner.limits.maxFrame, this.peerMaxFrame);
   }
 
   /** Queues a control frame encoded earlier (see encodeControl): messages sent while connecting. */
@@ -361,7 +372,7 @@ export class Connection {
   private sendHello(): void {
     const { owner } = this;
     const ticket = this.expected ? owner.admission.takeTicket(this.expected) : undefined;
-    const hello: HandshakeFrame = { t: 'hello', v: PROTOCOL_VERSION, vmin: LOWEST_VERSION, name: owner.name, hidden: owner.hidden, challenge: this.myChallenge, tick: owner.tickTime, flags: [...owner.flags], resume: ticket !== undefined, alive: true };
+    const hello: HandshakeFrame = { t: 'hello', v: PROTOCOL_VERSION, vmin: LOWEST_VERSION, name: owner.name, hidden: owner.hidden, challenge: this.myChallenge, tick: owner.tickTime, flags: [...owner.flags], frame: owner.limits.maxFrame, resume: ticket !== undefined, alive: true };
     if (ticket === undefined || !this.expected) return this.handshake(hello);
     this.resumed = true;
     this.transcript = { dialler: owner.name, listener: this.expected, diallerChallenge: this.myChallenge, listenerChallenge: ticket };
@@ -375,7 +386,7 @@ export class Connection {
     if (this.challengeSent || this.closed) return;
     this.challengeSent = true;
     const { owner } = this;
-    this.handshake({ t: 'challenge', v: PROTOCOL_VERSION, vmin: LOWEST_VERSION, name: owner.name, challenge: this.myChallenge, tick: owner.tickTime, hidden: owner.hidden, flags: [...owner.flags] });
+    this.handshake({ t: 'challenge', v: PROTOCOL_VERSION, vmin: LOWEST_VERSION, name: owner.name, challenge: this.myChallenge, tick: owner.tickTime, hidden: owner.hidden, flags: [...owner.flags], frame: owner.limits.maxFrame });
   }
 
   private handshake(...frames: HandshakeFrame[]): void {
@@ -436,6 +447,7 @@ export class Connection {
     this.peerFlags = new Set(f.flags);
     this.peerHidden = f.hidden;
     this.peerTick = f.tick ?? Infinity;
+    this.peerMaxFrame = f.frame ?? MAX_FRAME;
     this.answersAlive = f.alive;
     if (f.challenge === this.myChallenge) return this.refuse('cookie', `distribution: refused ${this.who()}: it sent this node's own challenge back`);
     const ticket = f.resume ? owner.admission.redeemTicket(f.name) : undefined;
@@ -458,6 +470,7 @@ export class Connection {
     this.peerFlags = new Set(f.flags);
     this.peerHidden = f.hidden;
     this.peerTick = f.tick ?? Infinity;
+    this.peerMaxFrame = f.frame ?? MAX_FRAME;
     this.freshChallenge = f.challenge;
     // Resuming, the proof is out already: the fresh challenge is kept in case the listener asks to retry.
     if (this.resumed) return;

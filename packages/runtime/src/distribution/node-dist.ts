@@ -4,7 +4,7 @@ import type { ExitReason } from '../messages.js';
 import type { Pid, Ref } from '../pid.js';
 import type { ProcessImpl } from '../process.js';
 import { Connection, DEFAULT_LIMITS, type ConnectionLimits, type ConnectionOwner, type RefusalReason } from './connection.js';
-import { decodeControl, encodeControl, type PidTranslator } from './codec.js';
+import { decodeBudget, decodeControl, encodeMeasured, type PidTranslator } from './codec.js';
 import { handleControl, type ControlMessage, type ControlTarget } from './control.js';
 import { Admission, type RefusalReport } from './admission.js';
 import { Dialler, type DiallerHost } from './dialler.js';
@@ -150,7 +150,8 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   /** Handshakes' one-time challenges, the cap on unauthenticated connections, refusals (ConnectionOwner). */
   readonly admission: Admission;
   private readonly connections = new Map<string, Connection>();
-  private readonly queued = new Map<string, Buffer[]>();
+  // Messages sent while connecting, encoded (and measured: the peer's limit is known only once it is up).
+  private readonly queued = new Map<string, { payload: Buffer; cost: number }[]>();
   // Nodes cut off by `block` (a simulated network partition): no connection to or from them until unblocked.
   private readonly blocked = new Set<string>();
   private readonly table: NodeTable;
@@ -350,11 +351,22 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
     this.connections.set(conn.peer, conn);
     this.table.indexOf(conn.peer);
     conn.startTicks(this.tickTime);
-    for (const payload of this.queued.get(conn.peer) ?? []) conn.send(payload);
-    this.queued.delete(conn.peer);
+    this.flushQueued(conn);
     this.watchers.up(conn.peer, conn.peerHidden);
     this.dialler.wake(conn.peer);
     return true;
+  }
+
+  // The messages queued while connecting go out; one over the peer's smaller frame limit is dropped with a
+  // line (its sender's send returned long ago), rather than sent for the peer to close the connection on.
+  private flushQueued(conn: Connection): void {
+    const limit = conn.sendLimit;
+    for (const { payload, cost } of this.queued.get(conn.peer) ?? []) {
+      const over = payload.length > limit ? `is ${payload.length} bytes on the wire, over the ${limit}-byte frame limit of ${conn.peer} (its maxFrameBytes)` : cost > decodeBudget(limit) ? `would take more than ${decodeBudget(limit)} bytes of memory on ${conn.peer} (twice its maxFrameBytes)` : undefined;
+      if (over === undefined) conn.send(payload);
+      else this.drops.dropped(conn.peer, 1, `it was sent while connecting and ${over}: send it in parts`);
+    }
+    this.queued.delete(conn.peer);
   }
 
   frame(conn: Connection, payload: Buffer): void {
@@ -401,10 +413,10 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
       }
       return;
     }
-    const payload = encodeControl(message, this, this.table.indexOf(nodeName), this.limits.maxFrame);
+    const encoded = encodeMeasured(message, this, this.table.indexOf(nodeName), this.limits.maxFrame);
     let q = this.queued.get(nodeName);
     if (!q) this.queued.set(nodeName, (q = []));
-    q.push(payload);
+    q.push(encoded);
     void this.connect(nodeName).then((c) => {
       if (c) return;
       const dropped = this.queued.get(nodeName)?.length ?? 0;
