@@ -249,7 +249,9 @@ test('before the dialler proved the cookie, nothing the listener sends depends o
     const challenges = seen.flatMap((answers) => [answers[0]!.challenge, answers[2]!.challenge]);
     for (const c of challenges) assert.match(String(c), /^[0-9a-f]{64}$/);
     assert.equal(new Set(challenges).size, 4, 'every challenge is fresh');
-    const withoutChallenge = seen.map((answers) => answers.map(({ challenge: _c, ...rest }) => rest));
+    // The creation, too, is random (drawn at each start of the node), nothing derived from the cookie.
+    for (const answers of seen) assert.equal(typeof answers[0]!.creation, 'number');
+    const withoutChallenge = seen.map((answers) => answers.map(({ challenge: _c, creation: _n, ...rest }) => rest));
     assert.deepEqual(withoutChallenge[0], withoutChallenge[1], 'what an unauthenticated client receives is the same under either cookie');
     assert.deepEqual(withoutChallenge[0]![1], { t: 'refused', reason: 'cookie' });
     assert.equal(withoutChallenge[0]![0]!.t, 'challenge');

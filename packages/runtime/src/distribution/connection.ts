@@ -53,6 +53,8 @@ export interface ConnectionOwner {
   readonly name: string;
   readonly cookie: string;
   readonly hidden: boolean;
+  /** Which incarnation of this node it is: drawn at random when its distribution starts, announced in the handshake. */
+  readonly creation: number;
   /** The capabilities this node offers in its handshake (the distribution services it runs). */
   readonly flags: readonly string[];
   /** The silence after which this node declares a peer down; peers tick at least four times as often. */
@@ -110,6 +112,8 @@ export class Connection {
   peerHidden = false;
   /** The largest frame the peer reads (its maxFrameBytes, from the handshake; the default when it did not say). */
   peerMaxFrame = MAX_FRAME;
+  /** Which incarnation of its node the peer is (from the handshake; undefined when it did not say). */
+  peerCreation: number | undefined;
   private stage: Stage;
   private closed = false;
   /** Why the connection closed ('' while open). */
@@ -372,7 +376,7 @@ export class Connection {
   private sendHello(): void {
     const { owner } = this;
     const ticket = this.expected ? owner.admission.takeTicket(this.expected) : undefined;
-    const hello: HandshakeFrame = { t: 'hello', v: PROTOCOL_VERSION, vmin: LOWEST_VERSION, name: owner.name, hidden: owner.hidden, challenge: this.myChallenge, tick: owner.tickTime, flags: [...owner.flags], frame: owner.limits.maxFrame, resume: ticket !== undefined, alive: true };
+    const hello: HandshakeFrame = { t: 'hello', v: PROTOCOL_VERSION, vmin: LOWEST_VERSION, name: owner.name, hidden: owner.hidden, challenge: this.myChallenge, tick: owner.tickTime, flags: [...owner.flags], frame: owner.limits.maxFrame, creation: owner.creation, resume: ticket !== undefined, alive: true };
     if (ticket === undefined || !this.expected) return this.handshake(hello);
     this.resumed = true;
     this.transcript = { dialler: owner.name, listener: this.expected, diallerChallenge: this.myChallenge, listenerChallenge: ticket };
@@ -386,7 +390,7 @@ export class Connection {
     if (this.challengeSent || this.closed) return;
     this.challengeSent = true;
     const { owner } = this;
-    this.handshake({ t: 'challenge', v: PROTOCOL_VERSION, vmin: LOWEST_VERSION, name: owner.name, challenge: this.myChallenge, tick: owner.tickTime, hidden: owner.hidden, flags: [...owner.flags], frame: owner.limits.maxFrame });
+    this.handshake({ t: 'challenge', v: PROTOCOL_VERSION, vmin: LOWEST_VERSION, name: owner.name, challenge: this.myChallenge, tick: owner.tickTime, hidden: owner.hidden, flags: [...owner.flags], frame: owner.limits.maxFrame, creation: owner.creation });
   }
 
   private handshake(...frames: HandshakeFrame[]): void {
@@ -448,6 +452,7 @@ export class Connection {
     this.peerHidden = f.hidden;
     this.peerTick = f.tick ?? Infinity;
     this.peerMaxFrame = f.frame ?? MAX_FRAME;
+    this.peerCreation = f.creation;
     this.answersAlive = f.alive;
     if (f.challenge === this.myChallenge) return this.refuse('cookie', `distribution: refused ${this.who()}: it sent this node's own challenge back`);
     const ticket = f.resume ? owner.admission.redeemTicket(f.name) : undefined;
@@ -471,6 +476,7 @@ export class Connection {
     this.peerHidden = f.hidden;
     this.peerTick = f.tick ?? Infinity;
     this.peerMaxFrame = f.frame ?? MAX_FRAME;
+    this.peerCreation = f.creation;
     this.freshChallenge = f.challenge;
     // Resuming, the proof is out already: the fresh challenge is kept in case the listener asks to retry.
     if (this.resumed) return;

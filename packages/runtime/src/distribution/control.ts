@@ -20,6 +20,22 @@ export type ControlMessage =
   | readonly [op: 'down', target: Pid | string, to: Pid, ref: Ref, reason: ExitReason]
   | readonly [op: 'alias_send', alias: Ref, message: unknown];
 
+/** The process (or alias) a control message is for on the receiving node; undefined for a registered name. */
+export function targetOf(msg: ControlMessage): Pid | Ref | undefined {
+  switch (msg[0]) {
+    case 'send':
+    case 'alias_send':
+      return msg[1];
+    case 'reg_send':
+      return undefined;
+    case 'monitor':
+    case 'demonitor':
+      return typeof msg[2] === 'string' ? undefined : msg[2];
+    default:
+      return msg[2];
+  }
+}
+
 /** What handling a control message needs of the distribution that received it. */
 export interface ControlTarget {
   readonly node: OtpNode;

@@ -17,11 +17,12 @@ export type Direction = 'dialler' | 'listener';
  * (`next`) the listener's last proof gave; `retry` asks for a proof over the fresh challenge instead. A listener
  * that still holds a connection to an authenticated dialler whose hello says `alive` asks it `alive` (no
  * `replace`), and the dialler answers `alive` with `replace` (OTP's status `alive`). `v` is the highest version the sender speaks in a hello and the version
- * chosen in a challenge; `vmin` the lowest it speaks; `flags` the capabilities it offers; `frame` the largest frame it reads (its maxFrameBytes).
+ * chosen in a challenge; `vmin` the lowest it speaks; `flags` the capabilities it offers; `frame` the largest frame it reads (its maxFrameBytes);
+ * `creation` which incarnation of its node the sender is (a random number drawn at each start).
  */
 export type HandshakeFrame =
-  | { t: 'hello'; v: number; vmin: number; name: string; hidden: boolean; challenge: string; tick: number | undefined; flags: string[]; frame: number | undefined; resume: boolean; alive: boolean }
-  | { t: 'challenge'; v: number; vmin: number; name: string; challenge: string; tick: number | undefined; hidden: boolean; flags: string[]; frame: number | undefined }
+  | { t: 'hello'; v: number; vmin: number; name: string; hidden: boolean; challenge: string; tick: number | undefined; flags: string[]; frame: number | undefined; creation: number | undefined; resume: boolean; alive: boolean }
+  | { t: 'challenge'; v: number; vmin: number; name: string; challenge: string; tick: number | undefined; hidden: boolean; flags: string[]; frame: number | undefined; creation: number | undefined }
   | { t: 'proof'; digest: string; next: string | undefined }
   | { t: 'retry' }
   | { t: 'alive'; replace: boolean | undefined }
@@ -159,20 +160,20 @@ function tickOf(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
-// The largest frame the peer reads: a positive whole number, or undefined (a peer that does not say).
+// The largest frame the peer reads, or its creation: a positive whole number, or undefined (a peer that does not say).
 function frameOf(value: unknown): number | undefined {
   return integer(value) && value > 0 ? value : undefined;
 }
 
 // The fields hello and challenge share, checked; throws a sentence naming the first bad one.
-function greeting(o: Record<string, unknown>, what: string): { v: number; vmin: number; name: string; challenge: string; hidden: boolean; tick: number | undefined; flags: string[]; frame: number | undefined } {
+function greeting(o: Record<string, unknown>, what: string): { v: number; vmin: number; name: string; challenge: string; hidden: boolean; tick: number | undefined; flags: string[]; frame: number | undefined; creation: number | undefined } {
   if (!integer(o.v)) throw new Error(`its ${what} has no protocol version`);
   const vmin = o.vmin === undefined ? o.v : o.vmin;
   if (!integer(vmin)) throw new Error(`its ${what} has a lowest protocol version that is not a number`);
   const problem = nodeNameProblem(o.name);
   if (problem) throw new Error(`its ${what} names no valid node (${quoteForLog(o.name)}: ${problem})`);
   if (!isHex64(o.challenge)) throw new Error(`its ${what} has no valid challenge (64 lowercase hex digits)`);
-  return { v: o.v, vmin, name: o.name as string, challenge: o.challenge, hidden: o.hidden === true, tick: tickOf(o.tick), flags: flagsOf(o.flags), frame: frameOf(o.frame) };
+  return { v: o.v, vmin, name: o.name as string, challenge: o.challenge, hidden: o.hidden === true, tick: tickOf(o.tick), flags: flagsOf(o.flags), frame: frameOf(o.frame), creation: frameOf(o.creation) };
 }
 
 /** Parses and checks a handshake frame; throws a sentence (about "the peer's" frame) for anything else. */

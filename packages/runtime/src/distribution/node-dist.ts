@@ -1,11 +1,12 @@
 import type { Server, Socket } from 'node:net';
+import { randomInt } from 'node:crypto';
 import type { OtpNode } from '../node.js';
 import type { ExitReason } from '../messages.js';
 import type { Pid, Ref } from '../pid.js';
 import type { ProcessImpl } from '../process.js';
 import { Connection, DEFAULT_LIMITS, type ConnectionLimits, type ConnectionOwner, type RefusalReason } from './connection.js';
 import { decodeBudget, decodeControl, encodeMeasured, type PidTranslator } from './codec.js';
-import { handleControl, type ControlMessage, type ControlTarget } from './control.js';
+import { handleControl, targetOf, type ControlMessage, type ControlTarget } from './control.js';
 import { Admission, type RefusalReport } from './admission.js';
 import { Dialler, type DiallerHost } from './dialler.js';
 import { NodeTable, NotANodeName } from './node-table.js';
@@ -61,6 +62,14 @@ export interface DistributionOptions {
   maxFrameBytes?: number;
   /** Connections this node holds at once before their peers proved the cookie; more are dropped (default 128). */
   maxUnauthenticated?: number;
+}
+
+/** A message sent while connecting: encoded and measured, the node index of the process it is for, and what a failure tells its sender. */
+interface Queued {
+  payload: Buffer;
+  cost: number;
+  to: number | undefined;
+  onFail: ((reason: 'noconnection' | 'noproc') => void) | undefined;
 }
 
 /** How many nodes the once-a-second limit on "dropped messages" lines keeps track of. */
@@ -135,6 +144,8 @@ class DropLines {
 export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget, PidTranslator, SignalRoutes {
   readonly hidden: boolean;
   readonly cookie: string;
+  /** Which incarnation of this node it is (OTP's creation): peers tell its pids from those of a past run of the same name. */
+  readonly creation = randomInt(1, 2 ** 32);
   /** Bytes a connection may hold unsent before senders are suspended. */
   readonly busyLimit: number;
   /** Set by a send to a busy connection; the sending process takes it and waits on it (see ProcessImpl.send). */
@@ -151,7 +162,7 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   readonly admission: Admission;
   private readonly connections = new Map<string, Connection>();
   // Messages sent while connecting, encoded (and measured: the peer's limit is known only once it is up).
-  private readonly queued = new Map<string, { payload: Buffer; cost: number }[]>();
+  private readonly queued = new Map<string, Queued[]>();
   // Nodes cut off by `block` (a simulated network partition): no connection to or from them until unblocked.
   private readonly blocked = new Set<string>();
   private readonly table: NodeTable;
@@ -349,7 +360,7 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
     this.dialler.settled(conn);
     if (!this.accepts(conn)) return false;
     this.connections.set(conn.peer, conn);
-    this.table.indexOf(conn.peer);
+    this.table.incarnation(conn.peer, conn.peerCreation);
     conn.startTicks(this.tickTime);
     this.flushQueued(conn);
     this.watchers.up(conn.peer, conn.peerHidden);
@@ -361,7 +372,12 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   // line (its sender's send returned long ago), rather than sent for the peer to close the connection on.
   private flushQueued(conn: Connection): void {
     const limit = conn.sendLimit;
-    for (const { payload, cost } of this.queued.get(conn.peer) ?? []) {
+    for (const { payload, cost, to, onFail } of this.queued.get(conn.peer) ?? []) {
+      // For a process of the incarnation that was known when it was sent: the node restarted since.
+      if (to !== undefined && this.table.isPast(to)) {
+        onFail?.('noproc');
+        continue;
+      }
       const over = payload.length > limit ? `is ${payload.length} bytes on the wire, over the ${limit}-byte frame limit of ${conn.peer} (its maxFrameBytes)` : cost > decodeBudget(limit) ? `would take more than ${decodeBudget(limit)} bytes of memory on ${conn.peer} (twice its maxFrameBytes)` : undefined;
       if (over === undefined) conn.send(payload);
       else this.drops.dropped(conn.peer, 1, `it was sent while connecting and ${over}: send it in parts`);
@@ -401,7 +417,14 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   }
 
   /** Sends a control message, connecting first if needed; `onFail` runs if the node cannot be reached (SignalRoutes). */
-  route(nodeName: string, message: ControlMessage, onFail?: () => void): void {
+  route(nodeName: string, message: ControlMessage, onFail?: (reason: 'noconnection' | 'noproc') => void): void {
+    const to = targetOf(message)?.node;
+    // A process of a past incarnation of its node (it restarted since) is gone: as in Erlang, a message to it is
+    // dropped, a link or monitor on it gets noproc; nothing reaches the process of the new run that has its number.
+    if (to !== undefined && this.table.isPast(to)) {
+      if (onFail) queueMicrotask(() => onFail('noproc'));
+      return;
+    }
     const conn = this.connections.get(nodeName);
     if (conn) {
       conn.sendControl(message, this, this.table.indexOf(nodeName));
@@ -416,13 +439,13 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
     const encoded = encodeMeasured(message, this, this.table.indexOf(nodeName), this.limits.maxFrame);
     let q = this.queued.get(nodeName);
     if (!q) this.queued.set(nodeName, (q = []));
-    q.push(encoded);
+    q.push({ ...encoded, to, onFail });
     void this.connect(nodeName).then((c) => {
       if (c) return;
       const dropped = this.queued.get(nodeName)?.length ?? 0;
       this.queued.delete(nodeName);
       if (dropped > 0) this.drops.dropped(nodeName, dropped, this.connectFailure(nodeName)?.message ?? 'it cannot be reached');
-      onFail?.();
+      onFail?.('noconnection');
     });
   }
 

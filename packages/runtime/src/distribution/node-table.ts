@@ -1,4 +1,5 @@
-// The node names a node has met, by the index pids and refs carry on this node (index 0: this node).
+// The node names a node has met, by the index pids and refs carry on this node (index 0: this node). A node that
+// restarted under the same name (a new creation) gets a new index: pids of its past incarnation keep the old one.
 import { nodeNameProblem, quoteForLog } from './handshake.js';
 import type { PidTranslator } from './codec.js';
 
@@ -9,6 +10,7 @@ export class NotANodeName extends Error {}
 export class NodeTable implements PidTranslator {
   private readonly names: string[];
   private readonly indexes = new Map<string, number>();
+  private readonly creations: (number | undefined)[] = [];
 
   constructor(self: string) {
     this.names = [self];
@@ -21,6 +23,30 @@ export class NodeTable implements PidTranslator {
     return n;
   }
 
+  /**
+   * The index for the incarnation `creation` of `name`, which has just connected: the current index, or a new
+   * one when the node connected before as another incarnation (it restarted). Pids of the earlier one keep theirs.
+   */
+  incarnation(name: string, creation: number | undefined): number {
+    const i = this.indexOf(name);
+    const known = this.creations[i];
+    if (creation === undefined || known === undefined || known === creation) {
+      this.creations[i] ??= creation;
+      return i;
+    }
+    const next = this.names.push(name) - 1;
+    this.indexes.set(name, next);
+    this.creations[next] = creation;
+    return next;
+  }
+
+  /** True when pids and refs with this index belong to a past incarnation of their node (it restarted since). */
+  isPast(index: number): boolean {
+    const name = this.names[index];
+    return index !== 0 && name !== undefined && this.indexes.get(name) !== index;
+  }
+
+  /** The index of `name`'s current incarnation (allocating one for a new name). */
   indexOf(name: string): number {
     let i = this.indexes.get(name);
     if (i === undefined) {

@@ -24,8 +24,8 @@ interface RemoteWatcher {
 /** How link and monitor operations reach other nodes: the distribution's routing and pid translation. */
 export interface SignalRoutes {
   readonly node: { signalProcess(p: ProcessImpl, from: Pid, reason: ExitReason, viaLink: boolean): void };
-  /** Sends, connecting first if needed; `onFail` runs if the node cannot be reached. */
-  route(nodeName: string, message: ControlMessage, onFail?: () => void): void;
+  /** Sends, connecting first if needed; `onFail` runs if the node cannot be reached (noconnection) or the process is of a past run of its node (noproc). */
+  route(nodeName: string, message: ControlMessage, onFail?: (reason: 'noconnection' | 'noproc') => void): void;
   /** Sends only over an existing connection. */
   tell(nodeName: string, message: ControlMessage): void;
   /** The distribution's log. */
@@ -49,8 +49,8 @@ export class RemoteSignals {
   /** Links a local process to a remote one; if its node cannot be reached, the local process gets noconnection. */
   link(proc: ProcessImpl, pid: Pid): void {
     this.addLink(proc, pid);
-    this.routes.route(this.routes.nameOf(pid.node), ['link', proc.pid, pid], () => {
-      if (this.removeLink(proc, pid)) this.routes.node.signalProcess(proc, pid, 'noconnection', true);
+    this.routes.route(this.routes.nameOf(pid.node), ['link', proc.pid, pid], (reason) => {
+      if (this.removeLink(proc, pid)) this.routes.node.signalProcess(proc, pid, reason, true);
     });
   }
 
@@ -64,8 +64,8 @@ export class RemoteSignals {
     const node = target instanceof Pid ? target.node : this.routes.indexOf(target.node);
     const remoteTarget = target instanceof Pid ? target : target.name;
     this.addHeld(proc, { ref, node, target: remoteTarget });
-    this.routes.route(this.routes.nameOf(node), ['monitor', proc.pid, remoteTarget, ref], () => {
-      if (this.takeHeld(proc, ref)) proc.deliver(new Down(ref, remoteTarget, 'noconnection'));
+    this.routes.route(this.routes.nameOf(node), ['monitor', proc.pid, remoteTarget, ref], (reason) => {
+      if (this.takeHeld(proc, ref)) proc.deliver(new Down(ref, remoteTarget, reason));
     });
   }
 
