@@ -302,9 +302,19 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
     return (await this.connect(nodeName)) !== undefined;
   }
 
-  /** Delivers a NodeDown message to `watcher` when `nodeName` goes down (or at once if not connected). */
+  /**
+   * Delivers a NodeDown message to `watcher` when `nodeName` goes down, once per call (erlang:monitor_node): a
+   * node not connected is connected first, and NodeDown comes at once only if that fails.
+   */
   monitorNode(watcher: Pid, nodeName: string): void {
-    this.watchers.watch(watcher, nodeName, this.connections.has(nodeName));
+    // This node never goes down under its own processes: nothing to watch, and nothing to dial.
+    if (nodeName === this.name) return;
+    if (this.connections.has(nodeName)) return this.watchers.watch(watcher, nodeName);
+    void this.connect(nodeName).then(() => {
+      // Up now (by this dial, or the peer's in a simultaneous connect), or a NodeDown at once.
+      if (this.connections.has(nodeName)) this.watchers.watch(watcher, nodeName);
+      else this.watchers.unreachable(watcher, nodeName);
+    });
   }
 
   /** Delivers NodeUp and NodeDown messages to `watcher` for every visible node from now on (net_kernel:monitor_nodes). */

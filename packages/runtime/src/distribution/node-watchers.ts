@@ -19,20 +19,24 @@ export class NodeDown {
 
 /** The node monitors of a node's processes. */
 export class NodeWatchers {
-  private readonly byNode = new Map<string, Set<Pid>>();
+  // Each watcher with the number of its monitors on the node: as OTP's, every monitorNode call is one NodeDown.
+  private readonly byNode = new Map<string, Map<Pid, number>>();
   private readonly everyNode = new Set<Pid>();
 
   constructor(private readonly node: OtpNode) {}
 
-  /** `watcher` hears NodeDown when `nodeName` goes down; at once if it is not connected. */
-  watch(watcher: Pid, nodeName: string, connected: boolean): void {
-    if (!connected) {
-      this.node.send(watcher, new NodeDown(nodeName, 'noconnection'));
-      return;
-    }
-    let set = this.byNode.get(nodeName);
-    if (!set) this.byNode.set(nodeName, (set = new Set()));
-    set.add(watcher);
+  /** `watcher` hears NodeDown when the connected node `nodeName` goes down, once for each call. */
+  watch(watcher: Pid, nodeName: string): void {
+    let watching = this.byNode.get(nodeName);
+    if (!watching) this.byNode.set(nodeName, (watching = new Map()));
+    // Watchers that exited go when another one comes: a long-lived connection does not collect them.
+    for (const w of watching.keys()) if (!this.node.isAlive(w)) watching.delete(w);
+    watching.set(watcher, (watching.get(watcher) ?? 0) + 1);
+  }
+
+  /** `watcher` hears NodeDown at once: `nodeName` could not be reached. */
+  unreachable(watcher: Pid, nodeName: string): void {
+    this.node.send(watcher, new NodeDown(nodeName, 'noconnection'));
   }
 
   /** `watcher` hears NodeUp and NodeDown for every visible node from now on (or no more, `on` false). */
@@ -48,7 +52,7 @@ export class NodeWatchers {
 
   /** A connected node went down: its own watchers hear it, and (unless hidden) those of every node. */
   down(nodeName: string, reason: string, hidden: boolean): void {
-    for (const watcher of this.byNode.get(nodeName) ?? []) this.node.send(watcher, new NodeDown(nodeName, reason));
+    for (const [watcher, count] of this.byNode.get(nodeName) ?? []) for (let i = 0; i < count; i++) this.node.send(watcher, new NodeDown(nodeName, reason));
     this.byNode.delete(nodeName);
     if (!hidden) this.tellEvery(new NodeDown(nodeName, reason));
   }
