@@ -4,9 +4,14 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { EpmdServer } from '@otp-ts/runtime/tools';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { otpWith, startShellNode } from './support/cli.ts';
+import { run } from './support/run.ts';
 
 const peerScript = fileURLToPath(new URL('../packages/runtime/test/fixtures/peer-node.ts', import.meta.url));
+const control = fileURLToPath(new URL('../packages/release/dist/control.js', import.meta.url));
 
 test('otp ping, rpc and nodes talk to a running node over distribution, with the cookie and the tool node named by --name/--sname', async () => {
   const epmd = new EpmdServer();
@@ -51,6 +56,43 @@ test('otp ping, rpc and nodes talk to a running node over distribution, with the
   } finally {
     peer.kill('SIGKILL');
     await epmd.close();
+  }
+});
+
+test('otp rpc of a module or function the node does not have is bad input (exit 2), a function that throws a failure of the work (exit 1)', async () => {
+  const epmd = new EpmdServer();
+  const port = await epmd.listen(0);
+  const env = { ...process.env, OTP_EPMD_PORT: String(port), OTP_COOKIE: 'secret' };
+  const peer = spawn(process.execPath, [...process.execArgv, peerScript, 'undef@127.0.0.1', 'secret', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const root = mkdtempSync(join(tmpdir(), 'otp-rpc-undef-'));
+  mkdirSync(join(root, 'releases', '0.1.0'), { recursive: true });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      peer.stdout!.on('data', (c: Buffer) => c.toString().includes('ready') && resolve());
+      peer.once('exit', (code) => reject(new Error(`peer exited with ${code}`)));
+    });
+    const otp = otpWith(env);
+    const noModule = await otp('rpc', 'undef@127.0.0.1', 'nosuch', 'fn');
+    assert.equal(noModule.status, 2, noModule.stderr);
+    assert.match(noModule.stderr, /^otp: rpc to undef@127\.0\.0\.1 failed: no module named nosuch on undef@127\.0\.0\.1\n$/);
+    const noFunction = await otp('rpc', 'undef@127.0.0.1', 'math', 'nofn');
+    assert.equal(noFunction.status, 2, noFunction.stderr);
+    assert.match(noFunction.stderr, /math has no function nofn/);
+    // A function that exists and throws stays a failure of the work, even when its message reads like the above.
+    const threw = await otp('rpc', 'undef@127.0.0.1', 'otp', 'eval', '["throw new Error(\'no module named x\')"]');
+    assert.equal(threw.status, 1, threw.stderr);
+    // A release's bin/<name> rpc tells them apart the same way (a release root whose node.args names the peer).
+    writeFileSync(join(root, 'releases', 'RELEASES.json'), JSON.stringify({ name: 'undef', releases: [{ vsn: '0.1.0', status: 'permanent' }] }));
+    writeFileSync(join(root, 'releases', '0.1.0', 'node.args'), '--name undef@127.0.0.1\n--setcookie secret\n');
+    const script = (...args: string[]) => run(process.execPath, [control, ...args], root, { ...env, OTP_RELEASE_ROOT: root });
+    const scriptNoModule = await script('rpc', 'nosuch', 'fn');
+    assert.equal(scriptNoModule.status, 2, scriptNoModule.stderr);
+    assert.match(scriptNoModule.stderr, /no module named nosuch/);
+    assert.equal((await script('rpc', 'otp', 'eval', '["throw new Error(\'no\')"]')).status, 1);
+  } finally {
+    peer.kill('SIGKILL');
+    await epmd.close();
+    rmSync(root, { recursive: true, force: true });
   }
 });
 

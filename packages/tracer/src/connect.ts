@@ -55,7 +55,7 @@ export interface Connection {
   call(fn: string, args?: unknown[], timeoutMs?: number): Promise<unknown>;
   /** This tool's own (hidden) node name: what the node sees going down when the tool leaves. */
   readonly localNode: string;
-  /** Calls a function of any module on the node (rpc.call); a failure is a TracerError `rpc` with the node's reason. */
+  /** Calls a function of any module on the node (rpc.call); a failure is a TracerError `rpc` with the node's reason, or `undef` when the node has no such module or function. */
   rpc(module: string, fn: string, args?: unknown[], timeoutMs?: number): Promise<unknown>;
   /** Leaves the node: its sessions end on the node when it sees this client go. */
   close(): void;
@@ -100,7 +100,10 @@ class NodeConnection implements Connection {
   }
 
   call(fn: string, args: unknown[] = [], timeoutMs = 30_000): Promise<unknown> {
-    return this.rpc(TRACE_RPC_MODULE, fn, args, timeoutMs);
+    // The trace agent's own functions missing is the node's failure (another version), not the user's input.
+    return this.rpc(TRACE_RPC_MODULE, fn, args, timeoutMs).catch((error: unknown) => {
+      throw error instanceof TracerError && error.code === 'undef' ? new TracerError('rpc', error.message, [], { cause: error.cause }) : error;
+    });
   }
 
   async rpc(module: string, fn: string, args: unknown[] = [], timeoutMs = 30_000): Promise<unknown> {
@@ -108,7 +111,8 @@ class NodeConnection implements Connection {
       return await this.local.run((ctx) => rpc.call(ctx, this.node, module, fn, args, timeoutMs));
     } catch (error) {
       const reason = error instanceof Error && 'cause' in error && error.cause instanceof BadRpc ? error.cause : error;
-      throw new TracerError('rpc', reason instanceof Error ? reason.message : String(reason), [], { cause: error });
+      const code = reason instanceof BadRpc && reason.undef ? 'undef' : 'rpc';
+      throw new TracerError(code, reason instanceof Error ? reason.message : String(reason), [], { cause: error });
     }
   }
 

@@ -84,7 +84,7 @@ export async function call(fn: string, module: string, args: unknown[] = [], tim
       return await node.run((ctx) => rpc.call(ctx, t.node, module, fn, args, timeoutMs));
     } catch (error) {
       const reason = error instanceof Error && 'cause' in error ? error.cause : error;
-      if (reason instanceof BadRpc) throw new ScriptError(describe(reason.reason));
+      if (reason instanceof BadRpc) throw new ScriptError(describe(reason.reason), 1, { cause: reason });
       throw error;
     }
   });

@@ -145,7 +145,11 @@ async function rpcCommand({ module, fn, 'json-args': json }: { module: string; f
     }
     if (!Array.isArray(parsed)) throw new ScriptError(`the arguments must be a JSON array: wrap them, '[${json}]'`, 2);
   }
-  process.stdout.write(`${JSON.stringify(await call(fn, module, parsed as unknown[]), null, 2) ?? 'undefined'}\n`);
+  const value = await call(fn, module, parsed as unknown[]).catch((error: unknown) => {
+    // A module or function the node does not have is the caller's mistake, not a failure of the node.
+    throw error instanceof ScriptError && error.cause instanceof BadRpc && error.cause.undef ? new ScriptError(error.message, 2, { cause: error.cause }) : error;
+  });
+  process.stdout.write(`${JSON.stringify(value, null, 2) ?? 'undefined'}\n`);
   return 0;
 }
 

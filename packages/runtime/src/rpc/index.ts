@@ -16,18 +16,24 @@ interface Apply {
   args: unknown[];
 }
 
-type Answer = { ok: true; value: unknown } | { ok: false; error: string };
+// `undef` marks a call the node could not resolve (OTP's {'EXIT', {undef, _}}), as against one that ran and threw.
+type Answer = { ok: true; value: unknown } | { ok: false; error: string; undef?: boolean };
 
-/** An rpc that could not run: the node is down, the module or function is unknown, or it threw. */
+/** An rpc that could not run: the node is down, the module or function is unknown (`undef`), or it threw. */
 export class BadRpc extends Error {
   constructor(
     readonly node: string,
     readonly reason: unknown,
+    /** True when the node has no such module or function (OTP's undef): the caller named something that is not there. */
+    readonly undef = false,
   ) {
     super(`rpc to ${node} failed: ${reason instanceof Error ? reason.message : String(reason)}`);
     this.name = 'BadRpc';
   }
 }
+
+// The node has no such module or function.
+class Undef extends Error {}
 
 const builtins = new WeakMap<OtpNode, Map<string, Record<string, unknown>>>();
 
@@ -47,9 +53,9 @@ function resolve(node: OtpNode, module: string, fn: string): { f: (...args: unkn
   const builtin = builtins.get(node)?.get(module);
   const code = codeServerOf(node);
   const table = builtin ?? (code.loaded().includes(module) ? code.exportsOf(module) : undefined);
-  if (!table) throw new Error(`no module named ${module} on ${node.name}`);
+  if (!table) throw new Undef(`no module named ${module} on ${node.name}`);
   const f = table[fn];
-  if (typeof f !== 'function') throw new Error(`${module} has no function ${fn}`);
+  if (typeof f !== 'function') throw new Undef(`${module} has no function ${fn}`);
   const marked = (builtin ?? code.record(module).current?.exports)?.[CTX_FIRST as unknown as string];
   return { f: f as (...args: unknown[]) => unknown, ctxFirst: Array.isArray(marked) && marked.includes(fn) };
 }
@@ -61,7 +67,7 @@ function apply(ctx: ProcessContext, module: string, fn: string, args: unknown[] 
 }
 
 // The rpc server: every call runs in a process of its own (as OTP's rex), so a slow one blocks nothing.
-const rex: GenServer<null, Apply, Apply, { ok: true; value: unknown } | { ok: false; error: string }, void> = {
+const rex: GenServer<null, Apply, Apply, Answer, void> = {
   name: 'rex',
   init: () => ok(null),
   handleCall(req, from, state, ctx) {
@@ -70,7 +76,7 @@ const rex: GenServer<null, Apply, Apply, { ok: true; value: unknown } | { ok: fa
         const value = await apply(worker, req.module, req.fn, req.args);
         reply(from, { ok: true as const, value });
       } catch (error) {
-        reply(from, { ok: false as const, error: error instanceof Error ? error.message : String(error) });
+        reply(from, { ok: false as const, error: error instanceof Error ? error.message : String(error), ...(error instanceof Undef ? { undef: true } : {}) });
       }
     });
     return noreply(state);
@@ -97,7 +103,7 @@ async function call(ctx: ProcessContext, node: string, module: string, fn: strin
     if (error instanceof CallError) throw new BadRpc(node, error.failure);
     throw error;
   }
-  if (!answer.ok) throw new BadRpc(node, answer.error);
+  if (!answer.ok) throw new BadRpc(node, answer.error, answer.undef === true);
   return answer.value;
 }
 
