@@ -15,6 +15,7 @@ import { replaceOrFail, waitFor } from './support/wait.ts';
 const repo = fileURLToPath(new URL('..', import.meta.url));
 await privatePortMapper();
 const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
+const traceNode = join(repo, 'test', 'fixtures', 'trace-node.ts');
 
 // The application burns CPU in one named function, most of the time, in one registered process.
 const busy = `
@@ -112,5 +113,27 @@ test('a busy release profiled: the hot function tops the functions with its .ts 
     for (const c of clients) c.kill('SIGKILL');
     await script(['stop']);
     rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('a node that dies while it is profiled: otp profile says it died during profiling and where to look, exit 1, instead of a bare nodedown', { timeout: 300_000 }, async () => {
+  const port = await privatePortMapper();
+  const env = { ...process.env, OTP_EPMD_PORT: String(port), OTP_COOKIE: 'dies-secret', NO_COLOR: '1' };
+  const peer = spawn(process.execPath, [...process.execArgv, traceNode, 'dies@127.0.0.1', 'dies-secret', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let peerOut = '';
+  peer.stdout!.on('data', (c: Buffer) => (peerOut += c.toString()));
+  peer.stderr!.on('data', (c: Buffer) => (peerOut += c.toString()));
+  try {
+    await waitFor('the node to profile', () => /ready/.test(peerOut), { ms: 120_000 });
+    const long = run(process.execPath, [otp, 'profile', 'dies@127.0.0.1', '--time', '4m'], repo, env);
+    // The profile runs once a second one is refused as already running.
+    await waitFor('the long profile to start', async () => /a profile is already running/.test((await run(process.execPath, [otp, 'profile', 'dies@127.0.0.1', '--time', '1ms'], repo, env)).stderr), { ms: 120_000, everyMs: 200 });
+    peer.kill('SIGKILL');
+    const died = await long;
+    assert.equal(died.status, 1, died.out);
+    assert.match(died.stderr, /^otp: dies@127\.0\.0\.1 died during profiling \(after [\d.]+ s of the 240 s profile\), so no profile was taken: its log or crash dump says why\n.*otp crashdump FILE$/);
+    assert.doesNotMatch(died.out, /nodedown|\n\s+at /);
+  } finally {
+    peer.kill('SIGKILL');
   }
 });

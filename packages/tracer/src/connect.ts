@@ -55,7 +55,7 @@ export interface Connection {
   call(fn: string, args?: unknown[], timeoutMs?: number): Promise<unknown>;
   /** This tool's own (hidden) node name: what the node sees going down when the tool leaves. */
   readonly localNode: string;
-  /** Calls a function of any module on the node (rpc.call); a failure is a TracerError `rpc` with the node's reason, or `undef` when the node has no such module or function. */
+  /** Calls a function of any module on the node (rpc.call); a failure is a TracerError `rpc` with the node's reason, `undef` when the node has no such module or function, `nodedown` when the node went down before it answered. */
   rpc(module: string, fn: string, args?: unknown[], timeoutMs?: number): Promise<unknown>;
   /** Leaves the node: its sessions end on the node when it sees this client go. */
   close(): void;
@@ -111,6 +111,7 @@ class NodeConnection implements Connection {
       return await this.local.run((ctx) => rpc.call(ctx, this.node, module, fn, args, timeoutMs));
     } catch (error) {
       const reason = error instanceof Error && 'cause' in error && error.cause instanceof BadRpc ? error.cause : error;
+      if (reason instanceof BadRpc && reason.reason === 'nodedown') throw new TracerError('nodedown', `${this.node} went down before it answered: its log or crash dump says why`, [], { cause: error });
       const code = reason instanceof BadRpc && reason.undef ? 'undef' : 'rpc';
       throw new TracerError(code, reason instanceof Error ? reason.message : String(reason), [], { cause: error });
     }

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { OTHER_WORK, PROFILE_MAX_MS, PROFILE_RPC_MODULE, type CpuProfile, type ProcessTime, type ProfileFilter, type ProfileResult } from '@otp-ts/runtime/tools';
+import { TracerError } from '@otp-ts/tracer';
 import { defineProvider } from '../cli/provider.js';
 import { checkOutputFile } from '../cli/output-file.js';
 import { OtpError } from '../errors/otp-error.js';
@@ -211,6 +212,19 @@ ${rects.join('\n')}
 `;
 }
 
+/** The node went down while it profiled: no profile comes; say so, and where to look for why. */
+function diedDuring(node: string, ms: number): (error: unknown) => never {
+  const started = Date.now();
+  return (error) => {
+    if (!(error instanceof TracerError && error.code === 'nodedown')) throw error;
+    const after = `${((Date.now() - started) / 1000).toFixed(1)} s of the ${ms / 1000} s profile`;
+    throw new OtpError('failed', `${node} died during profiling (after ${after}), so no profile was taken: its log or crash dump says why`, {
+      hint: "a release's node writes otp_crash.dump in the release root (or its --crash-dump file): read it with otp crashdump FILE",
+      cause: error,
+    });
+  };
+}
+
 /** `otp profile NODE [--time 10s] [--pid P | --name N | --module M] [--top N] [--cpuprofile FILE] [--html FILE]`: where a live node spends its CPU time. */
 export const profileCommand = defineProvider({
   name: 'profile',
@@ -246,7 +260,7 @@ export const profileCommand = defineProvider({
     if (args.html) checkOutputFile('--html', args.html, 'flame.html');
     // --name picks the process here: this tool's own node is named by --sname only (as otp trace).
     return withConnection(io, args.node, { ...args, name: undefined }, async (c) => {
-      const result = (await c.rpc(PROFILE_RPC_MODULE, 'run', [ms, c.localNode, 1000, filter], ms + 60_000)) as ProfileResult;
+      const result = (await c.rpc(PROFILE_RPC_MODULE, 'run', [ms, c.localNode, 1000, filter], ms + 60_000).catch(diedDuring(args.node, ms))) as ProfileResult;
       if (!result.ok) throw new OtpError('failed', result.error);
       const top = Math.max(1, Math.floor(args.top));
       if (args.cpuprofile) writeFileSync(args.cpuprofile, JSON.stringify(result.profile));
