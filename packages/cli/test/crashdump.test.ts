@@ -62,3 +62,38 @@ test('otp crashdump --pid P --json prints that process as JSON', async () => {
   const p = JSON.parse(io.out()) as { pid: string; name: string; mailboxLength: number; mailbox: string[] };
   assert.deepEqual([p.pid, p.name, p.mailboxLength, p.mailbox], ['<0.1.0>', 'orders', 3, ['a', 'b', 'c']]);
 });
+
+test('a dump of an older node, with a huge reason, stack, log line, message and state, prints them cut as a node of this version writes them', async () => {
+  const dir = tempDir('otp-crashdump-old-');
+  const file = join(dir, 'otp_crash.dump');
+  const huge = (c: string) => c.repeat(300_000);
+  const old = {
+    ...whole,
+    reason: `Error: ${huge('r')}`,
+    where: `Error: ${huge('w')}\n    at f (shop.ts:1:1)`,
+    log: [huge('l')],
+    processes: [{ ...whole.processes[0], name: 'orders', mailboxLength: 1, mailbox: [huge('m')], state: huge('s') }],
+  };
+  writeFileSync(file, JSON.stringify(old));
+  const run = async (...args: string[]) => {
+    const io = captureIo();
+    assert.equal(await runCli(['crashdump', file, ...args], providers, { version: '0.0.0' }, io), 0, io.err());
+    return io.out();
+  };
+  const summary = await run();
+  assert.ok(summary.length < 20_000, `the summary is ${summary.length} characters`);
+  assert.match(summary, /^reason \(uncaught_error\): Error: r{1993}… \(298007 more characters\)$/m);
+  assert.match(summary, /^ {2}l{1000}…$/m);
+  const detail = await run('--pid', 'orders');
+  assert.ok(detail.length < 10_000, `the process is ${detail.length} characters`);
+  assert.match(detail, /^ {4}m{2000}…$/m);
+  assert.match(detail, /^ {2}state: {12}s{2000}…$/m);
+  const json = JSON.parse(await run('--json')) as { reason: string };
+  assert.equal(json.reason.length, 2000 + '… (298007 more characters)'.length);
+  // A dump a node of this version wrote (already cut) prints as it is.
+  const cut = { ...whole, reason: `Error: ${'r'.repeat(1993)}… (298007 more characters)`, log: [`${'l'.repeat(1000)}…`] };
+  writeFileSync(file, JSON.stringify(cut));
+  const again = await run();
+  assert.ok(again.includes(`reason (uncaught_error): ${cut.reason}\n`), again.slice(0, 300));
+  assert.ok(again.includes(`\n  ${cut.log[0]}`), 'the log line as the node cut it');
+});

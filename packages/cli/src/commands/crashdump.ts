@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type { CrashDump, DumpedProcess, DumpTreeNode } from '@otp-ts/runtime/tools';
 import { defineProvider } from '../cli/provider.js';
 import { OtpError } from '../errors/otp-error.js';
+import { withinWriteBounds } from './crashdump-bounds.js';
 
 // Node.js' own diagnostic report (what a node leaves on the heap limit, where no JavaScript runs).
 interface DiagnosticReport {
@@ -63,7 +64,7 @@ export function readDump(file: string): { kind: 'otp'; dump: CrashDump } | { kin
     throw new OtpError('usage', cut ? `${file} is cut short (its JSON ends after ${text.length} bytes, unfinished): it was copied or written partially; give the whole otp_crash.dump a node wrote` : `${file} is not a crash dump (not JSON${at ? `: invalid at byte ${at[1]}` : ''}): give the otp_crash.dump a node wrote`);
   }
   const v = (value !== null && typeof value === 'object' ? value : {}) as Record<string, unknown>;
-  if (v.otpCrashDump === 1) return { kind: 'otp', dump: checkDump(file, v) };
+  if (v.otpCrashDump === 1) return { kind: 'otp', dump: withinWriteBounds(checkDump(file, v)) };
   if (typeof v.otpCrashDump === 'number') throw new OtpError('usage', `${file} is an otp crash dump of format ${v.otpCrashDump}, and this otp reads format 1: read it with the otp-ts version of the node that wrote it`);
   if (v.header && typeof v.header === 'object' && 'reportVersion' in v.header) return { kind: 'report', report: value as DiagnosticReport };
   throw new OtpError('usage', `${file} is JSON but neither an otp crash dump nor a Node.js diagnostic report: give the otp_crash.dump a node wrote`);
