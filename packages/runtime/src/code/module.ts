@@ -23,6 +23,7 @@ export class ModuleVersion {
     readonly vsn: string,
     /** The version's own exports as they were when it was evaluated (importers reach them through the module's export table). */
     readonly exports: Record<string, unknown>,
+    /** The name V8 knows this version by in stacks and profiles: its file, or `file?v=<vsn>` for a later version of the same file. */
     readonly filename: string,
     /** The application modules it requires and those it re-exports whole (`export * from`): the tables it follows. */
     readonly links: ModuleLinks = { imports: [], stars: [] },
@@ -125,9 +126,10 @@ export interface Evaluated {
  * versions take their place, so `import * as`, default imports, `export * from` and cycles see the live
  * export table (withLiveInterop says how they are found).
  */
-export function evaluateModule(source: ModuleSource, linker: ModuleLinker): Evaluated {
+export function evaluateModule(source: ModuleSource & { script?: string }, linker: ModuleLinker): Evaluated {
   const filename = source.filename ?? `${source.name}.js`;
-  const fn = compileFunction(withLiveInterop(source.code), ['exports', 'require', 'module', '__filename', '__dirname', LIVE_TO_ESM, LIVE_RE_EXPORT], { filename });
+  // `script` names this version for V8 (stacks, profiles); the module itself sees its file as __filename.
+  const fn = compileFunction(withLiveInterop(source.code), ['exports', 'require', 'module', '__filename', '__dirname', LIVE_TO_ESM, LIVE_RE_EXPORT], { filename: source.script ?? filename });
   const module = { exports: {} as Record<string, unknown> };
   const toESM = (mod: unknown, isNodeMode?: unknown): unknown => (linker.isTable(mod) || types.isModuleNamespaceObject(mod) ? mod : copyToESM(mod, isNodeMode));
   const reExport = (target: object, mod: unknown, second?: object): void => {

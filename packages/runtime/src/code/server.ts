@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import type { OtpNode } from '../node.js';
 import type { ProcessImpl } from '../process.js';
 import { evaluateModule, isRemovedExport, sourceHash, LoadedModule, ModuleVersion, type ModuleLinks, type ModuleSource } from './module.js';
-import { registerSourceMap } from './source-maps.js';
+import { registerSourceMap, scriptName } from './source-maps.js';
 import { runtimeApi } from './runtime-api.js';
 import type { CodeHooks } from '../node-hooks.js';
 
@@ -84,11 +84,15 @@ export class CodeServer implements CodeHooks {
 
   /** Internal: `evaluate` once `prepare` ran, in the caller's turn (an upgrade evaluates its modules together: batch.ts). */
   evaluatePrepared(source: ModuleSource): ModuleVersion {
-    if (source.filename) registerSourceMap(source.filename, source.code);
+    const vsn = source.vsn ?? sourceHash(source.code);
+    // Each version of a file gets a script name (and source map) of its own; those the module still holds keep theirs.
+    const script = source.filename ? scriptName(source.filename, vsn) : undefined;
+    const held = this.modules.get(source.name);
+    if (source.filename && script) registerSourceMap(script, source.code, source.filename, [held?.current?.filename, held?.old?.filename].filter((f) => f !== undefined));
     const links: ModuleLinks = { imports: [], stars: [] };
     let evaluated: ReturnType<typeof evaluateModule>;
     try {
-      evaluated = evaluateModule(source, {
+      evaluated = evaluateModule({ ...source, ...(script ? { script } : {}) }, {
         require: (spec) => this.require(spec, source.name, links),
         isTable: (value) => typeof value === 'object' && value !== null && this.tables.has(value),
         reExported: (table) => links.stars.push(this.tables.get(table as object)!.name),
@@ -96,7 +100,7 @@ export class CodeServer implements CodeHooks {
     } catch (error) {
       throw new CodeError('evaluation', source.name, `module ${source.name} failed to load: ${(error as Error)?.message ?? String(error)}`, { cause: error });
     }
-    return new ModuleVersion(source.name, source.vsn ?? sourceHash(source.code), evaluated.read(), source.filename ?? source.name, links, evaluated.read);
+    return new ModuleVersion(source.name, vsn, evaluated.read(), script ?? source.name, links, evaluated.read);
   }
 
   /** Loads a module: its new version becomes current, the current one old; an older old version is purged first. */

@@ -2,18 +2,44 @@ import { SourceMap } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
-// Source maps of the modules the code server evaluated, by the file name their stack frames carry.
+// Source maps of the modules the code server evaluated, by the script name their stack frames carry; per
+// compiled file, the version first evaluated from it (it alone goes by the file's path) and its scripts.
 const maps = new Map<string, { map: SourceMap; dir: string }>();
+const firstVersion = new Map<string, string>();
+const scripts = new Map<string, Set<string>>();
 let installed = false;
 
-/** Reads the source map a compiled module points to (inline or beside it) so its stack frames show TypeScript lines. */
-export function registerSourceMap(filename: string, code: string): void {
+/**
+ * The name V8 knows one version of a compiled file by: the file's path for the first version evaluated
+ * from it, `path?v=<vsn>` for any other. A file reloaded in place (otp shell --watch, c(), l()) thus keeps
+ * each version's own source map, so the stacks and CPU profiles of old code still running show its lines.
+ */
+export function scriptName(filename: string, vsn: string): string {
+  const first = firstVersion.get(filename);
+  if (first === undefined) firstVersion.set(filename, vsn);
+  return first === undefined || first === vsn ? filename : `${filename}?v=${vsn}`;
+}
+
+/**
+ * Reads the source map a compiled module points to (inline or beside `filename`) so the frames of its
+ * script `script` show TypeScript lines. The maps of the file's other scripts not in `keep` (the versions
+ * the code server still holds) are dropped: a file reloaded a hundred times keeps two or three maps.
+ */
+export function registerSourceMap(script: string, code: string, filename = script, keep: readonly string[] = []): void {
+  const names = scripts.get(filename) ?? new Set<string>();
+  scripts.set(filename, names);
+  for (const other of names) {
+    if (other === script || keep.includes(other)) continue;
+    maps.delete(other);
+    names.delete(other);
+  }
   const m = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(code);
   if (!m) return;
   try {
     const url = m[1]!;
     const json = url.startsWith('data:') ? Buffer.from(url.slice(url.indexOf(',') + 1), 'base64').toString('utf8') : readFileSync(resolve(dirname(filename), url), 'utf8');
-    maps.set(filename, { map: new SourceMap(JSON.parse(json)), dir: dirname(filename) });
+    maps.set(script, { map: new SourceMap(JSON.parse(json)), dir: dirname(filename) });
+    names.add(script);
     install();
   } catch {
     // A missing or broken map only costs the TypeScript line numbers, never the load.
@@ -53,9 +79,12 @@ function install(): void {
 }
 
 // The lines of an original source, from the map's sourcesContent or the file: to name a minified function.
-const sourceLines = new Map<string, string[] | null>();
+// Per map: each version of a source has its own text.
+const sourceLines = new WeakMap<SourceMap, Map<string, string[] | null>>();
 function originalLine(map: SourceMap, originalSource: string, source: string, line: number): string | undefined {
-  let lines = sourceLines.get(source);
+  const ofMap = sourceLines.get(map) ?? new Map<string, string[] | null>();
+  sourceLines.set(map, ofMap);
+  let lines = ofMap.get(source);
   if (lines === undefined) {
     const payload = map.payload as { sources?: string[]; sourcesContent?: Array<string | null> };
     const text = payload.sourcesContent?.[payload.sources?.indexOf(originalSource) ?? -1] ?? (() => {
@@ -65,7 +94,7 @@ function originalLine(map: SourceMap, originalSource: string, source: string, li
         return null;
       }
     })();
-    sourceLines.set(source, (lines = text === null ? null : text.split('\n')));
+    ofMap.set(source, (lines = text === null ? null : text.split('\n')));
   }
   return lines?.[line];
 }
