@@ -315,3 +315,28 @@ test("a traced gen_server's replies are its sends, and the caller receives them 
       runtime.genServer.stop(ctx, server);
     });
   }));
+
+test('a traced function is traced however it is reached: through a module that re-exports it (named, renamed, export *), once per call, and every table is restored after', () =>
+  withNode(async (node) => {
+    const m = await loaded(node);
+    const code = codeServerOf(node);
+    await code.load(compile('shop/index', `export { remove, remove as drop } from './cart'; export * from './cart';`));
+    const barrel = code.exportsOf('shop/index') as unknown as { remove(item: string): unknown; drop(item: string): unknown; add(ctx: unknown, item: string, qty: number): unknown };
+    const original = m.remove;
+    await node.run(async (ctx) => {
+      const t = traceAs(ctx, { patterns: ['shop/cart.remove'], limit: 3 });
+      barrel.remove('via-barrel');
+      barrel.drop('via-rename');
+      m.remove('direct');
+      const { events } = await t.collect();
+      assert.deepEqual(events.map((e) => e.kind === 'call' && `${e.fn}(${e.args.join(', ')})`), ['shop/cart.remove("via-barrel")', 'shop/cart.remove("via-rename")', 'shop/cart.remove("direct")']);
+      for (const f of [m.remove, barrel.remove, barrel.drop]) assert.equal(f, original, 'the original is back in every table');
+      // Patterns naming the same function twice (the module and its barrel) report each call once.
+      const both = traceAs(ctx, { patterns: ['shop/cart.add', 'shop/index.add'], limit: 2 });
+      barrel.add(ctx, 'one', 1);
+      m.add(ctx, 'two', 2);
+      const twice = await both.collect();
+      assert.deepEqual(twice.events.map((e) => e.kind === 'call' && e.args[1]), ['"one"', '"two"']);
+      assert.deepEqual(traceAgentOf(node).tracedFunctions(), []);
+    });
+  }));

@@ -46,6 +46,18 @@ function isProcess(v: unknown): v is ProcessImpl {
   }
 }
 
+// A matcher that holds when either does (one that throws counts as not matching, as in the wrapper).
+function either(a: Entry['match'], b: Entry['match']): Entry['match'] {
+  return (args) => {
+    try {
+      if (a(args)) return true;
+    } catch {
+      // fall through to b
+    }
+    return b(args);
+  };
+}
+
 function callerOf(args: readonly unknown[]): ProcessImpl | undefined {
   for (let i = args.length - 1; i >= 0; i--) if (isProcess(args[i])) return args[i] as ProcessImpl;
   return undefined;
@@ -224,7 +236,7 @@ export class TraceAgent implements TraceHooks {
   }
 
   private attach(target: FunctionTarget, entry: Entry): void {
-    let slot = this.slots.get(target.id);
+    let slot = this.slots.get(target.id) ?? this.slotTracing(target);
     if (!slot) {
       const s: Slot = { target, holder: undefined, original: undefined as unknown as AnyFn, wrapper: undefined as unknown as AnyFn, entries: [] };
       const call = (self: unknown, args: unknown[]): unknown => this.call(s, self, args);
@@ -234,7 +246,17 @@ export class TraceAgent implements TraceHooks {
       this.slots.set(target.id, (slot = s));
       this.wrap(slot);
     }
-    slot.entries = [...slot.entries, entry];
+    const same = slot.entries.find((e) => e.session === entry.session);
+    // One function named twice by a session's patterns (a module and its barrel): one event per call, if either matches.
+    slot.entries = same ? slot.entries.map((e) => (e === same ? { session: e.session, match: either(same.match, entry.match) } : e)) : [...slot.entries, entry];
+  }
+
+  // The slot already tracing the function a target names (one module re-exports another's): one function, one wrapper.
+  private slotTracing(target: FunctionTarget): Slot | undefined {
+    const fn = holderAt(this.code, target.module, target.path)?.[target.prop];
+    if (typeof fn !== 'function') return undefined;
+    for (const s of this.slots.values()) if (s.wrapper === fn || s.original === fn) return s;
+    return undefined;
   }
 
   private wrap(slot: Slot): void {
@@ -245,11 +267,15 @@ export class TraceAgent implements TraceHooks {
     slot.original = fn as AnyFn;
     Object.defineProperty(slot.wrapper, 'name', { value: fn.name, configurable: true });
     holder[slot.target.prop] = slot.wrapper;
+    // The modules that re-export it (named, renamed, export *) hold the same function: their callers are traced too.
+    this.code.swapExport(fn, slot.wrapper);
     this.code.tagAlias(slot.wrapper, fn);
   }
 
   private unwrap(slot: Slot): void {
     if (slot.holder && slot.holder[slot.target.prop] === slot.wrapper) slot.holder[slot.target.prop] = slot.original;
+    // Every table the wrapper reached (a module loaded during the trace may have copied it) gets the function back.
+    if (slot.holder) this.code.swapExport(slot.wrapper, slot.original);
     slot.holder = undefined;
   }
 
