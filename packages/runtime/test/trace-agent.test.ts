@@ -340,3 +340,25 @@ test('a traced function is traced however it is reached: through a module that r
       assert.deepEqual(traceAgentOf(node).tracedFunctions(), []);
     });
   }));
+
+test("a class's static and prototype methods are traced as module.Class.method and module.Class.prototype.method, with this kept", () =>
+  withNode(async (node) => {
+    loggerOf(node).removeHandler('default');
+    const code = codeServerOf(node, { preloaded: { '@otp-ts/runtime': runtime } });
+    await code.load(compile('shop/basket', `export class Basket { items: string[] = []; add(x: string) { this.items.push(x); return this.items.length; } static make() { return new Basket(); } }`));
+    const { Basket } = code.exportsOf('shop/basket') as unknown as { Basket: { make(): { add(x: string): number } } };
+    await node.run(async (ctx) => {
+      const t = traceAs(ctx, { patterns: ['shop/basket.Basket.make', 'shop/basket.Basket.prototype.add'], returns: true, limit: 3 });
+      assert.deepEqual(t.functions, ['shop/basket.Basket.make', 'shop/basket.Basket.prototype.add']);
+      const b = Basket.make();
+      assert.equal(b.add('pear'), 1);
+      assert.equal(b.add('fig'), 2, 'the method still sees its instance');
+      const { events } = await t.collect();
+      assert.deepEqual(events.filter((e) => e.kind === 'call').map((e) => e.kind === 'call' && `${e.fn}(${e.args.join(', ')})`), ['shop/basket.Basket.make()', 'shop/basket.Basket.prototype.add("pear")', 'shop/basket.Basket.prototype.add("fig")']);
+      assert.deepEqual(traceAgentOf(node).tracedFunctions(), []);
+      assert.equal(Basket.make().add('x'), 1, 'restored');
+      // A misspelt method is refused with the class's methods as the closest names.
+      const r = traceAgentOf(node).start({ patterns: ['shop/basket.Basket.prototype.ad'], client: ctx.self() });
+      assert.ok(!r.ok && /\(closest: shop\/basket\.Basket\.prototype\.add\)/.test(r.error), JSON.stringify(r));
+    });
+  }));

@@ -13,10 +13,21 @@ export interface FunctionTarget {
 /** What a pattern resolves to: the functions, or an error with the closest names. */
 export type Resolution = { ok: true; targets: FunctionTarget[] } | { ok: false; code: 'nomatch'; error: string; suggestions: string[] };
 
-const isTraceable = (v: unknown): v is (...args: unknown[]) => unknown => typeof v === 'function' && !/^class[\s{]/.test(Function.prototype.toString.call(v));
-const isContainer = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isClass = (v: unknown): v is Record<string, unknown> => typeof v === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(v));
+const isTraceable = (v: unknown): v is (...args: unknown[]) => unknown => typeof v === 'function' && !isClass(v);
+const isContainer = (v: unknown): v is Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v)) || isClass(v);
 
-/** The object a path leads to from a module's export table, if every step is an object. */
+// A holder's functions, as own properties (a class's static and prototype methods are not enumerable); getters are not called.
+function ownFunctions(holder: Record<string, unknown>): Array<[string, (...args: unknown[]) => unknown]> {
+  const out: Array<[string, (...args: unknown[]) => unknown]> = [];
+  for (const k of Object.getOwnPropertyNames(holder)) {
+    const v = k === 'constructor' ? undefined : (Object.getOwnPropertyDescriptor(holder, k)?.value as unknown);
+    if (isTraceable(v)) out.push([k, v]);
+  }
+  return out;
+}
+
+/** The object (or class, or a class's prototype) a path leads to from a module's export table. */
 export function holderAt(code: CodeServer, module: string, path: readonly string[]): Record<string, unknown> | undefined {
   if (!code.loaded().includes(module)) return undefined;
   let holder: unknown = code.exportsOf(module);
@@ -24,13 +35,17 @@ export function holderAt(code: CodeServer, module: string, path: readonly string
   return isContainer(holder) ? holder : undefined;
 }
 
-/** Every traceable function of a module: its exported functions and those of its exported objects (one level). */
+/** Every traceable function of a module: its exported functions, those of its exported objects (one level), and its classes' static and prototype methods. */
 export function functionsOf(code: CodeServer, module: string): FunctionTarget[] {
   const table = code.exportsOf(module);
   const out: FunctionTarget[] = [];
+  const add = (path: string[], holder: Record<string, unknown>): void => {
+    for (const [k] of ownFunctions(holder)) out.push({ id: [module, ...path, k].join('.'), module, path, prop: k });
+  };
   for (const [k, v] of Object.entries(table)) {
     if (isTraceable(v)) out.push({ id: `${module}.${k}`, module, path: [], prop: k });
-    else if (isContainer(v)) for (const [k2, v2] of Object.entries(v)) if (isTraceable(v2)) out.push({ id: `${module}.${k}.${k2}`, module, path: [k], prop: k2 });
+    else if (isContainer(v)) add([k], v);
+    if (isClass(v) && isContainer(v.prototype)) add([k, 'prototype'], v.prototype);
   }
   return out;
 }
@@ -49,7 +64,7 @@ export function resolvePattern(code: CodeServer, p: CallPattern): Resolution {
   for (const module of modules) {
     const holder = holderAt(code, module, p.path);
     if (!holder) continue;
-    for (const [k, v] of Object.entries(holder)) if (fnRe.test(k) && isTraceable(v)) targets.push({ id: [module, ...p.path, k].join('.'), module, path: p.path, prop: k });
+    for (const [k] of ownFunctions(holder)) if (fnRe.test(k)) targets.push({ id: [module, ...p.path, k].join('.'), module, path: p.path, prop: k });
   }
   if (targets.length > 0) return { ok: true, targets };
   const wanted = [...p.path, p.fn].join('.');
