@@ -256,12 +256,12 @@ export class CodeServer implements CodeHooks {
     this.repointed = listener;
   }
 
-  /** Records that `wrapper` stands for `original` (a traced function), so processesRunning still finds its version. */
   /** Puts `to` wherever an export table holds `from` (a function other modules re-export): the tracer's wrapper stands in every table, and the function is back in each after. */
   swapExport(from: object, to: object): void {
     for (const mod of this.modules.values()) for (const key of Object.keys(mod.table)) if (mod.table[key] === from) mod.table[key] = to;
   }
 
+  /** Records that `wrapper` stands for `original` (a traced function), so processesRunning still finds its version. */
   tagAlias(wrapper: object, original: object): void {
     const origin = this.origins.get(original);
     if (origin) this.origins.set(wrapper, origin);
