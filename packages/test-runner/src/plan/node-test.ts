@@ -105,7 +105,11 @@ async function runBody(fn: TestFn, path: readonly string[]): Promise<void> {
 
 // A thrown value in one line, for a skip reason.
 function describeThrown(e: unknown): string {
-  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  try {
+    if (e instanceof Error) return `${e.name}: ${e.message}`;
+  } catch {
+    return 'an error that cannot be read (a getter or proxy trap of it throws)';
+  }
   return typeof e === 'string' ? e : `a thrown ${e === null ? 'null' : typeof e}`;
 }
 

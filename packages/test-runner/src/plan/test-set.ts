@@ -69,5 +69,9 @@ export function skip(reason: string): never {
 
 /** True for a `Skip` from any copy of this module. */
 export function isSkip(e: unknown): e is Skip {
-  return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[SKIP] === true;
+  try {
+    return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[SKIP] === true;
+  } catch {
+    return false; // a proxy whose get trap throws is no Skip
+  }
 }

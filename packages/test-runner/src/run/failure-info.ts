@@ -6,8 +6,35 @@ import type { FailureInfo } from '../result.js';
 
 /** What a test threw: `node.run` rejects with a ProcessExit whose reason is the thrown value. */
 export function unwrap(e: unknown): unknown {
-  if (e instanceof Error && e.name === 'ProcessExit' && 'reason' in e) return (e as { reason: unknown }).reason;
-  return e;
+  return attempt(() => (e instanceof Error && e.name === 'ProcessExit' && 'reason' in e ? (e as { reason: unknown }).reason : e), e);
+}
+
+// A thrown value may be a proxy or an Error whose getters throw: reading it must never take the worker down.
+function attempt<T>(read: () => T, otherwise: T): T {
+  try {
+    return read();
+  } catch {
+    return otherwise;
+  }
+}
+
+// A string property of a thrown value, or undefined when it is no string or its getter throws.
+const readString = (e: unknown, key: 'name' | 'message' | 'stack'): string | undefined => attempt(() => {
+  const v = (e as Record<string, unknown>)[key];
+  return typeof v === 'string' ? v : undefined;
+}, undefined);
+
+/** A thrown value's stack (runner frames dropped), else its one-line description; never throws. */
+export function errorText(e: unknown): string {
+  if (!attempt(() => e instanceof Error, false)) return describeReason(e);
+  const stack = readString(e, 'stack');
+  return stack !== undefined ? cleanStack(stack) : errorLine(e);
+}
+
+// `Name: message` of an Error, saying which part cannot be read (a getter or proxy trap of it throws).
+function errorLine(e: unknown): string {
+  const message = readString(e, 'message') ?? '(its message cannot be read: its getter throws)';
+  return `${readString(e, 'name') ?? 'Error'}: ${message}`;
 }
 
 // The runner's own code, built (dist/) or not (src/): its frames say nothing about the test.
@@ -25,6 +52,18 @@ export function cleanStack(stack: string): string {
 export function toFailureInfo(thrown: unknown, prefix?: string): FailureInfo {
   const e = unwrap(thrown);
   const head = prefix ? `${prefix}: ` : '';
+  try {
+    return describeThrown(e, head);
+  } catch {
+    // A getter or proxy trap of the value threw: the test still fails, with what can be read of it.
+    if (!attempt(() => e instanceof Error, false)) return { message: `${head}threw ${describeReason(e)}`, text: `${head}threw ${describeReason(e)}` };
+    const stack = readString(e, 'stack');
+    const text = stack !== undefined ? cleanStack(stack) : `${errorLine(e)} (its stack cannot be read: its getter throws)`;
+    return { message: head + errorLine(e), text: head + text };
+  }
+}
+
+function describeThrown(e: unknown, head: string): FailureInfo {
   if (isAssertionFailure(e)) {
     return { message: head + e.message, text: head + describeFailure(e), ...(e.diff !== undefined && { diff: e.diff }), ...(e.location && { location: e.location }) };
   }

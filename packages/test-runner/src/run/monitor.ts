@@ -1,7 +1,7 @@
-import { describeReason, type OtpNode, type Pid } from '@otp-ts/runtime';
+import { type OtpNode, type Pid } from '@otp-ts/runtime';
 import type { PlanGroup } from '../plan/types.js';
 import { currentOwner } from './owner.js';
-import { cleanStack } from './failure-info.js';
+import { errorText } from './failure-info.js';
 
 /** What one case left behind: leaked processes (killed since), crash reports, unhandled errors it caused. */
 export interface WatchReport {
@@ -25,7 +25,7 @@ export interface Watch {
 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 
-const text = (e: unknown): string => (e instanceof Error ? cleanStack(e.stack ?? e.message) : describeReason(e));
+const text = errorText;
 
 /** Where an unhandled error goes when the case that caused it has already ended, or no case caused it. */
 export interface LateErrors {
