@@ -9,6 +9,7 @@ import { fullName, planCases } from '../plan/types.js';
 import { Executor } from './execute.js';
 import { currentOwner, onLateCode, runAs, runAsNoOne } from './owner.js';
 import { toFailureInfo } from './failure-info.js';
+import { EXIT_CODE_CASE, watchExitCode } from './exit-code.js';
 import { storedEntry } from './counterexamples.js';
 import { HEARTBEAT_MS, type WorkerEvent, type WorkerJob } from './protocol.js';
 
@@ -45,11 +46,15 @@ async function main(job: WorkerJob): Promise<void> {
   const whole = nodeTests ? planNodeTests(job.file, moduleName(job.file), nodeTests, options) : planFile(job.file, exports, options);
   const plan = filterPlan(whole, job.filter);
   post({ type: 'plan', cases: planCases(plan.root).map((c) => ({ id: c.id, name: c.name, path: c.path })), shuffleSeed: plan.shuffleSeed, available: planCases(whole.root).map(fullName) });
+  const exitCode = watchExitCode();
   let executor: Executor | undefined = undefined;
   const node = createNode({ onCrash: (pid, error) => executor?.monitor.crash(pid, error) });
   executor = new Executor(node, plan, {
     start: (id, timeoutMs, hook) => post({ type: 'start', id, timeoutMs, ...(hook && { hook }) }),
-    end: (result) => post({ type: 'end', result }),
+    end: (result) => {
+      exitCode.caseEnded(result);
+      post({ type: 'end', result });
+    },
     warning: (text) => post({ type: 'warning', text }),
     late: (id, text) => post({ type: 'late', id, text }),
     stray: (text, afterLast, cleanup) => post({ type: 'stray', text, afterLast, ...(cleanup && { cleanup }) }),
@@ -60,6 +65,8 @@ async function main(job: WorkerJob): Promise<void> {
   await executor.run();
   node.shutdown();
   await executor.finish();
+  const nonZeroExit = exitCode.verdict();
+  if (nonZeroExit !== undefined) post({ type: 'stray', text: nonZeroExit, afterLast: true, named: EXIT_CODE_CASE });
   post({ type: 'done' });
 }
 
