@@ -2,8 +2,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { runFixture, removeCopy } from './helpers.ts';
 
-const run = await runFixture('init');
-after(() => removeCopy(run.root));
+const [run, ends] = await Promise.all([runFixture('init'), runFixture('end-testcase')]);
+after(() => [run, ends].forEach((r) => removeCopy(r.root)));
 
 test('a case that hits its timetrap fails with where it waited, and endPerTestcase still runs for it', () => {
   assert.match(run.find('broken > hangs').failure!.message, /timed out after 100 ms: <0\.\d+\.0> was waiting/);
@@ -28,4 +28,16 @@ test('an EUnit setup that throws fails each of its tests, and all are counted', 
   assert.equal(cases.length, 2);
   assert.ok(cases.every((c) => c.status === 'failed' && /cannot start/.test(c.failure!.message)));
   assert.deepEqual(run.result.counts, { passed: 1, failed: 3, skipped: 2, total: 6 });
+});
+
+test('a failing endPerTestcase leaves the result of its case as it was and is a warning, as in Common Test', () => {
+  assert.equal(ends.find('cleanup > passes').status, 'passed');
+  assert.equal(ends.find('cleanup > slowEnd').status, 'passed');
+  assert.equal(ends.find('cleanup > fails').status, 'failed');
+  assert.match(ends.find('cleanup > fails').failure!.message, /expected a truthy value/);
+  const warnings = ends.result.files[0]!.warnings;
+  assert.ok(warnings.some((w) => /^cleanup > passes: endPerTestcase failed \(the case keeps its result, as in Common Test\): Error: cannot clean up after passes/.test(w)), warnings.join('\n'));
+  assert.ok(warnings.some((w) => /^cleanup > slowEnd: endPerTestcase failed .*timed out after 300 ms/.test(w)), warnings.join('\n'));
+  assert.ok(ends.find('cleanup > passes').log!.some((l) => /^WARNING: .*cannot clean up after passes/.test(l)));
+  assert.deepEqual(ends.result.counts, { passed: 2, failed: 1, skipped: 0, total: 3 });
 });

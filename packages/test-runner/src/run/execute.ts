@@ -6,7 +6,7 @@ import { startHolder } from './holder.js';
 import { runBoxed, type Boxed } from './timebox.js';
 import { plainFailure, toFailureInfo, unwrap } from './failure-info.js';
 import { checkProperty, type PropertyOptions } from './property.js';
-import { Monitor } from './monitor.js';
+import { Monitor, type Watch } from './monitor.js';
 import { drainTimers, markReturned, runAs } from './owner.js';
 
 /** Where the executor reports: a case or hook starting (for the main thread's watchdog), results and warnings. */
@@ -149,8 +149,15 @@ export class Executor {
     this.over.add(c.id);
     markReturned(c.id);
     watch.returned();
-    const cleanup = initDone ? await runAs({ kind: 'case', id: c.id }, () => this.endEach(c, caseFixture, chain)) : undefined;
+    let cleanup = initDone ? await runAs({ kind: 'case', id: c.id }, () => this.endEach(c, caseFixture, chain, watch)) : undefined;
     const report = await watch.end();
+    // Common Test: a crash in end_per_testcase leaves the case's result as it was, and is reported as a warning.
+    if (cleanup && this.plan.kind === 'suite') {
+      const warning = `${c.path.join(' > ')}: endPerTestcase failed (the case keeps its result, as in Common Test): ${cleanup.text}`;
+      this.hooks.warning(warning);
+      report.log.push(`WARNING: ${warning}`);
+      cleanup = undefined;
+    }
     const errors = report.rejections.length > 0 ? report.rejections.join('\n') : undefined;
     const base: Partial<CaseResult> = { durationMs: performance.now() - started, ...(report.leaks.length > 0 && { leaks: report.leaks }), ...(report.log.length > 0 && { log: report.log }), ...(report.output.length > 0 && { output: report.output.join('') }), ...(outcome.property?.property && { property: outcome.property.property }) };
     const thrown = !outcome.ok && 'error' in outcome ? unwrap(outcome.error) : undefined;
@@ -174,13 +181,13 @@ export class Executor {
   }
 
   // End-per-case steps, innermost first, in a fresh process: the case's own process may have been killed.
-  private async endEach(c: PlanCase, fixture: unknown, chain: Chain): Promise<FailureInfo | undefined> {
+  private async endEach(c: PlanCase, fixture: unknown, chain: Chain, watch: Watch): Promise<FailureInfo | undefined> {
     const steps = chain.filter((g) => g.endEach).reverse();
     if (steps.length === 0) return undefined;
     const r = await runBoxed(this.node, c.timeoutMs, async (ctx) => {
       for (const g of steps) await g.endEach!(fixture, ctx, c.name);
-    });
-    return r.ok ? undefined : boxedFailure(r, 'cleanup after the case failed');
+    }, (pid) => watch.own(pid));
+    return r.ok ? undefined : boxedFailure(r, this.plan.kind === 'suite' ? undefined : 'cleanup after the case failed');
   }
 }
 
