@@ -59,6 +59,20 @@ test('a worker thrashing near its heap limit past its case\'s watchdog is report
   }
 });
 
+test('a loop is reported as a loop even while another worker grows the process\'s memory: the out-of-memory label measures the blocked worker\'s own heap', async () => {
+  const run = await runFixture('oom-neighbour', { workerMemoryMb: 64, jobs: 2 });
+  try {
+    const spin = run.find('spins');
+    assert.equal(spin.status, 'failed');
+    assert.match(spin.failure!.message, /blocked for 2200 ms \(a synchronous loop never yields to the event loop\)/);
+    assert.doesNotMatch(spin.failure!.message, /memory/);
+    assert.equal(run.find('holds').status, 'passed', run.find('holds').failure?.text);
+    assert.equal(run.find('bAfterTest').status, 'passed');
+  } finally {
+    removeCopy(run.root);
+  }
+});
+
 test('leaked processes are reported against the test that leaked them, and killed', () => {
   assert.deepEqual(leak.find('aLeakTest').leaks?.length, 1);
   assert.match(leak.find('aLeakTest').leaks![0]!, /^<0\.\d+\.0> \(anonymous, waiting, 0 message\(s\) waiting\)$/);

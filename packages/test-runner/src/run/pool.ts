@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import type { CaseResult, FailureInfo, FileResult } from '../result.js';
 import { HEARTBEAT_MS, type PlannedCase, type WorkerEvent, type WorkerJob } from './protocol.js';
 import { plainFailure } from './failure-info.js';
-import { blockedReason, heapLimitMb, outOfMemory, residentBytes } from './memory.js';
+import { blockedReason, heapLimitMb, outOfMemory } from './memory.js';
+import { workerHeapUsed } from './worker-heap.js';
 
 /** How long past its own timeout a case may keep the worker's event loop blocked before the worker is terminated. */
 export const BLOCKED_GRACE_MS = 2000;
@@ -38,6 +39,12 @@ export interface FileRunOptions {
   readonly onAvailable?: (names: readonly string[]) => void;
   /** Interrupts the file when aborted: its worker is terminated and the cases that did not finish are skipped. */
   readonly signal?: AbortSignal;
+}
+
+/** A case (or hook) running in a worker, with its watchdog. */
+interface InFlight {
+  readonly timer: NodeJS.Timeout;
+  readonly hook: boolean;
 }
 
 type WorkerEnd = { kind: 'done' } | { kind: 'died'; why: string; inFlight: string[]; hook: boolean } | { kind: 'interrupted'; inFlight: string[] };
@@ -122,7 +129,7 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
       execArgv: [...(options.execArgv ?? [])],
       ...(options.memoryMb !== undefined && { resourceLimits: { maxOldGenerationSizeMb: options.memoryMb } }),
     });
-    const inFlight = new Map<string, { timer: NodeJS.Timeout; hook: boolean }>();
+    const inFlight = new Map<string, InFlight>();
     const peers = new Set<number>();
     let ended: WorkerEnd | undefined;
     const finish = (end: WorkerEnd): void => {
@@ -144,6 +151,13 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
       finish({ kind: 'died', why, inFlight: [...inFlight.keys()], hook: [...inFlight.values()].some((f) => f.hook) });
     };
     const watchdog = watchIdle(job.file, inFlight, (why) => died(why));
+    // A case past its watchdog: how much this worker's own heap grew since the case started tells a test running out
+    // of memory from a loop (the process's memory would count every other worker's too).
+    const blocked = async (id: string, f: InFlight, ms: number, heapAtStart: number | undefined): Promise<void> => {
+      const heapNow = heapAtStart === undefined ? undefined : await workerHeapUsed(worker);
+      if (ended || inFlight.get(id) !== f) return; // the case ended, or the worker died, while its heap was measured
+      died(blockedReason(ms, heapNow === undefined ? undefined : { atStart: heapAtStart!, now: heapNow }, heapLimitMb(options.memoryMb)));
+    };
     worker.stdout.on('data', (d: Buffer) => (state.output += d.toString()));
     worker.stderr.on('data', (d: Buffer) => (state.output += d.toString()));
     // Over ~50 lines on purpose: one switch over the worker's events (WorkerEvent), one short case each, all
@@ -168,9 +182,8 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
           return finish({ kind: 'died', why: event.text, inFlight: [], hook: false });
         case 'start': {
           const ms = event.timeoutMs + BLOCKED_GRACE_MS;
-          const resident = residentBytes();
-          const timer = setTimeout(() => died(blockedReason(ms, resident, heapLimitMb(options.memoryMb))), ms);
-          inFlight.set(event.id, { timer, hook: event.hook === true });
+          const f: InFlight = { timer: setTimeout(() => void blocked(event.id, f, ms, event.heapUsed), ms), hook: event.hook === true };
+          inFlight.set(event.id, f);
           break;
         }
         case 'end': {

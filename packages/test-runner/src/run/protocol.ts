@@ -39,7 +39,8 @@ export type WorkerEvent =
   /** `available`: the full names of every case of the file before the filter, so a filter that matches nothing can name the closest. */
   | { readonly type: 'plan'; readonly cases: readonly PlannedCase[]; readonly shuffleSeed: number | undefined; readonly available: readonly string[] }
   | { readonly type: 'load-error'; readonly text: string }
-  | { readonly type: 'start'; readonly id: string; readonly timeoutMs: number; readonly hook?: boolean }
+  /** `heapUsed`: the worker's used heap in bytes as the case starts, to tell a case running out of memory from a loop. */
+  | { readonly type: 'start'; readonly id: string; readonly timeoutMs: number; readonly hook?: boolean; readonly heapUsed?: number }
   | { readonly type: 'end'; readonly result: CaseResult }
   | { readonly type: 'warning'; readonly text: string }
   /** Case `id`, already reported, caused an unhandled error after it returned (a timer or promise it started threw). */

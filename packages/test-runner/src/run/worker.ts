@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
+import { getHeapStatistics } from 'node:v8';
 import { createNode } from '@otp-ts/runtime';
 import { moduleName, planFile } from '../plan/plan-file.js';
 import { planNodeTests, takeNodeTests } from '../plan/node-test.js';
@@ -50,7 +51,7 @@ async function main(job: WorkerJob): Promise<void> {
   let executor: Executor | undefined = undefined;
   const node = createNode({ onCrash: (pid, error) => executor?.monitor.crash(pid, error) });
   executor = new Executor(node, plan, {
-    start: (id, timeoutMs, hook) => post({ type: 'start', id, timeoutMs, ...(hook && { hook }) }),
+    start: (id, timeoutMs, hook) => post({ type: 'start', id, timeoutMs, ...(hook && { hook }), heapUsed: getHeapStatistics().used_heap_size }),
     end: (result) => {
       exitCode.caseEnded(result);
       post({ type: 'end', result });
