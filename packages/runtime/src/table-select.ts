@@ -1,6 +1,5 @@
 import { RuntimeError } from './errors.js';
 import { NO_MATCH, type CompiledSpec } from './table-match.js';
-import { termEquals } from './terms.js';
 import type { TableStore } from './table.js';
 import { isBag } from './table-api.js';
 
@@ -95,7 +94,7 @@ export function selectReplace(store: TableStore, spec: CompiledSpec<unknown>): n
     } catch {
       throw new RuntimeError('badarg', `selectReplace on '${store.label}': the result for key ${JSON.stringify(key)} is not a record with a key; nothing was replaced`);
     }
-    if (nextKey !== key && !termEquals(key, nextKey)) {
+    if (nextKey !== key && store.slot(key) !== store.slot(nextKey)) {
       throw new RuntimeError('badarg', `selectReplace on '${store.label}' must keep each record's key, but changes ${JSON.stringify(key)} to ${JSON.stringify(nextKey)}; nothing was replaced`);
     }
   }

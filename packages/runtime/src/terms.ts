@@ -102,9 +102,41 @@ function specialKind(v: object): number {
   return v instanceof Date ? 1 : v instanceof Map ? 2 : v instanceof Set ? 3 : 0;
 }
 
-/** True when two values are structurally equal (the equality tables use for keys and records). */
+/**
+ * True when two values are exactly equal (Erlang's =:=), at any depth: the equality of a bag's records, of
+ * match patterns and `eq` guards. A number is never equal to a bigint (1 and 1n, as 1 and 1.0 in ETS).
+ */
 export function termEquals(a: unknown, b: unknown): boolean {
-  return a === b || (rank(a) >= 3 && rank(a) <= 6 && compareTerms(a, b) === 0);
+  if (a === b) return true;
+  const ra = rank(a);
+  if (ra !== rank(b)) return false;
+  switch (ra) {
+    case 0:
+      return Number.isNaN(a) && Number.isNaN(b);
+    case 3:
+    case 4:
+      return compareTerms(a, b) === 0;
+    case 5: {
+      const x = a as unknown[];
+      const y = b as unknown[];
+      return x.length === y.length && x.every((v, i) => termEquals(v, y[i]));
+    }
+    case 6:
+      return objectsEqual(a as object, b as object);
+    default:
+      return false;
+  }
+}
+
+// Dates by time, Maps and Sets by their canonical contents (bigints apart from numbers), plain objects key by key.
+function objectsEqual(a: object, b: object): boolean {
+  const kind = specialKind(a);
+  if (kind !== specialKind(b)) return false;
+  if (kind === 1) return termEquals((a as Date).getTime(), (b as Date).getTime());
+  if (kind !== 0) return canonical(a, false) === canonical(b, false);
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.hasOwn(b, k) && termEquals((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
 /**

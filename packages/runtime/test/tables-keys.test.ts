@@ -91,3 +91,32 @@ test('table keys: NaN keys keep an orderedSet in order (NaN first, equal to itse
     assert.deepEqual(o.toList().map((r) => r[1]), ['1', '3']);
   });
 });
+
+test('table keys: a bag keeps records that differ only by 1 and 1n apart, at any depth (ETS bag, =:=)', async () => {
+  await inProcess(async (ctx) => {
+    for (const type of ['bag', 'duplicateBag'] as const) {
+      const b = ctx.newTable<[string, unknown]>({ type });
+      b.insertMany([['k', 1], ['k', 1n], ['k', [1]], ['k', [1n]], ['k', { n: 1 }], ['k', { n: 1n }], ['k', new Map([[1, 1]])], ['k', new Map([[1n, 1]])]]);
+      assert.equal(b.size, 8, `${type}: eight distinct records`);
+      b.deleteObject(['k', [1n]]);
+      assert.deepEqual(b.lookup('k').map((r) => r[1]), [1, 1n, [1], { n: 1 }, { n: 1n }, new Map([[1, 1]]), new Map([[1n, 1]])], `${type}: deleteObject removes the exact record only`);
+    }
+    const b = ctx.newTable<[string, unknown]>({ type: 'bag' });
+    b.insertMany([['k', [1]], ['k', [1]]]);
+    assert.equal(b.size, 1, 'a bag still merges records that are exactly equal');
+  });
+});
+
+test('table keys: deleteObject and match compare records exactly (=:=) in every table type', async () => {
+  await inProcess(async (ctx) => {
+    for (const type of types) {
+      const t = ctx.newTable<[string, unknown]>({ type });
+      t.insert(['k', [1]]);
+      assert.deepEqual(t.match(['k', [1n]]), [], `${type}: [1n] in a pattern does not match [1]`);
+      t.deleteObject(['k', [1n]]);
+      assert.equal(t.size, 1, `${type}: deleteObject of a record that is only ==, not =:=, keeps it`);
+    }
+  });
+  assert.equal(matchPattern([[1]], [[1n]]), false);
+  assert.equal(matchPattern({ a: [null] }, { a: [undefined] }), false);
+});
