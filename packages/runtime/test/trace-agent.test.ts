@@ -293,6 +293,76 @@ test('a fixed arity no function of the pattern declares is refused naming what e
     assert.deepEqual(agent.tracedFunctions(), []);
   }));
 
+test("a traced gen_server's later reply(from, v) after noreply is its send too, as a direct reply is", () =>
+  withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const tester = ctx.self();
+      const mod = {
+        init: () => runtime.ok(null as runtime.From<number> | null),
+        handleCall: (_n: number, from: runtime.From<number>, _s: unknown, c: ProcessContext) => {
+          c.send(tester, 'held');
+          return runtime.noreply(from);
+        },
+        handleInfo: (_m: unknown, held: runtime.From<number> | null) => {
+          if (held !== null) runtime.reply(held, 42);
+          return runtime.noreply(null);
+        },
+      };
+      const server = await runtime.genServer.start(ctx, mod, undefined);
+      const caller = ctx.spawn(async (c) => {
+        await c.receive((m) => m === 'go');
+        c.send(tester, await runtime.genServer.call(c, server, 1));
+      });
+      const t = traceAs(ctx, { messages: true, pids: [server.toString(), caller.toString()], limit: 8 });
+      ctx.send(caller, 'go');
+      await ctx.receive((m) => m === 'held');
+      ctx.send(server, 'answer now');
+      assert.equal(await ctx.receive((m) => m === 42), 42);
+      const { events } = await t.collect();
+      const [it, by] = [server.toString(), caller.toString()];
+      const replies = events.filter((e) => e.kind === 'send' && e.pid === it && e.message.startsWith('ReplyMessage'));
+      assert.equal(replies.length, 1, JSON.stringify(events));
+      assert.equal(replies[0]!.kind === 'send' ? replies[0]!.to : '', by);
+      assert.match(replies[0]!.kind === 'send' ? replies[0]!.message : '', /^ReplyMessage \{ tag: #Ref<[\d.]+>, value: 42 \}$/);
+      assert.ok(events.some((e) => e.kind === 'receive' && e.pid === by && e.from === it), 'the caller receives the reply from the server');
+      runtime.genServer.stop(ctx, server);
+    });
+  }));
+
+test("a traced gen_statem's sendReply(from, v) after the call's transition is its send, as a reply action is", () =>
+  withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const tester = ctx.self();
+      const { genStatem } = runtime;
+      const machine = await genStatem.start(ctx, {
+        callbackMode: 'handleEvent',
+        init: () => genStatem.ok('s', null as runtime.From<number> | null),
+        handleEvent(event: { type: string; from?: runtime.From<number> }, _state: string, held: runtime.From<number> | null, c: ProcessContext) {
+          if (event.type === 'call') {
+            c.send(tester, 'held');
+            return genStatem.keepState(event.from!);
+          }
+          if (held !== null) genStatem.sendReply(held, 42);
+          return genStatem.keepState(null);
+        },
+      } as never, undefined);
+      const caller = ctx.spawn(async (c) => {
+        await c.receive((m) => m === 'go');
+        c.send(tester, await genStatem.call(c, machine as never, 1));
+      });
+      const t = traceAs(ctx, { messages: true, pids: [machine.toString(), caller.toString()], limit: 8 });
+      ctx.send(caller, 'go');
+      await ctx.receive((m) => m === 'held');
+      ctx.send(machine, 'answer now');
+      assert.equal(await ctx.receive((m) => m === 42), 42);
+      const { events } = await t.collect();
+      const replies = events.filter((e) => e.kind === 'send' && e.pid === machine.toString() && e.message.startsWith('ReplyMessage'));
+      assert.equal(replies.length, 1, JSON.stringify(events));
+      assert.equal(replies[0]!.kind === 'send' ? replies[0]!.to : '', caller.toString());
+      genStatem.stop(ctx, machine);
+    });
+  }));
+
 test("a traced gen_server's replies are its sends, and the caller receives them from it, as OTP's reply is a send", () =>
   withNode(async (node) => {
     await node.run(async (ctx) => {

@@ -5,7 +5,7 @@ import { ExitSignal } from '../errors.js';
 import type { Pid } from '../pid.js';
 import type { ProcessContext, ProcessLabel } from '../types.js';
 import { CallMessage, CastMessage, SystemMessage, suspendedWait, type From } from '../gen/messages.js';
-import { replyTo, type ServerName } from '../gen/call.js';
+import { holdCall, replyTo, type ServerName } from '../gen/call.js';
 import { DETACHED, internals, type ProcessInternals } from '../process-internals.js';
 import { BadReturnValue } from '../gen/errors.js';
 import { resultOf } from '../gen/result.js';
@@ -476,6 +476,7 @@ function interpret(server: Server, callback: string, value: unknown, from: From 
       if (r.action !== undefined) applyAction(server, r.action);
       return undefined;
     case 'noreply':
+      if (from !== null) holdCall(from, server.ctx);
       server.state = r.state;
       if (server.sysDebug !== null) debugEvent(server.ctx, server, { type: 'noreply', state: r.state });
       if (r.action !== undefined) applyAction(server, r.action);

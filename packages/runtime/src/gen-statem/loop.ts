@@ -7,7 +7,7 @@ import type { ProcessContext, ProcessLabel } from '../types.js';
 import { internals } from '../process-internals.js';
 import { termEquals, termKey } from '../terms.js';
 import { CallMessage, CastMessage, SystemMessage, suspendedWait } from '../gen/messages.js';
-import { replyTo } from '../gen/call.js';
+import { holdCall, replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
 import { resultOf } from '../gen/result.js';
 import { applyInitialDebug, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysTarget } from '../gen/sys-handler.js';
@@ -273,7 +273,10 @@ async function receiveEvent(m: Machine): Promise<Event | null> {
   }
   if (msg instanceof TimerFired) return m.claim(msg) ? msg.event : null;
   if (m.statistics) m.statistics.messagesIn++;
-  if (msg instanceof CallMessage) return { type: 'call', from: msg.from, content: msg.request };
+  if (msg instanceof CallMessage) {
+    holdCall(msg.from, ctx);
+    return { type: 'call', from: msg.from, content: msg.request };
+  }
   if (msg instanceof CastMessage) return { type: 'cast', content: msg.request };
   // Only a process trapping exits gets here: its parent's shutdown runs terminate, as in OTP.
   if (msg instanceof Exit && m.parent !== null && msg.from === m.parent) return terminate(m, msg.reason, msg);

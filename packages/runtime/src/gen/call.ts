@@ -120,11 +120,20 @@ export function cast<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<C
   if (pid !== undefined) ctx.send(pid, castMessage(request));
 }
 
+// The behaviour process that took each call it has not answered yet: a later reply(from, v) with no sender given is its send.
+const heldBy = new WeakMap<From<unknown>, ProcessContext>();
+
+/** Records that `server` took the call from `from` without answering it, so that a later reply is traced as its send. */
+export function holdCall(from: From<unknown>, server: ProcessContext): void {
+  heldBy.set(from, server);
+}
+
 /**
  * Answers a call whose handler returned noreply; a reply after the caller gave up is dropped. `server`, the answering
- * process when the caller knows it (a behaviour's loop), is reported as the reply's sender while messages are traced.
+ * process when the caller knows it (a behaviour's loop), or else the server that took the call, is reported as
+ * the reply's sender while messages are traced (OTP's reply is a send).
  */
-export function replyTo<R>(from: From<R>, value: R, server?: ProcessContext): void {
+export function replyTo<R>(from: From<R>, value: R, server: ProcessContext | undefined = heldBy.get(from)): void {
   const trace = server === undefined ? null : server.node.trace;
   const reply = new ReplyMessage(from.tag, value);
   if (trace === null) deliverReply(from, reply);
