@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createNode, global, genServer, ok, reply, rpc, isDown, GlobalNameConflict, type OtpNode, type Pid, type ProcessContext, type ConflictResolver, type Down } from '@otp-ts/runtime';
+import { createNode, global, genServer, genStatem, supervisor, ok, reply, noreply, rpc, isDown, GlobalNameConflict, StartError, CallError, type OtpNode, type Pid, type ProcessContext, type ConflictResolver, type Down } from '@otp-ts/runtime';
 import { EpmdServer } from '@otp-ts/runtime/tools';
 import { waitFor } from '../../../test/support/wait.ts';
 
@@ -35,6 +35,7 @@ const idOf = (node: OtpNode, pid: Pid | undefined): string | undefined => (pid =
 const where = (node: OtpNode, name: string): Promise<string | undefined> => node.run((ctx) => idOf(node, global.whereis(ctx, name)));
 
 const counter = { init: () => ok(0), handleCall: (_req: 'inc', _from: unknown, n: number) => reply(n + 1, n + 1) };
+const isExitFrom = (m: unknown, pid: Pid): boolean => typeof m === 'object' && m !== null && (m as { type?: string; from?: Pid }).type === 'EXIT' && (m as { from?: Pid }).from === pid;
 const idle = (ctx: ProcessContext): Promise<unknown> => ctx.receive();
 
 test('a global name is seen by every connected node, reached by call and send, and taken once', async () => {
@@ -59,6 +60,78 @@ test('a global name is seen by every connected node, reached by call and send, a
       await assert.rejects(genServer.start(ctx, counter, undefined, { name: { via: global.registry(ctx.node), name: 'other' } }), /start it, then call global.register/);
     });
   });
+});
+
+test('a server started under { global: name } is called and cast to by that name from any node; a second start is alreadyStarted', async () => {
+  await cluster(['gs', 'gt'], async ([a, b]) => {
+    const counted = { init: () => ok(0), handleCall: (_req: 'get', _from: unknown, n: number) => reply(n, n), handleCast: (_req: 'inc', n: number) => noreply(n + 1) };
+    const server = await a!.run((ctx) => genServer.start(ctx, counted, undefined, { name: { global: 'svc' } }));
+    assert.equal(await where(a!, 'svc'), `${a!.name}/${server.id}`, 'the name is taken when start returns');
+    await until(`${b!.name} knows svc`, async () => (await where(b!, 'svc')) === `${a!.name}/${server.id}`);
+    await b!.run(async (ctx) => {
+      genServer.cast(ctx, { global: 'svc' }, 'inc');
+      assert.equal(await genServer.call(ctx, { global: 'svc' }, 'get'), 1);
+      const again = await genServer.start(ctx, counted, undefined, { name: { global: 'svc' } }).catch((e: unknown) => e);
+      assert.ok(again instanceof StartError && again.reason === 'alreadyStarted', String(again));
+      assert.equal(idOf(b!, (again as StartError).pid as Pid), `${a!.name}/${server.id}`, 'alreadyStarted names the holder');
+      const none = await genServer.call(ctx, { global: 'nobody' }, 'get').catch((e: unknown) => e);
+      assert.ok(none instanceof CallError && none.failure === 'noproc', String(none));
+    });
+    const sup = await b!.run((ctx) => supervisor.start(ctx, { init: () => ({ children: [] }) }, undefined, { name: { global: 'sup' } }));
+    const machine = await b!.run((ctx) => genStatem.start(ctx, { callbackMode: 'handleEvent', init: () => genStatem.ok('s', 0), handleEvent: () => genStatem.keepStateAndData([]) } as never, undefined, { name: { global: 'machine' } }));
+    for (const [name, pid] of [['sup', sup], ['machine', machine]] as const) {
+      await until(`${a!.name} knows ${name}`, async () => (await where(a!, name)) === `${b!.name}/${pid.id}`);
+    }
+    await a!.run(async (ctx) => assert.deepEqual(await supervisor.countChildren(ctx, { global: 'sup' }), { specs: 0, active: 0, supervisors: 0, workers: 0 }));
+    await a!.run((ctx) => genServer.stop(ctx, { global: 'svc' }));
+    for (const n of [a!, b!]) await until(`${n.name} forgets svc`, async () => (await where(n, 'svc')) === undefined);
+  });
+});
+
+test('a start under a global name whose init fails leaves the name free when it returns', async () => {
+  await cluster(['gu', 'gv'], async ([a]) => {
+    await a!.run(async (ctx) => {
+      const failing = { init: () => { throw new Error('no'); }, handleCall: () => reply(0, 0) };
+      await assert.rejects(genServer.start(ctx, failing, undefined, { name: { global: 'flaky' } }), StartError);
+      assert.equal(global.whereis(ctx, 'flaky'), undefined);
+      const ok2 = await genServer.start(ctx, counter, undefined, { name: { global: 'flaky' } });
+      assert.equal(global.whereis(ctx, 'flaky'), ok2, 'the name can be taken again at once');
+      await genServer.stop(ctx, ok2);
+    });
+  });
+});
+
+test('gen_server_SUITE otp_5854: enterLoop with { global: name } runs only in the process holding it, else exits process_not_registered_globally', async () => {
+  await cluster(['gw'], async ([a]) => {
+    await a!.run(async (ctx) => {
+      ctx.trapExit(true);
+      assert.equal(await global.register(ctx, 'armitage', ctx.self()), true);
+      const impostor = ctx.spawnLink((c) => genServer.enterLoop(c, counter, 0, { name: { global: 'armitage' } }));
+      const exit = await ctx.receive((m): m is { reason: unknown } => isExitFrom(m, impostor), 10_000);
+      assert.equal((exit as { reason: unknown }).reason, 'process_not_registered_globally');
+      const holder = ctx.spawnLink(async (c) => {
+        assert.equal(await global.register(c, 'case_holder', c.self()), true);
+        await genServer.enterLoop(c, counter, 0, { name: { global: 'case_holder' } });
+      });
+      await until('case_holder is registered', () => global.whereis(ctx, 'case_holder') === holder);
+      assert.equal(await genServer.call(ctx, { global: 'case_holder' }, 'inc'), 1);
+      await genServer.stop(ctx, { global: 'case_holder' });
+      await global.unregister(ctx, 'armitage');
+    });
+  });
+});
+
+test('a global name on a node without distribution: a start fails naming the fix, a call is noproc', async () => {
+  const node = createNode({ onCrash: () => {} });
+  try {
+    await node.run(async (ctx) => {
+      await assert.rejects(genServer.start(ctx, counter, undefined, { name: { global: 'solo' } }), /global names need a distributed node/);
+      const none = await genServer.call(ctx, { global: 'solo' }, 'inc').catch((e: unknown) => e);
+      assert.ok(none instanceof CallError && none.failure === 'noproc', String(none));
+    });
+  } finally {
+    node.shutdown();
+  }
 });
 
 test('two nodes registering the same name at once: exactly one wins, everywhere', async () => {

@@ -83,10 +83,10 @@ function swapOp(old: [HandlerId<AnyHandler>, unknown], next: [HandlerId<AnyHandl
 
 /**
  * Sends an event to every handler and returns at once. As OTP's notify (a plain send): a local name nobody
- * holds throws `badarg`; a dead pid, a name on another node or a via-name nobody holds drops the event.
+ * holds throws `badarg`; a dead pid, a name on another node or a global or via-name nobody holds drops the event.
  */
 export function notify<E>(ctx: ProcessContext, manager: ManagerRef<E>, event: E): void {
-  if (manager !== null && typeof manager === 'object' && 'via' in manager) {
+  if (manager !== null && typeof manager === 'object' && ('via' in manager || 'global' in manager)) {
     const pid = whereisServer(ctx, manager);
     if (pid !== undefined) ctx.send(pid, new NotifyMessage(event));
     return;

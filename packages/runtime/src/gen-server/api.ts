@@ -57,7 +57,8 @@ export interface EnterLoopOptions {
 /**
  * Turns the calling process into a gen_server with `state` (OTP's gen_server:enter_loop), for a process
  * that set itself up (registered, linked, trapping exits) instead of running init. With `name`, the
- * process must be registered under it already, else it exits with `process_not_registered` (a via-name:
+ * process must be registered under it already, else it exits with `process_not_registered` (a global name:
+ * `process_not_registered_globally`, a via-name:
  * `process_not_registered_via`). Never resolves: the process ends when the server stops.
  */
 export function enterLoop<S, Call, Cast, Reply, Args>(ctx: ProcessContext, module: GenServer<S, Call, Cast, Reply, Args>, state: S, options: EnterLoopOptions = {}): Promise<never> {

@@ -5,7 +5,8 @@ import { ExitSignal } from '../errors.js';
 import type { Pid } from '../pid.js';
 import type { ProcessContext, ProcessLabel } from '../types.js';
 import { CallMessage, CastMessage, SystemMessage, suspendedWait, type From } from '../gen/messages.js';
-import { holdCall, replyTo, type ServerName } from '../gen/call.js';
+import { holdCall, replyTo, whereisName, type ServerName } from '../gen/call.js';
+import { isGlobalName } from '../gen/global-names.js';
 import { DETACHED, internals, type ProcessInternals } from '../process-internals.js';
 import { BadReturnValue } from '../gen/errors.js';
 import { resultOf } from '../gen/result.js';
@@ -163,8 +164,8 @@ const HIBERNATE = 'erlang.hibernate';
 export function enterServer(ctx: ProcessContext, mod: AnyServer, state: unknown, options: { name?: ServerName; action?: Action; parent?: Pid }): Promise<never> {
   const name = options.name;
   if (name !== undefined) {
-    const holder = typeof name === 'string' ? ctx.whereis(name) : name.via.whereis(name.name);
-    if (holder !== ctx.self()) throw new ExitSignal(typeof name === 'string' ? 'process_not_registered' : 'process_not_registered_via');
+    const holder = whereisName(ctx, name);
+    if (holder !== ctx.self()) throw new ExitSignal(typeof name === 'string' ? 'process_not_registered' : isGlobalName(name) ? 'process_not_registered_globally' : 'process_not_registered_via');
   }
   ctx.setLabel(labelOf(mod));
   const server = new Server(ctx, mod, state, options.parent ?? null);

@@ -6,6 +6,7 @@ import { internals, internalsOf, type ProcessInternals } from '../process-intern
 import { sendToAlias } from '../alias.js';
 import { CallMessage, From, REMOTE_REPLY, ReplyMessage, castMessage } from './messages.js';
 import { CallError } from './errors.js';
+import { globalNames, isGlobalName } from './global-names.js';
 
 /** The default time a call waits for its reply, as in OTP. */
 export const DEFAULT_CALL_TIMEOUT = 5000;
@@ -20,14 +21,14 @@ export interface ViaRegistry {
   unregister(name: unknown): void;
 }
 
-/** How a behaviour process is named when started: a local name or a name in a via-registry. */
-export type ServerName = string | { via: ViaRegistry; name: unknown };
+/** How a behaviour process is named when started: a local name, a cluster-wide name (OTP's `{global, Name}`) or a name in a via-registry. */
+export type ServerName = string | { global: string } | { via: ViaRegistry; name: unknown };
 
 /**
  * A server as clients address it: a pid, a local name, or a via-name. The type parameters carry the
  * server's call, cast and reply types so the compiler checks both ends.
  */
-export type ServerRef<_Call = unknown, _Cast = unknown, _Reply = unknown> = (Pid | string | { via: ViaRegistry; name: unknown } | { name: string; node: string }) & {
+export type ServerRef<_Call = unknown, _Cast = unknown, _Reply = unknown> = (Pid | string | { global: string } | { via: ViaRegistry; name: unknown } | { name: string; node: string }) & {
   readonly __server?: [_Call, _Cast, _Reply];
 };
 
@@ -36,6 +37,7 @@ export function whereisServer(ctx: ProcessContext, server: ServerRef): Pid | und
   if (server instanceof Pid) return server.node !== 0 || ctx.isAlive(server) ? server : undefined;
   notARef(server);
   if (typeof server === 'string') return ctx.whereis(server);
+  if (isGlobalName(server)) return globalNames().whereis(ctx, server.global);
   if (server !== null && typeof server === 'object' && 'via' in server) return server.via.whereis(server.name);
   if (server !== null && typeof server === 'object' && 'node' in server) return server.node === ctx.node.name ? ctx.whereis(server.name) : undefined;
   throw new RuntimeError('badarg', `not a server reference: ${String(server)}`);
@@ -43,13 +45,20 @@ export function whereisServer(ctx: ProcessContext, server: ServerRef): Pid | und
 
 // A ref (an alias, say) has a node field too, but is no server: OTP's gen:call of one fails with badarg.
 function notARef(server: unknown): void {
-  if (server instanceof Ref) throw new RuntimeError('badarg', `${String(server)} is a ref, not a server reference (a pid, a registered name, { name, node } or { via, name }): send to an alias with ctx.send`);
+  if (server instanceof Ref) throw new RuntimeError('badarg', `${String(server)} is a ref, not a server reference (a pid, a registered name, { name, node }, { global } or { via, name }): send to an alias with ctx.send`);
 }
 
 /** How a server reference reads in errors and results. */
 export function describe(server: ServerRef): string {
   if (server instanceof Pid || typeof server === 'string') return String(server);
+  if (isGlobalName(server)) return `global:${server.global}`;
   return 'via' in server ? `via:${String(server.name)}` : `${server.name} on ${server.node}`;
+}
+
+/** The pid holding a server name (local, global or via), if any. */
+export function whereisName(ctx: ProcessContext, name: ServerName): Pid | undefined {
+  if (typeof name === 'string') return ctx.whereis(name);
+  return isGlobalName(name) ? globalNames().whereis(ctx, name.global) : name.via.whereis(name.name);
 }
 
 /** A server on another node, addressed by name: monitored and sent to by name. */

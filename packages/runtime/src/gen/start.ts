@@ -4,12 +4,13 @@ import { RuntimeError } from '../errors.js';
 import type { ProcessContext, SpawnOptions } from '../types.js';
 import { InitAck } from './messages.js';
 import { StartError } from './errors.js';
-import type { ServerName } from './call.js';
+import { whereisName, type ServerName } from './call.js';
+import { globalNames, isGlobalName } from './global-names.js';
 import { checkDebugOptions, setInitialDebug, type DebugOption } from './sys-handler.js';
 
 /** Options shared by every behaviour's start functions. */
 export interface StartOptions {
-  /** Register the process under this name before init runs; a taken name fails with `'alreadyStarted'`. */
+  /** Register the process under this name (`'n'`, `{ global: 'n' }`, `{ via, name }`) before init runs; a taken name fails with `'alreadyStarted'`. */
   name?: ServerName;
   /** How long init may take before the start fails with `'timeout'` and the process is killed (default: forever). */
   timeout?: number;
@@ -43,7 +44,7 @@ export async function startAcknowledged(
   const parent = ctx.self();
   const name = options.name;
   if (name !== undefined) {
-    const holder = typeof name === 'string' ? ctx.whereis(name) : name.via.whereis(name.name);
+    const holder = whereisName(ctx, name);
     if (holder !== undefined) throw new StartError('alreadyStarted', holder);
   }
   if (options.debug !== undefined) checkDebugOptions(options.debug);
@@ -54,16 +55,22 @@ export async function startAcknowledged(
   const pid = ctx.spawn(
     // Not async: the body's own promise is the process's, so no wrapper frame or promise stays alive.
     (child) => {
-      if (name !== undefined && typeof name !== 'string' && !name.via.register(name.name, child.self())) {
+      const run = (): unknown => {
+        if (options.debug !== undefined) setInitialDebug(child, options.debug);
+        return body(child, parent, (ok, value) => {
+          if (acked) throw new RuntimeError('badarg', 'init acknowledged twice');
+          acked = true;
+          child.send(parent, new InitAck(tag, ok, value));
+        });
+      };
+      if (name === undefined || typeof name === 'string') return run();
+      // A global name is taken by the child, as OTP's gen does: the cluster's agreement takes a round of calls.
+      if (isGlobalName(name)) return takeGlobal(child, name.global).then((refused) => (refused === null ? run() : child.send(parent, new InitAck(tag, false, refused))));
+      if (!name.via.register(name.name, child.self())) {
         child.send(parent, new InitAck(tag, false, new StartError('alreadyStarted', name.via.whereis(name.name))));
         return undefined;
       }
-      if (options.debug !== undefined) setInitialDebug(child, options.debug);
-      return body(child, parent, (ok, value) => {
-        if (acked) throw new RuntimeError('badarg', 'init acknowledged twice');
-        acked = true;
-        child.send(parent, new InitAck(tag, ok, value));
-      });
+      return run();
     },
     name === undefined && maxMailbox === undefined ? (link ? LINKED : UNLINKED) : { link, name: typeof name === 'string' ? name : undefined, maxMailbox },
   );
@@ -77,6 +84,7 @@ export async function startAcknowledged(
     }
     // The child exits after a failed init: wait for it, so a name it held is free when start returns.
     await ctx.receive((m) => m instanceof Down && m.ref === mref);
+    await releaseGlobal(ctx, name, pid);
     if (link) await flushExit(ctx, pid);
     throw answer.value instanceof StartError ? answer.value : new StartError(answer.value);
   }
@@ -84,10 +92,28 @@ export async function startAcknowledged(
     if (link) ctx.unlink(pid);
     ctx.exit(pid, 'kill');
     ctx.demonitor(mref, FLUSH);
+    await releaseGlobal(ctx, name, pid);
     throw new StartError('timeout');
   }
+  await releaseGlobal(ctx, name, pid);
   if (link) await flushExit(ctx, pid);
   throw new StartError((answer as Down).reason);
+}
+
+// Takes a global name for the starting child: null when taken, else why the start fails (another holder, no cluster).
+async function takeGlobal(child: ProcessContext, name: string): Promise<StartError | null> {
+  try {
+    if (await globalNames().register(child, name, child.self())) return null;
+    return new StartError('alreadyStarted', globalNames().whereis(child, name));
+  } catch (error) {
+    return new StartError(error);
+  }
+}
+
+// After a failed start, gives up a global name the child still holds in this node's replica (OTP's gen unregisters
+// the name before init_fail), so the name is free when start returns; a local name went with the process.
+async function releaseGlobal(ctx: ProcessContext, name: ServerName | undefined, pid: Pid): Promise<void> {
+  if (isGlobalName(name) && globalNames().whereis(ctx, name.global) === pid) await globalNames().unregister(ctx, name.global);
 }
 
 // Unlinks a child known to be dead and drops its Exit, which its death queued with its DOWN (OTP's flush_EXIT).

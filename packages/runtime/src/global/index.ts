@@ -4,6 +4,7 @@ import type { ProcessContext } from '../types.js';
 import type { ServerRef, ViaRegistry } from '../gen/call.js';
 import { RuntimeError } from '../errors.js';
 import { CallError } from '../gen/errors.js';
+import { installGlobalNames } from '../gen/global-names.js';
 import * as genServer from '../gen-server/index.js';
 import { addDistributionService } from '../distribution/node-dist.js';
 import { GLOBAL_SERVER, globalServer, type GlobalCall, type ReserveAnswer } from './server.js';
@@ -121,10 +122,12 @@ function registry(node: OtpNode): ViaRegistry {
   return r;
 }
 
-/** A server reference to a globally registered process, for genServer.call and cast (OTP's {global, Name}). */
-function ref<Call = unknown, Cast = unknown, Reply = unknown>(ctx: ProcessContext, name: string): ServerRef<Call, Cast, Reply> {
-  return { via: registry(ctx.node), name } as ServerRef<Call, Cast, Reply>;
+/** A server reference to a globally registered process, for genServer.call and cast: `{ global: name }` (OTP's {global, Name}). */
+function ref<Call = unknown, Cast = unknown, Reply = unknown>(_ctx: ProcessContext, name: string): ServerRef<Call, Cast, Reply> {
+  return { global: name } as ServerRef<Call, Cast, Reply>;
 }
+
+installGlobalNames({ whereis, register: (ctx, name, pid) => register(ctx, name, pid), unregister });
 
 /** OTP's global: cluster-wide names with conflict resolution when partitions heal. */
 export const global = { register, unregister, whereis, send, registeredNames, registry, ref };
