@@ -153,6 +153,22 @@ test('gen_server_SUITE: stop1 / stop4 — stop of a dead pid or of a name nobody
   });
 });
 
+test('gen_server_SUITE: stop3 — stop with an invalid timeout raises badarg and leaves the server running, with no monitor behind', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const pid = await genServer.start(ctx, suite, 'ok');
+      for (const bad of [-1, NaN, 'soon' as unknown as number]) {
+        await assert.rejects(genServer.stop(ctx, pid, 'other_reason', bad), /stop timeout must be a number of milliseconds >= 0 or Infinity/);
+        assert.equal(ctx.isAlive(pid), true, `the server lives on after a stop with timeout ${String(bad)}`);
+      }
+      assert.deepEqual(ctx.processInfo(ctx.self())?.monitors ?? [], []);
+      await genServer.stop(ctx, pid);
+      assert.equal(ctx.isAlive(pid), false);
+      assert.deepEqual(await leftovers(ctx), []);
+    });
+  });
+});
+
 test('gen_server_SUITE: stop (timeout) — stop raises timeout when terminate outlasts it; the server still finishes terminate and exits', async () => {
   await withNode(async (node) => {
     await node.run(async (ctx) => {

@@ -102,9 +102,9 @@ export async function genCall(ctx: ProcessContext, server: ServerRef, message: (
 }
 
 /** Refuses a call timeout that is not ms >= 0 or Infinity before anything is sent, as OTP's gen:call guards it: the request must not run for a caller that gets an error. */
-export function checkCallTimeout(timeoutMs: number): void {
+export function checkCallTimeout(timeoutMs: number, what = 'call'): void {
   if (typeof timeoutMs === 'number' && (timeoutMs >= 0 || timeoutMs === Infinity)) return;
-  throw new RuntimeError('badarg', `call timeout must be a number of milliseconds >= 0 or Infinity, got ${String(timeoutMs)}; the request was not sent`);
+  throw new RuntimeError('badarg', `${what} timeout must be a number of milliseconds >= 0 or Infinity, got ${String(timeoutMs)}; the request was not sent`);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Down, TIMEOUT, type ExitReason } from '../messages.js';
 import type { ProcessContext } from '../types.js';
 import { termEquals } from '../terms.js';
-import { describe, remoteByName, whereisServer, type ServerRef } from './call.js';
+import { checkCallTimeout, describe, remoteByName, whereisServer, type ServerRef } from './call.js';
 import { CallError } from './errors.js';
 import { From, SystemMessage } from './messages.js';
 
@@ -11,6 +11,8 @@ import { From, SystemMessage } from './messages.js';
  * exits with another reason than `reason` (its terminate crashed): OTP's stop exits with that reason.
  */
 export async function stopBehaviour(ctx: ProcessContext, server: ServerRef, reason: ExitReason = 'normal', timeoutMs = Infinity): Promise<void> {
+  // Checked before anything is sent, as OTP's stop exits with badarg and leaves the server running.
+  checkCallTimeout(timeoutMs, 'stop');
   // A name on another node is monitored and sent to by name, as proc_lib:stop takes {Name, Node}.
   const pid = remoteByName(ctx, server) ?? whereisServer(ctx, server);
   if (pid === undefined) throw new CallError('noproc', describe(server), 'stop');
