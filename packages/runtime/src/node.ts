@@ -177,7 +177,8 @@ export class OtpNode {
       return;
     }
     let name: unknown = dest;
-    if (typeof dest === 'object' && dest !== null) {
+    const byNode = typeof dest === 'object' && dest !== null;
+    if (byNode) {
       if (dest.node !== this.name) {
         if (!this.dist) throw new RuntimeError('badarg', `cannot send to ${dest.name} on ${dest.node}: this node is not distributed`);
         this.dist.sendToName(dest.name, dest.node, message);
@@ -187,8 +188,9 @@ export class OtpNode {
     }
     if (typeof name !== 'string') throw new RuntimeError('badarg', `cannot send to ${describeReason(dest)}: expected a pid, a registered name or { name, node }`);
     const target = this.names.get(name);
-    if (target === undefined) throw new RuntimeError('badarg', `cannot send to '${name}': no process is registered under that name`);
-    target.deliver(message);
+    // Only a bare name nobody holds is badarg: { name, node } is dropped, on this node as on another (OTP's send).
+    if (target === undefined && !byNode) throw new RuntimeError('badarg', `cannot send to '${name}': no process is registered under that name`);
+    target?.deliver(message);
   }
 
   /** Sends an exit signal from outside any process (the sender is the node's own pid). */

@@ -147,6 +147,20 @@ test('process_SUITE: t_exit_2_other — exit(Pid, Reason) without a link: a non-
   });
 });
 
+test('erlang:send/2 — { name, node } naming this node and a name nobody holds is dropped, not badarg; only a bare name fails', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const here = { name: 'nobody_here', node: ctx.node.name };
+      ctx.send(here, 'dropped');
+      assert.throws(() => ctx.send('nobody_here', 'x'), /cannot send to 'nobody_here': no process is registered under that name/);
+      ctx.register('me_here', ctx.self());
+      ctx.send({ name: 'me_here', node: ctx.node.name }, 'delivered');
+      assert.equal(await ctx.receive(null, WAIT), 'delivered');
+      assert.deepEqual(await leftovers(ctx), []);
+    });
+  });
+});
+
 test('process_SUITE: link_to_self — link(self()) makes no link; unlink(self()) is also fine', async () => {
   await withNode(async (node) => {
     await node.run(async (ctx) => {
