@@ -427,11 +427,12 @@ export class OtpNode {
 
   /** The milliseconds left on a sendAfter or startTimer timer, or false if it fired or was cancelled. */
   readTimer(ref: Ref): number | false {
-    return this.sendTimers.read(ref);
+    return this.sendTimers.read(timerRef(ref, 'readTimer'));
   }
 
+  /** Cancels a sendAfter or startTimer timer: the milliseconds that were left, or false if it fired or was cancelled. */
   cancelTimer(ref: Ref): number | false {
-    return this.sendTimers.cancel(ref);
+    return this.sendTimers.cancel(timerRef(ref, 'cancelTimer'));
   }
 
   /** Queues a process for the next turn of the scheduler (it went over the reduction budget). */
@@ -562,6 +563,12 @@ export class OtpNode {
       process.stderr.write(`crash report of ${String(proc.pid)} failed: ${describeReason(failure)}\n`);
     }
   }
+}
+
+// A timer is named by the Ref its start returned: anything else is badarg, as erlang:cancel_timer/read_timer answer.
+function timerRef(ref: Ref, op: string): Ref {
+  if (ref instanceof Ref) return ref;
+  throw new RuntimeError('badarg', `${op} needs the Ref that sendAfter or startTimer returned, got ${describeReason(ref)}`);
 }
 
 // Runs a process body: it starts after `spawn` returns, as the BEAM would schedule it.

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Pid, RuntimeError, TIMEOUT, TimeoutMessage, TimerResult, type ProcessContext } from '@otp-ts/runtime';
+import { Pid, RuntimeError, TIMEOUT, TimeoutMessage, TimerResult, type ProcessContext, type Ref } from '@otp-ts/runtime';
 import { inProcess } from './helpers.ts';
 
 const nothingQueued = (ctx: ProcessContext): boolean => ctx.receiveNow() === TIMEOUT;
@@ -74,5 +74,26 @@ test('docs/runtime.md example: a timer that can be asked about and cancelled', a
     const m = await ctx.receive((x): x is TimerResult => x instanceof TimerResult);
     assert.equal(typeof left, 'number');
     assert.equal(m.ref, ref);
+  });
+});
+
+test('timer_bif_SUITE: cancel_timer / read_timer of something that is no timer Ref is badarg; any process may cancel a timer by its Ref', async () => {
+  await inProcess(async (ctx) => {
+    for (const bad of [undefined, 'x', 42, { ref: 1 }]) {
+      assert.throws(() => ctx.cancelTimer(bad as never), (e: unknown) => e instanceof RuntimeError && e.code === 'badarg' && /cancelTimer needs the Ref that sendAfter or startTimer returned/.test(e.message));
+      assert.throws(() => ctx.readTimer(bad as never), (e: unknown) => e instanceof RuntimeError && e.code === 'badarg' && /readTimer needs the Ref/.test(e.message));
+      assert.throws(() => ctx.cancelTimer(bad as never, { async: true }), RuntimeError);
+    }
+    assert.equal(ctx.cancelTimer(ctx.makeRef()), false, 'a Ref that names no timer is false, as OTP');
+    const other = ctx.spawn(async (c) => {
+      const ref = c.sendAfter(60_000, c.self(), 'late');
+      c.send(ctx.self(), { ref });
+      await c.receive((m) => m === 'never');
+    });
+    const got = (await ctx.receive((m): m is { ref: Ref } => typeof m === 'object' && m !== null && 'ref' in m, 5000)) as { ref: Ref };
+    const left = ctx.cancelTimer(got.ref);
+    assert.ok(typeof left === 'number' && left > 0 && left <= 60_000);
+    ctx.exit(other, 'kill');
+    assert.ok(nothingQueued(ctx));
   });
 });
