@@ -512,7 +512,7 @@ async function terminate(server: Server, reason: ExitReason, msg: unknown, last?
 function reportExit(server: Server, reason: ExitReason, msg: unknown): void {
   const { ctx } = server;
   if (!isNormalExit(reason)) {
-    const status = server.format({ state: server.state, message: msg, reason, context: 'terminate' });
+    const status = server.format({ state: server.state, message: msg, reason, context: 'terminate', ...loggedEvents(server) });
     loggerOf(ctx.node).error(
       {
         kind: 'crash',
@@ -523,7 +523,7 @@ function reportExit(server: Server, reason: ExitReason, msg: unknown): void {
         lastMessage: status.message,
         state: status.state,
         reason: status.reason ?? reason,
-        ...loggedEvents(server),
+        ...(status.log !== undefined ? { log: status.log } : {}),
       },
       { pid: ctx.self(), module: server.moduleName },
     );

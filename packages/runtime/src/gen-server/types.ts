@@ -3,6 +3,7 @@ import type { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
 import { From } from '../gen/messages.js';
 import { replyTo } from '../gen/call.js';
+import type { SysEvent } from '../gen/sys-handler.js';
 
 /** A value or a promise of it: every callback may be async. */
 export type Awaitable<T> = T | Promise<T>;
@@ -55,6 +56,8 @@ export interface Status<S> {
   /** The message being handled when the server crashed, if any. */
   message?: unknown;
   reason?: ExitReason;
+  /** The sys debug log (with `debug: ['log']`) a crash report shows: redact it too, its events carry states and messages. */
+  log?: SysEvent[];
   /** Where the status is shown: `'normal'` for sys.getStatus, `'terminate'` for crash reports. */
   context: 'normal' | 'terminate';
 }

@@ -418,7 +418,7 @@ async function terminate(m: Machine, reason: ExitReason, msg: unknown): Promise<
     if (!out.ok) reason = out.error;
   }
   if (!isNormalExit(reason)) {
-    const status = m.format({ state: m.state, data: m.data, message: msg, reason, context: 'terminate' });
+    const status = m.format({ state: m.state, data: m.data, message: msg, reason, context: 'terminate', ...loggedEvents(m) });
     loggerOf(ctx.node).error(
       {
         kind: 'crash',
@@ -430,7 +430,7 @@ async function terminate(m: Machine, reason: ExitReason, msg: unknown): Promise<
         state: status.state,
         data: status.data,
         reason: status.reason ?? reason,
-        ...loggedEvents(m),
+        ...(status.log !== undefined ? { log: status.log } : {}),
       },
       { pid: ctx.self(), module: m.moduleName },
     );
