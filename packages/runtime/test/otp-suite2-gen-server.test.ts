@@ -20,6 +20,7 @@ import {
   type GenServer,
   type Pid,
   type ProcessContext,
+  type ViaRegistry,
 } from '@otp-ts/runtime';
 import { withNode, quietLogs, leftovers } from './helpers.ts';
 
@@ -110,6 +111,31 @@ test('gen_server_SUITE: start — init stop, ignore, crash and a taken name are 
       await downReason(ctx, pid);
       await assert.rejects(genServer.call(ctx, pid, 'started_p', 10), (e: CallError) => e.failure === 'noproc');
       assert.deepEqual(await leftovers(ctx), []);
+    });
+  });
+});
+
+test('gen_server_SUITE: start — a via-name is given up when init stops, ignores, crashes or times out, so the next start takes it (gen:unregister_name)', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      // A registry that, like a plain via module, does not watch its processes: start must give the name back.
+      const names = new Map<unknown, Pid>();
+      const via: ViaRegistry = {
+        whereis: (n) => names.get(n),
+        register: (n, pid) => (names.has(n) ? false : (names.set(n, pid), true)),
+        unregister: (n) => void names.delete(n),
+      };
+      const name = { via, name: 'gs_suite2_via' };
+      for (const arg of ['stop', 'ignore', 'crash', { sleep: 60_000 }] as const) {
+        await assert.rejects(genServer.start(ctx, suite, arg, { name, timeout: 100 }), StartError);
+        assert.equal(via.whereis('gs_suite2_via'), undefined, `the name is free after a start with ${JSON.stringify(arg)}`);
+      }
+      const pid = await genServer.start(ctx, suite, 'ok', { name });
+      assert.equal(via.whereis('gs_suite2_via'), pid);
+      await assert.rejects(genServer.start(ctx, suite, 'ok', { name }), (e: StartError) => e instanceof StartError && e.reason === 'alreadyStarted' && e.pid === pid);
+      assert.equal(via.whereis('gs_suite2_via'), pid, 'a start refused for a taken name leaves the holder registered');
+      await genServer.stop(ctx, pid);
     });
   });
 });

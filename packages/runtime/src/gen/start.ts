@@ -84,7 +84,7 @@ export async function startAcknowledged(
     }
     // The child exits after a failed init: wait for it, so a name it held is free when start returns.
     await ctx.receive((m) => m instanceof Down && m.ref === mref);
-    await releaseGlobal(ctx, name, pid);
+    await releaseName(ctx, name, pid);
     if (link) await flushExit(ctx, pid);
     throw answer.value instanceof StartError ? answer.value : new StartError(answer.value);
   }
@@ -92,10 +92,10 @@ export async function startAcknowledged(
     if (link) ctx.unlink(pid);
     ctx.exit(pid, 'kill');
     ctx.demonitor(mref, FLUSH);
-    await releaseGlobal(ctx, name, pid);
+    await releaseName(ctx, name, pid);
     throw new StartError('timeout');
   }
-  await releaseGlobal(ctx, name, pid);
+  await releaseName(ctx, name, pid);
   if (link) await flushExit(ctx, pid);
   throw new StartError((answer as Down).reason);
 }
@@ -110,10 +110,19 @@ async function takeGlobal(child: ProcessContext, name: string): Promise<StartErr
   }
 }
 
-// After a failed start, gives up a global name the child still holds in this node's replica (OTP's gen unregisters
-// the name before init_fail), so the name is free when start returns; a local name went with the process.
-async function releaseGlobal(ctx: ProcessContext, name: ServerName | undefined, pid: Pid): Promise<void> {
-  if (isGlobalName(name) && globalNames().whereis(ctx, name.global) === pid) await globalNames().unregister(ctx, name.global);
+// After a failed start, gives up a global or via name the child still holds (OTP's gen unregisters the name before
+// init_fail), so the name is free when start returns; a local name went with the process.
+async function releaseName(ctx: ProcessContext, name: ServerName | undefined, pid: Pid): Promise<void> {
+  if (name === undefined || typeof name === 'string') return;
+  if (isGlobalName(name)) {
+    if (globalNames().whereis(ctx, name.global) === pid) await globalNames().unregister(ctx, name.global);
+  } else if (name.via.whereis(name.name) === pid) {
+    try {
+      name.via.unregister(name.name);
+    } catch {
+      // The start's own failure is what start reports; a registry that cannot unregister keeps its name.
+    }
+  }
 }
 
 // Unlinks a child known to be dead and drops its Exit, which its death queued with its DOWN (OTP's flush_EXIT).
