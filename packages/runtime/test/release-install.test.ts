@@ -2,11 +2,11 @@
 // operator's mistakes and a failing file system do to it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { application, genServer } from '../src/index.ts';
 import { readReleases } from '../src/release/files.ts';
-import { withRelease, APP, type FixtureVersion } from './release-fixture.ts';
+import { withRelease, writeVersion, APP, type FixtureVersion } from './release-fixture.ts';
 import type { InstallError } from '../src/release/handler.ts';
 
 // Version `v` of fx/srv: counts bumps; its codeChange records the version it moved to (v on an upgrade, v - 1 on a downgrade), after running `before`.
@@ -115,5 +115,61 @@ test('an install to a version the node cannot go to (not unpacked, no relup to i
     assert.match(refusal(await (handler.install as Install)('1', { probeMs: 0 })) ?? '', /^no relup leads from 2 to 1: build 1 with otp release --upgrade-from 2$/);
     assert.equal(state.files.release.vsn, '2');
     assert.equal(state.lastUpgrade?.outcome, 'installed', 'a refusal is no upgrade');
+  });
+});
+
+// The relup step changing fx's server from `from` to `to`, adding and removing modules.
+const changeStep = (from: string, to: string, added: string[], removed: string[]) => ({ vsn: from === '1' ? from : to, apps: [{ kind: 'change' as const, app: 'fx', from, to, added, removed, changed: [{ module: 'fx/srv', behaviour: 'gen_server' as const }] }] });
+
+// Writes version 2 (its relup adding `added` and removing `removed` from 1) into the root and lists it as unpacked.
+function addVersion2(root: string, v2: FixtureVersion, added: string[], removed: string[]): void {
+  writeVersion(root, v2, { up: [changeStep('1', '2', added, removed)], down: [changeStep('2', '1', removed, added)] });
+  const releases = JSON.parse(readFileSync(join(root, 'releases', 'RELEASES.json'), 'utf8')) as { releases: unknown[] };
+  releases.releases.push({ vsn: '2', status: 'unpacked', applications: [{ name: 'fx', vsn: '2' }] });
+  writeFileSync(join(root, 'releases', 'RELEASES.json'), JSON.stringify(releases));
+}
+
+test("a downgrade that adds back a module the upgrade removed and is refused at its check kills none of the processes still running that module's code", async () => {
+  // 1 has fx/aux, whose loop a worker runs (started by the server's init); 2 removes fx/aux, and its codeChange puts a
+  // WeakMap in the server's state, so the downgrade back to 1 is refused when that state cannot be copied.
+  const aux = `export async function loop(ctx: any) { for (;;) await ctx.receive(); }`;
+  const server = (v: number) => `
+import { ok, reply } from '@otp-ts/runtime';
+${v === 1 ? "import { loop } from './aux';" : ''}
+export const srv = {
+  name: 'srv',
+  init: (_a: unknown, ctx: any) => { ${v === 1 ? "if (!ctx.whereis('fx_aux')) ctx.register('fx_aux', ctx.spawn(loop));" : ''} return ok({ v: ${v} }); },
+  handleCall: (_r: unknown, _f: unknown, s: any) => reply(s.v, s),
+  codeChange: (_o: unknown, s: any) => ({ v: ${v}, ${v === 2 ? 'memo: new WeakMap()' : ''} }),
+};`;
+  const v1: FixtureVersion = { vsn: '1', modules: { 'fx/app': APP, 'fx/aux': aux, 'fx/srv': server(1) } };
+  const v2: FixtureVersion = { vsn: '2', modules: { 'fx/app': APP, 'fx/srv': server(2) } };
+  await withRelease([v1], async (state, handler, root) => {
+    addVersion2(root, v2, [], ['fx/aux']);
+    const worker = state.node.whereis('fx_aux');
+    assert.ok(worker, 'the worker on fx/aux runs');
+    await (handler.install as Install)('2', { probeMs: 0 });
+    assert.equal(state.node.processInfo(worker) !== undefined, true, 'the upgrade left the worker on the removed module running');
+    const error = installError(await (handler.install as Install)('1', { probeMs: 0 }).then(() => assert.fail('the downgrade succeeded'), (e: unknown) => e));
+    assert.equal(error.stage, 'check');
+    assert.match(error.message, /WeakMap/);
+    assert.equal(state.files.release.vsn, '2');
+    assert.equal(state.node.processInfo(worker) !== undefined, true, 'a refused downgrade killed the worker still running fx/aux');
+    assert.equal(await state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'get')), 2);
+  });
+});
+
+test('an upgrade whose changed server imports, at its top level, a module the upgrade adds passes the check and installs; the downgrade removes it', async () => {
+  const extra = `export function limit() { return 50; }`;
+  const server = (v: number) => `
+import { ok, reply } from '@otp-ts/runtime';
+${v === 2 ? "import { limit } from './extra';\nconst LIMIT = limit();" : 'const LIMIT = 1;'}
+export const srv = { name: 'srv', init: () => ok({}), handleCall: (_r: unknown, _f: unknown, s: any) => reply(LIMIT, s), codeChange: (_o: unknown, s: any) => s };`;
+  await withRelease([{ vsn: '1', modules: { 'fx/app': APP, 'fx/srv': server(1) } }], async (state, handler, root) => {
+    addVersion2(root, { vsn: '2', modules: { 'fx/app': APP, 'fx/extra': extra, 'fx/srv': server(2) } }, ['fx/extra'], []);
+    await (handler.install as Install)('2', { probeMs: 0 });
+    assert.equal(await state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'get')), 50);
+    await (handler.install as Install)('1', { probeMs: 0 });
+    assert.equal(await state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'get')), 1);
   });
 });

@@ -148,6 +148,28 @@ export class CodeServer implements CodeHooks {
     this.repoint(mod);
   }
 
+  /**
+   * Internal: runs `fn` (synchronous) with the modules `names` that have no current version handed to importers as
+   * their export tables, as loadAll hands a batch's members: an upgrade evaluates the modules it adds with those it changes.
+   */
+  whilePending<T>(names: readonly string[], fn: () => T): T {
+    const opened = names.filter((n) => !this.modules.get(n)?.current && !this.loading.has(n));
+    for (const n of opened) {
+      this.entry(n);
+      this.loading.add(n);
+    }
+    try {
+      return fn();
+    } finally {
+      for (const n of opened) this.loading.delete(n);
+    }
+  }
+
+  /** Internal: a module's export table, loaded or not (an upgrade's batch points it at a version it evaluates). */
+  tableOf(name: string): Record<string, unknown> {
+    return this.entry(name).table;
+  }
+
   /** Puts back a module's previous current and old versions (an upgrade's rollback). */
   restore(name: string, current: ModuleVersion | null, old: ModuleVersion | null): void {
     const mod = this.entry(name);

@@ -27,6 +27,11 @@ export interface UpgradeOptions {
    * version it is leaving, called with `oldVsn` = `{ down: <target> }`, before it is pointed at the older code.
    */
   downgrade?: boolean;
+  /**
+   * Modules the upgrade adds (a release's new modules, or ones a downgrade brings back): evaluated with the changed
+   * ones, which may import them, and made current in the same turn as those, purging any old version they replace.
+   */
+  added?: ModuleSource[];
 }
 
 /** What an upgrade did. */
@@ -444,12 +449,15 @@ function installAll(code: CodeServer, versions: readonly ModuleVersion[], purgin
  */
 export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer, sources: ModuleSource[], options: UpgradeOptions = {}, keep = true, rehearse = keep): Promise<{ report: UpgradeReport; before: Map<Pid, unknown> }> {
   const timeoutMs = options.timeoutMs ?? 5000;
-  const versions = await evaluateAll(code, sources);
+  const added = options.added ?? [];
+  // The added modules first: `versions` are the changed ones, whose processes migrate; `loaded` all of them.
+  const loaded = await evaluateAll(code, [...added, ...sources]);
+  const versions = loaded.slice(added.length);
   const { participants, changes } = affectedBy(code, versions, options);
-  const previous = new Map(versions.map((v) => [v.module, code.record(v.module)]));
+  const previous = new Map(loaded.map((v) => [v.module, code.record(v.module)]));
   // The processes still running the versions the install purges, found before anything is suspended: two
   // passes over the node's processes a module fewer in the suspended window.
-  const purging = new Map(versions.map((v) => [v.module, previous.get(v.module)!.old ? code.processesRunning(previous.get(v.module)!.old!) : []]));
+  const purging = new Map(loaded.map((v) => [v.module, previous.get(v.module)!.old ? code.processesRunning(previous.get(v.module)!.old!) : []]));
   if (rehearse) {
     const refused = rehearseCopies(code, participants);
     if (refused) throw refused;
@@ -466,7 +474,7 @@ export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer
       failure = protectAll(code, participants);
     }
     if (!failure) {
-      purged = installAll(code, versions, purging);
+      purged = installAll(code, loaded, purging);
       const byModule = moduleChanges(versions, previous, options);
       failure = await migrate(ctx, changes, byModule, options, participants, timeoutMs);
     }
@@ -480,7 +488,7 @@ export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer
   }
   if (failure) throw failure;
   const report: UpgradeReport = {
-    modules: versions.map((v) => ({ name: v.module, from: previous.get(v.module)!.current?.vsn, to: v.vsn })),
+    modules: loaded.map((v) => ({ name: v.module, from: previous.get(v.module)!.current?.vsn, to: v.vsn })),
     processes: participants.map((p) => p.pid),
     purged,
     suspendedMs: participants.length > 0 ? resumedAt! - suspendedAt : 0,

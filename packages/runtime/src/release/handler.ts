@@ -274,18 +274,13 @@ async function planInstall(state: RunningRelease, vsn: string, options: InstallO
   return { running, target, step, direction, changes, added: loads.flatMap((l) => l.added), changed: loads.flatMap((l) => l.changed) };
 }
 
-// Modules an install added, taken out again (nothing imports them yet, or the install failed).
-function dropAdded(code: CodeServer, added: readonly ModuleSource[]): void {
-  for (const s of added) if (code.record(s.name).current) code.delete(s.name);
-}
-
-// Check: the dry run, where nothing visible changes (added modules load, but nothing imports them yet).
+// Check: the dry run, where nothing changes: the added modules are evaluated with the changed ones (which may import
+// them), none installed. Loading one here would purge the version an earlier upgrade removed, killing the processes
+// still running it, before the point of no return.
 async function checkInstall(code: CodeServer, plan: InstallPlan): Promise<void> {
   try {
-    if (plan.added.length) await code.loadAll(plan.added);
-    await check(code, plan.changed, plan.direction);
+    await check(code, [...plan.added, ...plan.changed], plan.direction);
   } catch (error) {
-    dropAdded(code, plan.added);
     throw error instanceof InstallError ? error : new InstallError('check', (error as Error).message);
   }
 }
@@ -301,9 +296,8 @@ async function swap(ctx: ProcessContext, code: CodeServer, plan: InstallPlan, vs
   for (const c of changes) for (const m of c.changed) perModule[m.module] = { oldVsn: direction === 'up' ? c.from : { down: c.to }, extra: c.extra };
   let upgrade;
   try {
-    upgrade = await upgradeKeepingStates(ctx, code, changed, { perModule, downgrade: direction === 'down' });
+    upgrade = await upgradeKeepingStates(ctx, code, changed, { perModule, downgrade: direction === 'down', added: plan.added });
   } catch (error) {
-    dropAdded(code, plan.added);
     await guard?.resume([]);
     if (error instanceof UpgradeError) throw new InstallError(error.stage, `${verbOf(direction)} to ${vsn} rolled back, ${plan.running.release.vsn} still runs: ${error.message}`, error.module, error.pid);
     throw error;
