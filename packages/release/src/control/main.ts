@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { rpc, BadRpc } from '@otp-ts/runtime';
-import { bootRelease, permanentVersion, readReleases, readVersion, ReleaseBusyError, versionVariables, colours, type InstallRefused } from '@otp-ts/runtime/tools';
+import { bootRelease, permanentVersion, readReleases, readVersion, versionVariables, colours, type InstallRefused } from '@otp-ts/runtime/tools';
 import { formatReport } from './report.js';
 import { alive, call, describe, pidFile, program, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode } from './client.js';
 import { daemon, heartCommand } from './daemon.js';
@@ -208,12 +208,13 @@ async function unpackCommand(what: string): Promise<number> {
 
 async function unpackIfNeeded(what: string): Promise<string> {
   // tar (most of what unpacking needs) is loaded only by the commands that unpack.
-  const { unpack } = await import('./unpack.js');
+  const [{ unpack }, { UnpackError }] = await Promise.all([import('./unpack.js'), import('./unpack-check.js')]);
   try {
     return await unpack(root, what);
   } catch (error) {
-    // Another unpack or install holding the root is no fault of the input: the same command works once it is done.
-    throw new ScriptError((error as Error).message, error instanceof ReleaseBusyError ? 1 : 2);
+    // A refused input exits 2; anything else (another unpack holding the root, a full disk or a file where a folder
+    // goes part way, its moves undone) is a failure of the work, which the same command may do once that is fixed.
+    throw new ScriptError((error as Error).message, error instanceof UnpackError || (error as Error).name === 'ReleaseConfigError' ? 2 : 1);
   }
 }
 

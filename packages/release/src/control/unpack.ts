@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { basename, join, resolve } from 'node:path';
 import { extract } from 'tar';
 import { hasVersion, readReleases, withReleasesLock, writeReleases, type ReleaseFile, type ReleasesFile } from '@otp-ts/runtime/tools';
-import { checkStaged } from './unpack-check.js';
+import { checkStaged, UnpackError } from './unpack-check.js';
 
 /** Where a version's tarball was found: a path given on the command line, or by its version in releases/ or the root. */
 type Found = { file: string; explicit: boolean };
@@ -21,7 +21,11 @@ interface UnpackedFrom {
 }
 
 function sha256(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex');
+  try {
+    return createHash('sha256').update(readFileSync(file)).digest('hex');
+  } catch (error) {
+    throw new UnpackError(`${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): give the path of a tarball written by otp release --tar`, { cause: error });
+  }
 }
 
 function unpackedFrom(root: string, vsn: string): UnpackedFrom | undefined {
@@ -38,9 +42,14 @@ function unpackedFrom(root: string, vsn: string): UnpackedFrom | undefined {
 function keptInstalled(root: string, vsn: string, status: string, digest: string, tarball: string): string {
   const recorded = unpackedFrom(root, vsn);
   if (recorded !== undefined && recorded.sha256 !== digest) {
-    throw new Error(`${tarball} is another build of ${vsn}, which is installed here (${status}) from ${recorded.tarball}: an installed version does not change; give the new build another version (bump "version", then otp release --tar --upgrade-from)`);
+    throw new UnpackError(`${tarball} is another build of ${vsn}, which is installed here (${status}) from ${recorded.tarball}: an installed version does not change; give the new build another version (bump "version", then otp release --tar --upgrade-from)`);
   }
   return vsn;
+}
+
+/** Unpacking failed part way on the root's side (a full disk, a file where a folder goes), its moves undone: the work failed, not the input. */
+export class UnpackFailed extends Error {
+  override name = 'UnpackFailed';
 }
 
 /** Moves into the root and remembers how to take each move back, so a failure part way leaves the root as it was. */
@@ -108,7 +117,7 @@ async function moveIn(root: string, staging: string, releases: ReleasesFile, rel
     await writeReleases(root, next);
   } catch (error) {
     moves.rollback();
-    throw new Error(`unpacking ${tarball} failed and was undone: ${(error as Error).message}`, { cause: error });
+    throw new UnpackFailed(`unpacking ${tarball} failed and was undone: ${(error as Error).message}: fix what stopped it (a full disk, permissions, a file in the way) and run it again`, { cause: error });
   }
 }
 
@@ -120,7 +129,9 @@ async function moveIn(root: string, staging: string, releases: ReleasesFile, rel
  * unpacked), and any failure takes the moves back. A version installed (permanent, current, old) is
  * never touched; an unpacked one is replaced by a tarball given by path, or by a different tarball
  * found by its version. `what` is a version (its tarball found in releases/ or the root) or a
- * tarball's path. Resolves to the version.
+ * tarball's path. Resolves to the version. A refused input (no such version, not a tarball of this
+ * release, another build of an installed version) throws an UnpackError; a failure of the root's
+ * file system part way, an UnpackFailed (or the file system's own error before anything moved).
  */
 export async function unpack(root: string, what: string): Promise<string> {
   const releases = await readReleases(root);
@@ -128,10 +139,10 @@ export async function unpack(root: string, what: string): Promise<string> {
   const listed = (vsn: string) => releases.releases.find((r) => r.vsn === vsn);
   if (!found) {
     if (listed(what) && hasVersion(root, what)) return what;
-    throw new Error(`version ${what} is neither installed nor found as releases/${releases.name}-${what}.tar.gz: copy its tarball (otp release --tar) there, or give the tarball's path`);
+    throw new UnpackError(`version ${what} is neither installed nor found as releases/${releases.name}-${what}.tar.gz: copy its tarball (otp release --tar) there, or give the tarball's path`);
   }
   const tarball = found.file;
-  if (!existsSync(tarball)) throw new Error(`${tarball} does not exist: give the path of a tarball written by otp release --tar`);
+  if (!existsSync(tarball)) throw new UnpackError(`${tarball} does not exist: give the path of a tarball written by otp release --tar`);
   const digest = sha256(tarball);
   // Found by its version: an installed version stays, and so does an unpacked one from this very tarball
   // (or built in place by otp release); a different tarball of an unpacked version replaces it.
@@ -148,7 +159,7 @@ export async function unpack(root: string, what: string): Promise<string> {
     try {
       await extract({ file: tarball, cwd: staging, strict: true });
     } catch (error) {
-      throw new Error(`${tarball} is not a readable release tarball (${(error as Error).message}): rebuild it with otp release --tar`, { cause: error });
+      throw new UnpackError(`${tarball} is not a readable release tarball (${(error as Error).message}): rebuild it with otp release --tar`, { cause: error });
     }
     const release = checkStaged(staging, tarball, releases.name);
     const vsn = release.vsn;

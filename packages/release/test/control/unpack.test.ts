@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create } from 'tar';
@@ -128,5 +128,49 @@ test('another build of a version installed from a tarball is refused, by path or
   } finally {
     rmSync(root, { recursive: true, force: true });
     rmSync(build, { recursive: true, force: true });
+  }
+});
+
+// Runs the start script's program (from its sources) on `root`: its exit code, stderr and stdout.
+function script(root: string, ...args: string[]): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  const repo = join(import.meta.dirname, '..', '..', '..', '..');
+  const child = spawn(process.execPath, ['--import', join(repo, 'scripts', 'register-ts.mjs'), join(repo, 'packages', 'release', 'src', 'control', 'main.ts'), ...args], { env: { ...process.env, OTP_RELEASE_ROOT: root }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  let stdout = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr, stdout })));
+}
+
+test("an unpack that fails part way on the root's file system (a file where lib/ goes, a folder where RELEASES.json's temporary file goes) exits 1, not 2, and leaves nothing of the version", async () => {
+  const root = await rootWithTarball('0.2.0');
+  try {
+    const releasesBefore = readFileSync(join(root, 'releases', 'RELEASES.json'), 'utf8');
+    const untouched = () => {
+      assert.equal(readFileSync(join(root, 'releases', 'RELEASES.json'), 'utf8'), releasesBefore, 'RELEASES.json unchanged');
+      assert.equal(existsSync(join(root, 'releases', '0.2.0')), false, 'no releases/0.2.0');
+      assert.deepEqual(readdirSync(root).filter((e) => e.startsWith('.unpack')), [], 'no staging folder');
+    };
+    renameSync(join(root, 'lib'), join(root, 'lib.real'));
+    writeFileSync(join(root, 'lib'), 'not a folder');
+    const blocked = await script(root, 'unpack', '0.2.0');
+    assert.equal(blocked.code, 1, blocked.stderr);
+    assert.match(blocked.stderr, /^fx: unpacking .*fx-0\.2\.0\.tar\.gz failed and was undone: ENOTDIR.*: fix what stopped it \(a full disk, permissions, a file in the way\) and run it again\n$/);
+    untouched();
+    rmSync(join(root, 'lib'));
+    renameSync(join(root, 'lib.real'), join(root, 'lib'));
+    mkdirSync(join(root, 'releases', 'RELEASES.json.tmp'));
+    const full = await script(root, 'unpack', '0.2.0');
+    assert.equal(full.code, 1, full.stderr);
+    assert.match(full.stderr, /failed and was undone: EISDIR/);
+    untouched();
+    assert.equal(existsSync(join(root, 'lib', 'fx-0.2.0')), false, 'the lib folder it moved in was taken back');
+    assert.equal((await script(root, 'unpack', '0.9.0')).code, 2, 'a version that is not there is still bad input');
+    rmSync(join(root, 'releases', 'RELEASES.json.tmp'), { recursive: true });
+    const fixed = await script(root, 'unpack', '0.2.0');
+    assert.equal(fixed.code, 0, fixed.stderr);
+    assert.deepEqual(listed(root), ['0.1.0 permanent', '0.2.0 unpacked']);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
 });
