@@ -31,7 +31,7 @@ test('upgrade: a supervisor whose init changed gets its new child specs; syncChi
       const a = ctx.whereis('a')!;
       const report = await runtime.upgradeModules(ctx, code, [compile('app/sup', sup(['a', 'c']), '2')]);
       assert.deepEqual(report.processes, [top], 'the supervisor is migrated like any behaviour process');
-      assert.deepEqual((await supervisor.whichChildren(ctx, top)).map((c) => [c.id, c.pid !== undefined]), [['c', false], ['b', true], ['a', true]], 'new children wait, old ones stay, as OTP (listed newest first)');
+      assert.deepEqual((await supervisor.whichChildren(ctx, top)).map((c) => [c.id, c.pid !== undefined]), [['b', true], ['c', false], ['a', true]], 'new children wait in the new order, removed ones stay after them, as OTP (listed newest first)');
       assert.deepEqual(await supervisor.syncChildren(ctx, top), { started: ['c'], stopped: ['b'], failed: [] });
       assert.deepEqual((await supervisor.whichChildren(ctx, top)).map((c) => c.id), ['c', 'a']);
       assert.equal(ctx.whereis('a'), a, 'an unchanged child keeps running');
@@ -41,6 +41,26 @@ test('upgrade: a supervisor whose init changed gets its new child specs; syncChi
       ctx.exit(killed, 'kill');
       await waitFor('the added child to be restarted', () => { const now = ctx.whereis('c'); return now !== undefined && now !== killed; });
       assert.equal(await genServer.call(ctx, 'c' as never, 'who'), 'c', 'the added child is supervised');
+    });
+  });
+});
+
+test("upgrade: a child the new init adds between two others takes its place in the new start order, as after a boot of the new version: rest_for_one restarts the children after it", async () => {
+  const restForOne = (children: string[]) => sup(children).replace("'oneForOne'", "'restForOne'");
+  assert.notEqual(restForOne(['a']), sup(['a']), 'the edit applied');
+  await withNode(async (node) => {
+    const code = codeOf(node);
+    await code.loadAll([compile('app/worker', worker, '1'), compile('app/sup', restForOne(['a', 'c']), '1')]);
+    await node.run(async (ctx) => {
+      const top = await supervisor.startLink(ctx, (code.exportsOf('app/sup') as { sup: runtime.Supervisor<void> }).sup, undefined);
+      await runtime.upgradeModules(ctx, code, [compile('app/sup', restForOne(['a', 'b', 'c']), '2')]);
+      assert.deepEqual((await supervisor.syncChildren(ctx, top)).started, ['b']);
+      assert.deepEqual((await supervisor.whichChildren(ctx, top)).map((c) => c.id), ['c', 'b', 'a'], 'the order of the new child specs (listed newest first)');
+      const [a, b, c] = ['a', 'b', 'c'].map((id) => ctx.whereis(id)!) as [Pid, Pid, Pid];
+      ctx.exit(b, 'kill');
+      const restarted = (id: string, was: Pid) => { const now = ctx.whereis(id); return now !== undefined && now !== was; };
+      await waitFor('b and the child after it to be restarted', () => restarted('b', b) && restarted('c', c));
+      assert.equal(ctx.whereis('a'), a, 'the child before it runs on');
     });
   });
 });

@@ -61,6 +61,7 @@ export const supervisorServer: GenServer<SupState, SupRequest, never, SupAnswer,
 
   // OTP's supervisor code_change: the new module's init runs again; flags and the specs of existing
   // children are updated, new children are added unstarted and removed ones kept, until syncChildren.
+  // The children take the new specs' order (a boot of the new version's), those removed after them.
   async hostedCodeChange(current, module, _oldVsn, _extra) {
     const state = current as SupState;
     const next = (module ?? state.module) as Supervisor<unknown>;
@@ -71,12 +72,15 @@ export const supervisorServer: GenServer<SupState, SupRequest, never, SupAnswer,
     label(state.ctx, next);
     if (state.template !== null) return { ...state, module: next, flags, template: specs[0]!, pending: { added: [], removed: [] } };
     const byId = new Map(specs.map((s) => [s.id, s]));
-    const children = state.children.map((c): Child => (byId.has(c.spec.id) ? { ...c, spec: byId.get(c.spec.id)! } : c));
-    const known = new Set(state.children.map((c) => c.spec.id));
-    const added = specs.filter((s) => !known.has(s.id));
-    for (const s of added) children.push({ spec: s, pid: undefined, extra: [], restarts: 0 });
-    const removed = state.children.filter((c) => !byId.has(c.spec.id)).map((c) => c.spec.id);
-    return { ...state, module: next, flags, children, pending: { added: added.map((s) => s.id), removed } };
+    const old = new Map(state.children.map((c) => [c.spec.id, c]));
+    const children = specs.map((s): Child => {
+      const c = old.get(s.id);
+      return c ? { ...c, spec: s } : { spec: s, pid: undefined, extra: [], restarts: 0 };
+    });
+    const kept = state.children.filter((c) => !byId.has(c.spec.id));
+    children.push(...kept);
+    const added = specs.filter((s) => !old.has(s.id)).map((s) => s.id);
+    return { ...state, module: next, flags, children, pending: { added, removed: kept.map((c) => c.spec.id) } };
   },
 
   hostedSetModule(current, module) {
