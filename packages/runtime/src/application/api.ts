@@ -104,7 +104,17 @@ export async function setConfig(ctx: ProcessContext, config: Record<string, Reco
  * its vsn, env defaults and callback module, with its sys.config entry; a running app's configChange hears what changed.
  */
 export async function update(ctx: ProcessContext, resource: AppResource, config?: Record<string, unknown>): Promise<{ changed: Record<string, unknown>; added: Record<string, unknown>; removed: string[] }> {
-  return (await ask(ctx, { op: 'update', resource, config })) as { changed: Record<string, unknown>; added: Record<string, unknown>; removed: string[] };
+  const { running, ...diff } = (await ask(ctx, { op: 'update', resource, config })) as { changed: Record<string, unknown>; added: Record<string, unknown>; removed: string[]; running: boolean };
+  const mod = typeof resource.mod === 'object' ? resource.mod : undefined;
+  if (running && mod?.configChange && (Object.keys(diff.changed).length || Object.keys(diff.added).length || diff.removed.length)) {
+    // In the caller's process, as OTP's config_change: the controller serves on whatever the callback does.
+    try {
+      await mod.configChange(diff.changed, diff.added, diff.removed);
+    } catch (error) {
+      throw new ApplicationError('configChangeFailed', resource.name, `configChange of application '${resource.name}' failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    }
+  }
+  return diff;
 }
 
 /** An application's setting, or `fallback` when it has none. */

@@ -152,8 +152,9 @@ async function handle(state: State, req: ControllerRequest): Promise<unknown> {
   }
 }
 
-// OTP's change_application_data plus config_change: a release upgrade replaces a loaded (maybe
-// running) application's resource and sys.config; the new callback module hears what changed.
+// OTP's change_application_data: a release upgrade replaces a loaded (maybe running) application's resource and
+// sys.config. Answers what changed and whether the application runs: the caller runs its configChange (as OTP's
+// config_change runs in the release handler), so a callback that throws or hangs cannot take the controller with it.
 async function updateApp(state: State, resource: AppResource, config: Record<string, unknown> | undefined): Promise<unknown> {
   const r = validateResource(resource);
   if (!state.loaded.has(r.name)) throw new ApplicationError('notLoaded', r.name, `application '${r.name}' is not loaded: load it first (application.load)`);
@@ -173,10 +174,7 @@ async function updateApp(state: State, resource: AppResource, config: Record<str
   const mod = typeof r.mod === 'object' ? r.mod : undefined;
   const master = state.started.get(r.name)?.master;
   if (mod !== undefined && master) state.ctx.send(master, new NewCallbackModule(mod));
-  if (state.started.has(r.name) && mod?.configChange && (Object.keys(changed).length || Object.keys(added).length || removed.length)) {
-    await mod.configChange(changed, added, removed);
-  }
-  return { changed, added, removed };
+  return { changed, added, removed, running: state.started.has(r.name) };
 }
 
 async function startApp(state: State, app: string, type: StartType, from: From): Promise<void | typeof PENDING> {
