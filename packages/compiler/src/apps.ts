@@ -9,7 +9,7 @@ export interface AppSource {
   name: string;
   vsn: string;
   description?: string;
-  otp: { mod?: string; applications?: string[]; registered?: string[]; env?: Record<string, unknown> };
+  otp: { mod?: string; applications?: string[]; registered?: string[]; env?: Record<string, unknown>; startPhases?: Array<{ phase: string; args?: unknown }>; modArgs?: unknown };
 }
 
 /** The application name of a package: its name without scope, dashes as underscores. */

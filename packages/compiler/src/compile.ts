@@ -128,6 +128,9 @@ function resourceOf(app: AppSource, modules: Record<string, string>): AppFile {
     applications: app.otp.applications ?? [],
     registered: app.otp.registered ?? [],
     env: app.otp.env ?? {},
+    // What the application master hands the callback module: start's args and the phases run after it.
+    ...(app.otp.modArgs !== undefined ? { modArgs: app.otp.modArgs } : {}),
+    ...(app.otp.startPhases !== undefined ? { startPhases: app.otp.startPhases } : {}),
     modules,
   };
 }

@@ -152,3 +152,31 @@ test('exports whose first parameter is ctx are listed for rpc, in the dev and th
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test("an application's startPhases and modArgs in package.json reach the compiled app.json, and a start from it (a release, the shell) runs the phases with the args", async () => {
+  const root = copyShop();
+  const node = createNode();
+  try {
+    const pkgFile = join(root, 'package.json');
+    const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { otp: Record<string, unknown> };
+    pkg.otp.startPhases = [{ phase: 'warm', args: 100 }, { phase: 'open' }];
+    pkg.otp.modArgs = { region: 'eu' };
+    writeFileSync(pkgFile, JSON.stringify(pkg));
+    const appFile = join(root, 'src', 'shop_app.ts');
+    writeFileSync(appFile, editsOrFail(readFileSync(appFile, 'utf8'), [
+      ['start: (_type, _args, ctx) =>', "startPhase: (phase, _type, args) => void ((globalThis as any).shopPhases ??= []).push([phase, args]),\n  start: (_type, args, ctx) => void ((globalThis as any).shopPhases ??= []).push(['start', args]) ??"],
+    ]));
+    const [built] = await compile({ root });
+    const app = JSON.parse(readFileSync(join(built!.dir, 'app.json'), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual([app.startPhases, app.modArgs], [pkg.otp.startPhases, pkg.otp.modArgs]);
+    (globalThis as { shopPhases?: unknown[] }).shopPhases = [];
+    await node.run(async (ctx) => {
+      await application.load(ctx, await loadBuiltApplication(codeServerOf(node), built!.dir));
+      await application.start(ctx, 'shop');
+    });
+    assert.deepEqual((globalThis as { shopPhases?: unknown[] }).shopPhases, [['start', { region: 'eu' }], ['warm', 100], ['open', undefined]]);
+  } finally {
+    node.shutdown();
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -13,6 +13,10 @@ export interface AppFile {
   applications: string[];
   registered: string[];
   env: Record<string, unknown>;
+  /** The args the callback module's start gets (package.json's otp.modArgs). */
+  modArgs?: unknown;
+  /** The start phases run after start (package.json's otp.startPhases). */
+  startPhases?: Array<{ phase: string; args?: unknown }>;
   /** Module name → its compiled file, relative to the app folder. */
   modules: Record<string, string>;
 }
@@ -66,5 +70,13 @@ export async function loadBuiltApplication(code: CodeServer, dir: string): Promi
       throw new CodeError('notLoaded', app.mod, `module ${app.mod} (otp.mod of ${app.name}) exports no application module with start(): export default { start(type, args, ctx) { ... } }`);
     }
   }
-  return { name: app.name, vsn: app.vsn, description: app.description, mod, applications: app.applications, registered: app.registered, env: app.env, dir };
+  return { ...resourceFields(app), mod, dir };
+}
+
+/** The fields of an application's resource its compiled app.json gives (all but its callback module and folder). */
+export function resourceFields(app: AppFile): Omit<AppResource, 'mod' | 'dir'> {
+  const fields: Omit<AppResource, 'mod' | 'dir'> = { name: app.name, vsn: app.vsn, description: app.description, applications: app.applications, registered: app.registered, env: app.env };
+  if (app.modArgs !== undefined) fields.modArgs = app.modArgs;
+  if (app.startPhases !== undefined) fields.startPhases = app.startPhases;
+  return fields;
 }

@@ -7,7 +7,7 @@ import * as supervisor from '../supervisor/api.js';
 import type { AppResource, ApplicationModule } from '../application/types.js';
 import { CodeError, codeServerOf, type CodeServer } from '../code/server.js';
 import { evaluateTogether } from '../code/batch.js';
-import { loadBuiltApplication, readBuiltModules, type AppFile } from '../code/app-loader.js';
+import { loadBuiltApplication, readBuiltModules, resourceFields, type AppFile } from '../code/app-loader.js';
 import type { ModuleSource, ModuleVersion } from '../code/module.js';
 import { upgradeKeepingStates, UpgradeError } from '../code/upgrade.js';
 import { hasVersion, readReleases, readVersion, ReleaseBusyError, withReleasesLock, writeReleases, type VersionFiles } from './files.js';
@@ -129,7 +129,7 @@ async function resourceOf(code: CodeServer, root: string, name: string, vsn: str
   const { app } = await readBuiltModules(join(root, 'lib', `${name}-${vsn}`));
   const table = app.mod ? code.exportsOf(app.mod) : undefined;
   const mod = (table?.default ?? (table && Object.values(table).find((v) => typeof (v as ApplicationModule)?.start === 'function'))) as ApplicationModule | undefined;
-  return { name: app.name, vsn: app.vsn, description: app.description, mod, applications: app.applications, registered: app.registered, env: app.env, dir: join(root, 'lib', `${name}-${vsn}`) };
+  return { ...resourceFields(app), mod, dir: join(root, 'lib', `${name}-${vsn}`) };
 }
 
 // Step 4, the applications: every application's resource and sys.config (changed ones hear of it through
