@@ -200,7 +200,19 @@ async function versions(): Promise<number> {
   return 0;
 }
 
+// A version typed with a leading v or spaces ('v0.2.0', ' 0.2.0') that names none of this root's while the bare one
+// does: refused naming the command meant, rather than 'not found' with advice to copy a tarball that is there.
+async function checkVersionWord(what: string, verb: string): Promise<void> {
+  const bare = what.trim().replace(/^v(?=\d)/i, '');
+  if (bare === what || existsSync(what)) return;
+  const { name, releases } = await readReleases(root);
+  const known = (v: string) => releases.some((r) => r.vsn === v) || [join(root, 'releases', `${name}-${v}.tar.gz`), join(root, `${name}-${v}.tar.gz`)].some((f) => existsSync(f));
+  if (known(what) || !known(bare)) return;
+  throw new ScriptError(`${JSON.stringify(what)} is not a version of ${name}: did you mean ${bare}? Run bin/${name} ${verb} ${bare}`, 2);
+}
+
 async function unpackCommand(what: string): Promise<number> {
+  await checkVersionWord(what, 'unpack');
   const vsn = await unpackIfNeeded(what);
   process.stdout.write(`unpacked ${vsn}: install it with upgrade ${vsn}\n`);
   return 0;
@@ -246,6 +258,7 @@ function nodeDied(t: { name: string; node: string; vsn: string }, osPid: number,
 
 async function installCommand(what: string, probeMs: number | undefined, verb: 'upgrade' | 'downgrade'): Promise<number> {
   if (probeMs !== undefined && !(Number.isInteger(probeMs) && probeMs >= 0)) throw new ScriptError(`--probe-ms needs a whole number of milliseconds, e.g. ${verb} ${what} --probe-ms 5000`, 2);
+  await checkVersionWord(what, verb);
   const vsn = verb === 'upgrade' ? await unpackIfNeeded(what) : what;
   const env = await commandEnv(vsn, verb);
   const started = performance.now();

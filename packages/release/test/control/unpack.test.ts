@@ -174,3 +174,18 @@ test("an unpack that fails part way on the root's file system (a file where lib/
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test("a version typed with a leading v or spaces (v0.2.0, ' 0.2.0') is refused naming the version and the command meant, before anything is unpacked or installed", async () => {
+  const root = await rootWithTarball('0.2.0');
+  try {
+    for (const [verb, typed, bare] of [['unpack', 'v0.2.0', '0.2.0'], ['upgrade', ' 0.2.0', '0.2.0'], ['downgrade', 'v0.1.0 ', '0.1.0']] as const) {
+      const r = await script(root, verb, typed);
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stderr, `fx: ${JSON.stringify(typed)} is not a version of fx: did you mean ${bare}? Run bin/fx ${verb} ${bare}\n`);
+    }
+    assert.equal(existsSync(join(root, 'releases', '0.2.0')), false, 'nothing was unpacked');
+    assert.deepEqual(listed(root), ['0.1.0 permanent']);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
