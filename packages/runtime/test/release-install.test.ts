@@ -2,7 +2,7 @@
 // operator's mistakes and a failing file system do to it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { application, genServer } from '../src/index.ts';
 import { readReleases } from '../src/release/files.ts';
@@ -156,6 +156,35 @@ export const srv = {
     assert.equal(state.files.release.vsn, '2');
     assert.equal(state.node.processInfo(worker) !== undefined, true, 'a refused downgrade killed the worker still running fx/aux');
     assert.equal(await state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'get')), 2);
+  });
+});
+
+test('an upgrade that removed a module and is rolled back (or a downgrade that brings the module back) puts that very version back: the processes still running it live on', async () => {
+  // As above: 1 has fx/aux, whose loop a worker runs; 2 removes it, and 2's codeChange makes RELEASES.json unwritable
+  // (a disk filling up during the upgrade), so the upgrade is rolled back after its swap.
+  const aux = `export async function loop(ctx: any) { for (;;) await ctx.receive(); }`;
+  const server = (v: number) => `
+import { ok, reply } from '@otp-ts/runtime';
+${v === 1 ? "import { loop } from './aux';" : ''}
+export const srv = {
+  name: 'srv',
+  init: (_a: unknown, ctx: any) => { ${v === 1 ? "if (!ctx.whereis('fx_aux')) ctx.register('fx_aux', ctx.spawn(loop));" : ''} return ok({ v: ${v} }); },
+  handleCall: (_r: unknown, _f: unknown, s: any) => reply(s.v, s),
+  codeChange: (o: unknown, s: any) => { ${v === 2 ? "if ((globalThis as any).fxBlock && typeof o !== 'object') require('node:fs').mkdirSync((globalThis as any).fxBlock, { recursive: true });" : ''} return { v: typeof o === 'object' ? 1 : ${v} }; },
+};`;
+  await withRelease([{ vsn: '1', modules: { 'fx/app': APP, 'fx/aux': aux, 'fx/srv': server(1) } }], async (state, handler, root) => {
+    addVersion2(root, { vsn: '2', modules: { 'fx/app': APP, 'fx/srv': server(2) } }, [], ['fx/aux']);
+    const worker = state.node.whereis('fx_aux')!;
+    const block = ((globalThis as { fxBlock?: string }).fxBlock = join(root, 'releases', 'RELEASES.json.tmp'));
+    const error = installError(await (handler.install as Install)('2', { probeMs: 0 }).then(() => assert.fail('the install succeeded'), (e: unknown) => e));
+    assert.match(error.message, /^upgrade to 2 rolled back, 1 still runs: 2 could not be made permanent/);
+    assert.ok(state.node.processInfo(worker), 'the rollback killed the worker running fx/aux, which the upgrade had removed');
+    rmSync(block, { recursive: true });
+    (globalThis as { fxBlock?: string }).fxBlock = undefined;
+    await (handler.install as Install)('2', { probeMs: 0 });
+    await (handler.install as Install)('1', { probeMs: 0 });
+    assert.ok(state.node.processInfo(worker), 'the downgrade killed the worker running fx/aux, which it brings back');
+    assert.equal(await state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'get')), 1);
   });
 });
 

@@ -29,7 +29,8 @@ export interface UpgradeOptions {
   downgrade?: boolean;
   /**
    * Modules the upgrade adds (a release's new modules, or ones a downgrade brings back): evaluated with the changed
-   * ones, which may import them, and made current in the same turn as those, purging any old version they replace.
+   * ones, which may import them, and made current in the same turn as those, purging any old version they replace
+   * (unless it is the very code added: that version, which a delete left old, becomes current again).
    */
   added?: ModuleSource[];
 }
@@ -430,10 +431,21 @@ function takeStill(participants: Participant[]): void {
   }
 }
 
+// Whether `v` brings back the very version a delete left old (a rollback or a downgrade adding back a module an
+// upgrade removed): that version becomes current again, and the processes still running it live on.
+function revives(v: ModuleVersion, before: { current: ModuleVersion | null; old: ModuleVersion | null }): boolean {
+  return before.current === null && before.old !== null && before.old.vsn === v.vsn;
+}
+
 // Installs every new version, purging the processes still running the old one it replaces; how many were purged.
-function installAll(code: CodeServer, versions: readonly ModuleVersion[], purging: ReadonlyMap<string, ProcessImpl[]>): number {
+function installAll(code: CodeServer, versions: readonly ModuleVersion[], purging: ReadonlyMap<string, ProcessImpl[]>, previous: ReadonlyMap<string, { current: ModuleVersion | null; old: ModuleVersion | null }>): number {
   let purged = 0;
   for (const v of versions) {
+    const before = previous.get(v.module)!;
+    if (revives(v, before)) {
+      code.restore(v.module, before.old, null);
+      continue;
+    }
     const victims = purging.get(v.module)!;
     purged += victims.length;
     code.install(v, victims);
@@ -457,7 +469,7 @@ export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer
   const previous = new Map(loaded.map((v) => [v.module, code.record(v.module)]));
   // The processes still running the versions the install purges, found before anything is suspended: two
   // passes over the node's processes a module fewer in the suspended window.
-  const purging = new Map(loaded.map((v) => [v.module, previous.get(v.module)!.old ? code.processesRunning(previous.get(v.module)!.old!) : []]));
+  const purging = new Map(loaded.map((v) => [v.module, previous.get(v.module)!.old && !revives(v, previous.get(v.module)!) ? code.processesRunning(previous.get(v.module)!.old!) : []]));
   if (rehearse) {
     const refused = rehearseCopies(code, participants);
     if (refused) throw refused;
@@ -474,7 +486,7 @@ export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer
       failure = protectAll(code, participants);
     }
     if (!failure) {
-      purged = installAll(code, loaded, purging);
+      purged = installAll(code, loaded, purging, previous);
       const byModule = moduleChanges(versions, previous, options);
       failure = await migrate(ctx, changes, byModule, options, participants, timeoutMs);
     }
