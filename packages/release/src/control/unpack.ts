@@ -47,6 +47,14 @@ function keptInstalled(root: string, vsn: string, status: string, digest: string
   return vsn;
 }
 
+// Errors of a file system that cannot take what is written to it (full, over quota or file size limit, read-only, denied).
+const WRITE_FAILURES = new Set(['ENOSPC', 'EDQUOT', 'EFBIG', 'EROFS', 'EACCES', 'EPERM', 'EIO', 'EMFILE', 'ENFILE']);
+
+// The tarball's files could not be written under the root (see WRITE_FAILURES): the work failed, not the input.
+function notWritten(tarball: string, root: string, error: unknown): UnpackFailed {
+  return new UnpackFailed(`unpacking ${tarball} failed: its files could not be written under ${root} (${(error as Error).message}), and nothing of it stays: free space (or fix the folder's permissions) and run it again`, { cause: error });
+}
+
 /** Unpacking failed part way on the root's side (a full disk, a file where a folder goes), its moves undone: the work failed, not the input. */
 export class UnpackFailed extends Error {
   override name = 'UnpackFailed';
@@ -153,12 +161,18 @@ export async function unpack(root: string, what: string): Promise<string> {
     if (recorded === undefined || recorded.sha256 === digest) return what;
   }
   const staging = join(root, `.unpack-${process.pid}`);
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
+  try {
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(staging, { recursive: true });
+  } catch (error) {
+    throw notWritten(tarball, root, error);
+  }
   try {
     try {
       await extract({ file: tarball, cwd: staging, strict: true });
     } catch (error) {
+      // The tarball was read (its digest taken): an error of the file system writing it out is the root's, not the tarball's.
+      if (WRITE_FAILURES.has((error as NodeJS.ErrnoException).code ?? '')) throw notWritten(tarball, root, error);
       throw new UnpackError(`${tarball} is not a readable release tarball (${(error as Error).message}): rebuild it with otp release --tar`, { cause: error });
     }
     const release = checkStaged(staging, tarball, releases.name);

@@ -133,8 +133,15 @@ test('another build of a version installed from a tarball is refused, by path or
 
 // Runs the start script's program (from its sources) on `root`: its exit code, stderr and stdout.
 function script(root: string, ...args: string[]): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  return scriptLimited(root, undefined, ...args);
+}
+
+// `script`, under `ulimit -f fileLimitKb` when given: no file it writes may grow past it (a full disk's EFBIG, for any user).
+function scriptLimited(root: string, fileLimitKb: number | undefined, ...args: string[]): Promise<{ code: number | null; stderr: string; stdout: string }> {
   const repo = join(import.meta.dirname, '..', '..', '..', '..');
-  const child = spawn(process.execPath, ['--import', join(repo, 'scripts', 'register-ts.mjs'), join(repo, 'packages', 'release', 'src', 'control', 'main.ts'), ...args], { env: { ...process.env, OTP_RELEASE_ROOT: root }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const argv = [process.execPath, '--import', join(repo, 'scripts', 'register-ts.mjs'), join(repo, 'packages', 'release', 'src', 'control', 'main.ts'), ...args];
+  const [file, rest] = fileLimitKb === undefined ? [argv[0]!, argv.slice(1)] : ['sh', ['-c', `ulimit -f ${fileLimitKb}; exec "$@"`, 'sh', ...argv]];
+  const child = spawn(file, rest, { env: { ...process.env, OTP_RELEASE_ROOT: root }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -187,5 +194,29 @@ test("a version typed with a leading v or spaces (v0.2.0, ' 0.2.0') is refused n
     assert.deepEqual(listed(root), ['0.1.0 permanent']);
   } finally {
     rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('an unpack whose files the file system cannot take (a full disk: EFBIG under a file size limit) exits 1 saying so, not that the tarball is unreadable, and leaves nothing', async () => {
+  const root = await rootWithTarball('0.2.0');
+  const build = mkdtempSync(join(tmpdir(), 'otp-unpack-build-'));
+  try {
+    writeVersion(build, '0.2.0', '0.2.0');
+    mkdirSync(join(build, 'lib', 'fx-0.2.0', 'priv'));
+    writeFileSync(join(build, 'lib', 'fx-0.2.0', 'priv', 'data.bin'), Buffer.alloc(512 * 1024, 7));
+    const big = join(build, 'fx-0.2.0.tar.gz');
+    await create({ file: big, cwd: build, gzip: true, portable: true }, ['lib', 'releases']);
+    const releasesBefore = readFileSync(join(root, 'releases', 'RELEASES.json'), 'utf8');
+    const full = await scriptLimited(root, 256, 'unpack', big);
+    assert.equal(full.code, 1, full.stderr);
+    assert.match(full.stderr, /^fx: unpacking .*fx-0\.2\.0\.tar\.gz failed: its files could not be written under .* \(EFBIG: file too large, write\), and nothing of it stays: free space \(or fix the folder's permissions\) and run it again\n$/);
+    assert.equal(readFileSync(join(root, 'releases', 'RELEASES.json'), 'utf8'), releasesBefore);
+    assert.deepEqual(readdirSync(root).sort(), ['lib', 'releases']);
+    assert.equal(existsSync(join(root, 'lib', 'fx-0.2.0')), false);
+    const room = await script(root, 'unpack', big);
+    assert.equal(room.code, 0, room.stderr);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+    rmSync(build, { recursive: true, force: true });
   }
 });
