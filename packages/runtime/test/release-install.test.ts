@@ -219,3 +219,19 @@ test("an upgrade whose application's configChange throws is rolled back with the
     assert.deepEqual(await state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'get')), { n: 1, v: 1 }, 'the server serves on 1, its count kept');
   });
 });
+
+test("an install evaluates each module it adds or changes once: a top level's side effect (a timer, a handler) is not left behind by a second, discarded evaluation", async () => {
+  const counted = (name: string, body: string) => `(((globalThis as any).fxEvaluated ??= {})['${name}'] ??= 0, (globalThis as any).fxEvaluated['${name}']++);\n${body}`;
+  const extra = counted('extra', 'export function limit() { return 50; }');
+  const server = (v: number) => counted(`srv${v}`, `
+import { ok, reply } from '@otp-ts/runtime';
+${v === 2 ? "import { limit } from './extra';" : 'const limit = () => 1;'}
+export const srv = { name: 'srv', init: () => ok({}), handleCall: (_r: unknown, _f: unknown, s: any) => reply(limit(), s), codeChange: (_o: unknown, s: any) => s };`);
+  await withRelease([{ vsn: '1', modules: { 'fx/app': APP, 'fx/srv': server(1) } }], async (state, handler, root) => {
+    addVersion2(root, { vsn: '2', modules: { 'fx/app': APP, 'fx/extra': extra, 'fx/srv': server(2) } }, ['fx/extra'], []);
+    const evaluated = ((globalThis as { fxEvaluated?: Record<string, number> }).fxEvaluated = {});
+    await (handler.install as Install)('2', { probeMs: 0 });
+    assert.equal(await state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'get')), 50);
+    assert.deepEqual(evaluated, { extra: 1, srv2: 1 });
+  });
+});

@@ -453,17 +453,23 @@ function installAll(code: CodeServer, versions: readonly ModuleVersion[], purgin
   return purged;
 }
 
+/** Internal: an upgrade's options, with the versions a check evaluated already (of `added`, then `sources`, in order). */
+export interface KeepingOptions extends UpgradeOptions {
+  /** Evaluated once, by the release handler's check: a module's top level (a timer, a handler it sets) runs once per install. */
+  evaluated?: readonly ModuleVersion[];
+}
+
 /**
  * Internal: `upgradeModules`, also giving (with `keep`) the state each migrated process had when it was suspended
  * (the one its codeChange migrated a copy of): the release handler's guard gives it back to a child restarted after a rollback.
  * `rehearse` (the release handler's default): copy the states once before suspending anything (rehearseCopies), which
  * shortens the suspension of a node's first upgrade at the cost of one more copy outside it.
  */
-export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer, sources: ModuleSource[], options: UpgradeOptions = {}, keep = true, rehearse = keep): Promise<{ report: UpgradeReport; before: Map<Pid, unknown> }> {
+export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer, sources: ModuleSource[], options: KeepingOptions = {}, keep = true, rehearse = keep): Promise<{ report: UpgradeReport; before: Map<Pid, unknown> }> {
   const timeoutMs = options.timeoutMs ?? 5000;
   const added = options.added ?? [];
   // The added modules first: `versions` are the changed ones, whose processes migrate; `loaded` all of them.
-  const loaded = await evaluateAll(code, [...added, ...sources]);
+  const loaded = options.evaluated ? [...options.evaluated] : await evaluateAll(code, [...added, ...sources]);
   const versions = loaded.slice(added.length);
   const { participants, changes } = affectedBy(code, versions, options);
   const previous = new Map(loaded.map((v) => [v.module, code.record(v.module)]));

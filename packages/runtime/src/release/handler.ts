@@ -101,7 +101,7 @@ async function modulesToLoad(root: string, change: Extract<AppChange, { kind: 'c
 }
 
 // The dry run: each changed module evaluates, and every process that will be migrated has a codeChange to run.
-async function check(code: CodeServer, sources: ModuleSource[], direction: 'up' | 'down'): Promise<void> {
+async function check(code: CodeServer, sources: ModuleSource[], direction: 'up' | 'down'): Promise<ModuleVersion[]> {
   let versions: ModuleVersion[];
   try {
     versions = await evaluateTogether(code, sources);
@@ -123,6 +123,7 @@ async function check(code: CodeServer, sources: ModuleSource[], direction: 'up' 
       }
     }
   }
+  return versions;
 }
 
 async function resourceOf(code: CodeServer, root: string, name: string, vsn: string): Promise<AppResource> {
@@ -277,9 +278,9 @@ async function planInstall(state: RunningRelease, vsn: string, options: InstallO
 // Check: the dry run, where nothing changes: the added modules are evaluated with the changed ones (which may import
 // them), none installed. Loading one here would purge the version an earlier upgrade removed, killing the processes
 // still running it, before the point of no return.
-async function checkInstall(code: CodeServer, plan: InstallPlan): Promise<void> {
+async function checkInstall(code: CodeServer, plan: InstallPlan): Promise<ModuleVersion[]> {
   try {
-    await check(code, [...plan.added, ...plan.changed], plan.direction);
+    return await check(code, [...plan.added, ...plan.changed], plan.direction);
   } catch (error) {
     throw error instanceof InstallError ? error : new InstallError('check', (error as Error).message);
   }
@@ -288,7 +289,7 @@ async function checkInstall(code: CodeServer, plan: InstallPlan): Promise<void> 
 // Swap, the point of no return: the code and the states move together, or not at all. A guarded install
 // holds escalations first and keeps the states the upgrade migrated (of the processes a supervisor restarts,
 // found beforehand) for a rollback; a rollback (not guarded) runs under the guard of the install it undoes.
-async function swap(ctx: ProcessContext, code: CodeServer, plan: InstallPlan, vsn: string, guarded: boolean): Promise<Swapped> {
+async function swap(ctx: ProcessContext, code: CodeServer, plan: InstallPlan, evaluated: readonly ModuleVersion[], vsn: string, guarded: boolean): Promise<Swapped> {
   const { changes, changed, direction } = plan;
   const snapshot = guarded ? await snapshotTargets(ctx, code, changed.map((s) => s.name)) : undefined;
   const guard = guarded ? new UpgradeGuard(ctx) : undefined;
@@ -296,7 +297,7 @@ async function swap(ctx: ProcessContext, code: CodeServer, plan: InstallPlan, vs
   for (const c of changes) for (const m of c.changed) perModule[m.module] = { oldVsn: direction === 'up' ? c.from : { down: c.to }, extra: c.extra };
   let upgrade;
   try {
-    upgrade = await upgradeKeepingStates(ctx, code, changed, { perModule, downgrade: direction === 'down', added: plan.added });
+    upgrade = await upgradeKeepingStates(ctx, code, changed, { perModule, downgrade: direction === 'down', added: plan.added, evaluated });
   } catch (error) {
     await guard?.resume([]);
     if (error instanceof UpgradeError) throw new InstallError(error.stage, `${verbOf(direction)} to ${vsn} rolled back, ${plan.running.release.vsn} still runs: ${error.message}`, error.module, error.pid);
@@ -349,8 +350,8 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
   const attempt = state.attempt?.to === vsn ? state.attempt : undefined;
   if (attempt) attempt.modules = { changed: plan.changed.map((s) => s.name), added: plan.added.map((s) => s.name), removed: plan.changes.flatMap((c) => c.removed) };
   if (options.probe !== false) await checkWritable(state.root);
-  await checkInstall(code, plan);
-  const swapped = await swap(ctx, code, plan, vsn, options.probe !== false);
+  const evaluated = await checkInstall(code, plan);
+  const swapped = await swap(ctx, code, plan, evaluated, vsn, options.probe !== false);
   if (attempt) Object.assign(attempt, { processes: swapped.processes.length, suspendedMs: swapped.suspendedMs });
   const report = await applyAndProbe(ctx, state, plan, swapped, vsn, options);
   const from = plan.running.release.vsn;
