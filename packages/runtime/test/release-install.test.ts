@@ -203,22 +203,29 @@ export const srv = { name: 'srv', init: () => ok({}), handleCall: (_r: unknown, 
   });
 });
 
-test("an upgrade whose application's configChange throws is rolled back with the reason, and the application controller and the applications run on", async () => {
-  const app2 = APP.replace('export default { start:', "export default { configChange: () => { throw new Error('no port 2 here'); }, start:");
-  assert.notEqual(app2, APP, 'the edit applied');
-  await withRelease([version(1), { vsn: '2', modules: { 'fx/app': app2, 'fx/srv': srv(2) }, changed: ['fx/app', 'fx/srv'] }], async (state, handler, root) => {
-    // 2 changes the application's env, which its configChange hears.
-    const resource = join(root, 'lib', 'fx-2', 'app.json');
-    writeFileSync(resource, JSON.stringify({ ...(JSON.parse(readFileSync(resource, 'utf8')) as object), env: { port: 2 } }));
-    assert.equal(await state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'bump')), 1);
-    const error = installError(await (handler.install as Install)('2', { probeMs: 0 }).then(() => assert.fail('the install succeeded'), (e: unknown) => e));
-    assert.match(error.message, /^upgrade to 2 rolled back, 1 still runs: configChange of application 'fx' failed: no port 2 here$/);
-    assert.equal(state.files.release.vsn, '1');
-    assert.deepEqual((await state.node.run((ctx) => application.whichApplications(ctx))).map((a) => `${a.name} ${a.vsn}`), ['fx 1'], 'the controller answers, fx runs at 1');
-    assert.equal(await state.node.run(async (ctx) => application.getEnv(ctx, 'fx', 'port')), undefined, "1's env is back");
-    assert.deepEqual(await state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'get')), { n: 1, v: 1 }, 'the server serves on 1, its count kept');
+// A configChange that throws, or whose promise never settles (which held the release handler and its upgrade guard for good).
+for (const [how, body, reason] of [
+  ['throws', "{ throw new Error('no port 2 here'); }", 'no port 2 here'],
+  ['never returns', 'new Promise(() => {})', 'it did not return within 5000 ms'],
+] as const) {
+  test(`an upgrade whose application's configChange ${how} is rolled back with the reason, and the application controller and the applications run on`, async () => {
+    const app2 = APP.replace('export default { start:', `export default { configChange: () => ${body}, start:`);
+    assert.notEqual(app2, APP, 'the edit applied');
+    await withRelease([version(1), { vsn: '2', modules: { 'fx/app': app2, 'fx/srv': srv(2) }, changed: ['fx/app', 'fx/srv'] }], async (state, handler, root) => {
+      // 2 changes the application's env, which its configChange hears.
+      const resource = join(root, 'lib', 'fx-2', 'app.json');
+      writeFileSync(resource, JSON.stringify({ ...(JSON.parse(readFileSync(resource, 'utf8')) as object), env: { port: 2 } }));
+      assert.equal(await state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'bump')), 1);
+      const error = installError(await (handler.install as Install)('2', { probeMs: 0 }).then(() => assert.fail('the install succeeded'), (e: unknown) => e));
+      assert.equal(error.message, `upgrade to 2 rolled back, 1 still runs: configChange of application 'fx' failed: ${reason}`);
+      assert.equal(state.files.release.vsn, '1');
+      assert.deepEqual((await state.node.run((ctx) => application.whichApplications(ctx))).map((a) => `${a.name} ${a.vsn}`), ['fx 1'], 'the controller answers, fx runs at 1');
+      assert.equal(await state.node.run(async (ctx) => application.getEnv(ctx, 'fx', 'port')), undefined, "1's env is back");
+      assert.deepEqual(await state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'get')), { n: 1, v: 1 }, 'the server serves on 1, its count kept');
+      assert.equal((await (handler.versions as () => Promise<{ lastUpgrade?: { outcome: string } }>)()).lastUpgrade?.outcome, 'rolled back', 'the handler recorded the rollback');
+    });
   });
-});
+}
 
 test("an install evaluates each module it adds or changes once: a top level's side effect (a timer, a handler) is not left behind by a second, discarded evaluation", async () => {
   const counted = (name: string, body: string) => `(((globalThis as any).fxEvaluated ??= {})['${name}'] ??= 0, (globalThis as any).fxEvaluated['${name}']++);\n${body}`;

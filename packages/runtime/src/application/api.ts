@@ -99,19 +99,30 @@ export async function setConfig(ctx: ProcessContext, config: Record<string, Reco
   await ask(ctx, { op: 'config', config });
 }
 
+/** How long `update` waits for a configChange (as long as an upgrade waits for a codeChange). */
+const CONFIG_CHANGE_MS = 5000;
+
 /**
  * Replaces a loaded application's resource during a release upgrade (OTP's change_application_data):
- * its vsn, env defaults and callback module, with its sys.config entry; a running app's configChange hears what changed.
+ * its vsn, env defaults and callback module, with its sys.config entry; a running app's configChange hears what
+ * changed, and one that throws or does not return within `timeoutMs` rejects with `configChangeFailed`.
  */
-export async function update(ctx: ProcessContext, resource: AppResource, config?: Record<string, unknown>): Promise<{ changed: Record<string, unknown>; added: Record<string, unknown>; removed: string[] }> {
+export async function update(ctx: ProcessContext, resource: AppResource, config?: Record<string, unknown>, timeoutMs = CONFIG_CHANGE_MS): Promise<{ changed: Record<string, unknown>; added: Record<string, unknown>; removed: string[] }> {
   const { running, ...diff } = (await ask(ctx, { op: 'update', resource, config })) as { changed: Record<string, unknown>; added: Record<string, unknown>; removed: string[]; running: boolean };
   const mod = typeof resource.mod === 'object' ? resource.mod : undefined;
   if (running && mod?.configChange && (Object.keys(diff.changed).length || Object.keys(diff.added).length || diff.removed.length)) {
     // In the caller's process, as OTP's config_change: the controller serves on whatever the callback does.
+    // A promise that never settles would hold the caller (the release handler) and its upgrade for good.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`it did not return within ${timeoutMs} ms`)), timeoutMs);
+    });
     try {
-      await mod.configChange(diff.changed, diff.added, diff.removed);
+      await Promise.race([Promise.resolve().then(() => mod.configChange!(diff.changed, diff.added, diff.removed)), late]);
     } catch (error) {
       throw new ApplicationError('configChangeFailed', resource.name, `configChange of application '${resource.name}' failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
     }
   }
   return diff;
