@@ -3,9 +3,9 @@
 // prepStop or stop that crashes is reported without stopping the stop.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { application, supervisor, ApplicationError, type AppResource, type StartType } from '@otp-ts/runtime';
+import { application, supervisor, ApplicationError, TIMEOUT, type AppResource, type StartType } from '@otp-ts/runtime';
 import { quietLogs, withNode } from './helpers.ts';
-import { topOf } from './app-fixtures.ts';
+import { isNodeStop, startControllerReporting, topOf } from './app-fixtures.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 
 // An application whose start state is 'started'; its prepStop and stop write to `log`, and throw when asked to.
@@ -71,5 +71,29 @@ test('application_SUITE: a start type other than temporary, transient or permane
       assert.deepEqual(await application.whichApplications(ctx), []);
     });
     assert.deepEqual(log, [], 'no start ran');
+  });
+});
+
+test('application_SUITE: a callback module that cannot be loaded fails the start (startFailed naming it); the controller and the running applications go on, and a permanent one stops the node', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    const log: string[] = [];
+    await node.run(async (ctx) => {
+      await startControllerReporting(node, ctx);
+      const controller = ctx.whereis('application_controller');
+      await application.load(ctx, logged('am4_bystander', log));
+      await application.start(ctx, 'am4_bystander');
+      await application.load(ctx, { name: 'am4_no_module', vsn: '1.0.0', mod: './am4/no/such/module.js' });
+      const unloadable = (e: unknown): boolean => e instanceof ApplicationError && e.code === 'startFailed' && /am4_no_module/.test(e.message) && /no\/such\/module/.test(e.message);
+      await assert.rejects(application.start(ctx, 'am4_no_module', 'temporary'), unloadable);
+      assert.equal(ctx.whereis('application_controller'), controller, 'the controller runs on');
+      assert.deepEqual((await application.whichApplications(ctx)).map((a) => a.name), ['am4_bystander']);
+      assert.equal(await ctx.receive(isNodeStop, 0), TIMEOUT, 'a temporary application only fails its start');
+      await assert.rejects(application.start(ctx, 'am4_no_module', 'permanent'), unloadable);
+      const stop = await ctx.receive(isNodeStop, 20_000);
+      assert.notEqual(stop, TIMEOUT, 'a permanent application that cannot start stops the node');
+      assert.deepEqual((stop as { nodeStop: { applicationStartFailure?: string } }).nodeStop.applicationStartFailure, 'am4_no_module');
+    });
+    assert.deepEqual(log, ['prepStop started', 'am4_bystander_worker down', 'stop prepared'], 'the node stop stopped the bystander in order');
   });
 });

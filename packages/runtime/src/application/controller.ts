@@ -195,7 +195,15 @@ async function startApp(state: State, app: string, type: StartType, from: From):
     state.started.set(app, { type, master: null });
     return;
   }
-  const mod = typeof r.mod === 'string' ? await (state.options.loader ?? defaultLoader)(r.mod, r) : r.mod;
+  let mod: ApplicationModule;
+  try {
+    mod = typeof r.mod === 'string' ? await (state.options.loader ?? defaultLoader)(r.mod, r) : r.mod;
+  } catch (error) {
+    // As OTP, where a callback module that cannot be loaded fails the start in the master (undef): the caller
+    // hears startFailed and the start type decides the rest; the controller and the other applications go on.
+    await startFailedFor(state, app, type, [from], new Error(`its callback module '${r.mod as string}' (otp.mod) cannot be loaded: ${error instanceof Error ? error.message : describeReason(error)}`, { cause: error }));
+    return PENDING;
+  }
   const controller = state.ctx.self();
   const master = state.ctx.spawnLink((child) =>
     runMaster(child, app, mod, r.modArgs, r.startPhases ?? [], controller, (ok, value) => child.send(controller, new MasterAck(app, child.self(), ok, value))),
@@ -219,7 +227,7 @@ async function masterAcked(state: State, ack: MasterAck): Promise<void> {
     for (const waiter of s.waiters) replyTo(waiter, done(undefined));
     return;
   }
-  await startFailedFor(state, ack.app, s, ack.value);
+  await startFailedFor(state, ack.app, s.type, s.waiters, ack.value);
 }
 
 // A master that died before acknowledging (killed from outside): its start failed.
@@ -227,7 +235,7 @@ async function masterExited(state: State, exit: Exit): Promise<void> {
   for (const [app, s] of state.starting) {
     if (s.master !== exit.from) continue;
     state.starting.delete(app);
-    await startFailedFor(state, app, s, exit.reason);
+    await startFailedFor(state, app, s.type, s.waiters, exit.reason);
     return;
   }
 }
@@ -235,13 +243,13 @@ async function masterExited(state: State, exit: Exit): Promise<void> {
 // As OTP's application_controller (handle_application_started): the callers hear why the start failed;
 // then a permanent application's failed start stops the node, and so does a transient one's unless its
 // start exited normal. A temporary one's is only reported.
-async function startFailedFor(state: State, app: string, s: Starting, error: unknown): Promise<void> {
+async function startFailedFor(state: State, app: string, type: StartType, waiters: readonly From[], error: unknown): Promise<void> {
   const failure = startFailed(app, error);
-  for (const waiter of s.waiters) replyTo(waiter, refuse(failure));
+  for (const waiter of waiters) replyTo(waiter, refuse(failure));
   const reason = failure.cause;
-  if (s.type === 'temporary' || (s.type === 'transient' && reason === 'normal')) return;
-  loggerOf(state.ctx.node).error({ kind: 'application', application: app, exited: reason, type: s.type }, { pid: state.ctx.self() });
-  await stopNode(state, app, { applicationStartFailure: app, reason }, `the node stops: ${s.type} application ${app} failed to start`);
+  if (type === 'temporary' || (type === 'transient' && reason === 'normal')) return;
+  loggerOf(state.ctx.node).error({ kind: 'application', application: app, exited: reason, type }, { pid: state.ctx.self() });
+  await stopNode(state, app, { applicationStartFailure: app, reason }, `the node stops: ${type} application ${app} failed to start`);
 }
 
 async function stopApp(state: State, app: string): Promise<void> {
