@@ -10,7 +10,7 @@ import {
   ok,
   reply,
   isDown,
-  type ApplicationError,
+  ApplicationError,
   type ApplicationModule,
   type AppResource,
   type GenServer,
@@ -97,6 +97,27 @@ test("update (a release upgrade): the new resource's version and env replace the
       assert.deepEqual(application.getAllEnv(ctx, 'shop'), { port: 7070, host: 'example.org', workers: 4 });
       assert.equal((await application.whichApplications(ctx))[0]!.vsn, '1.1.0');
       await assert.rejects(application.update(ctx, { name: 'nope', vsn: '1' }), /application 'nope' is not loaded/);
+    });
+  });
+});
+
+test('setConfig and update refuse configuration that is not { app: { key: value } } with badConfig naming it; the controller, the env and the applications stay as they were', async () => {
+  await withNode(async (node) => {
+    quiet(node);
+    await node.run(async (ctx) => {
+      const shop = makeApp('cfgbad', [], [], { env: { port: 8080 } });
+      await application.load(ctx, shop);
+      await application.start(ctx, 'cfgbad');
+      const controller = ctx.whereis('application_controller');
+      const badConfig = (what: RegExp) => (e: unknown) => e instanceof ApplicationError && e.code === 'badConfig' && what.test(e.message);
+      await assert.rejects(application.setConfig(ctx, null as never), badConfig(/application.setConfig needs an object of \{ app: \{ key: value \} \}, got null/));
+      await assert.rejects(application.setConfig(ctx, [{ port: 1 }] as never), badConfig(/got \[\{"port":1\}\]/));
+      await assert.rejects(application.setConfig(ctx, { cfgbad: null } as never), badConfig(/the settings of 'cfgbad' must be an object of key: value, got null/));
+      await assert.rejects(application.setConfig(ctx, { cfgbad: 'port=1' } as never), badConfig(/'cfgbad'.*got "port=1"/));
+      await assert.rejects(application.update(ctx, { ...shop, vsn: '1.1.0' }, [9090] as never), badConfig(/application.update: the settings of 'cfgbad'/));
+      assert.equal(ctx.whereis('application_controller'), controller, 'the controller runs on');
+      assert.deepEqual(application.getAllEnv(ctx, 'cfgbad'), { port: 8080 }, 'nothing was applied');
+      assert.deepEqual((await application.whichApplications(ctx)).map((a) => [a.name, a.vsn]), [['cfgbad', '1.0.0']]);
     });
   });
 });

@@ -8,7 +8,7 @@ import { loggerOf, isNormalExit } from '../logger.js';
 import { describeReason } from '../errors.js';
 import { envOf } from './env.js';
 import { AppExited, NewCallbackModule, runMaster, StopApp } from './master.js';
-import { validateResource } from './resource.js';
+import { validateConfig, validateResource, validateSettings } from './resource.js';
 import { escalationHeld } from '../supervisor/escalation.js';
 import { ApplicationError, checkStartType, type AppResource, type ApplicationModule, type ModuleLoader, type RunningApp, type StartType } from './types.js';
 
@@ -146,6 +146,7 @@ async function handle(state: State, req: ControllerRequest): Promise<unknown> {
     case 'update':
       return updateApp(state, req.resource, req.config);
     case 'config':
+      validateConfig(req.config, 'application.setConfig');
       env.overrides = req.config;
       for (const [app, values] of Object.entries(req.config)) if (state.loaded.has(app)) for (const [k, v] of Object.entries(values)) env.set(app, k, v);
       return undefined;
@@ -157,6 +158,7 @@ async function handle(state: State, req: ControllerRequest): Promise<unknown> {
 // config_change runs in the release handler), so a callback that throws or hangs cannot take the controller with it.
 async function updateApp(state: State, resource: AppResource, config: Record<string, unknown> | undefined): Promise<unknown> {
   const r = validateResource(resource);
+  if (config !== undefined) validateSettings(r.name, config, 'application.update');
   if (!state.loaded.has(r.name)) throw new ApplicationError('notLoaded', r.name, `application '${r.name}' is not loaded: load it first (application.load)`);
   const env = envOf(state.ctx.node);
   const before = env.all(r.name);

@@ -21,6 +21,23 @@ export function validateResource(r: AppResource, where = 'application resource')
   return r;
 }
 
+/** Checks one application's settings (a sys.config entry): an object of key: value; `where` names the call. */
+export function validateSettings(app: string, settings: unknown, where: string): Record<string, unknown> {
+  if (settings === null || typeof settings !== 'object' || Array.isArray(settings)) {
+    throw new ApplicationError('badConfig', app, `${where}: the settings of '${app}' must be an object of key: value, got ${JSON.stringify(settings) ?? String(settings)}`);
+  }
+  return settings as Record<string, unknown>;
+}
+
+/** Checks sys.config-style configuration, `{ app: { key: value } }`, naming what is wrong in it. */
+export function validateConfig(config: unknown, where: string): Record<string, Record<string, unknown>> {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    throw new ApplicationError('badConfig', '?', `${where} needs an object of { app: { key: value } }, got ${JSON.stringify(config) ?? String(config)}`);
+  }
+  for (const [app, settings] of Object.entries(config)) validateSettings(app, settings, where);
+  return config as Record<string, Record<string, unknown>>;
+}
+
 /** Reads an application resource from a package folder's package.json `otp` field. */
 export async function readResource(dir: string): Promise<AppResource> {
   const file = join(dir, 'package.json');

@@ -69,7 +69,7 @@ export interface RunningApp {
 export type ModuleLoader = (path: string, resource: AppResource) => Promise<ApplicationModule>;
 
 /** Codes of application errors. */
-export type ApplicationErrorCode = 'notLoaded' | 'alreadyLoaded' | 'alreadyStarted' | 'notStarted' | 'notStartedDependency' | 'badResource' | 'badStartType' | 'startFailed' | 'circular' | 'configChangeFailed';
+export type ApplicationErrorCode = 'notLoaded' | 'alreadyLoaded' | 'alreadyStarted' | 'notStarted' | 'notStartedDependency' | 'badResource' | 'badConfig' | 'badStartType' | 'startFailed' | 'circular' | 'configChangeFailed';
 
 /** A refused application request, with a code for programs and a sentence naming the application and the fix. */
 export class ApplicationError extends Error {
