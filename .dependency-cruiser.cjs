@@ -42,6 +42,13 @@ module.exports = {
       // A module importing its own namespace (the runtime's entry handing itself to loaded code) is no cycle.
       to: { circular: true, pathNot: '^packages/[^/]+/src/$1$', viaOnly: { dependencyTypesNot: ['type-only'] } },
     },
+    {
+      name: 'no-circular-across-folders',
+      comment: 'files of different folders know each other, even only by type: a cycle only types may close stays inside one folder (the process primitives, or one service)',
+      severity: 'error',
+      from: { path: '^(packages/[^/]+/src/[a-z/-]*?)[^/]+$' },
+      to: { circular: true, via: { pathNot: '^$1[^/]+$' } },
+    },
     ...upward,
     {
       name: 'runtime-entry-is-the-top',
