@@ -278,3 +278,28 @@ test('gen_event_SUITE: swap_sup_handler — the caller supervises the new handle
     });
   });
 });
+
+test('gen_event_SUITE: add_handler / swap_handler of something that is no handler (null, a number, an object without init) is refused with initFailed; the manager and its handlers go on, and a swap to one from handle_event removes only the swapping handler', async () => {
+  await withNode(async (node) => {
+    const logs = quietLogs(node);
+    const log: string[] = [];
+    await node.run(async (ctx) => {
+      const h = dummy(log);
+      const mgr = await genEvent.start(ctx);
+      await genEvent.addHandler(ctx, mgr, h, 'one');
+      const notHandler = (e: unknown): boolean => e instanceof GenEventError && e.code === 'initFailed' && /is not a gen_event handler: give an object with init and handleEvent/.test(e.message);
+      await assert.rejects(genEvent.addHandler(ctx, mgr, null as never, 'x'), notHandler);
+      await assert.rejects(genEvent.addSupHandler(ctx, mgr, 5 as never, 'x'), notHandler);
+      await assert.rejects(genEvent.addHandler(ctx, mgr, { handler: null, id: 1 } as never, 'x'), notHandler);
+      await assert.rejects(genEvent.addHandler(ctx, mgr, { handleEvent: () => genEvent.ok(null) } as never, 'x'), notHandler);
+      await assert.rejects(genEvent.swapHandler(ctx, mgr, [{ handler: h, id: 9 }, 'swap'], [null as never, 'x']), notHandler);
+      const swapper: GenEventHandler<null, Ev> = { name: 'swapper', init: () => genEvent.ok(null), handleEvent: (_e, s) => genEvent.swap('bye', s, 42 as never, 'x') };
+      await genEvent.addHandler(ctx, mgr, swapper, undefined);
+      await genEvent.syncNotify(ctx, mgr, 'e');
+      assert.deepEqual(await genEvent.whichHandlers(ctx, mgr), [h], 'the swapper is gone, the other handler stays');
+      assert.equal(await genEvent.call(ctx, mgr, h, 'still'), 'one: still');
+    });
+    assert.deepEqual(log, ['init one', 'one got e']);
+    assert.equal(logs.filter((e) => typeof e.message === 'object' && e.message.kind === 'handlerCrashed').length, 2, 'both failed swaps are reported');
+  });
+});

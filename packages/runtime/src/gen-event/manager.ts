@@ -14,7 +14,7 @@ import type { Acknowledge } from '../gen/start.js';
 import { formatValue, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
 import type { Status } from '../gen-server/types.js';
-import { HandlerExit, ManagerRequest, NotifyMessage, Refused, describeHandler, handlerOf, sameHandler } from './types.js';
+import { HandlerExit, ManagerRequest, NotifyMessage, Refused, describeHandler, handlerOf, notAHandler, sameHandler } from './types.js';
 import type { AnyHandler, CallResult, EventResult, HandlerId, InitResult, InstalledHandler, TerminateReason } from './types.js';
 
 /** Every result a handler callback may give, as a union on `type` (user code may return anything: see resultOf). */
@@ -68,7 +68,9 @@ export class Manager implements SysTarget {
   }
 
   format(entry: Entry, status: Status<unknown>): Status<unknown> {
-    return safeFormatStatus(entry.handler.formatStatus?.bind(entry.handler), status, 'state');
+    // The handler may be no object at all: a swap to a value that is no handler is reported with it.
+    const h = entry.handler as Partial<AnyHandler> | null | undefined;
+    return safeFormatStatus(h?.formatStatus?.bind(h), status, 'state');
   }
 
   /**
@@ -272,13 +274,16 @@ function report(mgr: Manager, entry: Entry, reason: unknown, lastIn: unknown): v
       state: status.state,
       reason: status.reason ?? reason,
     },
-    { pid: ctx.self(), module: entry.handler.name },
+    { pid: ctx.self(), module: (entry.handler as Partial<AnyHandler> | null | undefined)?.name },
   );
 }
 
 /** Installs a handler through its init; the caller places the entry. */
 async function install(mgr: Manager, id: HandlerId, args: unknown, supervisor: Pid | null): Promise<Entry | Refused> {
   if (mgr.find(id) !== undefined) return new Refused('alreadyExists');
+  // Refused, not run: calling into a value that is no handler would crash the manager and every handler in it.
+  const notHandler = notAHandler(id);
+  if (notHandler !== null) return new Refused('initFailed', new Error(notHandler));
   const handler = handlerOf(id);
   const out = await mgr.run(handler, 'init', () => handler.init(args, mgr.ctx));
   if (!out.ok) return new Refused('initFailed', out.error);

@@ -4,6 +4,7 @@ import type { ProcessContext } from '../types.js';
 import type { From } from '../gen/messages.js';
 import type { Awaitable, Status } from '../gen-server/types.js';
 import { describeReason } from '../errors.js';
+import { formatValue } from '../logger.js';
 import { termEquals } from '../terms.js';
 import { registerWireClass } from '../wire.js';
 
@@ -175,6 +176,13 @@ function isPair(id: unknown): id is { readonly handler: AnyHandler; readonly id:
 /** The handler object behind an id. */
 export function handlerOf(id: HandlerId): AnyHandler {
   return isPair(id) ? id.handler : id;
+}
+
+/** Why `id` names no handler object (a handler has init and handleEvent), as a sentence naming the fix; null when it does. */
+export function notAHandler(id: unknown): string | null {
+  const h = handlerOf(id as HandlerId) as Partial<AnyHandler> | null | undefined;
+  if (h !== null && typeof h === 'object' && typeof h.init === 'function' && typeof h.handleEvent === 'function') return null;
+  return `${formatValue(id, 100)} is not a gen_event handler: give an object with init and handleEvent, or { handler, id } of one`;
 }
 
 /** True when two ids name the same installed handler (same object, and equal ids for pairs). */
