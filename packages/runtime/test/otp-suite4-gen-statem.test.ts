@@ -2,7 +2,7 @@
 // the bare `postpone` and `hibernate` (OTP's action() type; `false` is a valid action that does nothing).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genStatem, BadReturnValue, TIMEOUT, isDown, type GenStatem, type Pid } from '@otp-ts/runtime';
+import { genStatem, genServer, genEvent, ok as serverOk, BadReturnValue, RuntimeError, TIMEOUT, isDown, type GenStatem, type Pid } from '@otp-ts/runtime';
 import { withNode, quietLogs, isNote, notes } from './helpers.ts';
 
 const { ok, nextState, keepStateAndData, reply } = genStatem;
@@ -85,6 +85,30 @@ test('gen_statem_SUITE: init / enter_loop — a postpone among the first actions
       assert.equal(await genStatem.call(ctx, entered, 'state'), 'a');
       await genStatem.stop(ctx, entered);
       assert.notEqual(await ctx.receive((x) => isDown(x, ref), WAIT), TIMEOUT);
+    }),
+  );
+});
+
+test('gen_statem_SUITE: stop/3 and start with a timeout that is no time (-5, NaN, a string) are refused with badarg before anything happens: the machine stopped runs on, no machine is started', async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      const m: GenStatem<string, null, string, never, string, void> = {
+        callbackMode: 'handleEvent',
+        init: () => ok('a', null),
+        handleEvent: (event, state) => (event.type === 'call' ? keepStateAndData([reply(event.from, state)]) : keepStateAndData()),
+      };
+      const pid = await genStatem.start(ctx, m, undefined);
+      const badarg = (what: RegExp) => (e: unknown) => e instanceof RuntimeError && e.code === 'badarg' && what.test(e.message);
+      for (const bad of [-5, NaN, '10' as unknown as number]) {
+        await assert.rejects(genStatem.stop(ctx, pid, 'normal', bad), badarg(/stop timeout must be a number of milliseconds >= 0 or Infinity, got .*; the request was not sent/));
+        assert.equal(await genStatem.call(ctx, pid, 'state'), 'a', `the machine runs on after stop with ${String(bad)}`);
+        const started = /start timeout must be a number of milliseconds >= 0 or Infinity, got .*; nothing was started/;
+        await assert.rejects(genStatem.startLink(ctx, m, undefined, { name: 'statem4_bad_timeout', timeout: bad }), badarg(started));
+        await assert.rejects(genServer.start(ctx, { init: () => serverOk(null) }, undefined, { name: 'statem4_bad_timeout', timeout: bad }), badarg(started));
+        await assert.rejects(genEvent.start(ctx, { name: 'statem4_bad_timeout', timeout: bad }), badarg(started));
+        assert.equal(ctx.whereis('statem4_bad_timeout'), undefined, `nothing was started with ${String(bad)}`);
+      }
+      await genStatem.stop(ctx, pid, 'normal', 5000);
     }),
   );
 });
