@@ -19,8 +19,8 @@ export type LogFlag = boolean | { max: number };
 export const sys = {
   /** The process's state. */
   getState: <S = unknown>(ctx: ProcessContext, server: ServerRef, timeoutMs?: number): Promise<S> => request(ctx, server, { type: 'getState' }, timeoutMs) as Promise<S>,
-  /** Replaces the state with `fn(state)` and returns the new state; if `fn` throws, the state is kept and the error rethrown here. */
-  replaceState: <S = unknown>(ctx: ProcessContext, server: ServerRef, fn: (state: S) => S, timeoutMs?: number): Promise<S> =>
+  /** Replaces the state with `fn(state)` and returns the new state; an async `fn` is awaited in the process; if it throws or rejects, the state is kept and the error rethrown here. */
+  replaceState: <S = unknown>(ctx: ProcessContext, server: ServerRef, fn: (state: S) => S | PromiseLike<S>, timeoutMs?: number): Promise<S> =>
     request(ctx, server, { type: 'replaceState', fn: fn as (s: unknown) => unknown }, timeoutMs) as Promise<S>,
   /** Behaviour, module, parent, running/suspended and the state shaped by formatStatus. */
   getStatus: (ctx: ProcessContext, server: ServerRef, timeoutMs?: number): Promise<SysStatus> => request(ctx, server, { type: 'getStatus' }, timeoutMs) as Promise<SysStatus>,

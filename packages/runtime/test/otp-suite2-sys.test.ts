@@ -55,6 +55,26 @@ test('sys_SUITE: replace_state — replacing the state of a suspended server is 
   });
 });
 
+test('sys_SUITE: replace_state — an async function is awaited in the process: the state becomes its result, never the promise; a rejection keeps the state', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const pid = await genServer.start(ctx, counter, undefined);
+      const special = ctx.spawn(async (c) => {
+        const me = sys.special(c, { name: 'sys_SUITE_special' }, 5);
+        for (;;) await me.handleSystem(await c.receive());
+      });
+      for (const [target, start] of [[pid, 0], [special, 5]] as const) {
+        assert.equal(await sys.replaceState<number>(ctx, target, async (n) => n + 10), start + 10);
+        assert.equal(await sys.getState(ctx, target), start + 10, 'the state is the result, not a promise');
+        await assert.rejects(sys.replaceState<number>(ctx, target, async () => Promise.reject(new Error('no'))), /no/);
+        assert.equal(await sys.getState(ctx, target), start + 10, 'a rejection keeps the state');
+        await assert.rejects(sys.replaceState(ctx, target, 5 as never), /sys.replaceState needs a function \(state\) => new state, got 5/);
+      }
+      assert.equal(await genServer.call(ctx, pid, 'inc'), 11);
+    });
+  });
+});
+
 test('sys_SUITE: get_state of a dead process or a name nobody holds raises noproc', async () => {
   await withNode(async (node) => {
     await node.run(async (ctx) => {

@@ -303,16 +303,45 @@ export function handleSystemMessage(ctx: ProcessContext, msg: SystemMessage, tar
     return target.terminate(req.reason, msg);
   }
   if (req.type === 'changeCode') return changeCode(ctx, msg, target);
+  if (req.type === 'replaceState') return replaceState(ctx, msg, req.fn, target);
   let answer: unknown;
   try {
     answer = answerOf(ctx, req, target);
     // A remote asker gets a copy through the codec anyway (and could not decode the wrapper).
-    if (msg.from.pid.node === 0 && (req.type === 'getState' || req.type === 'replaceState' || req.type === 'getStatus')) answer = new SysState(answer);
+    if (msg.from.pid.node === 0 && (req.type === 'getState' || req.type === 'getStatus')) answer = new SysState(answer);
     if (msg.from.pid.node === 0 && req.type === 'log' && req.flag === 'get') answer = new SysLog(answer as SysEvent[]);
   } catch (error) {
     answer = new SysFailure(error);
   }
   replyTo(msg.from, answer, ctx);
+  return undefined;
+}
+
+// sys:replace_state: the state becomes fn(state). An async fn is awaited in the process (which handles nothing
+// else meanwhile), so the state is its result, never the promise; a throw or a rejection keeps the state.
+function replaceState(ctx: ProcessContext, msg: SystemMessage, fn: (state: unknown) => unknown, target: SysTarget): Promise<void> | undefined {
+  const settle = (next: unknown): void => {
+    let answer: unknown;
+    try {
+      target.setState(next);
+      // A remote asker gets a copy through the codec anyway (and could not decode the wrapper).
+      answer = msg.from.pid.node === 0 ? new SysState(target.getState()) : target.getState();
+    } catch (error) {
+      answer = new SysFailure(error);
+    }
+    replyTo(msg.from, answer, ctx);
+  };
+  const fail = (error: unknown): void => replyTo(msg.from, new SysFailure(error), ctx);
+  let next: unknown;
+  try {
+    if (typeof fn !== 'function') throw new Error(`sys.replaceState needs a function (state) => new state, got ${formatValue(fn, 100)}`);
+    next = fn(target.getState());
+  } catch (error) {
+    fail(error);
+    return undefined;
+  }
+  if (isThenable(next)) return Promise.resolve(next).then(settle, fail);
+  settle(next);
   return undefined;
 }
 
@@ -391,9 +420,6 @@ function install(req: Extract<SystemRequest, { type: 'install' }>, target: SysTa
 function answerOf(ctx: ProcessContext, req: SystemRequest, target: SysTarget): unknown {
   switch (req.type) {
     case 'getState':
-      return target.getState();
-    case 'replaceState':
-      target.setState(req.fn(target.getState()));
       return target.getState();
     case 'getStatus':
       return statusOf(ctx, target);
