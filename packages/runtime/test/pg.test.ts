@@ -95,6 +95,32 @@ test('only local pids may join, and anything but pids is refused with one senten
   );
 });
 
+test('a group name that is not JSON-like (a BigInt, a cycle, undefined, NaN, a function, an object) is refused with badarg naming it; the scope and its groups stay', async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      const scope = await pg.startLink(ctx);
+      const a = ctx.spawn(idle);
+      await pg.join(ctx, 'kept', a);
+      const shared = ['x'];
+      await pg.join(ctx, [shared, shared], a);
+      const cycle: unknown[] = [];
+      cycle.push(cycle);
+      for (const bad of [10n, ['room', 2n], cycle, undefined, NaN, Infinity, () => 1, { room: 1 }, Symbol('g')]) {
+        const refused = (e: unknown): boolean => e instanceof RuntimeError && e.code === 'badarg' && /is not a group name: give a string, a finite number, a boolean, null or an array of those/.test(e.message);
+        await assert.rejects(pg.join(ctx, bad as never, a), refused);
+        await assert.rejects(pg.leave(ctx, bad as never, a), refused);
+        await assert.rejects(pg.monitor(ctx, bad as never), refused);
+        assert.throws(() => pg.getMembers(ctx, bad as never), refused);
+        assert.throws(() => pg.getLocalMembers(ctx, bad as never), refused);
+      }
+      assert.ok(ctx.isAlive(scope), 'the scope server runs on');
+      assert.deepEqual(pg.getMembers(ctx, 'kept'), [a]);
+      assert.deepEqual(pg.getMembers(ctx, [['x'], ['x']]), [a], 'an array met twice is no cycle');
+      assert.deepEqual(pg.getMembers(ctx, null), [], 'null is a group of its own, not where NaN would go');
+    }),
+  );
+});
+
 test('monitorScope returns the groups and then delivers every join and leave; demonitor ends it', async () => {
   await withNode((node) =>
     node.run(async (ctx) => {

@@ -3,6 +3,7 @@ import { Pid, type Ref } from '../pid.js';
 import type { ProcessContext } from '../types.js';
 import type { ServerRef } from '../gen/call.js';
 import { RuntimeError } from '../errors.js';
+import { formatValue } from '../logger.js';
 import { TIMEOUT } from '../messages.js';
 import { CallError, StartError } from '../gen/errors.js';
 import * as genServer from '../gen-server/index.js';
@@ -59,6 +60,23 @@ function pidsOf(what: string, pidOrPids: Pid | readonly Pid[]): Pid[] {
   return pids;
 }
 
+// A group name is JSON-like (docs/pg.md): anything else would share a key with another group (undefined, a
+// function, NaN) or make the scope server throw on it (a BigInt, a cycle), losing every group of the scope.
+function checkGroup(what: string, group: unknown): PgGroup {
+  const within = new Set<unknown>(); // the arrays being checked: one found inside itself is a cycle
+  const ok = (g: unknown): boolean => {
+    if (g === null || typeof g === 'string' || typeof g === 'boolean') return true;
+    if (typeof g === 'number') return Number.isFinite(g);
+    if (!Array.isArray(g) || within.has(g)) return false;
+    within.add(g);
+    const all = g.every(ok);
+    within.delete(g);
+    return all;
+  };
+  if (ok(group)) return group as PgGroup;
+  throw new RuntimeError('badarg', `pg.${what}: ${formatValue(group, 100)} is not a group name: give a string, a finite number, a boolean, null or an array of those, such as ['room', 42]`);
+}
+
 async function ask(ctx: ProcessContext, scope: string, req: PgCall): Promise<PgReply> {
   checkScope(scope);
   try {
@@ -73,24 +91,24 @@ async function ask(ctx: ProcessContext, scope: string, req: PgCall): Promise<PgR
 
 /** Joins local processes to a group (once more each: a pid joined twice must leave twice); the group is created on first join. */
 async function join(ctx: ProcessContext, group: PgGroup, pidOrPids: Pid | readonly Pid[], scope = DEFAULT_SCOPE): Promise<void> {
-  await ask(ctx, scope, { op: 'join', group, pids: pidsOf('join', pidOrPids) });
+  await ask(ctx, scope, { op: 'join', group: checkGroup('join', group), pids: pidsOf('join', pidOrPids) });
 }
 
 /** Makes local processes leave a group once each: `'notJoined'` when none of them was a member. */
 async function leave(ctx: ProcessContext, group: PgGroup, pidOrPids: Pid | readonly Pid[], scope = DEFAULT_SCOPE): Promise<'ok' | 'notJoined'> {
-  return (await ask(ctx, scope, { op: 'leave', group, pids: pidsOf('leave', pidOrPids) })) as 'ok' | 'notJoined';
+  return (await ask(ctx, scope, { op: 'leave', group: checkGroup('leave', group), pids: pidsOf('leave', pidOrPids) })) as 'ok' | 'notJoined';
 }
 
 const nodeOf = (where: ProcessContext | OtpNode): OtpNode => (where instanceof OtpNode ? where : where.node);
 
 /** Every member of a group on every connected node, as this node knows it (a pid once per join; read-only, no call). */
 function getMembers(where: ProcessContext | OtpNode, group: PgGroup, scope = DEFAULT_SCOPE): readonly Pid[] {
-  return tableOf(nodeOf(where), scope)?.members(group) ?? [];
+  return tableOf(nodeOf(where), scope)?.members(checkGroup('getMembers', group)) ?? [];
 }
 
 /** The members of a group that run on this node. */
 function getLocalMembers(where: ProcessContext | OtpNode, group: PgGroup, scope = DEFAULT_SCOPE): readonly Pid[] {
-  return tableOf(nodeOf(where), scope)?.localMembers(group) ?? [];
+  return tableOf(nodeOf(where), scope)?.localMembers(checkGroup('getLocalMembers', group)) ?? [];
 }
 
 /** The groups with at least one member anywhere (empty groups do not exist). */
@@ -110,7 +128,7 @@ async function monitorScope(ctx: ProcessContext, scope = DEFAULT_SCOPE): Promise
 
 /** Subscribes the caller to joins and leaves of one group: returns its members now, then `PgUpdate` messages follow. */
 async function monitor(ctx: ProcessContext, group: PgGroup, scope = DEFAULT_SCOPE): Promise<{ ref: Ref; members: readonly Pid[] }> {
-  return (await ask(ctx, scope, { op: 'monitor', group })) as { ref: Ref; members: readonly Pid[] };
+  return (await ask(ctx, scope, { op: 'monitor', group: checkGroup('monitor', group) })) as { ref: Ref; members: readonly Pid[] };
 }
 
 /** Ends a monitorScope or monitor subscription and drops its updates already in the mailbox; false if `ref` is none. */
