@@ -1,4 +1,6 @@
 import type { ProcessContext } from './types.js';
+import { RuntimeError } from './errors.js';
+import { formatValue } from './logger.js';
 import { genCall, type ServerRef } from './gen/call.js';
 import { SystemMessage, type SystemRequest } from './gen/messages.js';
 import { SysFailure, SysLog, SysState, type DebugFun, type DebugOption, type Statistics, type SysEvent, type SysEventKind, type SysStatus } from './gen/sys-handler.js';
@@ -10,6 +12,12 @@ async function request(ctx: ProcessContext, server: ServerRef, req: SystemReques
   const answer = await genCall(ctx, server, (from) => new SystemMessage(from, req), req, timeoutMs);
   if (answer instanceof SysFailure) throw answer.error;
   return answer instanceof SysState ? answer.value : answer;
+}
+
+// A flag the process would read as something else ('false' is truthy: trace would go on) is refused before any request.
+function checkFlag(call: string, flag: unknown, expected: string): void {
+  if (typeof flag === 'boolean' || (call === 'statistics' && flag === 'get')) return;
+  throw new RuntimeError('badarg', `sys.${call} takes ${expected}, got ${formatValue(flag, 100)}; nothing was changed`);
 }
 
 /** What `sys.log` sets: on (keeping the last 10 events, or the bound it had), on with a bound, or off (the log is dropped). */
@@ -45,12 +53,15 @@ export const sys = {
     await request(ctx, server, { type: 'changeCode', module, oldVsn, extra }, timeoutMs);
   },
   /** Switches statistics on (true) or off (false), or reads them ('get'); null when off. */
-  statistics: (ctx: ProcessContext, server: ServerRef, flag: boolean | 'get', timeoutMs?: number): Promise<Statistics | null> =>
-    request(ctx, server, { type: 'statistics', flag }, timeoutMs) as Promise<Statistics | null>,
+  statistics: async (ctx: ProcessContext, server: ServerRef, flag: boolean | 'get', timeoutMs?: number): Promise<Statistics | null> => {
+    checkFlag('statistics', flag, "true, false or 'get'");
+    return request(ctx, server, { type: 'statistics', flag }, timeoutMs) as Promise<Statistics | null>;
+  },
   /** Makes the calling plain process speak sys (OTP's special process), so upgrades suspend and migrate it: its loop hands each message to `handleSystem` first. */
   special: <S, M extends SpecialModule<S>>(ctx: ProcessContext, module: M, state: S): SpecialProcess<S, M> => new SpecialProcess(ctx, module, state),
   /** Prints the process's events (calls, casts, replies, messages) to stdout as `*DBG*` lines while on. */
   trace: async (ctx: ProcessContext, server: ServerRef, flag: boolean, timeoutMs?: number): Promise<void> => {
+    checkFlag('trace', flag, 'true or false');
     await request(ctx, server, { type: 'trace', flag }, timeoutMs);
   },
   /** Keeps the process's last events (10, or `{ max }`) while on, as OTP's sys:log; `false` drops the log. */

@@ -2,7 +2,7 @@
 // (suspend and resume, state access while suspended, requests to a dead process).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genServer, genStatem, sys, ok, reply, noreply, CallError, TIMEOUT, type GenServer, type GenStatem, type Pid } from '@otp-ts/runtime';
+import { genServer, genStatem, sys, ok, reply, noreply, CallError, RuntimeError, TIMEOUT, type GenServer, type GenStatem, type Pid } from '@otp-ts/runtime';
 import { withNode } from './helpers.ts';
 
 const WAIT = 20_000;
@@ -71,6 +71,28 @@ test('sys_SUITE: replace_state — an async function is awaited in the process: 
         await assert.rejects(sys.replaceState(ctx, target, 5 as never), /sys.replaceState needs a function \(state\) => new state, got 5/);
       }
       assert.equal(await genServer.call(ctx, pid, 'inc'), 11);
+    });
+  });
+});
+
+test('sys_SUITE: trace / statistics — a flag that is no flag (the string \'false\', 1) is refused with badarg and changes nothing', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const pid = await genServer.start(ctx, counter, undefined);
+      const refused = (e: unknown): boolean => e instanceof RuntimeError && e.code === 'badarg' && /nothing was changed/.test(e.message);
+      await assert.rejects(sys.trace(ctx, pid, 'false' as never), refused);
+      await assert.rejects(sys.statistics(ctx, pid, 1 as never), refused);
+      await assert.rejects(sys.statistics(ctx, pid, 'on' as never), refused);
+      assert.equal(await sys.statistics(ctx, pid, 'get'), null, 'statistics stay off');
+      const printed: string[] = [];
+      const write = process.stdout.write;
+      process.stdout.write = ((chunk: string) => (printed.push(String(chunk)), true)) as typeof process.stdout.write;
+      try {
+        assert.equal(await genServer.call(ctx, pid, 'inc'), 1);
+      } finally {
+        process.stdout.write = write;
+      }
+      assert.deepEqual(printed.filter((l) => l.includes('*DBG*')), [], 'trace stays off');
     });
   });
 });
