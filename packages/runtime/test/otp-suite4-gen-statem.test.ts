@@ -2,7 +2,7 @@
 // the bare `postpone` and `hibernate` (OTP's action() type; `false` is a valid action that does nothing).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genStatem, genServer, genEvent, ok as serverOk, BadReturnValue, RuntimeError, TIMEOUT, isDown, type GenStatem, type Pid } from '@otp-ts/runtime';
+import { genStatem, genServer, genEvent, ok as serverOk, BadReturnValue, CallError, RuntimeError, TIMEOUT, isDown, type GenStatem, type Pid, type ProcessContext } from '@otp-ts/runtime';
 import { withNode, quietLogs, isNote, notes } from './helpers.ts';
 
 const { ok, nextState, keepStateAndData, reply } = genStatem;
@@ -109,6 +109,31 @@ test('gen_statem_SUITE: stop/3 and start with a timeout that is no time (-5, NaN
         assert.equal(ctx.whereis('statem4_bad_timeout'), undefined, `nothing was started with ${String(bad)}`);
       }
       await genStatem.stop(ctx, pid, 'normal', 5000);
+    }),
+  );
+});
+
+test('gen_statem_SUITE: stop/3 of the machine itself, from its own callback, fails at once with calling_self (as OTP\'s proc_lib:stop of self()) and sends nothing: the machine runs on', async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      const m: GenStatem<string, null, string, never, string, void> = {
+        callbackMode: 'handleEvent',
+        init: () => ok('a', null),
+        async handleEvent(event, state, _data, c: ProcessContext) {
+          if (event.type !== 'call') return keepStateAndData();
+          if (event.content === 'state') return keepStateAndData([reply(event.from, state)]);
+          // The default timeout (Infinity): without the check the machine would wait for its own exit forever.
+          const outcome = await genStatem.stop(c, c.self(), 'normal').then(
+            () => 'stopped',
+            (e: unknown) => (e instanceof CallError ? String(e.failure) : String(e)),
+          );
+          return keepStateAndData([reply(event.from, outcome)]);
+        },
+      };
+      const pid = await genStatem.start(ctx, m, undefined, { name: 'statem4_self_stop' });
+      assert.equal(await genStatem.call(ctx, pid, 'stop yourself', WAIT), 'calling_self');
+      assert.equal(await genStatem.call(ctx, 'statem4_self_stop', 'state'), 'a', 'no terminate order was left queued: the machine runs on');
+      await genStatem.stop(ctx, pid);
     }),
   );
 });

@@ -16,6 +16,8 @@ export async function stopBehaviour(ctx: ProcessContext, server: ServerRef, reas
   // A name on another node is monitored and sent to by name, as proc_lib:stop takes {Name, Node}.
   const pid = remoteByName(ctx, server) ?? whereisServer(ctx, server);
   if (pid === undefined) throw new CallError('noproc', describe(server), 'stop');
+  // As OTP's proc_lib:stop of self(): the process would wait forever for its own exit, its order queued behind the wait.
+  if (pid === ctx.self()) throw new CallError('calling_self', describe(server), 'stop');
   const ref = ctx.monitor(pid);
   ctx.send(pid, new SystemMessage(new From(ctx.self(), ref), { type: 'terminate', reason }));
   const down = await ctx.receive((m): m is Down => m instanceof Down && m.ref === ref, timeoutMs);
