@@ -121,6 +121,36 @@ test('a group name that is not JSON-like (a BigInt, a cycle, undefined, NaN, a f
   );
 });
 
+test("a peer scope server's malformed sync, join or leave (a BigInt group, a cycle, pids that are no pids) is dropped; the scope, its groups and the peer's valid messages go on", async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      const scope = await pg.startLink(ctx);
+      const a = ctx.spawn(idle);
+      await pg.join(ctx, 'kept', a);
+      // What another node's scope server could send (a BigInt crosses the wire): this process plays that peer.
+      const peer = ctx.self();
+      const cycle: unknown[] = [];
+      cycle.push(cycle);
+      for (const bad of [
+        { pg: 'sync', peer, groups: [[10n, [peer]]] },
+        { pg: 'sync', peer, groups: [[cycle, [peer]]] },
+        { pg: 'sync', peer, groups: [['g', ['<0.1.0>']]] },
+        { pg: 'sync', peer, groups: 'all' },
+        { pg: 'join', peer, group: ['room', 2n], pids: [peer] },
+        { pg: 'join', peer, group: 'g', pids: 42 },
+        { pg: 'leave', peer, pids: [peer], groups: [10n] },
+        { pg: 'discover', peer: 'me' },
+      ]) ctx.send(scope, bad);
+      // A valid sync after them is still heard: the scope server took and dropped each malformed one.
+      ctx.send(scope, { pg: 'sync', peer, groups: [['remote', [peer]]] });
+      await until('the valid sync is applied', () => pg.getMembers(ctx, 'remote').length === 1);
+      assert.ok(ctx.isAlive(scope), 'the scope server runs on');
+      assert.deepEqual(pg.getMembers(ctx, 'kept'), [a], "the scope's groups are kept");
+      assert.deepEqual(pg.getMembers(ctx, 'remote'), [peer]);
+    }),
+  );
+});
+
 test('monitorScope returns the groups and then delivers every join and leave; demonitor ends it', async () => {
   await withNode((node) =>
     node.run(async (ctx) => {

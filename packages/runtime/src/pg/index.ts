@@ -10,7 +10,7 @@ import * as genServer from '../gen-server/index.js';
 import { worker } from '../supervisor/api.js';
 import type { ChildSpec } from '../supervisor/types.js';
 import { scopeServer, PgUpdate, type PgCall, type PgReply } from './server.js';
-import { tableOf, type PgGroup } from './table.js';
+import { isGroupName, tableOf, type PgGroup } from './table.js';
 
 export { PgUpdate } from './server.js';
 export type { PgGroup } from './table.js';
@@ -60,20 +60,9 @@ function pidsOf(what: string, pidOrPids: Pid | readonly Pid[]): Pid[] {
   return pids;
 }
 
-// A group name is JSON-like (docs/pg.md): anything else would share a key with another group (undefined, a
-// function, NaN) or make the scope server throw on it (a BigInt, a cycle), losing every group of the scope.
+// A group name is JSON-like (docs/pg.md): see isGroupName.
 function checkGroup(what: string, group: unknown): PgGroup {
-  const within = new Set<unknown>(); // the arrays being checked: one found inside itself is a cycle
-  const ok = (g: unknown): boolean => {
-    if (g === null || typeof g === 'string' || typeof g === 'boolean') return true;
-    if (typeof g === 'number') return Number.isFinite(g);
-    if (!Array.isArray(g) || within.has(g)) return false;
-    within.add(g);
-    const all = g.every(ok);
-    within.delete(g);
-    return all;
-  };
-  if (ok(group)) return group as PgGroup;
+  if (isGroupName(group)) return group;
   throw new RuntimeError('badarg', `pg.${what}: ${formatValue(group, 100)} is not a group name: give a string, a finite number, a boolean, null or an array of those, such as ['room', 42]`);
 }
 

@@ -1,6 +1,6 @@
 import type { ProcessContext } from '../types.js';
-import type { Pid } from '../pid.js';
-import { groupKey, pidKey, type PgGroup } from './table.js';
+import { Pid } from '../pid.js';
+import { groupKey, isGroupName, pidKey, type PgGroup } from './table.js';
 import { notify, type Peer, type PeerMessage, type State } from './state.js';
 
 /** The peer entry of another node's scope server, monitored from its first message. */
@@ -90,10 +90,25 @@ export function onPeerMessage(s: State, ctx: ProcessContext, m: PeerMessage): vo
   }
 }
 
-/** True for the messages scope servers exchange. */
-export function isPeerMessage(m: unknown): m is PeerMessage {
-  if (typeof m !== 'object' || m === null) return false;
-  const op = (m as { pg?: unknown }).pg;
-  return op === 'discover' || op === 'sync' || op === 'join' || op === 'leave';
-}
+const isPids = (v: unknown): v is Pid[] => Array.isArray(v) && v.every((p) => p instanceof Pid);
 
+/**
+ * True for the messages scope servers exchange, checked field by field: a peer's malformed join (a BigInt group,
+ * pids that are no pids) is dropped rather than crash this scope server, which would lose every group of the scope.
+ */
+export function isPeerMessage(m: unknown): m is PeerMessage {
+  if (typeof m !== 'object' || m === null || !((m as { peer?: unknown }).peer instanceof Pid)) return false;
+  const f = m as Record<string, unknown>;
+  switch (f.pg) {
+    case 'discover':
+      return true;
+    case 'sync':
+      return Array.isArray(f.groups) && f.groups.every((e) => Array.isArray(e) && e.length === 2 && isGroupName(e[0]) && isPids(e[1]));
+    case 'join':
+      return isGroupName(f.group) && isPids(f.pids);
+    case 'leave':
+      return isPids(f.pids) && Array.isArray(f.groups) && f.groups.every(isGroupName);
+    default:
+      return false;
+  }
+}

@@ -4,6 +4,24 @@ import type { Pid } from '../pid.js';
 /** A process group's name: any JSON-like value (OTP's group() is any term); structured names compare by value. */
 export type PgGroup = string | number | boolean | null | readonly PgGroup[];
 
+/**
+ * True for a JSON-like group name: anything else would share a key with another group (undefined, a function,
+ * NaN) or make the scope server throw on it (a BigInt, a cycle), losing every group of the scope.
+ */
+export function isGroupName(group: unknown): group is PgGroup {
+  const within = new Set<unknown>(); // the arrays being checked: one found inside itself is a cycle
+  const ok = (g: unknown): boolean => {
+    if (g === null || typeof g === 'string' || typeof g === 'boolean') return true;
+    if (typeof g === 'number') return Number.isFinite(g);
+    if (!Array.isArray(g) || within.has(g)) return false;
+    within.add(g);
+    const all = g.every(ok);
+    within.delete(g);
+    return all;
+  };
+  return ok(group);
+}
+
 /** A group's key in the tables: strings as they are, anything else by its JSON text (a prefix keeps the two apart). */
 export function groupKey(group: PgGroup): string {
   return typeof group === 'string' && !group.startsWith('\u0000') ? group : `\u0000${JSON.stringify(group)}`;
