@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHistogram, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { rpc, genServer, supervisor, sys, ok, reply, setMessageIsolation, type GenServer, type Pid, type ProcessContext } from '@otp-ts/runtime';
+import { rpc, application, genServer, supervisor, sys, ok, reply, setMessageIsolation, type GenServer, type Pid, type ProcessContext } from '@otp-ts/runtime';
 import { processDetails, supervisionTree, observerRpcModule, processPage, tablePage, tableRows, act, loopDelay, EpmdServer } from '@otp-ts/runtime/tools';
 // Through the tools entry, so the test and the node share one runtime (a relative import of src/ is bundled as a copy by otp test).
 import { withNode, idle, tick, quietLogs } from './helpers.ts';
@@ -124,6 +124,21 @@ test('the overview counts the work of processes that exited since the previous s
     const window = performance.now() - from;
     // The rate is over a span within `window`: the work it stands for is at least the workers'.
     assert.ok((second.reductionsPerS * window) / 1000 >= 5000, `${second.reductionsPerS} reductions/s over ${window.toFixed(0)} ms`);
+  });
+});
+
+test('the overview lists an application started or stopped since the previous sample, not one 10 s old', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    const observer = observerRpcModule(node) as { overview: () => Promise<{ versions: { apps: Array<{ name: string; vsn: string }> } }> };
+    const apps = async () => (await observer.overview()).versions.apps.map((a) => `${a.name} ${a.vsn}`);
+    assert.deepEqual(await apps(), []);
+    const emptySup = { init: () => ({ flags: { strategy: 'oneForOne' as const }, children: [] }) };
+    await node.run((ctx) => application.load(ctx, { name: 'obs_fresh', vsn: '1.2.3', mod: { start: (_t, _a, c) => supervisor.startLink(c, emptySup, undefined) } }));
+    await node.run((ctx) => application.start(ctx, 'obs_fresh'));
+    assert.deepEqual(await apps(), ['obs_fresh 1.2.3'], 'started since the previous sample');
+    await node.run((ctx) => application.stop(ctx, 'obs_fresh'));
+    assert.deepEqual(await apps(), [], 'stopped since the previous sample');
   });
 });
 

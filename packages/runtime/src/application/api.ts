@@ -26,8 +26,8 @@ async function controller(ctx: ProcessContext): Promise<Pid> {
   }
 }
 
-async function ask(ctx: ProcessContext, req: ControllerRequest): Promise<unknown> {
-  const answer = await call<ControllerRequest, never, ControllerAnswer>(ctx, await controller(ctx), req, Infinity);
+async function ask(ctx: ProcessContext, req: ControllerRequest, timeout = Infinity): Promise<unknown> {
+  const answer = await call<ControllerRequest, never, ControllerAnswer>(ctx, await controller(ctx), req, timeout);
   if (!answer.ok) throw answer.error;
   return answer.value;
 }
@@ -89,9 +89,9 @@ export function loadedApplications(ctx: ProcessContext): Promise<Array<{ name: s
   return ask(ctx, { op: 'loaded' }) as Promise<Array<{ name: string; description: string; vsn: string; applications: string[] }>>;
 }
 
-/** Running applications, most recently started first (as OTP lists them). */
-export function whichApplications(ctx: ProcessContext): Promise<RunningApp[]> {
-  return ask(ctx, { op: 'which' }) as Promise<RunningApp[]>;
+/** Running applications, most recently started first (as OTP lists them); a call exit after `timeout` ms, as OTP's which_applications/1. */
+export function whichApplications(ctx: ProcessContext, timeout = Infinity): Promise<RunningApp[]> {
+  return ask(ctx, { op: 'which' }, timeout) as Promise<RunningApp[]>;
 }
 
 /** Applies sys.config-style overrides (`{ app: { key: value } }`) to loaded and later loaded applications. */

@@ -10,6 +10,7 @@ import { sys } from '../sys.js';
 import { estimateSize } from '../terms.js';
 import { loggerOf } from '../logger.js';
 import { whichApplications } from '../application/api.js';
+import type { RunningApp } from '../application/types.js';
 import { formatBounded, type FormatBounds } from './format.js';
 import { findProcess } from './inspect.js';
 
@@ -98,6 +99,7 @@ const ROW_BOUNDS: FormatBounds = { depth: 3, items: 10, chars: 300 };
 const MAX_PAGE = 500;
 const SAMPLE = 1000;
 const ASK_MS = 2000;
+const APPLICATION_CONTROLLER = 'application_controller';
 // The delay histogram runs only while someone looks: it stops after this long without an overview.
 const IDLE_MS = 10_000;
 // The delay histogram's timer: one sample every 100 ms, 10 wake-ups a second, a cost the node does not notice.
@@ -380,13 +382,24 @@ export async function act(node: OtpNode, a: ObserverAction): Promise<{ ok: true 
   return { ok: true };
 }
 
+/**
+ * The node's running applications, asked of its application controller at each sample (a start or a stop shows
+ * in the next one); `last` when the controller does not answer within ASK_MS, and none when the node has none
+ * (the observer starts no controller).
+ */
+async function runningApps(node: OtpNode, last: RunningApp[]): Promise<RunningApp[]> {
+  if (node.whereis(APPLICATION_CONTROLLER) === undefined) return [];
+  const asked = await node.run((ctx) => whichApplications(ctx, ASK_MS)).catch(() => undefined);
+  return asked ?? last;
+}
+
 /** The functions `otp_observer` offers over rpc; the overview keeps its samples between calls. */
 export function observerRpcModule(node: OtpNode): Record<string, unknown> {
   let elu = performance.eventLoopUtilization();
   let reds = { at: performance.now(), total: -1, delivered: 0, sent: 0 };
   let histogram: IntervalHistogram | null = null;
   let idle: NodeJS.Timeout | null = null;
-  let apps: { at: number; list: Array<{ name: string; vsn: string }> } = { at: -Infinity, list: [] };
+  let apps: RunningApp[] = [];
   const overview = async (): Promise<Overview> => {
     if (histogram === null) {
       histogram = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
@@ -419,12 +432,11 @@ export function observerRpcModule(node: OtpNode): Record<string, unknown> {
     histogram.reset();
     const { loadavg } = await import('node:os');
     const m = process.memoryUsage();
-    // The applications change rarely: asked of the application controller every 10 s, not every sample.
-    if (performance.now() - apps.at > 10_000) apps = { at: performance.now(), list: await node.run((ctx) => whichApplications(ctx)).catch(() => []) };
+    apps = await runningApps(node, apps);
     return {
       node: node.name,
       time: Date.now(),
-      versions: { node: process.version, apps: apps.list.map((a) => ({ name: a.name, vsn: a.vsn })) },
+      versions: { node: process.version, apps: apps.map((a) => ({ name: a.name, vsn: a.vsn })) },
       uptimeS: process.uptime(),
       processes: node.processCount,
       memory: { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers },
