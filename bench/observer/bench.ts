@@ -185,7 +185,7 @@ try {
     ...Object.entries(apiMs).map(([k, v]) => `| one page of 100 rows sorted by ${k} (node pass over 100k + distribution + HTTP), median of 5 | ${Math.round(v)} ms |`),
     ...cpu100k,
     '',
-    "The node's event-loop delay with 100 000 idle processes (sampled every 5 ms; per second, medians over the phase, and the worst second): what the node's own work waits while each attachment asks. The process table's page is sorted by reductions (the page's default): the node keeps the first rows in a bounded heap in one pass, in chunks of 2000 processes with a turn of the event loop between them.",
+    "The node's event-loop delay with 100 000 idle processes (how late the loop ran a timer it set every 5 ms, the 5 ms itself left out; per second, medians over the phase, and the worst second): what the node's own work waits while each attachment asks. The process table's page is sorted by reductions (the page's default): the node keeps the first rows in a bounded heap in one pass, in chunks of 2000 processes with a turn of the event loop between them.",
     '',
     '| attached to the node | delay p99 | delay max | worst second |',
     '| --- | ---: | ---: | ---: |',

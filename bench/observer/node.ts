@@ -3,8 +3,8 @@
 // `load on` starts 4 local callers of a gen_server in a loop, `load off` stops them, `spawn N` spawns N idle processes.
 // Usage: node --import ./scripts/register-ts.mjs bench/observer/node.ts NAME COOKIE EPMD_PORT
 import { createInterface } from 'node:readline';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createNode, genServer, ok, reply, type GenServer } from '@otp-ts/runtime';
+import { delayFigures, startDelayHistogram } from './delay.ts';
 
 const [name, cookie, port] = process.argv.slice(2);
 const node = createNode({ onCrash: () => {} });
@@ -14,13 +14,12 @@ const server = await node.run((ctx) => genServer.start(ctx, echo, undefined));
 let calls = 0;
 let loadOn = false;
 let cpu = process.cpuUsage();
-// The event loop's delay over each second (sampled every 5 ms): how long a turn of the node waited.
-const delay = monitorEventLoopDelay({ resolution: 5 });
-delay.enable();
+// The event loop's delay over each second (sampled every 5 ms, the interval taken off): how long a turn of the node waited.
+const delay = startDelayHistogram();
 setInterval(() => {
   const used = process.cpuUsage(cpu);
   cpu = process.cpuUsage();
-  const delayMs = { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 };
+  const delayMs = delayFigures(delay);
   delay.reset();
   process.stdout.write(`${JSON.stringify({ calls, cpuMs: (used.user + used.system) / 1000, delayP99: delayMs.p99, delayMax: delayMs.max, processes: node.processCount })}\n`);
   calls = 0;
