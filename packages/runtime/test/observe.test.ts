@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHistogram, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { runInNewContext } from 'node:vm';
 import { rpc, application, genServer, supervisor, sys, ok, reply, setMessageIsolation, type GenServer, type Pid, type ProcessContext } from '@otp-ts/runtime';
 import { processDetails, supervisionTree, observerRpcModule, processPage, tablePage, tableRows, act, loopDelay, EpmdServer } from '@otp-ts/runtime/tools';
 // Through the tools entry, so the test and the node share one runtime (a relative import of src/ is bundled as a copy by otp test).
@@ -60,6 +61,25 @@ test('tables are listed with their owner and size; rows are paged and bounded; p
     assert.equal(last.rows.length, 20);
     assert.deepEqual(tableRows(node, list.tables[1]!.id), { ok: false, error: `table 'secrets' is private to ${String(owner)}: only its owner reads it` });
     assert.equal((tableRows(node, 999) as { error: string }).error, `no table with id 999 exists on ${node.name}`);
+  });
+});
+
+test("a table's rows made in another realm (as otp shell's lines make them) show their maps, sets, dates, errors and objects as this realm's do", async () => {
+  await withNode(async (node) => {
+    const here = [new Map([[1, new Set([2])]]), new Date(0), new TypeError('bad'), { a: 1 }];
+    const there = runInNewContext("[new Map([[1, new Set([2])]]), new Date(0), new TypeError('bad'), { a: 1 }]") as unknown[];
+    assert.ok(!(there[0] instanceof Map), 'the values come from another realm');
+    node.spawn(async (ctx) => {
+      const t = ctx.newTable<[string, unknown]>({ name: 'realms', access: 'public' });
+      t.insert(['here', here]);
+      t.insert(['there', there]);
+      await idle(ctx);
+    });
+    await tick();
+    const id = tablePage(node).tables.find((t) => t.name === 'realms')!.id;
+    const page = tableRows(node, id);
+    assert.ok(page.ok);
+    assert.deepEqual(page.rows, ['["here", [Map{1 => {…}}, 1970-01-01T00:00:00.000Z, TypeError: bad, { a: 1 }]]', '["there", [Map{1 => {…}}, 1970-01-01T00:00:00.000Z, TypeError: bad, { a: 1 }]]']);
   });
 });
 

@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import { Pid, Ref } from '../pid.js';
 import { ProcessImpl } from '../process.js';
 
@@ -79,8 +80,9 @@ function writeValue(v: unknown, depth: number, b: FormatBounds, out: Sink, seen:
   if (v === null) return void emit(out, 'null', b);
   if (v instanceof Pid || v instanceof Ref) return void emit(out, v.toString(), b);
   if (v instanceof ProcessImpl) return void emit(out, `ctx${v.pid}`, b);
-  if (v instanceof Error) return void emit(out, `${v.name}: ${v.message}`, b);
-  if (v instanceof Date) return void emit(out, Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString(), b);
+  // util.types, not instanceof: values made in another realm (otp shell's lines run in a context of their own) are maps, dates and errors too.
+  if (v instanceof Error || types.isNativeError(v)) return void emit(out, `${v.name}: ${v.message}`, b);
+  if (types.isDate(v)) return void emit(out, Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString(), b);
   if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof SharedArrayBuffer) return writeBinary(v, b, out);
   const obj = v as object;
   if (seen.has(obj)) return void emit(out, '[Circular]', b);
@@ -88,8 +90,8 @@ function writeValue(v: unknown, depth: number, b: FormatBounds, out: Sink, seen:
   seen.add(obj);
   try {
     if (Array.isArray(obj)) writeItems(out, b, '[', ']', obj.length, (i) => write(obj[i], depth - 1, b, out, seen));
-    else if (obj instanceof Map) writeEntries(out, b, 'Map{', obj.size, obj.entries(), (k, x) => (write(k, depth - 1, b, out, seen), emit(out, ' => ', b), write(x, depth - 1, b, out, seen)));
-    else if (obj instanceof Set) writeEntries(out, b, 'Set{', obj.size, obj.entries(), (k) => write(k, depth - 1, b, out, seen));
+    else if (types.isMap(obj)) writeEntries(out, b, 'Map{', obj.size, obj.entries(), (k, x) => (write(k, depth - 1, b, out, seen), emit(out, ' => ', b), write(x, depth - 1, b, out, seen)));
+    else if (types.isSet(obj)) writeEntries(out, b, 'Set{', obj.size, obj.entries(), (k) => write(k, depth - 1, b, out, seen));
     else writeObject(obj as Record<string, unknown>, depth, b, out, seen);
   } finally {
     seen.delete(obj);
@@ -123,8 +125,10 @@ function writeEntries(out: Sink, b: FormatBounds, open: string, size: number, it
 }
 
 function writeObject(obj: Record<string, unknown>, depth: number, b: FormatBounds, out: Sink, seen: Set<object>): void {
-  const ctor = Object.getPrototypeOf(obj)?.constructor;
-  const prefix = ctor && ctor !== Object && typeof ctor.name === 'string' && ctor.name !== '' ? `${ctor.name} ` : '';
+  const proto: unknown = Object.getPrototypeOf(obj);
+  // A plain object of any realm (its prototype is that realm's Object.prototype) shows no class name.
+  const ctor = proto === null || Object.getPrototypeOf(proto) === null ? undefined : (proto as { constructor?: { name?: unknown } }).constructor;
+  const prefix = ctor && typeof ctor.name === 'string' && ctor.name !== '' ? `${ctor.name} ` : '';
   // for…in stops after the first few keys (V8 still lists a plain object's own keys once, in native code).
   const keys: string[] = [];
   let more = false;
