@@ -27,7 +27,7 @@ async function api(path, params = {}, body) {
   const data = await res.json().catch(() => ({ error: `${res.status} ${res.statusText}` }));
   if (!res.ok) {
     if (data.down) onDown({ node: data.node, error: data.error });
-    throw new Error(data.error ?? `${res.status}`);
+    throw Object.assign(new Error(data.error ?? `${res.status}`), { status: res.status });
   }
   return data;
 }
@@ -49,10 +49,11 @@ function useHash() {
   return hash;
 }
 
-// Runs `load` now and every `ms` while the view is shown; the answer and the last error.
+// Runs `load` now and every `ms` while the view is shown; the answer, the last error and its HTTP status.
 function usePoll(load, ms, deps) {
   const [data, setData] = useState(undefined);
   const [error, setError] = useState(undefined);
+  const [status, setStatus] = useState(undefined);
   useEffect(() => {
     let alive = true;
     let busy = false;
@@ -64,9 +65,13 @@ function usePoll(load, ms, deps) {
         if (alive) {
           setData(d);
           setError(undefined);
+          setStatus(undefined);
         }
       } catch (e) {
-        if (alive) setError(e.message);
+        if (alive) {
+          setError(e.message);
+          setStatus(e.status);
+        }
       } finally {
         busy = false;
       }
@@ -78,7 +83,7 @@ function usePoll(load, ms, deps) {
       if (t) clearInterval(t);
     };
   }, deps);
-  return [data, error];
+  return [data, error, status];
 }
 
 // One uPlot chart over the overview history; redrawn with each sample.
@@ -273,7 +278,7 @@ function Confirm({ ask, onDone }) {
 
 function Process({ pid, dump }) {
   const [tick, setTick] = useState(0);
-  const [d, error] = usePoll(() => api('process', { pid }), 2000, [pid, tick]);
+  const [d, error, status] = usePoll(() => api('process', { pid }), 2000, [pid, tick]);
   const [ask, setAsk] = useState(undefined);
   const [reason, setReason] = useState('kill');
   const [message, setMessage] = useState('"hello"');
@@ -292,12 +297,14 @@ function Process({ pid, dump }) {
     setTick((t) => t + 1);
   };
   if (!d) return html`<p class=${error ? 'error' : 'muted'} data-testid="proc-error">${error ?? 'loading…'}</p>`;
+  // The process exited while shown (the node answers that there is none): what is left is how it was last seen.
+  const exited = status === 404 && !dump;
   const links = (xs) => (xs.length ? xs.map((p, i) => html`${i ? ', ' : ''}${/^<\d+\.\d+\.\d+>$/.test(p) ? pidLink(p) : p}`) : html`<span class="muted">none</span>`);
   return html`<section class="proc">
-    <h2>${d.pid} ${d.name ? html`<i>${d.name}</i>` : null}</h2>
-    ${error ? html`<p class="error" data-testid="proc-error">${error}</p>` : null}
+    <h2>${d.pid} ${d.name ? html`<i>${d.name}</i>` : null}${exited ? html` <span class="badge warn" data-testid="proc-exited">exited</span>` : null}</h2>
+    ${error ? html`<p class="error" data-testid="proc-error">${error}${exited ? ': below is how it was when last seen' : ''}</p>` : null}
     <table class="kv">
-      <tr><th>status</th><td data-testid="proc-status">${d.status}${d.sysStatus && d.sysStatus !== 'running' ? ` (${d.sysStatus})` : ''}</td></tr>
+      <tr><th>status</th><td data-testid="proc-status">${exited ? `exited (last seen ${d.status})` : `${d.status}${d.sysStatus && d.sysStatus !== 'running' ? ` (${d.sysStatus})` : ''}`}</td></tr>
       <tr><th>behaviour</th><td>${d.behaviour ?? '—'} ${d.module ?? ''}</td></tr>
       <tr><th>initial call</th><td>${d.initialCall}</td></tr>
       <tr><th>current function</th><td>${d.currentFunction}</td></tr>
@@ -312,7 +319,7 @@ function Process({ pid, dump }) {
     </table>
     ${d.state !== undefined ? html`<h3>state (through sys, bounded)</h3><pre data-testid="proc-state">${d.state}</pre>` : null}
     <h3>actions</h3>
-    ${dump ? html`<p class="muted" data-testid="dump-no-actions">a crash dump: this process is gone, nothing to act on</p>` : html`<div class="actions">
+    ${dump ? html`<p class="muted" data-testid="dump-no-actions">a crash dump: this process is gone, nothing to act on</p>` : exited ? html`<p class="muted" data-testid="exited-no-actions">this process exited: nothing to act on</p>` : html`<div class="actions">
       <label>reason <input data-testid="kill-reason" value=${reason} onInput=${(e) => setReason(e.target.value)} /></label>
       <button class="danger" data-testid="kill" onClick=${() => act('kill', `Kill ${d.pid}${d.name ? ` (${d.name})` : ''} with reason '${reason}'? Its supervisor, if any, restarts it.`, 'kill')}>kill</button>
       <label>message (JSON) <input data-testid="send-message" value=${message} onInput=${(e) => setMessage(e.target.value)} /></label>

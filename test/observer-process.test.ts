@@ -1,0 +1,59 @@
+// End to end: what `otp observer`'s page says about a process as it changes under it, in Debian's chromium
+// driven by playwright-core against an `otp shell` node (examples/shop); the observer is the built CLI.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EpmdServer } from '@otp-ts/runtime/tools';
+import { chromiumPath, startObserver } from './support/observer.ts';
+import { startShellNode, type ShellNode } from './support/cli.ts';
+import { waitFor } from './support/wait.ts';
+import type { Browser } from 'playwright-core';
+
+const chromium = chromiumPath();
+let epmd: EpmdServer | undefined;
+let shell: ShellNode | undefined;
+let observer: ReturnType<typeof startObserver> | undefined;
+let browser: Browser | undefined;
+let url = '';
+
+before(async () => {
+  if ('why' in chromium) return;
+  epmd = new EpmdServer();
+  const env = { ...process.env, OTP_EPMD_PORT: String(await epmd.listen(0)), OTP_COOKIE: 'observer-proc-secret' };
+  shell = await startShellNode(['--name', 'obsproc'], env);
+  assert.match(shell.out(), /started shop/, shell.out());
+  observer = startObserver(['obsproc@127.0.0.1', '--no-open'], env);
+  url = await observer.url;
+  browser = await (await import('playwright-core')).chromium.launch({ executablePath: (chromium as { path: string }).path, args: ['--no-sandbox', '--disable-gpu'] });
+});
+
+after(async () => {
+  await browser?.close();
+  observer?.child.kill('SIGKILL');
+  shell?.stop();
+  await epmd?.close();
+});
+
+// A page on `hash`, with the errors it throws collected; the text of the first element `sel` matches.
+async function open(hash: string) {
+  const page = await browser!.newPage({ viewport: { width: 1280, height: 860 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url + hash);
+  return { page, errors, text: (sel: string) => page.locator(sel).first().innerText({ timeout: 30_000 }) };
+}
+
+test('a process page whose process exits while it is open says it exited, shows its details as last seen, and offers no actions', { timeout: 300_000 }, async (t) => {
+  if ('why' in chromium) return t.skip(chromium.why);
+  await shell!.say("node.spawn(async (c) => { await c.receive(); }, { name: 'obsproc_short' }) && 'spawned'", /'spawned'/);
+  const { page, errors, text } = await open('#/proc/obsproc_short');
+  assert.equal(await text('[data-testid="proc-status"]'), 'waiting');
+  assert.equal(await page.locator('[data-testid="kill"]').count(), 1);
+  await shell!.say("node.exit(node.whereis('obsproc_short'), 'kill'), 'gone'", /'gone'/);
+  await waitFor('the page to say the process exited', async () => (await page.locator('[data-testid="proc-exited"]').count()) === 1, { ms: 30_000, everyMs: 100 });
+  assert.equal(await text('[data-testid="proc-status"]'), 'exited (last seen waiting)');
+  assert.match(await text('[data-testid="proc-error"]'), /no process is registered as 'obsproc_short'.*: below is how it was when last seen/);
+  assert.equal(await page.locator('[data-testid="kill"], [data-testid="send"]').count(), 0, 'no kill or send for a process that is gone');
+  assert.equal(await text('[data-testid="exited-no-actions"]'), 'this process exited: nothing to act on');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
