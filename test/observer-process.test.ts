@@ -57,3 +57,13 @@ test('a process page whose process exits while it is open says it exited, shows 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("a link to a process named with a bare '%' (typed, not percent-encoded) opens that process instead of breaking the page", { timeout: 300_000 }, async (t) => {
+  if ('why' in chromium) return t.skip(chromium.why);
+  await shell!.say("node.spawn(async (c) => { await c.receive(); }, { name: 'obsproc_50%' }) && 'spawned'", /'spawned'/);
+  const { page, errors, text } = await open('#/proc/obsproc_50%');
+  assert.match(await text('h2'), /^<0\.\d+\.0> obsproc_50%$/);
+  assert.equal(await text('[data-testid="proc-status"]'), 'waiting');
+  assert.deepEqual(errors, []);
+  await page.close();
+});

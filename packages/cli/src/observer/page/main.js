@@ -37,6 +37,14 @@ const stream = (path, params = {}) => new EventSource(`/api/${path}?${new URLSea
 const bytes = (b) => (b >= 1 << 30 ? `${(b / (1 << 30)).toFixed(2)} GB` : b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MB` : b >= 1024 ? `${(b / 1024).toFixed(1)} KB` : `${b} B`);
 const duration = (s) => (s >= 86400 ? `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h` : s >= 3600 ? `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min` : s >= 60 ? `${Math.floor(s / 60)} min ${Math.floor(s % 60)} s` : `${Math.floor(s)} s`);
 const num = (n) => Number(n).toLocaleString('en');
+// A link's part as text: one typed with a stray '%' (not valid percent-encoding) is taken as it is, not thrown on.
+const decoded = (s) => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+};
 const pidLink = (pid) => (pid ? html`<a class="pid" href=${`#/proc/${encodeURIComponent(pid)}`}>${pid}</a>` : html`<span class="muted">—</span>`);
 
 function useHash() {
@@ -522,7 +530,7 @@ function App() {
   let body;
   if (view === 'apps') body = html`<${Applications} key=${viewKey} />`;
   else if (view === 'procs') body = html`<${Processes} key=${viewKey} />`;
-  else if (view === 'proc') body = html`<${Process} key=${arg} pid=${decodeURIComponent(arg)} dump=${dump} />`;
+  else if (view === 'proc') body = html`<${Process} key=${arg} pid=${decoded(arg)} dump=${dump} />`;
   else if (view === 'tables') body = html`<${Tables} key=${viewKey} dump=${dump} />`;
   else if (view === 'table') body = html`<${TableRows} key=${arg} id=${arg} />`;
   else if (view === 'trace' && !dump) body = html`<${Trace} key=${viewKey} />`;
