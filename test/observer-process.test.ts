@@ -14,11 +14,12 @@ let shell: ShellNode | undefined;
 let observer: ReturnType<typeof startObserver> | undefined;
 let browser: Browser | undefined;
 let url = '';
+let env: NodeJS.ProcessEnv = {};
 
 before(async () => {
   if ('why' in chromium) return;
   epmd = new EpmdServer();
-  const env = { ...process.env, OTP_EPMD_PORT: String(await epmd.listen(0)), OTP_COOKIE: 'observer-proc-secret' };
+  env = { ...process.env, OTP_EPMD_PORT: String(await epmd.listen(0)), OTP_COOKIE: 'observer-proc-secret' };
   shell = await startShellNode(['--name', 'obsproc'], env);
   assert.match(shell.out(), /started shop/, shell.out());
   observer = startObserver(['obsproc@127.0.0.1', '--no-open'], env);
@@ -64,6 +65,25 @@ test("a link to a process named with a bare '%' (typed, not percent-encoded) ope
   const { page, errors, text } = await open('#/proc/obsproc_50%');
   assert.match(await text('h2'), /^<0\.\d+\.0> obsproc_50%$/);
   assert.equal(await text('[data-testid="proc-status"]'), 'waiting');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the page says so when the observed node restarts under the same name, and its charts start again from the new run', { timeout: 300_000 }, async (t) => {
+  if ('why' in chromium) return t.skip(chromium.why);
+  const { page, errors, text } = await open('#/overview');
+  const samples = async () => Number((await text('[data-testid="ov-samples"]')).split(' ')[0]);
+  await waitFor('three samples of the first run', async () => (await samples()) >= 3, { ms: 60_000, everyMs: 100 });
+  assert.equal(await page.locator('[data-testid="node-restarted"]').count(), 0, 'no restart said before one happens');
+  shell!.stop();
+  shell = await startShellNode(['--name', 'obsproc'], env);
+  assert.match(shell.out(), /started shop/, shell.out());
+  const said = await waitFor('the page to say the node restarted', () => page.locator('[data-testid="node-restarted"]').innerText({ timeout: 1000 }).catch(() => ''), { ms: 60_000, everyMs: 100 });
+  assert.match(said, /^obsproc@127\.0\.0\.1 restarted at \d\d:\d\d:\d\d: this is a new run of it/);
+  const since = Number(await page.locator('[data-testid="ov-samples"]').getAttribute('data-since'));
+  const at = Number(await page.locator('[data-testid="node-restarted"]').getAttribute('data-at'));
+  assert.ok(since >= at, `the charts hold the new run only: their first sample (${since}) is not before the restart (${at})`);
+  assert.equal(await page.locator('[data-testid="node-error"]').count(), 0, 'the node answers again');
   assert.deepEqual(errors, []);
   await page.close();
 });

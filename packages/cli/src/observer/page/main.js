@@ -152,7 +152,7 @@ function Overview({ live, gone, dump }) {
       <div class="card"><b>messages</b><span><span data-testid="ov-delivered">${num(o.messages?.deliveredPerS ?? 0)}</span> delivered/s, <span data-testid="ov-sent">${num(o.messages?.sentPerS ?? 0)}</span> sent/s</span></div>
       <div class="card"><b>tables</b><span>${num(o.tables)}</span></div>
       <div class="card"><b>versions</b><span>Node.js ${o.versions.node}${o.versions.apps.map((a) => `, ${a.name} ${a.vsn}`).join('')}</span></div>
-      <div class="card"><b>sampled</b><span data-testid="ov-time">${new Date(o.time).toLocaleTimeString('en-GB')}</span> <small class="muted" data-testid="ov-samples">${samples.length} samples</small></div>
+      <div class="card"><b>sampled</b><span data-testid="ov-time">${new Date(o.time).toLocaleTimeString('en-GB')}</span> <small class="muted" data-testid="ov-samples" data-since=${samples[0].time}>${samples.length} samples</small></div>
     </div>
     ${error && !gone ? html`<p class="error">${error}</p>` : null}
     <div class="charts">
@@ -465,16 +465,26 @@ function LastUpgrade({ l }) {
   </div>`;
 }
 
-// The overview's samples are collected whatever view is shown, so its charts have history when opened.
+// Whether sample `o` comes from a new run of the node sampled as `last`: its uptime grew by less than the
+// time between the two samples (a second of slack for the sampling itself).
+const restartedSince = (last, o) => last !== undefined && last.node === o.node && o.uptimeS < last.uptimeS + (o.time - last.time) / 1000 - 1;
+
+// The overview's samples are collected whatever view is shown, so its charts have history when opened. When
+// the node restarted (stopped and started again, or a new OS process under the same name), the charts start
+// again from its first sample, and `restarted` says when.
 function useLive(node) {
-  const [live, setLive] = useState({ samples: [], error: undefined });
+  const [live, setLive] = useState({ samples: [], error: undefined, restarted: undefined });
   useEffect(() => {
-    setLive({ samples: [], error: undefined });
+    setLive({ samples: [], error: undefined, restarted: undefined });
     const es = stream('live');
     es.addEventListener('overview', (m) => {
       const o = JSON.parse(m.data);
       onDown(undefined, o.node);
-      setLive((l) => ({ samples: [...l.samples.slice(-(HISTORY - 1)), o], error: undefined }));
+      setLive((l) =>
+        restartedSince(l.samples[l.samples.length - 1], o)
+          ? { samples: [o], error: undefined, restarted: { node: o.node, at: o.time - o.uptimeS * 1000 } }
+          : { ...l, samples: [...l.samples.slice(-(HISTORY - 1)), o], error: undefined },
+      );
     });
     es.addEventListener('failure', (m) => {
       const f = JSON.parse(m.data);
@@ -515,6 +525,7 @@ function App() {
   const current = node ?? nodes?.node;
   const choices = [...new Set([current, nodes?.node, ...(nodes?.nodes ?? [])].filter(Boolean))];
   const gone = down && down.node === current ? down.error : undefined;
+  const restarted = !gone && live.restarted && live.restarted.node === current ? live.restarted : undefined;
   // Views are keyed by the node the user switched to, not by `current`: the first answer of `nodes` would
   // otherwise remount the open view, dropping its page, sort and offset (a click on next lost under load).
   const viewKey = node ?? '';
@@ -547,7 +558,7 @@ function App() {
       ${switchError ? html`<span class="error" data-testid="switch-error">${switchError}</span>` : nodesError && !gone ? html`<span class="error">${nodesError}</span>` : null}
       <nav>${VIEWS.filter(([k]) => !dump || (k !== 'trace' && k !== 'upgrades')).map(([k, label]) => html`<a href=${`#/${k}`} class=${active === k ? 'active' : ''} data-view=${k}>${label}</a>`)}</nav>
     </header>
-    <main>${dump ? html`<p class="error banner" data-testid="dump-banner">crash dump of ${dump.node} — died at ${dump.time}: ${dump.reason}</p>` : null}${gone ? html`<p class="error banner" data-testid="node-error">${gone}</p>` : null}${body}</main>`;
+    <main>${dump ? html`<p class="error banner" data-testid="dump-banner">crash dump of ${dump.node} — died at ${dump.time}: ${dump.reason}</p>` : null}${gone ? html`<p class="error banner" data-testid="node-error">${gone}</p>` : null}${restarted ? html`<p class="notice banner" data-testid="node-restarted" data-at=${Math.round(restarted.at)}>${restarted.node} restarted at ${new Date(restarted.at).toLocaleTimeString('en-GB')}: this is a new run of it, so the charts start again there and its processes are new ones, whatever their pids</p>` : null}${body}</main>`;
 }
 
 const root = document.getElementById('app');
