@@ -194,6 +194,23 @@ test('a process named by something like a pid that is none is refused with the f
   });
 });
 
+test("the supervision tree (the observer's Applications view, every 2 s) reads the application masters and their trees, not every process's full info", async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    for (let i = 0; i < 10_000; i++) node.spawn(idle);
+    const emptySup = { init: () => ({ flags: { strategy: 'oneForOne' as const }, children: [] }) };
+    await node.run((ctx) => application.load(ctx, { name: 'obs_tree', vsn: '1', mod: { start: (_t, _a, c) => supervisor.startLink(c, emptySup, undefined, { name: 'obs_tree_sup' }) } }));
+    await node.run((ctx) => application.start(ctx, 'obs_tree'));
+    const read = node.processInfo.bind(node);
+    let infos = 0;
+    node.processInfo = (pid) => (infos++, read(pid));
+    const tree = await supervisionTree(node);
+    assert.ok(tree.ok);
+    assert.deepEqual(tree.apps.map((a) => [a.label, a.children.map((c) => c.name)]), [['obs_tree', ['obs_tree_sup']]]);
+    assert.ok(infos < 100, `the full info of ${infos} processes was read for a tree of 3, beside 10 000 idle ones`);
+  });
+});
+
 test('with message isolation on, reading a supervisor state through sys (otp tree, otp observer) leaves it able to restart its children', async () => {
   const was = setMessageIsolation(true);
   try {
