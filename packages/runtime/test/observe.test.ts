@@ -211,6 +211,29 @@ test("the supervision tree (the observer's Applications view, every 2 s) reads t
   });
 });
 
+test("the observer's tree of a simpleOneForOne pool holds its first 40 children and a count of the rest, not every child", async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    const worker: GenServer<void, 'ping', never, 'pong', void> = { init: () => ok(undefined), handleCall: (_m, _f, s) => reply('pong' as const, s) };
+    const pool = { init: () => ({ flags: { strategy: 'simpleOneForOne' as const }, children: [{ id: 'w', start: (c: ProcessContext) => genServer.startLink(c, worker, undefined) }] }) };
+    await node.run((ctx) => application.load(ctx, { name: 'obs_pool', vsn: '1', mod: { start: (_t, _a, c) => supervisor.startLink(c, pool, undefined, { name: 'obs_pool_sup' }) } }));
+    await node.run((ctx) => application.start(ctx, 'obs_pool'));
+    await node.run(async (ctx) => {
+      for (let i = 0; i < 300; i++) await supervisor.startChild(ctx, 'obs_pool_sup', []);
+    });
+    const observer = observerRpcModule(node) as { tree: () => Promise<{ ok: boolean; apps: Array<{ children: Array<{ name?: string; children: unknown[]; more?: number }> }> }> };
+    const tree = await observer.tree();
+    assert.ok(tree.ok);
+    const sup = tree.apps[0]!.children[0]!;
+    assert.equal(sup.name, 'obs_pool_sup');
+    assert.equal(sup.children.length, 40, 'the first 40 children');
+    assert.equal(sup.more, 260, 'and how many more');
+    const whole = await supervisionTree(node);
+    assert.ok(whole.ok);
+    assert.equal(whole.apps[0]!.children[0]!.children.length, 300, 'otp tree still lists every child');
+  });
+});
+
 test('with message isolation on, reading a supervisor state through sys (otp tree, otp observer) leaves it able to restart its children', async () => {
   const was = setMessageIsolation(true);
   try {

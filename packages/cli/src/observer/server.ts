@@ -190,7 +190,7 @@ function liveSource(observed: ObservedNode): ObserverSource {
       return r.details!;
     },
     tree: async () => {
-      const r = (await (await conn()).call('tree', [undefined])) as { ok: boolean; apps?: Json; error?: string };
+      const r = (await (await conn()).rpc('otp_observer', 'tree')) as { ok: boolean; apps?: Json; error?: string };
       if (!r.ok) throw new ObserverError(404, r.error ?? 'no tree');
       return r.apps!;
     },

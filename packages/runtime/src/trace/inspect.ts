@@ -60,6 +60,15 @@ export interface TreeNode {
   /** How many times its supervisor restarted it (whichChildren's restarts); undefined for an application's top supervisor. */
   restarted: number | undefined;
   children: TreeNode[];
+  /** For a supervisor of more children than the tree was asked to hold: how many were left out after `children`. */
+  more?: number;
+}
+
+// How one tree is walked: in a process of the node, holding at most `maxChildren` children of each supervisor.
+interface Walk {
+  ctx: ProcessContext;
+  node: OtpNode;
+  maxChildren: number;
 }
 
 const STATE_BOUNDS: FormatBounds = { depth: 4, items: 20, chars: 2000 };
@@ -182,7 +191,8 @@ async function restartsOf(ctx: ProcessContext, sup: Pid): Promise<{ restarts: nu
   }
 }
 
-async function subtree(ctx: ProcessContext, node: OtpNode, pid: Pid, row: ChildRow | undefined, depth: number): Promise<TreeNode> {
+async function subtree(walk: Walk, pid: Pid, row: ChildRow | undefined, depth: number): Promise<TreeNode> {
+  const { ctx, node } = walk;
   const i = node.processInfo(pid);
   const isSup = i?.behaviour === 'supervisor';
   const label = row?.id ?? i?.registeredName ?? pid.toString();
@@ -191,15 +201,20 @@ async function subtree(ctx: ProcessContext, node: OtpNode, pid: Pid, row: ChildR
   const flags = await restartsOf(ctx, pid);
   out.restarts = flags.restarts;
   if (flags.strategy) out.strategy = flags.strategy;
-  for (const c of await children(ctx, pid)) {
-    if (c.pid instanceof Pid && node.isAlive(c.pid)) out.children.push(await subtree(ctx, node, c.pid, c, depth + 1));
+  const rows = await children(ctx, pid);
+  if (rows.length > walk.maxChildren) out.more = rows.length - walk.maxChildren;
+  for (const c of rows.slice(0, walk.maxChildren)) {
+    if (c.pid instanceof Pid && node.isAlive(c.pid)) out.children.push(await subtree(walk, c.pid, c, depth + 1));
     else out.children.push({ kind: c.type, label: c.id ?? '?', pid: undefined, name: undefined, module: undefined, restarts: undefined, restarted: c.restarts, children: [] });
   }
   return out;
 }
 
-/** The supervision trees of the running applications (or of one), drawn from each application's top supervisor. */
-export async function supervisionTree(node: OtpNode, app?: string): Promise<{ ok: true; apps: TreeNode[] } | { ok: false; error: string }> {
+/**
+ * The supervision trees of the running applications (or of one), drawn from each application's top supervisor;
+ * each supervisor with its first `maxChildren` children (all by default) and a count of the rest.
+ */
+export async function supervisionTree(node: OtpNode, app?: string, maxChildren = Infinity): Promise<{ ok: true; apps: TreeNode[] } | { ok: false; error: string }> {
   // The masters are found by their label alone: the full info of every process would hold the node's loop for
   // a node of 100 000 processes, every 2 s while the observer's Applications view is open.
   const masters: ProcessInfo[] = [];
@@ -217,7 +232,7 @@ export async function supervisionTree(node: OtpNode, app?: string): Promise<{ ok
     for (const m of wanted) {
       const tops = m.links.filter((l) => node.processInfo(l)?.behaviour === 'supervisor');
       const children: TreeNode[] = [];
-      for (const top of tops) children.push(await subtree(ctx, node, top, undefined, 0));
+      for (const top of tops) children.push(await subtree({ ctx, node, maxChildren }, top, undefined, 0));
       apps.push({ kind: 'application', label: m.module ?? '?', pid: m.pid.toString(), name: undefined, module: m.module, restarts: undefined, restarted: undefined, children });
     }
     return { ok: true as const, apps };

@@ -12,7 +12,7 @@ import { loggerOf } from '../logger.js';
 import { whichApplications } from '../application/api.js';
 import type { RunningApp } from '../application/types.js';
 import { formatBounded, type FormatBounds } from './format.js';
-import { findProcess } from './inspect.js';
+import { findProcess, supervisionTree } from './inspect.js';
 
 /** The rpc module `otp observer` reaches a node through. */
 export const OBSERVER_RPC_MODULE = 'otp_observer';
@@ -99,6 +99,8 @@ const ROW_BOUNDS: FormatBounds = { depth: 3, items: 10, chars: 300 };
 const MAX_PAGE = 500;
 const SAMPLE = 1000;
 const ASK_MS = 2000;
+// The children of one supervisor the observer's tree holds (the page draws as many and a count of the rest).
+const TREE_CHILDREN = 40;
 const APPLICATION_CONTROLLER = 'application_controller';
 // The delay histogram runs only while someone looks: it stops after this long without an overview.
 const IDLE_MS = 10_000;
@@ -453,6 +455,8 @@ export function observerRpcModule(node: OtpNode): Record<string, unknown> {
     processes: (query?: ProcessQuery) => processPageChunked(node, query),
     tables: (offset?: number, limit?: number) => tablePage(node, offset, limit),
     rows: (id: number, offset?: number, limit?: number) => tableRows(node, id, offset, limit),
+    // The Applications view draws 40 children of a supervisor: a pool of 50 000 is not read, nor sent, every 2 s.
+    tree: () => supervisionTree(node, undefined, TREE_CHILDREN),
     act: (a: ObserverAction) => act(node, a),
     pid: (target: string) => {
       const p = findProcess(node, target);

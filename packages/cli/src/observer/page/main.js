@@ -175,9 +175,11 @@ const MAX_CHILDREN = 40; // a simpleOneForOne supervisor of thousands is drawn a
 
 const strategyText = (s) => `${s.strategy}, max ${s.intensity} restart${s.intensity === 1 ? '' : 's'} in ${s.period} s`;
 
+// A supervisor's children as drawn: the node sends the first 40 and how many more (`more`); a crash dump sends them all.
 function shown(n) {
-  if (n.children.length <= MAX_CHILDREN) return n.children;
-  return [...n.children.slice(0, MAX_CHILDREN), { kind: 'more', label: `… and ${num(n.children.length - MAX_CHILDREN)} more`, children: [] }];
+  const rest = (n.more ?? 0) + Math.max(0, n.children.length - MAX_CHILDREN);
+  if (rest === 0) return n.children;
+  return [...n.children.slice(0, MAX_CHILDREN), { kind: 'more', label: `… and ${num(rest)} more`, children: [] }];
 }
 
 function TreeBox({ n, x, y }) {
