@@ -87,3 +87,25 @@ test('the page says so when the observed node restarts under the same name, and 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("the process table's header names the order of the rows it shows, not that of a page still on its way", { timeout: 300_000 }, async (t) => {
+  if ('why' in chromium) return t.skip(chromium.why);
+  // Enough processes that a page sorted by name takes the node a while to answer.
+  for (let chunk = 0; chunk < 3; chunk++) await shell!.say(`for (let i = 0; i < 10000; i++) node.spawn(async (c) => { await c.receive(); }); 'chunk ${chunk}'`, new RegExp(`'chunk ${chunk}'`));
+  const { page, errors, text } = await open('#/procs');
+  await waitFor('the first page', async () => /^1–100 of /.test(await text('[data-testid="page-info"]')), { ms: 60_000, everyMs: 100 });
+  await page.locator('th[data-sort="name"]').click();
+  // Read in one go in the page: the header's sort and the names shown; whenever the header says 'name', the rows are in name order.
+  const read = () =>
+    page.evaluate(() => {
+      const doc = (globalThis as unknown as { document: { querySelector(s: string): unknown; querySelectorAll(s: string): ArrayLike<{ innerText: string }> } }).document;
+      return { byName: doc.querySelector('th.sorted[data-sort="name"]') !== null, names: Array.from(doc.querySelectorAll('table[data-testid="procs"] tbody tr td:nth-child(2)')).map((td) => td.innerText).filter(Boolean) };
+    });
+  await waitFor('the rows sorted by name', async () => {
+    const { byName, names } = await read();
+    if (byName) assert.deepEqual(names, [...names].sort(), 'a header sorted by name over rows in name order');
+    return byName;
+  }, { ms: 60_000, everyMs: 5 });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

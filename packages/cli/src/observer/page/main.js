@@ -253,7 +253,9 @@ function Processes() {
   }, [typed]);
   // A big node is asked less often: each page costs it one pass over every process.
   const [slow, setSlow] = useState(false);
-  const [page, error] = usePoll(() => api('processes', query), slow ? 5000 : 2000, [query, slow]);
+  // Each page keeps the query it answers: the header shows the order of the rows shown, not of a page still on its way.
+  const [page, error] = usePoll(async () => ({ ...(await api('processes', query)), query }), slow ? 5000 : 2000, [query, slow]);
+  const shownSort = page?.query ?? query;
   useEffect(() => {
     if (page && page.total > 20_000 !== slow) setSlow(page.total > 20_000);
   }, [page]);
@@ -268,7 +270,7 @@ function Processes() {
     </div>
     ${error ? html`<p class="error">${error}</p>` : null}
     <table class="procs" data-testid="procs">
-      <thead><tr>${COLUMNS.map(([k, label]) => html`<th data-sort=${k} class=${query.sort === k ? `sorted ${query.dir}` : ''} onClick=${() => sortBy(k)}>${label}${query.sort === k ? (query.dir === 'asc' ? ' ▲' : ' ▼') : ''}</th>`)}</tr></thead>
+      <thead><tr>${COLUMNS.map(([k, label]) => html`<th data-sort=${k} class=${shownSort.sort === k ? `sorted ${shownSort.dir}` : ''} onClick=${() => sortBy(k)}>${label}${shownSort.sort === k ? (shownSort.dir === 'asc' ? ' ▲' : ' ▼') : ''}</th>`)}</tr></thead>
       <tbody>${(page?.rows ?? []).map((r) => html`<tr data-pid=${r.pid}>
         <td>${pidLink(r.pid)}</td><td>${r.name ?? ''}</td><td>${r.label}</td><td>${r.current}</td><td>${r.status}</td>
         <td class="n">${num(r.mailbox)}</td><td class="n">${bytes(r.memory)}</td><td class="n">${num(r.reductions)}</td><td class="n">${r.links}</td>
