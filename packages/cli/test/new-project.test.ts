@@ -37,6 +37,14 @@ test('an empty existing folder is fine; a non-empty one needs force; a file is r
   fails(() => newProject({ template: 'app', name: 'shop', dir: 'plain.txt', cwd }), 'exists', `${join(cwd, 'plain.txt')} exists and is not a folder`, 'Choose another name or --dir.');
 });
 
+test('a --dir under a file is refused naming the file, not an internal error, and nothing is written', () => {
+  const cwd = writeTree(tempDir(), { 'plain.txt': 'x' });
+  const root = join(cwd, 'plain.txt', 'apps', 'shop');
+  fails(() => newProject({ template: 'app', name: 'shop', dir: 'plain.txt/apps/shop', cwd }), 'exists', `cannot create ${root}: ${join(cwd, 'plain.txt')} is a file, not a folder`, 'Choose another --dir.');
+  assert.equal(readFileSync(join(cwd, 'plain.txt'), 'utf8'), 'x');
+  assert.deepEqual(readdirSync(cwd), ['plain.txt']);
+});
+
 test('a bad name is refused before the folder is looked at', () => {
   const cwd = writeTree(tempDir(), { 'Bad/x': '' });
   fails(() => newProject({ template: 'app', name: 'Bad', cwd }), 'badName', "invalid name 'Bad': application names are lowercase");

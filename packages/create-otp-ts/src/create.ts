@@ -116,7 +116,7 @@ function createHint(code: string, hint: string | undefined, args: { template: Te
   const command = (name: string, more = ''): string => `npm create otp-ts@latest ${name}${options || more ? ` --${options}${more}` : ''}`;
   const better = /^Try '([a-z][a-z0-9_]*)'\.$/.exec(hint ?? '')?.[1];
   if (code === 'badName' && better) return `Try ${command(better)}`;
-  if (code === 'exists' && args.name !== undefined) return `Choose another name, or write into it with ${command(args.name, ' --force')}.`;
+  if (code === 'exists' && args.name !== undefined && hint?.includes('--force')) return `Choose another name, or write into it with ${command(args.name, ' --force')}.`;
   return hint;
 }
 

@@ -64,6 +64,15 @@ test('errors name the problem and the fix, exit 2, and write nothing', async (t)
   assert.match(exists.err, /^create-otp-ts: the folder .*cot_taken exists and is not empty\nChoose another name, or write into it with npm create otp-ts@latest cot_taken -- --force\.\n$/);
   assert.equal(readFileSync(join(cwd, 'cot_taken', 'notes.txt'), 'utf8'), 'mine');
 
+  // Where --force cannot help (a file in the way), the hint does not offer it.
+  writeFileSync(join(cwd, 'cot_file'), 'x');
+  const underFile = await run(['cot_shop', '--dir', 'cot_file/shop'], cwd);
+  assert.equal(underFile.code, 2);
+  assert.match(underFile.err, /^create-otp-ts: cannot create .*cot_file\/shop: .*cot_file is a file, not a folder\nChoose another --dir\.\n$/);
+  const isFile = await run(['cot_file'], cwd);
+  assert.equal(isFile.code, 2);
+  assert.match(isFile.err, /^create-otp-ts: .*cot_file exists and is not a folder\nChoose another name or --dir\.\n$/);
+
   const invalid = await run(['my-shop'], cwd);
   assert.equal(invalid.code, 2);
   assert.match(invalid.err, /^create-otp-ts: invalid name 'my-shop': use '_' instead of '-'.*\nTry npm create otp-ts@latest my_shop\n$/);

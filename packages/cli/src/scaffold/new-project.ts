@@ -71,7 +71,13 @@ export function planProject(template: TemplateName, name: string, templates = te
 }
 
 function checkTarget(root: string, force: boolean | undefined): void {
-  if (!existsSync(root)) return;
+  if (!existsSync(root)) {
+    // The nearest path above that exists must be a folder to create the project in.
+    let above = dirname(root);
+    while (!existsSync(above) && above !== dirname(above)) above = dirname(above);
+    if (!statSync(above).isDirectory()) throw new OtpError('exists', `cannot create ${root}: ${above} is a file, not a folder`, { hint: 'Choose another --dir.' });
+    return;
+  }
   if (!statSync(root).isDirectory()) throw new OtpError('exists', `${root} exists and is not a folder`, { hint: 'Choose another name or --dir.' });
   if (readdirSync(root).length > 0 && !force) throw new OtpError('exists', `the folder ${root} exists and is not empty`, { hint: 'Choose another name or --dir, or pass --force to write into it.' });
 }
@@ -183,10 +189,10 @@ const STAGING = '.otp-new-';
  */
 function writeStaged(root: string, write: (dir: string) => void): void {
   const parent = dirname(root);
-  mkdirSync(parent, { recursive: true });
-  removeAbandoned(parent, basename(root));
   const staging = join(parent, `.${basename(root)}${STAGING}${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
+    mkdirSync(parent, { recursive: true });
+    removeAbandoned(parent, basename(root));
     mkdirSync(staging);
     write(staging);
     if (!existsSync(root)) renameSync(staging, root);
@@ -196,7 +202,7 @@ function writeStaged(root: string, write: (dir: string) => void): void {
       rmdirSync(staging);
     }
   } catch (error) {
-    rmSync(staging, { recursive: true, force: true });
+    if (existsSync(staging)) rmSync(staging, { recursive: true, force: true });
     const code = (error as NodeJS.ErrnoException).code;
     if (code === undefined) throw error;
     throw new OtpError('failed', `cannot write the project into ${root}: ${(error as Error).message}; nothing was created`, { cause: error });
