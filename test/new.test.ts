@@ -64,6 +64,21 @@ for (const [template, files] of Object.entries(expected)) {
   });
 }
 
+test("otp new's next line pastes into a shell as printed, for a folder with spaces, quotes or $ in its name", () => {
+  const cwd = join(temp, 'spaced');
+  mkdirSync(cwd);
+  for (const dir of ['my shop', "it's here", 'cost $HOME']) {
+    const r = otp(cwd, 'new', 'lib', 'shop', '--dir', dir);
+    assert.equal(r.status, 0, r.stderr);
+    const next = /^next: (.+) && npm install && npx otp test$/m.exec(r.stdout)?.[1];
+    assert.ok(next, r.stdout);
+    // The printed `cd …`, run by sh as a user pasting it would, lands in the project.
+    const landed = spawnSync('/bin/sh', ['-c', `${next} && pwd`], { cwd, encoding: 'utf8' });
+    assert.equal(landed.status, 0, `${next}: ${landed.stderr}`);
+    assert.equal(landed.stdout.trim(), join(realpathSync(cwd), dir));
+  }
+});
+
 test('otp new refuses a bad name and an existing folder with exit 2 and one clear line (plus its fix)', () => {
   const cwd = join(temp, 'refusals');
   mkdirSync(join(cwd, 'taken'), { recursive: true });

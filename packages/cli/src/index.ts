@@ -14,6 +14,7 @@ export { OtpError, isOtpError } from './errors/otp-error.js';
 export type { OtpErrorCode, OtpErrorOptions, Location } from './errors/otp-error.js';
 export { renderError, formatLocation } from './errors/render.js';
 export { validateName } from './scaffold/name.js';
+export { shellWord } from './scaffold/shell-word.js';
 export { planTemplate, substitute } from './scaffold/template.js';
 export type { Template, TemplateManifest, TemplateVariable, TemplateInclude, PlannedFile } from './scaffold/template.js';
 export { readTemplate, readTemplates, templatesDir, templateNames } from './scaffold/templates-dir.js';

@@ -3,7 +3,7 @@ import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 // Only otp new's scaffold: the build inlines it (and the templates ship in the package), so that
 // npm create installs this one package and not the whole toolchain (bench/RESULTS.md, newcomer).
-import { isOtpError, newProject, templateNames, type TemplateName } from '@otp-ts/cli';
+import { isOtpError, newProject, shellWord, templateNames, type TemplateName } from '@otp-ts/cli';
 
 /** Where create writes: its output streams and the folder it runs in. */
 export interface CreateIo {
@@ -67,7 +67,7 @@ const installFirst = 'Run npm install first: until then npx otp would fetch an u
 
 /** The lines that tell a newcomer what to run next in the project at `where` (relative to where they are). */
 export function nextSteps(where: string, template: TemplateName = 'app'): string[] {
-  return [...(where === '.' ? [] : [`cd ${where.includes(' ') ? JSON.stringify(where) : where}`]), 'npm install', 'npx otp test', ...(template === 'lib' ? [] : ['npx otp shell'])];
+  return [...(where === '.' ? [] : [`cd ${shellWord(where)}`]), 'npm install', 'npx otp test', ...(template === 'lib' ? [] : ['npx otp shell'])];
 }
 
 /**

@@ -2,7 +2,8 @@
 // test/registry.test.ts runs it for real, published to a local registry and run through npm create.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create } from '../src/index.ts';
@@ -51,6 +52,20 @@ test("a '--' before the options (npx create-otp-ts shop -- --template lib, or np
   const r = await run(['cot_dashed', '--', '--template', 'lib'], cwd);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /^created lib cot_dashed in cot_dashed /);
+});
+
+test('the next steps paste into a shell as printed, for a folder with spaces, quotes or $ in its name', async (t) => {
+  const cwd = mkdtempSync(join(tmpdir(), 'create-otp-ts-'));
+  t.after(() => rmSync(cwd, { recursive: true, force: true }));
+  for (const dir of ['my shop', "it's here", 'cost $HOME']) {
+    const r = await run(['cot_spaced', '--dir', dir], cwd);
+    assert.equal(r.code, 0, r.err);
+    const cd = /\nnext:\n {2}(cd .+)\n/.exec(r.out)?.[1];
+    assert.ok(cd, r.out);
+    const landed = spawnSync('/bin/sh', ['-c', `${cd} && pwd`], { cwd, encoding: 'utf8' });
+    assert.equal(landed.status, 0, `${cd}: ${landed.stderr}`);
+    assert.equal(landed.stdout.trim(), join(realpathSync(cwd), dir));
+  }
 });
 
 test('errors name the problem and the fix, exit 2, and write nothing', async (t) => {

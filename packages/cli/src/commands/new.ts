@@ -4,6 +4,7 @@ import { createProgress } from '../cli/progress.js';
 import { info } from '../cli/io.js';
 import { newProject, sourceCheckout, type NewProjectResult } from '../scaffold/new-project.js';
 import { templateNames } from '../scaffold/templates-dir.js';
+import { shellWord } from '../scaffold/shell-word.js';
 
 /** `otp new app|lib|umbrella NAME`: creates a project from a template. */
 export const newCommand = defineProvider({
@@ -44,10 +45,10 @@ export const newCommand = defineProvider({
       info(io, `${where} is an application of the umbrella at ${at}${changes.length ? `: ${changes.join(', ')}` : ''}`);
       if (workspace) info(io, `otp test runs its tests once the test.paths of ${join(at, 'otp.config.ts')} cover ${workspace}/test`);
       if (args.template === 'app' && !release) info(io, `add ${args.name} to a release's applications in ${join(at, 'otp.config.ts')} to ship it`);
-      info(io, `next: ${at === '.' ? '' : `cd ${at} && `}npm install && npx otp test   (npm install at the umbrella's root links the new workspace)`);
+      info(io, `next: ${at === '.' ? '' : `cd ${shellWord(at)} && `}npm install && npx otp test   (npm install at the umbrella's root links the new workspace)`);
       return;
     }
-    const cd = where === '.' ? '' : `cd ${where} && `;
+    const cd = where === '.' ? '' : `cd ${shellWord(where)} && `;
     info(io, `next: ${cd}npm install && npx otp ${args.template === 'lib' ? 'test' : 'shell'}`);
   },
 });

@@ -3,5 +3,6 @@
 export { newProject } from './new-project.js';
 export type { NewProjectOptions, NewProjectResult } from './new-project.js';
 export { templateNames } from './templates-dir.js';
+export { shellWord } from './shell-word.js';
 export type { TemplateName } from './templates-dir.js';
 export { isOtpError } from '../errors/otp-error.js';
