@@ -97,6 +97,18 @@ test('a filter that matches nothing fails with one line naming it and the closes
   assert.equal(suite.stderr, 'otp: --suite carts matched no test; closest: cart\n');
 }));
 
+test('in a folder of the project, a test path names a file from there; one from the root works there too', () => withProject((dir) => {
+  const fromRoot = otpIn(dir)('test/lists.test.ts');
+  assert.equal(last(fromRoot.stdout), '0 passed, 1 failed', fromRoot.stderr);
+  const inTest = spawnSync(process.execPath, [bin, 'test', 'lists.test.ts'], { cwd: join(dir, 'test'), encoding: 'utf8', timeout: 120_000 });
+  assert.equal(last(inTest.stdout), last(fromRoot.stdout), inTest.stderr);
+  // A replay command as a run prints it (from the root) still runs in a subfolder, as a path from there does.
+  for (const path of ['test/lists.test.ts', '../test/lists.test.ts']) {
+    const inEmpty = spawnSync(process.execPath, [bin, 'test', path], { cwd: join(dir, 'empty'), encoding: 'utf8', timeout: 120_000 });
+    assert.equal(last(inEmpty.stdout), last(fromRoot.stdout), `${path}: ${inEmpty.stderr}`);
+  }
+}));
+
 test('an empty test folder fails unless --pass-with-no-tests or test.passWithNoTests allows it', () => withProject((dir) => {
   const otp = otpIn(dir);
   const empty = otp('empty');

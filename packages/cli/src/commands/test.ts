@@ -38,7 +38,7 @@ export const testCommand = defineProvider({
   name: 'test',
   description: 'Run the tests: *.test.ts (EUnit style), *.suite.ts (Common Test style) and prop* properties, each file in a fresh runtime.',
   deps: [],
-  positionals: [{ name: 'paths', description: 'test files or folders (default: all of them)', variadic: true }],
+  positionals: [{ name: 'paths', description: 'test files or folders, from the current folder or the project root (default: all of them)', variadic: true }],
   options: [...testTableFlags, ...commandFlags],
   examples: [
     { command: 'otp test', description: 'every test of the project' },
@@ -55,7 +55,8 @@ export const testCommand = defineProvider({
     const set: TestConfig = { ...config.test, ...config.profiles?.test?.test };
     checkThresholdFlag(args.cover, args['cover-threshold']);
     if (args.cover && io.env.NODE_V8_COVERAGE === undefined) return runCovered(project.root, set, args['cover-threshold'], io);
-    const options = { ...runOptionsOf(project.root, set, args), output: io.stdout, importGraph: new ImportGraph(), ...(io.verbosity === 'quiet' && { quiet: true }) };
+    const paths = pathsFromCwd(args.paths, io.cwd, project.root);
+    const options = { ...runOptionsOf(project.root, set, { ...args, ...(paths && { paths }) }), output: io.stdout, importGraph: new ImportGraph(), ...(io.verbosity === 'quiet' && { quiet: true }) };
     // Ctrl-C or a CI job's cancellation ends the run with a report of what ran (a second signal stops at once); --watch keeps Ctrl-C's default.
     const stop = args.watch ? undefined : onStopSignals(io);
     const result = await runTests({ ...options, ...(stop && { signal: stop.signal }) }).catch((error: unknown) => {
@@ -73,6 +74,16 @@ export const testCommand = defineProvider({
     return watchTests(project, options, io);
   },
 });
+
+/**
+ * The test paths as given in a folder of the project (`otp test server.test.ts` in test/): each one that
+ * names something from there, absolute; the others as they are, from the project's root, as the replay
+ * commands a run prints and otp.config.ts's test.paths name them.
+ */
+function pathsFromCwd(paths: readonly string[] | undefined, cwd: string, root: string): readonly string[] | undefined {
+  if (paths === undefined || cwd === root) return paths;
+  return paths.map((p) => (!/[*?]/.test(p) && existsSync(resolve(cwd, p)) ? resolve(cwd, p) : p));
+}
 
 /** Refuses a --cover-threshold that could not be met or would not be checked: without --cover nothing measures coverage, and a run must not pass a threshold it never held coverage against. */
 function checkThresholdFlag(cover: boolean, threshold: number | undefined): void {
