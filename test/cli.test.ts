@@ -2,7 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const bin = fileURLToPath(new URL('../packages/cli/bin/otp.js', import.meta.url));
@@ -52,6 +54,21 @@ test('an unknown command or option exits 2 with one clear line, suggesting the c
     assert.equal(r.status, 2, `otp ${args.join(' ')}`);
     assert.equal(r.stderr, `otp: ${line}\nRun \`${help} --help\` for usage.\n`);
     assert.equal(r.stdout, '');
+  }
+});
+
+test('on a Node.js older than 20.19, otp and npm create otp-ts say which one runs and what is needed, in one line, exit 2', (t) => {
+  // The Node.js this runs on, reporting itself as 18.20.4 before the program loads (as an older one would, minus its missing modules).
+  const old = ['--import', `data:text/javascript,Object.defineProperty(process.versions, 'node', { value: '18.20.4' })`];
+  const create = fileURLToPath(new URL('../packages/create-otp-ts/bin/create-otp-ts.js', import.meta.url));
+  const cwd = mkdtempSync(join(tmpdir(), 'otp-old-node-'));
+  t.after(() => rmSync(cwd, { recursive: true, force: true }));
+  for (const [program, args, name] of [[bin, ['--version'], 'otp'], [bin, ['new', 'app', 'shop'], 'otp'], [create, ['shop'], 'create-otp-ts']] as const) {
+    const r = spawnSync(process.execPath, [...old, program, ...args], { encoding: 'utf8', cwd });
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.deepEqual(readdirSync(cwd), [], 'nothing was created');
+    assert.match(r.stderr, new RegExp(`^${name}: Node\\.js 18\\.20\\.4 is too old: otp-ts needs Node\\.js 20\\.19 or later; install a newer one \\(https://nodejs\\.org, or nvm install 22\\) and run .+ again\\n$`));
   }
 });
 

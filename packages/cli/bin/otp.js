@@ -13,8 +13,19 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+// On a Node.js older than package.json's engines the CLI would fail to load (a built-in module it imports is
+// missing) with a stack no newcomer can read: say which Node.js runs and which is needed, and exit 2 as for
+// any environment otp cannot work in (the release start script does the same when it finds no Node.js).
+const [needMajor, needMinor] = (/(\d+)\.(\d+)/.exec(pkg.engines.node) ?? []).slice(1).map(Number);
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < needMajor || (major === needMajor && minor < needMinor)) {
+  process.stderr.write(`otp: Node.js ${process.versions.node} is too old: otp-ts needs Node.js ${needMajor}.${needMinor} or later; install a newer one (https://nodejs.org, or nvm install 22) and run otp again\n`);
+  process.exit(2);
+}
+
 if (process.argv.length === 3 && process.argv[2] === '--version') {
-  process.stdout.write(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`);
+  process.stdout.write(`${pkg.version}\n`);
 } else {
   const { main } = await import('../dist/index.js');
   process.exitCode = await main(process.argv.slice(2));

@@ -118,5 +118,5 @@ test("the published program is one file that imports only Node's modules: npm cr
   const imported = [...program.matchAll(/^\s*import\b[^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
   assert.ok(imported.length > 0, 'the program was read');
   assert.deepEqual(imported.filter((s) => !s.startsWith('node:')), [], 'imports of packages left in dist/create.js');
-  assert.match(readFileSync(new URL('../bin/create-otp-ts.js', import.meta.url), 'utf8'), new RegExp(`from '\\.\\./${manifest.exports['.'].default.slice(2).replace('.', '\\.')}'`));
+  assert.match(readFileSync(new URL('../bin/create-otp-ts.js', import.meta.url), 'utf8'), new RegExp(`(?:from |import\\()'\\.\\./${manifest.exports['.'].default.slice(2).replace('.', '\\.')}'`));
 });
