@@ -29,6 +29,7 @@ exec "$NODE" "$ROOT/bin/${name}.mjs" "$@"
 
 /** The start script's program (built to dist/control.js), copied into a release as `bin/<name>.mjs`. */
 export function controlProgramPath(): string {
-  // From src/control/script.ts and from dist/index.js alike, the package root is reached by the same URL.
-  return fileURLToPath(new URL(import.meta.url.includes('/src/') ? '../../dist/control.js' : './control.js', import.meta.url));
+  // From src/control/script.ts (run as TypeScript) or from dist/index.js: told apart by this file's own name, never by a
+  // folder on its path (a project under ~/src/ holds the package at …/src/shop/node_modules/@otp-ts/release/dist/).
+  return fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../dist/control.js' : './control.js', import.meta.url));
 }
