@@ -1,7 +1,17 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+
+/** The oldest Node.js a release runs on, [major, minor]: @otp-ts/release's engines, as otp's own check reads them. */
+function minimumNode(): [number, number] {
+  // From src/control/script.ts (run as TypeScript) or from dist/index.js, as controlProgramPath tells them apart.
+  const pkg = new URL(import.meta.url.endsWith('.ts') ? '../../package.json' : '../package.json', import.meta.url);
+  const [major = 20, minor = 19] = (/(\d+)\.(\d+)/.exec((JSON.parse(readFileSync(pkg, 'utf8')) as { engines: { node: string } }).engines.node) ?? []).slice(1).map(Number);
+  return [major, minor];
+}
 
 /** The start script `bin/<name>` of a release: finds the release root and a Node.js (the release's own first), then runs `bin/<name>.mjs`. */
 export function startScript(name: string): string {
+  const [major, minor] = minimumNode();
   return `#!/bin/sh
 # The start script of the ${name} release, made by otp release (otp-ts). \`bin/${name} help\` lists its commands.
 set -e
@@ -17,9 +27,20 @@ if [ -x "$ROOT/node/bin/node" ]; then
   NODE="$ROOT/node/bin/node"
 else
   NODE="$(command -v node || true)"
+  # A Node.js on PATH older than the release needs would fail to load it with a stack: say so, as otp does.
+  V="$("\${NODE:-false}" --version 2>/dev/null || true)"
+  V="\${V#v}"
+  case "$V" in
+    [0-9]*.[0-9]*.*)
+      MINOR="\${V#*.}"
+      if [ "\${V%%.*}" -lt ${major} ] || { [ "\${V%%.*}" -eq ${major} ] && [ "\${MINOR%%.*}" -lt ${minor} ]; }; then
+        echo "${name}: the Node.js on PATH ($NODE) is $V, too old: this release needs Node.js ${major}.${minor} or later; install a newer one, or rebuild with otp release --include-node" >&2
+        exit 2
+      fi ;;
+  esac
 fi
 if [ -z "$NODE" ]; then
-  echo "${name}: Node.js is not on PATH and this release carries none: install Node.js >= 20.19, or rebuild with otp release --include-node" >&2
+  echo "${name}: Node.js is not on PATH and this release carries none: install Node.js >= ${major}.${minor}, or rebuild with otp release --include-node" >&2
   exit 2
 fi
 export OTP_RELEASE_ROOT="$ROOT"
