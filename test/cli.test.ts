@@ -48,6 +48,9 @@ test('an unknown command or option exits 2 with one clear line, suggesting the c
     [['new', 'app'], 'missing <name> (the project name: lowercase letters, digits and _): otp new <template> <name>', 'otp new'],
     [['new', 'app', 'shop', 'more'], "unexpected argument 'more': otp new <template> <name>", 'otp new'],
     [['completion', 'fish'], "'fish' is not a valid <shell>: use bash or zsh", 'otp completion'],
+    // help of a command there is none of, as the docs' `otp help new` form: the unknown command, not the whole help.
+    [['help', 'tset'], "unknown command 'tset' (did you mean 'test'?)", 'otp'],
+    [['help', 'frobnicate'], "unknown command 'frobnicate'", 'otp'],
   ];
   for (const [args, line, help] of cases) {
     const r = otp(...args);

@@ -169,9 +169,14 @@ export async function parseWithYargs<C extends CommandSpec>(argv: readonly strin
     // As rebar3: the program alone is a request for the help, answered (exit 0) on stdout.
     return parseWithYargs(['--help'], program, columns);
   }
-  if (name === 'help') return parseWithYargs([...extra.map(String), '--help'], program, columns);
+  const unknown = (word: string): Error => usageError(program.name, `unknown command '${word}'${didYouMean(word, [...program.commands.filter((c) => !c.hidden).map((c) => c.name), 'help'])}`);
+  if (name === 'help') {
+    // `help CMD` of a command there is none of is that unknown command, not a request for the whole help.
+    if (extra[0] !== undefined && !program.commands.some((c) => c.name === String(extra[0]))) throw unknown(String(extra[0]));
+    return parseWithYargs([...extra.map(String), '--help'], program, columns);
+  }
   const command = program.commands.find((c) => c.name === name);
-  if (!command) throw usageError(program.name, `unknown command '${String(name)}'${didYouMean(String(name), [...program.commands.filter((c) => !c.hidden).map((c) => c.name), 'help'])}`);
+  if (!command) throw unknown(String(name));
   checkFlags(program.name, argv, [...command.options, ...program.globalOptions, ...builtinFlags(program)], command.name);
   return { command, args: collectArgs(program.name, command, parsed, extra, argv) };
 }
