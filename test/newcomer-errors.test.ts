@@ -154,6 +154,21 @@ test("a suite whose initPerSuite throws: otp test names the error and where the 
   }
 });
 
+test('otp test in a project whose npm install has not run names the packages it lacks and the fix, exit 1, instead of each file failing to load', () => {
+  // Outside the repository: no node_modules above the project resolves its @otp-ts packages.
+  const base = mkdtempSync(join(tmpdir(), 'otp-not-installed-'));
+  try {
+    assert.equal(spawnSync(process.execPath, [bin, 'new', 'app', 'fresh', '--quiet'], { cwd: base, encoding: 'utf8' }).status, 0);
+    const dir = join(base, 'fresh');
+    const r = spawnSync(process.execPath, [bin, 'test'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, `otp: @otp-ts/runtime, @otp-ts/cli, @otp-ts/test-runner are not installed in ${dir}: run npm install there first\n  at ${join(dir, 'package.json')}\n`);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
 test('otp compile --typecheck reports type errors as file:line:column', () => {
   const { dir, remove } = generate('typo');
   try {

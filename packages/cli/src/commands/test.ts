@@ -12,6 +12,7 @@ import { OtpError } from '../errors/otp-error.js';
 import type { TestConfig } from '../config/types.js';
 import type { Project } from '../project/find.js';
 import { watchProject, type WatchEvent } from '../project/watch.js';
+import { checkInstalled } from '../project/installed.js';
 
 /** A flag of `otp test` derived from a row of the test option table, typed as the row is. */
 type TableFlag<S> = S extends { flag: infer F extends string; type: infer T extends 'string' | 'number' | 'boolean' | 'array' }
@@ -50,6 +51,7 @@ export const testCommand = defineProvider({
     // The test profile, read by the runtime in each test file's worker: message isolation on (docs/runtime.md).
     process.env.OTP_PROFILE ??= 'test';
     const project = state.project();
+    checkInstalled(project.root);
     const { config } = await state.config();
     // Only what otp.config.ts sets (top level, then the test profile) overrides the runner's defaults; flags override both.
     const set: TestConfig = { ...config.test, ...config.profiles?.test?.test };
