@@ -166,6 +166,6 @@ export interface Table<R = unknown> extends Iterable<R> {
   readonly size: number;
   /** Type, access, owner, size and memory estimate. */
   info(): TableInfo;
-  /** Deletes the table (owner only). */
+  /** Deletes the table: its owner may, and any process when the table is public (ets:delete/1 needs write access). */
   drop(): void;
 }

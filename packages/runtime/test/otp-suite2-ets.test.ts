@@ -132,6 +132,31 @@ test('ets_SUITE: t_delete_object / delete — deleting a missing key is fine; a 
   });
 });
 
+test('ets_SUITE: delete/1 needs write access — any process may delete a public table; a protected one only its owner', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      ctx.newTable({ name: 'ets_suite2_public', access: 'public' }).insert(['k', 1]);
+      const kept = ctx.newTable({ name: 'ets_suite2_protected' });
+      const me = ctx.self();
+      // Another process deletes each by name and reports what happened.
+      ctx.spawn(async (c) => {
+        const outcome = (name: string): string => {
+          try {
+            c.table(name).drop();
+            return 'deleted';
+          } catch (e) {
+            return (e as { code?: string }).code ?? String(e);
+          }
+        };
+        c.send(me, [outcome('ets_suite2_public'), outcome('ets_suite2_protected')]);
+      });
+      assert.deepEqual(await ctx.receive(), ['deleted', 'not_owner']);
+      assert.throws(() => ctx.table('ets_suite2_public'), badarg, 'the public table is gone, its name free');
+      assert.equal(kept.size, 0, 'the protected table is still there');
+    });
+  });
+});
+
 test('ets_SUITE: named_table — a second table under a taken name is badarg; the name is free again once the owner exits', async () => {
   await withNode(async (node) => {
     await node.run(async (ctx) => {
