@@ -22,22 +22,27 @@ interface Interrupt {
   release(): void;
 }
 
-// Ctrl-C asks the node to end the session, so nothing stays behind even when the user interrupts. A node that
-// does not answer (hung, or the network gone) is not waited for: it ends the session when it sees this client go.
+// The signals that end a trace as Ctrl-C does: a supervisor's or a CI job's SIGTERM, a closed terminal's SIGHUP.
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+// Ctrl-C (or SIGTERM, SIGHUP) asks the node to end the session and prints its summary, so nothing stays behind
+// even when the user interrupts. A node that does not answer (hung, or the network gone) is not waited for: it
+// ends the session when it sees this client go. The same signal again leaves at once (its default action).
 function onInterrupt(io: Io, node: string, stop: () => Promise<unknown>): Interrupt {
   let timer: NodeJS.Timeout | undefined;
   let giveUp!: () => void;
   const gaveUp = new Promise<void>((r) => (giveUp = r));
-  const handler = () => {
-    if (io.verbosity !== 'quiet') io.stderr.write(`stopping the trace on ${node} (Ctrl-C again leaves at once)\n`);
+  const handler = (signal: NodeJS.Signals) => {
+    for (const s of STOP_SIGNALS) if (s !== signal) process.removeListener(s, handler);
+    if (io.verbosity !== 'quiet') io.stderr.write(`stopping the trace on ${node} (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again leaves at once)\n`);
     timer = setTimeout(giveUp, STOP_WAIT_MS);
     void stop();
   };
-  process.once('SIGINT', handler);
+  for (const s of STOP_SIGNALS) process.once(s, handler);
   return {
     gaveUp,
     release: () => {
-      process.removeListener('SIGINT', handler);
+      for (const s of STOP_SIGNALS) process.removeListener(s, handler);
       clearTimeout(timer);
     },
   };
