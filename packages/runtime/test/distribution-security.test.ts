@@ -289,6 +289,24 @@ test('eight and more parallel oversized frames before authentication are refused
   });
 });
 
+test('a flood of stalled handshakes logs a bounded number of lines a second and sums up the rest; every one is counted', async () => {
+  await withEpmd(async (epmdPort, peers) => {
+    const target = await startPeer({ name: 'flooded@127.0.0.1', epmdPort, handshakeTimeoutMs: 300 });
+    peers.push(target);
+    const port = await portOf(target.name, epmdPort);
+    const flood = 40;
+    const raws = await Promise.all(Array.from({ length: flood }, () => dialRaw(port)));
+    for (const raw of raws) raw.socket.write(Buffer.from([0, 0]));
+    for (const raw of raws) await until('the node closed every stalled connection', () => raw.closed);
+    const lines = () => target.stderr().match(/during the handshake: the handshake did not finish within 300 ms/g)?.length ?? 0;
+    const summed = () => [...target.stderr().matchAll(/distribution: (\d+) more incoming handshakes failed or were refused in that second, not logged one by one/g)].reduce((n, m) => n + Number(m[1]), 0);
+    // Each failure is either its own line or counted in a summing-up line, once its second ended.
+    await until('every failed handshake logged or summed up', () => lines() + summed() === flood, 10_000).catch(() => assert.fail(`${lines()} lines and ${summed()} summed up of ${flood}: ${target.stderr().slice(-600)}`));
+    assert.ok(summed() > 0, `all ${flood} failures were logged one by one`);
+    assert.ok(((await target.ask('refusals')).count as number) >= flood, 'every one is counted');
+  });
+});
+
 test('stalled and half-sent handshakes are closed at the configured deadline, and connections past the unauthenticated cap are dropped', async () => {
   await withEpmd(async (epmdPort, peers) => {
     const target = await startPeer({ name: 'slow@127.0.0.1', epmdPort, handshakeTimeoutMs: 300, maxUnauthenticated: 4 });

@@ -16,6 +16,9 @@ const MAX_TICKETS = 1024;
 /** How many refusals a node keeps to show (the count covers all of them). */
 const RECENT_REFUSALS = 50;
 
+/** How many lines about incoming handshakes that failed or were refused a node logs a second; the rest are summed up. */
+const HANDSHAKE_LINES_PER_SECOND = 10;
+
 const addressOf = (socket: Socket): string => `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
 
 /** A node's admission to handshakes: unauthenticated sockets, one-time challenges, refusals. */
@@ -32,10 +35,42 @@ export class Admission implements HandshakeAdmission {
   // When a line about each kind of drop at the cap (refused, made room) was last logged, and how many since.
   private readonly capLines = { refused: { at: 0, suppressed: 0 }, evicted: { at: 0, suppressed: 0 } };
 
+  // The current second's lines about incoming handshakes, and those left out of it (summed up when it ends).
+  private readonly handshakeLines = { at: 0, logged: 0, suppressed: 0 };
+
   constructor(
     private readonly maxUnauthenticated: number,
     private readonly log: (line: string) => void,
   ) {}
+
+  /**
+   * Logs `line` about an incoming connection whose handshake failed or was refused, through `log`: at most
+   * HANDSHAKE_LINES_PER_SECOND a second, so a flood of stalled or garbage connections cannot flood the log; the
+   * lines left out are summed up in one line when their second ends (each is still counted in refusals()).
+   */
+  handshakeLine(line: string, log: (line: string) => void): void {
+    const h = this.handshakeLines;
+    const now = Date.now();
+    if (now - h.at >= 1000 && h.suppressed === 0) {
+      h.at = now;
+      h.logged = 0;
+    }
+    if (h.logged < HANDSHAKE_LINES_PER_SECOND) {
+      h.logged++;
+      return log(line);
+    }
+    if (h.suppressed++ > 0) return;
+    const timer = setTimeout(
+      () => {
+        this.log(`distribution: ${h.suppressed} more incoming handshakes failed or were refused in that second, not logged one by one (at most ${HANDSHAKE_LINES_PER_SECOND} lines a second; otp nodes --refused lists the recent ones)`);
+        h.suppressed = 0;
+        h.at = Date.now();
+        h.logged = 0;
+      },
+      Math.max(0, 1000 - (now - h.at)),
+    );
+    timer.unref();
+  }
 
   /** Refused and failed handshakes: how many since the node started, and the most recent ones (oldest first). */
   refusals(): RefusalReport {

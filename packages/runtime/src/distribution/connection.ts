@@ -46,6 +46,8 @@ export interface HandshakeAdmission {
   issueTicket(dialler: string): string;
   /** Listener: the one-time challenge issued to `dialler`, taken (undefined if none: a restart, or used). */
   redeemTicket(dialler: string): string | undefined;
+  /** Listener: logs a line about a failed or refused handshake through `log`, a bounded number a second. */
+  handshakeLine(line: string, log: (line: string) => void): void;
 }
 
 /** What a connection needs from its node. */
@@ -360,9 +362,17 @@ export class Connection {
   // A handshake that broke off on this side (bad frame, deadline, oversized frame): one line, counted, closed.
   private fail(why: string, kind: ConnectFailureReason = 'closed'): void {
     if (this.closed) return;
-    this.log(`distribution: closed the ${this.initiator ? 'connection to' : 'connection from'} ${this.who()} during the handshake: ${why}`);
+    this.handshakeLog(`distribution: closed the ${this.initiator ? 'connection to' : 'connection from'} ${this.who()} during the handshake: ${why}`);
     this.record('this node', why);
     this.close(why, kind);
+  }
+
+  // A handshake's failure or refusal: a connection this node dialled says so at once; lines about incoming ones
+  // are bounded a second (a flood of them must not flood the log), the failure message keeps its own line.
+  private handshakeLog(line: string): void {
+    if (this.initiator) return this.log(line);
+    this.lastLine = line;
+    this.owner.admission.handshakeLine(line, this.log);
   }
 
   // An authenticated connection that sent something it must not: one line, closed.
@@ -401,7 +411,7 @@ export class Connection {
   private refuse(reason: RefusalReason, line: string | undefined): void {
     this.handshake({ t: 'refused', reason });
     if (line !== undefined) {
-      this.log(line);
+      this.handshakeLog(line);
       this.record('this node', SHORT[reason]);
     }
     this.close(`refused ${reason}`, reason === 'simultaneous' || reason === 'already' ? 'closed' : reason, true);
