@@ -517,8 +517,7 @@ class TableHandle<R> implements Table<R> {
 
   // As ets:delete/1, which needs write access: any process may delete a public table, only the owner another.
   drop(): void {
-    const s = this.live();
-    if (s.access !== 'public') this.owned('delete', 'not_owner');
+    const s = this.store.access === 'public' ? this.live() : this.owned('delete', 'not_owner');
     s.registry.remove(s);
   }
 
