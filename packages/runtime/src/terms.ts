@@ -1,4 +1,5 @@
 import { Pid, Ref } from './pid.js';
+import { RuntimeError } from './errors.js';
 
 /** The wildcard of table match patterns (Erlang's `'_'`): matches any value. */
 export const _: unique symbol = Symbol('_');
@@ -146,7 +147,7 @@ function objectsEqual(a: object, b: object): boolean {
 export function termKey(v: unknown): unknown {
   if (typeof v === 'string') return v.charCodeAt(0) === 0 ? `\u0000s${v}` : v;
   if (v === null || typeof v !== 'object') return v;
-  return `\u0000${canonical(v, false)}`;
+  return `\u0000${canonicalKey(v, false)}`;
 }
 
 /**
@@ -158,7 +159,17 @@ export function orderedTermKey(v: unknown): unknown {
   if (typeof v === 'number') return Number.isInteger(v) && !Number.isSafeInteger(v) ? `\u0000n${BigInt(v)}` : v;
   if (typeof v === 'string') return v.charCodeAt(0) === 0 ? `\u0000s${v}` : v;
   if (v === null || typeof v !== 'object') return v;
-  return `\u0000${canonical(v, true)}`;
+  return `\u0000${canonicalKey(v, true)}`;
+}
+
+// A key that holds itself (a cycle) or nests past the stack would throw a RangeError from deep inside: badarg instead.
+function canonicalKey(v: object, byValue: boolean): string {
+  try {
+    return canonical(v, byValue);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new RuntimeError('badarg', `a value that holds itself (a cycle) or is nested too deep cannot be a key (of a table, or a timeout's name) (${error.message})`);
+  }
 }
 
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);

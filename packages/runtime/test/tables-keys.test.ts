@@ -3,7 +3,7 @@
 // compares with ==, so 1 and 1.0 are one key there, and 1 and 1n are one key here).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { _, compareTerms, matchPattern, type TableType } from '@otp-ts/runtime';
+import { _, compareTerms, matchPattern, RuntimeError, type TableType } from '@otp-ts/runtime';
 import { inProcess } from './helpers.ts';
 
 const types: TableType[] = ['set', 'orderedSet', 'bag', 'duplicateBag'];
@@ -119,4 +119,23 @@ test('table keys: deleteObject and match compare records exactly (=:=) in every 
   });
   assert.equal(matchPattern([[1]], [[1n]]), false);
   assert.equal(matchPattern({ a: [null] }, { a: [undefined] }), false);
+});
+
+test('a key that holds itself (a cycle) is badarg naming it, in every table type; the process and the table go on', async () => {
+  await inProcess(async (ctx) => {
+    const cyclic: Record<string, unknown> = { id: 1 };
+    cyclic.self = cyclic;
+    const inArray: unknown[] = ['k'];
+    inArray.push(inArray);
+    for (const type of types) {
+      const t = ctx.newTable<[unknown, string]>({ type });
+      t.insert(['kept', 'v']);
+      for (const key of [cyclic, inArray]) {
+        const refused = (e: unknown): boolean => e instanceof RuntimeError && e.code === 'badarg' && /holds itself \(a cycle\) or is nested too deep cannot be a key/.test(e.message);
+        assert.throws(() => t.insert([key, 'x']), refused, `${type}: insert`);
+        assert.throws(() => t.lookup(key), refused, `${type}: lookup`);
+      }
+      assert.deepEqual(t.lookup('kept'), [['kept', 'v']], `${type}: the table goes on`);
+    }
+  });
 });
