@@ -21,15 +21,35 @@ async function smallNode(epmdPort: number, logs: string[]): Promise<{ node: OtpN
   return { node, got };
 }
 
-test('a message over the peer\'s smaller maxFrameBytes throws at the sender naming that limit; the connection and the messages around it survive', { timeout: 60_000 }, async () => {
+interface Pair {
+  small: OtpNode;
+  big: OtpNode;
+  /** What small's inbox received. */
+  got: unknown[];
+  smallLogs: string[];
+  bigLogs: string[];
+}
+
+// small (SMALL-byte frames, with its inbox) and a node of the default limit named `bigName`, on a private port mapper; all stopped after `body`.
+async function withPair(bigName: string, body: (p: Pair) => Promise<void>): Promise<void> {
   const epmd = new EpmdServer();
   const epmdPort = await epmd.listen(0);
   const smallLogs: string[] = [];
   const bigLogs: string[] = [];
   const { node: small, got } = await smallNode(epmdPort, smallLogs);
   const big = createNode();
-  await big.startDistribution({ name: 'big@127.0.0.1', cookie: 'sekrit', epmdPort, log: (l) => bigLogs.push(l) });
   try {
+    await big.startDistribution({ name: bigName, cookie: 'sekrit', epmdPort, log: (l) => bigLogs.push(l) });
+    await body({ small, big, got, smallLogs, bigLogs });
+  } finally {
+    big.shutdown();
+    small.shutdown();
+    await epmd.close();
+  }
+}
+
+test('a message over the peer\'s smaller maxFrameBytes throws at the sender naming that limit; the connection and the messages around it survive', { timeout: 60_000 }, async () => {
+  await withPair('big@127.0.0.1', async ({ big, got, smallLogs }) => {
     assert.equal(await big.ping('small@127.0.0.1'), true);
     const downs: NodeDown[] = [];
     await big.run(async (ctx) => {
@@ -51,22 +71,11 @@ test('a message over the peer\'s smaller maxFrameBytes throws at the sender nami
     assert.deepEqual(downs, [], 'the connection stayed up');
     assert.deepEqual(big.nodes(), ['small@127.0.0.1']);
     assert.ok(!smallLogs.some((l) => /closed the connection/.test(l)), smallLogs.join('\n'));
-  } finally {
-    big.shutdown();
-    small.shutdown();
-    await epmd.close();
-  }
+  });
 });
 
 test('a message over the peer\'s smaller maxFrameBytes sent while connecting is dropped with a line; the others queued with it arrive', { timeout: 60_000 }, async () => {
-  const epmd = new EpmdServer();
-  const epmdPort = await epmd.listen(0);
-  const smallLogs: string[] = [];
-  const bigLogs: string[] = [];
-  const { node: small, got } = await smallNode(epmdPort, smallLogs);
-  const big = createNode();
-  await big.startDistribution({ name: 'big2@127.0.0.1', cookie: 'sekrit', epmdPort, log: (l) => bigLogs.push(l) });
-  try {
+  await withPair('big2@127.0.0.1', async ({ small, big, got, smallLogs, bigLogs }) => {
     const inbox = { name: 'inbox', node: 'small@127.0.0.1' };
     big.send(inbox, 'first');
     big.send(inbox, 'y'.repeat(100_000));
@@ -78,9 +87,5 @@ test('a message over the peer\'s smaller maxFrameBytes sent while connecting is 
     assert.ok(!smallLogs.some((l) => /closed the connection/.test(l)), smallLogs.join('\n'));
     const pong: Pid | undefined = small.whereis('inbox');
     assert.ok(pong, 'the receiver is alive');
-  } finally {
-    big.shutdown();
-    small.shutdown();
-    await epmd.close();
-  }
+  });
 });

@@ -129,20 +129,24 @@ function addVersion2(root: string, v2: FixtureVersion, added: string[], removed:
   writeFileSync(join(root, 'releases', 'RELEASES.json'), JSON.stringify(releases));
 }
 
-test("a downgrade that adds back a module the upgrade removed and is refused at its check kills none of the processes still running that module's code", async () => {
-  // 1 has fx/aux, whose loop a worker runs (started by the server's init); 2 removes fx/aux, and its codeChange puts a
-  // WeakMap in the server's state, so the downgrade back to 1 is refused when that state cannot be copied.
-  const aux = `export async function loop(ctx: any) { for (;;) await ctx.receive(); }`;
-  const server = (v: number) => `
+// fx/aux: a loop a worker runs. auxServer(v, codeChange): fx/srv of version v, whose init (in 1) starts that worker as
+// fx_aux, answering its state's v; 2 removes fx/aux, so the worker runs a module its version no longer has.
+const AUX = `export async function loop(ctx: any) { for (;;) await ctx.receive(); }`;
+const auxServer = (v: number, codeChange: string): string => `
 import { ok, reply } from '@otp-ts/runtime';
 ${v === 1 ? "import { loop } from './aux';" : ''}
 export const srv = {
   name: 'srv',
   init: (_a: unknown, ctx: any) => { ${v === 1 ? "if (!ctx.whereis('fx_aux')) ctx.register('fx_aux', ctx.spawn(loop));" : ''} return ok({ v: ${v} }); },
   handleCall: (_r: unknown, _f: unknown, s: any) => reply(s.v, s),
-  codeChange: (_o: unknown, s: any) => ({ v: ${v}, ${v === 2 ? 'memo: new WeakMap()' : ''} }),
+  codeChange: ${codeChange},
 };`;
-  const v1: FixtureVersion = { vsn: '1', modules: { 'fx/app': APP, 'fx/aux': aux, 'fx/srv': server(1) } };
+
+test("a downgrade that adds back a module the upgrade removed and is refused at its check kills none of the processes still running that module's code", async () => {
+  // 1 has fx/aux, whose loop a worker runs (started by the server's init); 2 removes fx/aux, and its codeChange puts a
+  // WeakMap in the server's state, so the downgrade back to 1 is refused when that state cannot be copied.
+  const server = (v: number) => auxServer(v, `(_o: unknown, s: any) => ({ v: ${v}, ${v === 2 ? 'memo: new WeakMap()' : ''} })`);
+  const v1: FixtureVersion = { vsn: '1', modules: { 'fx/app': APP, 'fx/aux': AUX, 'fx/srv': server(1) } };
   const v2: FixtureVersion = { vsn: '2', modules: { 'fx/app': APP, 'fx/srv': server(2) } };
   await withRelease([v1], async (state, handler, root) => {
     addVersion2(root, v2, [], ['fx/aux']);
@@ -162,17 +166,9 @@ export const srv = {
 test('an upgrade that removed a module and is rolled back (or a downgrade that brings the module back) puts that very version back: the processes still running it live on', async () => {
   // As above: 1 has fx/aux, whose loop a worker runs; 2 removes it, and 2's codeChange makes RELEASES.json unwritable
   // (a disk filling up during the upgrade), so the upgrade is rolled back after its swap.
-  const aux = `export async function loop(ctx: any) { for (;;) await ctx.receive(); }`;
-  const server = (v: number) => `
-import { ok, reply } from '@otp-ts/runtime';
-${v === 1 ? "import { loop } from './aux';" : ''}
-export const srv = {
-  name: 'srv',
-  init: (_a: unknown, ctx: any) => { ${v === 1 ? "if (!ctx.whereis('fx_aux')) ctx.register('fx_aux', ctx.spawn(loop));" : ''} return ok({ v: ${v} }); },
-  handleCall: (_r: unknown, _f: unknown, s: any) => reply(s.v, s),
-  codeChange: (o: unknown, s: any) => { ${v === 2 ? "if ((globalThis as any).fxBlock && typeof o !== 'object') require('node:fs').mkdirSync((globalThis as any).fxBlock, { recursive: true });" : ''} return { v: typeof o === 'object' ? 1 : ${v} }; },
-};`;
-  await withRelease([{ vsn: '1', modules: { 'fx/app': APP, 'fx/aux': aux, 'fx/srv': server(1) } }], async (state, handler, root) => {
+  const server = (v: number) =>
+    auxServer(v, `(o: unknown, s: any) => { ${v === 2 ? "if ((globalThis as any).fxBlock && typeof o !== 'object') require('node:fs').mkdirSync((globalThis as any).fxBlock, { recursive: true });" : ''} return { v: typeof o === 'object' ? 1 : ${v} }; }`);
+  await withRelease([{ vsn: '1', modules: { 'fx/app': APP, 'fx/aux': AUX, 'fx/srv': server(1) } }], async (state, handler, root) => {
     addVersion2(root, { vsn: '2', modules: { 'fx/app': APP, 'fx/srv': server(2) } }, [], ['fx/aux']);
     const worker = state.node.whereis('fx_aux')!;
     const block = ((globalThis as { fxBlock?: string }).fxBlock = join(root, 'releases', 'RELEASES.json.tmp'));
