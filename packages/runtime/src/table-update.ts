@@ -34,6 +34,15 @@ function checkPos(s: TableStore, record: Rec, pos: number | string | undefined, 
   return pos;
 }
 
+// ETS's counters are integers: an increment, threshold or set value that is not a whole number is badarg.
+function checkCounterOp(op: CounterOp): void {
+  if (!Number.isSafeInteger(op.incr)) throw new RuntimeError('badarg', `updateCounter: the increment must be a whole number, got ${describeReason(op.incr)}`);
+  if ((op.threshold === undefined) !== (op.setValue === undefined)) throw new RuntimeError('badarg', 'updateCounter: threshold and setValue go together (ETS\'s {Pos, Incr, Threshold, SetValue})');
+  if (op.threshold !== undefined && !(Number.isSafeInteger(op.threshold) && Number.isSafeInteger(op.setValue))) {
+    throw new RuntimeError('badarg', `updateCounter: threshold and setValue must be whole numbers, got ${describeReason(op.threshold)} and ${describeReason(op.setValue)}`);
+  }
+}
+
 /** ETS's update_counter/3,4: each op adds to a numeric element (with ETS's threshold and set value), in order; returns the new values. */
 export function updateCounters(s: TableStore, key: unknown, ops: readonly CounterOp[], fallback: unknown, defaultPos: number | string | undefined): number[] {
   const record = target(s, key, fallback, 'updateCounter');
@@ -42,10 +51,11 @@ export function updateCounters(s: TableStore, key: unknown, ops: readonly Counte
   const values = ops.map((op) => {
     const pos = checkPos(s, updated, op.pos ?? defaultPos, 'updateCounter');
     const current = updated[pos];
-    if (typeof current !== 'number') throw new RuntimeError('badarg', `updateCounter: element ${String(pos)} of the record with key ${describeReason(key)} is not a number`);
-    if (typeof op.incr !== 'number') throw new RuntimeError('badarg', `updateCounter: the increment must be a number, got ${describeReason(op.incr)}`);
-    if ((op.threshold === undefined) !== (op.setValue === undefined)) throw new RuntimeError('badarg', 'updateCounter: threshold and setValue go together (ETS\'s {Pos, Incr, Threshold, SetValue})');
-    let value = current + op.incr;
+    if (!Number.isSafeInteger(current)) throw new RuntimeError('badarg', `updateCounter: element ${String(pos)} of the record with key ${describeReason(key)} is not a whole number, got ${describeReason(current)}`);
+    checkCounterOp(op);
+    let value = (current as number) + op.incr;
+    // Past 2^53 a number no longer counts by one: refused rather than an increment silently lost.
+    if (!Number.isSafeInteger(value)) throw new RuntimeError('badarg', `updateCounter: ${String(current)} + ${op.incr} is past Number.MAX_SAFE_INTEGER, where a counter would lose increments; keep counters within it`);
     if (op.threshold !== undefined && (op.incr >= 0 ? value > op.threshold : value < op.threshold)) value = op.setValue!;
     updated[pos] = value;
     return value;

@@ -111,3 +111,21 @@ test('ets_SUITE take: the records with the key, removed; nothing for a missing k
     });
   });
 });
+
+test('ets_SUITE update_counter: counters are whole numbers — a fractional increment, threshold or counter is badarg, and one past 2^53 is refused rather than losing the increment', async () => {
+  await withNode(async (node) => {
+    await node.run((ctx) => {
+      const t = ctx.newTable<[string, number]>();
+      t.insert(['c', 1]);
+      t.insert(['f', 1.5]);
+      t.insert(['big', Number.MAX_SAFE_INTEGER]);
+      assert.throws(() => t.updateCounter('c', 0.5), badarg, 'a fractional increment');
+      assert.throws(() => t.updateCounter('c', { incr: 1, threshold: 2.5, setValue: 0 }), badarg, 'a fractional threshold');
+      assert.throws(() => t.updateCounter('c', { incr: 1, threshold: 2, setValue: Infinity }), badarg, 'a set value that is no whole number');
+      assert.throws(() => t.updateCounter('f', 1), badarg, 'a counter that is no whole number');
+      assert.throws(() => t.updateCounter('big', 1), (e: unknown) => badarg(e) && /past Number.MAX_SAFE_INTEGER/.test((e as Error).message));
+      assert.deepEqual([t.get('c'), t.get('f'), t.get('big')], [['c', 1], ['f', 1.5], ['big', Number.MAX_SAFE_INTEGER]], 'refused updates change nothing');
+      assert.equal(t.updateCounter('c', 2), 3);
+    });
+  });
+});
