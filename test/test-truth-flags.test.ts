@@ -89,3 +89,27 @@ test('-q prints errors only: the failure and the closing line, no file lines, sl
   assert.equal(passing.status, 0, passing.stdout + passing.stderr);
   assert.equal(passing.stdout, '1 passed, 0 failed\n');
 });
+
+test('--timeout MS sets the time limit of tests that set none; a value that is no time is refused', () => {
+  const slow = mkdtempSync(join(tmpdir(), 'otp-truth-timeout-'));
+  try {
+    symlinkSync(join(repo, 'node_modules'), join(slow, 'node_modules'), 'dir');
+    mkdirSync(join(slow, 'test'));
+    writeFileSync(join(slow, 'package.json'), '{ "name": "slow", "version": "0.1.0", "private": true, "type": "module", "otp": {} }\n');
+    writeFileSync(join(slow, 'test', 'slow.test.ts'), 'export async function slowTest(): Promise<void> {\n  await new Promise((resolve) => setTimeout(resolve, 1500));\n}\n');
+    const run = (...args: string[]) => spawnSync(process.execPath, [bin, 'test', ...args], { cwd: slow, encoding: 'utf8', timeout: 120_000 });
+    const within = run();
+    assert.equal(within.status, 0, `under the default 5000 ms: ${within.stdout}${within.stderr}`);
+    const over = run('--timeout', '200');
+    assert.equal(over.status, 1, `over --timeout 200: ${over.stdout}${over.stderr}`);
+    assert.match(over.stdout, /^0 passed, 1 failed/m);
+    assert.match(over.stdout, /200 ms/);
+    for (const bad of ['0', 'soon']) {
+      const r = run('--timeout', bad);
+      assert.equal(r.status, 2, `--timeout ${bad}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, /--timeout/);
+    }
+  } finally {
+    rmSync(slow, { recursive: true, force: true });
+  }
+});

@@ -42,7 +42,7 @@ export const testOptionTable = [
     description: 'how results are reported, several at once (repeated or comma-separated); json and junit write under _build/test/ and print where (default: test.reporters of otp.config.ts, else tty)',
   },
   { name: 'numRuns', type: 'number', flag: 'numtests', value: 'N', config: 'numtests', default: 100, min: 1, integer: true, expected: 'a whole number above 0', description: 'runs per property (default 100)' },
-  { name: 'timeoutMs', type: 'number', config: 'timeout', default: 5000, min: 1, integer: true, expected: 'a whole number of milliseconds above 0', description: "a test's or a case's time limit when it sets none (default 5000 ms EUnit, 30000 ms Common Test)" },
+  { name: 'timeoutMs', type: 'number', flag: 'timeout', value: 'MS', config: 'timeout', default: 5000, min: 1, integer: true, expected: 'a whole number of milliseconds above 0', description: "a test's or a case's time limit when it sets none (default 5000 ms EUnit, 30000 ms Common Test)" },
   { name: 'seed', type: 'number', flag: 'seed', value: 'S', integer: true, description: 'the seed of property tests and of --shuffle, to replay a failure or an order' },
   { name: 'shuffleSeed', type: 'number', flag: 'seed', description: 'the seed of --shuffle (and of Common Test shuffle groups); default random, always printed' },
   { name: 'path', type: 'string', flag: 'path', value: 'P', description: "fast-check's replay path of a property failure (with --seed; the printed replay command gives both)" },
