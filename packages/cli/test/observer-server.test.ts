@@ -7,6 +7,7 @@ import { createNode, type OtpNode } from '@otp-ts/runtime';
 import { EpmdServer } from '@otp-ts/runtime/tools';
 import { connect } from '@otp-ts/tracer';
 import { startObserver, type RunningObserver } from '../src/observer/server.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 
 let epmd: EpmdServer;
 const COOKIE = 'observer-server-secret';
@@ -31,18 +32,12 @@ async function observe(node: string): Promise<RunningObserver> {
   return startObserver({ node, connect: (n) => connect({ node: n, cookie: COOKIE, name: 'observer_server_test@127.0.0.1' }), host: '127.0.0.1', port: 0, identity: 'test' });
 }
 
+// The shared wait, polling the observer's HTTP API every 100 ms.
+const POLL = { everyMs: 100 };
+
 async function get(o: RunningObserver, path: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
   const r = await fetch(new URL(path, o.url), { ...init, headers: { authorization: `Bearer ${o.token}`, ...init.headers } });
   return { status: r.status, body: (await r.json()) as Record<string, unknown> };
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  for (const end = Date.now() + ms; Date.now() < end; ) {
-    const v = await check();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} did not happen within ${ms / 1000} s`);
 }
 
 test('a switch to a node that cannot be reached while the observed one is down leaves the observer able to observe it again once it is back', async () => {
@@ -51,10 +46,10 @@ test('a switch to a node that cannot be reached while the observed one is down l
   try {
     assert.equal((await get(o, '/api/overview')).body.node, 'obs_srv_a@127.0.0.1');
     a.shutdown();
-    const down = await until('the node to be seen down', async () => {
+    const down = await waitFor('the node to be seen down', async () => {
       const r = await get(o, '/api/overview');
       return r.status === 503 ? r : undefined;
-    });
+    }, POLL);
     assert.equal(down.body.down, true);
     // The cluster's other node is down too: the switch fails, naming it.
     const sw = await get(o, '/api/switch', { method: 'POST', body: JSON.stringify({ node: 'obs_srv_b@127.0.0.1' }) });
@@ -67,10 +62,10 @@ test('a switch to a node that cannot be reached while the observed one is down l
     assert.equal(o.node(), 'obs_srv_a@127.0.0.1');
     // It comes back: the observer observes it again, without a restart.
     a = await startNode('obs_srv_a@127.0.0.1');
-    const back = await until('the node to be observed again', async () => {
+    const back = await waitFor('the node to be observed again', async () => {
       const r = await get(o, '/api/overview');
       return r.status === 200 ? r : undefined;
-    });
+    }, POLL);
     assert.equal(back.body.node, 'obs_srv_a@127.0.0.1');
     assert.equal((await get(o, '/api/nodes')).body.node, 'obs_srv_a@127.0.0.1');
   } finally {
@@ -113,7 +108,7 @@ test("a page of another site cannot drive the observer, even with its token: ano
     for (const host of [`127.0.0.1:${port}`, `localhost:${port}`]) assert.equal((await raw(o, 'GET', `/api/overview?token=${o.token}`, { host })).status, 200, host);
     const own = await raw(o, 'POST', '/api/act', { host: `localhost:${port}`, origin: `http://localhost:${port}`, authorization: `Bearer ${o.token}` }, kill);
     assert.equal(own.status, 200, own.text);
-    await until('the kill', async () => (node.isAlive(victim) ? undefined : true));
+    await waitFor('the kill', async () => (node.isAlive(victim) ? undefined : true), POLL);
   } finally {
     await o.close();
     node.shutdown();
@@ -134,7 +129,7 @@ test('a message too deeply nested to send is refused as bad input (400, naming t
     const within = await get(o, '/api/act', { method: 'POST', body: JSON.stringify({ action: 'send', target: 'obs_srv_deep_target', message: nest(48) }) });
     assert.equal(within.status, 200, JSON.stringify(within.body));
     let depth = 0;
-    for (let v = await until('the message delivered', async () => got); Array.isArray(v); v = v[0]) depth++;
+    for (let v = await waitFor('the message delivered', async () => got, POLL); Array.isArray(v); v = v[0]) depth++;
     assert.equal(depth, 48);
   } finally {
     await o.close();
