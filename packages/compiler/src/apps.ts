@@ -7,6 +7,8 @@ import { CompileError } from './errors.js';
 export interface AppSource {
   dir: string;
   name: string;
+  /** Its package name (`@shop/billing`; the application is `billing`). */
+  pkg: string;
   vsn: string;
   description?: string;
   otp: { mod?: string; applications?: string[]; registered?: string[]; env?: Record<string, unknown>; startPhases?: Array<{ phase: string; args?: unknown }>; modArgs?: unknown };
@@ -25,7 +27,7 @@ async function readApp(dir: string): Promise<AppSource | undefined> {
   if (typeof pkg.name !== 'string' || typeof pkg.version !== 'string') {
     throw new CompileError([{ text: 'an application needs "name" and "version" in package.json', location: { file, line: 1, column: 0 } }]);
   }
-  return { dir, name: appName(pkg.name), vsn: pkg.version, description: pkg.description, otp: pkg.otp };
+  return { dir, name: appName(pkg.name), pkg: pkg.name, vsn: pkg.version, description: pkg.description, otp: pkg.otp };
 }
 
 /** The applications of a project: the root package, or the members of its workspaces (umbrella). */

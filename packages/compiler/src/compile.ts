@@ -7,6 +7,7 @@ import { CompileError, type Diagnostic } from './errors.js';
 import { findApps, sourceFiles, type AppSource } from './apps.js';
 import { checkBehaviours } from './behaviours.js';
 import { ctxFirstExports, withCtxFirst } from './ctx-first.js';
+import { linkSiblingImports } from './siblings.js';
 import type { AppFile } from '@otp-ts/runtime/tools';
 
 /** A build profile, as in rebar3: dev, test, prod, or one a project declares (otp.config.ts's `profiles`). */
@@ -73,7 +74,7 @@ function toDiagnostic(app: AppSource, m: Message): Diagnostic {
 
 // esbuild compiles one CommonJS module per changed source (syntax errors come back as diagnostics); each
 // module is written once, with its ctx-first exports marked (ctx-first.ts), every file at the same time.
-async function buildModules(app: AppSource, files: string[], texts: Map<string, string>, dir: string, build_: Required<BuildOptions>, diagnostics: Diagnostic[]): Promise<boolean> {
+async function buildModules(app: AppSource, apps: readonly AppSource[], files: string[], texts: Map<string, string>, dir: string, build_: Required<BuildOptions>, diagnostics: Diagnostic[]): Promise<boolean> {
   const result = await build({
     absWorkingDir: app.dir,
     entryPoints: files,
@@ -100,10 +101,19 @@ async function buildModules(app: AppSource, files: string[], texts: Map<string, 
   });
   if (result === undefined) return false;
   const sourceOf = new Map(files.map((f) => [resolve(dir, f.replace(/\.(ts|mts)$/, '.js')), f]));
-  await Promise.all(
+  const before = diagnostics.length;
+  const outputs = await Promise.all(
     result.outputFiles.map(async (out) => {
       const source = sourceOf.get(out.path);
-      const text = source === undefined ? out.text : withCtxFirst(out.text, await ctxFirstExports(texts.get(source)!));
+      if (source === undefined) return out.text;
+      const linked = linkSiblingImports(out.text, { app, module: moduleName(app.name, source), file: source, text: texts.get(source)! }, apps, diagnostics);
+      return withCtxFirst(linked, await ctxFirstExports(texts.get(source)!));
+    }),
+  );
+  if (diagnostics.length > before) return false;
+  await Promise.all(
+    result.outputFiles.map(async (out, i) => {
+      const text = outputs[i]!;
       await mkdir(dirname(out.path), { recursive: true });
       await writeFile(out.path, text);
     }),
@@ -112,8 +122,9 @@ async function buildModules(app: AppSource, files: string[], texts: Map<string, 
 }
 
 // A source's hash covers its text and the options it is built with: changing the profile's options recompiles.
-function sourceHashes(texts: Map<string, string>, build_: Required<BuildOptions>): Record<string, string> {
-  const key = JSON.stringify([build_.target, build_.sourceMaps, build_.minify]);
+// So do the applications it may import from (their packages, and those its otp.applications lists).
+function sourceHashes(texts: Map<string, string>, build_: Required<BuildOptions>, app: AppSource, apps: readonly AppSource[]): Record<string, string> {
+  const key = JSON.stringify([build_.target, build_.sourceMaps, build_.minify, app.otp.applications ?? [], apps.map((a) => a.pkg)]);
   const out: Record<string, string> = {};
   for (const [f, text] of texts) out[f] = hash(`${key}\0${text}`);
   return out;
@@ -136,15 +147,15 @@ function resourceOf(app: AppSource, modules: Record<string, string>): AppFile {
 }
 
 // Compiles one application; its diagnostics are added to `diagnostics` (then it returns undefined, and its hashes stay as they were).
-async function compileApp(app: AppSource, dir: string, build_: Required<BuildOptions>, diagnostics: Diagnostic[], onProgress?: (line: string) => void): Promise<CompiledApp | undefined> {
+async function compileApp(app: AppSource, apps: readonly AppSource[], dir: string, build_: Required<BuildOptions>, diagnostics: Diagnostic[], onProgress?: (line: string) => void): Promise<CompiledApp | undefined> {
   const files = await sourceFiles(app);
   const hashFile = join(dir, '.hashes.json');
   const previous: Record<string, string> = existsSync(hashFile) ? JSON.parse(await readFile(hashFile, 'utf8')) : {};
   const texts = new Map(await Promise.all(files.map(async (f) => [f, await readFile(join(app.dir, f), 'utf8')] as const)));
-  const current = sourceHashes(texts, build_);
+  const current = sourceHashes(texts, build_, app, apps);
   const changed = files.filter((f) => previous[f] !== current[f]);
   const removed = Object.keys(previous).filter((f) => !(f in current));
-  if (changed.length > 0 && !(await buildModules(app, changed, texts, dir, build_, diagnostics))) return undefined;
+  if (changed.length > 0 && !(await buildModules(app, apps, changed, texts, dir, build_, diagnostics))) return undefined;
   for (const f of removed) {
     const base = join(dir, f.replace(/\.(ts|mts)$/, '.js'));
     await rm(base, { force: true });
@@ -186,7 +197,7 @@ export async function compile(options: CompileOptions): Promise<CompiledApp[]> {
   const diagnostics: Diagnostic[] = [];
   for (const app of apps) {
     const dir = join(resolve(options.root, build_.outDir), profile, 'lib', `${app.name}-${app.vsn}`);
-    const compiled = await compileApp(app, dir, build_, diagnostics, options.onProgress);
+    const compiled = await compileApp(app, apps, dir, build_, diagnostics, options.onProgress);
     if (compiled) out.push(compiled);
   }
   if (diagnostics.length > 0) throw new CompileError(diagnostics);

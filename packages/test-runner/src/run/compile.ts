@@ -36,12 +36,29 @@ const nodeTestAsCases: Plugin = {
   },
 };
 
+// A workspace package written in TypeScript (an umbrella's sibling application: `import … from 'umb/src/umb_server.ts'`)
+// is source, not an installed package: bundled like the test's own modules, since Node.js cannot load its .ts files.
+// Every other package stays external, so the test and the worker share one @otp-ts/runtime.
+const workspaceSources: Plugin = {
+  name: 'otp-workspace-sources',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.pluginData === SKIP || args.path.startsWith('node:')) return undefined;
+      const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: SKIP });
+      if (r.errors.length > 0 || r.external) return { path: args.path, external: true };
+      if (/\.[cm]?tsx?$/.test(r.path) && !/[/\\]node_modules[/\\]/.test(r.path)) return { path: r.path };
+      return { path: args.path, external: true };
+    });
+  },
+};
+const SKIP = Symbol('resolving');
+
 /** A compiled test file: the bundle to import, its exports in source order and the absolute paths of the files bundled into it. */
 export type Compiled = { ok: true; bundle: string; exportOrder: string[]; inputs: string[] } | { ok: false; text: string };
 
 /**
- * Bundles one TypeScript test file to `<outDir>/bundles/<path>.mjs` with a source map. Packages stay
- * external, so the test and the worker share one instance of @otp-ts/runtime (resolved from the project).
+ * Bundles one TypeScript test file to `<outDir>/bundles/<path>.mjs` with a source map. Installed packages
+ * stay external, so the test and the worker share one instance of @otp-ts/runtime (resolved from the project).
  */
 export async function compileTestFile(root: string, file: string, outDir: string): Promise<Compiled> {
   const rel = relative(root, file);
@@ -52,7 +69,6 @@ export async function compileTestFile(root: string, file: string, outDir: string
       outfile,
       absWorkingDir: root,
       bundle: true,
-      packages: 'external',
       platform: 'node',
       format: 'esm',
       target: 'node20',
@@ -60,7 +76,7 @@ export async function compileTestFile(root: string, file: string, outDir: string
       sourcesContent: false,
       metafile: true,
       logLevel: 'silent',
-      plugins: [nodeTestAsCases, keepImportMeta],
+      plugins: [nodeTestAsCases, workspaceSources, keepImportMeta],
       // Keep code no test reaches, so coverage counts it as uncovered instead of not seeing it.
       treeShaking: false,
     });

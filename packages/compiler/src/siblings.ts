@@ -1,0 +1,56 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AppSource } from './apps.js';
+import type { Diagnostic } from './errors.js';
+
+/**
+ * Imports of another application of the project (an umbrella's `import { count } from 'umb/src/umb_server.ts'`)
+ * become imports of that application's module in the code server. Node.js would resolve the package to the
+ * sibling's TypeScript sources, which it cannot load, and a release holds no such package at all; as a module
+ * name (`umb/umb_server`, written relative to the importer so the code server resolves it) the import finds
+ * the loaded module, and follows it through hot upgrades as imports within an application do.
+ */
+export function linkSiblingImports(text: string, from: { app: AppSource; module: string; file: string; text: string }, apps: readonly AppSource[], diagnostics: Diagnostic[]): string {
+  return text.replace(/\brequire\("((?:@[^"/]+\/)?[^"./][^"/]*)((?:\/[^"]*)?)"\)/g, (whole, pkg: string, sub: string) => {
+    const sibling = apps.find((a) => a !== from.app && a.pkg === pkg);
+    if (sibling === undefined) return whole;
+    const target = siblingModule(sibling, sub.slice(1));
+    const spec = `${pkg}${sub}`;
+    const location = importLocation(from, spec);
+    if (target === undefined) {
+      diagnostics.push({ text: `${from.module} imports '${spec}', which is not a source module of the application ${sibling.name}`, location, suggestion: `import one of its modules under src/, e.g. '${pkg}/src/<module>.ts'` });
+      return whole;
+    }
+    if (!(from.app.otp.applications ?? []).includes(sibling.name)) {
+      diagnostics.push({ text: `${from.module} imports '${spec}', a module of the application ${sibling.name}, which ${from.app.name}'s otp.applications does not list`, location, suggestion: `add "${sibling.name}" to otp.applications in ${from.app.name}'s package.json, so ${sibling.name} is loaded and started first` });
+      return whole;
+    }
+    const up = '../'.repeat(from.module.split('/').length - 1);
+    return `require(${JSON.stringify(up + target)})`;
+  });
+}
+
+// Where the source imports `spec` (its first line naming it), for the diagnostic.
+function importLocation(from: { app: AppSource; file: string; text: string }, spec: string): Diagnostic['location'] {
+  const lines = from.text.split('\n');
+  const i = Math.max(0, lines.findIndex((l) => l.includes(`'${spec}'`) || l.includes(`"${spec}"`)));
+  return { file: join(from.app.dir, from.file), line: i + 1, column: Math.max(0, lines[i]!.indexOf(spec) - 1), lineText: lines[i] };
+}
+
+// The module name of a sibling's source file a subpath names (`src/umb_server.ts`, `src/umb_server.js`,
+// `src/umb_server`), or of its package.json's main/exports when the subpath is empty; else undefined.
+function siblingModule(app: AppSource, sub: string): string | undefined {
+  const path = sub === '' ? entryOf(app) : sub;
+  if (path === undefined) return undefined;
+  const base = path.replace(/^\.\//, '').replace(/\.(ts|mts|js|mjs)$/, '');
+  if (!base.startsWith('src/')) return undefined;
+  const file = ['.ts', '.mts'].map((ext) => base + ext).find((f) => existsSync(join(app.dir, f)));
+  return file === undefined ? undefined : `${app.name}/${base.slice('src/'.length)}`;
+}
+
+function entryOf(app: AppSource): string | undefined {
+  const pkg = JSON.parse(readFileSync(join(app.dir, 'package.json'), 'utf8')) as { main?: unknown; exports?: unknown };
+  const dot = typeof pkg.exports === 'object' && pkg.exports !== null ? (pkg.exports as Record<string, unknown>)['.'] : pkg.exports;
+  const entry = typeof dot === 'object' && dot !== null ? ((dot as Record<string, unknown>).import ?? (dot as Record<string, unknown>).default) : dot;
+  return typeof entry === 'string' ? entry : typeof pkg.main === 'string' ? pkg.main : undefined;
+}
