@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createNode, global, genServer, genStatem, supervisor, ok, reply, noreply, rpc, isDown, GlobalNameConflict, StartError, CallError, type OtpNode, type Pid, type ProcessContext, type ConflictResolver, type Down } from '@otp-ts/runtime';
+import { createNode, global, loggerOf, RuntimeError, genServer, genStatem, supervisor, ok, reply, noreply, rpc, isDown, GlobalNameConflict, StartError, CallError, type OtpNode, type Pid, type ProcessContext, type ConflictResolver, type Down } from '@otp-ts/runtime';
 import { EpmdServer } from '@otp-ts/runtime/tools';
 import { waitFor } from '../../../test/support/wait.ts';
 
@@ -163,6 +163,31 @@ test("a registered process's exit, an unregister and its node going down remove 
     for (const n of [a!, b!, c!]) assert.equal(await where(n, 'r'), undefined);
     b!.shutdown();
     for (const n of [a!, c!]) await until(`${n.name} forgot q when its node went down`, async () => (await where(n, 'q')) === undefined);
+  });
+});
+
+test('global_SUITE: a process holds one global name (register of a second is false, logged); a name that is no string or a pid that is no pid is badarg at once, locking nothing', async () => {
+  await cluster(['da', 'db'], async ([a, b]) => {
+    const events: unknown[] = [];
+    loggerOf(a!).addHandler({ id: 'dup', log: (e) => events.push(e.message) });
+    const p = a!.spawn(idle);
+    await a!.run(async (ctx) => {
+      assert.equal(await global.register(ctx, 'first', p), true);
+      assert.equal(await global.register(ctx, 'first', p), false, 'the same name again: taken');
+      assert.equal(await global.register(ctx, 'second', p), false, 'a second name for the same process');
+      assert.deepEqual(global.registeredNames(ctx), ['first']);
+      assert.ok(events.some((m) => String(m).includes("registered under several names: 'second', 'first'")), `the refusal is logged: ${events.map(String).join(' | ')}`);
+      await assert.rejects(global.register(ctx, 42 as unknown as string, p), (e: unknown) => e instanceof RuntimeError && e.code === 'badarg' && /takes a name that is a non-empty string, got 42/.test(e.message));
+      await assert.rejects(global.register(ctx, 'x', 'me' as unknown as Pid), (e: unknown) => e instanceof RuntimeError && e.code === 'badarg' && /takes a pid to register under 'x', got 'me'/.test(e.message));
+      await assert.rejects(global.unregister(ctx, undefined as unknown as string), /takes a name that is a non-empty string/);
+      // Nothing was left locked: the names refused above are free for another process.
+      const q = ctx.spawn(idle);
+      assert.equal(await global.register(ctx, 'x', q), true);
+    });
+    await until('b agrees', async () => (await b!.run((ctx) => global.registeredNames(ctx))).join() === 'first,x');
+    a!.exit(p, 'kill');
+    await until('the name is free once its process exited', async () => (await where(a!, 'first')) === undefined);
+    await b!.run(async (ctx) => assert.equal(await global.register(ctx, 'second', ctx.spawn(idle)), true, 'a name refused before is free to another process'));
   });
 });
 

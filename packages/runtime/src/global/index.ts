@@ -1,8 +1,9 @@
 import type { OtpNode } from '../node.js';
-import type { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
 import type { ServerRef, ViaRegistry } from '../gen/call.js';
+import { Pid } from '../pid.js';
 import { RuntimeError } from '../errors.js';
+import { formatValue, loggerOf } from '../logger.js';
 import { CallError } from '../gen/errors.js';
 import { installGlobalNames } from '../gen/global-names.js';
 import * as genServer from '../gen-server/index.js';
@@ -54,6 +55,14 @@ function clusterOf(ctx: ProcessContext): string[] {
 async function register(ctx: ProcessContext, name: string, pid: Pid, options: GlobalRegisterOptions = {}): Promise<boolean> {
   const resolver = options.resolve ?? 'randomExit';
   if (!['randomExit', 'randomNotify', 'notifyAll'].includes(resolver)) throw new RuntimeError('badarg', `'${String(resolver)}' is not a conflict resolver: use 'randomExit', 'randomNotify' or 'notifyAll'`);
+  checkName('register', name);
+  if (!(pid instanceof Pid)) throw new RuntimeError('badarg', `global.register takes a pid to register under '${name}', got ${formatValue(pid, 100)}; nothing was registered`);
+  // As OTP's global (kernel's global_multi_name_action left at its default): a process holds one global name.
+  const held = namesOf(ctx, pid).filter((n) => n !== name);
+  if (held.length > 0) {
+    loggerOf(ctx.node).error(`global: ${String(pid)} registered under several names: ${[name, ...held].map((n) => `'${n}'`).join(', ')}`, { pid: ctx.self() });
+    return false;
+  }
   for (let attempt = 0; attempt < 100; attempt++) {
     const nodes = clusterOf(ctx);
     const lock = `${ctx.node.name}:${ctx.self()}:${++locks}`;
@@ -78,8 +87,19 @@ async function register(ctx: ProcessContext, name: string, pid: Pid, options: Gl
   throw new RuntimeError('badarg', `could not lock the global name '${name}' after 100 attempts: another registration keeps holding it`);
 }
 
+// A global name is a non-empty string: anything else would reach every node's server as a request it does not know, left unanswered.
+function checkName(what: string, name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name === '') throw new RuntimeError('badarg', `global.${what} takes a name that is a non-empty string, got ${formatValue(name, 100)}; nothing was changed`);
+}
+
+// The global names this node's replica holds for `pid`.
+function namesOf(ctx: ProcessContext, pid: Pid): string[] {
+  return [...tableOf(ctx.node)].filter(([, e]) => e.pid.equals(pid)).map(([n]) => n);
+}
+
 /** Removes a global name on every connected visible node (OTP's global:unregister_name). */
 async function unregister(ctx: ProcessContext, name: string): Promise<void> {
+  checkName('unregister', name);
   for (const node of clusterOf(ctx)) await ask(ctx, node, { op: 'unregister', name });
 }
 
