@@ -97,6 +97,7 @@ test('every usage error is one line plus where to find help, with the closest va
   await usage(['--bogus'], "unknown option '--bogus' for otp");
   await usage(['greet', 'joe', '--lod'], "unknown option '--lod' for otp greet (did you mean '--loud'?)", ' greet');
   await usage(['greet', 'joe', '-x'], "unknown option '-x'", ' greet');
+  await usage(['greet', '--who', 'joe'], "'--who' is not an option of otp greet: <who> is an argument, in the place the usage shows: otp greet <who> [paths..]", ' greet');
   await usage(['greet'], 'missing <who> (whom to greet): otp greet <who> [paths..]', ' greet');
   await usage(['greet', 'joe', '--times', 'many'], "--times must be a number, got 'many'", ' greet');
   await usage(['greet', 'joe', '--reporter', 'jsn'], "--reporter must be tty or json, got 'jsn' (did you mean 'json'?)", ' greet');

@@ -152,7 +152,7 @@ export function quickParse<C extends CommandSpec>(argv: readonly string[], progr
     parsed[p.name] = p.variadic ? taken : taken[0];
   }
   if (words.length > 0) return undefined;
-  checkFlags(program.name, argv, [...command.options, ...program.globalOptions, ...builtinFlags(program)], command.name);
+  checkFlags(program.name, argv, [...command.options, ...program.globalOptions, ...builtinFlags(program)], command.name, command);
   return { command, args: collectArgs(program.name, command, parsed, [], argv) };
 }
 
@@ -177,7 +177,7 @@ export async function parseWithYargs<C extends CommandSpec>(argv: readonly strin
   }
   const command = program.commands.find((c) => c.name === name);
   if (!command) throw unknown(String(name));
-  checkFlags(program.name, argv, [...command.options, ...program.globalOptions, ...builtinFlags(program)], command.name);
+  checkFlags(program.name, argv, [...command.options, ...program.globalOptions, ...builtinFlags(program)], command.name, command);
   return { command, args: collectArgs(program.name, command, parsed, extra, argv) };
 }
 

@@ -9,8 +9,8 @@ export function usageError(program: string, message: string, command?: string): 
   return new OtpError('usage', message, { hint: `Run \`${program}${command ? ` ${command}` : ''} --help\` for usage.` });
 }
 
-/** Refuses any `--flag` or `-f` on the command line that the command's table does not declare. */
-export function checkFlags(program: string, argv: readonly string[], options: readonly OptionSpec[], command?: string): void {
+/** Refuses any `--flag` or `-f` on the command line that the command's table does not declare; `spec` (the command's) names a positional given as a flag. */
+export function checkFlags(program: string, argv: readonly string[], options: readonly OptionSpec[], command?: string, spec?: CommandSpec): void {
   const long = new Map<string, OptionSpec>();
   const short = new Set<string>();
   for (const o of options) {
@@ -25,6 +25,9 @@ export function checkFlags(program: string, argv: readonly string[], options: re
       const negated = flag.startsWith('no-') ? flag.slice(3) : undefined;
       if (long.has(flag) || (negated !== undefined && long.get(negated)?.type === 'boolean')) continue;
       const where = command ? `${program} ${command}` : program;
+      // `otp new shop --template lib`, as npm create otp-ts takes it: say the word goes where the usage line has it.
+      const positional = spec?.positionals.find((p) => p.name === flag);
+      if (positional !== undefined) throw usageError(program, `'--${flag}' is not an option of ${where}: <${flag}> is an argument, in the place the usage shows: ${usageLine(program, spec!)}`, command);
       throw usageError(program, `unknown option '--${flag}' for ${where}${didYouMean(flag, long.keys(), '--')}`, command);
     } else if (/^-[^-\d]/.test(token)) {
       for (const letter of token.slice(1).split('=')[0]!) {
