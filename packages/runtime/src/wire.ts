@@ -9,6 +9,10 @@ export interface PidTranslator {
   nameOf(index: number): string;
   /** The index of a node name on this node (0 for this node), allocating one for a new name. */
   indexOf(name: string): number;
+  /** The creation (which run of its node) pids with this index belong to, when known: the wire carries it (protocol 4). */
+  creationOf?(index: number): number | undefined;
+  /** The index of pids of the run `creation` of the node `name` (a past or not yet connected run gets one of its own). */
+  incarnationOf?(name: string, creation: number): number;
 }
 
 /** How a class crosses the wire: its fields as plain data, and back. */

@@ -5,6 +5,7 @@ import { serialize } from 'node:v8';
 import fc from 'fast-check';
 import { decodeControl, encodeControl, type PidTranslator } from '../src/distribution/codec.ts';
 import { Pid, Ref } from '../src/pid.ts';
+import { NodeTable } from '../src/distribution/node-table.ts';
 
 // A node's table of node names (index 0 is the node itself), as Distribution keeps it.
 function translator(self: string): PidTranslator {
@@ -207,4 +208,30 @@ test('a frame whose values would take more than twice the frame limit once decod
     }),
     { numRuns: 500 },
   );
+});
+
+test("a pid or ref of a node's past run keeps its creation on the wire: it never decodes as one of the current run, the receiver's own past runs included; protocol 3 peers get the form without it", () => {
+  const a = new NodeTable('a@h', 11);
+  const b = new NodeTable('b@h', 22);
+  const c = new NodeTable('c@h', 33);
+  // a met b's and c's first runs (creations 21 and 31), then their current ones (22 and 33).
+  const b1 = a.incarnation('b@h', 21);
+  const c1 = a.incarnation('c@h', 31);
+  const bOnA = a.incarnation('b@h', 22);
+  const c2 = a.incarnation('c@h', 33);
+  assert.ok(a.isPast(b1) && a.isPast(c1) && !a.isPast(bOnA) && !a.isPast(c2));
+  const cOnB = b.incarnation('c@h', 33);
+  const body = { mine: new Pid(b1, 5), third: new Pid(c1, 6), now: new Pid(c2, 7), tag: new Ref(b1, 8) };
+  const [, , got] = decodeControl(encodeControl(['send', new Pid(bOnA, 1), body], a, bOnA), b, 'a@h') as [string, Pid, typeof body];
+  assert.notEqual(got.mine.node, 0, "b's past run's pid is not one of b's processes");
+  assert.ok(b.isPast(got.mine.node) && b.nameOf(got.mine.node) === 'b@h', 'it names a past run of b');
+  assert.notEqual(got.tag.node, 0, "nor is its ref one of b's");
+  assert.ok(b.isPast(got.third.node) && b.nameOf(got.third.node) === 'c@h', "c's past run's pid is not one of c's current run");
+  assert.equal(got.now.node, cOnB, "c's current run's pid is");
+  // Forwarded to c, the past runs stay past: c's own included.
+  const [, , back] = decodeControl(encodeControl(['send', new Pid(b.indexOf('c@h'), 1), got], b, cOnB), c, 'b@h') as [string, Pid, typeof body];
+  assert.ok(c.isPast(back.third.node) && back.now.node === 0, 'on c: its past run apart, its current run local');
+  // A protocol 3 peer reads no creation: the names go as before (0x22).
+  const legacy = encodeControl(['send', new Pid(bOnA, 1), { p: new Pid(c1, 6) }], a, bOnA, undefined, false);
+  assert.ok(legacy.includes(Buffer.from([0x22, 0x07, 3, ...Buffer.from('c@h')])) && !legacy.includes(0x26), 'the name form without creation');
 });

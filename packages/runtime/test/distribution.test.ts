@@ -472,16 +472,16 @@ test('the handshake agrees on a version both nodes speak and exchanges capabilit
       // The listener's first frame is its challenge, with the versions it speaks, whatever it makes of the hello.
       const [challenge, refusal] = await hello({ v: 5, vmin: 2, flags: ['rpc', 'teleport'] });
       assert.equal(challenge!.t, 'challenge');
-      assert.deepEqual([challenge!.vmin, challenge!.v], [3, 3], 'the versions it speaks');
+      assert.deepEqual([challenge!.vmin, challenge!.v], [3, 4], 'the versions it speaks');
       assert.equal(challenge!.digest, undefined, 'nothing derived from the cookie before the dialler proved it');
       assert.deepEqual([...(challenge!.flags as string[])].sort(), ['global', 'rpc', 'trace']);
-      assert.deepEqual(refusal, { t: 'refused', reason: 'cookie' }, 'version 3 agreed: the proof is what fails');
+      assert.deepEqual(refusal, { t: 'refused', reason: 'cookie' }, 'version 4 agreed: the proof is what fails');
       assert.deepEqual((await hello({ v: 2 })).slice(1), [{ t: 'refused', reason: 'version' }]);
       assert.deepEqual((await hello({ v: 9, vmin: 7 })).slice(1), [{ t: 'refused', reason: 'version' }]);
       const lines = logs.filter((l) => /protocol/.test(l)).map((l) => l.replace(/\(127\.0\.0\.1:\d+\)/, '(ADDRESS)'));
       assert.deepEqual(lines, [
-        'distribution: refused a peer claiming to be future@127.0.0.1 (ADDRESS): it speaks protocol 2, this node 3; run runtimes whose versions overlap',
-        'distribution: refused a peer claiming to be future@127.0.0.1 (ADDRESS): it speaks protocol 7–9, this node 3; run runtimes whose versions overlap',
+        'distribution: refused a peer claiming to be future@127.0.0.1 (ADDRESS): it speaks protocol 2, this node 3–4; run runtimes whose versions overlap',
+        'distribution: refused a peer claiming to be future@127.0.0.1 (ADDRESS): it speaks protocol 7–9, this node 3–4; run runtimes whose versions overlap',
       ]);
       // The other way: a listener whose versions this node does not speak is refused by the dialler.
       const { createServer } = await import('node:net');
@@ -501,7 +501,7 @@ test('the handshake agrees on a version both nodes speak and exchanges capabilit
         assert.equal(await node.ping('future2@127.0.0.1'), false);
         const failure = node.dist!.connectFailure('future2@127.0.0.1');
         assert.equal(failure?.reason, 'version');
-        assert.match(failure?.message ?? '', /^distribution: future2@127\.0\.0\.1 \(127\.0\.0\.1:\d+\) speaks protocol 9, this node 3; run runtimes whose versions overlap$/);
+        assert.match(failure?.message ?? '', /^distribution: future2@127\.0\.0\.1 \(127\.0\.0\.1:\d+\) speaks protocol 9, this node 3–4; run runtimes whose versions overlap$/);
       } finally {
         registration.close();
         future.close();

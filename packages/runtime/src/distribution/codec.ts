@@ -34,6 +34,9 @@ const T_PID_NAMED = 0x22;
 const T_REF_SENDER = 0x23;
 const T_REF_RECEIVER = 0x24;
 const T_REF_NAMED = 0x25;
+// Protocol 4: a pid or ref of another node by name and creation (which run of that node it belongs to).
+const T_PID_RUN = 0x26;
+const T_REF_RUN = 0x27;
 const T_EXIT = 0x30;
 const T_DOWN = 0x31;
 const T_WIRE_CLASS = 0x32;
@@ -152,6 +155,8 @@ export class Writer {
   pos = 0;
   /** The estimated memory the message being written takes once decoded (see decodeBudget). */
   cost = 0;
+  /** Set when a pid or ref was written with its node's creation (a form protocol 3 peers do not read). */
+  runs = false;
 
   constructor(size = 64 * 1024) {
     this.buf = Buffer.allocUnsafe(size);
@@ -207,6 +212,8 @@ interface EncodeContext {
   budget: number;
   /** How a limit is reported to the sender. */
   errors: LimitErrors;
+  /** Whether the peer reads pids and refs by name and creation (protocol 4). */
+  creations: boolean;
 }
 
 // Counts what a compound value will cost the receiver; refuses the message once over the budget.
@@ -278,19 +285,22 @@ function writeNumber(w: Writer, v: number): void {
   w.pos += 9;
 }
 
-// A pid or ref says which node it lives on: the sender, the receiver, or another node by name.
-function writeNode(c: EncodeContext, node: number, tagSender: number): void {
-  if (node === 0) c.w.byte(tagSender);
-  else if (node === c.peer) c.w.byte(tagSender + 1);
-  else {
-    c.w.byte(tagSender + 2);
-    writeString(c.w, c.t.nameOf(node));
-  }
+// A pid or ref says which node it lives on: the sender, the receiver, or another node by name, with the
+// creation of the run it belongs to when known, so a pid of a node's past run never names a process of its new one.
+function writeNode(c: EncodeContext, node: number, tagSender: number, tagRun: number): void {
+  if (node === 0) return c.w.byte(tagSender);
+  if (node === c.peer) return c.w.byte(tagSender + 1);
+  const creation = c.creations ? c.t.creationOf?.(node) : undefined;
+  c.w.byte(creation === undefined ? tagSender + 2 : tagRun);
+  writeString(c.w, c.t.nameOf(node));
+  if (creation === undefined) return;
+  c.w.u32(creation);
+  c.w.runs = true;
 }
 
 function writePid(c: EncodeContext, p: Pid): void {
   c.w.cost += COST_OBJECT;
-  writeNode(c, p.node, T_PID_SENDER);
+  writeNode(c, p.node, T_PID_SENDER, T_PID_RUN);
   c.w.ensure(8);
   c.w.buf.writeUInt32BE(p.id, c.w.pos);
   c.w.buf.writeUInt32BE(p.serial, c.w.pos + 4);
@@ -299,7 +309,7 @@ function writePid(c: EncodeContext, p: Pid): void {
 
 function writeRef(c: EncodeContext, r: Ref): void {
   c.w.cost += COST_OBJECT;
-  writeNode(c, r.node, T_REF_SENDER);
+  writeNode(c, r.node, T_REF_SENDER, T_REF_RUN);
   c.w.ensure(8);
   c.w.buf.writeDoubleBE(r.id, c.w.pos);
   c.w.pos += 8;
@@ -417,9 +427,10 @@ function writeV8(c: EncodeContext, v: unknown, depth: number): void {
  * Appends one control frame ([Length:32][Op:8][terms]) to `w`. On an error (a value that cannot be
  * sent, or one the receiver would refuse: too deep, too large for `maxFrame`) nothing is left in `w`.
  * `limitOf` names the peer when `maxFrame` is its limit rather than this node's (the errors say so).
- * Afterwards `w.cost` holds what the message costs the receiver once decoded.
+ * `creations` false writes pids and refs of other nodes without their creation (a protocol 3 peer).
+ * Afterwards `w.cost` holds what the message costs the receiver once decoded, `w.runs` whether a creation was written.
  */
-export function writeControl(w: Writer, message: readonly unknown[], t: PidTranslator, peer: number, maxFrame = DEFAULT_MAX_FRAME, limitOf?: string): void {
+export function writeControl(w: Writer, message: readonly unknown[], t: PidTranslator, peer: number, maxFrame = DEFAULT_MAX_FRAME, limitOf?: string, creations = true): void {
   const op = OP_CODES.get(message[0] as string);
   if (op === undefined || op === 0) throw new Error(`unknown operation '${String(message[0])}'`);
   const start = w.pos;
@@ -428,7 +439,8 @@ export function writeControl(w: Writer, message: readonly unknown[], t: PidTrans
     w.pos += 4;
     w.buf[w.pos++] = op;
     w.cost = 0;
-    const c: EncodeContext = { w, t, peer, budget: decodeBudget(maxFrame), errors: limitOf === undefined ? ENCODE_ERRORS : peerEncodeErrors(limitOf) };
+    w.runs = false;
+    const c: EncodeContext = { w, t, peer, budget: decodeBudget(maxFrame), errors: limitOf === undefined ? ENCODE_ERRORS : peerEncodeErrors(limitOf), creations };
     for (let i = 1; i < message.length; i++) writeTerm(c, message[i], 0);
     charge(c, 0);
     const length = w.pos - start - 4;
@@ -441,15 +453,18 @@ export function writeControl(w: Writer, message: readonly unknown[], t: PidTrans
 }
 
 /** Serialises a control message for the wire: its payload, without the length (docs/protocol.md §4). */
-export function encodeControl(message: readonly unknown[], t: PidTranslator, peer: number, maxFrame = DEFAULT_MAX_FRAME): Buffer {
-  return encodeMeasured(message, t, peer, maxFrame).payload;
+export function encodeControl(message: readonly unknown[], t: PidTranslator, peer: number, maxFrame = DEFAULT_MAX_FRAME, creations = true): Buffer {
+  return encodeMeasured(message, t, peer, maxFrame, creations).payload;
 }
 
-/** A control message serialised for the wire (its payload) and what it costs the receiver once decoded (see decodeBudget). */
-export function encodeMeasured(message: readonly unknown[], t: PidTranslator, peer: number, maxFrame = DEFAULT_MAX_FRAME): { payload: Buffer; cost: number } {
+/**
+ * A control message serialised for the wire (its payload), what it costs the receiver once decoded (see
+ * decodeBudget), and whether it holds a pid or ref with its node's creation (`runs`: a protocol 3 peer needs another encoding).
+ */
+export function encodeMeasured(message: readonly unknown[], t: PidTranslator, peer: number, maxFrame = DEFAULT_MAX_FRAME, creations = true): { payload: Buffer; cost: number; runs: boolean } {
   const w = new Writer(256);
-  writeControl(w, message, t, peer, maxFrame);
-  return { payload: Buffer.from(w.buf.subarray(4, w.pos)), cost: w.cost };
+  writeControl(w, message, t, peer, maxFrame, undefined, creations);
+  return { payload: Buffer.from(w.buf.subarray(4, w.pos)), cost: w.cost, runs: w.runs };
 }
 
 /** Reads terms from one frame; every read is bounds-checked, so garbage throws instead of reading past the end. */
@@ -533,6 +548,18 @@ class Reader {
     return this.t.indexOf(this.string(this.byte()));
   }
 
+  private pid(node: number): Pid {
+    const at = this.need(8);
+    return new Pid(node, this.buf.readUInt32BE(at), this.buf.readUInt32BE(at + 4));
+  }
+
+  // The node of a pid or ref by name and creation: the index of that run of the node (a past run has its own).
+  private run(): number {
+    const name = this.string(this.byte());
+    const creation = this.u32();
+    return this.t.incarnationOf ? this.t.incarnationOf(name, creation) : this.t.indexOf(name);
+  }
+
   // Over ~50 lines on purpose: one switch over the tags of docs/protocol.md's table, one case each, on
   // every message's decoding path.
   term(depth: number): unknown {
@@ -562,9 +589,14 @@ class Reader {
       case T_PID_NAMED: {
         this.charge(COST_OBJECT);
         const node = this.node(tag - T_PID_SENDER);
-        const at = this.need(8);
-        return new Pid(node, this.buf.readUInt32BE(at), this.buf.readUInt32BE(at + 4));
+        return this.pid(node);
       }
+      case T_PID_RUN:
+        this.charge(COST_OBJECT);
+        return this.pid(this.run());
+      case T_REF_RUN:
+        this.charge(COST_OBJECT);
+        return new Ref(this.run(), this.buf.readDoubleBE(this.need(8)));
       case T_REF_SENDER:
       case T_REF_RECEIVER:
       case T_REF_NAMED: {

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { MAX_FRAME, MAX_HANDSHAKE_FRAME, readFrames, writeFrames } from './framing.js';
 import { Writer, writeControl, type PidTranslator } from './codec.js';
 import { SAME_PROTO, type ConnectFailure, type ConnectFailureReason } from './transport.js';
-import { agreeVersion, challenge, LOWEST_VERSION, parseHandshake, proof, PROTOCOL_VERSION, quoteForLog, verifyProof, versionRange, type HandshakeFrame, type Transcript } from './handshake.js';
+import { agreeVersion, challenge, CREATION_VERSION, LOWEST_VERSION, parseHandshake, proof, PROTOCOL_VERSION, quoteForLog, verifyProof, versionRange, type HandshakeFrame, type Transcript } from './handshake.js';
 
 /** Limits on a connection: what a peer may cost before it is authenticated, and frame size after. */
 export interface ConnectionLimits {
@@ -116,6 +116,8 @@ export class Connection {
   peerMaxFrame = MAX_FRAME;
   /** Which incarnation of its node the peer is (from the handshake; undefined when it did not say). */
   peerCreation: number | undefined;
+  /** The protocol version both ends speak (docs/protocol.md §3): the highest in both ranges, once the peer said its range. */
+  version = LOWEST_VERSION;
   private stage: Stage;
   private closed = false;
   /** Why the connection closed ('' while open). */
@@ -247,8 +249,9 @@ export class Connection {
     // Within the smaller of the two limits: a frame the peer would refuse throws here, naming its limit,
     // instead of the peer closing the connection and losing the messages behind it.
     const own = this.owner.limits.maxFrame;
-    if (this.peerMaxFrame < own) writeControl(this.out, message, t, peerIndex, this.peerMaxFrame, this.peer);
-    else writeControl(this.out, message, t, peerIndex, own);
+    const creations = this.version >= CREATION_VERSION;
+    if (this.peerMaxFrame < own) writeControl(this.out, message, t, peerIndex, this.peerMaxFrame, this.peer, creations);
+    else writeControl(this.out, message, t, peerIndex, own, undefined, creations);
     this.scheduleFlush();
   }
 
@@ -455,6 +458,7 @@ export class Connection {
     const agreed = agreeVersion(f.v, f.vmin);
     this.peer = f.name;
     if (agreed === undefined) return this.refuse('version', `distribution: refused ${this.who()}: it speaks protocol ${versionRange(f.v, f.vmin)}, this node ${versionRange(PROTOCOL_VERSION, LOWEST_VERSION)}; run runtimes whose versions overlap`);
+    this.version = agreed;
     if (f.name === owner.name) return this.refuse('name', `distribution: refused ${this.who()}: it claims this node's own name`);
     const refusal = owner.admit(this, f.name);
     if (refusal) return this.refuse(refusal, undefined);
@@ -480,13 +484,15 @@ export class Connection {
     if (this.expected && f.name !== this.expected) return this.refuse('name', `distribution: expected ${this.expected} at ${this.address} but ${f.name} answered`);
     this.peer = f.name;
     // Both sides pick the highest version both speak, each from the other's range.
-    if (agreeVersion(f.v, f.vmin) === undefined) return this.refuse('version', `distribution: ${f.name} (${this.address}) speaks protocol ${versionRange(f.v, f.vmin)}, this node ${versionRange(PROTOCOL_VERSION, LOWEST_VERSION)}; run runtimes whose versions overlap`);
+    const agreed = agreeVersion(f.v, f.vmin);
+    if (agreed === undefined) return this.refuse('version', `distribution: ${f.name} (${this.address}) speaks protocol ${versionRange(f.v, f.vmin)}, this node ${versionRange(PROTOCOL_VERSION, LOWEST_VERSION)}; run runtimes whose versions overlap`);
     if (f.challenge === this.myChallenge) return this.refuse('cookie', `distribution: ${f.name} (${this.address}) sent this node's own challenge back: closed`);
     this.peerFlags = new Set(f.flags);
     this.peerHidden = f.hidden;
     this.peerTick = f.tick ?? Infinity;
     this.peerMaxFrame = f.frame ?? MAX_FRAME;
     this.peerCreation = f.creation;
+    this.version = agreed;
     this.freshChallenge = f.challenge;
     // Resuming, the proof is out already: the fresh challenge is kept in case the listener asks to retry.
     if (this.resumed) return;

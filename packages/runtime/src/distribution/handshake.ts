@@ -1,9 +1,11 @@
 import { createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /** The highest distribution protocol version this node speaks (docs/protocol.md). */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 /** The lowest version it still speaks: version 2's handshake could be relayed, so it is refused. */
 export const LOWEST_VERSION = 3;
+/** The first version whose pids and refs of other nodes carry their node's creation (docs/protocol.md §5). */
+export const CREATION_VERSION = 4;
 
 /** The longest node name accepted from the wire or in options, in bytes (Erlang's limit). */
 export const MAX_NODE_NAME = 255;

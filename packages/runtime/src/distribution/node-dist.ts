@@ -13,7 +13,7 @@ import { NodeTable, NotANodeName } from './node-table.js';
 import { NodeDown, NodeUp, NodeWatchers } from './node-watchers.js';
 import { epmdPort, type Registration } from './epmd-client.js';
 import { listen } from './listener.js';
-import { quoteForLog, splitNodeName } from './handshake.js';
+import { CREATION_VERSION, quoteForLog, splitNodeName } from './handshake.js';
 import { RemoteSignals, type SignalRoutes } from './remote.js';
 import { Discovery, type DiscoveryOptions } from './discovery.js';
 import { loadTls, type ConnectFailure, type DistributionTls } from './transport.js';
@@ -67,6 +67,8 @@ export interface DistributionOptions {
 /** A message sent while connecting: encoded and measured, the node index of the process it is for, and what a failure tells its sender. */
 interface Queued {
   payload: Buffer;
+  /** The same message for a protocol 3 peer, when `payload` holds a pid or ref with its node's creation. */
+  legacy: Buffer | undefined;
   cost: number;
   to: number | undefined;
   onFail: ((reason: 'noconnection' | 'noproc') => void) | undefined;
@@ -197,7 +199,7 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
     this.busyLimit = options.busyLimit ?? 1024 * 1024;
     this.tls = options.tls;
     this.busy = new BusyWait(options.busyWaitUs ?? DEFAULT_BUSY_WAIT_US);
-    this.table = new NodeTable(name);
+    this.table = new NodeTable(name, this.creation);
     this.dialler = new Dialler(this, this.epmd);
     this.admission = new Admission(limitOption(options, 'maxUnauthenticated', 128), this.log);
     this.watchers = new NodeWatchers(node);
@@ -270,6 +272,16 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   /** The index of a node name on this node, allocating one for a new name. */
   indexOf(name: string): number {
     return this.table.indexOf(name);
+  }
+
+  /** The creation of the run of its node a pid index stands for, when known. */
+  creationOf(index: number): number | undefined {
+    return this.table.creationOf(index);
+  }
+
+  /** The index of pids of one run of a node (a run other than the current one has its own). */
+  incarnationOf(name: string, creation: number): number {
+    return this.table.incarnationOf(name, creation);
   }
 
   /** Sends to a pid on another node (connecting first if needed); dropped if the node cannot be reached, as in Erlang. */
@@ -382,7 +394,8 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   // line (its sender's send returned long ago), rather than sent for the peer to close the connection on.
   private flushQueued(conn: Connection): void {
     const limit = conn.sendLimit;
-    for (const { payload, cost, to, onFail } of this.queued.get(conn.peer) ?? []) {
+    for (const { payload: current, legacy, cost, to, onFail } of this.queued.get(conn.peer) ?? []) {
+      const payload = conn.version < CREATION_VERSION && legacy !== undefined ? legacy : current;
       // For a process of the incarnation that was known when it was sent: the node restarted since.
       if (to !== undefined && this.table.isPast(to)) {
         onFail?.('noproc');
@@ -429,13 +442,14 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   /** Sends a control message, connecting first if needed; `onFail` runs if the node cannot be reached (SignalRoutes). */
   route(nodeName: string, message: ControlMessage, onFail?: (reason: 'noconnection' | 'noproc') => void): void {
     const to = targetOf(message)?.node;
-    // A process of a past incarnation of its node (it restarted since) is gone: as in Erlang, a message to it is
-    // dropped, a link or monitor on it gets noproc; nothing reaches the process of the new run that has its number.
-    if (to !== undefined && this.table.isPast(to)) {
+    const conn = this.connections.get(nodeName);
+    // A process of another incarnation of its node than the one connected (it restarted since; this node's own
+    // past runs included) is gone: as in Erlang, a message to it is dropped, a link or monitor on it gets noproc;
+    // nothing reaches the process of the new run that has its number. Not connected, the connection decides.
+    if (to !== undefined && (conn !== undefined || nodeName === this.name) && this.table.isPast(to)) {
       if (onFail) queueMicrotask(() => onFail('noproc'));
       return;
     }
-    const conn = this.connections.get(nodeName);
     if (conn) {
       conn.sendControl(message, this, this.table.indexOf(nodeName));
       // busy_dist_port: the sender is descheduled until the buffer drains (the process takes `suspend`).
@@ -446,10 +460,12 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
       }
       return;
     }
-    const encoded = encodeMeasured(message, this, this.table.indexOf(nodeName), this.limits.maxFrame);
+    // Which run of the node answers is not known yet: its pids go by name and creation, not as the receiver's.
+    const { payload, cost, runs } = encodeMeasured(message, this, -1, this.limits.maxFrame);
+    const legacy = runs ? encodeMeasured(message, this, -1, this.limits.maxFrame, false).payload : undefined;
     let q = this.queued.get(nodeName);
     if (!q) this.queued.set(nodeName, (q = []));
-    q.push({ ...encoded, to, onFail });
+    q.push({ payload, legacy, cost, to, onFail });
     void this.connect(nodeName).then((c) => {
       if (c) return;
       const dropped = this.queued.get(nodeName)?.length ?? 0;
@@ -466,6 +482,8 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
 
   /** A message `peer` sent here for a process of another node: dropped with a line (ControlTarget's relay guard). */
   dropRelay(peer: string, to: Pid): void {
+    // For a past run of this node: gone, and dropped without a word, as Erlang drops it.
+    if (this.table.nameOf(to.node) === this.name) return;
     const of = quoteForLog(this.table.nameOf(to.node));
     this.drops.count(`\0relay ${peer}`, 1, (n) => `distribution: dropped ${n === 1 ? 'a message' : `${n} messages`} from ${peer}: ${n === 1 ? 'it is' : 'they are'} for a process of ${of}, and a node delivers only to its own processes`);
   }

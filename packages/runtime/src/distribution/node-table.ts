@@ -1,5 +1,7 @@
 // The node names a node has met, by the index pids and refs carry on this node (index 0: this node). A node that
 // restarted under the same name (a new creation) gets a new index: pids of its past incarnation keep the old one.
+// Pids from the wire name their node's creation too (protocol 4): one of a run other than the current one gets
+// that run's own index, so a pid of a past run (this node's included) never names a process of the new run.
 import { nodeNameProblem, quoteForLog } from './handshake.js';
 import type { PidTranslator } from './codec.js';
 
@@ -11,10 +13,13 @@ export class NodeTable implements PidTranslator {
   private readonly names: string[];
   private readonly indexes = new Map<string, number>();
   private readonly creations: (number | undefined)[] = [];
+  // The index of each run met, by its creation and name.
+  private readonly runs = new Map<string, number>();
 
-  constructor(self: string) {
+  constructor(self: string, creation?: number) {
     this.names = [self];
     this.indexes.set(self, 0);
+    if (creation !== undefined) this.record(0, self, creation);
   }
 
   nameOf(index: number): string {
@@ -23,24 +28,38 @@ export class NodeTable implements PidTranslator {
     return n;
   }
 
+  /** The creation of the run pids with this index belong to, when known. */
+  creationOf(index: number): number | undefined {
+    return this.creations[index];
+  }
+
   /**
-   * The index for the incarnation `creation` of `name`, which has just connected: the current index, or a new
+   * The index for the incarnation `creation` of `name`, which has just connected: the current index, or another
    * one when the node connected before as another incarnation (it restarted). Pids of the earlier one keep theirs.
    */
   incarnation(name: string, creation: number | undefined): number {
     const i = this.indexOf(name);
     const known = this.creations[i];
-    if (creation === undefined || known === undefined || known === creation) {
-      this.creations[i] ??= creation;
-      return i;
-    }
-    const next = this.names.push(name) - 1;
-    this.indexes.set(name, next);
-    this.creations[next] = creation;
-    return next;
+    if (creation === undefined || known === creation) return i;
+    if (known === undefined) return this.record(i, name, creation);
+    const run = this.runs.get(`${creation} ${name}`) ?? this.add(name, creation);
+    this.indexes.set(name, run);
+    return run;
   }
 
-  /** True when pids and refs with this index belong to a past incarnation of their node (it restarted since). */
+  /**
+   * The index of pids of the run `creation` of `name`, read from the wire: the current index when it is that run
+   * (or no run of the name is known yet), else the run's own, which is not current: nothing reaches the current run through it.
+   */
+  incarnationOf(name: string, creation: number): number {
+    const i = this.indexOf(name);
+    const known = this.creations[i];
+    if (known === creation) return i;
+    if (known === undefined) return this.record(i, name, creation);
+    return this.runs.get(`${creation} ${name}`) ?? this.add(name, creation);
+  }
+
+  /** True when pids and refs with this index belong to another incarnation of their node than the current one. */
   isPast(index: number): boolean {
     const name = this.names[index];
     return index !== 0 && name !== undefined && this.indexes.get(name) !== index;
@@ -57,5 +76,16 @@ export class NodeTable implements PidTranslator {
       this.indexes.set(name, i);
     }
     return i;
+  }
+
+  private record(index: number, name: string, creation: number): number {
+    this.creations[index] = creation;
+    this.runs.set(`${creation} ${name}`, index);
+    return index;
+  }
+
+  // An index for a run of `name` that is not (yet) the current one.
+  private add(name: string, creation: number): number {
+    return this.record(this.names.push(name) - 1, name, creation);
   }
 }
