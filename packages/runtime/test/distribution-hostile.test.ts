@@ -179,3 +179,35 @@ test('stalled handshakes from one host cannot lock the other nodes out: at the c
     await epmd.close();
   }
 });
+
+test('a port mapper port held by something else (garbage, or an endless answer) fails each request at once with a line naming it and the fix: no unbounded buffering, no "name taken" lie', async () => {
+  const endless = Buffer.alloc(64 * 1024, 0x41);
+  const servers = { garbage: createServer(), endless: createServer() };
+  servers.garbage.on('connection', (s) => {
+    s.on('error', () => {});
+    s.once('data', () => s.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
+  });
+  servers.endless.on('connection', (s) => {
+    s.on('error', () => {});
+    const pump = (): void => {
+      while (!s.destroyed && s.write(endless));
+    };
+    s.on('drain', pump);
+    s.once('data', pump);
+  });
+  const ports = await Promise.all(Object.values(servers).map((s) => new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as { port: number }).port)))));
+  const [garbage, flood] = ports as [number, number];
+  const node = createNode({ onCrash: () => {} });
+  try {
+    const foreign = (port: number, req: string): RegExp => new RegExp(`^the port mapper at 127\\.0\\.0\\.1:${port} answered ${req} with something that is not EPMD's protocol \\(first bytes 48 54[ 0-9a-f]*\\); another program may be listening on port ${port}: stop it, or set OTP_EPMD_PORT to the port mapper's port$`);
+    // A deadline far beyond the test's: each answer is judged as it comes.
+    await within('names() from an endless answer', assert.rejects(names('127.0.0.1', flood, 600_000), new RegExp(`^Error: the port mapper at 127\\.0\\.0\\.1:${flood} sent more than 1048576 bytes in answer to NAMES, where EPMD's answer is a few lines; another program may be listening on port ${flood}: stop it, or set OTP_EPMD_PORT to the port mapper's port$`)));
+    await within('names() from garbage', assert.rejects(names('127.0.0.1', garbage, 600_000), (e: Error) => foreign(garbage, 'NAMES').test(e.message)));
+    await within('lookup() from garbage', assert.rejects(lookup('x', '127.0.0.1', garbage, 600_000), (e: Error) => foreign(garbage, 'PORT_PLEASE2').test(e.message)));
+    await within('register() with garbage', assert.rejects(register(entry('x', 41002), '127.0.0.1', garbage, 600_000), (e: Error) => foreign(garbage, 'ALIVE2').test(e.message)));
+    await within('startDistribution with garbage', assert.rejects(node.startDistribution({ name: 'x@127.0.0.1', cookie: 'sekrit', epmdPort: garbage, log: () => {} }), (e: Error) => foreign(garbage, 'ALIVE2').test(e.message)));
+  } finally {
+    await node.shutdown();
+    for (const s of Object.values(servers)) s.close();
+  }
+});

@@ -13,6 +13,23 @@ export function epmdPort(): number {
  */
 export const EPMD_ANSWER_TIMEOUT_MS = 7000;
 
+/**
+ * The most a NAMES or KILL answer may take: EPMD's is a few lines (a line a node, under 300 bytes each even for the
+ * longest names; 1024 nodes take under 300 KiB). Something that sends more is not a port mapper and is cut off.
+ */
+export const MAX_EPMD_ANSWER = 1024 * 1024;
+
+// What to do when something else answers on the port mapper's port.
+function fix(port: number): string {
+  return `another program may be listening on port ${port}: stop it, or set OTP_EPMD_PORT to the port mapper's port`;
+}
+
+/** Why a port mapper request failed: what answered does not speak EPMD's protocol. */
+function foreign(host: string, port: number, request: string, answer: Buffer): Error {
+  const first = [...answer.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+  return new Error(`the port mapper at ${host}:${port} answered ${request} with something that is not EPMD's protocol (${answer.length === 0 ? 'nothing' : `first bytes ${first}`}); ${fix(port)}`);
+}
+
 /** Why a port mapper request failed: it did not answer within the deadline. */
 function silent(host: string, port: number, ms: number): Error {
   return new Error(`the port mapper at ${host}:${port} accepted the connection but sent no answer within ${ms} ms`);
@@ -52,13 +69,21 @@ function open(host: string, port: number, timeoutMs: number): Promise<Socket> {
   });
 }
 
-// Sends a one-shot request and collects the whole answer until the port mapper closes the connection.
-async function request(host: string, port: number, payload: Buffer, timeoutMs: number): Promise<Buffer> {
+// Sends a one-shot request and collects the whole answer until the port mapper closes the connection; an answer
+// over MAX_EPMD_ANSWER is cut off at once (an endless one would otherwise fill the memory until the deadline).
+async function request(host: string, port: number, payload: Buffer, what: string, timeoutMs: number): Promise<Buffer> {
   const socket = await open(host, port, timeoutMs);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const clear = deadline(socket, timeoutMs, () => reject(silent(host, port, timeoutMs)));
-    socket.on('data', (c: Buffer) => chunks.push(c));
+    let size = 0;
+    const clear = deadline(socket, timeoutMs, () => reject(size > 0 ? new Error(`the port mapper at ${host}:${port} did not finish its answer to ${what} within ${timeoutMs} ms (${size} bytes came); ${fix(port)}`) : silent(host, port, timeoutMs)));
+    socket.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_EPMD_ANSWER) return void chunks.push(c);
+      clear();
+      socket.destroy();
+      reject(new Error(`the port mapper at ${host}:${port} sent more than ${MAX_EPMD_ANSWER} bytes in answer to ${what}, where EPMD's answer is a few lines; ${fix(port)}`));
+    });
     socket.once('error', reject);
     socket.once('close', () => {
       clear();
@@ -78,9 +103,14 @@ export async function register(entry: NodeEntry, host = '127.0.0.1', port = epmd
       answer = Buffer.concat([answer, c]);
       if (answer.length < 2) return;
       const size = answer[0] === EPMD.ALIVE2_X_RESP ? 6 : 4;
-      if (answer.length < size) return;
+      if (answer.length < size && (answer[0] === EPMD.ALIVE2_X_RESP || answer[0] === EPMD.ALIVE2_RESP)) return;
       clear();
       socket.off('data', onData);
+      if (answer[0] !== EPMD.ALIVE2_X_RESP && answer[0] !== EPMD.ALIVE2_RESP) {
+        socket.destroy();
+        reject(foreign(host, port, 'ALIVE2', answer));
+        return;
+      }
       if (answer[1] !== 0) {
         socket.destroy();
         reject(new Error(`the port mapper refused to register '${entry.name}': the name is taken by a running node`));
@@ -125,15 +155,23 @@ export async function lookup(name: string, host = '127.0.0.1', port = epmdPort()
     clear();
     socket.destroy();
   });
-  return answer.length === 0 ? undefined : decodePort2Resp(answer);
+  if (answer.length === 0) return undefined;
+  try {
+    return decodePort2Resp(answer);
+  } catch {
+    throw foreign(host, port, 'PORT_PLEASE2', answer);
+  }
 }
 
 /** The nodes registered on a host; rejects if the port mapper does not answer within `timeoutMs`. */
 export async function names(host = '127.0.0.1', port = epmdPort(), timeoutMs = EPMD_ANSWER_TIMEOUT_MS): Promise<Array<{ name: string; port: number }>> {
-  return decodeNamesResp(await request(host, port, encodeNames(), timeoutMs));
+  const answer = await request(host, port, encodeNames(), 'NAMES', timeoutMs);
+  const listed = decodeNamesResp(answer);
+  if (listed === undefined) throw foreign(host, port, 'NAMES', answer);
+  return listed;
 }
 
 /** Stops the port mapper (as `epmd -kill`); false when it refused because nodes are still registered. */
 export async function killPortMapper(host = '127.0.0.1', port = epmdPort(), timeoutMs = EPMD_ANSWER_TIMEOUT_MS): Promise<boolean> {
-  return (await request(host, port, encodeKill(), timeoutMs)).toString('latin1') === 'OK';
+  return (await request(host, port, encodeKill(), 'KILL', timeoutMs)).toString('latin1') === 'OK';
 }

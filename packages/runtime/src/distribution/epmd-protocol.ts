@@ -120,8 +120,16 @@ export function encodeNamesResp(epmdPort: number, entries: Iterable<NodeEntry>):
   return Buffer.concat([head, Buffer.from(lines, 'utf8')]);
 }
 
-/** Reads a NAMES response. */
-export function decodeNamesResp(buf: Buffer): Array<{ name: string; port: number }> {
-  const text = buf.subarray(4).toString('utf8');
-  return [...text.matchAll(/^name (\S+) at port (\d+)$/gm)].map((m) => ({ name: m[1]!, port: Number(m[2]) }));
+/** Reads a NAMES response; undefined when it is not one (no port, or a line that is not `name N at port P`). */
+export function decodeNamesResp(buf: Buffer): Array<{ name: string; port: number }> | undefined {
+  if (buf.length < 4) return undefined;
+  const lines = buf.subarray(4).toString('utf8').split('\n');
+  if (lines.pop() !== '') return undefined;
+  const out: Array<{ name: string; port: number }> = [];
+  for (const line of lines) {
+    const m = /^name (\S+) at port (\d+)$/.exec(line);
+    if (!m) return undefined;
+    out.push({ name: m[1]!, port: Number(m[2]) });
+  }
+  return out;
 }
