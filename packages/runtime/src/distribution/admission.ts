@@ -114,15 +114,18 @@ export class Admission implements HandshakeAdmission {
 
   /**
    * One more TCP connection before authentication, or none. Past the cap, the address that holds the most
-   * places gives up its oldest one when it holds more than the newcomer's address would: a flood of stalled
-   * handshakes from one host cannot lock out the other nodes of the cluster. Otherwise the newcomer is
-   * dropped. Either is counted, and logged at most once a second (a flood must not flood the log too).
+   * places gives up its oldest one when the newcomer comes from it, or when it holds more than the newcomer's
+   * address would: a flood of stalled handshakes from one host cannot lock out the other nodes of the cluster,
+   * nor a node on that host itself. Otherwise the newcomer is dropped. Either is counted, and logged at most once a second (a flood must not flood the log too).
    */
   admitSocket(socket: Socket): boolean {
     const from = socket.remoteAddress ?? '?';
     if (this.unauthenticated.size >= this.maxUnauthenticated) {
       const top = this.largestHolder();
-      if (top === undefined || top.address === from || top.sockets.size <= (this.byAddress.get(from)?.size ?? 0) + 1) {
+      // A newcomer from the address holding the most pushes out that address's oldest: stalled handshakes hold
+      // places, handshakes that go through leave them soon, so a flood from the host a good node shares (loopback)
+      // cannot lock it out; one from elsewhere makes room only when the top address holds more than its own would.
+      if (top === undefined || (top.address !== from && top.sockets.size <= (this.byAddress.get(from)?.size ?? 0) + 1)) {
         this.capped('refused', socket, `a connection from ${addressOf(socket)}`, `${this.maxUnauthenticated} connections are still in their handshake (maxUnauthenticated)`);
         return false;
       }
