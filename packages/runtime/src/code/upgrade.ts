@@ -485,7 +485,9 @@ export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer
   const suspendedAt = performance.now();
   let resumedAt: number | undefined;
   try {
-    failure = await suspendBusy(ctx, participants, timeoutMs);
+    // suspendBusy's last look was a turn ago: a still participant that a message woke meanwhile is suspended like the busy.
+    do failure = await suspendBusy(ctx, participants, timeoutMs);
+    while (!failure && !participants.every((p) => p.held || still(p)));
     // From here to migrate's first await (if any) is one turn: what is still now stays so.
     if (!failure) {
       takeStill(participants);

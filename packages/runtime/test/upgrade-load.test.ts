@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { genServer, upgradeModules, type GenServer } from '@otp-ts/runtime';
+import { withNode, compileModule, codeServerFor } from './helpers.ts';
+
+// Upgrades of a server that a client on the same node keeps busy: the messages that wake it while the upgrade
+// looks at it are the usual case under load, not a corner.
+
+// Version `v`: casts count, a call answers the version that runs and the count; codeChange records the upgrade.
+const counter = (v: number) =>
+  compileModule('app/counter', `
+import { ok, reply, noreply, type GenServer } from '@otp-ts/runtime';
+export const counter: GenServer<{ casts: number; ups: number }, 'get', 'cast', unknown, void> = {
+  init: () => ok({ casts: 0, ups: 0 }),
+  handleCall: (_r, _f, s) => reply({ vsn: ${v}, casts: s.casts, ups: s.ups }, s),
+  handleCast: (_c, s) => noreply({ ...s, casts: s.casts + 1 }),
+  codeChange: (_old: unknown, s: { casts: number; ups: number }) => ({ ...s, ups: s.ups + 1 }),
+};`, String(v));
+
+type Answer = { vsn: number; casts: number; ups: number };
+
+test('a server kept busy by a client on the same node takes ten upgrades in a row: none is rolled back, every call is answered, no cast is lost', async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    await code.load(counter(1));
+    await node.run(async (ctx) => {
+      const server = await genServer.start(ctx, (code.exportsOf('app/counter') as { counter: GenServer<unknown, 'get', 'cast', unknown, void> }).counter, undefined);
+      let running = true;
+      ctx.spawn(async (c) => {
+        const answers: Answer[] = [];
+        while (running) {
+          genServer.cast(c, server, 'cast');
+          answers.push((await genServer.call(c, server, 'get')) as Answer);
+        }
+        c.send(ctx.self(), { answers });
+      });
+      const failures: string[] = [];
+      for (let v = 2; v <= 11; v++) await upgradeModules(ctx, code, [counter(v)]).catch((e: Error) => failures.push(e.message));
+      running = false;
+      const { answers } = (await ctx.receive((m) => typeof m === 'object' && m !== null && 'answers' in m)) as { answers: Answer[] };
+      assert.deepEqual(failures, [], 'no upgrade was rolled back');
+      assert.ok(ctx.isAlive(server));
+      answers.forEach((a, i) => {
+        assert.equal(a.casts, i + 1, 'each call is answered after the cast sent before it, none lost or counted twice');
+        assert.equal(a.ups, a.vsn - 1, 'the version that answers is the one the state was migrated to');
+        if (i > 0) assert.ok(a.vsn >= answers[i - 1]!.vsn, 'the version never goes back');
+      });
+      assert.deepEqual(await genServer.call(ctx, server, 'get'), { vsn: 11, casts: answers.length, ups: 10 });
+    });
+  });
+});
