@@ -71,4 +71,6 @@ export interface CodeHooks {
   isModuleExport(fn: ProcessFn): boolean;
   /** The newest version of a loaded module's export (`value` itself for anything else): a supervisor restarts a child with it. */
   latest<T>(value: T): T;
+  /** A copy of a state for a codeChange to work on, as an upgrade makes one (`value` itself when it cannot be copied): sys.changeCode uses it. */
+  copyForCodeChange(value: unknown): unknown;
 }

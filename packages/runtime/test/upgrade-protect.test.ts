@@ -340,6 +340,50 @@ export const audit: GenEventHandler<unknown, { seen: Set<string> }, 'get', unkno
   });
 });
 
+test('sys.changeCode by hand (suspend, changeCode, resume) with a codeChange that converts in place and throws leaves a gen_server, a gen_statem and a gen_event handler as they were', async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    const door = `
+import { type GenStatem } from '@otp-ts/runtime';
+export const door: GenStatem<string, { codes: string[] }, 'get', never, unknown, void> = {
+  callbackMode: 'handleEvent',
+  init: () => ({ type: 'ok', state: 'locked', data: { codes: ['1234'] } }),
+  handleEvent: (e, state, data) => e.type === 'call' ? { type: 'keepStateAndData', actions: [{ reply: [e.from, [state, data.codes]] }] } : { type: 'keepStateAndData' },
+};`;
+    const audit = `
+import { type GenEventHandler } from '@otp-ts/runtime';
+export const audit: GenEventHandler<unknown, { seen: string[] }, 'get', unknown> = {
+  name: 'audit',
+  init: () => ({ type: 'ok', state: { seen: ['boot'] } }),
+  handleEvent: (_e, s) => ({ type: 'ok', state: s }),
+  handleCall: (_r, s) => ({ type: 'reply', reply: s.seen, state: s }),
+};`;
+    await code.load(compileModule('app/shop', shopV1, '1'));
+    await code.load(compileModule('app/door', door, '1'));
+    await code.load(compileModule('app/audit', audit, '1'));
+    const next = async (name: string, source: string) => Object.values((await code.evaluate(compileModule(name, source, '2'))).exports)[0];
+    const shop2 = await next('app/shop', shopV2("throw new Error('no');"));
+    const door2 = await next('app/door', replaceOrFail(door, 'handleEvent: (e', "codeChange: (_o: unknown, _s: unknown, d: any) => { d.codes.push('9999'); throw new Error('no'); },\n  handleEvent: (e"));
+    const audit2 = await next('app/audit', replaceOrFail(audit, 'handleCall:', "codeChange: (_o: unknown, s: any) => { s.seen.length = 0; throw new Error('no'); },\n  handleCall:"));
+    await node.run(async (ctx) => {
+      const shop = await genServer.start(ctx, (code.exportsOf('app/shop') as Shop).shop, undefined);
+      const machine = await genStatem.start(ctx, (code.exportsOf('app/door') as { door: runtime.GenStatem<string, unknown, 'get', never, unknown, void> }).door, undefined);
+      const mgr = await genEvent.start(ctx);
+      const handler = (code.exportsOf('app/audit') as { audit: runtime.GenEventHandler<unknown, unknown, 'get', unknown> }).audit;
+      await genEvent.addHandler(ctx, mgr, handler, undefined);
+      const before = await genServer.call(ctx, shop, 'dump');
+      for (const [pid, module] of [[shop, shop2], [machine, door2], [mgr, audit2]] as const) {
+        await sys.suspend(ctx, pid);
+        await assert.rejects(sys.changeCode(ctx, pid, module, '1', null), /no/);
+        await sys.resume(ctx, pid);
+      }
+      assert.deepEqual(await genServer.call(ctx, shop, 'dump'), before, 'the shop state as it was');
+      assert.deepEqual(await genStatem.call(ctx, machine, 'get'), ['locked', ['1234']]);
+      assert.deepEqual(await genEvent.call(ctx, mgr, handler, 'get'), ['boot']);
+    });
+  });
+});
+
 export type { Pid };
 
 // A ring of two class instances whose copyState makes its copy; `early` says whether it records the copy with made() first.

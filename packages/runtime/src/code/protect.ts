@@ -5,7 +5,6 @@ import { ProcessImpl } from '../process.js';
 import { OtpNode } from '../node.js';
 import { TableStore } from '../table.js';
 import { Logger } from '../logger.js';
-import { CodeServer } from './server.js';
 
 /**
  * A class may define a method under this symbol to say how its instances are copied before an upgrade's
@@ -60,6 +59,12 @@ const TIMER_PROTOS: object[] = (() => {
   return [Object.getPrototypeOf(t) as object, Object.getPrototypeOf(i) as object];
 })();
 
+// A node's code server (without importing it: it copies states with this file): the object its node names as its code.
+function isCodeServer(x: object): boolean {
+  const node = Object.getOwnPropertyDescriptor(x, 'node')?.value as unknown;
+  return node instanceof OtpNode && node.code === x;
+}
+
 function isKeptByReference(x: object): boolean {
   return (
     x instanceof Pid ||
@@ -68,7 +73,7 @@ function isKeptByReference(x: object): boolean {
     x instanceof OtpNode ||
     x instanceof TableStore ||
     x instanceof Logger ||
-    x instanceof CodeServer ||
+    isCodeServer(x) ||
     x instanceof EventEmitter ||
     TIMER_PROTOS.includes(Object.getPrototypeOf(x) as object) ||
     types.isSharedArrayBuffer(x) ||

@@ -6,6 +6,7 @@ import { evaluateModule, isRemovedExport, sourceHash, LoadedModule, ModuleVersio
 import { registerSourceMap, scriptName } from './source-maps.js';
 import { runtimeApi } from './runtime-api.js';
 import type { CodeHooks } from '../node-hooks.js';
+import { StateCopier, Unprotectable } from './protect.js';
 
 /** Why the code server refused: the module, and a sentence saying what to do. */
 export class CodeError extends Error {
@@ -212,6 +213,16 @@ export class CodeServer implements CodeHooks {
   /** Internal: the version and export name of a value a loaded module exports, without allocating (an upgrade asks once a process). */
   exportOrigin(value: unknown): { readonly version: ModuleVersion; readonly exportName: string } | undefined {
     return value !== null && (typeof value === 'object' || typeof value === 'function') ? this.origins.get(value) : undefined;
+  }
+
+  /** A copy of `value` as an upgrade gives codeChange (module exports, pids and resources shared), or `value` itself when it cannot be copied. */
+  copyForCodeChange(value: unknown): unknown {
+    try {
+      return new StateCopier((v) => this.isModuleExport(v)).copy(value, 'state');
+    } catch (error) {
+      if (error instanceof Unprotectable) return value;
+      throw error;
+    }
   }
 
   /** Whether a function is an export of a loaded module (of any version): a process spawned with it keeps it. */

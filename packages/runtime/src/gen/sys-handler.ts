@@ -345,13 +345,25 @@ function replaceState(ctx: ProcessContext, msg: SystemMessage, fn: (state: unkno
   return undefined;
 }
 
+// The state a sys.changeCode (not an upgrade's, which brings its copy) migrates: a copy, as an upgrade's, so that a codeChange
+// that converts it in place and then throws leaves the state as it was. A gen_event manager's handlers keep their ids; a
+// state no codeChange (of `via`) will see is kept, as a supervisor's, whose code change is its new init; without a code
+// server there is no copier.
+function stateToChange(ctx: ProcessContext, target: SysTarget, via: unknown): unknown {
+  const state = target.getState();
+  const code = ctx.node.code;
+  if (code === null || internals(ctx).label?.behaviour === 'supervisor') return state;
+  if (target.behaviour !== 'gen_event') return typeof (via as { codeChange?: unknown } | null)?.codeChange === 'function' ? code.copyForCodeChange(state) : state;
+  return (state as Array<{ id: unknown; state: unknown }>).map((h) => ({ id: h.id, state: code.copyForCodeChange(h.state) }));
+}
+
 // Migrates the state through codeChange (a downgrade: through the version being left, then swaps to the older module).
 async function changeCode(ctx: ProcessContext, msg: SystemMessage, target: SysTarget): Promise<void> {
   const req = msg.request as Extract<SystemRequest, { type: 'changeCode' }>;
   let answer: unknown = 'ok';
   try {
     if (!target.suspended) throw new Error(`${ctx.self()} must be suspended (sys.suspend) before changeCode`);
-    const state = 'state' in req ? req.state : target.getState();
+    const state = 'state' in req ? req.state : stateToChange(ctx, target, req.migrateWith ?? req.module ?? internals(ctx).label?.callbacks);
     await target.changeCode({ to: req.module, from: req.replaces, via: req.migrateWith, oldVsn: req.oldVsn, extra: req.extra, state });
   } catch (error) {
     answer = new SysFailure(error);
