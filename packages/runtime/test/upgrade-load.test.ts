@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genServer, upgradeModules, type GenServer } from '@otp-ts/runtime';
+import { genServer, upgradeModules, type GenServer, type Pid, type ProcessContext, type UpgradeReport } from '@otp-ts/runtime';
 import { withNode, compileModule, codeServerFor } from './helpers.ts';
 
 // Upgrades of a server that a client on the same node keeps busy: the messages that wake it while the upgrade
@@ -46,6 +46,54 @@ test('a server kept busy by a client on the same node takes ten upgrades in a ro
         if (i > 0) assert.ok(a.vsn >= answers[i - 1]!.vsn, 'the version never goes back');
       });
       assert.deepEqual(await genServer.call(ctx, server, 'get'), { vsn: 11, casts: answers.length, ups: 10 });
+    });
+  });
+});
+
+// Version `v` of a worker: 'hold' answers once a 'go' message came; 'get' answers the version that runs and the state.
+const worker = (v: number) =>
+  compileModule('app/worker', `
+import { ok, reply, type GenServer } from '@otp-ts/runtime';
+export const worker: GenServer<{ ups: number }, 'get' | 'hold', never, unknown, void> = {
+  init: () => ok({ ups: 0 }),
+  handleCall: async (req, _f, s, ctx) => {
+    if (req === 'hold') await ctx.receive((m) => m === 'go');
+    return reply({ vsn: ${v}, ups: s.ups }, s);
+  },
+  codeChange: (_old: unknown, s: { ups: number }) => ({ ups: s.ups + 1 }),
+};`, String(v));
+
+// Waits, with a deadline, until `done` holds.
+async function until(ctx: ProcessContext, what: string, done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`${what} never happened`);
+    await ctx.sleep(1);
+  }
+}
+
+test('a server started while an upgrade waits for a busy one to suspend is migrated with the others, and the next upgrade does not kill it', async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    await code.load(worker(1));
+    const mod = () => (code.exportsOf('app/worker') as { worker: GenServer<unknown, 'get' | 'hold', never, unknown, void> }).worker;
+    await node.run(async (ctx) => {
+      const busy = await genServer.start(ctx, mod(), undefined);
+      ctx.spawn((c) => genServer.call(c, busy, 'hold', 30_000));
+      await until(ctx, 'the busy server is in its callback', () => ctx.processInfo(busy)?.currentFunction !== 'gen_server.loop');
+      const me = ctx.self();
+      ctx.spawn(async (c) => c.send(me, { report: await upgradeModules(c, code, [worker(2)], { timeoutMs: 30_000 }) }));
+      await until(ctx, 'the upgrade asks the busy server to suspend', () => (ctx.processInfo(busy)?.messageQueueLen ?? 0) > 0);
+      // Started from the version being replaced, after the upgrade looked for the processes it migrates.
+      const late: Pid = await genServer.start(ctx, mod(), undefined);
+      ctx.send(busy, 'go');
+      const { report } = (await ctx.receive((m) => typeof m === 'object' && m !== null && 'report' in m)) as { report: UpgradeReport };
+      assert.ok(report.processes.some((p) => String(p) === String(late)), 'the late server took part in the upgrade');
+      assert.deepEqual(await genServer.call(ctx, late, 'get'), { vsn: 2, ups: 1 }, 'it runs the new code, its state migrated');
+      const third = await upgradeModules(ctx, code, [worker(3)]);
+      assert.equal(third.purged, 0, 'no process was left on the version the next upgrade purges');
+      assert.deepEqual(await genServer.call(ctx, late, 'get'), { vsn: 3, ups: 2 });
+      assert.deepEqual(await genServer.call(ctx, busy, 'get'), { vsn: 3, ups: 2 });
     });
   });
 });

@@ -412,6 +412,15 @@ function affectedBy(code: CodeServer, versions: ModuleVersion[], options: Upgrad
   return { participants, changes };
 }
 
+// Adds the processes that started running a changed module while the upgrade waited for its suspends (a supervisor's
+// new child, a server a client started): they are suspended and migrated with the others, never left on the old code.
+function joinLate(code: CodeServer, versions: ModuleVersion[], options: UpgradeOptions, participants: Participant[], changes: Change[]): void {
+  const known = new Set(participants.map((p) => p.proc));
+  const now = affectedBy(code, versions, options);
+  for (const p of now.participants) if (!known.has(p.proc)) participants.push(p);
+  for (const c of now.changes) if (!known.has(c.who.proc)) changes.push(c);
+}
+
 /**
  * Upgrades modules in a running node (ARCHITECTURE.md): evaluate every new version, suspend the
  * behaviour processes running a changed callback module, re-point the export tables, run codeChange
@@ -486,8 +495,10 @@ export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer
   let resumedAt: number | undefined;
   try {
     // suspendBusy's last look was a turn ago: a still participant that a message woke meanwhile is suspended like the busy.
-    do failure = await suspendBusy(ctx, participants, timeoutMs);
-    while (!failure && !participants.every((p) => p.held || still(p)));
+    do {
+      failure = await suspendBusy(ctx, participants, timeoutMs);
+      if (!failure) joinLate(code, versions, options, participants, changes);
+    } while (!failure && !participants.every((p) => p.held || still(p)));
     // From here to migrate's first await (if any) is one turn: what is still now stays so.
     if (!failure) {
       takeStill(participants);
