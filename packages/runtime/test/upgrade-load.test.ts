@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genServer, upgradeModules, type GenServer, type Pid, type ProcessContext, type UpgradeReport } from '@otp-ts/runtime';
+import { genEvent, genServer, upgradeModules, type GenEventHandler, type GenServer, type Pid, type ProcessContext, type UpgradeReport } from '@otp-ts/runtime';
 import { withNode, compileModule, codeServerFor } from './helpers.ts';
 
 // Upgrades of a server that a client on the same node keeps busy: the messages that wake it while the upgrade
@@ -94,6 +94,51 @@ test('a server started while an upgrade waits for a busy one to suspend is migra
       assert.equal(third.purged, 0, 'no process was left on the version the next upgrade purges');
       assert.deepEqual(await genServer.call(ctx, late, 'get'), { vsn: 3, ups: 2 });
       assert.deepEqual(await genServer.call(ctx, busy, 'get'), { vsn: 3, ups: 2 });
+    });
+  });
+});
+
+// Version `v` of an event handler; v2's codeChange waits for the gate the test opens (globalThis.auditGate).
+const auditor = (v: number) =>
+  compileModule('app/audit', `
+import type { GenEventHandler } from '@otp-ts/runtime';
+export const audit: GenEventHandler<unknown, { seen: number; vsn: number }, 'get', unknown> = {
+  name: 'audit',
+  init: () => ({ type: 'ok', state: { seen: 0, vsn: ${v} } }),
+  handleEvent: (_e, s) => ({ type: 'ok', state: { ...s, seen: s.seen + 1 } }),
+  handleCall: (_r, s) => ({ type: 'reply', reply: { vsn: ${v}, s }, state: s }),
+  codeChange: async (_old: unknown, s: { seen: number; vsn: number }) => {
+    await (globalThis as { auditGate?: Promise<void> }).auditGate;
+    return { ...s, vsn: ${v} };
+  },
+};`, String(v));
+
+test('a gen_event call naming the handler as its client read it before an upgrade, queued while the manager was suspended, is answered by the upgraded handler', async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    let open!: () => void;
+    (globalThis as { auditGate?: Promise<void> }).auditGate = new Promise<void>((resolve) => (open = resolve));
+    await code.load(auditor(1));
+    type Handler = { audit: GenEventHandler<unknown, unknown, 'get', unknown> };
+    const before = (code.exportsOf('app/audit') as Handler).audit;
+    await node.run(async (ctx) => {
+      const mgr = await genEvent.start(ctx);
+      await genEvent.addHandler(ctx, mgr, before, undefined);
+      const me = ctx.self();
+      ctx.spawn(async (c) => c.send(me, { report: await upgradeModules(c, code, [auditor(2)]) }));
+      await until(ctx, 'the new version is installed while the manager waits in its codeChange', () => code.versions('app/audit').current === '2');
+      // A client that read the handler before the swap: its notification and call wait in the suspended manager's mailbox.
+      ctx.spawn(async (c) => {
+        genEvent.notify(c, mgr, 'sold');
+        c.send(me, { answer: await genEvent.call(c, mgr, before, 'get').catch((e: Error) => e.message) });
+      });
+      await until(ctx, 'the call waits in the mailbox', () => (ctx.processInfo(mgr)?.messageQueueLen ?? 0) >= 2);
+      open();
+      await ctx.receive((m) => typeof m === 'object' && m !== null && 'report' in m);
+      const { answer } = (await ctx.receive((m) => typeof m === 'object' && m !== null && 'answer' in m)) as { answer: unknown };
+      assert.deepEqual(answer, { vsn: 2, s: { seen: 1, vsn: 2 } });
+      assert.deepEqual(await genEvent.call(ctx, mgr, before, 'get'), { vsn: 2, s: { seen: 1, vsn: 2 } }, 'the handler is still found by the object its clients hold');
+      assert.deepEqual(await genEvent.whichHandlers(ctx, mgr), [(code.exportsOf('app/audit') as Handler).audit]);
     });
   });
 });

@@ -26,6 +26,8 @@ export interface Entry {
   handler: AnyHandler;
   state: unknown;
   supervisor: Pid | null;
+  /** The handler object the last code change replaced: a request its clients sent before the swap names that one. */
+  replaced?: AnyHandler;
 }
 
 /** What processInfo shows as the current function of a manager waiting for a message. */
@@ -47,8 +49,9 @@ export class Manager implements SysTarget {
     readonly parent: Pid | null,
   ) {}
 
+  /** The handler `id` names: as installed, or as it was before the last code change (OTP names a handler by its module, whatever its version). */
   find(id: HandlerId): Entry | undefined {
-    return this.entries.find((e) => sameHandler(e.id, id));
+    return this.entries.find((e) => sameHandler(e.id, id)) ?? this.entries.find((e) => e.replaced !== undefined && sameHandler(withHandler(e, e.replaced), id));
   }
 
   getState(): InstalledHandler[] {
@@ -88,7 +91,10 @@ export class Manager implements SysTarget {
       plan.push([e, next, via.codeChange ? await via.codeChange(change.oldVsn, state, change.extra) : state]);
     }
     for (const [e, next, state] of plan) {
-      if (next !== e.handler) e.id = e.id === e.handler ? next : { handler: next, id: (e.id as { id: unknown }).id };
+      if (next !== e.handler) {
+        e.id = withHandler(e, next);
+        e.replaced = e.handler;
+      }
       e.handler = next;
       e.state = state;
     }
@@ -124,6 +130,11 @@ export class Manager implements SysTarget {
   debug(event: SysEvent): void {
     debugEvent(this.ctx, this, event);
   }
+}
+
+// The entry's id with the handler object `handler` (a pair keeps its instance id).
+function withHandler(e: Entry, handler: AnyHandler): HandlerId {
+  return e.id === e.handler ? handler : { handler, id: (e.id as { id: unknown }).id };
 }
 
 function upgradeOf(e: Entry, module: unknown): AnyHandler | undefined {
