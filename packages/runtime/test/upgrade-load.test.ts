@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genEvent, genServer, upgradeModules, type GenEventHandler, type GenServer, type Pid, type ProcessContext, type UpgradeReport } from '@otp-ts/runtime';
+import { genEvent, genServer, supervisor, upgradeModules, type GenEventHandler, type GenServer, type Pid, type Supervisor, type ProcessContext, type UpgradeReport } from '@otp-ts/runtime';
 import { withNode, compileModule, codeServerFor } from './helpers.ts';
 
 // Upgrades of a server that a client on the same node keeps busy: the messages that wake it while the upgrade
@@ -139,6 +139,49 @@ test('a gen_event call naming the handler as its client read it before an upgrad
       assert.deepEqual(answer, { vsn: 2, s: { seen: 1, vsn: 2 } });
       assert.deepEqual(await genEvent.call(ctx, mgr, before, 'get'), { vsn: 2, s: { seen: 1, vsn: 2 } }, 'the handler is still found by the object its clients hold');
       assert.deepEqual(await genEvent.whichHandlers(ctx, mgr), [(code.exportsOf('app/audit') as Handler).audit]);
+    });
+  });
+});
+
+// Version `v` of a child that crashes when told to ('hold' waits for 'crash'); its supervisor imports it.
+const crashy = (v: number) =>
+  compileModule('app/crashy', `
+import { ok, reply, type GenServer } from '@otp-ts/runtime';
+export const crashy: GenServer<{ ups: number }, 'get' | 'hold', never, unknown, void> = {
+  init: () => ok({ ups: 0 }),
+  handleCall: async (req, _f, s, ctx) => {
+    if (req === 'hold' && (await ctx.receive((m) => m === 'crash'))) throw new Error('boom');
+    return reply({ vsn: ${v}, ups: s.ups }, s);
+  },
+  codeChange: (_old: unknown, s: { ups: number }) => ({ ups: s.ups + 1 }),
+};`, String(v));
+const crashySup = compileModule('app/crashy_sup', `
+import { genServer, type Supervisor } from '@otp-ts/runtime';
+import { crashy } from './crashy';
+export const sup: Supervisor<void> = {
+  init: () => ({ flags: { strategy: 'oneForOne', intensity: 5, period: 10 }, children: [{ id: 'crashy', start: (ctx) => genServer.startLink(ctx, crashy, undefined) }] }),
+};`, '1');
+
+test('a child that crashes while an upgrade suspends it does not roll the upgrade back: its supervisor restarts it on the new code', async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    await code.load(crashy(1));
+    await code.load(crashySup);
+    await node.run(async (ctx) => {
+      const sup = await supervisor.startLink(ctx, (code.exportsOf('app/crashy_sup') as { sup: Supervisor<void> }).sup, undefined);
+      const child = (await supervisor.whichChildren(ctx, sup))[0]!.pid as Pid;
+      ctx.spawn((c) => genServer.call(c, child, 'hold', 30_000).catch(() => undefined));
+      await until(ctx, 'the child is in its callback', () => ctx.processInfo(child)?.currentFunction !== 'gen_server.loop');
+      const me = ctx.self();
+      ctx.spawn(async (c) => c.send(me, { outcome: await upgradeModules(c, code, [crashy(2)], { timeoutMs: 30_000 }).then(() => 'upgraded', (e: Error) => e.message) }));
+      await until(ctx, 'the upgrade asks the child to suspend', () => (ctx.processInfo(child)?.messageQueueLen ?? 0) > 0);
+      ctx.send(child, 'crash');
+      const { outcome } = (await ctx.receive((m) => typeof m === 'object' && m !== null && 'outcome' in m)) as { outcome: string };
+      assert.equal(outcome, 'upgraded');
+      const restarted = (await supervisor.whichChildren(ctx, sup))[0]!.pid as Pid;
+      assert.notEqual(String(restarted), String(child));
+      assert.equal((await genServer.call(ctx, restarted, 'get') as { vsn: number }).vsn, 2, 'the restarted child runs the new code');
+      assert.equal(code.softPurge('app/crashy'), true, 'no process is left on the old code');
     });
   });
 });

@@ -12,6 +12,8 @@ export interface Suspendable {
   readonly pid: Pid;
   state?: unknown;
   saved?: unknown;
+  /** It exited before it answered its suspend (a crashing child): it takes no part, as OTP's release handler skips it. */
+  gone?: boolean;
 }
 
 /** Internal: why a process could not be suspended, in one phrase (`could not be suspended within 5000 ms: …`). */
@@ -57,11 +59,20 @@ export async function suspendAll(ctx: ProcessContext, targets: Suspendable[], ti
         continue;
       }
       const error = answer.ok ? (answer.value as SysFailure).error : answer.error;
+      if (exited(ctx, t.pid, error)) {
+        t.gone = true;
+        continue;
+      }
       return { target: t, why: whyNotSuspended(t.pid, error, timeoutMs), cause: error };
     }
     round = [...lent].filter((t) => ctx.isAlive(t.pid));
   }
   return undefined;
+}
+
+// Whether a suspend failed because the process is gone (it exited, or was gone already), not because it did not answer.
+function exited(ctx: ProcessContext, pid: Pid, error: unknown): boolean {
+  return error instanceof CallError && error.failure !== 'timeout' && error.failure !== 'calling_self' && !ctx.isAlive(pid);
 }
 
 // A watcher process: while the batch waits, it resumes each target that a not-yet-suspended target is calling.

@@ -387,7 +387,7 @@ function affectedBy(code: CodeServer, versions: ModuleVersion[], options: Upgrad
       const target = behaviour === 'gen_server' && callbacks === p.label?.callbacks ? sysTargetOf(p) : undefined;
       // Every field set here, state and saved included, so that none is added later to a thousand records (a
       // new shape and a property store each); `replacing` starts with its one module, in an array of its size.
-      who = { pid: p.pid, state: undefined, saved: undefined, module, behaviour, supervisor: behaviour === 'supervisor', replacing: [callbacks], migrates: target === undefined, copy: undefined, copied: false, changeSent: false, proc: p, target, held: false, direct: false };
+      who = { pid: p.pid, state: undefined, saved: undefined, gone: false, module, behaviour, supervisor: behaviour === 'supervisor', replacing: [callbacks], migrates: target === undefined, copy: undefined, copied: false, changeSent: false, proc: p, target, held: false, direct: false };
       participants.push(who);
     } else if (who.replacing.includes(callbacks)) return who;
     else who.replacing.push(callbacks);
@@ -410,6 +410,16 @@ function affectedBy(code: CodeServer, versions: ModuleVersion[], options: Upgrad
     }
   });
   return { participants, changes };
+}
+
+// Drops the participants that exited while being suspended (a crashing child, which its supervisor restarts: joinLate
+// finds the new one): a process that is gone is no reason to roll the others back.
+function dropGone(participants: Participant[], changes: Change[]): void {
+  if (!participants.some((p) => p.gone)) return;
+  const kept = participants.filter((p) => !p.gone);
+  participants.splice(0, participants.length, ...kept);
+  const live = changes.filter((c) => !c.who.gone);
+  changes.splice(0, changes.length, ...live);
 }
 
 // Adds the processes that started running a changed module while the upgrade waited for its suspends (a supervisor's
@@ -497,6 +507,7 @@ export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer
     // suspendBusy's last look was a turn ago: a still participant that a message woke meanwhile is suspended like the busy.
     do {
       failure = await suspendBusy(ctx, participants, timeoutMs);
+      if (!failure) dropGone(participants, changes);
       if (!failure) joinLate(code, versions, options, participants, changes);
     } while (!failure && !participants.every((p) => p.held || still(p)));
     // From here to migrate's first await (if any) is one turn: what is still now stays so.
