@@ -2,7 +2,7 @@
 // cancelled by their ref.
 import { Pid, type Ref } from './pid.js';
 import { TimeoutMessage } from './messages.js';
-import { RuntimeError } from './errors.js';
+import { RuntimeError, describeReason } from './errors.js';
 import { isolateMessage, isolation } from './isolation.js';
 import type { TimerEntry, TimerQueue } from './timers.js';
 import type { Dest } from './types.js';
@@ -66,7 +66,8 @@ export class SendTimers {
   }
 
   private arm(ms: number, dest: Dest, message: unknown, ref: Ref, what: string): Ref {
-    if (!(ms >= 0) || ms === Infinity) throw new RuntimeError('badarg', `${what} needs a finite delay >= 0 in milliseconds, got ${String(ms)}`);
+    // As Erlang's send_after/start_timer: the time is a non-negative integer (1.5, -1, NaN, Infinity are badarg).
+    if (!Number.isInteger(ms) || ms < 0) throw new RuntimeError('badarg', `${what} needs a whole number of milliseconds >= 0, got ${typeof ms === 'number' ? String(ms) : describeReason(ms)}`);
     // Message isolation: the BEAM copies the message when the timer is set, so a change after this call throws here, not later in the receiver.
     if (isolation.on) isolateMessage(message instanceof TimeoutMessage ? message.msg : message);
     const entry = this.node.timers.add(ms, (e) => {

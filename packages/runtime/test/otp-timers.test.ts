@@ -97,3 +97,17 @@ test('timer_bif_SUITE: cancel_timer / read_timer of something that is no timer R
     assert.ok(nothingQueued(ctx));
   });
 });
+
+test('erlang send_after/start_timer: a time that is no non-negative integer (1.5, -1, NaN, Infinity, a string) is badarg naming it, and no timer is set', async () => {
+  await inProcess(async (ctx) => {
+    const pending = ctx.node.pendingTimers;
+    for (const bad of [1.5, 0.1, -1, Number.NaN, Infinity, '10' as unknown as number]) {
+      for (const set of [() => ctx.sendAfter(bad, ctx.self(), 'x'), () => ctx.startTimer(bad, ctx.self(), 'x')]) {
+        assert.throws(set, (e: unknown) => e instanceof RuntimeError && e.code === 'badarg' && /whole number of milliseconds/.test(e.message) && e.message.includes(String(bad)), `time ${String(bad)}`);
+      }
+    }
+    assert.equal(ctx.node.pendingTimers, pending, 'a refused time set no timer');
+    ctx.sendAfter(0, ctx.self(), 'whole');
+    assert.equal(await ctx.receive(null, 5000), 'whole');
+  });
+});

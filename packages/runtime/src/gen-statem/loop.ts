@@ -147,7 +147,8 @@ class Machine implements SysTarget {
       this.zero.push(fired);
       return { ref: null, fired };
     }
-    return { ref: this.ctx.sendAfter(ms, this.ctx.self(), fired), fired };
+    // A timer takes whole milliseconds: a fractional timeout waits to the next one.
+    return { ref: this.ctx.sendAfter(Math.ceil(ms), this.ctx.self(), fired), fired };
   }
 
   cancel(timer: Timer | null | undefined): null {
