@@ -54,6 +54,8 @@ interface State {
   loaded: Map<string, AppResource>;
   started: Map<string, Started>;
   starting: Map<string, Starting>;
+  /** Applications whose stop is under way (their master runs prepStop, the tree's shutdown, stop), by name. */
+  stopping: Set<string>;
 }
 
 /** A master's answer to its start: the top supervisor runs and the phases passed, or why not. */
@@ -63,6 +65,14 @@ class MasterAck {
     readonly master: Pid,
     readonly ok: boolean,
     readonly value: unknown,
+  ) {}
+}
+
+// A stopper's report: the applications it was given are down; `then` runs in the controller.
+class Stopped {
+  constructor(
+    readonly apps: readonly string[],
+    readonly then: () => unknown,
   ) {}
 }
 
@@ -84,7 +94,7 @@ export const controllerServer: GenServer<State, ControllerRequest, never, Contro
   name: 'application_controller',
   init(options, ctx) {
     ctx.trapExit(true);
-    return ok({ ctx, options, loaded: new Map(), started: new Map(), starting: new Map() });
+    return ok({ ctx, options, loaded: new Map(), started: new Map(), starting: new Map(), stopping: new Set() });
   },
 
   async handleCall(req, from, state) {
@@ -92,6 +102,8 @@ export const controllerServer: GenServer<State, ControllerRequest, never, Contro
       // A start answers when its master acknowledges, so the controller serves other requests (which
       // applications run, a dependency started by the start itself, a stop) meanwhile, as OTP's does.
       if (req.op === 'start') return (await startApp(state, req.app, req.type, from as From)) === PENDING ? noreply(state) : reply(done(undefined), state);
+      // A stop answers once the application is down; meanwhile its prepStop or stop may call the controller.
+      if (req.op === 'stop') return (stopRequested(state, req.app, from as From), noreply(state));
       return reply(done(await handle(state, req)), state);
     } catch (error) {
       if (error instanceof ApplicationError) return reply(refuse(error), state);
@@ -102,6 +114,10 @@ export const controllerServer: GenServer<State, ControllerRequest, never, Contro
   async handleInfo(msg, state) {
     if (msg instanceof AppExited) await appExited(state, msg.app, msg.reason);
     else if (msg instanceof MasterAck) await masterAcked(state, msg);
+    else if (msg instanceof Stopped) {
+      for (const app of msg.apps) state.stopping.delete(app);
+      await msg.then();
+    }
     else if (msg instanceof Exit) await masterExited(state, msg);
     return noreply(state);
   },
@@ -123,19 +139,14 @@ async function handle(state: State, req: ControllerRequest): Promise<unknown> {
       return undefined;
     }
     case 'unload':
-      if (state.started.has(req.app) || state.starting.has(req.app)) throw new ApplicationError('alreadyStarted', req.app, `application '${req.app}' is running: stop it before unloading`);
+      if (state.started.has(req.app) || state.starting.has(req.app) || state.stopping.has(req.app)) throw new ApplicationError('alreadyStarted', req.app, `application '${req.app}' is running: stop it before unloading`);
       if (!state.loaded.delete(req.app)) throw new ApplicationError('notLoaded', req.app, `application '${req.app}' is not loaded`);
       env.unload(req.app);
       return undefined;
     case 'start':
       throw new Error('the controller answers a start in handleCall');
     case 'stop':
-      // As OTP: an application still starting is not started yet.
-      if (state.starting.has(req.app)) throw new ApplicationError('notStarted', req.app, `application '${req.app}' is still starting (its start or a start phase runs): stop it once application.start has answered`);
-      if (!state.started.has(req.app)) throw new ApplicationError('notStarted', req.app, `application '${req.app}' is not started`);
-      loggerOf(state.ctx.node).info({ kind: 'application', application: req.app, exited: 'stopped', type: state.started.get(req.app)!.type }, { pid: state.ctx.self() });
-      await stopApp(state, req.app);
-      return undefined;
+      throw new Error('the controller answers a stop in handleCall');
     case 'loaded':
       return [...state.loaded.values()].map((r) => ({ name: r.name, description: r.description ?? '', vsn: r.vsn, applications: r.applications ?? [] }));
     case 'which':
@@ -179,11 +190,41 @@ async function updateApp(state: State, resource: AppResource, config: Record<str
   return { changed, added, removed, running: state.started.has(r.name) };
 }
 
+function stopRequested(state: State, app: string, from: From): void {
+  // As OTP: an application still starting is not started yet.
+  if (state.starting.has(app)) throw new ApplicationError('notStarted', app, `application '${app}' is still starting (its start or a start phase runs): stop it once application.start has answered`);
+  if (state.stopping.has(app)) throw new ApplicationError('notStarted', app, `application '${app}' is stopping already: its prepStop or stop cannot stop it again`);
+  if (!state.started.has(app)) throw new ApplicationError('notStarted', app, `application '${app}' is not started`);
+  loggerOf(state.ctx.node).info({ kind: 'application', application: app, exited: 'stopped', type: state.started.get(app)!.type }, { pid: state.ctx.self() });
+  stopInBackground(state, [app], () => replyTo(from, done(undefined)));
+}
+
+// Stops applications in the order given, each through its master, in a helper process: the controller serves
+// meanwhile, so a prepStop or stop that asks it which applications run, or stops another one, gets its answer
+// (OTP's controller would wait for the master while the master waits for it).
+function stopInBackground(state: State, apps: readonly string[], then: () => unknown): void {
+  const masters: Pid[] = [];
+  for (const app of apps) {
+    const master = state.started.get(app)?.master;
+    state.started.delete(app);
+    state.stopping.add(app);
+    if (master) masters.push(master);
+  }
+  const controller = state.ctx.self();
+  state.ctx.spawnLink(async (stopper) => {
+    for (const master of masters) {
+      if (stopper.isAlive(master)) await genCall(stopper, master, (from) => new StopApp(from), 'stop', Infinity).catch(() => undefined);
+    }
+    stopper.send(controller, new Stopped(apps, then));
+  });
+}
+
 async function startApp(state: State, app: string, type: StartType, from: From): Promise<void | typeof PENDING> {
   checkStartType(app, type);
   const r = state.loaded.get(app);
   if (!r) throw new ApplicationError('notLoaded', app, `application '${app}' is not loaded: load it first (application.load)`);
   if (state.started.has(app)) throw new ApplicationError('alreadyStarted', app, `application '${app}' is already started`);
+  if (state.stopping.has(app)) throw new ApplicationError('alreadyStarted', app, `application '${app}' is still stopping: start it once application.stop has answered`);
   const starting = state.starting.get(app);
   if (starting !== undefined) {
     // A second start of an application being started waits for the first one's outcome (OTP's start_req).
@@ -281,6 +322,5 @@ async function stopNode(state: State, app: string, why: { applicationTerminated:
   if (escalationHeld(state.ctx.node, { kind: 'application', app, reason: why.reason })) return;
   loggerOf(state.ctx.node).log('critical', line, { pid: state.ctx.self() });
   await state.options.beforeNodeStop?.(why).catch(() => undefined);
-  for (const other of [...state.started.keys()].reverse()) await stopApp(state, other);
-  (state.options.onNodeStop ?? ((r: unknown) => setImmediate(() => state.ctx.node.shutdown(r))))(why);
+  stopInBackground(state, [...state.started.keys()].reverse(), () => (state.options.onNodeStop ?? ((r: unknown) => setImmediate(() => state.ctx.node.shutdown(r))))(why));
 }
