@@ -56,16 +56,16 @@ export interface UpdateCounterOptions<R> {
   default?: R;
 }
 
-/** One update of `updateCounter` (ETS's `{Pos, Incr}` or `{Pos, Incr, Threshold, SetValue}`). */
-export interface CounterOp {
+/** One update of `updateCounter` (ETS's `{Pos, Incr}` or `{Pos, Incr, Threshold, SetValue}`); a bigint `incr` counts as a bigint. */
+export interface CounterOp<I extends number | bigint = number> {
   /** The element to change (default: `options.pos`, else the one after the key for tuples). */
   pos?: number | string;
-  /** What to add (negative to subtract). */
-  incr: number;
+  /** What to add (negative to subtract): the new value has its type. */
+  incr: I;
   /** With `setValue`: a result above `threshold` (below it, when `incr` is negative) becomes `setValue`. */
-  threshold?: number;
-  /** The value set when the result passes `threshold`. */
-  setValue?: number;
+  threshold?: I | number;
+  /** The value set when the result passes `threshold` (as a bigint for a bigint `incr`). */
+  setValue?: I | number;
 }
 
 /** One change of `updateElement`: the element's position (an index, or a property of object records) and its new value. */
@@ -114,10 +114,14 @@ export interface Table<R = unknown> extends Iterable<R> {
   deleteObject(record: R): void;
   /** Deletes every record. */
   deleteAllObjects(): void;
-  /** Adds `increment` (a number, or one `CounterOp` with a threshold) to a numeric element of the record with this key and returns the new value. */
+  /** Adds `increment` (a number, or one `CounterOp` with a threshold) to an integer element of the record with this key and returns the new value; past `Number.MAX_SAFE_INTEGER` it is refused (use a bigint). */
   updateCounter(key: unknown, increment: number | CounterOp, options?: UpdateCounterOptions<R>): number;
+  /** Adds a bigint increment: the element (a number or a bigint) becomes a bigint and counts without bound, as ETS's. */
+  updateCounter(key: unknown, increment: bigint | CounterOp<bigint>, options?: UpdateCounterOptions<R>): bigint;
   /** Applies several `CounterOp`s in order, in one write, and returns the new values in the same order (ETS's list of updates). */
   updateCounter(key: unknown, increments: readonly CounterOp[], options?: UpdateCounterOptions<R>): number[];
+  /** Several ops, some with bigint increments: each new value has its increment's type. */
+  updateCounter(key: unknown, increments: ReadonlyArray<CounterOp | CounterOp<bigint>>, options?: UpdateCounterOptions<R>): Array<number | bigint>;
   /** Sets elements of the record with this key (not the key) in one write; false when there is none and no `default` (ETS's update_element). Not for bags. */
   updateElement(key: unknown, updates: ElementUpdate | readonly ElementUpdate[], options?: { default?: R }): boolean;
   /** The element at `pos` of the record with this key, or of each record for a bag; a missing key is `badarg` unless `options.default` is given (ETS's lookup_element). */

@@ -1,7 +1,7 @@
 // ETS's element-wise reads and writes of one record (update_counter, update_element, lookup_element, take),
 // on a table's store: the handle checks access, these check the record and build its next version.
 import { RuntimeError, describeReason } from './errors.js';
-import { isBag, type CounterOp, type ElementUpdate } from './table-api.js';
+import { isBag, type CounterOp, type ElementUpdate, type UpdateCounterOptions } from './table-api.js';
 import type { TableStore } from './table.js';
 
 type Rec = Record<string | number, unknown>;
@@ -35,33 +35,62 @@ function checkPos(s: TableStore, record: Rec, pos: number | string | undefined, 
 }
 
 // ETS's counters are integers: an increment, threshold or set value that is not a whole number is badarg.
-function checkCounterOp(op: CounterOp): void {
-  if (!Number.isSafeInteger(op.incr)) throw new RuntimeError('badarg', `updateCounter: the increment must be a whole number, got ${describeReason(op.incr)}`);
+// A number increment takes safe integers (its answer is a number); a bigint one takes integers of either kind.
+function checkCounterOp(op: CounterOp<number | bigint>): void {
+  const whole = typeof op.incr === 'bigint' ? isInteger : Number.isSafeInteger;
+  if (!whole(op.incr)) throw new RuntimeError('badarg', `updateCounter: the increment must be a whole number (or a bigint), got ${describeCount(op.incr)}`);
   if ((op.threshold === undefined) !== (op.setValue === undefined)) throw new RuntimeError('badarg', 'updateCounter: threshold and setValue go together (ETS\'s {Pos, Incr, Threshold, SetValue})');
-  if (op.threshold !== undefined && !(Number.isSafeInteger(op.threshold) && Number.isSafeInteger(op.setValue))) {
-    throw new RuntimeError('badarg', `updateCounter: threshold and setValue must be whole numbers, got ${describeReason(op.threshold)} and ${describeReason(op.setValue)}`);
+  if (op.threshold !== undefined && !(whole(op.threshold) && whole(op.setValue))) {
+    throw new RuntimeError('badarg', `updateCounter: threshold and setValue must be whole numbers${typeof op.incr === 'bigint' ? ' or bigints' : ''}, got ${describeCount(op.threshold)} and ${describeCount(op.setValue)}`);
   }
 }
 
-/** ETS's update_counter/3,4: each op adds to a numeric element (with ETS's threshold and set value), in order; returns the new values. */
-export function updateCounters(s: TableStore, key: unknown, ops: readonly CounterOp[], fallback: unknown, defaultPos: number | string | undefined): number[] {
+const isInteger = (v: unknown): boolean => typeof v === 'bigint' || Number.isSafeInteger(v);
+const describeCount = (v: unknown): string => (typeof v === 'bigint' ? `${v}n` : typeof v === 'number' ? String(v) : describeReason(v));
+
+// One op on a counter: the new value, of the increment's type (ETS's integers are bignums: a bigint increment
+// counts past 2^53; a number one cannot, and is refused there rather than losing the increment).
+function count(current: number | bigint, op: CounterOp<number | bigint>): number | bigint {
+  const { incr, threshold, setValue } = op;
+  if (typeof current === 'number' && typeof incr === 'number') {
+    const value = current + incr;
+    // Two safe integers whose sum is safe add exactly.
+    if (Number.isSafeInteger(value)) return threshold !== undefined && (incr >= 0 ? value > threshold : value < threshold) ? (setValue as number) : value;
+  }
+  const value = BigInt(current) + BigInt(incr);
+  const passed = threshold !== undefined && (incr >= 0 ? value > BigInt(threshold) : value < BigInt(threshold));
+  if (typeof incr === 'bigint') return passed ? BigInt(setValue!) : value;
+  if (passed) return setValue as number;
+  if (!Number.isSafeInteger(Number(value)) || BigInt(Number(value)) !== value) {
+    throw new RuntimeError('badarg', `updateCounter: ${describeCount(current)} + ${incr} is past Number.MAX_SAFE_INTEGER, where a number counter would lose increments: give a bigint increment (${incr}n) to count on as a bigint`);
+  }
+  return Number(value);
+}
+
+/** ETS's update_counter/3,4: each op adds to an integer element (with ETS's threshold and set value), in order; returns the new values. */
+export function updateCounters(s: TableStore, key: unknown, ops: ReadonlyArray<CounterOp<number | bigint>>, fallback: unknown, defaultPos: number | string | undefined): Array<number | bigint> {
   const record = target(s, key, fallback, 'updateCounter');
   if (record === undefined) throw new RuntimeError('badarg', `updateCounter: no record with key ${describeReason(key)} in table '${s.label}' and no default given`);
   const updated = copyOf(record);
   const values = ops.map((op) => {
     const pos = checkPos(s, updated, op.pos ?? defaultPos, 'updateCounter');
     const current = updated[pos];
-    if (!Number.isSafeInteger(current)) throw new RuntimeError('badarg', `updateCounter: element ${String(pos)} of the record with key ${describeReason(key)} is not a whole number, got ${describeReason(current)}`);
+    if (!isInteger(current)) throw new RuntimeError('badarg', `updateCounter: element ${String(pos)} of the record with key ${describeReason(key)} is not a whole number (or a bigint), got ${describeCount(current)}`);
     checkCounterOp(op);
-    let value = (current as number) + op.incr;
-    // Past 2^53 a number no longer counts by one: refused rather than an increment silently lost.
-    if (!Number.isSafeInteger(value)) throw new RuntimeError('badarg', `updateCounter: ${String(current)} + ${op.incr} is past Number.MAX_SAFE_INTEGER, where a counter would lose increments; keep counters within it`);
-    if (op.threshold !== undefined && (op.incr >= 0 ? value > op.threshold : value < op.threshold)) value = op.setValue!;
+    const value = count(current as number | bigint, op);
     updated[pos] = value;
     return value;
   });
   s.put(updated);
   return values;
+}
+
+/** Table.updateCounter: one increment or op answers its new value, a list of ops the list of them. */
+export function updateCounter(s: TableStore, key: unknown, increment: number | bigint | CounterOp<number | bigint> | ReadonlyArray<CounterOp<number | bigint>>, options: UpdateCounterOptions<unknown>): number | bigint | Array<number | bigint> {
+  const pos = options.pos ?? (typeof s.keyPos === 'number' ? s.keyPos + 1 : undefined);
+  if (Array.isArray(increment)) return updateCounters(s, key, increment, options.default, pos);
+  const op = typeof increment === 'number' || typeof increment === 'bigint' ? { incr: increment } : (increment as CounterOp<number | bigint>);
+  return updateCounters(s, key, [op], options.default, pos)[0]!;
 }
 
 /** ETS's update_element/3,4: sets elements of the record with `key`; false when there is none (and no default). */

@@ -7,7 +7,7 @@ import { isolateMessage, isolation } from './isolation.js';
 import type { MatchSpec } from './table-match.js';
 import { continuationStore, isContinuation, selectAll, selectAllReverse, selectCount, selectDelete, selectFirst, selectNext, selectReplace, type SelectChunk, type SelectContinuation } from './table-select.js';
 import { TableTransfer, isBag, type CounterOp, type ElementUpdate, type Table, type TableAccess, type TableHeir, type TableInfo, type TableOptions, type TableType, type UpdateCounterOptions } from './table-api.js';
-import { lookupElement, take, updateCounters, updateElements } from './table-update.js';
+import { lookupElement, take, updateCounter, updateElements } from './table-update.js';
 
 export type { CounterOp, ElementUpdate, Table, TableAccess, TableHeir, TableInfo, TableOptions, TableType, UpdateCounterOptions } from './table-api.js';
 export { TableTransfer, isTableTransfer } from './table-api.js';
@@ -360,12 +360,11 @@ class TableHandle<R> implements Table<R> {
   }
 
   updateCounter(key: unknown, increment: number | CounterOp, options?: UpdateCounterOptions<R>): number;
+  updateCounter(key: unknown, increment: bigint | CounterOp<bigint>, options?: UpdateCounterOptions<R>): bigint;
   updateCounter(key: unknown, increments: readonly CounterOp[], options?: UpdateCounterOptions<R>): number[];
-  updateCounter(key: unknown, increment: number | CounterOp | readonly CounterOp[], options: UpdateCounterOptions<R> = {}): number | number[] {
-    const s = this.write();
-    const pos = options.pos ?? (typeof s.keyPos === 'number' ? s.keyPos + 1 : undefined);
-    if (Array.isArray(increment)) return updateCounters(s, key, increment, options.default, pos);
-    return updateCounters(s, key, [typeof increment === 'number' ? { incr: increment } : (increment as CounterOp)], options.default, pos)[0]!;
+  updateCounter(key: unknown, increments: ReadonlyArray<CounterOp | CounterOp<bigint>>, options?: UpdateCounterOptions<R>): Array<number | bigint>;
+  updateCounter(key: unknown, increment: number | bigint | CounterOp<number | bigint> | ReadonlyArray<CounterOp<number | bigint>>, options: UpdateCounterOptions<R> = {}): number | bigint | Array<number | bigint> {
+    return updateCounter(this.write(), key, increment, options);
   }
 
   updateElement(key: unknown, updates: ElementUpdate | readonly ElementUpdate[], options: { default?: R } = {}): boolean {

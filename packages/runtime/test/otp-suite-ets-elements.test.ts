@@ -129,3 +129,24 @@ test('ets_SUITE update_counter: counters are whole numbers — a fractional incr
     });
   });
 });
+
+test('ets_SUITE update_counter: counters are bignums — a bigint increment counts past 2^53 exactly, with thresholds, and a number counter becomes a bigint', async () => {
+  await withNode(async (node) => {
+    await node.run((ctx) => {
+      const t = ctx.newTable<[string, number | bigint, number | bigint]>();
+      t.insert(['c', Number.MAX_SAFE_INTEGER, 0]);
+      const big: bigint = t.updateCounter('c', 2n);
+      assert.equal(big, 9007199254740993n);
+      assert.equal(t.updateCounter('c', 10n ** 20n), 100009007199254740993n);
+      assert.deepEqual(t.get('c'), ['c', 100009007199254740993n, 0]);
+      // Past the safe range a number increment is refused (it would lose it), naming the bigint that counts on.
+      assert.throws(() => t.updateCounter('c', 1), (e: unknown) => badarg(e) && /past Number.MAX_SAFE_INTEGER.*1n/.test((e as Error).message));
+      assert.deepEqual(t.updateCounter('c', [{ incr: -(10n ** 20n) }, { pos: 2, incr: 5n, threshold: 3, setValue: -1n }]), [9007199254740993n, -1n]);
+      // A bigint counter back within the safe range takes number increments again, answering numbers.
+      t.insert(['small', 5n, 0]);
+      assert.equal(t.updateCounter('small', 1), 6);
+      assert.throws(() => t.updateCounter('small', { incr: 1n, threshold: 0.5, setValue: 0n }), badarg, 'a threshold that is no whole number');
+      assert.equal(t.updateCounter('missing', 7n, { default: ['', 0, 0] }), 7n);
+    });
+  });
+});
