@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { application, supervisor, TIMEOUT, type AppResource, type ProcessContext } from '@otp-ts/runtime';
 import { quietLogs, withNode } from './helpers.ts';
 import { isNodeStop, startControllerReporting, topOf } from './app-fixtures.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 
 // An application whose prepStop asks the controller what `ask` asks, with the master's context its start got.
 const asking = (name: string, ask: (ctx: ProcessContext) => Promise<unknown>, answers: unknown[]): AppResource => {
@@ -86,6 +87,42 @@ test('application_controller: when a permanent application exits, a prepStop tha
       assert.ok(stop !== TIMEOUT, 'the node stop was decided');
       assert.deepEqual(answers, [[]]);
       assert.deepEqual(await application.whichApplications(ctx, 5000), []);
+    });
+  });
+});
+
+test('application_controller: a start of an application while it stops waits for the stop, then starts it again, as OTP\'s controller answers it after the stop', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const starts: string[] = [];
+    await node.run(async (ctx) => {
+      await application.load(ctx, {
+        name: 'ac5_restart',
+        vsn: '1.0.0',
+        mod: {
+          start: (_t, _a, c) => (starts.push('start'), supervisor.startLink(c, topOf('ac5_restart_worker'), undefined)),
+          // The first stop is held until the test lets it go.
+          prepStop: async (state) => {
+            if (starts.length === 1) await held;
+            return state;
+          },
+        },
+      });
+      await application.start(ctx, 'ac5_restart');
+      const stopping = node.run((c) => application.stop(c, 'ac5_restart'));
+      await waitFor('the stop to be under way', async () => (await application.whichApplications(ctx, 5000)).length === 0);
+      const restarting = node.run((c) => application.start(c, 'ac5_restart'));
+      // The controller serves meanwhile; the start has not run yet.
+      assert.deepEqual(await application.loadedApplications(ctx).then((l) => l.map((a) => a.name)), ['ac5_restart']);
+      assert.deepEqual(starts, ['start']);
+      release();
+      await stopping;
+      await restarting;
+      assert.deepEqual(starts, ['start', 'start']);
+      assert.deepEqual(names(await application.whichApplications(ctx, 5000)), ['ac5_restart']);
+      assert.ok(ctx.whereis('ac5_restart_worker') !== undefined);
     });
   });
 });

@@ -54,8 +54,8 @@ interface State {
   loaded: Map<string, AppResource>;
   started: Map<string, Started>;
   starting: Map<string, Starting>;
-  /** Applications whose stop is under way (their master runs prepStop, the tree's shutdown, stop), by name. */
-  stopping: Set<string>;
+  /** Applications whose stop is under way (their master runs prepStop, the tree's shutdown, stop), with the starts waiting for it. */
+  stopping: Map<string, Array<{ type: StartType; from: From }>>;
 }
 
 /** A master's answer to its start: the top supervisor runs and the phases passed, or why not. */
@@ -94,7 +94,7 @@ export const controllerServer: GenServer<State, ControllerRequest, never, Contro
   name: 'application_controller',
   init(options, ctx) {
     ctx.trapExit(true);
-    return ok({ ctx, options, loaded: new Map(), started: new Map(), starting: new Map(), stopping: new Set() });
+    return ok({ ctx, options, loaded: new Map(), started: new Map(), starting: new Map(), stopping: new Map() });
   },
 
   async handleCall(req, from, state) {
@@ -114,10 +114,7 @@ export const controllerServer: GenServer<State, ControllerRequest, never, Contro
   async handleInfo(msg, state) {
     if (msg instanceof AppExited) await appExited(state, msg.app, msg.reason);
     else if (msg instanceof MasterAck) await masterAcked(state, msg);
-    else if (msg instanceof Stopped) {
-      for (const app of msg.apps) state.stopping.delete(app);
-      await msg.then();
-    }
+    else if (msg instanceof Stopped) await stopped(state, msg);
     else if (msg instanceof Exit) await masterExited(state, msg);
     return noreply(state);
   },
@@ -139,7 +136,8 @@ async function handle(state: State, req: ControllerRequest): Promise<unknown> {
       return undefined;
     }
     case 'unload':
-      if (state.started.has(req.app) || state.starting.has(req.app) || state.stopping.has(req.app)) throw new ApplicationError('alreadyStarted', req.app, `application '${req.app}' is running: stop it before unloading`);
+      if (state.started.has(req.app) || state.starting.has(req.app)) throw new ApplicationError('alreadyStarted', req.app, `application '${req.app}' is running: stop it before unloading`);
+      if (state.stopping.has(req.app)) throw new ApplicationError('alreadyStarted', req.app, `application '${req.app}' is stopping: unload it once application.stop has answered`);
       if (!state.loaded.delete(req.app)) throw new ApplicationError('notLoaded', req.app, `application '${req.app}' is not loaded`);
       env.unload(req.app);
       return undefined;
@@ -207,7 +205,7 @@ function stopInBackground(state: State, apps: readonly string[], then: () => unk
   for (const app of apps) {
     const master = state.started.get(app)?.master;
     state.started.delete(app);
-    state.stopping.add(app);
+    state.stopping.set(app, []);
     if (master) masters.push(master);
   }
   const controller = state.ctx.self();
@@ -219,12 +217,35 @@ function stopInBackground(state: State, apps: readonly string[], then: () => unk
   });
 }
 
+// Applications are down: the stop's `then` runs, then the starts that waited for the stop.
+async function stopped(state: State, msg: Stopped): Promise<void> {
+  const waiting = msg.apps.flatMap((app) => {
+    const starts = state.stopping.get(app) ?? [];
+    state.stopping.delete(app);
+    return starts.map((start) => ({ app, ...start }));
+  });
+  await msg.then();
+  for (const { app, type, from } of waiting) {
+    try {
+      if ((await startApp(state, app, type, from)) !== PENDING) replyTo(from, done(undefined));
+    } catch (error) {
+      if (!(error instanceof ApplicationError)) throw error;
+      replyTo(from, refuse(error));
+    }
+  }
+}
+
 async function startApp(state: State, app: string, type: StartType, from: From): Promise<void | typeof PENDING> {
   checkStartType(app, type);
   const r = state.loaded.get(app);
   if (!r) throw new ApplicationError('notLoaded', app, `application '${app}' is not loaded: load it first (application.load)`);
   if (state.started.has(app)) throw new ApplicationError('alreadyStarted', app, `application '${app}' is already started`);
-  if (state.stopping.has(app)) throw new ApplicationError('alreadyStarted', app, `application '${app}' is still stopping: start it once application.stop has answered`);
+  const stopping = state.stopping.get(app);
+  if (stopping !== undefined) {
+    // As OTP's controller, which answers a start only after the stop it is busy with: it then starts the application.
+    stopping.push({ type, from });
+    return PENDING;
+  }
   const starting = state.starting.get(app);
   if (starting !== undefined) {
     // A second start of an application being started waits for the first one's outcome (OTP's start_req).
