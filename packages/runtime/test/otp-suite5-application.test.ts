@@ -126,3 +126,21 @@ test('application_controller: a start of an application while it stops waits for
     });
   });
 });
+
+test('application:ensure_all_started: two callers ensuring one application both succeed; neither answers what the other started', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      // Library dependencies start at once: the second caller's plan names them after the first started them.
+      await application.load(ctx, { name: 'ac5_lib1', vsn: '1.0.0' });
+      await application.load(ctx, { name: 'ac5_lib2', vsn: '1.0.0', applications: ['ac5_lib1'] });
+      await application.load(ctx, { ...plain('ac5_ensured'), applications: ['ac5_lib2'] });
+      const both = await Promise.all([node.run((c) => application.ensureAllStarted(c, 'ac5_ensured')), node.run((c) => application.ensureAllStarted(c, 'ac5_ensured'))]);
+      // A library started by one caller is not the other's; a start both waited for is both callers' (as OTP answers both).
+      assert.deepEqual([...new Set([...both[0], ...both[1]])].sort(), ['ac5_ensured', 'ac5_lib1', 'ac5_lib2']);
+      assert.equal(both[0].filter((a) => a.startsWith('ac5_lib')).length + both[1].filter((a) => a.startsWith('ac5_lib')).length, 2, 'each library was started by one caller');
+      assert.deepEqual(names(await application.whichApplications(ctx, 5000)), ['ac5_ensured', 'ac5_lib1', 'ac5_lib2']);
+      assert.deepEqual(await application.ensureAllStarted(ctx, 'ac5_ensured'), []);
+    });
+  });
+});

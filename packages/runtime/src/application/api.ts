@@ -47,7 +47,7 @@ export async function start(ctx: ProcessContext, app: string, type: StartType = 
   await ask(ctx, { op: 'start', app, type });
 }
 
-/** Starts an application after its dependencies, transitively and in order; returns those it started. If one fails, those it started are stopped again (as OTP). */
+/** Starts an application after its dependencies, transitively and in order; returns those it started (not those another caller started meanwhile). If one fails, those it started are stopped again (as OTP). */
 export async function ensureAllStarted(ctx: ProcessContext, app: string, type: StartType = 'temporary'): Promise<string[]> {
   checkStartType(app, type);
   const loaded = new Map((await loadedApplications(ctx)).map((a) => [a.name, a]));
@@ -68,7 +68,13 @@ export async function ensureAllStarted(ctx: ProcessContext, app: string, type: S
   const started: string[] = [];
   try {
     for (const name of order) {
-      await start(ctx, name, type);
+      try {
+        await start(ctx, name, type);
+      } catch (error) {
+        // As OTP: one another caller started since the plan was made is no failure (two callers ensuring one app).
+        if (error instanceof ApplicationError && error.code === 'alreadyStarted' && error.app === name) continue;
+        throw error;
+      }
       started.push(name);
     }
   } catch (error) {
@@ -76,7 +82,7 @@ export async function ensureAllStarted(ctx: ProcessContext, app: string, type: S
     for (const name of started.reverse()) await stop(ctx, name).catch(() => undefined);
     throw error;
   }
-  return order;
+  return started;
 }
 
 /** Stops a running application: its supervision tree goes down, children in reverse order. */
