@@ -24,10 +24,28 @@ interface Cursor<T> {
   readonly limit: number;
   // selectReverse: an orderedSet is walked from its last key down (other types have no order to reverse).
   readonly reverse: boolean;
-  // orderedSet: the last key visited; other types: a live iterator over the records (Map iterators survive writes).
+  // orderedSet: the last key visited; other types: a live iterator over the records (Map iterators survive writes),
+  // shared by the continuations of one select, and how many records this continuation had read from it.
   after: { key: unknown } | undefined;
-  iter: Iterator<unknown> | undefined;
+  iter: Walk | undefined;
+  read: number;
   done: boolean;
+}
+
+// A select's walk over a set or bag: the iterator and how many records it has given.
+interface Walk {
+  readonly records: () => Iterator<unknown>;
+  iter: Iterator<unknown>;
+  read: number;
+}
+
+// The walk, positioned where continuation `c` stopped: a continuation used again (an ETS continuation is a value)
+// walks afresh to its place instead of going on from wherever a later chunk left the shared iterator.
+function walkFrom(walk: Walk, read: number): Walk {
+  if (walk.read === read) return walk;
+  const iter = walk.records();
+  for (let i = 0; i < read && iter.next().done !== true; i++);
+  return { records: walk.records, iter, read };
 }
 
 /** True when a value is a continuation returned by `select` with a limit. */
@@ -126,12 +144,12 @@ export function selectDelete(store: TableStore, spec: CompiledSpec<unknown>): nu
 /** The first chunk of at most `limit` results, or undefined when nothing matches. */
 export function selectFirst<T>(store: TableStore, spec: CompiledSpec<T>, limit: number, reverse = false): SelectChunk<T> | undefined {
   if (!Number.isInteger(limit) || limit < 1) throw new RuntimeError('badarg', `select limit must be a positive integer, got ${String(limit)}`);
-  return selectNext<T>({ [CURSOR]: { store, spec, limit, reverse, after: undefined, iter: undefined, done: false } });
+  return selectNext<T>({ [CURSOR]: { store, spec, limit, reverse, after: undefined, iter: undefined, read: 0, done: false } });
 }
 
 /** The chunk after a continuation, or undefined at the end of the table. */
 export function selectNext<T>(continuation: SelectContinuation<T>): SelectChunk<T> | undefined {
-  // A copy: an orderedSet continuation can then be used again, as an ETS continuation can.
+  // A copy: a continuation can then be used again and answers the same chunk, as an ETS continuation (a value) does.
   const c = { ...continuation[CURSOR] };
   if (c.done) return undefined;
   const rows: T[] = [];
@@ -160,16 +178,20 @@ export function selectNext<T>(continuation: SelectContinuation<T>): SelectChunk<
     if (i > 0) c.after = { key: store.sorted[i - 1] };
     c.done = i >= store.sorted.length;
   } else {
-    c.iter ??= spec.boundKey !== undefined ? keyRecords(store, spec.boundKey.key) : isBag(store.type) ? bagRecords(store) : store.data.values();
+    const records = (): Iterator<unknown> => (spec.boundKey !== undefined ? keyRecords(store, spec.boundKey.key) : isBag(store.type) ? bagRecords(store) : store.data.values());
+    const walk = c.iter === undefined ? { records, iter: records(), read: 0 } : walkFrom(c.iter, c.read);
     while (rows.length < limit) {
-      const step = c.iter.next();
+      const step = walk.iter.next();
       if (step.done === true) {
         c.done = true;
         break;
       }
+      walk.read++;
       const v = spec.run(step.value);
       if (v !== NO_MATCH) rows.push(v);
     }
+    c.iter = walk;
+    c.read = walk.read;
   }
   // A chunk that found nothing before the end is the end, as ets:select answers '$end_of_table'.
   if (rows.length === 0) return undefined;
