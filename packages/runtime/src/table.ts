@@ -32,8 +32,13 @@ export class TableRegistry {
     if (options.name !== undefined && this.byName.has(options.name)) {
       throw new RuntimeError('badarg', `a table named '${options.name}' already exists`);
     }
+    const keyPos = options.keyPos ?? 0;
+    // As ETS's keypos (an integer >= 1 there): else no record could ever be inserted.
+    if (!(Number.isInteger(keyPos) && (keyPos as number) >= 0) && !(typeof keyPos === 'string' && keyPos !== '')) {
+      throw new RuntimeError('badarg', `table keyPos must be an index >= 0 or a property name, got ${typeof keyPos === 'number' ? String(keyPos) : describeReason(keyPos)}`);
+    }
     const heir = checkHeir(options.heir ?? 'none');
-    const store = new TableStore(this, this.nextId++, options.name, type, access, options.keyPos ?? 0, owner);
+    const store = new TableStore(this, this.nextId++, options.name, type, access, keyPos, owner);
     store.heir = heir;
     this.byId.set(store.id, store);
     if (store.name !== undefined) this.byName.set(store.name, store);

@@ -175,3 +175,15 @@ test('bad records and options are refused with badarg and a sentence', async () 
     assert.throws(() => ctx.newTable({ name: 'dup' }), /already exists/);
   });
 });
+
+test('ets:new keypos: a keyPos that is no index >= 0 or property name is badarg naming it, and no table is made', async () => {
+  await inProcess(async (ctx) => {
+    for (const keyPos of [-1, 1.5, Number.NaN, Infinity, '', true as never]) {
+      assert.throws(() => ctx.newTable({ name: 'keypos', keyPos: keyPos as number }), (e: unknown) => (e as RuntimeError).code === 'badarg' && /keyPos must be an index >= 0 or a property name/.test((e as Error).message) && (e as Error).message.includes(String(keyPos)), String(keyPos));
+    }
+    // No table was made: the name is free.
+    const t = ctx.newTable<[string, string, number]>({ name: 'keypos', keyPos: 1 });
+    t.insert(['a', 'k', 1]);
+    assert.deepEqual(t.lookup('k'), [['a', 'k', 1]]);
+  });
+});
