@@ -1,4 +1,5 @@
-import { createRequire } from 'node:module';
+import { createRequire, isBuiltin } from 'node:module';
+import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { OtpNode } from '../node.js';
 import type { ProcessImpl } from '../process.js';
@@ -49,7 +50,10 @@ export class CodeServer implements CodeHooks {
   /** Export table → its module: what a module body's `import * as` and `export * from` are handed. */
   private readonly tables = new WeakMap<object, LoadedModule>();
   private readonly origins = new WeakMap<object, Origin>();
+  /** Modules handed over by specifier, whoever imports them: the runtime, preloaded ones, Node.js built-ins. */
   private readonly externals = new Map<string, unknown>();
+  /** Packages from node_modules by the folder they are resolved from and specifier: each application version sees its own. */
+  private readonly packages = new Map<string, unknown>();
   private readonly loading = new Set<string>();
   /** Told when a module's export table was re-pointed (the trace agent re-wraps traced functions). */
   private repointed: ((module: string) => void) | null = null;
@@ -64,13 +68,20 @@ export class CodeServer implements CodeHooks {
     for (const [k, v] of Object.entries(options.preloaded ?? {})) this.externals.set(k, v);
   }
 
-  /** Imports the packages a module needs from node_modules (they are not hot-swappable). */
+  /**
+   * Imports the packages a module needs from node_modules (they are not hot-swappable), as Node.js resolves
+   * them from the module's file: a release's application version finds its own in lib/<app>-<vsn>/node_modules/.
+   */
   async prepare(source: ModuleSource): Promise<void> {
     for (const spec of requiredSpecifiers(source.code)) {
-      if (this.isAppModule(spec, source.name) || this.externals.has(spec)) continue;
+      if (this.isAppModule(spec, source.name) || this.externals.has(spec) || this.packages.has(packageKey(source, spec))) continue;
       try {
-        const resolved = spec.startsWith('node:') ? spec : pathToFileURL(createRequire(source.filename ?? `${process.cwd()}/`).resolve(spec)).href;
-        this.externals.set(spec, await import(resolved));
+        if (isBuiltin(spec)) {
+          this.externals.set(spec, await import(spec));
+          continue;
+        }
+        const resolved = pathToFileURL(createRequire(source.filename ?? `${process.cwd()}/`).resolve(spec)).href;
+        this.packages.set(packageKey(source, spec), await import(resolved));
       } catch (error) {
         throw new CodeError('external', source.name, `module ${source.name} imports '${spec}', which cannot be loaded: ${(error as Error).message} (install it, or check the import)`, { cause: error });
       }
@@ -94,7 +105,7 @@ export class CodeServer implements CodeHooks {
     let evaluated: ReturnType<typeof evaluateModule>;
     try {
       evaluated = evaluateModule({ ...source, ...(script ? { script } : {}) }, {
-        require: (spec) => this.require(spec, source.name, links),
+        require: (spec) => this.require(spec, source, links),
         isTable: (value) => typeof value === 'object' && value !== null && this.tables.has(value),
         reExported: (table) => links.stars.push(this.tables.get(table as object)!.name),
       });
@@ -378,7 +389,8 @@ export class CodeServer implements CodeHooks {
     return parts.join('/');
   }
 
-  private require(spec: string, from: string, links?: ModuleLinks): unknown {
+  private require(spec: string, source: ModuleSource, links?: ModuleLinks): unknown {
+    const from = source.name;
     const name = this.resolveName(spec, from);
     if (name !== undefined) {
       if (links && !links.imports.includes(name)) links.imports.push(name);
@@ -389,10 +401,15 @@ export class CodeServer implements CodeHooks {
       if (!mod?.current) throw new CodeError('unknownModule', from, `module ${from} imports ${spec} (${name}), which is not loaded: load its dependencies first`);
       return mod.table;
     }
-    if (!this.externals.has(spec)) throw new CodeError('external', from, `module ${from} requires '${spec}', which was not prepared`);
-    return this.externals.get(spec);
+    if (this.externals.has(spec)) return this.externals.get(spec);
+    const key = packageKey(source, spec);
+    if (!this.packages.has(key)) throw new CodeError('external', from, `module ${from} requires '${spec}', which was not prepared`);
+    return this.packages.get(key);
   }
 }
+
+// A package is resolved from the folder of the module that imports it: one key per folder and specifier.
+const packageKey = (source: ModuleSource, spec: string): string => `${source.filename ? dirname(source.filename) : process.cwd()}\0${spec}`;
 
 // The specifiers a CommonJS module body requires (esbuild writes them as require("...")).
 function requiredSpecifiers(code: string): string[] {
