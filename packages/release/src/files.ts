@@ -29,10 +29,10 @@ export function withoutSourceMap(code: string): string {
   return code.replace(/^\/\/# sourceMappingURL=.*$/gm, '').trimEnd();
 }
 
-/** A digest of a compiled application folder: app.json and every module's code without source maps (what a node runs). */
+/** A digest of a compiled application folder: app.json and every module's code without source maps (what a node runs), its npm packages aside. */
 export function appFingerprint(dir: string): string {
   const hash = createHash('sha256');
-  for (const file of listFiles(dir, ['.hashes.json'])) {
+  for (const file of listFiles(dir, ['.hashes.json', 'node_modules'])) {
     if (file.endsWith('.map')) continue;
     const text = readFileSync(join(dir, file), 'utf8');
     hash.update(`${file}\0${file.endsWith('.js') ? withoutSourceMap(text) : text}\0`);

@@ -3,6 +3,7 @@ export { planRelease } from './plan/plan-release.js';
 export type { PlanOptions, ReleasePlan, ReleaseSpec, PlannedApp, PlannedFile, CookieSource } from './plan/types.js';
 export { startOrder } from './plan/apps.js';
 export type { AppDeps } from './plan/apps.js';
+export type { PackageSource, PlacedPackage } from './plan/packages.js';
 export { parseSysConfig, releaseNodeArgs, cookieOf, nodeNameOf } from './plan/config-files.js';
 export { nextReleases, soleRelease } from './plan/releases-file.js';
 export { assembleRelease } from './assemble/assemble.js';

@@ -99,7 +99,7 @@ test('a failed assembly leaves the release root as it was and no staging folder'
   assert.deepEqual(snapshot(relDir), blocked);
 });
 
-test("npm dependencies are copied, transitively, and --include-node copies this Node.js", async () => {
+test("npm dependencies are copied, transitively, into the application version's own node_modules, and --include-node copies this Node.js", async () => {
   const base = tempDir();
   writeTree(base, {
     'node_modules/pad/package.json': JSON.stringify({ name: 'pad', version: '1.0.0', dependencies: { inner: '2.0.0' } }),
@@ -110,8 +110,9 @@ test("npm dependencies are copied, transitively, and --include-node copies this 
   const root = await fixtureProject(join(base, 'proj'), '0.1.0', { shop: { vsn: '0.1.0', dependencies: { pad: '1.0.0' }, modules: { 'server.ts': sources.server(1) } } });
   const { plan } = await release({ root, includeNode: true });
   const rel = plan.root;
-  assert.equal(readFileSync(join(rel, 'node_modules', 'pad', 'index.js'), 'utf8'), 'module.exports = 1;\n');
-  assert.ok(existsSync(join(rel, 'node_modules', 'inner', 'package.json')));
+  assert.equal(readFileSync(join(rel, 'lib', 'shop-0.1.0', 'node_modules', 'pad', 'index.js'), 'utf8'), 'module.exports = 1;\n');
+  assert.ok(existsSync(join(rel, 'lib', 'shop-0.1.0', 'node_modules', 'inner', 'package.json')));
+  assert.ok(!existsSync(join(rel, 'node_modules', 'pad')), 'the root node_modules/ holds the runtime only');
   const node = spawnSync(join(rel, 'node', 'bin', 'node'), ['--version'], { encoding: 'utf8' });
   assert.equal(node.stdout.trim(), process.version);
 
@@ -120,11 +121,42 @@ test("npm dependencies are copied, transitively, and --include-node copies this 
   await rejects(planRelease({ root }), 'missingPackage', /package 'missing', a dependency of shop, is not installed: run npm install/);
 });
 
+test('each application version carries the versions of the packages it resolves: two apps needing two versions of one package get each their own, and a conflicting transitive one is nested under its dependant', async () => {
+  const base = tempDir();
+  const pkg = (name: string, version: string, deps: Record<string, string> = {}) => ({ [`${name}/package.json`]: JSON.stringify({ name, version, dependencies: deps }), [`${name}/index.js`]: `module.exports = '${name} ${version}';\n` });
+  const under = (prefix: string, files: Record<string, string>) => Object.fromEntries(Object.entries(files).map(([k, v]) => [`${prefix}/${k}`, v]));
+  const root = await fixtureProject(join(base, 'proj'), '0.1.0', {
+    shop: { vsn: '0.1.0', applications: ['core'], dependencies: { pad: '1.0.0', inner: '3.0.0' }, modules: { 'server.ts': sources.server(1) } },
+    core: { vsn: '1.0.0', dependencies: { pad: '2.0.0' }, modules: { 'core.ts': sources.plain(1) } },
+  }, {
+    ...under('node_modules', { ...pkg('pad', '1.0.0', { inner: '2.0.0' }), ...pkg('inner', '2.0.0') }),
+    ...under('apps/shop/node_modules', pkg('inner', '3.0.0')),
+    ...under('apps/core/node_modules', pkg('pad', '2.0.0')),
+  });
+  const { plan } = await release({ root, releases });
+  const read = (path: string) => readFileSync(join(plan.root, path), 'utf8');
+  assert.equal(read('lib/shop-0.1.0/node_modules/pad/index.js'), "module.exports = 'pad 1.0.0';\n");
+  assert.equal(read('lib/shop-0.1.0/node_modules/inner/index.js'), "module.exports = 'inner 3.0.0';\n");
+  assert.equal(read('lib/shop-0.1.0/node_modules/pad/node_modules/inner/index.js'), "module.exports = 'inner 2.0.0';\n");
+  assert.equal(read('lib/core-1.0.0/node_modules/pad/index.js'), "module.exports = 'pad 2.0.0';\n");
+  assert.deepEqual(plan.warnings, []);
+});
+
 test('an application that changed but kept the version an installed release uses is refused', async () => {
   const root = await shopProject(tempDir(), '0.1.0', 1);
   await release({ root, releases });
   await fixtureProject(root, '0.2.0', { shop: { vsn: '0.2.0', applications: ['core'], modules: { 'server.ts': sources.server(2) } }, core: { vsn: '1.0.0', modules: { 'core.ts': sources.plain(2) } } });
   await rejects(planRelease({ root, releases }), 'sameVersion', /application core changed since release 0\.1\.0 but kept version 1\.0\.0, which that release uses: bump "version" in .*core\/package\.json/);
+});
+
+test('an application whose npm packages changed but kept the version an installed release uses is refused, naming the package', async () => {
+  const base = tempDir();
+  const pad = (version: string) => ({ 'node_modules/pad/package.json': JSON.stringify({ name: 'pad', version }), 'node_modules/pad/index.js': `module.exports = '${version}';\n` });
+  const app = (vsn: string) => ({ shop: { vsn, applications: ['core'], modules: { 'server.ts': sources.server(1) } }, core: { vsn: '1.0.0', dependencies: { pad: '1.0.0' }, modules: { 'core.ts': sources.plain(1) } } });
+  const root = await fixtureProject(join(base, 'proj'), '0.1.0', app('0.1.0'), pad('1.0.0'));
+  await release({ root, releases });
+  await fixtureProject(root, '0.2.0', app('0.2.0'), pad('1.0.1'));
+  await rejects(planRelease({ root, releases }), 'sameVersion', /application core changed its npm packages \(pad 1\.0\.0 → 1\.0\.1\) since release 0\.1\.0 but kept version 1\.0\.0, which that release uses: bump "version" in .*core\/package\.json/);
 });
 
 test('a corrupted tarball given to --upgrade-from is refused and nothing is written', async () => {

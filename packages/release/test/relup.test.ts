@@ -74,6 +74,17 @@ test('a module whose code differs only in its sourceMappingURL line is unchanged
   assert.deepEqual(up, [{ kind: 'change', app: 'a', from: '1', to: '2', added: [], removed: [], changed: [] }]);
 });
 
+test('when an application version carries other npm packages, the modules that import one are changed though their code is the same', () => {
+  const uses = 'var g = require("greet");\nexports.hi = () => g.greet();\n';
+  const scoped = 'var t = require("@acme/tone/sub");\nexports.t = t;\n';
+  const plain = 'exports.x = 1;\n';
+  const app = (vsn: string, packages: Record<string, string>) => ({ name: 'a', vsn, modules: { 'a/uses': uses, 'a/scoped': scoped, 'a/plain': plain }, packages });
+  const up = diffApps([app('1', { greet: '1.0.0', '@acme/tone': '1.0.0' })], [app('2', { greet: '1.0.0', '@acme/tone': '1.0.0', 'greet/node_modules/x': '2.0.0' })]);
+  assert.deepEqual(up, [{ kind: 'change', app: 'a', from: '1', to: '2', added: [], removed: [], changed: [{ module: 'a/scoped' }, { module: 'a/uses' }] }]);
+  const same = diffApps([app('1', { greet: '1.0.0' })], [app('2', { greet: '1.0.0' })]);
+  assert.deepEqual(same, [{ kind: 'change', app: 'a', from: '1', to: '2', added: [], removed: [], changed: [] }]);
+});
+
 test("an application's upgrade.ts overrides its computed change, and the down step follows the override", async () => {
   const { v1, v2, root2 } = await twoVersions();
   writeFileSync(

@@ -1,14 +1,19 @@
 import { createRequire } from 'node:module';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { realpathSync } from 'node:fs';
 import { ReleaseError } from '../errors.js';
 
-/** An npm package the release carries in node_modules/, and the folder it is copied from. */
+/** An npm package the release carries, and the folder it is copied from. */
 export interface PackageSource {
   name: string;
   version: string;
   dir: string;
+}
+
+/** A package of an application version's own `node_modules/`: where under it the package goes (`greet`, `a/node_modules/b`). */
+export interface PlacedPackage extends PackageSource {
+  path: string;
 }
 
 const RUNTIME = '@otp-ts/runtime';
@@ -38,30 +43,71 @@ export function resolveRuntime(root: string): PackageSource {
   return { name: RUNTIME, version: readPackage(dir).version ?? '0.0.0', dir };
 }
 
+// Where Node.js looks for `name` from a package placed at `under` (its own node_modules/ first, then each enclosing one's, then the top).
+function lookupChain(under: string, name: string): string[] {
+  const parts = under === '' ? [] : under.split('/node_modules/');
+  const chain: string[] = [];
+  for (let k = parts.length; k > 0; k--) chain.push(`${parts.slice(0, k).join('/node_modules/')}/node_modules/${name}`);
+  return [...chain, name];
+}
+
 /**
- * The npm dependencies of the release's applications, transitively, other than the runtime: each
- * resolved from the folder that depends on it. A package inside one already carried (its own nested
- * node_modules) comes with it; the first version found of a name wins, and a different one is a warning.
- * `skip` names packages not to carry (the project's own applications, which are in lib/).
+ * The npm dependencies of one application, transitively, other than the runtime (one per node, at the
+ * release root) and `skip` (the project's own applications, which are in lib/): each resolved from the
+ * folder that depends on it, as Node.js resolves it, and placed in the application version's own
+ * node_modules/ where Node.js finds it from its dependant: at the top unless another version of that
+ * name is there, else inside its dependant's folder. A package inside one already placed (its own
+ * nested node_modules) comes with it.
  */
-export function resolveDependencies(appDirs: readonly string[], skip: ReadonlySet<string>, warnings: string[]): PackageSource[] {
-  const out = new Map<string, PackageSource>();
-  const visit = (name: string, fromDir: string, by: string): void => {
-    if (name === RUNTIME || skip.has(name)) return;
+export function resolveDependencies(appDir: string, skip: ReadonlySet<string>): PlacedPackage[] {
+  const placed = new Map<string, PlacedPackage>();
+  const app = readPackage(appDir);
+  const queue = Object.keys(app.dependencies ?? {}).map((name) => ({ name, fromDir: appDir, under: '', by: app.name ?? appDir }));
+  for (let next = queue.shift(); next; next = queue.shift()) {
+    const { name, fromDir, under, by } = next;
+    if (name === RUNTIME || skip.has(name)) continue;
     const dir = resolvePackageDir(name, fromDir);
     if (!dir) throw new ReleaseError('missingPackage', `package '${name}', a dependency of ${by}, is not installed: run npm install in the project`, { file: join(fromDir, 'package.json') });
-    const seen = out.get(name);
-    if (seen) {
-      if (seen.dir !== dir) warnings.push(`two copies of ${name} are needed (${seen.version} and ${readPackage(dir).version}); the release carries ${seen.version}`);
-      return;
-    }
-    if ([...out.values()].some((p) => dir.startsWith(p.dir + sep))) return;
-    out.set(name, { name, version: readPackage(dir).version ?? '0.0.0', dir });
-    for (const dep of Object.keys(readPackage(dir).dependencies ?? {})) visit(dep, dir, name);
-  };
-  for (const appDir of appDirs) {
-    const pkg = readPackage(appDir);
-    for (const dep of Object.keys(pkg.dependencies ?? {})) visit(dep, appDir, pkg.name ?? appDir);
+    if ([...placed.values()].some((p) => dir.startsWith(p.dir + sep))) continue;
+    const found = lookupChain(under, name).map((path) => placed.get(path)).find((p) => p !== undefined);
+    if (found?.dir === dir) continue;
+    const path = found === undefined ? name : `${under}/node_modules/${name}`;
+    const pkg = readPackage(dir);
+    placed.set(path, { name, version: pkg.version ?? '0.0.0', dir, path });
+    for (const dep of Object.keys(pkg.dependencies ?? {})) queue.push({ name: dep, fromDir: dir, under: path, by: name });
   }
-  return [...out.values()];
+  return [...placed.values()];
 }
+
+// Each package folder of a node_modules/ folder (`x`, `@scope/x`), with the packages nested in their own node_modules/.
+function packageTree(nodeModules: string, prefix: string, out: Record<string, string>): void {
+  if (!existsSync(nodeModules)) return;
+  for (const entry of readdirSync(nodeModules).sort()) {
+    const names = entry.startsWith('@') ? readdirSync(join(nodeModules, entry)).sort().map((e) => `${entry}/${e}`) : [entry];
+    for (const name of names) {
+      const dir = join(nodeModules, name);
+      if (!existsSync(join(dir, 'package.json'))) continue;
+      out[`${prefix}${name}`] = readPackage(dir).version ?? '0.0.0';
+      packageTree(join(dir, 'node_modules'), `${prefix}${name}/node_modules/`, out);
+    }
+  }
+}
+
+/** The packages of an application version's node_modules/ folder: path under it → version. */
+export function installedPackages(nodeModules: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  packageTree(nodeModules, '', out);
+  return sorted(out);
+}
+
+/** The packages placed packages bring, nested ones included: path under node_modules/ → version (as installedPackages reads them once copied). */
+export function placedPackages(placed: readonly PlacedPackage[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of placed) {
+    out[p.path] = p.version;
+    packageTree(join(p.dir, 'node_modules'), `${p.path}/node_modules/`, out);
+  }
+  return sorted(out);
+}
+
+const sorted = (packages: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

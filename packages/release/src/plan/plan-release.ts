@@ -10,7 +10,7 @@ import { computeRelup, type VersionSource } from '../relup/compute.js';
 import { findEarlierVersion } from '../relup/earlier.js';
 import { startOrder, type AppDeps } from './apps.js';
 import { cookieOf, parseSysConfig, randomCookie, releaseNodeArgs } from './config-files.js';
-import { resolveDependencies, resolveRuntime, type PackageSource } from './packages.js';
+import { installedPackages, placedPackages, resolveDependencies, resolveRuntime, type PackageSource, type PlacedPackage } from './packages.js';
 import { nextReleases, soleRelease } from './releases-file.js';
 import type { PlanOptions, PlannedApp, PlannedFile, ReleasePlan, ReleaseSpec } from './types.js';
 
@@ -46,12 +46,13 @@ async function readProjectApps(root: string, build: string, profile: string): Pr
 }
 
 function plannedApps(order: string[], project: Map<string, ProjectApp>, root: string, profile: string): PlannedApp[] {
+  const own = new Set([...project.values()].map((p) => readJson<{ name?: string }>(join(p.source.dir, 'package.json'), 'package.json')?.name ?? p.source.name));
   return order.map((name) => {
     const p = project.get(name)!;
     if (!p.app) {
       throw new ReleaseError('notCompiled', `application ${name} has no compiled output in ${relative(root, p.buildDir)}: run otp compile --profile ${profile} first`, { file: join(p.buildDir, 'app.json') });
     }
-    return { name, vsn: p.source.vsn, dir: p.buildDir, sourceDir: p.source.dir };
+    return { name, vsn: p.source.vsn, dir: p.buildDir, sourceDir: p.source.dir, dependencies: resolveDependencies(p.source.dir, own) };
   });
 }
 
@@ -66,15 +67,27 @@ function earlierCookie(relRoot: string, existing: ReleasesFile | undefined): str
   return undefined;
 }
 
-// An application that changed but kept a version another installed release uses would change that release too.
+// The first npm package that differs between an installed application version and its new build (`greet 1.0.0 → 2.0.0`), if any.
+// A folder of a root built before applications carried their packages (no node_modules/) has none to compare.
+function changedPackage(installed: string, app: PlannedApp): string | undefined {
+  if (!existsSync(join(installed, 'node_modules'))) return undefined;
+  const before = installedPackages(join(installed, 'node_modules'));
+  const after = placedPackages(app.dependencies);
+  const path = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort().find((p) => before[p] !== after[p]);
+  return path === undefined ? undefined : `${path} ${before[path] ?? '(none)'} → ${after[path] ?? '(none)'}`;
+}
+
+// An application that changed (its code or its npm packages) but kept a version another installed release uses would change that release too.
 function checkSharedVersions(relRoot: string, vsn: string, apps: PlannedApp[], existing: ReleasesFile | undefined): void {
   for (const app of apps) {
     const users = (existing?.releases ?? []).filter((r) => r.vsn !== vsn && r.applications.some((a) => a.name === app.name && a.vsn === app.vsn));
     const installed = join(relRoot, 'lib', `${app.name}-${app.vsn}`);
-    if (users.length === 0 || !existsSync(installed) || appFingerprint(installed) === appFingerprint(app.dir)) continue;
+    if (users.length === 0 || !existsSync(installed)) continue;
+    const what = appFingerprint(installed) !== appFingerprint(app.dir) ? 'changed' : changedPackage(installed, app);
+    if (what === undefined) continue;
     throw new ReleaseError(
       'sameVersion',
-      `application ${app.name} changed since release ${users.map((u) => u.vsn).join(', ')} but kept version ${app.vsn}, which that release uses: bump "version" in ${join(app.sourceDir, 'package.json')}`,
+      `application ${app.name} ${what === 'changed' ? 'changed' : `changed its npm packages (${what})`} since release ${users.map((u) => u.vsn).join(', ')} but kept version ${app.vsn}, which that release uses: bump "version" in ${join(app.sourceDir, 'package.json')}`,
       { file: join(app.sourceDir, 'package.json') },
     );
   }
@@ -87,8 +100,11 @@ function runtimeFiles(runtime: PackageSource): PlannedFile[] {
   return [{ path: `${base}/package.json`, from: join(runtime.dir, 'package.json') }, ...dist.map((f) => ({ path: `${base}/dist/${f}`, from: join(runtime.dir, 'dist', f) }))];
 }
 
-function packageFiles(pkg: PackageSource): PlannedFile[] {
-  return listFiles(pkg.dir).map((f) => ({ path: `node_modules/${pkg.name}/${f}`, from: join(pkg.dir, f) }));
+// An application version's files: its compiled folder, and its npm packages in its own node_modules/.
+function appFiles(app: PlannedApp): PlannedFile[] {
+  const base = `lib/${app.name}-${app.vsn}`;
+  const pkg = (p: PlacedPackage): PlannedFile[] => listFiles(p.dir).map((f) => ({ path: `${base}/node_modules/${p.path}/${f}`, from: join(p.dir, f) }));
+  return [...listFiles(app.dir, ['.hashes.json']).map((f) => ({ path: `${base}/${f}`, from: join(app.dir, f) })), ...app.dependencies.flatMap(pkg)];
 }
 
 function controlProgram(): string {
@@ -100,10 +116,10 @@ function controlProgram(): string {
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
 // Which files this version holds, relative to the release root (RELEASES.json: this version alone, as in its tarball).
-function planFiles(name: string, apps: PlannedApp[], release: ReleaseFile, text: { sysConfig: string; nodeArgs: string; relup?: string }, packages: { runtime: PackageSource; others: PackageSource[] }, includeNode: boolean): PlannedFile[] {
+function planFiles(name: string, apps: PlannedApp[], release: ReleaseFile, text: { sysConfig: string; nodeArgs: string; relup?: string }, runtime: PackageSource, includeNode: boolean): PlannedFile[] {
   const vsn = release.vsn;
   return [
-    ...apps.flatMap((a) => listFiles(a.dir, ['.hashes.json']).map((f) => ({ path: `lib/${a.name}-${a.vsn}/${f}`, from: join(a.dir, f) }))),
+    ...apps.flatMap(appFiles),
     { path: `releases/${vsn}/release.json`, content: json(release) },
     { path: `releases/${vsn}/sys.config.json`, content: text.sysConfig },
     // node.args holds the cookie: readable by the release's owner only.
@@ -112,8 +128,7 @@ function planFiles(name: string, apps: PlannedApp[], release: ReleaseFile, text:
     { path: 'releases/RELEASES.json', content: json(soleRelease(name, vsn, release.applications)) },
     { path: `bin/${name}`, content: startScript(name), mode: 0o755 },
     { path: `bin/${name}.mjs`, from: controlProgram() },
-    ...runtimeFiles(packages.runtime),
-    ...packages.others.flatMap(packageFiles),
+    ...runtimeFiles(runtime),
     ...(includeNode ? [{ path: 'node/bin/node', from: process.execPath, mode: 0o755 }] : []),
   ];
 }
@@ -169,10 +184,8 @@ export async function planRelease(options: PlanOptions): Promise<ReleasePlan> {
   const nodeArgs = releaseNodeArgs(readText(join(root, 'config', 'node.args')), name, { earlier: earlierCookie(relRoot, existing), fresh: randomCookie() });
   const warnings: string[] = [];
   const runtime = resolveRuntime(root);
-  const ownPackages = new Set([...project.values()].map((p) => readJson<{ name?: string }>(join(p.source.dir, 'package.json'), 'package.json')?.name ?? p.source.name));
-  const others = resolveDependencies(apps.map((a) => a.sourceDir), ownPackages, warnings);
   const release: ReleaseFile = { name, vsn, node: process.versions.node, runtime: runtime.version, applications: apps.map((a) => ({ name: a.name, vsn: a.vsn })) };
-  const relup = options.upgradeFrom === undefined ? undefined : await planUpgrade(relRoot, name, options.upgradeFrom, existing, { vsn, apps }, warnings);
+  const relup = options.upgradeFrom === undefined ? undefined : await planUpgrade(relRoot, name, options.upgradeFrom, existing, { vsn, apps: apps.map((a) => ({ ...a, packages: placedPackages(a.dependencies) })) }, warnings);
   const includeNode = options.includeNode ?? spec.includeNode ?? false;
   const text = { sysConfig: json(sysConfig), nodeArgs: nodeArgs.text, relup: relup && json(relup) };
   return {
@@ -190,7 +203,7 @@ export async function planRelease(options: PlanOptions): Promise<ReleasePlan> {
     cookieSource: nodeArgs.cookieSource,
     relup,
     includeNode,
-    files: planFiles(name, apps, release, text, { runtime, others }, includeNode),
+    files: planFiles(name, apps, release, text, runtime, includeNode),
     warnings,
   };
 }

@@ -1,4 +1,5 @@
 import type { ReleaseFile, ReleasesFile, Relup } from '@otp-ts/runtime/tools';
+import type { PlacedPackage } from './packages.js';
 
 /** A release as otp.config.ts declares it (the shape of @otp-ts/cli's ReleaseConfig). */
 export interface ReleaseSpec {
@@ -40,6 +41,8 @@ export interface PlannedApp {
   dir: string;
   /** The application's source folder (its package.json), where an upgrade.ts override lives. */
   sourceDir: string;
+  /** Its npm dependencies, transitively, carried in its own `lib/<app>-<vsn>/node_modules/` (each version sees its own). */
+  dependencies: PlacedPackage[];
 }
 
 /** One file of the release, relative to its root: copied from `from`, or written with `content`. */

@@ -4,6 +4,7 @@ import { readBuiltModules, type Relup } from '@otp-ts/runtime/tools';
 import { detectBehaviours } from './behaviour.js';
 import { diffApps, invertChanges, type AppContents } from './diff.js';
 import { loadOverride, validateOverride, OVERRIDE_FILE } from './override.js';
+import { installedPackages } from '../plan/packages.js';
 
 /** One version of a release as the relup reads it: its applications' compiled folders in start order. */
 export interface VersionSource {
@@ -15,6 +16,8 @@ export interface VersionSource {
     dir: string;
     /** The application's source folder, where an `upgrade.ts` override may be. */
     sourceDir?: string;
+    /** Its npm packages (path under its node_modules/ → version); default: read from `dir/node_modules/`. */
+    packages?: Record<string, string>;
   }>;
 }
 
@@ -28,7 +31,8 @@ async function contents(version: VersionSource): Promise<AppContents[]> {
   return Promise.all(
     version.apps.map(async (a) => {
       const { sources } = await readBuiltModules(a.dir);
-      return { name: a.name, vsn: a.vsn, modules: Object.fromEntries(sources.map((s) => [s.name, s.code])) };
+      const packages = a.packages ?? installedPackages(join(a.dir, 'node_modules'));
+      return { name: a.name, vsn: a.vsn, modules: Object.fromEntries(sources.map((s) => [s.name, s.code])), packages };
     }),
   );
 }
