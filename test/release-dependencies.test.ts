@@ -1,13 +1,13 @@
-// Each application version carries its own npm dependencies: a release deployed from its tarball whose
+// Each application version carries its own npm dependencies (the runtime alone is one per node): a release deployed from its tarball whose
 // 0.2.0 needs another version of an npm package (and of that package's own dependency) than 0.1.0 runs
 // 0.2.0's code against 0.2.0's packages after a live upgrade, 0.1.0's after a downgrade, and the
 // permanent version's after a restart — even when the application's own code did not change.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { extract } from 'tar';
+import { create, extract } from 'tar';
 import { run, ok } from './support/run.ts';
 import { privatePortMapper } from './support/epmd.ts';
 import { replaceOrFail } from './support/wait.ts';
@@ -73,3 +73,40 @@ test('an upgrade whose npm dependency changed runs the new package, a downgrade 
   }
 });
 
+test('a version built with another @otp-ts/runtime is refused by upgrade, naming both runtimes and what to do, exit 2, and the node runs on unchanged', { timeout: 600_000 }, async () => {
+  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
+  const base = mkdtempSync(join(repo, '_build', 'e2e', 'runtime-'));
+  const dir = join(base, 'spry');
+  const rel = join(dir, '_build', 'prod', 'rel', 'spry');
+  const deploy = join(base, 'deploy');
+  const script = (args: string[]) => run(join(deploy, 'bin', 'spry'), args, deploy);
+  const pkg = join(dir, 'package.json');
+  try {
+    await ok(run(process.execPath, [otp, 'new', 'app', 'spry', '--quiet'], base), 'otp new');
+    writeFileSync(join(dir, 'src', 'which.ts'), "export function which(): string {\n  return 'one';\n}\n");
+    await ok(run(process.execPath, [otp, 'release', '--tar'], dir), 'otp release 0.1.0');
+    mkdirSync(deploy);
+    await extract({ file: join(rel, 'spry-0.1.0.tar.gz'), cwd: deploy });
+    assert.match(await ok(script(['daemon']), 'daemon'), /started spry 0\.1\.0/);
+    writeFileSync(join(dir, 'src', 'which.ts'), "export function which(): string {\n  return 'two';\n}\n");
+    writeFileSync(pkg, replaceOrFail(readFileSync(pkg, 'utf8'), '"version": "0.1.0"', '"version": "0.2.0"'));
+    await ok(run(process.execPath, [otp, 'release', '--tar', '--upgrade-from', '0.1.0'], dir), 'otp release 0.2.0');
+    // The same 0.2.0 as if built with another runtime: its release.json and the runtime it carries say 9.9.9.
+    const staged = join(base, 'staged');
+    mkdirSync(staged);
+    await extract({ file: join(rel, 'spry-0.2.0.tar.gz'), cwd: staged });
+    for (const file of [join(staged, 'releases', '0.2.0', 'release.json'), join(staged, 'node_modules', '@otp-ts', 'runtime', 'package.json')]) {
+      writeFileSync(file, replaceOrFail(readFileSync(file, 'utf8'), /"(runtime|version)": "0\.1\.0"/, '"$1": "9.9.9"'));
+    }
+    await create({ file: join(deploy, 'releases', 'spry-0.2.0.tar.gz'), cwd: staged, gzip: true, portable: true }, readdirSync(staged));
+    const refused = await script(['upgrade', '0.2.0']);
+    assert.equal(refused.status, 2, refused.out);
+    assert.equal(refused.stderr, 'spry: spry 0.2.0 was built with @otp-ts/runtime 9.9.9 and this node runs @otp-ts/runtime 0.1.0: a node\'s runtime cannot be replaced live (OTP\'s restart_new_emulator), so nothing was changed; to upgrade live, rebuild 0.2.0 with @otp-ts/runtime 0.1.0, else deploy 0.2.0 as a new release root (stop this node, extract spry-0.2.0.tar.gz into an empty folder and start it there with daemon)');
+    assert.equal(await ok(script(['rpc', 'spry/which', 'which']), 'rpc'), '"one"', '0.1.0 still runs');
+    assert.match(await ok(script(['versions']), 'versions'), /^0\.1\.0 +permanent \(running\)$/m);
+    assert.equal(await ok(script(['stop']), 'stop'), 'stopped');
+  } finally {
+    await script(['stop']);
+    rmSync(base, { recursive: true, force: true });
+  }
+});

@@ -7,6 +7,7 @@ import { ReleaseConfigError } from './config.js';
 import { describeReason } from '../errors.js';
 import { permanentVersion, readReleases, readVersion } from './files.js';
 import { releaseHandler, type RunningRelease } from './handler.js';
+import { runtimeVersion } from './running.js';
 import { startApplications, stopApplications } from './apps.js';
 import { CRASH_DUMP_FILE, installCrashDump } from './crashdump.js';
 
@@ -50,7 +51,7 @@ export async function bootRelease(options: BootOptions): Promise<BootedRelease> 
   const node = createNode();
   let stopping: Promise<void> | undefined;
   let booting = true;
-  const state: RunningRelease = { root: options.root, node, env, files, started: [], log, stop: (reason) => stop(reason) };
+  const state: RunningRelease = { root: options.root, node, env, files, runtime: runtimeVersion() ?? files.release.runtime, started: [], log, stop: (reason) => stop(reason) };
   // A crash dump (uncaught error, a permanent application's exit, the heap limit) goes to the release root unless node.args or $OTP_CRASH_DUMP say where.
   const dumpFile = files.nodeArgs.crashDump ?? env.OTP_CRASH_DUMP;
   const dumper = installCrashDump(node, { file: resolve(options.root, dumpFile || CRASH_DUMP_FILE), maxBytes: files.nodeArgs.crashDumpBytes, release: () => ({ ...state.files.release }) });

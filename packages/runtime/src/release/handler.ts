@@ -257,6 +257,18 @@ interface Swapped {
 
 const verbOf = (direction: 'up' | 'down'): string => (direction === 'up' ? 'upgrade' : 'downgrade');
 
+// One runtime per node (it holds the process table): a version built with another one cannot be installed into it
+// (OTP's relup says restart_new_emulator), or its code would run on the old runtime while the tool said it was installed.
+function checkRuntime(state: RunningRelease, target: VersionFiles, direction: 'up' | 'down'): void {
+  const { runtime } = target.release;
+  if (state.runtime === undefined || runtime === undefined || runtime === state.runtime) return;
+  const { name, vsn } = target.release;
+  throw new InstallError(
+    'find',
+    `${name} ${vsn} was built with @otp-ts/runtime ${runtime} and this node runs @otp-ts/runtime ${state.runtime}: a node's runtime cannot be replaced live (OTP's restart_new_emulator), so nothing was changed; to ${verbOf(direction)} live, rebuild ${vsn} with @otp-ts/runtime ${state.runtime}, else deploy ${vsn} as a new release root (stop this node, extract ${name}-${vsn}.tar.gz into an empty folder and start it there with daemon)`,
+  );
+}
+
 // Find: the version's files (read, or given by a rollback), the relup step leading there and the modules it loads.
 async function planInstall(state: RunningRelease, vsn: string, options: InstallOptions): Promise<InstallPlan> {
   const running = state.files;
@@ -267,6 +279,7 @@ async function planInstall(state: RunningRelease, vsn: string, options: InstallO
   }
   const target = options.files ?? (await readVersion(state.root, vsn, options.env ?? state.env));
   const { step, direction } = findStep(running, target);
+  checkRuntime(state, target, direction);
   if (options.expect !== undefined && options.expect !== direction) {
     throw new InstallError('find', `${vsn} is ${direction === 'up' ? 'an upgrade' : 'a downgrade'} from the running ${running.release.vsn}, not ${options.expect === 'up' ? 'an upgrade' : 'a downgrade'}: run bin/${running.release.name} ${verbOf(direction)} ${vsn}`);
   }

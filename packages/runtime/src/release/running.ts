@@ -1,5 +1,20 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { OtpNode } from '../node.js';
 import type { VersionFiles } from './files.js';
+
+/** The version of the @otp-ts/runtime package this code is part of (from src/ or dist/, its package.json above), if found. */
+export function runtimeVersion(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 5; up++, dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === '@otp-ts/runtime') return pkg.version;
+  }
+  return undefined;
+}
 
 /** The last upgrade or downgrade the node ran, kept for the observer's Upgrades view. */
 export interface LastUpgrade {
@@ -24,6 +39,8 @@ export interface RunningRelease {
   env: Record<string, string | undefined>;
   /** The running version's files. */
   files: VersionFiles;
+  /** The version of @otp-ts/runtime the node runs (one per node: a version built with another cannot be installed live). */
+  runtime?: string;
   /** Applications started, in start order. */
   started: string[];
   log: (line: string) => void;
