@@ -106,7 +106,7 @@ test('a node killed in the middle of an upgrade boots its permanent version, and
   const { dir, script } = await deploy('killed');
   try {
     const upgrading = run(script, ['upgrade', '0.3.0', '--probe-ms', '120000'], dir, { ...process.env, SENTRY_GREETING: 'hello' });
-    await until('0.3.0 swapped in, not yet permanent', async () => /0\.3\.0\s+unpacked \(running\)/.test((await run(script, ['versions'], dir)).stdout));
+    await until('0.3.0 swapped in, not yet permanent', async () => /0\.3\.0\s+unpacked \(running, being installed over 0\.1\.0/.test((await run(script, ['versions'], dir)).stdout));
     const osPid = Number(readFileSync(join(dir, 'run', 'sentry.pid'), 'utf8'));
     process.kill(osPid, 'SIGKILL');
     const up = await upgrading;

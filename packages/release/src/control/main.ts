@@ -189,14 +189,21 @@ async function remote(args: EvalFlags): Promise<number> {
 }
 
 async function versions(): Promise<number> {
-  let running: string | undefined;
+  let node: { running?: string; installing?: { from: string; to: string } } = {};
   try {
-    running = ((await call('versions', 'release_handler')) as { running: string }).running;
+    node = (await call('versions', 'release_handler')) as typeof node;
   } catch {
-    running = undefined;
+    node = {};
   }
+  const { running, installing } = node;
+  // An install in progress: its version runs from the swap, but only a passed health probe makes it permanent.
+  const note = (vsn: string): string => {
+    const runs = vsn === running ? 'running' : '';
+    if (installing?.to === vsn) return ` (${runs ? 'running, ' : ''}being installed over ${installing.from}: permanent only once its health probe passes, else ${installing.from} comes back)`;
+    return runs ? ` (${runs})` : '';
+  };
   const releases = await readReleases(root);
-  for (const r of releases.releases) process.stdout.write(`${r.vsn.padEnd(12)} ${r.status}${r.vsn === running ? ' (running)' : ''}\n`);
+  for (const r of releases.releases) process.stdout.write(`${r.vsn.padEnd(12)} ${r.status}${note(r.vsn)}\n`);
   return 0;
 }
 

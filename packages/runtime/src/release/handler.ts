@@ -445,14 +445,15 @@ export function releaseHandler(state: RunningRelease): Record<string, (...args: 
   };
   const run = <T>(fn: (ctx: ProcessContext) => Promise<T>): Promise<T> => state.node.run(fn);
   return {
-    versions: async () => ({ running: state.files.release.vsn, releases: (await readReleases(state.root)).releases, ...(state.lastUpgrade ? { lastUpgrade: state.lastUpgrade } : {}) }),
+    // `installing`: the version an install in progress goes to (it runs from the swap, not permanent until its probe passes).
+    versions: async () => ({ running: state.files.release.vsn, releases: (await readReleases(state.root)).releases, ...(state.lastUpgrade ? { lastUpgrade: state.lastUpgrade } : {}), ...(state.attempt ? { installing: { from: state.attempt.from, to: state.attempt.to } } : {}) }),
     which: () => run((ctx) => application.whichApplications(ctx)),
     pid: () => process.pid,
     // The start script sends the variables the version's files use, from the shell that runs upgrade.
     install: (vsn: string, options: { env?: Record<string, string>; probeMs?: number; expect?: 'up' | 'down' } = {}) =>
       serial(async () => {
         const from = state.files.release.vsn;
-        const attempt = (state.attempt = { to: vsn, modules: { changed: [], added: [], removed: [] }, processes: 0, suspendedMs: 0 });
+        const attempt = (state.attempt = { from, to: vsn, modules: { changed: [], added: [], removed: [] }, processes: 0, suspendedMs: 0 });
         try {
           const r = await run((ctx) => install(ctx, state, vsn, { ...(options.env ? { env: options.env } : {}), ...(options.probeMs !== undefined ? { probeMs: options.probeMs } : {}), ...(options.expect === 'up' || options.expect === 'down' ? { expect: options.expect } : {}) }));
           state.lastUpgrade = { from: r.from, to: r.to, at: Date.now(), outcome: 'installed', modules: r.modules, processes: r.processes, suspendedMs: r.suspendedMs };

@@ -48,5 +48,5 @@ export interface RunningRelease {
   /** The last upgrade or downgrade, once one ran. */
   lastUpgrade?: LastUpgrade;
   /** While the release handler installs `to`: what the install got to, for the report if it rolls back. */
-  attempt?: { to: string; modules: LastUpgrade['modules']; processes: number; suspendedMs: number };
+  attempt?: { from: string; to: string; modules: LastUpgrade['modules']; processes: number; suspendedMs: number };
 }
