@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { extract } from 'tar';
 import { hasVersion, readReleases, withReleasesLock, writeReleases, type ReleaseFile, type ReleasesFile } from '@otp-ts/runtime/tools';
@@ -60,14 +60,20 @@ export class UnpackFailed extends Error {
   override name = 'UnpackFailed';
 }
 
+/** A step that takes a move back, and what is left where if it fails. */
+interface Undo {
+  run: () => void;
+  left: string;
+}
+
 /** Moves into the root and remembers how to take each move back, so a failure part way leaves the root as it was. */
-class Moves {
-  private readonly undo: Array<() => void> = [];
+export class Moves {
+  private readonly undo: Undo[] = [];
 
   /** Moves `from` to `to` (which must not exist). */
   move(from: string, to: string): void {
     renameSync(from, to);
-    this.undo.push(() => renameSync(to, from));
+    this.undo.push({ run: () => renameSync(to, from), left: `${to} (it belongs at ${from})` });
   }
 
   /** Moves what `from` has and `to` lacks (one level: lib/<app>-<vsn>, node_modules/<pkg>, node_modules/@scope/<pkg>). */
@@ -75,7 +81,8 @@ class Moves {
     if (!existsSync(from)) return;
     if (!existsSync(to)) {
       mkdirSync(to, { recursive: true });
-      this.undo.push(() => rmSync(to, { recursive: true, force: true }));
+      // Removed only when empty: what a failed move back left in it stays, and is named.
+      this.undo.push({ run: () => rmdirSync(to), left: `${to} (a folder the unpack made)` });
     }
     for (const entry of readdirSync(from)) {
       const src = join(from, entry);
@@ -85,15 +92,30 @@ class Moves {
     }
   }
 
-  rollback(): void {
+  /** Takes every move back, newest first; returns what could not be, each with why (none: the root is as it was). */
+  rollback(): string[] {
+    const left: string[] = [];
     for (const step of this.undo.reverse()) {
       try {
-        step();
-      } catch {
+        step.run();
+      } catch (error) {
         // keep undoing the rest: each step stands alone
+        left.push(`${step.left}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
       }
     }
+    return left;
   }
+}
+
+/**
+ * Takes an unpack's moves back after `error`, and the UnpackFailed to throw: "undone" only when every move was
+ * taken back; otherwise it names what was left where, so the operator can put it back.
+ */
+export function undoMoves(moves: Moves, tarball: string, error: unknown): UnpackFailed {
+  const left = moves.rollback();
+  const why = (error as Error).message;
+  if (left.length === 0) return new UnpackFailed(`unpacking ${tarball} failed and was undone: ${why}: fix what stopped it (a full disk, permissions, a file in the way) and run it again`, { cause: error });
+  return new UnpackFailed(`unpacking ${tarball} failed (${why}) and undoing it failed too, which left ${left.join('; ')}: move each back where it belongs (or remove a folder the unpack made), fix what stopped it, and run it again`, { cause: error });
 }
 
 // The lib/ folders an unpacked copy of `vsn` brought that no other version uses: a replacement takes them away.
@@ -124,8 +146,7 @@ async function moveIn(root: string, staging: string, releases: ReleasesFile, rel
     const next: ReleasesFile = { ...releases, releases: releases.releases.some((r) => r.vsn === vsn) ? releases.releases.map((r) => (r.vsn === vsn ? entry : r)) : [...releases.releases, entry] };
     await writeReleases(root, next);
   } catch (error) {
-    moves.rollback();
-    throw new UnpackFailed(`unpacking ${tarball} failed and was undone: ${(error as Error).message}: fix what stopped it (a full disk, permissions, a file in the way) and run it again`, { cause: error });
+    throw undoMoves(moves, tarball, error);
   }
 }
 

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create } from 'tar';
-import { unpack } from '../../src/control/unpack.ts';
+import { Moves, undoMoves, unpack } from '../../src/control/unpack.ts';
 
 // Writes version `vsn` of release `fx` (one application, one module marked `label`) under `dir`.
 function writeVersion(dir: string, vsn: string, label: string): void {
@@ -218,5 +218,26 @@ test('an unpack whose files the file system cannot take (a full disk: EFBIG unde
   } finally {
     rmSync(root, { recursive: true, force: true });
     rmSync(build, { recursive: true, force: true });
+  }
+});
+
+test('an unpack whose undoing fails too does not say it was undone: it names what was left where, and where it belongs', () => {
+  const base = mkdtempSync(join(tmpdir(), 'otp-unpack-undo-'));
+  try {
+    const staged = join(base, 'staging', 'lib', 'fx-0.2.0');
+    const root = join(base, 'root', 'lib');
+    mkdirSync(staged, { recursive: true });
+    const moves = new Moves();
+    moves.mergeMissing(join(base, 'staging', 'lib'), root, 0);
+    // What takes the move back fails: a file now stands where the folder came from.
+    writeFileSync(staged, 'in the way');
+    const failed = undoMoves(moves, 'fx-0.2.0.tar.gz', new Error('EISDIR: RELEASES.json.tmp'));
+    assert.doesNotMatch(failed.message, /undone:/);
+    assert.equal(failed.message, `unpacking fx-0.2.0.tar.gz failed (EISDIR: RELEASES.json.tmp) and undoing it failed too, which left ${join(root, 'fx-0.2.0')} (it belongs at ${staged}): ENOTDIR; ${root} (a folder the unpack made): ENOTEMPTY: move each back where it belongs (or remove a folder the unpack made), fix what stopped it, and run it again`);
+    assert.ok(existsSync(join(root, 'fx-0.2.0')), 'what it names is where it says');
+    const clean = new Moves();
+    assert.match(undoMoves(clean, 'fx-0.2.0.tar.gz', new Error('ENOSPC')).message, /^unpacking fx-0\.2\.0\.tar\.gz failed and was undone: ENOSPC: /);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
   }
 });
