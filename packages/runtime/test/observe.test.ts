@@ -79,7 +79,7 @@ test("a table's rows made in another realm (as otp shell's lines make them) show
     const id = tablePage(node).tables.find((t) => t.name === 'realms')!.id;
     const page = tableRows(node, id);
     assert.ok(page.ok);
-    assert.deepEqual(page.rows, ['["here", [Map{1 => {…}}, 1970-01-01T00:00:00.000Z, TypeError: bad, { a: 1 }]]', '["there", [Map{1 => {…}}, 1970-01-01T00:00:00.000Z, TypeError: bad, { a: 1 }]]']);
+    assert.deepEqual(page.rows, ['["here", [Map{1 => Set(1) {…}}, 1970-01-01T00:00:00.000Z, TypeError: bad, { a: 1 }]]', '["there", [Map{1 => Set(1) {…}}, 1970-01-01T00:00:00.000Z, TypeError: bad, { a: 1 }]]']);
   });
 });
 

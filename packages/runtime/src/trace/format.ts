@@ -1,6 +1,7 @@
 import { types } from 'node:util';
 import { Pid, Ref } from '../pid.js';
 import { ProcessImpl } from '../process.js';
+import { cutText, summarise } from './format-special.js';
 
 /** How much of a value the node formats for a trace event: nesting depth, items per container, characters. */
 export interface FormatBounds {
@@ -72,7 +73,7 @@ function writeValue(v: unknown, depth: number, b: FormatBounds, out: Sink, seen:
       emit(out, v.toString(), b);
       return;
     case 'function':
-      emit(out, `[Function ${v.name || 'anonymous'}]`, b);
+      emit(out, summarise(v)!, b);
       return;
     case 'object':
       break; // null, the runtime's own classes, arrays, maps, sets and plain objects: below
@@ -85,8 +86,10 @@ function writeValue(v: unknown, depth: number, b: FormatBounds, out: Sink, seen:
   if (types.isDate(v)) return void emit(out, Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString(), b);
   if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof SharedArrayBuffer) return writeBinary(v, b, out);
   const obj = v as object;
+  const summary = summarise(obj);
+  if (summary !== undefined) return void emit(out, summary, b);
   if (seen.has(obj)) return void emit(out, '[Circular]', b);
-  if (depth <= 0) return void emit(out, Array.isArray(obj) ? '[…]' : '{…}', b);
+  if (depth <= 0) return void emit(out, cutText(obj, classNameOf(obj)), b);
   seen.add(obj);
   try {
     if (Array.isArray(obj)) writeItems(out, b, '[', ']', obj.length, (i) => write(obj[i], depth - 1, b, out, seen));
@@ -124,11 +127,16 @@ function writeEntries(out: Sink, b: FormatBounds, open: string, size: number, it
   });
 }
 
-function writeObject(obj: Record<string, unknown>, depth: number, b: FormatBounds, out: Sink, seen: Set<object>): void {
+// An object's class name, '' for a plain object of any realm (its prototype is that realm's Object.prototype).
+function classNameOf(obj: object): string {
   const proto: unknown = Object.getPrototypeOf(obj);
-  // A plain object of any realm (its prototype is that realm's Object.prototype) shows no class name.
   const ctor = proto === null || Object.getPrototypeOf(proto) === null ? undefined : (proto as { constructor?: { name?: unknown } }).constructor;
-  const prefix = ctor && typeof ctor.name === 'string' && ctor.name !== '' ? `${ctor.name} ` : '';
+  return ctor && typeof ctor.name === 'string' ? ctor.name : '';
+}
+
+function writeObject(obj: Record<string, unknown>, depth: number, b: FormatBounds, out: Sink, seen: Set<object>): void {
+  const name = classNameOf(obj);
+  const prefix = name === '' ? '' : `${name} `;
   // for…in stops after the first few keys (V8 still lists a plain object's own keys once, in native code).
   const keys: string[] = [];
   let more = false;
