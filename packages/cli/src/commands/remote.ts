@@ -1,5 +1,5 @@
 import { TracerError } from '@otp-ts/tracer';
-import { evalBounds, evalReplyTimeout, portMapperNames } from '@otp-ts/runtime/tools';
+import { evalBounds, evalReplyTimeout, portMapperNames, rpcResultJson } from '@otp-ts/runtime/tools';
 import { defineProvider } from '../cli/provider.js';
 import { info, type Io } from '../cli/io.js';
 import { OtpError } from '../errors/otp-error.js';
@@ -71,7 +71,7 @@ export const rpcCommand = defineProvider({
     const isEval = args.module === 'otp' && args.fn === 'eval' && parsed.length === 1;
     const bounds = isEval ? evalOptionsFrom(args) : undefined;
     const value = await withConnection(io, args.node, args, (c) => (bounds ? c.rpc('otp', 'eval', [parsed[0], bounds], evalReplyTimeout(evalBounds(bounds, {}))) : c.rpc(args.module, args.fn, parsed)));
-    io.stdout.write(`${JSON.stringify(value, null, 2) ?? 'undefined'}\n`);
+    io.stdout.write(`${rpcResultJson(value)}\n`);
   },
 });
 

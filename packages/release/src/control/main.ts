@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { rpc, BadRpc } from '@otp-ts/runtime';
-import { bootRelease, permanentVersion, readReleases, readVersion, versionVariables, colours, type InstallRefused } from '@otp-ts/runtime/tools';
+import { bootRelease, permanentVersion, readReleases, readVersion, versionVariables, colours, rpcResultJson, type InstallRefused } from '@otp-ts/runtime/tools';
 import { formatReport } from './report.js';
 import { alive, call, describe, pidFile, program, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode } from './client.js';
 import { daemon, heartCommand } from './daemon.js';
@@ -149,7 +149,7 @@ async function rpcCommand({ module, fn, 'json-args': json }: { module: string; f
     // A module or function the node does not have is the caller's mistake, not a failure of the node.
     throw error instanceof ScriptError && error.cause instanceof BadRpc && error.cause.undef ? new ScriptError(error.message, 2, { cause: error.cause }) : error;
   });
-  process.stdout.write(`${JSON.stringify(value, null, 2) ?? 'undefined'}\n`);
+  process.stdout.write(`${rpcResultJson(value)}\n`);
   return 0;
 }
 

@@ -1,0 +1,36 @@
+// End to end through the built binary: what `otp rpc` prints of answers plain JSON loses, and how it ends calls that cannot answer.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { EpmdServer } from '@otp-ts/runtime/tools';
+import { otpWith, type Run } from './support/cli.ts';
+
+const peerScript = fileURLToPath(new URL('../packages/runtime/test/fixtures/peer-node.ts', import.meta.url));
+let epmd: EpmdServer;
+let peer: ChildProcess;
+let otp: (...args: string[]) => Promise<Run>;
+
+before(async () => {
+  epmd = new EpmdServer();
+  const port = await epmd.listen(0);
+  otp = otpWith({ ...process.env, OTP_EPMD_PORT: String(port), OTP_COOKIE: 'answers' });
+  peer = spawn(process.execPath, [...process.execArgv, peerScript, 'answers@127.0.0.1', 'answers', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    peer.stdout!.on('data', (c: Buffer) => c.toString().includes('ready') && resolve());
+    peer.once('exit', (code) => reject(new Error(`peer exited with ${code}`)));
+  });
+});
+
+after(async () => {
+  peer.kill('SIGKILL');
+  await epmd.close();
+});
+
+test('otp rpc prints a Map as an object, a Set as an array and a BigInt exactly, where JSON.stringify printed {} or crashed', async () => {
+  const r = await otp('rpc', 'answers@127.0.0.1', 'math', 'shapes');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  assert.deepEqual(JSON.parse(r.stdout.replace(/(\d{16,})/, '"$1"')), { stock: { apple: 3 }, tags: ['a', 'b'], big: '1000000000000000000000000000000' });
+  assert.match(r.stdout, /"big": 1000000000000000000000000000000\n/);
+});
