@@ -34,3 +34,10 @@ test('otp rpc prints a Map as an object, a Set as an array and a BigInt exactly,
   assert.deepEqual(JSON.parse(r.stdout.replace(/(\d{16,})/, '"$1"')), { stock: { apple: 3 }, tags: ['a', 'b'], big: '1000000000000000000000000000000' });
   assert.match(r.stdout, /"big": 1000000000000000000000000000000\n/);
 });
+
+test('otp rpc of a function whose answer cannot cross the wire says so at once, where it waited out the timeout and said "timeout"', async () => {
+  const r = await otp('rpc', 'answers@127.0.0.1', 'math', 'withFn');
+  assert.equal(r.status, 1, r.stdout);
+  assert.match(r.stderr, /^otp: rpc to answers@127\.0\.0\.1 failed: math\.withFn returned a value that cannot be sent back to the calling node: .*could not be cloned/);
+  assert.doesNotMatch(r.stderr, /timeout/);
+});

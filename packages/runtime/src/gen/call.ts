@@ -140,16 +140,19 @@ export function holdCall(from: From<unknown>, server: ProcessContext): void {
 /**
  * Answers a call whose handler returned noreply; a reply after the caller gave up is dropped. `server`, the answering
  * process when the caller knows it (a behaviour's loop), or else the server that took the call, is reported as
- * the reply's sender while messages are traced (OTP's reply is a send).
+ * the reply's sender while messages are traced (OTP's reply is a send). Returns why a reply to another node could
+ * not be sent (a function in it, too deep, too large), undefined when it left.
  */
-export function replyTo<R>(from: From<R>, value: R, server: ProcessContext | undefined = heldBy.get(from)): void {
+export function replyTo<R>(from: From<R>, value: R, server: ProcessContext | undefined = heldBy.get(from)): string | undefined {
   const trace = server === undefined ? null : server.node.trace;
   const reply = new ReplyMessage(from.tag, value);
-  if (trace === null) deliverReply(from, reply);
-  else trace.sendVia(server!, from.pid, reply, () => deliverReply(from, reply));
+  if (trace === null) return deliverReply(from, reply);
+  let unsent: string | undefined;
+  trace.sendVia(server!, from.pid, reply, () => (unsent = deliverReply(from, reply)));
+  return unsent;
 }
 
-function deliverReply(from: From<unknown>, reply: ReplyMessage): void {
+function deliverReply(from: From<unknown>, reply: ReplyMessage): string | undefined {
   if (from.pid.node !== 0) {
     // The caller is on another node: the reply goes back over the connection the call came in on.
     const wire = (from as unknown as Record<symbol, RemoteReply | undefined>)[REMOTE_REPLY];
@@ -158,9 +161,11 @@ function deliverReply(from: From<unknown>, reply: ReplyMessage): void {
     } catch (error) {
       // A reply that cannot cross (a function in it, too deep, too large) is dropped with a line, as a send never
       // fails in OTP: the server goes on, and the caller's call times out as for a reply lost on the way.
-      wire?.log(`distribution: a reply to ${String(from.pid)} cannot be sent to its node and was dropped: ${(error instanceof Error ? error.message : String(error)).slice(0, 200)}`);
+      const why = (error instanceof Error ? error.message : String(error)).slice(0, 200);
+      wire?.log(`distribution: a reply to ${String(from.pid)} cannot be sent to its node and was dropped: ${why}`);
+      return why;
     }
-    return;
+    return undefined;
   }
   const caller = internalsOf(from.pid);
   if (caller !== undefined && (caller.activeCall === from.tag || batches.get(caller)?.has(from.tag) === true || pendingRequests.get(caller)?.get(from.tag.id) === from.tag)) {
@@ -169,6 +174,7 @@ function deliverReply(from: From<unknown>, reply: ReplyMessage): void {
     // A From whose tag is an alias of the caller (OTP 24's reply by alias): answered while the alias is active.
     sendToAlias(caller.node, from.tag, reply);
   }
+  return undefined;
 }
 
 // What a remote call's From replies through: its connection's node distribution.

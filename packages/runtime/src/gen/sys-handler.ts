@@ -331,7 +331,7 @@ function replaceState(ctx: ProcessContext, msg: SystemMessage, fn: (state: unkno
     }
     replyTo(msg.from, answer, ctx);
   };
-  const fail = (error: unknown): void => replyTo(msg.from, new SysFailure(error), ctx);
+  const fail = (error: unknown): void => void replyTo(msg.from, new SysFailure(error), ctx);
   let next: unknown;
   try {
     if (typeof fn !== 'function') throw new Error(`sys.replaceState needs a function (state) => new state, got ${formatValue(fn, 100)}`);

@@ -3,7 +3,7 @@ import type { ProcessContext } from '../types.js';
 import * as genServer from '../gen-server/index.js';
 import { ok, noreply, reply, type GenServer } from '../gen-server/types.js';
 import { CallError } from '../gen/errors.js';
-import type { ServerRef } from '../gen/call.js';
+import { replyTo, type ServerRef } from '../gen/call.js';
 import { addDistributionService } from '../distribution/node-dist.js';
 import { codeServerOf } from '../code/server.js';
 import { runtimeApi } from '../code/runtime-api.js';
@@ -74,7 +74,9 @@ const rex: GenServer<null, Apply, Apply, Answer, void> = {
     ctx.spawn(async (worker) => {
       try {
         const value = await apply(worker, req.module, req.fn, req.args);
-        reply(from, { ok: true as const, value });
+        // An answer that cannot cross to the caller's node would be dropped, and the caller would wait out its timeout for nothing: it is told why.
+        const unsent = replyTo(from, { ok: true as const, value });
+        if (unsent !== undefined) reply(from, { ok: false as const, error: `${req.module}.${req.fn} returned a value that cannot be sent back to ${from.pid.node === 0 ? 'the caller' : 'the calling node'}: ${unsent}` });
       } catch (error) {
         reply(from, { ok: false as const, error: error instanceof Error ? error.message : String(error), ...(error instanceof Undef ? { undef: true } : {}) });
       }
