@@ -41,3 +41,13 @@ test('otp rpc of a function whose answer cannot cross the wire says so at once, 
   assert.match(r.stderr, /^otp: rpc to answers@127\.0\.0\.1 failed: math\.withFn returned a value that cannot be sent back to the calling node: .*could not be cloned/);
   assert.doesNotMatch(r.stderr, /timeout/);
 });
+
+test('otp rpc of a function that never returns ends at --timeout with one sentence naming the call and the flag; a bad --timeout is bad usage', async () => {
+  const r = await otp('rpc', 'answers@127.0.0.1', 'math', 'hang', '--timeout', '500');
+  assert.equal(r.status, 1, r.stdout);
+  assert.equal(r.stderr, 'otp: math.hang on answers@127.0.0.1 gave no answer within 500 ms (it may still be running there)\nwait longer with --timeout MS\n');
+  const bad = await otp('rpc', 'answers@127.0.0.1', 'math', 'hang', '--timeout', 'soon');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /^otp: --timeout soon is not a time to wait\n/);
+  assert.equal((await otp('rpc', 'answers@127.0.0.1', 'math', 'add', '[1, 2]', '--timeout', '5000')).stdout, '3\n');
+});

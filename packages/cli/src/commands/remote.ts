@@ -49,9 +49,10 @@ export const rpcCommand = defineProvider({
     { name: 'fn', description: 'the exported function', required: true },
     { name: 'args', description: 'the arguments, as a JSON array', required: false },
   ],
-  options: [...nodeConnectionOptions, nameOption, snameOption, ...evalBoundOptions],
+  options: [...nodeConnectionOptions, nameOption, snameOption, ...evalBoundOptions, { name: 'timeout', type: 'string', value: 'MS', description: 'how long to wait for the answer, in ms (default 30000; otp eval waits as --eval-await-timeout says)' }],
   examples: [
     { command: 'otp rpc shop@127.0.0.1 otp processCount', description: 'how many processes the node runs' },
+    { command: 'otp rpc shop@127.0.0.1 shop/report build --timeout 120000', description: 'wait up to two minutes for a slow function' },
     { command: "otp rpc shop@127.0.0.1 otp eval '[\"processes().length\"]' --eval-timeout 3000", description: 'evaluate JavaScript on the node, bounded as in otp remote' },
     { command: "otp rpc shop@127.0.0.1 math add '[1, 2]'", description: 'call math.add(1, 2) on the node' },
     { command: "otp rpc shop@127.0.0.1 shop/shop_server bump '[\"apples\", 2]'", description: 'a function taking ctx first gets the rpc process: bump(ctx, "apples", 2)' },
@@ -70,10 +71,23 @@ export const rpcCommand = defineProvider({
     // otp eval is bounded on the node; the flags (or their variables) set the bounds, unless the arguments already do.
     const isEval = args.module === 'otp' && args.fn === 'eval' && parsed.length === 1;
     const bounds = isEval ? evalOptionsFrom(args) : undefined;
-    const value = await withConnection(io, args.node, args, (c) => (bounds ? c.rpc('otp', 'eval', [parsed[0], bounds], evalReplyTimeout(evalBounds(bounds, {}))) : c.rpc(args.module, args.fn, parsed)));
+    const timeoutMs = rpcTimeout(args.timeout);
+    const value = await withConnection(io, args.node, args, (c) =>
+      (bounds ? c.rpc('otp', 'eval', [parsed[0], bounds], evalReplyTimeout(evalBounds(bounds, {}))) : c.rpc(args.module, args.fn, parsed, timeoutMs)).catch((error: unknown) => {
+        throw error instanceof TracerError && /gave no answer within/.test(error.message) ? new OtpError('failed', error.message, { hint: 'wait longer with --timeout MS', cause: error }) : error;
+      }),
+    );
     io.stdout.write(`${rpcResultJson(value)}\n`);
   },
 });
+
+// --timeout MS of otp rpc: a whole number of milliseconds above 0, else a usage error naming the value.
+function rpcTimeout(text: string | undefined): number {
+  if (text === undefined) return 30_000;
+  const ms = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(ms) || ms <= 0) throw new OtpError('usage', `--timeout ${text} is not a time to wait`, { hint: 'give a whole number of milliseconds above 0, e.g. --timeout 60000' });
+  return ms;
+}
 
 /** One refused handshake as a node reports it (`otp.refusals` over rpc). */
 interface RefusalLine {
