@@ -80,6 +80,19 @@ test('evaluated code still sees ctx, node and the runtime API, awaits processes,
   });
 });
 
+test('a line whose last expression follows a block (a loop, an if, an object) answers that expression, as a REPL does, not undefined', async () => {
+  await withNode(async (node) => {
+    assert.equal(await evaluate(node, runtimeApi, 'let n = 0; for (let i = 0; i < 3; i++) { n += i; } n'), '3');
+    assert.equal(await evaluate(node, runtimeApi, 'let t = 0\nfor (const x of [1, 2]) { t += await Promise.resolve(x) }\nt * 10'), '30');
+    assert.equal(await evaluate(node, runtimeApi, 'const o = { a: { b: 7 } }\no.a.b'), '7');
+    assert.equal(await evaluate(node, runtimeApi, 'let s = "x"; if (s === "x") { s = "y" } else { s = "z" } s + "!"'), "'y!'");
+    assert.equal(await evaluate(node, runtimeApi, 'const f = () => { return 4 }; f()'), '4');
+    // Statements with no expression at the end still answer undefined, and an object literal alone is an object.
+    assert.equal(await evaluate(node, runtimeApi, 'for (let i = 0; i < 2; i++) { }'), 'undefined');
+    assert.equal(await evaluate(node, runtimeApi, '{ a: 1 }'), '{ a: 1 }');
+  });
+});
+
 test('code that does not parse is reported as the user wrote it, never as a brace the wrapper added', async () => {
   await withNode(async (node) => {
     for (const [source, message] of [

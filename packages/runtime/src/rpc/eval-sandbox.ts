@@ -37,11 +37,13 @@ function awaitStopped(ms: number): EvalStopped {
   return new EvalStopped('evalAwaitTimeout', `evaluation gave no result within ${ms} ms: an awaited promise has not settled (the node is unaffected); raise the wait with --eval-await-timeout MS (or OTP_EVAL_AWAIT_TIMEOUT)`);
 }
 
-// Where the last statement of `source` starts: after its last semicolon outside brackets, strings and
-// comments (a rough scan; a wrong guess only fails to compile and the next form is tried).
-function lastStatement(source: string): number | undefined {
+// Where statements of `source` may end, last first: after each semicolon or closing brace outside brackets,
+// strings and comments (`for (…) { … } total`, `const o = {…}\no.a`). A rough scan: a wrong guess only fails to
+// compile as `return (rest)` and the next one is tried.
+function statementEnds(source: string): number[] {
   let depth = 0;
-  let last: number | undefined;
+  const ends: number[] = [];
+  const last = source.trimEnd().length;
   for (let i = 0; i < source.length; i++) {
     const ch = source[i]!;
     if (ch === '"' || ch === "'" || ch === '`') {
@@ -50,13 +52,15 @@ function lastStatement(source: string): number | undefined {
       while (i < source.length && source[i] !== '\n') i++;
     } else if (ch === '/' && source[i + 1] === '*') {
       i = source.indexOf('*/', i + 2);
-      if (i < 0) return undefined;
+      if (i < 0) return [];
       i++;
     } else if ('([{'.includes(ch)) depth++;
-    else if (')]}'.includes(ch)) depth--;
-    else if (ch === ';' && depth === 0 && source.slice(i + 1).trim() !== '') last = i + 1;
+    else if (')]}'.includes(ch)) {
+      depth--;
+      if (ch === '}' && depth === 0 && i + 1 < last) ends.push(i + 1);
+    } else if (ch === ';' && depth === 0 && i + 1 < last) ends.push(i + 1);
   }
-  return last;
+  return ends.reverse().slice(0, 20);
 }
 
 // An async function of the scope's names, called at once with their values: an expression first
@@ -67,8 +71,7 @@ function compile(source: string, names: string[]): vm.Script {
   const options = /\bimport\s*\(/.test(source) && vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER ? { filename: 'eval', importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER } : { filename: 'eval' };
   const call = (body: string): string => `(async function (${names.join(', ')}) {${body}\n}).apply(undefined, globalThis[Symbol.for('otp-ts.evalArgs')])`;
   const text = source.replace(/[\s;]+$/, '');
-  const at = lastStatement(text);
-  const forms = [`return (${text}\n);`, ...(at === undefined ? [] : [`${text.slice(0, at)}\nreturn (${text.slice(at)}\n);`])];
+  const forms = [`return (${text}\n);`, ...statementEnds(text).map((at) => `${text.slice(0, at)}\nreturn (${text.slice(at)}\n);`)];
   for (const form of forms) {
     try {
       return new vm.Script(call(form), options);
