@@ -22,3 +22,13 @@ test('otp profile refuses a --cpuprofile or --html in a missing folder, or namin
     assert.match(io.err(), message);
   }
 });
+
+test('otp profile --time takes a bare number as milliseconds, as otp trace --time MS does: 1000 is a second, 400000 is past the 5-minute limit', async () => {
+  const second = captureIo();
+  // A second is a valid time: what fails is reaching the node, not the flag.
+  assert.equal(await runCli(['profile', 'nobody_here@127.0.0.1', '--cookie', 'c', '--time', '1000'], providers, { version: '0.0.0' }, second), 1, second.err());
+  assert.doesNotMatch(second.err(), /--time/);
+  const tooLong = captureIo();
+  assert.equal(await runCli(['profile', 'nobody_here@127.0.0.1', '--cookie', 'c', '--time', '400000'], providers, { version: '0.0.0' }, tooLong), 2);
+  assert.match(tooLong.err(), /^otp: --time 400000 is outside 1ms\.\.5m/);
+});

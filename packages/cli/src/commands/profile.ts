@@ -21,11 +21,11 @@ export type SourceModules = Record<string, { name: string; vsn: string }>;
 
 type Ok = Extract<ProfileResult, { ok: true }>;
 
-/** Milliseconds from `10s`, `500ms`, `2m` or a bare number of seconds; a usage error otherwise. */
+/** Milliseconds from `10s`, `500ms`, `2m` or a bare number of milliseconds (as every other tool's --time MS); a usage error otherwise. */
 export function parseDuration(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
   if (!m) throw new OtpError('usage', `--time ${text} is not a duration: write e.g. --time 10s, --time 500ms or --time 1m`);
-  const ms = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
+  const ms = Number(m[1]) * (m[2] === 's' ? 1000 : m[2] === 'm' ? 60_000 : 1);
   if (ms < 1 || ms > PROFILE_MAX_MS) throw new OtpError('usage', `--time ${text} is outside 1ms..${PROFILE_MAX_MS / 60_000}m: the node profiles for at most ${PROFILE_MAX_MS / 60_000} minutes`);
   return ms;
 }
@@ -232,7 +232,7 @@ export const profileCommand = defineProvider({
   deps: [],
   positionals: [{ name: 'node', description: 'the node, as name@host', required: true }],
   options: [
-    { name: 'time', type: 'string', value: 'DURATION', default: '10s', description: 'how long to profile (e.g. 500ms, 10s, 1m; at most 5m)' },
+    { name: 'time', type: 'string', value: 'DURATION', default: '10s', description: 'how long to profile (e.g. 500ms, 10s, 1m; a bare number is milliseconds; at most 5m)' },
     { name: 'pid', type: 'string', value: 'P', description: 'only this process: the functions sampled while it ran (a pid as the node prints it, <0.42.0>)' },
     { name: 'name', type: 'string', value: 'N', description: 'only the process registered as N (as --pid)' },
     { name: 'module', type: 'string', value: 'M', description: 'only the functions of module M (as the code server names it, app/module, or its last part)' },
