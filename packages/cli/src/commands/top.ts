@@ -6,8 +6,13 @@ import { nodeConnectionOptions, nameOption, snameOption } from '../project/node-
 
 const mb = (b: number): string => `${(b / (1 << 20)).toFixed(1)} MB`;
 
-async function screen(c: Connection, by: ProcsSort, n: number, windowMs: number): Promise<string> {
-  const rows = await c.procs(by, n, windowMs);
+// As etop and observer_cli rank: reductions by their growth over the interval (the work being done now), memory and
+// mailbox by their size (a process holding 100 000 messages that stopped growing is the one to find).
+const byGrowth = (by: ProcsSort): boolean => by === 'reductions';
+
+async function screen(c: Connection, by: ProcsSort, n: number, intervalMs: number): Promise<string> {
+  const windowMs = byGrowth(by) ? intervalMs : 0;
+  const rows = await c.procs(by, n, windowMs > 0 ? windowMs : undefined);
   const load = await c.load();
   const head = `${c.node}  up ${Math.round(load.uptimeS)} s  processes ${load.processes}  heap ${mb(load.heapUsed)}  rss ${mb(load.rss)}  event-loop lag ${load.lagMs.toFixed(1)} ms  load ${load.loadavg.map((l) => l.toFixed(2)).join(' ')}`;
   return `${head}\n\n${formatProcs(rows, by, windowMs)}\n`;
@@ -49,7 +54,10 @@ async function live(io: Io, c: Connection, by: ProcsSort, n: number, intervalMs:
   try {
     while (!quit) {
       const text = await screen(c, by, n, intervalMs);
-      io.stdout.write(`\x1b[H\x1b[2J${fitScreen(text, `(sorted by ${by} over ${intervalMs} ms; q quits)`, io.stdout.rows, io.stdout.columns)}`);
+      const how = byGrowth(by) ? `sorted by ${by} over ${intervalMs} ms` : `sorted by ${by}, every ${intervalMs} ms`;
+      io.stdout.write(`\x1b[H\x1b[2J${fitScreen(text, `(${how}; q quits)`, io.stdout.rows, io.stdout.columns)}`);
+      // A ranking by size answers at once: the interval paces the redraws (a ranking by growth waited it out on the node).
+      if (!byGrowth(by)) await new Promise((r) => setTimeout(r, intervalMs));
     }
   } finally {
     stdin.off('data', onKey);
@@ -65,14 +73,17 @@ export const topCommand = defineProvider({
   deps: [],
   positionals: [{ name: 'node', description: 'the node, as name@host', required: true }],
   options: [
-    { name: 'by', alias: 'sort', type: 'string', value: 'WHAT', choices: ['reductions', 'memory', 'mailbox'], default: 'reductions', description: 'what to rank processes by (growth over each interval)' },
+    { name: 'by', alias: 'sort', type: 'string', value: 'WHAT', choices: ['reductions', 'memory', 'mailbox'], default: 'reductions', description: 'what to rank processes by: reductions by their growth over each interval, memory and mailbox by their size' },
     { name: 'top', alias: 'n', type: 'number', value: 'N', default: 10, integer: true, min: 1, description: 'how many processes to show' },
     { name: 'interval', type: 'number', value: 'MS', default: 1000, integer: true, min: 100, description: 'refresh interval (at least 100 ms)' },
     ...nodeConnectionOptions,
     nameOption,
     snameOption,
   ],
-  examples: [{ command: 'otp top shop@127.0.0.1', description: 'the busiest processes, refreshed every second' }],
+  examples: [
+    { command: 'otp top shop@127.0.0.1', description: 'the busiest processes, refreshed every second' },
+    { command: 'otp top shop@127.0.0.1 --sort mailbox', description: 'the longest mailboxes (a stuck consumer)' },
+  ],
   async run(args, io) {
     const by = args.by;
     return withConnection(io, args.node, args, async (c) => {
