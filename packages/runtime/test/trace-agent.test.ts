@@ -432,3 +432,27 @@ test("a class's static and prototype methods are traced as module.Class.method a
       assert.ok(!r.ok && /\(closest: shop\/basket\.Basket\.prototype\.add\)/.test(r.error), JSON.stringify(r));
     });
   }));
+
+test('a traced function behaves as the original: the same arity for code that reads it, and `new` builds an instance of the original', () =>
+  withNode(async (node) => {
+    loggerOf(node).removeHandler('default');
+    const code = codeServerOf(node, { preloaded: { '@otp-ts/runtime': runtime } });
+    const src = `
+export function onError(err: unknown, req: unknown, res: unknown, next: unknown) { return 'handled'; }
+export function Point(this: { x: number }, x: number) { this.x = x; }
+Point.prototype.double = function (this: { x: number }) { return this.x * 2; };
+`;
+    await code.load(compile('shop/legacy', src));
+    const m = code.exportsOf('shop/legacy') as unknown as { onError: (...a: unknown[]) => unknown; Point: new (x: number) => { x: number; double(): number } };
+    await node.run(async (ctx) => {
+      const t = traceAs(ctx, { patterns: ['shop/legacy.*'], returns: true, limit: 1 });
+      // Express tells an error handler from other middleware by its four parameters.
+      assert.equal(m.onError.length, 4);
+      const p = new m.Point(21);
+      assert.ok(p instanceof m.Point, 'an instance of the traced constructor');
+      assert.equal(p.double(), 42, 'with the prototype of the original');
+      const { events } = await t.collect();
+      assert.deepEqual(events.filter((e) => e.kind === 'call').map((e) => e.kind === 'call' && `${e.fn}(${e.args.join(', ')})`), ['shop/legacy.Point(21)']);
+      assert.ok(new m.Point(1) instanceof m.Point, 'restored');
+    });
+  }));

@@ -17,6 +17,15 @@ export const MAX_FUNCTIONS = 1000;
 export const TRACE_DEFAULTS = { limit: 10, timeMs: 15_000, bufferSize: 1000 } as const;
 
 type AnyFn = (...args: unknown[]) => unknown;
+/** How a traced function was called: `new.target` when constructed, else undefined. */
+type NewTarget = object | undefined;
+
+// A traced function called with `new` constructs as the original does: its prototype, the subclass that called it.
+function invoke(slot: Slot, self: unknown, args: unknown[], newTarget: NewTarget): unknown {
+  if (newTarget === undefined) return slot.original.apply(self, args);
+  const ctor = slot.original as unknown as new (...a: unknown[]) => unknown;
+  return Reflect.construct(ctor, args, newTarget === slot.wrapper ? ctor : (newTarget as typeof ctor));
+}
 
 interface Entry {
   session: Session;
@@ -239,9 +248,9 @@ export class TraceAgent implements TraceHooks {
     let slot = this.slots.get(target.id) ?? this.slotTracing(target);
     if (!slot) {
       const s: Slot = { target, holder: undefined, original: undefined as unknown as AnyFn, wrapper: undefined as unknown as AnyFn, entries: [] };
-      const call = (self: unknown, args: unknown[]): unknown => this.call(s, self, args);
+      const call = (self: unknown, args: unknown[], newTarget: NewTarget): unknown => this.call(s, self, args, newTarget);
       s.wrapper = function traced(this: unknown, ...args: unknown[]): unknown {
-        return call(this, args);
+        return call(this, args, new.target);
       };
       this.slots.set(target.id, (slot = s));
       this.wrap(slot);
@@ -265,7 +274,11 @@ export class TraceAgent implements TraceHooks {
     if (!holder || typeof fn !== 'function' || fn === slot.wrapper) return;
     slot.holder = holder;
     slot.original = fn as AnyFn;
+    // Code that reads a function's arity (a framework telling an error handler by its 4 parameters) or its prototype
+    // (`instanceof`, `new`) sees the original's while it is traced.
     Object.defineProperty(slot.wrapper, 'name', { value: fn.name, configurable: true });
+    Object.defineProperty(slot.wrapper, 'length', { value: fn.length, configurable: true });
+    (slot.wrapper as { prototype?: unknown }).prototype = (fn as { prototype?: unknown }).prototype;
     holder[slot.target.prop] = slot.wrapper;
     // The modules that re-export it (named, renamed, export *) hold the same function: their callers are traced too.
     this.code.swapExport(fn, slot.wrapper);
@@ -289,7 +302,7 @@ export class TraceAgent implements TraceHooks {
   }
 
   /** The wrapper's body: report the call to each session whose pattern matches, run it, report its return. */
-  private call(slot: Slot, self: unknown, args: unknown[]): unknown {
+  private call(slot: Slot, self: unknown, args: unknown[], newTarget: NewTarget): unknown {
     const entries = slot.entries;
     const caller = callerOf(args);
     let returns: Session[] | null = null;
@@ -306,7 +319,7 @@ export class TraceAgent implements TraceHooks {
       s.record(() => ({ kind: 'call', ts: Date.now(), pid: caller?.pid.toString(), fn: slot.target.id, args: formatArgs(args, s.settings.bounds) }));
       if (s.settings.returns) (returns ??= []).push(s);
     }
-    if (returns === null) return slot.original.apply(self, args);
+    if (returns === null) return invoke(slot, self, args, newTarget);
     const t0 = performance.now();
     const done = (value: unknown, threw: boolean) => {
       const ms = performance.now() - t0;
@@ -319,7 +332,7 @@ export class TraceAgent implements TraceHooks {
     };
     let result: unknown;
     try {
-      result = slot.original.apply(self, args);
+      result = invoke(slot, self, args, newTarget);
     } catch (error) {
       done(error, true);
       throw error;
