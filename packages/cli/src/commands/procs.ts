@@ -1,7 +1,14 @@
 import { formatProcs, type ProcsSort } from '@otp-ts/tracer';
+import { PROCS_MAX_WINDOW_MS } from '@otp-ts/runtime/tools';
+import { OtpError } from '../errors/otp-error.js';
 import { defineProvider } from '../cli/provider.js';
 import { withConnection } from '../tracer/connect.js';
 import { nodeConnectionOptions, nameOption, snameOption } from '../project/node-connection.js';
+
+/** A window past what the node measures is refused: it would measure less and the table would name the window asked. */
+export function checkWindow(flag: string, ms: number | undefined): void {
+  if (ms !== undefined && ms > PROCS_MAX_WINDOW_MS) throw new OtpError('usage', `${flag} ${ms} is longer than the ${PROCS_MAX_WINDOW_MS} ms a node measures growth over`, { hint: `give at most ${PROCS_MAX_WINDOW_MS}` });
+}
 
 /** `otp procs NODE`: the top processes by memory, mailbox length or reductions, absolute or over a window. */
 export const procsCommand = defineProvider({
@@ -12,7 +19,7 @@ export const procsCommand = defineProvider({
   options: [
     { name: 'by', alias: 'sort', type: 'string', value: 'WHAT', choices: ['memory', 'mailbox', 'mqueue', 'reductions'], default: 'memory', description: 'what to rank by' },
     { name: 'top', alias: 'n', type: 'number', value: 'N', default: 10, integer: true, min: 1, description: 'how many processes to show' },
-    { name: 'window', type: 'number', value: 'MS', integer: true, min: 1, description: 'rank by growth over MS milliseconds (recon proc_window) instead of absolute figures' },
+    { name: 'window', type: 'number', value: 'MS', integer: true, min: 1, description: `rank by growth over MS milliseconds (recon proc_window; at most ${PROCS_MAX_WINDOW_MS}) instead of absolute figures` },
     { name: 'json', type: 'boolean', description: 'print JSON lines instead of a table' },
     ...nodeConnectionOptions,
     nameOption,
@@ -24,6 +31,7 @@ export const procsCommand = defineProvider({
   ],
   async run(args, io) {
     const by: ProcsSort = args.by === 'mqueue' ? 'mailbox' : args.by;
+    checkWindow('--window', args.window);
     return withConnection(io, args.node, args, async (c) => {
       const rows = await c.procs(by, args.top, args.window);
       io.stdout.write(args.json ? rows.map((r) => `${JSON.stringify(r)}\n`).join('') : `${formatProcs(rows, by, args.window)}\n`);

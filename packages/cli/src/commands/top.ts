@@ -3,6 +3,7 @@ import { defineProvider } from '../cli/provider.js';
 import type { Io } from '../cli/io.js';
 import { withConnection } from '../tracer/connect.js';
 import { nodeConnectionOptions, nameOption, snameOption } from '../project/node-connection.js';
+import { checkWindow } from './procs.js';
 
 const mb = (b: number): string => `${(b / (1 << 20)).toFixed(1)} MB`;
 
@@ -86,6 +87,7 @@ export const topCommand = defineProvider({
   ],
   async run(args, io) {
     const by = args.by;
+    if (byGrowth(by)) checkWindow('--interval', args.interval);
     return withConnection(io, args.node, args, async (c) => {
       if (io.stdout.isTTY && process.stdin.isTTY) await live(io, c, by, args.top, args.interval);
       else io.stdout.write(await screen(c, by, args.top, args.interval));

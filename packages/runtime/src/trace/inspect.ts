@@ -81,12 +81,15 @@ function infos(node: OtpNode): ProcessInfo[] {
   return node.processes().flatMap((p) => node.processInfo(p) ?? []);
 }
 
+/** The longest window `topProcesses` measures over (recon's proc_window samples; the caller waits it out). */
+export const PROCS_MAX_WINDOW_MS = 60_000;
+
 /** The top `n` processes by memory, mailbox length or reductions; over a window, by how much each grew in it. */
 export async function topProcesses(node: OtpNode, by: ProcsSort = 'memory', n = 10, windowMs = 0): Promise<ProcRow[]> {
   let base = new Map<Pid, number>();
   if (windowMs > 0) {
     base = new Map(infos(node).map((i) => [i.pid, sample(i, by)]));
-    await new Promise((r) => setTimeout(r, Math.min(windowMs, 60_000)));
+    await new Promise((r) => setTimeout(r, Math.min(windowMs, PROCS_MAX_WINDOW_MS)));
   }
   return infos(node)
     .map((i) => ({ pid: i.pid.toString(), name: i.registeredName, label: labelOf(i), memory: i.memory, mailbox: i.messageQueueLen, reductions: i.reductions, value: sample(i, by) - (base.get(i.pid) ?? 0) }))
