@@ -8,7 +8,7 @@ import { findApps, sourceFiles, type AppSource } from './apps.js';
 import { checkBehaviours } from './behaviours.js';
 import { ctxFirstExports, withCtxFirst } from './ctx-first.js';
 import { linkSiblingImports } from './siblings.js';
-import type { AppFile } from '@otp-ts/runtime/tools';
+import { IMPORT_META, type AppFile } from '@otp-ts/runtime/tools';
 
 /** A build profile, as in rebar3: dev, test, prod, or one a project declares (otp.config.ts's `profiles`). */
 export type Profile = 'dev' | 'test' | 'prod' | (string & {});
@@ -58,6 +58,9 @@ export interface CompiledApp {
 
 const hash = (text: string) => createHash('sha256').update(text).digest('hex');
 
+// Changes when the compiler writes modules differently, so output of an earlier compiler is rebuilt, not reused.
+const OUTPUT_FORMAT = 2;
+
 /** The module name of a source file: `<app>/<path under src without extension>`. */
 export function moduleName(app: string, file: string): string {
   return `${app}/${file.replace(/^src\//, '').replace(/\.(ts|mts)$/, '')}`;
@@ -92,6 +95,9 @@ async function buildModules(app: AppSource, apps: readonly AppSource[], files: s
     // import() becomes a require the code server answers with the module's live export table (a native
     // import() cannot reach modules the code server loads, and would load a second copy of a package).
     supported: { 'dynamic-import': false },
+    // CommonJS has no import.meta (esbuild would leave it empty): the code server hands each module its own
+    // url, filename and dirname, those of its compiled file, so `import.meta.dirname` finds priv/ in a release too.
+    define: { 'import.meta': IMPORT_META },
     logLevel: 'silent',
     write: false,
   }).catch((error: { errors?: Message[] }) => {
@@ -124,7 +130,7 @@ async function buildModules(app: AppSource, apps: readonly AppSource[], files: s
 // A source's hash covers its text and the options it is built with: changing the profile's options recompiles.
 // So do the applications it may import from (their packages, and those its otp.applications lists).
 function sourceHashes(texts: Map<string, string>, build_: Required<BuildOptions>, app: AppSource, apps: readonly AppSource[]): Record<string, string> {
-  const key = JSON.stringify([build_.target, build_.sourceMaps, build_.minify, app.otp.applications ?? [], apps.map((a) => a.pkg)]);
+  const key = JSON.stringify([OUTPUT_FORMAT, build_.target, build_.sourceMaps, build_.minify, app.otp.applications ?? [], apps.map((a) => a.pkg)]);
   const out: Record<string, string> = {};
   for (const [f, text] of texts) out[f] = hash(`${key}\0${text}`);
   return out;

@@ -1,6 +1,6 @@
 export { CodeServer, CodeError, codeServerOf } from './server.js';
 export type { CodeServerOptions } from './server.js';
-export { ModuleVersion, sourceHash, RemovedExportError } from './module.js';
+export { ModuleVersion, sourceHash, RemovedExportError, IMPORT_META } from './module.js';
 export type { ModuleSource, ModuleLinks } from './module.js';
 export { upgradeModules, UpgradeError } from './upgrade.js';
 export { copyState } from './protect.js';

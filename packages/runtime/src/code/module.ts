@@ -1,6 +1,7 @@
 import { compileFunction } from 'node:vm';
 import { createHash } from 'node:crypto';
 import { types } from 'node:util';
+import { pathToFileURL } from 'node:url';
 
 /** What the code server loads: one compiled module, CommonJS-shaped (the compiler's output). */
 export interface ModuleSource {
@@ -129,7 +130,7 @@ export interface Evaluated {
 export function evaluateModule(source: ModuleSource & { script?: string }, linker: ModuleLinker): Evaluated {
   const filename = source.filename ?? `${source.name}.js`;
   // `script` names this version for V8 (stacks, profiles); the module itself sees its file as __filename.
-  const fn = compileFunction(withLiveInterop(source.code), ['exports', 'require', 'module', '__filename', '__dirname', LIVE_TO_ESM, LIVE_RE_EXPORT], { filename: source.script ?? filename });
+  const fn = compileFunction(withLiveInterop(source.code), ['exports', 'require', 'module', '__filename', '__dirname', LIVE_TO_ESM, LIVE_RE_EXPORT, IMPORT_META], { filename: source.script ?? filename });
   const module = { exports: {} as Record<string, unknown> };
   const toESM = (mod: unknown, isNodeMode?: unknown): unknown => (linker.isTable(mod) || types.isModuleNamespaceObject(mod) ? mod : copyToESM(mod, isNodeMode));
   const reExport = (target: object, mod: unknown, second?: object): void => {
@@ -139,7 +140,8 @@ export function evaluateModule(source: ModuleSource & { script?: string }, linke
       if (second) copyProps(second, mod, 'default');
     }
   };
-  fn.call(module.exports, module.exports, (spec: string) => linker.require(spec), module, filename, filename.replace(/[/\\][^/\\]*$/, ''), toESM, reExport);
+  const dirname = filename.replace(/[/\\][^/\\]*$/, '');
+  fn.call(module.exports, module.exports, (spec: string) => linker.require(spec), module, filename, dirname, toESM, reExport, importMeta(filename, dirname));
   const read = (): Record<string, unknown> => {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(module.exports)) if (key !== '__esModule') out[key] = module.exports[key];
@@ -148,6 +150,14 @@ export function evaluateModule(source: ModuleSource & { script?: string }, linke
     return out;
   };
   return { exports: module.exports, read };
+}
+
+/** The name a compiled module's `import.meta` is written as (the compiler defines it so; CommonJS has no import.meta). */
+export const IMPORT_META = '__otp_import_meta';
+
+// What `import.meta` holds in an ES module, for the module's compiled file: a release reads priv/ beside it.
+function importMeta(filename: string, dirname: string): { url: string; filename: string; dirname: string } {
+  return { url: pathToFileURL(filename).href, filename, dirname };
 }
 
 const LIVE_TO_ESM = '__otp_toESM';

@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { compile } from '@otp-ts/compiler';
+import { codeServerOf, createNode } from '@otp-ts/runtime';
+import { loadBuiltApplication } from '@otp-ts/runtime/tools';
+
+// A one-application project whose src/ holds `files` (path under the project → text).
+function project(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'otp-forms-'));
+  const all: Record<string, string> = { 'package.json': JSON.stringify({ name: 'forms', version: '0.1.0', type: 'module', otp: {} }), ...files };
+  for (const [path, text] of Object.entries(all)) {
+    mkdirSync(join(root, path, '..'), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  return root;
+}
+
+// Compiles the project, loads it into a fresh node's code server and hands `use` the export table of `module`.
+async function withModule<T>(root: string, module: string, use: (table: Record<string, unknown>, dir: string) => T): Promise<T> {
+  const node = createNode();
+  try {
+    const [built] = await compile({ root });
+    const code = codeServerOf(node);
+    await loadBuiltApplication(code, built!.dir);
+    return use(code.exportsOf(module), built!.dir);
+  } finally {
+    node.shutdown();
+  }
+}
+
+test("import.meta in an application module is its compiled file's url, filename and dirname: a module reads priv/ beside the build, as in a release", async () => {
+  const root = project({
+    'priv/greeting.txt': 'hello from priv',
+    'src/deep/reader.ts': [
+      "import { readFileSync } from 'node:fs';",
+      "import { join } from 'node:path';",
+      "export const greeting = (): string => readFileSync(join(import.meta.dirname, '..', '..', 'priv', 'greeting.txt'), 'utf8');",
+      'export const meta = (): unknown => ({ url: import.meta.url, filename: import.meta.filename, dirname: import.meta.dirname });',
+      '',
+    ].join('\n'),
+  });
+  try {
+    await withModule(root, 'forms/deep/reader', (table, dir) => {
+      const file = join(dir, 'src', 'deep', 'reader.js');
+      assert.deepEqual((table.meta as () => unknown)(), { url: pathToFileURL(file).href, filename: file, dirname: join(dir, 'src', 'deep') });
+      assert.equal((table.greeting as () => string)(), 'hello from priv');
+    });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
