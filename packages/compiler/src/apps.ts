@@ -47,13 +47,13 @@ export async function findApps(root: string): Promise<AppSource[]> {
   return apps;
 }
 
-/** Every TypeScript source module of an application (under src/, no declarations or tests). */
+/** Every source module of an application: TypeScript files and JSON files under src/ (no declarations or tests). */
 export async function sourceFiles(app: AppSource): Promise<string[]> {
   const src = join(app.dir, 'src');
   if (!existsSync(src)) return [];
   const entries = await readdir(src, { recursive: true, withFileTypes: true });
   return entries
-    .filter((e) => e.isFile() && /\.(ts|mts)$/.test(e.name) && !e.name.endsWith('.d.ts') && !/\.(test|suite)\.ts$/.test(e.name))
+    .filter((e) => e.isFile() && /\.(ts|mts|json)$/.test(e.name) && !e.name.endsWith('.d.ts') && !/\.(test|suite)\.ts$/.test(e.name))
     .map((e) => relative(app.dir, join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)))
     .sort();
 }

@@ -8,6 +8,7 @@ import { findApps, sourceFiles, type AppSource } from './apps.js';
 import { checkBehaviours } from './behaviours.js';
 import { ctxFirstExports, withCtxFirst } from './ctx-first.js';
 import { linkSiblingImports } from './siblings.js';
+import { isJsonModule, outputFile, writeJsonModules } from './json-modules.js';
 import { IMPORT_META, type AppFile } from '@otp-ts/runtime/tools';
 
 /** A build profile, as in rebar3: dev, test, prod, or one a project declares (otp.config.ts's `profiles`). */
@@ -106,7 +107,7 @@ async function buildModules(app: AppSource, apps: readonly AppSource[], files: s
     return undefined;
   });
   if (result === undefined) return false;
-  const sourceOf = new Map(files.map((f) => [resolve(dir, f.replace(/\.(ts|mts)$/, '.js')), f]));
+  const sourceOf = new Map(files.map((f) => [resolve(dir, outputFile(f)), f]));
   const before = diagnostics.length;
   const outputs = await Promise.all(
     result.outputFiles.map(async (out) => {
@@ -161,14 +162,16 @@ async function compileApp(app: AppSource, apps: readonly AppSource[], dir: strin
   const current = sourceHashes(texts, build_, app, apps);
   const changed = files.filter((f) => previous[f] !== current[f]);
   const removed = Object.keys(previous).filter((f) => !(f in current));
-  if (changed.length > 0 && !(await buildModules(app, apps, changed, texts, dir, build_, diagnostics))) return undefined;
+  const [json, ts] = [changed.filter(isJsonModule), changed.filter((f) => !isJsonModule(f))];
+  if (ts.length > 0 && !(await buildModules(app, apps, ts, texts, dir, build_, diagnostics))) return undefined;
+  if (!(await writeJsonModules(app, json, texts, dir, diagnostics))) return undefined;
   for (const f of removed) {
-    const base = join(dir, f.replace(/\.(ts|mts)$/, '.js'));
+    const base = join(dir, outputFile(f));
     await rm(base, { force: true });
     await rm(`${base}.map`, { force: true });
   }
-  if (!build_.sourceMaps) for (const f of changed) await rm(join(dir, `${f.replace(/\.(ts|mts)$/, '.js')}.map`), { force: true });
-  const modules = Object.fromEntries(files.map((f) => [moduleName(app.name, f), f.replace(/\.(ts|mts)$/, '.js')]));
+  if (!build_.sourceMaps) for (const f of ts) await rm(join(dir, `${outputFile(f)}.map`), { force: true });
+  const modules = Object.fromEntries(files.map((f) => [moduleName(app.name, f), outputFile(f)]));
   const resource = resourceOf(app, modules);
   if (resource.mod && !(resource.mod in modules)) {
     diagnostics.push({ text: `otp.mod names ${app.otp.mod}, which is not a source module of ${app.name}`, location: { file: join(app.dir, 'package.json'), line: 1, column: 0 }, suggestion: 'point otp.mod at a file under src/' });

@@ -4,9 +4,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { compile } from '@otp-ts/compiler';
+import { compile, type CompileError } from '@otp-ts/compiler';
 import { codeServerOf, createNode } from '@otp-ts/runtime';
-import { loadBuiltApplication } from '@otp-ts/runtime/tools';
+import { loadBuiltApplication, readBuiltModules } from '@otp-ts/runtime/tools';
 
 // A one-application project whose src/ holds `files` (path under the project → text).
 function project(files: Record<string, string>): string {
@@ -48,6 +48,50 @@ test("import.meta in an application module is its compiled file's url, filename 
       const file = join(dir, 'src', 'deep', 'reader.js');
       assert.deepEqual((table.meta as () => unknown)(), { url: pathToFileURL(file).href, filename: file, dirname: join(dir, 'src', 'deep') });
       assert.equal((table.greeting as () => string)(), 'hello from priv');
+    });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a JSON import (`with { type: "json" }`) loads in the code server: its default is the parsed file, and a new version of the file reaches the importer', async () => {
+  const root = project({
+    'src/conf/limits.json': '{ "max": 3, "names": ["a"] }',
+    'src/use.ts': [
+      "import limits from './conf/limits.json' with { type: 'json' };",
+      "import * as whole from './conf/limits.json' with { type: 'json' };",
+      'export const max = (): number => limits.max;',
+      'export const names = (): string[] => whole.default.names;',
+      '',
+    ].join('\n'),
+  });
+  const node = createNode();
+  try {
+    const [built] = await compile({ root });
+    const code = codeServerOf(node);
+    await loadBuiltApplication(code, built!.dir);
+    const use = code.exportsOf('forms/use') as { max: () => number; names: () => string[] };
+    assert.equal(use.max(), 3);
+    assert.deepEqual(use.names(), ['a']);
+    writeFileSync(join(root, 'src/conf/limits.json'), '{ "max": 5, "names": ["a", "b"] }');
+    const [again] = await compile({ root });
+    assert.deepEqual(again!.compiled, ['src/conf/limits.json']);
+    const { sources } = await readBuiltModules(built!.dir);
+    await code.load(sources.find((s) => s.name === 'forms/conf/limits.json')!);
+    assert.equal(use.max(), 5);
+    assert.deepEqual(use.names(), ['a', 'b']);
+  } finally {
+    node.shutdown();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a JSON file under src/ that is no JSON is refused naming the file', async () => {
+  const root = project({ 'src/bad.json': '{ "max": 3, }', 'src/ok.ts': 'export const x = 1;\n' });
+  try {
+    await assert.rejects(compile({ root }), (error: CompileError) => {
+      const d = error.diagnostics[0]!;
+      return /src\/bad\.json is a JSON module of forms \(a \.json file under src\/\) but holds no valid JSON/.test(d.text) && d.location!.file === join(root, 'src', 'bad.json');
     });
   } finally {
     rmSync(root, { recursive: true, force: true });
