@@ -1,11 +1,11 @@
-import { createRequire, isBuiltin } from 'node:module';
+import { isBuiltin } from 'node:module';
 import { dirname } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { OtpNode } from '../node.js';
 import type { ProcessImpl } from '../process.js';
 import { evaluateModule, isRemovedExport, sourceHash, LoadedModule, ModuleVersion, type ModuleLinks, type ModuleSource } from './module.js';
 import { registerSourceMap, scriptName } from './source-maps.js';
 import { runtimeApi } from './runtime-api.js';
+import { resolveImport } from './resolve.js';
 import type { CodeHooks } from '../node-hooks.js';
 import { StateCopier, Unprotectable } from './protect.js';
 
@@ -80,8 +80,8 @@ export class CodeServer implements CodeHooks {
           this.externals.set(spec, await import(spec));
           continue;
         }
-        const resolved = pathToFileURL(createRequire(source.filename ?? `${process.cwd()}/`).resolve(spec)).href;
-        this.packages.set(packageKey(source, spec), await import(resolved));
+        // As an ES module's import finds it (resolve.ts), from the module's own file.
+        this.packages.set(packageKey(source, spec), await import(resolveImport(spec, source.filename ?? `${process.cwd()}/`)));
       } catch (error) {
         throw new CodeError('external', source.name, `module ${source.name} imports '${spec}', which cannot be loaded: ${(error as Error).message} (install it, or check the import)`, { cause: error });
       }
