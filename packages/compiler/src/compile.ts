@@ -8,6 +8,7 @@ import { findApps, sourceFiles, type AppSource } from './apps.js';
 import { checkBehaviours } from './behaviours.js';
 import { ctxFirstExports, withCtxFirst } from './ctx-first.js';
 import { linkSiblingImports } from './siblings.js';
+import { linkLocalImports, pathAliases, type PathAliases } from './local-imports.js';
 import { isJsonModule, outputFile, writeJsonModules } from './json-modules.js';
 import { IMPORT_META, type AppFile } from '@otp-ts/runtime/tools';
 
@@ -78,7 +79,8 @@ function toDiagnostic(app: AppSource, m: Message): Diagnostic {
 
 // esbuild compiles one CommonJS module per changed source (syntax errors come back as diagnostics); each
 // module is written once, with its ctx-first exports marked (ctx-first.ts), every file at the same time.
-async function buildModules(app: AppSource, apps: readonly AppSource[], files: string[], texts: Map<string, string>, dir: string, build_: Required<BuildOptions>, diagnostics: Diagnostic[]): Promise<boolean> {
+async function buildModules(job: AppJob, files: string[], texts: Map<string, string>): Promise<boolean> {
+  const { app, apps, dir, build: build_, diagnostics } = job;
   const result = await build({
     absWorkingDir: app.dir,
     entryPoints: files,
@@ -113,7 +115,8 @@ async function buildModules(app: AppSource, apps: readonly AppSource[], files: s
     result.outputFiles.map(async (out) => {
       const source = sourceOf.get(out.path);
       if (source === undefined) return out.text;
-      const linked = linkSiblingImports(out.text, { app, module: moduleName(app.name, source), file: source, text: texts.get(source)! }, apps, diagnostics);
+      const from = { app, module: moduleName(app.name, source), file: source, text: texts.get(source)! };
+      const linked = linkSiblingImports(linkLocalImports(out.text, from, new Set(texts.keys()), job.aliases, diagnostics), from, apps, diagnostics);
       return withCtxFirst(linked, await ctxFirstExports(texts.get(source)!));
     }),
   );
@@ -130,8 +133,8 @@ async function buildModules(app: AppSource, apps: readonly AppSource[], files: s
 
 // A source's hash covers its text and the options it is built with: changing the profile's options recompiles.
 // So do the applications it may import from (their packages, and those its otp.applications lists).
-function sourceHashes(texts: Map<string, string>, build_: Required<BuildOptions>, app: AppSource, apps: readonly AppSource[]): Record<string, string> {
-  const key = JSON.stringify([OUTPUT_FORMAT, build_.target, build_.sourceMaps, build_.minify, app.otp.applications ?? [], apps.map((a) => a.pkg)]);
+function sourceHashes(texts: Map<string, string>, { app, apps, build: build_, aliases }: AppJob): Record<string, string> {
+  const key = JSON.stringify([OUTPUT_FORMAT, build_.target, build_.sourceMaps, build_.minify, app.otp.applications ?? [], apps.map((a) => a.pkg), aliases ?? null]);
   const out: Record<string, string> = {};
   for (const [f, text] of texts) out[f] = hash(`${key}\0${text}`);
   return out;
@@ -153,17 +156,29 @@ function resourceOf(app: AppSource, modules: Record<string, string>): AppFile {
   };
 }
 
+// What compiling one application works with: the project's applications, its output folder, the build options,
+// the tsconfig `paths` its imports may use, and where its diagnostics go.
+interface AppJob {
+  app: AppSource;
+  apps: readonly AppSource[];
+  dir: string;
+  build: Required<BuildOptions>;
+  aliases: PathAliases | undefined;
+  diagnostics: Diagnostic[];
+}
+
 // Compiles one application; its diagnostics are added to `diagnostics` (then it returns undefined, and its hashes stay as they were).
-async function compileApp(app: AppSource, apps: readonly AppSource[], dir: string, build_: Required<BuildOptions>, diagnostics: Diagnostic[], onProgress?: (line: string) => void): Promise<CompiledApp | undefined> {
+async function compileApp(job: AppJob, onProgress?: (line: string) => void): Promise<CompiledApp | undefined> {
+  const { app, dir, build: build_, diagnostics } = job;
   const files = await sourceFiles(app);
   const hashFile = join(dir, '.hashes.json');
   const previous: Record<string, string> = existsSync(hashFile) ? JSON.parse(await readFile(hashFile, 'utf8')) : {};
   const texts = new Map(await Promise.all(files.map(async (f) => [f, await readFile(join(app.dir, f), 'utf8')] as const)));
-  const current = sourceHashes(texts, build_, app, apps);
+  const current = sourceHashes(texts, job);
   const changed = files.filter((f) => previous[f] !== current[f]);
   const removed = Object.keys(previous).filter((f) => !(f in current));
   const [json, ts] = [changed.filter(isJsonModule), changed.filter((f) => !isJsonModule(f))];
-  if (ts.length > 0 && !(await buildModules(app, apps, ts, texts, dir, build_, diagnostics))) return undefined;
+  if (ts.length > 0 && !(await buildModules(job, ts, texts))) return undefined;
   if (!(await writeJsonModules(app, json, texts, dir, diagnostics))) return undefined;
   for (const f of removed) {
     const base = join(dir, outputFile(f));
@@ -206,7 +221,7 @@ export async function compile(options: CompileOptions): Promise<CompiledApp[]> {
   const diagnostics: Diagnostic[] = [];
   for (const app of apps) {
     const dir = join(resolve(options.root, build_.outDir), profile, 'lib', `${app.name}-${app.vsn}`);
-    const compiled = await compileApp(app, apps, dir, build_, diagnostics, options.onProgress);
+    const compiled = await compileApp({ app, apps, dir, build: build_, aliases: pathAliases(app.dir, options.root), diagnostics }, options.onProgress);
     if (compiled) out.push(compiled);
   }
   if (diagnostics.length > 0) throw new CompileError(diagnostics);

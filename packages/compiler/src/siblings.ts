@@ -30,8 +30,8 @@ export function linkSiblingImports(text: string, from: { app: AppSource; module:
   });
 }
 
-// Where the source imports `spec` (its first line naming it), for the diagnostic.
-function importLocation(from: { app: AppSource; file: string; text: string }, spec: string): Diagnostic['location'] {
+/** Where the source imports `spec` (its first line naming it), for a diagnostic. */
+export function importLocation(from: { app: AppSource; file: string; text: string }, spec: string): Diagnostic['location'] {
   const lines = from.text.split('\n');
   const i = Math.max(0, lines.findIndex((l) => l.includes(`'${spec}'`) || l.includes(`"${spec}"`)));
   return { file: join(from.app.dir, from.file), line: i + 1, column: Math.max(0, lines[i]!.indexOf(spec) - 1), lineText: lines[i] };

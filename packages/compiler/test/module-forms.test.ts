@@ -97,3 +97,45 @@ test('a JSON file under src/ that is no JSON is refused naming the file', async 
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test("a folder's index import and a tsconfig paths alias load in the code server as in otp test", async () => {
+  const root = project({
+    // tsconfig.json is JSON with comments; its paths are relative to baseUrl.
+    'tsconfig.json': '{\n  // aliases\n  "compilerOptions": { "baseUrl": ".", "paths": { "@lib/*": ["src/lib/*"], "#config": ["./src/config.ts"] }, },\n}\n',
+    'src/lib/math.ts': 'export const twice = (n: number): number => n * 2;\n',
+    'src/util/index.ts': "export { twice as double } from '../lib/math.ts';\n",
+    'src/config.ts': 'export const factor = 3;\n',
+    'src/deep/use.ts': [
+      "import { twice } from '@lib/math';",
+      "import { factor } from '#config';",
+      "import { double } from '../util';",
+      'export const run = (): number => twice(factor) + double(1);',
+      '',
+    ].join('\n'),
+  });
+  try {
+    await withModule(root, 'forms/deep/use', (table) => assert.equal((table.run as () => number)(), 8));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('an import of a file outside src/, or of no module under it, is refused at compile time naming the import', async () => {
+  for (const [imports, files, message] of [
+    ['../shared/helpers.ts', { 'shared/helpers.ts': 'export const h = 1;\n' }, /forms\/use imports '\.\.\/shared\/helpers\.ts', a file outside src\/ of the application forms/],
+    ['./nosuch.ts', {}, /forms\/use imports '\.\/nosuch\.ts', which names no source module of the application forms/],
+    ['@lib/gone', { 'tsconfig.json': JSON.stringify({ compilerOptions: { paths: { '@lib/*': ['./src/lib/*'] } } }) }, /forms\/use imports '@lib\/gone' \(tsconfig paths: src\/lib\/gone\), which names no source module/],
+  ] as const) {
+    const root = project({ ...files, 'src/use.ts': `import { h } from '${imports}';\nexport const x = h;\n` });
+    try {
+      await assert.rejects(compile({ root }), (error: CompileError) => {
+        const d = error.diagnostics[0]!;
+        assert.match(d.text, message);
+        assert.equal(d.location!.file, join(root, 'src', 'use.ts'));
+        return d.location!.line === 1;
+      });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }
+});
