@@ -137,6 +137,32 @@ test("an application whose init throws: otp shell reports the project's error wi
   }
 });
 
+test("a module importing a package that is not installed: otp shell names the module, the import and the fix, exit 1, not an internal error", () => {
+  const { dir, remove } = generate('nopkg');
+  try {
+    writeFileSync(join(dir, 'src', 'pads.ts'), "import pad from 'no-such-pad';\n\nexport const padded = (s: string): string => pad(s, 4);\n");
+    const r = spawnSync(process.execPath, [bin, 'shell'], { cwd: dir, input: 'q()\n', encoding: 'utf8', timeout: 120_000, env: { ...process.env, OTP_EPMD_PORT: shellPort, OTP_COOKIE: 'nopkg', NO_COLOR: '1' } });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /^otp: module nopkg\/pads imports 'no-such-pad', which cannot be loaded: .*\(install it, or check the import\)$/m);
+    assert.doesNotMatch(r.stderr, /internal error|bug report/);
+  } finally {
+    remove();
+  }
+});
+
+test("a module whose top level throws: otp shell reports the project's error and where it was thrown, exit 1, not an internal error", () => {
+  const { dir, remove } = generate('badtop');
+  try {
+    writeFileSync(join(dir, 'src', 'settings.ts'), "export const settings = JSON.parse('{ not json');\n");
+    const r = spawnSync(process.execPath, [bin, 'shell'], { cwd: dir, input: 'q()\n', encoding: 'utf8', timeout: 120_000, env: { ...process.env, OTP_EPMD_PORT: shellPort, OTP_COOKIE: 'badtop', NO_COLOR: '1' } });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /^otp: module badtop\/settings failed to load: .*JSON.*\n {2}at .*src\/settings\.ts:1:\d+\n/m);
+    assert.doesNotMatch(r.stderr, /internal error|bug report/);
+  } finally {
+    remove();
+  }
+});
+
 test("a suite whose initPerSuite throws: otp test names the error and where the project's code threw it, exit 1", () => {
   const { dir, remove } = generate('setupfail');
   try {

@@ -1,4 +1,4 @@
-import { ApplicationError } from '@otp-ts/runtime';
+import { ApplicationError, CodeError } from '@otp-ts/runtime';
 import { OtpError, type Location } from '../errors/otp-error.js';
 
 // The first Error inside an exit reason, with the children that failed on the way down to it
@@ -30,9 +30,11 @@ function locationOf(frame: string | undefined): Location | undefined {
 /**
  * An application that failed to start because the project's code threw, as the user's error (exit 1):
  * the application, the child that crashed, the error's message, where it was thrown and the stack in
- * the project's sources. Undefined for anything else, which stays otp's own failure.
+ * the project's sources. A module that could not be loaded is the user's error too (loadFailure). Undefined
+ * for anything else, which stays otp's own failure.
  */
 export function startFailure(error: unknown, root: string): OtpError | undefined {
+  if (error instanceof CodeError) return loadFailure(error, root);
   if (!(error instanceof ApplicationError) || error.code !== 'startFailed') return undefined;
   const found = thrownIn(error.cause);
   if (!found) return new OtpError('failed', error.message, { cause: error });
@@ -43,4 +45,15 @@ export function startFailure(error: unknown, root: string): OtpError | undefined
     hint: frames.length > 1 ? frames.slice(1).map((f) => `  ${f}`).join('\n') : undefined,
     cause: error,
   });
+}
+
+/**
+ * A module of the project that could not be loaded at boot, as the user's error (exit 1): a package it
+ * imports is not installed, or its top level threw (then where, in the project's sources). Undefined for
+ * the code server's other refusals, which stay otp's own failure.
+ */
+function loadFailure(error: CodeError, root: string): OtpError | undefined {
+  if (error.code !== 'external' && error.code !== 'evaluation') return undefined;
+  const frames = error.cause instanceof Error ? userFrames(error.cause, root) : [];
+  return new OtpError('failed', error.message, { location: locationOf(frames[0]), cause: error });
 }

@@ -69,8 +69,8 @@ export class CodeServer implements CodeHooks {
   }
 
   /**
-   * Imports the packages a module needs from node_modules (they are not hot-swappable), as Node.js resolves
-   * them from the module's file: a release's application version finds its own in lib/<app>-<vsn>/node_modules/.
+   * Imports the packages a module needs from node_modules (they are not hot-swappable), as an ES module's
+   * import finds them from the module's file: a release's application version finds its own in lib/<app>-<vsn>/node_modules/.
    */
   async prepare(source: ModuleSource): Promise<void> {
     for (const spec of requiredSpecifiers(source.code)) {
@@ -83,7 +83,7 @@ export class CodeServer implements CodeHooks {
         // As an ES module's import finds it (resolve.ts), from the module's own file.
         this.packages.set(packageKey(source, spec), await import(resolveImport(spec, source.filename ?? `${process.cwd()}/`)));
       } catch (error) {
-        throw new CodeError('external', source.name, `module ${source.name} imports '${spec}', which cannot be loaded: ${(error as Error).message} (install it, or check the import)`, { cause: error });
+        throw new CodeError('external', source.name, `module ${source.name} imports '${spec}', which cannot be loaded: ${firstLine(error)} (install it, or check the import)`, { cause: error });
       }
     }
   }
@@ -410,6 +410,9 @@ export class CodeServer implements CodeHooks {
 
 // A package is resolved from the folder of the module that imports it: one key per folder and specifier.
 const packageKey = (source: ModuleSource, spec: string): string => `${source.filename ? dirname(source.filename) : process.cwd()}\0${spec}`;
+
+// An error's message up to its first line break (require's adds its require stack on the next lines).
+const firstLine = (error: unknown): string => String((error as Error)?.message ?? error).split('\n')[0]!;
 
 // The specifiers a CommonJS module body requires (esbuild writes them as require("...")).
 function requiredSpecifiers(code: string): string[] {
