@@ -245,6 +245,28 @@ export class TableStore {
     }
   }
 
+  /** Up to `n` records from position `from` (key order for an orderedSet), read in place: a page of a million-row table copies nothing but its rows. */
+  slice(from: number, n: number): unknown[] {
+    const out: unknown[] = [];
+    if (this.type === 'orderedSet') {
+      for (let i = from; i < this.sorted.length && out.length < n; i++) out.push(this.data.get(this.slot(this.sorted[i])));
+      return out;
+    }
+    // A set or a bag has no positions: the map's own iterator walks to `from`, copying nothing.
+    const bag = isBag(this.type);
+    let at = 0;
+    for (const v of this.data.values()) {
+      if (out.length >= n) break;
+      const size = bag ? (v as unknown[]).length : 1;
+      if (at + size > from) {
+        if (!bag) out.push(v);
+        else for (let i = Math.max(0, from - at); i < size && out.length < n; i++) out.push((v as unknown[])[i]);
+      }
+      at += size;
+    }
+    return out;
+  }
+
   /** Visits an orderedSet's records in reverse key order until `visit` returns false. */
   walkInReverse(visit: (record: unknown) => boolean | void): void {
     // The records in key order, kept as walkInOrder keeps them (from the second walk without a write between).

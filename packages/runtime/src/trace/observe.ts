@@ -323,15 +323,12 @@ function stores(node: OtpNode): TableStore[] {
   return out.sort((a, b) => a.id - b.id);
 }
 
+// The estimate from the first SAMPLE records, read in place: the list of tables, asked every 3 s, copies no table.
 function tableMemory(s: TableStore): number {
+  const sample = s.slice(0, SAMPLE);
   let bytes = 0;
-  let n = 0;
-  for (const r of s.all()) {
-    if (n++ >= SAMPLE) break;
-    bytes += estimateSize(r, 100);
-  }
-  n = Math.min(n, SAMPLE);
-  return 200 + 16 * s.data.size + (n === 0 ? 0 : Math.round((bytes / n) * s.count));
+  for (const r of sample) bytes += estimateSize(r, 100);
+  return 200 + 16 * s.data.size + (sample.length === 0 ? 0 : Math.round((bytes / sample.length) * s.count));
 }
 
 /** A page of the node's tables, by id. */
@@ -348,14 +345,7 @@ export function tableRows(node: OtpNode, id: number, offset?: number, limit?: nu
   if (s === undefined) return { ok: false, error: `no table with id ${String(id)} exists on ${node.name}` };
   if (s.access === 'private') return { ok: false, error: `table '${s.label}' is private to ${s.owner.pid.toString()}: only its owner reads it` };
   const [from, n] = clampPage(offset, limit);
-  const rows: string[] = [];
-  let i = 0;
-  for (const r of s.all()) {
-    if (i++ < from) continue;
-    if (rows.length >= n) break;
-    rows.push(formatBounded(r, ROW_BOUNDS));
-  }
-  return { ok: true, size: s.count, offset: from, rows };
+  return { ok: true, size: s.count, offset: from, rows: s.slice(from, n).map((r) => formatBounded(r, ROW_BOUNDS)) };
 }
 
 /** Carries out a kill, send, suspend or resume, logging it on the node with who asked. */
