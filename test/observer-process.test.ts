@@ -43,6 +43,34 @@ async function open(hash: string) {
   return { page, errors, text: (sel: string) => page.locator(sel).first().innerText({ timeout: 30_000 }) };
 }
 
+// First in the file: the node's delay histogram starts with the first overview asked of it (none before this test).
+test("the overview's first sample shows the event-loop delay and the rates as not measured yet ('–'), not a false 0, and the next sample measures them", { timeout: 300_000 }, async (t) => {
+  if ('why' in chromium) return t.skip(chromium.why);
+  const page = await browser!.newPage({ viewport: { width: 1280, height: 860 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const text = (sel: string) => page.locator(sel).first().innerText({ timeout: 30_000 });
+  // What the overview shows when its first sample renders, caught in the page as the DOM changes (the second sample comes later).
+  await page.addInitScript(() => {
+    const g = globalThis as unknown as { document: { querySelector(s: string): { textContent: string } | null }; MutationObserver: new (f: () => void) => { observe(n: unknown, o: object): void; disconnect(): void }; firstSample?: object };
+    const read = (id: string) => g.document.querySelector(`[data-testid="${id}"]`)?.textContent ?? '';
+    const watch = new g.MutationObserver(() => {
+      if (g.firstSample || !read('ov-samples')) return;
+      g.firstSample = { samples: read('ov-samples'), delay: read('ov-delay'), reductions: read('ov-reductions'), delivered: read('ov-delivered'), sent: read('ov-sent') };
+      watch.disconnect();
+    });
+    watch.observe(g.document, { childList: true, subtree: true, characterData: true });
+  });
+  await page.goto(`${url}#/overview`);
+  const first = await page.waitForFunction(() => (globalThis as unknown as { firstSample?: object }).firstSample, undefined, { timeout: 60_000 });
+  assert.deepEqual(await first.jsonValue(), { samples: '1 sample', delay: '– (not measured yet)', reductions: '– reductions/s', delivered: '–', sent: '–' });
+  await waitFor('a second sample', async () => /^[2-9]\d* samples$|^\d{2,} samples$/.test(await text('[data-testid="ov-samples"]')), { ms: 60_000, everyMs: 100 });
+  assert.match(await text('[data-testid="ov-delay"]'), /^p99 \d+\.\d ms, max \d+\.\d ms$/);
+  assert.match(await text('[data-testid="ov-reductions"]'), /^[\d,]+ reductions\/s$/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a process page whose process exits while it is open says it exited, shows its details as last seen, and offers no actions', { timeout: 300_000 }, async (t) => {
   if ('why' in chromium) return t.skip(chromium.why);
   await shell!.say("node.spawn(async (c) => { await c.receive(); }, { name: 'obsproc_short' }) && 'spawned'", /'spawned'/);

@@ -9,6 +9,7 @@ import { rpc, application, genServer, supervisor, sys, ok, reply, setMessageIsol
 import { processDetails, supervisionTree, observerRpcModule, processPage, tablePage, tableRows, act, loopDelay, EpmdServer } from '@otp-ts/runtime/tools';
 // Through the tools entry, so the test and the node share one runtime (a relative import of src/ is bundled as a copy by otp test).
 import { withNode, idle, tick, quietLogs } from './helpers.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 
 test('the process table is filtered, sorted and paged on the node, at most 500 rows a page', async () => {
   await withNode(async (node) => {
@@ -176,7 +177,7 @@ test("actions are carried out and logged with the observer's identity; suspend n
 
 test('the overview samples the event loop and the work done since the previous sample', async () => {
   await withNode(async (node) => {
-    const observer = observerRpcModule(node) as { overview: () => Promise<{ node: string; processes: number; elu: number; reductionsPerS: number; memory: { heapUsed: number }; delay: { p99: number } }> };
+    const observer = observerRpcModule(node) as { overview: () => Promise<{ node: string; processes: number; elu: number; reductionsPerS: number; memory: { heapUsed: number }; delay: { p99: number } | null }> };
     const first = await observer.overview();
     assert.equal(first.processes, node.processCount);
     assert.ok(first.memory.heapUsed > 0);
@@ -187,7 +188,24 @@ test('the overview samples the event loop and the work done since the previous s
     const second = await observer.overview();
     assert.ok(second.reductionsPerS > 0, JSON.stringify(second));
     assert.ok(second.elu >= 0 && second.elu <= 1);
-    assert.ok(second.delay.p99 >= 0);
+    assert.ok(second.delay === null || second.delay.p99 >= 0);
+  });
+});
+
+test("the overview's first sample gives the event-loop delay and the rates as not measured yet (null), not 0; the next samples measure them", async () => {
+  await withNode(async (node) => {
+    type Sample = { delay: { p99: number; max: number } | null; reductionsPerS: number | null; messages: { deliveredPerS: number | null; sentPerS: number | null } };
+    const observer = observerRpcModule(node) as { overview: () => Promise<Sample> };
+    const first = await observer.overview();
+    assert.deepEqual([first.delay, first.reductionsPerS, first.messages], [null, null, { deliveredPerS: null, sentPerS: null }]);
+    // The delay histogram samples every 100 ms: asked again until a sample has come (each answer is a window of its own).
+    const next = await waitFor('a sample with the event-loop delay measured', async () => {
+      const o = await observer.overview();
+      return o.delay ? o : undefined;
+    }, { ms: 30_000, everyMs: 150 });
+    assert.ok(next.delay!.p99 >= 0 && next.delay!.max >= next.delay!.p99, JSON.stringify(next));
+    assert.equal(typeof next.reductionsPerS, 'number');
+    assert.equal(typeof next.messages.deliveredPerS, 'number');
   });
 });
 
@@ -329,12 +347,12 @@ test('with message isolation on, reading a supervisor state through sys (otp tre
 
 test('the node counts the messages its processes send and its mailboxes receive, and the overview gives their rates', async () => {
   await withNode(async (node) => {
-    const observer = observerRpcModule(node) as { overview: () => Promise<{ messages: { deliveredPerS: number; sentPerS: number } }> };
+    const observer = observerRpcModule(node) as { overview: () => Promise<{ messages: { deliveredPerS: number | null; sentPerS: number | null } }> };
     // Near the counters' wrap (they stay small integers): the rates come out right across it.
     node.messagesDelivered = 0x3fffffff - 5;
     node.messagesSent = 0x3fffffff - 5;
     const first = await observer.overview();
-    assert.deepEqual(first.messages, { deliveredPerS: 0, sentPerS: 0 });
+    assert.deepEqual(first.messages, { deliveredPerS: null, sentPerS: null }, 'the first sample has nothing to compare with');
     const [delivered, sent] = [node.messagesDelivered, node.messagesSent];
     const sink = node.spawn(async (ctx) => {
       for (let i = 0; i < 100; i++) await ctx.receive();
@@ -348,7 +366,7 @@ test('the node counts the messages its processes send and its mailboxes receive,
     assert.ok(node.messagesDelivered < delivered, 'the counter wrapped');
     const second = await observer.overview();
     // 100 messages since the first sample, however long that took: above 0, and far below what a wrong wrap would give.
-    assert.ok(second.messages.deliveredPerS > 0 && second.messages.sentPerS > 0 && second.messages.sentPerS <= 100_000, JSON.stringify(second.messages));
+    assert.ok(second.messages.deliveredPerS! > 0 && second.messages.sentPerS! > 0 && second.messages.sentPerS! <= 100_000, JSON.stringify(second.messages));
   });
 });
 

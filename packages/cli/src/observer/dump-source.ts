@@ -54,9 +54,10 @@ export function dumpSource(dump: CrashDump): ObserverSource {
         processes: dump.processCount,
         memory: dump.memory,
         elu: 0,
-        delay: { mean: 0, p99: 0, max: 0 },
-        reductionsPerS: 0,
-        messages: { deliveredPerS: 0, sentPerS: 0 },
+        // Nothing was sampled over time: not measured, as a live node's first sample says.
+        delay: null,
+        reductionsPerS: null,
+        messages: { deliveredPerS: null, sentPerS: null },
         loadavg: [],
         tables: dump.tables.length,
         dump: { listed: dump.processes.length, truncated: dump.truncated?.note },

@@ -74,12 +74,12 @@ export interface Overview {
   memory: { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
   /** Event-loop utilisation (0..1) since the previous overview. */
   elu: number;
-  /** Event-loop delay since the previous overview, ms. */
-  delay: { mean: number; p99: number; max: number };
-  /** Reductions (work units) of all processes per second since the previous overview. */
-  reductionsPerS: number;
-  /** Messages per second since the previous overview: put into the node's mailboxes, and sent by its processes. */
-  messages: { deliveredPerS: number; sentPerS: number };
+  /** Event-loop delay since the previous overview, ms; null before the loop was sampled (the first overview after a pause). */
+  delay: { mean: number; p99: number; max: number } | null;
+  /** Reductions (work units) of all processes per second since the previous overview; null on the first overview (nothing to compare with). */
+  reductionsPerS: number | null;
+  /** Messages per second since the previous overview: put into the node's mailboxes, and sent by its processes; null on the first overview. */
+  messages: { deliveredPerS: number | null; sentPerS: number | null };
   loadavg: number[];
   tables: number;
 }
@@ -414,13 +414,15 @@ export function observerRpcModule(node: OtpNode): Record<string, unknown> {
       if (p.tables) tables += p.tables.size;
     }
     const at = performance.now();
-    const per = (n: number) => (reds.total < 0 ? 0 : Math.round((Math.max(0, n) * 1000) / Math.max(1, at - reds.at)));
+    // The first overview has no previous one: its rates are not measured yet (null), not 0.
+    const per = (n: number) => (reds.total < 0 ? null : Math.round((Math.max(0, n) * 1000) / Math.max(1, at - reds.at)));
     // The node's counters wrap at 2^30 (they stay small integers): the difference is taken modulo that.
     const rate = per((total - reds.total) & 0x3fffffff);
     const { messagesDelivered: delivered, messagesSent: sent } = node;
     const messages = { deliveredPerS: per((delivered - reds.delivered) & 0x3fffffff), sentPerS: per((sent - reds.sent) & 0x3fffffff) };
     reds = { at, total, delivered, sent };
-    const delay = loopDelay(histogram, DELAY_RESOLUTION_MS);
+    // No sample yet (the histogram has just started): not measured, rather than a delay of 0.
+    const delay = histogram.count === 0 ? null : loopDelay(histogram, DELAY_RESOLUTION_MS);
     histogram.reset();
     const { loadavg } = await import('node:os');
     const m = process.memoryUsage();

@@ -37,6 +37,9 @@ const stream = (path, params = {}) => new EventSource(`/api/${path}?${new URLSea
 const bytes = (b) => (b >= 1 << 30 ? `${(b / (1 << 30)).toFixed(2)} GB` : b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MB` : b >= 1024 ? `${(b / 1024).toFixed(1)} KB` : `${b} B`);
 const duration = (s) => (s >= 86400 ? `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h` : s >= 3600 ? `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min` : s >= 60 ? `${Math.floor(s / 60)} min ${Math.floor(s % 60)} s` : `${Math.floor(s)} s`);
 const num = (n) => Number(n).toLocaleString('en');
+// A figure the node has not measured yet (the overview's first sample has no delay or rates): a dash, never a false 0.
+const NOT_YET = '–';
+const measured = (v, show) => (v === null || v === undefined ? NOT_YET : show(v));
 // A link's part as text: one typed with a stray '%' (not valid percent-encoding) is taken as it is, not thrown on.
 const decoded = (s) => {
   try {
@@ -147,20 +150,20 @@ function Overview({ live, gone, dump }) {
       <div class="card"><b>rss</b><span>${bytes(o.memory.rss)}</span></div>
       <div class="card"><b>external / buffers</b><span>${bytes(o.memory.external)} / ${bytes(o.memory.arrayBuffers)}</span></div>
       <div class="card"><b>event loop</b><span data-testid="ov-elu">${(o.elu * 100).toFixed(1)} % busy</span></div>
-      <div class="card"><b>event-loop delay</b><span>p99 ${o.delay.p99.toFixed(1)} ms, max ${o.delay.max.toFixed(1)} ms</span></div>
-      <div class="card"><b>work</b><span data-testid="ov-reductions">${num(o.reductionsPerS)} reductions/s</span></div>
-      <div class="card"><b>messages</b><span><span data-testid="ov-delivered">${num(o.messages?.deliveredPerS ?? 0)}</span> delivered/s, <span data-testid="ov-sent">${num(o.messages?.sentPerS ?? 0)}</span> sent/s</span></div>
+      <div class="card"><b>event-loop delay</b><span data-testid="ov-delay" title=${o.delay ? '' : 'not measured yet: the node samples its event loop from the first overview on'}>${o.delay ? `p99 ${o.delay.p99.toFixed(1)} ms, max ${o.delay.max.toFixed(1)} ms` : `${NOT_YET} (not measured yet)`}</span></div>
+      <div class="card"><b>work</b><span data-testid="ov-reductions">${measured(o.reductionsPerS, num)} reductions/s</span></div>
+      <div class="card"><b>messages</b><span><span data-testid="ov-delivered">${measured(o.messages?.deliveredPerS, num)}</span> delivered/s, <span data-testid="ov-sent">${measured(o.messages?.sentPerS, num)}</span> sent/s</span></div>
       <div class="card"><b>tables</b><span>${num(o.tables)}</span></div>
       <div class="card"><b>versions</b><span>Node.js ${o.versions.node}${o.versions.apps.map((a) => `, ${a.name} ${a.vsn}`).join('')}</span></div>
-      <div class="card"><b>sampled</b><span data-testid="ov-time">${new Date(o.time).toLocaleTimeString('en-GB')}</span> <small class="muted" data-testid="ov-samples" data-since=${samples[0].time}>${samples.length} samples</small></div>
+      <div class="card"><b>sampled</b><span data-testid="ov-time">${new Date(o.time).toLocaleTimeString('en-GB')}</span> <small class="muted" data-testid="ov-samples" data-since=${samples[0].time}>${samples.length} sample${samples.length === 1 ? '' : 's'}</small></div>
     </div>
     ${error && !gone ? html`<p class="error">${error}</p>` : null}
     <div class="charts">
       <${Chart} title="processes" samples=${samples} series=${[{ label: 'processes', color: '#2a6fdb', value: (s) => s.processes }]} />
       <${Chart} title="memory" unit=${bytes} samples=${samples} series=${[{ label: 'heap used', color: '#2a6fdb', value: (s) => s.memory.heapUsed }, { label: 'rss', color: '#d9822b', value: (s) => s.memory.rss }]} />
-      <${Chart} title="event loop (% busy, delay p99 ms)" samples=${samples} series=${[{ label: 'busy %', color: '#0f9960', value: (s) => s.elu * 100 }, { label: 'p99 ms', color: '#db3737', value: (s) => s.delay.p99 }]} />
+      <${Chart} title="event loop (% busy, delay p99 ms)" samples=${samples} series=${[{ label: 'busy %', color: '#0f9960', value: (s) => s.elu * 100 }, { label: 'p99 ms', color: '#db3737', value: (s) => s.delay?.p99 ?? null }]} />
       <${Chart} title="reductions per second" samples=${samples} series=${[{ label: 'reductions/s', color: '#7157d9', value: (s) => s.reductionsPerS }]} />
-      <${Chart} title="messages per second" samples=${samples} series=${[{ label: 'delivered/s', color: '#2a6fdb', value: (s) => s.messages?.deliveredPerS ?? 0 }, { label: 'sent/s', color: '#d9822b', value: (s) => s.messages?.sentPerS ?? 0 }]} />
+      <${Chart} title="messages per second" samples=${samples} series=${[{ label: 'delivered/s', color: '#2a6fdb', value: (s) => s.messages?.deliveredPerS ?? null }, { label: 'sent/s', color: '#d9822b', value: (s) => s.messages?.sentPerS ?? null }]} />
     </div>
   </section>`;
 }
