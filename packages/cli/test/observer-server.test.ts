@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { createNode, type OtpNode } from '@otp-ts/runtime';
+import { createNode, type OtpNode, type Pid } from '@otp-ts/runtime';
 import { EpmdServer } from '@otp-ts/runtime/tools';
 import { connect } from '@otp-ts/tracer';
 import { startObserver, type RunningObserver } from '../src/observer/server.ts';
@@ -159,4 +159,42 @@ test('a page query the observer cannot answer as asked (an unknown sort, a count
       node.shutdown();
     }
   });
+});
+
+// A process of `a` linked to a process of `b`: the pid of b's process as a numbers it (<N.id.serial>, N > 0), and as b does.
+async function linkedAcross(a: OtpNode, b: OtpNode, name: string): Promise<{ there: string; here: string }> {
+  let there: Pid | undefined;
+  b.spawn(async (ctx) => {
+    there = ctx.self();
+    const peer = (await ctx.receive()) as Pid;
+    ctx.link(peer);
+    await ctx.receive((m) => m === 'never');
+  }, { name: `${name}_b` });
+  a.spawn(async (ctx) => {
+    ctx.send({ name: `${name}_b`, node: b.name }, ctx.self());
+    await ctx.receive((m) => m === 'never');
+  }, { name });
+  const here = await waitFor('the link across the nodes', () => a.processInfo(a.whereis(name)!)?.links.map(String).find((p) => !p.startsWith('<0.')), POLL);
+  return { there: String(there), here };
+}
+
+test("an action on another node's pid can never succeed on the observed node: 400 naming the pid and its node, and nothing is done", async () => {
+  const [a, b] = await Promise.all([startNode('obs_srv_act_a@127.0.0.1'), startNode('obs_srv_act_b@127.0.0.1')]);
+  const o = await observe('obs_srv_act_a@127.0.0.1');
+  try {
+    const { there, here } = await linkedAcross(a, b, 'obs_srv_act_linked');
+    const r = await get(o, '/api/act', { method: 'POST', body: JSON.stringify({ action: 'kill', target: here }) });
+    assert.equal(r.status, 400, JSON.stringify(r.body));
+    assert.equal(r.body.error, `${here} is a process of obs_srv_act_b@127.0.0.1, not of obs_srv_act_a@127.0.0.1: ask obs_srv_act_b@127.0.0.1 about it, where it is ${there}`);
+    assert.equal(b.isAlive(b.whereis('obs_srv_act_linked_b')!), true, 'nothing was killed');
+    // No target at all is bad input too; a process that is not (or no longer) there is the node's state: 409.
+    const none = await get(o, '/api/act', { method: 'POST', body: JSON.stringify({ action: 'kill' }) });
+    assert.equal(none.status, 400, JSON.stringify(none.body));
+    assert.equal(none.body.error, 'name the process to kill: give "target" as a pid (<0.42.0>) or a registered name');
+    assert.equal((await get(o, '/api/act', { method: 'POST', body: JSON.stringify({ action: 'kill', target: '<0.999999.0>' }) })).status, 409);
+  } finally {
+    await o.close();
+    a.shutdown();
+    b.shutdown();
+  }
 });

@@ -270,7 +270,7 @@ test('a process named by something like a pid that is none is refused with the f
     // What a shell leaves of an unquoted <0.11.0>.
     assert.equal(await refusal('0.11.0'), "'0.11.0' is not a pid: write a pid as the node prints it, <0.N.M> (here '<0.11.0>'), quoted in a shell, or give a registered name");
     assert.match(await refusal('named_on'), /^no process is registered as 'named_on' on .* \(closest: named_one\)$/);
-    assert.deepEqual(await act(node, { action: 'kill', target: '<0.1>', by: 'x' }), { ok: false, error: "'<0.1>' is not a pid: write a pid as the node prints it, <0.N.M>, e.g. <0.42.0>, quoted in a shell, or give a registered name" });
+    assert.deepEqual(await act(node, { action: 'kill', target: '<0.1>', by: 'x' }), { ok: false, error: "'<0.1>' is not a pid: write a pid as the node prints it, <0.N.M>, e.g. <0.42.0>, quoted in a shell, or give a registered name", badTarget: true }, 'bad input: the observer answers 400');
     assert.equal((await processDetails(node, String(named))).ok, true);
   });
 });

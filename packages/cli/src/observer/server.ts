@@ -267,8 +267,11 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
         // The node's wire refuses a message nested too deep: said here, as bad input, not as the node's failure (a 502).
         if (nestedDeeper(message, MESSAGE_DEPTH)) throw new ObserverError(400, `the message is nested more than ${MESSAGE_DEPTH} levels deep, more than a message sent through the observer may be: send a flatter one`);
       }
-      const r = (await current.rpc('otp_observer', 'act', [{ action, target: String(body.target ?? ''), by: options.identity, ...(body.reason ? { reason: String(body.reason) } : {}), ...(action === 'send' ? { message } : {}) }])) as { ok: boolean; error?: string };
-      if (!r.ok) throw new ObserverError(409, r.error ?? 'refused');
+      const target = typeof body.target === 'string' ? body.target.trim() : '';
+      if (!target) throw new ObserverError(400, `name the process to ${action}: give "target" as a pid (<0.42.0>) or a registered name`);
+      const r = (await current.rpc('otp_observer', 'act', [{ action, target, by: options.identity, ...(body.reason ? { reason: String(body.reason) } : {}), ...(action === 'send' ? { message } : {}) }])) as { ok: boolean; error?: string; badTarget?: boolean };
+      // A target that can never be one of the node's processes (another node's pid) is bad input; anything else is the node's state.
+      if (!r.ok) throw new ObserverError(r.badTarget ? 400 : 409, r.error ?? 'refused');
       return { ok: true };
     },
     switch: async (_url, body) => {

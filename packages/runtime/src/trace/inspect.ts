@@ -97,22 +97,48 @@ export async function topProcesses(node: OtpNode, by: ProcsSort = 'memory', n = 
     .slice(0, Math.max(1, n));
 }
 
+/** The node a pid of another node (as `node` prints it, `<N.id.serial>`, N > 0) belongs to, and the pid as that node prints it. */
+export function remotePid(node: OtpNode, pid: string): { node: string; pid: string } | undefined {
+  const m = /^<(\d+)\.(\d+)\.(\d+)>$/.exec(pid.trim());
+  if (!m || m[1] === '0' || !node.dist) return undefined;
+  try {
+    return { node: node.dist.nameOf(Number(m[1])), pid: `<0.${m[2]}.${m[3]}>` };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why `target` can never name a process of this node, whatever runs on it: a pid of another node, or something like
+ * a pid that is none (a shell ate its <>, a number is missing), with the form it takes; undefined when it may.
+ */
+export function targetProblem(node: OtpNode, target: string): string | undefined {
+  const t = target.trim();
+  if (/^<0\.\d+\.\d+>$/.test(t)) return undefined;
+  if (/^<\d+\.\d+\.\d+>$/.test(t)) {
+    const other = remotePid(node, t);
+    return other
+      ? `${target} is a process of ${other.node}, not of ${node.name}: ask ${other.node} about it, where it is ${other.pid}`
+      : `${target} is not a pid of ${node.name}: its pids start with <0.`;
+  }
+  if (node.whereis(target) === undefined && (/^<|>$/.test(t) || /^\d+\.\d+\.\d+$/.test(t))) {
+    const bare = /^<?(\d+\.\d+\.\d+)>?$/.exec(t)?.[1];
+    return `'${target}' is not a pid: write a pid as the node prints it, <0.N.M>${bare ? ` (here '<${bare}>')` : ', e.g. <0.42.0>'}, quoted in a shell, or give a registered name`;
+  }
+  return undefined;
+}
+
 /** The process a user named: a pid as the node prints it, or a registered name; an error sentence otherwise. */
 export function findProcess(node: OtpNode, target: string): Pid | string {
+  const problem = targetProblem(node, target);
+  if (problem) return problem;
   const m = /^<0\.(\d+)\.(\d+)>$/.exec(target.trim());
   if (m) {
     const pid = new Pid(0, Number(m[1]), Number(m[2]));
     return node.isAlive(pid) ? pid : `no process ${target} is alive on ${node.name}`;
   }
-  if (/^<\d+\.\d+\.\d+>$/.test(target.trim())) return `${target} is not a pid of ${node.name}: its pids start with <0.`;
   const pid = node.whereis(target);
   if (pid) return pid;
-  // Something like a pid that is none (a shell ate its <>, a number is missing): said so, with the form it takes.
-  const t = target.trim();
-  if (/^<|>$/.test(t) || /^\d+\.\d+\.\d+$/.test(t)) {
-    const bare = /^<?(\d+\.\d+\.\d+)>?$/.exec(t)?.[1];
-    return `'${target}' is not a pid: write a pid as the node prints it, <0.N.M>${bare ? ` (here '<${bare}>')` : ', e.g. <0.42.0>'}, quoted in a shell, or give a registered name`;
-  }
   const near = closest(target, infos(node).flatMap((i) => i.registeredName ?? []));
   return `no process is registered as '${target}' on ${node.name}${near.length ? ` (closest: ${near.join(', ')})` : ''}`;
 }

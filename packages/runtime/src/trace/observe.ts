@@ -12,7 +12,7 @@ import { loggerOf } from '../logger.js';
 import { whichApplications } from '../application/api.js';
 import type { RunningApp } from '../application/types.js';
 import { formatBounded, type FormatBounds } from './format.js';
-import { findProcess, supervisionTree } from './inspect.js';
+import { findProcess, supervisionTree, targetProblem } from './inspect.js';
 
 /** The rpc module `otp observer` reaches a node through. */
 export const OBSERVER_RPC_MODULE = 'otp_observer';
@@ -349,7 +349,10 @@ export function tableRows(node: OtpNode, id: number, offset?: number, limit?: nu
 }
 
 /** Carries out a kill, send, suspend or resume, logging it on the node with who asked. */
-export async function act(node: OtpNode, a: ObserverAction): Promise<{ ok: true } | { ok: false; error: string }> {
+export async function act(node: OtpNode, a: ObserverAction): Promise<{ ok: true } | { ok: false; error: string; badTarget?: true }> {
+  // A target that can never be a process of this node (another node's pid) is the request's fault, not the node's state.
+  const problem = targetProblem(node, String(a.target));
+  if (problem) return { ok: false, error: problem, badTarget: true };
   const pid = findProcess(node, String(a.target));
   if (typeof pid === 'string') return { ok: false, error: pid };
   const by = String(a.by || 'an unnamed observer');
