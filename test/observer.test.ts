@@ -372,3 +372,53 @@ test('otp observer switches between the nodes of a cluster, and says so when the
     await epmd.close();
   }
 });
+
+test("a link to another node's process in a process's links opens it on that node, and the back button returns to the first node's process", { timeout: 600_000 }, async (t) => {
+  const chromium = chromiumPath();
+  if ('why' in chromium) return t.skip(chromium.why);
+  const { chromium: pw } = await import('playwright-core');
+  const epmd = new EpmdServer();
+  const env = { ...process.env, OTP_EPMD_PORT: String(await epmd.listen(0)), OTP_COOKIE: 'observer-rm-secret' };
+  const [a, b] = ['obrm_a@127.0.0.1', 'obrm_b@127.0.0.1'];
+  const [shellA, shellB] = await Promise.all([startShellNode(['--name', 'obrm_a'], env), startShellNode(['--name', 'obrm_b'], env)]);
+  let observer: ReturnType<typeof startObserver> | undefined;
+  let browser: Awaited<ReturnType<typeof pw.launch>> | undefined;
+  try {
+    // b's process links to a's: a's process has a link to <N.id.0>, a pid of b as a numbers it.
+    await shellB.say("node.spawn(async (c) => { const p = await c.receive(); c.link(p); await c.receive(); }, { name: 'obrm_there' }) && 'b ready'", /'b ready'/);
+    await shellA.say(`node.spawn(async (c) => { c.send({ name: 'obrm_there', node: '${b}' }, c.self()); await c.receive(); }, { name: 'obrm_here' }) && 'a ready'`, /'a ready'/);
+    observer = startObserver([a, '--no-open'], env);
+    const url = await observer.url;
+    browser = await pw.launch({ executablePath: chromium.path, args: ['--no-sandbox', '--disable-gpu'] });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const text = (sel: string) => page.locator(sel).first().innerText({ timeout: 30_000 });
+    await page.goto(`${url}#/proc/obrm_here?on=${a}`);
+    const remote = page.locator('[data-testid="proc-links"] a.pid.remote');
+    await until('the link to b in the links', async () => (await remote.count()) === 1);
+    const shown = await remote.innerText();
+    assert.match(shown, /^<[1-9]\d*\.\d+\.0>$/, 'the link shows the pid as a numbers it');
+    assert.equal(await remote.getAttribute('data-node'), b);
+    assert.match(await text('[data-testid="proc-links"]'), new RegExp(`on ${b.replace(/\./g, '\\.')}`));
+    await remote.click();
+    // The page observes b and shows its process there: its own pid, its name.
+    const there = await until("b's process", async () => {
+      const h = await text('h2');
+      return / obrm_there$/.test(h) ? h : undefined;
+    });
+    assert.match(there, new RegExp(`^<0\\.${shown.split('.')[1]}\\.0> obrm_there$`));
+    assert.equal(await page.locator('select[data-testid="node"]').inputValue(), b);
+    // Back: a's process, on a again (not a process of b that has a's pid).
+    await page.goBack();
+    await until("a's process again", async () => / obrm_here$/.test(await text('h2')));
+    assert.equal(await page.locator('select[data-testid="node"]').inputValue(), a);
+    assert.deepEqual(errors, [], 'no error in the page');
+  } finally {
+    await browser?.close();
+    observer?.child.kill('SIGKILL');
+    shellA.stop();
+    shellB.stop();
+    await epmd.close();
+  }
+});

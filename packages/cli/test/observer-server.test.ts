@@ -183,6 +183,9 @@ test("an action on another node's pid can never succeed on the observed node: 40
   const o = await observe('obs_srv_act_a@127.0.0.1');
   try {
     const { there, here } = await linkedAcross(a, b, 'obs_srv_act_linked');
+    // The process's details say whose pid it is and what it is there, for the page to link it to that node.
+    const details = await get(o, '/api/process?pid=obs_srv_act_linked');
+    assert.deepEqual([details.body.links, details.body.remote], [[here], { [here]: { node: 'obs_srv_act_b@127.0.0.1', pid: there } }]);
     const r = await get(o, '/api/act', { method: 'POST', body: JSON.stringify({ action: 'kill', target: here }) });
     assert.equal(r.status, 400, JSON.stringify(r.body));
     assert.equal(r.body.error, `${here} is a process of obs_srv_act_b@127.0.0.1, not of obs_srv_act_a@127.0.0.1: ask obs_srv_act_b@127.0.0.1 about it, where it is ${there}`);

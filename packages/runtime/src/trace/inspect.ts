@@ -44,6 +44,8 @@ export interface ProcessDetails {
   state: string | undefined;
   sysStatus: string | undefined;
   parent: string | undefined;
+  /** The pids of other nodes among links, monitors, monitored-by and parent: the node each lives on and its pid there. */
+  remote: Record<string, { node: string; pid: string }>;
 }
 
 /** A node of `tree`: an application, a supervisor or a worker. */
@@ -165,6 +167,11 @@ export async function processDetails(node: OtpNode, target: string, messages = 1
     });
   }
   const str = (xs: Array<Pid | string>) => xs.map(String);
+  const remote: ProcessDetails['remote'] = {};
+  for (const p of [...str(i.links), ...str(i.monitors), ...str(i.monitoredBy), parent ?? '']) {
+    const other = remotePid(node, p);
+    if (other) remote[p] = other;
+  }
   return {
     ok: true,
     details: {
@@ -186,6 +193,7 @@ export async function processDetails(node: OtpNode, target: string, messages = 1
       state,
       sysStatus,
       parent,
+      remote,
     },
   };
 }

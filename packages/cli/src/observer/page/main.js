@@ -48,7 +48,18 @@ const decoded = (s) => {
     return s;
   }
 };
-const pidLink = (pid) => (pid ? html`<a class="pid" href=${`#/proc/${encodeURIComponent(pid)}`}>${pid}</a>` : html`<span class="muted">—</span>`);
+// The node observed (set by App): a process link names it, so the link, or the back button to it, opens the process on its node.
+let observed;
+const procHref = (pid, node = observed) => `#/proc/${encodeURIComponent(pid)}${node ? `?on=${encodeURIComponent(node)}` : ''}`;
+// A pid as a link to its process. Another node's pid (<N.…>, N > 0) links to that node's page of it when `remote` says
+// which node and pid it is there and the observer can reach that node (`reachable`); else it is shown, not linked.
+const pidLink = (pid, remote, reachable = []) => {
+  if (!pid) return html`<span class="muted">—</span>`;
+  if (/^<0\./.test(pid) || !/^<\d+\.\d+\.\d+>$/.test(pid)) return html`<a class="pid" href=${procHref(pid)}>${pid}</a>`;
+  const r = remote?.[pid];
+  if (r && reachable.includes(r.node)) return html`<a class="pid remote" data-node=${r.node} href=${procHref(r.pid, r.node)} title=${`${r.pid} on ${r.node}: opens it there`}>${pid}</a> <small class="muted">on ${r.node}</small>`;
+  return html`<span class="pid remote" data-testid="remote-pid" title=${r ? `${r.pid} on ${r.node}, which this observer cannot reach from ${observed}` : 'a process of another node'}>${pid}</span> <small class="muted">${r ? `on ${r.node}, not reachable` : 'on another node'}</small>`;
+};
 
 function useHash() {
   const [hash, setHash] = useState(location.hash || '#/overview');
@@ -187,7 +198,7 @@ function shown(n) {
 
 function TreeBox({ n, x, y }) {
   const open = () => {
-    if (n.pid) location.hash = `#/proc/${encodeURIComponent(n.pid)}`;
+    if (n.pid) location.hash = procHref(n.pid);
   };
   const kind = n.kind === 'application' ? 'app' : n.kind === 'supervisor' ? 'sup' : n.kind === 'more' ? '' : 'worker';
   return html`<div class=${`tnode ${n.kind}${n.pid ? ' live' : ''}`} data-label=${n.label} style=${`left:${x}px;top:${y}px;width:${BOX_W}px;height:${BOX_H}px`} onClick=${open} title=${n.pid ? `open ${n.pid}` : ''}>
@@ -291,7 +302,7 @@ function Confirm({ ask, onDone }) {
   </div></div>`;
 }
 
-function Process({ pid, dump }) {
+function Process({ pid, dump, reachable }) {
   const [tick, setTick] = useState(0);
   const [d, error, status] = usePoll(() => api('process', { pid }), 2000, [pid, tick]);
   const [ask, setAsk] = useState(undefined);
@@ -314,7 +325,7 @@ function Process({ pid, dump }) {
   if (!d) return html`<p class=${error ? 'error' : 'muted'} data-testid="proc-error">${error ?? 'loading…'}</p>`;
   // The process exited while shown (the node answers that there is none): what is left is how it was last seen.
   const exited = status === 404 && !dump;
-  const links = (xs) => (xs.length ? xs.map((p, i) => html`${i ? ', ' : ''}${/^<\d+\.\d+\.\d+>$/.test(p) ? pidLink(p) : p}`) : html`<span class="muted">none</span>`);
+  const links = (xs) => (xs.length ? xs.map((p, i) => html`${i ? ', ' : ''}${/^<\d+\.\d+\.\d+>$/.test(p) ? pidLink(p, d.remote, reachable) : p}`) : html`<span class="muted">none</span>`);
   return html`<section class="proc">
     <h2>${d.pid} ${d.name ? html`<i>${d.name}</i>` : null}${exited ? html` <span class="badge warn" data-testid="proc-exited">exited</span>` : null}</h2>
     ${error ? html`<p class="error" data-testid="proc-error">${error}${exited ? ': below is how it was when last seen' : ''}</p>` : null}
@@ -326,7 +337,7 @@ function Process({ pid, dump }) {
       <tr><th>memory</th><td>${bytes(d.memory)}</td></tr>
       <tr><th>reductions</th><td>${num(d.reductions)}</td></tr>
       <tr><th>trap exit</th><td>${String(d.trapExit)}</td></tr>
-      <tr><th>parent</th><td>${d.parent ? pidLink(d.parent) : '—'}</td></tr>
+      <tr><th>parent</th><td>${d.parent ? pidLink(d.parent, d.remote, reachable) : '—'}</td></tr>
       <tr><th>links</th><td data-testid="proc-links">${links(d.links)}</td></tr>
       <tr><th>monitors</th><td>${links(d.monitors)}</td></tr>
       <tr><th>monitored by</th><td>${links(d.monitoredBy)}</td></tr>
@@ -526,7 +537,11 @@ function App() {
   const live = useLive(node);
   // A crash dump (otp observer --dump): read-only views of the node as it died, under a banner.
   const dump = nodes?.dump;
-  const [, view, arg] = /^#\/([^/]*)\/?(.*)$/.exec(hash) ?? [];
+  const [, view, route] = /^#\/([^/]*)\/?(.*)$/.exec(hash) ?? [];
+  // A process link names the node it is of (`?on=NODE`): the page observes that node first, so a link to another
+  // node's process, a deep link, or the back button after a switch never shows a process of the wrong node.
+  const [arg, query] = (route ?? '').split('?');
+  const on = dump ? undefined : (new URLSearchParams(query ?? '').get('on') ?? undefined);
   // The node the user switched to; before any switch, the one the observer started on. The nodes poll
   // answers for the previous node for a moment after a switch: it only lists the cluster.
   const current = node ?? nodes?.node;
@@ -536,6 +551,7 @@ function App() {
   // Views are keyed by the node the user switched to, not by `current`: the first answer of `nodes` would
   // otherwise remount the open view, dropping its page, sort and offset (a click on next lost under load).
   const viewKey = node ?? '';
+  observed = current;
   const switchTo = async (n) => {
     setSwitchError(undefined);
     try {
@@ -545,10 +561,18 @@ function App() {
       setSwitchError(`cannot switch to ${n}: ${e.message}`);
     }
   };
+  const [following, setFollowing] = useState(undefined);
+  useEffect(() => {
+    if (!on || !current || on === current || following === on) return;
+    setFollowing(on);
+    void switchTo(on).finally(() => setFollowing(undefined));
+  }, [on, current]);
+  const elsewhere = view === 'proc' && on && on !== current;
   let body;
   if (view === 'apps') body = html`<${Applications} key=${viewKey} />`;
   else if (view === 'procs') body = html`<${Processes} key=${viewKey} />`;
-  else if (view === 'proc') body = html`<${Process} key=${arg} pid=${decoded(arg)} dump=${dump} />`;
+  else if (view === 'proc' && elsewhere) body = html`<p class=${following || !current ? 'muted' : 'error'} data-testid="proc-elsewhere">${following || !current ? `observing ${on}, the node of this process…` : `this process is on ${on}, which this observer cannot reach now: pick another node above, or start it again`}</p>`;
+  else if (view === 'proc') body = html`<${Process} key=${`${viewKey}|${arg}`} pid=${decoded(arg)} dump=${dump} reachable=${choices} />`;
   else if (view === 'tables') body = html`<${Tables} key=${viewKey} dump=${dump} />`;
   else if (view === 'table') body = html`<${TableRows} key=${arg} id=${arg} />`;
   else if (view === 'trace' && !dump) body = html`<${Trace} key=${viewKey} />`;
