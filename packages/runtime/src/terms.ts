@@ -233,19 +233,17 @@ export function isGround(pattern: unknown): boolean {
 /**
  * An estimate of the heap bytes a value holds (V8 with pointer compression), walking at most `budget`
  * nodes so that estimating a huge value stays cheap; beyond the budget the average so far is extrapolated.
- * Over ~50 lines on purpose: one loop over an explicit stack (a deep value cannot overflow the call stack),
- * one branch per kind of value, all sharing the budget's count.
+ * One loop over an explicit stack (a deep value cannot overflow the call stack). It never throws: a part that
+ * cannot be read (a revoked Proxy, a trap or getter that throws) counts as an empty object.
  */
 export function estimateSize(v: unknown, budget = 1000): number {
   let visited = 0;
   let bytes = 0;
   const stack: unknown[] = [v];
-  let pending = 1;
   while (stack.length > 0) {
     const x = stack.pop();
-    pending--;
     if (visited >= budget) {
-      return Math.round(bytes + (bytes / visited) * (pending + 1));
+      return Math.round(bytes + (bytes / visited) * (stack.length + 1));
     }
     visited++;
     switch (typeof x) {
@@ -259,28 +257,12 @@ export function estimateSize(v: unknown, budget = 1000): number {
         bytes += 16 + 8 * Math.ceil(x.toString(16).length / 16);
         break;
       case 'object':
-        if (x === null) {
-          bytes += 4;
-        } else if (Array.isArray(x)) {
-          bytes += 16 + 4 * x.length;
-          for (const e of x) {
-            stack.push(e);
-            pending++;
-          }
-        } else if (ArrayBuffer.isView(x)) {
-          bytes += 64 + x.byteLength;
-        } else if (x instanceof Map || x instanceof Set) {
-          bytes += 48 + 20 * x.size;
-          for (const e of x instanceof Map ? x.entries() : x.values()) {
-            stack.push(e);
-            pending++;
-          }
-        } else {
-          const vals = Object.values(x);
-          bytes += 12 + 4 * vals.length;
-          for (const e of vals) {
-            stack.push(e);
-            pending++;
+        if (x === null) bytes += 4;
+        else {
+          try {
+            bytes += objectParts(x, stack);
+          } catch {
+            bytes += 12;
           }
         }
         break;
@@ -289,4 +271,20 @@ export function estimateSize(v: unknown, budget = 1000): number {
     }
   }
   return bytes;
+}
+
+// An object's own bytes, its parts pushed on `stack` for estimateSize; throws when the object cannot be read.
+function objectParts(x: object, stack: unknown[]): number {
+  if (Array.isArray(x)) {
+    for (const e of x) stack.push(e);
+    return 16 + 4 * x.length;
+  }
+  if (ArrayBuffer.isView(x)) return 64 + x.byteLength;
+  if (x instanceof Map || x instanceof Set) {
+    for (const e of x instanceof Map ? x.entries() : x.values()) stack.push(e);
+    return 48 + 20 * x.size;
+  }
+  const vals = Object.values(x);
+  for (const e of vals) stack.push(e);
+  return 12 + 4 * vals.length;
 }

@@ -128,6 +128,43 @@ test('the list of tables and a page of a 200 000-row table read the rows they sh
   });
 });
 
+test('a message or a record that cannot be read (a revoked Proxy, traps or a getter that throw) leaves the process table, the process and the list of tables working', async () => {
+  // Without isolation (the prod profile) a local send passes the object itself, as a table insert keeps it.
+  const was = setMessageIsolation(false);
+  try {
+    await withNode(async (node) => {
+      const revoked = Proxy.revocable({}, {});
+      revoked.revoke();
+      const boom = () => {
+        throw new Error('closed session');
+      };
+      const hostile = [revoked.proxy, new Proxy({}, { get: boom, ownKeys: boom, getPrototypeOf: boom, getOwnPropertyDescriptor: boom }), Object.defineProperty({}, 'lazy', { get: boom, enumerable: true })];
+      const sink = node.spawn(async (ctx) => void (await ctx.receive((m) => m === 'never')), { name: 'hostile_sink' });
+      for (const m of hostile) node.send(sink, { m });
+      await new Promise<void>((ready) => {
+        node.spawn(async (ctx) => {
+          const t = ctx.newTable<[number, unknown]>({ name: 'hostile_rows', access: 'public' });
+          hostile.forEach((m, i) => t.insert([i, m]));
+          ready();
+          await idle(ctx);
+        });
+      });
+      await tick();
+      const page = processPage(node, { sort: 'memory', dir: 'desc' });
+      assert.equal(page.rows.find((r) => r.name === 'hostile_sink')?.mailbox, 3);
+      const details = await processDetails(node, 'hostile_sink');
+      assert.ok(details.ok && details.details.mailboxLength === 3 && details.details.memory > 0, JSON.stringify(details));
+      const table = tablePage(node).tables.find((t) => t.name === 'hostile_rows');
+      assert.equal(table?.size, 3);
+      assert.ok(table!.memory > 0);
+      const rows = tableRows(node, table!.id);
+      assert.ok(rows.ok && rows.rows.length === 3, JSON.stringify(rows));
+    });
+  } finally {
+    setMessageIsolation(was);
+  }
+});
+
 test("a table's rows made in another realm (as otp shell's lines make them) show their maps, sets, dates, errors and objects as this realm's do", async () => {
   await withNode(async (node) => {
     const here = [new Map([[1, new Set([2])]]), new Date(0), new TypeError('bad'), { a: 1 }];
