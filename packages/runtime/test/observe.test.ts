@@ -212,6 +212,26 @@ test("actions are carried out and logged with the observer's identity; suspend n
   });
 });
 
+test("a kill with reason 'normal' of a process that does not trap exits is refused, saying it would leave it running; one that traps exits gets it as a message", async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    const plain = node.spawn(async (ctx) => void (await ctx.receive((m) => m === 'never')), { name: 'normal_plain' });
+    assert.deepEqual(await act(node, { action: 'kill', target: 'normal_plain', by: 'x', reason: 'normal' }), { ok: false, error: `${String(plain)} does not trap exits, so an exit signal with reason 'normal' leaves it running: give another reason, such as kill or shutdown` });
+    assert.equal(node.isAlive(plain), true);
+    let got: unknown;
+    const trapping = node.spawn(async (ctx) => {
+      ctx.trapExit(true);
+      got = await ctx.receive();
+    }, { name: 'normal_trapping' });
+    await tick();
+    assert.deepEqual(await act(node, { action: 'kill', target: 'normal_trapping', by: 'x', reason: 'normal' }), { ok: true });
+    await waitFor('the exit message', () => got, { ms: 10_000 });
+    assert.equal(node.isAlive(trapping), false);
+    assert.deepEqual(await act(node, { action: 'kill', target: 'normal_plain', by: 'x', reason: 'shutdown' }), { ok: true });
+    await waitFor('the kill', () => !node.isAlive(plain), { ms: 10_000 });
+  });
+});
+
 test('the overview samples the event loop and the work done since the previous sample', async () => {
   await withNode(async (node) => {
     const observer = observerRpcModule(node) as { overview: () => Promise<{ node: string; processes: number; elu: number; reductionsPerS: number; memory: { heapUsed: number }; delay: { p99: number } | null }> };

@@ -355,6 +355,10 @@ export async function act(node: OtpNode, a: ObserverAction): Promise<{ ok: true 
   if (problem) return { ok: false, error: problem, badTarget: true };
   const pid = findProcess(node, String(a.target));
   if (typeof pid === 'string') return { ok: false, error: pid };
+  // An exit signal 'normal' is ignored by a process that does not trap exits (as in OTP): said, not reported as done.
+  if (a.action === 'kill' && a.reason === 'normal' && !node.processInfo(pid)?.trapExit) {
+    return { ok: false, error: `${pid.toString()} does not trap exits, so an exit signal with reason 'normal' leaves it running: give another reason, such as kill or shutdown` };
+  }
   const by = String(a.by || 'an unnamed observer');
   const what =
     a.action === 'kill'
