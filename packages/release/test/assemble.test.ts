@@ -121,6 +121,22 @@ test("npm dependencies are copied, transitively, into the application version's 
   await rejects(planRelease({ root }), 'missingPackage', /package 'missing', a dependency of shop, is not installed: run npm install/);
 });
 
+test('a module importing an installed package its app does not list in dependencies (a devDependency) is refused: the release would boot in the project and fail deployed', async () => {
+  const base = tempDir();
+  writeTree(base, {
+    'node_modules/pad/package.json': JSON.stringify({ name: 'pad', version: '1.0.0' }),
+    'node_modules/pad/index.js': 'module.exports = 1;\n',
+  });
+  const uses = "import pad from 'pad';\nimport { readFileSync } from 'fs';\nexport const f = () => [pad, readFileSync];\n";
+  const root = await fixtureProject(join(base, 'proj'), '0.1.0', { shop: { vsn: '0.1.0', modules: { 'uses.ts': uses, 'server.ts': sources.server(1) } } });
+  const pkgFile = join(root, 'apps', 'shop', 'package.json');
+  writeFileSync(pkgFile, JSON.stringify({ ...json<object>(pkgFile), devDependencies: { pad: '1.0.0' } }));
+  await rejects(planRelease({ root }), 'missingPackage', /module shop\/uses imports 'pad', but shop's package\.json does not list 'pad' in "dependencies" \(it is in devDependencies\), so the release would not carry it: add it to "dependencies"/);
+  writeFileSync(pkgFile, JSON.stringify({ ...json<object>(pkgFile), dependencies: { pad: '1.0.0' } }));
+  const { plan } = await release({ root });
+  assert.ok(existsSync(join(plan.root, 'lib', 'shop-0.1.0', 'node_modules', 'pad', 'index.js')));
+});
+
 test('each application version carries the versions of the packages it resolves: two apps needing two versions of one package get each their own, and a conflicting transitive one is nested under its dependant', async () => {
   const base = tempDir();
   const pkg = (name: string, version: string, deps: Record<string, string> = {}) => ({ [`${name}/package.json`]: JSON.stringify({ name, version, dependencies: deps }), [`${name}/index.js`]: `module.exports = '${name} ${version}';\n` });

@@ -12,6 +12,7 @@ import { startOrder, type AppDeps } from './apps.js';
 import { cookieOf, parseSysConfig, randomCookie, releaseNodeArgs } from './config-files.js';
 import { installedPackages, placedPackages, resolveDependencies, resolveRuntime, type PackageSource, type PlacedPackage } from './packages.js';
 import { nextReleases, soleRelease } from './releases-file.js';
+import { checkPackageImports } from './imports.js';
 import type { PlanOptions, PlannedApp, PlannedFile, ReleasePlan, ReleaseSpec } from './types.js';
 
 const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
@@ -52,7 +53,9 @@ function plannedApps(order: string[], project: Map<string, ProjectApp>, root: st
     if (!p.app) {
       throw new ReleaseError('notCompiled', `application ${name} has no compiled output in ${relative(root, p.buildDir)}: run otp compile --profile ${profile} first`, { file: join(p.buildDir, 'app.json') });
     }
-    return { name, vsn: p.source.vsn, dir: p.buildDir, sourceDir: p.source.dir, dependencies: resolveDependencies(p.source.dir, own) };
+    const dependencies = resolveDependencies(p.source.dir, own);
+    checkPackageImports(p.app, p.buildDir, p.source.dir, dependencies);
+    return { name, vsn: p.source.vsn, dir: p.buildDir, sourceDir: p.source.dir, dependencies };
   });
 }
 
