@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, posix, relative, resolve, sep } from 'node:path';
 import type { AppSource } from './apps.js';
 import type { Diagnostic } from './errors.js';
-import { importLocation } from './siblings.js';
 
 /** The `paths` aliases of the tsconfig.json an application is type-checked with: pattern → targets, and the folder they are relative to. */
 export interface PathAliases {
@@ -39,8 +38,8 @@ export function linkLocalImports(text: string, from: { app: AppSource; module: s
   });
 }
 
-// The source files an import of `base` (a path under the application folder) may name, as TypeScript and esbuild look for them.
-function candidates(base: string): string[] {
+/** The source files an import of `base` (a path under the application folder) may name, as TypeScript and esbuild look for them. */
+export function candidates(base: string): string[] {
   if (/\.(ts|mts|json)$/.test(base)) return [base];
   if (/\.m?js$/.test(base)) return [base.replace(/\.js$/, '.ts').replace(/\.mjs$/, '.mts')];
   return ['.ts', '.mts', '/index.ts', '/index.mts'].map((ext) => base + ext);
@@ -85,4 +84,11 @@ function aliasesOf(file: string, depth: number): PathAliases | undefined {
 // tsconfig.json is JSON with comments and trailing commas.
 function withoutComments(text: string): string {
   return text.replace(/("(?:\\.|[^"\\])*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (m, str: string | undefined) => str ?? '').replace(/,(\s*[}\]])/g, '$1');
+}
+
+/** Where the source imports `spec` (its first line naming it), for a diagnostic. */
+export function importLocation(from: { app: AppSource; file: string; text: string }, spec: string): Diagnostic['location'] {
+  const lines = from.text.split('\n');
+  const i = Math.max(0, lines.findIndex((l) => l.includes(`'${spec}'`) || l.includes(`"${spec}"`)));
+  return { file: join(from.app.dir, from.file), line: i + 1, column: Math.max(0, lines[i]!.indexOf(spec) - 1), lineText: lines[i] };
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppSource } from './apps.js';
 import type { Diagnostic } from './errors.js';
+import { candidates, importLocation } from './local-imports.js';
 
 /**
  * Imports of another application of the project (an umbrella's `import { count } from 'umb/src/umb_server.ts'`)
@@ -30,22 +31,16 @@ export function linkSiblingImports(text: string, from: { app: AppSource; module:
   });
 }
 
-/** Where the source imports `spec` (its first line naming it), for a diagnostic. */
-export function importLocation(from: { app: AppSource; file: string; text: string }, spec: string): Diagnostic['location'] {
-  const lines = from.text.split('\n');
-  const i = Math.max(0, lines.findIndex((l) => l.includes(`'${spec}'`) || l.includes(`"${spec}"`)));
-  return { file: join(from.app.dir, from.file), line: i + 1, column: Math.max(0, lines[i]!.indexOf(spec) - 1), lineText: lines[i] };
-}
-
-// The module name of a sibling's source file a subpath names (`src/umb_server.ts`, `src/umb_server.js`,
-// `src/umb_server`), or of its package.json's main/exports when the subpath is empty; else undefined.
+// The module name of a sibling's source file a subpath names as an import within it would (`src/umb_server.ts`,
+// `src/umb_server.js`, `src/umb_server`, `src/util` for its index, `src/data.json`), or of its package.json's
+// main/exports when the subpath is empty; else undefined.
 function siblingModule(app: AppSource, sub: string): string | undefined {
   const path = sub === '' ? entryOf(app) : sub;
   if (path === undefined) return undefined;
-  const base = path.replace(/^\.\//, '').replace(/\.(ts|mts|js|mjs)$/, '');
+  const base = path.replace(/^\.\//, '');
   if (!base.startsWith('src/')) return undefined;
-  const file = ['.ts', '.mts'].map((ext) => base + ext).find((f) => existsSync(join(app.dir, f)));
-  return file === undefined ? undefined : `${app.name}/${base.slice('src/'.length)}`;
+  const file = candidates(base).find((f) => existsSync(join(app.dir, f)));
+  return file === undefined ? undefined : `${app.name}/${file.slice('src/'.length).replace(/\.(ts|mts)$/, '')}`;
 }
 
 function entryOf(app: AppSource): string | undefined {

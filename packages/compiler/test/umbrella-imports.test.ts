@@ -18,8 +18,11 @@ function umbrella(billing: { applications: readonly string[]; imports: string })
   write('package.json', JSON.stringify({ name: 'store_umbrella', version: '0.1.0', private: true, workspaces: ['apps/*'] }));
   write('apps/umb/package.json', JSON.stringify({ name: '@store/umb', version: '0.1.0', otp: {} }));
   write('apps/umb/src/greet.ts', "export const greet = (who: string): string => `v1 hello ${who}`;\n");
+  write('apps/umb/src/util/index.ts', "export { default as data } from '../data.json';\n");
+  write('apps/umb/src/data.json', '{ "tax": 7 }\n');
   write('apps/billing/package.json', JSON.stringify({ name: 'billing', version: '0.1.0', otp: { applications: billing.applications } }));
   write('apps/billing/src/deep/use.ts', `import { greet } from '${billing.imports}';\n\nexport const hello = (): string => greet('billing');\n`);
+  write('apps/billing/src/tax.ts', "import data from '@store/umb/src/data.json';\nimport { data as same } from '@store/umb/src/util';\n\nexport const tax = (): number[] => [data.tax, same.tax];\n");
   return root;
 }
 
@@ -35,6 +38,8 @@ test("an umbrella app's import of a sibling app's module loads that module from 
     await loadBuiltApplication(code, dirOf('billing'));
     const use = code.exportsOf('billing/deep/use') as { hello: () => string };
     assert.equal(use.hello(), 'v1 hello billing');
+    // A sibling's JSON module and a folder's index, as imports within an app name them.
+    assert.deepEqual((code.exportsOf('billing/tax') as { tax: () => number[] }).tax(), [7, 7]);
 
     // umb's next version: billing, unchanged, calls the new code.
     writeFileSync(join(root, 'apps/umb/src/greet.ts'), "export const greet = (who: string): string => `v2 hello ${who}`;\n");
