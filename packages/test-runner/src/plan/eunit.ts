@@ -50,43 +50,73 @@ function generated(id: string, path: string[], generator: () => TestSet, scope: 
   } catch (error) {
     return failingCase(id, path, error, `the generator ${path[path.length - 1]} threw`);
   }
-  return fromSet(set, id, path, scope);
+  // A hostile value (a throwing getter or proxy, a cycle) fails this generator alone; the file's other tests still run.
+  try {
+    return fromSet(set, id, path, scope, new Set());
+  } catch (error) {
+    return failingCase(id, path, error, `the generator ${path[path.length - 1]} returned a bad test set`);
+  }
+}
+
+/** The most items one array of a test set may hold: a proxy claiming billions would block the worker. */
+const MAX_SET_ITEMS = 1_000_000;
+
+// The items of an array test set, read once (a proxy may answer differently each time).
+function items(set: readonly unknown[]): unknown[] {
+  const length: unknown = set.length;
+  if (typeof length !== 'number' || !Number.isInteger(length) || length < 0 || length > MAX_SET_ITEMS) {
+    throw new TypeError(`an array of tests claims a length of ${typeof length === 'number' ? length : typeof length} (at most ${MAX_SET_ITEMS})`);
+  }
+  return Array.from({ length }, (_, i) => set[i]);
 }
 
 function group(id: string, path: string[], scope: Scope, children: PlanNode[], extra: Partial<PlanGroup> = {}): PlanGroup {
   return { kind: 'group', id, name: path[path.length - 1]!, path, parallel: scope.parallel, stopOnFail: false, timeoutMs: scope.timeoutMs, children, ...extra };
 }
 
-function fromSet(set: TestSet, id: string, path: string[], scope: Scope): PlanNode {
+// `open` holds the sets being walked above this one: a set inside itself is refused, not recursed into forever.
+function fromSet(set: TestSet, id: string, path: string[], scope: Scope, open: Set<unknown>): PlanNode {
   if (typeof set === 'function') return testCase(id, path, set, scope);
+  if (typeof set !== 'object' || set === null) return failingCase(id, path, new TypeError(`not a test set: ${String(set)}`), 'bad test set');
+  if (open.has(set)) throw new TypeError(`the test set at ${path.join(' > ')} contains itself (a cycle)`);
+  open.add(set);
+  try {
+    return fromObject(set, id, path, scope, open);
+  } finally {
+    open.delete(set);
+  }
+}
+
+function fromObject(set: Exclude<TestSet, TestFn>, id: string, path: string[], scope: Scope, open: Set<unknown>): PlanNode {
   if (Array.isArray(set)) {
+    const list = items(set as readonly unknown[]);
     // A labelled pair's label is already in `path` (see itemName).
-    if (set.length === 2 && typeof set[0] === 'string') return fromSet(set[1] as TestSet, id, path, scope);
-    const itemNames = set.map((s, i) => itemName(s as TestSet, i));
+    if (list.length === 2 && typeof list[0] === 'string') return fromSet(list[1] as TestSet, id, path, scope, open);
+    const itemNames = list.map((s, i) => itemName(s as TestSet, i));
     // Two items with one name (say, the same helper twice) are told apart by their positions.
     const unique = itemNames.map((n, i) => (itemNames.indexOf(n) !== itemNames.lastIndexOf(n) ? `${n}#${i + 1}` : n));
-    return group(id, path, scope, set.map((s, i) => fromSet(s as TestSet, `${id}.${i}`, [...path, unique[i]!], scope)));
+    return group(id, path, scope, list.map((s, i) => fromSet(s as TestSet, `${id}.${i}`, [...path, unique[i]!], scope, open)));
   }
-  if (typeof set !== 'object' || set === null) return failingCase(id, path, new TypeError(`not a test set: ${String(set)}`), 'bad test set');
-  if ('label' in set && 'test' in set) return fromSet(set.test, id, path, scope);
+  if ('label' in set && 'test' in set) return fromSet(set.test, id, path, scope, open);
   if (!('otpTestSet' in set)) return failingCase(id, path, new TypeError('not a test set: an object without label/test or a builder tag'), 'bad test set');
   const tagged = set;
   switch (tagged.otpTestSet) {
     case 'setup':
     case 'foreach':
-      return fixtureGroup(tagged, id, path, scope);
+      return fixtureGroup(tagged, id, path, scope, open);
     case 'timeout':
-      return group(id, path, { ...scope, timeoutMs: (tagged).timeoutMs ?? scope.timeoutMs }, [fromSet(tagged.tests, `${id}.0`, path, { ...scope, timeoutMs: (tagged).timeoutMs ?? scope.timeoutMs })]);
+      return group(id, path, { ...scope, timeoutMs: (tagged).timeoutMs ?? scope.timeoutMs }, [fromSet(tagged.tests, `${id}.0`, path, { ...scope, timeoutMs: (tagged).timeoutMs ?? scope.timeoutMs }, open)]);
     case 'inparallel':
     case 'inorder': {
       const inner = { ...scope, parallel: tagged.otpTestSet === 'inparallel' };
-      return group(id, path, inner, [fromSet(tagged.tests, `${id}.0`, path, inner)], { parallel: inner.parallel });
+      return group(id, path, inner, [fromSet(tagged.tests, `${id}.0`, path, inner, open)], { parallel: inner.parallel });
     }
   }
+  return failingCase(id, path, new TypeError(`not a test set: an unknown builder tag ${String((tagged as { otpTestSet: unknown }).otpTestSet)}`), 'bad test set');
 }
 
-function fixtureGroup(set: SetupSet, id: string, path: string[], scope: Scope): PlanGroup {
-  const child = fromSet(set.tests as TestSet, `${id}.0`, path, scope);
+function fixtureGroup(set: SetupSet, id: string, path: string[], scope: Scope, open: Set<unknown>): PlanGroup {
+  const child = fromSet(set.tests as TestSet, `${id}.0`, path, scope, open);
   const cleanup = set.cleanup as ((fixture: unknown, ctx: Parameters<SetupSet['setup']>[0]) => unknown) | undefined;
   if (set.otpTestSet === 'setup') {
     return group(id, path, scope, [child], { init: (_f, ctx) => set.setup(ctx), ...(cleanup && { end: (f, ctx) => cleanup(f, ctx) }) });
@@ -97,7 +127,14 @@ function fixtureGroup(set: SetupSet, id: string, path: string[], scope: Scope): 
 // A labelled item is named by its label, a named function by its name, anything else by its position.
 function itemName(set: TestSet, i: number): string {
   if (Array.isArray(set) && set.length === 2 && typeof set[0] === 'string') return set[0];
-  if (typeof set === 'object' && set !== null && 'label' in set) return set.label;
+  if (typeof set === 'object' && set !== null && 'label' in set) return labelText(set.label);
   if (typeof set === 'function' && set.name) return set.name;
   return `#${i + 1}`;
+}
+
+// A label as the name of its test: a string, or a number or other primitive as text; anything else is refused.
+function labelText(label: unknown): string {
+  if (typeof label === 'string') return label;
+  if (label === null || (typeof label !== 'object' && typeof label !== 'function' && typeof label !== 'symbol')) return String(label);
+  throw new TypeError(`a test's label must be a string, not ${typeof label}`);
 }
