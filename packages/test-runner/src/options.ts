@@ -24,6 +24,8 @@ export interface RunApiOptions {
   htmlLogs?: boolean;
   /** Errors only (`otp test -q`): the tty reporter prints the failures and the closing line, and the reporters that write files do not say where. */
   quiet?: boolean;
+  /** The tty reporter prints each failure's full stack too (`otp test --verbose`); by default it shows the test's own frames only. */
+  verbose?: boolean;
   /** Where the tty reporter writes (default: process.stdout). */
   output?: Output;
   /** Node options of each worker (default: none), e.g. a loader that tests hand on to child processes through `process.execArgv`. */

@@ -4,8 +4,10 @@ export type CaseStatus = 'passed' | 'failed' | 'skipped';
 /** A failure as data: what reporters print and serialize. */
 export interface FailureInfo {
   readonly message: string;
-  /** The whole text to print: message, source line, diff or stack. */
+  /** The whole text to print: message, source line, diff or stack (the user's frames only). */
   readonly text: string;
+  /** The complete stack as thrown, with the runner's, the runtime's, other packages' and Node's frames, when `text` left some out. */
+  readonly stack?: string;
   readonly diff?: string;
   readonly location?: { readonly file: string; readonly line: number; readonly column: number; readonly lineText: string };
 }

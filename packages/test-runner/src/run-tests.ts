@@ -36,7 +36,7 @@ function reporterOf(choice: ReporterChoice, options: RunOptions, root: string, o
     writeFileSync(join(outDir, name), text);
     wrote(what, join(outDir, name));
   };
-  if (choice === 'tty') return ttyReporter(options.output, { quiet: options.quiet === true });
+  if (choice === 'tty') return ttyReporter(options.output, { quiet: options.quiet === true, verbose: options.verbose === true });
   if (choice === 'json') return jsonReporter(toFile('JSON report', 'results.json'));
   if (choice === 'junit') return junitReporter(toFile('JUnit report', 'junit.xml'));
   if (choice === 'html') {

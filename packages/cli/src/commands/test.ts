@@ -58,7 +58,7 @@ export const testCommand = defineProvider({
     checkThresholdFlag(args.cover, args['cover-threshold']);
     if (args.cover && io.env.NODE_V8_COVERAGE === undefined) return runCovered(project.root, set, args['cover-threshold'], io);
     const paths = pathsFromCwd(args.paths, io.cwd, project.root);
-    const options = { ...runOptionsOf(project.root, set, { ...args, ...(paths && { paths }) }), output: io.stdout, importGraph: new ImportGraph(), ...(io.verbosity === 'quiet' && { quiet: true }) };
+    const options = { ...runOptionsOf(project.root, set, { ...args, ...(paths && { paths }) }), output: io.stdout, importGraph: new ImportGraph(), ...(io.verbosity === 'quiet' && { quiet: true }), ...(io.verbosity === 'verbose' && { verbose: true }) };
     // Ctrl-C or a CI job's cancellation ends the run with a report of what ran (a second signal stops at once); --watch keeps Ctrl-C's default.
     const stop = args.watch ? undefined : onStopSignals(io);
     const result = await runTests({ ...options, ...(stop && { signal: stop.signal }) }).catch((error: unknown) => {

@@ -17,7 +17,9 @@ function testcase(c: CaseResult, classname: string): string {
   if (c.status === 'passed') return `${head}>${reruns}\n    </testcase>`;
   if (c.status === 'skipped') return `${head}>\n      <skipped message="${escape(c.skipReason ?? '')}"/>\n    </testcase>`;
   const f = c.failure;
-  return `${head}>\n      <failure message="${escape(f?.message ?? 'failed')}" type="${c.timedOut ? 'timeout' : 'failure'}">${escape(f?.text ?? '')}</failure>${reruns}\n    </testcase>`;
+  // The body is the failure's text, then the full stack (with the runner's and the runtime's frames) when the text trimmed it.
+  const body = f === undefined ? '' : f.stack === undefined ? f.text : `${f.text}\n\nfull stack:\n${f.stack}`;
+  return `${head}>\n      <failure message="${escape(f?.message ?? 'failed')}" type="${c.timedOut ? 'timeout' : 'failure'}">${escape(body)}</failure>${reruns}\n    </testcase>`;
 }
 
 function testsuite(f: FileResult): string {

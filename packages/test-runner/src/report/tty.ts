@@ -14,9 +14,9 @@ const indent = (text: string, by = '    '): string => text.split('\n').map((l) =
 // A failure of the file as a whole (it did not load, or code no test owns threw) is named by what happened.
 const caseName = (c: CaseResult): string => (c.path.length > 1 ? c.path.join(' > ') : c.name);
 
-function describeCase(c: CaseResult, paint: Colours): string {
+function describeCase(c: CaseResult, paint: Colours, verbose: boolean): string {
   const lines = [paint.red(`✖ ${c.file} › ${caseName(c)}`)];
-  if (c.failure) lines.push(indent(c.failure.text));
+  if (c.failure) lines.push(indent(verbose && c.failure.stack !== undefined ? `${c.failure.text}\n\nfull stack:\n${c.failure.stack}` : c.failure.text));
   if (c.log?.length) lines.push(indent(`log:\n${indent(c.log.join('\n'), '  ')}`));
   return lines.join('\n');
 }
@@ -37,6 +37,8 @@ export function startLine(info: RunStart): string {
 export interface TtyOptions {
   /** Errors only (`otp test -q`): the failures, the output and warnings of failing files, an interruption and the closing line; no progress, file lines, skips, leaks, flaky or slowest lists. */
   readonly quiet?: boolean;
+  /** Print each failure's full stack (`otp test --verbose`) below its text, which keeps the user's frames only. */
+  readonly verbose?: boolean;
 }
 
 /** The terminal reporter: a progress line on a TTY (plain lines otherwise), then failures with diffs, leaks, slowest tests and the closing line. */
@@ -77,7 +79,7 @@ export function ttyReporter(out: Output = process.stdout, options: TtyOptions = 
       const o: Output = { isTTY: out.isTTY, write: (text: string) => ((said = true), out.write(text)) };
       const cases = result.files.flatMap((f) => f.cases);
       const failures = cases.filter((c) => c.status === 'failed');
-      if (failures.length > 0) o.write(`\n${paint.bold('Failures:')}\n\n${failures.map((c) => describeCase(c, paint)).join('\n\n')}\n`);
+      if (failures.length > 0) o.write(`\n${paint.bold('Failures:')}\n\n${failures.map((c) => describeCase(c, paint, options.verbose === true)).join('\n\n')}\n`);
       for (const f of result.files) {
         const outputShown = f.output.trim() && f.cases.some((c) => c.status === 'failed');
         if (outputShown) o.write(`\nOutput of ${f.file}:\n${indent(f.output.trimEnd())}\n`);

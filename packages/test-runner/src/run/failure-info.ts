@@ -41,12 +41,30 @@ function errorLine(e: unknown): string {
 const here = fileURLToPath(import.meta.url);
 const cut = Math.max(here.lastIndexOf(`${sep}dist${sep}`), here.lastIndexOf(`${sep}src${sep}`));
 const runnerDirs = cut < 0 ? [] : ['dist', 'src'].flatMap((d) => [`${here.slice(0, cut)}${sep}${d}${sep}`, `${pathToFileURL(here.slice(0, cut)).href}/${d}/`]);
-const isRunnerFrame = (line: string): boolean => /^\s+at /.test(line) && (/[( ]node:/.test(line) || runnerDirs.some((d) => line.includes(d)));
+// The installed runtime's built code (its process loop, gen_server...), as a path and as a URL; its sources (src/) stay,
+// so the runtime's own tests that import them still see their frames.
+const runtimeDirs = ((): string[] => {
+  const entry = attempt(() => fileURLToPath(import.meta.resolve('@otp-ts/runtime')), '');
+  const at = entry.lastIndexOf(`${sep}dist${sep}`);
+  return at < 0 ? [] : [entry.slice(0, at + 6), `${pathToFileURL(entry.slice(0, at)).href}/dist/`];
+})();
+const isFrame = (line: string): boolean => /^\s+at /.test(line);
+// A frame of Node's internals, the runner, the installed runtime or another installed package says nothing about the test.
+const isOthersFrame = (line: string): boolean =>
+  isFrame(line) && (/[( ]node:/.test(line) || /[\\/]node_modules[\\/]/.test(line) || [...runnerDirs, ...runtimeDirs].some((d) => line.includes(d)));
 
-/** A stack without the runner's frames and Node's internal ones, which say nothing about the test. */
+/**
+ * A stack with the user's frames only: Node's internals, the runner's, the installed runtime's and other packages'
+ * (node_modules) are left out, as vitest and node:test do. A stack with no frame of the user's stays whole.
+ */
 export function cleanStack(stack: string): string {
-  return stack.split('\n').filter((l) => !isRunnerFrame(l)).join('\n');
+  const lines = stack.split('\n');
+  const kept = lines.filter((l) => !isOthersFrame(l));
+  return kept.some(isFrame) || !lines.some(isFrame) ? kept.join('\n') : stack;
 }
+
+// The whole stack, as `FailureInfo.stack`, when the text left frames out of it.
+const fullStack = (stack: string, text: string): { stack?: string } => (text === stack ? {} : { stack });
 
 /** A thrown value (or exit reason) as failure data: assertion failures with their diff and line, errors with their stack. */
 export function toFailureInfo(thrown: unknown, prefix?: string): FailureInfo {
@@ -59,7 +77,7 @@ export function toFailureInfo(thrown: unknown, prefix?: string): FailureInfo {
     if (!attempt(() => e instanceof Error, false)) return { message: `${head}threw ${describeReason(e)}`, text: `${head}threw ${describeReason(e)}` };
     const stack = readString(e, 'stack');
     const text = stack !== undefined ? cleanStack(stack) : `${errorLine(e)} (its stack cannot be read: its getter throws)`;
-    return { message: head + errorLine(e), text: head + text };
+    return { message: head + errorLine(e), text: head + text, ...(stack !== undefined && fullStack(stack, text)) };
   }
 }
 
@@ -67,7 +85,11 @@ function describeThrown(e: unknown, head: string): FailureInfo {
   if (isAssertionFailure(e)) {
     return { message: head + e.message, text: head + describeFailure(e), ...(e.diff !== undefined && { diff: e.diff }), ...(e.location && { location: e.location }) };
   }
-  if (e instanceof Error) return { message: head + `${e.name}: ${e.message}`, text: head + cleanStack(e.stack ?? `${e.name}: ${e.message}`) };
+  if (e instanceof Error) {
+    const stack = e.stack ?? `${e.name}: ${e.message}`;
+    const text = cleanStack(stack);
+    return { message: head + `${e.name}: ${e.message}`, text: head + text, ...fullStack(stack, text) };
+  }
   return { message: `${head}exited with reason ${describeReason(e)}`, text: `${head}exited with reason ${describeReason(e)}` };
 }
 
