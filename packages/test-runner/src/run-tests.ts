@@ -162,8 +162,9 @@ async function runWithRetries(job: Omit<WorkerJob, 'done'>, options: RunOptions,
   });
   for (let attempt = 2; attempt <= retry + 1; attempt++) {
     const ids = failedIds(result);
-    if (ids.length === 0 || options.signal?.aborted) break;
-    const again = await runFile({ ...job, filter: { ...job.filter, ids }, knownSeeds: withCounterexamples(job.knownSeeds, result) }, memory);
+    if (ids === undefined || options.signal?.aborted) break;
+    // A file that failed as a whole (its exit code, an error no case caused) runs whole again: any case may have done it.
+    const again = await runFile({ ...job, filter: ids === 'file' ? job.filter : { ...job.filter, ids }, knownSeeds: withCounterexamples(job.knownSeeds, result) }, memory);
     result = mergeRetry(result, again, attempt, options.failOnFlaky ?? false);
   }
   if (retry > 0) result.cases.filter((c) => c.status === 'failed' || c.flaky).forEach(tell);

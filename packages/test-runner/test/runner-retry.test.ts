@@ -38,6 +38,32 @@ test('--retry: a case that passes on a retry is flaky in every reporter; one tha
   assert.match(readFileSync(join(logs, 'test_flaky.test.ts', 'fineTest.html'), 'utf8'), /<pre class="ct-log">fine ran\n<\/pre>/);
 });
 
+test('--retry reruns a file that failed only through process.exitCode: flaky when the retry ends at 0, failed with every attempt when not', async () => {
+  const run = track(await runFixture('exit-code-retry', { retry: 2, reporters: ['tty', 'json', 'junit'] }));
+  const fileCase = (file: string) => run.result.files.find((f) => f.file === file)!.cases.find((c) => c.id === 'file')!;
+  const once = fileCase('test/once.test.ts');
+  assert.equal(once.name, 'process.exitCode was set');
+  assert.equal(once.status, 'passed');
+  assert.equal(once.flaky, true);
+  assert.equal(once.attempts, 2);
+  assert.match(once.retries![0]!.message, /process\.exitCode 1 \(first seen after once > aOnceTest ended\)/);
+  const always = fileCase('test/always.test.ts');
+  assert.equal(always.status, 'failed');
+  assert.equal(always.attempts, 3);
+  assert.equal(always.retries!.length, 2);
+  assert.match(always.failure!.message, /process\.exitCode 2/);
+  assert.deepEqual(run.result.counts, { passed: 4, failed: 1, skipped: 0, total: 5, flaky: 1 });
+  assert.equal(run.result.ok, false);
+  assert.equal(run.text.trimEnd().split('\n').at(-1), '4 passed, 1 failed');
+  assert.match(run.text, /⚠ test\/once\.test\.ts › process\.exitCode was set: passed on attempt 2 \(first failure: process\.exitCode was set: the file ended with process\.exitCode 1/);
+  const json = JSON.parse(read(run, 'results.json'));
+  assert.deepEqual(json.counts, run.result.counts);
+  const xml = read(run, 'junit.xml');
+  assert.match(xml, /<testsuites [^>]*tests="5" failures="1"/);
+  assert.match(xml, /<testcase name="process\.exitCode was set" classname="test\.once"[^>]*>\n\s*<flakyFailure /);
+  assert.match(xml, /<testcase name="process\.exitCode was set" classname="test\.always"[^>]*>\n\s*<failure [^]*?<\/failure>\n\s*<rerunFailure [^]*?<\/rerunFailure>\n\s*<rerunFailure /);
+});
+
 test('--fail-on-flaky counts a flaky case as failed', async () => {
   const run = track(await runFixture('flaky', { paths: ['test/flaky.test.ts'], retry: 1, failOnFlaky: true }));
   assert.equal(run.find('flakyTest').status, 'failed');

@@ -23,7 +23,7 @@ function describeCase(c: CaseResult, paint: Colours, verbose: boolean): string {
 
 function describeFlaky(c: CaseResult): string {
   const first = c.retries?.[0]?.message.split('\n')[0] ?? '';
-  return `  ⚠ ${c.file} › ${c.path.join(' > ')}: passed on attempt ${c.attempts ?? '?'}${first ? ` (first failure: ${first})` : ''}`;
+  return `  ⚠ ${c.file} › ${caseName(c)}: passed on attempt ${c.attempts ?? '?'}${first ? ` (first failure: ${first})` : ''}`;
 }
 
 /** The first line of a run: how many files, its shard, and with `shuffle` the seed that replays its order. */

@@ -1,18 +1,26 @@
 import type { CaseResult, FailureInfo, FileResult } from '../result.js';
 
-/** The ids of a file's failed cases, which a retry runs again. */
-export function failedIds(f: FileResult): string[] {
-  return f.cases.filter((c) => c.status === 'failed' && c.id !== 'file').map((c) => c.id);
+/**
+ * What a retry of a file runs again: the ids of its failed cases, `'file'` (every case) when the file itself failed
+ * (its exit code, an error no case caused, a worker that died while loading: any case may have caused it), or
+ * undefined when nothing failed.
+ */
+export function failedIds(f: FileResult): string[] | 'file' | undefined {
+  const failed = f.cases.filter((c) => c.status === 'failed');
+  if (failed.length === 0) return undefined;
+  return failed.some((c) => c.id === 'file') ? 'file' : failed.map((c) => c.id);
 }
 
 /**
  * Merges a retry into a file's result (pure): a case that passes on attempt `attempt` becomes *flaky* (a pass,
  * or a failure with `failOnFlaky`) and keeps the failures of its earlier attempts; one still failing keeps its newest failure.
+ * The file's own failure (id `file`) is retried by running the whole file: it passes when that retry has none.
  */
 export function mergeRetry(first: FileResult, again: FileResult, attempt: number, failOnFlaky: boolean): FileResult {
   const retried = new Map(again.cases.map((c) => [c.id, c]));
   const cases = first.cases.map((c): CaseResult => {
-    const r = retried.get(c.id);
+    const { failure: _failure, ...passed } = c;
+    const r = retried.get(c.id) ?? (c.id === 'file' ? { ...passed, status: 'passed' as const } : undefined);
     if (r === undefined || c.status !== 'failed') return c;
     const earlier: FailureInfo[] = [...(c.retries ?? []), ...(c.failure ? [c.failure] : [])];
     if (r.status !== 'passed') return { ...r, attempts: attempt, retries: earlier };
