@@ -164,10 +164,15 @@ export class Executor {
     if (isSkip(thrown)) return this.result(c, 'skipped', { ...base, skipReason: thrown.reason });
     // A failed initPerTestcase auto-skips its case, as in Common Test (endPerTestcase does not run).
     if (!outcome.ok && !initDone && this.plan.kind === 'suite' && chain.some((g) => g.initEach)) return this.result(c, 'skipped', { ...base, skipReason: boxedFailure(outcome, 'initPerTestcase failed').message, autoSkipped: true });
-    if (outcome.property) return this.result(c, outcome.property.status, { ...base, ...(outcome.property.failure && { failure: outcome.property.failure }) });
+    // A property's unhandled errors fail it too, as a test's do: passing runs do not make them go away.
+    if (outcome.property) {
+      const { status, failure } = outcome.property;
+      if (errors === undefined) return this.result(c, status, { ...base, ...(failure && { failure }) });
+      return this.result(c, 'failed', { ...base, failure: failure ? withErrors(failure, errors) : errorsFailure(report.rejections) });
+    }
     if (!outcome.ok) return this.result(c, 'failed', { ...base, failure: withErrors(boxedFailure(outcome), errors), ...('timedOut' in outcome && { timedOut: true }) });
     if (cleanup) return this.result(c, 'failed', { ...base, failure: withErrors(cleanup, errors) });
-    if (errors !== undefined) return this.result(c, 'failed', { ...base, failure: { message: report.rejections.map((e) => e.split('\n')[0]).join('; '), text: errors } });
+    if (errors !== undefined) return this.result(c, 'failed', { ...base, failure: errorsFailure(report.rejections) });
     return this.result(c, 'passed', base);
   }
 
@@ -195,6 +200,11 @@ function boxedFailure(outcome: Boxed<unknown>, prefix?: string): FailureInfo {
   if (outcome.ok) return plainFailure(prefix ?? 'failed');
   if ('timedOut' in outcome) return plainFailure(prefix ? `${prefix}: ${outcome.timedOut}` : outcome.timedOut);
   return toFailureInfo(outcome.error, prefix);
+}
+
+// The failure of a case that returned but left unhandled errors (uncaught exceptions, unhandled rejections).
+function errorsFailure(rejections: readonly string[]): FailureInfo {
+  return { message: rejections.map((e) => e.split('\n')[0]).join('; '), text: rejections.join('\n') };
 }
 
 // A case that failed and also left unhandled errors reports both: every error is reported once.
