@@ -1,8 +1,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runFixture, removeCopy } from './helpers.ts';
 
-const run = await runFixture('prop-truth', { seed: 42 });
+const run = await runFixture('prop-truth', { seed: 42, timeoutMs: 100 });
 after(() => removeCopy(run.root));
 
 test('a property that holds but leaves an unhandled rejection fails with it, as a test does; the run is red', () => {
@@ -12,5 +14,19 @@ test('a property that holds but leaves an unhandled rejection fails with it, as 
   assert.match(c.failure!.text, /truth\.test\.ts:5:/);
   assert.equal(run.find('propHolds').status, 'passed');
   assert.equal(run.result.ok, false);
-  assert.equal(run.text.trimEnd().split('\n').at(-1), '1 passed, 1 failed');
+  assert.equal(run.text.trimEnd().split('\n').at(-1), '1 passed, 3 failed');
+});
+
+test('a property fast-check fails without a counterexample (fc.pre rejected everything, or no run finished) says so: no "counterexample: null", no replay, nothing stored', () => {
+  const rejects = run.find('propRejectsAll');
+  assert.equal(rejects.status, 'failed');
+  assert.match(rejects.failure!.message, /^fast-check gave up after 0 run\(s\): fc\.pre \(or a filter\) rejected \d+ generated values, too many/);
+  assert.equal(rejects.property?.failure, undefined);
+  const hangs = run.find('propNeverFinishes');
+  assert.equal(hangs.status, 'failed');
+  assert.equal(hangs.failure!.message, 'the property ran out of time after 0 run(s) (600 ms): a run did not finish');
+  assert.equal(hangs.property?.failure, undefined);
+  assert.doesNotMatch(run.text, /counterexample: null|replay: .*propRejectsAll|replay: .*propNeverFinishes/);
+  const store = JSON.parse(readFileSync(join(run.root, '_build', 'test', 'counterexamples.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+  assert.deepEqual(Object.keys(store['test/truth.test.ts'] ?? {}), []);
 });

@@ -16,7 +16,7 @@ export interface PropertyOptions {
   readonly file: string;
 }
 
-type Details = { failed: boolean; seed: number; counterexample: unknown; counterexamplePath: string | null; numRuns: number; numShrinks: number; errorInstance?: unknown; interrupted: boolean };
+type Details = { failed: boolean; seed: number; counterexample: unknown; counterexamplePath: string | null; numRuns: number; numSkips: number; numShrinks: number; errorInstance?: unknown; interrupted: boolean };
 
 /** What a property check produced, as the parts of a CaseResult it decides. */
 export type PropertyOutcome = Pick<CaseResult, 'status' | 'property'> & { failure?: FailureInfo };
@@ -29,13 +29,13 @@ export async function checkProperty(c: PlanCase, options: PropertyOptions, timeo
   for (const known of options.knownSeeds) {
     const runs = known.numRuns ?? numRuns;
     const d = (await fc.check(property, { seed: known.seed, numRuns: runs, interruptAfterTimeLimit: timeoutMs })) as Details;
-    if (d.failed) return failed(c, d, runs, options, 'a stored counterexample still fails');
+    if (d.failed) return failed(c, d, runs, options, 'a stored counterexample still fails', [], timeoutMs);
     // An interrupted check proved nothing: the counterexample stays stored.
     if (!d.interrupted) fixedSeeds.push(known.seed);
   }
   const seed = options.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) >>> 0;
   const d = (await fc.check(property, { seed, numRuns, interruptAfterTimeLimit: timeoutMs, ...(options.path !== undefined && { path: options.path }) })) as Details;
-  if (d.failed) return failed(c, d, numRuns, options, undefined, fixedSeeds);
+  if (d.failed) return failed(c, d, numRuns, options, undefined, fixedSeeds, timeoutMs);
   if (d.interrupted) {
     return { status: 'failed', failure: { message: `the property ran out of time after ${d.numRuns} runs (${timeoutMs} ms)`, text: `the property ran out of time after ${d.numRuns} runs (${timeoutMs} ms); seed ${seed}` }, property: { seed, numRuns: d.numRuns, fixedSeeds } };
   }
@@ -47,7 +47,17 @@ export function replayCommand(prefix: string, file: string, caseName: string, se
   return `${prefix} ${file} --case ${caseName} --seed ${seed} --numtests ${numRuns}${path ? ` --path ${path}` : ''}`;
 }
 
-function failed(c: PlanCase, d: Details, maxRuns: number, options: PropertyOptions, note?: string, fixedSeeds: number[] = []): PropertyOutcome {
+// fast-check fails a check without a counterexample when no run finished in time, or when fc.pre (or a filter) rejected
+// too many values: neither is a counterexample to print, replay or store.
+function withoutCounterexample(d: Details, timeoutMs: number, fixedSeeds: number[]): PropertyOutcome {
+  const message = d.interrupted
+    ? `the property ran out of time after ${d.numRuns} run(s) (${timeoutMs} ms): a run did not finish`
+    : `fast-check gave up after ${d.numRuns} run(s): fc.pre (or a filter) rejected ${d.numSkips} generated values, too many; loosen the precondition or generate valid values`;
+  return { status: 'failed', failure: { message, text: `${message}; seed ${d.seed}` }, property: { seed: d.seed, numRuns: d.numRuns, fixedSeeds } };
+}
+
+function failed(c: PlanCase, d: Details, maxRuns: number, options: PropertyOptions, note?: string, fixedSeeds: number[] = [], timeoutMs = 0): PropertyOutcome {
+  if (d.counterexample === null) return withoutCounterexample(d, timeoutMs, fixedSeeds);
   const replay = replayCommand(options.replayCommand, options.file, c.name, d.seed, maxRuns, d.counterexamplePath ?? undefined);
   const counterexample = Array.isArray(d.counterexample) ? d.counterexample.map((a) => show(a)).join(', ') : show(d.counterexample);
   const failure: PropertyFailure = { seed: d.seed, path: d.counterexamplePath ?? undefined, counterexample, numRuns: d.numRuns, maxRuns, numShrinks: d.numShrinks, replay };
