@@ -59,19 +59,18 @@ function hook(exports: Exports, name: string, bind?: string): Step | undefined {
 /** The plan of a Common-Test-style `*.suite.ts` file from its exports: `all()`, `groups()`, `suite()`, the init/end functions and cases. */
 export function planSuite(file: string, module: string, exports: Exports, options: PlanOptions = {}): FilePlan {
   const seed = options.shuffleSeed ?? Date.now() % 2 ** 31;
-  const info = (typeof exports.suite === 'function' ? (exports.suite as () => SuiteInfo)() : undefined) ?? {};
-  const missing = (info.require ?? []).filter((k) => !(k in (options.config ?? {})));
-  const c: Ctx = {
-    exports,
-    groups: typeof exports.groups === 'function' ? (exports.groups as () => Record<string, GroupSpec>)() : {},
-    timeoutMs: info.timetrap ?? options.timeoutMs ?? CT_TIMETRAP_MS,
-    skip: missing.length > 0 ? `required config missing: ${missing.join(', ')}` : undefined,
-    random: seededRandom(seed),
-  };
-  const entries = typeof exports.all === 'function' ? (exports.all as () => SuiteEntry[])() : [];
-  const children = typeof exports.all === 'function'
-    ? entries.map((e, i) => entry(c, e, String(i), [module], new Set()))
-    : [failingCase('0', [module, 'all'], new Error(`${file} exports no all() function`), 'not a suite')];
+  let c: Ctx;
+  let children: PlanNode[];
+  try {
+    c = suiteContext(exports, options, seed);
+    children = typeof exports.all === 'function'
+      ? listOf((exports.all as () => unknown)(), 'all()').map((e, i) => entry(c, e as SuiteEntry, String(i), [module], new Set()))
+      : [failingCase('0', [module, 'all'], new Error(`${file} exports no all() function`), 'not a suite')];
+  } catch (error) {
+    // all(), groups() or suite() threw or returned something unusable: one failed case says so, the properties still run.
+    c = { exports, groups: {}, timeoutMs: options.timeoutMs ?? CT_TIMETRAP_MS, skip: undefined, random: seededRandom(seed) };
+    children = [failingCase('0', [module, 'all'], error, `the suite's all(), groups() or suite() gave no plan`)];
+  }
   for (const name of exportNames(exports, options.exportOrder)) {
     if (name.startsWith('prop')) children.push(propertyCase(String(children.length), [module, name], exports[name], c.timeoutMs));
   }
@@ -87,8 +86,37 @@ export function planSuite(file: string, module: string, exports: Exports, option
   return { file, kind: 'suite', module, root, shuffleSeed: seed };
 }
 
+// The context of a suite's plan from `suite()` and `groups()` (either may throw: the caller reports it).
+function suiteContext(exports: Exports, options: PlanOptions, seed: number): Ctx {
+  const info = (typeof exports.suite === 'function' ? (exports.suite as () => SuiteInfo | undefined)() : undefined) ?? {};
+  const missing = listOf(info.require ?? [], "suite()'s require").filter((k) => !(String(k) in (options.config ?? {})));
+  return {
+    exports,
+    groups: typeof exports.groups === 'function' ? (exports.groups as () => Record<string, GroupSpec>)() : {},
+    timeoutMs: info.timetrap ?? options.timeoutMs ?? CT_TIMETRAP_MS,
+    skip: missing.length > 0 ? `required config missing: ${missing.join(', ')}` : undefined,
+    random: seededRandom(seed),
+  };
+}
+
+// A list a suite callback gave, or a TypeError naming it.
+function listOf(value: unknown, what: string): readonly unknown[] {
+  if (!Array.isArray(value)) throw new TypeError(`${what} must give an array, not ${value === null ? 'null' : typeof value}`);
+  return value;
+}
+
+/** The most repetitions of a `repeat` / `repeatUntilFail` group. */
+const MAX_REPEAT = 10_000;
+
 function entry(c: Ctx, e: SuiteEntry, id: string, path: string[], seen: Set<string>): PlanNode {
-  if (typeof e === 'object' && e !== null && 'group' in e) return groupNode(c, e.group, id, path, seen);
+  if (typeof e === 'object' && e !== null && 'group' in e) {
+    // A malformed group (no cases list, a repeat count that is no count) fails alone; the suite's other entries still run.
+    try {
+      return groupNode(c, e.group, id, path, seen);
+    } catch (error) {
+      return failingCase(id, [...path, String(e.group)], error, 'bad group');
+    }
+  }
   const name = typeof e === 'function' ? e.name : e;
   const fn = c.exports[name];
   if (typeof fn !== 'function') return failingCase(id, [...path, name], new Error(`the suite has no case export named '${name}'`), 'unknown case');
@@ -98,14 +126,16 @@ function entry(c: Ctx, e: SuiteEntry, id: string, path: string[], seen: Set<stri
 function groupNode(c: Ctx, name: string, id: string, path: string[], seen: Set<string>): PlanNode {
   const spec = c.groups[name];
   if (spec === undefined || seen.has(name)) return failingCase(id, [...path, name], new Error(spec ? `group '${name}' contains itself` : `groups() has no group '${name}'`), 'bad group');
-  const props = spec.properties ?? [];
+  const props = listOf(spec.properties ?? [], `the properties of group '${name}'`) as readonly GroupProperty[];
   const repeat = props.find((p): p is { repeat: number } => typeof p === 'object' && 'repeat' in p);
   const until = props.find((p): p is { repeatUntilFail: number } => typeof p === 'object' && 'repeatUntilFail' in p);
   const times = repeat?.repeat ?? until?.repeatUntilFail;
+  if (times !== undefined && !(Number.isInteger(times) && times >= 1 && times <= MAX_REPEAT)) throw new TypeError(`group '${name}' repeats ${String(times)} times: a whole number from 1 to ${MAX_REPEAT} is expected`);
+  const cases = listOf(spec.cases, `group '${name}' of groups()`) as readonly SuiteEntry[];
   const one = (gid: string, gname: string): PlanGroup => {
     const gpath = [...path, gname];
     const inner = new Set(seen).add(name);
-    const members = props.includes('shuffle') ? shuffled(spec.cases, c.random) : spec.cases;
+    const members = props.includes('shuffle') ? shuffled(cases, c.random) : cases;
     return {
       kind: 'group', id: gid, name: gname, path: gpath, parallel: props.includes('parallel'), stopOnFail: props.includes('sequence'), timeoutMs: c.timeoutMs,
       children: members.map((m, i) => entry(c, m, `${gid}.${i}`, gpath, inner)),

@@ -55,12 +55,10 @@ const isOthersFrame = (line: string): boolean =>
 
 /**
  * A stack with the user's frames only: Node's internals, the runner's, the installed runtime's and other packages'
- * (node_modules) are left out, as vitest and node:test do. A stack with no frame of the user's stays whole.
+ * (node_modules) are left out, as vitest and node:test do (an error the runner raised keeps its message alone).
  */
 export function cleanStack(stack: string): string {
-  const lines = stack.split('\n');
-  const kept = lines.filter((l) => !isOthersFrame(l));
-  return kept.some(isFrame) || !lines.some(isFrame) ? kept.join('\n') : stack;
+  return stack.split('\n').filter((l) => !isOthersFrame(l)).join('\n');
 }
 
 // The whole stack, as `FailureInfo.stack`, when the text left frames out of it.

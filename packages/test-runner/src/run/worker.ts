@@ -6,7 +6,7 @@ import { moduleName, planFile } from '../plan/plan-file.js';
 import { planNodeTests, takeNodeTests } from '../plan/node-test.js';
 import type { PlanOptions } from '../plan/eunit.js';
 import { filterPlan } from '../plan/filter.js';
-import { fullName, planCases } from '../plan/types.js';
+import { fullName, planCases, type FilePlan } from '../plan/types.js';
 import { Executor } from './execute.js';
 import { currentOwner, onLateCode, runAs, runAsNoOne } from './owner.js';
 import { toFailureInfo } from './failure-info.js';
@@ -44,8 +44,16 @@ async function main(job: WorkerJob): Promise<void> {
   const options: PlanOptions = { exportOrder: job.exportOrder, config: job.config, shuffleSeed: job.shuffleSeed, ...(job.timeoutMs !== undefined && { timeoutMs: job.timeoutMs }) };
   // A file that registered node:test tests while loading is planned from those, not from its exports.
   const nodeTests = takeNodeTests();
-  const whole = nodeTests ? planNodeTests(job.file, moduleName(job.file), nodeTests, options) : planFile(job.file, exports, options);
-  const plan = filterPlan(whole, job.filter);
+  let whole: FilePlan;
+  let plan: FilePlan;
+  try {
+    whole = nodeTests ? planNodeTests(job.file, moduleName(job.file), nodeTests, options) : planFile(job.file, exports, options);
+    plan = filterPlan(whole, job.filter);
+  } catch (error) {
+    // Planning calls the file's own functions (generators, all(), groups()): what they break fails the file, not the worker.
+    post({ type: 'load-error', text: toFailureInfo(error, `${job.file}: its tests could not be planned`).text });
+    return;
+  }
   post({ type: 'plan', cases: planCases(plan.root).map((c) => ({ id: c.id, name: c.name, path: c.path })), shuffleSeed: plan.shuffleSeed, available: planCases(whole.root).map(fullName) });
   const exitCode = watchExitCode();
   let executor: Executor | undefined = undefined;
