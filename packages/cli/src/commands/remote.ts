@@ -52,7 +52,7 @@ export const rpcCommand = defineProvider({
   options: [...nodeConnectionOptions, nameOption, snameOption, ...evalBoundOptions, { name: 'timeout', type: 'string', value: 'MS', description: 'how long to wait for the answer, in ms (default 30000; otp eval waits as --eval-await-timeout says)' }],
   examples: [
     { command: 'otp rpc shop@127.0.0.1 otp processCount', description: 'how many processes the node runs' },
-    { command: 'otp rpc shop@127.0.0.1 shop/report build --timeout 120000', description: 'wait up to two minutes for a slow function' },
+    { command: 'otp rpc shop@127.0.0.1 shop/shop_server keys --timeout 120000', description: 'wait up to two minutes for the answer' },
     { command: "otp rpc shop@127.0.0.1 otp eval '[\"processes().length\"]' --eval-timeout 3000", description: 'evaluate JavaScript on the node, bounded as in otp remote' },
     { command: "otp rpc shop@127.0.0.1 math add '[1, 2]'", description: 'call math.add(1, 2) on the node' },
     { command: "otp rpc shop@127.0.0.1 shop/shop_server bump '[\"apples\", 2]'", description: 'a function taking ctx first gets the rpc process: bump(ctx, "apples", 2)' },
