@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { application, genServer } from '../src/index.ts';
 import { readReleases } from '../src/release/files.ts';
 import { withRelease, writeVersion, APP, type FixtureVersion } from './release-fixture.ts';
-import type { InstallError } from '../src/release/handler.ts';
+import type { InstallError, InstallReport } from '../src/release/handler.ts';
+import { codeServerOf } from '../src/code/server.ts';
 
 // Version `v` of fx/srv: counts bumps; its codeChange records the version it moved to (v on an upgrade, v - 1 on a downgrade), after running `before`.
 const srv = (v: number, before = '') => `
@@ -236,5 +237,20 @@ export const srv = { name: 'srv', init: () => ok({}), handleCall: (_r: unknown, 
     await (handler.install as Install)('2', { probeMs: 0 });
     assert.equal(await state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'get')), 50);
     assert.deepEqual(evaluated, { extra: 1, srv2: 1 });
+  });
+});
+
+test('an upgrade that purges the version before the running one reports the processes it killed for running it, pid and module', async () => {
+  // 1 → 2 → 3 without a restart: a plain process spawned from 1's fx/srv runs on while 2 runs, and 3 purges 1.
+  const withIdle = (v: number): FixtureVersion => ({ vsn: String(v), modules: { 'fx/app': APP, 'fx/srv': `${srv(v)}\nexport async function idle(ctx: any) { for (;;) await ctx.receive(); }` } });
+  await withRelease([withIdle(1), withIdle(2), withIdle(3)], async (state, handler) => {
+    const idle = codeServerOf(state.node).exportsOf('fx/srv').idle as (ctx: unknown) => Promise<void>;
+    const old = state.node.spawn(idle as never);
+    const second = (await (handler.install as Install)('2', { probeMs: 0 })) as InstallReport;
+    assert.deepEqual(second.killed, [], 'nothing ran a purged version at 2');
+    assert.ok(state.node.processInfo(old), "the process on 1's code runs on at 2");
+    const third = (await (handler.install as Install)('3', { probeMs: 0 })) as InstallReport;
+    assert.equal(state.node.processInfo(old), undefined, 'the install of 3 purged 1, killing the process');
+    assert.deepEqual(third.killed, [{ pid: String(old), module: 'fx/srv' }]);
   });
 });

@@ -26,6 +26,7 @@ test('an upgrade kills and counts the processes still running the version it pur
       assert.equal(ctx.isAlive(oldest), true, 'two versions may coexist');
       const report = await upgradeModules(ctx, code, [compileModule('app/upg_purge', mod(3, true), '3')]);
       assert.equal(report.purged, 1, 'the process on version 1 was counted');
+      assert.deepEqual(report.killed, [{ pid: oldest, module: 'app/upg_purge' }], 'and named');
       assert.equal(ctx.isAlive(oldest), false, 'and killed with its version');
       assert.deepEqual(report.processes, [srv]);
       assert.deepEqual(await genServer.call(ctx, srv, 'get'), { vsn: 3 }, 'the server on version 2 migrated to 3');

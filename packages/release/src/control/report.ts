@@ -1,12 +1,13 @@
 import type { InstallReport } from '@otp-ts/runtime/tools';
 
-/** The lines `bin/<name> upgrade|downgrade` prints: what moved, what was suspended and for how long. */
+/** The lines `bin/<name> upgrade|downgrade` prints: what moved, what was suspended and for how long, what was killed. */
 export function formatReport(r: InstallReport, wallMs: number): string {
   const list = (names: string[]) => (names.length ? names.join(', ') : 'none');
   return [
     `${r.direction === 'up' ? 'upgraded' : 'downgraded'} ${r.from} → ${r.to} in ${r.ms.toFixed(0)} ms (${wallMs.toFixed(0)} ms with the connection); ${r.to} is permanent`,
     `  modules swapped: ${list(r.modules.changed)}${r.modules.added.length ? `; added: ${list(r.modules.added)}` : ''}${r.modules.removed.length ? `; removed: ${list(r.modules.removed)}` : ''}`,
     `  processes suspended: ${r.processes}, longest suspension ${r.suspendedMs.toFixed(1)} ms`,
+    ...(r.killed?.length ? [`  processes killed (still running purged code): ${r.killed.length}: ${r.killed.map((k) => `${k.pid} (${k.module})`).join(', ')}`] : []),
     ...(r.apps.added.length || r.apps.removed.length ? [`  applications added: ${list(r.apps.added)}; removed: ${list(r.apps.removed)}`] : []),
     ...(r.children.started.length || r.children.stopped.length ? [`  supervisor children started: ${list(r.children.started)}; stopped: ${list(r.children.stopped)}`] : []),
   ].join('\n');

@@ -41,8 +41,10 @@ export interface UpgradeReport {
   modules: Array<{ name: string; from: string | undefined; to: string }>;
   /** The behaviour processes whose state went through codeChange. */
   processes: Pid[];
-  /** Processes killed because they still ran code purged by the load. */
+  /** How many processes were killed because they still ran code purged by the load. */
   purged: number;
+  /** Those processes: each one's pid and the module whose purged version it ran (OTP's release_handler names them too). */
+  killed: Array<{ pid: Pid; module: string }>;
   /** How long the affected processes stayed suspended (the first suspend to the resumes), in ms. */
   suspendedMs: number;
 }
@@ -456,9 +458,9 @@ function revives(v: ModuleVersion, before: { current: ModuleVersion | null; old:
   return before.current === null && before.old !== null && before.old.vsn === v.vsn;
 }
 
-// Installs every new version, purging the processes still running the old one it replaces; how many were purged.
-function installAll(code: CodeServer, versions: readonly ModuleVersion[], purging: ReadonlyMap<string, ProcessImpl[]>, previous: ReadonlyMap<string, { current: ModuleVersion | null; old: ModuleVersion | null }>): number {
-  let purged = 0;
+// Installs every new version, purging the processes still running the old one it replaces; those it killed, with the module.
+function installAll(code: CodeServer, versions: readonly ModuleVersion[], purging: ReadonlyMap<string, ProcessImpl[]>, previous: ReadonlyMap<string, { current: ModuleVersion | null; old: ModuleVersion | null }>): Array<{ pid: Pid; module: string }> {
+  const killed: Array<{ pid: Pid; module: string }> = [];
   for (const v of versions) {
     const before = previous.get(v.module)!;
     if (revives(v, before)) {
@@ -466,10 +468,10 @@ function installAll(code: CodeServer, versions: readonly ModuleVersion[], purgin
       continue;
     }
     const victims = purging.get(v.module)!;
-    purged += victims.length;
+    for (const p of victims) if (!p.dead) killed.push({ pid: p.pid, module: v.module });
     code.install(v, victims);
   }
-  return purged;
+  return killed;
 }
 
 /** Internal: an upgrade's options, with the versions a check evaluated already (of `added`, then `sources`, in order). */
@@ -500,7 +502,7 @@ export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer
     if (refused) throw refused;
   }
   let failure: UpgradeError | undefined;
-  let purged = 0;
+  let killed: Array<{ pid: Pid; module: string }> = [];
   const suspendedAt = performance.now();
   let resumedAt: number | undefined;
   try {
@@ -516,7 +518,7 @@ export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer
       failure = protectAll(code, participants);
     }
     if (!failure) {
-      purged = installAll(code, loaded, purging, previous);
+      killed = installAll(code, loaded, purging, previous);
       const byModule = moduleChanges(versions, previous, options);
       failure = await migrate(ctx, changes, byModule, options, participants, timeoutMs);
     }
@@ -532,7 +534,8 @@ export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer
   const report: UpgradeReport = {
     modules: loaded.map((v) => ({ name: v.module, from: previous.get(v.module)!.current?.vsn, to: v.vsn })),
     processes: participants.map((p) => p.pid),
-    purged,
+    purged: killed.length,
+    killed,
     suspendedMs: participants.length > 0 ? resumedAt! - suspendedAt : 0,
   };
   return { report, before: new Map(keep ? participants.map((p) => [p.pid, p.state]) : []) };

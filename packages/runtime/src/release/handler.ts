@@ -31,6 +31,8 @@ export interface InstallReport {
   processes: number;
   /** How long they stayed suspended, in ms (all of them at once: the longest suspension). */
   suspendedMs: number;
+  /** Processes killed because they still ran a module version the install purged (the version before the running one): pid and module. */
+  killed: Array<{ pid: string; module: string }>;
   /** Supervisor children started or stopped because a supervisor's child specs changed. */
   children: { started: string[]; stopped: string[] };
   /** The whole install, from the check to permanence, in ms. */
@@ -250,6 +252,7 @@ interface InstallPlan {
 interface Swapped {
   processes: Pid[];
   suspendedMs: number;
+  killed: Array<{ pid: string; module: string }>;
   removedModules: string[];
   guard: UpgradeGuard | undefined;
   snapshots: readonly Snapshot[];
@@ -319,7 +322,8 @@ async function swap(ctx: ProcessContext, code: CodeServer, plan: InstallPlan, ev
   const removedModules = changes.flatMap((c) => c.removed);
   for (const m of removedModules) if (code.record(m).current) code.delete(m);
   const { report } = upgrade;
-  return { processes: report.processes, suspendedMs: report.suspendedMs, removedModules, guard, snapshots: snapshot?.of(upgrade.before) ?? [] };
+  const killed = report.killed.map((k) => ({ pid: String(k.pid), module: k.module }));
+  return { processes: report.processes, suspendedMs: report.suspendedMs, killed, removedModules, guard, snapshots: snapshot?.of(upgrade.before) ?? [] };
 }
 
 // Apply: the application changes (see changeApplications), after which the target is the version the node
@@ -376,10 +380,11 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
     apps: report.apps,
     processes: swapped.processes.length,
     suspendedMs: swapped.suspendedMs,
+    killed: swapped.killed,
     children: report.children,
     ms: performance.now() - started,
   };
-  state.log(`${plan.direction === 'up' ? 'upgraded' : 'downgraded'} ${plan.running.release.name} ${from} → ${vsn}: ${result.modules.changed.length} modules, ${result.processes} processes suspended for ${result.suspendedMs.toFixed(1)} ms`);
+  state.log(`${plan.direction === 'up' ? 'upgraded' : 'downgraded'} ${plan.running.release.name} ${from} → ${vsn}: ${result.modules.changed.length} modules, ${result.processes} processes suspended for ${result.suspendedMs.toFixed(1)} ms${result.killed.length ? `, ${result.killed.length} killed running purged code` : ''}`);
   return result;
 }
 

@@ -1,0 +1,23 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { InstallReport } from '@otp-ts/runtime/tools';
+import { formatReport } from '../../src/control/report.ts';
+
+const report = (killed: InstallReport['killed']): InstallReport => ({
+  from: '0.2.0',
+  to: '0.3.0',
+  direction: 'up',
+  modules: { changed: ['shop/worker'], added: [], removed: [] },
+  apps: { added: [], removed: [], changed: ['shop'] },
+  processes: 1,
+  suspendedMs: 1.5,
+  killed,
+  children: { started: [], stopped: [] },
+  ms: 40,
+});
+
+test("upgrade's report names the processes the install killed for still running a purged version: how many, each pid and module", () => {
+  const text = formatReport(report([{ pid: '<0.41.0>', module: 'shop/worker' }]), 50);
+  assert.match(text, /^ {2}processes killed \(still running purged code\): 1: <0\.41\.0> \(shop\/worker\)$/m);
+  assert.doesNotMatch(formatReport(report([]), 50), /killed/, 'an install that killed nothing says nothing of it');
+});
