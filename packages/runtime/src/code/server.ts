@@ -146,7 +146,7 @@ export class CodeServer implements CodeHooks {
 
   /**
    * Makes an evaluated version current (purging the old one, killing processes still running it). `running`:
-   * those processes, when the caller found them already (an upgrade looks before it suspends anything).
+   * those processes, when the caller found them already (an upgrade, in the turn that installs).
    */
   install(version: ModuleVersion, running?: readonly ProcessImpl[]): void {
     const mod = this.entry(version.module);
@@ -255,13 +255,19 @@ export class CodeServer implements CodeHooks {
 
   /** The processes running code of a version: spawned with one of its functions, or running one of its callback modules. */
   processesRunning(version: ModuleVersion): ProcessImpl[] {
-    const out: ProcessImpl[] = [];
+    return this.processesRunningAny([version]).get(version)!;
+  }
+
+  /** Internal: `processesRunning` of several versions at once, in one pass over the node's processes. */
+  processesRunningAny(versions: readonly ModuleVersion[]): Map<ModuleVersion, ProcessImpl[]> {
+    const out = new Map<ModuleVersion, ProcessImpl[]>(versions.map((v) => [v, []]));
+    if (versions.length === 0) return out;
     for (const p of this.node.liveProcesses()) {
       // A process that names its callback module (a behaviour, a sys.special process) runs that module's
       // version, which an upgrade moves on: the function it was spawned with no longer counts.
       const callbacks = p.label?.callbacks ? this.origins.get(p.label.callbacks) : undefined;
       const running = callbacks ?? (typeof p.entry === 'string' ? undefined : this.origins.get(p.entry));
-      if (running?.version === version) out.push(p);
+      if (running !== undefined) out.get(running.version)?.push(p);
     }
     return out;
   }

@@ -458,6 +458,17 @@ function revives(v: ModuleVersion, before: { current: ModuleVersion | null; old:
   return before.current === null && before.old !== null && before.old.vsn === v.vsn;
 }
 
+// Per module loaded: the processes running the old version its install purges (none for a version it revives), in one pass.
+function purgingAll(code: CodeServer, loaded: readonly ModuleVersion[], previous: ReadonlyMap<string, { current: ModuleVersion | null; old: ModuleVersion | null }>): Map<string, ProcessImpl[]> {
+  const purged = new Map<string, ModuleVersion>();
+  for (const v of loaded) {
+    const before = previous.get(v.module)!;
+    if (before.old && !revives(v, before)) purged.set(v.module, before.old);
+  }
+  const running = code.processesRunningAny([...purged.values()]);
+  return new Map(loaded.map((v) => [v.module, purged.has(v.module) ? running.get(purged.get(v.module)!)! : []]));
+}
+
 // Installs every new version, purging the processes still running the old one it replaces; those it killed, with the module.
 function installAll(code: CodeServer, versions: readonly ModuleVersion[], purging: ReadonlyMap<string, ProcessImpl[]>, previous: ReadonlyMap<string, { current: ModuleVersion | null; old: ModuleVersion | null }>): Array<{ pid: Pid; module: string }> {
   const killed: Array<{ pid: Pid; module: string }> = [];
@@ -494,9 +505,6 @@ export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer
   const versions = loaded.slice(added.length);
   const { participants, changes } = affectedBy(code, versions, options);
   const previous = new Map(loaded.map((v) => [v.module, code.record(v.module)]));
-  // The processes still running the versions the install purges, found before anything is suspended: two
-  // passes over the node's processes a module fewer in the suspended window.
-  const purging = new Map(loaded.map((v) => [v.module, previous.get(v.module)!.old && !revives(v, previous.get(v.module)!) ? code.processesRunning(previous.get(v.module)!.old!) : []]));
   if (rehearse) {
     const refused = rehearseCopies(code, participants);
     if (refused) throw refused;
@@ -518,7 +526,9 @@ export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer
       failure = protectAll(code, participants);
     }
     if (!failure) {
-      killed = installAll(code, loaded, purging, previous);
+      // The processes still running the versions the install purges, found in the turn that kills them: one spawned
+      // from such a version while the upgrade waited on its suspends is killed with its version too.
+      killed = installAll(code, loaded, purgingAll(code, loaded, previous), previous);
       const byModule = moduleChanges(versions, previous, options);
       failure = await migrate(ctx, changes, byModule, options, participants, timeoutMs);
     }
