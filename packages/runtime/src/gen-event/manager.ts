@@ -14,7 +14,7 @@ import type { Acknowledge } from '../gen/start.js';
 import { formatValue, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
 import type { Status } from '../gen-server/types.js';
-import { HandlerExit, ManagerRequest, NotifyMessage, Refused, describeHandler, handlerOf, notAHandler, sameHandler } from './types.js';
+import { HandlerExit, ManagerRequest, NotifyMessage, Refused, describeHandler, handlerOf, isPair, notAHandler, sameHandler } from './types.js';
 import type { AnyHandler, CallResult, EventResult, HandlerId, InitResult, InstalledHandler, TerminateReason } from './types.js';
 
 /** Every result a handler callback may give, as a union on `type` (user code may return anything: see resultOf). */
@@ -49,9 +49,22 @@ export class Manager implements SysTarget {
     readonly parent: Pid | null,
   ) {}
 
-  /** The handler `id` names: as installed, or as it was before the last code change (OTP names a handler by its module, whatever its version). */
+  /**
+   * The handler `id` names: as installed, as it was before the last code change, or any other version of its module
+   * (OTP names a handler by its module, whatever its version): a client that read the handler while an upgrade that
+   * was rolled back had swapped the code names the version the rollback dropped.
+   */
   find(id: HandlerId): Entry | undefined {
-    return this.entries.find((e) => sameHandler(e.id, id)) ?? this.entries.find((e) => e.replaced !== undefined && sameHandler(withHandler(e, e.replaced), id));
+    return this.entries.find((e) => sameHandler(e.id, id)) ?? this.entries.find((e) => e.replaced !== undefined && sameHandler(withHandler(e, e.replaced), id)) ?? this.findByModule(id);
+  }
+
+  // The entry whose handler is the same module export as `id`'s, compared by the current version of each.
+  private findByModule(id: HandlerId): Entry | undefined {
+    const code = this.ctx.node.code;
+    if (code === null) return undefined;
+    const latest = (x: HandlerId): HandlerId => (isPair(x) ? { handler: code.latest(x.handler), id: x.id } : code.latest(x));
+    const wanted = latest(id);
+    return this.entries.find((e) => sameHandler(latest(e.id), wanted));
   }
 
   getState(): InstalledHandler[] {

@@ -169,7 +169,8 @@ export class GenEventError extends Error {
   }
 }
 
-function isPair(id: unknown): id is { readonly handler: AnyHandler; readonly id: unknown } {
+/** Internal: whether a handler id is a `{ handler, id }` pair (not a handler object itself). */
+export function isPair(id: unknown): id is { readonly handler: AnyHandler; readonly id: unknown } {
   return id !== null && typeof id === 'object' && 'handler' in id && 'id' in id && typeof (id as Partial<AnyHandler>).handleEvent !== 'function';
 }
 
