@@ -17,6 +17,11 @@ export class RequestId<Reply = unknown> {
     /** The server as it was addressed, named in error results. */
     readonly server: ServerRef,
   ) {}
+
+  /** What an answer to this request reads as: the response itself; a behaviour's ids may turn a refusal into an error. */
+  read(response: Response<Reply>): Response<Reply> {
+    return response;
+  }
 }
 
 /** How long to wait for an answer: ms (`Infinity` for ever), or `{ abs }`, a deadline on `performance.now()` (OTP's `{abs, T}` on the monotonic clock). */
@@ -53,25 +58,34 @@ export type CollectionResponse<Reply, Label> = [Response<Reply>, Label, ReqIdCol
 // Distribution delivers a remote reply only while the caller awaits its tag: this says which tags are pending.
 setAwaitedTags((caller, tagId) => pendingRequests.get(caller as ProcessInternals)?.get(tagId));
 
-/** Sends a call request without waiting (OTP's gen:send_request); collect the reply with waitResponse, receiveResponse or checkResponse. */
-export function sendRequest<Reply>(ctx: ProcessContext, server: ServerRef, request: unknown): RequestId<Reply> {
+/**
+ * Sends a call request without waiting (OTP's gen:send_request); collect the reply with waitResponse,
+ * receiveResponse or checkResponse. `message` builds what is sent (default: a gen_server call); `make` the id.
+ */
+export function sendRequest<Reply>(
+  ctx: ProcessContext,
+  server: ServerRef,
+  request: unknown,
+  message: (from: From) => unknown = (from) => new CallMessage(from, request),
+  make: (tag: Ref, server: ServerRef) => RequestId<Reply> = (tag, s) => new RequestId(tag, s),
+): RequestId<Reply> {
   const remote = remoteByName(ctx, server);
   const pid = remote ?? whereisServer(ctx, server);
   if (pid === undefined) {
     // As a monitor on a name nobody holds: the answer is a DOWN with reason noproc.
     const tag = ctx.makeRef();
     ctx.send(ctx.self(), new Down(tag, describe(server), 'noproc'));
-    return new RequestId(tag, server);
+    return make(tag, server);
   }
   const tag = ctx.monitor(pid);
   // Without distribution the monitor has already answered noconnection; there is nothing to send to.
-  if (remote !== undefined && ctx.node.dist === null) return new RequestId(tag, server);
+  if (remote !== undefined && ctx.node.dist === null) return make(tag, server);
   const caller = internals(ctx);
   let pending = pendingRequests.get(caller);
   if (pending === undefined) pendingRequests.set(caller, (pending = new Map()));
   pending.set(tag.id, tag);
-  ctx.send(pid, new CallMessage(new From(ctx.self(), tag), request));
-  return new RequestId(tag, server);
+  ctx.send(pid, message(new From(ctx.self(), tag)));
+  return make(tag, server);
 }
 
 /** The reply or DOWN answering `reqId`, if `message` is one. */
@@ -84,7 +98,7 @@ function settle<Reply>(ctx: ProcessContext, reqId: RequestId<Reply>, message: Re
   pendingRequests.get(internals(ctx))?.delete(reqId.tag.id);
   if (message instanceof ReplyMessage) {
     if (!ctx.demonitor(reqId.tag)) ctx.demonitor(reqId.tag, { flush: true });
-    return { type: 'reply', reply: message.value as Reply };
+    return reqId.read({ type: 'reply', reply: message.value as Reply });
   }
   return { type: 'error', reason: message.reason === 'noconnection' ? 'nodedown' : message.reason, server: reqId.server };
 }
