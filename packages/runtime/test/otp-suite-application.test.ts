@@ -2,7 +2,7 @@
 // supervisor_SUITE faulty_application_shutdown check it), each named after the case it follows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { application, genServer, supervisor, ok, noreply, TIMEOUT, type AppResource, type ApplicationModule, type GenServer, type ProcessContext, type Supervisor } from '@otp-ts/runtime';
+import { application, genServer, supervisor, sys, ok, noreply, TIMEOUT, type AppResource, type ApplicationModule, type GenServer, type ProcessContext, type Supervisor } from '@otp-ts/runtime';
 import { setEscalationGuard } from '@otp-ts/runtime/tools';
 import { quietLogs, withNode } from './helpers.ts';
 
@@ -80,5 +80,23 @@ test('application transient: an application that exits normal is only reported',
       await untilNoApplications(ctx);
       assert.equal(await ctx.receive(isNodeStop, 0), TIMEOUT);
     });
+  });
+});
+
+// application_SUITE: which_applications/0 is a gen_server call with the default 5000 ms timeout, not a wait for ever.
+test('whichApplications on a controller that does not answer exits with a call timeout (default 5000 ms)', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    const out = await node.run(async (ctx) => {
+      await application.whichApplications(ctx);
+      const ac = ctx.whereis('application_controller')!;
+      await sys.suspend(ctx, ac);
+      // A guard so that a hang fails the test rather than the suite.
+      const guard = new Promise<string>((resolve) => setTimeout(() => resolve('still waiting after 20 s'), 20_000).unref());
+      const r = await Promise.race([application.whichApplications(ctx).then(() => 'answered', (e: Error) => e.message), guard]);
+      await sys.resume(ctx, ac);
+      return r;
+    });
+    assert.match(out, /timed out after 5000 ms/);
   });
 });

@@ -1,6 +1,7 @@
 import type { ProcessContext } from '../types.js';
 import { call, start as startServer } from '../gen-server/api.js';
 import { StartError } from '../gen/errors.js';
+import { DEFAULT_CALL_TIMEOUT } from '../gen/call.js';
 import type { Pid } from '../pid.js';
 import { controllerServer, type ControllerAnswer, type ControllerOptions, type ControllerRequest } from './controller.js';
 import { envOf } from './env.js';
@@ -95,8 +96,8 @@ export function loadedApplications(ctx: ProcessContext): Promise<Array<{ name: s
   return ask(ctx, { op: 'loaded' }) as Promise<Array<{ name: string; description: string; vsn: string; applications: string[] }>>;
 }
 
-/** Running applications, most recently started first (as OTP lists them); a call exit after `timeout` ms, as OTP's which_applications/1. */
-export function whichApplications(ctx: ProcessContext, timeout = Infinity): Promise<RunningApp[]> {
+/** Running applications, most recently started first (as OTP lists them); a call exit after `timeout` ms (default 5000, as OTP's which_applications/0,1). */
+export function whichApplications(ctx: ProcessContext, timeout = DEFAULT_CALL_TIMEOUT): Promise<RunningApp[]> {
   return ask(ctx, { op: 'which' }, timeout) as Promise<RunningApp[]>;
 }
 
