@@ -136,6 +136,8 @@ export class ProcessImpl extends ProcessMailbox implements ProcessContext, Proce
 
   isAlive(pid: Pid): boolean {
     this.check();
+    // As OTP's is_process_alive/1: a pid of another node is badarg, not false.
+    if (pid instanceof Pid && pid.node !== 0) throw new RuntimeError('badarg', `isAlive(${String(pid)}): ${String(pid)} is a process on another node; isAlive answers for local processes only: monitor it, or ask its node (rpc)`);
     return this.node.isAlive(pid);
   }
 

@@ -143,7 +143,7 @@ export interface ProcessContext {
   unregister(name: string): void;
   /** The pid registered under `name`, if any. */
   whereis(name: string): Pid | undefined;
-  /** True while `pid` is a live process on this node. */
+  /** True while `pid` is a live process on this node; a pid of another node throws `badarg` (monitor it or use rpc), as OTP's is_process_alive. */
   isAlive(pid: Pid): boolean;
   /** A snapshot of a process, or undefined if it is not alive. */
   processInfo(pid: Pid): ProcessInfo | undefined;

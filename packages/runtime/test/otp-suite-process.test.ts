@@ -2,7 +2,7 @@
 // (link_to_dead lives in distribution_SUITE; these are its local half).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RuntimeError, TIMEOUT, isExit, type Exit } from '@otp-ts/runtime';
+import { Pid, RuntimeError, TIMEOUT, isExit, supervisor, type Exit } from '@otp-ts/runtime';
 import { withNode } from './helpers.ts';
 
 test('distribution_SUITE link_to_dead (local): not trapping exits, link to a dead pid raises a catchable noproc and the caller lives on', async () => {
@@ -30,5 +30,27 @@ test('distribution_SUITE link_to_dead (local): trapping exits, link to a dead pi
       assert.equal((m as Exit).from, dead);
       assert.equal((m as Exit).reason, 'noproc');
     });
+  });
+});
+
+test('process_SUITE is_process_alive: a pid of another node is badarg naming it, and a supervisor given one does not crash', async () => {
+  await withNode(async (node) => {
+    const out = await node.run(async (ctx) => {
+      const remote = new Pid(1, 42, 0);
+      let error: unknown;
+      try {
+        ctx.isAlive(remote);
+      } catch (e) {
+        error = e;
+      }
+      const sup = await supervisor.startLink(ctx, { init: () => ({ flags: { strategy: 'simpleOneForOne' }, children: [{ id: 'w', start: (c) => c.spawnLink(async (w) => void (await w.receive(() => false))) }] }) }, undefined);
+      // A supervisor asked about a pid it cannot own answers not found (OTP's {error, not_found}) and lives on.
+      const answer = await supervisor.terminateChild(ctx, sup, remote).then(() => 'ok', (e: Error) => e.message);
+      return { error, answer, supAlive: ctx.isAlive(sup) };
+    });
+    assert.ok(out.error instanceof RuntimeError && out.error.code === 'badarg', String(out.error));
+    assert.match((out.error as Error).message, /<1\.42\.0>.*monitor/);
+    assert.equal(out.supAlive, true);
+    assert.match(out.answer, /no child <1\.42\.0>/);
   });
 });

@@ -1,5 +1,5 @@
 import { Exit, isDown, type ExitReason } from '../messages.js';
-import type { Pid } from '../pid.js';
+import { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
 import { ExitSignal } from '../errors.js';
 import { From } from '../gen/messages.js';
@@ -61,13 +61,13 @@ async function lead(ctx: ProcessContext, app: string, mod: ApplicationModule, ar
     } else {
       top = started as Pid;
     }
-    if (!ctx.isAlive(top)) throw new Error(`${app}'s start returned ${String(top)}, which is not a live process`);
+    if (!(top instanceof Pid) || top.node !== 0 || !ctx.isAlive(top)) throw new Error(`${app}'s start returned ${String(top)}, which is not a live process`);
     // Unlinked, its exit would never reach the master: the application would look alive with its tree gone.
     if (!ctx.processInfo(ctx.self())?.links.includes(top)) throw new Unlinked(`${app}'s start returned ${String(top)}, which is not linked to the application: start the top supervisor with supervisor.startLink (not start)`);
     await runPhases(app, mod, phases, ctx);
   } catch (error) {
     // An unlinked top is no child of the master: it would ignore a shutdown from it.
-    if (top !== undefined && ctx.isAlive(top)) await shutdownTree(ctx, top, error instanceof Unlinked ? 'kill' : 'shutdown');
+    if (top !== undefined && top.node === 0 && ctx.isAlive(top)) await shutdownTree(ctx, top, error instanceof Unlinked ? 'kill' : 'shutdown');
     ack(false, error);
     throw new ExitSignal(error);
   }

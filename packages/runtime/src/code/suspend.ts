@@ -65,14 +65,14 @@ export async function suspendAll(ctx: ProcessContext, targets: Suspendable[], ti
       }
       return { target: t, why: whyNotSuspended(t.pid, error, timeoutMs), cause: error };
     }
-    round = [...lent].filter((t) => ctx.isAlive(t.pid));
+    round = [...lent].filter((t) => t.pid.node === 0 && ctx.isAlive(t.pid));
   }
   return undefined;
 }
 
 // Whether a suspend failed because the process is gone (it exited, or was gone already), not because it did not answer.
 function exited(ctx: ProcessContext, pid: Pid, error: unknown): boolean {
-  return error instanceof CallError && error.failure !== 'timeout' && error.failure !== 'calling_self' && !ctx.isAlive(pid);
+  return error instanceof CallError && error.failure !== 'timeout' && error.failure !== 'calling_self' && (pid.node !== 0 || !ctx.isAlive(pid));
 }
 
 // A watcher process: while the batch waits, it resumes each target that a not-yet-suspended target is calling.

@@ -89,7 +89,7 @@ export async function startWithState<T>(ctx: ProcessContext, state: unknown, sta
     },
   });
   const result = await start(wrapped);
-  if (first !== undefined && ctx.isAlive(first)) {
+  if (first !== undefined && first.node === 0 && ctx.isAlive(first)) {
     if (result === first) ctx.send(first, new SystemMessage(noReply(ctx), { type: 'replaceState', fn: () => state }));
     ctx.send(first, new SystemMessage(noReply(ctx), { type: 'resume' }));
   }

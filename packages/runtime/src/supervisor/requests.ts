@@ -86,7 +86,7 @@ async function terminateChild(state: SupState, which: string | Pid): Promise<Sup
   if (simple && !(which instanceof Pid)) return refuse('simpleOneForOne', 'a simpleOneForOne supervisor terminates children by pid');
   const child = find(state, which);
   // A dynamic child that already exited is terminated: OTP answers ok, as for a pid that no longer lives.
-  if (!child) return simple && !state.ctx.isAlive(which as Pid) ? done(undefined) : refuse('notFound', `no child ${String(which)}`);
+  if (!child) return simple && (which as Pid).node === 0 && !state.ctx.isAlive(which as Pid) ? done(undefined) : refuse('notFound', `no child ${String(which)}`);
   if (child.pid instanceof Pid) await stopOne(state, child);
   child.pid = undefined;
   if (simple) state.dynamic.delete(which as Pid);
@@ -150,7 +150,7 @@ function getChildspec(state: SupState, which: string | Pid): SupAnswer {
 function specOf(state: SupState, which: string | Pid): FullSpec | undefined {
   const template = state.template;
   if (template === null) return find(state, which)?.spec;
-  if (which instanceof Pid) return state.dynamic.has(which) || !state.ctx.isAlive(which) ? template : undefined;
+  if (which instanceof Pid) return state.dynamic.has(which) || (which.node === 0 && !state.ctx.isAlive(which)) ? template : undefined;
   return which === template.id ? template : undefined;
 }
 
