@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createNode, global, loggerOf, RuntimeError, genServer, genStatem, supervisor, ok, reply, noreply, rpc, isDown, GlobalNameConflict, StartError, CallError, type OtpNode, type Pid, type ProcessContext, type ConflictResolver, type Down } from '@otp-ts/runtime';
+import { createNode, global, loggerOf, sys, RuntimeError, genServer, genStatem, supervisor, ok, reply, noreply, rpc, isDown, GlobalNameConflict, StartError, CallError, type OtpNode, type Pid, type ProcessContext, type ConflictResolver, type Down } from '@otp-ts/runtime';
 import { EpmdServer } from '@otp-ts/runtime/tools';
 import { waitFor } from '../../../test/support/wait.ts';
 
@@ -303,4 +303,22 @@ test('real OS processes: a partition heals with a conflict resolved the same on 
     a.shutdown();
     await epmd.close();
   }
+});
+
+test('a registration whose server call times out part way releases the locks it took at once', { timeout: 120_000 }, async () => {
+  await cluster(['ta', 'tb', 'tc'], async (nodes) => {
+    const [a, b, c] = nodes as [OtpNode, OtpNode, OtpNode];
+    const gc = await c.run((ctx) => ctx.whereis('global_name_server')!);
+    await c.run((ctx) => sys.suspend(ctx, gc));
+    const holder = a.spawn(idle);
+    // The registrant stays alive while tb registers: without the fix its locks on ta and tb outlive the failed call.
+    const [failed, out] = await a.run(async (ctx) => {
+      const why = await global.register(ctx, 'timed', holder).then(() => 'registered', (e: Error) => e.message);
+      await c.run((cc) => sys.resume(cc, gc));
+      const other = b.spawn(idle);
+      return [why, await b.run((cb) => global.register(cb, 'timed', other))] as const;
+    });
+    assert.match(failed, /timed out/);
+    assert.equal(out, true);
+  });
 });

@@ -68,17 +68,24 @@ async function register(ctx: ProcessContext, name: string, pid: Pid, options: Gl
     const lock = `${ctx.node.name}:${ctx.self()}:${++locks}`;
     const held: string[] = [];
     let answer: ReserveAnswer = 'ok';
-    for (const node of nodes) {
-      const a = await ask(ctx, node, { op: 'reserve', name, lock, owner: ctx.self() });
-      if (a === 'ok') held.push(node);
-      else if (a !== 'gone') {
-        answer = a as ReserveAnswer;
-        break;
+    try {
+      for (const node of nodes) {
+        held.push(node); // before asking: a node that times out may still lock late
+        const a = await ask(ctx, node, { op: 'reserve', name, lock, owner: ctx.self() });
+        if (a !== 'ok') held.pop();
+        if (a !== 'ok' && a !== 'gone') {
+          answer = a as ReserveAnswer;
+          break;
+        }
       }
-    }
-    if (answer === 'ok') {
-      for (const node of held) await ask(ctx, node, { op: 'commit', name, lock, pid, resolver });
-      return true;
+      if (answer === 'ok') {
+        for (const node of held) await ask(ctx, node, { op: 'commit', name, lock, pid, resolver });
+        return true;
+      }
+    } catch (error) {
+      // A server that did not answer in time: the locks taken so far go now, not when this process exits.
+      for (const node of held) ctx.spawn((c) => ask(c, node, { op: 'release', name, lock }).catch(() => undefined));
+      throw error;
     }
     for (const node of held) await ask(ctx, node, { op: 'release', name, lock });
     if (answer === 'taken') return false;
