@@ -107,6 +107,21 @@ test('one registration per connection: a second ALIVE2 on it registers nothing, 
   });
 });
 
+test('requests flooded on a registration connection are logged at most 10 a second plus one summing line; the name stays', async () => {
+  await withServer({}, async (port, server, logs) => {
+    const reg = rawClient(port, encodeAlive2(entry('chatty', 41025)));
+    await until('the registration', () => reg.received().length >= 6);
+    const flood = 5000;
+    reg.socket.write(Buffer.concat(Array.from({ length: flood }, () => Buffer.from([0, 1, 110]))));
+    const ignored = (): string[] => logs.filter((l) => /^port mapper: ignored /.test(l));
+    const counted = (): number => ignored().reduce((n, l) => n + Number(/^port mapper: ignored (\d+) more requests? on registration/.exec(l)?.[1] ?? 1), 0);
+    await until('every ignored request counted in the lines', () => counted() === flood);
+    assert.ok(ignored().length <= 11, `${ignored().length} lines for ${flood} requests`);
+    assert.deepEqual(server.names(), ['chatty']);
+    assert.equal((await lookup('chatty', '127.0.0.1', port))?.port, 41025);
+  });
+});
+
 test('the built-in port mapper process escapes names in its log: a name cannot forge a log line', async () => {
   const port = await freePort();
   const mapper = spawn(process.execPath, [...process.execArgv, epmdMain, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -5,6 +5,9 @@ import { escapeForLog, isLocalPeer, listenAll } from './epmd-address.js';
 /** The largest request the port mapper accepts; anything bigger is garbage. */
 const MAX_REQUEST = 1024;
 
+/** How many lines about requests ignored on registration connections the port mapper logs a second; the rest are summed up. */
+const IGNORED_LINES_PER_SECOND = 10;
+
 /** Limits of the port mapper against idle, slow and numerous clients (epmd's -packet_timeout and -max_conns). */
 export interface EpmdLimits {
   /** How long a connection may take to send a whole request before it is closed (default 60000 ms, epmd's packet timeout); registrations are exempt. */
@@ -59,6 +62,8 @@ export class EpmdServer {
   close(): Promise<void> {
     if (this.evictedWindow !== null) clearTimeout(this.evictedWindow);
     this.evictedWindow = null;
+    if (this.ignoredLines.timer !== null) clearTimeout(this.ignoredLines.timer);
+    this.ignoredLines.timer = null;
     for (const n of this.nodes.values()) n.socket.destroy();
     for (const s of this.pending) s.destroy();
     this.nodes.clear();
@@ -118,11 +123,40 @@ export class EpmdServer {
     });
   }
 
-  // A registration connection holds one name: a second ALIVE2 on it is refused, anything else ignored; the name stays.
+  // A registration connection holds one name: a second ALIVE2 on it is refused, anything else ignored; the name
+  // stays (as epmd, which reads and discards what comes after ALIVE2). A refusal is not queued for a client
+  // that does not read its answers, and the log takes at most IGNORED_LINES_PER_SECOND lines a second.
   private afterRegistration(socket: Socket, name: string, code: number | undefined): void {
-    if (code === EPMD.ALIVE2_REQ) socket.write(encodeAlive2Resp(1, 0));
+    if (code === EPMD.ALIVE2_REQ && socket.writableLength < MAX_REQUEST) socket.write(encodeAlive2Resp(1, 0));
     const what = code === EPMD.ALIVE2_REQ ? 'a second registration' : 'a request';
-    this.log(`port mapper: ignored ${what} on the registration connection of '${escapeForLog(name)}' (one registration per connection)`);
+    this.ignoredLine(`port mapper: ignored ${what} on the registration connection of '${escapeForLog(name)}' (one registration per connection)`);
+  }
+
+  // The current second's lines about ignored requests, and those left out of it (summed up when it ends).
+  private readonly ignoredLines = { at: 0, logged: 0, suppressed: 0, timer: null as NodeJS.Timeout | null };
+
+  // Logs `line` unless IGNORED_LINES_PER_SECOND were logged this second; those left out are summed up in one line when it ends.
+  private ignoredLine(line: string): void {
+    const h = this.ignoredLines;
+    const now = Date.now();
+    if (h.timer === null && now - h.at >= 1000) {
+      h.at = now;
+      h.logged = 0;
+    }
+    if (h.logged < IGNORED_LINES_PER_SECOND) {
+      h.logged++;
+      return this.log(line);
+    }
+    h.suppressed++;
+    if (h.timer !== null) return;
+    h.timer = setTimeout(() => {
+      this.log(`port mapper: ignored ${h.suppressed} more request${h.suppressed === 1 ? '' : 's'} on registration connections in that second, not logged one by one (at most ${IGNORED_LINES_PER_SECOND} lines a second)`);
+      h.timer = null;
+      h.suppressed = 0;
+      h.at = Date.now();
+      h.logged = 0;
+    }, Math.max(0, 1000 - (now - h.at)));
+    h.timer.unref();
   }
 
   // Counts a new connection; at the cap the oldest one still waiting for its request makes room, so a flood of idle clients cannot lock out lookups.
