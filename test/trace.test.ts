@@ -54,7 +54,7 @@ test('otp trace against a running node: calls and returns, limits enforced by th
       assert.match(lines[i]!, /^\d\d:\d\d:\d\d\.\d{3} <0\.\d+\.0> +call shop\/cart\.add\(ctx<0\.\d+\.0>, "item\d", \d\)$/);
       assert.match(lines[i + 1]!, /^\d\d:\d\d:\d\d\.\d{3} <0\.\d+\.0> +return shop\/cart\.add\/3 -> \{ item: "item\d", qty: \d, total: \d+ \}/);
     }
-    assert.match(calls.stderr, /trace ended: the event limit was reached \(3 events\)/);
+    assert.match(calls.stderr, /trace ended: the event limit was reached \(3 events, 3 returns\)/);
     // Checked from a second client: the node removed the pattern by itself.
     assert.deepEqual(await traced(), []);
 

@@ -35,14 +35,14 @@ function traceAs(ctx: ProcessContext, spec: TraceSpec) {
   const r = traceAgentOf(ctx.node).start({ ...spec, client: ctx.self() });
   assert.ok(r.ok, r.ok ? '' : r.error);
   const events: TraceEvent[] = [];
-  const collect = async (timeoutMs = 2000): Promise<{ reason: string; dropped: number; events: TraceEvent[] }> => {
+  const collect = async (timeoutMs = 2000): Promise<{ reason: string; dropped: number; counted: number; returns: number; events: TraceEvent[] }> => {
     for (;;) {
       const m = (await ctx.receive((x) => typeof x === 'object' && x !== null && 'otpTrace' in x && (x as TraceMessage).session === r.session, timeoutMs)) as TraceMessage | typeof runtime.TIMEOUT;
       if (m === runtime.TIMEOUT) throw new Error(`session ${r.session} sent no done within ${timeoutMs} ms`);
       if (m.otpTrace === 'events') {
         events.push(...m.events);
         ctx.send(r.pid!, { otpTrace: 'ack' });
-      } else return { reason: m.reason, dropped: m.dropped, events };
+      } else return { reason: m.reason, dropped: m.dropped, counted: m.events, returns: m.returns, events };
     }
   };
   return { session: r.session, pid: r.pid!, functions: r.functions, collect };
@@ -154,6 +154,22 @@ test('a flood of traced calls never grows past the buffer: extra events are drop
       assert.equal(events.length, 50);
       assert.equal(dropped, 9950);
       assert.ok(events.every((e) => e.kind === 'call' && e.args[0]!.length <= 400));
+    });
+  }));
+
+test('a flood of traced calls with their returns: the done message counts returns apart, and dropped is of both', () =>
+  withNode(async (node) => {
+    const m = await loaded(node);
+    await node.run(async (ctx) => {
+      const t = traceAs(ctx, { patterns: ['shop/cart.remove'], rate: { count: 1_000_000, ms: 1000 }, bufferSize: 50, returns: true });
+      for (let i = 0; i < 1000; i++) m.remove('x');
+      traceAgentOf(node).stop(t.session);
+      const { events, dropped, counted, returns, reason } = await t.collect();
+      assert.equal(reason, 'stopped');
+      assert.equal(counted, 1000);
+      assert.equal(returns, 1000);
+      // Every call and every return is either delivered or dropped: none is counted twice or lost from the counts.
+      assert.equal(events.length + dropped, counted + returns);
     });
   }));
 

@@ -19,7 +19,9 @@ export interface TraceSummary {
   reason: TraceEndReason | 'nodedown';
   /** Events the node counted (calls, messages, process events; returns are not counted). */
   events: number;
-  /** Events the node's buffer had no room for. */
+  /** Returns and exceptions the node recorded (`--return`), counted apart from `events`. */
+  returns: number;
+  /** Of the events and returns, those the node's buffer had no room for. */
   dropped: number;
 }
 
@@ -190,16 +192,18 @@ function checked(r: TraceStartResult): Extract<TraceStartResult, { ok: true }> {
 // The client's process: hands each batch's events over, acknowledges it, and returns the session's end.
 async function follow(ctx: ProcessContext, session: Pid, onEvent: (event: TraceEvent) => void): Promise<TraceSummary> {
   const ref = ctx.monitor(session);
-  let seen = { events: 0, dropped: 0 };
+  let seen = { events: 0, returns: 0, dropped: 0 };
   for (;;) {
     const m = await ctx.receive((x) => isTraceMessage(x) || isDown(x, ref));
     if (isDown(m, ref)) return { reason: m.reason === 'noconnection' ? 'nodedown' : 'crashed', ...seen };
     if (m.otpTrace === 'done') {
       ctx.demonitor(ref, { flush: true });
-      return { reason: m.reason, events: m.events, dropped: m.dropped };
+      // A node of an earlier version counts no returns.
+      return { reason: m.reason, events: m.events, returns: m.returns ?? 0, dropped: m.dropped };
     }
     ctx.send(session, { otpTrace: 'ack' });
-    seen = { events: seen.events + m.events.length, dropped: m.dropped };
+    const returns = m.events.filter((e) => e.kind === 'return' || e.kind === 'exception').length;
+    seen = { events: seen.events + m.events.length - returns, returns: seen.returns + returns, dropped: m.dropped };
     for (const e of m.events) onEvent(e);
   }
 }

@@ -49,10 +49,14 @@ const ENDINGS: Record<TraceSummary['reason'], string> = {
   nodedown: 'the connection to the node was lost',
 };
 
-/** The closing line of a trace: why it ended, how many events, how many were dropped. */
+const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** The closing line of a trace: why it ended, how many events and returns (counted apart), how many of them were dropped. */
 export function formatSummary(s: TraceSummary, format: EventFormat = {}): string {
   if (format.json) return JSON.stringify({ kind: 'done', ...s });
-  return `trace ended: ${ENDINGS[s.reason]} (${s.events} event${s.events === 1 ? '' : 's'}${s.dropped > 0 ? `, ${s.dropped} dropped by the node's buffer` : ''}); the node keeps no pattern of this session`;
+  const returns = s.returns > 0 ? `, ${plural(s.returns, 'return')}` : '';
+  const dropped = s.dropped > 0 ? `, ${s.dropped}${returns === '' ? '' : ' of them'} dropped by the node's buffer` : '';
+  return `trace ended: ${ENDINGS[s.reason]} (${plural(s.events, 'event')}${returns}${dropped}); the node keeps no pattern of this session`;
 }
 
 const kb = (bytes: number): string => (bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MB` : `${(bytes / 1024).toFixed(1)} KB`);

@@ -10,7 +10,9 @@ test('events print as one line with time and pid, or as JSON lines', () => {
   assert.equal(formatTraceEvent({ kind: 'return', ts, pid: undefined, fn: 'shop/cart.add', arity: 2, value: '3', ms: 0.5 }), '03:04:05.678 <?>         return shop/cart.add/2 -> 3 (0.50 ms)');
   assert.equal(formatTraceEvent({ kind: 'receive', ts, pid: '<0.1.0>', from: '<0.2.0>', message: '"hi"' }), '03:04:05.678 <0.1.0>     receive "hi" <- <0.2.0>');
   assert.deepEqual(JSON.parse(formatTraceEvent(call, { json: true })), { ...call, time: '2026-01-02T03:04:05.678Z' });
-  assert.equal(formatSummary({ reason: 'limit', events: 10, dropped: 3 }), "trace ended: the event limit was reached (10 events, 3 dropped by the node's buffer); the node keeps no pattern of this session");
+  assert.equal(formatSummary({ reason: 'limit', events: 10, returns: 0, dropped: 3 }), "trace ended: the event limit was reached (10 events, 3 dropped by the node's buffer); the node keeps no pattern of this session");
+  // Returns are counted apart from events, and the dropped count covers both.
+  assert.equal(formatSummary({ reason: 'stopped', events: 10, returns: 10, dropped: 15 }), "trace ended: stopped (10 events, 10 returns, 15 of them dropped by the node's buffer); the node keeps no pattern of this session");
 });
 
 test('a supervision tree is drawn with branches, pids, the restart count of every child and the restarts of every supervisor in its period', () => {

@@ -152,6 +152,7 @@ export class TraceAgent implements TraceHooks {
       messages: s.settings.messages,
       procs: s.settings.procs,
       events: s.count,
+      returns: s.returns,
       dropped: s.dropped,
     }));
   }

@@ -38,7 +38,11 @@ const RETURN_GRACE_MS = 1000;
 export class Session {
   state: 'active' | 'ended' | 'closed' = 'active';
   reason: TraceEndReason | undefined = undefined;
+  /** Events counted against the limits: calls, messages, process events. */
   count = 0;
+  /** Returns and exceptions recorded (not counted against the limits). */
+  returns = 0;
+  /** Events and returns the buffer had no room for. */
   dropped = 0;
   buffer: TraceEvent[] = [];
   /** Async traced calls whose return is still to come. */
@@ -85,6 +89,7 @@ export class Session {
   /** Buffers a return or exception: not counted, accepted until the session's last batch leaves. */
   recordReturn(make: () => TraceEvent): void {
     if (this.state === 'closed') return;
+    this.returns++;
     this.push(make);
   }
 
@@ -151,7 +156,7 @@ export async function runSession(ctx: ProcessContext, s: Session): Promise<void>
     // A client that is gone is not written to: a send would reconnect to its node.
     if (s.settings.client && s.reason !== 'client down') {
       if (s.buffer.length > 0) ctx.send(s.settings.client, s.takeBatch());
-      ctx.send(s.settings.client, { otpTrace: 'done', session: s.id, reason: s.reason!, events: s.count, dropped: s.dropped } satisfies TraceMessage);
+      ctx.send(s.settings.client, { otpTrace: 'done', session: s.id, reason: s.reason!, events: s.count, returns: s.returns, dropped: s.dropped } satisfies TraceMessage);
     }
   } finally {
     s.end('crashed');

@@ -49,7 +49,8 @@ export type TraceEndReason = 'limit' | 'rate' | 'time' | 'stopped' | 'client dow
 /** What the agent sends the client: a batch of events (ack it), or the end of the session. */
 export type TraceMessage =
   | { otpTrace: 'events'; session: string; events: TraceEvent[]; dropped: number }
-  | { otpTrace: 'done'; session: string; reason: TraceEndReason; events: number; dropped: number };
+  /** `events`: calls, messages, process events (what the limits count); `returns`: returns and exceptions; `dropped`: of both, those the buffer had no room for. */
+  | { otpTrace: 'done'; session: string; reason: TraceEndReason; events: number; returns: number; dropped: number };
 
 /** Why the agent refused a spec. */
 export type TraceErrorCode = 'badPattern' | 'nomatch' | 'tooBroad' | 'badProcess' | 'badSpec';
@@ -67,5 +68,8 @@ export interface TraceSessionInfo {
   messages: boolean;
   procs: boolean;
   events: number;
+  /** Returns and exceptions recorded (not counted in `events`). */
+  returns: number;
+  /** Events and returns the buffer had no room for. */
   dropped: number;
 }
