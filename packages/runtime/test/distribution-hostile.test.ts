@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { createNode } from '../src/index.ts';
 import { EpmdServer } from '../src/distribution/epmd-server.ts';
 import { isLocalPeer } from '../src/distribution/epmd-address.ts';
+import { Admission } from '../src/distribution/admission.ts';
 import { lookup, names, register } from '../src/distribution/epmd-client.ts';
 import { encodeAlive2, encodeKill, type NodeEntry } from '../src/distribution/epmd-protocol.ts';
 import { waitFor } from '../../../test/support/wait.ts';
@@ -236,5 +237,74 @@ test('stalled handshakes from the host a node shares (loopback) cannot lock that
     visitor.shutdown();
     target.shutdown();
     await epmd.close();
+  }
+});
+
+test('a flood from the host a node shares (20 stalled connections every 10 ms) cannot push out a handshake that has sent its hello: nodes from that host still get in', async () => {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const target = createNode({ onCrash: () => {} });
+  const visitors = Array.from({ length: 3 }, () => createNode({ onCrash: () => {} }));
+  const flood = new Set<Socket>();
+  let flooding: NodeJS.Timeout | undefined;
+  try {
+    await target.startDistribution({ name: 'flooded@127.0.0.1', cookie: 'sekrit', epmdPort, maxUnauthenticated: 4, handshakeTimeoutMs: 60_000, log: () => {} });
+    const port = (await lookup('flooded', '127.0.0.1', epmdPort))!.port;
+    let opened = 0;
+    flooding = setInterval(() => {
+      for (let i = 0; i < 20; i++) {
+        const s = connect({ host: '127.0.0.1', port }, () => s.write(Buffer.from([0, 0])));
+        s.on('error', () => {});
+        s.on('close', () => flood.delete(s));
+        flood.add(s);
+        opened++;
+      }
+    }, 10);
+    await waitFor('the flood to be under way', () => opened >= 200, { ms: 30_000 });
+    for (const [i, visitor] of visitors.entries()) {
+      await visitor.startDistribution({ name: `guest${i}@127.0.0.1`, cookie: 'sekrit', epmdPort, log: () => {} });
+      assert.equal(await within(`a ping from guest${i} during the flood`, visitor.ping('flooded@127.0.0.1')), true, String(visitor.dist!.connectFailure('flooded@127.0.0.1')?.message));
+    }
+  } finally {
+    clearInterval(flooding);
+    for (const s of flood) s.destroy();
+    for (const v of visitors) v.shutdown();
+    target.shutdown();
+    await epmd.close();
+  }
+});
+
+test('at the cap, connections from one address push out their oldest silent one first: one whose peer sent a valid hello stays until none silent is left', async () => {
+  const accepted: Socket[] = [];
+  const server = createServer((s) => accepted.push(s));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const clients: Socket[] = [];
+  try {
+    const { port } = server.address() as { port: number };
+    for (let i = 0; i < 9; i++) {
+      const c = connect({ host: '127.0.0.1', port });
+      c.on('error', () => {});
+      clients.push(c);
+    }
+    await waitFor('9 accepted connections', () => accepted.length === 9);
+    const lines: string[] = [];
+    const admission = new Admission(4, (l) => lines.push(l));
+    const [good, ...flood] = accepted as [Socket, ...Socket[]];
+    assert.equal(admission.admitSocket(good), true);
+    admission.progressed(good);
+    for (const s of flood) assert.equal(admission.admitSocket(s), true);
+    // Five newcomers past the cap of 4: the five oldest silent ones went, the one that sent its hello stays.
+    assert.equal(good.destroyed, false);
+    assert.deepEqual(flood.map((s) => s.destroyed), [true, true, true, true, true, false, false, false]);
+    // With no silent one left from its address, it is pushed out like any other (a flood of hellos still cannot lock anyone out).
+    const single = new Admission(1, (l) => lines.push(l));
+    assert.equal(single.admitSocket(good), true);
+    single.progressed(good);
+    assert.equal(single.admitSocket(flood[5]!), true);
+    assert.equal(good.destroyed, true);
+  } finally {
+    for (const c of clients) c.destroy();
+    for (const s of accepted) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });

@@ -27,6 +27,8 @@ export class Admission implements HandshakeAdmission {
   // the address they come from, oldest first (at the cap, the address holding the most gives up its oldest).
   private readonly unauthenticated = new Map<Socket, string>();
   private readonly byAddress = new Map<string, Set<Socket>>();
+  // Those whose peer sent a valid hello: pushed out at the cap only when their address holds no silent one.
+  private readonly helloed = new WeakSet<Socket>();
   // One-time challenges: those listeners gave this node for its next connection, and those this node gave diallers.
   private readonly tickets = new Map<string, string>();
   private readonly issued = new Map<string, string>();
@@ -129,7 +131,7 @@ export class Admission implements HandshakeAdmission {
         this.capped('refused', socket, `a connection from ${addressOf(socket)}`, `${this.maxUnauthenticated} connections are still in their handshake (maxUnauthenticated)`);
         return false;
       }
-      const oldest = top.sockets.values().next().value as Socket;
+      const oldest = this.evictable(top.sockets);
       this.releaseSocket(oldest);
       this.capped('evicted', oldest, `the oldest handshake from ${addressOf(oldest)} to make room for ${addressOf(socket)}`, `${top.address} held ${top.sockets.size + 1} of the ${this.maxUnauthenticated} places for connections in their handshake (maxUnauthenticated)`);
       oldest.destroy();
@@ -139,6 +141,17 @@ export class Admission implements HandshakeAdmission {
     if (!held) this.byAddress.set(from, (held = new Set()));
     held.add(socket);
     return true;
+  }
+
+  /** `socket`'s peer sent a valid hello: a flood of silent or garbage connections from its address no longer pushes it out. */
+  progressed(socket: Socket): void {
+    if (this.unauthenticated.has(socket)) this.helloed.add(socket);
+  }
+
+  // The oldest of `sockets` whose peer has not sent a valid hello, else the oldest.
+  private evictable(sockets: Set<Socket>): Socket {
+    for (const s of sockets) if (!this.helloed.has(s)) return s;
+    return sockets.values().next().value as Socket;
   }
 
   // The address holding the most places (the first met among equals).

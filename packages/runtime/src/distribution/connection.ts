@@ -133,6 +133,7 @@ export class Connection {
   /** The node this side expects to reach (initiator only). */
   private readonly expected: string | undefined;
   private readonly onAuthenticated: (() => void) | undefined;
+  private readonly onHelloReceived: (() => void) | undefined;
   private readonly tls: boolean;
 
   constructor(
@@ -147,6 +148,8 @@ export class Connection {
       first?: Buffer;
       /** Called once, when the peer has proved the cookie (the listener counts unauthenticated connections). */
       onAuthenticated?: () => void;
+      /** Listener: called once, when the dialler's hello parsed (the listener then pushes it out last at its cap). */
+      onHello?: () => void;
       /** True when the connection runs inside TLS (a plain listener refuses a TLS dialler by its first byte). */
       tls?: boolean;
     },
@@ -154,6 +157,7 @@ export class Connection {
     this.initiator = options.initiator;
     this.expected = options.expected;
     this.onAuthenticated = options.onAuthenticated;
+    this.onHelloReceived = options.onHello;
     this.tls = options.tls ?? false;
     this.stage = this.initiator ? 'hello-sent' : 'awaiting-hello';
     const log = options.log ?? ((line: string) => owner.log(line));
@@ -454,6 +458,7 @@ export class Connection {
   // Listener: a hello. Nothing derived from the cookie leaves this node before the dialler proved it.
   private onHello(f: Extract<HandshakeFrame, { t: 'hello' }>): void {
     const { owner } = this;
+    this.onHelloReceived?.();
     this.sendChallenge();
     const agreed = agreeVersion(f.v, f.vmin);
     this.peer = f.name;

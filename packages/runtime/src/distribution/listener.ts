@@ -19,7 +19,7 @@ export interface ListenOptions {
   handshakeTimeoutMs: number;
   admission: Admission;
   tls: TlsMaterial | undefined;
-  accept: (socket: Socket, first: Buffer | undefined, authenticated: () => void) => void;
+  accept: (socket: Socket, first: Buffer | undefined, authenticated: () => void, progressed: () => void) => void;
 }
 
 /** Listens on the node's host and registers with the port mapper (starting the built-in one if none runs). */
@@ -29,6 +29,7 @@ export async function listen(o: ListenOptions): Promise<{ server: Server; regist
     handshakeTimeoutMs: o.handshakeTimeoutMs,
     admit: (socket: Socket) => o.admission.admitSocket(socket),
     release: (socket: Socket) => o.admission.releaseSocket(socket),
+    progressed: (socket: Socket) => o.admission.progressed(socket),
     refused: (address: string, reason: string) => o.admission.refused({ at: new Date().toISOString(), by: 'this node', direction: 'incoming', peer: undefined, address, reason }),
   };
   const server = createListener(o.tls, o.log, o.accept, gate);

@@ -230,8 +230,8 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
     const tls = this.tls ? loadTls(this.tls) : undefined;
     this.dialler.tls = tls;
     // The connection keeps itself alive through its socket's listeners: nothing holds the object.
-    const accept = (socket: Socket, first: Buffer | undefined, authenticated: () => void): void => {
-      new Connection(socket, this, { initiator: false, onAuthenticated: authenticated, tls: tls !== undefined, ...(first && { first }) });
+    const accept = (socket: Socket, first: Buffer | undefined, authenticated: () => void, progressed: () => void): void => {
+      new Connection(socket, this, { initiator: false, onAuthenticated: authenticated, onHello: progressed, tls: tls !== undefined, ...(first && { first }) });
     };
     const listening = await listen({ name: this.name, hidden: this.hidden, epmd: this.epmd, log: this.log, handshakeTimeoutMs: this.limits.handshakeTimeoutMs, admission: this.admission, tls, accept });
     this.server = listening.server;

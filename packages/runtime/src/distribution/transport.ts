@@ -104,6 +104,8 @@ export interface ListenerGate {
   admit(socket: Socket): boolean;
   /** Called once per admitted connection when it is authenticated or closed. */
   release(socket: Socket): void;
+  /** Called when an admitted connection's peer sent a valid hello (it is then the last pushed out at the cap). */
+  progressed(socket: Socket): void;
   /** Counts a connection the listener closed before any handshake (silent past the deadline, TLS failed). */
   refused(address: string, reason: string): void;
 }
@@ -113,9 +115,10 @@ export interface ListenerGate {
  * dialler by its first byte). TLS: the first byte tells a TLS peer from a plain one (refused with one log
  * line), and the peer must present a certificate signed by the CA (mutual authentication) before `accept`
  * gets the decrypted stream.
- * `accept` also gets `authenticated`, to call once the peer proved the cookie (it frees its slot in the gate).
+ * `accept` also gets `authenticated`, to call once the peer proved the cookie (it frees its slot in the gate),
+ * and `progressed`, to call once the peer sent a valid hello (its slot is then the last taken back at the cap).
  */
-export function createListener(material: TlsMaterial | undefined, log: (line: string) => void, accept: (socket: Socket, first: Buffer | undefined, authenticated: () => void) => void, gate: ListenerGate): Server {
+export function createListener(material: TlsMaterial | undefined, log: (line: string) => void, accept: (socket: Socket, first: Buffer | undefined, authenticated: () => void, progressed: () => void) => void, gate: ListenerGate): Server {
   const addresses = new WeakMap<Socket, string>();
   const tlsServer = material ? tlsListener(material, log, accept, gate, addresses) : undefined;
   return createNetServer((socket) => {
@@ -125,7 +128,7 @@ export function createListener(material: TlsMaterial | undefined, log: (line: st
     }
     socket.once('close', () => gate.release(socket));
     // Plain: the connection starts at once (the listener speaks first); it refuses a TLS dialler by its first byte.
-    if (!tlsServer) return accept(socket, undefined, () => gate.release(socket));
+    if (!tlsServer) return accept(socket, undefined, () => gate.release(socket), () => gate.progressed(socket));
     addresses.set(socket, addressOf(socket));
     const ignore = (): void => {};
     socket.on('error', ignore);
@@ -157,10 +160,10 @@ const rawOf = (s: TLSSocket): Socket => (s as unknown as { _parent?: Socket })._
 
 // The TLS side of a listener: plain sockets that start with a TLS record are handed to it; a peer
 // certificate the CA did not sign, or a failed TLS handshake, is one log line and a counted refusal.
-function tlsListener(material: TlsMaterial, log: (line: string) => void, accept: (socket: Socket, first: Buffer | undefined, authenticated: () => void) => void, gate: ListenerGate, addresses: WeakMap<Socket, string>): TlsServer {
+function tlsListener(material: TlsMaterial, log: (line: string) => void, accept: (socket: Socket, first: Buffer | undefined, authenticated: () => void, progressed: () => void) => void, gate: ListenerGate, addresses: WeakMap<Socket, string>): TlsServer {
   const tlsServer = new TlsServer({ ...material, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2', handshakeTimeout: gate.handshakeTimeoutMs }, (s: TLSSocket) => {
     const raw = rawOf(s);
-    accept(s, undefined, () => gate.release(raw));
+    accept(s, undefined, () => gate.release(raw), () => gate.progressed(raw));
   });
   tlsServer.on('tlsClientError', (error: NodeJS.ErrnoException, s: TLSSocket) => {
     // A peer certificate the CA did not sign: Node closes the socket and keeps the reason in authorizationError.
