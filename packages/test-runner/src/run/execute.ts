@@ -8,6 +8,7 @@ import { plainFailure, toFailureInfo, unwrap } from './failure-info.js';
 import { checkProperty, type PropertyOptions } from './property.js';
 import { Monitor, type Watch } from './monitor.js';
 import { drainTimers, markReturned, runAs } from './owner.js';
+import { restoreBuiltins, snapshotBuiltins } from './builtins.js';
 
 /** Where the executor reports: a case or hook starting (for the main thread's watchdog), results and warnings. */
 export interface ExecuteHooks {
@@ -138,6 +139,8 @@ export class Executor {
     const started = performance.now();
     let caseFixture = fixture;
     let initDone = false;
+    // Parallel cases share the builtins: only a case running alone can be blamed for one it left replaced.
+    const builtins = parallel ? undefined : snapshotBuiltins();
     // Everything the case starts (processes, timers, promises) is its own, so what it throws later is blamed on it.
     const outcome: Boxed<unknown> & { property?: Awaited<ReturnType<typeof checkProperty>> } = await runAs({ kind: 'case', id: c.id }, () => c.property !== undefined
       ? this.property(c)
@@ -146,11 +149,15 @@ export class Executor {
         initDone = true;
         return c.run(caseFixture, ctx);
       }, (pid) => watch.own(pid)));
+    // Put back at once what the test replaced (the runner's next steps use it), unless its cleanup may put it back.
+    let replaced = builtins && !hasEndEach(chain) ? restoreBuiltins(builtins) : undefined;
     this.over.add(c.id);
     markReturned(c.id);
     watch.returned();
     let cleanup = initDone ? await runAs({ kind: 'case', id: c.id }, () => this.endEach(c, caseFixture, chain, watch)) : undefined;
+    replaced ??= builtins ? restoreBuiltins(builtins) : [];
     const report = await watch.end();
+    if (replaced.length > 0) report.rejections.push(leftReplaced(replaced));
     // Common Test: a crash in end_per_testcase leaves the case's result as it was, and is reported as a warning.
     if (cleanup && this.plan.kind === 'suite') {
       const warning = `${c.path.join(' > ')}: endPerTestcase failed (the case keeps its result, as in Common Test): ${cleanup.text}`;
@@ -194,6 +201,17 @@ export class Executor {
     }, (pid) => watch.own(pid));
     return r.ok ? undefined : boxedFailure(r, this.plan.kind === 'suite' ? undefined : 'cleanup after the case failed');
   }
+}
+
+function hasEndEach(chain: Chain): boolean {
+  for (let i = 0; i < chain.length; i++) if (chain[i]!.endEach) return true;
+  return false;
+}
+
+// The error of a case that left builtins replaced (a test's mock never undone): it fails, and the runner undid it.
+function leftReplaced(names: readonly string[]): string {
+  const shown = names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', ');
+  return `the test left ${shown} replaced and never restored ${names.length === 1 ? 'it' : 'them'} (the runner put ${names.length === 1 ? 'it' : 'them'} back for the tests after it)`;
 }
 
 function boxedFailure(outcome: Boxed<unknown>, prefix?: string): FailureInfo {
