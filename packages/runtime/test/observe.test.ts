@@ -184,6 +184,19 @@ test("a table's rows made in another realm (as otp shell's lines make them) show
   });
 });
 
+test("a gen_server state's symbol-keyed fields show on the process page as Node's inspect shows them, after its string keys", async () => {
+  await withNode(async (node) => {
+    const k = Symbol('k');
+    const hidden = Symbol('hidden');
+    const state = Object.defineProperty({ [k]: 1, s: 2 }, hidden, { value: 3, enumerable: false });
+    const holder: GenServer<typeof state, string, never, string, void> = { init: () => ok(state), handleCall: (m, _f, st) => reply(m, st) };
+    const server = await node.run((ctx) => genServer.start(ctx, holder, undefined));
+    const details = await processDetails(node, String(server));
+    assert.ok(details.ok);
+    assert.equal(details.details.state, '{ s: 2, [Symbol(k)]: 1 }');
+  });
+});
+
 test("actions are carried out and logged with the observer's identity; suspend needs a sys process", async () => {
   await withNode(async (node) => {
     const logs = quietLogs(node);

@@ -134,27 +134,35 @@ function classNameOf(obj: object): string {
   return ctor && typeof ctor.name === 'string' ? ctor.name : '';
 }
 
-function writeObject(obj: Record<string, unknown>, depth: number, b: FormatBounds, out: Sink, seen: Set<object>): void {
+function writeObject(obj: Record<PropertyKey, unknown>, depth: number, b: FormatBounds, out: Sink, seen: Set<object>): void {
   const name = classNameOf(obj);
   const prefix = name === '' ? '' : `${name} `;
-  // for…in stops after the first few keys (V8 still lists a plain object's own keys once, in native code).
-  const keys: string[] = [];
-  let more = false;
-  for (const k in obj) {
-    if (!Object.prototype.hasOwnProperty.call(obj, k)) continue;
-    if (keys.length === b.items) {
-      more = true;
-      break;
-    }
-    keys.push(k);
-  }
+  const { keys, more } = ownEnumerableKeys(obj, b.items);
   emit(out, `${prefix}{`, b);
   keys.forEach((k, i) => {
-    emit(out, `${i > 0 ? ', ' : ' '}${IDENT.test(k) ? k : JSON.stringify(k)}: `, b);
+    // Symbol keys show as Node's inspect shows them: [Symbol(k)].
+    emit(out, `${i > 0 ? ', ' : ' '}${typeof k === 'symbol' ? `[${k.toString()}]` : IDENT.test(k) ? k : JSON.stringify(k)}: `, b);
     // A getter is not run: it is the traced code's, and may have effects or be slow.
     const d = Object.getOwnPropertyDescriptor(obj, k);
     if (d && !('value' in d)) emit(out, d.set ? (d.get ? '[Getter/Setter]' : '[Setter]') : '[Getter]', b);
     else write(d?.value, depth - 1, b, out, seen);
   });
   emit(out, `${more ? ', …' : ''}${keys.length > 0 ? ' ' : ''}}`, b);
+}
+
+// Up to `max` own enumerable keys, strings first then symbols (as Node's inspect orders them); `more` when some were left out.
+function ownEnumerableKeys(obj: object, max: number): { keys: Array<string | symbol>; more: boolean } {
+  // for…in stops after the first few keys (V8 still lists a plain object's own keys once, in native code).
+  const keys: Array<string | symbol> = [];
+  for (const k in obj) {
+    if (!Object.prototype.hasOwnProperty.call(obj, k)) continue;
+    if (keys.length === max) return { keys, more: true };
+    keys.push(k);
+  }
+  for (const k of Object.getOwnPropertySymbols(obj)) {
+    if (!Object.prototype.propertyIsEnumerable.call(obj, k)) continue;
+    if (keys.length === max) return { keys, more: true };
+    keys.push(k);
+  }
+  return { keys, more: false };
 }
