@@ -139,13 +139,17 @@ export class Executor {
     const started = performance.now();
     let caseFixture = fixture;
     let initDone = false;
+    let initOf: PlanGroup | undefined;
     // Parallel cases share the builtins: only a case running alone can be blamed for one it left replaced.
     const builtins = parallel ? undefined : snapshotBuiltins();
     // Everything the case starts (processes, timers, promises) is its own, so what it throws later is blamed on it.
     const outcome: Boxed<unknown> & { property?: Awaited<ReturnType<typeof checkProperty>> } = await runAs({ kind: 'case', id: c.id }, () => c.property !== undefined
       ? this.property(c)
       : runBoxed(this.node, c.timeoutMs, async (ctx) => {
-        for (const g of chain) if (g.initEach) caseFixture = await (g.initEach)(caseFixture, ctx, c.name);
+        for (const g of chain) {
+          initOf = g;
+          if (g.initEach) caseFixture = await (g.initEach)(caseFixture, ctx, c.name);
+        }
         initDone = true;
         return c.run(caseFixture, ctx);
       }, (pid) => watch.own(pid)));
@@ -177,7 +181,9 @@ export class Executor {
       if (errors === undefined) return this.result(c, status, { ...base, ...(failure && { failure }) });
       return this.result(c, 'failed', { ...base, failure: failure ? withErrors(failure, errors) : errorsFailure(report.rejections) });
     }
-    if (!outcome.ok) return this.result(c, 'failed', { ...base, failure: withErrors(boxedFailure(outcome), errors), ...('timedOut' in outcome && { timedOut: true }) });
+    // A per-case setup that never finished is named: the pid timed out was running it, not the test.
+    const hung = !initDone && initOf && 'timedOut' in outcome ? `the ${this.plan.kind === 'suite' ? 'initPerTestcase' : 'foreach setup'} of ${initOf.path.join(' > ')} never finished` : undefined;
+    if (!outcome.ok) return this.result(c, 'failed', { ...base, failure: withErrors(boxedFailure(outcome, hung), errors), ...('timedOut' in outcome && { timedOut: true }) });
     if (cleanup) return this.result(c, 'failed', { ...base, failure: withErrors(cleanup, errors) });
     if (errors !== undefined) return this.result(c, 'failed', { ...base, failure: errorsFailure(report.rejections) });
     return this.result(c, 'passed', base);
