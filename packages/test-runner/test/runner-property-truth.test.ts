@@ -12,6 +12,9 @@ test('a property that holds but leaves an unhandled rejection fails with it, as 
   assert.equal(c.status, 'failed');
   assert.match(c.failure!.message, /unhandled rejection: Error: a rejection the property left/);
   assert.match(c.failure!.text, /truth\.test\.ts:5:/);
+  // Every run over 5 leaves the same rejection: it is reported once, with how many times it came.
+  assert.equal(c.failure!.text.match(/a rejection the property left/g)?.length, 1, c.failure!.text);
+  assert.match(c.failure!.message, /unhandled rejection: Error: a rejection the property left \(×\d+, the same error each time\)/);
   assert.equal(run.find('propHolds').status, 'passed');
   assert.equal(run.result.ok, false);
   assert.equal(run.text.trimEnd().split('\n').at(-1), '1 passed, 3 failed');

@@ -169,6 +169,7 @@ export class Executor {
       report.log.push(`WARNING: ${warning}`);
       cleanup = undefined;
     }
+    report.rejections.splice(0, Infinity, ...collapseSame(report.rejections));
     const errors = report.rejections.length > 0 ? report.rejections.join('\n') : undefined;
     const base: Partial<CaseResult> = { durationMs: performance.now() - started, ...(report.leaks.length > 0 && { leaks: report.leaks }), ...(report.log.length > 0 && { log: report.log }), ...(report.output.length > 0 && { output: report.output.join('') }), ...(outcome.property?.property && { property: outcome.property.property }) };
     const thrown = !outcome.ok && 'error' in outcome ? unwrap(outcome.error) : undefined;
@@ -207,6 +208,13 @@ export class Executor {
     }, (pid) => watch.own(pid));
     return r.ok ? undefined : boxedFailure(r, this.plan.kind === 'suite' ? undefined : 'cleanup after the case failed');
   }
+}
+
+// The same error left by every run of a property (or every turn of a loop) is reported once, with its count.
+function collapseSame(errors: readonly string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const e of errors) counts.set(e, (counts.get(e) ?? 0) + 1);
+  return [...counts].map(([e, n]) => (n === 1 ? e : `${e.split('\n')[0]} (×${n}, the same error each time)${e.includes('\n') ? `\n${e.slice(e.indexOf('\n') + 1)}` : ''}`));
 }
 
 function hasEndEach(chain: Chain): boolean {
