@@ -373,7 +373,7 @@ test('otp observer switches between the nodes of a cluster, and says so when the
   }
 });
 
-test("a link to another node's process in a process's links opens it on that node, and the back button returns to the first node's process", { timeout: 600_000 }, async (t) => {
+test("a link to another node's process in a process's links opens it on that node, and the back button returns to the first node's process (and to the first node's table)", { timeout: 600_000 }, async (t) => {
   const chromium = chromiumPath();
   if ('why' in chromium) return t.skip(chromium.why);
   const { chromium: pw } = await import('playwright-core');
@@ -412,6 +412,23 @@ test("a link to another node's process in a process's links opens it on that nod
     // Back: a's process, on a again (not a process of b that has a's pid).
     await page.goBack();
     await until("a's process again", async () => / obrm_here$/.test(await text('h2')));
+    assert.equal(await page.locator('select[data-testid="node"]').inputValue(), a);
+
+    // A table link names its node too: each node holds a table of its own (their ids are numbers of each
+    // node alone); back from b's Tables view to a's table shows a's rows, not b's table of that id.
+    for (const [shell, where] of [[shellA, 'a'], [shellB, 'b']] as const) {
+      await shell.say(`node.spawn(async (c) => { const t = c.newTable({ name: 'obrm_t${where}', access: 'public' }); t.insert(['row on ${where}']); await c.receive(); }) && '${where} table'`, new RegExp(`'${where} table'`));
+    }
+    await page.goto(`${url}#/tables`);
+    await page.locator('table[data-testid="tables"] a', { hasText: 'obrm_ta' }).click();
+    await until("a's rows", async () => /row on a/.test(await text('[data-testid="rows"]')));
+    assert.match(page.url(), new RegExp(`#/table/\\d+\\?on=${encodeURIComponent(a).replace(/\./g, '\\.')}$`));
+    await page.goto(`${url}#/tables`);
+    await page.locator('select[data-testid="node"]').selectOption(b);
+    await until("b's table listed", async () => (await page.locator('table[data-testid="tables"] a', { hasText: 'obrm_tb' }).count()) === 1);
+    assert.equal(await page.locator('select[data-testid="node"]').inputValue(), b);
+    await page.goBack();
+    await until("a's rows again, on a", async () => /row on a/.test(await text('[data-testid="rows"]')));
     assert.equal(await page.locator('select[data-testid="node"]').inputValue(), a);
     assert.deepEqual(errors, [], 'no error in the page');
   } finally {

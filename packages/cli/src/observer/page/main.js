@@ -51,6 +51,8 @@ const decoded = (s) => {
 // The node observed (set by App): a process link names it, so the link, or the back button to it, opens the process on its node.
 let observed;
 const procHref = (pid, node = observed) => `#/proc/${encodeURIComponent(pid)}${node ? `?on=${encodeURIComponent(node)}` : ''}`;
+// A table's id is a number of its node alone: its link names the node too, as a process link does.
+const tableHref = (id, node = observed) => `#/table/${encodeURIComponent(id)}${node ? `?on=${encodeURIComponent(node)}` : ''}`;
 // A pid as a link to its process. Another node's pid (<N.…>, N > 0) links to that node's page of it when `remote` says
 // which node and pid it is there and the observer can reach that node (`reachable`); else it is shown, not linked.
 const pidLink = (pid, remote, reachable = []) => {
@@ -365,7 +367,7 @@ function Tables({ dump }) {
   return html`<section>
     <p>${num(list.total)} table${list.total === 1 ? '' : 's'}</p>
     <table class="procs" data-testid="tables"><thead><tr><th>id</th><th>name</th><th>type</th><th>access</th><th>owner</th><th>size</th><th>memory</th></tr></thead>
-    <tbody>${list.tables.map((t) => html`<tr>${dump ? html`<td>${t.id}</td><td>${t.name ?? ''}</td>` : html`<td><a href=${`#/table/${t.id}`}>${t.id}</a></td><td><a href=${`#/table/${t.id}`}>${t.name ?? ''}</a></td>`}<td>${t.type}</td><td>${t.access}</td><td>${pidLink(t.owner)}</td><td class="n">${num(t.size)}</td><td class="n">${t.memory === undefined ? '—' : bytes(t.memory)}</td></tr>`)}</tbody></table>
+    <tbody>${list.tables.map((t) => html`<tr>${dump ? html`<td>${t.id}</td><td>${t.name ?? ''}</td>` : html`<td><a href=${tableHref(t.id)}>${t.id}</a></td><td><a href=${tableHref(t.id)}>${t.name ?? ''}</a></td>`}<td>${t.type}</td><td>${t.access}</td><td>${pidLink(t.owner)}</td><td class="n">${num(t.size)}</td><td class="n">${t.memory === undefined ? '—' : bytes(t.memory)}</td></tr>`)}</tbody></table>
     <div class="toolbar"><button disabled=${offset === 0} onClick=${() => setOffset(Math.max(0, offset - 100))}>‹ previous</button><button disabled=${offset + 100 >= list.total} onClick=${() => setOffset(offset + 100)}>next ›</button></div>
   </section>`;
 }
@@ -567,14 +569,15 @@ function App() {
     setFollowing(on);
     void switchTo(on).finally(() => setFollowing(undefined));
   }, [on, current]);
-  const elsewhere = view === 'proc' && on && on !== current;
+  const elsewhere = (view === 'proc' || view === 'table') && on && on !== current;
+  const what = view === 'table' ? 'table' : 'process';
   let body;
   if (view === 'apps') body = html`<${Applications} key=${viewKey} />`;
   else if (view === 'procs') body = html`<${Processes} key=${viewKey} />`;
-  else if (view === 'proc' && elsewhere) body = html`<p class=${following || !current ? 'muted' : 'error'} data-testid="proc-elsewhere">${following || !current ? `observing ${on}, the node of this process…` : `this process is on ${on}, which this observer cannot reach now: pick another node above, or start it again`}</p>`;
+  else if (elsewhere) body = html`<p class=${following || !current ? 'muted' : 'error'} data-testid="proc-elsewhere">${following || !current ? `observing ${on}, the node of this ${what}…` : `this ${what} is on ${on}, which this observer cannot reach now: pick another node above, or start it again`}</p>`;
   else if (view === 'proc') body = html`<${Process} key=${`${viewKey}|${arg}`} pid=${decoded(arg)} dump=${dump} reachable=${choices} />`;
   else if (view === 'tables') body = html`<${Tables} key=${viewKey} dump=${dump} />`;
-  else if (view === 'table') body = html`<${TableRows} key=${arg} id=${arg} />`;
+  else if (view === 'table') body = html`<${TableRows} key=${`${viewKey}|${arg}`} id=${decoded(arg)} />`;
   else if (view === 'trace' && !dump) body = html`<${Trace} key=${viewKey} />`;
   else if (view === 'upgrades' && !dump) body = html`<${Upgrades} key=${viewKey} />`;
   else body = html`<${Overview} live=${live} gone=${gone} dump=${dump} />`;
