@@ -563,6 +563,12 @@ function App() {
       setSwitchError(`cannot switch to ${n}: ${e.message}`);
     }
   };
+  // A node picked in the selector on a page that names its node (?on=) leaves that page for the list of its
+  // kind on the picked node: staying would switch straight back to the node the page names.
+  const pickNode = (n) => {
+    if (on) location.hash = view === 'table' ? '#/tables' : '#/procs';
+    void switchTo(n);
+  };
   const [following, setFollowing] = useState(undefined);
   useEffect(() => {
     if (!on || !current || on === current || following === on) return;
@@ -586,7 +592,7 @@ function App() {
       <span class="brand">otp observer</span>
       ${dump
         ? html`<b data-testid="node">${dump.node}</b>`
-        : html`<select data-testid="node" value=${current} onChange=${(e) => void switchTo(e.target.value)}>
+        : html`<select data-testid="node" value=${current} onChange=${(e) => pickNode(e.target.value)}>
             ${choices.map((n) => html`<option value=${n} selected=${n === current}>${n}</option>`)}
           </select>`}
       ${switchError ? html`<span class="error" data-testid="switch-error">${switchError}</span>` : nodesError && !gone ? html`<span class="error">${nodesError}</span>` : null}
