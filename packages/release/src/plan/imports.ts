@@ -3,9 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppFile } from '@otp-ts/runtime/tools';
 import { ReleaseError } from '../errors.js';
-import { resolvePackageDir, type PlacedPackage } from './packages.js';
-
-const RUNTIME = '@otp-ts/runtime';
+import { RUNTIME, resolvePackageDir, type PlacedPackage } from './packages.js';
 
 /**
  * Refuses a release whose application imports an installed package it would not carry: one the app's

@@ -16,7 +16,8 @@ export interface PlacedPackage extends PackageSource {
   path: string;
 }
 
-const RUNTIME = '@otp-ts/runtime';
+/** The runtime's package name: one per node, at the release root, never an application's own package. */
+export const RUNTIME = '@otp-ts/runtime';
 
 interface PackageJson {
   name?: string;
