@@ -281,15 +281,26 @@ test('otp observer on a release daemon: the Upgrades view shows the release vers
   }
 });
 
+// Two shell nodes, PREFIX_a and PREFIX_b on 127.0.0.1, of one cluster behind a port mapper of their own.
+async function twoShellNodes(prefix: string, cookie: string) {
+  const epmd = new EpmdServer();
+  const env = { ...process.env, OTP_EPMD_PORT: String(await epmd.listen(0)), OTP_COOKIE: cookie };
+  const [a, b] = [`${prefix}_a@127.0.0.1`, `${prefix}_b@127.0.0.1`];
+  const [shellA, shellB] = await Promise.all([startShellNode(['--name', `${prefix}_a`], env), startShellNode(['--name', `${prefix}_b`], env)]);
+  const close = async () => {
+    shellA.stop();
+    shellB.stop();
+    await epmd.close();
+  };
+  return { env, a, b, shellA, shellB, close };
+}
+
 test('otp observer switches between the nodes of a cluster, and says so when the observed node goes away', { timeout: 600_000 }, async (t) => {
   const chromium = chromiumPath();
   if ('why' in chromium) return t.skip(chromium.why);
   const { chromium: pw } = await import('playwright-core');
   mkdirSync(shots, { recursive: true });
-  const epmd = new EpmdServer();
-  const env = { ...process.env, OTP_EPMD_PORT: String(await epmd.listen(0)), OTP_COOKIE: 'observer-sw-secret' };
-  const [a, b] = ['obsw_a@127.0.0.1', 'obsw_b@127.0.0.1'];
-  const [shellA, shellB] = await Promise.all([startShellNode(['--name', 'obsw_a'], env), startShellNode(['--name', 'obsw_b'], env)]);
+  const { env, a, b, shellA, shellB, close } = await twoShellNodes('obsw', 'observer-sw-secret');
   let observer: ReturnType<typeof startObserver> | undefined;
   let browser: Awaited<ReturnType<typeof pw.launch>> | undefined;
   try {
@@ -367,9 +378,7 @@ test('otp observer switches between the nodes of a cluster, and says so when the
   } finally {
     await browser?.close();
     observer?.child.kill('SIGKILL');
-    shellA.stop();
-    shellB.stop();
-    await epmd.close();
+    await close();
   }
 });
 
@@ -377,10 +386,7 @@ test("a link to another node's process in a process's links opens it on that nod
   const chromium = chromiumPath();
   if ('why' in chromium) return t.skip(chromium.why);
   const { chromium: pw } = await import('playwright-core');
-  const epmd = new EpmdServer();
-  const env = { ...process.env, OTP_EPMD_PORT: String(await epmd.listen(0)), OTP_COOKIE: 'observer-rm-secret' };
-  const [a, b] = ['obrm_a@127.0.0.1', 'obrm_b@127.0.0.1'];
-  const [shellA, shellB] = await Promise.all([startShellNode(['--name', 'obrm_a'], env), startShellNode(['--name', 'obrm_b'], env)]);
+  const { env, a, b, shellA, shellB, close } = await twoShellNodes('obrm', 'observer-rm-secret');
   let observer: ReturnType<typeof startObserver> | undefined;
   let browser: Awaited<ReturnType<typeof pw.launch>> | undefined;
   try {
@@ -434,8 +440,6 @@ test("a link to another node's process in a process's links opens it on that nod
   } finally {
     await browser?.close();
     observer?.child.kill('SIGKILL');
-    shellA.stop();
-    shellB.stop();
-    await epmd.close();
+    await close();
   }
 });
