@@ -100,3 +100,23 @@ test('whichApplications on a controller that does not answer exits with a call t
     assert.match(out, /timed out after 5000 ms/);
   });
 });
+
+// application_SUITE: loaded_applications/0 never waits on a busy controller (OTP reads its table); ours is a call, bounded as which_applications/0.
+test('loadedApplications and ensureAllStarted on a controller that does not answer exit with a call timeout (default 5000 ms)', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    const out = await node.run(async (ctx) => {
+      await application.loadedApplications(ctx);
+      const ac = ctx.whereis('application_controller')!;
+      await sys.suspend(ctx, ac);
+      // A guard so that a hang fails the test rather than the suite.
+      const guard = new Promise<string>((resolve) => setTimeout(() => resolve('still waiting after 20 s'), 20_000).unref());
+      const settle = (p: Promise<unknown>): Promise<string> => Promise.race([p.then(() => 'answered', (e: Error) => e.message), guard]);
+      const r = [await settle(application.loadedApplications(ctx)), await settle(application.ensureAllStarted(ctx, 'nosuchapp'))];
+      await sys.resume(ctx, ac);
+      return r;
+    });
+    assert.match(out[0]!, /timed out after 5000 ms/);
+    assert.match(out[1]!, /timed out after 5000 ms/);
+  });
+});

@@ -91,9 +91,9 @@ export async function stop(ctx: ProcessContext, app: string): Promise<void> {
   await ask(ctx, { op: 'stop', app });
 }
 
-/** Loaded applications with their versions and dependencies. */
-export function loadedApplications(ctx: ProcessContext): Promise<Array<{ name: string; description: string; vsn: string; applications: string[] }>> {
-  return ask(ctx, { op: 'loaded' }) as Promise<Array<{ name: string; description: string; vsn: string; applications: string[] }>>;
+/** Loaded applications with their versions and dependencies; a call exit after `timeout` ms (default 5000) on a controller that does not answer. */
+export function loadedApplications(ctx: ProcessContext, timeout = DEFAULT_CALL_TIMEOUT): Promise<Array<{ name: string; description: string; vsn: string; applications: string[] }>> {
+  return ask(ctx, { op: 'loaded' }, timeout) as Promise<Array<{ name: string; description: string; vsn: string; applications: string[] }>>;
 }
 
 /** Running applications, most recently started first (as OTP lists them); a call exit after `timeout` ms (default 5000, as OTP's which_applications/0,1). */
