@@ -1,6 +1,6 @@
 import { Pid, Ref } from './pid.js';
 import { Down, TimerResult, type ExitReason } from './messages.js';
-import { ExitSignal, RuntimeError } from './errors.js';
+import { ExitSignal, RuntimeError, describeReason } from './errors.js';
 import type { TableOptions, Table } from './table.js';
 import { createAlias, demonitored, removeAlias, type AliasMode, type MonitorOptions } from './alias.js';
 import { NEVER, ProcessMailbox } from './process-mailbox.js';
@@ -190,6 +190,8 @@ export class ProcessImpl extends ProcessMailbox implements ProcessContext, Proce
   }
 
   async sleep(ms: number): Promise<void> {
+    // As OTP's timer:sleep (a receive ... after): a fraction, a negative or a non-number is badarg.
+    if (!((Number.isInteger(ms) && ms >= 0) || ms === Infinity)) throw new RuntimeError('badarg', `sleep needs a whole number of milliseconds >= 0 or Infinity, got ${typeof ms === 'number' ? String(ms) : describeReason(ms)}`);
     await this.receive(NEVER, ms);
   }
 

@@ -100,9 +100,9 @@ test('gen_statem_SUITE: stop/3 and start with a timeout that is no time (-5, NaN
       const pid = await genStatem.start(ctx, m, undefined);
       const badarg = (what: RegExp) => (e: unknown) => e instanceof RuntimeError && e.code === 'badarg' && what.test(e.message);
       for (const bad of [-5, NaN, '10' as unknown as number]) {
-        await assert.rejects(genStatem.stop(ctx, pid, 'normal', bad), badarg(/stop timeout must be a number of milliseconds >= 0 or Infinity, got .*; the request was not sent/));
+        await assert.rejects(genStatem.stop(ctx, pid, 'normal', bad), badarg(/stop timeout must be a whole number of milliseconds >= 0 or Infinity, got .*; the request was not sent/));
         assert.equal(await genStatem.call(ctx, pid, 'state'), 'a', `the machine runs on after stop with ${String(bad)}`);
-        const started = /start timeout must be a number of milliseconds >= 0 or Infinity, got .*; nothing was started/;
+        const started = /start timeout must be a whole number of milliseconds >= 0 or Infinity, got .*; nothing was started/;
         await assert.rejects(genStatem.startLink(ctx, m, undefined, { name: 'statem4_bad_timeout', timeout: bad }), badarg(started));
         await assert.rejects(genServer.start(ctx, { init: () => serverOk(null) }, undefined, { name: 'statem4_bad_timeout', timeout: bad }), badarg(started));
         await assert.rejects(genEvent.start(ctx, { name: 'statem4_bad_timeout', timeout: bad }), badarg(started));

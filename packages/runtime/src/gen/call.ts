@@ -101,10 +101,10 @@ export async function genCall(ctx: ProcessContext, server: ServerRef, message: (
   throw new CallError(reason === 'noconnection' ? 'nodedown' : reason, describe(server), request);
 }
 
-/** Refuses a call timeout that is not ms >= 0 or Infinity before anything is sent, as OTP's gen:call guards it: the request must not run for a caller that gets an error. */
+/** Refuses a call timeout that is not a whole number of ms >= 0 or Infinity before anything is sent, as OTP's gen:call guards it: the request must not run for a caller that gets an error. */
 export function checkCallTimeout(timeoutMs: number, what = 'call'): void {
-  if (typeof timeoutMs === 'number' && (timeoutMs >= 0 || timeoutMs === Infinity)) return;
-  throw new RuntimeError('badarg', `${what} timeout must be a number of milliseconds >= 0 or Infinity, got ${String(timeoutMs)}; the request was not sent`);
+  if (typeof timeoutMs === 'number' && ((Number.isInteger(timeoutMs) && timeoutMs >= 0) || timeoutMs === Infinity)) return;
+  throw new RuntimeError('badarg', `${what} timeout must be a whole number of milliseconds >= 0 or Infinity, got ${String(timeoutMs)}; the request was not sent`);
 }
 
 /**

@@ -50,8 +50,8 @@ export async function startAcknowledged(
   if (options.debug !== undefined) checkDebugOptions(options.debug);
   // Checked before the spawn: a start that throws must leave no process running behind it.
   const timeout = options.timeout;
-  if (timeout !== undefined && !(typeof timeout === 'number' && (timeout >= 0 || timeout === Infinity))) {
-    throw new RuntimeError('badarg', `start timeout must be a number of milliseconds >= 0 or Infinity, got ${String(timeout)}; nothing was started`);
+  if (timeout !== undefined && !(typeof timeout === 'number' && ((Number.isInteger(timeout) && timeout >= 0) || timeout === Infinity))) {
+    throw new RuntimeError('badarg', `start timeout must be a whole number of milliseconds >= 0 or Infinity, got ${String(timeout)}; nothing was started`);
   }
   const maxMailbox = options.spawnOpt?.maxMailbox;
   // The monitor's ref, set once the child is spawned (it runs later), is also the tag its ack carries: one ref per start.
