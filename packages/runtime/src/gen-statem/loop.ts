@@ -419,7 +419,7 @@ async function terminate(m: Machine, reason: ExitReason, msg: unknown): Promise<
     if (!out.ok) reason = out.error;
   }
   if (!isNormalExit(reason)) {
-    const status = m.format({ state: m.state, data: m.data, message: msg, reason, context: 'terminate', ...loggedEvents(m) });
+    const status = m.format({ state: m.state, data: m.data, message: msg, reason, context: 'terminate', queue: [...m.pending], postponed: [...m.postponed], ...loggedEvents(m) });
     loggerOf(ctx.node).error(
       {
         kind: 'crash',
@@ -431,6 +431,9 @@ async function terminate(m: Machine, reason: ExitReason, msg: unknown): Promise<
         state: status.state,
         data: status.data,
         reason: status.reason ?? reason,
+        // As OTP's gen_statem error report: the events still to handle and those postponed are lost with the machine.
+        queue: status.queue ?? [],
+        postponed: status.postponed ?? [],
         ...(status.log !== undefined ? { log: status.log } : {}),
       },
       { pid: ctx.self(), module: m.moduleName },
