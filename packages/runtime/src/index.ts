@@ -6,6 +6,7 @@ export type { RuntimeErrorCode } from './errors.js';
 export { OtpNode, ProcessExit, REDUCTION_BUDGET } from './node.js';
 export type { NodeOptions } from './node.js';
 export { createNode } from './create.js';
+export { timer } from './interval.js';
 export { _, compareTerms, matchPattern, estimateSize } from './terms.js';
 export type { Table, TableOptions, TableType, TableAccess, TableInfo, UpdateCounterOptions, CounterOp, ElementUpdate, TableHeir } from './table.js';
 export { TableTransfer, isTableTransfer } from './table.js';
