@@ -99,13 +99,13 @@ export class EpmdServer {
         if (len === 0 || len > MAX_REQUEST) {
           if (registered === undefined) return this.drop(socket, `a request of ${len} bytes`);
           buffered = Buffer.alloc(0);
-          return this.afterRegistration(socket, registered, undefined);
+          return this.afterRegistration(registered, undefined);
         }
         if (buffered.length < 2 + len) return;
         const body = buffered.subarray(2, 2 + len);
         buffered = buffered.subarray(2 + len);
         if (registered !== undefined) {
-          this.afterRegistration(socket, registered, body[0]);
+          this.afterRegistration(registered, body[0]);
           continue;
         }
         try {
@@ -123,11 +123,10 @@ export class EpmdServer {
     });
   }
 
-  // A registration connection holds one name: a second ALIVE2 on it is refused, anything else ignored; the name
-  // stays (as epmd, which reads and discards what comes after ALIVE2). A refusal is not queued for a client
-  // that does not read its answers, and the log takes at most IGNORED_LINES_PER_SECOND lines a second.
-  private afterRegistration(socket: Socket, name: string, code: number | undefined): void {
-    if (code === EPMD.ALIVE2_REQ && socket.writableLength < MAX_REQUEST) socket.write(encodeAlive2Resp(1, 0));
+  // A registration connection holds one name: anything sent after its ALIVE2, a second ALIVE2 too, gets no
+  // answer (as epmd, which answers nothing on a registration connection); the name stays. The log takes at
+  // most IGNORED_LINES_PER_SECOND lines a second.
+  private afterRegistration(name: string, code: number | undefined): void {
     const what = code === EPMD.ALIVE2_REQ ? 'a second registration' : 'a request';
     this.ignoredLine(`port mapper: ignored ${what} on the registration connection of '${escapeForLog(name)}' (one registration per connection)`);
   }
