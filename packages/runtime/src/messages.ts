@@ -22,8 +22,8 @@ export class Down {
   constructor(
     /** The reference `monitor` returned. */
     readonly ref: Ref,
-    /** The monitored process (or the pid-less name when a registered name was monitored and not found). */
-    readonly pid: Pid | string,
+    /** The monitored process: its pid; the name, when a name of this node was monitored; `{ name, node }` when a name on another node was (as OTP's {Name, Node}). */
+    readonly pid: Pid | string | { name: string; node: string },
     /** The target's exit reason; `'noproc'` when it did not exist. */
     readonly reason: ExitReason,
   ) {}

@@ -365,7 +365,7 @@ export class OtpNode {
     const remote = target instanceof Pid ? target.node !== 0 : typeof target === 'object' && target.node !== this.name;
     if (remote) {
       if (this.dist) this.dist.monitor(watcher, target as Pid | { name: string; node: string }, ref);
-      else watcher.deliver(new Down(ref, target instanceof Pid ? target : (target as { name: string }).name, 'noconnection'));
+      else watcher.deliver(new Down(ref, target as Pid | { name: string; node: string }, 'noconnection'));
       return ref;
     }
     if (typeof target === 'object' && !(target instanceof Pid)) target = target.name;

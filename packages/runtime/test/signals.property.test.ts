@@ -77,7 +77,7 @@ interface Real {
 }
 
 async function puppet(ctx: ProcessContext, controller: Pid, real: Real, log: string[]): Promise<void> {
-  const index = (pid: Pid | string) => real.pids.indexOf(pid as Pid);
+  const index = (pid: Down['pid']) => real.pids.indexOf(pid as Pid);
   for (;;) {
     const m = await ctx.receive();
     if (m instanceof Exit) log.push(`EXIT ${index(m.from)} ${String(m.reason)}`);

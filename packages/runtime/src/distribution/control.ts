@@ -169,8 +169,9 @@ function onDemonitor(d: ControlTarget, target: Pid | string, ref: Ref): void {
 
 // A process a local one monitors exited: the DOWN carries the original ref object, so `isDown(m, ref)` matches it by identity.
 // Only a monitor on a process of `peer` ends: one on another node's process is that node's to end.
+// A DOWN of a monitor by name names { name, node }, as OTP's {Name, Node}.
 function onDown(d: ControlTarget, peer: string, target: Pid | string, to: Pid, ref: Ref, reason: ExitReason): void {
   const watcher = d.node.localProcess(to);
   const h = watcher ? d.remote.takeHeld(watcher, ref, d.indexOf(peer)) : undefined;
-  if (watcher && h) watcher.deliver(new Down(h.ref, target, reason));
+  if (watcher && h) watcher.deliver(new Down(h.ref, typeof target === 'string' ? { name: target, node: peer } : target, reason));
 }

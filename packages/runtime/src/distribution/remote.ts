@@ -65,8 +65,14 @@ export class RemoteSignals {
     const remoteTarget = target instanceof Pid ? target : target.name;
     this.addHeld(proc, { ref, node, target: remoteTarget });
     this.routes.route(this.routes.nameOf(node), ['monitor', proc.pid, remoteTarget, ref], (reason) => {
-      if (this.takeHeld(proc, ref)) proc.deliver(new Down(ref, remoteTarget, reason));
+      const h = this.takeHeld(proc, ref);
+      if (h) proc.deliver(new Down(ref, this.downTarget(h), reason));
     });
+  }
+
+  /** What a DOWN of the held monitor `h` names: the pid, or `{ name, node }` for a monitor by name (as OTP's {Name, Node}). */
+  downTarget(h: HeldMonitor): Pid | { name: string; node: string } {
+    return typeof h.target === 'string' ? { name: h.target, node: this.routes.nameOf(h.node) } : h.target;
   }
 
   /** Removes a monitor on a remote process; false if the ref is not one. */
@@ -182,7 +188,7 @@ export class RemoteSignals {
       for (const [k, h] of [...m]) {
         if (h.node !== node) continue;
         m.delete(k);
-        local.deliver(new Down(h.ref, h.target, 'noconnection'));
+        local.deliver(new Down(h.ref, this.downTarget(h), 'noconnection'));
       }
       if (m.size === 0) this.held.delete(local);
     }
