@@ -91,6 +91,8 @@ test('bad inputs to a plan are ReleaseErrors naming the file and the fix', async
   const root = await fixtureProject(tempDir(), '1.0.0', { web: { vsn: '0.1.0', modules: { 'web.ts': sources.plain(1) } } });
   await rejects(planRelease({ root, releases: { shop: { applications: ['wbe'] } } }), 'unknownApp', /'wbe'.*\(did you mean 'web'\?\)/);
   await rejects(planRelease({ root, releases: { shop: { applications: ['web'] } }, name: 'shpo' }), 'unknownRelease', /no release 'shpo' \(did you mean 'shop'\?\)/);
+  // An empty list would build (and replace a version with) a release that boots a node running nothing.
+  await rejects(planRelease({ root, releases: { shop: { applications: [] } } }), 'unknownApp', /^release shop 1\.0\.0 has no applications: list the ones it runs in otp\.config\.ts, releases: \{ shop: \{ applications: \['web'\] \} \}$/);
   await rejects(planRelease({ root, profile: 'dev' }), 'notCompiled', /application web has no compiled output in _build\/dev\/lib\/web-0.1.0: run otp compile --profile dev first/);
   writeFileSync(join(root, 'config', 'sys.config.json'), '{ "web": [] }');
   await rejects(planRelease({ root }), 'badSysConfig', /sys.config.json: 'web' must be an object of settings/);

@@ -148,7 +148,9 @@ async function planUpgrade(relRoot: string, name: string, from: string, existing
 }
 
 // The release's applications in start order, checked compiled and not conflicting with installed versions.
-function releaseApps(spec: ReleaseSpec, project: Map<string, ProjectApp>, ctx: { root: string; profile: string; relRoot: string; vsn: string; existing: ReleasesFile | undefined }): PlannedApp[] {
+function releaseApps(spec: ReleaseSpec, project: Map<string, ProjectApp>, ctx: { root: string; name: string; profile: string; relRoot: string; vsn: string; existing: ReleasesFile | undefined }): PlannedApp[] {
+  // A release of no application boots a node that runs nothing, and would replace a version of the same number that ran some.
+  if (spec.applications.length === 0) throw new ReleaseError('unknownApp', `release ${ctx.name} ${ctx.vsn} has no applications: ${project.size === 0 ? 'the project has none (otp new app NAME adds one)' : `list the ones it runs in otp.config.ts, releases: { ${ctx.name}: { applications: [${[...project.keys()].map((n) => `'${n}'`).join(', ')}] } }`}`, { file: join(ctx.root, 'otp.config.ts') });
   const known = new Map<string, AppDeps>([...project].map(([n, p]) => [n, { applications: p.app?.applications ?? p.source.otp.applications ?? [], file: join(p.source.dir, 'package.json') }]));
   const apps = plannedApps(startOrder(spec.applications, known, join(ctx.root, 'otp.config.ts')), project, ctx.root, ctx.profile);
   checkSharedVersions(ctx.relRoot, ctx.vsn, apps, ctx.existing);
@@ -182,7 +184,7 @@ export async function planRelease(options: PlanOptions): Promise<ReleasePlan> {
   checkName(vsn, 'release version', join(root, 'otp.config.ts'));
   const relRoot = join(build, profile, 'rel', name);
   const existing = readJson<ReleasesFile>(join(relRoot, 'releases', 'RELEASES.json'), 'the release root');
-  const apps = releaseApps(spec, project, { root, profile, relRoot, vsn, existing });
+  const apps = releaseApps(spec, project, { root, name, profile, relRoot, vsn, existing });
   const sysConfig = withProfileEnv(parseSysConfig(readText(join(root, 'config', 'sys.config.json')), join(root, 'config', 'sys.config.json')), options.env);
   const nodeArgs = releaseNodeArgs(readText(join(root, 'config', 'node.args')), name, { earlier: earlierCookie(relRoot, existing), fresh: randomCookie() });
   const warnings: string[] = [];
