@@ -165,6 +165,30 @@ test('an application that changed but kept the version an installed release uses
   await rejects(planRelease({ root, releases }), 'sameVersion', /application core changed since release 0\.1\.0 but kept version 1\.0\.0, which that release uses: bump "version" in .*core\/package\.json/);
 });
 
+test('an installed version (permanent or old beside others) is not rebuilt with other code under the same versions; the sole first version and an unpacked one are', async () => {
+  const root = await shopProject(tempDir(), '0.1.0', 1);
+  await release({ root, releases });
+  // The sole version of a root: rebuilt with other code, as while developing it.
+  await shopProject(root, '0.1.0', 5);
+  await release({ root, releases });
+  await shopProject(root, '0.2.0', 2);
+  const { plan } = await release({ root, releases, upgradeFrom: '0.1.0' });
+  // An unpacked version not installed yet is rebuilt.
+  await shopProject(root, '0.2.0', 3);
+  await release({ root, releases, upgradeFrom: '0.1.0' });
+  // As `upgrade 0.2.0` leaves the root: 0.2.0 permanent (a node runs it), 0.1.0 old.
+  const file = join(plan.root, 'releases', 'RELEASES.json');
+  const after = json<ReleasesFile>(file);
+  writeFileSync(file, JSON.stringify({ ...after, releases: after.releases.map((r) => ({ ...r, status: r.vsn === '0.2.0' ? 'permanent' : 'old' })) }));
+  const before = snapshot(plan.root);
+  await shopProject(root, '0.2.0', 4);
+  await rejects(planRelease({ root, releases, upgradeFrom: '0.1.0' }), 'sameVersion', /^application shop changed since release 0\.2\.0 \(permanent in .*rel\/shop\) but kept version 0\.2\.0, which that release uses: bump "version" in .*shop\/package\.json$/);
+  assert.deepEqual(snapshot(plan.root), before);
+  // The same code again is no change: a rerun of the build that made it still passes.
+  await shopProject(root, '0.2.0', 3);
+  await release({ root, releases, upgradeFrom: '0.1.0' });
+});
+
 test('an application whose npm packages changed but kept the version an installed release uses is refused, naming the package', async () => {
   const base = tempDir();
   const pad = (version: string) => ({ 'node_modules/pad/package.json': JSON.stringify({ name: 'pad', version }), 'node_modules/pad/index.js': `module.exports = '${version}';\n` });

@@ -81,16 +81,20 @@ function changedPackage(installed: string, app: PlannedApp): string | undefined 
 }
 
 // An application that changed (its code or its npm packages) but kept a version another installed release uses would change that release too.
+// The version being rebuilt counts too once it is installed (permanent or old) beside other versions: a node may run its
+// code and a relup was computed from it, so its code cannot change under them (the sole, first version of a root can).
 function checkSharedVersions(relRoot: string, vsn: string, apps: PlannedApp[], existing: ReleasesFile | undefined): void {
+  const releases = existing?.releases ?? [];
+  const installed = (r: ReleasesFile['releases'][number]): boolean => r.vsn === vsn && r.status !== 'unpacked' && releases.length > 1;
   for (const app of apps) {
-    const users = (existing?.releases ?? []).filter((r) => r.vsn !== vsn && r.applications.some((a) => a.name === app.name && a.vsn === app.vsn));
-    const installed = join(relRoot, 'lib', `${app.name}-${app.vsn}`);
-    if (users.length === 0 || !existsSync(installed)) continue;
-    const what = appFingerprint(installed) !== appFingerprint(app.dir) ? 'changed' : changedPackage(installed, app);
+    const users = releases.filter((r) => (r.vsn !== vsn || installed(r)) && r.applications.some((a) => a.name === app.name && a.vsn === app.vsn));
+    const folder = join(relRoot, 'lib', `${app.name}-${app.vsn}`);
+    if (users.length === 0 || !existsSync(folder)) continue;
+    const what = appFingerprint(folder) !== appFingerprint(app.dir) ? 'changed' : changedPackage(folder, app);
     if (what === undefined) continue;
     throw new ReleaseError(
       'sameVersion',
-      `application ${app.name} ${what === 'changed' ? 'changed' : `changed its npm packages (${what})`} since release ${users.map((u) => u.vsn).join(', ')} but kept version ${app.vsn}, which that release uses: bump "version" in ${join(app.sourceDir, 'package.json')}`,
+      `application ${app.name} ${what === 'changed' ? 'changed' : `changed its npm packages (${what})`} since release ${users.map((u) => (u.vsn === vsn ? `${u.vsn} (${u.status} in ${relRoot})` : u.vsn)).join(', ')} but kept version ${app.vsn}, which that release uses: bump "version" in ${join(app.sourceDir, 'package.json')}`,
       { file: join(app.sourceDir, 'package.json') },
     );
   }
