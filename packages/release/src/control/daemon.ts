@@ -22,15 +22,20 @@ function wantsHeart(flag: boolean, heart: HeartArgs | undefined): boolean {
   return true;
 }
 
+/** Refuses (exit 1) to boot a second node of the release when its node answers, or its heart runs: `daemon` and `foreground` check first. */
+export async function refuseRunning(t: Target, role: string): Promise<void> {
+  const running = liveHeart(root, t.name, program);
+  if (running !== undefined) throw new ScriptError(`${t.node} is already running under its heart (os pid ${running}): stop it first (bin/${t.name} stop)`);
+  if (await withToolNode(({ node }) => node.ping(t.node), role)) throw new ScriptError(`${t.node} is already running: stop it first (bin/${t.name} stop)`);
+}
+
 /** `bin/<name> daemon [--heart]`: boots the release detached; 0 once its own node answers, else the cause. */
 export async function daemon(options: { heart: boolean }): Promise<number> {
   const t = await target();
   // Every file is read and every ${VAR} substituted here first: a bad one is named before anything starts.
   const files = await readVersion(root, t.vsn, process.env);
   const heart = wantsHeart(options.heart, files.nodeArgs.heart);
-  const running = liveHeart(root, t.name, program);
-  if (running !== undefined) throw new ScriptError(`${t.node} is already running under its heart (os pid ${running}): stop it first (bin/${t.name} stop)`);
-  if (await withToolNode(({ node }) => node.ping(t.node), 'daemon')) throw new ScriptError(`${t.node} is already running: stop it first (bin/${t.name} stop)`);
+  await refuseRunning(t, 'daemon');
   const log = logFile(t.name);
   const offset = logOffset(log);
   return heart ? daemonWithHeart(t, log, offset) : daemonAlone(t, log, offset);

@@ -5,10 +5,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { rpc, BadRpc } from '@otp-ts/runtime';
-import { bootRelease, permanentVersion, readReleases, readVersion, versionVariables, colours, rpcResultJson, type InstallRefused } from '@otp-ts/runtime/tools';
+import { bootRelease, hasVersion, permanentVersion, readReleases, readVersion, versionVariables, colours, rpcResultJson, type InstallRefused } from '@otp-ts/runtime/tools';
 import { formatReport } from './report.js';
 import { alive, call, describe, pidFile, program, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode } from './client.js';
-import { daemon, heartCommand } from './daemon.js';
+import { daemon, heartCommand, refuseRunning } from './daemon.js';
 import { liveHeart } from './heart.js';
 import { evalFlags, type EvalFlags } from './eval-flags.js';
 import { parseCommandLine, styleHelp } from '../command/adapter.js';
@@ -46,6 +46,11 @@ async function releaseName(): Promise<string> {
 async function foreground(vsn: string | undefined): Promise<number> {
   const args = vsn === undefined ? [] : ['--vsn', vsn];
   const releases = await readReleases(root);
+  if (vsn !== undefined && !hasVersion(root, vsn)) {
+    throw new ScriptError(`version ${vsn} is not in this release root, which has ${releases.releases.map((r) => r.vsn).join(', ')}: boot one of those, or unpack ${vsn} first (bin/${releases.name} unpack ${vsn})`, 2);
+  }
+  // The daemon's node and the heart's restarts were checked by the command that started them.
+  if (process.env.OTP_RELEASE_CHILD !== '1') await refuseRunning(await target(), 'foreground');
   const files = await readVersion(root, vsn ?? permanentVersion(releases) ?? '', process.env);
   // Node.js flags from node.args apply to a fresh Node.js process: run one with them when they are
   // missing here, unless this one can still switch them on (source maps), which saves a process start.

@@ -1,0 +1,45 @@
+// The operator's mistakes on a running release, through its start script: each is refused with one line
+// that names the thing and what to do, and leaves the running node and the release root as they were.
+// The project is generated inside the repository's _build/ so it resolves the workspace's packages.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bin } from './support/cli.ts';
+import { privatePortMapper } from './support/epmd.ts';
+import { ok, run } from './support/run.ts';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const NAME = 'operr';
+const epmdPort = await privatePortMapper();
+const env: NodeJS.ProcessEnv = { ...process.env, OTP_EPMD_PORT: String(epmdPort), NO_COLOR: '1' };
+mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
+const base = mkdtempSync(join(repo, '_build', 'e2e', `${NAME}-`));
+const dir = join(base, NAME);
+const rel = join(dir, '_build', 'prod', 'rel', NAME);
+const script = join(rel, 'bin', NAME);
+const scriptRun = (args: string[]) => run(script, args, rel, env);
+
+before(async () => {
+  assert.equal(spawnSync(process.execPath, [bin, 'new', 'app', NAME, '--quiet'], { cwd: base, env, encoding: 'utf8' }).status, 0);
+  await ok(run(process.execPath, [bin, 'release', '--tar'], dir, env), 'otp release 0.1.0');
+  await ok(scriptRun(['daemon']), 'daemon');
+});
+
+after(async () => {
+  if (existsSync(script)) await scriptRun(['stop']);
+  rmSync(base, { recursive: true, force: true });
+});
+
+test('foreground while the node runs is refused as daemon is (exit 1, no crash dump, the node and its pid file untouched); foreground --vsn of a version the root lacks names those it has (exit 2)', { timeout: 300_000 }, async () => {
+  const pid = readFileSync(join(rel, 'run', `${NAME}.pid`), 'utf8');
+  const second = await scriptRun(['foreground']);
+  assert.deepEqual([second.status, second.out.trim()], [1, `${NAME}: ${NAME}@127.0.0.1 is already running: stop it first (bin/${NAME} stop)`]);
+  assert.deepEqual(readdirSync(rel).filter((e) => e.includes('crash')), []);
+  assert.equal(readFileSync(join(rel, 'run', `${NAME}.pid`), 'utf8'), pid);
+  assert.equal(await ok(scriptRun(['ping']), 'ping'), 'pong');
+  const unknown = await scriptRun(['foreground', '--vsn', '0.9.9']);
+  assert.deepEqual([unknown.status, unknown.stderr], [2, `${NAME}: version 0.9.9 is not in this release root, which has 0.1.0: boot one of those, or unpack 0.9.9 first (bin/${NAME} unpack 0.9.9)`]);
+});
