@@ -240,7 +240,7 @@ export const srv = { name: 'srv', init: () => ok({}), handleCall: (_r: unknown, 
   });
 });
 
-test('an upgrade that purges the version before the running one reports the processes it killed for running it, pid and module', async () => {
+test('an upgrade that purges the version before the running one reports the processes it killed for running it, pid and module, and its last-upgrade record (the observer\'s Upgrades view) names them', async () => {
   // 1 → 2 → 3 without a restart: a plain process spawned from 1's fx/srv runs on while 2 runs, and 3 purges 1.
   const withIdle = (v: number): FixtureVersion => ({ vsn: String(v), modules: { 'fx/app': APP, 'fx/srv': `${srv(v)}\nexport async function idle(ctx: any) { for (;;) await ctx.receive(); }` } });
   await withRelease([withIdle(1), withIdle(2), withIdle(3)], async (state, handler) => {
@@ -252,5 +252,9 @@ test('an upgrade that purges the version before the running one reports the proc
     const third = (await (handler.install as Install)('3', { probeMs: 0 })) as InstallReport;
     assert.equal(state.node.processInfo(old), undefined, 'the install of 3 purged 1, killing the process');
     assert.deepEqual(third.killed, [{ pid: String(old), module: 'fx/srv' }]);
+    // The observer's Upgrades view reads the last upgrade from versions(): it names them too.
+    const versions = (await (handler.versions as () => Promise<{ lastUpgrade?: { to: string; killed?: unknown } }>)()).lastUpgrade;
+    assert.equal(versions?.to, '3');
+    assert.deepEqual(versions?.killed, [{ pid: String(old), module: 'fx/srv' }], 'the last upgrade names the processes it killed');
   });
 });

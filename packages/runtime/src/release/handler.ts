@@ -369,7 +369,7 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
   if (options.probe !== false) await checkWritable(state.root);
   const evaluated = await checkInstall(code, plan);
   const swapped = await swap(ctx, code, plan, evaluated, vsn, options.probe !== false);
-  if (attempt) Object.assign(attempt, { processes: swapped.processes.length, suspendedMs: swapped.suspendedMs });
+  if (attempt) Object.assign(attempt, { processes: swapped.processes.length, suspendedMs: swapped.suspendedMs, killed: swapped.killed });
   const report = await applyAndProbe(ctx, state, plan, swapped, vsn, options);
   const from = plan.running.release.vsn;
   const result: InstallReport = {
@@ -458,10 +458,10 @@ export function releaseHandler(state: RunningRelease): Record<string, (...args: 
     install: (vsn: string, options: { env?: Record<string, string>; probeMs?: number; expect?: 'up' | 'down' } = {}) =>
       serial(async () => {
         const from = state.files.release.vsn;
-        const attempt = (state.attempt = { from, to: vsn, modules: { changed: [], added: [], removed: [] }, processes: 0, suspendedMs: 0 });
+        const attempt = (state.attempt = { from, to: vsn, modules: { changed: [], added: [], removed: [] }, processes: 0, suspendedMs: 0, killed: [] });
         try {
           const r = await run((ctx) => install(ctx, state, vsn, { ...(options.env ? { env: options.env } : {}), ...(options.probeMs !== undefined ? { probeMs: options.probeMs } : {}), ...(options.expect === 'up' || options.expect === 'down' ? { expect: options.expect } : {}) }));
-          state.lastUpgrade = { from: r.from, to: r.to, at: Date.now(), outcome: 'installed', modules: r.modules, processes: r.processes, suspendedMs: r.suspendedMs };
+          state.lastUpgrade = { from: r.from, to: r.to, at: Date.now(), outcome: 'installed', modules: r.modules, processes: r.processes, suspendedMs: r.suspendedMs, killed: r.killed };
           return r;
         } catch (error) {
           // The install's own error, not node.run's wrapping of its process's exit.
@@ -471,7 +471,7 @@ export function releaseHandler(state: RunningRelease): Record<string, (...args: 
           if (failure instanceof InstallError && failure.stage === 'find') return { refused: failure.message } satisfies InstallRefused;
           // A refusal before the swap changes nothing: only what touched the node is kept.
           if (!(failure instanceof InstallError) || !['find', 'check', 'evaluate'].includes(failure.stage))
-            state.lastUpgrade = { from, to: vsn, at: Date.now(), outcome: 'rolled back', reason: failure instanceof Error ? failure.message : String(failure), modules: attempt.modules, processes: attempt.processes, suspendedMs: attempt.suspendedMs };
+            state.lastUpgrade = { from, to: vsn, at: Date.now(), outcome: 'rolled back', reason: failure instanceof Error ? failure.message : String(failure), modules: attempt.modules, processes: attempt.processes, suspendedMs: attempt.suspendedMs, killed: attempt.killed };
           throw error;
         } finally {
           state.attempt = undefined;

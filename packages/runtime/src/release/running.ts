@@ -30,6 +30,8 @@ export interface LastUpgrade {
   processes: number;
   /** The longest suspension, in ms. */
   suspendedMs: number;
+  /** Processes killed because they still ran a module version the install purged: pid and module (a rollback does not bring them back). */
+  killed: Array<{ pid: string; module: string }>;
 }
 
 /** What the release handler knows about the release its node runs. */
@@ -48,5 +50,5 @@ export interface RunningRelease {
   /** The last upgrade or downgrade, once one ran. */
   lastUpgrade?: LastUpgrade;
   /** While the release handler installs `to`: what the install got to, for the report if it rolls back. */
-  attempt?: { from: string; to: string; modules: LastUpgrade['modules']; processes: number; suspendedMs: number };
+  attempt?: { from: string; to: string; modules: LastUpgrade['modules']; processes: number; suspendedMs: number; killed: LastUpgrade['killed'] };
 }

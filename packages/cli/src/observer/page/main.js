@@ -479,9 +479,12 @@ function LastUpgrade({ l }) {
   const count = changed.length + added.length + removed.length;
   const list = [changed.join(', '), added.length ? `added ${added.join(', ')}` : '', removed.length ? `removed ${removed.join(', ')}` : ''].filter(Boolean).join('; ');
   const rolledBack = l.outcome !== 'installed';
+  // Processes that still ran the purged version, killed by the load (a node before this field reports none).
+  const killed = l.killed ?? [];
   return html`<div data-testid="last-upgrade" class=${rolledBack ? 'rolled-back' : ''}>
     <p>last upgrade <b>${l.from} → ${l.to}</b>, <b class=${rolledBack ? 'error' : 'ok'}>${l.outcome}</b> at ${new Date(l.at).toLocaleTimeString('en-GB')}${l.reason ? html`: <code>${l.reason}</code>` : ''}</p>
     <p>${rolledBack ? 'modules tried' : 'modules swapped'}: ${count}${list ? ` (${list})` : ''}${rolledBack ? `, all back at ${l.from}` : ''}; processes suspended: ${l.processes}; longest suspension ${l.suspendedMs.toFixed(1)} ms</p>
+    ${killed.length ? html`<p class="error" data-testid="upgrade-killed">processes killed for running code the upgrade purged: ${killed.length} (${killed.map((k) => `${k.pid} ${k.module}`).join(', ')})${rolledBack ? ': the rollback does not bring them back' : ''}</p>` : null}
   </div>`;
 }
 
