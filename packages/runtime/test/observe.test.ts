@@ -470,6 +470,25 @@ test('a page of a sorted process table is the same whether the node keeps its fi
   });
 });
 
+test('a page sorted by a figure that changes while the chunked pass runs shows the figures it was sorted by: the sorted column reads in order', async () => {
+  await withNode(async (node) => {
+    const keep = async (ctx: ProcessContext) => void (await ctx.receive((m) => m === 'never'));
+    const [steady, growing] = [node.spawn(keep, { name: 'obs_steady' }), node.spawn(keep, { name: 'obs_growing' })];
+    for (let i = 0; i < 10; i++) node.send(steady, i);
+    for (let i = 0; i < 5; i++) node.send(growing, i);
+    // Enough processes after them for the pass to take turns of the event loop after it read their mailboxes.
+    for (let i = 0; i < 5000; i++) node.spawn(idle);
+    await tick();
+    const asked = (observerRpcModule(node) as { processes: (q: unknown) => Promise<ReturnType<typeof processPage>> }).processes({ sort: 'mailbox', dir: 'desc', limit: 5 });
+    // While the pass is at the later processes, the second one's mailbox grows past the first's.
+    for (let i = 0; i < 20; i++) node.send(growing, i);
+    const page = await asked;
+    assert.deepEqual(page.rows.slice(0, 2).map((r) => r.name), ['obs_steady', 'obs_growing'], 'ordered by the mailboxes the pass read');
+    const shown = page.rows.map((r) => r.mailbox);
+    assert.deepEqual(shown, [...shown].sort((a, b) => b - a), `the mailbox column of a page sorted by it reads in order: ${shown.join(', ')}`);
+  });
+});
+
 test('a node that loads only the main entry serves otp_observer and otp_trace: otp observer and otp top reach any node', { timeout: 120_000 }, async () => {
   const epmd = new EpmdServer();
   const port = await epmd.listen(0);

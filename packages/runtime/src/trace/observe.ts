@@ -120,12 +120,15 @@ export function loopDelay(h: Histogram, resolutionMs: number): { mean: number; p
 
 const labelOf = (p: ProcessImpl): string => (p.label?.behaviour ? `${p.label.behaviour}:${p.label.module ?? '?'}` : p.initialCall);
 
+// The name key of a process without one: after every name.
+const NO_NAME = '\uffff';
+
 function key(p: ProcessImpl, by: ObservedSort): string | number {
   switch (by) {
     case 'pid':
       return p.pid.serial * 2 ** 32 + p.pid.id;
     case 'name':
-      return p.name ?? '\uffff';
+      return p.name ?? NO_NAME;
     case 'label':
       return labelOf(p);
     case 'current':
@@ -254,14 +257,16 @@ class PagePass {
   // The page, once every process went through add; it yields (for the chunked pass to wait a turn) while
   // it sorts a deep page: runs of CHUNK matches sorted one at a time, then merged up to the page.
   *finish(): Generator<void, ProcessPage> {
-    let rows: ProcessImpl[];
+    let rows: Keyed[];
     if (this.by === 'pid') {
-      if (this.dir === 1) rows = this.all;
+      let ps: ProcessImpl[];
+      if (this.dir === 1) ps = this.all;
       else {
         // The matches in pid order: from a ring, its oldest slot first.
         const last = this.want <= SELECT_MAX && this.matched > this.want ? [...this.all.slice(this.matched % this.want), ...this.all.slice(0, this.matched % this.want)] : this.all;
-        rows = last.slice(Math.max(0, last.length - this.want), Math.max(0, last.length - this.offset)).reverse();
+        ps = last.slice(Math.max(0, last.length - this.want), Math.max(0, last.length - this.offset)).reverse();
       }
+      return { total: this.total, matched: this.matched, offset: this.offset, rows: ps.map(row) };
     } else if (this.want > SELECT_MAX) {
       const runs: Keyed[][] = [];
       for (let i = 0; i < this.all.length; i += CHUNK) {
@@ -275,14 +280,16 @@ class PagePass {
         let best = -1;
         for (let r = 0; r < runs.length; r++) if (at[r]! < runs[r]!.length && (best < 0 || this.cmp(runs[r]![at[r]!]!, runs[best]![at[best]!]!) < 0)) best = r;
         if (best < 0) break;
-        if (n >= this.offset) rows.push(runs[best]![at[best]!]!.p);
+        if (n >= this.offset) rows.push(runs[best]![at[best]!]!);
         at[best]!++;
         if (n % CHUNK === CHUNK - 1) yield;
       }
     } else {
-      rows = this.heap.sort((a, b) => this.cmp(a, b)).slice(this.offset, this.want).map((x) => x.p);
+      rows = this.heap.sort((a, b) => this.cmp(a, b)).slice(this.offset, this.want);
     }
-    return { total: this.total, matched: this.matched, offset: this.offset, rows: rows.map(row) };
+    // The sorted column shows the value the rows were ordered by: a busy process's reductions, memory or mailbox,
+    // which grow while the chunked pass goes on, would otherwise show the page out of its own order.
+    return { total: this.total, matched: this.matched, offset: this.offset, rows: rows.map(({ p, k }) => ({ ...row(p), [this.by]: this.by === 'name' && k === NO_NAME ? undefined : k })) };
   }
 }
 
