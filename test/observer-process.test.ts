@@ -71,6 +71,23 @@ test("the overview's first sample shows the event-loop delay and the rates as no
   await page.close();
 });
 
+test("opening the page logs no error in the browser's console: the icon the browser asks for is not refused for want of the token", { timeout: 300_000 }, async (t) => {
+  if ('why' in chromium) return t.skip(chromium.why);
+  const page = await browser!.newPage({ viewport: { width: 1280, height: 860 } });
+  const logged: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') logged.push(m.text());
+  });
+  page.on('pageerror', (e) => logged.push(e.message));
+  await page.goto(`${url}#/procs`);
+  await waitFor('the first page of processes', async () => /^1–\d+ of /.test(await page.locator('[data-testid="page-info"]').innerText({ timeout: 30_000 })), { ms: 60_000, everyMs: 100 });
+  // The icon is asked for once the page has loaded: a reload after it shows whatever it got.
+  await page.reload();
+  await waitFor('the processes again', async () => /^1–\d+ of /.test(await page.locator('[data-testid="page-info"]').innerText({ timeout: 30_000 })), { ms: 60_000, everyMs: 100 });
+  assert.deepEqual(logged, []);
+  await page.close();
+});
+
 test('a process page whose process exits while it is open says it exited, shows its details as last seen, and offers no actions', { timeout: 300_000 }, async (t) => {
   if ('why' in chromium) return t.skip(chromium.why);
   await shell!.say("node.spawn(async (c) => { await c.receive(); }, { name: 'obsproc_short' }) && 'spawned'", /'spawned'/);

@@ -17,7 +17,7 @@ function html(token: string): string {
   const t = encodeURIComponent(token);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="otp-token" content="${escape(token)}"><title>otp observer</title>
+<meta name="otp-token" content="${escape(token)}"><title>otp observer</title><link rel="icon" href="data:,">
 <link rel="stylesheet" href="/app.css?token=${t}"></head>
 <body><div id="app">loading…</div><script type="module" src="/app.js?token=${t}"></script></body></html>
 `;
