@@ -41,26 +41,33 @@ function fitScreen(text: string, footer: string, rows?: number, columns?: number
   return lines.map((l) => `${cut(l)}\n`).join('');
 }
 
-// Redraws in place every interval until q (or Ctrl-C) is pressed.
+// Redraws in place every interval until q (or Ctrl-C) is pressed. A key quits at once, even while a frame is awaited
+// (a ranking by growth waits its interval out on the node; a hung node answers late or never): the answer is dropped.
 async function live(io: Io, c: Connection, by: ProcsSort, n: number, intervalMs: number): Promise<void> {
-  let quit = false;
+  let quit!: () => void;
+  const quitted = new Promise<undefined>((r) => (quit = () => r(undefined)));
   const stdin = process.stdin;
   const onKey = (key: Buffer) => {
     const k = key.toString();
-    if (k === 'q' || k === '\u0003') quit = true;
+    if (k === 'q' || k === '\u0003') quit();
   };
   stdin.setRawMode?.(true);
   stdin.resume();
   stdin.on('data', onKey);
+  let pause: NodeJS.Timeout | undefined;
   try {
-    while (!quit) {
-      const text = await screen(c, by, n, intervalMs);
+    for (;;) {
+      const frame = screen(c, by, n, intervalMs);
+      frame.catch(() => {});
+      const text = await Promise.race([frame, quitted]);
+      if (text === undefined) return;
       const how = byGrowth(by) ? `sorted by ${by} over ${intervalMs} ms` : `sorted by ${by}, every ${intervalMs} ms`;
       io.stdout.write(`\x1b[H\x1b[2J${fitScreen(text, `(${how}; q quits)`, io.stdout.rows, io.stdout.columns)}`);
       // A ranking by size answers at once: the interval paces the redraws (a ranking by growth waited it out on the node).
-      if (!byGrowth(by)) await new Promise((r) => setTimeout(r, intervalMs));
+      if (!byGrowth(by) && (await Promise.race([new Promise<true>((r) => (pause = setTimeout(() => r(true), intervalMs))), quitted])) === undefined) return;
     }
   } finally {
+    clearTimeout(pause);
     stdin.off('data', onKey);
     stdin.setRawMode?.(false);
     stdin.pause();
