@@ -7,7 +7,7 @@ import { codeServerOf, type CodeServer } from '../code/server.js';
 import type { TraceHooks } from '../node-hooks.js';
 import { DEFAULT_BOUNDS, formatBounded, type FormatBounds } from './format.js';
 import { compileArgsMatcher, parseCallPattern } from './pattern.js';
-import { arityError, closest, declaredArity, holderAt, resolvePattern, type FunctionTarget } from './functions.js';
+import { arityError, closest, declaredArity, holderAt, resolvePattern, unreplaceable, type FunctionTarget } from './functions.js';
 import { Session, runSession, type Selection, type SessionSettings } from './session.js';
 import type { TraceEvent, TraceSessionInfo, TraceSpec, TraceStartResult } from './types.js';
 
@@ -191,8 +191,11 @@ export class TraceAgent implements TraceHooks {
       if (!spec.force && /^\*+$/.test(p.module) && /^\*+$/.test(p.fn)) return fail('tooBroad', `'${source}' names every function of every module: narrow it (e.g. shop/*.handle*) or add --force`);
       const r = resolvePattern(this.code, p);
       if (!r.ok) return fail('nomatch', r.error, r.suggestions);
-      const targets = this.takingArity(r.targets, p.arity);
-      if (!Array.isArray(targets)) return fail('nomatch', arityError(source, p.arity!, targets.found), targets.found.map((f) => `${f.id}/${f.arity}`));
+      const fitting = this.takingArity(r.targets, p.arity);
+      if (!Array.isArray(fitting)) return fail('nomatch', arityError(source, p.arity!, fitting.found), fitting.found.map((f) => `${f.id}/${f.arity}`));
+      // Checked before anything is wrapped: a refused assignment half-way would leave some wrappers behind.
+      const targets = fitting.filter((t) => this.slots.has(t.id) || unreplaceable(this.code, t) === undefined);
+      if (targets.length === 0) return fail('nomatch', unreplaceable(this.code, fitting[0]!)!);
       const match = compileArgsMatcher(p);
       for (const target of targets) out.push({ target, match });
     }

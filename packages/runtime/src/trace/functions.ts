@@ -75,6 +75,19 @@ export function resolvePattern(code: CodeServer, p: CallPattern): Resolution {
 }
 
 /**
+ * Why a target cannot be traced, or undefined when it can: a wrapper stands in a function by assignment, which a
+ * frozen object (`Object.freeze`) or a read-only property (a getter, `writable: false`) refuses.
+ */
+export function unreplaceable(code: CodeServer, target: FunctionTarget): string | undefined {
+  const holder = holderAt(code, target.module, target.path);
+  const desc = holder ? Object.getOwnPropertyDescriptor(holder, target.prop) : undefined;
+  if (desc === undefined || ('value' in desc && desc.writable === true)) return undefined;
+  const owner = [target.module, ...target.path].join('.');
+  const why = holder && Object.isFrozen(holder) ? `${owner} is frozen (Object.freeze)` : `${target.id} is a read-only property`;
+  return `${target.id} cannot be traced: ${why}, so no tracing wrapper can stand in for it (trace the functions it calls, or drop the freeze)`;
+}
+
+/**
  * How many parameters a function declares, those with defaults included (`Function.length` stops at the first), or
  * undefined when it may read any number: a rest parameter (even inside a destructured one), or `arguments` in its text.
  */
