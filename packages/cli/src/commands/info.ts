@@ -14,7 +14,7 @@ export const infoCommand = defineProvider({
   ],
   options: [{ name: 'json', type: 'boolean', description: 'print one JSON object' }, ...nodeConnectionOptions, nameOption, snameOption],
   examples: [
-    { command: 'otp info shop@127.0.0.1 cart_server', description: "the registered cart_server's state, mailbox and links" },
+    { command: 'otp info shop@127.0.0.1 shop_server', description: "the registered shop_server's state, mailbox and links" },
     { command: "otp info shop@127.0.0.1 '<0.42.0>'", description: 'a process by pid' },
   ],
   async run(args, io) {

@@ -245,8 +245,8 @@ export const profileCommand = defineProvider({
   examples: [
     { command: 'otp profile shop@127.0.0.1', description: 'where shop spends its time, over 10 s: by process and by function' },
     { command: 'otp profile shop@127.0.0.1 --time 30s --html flame.html --cpuprofile shop.cpuprofile', description: 'and keep the flame graph and the profile' },
-    { command: 'otp profile shop@127.0.0.1 --name cart_server', description: 'the functions the cart_server process ran' },
-    { command: 'otp profile shop@127.0.0.1 --module cart_server', description: 'only the functions of the module shop/cart_server' },
+    { command: 'otp profile shop@127.0.0.1 --name shop_server', description: 'the functions the shop_server process ran' },
+    { command: 'otp profile shop@127.0.0.1 --module shop_server', description: 'only the functions of the module shop/shop_server' },
   ],
   async run(args, io) {
     const ms = parseDuration(args.time);

@@ -54,7 +54,7 @@ export const rpcCommand = defineProvider({
     { command: 'otp rpc shop@127.0.0.1 otp processCount', description: 'how many processes the node runs' },
     { command: 'otp rpc shop@127.0.0.1 shop/shop_server keys --timeout 120000', description: 'wait up to two minutes for the answer' },
     { command: "otp rpc shop@127.0.0.1 otp eval '[\"processes().length\"]' --eval-timeout 3000", description: 'evaluate JavaScript on the node, bounded as in otp remote' },
-    { command: "otp rpc shop@127.0.0.1 math add '[1, 2]'", description: 'call math.add(1, 2) on the node' },
+    { command: "otp rpc shop@127.0.0.1 shop/shop_server count '[\"apples\"]'", description: 'call count(ctx, "apples") on the node' },
     { command: "otp rpc shop@127.0.0.1 shop/shop_server bump '[\"apples\", 2]'", description: 'a function taking ctx first gets the rpc process: bump(ctx, "apples", 2)' },
   ],
   async run(args, io) {

@@ -80,10 +80,10 @@ export const traceCommand = defineProvider({
     snameOption,
   ],
   examples: [
-    { command: 'otp trace shop@127.0.0.1 shop/cart.add --return', description: 'the next 10 calls of add and their results' },
-    { command: "otp trace shop@127.0.0.1 'shop/cart.add(_, {qty: q}) when q > 5' --limit 3", description: 'only calls whose second argument has qty > 5' },
-    { command: 'otp trace shop@127.0.0.1 --messages --name cart_server --rate 50/1000 --json', description: "cart_server's messages as JSON lines, stopping above 50 a second" },
-    { command: "otp trace shop@127.0.0.1 'shop/*.handle*' --dry-run", description: 'how many functions the pattern would trace' },
+    { command: 'otp trace shop@127.0.0.1 shop/shop_server.bump --return', description: 'the next 10 calls of bump and their results' },
+    { command: "otp trace shop@127.0.0.1 'shop/shop_server.bump(_, key, by) when by > 5' --limit 3", description: 'only calls whose third argument is above 5' },
+    { command: 'otp trace shop@127.0.0.1 --messages --name shop_server --rate 50/1000 --json', description: "shop_server's messages as JSON lines, stopping above 50 a second" },
+    { command: "otp trace shop@127.0.0.1 'shop/*.server.handle*' --dry-run", description: 'how many functions the pattern would trace (the callbacks of the exported server objects)' },
   ],
   async run(args, io) {
     const spec: TraceSpec = {
