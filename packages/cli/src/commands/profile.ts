@@ -261,7 +261,8 @@ export const profileCommand = defineProvider({
     // --name picks the process here: this tool's own node is named by --sname only (as otp trace).
     return withConnection(io, args.node, { ...args, name: undefined }, async (c) => {
       const result = (await c.rpc(PROFILE_RPC_MODULE, 'run', [ms, c.localNode, 1000, filter], ms + 60_000).catch(diedDuring(args.node, ms))) as ProfileResult;
-      if (!result.ok) throw new OtpError('failed', result.error);
+      // A process or module the node does not have is bad input (exit 2), as in otp trace and otp info.
+      if (!result.ok) throw new OtpError(result.badInput ? 'usage' : 'failed', result.error);
       const top = Math.max(1, Math.floor(args.top));
       if (args.cpuprofile) writeFileSync(args.cpuprofile, JSON.stringify(result.profile));
       if (args.html) writeFileSync(args.html, flameGraphHtml(args.node, result.profile, result));

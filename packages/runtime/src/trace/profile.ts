@@ -85,7 +85,7 @@ export type ProfileResult =
       /** What the scheduler's process timer cost: how many calls, and their time estimated from one call's cost measured on the node (ms). */
       overhead: { timerCalls: number; timerMs: number };
     }
-  | { ok: false; error: string };
+  | { ok: false; error: string; /** True when what was asked names nothing on the node (a process, a module): bad input, not a failure. */ badInput?: true };
 
 /** The call frame name samples outside a --pid/--name selection are given. */
 export const OTHER_WORK = '(other work)';
@@ -291,7 +291,7 @@ async function run(ctx: ProcessContext, ms: number, client?: string, intervalUs 
   const limit = Math.min(Math.max(1, Math.floor(Number(ms) || 10_000)), PROFILE_MAX_MS);
   const interval = Math.min(Math.max(100, Math.floor(Number(intervalUs) || 1000)), 100_000);
   const narrowed = narrow(node, filter);
-  if (typeof narrowed === 'string') return { ok: false, error: narrowed };
+  if (typeof narrowed === 'string') return { ok: false, error: narrowed, badInput: true };
   const { selected, moduleNames } = narrowed;
   running = { by: client ?? 'an unnamed client', until: Date.now() + limit };
   const session = new Session();
