@@ -72,11 +72,15 @@ const isTraceMessage = (m: unknown): m is TraceMessage => typeof m === 'object' 
 export async function connect(options: ConnectOptions): Promise<Connection> {
   if (!/^[\w.-]+@[\w.-]+$/.test(options.node)) throw new TracerError('badNodeName', `'${options.node}' is not a node name: use name@host, e.g. shop@127.0.0.1`);
   const local = createNode({ onCrash: () => {} });
+  const name = options.name ?? `otp_tracer_${process.pid}@127.0.0.1`;
   try {
-    await local.startDistribution({ name: options.name ?? `otp_tracer_${process.pid}@127.0.0.1`, cookie: options.cookie, hidden: true, log: () => {}, ...(options.tls ? { tls: options.tls } : {}) });
+    await local.startDistribution({ name, cookie: options.cookie, hidden: true, log: () => {}, ...(options.tls ? { tls: options.tls } : {}) });
     if (!(await local.ping(options.node))) throw explainFailure(options.node, local.dist?.connectFailure(options.node), options.tls !== undefined);
   } catch (error) {
     local.shutdown();
+    if (error instanceof Error && /refused to register .*the name is taken/.test(error.message)) {
+      throw new TracerError('badNodeName', `this tool's node name ${name} is taken by a running node on this host: give another with --sname (or --name), or leave it out for a fresh one`, [], { cause: error });
+    }
     throw options.tls && !(error instanceof TracerError) ? tlsSetupError(error) : error;
   }
   return new NodeConnection(local, options.node);

@@ -69,3 +69,9 @@ test('an unknown node, and TLS files that cannot be read', async () => {
   await refused({ node: 'nobody@127.0.0.1', cookie: 'secret', tls: pki.tls('tool') }, 'unknownNode', 'no node nobody@127.0.0.1 is running (the port mapper on 127.0.0.1 does not know it)');
   await refused({ node: 'secure@127.0.0.1', cookie: 'secret', tls: { ...pki.tls('tool'), key: `${pki.dir}/missing.key` } }, 'badTls', /^cannot use the TLS files: cannot read the TLS key .*missing\.key \(ENOENT\): check --ssl-key$/);
 });
+
+test("a tool node name a running node already has is one line naming it and the fix, not the port mapper's error", async () => {
+  // 'plain' is registered by the node the tool wants to reach: the tool cannot take that name too.
+  await refused({ node: 'secure@127.0.0.1', cookie: 'secret', tls: pki.tls('tool'), name: 'plain@127.0.0.1' }, 'badNodeName', "this tool's node name plain@127.0.0.1 is taken by a running node on this host: give another with --sname (or --name), or leave it out for a fresh one");
+  await refused({ node: 'plain@127.0.0.1', cookie: 'secret', name: 'plain@127.0.0.1' }, 'badNodeName', /^this tool's node name plain@127\.0\.0\.1 is taken/);
+});
