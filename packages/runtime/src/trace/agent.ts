@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import type { OtpNode } from '../node.js';
 import { Pid, Ref } from '../pid.js';
 import { ProcessImpl } from '../process.js';
@@ -44,7 +45,10 @@ interface Slot {
 type Failure = Extract<TraceStartResult, { ok: false }>;
 const fail = (code: Failure['code'], error: string, suggestions: string[] = []): Failure => ({ ok: false, code, error, suggestions });
 
-const isThenable = (v: unknown): v is PromiseLike<unknown> => v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as PromiseLike<unknown>).then === 'function';
+// Only a native promise is waited for: another thenable's then is the application's code (a query builder runs its
+// query when asked for then, a getter may throw), which tracing must not call. Such a value is its own return.
+const isPromise = (v: unknown): v is Promise<unknown> => types.isPromise(v);
+const promiseThen = Promise.prototype.then;
 
 // An argument may be a revoked proxy, whose instanceof throws: the traced call must not see that.
 function isProcess(v: unknown): v is ProcessImpl {
@@ -341,7 +345,7 @@ export class TraceAgent implements TraceHooks {
       done(error, true);
       throw error;
     }
-    if (!isThenable(result)) {
+    if (!isPromise(result)) {
       done(result, false);
       return result;
     }
@@ -350,7 +354,8 @@ export class TraceAgent implements TraceHooks {
       for (const s of returns) s.pending--;
       done(value, threw);
     };
-    result.then(
+    void promiseThen.call(
+      result,
       (v) => settle(v, false),
       (e) => settle(e, true),
     );
