@@ -98,6 +98,15 @@ function removedExport(mod: LoadedModule, key: string): (...args: unknown[]) => 
   return removed;
 }
 
+/**
+ * The callbacks a behaviour process runs after an upgrade: the new version's export, or, when the process ran an
+ * instance of an exported class (`new Counter(opts)`), an instance of the new class holding the running one's own fields.
+ */
+export function nextCallbacks(exported: unknown, running: unknown): unknown {
+  if (typeof exported !== 'function' || running === null || typeof running !== 'object') return exported;
+  return Object.create((exported as { prototype: object }).prototype as object, Object.getOwnPropertyDescriptors(running)) as unknown;
+}
+
 /** A hash of a module's code: the version label a module gets when its source names none. */
 export function sourceHash(code: string): string {
   return createHash('sha256').update(code).digest('hex').slice(0, 12);

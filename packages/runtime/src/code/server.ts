@@ -214,16 +214,19 @@ export class CodeServer implements CodeHooks {
     return [...this.modules.values()].filter((m) => m.current).map((m) => m.name);
   }
 
-  /** Where an exported function or object comes from: module, version and export name. */
+  /** Where an exported function or object comes from: module, version and export name (an instance of an exported class: that class's). */
   originOf(value: unknown): { module: string; vsn: string; exportName: string } | undefined {
-    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
-    const o = this.origins.get(value as object);
-    return o && { module: o.module.name, vsn: o.version.vsn, exportName: o.exportName };
+    const o = this.exportOrigin(value);
+    return o && { module: o.version.module, vsn: o.version.vsn, exportName: o.exportName };
   }
 
-  /** Internal: the version and export name of a value a loaded module exports, without allocating (an upgrade asks once a process). */
+  /**
+   * Internal: the version and export name of a value a loaded module exports, without allocating (an upgrade asks
+   * once a process). Callbacks made with `new Counter()` count as the exported class `Counter`: the process runs its module.
+   */
   exportOrigin(value: unknown): { readonly version: ModuleVersion; readonly exportName: string } | undefined {
-    return value !== null && (typeof value === 'object' || typeof value === 'function') ? this.origins.get(value) : undefined;
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
+    return this.origins.get(value) ?? (typeof value === 'object' ? this.classOrigin(value) : undefined);
   }
 
   /** A copy of `value` as an upgrade gives codeChange (module exports, pids and resources shared), or `value` itself when it cannot be copied. */
@@ -265,7 +268,7 @@ export class CodeServer implements CodeHooks {
     for (const p of this.node.liveProcesses()) {
       // A process that names its callback module (a behaviour, a sys.special process) runs that module's
       // version, which an upgrade moves on: the function it was spawned with no longer counts.
-      const callbacks = p.label?.callbacks ? this.origins.get(p.label.callbacks) : undefined;
+      const callbacks = p.label?.callbacks ? this.exportOrigin(p.label.callbacks) : undefined;
       const running = callbacks ?? (typeof p.entry === 'string' ? undefined : this.origins.get(p.entry));
       if (running !== undefined) out.get(running.version)?.push(p);
     }
@@ -315,6 +318,13 @@ export class CodeServer implements CodeHooks {
   tagAlias(wrapper: object, original: object): void {
     const origin = this.origins.get(original);
     if (origin) this.origins.set(wrapper, origin);
+  }
+
+  // The origin of an object's class when that class is a module's export and the object its direct instance.
+  private classOrigin(value: object): Origin | undefined {
+    const proto: unknown = Object.getPrototypeOf(value);
+    const ctor = proto !== null && typeof proto === 'object' ? (proto as { constructor?: unknown }).constructor : undefined;
+    return typeof ctor === 'function' && ctor.prototype === proto ? this.origins.get(ctor) : undefined;
   }
 
   private entry(name: string): LoadedModule {

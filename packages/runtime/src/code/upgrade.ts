@@ -10,7 +10,7 @@ import { StateCopier, Unprotectable } from './protect.js';
 import { suspendAll, type Suspendable } from './suspend.js';
 import { CodeError, type CodeServer } from './server.js';
 import { evaluateTogether } from './batch.js';
-import type { ModuleSource, ModuleVersion } from './module.js';
+import { nextCallbacks, type ModuleSource, type ModuleVersion } from './module.js';
 
 /** Options of an upgrade. */
 export interface UpgradeOptions {
@@ -205,7 +205,7 @@ function moduleChanges(versions: ModuleVersion[], previous: Map<string, { curren
 // (else the state itself). A supervisor has no state shapes to know: the older module's init gives its child
 // specs back (OTP's supervisor code_change).
 function codeChangeOf(c: Change, m: ModuleChange, options: UpgradeOptions, out: CodeChange): CodeChange {
-  out.to = m.exports[c.exportName];
+  out.to = nextCallbacks(m.exports[c.exportName], c.oldCallbacks);
   out.from = c.oldCallbacks;
   out.via = options.downgrade && !c.who.supervisor ? c.oldCallbacks : undefined;
   out.oldVsn = m.oldVsn;
@@ -323,7 +323,7 @@ async function migrate(ctx: ProcessContext, changes: Change[], byModule: Map<str
   for (let i = 0; i < changes.length; i++) {
     const c = changes[i]!;
     if (!c.who.direct) continue;
-    c.who.target!.setModule!(byModule.get(c.module)!.exports[c.exportName]);
+    c.who.target!.setModule!(nextCallbacks(byModule.get(c.module)!.exports[c.exportName], c.oldCallbacks));
     c.who.target!.setState(states[i]);
   }
   return undefined;
@@ -394,7 +394,7 @@ function affectedBy(code: CodeServer, versions: ModuleVersion[], options: Upgrad
     } else if (who.replacing.includes(callbacks)) return who;
     else who.replacing.push(callbacks);
     // The module whose codeChange migrates: the new one, or on a downgrade the one being left.
-    const via = options.downgrade ? callbacks : next.get(module)!.exports[exportName];
+    const via = options.downgrade ? callbacks : nextCallbacks(next.get(module)!.exports[exportName], callbacks);
     if (!who.migrates && (via as { codeChange?: unknown } | null)?.codeChange) who.migrates = true;
     changes.push({ who, module, exportName, oldCallbacks: callbacks });
     return who;

@@ -8,7 +8,7 @@ import type { AppResource, ApplicationModule } from '../application/types.js';
 import { CodeError, codeServerOf, type CodeServer } from '../code/server.js';
 import { evaluateTogether } from '../code/batch.js';
 import { loadBuiltApplication, readBuiltModules, resourceFields, type AppFile } from '../code/app-loader.js';
-import type { ModuleSource, ModuleVersion } from '../code/module.js';
+import { nextCallbacks, type ModuleSource, type ModuleVersion } from '../code/module.js';
 import { upgradeKeepingStates, UpgradeError } from '../code/upgrade.js';
 import { hasVersion, readReleases, readVersion, ReleaseBusyError, withReleasesLock, writeReleases, type VersionFiles } from './files.js';
 import { startApplications, stopApplications } from './apps.js';
@@ -118,7 +118,7 @@ async function check(code: CodeServer, sources: ModuleSource[], direction: 'up' 
     for (const p of code.processesRunning(current)) {
       const origin = p.label?.callbacks ? code.originOf(p.label.callbacks) : undefined;
       if (!origin || origin.module !== source.name || p.label?.behaviour === 'supervisor') continue;
-      const migrating = (direction === 'up' ? exports[origin.exportName] : p.label!.callbacks) as { codeChange?: unknown } | undefined;
+      const migrating = (direction === 'up' ? nextCallbacks(exports[origin.exportName], p.label!.callbacks) : p.label!.callbacks) as { codeChange?: unknown } | undefined;
       if (typeof migrating?.codeChange !== 'function') {
         const which = direction === 'up' ? 'the new' : 'the running';
         throw new InstallError('check', `${which} version of ${source.name} has no codeChange for its ${p.label!.behaviour} ${p.pid}: add codeChange(oldVsn, state, extra) to its export '${origin.exportName}'`, source.name, p.pid);

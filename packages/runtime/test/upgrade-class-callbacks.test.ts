@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as runtime from '@otp-ts/runtime';
+import { genServer, type Pid } from '@otp-ts/runtime';
+import { withNode, compileModule, codeServerFor } from './helpers.ts';
+
+// A gen_server written as a class, started with an instance the module's own startLink makes (`new Counter(...)`):
+// the instance is no export, yet the process runs the module's code, as a gen_server names its module in OTP.
+const counter = (tag: string, codeChange = '') => `
+import { genServer, ok, reply, type ProcessContext } from '@otp-ts/runtime';
+export class Counter {
+  constructor(readonly label: string) {}
+  init() { return ok(0); }
+  handleCall(_req: 'get', _from: unknown, n: number) { return reply('${tag}:' + this.label + ':' + n, n + 1); }
+  ${codeChange}
+}
+export const startLink = (ctx: ProcessContext) => genServer.startLink(ctx, new Counter('c'), undefined);`;
+
+type Api = { startLink: (ctx: runtime.ProcessContext) => Promise<Pid> };
+
+test('a gen_server started with an instance of an exported class runs the new class after an upgrade, its codeChange included, and is not killed by the next purge', async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    await code.load(compileModule('app/counter', counter('v1'), '1'));
+    await node.run(async (ctx) => {
+      const srv = await (code.exportsOf('app/counter') as Api).startLink(ctx);
+      assert.equal(await genServer.call(ctx, srv, 'get'), 'v1:c:0');
+      const report = await runtime.upgradeModules(ctx, code, [compileModule('app/counter', counter('v2', 'codeChange(_old: unknown, n: number) { return n + 100; }'), '2')], {});
+      assert.deepEqual(report.processes, [srv], 'the class instance counts as running app/counter');
+      assert.equal(await genServer.call(ctx, srv, 'get'), 'v2:c:101', "the new class's handleCall runs, on the state its codeChange made, with the instance's fields");
+      assert.equal(code.softPurge('app/counter'), true, 'no process runs the old version any more');
+      await runtime.upgradeModules(ctx, code, [compileModule('app/counter', counter('v3'), '3')], {});
+      assert.equal(await genServer.call(ctx, srv, 'get'), 'v3:c:102', 'a second upgrade reaches it too');
+    });
+  });
+});
