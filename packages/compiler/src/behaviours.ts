@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { codeServerOf, createNode, loggerOf } from '@otp-ts/runtime';
 import { dependencyOrder, readBuiltModules } from '@otp-ts/runtime/tools';
 import type { Diagnostic } from './errors.js';
+import { clearingTimers } from './top-level-timers.js';
 
 /** A kind of callback object and the callbacks it must and may have (each one a function when present). */
 interface Shape {
@@ -141,6 +142,11 @@ export interface CheckedApp {
  * code server reports load failures itself, naming the module.
  */
 export async function checkBehaviours(app: CheckedApp): Promise<Diagnostic[]> {
+  return clearingTimers(() => judge(app));
+}
+
+// checkBehaviours' work, inside clearingTimers: the timers the modules' top levels start are cleared after.
+async function judge(app: CheckedApp): Promise<Diagnostic[]> {
   const node = createNode();
   loggerOf(node).removeHandler('default');
   try {
