@@ -50,6 +50,8 @@ export interface CompiledApp {
   vsn: string;
   /** The output folder. */
   dir: string;
+  /** The application's own folder (its package.json's), where its sources and its own node_modules/ are. */
+  source: string;
   /** Module names in the app resource. */
   modules: string[];
   /** Source files compiled this time (the others were unchanged). */
@@ -204,7 +206,7 @@ async function compileApp(job: AppJob, onProgress?: (line: string) => void): Pro
   await writeFile(hashFile, JSON.stringify(current));
   if (existsSync(join(app.dir, 'priv'))) await cp(join(app.dir, 'priv'), join(dir, 'priv'), { recursive: true });
   onProgress?.(`compiled ${app.name} ${app.vsn}: ${changed.length} of ${files.length} modules${removed.length ? `, ${removed.length} removed` : ''}`);
-  return { name: app.name, vsn: app.vsn, dir, modules: Object.keys(modules), compiled: changed, removed };
+  return { name: app.name, vsn: app.vsn, dir, source: app.dir, modules: Object.keys(modules), compiled: changed, removed };
 }
 
 /**

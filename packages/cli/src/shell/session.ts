@@ -69,7 +69,7 @@ async function boot(shell: ShellProcess, options: ShellOptions, say: (line: stri
     const apps = await compile({ root: options.root, profile: 'dev', build: options.build });
     const started = await shell.run(async (ctx) => {
       if (options.config) await application.setConfig(ctx, options.config);
-      for (const app of apps) await application.load(ctx, await loadBuiltApplication(code, app.dir));
+      for (const app of apps) await application.load(ctx, await loadBuiltApplication(code, app.dir, app.source));
       const order: string[] = [];
       for (const app of apps) for (const name of await application.ensureAllStarted(ctx, app.name)) order.push(name);
       return order;
@@ -112,7 +112,7 @@ class Reloader {
 
   async load(ctx: runtime.ProcessContext, module: string): ReturnType<typeof upgradeModules> {
     for (const app of this.built) {
-      const { sources } = await readBuiltModules(app.dir);
+      const { sources } = await readBuiltModules(app.dir, app.source);
       const source = sources.find((s) => s.name === module);
       if (source) return upgradeModules(ctx, this.code, [source]);
     }
@@ -180,7 +180,7 @@ function closedOnExit(repl: REPLServer, shell: ShellProcess, started: readonly s
 async function reloadChanged(ctx: runtime.ProcessContext, code: CodeServer, apps: CompiledApp[], say: (line: string) => void): Promise<string[]> {
   const changed = [];
   for (const app of apps) {
-    const { sources } = await readBuiltModules(app.dir);
+    const { sources } = await readBuiltModules(app.dir, app.source);
     for (const s of sources) if (code.versions(s.name).current !== sourceHash(s.code)) changed.push(s);
   }
   if (changed.length === 0) return [];

@@ -21,8 +21,12 @@ export interface AppFile {
   modules: Record<string, string>;
 }
 
-/** Reads the compiled modules of an application folder (`_build/<profile>/lib/<app>-<vsn>`), in no particular order. */
-export async function readBuiltModules(dir: string): Promise<{ app: AppFile; sources: ModuleSource[] }> {
+/**
+ * Reads the compiled modules of an application folder (`_build/<profile>/lib/<app>-<vsn>`), in no particular order.
+ * `sourceDir`: the application's own folder, for a dev build, so that its packages resolve from its sources as
+ * `otp test` and tsc find them (an umbrella app's own node_modules/ first), not from `_build/`.
+ */
+export async function readBuiltModules(dir: string, sourceDir?: string): Promise<{ app: AppFile; sources: ModuleSource[] }> {
   let app: AppFile;
   try {
     app = JSON.parse(await readFile(join(dir, 'app.json'), 'utf8')) as AppFile;
@@ -30,7 +34,7 @@ export async function readBuiltModules(dir: string): Promise<{ app: AppFile; sou
     throw new CodeError('notLoaded', dir, `${join(dir, 'app.json')} cannot be read: compile the project first (otp compile)`, { cause: error });
   }
   const sources = await Promise.all(
-    Object.entries(app.modules).map(async ([name, file]) => ({ name, code: await readFile(join(dir, file), 'utf8'), filename: join(dir, file) })),
+    Object.entries(app.modules).map(async ([name, file]) => ({ name, code: await readFile(join(dir, file), 'utf8'), filename: join(dir, file), ...(sourceDir === undefined ? {} : { resolveFrom: join(sourceDir, file) }) })),
   );
   return { app, sources };
 }
@@ -58,9 +62,9 @@ export function dependencyOrder(sources: ModuleSource[]): ModuleSource[] {
   return out;
 }
 
-/** Loads a compiled application's modules into the code server and returns its resource, ready for application.load. */
-export async function loadBuiltApplication(code: CodeServer, dir: string): Promise<AppResource> {
-  const { app, sources } = await readBuiltModules(dir);
+/** Loads a compiled application's modules into the code server and returns its resource, ready for application.load (`sourceDir`: as readBuiltModules). */
+export async function loadBuiltApplication(code: CodeServer, dir: string, sourceDir?: string): Promise<AppResource> {
+  const { app, sources } = await readBuiltModules(dir, sourceDir);
   await code.loadAll(dependencyOrder(sources));
   let mod: ApplicationModule | undefined;
   if (app.mod) {

@@ -13,6 +13,8 @@ export interface ModuleSource {
   filename?: string;
   /** A version label; defaults to `sourceHash(code)`. */
   vsn?: string;
+  /** The file its packages are resolved from, when not `filename`: a dev build's source (an umbrella app's own node_modules/). */
+  resolveFrom?: string;
 }
 
 /** One loaded version of a module. */

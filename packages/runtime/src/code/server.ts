@@ -81,7 +81,7 @@ export class CodeServer implements CodeHooks {
           continue;
         }
         // As an ES module's import finds it (resolve.ts), from the module's own file.
-        this.packages.set(packageKey(source, spec), await import(resolveImport(spec, source.filename ?? `${process.cwd()}/`)));
+        this.packages.set(packageKey(source, spec), await import(resolveImport(spec, source.resolveFrom ?? source.filename ?? `${process.cwd()}/`)));
       } catch (error) {
         throw new CodeError('external', source.name, `module ${source.name} imports '${spec}', which cannot be loaded: ${firstLine(error)} (install it, or check the import)`, { cause: error });
       }
@@ -425,7 +425,10 @@ export class CodeServer implements CodeHooks {
 }
 
 // A package is resolved from the folder of the module that imports it: one key per folder and specifier.
-const packageKey = (source: ModuleSource, spec: string): string => `${source.filename ? dirname(source.filename) : process.cwd()}\0${spec}`;
+const packageKey = (source: ModuleSource, spec: string): string => {
+  const from = source.resolveFrom ?? source.filename;
+  return `${from ? dirname(from) : process.cwd()}\0${spec}`;
+};
 
 // An error's message up to its first line break (require's adds its require stack on the next lines).
 const firstLine = (error: unknown): string => String((error as Error)?.message ?? error).split('\n')[0]!;
