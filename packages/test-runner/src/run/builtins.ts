@@ -11,6 +11,15 @@ const watched: ReadonlyArray<readonly [string, object]> = [
   ['String.prototype', String.prototype], ['Map.prototype', Map.prototype], ['Set.prototype', Set.prototype],
   ['WeakMap.prototype', WeakMap.prototype], ['JSON', JSON], ['Reflect', Reflect], ['Error.prototype', Error.prototype],
   ['Number.prototype', Number.prototype], ['RegExp.prototype', RegExp.prototype], ['Symbol', Symbol],
+  // The clocks, the randomness and the console every later test (and the runtime's timeouts) reads: a stubbed
+  // Date.now left behind makes the next test's receive time out, a silenced console.log loses its output.
+  ['Date', Date], ['Date.prototype', Date.prototype], ['Math', Math], ['console', console],
+];
+// Named keys of objects whose other own properties change as a test runs (process's listener counts), or that
+// inherit the method a stub shadows with an own property (`performance.now = …`).
+const keyed: ReadonlyArray<readonly [string, object, readonly string[]]> = [
+  ['process', process, ['exit', 'kill', 'nextTick', 'hrtime', 'emitWarning']],
+  ['performance', performance, ['now']],
 ];
 
 interface Slot {
@@ -31,6 +40,10 @@ export function snapshotBuiltins(): BuiltinsSnapshot {
     const [ownerName, owner] = watched[i]!;
     const keys = ownKeys(owner);
     for (let k = 0; k < keys.length; k++) slots[slots.length] = { name: `${ownerName}.${String(keys[k]!)}`, owner, key: keys[k]!, desc: describe(owner, keys[k]!) };
+  }
+  for (let i = 0; i < keyed.length; i++) {
+    const [ownerName, owner, keys] = keyed[i]!;
+    for (let k = 0; k < keys.length; k++) slots[slots.length] = { name: `${ownerName}.${keys[k]!}`, owner, key: keys[k]!, desc: describe(owner, keys[k]!) };
   }
   return slots;
 }
