@@ -25,6 +25,16 @@ process.exit = (code?: number | string | null): never => {
   return exit(code);
 };
 
+// A signal a test sends to its own process would reach the runner's (every test file shares it, each in a worker
+// thread): SIGTERM would stop the whole run as if CI cancelled it, SIGKILL lose every report. It throws in the test
+// instead, which fails alone; signal 0 (is the process alive?) still answers.
+const kill = process.kill.bind(process);
+process.kill = (pid: number, signal?: string | number): true => {
+  const own = Number(pid) === process.pid || Number(pid) === 0;
+  if (own && signal !== 0 && signal !== '0') throw new Error(`process.kill(${String(pid)}, ${JSON.stringify(signal ?? 'SIGTERM')}) in a test would signal the test runner's own process, which every test file shares (each runs in a worker thread): test a signal handler in a child process of its own`);
+  return kill(pid, signal);
+};
+
 /** The worker's body: import one compiled test file, plan it, run the plan on a fresh node, report each step. */
 async function main(job: WorkerJob): Promise<void> {
   process.setSourceMapsEnabled(true);
