@@ -31,7 +31,7 @@ export interface InstallReport {
   processes: number;
   /** How long they stayed suspended, in ms (all of them at once: the longest suspension). */
   suspendedMs: number;
-  /** Processes killed because they still ran a module version the install purged (the version before the running one): pid and module. */
+  /** Processes killed because they still ran a module version the install purged (the version before the running one, a removed module's or a removed application's): pid and module. */
   killed: Array<{ pid: string; module: string }>;
   /** Supervisor children started or stopped because a supervisor's child specs changed. */
   children: { started: string[]; stopped: string[] };
@@ -137,8 +137,9 @@ async function resourceOf(code: CodeServer, root: string, name: string, vsn: str
 
 // Step 4, the applications: every application's resource and sys.config (changed ones hear of it through
 // configChange), the migrated supervisors' child specs, removed applications stopped and their modules
-// unloaded, added ones loaded with the version's sys.config and started. Returns the children that failed.
-async function changeApplications(ctx: ProcessContext, state: RunningRelease, step: RelupStep, target: VersionFiles, migrated: readonly Pid[], report: Pick<InstallReport, 'apps' | 'children'>): Promise<string[]> {
+// unloaded (the processes still running their code killed, into report.killed), added ones loaded with the version's
+// sys.config and started. Returns the children that failed.
+async function changeApplications(ctx: ProcessContext, state: RunningRelease, step: RelupStep, target: VersionFiles, migrated: readonly Pid[], report: Pick<InstallReport, 'apps' | 'children' | 'killed'>): Promise<string[]> {
   const code = codeServerOf(state.node);
   const vsnOf = new Map(step.apps.map((a) => [a.app, a.kind === 'change' ? a.to : a.vsn]));
   for (const app of target.release.applications) {
@@ -159,7 +160,7 @@ async function changeApplications(ctx: ProcessContext, state: RunningRelease, st
     if (a.kind !== 'remove') continue;
     await application.stop(ctx, a.app).catch(() => undefined);
     await application.unload(ctx, a.app).catch(() => undefined);
-    await unloadModules(code, join(state.root, 'lib', `${a.app}-${a.vsn}`));
+    report.killed.push(...(await unloadModules(code, join(state.root, 'lib', `${a.app}-${a.vsn}`))));
     if (state.started.includes(a.app)) state.started.splice(state.started.indexOf(a.app), 1);
     report.apps.removed.push(a.app);
   }
@@ -174,13 +175,32 @@ async function changeApplications(ctx: ProcessContext, state: RunningRelease, st
   return failed;
 }
 
-// A removed application's modules leave the code server: deleted, then purged (nothing runs them once it stopped).
-async function unloadModules(code: CodeServer, dir: string): Promise<void> {
+// A removed application's modules leave the code server: deleted, then purged (what still runs them, outside the stopped
+// application, is killed); resolves to the processes killed.
+async function unloadModules(code: CodeServer, dir: string): Promise<Killed[]> {
   const { app } = await readBuiltModules(dir).catch(() => ({ app: { modules: {} } as AppFile }));
-  for (const name of Object.keys(app.modules)) {
-    if (code.record(name).current) code.delete(name);
+  return Object.keys(app.modules).flatMap((name) => deleteModule(code, name, true));
+}
+
+type Killed = InstallReport['killed'][number];
+
+// Deletes a module, which purges its old version (as OTP's delete_module after a purge), and with `purge` the version
+// deleted too: the processes those purges killed, pid and module, for the report.
+function deleteModule(code: CodeServer, name: string, purge: boolean): Killed[] {
+  const killed: Killed[] = [];
+  const purging = (version: ModuleVersion | null) => {
+    if (version) for (const p of code.processesRunning(version)) if (!p.dead) killed.push({ pid: String(p.pid), module: name });
+  };
+  const { current, old } = code.record(name);
+  if (current) {
+    purging(old);
+    code.delete(name);
+  }
+  if (purge) {
+    purging(code.record(name).old);
     code.purge(name);
   }
+  return killed;
 }
 
 // After a rollback: the applications of the version rolled back to that do not run (one whose exit the
@@ -320,16 +340,16 @@ async function swap(ctx: ProcessContext, code: CodeServer, plan: InstallPlan, ev
     throw error;
   }
   const removedModules = changes.flatMap((c) => c.removed);
-  for (const m of removedModules) if (code.record(m).current) code.delete(m);
   const { report } = upgrade;
   const killed = report.killed.map((k) => ({ pid: String(k.pid), module: k.module }));
+  for (const m of removedModules) killed.push(...deleteModule(code, m, false));
   return { processes: report.processes, suspendedMs: report.suspendedMs, killed, removedModules, guard, snapshots: snapshot?.of(upgrade.before) ?? [] };
 }
 
 // Apply: the application changes (see changeApplications), after which the target is the version the node
 // runs. Resolves to what changed and the supervisor children that did not start.
-async function apply(ctx: ProcessContext, state: RunningRelease, plan: InstallPlan, migrated: readonly Pid[]): Promise<{ report: Pick<InstallReport, 'apps' | 'children'>; failedChildren: string[] }> {
-  const report = { children: { started: [] as string[], stopped: [] as string[] }, apps: { added: [] as string[], removed: [] as string[], changed: plan.changes.map((c) => c.app) } };
+async function apply(ctx: ProcessContext, state: RunningRelease, plan: InstallPlan, migrated: readonly Pid[]): Promise<{ report: Pick<InstallReport, 'apps' | 'children' | 'killed'>; failedChildren: string[] }> {
+  const report = { children: { started: [] as string[], stopped: [] as string[] }, apps: { added: [] as string[], removed: [] as string[], changed: plan.changes.map((c) => c.app) }, killed: [] as Killed[] };
   const failedChildren = await changeApplications(ctx, state, plan.step, plan.target, migrated, report);
   state.files = plan.target;
   return { report, failedChildren };
@@ -337,7 +357,7 @@ async function apply(ctx: ProcessContext, state: RunningRelease, plan: InstallPl
 
 // Apply, then (guarded) probe; past the swap, anything that fails — an application change, a supervisor's
 // new child that does not start, a crash or an escalation in the probe window — rolls back to the running version.
-async function applyAndProbe(ctx: ProcessContext, state: RunningRelease, plan: InstallPlan, swapped: Swapped, vsn: string, options: InstallOptions): Promise<Pick<InstallReport, 'apps' | 'children'>> {
+async function applyAndProbe(ctx: ProcessContext, state: RunningRelease, plan: InstallPlan, swapped: Swapped, vsn: string, options: InstallOptions): Promise<Pick<InstallReport, 'apps' | 'children' | 'killed'>> {
   const { guard } = swapped;
   try {
     const watch = guard ? watchExits(ctx, swapped.processes) : undefined;
@@ -380,7 +400,7 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
     apps: report.apps,
     processes: swapped.processes.length,
     suspendedMs: swapped.suspendedMs,
-    killed: swapped.killed,
+    killed: [...swapped.killed, ...report.killed],
     children: report.children,
     ms: performance.now() - started,
   };
