@@ -99,18 +99,27 @@ export class UpgradeGuard {
 
 /** Monitors on the processes an upgrade migrated, from the swap on. */
 export interface Watch {
-  refs: Set<unknown>;
+  /** Each monitor's ref, and the process it watches. */
+  refs: Map<unknown, Pid>;
+  /** Stops watching these processes (stopped on purpose: their exit is no crash). */
+  forget(pids: readonly Pid[]): void;
   stop(): void;
 }
 
 /** Monitors the migrated processes now, so a crash right after the swap is seen by the probe. */
 export function watchExits(ctx: ProcessContext, pids: readonly Pid[]): Watch {
-  const refs = new Set<unknown>(pids.map((pid) => ctx.monitor(pid)));
+  const refs = new Map<unknown, Pid>(pids.map((pid) => [ctx.monitor(pid), pid]));
+  const drop = (ref: unknown) => {
+    ctx.demonitor(ref as ReturnType<ProcessContext['monitor']>, { flush: true });
+    refs.delete(ref);
+  };
   return {
     refs,
+    forget: (gone) => {
+      for (const [ref, pid] of refs) if (gone.includes(pid)) drop(ref);
+    },
     stop: () => {
-      for (const ref of refs) ctx.demonitor(ref as ReturnType<ProcessContext['monitor']>, { flush: true });
-      refs.clear();
+      for (const ref of [...refs.keys()]) drop(ref);
     },
   };
 }

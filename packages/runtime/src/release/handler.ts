@@ -1,7 +1,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProcessContext } from '../types.js';
-import type { Pid } from '../pid.js';
+import { Pid } from '../pid.js';
 import * as application from '../application/api.js';
 import * as supervisor from '../supervisor/api.js';
 import type { AppResource, ApplicationModule } from '../application/types.js';
@@ -138,8 +138,8 @@ async function resourceOf(code: CodeServer, root: string, name: string, vsn: str
 // Step 4, the applications: every application's resource and sys.config (changed ones hear of it through
 // configChange), the migrated supervisors' child specs, removed applications stopped and their modules
 // unloaded (the processes still running their code killed, into report.killed), added ones loaded with the version's
-// sys.config and started. Returns the children that failed.
-async function changeApplications(ctx: ProcessContext, state: RunningRelease, step: RelupStep, target: VersionFiles, migrated: readonly Pid[], report: Pick<InstallReport, 'apps' | 'children' | 'killed'>): Promise<string[]> {
+// sys.config and started. Returns the children that failed, and the processes of those the supervisors stopped.
+async function changeApplications(ctx: ProcessContext, state: RunningRelease, step: RelupStep, target: VersionFiles, migrated: readonly Pid[], report: Pick<InstallReport, 'apps' | 'children' | 'killed'>): Promise<Synced> {
   const code = codeServerOf(state.node);
   const vsnOf = new Map(step.apps.map((a) => [a.app, a.kind === 'change' ? a.to : a.vsn]));
   for (const app of target.release.applications) {
@@ -148,14 +148,7 @@ async function changeApplications(ctx: ProcessContext, state: RunningRelease, st
   }
   // Later loads (the added applications') take their env from the version's sys.config.
   await application.setConfig(ctx, target.sysConfig);
-  const failed: string[] = [];
-  for (const pid of migrated) {
-    if (state.node.processInfo(pid)?.behaviour !== 'supervisor') continue;
-    const sync = await supervisor.syncChildren(ctx, pid);
-    report.children.started.push(...sync.started);
-    report.children.stopped.push(...sync.stopped);
-    for (const f of sync.failed) failed.push(`child ${f.id} of ${pid} did not start: ${reasonText(f.reason)}`);
-  }
+  const synced = await syncSupervisors(ctx, state, migrated, report);
   for (const a of [...step.apps].reverse()) {
     if (a.kind !== 'remove') continue;
     await application.stop(ctx, a.app).catch(() => undefined);
@@ -172,7 +165,28 @@ async function changeApplications(ctx: ProcessContext, state: RunningRelease, st
     state.started.push(a.app);
     report.apps.added.push(a.app);
   }
-  return failed;
+  return synced;
+}
+
+// The children that did not start (a phrase each), and the processes of those stopped on purpose (no crash to the probe).
+interface Synced {
+  failed: string[];
+  stopped: Pid[];
+}
+
+// The migrated supervisors start the children their new specs add and stop those they drop (syncChildren).
+async function syncSupervisors(ctx: ProcessContext, state: RunningRelease, migrated: readonly Pid[], report: Pick<InstallReport, 'children'>): Promise<Synced> {
+  const synced: Synced = { failed: [], stopped: [] };
+  for (const pid of migrated) {
+    if (state.node.processInfo(pid)?.behaviour !== 'supervisor') continue;
+    const before = await supervisor.whichChildren(ctx, pid).catch(() => []);
+    const sync = await supervisor.syncChildren(ctx, pid);
+    report.children.started.push(...sync.started);
+    report.children.stopped.push(...sync.stopped);
+    for (const c of before) if (sync.stopped.includes(c.id!) && c.pid instanceof Pid) synced.stopped.push(c.pid);
+    for (const f of sync.failed) synced.failed.push(`child ${f.id} of ${pid} did not start: ${reasonText(f.reason)}`);
+  }
+  return synced;
 }
 
 // A removed application's modules leave the code server: deleted, then purged (what still runs them, outside the stopped
@@ -348,11 +362,11 @@ async function swap(ctx: ProcessContext, code: CodeServer, plan: InstallPlan, ev
 
 // Apply: the application changes (see changeApplications), after which the target is the version the node
 // runs. Resolves to what changed and the supervisor children that did not start.
-async function apply(ctx: ProcessContext, state: RunningRelease, plan: InstallPlan, migrated: readonly Pid[]): Promise<{ report: Pick<InstallReport, 'apps' | 'children' | 'killed'>; failedChildren: string[] }> {
+async function apply(ctx: ProcessContext, state: RunningRelease, plan: InstallPlan, migrated: readonly Pid[]): Promise<{ report: Pick<InstallReport, 'apps' | 'children' | 'killed'>; synced: Synced }> {
   const report = { children: { started: [] as string[], stopped: [] as string[] }, apps: { added: [] as string[], removed: [] as string[], changed: plan.changes.map((c) => c.app) }, killed: [] as Killed[] };
-  const failedChildren = await changeApplications(ctx, state, plan.step, plan.target, migrated, report);
+  const synced = await changeApplications(ctx, state, plan.step, plan.target, migrated, report);
   state.files = plan.target;
-  return { report, failedChildren };
+  return { report, synced };
 }
 
 // Apply, then (guarded) probe; past the swap, anything that fails — an application change, a supervisor's
@@ -361,8 +375,10 @@ async function applyAndProbe(ctx: ProcessContext, state: RunningRelease, plan: I
   const { guard } = swapped;
   try {
     const watch = guard ? watchExits(ctx, swapped.processes) : undefined;
-    const { report, failedChildren } = await apply(ctx, state, plan, swapped.processes);
-    if (guard) await probe(ctx, guard, watch!, options.probeMs ?? PROBE_MS, plan.target, failedChildren);
+    const { report, synced } = await apply(ctx, state, plan, swapped.processes);
+    // A migrated child its supervisor's new specs dropped was stopped on purpose: its exit (killed, for a brutalKill) is no crash.
+    watch?.forget(synced.stopped);
+    if (guard) await probe(ctx, guard, watch!, options.probeMs ?? PROBE_MS, plan.target, synced.failed);
     await permanent(state.root, vsn);
     return report;
   } catch (error) {
