@@ -350,7 +350,8 @@ async function swap(ctx: ProcessContext, code: CodeServer, plan: InstallPlan, ev
     upgrade = await upgradeKeepingStates(ctx, code, changed, { perModule, downgrade: direction === 'down', added: plan.added, evaluated });
   } catch (error) {
     await guard?.resume([]);
-    if (error instanceof UpgradeError) throw new InstallError(error.stage, `${verbOf(direction)} to ${vsn} rolled back, ${plan.running.release.vsn} still runs: ${error.message}`, error.module, error.pid);
+    // The upgrade's own 'upgrade rolled back: ' would say it twice.
+    if (error instanceof UpgradeError) throw new InstallError(error.stage, `${verbOf(direction)} to ${vsn} rolled back, ${plan.running.release.vsn} still runs: ${error.message.replace(/^upgrade rolled back: /, '')}`, error.module, error.pid);
     throw error;
   }
   const removedModules = changes.flatMap((c) => c.removed);
