@@ -7,7 +7,7 @@ import * as supervisor from '../supervisor/api.js';
 import type { AppResource, ApplicationModule } from '../application/types.js';
 import { CodeError, codeServerOf, type CodeServer } from '../code/server.js';
 import { evaluateTogether } from '../code/batch.js';
-import { loadBuiltApplication, readBuiltModules, resourceFields, type AppFile } from '../code/app-loader.js';
+import { readBuiltModules, resourceFields, type AppFile } from '../code/app-loader.js';
 import { nextCallbacks, type ModuleSource, type ModuleVersion } from '../code/module.js';
 import { upgradeKeepingStates, UpgradeError } from '../code/upgrade.js';
 import { hasVersion, readReleases, readVersion, ReleaseBusyError, withReleasesLock, writeReleases, type VersionFiles } from './files.js';
@@ -102,6 +102,25 @@ async function modulesToLoad(root: string, change: Extract<AppChange, { kind: 'c
   return { app, added: pick(change.added), changed: pick(change.changed.map((c) => c.module)) };
 }
 
+// The modules of an application an install adds, from the version's lib folder.
+async function addedModules(root: string, name: string, vsn: string): Promise<ModuleSource[]> {
+  try {
+    return (await readBuiltModules(join(root, 'lib', `${name}-${vsn}`))).sources;
+  } catch (error) {
+    throw new InstallError('check', `the relup adds application ${name} ${vsn}, whose modules cannot be read: ${(error as Error).message}; rebuild the release`);
+  }
+}
+
+// The resource of an application an install adds, its modules loaded by the swap; one whose otp.mod exports no start() is refused.
+async function addedResource(code: CodeServer, root: string, name: string, vsn: string): Promise<AppResource> {
+  const resource = await resourceOf(code, root, name, vsn);
+  const { app } = await readBuiltModules(join(root, 'lib', `${name}-${vsn}`));
+  if (app.mod && typeof (resource.mod as ApplicationModule | undefined)?.start !== 'function') {
+    throw new InstallError('applications', `module ${app.mod} (otp.mod of ${name}) exports no application module with start(): export default { start(type, args, ctx) { ... } }`, app.mod);
+  }
+  return resource;
+}
+
 // The dry run: each changed module evaluates, and every process that will be migrated has a codeChange to run.
 async function check(code: CodeServer, sources: ModuleSource[], direction: 'up' | 'down'): Promise<ModuleVersion[]> {
   let versions: ModuleVersion[];
@@ -159,7 +178,8 @@ async function changeApplications(ctx: ProcessContext, state: RunningRelease, st
   }
   for (const a of step.apps) {
     if (a.kind !== 'add') continue;
-    await application.load(ctx, await loadBuiltApplication(code, join(state.root, 'lib', `${a.app}-${a.vsn}`)));
+    // Its modules were loaded by the swap, with the changed ones that may import them.
+    await application.load(ctx, await addedResource(code, state.root, a.app, a.vsn));
     const type = target.release.applications.find((r) => r.name === a.app)?.type ?? 'permanent';
     await application.start(ctx, a.app, type);
     state.started.push(a.app);
@@ -279,6 +299,8 @@ interface InstallPlan {
   direction: 'up' | 'down';
   changes: Array<Extract<AppChange, { kind: 'change' }>>;
   added: ModuleSource[];
+  /** The modules of the applications the step adds: loaded with the others (a changed module may import them), started after the swap. */
+  appModules: ModuleSource[];
   changed: ModuleSource[];
 }
 
@@ -322,7 +344,8 @@ async function planInstall(state: RunningRelease, vsn: string, options: InstallO
   }
   const changes = step.apps.filter((a): a is Extract<AppChange, { kind: 'change' }> => a.kind === 'change');
   const loads = await Promise.all(changes.map((c) => modulesToLoad(state.root, c)));
-  return { running, target, step, direction, changes, added: loads.flatMap((l) => l.added), changed: loads.flatMap((l) => l.changed) };
+  const appModules = (await Promise.all(step.apps.filter((a) => a.kind === 'add').map((a) => addedModules(state.root, a.app, a.vsn)))).flat();
+  return { running, target, step, direction, changes, added: loads.flatMap((l) => l.added), appModules, changed: loads.flatMap((l) => l.changed) };
 }
 
 // Check: the dry run, where nothing changes: the added modules are evaluated with the changed ones (which may import
@@ -330,7 +353,7 @@ async function planInstall(state: RunningRelease, vsn: string, options: InstallO
 // still running it, before the point of no return.
 async function checkInstall(code: CodeServer, plan: InstallPlan): Promise<ModuleVersion[]> {
   try {
-    return await check(code, [...plan.added, ...plan.changed], plan.direction);
+    return await check(code, [...plan.appModules, ...plan.added, ...plan.changed], plan.direction);
   } catch (error) {
     throw error instanceof InstallError ? error : new InstallError('check', (error as Error).message);
   }
@@ -347,7 +370,7 @@ async function swap(ctx: ProcessContext, code: CodeServer, plan: InstallPlan, ev
   for (const c of changes) for (const m of c.changed) perModule[m.module] = { oldVsn: direction === 'up' ? c.from : { down: c.to }, extra: c.extra };
   let upgrade;
   try {
-    upgrade = await upgradeKeepingStates(ctx, code, changed, { perModule, downgrade: direction === 'down', added: plan.added, evaluated });
+    upgrade = await upgradeKeepingStates(ctx, code, changed, { perModule, downgrade: direction === 'down', added: [...plan.appModules, ...plan.added], evaluated });
   } catch (error) {
     await guard?.resume([]);
     // The upgrade's own 'upgrade rolled back: ' would say it twice.

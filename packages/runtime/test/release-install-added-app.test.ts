@@ -1,0 +1,52 @@
+// The release handler's install of a version that adds an application whose modules a changed module imports.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { transformSync } from 'esbuild';
+import { application, genServer } from '../src/index.ts';
+import { withRelease, writeVersion, APP, type FixtureVersion } from './release-fixture.ts';
+import type { InstallReport } from '../src/release/handler.ts';
+import type { AppChange } from '../src/release/types.ts';
+
+type Install = (vsn: string, options?: { probeMs?: number }) => Promise<unknown>;
+
+// Version v of fx/srv: 1 answers its own limit; 2 imports lx/limits, a module of the library application lx that 2 adds.
+const SRV = (v: number) => `
+import { ok, reply } from '@otp-ts/runtime';
+${v === 2 ? "import { limit } from '../lx/limits';" : 'const limit = () => 1;'}
+export const srv = { name: 'srv', init: () => ok({}), handleCall: (_r: unknown, _f: unknown, s: any) => reply(limit(), s), codeChange: (_o: unknown, s: any) => s };`;
+
+// Writes the library application lx 1 (one module, lx/limits) into the release root.
+function writeLx(root: string): void {
+  const lib = join(root, 'lib', 'lx-1');
+  mkdirSync(join(lib, 'src'), { recursive: true });
+  writeFileSync(join(lib, 'src', 'limits.js'), transformSync('export function limit() { return 50; }', { loader: 'ts', format: 'cjs', sourcefile: 'lx/limits.ts' }).code);
+  writeFileSync(join(lib, 'app.json'), JSON.stringify({ name: 'lx', vsn: '1', applications: [], registered: [], env: {}, modules: { 'lx/limits': 'src/limits.js' } }));
+}
+
+test('an upgrade that adds an application and changes a server to import its module installs: the new application loads with the change, and the downgrade removes it', async () => {
+  await withRelease([{ vsn: '1', modules: { 'fx/app': APP, 'fx/srv': SRV(1) } }], async (state, handler, root) => {
+    writeLx(root);
+    const change = (from: string, to: string): AppChange => ({ kind: 'change', app: 'fx', from, to, added: [], removed: [], changed: [{ module: 'fx/srv', behaviour: 'gen_server' }] });
+    const v2: FixtureVersion = { vsn: '2', modules: { 'fx/app': APP, 'fx/srv': SRV(2) } };
+    writeVersion(root, v2, { up: [{ vsn: '1', apps: [{ kind: 'add', app: 'lx', vsn: '1' }, change('1', '2')] }], down: [{ vsn: '1', apps: [change('2', '1'), { kind: 'remove', app: 'lx', vsn: '1' }] }] });
+    const applications = [{ name: 'lx', vsn: '1' }, { name: 'fx', vsn: '2' }];
+    const release = join(root, 'releases', '2', 'release.json');
+    writeFileSync(release, JSON.stringify({ ...(JSON.parse(readFileSync(release, 'utf8')) as object), applications }));
+    const file = join(root, 'releases', 'RELEASES.json');
+    const releases = JSON.parse(readFileSync(file, 'utf8')) as { releases: unknown[] };
+    releases.releases.push({ vsn: '2', status: 'unpacked', applications });
+    writeFileSync(file, JSON.stringify(releases));
+
+    assert.equal(await state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'get')), 1);
+    const up = (await (handler.install as Install)('2', { probeMs: 0 })) as InstallReport;
+    assert.deepEqual(up.apps.added, ['lx']);
+    assert.equal(await state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'get')), 50, "fx's server calls lx's module");
+    assert.deepEqual((await state.node.run((ctx) => application.whichApplications(ctx))).map((a) => a.name).sort(), ['fx', 'lx']);
+    const down = (await (handler.install as Install)('1', { probeMs: 0 })) as InstallReport;
+    assert.deepEqual(down.apps.removed, ['lx']);
+    assert.equal(await state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'get')), 1);
+    assert.deepEqual((await state.node.run((ctx) => application.whichApplications(ctx))).map((a) => a.name), ['fx']);
+  });
+});
