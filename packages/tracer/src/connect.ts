@@ -51,7 +51,7 @@ export interface Connection {
   tree(app?: string): Promise<TreeNode[]>;
   /** Node-wide figures: process count, memory, event-loop lag, load. */
   load(): Promise<{ processes: number; heapUsed: number; rss: number; lagMs: number; uptimeS: number; loadavg: number[] }>;
-  /** Evaluates JavaScript inside the node (otp.eval) within `options`' bounds (the node's own when left out) and returns the formatted result. */
+  /** Evaluates JavaScript inside the node (otp.eval) within `options`' bounds (the node's own when left out) and returns the formatted result; a TracerError `nodedown` when the node went down before it answered. */
   eval(source: string, options?: EvalOptions): Promise<string>;
   /** Calls any function of the trace agent's rpc module. */
   call(fn: string, args?: unknown[], timeoutMs?: number): Promise<unknown>;
@@ -179,6 +179,7 @@ class NodeConnection implements Connection {
       return (await this.local.run((ctx) => rpc.call(ctx, this.node, 'otp', 'eval', options ? [source, options] : [source], replyMs))) as string;
     } catch (error) {
       const reason = error instanceof Error && 'cause' in error && error.cause instanceof BadRpc ? error.cause : error;
+      if (reason instanceof BadRpc && reason.reason === 'nodedown') throw new TracerError('nodedown', `${this.node} went down before it answered: its log or crash dump says why`, [], { cause: error });
       throw new TracerError('rpc', reason instanceof BadRpc ? String(reason.reason) : String(reason), [], { cause: error });
     }
   }

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { EvalOptions } from '@otp-ts/runtime/tools';
-import type { Connection } from '@otp-ts/tracer';
+import { TracerError, type Connection } from '@otp-ts/tracer';
 import { defineProvider } from '../cli/provider.js';
 import type { Io } from '../cli/io.js';
 import { withConnection } from '../tracer/connect.js';
@@ -30,6 +30,13 @@ async function repl(io: Io, c: Connection, node: string, bounds: EvalOptions): P
       try {
         io.stdout.write(`${await Promise.race([c.eval(source, bounds), interrupted.then((why) => Promise.reject(new Error(why)))])}\n`);
       } catch (error) {
+        // The node is gone: every further line would fail the same way (or reach a node started again, with none
+        // of this session's state). The shell ends, as erl's remote shell does, exit 1.
+        if (error instanceof TracerError && error.code === 'nodedown') {
+          rl.close();
+          io.stderr.write(`otp: ${error.message}; the remote shell ends\n`);
+          return 1;
+        }
         io.stdout.write(`** ${(error as Error).message}\n`);
       } finally {
         interrupt = undefined;
