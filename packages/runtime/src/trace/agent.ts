@@ -110,7 +110,8 @@ export class TraceAgent implements TraceHooks {
   start(spec: TraceSpec, dryRun = false): TraceStartResult {
     const settings = this.settingsOf(spec);
     if ('ok' in settings) return settings;
-    const planned = this.plan(spec);
+    // A dry run sets nothing: it answers how broad a pattern is, the question the breadth limit asks --force for.
+    const planned = this.plan(dryRun ? { ...spec, force: true } : spec);
     if ('ok' in planned) return planned;
     const selection = this.selectionOf(spec);
     if ('ok' in selection) return selection;
