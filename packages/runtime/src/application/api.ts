@@ -48,6 +48,16 @@ export async function start(ctx: ProcessContext, app: string, type: StartType = 
   await ask(ctx, { op: 'start', app, type });
 }
 
+/** Starts a loaded application unless it already runs (OTP's ensure_started): an application that runs already is no error, any other failure is. */
+export async function ensureStarted(ctx: ProcessContext, app: string, type: StartType = 'temporary'): Promise<void> {
+  try {
+    await start(ctx, app, type);
+  } catch (error) {
+    if (error instanceof ApplicationError && error.code === 'alreadyStarted' && error.app === app) return;
+    throw error;
+  }
+}
+
 /** Starts an application after its dependencies, transitively and in order; returns those it started (not those another caller started meanwhile). If one fails, those it started are stopped again (as OTP). */
 export async function ensureAllStarted(ctx: ProcessContext, app: string, type: StartType = 'temporary'): Promise<string[]> {
   checkStartType(app, type);
