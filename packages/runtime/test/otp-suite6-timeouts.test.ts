@@ -3,8 +3,8 @@
 // gen:call's guard refuse it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genServer, genStatem, sys, ok, reply, RuntimeError, type GenServer } from '@otp-ts/runtime';
-import { withNode } from './helpers.ts';
+import { genServer, genStatem, sys, ok, reply, RuntimeError, CallError, StartError, BadReturnValue, isDown, type GenServer, type GenStatem } from '@otp-ts/runtime';
+import { withNode, quietLogs } from './helpers.ts';
 
 const badarg = (what: RegExp) => (e: unknown) => e instanceof RuntimeError && e.code === 'badarg' && what.test(e.message);
 
@@ -37,4 +37,30 @@ test('gen_server_SUITE: call, sys and start with a timeout of 1.5 ms are refused
       await genServer.stop(ctx, pid);
     }),
   );
+});
+
+test('gen_server_SUITE / gen_statem_SUITE: a callback result whose timeout is 1.5 or -1 is a bad return value, not a timeout that fires at once', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      for (const bad of [1.5, -1, NaN]) {
+        const server: GenServer<null, string, never, string> = { init: () => ok(null), handleCall: (_r, _f, s) => reply('r', s, bad) };
+        const pid = await genServer.start(ctx, server, undefined);
+        await assert.rejects(genServer.call(ctx, pid, 'go'), (e: unknown) => e instanceof CallError && e.failure instanceof BadReturnValue, `gen_server reply with timeout ${bad}`);
+        await assert.rejects(genServer.start(ctx, { init: () => ok(null, bad) }, undefined), (e: unknown) => e instanceof StartError && e.reason instanceof BadReturnValue, `gen_server init with timeout ${bad}`);
+        for (const act of [{ timeout: bad }, { stateTimeout: bad }, { genericTimeout: 'g', ms: bad }]) {
+          const m: GenStatem<string, null, string, never, string, void> = {
+            callbackMode: 'handleEvent',
+            init: () => genStatem.ok('a', null),
+            handleEvent: (e) => (e.type === 'call' ? genStatem.keepStateAndData([genStatem.reply(e.from, 'r'), act as never]) : genStatem.keepStateAndData()),
+          };
+          const machine = await genStatem.start(ctx, m, undefined);
+          const ref = ctx.monitor(machine);
+          await genStatem.call(ctx, machine, 'go').catch(() => undefined);
+          const down = await ctx.receive((x) => isDown(x, ref), 20_000);
+          assert.ok(isDown(down) && down.reason instanceof BadReturnValue, `gen_statem action ${JSON.stringify(act)} ends the machine with a bad return value`);
+        }
+      }
+    });
+  });
 });

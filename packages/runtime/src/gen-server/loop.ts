@@ -354,6 +354,7 @@ function initialized(ctx: ProcessContext, server: Server, ack: Acknowledge, valu
   const r = resultOf<ServerResult>(value);
   switch (r?.type) {
     case 'ok':
+      if (!validAction(r.action)) break;
       server.state = r.state;
       applyAction(server, r.action);
       ack(true, ctx.self());
@@ -376,6 +377,13 @@ function initialized(ctx: ProcessContext, server: Server, ack: Acknowledge, valu
 function failInit(ack: Acknowledge, reason: ExitReason): never {
   ack(false, reason);
   throw new ExitSignal(reason);
+}
+
+// An action a callback may return; OTP's timeout is a whole number of ms >= 0 or infinity. Anything else is a bad return value.
+function validAction(a: unknown): boolean {
+  if (a === undefined || a === 'hibernate') return true;
+  if (typeof a === 'number') return (Number.isInteger(a) && a >= 0) || a === Infinity;
+  return a !== null && typeof a === 'object' && 'continue' in a;
 }
 
 function applyAction(server: Server, action: Action | undefined): void {
@@ -469,7 +477,7 @@ function interpret(server: Server, callback: string, value: unknown, from: From 
     case 'ignore':
       break; // no result, or an init result: a bad return value
     case 'reply':
-      if (from === null) break;
+      if (from === null || !validAction(r.action)) break;
       replyTo(from, r.reply, server.ctx);
       if (server.statistics) server.statistics.messagesOut++;
       server.state = r.state;
@@ -477,6 +485,7 @@ function interpret(server: Server, callback: string, value: unknown, from: From 
       if (r.action !== undefined) applyAction(server, r.action);
       return undefined;
     case 'noreply':
+      if (!validAction(r.action)) break;
       if (from !== null) holdCall(from, server.ctx);
       server.state = r.state;
       if (server.sysDebug !== null) debugEvent(server.ctx, server, { type: 'noreply', state: r.state });

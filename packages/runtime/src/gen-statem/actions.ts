@@ -54,8 +54,8 @@ export function checkAction(a: unknown): CheckedAction | null {
   if (a === 'hibernate') return HIBERNATE;
   if (a === null || typeof a !== 'object') return null;
   const o = a as Record<string, unknown>;
-  // An absolute time may be any time, past ones included; a relative one is ms >= 0.
-  const isTime = (v: unknown): boolean => v === 'cancel' || v === 'update' || (typeof v === 'number' && (o.abs === true ? !Number.isNaN(v) : v >= 0));
+  // An absolute time may be any time, past ones included; a relative one is whole ms >= 0 or Infinity (OTP's timeout()).
+  const isTime = (v: unknown): boolean => v === 'cancel' || v === 'update' || (typeof v === 'number' && (o.abs === true ? !Number.isNaN(v) : (Number.isInteger(v) && v >= 0) || v === Infinity));
   const timeout = (v: unknown): CheckedAction | null => (isTime(v) && (o.abs === undefined || typeof o.abs === 'boolean') ? { kind: 'timeout', timeout: a as TimeoutAction } : null);
   // OTP's {postpone, Bool} and {hibernate, Bool} set an option: the last one given wins (hibernating is a no-op here).
   if ('postpone' in o) return typeof o.postpone === 'boolean' ? (o.postpone ? POSTPONE : NO_POSTPONE) : null;
