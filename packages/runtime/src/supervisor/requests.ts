@@ -1,4 +1,5 @@
 import { Pid } from '../pid.js';
+import { describeReason } from '../errors.js';
 import { normalizeSpec, type Child, type FullSpec } from './children.js';
 import { SupervisorError, type ChildCounts, type ChildInfo, type ChildSpec } from './types.js';
 import { startOne, stopOne, type SupState } from './state.js';
@@ -74,7 +75,7 @@ async function startChild(state: SupState, spec: ChildSpec | unknown[]): Promise
   const child = newChild(state, spec);
   if ('ok' in child) return child;
   const failure = await startOne(state, child);
-  if (failure !== null) return refuse('startFailed', `child '${child.spec.id}' failed to start`, failure.reason);
+  if (failure !== null) return refuse('startFailed', `child '${child.spec.id}' failed to start: ${describeReason(failure.reason)}`, failure.reason);
   // A child that ignored its start is kept only if static and not temporary, as in OTP.
   if (child.pid instanceof Pid && simple) state.dynamic.set(child.pid, child);
   else if (!simple && (child.pid !== undefined || child.spec.restart !== 'temporary')) state.children.push(child);
@@ -108,7 +109,7 @@ async function restartChild(state: SupState, id: string): Promise<SupAnswer> {
   const child = stoppedChild(state, id, '');
   if ('ok' in child) return child;
   const failure = await startOne(state, child);
-  if (failure !== null) return refuse('startFailed', `child '${id}' failed to start`, failure.reason);
+  if (failure !== null) return refuse('startFailed', `child '${id}' failed to start: ${describeReason(failure.reason)}`, failure.reason);
   return done(child.pid);
 }
 
