@@ -119,30 +119,46 @@ export async function setConfig(ctx: ProcessContext, config: Record<string, Reco
 /** How long `update` waits for a configChange (as long as an upgrade waits for a codeChange). */
 const CONFIG_CHANGE_MS = 5000;
 
+/** What a release upgrade changed in an application's env: OTP's config_change arguments. */
+export interface ConfigDiff {
+  changed: Record<string, unknown>;
+  added: Record<string, unknown>;
+  removed: string[];
+}
+
 /**
  * Replaces a loaded application's resource during a release upgrade (OTP's change_application_data):
  * its vsn, env defaults and callback module, with its sys.config entry; a running app's configChange hears what
  * changed, and one that throws or does not return within `timeoutMs` rejects with `configChangeFailed`.
  */
-export async function update(ctx: ProcessContext, resource: AppResource, config?: Record<string, unknown>, timeoutMs = CONFIG_CHANGE_MS): Promise<{ changed: Record<string, unknown>; added: Record<string, unknown>; removed: string[] }> {
-  const { running, ...diff } = (await ask(ctx, { op: 'update', resource, config })) as { changed: Record<string, unknown>; added: Record<string, unknown>; removed: string[]; running: boolean };
-  const mod = typeof resource.mod === 'object' ? resource.mod : undefined;
-  if (running && mod?.configChange && (Object.keys(diff.changed).length || Object.keys(diff.added).length || diff.removed.length)) {
-    // In the caller's process, as OTP's config_change: the controller serves on whatever the callback does.
-    // A promise that never settles would hold the caller (the release handler) and its upgrade for good.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`it did not return within ${timeoutMs} ms`)), timeoutMs);
-    });
-    try {
-      await Promise.race([Promise.resolve().then(() => mod.configChange!(diff.changed, diff.added, diff.removed)), late]);
-    } catch (error) {
-      throw new ApplicationError('configChangeFailed', resource.name, `configChange of application '${resource.name}' failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
-    } finally {
-      clearTimeout(timer);
-    }
-  }
+export async function update(ctx: ProcessContext, resource: AppResource, config?: Record<string, unknown>, timeoutMs = CONFIG_CHANGE_MS): Promise<ConfigDiff> {
+  const { running, ...diff } = await updateData(ctx, resource, config);
+  if (running) await configChange(resource, diff, timeoutMs);
   return diff;
+}
+
+/** Internal: `update` without the configChange: what changed in the env, and whether the application runs (the release handler calls configChange after the code change, as OTP). */
+export async function updateData(ctx: ProcessContext, resource: AppResource, config?: Record<string, unknown>): Promise<ConfigDiff & { running: boolean }> {
+  return (await ask(ctx, { op: 'update', resource, config })) as ConfigDiff & { running: boolean };
+}
+
+/** Internal: runs a running application's configChange with `diff`, when it has one and anything changed (OTP's config_change). */
+export async function configChange(resource: AppResource, diff: ConfigDiff, timeoutMs = CONFIG_CHANGE_MS): Promise<void> {
+  const mod = typeof resource.mod === 'object' ? resource.mod : undefined;
+  if (!mod?.configChange || !(Object.keys(diff.changed).length || Object.keys(diff.added).length || diff.removed.length)) return;
+  // In the caller's process, as OTP's config_change: the controller serves on whatever the callback does.
+  // A promise that never settles would hold the caller (the release handler) and its upgrade for good.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`it did not return within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([Promise.resolve().then(() => mod.configChange!(diff.changed, diff.added, diff.removed)), late]);
+  } catch (error) {
+    throw new ApplicationError('configChangeFailed', resource.name, `configChange of application '${resource.name}' failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** An application's setting, or `fallback` when it has none. */

@@ -102,6 +102,33 @@ async function modulesToLoad(root: string, change: Extract<AppChange, { kind: 'c
   return { app, added: pick(change.added), changed: pick(change.changed.map((c) => c.module)) };
 }
 
+// The applications of `files` the step does not add (those are loaded after the swap), each with the version its lib folder has.
+function keptApps(step: RelupStep, files: VersionFiles): Array<{ name: string; vsn: string }> {
+  const vsnOf = new Map(step.apps.map((a) => [a.app, a.kind === 'change' ? a.to : a.vsn]));
+  return files.release.applications.filter((app) => !step.apps.some((a) => a.app === app.name && a.kind === 'add')).map((app) => ({ name: app.name, vsn: vsnOf.get(app.name) ?? app.vsn }));
+}
+
+type EnvDiffs = Map<string, application.ConfigDiff>;
+
+// Before the swap, as OTP's change_application_data before its relup runs: each application the step keeps gets the
+// version's env (resource and sys.config), its callback module still the running one, so the code change (a
+// supervisor's new init) reads the new env. Resolves to what changed, for each one's configChange after the swap.
+// `back`: a swap that failed puts the running version's env back.
+async function stageEnv(ctx: ProcessContext, state: RunningRelease, plan: InstallPlan, back = false): Promise<EnvDiffs> {
+  const code = codeServerOf(state.node);
+  const files = back ? plan.running : plan.target;
+  const kept = new Set(keptApps(plan.step, plan.target).map((a) => a.name));
+  const apps = back ? files.release.applications.filter((a) => kept.has(a.name)) : keptApps(plan.step, files);
+  const diffs: EnvDiffs = new Map();
+  for (const app of apps) {
+    // A callback module the step adds is not loaded before the swap: the resource names none until then.
+    const resource = await resourceOf(code, state.root, app.name, app.vsn).catch(async () => ({ ...resourceFields((await readBuiltModules(join(state.root, 'lib', `${app.name}-${app.vsn}`))).app), dir: join(state.root, 'lib', `${app.name}-${app.vsn}`) }));
+    const { running: _, ...diff } = await application.updateData(ctx, resource, files.sysConfig[app.name] ?? {});
+    diffs.set(app.name, diff);
+  }
+  return diffs;
+}
+
 // The modules of an application an install adds, from the version's lib folder.
 async function addedModules(root: string, name: string, vsn: string): Promise<ModuleSource[]> {
   try {
@@ -158,12 +185,13 @@ async function resourceOf(code: CodeServer, root: string, name: string, vsn: str
 // configChange), the migrated supervisors' child specs, removed applications stopped and their modules
 // unloaded (the processes still running their code killed, into report.killed), added ones loaded with the version's
 // sys.config and started. Returns the children that failed, and the processes of those the supervisors stopped.
-async function changeApplications(ctx: ProcessContext, state: RunningRelease, step: RelupStep, target: VersionFiles, migrated: readonly Pid[], report: Pick<InstallReport, 'apps' | 'children' | 'killed'>): Promise<Synced> {
+async function changeApplications(ctx: ProcessContext, state: RunningRelease, step: RelupStep, target: VersionFiles, migrated: readonly Pid[], staged: EnvDiffs, report: Pick<InstallReport, 'apps' | 'children' | 'killed'>): Promise<Synced> {
   const code = codeServerOf(state.node);
-  const vsnOf = new Map(step.apps.map((a) => [a.app, a.kind === 'change' ? a.to : a.vsn]));
-  for (const app of target.release.applications) {
-    if (step.apps.some((a) => a.app === app.name && a.kind === 'add')) continue;
-    await application.update(ctx, await resourceOf(code, state.root, app.name, vsnOf.get(app.name) ?? app.vsn), target.sysConfig[app.name] ?? {});
+  for (const app of keptApps(step, target)) {
+    const resource = await resourceOf(code, state.root, app.name, app.vsn);
+    // The env changed before the swap (stageEnv): what changed then is what configChange hears.
+    const { running, ...late } = await application.updateData(ctx, resource, target.sysConfig[app.name] ?? {});
+    if (running) await application.configChange(resource, staged.get(app.name) ?? late);
   }
   // Later loads (the added applications') take their env from the version's sys.config.
   await application.setConfig(ctx, target.sysConfig);
@@ -312,6 +340,8 @@ interface Swapped {
   removedModules: string[];
   guard: UpgradeGuard | undefined;
   snapshots: readonly Snapshot[];
+  /** What the env staged before the swap changed, per application (stageEnv). */
+  staged: EnvDiffs;
 }
 
 const verbOf = (direction: 'up' | 'down'): string => (direction === 'up' ? 'upgrade' : 'downgrade');
@@ -381,14 +411,14 @@ async function swap(ctx: ProcessContext, code: CodeServer, plan: InstallPlan, ev
   const { report } = upgrade;
   const killed = report.killed.map((k) => ({ pid: String(k.pid), module: k.module }));
   for (const m of removedModules) killed.push(...deleteModule(code, m, false));
-  return { processes: report.processes, suspendedMs: report.suspendedMs, killed, removedModules, guard, snapshots: snapshot?.of(upgrade.before) ?? [] };
+  return { processes: report.processes, suspendedMs: report.suspendedMs, killed, removedModules, guard, snapshots: snapshot?.of(upgrade.before) ?? [], staged: new Map() };
 }
 
 // Apply: the application changes (see changeApplications), after which the target is the version the node
 // runs. Resolves to what changed and the supervisor children that did not start.
-async function apply(ctx: ProcessContext, state: RunningRelease, plan: InstallPlan, migrated: readonly Pid[]): Promise<{ report: Pick<InstallReport, 'apps' | 'children' | 'killed'>; synced: Synced }> {
+async function apply(ctx: ProcessContext, state: RunningRelease, plan: InstallPlan, migrated: readonly Pid[], staged: EnvDiffs): Promise<{ report: Pick<InstallReport, 'apps' | 'children' | 'killed'>; synced: Synced }> {
   const report = { children: { started: [] as string[], stopped: [] as string[] }, apps: { added: [] as string[], removed: [] as string[], changed: plan.changes.map((c) => c.app) }, killed: [] as Killed[] };
-  const synced = await changeApplications(ctx, state, plan.step, plan.target, migrated, report);
+  const synced = await changeApplications(ctx, state, plan.step, plan.target, migrated, staged, report);
   state.files = plan.target;
   return { report, synced };
 }
@@ -399,7 +429,7 @@ async function applyAndProbe(ctx: ProcessContext, state: RunningRelease, plan: I
   const { guard } = swapped;
   try {
     const watch = guard ? watchExits(ctx, swapped.processes) : undefined;
-    const { report, synced } = await apply(ctx, state, plan, swapped.processes);
+    const { report, synced } = await apply(ctx, state, plan, swapped.processes, swapped.staged);
     // A migrated child its supervisor's new specs dropped was stopped on purpose: its exit (killed, for a brutalKill) is no crash.
     watch?.forget(synced.stopped);
     if (guard) await probe(ctx, guard, watch!, options.probeMs ?? PROBE_MS, plan.target, synced.failed);
@@ -428,7 +458,12 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
   if (attempt) attempt.modules = { changed: plan.changed.map((s) => s.name), added: plan.added.map((s) => s.name), removed: plan.changes.flatMap((c) => c.removed) };
   if (options.probe !== false) await checkWritable(state.root);
   const evaluated = await checkInstall(code, plan);
-  const swapped = await swap(ctx, code, plan, evaluated, vsn, options.probe !== false);
+  const staged = await stageEnv(ctx, state, plan);
+  const swapped = await swap(ctx, code, plan, evaluated, vsn, options.probe !== false).catch(async (error: unknown) => {
+    await stageEnv(ctx, state, plan, true).catch(() => undefined);
+    throw error;
+  });
+  swapped.staged = staged;
   if (attempt) Object.assign(attempt, { processes: swapped.processes.length, suspendedMs: swapped.suspendedMs, killed: swapped.killed });
   const report = await applyAndProbe(ctx, state, plan, swapped, vsn, options);
   const from = plan.running.release.vsn;
