@@ -8,6 +8,7 @@ import { application, genServer } from '../src/index.ts';
 import { withRelease, writeVersion, APP, type FixtureVersion } from './release-fixture.ts';
 import type { InstallReport } from '../src/release/handler.ts';
 import type { AppChange } from '../src/release/types.ts';
+import { codeServerOf } from '../src/code/server.ts';
 
 type Install = (vsn: string, options?: { probeMs?: number }) => Promise<unknown>;
 
@@ -25,20 +26,24 @@ function writeLx(root: string): void {
   writeFileSync(join(lib, 'app.json'), JSON.stringify({ name: 'lx', vsn: '1', applications: [], registered: [], env: {}, modules: { 'lx/limits': 'src/limits.js' } }));
 }
 
+// Writes lx 1 and version 2 of the release (lx added, fx/srv changed to import lx/limits) into the root, 2 unpacked.
+function writeVersion2(root: string): void {
+  writeLx(root);
+  const change = (from: string, to: string): AppChange => ({ kind: 'change', app: 'fx', from, to, added: [], removed: [], changed: [{ module: 'fx/srv', behaviour: 'gen_server' }] });
+  const v2: FixtureVersion = { vsn: '2', modules: { 'fx/app': APP, 'fx/srv': SRV(2) } };
+  writeVersion(root, v2, { up: [{ vsn: '1', apps: [{ kind: 'add', app: 'lx', vsn: '1' }, change('1', '2')] }], down: [{ vsn: '1', apps: [change('2', '1'), { kind: 'remove', app: 'lx', vsn: '1' }] }] });
+  const applications = [{ name: 'lx', vsn: '1' }, { name: 'fx', vsn: '2' }];
+  const release = join(root, 'releases', '2', 'release.json');
+  writeFileSync(release, JSON.stringify({ ...(JSON.parse(readFileSync(release, 'utf8')) as object), applications }));
+  const file = join(root, 'releases', 'RELEASES.json');
+  const releases = JSON.parse(readFileSync(file, 'utf8')) as { releases: unknown[] };
+  releases.releases.push({ vsn: '2', status: 'unpacked', applications });
+  writeFileSync(file, JSON.stringify(releases));
+}
+
 test('an upgrade that adds an application and changes a server to import its module installs: the new application loads with the change, and the downgrade removes it', async () => {
   await withRelease([{ vsn: '1', modules: { 'fx/app': APP, 'fx/srv': SRV(1) } }], async (state, handler, root) => {
-    writeLx(root);
-    const change = (from: string, to: string): AppChange => ({ kind: 'change', app: 'fx', from, to, added: [], removed: [], changed: [{ module: 'fx/srv', behaviour: 'gen_server' }] });
-    const v2: FixtureVersion = { vsn: '2', modules: { 'fx/app': APP, 'fx/srv': SRV(2) } };
-    writeVersion(root, v2, { up: [{ vsn: '1', apps: [{ kind: 'add', app: 'lx', vsn: '1' }, change('1', '2')] }], down: [{ vsn: '1', apps: [change('2', '1'), { kind: 'remove', app: 'lx', vsn: '1' }] }] });
-    const applications = [{ name: 'lx', vsn: '1' }, { name: 'fx', vsn: '2' }];
-    const release = join(root, 'releases', '2', 'release.json');
-    writeFileSync(release, JSON.stringify({ ...(JSON.parse(readFileSync(release, 'utf8')) as object), applications }));
-    const file = join(root, 'releases', 'RELEASES.json');
-    const releases = JSON.parse(readFileSync(file, 'utf8')) as { releases: unknown[] };
-    releases.releases.push({ vsn: '2', status: 'unpacked', applications });
-    writeFileSync(file, JSON.stringify(releases));
-
+    writeVersion2(root);
     assert.equal(await state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'get')), 1);
     const up = (await (handler.install as Install)('2', { probeMs: 0 })) as InstallReport;
     assert.deepEqual(up.apps.added, ['lx']);
@@ -48,5 +53,23 @@ test('an upgrade that adds an application and changes a server to import its mod
     assert.deepEqual(down.apps.removed, ['lx']);
     assert.equal(await state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'get')), 1);
     assert.deepEqual((await state.node.run((ctx) => application.whichApplications(ctx))).map((a) => a.name), ['fx']);
+  });
+});
+
+test("a downgrade that removes an application reports among the killed the processes its modules' purge killed, pid and module", async () => {
+  const LX_LOOP = 'export async function loop(ctx: any) { for (;;) await ctx.receive(); }';
+  await withRelease([{ vsn: '1', modules: { 'fx/app': APP, 'fx/srv': SRV(1) } }], async (state, handler, root) => {
+    writeVersion2(root);
+    // lx 1 has a second module, a loop that a process outside lx runs.
+    const lib = join(root, 'lib', 'lx-1');
+    writeFileSync(join(lib, 'src', 'loop.js'), transformSync(LX_LOOP, { loader: 'ts', format: 'cjs', sourcefile: 'lx/loop.ts' }).code);
+    const resource = JSON.parse(readFileSync(join(lib, 'app.json'), 'utf8')) as { modules: Record<string, string> };
+    writeFileSync(join(lib, 'app.json'), JSON.stringify({ ...resource, modules: { ...resource.modules, 'lx/loop': 'src/loop.js' } }));
+    await (handler.install as Install)('2', { probeMs: 0 });
+    const worker = state.node.spawn(codeServerOf(state.node).exportsOf('lx/loop').loop as never);
+    const down = (await (handler.install as Install)('1', { probeMs: 0 })) as InstallReport;
+    assert.deepEqual(down.apps.removed, ['lx']);
+    assert.equal(state.node.processInfo(worker), undefined, "unloading lx's modules killed the process running lx/loop");
+    assert.deepEqual(down.killed, [{ pid: String(worker), module: 'lx/loop' }]);
   });
 });
