@@ -43,3 +43,11 @@ test('foreground while the node runs is refused as daemon is (exit 1, no crash d
   const unknown = await scriptRun(['foreground', '--vsn', '0.9.9']);
   assert.deepEqual([unknown.status, unknown.stderr], [2, `${NAME}: version 0.9.9 is not in this release root, which has 0.1.0: boot one of those, or unpack 0.9.9 first (bin/${NAME} unpack 0.9.9)`]);
 });
+
+test('unpack of a version installed already (by its version or its tarball) says nothing was unpacked, rather than advise an upgrade to it; RELEASES.json is untouched', { timeout: 300_000 }, async () => {
+  const before = readFileSync(join(rel, 'releases', 'RELEASES.json'), 'utf8');
+  for (const what of ['0.1.0', join(rel, `${NAME}-0.1.0.tar.gz`)]) {
+    assert.equal(await ok(scriptRun(['unpack', what]), `unpack ${what}`), '0.1.0 is installed here already (permanent), so nothing was unpacked: it is what the next boot starts');
+  }
+  assert.equal(readFileSync(join(rel, 'releases', 'RELEASES.json'), 'utf8'), before);
+});

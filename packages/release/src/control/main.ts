@@ -226,6 +226,14 @@ async function checkVersionWord(what: string, verb: string): Promise<void> {
 async function unpackCommand(what: string): Promise<number> {
   await checkVersionWord(what, 'unpack');
   const vsn = await unpackIfNeeded(what);
+  // A version installed already (permanent, old) is never unpacked again: say so, rather than advise an upgrade to it.
+  const { name, releases } = await readReleases(root);
+  const status = releases.find((r) => r.vsn === vsn)?.status;
+  if (status === 'permanent' || status === 'old') {
+    const go = status === 'permanent' ? 'it is what the next boot starts' : `the running node goes back to it with bin/${name} downgrade ${vsn} (or upgrade ${vsn}, when it is the newer one)`;
+    process.stdout.write(`${vsn} is installed here already (${status}), so nothing was unpacked: ${go}\n`);
+    return 0;
+  }
   process.stdout.write(`unpacked ${vsn}: install it with upgrade ${vsn}\n`);
   return 0;
 }
