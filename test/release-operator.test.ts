@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bin } from './support/cli.ts';
@@ -50,4 +50,22 @@ test('unpack of a version installed already (by its version or its tarball) says
     assert.equal(await ok(scriptRun(['unpack', what]), `unpack ${what}`), '0.1.0 is installed here already (permanent), so nothing was unpacked: it is what the next boot starts');
   }
   assert.equal(readFileSync(join(rel, 'releases', 'RELEASES.json'), 'utf8'), before);
+});
+
+test('a version is not booted (daemon, foreground) on another @otp-ts/runtime than it was built with, as a later build leaves the root: exit 2, naming both', { timeout: 300_000 }, async () => {
+  // A copy of the root whose 0.1.0 says it was built with another runtime than the root's node_modules/ holds.
+  const copy = join(base, 'copy');
+  cpSync(rel, copy, { recursive: true });
+  rmSync(join(copy, 'log'), { recursive: true, force: true });
+  const file = join(copy, 'releases', '0.1.0', 'release.json');
+  const release = JSON.parse(readFileSync(file, 'utf8')) as { runtime: string };
+  const holds = (JSON.parse(readFileSync(join(copy, 'node_modules', '@otp-ts', 'runtime', 'package.json'), 'utf8')) as { version: string }).version;
+  writeFileSync(file, JSON.stringify({ ...release, runtime: '0.0.1-older' }));
+  for (const command of ['daemon', 'foreground']) {
+    const refused = await run(join(copy, 'bin', NAME), [command], copy, env);
+    assert.equal(refused.status, 2, `${command}: ${refused.out}`);
+    assert.equal(refused.stderr, `${NAME}: ${NAME} 0.1.0 was built with @otp-ts/runtime 0.0.1-older, but this release root holds @otp-ts/runtime ${holds} (node_modules/@otp-ts/runtime, from another version's build), so it is not booted on it: deploy 0.1.0 from its tarball into a root of its own (each tarball carries its runtime), boot a version built with ${holds} (foreground --vsn VSN), or rebuild 0.1.0 with @otp-ts/runtime ${holds}`);
+  }
+  assert.equal(existsSync(join(copy, 'log')), false, 'no node was started');
+  assert.equal(await ok(scriptRun(['ping']), 'the running node is untouched'), 'pong');
 });

@@ -9,6 +9,7 @@ import { bootRelease, hasVersion, permanentVersion, readReleases, readVersion, v
 import { formatReport } from './report.js';
 import { alive, call, describe, pidFile, program, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode } from './client.js';
 import { daemon, heartCommand, refuseRunning } from './daemon.js';
+import { checkRuntime } from './node-process.js';
 import { liveHeart } from './heart.js';
 import { evalFlags, type EvalFlags } from './eval-flags.js';
 import { parseCommandLine, styleHelp } from '../command/adapter.js';
@@ -49,9 +50,10 @@ async function foreground(vsn: string | undefined): Promise<number> {
   if (vsn !== undefined && !hasVersion(root, vsn)) {
     throw new ScriptError(`version ${vsn} is not in this release root, which has ${releases.releases.map((r) => r.vsn).join(', ')}: boot one of those, or unpack ${vsn} first (bin/${releases.name} unpack ${vsn})`, 2);
   }
+  const files = await readVersion(root, vsn ?? permanentVersion(releases) ?? '', process.env);
+  checkRuntime(files.release, releases.name);
   // The daemon's node and the heart's restarts were checked by the command that started them.
   if (process.env.OTP_RELEASE_CHILD !== '1') await refuseRunning(await target(), 'foreground');
-  const files = await readVersion(root, vsn ?? permanentVersion(releases) ?? '', process.env);
   // Node.js flags from node.args apply to a fresh Node.js process: run one with them when they are
   // missing here, unless this one can still switch them on (source maps), which saves a process start.
   if (files.nodeArgs.nodeFlags.includes('--enable-source-maps')) process.setSourceMapsEnabled(true);

@@ -3,8 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readVersion } from '@otp-ts/runtime/tools';
-import { program, root, target } from './client.js';
+import { readVersion, type ReleaseFile } from '@otp-ts/runtime/tools';
+import { program, root, ScriptError, target } from './client.js';
 import { exitText, type NodeExit } from './heart.js';
 
 /** log/<name>.log, where a daemon's node (and its heart) write. */
@@ -52,4 +52,22 @@ export function bootFailure(node: string, name: string, pid: number | undefined,
   const cause = own ?? said.findLast((l) => /^\w*Error\b/.test(l)) ?? said.at(-1) ?? `its process ${exitText(exit)}`;
   const tail = lines.slice(-5).map((l) => `  | ${l}`);
   return `${node} did not start: ${cause} (os pid ${pid ?? '–'} ${exitText(exit)})${tail.length ? `\n  the end of log/${name}.log:\n${tail.join('\n')}` : ''}`;
+}
+
+/**
+ * Refuses (exit 2) to boot a version on another @otp-ts/runtime than it was built with: the root holds one runtime
+ * (node_modules/@otp-ts/runtime), which a later version's build replaces, while OTP keeps an erts per release.
+ */
+export function checkRuntime(release: ReleaseFile, name: string): void {
+  let holds: string | undefined;
+  try {
+    holds = (JSON.parse(readFileSync(join(root, 'node_modules', '@otp-ts', 'runtime', 'package.json'), 'utf8')) as { version?: string }).version;
+  } catch {
+    return;
+  }
+  if (release.runtime === undefined || holds === undefined || holds === release.runtime) return;
+  throw new ScriptError(
+    `${name} ${release.vsn} was built with @otp-ts/runtime ${release.runtime}, but this release root holds @otp-ts/runtime ${holds} (node_modules/@otp-ts/runtime, from another version's build), so it is not booted on it: deploy ${release.vsn} from its tarball into a root of its own (each tarball carries its runtime), boot a version built with ${holds} (foreground --vsn VSN), or rebuild ${release.vsn} with @otp-ts/runtime ${holds}`,
+    2,
+  );
 }
