@@ -24,6 +24,8 @@ export interface ProgramSpec<C extends CommandSpec = CommandSpec> {
   globalOptions: readonly OptionSpec[];
   /** Said after a command's description in its help (`otp`'s "Runs after: compile."). */
   commandNote?: (command: C) => string;
+  /** Another tool's word for one of the commands (relx's `start` for `daemon`): typed here, the refusal names the command meant. */
+  knownAs?: Readonly<Record<string, { tool: string; command: string }>>;
 }
 
 /** A command line parsed and checked: the help (or version) to print, or the command to run with its arguments. */
@@ -169,7 +171,11 @@ export async function parseWithYargs<C extends CommandSpec>(argv: readonly strin
     // As rebar3: the program alone is a request for the help, answered (exit 0) on stdout.
     return parseWithYargs(['--help'], program, columns);
   }
-  const unknown = (word: string): Error => usageError(program.name, `unknown command '${word}'${didYouMean(word, [...program.commands.filter((c) => !c.hidden).map((c) => c.name), 'help'])}`);
+  const unknown = (word: string): Error => {
+    const other = Object.hasOwn(program.knownAs ?? {}, word) ? program.knownAs![word] : undefined;
+    if (other) return usageError(program.name, `unknown command '${word}': ${other.tool}'s ${word} is ${other.command} here (${program.name} ${other.command})`);
+    return usageError(program.name, `unknown command '${word}'${didYouMean(word, [...program.commands.filter((c) => !c.hidden).map((c) => c.name), 'help'])}`);
+  };
   if (name === 'help') {
     // `help CMD` of a command there is none of is that unknown command, not a request for the whole help.
     if (extra[0] !== undefined && !program.commands.some((c) => c.name === String(extra[0]))) throw unknown(String(extra[0]));

@@ -39,5 +39,7 @@ export function scriptProgram<C extends CommandSpec>(name: string, commands: rea
     epilogue: `Run \`bin/${name} <command> --help\` for a command's options. Exit codes: 0 success, 1 the work failed, 2 bad usage or input.`,
     commands: commands.map((c) => ({ ...c, examples: c.examples.map((e) => ({ command: named(e.command), description: named(e.description) })) as unknown as C['examples'] })),
     globalOptions: [],
+    // relx's start script's words, as an operator used to Erlang releases types them.
+    knownAs: { start: { tool: 'relx', command: 'daemon' }, console: { tool: 'relx', command: 'foreground' }, attach: { tool: 'relx', command: 'remote' }, remote_console: { tool: 'relx', command: 'remote' }, install: { tool: 'relx', command: 'upgrade' } },
   };
 }
