@@ -13,6 +13,11 @@ import { ok, run } from './support/run.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const NAME = 'operr';
+// Registered before the port mapper's own after hook, so the node is stopped while its port mapper still runs.
+after(async () => {
+  if (existsSync(script)) await ok(scriptRun(['stop']), 'stop');
+  rmSync(base, { recursive: true, force: true });
+});
 const epmdPort = await privatePortMapper();
 const env: NodeJS.ProcessEnv = { ...process.env, OTP_EPMD_PORT: String(epmdPort), NO_COLOR: '1' };
 mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
@@ -26,11 +31,6 @@ before(async () => {
   assert.equal(spawnSync(process.execPath, [bin, 'new', 'app', NAME, '--quiet'], { cwd: base, env, encoding: 'utf8' }).status, 0);
   await ok(run(process.execPath, [bin, 'release', '--tar'], dir, env), 'otp release 0.1.0');
   await ok(scriptRun(['daemon']), 'daemon');
-});
-
-after(async () => {
-  if (existsSync(script)) await scriptRun(['stop']);
-  rmSync(base, { recursive: true, force: true });
 });
 
 test('foreground while the node runs is refused as daemon is (exit 1, no crash dump, the node and its pid file untouched); foreground --vsn of a version the root lacks names those it has (exit 2)', { timeout: 300_000 }, async () => {
