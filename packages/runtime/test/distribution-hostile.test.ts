@@ -308,3 +308,44 @@ test('at the cap, connections from one address push out their oldest silent one 
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });
+
+test('a node that accepts the connection and never finishes its handshake (a stopped node) suspends a busy sender past busyLimit, as a busy connection does, instead of queueing without bound; the sender resumes when the attempt fails', async () => {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const held: Socket[] = [];
+  let refuse = false;
+  const silent = createServer((s) => (refuse ? s.destroy() : held.push(s)));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+  const registration = await register(entry('stalled', (silent.address() as { port: number }).port), '127.0.0.1', epmdPort);
+  const node = createNode({ onCrash: () => {} });
+  try {
+    await node.startDistribution({ name: 'sender@127.0.0.1', cookie: 'sekrit', epmdPort, busyLimit: 1024 * 1024, handshakeTimeoutMs: 60_000, log: () => {} });
+    await node.run(async (ctx) => {
+      const me = ctx.self();
+      let sent = 0;
+      // 100 messages of 100 kB (10 MB) for a node whose connection never comes up: at most about busyLimit waits.
+      ctx.spawn(async (c) => {
+        const big = Buffer.alloc(100_000, 1);
+        for (let i = 0; i < 100; i++) {
+          c.send({ name: 'inbox', node: 'stalled@127.0.0.1' }, big);
+          sent++;
+          await c.receive(null, 0);
+        }
+        c.send(me, 'all sent');
+      });
+      await waitFor('the dial to reach the stalled node', () => held.length > 0);
+      assert.equal(typeof (await ctx.receive((m) => m === 'all sent', 2000)), 'symbol', `the sender went on queueing while connecting: ${sent} of 100 sent`);
+      assert.ok(sent <= 12, `${sent} messages queued, over busyLimit`);
+      // The attempt fails (and so do the next): the queued messages are dropped and the sender resumes.
+      refuse = true;
+      for (const s of held) s.destroy();
+      assert.equal(await ctx.receive((m) => m === 'all sent', 30_000), 'all sent');
+    });
+  } finally {
+    node.shutdown();
+    registration.close();
+    for (const s of held) s.destroy();
+    silent.close();
+    await epmd.close();
+  }
+});

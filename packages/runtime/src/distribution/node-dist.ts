@@ -165,6 +165,8 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   private readonly connections = new Map<string, Connection>();
   // Messages sent while connecting, encoded (and measured: the peer's limit is known only once it is up).
   private readonly queued = new Map<string, Queued[]>();
+  // Bytes of the messages queued for each node while connecting: past busyLimit their senders are suspended.
+  private readonly queuedBytes = new Map<string, number>();
   // Nodes cut off by `block` (a simulated network partition): no connection to or from them until unblocked.
   private readonly blocked = new Set<string>();
   private readonly table: NodeTable;
@@ -406,6 +408,7 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
       else this.drops.dropped(conn.peer, 1, `it was sent while connecting and ${over}: send it in parts`);
     }
     this.queued.delete(conn.peer);
+    this.queuedBytes.delete(conn.peer);
   }
 
   frame(conn: Connection, payload: Buffer): void {
@@ -466,13 +469,22 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
     let q = this.queued.get(nodeName);
     if (!q) this.queued.set(nodeName, (q = []));
     q.push({ payload, legacy, cost, to, onFail });
-    void this.connect(nodeName).then((c) => {
+    const bytes = (this.queuedBytes.get(nodeName) ?? 0) + payload.length;
+    this.queuedBytes.set(nodeName, bytes);
+    const settled = this.connect(nodeName).then((c) => {
       if (c) return;
       const dropped = this.queued.get(nodeName)?.length ?? 0;
       this.queued.delete(nodeName);
+      this.queuedBytes.delete(nodeName);
       if (dropped > 0) this.drops.dropped(nodeName, dropped, this.connectFailure(nodeName)?.message ?? 'it cannot be reached');
       onFail?.('noconnection');
     });
+    // As a busy connection: past busyLimit queued while connecting (a peer that accepts but never finishes its
+    // handshake, a stopped one), the sender waits for the connection to come up or fail, not the queue grow.
+    if (bytes > this.busyLimit) {
+      this.suspend = settled;
+      queueMicrotask(() => (this.suspend = null));
+    }
   }
 
   /** Sends only over an existing connection (what a dying process tells nodes it was talking to; ControlTarget's answers). */
