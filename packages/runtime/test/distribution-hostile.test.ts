@@ -274,34 +274,50 @@ test('a flood from the host a node shares (20 stalled connections every 10 ms) c
   }
 });
 
-test('at the cap, connections from one address push out their oldest silent one first: one whose peer sent a valid hello stays until none silent is left', async () => {
+test('at the cap, connections from one address push out their oldest silent one first: one whose peer sent a valid hello stays until none silent is left, and none accepted in this turn of the event loop is pushed out (its hello may not be read yet)', async () => {
   const accepted: Socket[] = [];
   const server = createServer((s) => accepted.push(s));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const clients: Socket[] = [];
+  // Two check phases: the event loop went through a whole poll phase since, so what a peer sent at once was read.
+  const turnsLater = async (): Promise<void> => {
+    for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve));
+  };
   try {
     const { port } = server.address() as { port: number };
-    for (let i = 0; i < 9; i++) {
+    for (let i = 0; i < 12; i++) {
       const c = connect({ host: '127.0.0.1', port });
       c.on('error', () => {});
       clients.push(c);
     }
-    await waitFor('9 accepted connections', () => accepted.length === 9);
+    await waitFor('12 accepted connections', () => accepted.length === 12);
     const lines: string[] = [];
     const admission = new Admission(4, (l) => lines.push(l));
     const [good, ...flood] = accepted as [Socket, ...Socket[]];
     assert.equal(admission.admitSocket(good), true);
     admission.progressed(good);
-    for (const s of flood) assert.equal(admission.admitSocket(s), true);
-    // Five newcomers past the cap of 4: the five oldest silent ones went, the one that sent its hello stays.
+    for (const s of flood.slice(0, 3)) assert.equal(admission.admitSocket(s), true);
+    // A burst in one turn, past the cap of 4: nothing admitted in this turn is pushed out, the newcomer is refused.
+    assert.equal(admission.admitSocket(flood[3]!), false);
+    assert.deepEqual([good, ...flood.slice(0, 3)].map((s) => s.destroyed), [false, false, false, false]);
+    await turnsLater();
+    // Three newcomers past the cap: the three oldest silent ones went, the one that sent its hello stays.
+    for (const s of flood.slice(4, 7)) assert.equal(admission.admitSocket(s), true);
     assert.equal(good.destroyed, false);
-    assert.deepEqual(flood.map((s) => s.destroyed), [true, true, true, true, true, false, false, false]);
+    assert.deepEqual(flood.slice(0, 3).map((s) => s.destroyed), [true, true, true]);
+    // The silent ones left were accepted in this turn: they may yet speak, so neither they nor the hello make room.
+    assert.equal(admission.admitSocket(flood[7]!), false);
+    assert.equal(good.destroyed, false);
+    await turnsLater();
+    assert.equal(admission.admitSocket(flood[8]!), true);
+    assert.deepEqual([good.destroyed, flood[4]!.destroyed], [false, true]);
     // With no silent one left from its address, it is pushed out like any other (a flood of hellos still cannot lock anyone out).
     const single = new Admission(1, (l) => lines.push(l));
-    assert.equal(single.admitSocket(good), true);
-    single.progressed(good);
-    assert.equal(single.admitSocket(flood[5]!), true);
-    assert.equal(good.destroyed, true);
+    assert.equal(single.admitSocket(flood[9]!), true);
+    single.progressed(flood[9]!);
+    await turnsLater();
+    assert.equal(single.admitSocket(flood[10]!), true);
+    assert.equal(flood[9]!.destroyed, true);
   } finally {
     for (const c of clients) c.destroy();
     for (const s of accepted) s.destroy();

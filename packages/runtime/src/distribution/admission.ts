@@ -29,6 +29,10 @@ export class Admission implements HandshakeAdmission {
   private readonly byAddress = new Map<string, Set<Socket>>();
   // Those whose peer sent a valid hello: pushed out at the cap only when their address holds no silent one.
   private readonly helloed = new WeakSet<Socket>();
+  // Those accepted so recently that their first bytes may not have been read yet (no full turn of the event loop
+  // since): never pushed out, or a flood accepted in the same turn would push out a good dialler before its hello.
+  private readonly young = new WeakSet<Socket>();
+  private youngBatch: Socket[] | null = null;
   // One-time challenges: those listeners gave this node for its next connection, and those this node gave diallers.
   private readonly tickets = new Map<string, string>();
   private readonly issued = new Map<string, string>();
@@ -132,6 +136,10 @@ export class Admission implements HandshakeAdmission {
         return false;
       }
       const oldest = this.evictable(top.sockets);
+      if (oldest === undefined) {
+        this.capped('refused', socket, `a connection from ${addressOf(socket)}`, `${this.maxUnauthenticated} connections are still in their handshake (maxUnauthenticated), all accepted too recently to have spoken`);
+        return false;
+      }
       this.releaseSocket(oldest);
       this.capped('evicted', oldest, `the oldest handshake from ${addressOf(oldest)} to make room for ${addressOf(socket)}`, `${top.address} held ${top.sockets.size + 1} of the ${this.maxUnauthenticated} places for connections in their handshake (maxUnauthenticated)`);
       oldest.destroy();
@@ -140,7 +148,22 @@ export class Admission implements HandshakeAdmission {
     let held = this.byAddress.get(from);
     if (!held) this.byAddress.set(from, (held = new Set()));
     held.add(socket);
+    this.markYoung(socket);
     return true;
+  }
+
+  // `socket` is young until the event loop has been through a whole poll phase after this one (two check
+  // phases): by then whatever its peer sent at once (a dialler's hello) has been read.
+  private markYoung(socket: Socket): void {
+    this.young.add(socket);
+    if (this.youngBatch) return void this.youngBatch.push(socket);
+    const batch = (this.youngBatch = [socket]);
+    setImmediate(() => {
+      this.youngBatch = null;
+      setImmediate(() => {
+        for (const s of batch) this.young.delete(s);
+      });
+    });
   }
 
   /** `socket`'s peer sent a valid hello: a flood of silent or garbage connections from its address no longer pushes it out. */
@@ -148,10 +171,18 @@ export class Admission implements HandshakeAdmission {
     if (this.unauthenticated.has(socket)) this.helloed.add(socket);
   }
 
-  // The oldest of `sockets` whose peer has not sent a valid hello, else the oldest.
-  private evictable(sockets: Set<Socket>): Socket {
-    for (const s of sockets) if (!this.helloed.has(s)) return s;
-    return sockets.values().next().value as Socket;
+  // The oldest of `sockets` whose peer has not sent a valid hello; when none is silent, the oldest. Never one
+  // accepted too recently to have spoken, nor one that sent its hello while a young silent one may yet speak.
+  private evictable(sockets: Set<Socket>): Socket | undefined {
+    let silent = false;
+    for (const s of sockets) {
+      if (this.helloed.has(s)) continue;
+      if (!this.young.has(s)) return s;
+      silent = true;
+    }
+    if (silent) return undefined;
+    for (const s of sockets) if (!this.young.has(s)) return s;
+    return undefined;
   }
 
   // The address holding the most places (the first met among equals).
