@@ -208,6 +208,9 @@ export class Connection {
     // Busy waiting pays off for traffic, not for set-up: on a machine with few cores a spinning process
     // takes the core its peer needs to answer (bench/dist).
     if (this.stage === 'up') {
+      // Any bytes are a sign of life (as OTP counts bytes received), not only whole frames: a large frame
+      // still arriving over a slow link is no silence, and must not get the peer declared down.
+      this.lastIn = Date.now();
       this.owner.activity();
       return;
     }
