@@ -51,3 +51,29 @@ test("otp shell: an umbrella app's module gets the package version of the app's 
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+test("otp test: an umbrella app's module gets the package version of the app's own node_modules/, and one only there is found", { timeout: 300_000 }, async () => {
+  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
+  const base = mkdtempSync(join(repo, '_build', 'e2e', `${NAME}-`));
+  try {
+    const root = umbrella(base);
+    const app = join(root, 'apps', NAME);
+    mkdirSync(join(app, 'node_modules', 'only_here'), { recursive: true });
+    writeFileSync(join(app, 'node_modules', 'only_here', 'package.json'), JSON.stringify({ name: 'only_here', version: '1.0.0', type: 'module', exports: './index.js' }));
+    writeFileSync(join(app, 'node_modules', 'only_here', 'index.js'), "export const here = 'only here';\n");
+    writeFileSync(join(app, 'test', 'pad.test.ts'), [
+      "import { assertEqual } from '@otp-ts/test-runner/assert';",
+      "import { padVersion } from '../src/uses_pad.ts';",
+      '// @ts-ignore a package without types',
+      "import { here } from 'only_here';",
+      "export function appPackageTest() { assertEqual(padVersion(), 'padder 2.0.0'); }",
+      "export function appOnlyPackageTest() { assertEqual(here, 'only here'); }",
+      '',
+    ].join('\n'));
+    const tested = await run(process.execPath, [bin, 'test', `apps/${NAME}/test/pad.test.ts`], root, env, '');
+    assert.equal(tested.status, 0, tested.out);
+    assert.match(tested.out, /2 passed, 0 failed/, tested.out);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});

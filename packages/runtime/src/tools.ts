@@ -43,7 +43,7 @@ export type { Escalation, EscalationGuard } from './supervisor/escalation.js';
 export { installCrashDump, buildCrashDump, CRASH_DUMP_FILE, CRASH_DUMP_BYTES } from './release/crashdump.js';
 export type { CrashDump, CrashDumpOptions, CrashDumper, DumpedProcess, DumpTreeNode } from './release/crashdump.js';
 /** The code server's pieces the compiler, the test runner and the release tooling share: built modules and applications read from disk. */
-export { ModuleVersion, sourceHash, IMPORT_META, loadBuiltApplication, readBuiltModules, dependencyOrder } from './code/index.js';
+export { ModuleVersion, sourceHash, IMPORT_META, loadBuiltApplication, readBuiltModules, dependencyOrder, resolveImport } from './code/index.js';
 export type { AppFile } from './code/index.js';
 /** The eval bounds of `otp remote`, `otp eval` and `bin/<name> eval|remote`, and the shells' helpers and printer. */
 export { evalBounds, evalReplyTimeout, EvalStopped, DEFAULT_EVAL_TIMEOUT_MS, DEFAULT_EVAL_AWAIT_TIMEOUT_MS, type EvalOptions } from './rpc/eval.js';

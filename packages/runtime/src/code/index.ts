@@ -6,4 +6,5 @@ export { upgradeModules, UpgradeError } from './upgrade.js';
 export { copyState } from './protect.js';
 export type { UpgradeOptions, UpgradeReport } from './upgrade.js';
 export { loadBuiltApplication, readBuiltModules, dependencyOrder } from './app-loader.js';
+export { resolveImport } from './resolve.js';
 export type { AppFile } from './app-loader.js';

@@ -2,6 +2,7 @@ import { build, type Plugin } from 'esbuild';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join, relative } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
+import { resolveImport } from '@otp-ts/runtime/tools';
 import { toFailureInfo } from './failure-info.js';
 import { metafileInputs } from './import-graph.js';
 
@@ -39,7 +40,9 @@ const nodeTestAsCases: Plugin = {
 // A workspace package written in TypeScript (an umbrella's sibling application: `import … from 'umb/src/umb_server.ts'`)
 // is source, not an installed package: bundled like the test's own modules, since Node.js cannot load its .ts files.
 // Every other package stays external, so the test and the worker share one @otp-ts/runtime.
-const workspaceSources: Plugin = {
+// A package the bundle (under _build/) would import from elsewhere than its importer does (an umbrella app's own
+// node_modules/, where npm puts a version that conflicts with the root's) is imported by the file its importer resolves.
+const workspaceSources = (outfile: string): Plugin => ({
   name: 'otp-workspace-sources',
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, async (args) => {
@@ -47,10 +50,23 @@ const workspaceSources: Plugin = {
       const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: SKIP });
       if (r.errors.length > 0 || r.external) return { path: args.path, external: true };
       if (/\.[cm]?tsx?$/.test(r.path) && !/[/\\]node_modules[/\\]/.test(r.path)) return { path: r.path };
-      return { path: args.path, external: true };
+      return { path: importedFrom(args.path, join(args.resolveDir, 'index.js'), outfile), external: true };
     });
   },
-};
+});
+
+// `spec` as the bundle imports it: bare when it loads there what it loads from `importer`, else that file's URL.
+function importedFrom(spec: string, importer: string, outfile: string): string {
+  const resolved = (from: string): string | undefined => {
+    try {
+      return resolveImport(spec, from);
+    } catch {
+      return undefined;
+    }
+  };
+  const wanted = resolved(importer);
+  return wanted === undefined || resolved(outfile) === wanted ? spec : wanted;
+}
 const SKIP = Symbol('resolving');
 
 /** A compiled test file: the bundle to import, its exports in source order and the absolute paths of the files bundled into it. */
@@ -76,7 +92,7 @@ export async function compileTestFile(root: string, file: string, outDir: string
       sourcesContent: false,
       metafile: true,
       logLevel: 'silent',
-      plugins: [nodeTestAsCases, workspaceSources, keepImportMeta],
+      plugins: [nodeTestAsCases, workspaceSources(outfile), keepImportMeta],
       // Keep code no test reaches, so coverage counts it as uncovered instead of not seeing it.
       treeShaking: false,
     });
