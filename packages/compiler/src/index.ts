@@ -5,3 +5,4 @@ export { findApps, appName } from './apps.js';
 export type { AppSource } from './apps.js';
 export { CompileError, formatDiagnostic } from './errors.js';
 export type { Diagnostic, Location } from './errors.js';
+export { clearingTimers } from './top-level-timers.js';

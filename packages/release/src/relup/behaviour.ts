@@ -1,5 +1,6 @@
 import { codeServerOf, createNode, type ModuleChange } from '@otp-ts/runtime';
 import { readBuiltModules } from '@otp-ts/runtime/tools';
+import { clearingTimers } from '@otp-ts/compiler';
 
 type Behaviour = NonNullable<ModuleChange['behaviour']>;
 
@@ -30,6 +31,11 @@ export function behaviourOf(exports: Record<string, unknown>): Behaviour | undef
  * warning: its modules get no behaviour (and so no codeChange).
  */
 export async function detectBehaviours(apps: ReadonlyArray<{ name: string; vsn: string; dir: string }>, modules: ReadonlySet<string>, warnings: string[]): Promise<Map<string, Behaviour>> {
+  // Timers the modules' top levels start there are cleared after: they would keep `otp release` from ending.
+  return clearingTimers(() => behavioursOf(apps, modules, warnings));
+}
+
+async function behavioursOf(apps: ReadonlyArray<{ name: string; vsn: string; dir: string }>, modules: ReadonlySet<string>, warnings: string[]): Promise<Map<string, Behaviour>> {
   const out = new Map<string, Behaviour>();
   if (modules.size === 0) return out;
   const node = createNode();
