@@ -33,3 +33,19 @@ test('a test that calls t.todo() or t.skip() and then fails is todo / skipped, n
     removeCopy(marked.root);
   }
 });
+
+test('an async describe that awaits before registering keeps its tests and hooks in its suite; a body that rejects fails its file', async () => {
+  const awaited = await runFixture('node-test-async');
+  try {
+    const [file, broken] = [awaited.result.files.find((f) => f.file === 'test/async.test.ts')!, awaited.result.files.find((f) => f.file === 'test/broken.test.ts')!];
+    assert.deepEqual(file.cases.map((c) => [c.path.join(' > '), c.status]), [
+      ['async > db > reads rows', 'passed'],
+      ['async > db > nested > ran its beforeEach', 'passed'],
+      ['async > top', 'passed'],
+    ], file.cases.map((c) => c.failure?.text).join('\n'));
+    assert.deepEqual(broken.cases.map((c) => [c.path.join(' > '), c.status]), [['test/broken.test.ts', 'failed']]);
+    assert.match(broken.cases[0]!.failure!.text, /its tests could not be planned: Error: the suite body failed/);
+  } finally {
+    removeCopy(awaited.root);
+  }
+});

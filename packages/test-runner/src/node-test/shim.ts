@@ -1,6 +1,7 @@
 // Stands in for `node:test` in test files the runner bundles: calls are only recorded, for the runner
 // to plan and run as cases. Self-contained (bundled into each test file), so it shares state with the
 // runner through a global registry rather than through module instances.
+import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** Options of `test`, `it`, `describe` and the hooks that the runner honours. */
 export interface TestOptions {
@@ -53,7 +54,10 @@ export interface SuiteEntry {
 /** Everything a file registered; `closed` once the runner has planned it (later calls cannot become cases). */
 export interface NodeTestRegistry {
   readonly root: SuiteEntry;
-  current: SuiteEntry;
+  /** The suite whose body is running, followed across its awaits (an async `describe` registers after them too). */
+  readonly scope: AsyncLocalStorage<SuiteEntry>;
+  /** The async `describe` bodies still running, each settling to its error (undefined when it resolved). */
+  readonly pending: Array<Promise<{ error: unknown } | undefined>>;
   closed: boolean;
 }
 
@@ -68,13 +72,16 @@ function registry(): NodeTestRegistry {
   const g = globalThis as { [REGISTRY_KEY]?: NodeTestRegistry };
   if (!g[REGISTRY_KEY]) {
     const root = suiteEntry('', {});
-    g[REGISTRY_KEY] = { root, current: root, closed: false };
+    g[REGISTRY_KEY] = { root, scope: new AsyncLocalStorage(), pending: [], closed: false };
   }
   const r = g[REGISTRY_KEY];
   // Subtests created while tests run (`test` inside a test body) have no place in a plan made up front.
   if (r.closed) throw new Error('otp test: test(), describe() and hooks must be called while the file loads, not inside a running test');
   return r;
 }
+
+// The suite new tests and hooks belong to: the one whose body is running, else the file.
+const current = (r: NodeTestRegistry): SuiteEntry => r.scope.getStore() ?? r.root;
 
 type Args = [name?: unknown, options?: unknown, fn?: unknown];
 
@@ -90,22 +97,19 @@ function parseArgs(args: Args): { name: string; options: TestOptions; fn: TestFn
 /** Records a test of the current suite. */
 export function test(...args: Args): Promise<void> {
   const { name, options, fn } = parseArgs(args);
-  registry().current.children.push({ kind: 'test', name, options, fn });
+  current(registry()).children.push({ kind: 'test', name, options, fn });
   return Promise.resolve();
 }
 
-/** Records a suite: its body runs now, and the tests and hooks it registers belong to it. */
+/** Records a suite: its body runs now, and the tests and hooks it registers belong to it, also after an `await` in an async body (the runner plans the file once every such body has settled). */
 export function describe(...args: Args): Promise<void> {
   const r = registry();
   const { name, options, fn } = parseArgs(args);
   const entry = suiteEntry(name, options);
-  r.current.children.push(entry);
-  const outer = r.current;
-  r.current = entry;
-  try {
-    (fn as unknown as () => unknown)();
-  } finally {
-    r.current = outer;
+  current(r).children.push(entry);
+  const out = r.scope.run(entry, () => (fn as unknown as () => unknown)());
+  if (typeof (out as PromiseLike<unknown> | undefined)?.then === 'function') {
+    r.pending.push(Promise.resolve(out).then(() => undefined, (error: unknown) => ({ error })));
   }
   return Promise.resolve();
 }
@@ -126,7 +130,7 @@ export { testFn as default, testFn as it, describeFn as suite };
 
 function hook(kind: keyof SuiteEntry['hooks']) {
   return (fn: HookFn, options: TestOptions = {}): void => {
-    registry().current.hooks[kind].push({ fn, options });
+    current(registry()).hooks[kind].push({ fn, options });
   };
 }
 

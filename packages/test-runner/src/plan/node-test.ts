@@ -11,10 +11,15 @@ export const NODE_TEST_TIMEOUT_MS = 60_000;
 
 const SKIP = Symbol.for('otp-ts.test-runner.skip');
 
-/** The tests a node:test-style file registered while it loaded, closed to further registration; undefined when it registered none. */
-export function takeNodeTests(): SuiteEntry | undefined {
+/** The tests a node:test-style file registered while it loaded (once its async `describe` bodies settled), closed to further registration; undefined when it registered none. Rejects with what an async `describe` body threw. */
+export async function takeNodeTests(): Promise<SuiteEntry | undefined> {
   const r = (globalThis as { [REGISTRY_KEY]?: NodeTestRegistry })[REGISTRY_KEY];
   if (!r) return undefined;
+  // A body may start more async suites before it settles: wait until none is left.
+  while (r.pending.length > 0) {
+    const failed = (await Promise.all(r.pending.splice(0))).find((o) => o !== undefined);
+    if (failed) throw failed.error;
+  }
   r.closed = true;
   return r.root;
 }

@@ -52,11 +52,11 @@ async function main(job: WorkerJob): Promise<void> {
     return;
   }
   const options: PlanOptions = { exportOrder: job.exportOrder, config: job.config, shuffleSeed: job.shuffleSeed, ...(job.timeoutMs !== undefined && { timeoutMs: job.timeoutMs }) };
-  // A file that registered node:test tests while loading is planned from those, not from its exports.
-  const nodeTests = takeNodeTests();
   let whole: FilePlan;
   let plan: FilePlan;
   try {
+    // A file that registered node:test tests while loading is planned from those, not from its exports.
+    const nodeTests = await takeNodeTests();
     whole = nodeTests ? planNodeTests(job.file, moduleName(job.file), nodeTests, options) : planFile(job.file, exports, options);
     plan = filterPlan(whole, job.filter);
   } catch (error) {
