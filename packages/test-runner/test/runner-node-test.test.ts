@@ -49,3 +49,14 @@ test('an async describe that awaits before registering keeps its tests and hooks
     removeCopy(awaited.root);
   }
 });
+
+test("a hook's own timeout option bounds it: a hung before or beforeEach fails its tests at that limit, naming the hook", async () => {
+  const hooks = await runFixture('node-test-hook-timeout');
+  try {
+    assert.deepEqual(hooks.result.files[0]!.cases.map((c) => [c.path.at(-1), c.status]), [['needs the before hook', 'failed'], ['needs the beforeEach hook', 'failed'], ['runs after them', 'passed']]);
+    assert.match(hooks.find('needs the before hook').failure!.message, /the before hook timed out after 200 ms \(its timeout option\)/);
+    assert.match(hooks.find('needs the beforeEach hook').failure!.message, /the beforeEach hook timed out after 200 ms \(its timeout option\)/);
+  } finally {
+    removeCopy(hooks.root);
+  }
+});

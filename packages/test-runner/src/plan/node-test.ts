@@ -65,10 +65,10 @@ function suiteGroup(suite: SuiteEntry, id: string, path: string[], scope: Scope)
   const { before, after, beforeEach, afterEach } = suite.hooks;
   return {
     kind: 'group', id, name: path[path.length - 1]!, path, parallel: false, stopOnFail: false, timeoutMs: hooksTimeout([...before, ...after], scope.timeoutMs), children,
-    ...(before.length > 0 && { init: hooksStep(before, path) }),
-    ...(after.length > 0 && { end: hooksStep(after, path) }),
-    ...(beforeEach.length > 0 && { initEach: (fixture, _ctx, name) => hooksStep(beforeEach, [...path, name])(fixture, _ctx) }),
-    ...(afterEach.length > 0 && { endEach: (fixture, _ctx, name) => hooksStep(afterEach, [...path, name])(fixture, _ctx) }),
+    ...(before.length > 0 && { init: hooksStep(before, path, 'before') }),
+    ...(after.length > 0 && { end: hooksStep(after, path, 'after') }),
+    ...(beforeEach.length > 0 && { initEach: (fixture, _ctx, name) => hooksStep(beforeEach, [...path, name], 'beforeEach')(fixture, _ctx) }),
+    ...(afterEach.length > 0 && { endEach: (fixture, _ctx, name) => hooksStep(afterEach, [...path, name], 'afterEach')(fixture, _ctx) }),
   };
 }
 
@@ -77,12 +77,21 @@ function hooksTimeout(hooks: readonly HookEntry[], fallback: number): number {
   return Math.max(fallback, ...hooks.map((h) => h.options.timeout ?? 0));
 }
 
-// Hooks run in registration order, as in node:test, and hand the fixture through unchanged.
-function hooksStep(hooks: readonly HookEntry[], path: readonly string[]): Step {
+// Hooks run in registration order, as in node:test, and hand the fixture through unchanged; a hook's own
+// `timeout` option bounds it alone (the group's and the case's limits are only the outer bound).
+function hooksStep(hooks: readonly HookEntry[], path: readonly string[], kind: string): Step {
   return async (fixture) => {
-    for (const h of hooks) await runBody(h.fn, path);
+    for (const h of hooks) await (h.options.timeout === undefined ? runBody(h.fn, path) : withTimeout(runBody(h.fn, path), h.options.timeout, kind));
     return fixture;
   };
+}
+
+function withTimeout(body: Promise<void>, ms: number, kind: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the ${kind} hook timed out after ${ms} ms (its timeout option)`)), ms);
+  });
+  return Promise.race([body, limit]).finally(() => clearTimeout(timer));
 }
 
 function testCase(entry: TestEntry, id: string, path: string[], scope: Scope): PlanCase {
