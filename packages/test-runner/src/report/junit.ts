@@ -1,8 +1,12 @@
 import type { CaseResult, FileResult, RunResult } from '../result.js';
 import type { Reporter } from './types.js';
 
+// A terminal's colour and cursor sequences (ESC [ … letter), whole: dropping only the ESC would leave `[31m` in the text.
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]/g;
+
 const escape = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
+  s.replace(ANSI, '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
     // XML 1.0 forbids most control characters, and test output (ANSI colours) often has them; U+FFFE and U+FFFF
     // (from binary data printed as text) are not XML characters either, and a CI parser rejects the whole file.
     .split('').filter((c) => (c >= ' ' || c === '\n' || c === '\r' || c === '\t') && c !== '\uFFFE' && c !== '\uFFFF').join('');
