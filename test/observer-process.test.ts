@@ -88,6 +88,37 @@ test("opening the page logs no error in the browser's console: the icon the brow
   await page.close();
 });
 
+test('a page of processes or tables left past the end (what it showed exited) goes back to the last page there is', { timeout: 300_000 }, async (t) => {
+  if ('why' in chromium) return t.skip(chromium.why);
+  await shell!.say("for (let i = 0; i < 250; i++) node.spawn(async (c) => { await c.receive(); }, { name: 'obsproc_pg_' + i }); 'paged'", /'paged'/);
+  // 250 tables of a process that exits later, and 5 of one that stays.
+  await shell!.say("node.spawn(async (c) => { for (let i = 0; i < 250; i++) c.newTable({ name: 'obsproc_tb_' + i }); await c.receive(); }, { name: 'obsproc_tables' }) && 'tabled'", /'tabled'/);
+  await shell!.say("node.spawn(async (c) => { for (let i = 0; i < 5; i++) c.newTable({ name: 'obsproc_kept_' + i }); await c.receive(); }) && 'kept'", /'kept'/);
+  const { page, errors, text } = await open('#/procs');
+  await page.fill('[data-testid="filter"]', 'obsproc_pg_');
+  await waitFor('the filtered first page', async () => (await text('[data-testid="page-info"]')).startsWith('1–100 of 250'), { ms: 60_000, everyMs: 100 });
+  await page.click('[data-testid="next"]');
+  await waitFor('the second page', async () => (await text('[data-testid="page-info"]')).startsWith('101–200 of 250'), { ms: 60_000, everyMs: 100 });
+  await page.click('[data-testid="next"]');
+  await waitFor('the third page', async () => (await text('[data-testid="page-info"]')).startsWith('201–250 of 250'), { ms: 60_000, everyMs: 100 });
+  await shell!.say("for (let i = 0; i < 200; i++) node.exit(node.whereis('obsproc_pg_' + i), 'kill'); 'fewer'", /'fewer'/);
+  await waitFor('the last page there is', async () => /^1–50 of 50 \(of [\d,]+\)$/.test(await text('[data-testid="page-info"]')), { ms: 60_000, everyMs: 100 });
+  assert.equal(await page.locator('table[data-testid="procs"] tbody tr').count(), 50);
+
+  await page.evaluate(() => ((globalThis as unknown as { location: { hash: string } }).location.hash = '#/tables'));
+  const listed = async () => Number(/^([\d,]+) tables?/.exec(await text('section p'))![1]!.replace(/,/g, ''));
+  await waitFor('250 tables and more', async () => (await listed()) > 250, { ms: 60_000, everyMs: 100 });
+  const next = page.locator('section .toolbar button', { hasText: 'next' });
+  await next.click();
+  await next.click();
+  await waitFor('the third page of tables', async () => (await page.locator('table[data-testid="tables"] a', { hasText: 'obsproc_tb_249' }).count()) === 1, { ms: 60_000, everyMs: 100 });
+  await shell!.say("node.exit(node.whereis('obsproc_tables'), 'kill'), 'untabled'", /'untabled'/);
+  await waitFor('the tables that are left', async () => (await listed()) < 100 && (await page.locator('table[data-testid="tables"] tbody tr').count()) === (await listed()), { ms: 60_000, everyMs: 100 });
+  assert.ok((await listed()) >= 5);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a process page whose process exits while it is open says it exited, shows its details as last seen, and offers no actions', { timeout: 300_000 }, async (t) => {
   if ('why' in chromium) return t.skip(chromium.why);
   await shell!.say("node.spawn(async (c) => { await c.receive(); }, { name: 'obsproc_short' }) && 'spawned'", /'spawned'/);

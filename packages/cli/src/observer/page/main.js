@@ -248,6 +248,9 @@ function Applications() {
   </section>`;
 }
 
+// Where the last page of `n` rows starts, `limit` a page.
+const lastPage = (n, limit) => Math.max(0, Math.floor((n - 1) / limit) * limit);
+
 const COLUMNS = [
   ['pid', 'pid'],
   ['name', 'name'],
@@ -277,6 +280,12 @@ function Processes() {
   }, [page]);
   const sortBy = (k) => setQuery((q) => ({ ...q, sort: k, dir: q.sort === k && q.dir === 'desc' ? 'asc' : q.sort === k ? 'desc' : ['pid', 'name', 'label', 'current', 'status'].includes(k) ? 'asc' : 'desc', offset: 0 }));
   const go = (offset) => setQuery((q) => ({ ...q, offset: Math.max(0, offset) }));
+  // Processes that exited under a later page leave it past the end: the view goes back to the last page there is.
+  useEffect(() => {
+    const asked = page?.query;
+    if (!asked || page.rows.length > 0 || asked.offset === 0 || asked.offset < page.matched) return;
+    setQuery((q) => (q === asked ? { ...q, offset: lastPage(page.matched, q.limit) } : q));
+  }, [page]);
   return html`<section>
     <div class="toolbar">
       <input data-testid="filter" placeholder="filter: pid, name, module, function" value=${typed} onInput=${(e) => setTyped(e.target.value)} />
@@ -363,6 +372,10 @@ function Process({ pid, dump, reachable }) {
 function Tables({ dump }) {
   const [offset, setOffset] = useState(0);
   const [list, error] = usePoll(() => api('tables', { offset, limit: 100 }), 3000, [offset]);
+  // Tables deleted under a later page (their owner exited) leave it past the end: back to the last page there is.
+  useEffect(() => {
+    if (list && list.tables.length === 0 && list.offset > 0 && list.offset >= list.total) setOffset((o) => (o === list.offset ? lastPage(list.total, 100) : o));
+  }, [list]);
   if (!list) return html`<p class="muted">${error ?? 'loading…'}</p>`;
   return html`<section>
     <p>${num(list.total)} table${list.total === 1 ? '' : 's'}</p>
