@@ -201,3 +201,20 @@ test("an action on another node's pid can never succeed on the observed node: 40
     b.shutdown();
   }
 });
+
+test('a switch to something that is no node name is refused as bad input (400, naming it) and leaves the observed node observed', async () => {
+  const a = await startNode('obs_srv_sw@127.0.0.1');
+  const o = await observe('obs_srv_sw@127.0.0.1');
+  try {
+    for (const [node, said] of [['foo', /^'foo' is not a node name: give "node" as name@host/], ['', /^name the node to switch to: give "node" as name@host/], [42, /^name the node to switch to/]] as const) {
+      const r = await get(o, '/api/switch', { method: 'POST', body: JSON.stringify({ node }) });
+      assert.equal(r.status, 400, JSON.stringify(r.body));
+      assert.match(String(r.body.error), said);
+    }
+    assert.equal(o.node(), 'obs_srv_sw@127.0.0.1');
+    assert.equal((await get(o, '/api/overview')).body.node, 'obs_srv_sw@127.0.0.1');
+  } finally {
+    await o.close();
+    a.shutdown();
+  }
+});

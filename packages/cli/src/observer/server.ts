@@ -276,7 +276,9 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
     },
     switch: async (_url, body) => {
       if (!observed) await live(`there are no other nodes to switch to; run otp observer NODE for a live node`);
-      const node = String(body.node ?? '');
+      const node = typeof body.node === 'string' ? body.node.trim() : '';
+      // Bad input is refused before anything is left: the node observed, its live streams and a running trace stay.
+      if (!/^[^@\s]+@[^@\s]+$/.test(node)) throw new ObserverError(400, `${node ? `'${node.slice(0, 80)}' is not a node name` : 'name the node to switch to'}: give "node" as name@host, e.g. {"node": "shop@127.0.0.1"}`);
       // The live streams (the overview, a trace) belong to the node left.
       for (const stop of Array.from(streams)) stop();
       await observed!.switchTo(node);
