@@ -119,6 +119,25 @@ test('a page of processes or tables left past the end (what it showed exited) go
   await page.close();
 });
 
+test('when otp observer itself stops, every view of its open page says so instead of showing its last answers as live', { timeout: 300_000 }, async (t) => {
+  if ('why' in chromium) return t.skip(chromium.why);
+  const second = startObserver(['obsproc@127.0.0.1', '--no-open'], env);
+  try {
+    const page = await browser!.newPage({ viewport: { width: 1280, height: 860 } });
+    await page.goto(`${await second.url}#/overview`);
+    await waitFor('a sample', async () => (await page.locator('[data-testid="ov-samples"]').count()) === 1, { ms: 60_000, everyMs: 100 });
+    assert.equal(await page.locator('[data-testid="observer-gone"]').count(), 0);
+    second.child.kill('SIGKILL');
+    const said = await waitFor('the page to say the observer is gone', () => page.locator('[data-testid="observer-gone"]').innerText({ timeout: 1000 }).catch(() => ''), { ms: 60_000, everyMs: 100 });
+    assert.match(said, /^otp observer does not answer this page: .*Run otp observer again and open the URL it prints$/);
+    await page.evaluate(() => ((globalThis as unknown as { location: { hash: string } }).location.hash = '#/procs'));
+    await waitFor('the processes view to say so too', async () => (await page.locator('[data-testid="observer-gone"]').count()) === 1 && (await page.locator('[data-testid="filter"]').count()) === 1, { ms: 60_000, everyMs: 100 });
+    await page.close();
+  } finally {
+    second.child.kill('SIGKILL');
+  }
+});
+
 test('a process page whose process exits while it is open says it exited, shows its details as last seen, and offers no actions', { timeout: 300_000 }, async (t) => {
   if ('why' in chromium) return t.skip(chromium.why);
   await shell!.say("node.spawn(async (c) => { await c.receive(); }, { name: 'obsproc_short' }) && 'spawned'", /'spawned'/);

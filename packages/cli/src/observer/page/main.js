@@ -16,14 +16,23 @@ const HISTORY = 300; // seconds of overview samples the charts keep
 
 // The App's listener for a node that does not answer (the server's 503 with `down`), whichever view asked.
 let onDown = () => {};
+// The App's listener for the observer itself: true when no request reaches it (it was stopped), false once one does.
+let onAway = () => {};
 
 async function api(path, params = {}, body) {
   const qs = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== undefined && v !== '')).toString();
-  const res = await fetch(`/api/${path}${qs ? `?${qs}` : ''}`, {
-    method: body ? 'POST' : 'GET',
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
+  let res;
+  try {
+    res = await fetch(`/api/${path}${qs ? `?${qs}` : ''}`, {
+      method: body ? 'POST' : 'GET',
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+  } catch (error) {
+    onAway(true);
+    throw error;
+  }
+  onAway(false);
   const data = await res.json().catch(() => ({ error: `${res.status} ${res.statusText}` }));
   if (!res.ok) {
     if (data.down) onDown({ node: data.node, error: data.error });
@@ -522,6 +531,8 @@ function useLive(node) {
           : { ...l, samples: [...l.samples.slice(-(HISTORY - 1)), o], error: undefined },
       );
     });
+    // The channel broke: a request says whether the observer is still there (a switch ends the channel too).
+    es.onerror = () => void api('nodes').catch(() => undefined);
     es.addEventListener('failure', (m) => {
       const f = JSON.parse(m.data);
       if (f.down) onDown({ node: f.node, error: f.error });
@@ -548,9 +559,15 @@ function App() {
   // The node that does not answer, and what the server said: shown on every view until it answers again.
   const [down, setDown] = useState(undefined);
   const [switchError, setSwitchError] = useState(undefined);
+  // The observer (otp observer) no longer answers: every view says so, rather than showing its last answers as live.
+  const [away, setAway] = useState(false);
   useEffect(() => {
     onDown = (d, answered) => setDown((was) => (d ? d : was && was.node === answered ? undefined : was));
-    return () => (onDown = () => {});
+    onAway = setAway;
+    return () => {
+      onDown = () => {};
+      onAway = () => {};
+    };
   }, []);
   const live = useLive(node);
   // A crash dump (otp observer --dump): read-only views of the node as it died, under a banner.
@@ -614,7 +631,7 @@ function App() {
       ${switchError ? html`<span class="error" data-testid="switch-error">${switchError}</span>` : nodesError && !gone ? html`<span class="error">${nodesError}</span>` : null}
       <nav>${VIEWS.filter(([k]) => !dump || (k !== 'trace' && k !== 'upgrades')).map(([k, label]) => html`<a href=${`#/${k}`} class=${active === k ? 'active' : ''} data-view=${k}>${label}</a>`)}</nav>
     </header>
-    <main>${dump ? html`<p class="error banner" data-testid="dump-banner">crash dump of ${dump.node} — died at ${dump.time}: ${dump.reason}</p>` : null}${gone ? html`<p class="error banner" data-testid="node-error">${gone}</p>` : null}${restarted ? html`<p class="notice banner" data-testid="node-restarted" data-at=${Math.round(restarted.at)}>${restarted.node} restarted at ${new Date(restarted.at).toLocaleTimeString('en-GB')}: this is a new run of it, so the charts start again there and its processes are new ones, whatever their pids</p>` : null}${body}</main>`;
+    <main>${away ? html`<p class="error banner" data-testid="observer-gone">otp observer does not answer this page: it was stopped, or this machine cannot reach it; what is shown is as it was last seen. Run otp observer again and open the URL it prints</p>` : null}${dump ? html`<p class="error banner" data-testid="dump-banner">crash dump of ${dump.node} — died at ${dump.time}: ${dump.reason}</p>` : null}${gone ? html`<p class="error banner" data-testid="node-error">${gone}</p>` : null}${restarted ? html`<p class="notice banner" data-testid="node-restarted" data-at=${Math.round(restarted.at)}>${restarted.node} restarted at ${new Date(restarted.at).toLocaleTimeString('en-GB')}: this is a new run of it, so the charts start again there and its processes are new ones, whatever their pids</p>` : null}${body}</main>`;
 }
 
 const root = document.getElementById('app');
