@@ -148,7 +148,8 @@ async function addedResource(code: CodeServer, root: string, name: string, vsn: 
   return resource;
 }
 
-// The dry run: each changed module evaluates, and every process that will be migrated has a codeChange to run.
+// The dry run: each changed module evaluates, and the callbacks of every process that will be migrated are still
+// exported. One without codeChange keeps its state as it is, as OTP's soft update (no {advanced, Extra}) does.
 async function check(code: CodeServer, sources: ModuleSource[], direction: 'up' | 'down'): Promise<ModuleVersion[]> {
   let versions: ModuleVersion[];
   try {
@@ -157,6 +158,7 @@ async function check(code: CodeServer, sources: ModuleSource[], direction: 'up' 
     const module = error instanceof CodeError ? error.module : sources[0]!.name;
     throw new InstallError('evaluate', `module ${module} does not load: ${(error as Error).message}`, module);
   }
+  if (direction === 'down') return versions;
   for (const [i, source] of sources.entries()) {
     const exports = versions[i]!.exports;
     const current = code.record(source.name).current;
@@ -164,10 +166,9 @@ async function check(code: CodeServer, sources: ModuleSource[], direction: 'up' 
     for (const p of code.processesRunning(current)) {
       const origin = p.label?.callbacks ? code.originOf(p.label.callbacks) : undefined;
       if (!origin || origin.module !== source.name || p.label?.behaviour === 'supervisor') continue;
-      const migrating = (direction === 'up' ? nextCallbacks(exports[origin.exportName], p.label!.callbacks) : p.label!.callbacks) as { codeChange?: unknown } | undefined;
-      if (typeof migrating?.codeChange !== 'function') {
-        const which = direction === 'up' ? 'the new' : 'the running';
-        throw new InstallError('check', `${which} version of ${source.name} has no codeChange for its ${p.label!.behaviour} ${p.pid}: add codeChange(oldVsn, state, extra) to its export '${origin.exportName}'`, source.name, p.pid);
+      const next = nextCallbacks(exports[origin.exportName], p.label!.callbacks);
+      if (next === null || typeof next !== 'object' && typeof next !== 'function') {
+        throw new InstallError('check', `the new version of ${source.name} no longer exports '${origin.exportName}', which its ${p.label!.behaviour} ${p.pid} runs: keep the export (with a codeChange if its state changes), or stop that process in an earlier version`, source.name, p.pid);
       }
     }
   }
