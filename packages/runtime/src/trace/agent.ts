@@ -355,12 +355,20 @@ export class TraceAgent implements TraceHooks {
       for (const s of returns) s.pending--;
       done(value, threw);
     };
-    void promiseThen.call(
+    // Any handler on the call's promise marks its rejection handled, so the node would no longer hear of one
+    // nobody handles. The caller gets the promise the observing handlers make instead: it settles as the call's
+    // did, and a rejection the caller leaves unhandled is unhandled there, as untraced.
+    return promiseThen.call(
       result,
-      (v) => settle(v, false),
-      (e) => settle(e, true),
+      (v) => {
+        settle(v, false);
+        return v;
+      },
+      (e) => {
+        settle(e, true);
+        throw e;
+      },
     );
-    return result;
   }
 
   private wake(session: Session): void {
