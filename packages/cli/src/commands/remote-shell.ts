@@ -4,6 +4,7 @@ import { TracerError, type Connection } from '@otp-ts/tracer';
 import { defineProvider } from '../cli/provider.js';
 import type { Io } from '../cli/io.js';
 import { withConnection } from '../tracer/connect.js';
+import { boundedInput } from '../shell/bounded-input.js';
 import { nodeConnectionOptions, nameOption, snameOption } from '../project/node-connection.js';
 import { evalBoundOptions, evalOptionsFrom } from './remote-eval.js';
 
@@ -15,7 +16,10 @@ async function repl(io: Io, c: Connection, node: string, bounds: EvalOptions): P
   // Typed boolean, but undefined when stdin is not a terminal.
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-boolean-literal-compare
   const tty = process.stdin.isTTY === true;
-  const rl = createInterface({ input: process.stdin, output: tty ? process.stdout : undefined, prompt: `${node}> `, terminal: tty });
+  // Piped input comes a bounded line at a time: a line past the bound ends the shell, exit 2 (a terminal bounds its own lines).
+  let refused: string | undefined;
+  const input = tty ? process.stdin : boundedInput(process.stdin, (why) => (refused = why));
+  const rl = createInterface({ input, output: tty ? process.stdout : undefined, prompt: `${node}> `, terminal: tty });
   let interrupt: (() => void) | undefined;
   rl.on('SIGINT', () => (interrupt ? interrupt() : rl.close()));
   if (tty) {
@@ -45,7 +49,9 @@ async function repl(io: Io, c: Connection, node: string, bounds: EvalOptions): P
     if (tty) rl.prompt();
   }
   rl.close();
-  return 0;
+  if (refused === undefined) return 0;
+  io.stderr.write(`otp: ${refused}\n`);
+  return 2;
 }
 
 /** `otp remote NODE`: a REPL whose lines are evaluated inside the node (otp.eval), each within the eval bounds. */

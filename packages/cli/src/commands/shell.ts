@@ -3,6 +3,7 @@ import { info } from '../cli/io.js';
 import { findProject } from '../project/find.js';
 import { watchProject } from '../project/watch.js';
 import { startShell } from '../shell/session.js';
+import { boundedInput } from '../shell/bounded-input.js';
 import { startFailure } from '../shell/start-failure.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,7 +47,11 @@ export const shellCommand = defineProvider({
     const dev = resolveConfig((await loadConfig(project.root)).config, 'dev');
     // The dev profile: messages are deep-frozen on delivery unless OTP_MESSAGE_ISOLATION=off (docs/runtime.md).
     setMessageIsolation(profileIsolation({ ...io.env, OTP_PROFILE: 'dev' }));
-    const shell = await startShell({ root: project.root, quiet: io.verbosity === 'quiet', distribution, build: dev.build, config: shellConfig(project.root, dev.env, io.env) }).catch((error: unknown) => {
+    // Piped input comes a bounded line at a time: a line past the bound ends the shell, exit 2 (a terminal bounds its own lines).
+    let refused: string | undefined;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-boolean-literal-compare
+    const input = process.stdin.isTTY === true ? undefined : boundedInput(process.stdin, (why) => (refused = why));
+    const shell = await startShell({ input, root: project.root, quiet: io.verbosity === 'quiet', distribution, build: dev.build, config: shellConfig(project.root, dev.env, io.env) }).catch((error: unknown) => {
       // The project's own code threw while booting: its error, not otp's.
       throw startFailure(error, project.root) ?? error;
     });
@@ -60,6 +65,7 @@ export const shellCommand = defineProvider({
     await shell.closed;
     // q() ends the shell even while stdin stays open (a pipe, a terminal): stop reading it.
     process.stdin.destroy();
+    if (refused !== undefined) throw new OtpError('usage', refused);
   },
 });
 

@@ -55,8 +55,8 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
     l: (module: string) => reloader.load(ctx, module),
     q: () => repl.close(),
   });
-  evaluateInShell(repl, shell, own);
-  return { repl, shell, reload: () => reloader.reload(), closed: closedOnExit(repl, shell, started) };
+  const drained = evaluateInShell(repl, shell, own);
+  return { repl, shell, reload: () => reloader.reload(), closed: closedOnExit(repl, shell, started, drained) };
 }
 
 // The node's distribution (if asked), then the project compiled and its applications loaded and started;
@@ -125,7 +125,8 @@ type Done = (error: Error | null, value?: unknown) => void;
 // Each line runs inside the shell's process, as a remote line runs inside a process of the node: ctx,
 // self() and flush() are that process's; a line's promise is awaited, as the remote shells do. Lines
 // run one after the other, each once the one before printed its answer (a pipe delivers them at once).
-function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runtime.ProcessContext) => Record<string, unknown>): void {
+// Answers a promise that settles once the lines read so far have run.
+function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runtime.ProcessContext) => Record<string, unknown>): () => Promise<void> {
   const evaluate = repl.eval.bind(repl);
   let previous: Promise<void> = Promise.resolve();
   // The REPL's domain (node:repl reports a line's synchronous throw through it); `reported` marks a line it reported.
@@ -158,16 +159,18 @@ function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runti
       ),
     );
   };
+  return () => previous;
 }
 
-// Resolves once the REPL closed, the applications stopped (last started first) and the node shut down.
-function closedOnExit(repl: REPLServer, shell: ShellProcess, started: readonly string[]): Promise<void> {
+// Resolves once the REPL closed, the lines read before it ran (input that ends as it is read closes the REPL
+// while they wait their turn), the applications stopped (last started first) and the node shut down.
+function closedOnExit(repl: REPLServer, shell: ShellProcess, started: readonly string[], drained: () => Promise<void>): Promise<void> {
   return new Promise<void>((resolve) => {
     repl.on('exit', () => {
-      void shell
-        .run(async (ctx) => {
+      void drained()
+        .then(() => shell.run(async (ctx) => {
           for (const name of [...started].reverse()) await application.stop(ctx, name).catch(() => undefined);
-        })
+        }))
         .finally(() => {
           shell.node.shutdown();
           resolve();
