@@ -4,6 +4,7 @@ import { defineProvider } from '../cli/provider.js';
 import { checkOutputFile } from '../cli/output-file.js';
 import { OtpError } from '../errors/otp-error.js';
 import { withConnection } from '../tracer/connect.js';
+import { wholeFlag } from '../tracer/flags.js';
 import { nodeConnectionOptions, nameOption, snameOption } from '../project/node-connection.js';
 
 /** Bytes as people read them: B, KB, MB, GB (powers of 1024). */
@@ -97,7 +98,7 @@ export const heapCommand = defineProvider({
   deps: [],
   positionals: [{ name: 'node', description: 'the node, as name@host', required: true }],
   options: [
-    { name: 'top', alias: 'n', type: 'number', value: 'N', default: 15, description: 'how many processes and tables to list' },
+    { name: 'top', alias: 'n', type: 'number', value: 'N', default: 15, description: 'how many processes and tables to list (1 to 1000)' },
     { name: 'snapshot', type: 'string', value: 'FILE', description: 'also write a V8 heap snapshot of the node to FILE (open it in Chrome DevTools\' Memory panel); the node stops for a moment to take it' },
     { name: 'snapshot-max', type: 'string', value: 'SIZE', default: '2GB', description: 'give up on a snapshot larger than SIZE (e.g. 512MB)' },
     { name: 'json', type: 'boolean', description: 'print the report as JSON' },
@@ -111,7 +112,7 @@ export const heapCommand = defineProvider({
     { command: 'otp heap shop@127.0.0.1 --snapshot shop.heapsnapshot', description: 'and a heap snapshot for DevTools' },
   ],
   async run(args, io) {
-    const top = Math.max(1, Math.floor(args.top));
+    const top = wholeFlag('heap', 'top', args.top, 1, 1000)!;
     const max = parseBytes(args['snapshot-max'], '--snapshot-max');
     const out = args.snapshot ? openSnapshotFile(args.snapshot) : undefined;
     try {

@@ -3,6 +3,7 @@ import { defineProvider } from '../cli/provider.js';
 import { usageError } from '../cli/validate-args.js';
 import type { Io } from '../cli/io.js';
 import { withConnection } from '../tracer/connect.js';
+import { wholeFlag } from '../tracer/flags.js';
 import { OtpError } from '../errors/otp-error.js';
 import { nodeConnectionOptions, snameOption } from '../project/node-connection.js';
 
@@ -93,9 +94,9 @@ export const traceCommand = defineProvider({
       procs: args.procs,
       pids: args.pid,
       names: args.name,
-      limit: args.limit,
+      limit: wholeFlag('trace', 'limit', args.limit, 1),
       rate: rateOf(args.rate),
-      timeMs: args.time,
+      timeMs: wholeFlag('trace', 'time', args.time, 1),
       force: args.force,
     };
     if (spec.patterns!.length === 0 && !spec.messages && !spec.procs) throw usageError('name what to trace: a call pattern (module.fn), --messages or --procs', 'trace');

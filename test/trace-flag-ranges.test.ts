@@ -1,0 +1,23 @@
+// Numeric flags of the inspection tools out of range: before, `otp heap N --top 0` ran silently as --top 1, and
+// `otp trace N --limit 0` / `--limit 1.5` answered "limit must be…" without naming the flag. Now each is exit 2,
+// naming the flag and its range, before any node is reached (none runs here).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { bin } from './support/cli.ts';
+
+const otp = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: tmpdir(), encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
+
+test('otp heap --top and otp trace --limit / --time out of range: exit 2 naming the flag and the accepted range', () => {
+  for (const top of ['0', '1.5', '1001']) {
+    const r = otp('heap', 'nobody@127.0.0.1', '--top', top);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`^otp: --top must be a whole number from 1 to 1000, got '${top.replace('.', '\\.')}'`), r.stderr);
+  }
+  for (const [flag, value] of [['--limit', '0'], ['--limit', '1.5'], ['--time', '0']] as const) {
+    const r = otp('trace', 'nobody@127.0.0.1', 'shop/cart.add', flag, value);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`^otp: ${flag} must be a whole number 1 or more, got '${value.replace('.', '\\.')}'`), r.stderr);
+  }
+});
