@@ -24,3 +24,13 @@ test('a dry run answers how broad a pattern is (every function, or more than 100
     }
     assert.deepEqual(agent.list(), []);
   }));
+
+test('too broad: a function two patterns name is counted once in the refusal', () =>
+  withNode(async (node) => {
+    loggerOf(node).removeHandler('default');
+    const code = codeServerOf(node, { preloaded: { '@otp-ts/runtime': runtime } });
+    await code.load({ name: 'shop/many', code: source, filename: '/virtual/shop/many.js' });
+    const r = traceAgentOf(node).start({ patterns: ['shop/many.*', 'shop/many.*', 'shop/many.f1*'] });
+    assert.ok(!r.ok && r.code === 'tooBroad');
+    assert.match(r.error, /^the patterns match 1200 functions \(more than 1000\)/, r.error);
+  }));

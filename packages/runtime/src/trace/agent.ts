@@ -204,7 +204,9 @@ export class TraceAgent implements TraceHooks {
       const match = compileArgsMatcher(p);
       for (const target of targets) out.push({ target, match });
     }
-    if (!spec.force && new Set(out.map((t) => t.target.id)).size > MAX_FUNCTIONS) return fail('tooBroad', `the patterns match ${out.length} functions (more than ${MAX_FUNCTIONS}): narrow them or add --force`);
+    // A function two patterns name is one function to trace.
+    const distinct = new Set(out.map((t) => t.target.id)).size;
+    if (!spec.force && distinct > MAX_FUNCTIONS) return fail('tooBroad', `the patterns match ${distinct} functions (more than ${MAX_FUNCTIONS}): narrow them or add --force`);
     return out;
   }
 
