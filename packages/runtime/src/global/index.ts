@@ -4,11 +4,11 @@ import type { ServerRef, ViaRegistry } from '../gen/call.js';
 import { Pid } from '../pid.js';
 import { RuntimeError } from '../errors.js';
 import { formatValue, loggerOf } from '../logger.js';
-import { CallError } from '../gen/errors.js';
+import { CallError, StartError } from '../gen/errors.js';
 import { installGlobalNames } from '../gen/global-names.js';
 import * as genServer from '../gen-server/index.js';
 import { addDistributionService } from '../distribution/node-dist.js';
-import { GLOBAL_SERVER, globalServer, type GlobalCall, type ReserveAnswer } from './server.js';
+import { DISTRIBUTED, GLOBAL_SERVER, globalServer, type GlobalCall, type ReserveAnswer } from './server.js';
 import { tableOf, type ConflictResolver } from './table.js';
 
 export { GlobalNameConflict } from './server.js';
@@ -20,13 +20,22 @@ export interface GlobalRegisterOptions {
   resolve?: ConflictResolver;
 }
 
-addDistributionService(
-  'global',
-  async (node) => {
-    await node.run((ctx) => genServer.start(ctx, globalServer, undefined, { name: GLOBAL_SERVER }));
-  },
-  { onHidden: false },
-);
+// On a node that used global before it was distributed, the server runs already: it starts watching nodes now.
+addDistributionService('global', (node) => node.run((ctx) => ensureServer(ctx)), { onHidden: false });
+
+// The node's global server, started on first use: a node that is not distributed is a cluster of one (as OTP's).
+async function ensureServer(ctx: ProcessContext): Promise<void> {
+  const running = ctx.whereis(GLOBAL_SERVER);
+  if (running !== undefined) {
+    if (ctx.node.dist) ctx.send(running, DISTRIBUTED);
+    return;
+  }
+  try {
+    await genServer.start(ctx, globalServer, undefined, { name: GLOBAL_SERVER });
+  } catch (error) {
+    if (!(error instanceof StartError && error.reason === 'alreadyStarted')) throw error;
+  }
+}
 
 let locks = 0;
 
@@ -40,8 +49,11 @@ async function ask(ctx: ProcessContext, node: string, req: GlobalCall): Promise<
   }
 }
 
-function clusterOf(ctx: ProcessContext): string[] {
-  if (!ctx.node.dist) throw new RuntimeError('badarg', 'global names need a distributed node: start it with startDistribution({ name, cookie })');
+async function clusterOf(ctx: ProcessContext): Promise<string[]> {
+  if (!ctx.node.dist) {
+    await ensureServer(ctx);
+    return [ctx.node.name];
+  }
   if (ctx.node.dist.hidden) throw new RuntimeError('badarg', `${ctx.node.name} is a hidden node: global names live on visible nodes only`);
   // The nodes that run global (every visible otp-ts node offers it in its handshake).
   return [ctx.node.name, ...ctx.node.nodes().filter((n) => ctx.node.dist!.offers(n, 'global'))].sort();
@@ -64,7 +76,7 @@ async function register(ctx: ProcessContext, name: string, pid: Pid, options: Gl
     return false;
   }
   for (let attempt = 0; attempt < 100; attempt++) {
-    const nodes = clusterOf(ctx);
+    const nodes = await clusterOf(ctx);
     const lock = `${ctx.node.name}:${ctx.self()}:${++locks}`;
     const held: string[] = [];
     let answer: ReserveAnswer = 'ok';
@@ -107,7 +119,7 @@ function namesOf(ctx: ProcessContext, pid: Pid): string[] {
 /** Removes a global name on every connected visible node (OTP's global:unregister_name). */
 async function unregister(ctx: ProcessContext, name: string): Promise<void> {
   checkName('unregister', name);
-  for (const node of clusterOf(ctx)) await ask(ctx, node, { op: 'unregister', name });
+  for (const node of await clusterOf(ctx)) await ask(ctx, node, { op: 'unregister', name });
 }
 
 /** The pid registered under a global name, from this node's replica (OTP's global:whereis_name). */

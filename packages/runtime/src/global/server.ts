@@ -28,6 +28,9 @@ registerWireClass(
   (plain, decode) => new GlobalNameConflict(String(plain.name), decode(plain.other) as Pid | undefined),
 );
 
+/** Tells a global server started before its node was distributed that the node now is: it watches nodes from then on. */
+export const DISTRIBUTED = Object.freeze({ op: 'distributed' as const });
+
 /** Requests a registering process sends to each node's global server. */
 export type GlobalCall =
   | { op: 'reserve'; name: string; lock: string; owner: Pid }
@@ -126,9 +129,7 @@ function onSync(ctx: ProcessContext, m: Sync): void {
 export const globalServer: GenServer<State, GlobalCall, never, ReserveAnswer | 'ok'> = {
   name: GLOBAL_SERVER,
   init(_args, ctx) {
-    ctx.node.dist?.monitorNodes(ctx.self());
-    // Nodes connected before this server started are synced with now, as on nodeup.
-    for (const node of ctx.node.nodes()) ctx.send(ctx.self(), new NodeUp(node));
+    watchNodes(ctx);
     return ok({ locks: new Map() });
   },
   handleCall(req, _from, state, ctx) {
@@ -154,6 +155,8 @@ export const globalServer: GenServer<State, GlobalCall, never, ReserveAnswer | '
     if (m instanceof NodeUp) {
       const entries = [...tableOf(ctx.node)].map(([name, e]): [string, Pid, ConflictResolver] => [name, e.pid, e.resolver]);
       broadcast(ctx, { op: 'sync', from: ctx.node.name, entries }, [m.node]);
+    } else if (isOp(m, DISTRIBUTED.op)) {
+      watchNodes(ctx);
     } else if (m instanceof Down) {
       for (const [name, e] of tableOf(ctx.node)) if (e.ref === m.ref) remove(ctx, name);
       for (const [name, l] of state.locks) if (l.ref === m.ref) state.locks.delete(name);
@@ -171,6 +174,13 @@ export const globalServer: GenServer<State, GlobalCall, never, ReserveAnswer | '
     return unexpected(ctx, 'handleCast', req, state);
   },
 };
+
+// On a distributed node: hears of every node that connects, and syncs with those connected already, as on nodeup.
+function watchNodes(ctx: ProcessContext): void {
+  if (!ctx.node.dist) return;
+  ctx.node.dist.monitorNodes(ctx.self());
+  for (const node of ctx.node.nodes()) ctx.send(ctx.self(), new NodeUp(node));
+}
 
 function unexpected(ctx: ProcessContext, callback: string, m: unknown, state: State): ReturnType<typeof noreply<State>> {
   loggerOf(ctx.node).warning(`${GLOBAL_SERVER} received an unexpected message: ${callback}(${formatValue(m, 500)})`, { pid: ctx.self() });
