@@ -5,6 +5,7 @@ import { DEFAULT_CALL_TIMEOUT } from '../gen/call.js';
 import type { Pid } from '../pid.js';
 import { controllerServer, type ControllerAnswer, type ControllerOptions, type ControllerRequest } from './controller.js';
 import { envOf } from './env.js';
+import { keysOf, type AppKeys } from './keys.js';
 import { appLedBy, groupLeader } from './group-leader.js';
 import { readResource } from './resource.js';
 import { ApplicationError, checkStartType, type AppResource, type RunningApp, type StartType } from './types.js';
@@ -188,4 +189,20 @@ export function unsetEnv(ctx: ProcessContext, app: string, key: string): void {
  */
 export function getApplication(ctx: ProcessContext, pid: Pid = ctx.self()): string | undefined {
   return appLedBy(ctx.node, groupLeader(ctx, pid));
+}
+
+/** One key of an application's resource (OTP's get_key/2), or undefined when it is not loaded. */
+export function getKey<K extends keyof AppKeys>(ctx: ProcessContext, app: string, key: K): AppKeys[K] | undefined;
+/** One key of the caller's application (OTP's get_key/1), or undefined when the caller belongs to none. */
+export function getKey<K extends keyof AppKeys>(ctx: ProcessContext, key: K): AppKeys[K] | undefined;
+export function getKey(ctx: ProcessContext, appOrKey: string, key?: string): unknown {
+  const [app, k] = key === undefined ? [getApplication(ctx), appOrKey] : [appOrKey, key];
+  const keys = app === undefined ? undefined : keysOf(ctx.node, app);
+  // As OTP's, a key the resource does not have is undefined, not an error.
+  return keys !== undefined && Object.hasOwn(keys, k) ? keys[k as keyof AppKeys] : undefined;
+}
+
+/** Every key of a loaded application (OTP's get_all_key), by default the caller's; undefined when there is none. */
+export function getAllKey(ctx: ProcessContext, app: string | undefined = getApplication(ctx)): AppKeys | undefined {
+  return app === undefined ? undefined : keysOf(ctx.node, app);
 }

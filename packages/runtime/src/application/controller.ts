@@ -7,6 +7,7 @@ import { ok, noreply, reply, type GenServer } from '../gen-server/types.js';
 import { loggerOf, isNormalExit } from '../logger.js';
 import { describeReason } from '../errors.js';
 import { envOf } from './env.js';
+import { newLoadedTable } from './keys.js';
 import { AppExited, NewCallbackModule, runMaster, StopApp } from './master.js';
 import { validateConfig, validateResource, validateSettings } from './resource.js';
 import { escalationHeld } from '../supervisor/escalation.js';
@@ -94,7 +95,7 @@ export const controllerServer: GenServer<State, ControllerRequest, never, Contro
   name: 'application_controller',
   init(options, ctx) {
     ctx.trapExit(true);
-    return ok({ ctx, options, loaded: new Map(), started: new Map(), starting: new Map(), stopping: new Map() });
+    return ok({ ctx, options, loaded: newLoadedTable(ctx.node), started: new Map(), starting: new Map(), stopping: new Map() });
   },
 
   async handleCall(req, from, state) {

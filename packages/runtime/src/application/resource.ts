@@ -12,6 +12,7 @@ export function validateResource(r: AppResource, where = 'application resource')
   if (typeof r.name !== 'string' || !/^[a-z][a-z0-9_]*$/.test(r.name)) fail('name', 'a lowercase name of letters, digits and _', r.name);
   if (typeof r.vsn !== 'string' || r.vsn === '') fail('version', 'a non-empty string', r.vsn);
   if (r.applications !== undefined && (!Array.isArray(r.applications) || !r.applications.every((a) => typeof a === 'string'))) fail('otp.applications', 'an array of application names', r.applications);
+  if (r.modules !== undefined && (!Array.isArray(r.modules) || !r.modules.every((m) => typeof m === 'string'))) fail('modules', 'an array of module names', r.modules);
   if (r.registered !== undefined && (!Array.isArray(r.registered) || !r.registered.every((a) => typeof a === 'string'))) fail('otp.registered', 'an array of names', r.registered);
   if (r.env !== undefined && (r.env === null || typeof r.env !== 'object' || Array.isArray(r.env))) fail('otp.env', 'an object of settings', r.env);
   if (r.startPhases !== undefined && (!Array.isArray(r.startPhases) || !r.startPhases.every((p) => p !== null && typeof p === 'object' && typeof p.phase === 'string'))) {

@@ -43,6 +43,8 @@ export interface AppResource {
   startPhases?: StartPhase[];
   /** Applications that must run before this one. */
   applications?: string[];
+  /** Its modules, as its build lists them (OTP's modules key; application.getKey reads it). */
+  modules?: string[];
   /** Names its processes register, for release checks. */
   registered?: string[];
   /** Default configuration, overridden by sys.config. */

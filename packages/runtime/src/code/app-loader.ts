@@ -80,6 +80,7 @@ export async function loadBuiltApplication(code: CodeServer, dir: string, source
 /** The fields of an application's resource its compiled app.json gives (all but its callback module and folder). */
 export function resourceFields(app: AppFile): Omit<AppResource, 'mod' | 'dir'> {
   const fields: Omit<AppResource, 'mod' | 'dir'> = { name: app.name, vsn: app.vsn, description: app.description, applications: app.applications, registered: app.registered, env: app.env };
+  if (app.modules !== undefined) fields.modules = Object.keys(app.modules).sort();
   if (app.modArgs !== undefined) fields.modArgs = app.modArgs;
   if (app.startPhases !== undefined) fields.startPhases = app.startPhases;
   return fields;
