@@ -10,7 +10,7 @@ import { CallMessage, CastMessage, SystemMessage, suspendedWait } from '../gen/m
 import { holdCall, replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
 import { resultOf } from '../gen/result.js';
-import { applyInitialDebug, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysTarget } from '../gen/sys-handler.js';
+import { applyInitialDebug, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysStatus, type SysTarget } from '../gen/sys-handler.js';
 import type { Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
@@ -92,6 +92,12 @@ class Machine implements SysTarget {
   formattedState(): unknown {
     const { state, data } = this.format({ state: this.state, data: this.data, context: 'normal' });
     return { state, data };
+  }
+
+  formattedStatus(): Pick<SysStatus, 'state' | 'queue' | 'postponed'> {
+    // As OTP's sys:get_status of a gen_statem: the events it holds are shown too, through the same formatStatus call.
+    const { state, data, queue, postponed } = this.format({ state: this.state, data: this.data, context: 'normal', queue: [...this.pending], postponed: [...this.postponed] });
+    return { state: { state, data }, queue: queue ?? [], postponed: postponed ?? [] };
   }
 
   format(status: Status<unknown, unknown>): Status<unknown, unknown> {

@@ -166,9 +166,9 @@ export interface Status<S, D> {
   reason?: ExitReason;
   /** The sys debug log (with `debug: ['log']`) a crash report shows: redact it too, its events carry states, data and messages. */
   log?: SysEvent[];
-  /** In a crash report: the events queued after the one being handled (inserted by nextEvent, or postponed ones released by a state change), next first (OTP's queue). */
+  /** The events queued to handle before the mailbox (inserted by nextEvent, or postponed ones released by a state change), next first (OTP's queue): in a crash report, those after the one being handled. */
   queue?: Array<Event<S>>;
-  /** In a crash report: the events postponed in the current state, oldest first (OTP's postponed). */
+  /** The events postponed in the current state, oldest first (OTP's postponed), in sys.getStatus and crash reports. */
   postponed?: Array<Event<S>>;
   /** Where the status is shown: `'normal'` for sys.getStatus, `'terminate'` for crash reports. */
   context: 'normal' | 'terminate';

@@ -25,6 +25,10 @@ export interface SysStatus {
   parent: Pid | null;
   /** The state as the module's formatStatus shapes it. */
   state: unknown;
+  /** A gen_statem's events queued to handle before its mailbox (inserted, or postponed ones a state change released), next first; as formatStatus shapes them. */
+  queue?: unknown[];
+  /** A gen_statem's events postponed in its current state, oldest first (OTP's "Postponed"); as formatStatus shapes them. */
+  postponed?: unknown[];
 }
 
 /** What kind of message an `in` event took: a gen_server's call, cast or plain message, a gen_statem event type, a gen_event notification or request. */
@@ -217,6 +221,8 @@ export interface SysTarget {
   getState(): unknown;
   setState(state: unknown): void;
   formattedState(): unknown;
+  /** The state and the events the process holds, shaped by one formatStatus call; absent where only the state is shown. */
+  formattedStatus?(): Pick<SysStatus, 'state' | 'queue' | 'postponed'>;
   /** Stops the process: runs its terminate callback and exits with `reason`. */
   terminate(reason: unknown, message: unknown): Promise<never>;
   /** Swaps the callback module without migrating the state; absent if unsupported. */
@@ -388,7 +394,7 @@ function statusOf(ctx: ProcessContext, target: SysTarget): SysStatus {
     module: target.moduleName,
     status: target.suspended ? 'suspended' : 'running',
     parent: target.parent,
-    state: target.formattedState(),
+    ...(target.formattedStatus?.() ?? { state: target.formattedState() }),
   };
 }
 
