@@ -2,8 +2,8 @@ import type { ProcessContext } from '../types.js';
 import type { Pid, Ref } from '../pid.js';
 import { Down } from '../messages.js';
 import { ok, noreply, reply, type GenServer } from '../gen-server/types.js';
-import { NodeUp } from '../distribution/node-dist.js';
-import { groupKey, pidKey, installTable, dropTable, ScopeTable, type PgGroup } from './table.js';
+import { addDistributionService, NodeUp } from '../distribution/node-dist.js';
+import { groupKey, pidKey, installTable, dropTable, scopeServers, ScopeTable, type PgGroup } from './table.js';
 import { broadcast, notify, type LocalMember, type PeerMessage, type State } from './state.js';
 import { isPeerMessage, onPeerMessage, peerDown } from './peers.js';
 
@@ -78,6 +78,12 @@ function watchNodes(s: State, ctx: ProcessContext): void {
 function groupsMap(table: ScopeTable): Map<PgGroup, readonly Pid[]> {
   return new Map(table.whichGroups().map((g) => [g, table.members(g)]));
 }
+
+// Scopes started before their node was distributed watch nodes from the moment it is: any message wakes
+// watchNodes, and this one is sent to each running scope as distribution starts.
+addDistributionService('pg', async (node) => {
+  for (const pid of scopeServers(node)) node.send(pid, { pg: 'distributed' });
+});
 
 /** The scope server (OTP's pg gen_server): owns the scope's table and keeps it in step with the same scope on connected nodes. */
 export const scopeServer: GenServer<State, PgCall, never, PgReply, string> = {

@@ -136,3 +136,8 @@ export function tableOf(node: OtpNode, scope: string): ScopeTable | undefined {
   const table = tables.get(node)?.get(scope);
   return table && node.isAlive(table.owner) ? table : undefined;
 }
+
+/** The servers of the scopes running on a node. */
+export function scopeServers(node: OtpNode): Pid[] {
+  return [...(tables.get(node)?.values() ?? [])].map((t) => t.owner).filter((p) => node.isAlive(p));
+}
