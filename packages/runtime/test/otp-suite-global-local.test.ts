@@ -59,3 +59,31 @@ test('names a node registered before it was distributed reach the nodes it conne
     await epmd.close();
   }
 });
+
+test('global_SUITE name conflict: one name registered on two nodes before either was distributed is resolved once they connect', async () => {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const a = createNode({ onCrash: () => {} });
+  const b = createNode({ onCrash: () => {} });
+  try {
+    const [pa, pb] = [a.spawn(idle), b.spawn(idle)];
+    assert.equal(await a.run((ctx) => global.register(ctx, 'same', pa)), true);
+    assert.equal(await b.run((ctx) => global.register(ctx, 'same', pb)), true);
+    await a.startDistribution({ name: 'gl_conf_a@127.0.0.1', cookie: 'g', epmdPort, log: () => {} });
+    await b.startDistribution({ name: 'gl_conf_b@127.0.0.1', cookie: 'g', epmdPort, log: () => {} });
+    assert.equal(await a.ping(b.name), true);
+    // randomExit, the default: exactly one of the two keeps the name on both nodes, and the other exits.
+    await waitFor('one of the two holders exits', () => a.isAlive(pa) !== b.isAlive(pb));
+    const winner = a.isAlive(pa) ? a : b;
+    for (const n of [a, b]) {
+      await waitFor(`${n.name} names the survivor`, () => n.run((ctx) => {
+        const pid = global.whereis(ctx, 'same');
+        return pid !== undefined && (pid.node === 0 ? n.name : n.dist!.nameOf(pid.node)) === winner.name;
+      }));
+    }
+  } finally {
+    a.shutdown();
+    b.shutdown();
+    await epmd.close();
+  }
+});
