@@ -129,6 +129,8 @@ export interface Evaluated {
   exports: Record<string, unknown>;
   /** Reads the exports now (esbuild's CommonJS output defines them as getters over live bindings). */
   read(): Record<string, unknown>;
+  /** The compiled module body: a function of the version's own script (a closure the module makes at run time shares it). */
+  body: object;
 }
 
 /**
@@ -160,7 +162,7 @@ export function evaluateModule(source: ModuleSource & { script?: string }, linke
     for (const sym of Object.getOwnPropertySymbols(module.exports)) Object.defineProperty(out, sym, { value: (module.exports as Record<symbol, unknown>)[sym] });
     return out;
   };
-  return { exports: module.exports, read };
+  return { exports: module.exports, read, body: fn };
 }
 
 /** The name a compiled module's `import.meta` is written as (the compiler defines it so; CommonJS has no import.meta). */

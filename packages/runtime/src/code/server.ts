@@ -8,6 +8,7 @@ import { runtimeApi } from './runtime-api.js';
 import { resolveImport } from './resolve.js';
 import type { CodeHooks } from '../node-hooks.js';
 import { StateCopier, Unprotectable } from './protect.js';
+import { ScriptIds } from './script-ids.js';
 
 /** Why the code server refused: the module, and a sentence saying what to do. */
 export class CodeError extends Error {
@@ -55,6 +56,9 @@ export class CodeServer implements CodeHooks {
   /** Packages from node_modules by the folder they are resolved from and specifier: each application version sees its own. */
   private readonly packages = new Map<string, unknown>();
   private readonly loading = new Set<string>();
+  /** Each version's compiled body, and where V8 says functions come from: callbacks made at run time are known by their script. */
+  private readonly bodies = new WeakMap<ModuleVersion, object>();
+  private readonly scripts = new ScriptIds();
   /** Told when a module's export table was re-pointed (the trace agent re-wraps traced functions). */
   private repointed: ((module: string) => void) | null = null;
 
@@ -112,7 +116,9 @@ export class CodeServer implements CodeHooks {
     } catch (error) {
       throw new CodeError('evaluation', source.name, `module ${source.name} failed to load: ${(error as Error)?.message ?? String(error)}`, { cause: error });
     }
-    return new ModuleVersion(source.name, vsn, evaluated.read(), script ?? source.name, links, evaluated.read);
+    const version = new ModuleVersion(source.name, vsn, evaluated.read(), script ?? source.name, links, evaluated.read);
+    this.bodies.set(version, evaluated.body);
+    return version;
   }
 
   /** Loads a module: its new version becomes current, the current one old; an older old version is purged first. */
@@ -265,14 +271,32 @@ export class CodeServer implements CodeHooks {
   processesRunningAny(versions: readonly ModuleVersion[]): Map<ModuleVersion, ProcessImpl[]> {
     const out = new Map<ModuleVersion, ProcessImpl[]>(versions.map((v) => [v, []]));
     if (versions.length === 0) return out;
+    const made: ProcessImpl[] = [];
     for (const p of this.node.liveProcesses()) {
       // A process that names its callback module (a behaviour, a sys.special process) runs that module's
       // version, which an upgrade moves on: the function it was spawned with no longer counts.
       const callbacks = p.label?.callbacks ? this.exportOrigin(p.label.callbacks) : undefined;
+      // Callbacks made at run time count as the code that made them; not a supervisor's, which (as OTP's) calls its
+      // module only to start and to change code: killing it with the purge would take its whole tree down.
+      if (callbacks === undefined && typeof p.label?.callbacks === 'object' && p.label.behaviour !== 'supervisor') made.push(p);
       const running = callbacks ?? (typeof p.entry === 'string' ? undefined : this.origins.get(p.entry));
       if (running !== undefined) out.get(running.version)?.push(p);
     }
+    for (const p of made) for (const v of this.makersOf(p.label!.callbacks!, versions)) if (!out.get(v)!.includes(p)) out.get(v)!.push(p);
     return out;
+  }
+
+  /**
+   * The versions among `versions` whose code made a callback object no module exports (a factory's
+   * `{ init, handleCall }`, an instance of a class it does not export): those whose script defined one of its functions.
+   */
+  makersOf(callbacks: object, versions: readonly ModuleVersion[]): ModuleVersion[] {
+    const fns = functionsOf(callbacks);
+    if (fns.length === 0) return [];
+    const withBody = versions.filter((v) => this.bodies.has(v));
+    const scripts = this.scripts.of(withBody.map((v) => this.bodies.get(v)!));
+    const mine = new Set(this.scripts.of(fns));
+    return withBody.filter((_, i) => scripts[i] !== undefined && mine.has(scripts[i]));
   }
 
   /** Drops the old version unless a process still runs it; returns whether it did. */
@@ -422,6 +446,15 @@ export class CodeServer implements CodeHooks {
     if (!this.packages.has(key)) throw new CodeError('external', from, `module ${from} requires '${spec}', which was not prepared`);
     return this.packages.get(key);
   }
+}
+
+// The functions a callback object runs: its own, then its class's methods (up to Object.prototype), 32 at most.
+function functionsOf(callbacks: object): object[] {
+  const out: object[] = [];
+  for (let o: object | null = callbacks; o !== null && o !== Object.prototype && out.length < 32; o = Object.getPrototypeOf(o) as object | null) {
+    for (const d of Object.values(Object.getOwnPropertyDescriptors(o))) if (typeof d.value === 'function' && !out.includes(d.value as object)) out.push(d.value as object);
+  }
+  return out.slice(0, 32);
 }
 
 // A package is resolved from the folder of the module that imports it: one key per folder and specifier.

@@ -45,6 +45,12 @@ export interface UpgradeReport {
   purged: number;
   /** Those processes: each one's pid and the module whose purged version it ran (OTP's release_handler names them too). */
   killed: Array<{ pid: Pid; module: string }>;
+  /**
+   * The processes no upgrade can migrate, left on the old code: each runs callbacks a changed module's code made at run
+   * time (a factory's object, an instance of a class it does not export), which no new export stands for. The next purge
+   * of that module kills them; export the callback object or the class to have them migrated.
+   */
+  stranded: Array<{ pid: Pid; module: string }>;
   /** How long the affected processes stayed suspended (the first suspend to the resumes), in ms. */
   suspendedMs: number;
 }
@@ -469,6 +475,20 @@ function purgingAll(code: CodeServer, loaded: readonly ModuleVersion[], previous
   return new Map(loaded.map((v) => [v.module, purged.has(v.module) ? running.get(purged.get(v.module)!)! : []]));
 }
 
+// The processes running callbacks the running version of a changed module made at run time (no export): the upgrade
+// leaves them on that code. Found before anything is suspended, which also looks up the old versions' functions once,
+// so the purge in the swap's turn finds its processes without the inspector.
+function strandedBy(code: CodeServer, versions: readonly ModuleVersion[], previous: ReadonlyMap<string, { current: ModuleVersion | null; old: ModuleVersion | null }>): Array<{ pid: Pid; module: string }> {
+  const current = versions.map((v) => previous.get(v.module)!.current).filter((v) => v !== null);
+  const old = versions.map((v) => previous.get(v.module)!.old).filter((v) => v !== null);
+  const running = code.processesRunningAny([...current, ...old]);
+  const out: Array<{ pid: Pid; module: string }> = [];
+  for (const v of current) {
+    for (const p of running.get(v)!) if (p.label?.callbacks && code.exportOrigin(p.label.callbacks) === undefined) out.push({ pid: p.pid, module: v.module });
+  }
+  return out;
+}
+
 // Installs every new version, purging the processes still running the old one it replaces; those it killed, with the module.
 function installAll(code: CodeServer, versions: readonly ModuleVersion[], purging: ReadonlyMap<string, ProcessImpl[]>, previous: ReadonlyMap<string, { current: ModuleVersion | null; old: ModuleVersion | null }>): Array<{ pid: Pid; module: string }> {
   const killed: Array<{ pid: Pid; module: string }> = [];
@@ -505,6 +525,7 @@ export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer
   const versions = loaded.slice(added.length);
   const { participants, changes } = affectedBy(code, versions, options);
   const previous = new Map(loaded.map((v) => [v.module, code.record(v.module)]));
+  const stranded = strandedBy(code, versions, previous);
   if (rehearse) {
     const refused = rehearseCopies(code, participants);
     if (refused) throw refused;
@@ -546,6 +567,7 @@ export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer
     processes: participants.map((p) => p.pid),
     purged: killed.length,
     killed,
+    stranded,
     suspendedMs: participants.length > 0 ? resumedAt! - suspendedAt : 0,
   };
   return { report, before: new Map(keep ? participants.map((p) => [p.pid, p.state]) : []) };
