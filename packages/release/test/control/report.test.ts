@@ -21,3 +21,9 @@ test("upgrade's report names the processes the install killed for still running 
   assert.match(text, /^ {2}processes killed \(still running purged code\): 1: <0\.41\.0> \(shop\/worker\)$/m);
   assert.doesNotMatch(formatReport(report([]), 50), /killed/, 'an install that killed nothing says nothing of it');
 });
+
+test("upgrade's report names each process left on the old code for running callbacks a module made at run time, with the fix", () => {
+  const text = formatReport({ ...report([]), stranded: [{ pid: '<0.84.0>', module: 'shop/pool' }] }, 50);
+  assert.match(text, /^ {2}<0\.84\.0> runs callbacks made at run time by shop\/pool \(not an export\): it stays on the old code, and the next upgrade of shop\/pool kills it; export the callback object or a class$/m);
+  assert.doesNotMatch(formatReport(report([]), 50), /old code/, 'an install that left nothing behind says nothing of it');
+});

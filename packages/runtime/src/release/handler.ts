@@ -33,6 +33,8 @@ export interface InstallReport {
   suspendedMs: number;
   /** Processes killed because they still ran a module version the install purged (the version before the running one, a removed module's or a removed application's): pid and module. */
   killed: Array<{ pid: string; module: string }>;
+  /** Processes left on the old code: they run callbacks a changed module made at run time (no export stands for them), and the next purge of it kills them: pid and module (a node before this field reports none). */
+  stranded?: Array<{ pid: string; module: string }>;
   /** Supervisor children started or stopped because a supervisor's child specs changed. */
   children: { started: string[]; stopped: string[] };
   /** The whole install, from the check to permanence, in ms. */
@@ -338,6 +340,7 @@ interface Swapped {
   processes: Pid[];
   suspendedMs: number;
   killed: Array<{ pid: string; module: string }>;
+  stranded: Array<{ pid: string; module: string }>;
   removedModules: string[];
   guard: UpgradeGuard | undefined;
   snapshots: readonly Snapshot[];
@@ -412,7 +415,8 @@ async function swap(ctx: ProcessContext, code: CodeServer, plan: InstallPlan, ev
   const { report } = upgrade;
   const killed = report.killed.map((k) => ({ pid: String(k.pid), module: k.module }));
   for (const m of removedModules) killed.push(...deleteModule(code, m, false));
-  return { processes: report.processes, suspendedMs: report.suspendedMs, killed, removedModules, guard, snapshots: snapshot?.of(upgrade.before) ?? [], staged: new Map() };
+  const stranded = report.stranded.map((k) => ({ pid: String(k.pid), module: k.module }));
+  return { processes: report.processes, suspendedMs: report.suspendedMs, killed, stranded, removedModules, guard, snapshots: snapshot?.of(upgrade.before) ?? [], staged: new Map() };
 }
 
 // Apply: the application changes (see changeApplications), after which the target is the version the node
@@ -477,10 +481,11 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
     processes: swapped.processes.length,
     suspendedMs: swapped.suspendedMs,
     killed: [...swapped.killed, ...report.killed],
+    stranded: swapped.stranded,
     children: report.children,
     ms: performance.now() - started,
   };
-  state.log(`${plan.direction === 'up' ? 'upgraded' : 'downgraded'} ${plan.running.release.name} ${from} → ${vsn}: ${result.modules.changed.length} modules, ${result.processes} processes suspended for ${result.suspendedMs.toFixed(1)} ms${result.killed.length ? `, ${result.killed.length} killed running purged code` : ''}`);
+  state.log(`${plan.direction === 'up' ? 'upgraded' : 'downgraded'} ${plan.running.release.name} ${from} → ${vsn}: ${result.modules.changed.length} modules, ${result.processes} processes suspended for ${result.suspendedMs.toFixed(1)} ms${result.killed.length ? `, ${result.killed.length} killed running purged code` : ''}${result.stranded?.length ? `, ${result.stranded.length} left on the old code (callbacks made at run time: ${result.stranded.map((s) => `${s.pid} ${s.module}`).join(', ')})` : ''}`);
   return result;
 }
 

@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startShell } from '../src/shell/session.ts';
+
+const shop = fileURLToPath(new URL('../../../examples/shop', import.meta.url));
+
+// A module whose gen_server callbacks its factory makes at run time: no export is the object the server runs.
+const pool = (v: number) => `import { genServer, ok, reply, type ProcessContext } from '@otp-ts/runtime';
+export function makeServer(label: string) {
+  return { init: () => ok(0), handleCall: (_r: unknown, _f: unknown, n: number) => reply('${v}:' + label, n) };
+}
+export const start = (ctx: ProcessContext) => genServer.start(ctx, makeServer('p'), undefined);
+`;
+
+/** Types a line into the shell and waits until its output contains `expect`. */
+async function type(input: PassThrough, output: { text: string }, line: string, expect: RegExp): Promise<void> {
+  const before = output.text.length;
+  input.write(`${line}\n`);
+  for (let i = 0; i < 400 && !expect.test(output.text.slice(before)); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.match(output.text.slice(before), expect, `after typing: ${line}`);
+}
+
+test("the shell's reload names a server running callbacks a factory made as staying on the old code, with the fix", async () => {
+  const root = mkdtempSync(join(tmpdir(), 'otp-shell-made-'));
+  cpSync(shop, root, { recursive: true });
+  writeFileSync(join(root, 'src', 'pool.ts'), pool(1));
+  const input = new PassThrough();
+  const output = { text: '' };
+  const out = new PassThrough();
+  out.on('data', (chunk: Buffer) => (output.text += chunk.toString()));
+  try {
+    const shell = await startShell({ root, input, output: out });
+    await type(input, output, "const p = await mod('shop/pool').start(ctx); String(p)", /<0\.\d+\.0>/);
+    writeFileSync(join(root, 'src', 'pool.ts'), pool(2));
+    await type(input, output, 'await c()', /reloaded shop\/pool\n\s+<0\.\d+\.0> runs callbacks made at run time by shop\/pool \(not an export\): it stays on the old code, and the next reload of shop\/pool kills it; export the callback object or a class/);
+    await type(input, output, "await call(p, 'get')", /'1:p'/);
+    input.write('.exit\n');
+    await shell.closed;
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
