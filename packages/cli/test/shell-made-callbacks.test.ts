@@ -25,7 +25,7 @@ async function type(input: PassThrough, output: { text: string }, line: string, 
   assert.match(output.text.slice(before), expect, `after typing: ${line}`);
 }
 
-test("the shell's reload names a server running callbacks a factory made as staying on the old code, with the fix", async () => {
+test("the shell's reload names a server running callbacks a factory made as staying on the old code, with the fix, and the next reload says it killed it", async () => {
   const root = mkdtempSync(join(tmpdir(), 'otp-shell-made-'));
   cpSync(shop, root, { recursive: true });
   writeFileSync(join(root, 'src', 'pool.ts'), pool(1));
@@ -39,6 +39,9 @@ test("the shell's reload names a server running callbacks a factory made as stay
     writeFileSync(join(root, 'src', 'pool.ts'), pool(2));
     await type(input, output, 'await c()', /reloaded shop\/pool\n\s+<0\.\d+\.0> runs callbacks made at run time by shop\/pool \(not an export\): it stays on the old code, and the next reload of shop\/pool kills it; export the callback object or a class/);
     await type(input, output, "await call(p, 'get')", /'1:p'/);
+    writeFileSync(join(root, 'src', 'pool.ts'), pool(3));
+    await type(input, output, 'await c()', /reloaded shop\/pool\n\s+<0\.\d+\.0> was killed: it still ran the old code of shop\/pool, which this reload purged/);
+    await type(input, output, '[processInfo(p)]', /\[ undefined \]/);
     input.write('.exit\n');
     await shell.closed;
   } finally {
