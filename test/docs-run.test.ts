@@ -19,12 +19,6 @@ const notRun: Record<string, string> = {
   'otp test test/cart.test.ts --case addTest --seed 42': 'the generated project has no cart; test/test-truth-selection.test.ts runs --case, test/test-options.test.ts --seed',
   'otp release --upgrade-from 0.1.0': 'needs a second version of the project; test/release.test.ts builds and runs upgrades',
   'otp ping shop@10.0.0.5 --proto tls --ssl-cert tool.pem --ssl-key tool.key --ssl-ca ca.pem': 'a TLS cluster on another host; test/tls-tools.test.ts runs the tools over TLS',
-  "otp rpc shop@127.0.0.1 math add '[1, 2]'": 'the generated project has no math module; test/remote.test.ts calls modules by otp rpc',
-  'otp trace shop@127.0.0.1 shop/cart.add --return': 'the generated project has no cart; test/trace.test.ts traces examples/shop',
-  "otp trace shop@127.0.0.1 'shop/cart.add(_, {qty: q}) when q > 5' --limit 3": 'the generated project has no cart; test/trace.test.ts traces examples/shop',
-  'otp trace shop@127.0.0.1 --messages --name cart_server --rate 50/1000 --json': 'the generated project has no cart_server; test/trace.test.ts traces examples/shop',
-  "otp trace shop@127.0.0.1 'shop/*.handle*' --dry-run": "the generated project's callbacks are server.handleCall and the like; test/trace.test.ts runs --dry-run on examples/shop",
-  'otp info shop@127.0.0.1 cart_server': 'the generated project has no cart_server; test/trace.test.ts runs otp info on examples/shop',
   "otp info shop@127.0.0.1 '<0.42.0>'": 'a pid that exists only in the example; test/trace.test.ts runs otp info on a running node',
   'otp top shop@127.0.0.1': 'refreshes until stopped; test/trace.test.ts runs otp top',
   'otp observer shop@127.0.0.1': 'serves until stopped and opens a browser; test/observer.test.ts drives it',
@@ -48,11 +42,14 @@ interface DocLine {
   argv: string[];
 }
 
-// Words of a command line, as a POSIX shell splits them (quotes kept together, no expansion).
+// Words of a command line, as a POSIX shell splits them (quotes kept together, no expansion), up to an unquoted redirection.
 function words(line: string): string[] {
   const out: string[] = [];
   const re = /'([^']*)'|"((?:\\.|[^"\\])*)"|(\S+)/g;
-  for (let m = re.exec(line); m; m = re.exec(line)) out.push(m[1] ?? m[2]?.replace(/\\(.)/g, '$1') ?? m[3]!);
+  for (let m = re.exec(line); m; m = re.exec(line)) {
+    if (m[3] !== undefined && /^(?:>>?|<)$/.test(m[3])) break;
+    out.push(m[1] ?? m[2]?.replace(/\\(.)/g, '$1') ?? m[3]!);
+  }
   return out;
 }
 
@@ -72,7 +69,7 @@ function docLines(): DocLine[] {
       if (['sh', 'bash', ''].includes(open[1]!) && !marked) {
         for (let j = i + 1; j < end; j++) {
           const line = lines[j]!.replace(/\s+#\s.*$/, '').replace(/^npx /, '').trim();
-          if (line.startsWith('otp ')) found.push({ at: `docs/${file}:${j + 1}`, line, argv: words(line.split(/\s+(?:>>?|<)\s/)[0]!).slice(1) });
+          if (line.startsWith('otp ')) found.push({ at: `docs/${file}:${j + 1}`, line, argv: words(line).slice(1) });
         }
       }
       i = end;
