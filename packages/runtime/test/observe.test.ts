@@ -37,6 +37,18 @@ test('the process table is filtered, sorted and paged on the node, at most 500 r
   });
 });
 
+test('sorted by name, unnamed processes come after every name in both directions, on the first pages and on deep ones', async () => {
+  await withNode(async (node) => {
+    for (let i = 0; i < 6000; i++) node.spawn(idle, i % 2000 === 0 ? { name: `named_${i}` } : undefined);
+    const names = (page: { rows: Array<{ name?: string }> }) => page.rows.map((r) => r.name);
+    assert.deepEqual(names(processPage(node, { sort: 'name', dir: 'desc', limit: 3 })), ['named_4000', 'named_2000', 'named_0']);
+    assert.deepEqual(names(processPage(node, { sort: 'name', dir: 'asc', limit: 3 })), ['named_0', 'named_2000', 'named_4000']);
+    // A page past the bounded heap (the chunked sort and merge) orders them the same way.
+    const deep = processPage(node, { sort: 'name', dir: 'desc', offset: 5990, limit: 20 });
+    assert.ok(deep.rows.length > 0 && deep.rows.every((r) => r.name === undefined), 'the last rows are the unnamed ones');
+  });
+});
+
 test('tables are listed with their owner and size; rows are paged and bounded; private rows stay private', async () => {
   await withNode(async (node) => {
     let owner: Pid | undefined;

@@ -13,10 +13,13 @@ const pidKey = (pid: string): number => {
   return m ? Number(m[2]) * 2 ** 32 + Number(m[1]) : Number.MAX_SAFE_INTEGER;
 };
 
+// The name key of a process without one.
+const NO_NAME = '\uffff';
+
 function key(p: DumpedProcess, by: string): string | number {
   switch (by) {
     case 'name':
-      return p.name ?? '\uffff';
+      return p.name ?? NO_NAME;
     case 'label':
       return labelOf(p);
     case 'current':
@@ -68,7 +71,11 @@ export function dumpSource(dump: CrashDump): ObserverSource {
       const filter = query.filter.trim().toLowerCase();
       const dir = query.dir === 'desc' ? -1 : 1;
       const matched = dump.processes.filter((p) => !filter || `${p.pid} ${p.name ?? ''} ${labelOf(p)} ${p.currentFunction}`.toLowerCase().includes(filter));
-      const sorted = matched.map((p) => ({ p, k: key(p, query.sort) })).sort((a, b) => (a.k < b.k ? -dir : a.k > b.k ? dir : pidKey(a.p.pid) - pidKey(b.p.pid)));
+      // Unnamed processes come after every name in both directions, as on a live node.
+      const blank = (k: string | number) => query.sort === 'name' && k === NO_NAME;
+      const sorted = matched
+        .map((p) => ({ p, k: key(p, query.sort) }))
+        .sort((a, b) => (blank(a.k) !== blank(b.k) ? (blank(a.k) ? 1 : -1) : a.k < b.k ? -dir : a.k > b.k ? dir : pidKey(a.p.pid) - pidKey(b.p.pid)));
       const rows = sorted.slice(offset, offset + limit).map(({ p }) => ({
         pid: p.pid,
         name: p.name,

@@ -120,7 +120,7 @@ export function loopDelay(h: Histogram, resolutionMs: number): { mean: number; p
 
 const labelOf = (p: ProcessImpl): string => (p.label?.behaviour ? `${p.label.behaviour}:${p.label.module ?? '?'}` : p.initialCall);
 
-// The name key of a process without one: after every name.
+// The name key of a process without one: after every name, whichever the direction (PagePass.cmp).
 const NO_NAME = '\uffff';
 
 function key(p: ProcessImpl, by: ObservedSort): string | number {
@@ -194,8 +194,10 @@ class PagePass {
     this.want = this.offset + this.limit;
   }
 
-  // Negative when a comes first on the page.
+  // Negative when a comes first on the page. Unnamed processes come after every name in both directions (as
+  // table UIs put blanks last): a big node's first page sorted by name descending shows names, not blanks.
   private cmp(a: Keyed, b: Keyed): number {
+    if (this.by === 'name' && (a.k === NO_NAME) !== (b.k === NO_NAME)) return a.k === NO_NAME ? 1 : -1;
     return a.k < b.k ? -this.dir : a.k > b.k ? this.dir : serial(a.p) - serial(b.p);
   }
 
