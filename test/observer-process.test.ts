@@ -204,3 +204,18 @@ test("the process table's header names the order of the rows it shows, not that 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('a trace asked with a limit that is no whole number shows the sentence naming what was typed, not a NaN the node saw', { timeout: 300_000 }, async (t) => {
+  if ('why' in chromium) return t.skip(chromium.why);
+  const { page, errors, text } = await open('#/trace');
+  await page.locator('[data-testid="trace-patterns"]').fill('x.y');
+  await page.locator('[data-testid="trace-limit"]').fill('abc');
+  await page.locator('[data-testid="trace-start"]').click();
+  const said = await waitFor('the trace refused', async () => {
+    const s = await text('[data-testid="trace-status"]');
+    return s.startsWith('refused') || s.startsWith('the observer') ? s : undefined;
+  }, { ms: 30_000, everyMs: 100 });
+  assert.equal(said, "refused: limit 'abc' is not a whole number above 0: give how many events to stop after, e.g. 100");
+  assert.deepEqual(errors, []);
+  await page.close();
+});

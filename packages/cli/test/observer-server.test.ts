@@ -218,3 +218,28 @@ test('a switch to something that is no node name is refused as bad input (400, n
     a.shutdown();
   }
 });
+
+test("a trace asked with a limit or time that is no whole number above 0 is a 400 naming the parameter and what was typed, before any stream opens", async () => {
+  const node = await startNode('obs_srv_trace@127.0.0.1');
+  const o = await observe('obs_srv_trace@127.0.0.1');
+  try {
+    for (const [query, said] of [
+      ['limit=abc', "limit 'abc' is not a whole number above 0: give how many events to stop after, e.g. 100"],
+      ['limit=0', "limit '0' is not a whole number above 0: give how many events to stop after, e.g. 100"],
+      ['limit=2.5', "limit '2.5' is not a whole number above 0: give how many events to stop after, e.g. 100"],
+      ['time=-5', "time '-5' is not a whole number above 0: give the time limit in milliseconds, e.g. 15000"],
+      ['time=15s', "time '15s' is not a whole number above 0: give the time limit in milliseconds, e.g. 15000"],
+    ] as const) {
+      const r = await fetch(new URL(`/api/trace?patterns=x.y&${query}`, o.url), { headers: { authorization: `Bearer ${o.token}` } });
+      assert.equal(r.status, 400, query);
+      assert.match(r.headers.get('content-type') ?? '', /^application\/json/, query);
+      assert.deepEqual(await r.json(), { error: said });
+    }
+    // The page asks first whether the form is one the observer takes (?check=1): starting nothing.
+    assert.deepEqual((await get(o, '/api/trace?patterns=x.y&limit=100&check=1')).body, { ok: true });
+    assert.equal((await get(o, '/api/trace?limit=100&check=1')).status, 400);
+  } finally {
+    await o.close();
+    node.shutdown();
+  }
+});

@@ -356,7 +356,22 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
   const trace = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     if (!observed) return send(res, 409, { error: `this is a crash dump of ${dead!.node} written at ${dead!.dead!.time}: there is nothing running to trace; ${RESTART}` });
     const list = (k: string) => (url.searchParams.get(k) ?? '').split(/[\s,]+/).filter(Boolean);
-    const num = (k: string) => (url.searchParams.get(k) ? Number(url.searchParams.get(k)) : undefined);
+    // The limits are checked here, before the stream opens: bad input is a 400 naming what was typed, not a stream's failure.
+    const num = (k: string, what: string) => {
+      const text = url.searchParams.get(k);
+      if (!text) return undefined;
+      const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+      if (!Number.isSafeInteger(n) || n <= 0) throw new ObserverError(400, `${k} '${text.slice(0, 40)}' is not a whole number above 0: give ${what}`);
+      return n;
+    };
+    let limit: number | undefined;
+    let time: number | undefined;
+    try {
+      limit = num('limit', 'how many events to stop after, e.g. 100');
+      time = num('time', 'the time limit in milliseconds, e.g. 15000');
+    } catch (error) {
+      return send(res, 400, { error: (error as Error).message });
+    }
     const spec: TraceSpec = {
       patterns: list('patterns'),
       returns: url.searchParams.get('returns') === '1',
@@ -364,10 +379,12 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
       procs: url.searchParams.get('procs') === '1',
       ...(list('pids').length ? { pids: list('pids') } : {}),
       ...(list('names').length ? { names: list('names') } : {}),
-      ...(num('limit') !== undefined ? { limit: num('limit') } : {}),
-      ...(num('time') !== undefined ? { timeMs: num('time') } : {}),
+      ...(limit !== undefined ? { limit } : {}),
+      ...(time !== undefined ? { timeMs: time } : {}),
     };
     if (spec.patterns!.length === 0 && !spec.messages && !spec.procs) return send(res, 400, { error: 'name what to trace: a call pattern (module.fn), messages or process events' });
+    // The page checks first (?check=1): a browser's event stream cannot read a refusal's sentence, a fetch can.
+    if (url.searchParams.get('check') === '1') return send(res, 200, { ok: true });
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     let closed = false;
     let handle: Awaited<ReturnType<Connection['trace']>> | undefined;

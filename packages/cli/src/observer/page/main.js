@@ -434,17 +434,30 @@ function Trace() {
   const [events, setEvents] = useState([]);
   const [status, setStatus] = useState('idle');
   const source = useRef(null);
+  // Each start's number: a start still checking when another began (or the view left) opens nothing.
+  const starts = useRef(0);
   const stop = () => {
+    starts.current++;
     source.current?.close();
     source.current = null;
-    setStatus((s) => (s.startsWith('running') ? 'stopped from the page' : s));
+    setStatus((s) => (s.startsWith('running') || s.startsWith('starting') ? 'stopped from the page' : s));
   };
   useEffect(() => stop, []);
-  const start = () => {
+  const start = async () => {
     stop();
+    const mine = starts.current;
     setEvents([]);
     setStatus('starting…');
-    const es = stream('trace', { patterns: form.patterns, names: form.names, limit: form.limit, time: form.time, messages: form.messages ? '1' : '', procs: form.procs ? '1' : '', returns: form.returns ? '1' : '' });
+    const params = { patterns: form.patterns, names: form.names, limit: form.limit, time: form.time, messages: form.messages ? '1' : '', procs: form.procs ? '1' : '', returns: form.returns ? '1' : '' };
+    // The server checks the form first and says what is wrong with it (an event stream cannot read its refusal).
+    try {
+      await api('trace', { ...params, check: '1' });
+    } catch (e) {
+      if (starts.current === mine) setStatus(`refused: ${e.message}`);
+      return;
+    }
+    if (starts.current !== mine) return;
+    const es = stream('trace', params);
     source.current = es;
     es.addEventListener('started', (m) => {
       const s = JSON.parse(m.data);
@@ -475,7 +488,7 @@ function Trace() {
       <label>names <input data-testid="trace-names" placeholder="registered names" value=${form.names} onInput=${set('names')} /></label>
       <label>limit <input data-testid="trace-limit" size="6" value=${form.limit} onInput=${set('limit')} /></label>
       <label>time (ms) <input size="7" value=${form.time} onInput=${set('time')} /></label>
-      <button data-testid="trace-start" onClick=${start}>start</button>
+      <button data-testid="trace-start" onClick=${() => void start()}>start</button>
       <button data-testid="trace-stop" onClick=${stop}>stop</button>
     </div>
     <p data-testid="trace-status">${status}</p>
