@@ -219,3 +219,17 @@ test('a trace asked with a limit that is no whole number shows the sentence nami
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("an empty table's page says it has no rows, not 'rows 1–0 of 0'", { timeout: 300_000 }, async (t) => {
+  if ('why' in chromium) return t.skip(chromium.why);
+  await shell!.say("node.spawn(async (c) => { c.newTable({ name: 'obsproc_empty', access: 'public' }); await c.receive(); }, { name: 'obsproc_empty_owner' }) && 'empty'", /'empty'/);
+  const { page, errors, text } = await open('#/tables');
+  await page.locator('table[data-testid="tables"] a', { hasText: 'obsproc_empty' }).first().click({ timeout: 30_000 });
+  const info = await waitFor('the table page', async () => {
+    const s = await text('h2');
+    return s.startsWith('table ') ? s : undefined;
+  }, { ms: 30_000, everyMs: 100 });
+  assert.match(info, /^table \d+: no rows$/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -399,7 +399,7 @@ function TableRows({ id }) {
   const [page, error] = usePoll(() => api('rows', { id, offset, limit: 50 }), 0, [id, offset]);
   if (!page) return html`<p class=${error ? 'error' : 'muted'}>${error ?? 'loading…'}</p>`;
   return html`<section>
-    <h2>table ${id}: rows ${num(page.offset + 1)}–${num(page.offset + page.rows.length)} of ${num(page.size)}</h2>
+    <h2 data-testid="rows-info">table ${id}: ${page.rows.length === 0 ? (page.size === 0 ? 'no rows' : `no rows from ${num(page.offset + 1)} on, of ${num(page.size)}`) : `rows ${num(page.offset + 1)}–${num(page.offset + page.rows.length)} of ${num(page.size)}`}</h2>
     <ol class="rows" start=${page.offset + 1} data-testid="rows">${page.rows.map((r) => html`<li><code>${r}</code></li>`)}</ol>
     <div class="toolbar"><button disabled=${offset === 0} onClick=${() => setOffset(Math.max(0, offset - 50))}>‹ previous</button><button disabled=${offset + 50 >= page.size} onClick=${() => setOffset(offset + 50)}>next ›</button></div>
   </section>`;
