@@ -233,3 +233,29 @@ test("an empty table's page says it has no rows, not 'rows 1–0 of 0'", { timeo
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('a process with a 2000-character name leaves the Processes table within the window: the name is cut with an ellipsis and whole in its tooltip', { timeout: 300_000 }, async (t) => {
+  if ('why' in chromium) return t.skip(chromium.why);
+  const long = `obsproc_long_${'x'.repeat(2000)}`;
+  await shell!.say(`node.spawn(async (c) => { await c.receive(); }, { name: '${long}' }) && 'long'`, /'long'/);
+  const { page, errors } = await open('#/procs');
+  await page.locator('[data-testid="filter"]').fill('obsproc_long_');
+  const cell = page.locator('table[data-testid="procs"] tbody tr td:nth-child(2)');
+  await waitFor('the long-named process listed', async () => (await cell.count()) === 1, { ms: 30_000, everyMs: 100 });
+  const sizes = await page.evaluate(() => {
+    const g = globalThis as unknown as { innerWidth: number; document: { documentElement: { scrollWidth: number }; querySelector(s: string): { getBoundingClientRect(): { right: number } } } };
+    return { window: g.innerWidth, page: g.document.documentElement.scrollWidth, table: g.document.querySelector('table[data-testid="procs"]').getBoundingClientRect().right };
+  });
+  assert.ok(sizes.page <= sizes.window && sizes.table <= sizes.window, `the table fits the window: ${JSON.stringify(sizes)}`);
+  assert.equal(await cell.locator('[title]').getAttribute('title'), long, 'the whole name in a tooltip');
+  // The process's own page wraps the name rather than stretching past the window.
+  await page.goto(`${url}#/proc/${encodeURIComponent(long)}`);
+  await waitFor('the process page', async () => (await page.locator('.proc h2').count()) === 1, { ms: 30_000, everyMs: 100 });
+  const wide = await page.evaluate(() => {
+    const g = globalThis as unknown as { innerWidth: number; document: { documentElement: { scrollWidth: number } } };
+    return g.document.documentElement.scrollWidth - g.innerWidth;
+  });
+  assert.ok(wide <= 0, `the process page is ${wide} px wider than the window`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

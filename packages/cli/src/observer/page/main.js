@@ -11,6 +11,9 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 
 const html = htm.bind(h);
+// A table cell's text cut to the column's width with an ellipsis, the whole of it in a tooltip: a long name
+// with no spaces (a 2000-character registered name) would otherwise stretch the table past the window.
+const cut = (text) => (text ? html`<span class="cut" title=${text}>${text}</span>` : '');
 const token = document.querySelector('meta[name="otp-token"]')?.getAttribute('content') ?? new URLSearchParams(location.search).get('token') ?? '';
 const HISTORY = 300; // seconds of overview samples the charts keep
 
@@ -306,7 +309,7 @@ function Processes() {
     <table class="procs" data-testid="procs">
       <thead><tr>${COLUMNS.map(([k, label]) => html`<th data-sort=${k} class=${shownSort.sort === k ? `sorted ${shownSort.dir}` : ''} onClick=${() => sortBy(k)}>${label}${shownSort.sort === k ? (shownSort.dir === 'asc' ? ' ▲' : ' ▼') : ''}</th>`)}</tr></thead>
       <tbody>${(page?.rows ?? []).map((r) => html`<tr data-pid=${r.pid}>
-        <td>${pidLink(r.pid)}</td><td>${r.name ?? ''}</td><td>${r.label}</td><td>${r.current}</td><td>${r.status}</td>
+        <td>${pidLink(r.pid)}</td><td>${cut(r.name ?? '')}</td><td>${cut(r.label)}</td><td>${cut(r.current)}</td><td>${r.status}</td>
         <td class="n">${num(r.mailbox)}</td><td class="n">${bytes(r.memory)}</td><td class="n">${num(r.reductions)}</td><td class="n">${r.links}</td>
       </tr>`)}</tbody>
     </table>
@@ -389,7 +392,7 @@ function Tables({ dump }) {
   return html`<section>
     <p>${num(list.total)} table${list.total === 1 ? '' : 's'}</p>
     <table class="procs" data-testid="tables"><thead><tr><th>id</th><th>name</th><th>type</th><th>access</th><th>owner</th><th>size</th><th>memory</th></tr></thead>
-    <tbody>${list.tables.map((t) => html`<tr>${dump ? html`<td>${t.id}</td><td>${t.name ?? ''}</td>` : html`<td><a href=${tableHref(t.id)}>${t.id}</a></td><td><a href=${tableHref(t.id)}>${t.name ?? ''}</a></td>`}<td>${t.type}</td><td>${t.access}</td><td>${pidLink(t.owner)}</td><td class="n">${num(t.size)}</td><td class="n">${t.memory === undefined ? '—' : bytes(t.memory)}</td></tr>`)}</tbody></table>
+    <tbody>${list.tables.map((t) => html`<tr>${dump ? html`<td>${t.id}</td><td>${t.name ?? ''}</td>` : html`<td><a href=${tableHref(t.id)}>${t.id}</a></td><td><a href=${tableHref(t.id)}>${cut(t.name ?? '')}</a></td>`}<td>${t.type}</td><td>${t.access}</td><td>${pidLink(t.owner)}</td><td class="n">${num(t.size)}</td><td class="n">${t.memory === undefined ? '—' : bytes(t.memory)}</td></tr>`)}</tbody></table>
     <div class="toolbar"><button disabled=${offset === 0} onClick=${() => setOffset(Math.max(0, offset - 100))}>‹ previous</button><button disabled=${offset + 100 >= list.total} onClick=${() => setOffset(offset + 100)}>next ›</button></div>
   </section>`;
 }
