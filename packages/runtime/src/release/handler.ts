@@ -367,8 +367,12 @@ async function planInstall(state: RunningRelease, vsn: string, options: InstallO
   const running = state.files;
   if (vsn === running.release.vsn) throw new InstallError('find', `${running.release.name} ${vsn} is already running`);
   if (!options.files && !hasVersion(state.root, vsn)) {
-    const known = (await readReleases(state.root)).releases.map((r) => r.vsn);
-    throw new InstallError('find', `version ${vsn} is not unpacked in ${state.root}: unpack it first (bin/${running.release.name} unpack ${vsn}); versions here: ${known.join(', ')}`);
+    const { releases } = await readReleases(state.root);
+    // A downgrade goes back to a version the root still has: unpacking one that never was here is no advice.
+    if (options.expect === 'down' && !releases.some((r) => r.vsn === vsn)) {
+      throw new InstallError('find', `${vsn} is not a version of this release root, so there is nothing to downgrade to: versions here: ${releases.map((r) => `${r.vsn} (${r.status})`).join(', ')}; run bin/${running.release.name} downgrade with one of them`);
+    }
+    throw new InstallError('find', `version ${vsn} is not unpacked in ${state.root}: unpack it first (bin/${running.release.name} unpack ${vsn}); versions here: ${releases.map((r) => r.vsn).join(', ')}`);
   }
   const target = options.files ?? (await readVersion(state.root, vsn, options.env ?? state.env));
   const { step, direction } = findStep(running, target);
