@@ -298,7 +298,8 @@ async function installCommand(what: string, probeMs: number | undefined, verb: '
     }
   });
   // An unknown version, one not unpacked, one no relup reaches, or the running one: bad input, nothing was tried.
-  if (report !== null && typeof report === 'object' && 'refused' in report) throw new ScriptError(String((report as InstallRefused).refused), 2);
+  // An install of that version already in progress is busy, not bad input: the work could not be done now.
+  if (report !== null && typeof report === 'object' && 'refused' in report) throw new ScriptError(String((report as InstallRefused).refused), (report as InstallRefused).busy ? 1 : 2);
   process.stdout.write(`${formatReport(report as Parameters<typeof formatReport>[0], performance.now() - started)}\n`);
   return 0;
 }

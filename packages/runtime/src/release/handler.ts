@@ -57,6 +57,8 @@ export class InstallError extends Error {
 /** The release handler's answer to an install whose version it cannot go to (the start script exits 2 with it). */
 export interface InstallRefused {
   refused: string;
+  /** Set when another install of the same version is in progress (a failure of the moment, not of the input). */
+  busy?: boolean;
 }
 
 /** How `install` checks the new version before making it permanent. */
@@ -554,14 +556,21 @@ export function releaseHandler(state: RunningRelease): Record<string, (...args: 
     return next;
   };
   const run = <T>(fn: (ctx: ProcessContext) => Promise<T>): Promise<T> => state.node.run(fn);
+  // The versions asked for by installs queued or running, each with the version it was asked over.
+  const installing = new Map<string, string>();
   return {
     // `installing`: the version an install in progress goes to (it runs from the swap, not permanent until its probe passes).
     versions: async () => ({ running: state.files.release.vsn, releases: (await readReleases(state.root)).releases, ...(state.lastUpgrade ? { lastUpgrade: state.lastUpgrade } : {}), ...(state.attempt ? { installing: { from: state.attempt.from, to: state.attempt.to } } : {}) }),
     which: () => run((ctx) => application.whichApplications(ctx)),
     pid: () => process.pid,
     // The start script sends the variables the version's files use, from the shell that runs upgrade.
-    install: (vsn: string, options: { env?: Record<string, string>; probeMs?: number; expect?: 'up' | 'down' } = {}) =>
-      serial(async () => {
+    install: (vsn: string, options: { env?: Record<string, string>; probeMs?: number; expect?: 'up' | 'down' } = {}) => {
+      // The same version asked again while an install of it runs (or waits its turn): not "already running" (it is not
+      // permanent until its probe passes, and may roll back), but busy, which the caller may retry once it is done.
+      const pending = state.attempt?.to === vsn ? state.attempt.from : installing.get(vsn);
+      if (pending !== undefined) return Promise.resolve({ refused: `an install of ${vsn} (over ${pending}) is in progress on this node: wait for it to end (bin/${state.files.release.name} versions shows it), then check whether ${vsn} is permanent`, busy: true } satisfies InstallRefused);
+      installing.set(vsn, state.files.release.vsn);
+      return serial(async () => {
         const from = state.files.release.vsn;
         const attempt = (state.attempt = { from, to: vsn, modules: { changed: [], added: [], removed: [] }, processes: 0, suspendedMs: 0, killed: [] });
         try {
@@ -580,8 +589,10 @@ export function releaseHandler(state: RunningRelease): Record<string, (...args: 
           throw error;
         } finally {
           state.attempt = undefined;
+          installing.delete(vsn);
         }
-      }),
+      });
+    },
     stop: () => {
       setTimeout(() => void state.stop('stop'), 20);
       return 'ok';
