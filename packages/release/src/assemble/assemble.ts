@@ -1,9 +1,9 @@
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import { osProcessRuns } from '@otp-ts/runtime/tools';
 import { ReleaseError } from '../errors.js';
 import type { PlannedFile, ReleasePlan } from '../plan/types.js';
 import { Installer, pieces } from './install.js';
+import { abandonedStaging, journal, recoverInstall } from './journal.js';
 import { writeTarball } from './tarball.js';
 
 /** Options of assembleRelease. */
@@ -60,20 +60,39 @@ function install(plan: ReleasePlan, staged: string, tarball: string | undefined,
 
 
 /**
- * Removes the staging folders beside the root that an assembly killed part-way (Ctrl-C, SIGTERM) left: each
- * holds a whole copy of a release (the Node.js binary with --include-node). Their name carries the pid of
- * the assembly that made them; a folder of a running assembly (`otp release` run twice at once) stays.
+ * Removes the staging folders beside the root that an assembly killed part-way left: each holds a whole copy of a
+ * release (the Node.js binary with --include-node). Their name carries the pid of the assembly that made them; a
+ * folder of a running assembly (`otp release` run twice at once) stays. One killed while it moved its version in
+ * (SIGKILL) first has its moves undone from its journal, so what it replaced goes back into the root.
  */
-function removeAbandoned(parent: string, name: string): number {
-  const own = new RegExp(`^\\.${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-staging-(\\d+)-`);
-  let removed = 0;
-  for (const entry of readdirSync(parent)) {
-    const pid = own.exec(entry)?.[1];
-    if (pid === undefined || osProcessRuns(Number(pid))) continue;
-    rmSync(join(parent, entry), { recursive: true, force: true });
-    removed++;
+function removeAbandoned(parent: string, name: string): { removed: number; undone: number } {
+  let undone = 0;
+  const folders = abandonedStaging(parent, name);
+  for (const folder of folders) {
+    if (recoverInstall(folder)) undone++;
+    rmSync(folder, { recursive: true, force: true });
   }
-  return removed;
+  return { removed: folders.length, undone };
+}
+
+const SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
+
+/**
+ * Runs the synchronous install with SIGINT and SIGTERM held until it completes, as a half-moved root is the one
+ * thing a Ctrl-C must not leave. Resolves to the signal that came meanwhile, if one did.
+ */
+async function uninterrupted(work: () => void): Promise<keyof typeof SIGNALS | undefined> {
+  let caught: keyof typeof SIGNALS | undefined;
+  const hold = (signal: NodeJS.Signals) => (caught ??= signal as keyof typeof SIGNALS);
+  for (const signal of Object.keys(SIGNALS)) process.on(signal, hold);
+  try {
+    work();
+    // A signal that arrived during the renames is handled in the event loop's next poll phase: two turns pass one.
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    for (const signal of Object.keys(SIGNALS)) process.off(signal, hold);
+  }
+  return caught;
 }
 
 /**
@@ -85,12 +104,14 @@ export async function assembleRelease(plan: ReleasePlan, options: AssembleOption
   const progress = options.onProgress ?? (() => {});
   mkdirSync(dirname(plan.root), { recursive: true });
   const abandoned = removeAbandoned(dirname(plan.root), plan.name);
-  if (abandoned > 0) progress(`removed ${abandoned} staging folder${abandoned === 1 ? '' : 's'} of an interrupted release`);
+  if (abandoned.undone > 0) progress(`put back what ${abandoned.undone} interrupted release${abandoned.undone === 1 ? '' : 's'} had replaced in the release root`);
+  if (abandoned.removed > 0) progress(`removed ${abandoned.removed} staging folder${abandoned.removed === 1 ? '' : 's'} of an interrupted release`);
   const work = mkdtempSync(join(dirname(plan.root), `.${plan.name}-staging-${process.pid}-`));
   const staged = join(work, 'root');
   const attic = join(work, 'replaced');
   mkdirSync(attic);
-  const installer = new Installer(plan.root, attic);
+  const installer = new Installer(plan.root, attic, work);
+  let stopped: keyof typeof SIGNALS | undefined;
   try {
     progress(`assembling ${plan.name} ${plan.vsn}`);
     const bytes = stage(plan, staged, progress);
@@ -104,7 +125,10 @@ export async function assembleRelease(plan: ReleasePlan, options: AssembleOption
       tarball = { file: plan.tarball, bytes: statSync(file).size };
     }
     progress(`installing into ${relative(plan.projectRoot, plan.root) || plan.root}`);
-    install(plan, staged, tarball && join(work, basename(plan.tarball!)), installer);
+    stopped = await uninterrupted(() => {
+      install(plan, staged, tarball && join(work, basename(plan.tarball!)), installer);
+      journal(work, 'done');
+    });
     return { root: plan.root, vsn: plan.vsn, files: plan.files.length, bytes, tarball };
   } catch (error) {
     installer.undo();
@@ -112,5 +136,7 @@ export async function assembleRelease(plan: ReleasePlan, options: AssembleOption
     throw new ReleaseError('assembly', `assembling release ${plan.name} ${plan.vsn} failed (${(error as Error).message}); ${plan.root} was left as it was`, { cause: error, file: (error as { path?: string }).path });
   } finally {
     rmSync(work, { recursive: true, force: true });
+    // The signal held during the install ends the process now, the root complete, as it would have (exit 130, 143).
+    if (stopped !== undefined) process.exit(128 + SIGNALS[stopped]);
   }
 }
