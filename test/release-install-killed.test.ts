@@ -39,6 +39,17 @@ test('otp release killed by SIGKILL part way through its install is undone by th
     assert.match(code(), /"one"/);
     writeFileSync(join(dir, 'src', 'which.ts'), "export function which(): string {\n  return 'two';\n}\n");
 
+    // Killed after its first move: the start script undoes it before its command reads the root.
+    const first = await pausedRelease(dir, 1, gate);
+    first.child.kill('SIGKILL');
+    await first.exit;
+    assert.match(code(), /"two"/, 'the killed install had moved the new lib in');
+    const versions = await run(join(rel, 'bin', 'kill'), ['versions'], rel);
+    assert.equal(versions.status, 0, versions.stderr);
+    assert.match(versions.stderr, /undid the moves of an otp release killed while it installed into this root/);
+    assert.match(code(), /"one"/, 'bin/kill put back what the killed install replaced');
+    assert.deepEqual(readdirSync(dirname(rel)).filter((f) => f.includes('staging')), []);
+
     // Killed after its first move (lib/kill-0.1.0 replaced, the rest not): the old lib waits in the staging folder.
     const killed = await pausedRelease(dir, 1, gate);
     killed.child.kill('SIGKILL');

@@ -3,7 +3,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { ReleaseError } from '../errors.js';
 import type { PlannedFile, ReleasePlan } from '../plan/types.js';
 import { Installer, pieces } from './install.js';
-import { abandonedStaging, journal, recoverInstall } from './journal.js';
+import { journal, removeAbandoned } from './journal.js';
 import { writeTarball } from './tarball.js';
 
 /** Options of assembleRelease. */
@@ -58,22 +58,6 @@ function install(plan: ReleasePlan, staged: string, tarball: string | undefined,
   installer.write('releases/RELEASES.json', `${JSON.stringify(plan.releases, null, 2)}\n`);
 }
 
-
-/**
- * Removes the staging folders beside the root that an assembly killed part-way left: each holds a whole copy of a
- * release (the Node.js binary with --include-node). Their name carries the pid of the assembly that made them; a
- * folder of a running assembly (`otp release` run twice at once) stays. One killed while it moved its version in
- * (SIGKILL) first has its moves undone from its journal, so what it replaced goes back into the root.
- */
-function removeAbandoned(parent: string, name: string): { removed: number; undone: number } {
-  let undone = 0;
-  const folders = abandonedStaging(parent, name);
-  for (const folder of folders) {
-    if (recoverInstall(folder)) undone++;
-    rmSync(folder, { recursive: true, force: true });
-  }
-  return { removed: folders.length, undone };
-}
 
 const SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
 

@@ -50,9 +50,30 @@ export function recoverInstall(work: string): boolean {
 /** The staging folders beside a release root named `name` whose `otp release` no longer runs, with the pid in their name. */
 export function abandonedStaging(parent: string, name: string): string[] {
   const own = new RegExp(`^\\.${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-staging-(\\d+)-`);
-  if (!existsSync(parent)) return [];
-  return readdirSync(parent).filter((entry) => {
+  let entries: string[];
+  try {
+    entries = readdirSync(parent);
+  } catch {
+    return []; // no such folder, or one this user cannot list: no staging folder of its own there
+  }
+  return entries.filter((entry) => {
     const pid = own.exec(entry)?.[1];
     return pid !== undefined && !osProcessRuns(Number(pid));
   }).map((entry) => join(parent, entry));
+}
+
+/**
+ * Removes the staging folders beside the root that an assembly killed part-way left: each holds a whole copy of a
+ * release (the Node.js binary with --include-node). Their name carries the pid of the assembly that made them; a
+ * folder of a running assembly (`otp release` run twice at once) stays. One killed while it moved its version in
+ * (SIGKILL) first has its moves undone from its journal, so what it replaced goes back into the root.
+ */
+export function removeAbandoned(parent: string, name: string): { removed: number; undone: number } {
+  let undone = 0;
+  const folders = abandonedStaging(parent, name);
+  for (const folder of folders) {
+    if (recoverInstall(folder)) undone++;
+    rmSync(folder, { recursive: true, force: true });
+  }
+  return { removed: folders.length, undone };
 }

@@ -2,7 +2,7 @@
 // distribution with the release's cookie. It needs nothing of the project: only the release root.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { rpc, BadRpc } from '@otp-ts/runtime';
 import { bootRelease, hasVersion, permanentVersion, readReleases, readVersion, versionVariables, colours, rpcResultJson, type InstallRefused } from '@otp-ts/runtime/tools';
@@ -15,6 +15,7 @@ import { evalFlags, type EvalFlags } from './eval-flags.js';
 import { parseCommandLine, styleHelp } from '../command/adapter.js';
 import type { ArgsOf, CommandSpec, OptionSpec, PositionalSpec } from '../command/spec.js';
 import { scriptProgram, scriptTables } from './commands.js';
+import { removeAbandoned } from '../assemble/journal.js';
 
 /** A command of the start script: its tables (the shared adapter parses and checks them) and what it runs. */
 interface ScriptCommand<O extends readonly OptionSpec[] = readonly OptionSpec[], P extends readonly PositionalSpec[] = readonly PositionalSpec[]> extends CommandSpec<O, P> {
@@ -304,13 +305,25 @@ async function installCommand(what: string, probeMs: number | undefined, verb: '
   return 0;
 }
 
+// An `otp release` killed (SIGKILL) while it moved a version into this root left the journal of its moves in its
+// staging folder beside the root: they are undone before a command reads the root, as the next `otp release` would.
+function recoverKilledRelease(name: string): void {
+  try {
+    const { undone } = removeAbandoned(dirname(root), name);
+    if (undone > 0) process.stderr.write(`${name}: undid the moves of an otp release killed while it installed into this root\n`);
+  } catch (error) {
+    process.stderr.write(`${name}: could not undo an otp release killed while it installed into this root (${(error as Error).message}): run otp release again\n`);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
-  const name = await releaseName().catch(() => 'release');
+  const name = await releaseName().catch(() => basename(root));
   const line = await parseCommandLine(argv, scriptProgram(name, commands));
   if ('help' in line) {
     process.stdout.write(styleHelp(line.help, colours(process.stdout).bold));
     return 0;
   }
+  recoverKilledRelease(name);
   if (!existsSync(join(root, 'releases', 'RELEASES.json'))) {
     throw new ScriptError(`${root} is not a release root (no releases/RELEASES.json): run the start script of a release built by otp release`, 2);
   }
