@@ -9,6 +9,7 @@ import { resolveImport } from './resolve.js';
 import type { CodeHooks } from '../node-hooks.js';
 import { StateCopier, Unprotectable } from './protect.js';
 import { ScriptIds } from './script-ids.js';
+import { callbackModulesOf } from '../gen/sys-handler.js';
 
 /** Why the code server refused: the module, and a sentence saying what to do. */
 export class CodeError extends Error {
@@ -271,18 +272,33 @@ export class CodeServer implements CodeHooks {
   processesRunningAny(versions: readonly ModuleVersion[]): Map<ModuleVersion, ProcessImpl[]> {
     const out = new Map<ModuleVersion, ProcessImpl[]>(versions.map((v) => [v, []]));
     if (versions.length === 0) return out;
-    const made: ProcessImpl[] = [];
+    const made: Array<[ProcessImpl, object[]]> = [];
     for (const p of this.node.liveProcesses()) {
       // A process that names its callback module (a behaviour, a sys.special process) runs that module's
       // version, which an upgrade moves on: the function it was spawned with no longer counts.
       const callbacks = p.label?.callbacks ? this.exportOrigin(p.label.callbacks) : undefined;
-      // Callbacks made at run time count as the code that made them; not a supervisor's, which (as OTP's) calls its
-      // module only to start and to change code: killing it with the purge would take its whole tree down.
-      if (callbacks === undefined && typeof p.label?.callbacks === 'object' && p.label.behaviour !== 'supervisor') made.push(p);
+      const madeHere = this.madeCallbacksOf(p);
+      if (madeHere.length > 0) made.push([p, madeHere]);
       const running = callbacks ?? (typeof p.entry === 'string' ? undefined : this.origins.get(p.entry));
       if (running !== undefined) out.get(running.version)?.push(p);
     }
-    for (const p of made) for (const v of this.makersOf(p.label!.callbacks!, versions)) if (!out.get(v)!.includes(p)) out.get(v)!.push(p);
+    for (const [p, objects] of made) {
+      for (const o of objects) for (const v of this.makersOf(o, versions)) if (!out.get(v)!.includes(p)) out.get(v)!.push(p);
+    }
+    return out;
+  }
+
+  /**
+   * Internal: the callback objects a process runs that no module exports (made at run time by a factory): its
+   * behaviour's callbacks, and a gen_event manager's handlers. They count as the code that made them, as an OTP process
+   * holding a module's funs runs that module; not a supervisor's, which (as OTP's) calls its module only to start and to
+   * change code: killing it with the purge would take its whole tree down.
+   */
+  madeCallbacksOf(p: ProcessImpl): object[] {
+    const out: object[] = [];
+    const own = p.label?.callbacks;
+    if (typeof own === 'object' && own !== null && p.label!.behaviour !== 'supervisor' && this.exportOrigin(own) === undefined) out.push(own);
+    for (const h of callbackModulesOf(p) ?? []) if (typeof h === 'object' && h !== null && this.exportOrigin(h) === undefined && !out.includes(h)) out.push(h);
     return out;
   }
 

@@ -484,7 +484,7 @@ function strandedBy(code: CodeServer, versions: readonly ModuleVersion[], previo
   const running = code.processesRunningAny([...current, ...old]);
   const out: Array<{ pid: Pid; module: string }> = [];
   for (const v of current) {
-    for (const p of running.get(v)!) if (p.label?.callbacks && code.exportOrigin(p.label.callbacks) === undefined) out.push({ pid: p.pid, module: v.module });
+    for (const p of running.get(v)!) if (code.madeCallbacksOf(p).some((o) => code.makersOf(o, [v]).length > 0)) out.push({ pid: p.pid, module: v.module });
   }
   return out;
 }
