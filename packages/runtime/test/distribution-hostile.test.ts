@@ -72,7 +72,7 @@ test('a node whose name is taken does not start its distribution, and stops list
   child.once('exit', () => (exited = true));
   try {
     await waitFor('the second node to report its failed start', () => out.includes('\n'));
-    assert.equal(out, "failed: the port mapper refused to register 'taken': the name is taken by a running node\n");
+    assert.match(out, /^failed: the port mapper refused to register 'taken': the name is taken by a running node \(listening on port \d+\); stop that node, or give this one another name \(--sname or --name\)\n$/);
     await waitFor('the process whose distribution failed to start to end by itself (no listener left open)', () => exited);
   } finally {
     child.kill('SIGKILL');

@@ -124,3 +124,20 @@ test('interop: Erlang\'s `epmd -names` and `epmd -kill` work against the built-i
     if (!killed) await server.close();
   }
 });
+
+test('a refused registration says which: the name is taken by a running node, or the port mapper is full, each with its fix', async () => {
+  const server = new EpmdServer(() => {}, () => {}, { maxNodes: 1 });
+  const port = await server.listen(0);
+  try {
+    const reg = await register(entry('shop', 40011), '127.0.0.1', port);
+    await assert.rejects(register(entry('shop', 40012), '127.0.0.1', port), {
+      message: "the port mapper refused to register 'shop': the name is taken by a running node (listening on port 40011); stop that node, or give this one another name (--sname or --name)",
+    });
+    await assert.rejects(register(entry('cart', 40013), '127.0.0.1', port), {
+      message: `the port mapper at 127.0.0.1:${port} refused to register 'cart', a name no node holds: it is full (1 node registered); stop the nodes this host no longer needs, or set OTP_EPMD_PORT to a free port so that this node starts a port mapper of its own`,
+    });
+    reg.close();
+  } finally {
+    await server.close();
+  }
+});

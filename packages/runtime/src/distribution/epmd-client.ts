@@ -113,7 +113,7 @@ export async function register(entry: NodeEntry, host = '127.0.0.1', port = epmd
       }
       if (answer[1] !== 0) {
         socket.destroy();
-        reject(new Error(`the port mapper refused to register '${entry.name}': the name is taken by a running node`));
+        void refusal(entry, host, port, timeoutMs).then(reject);
         return;
       }
       const creation = answer[0] === EPMD.ALIVE2_X_RESP ? answer.readUInt32BE(2) : answer.readUInt16BE(2);
@@ -123,6 +123,20 @@ export async function register(entry: NodeEntry, host = '127.0.0.1', port = epmd
     socket.once('error', reject);
     socket.write(encodeAlive2(entry));
   });
+}
+
+/**
+ * Why the port mapper refused a registration, with the fix: EPMD's answer only says it refused, so the name is looked
+ * up: a node holds it, or the port mapper is full (it takes no more nodes).
+ */
+async function refusal(entry: NodeEntry, host: string, port: number, timeoutMs: number): Promise<Error> {
+  const holder = await lookup(entry.name, host, port, timeoutMs).catch(() => null);
+  if (holder !== undefined) {
+    const where = holder === null ? '' : ` (listening on port ${holder.port})`;
+    return new Error(`the port mapper refused to register '${entry.name}': the name is taken by a running node${where}; stop that node, or give this one another name (--sname or --name)`);
+  }
+  const count = await names(host, port, timeoutMs).then((n) => `${n.length} node${n.length === 1 ? '' : 's'}`, () => 'its nodes');
+  return new Error(`the port mapper at ${host}:${port} refused to register '${entry.name}', a name no node holds: it is full (${count} registered); stop the nodes this host no longer needs, or set OTP_EPMD_PORT to a free port so that this node starts a port mapper of its own`);
 }
 
 // The length of a PORT2_RESP once enough of it arrived to tell, else undefined (docs/protocol.md §1).
