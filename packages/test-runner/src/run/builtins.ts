@@ -20,6 +20,8 @@ const watched: ReadonlyArray<readonly [string, object]> = [
 const keyed: ReadonlyArray<readonly [string, object, readonly string[]]> = [
   ['process', process, ['exit', 'kill', 'nextTick', 'hrtime', 'emitWarning']],
   ['performance', performance, ['now']],
+  // Where performance.now lives: a stub of the class's method changes every instance's.
+  ['Performance.prototype', Object.getPrototypeOf(performance) as object, ['now']],
 ];
 
 interface Slot {
