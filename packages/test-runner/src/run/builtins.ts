@@ -4,7 +4,7 @@
 const ownKeys = Reflect.ownKeys;
 const describe = Object.getOwnPropertyDescriptor;
 const define = Object.defineProperty;
-const globals: readonly string[] = ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate', 'queueMicrotask', 'structuredClone', 'Promise', 'Array', 'Object', 'Function', 'String', 'Number', 'Boolean', 'Symbol', 'Map', 'Set', 'WeakMap', 'WeakSet', 'Error', 'TypeError', 'RangeError', 'JSON', 'Reflect', 'Proxy', 'RegExp', 'Math', 'Date'];
+const globals: readonly string[] = ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate', 'queueMicrotask', 'structuredClone', 'Promise', 'Array', 'Object', 'Function', 'String', 'Number', 'Boolean', 'Symbol', 'Map', 'Set', 'WeakMap', 'WeakSet', 'Error', 'TypeError', 'RangeError', 'JSON', 'Reflect', 'Proxy', 'RegExp', 'Math', 'Date', 'console', 'performance', 'process'];
 const watched: ReadonlyArray<readonly [string, object]> = [
   ['Array.prototype', Array.prototype], ['Array', Array], ['Object', Object], ['Object.prototype', Object.prototype],
   ['Function.prototype', Function.prototype], ['Promise', Promise], ['Promise.prototype', Promise.prototype],
@@ -29,6 +29,8 @@ interface Slot {
   readonly owner: object;
   readonly key: PropertyKey;
   readonly desc: PropertyDescriptor | undefined;
+  /** What an accessor read (Node's `performance` global keeps its accessor when assigned: only the value tells). */
+  readonly read?: unknown;
 }
 
 /** What the watched builtins are now (a snapshot to compare against with `restoreBuiltins`). */
@@ -37,7 +39,10 @@ export type BuiltinsSnapshot = readonly Slot[];
 /** Takes a snapshot of the watched builtins and global timers. */
 export function snapshotBuiltins(): BuiltinsSnapshot {
   const slots: Slot[] = [];
-  for (let i = 0; i < globals.length; i++) slots[slots.length] = { name: `the global ${globals[i]!}`, owner: globalThis, key: globals[i]!, desc: describe(globalThis, globals[i]!) };
+  for (let i = 0; i < globals.length; i++) {
+    const desc = describe(globalThis, globals[i]!);
+    slots[slots.length] = { name: `the global ${globals[i]!}`, owner: globalThis, key: globals[i]!, desc, ...(desc?.get !== undefined && { read: (globalThis as Record<string, unknown>)[globals[i]!] }) };
+  }
   for (let i = 0; i < watched.length; i++) {
     const [ownerName, owner] = watched[i]!;
     const keys = ownKeys(owner);
@@ -56,10 +61,12 @@ export function restoreBuiltins(snapshot: BuiltinsSnapshot): string[] {
   for (let i = 0; i < snapshot.length; i++) {
     const slot = snapshot[i]!;
     const now = describe(slot.owner, slot.key);
-    if (sameSlot(slot.desc, now)) continue;
+    const same = sameSlot(slot.desc, now);
+    if (same && !('read' in slot && (slot.owner as Record<PropertyKey, unknown>)[slot.key] !== slot.read)) continue;
     changed[changed.length] = slot.name;
     try {
-      if (slot.desc !== undefined) define(slot.owner, slot.key, slot.desc);
+      if (same) (slot.owner as Record<PropertyKey, unknown>)[slot.key] = slot.read;
+      else if (slot.desc !== undefined) define(slot.owner, slot.key, slot.desc);
       else delete (slot.owner as Record<PropertyKey, unknown>)[slot.key];
     } catch {
       // A builtin made non-configurable by the test stays as it left it; it is still named.
