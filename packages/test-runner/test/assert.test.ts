@@ -3,7 +3,7 @@ import nodeAssert from 'node:assert/strict';
 import { createNode, _ } from '@otp-ts/runtime';
 import {
   assert, assertNot, assertEqual, assertNotEqual, assertMatch, assertThrow, assertError,
-  assertExit, assertReceive, assertNoReceive, isAssertionFailure, diffValues, deepEqual,
+  assertExit, assertReceive, assertNoReceive, isAssertionFailure, diffValues, deepEqual, describeFailure,
 } from '@otp-ts/test-runner/assert';
 import type { AssertionFailure } from '@otp-ts/test-runner/assert';
 
@@ -147,4 +147,10 @@ test('assertExit waits for a process to exit with a matching reason', async () =
     nodeAssert.match(hang.message, /still alive \(status waiting, 0 messages/);
     ctx.exit(alive, 'kill');
   });
+});
+
+test('a failure names its source file relative to the working directory, as docs/testing.md shows it', () => {
+  const f = failure(() => assertEqual([1], [2]));
+  const shown = describeFailure(f).split('\n').find((l) => l.trimStart().startsWith('at '));
+  nodeAssert.match(shown ?? '', /^ {2}at packages\/test-runner\/test\/assert\.test\.ts:\d+:\d+$/, `run from the repository root: ${shown}`);
 });

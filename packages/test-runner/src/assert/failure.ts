@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { dirname } from 'node:path';
+import { dirname, isAbsolute, relative, sep } from 'node:path';
 import { diffPattern, diffValues } from './diff.js';
 import { show } from './format.js';
 
@@ -72,10 +72,16 @@ export function locate(stack: string): SourceLocation | undefined {
   return undefined;
 }
 
+// A file under the working directory (the project, where otp test runs) as a relative path, as the report names test files.
+function shownFile(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split(sep).join('/') : file;
+}
+
 /** The full text of a failure as reporters print it: message, source line, diff. */
 export function describeFailure(e: AssertionFailure): string {
   const parts = [e.message];
-  if (e.location) parts.push(`  at ${e.location.file}:${e.location.line}:${e.location.column}\n  > ${e.location.lineText}`);
+  if (e.location) parts.push(`  at ${shownFile(e.location.file)}:${e.location.line}:${e.location.column}\n  > ${e.location.lineText}`);
   if (e.diff) parts.push(e.diff);
   else if (e.expected !== undefined || e.actual !== undefined) parts.push(`expected: ${show(e.expected)}\nactual:   ${show(e.actual)}`);
   return parts.join('\n\n');
