@@ -53,7 +53,7 @@ export const shellCommand = defineProvider({
     const input = process.stdin.isTTY === true ? undefined : boundedInput(process.stdin, (why) => (refused = why));
     const shell = await startShell({ input, root: project.root, quiet: io.verbosity === 'quiet', distribution, build: dev.build, config: shellConfig(project.root, dev.env, io.env) }).catch((error: unknown) => {
       // The project's own code threw while booting: its error, not otp's.
-      throw startFailure(error, project.root) ?? error;
+      throw nameTaken(error, distribution?.name, fromFile !== undefined) ?? startFailure(error, project.root) ?? error;
     });
     if (args.watch) {
       const watcher = watchProject(project, () => shell.reload(), (error) => info(io, `reload failed: ${error.message}`));
@@ -68,6 +68,13 @@ export const shellCommand = defineProvider({
     if (refused !== undefined) throw new OtpError('usage', refused);
   },
 });
+
+// The shell's node name held by another node on this host (the project's release runs under the same name), as the user's error.
+function nameTaken(error: unknown, name: string | undefined, fromFile: boolean): OtpError | undefined {
+  if (name === undefined || !(error instanceof Error) || !/refused to register .*the name is taken/.test(error.message)) return undefined;
+  const given = fromFile ? ' (from config/node.args, which names the release too)' : '';
+  return new OtpError('failed', `the shell's node name ${name}${given} is taken by a running node on this host: stop that node (a release: bin/<release> stop), or start the shell under another name: otp shell --sname ${name.split('@')[0]}_dev`, { cause: error });
+}
 
 // The node name (and cookie, if set) config/node.args gives, as the release's node takes them; undefined without a name there.
 function nodeArgsIdentity(root: string): { name: string; cookie?: string } | undefined {

@@ -64,8 +64,8 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
 async function boot(shell: ShellProcess, options: ShellOptions, say: (line: string) => void): Promise<{ apps: CompiledApp[]; started: string[] }> {
   const node = shell.node;
   const code = codeServerOf(node);
-  if (options.distribution) await node.startDistribution({ ...options.distribution, log: (line) => say(line) });
   try {
+    if (options.distribution) await node.startDistribution({ ...options.distribution, log: (line) => say(line) });
     const apps = await compile({ root: options.root, profile: 'dev', build: options.build });
     const started = await shell.run(async (ctx) => {
       if (options.config) await application.setConfig(ctx, options.config);
