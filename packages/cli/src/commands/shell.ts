@@ -13,6 +13,7 @@ import { substituteEnv } from '@otp-ts/runtime/tools';
 import { loadConfig } from '../config/load.js';
 import { resolveConfig } from '../config/resolve.js';
 import { OtpError } from '../errors/otp-error.js';
+import { projectBuildDir } from '../project/cookie.js';
 import { nodeConnectionOptions, resolveNodeConnection, toolNodeName } from '../project/node-connection.js';
 
 /** `otp shell`: the project's applications booted in a REPL, hot-reloading on change with --watch. */
@@ -39,11 +40,11 @@ export const shellCommand = defineProvider({
     if (!named && (args.proto ?? args['ssl-cert'] ?? args['ssl-key'] ?? args['ssl-ca']) !== undefined) {
       throw new OtpError('usage', '--proto and --ssl-* take effect only with --name or --sname (or a name in config/node.args): add one');
     }
-    const distribution = fromFile
-      ? { name: fromFile.name, ...resolveNodeConnection({ ...args, cookie: args.cookie ?? fromFile.cookie }, io) }
-      : named
-        ? { name: toolNodeName(args), ...resolveNodeConnection(args, io) }
-        : undefined;
+    const name = fromFile?.name ?? (named ? toolNodeName(args) : undefined);
+    const flags = { ...args, cookie: args.cookie ?? fromFile?.cookie };
+    // The cookie otp ping and otp remote use for this node inside the project (its built release's) before ~/.otp-ts.cookie.
+    const buildDir = name !== undefined && flags.cookie === undefined && io.env.OTP_COOKIE === undefined ? await projectBuildDir(io.cwd) : undefined;
+    const distribution = name === undefined ? undefined : { name, ...resolveNodeConnection(flags, io, name, buildDir) };
     const dev = resolveConfig((await loadConfig(project.root)).config, 'dev');
     // The dev profile: messages are deep-frozen on delivery unless OTP_MESSAGE_ISOLATION=off (docs/runtime.md).
     setMessageIsolation(profileIsolation({ ...io.env, OTP_PROFILE: 'dev' }));
