@@ -45,6 +45,8 @@ test('an unknown command or option exits 2 with one clear line, suggesting the c
     [['--bogus'], "unknown option '--bogus' for otp", 'otp'],
     [['new', 'app', 'shop', '--forse'], "unknown option '--forse' for otp new (did you mean '--force'?)", 'otp new'],
     [['new', 'ap', 'shop'], "'ap' is not a valid <template>: use app, lib or umbrella (did you mean 'app'?)", 'otp new'],
+    // `npm create otp-ts shop` taken to otp: the template left out, so the name stands in its place.
+    [['new', 'shop'], "'shop' is not a valid <template>: use app, lib or umbrella (<template> left out? otp new app shop)", 'otp new'],
     [['new', 'app'], 'missing <name> (the project name: lowercase letters, digits and _): otp new <template> <name>', 'otp new'],
     [['new', 'app', 'shop', 'more'], "unexpected argument 'more': otp new <template> <name>", 'otp new'],
     [['completion', 'fish'], "'fish' is not a valid <shell>: use bash or zsh", 'otp completion'],

@@ -42,12 +42,21 @@ export function usageLine(program: string, command: CommandSpec): string {
   return `${program} ${command.name} ${command.positionals.map((p) => (p.required ? `<${p.name}>` : `[${p.name}${p.variadic ? '..' : ''}]`)).join(' ')}`.trim();
 }
 
+// A value typed where a choice goes while the next required positional is missing: the choice was left out
+// (`otp new shop` for `otp new app shop`), so the line to type, with the first choice, is the hint.
+function leftOut(program: string, command: CommandSpec, at: number, value: string, parsed: Record<string, unknown>): string {
+  const next = command.positionals[at + 1];
+  if (!next?.required || (parsed[next.name] !== undefined && parsed[next.name] !== '')) return '';
+  const here = command.positionals[at]!;
+  return ` (<${here.name}> left out? ${program} ${command.name} ${here.choices![0]} ${value})`;
+}
+
 /** Checks positionals and option values against the command's tables and returns the argument object. */
 export function collectArgs(program: string, command: CommandSpec, parsed: Record<string, unknown>, extra: readonly unknown[], argv: readonly string[] = []): Record<string, unknown> {
   const args: Record<string, unknown> = {};
   const usage = usageLine(program, command);
   const refuse = (message: string): OtpError => usageError(program, message, command.name);
-  for (const p of command.positionals) {
+  for (const [i, p] of command.positionals.entries()) {
     const value = parsed[p.name];
     // yargs gives a variadic positional as [] when nobody typed it (what follows `--` comes in extra).
     if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0 && extra.length === 0)) {
@@ -56,7 +65,7 @@ export function collectArgs(program: string, command: CommandSpec, parsed: Recor
     }
     const values = [value, ...(p.variadic ? extra : [])].flat().map(String);
     for (const v of p.choices ? values : []) {
-      if (!p.choices!.includes(v)) throw refuse(`'${v}' is not a valid <${p.name}>: use ${listOf(p.choices!)}${didYouMean(v, p.choices!)}`);
+      if (!p.choices!.includes(v)) throw refuse(`'${v}' is not a valid <${p.name}>: use ${listOf(p.choices!)}${didYouMean(v, p.choices!) || leftOut(program, command, i, v, parsed)}`);
     }
     args[p.name] = p.variadic ? values : values[0];
   }
