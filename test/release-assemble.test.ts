@@ -56,6 +56,10 @@ test('otp release: the release root and tarball of a generated app, then 0.2.0 w
     const missing = otp('release', '--upgrade-from', '0.0.7');
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /^otp: release depot has no version 0\.0\.7 in .* \(it has 0\.1\.0, 0\.2\.0\): build that version first, or give the path of its tarball\n/);
+    // A version typed as v0.1.0 (as tags are): the line names the one meant, as the start script's upgrade does.
+    const tagged = otp('release', '--upgrade-from', 'v0.1.0');
+    assert.equal(tagged.status, 2);
+    assert.match(tagged.stderr, /^otp: release depot has no version v0\.1\.0 in .*: did you mean 0\.1\.0\? otp release --upgrade-from 0\.1\.0\n/);
   } finally {
     rmSync(base, { recursive: true, force: true });
   }

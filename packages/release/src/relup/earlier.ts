@@ -57,7 +57,10 @@ export async function findEarlierVersion(root: string, name: string, from: strin
   const versions = (existing?.releases ?? []).map((r) => r.vsn);
   if (!versions.includes(from)) {
     const have = versions.length ? `it has ${versions.join(', ')}` : 'it has none yet';
-    throw new ReleaseError('unknownVersion', `release ${name} has no version ${from} in ${root} (${have}): build that version first, or give the path of its tarball`, { file: join(root, 'releases', 'RELEASES.json') });
+    // 'v0.1.0' or ' 0.1.0' for a version the root has: the one meant, as the start script's upgrade says.
+    const bare = from.trim().replace(/^v(?=\d)/i, '');
+    const meant = bare !== from && versions.includes(bare) ? `did you mean ${bare}? otp release --upgrade-from ${bare}` : 'build that version first, or give the path of its tarball';
+    throw new ReleaseError('unknownVersion', `release ${name} has no version ${from} in ${root} (${have}): ${meant}`, { file: join(root, 'releases', 'RELEASES.json') });
   }
   const fail = (message: string): never => {
     throw new ReleaseError('unknownVersion', `the release root ${root} ${message}: rebuild version ${from} (otp release) or give the path of its tarball`, { file: join(root, 'releases', from) });
