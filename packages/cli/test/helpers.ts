@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import type { PassThrough } from 'node:stream';
 import type { Io } from '@otp-ts/cli';
 import { tempDir as sharedTempDir, writeTree } from '../../../test/support/files.ts';
 
@@ -23,4 +25,12 @@ export function captureIo(overrides: Partial<Io> = {}): Io & { out: () => string
     out: () => out,
     err: () => err,
   };
+}
+
+/** Types a line into a shell's input and waits (up to 4 s) until its output after the line matches `expect`. */
+export async function typeLine(input: PassThrough, output: { text: string }, line: string, expect: RegExp): Promise<void> {
+  const before = output.text.length;
+  input.write(`${line}\n`);
+  for (let i = 0; i < 400 && !expect.test(output.text.slice(before)); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.match(output.text.slice(before), expect, `after typing: ${line}`);
 }

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startShell } from '../src/shell/session.ts';
+import { typeLine as type } from './helpers.ts';
 
 const shop = fileURLToPath(new URL('../../../examples/shop', import.meta.url));
 
@@ -17,13 +17,6 @@ export function makeServer(label: string) {
 export const start = (ctx: ProcessContext) => genServer.start(ctx, makeServer('p'), undefined);
 `;
 
-/** Types a line into the shell and waits until its output contains `expect`. */
-async function type(input: PassThrough, output: { text: string }, line: string, expect: RegExp): Promise<void> {
-  const before = output.text.length;
-  input.write(`${line}\n`);
-  for (let i = 0; i < 400 && !expect.test(output.text.slice(before)); i++) await new Promise((r) => setTimeout(r, 10));
-  assert.match(output.text.slice(before), expect, `after typing: ${line}`);
-}
 
 test("the shell's reload names a server running callbacks a factory made as staying on the old code, with the fix, and the next reload says it killed it", async () => {
   const root = mkdtempSync(join(tmpdir(), 'otp-shell-made-'));

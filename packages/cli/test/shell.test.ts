@@ -6,17 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startShell } from '../src/shell/session.ts';
+import { typeLine as type } from './helpers.ts';
 import { editsOrFail } from '../../../test/support/wait.ts';
 
 const shop = fileURLToPath(new URL('../../../examples/shop', import.meta.url));
 
-/** Types a line into the shell and waits until its output contains `expect`. */
-async function type(input: PassThrough, output: { text: string }, line: string, expect: RegExp): Promise<void> {
-  const before = output.text.length;
-  input.write(`${line}\n`);
-  for (let i = 0; i < 400 && !expect.test(output.text.slice(before)); i++) await new Promise((r) => setTimeout(r, 10));
-  assert.match(output.text.slice(before), expect, `after typing: ${line}`);
-}
 
 test('the shell boots the project, talks to its servers and hot-reloads an edited module into the same process', async () => {
   const root = mkdtempSync(join(tmpdir(), 'otp-shell-'));
