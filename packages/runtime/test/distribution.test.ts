@@ -474,7 +474,7 @@ test('the handshake agrees on a version both nodes speak and exchanges capabilit
       assert.equal(challenge!.t, 'challenge');
       assert.deepEqual([challenge!.vmin, challenge!.v], [3, 4], 'the versions it speaks');
       assert.equal(challenge!.digest, undefined, 'nothing derived from the cookie before the dialler proved it');
-      assert.deepEqual([...(challenge!.flags as string[])].sort(), ['global', 'rpc', 'trace']);
+      assert.deepEqual([...(challenge!.flags as string[])].sort(), ['global', 'pg', 'rpc', 'trace']);
       assert.deepEqual(refusal, { t: 'refused', reason: 'cookie' }, 'version 4 agreed: the proof is what fails');
       assert.deepEqual((await hello({ v: 2 })).slice(1), [{ t: 'refused', reason: 'version' }]);
       assert.deepEqual((await hello({ v: 9, vmin: 7 })).slice(1), [{ t: 'refused', reason: 'version' }]);
