@@ -1,0 +1,50 @@
+// A generated project whose release runs 0.1.0 as a daemon with 0.2.0 built beside it: the set-up of the
+// end-to-end tests of `bin/<name> upgrade` and what happens while one runs.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { run, ok, type Ran } from './run.ts';
+import { replaceOrFail } from './wait.ts';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
+
+/** A project's start script; `remove` stops its node and deletes the project. */
+export interface UpgradeProject {
+  script(args: string[]): Promise<Ran>;
+  remove(): Promise<void>;
+}
+
+// src/which.ts of each version: what tells the two apart.
+const which = (word: string): string => `export function which(): string {\n  return '${word}';\n}\n`;
+
+/**
+ * `otp new app NAME` under _build/e2e, released as 0.1.0 and started as a daemon, then changed, bumped and
+ * released as 0.2.0 with --upgrade-from 0.1.0 (unpacked, not installed). Call `remove` in a finally.
+ */
+export async function daemonWithNextVersion(name: string): Promise<UpgradeProject> {
+  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
+  const base = mkdtempSync(join(repo, '_build', 'e2e', `${name}-`));
+  const dir = join(base, name);
+  const rel = join(dir, '_build', 'prod', 'rel', name);
+  const script = (args: string[]) => run(join(rel, 'bin', name), args, rel);
+  const remove = async () => {
+    await script(['stop']);
+    rmSync(base, { recursive: true, force: true });
+  };
+  try {
+    await ok(run(process.execPath, [otp, 'new', 'app', name, '--quiet'], base), 'otp new');
+    writeFileSync(join(dir, 'src', 'which.ts'), which('one'));
+    await ok(run(process.execPath, [otp, 'release'], dir), 'otp release 0.1.0');
+    assert.match(await ok(script(['daemon']), 'daemon'), new RegExp(`started ${name} 0\\.1\\.0`));
+    writeFileSync(join(dir, 'src', 'which.ts'), which('two'));
+    const pkg = join(dir, 'package.json');
+    writeFileSync(pkg, replaceOrFail(readFileSync(pkg, 'utf8'), '"version": "0.1.0"', '"version": "0.2.0"'));
+    await ok(run(process.execPath, [otp, 'release', '--upgrade-from', '0.1.0'], dir), 'otp release 0.2.0');
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+  return { script, remove };
+}
