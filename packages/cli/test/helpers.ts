@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { PassThrough } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import type { Io } from '@otp-ts/cli';
 import { tempDir as sharedTempDir, writeTree } from '../../../test/support/files.ts';
 
@@ -28,9 +28,28 @@ export function captureIo(overrides: Partial<Io> = {}): Io & { out: () => string
 }
 
 /** Types a line into a shell's input and waits (up to 4 s) until its output after the line matches `expect`. */
-export async function typeLine(input: PassThrough, output: { text: string }, line: string, expect: RegExp): Promise<void> {
+async function typeLine(input: PassThrough, output: { text: string }, line: string, expect: RegExp): Promise<void> {
   const before = output.text.length;
   input.write(`${line}\n`);
   for (let i = 0; i < 400 && !expect.test(output.text.slice(before)); i++) await new Promise((r) => setTimeout(r, 10));
   assert.match(output.text.slice(before), expect, `after typing: ${line}`);
+}
+
+/** otp shell's session on a project, fed through streams: `type` enters a line and waits for its answer, `exit` ends it. */
+export async function shellSession(root: string): Promise<{ output: { text: string }; type(line: string, expect: RegExp): Promise<void>; exit(): Promise<void> }> {
+  const input = new PassThrough();
+  const output = { text: '' };
+  const out = new PassThrough();
+  out.on('data', (chunk: Buffer) => (output.text += chunk.toString()));
+  // Imported here: the other tests that use these helpers do not load the shell.
+  const { startShell } = await import('../src/shell/session.ts');
+  const shell = await startShell({ root, input, output: out });
+  return {
+    output,
+    type: (line, expect) => typeLine(input, output, line, expect),
+    exit: async () => {
+      input.write('.exit\n');
+      await shell.closed;
+    },
+  };
 }

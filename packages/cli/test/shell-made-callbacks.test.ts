@@ -1,11 +1,9 @@
 import { test } from 'node:test';
-import { PassThrough } from 'node:stream';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startShell } from '../src/shell/session.ts';
-import { typeLine as type } from './helpers.ts';
+import { shellSession } from './helpers.ts';
 
 const shop = fileURLToPath(new URL('../../../examples/shop', import.meta.url));
 
@@ -22,21 +20,16 @@ test("the shell's reload names a server running callbacks a factory made as stay
   const root = mkdtempSync(join(tmpdir(), 'otp-shell-made-'));
   cpSync(shop, root, { recursive: true });
   writeFileSync(join(root, 'src', 'pool.ts'), pool(1));
-  const input = new PassThrough();
-  const output = { text: '' };
-  const out = new PassThrough();
-  out.on('data', (chunk: Buffer) => (output.text += chunk.toString()));
   try {
-    const shell = await startShell({ root, input, output: out });
-    await type(input, output, "const p = await mod('shop/pool').start(ctx); String(p)", /<0\.\d+\.0>/);
+    const { type, exit } = await shellSession(root);
+    await type("const p = await mod('shop/pool').start(ctx); String(p)", /<0\.\d+\.0>/);
     writeFileSync(join(root, 'src', 'pool.ts'), pool(2));
-    await type(input, output, 'await c()', /reloaded shop\/pool\n\s+<0\.\d+\.0> runs callbacks made at run time by shop\/pool \(not an export\): it stays on the old code, and the next reload of shop\/pool kills it; export the callback object or a class/);
-    await type(input, output, "await call(p, 'get')", /'1:p'/);
+    await type('await c()', /reloaded shop\/pool\n\s+<0\.\d+\.0> runs callbacks made at run time by shop\/pool \(not an export\): it stays on the old code, and the next reload of shop\/pool kills it; export the callback object or a class/);
+    await type("await call(p, 'get')", /'1:p'/);
     writeFileSync(join(root, 'src', 'pool.ts'), pool(3));
-    await type(input, output, 'await c()', /reloaded shop\/pool\n\s+<0\.\d+\.0> was killed: it still ran the old code of shop\/pool, which this reload purged/);
-    await type(input, output, '[processInfo(p)]', /\[ undefined \]/);
-    input.write('.exit\n');
-    await shell.closed;
+    await type('await c()', /reloaded shop\/pool\n\s+<0\.\d+\.0> was killed: it still ran the old code of shop\/pool, which this reload purged/);
+    await type('[processInfo(p)]', /\[ undefined \]/);
+    await exit();
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
