@@ -1,4 +1,5 @@
 import { Pid, Ref } from './pid.js';
+import { isTimeoutMs } from './timers.js';
 import { Down, TimerResult, type ExitReason } from './messages.js';
 import { ExitSignal, RuntimeError, describeReason } from './errors.js';
 import type { TableOptions, Table } from './table.js';
@@ -191,7 +192,7 @@ export class ProcessImpl extends ProcessMailbox implements ProcessContext, Proce
 
   async sleep(ms: number): Promise<void> {
     // As OTP's timer:sleep (a receive ... after): a fraction, a negative or a non-number is badarg.
-    if (!((Number.isInteger(ms) && ms >= 0) || ms === Infinity)) throw new RuntimeError('badarg', `sleep needs a whole number of milliseconds >= 0 or Infinity, got ${typeof ms === 'number' ? String(ms) : describeReason(ms)}`);
+    if (!isTimeoutMs(ms)) throw new RuntimeError('badarg', `sleep needs a whole number of milliseconds >= 0 or Infinity, got ${typeof ms === 'number' ? String(ms) : describeReason(ms)}`);
     await this.receive(NEVER, ms);
   }
 

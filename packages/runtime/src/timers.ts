@@ -1,3 +1,8 @@
+/** Whether `v` is a timeout as OTP takes one: a whole number of milliseconds >= 0, or Infinity (OTP's infinity). */
+export function isTimeoutMs(v: unknown): v is number {
+  return (Number.isInteger(v) && (v as number) >= 0) || v === Infinity;
+}
+
 // The longest delay Node.js's setTimeout takes as given.
 const MAX_DELAY_MS = 2 ** 31 - 1;
 

@@ -1,4 +1,5 @@
 import { Exit, TIMEOUT, type ExitReason } from '../messages.js';
+import { isTimeoutMs } from '../timers.js';
 import { attempt, exitReasonOf, isThenable, type Outcome } from '../gen/attempt.js';
 import { safeFormatStatus } from '../gen/format-status.js';
 import { ExitSignal } from '../errors.js';
@@ -382,7 +383,7 @@ function failInit(ack: Acknowledge, reason: ExitReason): never {
 // An action a callback may return; OTP's timeout is a whole number of ms >= 0 or infinity. Anything else is a bad return value.
 function validAction(a: unknown): boolean {
   if (a === undefined || a === 'hibernate') return true;
-  if (typeof a === 'number') return (Number.isInteger(a) && a >= 0) || a === Infinity;
+  if (typeof a === 'number') return isTimeoutMs(a);
   return a !== null && typeof a === 'object' && 'continue' in a;
 }
 

@@ -1,4 +1,5 @@
 import type { Ref } from '../pid.js';
+import { isTimeoutMs } from '../timers.js';
 import { From } from '../gen/messages.js';
 import type { Event, EventTimeoutAction, GenericTimeoutAction, NextEventAction, StateTimeoutAction, TimeoutTime } from './types.js';
 
@@ -55,7 +56,7 @@ export function checkAction(a: unknown): CheckedAction | null {
   if (a === null || typeof a !== 'object') return null;
   const o = a as Record<string, unknown>;
   // An absolute time may be any time, past ones included; a relative one is whole ms >= 0 or Infinity (OTP's timeout()).
-  const isTime = (v: unknown): boolean => v === 'cancel' || v === 'update' || (typeof v === 'number' && (o.abs === true ? !Number.isNaN(v) : (Number.isInteger(v) && v >= 0) || v === Infinity));
+  const isTime = (v: unknown): boolean => v === 'cancel' || v === 'update' || (typeof v === 'number' && (o.abs === true ? !Number.isNaN(v) : isTimeoutMs(v)));
   const timeout = (v: unknown): CheckedAction | null => (isTime(v) && (o.abs === undefined || typeof o.abs === 'boolean') ? { kind: 'timeout', timeout: a as TimeoutAction } : null);
   // OTP's {postpone, Bool} and {hibernate, Bool} set an option: the last one given wins (hibernating is a no-op here).
   if ('postpone' in o) return typeof o.postpone === 'boolean' ? (o.postpone ? POSTPONE : NO_POSTPONE) : null;

@@ -1,4 +1,5 @@
 import { Pid, Ref } from '../pid.js';
+import { isTimeoutMs } from '../timers.js';
 import { Down, TIMEOUT } from '../messages.js';
 import { RuntimeError } from '../errors.js';
 import type { ProcessContext } from '../types.js';
@@ -103,7 +104,7 @@ export async function genCall(ctx: ProcessContext, server: ServerRef, message: (
 
 /** Refuses a call timeout that is not a whole number of ms >= 0 or Infinity before anything is sent, as OTP's gen:call guards it: the request must not run for a caller that gets an error. */
 export function checkCallTimeout(timeoutMs: number, what = 'call'): void {
-  if (typeof timeoutMs === 'number' && ((Number.isInteger(timeoutMs) && timeoutMs >= 0) || timeoutMs === Infinity)) return;
+  if (isTimeoutMs(timeoutMs)) return;
   throw new RuntimeError('badarg', `${what} timeout must be a whole number of milliseconds >= 0 or Infinity, got ${String(timeoutMs)}; the request was not sent`);
 }
 

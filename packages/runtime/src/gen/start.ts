@@ -1,4 +1,5 @@
 import { Pid, type Ref } from '../pid.js';
+import { isTimeoutMs } from '../timers.js';
 import { Down, Exit, TIMEOUT } from '../messages.js';
 import { RuntimeError } from '../errors.js';
 import type { ProcessContext, SpawnOptions } from '../types.js';
@@ -50,7 +51,7 @@ export async function startAcknowledged(
   if (options.debug !== undefined) checkDebugOptions(options.debug);
   // Checked before the spawn: a start that throws must leave no process running behind it.
   const timeout = options.timeout;
-  if (timeout !== undefined && !(typeof timeout === 'number' && ((Number.isInteger(timeout) && timeout >= 0) || timeout === Infinity))) {
+  if (timeout !== undefined && !isTimeoutMs(timeout)) {
     throw new RuntimeError('badarg', `start timeout must be a whole number of milliseconds >= 0 or Infinity, got ${String(timeout)}; nothing was started`);
   }
   const maxMailbox = options.spawnOpt?.maxMailbox;
