@@ -272,18 +272,50 @@ export class CodeServer implements CodeHooks {
   processesRunningAny(versions: readonly ModuleVersion[]): Map<ModuleVersion, ProcessImpl[]> {
     const out = new Map<ModuleVersion, ProcessImpl[]>(versions.map((v) => [v, []]));
     if (versions.length === 0) return out;
-    const made: Array<[ProcessImpl, object[]]> = [];
+    const seen = new Map<ModuleVersion, Set<ProcessImpl>>(versions.map((v) => [v, new Set()]));
     for (const p of this.node.liveProcesses()) {
       // A process that names its callback module (a behaviour, a sys.special process) runs that module's
       // version, which an upgrade moves on: the function it was spawned with no longer counts.
       const callbacks = p.label?.callbacks ? this.exportOrigin(p.label.callbacks) : undefined;
-      const madeHere = this.madeCallbacksOf(p);
-      if (madeHere.length > 0) made.push([p, madeHere]);
       const running = callbacks ?? (typeof p.entry === 'string' ? undefined : this.origins.get(p.entry));
-      if (running !== undefined) out.get(running.version)?.push(p);
+      if (running !== undefined && seen.has(running.version)) {
+        seen.get(running.version)!.add(p);
+        out.get(running.version)!.push(p);
+      }
     }
-    for (const [p, objects] of made) {
-      for (const o of objects) for (const v of this.makersOf(o, versions)) if (!out.get(v)!.includes(p)) out.get(v)!.push(p);
+    for (const [v, made] of this.madeRunning(versions)) for (const p of made) if (!seen.get(v)!.has(p)) out.get(v)!.push(p);
+    return out;
+  }
+
+  /**
+   * Internal: for each of `versions`, the processes running callback objects its code made at run time (a factory's
+   * `{ init, handleCall }`, an instance of a class it does not export): those with a function its script defined. The
+   * functions of every process are looked up in one inspector pass, each function once for the code server's life.
+   */
+  madeRunning(versions: readonly ModuleVersion[]): Map<ModuleVersion, ProcessImpl[]> {
+    const out = new Map<ModuleVersion, ProcessImpl[]>(versions.map((v) => [v, []]));
+    const withBody = versions.filter((v) => this.bodies.has(v));
+    if (withBody.length === 0) return out;
+    const made: Array<[ProcessImpl, object[]]> = [];
+    const objects: object[][] = [];
+    this.node.eachProcess((p) => {
+      const own = this.madeCallbacksOf(p).map(functionsOf);
+      if (own.length === 0) return;
+      made.push([p, own.flat()]);
+      objects.push(...own);
+    });
+    if (made.length === 0) return out;
+    const byScript = new Map<string, ModuleVersion[]>();
+    this.scripts.of(withBody.map((v) => this.bodies.get(v)!)).forEach((id, i) => {
+      if (id !== undefined) byScript.set(id, [...(byScript.get(id) ?? []), withBody[i]!]);
+    });
+    const fns = functionsToLookUp(objects);
+    const ids = this.scripts.of(fns);
+    const scriptOf = new Map(fns.map((f, i) => [f, ids[i]]));
+    for (const [p, own] of made) {
+      const makers = new Set<ModuleVersion>();
+      for (const f of own) if (scriptOf.has(f)) for (const v of byScript.get(scriptOf.get(f)!) ?? []) makers.add(v);
+      for (const v of makers) out.get(v)!.push(p);
     }
     return out;
   }
@@ -300,19 +332,6 @@ export class CodeServer implements CodeHooks {
     if (typeof own === 'object' && own !== null && p.label!.behaviour !== 'supervisor' && this.exportOrigin(own) === undefined) out.push(own);
     for (const h of callbackModulesOf(p) ?? []) if (typeof h === 'object' && h !== null && this.exportOrigin(h) === undefined && !out.includes(h)) out.push(h);
     return out;
-  }
-
-  /**
-   * The versions among `versions` whose code made a callback object no module exports (a factory's
-   * `{ init, handleCall }`, an instance of a class it does not export): those whose script defined one of its functions.
-   */
-  makersOf(callbacks: object, versions: readonly ModuleVersion[]): ModuleVersion[] {
-    const fns = functionsOf(callbacks);
-    if (fns.length === 0) return [];
-    const withBody = versions.filter((v) => this.bodies.has(v));
-    const scripts = this.scripts.of(withBody.map((v) => this.bodies.get(v)!));
-    const mine = new Set(this.scripts.of(fns));
-    return withBody.filter((_, i) => scripts[i] !== undefined && mine.has(scripts[i]));
   }
 
   /** Drops the old version unless a process still runs it; returns whether it did. */
@@ -471,6 +490,31 @@ function functionsOf(callbacks: object): object[] {
     for (const d of Object.values(Object.getOwnPropertyDescriptors(o))) if (typeof d.value === 'function' && !out.includes(d.value as object)) out.push(d.value as object);
   }
   return out.slice(0, 32);
+}
+
+// Pools of made callback objects larger than this look up one closure of each object's own (see functionsToLookUp).
+const LOOK_UP_ALL = 64;
+
+/**
+ * The functions of made callback objects (each object's functions) whose script must be looked up, one inspector call
+ * each (about 50 µs). Every function of a few objects; in a pool, every function two objects share (a class's methods,
+ * a spread library's) and one of each object's own closures: the closures a factory call made come from one object
+ * literal, in its module version's script, so one of them tells the script of all (10k servers: 10k calls, not 40k).
+ */
+function functionsToLookUp(objects: readonly object[][]): object[] {
+  if (objects.length <= LOOK_UP_ALL) return [...new Set(objects.flat())];
+  const uses = new Map<object, number>();
+  for (const o of objects) for (const f of o) uses.set(f, (uses.get(f) ?? 0) + 1);
+  const out = new Set<object>();
+  for (const o of objects) {
+    let own = false;
+    for (const f of o) {
+      const shared = uses.get(f)! > 1;
+      if (shared || !own) out.add(f);
+      if (!shared) own = true;
+    }
+  }
+  return [...out];
 }
 
 // A package is resolved from the folder of the module that imports it: one key per folder and specifier.

@@ -481,11 +481,9 @@ function purgingAll(code: CodeServer, loaded: readonly ModuleVersion[], previous
 function strandedBy(code: CodeServer, versions: readonly ModuleVersion[], previous: ReadonlyMap<string, { current: ModuleVersion | null; old: ModuleVersion | null }>): Array<{ pid: Pid; module: string }> {
   const current = versions.map((v) => previous.get(v.module)!.current).filter((v) => v !== null);
   const old = versions.map((v) => previous.get(v.module)!.old).filter((v) => v !== null);
-  const running = code.processesRunningAny([...current, ...old]);
+  const running = code.madeRunning([...current, ...old]);
   const out: Array<{ pid: Pid; module: string }> = [];
-  for (const v of current) {
-    for (const p of running.get(v)!) if (code.madeCallbacksOf(p).some((o) => code.makersOf(o, [v]).length > 0)) out.push({ pid: p.pid, module: v.module });
-  }
+  for (const v of current) for (const p of running.get(v)!) out.push({ pid: p.pid, module: v.module });
   return out;
 }
 
