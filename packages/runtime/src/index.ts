@@ -68,7 +68,7 @@ export { HandlerExit, GenEventError } from './gen-event/types.js';
 export * as genStatem from './gen-statem/index.js';
 export type { GenStatem } from './gen-statem/types.js';
 export { CodeServer, CodeError, codeServerOf, RemovedExportError, upgradeModules, UpgradeError, copyState } from './code/index.js';
-export type { CodeServerOptions, ModuleSource, ModuleLinks, UpgradeOptions, UpgradeReport } from './code/index.js';
+export type { CodeServerOptions, ModuleSource, ModuleLinks, Stranded, UpgradeOptions, UpgradeReport } from './code/index.js';
 // Loading distribution installs `node.startDistribution` (the process layer does not import distribution).
 import './distribution/install.js';
 export { NodeDown } from './distribution/node-dist.js';

@@ -192,7 +192,8 @@ async function reloadChanged(ctx: runtime.ProcessContext, code: CodeServer, apps
     say(`reloaded ${report.modules.map((m) => m.name).join(', ')}${report.processes.length ? ` (${report.processes.length} process${report.processes.length === 1 ? '' : 'es'} through codeChange)` : ''}`);
     for (const k of report.killed) say(`  ${String(k.pid)} was killed: it still ran the old code of ${k.module}, which this reload purged`);
     for (const s of report.stranded) {
-      say(`  ${String(s.pid)} runs callbacks made at run time by ${s.module} (not an export): it stays on the old code, and the next reload of ${s.module} kills it; export the callback object or a class`);
+      if (s.kind === 'supervisor') say(`  supervisor ${String(s.pid)} was started with callbacks ${s.module} made at run time (not an export): it keeps its old child specs; export its callbacks object and start it with that`);
+      else say(`  ${String(s.pid)} runs callbacks made at run time by ${s.module} (not an export): it stays on the old code, and the next reload of ${s.module} kills it; export the callback object or a class`);
     }
     return report.modules.map((m) => m.name);
   } catch (error) {

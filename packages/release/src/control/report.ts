@@ -8,8 +8,16 @@ export function formatReport(r: InstallReport, wallMs: number): string {
     `  modules swapped: ${list(r.modules.changed)}${r.modules.added.length ? `; added: ${list(r.modules.added)}` : ''}${r.modules.removed.length ? `; removed: ${list(r.modules.removed)}` : ''}`,
     `  processes suspended: ${r.processes}, longest suspension ${r.suspendedMs.toFixed(1)} ms`,
     ...(r.killed?.length ? [`  processes killed (still running purged code): ${r.killed.length}: ${r.killed.map((k) => `${k.pid} (${k.module})`).join(', ')}`] : []),
-    ...(r.stranded ?? []).map((s) => `  ${s.pid} runs callbacks made at run time by ${s.module} (not an export): it stays on the old code, and the next upgrade of ${s.module} kills it; export the callback object or a class`),
+    ...(r.stranded ?? []).map((s) => strandedLine(s)),
     ...(r.apps.added.length || r.apps.removed.length ? [`  applications added: ${list(r.apps.added)}; removed: ${list(r.apps.removed)}`] : []),
     ...(r.children.started.length || r.children.stopped.length ? [`  supervisor children started: ${list(r.children.started)}; stopped: ${list(r.children.stopped)}`] : []),
   ].join('\n');
+}
+
+// One process the install left on the old code, and the fix.
+function strandedLine(s: NonNullable<InstallReport['stranded']>[number]): string {
+  if (s.kind === 'supervisor') {
+    return `  supervisor ${s.pid} was started with callbacks ${s.module} made at run time (not an export): it keeps its old child specs, the new version's never apply; export its callbacks object (export const sup = { init }) and start it with that`;
+  }
+  return `  ${s.pid} runs callbacks made at run time by ${s.module} (not an export): it stays on the old code, and the next upgrade of ${s.module} kills it; export the callback object or a class`;
 }

@@ -27,3 +27,9 @@ test("upgrade's report names each process left on the old code for running callb
   assert.match(text, /^ {2}<0\.84\.0> runs callbacks made at run time by shop\/pool \(not an export\): it stays on the old code, and the next upgrade of shop\/pool kills it; export the callback object or a class$/m);
   assert.doesNotMatch(formatReport(report([]), 50), /old code/, 'an install that left nothing behind says nothing of it');
 });
+
+test("upgrade's report names a supervisor made inline as keeping its old child specs (not as killed by the next upgrade), with the fix", () => {
+  const text = formatReport({ ...report([]), stranded: [{ pid: '<0.80.0>', module: 'shop/app', kind: 'supervisor' }] }, 50);
+  assert.match(text, /^ {2}supervisor <0\.80\.0> was started with callbacks shop\/app made at run time \(not an export\): it keeps its old child specs, the new version's never apply; export its callbacks object/m);
+  assert.doesNotMatch(text, /kills it/);
+});

@@ -4,7 +4,7 @@ export { ModuleVersion, sourceHash, RemovedExportError, IMPORT_META } from './mo
 export type { ModuleSource, ModuleLinks } from './module.js';
 export { upgradeModules, UpgradeError } from './upgrade.js';
 export { copyState } from './protect.js';
-export type { UpgradeOptions, UpgradeReport } from './upgrade.js';
+export type { Stranded, UpgradeOptions, UpgradeReport } from './upgrade.js';
 export { loadBuiltApplication, readBuiltModules, dependencyOrder } from './app-loader.js';
 export { resolveImport } from './resolve.js';
 export type { AppFile } from './app-loader.js';

@@ -320,6 +320,16 @@ export class CodeServer implements CodeHooks {
     return out;
   }
 
+  /** Internal: the versions among `versions` whose script defined one of the functions of a callback object no module exports. */
+  makersOf(callbacks: object, versions: readonly ModuleVersion[]): ModuleVersion[] {
+    const fns = functionsOf(callbacks);
+    const withBody = versions.filter((v) => this.bodies.has(v));
+    if (fns.length === 0 || withBody.length === 0) return [];
+    const scripts = this.scripts.of(withBody.map((v) => this.bodies.get(v)!));
+    const mine = new Set(this.scripts.of(fns));
+    return withBody.filter((_, i) => scripts[i] !== undefined && mine.has(scripts[i]));
+  }
+
   /**
    * Internal: the callback objects a process runs that no module exports (made at run time by a factory): its
    * behaviour's callbacks, and a gen_event manager's handlers. They count as the code that made them, as an OTP process

@@ -48,11 +48,20 @@ export interface UpgradeReport {
   /**
    * The processes no upgrade can migrate, left on the old code: each runs callbacks a changed module's code made at run
    * time (a factory's object, an instance of a class it does not export), which no new export stands for. The next purge
-   * of that module kills them; export the callback object or the class to have them migrated.
+   * of that module kills them; export the callback object or the class to have them migrated. `kind: 'supervisor'`: a
+   * supervisor whose callbacks were made inline (`supervisor.startLink(ctx, { init })` in an application's start): it
+   * keeps its old child specs (the new ones never apply) and no purge kills it, as it calls that code only to start.
    */
-  stranded: Array<{ pid: Pid; module: string }>;
+  stranded: Stranded[];
   /** How long the affected processes stayed suspended (the first suspend to the resumes), in ms. */
   suspendedMs: number;
+}
+
+/** A process an upgrade leaves on the old code: its pid, the module whose code made its callbacks, and what it is (a supervisor keeps its old child specs). */
+export interface Stranded {
+  pid: Pid;
+  module: string;
+  kind?: 'supervisor';
 }
 
 /** An upgrade failed and was rolled back: code and states are as before; `stage` and `module` say where. */
@@ -478,12 +487,26 @@ function purgingAll(code: CodeServer, loaded: readonly ModuleVersion[], previous
 // The processes running callbacks the running version of a changed module made at run time (no export): the upgrade
 // leaves them on that code. Found before anything is suspended, which also looks up the old versions' functions once,
 // so the purge in the swap's turn finds its processes without the inspector.
-function strandedBy(code: CodeServer, versions: readonly ModuleVersion[], previous: ReadonlyMap<string, { current: ModuleVersion | null; old: ModuleVersion | null }>): Array<{ pid: Pid; module: string }> {
+function strandedBy(code: CodeServer, versions: readonly ModuleVersion[], previous: ReadonlyMap<string, { current: ModuleVersion | null; old: ModuleVersion | null }>): Stranded[] {
   const current = versions.map((v) => previous.get(v.module)!.current).filter((v) => v !== null);
   const old = versions.map((v) => previous.get(v.module)!.old).filter((v) => v !== null);
   const running = code.madeRunning([...current, ...old]);
-  const out: Array<{ pid: Pid; module: string }> = [];
+  const out: Stranded[] = [];
   for (const v of current) for (const p of running.get(v)!) out.push({ pid: p.pid, module: v.module });
+  return [...out, ...inlineSupervisors(code, current)];
+}
+
+// The supervisors whose callbacks a changed module's running version made at run time (`{ init }` inline in an
+// application's start): no export of the new version stands for them, so their code change cannot run and their new
+// child specs never apply (OTP runs a supervisor's code_change on its module). A purge leaves them alive (madeCallbacksOf).
+function inlineSupervisors(code: CodeServer, current: readonly ModuleVersion[]): Stranded[] {
+  const out: Stranded[] = [];
+  if (current.length === 0) return out;
+  code.node.eachProcess((p) => {
+    const own = p.label?.callbacks;
+    if (p.label?.behaviour !== 'supervisor' || typeof own !== 'object' || own === null || code.exportOrigin(own) !== undefined) return;
+    for (const v of code.makersOf(own, current)) out.push({ pid: p.pid, module: v.module, kind: 'supervisor' });
+  });
   return out;
 }
 

@@ -33,8 +33,8 @@ export interface InstallReport {
   suspendedMs: number;
   /** Processes killed because they still ran a module version the install purged (the version before the running one, a removed module's or a removed application's): pid and module. */
   killed: Array<{ pid: string; module: string }>;
-  /** Processes left on the old code: they run callbacks a changed module made at run time (no export stands for them), and the next purge of it kills them: pid and module (a node before this field reports none). */
-  stranded?: Array<{ pid: string; module: string }>;
+  /** Processes left on the old code: they run callbacks a changed module made at run time (no export stands for them), and the next purge of it kills them: pid and module (a node before this field reports none); `kind: 'supervisor'`, a supervisor made inline, keeps its old child specs and is not killed. */
+  stranded?: Array<{ pid: string; module: string; kind?: 'supervisor' }>;
   /** Supervisor children started or stopped because a supervisor's child specs changed. */
   children: { started: string[]; stopped: string[] };
   /** The whole install, from the check to permanence, in ms. */
@@ -342,7 +342,7 @@ interface Swapped {
   processes: Pid[];
   suspendedMs: number;
   killed: Array<{ pid: string; module: string }>;
-  stranded: Array<{ pid: string; module: string }>;
+  stranded: NonNullable<InstallReport['stranded']>;
   removedModules: string[];
   guard: UpgradeGuard | undefined;
   snapshots: readonly Snapshot[];
@@ -421,7 +421,7 @@ async function swap(ctx: ProcessContext, code: CodeServer, plan: InstallPlan, ev
   const { report } = upgrade;
   const killed = report.killed.map((k) => ({ pid: String(k.pid), module: k.module }));
   for (const m of removedModules) killed.push(...deleteModule(code, m, false));
-  const stranded = report.stranded.map((k) => ({ pid: String(k.pid), module: k.module }));
+  const stranded = report.stranded.map((k) => ({ pid: String(k.pid), module: k.module, ...(k.kind ? { kind: k.kind } : {}) }));
   return { processes: report.processes, suspendedMs: report.suspendedMs, killed, stranded, removedModules, guard, snapshots: snapshot?.of(upgrade.before) ?? [], staged: new Map() };
 }
 
