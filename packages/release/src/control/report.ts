@@ -19,5 +19,8 @@ function strandedLine(s: NonNullable<InstallReport['stranded']>[number]): string
   if (s.kind === 'supervisor') {
     return `  supervisor ${s.pid} was started with callbacks ${s.module} made at run time (not an export): it keeps its old child specs, the new version's never apply; export its callbacks object (export const sup = { init }) and start it with that`;
   }
+  if (s.kind === 'handler') {
+    return `  gen_event manager ${s.pid} runs a handler made at run time by ${s.module} (not an export): the handler stays on the old code, and the next upgrade of ${s.module} removes it (the manager lives); export the handler object or a class`;
+  }
   return `  ${s.pid} runs callbacks made at run time by ${s.module} (not an export): it stays on the old code, and the next upgrade of ${s.module} kills it; export the callback object or a class`;
 }

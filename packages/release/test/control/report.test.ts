@@ -33,3 +33,9 @@ test("upgrade's report names a supervisor made inline as keeping its old child s
   assert.match(text, /^ {2}supervisor <0\.80\.0> was started with callbacks shop\/app made at run time \(not an export\): it keeps its old child specs, the new version's never apply; export its callbacks object/m);
   assert.doesNotMatch(text, /kills it/);
 });
+
+test("upgrade's report names a gen_event manager running a handler made at run time as losing that handler to the next upgrade, not as killed", () => {
+  const text = formatReport({ ...report([]), stranded: [{ pid: '<0.90.0>', module: 'shop/audit', kind: 'handler' }] }, 50);
+  assert.match(text, /^ {2}gen_event manager <0\.90\.0> runs a handler made at run time by shop\/audit \(not an export\): the handler stays on the old code, and the next upgrade of shop\/audit removes it \(the manager lives\)/m);
+  assert.doesNotMatch(text, /kills it/);
+});

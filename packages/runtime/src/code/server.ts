@@ -10,6 +10,7 @@ import type { CodeHooks } from '../node-hooks.js';
 import { StateCopier, Unprotectable } from './protect.js';
 import { ScriptIds } from './script-ids.js';
 import { callbackModulesOf } from '../gen/sys-handler.js';
+import { PurgedHandlers } from '../gen/messages.js';
 
 /** Why the code server refused: the module, and a sentence saying what to do. */
 export class CodeError extends Error {
@@ -155,16 +156,48 @@ export class CodeServer implements CodeHooks {
    * Makes an evaluated version current (purging the old one, killing processes still running it). `running`:
    * those processes, when the caller found them already (an upgrade, in the turn that installs).
    */
-  install(version: ModuleVersion, running?: readonly ProcessImpl[]): void {
+  install(version: ModuleVersion, running?: readonly ProcessImpl[]): ProcessImpl[] {
     const mod = this.entry(version.module);
+    let killed: ProcessImpl[] = [];
     if (mod.old && running !== undefined) {
-      for (const p of running) this.node.exit(p.pid, 'kill');
+      killed = this.endRunning(mod.old, running);
       mod.old = null;
-    } else if (mod.old) this.purge(mod.name);
+    } else if (mod.old) killed = this.purgeKilling(mod.name);
     mod.old = mod.current;
     mod.current = version;
     this.tag(mod, version);
     this.repoint(mod);
+    return killed;
+  }
+
+  /**
+   * Internal: ends what runs a version being purged (`running`: processesRunning's), as Erlang's purge: each process
+   * is killed, except a gen_event manager, which only loses the handlers of that version (exported or made by it) and
+   * lives, as an OTP manager calling a handler whose module is gone loses that handler; so does a manager running an
+   * exported handler of it found nowhere else (a deleted module's). Returns the processes killed (alive until then).
+   */
+  endRunning(version: ModuleVersion, running: readonly ProcessImpl[]): ProcessImpl[] {
+    const killed: ProcessImpl[] = [];
+    const reason = new Error(`the code of ${version.module} (version ${version.vsn}) this handler ran was purged`);
+    for (const p of running) {
+      if (p.dead) continue;
+      if (p.label?.behaviour === 'gen_event' && callbackModulesOf(p) !== undefined) this.dropHandlers(p, version, reason);
+      else {
+        this.node.exit(p.pid, 'kill');
+        killed.push(p);
+      }
+    }
+    const ran = new Set(running);
+    this.node.eachProcess((p) => {
+      if (p.label?.behaviour === 'gen_event' && !ran.has(p)) this.dropHandlers(p, version, reason);
+    });
+    return killed;
+  }
+
+  // Tells a gen_event manager to remove the handlers it runs of `version` (exported by it or made by its code), if any.
+  private dropHandlers(p: ProcessImpl, version: ModuleVersion, reason: Error): void {
+    const handlers = (callbackModulesOf(p) ?? []).filter((h) => this.exportOrigin(h)?.version === version || (this.exportOrigin(h) === undefined && this.makersOf(h, [version]).length > 0));
+    if (handlers.length > 0) this.node.send(p.pid, new PurgedHandlers(handlers, reason));
   }
 
   /**
@@ -355,22 +388,27 @@ export class CodeServer implements CodeHooks {
 
   /** Drops the old version, killing the processes still running it (as Erlang's purge); returns how many. */
   purge(name: string): number {
-    const mod = this.modules.get(name);
-    if (!mod?.old) return 0;
-    const victims = this.processesRunning(mod.old);
-    for (const p of victims) this.node.exit(p.pid, 'kill');
-    mod.old = null;
-    return victims.length;
+    return this.purgeKilling(name).length;
   }
 
-  /** Makes the current version old (importers' calls fail until a new version loads). */
-  delete(name: string): void {
+  /** Internal: `purge`, giving the processes it killed (a gen_event manager loses the handlers of that code instead: endRunning). */
+  purgeKilling(name: string): ProcessImpl[] {
+    const mod = this.modules.get(name);
+    if (!mod?.old) return [];
+    const killed = this.endRunning(mod.old, this.processesRunning(mod.old));
+    mod.old = null;
+    return killed;
+  }
+
+  /** Makes the current version old (importers' calls fail until a new version loads); returns the processes purging the old one killed. */
+  delete(name: string): ProcessImpl[] {
     const mod = this.modules.get(name);
     if (!mod?.current) throw new CodeError('notLoaded', name, `module ${name} is not loaded`);
-    if (mod.old) this.purge(name);
+    const killed = mod.old ? this.purgeKilling(name) : [];
     mod.old = mod.current;
     mod.current = null;
     this.repoint(mod);
+    return killed;
   }
 
   /** Sets the one listener told after a module's export table is re-pointed (call tracing keeps its wrappers across loads). */

@@ -51,17 +51,18 @@ export interface UpgradeReport {
    * of that module kills them; export the callback object or the class to have them migrated. `kind: 'supervisor'`: a
    * supervisor whose callbacks were made inline (`supervisor.startLink(ctx, { init })` in an application's start): it
    * keeps its old child specs (the new ones never apply) and no purge kills it, as it calls that code only to start.
+   * `kind: 'handler'`: a gen_event manager running a handler made at run time; the next purge removes that handler, not the manager.
    */
   stranded: Stranded[];
   /** How long the affected processes stayed suspended (the first suspend to the resumes), in ms. */
   suspendedMs: number;
 }
 
-/** A process an upgrade leaves on the old code: its pid, the module whose code made its callbacks, and what it is (a supervisor keeps its old child specs). */
+/** A process an upgrade leaves on the old code: its pid, the module whose code made its callbacks, and what it is (a supervisor keeps its old child specs, a manager's handler is removed by the next purge). */
 export interface Stranded {
   pid: Pid;
   module: string;
-  kind?: 'supervisor';
+  kind?: 'supervisor' | 'handler';
 }
 
 /** An upgrade failed and was rolled back: code and states are as before; `stage` and `module` say where. */
@@ -492,7 +493,7 @@ function strandedBy(code: CodeServer, versions: readonly ModuleVersion[], previo
   const old = versions.map((v) => previous.get(v.module)!.old).filter((v) => v !== null);
   const running = code.madeRunning([...current, ...old]);
   const out: Stranded[] = [];
-  for (const v of current) for (const p of running.get(v)!) out.push({ pid: p.pid, module: v.module });
+  for (const v of current) for (const p of running.get(v)!) out.push(p.label?.behaviour === 'gen_event' ? { pid: p.pid, module: v.module, kind: 'handler' } : { pid: p.pid, module: v.module });
   return [...out, ...inlineSupervisors(code, current)];
 }
 
@@ -519,9 +520,7 @@ function installAll(code: CodeServer, versions: readonly ModuleVersion[], purgin
       code.restore(v.module, before.old, null);
       continue;
     }
-    const victims = purging.get(v.module)!;
-    for (const p of victims) if (!p.dead) killed.push({ pid: p.pid, module: v.module });
-    code.install(v, victims);
+    for (const p of code.install(v, purging.get(v.module)!)) killed.push({ pid: p.pid, module: v.module });
   }
   return killed;
 }

@@ -5,7 +5,7 @@ import { ExitSignal } from '../errors.js';
 import type { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
 import { internals } from '../process-internals.js';
-import { SystemMessage, suspendedWait, type From } from '../gen/messages.js';
+import { PurgedHandlers, SystemMessage, suspendedWait, type From } from '../gen/messages.js';
 import { replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
 import { resultOf } from '../gen/result.js';
@@ -176,6 +176,7 @@ export async function runManager(ctx: ProcessContext, parent: Pid | null, ack: A
 
 async function dispatch(mgr: Manager, msg: unknown): Promise<void> {
   if (msg instanceof SystemMessage) return handleSystemMessage(mgr.ctx, msg, mgr);
+  if (msg instanceof PurgedHandlers) return purged(mgr, msg);
   if (mgr.statistics) mgr.statistics.messagesIn++;
   if (msg instanceof NotifyMessage) {
     if (mgr.sysDebug !== null) mgr.debug({ type: 'in', kind: 'notify', message: msg.event });
@@ -300,6 +301,15 @@ function report(mgr: Manager, entry: Entry, reason: unknown, lastIn: unknown): v
     },
     { pid: ctx.self(), module: (entry.handler as Partial<AnyHandler> | null | undefined)?.name },
   );
+}
+
+/** The code the handlers `msg` names ran was purged: each is removed as crashed, without its terminate (that code is gone). */
+function purged(mgr: Manager, msg: PurgedHandlers): void {
+  for (const entry of mgr.entries.filter((e) => msg.handlers.includes(e.handler))) {
+    mgr.entries = mgr.entries.filter((e) => e !== entry);
+    if (entry.supervisor !== null) mgr.ctx.send(entry.supervisor, new HandlerExit(entry.id, msg.reason, mgr.ctx.self()));
+    report(mgr, entry, msg.reason, undefined);
+  }
 }
 
 /** Installs a handler through its init; the caller places the entry. */

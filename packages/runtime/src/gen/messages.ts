@@ -151,3 +151,15 @@ registerWireClass('system', SystemMessage, (m, enc) => ({ from: enc(m.from), req
   if (!(p.from instanceof From) || typeof request !== 'object' || request === null || typeof request.type !== 'string') throw wrongShape('system');
   return new SystemMessage(dec(p.from) as From, dec(p.request) as SystemRequest);
 });
+
+/**
+ * Internal: the code server tells a gen_event manager that the code some of its handlers ran was purged. The manager
+ * removes them as crashed handlers (no terminate: that code is gone; `reason` to their supervisors), and lives on, as
+ * an OTP manager, which calls its handlers by module, loses a handler whose module is gone at its next callback.
+ */
+export class PurgedHandlers {
+  constructor(
+    readonly handlers: readonly object[],
+    readonly reason: Error,
+  ) {}
+}

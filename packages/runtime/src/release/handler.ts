@@ -33,8 +33,8 @@ export interface InstallReport {
   suspendedMs: number;
   /** Processes killed because they still ran a module version the install purged (the version before the running one, a removed module's or a removed application's): pid and module. */
   killed: Array<{ pid: string; module: string }>;
-  /** Processes left on the old code: they run callbacks a changed module made at run time (no export stands for them), and the next purge of it kills them: pid and module (a node before this field reports none); `kind: 'supervisor'`, a supervisor made inline, keeps its old child specs and is not killed. */
-  stranded?: Array<{ pid: string; module: string; kind?: 'supervisor' }>;
+  /** Processes left on the old code: they run callbacks a changed module made at run time (no export stands for them), and the next purge of it kills them: pid and module (a node before this field reports none); `kind: 'supervisor'`, a supervisor made inline, keeps its old child specs and is not killed; `kind: 'handler'`, a gen_event manager, loses that handler to the purge, not its life. */
+  stranded?: Array<{ pid: string; module: string; kind?: 'supervisor' | 'handler' }>;
   /** Supervisor children started or stopped because a supervisor's child specs changed. */
   children: { started: string[]; stopped: string[] };
   /** The whole install, from the check to permanence, in ms. */
@@ -254,20 +254,9 @@ type Killed = InstallReport['killed'][number];
 // Deletes a module, which purges its old version (as OTP's delete_module after a purge), and with `purge` the version
 // deleted too: the processes those purges killed, pid and module, for the report.
 function deleteModule(code: CodeServer, name: string, purge: boolean): Killed[] {
-  const killed: Killed[] = [];
-  const purging = (version: ModuleVersion | null) => {
-    if (version) for (const p of code.processesRunning(version)) if (!p.dead) killed.push({ pid: String(p.pid), module: name });
-  };
-  const { current, old } = code.record(name);
-  if (current) {
-    purging(old);
-    code.delete(name);
-  }
-  if (purge) {
-    purging(code.record(name).old);
-    code.purge(name);
-  }
-  return killed;
+  const killed = code.record(name).current ? code.delete(name) : [];
+  if (purge) killed.push(...code.purgeKilling(name));
+  return killed.map((p) => ({ pid: String(p.pid), module: name }));
 }
 
 // After a rollback: the applications of the version rolled back to that do not run (one whose exit the
