@@ -10,9 +10,10 @@ import { replaceOrFail } from './wait.ts';
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
 
-/** A project's start script; `remove` stops its node and deletes the project. */
+/** A project's start script and release root; `remove` stops its node and deletes the project. */
 export interface UpgradeProject {
   script(args: string[]): Promise<Ran>;
+  root: string;
   remove(): Promise<void>;
 }
 
@@ -20,10 +21,11 @@ export interface UpgradeProject {
 const which = (word: string): string => `export function which(): string {\n  return '${word}';\n}\n`;
 
 /**
- * `otp new app NAME` under _build/e2e, released as 0.1.0 and started as a daemon, then changed, bumped and
- * released as 0.2.0 with --upgrade-from 0.1.0 (unpacked, not installed). Call `remove` in a finally.
+ * `otp new app NAME` under _build/e2e, released as 0.1.0 and started as a daemon, then changed (and `change`d, given
+ * the project's folder), bumped and released as 0.2.0 with --upgrade-from 0.1.0 (unpacked, not installed). Call
+ * `remove` in a finally.
  */
-export async function daemonWithNextVersion(name: string): Promise<UpgradeProject> {
+export async function daemonWithNextVersion(name: string, change?: (dir: string) => void): Promise<UpgradeProject> {
   mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
   const base = mkdtempSync(join(repo, '_build', 'e2e', `${name}-`));
   const dir = join(base, name);
@@ -39,6 +41,7 @@ export async function daemonWithNextVersion(name: string): Promise<UpgradeProjec
     await ok(run(process.execPath, [otp, 'release'], dir), 'otp release 0.1.0');
     assert.match(await ok(script(['daemon']), 'daemon'), new RegExp(`started ${name} 0\\.1\\.0`));
     writeFileSync(join(dir, 'src', 'which.ts'), which('two'));
+    change?.(dir);
     const pkg = join(dir, 'package.json');
     writeFileSync(pkg, replaceOrFail(readFileSync(pkg, 'utf8'), '"version": "0.1.0"', '"version": "0.2.0"'));
     await ok(run(process.execPath, [otp, 'release', '--upgrade-from', '0.1.0'], dir), 'otp release 0.2.0');
@@ -46,5 +49,5 @@ export async function daemonWithNextVersion(name: string): Promise<UpgradeProjec
     await remove();
     throw error;
   }
-  return { script, remove };
+  return { script, remove, root: rel };
 }

@@ -16,6 +16,7 @@ import { parseCommandLine, styleHelp } from '../command/adapter.js';
 import type { ArgsOf, CommandSpec, OptionSpec, PositionalSpec } from '../command/spec.js';
 import { scriptProgram, scriptTables } from './commands.js';
 import { removeAbandoned } from '../assemble/journal.js';
+import { holdSignals, type HeldSignals } from './hold-signals.js';
 
 /** A command of the start script: its tables (the shared adapter parses and checks them) and what it runs. */
 interface ScriptCommand<O extends readonly OptionSpec[] = readonly OptionSpec[], P extends readonly PositionalSpec[] = readonly PositionalSpec[]> extends CommandSpec<O, P> {
@@ -279,7 +280,25 @@ function nodeDied(t: { name: string; node: string; vsn: string }, osPid: number,
   return new ScriptError(`${t.node} (os pid ${osPid}) died during the ${verb} to ${vsn}; ${t.vsn} is still permanent and is what the next boot starts (bin/${t.name} daemon); the end of log/${t.name}.log:\n${tail}`);
 }
 
+// Ctrl-C or SIGTERM held while an upgrade or downgrade runs: see installCommand; main exits with the code it asks for.
+let held: HeldSignals | undefined;
+
+// The node goes on installing (or rolling back) whatever this process does: a signal is held until the node is whole and
+// the outcome printed, then honoured (exit 130, 143), as otp release holds one during its moves; a second leaves at once.
 async function installCommand(what: string, probeMs: number | undefined, verb: 'upgrade' | 'downgrade'): Promise<number> {
+  const name = await releaseName();
+  held = holdSignals((signal) => {
+    const key = signal === 'SIGINT' ? 'Ctrl-C' : signal;
+    process.stderr.write(`${name}: ${key}: waiting for the ${verb} to ${what} to end on the node (installed, or rolled back), so it is left whole; ${key} again leaves now, the node finishing on its own\n`);
+  });
+  try {
+    return await installOrRollBack(what, probeMs, verb);
+  } finally {
+    held.release();
+  }
+}
+
+async function installOrRollBack(what: string, probeMs: number | undefined, verb: 'upgrade' | 'downgrade'): Promise<number> {
   if (probeMs !== undefined && !(Number.isInteger(probeMs) && probeMs >= 0)) throw new ScriptError(`--probe-ms needs a whole number of milliseconds, e.g. ${verb} ${what} --probe-ms 5000`, 2);
   await checkVersionWord(what, verb);
   const vsn = verb === 'upgrade' ? await unpackIfNeeded(what) : what;
@@ -331,7 +350,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => process.exit(held?.code() ?? code),
   (error: unknown) => {
     const name = (() => {
       try {
@@ -342,6 +361,7 @@ main(process.argv.slice(2)).then(
     })();
     // A daemon's node tags its last words with its OS pid: the log it shares says which process failed.
     const who = process.env.OTP_RELEASE_DAEMON === '1' ? `${name} (os pid ${process.pid})` : name;
-    process.exit(renderScriptError(error, who, process.stderr));
+    const code = renderScriptError(error, who, process.stderr);
+    process.exit(held?.code() ?? code);
   },
 );
