@@ -94,10 +94,16 @@ class Machine implements SysTarget {
     return { state, data };
   }
 
-  formattedStatus(): Pick<SysStatus, 'state' | 'queue' | 'postponed'> {
-    // As OTP's sys:get_status of a gen_statem: the events it holds are shown too, through the same formatStatus call.
-    const { state, data, queue, postponed } = this.format({ state: this.state, data: this.data, context: 'normal', queue: [...this.pending], postponed: [...this.postponed] });
-    return { state: { state, data }, queue: queue ?? [], postponed: postponed ?? [] };
+  formattedStatus(): Pick<SysStatus, 'state' | 'queue' | 'postponed' | 'timeouts'> {
+    // As OTP's sys:get_status of a gen_statem: the events and timeouts it holds are shown too, through the same formatStatus call.
+    const { state, data, queue, postponed, timeouts } = this.format({ state: this.state, data: this.data, context: 'normal', ...this.held() });
+    return { state: { state, data }, queue: queue ?? [], postponed: postponed ?? [], timeouts: timeouts ?? [] };
+  }
+
+  /** Copies of the queued and postponed events and of the running timeouts' events, for a status. */
+  held(): { queue: Event[]; postponed: Event[]; timeouts: Event[] } {
+    const running = [this.eventTimer, this.stateTimer, ...this.genericTimers.values()].filter((t): t is Timer => t !== null);
+    return { queue: [...this.pending], postponed: [...this.postponed], timeouts: running.map((t) => t.fired.event) };
   }
 
   format(status: Status<unknown, unknown>): Status<unknown, unknown> {
@@ -425,7 +431,7 @@ async function terminate(m: Machine, reason: ExitReason, msg: unknown): Promise<
     if (!out.ok) reason = out.error;
   }
   if (!isNormalExit(reason)) {
-    const status = m.format({ state: m.state, data: m.data, message: msg, reason, context: 'terminate', queue: [...m.pending], postponed: [...m.postponed], ...loggedEvents(m) });
+    const status = m.format({ state: m.state, data: m.data, message: msg, reason, context: 'terminate', ...m.held(), ...loggedEvents(m) });
     loggerOf(ctx.node).error(
       {
         kind: 'crash',
@@ -440,6 +446,7 @@ async function terminate(m: Machine, reason: ExitReason, msg: unknown): Promise<
         // As OTP's gen_statem error report: the events still to handle and those postponed are lost with the machine.
         queue: status.queue ?? [],
         postponed: status.postponed ?? [],
+        timeouts: status.timeouts ?? [],
         ...(status.log !== undefined ? { log: status.log } : {}),
       },
       { pid: ctx.self(), module: m.moduleName },

@@ -170,6 +170,8 @@ export interface Status<S, D> {
   queue?: Array<Event<S>>;
   /** The events postponed in the current state, oldest first (OTP's postponed), in sys.getStatus and crash reports. */
   postponed?: Array<Event<S>>;
+  /** The timeouts running, as the events they will deliver (event timeout, state timeout, then generic ones by start), in sys.getStatus and crash reports (OTP's timeouts). */
+  timeouts?: Array<Event<S>>;
   /** Where the status is shown: `'normal'` for sys.getStatus, `'terminate'` for crash reports. */
   context: 'normal' | 'terminate';
 }

@@ -29,6 +29,8 @@ export interface SysStatus {
   queue?: unknown[];
   /** A gen_statem's events postponed in its current state, oldest first (OTP's "Postponed"); as formatStatus shapes them. */
   postponed?: unknown[];
+  /** A gen_statem's running timeouts (event, state, then generic ones), as the events they will deliver (OTP's "Time-outs"); as formatStatus shapes them. */
+  timeouts?: unknown[];
 }
 
 /** What kind of message an `in` event took: a gen_server's call, cast or plain message, a gen_statem event type, a gen_event notification or request. */
@@ -222,7 +224,7 @@ export interface SysTarget {
   setState(state: unknown): void;
   formattedState(): unknown;
   /** The state and the events the process holds, shaped by one formatStatus call; absent where only the state is shown. */
-  formattedStatus?(): Pick<SysStatus, 'state' | 'queue' | 'postponed'>;
+  formattedStatus?(): Pick<SysStatus, 'state' | 'queue' | 'postponed' | 'timeouts'>;
   /** Stops the process: runs its terminate callback and exits with `reason`. */
   terminate(reason: unknown, message: unknown): Promise<never>;
   /** Swaps the callback module without migrating the state; absent if unsupported. */
