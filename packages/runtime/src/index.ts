@@ -72,7 +72,7 @@ export type { CodeServerOptions, ModuleSource, ModuleLinks, Stranded, UpgradeOpt
 // Loading distribution installs `node.startDistribution` (the process layer does not import distribution).
 import './distribution/install.js';
 export { NodeDown } from './distribution/node-dist.js';
-export type { DistributionOptions } from './distribution/node-dist.js';
+export type { DistributionOptions, NodeDownReason } from './distribution/node-dist.js';
 export type { DistributionTls, ConnectFailure, ConnectFailureReason } from './distribution/transport.js';
 export { rpc, BadRpc, registerRpcModule, CTX_FIRST_KEY } from './rpc/index.js';
 // Every distributed node serves the trace agent, otp_observer and otp_profile (otp trace, top, observer,

@@ -252,7 +252,8 @@ test('a peer that stops answering (SIGSTOP) is declared down within the tick tim
         // The deadline is generous (a loaded machine delays timers); how soon it comes is the tick time's business.
         const down = (await ctx.receive((m) => m instanceof NodeDown, 30_000)) as NodeDown;
         assert.ok(down instanceof NodeDown, 'nodedown arrived');
-        assert.match(down.reason, /no sign of life from f@127\.0\.0\.1/);
+        assert.equal(down.reason, 'net_tick_timeout');
+        assert.match(down.detail, /no sign of life from f@127\.0\.0\.1/);
       });
     } finally {
       peer.child.kill('SIGCONT');

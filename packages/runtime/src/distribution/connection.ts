@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { NodeDownReason } from './node-watchers.js';
 import { MAX_FRAME, MAX_HANDSHAKE_FRAME, readFrames, writeFrames } from './framing.js';
 import { Writer, writeControl, type PidTranslator } from './codec.js';
 import { SAME_PROTO, type ConnectFailure, type ConnectFailureReason } from './transport.js';
@@ -122,6 +123,8 @@ export class Connection {
   private closed = false;
   /** Why the connection closed ('' while open). */
   closeReason = '';
+  /** What NodeDown says once it closes (OTP's nodedown_reason): the peer's close unless this node says otherwise first. */
+  downReason: NodeDownReason = 'connection_closed';
   /** The reason the peer gave when it refused this connection ('' if it did not). */
   refusedBecause = '';
   private lastIn = Date.now();
@@ -325,7 +328,7 @@ export class Connection {
     const every = Math.min(tickMs, this.peerTick) / 4;
     this.ticker = setInterval(() => {
       const now = Date.now();
-      if (now - this.lastIn > tickMs) this.close(`no sign of life from ${this.peer} for ${tickMs} ms (net tick time)`);
+      if (now - this.lastIn > tickMs) this.closeFor('net_tick_timeout', `no sign of life from ${this.peer} for ${tickMs} ms (net tick time)`);
       else if (now - this.lastOut > every) {
         // A tick is an empty frame, queued behind this turn's frames.
         this.out.u32(0);
@@ -357,6 +360,12 @@ export class Connection {
     } else this.socket.destroy();
     this.owner.down(this, reason, wasUp);
     this.settle();
+  }
+
+  /** Closes the connection, saying why to NodeDown watchers (OTP's nodedown_reason) and in words. */
+  closeFor(downReason: NodeDownReason, reason: string): void {
+    if (!this.closed) this.downReason = downReason;
+    this.close(reason);
   }
 
   // Who the peer is for a log line before it proved anything: the name it claims, never asserted.

@@ -10,7 +10,7 @@ import { handleControl, targetOf, type ControlMessage, type ControlTarget } from
 import { Admission, type RefusalReport } from './admission.js';
 import { Dialler, type DiallerHost } from './dialler.js';
 import { NodeTable, NotANodeName } from './node-table.js';
-import { NodeDown, NodeUp, NodeWatchers } from './node-watchers.js';
+import { NodeDown, NodeUp, NodeWatchers, type NodeDownReason } from './node-watchers.js';
 import { epmdPort, type Registration } from './epmd-client.js';
 import { listen } from './listener.js';
 import { CREATION_VERSION, quoteForLog, splitNodeName } from './handshake.js';
@@ -19,7 +19,7 @@ import { Discovery, type DiscoveryOptions } from './discovery.js';
 import { loadTls, type ConnectFailure, type DistributionTls } from './transport.js';
 import { BusyWait, DEFAULT_BUSY_WAIT_US } from './busy-wait.js';
 
-export { NodeDown, NodeUp, type RefusalReport };
+export { NodeDown, NodeUp, type NodeDownReason, type RefusalReport };
 
 /** Options of `startDistribution`. */
 export interface DistributionOptions {
@@ -244,7 +244,7 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   async stop(): Promise<void> {
     this.busy.stop();
     this.discovery?.stop();
-    for (const c of this.connections.values()) c.close('the node stopped');
+    for (const c of this.connections.values()) c.closeFor('net_kernel_terminated', 'the node stopped');
     this.registration?.close();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
@@ -327,7 +327,7 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
     void this.connect(nodeName).then(() => {
       // Up now (by this dial, or the peer's in a simultaneous connect), or a NodeDown at once.
       if (this.connections.has(nodeName)) this.watchers.watch(watcher, nodeName);
-      else this.watchers.unreachable(watcher, nodeName);
+      else this.watchers.unreachable(watcher, nodeName, this.connectFailure(nodeName)?.message ?? `${nodeName} cannot be reached`);
     });
   }
 
@@ -339,7 +339,7 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   /** Cuts the connection to `nodeName` and refuses any new one, both ways, until `unblock`: a network partition for tests. */
   block(nodeName: string): void {
     this.blocked.add(nodeName);
-    this.connections.get(nodeName)?.close('noconnection');
+    this.connections.get(nodeName)?.closeFor('disconnect', 'cut off by block');
   }
 
   /** Lets `nodeName` connect again after `block` (a healed partition); the next send or ping reconnects. */
@@ -355,7 +355,7 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   /** Closes the connection to a node (erlang:disconnect_node): links get noconnection; false if not connected. */
   disconnect(nodeName: string): boolean {
     const conn = this.connections.get(nodeName);
-    conn?.close('disconnected on request');
+    conn?.closeFor('disconnect', 'disconnected on request');
     return conn !== undefined;
   }
 
@@ -439,7 +439,7 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
     if (!wasUp || this.connections.get(conn.peer) !== conn) return;
     this.connections.delete(conn.peer);
     this.remote.nodeDown(this.table.indexOf(conn.peer), (local, from, why) => this.node.signalProcess(local, from, why, true));
-    this.watchers.down(conn.peer, reason, conn.peerHidden);
+    this.watchers.down(conn.peer, conn.downReason, reason, conn.peerHidden);
   }
 
   /** Sends a control message, connecting first if needed; `onFail` runs if the node cannot be reached (SignalRoutes). */

@@ -8,12 +8,19 @@ export class NodeUp {
   constructor(readonly node: string) {}
 }
 
-/** The message `monitorNode` delivers when a connected node goes down. */
+/**
+ * Why a node went down, as OTP's nodedown_reason: the connection could not be set up, the peer closed it (or the
+ * socket failed), this node cut it (`disconnect`), the peer was silent past the tick time, or this node stopped.
+ */
+export type NodeDownReason = 'connection_setup_failed' | 'connection_closed' | 'disconnect' | 'net_tick_timeout' | 'net_kernel_terminated';
+
+/** The message `monitorNode` delivers when a connected node goes down: OTP's reason, and a sentence saying what happened. */
 export class NodeDown {
   readonly type = 'nodedown' as const;
   constructor(
     readonly node: string,
-    readonly reason: string,
+    readonly reason: NodeDownReason,
+    readonly detail = '',
   ) {}
 }
 
@@ -35,8 +42,8 @@ export class NodeWatchers {
   }
 
   /** `watcher` hears NodeDown at once: `nodeName` could not be reached. */
-  unreachable(watcher: Pid, nodeName: string): void {
-    this.node.send(watcher, new NodeDown(nodeName, 'noconnection'));
+  unreachable(watcher: Pid, nodeName: string, detail: string): void {
+    this.node.send(watcher, new NodeDown(nodeName, 'connection_setup_failed', detail));
   }
 
   /** `watcher` hears NodeUp and NodeDown for every visible node from now on (or no more, `on` false). */
@@ -51,10 +58,10 @@ export class NodeWatchers {
   }
 
   /** A connected node went down: its own watchers hear it, and (unless hidden) those of every node. */
-  down(nodeName: string, reason: string, hidden: boolean): void {
-    for (const [watcher, count] of this.byNode.get(nodeName) ?? []) for (let i = 0; i < count; i++) this.node.send(watcher, new NodeDown(nodeName, reason));
+  down(nodeName: string, reason: NodeDownReason, detail: string, hidden: boolean): void {
+    for (const [watcher, count] of this.byNode.get(nodeName) ?? []) for (let i = 0; i < count; i++) this.node.send(watcher, new NodeDown(nodeName, reason, detail));
     this.byNode.delete(nodeName);
-    if (!hidden) this.tellEvery(new NodeDown(nodeName, reason));
+    if (!hidden) this.tellEvery(new NodeDown(nodeName, reason, detail));
   }
 
   private tellEvery(message: NodeUp | NodeDown): void {
