@@ -27,7 +27,7 @@ async function runDetached(): Promise<{ out: string; err: string; code: number |
   return { out, err, code, signal };
 }
 
-test("a test that signals the runner's process group or the runner's parent fails alone, saying why; neither gets the signal", async () => {
+test("a test that signals the runner's process group or the runner's parent, itself or through a kill command in a child process, fails alone, saying why; neither gets the signal", async () => {
   const run = await runDetached();
   assert.equal(run.signal, null, `the runner was not signalled: ${run.err}`);
   assert.equal(heard, 0, 'the parent got no signal');
@@ -36,8 +36,15 @@ test("a test that signals the runner's process group or the runner's parent fail
     ['firstTest', 'passed'],
     ['signalsGroupTest', 'failed'],
     ['signalsParentTest', 'failed'],
+    ['shellSignalsParentTest', 'failed'],
+    ['shellSignalsRunnerTest', 'failed'],
+    ['spawnSignalsGroupTest', 'failed'],
+    ['shellProbesRunnerTest', 'passed'],
     ['lastTest', 'passed'],
   ]);
   assert.match(cases[1]![2], /^Error: process\.kill\(-\d+, "SIGUSR2"\) in a test would signal the test runner's process group, the runner among them: test a signal handler in a child process of its own$/);
   assert.match(cases[2]![2], /^Error: process\.kill\(\d+, "SIGUSR2"\) in a test would signal the process that started the test runner \(its parent\): test a signal handler in a child process of its own$/);
+  assert.match(cases[3]![2], /^Error: execSync\("kill -USR2 \d+"\) in a test would signal the process that started the test runner \(its parent\): test a signal handler in a child process of its own$/);
+  assert.match(cases[4]![2], /^Error: execSync\("kill -USR2 \$PPID"\) in a test would signal the test runner's own process/);
+  assert.match(cases[5]![2], /^Error: spawnSync\("kill -s USR2 -- -\d+"\) in a test would signal the test runner's process group/);
 });

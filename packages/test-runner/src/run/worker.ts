@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
@@ -13,6 +12,7 @@ import { currentOwner, onLateCode, runAs, runAsNoOne } from './owner.js';
 import { toFailureInfo } from './failure-info.js';
 import { EXIT_CODE_CASE, watchExitCode } from './exit-code.js';
 import { storedEntry } from './counterexamples.js';
+import { guardSignals } from './signal-guard.js';
 import { HEARTBEAT_MS, type WorkerEvent, type WorkerJob } from './protocol.js';
 
 const post = (event: WorkerEvent): void => parentPort!.postMessage(event);
@@ -26,38 +26,8 @@ process.exit = (code?: number | string | null): never => {
   return exit(code);
 };
 
-// A signal a test sends to its own process would reach the runner's (every test file shares it, each in a worker
-// thread): SIGTERM would stop the whole run as if CI cancelled it, SIGKILL lose every report. It throws in the test
-// instead, which fails alone; signal 0 (is the process alive?) still answers.
-// The same holds for the runner's process group (-pid, or its group's id: a kill(0) too), every process (-1) and the
-// process that started the runner (its parent: the shell, npm or CI's agent).
-const kill = process.kill.bind(process);
-const group = processGroup();
-process.kill = (pid: number, signal?: string | number): true => {
-  const whom = signal === 0 || signal === '0' ? undefined : reaches(Number(pid));
-  if (whom !== undefined) throw new Error(`process.kill(${String(pid)}, ${JSON.stringify(signal ?? 'SIGTERM')}) in a test would signal ${whom}: test a signal handler in a child process of its own`);
-  return kill(pid, signal);
-};
-
-// What of the runner's a signal to `pid` would reach, if anything.
-function reaches(pid: number): string | undefined {
-  if (pid === process.pid || pid === 0) return "the test runner's own process, which every test file shares (each runs in a worker thread)";
-  if (pid === -1) return "every process this user may signal, the test runner's among them";
-  if (pid === -process.pid || (group !== undefined && pid === -group)) return "the test runner's process group, the runner among them";
-  if (pid === process.ppid || pid === -process.ppid) return 'the process that started the test runner (its parent)';
-  return undefined;
-}
-
-// The process group this process is in (Linux: the fifth field of /proc/self/stat), if it can be read.
-function processGroup(): number | undefined {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const group = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-    return Number.isInteger(group) && group > 0 ? group : undefined;
-  } catch {
-    return undefined;
-  }
-}
+// A signal a test sends to the runner's process, group or parent throws in the test instead (see signal-guard.ts).
+guardSignals();
 
 /** The worker's body: import one compiled test file, plan it, run the plan on a fresh node, report each step. */
 async function main(job: WorkerJob): Promise<void> {
