@@ -74,6 +74,9 @@ export function planSuite(file: string, module: string, exports: Exports, option
   for (const name of exportNames(exports, options.exportOrder)) {
     if (name.startsWith('prop')) children.push(propertyCase(String(children.length), [module, name], exports[name], c.timeoutMs));
   }
+  // Common Test checks a suite's required config before anything of it runs: every entry (an unknown case, a bad
+  // group, a property too) is skipped with the reason, so no initPerSuite runs for a suite that cannot.
+  if (c.skip !== undefined) children = children.map((n) => skipped(n, c.skip!));
   const initEach = exports.initPerTestcase as Fn | undefined;
   const endEach = exports.endPerTestcase as Fn | undefined;
   const root: PlanGroup = {
@@ -84,6 +87,11 @@ export function planSuite(file: string, module: string, exports: Exports, option
     ...(typeof endEach === 'function' && { endEach: (f, ctx, name) => endEach(name, withCtx(f, ctx)) }),
   };
   return { file, kind: 'suite', module, root, shuffleSeed: seed };
+}
+
+// A node with every case below it skipped for `reason`.
+function skipped(node: PlanNode, reason: string): PlanNode {
+  return node.kind === 'case' ? { ...node, skip: reason } : { ...node, children: node.children.map((n) => skipped(n, reason)) };
 }
 
 // The context of a suite's plan from `suite()` and `groups()` (either may throw: the caller reports it).
