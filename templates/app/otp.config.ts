@@ -6,7 +6,6 @@ export default defineConfig({
     '{{name}}': { applications: ['{{name}}'] },
   },
   profiles: {
-    test: { test: { timeout: 10000 } },
     prod: { build: { minify: true } },
   },
   test: { paths: ['test'] },

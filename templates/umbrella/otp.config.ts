@@ -6,7 +6,6 @@ export default defineConfig({
     '{{name}}': { version: '0.1.0', applications: ['{{name}}'] },
   },
   profiles: {
-    test: { test: { timeout: 10000 } },
     prod: { build: { minify: true } },
   },
   test: { paths: ['apps/*/test'] },
