@@ -42,10 +42,17 @@ test('otp rpc of a function whose answer cannot cross the wire says so at once, 
   assert.doesNotMatch(r.stderr, /timeout/);
 });
 
-test('otp rpc of a function that never returns ends at --timeout with one sentence naming the call and the flag; a bad --timeout is bad usage', async () => {
+test('otp rpc of a function that never returns ends at --timeout with one sentence naming the call and the flag, and its worker on the node is killed; a bad --timeout is bad usage', async () => {
+  const count = async (): Promise<number> => Number((await otp('rpc', 'answers@127.0.0.1', 'otp', 'processCount')).stdout);
+  const before = await count();
   const r = await otp('rpc', 'answers@127.0.0.1', 'math', 'hang', '--timeout', '500');
   assert.equal(r.status, 1, r.stdout);
-  assert.equal(r.stderr, "otp: math.hang on answers@127.0.0.1 gave no answer within 500 ms; it keeps running there until it returns (as with OTP's erpc, a call that times out is abandoned, not stopped)\nwait longer with --timeout MS\n");
+  assert.equal(r.stderr, "otp: math.hang on answers@127.0.0.1 gave no answer within 500 ms; the process running it there was killed (as OTP's erpc does when a call times out)\nwait longer with --timeout MS\n");
+  // The hung worker no longer counts among the node's processes (it stayed for the node's lifetime before).
+  const deadline = Date.now() + 15_000;
+  let now = await count();
+  while (now !== before && Date.now() < deadline) now = await count();
+  assert.equal(now, before, 'the worker of the timed-out call is gone');
   const bad = await otp('rpc', 'answers@127.0.0.1', 'math', 'hang', '--timeout', 'soon');
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /^otp: --timeout soon is not a time to wait\n/);

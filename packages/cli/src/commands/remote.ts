@@ -49,7 +49,7 @@ export const rpcCommand = defineProvider({
     { name: 'fn', description: 'the exported function', required: true },
     { name: 'args', description: 'the arguments, as a JSON array', required: false },
   ],
-  options: [...nodeConnectionOptions, nameOption, snameOption, ...evalBoundOptions, { name: 'timeout', type: 'string', value: 'MS', description: 'how long to wait for the answer, in ms (default 30000; otp eval waits as --eval-await-timeout says)' }],
+  options: [...nodeConnectionOptions, nameOption, snameOption, ...evalBoundOptions, { name: 'timeout', type: 'string', value: 'MS', description: 'how long to wait for the answer, in ms, after which the call is killed on the node (default 30000; otp eval waits as --eval-await-timeout says)' }],
   examples: [
     { command: 'otp rpc shop@127.0.0.1 otp processCount', description: 'how many processes the node runs' },
     { command: 'otp rpc shop@127.0.0.1 shop/shop_server keys --timeout 120000', description: 'wait up to two minutes for the answer' },

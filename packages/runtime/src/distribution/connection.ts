@@ -344,10 +344,12 @@ export class Connection {
 
   /**
    * Closes the connection (once) and tells the owner why; `kind` classifies a close before the handshake
-   * ended. `graceful` lets what was written (a refusal) reach the peer first: TLS would drop it on a destroy.
+   * ended. `graceful` lets what was written (a refusal, the last messages of a stopping node) reach the peer first: TLS would drop it on a destroy.
    */
   close(reason: string, kind: ConnectFailureReason = 'closed', graceful = false): void {
     if (this.closed) return;
+    // What processes sent this turn (a last cast before the node stops) leaves before the end of the stream.
+    if (graceful) this.flush();
     this.closed = true;
     this.closeReason = reason;
     const wasUp = this.stage === 'up';
@@ -362,10 +364,10 @@ export class Connection {
     this.settle();
   }
 
-  /** Closes the connection, saying why to NodeDown watchers (OTP's nodedown_reason) and in words. */
-  closeFor(downReason: NodeDownReason, reason: string): void {
+  /** Closes the connection, saying why to NodeDown watchers (OTP's nodedown_reason) and in words; `graceful` as close's. */
+  closeFor(downReason: NodeDownReason, reason: string, graceful = false): void {
     if (!this.closed) this.downReason = downReason;
-    this.close(reason);
+    this.close(reason, 'closed', graceful);
   }
 
   // Who the peer is for a log line before it proved anything: the name it claims, never asserted.

@@ -244,7 +244,7 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   async stop(): Promise<void> {
     this.busy.stop();
     this.discovery?.stop();
-    for (const c of this.connections.values()) c.closeFor('net_kernel_terminated', 'the node stopped');
+    for (const c of this.connections.values()) c.closeFor('net_kernel_terminated', 'the node stopped', true);
     this.registration?.close();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }

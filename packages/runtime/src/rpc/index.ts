@@ -1,9 +1,12 @@
 import type { OtpNode } from '../node.js';
 import type { ProcessContext } from '../types.js';
+import type { Pid, Ref } from '../pid.js';
+import { Down } from '../messages.js';
 import * as genServer from '../gen-server/index.js';
 import { ok, noreply, reply, type GenServer } from '../gen-server/types.js';
 import { CallError } from '../gen/errors.js';
 import { replyTo, type ServerRef } from '../gen/call.js';
+import type { From } from '../gen/messages.js';
 import { addDistributionService } from '../distribution/node-dist.js';
 import { codeServerOf } from '../code/server.js';
 import { runtimeApi } from '../code/runtime-api.js';
@@ -14,7 +17,23 @@ interface Apply {
   module: string;
   fn: string;
   args: unknown[];
+  /** The caller's name for this call (a ref it made), so that a caller that gives up can have the worker stopped. */
+  id?: Ref;
 }
+
+/** What a caller whose call timed out casts to `rex`: kill the worker still running call `id` of `caller` (as erpc does). */
+interface Cancel {
+  cancel: Ref;
+  caller: Pid;
+}
+
+// The workers of calls still running that a caller may cancel: by call (caller and id), and the call by worker.
+interface Workers {
+  byCall: Map<string, Pid>;
+  byWorker: Map<string, string>;
+}
+
+const callKey = (caller: Pid, id: Ref): string => `${String(caller)} ${String(id)}`;
 
 // `undef` marks a call the node could not resolve (OTP's {'EXIT', {undef, _}}), as against one that ran and threw.
 type Answer = { ok: true; value: unknown } | { ok: false; error: string; undef?: boolean };
@@ -66,28 +85,53 @@ function apply(ctx: ProcessContext, module: string, fn: string, args: unknown[] 
   return ctxFirst ? f(ctx, ...args) : f(...args);
 }
 
-// The rpc server: every call runs in a process of its own (as OTP's rex), so a slow one blocks nothing.
-const rex: GenServer<null, Apply, Apply, Answer, void> = {
+// Runs one call in `worker` and answers the caller.
+async function work(worker: ProcessContext, req: Apply, from: From<Answer>): Promise<void> {
+  try {
+    const value = await apply(worker, req.module, req.fn, req.args);
+    // An answer that cannot cross to the caller's node would be dropped, and the caller would wait out its timeout for nothing: it is told why.
+    const unsent = replyTo(from, { ok: true as const, value });
+    if (unsent !== undefined) reply(from, { ok: false as const, error: `${req.module}.${req.fn} returned a value that cannot be sent back to ${from.pid.node === 0 ? 'the caller' : 'the calling node'}: ${unsent}` });
+  } catch (error) {
+    reply(from, { ok: false as const, error: error instanceof Error ? error.message : String(error), ...(error instanceof Undef ? { undef: true } : {}) });
+  }
+}
+
+// The rpc server: every call runs in a process of its own (as OTP's rex), so a slow one blocks nothing; a call
+// whose caller gave up (timed out) has its worker killed, as erpc does, so no abandoned work runs on.
+const rex: GenServer<Workers, Apply, Apply | Cancel, Answer, void> = {
   name: 'rex',
-  init: () => ok(null),
-  handleCall(req, from, state, ctx) {
-    ctx.spawn(async (worker) => {
-      try {
-        const value = await apply(worker, req.module, req.fn, req.args);
-        // An answer that cannot cross to the caller's node would be dropped, and the caller would wait out its timeout for nothing: it is told why.
-        const unsent = replyTo(from, { ok: true as const, value });
-        if (unsent !== undefined) reply(from, { ok: false as const, error: `${req.module}.${req.fn} returned a value that cannot be sent back to ${from.pid.node === 0 ? 'the caller' : 'the calling node'}: ${unsent}` });
-      } catch (error) {
-        reply(from, { ok: false as const, error: error instanceof Error ? error.message : String(error), ...(error instanceof Undef ? { undef: true } : {}) });
-      }
-    });
-    return noreply(state);
+  init: () => ok({ byCall: new Map(), byWorker: new Map() }),
+  handleCall(req, from, workers, ctx) {
+    if (req.id === undefined) {
+      ctx.spawn((worker) => work(worker, req, from));
+      return noreply(workers);
+    }
+    const [worker] = ctx.spawnMonitor((w) => work(w, req, from));
+    const key = callKey(from.pid, req.id);
+    workers.byCall.set(key, worker);
+    workers.byWorker.set(String(worker), key);
+    return noreply(workers);
   },
-  handleCast(req, state, ctx) {
+  handleCast(req, workers, ctx) {
+    if ('cancel' in req) {
+      const worker = workers.byCall.get(callKey(req.caller, req.cancel));
+      if (worker !== undefined) ctx.exit(worker, 'kill');
+      return noreply(workers);
+    }
     ctx.spawn(async (worker) => {
       await apply(worker, req.module, req.fn, req.args);
     });
-    return noreply(state);
+    return noreply(workers);
+  },
+  handleInfo(message, workers) {
+    if (message instanceof Down) {
+      const worker = String(message.pid);
+      const key = workers.byWorker.get(worker);
+      workers.byWorker.delete(worker);
+      if (key !== undefined) workers.byCall.delete(key);
+    }
+    return noreply(workers);
   },
 };
 
@@ -96,12 +140,15 @@ addDistributionService('rpc', async (node) => {
   await node.run((ctx) => genServer.start(ctx, rex, undefined, { name: 'rex' }));
 });
 
-/** Calls `module.fn(...args)` on another node and returns its result; throws BadRpc (OTP's {badrpc, Reason}); on timeout the call is abandoned, not stopped (as erpc). */
+/** Calls `module.fn(...args)` on another node and returns its result; throws BadRpc (OTP's {badrpc, Reason}); on timeout the worker running the call there is killed (as erpc). */
 async function call(ctx: ProcessContext, node: string, module: string, fn: string, args: unknown[] = [], timeoutMs = 30_000): Promise<unknown> {
   let answer: Answer;
+  const server = { name: 'rex', node } as ServerRef<Apply, Apply | Cancel, Answer>;
+  const id = ctx.makeRef();
   try {
-    answer = await genServer.call(ctx, { name: 'rex', node } as ServerRef<Apply, Apply, Answer>, { module, fn, args }, timeoutMs);
+    answer = await genServer.call(ctx, server, { module, fn, args, id }, timeoutMs);
   } catch (error) {
+    if (error instanceof CallError && error.failure === 'timeout') genServer.cast(ctx, server, { cancel: id, caller: ctx.self() });
     if (error instanceof CallError) throw new BadRpc(node, error.failure);
     throw error;
   }
