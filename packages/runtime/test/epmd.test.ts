@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { spawn, spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { EpmdServer } from '../src/distribution/epmd-server.ts';
-import { killPortMapper, lookup, names, register } from '../src/distribution/epmd-client.ts';
+import { EPMD_ANSWER_TIMEOUT_MS, killPortMapper, lookup, names, REFUSAL_EXPLAIN_MS, register } from '../src/distribution/epmd-client.ts';
 import type { NodeEntry } from '../src/distribution/epmd-protocol.ts';
 
 const entry = (name: string, port: number): NodeEntry => ({ name, port, nodeType: 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) });
@@ -139,5 +139,28 @@ test('a refused registration says which: the name is taken by a running node, or
     reg.close();
   } finally {
     await server.close();
+  }
+});
+
+test('a port mapper that refuses a registration and then never answers the lookup explaining it: the start fails soon, naming it and the fix', async () => {
+  // Refuses every ALIVE2 at once, then holds every other request open without a byte in answer.
+  const held: Socket[] = [];
+  const silent = createServer((s) => {
+    held.push(s);
+    s.on('error', () => {});
+    s.once('data', (d: Buffer) => {
+      if (d[2] === 120) s.end(Buffer.from([121, 1, 0, 0, 0, 0]));
+    });
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+  const port = (silent.address() as AddressInfo).port;
+  try {
+    await assert.rejects(register(entry('shop', 40021), '127.0.0.1', port), {
+      message: `the port mapper at 127.0.0.1:${port} refused to register 'shop', then did not answer a lookup of that name within ${REFUSAL_EXPLAIN_MS} ms: it may be hung, or not a port mapper; stop what listens on port ${port} (and the node named 'shop', if one runs), or set OTP_EPMD_PORT to a working port mapper's port`,
+    });
+    assert.ok(REFUSAL_EXPLAIN_MS < EPMD_ANSWER_TIMEOUT_MS, 'the explanation waits less than a whole request timeout');
+  } finally {
+    for (const s of held) s.destroy();
+    silent.close();
   }
 });

@@ -126,16 +126,29 @@ export async function register(entry: NodeEntry, host = '127.0.0.1', port = epmd
 }
 
 /**
+ * How long explaining a refused registration may take, at most: the port mapper has just answered, so its answers
+ * to a lookup and a NAMES come at once. One that goes silent after refusing must not hold the node's start.
+ */
+export const REFUSAL_EXPLAIN_MS = 2000;
+
+/**
  * Why the port mapper refused a registration, with the fix: EPMD's answer only says it refused, so the name is looked
- * up: a node holds it, or the port mapper is full (it takes no more nodes).
+ * up: a node holds it, or the port mapper is full (it takes no more nodes). Both questions share REFUSAL_EXPLAIN_MS.
  */
 async function refusal(entry: NodeEntry, host: string, port: number, timeoutMs: number): Promise<Error> {
-  const holder = await lookup(entry.name, host, port, timeoutMs).catch(() => null);
-  if (holder !== undefined) {
-    const where = holder === null ? '' : ` (listening on port ${holder.port})`;
-    return new Error(`the port mapper refused to register '${entry.name}': the name is taken by a running node${where}; stop that node, or give this one another name (--sname or --name)`);
+  const until = Date.now() + Math.min(timeoutMs, REFUSAL_EXPLAIN_MS);
+  const left = (): number => Math.max(1, until - Date.now());
+  let holder: NodeEntry | undefined;
+  try {
+    holder = await lookup(entry.name, host, port, left());
+  } catch (error) {
+    const why = /no answer within/.test((error as Error).message) ? `did not answer a lookup of that name within ${Math.min(timeoutMs, REFUSAL_EXPLAIN_MS)} ms` : 'answered a lookup of that name with something that is not EPMD\'s protocol';
+    return new Error(`the port mapper at ${host}:${port} refused to register '${entry.name}', then ${why}: it may be hung, or not a port mapper; stop what listens on port ${port} (and the node named '${entry.name}', if one runs), or set OTP_EPMD_PORT to a working port mapper's port`);
   }
-  const count = await names(host, port, timeoutMs).then((n) => `${n.length} node${n.length === 1 ? '' : 's'}`, () => 'its nodes');
+  if (holder !== undefined) {
+    return new Error(`the port mapper refused to register '${entry.name}': the name is taken by a running node (listening on port ${holder.port}); stop that node, or give this one another name (--sname or --name)`);
+  }
+  const count = await names(host, port, left()).then((n) => `${n.length} node${n.length === 1 ? '' : 's'}`, () => 'its nodes');
   return new Error(`the port mapper at ${host}:${port} refused to register '${entry.name}', a name no node holds: it is full (${count} registered); stop the nodes this host no longer needs, or set OTP_EPMD_PORT to a free port so that this node starts a port mapper of its own`);
 }
 
