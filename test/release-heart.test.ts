@@ -156,7 +156,7 @@ test('of two daemons racing for one node name, with or without a heart, exactly 
       // on the taken name: either way one line naming the cause, never "started".
       assert.match(
         losers[0]!.stderr.split('\n')[0]!,
-        /^racer: racer@127\.0\.0\.1 (did not start: the port mapper refused to register 'racer': the name is taken by a running node( \(listening on port \d+\))?; stop that node, or give this one another name \(--sname or --name\) \(os pid \d+ exited with code 1\)|is already running: stop it first \(bin\/racer stop\))$/,
+        /^racer: racer@127\.0\.0\.1 (did not start: the port mapper refused to register 'racer': the name is taken by a running node( \(listening on port \d+\))?; stop that node \(bin\/racer stop, if it is this release already running\), or give this release another node name: --name in config\/node\.args, then otp release \(releases\/0\.1\.0\/node\.args in a release already built\) \(os pid \d+ exited with code 1\)|is already running: stop it first \(bin\/racer stop\))$/,
       );
       const winner = Number(/\(os pid (\d+)\)/.exec(winners[0]!.stdout)![1]);
       app.seen.add(winner);

@@ -77,7 +77,11 @@ export async function bootRelease(options: BootOptions): Promise<BootedRelease> 
     );
     if (files.nodeArgs.name) {
       if (!files.nodeArgs.cookie) throw new ReleaseConfigError(join(options.root, 'releases', vsn, 'node.args'), `node.args names the node but sets no cookie: add --setcookie <secret>`);
-      await node.startDistribution({ name: files.nodeArgs.name, cookie: files.nodeArgs.cookie, hidden: files.nodeArgs.hidden, log, ...(files.nodeArgs.connect ? { discovery: { static: files.nodeArgs.connect } } : {}), ...(files.nodeArgs.tls ? { tls: files.nodeArgs.tls } : {}), ...(files.nodeArgs.busyWaitUs !== undefined ? { busyWaitUs: files.nodeArgs.busyWaitUs } : {}) });
+      await node
+        .startDistribution({ name: files.nodeArgs.name, cookie: files.nodeArgs.cookie, hidden: files.nodeArgs.hidden, log, ...(files.nodeArgs.connect ? { discovery: { static: files.nodeArgs.connect } } : {}), ...(files.nodeArgs.tls ? { tls: files.nodeArgs.tls } : {}), ...(files.nodeArgs.busyWaitUs !== undefined ? { busyWaitUs: files.nodeArgs.busyWaitUs } : {}) })
+        .catch((error: unknown) => {
+          throw releaseNameTaken(error, files.release.name, vsn);
+        });
     }
     await startApplications(state, files);
     booting = false;
@@ -98,4 +102,12 @@ export async function bootRelease(options: BootOptions): Promise<BootedRelease> 
     },
     stop,
   };
+}
+
+// The node name held by another node: the fixes a release has (its stop command, another name in node.args), not
+// the --sname/--name of the otp command that the runtime's message names, which a start script does not take.
+function releaseNameTaken(error: unknown, release: string, vsn: string): unknown {
+  if (!(error instanceof Error) || !/refused to register .*the name is taken/.test(error.message)) return error;
+  const refusal = error.message.replace(/; stop that node, or give this one another name \(--sname or --name\)$/, '');
+  return new Error(`${refusal}; stop that node (bin/${release} stop, if it is this release already running), or give this release another node name: --name in config/node.args, then otp release (releases/${vsn}/node.args in a release already built)`, { cause: error });
 }
