@@ -93,6 +93,23 @@ test('a flood of connections past the cap is logged as one line, then one a seco
   });
 });
 
+test('a flood of garbage requests is logged at most 10 lines a second plus one summing line, each connection counted; lookups keep working', async () => {
+  await withServer({}, async (port, _server, logs) => {
+    const reg = await register(entry('steady', 41012), '127.0.0.1', port);
+    const flood = 300;
+    const garbage = Array.from({ length: flood }, () => rawClient(port, Buffer.from([0xff, 0xff, 1, 2])));
+    await until('the port mapper to close every garbage connection', () => garbage.every((c) => c.closed()));
+    const closed = (): string[] => logs.filter((l) => /^port mapper: closed /.test(l));
+    const counted = (): number => closed().reduce((n, l) => n + Number(/^port mapper: closed (\d+) more connections? in that second/.exec(l)?.[1] ?? 1), 0);
+    await until('every garbage connection counted in the lines', () => counted() === flood);
+    assert.ok(closed().length <= 11, `${closed().length} lines for ${flood} connections`);
+    assert.match(closed()[0]!, /^port mapper: closed a connection from 127\.0\.0\.1: a request of 65535 bytes$/);
+    assert.match(closed().at(-1)!, /^port mapper: closed \d+ more connections in that second, not logged one by one \(at most 10 lines a second\)$/);
+    assert.equal((await lookup('steady', '127.0.0.1', port))?.port, 41012);
+    reg.close();
+  });
+});
+
 test('one registration per connection: a second ALIVE2 on it registers nothing and gets no answer (as epmd), and closing it frees its one name', async () => {
   await withServer({}, async (port, server, logs) => {
     const twice = rawClient(port, encodeAlive2(entry('first', 41020)));

@@ -5,8 +5,55 @@ import { escapeForLog, isLocalPeer, listenAll } from './epmd-address.js';
 /** The largest request the port mapper accepts; anything bigger is garbage. */
 const MAX_REQUEST = 1024;
 
-/** How many lines about requests ignored on registration connections the port mapper logs a second; the rest are summed up. */
-const IGNORED_LINES_PER_SECOND = 10;
+/** How many lines of each kind (connections closed, requests ignored on registration connections) the port mapper logs a second; the rest are summed up. */
+const LINES_PER_SECOND = 10;
+
+/**
+ * At most LINES_PER_SECOND lines a second through `log`; those left out are counted and summed up in one line
+ * (`summary(count)`) when their second ends, so a flood of bad clients cannot grow the port mapper's log by a line each.
+ */
+class LineBudget {
+  private at = 0;
+  private logged = 0;
+  private suppressed = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly log: (line: string) => void,
+    private readonly summary: (count: number) => string,
+  ) {}
+
+  /** Logs `text`, or counts it when this second's lines are spent. */
+  line(text: string): void {
+    const now = Date.now();
+    if (this.timer === null && now - this.at >= 1000) {
+      this.at = now;
+      this.logged = 0;
+    }
+    if (this.logged < LINES_PER_SECOND) {
+      this.logged++;
+      return this.log(text);
+    }
+    this.suppressed++;
+    if (this.timer !== null) return;
+    this.timer = setTimeout(() => {
+      this.log(this.summary(this.suppressed));
+      this.timer = null;
+      this.suppressed = 0;
+      this.at = Date.now();
+      this.logged = 0;
+    }, Math.max(0, 1000 - (now - this.at)));
+    this.timer.unref();
+  }
+
+  /** Drops the pending summing line (the port mapper stopped). */
+  stop(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
+
+const plural = (n: number, word: string): string => `${n} more ${word}${n === 1 ? '' : 's'}`;
 
 /** Limits of the port mapper against idle, slow and numerous clients (epmd's -packet_timeout and -max_conns). */
 export interface EpmdLimits {
@@ -62,8 +109,8 @@ export class EpmdServer {
   close(): Promise<void> {
     if (this.evictedWindow !== null) clearTimeout(this.evictedWindow);
     this.evictedWindow = null;
-    if (this.ignoredLines.timer !== null) clearTimeout(this.ignoredLines.timer);
-    this.ignoredLines.timer = null;
+    this.ignoredLines.stop();
+    this.closedLines.stop();
     for (const n of this.nodes.values()) n.socket.destroy();
     for (const s of this.pending) s.destroy();
     this.nodes.clear();
@@ -125,38 +172,15 @@ export class EpmdServer {
 
   // A registration connection holds one name: anything sent after its ALIVE2, a second ALIVE2 too, gets no
   // answer (as epmd, which answers nothing on a registration connection); the name stays. The log takes at
-  // most IGNORED_LINES_PER_SECOND lines a second.
+  // most LINES_PER_SECOND lines a second.
   private afterRegistration(name: string, code: number | undefined): void {
     const what = code === EPMD.ALIVE2_REQ ? 'a second registration' : 'a request';
-    this.ignoredLine(`port mapper: ignored ${what} on the registration connection of '${escapeForLog(name)}' (one registration per connection)`);
+    this.ignoredLines.line(`port mapper: ignored ${what} on the registration connection of '${escapeForLog(name)}' (one registration per connection)`);
   }
 
-  // The current second's lines about ignored requests, and those left out of it (summed up when it ends).
-  private readonly ignoredLines = { at: 0, logged: 0, suppressed: 0, timer: null as NodeJS.Timeout | null };
-
-  // Logs `line` unless IGNORED_LINES_PER_SECOND were logged this second; those left out are summed up in one line when it ends.
-  private ignoredLine(line: string): void {
-    const h = this.ignoredLines;
-    const now = Date.now();
-    if (h.timer === null && now - h.at >= 1000) {
-      h.at = now;
-      h.logged = 0;
-    }
-    if (h.logged < IGNORED_LINES_PER_SECOND) {
-      h.logged++;
-      return this.log(line);
-    }
-    h.suppressed++;
-    if (h.timer !== null) return;
-    h.timer = setTimeout(() => {
-      this.log(`port mapper: ignored ${h.suppressed} more request${h.suppressed === 1 ? '' : 's'} on registration connections in that second, not logged one by one (at most ${IGNORED_LINES_PER_SECOND} lines a second)`);
-      h.timer = null;
-      h.suppressed = 0;
-      h.at = Date.now();
-      h.logged = 0;
-    }, Math.max(0, 1000 - (now - h.at)));
-    h.timer.unref();
-  }
+  // Lines about requests ignored on registration connections, and about connections closed: each at most LINES_PER_SECOND a second.
+  private readonly ignoredLines = new LineBudget((line) => this.log(line), (n) => `port mapper: ignored ${plural(n, 'request')} on registration connections in that second, not logged one by one (at most ${LINES_PER_SECOND} lines a second)`);
+  private readonly closedLines = new LineBudget((line) => this.log(line), (n) => `port mapper: closed ${plural(n, 'connection')} in that second, not logged one by one (at most ${LINES_PER_SECOND} lines a second)`);
 
   // Counts a new connection; at the cap the oldest one still waiting for its request makes room, so a flood of idle clients cannot lock out lookups.
   private admit(socket: Socket): void {
@@ -231,7 +255,7 @@ export class EpmdServer {
 
   private drop(socket: Socket, what: string): void {
     if (socket.destroyed) return;
-    this.log(`port mapper: closed a connection from ${escapeForLog(String(socket.remoteAddress))}: ${escapeForLog(what)}`);
+    this.closedLines.line(`port mapper: closed a connection from ${escapeForLog(String(socket.remoteAddress))}: ${escapeForLog(what)}`);
     this.pending.delete(socket);
     socket.destroy();
   }
