@@ -34,3 +34,34 @@ test('a gen_server started with an instance of an exported class runs the new cl
     });
   });
 });
+
+// The same server keeping #private fields (a limit from an initialiser, a count it mutates in place): a private
+// field exists only on an object its class's constructor made, so an instance made without it crashed at its first call.
+const privateCounter = (tag: string) => `
+import { genServer, ok, reply, type ProcessContext } from '@otp-ts/runtime';
+class Base { #base = 'b'; protected base() { return this.#base; } }
+export class Counter extends Base {
+  #limit = 10;
+  #calls = 0;
+  label = 'c';
+  init() { return ok(0); }
+  handleCall(_req: 'get', _from: unknown, n: number) { this.#calls += 1; return reply('${tag}:' + this.label + ':' + this.base() + ':' + this.#limit + ':' + n, n + 1); }
+}
+export const startLink = (ctx: ProcessContext) => genServer.startLink(ctx, new Counter(), undefined);`;
+
+test('a class-based gen_server with #private fields keeps serving after an upgrade, its public fields carried over', async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    await code.load(compileModule('app/counter', privateCounter('v1'), '1'));
+    await node.run(async (ctx) => {
+      const srv = await (code.exportsOf('app/counter') as Api).startLink(ctx);
+      assert.equal(await genServer.call(ctx, srv, 'get'), 'v1:c:b:10:0');
+      await genServer.call(ctx, srv, 'get');
+      const report = await runtime.upgradeModules(ctx, code, [compileModule('app/counter', privateCounter('v2'), '2')], {});
+      assert.deepEqual(report.processes, [srv]);
+      assert.equal(await genServer.call(ctx, srv, 'get'), 'v2:c:b:10:2', "the new class's #fields are there (from their initialisers), with the state and public fields");
+      await runtime.upgradeModules(ctx, code, [compileModule('app/counter', privateCounter('v3'), '3')], {});
+      assert.equal(await genServer.call(ctx, srv, 'get'), 'v3:c:b:10:3', 'a second upgrade reaches it too');
+    });
+  });
+});

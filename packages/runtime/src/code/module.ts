@@ -106,7 +106,38 @@ function removedExport(mod: LoadedModule, key: string): (...args: unknown[]) => 
  */
 export function nextCallbacks(exported: unknown, running: unknown): unknown {
   if (typeof exported !== 'function' || running === null || typeof running !== 'object') return exported;
-  return Object.create((exported as { prototype: object }).prototype as object, Object.getOwnPropertyDescriptors(running)) as unknown;
+  const made = instancesMade.get(running);
+  if (made?.of === exported) return made.instance;
+  const instance = blankInstance(exported as new () => object);
+  Object.defineProperties(instance, Object.getOwnPropertyDescriptors(running));
+  instancesMade.set(running, { of: exported, instance });
+  return instance;
+}
+
+// The instance of the new class each running instance moves to, made once (an upgrade asks for it at each stage).
+const instancesMade = new WeakMap<object, { of: unknown; instance: object }>();
+
+// An object of class `cls` to receive a running instance's fields. Private `#fields` exist only on an object the
+// class's constructor made, so a class declaring any (or a base class declaring them) is constructed, with no
+// arguments: its #fields start from their initialisers. A constructor that throws without its arguments, and a
+// class without #fields, give an object of its prototype, which runs no constructor code.
+function blankInstance(cls: new () => object): object {
+  if (declaresPrivateNames(cls)) {
+    try {
+      return Reflect.construct(cls, []);
+    } catch {
+      // Falls back to an object of the prototype below.
+    }
+  }
+  return Object.create(cls.prototype) as object;
+}
+
+// Whether a class or one of its base classes declares a #name (read from their source).
+function declaresPrivateNames(cls: unknown): boolean {
+  for (let c = cls; typeof c === 'function' && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+    if (/#[A-Za-z_$]/.test(Function.prototype.toString.call(c))) return true;
+  }
+  return false;
 }
 
 /** A hash of a module's code: the version label a module gets when its source names none. */
