@@ -163,6 +163,23 @@ test("a module whose top level throws: otp shell reports the project's error and
   }
 });
 
+test("an application depending on one the project does not have: otp shell names the dependency and the package.json to fix, exit 2, not an internal error", () => {
+  const { dir, remove } = generate('needy');
+  try {
+    const pkg = join(dir, 'package.json');
+    const text = readFileSync(pkg, 'utf8');
+    const edited = text.replace('"applications": []', '"applications": ["ledger"]');
+    assert.notEqual(edited, text, 'the edit applied');
+    writeFileSync(pkg, edited);
+    const r = spawnSync(process.execPath, [bin, 'shell'], { cwd: dir, input: 'q()\n', encoding: 'utf8', timeout: 120_000, env: { ...process.env, OTP_EPMD_PORT: shellPort, OTP_COOKIE: 'needy', NO_COLOR: '1' } });
+    assert.equal(r.status, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /^otp: application needy depends on 'ledger', which the project does not have: fix otp.applications in .*package\.json \(the project's applications: needy\)$/m);
+    assert.doesNotMatch(r.stderr, /internal error|bug report/);
+  } finally {
+    remove();
+  }
+});
+
 test("a suite whose initPerSuite throws: otp test names the error and where the project's code threw it, exit 1", () => {
   const { dir, remove } = generate('setupfail');
   try {

@@ -1,10 +1,13 @@
 import { start as startRepl, type REPLServer } from 'node:repl';
 import type { EventEmitter } from 'node:events';
+import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { compile, CompileError, formatDiagnostic, type BuildOptions, type CompiledApp } from '@otp-ts/compiler';
 import * as runtime from '@otp-ts/runtime';
 import { application, codeServerOf, upgradeModules, type CodeServer, type DistributionTls } from '@otp-ts/runtime';
 import { formatShellValue, loadBuiltApplication, readBuiltModules, shellScope, SHELL_HELPERS, sourceHash } from '@otp-ts/runtime/tools';
+import { ReleaseError, startOrder } from '@otp-ts/release';
+import { OtpError } from '../errors/otp-error.js';
 import { ShellProcess } from './jobs.js';
 
 /** Options of `startShell`. */
@@ -71,7 +74,11 @@ async function boot(shell: ShellProcess, options: ShellOptions, say: (line: stri
       if (options.config) await application.setConfig(ctx, options.config);
       for (const app of apps) await application.load(ctx, await loadBuiltApplication(code, app.dir, app.source));
       const order: string[] = [];
-      for (const app of apps) for (const name of await application.ensureAllStarted(ctx, app.name)) order.push(name);
+      try {
+        for (const app of apps) for (const name of await application.ensureAllStarted(ctx, app.name)) order.push(name);
+      } catch (error) {
+        throw await missingDependency(ctx, apps, error);
+      }
       return order;
     });
     return { apps, started };
@@ -79,6 +86,24 @@ async function boot(shell: ShellProcess, options: ShellOptions, say: (line: stri
     node.shutdown();
     throw error;
   }
+}
+
+// An application that depends on one the project does not have, as `otp release` says it (the dependency, the
+// package.json to fix, the project's applications) instead of the runtime's "is not loaded"; else `error` itself.
+async function missingDependency(ctx: runtime.ProcessContext, apps: CompiledApp[], error: unknown): Promise<unknown> {
+  if (!(error instanceof runtime.ApplicationError) || error.code !== 'notLoaded') return error;
+  const files = new Map(apps.map((a) => [a.name, join(a.source, 'package.json')]));
+  const loaded = await application.loadedApplications(ctx);
+  try {
+    startOrder(
+      apps.map((a) => a.name),
+      new Map(loaded.map((a) => [a.name, { applications: a.applications, file: files.get(a.name) }])),
+      'otp.config.ts',
+    );
+  } catch (refused) {
+    if (refused instanceof ReleaseError) return new OtpError('badConfig', refused.message, { location: refused.file ? { file: refused.file } : undefined, cause: error });
+  }
+  return error;
 }
 
 // c() and l(): recompiling the project and hot-loading what changed, or loading one compiled module.
