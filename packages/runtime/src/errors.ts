@@ -42,7 +42,7 @@ export function describeReason(reason: ExitReason): string {
   if (typeof reason === 'string') return cut(reason, DESCRIBED_CHARS);
   // Each step may meet a getter or a proxy trap that throws: the description never does.
   try {
-    if (reason instanceof Error) return cut(`${reason.name}: ${reason.message}`, DESCRIBED_CHARS);
+    if (isError(reason)) return cut(`${reason.name}: ${reason.message}`, DESCRIBED_CHARS);
     return cut(JSON.stringify(reason, shortener()) ?? String(reason), DESCRIBED_CHARS);
   } catch {
     try {
@@ -62,6 +62,12 @@ const DESCRIBED_VALUES = 5000;
 
 const cut = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text);
 
+// Whether `value` is an Error of any realm: one thrown by a line of otp shell (whose REPL has its own globals) or by
+// code a vm context ran is no instance of this realm's Error, yet is described by its name and message all the same.
+function isError(value: unknown): value is Error {
+  return value instanceof Error || Object.prototype.toString.call(value) === '[object Error]';
+}
+
 // JSON.stringify's replacer for describeReason: an Error inside a reason ({ shutdown: { reason: Error } }) has no
 // enumerable fields (JSON would show {}); long arrays, objects and strings are cut before they are walked, and a
 // reason of more than DESCRIBED_VALUES values is left out past them.
@@ -71,7 +77,7 @@ function shortener(): (key: string, value: unknown) => unknown {
 }
 
 function shorten(value: unknown): unknown {
-  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  if (isError(value)) return `${value.name}: ${value.message}`;
   if (typeof value === 'string') return value.length > DESCRIBED_STRING ? cut(value, DESCRIBED_STRING) : value;
   if (Array.isArray(value)) return value.length > DESCRIBED_ENTRIES ? [...value.slice(0, DESCRIBED_ENTRIES), `… ${value.length - DESCRIBED_ENTRIES} more`] : value;
   if (value !== null && typeof value === 'object') {

@@ -1,12 +1,26 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createNode, describeReason, genServer, isDown, reply, TIMEOUT, type Down } from '@otp-ts/runtime';
+import { runInNewContext } from 'node:vm';
+import { createNode, describeReason, genServer, isDown, reply, StartError, TIMEOUT, type Down } from '@otp-ts/runtime';
 
 test('an Error inside an exit reason keeps its name and message instead of becoming {}', () => {
   const reason = { shutdown: { failedToStartChild: 'x_server', reason: new TypeError('no counts') } };
   assert.equal(describeReason(reason), '{"shutdown":{"failedToStartChild":"x_server","reason":"TypeError: no counts"}}');
   assert.equal(describeReason(new Error('top')), 'Error: top');
   assert.equal(describeReason('normal'), 'normal');
+});
+
+test("an Error of another realm (a line typed into otp shell's REPL) is described by its name and message, and so is a gen_server init throwing it", async () => {
+  const foreign = runInNewContext("new RangeError('no counts')") as Error;
+  assert.equal(describeReason(foreign), 'RangeError: no counts');
+  assert.equal(describeReason({ shutdown: foreign }), '{"shutdown":"RangeError: no counts"}');
+  const node = createNode();
+  await node.run(async (ctx) => {
+    const init = runInNewContext("() => { throw new Error('nope') }") as () => never;
+    const failed = await genServer.start(ctx, { init, handleCall: () => reply(0, 0) }, undefined).catch((e: unknown) => e);
+    assert.ok(failed instanceof StartError);
+    assert.equal(failed.message, 'init failed: Error: nope');
+  });
 });
 
 test('a large reason is described in a bounded line: long arrays, objects and strings are cut, saying how much was left out', async () => {
