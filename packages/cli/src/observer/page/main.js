@@ -1,7 +1,7 @@
 // otp observer's page: preact + htm components, uPlot charts, bundled by esbuild into one script.
 // It asks the observer's server for what the visible view shows, and nothing else: the node is paged and
 // bounded on its side. Every request carries the token the page was opened with.
-/* global document, window, fetch, EventSource, location, URLSearchParams, setInterval, clearInterval */
+/* global document, window, fetch, EventSource, location, history, URLSearchParams, setInterval, clearInterval */
 import { h, render } from 'preact';
 import { useEffect, useRef, useState, useCallback } from 'preact/hooks';
 import htm from 'htm';
@@ -275,9 +275,36 @@ const COLUMNS = [
   ['links', 'links'],
 ];
 
-function Processes() {
-  const [query, setQuery] = useState({ offset: 0, limit: 100, sort: 'reductions', dir: 'desc', filter: '' });
-  const [typed, setTyped] = useState('');
+// The process table's query as the page's address keeps it (#/procs?sort=name&dir=asc&filter=cart&offset=100), so a
+// refresh, or the back button from a process, shows the same page of the table; anything unknown there is the default.
+const PROCS_DEFAULT = { offset: 0, limit: 100, sort: 'reductions', dir: 'desc', filter: '' };
+function procsQueryOf(hash) {
+  const q = new URLSearchParams(hash.split('?')[1] ?? '');
+  const sort = COLUMNS.some(([k]) => k === q.get('sort')) ? q.get('sort') : PROCS_DEFAULT.sort;
+  const dir = q.get('dir') === 'asc' || q.get('dir') === 'desc' ? q.get('dir') : PROCS_DEFAULT.dir;
+  const offset = /^\d{1,9}$/.test(q.get('offset') ?? '') ? Number(q.get('offset')) : 0;
+  return { ...PROCS_DEFAULT, sort, dir, offset, filter: q.get('filter') ?? '' };
+}
+const procsHash = (query) => {
+  const q = new URLSearchParams();
+  if (query.sort !== PROCS_DEFAULT.sort || query.dir !== PROCS_DEFAULT.dir) {
+    q.set('sort', query.sort);
+    q.set('dir', query.dir);
+  }
+  if (query.filter) q.set('filter', query.filter);
+  if (query.offset) q.set('offset', String(query.offset));
+  const text = q.toString();
+  return `#/procs${text ? `?${text}` : ''}`;
+};
+
+function Processes({ hash }) {
+  const [query, setQuery] = useState(() => procsQueryOf(location.hash));
+  const [typed, setTyped] = useState(query.filter);
+  // The address follows the query (replaced, not a new history entry per keystroke or click).
+  useEffect(() => {
+    const want = procsHash(query);
+    if (/^#\/procs(\?|$)/.test(location.hash) && location.hash !== want) history.replaceState(history.state, '', want);
+  }, [query, hash]);
   useEffect(() => {
     const t = window.setTimeout(() => setQuery((q) => (q.filter === typed ? q : { ...q, filter: typed, offset: 0 })), 250);
     return () => window.clearTimeout(t);
@@ -588,10 +615,10 @@ function App() {
   const live = useLive(node);
   // A crash dump (otp observer --dump): read-only views of the node as it died, under a banner.
   const dump = nodes?.dump;
-  const [, view, route] = /^#\/([^/]*)\/?(.*)$/.exec(hash) ?? [];
+  // #/VIEW/ARG?QUERY: the query is a process link's node (`?on=`) or the process table's sort, filter and page.
+  const [, view, arg = '', query] = /^#\/([^/?]*)\/?([^?]*)(?:\?(.*))?$/.exec(hash) ?? [];
   // A process link names the node it is of (`?on=NODE`): the page observes that node first, so a link to another
   // node's process, a deep link, or the back button after a switch never shows a process of the wrong node.
-  const [arg, query] = (route ?? '').split('?');
   const on = dump ? undefined : (new URLSearchParams(query ?? '').get('on') ?? undefined);
   // The node the user switched to; before any switch, the one the observer started on. The nodes poll
   // answers for the previous node for a moment after a switch: it only lists the cluster.
@@ -628,7 +655,7 @@ function App() {
   const what = view === 'table' ? 'table' : 'process';
   let body;
   if (view === 'apps') body = html`<${Applications} key=${viewKey} />`;
-  else if (view === 'procs') body = html`<${Processes} key=${viewKey} />`;
+  else if (view === 'procs') body = html`<${Processes} key=${viewKey} hash=${hash} />`;
   else if (elsewhere) body = html`<p class=${following || !current ? 'muted' : 'error'} data-testid="proc-elsewhere">${following || !current ? `observing ${on}, the node of this ${what}…` : `this ${what} is on ${on}, which this observer cannot reach now: pick another node above, or start it again`}</p>`;
   else if (view === 'proc') body = html`<${Process} key=${`${viewKey}|${arg}`} pid=${decoded(arg)} dump=${dump} reachable=${choices} />`;
   else if (view === 'tables') body = html`<${Tables} key=${viewKey} dump=${dump} />`;
