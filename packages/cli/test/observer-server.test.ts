@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect as connectSocket } from 'node:net';
 import { createNode, type OtpNode, type Pid } from '@otp-ts/runtime';
 import { EpmdServer } from '@otp-ts/runtime/tools';
 import { connect } from '@otp-ts/tracer';
@@ -239,6 +240,48 @@ test("a trace asked with a limit or time that is no whole number above 0 is a 40
     assert.deepEqual((await get(o, '/api/trace?patterns=x.y&limit=100&check=1')).body, { ok: true });
     assert.equal((await get(o, '/api/trace?limit=100&check=1')).status, 400);
   } finally {
+    await o.close();
+    node.shutdown();
+  }
+});
+
+test("a trace's event stream that its page does not read holds at most about a megabyte in the observer: the events past that are dropped and counted in its done event (unsent)", async () => {
+  const node = await startNode('obs_srv_slow@127.0.0.1');
+  const o = await observe('obs_srv_slow@127.0.0.1');
+  let sent = 0;
+  let flooding = true;
+  const LIMIT = 60_000;
+  try {
+    // Sends of about 300 bytes each as trace events: 60 000 of them are far more than the sockets' buffers hold.
+    node.spawn(async (ctx) => {
+      const sink = ctx.spawn(async (d) => { for (;;) await d.receive(); }, { link: true });
+      while (flooding) {
+        for (let i = 0; i < 500; i++, sent++) ctx.send(sink, { i, pad: 'x'.repeat(200) });
+        await ctx.sleep(1);
+      }
+    }, { name: 'obs_srv_flooder' });
+    const url = new URL(o.url);
+    const socket = connectSocket(Number(url.port), '127.0.0.1');
+    let text = '';
+    socket.on('data', (c: Buffer) => (text += c.toString()));
+    socket.write(`GET /api/trace?messages=1&names=obs_srv_flooder&limit=${LIMIT}&time=600000&token=${o.token} HTTP/1.1\r\nHost: 127.0.0.1:${url.port}\r\n\r\n`);
+    await waitFor('the trace to start', () => text.includes('event: started'), POLL);
+    // The page stops reading while the node sends it the trace's events, up to the limit.
+    socket.pause();
+    const from = sent;
+    await waitFor('the trace limit to be sent', () => sent >= from + LIMIT * 1.5, POLL);
+    flooding = false;
+    socket.resume();
+    await waitFor('the end of the trace', () => /event: done\ndata: .*\n\n/.test(text), { ms: 120_000, everyMs: 100 });
+    socket.destroy();
+    const done = JSON.parse(/event: done\ndata: (.*)\n/.exec(text)![1]!) as { events: number; dropped: number; unsent?: number };
+    const shown = text.split('event: trace\n').length - 1;
+    assert.ok((done.unsent ?? 0) > 0, `the observer dropped none of what the page did not read: ${JSON.stringify(done)}, ${shown} shown`);
+    assert.equal(shown + done.unsent!, done.events - done.dropped, JSON.stringify(done));
+    // What the page did get is bounded by the backlog (and the sockets' buffers), not by the trace.
+    assert.ok(shown < done.events - done.dropped, `${shown} shown of ${done.events}`);
+  } finally {
+    flooding = false;
     await o.close();
     node.shutdown();
   }

@@ -59,6 +59,27 @@ export interface RunningObserver {
 }
 
 const MAX_BODY = 64 * 1024;
+// The most bytes a page's event stream may have waiting unread: past it, samples and trace events are dropped (and
+// counted) until the page reads again, so a page that never reads cannot grow the observer's memory without end.
+const STREAM_BACKLOG = 1024 * 1024;
+
+/** An event stream's writer: `sample` drops what a page that does not keep up has no room for (counted in `dropped`); `always` writes (one-off events: started, done, failure). */
+function eventWriter(res: ServerResponse): { sample(event: string, data: unknown): void; always(event: string, data: unknown): void; readonly dropped: number } {
+  let dropped = 0;
+  const always = (event: string, data: unknown): void => {
+    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+  return {
+    sample: (event, data) => {
+      if (res.writableLength > STREAM_BACKLOG) dropped++;
+      else always(event, data);
+    },
+    always,
+    get dropped() {
+      return dropped;
+    },
+  };
+}
 
 /** JSON bodies of the API: what the page asks the node and the node's answer. */
 export type Json = Record<string, unknown> | unknown[];
@@ -321,9 +342,10 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     let busy = false;
     let closed = false;
-    // A sample still on its way when the page leaves is dropped: the stream has ended.
+    const out = eventWriter(res);
+    // A sample still on its way when the page leaves is dropped: the stream has ended. So is one a page that does not read has no room for.
     const write = (event: string, data: unknown) => {
-      if (!closed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      if (!closed) out.sample(event, data);
     };
     const tick = async () => {
       if (busy) return;
@@ -387,6 +409,7 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
     if (url.searchParams.get('check') === '1') return send(res, 200, { ok: true });
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     let closed = false;
+    const out = eventWriter(res);
     let handle: Awaited<ReturnType<Connection['trace']>> | undefined;
     const stop = () => {
       if (closed) return;
@@ -401,14 +424,15 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
       const conn = await observed.connection();
       if (closed) return;
       handle = await conn.trace(spec, (e) => {
-        if (!closed) res.write(`event: trace\ndata: ${JSON.stringify(e)}\n\n`);
+        if (!closed) out.sample('trace', e);
       });
       if (closed) return void handle.stop();
-      res.write(`event: started\ndata: ${JSON.stringify({ session: handle.session, functions: handle.functions, processes: handle.processes })}\n\n`);
+      out.always('started', { session: handle.session, functions: handle.functions, processes: handle.processes });
       const summary = await handle.done;
-      if (!closed) res.write(`event: done\ndata: ${JSON.stringify(summary)}\n\n`);
+      // `unsent`: events the node sent that the page did not read in time for (its stream's backlog was full).
+      if (!closed) out.always('done', { ...summary, unsent: out.dropped });
     } catch (error) {
-      if (!closed) res.write(`event: failure\ndata: ${JSON.stringify({ error: notAnswering(observed.node, error) ?? (error instanceof Error ? error.message : String(error)) })}\n\n`);
+      if (!closed) out.always('failure', { error: notAnswering(observed.node, error) ?? (error instanceof Error ? error.message : String(error)) });
     }
     stop();
   };

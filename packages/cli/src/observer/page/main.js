@@ -496,7 +496,7 @@ function Trace() {
     es.addEventListener('trace', (m) => setEvents((xs) => [...xs.slice(-999), JSON.parse(m.data)]));
     es.addEventListener('done', (m) => {
       const s = JSON.parse(m.data);
-      setStatus(`ended: ${s.reason} (${s.events} events, ${s.dropped} dropped)`);
+      setStatus(`ended: ${s.reason} (${s.events} events, ${s.dropped} dropped${s.unsent ? `, ${s.unsent} not shown: this page did not keep up` : ''})`);
       es.close();
     });
     es.addEventListener('failure', (m) => {
