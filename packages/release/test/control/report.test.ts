@@ -39,3 +39,11 @@ test("upgrade's report names a gen_event manager running a handler made at run t
   assert.match(text, /^ {2}gen_event manager <0\.90\.0> runs a handler made at run time by shop\/audit \(not an export\): the handler stays on the old code, and the next upgrade of shop\/audit removes it \(the manager lives\)/m);
   assert.doesNotMatch(text, /kills it/);
 });
+
+test("downgrade's report says a process left behind stays on the code of the version the downgrade left, not on 'the old code'", () => {
+  const down: InstallReport = { ...report([]), from: '0.3.0', to: '0.2.0', direction: 'down' };
+  const text = formatReport({ ...down, stranded: [{ pid: '<0.84.0>', module: 'shop/pool' }, { pid: '<0.80.0>', module: 'shop/app', kind: 'supervisor' }] }, 50);
+  assert.match(text, /^ {2}<0\.84\.0> runs callbacks made at run time by shop\/pool \(not an export\): it stays on the code of 0\.3\.0, which this downgrade left, and the next upgrade or downgrade of shop\/pool kills it/m);
+  assert.match(text, /^ {2}supervisor <0\.80\.0> .*: it keeps the child specs of 0\.3\.0, those of 0\.2\.0 never apply/m);
+  assert.doesNotMatch(text, /old code|old child specs|new version/);
+});

@@ -480,7 +480,7 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
     children: report.children,
     ms: performance.now() - started,
   };
-  state.log(`${plan.direction === 'up' ? 'upgraded' : 'downgraded'} ${plan.running.release.name} ${from} → ${vsn}: ${result.modules.changed.length} modules, ${result.processes} processes suspended for ${result.suspendedMs.toFixed(1)} ms${result.killed.length ? `, ${result.killed.length} killed running purged code` : ''}${result.stranded?.length ? `, ${result.stranded.length} left on the old code (callbacks made at run time: ${result.stranded.map((s) => `${s.pid} ${s.module}`).join(', ')})` : ''}`);
+  state.log(`${plan.direction === 'up' ? 'upgraded' : 'downgraded'} ${plan.running.release.name} ${from} → ${vsn}: ${result.modules.changed.length} modules, ${result.processes} processes suspended for ${result.suspendedMs.toFixed(1)} ms${result.killed.length ? `, ${result.killed.length} killed running purged code` : ''}${result.stranded?.length ? `, ${result.stranded.length} left on ${plan.direction === 'up' ? 'the old code' : `the code of ${from}`} (callbacks made at run time: ${result.stranded.map((s) => `${s.pid} ${s.module}`).join(', ')})` : ''}`);
   return result;
 }
 
