@@ -5,6 +5,7 @@ import { isNormalExit, loggerOf } from '../logger.js';
 import { shutdownChild, shutdownChildren, startChildProcess, type Child, type FullSpec } from './children.js';
 import type { SupFlags, Supervisor } from './types.js';
 import { startWithState } from './escalation.js';
+import { internals } from '../process-internals.js';
 
 /** A supervisor's state: its module, flags, children in start order, and recent restart times. */
 export interface SupState {
@@ -24,9 +25,9 @@ export interface SupState {
   pending: { added: string[]; removed: string[] };
 }
 
-/** The name reports use for a supervisor: its registered name, or its pid. */
+/** The name reports use for a supervisor: its registered name, or its pid (read from its record: a processInfo snapshot lists every child's link). */
 export function supervisorName(state: SupState): string {
-  return state.ctx.processInfo(state.ctx.self())?.registeredName ?? String(state.ctx.self());
+  return internals(state.ctx).name ?? String(state.ctx.self());
 }
 
 // The child as reports show it.
