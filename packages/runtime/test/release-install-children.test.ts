@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { supervisor } from '../src/index.ts';
 import { withRelease, type FixtureVersion } from './release-fixture.ts';
 import type { InstallReport } from '../src/release/handler.ts';
+import { internalsOf } from '../src/process-internals.ts';
+import { CallMessage } from '../src/gen/messages.ts';
 
 type Install = (vsn: string, options?: { probeMs?: number }) => Promise<unknown>;
 
@@ -29,5 +31,23 @@ test("an upgrade whose supervisor drops a brutalKill child running a changed mod
     assert.equal(state.files.release.vsn, '2');
     const children = await state.node.run((ctx) => supervisor.whichChildren(ctx, 'top'));
     assert.deepEqual(children.map((c) => c.id), ['a']);
+  });
+});
+
+test("an upgrade of a supervisor's module whose specs add and drop nothing does not list its children (O(children) for a pool) to sync them", async () => {
+  const v = (n: number): FixtureVersion => ({ vsn: String(n), modules: { 'fx/app': APP, 'fx/sup': SUP("w('a'), w('b')") + `\n// version ${n}`, 'fx/srv': SRV(1) }, changed: ['fx/sup'] });
+  await withRelease([v(1), v(2)], async (state, handler) => {
+    const top = state.node.whereis('top')!;
+    const record = internalsOf(top)!;
+    const deliver = record.deliver.bind(record);
+    const asked: string[] = [];
+    record.deliver = (message: unknown) => {
+      if (message instanceof CallMessage) asked.push(String((message.request as { op?: unknown })?.op));
+      deliver(message);
+    };
+    const report = (await (handler.install as Install)('2', { probeMs: 100 })) as InstallReport;
+    assert.deepEqual(report.children, { started: [], stopped: [] });
+    assert.ok(asked.includes('syncChildren'), 'the migrated supervisor was synced');
+    assert.ok(!asked.includes('whichChildren'), `no listing of its children: ${asked.join(', ')}`);
   });
 });

@@ -32,7 +32,8 @@ test('upgrade: a supervisor whose init changed gets its new child specs; syncChi
       const report = await runtime.upgradeModules(ctx, code, [compile('app/sup', sup(['a', 'c']), '2')]);
       assert.deepEqual(report.processes, [top], 'the supervisor is migrated like any behaviour process');
       assert.deepEqual((await supervisor.whichChildren(ctx, top)).map((c) => [c.id, c.pid !== undefined]), [['b', true], ['c', false], ['a', true]], 'new children wait in the new order, removed ones stay after them, as OTP (listed newest first)');
-      assert.deepEqual(await supervisor.syncChildren(ctx, top), { started: ['c'], stopped: ['b'], failed: [] });
+      const b = ctx.whereis('b');
+      assert.deepEqual(await supervisor.syncChildren(ctx, top), { started: ['c'], stopped: ['b'], stoppedPids: [b], failed: [] });
       assert.deepEqual((await supervisor.whichChildren(ctx, top)).map((c) => c.id), ['c', 'a']);
       assert.equal(ctx.whereis('a'), a, 'an unchanged child keeps running');
       assert.equal(await genServer.call(ctx, 'c' as never, 'who'), 'c');
@@ -74,7 +75,8 @@ test('downgrade: a supervisor takes the child specs of the older module back, an
       await runtime.upgradeModules(ctx, code, [compile('app/sup', sup(['a', 'c']), '2')]);
       await supervisor.syncChildren(ctx, top);
       await runtime.upgradeModules(ctx, code, [compile('app/sup', sup(['a', 'b']), '1')], { downgrade: true, perModule: { 'app/sup': { oldVsn: { down: '1' } } } });
-      assert.deepEqual(await supervisor.syncChildren(ctx, top), { started: ['b'], stopped: ['c'], failed: [] }, "the older init ran, not the leaving version's");
+      const c = ctx.whereis('c');
+      assert.deepEqual(await supervisor.syncChildren(ctx, top), { started: ['b'], stopped: ['c'], stoppedPids: [c], failed: [] }, "the older init ran, not the leaving version's");
       assert.deepEqual((await supervisor.whichChildren(ctx, top)).map((c) => c.id), ['b', 'a']);
     });
   });

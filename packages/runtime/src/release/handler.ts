@@ -1,7 +1,8 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProcessContext } from '../types.js';
-import { Pid } from '../pid.js';
+import type { Pid } from '../pid.js';
+import { internalsOf } from '../process-internals.js';
 import * as application from '../application/api.js';
 import * as supervisor from '../supervisor/api.js';
 import type { AppResource, ApplicationModule } from '../application/types.js';
@@ -231,12 +232,13 @@ interface Synced {
 async function syncSupervisors(ctx: ProcessContext, state: RunningRelease, migrated: readonly Pid[], report: Pick<InstallReport, 'children'>): Promise<Synced> {
   const synced: Synced = { failed: [], stopped: [] };
   for (const pid of migrated) {
-    if (state.node.processInfo(pid)?.behaviour !== 'supervisor') continue;
-    const before = await supervisor.whichChildren(ctx, pid).catch(() => []);
+    // Its label, not a processInfo snapshot: that lists a supervisor's every link (one per child).
+    const p = internalsOf(pid);
+    if (p === undefined || p.dead || p.label?.behaviour !== 'supervisor') continue;
     const sync = await supervisor.syncChildren(ctx, pid);
     report.children.started.push(...sync.started);
     report.children.stopped.push(...sync.stopped);
-    for (const c of before) if (sync.stopped.includes(c.id!) && c.pid instanceof Pid) synced.stopped.push(c.pid);
+    synced.stopped.push(...sync.stoppedPids);
     for (const f of sync.failed) synced.failed.push(`child ${f.id} of ${pid} did not start: ${reasonText(f.reason)}`);
   }
   return synced;

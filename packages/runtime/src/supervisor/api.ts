@@ -63,12 +63,21 @@ export function getChildspec(ctx: ProcessContext, sup: ServerRef, child: string 
   return ask(ctx, sup, { op: 'getChildspec', child }) as Promise<Required<ChildSpec>>;
 }
 
+/** What syncChildren did: the ids started and stopped, the pids it stopped, and the children that failed to start. */
+export interface SyncedChildren {
+  started: string[];
+  stopped: string[];
+  /** The processes of the stopped children (their exits are on purpose). */
+  stoppedPids: Pid[];
+  failed: Array<{ id: string; reason: unknown }>;
+}
+
 /**
  * After a code change of the supervisor's module (a release upgrade): starts the children its new init
  * added and stops and deletes those it dropped; resolves to their ids.
  */
-export function syncChildren(ctx: ProcessContext, sup: ServerRef): Promise<{ started: string[]; stopped: string[]; failed: Array<{ id: string; reason: unknown }> }> {
-  return ask(ctx, sup, { op: 'syncChildren' }) as Promise<{ started: string[]; stopped: string[]; failed: Array<{ id: string; reason: unknown }> }>;
+export function syncChildren(ctx: ProcessContext, sup: ServerRef): Promise<SyncedChildren> {
+  return ask(ctx, sup, { op: 'syncChildren' }) as Promise<SyncedChildren>;
 }
 
 /**

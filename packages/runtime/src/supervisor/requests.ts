@@ -168,11 +168,15 @@ async function syncChildren(state: SupState): Promise<SupAnswer> {
     if (failure === null) started.push(id);
     else failed.push({ id, reason: failure.reason });
   }
+  const stoppedPids: Pid[] = [];
   for (const id of removed) {
     const child = find(state, id);
     if (!child) continue;
-    if (child.pid instanceof Pid) await stopOne(state, child);
+    if (child.pid instanceof Pid) {
+      stoppedPids.push(child.pid);
+      await stopOne(state, child);
+    }
     state.children.splice(state.children.indexOf(child), 1);
   }
-  return done({ started, stopped: removed, failed });
+  return done({ started, stopped: removed, stoppedPids, failed });
 }
