@@ -14,7 +14,7 @@ export type ReleaseErrorCode =
   | 'unknownVersion'
   /** The tarball given to `--upgrade-from` cannot be read as a release. */
   | 'badTarball'
-  /** An application changed but kept a version another installed release uses. */
+  /** An application changed but kept a version another installed release uses, or a release kept its version while its applications' changed. */
   | 'sameVersion'
   /** An application's upgrade.ts returned something that is not a valid AppChange. */
   | 'badOverride'

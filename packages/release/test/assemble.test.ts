@@ -189,6 +189,24 @@ test('an installed version (permanent or old beside others) is not rebuilt with 
   await release({ root, releases, upgradeFrom: '0.1.0' });
 });
 
+test('an umbrella application bumped while its release was not is refused, naming the application, its two versions and where the release version is set', async () => {
+  const pinned = (vsn: string) => ({ shop: { version: vsn, applications: ['shop'] } });
+  const bumped = (root: string, vsn: string, n: number) => fixtureProject(root, '0.1.0', { shop: { vsn, applications: ['core'], modules: { 'server.ts': sources.server(n), 'shop_sup.ts': sources.sup(1) } }, core: { vsn: '1.0.0', modules: { 'core.ts': sources.plain(1) } } });
+  const root = await shopProject(tempDir(), '0.1.0', 1);
+  await release({ root, releases: pinned('0.1.0') });
+  await bumped(root, '0.2.0', 2);
+  await rejects(planRelease({ root, releases: pinned('0.1.0'), upgradeFrom: '0.1.0' }), 'sameVersion', /^application shop 0\.1\.0 → 0\.2\.0 but release shop is still 0\.1\.0 \(releases\.shop\.version in otp\.config\.ts\), so there is nothing to upgrade from 0\.1\.0 to: bump the release's version there too/);
+  const { plan } = await release({ root, releases: pinned('0.2.0'), upgradeFrom: '0.1.0' });
+  // As `upgrade 0.2.0` leaves the root; then shop goes to 0.3.0 and the release stays 0.2.0, which a node runs.
+  const file = join(plan.root, 'releases', 'RELEASES.json');
+  const after = json<ReleasesFile>(file);
+  writeFileSync(file, JSON.stringify({ ...after, releases: after.releases.map((r) => ({ ...r, status: r.vsn === '0.2.0' ? 'permanent' : 'old' })) }));
+  const before = snapshot(plan.root);
+  await bumped(root, '0.3.0', 3);
+  await rejects(planRelease({ root, releases: pinned('0.2.0') }), 'sameVersion', /^application shop 0\.2\.0 → 0\.3\.0 but release shop is still 0\.2\.0 \(releases\.shop\.version in otp\.config\.ts\), which is installed in this root \(permanent\) and does not change: bump/);
+  assert.deepEqual(snapshot(plan.root), before);
+});
+
 test('an application whose npm packages changed but kept the version an installed release uses is refused, naming the package', async () => {
   const base = tempDir();
   const pad = (version: string) => ({ 'node_modules/pad/package.json': JSON.stringify({ name: 'pad', version }), 'node_modules/pad/index.js': `module.exports = '${version}';\n` });

@@ -13,6 +13,7 @@ import { cookieOf, parseSysConfig, randomCookie, releaseNodeArgs } from './confi
 import { installedPackages, placedPackages, resolveDependencies, resolveRuntime, type PackageSource, type PlacedPackage } from './packages.js';
 import { nextReleases, soleRelease } from './releases-file.js';
 import { checkPackageImports } from './imports.js';
+import { bumpedApps, checkInstalledVersion, releaseNotBumped, versionSetting } from './version-bump.js';
 import type { PlanOptions, PlannedApp, PlannedFile, ReleasePlan, ReleaseSpec } from './types.js';
 
 const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
@@ -141,10 +142,15 @@ function planFiles(name: string, apps: PlannedApp[], release: ReleaseFile, text:
 }
 
 // The relup from the earlier version `from` names to this one.
-async function planUpgrade(relRoot: string, name: string, from: string, existing: ReleasesFile | undefined, to: VersionSource, warnings: string[]): Promise<Relup> {
+async function planUpgrade(relRoot: string, name: string, from: string, existing: ReleasesFile | undefined, to: VersionSource, warnings: string[], setting: { file: string; what: string }): Promise<Relup> {
   const earlier = await findEarlierVersion(relRoot, name, from, existing);
   try {
-    if (earlier.vsn === to.vsn) throw new ReleaseError('unknownVersion', `--upgrade-from ${from} is version ${to.vsn}, the version being built: give an earlier version, or bump the release version`);
+    if (earlier.vsn === to.vsn) {
+      // An umbrella's application bumped, its release not: the usual reason the two are the same.
+      const bumped = bumpedApps(earlier.apps, to.apps);
+      if (bumped.length > 0) throw releaseNotBumped(name, to.vsn, bumped, setting, `so there is nothing to upgrade from ${from} to`);
+      throw new ReleaseError('unknownVersion', `--upgrade-from ${from} is version ${to.vsn}, the version being built: give an earlier version, or bump the release version (${setting.what})`, { file: setting.file });
+    }
     return await computeRelup(earlier, to, { warnings });
   } finally {
     earlier.dispose();
@@ -194,7 +200,9 @@ export async function planRelease(options: PlanOptions): Promise<ReleasePlan> {
   const warnings: string[] = [];
   const runtime = resolveRuntime(root);
   const release: ReleaseFile = { name, vsn, node: process.versions.node, runtime: runtime.version, applications: apps.map((a) => ({ name: a.name, vsn: a.vsn })) };
-  const relup = options.upgradeFrom === undefined ? undefined : await planUpgrade(relRoot, name, options.upgradeFrom, existing, { vsn, apps: apps.map((a) => ({ ...a, packages: placedPackages(a.dependencies) })) }, warnings);
+  const setting = versionSetting(root, name, spec);
+  checkInstalledVersion(existing, name, vsn, apps, setting);
+  const relup = options.upgradeFrom === undefined ? undefined : await planUpgrade(relRoot, name, options.upgradeFrom, existing, { vsn, apps: apps.map((a) => ({ ...a, packages: placedPackages(a.dependencies) })) }, warnings, setting);
   const includeNode = options.includeNode ?? spec.includeNode ?? false;
   const text = { sysConfig: json(sysConfig), nodeArgs: nodeArgs.text, relup: relup && json(relup) };
   return {
