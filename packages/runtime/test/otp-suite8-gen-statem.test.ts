@@ -59,3 +59,36 @@ test('gen_statem_SUITE: error_format_status — a crash report lists the timeout
     assert.deepEqual(report.timeouts, [{ type: 'stateTimeout', content: 'st' }]);
   });
 });
+
+test('gen_statem_SUITE: hibernate — a machine that hibernates shows erlang.hibernate while waiting, wakes for an event, hibernates again after sys requests; {hibernate: false} does not', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const m: GenStatem<string, number, 'hibernate' | 'awake' | 'count', never, number, void> = {
+        name: 'sleepy_statem',
+        callbackMode: 'handleEvent',
+        init: () => ok('a', 0, ['hibernate']),
+        handleEvent(e, _state, n) {
+          if (e.type !== 'call') return keepStateAndData();
+          if (e.content === 'count') return keepStateAndData([{ reply: [e.from, n] }]);
+          return genStatem.keepState(n + 1, [{ reply: [e.from, n + 1] }, 'hibernate', { hibernate: e.content === 'hibernate' }]);
+        },
+      };
+      const pid = await genStatem.start(ctx, m, undefined);
+      const current = (): string | undefined => ctx.processInfo(pid)?.currentFunction;
+      const until = async (what: string): Promise<void> => {
+        const deadline = Date.now() + WAIT;
+        while (current() !== what && Date.now() < deadline) await ctx.sleep(1);
+        assert.equal(current(), what);
+      };
+      await until('erlang.hibernate');
+      await sys.getStatus(ctx, pid);
+      await until('erlang.hibernate');
+      assert.equal(await genStatem.call(ctx, pid, 'hibernate'), 1);
+      await until('erlang.hibernate');
+      assert.equal(await genStatem.call(ctx, pid, 'awake'), 2);
+      await until('gen_statem.loop');
+      assert.equal(await genStatem.call(ctx, pid, 'count'), 2);
+      await genStatem.stop(ctx, pid);
+    });
+  });
+});

@@ -40,14 +40,15 @@ export function arm(m: TimerStarter, running: Timer | null, time: TimeoutTime, a
 /** An action checked and read: what the loop switches on. */
 export type CheckedAction =
   | { readonly kind: 'postpone'; readonly postpone: boolean }
-  | { readonly kind: 'hibernate' }
+  | { readonly kind: 'hibernate'; readonly hibernate: boolean }
   | { readonly kind: 'reply'; readonly from: From; readonly value: unknown }
   | { readonly kind: 'timeout'; readonly timeout: TimeoutAction }
   | { readonly kind: 'nextEvent'; readonly event: Event };
 
 const POSTPONE: CheckedAction = { kind: 'postpone', postpone: true };
 const NO_POSTPONE: CheckedAction = { kind: 'postpone', postpone: false };
-const HIBERNATE: CheckedAction = { kind: 'hibernate' };
+const HIBERNATE: CheckedAction = { kind: 'hibernate', hibernate: true };
+const NO_HIBERNATE: CheckedAction = { kind: 'hibernate', hibernate: false };
 
 /** Reads an action (user code may give anything), or null when it is not a valid one. */
 export function checkAction(a: unknown): CheckedAction | null {
@@ -58,9 +59,9 @@ export function checkAction(a: unknown): CheckedAction | null {
   // An absolute time may be any time, past ones included; a relative one is whole ms >= 0 or Infinity (OTP's timeout()).
   const isTime = (v: unknown): boolean => v === 'cancel' || v === 'update' || (typeof v === 'number' && (o.abs === true ? !Number.isNaN(v) : isTimeoutMs(v)));
   const timeout = (v: unknown): CheckedAction | null => (isTime(v) && (o.abs === undefined || typeof o.abs === 'boolean') ? { kind: 'timeout', timeout: a as TimeoutAction } : null);
-  // OTP's {postpone, Bool} and {hibernate, Bool} set an option: the last one given wins (hibernating is a no-op here).
+  // OTP's {postpone, Bool} and {hibernate, Bool} set an option: the last one given wins.
   if ('postpone' in o) return typeof o.postpone === 'boolean' ? (o.postpone ? POSTPONE : NO_POSTPONE) : null;
-  if ('hibernate' in o) return typeof o.hibernate === 'boolean' ? HIBERNATE : null;
+  if ('hibernate' in o) return typeof o.hibernate === 'boolean' ? (o.hibernate ? HIBERNATE : NO_HIBERNATE) : null;
   if ('reply' in o) return Array.isArray(o.reply) && o.reply.length === 2 && o.reply[0] instanceof From ? { kind: 'reply', from: o.reply[0], value: o.reply[1] } : null;
   if ('timeout' in o) return timeout(o.timeout);
   if ('stateTimeout' in o) return timeout(o.stateTimeout);

@@ -23,12 +23,16 @@ type Where = 'init' | 'enter' | 'event' | 'stop';
 /** What one event's transition collected from its callbacks, applied once they are all done. */
 interface Transition {
   postpone: boolean;
+  /** The hibernate option of the transition (OTP's {hibernate, Bool}): the last one given wins. */
+  hibernate: boolean;
   nextEvents: Event[];
   timeouts: TimeoutAction[];
 }
 
 /** What processInfo shows as the current function of a gen_statem waiting for an event. */
 const LOOP = 'gen_statem.loop';
+/** What processInfo shows as the current function of a hibernating machine, as OTP's erlang:hibernate/3. */
+const HIBERNATE = 'erlang.hibernate';
 const namesOf = callbackNamer(['init', 'handleEvent', 'terminate'] as const);
 const stateNames = new WeakMap<object, Map<string, string>>();
 
@@ -63,6 +67,8 @@ class Machine implements SysTarget {
   /** The callback mode and state enter flag, read from the module once per module version (OTP caches callback_mode/0 likewise). */
   mode: Mode = 'handleEvent';
   stateEnter = false;
+  /** The last transition asked to hibernate: the machine hibernates when it next waits for a message. */
+  hibernating = false;
 
   constructor(
     readonly ctx: ProcessContext,
@@ -253,7 +259,7 @@ function begin(m: Machine, state: unknown, data: unknown, actions: Actions | und
   const mode = resolveMode(m.mod);
   if (mode instanceof Error) return mode;
   [m.mode, m.stateEnter] = mode;
-  const tr: Transition = { postpone: false, nextEvents: [], timeouts: [] };
+  const tr: Transition = { postpone: false, hibernate: false, nextEvents: [], timeouts: [] };
   if (!applyActions(m, actions, tr, 'init')) return new BadReturnValue('init', { state, data, actions });
   tr.postpone = false; // there is no event to postpone
   m.state = state;
@@ -266,7 +272,7 @@ async function loop(m: Machine): Promise<never> {
     // Queued events first, then zero timeouts, then the mailbox (OTP's loop_done).
     const event = m.suspended ? await receiveEvent(m) : m.pending.length > 0 ? m.pending.shift()! : m.zero.length > 0 ? m.takeZero() : await receiveEvent(m);
     if (event === null) continue;
-    const tr: Transition = { postpone: false, nextEvents: [], timeouts: [] };
+    const tr: Transition = { postpone: false, hibernate: false, nextEvents: [], timeouts: [] };
     const oldState = m.state;
     m.eventTimer = m.cancel(m.eventTimer);
     const enter = await callState(m, event, tr);
@@ -277,10 +283,16 @@ async function loop(m: Machine): Promise<never> {
 /** Takes the next message and turns it into an event; null when it was a system message or a stale timer. */
 async function receiveEvent(m: Machine): Promise<Event | null> {
   const { ctx } = m;
+  enterWait(m);
   const msg = m.suspended ? await ctx.receive(suspendedWait(m.parent)) : await ctx.receive();
   // Killed after the receive took the message, before the loop resumed: a dead machine handles nothing.
-  internals(ctx).check();
+  const proc = internals(ctx);
+  proc.check();
+  const hibernated = proc.currentFunction === HIBERNATE;
+  if (hibernated) setCurrentFunction(ctx, LOOP);
   if (msg instanceof SystemMessage) {
+    // As OTP's loop: a hibernated machine hibernates again after a system message (a sys.getStatus does not wake it).
+    m.hibernating ||= hibernated;
     await handleSystemMessage(ctx, msg, m);
     return null;
   }
@@ -294,6 +306,14 @@ async function receiveEvent(m: Machine): Promise<Event | null> {
   // Only a process trapping exits gets here: its parent's shutdown runs terminate, as in OTP.
   if (msg instanceof Exit && m.parent !== null && msg.from === m.parent) return terminate(m, msg.reason, msg);
   return { type: 'info', content: msg };
+}
+
+// Hibernates a machine whose last transition asked to, as it starts waiting for a message (its current function says so).
+function enterWait(m: Machine): void {
+  if (!m.hibernating) return;
+  m.hibernating = false;
+  internals(m.ctx).hibernate();
+  setCurrentFunction(m.ctx, HIBERNATE);
 }
 
 /** Runs the state callback on one event; true when the state changed or is to be repeated. */
@@ -356,6 +376,7 @@ async function settle(m: Machine, event: Event | null, tr: Transition, oldState:
   const changed = !termEquals(oldState, m.state);
   let again = enter && m.stateEnter;
   while (again) again = await callState(m, { type: 'enter', oldState }, tr);
+  m.hibernating = tr.hibernate;
   if (tr.postpone && event !== null) m.postponed.push(event);
   if (changed) {
     m.pending.unshift(...m.postponed);
@@ -405,7 +426,8 @@ function applyActions(m: Machine, actions: Actions | undefined, tr: Transition, 
         tr.postpone = a.postpone;
         break;
       case 'hibernate':
-        break; // nothing to drop here
+        tr.hibernate = a.hibernate;
+        break;
       case 'nextEvent':
         tr.nextEvents.push(a.event);
         break;

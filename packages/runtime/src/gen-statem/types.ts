@@ -20,7 +20,7 @@ export type Event<S = unknown, Call = unknown, Cast = unknown, Reply = unknown> 
 export interface PostponeAction {
   readonly postpone: boolean;
 }
-/** OTP's `{hibernate, Bool}`: `{ hibernate: true }` is `'hibernate'`, `{ hibernate: false }` does nothing. */
+/** OTP's `{hibernate, Bool}`: `{ hibernate: true }` is `'hibernate'`, `{ hibernate: false }` clears an earlier one (the last one given wins). */
 export interface HibernateAction {
   readonly hibernate: boolean;
 }
@@ -32,7 +32,7 @@ export interface ReplyAction<Reply = unknown> {
 
 /**
  * What to do besides changing state and data: postpone the event, reply, arm or cancel a timeout, insert
- * an internal event, or hibernate (a no-op here). Timeouts of `Infinity` or `'cancel'` cancel.
+ * an internal event, or hibernate once the machine waits for a message. Timeouts of `Infinity` or `'cancel'` cancel.
  */
 export type Action<Reply = unknown> =
   | 'postpone'
