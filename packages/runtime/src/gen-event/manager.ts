@@ -32,6 +32,8 @@ export interface Entry {
 
 /** What processInfo shows as the current function of a manager waiting for a message. */
 const LOOP = 'gen_event.loop';
+/** What processInfo shows as the current function of a hibernating manager, as OTP's erlang:hibernate/3. */
+const HIBERNATE = 'erlang.hibernate';
 const namesOf = callbackNamer(['init', 'handleEvent', 'handleInfo', 'handleCall', 'terminate'] as const);
 type HandlerCallback = keyof ReturnType<typeof namesOf>;
 
@@ -43,6 +45,8 @@ export class Manager implements SysTarget {
   statistics: Statistics | null = null;
   sysDebug: SysDebug | null = null;
   entries: Entry[] = [];
+  /** A handler asked to hibernate while the last message was handled: the manager hibernates before its next wait. */
+  hibernating = false;
 
   constructor(
     readonly ctx: ProcessContext,
@@ -167,9 +171,16 @@ export async function runManager(ctx: ProcessContext, parent: Pid | null, ack: A
   setCurrentFunction(ctx, LOOP);
   ack(true, ctx.self());
   for (;;) {
+    if (mgr.hibernating) {
+      internals(ctx).hibernate();
+      setCurrentFunction(ctx, HIBERNATE);
+    }
     const msg = mgr.suspended ? await ctx.receive(suspendedWait(mgr.parent)) : await ctx.receive();
     // Killed after the receive took the message, before the loop resumed: a dead manager handles nothing.
     internals(ctx).check();
+    if (mgr.hibernating) setCurrentFunction(ctx, LOOP);
+    // As OTP's loop: a system message leaves a hibernated manager hibernated; any other one decides anew.
+    if (!(msg instanceof SystemMessage)) mgr.hibernating = false;
     await dispatch(mgr, msg);
   }
 }
@@ -256,10 +267,12 @@ async function interpret(mgr: Manager, entry: Entry, callback: string, out: Outc
     case 'ok': // handleEvent's and handleInfo's keep
       if (from !== null) break;
       entry.state = r.state;
+      mgr.hibernating ||= r.action === 'hibernate';
       return;
     case 'reply': // handleCall's keep
       if (from === null) break;
       entry.state = r.state;
+      mgr.hibernating ||= r.action === 'hibernate';
       return mgr.answer(from, r.reply);
     case 'removeHandler':
       if (from !== null) mgr.answer(from, r.reply);
@@ -325,6 +338,7 @@ async function install(mgr: Manager, id: HandlerId, args: unknown, supervisor: P
   switch (r?.type) {
     case 'ok':
       if (supervisor !== null) mgr.ctx.link(supervisor);
+      mgr.hibernating ||= r.action === 'hibernate';
       return { id, handler, state: r.state, supervisor };
     case 'error':
       return new Refused('initFailed', r.reason);

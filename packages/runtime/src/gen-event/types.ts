@@ -12,6 +12,8 @@ import { registerWireClass } from '../wire.js';
 export interface Ok<S> {
   readonly type: 'ok';
   readonly state: S;
+  /** `'hibernate'`: the manager hibernates once it has handled this message (OTP's `{ok, State, hibernate}`). */
+  readonly action?: 'hibernate';
 }
 /** init refused: the handler is not installed and addHandler throws `GenEventError` `'initFailed'`. */
 export interface InitError {
@@ -23,6 +25,8 @@ export interface Reply<R, S> {
   readonly type: 'reply';
   readonly reply: R;
   readonly state: S;
+  /** `'hibernate'`: the manager hibernates once it has answered (OTP's `{ok, Reply, State, hibernate}`). */
+  readonly action?: 'hibernate';
 }
 /** Removes the handler (its terminate gets `'removeHandler'`); from handleCall, answers `reply` first. */
 export interface RemoveHandler<R = never> {
@@ -98,9 +102,9 @@ export interface InstalledHandler {
   readonly state: unknown;
 }
 
-/** init result: install the handler with `state`; handleEvent/handleInfo result: keep it with `state`. */
-export function ok<S>(state: S): Ok<S> {
-  return { type: 'ok', state };
+/** init result: install the handler with `state`; handleEvent/handleInfo result: keep it with `state`; `'hibernate'` hibernates the manager next. */
+export function ok<S>(state: S, action?: 'hibernate'): Ok<S> {
+  return action === undefined ? { type: 'ok', state } : { type: 'ok', state, action };
 }
 
 /** init result: do not install the handler; addHandler throws `GenEventError` `'initFailed'` with `reason`. */
@@ -108,9 +112,9 @@ export function error(reason: unknown): InitError {
   return { type: 'error', reason };
 }
 
-/** handleCall result: answer `value` and keep the handler with `state`. */
-export function reply<R, S>(value: R, state: S): Reply<R, S> {
-  return { type: 'reply', reply: value, state };
+/** handleCall result: answer `value` and keep the handler with `state`; `'hibernate'` hibernates the manager next. */
+export function reply<R, S>(value: R, state: S, action?: 'hibernate'): Reply<R, S> {
+  return action === undefined ? { type: 'reply', reply: value, state } : { type: 'reply', reply: value, state, action };
 }
 
 /** Result: remove this handler; from handleCall, `replyValue` answers the caller first. */
