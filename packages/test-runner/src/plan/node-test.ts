@@ -176,4 +176,9 @@ class Context implements TestContext {
   after(fn: HookFn): void {
     this.cleanups.push(fn);
   }
+
+  /** node:test's subtests: the plan is made before any test runs, so a subtest fails its test, saying so and what to write instead. */
+  test(name?: unknown): never {
+    throw new Error(`otp test: t.test(${typeof name === 'string' ? JSON.stringify(name) : ''}) creates a subtest inside a running test, which otp test does not run: make it a test() of its own, grouped with its siblings in a describe()`);
+  }
 }
