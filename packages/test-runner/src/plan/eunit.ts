@@ -87,6 +87,15 @@ function fromSet(set: TestSet, id: string, path: string[], scope: Scope, open: S
   }
 }
 
+const isThenable = (value: object): value is PromiseLike<unknown> => typeof (value as { then?: unknown }).then === 'function';
+
+// A promise where a test set belongs (an async generator's result): plans are made before any test runs, so it is
+// refused with the fix; its rejection, if it comes, is nobody's unhandled error.
+function promisedSet(promise: PromiseLike<unknown>): TypeError {
+  Promise.resolve(promise).catch(() => undefined);
+  return new TypeError('not a test set: a Promise (an async generator?); a generator returns its test set at once: do the async work in setup() or in the tests');
+}
+
 function fromObject(set: Exclude<TestSet, TestFn>, id: string, path: string[], scope: Scope, open: Set<unknown>): PlanNode {
   if (Array.isArray(set)) {
     const list = items(set as readonly unknown[]);
@@ -98,7 +107,7 @@ function fromObject(set: Exclude<TestSet, TestFn>, id: string, path: string[], s
     return group(id, path, scope, list.map((s, i) => fromSet(s as TestSet, `${id}.${i}`, [...path, unique[i]!], scope, open)));
   }
   if ('label' in set && 'test' in set) return fromSet(set.test, id, path, scope, open);
-  if (!('otpTestSet' in set)) return failingCase(id, path, new TypeError('not a test set: an object without label/test or a builder tag'), 'bad test set');
+  if (!('otpTestSet' in set)) return failingCase(id, path, isThenable(set) ? promisedSet(set) : new TypeError('not a test set: an object without label/test or a builder tag'), 'bad test set');
   const tagged = set;
   switch (tagged.otpTestSet) {
     case 'setup':
