@@ -31,6 +31,11 @@ test('otp compile writes one module per source, recompiles nothing when nothing 
     const bad = spawnSync(process.execPath, [bin, 'compile'], { cwd: dir, encoding: 'utf8' });
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /^otp: compiling failed:\n.*src\/bad\.ts:1:17: Unexpected ";"/m);
+    // The location once, relative to the project root (as tsc and esbuild print it), also from a subfolder.
+    for (const cwd of [dir, join(dir, 'src')]) {
+      const r = spawnSync(process.execPath, [bin, 'compile'], { cwd, encoding: 'utf8' });
+      assert.equal(r.stderr, 'otp: compiling failed:\nsrc/bad.ts:1:17: Unexpected ";"\n');
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -50,6 +55,9 @@ test('otp shell: call the running server, edit its state shape, c() upgrades the
     );
     await shell.say('await c()', /reloaded shop\/cart_server \(1 process through codeChange\)/);
     await shell.say("[String(whereis('cart')) === before, await call('cart', { op: 'list' })]", /\[ true, \[ \[ 'APPLE', 2 \], \[ 'migrated', 1 \] \] \]/);
+    // A syntax error at c() is shown once, relative to the project root.
+    writeFileSync(join(shell.dir, 'src', 'broken.ts'), 'export const x = ;\n');
+    await shell.say('await c()', /compile error, the running code stays as it was:\nsrc\/broken\.ts:1:17: Unexpected ";"\n/);
     assert.equal(await shell.quit(), 0, shell.out());
   } finally {
     shell.stop();

@@ -1,3 +1,5 @@
+import { isAbsolute, relative } from 'node:path';
+
 /** Where a diagnostic points. */
 export interface Location {
   file: string;
@@ -17,13 +19,20 @@ export interface Diagnostic {
 /** Compiling failed: every diagnostic, and a message listing them as `file:line:column: text`. */
 export class CompileError extends Error {
   constructor(readonly diagnostics: Diagnostic[]) {
-    super(diagnostics.map(formatDiagnostic).join('\n'));
+    super(diagnostics.map((d) => formatDiagnostic(d)).join('\n'));
     this.name = 'CompileError';
   }
 }
 
-/** `file:line:column: text (suggestion)`. */
-export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.location ? `${d.location.file}:${d.location.line}:${d.location.column}: ` : '';
+/** `file:line:column: text (suggestion)`; with `root`, a file under it is shown relative to it (as tsc and esbuild print). */
+export function formatDiagnostic(d: Diagnostic, root?: string): string {
+  const file = d.location && root !== undefined ? shownPath(d.location.file, root) : d.location?.file;
+  const where = d.location ? `${file}:${d.location.line}:${d.location.column}: ` : '';
   return `${where}${d.text}${d.suggestion ? ` (${d.suggestion})` : ''}`;
+}
+
+// A file's path relative to the project root when it lies inside it, else as given.
+function shownPath(file: string, root: string): string {
+  const rel = relative(root, file);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? file : rel;
 }

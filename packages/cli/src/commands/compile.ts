@@ -28,11 +28,8 @@ export async function compileProject(root: string, profile: Profile, io: Io, con
   } catch (error) {
     progress.stop();
     if (error instanceof CompileError) {
-      const first = error.diagnostics[0]?.location;
-      throw new OtpError('failed', `compiling failed:\n${error.diagnostics.map(formatDiagnostic).join('\n')}`, {
-        location: first ? { file: first.file, line: first.line, column: first.column } : undefined,
-        cause: error,
-      });
+      // Each diagnostic already starts with its file:line:column, relative to the project root: no second `at` line.
+      throw new OtpError('failed', `compiling failed:\n${error.diagnostics.map((d) => formatDiagnostic(d, root)).join('\n')}`, { cause: error });
     }
     throw error;
   }

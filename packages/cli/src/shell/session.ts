@@ -126,7 +126,7 @@ class Reloader {
       next = await compile({ root: this.options.root, profile: 'dev', build: this.options.build });
     } catch (error) {
       if (error instanceof CompileError) {
-        this.say(`compile error, the running code stays as it was:\n${error.diagnostics.map(formatDiagnostic).join('\n')}`);
+        this.say(`compile error, the running code stays as it was:\n${error.diagnostics.map((d) => formatDiagnostic(d, this.options.root)).join('\n')}`);
         return [];
       }
       throw error;
