@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNode, genServer, ok, reply, isDown, type Down, type OtpNode, type Pid } from '@otp-ts/runtime';
-import { parseNodeArgs, EpmdServer } from '@otp-ts/runtime/tools';
+import { parseNodeArgs, EpmdServer, portMapperLookup } from '@otp-ts/runtime/tools';
+import { connect, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { waitFor } from '../../../test/support/wait.ts';
 
@@ -181,4 +182,40 @@ test('a TLS refusal names the real cause: an expired certificate, one made for t
     assert.match(a.dist!.connectFailure('clientonly@127.0.0.1')!.message, /TLS connection to clientonly@127\.0\.0\.1 failed: its certificate is not made for this purpose/);
     assert.ok(logs.every((l) => !/not signed by this node's CA/.test(l)), logs.join('\n'));
   });
+});
+
+test('a flood of plain connections sending garbage to a TLS node logs a bounded number of lines a second, sums up the rest, and a TLS node still gets in', async () => {
+  const pki = makePki();
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const logs: string[] = [];
+  const a = createNode({ onCrash: () => {} });
+  const b = createNode({ onCrash: () => {} });
+  const flood: Socket[] = [];
+  try {
+    await a.startDistribution({ name: 'a@127.0.0.1', cookie: 'tls-cookie', epmdPort, log: (l) => logs.push(l), tls: pki.tls('a') });
+    await b.startDistribution({ name: 'b@127.0.0.1', cookie: 'tls-cookie', epmdPort, log: () => {}, tls: pki.tls('b') });
+    const { port } = (await portMapperLookup('a', '127.0.0.1', epmdPort))!;
+    const count = 100;
+    let closed = 0;
+    for (let i = 0; i < count; i++) {
+      const s = connect({ host: '127.0.0.1', port }, () => s.write('GET / HTTP/1.1\r\n\r\n'));
+      s.on('error', () => {});
+      s.resume();
+      s.on('close', () => closed++);
+      flood.push(s);
+    }
+    await until('the node to close every plain connection', () => closed === count);
+    const lines = (): string[] => logs.filter((l) => /does not speak TLS|more incoming handshakes failed or were refused/.test(l));
+    const counted = (): number => lines().reduce((n, l) => n + Number(/^distribution: (\d+) more incoming handshakes/.exec(l)?.[1] ?? 1), 0);
+    await until('every refused connection counted in the lines', () => counted() === count);
+    assert.ok(lines().length <= 11, `${lines().length} lines for ${count} connections`);
+    assert.equal(await b.ping('a@127.0.0.1'), true);
+  } finally {
+    for (const s of flood) s.destroy();
+    a.shutdown();
+    b.shutdown();
+    await epmd.close();
+    rmSync(pki.dir, { recursive: true, force: true });
+  }
 });

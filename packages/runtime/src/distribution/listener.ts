@@ -31,8 +31,9 @@ export async function listen(o: ListenOptions): Promise<{ server: Server; regist
     release: (socket: Socket) => o.admission.releaseSocket(socket),
     progressed: (socket: Socket) => o.admission.progressed(socket),
     refused: (address: string, reason: string) => o.admission.refused({ at: new Date().toISOString(), by: 'this node', direction: 'incoming', peer: undefined, address, reason }),
+    line: (text: string) => o.admission.handshakeLine(text, o.log),
   };
-  const server = createListener(o.tls, o.log, o.accept, gate);
+  const server = createListener(o.tls, o.accept, gate);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, host === 'localhost' ? '127.0.0.1' : host, () => resolve());

@@ -108,6 +108,8 @@ export interface ListenerGate {
   progressed(socket: Socket): void;
   /** Counts a connection the listener closed before any handshake (silent past the deadline, TLS failed). */
   refused(address: string, reason: string): void;
+  /** Logs a line about such a connection: a bounded number a second, the rest summed up (a flood must not flood the log). */
+  line(text: string): void;
 }
 
 /**
@@ -118,9 +120,9 @@ export interface ListenerGate {
  * `accept` also gets `authenticated`, to call once the peer proved the cookie (it frees its slot in the gate),
  * and `progressed`, to call once the peer sent a valid hello (its slot is then the last taken back at the cap).
  */
-export function createListener(material: TlsMaterial | undefined, log: (line: string) => void, accept: (socket: Socket, first: Buffer | undefined, authenticated: () => void, progressed: () => void) => void, gate: ListenerGate): Server {
+export function createListener(material: TlsMaterial | undefined, accept: (socket: Socket, first: Buffer | undefined, authenticated: () => void, progressed: () => void) => void, gate: ListenerGate): Server {
   const addresses = new WeakMap<Socket, string>();
-  const tlsServer = material ? tlsListener(material, log, accept, gate, addresses) : undefined;
+  const tlsServer = material ? tlsListener(material, accept, gate, addresses) : undefined;
   return createNetServer((socket) => {
     if (!gate.admit(socket)) {
       socket.destroy();
@@ -134,7 +136,7 @@ export function createListener(material: TlsMaterial | undefined, log: (line: st
     socket.on('error', ignore);
     const timer = setTimeout(() => {
       const why = `it sent nothing within ${gate.handshakeTimeoutMs} ms`;
-      log(`distribution: closed the connection from ${addressOf(socket)}: ${why}`);
+      gate.line(`distribution: closed the connection from ${addressOf(socket)}: ${why}`);
       gate.refused(addressOf(socket), why);
       socket.destroy();
     }, gate.handshakeTimeoutMs);
@@ -147,7 +149,7 @@ export function createListener(material: TlsMaterial | undefined, log: (line: st
         socket.unshift(chunk);
         tlsServer.emit('connection', socket);
       } else {
-        log(`distribution: connection from ${addressOf(socket)} refused: it does not speak TLS; ${SAME_PROTO}`);
+        gate.line(`distribution: connection from ${addressOf(socket)} refused: it does not speak TLS; ${SAME_PROTO}`);
         gate.refused(addressOf(socket), 'it does not speak TLS');
         writeFrame(socket, Buffer.from(JSON.stringify({ t: 'refused', reason: 'tls' }), 'utf8'));
         socket.end();
@@ -160,7 +162,7 @@ const rawOf = (s: TLSSocket): Socket => (s as unknown as { _parent?: Socket })._
 
 // The TLS side of a listener: plain sockets that start with a TLS record are handed to it; a peer
 // certificate the CA did not sign, or a failed TLS handshake, is one log line and a counted refusal.
-function tlsListener(material: TlsMaterial, log: (line: string) => void, accept: (socket: Socket, first: Buffer | undefined, authenticated: () => void, progressed: () => void) => void, gate: ListenerGate, addresses: WeakMap<Socket, string>): TlsServer {
+function tlsListener(material: TlsMaterial, accept: (socket: Socket, first: Buffer | undefined, authenticated: () => void, progressed: () => void) => void, gate: ListenerGate, addresses: WeakMap<Socket, string>): TlsServer {
   const tlsServer = new TlsServer({ ...material, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2', handshakeTimeout: gate.handshakeTimeoutMs }, (s: TLSSocket) => {
     const raw = rawOf(s);
     accept(s, undefined, () => gate.release(raw), () => gate.progressed(raw));
@@ -170,7 +172,7 @@ function tlsListener(material: TlsMaterial, log: (line: string) => void, accept:
     const rejected = s.authorizationError;
     const from = addresses.get(rawOf(s)) ?? addressOf(s);
     const why = rejected ? describeRejected(rejected) : describeTlsError(error).text;
-    log(`distribution: refused a TLS connection from ${from}: ${why}`);
+    gate.line(`distribution: refused a TLS connection from ${from}: ${why}`);
     gate.refused(from, why);
   });
   return tlsServer;
