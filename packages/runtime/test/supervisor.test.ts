@@ -338,3 +338,20 @@ test('each child counts how often its supervisor restarted it: kept under its id
     });
   });
 });
+
+test("a child spec or supervisor flags with a misspelt key are refused naming the key and its spelling, instead of the field silently taking its default", async () => {
+  await withNode(async (node) => {
+    collectLogs(node);
+    await node.run(async (ctx) => {
+      const s = await supervisor.start(ctx, sup({}, []), undefined);
+      const typo = { ...spec('slow', []), shutdwon: 100 } as ChildSpec;
+      await assert.rejects(supervisor.startChild(ctx, s, typo), (e: SupervisorError) => e.code === 'badSpec' && e.message === "child spec 'slow': unknown key 'shutdwon' (did you mean 'shutdown'?): spell it 'shutdown'");
+      const strat = { id: 'x', strat: spec('x', []).start } as unknown as ChildSpec;
+      await assert.rejects(supervisor.startChild(ctx, s, strat), (e: SupervisorError) => e.code === 'badSpec' && /unknown key 'strat' \(did you mean 'start'\?\)/.test(e.message));
+      const tagged = { ...spec('tagged', []), description: 'a spec carrying its own metadata' } as ChildSpec;
+      assert.ok(await supervisor.startChild(ctx, s, tagged), 'a key far from every known one is left alone');
+      const flags = { init: () => ({ flags: { stratgy: 'oneForAll' }, children: [] }) } as unknown as Supervisor<undefined>;
+      await assert.rejects(supervisor.start(ctx, flags, undefined), (e: Error) => /supervisor flags: unknown key 'stratgy' \(did you mean 'strategy'\?\)/.test(e.message));
+    });
+  });
+});

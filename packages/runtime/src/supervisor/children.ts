@@ -27,6 +27,30 @@ export interface Child {
 
 const bad = (id: string | undefined, field: string, message: string): SupervisorError => new SupervisorError('badSpec', message, { id, field } satisfies BadSpecDetail);
 
+const SPEC_KEYS = ['id', 'start', 'restart', 'shutdown', 'type', 'modules', 'significant'];
+const FLAG_KEYS = ['strategy', 'intensity', 'period', 'autoShutdown'];
+
+// A key of `object` that is not one of `known` but a misspelling of one (`shutdwon`, `strat`, `stratgy`), which would
+// otherwise be ignored and leave its field at the default. Keys far from every known one (a spec's own metadata) pass.
+function misspeltKey(object: object, known: readonly string[]): { key: string; meant: string } | undefined {
+  for (const key of Object.keys(object)) {
+    if (known.includes(key)) continue;
+    const meant = known.find((k) => k.toLowerCase() === key.toLowerCase() || (key.length >= 4 && editDistance(key.toLowerCase(), k.toLowerCase()) <= 2));
+    if (meant !== undefined) return { key, meant };
+  }
+  return undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
 /**
  * Checks a child spec and fills in OTP's defaults; throws a `badSpec` SupervisorError naming the child and
  * the bad field. With `autoShutdown` (the supervisor's flag), a significant child under `'never'` is refused.
@@ -36,6 +60,8 @@ export function normalizeSpec(spec: ChildSpec, autoShutdown?: AutoShutdown): Ful
   if (spec === null || typeof spec !== 'object') throw bad(undefined, 'spec', `a child spec must be an object, got ${typeof spec}`);
   if (typeof spec.id !== 'string' || spec.id === '') throw bad(undefined, 'id', `${where}: id must be a non-empty string`);
   const { id } = spec;
+  const typo = misspeltKey(spec, SPEC_KEYS);
+  if (typo) throw bad(id, typo.key, `${where}: unknown key '${typo.key}' (did you mean '${typo.meant}'?): spell it '${typo.meant}'`);
   if (typeof spec.start !== 'function') throw bad(id, 'start', `${where}: start must be a function (ctx) => Promise<Pid>`);
   const restart = spec.restart ?? 'permanent';
   if (!['permanent', 'transient', 'temporary'].includes(restart)) throw bad(id, 'restart', `${where}: restart must be 'permanent', 'transient' or 'temporary', got ${JSON.stringify(restart)}`);
@@ -67,6 +93,8 @@ export function normalizeSpecs(specs: readonly ChildSpec[], autoShutdown?: AutoS
 
 /** Checks supervisor flags and fills in OTP's defaults. */
 export function normalizeFlags(flags: SupFlags = {}): Required<SupFlags> {
+  const typo = flags !== null && typeof flags === 'object' ? misspeltKey(flags, FLAG_KEYS) : undefined;
+  if (typo) throw bad(undefined, typo.key, `supervisor flags: unknown key '${typo.key}' (did you mean '${typo.meant}'?): spell it '${typo.meant}'`);
   const strategy = flags.strategy ?? 'oneForOne';
   if (!['oneForOne', 'oneForAll', 'restForOne', 'simpleOneForOne'].includes(strategy)) {
     throw bad(undefined, 'strategy', `supervisor flags: strategy must be 'oneForOne', 'oneForAll', 'restForOne' or 'simpleOneForOne', got ${JSON.stringify(strategy)}`);
