@@ -286,3 +286,44 @@ test("a trace's event stream that its page does not read holds at most about a m
     node.shutdown();
   }
 });
+
+// The overview samples a live channel (/api/live) delivers, as they arrive.
+function liveSamples(o: RunningObserver): { samples: Array<{ time: number }>; close: () => void } {
+  const samples: Array<{ time: number }> = [];
+  const abort = new AbortController();
+  void (async () => {
+    const r = await fetch(new URL('/api/live', o.url), { headers: { authorization: `Bearer ${o.token}` }, signal: abort.signal });
+    let text = '';
+    for await (const chunk of r.body as unknown as AsyncIterable<Uint8Array>) {
+      text += Buffer.from(chunk).toString();
+      for (let end = text.indexOf('\n\n'); end >= 0; end = text.indexOf('\n\n')) {
+        const m = /^event: overview\ndata: (.*)$/s.exec(text.slice(0, end));
+        if (m) samples.push(JSON.parse(m[1]!) as { time: number });
+        text = text.slice(end + 2);
+      }
+    }
+  })().catch(() => undefined);
+  return { samples, close: () => abort.abort() };
+}
+
+test("two pages open on one observer see the same overview samples (each is the node's delay and load since the one before, so pages asking in turn would each see part of a stall)", async () => {
+  const node = await startNode('obs_srv_live@127.0.0.1');
+  const o = await observe('obs_srv_live@127.0.0.1');
+  const a = liveSamples(o);
+  try {
+    await waitFor('a first sample on the first page', () => a.samples.length >= 1, POLL);
+    const b = liveSamples(o);
+    try {
+      await waitFor('three samples on the second page', () => b.samples.length >= 3, { ms: 30_000, everyMs: 100 });
+      await waitFor('the first page to have them too', () => a.samples.length >= b.samples.length, { ms: 30_000, everyMs: 100 });
+      const seen = new Set(a.samples.map((s) => s.time));
+      assert.deepEqual(b.samples.filter((s) => !seen.has(s.time)), [], `first page: ${[...seen].join(', ')}`);
+    } finally {
+      b.close();
+    }
+  } finally {
+    a.close();
+    await o.close();
+    node.shutdown();
+  }
+});

@@ -196,6 +196,55 @@ function foreign(req: IncomingMessage, scheme: string, bound: string, port: numb
   return undefined;
 }
 
+/**
+ * The live channel's overview for every page listening: one sample a period, the same for all of them, while any
+ * listens (each sample is the node's load, delay and rates since the previous one it took, so pages asking in turn
+ * would each see part of a stall, and a thousand pages would ask a thousand times a second). A page joining gets
+ * the latest sample at once. Without a period (a crash dump) there is one sample.
+ */
+function liveSampler(source: ObserverSource, periodMs: number | undefined): { join(listener: (event: string, data: unknown) => void): () => void } {
+  const listeners = new Set<(event: string, data: unknown) => void>();
+  let timer: NodeJS.Timeout | undefined;
+  let busy = false;
+  let last: unknown;
+  // Bumped when the last page leaves (or the node is switched, which ends every stream): a sample of before is not kept.
+  let run = 0;
+  const tick = async () => {
+    if (busy) return;
+    busy = true;
+    const [node, mine] = [source.node, run];
+    let event = 'overview';
+    let data: unknown;
+    try {
+      data = await source.overview();
+      if (mine === run) last = data;
+    } catch (error) {
+      const gone = notAnswering(node, error);
+      if (mine === run) last = undefined;
+      event = 'failure';
+      data = gone ? { error: gone, down: true, node } : { error: error instanceof Error ? error.message : String(error), node };
+    } finally {
+      busy = false;
+    }
+    if (mine === run) for (const listener of Array.from(listeners)) listener(event, data);
+  };
+  return {
+    join(listener) {
+      listeners.add(listener);
+      if (last !== undefined) listener('overview', last);
+      else void tick();
+      if (periodMs !== undefined && timer === undefined) timer = setInterval(() => void tick(), periodMs);
+      return () => {
+        if (!listeners.delete(listener) || listeners.size > 0) return;
+        clearInterval(timer);
+        timer = undefined;
+        last = undefined;
+        run++;
+      };
+    },
+  };
+}
+
 /** The read-only views answered by the live node observed, through its otp_observer rpc module and its tools' calls. */
 function liveSource(observed: ObservedNode): ObserverSource {
   const conn = () => observed.connection();
@@ -337,36 +386,20 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
       req.on('error', reject);
     });
 
-  // Server-sent events: the overview once a second while the page listens; nothing when no page is open.
+  // Server-sent events: the overview once a second while a page listens, the same samples for every page; nothing when no page is open.
+  const sampler = liveSampler(source, dead ? undefined : 1000);
   const liveStream = (req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-    let busy = false;
     let closed = false;
     const out = eventWriter(res);
-    // A sample still on its way when the page leaves is dropped: the stream has ended. So is one a page that does not read has no room for.
-    const write = (event: string, data: unknown) => {
+    // A sample on its way when the page leaves is not written: the stream has ended. Nor is one a page that does not read has no room for.
+    const leave = sampler.join((event, data) => {
       if (!closed) out.sample(event, data);
-    };
-    const tick = async () => {
-      if (busy) return;
-      busy = true;
-      const node = source.node;
-      try {
-        write('overview', await source.overview());
-      } catch (error) {
-        const gone = notAnswering(node, error);
-        write('failure', gone ? { error: gone, down: true, node } : { error: error instanceof Error ? error.message : String(error), node });
-      } finally {
-        busy = false;
-      }
-    };
-    void tick();
-    // A crash dump has one sample: the stream stays open (the page would reconnect) and says nothing more.
-    const timer = dead ? undefined : setInterval(() => void tick(), 1000);
+    });
     const stop = () => {
       if (closed) return;
       closed = true;
-      clearInterval(timer);
+      leave();
       streams.delete(stop);
       res.end();
     };
