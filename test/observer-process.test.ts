@@ -154,6 +154,31 @@ test('a process page whose process exits while it is open says it exited, shows 
   await page.close();
 });
 
+test('a kill confirmed on a process that exited since the page last looked says once that it had exited and nothing was done', { timeout: 300_000 }, async (t) => {
+  if ('why' in chromium) return t.skip(chromium.why);
+  await shell!.say("node.spawn(async (c) => { await c.receive(); }, { name: 'obsproc_late' }) && 'spawned'", /'spawned'/);
+  const { page, errors, text } = await open('#/proc/obsproc_late');
+  assert.equal(await text('[data-testid="proc-status"]'), 'waiting');
+  // The page's polls are answered with what it saw last until the kill is confirmed: the process exits in between, unseen.
+  let alive: { body: string; status: number } | undefined;
+  await page.route('**/api/process?*', async (route) => {
+    if (alive) return route.fulfill({ status: alive.status, body: alive.body, contentType: 'application/json' });
+    const r = await route.fetch();
+    alive = { status: r.status(), body: await r.text() };
+    return route.fulfill({ response: r });
+  });
+  await waitFor('a poll of the process held', () => alive !== undefined, { ms: 30_000, everyMs: 100 });
+  await shell!.say("node.exit(node.whereis('obsproc_late'), 'kill'), 'gone'", /'gone'/);
+  await page.locator('[data-testid="kill"]').click();
+  await page.locator('[data-testid="confirm-yes"]').click();
+  await page.unroute('**/api/process?*');
+  await waitFor('the page to say the process exited', async () => (await page.locator('[data-testid="proc-exited"]').count()) === 1, { ms: 30_000, everyMs: 100 });
+  assert.equal(await text('[data-testid="exited-no-actions"]'), 'this process had exited before the kill: nothing was done');
+  assert.equal(await page.locator('[data-testid="action-result"]').count(), 0, 'said once, not again under the actions');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("a link to a process named with a bare '%' (typed, not percent-encoded) opens that process instead of breaking the page", { timeout: 300_000 }, async (t) => {
   if ('why' in chromium) return t.skip(chromium.why);
   await shell!.say("node.spawn(async (c) => { await c.receive(); }, { name: 'obsproc_50%' }) && 'spawned'", /'spawned'/);

@@ -368,13 +368,15 @@ function Process({ pid, dump, reachable }) {
       await api('act', {}, { action: a.action, target: pid, reason, message });
       setResult({ ok: true, text: `${a.action}: done` });
     } catch (e) {
-      setResult({ ok: false, text: e.message });
+      setResult({ ok: false, action: a.action, status: e.status, text: e.message });
     }
     setTick((t) => t + 1);
   };
   if (!d) return html`<p class=${error ? 'error' : 'muted'} data-testid="proc-error">${error ?? 'loading…'}</p>`;
   // The process exited while shown (the node answers that there is none): what is left is how it was last seen.
   const exited = status === 404 && !dump;
+  // An action on a process that exited meanwhile (the node answers 409 that there is none): said once, where the actions were.
+  const tooLate = exited && result && !result.ok && result.status === 409 ? result.action : undefined;
   const links = (xs) => (xs.length ? xs.map((p, i) => html`${i ? ', ' : ''}${/^<\d+\.\d+\.\d+>$/.test(p) ? pidLink(p, d.remote, reachable) : p}`) : html`<span class="muted">none</span>`);
   return html`<section class="proc">
     <h2>${d.pid} ${d.name ? html`<i>${d.name}</i>` : null}${exited ? html` <span class="badge warn" data-testid="proc-exited">exited</span>` : null}</h2>
@@ -395,7 +397,7 @@ function Process({ pid, dump, reachable }) {
     </table>
     ${d.state !== undefined ? html`<h3>state (through sys, bounded)</h3><pre data-testid="proc-state">${d.state}</pre>` : null}
     <h3>actions</h3>
-    ${dump ? html`<p class="muted" data-testid="dump-no-actions">a crash dump: this process is gone, nothing to act on</p>` : exited ? html`<p class="muted" data-testid="exited-no-actions">this process exited: nothing to act on</p>` : html`<div class="actions">
+    ${dump ? html`<p class="muted" data-testid="dump-no-actions">a crash dump: this process is gone, nothing to act on</p>` : exited ? html`<p class="muted" data-testid="exited-no-actions">${tooLate ? `this process had exited before the ${tooLate}: nothing was done` : 'this process exited: nothing to act on'}</p>` : html`<div class="actions">
       <label>reason <input data-testid="kill-reason" value=${reason} onInput=${(e) => setReason(e.target.value)} /></label>
       <button class="danger" data-testid="kill" onClick=${() => act('kill', `Kill ${d.pid}${d.name ? ` (${d.name})` : ''} with reason '${reason}'? Its supervisor, if any, restarts it.`, 'kill')}>kill</button>
       <label>message (JSON) <input data-testid="send-message" value=${message} onInput=${(e) => setMessage(e.target.value)} /></label>
@@ -403,7 +405,7 @@ function Process({ pid, dump, reachable }) {
       ${d.behaviour ? html`<button data-testid="suspend" onClick=${() => act('suspend', `Suspend ${d.pid}? It answers only system messages until resumed.`, 'suspend')}>suspend</button>
       <button data-testid="resume" onClick=${() => act('resume', `Resume ${d.pid}?`, 'resume')}>resume</button>` : null}
     </div>`}
-    ${result ? html`<p class=${result.ok ? 'ok' : 'error'} data-testid="action-result">${result.text}</p>` : null}
+    ${result && !tooLate ? html`<p class=${result.ok ? 'ok' : 'error'} data-testid="action-result">${result.text}</p>` : null}
     <${Confirm} ask=${ask} onDone=${done} />
   </section>`;
 }
