@@ -97,3 +97,15 @@ test('a dump of an older node, with a huge reason, stack, log line, message and 
   assert.ok(again.includes(`reason (uncaught_error): ${cut.reason}\n`), again.slice(0, 300));
   assert.ok(again.includes(`\n  ${cut.log[0]}`), 'the log line as the node cut it');
 });
+
+test("otp crashdump --pid P on Node.js' report of a node that hit its heap limit (which holds no processes) says so, exit 2, rather than printing the report as if P were in it", async () => {
+  const dir = tempDir('otp-crashdump-report-pid-');
+  const file = join(dir, 'otp_crash.dump');
+  writeFileSync(file, JSON.stringify({ header: { reportVersion: 3, event: 'Allocation failed - JavaScript heap out of memory', trigger: 'OOMError', processId: 42, nodejsVersion: 'v20.0.0' }, javascriptStack: { message: 'Unavailable.' }, javascriptHeap: {} }));
+  for (const json of [[], ['--json']]) {
+    const io = captureIo();
+    assert.equal(await runCli(['crashdump', file, '--pid', 'orders', ...json], providers, { version: '0.0.0' }, io), 2, io.out());
+    assert.equal(io.out(), '');
+    assert.match(io.err(), /^otp: .*otp_crash\.dump is Node\.js' diagnostic report of a node that hit its heap limit: it holds no processes, so --pid orders cannot be shown; run otp crashdump .*otp_crash\.dump without --pid for what it holds\n$/);
+  }
+});

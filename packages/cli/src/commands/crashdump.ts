@@ -205,6 +205,7 @@ export const crashdumpCommand = defineProvider({
   async run(args, io) {
     const read = readDump(args.file);
     if (read.kind === 'report') {
+      if (args.pid !== undefined) throw new OtpError('usage', `${args.file} is Node.js' diagnostic report of a node that hit its heap limit: it holds no processes, so --pid ${args.pid} cannot be shown; run otp crashdump ${args.file} without --pid for what it holds`);
       io.stdout.write(args.json ? `${JSON.stringify({ kind: 'diagnostic_report', header: read.report.header, javascriptStack: read.report.javascriptStack })}\n` : `${summariseReport(read.report)}\n`);
       return 0;
     }
