@@ -33,6 +33,9 @@ export interface CodeServerOptions {
   preloaded?: Record<string, unknown>;
 }
 
+/** The export name of a module's whole export table (a namespace, `import * as m`) in an origin: not an export of it. */
+export const NAMESPACE = '*';
+
 /** Where a value exported by a loaded module comes from. */
 interface Origin {
   module: LoadedModule;
@@ -266,7 +269,13 @@ export class CodeServer implements CodeHooks {
    */
   exportOrigin(value: unknown): { readonly version: ModuleVersion; readonly exportName: string } | undefined {
     if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
-    return this.origins.get(value) ?? (typeof value === 'object' ? this.classOrigin(value) : undefined);
+    return this.origins.get(value) ?? (typeof value === 'object' ? (this.tableOrigin(value) ?? this.classOrigin(value)) : undefined);
+  }
+
+  // A module's export table (what `import * as m` gives): the module's current version, as a whole (NAMESPACE).
+  private tableOrigin(value: object): Origin | undefined {
+    const mod = this.tables.get(value);
+    return mod?.current ? { module: mod, version: mod.current, exportName: NAMESPACE } : undefined;
   }
 
   /** A copy of `value` as an upgrade gives codeChange (module exports, pids and resources shared), or `value` itself when it cannot be copied. */

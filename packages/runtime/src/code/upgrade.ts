@@ -8,7 +8,7 @@ import { isThenable } from '../gen/attempt.js';
 import type { ProcessImpl } from '../process.js';
 import { StateCopier, Unprotectable } from './protect.js';
 import { suspendAll, type Suspendable } from './suspend.js';
-import { CodeError, type CodeServer } from './server.js';
+import { CodeError, NAMESPACE, type CodeServer } from './server.js';
 import { evaluateTogether } from './batch.js';
 import { nextCallbacks, type ModuleSource, type ModuleVersion } from './module.js';
 
@@ -113,6 +113,13 @@ interface Change {
   module: string;
   exportName: string;
   oldCallbacks: unknown;
+  /** A namespace (the module's live export table): the exports of the version it ran, whose codeChange a downgrade runs. */
+  leaving?: unknown;
+}
+
+// The callbacks a change points its process at: the new version's export, or a namespace itself (re-pointed by the swap).
+function newCallbacks(c: Change, exports: Record<string, unknown>): unknown {
+  return c.exportName === NAMESPACE ? c.oldCallbacks : nextCallbacks(exports[c.exportName], c.oldCallbacks);
 }
 
 // What a gen_server's loop shows as its current function while it waits for its next message (gen-server/loop.ts).
@@ -221,9 +228,9 @@ function moduleChanges(versions: ModuleVersion[], previous: Map<string, { curren
 // (else the state itself). A supervisor has no state shapes to know: the older module's init gives its child
 // specs back (OTP's supervisor code_change).
 function codeChangeOf(c: Change, m: ModuleChange, options: UpgradeOptions, out: CodeChange): CodeChange {
-  out.to = nextCallbacks(m.exports[c.exportName], c.oldCallbacks);
+  out.to = newCallbacks(c, m.exports);
   out.from = c.oldCallbacks;
-  out.via = options.downgrade && !c.who.supervisor ? c.oldCallbacks : undefined;
+  out.via = options.downgrade && !c.who.supervisor ? (c.leaving ?? c.oldCallbacks) : c.exportName === NAMESPACE ? m.exports : undefined;
   out.oldVsn = m.oldVsn;
   out.extra = m.extra;
   out.state = c.who.copied ? c.who.copy : c.who.state;
@@ -339,7 +346,7 @@ async function migrate(ctx: ProcessContext, changes: Change[], byModule: Map<str
   for (let i = 0; i < changes.length; i++) {
     const c = changes[i]!;
     if (!c.who.direct) continue;
-    c.who.target!.setModule!(nextCallbacks(byModule.get(c.module)!.exports[c.exportName], c.oldCallbacks));
+    c.who.target!.setModule!(newCallbacks(c, byModule.get(c.module)!.exports));
     c.who.target!.setState(states[i]);
   }
   return undefined;
@@ -410,9 +417,10 @@ function affectedBy(code: CodeServer, versions: ModuleVersion[], options: Upgrad
     } else if (who.replacing.includes(callbacks)) return who;
     else who.replacing.push(callbacks);
     // The module whose codeChange migrates: the new one, or on a downgrade the one being left.
-    const via = options.downgrade ? callbacks : nextCallbacks(next.get(module)!.exports[exportName], callbacks);
+    const namespace = exportName === NAMESPACE;
+    const via = options.downgrade ? callbacks : namespace ? next.get(module)!.exports : nextCallbacks(next.get(module)!.exports[exportName], callbacks);
     if (!who.migrates && (via as { codeChange?: unknown } | null)?.codeChange) who.migrates = true;
-    changes.push({ who, module, exportName, oldCallbacks: callbacks });
+    changes.push(namespace ? { who, module, exportName, oldCallbacks: callbacks, leaving: { ...(callbacks as object) } } : { who, module, exportName, oldCallbacks: callbacks });
     return who;
   };
   code.node.eachProcess((p) => {

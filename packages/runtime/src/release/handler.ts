@@ -170,7 +170,8 @@ async function check(code: CodeServer, sources: ModuleSource[], direction: 'up' 
     if (!current) continue;
     for (const p of code.processesRunning(current)) {
       const origin = p.label?.callbacks ? code.originOf(p.label.callbacks) : undefined;
-      if (!origin || origin.module !== source.name || p.label?.behaviour === 'supervisor') continue;
+      // A namespace (import * as m) is the module itself: it cannot stop exporting itself.
+      if (!origin || origin.module !== source.name || origin.exportName === '*' || p.label?.behaviour === 'supervisor') continue;
       const next = nextCallbacks(exports[origin.exportName], p.label!.callbacks);
       if (next === null || typeof next !== 'object' && typeof next !== 'function') {
         throw new InstallError('check', `the new version of ${source.name} no longer exports '${origin.exportName}', which its ${p.label!.behaviour} ${p.pid} runs: keep the export (with a codeChange if its state changes), or stop that process in an earlier version`, source.name, p.pid);
