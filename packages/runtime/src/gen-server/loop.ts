@@ -11,7 +11,7 @@ import { isGlobalName } from '../gen/global-names.js';
 import { DETACHED, internals, type ProcessInternals } from '../process-internals.js';
 import { BadReturnValue } from '../gen/errors.js';
 import { resultOf } from '../gen/result.js';
-import { applyInitialDebug, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysTarget } from '../gen/sys-handler.js';
+import { applyInitialDebug, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysStatus, type SysTarget } from '../gen/sys-handler.js';
 import type { Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
@@ -69,6 +69,12 @@ class Server implements SysTarget {
 
   formattedState(): unknown {
     return this.format({ state: this.state, context: 'normal' }).state;
+  }
+
+  formattedStatus(): Pick<SysStatus, 'state' | 'log'> {
+    // As OTP's sys:get_status: the logged events are shown, through the same formatStatus call as the state.
+    const { state, log } = this.format({ state: this.state, context: 'normal', ...loggedEvents(this) });
+    return log === undefined ? { state } : { state, log };
   }
 
   format(status: Status<unknown>): Status<unknown> {

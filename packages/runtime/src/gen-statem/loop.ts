@@ -100,10 +100,10 @@ class Machine implements SysTarget {
     return { state, data };
   }
 
-  formattedStatus(): Pick<SysStatus, 'state' | 'queue' | 'postponed' | 'timeouts'> {
-    // As OTP's sys:get_status of a gen_statem: the events and timeouts it holds are shown too, through the same formatStatus call.
-    const { state, data, queue, postponed, timeouts } = this.format({ state: this.state, data: this.data, context: 'normal', ...this.held() });
-    return { state: { state, data }, queue: queue ?? [], postponed: postponed ?? [], timeouts: timeouts ?? [] };
+  formattedStatus(): Pick<SysStatus, 'state' | 'queue' | 'postponed' | 'timeouts' | 'log'> {
+    // As OTP's sys:get_status of a gen_statem: the events, timeouts and logged events it holds are shown too, through the same formatStatus call.
+    const { state, data, queue, postponed, timeouts, log } = this.format({ state: this.state, data: this.data, context: 'normal', ...this.held(), ...loggedEvents(this) });
+    return { state: { state, data }, queue: queue ?? [], postponed: postponed ?? [], timeouts: timeouts ?? [], ...(log === undefined ? {} : { log }) };
   }
 
   /** Copies of the queued and postponed events and of the running timeouts' events, for a status. */

@@ -31,6 +31,8 @@ export interface SysStatus {
   postponed?: unknown[];
   /** A gen_statem's running timeouts (event, state, then generic ones), as the events they will deliver (OTP's "Time-outs"); as formatStatus shapes them. */
   timeouts?: unknown[];
+  /** The events the sys log holds (with `sys.log` or `debug: ['log']` on and events logged), oldest first, as formatStatus shapes them (OTP's "Logged events"). */
+  log?: SysEvent[];
 }
 
 /** What kind of message an `in` event took: a gen_server's call, cast or plain message, a gen_statem event type, a gen_event notification or request. */
@@ -224,7 +226,7 @@ export interface SysTarget {
   setState(state: unknown): void;
   formattedState(): unknown;
   /** The state and the events the process holds, shaped by one formatStatus call; absent where only the state is shown. */
-  formattedStatus?(): Pick<SysStatus, 'state' | 'queue' | 'postponed' | 'timeouts'>;
+  formattedStatus?(): Pick<SysStatus, 'state' | 'queue' | 'postponed' | 'timeouts' | 'log'>;
   /** Stops the process: runs its terminate callback and exits with `reason`. */
   terminate(reason: unknown, message: unknown): Promise<never>;
   /** Swaps the callback module without migrating the state; absent if unsupported. */
