@@ -1,12 +1,13 @@
 import { start as startRepl, type REPLServer } from 'node:repl';
 import type { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { compile, CompileError, formatDiagnostic, type BuildOptions, type CompiledApp } from '@otp-ts/compiler';
 import * as runtime from '@otp-ts/runtime';
 import { application, codeServerOf, upgradeModules, type CodeServer, type DistributionTls } from '@otp-ts/runtime';
 import { formatShellValue, loadBuiltApplication, readBuiltModules, shellScope, SHELL_HELPERS, sourceHash } from '@otp-ts/runtime/tools';
-import { ReleaseError, startOrder } from '@otp-ts/release';
+import { ReleaseError, startOrder, type AppDeps } from '@otp-ts/release';
 import { OtpError } from '../errors/otp-error.js';
 import { ShellProcess } from './jobs.js';
 
@@ -69,16 +70,12 @@ async function boot(shell: ShellProcess, options: ShellOptions, say: (line: stri
   const code = codeServerOf(node);
   try {
     if (options.distribution) await node.startDistribution({ ...options.distribution, log: (line) => say(line) });
-    const apps = await compile({ root: options.root, profile: 'dev', build: options.build });
+    const apps = await inLoadOrder(await compile({ root: options.root, profile: 'dev', build: options.build }));
     const started = await shell.run(async (ctx) => {
       if (options.config) await application.setConfig(ctx, options.config);
       for (const app of apps) await application.load(ctx, await loadBuiltApplication(code, app.dir, app.source));
       const order: string[] = [];
-      try {
-        for (const app of apps) for (const name of await application.ensureAllStarted(ctx, app.name)) order.push(name);
-      } catch (error) {
-        throw await missingDependency(ctx, apps, error);
-      }
+      for (const app of apps) for (const name of await application.ensureAllStarted(ctx, app.name)) order.push(name);
       return order;
     });
     return { apps, started };
@@ -88,22 +85,21 @@ async function boot(shell: ShellProcess, options: ShellOptions, say: (line: stri
   }
 }
 
-// An application that depends on one the project does not have, as `otp release` says it (the dependency, the
-// package.json to fix, the project's applications) instead of the runtime's "is not loaded"; else `error` itself.
-async function missingDependency(ctx: runtime.ProcessContext, apps: CompiledApp[], error: unknown): Promise<unknown> {
-  if (!(error instanceof runtime.ApplicationError) || error.code !== 'notLoaded') return error;
-  const files = new Map(apps.map((a) => [a.name, join(a.source, 'package.json')]));
-  const loaded = await application.loadedApplications(ctx);
-  try {
-    startOrder(
-      apps.map((a) => a.name),
-      new Map(loaded.map((a) => [a.name, { applications: a.applications, file: files.get(a.name) }])),
-      'otp.config.ts',
-    );
-  } catch (refused) {
-    if (refused instanceof ReleaseError) return new OtpError('badConfig', refused.message, { location: refused.file ? { file: refused.file } : undefined, cause: error });
+// The applications in load order, each after the ones its otp.applications names: an umbrella app importing a
+// sibling's module needs the sibling's modules loaded first. A dependency the project does not have (or a circle) is
+// refused as otp release refuses it: the dependency, the package.json to fix, the project's applications.
+async function inLoadOrder(apps: CompiledApp[]): Promise<CompiledApp[]> {
+  const known = new Map<string, AppDeps>();
+  for (const app of apps) {
+    const resource = JSON.parse(await readFile(join(app.dir, 'app.json'), 'utf8')) as { applications?: string[] };
+    known.set(app.name, { applications: resource.applications ?? [], file: join(app.source, 'package.json') });
   }
-  return error;
+  try {
+    return startOrder(apps.map((a) => a.name), known, 'otp.config.ts').map((name) => apps.find((a) => a.name === name)!);
+  } catch (error) {
+    if (error instanceof ReleaseError) throw new OtpError('badConfig', error.message, { location: error.file ? { file: error.file } : undefined, cause: error });
+    throw error;
+  }
 }
 
 // c() and l(): recompiling the project and hot-loading what changed, or loading one compiled module.
