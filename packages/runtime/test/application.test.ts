@@ -63,6 +63,19 @@ test('ensureAllStarted starts dependencies first, in order; stop takes the tree 
   });
 });
 
+test('starting a started application or stopping a stopped one is refused in a sentence naming the fix', async () => {
+  await withNode(async (node) => {
+    quiet(node);
+    await node.run(async (ctx) => {
+      await application.load(ctx, makeApp('twice', []));
+      await application.start(ctx, 'twice');
+      await assert.rejects(application.start(ctx, 'twice'), (e: ApplicationError) => e.code === 'alreadyStarted' && e.message === "application 'twice' is already started: stop it first (application.stop), or call application.ensureStarted, which answers for a started one");
+      await application.stop(ctx, 'twice');
+      await assert.rejects(application.stop(ctx, 'twice'), (e: ApplicationError) => e.code === 'notStarted' && e.message === "application 'twice' is not started, so there is nothing to stop (application.whichApplications() lists the started ones)");
+    });
+  });
+});
+
 test('env: defaults from the resource, overridden by sys.config, changed at run time', async () => {
   await withNode(async (node) => {
     quiet(node);

@@ -193,7 +193,7 @@ function stopRequested(state: State, app: string, from: From): void {
   // As OTP: an application still starting is not started yet.
   if (state.starting.has(app)) throw new ApplicationError('notStarted', app, `application '${app}' is still starting (its start or a start phase runs): stop it once application.start has answered`);
   if (state.stopping.has(app)) throw new ApplicationError('notStarted', app, `application '${app}' is stopping already: its prepStop or stop cannot stop it again`);
-  if (!state.started.has(app)) throw new ApplicationError('notStarted', app, `application '${app}' is not started`);
+  if (!state.started.has(app)) throw new ApplicationError('notStarted', app, `application '${app}' is not started, so there is nothing to stop (application.whichApplications() lists the started ones)`);
   loggerOf(state.ctx.node).info({ kind: 'application', application: app, exited: 'stopped', type: state.started.get(app)!.type }, { pid: state.ctx.self() });
   stopInBackground(state, [app], () => replyTo(from, done(undefined)));
 }
@@ -240,7 +240,7 @@ async function startApp(state: State, app: string, type: StartType, from: From):
   checkStartType(app, type);
   const r = state.loaded.get(app);
   if (!r) throw new ApplicationError('notLoaded', app, `application '${app}' is not loaded: load it first (application.load)`);
-  if (state.started.has(app)) throw new ApplicationError('alreadyStarted', app, `application '${app}' is already started`);
+  if (state.started.has(app)) throw new ApplicationError('alreadyStarted', app, `application '${app}' is already started: stop it first (application.stop), or call application.ensureStarted, which answers for a started one`);
   const stopping = state.stopping.get(app);
   if (stopping !== undefined) {
     // As OTP's controller, which answers a start only after the stop it is busy with: it then starts the application.
