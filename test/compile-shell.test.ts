@@ -105,3 +105,14 @@ test("otp shell follows OTP's two-version rule: a cross-module call runs the new
     shell.stop();
   }
 });
+
+test('otp shell whose input ends while a line awaits a promise that can never settle says so and stops the shell (it exited 13 in silence)', () => {
+  const dir = project();
+  try {
+    const r = spawnSync(process.execPath, [bin, 'shell', '--quiet'], { cwd: dir, encoding: 'utf8', input: 'const z = await new Promise(() => {})\n' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /the input ended while a line was still waiting on a promise that can never settle: it was abandoned; stopping the shell\n/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

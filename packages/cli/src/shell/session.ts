@@ -60,7 +60,7 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
     q: () => repl.close(),
   });
   const drained = evaluateInShell(repl, shell, own);
-  return { repl, shell, reload: () => reloader.reload(), closed: closedOnExit(repl, shell, started, drained) };
+  return { repl, shell, reload: () => reloader.reload(), closed: closedOnExit(repl, shell, started, drained, say) };
 }
 
 // The node's distribution (if asked), then the project compiled and its applications loaded and started;
@@ -185,11 +185,23 @@ function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runti
 
 // Resolves once the REPL closed, the lines read before it ran (input that ends as it is read closes the REPL
 // while they wait their turn), the applications stopped (last started first) and the node shut down.
-function closedOnExit(repl: REPLServer, shell: ShellProcess, started: readonly string[], drained: () => Promise<void>): Promise<void> {
+// A line whose promise can never settle (the event loop has nothing left to do) is abandoned with a line, where
+// the process exited 13 in silence with the applications never stopped.
+function closedOnExit(repl: REPLServer, shell: ShellProcess, started: readonly string[], drained: () => Promise<void>, say: (line: string) => void): Promise<void> {
   return new Promise<void>((resolve) => {
     repl.on('exit', () => {
-      void drained()
-        .then(() => shell.run(async (ctx) => {
+      let onIdle: (() => void) | undefined;
+      const stuck = new Promise<void>((r) => {
+        onIdle = () => {
+          say('the input ended while a line was still waiting on a promise that can never settle: it was abandoned; stopping the shell');
+          r();
+        };
+        process.once('beforeExit', onIdle);
+      });
+      void Promise.race([drained(), stuck])
+        .then(() => process.off('beforeExit', onIdle!))
+        // A process of its own: the shell's process may still be held by the abandoned line.
+        .then(() => shell.node.run(async (ctx) => {
           for (const name of [...started].reverse()) await application.stop(ctx, name).catch(() => undefined);
         }))
         .finally(() => {
