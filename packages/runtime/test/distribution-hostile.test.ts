@@ -365,3 +365,27 @@ test('a node that accepts the connection and never finishes its handshake (a sto
     await epmd.close();
   }
 });
+
+test('a node named after a host that does not resolve, or an address this host does not have, fails its start with one sentence naming the host and the fix', async () => {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  try {
+    for (const [host, why] of [
+      ['nohost.invalid', /which does not resolve to an address \((ENOTFOUND|EAI_AGAIN|EAI_FAIL)\)/],
+      ['192.0.2.1', /which is not an address of this host \(EADDRNOTAVAIL\)/],
+      ['127.0.0.1:80', /which does not resolve to an address \((ENOTFOUND|EAI_AGAIN|EAI_FAIL)\)/],
+    ] as const) {
+      const node = createNode({ onCrash: () => {} });
+      const error = await node.startDistribution({ name: `shop@${host}`, cookie: 'sekrit', epmdPort, log: () => {} }).then(() => undefined, (e: unknown) => e as Error);
+      node.shutdown();
+      assert.ok(error instanceof Error, `shop@${host} started`);
+      const escaped = host.replace(/[.:]/g, (c) => `\\${c}`);
+      assert.match(error.message, new RegExp(`^distribution: node shop@${escaped} cannot listen on the host its name gives, '${escaped}', `));
+      assert.match(error.message, why);
+      assert.match(error.message, /: name the node after this host, e\.g\. shop@127\.0\.0\.1 \(reached from this host only\), or shop@<a name or address of this host>$/);
+    }
+    assert.deepEqual(epmd.names(), [], 'nothing registered');
+  } finally {
+    await epmd.close();
+  }
+});

@@ -35,7 +35,7 @@ export async function listen(o: ListenOptions): Promise<{ server: Server; regist
   };
   const server = createListener(o.tls, o.accept, gate);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(o.name, name, host, error)));
     server.listen(0, host === 'localhost' ? '127.0.0.1' : host, () => resolve());
   });
   const port = (server.address() as { port: number }).port;
@@ -48,6 +48,14 @@ export async function listen(o: ListenOptions): Promise<{ server: Server; regist
     server.close();
     throw error;
   }
+}
+
+// Why the node cannot listen on the host its name gives (a typo, a host name that does not resolve, another host's
+// address), with the fix: one sentence, not the resolver's or the socket's bare error code.
+function listenError(node: string, name: string, host: string, error: NodeJS.ErrnoException): Error {
+  const code = error.code ?? '';
+  const why = code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' ? `does not resolve to an address (${code})` : code === 'EADDRNOTAVAIL' ? 'is not an address of this host (EADDRNOTAVAIL)' : `cannot be listened on (${error.message})`;
+  return new Error(`distribution: node ${node} cannot listen on the host its name gives, '${host}', which ${why}: name the node after this host, e.g. ${name}@127.0.0.1 (reached from this host only), or ${name}@<a name or address of this host>`, { cause: error });
 }
 
 // Registers with the port mapper, starting the built-in one first if none runs on this host.
