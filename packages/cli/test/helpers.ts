@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { PassThrough } from 'node:stream';
 import type { Io } from '@otp-ts/cli';
 import { tempDir as sharedTempDir, writeTree } from '../../../test/support/files.ts';
@@ -7,6 +8,23 @@ export { writeTree };
 
 /** A fresh temp folder, removed when the test file ends. */
 export const tempDir = (prefix = 'otp-cli-'): string => sharedTempDir(prefix);
+
+/**
+ * A port mapper private to the test file, from its first test to its end: the tool nodes its commands start
+ * register there (OTP_EPMD_PORT), never on the default port 4369, where the first one would start the built-in
+ * port mapper and leave it running after the suite (it outlives its node, as epmd does).
+ */
+export function privatePortMapper(): void {
+  let stop = (): Promise<void> => Promise.resolve();
+  before(async () => {
+    // Imported here: the other tests that use these helpers start no node.
+    const { EpmdServer } = await import('@otp-ts/runtime/tools');
+    const epmd = new EpmdServer();
+    process.env.OTP_EPMD_PORT = String(await epmd.listen(0));
+    stop = () => epmd.close();
+  });
+  after(() => stop());
+}
 
 /** An io that records what is written, with a fake home. */
 export function captureIo(overrides: Partial<Io> = {}): Io & { out: () => string; err: () => string } {

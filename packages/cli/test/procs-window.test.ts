@@ -3,7 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { providers, runCli } from '@otp-ts/cli';
-import { captureIo } from './helpers.ts';
+import { captureIo, privatePortMapper } from './helpers.ts';
+
+// The tool node of each command registers with this file's own port mapper, never one left on 4369.
+privatePortMapper();
 
 const run = async (...argv: string[]) => {
   const io = captureIo();

@@ -5,7 +5,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { providers, runCli } from '@otp-ts/cli';
-import { captureIo, tempDir } from './helpers.ts';
+import { captureIo, privatePortMapper, tempDir } from './helpers.ts';
+
+// The tool node of each command registers with this file's own port mapper, never one left on 4369.
+privatePortMapper();
 
 test('otp profile refuses a --cpuprofile or --html in a missing folder, or naming a folder, before it asks the node', async () => {
   const dir = tempDir('otp-profile-files-');
