@@ -144,7 +144,9 @@ async function restart(): Promise<number> {
   return 0;
 }
 
-async function rpcCommand({ module, fn, 'json-args': json }: { module: string; fn: string; 'json-args': string | undefined }): Promise<number> {
+async function rpcCommand({ module, fn, 'json-args': json, timeout }: { module: string; fn: string; 'json-args': string | undefined; timeout: number | undefined }): Promise<number> {
+  if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0)) throw new ScriptError(`--timeout needs a whole number of milliseconds above 0, e.g. rpc ${module} ${fn} --timeout 60000`, 2);
+  const waitMs = timeout ?? 30_000;
   let parsed: unknown = [];
   if (json !== undefined) {
     try {
@@ -154,9 +156,13 @@ async function rpcCommand({ module, fn, 'json-args': json }: { module: string; f
     }
     if (!Array.isArray(parsed)) throw new ScriptError(`the arguments must be a JSON array: wrap them, '[${json}]'`, 2);
   }
-  const value = await call(fn, module, parsed as unknown[]).catch((error: unknown) => {
+  const value = await call(fn, module, parsed as unknown[], waitMs).catch((error: unknown) => {
+    const bad = error instanceof ScriptError && error.cause instanceof BadRpc ? error.cause : undefined;
     // A module or function the node does not have is the caller's mistake, not a failure of the node.
-    throw error instanceof ScriptError && error.cause instanceof BadRpc && error.cause.undef ? new ScriptError(error.message, 2, { cause: error.cause }) : error;
+    if (bad?.undef) throw new ScriptError((error as Error).message, 2, { cause: bad });
+    // As otp rpc says it: the call is abandoned, not stopped.
+    if (bad?.reason === 'timeout') throw new ScriptError(`${module}.${fn} on ${bad.node} gave no answer within ${waitMs} ms; it keeps running there until it returns (as with OTP's erpc, a call that times out is abandoned, not stopped)`, 1, { cause: bad, hint: 'wait longer with --timeout MS' });
+    throw error;
   });
   process.stdout.write(`${rpcResultJson(value)}\n`);
   return 0;
