@@ -32,6 +32,21 @@ async function rootWithTarball(label: string): Promise<string> {
 
 const listed = (root: string): string[] => (JSON.parse(readFileSync(join(root, 'releases', 'RELEASES.json'), 'utf8')) as { releases: Array<{ vsn: string; status: string }> }).releases.map((r) => `${r.vsn} ${r.status}`);
 
+test('a tarball of another release is refused naming both releases and the fix, and nothing is unpacked', async () => {
+  const root = await rootWithTarball('0.2.0');
+  try {
+    const file = join(root, 'releases', 'RELEASES.json');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"name":"fx"', '"name":"shop"'));
+    const tarball = join(root, 'releases', 'fx-0.2.0.tar.gz');
+    await assert.rejects(unpack(root, tarball), /fx-0\.2\.0\.tar\.gz is a release of fx, not shop, so nothing was unpacked: give a tarball of shop \(otp release --tar in shop's project\), or unpack this one with the start script of a fx release root \(bin\/fx\)$/);
+    assert.deepEqual(listed(root), ['0.1.0 permanent']);
+    assert.deepEqual(readdirSync(root).sort(), ['lib', 'releases']);
+    assert.deepEqual(readdirSync(join(root, 'lib')), ['fx-0.1.0']);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('an unpack killed after it moved the version in but before RELEASES.json listed it is completed by the next unpack of that version', async () => {
   const root = await rootWithTarball('0.2.0');
   try {
