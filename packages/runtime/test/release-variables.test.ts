@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { variablesOf, versionVariables, substituteEnv } from '@otp-ts/runtime/tools';
+import { readVersion, variablesOf, versionVariables, substituteEnv } from '@otp-ts/runtime/tools';
 
 test('variablesOf finds the variables in parsed values, each required unless every use has a default', () => {
   const found = variablesOf({ shop: { db: 'postgres://${DB_HOST}/${DB_NAME:-shop}', ports: ['${PORT:-80}', '${PORT}'], n: 3, key: '${DB_NAME:-x}' } });
@@ -29,4 +29,16 @@ test('versionVariables names the file each variable comes from, and reads node.a
 
 test('a value with quotes and braces substitutes into the parsed value, never breaking the JSON', () => {
   assert.deepEqual(substituteEnv({ a: { greeting: '${G}' } }, { G: 'say "hi" } to {all}' }, 'sys.config.json'), { a: { greeting: 'say "hi" } to {all}' } });
+});
+
+test('a hand-edited sys.config.json that is not JSON is refused naming the file, the line and column, and the fix', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'otp-sysconfig-'));
+  try {
+    mkdirSync(join(root, 'releases', '0.1.0'), { recursive: true });
+    writeFileSync(join(root, 'releases', '0.1.0', 'release.json'), JSON.stringify({ name: 'shop', vsn: '0.1.0', applications: [] }));
+    writeFileSync(join(root, 'releases', '0.1.0', 'sys.config.json'), '{\n  "shop": { "port": 80 }\n  "web": {}\n}\n');
+    await assert.rejects(readVersion(root, '0.1.0', {}), /releases\/0\.1\.0\/sys\.config\.json is not valid JSON at line 3, column 3 \(.*\): fix it there \(an operator's edit: a missing comma or brace\) or rebuild the release with otp release$/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

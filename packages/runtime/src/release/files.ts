@@ -15,8 +15,16 @@ async function readJson<T>(file: string, what: string): Promise<T> {
   try {
     return JSON.parse(text) as T;
   } catch (error) {
-    throw new ReleaseConfigError(file, `${file} is not valid JSON (${(error as Error).message}): rebuild the release with otp release`);
+    throw new ReleaseConfigError(file, `${file} is not valid JSON${whereIn(text, (error as Error).message)} (${(error as Error).message}): fix it there (an operator's edit: a missing comma or brace) or rebuild the release with otp release`);
   }
+}
+
+// ' at line L, column C' of the position a JSON.parse message names, if it names one.
+function whereIn(text: string, message: string): string {
+  const at = /at position (\d+)/.exec(message);
+  if (!at) return '';
+  const before = text.slice(0, Number(at[1])).split('\n');
+  return ` at line ${before.length}, column ${before.at(-1)!.length + 1}`;
 }
 
 /** A release root's RELEASES.json. */
