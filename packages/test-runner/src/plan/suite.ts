@@ -64,7 +64,7 @@ export function planSuite(file: string, module: string, exports: Exports, option
   try {
     c = suiteContext(exports, options, seed);
     children = typeof exports.all === 'function'
-      ? listOf((exports.all as () => unknown)(), 'all()').map((e, i) => entry(c, e as SuiteEntry, String(i), [module], new Set()))
+      ? listOf(atOnce((exports.all as () => unknown)(), 'all()'), 'all()').map((e, i) => entry(c, e as SuiteEntry, String(i), [module], new Set()))
       : [failingCase('0', [module, 'all'], new Error(`${file} exports no all() function`), 'not a suite')];
   } catch (error) {
     // all(), groups() or suite() threw or returned something unusable: one failed case says so, the properties still run.
@@ -96,15 +96,25 @@ function skipped(node: PlanNode, reason: string): PlanNode {
 
 // The context of a suite's plan from `suite()` and `groups()` (either may throw: the caller reports it).
 function suiteContext(exports: Exports, options: PlanOptions, seed: number): Ctx {
-  const info = (typeof exports.suite === 'function' ? (exports.suite as () => SuiteInfo | undefined)() : undefined) ?? {};
+  const info = (typeof exports.suite === 'function' ? atOnce((exports.suite as () => SuiteInfo | undefined)(), 'suite()') : undefined) ?? {};
   const missing = listOf(info.require ?? [], "suite()'s require").filter((k) => !(String(k) in (options.config ?? {})));
   return {
     exports,
-    groups: typeof exports.groups === 'function' ? (exports.groups as () => Record<string, GroupSpec>)() : {},
+    groups: typeof exports.groups === 'function' ? atOnce((exports.groups as () => Record<string, GroupSpec>)(), 'groups()') : {},
     timeoutMs: info.timetrap ?? options.timeoutMs ?? CT_TIMETRAP_MS,
     skip: missing.length > 0 ? `required config missing: ${missing.join(', ')}` : undefined,
     random: seededRandom(seed),
   };
+}
+
+// What a suite callback gave, or a TypeError naming it when that is a promise (an async all(), groups() or suite(),
+// whose value would come too late for the plan: suite() would lose its require and timetrap unseen).
+function atOnce<T>(value: T, what: string): T {
+  if (typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function') {
+    Promise.resolve(value).catch(() => undefined);
+    throw new TypeError(`${what} returned a Promise: all(), groups() and suite() give their value at once (not async); do async work in initPerSuite`);
+  }
+  return value;
 }
 
 // A list a suite callback gave, or a TypeError naming it.
