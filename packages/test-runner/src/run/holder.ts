@@ -2,6 +2,7 @@ import type { OtpNode, Pid } from '@otp-ts/runtime';
 import type { Step } from '../plan/types.js';
 import type { Boxed } from './timebox.js';
 import { whereWaiting } from './timebox.js';
+import { timerDelay } from './protocol.js';
 
 /** A group's fixture process: it ran `init` and lives until `stop` runs the group's `end` in it. */
 export interface Holder {
@@ -21,7 +22,7 @@ export function startHolder(node: OtpNode, init: Step, fixture: unknown, timeout
       const where = whereWaiting(node, pid);
       node.exit(pid, 'kill');
       resolve({ ok: false, timedOut: `init timed out after ${timeoutMs} ms: ${where}` });
-    }, timeoutMs);
+    }, timerDelay(timeoutMs));
     const pid = node.spawn(async (ctx) => {
       let value: unknown;
       try {
@@ -51,7 +52,7 @@ function stop(node: OtpNode, pid: Pid, end: Step | undefined, timeoutMs: number)
       const where = whereWaiting(node, pid);
       node.exit(pid, 'kill');
       resolve({ ok: false, timedOut: `end timed out after ${timeoutMs} ms: ${where}` });
-    }, timeoutMs);
+    }, timerDelay(timeoutMs));
     const done = (r: Boxed<void>): void => {
       clearTimeout(timer);
       resolve(r);

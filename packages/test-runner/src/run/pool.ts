@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import type { CaseResult, FailureInfo, FileResult } from '../result.js';
-import { HEARTBEAT_MS, type PlannedCase, type WorkerEvent, type WorkerJob } from './protocol.js';
+import { HEARTBEAT_MS, timerDelay, type PlannedCase, type WorkerEvent, type WorkerJob } from './protocol.js';
 import { plainFailure } from './failure-info.js';
 import { blockedReason, heapLimitMb, outOfMemory } from './memory.js';
 import { workerHeapUsed } from './worker-heap.js';
@@ -182,7 +182,7 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
           return finish({ kind: 'died', why: event.text, inFlight: [], hook: false });
         case 'start': {
           const ms = event.timeoutMs + BLOCKED_GRACE_MS;
-          const f: InFlight = { timer: setTimeout(() => void blocked(event.id, f, ms, event.heapUsed), ms), hook: event.hook === true };
+          const f: InFlight = { timer: setTimeout(() => void blocked(event.id, f, ms, event.heapUsed), timerDelay(ms)), hook: event.hook === true };
           inFlight.set(event.id, f);
           break;
         }

@@ -4,6 +4,7 @@ import type { PlanCase } from '../plan/types.js';
 import type { CaseResult, FailureInfo, PropertyFailure } from '../result.js';
 import { toFailureInfo } from './failure-info.js';
 import type { StoredCounterexample } from './counterexamples.js';
+import { timerDelay } from './protocol.js';
 
 /** How a property is checked: run count, seed, replay path, stored failures, and the replay command's prefix. */
 export interface PropertyOptions {
@@ -28,13 +29,13 @@ export async function checkProperty(c: PlanCase, options: PropertyOptions, timeo
   const fixedSeeds: number[] = [];
   for (const known of options.knownSeeds) {
     const runs = known.numRuns ?? numRuns;
-    const d = (await fc.check(property, { seed: known.seed, numRuns: runs, interruptAfterTimeLimit: timeoutMs })) as Details;
+    const d = (await fc.check(property, { seed: known.seed, numRuns: runs, interruptAfterTimeLimit: timerDelay(timeoutMs) })) as Details;
     if (d.failed) return failed(c, d, runs, options, 'a stored counterexample still fails', [], timeoutMs);
     // An interrupted check proved nothing: the counterexample stays stored.
     if (!d.interrupted) fixedSeeds.push(known.seed);
   }
   const seed = options.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) >>> 0;
-  const d = (await fc.check(property, { seed, numRuns, interruptAfterTimeLimit: timeoutMs, ...(options.path !== undefined && { path: options.path }) })) as Details;
+  const d = (await fc.check(property, { seed, numRuns, interruptAfterTimeLimit: timerDelay(timeoutMs), ...(options.path !== undefined && { path: options.path }) })) as Details;
   if (d.failed) return failed(c, d, numRuns, options, undefined, fixedSeeds, timeoutMs);
   if (d.interrupted) {
     return { status: 'failed', failure: { message: `the property ran out of time after ${d.numRuns} runs (${timeoutMs} ms)`, text: `the property ran out of time after ${d.numRuns} runs (${timeoutMs} ms); seed ${seed}` }, property: { seed, numRuns: d.numRuns, fixedSeeds } };

@@ -59,3 +59,9 @@ export type WorkerEvent =
 
 /** How often a worker tells the main thread its event loop still turns. */
 export const HEARTBEAT_MS = 500;
+
+/** The longest delay a Node.js timer takes (about 24.8 days); a longer one, Infinity among them, would fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A time limit as a timer's delay: Infinity (node:test's own default, EUnit's and CT's `infinity`) and anything longer than a timer takes wait as long as a timer can. */
+export const timerDelay = (ms: number): number => Math.min(ms, MAX_TIMER_MS);

@@ -1,5 +1,6 @@
 import type { OtpNode, Pid, ProcessContext } from '@otp-ts/runtime';
 import { waitingTable } from '../assert/process.js';
+import { timerDelay } from './protocol.js';
 
 /** How a timeboxed process run ended. */
 export type Boxed<T> = { ok: true; value: T } | { ok: false; error: unknown } | { ok: false; timedOut: string };
@@ -29,7 +30,7 @@ export function runBoxed<T>(node: OtpNode, timeoutMs: number, fn: (ctx: ProcessC
       const where = pid ? whereWaiting(node, pid) : 'the process never started';
       if (pid && node.isAlive(pid)) node.exit(pid, 'kill');
       settle({ ok: false, timedOut: `timed out after ${timeoutMs} ms: ${where}` });
-    }, timeoutMs);
+    }, timerDelay(timeoutMs));
     node
       .run(async (ctx) => {
         pid = ctx.self();
