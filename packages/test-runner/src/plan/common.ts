@@ -63,3 +63,9 @@ export function shuffled<T>(items: readonly T[], random: () => number): T[] {
   }
   return out;
 }
+
+/** A time limit a test file gives (`timeout(ms, ...)`, `suite().timetrap`): a whole number of ms above 0, or Infinity for none; anything else is a TypeError naming `what`. */
+export function checkedLimit(ms: unknown, what: string): number | undefined {
+  if (ms === undefined || ms === Infinity || (typeof ms === 'number' && Number.isInteger(ms) && ms >= 1)) return ms;
+  throw new TypeError(`${what} is ${typeof ms === 'string' ? JSON.stringify(ms) : String(ms)}: a time limit is a whole number of milliseconds above 0, or Infinity for none`);
+}

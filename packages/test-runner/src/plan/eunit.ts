@@ -1,6 +1,6 @@
 import type { FilePlan, PlanCase, PlanGroup, PlanNode } from './types.js';
 import type { SetupSet, TestFn, TestSet } from './test-set.js';
-import { failingCase, propertyCase, exportNames } from './common.js';
+import { checkedLimit, failingCase, propertyCase, exportNames } from './common.js';
 
 /** How the plan of a file is computed: defaults and ordering that come from the run, not the file. */
 export interface PlanOptions {
@@ -113,8 +113,10 @@ function fromObject(set: Exclude<TestSet, TestFn>, id: string, path: string[], s
     case 'setup':
     case 'foreach':
       return fixtureGroup(tagged, id, path, scope, open);
-    case 'timeout':
-      return group(id, path, { ...scope, timeoutMs: (tagged).timeoutMs ?? scope.timeoutMs }, [fromSet(tagged.tests, `${id}.0`, path, { ...scope, timeoutMs: (tagged).timeoutMs ?? scope.timeoutMs }, open)]);
+    case 'timeout': {
+      const limit = checkedLimit(tagged.timeoutMs, 'the time limit of timeout(ms, tests)') ?? scope.timeoutMs;
+      return group(id, path, { ...scope, timeoutMs: limit }, [fromSet(tagged.tests, `${id}.0`, path, { ...scope, timeoutMs: limit }, open)]);
+    }
     case 'inparallel':
     case 'inorder': {
       const inner = { ...scope, parallel: tagged.otpTestSet === 'inparallel' };

@@ -1,7 +1,7 @@
 import type { ProcessContext } from '@otp-ts/runtime';
 import type { FilePlan, PlanGroup, PlanNode, Step } from './types.js';
 import type { PlanOptions } from './eunit.js';
-import { exportNames, failingCase, propertyCase, seededRandom, shuffled } from './common.js';
+import { checkedLimit, exportNames, failingCase, propertyCase, seededRandom, shuffled } from './common.js';
 
 /** What CT callbacks and cases receive: the config built by the init functions, plus `ctx`, the calling process's context. */
 export interface SuiteConfig {
@@ -101,7 +101,7 @@ function suiteContext(exports: Exports, options: PlanOptions, seed: number): Ctx
   return {
     exports,
     groups: typeof exports.groups === 'function' ? atOnce((exports.groups as () => Record<string, GroupSpec>)(), 'groups()') : {},
-    timeoutMs: info.timetrap ?? options.timeoutMs ?? CT_TIMETRAP_MS,
+    timeoutMs: checkedLimit(info.timetrap, "suite()'s timetrap") ?? options.timeoutMs ?? CT_TIMETRAP_MS,
     skip: missing.length > 0 ? `required config missing: ${missing.join(', ')}` : undefined,
     random: seededRandom(seed),
   };
