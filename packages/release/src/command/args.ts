@@ -71,11 +71,14 @@ export function collectArgs(program: string, command: CommandSpec, parsed: Recor
   }
   if (extra.length > 0 && !command.positionals.some((p) => p.variadic)) throw refuse(`unexpected argument '${String(extra[0])}': ${usage}`);
   for (const o of command.options) {
-    const value = parsed[o.name] ?? o.default;
+    // A flag given twice (`--time 1s --time 2s`, or through its alias) comes as a list of both: the last one
+    // wins, as in yargs and getopt-style tools, so a line can override what an alias or script put before it.
+    const given = o.type !== 'array' && Array.isArray(parsed[o.name]) ? (parsed[o.name] as unknown[]).at(-1) : parsed[o.name];
+    const value = given ?? o.default;
     if (value === undefined) continue;
     const flag = typedFlag(argv, o);
     if (o.type === 'number' && (typeof value !== 'number' || Number.isNaN(value))) {
-      throw refuse(`${flag} must be a number, got '${rawValue(argv, o) ?? String(parsed[o.name])}'`);
+      throw refuse(`${flag} must be a number, got '${rawValue(argv, o) ?? String(given)}'`);
     }
     if (o.type === 'number' && ((o.integer && !Number.isInteger(value)) || (o.min !== undefined && (value as number) < o.min))) {
       throw refuse(`${flag} must be ${o.integer ? 'a whole number' : 'a number'}${o.min === undefined ? '' : ` of at least ${o.min}`}, got '${rawValue(argv, o) ?? String(value)}'`);

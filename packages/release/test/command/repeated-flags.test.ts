@@ -1,0 +1,68 @@
+// A flag given twice (`otp profile NODE --time 1s --time 2s`, or once by its alias and once by name) is not an
+// error: the last one wins, as in yargs and getopt-style tools, so a line can override what a shell alias or
+// a script put before it. Each kind of option, on both the quick path and yargs's.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseCommandLine, type ProgramSpec } from '../../src/command/adapter.ts';
+import type { CommandSpec } from '../../src/command/spec.ts';
+import { scriptProgram, scriptTables } from '../../src/control/commands.ts';
+
+const program: ProgramSpec = {
+  name: 'tool',
+  tagline: 'a program with repeatable flags',
+  epilogue: 'exit codes: 0, 1, 2',
+  globalOptions: [{ name: 'cookie', type: 'string', value: 'C', description: 'cookie' }],
+  commands: [
+    {
+      name: 'profile',
+      description: 'profile a node',
+      positionals: [{ name: 'node', description: 'the node', required: true }],
+      options: [
+        { name: 'time', type: 'string', value: 'DURATION', default: '10s', description: 'how long' },
+        { name: 'top', alias: 'n', type: 'number', value: 'N', default: 15, description: 'how many' },
+        { name: 'mode', type: 'string', choices: ['fast', 'full'], description: 'mode' },
+        { name: 'pid', type: 'array', value: 'P', description: 'pids' },
+        { name: 'cookie', type: 'string', value: 'C', description: 'cookie' },
+      ],
+      examples: [{ command: 'tool profile a@h', description: 'profile' }],
+    },
+  ],
+};
+
+async function args(argv: string[], p: ProgramSpec = program): Promise<Record<string, unknown>> {
+  const line = await parseCommandLine(argv, p, 100);
+  assert.ok(!('help' in line), `${argv.join(' ')} parsed as a help request`);
+  return line.args;
+}
+
+test('a string flag given twice takes the last value, spaced or with =', async () => {
+  assert.equal((await args(['profile', 'a@h', '--time', '1s', '--time', '2s'])).time, '2s');
+  assert.equal((await args(['profile', 'a@h', '--time=1s', '--time=2s'])).time, '2s');
+  assert.equal((await args(['profile', 'a@h', '--time=1s', '--time', '300ms'])).time, '300ms');
+  assert.equal((await args(['profile', 'a@h', '--cookie', 'x', '--cookie', 'y'])).cookie, 'y');
+});
+
+test('a number flag given twice, by name or by alias, takes the last value', async () => {
+  assert.equal((await args(['profile', 'a@h', '--top', '2', '--top', '3'])).top, 3);
+  assert.equal((await args(['profile', 'a@h', '-n', '2', '--top', '3'])).top, 3);
+  assert.equal((await args(['profile', 'a@h', '--top=-3', '--top', '4'])).top, 4);
+});
+
+test('the last value is the one checked: a bad one is refused by name, a bad first one is overridden', async () => {
+  assert.equal((await args(['profile', 'a@h', '--mode', 'slow', '--mode', 'fast'])).mode, 'fast');
+  await assert.rejects(args(['profile', 'a@h', '--mode', 'fast', '--mode', 'slow']), (e: Error & { exitCode?: number }) => {
+    assert.match(e.message, /--mode must be fast or full, got 'slow'/);
+    assert.equal(e.exitCode, 2);
+    return true;
+  });
+  await assert.rejects(args(['profile', 'a@h', '--top', '2', '--top', 'x']), /--top must be a number, got 'x'/);
+});
+
+test('an array flag still collects every use', async () => {
+  assert.deepEqual((await args(['profile', 'a@h', '--pid', '<0.1.0>', '--pid', '<0.2.0>'])).pid, ['<0.1.0>', '<0.2.0>']);
+});
+
+test("a release's start script takes the last of a repeated flag too", async () => {
+  const script = scriptProgram('kiosk', Object.values(scriptTables) as readonly CommandSpec[]);
+  assert.equal((await args(['foreground', '--vsn', '1.0.0', '--vsn', '1.1.0'], script)).vsn, '1.1.0');
+});
