@@ -101,7 +101,7 @@ test('every usage error is one line plus where to find help, with the closest va
   await usage(['greet'], 'missing <who> (whom to greet): otp greet <who> [paths..]', ' greet');
   await usage(['greet', 'joe', '--times', 'many'], "--times must be a number, got 'many'", ' greet');
   await usage(['greet', 'joe', '--reporter', 'jsn'], "--reporter must be tty or json, got 'jsn' (did you mean 'json'?)", ' greet');
-  await usage(['greet', 'joe', '--reporter'], '--reporter needs a value');
+  await usage(['greet', 'joe', '--reporter'], '--reporter needs a value', ' greet');
 });
 
 test('--no-flag negates a boolean; -- ends the options; --quiet and --verbose reach the command', async () => {

@@ -51,7 +51,22 @@ export function builtinFlags(program: Pick<ProgramSpec, 'version'>): OptionSpec[
   return [{ name: 'help', alias: 'h', type: 'boolean', description: 'show help' }, ...(program.version === undefined ? [] : [{ name: 'version', alias: 'v', type: 'boolean', description: 'show the version' } as const])];
 }
 
-async function build<C extends CommandSpec>(program: ProgramSpec<C>, columns: number): Promise<Argv> {
+const commandOf = <C extends CommandSpec>(program: ProgramSpec<C>, argv: readonly string[]): C | undefined => program.commands.find((c) => c.name === argv[0]);
+
+// yargs's "Not enough arguments following: n" as the user reads it: the option by its long name (`-n` is --top) with
+// the value it takes, and, when a word starting with - came next, that it was read as a flag and how to give it.
+function needsValue<C extends CommandSpec>(program: ProgramSpec<C>, argv: readonly string[], key: string): string {
+  const options = [...(commandOf(program, argv)?.options ?? []), ...program.globalOptions];
+  const o = options.find((x) => x.name === key || x.alias === key);
+  const flag = `--${o?.name ?? key}`;
+  const typed = key.length === 1 ? `-${key}` : `--${key}`;
+  const at = argv.findIndex((t) => t === typed || t === flag);
+  const next = at === -1 ? undefined : argv[at + 1];
+  const flagLike = next !== undefined && next.startsWith('-') && next !== '--' ? `: '${next}' is read as a flag (write ${typed}=${next} for a value that starts with -)` : '';
+  return `${flag} needs a value${o?.value ? ` (${flag} ${o.value})` : ''}${flagLike}`;
+}
+
+async function build<C extends CommandSpec>(program: ProgramSpec<C>, columns: number, argv: readonly string[]): Promise<Argv> {
   const { default: yargs } = await import('yargs');
   const y = yargs()
     .scriptName(program.name)
@@ -71,7 +86,8 @@ async function build<C extends CommandSpec>(program: ProgramSpec<C>, columns: nu
       // Missing positionals are reported by collectArgs, which names them from the tables.
       if (/^(Not enough non-option arguments|Missing required argument)/.test(text)) return;
       const missing = /^Not enough arguments following: (\S+)/.exec(text);
-      throw usageError(program.name, missing ? `--${missing[1]} needs a value` : text.replace(/\s*\n\s*/g, ' '));
+      if (missing) throw usageError(program.name, needsValue(program, argv, missing[1]!), commandOf(program, argv)?.name);
+      throw usageError(program.name, text.replace(/\s*\n\s*/g, ' '));
     })
     .epilogue(program.epilogue);
   if (program.version === undefined) y.version(false);
@@ -161,7 +177,7 @@ export function quickParse<C extends CommandSpec>(argv: readonly string[], progr
 /** parseCommandLine through yargs, for any command line. Internal: exported for the test that holds quickParse to it. */
 export async function parseWithYargs<C extends CommandSpec>(argv: readonly string[], program: ProgramSpec<C>, columns = process.stdout.columns ?? 100): Promise<CommandLine<C>> {
   let output = '';
-  const parsed = (await (await build(program, columns)).parseAsync([...argv], {}, (_err, _argv, out) => {
+  const parsed = (await (await build(program, columns, argv)).parseAsync([...argv], {}, (_err, _argv, out) => {
     output = out;
   })) as Record<string, unknown> & { _: unknown[] };
   if (output !== '' || parsed.help === true || parsed.version === true) return { help: output.endsWith('\n') ? output : `${output}\n` };

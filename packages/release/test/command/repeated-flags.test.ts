@@ -66,3 +66,29 @@ test("a release's start script takes the last of a repeated flag too", async () 
   const script = scriptProgram('kiosk', Object.values(scriptTables) as readonly CommandSpec[]);
   assert.equal((await args(['foreground', '--vsn', '1.0.0', '--vsn', '1.1.0'], script)).vsn, '1.1.0');
 });
+
+// A value left out, or one that starts with - typed after a space: the refusal names the option by its long name
+// (not yargs's `--n` for -n), says the next word was read as a flag and how to give it, and points at the command's help.
+async function refusal(argv: string[]): Promise<{ message: string; hint?: string; exitCode?: number }> {
+  try {
+    await parseCommandLine(argv, program, 100);
+  } catch (error) {
+    return error as { message: string; hint?: string; exitCode?: number };
+  }
+  assert.fail(`${argv.join(' ')} was accepted`);
+}
+
+test('a flag with no value is named by its long name, with what it takes, and the hint names the command', async () => {
+  const e = await refusal(['profile', 'a@h', '-n']);
+  assert.equal(e.message, '--top needs a value (--top N)');
+  assert.equal(e.exitCode, 2);
+  assert.match(e.hint ?? '', /tool profile --help/);
+});
+
+test('a value that looks like a flag: the refusal says it was read as one and how to give it', async () => {
+  const e = await refusal(['profile', 'a@h', '--cookie', '-abc']);
+  assert.match(e.message, /^--cookie needs a value \(--cookie C\): '-abc' is read as a flag \(write --cookie=-abc/);
+  assert.match(e.hint ?? '', /tool profile --help/);
+  assert.equal((await args(['profile', 'a@h', '--cookie=-abc'])).cookie, '-abc');
+  assert.equal((await args(['profile', 'a@h', '--top', '-3'])).top, -3);
+});
