@@ -6,6 +6,7 @@ import { defineProvider } from '../cli/provider.js';
 import { checkOutputFile } from '../cli/output-file.js';
 import { OtpError } from '../errors/otp-error.js';
 import { withConnection } from '../tracer/connect.js';
+import type { Io } from '../cli/io.js';
 import { nodeConnectionOptions, snameOption } from '../project/node-connection.js';
 
 /** One function of a profile: its self and total time (ms) and where it is. */
@@ -225,6 +226,44 @@ function diedDuring(node: string, ms: number): (error: unknown) => never {
   };
 }
 
+// The signals that stop a profile as Ctrl-C does: a supervisor's or a CI job's SIGTERM, a closed terminal's SIGHUP.
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const SIGNAL_EXIT: Record<(typeof STOP_SIGNALS)[number], number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
+/** Resolves with the first stop signal while a profile runs (the same signal again leaves at once, its default action). */
+function onStopSignal(): { stopped: Promise<(typeof STOP_SIGNALS)[number]>; release(): void } {
+  let handler!: (signal: NodeJS.Signals) => void;
+  const stopped = new Promise<(typeof STOP_SIGNALS)[number]>((resolve) => {
+    handler = (signal) => {
+      for (const s of STOP_SIGNALS) process.removeListener(s, handler);
+      resolve(signal as (typeof STOP_SIGNALS)[number]);
+    };
+  });
+  for (const s of STOP_SIGNALS) process.once(s, handler);
+  return { stopped, release: () => STOP_SIGNALS.forEach((s) => process.removeListener(s, handler)) };
+}
+
+/**
+ * After Ctrl-C: this tool's node has left, which stops the profile on the node (it monitors its client). A second,
+ * short connection asks the node until no profile of ours runs, so the line printed says what is true.
+ */
+async function confirmStopped(io: Io, node: string, flags: Parameters<typeof withConnection>[2], client: string): Promise<boolean> {
+  const [name, host] = client.split('@');
+  try {
+    return await withConnection(io, node, { ...flags, name: `${name}_stop@${host}`, sname: undefined }, async (check) => {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const running = (await check.rpc(PROFILE_RPC_MODULE, 'running', [], 5_000)) as { by: string } | null;
+        if (running === null || running.by !== client) return true;
+        if (Date.now() > deadline) return false;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    });
+  } catch {
+    return false;
+  }
+}
+
 /** `otp profile NODE [--time 10s] [--pid P | --name N | --module M] [--top N] [--cpuprofile FILE] [--html FILE]`: where a live node spends its CPU time. */
 export const profileCommand = defineProvider({
   name: 'profile',
@@ -259,8 +298,20 @@ export const profileCommand = defineProvider({
     if (args.cpuprofile) checkOutputFile('--cpuprofile', args.cpuprofile, 'node.cpuprofile');
     if (args.html) checkOutputFile('--html', args.html, 'flame.html');
     // --name picks the process here: this tool's own node is named by --sname only (as otp trace).
-    return withConnection(io, args.node, { ...args, name: undefined }, async (c) => {
-      const result = (await c.rpc(PROFILE_RPC_MODULE, 'run', [ms, c.localNode, 1000, filter], ms + 60_000).catch(diedDuring(args.node, ms))) as ProfileResult;
+    const flags = { ...args, name: undefined };
+    const signal = onStopSignal();
+    return withConnection(io, args.node, flags, async (c) => {
+      const client = c.localNode;
+      const profiling = c.rpc(PROFILE_RPC_MODULE, 'run', [ms, client, 1000, filter], ms + 60_000).catch(diedDuring(args.node, ms)) as Promise<ProfileResult>;
+      const result = await Promise.race([profiling, signal.stopped]).finally(signal.release);
+      if (typeof result === 'string') {
+        profiling.catch(() => {});
+        c.close();
+        const clean = await confirmStopped(io, args.node, flags, client);
+        const how = result === 'SIGINT' ? 'Ctrl-C' : result;
+        io.stderr.write(`otp: profile of ${args.node} stopped (${how}), no profile was taken: ${clean ? `nothing is left running on ${args.node}` : `${args.node} did not confirm it stopped; it stops by itself when it sees this tool gone, at the latest after --time`}\n`);
+        return SIGNAL_EXIT[result];
+      }
       // A process or module the node does not have is bad input (exit 2), as in otp trace and otp info.
       if (!result.ok) throw new OtpError(result.badInput ? 'usage' : 'failed', result.error);
       const top = Math.max(1, Math.floor(args.top));
