@@ -82,8 +82,10 @@ export async function stopOne(state: SupState, child: Child): Promise<void> {
   child.pid = undefined;
 }
 
-// Reports a child that a shutdown ended with another reason than the one it was sent.
+// Reports a child that a shutdown ended with another reason than the one it was sent. As OTP, a transient
+// or temporary child may also end normal or {shutdown, _}; a permanent one doing so is a shutdown error.
 function reportUnexpected(state: SupState, child: Child, pid: Pid, exitReason: ExitReason): void {
   const expected = child.spec.shutdown === 'brutalKill' ? exitReason === 'killed' : exitReason === 'shutdown';
-  if (!expected && !isNormalExit(exitReason) && exitReason !== 'noproc') report(state, 'shutdownError', exitReason, child, pid);
+  const tolerated = child.spec.restart !== 'permanent' && isNormalExit(exitReason);
+  if (!expected && !tolerated && exitReason !== 'noproc') report(state, 'shutdownError', exitReason, child, pid);
 }

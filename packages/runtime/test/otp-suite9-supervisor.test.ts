@@ -1,0 +1,49 @@
+// More cases mirroring OTP's lib/stdlib/test/supervisor_SUITE.erl, each named after the case it follows
+// (checked against OTP's supervisor manual and erl).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { supervisor, Exit, isDown, type ChildSpec, type ExitReason, type LogEvent, type Pid, type ProcessContext, type Restart, type Supervisor } from '@otp-ts/runtime';
+import { withNode, quietLogs } from './helpers.ts';
+
+const WAIT = 20_000;
+
+const supervisorReports = (logs: LogEvent[]): Array<Record<string, unknown>> =>
+  logs.map((e) => e.message).filter((r): r is Record<string, unknown> & { kind: string } => typeof r === 'object' && r !== null && (r as { kind?: unknown }).kind === 'supervisor');
+
+/** A plain trapping child that, asked to stop, ends with `reason` instead of the shutdown it was sent. */
+const endsWith = (id: string, restart: Restart, reason: ExitReason): ChildSpec => ({
+  id,
+  restart,
+  start: (ctx: ProcessContext): Pid =>
+    ctx.spawnLink(async (c) => {
+      c.trapExit(true);
+      await c.receive((m): m is Exit => m instanceof Exit);
+      c.exit(reason);
+    }),
+});
+
+test('supervisor_SUITE: shutdown of a permanent child that ends normal or {shutdown, _} is a shutdown_error; for transient and temporary children it is not', async () => {
+  await withNode(async (node) => {
+    const logs = quietLogs(node);
+    const children = [
+      endsWith('permNormal', 'permanent', 'normal'),
+      endsWith('permShutdownTerm', 'permanent', { shutdown: 'bye' }),
+      endsWith('transNormal', 'transient', 'normal'),
+      endsWith('tempShutdownTerm', 'temporary', { shutdown: 'bye' }),
+      endsWith('permShutdown', 'permanent', 'shutdown'),
+    ];
+    const spec: Supervisor<void> = { name: 'sup_test', init: () => ({ children }) };
+    await node.run(async (ctx) => {
+      ctx.trapExit(true);
+      const sup = await supervisor.startLink(ctx, spec, undefined);
+      const ref = ctx.monitor(sup);
+      ctx.exit(sup, 'shutdown');
+      assert.notEqual(await ctx.receive((m) => isDown(m, ref), WAIT), undefined);
+    });
+    const errors = supervisorReports(logs).filter((r) => r.errorContext === 'shutdownError');
+    const ids = errors.map((r) => (r.offender as { id: string }).id).sort();
+    assert.deepEqual(ids, ['permNormal', 'permShutdownTerm']);
+    assert.equal(errors.find((r) => (r.offender as { id: string }).id === 'permNormal')?.reason, 'normal');
+    assert.deepEqual(errors.find((r) => (r.offender as { id: string }).id === 'permShutdownTerm')?.reason, { shutdown: 'bye' });
+  });
+});
