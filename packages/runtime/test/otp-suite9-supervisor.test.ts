@@ -2,7 +2,7 @@
 // (checked against OTP's supervisor manual and erl).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { supervisor, Exit, isDown, type ChildSpec, type ExitReason, type LogEvent, type Pid, type ProcessContext, type Restart, type Supervisor } from '@otp-ts/runtime';
+import { genServer, ok, noreply, supervisor, SupervisorError, Exit, isDown, type ChildSpec, type GenServer, type ExitReason, type LogEvent, type Pid, type ProcessContext, type Restart, type Supervisor } from '@otp-ts/runtime';
 import { withNode, quietLogs } from './helpers.ts';
 
 const WAIT = 20_000;
@@ -45,5 +45,27 @@ test('supervisor_SUITE: shutdown of a permanent child that ends normal or {shutd
     assert.deepEqual(ids, ['permNormal', 'permShutdownTerm']);
     assert.equal(errors.find((r) => (r.offender as { id: string }).id === 'permNormal')?.reason, 'normal');
     assert.deepEqual(errors.find((r) => (r.offender as { id: string }).id === 'permShutdownTerm')?.reason, { shutdown: 'bye' });
+  });
+});
+
+const named: GenServer<null, never, never, never, void> = { name: 'named', init: () => ok(null), handleInfo: (_m, s) => noreply(s) };
+
+test('supervisor_SUITE: a child whose start finds its name taken — startChild answers {error, {already_started, Pid}} with the holder; a supervisor start fails naming it', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      ctx.trapExit(true);
+      const holder = await genServer.start(ctx, named, undefined, { name: 'the_name' });
+      const spec: ChildSpec = { id: 'c', start: (c) => genServer.startLink(c, named, undefined, { name: 'the_name' }) };
+      const sup = await supervisor.startLink(ctx, { name: 'sup_test', init: () => ({ children: [] }) }, undefined);
+      await assert.rejects(supervisor.startChild(ctx, sup, spec), (e: unknown) => e instanceof SupervisorError && e.code === 'alreadyStarted' && e.detail === holder);
+      assert.deepEqual(await supervisor.whichChildren(ctx, sup), [], 'the child is not kept');
+      await assert.rejects(supervisor.startLink(ctx, { name: 'sup_test2', init: () => ({ children: [spec] }) }, undefined), (e: unknown) => {
+        const reason = (e as { reason?: { shutdown?: { failedToStartChild?: string; reason?: unknown } } }).reason;
+        assert.equal(reason?.shutdown?.failedToStartChild, 'c');
+        assert.deepEqual(reason?.shutdown?.reason, { alreadyStarted: holder });
+        return true;
+      });
+    });
   });
 });

@@ -124,8 +124,20 @@ export async function startChildProcess(ctx: ProcessContext, child: Child): Prom
     return r;
   } catch (error) {
     if (error instanceof StartError && error.reason === 'ignore') return 'ignore';
-    throw error instanceof StartError ? error.reason : error;
+    // OTP's {already_started, Pid}: the holder of the name is kept, so startChild can answer it.
+    const reason: unknown = error instanceof StartError ? (error.reason === 'alreadyStarted' ? ({ alreadyStarted: error.pid } satisfies AlreadyStarted) : error.reason) : error;
+    throw reason;
   }
+}
+
+/** The start failure of a child whose name another process holds (OTP's `{already_started, Pid}`). */
+export interface AlreadyStarted {
+  alreadyStarted: unknown;
+}
+
+/** True for a start failure that is `{ alreadyStarted: pid }`. */
+export function isAlreadyStarted(reason: unknown): reason is AlreadyStarted {
+  return reason !== null && typeof reason === 'object' && 'alreadyStarted' in reason && Object.keys(reason).length === 1;
 }
 
 /** True for exits a transient child is not restarted after. */

@@ -1,6 +1,6 @@
 import { Pid } from '../pid.js';
 import { describeReason } from '../errors.js';
-import { normalizeSpec, type Child, type FullSpec } from './children.js';
+import { isAlreadyStarted, normalizeSpec, type Child, type FullSpec } from './children.js';
 import { SupervisorError, type ChildCounts, type ChildInfo, type ChildSpec } from './types.js';
 import { startOne, stopOne, type SupState } from './state.js';
 
@@ -75,11 +75,18 @@ async function startChild(state: SupState, spec: ChildSpec | unknown[]): Promise
   const child = newChild(state, spec);
   if ('ok' in child) return child;
   const failure = await startOne(state, child);
-  if (failure !== null) return refuse('startFailed', `child '${child.spec.id}' failed to start: ${describeReason(failure.reason)}`, failure.reason);
+  if (failure !== null) return startRefusal(child.spec.id, failure.reason);
   // A child that ignored its start is kept only if static and not temporary, as in OTP.
   if (child.pid instanceof Pid && simple) state.dynamic.set(child.pid, child);
   else if (!simple && (child.pid !== undefined || child.spec.restart !== 'temporary')) state.children.push(child);
   return done(child.pid);
+}
+
+// Why a start failed: a start that found its name taken answers alreadyStarted with the holder (OTP passes
+// {already_started, Pid} through), any other failure startFailed with the reason.
+function startRefusal(id: string, reason: unknown): SupAnswer {
+  if (isAlreadyStarted(reason)) return refuse('alreadyStarted', `child '${id}' is already started as ${String(reason.alreadyStarted)} (its name is taken)`, reason.alreadyStarted);
+  return refuse('startFailed', `child '${id}' failed to start: ${describeReason(reason)}`, reason);
 }
 
 async function terminateChild(state: SupState, which: string | Pid): Promise<SupAnswer> {
@@ -109,7 +116,7 @@ async function restartChild(state: SupState, id: string): Promise<SupAnswer> {
   const child = stoppedChild(state, id, '');
   if ('ok' in child) return child;
   const failure = await startOne(state, child);
-  if (failure !== null) return refuse('startFailed', `child '${id}' failed to start: ${describeReason(failure.reason)}`, failure.reason);
+  if (failure !== null) return startRefusal(id, failure.reason);
   return done(child.pid);
 }
 
