@@ -2,7 +2,7 @@
 // (checked against OTP's supervisor manual and erl).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genServer, ok, noreply, supervisor, SupervisorError, Exit, isDown, type ChildSpec, type GenServer, type ExitReason, type LogEvent, type Pid, type ProcessContext, type Restart, type Supervisor } from '@otp-ts/runtime';
+import { genServer, loggerOf, ok, noreply, supervisor, SupervisorError, Exit, isDown, type ChildSpec, type GenServer, type ExitReason, type LogEvent, type Pid, type ProcessContext, type Restart, type Supervisor } from '@otp-ts/runtime';
 import { withNode, quietLogs } from './helpers.ts';
 
 const WAIT = 20_000;
@@ -66,6 +66,28 @@ test('supervisor_SUITE: a child whose start finds its name taken — startChild 
         assert.deepEqual(reason?.shutdown?.reason, { alreadyStarted: holder });
         return true;
       });
+    });
+  });
+});
+
+test('supervisor_SUITE: progress reports — a static child\'s start is a progress report; a simpleOneForOne child\'s start or restart is not (OTP reports none for dynamic children)', async () => {
+  await withNode(async (node) => {
+    const logs = quietLogs(node);
+    loggerOf(node).setLevel('info');
+    const progress = (): Array<Record<string, unknown>> => logs.map((e) => e.message as Record<string, unknown>).filter((m) => typeof m === 'object' && m !== null && m.kind === 'progress');
+    await node.run(async (ctx) => {
+      ctx.trapExit(true);
+      const start = (c: ProcessContext): Promise<Pid> => genServer.startLink(c, named, undefined);
+      await supervisor.startLink(ctx, { name: 'static', init: () => ({ children: [{ id: 'w', start }] }) }, undefined);
+      assert.equal(progress().length, 1, 'the static child is reported');
+      const dyn = await supervisor.startLink(ctx, { name: 'dynamic', init: () => ({ flags: { strategy: 'simpleOneForOne', intensity: 5 }, children: [{ id: 't', start }] }) }, undefined);
+      const pids = [];
+      for (let i = 0; i < 3; i++) pids.push((await supervisor.startChild(ctx, dyn, [])) as Pid);
+      ctx.exit(pids[0]!, 'kill');
+      const deadline = Date.now() + WAIT;
+      const restarted = async (): Promise<boolean> => (await supervisor.whichChildren(ctx, dyn)).some((c) => c.restarts === 1 && c.pid instanceof Object);
+      while (!(await restarted())) assert.ok(Date.now() < deadline, 'the killed dynamic child came back');
+      assert.equal(progress().length, 1, 'no dynamic child is reported, started or restarted');
     });
   });
 });

@@ -48,7 +48,8 @@ export async function startOne(state: SupState, child: Child, restored?: { state
   try {
     const pid = restored ? await startWithState(state.ctx, restored.state, (ctx) => startChildProcess(ctx, child)) : await startChildProcess(state.ctx, child);
     child.pid = pid === 'ignore' ? undefined : pid;
-    if (pid !== 'ignore') loggerOf(state.ctx.node).info({ kind: 'progress', supervisor: supervisorName(state), started: offender(child, pid) }, { pid: state.ctx.self() });
+    // As OTP, only static children get a progress report: a simpleOneForOne's may number millions.
+    if (pid !== 'ignore' && state.template === null) loggerOf(state.ctx.node).info({ kind: 'progress', supervisor: supervisorName(state), started: offender(child, pid) }, { pid: state.ctx.self() });
     return null;
   } catch (reason) {
     child.pid = undefined;
