@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { NodeDownReason } from './node-watchers.js';
-import { MAX_FRAME, MAX_HANDSHAKE_FRAME, readFrames, writeFrames } from './framing.js';
+import { MAX_FRAME, MAX_HANDSHAKE_FRAME, foreignProtocol, readFrames, writeFrames } from './framing.js';
 import { Writer, writeControl, type PidTranslator } from './codec.js';
 import { SAME_PROTO, type ConnectFailure, type ConnectFailureReason } from './transport.js';
 import { agreeVersion, challenge, CREATION_VERSION, LOWEST_VERSION, parseHandshake, proof, PROTOCOL_VERSION, quoteForLog, verifyProof, versionRange, type HandshakeFrame, type Transcript } from './handshake.js';
@@ -177,7 +177,7 @@ export class Connection {
     readFrames(
       socket,
       (f) => this.onFrame(f),
-      (why) => (this.stage === 'up' ? this.closeUp(why) : this.fail(`${why} before authentication`)),
+      (why, head) => (this.stage === 'up' ? this.closeUp(why) : this.failFrame(why, head)),
       (chunk) => this.onChunk(chunk),
       options.first,
       () => (this.stage === 'up' ? maxFrame : maxHandshakeFrame),
@@ -378,6 +378,13 @@ export class Connection {
 
   private record(by: Refusal['by'], reason: string): void {
     this.owner.admission.refused({ at: new Date().toISOString(), by, direction: this.initiator ? 'outgoing' : 'incoming', peer: this.peer || this.expected || undefined, address: this.address, reason });
+  }
+
+  // A frame over the limit before authentication: from a peer that speaks another protocol (a web client
+  // pointed at the port: its first bytes read as a huge length), say so, in one line; else the frame's size.
+  private failFrame(why: string, head: Buffer): void {
+    const foreign = this.stage === 'awaiting-hello' || this.stage === 'hello-sent' ? foreignProtocol(head) : undefined;
+    this.fail(foreign ? `it does not speak the distribution protocol: it sent ${foreign}` : `${why} before authentication`);
   }
 
   // A handshake that broke off on this side (bad frame, deadline, oversized frame): one line, counted, closed.

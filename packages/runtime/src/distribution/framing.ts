@@ -11,9 +11,10 @@ export const MAX_HANDSHAKE_FRAME = 4 * 1024;
  * byte arrived (not at every chunk, which would copy a large frame over and over). `onChunk` runs
  * for every chunk read, before its frames; `first` is a chunk read from the socket before the call.
  * `limit` is read at every frame header, so a connection can raise it once the peer is authenticated:
- * a longer frame is refused as soon as its header arrives, before any of it is held.
+ * a longer frame is refused as soon as its header arrives, before any of it is held; `onError` gets the
+ * first bytes of the refused frame too (see foreignProtocol).
  */
-export function readFrames(socket: Socket, onFrame: (frame: Buffer) => void, onError: (why: string) => void, onChunk?: (chunk: Buffer) => void, first?: Buffer, limit: () => number = () => MAX_FRAME): void {
+export function readFrames(socket: Socket, onFrame: (frame: Buffer) => void, onError: (why: string, head: Buffer) => void, onChunk?: (chunk: Buffer) => void, first?: Buffer, limit: () => number = () => MAX_FRAME): void {
   let parts: Buffer[] = [];
   let size = 0;
   // Bytes needed before the next frame can be read: its header, then the whole frame.
@@ -32,7 +33,7 @@ export function readFrames(socket: Socket, onFrame: (frame: Buffer) => void, onE
       if (len > max) {
         parts = [];
         size = 0;
-        onError(`a frame of ${len} bytes is over the ${max}-byte limit`);
+        onError(`a frame of ${len} bytes is over the ${max}-byte limit`, buf.subarray(at, at + 16));
         return;
       }
       if (buf.length - at < 4 + len) {
@@ -68,4 +69,19 @@ export function writeFrames(socket: Socket, payloads: readonly Buffer[]): boolea
     parts.push(head, p);
   }
   return socket.write(Buffer.concat(parts));
+}
+
+const HTTP_METHOD = /^(GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH|CONNECT|TRACE|PRI) /;
+
+/**
+ * What a peer speaks, from the first bytes where a frame header belongs, when that is no distribution
+ * frame but another protocol a user may point at the port ("an HTTP request"), or undefined.
+ */
+export function foreignProtocol(head: Buffer): string | undefined {
+  const text = head.toString('latin1');
+  if (HTTP_METHOD.test(text)) return 'an HTTP request';
+  if (text.startsWith('HTTP/')) return 'an HTTP response';
+  if (head[0] === 0x16 && head[1] === 0x03) return 'a TLS handshake to a node without TLS';
+  if (head.length >= 4 && /^[\x20-\x7e\r\n\t]{4,}$/.test(text)) return `text (${JSON.stringify(text)})`;
+  return undefined;
 }
