@@ -164,3 +164,26 @@ test('a port mapper that refuses a registration and then never answers the looku
     silent.close();
   }
 });
+
+test('a port mapper that closes a lookup without answering is reported as that, naming its address: not as "not registered", and a refused registration is not called "full"', async () => {
+  // Refuses every ALIVE2, then closes every other connection without a byte in answer.
+  const closer = createServer((s) => {
+    s.on('error', () => {});
+    s.once('data', (d: Buffer) => {
+      if (d[2] === 120) s.end(Buffer.from([121, 1, 0, 0, 0, 0]));
+      else s.end();
+    });
+  });
+  await new Promise<void>((resolve) => closer.listen(0, '127.0.0.1', () => resolve()));
+  const port = (closer.address() as AddressInfo).port;
+  try {
+    await assert.rejects(lookup('shop', '127.0.0.1', port), {
+      message: `the port mapper at 127.0.0.1:${port} closed the connection without answering a lookup of 'shop'; another program may be listening on port ${port}: stop it, or set OTP_EPMD_PORT to the port mapper's port`,
+    });
+    await assert.rejects(register(entry('shop', 40031), '127.0.0.1', port), {
+      message: `the port mapper at 127.0.0.1:${port} refused to register 'shop', then closed the connection without answering a lookup of that name: it may be hung, or not a port mapper; stop what listens on port ${port} (and the node named 'shop', if one runs), or set OTP_EPMD_PORT to a working port mapper's port`,
+    });
+  } finally {
+    closer.close();
+  }
+});

@@ -142,7 +142,8 @@ async function refusal(entry: NodeEntry, host: string, port: number, timeoutMs: 
   try {
     holder = await lookup(entry.name, host, port, left());
   } catch (error) {
-    const why = /no answer within/.test((error as Error).message) ? `did not answer a lookup of that name within ${Math.min(timeoutMs, REFUSAL_EXPLAIN_MS)} ms` : 'answered a lookup of that name with something that is not EPMD\'s protocol';
+    const message = (error as Error).message;
+    const why = /no answer within/.test(message) ? `did not answer a lookup of that name within ${Math.min(timeoutMs, REFUSAL_EXPLAIN_MS)} ms` : /closed the connection without answering/.test(message) ? 'closed the connection without answering a lookup of that name' : 'answered a lookup of that name with something that is not EPMD\'s protocol';
     return new Error(`the port mapper at ${host}:${port} refused to register '${entry.name}', then ${why}: it may be hung, or not a port mapper; stop what listens on port ${port} (and the node named '${entry.name}', if one runs), or set OTP_EPMD_PORT to a working port mapper's port`);
   }
   if (holder !== undefined) {
@@ -160,7 +161,7 @@ function port2RespLength(b: Buffer): number | undefined {
   return b.length < nameEnd + 2 ? undefined : nameEnd + 2 + b.readUInt16BE(nameEnd);
 }
 
-/** The port a node listens on, or undefined when it is not registered; rejects if the port mapper does not answer within `timeoutMs`. */
+/** The port a node listens on, or undefined when it is not registered; rejects if the port mapper closes without answering or does not answer within `timeoutMs`. */
 export async function lookup(name: string, host = '127.0.0.1', port = epmdPort(), timeoutMs = EPMD_ANSWER_TIMEOUT_MS): Promise<NodeEntry | undefined> {
   // The request is written while the socket connects (it leaves once connected, with no turn of the
   // event loop in between), and the answer is read as soon as it is complete, without waiting for the
@@ -182,7 +183,8 @@ export async function lookup(name: string, host = '127.0.0.1', port = epmdPort()
     clear();
     socket.destroy();
   });
-  if (answer.length === 0) return undefined;
+  // EPMD answers an unknown name with a PORT2_RESP saying so: a close with no answer is no "not registered".
+  if (answer.length === 0) throw new Error(`the port mapper at ${host}:${port} closed the connection without answering a lookup of '${name}'; ${fix(port)}`);
   try {
     return decodePort2Resp(answer);
   } catch {
