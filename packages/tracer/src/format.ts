@@ -56,7 +56,9 @@ export function formatSummary(s: TraceSummary, format: EventFormat = {}): string
   if (format.json) return JSON.stringify({ kind: 'done', ...s });
   const returns = s.returns > 0 ? `, ${plural(s.returns, 'return')}` : '';
   const dropped = s.dropped > 0 ? `, ${s.dropped}${returns === '' ? '' : ' of them'} dropped by the node's buffer` : '';
-  return `trace ended: ${ENDINGS[s.reason]} (${plural(s.events, 'event')}${returns}${dropped}); the node keeps no pattern of this session`;
+  // A node that is gone keeps nothing at all: saying it keeps no pattern would read as if it were still there.
+  const after = s.reason === 'nodedown' ? 'the node is gone (stopped, or out of reach), and this session with it' : 'the node keeps no pattern of this session';
+  return `trace ended: ${ENDINGS[s.reason]} (${plural(s.events, 'event')}${returns}${dropped}); ${after}`;
 }
 
 const kb = (bytes: number): string => (bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MB` : `${(bytes / 1024).toFixed(1)} KB`);

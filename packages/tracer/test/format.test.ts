@@ -15,6 +15,10 @@ test('events print as one line with time and pid, or as JSON lines', () => {
   assert.equal(formatSummary({ reason: 'stopped', events: 10, returns: 10, dropped: 15 }), "trace ended: stopped (10 events, 10 returns, 15 of them dropped by the node's buffer); the node keeps no pattern of this session");
 });
 
+test('a trace that lost its node says the node is gone, not that the node keeps no pattern', () => {
+  assert.equal(formatSummary({ reason: 'nodedown', events: 4, returns: 0, dropped: 0 }), 'trace ended: the connection to the node was lost (4 events); the node is gone (stopped, or out of reach), and this session with it');
+});
+
 test('a supervision tree is drawn with branches, pids, the restart count of every child and the restarts of every supervisor in its period', () => {
   const leaf = (label: string, pid: string | undefined, restarted: number) => ({ kind: 'worker' as const, label, pid, name: undefined, module: pid && 'm', restarts: undefined, restarted, children: [] });
   const sub = { kind: 'supervisor' as const, label: 'sub', pid: '<0.9.0>', name: undefined, module: 'sub_sup', restarts: 0, restarted: 1, children: [leaf('c', '<0.10.0>', 0)] };
