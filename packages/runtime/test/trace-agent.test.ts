@@ -189,6 +189,19 @@ test('a rate limit and a time limit end the session on the node', () =>
     });
   }));
 
+test('a bufferSize or bound out of range is refused naming the option and its range: none is cut down unseen', () =>
+  withNode(async (node) => {
+    await loaded(node);
+    const agent = traceAgentOf(node);
+    const big = agent.start({ patterns: ['shop/cart.add'], bufferSize: 200_000 });
+    assert.ok(!big.ok && big.code === 'badSpec' && big.error === 'bufferSize must be a whole number from 1 to 100000, got 200000', JSON.stringify(big));
+    const zero = agent.start({ patterns: ['shop/cart.add'], bufferSize: 0 });
+    assert.ok(!zero.ok && zero.error === 'bufferSize must be a whole number from 1 to 100000, got 0', JSON.stringify(zero));
+    const depth = agent.start({ patterns: ['shop/cart.add'], bounds: { depth: -1 } });
+    assert.ok(!depth.ok && depth.error === 'bounds.depth must be a whole number from 0 up, got -1', JSON.stringify(depth));
+    assert.deepEqual(agent.tracedFunctions(), []);
+  }));
+
 test('unknown names fail at once with the closest ones; over-broad patterns need force; dry run counts', () =>
   withNode(async (node) => {
     await loaded(node);

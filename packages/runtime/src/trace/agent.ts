@@ -17,6 +17,9 @@ export const MAX_FUNCTIONS = 1000;
 /** Defaults of a session: 10 events, 15 seconds, 1000 buffered events. */
 export const TRACE_DEFAULTS = { limit: 10, timeMs: 15_000, bufferSize: 1000 } as const;
 
+/** The most events a session's buffer may hold (`bufferSize`): a larger one is refused, never cut down unseen. */
+export const MAX_TRACE_BUFFER = 100_000;
+
 type AnyFn = (...args: unknown[]) => unknown;
 /** How a traced function was called: `new.target` when constructed, else undefined. */
 type NewTarget = object | undefined;
@@ -172,13 +175,17 @@ export class TraceAgent implements TraceHooks {
     if (spec.limit !== undefined && !positive(spec.limit)) return fail('badSpec', `limit must be a whole number above 0, got ${String(spec.limit)}`);
     if (spec.rate !== undefined && !(positive(spec.rate.count) && positive(spec.rate.ms))) return fail('badSpec', 'rate must be N/MS with whole numbers above 0, e.g. 100/1000');
     if (spec.timeMs !== undefined && !positive(spec.timeMs)) return fail('badSpec', `the time limit must be a whole number of milliseconds above 0, got ${String(spec.timeMs)}`);
-    if (spec.bufferSize !== undefined && !positive(spec.bufferSize)) return fail('badSpec', 'bufferSize must be a whole number above 0');
+    if (spec.bufferSize !== undefined && !(positive(spec.bufferSize) && spec.bufferSize <= MAX_TRACE_BUFFER)) return fail('badSpec', `bufferSize must be a whole number from 1 to ${MAX_TRACE_BUFFER}, got ${String(spec.bufferSize)}`);
+    for (const [key, value] of Object.entries(spec.bounds ?? {})) {
+      if (!(key in DEFAULT_BOUNDS)) return fail('badSpec', `bounds.${key} is no bound: the bounds are depth, items and chars`);
+      if (!(typeof value === 'number' && Number.isInteger(value) && value >= 0)) return fail('badSpec', `bounds.${key} must be a whole number from 0 up, got ${String(value)}`);
+    }
     if (spec.client !== undefined && !(spec.client instanceof Pid)) return fail('badSpec', 'client must be a pid');
     return {
       limit: spec.limit ?? (spec.rate ? undefined : TRACE_DEFAULTS.limit),
       rate: spec.rate,
       timeMs: spec.timeMs ?? TRACE_DEFAULTS.timeMs,
-      bufferSize: Math.min(spec.bufferSize ?? TRACE_DEFAULTS.bufferSize, 100_000),
+      bufferSize: spec.bufferSize ?? TRACE_DEFAULTS.bufferSize,
       bounds: { ...DEFAULT_BOUNDS, ...spec.bounds },
       messages: spec.messages === true,
       procs: spec.procs === true,

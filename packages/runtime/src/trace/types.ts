@@ -23,7 +23,7 @@ export interface TraceSpec {
   timeMs?: number;
   /** Allow a pattern naming every function of every module, or more than 1000 functions. */
   force?: boolean;
-  /** Events held on the node for the client before new ones are dropped and counted (default 1000). */
+  /** Events held on the node for the client before new ones are dropped and counted (default 1000, at most 100000). */
   bufferSize?: number;
   /** How much of each argument, message or value is formatted on the node. */
   bounds?: Partial<FormatBounds>;
