@@ -22,6 +22,7 @@ export interface SysStatus {
   behaviour: string;
   module: string;
   status: 'running' | 'suspended';
+  /** Who started the process with a link; a behaviour started without one (start) names itself, as OTP's gen does; null for a special process without one. */
   parent: Pid | null;
   /** The state as the module's formatStatus shapes it. */
   state: unknown;
@@ -397,7 +398,8 @@ function statusOf(ctx: ProcessContext, target: SysTarget): SysStatus {
     behaviour: target.behaviour,
     module: target.moduleName,
     status: target.suspended ? 'suspended' : 'running',
-    parent: target.parent,
+    // As OTP's gen: a behaviour started without a link (start, not startLink) is its own parent.
+    parent: target.parent ?? (target.behaviour === 'process' ? null : ctx.self()),
     ...(target.formattedStatus?.() ?? { state: target.formattedState() }),
   };
 }
