@@ -9,7 +9,7 @@ import { PurgedHandlers, SystemMessage, suspendedWait, type From } from '../gen/
 import { replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
 import { resultOf } from '../gen/result.js';
-import { applyInitialDebug, debugEvent, handleSystemMessage, listCallbackModules, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysTarget } from '../gen/sys-handler.js';
+import { applyInitialDebug, debugEvent, handleSystemMessage, listCallbackModules, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysStatus, type SysTarget } from '../gen/sys-handler.js';
 import type { Acknowledge } from '../gen/start.js';
 import { formatValue, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
@@ -85,6 +85,17 @@ export class Manager implements SysTarget {
 
   formattedState(): InstalledHandler[] {
     return this.entries.map((e) => ({ id: e.id, state: this.format(e, { state: e.state, context: 'normal' }).state }));
+  }
+
+  formattedStatus(): Pick<SysStatus, 'state' | 'log'> {
+    // As OTP's gen_event: the logged events pass through each handler's formatStatus in turn, with its state.
+    let { log } = loggedEvents(this);
+    const state = this.entries.map((e) => {
+      const shown = this.format(e, { state: e.state, context: 'normal', ...(log === undefined ? {} : { log }) });
+      log = log === undefined ? undefined : shown.log;
+      return { id: e.id, state: shown.state };
+    });
+    return log === undefined ? { state } : { state, log };
   }
 
   format(entry: Entry, status: Status<unknown>): Status<unknown> {
