@@ -35,6 +35,7 @@ export type ServerRef<_Call = unknown, _Cast = unknown, _Reply = unknown> = (Pid
 
 /** The pid behind a server reference, if it is alive. */
 export function whereisServer(ctx: ProcessContext, server: ServerRef): Pid | undefined {
+  assertContext(ctx);
   if (server instanceof Pid) return server.node !== 0 || ctx.isAlive(server) ? server : undefined;
   notARef(server);
   if (typeof server === 'string') return ctx.whereis(server);
@@ -42,6 +43,17 @@ export function whereisServer(ctx: ProcessContext, server: ServerRef): Pid | und
   if (server !== null && typeof server === 'object' && 'via' in server) return server.via.whereis(server.name);
   if (server !== null && typeof server === 'object' && 'node' in server) return server.node === ctx.node.name ? ctx.whereis(server.name) : undefined;
   throw new RuntimeError('badarg', `not a server reference: ${String(server)}`);
+}
+
+/**
+ * Throws a clear badarg when `ctx` is no process context: a call that left it out (`supervisor.startChild('sup', spec)`)
+ * would otherwise take the server for the context and the next argument for the server.
+ */
+export function assertContext(ctx: unknown): asserts ctx is ProcessContext {
+  const c = ctx as Partial<ProcessContext> | null;
+  if (c !== null && typeof c === 'object' && typeof c.self === 'function' && typeof c.receive === 'function') return;
+  const given = typeof ctx === 'string' ? `'${ctx}'` : ctx !== null && (typeof ctx === 'object' || typeof ctx === 'function') ? 'an object with no self() and receive()' : String(ctx);
+  throw new RuntimeError('badarg', `the first argument must be the process context (ctx), not ${given}: pass the ctx your process runs with first, as in supervisor.startChild(ctx, 'my_sup', spec)`);
 }
 
 // A ref (an alias, say) has a node field too, but is no server: OTP's gen:call of one fails with badarg.
@@ -64,6 +76,7 @@ export function whereisName(ctx: ProcessContext, name: ServerName): Pid | undefi
 
 /** A server on another node, addressed by name: monitored and sent to by name. */
 export function remoteByName(ctx: ProcessContext, server: ServerRef): { name: string; node: string } | undefined {
+  assertContext(ctx);
   notARef(server);
   return server !== null && typeof server === 'object' && !(server instanceof Pid) && 'node' in server && server.node !== ctx.node.name ? server : undefined;
 }
