@@ -279,7 +279,16 @@ async function startApp(state: State, app: string, type: StartType, from: From):
 
 function startFailed(app: string, error: unknown): ApplicationError {
   const cause = (error as { reason?: unknown }).reason ?? error;
-  return new ApplicationError('startFailed', app, `application '${app}' failed to start: ${cause instanceof Error ? cause.message : describeReason(cause)}`, { cause });
+  return new ApplicationError('startFailed', app, `application '${app}' failed to start: ${cause instanceof Error ? cause.message : readableReason(cause)}`, { cause });
+}
+
+// A supervisor's refusal to start as a sentence (its exit reason is data for programs, not for reading).
+function readableReason(cause: unknown): string {
+  const c = cause as { badSupervisorSpec?: unknown; shutdown?: { failedToStartChild?: unknown; reason?: unknown } } | null;
+  if (c !== null && typeof c === 'object' && typeof c.badSupervisorSpec === 'string') return `its supervisor's spec is invalid: ${c.badSupervisorSpec}`;
+  const failed = c !== null && typeof c === 'object' && c.shutdown !== null && typeof c.shutdown === 'object' ? c.shutdown : undefined;
+  if (failed?.failedToStartChild !== undefined) return `its supervisor's child '${String(failed.failedToStartChild)}' failed to start: ${describeReason(failed.reason)}`;
+  return describeReason(cause);
 }
 
 async function masterAcked(state: State, ack: MasterAck): Promise<void> {
