@@ -25,14 +25,28 @@ export class ShellProcess {
     return this.node.spawn(async (ctx) => {
       for (;;) {
         const job = await ctx.receive((m): m is ShellJob => m instanceof ShellJob);
+        let outcome: { ok: boolean; value: unknown };
         try {
-          job.resolve(await job.fn(ctx));
+          outcome = { ok: true, value: await job.fn(ctx) };
         } catch (error) {
-          job.reject(error);
+          outcome = { ok: false, value: error };
         }
+        // A line that started a call it did not await left its receive pending: this process can receive
+        // nothing more, so the next line runs in a fresh one (as Erlang's shell restarts its evaluator).
+        const abandoned = ctx.processInfo(ctx.self())?.status === 'waiting';
+        if (abandoned) {
+          this.pid = this.spawn();
+          this.onAbandoned?.(this.pid);
+        }
+        if (outcome.ok) job.resolve(outcome.value);
+        else job.reject(outcome.value);
+        if (abandoned) return;
       }
     });
   }
+
+  /** Told when a line left a runtime call un-awaited and the shell moved to the fresh process `pid`. */
+  onAbandoned: ((pid: Pid) => void) | null = null;
 
   /** The shell process's pid. */
   get self(): Pid {

@@ -47,6 +47,8 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
   const output = options.output ?? process.stdout;
   const say = (line: string): void => void output.write(`${line}\n`);
   const shell = new ShellProcess();
+  shell.onAbandoned = (pid) =>
+    say(`a runtime call on that line was not awaited and still waits for its answer (a missing await? write await application.whichApplications(), not application.whichApplications()); the shell goes on in a new process ${pid}`);
   const node = shell.node;
   const { apps, started } = await boot(shell, options, say);
   if (!options.quiet) say(`otp-ts shell${options.distribution ? ` (${node.name})` : ''}: started ${started.join(', ') || 'no applications'}; helpers: ${SHELL_HELPERS.map((h) => h.name).join(', ')}, c(), l(), q() (help() describes them)`);
