@@ -17,8 +17,8 @@ export interface ExecuteHooks {
   warning(text: string): void;
   /** An error caused by case `id` after its result was reported: the case fails. */
   late(id: string, text: string): void;
-  /** An error no case caused: the file fails; `afterLast` when every case had ended; `cleanup` when it is a failed cleanup (an EUnit setup's, a node:test `after` hook). */
-  stray(text: string, afterLast: boolean, cleanup?: boolean): void;
+  /** An error no case caused: the file fails; `afterLast` when every case had ended; `cleanup` when it is a failed cleanup (an EUnit setup's, a node:test `after` hook); `loading` when the file's module code caused it while loading. */
+  stray(text: string, afterLast: boolean, cleanup?: boolean, loading?: boolean): void;
 }
 
 /** What the executor needs besides the plan. */
@@ -38,7 +38,7 @@ export class Executor {
   private readonly total: number;
 
   constructor(private readonly node: OtpNode, private readonly plan: FilePlan, private readonly hooks: ExecuteHooks, private readonly options: ExecuteOptions) {
-    this.monitor = new Monitor(node, hooks.warning, { late: hooks.late, stray: (text) => hooks.stray(text, this.over.size >= this.total) });
+    this.monitor = new Monitor(node, hooks.warning, { late: hooks.late, stray: (text, loading) => hooks.stray(text, !loading && this.over.size >= this.total, undefined, loading) });
     this.total = this.pending(plan.root).length;
   }
 

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage, createHook } from 'node:async_hooks';
 
-/** Who started a piece of asynchronous work in a worker: a case (by id), a group's init/end (by label) or the runner itself. */
-export type Owner = { readonly kind: 'case'; readonly id: string } | { readonly kind: 'hook'; readonly label: string } | { readonly kind: 'runner' };
+/** Who started a piece of asynchronous work in a worker: a case (by id), a group's init/end (by label), the test file's module code while it loads, or the runner itself. */
+export type Owner = { readonly kind: 'case'; readonly id: string } | { readonly kind: 'hook'; readonly label: string } | { readonly kind: 'load' } | { readonly kind: 'runner' };
 
 /** How long, at most, the end of a file waits for the timers its tests left pending, so what they throw is still reported. */
 export const LATE_GRACE_MS = 1000;
@@ -65,10 +65,9 @@ export function runAs<T>(owner: Owner, fn: () => T): T {
   return context.run(owner, fn);
 }
 
-/** Runs `fn` as no one's work: a test file's module code, whose errors belong to no test. */
-export function runAsNoOne<T>(fn: () => T): T {
-  track();
-  return context.exit(fn);
+/** Runs `fn` as the loading of a test file: its module code, whose errors belong to no test but to the file's loading. */
+export function runAsLoading<T>(fn: () => T): T {
+  return runAs({ kind: 'load' }, fn);
 }
 
 /** Marks case `id` as returned: from now on its timers' and promises' callbacks are reported to the late listener. */

@@ -67,7 +67,7 @@ interface FileState {
   /** A returned case whose leftover code ended the current worker (it called process.exit, or looped), and what it did. */
   blame?: { readonly id: string; readonly text: string };
   /** Unhandled errors no case caused, and whether each came after the last case. */
-  readonly stray: Array<{ text: string; afterLast: boolean; cleanup?: boolean; named?: string }>;
+  readonly stray: Array<{ text: string; afterLast: boolean; cleanup?: boolean; named?: string; loading?: boolean }>;
 }
 
 /** Runs one file in a fresh worker; if the worker dies or blocks in a case, that case fails and a new worker runs the rest. */
@@ -204,7 +204,7 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
           state.blame = { id: event.id, text: `it called process.exit(${event.code}), which ended its worker` };
           break;
         case 'stray':
-          state.stray.push({ text: event.text, afterLast: event.afterLast, ...(event.cleanup && { cleanup: true }), ...(event.named !== undefined && { named: event.named }) });
+          state.stray.push({ text: event.text, afterLast: event.afterLast, ...(event.cleanup && { cleanup: true }), ...(event.named !== undefined && { named: event.named }), ...(event.loading && { loading: true }) });
           break;
         case 'warning':
           state.warnings.push(event.text);
@@ -278,7 +278,7 @@ function lateFailure(r: CaseResult, text: string): CaseResult {
 // Errors no case caused fail the file as one more failed case named after when they came; stored under the file's path, --rerun-failed reruns the whole file.
 function strayFailure(file: string, stray: FileState['stray'], earlier: CaseResult | undefined): CaseResult {
   const named = stray[0]!.named;
-  const name = named !== undefined && stray.every((s) => s.named === named) ? named : stray.every((s) => s.cleanup) ? 'a cleanup failed' : stray.every((s) => s.afterLast) ? 'unhandled error after the last test' : 'unhandled error outside any test';
+  const name = named !== undefined && stray.every((s) => s.named === named) ? named : stray.every((s) => s.cleanup) ? 'a cleanup failed' : stray.every((s) => s.loading) ? `unhandled error outside any test while ${file} loaded` : stray.every((s) => s.afterLast) ? 'unhandled error after the last test' : 'unhandled error outside any test';
   const text = `${name}:\n${stray.map((s) => s.text).join('\n')}`;
   const failure: FailureInfo = earlier?.failure ? { ...earlier.failure, text: `${earlier.failure.text}\n${text}` } : { message: `${name}: ${stray[0]!.text.split('\n')[0]}`, text };
   return { id: 'file', file, name, path: [file], status: 'failed', durationMs: 0, failure };

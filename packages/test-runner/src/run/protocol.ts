@@ -45,8 +45,8 @@ export type WorkerEvent =
   | { readonly type: 'warning'; readonly text: string }
   /** Case `id`, already reported, caused an unhandled error after it returned (a timer or promise it started threw). */
   | { readonly type: 'late'; readonly id: string; readonly text: string }
-  /** An unhandled error that no case caused (module code, a group's init or end), or with `cleanup` a failed cleanup of a test set, or with `named` another failure of the file as a whole (its failed case's name); `afterLast` when every case had ended. */
-  | { readonly type: 'stray'; readonly text: string; readonly afterLast: boolean; readonly cleanup?: boolean; readonly named?: string }
+  /** An unhandled error that no case caused (module code, a group's init or end), or with `cleanup` a failed cleanup of a test set, or with `named` another failure of the file as a whole (its failed case's name); `afterLast` when every case had ended; `loading` when the file's module code caused it while the file loaded. */
+  | { readonly type: 'stray'; readonly text: string; readonly afterLast: boolean; readonly cleanup?: boolean; readonly named?: string; readonly loading?: boolean }
   /** A peer node's OS process started or exited: the main thread kills those still alive when the worker ends. */
   | { readonly type: 'peer'; readonly osPid: number; readonly alive: boolean }
   /** Code case `id` left (a timer, a promise) runs after the case returned (`id` undefined: such code stopped running): the case to blame if the worker stops answering now. */

@@ -8,8 +8,8 @@ import type { PlanOptions } from '../plan/eunit.js';
 import { filterPlan } from '../plan/filter.js';
 import { fullName, planCases, type FilePlan } from '../plan/types.js';
 import { Executor } from './execute.js';
-import { currentOwner, onLateCode, runAs, runAsNoOne } from './owner.js';
-import { toFailureInfo } from './failure-info.js';
+import { currentOwner, onLateCode, runAs, runAsLoading } from './owner.js';
+import { errorText, toFailureInfo } from './failure-info.js';
 import { EXIT_CODE_CASE, watchExitCode } from './exit-code.js';
 import { storedEntry } from './counterexamples.js';
 import { guardSignals } from './signal-guard.js';
@@ -29,7 +29,26 @@ process.exit = (code?: number | string | null): never => {
 // A signal a test sends to the runner's process, group or parent throws in the test instead (see signal-guard.ts).
 guardSignals();
 
-/** The worker's body: import one compiled test file, plan it, run the plan on a fresh node, report each step. */
+/**
+ * Unhandled errors of the file's module code before the executor's monitor listens (a top-level await, then a rejection):
+ * they belong to no test but to the file's loading, and fail the file as such; `handOver` stops collecting and returns them.
+ */
+function collectLoadErrors(): { handOver(): string[] } {
+  const errors: string[] = [];
+  const onRejection = (reason: unknown): void => void errors.push(`unhandled rejection: ${errorText(reason)}`);
+  const onException = (error: unknown): void => void errors.push(`uncaught exception: ${errorText(error)}`);
+  process.on('unhandledRejection', onRejection);
+  process.on('uncaughtException', onException);
+  return {
+    handOver: () => {
+      process.off('unhandledRejection', onRejection);
+      process.off('uncaughtException', onException);
+      return errors;
+    },
+  };
+}
+
+/** The worker's body: import one compiled test file, plan it, run the plan on a fresh node, report each step. On purpose one sequence over ~50 lines: load, plan, run, in the order the main thread expects. */
 async function main(job: WorkerJob): Promise<void> {
   process.setSourceMapsEnabled(true);
   process.env.OTP_TEST_ROOT = job.root;
@@ -39,10 +58,14 @@ async function main(job: WorkerJob): Promise<void> {
   // Whose leftover code runs now, so a loop in a returned test's timer is blamed on that test, not on the case running.
   onLateCode((id) => post({ type: 'late-code', ...(id !== undefined && { id }) }));
   let exports: Record<string, unknown>;
+  const loadErrors = collectLoadErrors();
+  const withLoadErrors = (text: string): string => [text, ...loadErrors.handOver()].join('\n');
   try {
-    exports = (await runAsNoOne(() => import(pathToFileURL(job.bundle).href))) as Record<string, unknown>;
+    exports = (await runAsLoading(() => import(pathToFileURL(job.bundle).href))) as Record<string, unknown>;
+    // A rejection of the module's last lines is reported at the end of this turn: still the loading's.
+    await new Promise((resolve) => setImmediate(resolve));
   } catch (error) {
-    post({ type: 'load-error', text: toFailureInfo(error, `${job.file} could not be loaded`).text });
+    post({ type: 'load-error', text: withLoadErrors(toFailureInfo(error, `${job.file} could not be loaded`).text) });
     return;
   }
   const options: PlanOptions = { exportOrder: job.exportOrder, config: job.config, shuffleSeed: job.shuffleSeed, ...(job.timeoutMs !== undefined && { timeoutMs: job.timeoutMs }) };
@@ -55,7 +78,7 @@ async function main(job: WorkerJob): Promise<void> {
     plan = filterPlan(whole, job.filter);
   } catch (error) {
     // Planning calls the file's own functions (generators, all(), groups()): what they break fails the file, not the worker.
-    post({ type: 'load-error', text: toFailureInfo(error, `${job.file}: its tests could not be planned`).text });
+    post({ type: 'load-error', text: withLoadErrors(toFailureInfo(error, `${job.file}: its tests could not be planned`).text) });
     return;
   }
   post({ type: 'plan', cases: planCases(plan.root).map((c) => ({ id: c.id, name: c.name, path: c.path })), shuffleSeed: plan.shuffleSeed, available: planCases(whole.root).map(fullName) });
@@ -75,6 +98,8 @@ async function main(job: WorkerJob): Promise<void> {
     done: new Set(job.done),
     property: (c) => ({ numRuns: job.numRuns, seed: job.seed, path: job.path, knownSeeds: (job.knownSeeds[fullName(c)] ?? []).map(storedEntry), replayCommand: job.replayCommand, file: job.file }),
   });
+  // The monitor listens now (and blames the file's loading for what its module code throws from here on).
+  for (const text of loadErrors.handOver()) post({ type: 'stray', text, afterLast: false, loading: true });
   await executor.run();
   node.shutdown();
   await executor.finish();
