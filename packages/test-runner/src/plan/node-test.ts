@@ -2,6 +2,7 @@ import type { FilePlan, PlanCase, PlanGroup, PlanNode, Step } from './types.js';
 import type { HookEntry, HookFn, NodeTestRegistry, SuiteEntry, TestContext, TestEntry, TestFn, TestOptions } from '../node-test/shim.js';
 import { REGISTRY_KEY } from '../node-test/shim.js';
 import type { PlanOptions } from './eunit.js';
+import { checkedLimit } from './common.js';
 
 /**
  * The default timeout of a node:test test or hook. node:test has none; the runner keeps a generous one
@@ -32,6 +33,18 @@ interface Scope {
   readonly inOnly: boolean;
   /** Why the enclosing suite is skipped, if it is. */
   readonly skip?: string;
+  /** The refusal of a bad `timeout` option of the test or an enclosing suite: its tests fail saying so. */
+  readonly badLimit?: string;
+}
+
+// A `timeout` option's refusal (as EUnit's and Common Test's limits are refused), or undefined when it is fine.
+function limitProblem(ms: unknown, what: string): string | undefined {
+  try {
+    checkedLimit(ms, what);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 /** The plan of a node:test-style file: its suites are groups (hooks as init/end steps), its tests cases, in registration order. */
@@ -53,7 +66,9 @@ function skipReason(options: TestOptions): string | undefined {
 
 function childScope(entry: TestEntry | SuiteEntry, scope: Scope): Scope {
   const skip = scope.skip ?? skipReason(entry.options) ?? (scope.onlyMode && !scope.inOnly && !hasOnly(entry) ? "not marked `only` (another test of the file is)" : undefined);
-  return { ...scope, timeoutMs: entry.options.timeout ?? scope.timeoutMs, inOnly: scope.inOnly || entry.options.only === true, ...(skip !== undefined && { skip }) };
+  const badLimit = scope.badLimit ?? limitProblem(entry.options.timeout, `the timeout option of ${entry.kind === 'suite' ? 'describe' : 'test'}(${JSON.stringify(entry.name)})`);
+  const timeoutMs = badLimit === undefined ? entry.options.timeout ?? scope.timeoutMs : scope.timeoutMs;
+  return { ...scope, timeoutMs, ...(badLimit !== undefined && { badLimit }), inOnly: scope.inOnly || entry.options.only === true, ...(skip !== undefined && { skip }) };
 }
 
 function suiteGroup(suite: SuiteEntry, id: string, path: string[], scope: Scope): PlanGroup {
@@ -74,14 +89,18 @@ function suiteGroup(suite: SuiteEntry, id: string, path: string[], scope: Scope)
 
 // Hooks share their group's timeout; the longest a hook asks for wins.
 function hooksTimeout(hooks: readonly HookEntry[], fallback: number): number {
-  return Math.max(fallback, ...hooks.map((h) => h.options.timeout ?? 0));
+  return Math.max(fallback, ...hooks.map((h) => (limitProblem(h.options.timeout, 'a hook') === undefined ? h.options.timeout ?? 0 : 0)));
 }
 
 // Hooks run in registration order, as in node:test, and hand the fixture through unchanged; a hook's own
 // `timeout` option bounds it alone (the group's and the case's limits are only the outer bound).
 function hooksStep(hooks: readonly HookEntry[], path: readonly string[], kind: string): Step {
   return async (fixture) => {
-    for (const h of hooks) await (h.options.timeout === undefined ? runBody(h.fn, path) : withTimeout(runBody(h.fn, path), h.options.timeout, kind));
+    for (const h of hooks) {
+      // Infinity is no limit (a timer of Infinity ms would fire at once); a bad limit fails the hook saying why.
+      const ms = checkedLimit(h.options.timeout, `the timeout option of a ${kind} hook`);
+      await (ms === undefined || ms === Infinity ? runBody(h.fn, path) : withTimeout(runBody(h.fn, path), ms, kind));
+    }
     return fixture;
   };
 }
@@ -95,7 +114,9 @@ function withTimeout(body: Promise<void>, ms: number, kind: string): Promise<voi
 }
 
 function testCase(entry: TestEntry, id: string, path: string[], scope: Scope): PlanCase {
-  return { kind: 'case', id, name: entry.name, path, timeoutMs: scope.timeoutMs, run: () => runBody(entry.fn, path), ...(scope.skip !== undefined && { skip: scope.skip }) };
+  const { badLimit } = scope;
+  const run = badLimit === undefined ? () => runBody(entry.fn, path) : () => Promise.reject(new TypeError(badLimit));
+  return { kind: 'case', id, name: entry.name, path, timeoutMs: scope.timeoutMs, run, ...(scope.skip !== undefined && { skip: scope.skip }) };
 }
 
 /** Runs a test or hook body with its context, then its `t.after` cleanups; a `t.skip()` turns a pass into a skip. */
