@@ -64,8 +64,15 @@ function failed(c: PlanCase, d: Details, maxRuns: number, options: PropertyOptio
   const failure: PropertyFailure = { seed: d.seed, path: d.counterexamplePath ?? undefined, counterexample, numRuns: d.numRuns, maxRuns, numShrinks: d.numShrinks, replay };
   // fast-check's own "returned false" error says nothing the counterexample does not.
   const own = d.errorInstance instanceof Error && d.errorInstance.message.startsWith('Property failed by returning false');
-  const cause = d.errorInstance === undefined || own ? undefined : toFailureInfo(d.errorInstance);
+  const cause = d.errorInstance === undefined || own ? undefined : thrownCause(d.errorInstance);
   const head = `property failed after ${d.numRuns} run(s) and ${d.numShrinks} shrink(s)${note ? ` (${note})` : ''}`;
   const text = [head, `counterexample: ${counterexample}`, `seed: ${d.seed}`, `replay: ${replay}`, ...(cause ? ['', cause.text] : [])].join('\n');
   return { status: 'failed', failure: { message: `${head}: ${counterexample}`, text, ...(cause?.location && { location: cause.location }) }, property: { seed: d.seed, numRuns: d.numRuns, failure, fixedSeeds } };
+}
+
+// What a failing run threw: an Error with its stack; any other value (a string, a number, an object) shown as it is, as node:test and fast-check show it.
+function thrownCause(thrown: unknown): FailureInfo {
+  if (thrown instanceof Error) return toFailureInfo(thrown);
+  const line = `the property threw ${show(thrown)}`;
+  return { message: line, text: line };
 }
