@@ -65,3 +65,34 @@ test('a class-based gen_server with #private fields keeps serving after an upgra
     });
   });
 });
+
+// A class keeping #private fields whose constructor needs its arguments: no instance of the new class can be made for
+// the running one, whose #fields an upgrade cannot read. Moving it to an object without them crashed its next call.
+const optsCounter = (tag: string) => `
+import { genServer, ok, reply, type ProcessContext } from '@otp-ts/runtime';
+export class Counter {
+  #label: string;
+  constructor(opts: { label: string }) { this.#label = opts.label; }
+  init() { return ok(0); }
+  handleCall(_req: 'get', _from: unknown, n: number) { return reply('${tag}:' + this.#label + ':' + n, n + 1); }
+}
+export const startLink = (ctx: ProcessContext) => genServer.startLink(ctx, new Counter({ label: 'c' }), undefined);`;
+
+test('an upgrade of a class-based gen_server with #private fields whose constructor needs its arguments is refused naming the class and the fix, and the server keeps serving the old code', async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    await code.load(compileModule('app/counter', optsCounter('v1'), '1'));
+    await node.run(async (ctx) => {
+      const srv = await (code.exportsOf('app/counter') as Api).startLink(ctx);
+      assert.equal(await genServer.call(ctx, srv, 'get'), 'v1:c:0');
+      await assert.rejects(runtime.upgradeModules(ctx, code, [compileModule('app/counter', optsCounter('v2'), '2')], {}), (error: Error) => {
+        assert.match(error.message, /Counter declares #private fields/);
+        assert.match(error.message, /constructor/);
+        assert.match(error.message, /default/);
+        return true;
+      });
+      assert.equal(code.versions('app/counter').current, '1', 'nothing was swapped');
+      assert.equal(await genServer.call(ctx, srv, 'get'), 'v1:c:1', 'the server still runs version 1, its #fields intact');
+    });
+  });
+});

@@ -119,17 +119,20 @@ const instancesMade = new WeakMap<object, { of: unknown; instance: object }>();
 
 // An object of class `cls` to receive a running instance's fields. Private `#fields` exist only on an object the
 // class's constructor made, so a class declaring any (or a base class declaring them) is constructed, with no
-// arguments: its #fields start from their initialisers. A constructor that throws without its arguments, and a
-// class without #fields, give an object of its prototype, which runs no constructor code.
+// arguments: its #fields start from their initialisers. One whose constructor throws without its arguments cannot be
+// given them: the upgrade is refused (an object without them would crash at its first call). A class without
+// #fields gives an object of its prototype, which runs no constructor code.
 function blankInstance(cls: new () => object): object {
-  if (declaresPrivateNames(cls)) {
-    try {
-      return Reflect.construct(cls, []);
-    } catch {
-      // Falls back to an object of the prototype below.
-    }
+  if (!declaresPrivateNames(cls)) return Object.create(cls.prototype) as object;
+  try {
+    return Reflect.construct(cls, []);
+  } catch (error) {
+    const name = cls.name || 'the class';
+    throw new Error(
+      `${name} declares #private fields, which exist only on an instance its constructor made, and its constructor fails without arguments (${error instanceof Error ? error.message : String(error)}): give the constructor's parameters defaults, or keep what the server needs in its state or in public fields`,
+      { cause: error },
+    );
   }
-  return Object.create(cls.prototype) as object;
 }
 
 // Whether a class or one of its base classes declares a #name (read from their source).

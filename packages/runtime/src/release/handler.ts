@@ -172,7 +172,12 @@ async function check(code: CodeServer, sources: ModuleSource[], direction: 'up' 
       const origin = p.label?.callbacks ? code.originOf(p.label.callbacks) : undefined;
       // A namespace (import * as m) is the module itself: it cannot stop exporting itself.
       if (!origin || origin.module !== source.name || origin.exportName === '*' || p.label?.behaviour === 'supervisor') continue;
-      const next = nextCallbacks(exports[origin.exportName], p.label!.callbacks);
+      let next: unknown;
+      try {
+        next = nextCallbacks(exports[origin.exportName], p.label!.callbacks);
+      } catch (error) {
+        throw new InstallError('check', `the new version of ${source.name} cannot take over the ${p.label!.behaviour} ${p.pid}: ${(error as Error).message}`, source.name, p.pid);
+      }
       if (next === null || typeof next !== 'object' && typeof next !== 'function') {
         throw new InstallError('check', `the new version of ${source.name} no longer exports '${origin.exportName}', which its ${p.label!.behaviour} ${p.pid} runs: keep the export (with a codeChange if its state changes), or stop that process in an earlier version`, source.name, p.pid);
       }
