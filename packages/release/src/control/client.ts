@@ -1,8 +1,8 @@
 // What every command of the start script's program shares: the release root, its one-line errors, and
 // the hidden tool node that reaches the release's node over distribution with node.args' cookie.
 import { colours, permanentVersion, readNodeArgs, readReleases } from '@otp-ts/runtime/tools';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, realpathSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isOtpError, OtpError, type OtpErrorOptions } from '../command/otp-error.js';
 import { createNode, rpc, BadRpc, type DistributionTls, type OtpNode } from '@otp-ts/runtime';
@@ -76,10 +76,11 @@ export function unreachable(t: { name: string; node: string }, why: string | und
   return new ScriptError(why ?? `${t.node} is not running: start it with bin/${t.name} daemon`);
 }
 
-/** Calls `module.fn(...args)` on the release's node; a failure on the node is one line. */
-export async function call(fn: string, module: string, args: unknown[] = [], timeoutMs = 30_000): Promise<unknown> {
+/** Calls `module.fn(...args)` on the release's node (refused when another root's node answers, for `verb`); a failure on the node is one line. */
+export async function call(fn: string, module: string, args: unknown[] = [], timeoutMs = 30_000, verb = module === 'release_handler' ? fn : 'rpc'): Promise<unknown> {
   return withToolNode(async ({ node, refusal }, t) => {
     if (!(await node.ping(t.node))) throw unreachable(t, refusal());
+    await refuseOtherRoot(node, t, verb);
     try {
       return await node.run((ctx) => rpc.call(ctx, t.node, module, fn, args, timeoutMs));
     } catch (error) {
@@ -88,6 +89,38 @@ export async function call(fn: string, module: string, args: unknown[] = [], tim
       throw error;
     }
   });
+}
+
+/**
+ * The release root the node answering under the release's name was started from, when it is not this one (a copy of
+ * the root, `cp -a`, shares its node name); undefined when it is this one, or the node does not say (an older runtime).
+ */
+export async function otherRoot(node: OtpNode, t: Target): Promise<string | undefined> {
+  let theirs: unknown;
+  try {
+    theirs = await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'root', [], 10_000));
+  } catch {
+    return undefined;
+  }
+  const real = (path: string): string => {
+    try {
+      return realpathSync(path);
+    } catch {
+      return resolve(path);
+    }
+  };
+  return typeof theirs === 'string' && real(theirs) !== real(root) ? theirs : undefined;
+}
+
+/** Refuses (exit 1) to run `verb` on the node answering under the release's name when it was started from another root. */
+export async function refuseOtherRoot(node: OtpNode, t: Target, verb: string): Promise<void> {
+  const theirs = await otherRoot(node, t);
+  if (theirs !== undefined) throw fromOtherRoot(t, theirs, verb);
+}
+
+/** The refusal of a command run from one root against the node of another that shares its node name. */
+export function fromOtherRoot(t: Target, theirs: string, verb: string): ScriptError {
+  return new ScriptError(`${t.node} was started from another release root, ${theirs}, not from this one (${root}), so ${verb} was not done here: run that root's ${join(theirs, 'bin', t.name)} ${verb}, or give this copy another node name (--name in releases/${t.vsn}/node.args)`);
 }
 
 /**

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readNodeArgs, readVersion, type HeartArgs } from '@otp-ts/runtime/tools';
-import { alive, answeringPid, pidFile, program, root, ScriptError, sleep, target, withToolNode, type Target } from './client.js';
+import { alive, answeringPid, otherRoot, pidFile, program, root, ScriptError, sleep, target, withToolNode, type Target } from './client.js';
 import { exitOf, heartPidFile, heartSettings, liveHeart, removePidFile, runHeart, type HeartReport, type NodeExit } from './heart.js';
 import { bootFailure, checkRuntime, logFile, logOffset, openLog, spawnNode } from './node-process.js';
 
@@ -26,7 +26,9 @@ function wantsHeart(flag: boolean, heart: HeartArgs | undefined): boolean {
 export async function refuseRunning(t: Target, role: string): Promise<void> {
   const running = liveHeart(root, t.name, program);
   if (running !== undefined) throw new ScriptError(`${t.node} is already running under its heart (os pid ${running}): stop it first (bin/${t.name} stop)`);
-  if (await withToolNode(({ node }) => node.ping(t.node), role)) throw new ScriptError(`${t.node} is already running: stop it first (bin/${t.name} stop)`);
+  const answers = await withToolNode(async ({ node }) => ((await node.ping(t.node)) ? { theirs: await otherRoot(node, t) } : undefined), role);
+  if (answers?.theirs !== undefined) throw new ScriptError(`${t.node} is already running, started from another release root, ${answers.theirs}: stop it there (${join(answers.theirs, 'bin', t.name)} stop), or give this copy another node name (--name in releases/${t.vsn}/node.args)`);
+  if (answers) throw new ScriptError(`${t.node} is already running: stop it first (bin/${t.name} stop)`);
 }
 
 /** `bin/<name> daemon [--heart]`: boots the release detached; 0 once its own node answers, else the cause. */

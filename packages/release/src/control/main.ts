@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { rpc, BadRpc } from '@otp-ts/runtime';
 import { bootRelease, hasVersion, permanentVersion, readReleases, readVersion, versionVariables, colours, rpcResultJson, type InstallRefused } from '@otp-ts/runtime/tools';
 import { formatReport } from './report.js';
-import { alive, call, describe, pidFile, program, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode } from './client.js';
+import { alive, call, describe, otherRoot, pidFile, program, refuseOtherRoot, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode } from './client.js';
 import { daemon, heartCommand, refuseRunning } from './daemon.js';
 import { checkRuntime } from './node-process.js';
 import { liveHeart } from './heart.js';
@@ -87,6 +87,9 @@ async function ping(): Promise<number> {
     process.stdout.write(`${up ? 'pong' : 'pang'}\n`);
     const why = up ? undefined : refusal();
     if (why) process.stderr.write(`${t.name}: ${why}\n`);
+    // A copy of the root shares the node name: the pong is the other root's node, and says so.
+    const theirs = up ? await otherRoot(node, t) : undefined;
+    if (theirs !== undefined) process.stderr.write(`${t.name}: the node answering as ${t.node} was started from another release root, ${theirs}, not from this one (${root})\n`);
     return up ? 0 : 1;
   });
 }
@@ -124,7 +127,7 @@ async function stop(): Promise<number> {
   const t = await target();
   const heart = liveHeart(root, t.name, program);
   // Under a heart, stop goes through it: told first, it stops the node in order and does not restart it.
-  const osPid = heart === undefined ? ((await call('pid', 'release_handler').catch((error: unknown) => Promise.reject(notAnswering(t.name, error)))) as number) : ((await call('pid', 'release_handler').catch(() => undefined)) as number | undefined);
+  const osPid = heart === undefined ? ((await call('pid', 'release_handler', [], 30_000, 'stop').catch((error: unknown) => Promise.reject(notAnswering(t.name, error)))) as number) : ((await call('pid', 'release_handler').catch(() => undefined)) as number | undefined);
   if (heart === undefined) await call('stop', 'release_handler');
   else process.kill(heart, 'SIGTERM');
   const deadline = Date.now() + 60_000;
@@ -170,7 +173,7 @@ async function rpcCommand({ module, fn, 'json-args': json, timeout }: { module: 
 
 async function evalCommand(args: EvalFlags & { code: string[] }): Promise<number> {
   const { bounds, replyMs } = evalFlags(args);
-  process.stdout.write(`${await call('eval', 'otp', [args.code.join(' '), bounds], replyMs)}\n`);
+  process.stdout.write(`${await call('eval', 'otp', [args.code.join(' '), bounds], replyMs, 'eval')}\n`);
   return 0;
 }
 
@@ -178,6 +181,7 @@ async function remote(args: EvalFlags): Promise<number> {
   const { bounds, replyMs } = evalFlags(args);
   return withToolNode(async ({ node, refusal }, t) => {
     if (!(await node.ping(t.node))) throw unreachable(t, refusal());
+    await refuseOtherRoot(node, t, 'remote');
     process.stdout.write(`connected to ${t.node}; JavaScript runs inside it with the shell's helpers (call, whereis, sys, ctx, … help() lists them); q() or Ctrl-D leaves\n`);
     const lines = createInterface({ input: process.stdin, output: process.stdout, prompt: `${t.node}> `, terminal: process.stdin.isTTY });
     // Ctrl-C while a line is awaited stops waiting for it (the node bounds the line itself); at the prompt it leaves.
@@ -307,11 +311,14 @@ async function installCommand(what: string, probeMs: number | undefined, verb: '
 async function installOrRollBack(what: string, probeMs: number | undefined, verb: 'upgrade' | 'downgrade'): Promise<number> {
   if (probeMs !== undefined && !(Number.isInteger(probeMs) && probeMs >= 0)) throw new ScriptError(`--probe-ms needs a whole number of milliseconds, e.g. ${verb} ${what} --probe-ms 5000`, 2);
   await checkVersionWord(what, verb);
+  // Before anything is unpacked here: the node answering may be another root's, sharing the node name.
+  await withToolNode(async ({ node }, t) => (await node.ping(t.node)) && (await refuseOtherRoot(node, t, `${verb} ${what}`)));
   const vsn = verb === 'upgrade' ? await unpackIfNeeded(what) : what;
   const env = await commandEnv(vsn, verb);
   const started = performance.now();
   const report = await withToolNode(async ({ node, refusal }, t) => {
     if (!(await node.ping(t.node))) throw unreachable(t, refusal());
+    await refuseOtherRoot(node, t, `${verb} ${what}`);
     const osPid = (await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'pid', []))) as number;
     try {
       return await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'install', [vsn, { env, expect: verb === 'upgrade' ? 'up' : 'down', ...(probeMs !== undefined ? { probeMs } : {}) }], 300_000 + (probeMs ?? 0)));

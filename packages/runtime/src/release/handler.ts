@@ -1,5 +1,5 @@
 import { rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ProcessContext } from '../types.js';
 import type { Pid } from '../pid.js';
 import { internalsOf } from '../process-internals.js';
@@ -560,6 +560,8 @@ export function releaseHandler(state: RunningRelease): Record<string, (...args: 
     versions: async () => ({ running: state.files.release.vsn, releases: (await readReleases(state.root)).releases, ...(state.lastUpgrade ? { lastUpgrade: state.lastUpgrade } : {}), ...(state.attempt ? { installing: { from: state.attempt.from, to: state.attempt.to } } : {}) }),
     which: () => run((ctx) => application.whichApplications(ctx)),
     pid: () => process.pid,
+    // The root it was started from: a start script run from a copy of the root (sharing the node name) refuses to act on it.
+    root: () => resolve(state.root),
     // The start script sends the variables the version's files use, from the shell that runs upgrade.
     install: (vsn: string, options: { env?: Record<string, string>; probeMs?: number; expect?: 'up' | 'down' } = {}) => {
       // The same version asked again while an install of it runs (or waits its turn): not "already running" (it is not

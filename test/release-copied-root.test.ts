@@ -1,0 +1,52 @@
+// A release root copied elsewhere (cp -a) while its node runs shares that node's name: a command run from the copy
+// must not act on the original root's node. stop, upgrade, rpc, eval, pid and daemon refuse (exit 1) naming the
+// other root and the fixes; ping answers, naming the root its node was started from.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run, ok } from './support/run.ts';
+import { privatePortMapper } from './support/epmd.ts';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+await privatePortMapper();
+const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
+
+test("a copy of a running release's root refuses to act on the original root's node (stop, upgrade, rpc, daemon), naming that root; ping names it", { timeout: 240_000 }, async () => {
+  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
+  const base = mkdtempSync(join(repo, '_build', 'e2e', 'relcopy-'));
+  const dir = join(base, 'depot');
+  const rel = join(dir, '_build', 'prod', 'rel', 'depot');
+  const copy = join(base, 'elsewhere');
+  const original = (args: string[]) => run(join(rel, 'bin', 'depot'), args, rel);
+  const copied = (args: string[]) => run(join(copy, 'bin', 'depot'), args, copy);
+  try {
+    await ok(run(process.execPath, [otp, 'new', 'app', 'depot', '--quiet'], base), 'otp new');
+    await ok(run(process.execPath, [otp, 'release'], dir), 'otp release');
+    await ok(original(['daemon']), 'daemon');
+    cpSync(rel, copy, { recursive: true, verbatimSymlinks: true });
+    const otherRoot = new RegExp(`started from another release root, ${rel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
+    for (const args of [['stop'], ['upgrade', '0.1.0'], ['rpc', 'otp', 'processCount'], ['pid'], ['eval', '1 + 1']]) {
+      const r = await copied(args);
+      assert.equal(r.status, 1, `${args.join(' ')}: ${r.out}`);
+      assert.match(r.stderr, otherRoot, args.join(' '));
+      assert.match(r.stderr, /give this copy another node name \(--name in releases\/0\.1\.0\/node\.args\)/, args.join(' '));
+    }
+    const daemon = await copied(['daemon']);
+    assert.equal(daemon.status, 1, daemon.out);
+    assert.match(daemon.stderr, otherRoot);
+    assert.match(daemon.stderr, /bin\/depot stop\), or give this copy another node name/);
+    const ping = await copied(['ping']);
+    assert.equal(ping.status, 0, ping.out);
+    assert.equal(ping.stdout, 'pong');
+    assert.match(ping.stderr, otherRoot);
+    // The original root's node still runs, and its own commands act on it without a word about another root.
+    assert.equal(await ok(original(['ping']), 'ping'), 'pong');
+    assert.equal((await original(['ping'])).stderr, '');
+    assert.equal(await ok(original(['stop']), 'stop'), 'stopped');
+  } finally {
+    await original(['stop']).catch(() => undefined);
+    rmSync(base, { recursive: true, force: true });
+  }
+});
