@@ -59,6 +59,9 @@ export async function bootRelease(options: BootOptions): Promise<BootedRelease> 
   const stop = (reason: unknown = 'stop'): Promise<void> =>
     (stopping ??= (async () => {
       if (reason !== 'stop') dumper.write('application_exit', reason);
+      // An orderly stop (SIGTERM, bin/<name> stop) never overlaps an install or its rollback: it waits, so the node stops whole.
+      if (reason === 'stop' && state.attempt) log(`stopping ${files.release.name} once the install of ${state.attempt.to} over ${state.attempt.from} has ended (installed, or rolled back)`);
+      if (reason === 'stop') await state.idle?.();
       await stopApplications(state).catch(() => undefined);
       log(`stopped ${files.release.name} ${state.files.release.vsn}${reason === 'stop' ? '' : `: ${describeReason(reason)}`}`);
       node.shutdown();

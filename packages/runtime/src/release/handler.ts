@@ -552,6 +552,10 @@ export function releaseHandler(state: RunningRelease): Record<string, (...args: 
     queue = next.catch(() => undefined);
     return next;
   };
+  // Until the queue stays settled: an install queued while one ran is waited for too.
+  state.idle = async () => {
+    for (let last: Promise<unknown> | undefined; last !== queue; ) await (last = queue);
+  };
   const run = <T>(fn: (ctx: ProcessContext) => Promise<T>): Promise<T> => state.node.run(fn);
   // The versions asked for by installs queued or running, each with the version it was asked over.
   const installing = new Map<string, string>();

@@ -47,6 +47,8 @@ export interface RunningRelease {
   started: string[];
   log: (line: string) => void;
   stop: (reason?: unknown) => Promise<void>;
+  /** Settles once no install (or its rollback) runs or waits its turn: an orderly stop waits for it (the release handler sets it). */
+  idle?: () => Promise<void>;
   /** The last upgrade or downgrade, once one ran. */
   lastUpgrade?: LastUpgrade;
   /** While the release handler installs `to`: what the install got to, for the report if it rolls back. */
