@@ -3,6 +3,7 @@ import type { Pid, Ref } from '../pid.js';
 import type { ProcessContext } from '../types.js';
 import { StartError } from '../gen/errors.js';
 import { SupervisorError, type AutoShutdown, type BadSpecDetail, type ChildSpec, type ChildType, type Restart, type Shutdown, type SupFlags } from './types.js';
+import { editDistance } from '../edit-distance.js';
 
 /** A child spec with every default filled in. */
 export interface FullSpec {
@@ -39,16 +40,6 @@ function misspeltKey(object: object, known: readonly string[]): { key: string; m
     if (meant !== undefined) return { key, meant };
   }
   return undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
 }
 
 /**

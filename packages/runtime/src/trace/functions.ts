@@ -1,5 +1,6 @@
 import type { CodeServer } from '../code/server.js';
 import { globRegExp, isGlob, type CallPattern } from './pattern.js';
+import { editDistance } from '../edit-distance.js';
 
 /** One traceable function: where it lives (an export table, or an exported object) and its name there. */
 export interface FunctionTarget {
@@ -145,19 +146,9 @@ function hint(names: string[], prefix = ''): string {
 export function closest(word: string, names: readonly string[]): string[] {
   const plain = word.replace(/[*?]/g, '');
   return names
-    .map((n) => ({ n, d: distance(plain.toLowerCase(), n.toLowerCase()) - (n.toLowerCase().includes(plain.toLowerCase()) && plain !== '' ? 2 : 0) }))
+    .map((n) => ({ n, d: editDistance(plain.toLowerCase(), n.toLowerCase()) - (n.toLowerCase().includes(plain.toLowerCase()) && plain !== '' ? 2 : 0) }))
     .filter((x) => x.d <= Math.max(2, Math.floor(plain.length / 2)))
     .sort((a, b) => a.d - b.d || a.n.localeCompare(b.n))
     .slice(0, 3)
     .map((x) => x.n);
-}
-
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
 }
