@@ -99,6 +99,22 @@ test('a failed assembly leaves the release root as it was and no staging folder'
   assert.deepEqual(snapshot(relDir), blocked);
 });
 
+test('a file where otp release must make a folder (rel/, the root, its lib/ or releases/) is named with the fix; nothing changes, and once it is moved the release is written', async () => {
+  const root = await shopProject(tempDir(), '0.1.0', 1);
+  const relDir = join(root, '_build', 'prod', 'rel');
+  for (const inTheWay of [relDir, join(relDir, 'shop'), join(relDir, 'shop', 'lib'), join(relDir, 'shop', 'releases')]) {
+    rmSync(relDir, { recursive: true, force: true });
+    mkdirSync(join(inTheWay, '..'), { recursive: true });
+    writeFileSync(inTheWay, 'in the way');
+    const escaped = inTheWay.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    await rejects(release({ root, releases }), 'assembly', new RegExp(`failed: ${escaped} is a file where otp release must make a folder: move it away \\(or remove it\\) and run otp release again; .* was left as it was$`));
+    assert.equal(readFileSync(inTheWay, 'utf8'), 'in the way', inTheWay);
+    rmSync(inTheWay);
+    await release({ root, releases });
+    assert.ok(existsSync(join(relDir, 'shop', 'releases', 'RELEASES.json')), inTheWay);
+  }
+});
+
 test("npm dependencies are copied, transitively, into the application version's own node_modules, and --include-node copies this Node.js", async () => {
   const base = tempDir();
   writeTree(base, {

@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { ReleaseError } from '../errors.js';
 import type { PlannedFile, ReleasePlan } from '../plan/types.js';
@@ -59,6 +59,23 @@ function install(plan: ReleasePlan, staged: string, tarball: string | undefined,
 }
 
 
+// The file standing where a folder of the release must be made (`path` failed with ENOTDIR or EEXIST): `path` or its nearest
+// ancestor that exists, when that is not a folder.
+function fileInTheWay(error: unknown): string | undefined {
+  const { code, path } = error as NodeJS.ErrnoException;
+  if ((code !== 'ENOTDIR' && code !== 'EEXIST') || path === undefined) return undefined;
+  let at = path;
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  return existsSync(at) && !statSync(at).isDirectory() ? at : undefined;
+}
+
+/** The ReleaseError of a failed assembly: a file where a folder goes is named, with the fix. */
+function assemblyFailed(plan: ReleasePlan, error: unknown): ReleaseError {
+  const file = fileInTheWay(error);
+  const why = file === undefined ? ` (${(error as Error).message})` : `: ${file} is a file where otp release must make a folder: move it away (or remove it) and run otp release again`;
+  return new ReleaseError('assembly', `assembling release ${plan.name} ${plan.vsn} failed${why}; ${plan.root} was left as it was`, { cause: error, file: file ?? (error as { path?: string }).path });
+}
+
 const SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
 
 /**
@@ -86,7 +103,11 @@ async function uninterrupted(work: () => void): Promise<keyof typeof SIGNALS | u
  */
 export async function assembleRelease(plan: ReleasePlan, options: AssembleOptions = {}): Promise<AssembleResult> {
   const progress = options.onProgress ?? (() => {});
-  mkdirSync(dirname(plan.root), { recursive: true });
+  try {
+    mkdirSync(dirname(plan.root), { recursive: true });
+  } catch (error) {
+    throw assemblyFailed(plan, error);
+  }
   const abandoned = removeAbandoned(dirname(plan.root), plan.name);
   if (abandoned.undone > 0) progress(`put back what ${abandoned.undone} interrupted release${abandoned.undone === 1 ? '' : 's'} had replaced in the release root`);
   if (abandoned.removed > 0) progress(`removed ${abandoned.removed} staging folder${abandoned.removed === 1 ? '' : 's'} of an interrupted release`);
@@ -117,7 +138,7 @@ export async function assembleRelease(plan: ReleasePlan, options: AssembleOption
   } catch (error) {
     installer.undo();
     if (error instanceof ReleaseError) throw error;
-    throw new ReleaseError('assembly', `assembling release ${plan.name} ${plan.vsn} failed (${(error as Error).message}); ${plan.root} was left as it was`, { cause: error, file: (error as { path?: string }).path });
+    throw assemblyFailed(plan, error);
   } finally {
     rmSync(work, { recursive: true, force: true });
     // The signal held during the install ends the process now, the root complete, as it would have (exit 130, 143).
