@@ -207,14 +207,24 @@ async function remote(args: EvalFlags): Promise<number> {
   });
 }
 
-async function versions(): Promise<number> {
-  let node: { running?: string; installing?: { from: string; to: string } } = {};
+// What the node answering under the release's name says runs and installs: nothing when none answers, or when it was
+// started from another root (a copy shares the node name), which is said on stderr, as ping says it.
+async function nodeVersions(): Promise<{ running?: string; installing?: { from: string; to: string } }> {
   try {
-    node = (await call('versions', 'release_handler')) as typeof node;
+    return await withToolNode(async ({ node }, t) => {
+      if (!(await node.ping(t.node))) return {};
+      const theirs = await otherRoot(node, t);
+      if (theirs === undefined) return (await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'versions', []))) as { running?: string };
+      process.stderr.write(`${t.name}: the node answering as ${t.node} was started from another release root, ${theirs}, not from this one (${root}), so no version here is shown running: run that root's ${join(theirs, 'bin', t.name)} versions for its own\n`);
+      return {};
+    });
   } catch {
-    node = {};
+    return {};
   }
-  const { running, installing } = node;
+}
+
+async function versions(): Promise<number> {
+  const { running, installing } = await nodeVersions();
   // An install in progress: its version runs from the swap, but only a passed health probe makes it permanent.
   const note = (vsn: string): string => {
     const runs = vsn === running ? 'running' : '';
