@@ -237,6 +237,9 @@ function matchModules(node: OtpNode, wanted: string): string[] | string {
   return `no module ${wanted} is loaded on ${node.name}${near.length ? ` (closest: ${near.join(', ')})` : loaded.length ? '' : ': its code server loaded none'}: give a module's name as the code server knows it (app/module, or its last part)`;
 }
 
+/** Internal: the clock (ms) `run` takes a profile's deadline and its reported duration from; tests replace `now`. */
+export const profileClock = { now: (): number => performance.now() };
+
 // One inspector profiler per Node.js process: held here while a profile runs.
 let running: { by: string; until: number } | null = null;
 
@@ -303,22 +306,23 @@ async function run(ctx: ProcessContext, ms: number, client?: string, intervalUs 
     session.disconnect();
     if (timer !== null && runTiming.on === timer) runTiming.on = null;
     running = null;
-  }, limit + 10_000);
-  backstop.unref();
+  }, limit + 10_000).unref();
   try {
     session.connect();
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval });
     await session.post('Profiler.start');
+    // The deadline runs from here: what follows (the notice, the monitor) is part of the profile's time.
+    const started = profileClock.now();
     // The same clock as the profile's timestamps (µs), for the selected process's runs.
     const offsetUs = Number(process.hrtime.bigint()) / 1000 - performance.now() * 1000;
     runTiming.on = timer = new ProcessTimer(base, selected, ctx as ProcessImpl);
     loggerOf(node).notice(`otp profile (${running.by}): profiling for ${limit} ms${selected ? ` ${selected.pid.toString()} only` : ''}`, { module: PROFILE_RPC_MODULE });
     if (client && node.dist) ctx.monitorNode(client);
-    const started = Date.now();
-    const down = await ctx.receive((m) => m instanceof NodeDown && m.node === client, limit);
+    const down = await ctx.receive((m) => m instanceof NodeDown && m.node === client, Math.max(0, started + limit - profileClock.now()));
     runTiming.on = null;
     const { profile } = (await session.post('Profiler.stop')) as unknown as { profile: CpuProfile };
+    const ms = profileClock.now() - started;
     if (down instanceof NodeDown) {
       loggerOf(node).notice(`otp profile (${running.by}): stopped, the client went down`, { module: PROFILE_RPC_MODULE });
       return { ok: false, error: `the client ${client} went down: the profile stopped` };
@@ -327,7 +331,7 @@ async function run(ctx: ProcessContext, ms: number, client?: string, intervalUs 
     const mapped = mapFrames(profile, moduleFiles(node), modules);
     const times = processTimes(node, timer, selected);
     const overhead = { timerCalls: timer.calls, timerMs: timer.calls * costPerCall(ctx as ProcessImpl) };
-    const result: ProfileResult = { ok: true, profile, ms: Date.now() - started, mapped, intervalUs: interval, processes: times.rows, processCount: times.count, processMs: times.ms, modules, overhead };
+    const result: ProfileResult = { ok: true, profile, ms, mapped, intervalUs: interval, processes: times.rows, processCount: times.count, processMs: times.ms, modules, overhead };
     if (selected !== null) result.selection = selectionOf(profile, timer, selected, offsetUs);
     if (moduleNames) result.moduleNames = moduleNames;
     return result;
