@@ -195,7 +195,7 @@ export const crashdumpCommand = defineProvider({
   positionals: [{ name: 'file', description: 'the crash dump (otp_crash.dump)', required: true }],
   options: [
     { name: 'pid', type: 'string', value: 'PID', description: 'show this process (a pid or a registered name) in detail' },
-    { name: 'top', alias: 'n', type: 'number', value: 'N', default: 10, description: 'how many processes to list by mailbox and by memory' },
+    { name: 'top', alias: 'n', type: 'number', value: 'N', default: 10, integer: true, min: 1, description: 'how many processes to list by mailbox and by memory' },
     { name: 'json', type: 'boolean', description: 'print the summary (or, with --pid, the process) as JSON' },
   ],
   examples: [
@@ -213,7 +213,7 @@ export const crashdumpCommand = defineProvider({
       io.stdout.write(`${args.json ? JSON.stringify(dumpedProcess(read.dump, args.pid)) : processDetail(read.dump, args.pid)}\n`);
       return 0;
     }
-    const top = Math.max(1, Math.floor(args.top));
+    const top = args.top;
     if (args.json) {
       const d = read.dump;
       io.stdout.write(`${JSON.stringify({ kind: d.kind, reason: d.reason, time: d.time, node: d.node, versions: d.versions, processCount: d.processCount, byMailbox: [...d.processes].sort((a, b) => b.mailboxLength - a.mailboxLength).slice(0, top), tree: treeLines(d), states: d.states })}\n`);

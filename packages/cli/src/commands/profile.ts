@@ -275,7 +275,7 @@ export const profileCommand = defineProvider({
     { name: 'pid', type: 'string', value: 'P', description: 'only this process: the functions sampled while it ran (a pid as the node prints it, <0.42.0>)' },
     { name: 'name', type: 'string', value: 'N', description: 'only the process registered as N (as --pid)' },
     { name: 'module', type: 'string', value: 'M', description: 'only the functions of module M (as the code server names it, app/module, or its last part)' },
-    { name: 'top', alias: 'n', type: 'number', value: 'N', default: 15, description: 'how many processes and functions to list' },
+    { name: 'top', alias: 'n', type: 'number', value: 'N', default: 15, integer: true, min: 1, description: 'how many processes and functions to list' },
     { name: 'cpuprofile', type: 'string', value: 'FILE', description: 'write the profile as a .cpuprofile (Chrome DevTools, speedscope)' },
     { name: 'html', type: 'string', value: 'FILE', description: 'write a self-contained HTML page: the processes by time and a flame graph' },
     ...nodeConnectionOptions,
@@ -314,7 +314,7 @@ export const profileCommand = defineProvider({
       }
       // A process or module the node does not have is bad input (exit 2), as in otp trace and otp info.
       if (!result.ok) throw new OtpError(result.badInput ? 'usage' : 'failed', result.error);
-      const top = Math.max(1, Math.floor(args.top));
+      const top = args.top;
       if (args.cpuprofile) writeFileSync(args.cpuprofile, JSON.stringify(result.profile));
       if (args.html) writeFileSync(args.html, flameGraphHtml(args.node, result.profile, result));
       io.stdout.write(`${summariseProfile(args.node, result, top)}\n`);
