@@ -25,11 +25,21 @@ function otpProgram(providers: readonly AnyProvider[], meta: CliMeta): ProgramSp
   };
 }
 
+// --quiet and --verbose as the parser reads any boolean: the last of `--flag`, `--no-flag`, `--flag=BOOL` or
+// `--flag BOOL` wins (`-q` for --quiet, alone or among other letters). Read from the line itself, so an error of
+// the line is rendered at the verbosity asked too. Both on: quiet.
 function verbosityOf(argv: readonly string[]): Verbosity {
-  const before = argv.indexOf('--');
-  const flags = before === -1 ? argv : argv.slice(0, before);
-  if (flags.includes('--quiet') || flags.includes('-q')) return 'quiet';
-  return flags.includes('--verbose') ? 'verbose' : 'normal';
+  const on = { quiet: false, verbose: false };
+  for (let i = 0; i < argv.length && argv[i] !== '--'; i++) {
+    const token = argv[i]!;
+    const m = /^--(no-)?(quiet|verbose)(?:=(.*))?$/s.exec(token);
+    if (m) {
+      const next = argv[i + 1];
+      const value = m[3] ?? (m[1] === undefined && (next === 'true' || next === 'false') ? next : 'true');
+      on[m[2] as keyof typeof on] = (m[1] === undefined) === (value !== 'false');
+    } else if (/^-[^-\d]/.test(token) && token.split('=')[0]!.includes('q')) on.quiet = true;
+  }
+  return on.quiet ? 'quiet' : on.verbose ? 'verbose' : 'normal';
 }
 
 async function dispatch(argv: readonly string[], providers: readonly AnyProvider[], meta: CliMeta, io: Io): Promise<number> {
