@@ -2,8 +2,8 @@
 // restart whose start fails, countChildren of a child that died unseen, and a simpleOneForOne's shutdown reports.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genServer, supervisor, ok, noreply, type ChildSpec, type GenServer, type Pid, type ProcessContext, type Strategy } from '@otp-ts/runtime';
-import { withNode, quietLogs } from './helpers.ts';
+import { genServer, supervisor, sys, ok, noreply, TIMEOUT, type ChildCounts, type ChildSpec, type GenServer, type Pid, type ProcessContext, type Strategy } from '@otp-ts/runtime';
+import { withNode, quietLogs, ended } from './helpers.ts';
 
 const WAIT = 20_000;
 
@@ -45,6 +45,31 @@ for (const strategy of ['oneForAll', 'restForOne'] as Strategy[]) {
         fail = false;
         await until(ctx, 'all three running', async () => (await supervisor.countChildren(ctx, sup)).active === 3);
         assert.ok((await supervisor.whichChildren(ctx, sup)).every((l) => typeof l.pid === 'object'));
+      });
+    });
+  });
+}
+
+for (const simple of [false, true]) {
+  test(`countChildren${simple ? ' (simpleOneForOne)' : ''} counts as active only children whose process is alive: one killed while the supervisor is suspended is not, in the answer to a call queued before its exit (OTP's count_children)`, async () => {
+    await withNode(async (node) => {
+      quietLogs(node);
+      await node.run(async (ctx) => {
+        const start = (c: ProcessContext) => genServer.startLink(c, plain, null);
+        const children: ChildSpec[] = simple ? [{ id: 'w', start }] : [{ id: 'a', start }, { id: 'b', start }];
+        const sup = await supervisor.start(ctx, { init: () => ({ flags: { strategy: simple ? 'simpleOneForOne' : 'oneForOne' }, children }) }, undefined);
+        if (simple) for (let i = 0; i < 2; i++) await supervisor.startChild(ctx, sup, []);
+        const victim = (await supervisor.whichChildren(ctx, sup))[0]!.pid as Pid;
+        await sys.suspend(ctx, sup);
+        const tester = ctx.self();
+        ctx.spawn(async (c) => c.send(tester, { counts: await supervisor.countChildren(c, sup) }));
+        await until(ctx, 'the call to be queued', () => (ctx.processInfo(sup)?.messageQueueLen ?? 0) >= 1);
+        ctx.exit(victim, 'kill');
+        await ended(ctx, victim);
+        await sys.resume(ctx, sup);
+        const answer = await ctx.receive((m): m is { counts: ChildCounts } => typeof m === 'object' && m !== null && 'counts' in m, WAIT);
+        assert.notEqual(answer, TIMEOUT);
+        assert.deepEqual((answer as { counts: ChildCounts }).counts, { specs: simple ? 1 : 2, active: 1, supervisors: 0, workers: 2 });
       });
     });
   });

@@ -139,7 +139,8 @@ function countChildren(state: SupState): SupAnswer {
   const simple = isSimple(state);
   const counts: ChildCounts = { specs: simple ? 1 : state.children.length, active: 0, supervisors: 0, workers: 0 };
   for (const c of simple ? state.dynamic.values() : state.children) {
-    if (c.pid instanceof Pid) counts.active++;
+    // As OTP's count_children, a child is active while its process lives (its exit may still be queued here).
+    if (c.pid instanceof Pid && (c.pid.node !== 0 || state.ctx.isAlive(c.pid))) counts.active++;
     if (c.spec.type === 'supervisor') counts.supervisors++;
     else counts.workers++;
   }

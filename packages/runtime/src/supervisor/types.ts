@@ -86,7 +86,7 @@ export interface ChildInfo {
 export interface ChildCounts {
   /** Child specs, running or not. */
   specs: number;
-  /** Children running now. */
+  /** Children whose process is alive now (one that died is not, even before the supervisor has seen its exit). */
   active: number;
   /** Children of type supervisor, running or not (dynamic ones: running or being restarted). */
   supervisors: number;
