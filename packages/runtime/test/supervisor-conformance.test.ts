@@ -74,3 +74,33 @@ for (const simple of [false, true]) {
     });
   });
 }
+
+/** A dynamic child that traps exits and never ends when told to stop (it has to be killed). */
+const deaf: GenServer<null> = {
+  name: 'deaf',
+  init(_a, ctx) {
+    ctx.trapExit(true);
+    return ok(null);
+  },
+  handleInfo: (_m, s) => noreply(s),
+  terminate: () => new Promise(() => {}),
+};
+
+test('simpleOneForOne: children killed past the shutdown time are reported once per reason, listing their pids (OTP\'s terminate_dynamic_children), not once per child', async () => {
+  await withNode(async (node) => {
+    const logs = quietLogs(node);
+    await node.run(async (ctx) => {
+      ctx.trapExit(true);
+      const sup = await supervisor.startLink(ctx, { init: () => ({ flags: { strategy: 'simpleOneForOne' }, children: [{ id: 'deaf', start: (c: ProcessContext) => genServer.startLink(c, deaf, null), shutdown: 50 }] }) }, undefined);
+      const kids: Pid[] = [];
+      for (let i = 0; i < 5; i++) kids.push((await supervisor.startChild(ctx, sup, []))!);
+      ctx.exit(sup, 'shutdown');
+      await ended(ctx, sup);
+      for (const k of kids) assert.equal(ctx.isAlive(k), false);
+    });
+    const errors = logs.map((e) => e.message as Record<string, unknown>).filter((r) => typeof r === 'object' && r.kind === 'supervisor' && r.errorContext === 'shutdownError');
+    assert.equal(errors.length, 1, `one report for the one reason, got ${errors.length}`);
+    assert.equal(errors[0]!.reason, 'killed');
+    assert.equal(((errors[0]!.offender as { pid: Pid[] }).pid).length, 5);
+  });
+});

@@ -6,6 +6,7 @@ import { shutdownChild, shutdownChildren, startChildProcess, type Child, type Fu
 import type { SupFlags, Supervisor } from './types.js';
 import { startWithState } from './escalation.js';
 import { internals } from '../process-internals.js';
+import { termKey } from '../terms.js';
 
 /** A supervisor's state: its module, flags, children in start order, and recent restart times. */
 export interface SupState {
@@ -63,10 +64,19 @@ export async function terminateChildren(state: SupState): Promise<void> {
   const dynamic = [...state.dynamic.values()].filter((c) => c.pid instanceof Pid);
   if (state.template !== null && dynamic.length > 0) {
     const reasons = await shutdownChildren(state.ctx, dynamic.map((c) => c.pid as Pid), state.template.shutdown);
+    // As OTP's terminate_dynamic_children, one report per distinct unexpected reason, listing the children's pids.
+    const byReason = new Map<unknown, { reason: ExitReason; pids: Pid[] }>();
     for (const child of dynamic) {
-      reportUnexpected(state, child, child.pid as Pid, reasons.get(child.pid as Pid)!);
+      const pid = child.pid as Pid;
+      const reason = reasons.get(pid)!;
+      if (unexpected(child, reason)) {
+        const key = reason instanceof Error ? reason : termKey(reason);
+        const entry = byReason.get(key) ?? byReason.set(key, { reason, pids: [] }).get(key)!;
+        entry.pids.push(pid);
+      }
       child.pid = undefined;
     }
+    for (const { reason, pids } of byReason.values()) report(state, 'shutdownError', reason, dynamic[0], pids);
   }
   state.dynamic.clear();
   for (let i = state.children.length - 1; i >= 0; i--) {
@@ -86,7 +96,12 @@ export async function stopOne(state: SupState, child: Child): Promise<void> {
 // Reports a child that a shutdown ended with another reason than the one it was sent. As OTP, a transient
 // or temporary child may also end normal or {shutdown, _}; a permanent one doing so is a shutdown error.
 function reportUnexpected(state: SupState, child: Child, pid: Pid, exitReason: ExitReason): void {
+  if (unexpected(child, exitReason)) report(state, 'shutdownError', exitReason, child, pid);
+}
+
+// Whether a child a shutdown ended with `exitReason` is a shutdown error.
+function unexpected(child: Child, exitReason: ExitReason): boolean {
   const expected = child.spec.shutdown === 'brutalKill' ? exitReason === 'killed' : exitReason === 'shutdown';
   const tolerated = child.spec.restart !== 'permanent' && isNormalExit(exitReason);
-  if (!expected && !tolerated && exitReason !== 'noproc') report(state, 'shutdownError', exitReason, child, pid);
+  return !expected && !tolerated && exitReason !== 'noproc';
 }
