@@ -6,7 +6,7 @@ export { EpmdServer, DEFAULT_EPMD_LIMITS } from './distribution/epmd-server.js';
 /** Its limits (request timeout, connections, registered nodes). */
 export type { EpmdLimits } from './distribution/epmd-server.js';
 /** The port mapper's client requests: register a node, look one up, list the names, stop a port mapper nothing relies on. */
-export { register as portMapperRegister, lookup as portMapperLookup, names as portMapperNames, killPortMapper, epmdPort } from './distribution/epmd-client.js';
+export { register as portMapperRegister, lookup as portMapperLookup, names as portMapperNames, killPortMapper, epmdPort, EnvironmentError } from './distribution/epmd-client.js';
 /** A registration (closed to unregister) and a node's entry in the port mapper. */
 export type { Registration } from './distribution/epmd-client.js';
 export type { NodeEntry } from './distribution/epmd-protocol.js';

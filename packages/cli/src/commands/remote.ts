@@ -1,5 +1,5 @@
 import { TracerError } from '@otp-ts/tracer';
-import { evalBounds, evalReplyTimeout, portMapperNames, rpcResultJson } from '@otp-ts/runtime/tools';
+import { epmdPort, evalBounds, evalReplyTimeout, portMapperNames, rpcResultJson } from '@otp-ts/runtime/tools';
 import { defineProvider } from '../cli/provider.js';
 import { info, type Io } from '../cli/io.js';
 import { OtpError } from '../errors/otp-error.js';
@@ -139,7 +139,7 @@ export const nodesCommand = defineProvider({
       if (args.node === undefined) throw new OtpError('usage', 'otp nodes --refused needs the node to ask', { hint: 'e.g. otp nodes --refused shop@127.0.0.1' });
       return printRefusals(io, args.node, args);
     }
-    const list = await portMapperNames().catch(() => undefined);
+    const list = await portMapperNames(undefined, epmdPort()).catch(() => undefined);
     if (list === undefined || list.length === 0) {
       const why = list === undefined ? 'no port mapper is running on this host, so no nodes are registered' : "no nodes are registered with this host's port mapper";
       info(io, `${why}: start one with otp shell --name N in a project, or a release's bin/<name> daemon`);

@@ -4,7 +4,7 @@ import { dirname, join, relative } from 'node:path';
 import { inspect } from 'node:util';
 import { isOtpError, OtpError, type Location } from './otp-error.js';
 import type { Io } from '../cli/io.js';
-import { colours } from '@otp-ts/runtime/tools';
+import { colours, EnvironmentError } from '@otp-ts/runtime/tools';
 
 /** Formats a location as `file:line:column`, leaving out what is unknown. */
 export function formatLocation(location: Location): string {
@@ -65,9 +65,14 @@ export function fileSystemError(error: unknown, cwd: string): OtpError | undefin
   return new OtpError('failed', `cannot ${VERBS[e.syscall ?? ''] ?? 'write'} ${shown(path)}: ${reason} (${e.code})`, { cause: error });
 }
 
+/** A variable of the environment the runtime cannot use (e.g. OTP_EPMD_PORT=abc) as bad input (exit 2); undefined for any other error. */
+export function environmentError(error: unknown): OtpError | undefined {
+  return error instanceof EnvironmentError ? new OtpError('usage', error.message, { cause: error }) : undefined;
+}
+
 /** The one place errors reach the user: `otp: <message>` (+ location and hint) on stderr; returns the exit code. */
 export function renderError(thrown: unknown, io: Io, argv: readonly string[] = []): 1 | 2 {
-  const error = fileSystemError(thrown, io.cwd) ?? thrown;
+  const error = fileSystemError(thrown, io.cwd) ?? environmentError(thrown) ?? thrown;
   if (isOtpError(error)) {
     const lines = [colours(io.stderr, io.env).red(`otp: ${error.message}`)];
     if (error.location) lines.push(`  at ${formatLocation(error.location)}`);

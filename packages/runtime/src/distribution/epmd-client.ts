@@ -1,9 +1,26 @@
 import { connect, type Socket } from 'node:net';
 import { decodeNamesResp, decodePort2Resp, encodeAlive2, encodeKill, encodeNames, encodePortPlease, EPMD, type NodeEntry } from './epmd-protocol.js';
 
-/** The default port mapper port, as EPMD's; `OTP_EPMD_PORT` (or ERL_EPMD_PORT) overrides it. */
-export function epmdPort(): number {
-  return Number(process.env.OTP_EPMD_PORT ?? process.env.ERL_EPMD_PORT ?? 4369);
+/** A variable of the environment holds a value the runtime cannot use (the message names it, its value and the fix). */
+export class EnvironmentError extends Error {
+  override readonly name = 'EnvironmentError';
+}
+
+/**
+ * The default port mapper port, as EPMD's; `OTP_EPMD_PORT` (or ERL_EPMD_PORT) overrides it. A variable set
+ * but empty counts as unset; one that is not a port (1 to 65535) throws an EnvironmentError naming it.
+ */
+export function epmdPort(env: NodeJS.ProcessEnv = process.env): number {
+  for (const variable of ['OTP_EPMD_PORT', 'ERL_EPMD_PORT']) {
+    const text = env[variable]?.trim();
+    if (text === undefined || text === '') continue;
+    const port = Number(text);
+    if (!/^\d+$/.test(text) || port < 1 || port > 65535) {
+      throw new EnvironmentError(`${variable} is '${env[variable]}', which is not a port: set it to a whole number from 1 to 65535, or unset it for the default 4369`);
+    }
+    return port;
+  }
+  return 4369;
 }
 
 /**

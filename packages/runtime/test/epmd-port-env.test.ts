@@ -1,0 +1,39 @@
+// The port mapper's port from the environment: OTP_EPMD_PORT, then ERL_EPMD_PORT, then 4369; a variable set but
+// empty counts as unset (as a shell's `OTP_EPMD_PORT=` leaves it), and one that is not a port is an error naming it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createNode } from '../src/index.ts';
+import { EpmdServer } from '../src/distribution/epmd-server.ts';
+import { epmdPort, names } from '../src/distribution/epmd-client.ts';
+
+test('an empty OTP_EPMD_PORT counts as unset: ERL_EPMD_PORT, then 4369, is the port', () => {
+  assert.equal(epmdPort({ OTP_EPMD_PORT: '', ERL_EPMD_PORT: '5555' }), 5555);
+  assert.equal(epmdPort({ OTP_EPMD_PORT: ' ', ERL_EPMD_PORT: '' }), 4369);
+  assert.equal(epmdPort({ OTP_EPMD_PORT: '4400', ERL_EPMD_PORT: '5555' }), 4400);
+});
+
+test('an OTP_EPMD_PORT or ERL_EPMD_PORT that is not a port is an error naming the variable and its value', () => {
+  for (const [variable, value] of [['OTP_EPMD_PORT', 'abc'], ['OTP_EPMD_PORT', '0'], ['ERL_EPMD_PORT', '70000'], ['ERL_EPMD_PORT', '43.5']] as const) {
+    assert.throws(() => epmdPort({ [variable]: value }), { name: 'EnvironmentError', message: `${variable} is '${value}', which is not a port: set it to a whole number from 1 to 65535, or unset it for the default 4369` });
+  }
+});
+
+test('a node started with OTP_EPMD_PORT set but empty registers with the port mapper ERL_EPMD_PORT names', async () => {
+  const epmd = new EpmdServer(() => {});
+  const saved = { otp: process.env.OTP_EPMD_PORT, erl: process.env.ERL_EPMD_PORT };
+  const port = await epmd.listen(0);
+  process.env.OTP_EPMD_PORT = '';
+  process.env.ERL_EPMD_PORT = String(port);
+  const node = createNode({ onCrash: () => {} });
+  try {
+    await node.startDistribution({ name: 'emptyenv@127.0.0.1', cookie: 'empty-env', log: () => {} });
+    assert.deepEqual((await names('127.0.0.1', port)).map((e) => e.name), ['emptyenv']);
+  } finally {
+    node.shutdown();
+    await epmd.close();
+    for (const [key, value] of [['OTP_EPMD_PORT', saved.otp], ['ERL_EPMD_PORT', saved.erl]] as const) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+});
