@@ -147,6 +147,28 @@ test('a plain node and a TLS node refuse each other with one clear line on each 
   });
 });
 
+test('an HTTP request sent to a TLS node is logged as an HTTP request, as a plain node logs it, not as a node without TLS', async () => {
+  const pki = makePki();
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const logs: string[] = [];
+  const a = createNode({ onCrash: () => {} });
+  try {
+    await a.startDistribution({ name: 'a@127.0.0.1', cookie: 'tls-cookie', epmdPort, log: (l) => logs.push(l), tls: pki.tls('a') });
+    const { port } = (await portMapperLookup('a', '127.0.0.1', epmdPort))!;
+    const s = connect({ host: '127.0.0.1', port }, () => s.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
+    s.on('error', () => {});
+    s.resume();
+    await until('a logs it', () => logs.length === 1);
+    s.destroy();
+    assert.match(logs[0]!, /^distribution: connection from 127\.0\.0\.1:\d+ refused: it does not speak TLS: it sent an HTTP request$/);
+  } finally {
+    a.shutdown();
+    await epmd.close();
+    rmSync(pki.dir, { recursive: true, force: true });
+  }
+});
+
 test('node.args: --proto tls with --ssl-cert, --ssl-key and --ssl-ca', () => {
   const args = parseNodeArgs('--name a@127.0.0.1 --setcookie c --proto tls --ssl-cert /etc/a.pem --ssl-key /etc/a.key --ssl-ca=/etc/ca.pem', {}, 'node.args');
   assert.deepEqual(args.tls, { cert: '/etc/a.pem', key: '/etc/a.key', ca: '/etc/ca.pem' });

@@ -1,7 +1,7 @@
 import { connect as netConnect, createServer as createNetServer, isIP, type Server, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { checkServerIdentity, connect as tlsConnect, Server as TlsServer, type PeerCertificate, type TLSSocket } from 'node:tls';
-import { writeFrame } from './framing.js';
+import { foreignProtocol, writeFrame } from './framing.js';
 
 /** TLS for distribution (`--proto tls`): PEM files of this node's certificate, its key, and the CA that signs every node. */
 export interface DistributionTls {
@@ -76,7 +76,8 @@ const ALERT_CAUSES: [RegExp, string][] = [
 /** Why a TLS handshake failed: the reason, and the end of a log line naming the real cause where OpenSSL gives one. */
 function describeTlsError(error: NodeJS.ErrnoException): { reason: ConnectFailureReason; text: string } {
   const code = error.code ?? '';
-  if (/WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST|UNKNOWN_PROTOCOL/.test(code)) return { reason: 'tls-mismatch', text: `it does not speak TLS; ${SAME_PROTO}` };
+  if (/HTTP_REQUEST/.test(code)) return { reason: 'tls-mismatch', text: 'it does not speak TLS: it sent an HTTP request' };
+  if (/WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|UNKNOWN_PROTOCOL/.test(code)) return { reason: 'tls-mismatch', text: `it does not speak TLS; ${SAME_PROTO}` };
   const sameCa = 'both nodes need certificates signed by the same --ssl-ca';
   const cause = Object.hasOwn(CERT_CAUSES, code) ? CERT_CAUSES[code] : undefined;
   if (cause) return { reason: 'certificate-untrusted', text: `${cause} (${code}); ${sameCa}, valid now, for serverAuth and clientAuth` };
@@ -149,13 +150,21 @@ export function createListener(material: TlsMaterial | undefined, accept: (socke
         socket.unshift(chunk);
         tlsServer.emit('connection', socket);
       } else {
-        gate.line(`distribution: connection from ${addressOf(socket)} refused: it does not speak TLS; ${SAME_PROTO}`);
-        gate.refused(addressOf(socket), 'it does not speak TLS');
+        const why = notTls(chunk);
+        gate.line(`distribution: connection from ${addressOf(socket)} refused: ${why}`);
+        gate.refused(addressOf(socket), why);
         writeFrame(socket, Buffer.from(JSON.stringify({ t: 'refused', reason: 'tls' }), 'utf8'));
         socket.end();
       }
     });
   });
+}
+
+// Why a TLS listener refuses a peer whose first bytes are no TLS record: another protocol it names (an HTTP
+// request, as the plain listener says), else a node started without TLS.
+function notTls(head: Buffer): string {
+  const foreign = foreignProtocol(head);
+  return foreign && !foreign.startsWith('a TLS') ? `it does not speak TLS: it sent ${foreign}` : `it does not speak TLS; ${SAME_PROTO}`;
 }
 
 const rawOf = (s: TLSSocket): Socket => (s as unknown as { _parent?: Socket })._parent ?? s;
