@@ -157,6 +157,8 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   /** Links and monitors with processes of other nodes. */
   readonly remote = new RemoteSignals(this);
   readonly tickTime: number;
+  /** The port mapper's port this node registers with and looks other nodes up at (`epmdPort`, else OTP_EPMD_PORT's rule). */
+  readonly epmdPort: number;
   readonly log: (line: string) => void;
   /** Handshake deadline and frame limits of every connection (ConnectionOwner). */
   readonly limits: ConnectionLimits;
@@ -174,7 +176,6 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   private readonly watchers: NodeWatchers;
   private readonly drops: DropLines;
   private readonly busy: BusyWait;
-  private readonly epmd: number;
   private readonly tls: DistributionTls | undefined;
   private server: Server | null = null;
   private registration: Registration | null = null;
@@ -196,13 +197,13 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
     };
     this.hidden = options.hidden ?? false;
     this.tickTime = options.tickTime ?? 60_000;
-    this.epmd = options.epmdPort ?? epmdPort();
+    this.epmdPort = options.epmdPort ?? epmdPort();
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.busyLimit = options.busyLimit ?? 1024 * 1024;
     this.tls = options.tls;
     this.busy = new BusyWait(options.busyWaitUs ?? DEFAULT_BUSY_WAIT_US);
     this.table = new NodeTable(name, this.creation);
-    this.dialler = new Dialler(this, this.epmd);
+    this.dialler = new Dialler(this, this.epmdPort);
     this.admission = new Admission(limitOption(options, 'maxUnauthenticated', 128), this.log);
     this.watchers = new NodeWatchers(node);
     this.drops = new DropLines(this.log);
@@ -235,7 +236,7 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
     const accept = (socket: Socket, first: Buffer | undefined, authenticated: () => void, progressed: () => void): void => {
       new Connection(socket, this, { initiator: false, onAuthenticated: authenticated, onHello: progressed, tls: tls !== undefined, ...(first && { first }) });
     };
-    const listening = await listen({ name: this.name, hidden: this.hidden, epmd: this.epmd, log: this.log, handshakeTimeoutMs: this.limits.handshakeTimeoutMs, admission: this.admission, tls, accept });
+    const listening = await listen({ name: this.name, hidden: this.hidden, epmd: this.epmdPort, log: this.log, handshakeTimeoutMs: this.limits.handshakeTimeoutMs, admission: this.admission, tls, accept });
     this.server = listening.server;
     this.registration = listening.registration;
   }

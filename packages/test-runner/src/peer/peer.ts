@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isDown, type OtpNode, type ProcessContext } from '@otp-ts/runtime';
-import { epmdPort } from '@otp-ts/runtime/tools';
 import { compileTestFile } from '../run/compile.js';
 import { ensureDistributed, PEER_TICK_MS } from './local.js';
 import { PeerError, peerProgram } from './locate.js';
@@ -112,8 +111,8 @@ export async function start(from: ProcessContext | { readonly ctx: ProcessContex
   const local = ctx.node;
   await ensureDistributed(local);
   const name = `${options.name ?? `peer${++counter}_${process.pid}`}@127.0.0.1`;
-  // The port mapper of this node, by the runtime's own rule (OTP_EPMD_PORT, then ERL_EPMD_PORT, then 4369), whatever env the peer gets.
-  const boot: PeerBoot = { name, cookie: local.dist!.cookie, tickTime: PEER_TICK_MS, parent: local.name, modules: await compileModules(options.modules ?? []), epmdPort: epmdPort() };
+  // The port mapper this node registered with (its own epmdPort, else the runtime's rule), whatever env the peer gets.
+  const boot: PeerBoot = { name, cookie: local.dist!.cookie, tickTime: PEER_TICK_MS, parent: local.name, modules: await compileModules(options.modules ?? []), epmdPort: local.dist!.epmdPort };
   const child = spawn(process.execPath, [...(options.args ?? []), peerProgram(), JSON.stringify(boot)], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...options.env } });
   if (inRunner) parentPort!.postMessage({ type: 'peer', osPid: child.pid, alive: true });
   const prefix = (d: Buffer): string => d.toString().replace(/^(?=.)/gm, `[${name}] `);

@@ -3,7 +3,7 @@ export interface PeerBoot {
   /** `name@127.0.0.1`. */
   readonly name: string;
   readonly cookie: string;
-  /** The port mapper's port: the starting node's (OTP_EPMD_PORT, then ERL_EPMD_PORT, then 4369). */
+  /** The port mapper's port: the one the starting node registered with (its epmdPort, else OTP_EPMD_PORT, ERL_EPMD_PORT, 4369). */
   readonly epmdPort?: number;
   readonly tickTime: number;
   /** The test's node: the peer connects to it before it reports ready. */
