@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createNode } from '../src/index.ts';
 import { EpmdServer } from '../src/distribution/epmd-server.ts';
 import { epmdPort, names } from '../src/distribution/epmd-client.ts';
+import { portMapperAddresses } from '../src/distribution/epmd-address.ts';
 
 test('an empty OTP_EPMD_PORT counts as unset: ERL_EPMD_PORT, then 4369, is the port', () => {
   assert.equal(epmdPort({ OTP_EPMD_PORT: '', ERL_EPMD_PORT: '5555' }), 5555);
@@ -36,4 +37,9 @@ test('a node started with OTP_EPMD_PORT set but empty registers with the port ma
       else process.env[key] = value;
     }
   }
+});
+
+test('an empty OTP_EPMD_ADDRESS counts as unset: the port mapper listens where ERL_EPMD_ADDRESS says', () => {
+  assert.deepEqual(portMapperAddresses('127.0.0.1', { OTP_EPMD_ADDRESS: '', ERL_EPMD_ADDRESS: 'all' }), ['all']);
+  assert.deepEqual(portMapperAddresses('127.0.0.1', { OTP_EPMD_ADDRESS: ' ' }), ['127.0.0.1']);
 });

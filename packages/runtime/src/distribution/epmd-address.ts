@@ -13,8 +13,9 @@ export function isLoopbackHost(host: string): boolean {
  * epmd), so nodes on other hosts can look up a node named `name@10.0.0.5`.
  */
 export function portMapperAddresses(nodeHost: string | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
-  const given = env.OTP_EPMD_ADDRESS ?? env.ERL_EPMD_ADDRESS;
-  if (given !== undefined && given.trim() !== '') return given.split(',').map((a) => a.trim()).filter((a) => a !== '');
+  // A variable set but empty counts as unset, as for OTP_EPMD_PORT.
+  const given = [env.OTP_EPMD_ADDRESS, env.ERL_EPMD_ADDRESS].find((v) => v !== undefined && v.trim() !== '');
+  if (given !== undefined) return given.split(',').map((a) => a.trim()).filter((a) => a !== '');
   return nodeHost === undefined || isLoopbackHost(nodeHost) ? ['127.0.0.1'] : ['all'];
 }
 
