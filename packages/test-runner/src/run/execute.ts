@@ -38,7 +38,7 @@ export class Executor {
   private readonly total: number;
 
   constructor(private readonly node: OtpNode, private readonly plan: FilePlan, private readonly hooks: ExecuteHooks, private readonly options: ExecuteOptions) {
-    this.monitor = new Monitor(node, hooks.warning, { late: hooks.late, stray: (text, loading) => hooks.stray(text, !loading && this.over.size >= this.total, undefined, loading) });
+    this.monitor = new Monitor(node, hooks.warning, { late: hooks.late, stray: (text) => hooks.stray(text, this.over.size >= this.total) });
     this.total = this.pending(plan.root).length;
   }
 

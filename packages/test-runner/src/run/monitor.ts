@@ -31,8 +31,8 @@ const text = errorText;
 export interface LateErrors {
   /** An error caused by case `id` after its result was reported. */
   late(id: string, text: string): void;
-  /** An error no case caused (module code, a group's init or end), which fails the file; `loading` when the file's module code caused it while the file loaded. */
-  stray(text: string, loading?: boolean): void;
+  /** An error no case caused (module code, a group's init or end), which fails the file. */
+  stray(text: string): void;
 }
 
 // `returned`: the case's function has settled and its watch is ending; what throws from now on is late, though still watched.
@@ -77,7 +77,8 @@ export class Monitor {
   // Never the case that happens to be running: the one whose code threw, while it runs or after it ended.
   private unhandled(line: string): void {
     const owner = currentOwner();
-    if (owner?.kind === 'load') return this.errors.stray(line, true);
+    // Module code's work (owner 'load') that throws once the file has loaded is no test's either: a stray error, after the
+    // last test or outside any; what it throws while the file loads is collected apart (worker.ts collectLoadErrors).
     if (owner?.kind !== 'case') return this.errors.stray(owner?.kind === 'hook' ? `${line}\n(started by ${owner.label})` : line);
     const state = this.watched.get(owner.id);
     if (state) state.rejections.push(state.returned ? `after the test returned, ${line}` : line);

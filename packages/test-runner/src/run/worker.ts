@@ -98,7 +98,7 @@ async function main(job: WorkerJob): Promise<void> {
     done: new Set(job.done),
     property: (c) => ({ numRuns: job.numRuns, seed: job.seed, path: job.path, knownSeeds: (job.knownSeeds[fullName(c)] ?? []).map(storedEntry), replayCommand: job.replayCommand, file: job.file }),
   });
-  // The monitor listens now (and blames the file's loading for what its module code throws from here on).
+  // The monitor listens now: what the module code's work throws from here on is a stray error, after the last test or outside any.
   for (const text of loadErrors.handOver()) post({ type: 'stray', text, afterLast: false, loading: true });
   await executor.run();
   node.shutdown();
