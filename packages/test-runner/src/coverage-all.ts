@@ -30,6 +30,19 @@ export function projectSources(root: string): string[] {
   return files.filter((f) => isSource(toRel(root, f))).sort();
 }
 
+/**
+ * c8 options that measure the same files wherever the command runs from: its include rules would otherwise drop
+ * every file outside the working directory (nothing measured from test/) and lcov.info would name files from there.
+ * Which files count is decided by `isSource` on paths relative to the root, after the remapping.
+ */
+export const cwdFree = (root: string) => ({
+  exclude: [],
+  excludeNodeModules: true,
+  src: [root],
+  allowExternal: true,
+  reporterOptions: { lcov: { projectRoot: root }, lcovonly: { projectRoot: root } },
+});
+
 type CoverageMap = Awaited<ReturnType<Report['getCoverageMapFromAllCoverageFiles']>>;
 
 /**
@@ -54,7 +67,7 @@ export async function untestedCoverage(root: string, files: readonly string[]): 
     result.push({ scriptId: String(result.length + 1), url: pathToFileURL(js).href, functions: [{ functionName: '(empty-report)', ranges, isBlockCoverage: true }] });
   }
   writeFileSync(join(out, 'raw', 'coverage-untested.json'), JSON.stringify({ result }));
-  const report = new Report({ reporter: [], tempDirectory: join(out, 'raw'), exclude: [], excludeNodeModules: true, src: [root], allowExternal: false, all: false });
+  const report = new Report({ reporter: [], tempDirectory: join(out, 'raw'), ...cwdFree(root), all: false });
   const map = await report.getCoverageMapFromAllCoverageFiles();
   map.filter((f) => isSource(toRel(root, f)));
   return map;

@@ -1,6 +1,6 @@
 import { join, relative, sep } from 'node:path';
 import { Report } from 'c8';
-import { isSource, projectSources, untestedCoverage } from './coverage-all.js';
+import { cwdFree, isSource, projectSources, untestedCoverage } from './coverage-all.js';
 
 /** Options of `reportCoverage`. */
 export interface CoverageOptions {
@@ -56,10 +56,7 @@ export async function reportCoverage(options: CoverageOptions): Promise<Coverage
     reporter: options.reporters ?? ['text', 'html', 'lcov'],
     reportsDirectory: join(options.root, '_build', 'test', 'coverage'),
     tempDirectory: options.rawDir,
-    exclude: [],
-    excludeNodeModules: true,
-    src: [options.root],
-    allowExternal: false,
+    ...cwdFree(options.root),
     all: false,
   }), options.root, measured);
   await report.run();
