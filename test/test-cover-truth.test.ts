@@ -57,3 +57,16 @@ test('--cover run from a folder of the project (test/) measures the same sources
     assert.equal(r.stdout.trimEnd().split('\n').at(-1), '2 passed, 0 failed');
   }
 });
+
+test('an untested source that does not compile fails the --cover run with one line naming it, not an internal error', () => {
+  writeFileSync(join(dir, 'src', 'broken.ts'), 'export function oops( {\n');
+  try {
+    const r = otp(dir, '--cover');
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /^otp: --cover cannot count src\/broken\.ts, which no test loads, at 0 %: it does not compile \(src\/broken\.ts:2:0: Expected identifier but found end of file\); fix it, or move it out of src\/$/m);
+    assert.doesNotMatch(r.stderr, /internal error|crash report/);
+    assert.equal(r.stdout.trimEnd().split('\n').at(-1), '2 passed, 0 failed', 'the closing line is kept');
+  } finally {
+    rmSync(join(dir, 'src', 'broken.ts'));
+  }
+});

@@ -43,6 +43,21 @@ export const cwdFree = (root: string) => ({
   reporterOptions: { lcov: { projectRoot: root }, lcovonly: { projectRoot: root } },
 });
 
+/** A source no test loaded that could not be counted at 0 %, because it does not compile. */
+export class CoverageSourceError extends Error {
+  override name = 'CoverageSourceError';
+}
+
+async function compileAlone(root: string, file: string): Promise<{ code: string; map: string }> {
+  try {
+    return await transform(readFileSync(file, 'utf8'), { loader: file.endsWith('x') ? 'tsx' : 'ts', format: 'esm', target: 'node20', sourcemap: 'external', sourcefile: toRel(root, file), logLevel: 'silent' });
+  } catch (error) {
+    const first = (error as { errors?: { text: string; location?: { line: number; column: number } | null }[] }).errors?.[0];
+    const where = first?.location ? `:${first.location.line}:${first.location.column}` : '';
+    throw new CoverageSourceError(`--cover cannot count ${toRel(root, file)}, which no test loads, at 0 %: it does not compile (${toRel(root, file)}${where}: ${first?.text ?? String(error)}); fix it, or move it out of src/`);
+  }
+}
+
 type CoverageMap = Awaited<ReturnType<Report['getCoverageMapFromAllCoverageFiles']>>;
 
 /**
@@ -55,7 +70,7 @@ export async function untestedCoverage(root: string, files: readonly string[]): 
   mkdirSync(join(out, 'raw'), { recursive: true });
   const result = [];
   for (const file of files) {
-    const t = await transform(readFileSync(file, 'utf8'), { loader: file.endsWith('x') ? 'tsx' : 'ts', format: 'esm', target: 'node20', sourcemap: 'external', sourcefile: file });
+    const t = await compileAlone(root, file);
     // A file of types only compiles to nothing: no test could run it, so it is not code to cover.
     if (t.code.replace(/export\s*\{\s*\};?/g, '').trim() === '') continue;
     const js = join(out, 'js', `${toRel(root, file).replace(/\.[cm]?tsx?$/, '')}.mjs`);

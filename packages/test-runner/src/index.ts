@@ -42,4 +42,5 @@ export type { Peer, PeerOptions } from './peer/index.js';
 export { PeerError } from './peer/locate.js';
 export { TestPathError } from './run/discover.js';
 export { reportCoverage } from './coverage.js';
+export { CoverageSourceError } from './coverage-all.js';
 export type { CoverageOptions, CoverageSummary } from './coverage.js';

@@ -3,7 +3,7 @@ import { constants } from 'node:os';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import {
-  affectedTests, ImportGraph, parseShard, reportCoverage, runOptionsFrom, runTests, testOptionTable, TestPathError,
+  affectedTests, CoverageSourceError, ImportGraph, parseShard, reportCoverage, runOptionsFrom, runTests, testOptionTable, TestPathError,
   type CoverageSummary, type CoverThresholds, type FileChange, type RunOptions, type Shard, type TestOptionSpec, type TestOptionTable,
 } from '@otp-ts/test-runner';
 import { info, type Io } from '../cli/io.js';
@@ -181,7 +181,11 @@ async function runCovered(root: string, set: TestConfig, threshold: number | und
   const above = closing === undefined ? child.stdout : `${lines.join('\n')}\n`;
   if (above.trim() !== '') io.stdout.write(above);
   // Quiet leaves the table out; the HTML and lcov reports are still written, and a threshold still fails the run.
-  const summary = await reportCoverage({ root, rawDir, ...(io.verbosity === 'quiet' && { reporters: ['html', 'lcov'] }) });
+  const summary = await reportCoverage({ root, rawDir, ...(io.verbosity === 'quiet' && { reporters: ['html', 'lcov'] }) }).catch((error: unknown) => {
+    // An untested source that does not compile cannot be counted: the run fails saying which, its closing line kept.
+    if (closing !== undefined) io.stdout.write(`${closing}\n`);
+    throw error instanceof CoverageSourceError ? new OtpError('failed', error.message) : error;
+  });
   // Quiet prints no table: the closing line then follows what the run printed, alone when that was nothing.
   if (closing !== undefined) io.stdout.write(`${io.verbosity === 'quiet' && above.trim() === '' ? '' : '\n'}${closing}\n`);
   checkCoverage(summary, { ...set.cover, ...(threshold === undefined ? {} : { lines: threshold }) });
