@@ -70,3 +70,16 @@ test('an untested source that does not compile fails the --cover run with one li
     rmSync(join(dir, 'src', 'broken.ts'));
   }
 });
+
+test('--cover with --shard lists every source in each shard, and a threshold is refused there, since a shard counts only its own tests', () => {
+  const one = otp(dir, '--cover', '--shard', '1/2');
+  const two = otp(dir, '--cover', '--shard', '2/2');
+  for (const r of [one, two]) {
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    for (const f of ['full', 'part', 'untested']) assert.match(r.stdout, new RegExp(`^ ${f}\\.ts\\s+\\|`, 'm'), `${f}.ts is listed`);
+  }
+  const r = otp(dir, '--cover', '--shard', '1/2', '--cover-threshold', '10');
+  assert.equal(r.status, 2, r.stdout + r.stderr);
+  assert.match(r.stderr, /^otp: --cover-threshold 10 cannot be checked with --shard 1\/2: a shard's coverage counts only its own tests; check the threshold on a run without --shard$/m);
+  assert.doesNotMatch(r.stdout, /passed, \d+ failed/, 'no test ran');
+});

@@ -56,6 +56,7 @@ export const testCommand = defineProvider({
     // Only what otp.config.ts sets (top level, then the test profile) overrides the runner's defaults; flags override both.
     const set: TestConfig = { ...config.test, ...config.profiles?.test?.test };
     checkThresholdFlag(args.cover, args['cover-threshold']);
+    checkShardThreshold(args.cover, args.shard, args['cover-threshold'], set.cover);
     if (args.cover && io.env.NODE_V8_COVERAGE === undefined) return runCovered(project.root, set, args['cover-threshold'], io);
     const paths = pathsFromCwd(args.paths, io.cwd, project.root);
     const options = { ...runOptionsOf(project.root, set, { ...args, ...(paths && { paths }) }), output: io.stdout, importGraph: new ImportGraph(), ...(io.verbosity === 'quiet' && { quiet: true }), ...(io.verbosity === 'verbose' && { verbose: true }) };
@@ -92,6 +93,13 @@ function checkThresholdFlag(cover: boolean, threshold: number | undefined): void
   if (threshold === undefined) return;
   if (threshold < 0 || threshold > 100) throw new OtpError('usage', `--cover-threshold must be a percentage from 0 to 100, got ${threshold}`);
   if (!cover) throw new OtpError('usage', `--cover-threshold ${threshold} needs --cover, which measures the coverage it checks: add --cover`);
+}
+
+/** Refuses a coverage threshold on one shard: a shard measures its own tests only (the other shards' sources at 0 %), so the threshold would fail or pass on a part of the figure. */
+function checkShardThreshold(cover: boolean, shard: string | undefined, flag: number | undefined, config: CoverThresholds | undefined): void {
+  if (!cover || shard === undefined) return;
+  const from = flag !== undefined ? `--cover-threshold ${flag}` : Object.keys(config ?? {}).length > 0 ? "otp.config.ts's test.cover thresholds" : undefined;
+  if (from !== undefined) throw new OtpError('usage', `${from} cannot be checked with --shard ${shard}: a shard's coverage counts only its own tests; check the threshold on a run without --shard`);
 }
 
 /** The runner's options from otp.config.ts's test values and the command line, the flags' text turned into the runner's values. */
