@@ -157,8 +157,14 @@ async function childExited(state: SupState, pid: Pid, reason: ExitReason) {
     child.pid = 'restarting';
     return exceeded ? noreply(state) : restartDynamic(state, pid, child);
   }
-  child.pid = 'restarting';
-  await stopGroup(state, child);
+  const group = restartGroup(state, child);
+  for (let i = group.length - 1; i >= 0; i--) {
+    const c = group[i]!;
+    if (c !== child && c.pid instanceof Pid) await stopOne(state, c);
+  }
+  // Temporary children stopped by a group restart are not restarted, as in OTP.
+  state.children = state.children.filter((c) => !(group.includes(c) && c !== child && c.spec.restart === 'temporary'));
+  for (const c of group) if (state.children.includes(c)) c.pid = 'restarting';
   return exceeded ? noreply(state) : restartPending(state);
 }
 
@@ -181,37 +187,28 @@ function restartGroup(state: SupState, child: Child): Child[] {
   return [child];
 }
 
-// Stops the running children of `root`'s restart group, last started first (temporary ones are then forgotten,
-// as OTP does); `root` itself is down. Answers the group left, in start order.
-async function stopGroup(state: SupState, root: Child): Promise<Child[]> {
-  const group = restartGroup(state, root);
-  for (let i = group.length - 1; i >= 0; i--) {
-    const c = group[i]!;
-    if (c !== root && c.pid instanceof Pid) await stopOne(state, c);
-  }
-  state.children = state.children.filter((c) => !(group.includes(c) && c !== root && c.spec.restart === 'temporary'));
-  return group.filter((c) => state.children.includes(c));
-}
-
-/**
- * Starts again every child left restarting with its strategy's group (in start order), as OTP's restart:
- * the group's running children are stopped and all started in order. When a start fails, that child alone
- * is left restarting (those after it stay stopped, with no pid, those before it run) and is retried through
- * the mailbox, when the group restarts again.
- */
+/** Starts again every child left restarting (in start order); a failure is retried through the mailbox. */
 async function restartPending(state: SupState, states?: ReadonlyMap<string, unknown>) {
-  for (const root of state.children.slice()) {
-    if (root.pid !== 'restarting' || !state.children.includes(root)) continue;
-    for (const c of await stopGroup(state, root)) {
-      const failure = await startOne(state, c, states?.has(c.spec.id) ? { state: states.get(c.spec.id) } : undefined);
-      if (failure === null) {
-        c.restarts++;
-        continue;
-      }
-      c.pid = 'restarting';
-      state.ctx.send(state.ctx.self(), new TryAgain(c.spec.id, failure.reason));
-      return noreply(state);
+  for (const c of state.children) {
+    if (c.pid !== 'restarting') continue;
+    const failure = await startOne(state, c, states?.has(c.spec.id) ? { state: states.get(c.spec.id) } : undefined);
+    if (failure === null) {
+      c.restarts++;
+      continue;
     }
+    c.pid = 'restarting';
+    if (state.flags.strategy === 'oneForAll') {
+      // OTP retries the whole group: the siblings this attempt started are stopped and started again with it.
+      for (let i = state.children.length - 1; i >= 0; i--) {
+        const s = state.children[i]!;
+        if (s !== c && s.pid instanceof Pid) {
+          await stopOne(state, s);
+          s.pid = 'restarting';
+        }
+      }
+    }
+    state.ctx.send(state.ctx.self(), new TryAgain(c.spec.id, failure.reason));
+    return noreply(state);
   }
   for (const [key, c] of [...state.dynamic]) if (c.pid === 'restarting') await restartDynamic(state, key, c, states?.has(c.spec.id) ? { state: states.get(c.spec.id) } : undefined);
   return noreply(state);
