@@ -13,6 +13,7 @@ import type { Dest, ProcessFn, ProcessInfo, SpawnOptions } from './types.js';
 import type { CodeHooks, NodeDistribution, TraceHooks } from './node-hooks.js';
 import { finish, isExitSignal } from './finish.js';
 import { DETACHED } from './process-record.js';
+import { ProcessTable } from './process-table.js';
 
 /**
  * How much work (receives, hand-offs) a node does before it yields to I/O and timers: after this many
@@ -85,7 +86,7 @@ export class OtpNode {
   readonly tables = new TableRegistry(this);
   /** Reductions left before the scheduler yields to the event loop. */
   budget = REDUCTION_BUDGET;
-  private readonly procs = new Map<number, ProcessImpl>();
+  private readonly procs = new ProcessTable<ProcessImpl>();
   private readonly names = new Map<string, ProcessImpl>();
   private readonly sendTimers = new SendTimers(this);
   private readonly onCrash: (pid: Pid, error: unknown) => void;
@@ -108,8 +109,6 @@ export class OtpNode {
   /** The reductions of the processes that exited, modulo 2^30: with the live processes' own, the node's total work. */
   reductionsExited = 0;
   private woken: ProcessImpl[] = [];
-  private nextId = 1;
-  private serial = 0;
   private nextRef = 0;
 
   constructor(options: NodeOptions = {}) {
@@ -129,7 +128,7 @@ export class OtpNode {
       const pid = this.spawnFrom(null, async (ctx) => {
         result = await fn(ctx);
       }, options);
-      this.procs.get(pid.id)!.exitHook = (reason) => {
+      this.procs.get(pid.id, pid.serial)!.exitHook = (reason) => {
         if (reason === 'normal') resolve(result);
         else reject(isProcessExit(reason) ? reason : new ProcessExit(pid, reason));
       };
@@ -210,7 +209,7 @@ export class OtpNode {
 
   /** Every live process. */
   processes(): Pid[] {
-    return Array.from(this.procs.values(), (p) => p.pid);
+    return this.procs.values().map((p) => p.pid);
   }
 
   /** A snapshot of a process, or undefined if it is not alive. */
@@ -233,7 +232,7 @@ export class OtpNode {
   shutdown(reason: ExitReason = 'shutdown'): void {
     void this.dist?.stop();
     this.dist = null;
-    for (const p of Array.from(this.procs.values())) this.exitProcess(p, reason === 'kill' ? 'killed' : reason);
+    for (const p of this.procs.values()) this.exitProcess(p, reason === 'kill' ? 'killed' : reason);
     this.timers.clear();
     this.sendTimers.clear();
     this.runQueue = [];
@@ -245,7 +244,7 @@ export class OtpNode {
   }
 
   /** Every live process record (internal: the code server scans them for old code). */
-  liveProcesses(): IterableIterator<ProcessImpl> {
+  liveProcesses(): ProcessImpl[] {
     return this.procs.values();
   }
 
@@ -265,16 +264,10 @@ export class OtpNode {
     if (options?.name !== undefined && this.names.has(options.name)) {
       throw new RuntimeError('badarg', `cannot register '${options.name}': the name is already registered to ${this.names.get(options.name)!.pid}`);
     }
-    let id = this.nextId++;
-    if (id > 0x7fffffff) {
-      this.nextId = 2;
-      id = 1;
-      this.serial++;
-    }
-    const pid = new Pid(0, id, this.serial);
+    const pid = new Pid(0, this.procs.take(), this.procs.serial);
     const proc = new ProcessImpl(this, pid, this.code !== null && this.code.isModuleExport(fn) ? fn : fn.name || 'anonymous');
     pid[PROCESS] = proc;
-    this.procs.set(id, proc);
+    this.procs.add(proc);
     if (options?.trapExit) proc.trapping = true;
     if (parent !== null) proc.groupLeader = parent.groupLeader;
     if (options?.maxMailbox !== undefined) proc.mailboxLimit = mailboxLimitOf(options.maxMailbox);
@@ -489,8 +482,7 @@ export class OtpNode {
     if (direct !== undefined) return direct.node === this ? direct : undefined;
     if (!(pid instanceof Pid)) throw new RuntimeError('badarg', `expected a pid, got ${describeReason(pid)}`);
     if (pid.node !== 0) return undefined;
-    const p = this.procs.get(pid.id);
-    return p !== undefined && p.pid.serial === pid.serial ? p : undefined;
+    return this.procs.get(pid.id, pid.serial);
   }
 
   /** The live local process behind a pid, if any (internal: distribution delivers signals to it). */
@@ -521,7 +513,7 @@ export class OtpNode {
     if (this.trace !== null) this.trace.exit(proc, reason);
     proc.release(reason);
     proc.pid[PROCESS] = undefined;
-    this.procs.delete(proc.pid.id);
+    this.procs.delete(proc);
     this.reductionsExited = (this.reductionsExited + proc.reductions) & 0x3fffffff;
     if (proc.name !== undefined) {
       this.names.delete(proc.name);
