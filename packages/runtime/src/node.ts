@@ -258,6 +258,11 @@ export class OtpNode {
     return this.procs.size;
   }
 
+  /** True while some spawned process has not started its body yet (it does in a microtask: internal, for the code server). */
+  get startsPending(): boolean {
+    return this.startingCount > 0;
+  }
+
   spawnFrom(parent: ProcessImpl | null, fn: ProcessFn, options?: SpawnOptions): Pid {
     if (typeof fn !== 'function') throw new RuntimeError('badarg', `spawn needs a function, got ${typeof fn}`);
     if (options?.name !== undefined) checkName(options.name);

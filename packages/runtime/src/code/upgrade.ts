@@ -575,11 +575,14 @@ export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer
   let resumedAt: number | undefined;
   try {
     // suspendBusy's last look was a turn ago: a still participant that a message woke meanwhile is suspended like the busy.
-    do {
+    // When every participant is still and no spawned process waits to start its body (as a server a client just started
+    // does), the scan, the swap and the migration are one turn that nothing joins: no wait, no second scan.
+    while (code.node.startsPending || !participants.every((p) => p.held || still(p))) {
       failure = await suspendBusy(ctx, participants, timeoutMs);
-      if (!failure) dropGone(participants, changes);
-      if (!failure) joinLate(code, versions, options, participants, changes);
-    } while (!failure && !participants.every((p) => p.held || still(p)));
+      if (failure) break;
+      dropGone(participants, changes);
+      joinLate(code, versions, options, participants, changes);
+    }
     // From here to migrate's first await (if any) is one turn: what is still now stays so.
     if (!failure) {
       takeStill(participants);
