@@ -2,14 +2,19 @@ import type { ProcessContext } from './types.js';
 import { RuntimeError } from './errors.js';
 import { formatValue } from './logger.js';
 import { genCall, type ServerRef } from './gen/call.js';
-import { SystemMessage, type SystemRequest } from './gen/messages.js';
+import { SystemMessage, type From, type SystemRequest } from './gen/messages.js';
+
+// A sys request's message (one function for every request, not a closure over each).
+function systemMessage(from: From, req: unknown): SystemMessage {
+  return new SystemMessage(from, req as SystemRequest);
+}
 import { SysFailure, SysLog, SysState, type DebugFun, type DebugOption, type Statistics, type SysEvent, type SysEventKind, type SysStatus } from './gen/sys-handler.js';
 import { SpecialProcess, type SpecialModule } from './gen/special.js';
 
 const SYS_TIMEOUT = 5000;
 
 async function request(ctx: ProcessContext, server: ServerRef, req: SystemRequest, timeoutMs = SYS_TIMEOUT): Promise<unknown> {
-  const answer = await genCall(ctx, server, (from) => new SystemMessage(from, req), req, timeoutMs);
+  const answer = await genCall(ctx, server, systemMessage, req, timeoutMs);
   if (answer instanceof SysFailure) throw answer.error;
   return answer instanceof SysState ? answer.value : answer;
 }

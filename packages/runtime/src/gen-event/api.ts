@@ -5,6 +5,7 @@ import type { ProcessContext } from '../types.js';
 import { startAcknowledged, type StartOptions } from '../gen/start.js';
 import { DEFAULT_CALL_TIMEOUT, genCall, remoteByName, whereisServer, type ServerRef } from '../gen/call.js';
 import { stopBehaviour } from '../gen/stop.js';
+import type { From } from '../gen/messages.js';
 import { runManager } from './manager.js';
 import { GenEventError, ManagerRequest, NotifyMessage, Refused, describeHandler } from './types.js';
 import type { AnyHandler, GenEventHandler, HandlerId, ManagerOp } from './types.js';
@@ -18,12 +19,17 @@ export type ManagerPid<Event = unknown> = Pid & { readonly __server?: [unknown, 
 /** Any handler of events of type `E`. */
 type HandlerOf<E> = GenEventHandler<unknown, E, unknown, unknown, unknown, unknown>;
 
+// A manager request's message (one function for every request, not a closure over each).
+function managerRequest(from: From, op: unknown): ManagerRequest {
+  return new ManagerRequest(from, op as ManagerOp);
+}
+
 /** Makes a request to the manager; a `Refused` answer is thrown as a `GenEventError` about `handler`. */
 async function request(ctx: ProcessContext, manager: ManagerRef, op: ManagerOp, handler: HandlerId | null, timeoutMs = Infinity): Promise<unknown> {
   if (handler !== null && isRemote(ctx, manager)) {
     throw new RuntimeError('badarg', `${op.type} names handler ${describeHandler(handler)}, which is code and cannot reach a manager on another node: make the request on the manager's node (rpc)`);
   }
-  const answer = await genCall(ctx, manager, (from) => new ManagerRequest(from, op), op, timeoutMs);
+  const answer = await genCall(ctx, manager, managerRequest, op, timeoutMs);
   if (answer instanceof Refused) throw new GenEventError(answer.code, handler as HandlerId, answer.reason);
   return answer;
 }

@@ -3,8 +3,7 @@ import { stopBehaviour } from '../gen/stop.js';
 import type { ProcessContext } from '../types.js';
 import { isProcessContext } from '../process-internals.js';
 import { startAcknowledged, type StartOptions } from '../gen/start.js';
-import { genCall, cast as genCast, type ServerRef } from '../gen/call.js';
-import { CallMessage } from '../gen/messages.js';
+import { callMessage, genCall, cast as genCast, type ServerRef } from '../gen/call.js';
 import type { Pid } from '../pid.js';
 import { enterStatem, runStatem } from './loop.js';
 import type { AnyStatem } from './mode.js';
@@ -55,7 +54,7 @@ export function enterLoop<S, D, Call, Cast, Reply, Args>(
 
 /** Calls a machine (a `call` event) and returns its reply; throws `CallError` (noproc, timeout, or its exit reason). Default timeout 5000 ms. */
 export function call<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<Call, Cast, Reply>, request: NoInfer<Call>, timeoutMs?: number): Promise<Reply> {
-  return genCall(ctx, server, (from) => new CallMessage(from, request), request, timeoutMs) as Promise<Reply>;
+  return genCall(ctx, server, callMessage, request, timeoutMs) as Promise<Reply>;
 }
 
 /** Casts a request to a machine (a `cast` event); silently dropped if it does not exist. */

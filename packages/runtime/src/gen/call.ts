@@ -85,7 +85,7 @@ export function remoteByName(ctx: ProcessContext, server: ServerRef): { name: st
  * Sends `request` and waits for the reply (OTP's gen:call). Throws `CallError` with `'noproc'`,
  * `'timeout'` or the server's exit reason; a reply arriving after the timeout is dropped, never queued.
  */
-export async function genCall(ctx: ProcessContext, server: ServerRef, message: (from: From) => unknown, request: unknown, timeoutMs = DEFAULT_CALL_TIMEOUT): Promise<unknown> {
+export async function genCall(ctx: ProcessContext, server: ServerRef, message: (from: From, request: unknown) => unknown, request: unknown, timeoutMs = DEFAULT_CALL_TIMEOUT): Promise<unknown> {
   checkCallTimeout(timeoutMs);
   const remote = remoteByName(ctx, server);
   const pid = remote ?? whereisServer(ctx, server);
@@ -94,7 +94,7 @@ export async function genCall(ctx: ProcessContext, server: ServerRef, message: (
   const tag = ctx.monitor(pid);
   const caller = internals(ctx);
   caller.activeCall = tag;
-  ctx.send(pid, message(new From(ctx.self(), tag)));
+  ctx.send(pid, message(new From(ctx.self(), tag), request));
   let answer: unknown;
   try {
     answer = await ctx.receive((m) => (m instanceof ReplyMessage && m.tag === tag) || (m instanceof Down && m.ref === tag), timeoutMs);
@@ -130,9 +130,14 @@ export async function dropQueuedReply(ctx: ProcessContext, tag: Ref): Promise<vo
   if (internals(ctx).pendingMessages().some(isReply)) await ctx.receive(isReply, 0);
 }
 
+/** A call's message: the request with who asked (one function, not a closure over the request per call). */
+export function callMessage(from: From, request: unknown): CallMessage {
+  return new CallMessage(from, request);
+}
+
 /** Sends a synchronous request to a behaviour process and returns its reply. */
 export function call<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<Call, Cast, Reply>, request: NoInfer<Call>, timeoutMs?: number): Promise<NoInfer<Reply>> {
-  return genCall(ctx, server, (from) => new CallMessage(from, request), request, timeoutMs) as Promise<NoInfer<Reply>>;
+  return genCall(ctx, server, callMessage, request, timeoutMs) as Promise<NoInfer<Reply>>;
 }
 
 /** Sends an asynchronous request; never fails, even if the server does not exist (as OTP's cast). */
