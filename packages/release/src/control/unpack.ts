@@ -126,12 +126,22 @@ function ownLibs(releases: ReleasesFile, vsn: string, release: ReleaseFile): str
   return mine.map((a) => `${a.name}-${a.vsn}`).filter((d) => !others.has(d));
 }
 
+// A file (not a folder) where the version's releases/<vsn>/ or a lib/<app>-<vsn>/ goes is someone's, not an unpack's
+// leftover: refused before anything moves, rather than moved aside with the copy being replaced and deleted.
+function refuseFilesInTheWay(root: string, release: ReleaseFile, tarball: string): void {
+  const places = [join('releases', release.vsn), ...release.applications.map((a) => join('lib', `${a.name}-${a.vsn}`))];
+  const file = places.find((p) => existsSync(join(root, p)) && !statSync(join(root, p)).isDirectory());
+  if (file === undefined) return;
+  throw new UnpackFailed(`unpacking ${tarball} was refused, so nothing under ${root} was changed: ${file} is a file where the version's folder goes: move it away (or remove it) and run it again`);
+}
+
 // Moves a checked staging folder's version in (lib/ folders and npm packages it lacks, releases/<vsn>/, then
 // RELEASES.json); an unpacked copy it replaces goes aside first, and so does what an unpack of it killed part way
 // left (its releases/<vsn>/ or lib/ folders, which RELEASES.json does not list). Any failure takes every move back.
 // Run under the root's lock, `releases` read under it.
 async function moveIn(root: string, staging: string, releases: ReleasesFile, release: ReleaseFile, tarball: string): Promise<void> {
   const vsn = release.vsn;
+  refuseFilesInTheWay(root, release, tarball);
   const moves = new Moves();
   try {
     // The copy being replaced, and the lib/ folders only it used, go aside until the new one is in.

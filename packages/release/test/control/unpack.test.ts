@@ -256,3 +256,26 @@ test('an unpack whose undoing fails too does not say it was undone: it names wha
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+test("a file (not a folder) where the version's lib/<app>-<vsn> or releases/<vsn> goes is refused, naming it and the fix, and nothing is moved or deleted", async () => {
+  const root = await rootWithTarball('0.2.0');
+  try {
+    const releasesBefore = readFileSync(join(root, 'releases', 'RELEASES.json'), 'utf8');
+    for (const place of [join('lib', 'fx-0.2.0'), join('releases', '0.2.0')]) {
+      writeFileSync(join(root, place), 'an operator\'s notes');
+      const r = await script(root, 'unpack', '0.2.0');
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`^fx: unpacking .*fx-0\\.2\\.0\\.tar\\.gz was refused, so nothing under .* was changed: ${place.replace(/[./]/g, '\\$&')} is a file where the version's folder goes: move it away \\(or remove it\\) and run it again\n$`));
+      assert.equal(readFileSync(join(root, place), 'utf8'), "an operator's notes", `${place} is kept`);
+      assert.equal(readFileSync(join(root, 'releases', 'RELEASES.json'), 'utf8'), releasesBefore);
+      assert.deepEqual(readdirSync(join(root, 'lib')).sort(), place.startsWith('lib') ? ['fx-0.1.0', 'fx-0.2.0'] : ['fx-0.1.0']);
+      assert.deepEqual(readdirSync(root).filter((e) => e.startsWith('.unpack')), [], 'no staging folder');
+      rmSync(join(root, place));
+    }
+    const r = await script(root, 'unpack', '0.2.0');
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(listed(root), ['0.1.0 permanent', '0.2.0 unpacked']);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
