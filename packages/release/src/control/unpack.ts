@@ -4,6 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import { extract } from 'tar';
 import { hasVersion, readReleases, withReleasesLock, writeReleases, type ReleaseFile, type ReleasesFile } from '@otp-ts/runtime/tools';
 import { checkStaged, UnpackError } from './unpack-check.js';
+import { describeFsFailure, fsReason } from './fs-failure.js';
 
 /** Where a version's tarball was found: a path given on the command line, or by its version in releases/ or the root. */
 type Found = { file: string; explicit: boolean };
@@ -52,7 +53,7 @@ const WRITE_FAILURES = new Set(['ENOSPC', 'EDQUOT', 'EFBIG', 'EROFS', 'EACCES', 
 
 // The tarball's files could not be written under the root (see WRITE_FAILURES): the work failed, not the input.
 function notWritten(tarball: string, root: string, error: unknown): UnpackFailed {
-  return new UnpackFailed(`unpacking ${tarball} failed: its files could not be written under ${root} (${(error as Error).message}), and nothing of it stays: free space (or fix the folder's permissions) and run it again`, { cause: error });
+  return new UnpackFailed(`unpacking ${tarball} failed: its files could not be written under ${root}, ${fsReason(error)}, and nothing of it stays: free space (or fix the folder's permissions) and run it again`, { cause: error });
 }
 
 /** Unpacking failed part way on the root's side (a full disk, a file where a folder goes), its moves undone: the work failed, not the input. */
@@ -111,10 +112,10 @@ export class Moves {
  * Takes an unpack's moves back after `error`, and the UnpackFailed to throw: "undone" only when every move was
  * taken back; otherwise it names what was left where, so the operator can put it back.
  */
-export function undoMoves(moves: Moves, tarball: string, error: unknown): UnpackFailed {
+export function undoMoves(moves: Moves, tarball: string, error: unknown, root?: string): UnpackFailed {
   const left = moves.rollback();
-  const why = (error as Error).message;
-  if (left.length === 0) return new UnpackFailed(`unpacking ${tarball} failed and was undone: ${why}: fix what stopped it (a full disk, permissions, a file in the way) and run it again`, { cause: error });
+  const why = describeFsFailure(error, root);
+  if (left.length === 0) return new UnpackFailed(`unpacking ${tarball} failed and was undone, so nothing${root === undefined ? '' : ` under ${root}`} was changed: ${why}: fix that and run it again`, { cause: error });
   return new UnpackFailed(`unpacking ${tarball} failed (${why}) and undoing it failed too, which left ${left.join('; ')}: move each back where it belongs (or remove a folder the unpack made), fix what stopped it, and run it again`, { cause: error });
 }
 
@@ -156,7 +157,7 @@ async function moveIn(root: string, staging: string, releases: ReleasesFile, rel
     const next: ReleasesFile = { ...releases, releases: releases.releases.some((r) => r.vsn === vsn) ? releases.releases.map((r) => (r.vsn === vsn ? entry : r)) : [...releases.releases, entry] };
     await writeReleases(root, next);
   } catch (error) {
-    throw undoMoves(moves, tarball, error);
+    throw undoMoves(moves, tarball, error, root);
   }
 }
 
