@@ -207,16 +207,17 @@ async function remote(args: EvalFlags): Promise<number> {
   });
 }
 
-// What the node answering under the release's name says runs and installs: nothing when none answers, or when it was
-// started from another root (a copy shares the node name), which is said on stderr, as ping says it.
-async function nodeVersions(): Promise<{ running?: string; installing?: { from: string; to: string } }> {
+// What the node answering under the release's name says runs and installs: nothing when none answers. One started from
+// another root (a copy shares the node name) still says what it runs, marked as that root's (also said on stderr).
+async function nodeVersions(): Promise<{ running?: string; installing?: { from: string; to: string }; elsewhere?: string }> {
   try {
     return await withToolNode(async ({ node }, t) => {
       if (!(await node.ping(t.node))) return {};
       const theirs = await otherRoot(node, t);
-      if (theirs === undefined) return (await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'versions', []))) as { running?: string };
-      process.stderr.write(`${t.name}: the node answering as ${t.node} was started from another release root, ${theirs}, not from this one (${root}), so no version here is shown running: run that root's ${join(theirs, 'bin', t.name)} versions for its own\n`);
-      return {};
+      const said = (await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'versions', []))) as { running?: string; installing?: { from: string; to: string } };
+      if (theirs === undefined) return said;
+      process.stderr.write(`${t.name}: the node answering as ${t.node} was started from another release root, ${theirs}, not from this one (${root}): what it runs is marked as that root's; run ${join(theirs, 'bin', t.name)} versions for its own\n`);
+      return { ...said, elsewhere: theirs };
     });
   } catch {
     return {};
@@ -224,11 +225,11 @@ async function nodeVersions(): Promise<{ running?: string; installing?: { from: 
 }
 
 async function versions(): Promise<number> {
-  const { running, installing } = await nodeVersions();
+  const { running, installing, elsewhere } = await nodeVersions();
   // An install in progress: its version runs from the swap, but only a passed health probe makes it permanent.
   const note = (vsn: string): string => {
-    const runs = vsn === running ? 'running' : '';
-    if (installing?.to === vsn) return ` (${runs ? 'running, ' : ''}being installed over ${installing.from}: permanent only once its health probe passes, else ${installing.from} comes back)`;
+    const runs = vsn !== running ? '' : elsewhere === undefined ? 'running' : `running from ${elsewhere}, not from this root`;
+    if (installing?.to === vsn) return ` (${runs ? `${runs}, ` : ''}being installed over ${installing.from}${elsewhere === undefined ? '' : ` there`}: permanent only once its health probe passes, else ${installing.from} comes back)`;
     return runs ? ` (${runs})` : '';
   };
   const releases = await readReleases(root);
