@@ -209,13 +209,13 @@ async function remote(args: EvalFlags): Promise<number> {
 
 // What the node answering under the release's name says runs and installs: nothing when none answers. One started from
 // another root (a copy shares the node name) still says what it runs, marked as that root's (also said on stderr).
-async function nodeVersions(): Promise<{ running?: string; installing?: { from: string; to: string }; elsewhere?: string }> {
+async function nodeVersions(quiet = false): Promise<{ running?: string; installing?: { from: string; to: string }; elsewhere?: string }> {
   try {
     return await withToolNode(async ({ node }, t) => {
       if (!(await node.ping(t.node))) return {};
       const theirs = await otherRoot(node, t);
       const said = (await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'versions', []))) as { running?: string; installing?: { from: string; to: string } };
-      if (theirs === undefined) return said;
+      if (theirs === undefined || quiet) return { ...said, ...(theirs === undefined ? {} : { elsewhere: theirs }) };
       process.stderr.write(`${t.name}: the node answering as ${t.node} was started from another release root, ${theirs}, not from this one (${root}): what it runs is marked as that root's; run ${join(theirs, 'bin', t.name)} versions for its own\n`);
       return { ...said, elsewhere: theirs };
     });
@@ -266,8 +266,13 @@ async function unpackCommand(what: string): Promise<number> {
 async function unpackIfNeeded(what: string): Promise<string> {
   // tar (most of what unpacking needs) is loaded only by the commands that unpack.
   const [{ unpack }, { UnpackError }] = await Promise.all([import('./unpack.js'), import('./unpack-check.js')]);
+  // The version this root's node is installing runs from its files (not permanent yet, so listed as unpacked): not replaced under it.
+  const inUse = async (vsn: string) => {
+    const { installing, elsewhere } = await nodeVersions(true);
+    return elsewhere === undefined && installing?.to === vsn ? `is being installed on the running node (over ${installing.from})` : undefined;
+  };
   try {
-    return await unpack(root, what);
+    return await unpack(root, what, { inUse });
   } catch (error) {
     // A refused input exits 2; anything else (another unpack holding the root, a full disk or a file where a folder
     // goes part way, its moves undone) is a failure of the work, which the same command may do once that is fixed.

@@ -161,6 +161,12 @@ async function moveIn(root: string, staging: string, releases: ReleasesFile, rel
   }
 }
 
+/** What the caller knows of the running node. */
+export interface UnpackOptions {
+  /** Why version `vsn`'s files (listed as unpacked) may not be replaced now (its install runs on the node), or undefined when they may. */
+  inUse?: (vsn: string) => Promise<string | undefined>;
+}
+
 /**
  * Unpacks a release tarball into a release root beside the installed versions, as OTP's
  * release_handler:unpack_release: the whole tarball is extracted into a staging folder and every file
@@ -173,7 +179,7 @@ async function moveIn(root: string, staging: string, releases: ReleasesFile, rel
  * release, another build of an installed version) throws an UnpackError; a failure of the root's
  * file system part way, an UnpackFailed (or the file system's own error before anything moved).
  */
-export async function unpack(root: string, what: string): Promise<string> {
+export async function unpack(root: string, what: string, options: UnpackOptions = {}): Promise<string> {
   const releases = await readReleases(root);
   const found = findTarball(root, releases.name, what);
   const listed = (vsn: string) => releases.releases.find((r) => r.vsn === vsn);
@@ -217,6 +223,9 @@ export async function unpack(root: string, what: string): Promise<string> {
       if (current && current.status !== 'unpacked') return void keptInstalled(root, vsn, current.status, digest, tarball);
       // Another unpack of this very tarball finished while this one extracted: nothing to replace.
       if (current && hasVersion(root, vsn) && unpackedFrom(root, vsn)?.sha256 === digest && !found.explicit) return;
+      // Asked only of a version listed (unpacked), the one kind an install can be running from.
+      const busy = current ? await options.inUse?.(vsn) : undefined;
+      if (busy !== undefined) throw new UnpackFailed(`${tarball} was not unpacked, so nothing under ${root} was changed: ${vsn} ${busy}, from the files it would replace: wait for that install to end (bin/${releases.name} versions shows it), then run it again`);
       await moveIn(root, staging, latest, release, tarball);
     });
     return vsn;
