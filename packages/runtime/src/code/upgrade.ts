@@ -562,6 +562,9 @@ export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer
   // The added modules first: `versions` are the changed ones, whose processes migrate; `loaded` all of them.
   const loaded = options.evaluated ? [...options.evaluated] : await evaluateAll(code, [...added, ...sources]);
   const versions = loaded.slice(added.length);
+  // Where the window starts when nothing yields before the migration: the scan, the swap and the migration are then
+  // one turn in which no process runs, and the report counts all of it.
+  const frozenAt = performance.now();
   const { participants, changes } = affectedBy(code, versions, options);
   const previous = new Map(loaded.map((v) => [v.module, code.record(v.module)]));
   const stranded = strandedBy(code, versions, previous);
@@ -572,12 +575,17 @@ export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer
   let failure: UpgradeError | undefined;
   let killed: Array<{ pid: Pid; module: string }> = [];
   const suspendedAt = performance.now();
+  let yielded = false;
   let resumedAt: number | undefined;
   try {
     // suspendBusy's last look was a turn ago: a still participant that a message woke meanwhile is suspended like the busy.
     // When every participant is still and no spawned process waits to start its body (as a server a client just started
-    // does), the scan, the swap and the migration are one turn that nothing joins: no wait, no second scan.
-    while (code.node.startsPending || !participants.every((p) => p.held || still(p))) {
+    // does), the scan, the swap and the migration are one turn that nothing joins: no wait, no second scan. A rehearsal
+    // waits one turn all the same, so that the processes run between it and the window, which it is meant to stay out of.
+    let wait = rehearse;
+    while (wait || code.node.startsPending || !participants.every((p) => p.held || still(p))) {
+      wait = false;
+      yielded = true;
       failure = await suspendBusy(ctx, participants, timeoutMs);
       if (failure) break;
       dropGone(participants, changes);
@@ -610,7 +618,7 @@ export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer
     purged: killed.length,
     killed,
     stranded,
-    suspendedMs: participants.length > 0 ? resumedAt! - suspendedAt : 0,
+    suspendedMs: participants.length > 0 ? resumedAt! - (yielded ? suspendedAt : frozenAt) : 0,
   };
   return { report, before: new Map(keep ? participants.map((p) => [p.pid, p.state]) : []) };
 }
