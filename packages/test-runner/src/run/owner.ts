@@ -3,8 +3,11 @@ import { AsyncLocalStorage, createHook } from 'node:async_hooks';
 /** Who started a piece of asynchronous work in a worker: a case (by id), a group's init/end (by label), the test file's module code while it loads, or the runner itself. */
 export type Owner = { readonly kind: 'case'; readonly id: string } | { readonly kind: 'hook'; readonly label: string } | { readonly kind: 'load' } | { readonly kind: 'runner' };
 
-/** How long, at most, the end of a file waits for the timers its tests left pending, so what they throw is still reported. */
-export const LATE_GRACE_MS = 1000;
+/**
+ * How far ahead the end of a file waits for the one-shot timers its module code and tests left pending, so what they
+ * throw is still reported against the file (its worker ends after): a timer due later is named in a warning instead.
+ */
+export const LATE_GRACE_MS = 5000;
 
 // Node keeps the context of the code that created a timer or a promise: a callback runs, and an error it throws
 // reaches the process-wide handlers, in the context of the test that started it, however late.
@@ -12,11 +15,14 @@ const context = new AsyncLocalStorage<Owner>();
 
 interface TimerLike {
   hasRef?(): boolean;
+  _idleTimeout?: number;
   _destroyed?: boolean;
   _repeat?: number | null;
 }
 
 const pending = new Set<TimerLike>();
+// When each pending timer is due (performance.now() time), so the end of a file waits only for those due soon.
+const dueAt = new WeakMap<TimerLike, number>();
 const byId = new Map<number, TimerLike>();
 let hook: ReturnType<typeof createHook> | undefined;
 
@@ -47,6 +53,8 @@ function track(): void {
       // The runner's own timers are not waited for; a test file's module code (no owner) and its tests' are.
       if ((type !== 'Timeout' && type !== 'Immediate') || context.getStore()?.kind === 'runner') return;
       pending.add(resource);
+      const t = resource as TimerLike;
+      dueAt.set(t, performance.now() + (type === 'Timeout' ? Math.max(1, Number(t._idleTimeout) || 1) : 0));
       byId.set(asyncId, resource);
     },
     before: beforeCallback,
@@ -86,10 +94,16 @@ export const currentOwner = (): Owner | undefined => context.getStore();
 // Repeating timers never finish by themselves, and unreferenced ones would not keep a program alive either.
 const waitable = (t: TimerLike): boolean => !t._destroyed && t._repeat == null && (t.hasRef?.() ?? true);
 
-/** Waits until the one-shot timers and immediates that test code started have fired or been cleared, for at most `ms`. */
-export async function drainTimers(ms = LATE_GRACE_MS): Promise<void> {
+/**
+ * Waits until the one-shot timers and immediates that test code started and that are due within `ms` have fired or
+ * been cleared (for at most `ms`); returns how far ahead (ms) the ones still pending were due, soonest first.
+ */
+export async function drainTimers(ms = LATE_GRACE_MS): Promise<number[]> {
   const deadline = performance.now() + ms;
-  while ([...pending].some(waitable) && performance.now() < deadline) {
+  const dueSoon = (t: TimerLike): boolean => waitable(t) && (dueAt.get(t) ?? 0) <= deadline;
+  while ([...pending].some(dueSoon) && performance.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+  const now = performance.now();
+  return [...pending].filter(waitable).map((t) => Math.max(0, Math.round((dueAt.get(t) ?? now) - now))).sort((a, b) => a - b);
 }

@@ -1,0 +1,37 @@
+// End to end through the built binary on a fixture project with known outcomes: the counts, the exit code and every
+// reporter agree, whatever a test file leaves behind.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const bin = join(repo, 'packages', 'cli', 'bin', 'otp.js');
+const dir = mkdtempSync(join(tmpdir(), 'otp-truth-xd-'));
+cpSync(join(repo, 'test', 'fixtures', 'truth-xd'), dir, { recursive: true, filter: (src) => !src.includes('_build') });
+symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const otp = (...args: string[]) => spawnSync(process.execPath, [bin, 'test', ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+const last = (s: string): string => s.trimEnd().split('\n').at(-1)!;
+const json = (): { counts: { passed: number; failed: number } } => JSON.parse(readFileSync(join(dir, '_build', 'test', 'results.json'), 'utf8'));
+const junit = (): string => readFileSync(join(dir, '_build', 'test', 'junit.xml'), 'utf8');
+
+test('a timer module code armed, throwing after the file\'s last test, fails that file in every reporter', () => {
+  const r = otp('test/module-timer.test.ts', '--reporter', 'tty,junit,json');
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /✖ test\/module-timer\.test\.ts › unhandled error after the last test\n[\s\S]*uncaught exception: Error: module timer boom/);
+  assert.equal(last(r.stdout), '1 passed, 1 failed');
+  assert.deepEqual([json().counts.passed, json().counts.failed], [1, 1]);
+  assert.match(junit(), /<testsuites[^>]* tests="2" failures="1"/);
+});
+
+test('a timer module code armed far after the last test is named in a warning, not silently dropped', () => {
+  const r = otp('test/far-timer.test.ts');
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /⚠ test\/far-timer\.test\.ts: test\/far-timer\.test\.ts left 1 timer\(s\) pending after its last test, due in \d+ ms or later: not waited for/);
+  assert.equal(last(r.stdout), '1 passed, 0 failed');
+});
