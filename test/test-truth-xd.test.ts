@@ -2,8 +2,8 @@
 // reporter agree, whatever a test file leaves behind.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,4 +34,41 @@ test('a timer module code armed far after the last test is named in a warning, n
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /⚠ test\/far-timer\.test\.ts: test\/far-timer\.test\.ts left 1 timer\(s\) pending after its last test, due in \d+ ms or later: not waited for/);
   assert.equal(last(r.stdout), '1 passed, 0 failed');
+});
+
+// Runs `otp test ARGS` and waits (60 s at most) until its stdout matches `ready`, then creates _build/go, which
+// cover/b-gated.test.ts waits for; resolves with what the run printed and its exit code (or its output so far).
+function gatedRun(args: string[], ready: RegExp, stopAfter?: RegExp): Promise<{ status: number | null; stdout: string; sawReady: boolean }> {
+  rmSync(join(dir, '_build', 'go'), { force: true });
+  const child = spawn(process.execPath, [bin, 'test', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let sawReady = false;
+  // SIGINT, which otp hands on to its coverage child: a SIGKILL would leave that child (and a --watch) running.
+  const giveUp = setTimeout(() => child.kill('SIGINT'), 60_000);
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+    if (!sawReady && ready.test(stdout)) {
+      sawReady = true;
+      mkdirSync(join(dir, '_build'), { recursive: true });
+      writeFileSync(join(dir, '_build', 'go'), '');
+    }
+    if (stopAfter?.test(stdout)) child.kill('SIGINT');
+  });
+  return new Promise((resolve) => child.on('close', (status) => {
+    clearTimeout(giveUp);
+    resolve({ status, stdout, sawReady });
+  }));
+}
+
+test('otp test --cover streams each file\'s line while the run goes on, and still ends with the table then the closing line', async () => {
+  const r = await gatedRun(['cover', '--cover', '--jobs', '1'], /✔ cover\/a-first\.test\.ts/);
+  assert.ok(r.sawReady, `nothing was printed while the tests ran:\n${r.stdout}`);
+  assert.equal(r.status, 0, r.stdout);
+  assert.match(r.stdout, /✔ cover\/b-gated\.test\.ts[\s\S]*math\.ts\s+\|\s+100 \|[\s\S]*\n\n2 passed, 0 failed\n$/);
+});
+
+test('otp test --cover --watch prints its first run and closing line while it watches', async () => {
+  const r = await gatedRun(['cover', '--cover', '--watch', '--jobs', '1'], /✔ cover\/a-first\.test\.ts/, /^2 passed, 0 failed$/m);
+  assert.ok(r.sawReady, `nothing was printed while the tests ran:\n${r.stdout}`);
+  assert.match(r.stdout, /^2 passed, 0 failed$/m);
 });

@@ -7,6 +7,7 @@ import {
   type CoverageSummary, type CoverThresholds, type FileChange, type RunOptions, type Shard, type TestOptionSpec, type TestOptionTable,
 } from '@otp-ts/test-runner';
 import { info, type Io } from '../cli/io.js';
+import { holdClosingLine, type ClosingLineHolder } from '../cli/closing-line.js';
 import { defineProvider, type OptionSpec } from '../cli/provider.js';
 import { OtpError } from '../errors/otp-error.js';
 import type { TestConfig } from '../config/types.js';
@@ -57,7 +58,7 @@ export const testCommand = defineProvider({
     const set: TestConfig = { ...config.test, ...config.profiles?.test?.test };
     checkThresholdFlag(args.cover, args['cover-threshold']);
     checkShardThreshold(args.cover, args.shard, args['cover-threshold'], set.cover);
-    if (args.cover && io.env.NODE_V8_COVERAGE === undefined) return runCovered(project.root, set, args['cover-threshold'], io);
+    if (args.cover && io.env.NODE_V8_COVERAGE === undefined) return runCovered(project.root, set, args['cover-threshold'], io, args.watch);
     const paths = pathsFromCwd(args.paths, io.cwd, project.root);
     const options = { ...runOptionsOf(project.root, set, { ...args, ...(paths && { paths }) }), output: io.stdout, importGraph: new ImportGraph(), ...(io.verbosity === 'quiet' && { quiet: true }), ...(io.verbosity === 'verbose' && { verbose: true }) };
     // Ctrl-C or a CI job's cancellation ends the run with a report of what ran (a second signal stops at once); --watch keeps Ctrl-C's default.
@@ -147,8 +148,8 @@ function onStopSignals(io: Io): { signal: AbortSignal; dispose(): void } {
   return { signal: controller.signal, dispose: () => STOP_SIGNALS.forEach((s) => process.off(s, on)) };
 }
 
-/** Runs the child that measures coverage; SIGINT and SIGTERM are handed on to it (in a process group of its own, so Ctrl-C reaches it once), and it reports what ran. */
-function runCoverageChild(io: Io, rawDir: string, ranFile: string): Promise<{ status: number; stdout: string }> {
+/** Runs the child that measures coverage, its report streamed as it comes (the closing line held back); SIGINT and SIGTERM are handed on to it (in a process group of its own, so Ctrl-C reaches it once). */
+function runCoverageChild(io: Io, rawDir: string, ranFile: string, out: ClosingLineHolder): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...process.argv.slice(2)], {
       cwd: io.cwd,
@@ -158,36 +159,34 @@ function runCoverageChild(io: Io, rawDir: string, ranFile: string): Promise<{ st
     });
     const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
     for (const s of STOP_SIGNALS) process.on(s, forward);
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stdout.setEncoding('utf8').on('data', (d: string) => out.push(d));
     child.on('error', reject);
     child.on('close', (code, signal) => {
       for (const s of STOP_SIGNALS) process.off(s, forward);
-      resolve({ status: code ?? (signal ? signalExitCode(signal) : 1), stdout });
+      resolve(code ?? (signal ? signalExitCode(signal) : 1));
     });
   });
 }
 
 // V8 collects coverage only when the process starts with NODE_V8_COVERAGE: run the tests in a child that does,
 // then map what it collected and hold it against the thresholds.
-async function runCovered(root: string, set: TestConfig, threshold: number | undefined, io: Io): Promise<number> {
+async function runCovered(root: string, set: TestConfig, threshold: number | undefined, io: Io, watching: boolean): Promise<number> {
   const rawDir = join(root, '_build', 'test', 'coverage', 'raw');
   const ranFile = join(root, '_build', 'test', 'coverage', 'ran');
   rmSync(rawDir, { recursive: true, force: true });
   rmSync(ranFile, { force: true });
-  const child = await runCoverageChild(io, rawDir, ranFile);
+  // The report is streamed as a run without --cover prints it; the closing line stays the last line, after the
+  // coverage table: it is held back and printed once (--watch closes each rerun, so it holds nothing back).
+  const out = holdClosingLine((text) => void io.stdout.write(text), !watching);
+  const status = await runCoverageChild(io, rawDir, ranFile, out);
+  const closing = out.end();
   // Whether the tests ran to the end is the child's word (its file), never read from its report: a run with only
   // the junit or json reporter prints no closing line, and its coverage must still be reported and checked.
   // An interrupted run (exit 128 + signal), a usage error or a crash wrote no such file: nothing is measured.
   if (!existsSync(ranFile)) {
-    io.stdout.write(child.stdout);
-    return child.status;
+    if (closing !== undefined) io.stdout.write(`${closing}\n`);
+    return status;
   }
-  // The closing line stays the last line, after the coverage table: it is held back and printed once.
-  const lines = child.stdout.trimEnd().split('\n');
-  const closing = /^\d+ passed, \d+ failed/.test(lines.at(-1) ?? '') ? lines.pop() : undefined;
-  const above = closing === undefined ? child.stdout : `${lines.join('\n')}\n`;
-  if (above.trim() !== '') io.stdout.write(above);
   // Quiet leaves the table out; the HTML and lcov reports are still written, and a threshold still fails the run.
   const summary = await reportCoverage({ root, rawDir, ...(io.verbosity === 'quiet' && { reporters: ['html', 'lcov'] }) }).catch((error: unknown) => {
     // An untested source that does not compile cannot be counted: the run fails saying which, its closing line kept.
@@ -195,9 +194,9 @@ async function runCovered(root: string, set: TestConfig, threshold: number | und
     throw error instanceof CoverageSourceError ? new OtpError('failed', error.message) : error;
   });
   // Quiet prints no table: the closing line then follows what the run printed, alone when that was nothing.
-  if (closing !== undefined) io.stdout.write(`${io.verbosity === 'quiet' && above.trim() === '' ? '' : '\n'}${closing}\n`);
+  if (closing !== undefined) io.stdout.write(`${io.verbosity === 'quiet' && !out.wrote ? '' : '\n'}${closing}\n`);
   checkCoverage(summary, { ...set.cover, ...(threshold === undefined ? {} : { lines: threshold }) });
-  return child.status;
+  return status;
 }
 
 /** Throws when coverage measured nothing or fell below a threshold. */
