@@ -64,11 +64,25 @@ test('otp test --cover streams each file\'s line while the run goes on, and stil
   const r = await gatedRun(['cover', '--cover', '--jobs', '1'], /✔ cover\/a-first\.test\.ts/);
   assert.ok(r.sawReady, `nothing was printed while the tests ran:\n${r.stdout}`);
   assert.equal(r.status, 0, r.stdout);
-  assert.match(r.stdout, /✔ cover\/b-gated\.test\.ts[\s\S]*math\.ts\s+\|\s+100 \|[\s\S]*\n\n2 passed, 0 failed\n$/);
+  assert.match(r.stdout, /✔ cover\/b-gated\.test\.ts[\s\S]*math\.ts\s+\|\s+100 \|[\s\S]*other\.ts\s+\|\s+100 \|[\s\S]*\n\n2 passed, 0 failed\n$/);
 });
 
 test('otp test --cover --watch prints its first run and closing line while it watches', async () => {
   const r = await gatedRun(['cover', '--cover', '--watch', '--jobs', '1'], /✔ cover\/a-first\.test\.ts/, /^2 passed, 0 failed$/m);
   assert.ok(r.sawReady, `nothing was printed while the tests ran:\n${r.stdout}`);
   assert.match(r.stdout, /^2 passed, 0 failed$/m);
+});
+
+test('otp test --cover --shard K/N writes each shard\'s report to a folder of its own: no shard overwrites another\'s', () => {
+  mkdirSync(join(dir, '_build'), { recursive: true });
+  writeFileSync(join(dir, '_build', 'go'), '');
+  const one = otp('cover', '--cover', '--shard', '1/2');
+  const two = otp('cover', '--cover', '--shard', '2/2');
+  assert.equal(one.status, 0, one.stdout + one.stderr);
+  assert.equal(two.status, 0, two.stdout + two.stderr);
+  const lcov = (k: number): string => readFileSync(join(dir, '_build', 'test', 'coverage', `shard-${k}-of-2`, 'lcov.info'), 'utf8');
+  const mathHits = (k: number): string | undefined => lcov(k).split('end_of_record').find((r) => r.includes('SF:src/math.ts\n'))?.match(/^LH:(\d+)$/m)?.[1];
+  // Shard 1 runs cover/a-first.test.ts, which loads src/math.ts; shard 2 runs cover/b-gated.test.ts, which does not.
+  assert.equal(mathHits(1), '2');
+  assert.equal(mathHits(2), '0');
 });

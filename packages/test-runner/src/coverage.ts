@@ -8,6 +8,8 @@ export interface CoverageOptions {
   root: string;
   /** Where the test run wrote V8 coverage (the NODE_V8_COVERAGE folder). */
   rawDir: string;
+  /** Where the HTML and lcov reports go (default `_build/test/coverage/` of the root). */
+  reportsDirectory?: string;
   /** c8/istanbul reporters (default: text, html and lcov). */
   reporters?: string[];
 }
@@ -54,7 +56,7 @@ export async function reportCoverage(options: CoverageOptions): Promise<Coverage
   // c8's Report is a factory (it returns its own instance), so it is wrapped rather than subclassed.
   const report = onlySources(new Report({
     reporter: options.reporters ?? ['text', 'html', 'lcov'],
-    reportsDirectory: join(options.root, '_build', 'test', 'coverage'),
+    reportsDirectory: options.reportsDirectory ?? join(options.root, '_build', 'test', 'coverage'),
     tempDirectory: options.rawDir,
     ...cwdFree(options.root),
     all: false,

@@ -31,7 +31,7 @@ export const testTableFlags = (testOptionTable as readonly TestOptionSpec[]).fla
 /** The flags of `otp test` that are the command's own, not the runner's. */
 const commandFlags = [
   { name: 'watch', alias: 'w', type: 'boolean', description: 'run the tests again whenever a source or test file changes' },
-  { name: 'cover', type: 'boolean', description: 'collect coverage (c8), mapped to the TypeScript sources: a table, plus HTML and lcov under _build/test/coverage/' },
+  { name: 'cover', type: 'boolean', description: 'collect coverage (c8), mapped to the TypeScript sources: a table, plus HTML and lcov under _build/test/coverage/ (shard-K-of-N/ with --shard)' },
   { name: 'cover-threshold', type: 'number', value: 'PCT', description: 'with --cover (refused without it), fail when line coverage is below PCT percent (0 to 100)' },
 ] as const satisfies readonly OptionSpec[];
 
@@ -58,7 +58,7 @@ export const testCommand = defineProvider({
     const set: TestConfig = { ...config.test, ...config.profiles?.test?.test };
     checkThresholdFlag(args.cover, args['cover-threshold']);
     checkShardThreshold(args.cover, args.shard, args['cover-threshold'], set.cover);
-    if (args.cover && io.env.NODE_V8_COVERAGE === undefined) return runCovered(project.root, set, args['cover-threshold'], io, args.watch);
+    if (args.cover && io.env.NODE_V8_COVERAGE === undefined) return runCovered(project.root, set, args['cover-threshold'], io, args.watch, args.shard);
     const paths = pathsFromCwd(args.paths, io.cwd, project.root);
     const options = { ...runOptionsOf(project.root, set, { ...args, ...(paths && { paths }) }), output: io.stdout, importGraph: new ImportGraph(), ...(io.verbosity === 'quiet' && { quiet: true }), ...(io.verbosity === 'verbose' && { verbose: true }) };
     // Ctrl-C or a CI job's cancellation ends the run with a report of what ran (a second signal stops at once); --watch keeps Ctrl-C's default.
@@ -170,9 +170,12 @@ function runCoverageChild(io: Io, rawDir: string, ranFile: string, out: ClosingL
 
 // V8 collects coverage only when the process starts with NODE_V8_COVERAGE: run the tests in a child that does,
 // then map what it collected and hold it against the thresholds.
-async function runCovered(root: string, set: TestConfig, threshold: number | undefined, io: Io, watching: boolean): Promise<number> {
-  const rawDir = join(root, '_build', 'test', 'coverage', 'raw');
-  const ranFile = join(root, '_build', 'test', 'coverage', 'ran');
+async function runCovered(root: string, set: TestConfig, threshold: number | undefined, io: Io, watching: boolean, shardText: string | undefined): Promise<number> {
+  // Each shard reports to a folder of its own, so the shards of one checkout never overwrite each other's report.
+  const shard = shardOf(shardText);
+  const reportsDirectory = join(root, '_build', 'test', 'coverage', ...(shard ? [`shard-${shard.index}-of-${shard.count}`] : []));
+  const rawDir = join(reportsDirectory, 'raw');
+  const ranFile = join(reportsDirectory, 'ran');
   rmSync(rawDir, { recursive: true, force: true });
   rmSync(ranFile, { force: true });
   // The report is streamed as a run without --cover prints it; the closing line stays the last line, after the
@@ -188,7 +191,7 @@ async function runCovered(root: string, set: TestConfig, threshold: number | und
     return status;
   }
   // Quiet leaves the table out; the HTML and lcov reports are still written, and a threshold still fails the run.
-  const summary = await reportCoverage({ root, rawDir, ...(io.verbosity === 'quiet' && { reporters: ['html', 'lcov'] }) }).catch((error: unknown) => {
+  const summary = await reportCoverage({ root, rawDir, reportsDirectory, ...(io.verbosity === 'quiet' && { reporters: ['html', 'lcov'] }) }).catch((error: unknown) => {
     // An untested source that does not compile cannot be counted: the run fails saying which, its closing line kept.
     if (closing !== undefined) io.stdout.write(`${closing}\n`);
     throw error instanceof CoverageSourceError ? new OtpError('failed', error.message) : error;
