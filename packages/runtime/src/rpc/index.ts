@@ -67,13 +67,21 @@ export function registerRpcModule(node: OtpNode, name: string, module: Record<st
 export const CTX_FIRST_KEY = 'otp-ts.ctxFirst';
 const CTX_FIRST = Symbol.for(CTX_FIRST_KEY);
 
+// Whether `fn` is a function of the module `table` rather than one every object inherits (toString,
+// constructor, hasOwnProperty): those are no export, and an rpc naming them is undef, as in OTP.
+function exported(table: object, fn: string): boolean {
+  if (fn === 'constructor') return false;
+  for (let o: object | null = table; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) if (Object.hasOwn(o, fn)) return true;
+  return false;
+}
+
 // The function, and whether it takes the calling process's context first (the compiler marks such exports).
 function resolve(node: OtpNode, module: string, fn: string): { f: (...args: unknown[]) => unknown; ctxFirst: boolean } {
   const builtin = builtins.get(node)?.get(module);
   const code = codeServerOf(node);
   const table = builtin ?? (code.loaded().includes(module) ? code.exportsOf(module) : undefined);
   if (!table) throw new Undef(`no module named ${module} on ${node.name}`);
-  const f = table[fn];
+  const f = exported(table, fn) ? table[fn] : undefined;
   if (typeof f !== 'function') throw new Undef(`${module} has no function ${fn}`);
   const marked = (builtin ?? code.record(module).current?.exports)?.[CTX_FIRST as unknown as string];
   return { f: f as (...args: unknown[]) => unknown, ctxFirst: Array.isArray(marked) && marked.includes(fn) };
