@@ -5,7 +5,9 @@ import { Down } from '../messages.js';
 import * as genServer from '../gen-server/index.js';
 import { ok, noreply, reply, type GenServer } from '../gen-server/types.js';
 import { CallError } from '../gen/errors.js';
-import { replyTo, type ServerRef } from '../gen/call.js';
+import { checkCallTimeout, replyTo, type ServerRef } from '../gen/call.js';
+import { receiveResponse, sendRequest } from '../gen-server/requests.js';
+import { abandon, type RequestId } from '../gen/request.js';
 import type { From } from '../gen/messages.js';
 import { addDistributionService } from '../distribution/node-dist.js';
 import { codeServerOf } from '../code/server.js';
@@ -169,20 +171,45 @@ function cast(ctx: ProcessContext, node: string, module: string, fn: string, arg
   genServer.cast(ctx, { name: 'rex', node } as ServerRef<Apply, Apply, Answer>, { module, fn, args });
 }
 
-/** Calls the same function on several nodes, one after the other; the results of those that answered, and the nodes that did not. */
+/**
+ * Calls the same function on several nodes at once, within one `timeoutMs` for them all (OTP's rpc:multicall): `results`
+ * holds, in the order of `nodes`, each answer of a node that answered, a BadRpc for a call that failed there (undef, or it
+ * threw: OTP's {badrpc, Reason}); `badNodes` the nodes that are down or gave no answer in time (their workers are killed).
+ */
 async function multicall(ctx: ProcessContext, nodes: string[], module: string, fn: string, args: unknown[] = [], timeoutMs = 30_000): Promise<{ results: unknown[]; badNodes: string[] }> {
+  checkCallTimeout(timeoutMs, 'rpc.multicall');
+  const deadline = performance.now() + timeoutMs;
+  const calls: Array<{ node: string; id: Ref; req: RequestId<Answer> }> = [];
+  try {
+    for (const node of nodes) {
+      const id = ctx.makeRef();
+      calls.push({ node, id, req: sendRequest(ctx, rexOf(node), { module, fn, args, id }) });
+    }
+  } catch (error) {
+    // A node name that is none: nothing of the call runs on, and no answer reaches the mailbox.
+    for (const c of calls) {
+      abandon(ctx, c.req.tag);
+      genServer.cast(ctx, rexOf(c.node), { cancel: c.id, caller: ctx.self() });
+    }
+    throw error;
+  }
+  const answers = new Map<number, Answer | undefined>();
+  for (const [i, c] of calls.entries()) {
+    const r = await receiveResponse(ctx, c.req, { abs: deadline });
+    if (r === 'timeout') genServer.cast(ctx, rexOf(c.node), { cancel: c.id, caller: ctx.self() });
+    answers.set(i, r !== 'timeout' && r.type === 'reply' ? r.reply : undefined);
+  }
   const results: unknown[] = [];
   const badNodes: string[] = [];
-  for (const node of nodes) {
-    try {
-      results.push(await call(ctx, node, module, fn, args, timeoutMs));
-    } catch (error) {
-      if (error instanceof BadRpc) badNodes.push(node);
-      else throw error;
-    }
+  for (const [i, c] of calls.entries()) {
+    const a = answers.get(i);
+    if (a === undefined) badNodes.push(c.node);
+    else results.push(a.ok ? a.value : new BadRpc(c.node, a.error, a.undef === true));
   }
   return { results, badNodes };
 }
+
+const rexOf = (node: string): ServerRef<Apply, Apply | Cancel, Answer> => ({ name: 'rex', node }) as ServerRef<Apply, Apply | Cancel, Answer>;
 
 /** OTP's rpc: call, cast and multicall of a module's function on other nodes. */
 export const rpc = { call, cast, multicall };
