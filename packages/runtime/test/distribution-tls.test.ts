@@ -185,6 +185,23 @@ test('a missing certificate file stops startDistribution with a sentence naming 
   });
 });
 
+test('a certificate, key or CA file that holds none, or a key that is not the certificate\'s, stops startDistribution with a sentence naming the file and the flag; the name stays free', async () => {
+  await withNodes(async (start, pki) => {
+    const junk = join(pki.dir, 'junk.pem');
+    writeFileSync(junk, 'not a PEM file\n');
+    const cases: Array<[Partial<{ cert: string; key: string; ca: string }>, RegExp]> = [
+      [{ key: join(pki.dir, 'b.key') }, /^distribution: the TLS key .*b\.key is not the key of the certificate .*a\.pem: give --ssl-key the key the certificate was made with$/],
+      [{ cert: junk }, /^distribution: the TLS cert .*junk\.pem holds no PEM certificate \(\w+\): check --ssl-cert$/],
+      [{ cert: join(pki.dir, 'a.key') }, /^distribution: the TLS cert .*a\.key holds no PEM certificate \(\w+\): check --ssl-cert$/],
+      [{ key: junk }, /^distribution: the TLS key .*junk\.pem holds no private key \(PEM, without a passphrase\) \(\w+\): check --ssl-key$/],
+      [{ ca: junk }, /^distribution: the TLS ca .*junk\.pem holds no PEM certificate \(\w+\): check --ssl-ca$/],
+    ];
+    for (const [files, message] of cases) await assert.rejects(start('a', { ...pki.tls('a'), ...files }), (e: Error) => message.test(e.message), JSON.stringify(files));
+    const { node } = await start('a', pki.tls('a'));
+    assert.equal(node.name, 'a@127.0.0.1');
+  });
+});
+
 test('a TLS refusal names the real cause: an expired certificate, one made for the wrong purpose', async () => {
   await withNodes(async (start, pki) => {
     // Signed by the cluster's CA, but expired (its validity ends before it begins), or for TLS clients only.

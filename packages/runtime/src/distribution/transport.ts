@@ -1,5 +1,6 @@
 import { connect as netConnect, createServer as createNetServer, isIP, type Server, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { checkServerIdentity, connect as tlsConnect, Server as TlsServer, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { foreignProtocol, writeFrame } from './framing.js';
 
@@ -32,7 +33,25 @@ export function loadTls(files: DistributionTls): TlsMaterial {
       throw new Error(`distribution: cannot read the TLS ${what} ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): check --ssl-${what}`, { cause: error });
     }
   };
-  return { cert: read('cert', files.cert), key: read('key', files.key), ca: read('ca', files.ca) };
+  const material = { cert: read('cert', files.cert), key: read('key', files.key), ca: read('ca', files.ca) };
+  checkTls(files, material);
+  return material;
+}
+
+// Files that read but hold no certificate or key, or a key that is not the certificate's, are refused here with
+// a sentence naming the file, rather than OpenSSL's code (the CA's: at the first peer, as every peer's refusal).
+function checkTls(files: DistributionTls, m: TlsMaterial): void {
+  const parse = <T>(what: 'cert' | 'key' | 'ca', holds: string, f: () => T): T => {
+    try {
+      return f();
+    } catch (error) {
+      throw new Error(`distribution: the TLS ${what} ${files[what]} holds no ${holds} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): check --ssl-${what}`, { cause: error });
+    }
+  };
+  const cert = parse('cert', 'PEM certificate', () => new X509Certificate(m.cert));
+  const key = parse('key', 'private key (PEM, without a passphrase)', () => createPrivateKey(m.key));
+  parse('ca', 'PEM certificate', () => new X509Certificate(m.ca));
+  if (!cert.checkPrivateKey(key)) throw new Error(`distribution: the TLS key ${files.key} is not the key of the certificate ${files.cert}: give --ssl-key the key the certificate was made with`);
 }
 
 function addressOf(socket: Socket): string {
