@@ -1,6 +1,6 @@
 import type { OtpNode } from '../node.js';
 import type { ProcessContext } from '../types.js';
-import type { Pid, Ref } from '../pid.js';
+import { Pid, Ref } from '../pid.js';
 import { Down } from '../messages.js';
 import * as genServer from '../gen-server/index.js';
 import { ok, noreply, reply, type GenServer } from '../gen-server/types.js';
@@ -13,6 +13,7 @@ import { addDistributionService } from '../distribution/node-dist.js';
 import { codeServerOf } from '../code/server.js';
 import { runtimeApi } from '../code/runtime-api.js';
 import { evaluate, type EvalOptions } from './eval.js';
+import { formatValue, loggerOf } from '../logger.js';
 
 /** What rpc asks another node's rpc server (`rex`). */
 interface Apply {
@@ -113,6 +114,13 @@ const rex: GenServer<Workers, Apply, Apply | Cancel, Answer, void> = {
   name: 'rex',
   init: () => ok({ byCall: new Map(), byWorker: new Map() }),
   handleCall(req, from, workers, ctx) {
+    // Any node with the cookie can call rex: a request of the wrong shape is answered as an error and logged, never
+    // thrown (which would end rex, and every rpc to this node with it).
+    if (!isApply(req)) {
+      unexpected(ctx, 'handleCall', req);
+      reply(from, { ok: false as const, error: 'rex (the rpc server) got a request that is not an rpc: use rpc.call(ctx, node, module, fn, args)' });
+      return noreply(workers);
+    }
     if (req.id === undefined) {
       ctx.spawn((worker) => work(worker, req, from));
       return noreply(workers);
@@ -124,9 +132,13 @@ const rex: GenServer<Workers, Apply, Apply | Cancel, Answer, void> = {
     return noreply(workers);
   },
   handleCast(req, workers, ctx) {
-    if ('cancel' in req) {
+    if (isCancel(req)) {
       const worker = workers.byCall.get(callKey(req.caller, req.cancel));
       if (worker !== undefined) ctx.exit(worker, 'kill');
+      return noreply(workers);
+    }
+    if (!isApply(req)) {
+      unexpected(ctx, 'handleCast', req);
       return noreply(workers);
     }
     ctx.spawn(async (worker) => {
@@ -144,6 +156,21 @@ const rex: GenServer<Workers, Apply, Apply | Cancel, Answer, void> = {
     return noreply(workers);
   },
 };
+
+// A call or cast rex runs: module and function named by strings, the arguments an array, the id a ref.
+function isApply(req: unknown): req is Apply {
+  if (typeof req !== 'object' || req === null) return false;
+  const r = req as Record<string, unknown>;
+  return typeof r.module === 'string' && typeof r.fn === 'string' && (r.args === undefined || Array.isArray(r.args)) && (r.id === undefined || r.id instanceof Ref);
+}
+
+function isCancel(req: unknown): req is Cancel {
+  return typeof req === 'object' && req !== null && (req as Cancel).cancel instanceof Ref && (req as Cancel).caller instanceof Pid;
+}
+
+function unexpected(ctx: ProcessContext, callback: string, m: unknown): void {
+  loggerOf(ctx.node).warning(`rex received an unexpected message: ${callback}(${formatValue(m, 500)})`, { pid: ctx.self() });
+}
 
 addDistributionService('rpc', async (node) => {
   registerRpcModule(node, 'otp', { name: () => node.name, nodes: () => node.nodes(), processCount: () => node.processCount, ping: () => 'pong', refusals: () => node.dist?.refusals(), eval: (source: string, options?: EvalOptions) => evaluate(node, runtimeApi(), source, options) });
