@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { transformSync } from 'esbuild';
 import * as runtime from '@otp-ts/runtime';
-import { createNode, pg, rpc, Pid, PgUpdate, RuntimeError, TIMEOUT, supervisor, type OtpNode, type ProcessContext } from '@otp-ts/runtime';
+import { createNode, genServer, pg, rpc, Pid, PgUpdate, RuntimeError, TIMEOUT, supervisor, type OtpNode, type ProcessContext } from '@otp-ts/runtime';
 import { EpmdServer } from '@otp-ts/runtime/tools';
-import { idle, withNode } from './helpers.ts';
+import { idle, quietLogs, withNode } from './helpers.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 
 const peerScript = fileURLToPath(new URL('./fixtures/pg-peer.ts', import.meta.url));
@@ -149,6 +149,32 @@ test("a peer scope server's malformed sync, join or leave (a BigInt group, a cyc
       assert.deepEqual(pg.getMembers(ctx, 'remote'), [peer]);
     }),
   );
+});
+
+test("a call or cast of the wrong shape to a scope server (from another node with the cookie: null, pids that are no local pids, a ref that is none) is logged as a warning and left unanswered; the scope and its groups go on", async () => {
+  await withNode((node) => {
+    const events = quietLogs(node);
+    return node.run(async (ctx) => {
+      const scope = await pg.startLink(ctx);
+      const a = ctx.spawn(idle);
+      await pg.join(ctx, 'kept', a);
+      const remote = new Pid(1, 5, 0);
+      const bad: unknown[] = [null, 42, { op: 'join', group: 'g', pids: 5 }, { op: 'join', group: 'g', pids: [remote] }, { op: 'leave', group: 'kept', pids: null }, { op: 'demonitor', ref: 5 }, { op: 'monitor', group: 10n }, { op: 'nope' }];
+      const unanswered = bad.map((req) => {
+        genServer.cast(ctx, scope, req);
+        return genServer.sendRequest(ctx, scope, req);
+      });
+      const b = ctx.spawn(idle);
+      await pg.join(ctx, 'kept', b);
+      assert.ok(ctx.isAlive(scope), 'the scope server runs on');
+      assert.deepEqual(sorted(pg.getMembers(ctx, 'kept')), sorted([a, b]), "the scope's groups are kept");
+      assert.deepEqual(pg.whichGroups(ctx), ['kept'], 'no join of a pid that is no local pid');
+      for (const req of unanswered) assert.equal(genServer.checkResponse(ctx, await ctx.receive(null, 0), req), 'noReply');
+      const warnings = events.filter((e) => e.level === 'warning').map((e) => e.message);
+      assert.equal(warnings.length, bad.length * 2, warnings.join('\n'));
+      assert.ok(warnings.includes('pg scope pg received an unexpected message: handleCast(null)'), warnings.join('\n'));
+    });
+  });
 });
 
 test('monitorScope returns the groups and then delivers every join and leave; demonitor ends it', async () => {

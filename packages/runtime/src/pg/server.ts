@@ -1,9 +1,10 @@
 import type { ProcessContext } from '../types.js';
-import type { Pid, Ref } from '../pid.js';
+import { Pid, Ref } from '../pid.js';
+import { formatValue, loggerOf } from '../logger.js';
 import { Down } from '../messages.js';
 import { ok, noreply, reply, type GenServer } from '../gen-server/types.js';
 import { addDistributionService, NodeUp } from '../distribution/node-dist.js';
-import { groupKey, pidKey, installTable, dropTable, scopeServers, ScopeTable, type PgGroup } from './table.js';
+import { groupKey, isGroupName, pidKey, installTable, dropTable, scopeServers, ScopeTable, type PgGroup } from './table.js';
 import { broadcast, notify, type LocalMember, type PeerMessage, type State } from './state.js';
 import { isPeerMessage, onPeerMessage, peerDown } from './peers.js';
 
@@ -97,6 +98,9 @@ export const scopeServer: GenServer<State, PgCall, never, PgReply, string> = {
   },
   handleCall(req, from, s, ctx) {
     watchNodes(s, ctx);
+    // Any node with the cookie can call the scope server: a request of the wrong shape is logged and left
+    // unanswered, as the global name server does, rather than ending the scope and every group in it.
+    if (!isPgCall(req)) return unexpected(ctx, 'handleCall', req, s);
     switch (req.op) {
       case 'join':
         joinLocal(s, ctx, req.group, req.pids);
@@ -129,8 +133,34 @@ export const scopeServer: GenServer<State, PgCall, never, PgReply, string> = {
     else if (isPeerMessage(m)) onPeerMessage(s, ctx, m);
     return noreply(s);
   },
+  handleCast(req, s, ctx) {
+    return unexpected(ctx, 'handleCast', req, s);
+  },
   terminate(_reason, s, ctx) {
     dropTable(ctx.node, s.scope, ctx.self());
   },
 };
 
+function unexpected(ctx: ProcessContext, callback: string, m: unknown, s: State): ReturnType<typeof noreply<State>> {
+  loggerOf(ctx.node).warning(`pg scope ${s.scope} received an unexpected message: ${callback}(${formatValue(m, 500)})`, { pid: ctx.self() });
+  return noreply(s);
+}
+
+// The requests of PgCall with fields of the right types: joins and leaves name local pids only, as the API's do.
+function isPgCall(req: unknown): req is PgCall {
+  if (typeof req !== 'object' || req === null) return false;
+  const r = req as Record<string, unknown>;
+  switch (r.op) {
+    case 'join':
+    case 'leave':
+      return isGroupName(r.group) && Array.isArray(r.pids) && r.pids.every((p) => p instanceof Pid && p.node === 0);
+    case 'monitorScope':
+      return true;
+    case 'monitor':
+      return isGroupName(r.group);
+    case 'demonitor':
+      return r.ref instanceof Ref;
+    default:
+      return false;
+  }
+}
