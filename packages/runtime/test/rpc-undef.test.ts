@@ -36,3 +36,41 @@ test("an rpc naming a function every object inherits (toString, constructor, has
     await epmd.close();
   }
 });
+
+test('an rpc whose function throws something other than an Error fails with that value as the reason (a string of it when it cannot cross), not "[object Object]"', async () => {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const a = createNode({ onCrash: () => {} });
+  const b = createNode({ onCrash: () => {} });
+  try {
+    await a.startDistribution({ name: 'thrower_caller@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
+    await b.startDistribution({ name: 'thrower@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
+    registerRpcModule(b, 'thrower', {
+      object: () => {
+        throw { code: 'out_of_stock', item: 'apple' };
+      },
+      text: () => {
+        throw 'plain';
+      },
+      error: () => Promise.reject(new TypeError('bad type')),
+      fn: () => {
+        throw { retry: () => 1 };
+      },
+    });
+    await a.run(async (ctx) => {
+      const failure = (fn: string): Promise<BadRpc> => rpc.call(ctx, 'thrower@127.0.0.1', 'thrower', fn).then(() => assert.fail(`${fn} answered`), (e: BadRpc) => e);
+      const object = await failure('object');
+      assert.deepEqual(object.reason, { code: 'out_of_stock', item: 'apple' });
+      assert.equal(object.message, "rpc to thrower@127.0.0.1 failed: { code: 'out_of_stock', item: 'apple' }");
+      assert.equal((await failure('text')).reason, 'plain');
+      assert.equal((await failure('error')).reason, 'bad type');
+      const fn = await failure('fn');
+      assert.equal(typeof fn.reason, 'string');
+      assert.match(fn.message, /^rpc to thrower@127\.0\.0\.1 failed: .*retry/);
+    });
+  } finally {
+    a.shutdown();
+    b.shutdown();
+    await epmd.close();
+  }
+});

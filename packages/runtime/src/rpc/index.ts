@@ -39,7 +39,7 @@ interface Workers {
 const callKey = (caller: Pid, id: Ref): string => `${String(caller)} ${String(id)}`;
 
 // `undef` marks a call the node could not resolve (OTP's {'EXIT', {undef, _}}), as against one that ran and threw.
-type Answer = { ok: true; value: unknown } | { ok: false; error: string; undef?: boolean };
+type Answer = { ok: true; value: unknown } | { ok: false; error: unknown; undef?: boolean };
 
 /** An rpc that could not run: the node is down, the module or function is unknown (`undef`), or it threw. */
 export class BadRpc extends Error {
@@ -49,7 +49,7 @@ export class BadRpc extends Error {
     /** True when the node has no such module or function (OTP's undef): the caller named something that is not there. */
     readonly undef = false,
   ) {
-    super(`rpc to ${node} failed: ${reason instanceof Error ? reason.message : String(reason)}`);
+    super(`rpc to ${node} failed: ${reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : formatValue(reason, 500)}`);
     this.name = 'BadRpc';
   }
 }
@@ -104,7 +104,11 @@ async function work(worker: ProcessContext, req: Apply, from: From<Answer>): Pro
     const unsent = replyTo(from, { ok: true as const, value });
     if (unsent !== undefined) reply(from, { ok: false as const, error: `${req.module}.${req.fn} returned a value that cannot be sent back to ${from.pid.node === 0 ? 'the caller' : 'the calling node'}: ${unsent}` });
   } catch (error) {
-    reply(from, { ok: false as const, error: error instanceof Error ? error.message : String(error), ...(error instanceof Undef ? { undef: true } : {}) });
+    // An Error is told by its message; anything else thrown (a string, an object) is the reason itself, as
+    // OTP's {badrpc, {'EXIT', Reason}} carries the term, or as it prints when it cannot cross.
+    const reason = error instanceof Error ? error.message : error;
+    const failed = (why: unknown): Answer => ({ ok: false as const, error: why, ...(error instanceof Undef ? { undef: true } : {}) });
+    if (replyTo(from, failed(reason)) !== undefined) reply(from, failed(formatValue(reason, 500)));
   }
 }
 
