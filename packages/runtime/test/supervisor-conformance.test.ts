@@ -1,8 +1,8 @@
-// Supervisor behaviour checked against OTP's supervisor.erl where a path was not walked before: countChildren of a
-// child that died unseen, and a simpleOneForOne's shutdown reports.
+// Supervisor behaviour checked against OTP's supervisor.erl where a path was not walked before: a group restart
+// whose start fails, countChildren of a child that died unseen, and a simpleOneForOne's shutdown reports.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genServer, supervisor, sys, ok, noreply, TIMEOUT, type ChildCounts, type ChildSpec, type GenServer, type Pid, type ProcessContext } from '@otp-ts/runtime';
+import { genServer, supervisor, sys, ok, noreply, TIMEOUT, type ChildCounts, type ChildSpec, type GenServer, type Pid, type ProcessContext, type Strategy } from '@otp-ts/runtime';
 import { withNode, quietLogs, ended } from './helpers.ts';
 
 const WAIT = 20_000;
@@ -68,3 +68,39 @@ test('simpleOneForOne: children killed past the shutdown time are reported once 
     assert.equal(((errors[0]!.offender as { pid: Pid[] }).pid).length, 5);
   });
 });
+
+for (const strategy of ['oneForAll', 'restForOne'] as Strategy[]) {
+  test(`${strategy}: while a group restart keeps failing, only the child whose start failed shows as restarting; those not yet tried show no pid (OTP's which_children)`, async () => {
+    await withNode(async (node) => {
+      quietLogs(node);
+      await node.run(async (ctx) => {
+        let fail = false;
+        let attempts = 0;
+        const spec = (id: string, failing = false): ChildSpec => ({
+          id,
+          start: (c) => {
+            if (failing && fail) {
+              attempts++;
+              throw new Error('not now');
+            }
+            return genServer.startLink(c, plain, null);
+          },
+        });
+        const sup = await supervisor.start(ctx, { init: () => ({ flags: { strategy, intensity: 1_000_000, period: 3600 }, children: [spec('a'), spec('b', true), spec('c')] }) }, undefined);
+        const a = (await supervisor.whichChildren(ctx, sup)).find((l) => l.id === 'a')!.pid as Pid;
+        fail = true;
+        ctx.exit(a, 'kill');
+        await until(ctx, 'retries', () => attempts >= 3);
+        const lines = await supervisor.whichChildren(ctx, sup);
+        const pid = (id: string) => lines.find((l) => l.id === id)!.pid;
+        assert.ok(typeof pid('a') === 'object' && String(pid('a')) !== String(a), `a runs again (started before b failed), got ${String(pid('a'))}`);
+        assert.equal(pid('b'), 'restarting');
+        assert.equal(pid('c'), undefined, 'c, not yet tried, has no pid');
+        assert.deepEqual(await supervisor.countChildren(ctx, sup), { specs: 3, active: 1, supervisors: 0, workers: 3 });
+        fail = false;
+        await until(ctx, 'all three running', async () => (await supervisor.countChildren(ctx, sup)).active === 3);
+        assert.ok((await supervisor.whichChildren(ctx, sup)).every((l) => typeof l.pid === 'object'));
+      });
+    });
+  });
+}

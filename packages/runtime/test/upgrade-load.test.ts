@@ -185,3 +185,34 @@ test('a child that crashes while an upgrade suspends it does not roll the upgrad
     });
   });
 });
+
+// The same under a group strategy, the crashing child last (restForOne: nothing else to stop) or with a sibling.
+const groupSup = (strategy: 'oneForAll' | 'restForOne') =>
+  compileModule('app/group_sup', `
+import { genServer, type Supervisor } from '@otp-ts/runtime';
+import { crashy } from './crashy';
+const spec = (id: string) => ({ id, start: (ctx) => genServer.startLink(ctx, crashy, undefined) });
+export const sup: Supervisor<void> = { init: () => ({ flags: { strategy: '${strategy}', intensity: 5, period: 10 }, children: [spec('first'), spec('crashy')] }) };`, '1');
+
+for (const strategy of ['oneForAll', 'restForOne'] as const) {
+  test(`${strategy}: a last child that crashes while an upgrade suspends it restarts on the new code, and so does its group`, async () => {
+    await withNode(async (node) => {
+      const code = codeServerFor(node);
+      await code.load(crashy(1));
+      await code.load(groupSup(strategy));
+      await node.run(async (ctx) => {
+        const sup = await supervisor.startLink(ctx, (code.exportsOf('app/group_sup') as { sup: Supervisor<void> }).sup, undefined);
+        const child = (await supervisor.whichChildren(ctx, sup)).find((c) => c.id === 'crashy')!.pid as Pid;
+        ctx.spawn((c) => genServer.call(c, child, 'hold', 30_000).catch(() => undefined));
+        await until(ctx, 'the child is in its callback', () => ctx.processInfo(child)?.currentFunction !== 'gen_server.loop');
+        const me = ctx.self();
+        ctx.spawn(async (c) => c.send(me, { outcome: await upgradeModules(c, code, [crashy(2)], { timeoutMs: 30_000 }).then(() => 'upgraded', (e: Error) => e.message) }));
+        await until(ctx, 'the upgrade asks the child to suspend', () => (ctx.processInfo(child)?.messageQueueLen ?? 0) > 0);
+        ctx.send(child, 'crash');
+        const { outcome } = (await ctx.receive((m) => typeof m === 'object' && m !== null && 'outcome' in m)) as { outcome: string };
+        assert.equal(outcome, 'upgraded');
+        for (const c of await supervisor.whichChildren(ctx, sup)) assert.equal(((await genServer.call(ctx, c.pid as Pid, 'get')) as { vsn: number }).vsn, 2, `${c.id} runs the new code`);
+      });
+    });
+  });
+}

@@ -157,14 +157,10 @@ async function childExited(state: SupState, pid: Pid, reason: ExitReason) {
     child.pid = 'restarting';
     return exceeded ? noreply(state) : restartDynamic(state, pid, child);
   }
-  const group = restartGroup(state, child);
-  for (let i = group.length - 1; i >= 0; i--) {
-    const c = group[i]!;
-    if (c !== child && c.pid instanceof Pid) await stopOne(state, c);
-  }
-  // Temporary children stopped by a group restart are not restarted, as in OTP.
-  state.children = state.children.filter((c) => !(group.includes(c) && c !== child && c.spec.restart === 'temporary'));
-  for (const c of group) if (state.children.includes(c)) c.pid = 'restarting';
+  child.pid = 'restarting';
+  // Only the child that exited shows restarting: its group's others are stopped (no pid) until the restart starts them.
+  if (groupRunning(state, child)) await stopGroup(state, child);
+  stopped(state, child);
   return exceeded ? noreply(state) : restartPending(state);
 }
 
@@ -187,28 +183,50 @@ function restartGroup(state: SupState, child: Child): Child[] {
   return [child];
 }
 
-/** Starts again every child left restarting (in start order); a failure is retried through the mailbox. */
+// Whether any child of `root`'s restart group other than `root` runs (and must be stopped before the group restarts).
+function groupRunning(state: SupState, root: Child): boolean {
+  return state.flags.strategy !== 'oneForOne' && restartGroup(state, root).some((c) => c !== root && c.pid instanceof Pid);
+}
+
+// Stops the running children of `root`'s restart group, last started first; `root` itself is down.
+async function stopGroup(state: SupState, root: Child): Promise<void> {
+  const group = restartGroup(state, root);
+  for (let i = group.length - 1; i >= 0; i--) {
+    const c = group[i]!;
+    if (c !== root && c.pid instanceof Pid) await stopOne(state, c);
+  }
+}
+
+// After `root`'s group was stopped: the temporary children it stopped are forgotten, as OTP does. Answers the group
+// left, in start order. Nothing is awaited when nothing runs beside `root` (a oneForOne child, a restForOne's last):
+// the child restarts in the turn its exit is read, so an upgrade that suspended it as it crashed finds its
+// replacement in its next look (joinLate), not after the swap, which would leave it on the old code.
+function stopped(state: SupState, root: Child): Child[] {
+  const group = restartGroup(state, root);
+  state.children = state.children.filter((c) => !(group.includes(c) && c !== root && c.spec.restart === 'temporary' && c.pid === undefined));
+  return group.filter((c) => state.children.includes(c));
+}
+
+/**
+ * Starts again each child left restarting with its strategy's group, in start order, as OTP's restart: the
+ * group's running children are stopped and all started in order. When a start fails, that child alone is left
+ * restarting (those after it stay stopped, with no pid; those before it run) and is retried through the
+ * mailbox, when its group restarts again.
+ */
 async function restartPending(state: SupState, states?: ReadonlyMap<string, unknown>) {
-  for (const c of state.children) {
-    if (c.pid !== 'restarting') continue;
-    const failure = await startOne(state, c, states?.has(c.spec.id) ? { state: states.get(c.spec.id) } : undefined);
-    if (failure === null) {
-      c.restarts++;
-      continue;
-    }
-    c.pid = 'restarting';
-    if (state.flags.strategy === 'oneForAll') {
-      // OTP retries the whole group: the siblings this attempt started are stopped and started again with it.
-      for (let i = state.children.length - 1; i >= 0; i--) {
-        const s = state.children[i]!;
-        if (s !== c && s.pid instanceof Pid) {
-          await stopOne(state, s);
-          s.pid = 'restarting';
-        }
+  for (const root of state.children.slice()) {
+    if (root.pid !== 'restarting' || !state.children.includes(root)) continue;
+    if (groupRunning(state, root)) await stopGroup(state, root);
+    for (const c of stopped(state, root)) {
+      const failure = await startOne(state, c, states?.has(c.spec.id) ? { state: states.get(c.spec.id) } : undefined);
+      if (failure === null) {
+        c.restarts++;
+        continue;
       }
+      c.pid = 'restarting';
+      state.ctx.send(state.ctx.self(), new TryAgain(c.spec.id, failure.reason));
+      return noreply(state);
     }
-    state.ctx.send(state.ctx.self(), new TryAgain(c.spec.id, failure.reason));
-    return noreply(state);
   }
   for (const [key, c] of [...state.dynamic]) if (c.pid === 'restarting') await restartDynamic(state, key, c, states?.has(c.spec.id) ? { state: states.get(c.spec.id) } : undefined);
   return noreply(state);

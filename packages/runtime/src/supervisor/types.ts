@@ -70,7 +70,7 @@ export interface Supervisor<Args = void> {
 /** One line of whichChildren. */
 export interface ChildInfo {
   id: string | undefined;
-  /** The running child's pid, `'restarting'`, or undefined when stopped. */
+  /** The running child's pid, `'restarting'` (a restart failed and is retried), or undefined when stopped (as a group restart's children not yet started). */
   pid: Pid | 'restarting' | undefined;
   type: ChildType;
   modules: string[];
