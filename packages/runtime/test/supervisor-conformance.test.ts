@@ -104,3 +104,51 @@ for (const strategy of ['oneForAll', 'restForOne'] as Strategy[]) {
     });
   });
 }
+
+test('oneForOne: a child whose restart failed once is restarted by its own retry while another child keeps failing its restarts (OTP\'s try_again_restart is per child)', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      let xFails = false;
+      let yFailsLeft = 0;
+      let xAttempts = 0;
+      const children: ChildSpec[] = [
+        {
+          id: 'x',
+          start: (c) => {
+            if (xFails) {
+              xAttempts++;
+              throw new Error('x cannot start');
+            }
+            return genServer.startLink(c, plain, null);
+          },
+        },
+        {
+          id: 'y',
+          start: (c) => {
+            if (yFailsLeft > 0) {
+              yFailsLeft--;
+              throw new Error('y cannot start yet');
+            }
+            return genServer.startLink(c, plain, null);
+          },
+        },
+      ];
+      const sup = await supervisor.start(ctx, { init: () => ({ flags: { strategy: 'oneForOne', intensity: 1_000_000, period: 3600 }, children }) }, undefined);
+      const pidOf = async (id: string) => (await supervisor.whichChildren(ctx, sup)).find((l) => l.id === id)!.pid;
+      xFails = true;
+      yFailsLeft = 1;
+      ctx.exit((await pidOf('x')) as Pid, 'kill');
+      await until(ctx, 'x failing its restarts', () => xAttempts >= 2);
+      const y = (await pidOf('y')) as Pid;
+      ctx.exit(y, 'kill');
+      await until(ctx, 'y restarted while x keeps failing', async () => {
+        const now = await pidOf('y');
+        return typeof now === 'object' && String(now) !== String(y);
+      });
+      assert.equal(await pidOf('x'), 'restarting');
+      xFails = false;
+      await until(ctx, 'x running again', async () => typeof (await pidOf('x')) === 'object');
+    });
+  });
+});

@@ -159,9 +159,11 @@ async function childExited(state: SupState, pid: Pid, reason: ExitReason) {
   }
   child.pid = 'restarting';
   // Only the child that exited shows restarting: its group's others are stopped (no pid) until the restart starts them.
-  if (groupRunning(state, child)) await stopGroup(state, child);
-  stopped(state, child);
-  return exceeded ? noreply(state) : restartPending(state);
+  if (exceeded) {
+    if (groupRunning(state, child)) await stopGroup(state, child);
+    stopped(state, child);
+  } else await restartFrom(state, child);
+  return noreply(state);
 }
 
 // Whether a significant child that ended on its own (and is not restarted) shuts the supervisor down: for
@@ -208,26 +210,34 @@ function stopped(state: SupState, root: Child): Child[] {
 }
 
 /**
- * Starts again each child left restarting with its strategy's group, in start order, as OTP's restart: the
- * group's running children are stopped and all started in order. When a start fails, that child alone is left
+ * Restarts `root` (down, restarting) with its strategy's group, in start order, as OTP's restart: the group's
+ * running children are stopped and all started in order. When a start fails, that child alone is left
  * restarting (those after it stay stopped, with no pid; those before it run) and is retried through the
- * mailbox, when its group restarts again.
+ * mailbox (TryAgain, for it alone), when its group restarts again.
  */
-async function restartPending(state: SupState, states?: ReadonlyMap<string, unknown>) {
-  for (const root of state.children.slice()) {
-    if (root.pid !== 'restarting' || !state.children.includes(root)) continue;
-    if (groupRunning(state, root)) await stopGroup(state, root);
-    for (const c of stopped(state, root)) {
-      const failure = await startOne(state, c, states?.has(c.spec.id) ? { state: states.get(c.spec.id) } : undefined);
-      if (failure === null) {
-        c.restarts++;
-        continue;
-      }
-      c.pid = 'restarting';
-      state.ctx.send(state.ctx.self(), new TryAgain(c.spec.id, failure.reason));
-      return noreply(state);
+async function restartFrom(state: SupState, root: Child, states?: ReadonlyMap<string, unknown>): Promise<void> {
+  if (groupRunning(state, root)) await stopGroup(state, root);
+  let failed = false;
+  for (const c of stopped(state, root)) {
+    if (failed) {
+      // Not tried: no pid; the failed child's retry restarts it with the group.
+      if (c.pid === 'restarting') c.pid = undefined;
+      continue;
     }
+    const failure = await startOne(state, c, states?.has(c.spec.id) ? { state: states.get(c.spec.id) } : undefined);
+    if (failure === null) {
+      c.restarts++;
+      continue;
+    }
+    c.pid = 'restarting';
+    state.ctx.send(state.ctx.self(), new TryAgain(c.spec.id, failure.reason));
+    failed = true;
   }
+}
+
+/** Restarts every child left restarting (a held escalation resumed), each with its group; one that fails does not hold up the others. */
+async function restartPending(state: SupState, states?: ReadonlyMap<string, unknown>) {
+  for (const root of state.children.slice()) if (root.pid === 'restarting' && state.children.includes(root)) await restartFrom(state, root, states);
   for (const [key, c] of [...state.dynamic]) if (c.pid === 'restarting') await restartDynamic(state, key, c, states?.has(c.spec.id) ? { state: states.get(c.spec.id) } : undefined);
   return noreply(state);
 }
@@ -249,14 +259,18 @@ async function restartDynamic(state: SupState, key: Pid, child: Child, restored?
 
 async function tryAgain(state: SupState, retry: TryAgain) {
   const dynamic = retry.child instanceof Pid ? state.dynamic.get(retry.child) : undefined;
-  const pending = dynamic ?? state.children.find((c) => c.pid === 'restarting');
+  // As OTP's try_again_restart, the retry is for that child (and its group) alone: another whose restart also
+  // failed has its own retry, and is not held up by this one failing again.
+  const pending = dynamic ?? state.children.find((c) => c.spec.id === retry.child);
   if (!pending || pending.pid !== 'restarting') return noreply(state);
   if (!addRestart(state)) {
     if (held(state, pending, undefined, retry.reason)) return noreply(state);
     report(state, 'shutdown', 'reachedMaxRestartIntensity');
     return stop('shutdown', state);
   }
-  return dynamic !== undefined ? restartDynamic(state, retry.child as Pid, dynamic) : restartPending(state);
+  if (dynamic !== undefined) return restartDynamic(state, retry.child as Pid, dynamic);
+  await restartFrom(state, pending);
+  return noreply(state);
 }
 
 export type { ChildSpec };
