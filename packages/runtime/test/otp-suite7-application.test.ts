@@ -1,8 +1,8 @@
-// application_SUITE's get_key and get_all_key cases (lib/kernel/test/application_SUITE.erl), with the no-app form
-// used inside an application's own processes.
+// application_SUITE's get_key, get_all_key and get_supervisor cases (lib/kernel/test/application_SUITE.erl), with the
+// no-app form used inside an application's own processes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { application, type ApplicationModule, type ProcessContext } from '@otp-ts/runtime';
+import { application, supervisor, type ApplicationModule, type ProcessContext } from '@otp-ts/runtime';
 import { withNode, quietLogs } from './helpers.ts';
 
 const idle = (ctx: ProcessContext): Promise<unknown> => ctx.receive();
@@ -65,6 +65,27 @@ test('application_SUITE: get_key/1 — inside its own processes an application r
       assert.deepEqual(seen, ['3.0.0', { size: 2 }]);
       assert.equal(application.getKey(ctx, 'self_key', 'mod')?.module, mod);
       await application.stop(ctx, 'self_key');
+    });
+  });
+});
+
+test('application_SUITE: get_supervisor — the top supervisor of a running application; undefined before it starts, after it stops, and for a library', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      const mod: ApplicationModule = { start: (_t, _a, c) => supervisor.startLink(c, { init: () => ({ children: [] }) }, undefined) };
+      await application.load(ctx, { name: 'sup_app', vsn: '1.0.0', mod });
+      await application.load(ctx, { name: 'lib_app', vsn: '1.0.0' });
+      assert.equal(await application.getSupervisor(ctx, 'sup_app'), undefined, 'loaded, not started');
+      await application.start(ctx, 'sup_app');
+      await application.start(ctx, 'lib_app');
+      const top = await application.getSupervisor(ctx, 'sup_app');
+      assert.ok(top !== undefined && ctx.processInfo(top)?.behaviour === 'supervisor', `a supervisor, got ${String(top)}`);
+      assert.equal(await application.getSupervisor(ctx, 'lib_app'), undefined, 'a library application has no supervisor');
+      assert.equal(await application.getSupervisor(ctx, 'no_such_app'), undefined);
+      await application.stop(ctx, 'sup_app');
+      assert.equal(await application.getSupervisor(ctx, 'sup_app'), undefined, 'stopped');
+      assert.equal(ctx.isAlive(top), false);
     });
   });
 });

@@ -112,6 +112,11 @@ export function whichApplications(ctx: ProcessContext, timeout = DEFAULT_CALL_TI
   return ask(ctx, { op: 'which' }, timeout) as Promise<RunningApp[]>;
 }
 
+/** The top supervisor of a running application (the pid its start returned), as OTP's get_supervisor; undefined when it is not running or is a library application. */
+export async function getSupervisor(ctx: ProcessContext, app: string): Promise<Pid | undefined> {
+  return (await ask(ctx, { op: 'supervisor', app })) as Pid | undefined;
+}
+
 /** Applies sys.config-style overrides (`{ app: { key: value } }`) to loaded and later loaded applications. */
 export async function setConfig(ctx: ProcessContext, config: Record<string, Record<string, unknown>>): Promise<void> {
   await ask(ctx, { op: 'config', config });

@@ -31,6 +31,7 @@ export type ControllerRequest =
   | { op: 'stop'; app: string }
   | { op: 'loaded' }
   | { op: 'which' }
+  | { op: 'supervisor'; app: string }
   | { op: 'config'; config: Record<string, Record<string, unknown>> }
   | { op: 'update'; resource: AppResource; config?: Record<string, unknown> };
 
@@ -40,6 +41,8 @@ export type ControllerAnswer = { ok: true; value: unknown } | { ok: false; error
 interface Started {
   type: StartType;
   master: Pid | null;
+  /** Its top supervisor (the pid its start returned); null for a library application. */
+  top: Pid | null;
 }
 
 // An application whose master runs its start (and start phases): the callers waiting for the outcome.
@@ -153,6 +156,8 @@ async function handle(state: State, req: ControllerRequest): Promise<unknown> {
         const r = state.loaded.get(name)!;
         return { name, description: r.description ?? '', vsn: r.vsn, type: s.type };
       });
+    case 'supervisor':
+      return state.started.get(req.app)?.top ?? undefined;
     case 'update':
       return updateApp(state, req.resource, req.config);
     case 'config':
@@ -257,7 +262,7 @@ async function startApp(state: State, app: string, type: StartType, from: From):
     if (!state.started.has(dep)) throw new ApplicationError('notStartedDependency', app, `application '${app}' needs '${dep}' started first (application.ensureAllStarted starts dependencies in order)`);
   }
   if (r.mod === undefined) {
-    state.started.set(app, { type, master: null });
+    state.started.set(app, { type, master: null, top: null });
     return;
   }
   let mod: ApplicationModule;
@@ -296,7 +301,7 @@ async function masterAcked(state: State, ack: MasterAck): Promise<void> {
   if (s === undefined || s.master !== ack.master) return;
   state.starting.delete(ack.app);
   if (ack.ok) {
-    state.started.set(ack.app, { type: s.type, master: s.master });
+    state.started.set(ack.app, { type: s.type, master: s.master, top: ack.value as Pid });
     loggerOf(state.ctx.node).info({ kind: 'progress', application: ack.app, startedAt: state.ctx.node.pid }, { pid: state.ctx.self() });
     for (const waiter of s.waiters) replyTo(waiter, done(undefined));
     return;
