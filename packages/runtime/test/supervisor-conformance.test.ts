@@ -152,3 +152,19 @@ test('oneForOne: a child whose restart failed once is restarted by its own retry
     });
   });
 });
+
+test('supervisor flags that are not an object (a strategy written alone, null, an array) fail the start with a bad spec naming them, instead of a oneForOne supervisor (OTP\'s invalid_type)', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      for (const flags of ['oneForAll', null, 5, ['oneForAll']]) {
+        const outcome = await supervisor.start(ctx, { init: () => ({ flags, children: [] }) as never }, undefined).then(
+          (pid) => `started ${String(pid)}`,
+          (e: { reason?: unknown }) => e.reason,
+        );
+        const why = (outcome as { badSupervisorSpec?: string }).badSupervisorSpec ?? String(outcome);
+        assert.match(why, /^supervisor flags must be an object such as \{ strategy: 'oneForAll', intensity: 1, period: 5 \}, got /, `flags ${JSON.stringify(flags)}: ${why}`);
+      }
+    });
+  });
+});

@@ -84,7 +84,11 @@ export function normalizeSpecs(specs: readonly ChildSpec[], autoShutdown?: AutoS
 
 /** Checks supervisor flags and fills in OTP's defaults. */
 export function normalizeFlags(flags: SupFlags = {}): Required<SupFlags> {
-  const typo = flags !== null && typeof flags === 'object' ? misspeltKey(flags, FLAG_KEYS) : undefined;
+  // A string ('oneForAll') or anything else not an object would otherwise start a oneForOne supervisor unsaid.
+  if (flags === null || typeof flags !== 'object' || Array.isArray(flags)) {
+    throw bad(undefined, 'flags', `supervisor flags must be an object such as { strategy: 'oneForAll', intensity: 1, period: 5 }, got ${JSON.stringify(flags) ?? String(flags)}`);
+  }
+  const typo = misspeltKey(flags, FLAG_KEYS);
   if (typo) throw bad(undefined, typo.key, `supervisor flags: unknown key '${typo.key}' (did you mean '${typo.meant}'?): spell it '${typo.meant}'`);
   const strategy = flags.strategy ?? 'oneForOne';
   if (!['oneForOne', 'oneForAll', 'restForOne', 'simpleOneForOne'].includes(strategy)) {
