@@ -168,3 +168,22 @@ test('supervisor flags that are not an object (a strategy written alone, null, a
     });
   });
 });
+
+test('startChild given extra arguments (an array) on a supervisor that is not simpleOneForOne, or null, is refused with a sentence saying what it takes; checkChildSpecs(null) names null', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      const sup = await supervisor.start(ctx, { init: () => ({ flags: { strategy: 'oneForAll' }, children: [] }) }, undefined);
+      await assert.rejects(supervisor.startChild(ctx, sup, [1, 2]), (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'badSpec');
+        assert.equal(e.message, "this oneForAll supervisor's startChild takes a child spec { id, start, ... }: a list of extra start arguments is for a simpleOneForOne supervisor");
+        return true;
+      });
+      await assert.rejects(supervisor.startChild(ctx, sup, null as never), /^SupervisorError: a child spec must be an object \{ id, start, \.\.\. \}, got null$/);
+      const checked = supervisor.checkChildSpecs(null as never);
+      assert.ok(checked !== 'ok');
+      assert.equal(checked.error.message, 'child specs must be an array, got null');
+      assert.deepEqual(await supervisor.countChildren(ctx, sup), { specs: 0, active: 0, supervisors: 0, workers: 0 });
+    });
+  });
+});

@@ -28,6 +28,9 @@ export interface Child {
 
 const bad = (id: string | undefined, field: string, message: string): SupervisorError => new SupervisorError('badSpec', message, { id, field } satisfies BadSpecDetail);
 
+// What a value that should have been a spec or a list is, for an error: null and arrays named as such.
+const kindOf = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value);
+
 const SPEC_KEYS = ['id', 'start', 'restart', 'shutdown', 'type', 'modules', 'significant'];
 const FLAG_KEYS = ['strategy', 'intensity', 'period', 'autoShutdown'];
 
@@ -48,7 +51,7 @@ function misspeltKey(object: object, known: readonly string[]): { key: string; m
  */
 export function normalizeSpec(spec: ChildSpec, autoShutdown?: AutoShutdown): FullSpec {
   const where = `child spec ${spec && typeof spec.id === 'string' ? `'${spec.id}'` : JSON.stringify(spec?.id)}`;
-  if (spec === null || typeof spec !== 'object') throw bad(undefined, 'spec', `a child spec must be an object, got ${typeof spec}`);
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw bad(undefined, 'spec', `a child spec must be an object { id, start, ... }, got ${kindOf(spec)}`);
   if (typeof spec.id !== 'string' || spec.id === '') throw bad(undefined, 'id', `${where}: id must be a non-empty string`);
   const { id } = spec;
   const typo = misspeltKey(spec, SPEC_KEYS);
@@ -72,7 +75,7 @@ export function normalizeSpec(spec: ChildSpec, autoShutdown?: AutoShutdown): Ful
 
 /** Checks child specs as a supervisor would (fields, unique ids, significance under `autoShutdown` if given); throws the first problem. */
 export function normalizeSpecs(specs: readonly ChildSpec[], autoShutdown?: AutoShutdown): FullSpec[] {
-  if (!Array.isArray(specs)) throw bad(undefined, 'children', `child specs must be an array, got ${typeof specs}`);
+  if (!Array.isArray(specs)) throw bad(undefined, 'children', `child specs must be an array, got ${kindOf(specs)}`);
   const full = specs.map((s) => normalizeSpec(s, autoShutdown));
   const ids = new Set<string>();
   for (const s of full) {

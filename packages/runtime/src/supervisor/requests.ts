@@ -55,6 +55,7 @@ const isSimple = (state: SupState): boolean => state.template !== null;
 // new static child, refused when its spec is bad or its id is taken.
 function newChild(state: SupState, spec: ChildSpec | unknown[]): Child | SupAnswer {
   if (state.template !== null) return { spec: state.template, pid: undefined, extra: Array.isArray(spec) ? spec : [spec], restarts: 0 };
+  if (Array.isArray(spec)) return refuse('badSpec', `this ${state.flags.strategy} supervisor's startChild takes a child spec { id, start, ... }: a list of extra start arguments is for a simpleOneForOne supervisor`, { id: undefined, field: 'spec' });
   let full;
   try {
     full = normalizeSpec(spec as ChildSpec, state.flags.autoShutdown);
