@@ -269,6 +269,7 @@ function begin(m: Machine, state: unknown, data: unknown, actions: Actions | und
 
 async function loop(m: Machine): Promise<never> {
   for (;;) {
+    if (!m.suspended && (m.pending.length > 0 || m.zero.length > 0)) await spend(m);
     // Queued events first, then zero timeouts, then the mailbox (OTP's loop_done).
     const event = m.suspended ? await receiveEvent(m) : m.pending.length > 0 ? m.pending.shift()! : m.zero.length > 0 ? m.takeZero() : await receiveEvent(m);
     if (event === null) continue;
@@ -279,6 +280,18 @@ async function loop(m: Machine): Promise<never> {
     await settle(m, event, tr, oldState, enter);
   }
 }
+
+/**
+ * Takes a reduction for an event the machine made itself (an inserted or released event, a zero timeout, an enter
+ * call), as a received message takes one: over the scheduler's budget the machine first waits a turn, so a long or
+ * endless chain of them leaves other processes, timers and I/O their turns (OTP preempts such a machine by reductions).
+ */
+function spend(m: Machine): Promise<unknown> | undefined {
+  const node = m.ctx.node;
+  if (node.budget-- > 0) return undefined;
+  return m.ctx.receive(NOTHING, 0).then(() => internals(m.ctx).check());
+}
+const NOTHING = (): boolean => false;
 
 /** Takes the next message and turns it into an event; null when it was a system message or a stale timer. */
 async function receiveEvent(m: Machine): Promise<Event | null> {
@@ -375,7 +388,10 @@ async function interpret(m: Machine, callback: string, out: Outcome, event: Even
 async function settle(m: Machine, event: Event | null, tr: Transition, oldState: unknown, enter: boolean): Promise<void> {
   const changed = !termEquals(oldState, m.state);
   let again = enter && m.stateEnter;
-  while (again) again = await callState(m, { type: 'enter', oldState }, tr);
+  while (again) {
+    await spend(m);
+    again = await callState(m, { type: 'enter', oldState }, tr);
+  }
   m.hibernating = tr.hibernate;
   if (tr.postpone && event !== null) m.postponed.push(event);
   if (changed) {
