@@ -11,6 +11,7 @@ import { isGlobalName } from '../gen/global-names.js';
 import { DETACHED, internals, type ProcessInternals } from '../process-internals.js';
 import { BadReturnValue } from '../gen/errors.js';
 import { resultOf } from '../gen/result.js';
+import { spendReduction } from '../gen/reductions.js';
 import { applyInitialDebug, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysStatus, type SysTarget } from '../gen/sys-handler.js';
 import type { Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
@@ -191,7 +192,7 @@ export function enterServer(ctx: ProcessContext, mod: AnyServer, state: unknown,
 function runLoop(ctx: ProcessContext, server: Server): Promise<unknown> | typeof DETACHED {
   for (;;) {
     let pending: Promise<void> | undefined;
-    if (server.continuation !== null && !server.suspended) pending = continueServer(server);
+    if (server.continuation !== null && !server.suspended) pending = spendReduction(ctx) ?? continueServer(server);
     else {
       if (server.suspended || server.timeout !== undefined) return serve(ctx, server, undefined);
       enterWait(ctx, server);
@@ -270,7 +271,7 @@ async function serve(ctx: ProcessContext, server: Server, pending: Promise<void>
       await pending;
       setCurrentFunction(ctx, LOOP);
     }
-    if (server.continuation !== null && !server.suspended) pending = continueServer(server);
+    if (server.continuation !== null && !server.suspended) pending = spendReduction(ctx) ?? continueServer(server);
     else {
       enterWait(ctx, server);
       let msg: unknown;

@@ -10,6 +10,7 @@ import { CallMessage, CastMessage, SystemMessage, suspendedWait } from '../gen/m
 import { holdCall, replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
 import { resultOf } from '../gen/result.js';
+import { spendReduction } from '../gen/reductions.js';
 import { applyInitialDebug, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysStatus, type SysTarget } from '../gen/sys-handler.js';
 import type { Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
@@ -269,7 +270,7 @@ function begin(m: Machine, state: unknown, data: unknown, actions: Actions | und
 
 async function loop(m: Machine): Promise<never> {
   for (;;) {
-    if (!m.suspended && (m.pending.length > 0 || m.zero.length > 0)) await spend(m);
+    if (!m.suspended && (m.pending.length > 0 || m.zero.length > 0)) await spendReduction(m.ctx);
     // Queued events first, then zero timeouts, then the mailbox (OTP's loop_done).
     const event = m.suspended ? await receiveEvent(m) : m.pending.length > 0 ? m.pending.shift()! : m.zero.length > 0 ? m.takeZero() : await receiveEvent(m);
     if (event === null) continue;
@@ -280,18 +281,6 @@ async function loop(m: Machine): Promise<never> {
     await settle(m, event, tr, oldState, enter);
   }
 }
-
-/**
- * Takes a reduction for an event the machine made itself (an inserted or released event, a zero timeout, an enter
- * call), as a received message takes one: over the scheduler's budget the machine first waits a turn, so a long or
- * endless chain of them leaves other processes, timers and I/O their turns (OTP preempts such a machine by reductions).
- */
-function spend(m: Machine): Promise<unknown> | undefined {
-  const node = m.ctx.node;
-  if (node.budget-- > 0) return undefined;
-  return m.ctx.receive(NOTHING, 0).then(() => internals(m.ctx).check());
-}
-const NOTHING = (): boolean => false;
 
 /** Takes the next message and turns it into an event; null when it was a system message or a stale timer. */
 async function receiveEvent(m: Machine): Promise<Event | null> {
@@ -389,7 +378,7 @@ async function settle(m: Machine, event: Event | null, tr: Transition, oldState:
   const changed = !termEquals(oldState, m.state);
   let again = enter && m.stateEnter;
   while (again) {
-    await spend(m);
+    await spendReduction(m.ctx);
     again = await callState(m, { type: 'enter', oldState }, tr);
   }
   m.hibernating = tr.hibernate;
