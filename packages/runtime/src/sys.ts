@@ -57,7 +57,7 @@ export const sys = {
   changeCode: async (ctx: ProcessContext, server: ServerRef, module: unknown, oldVsn: unknown, extra?: unknown, timeoutMs?: number): Promise<void> => {
     await request(ctx, server, { type: 'changeCode', module, oldVsn, extra }, timeoutMs);
   },
-  /** Switches statistics on (true) or off (false), or reads them ('get'); null when off. */
+  /** Switches statistics on (true; counting already on goes on from where it is, as in OTP) or off (false), or reads them ('get'); null when off. */
   statistics: async (ctx: ProcessContext, server: ServerRef, flag: boolean | 'get', timeoutMs?: number): Promise<Statistics | null> => {
     checkFlag('statistics', flag, "true, false or 'get'");
     return request(ctx, server, { type: 'statistics', flag }, timeoutMs) as Promise<Statistics | null>;

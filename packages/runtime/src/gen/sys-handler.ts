@@ -404,9 +404,9 @@ function statusOf(ctx: ProcessContext, target: SysTarget): SysStatus {
   };
 }
 
-// sys:statistics: true starts counting, false stops; the counts so far, or null when off.
+// sys:statistics: true starts counting (counting already on goes on, as OTP's install_debug keeps it), false stops; the counts so far, or null when off.
 function statisticsOf(ctx: ProcessContext, flag: Extract<SystemRequest, { type: 'statistics' }>['flag'], target: SysTarget): unknown {
-  if (flag === true) {
+  if (flag === true && target.statistics === null) {
     const r = ctx.processInfo(ctx.self())?.reductions ?? 0;
     target.statistics = { startTime: Date.now(), reductionsAtStart: r, reductions: r, messagesIn: 0, messagesOut: 0 };
   } else if (flag === false) target.statistics = null;
