@@ -122,7 +122,7 @@ class Machine implements SysTarget {
     const via = (change.via ?? next) as AnyStatem;
     const given = change.state as StateAndData<unknown, unknown>;
     const migrated = via.codeChange ? await via.codeChange(change.oldVsn, given.state, given.data, change.extra) : given;
-    if (migrated === null || typeof migrated !== 'object' || !('state' in migrated)) throw new BadReturnValue('codeChange', migrated);
+    if (migrated === null || typeof migrated !== 'object' || !('state' in migrated) || !('data' in migrated)) throw new BadReturnValue('codeChange', migrated);
     this.setModule(next);
     this.state = migrated.state;
     this.data = migrated.data;
