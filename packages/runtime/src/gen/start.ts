@@ -5,7 +5,8 @@ import { RuntimeError } from '../errors.js';
 import type { ProcessContext, SpawnOptions } from '../types.js';
 import { InitAck } from './messages.js';
 import { StartError } from './errors.js';
-import { whereisName, type ServerName } from './call.js';
+import { whereisName, type ServerName, type ViaRegistry } from './call.js';
+import { formatValue } from '../logger.js';
 import { globalNames, isGlobalName } from './global-names.js';
 import { checkDebugOptions, setInitialDebug, type DebugOption } from './sys-handler.js';
 
@@ -45,6 +46,7 @@ export async function startAcknowledged(
   const parent = ctx.self();
   const name = options.name;
   if (name !== undefined) {
+    checkServerName(name);
     const holder = whereisName(ctx, name);
     if (holder !== undefined) throw new StartError('alreadyStarted', holder);
   }
@@ -104,6 +106,21 @@ export async function startAcknowledged(
   await releaseName(ctx, name, pid);
   if (link) await flushExit(ctx, pid);
   throw new StartError((answer as Down).reason);
+}
+
+// Refuses a name that is none of the three kinds before anything is looked up or spawned (OTP's gen exits with badarg).
+function checkServerName(name: unknown): asserts name is ServerName {
+  if (typeof name === 'string') return;
+  const n = name as { global?: unknown; via?: Partial<ViaRegistry> } | null;
+  if (n !== null && typeof n === 'object') {
+    if (isGlobalName(n)) {
+      if (typeof n.global === 'string') return;
+    } else if ('via' in n && 'name' in n) {
+      const via = n.via;
+      if (via !== null && typeof via === 'object' && typeof via.whereis === 'function' && typeof via.register === 'function' && typeof via.unregister === 'function') return;
+    }
+  }
+  throw new RuntimeError('badarg', `start name must be a string, { global: string } or { via: registry (whereis, register, unregister), name }, got ${formatValue(name, 100)}; nothing was started`);
 }
 
 // Takes a global name for the starting child: null when taken, else why the start fails (another holder, no cluster).

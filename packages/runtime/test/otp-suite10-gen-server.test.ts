@@ -1,0 +1,29 @@
+// Cases mirroring OTP's lib/stdlib/test/gen_server_SUITE.erl not covered before, each named after the case it follows.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RuntimeError, genEvent, genServer, genStatem, ok, supervisor, type GenServer } from '@otp-ts/runtime';
+import { withNode } from './helpers.ts';
+
+const idleServer: GenServer<null> = { name: 'idle', init: () => ok(null) };
+
+test('gen_server_SUITE: start — a name that is no name (a number, null, { global: 7 }, a via without a registry) is refused with badarg naming it, nothing spawned, for every behaviour', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const machine = { callbackMode: 'handleEvent' as const, init: () => genStatem.ok('a', null), handleEvent: () => genStatem.keepStateAndData() };
+      const sup = { init: () => ({ flags: { strategy: 'oneForOne' as const }, children: [] }) };
+      const starts = [
+        (name: never) => genServer.start(ctx, idleServer, undefined, { name }),
+        (name: never) => genStatem.startLink(ctx, machine, undefined, { name }),
+        (name: never) => genEvent.start(ctx, { name }),
+        (name: never) => supervisor.startLink(ctx, sup, undefined, { name }),
+      ];
+      const before = ctx.processes().length;
+      for (const bad of [42, null, { global: 7 }, { via: {}, name: 'x' }, { via: null, name: 'x' }]) {
+        for (const start of starts) {
+          await assert.rejects(start(bad as never), (e: unknown) => e instanceof RuntimeError && e.code === 'badarg' && /start name must be a string/.test(e.message), `refused: ${JSON.stringify(bad)}`);
+        }
+      }
+      assert.equal(ctx.processes().length, before, 'no process was left behind');
+    });
+  });
+});
