@@ -27,3 +27,24 @@ test('gen_server_SUITE: start — a name that is no name (a number, null, { glob
     });
   });
 });
+
+test('gen_server_SUITE: undef_init — a start given no callback module (null, an object without init) is refused with badarg naming it, nothing spawned and no crash, for gen_server and gen_statem', async () => {
+  await withNode(async (node, crashes) => {
+    await node.run(async (ctx) => {
+      const before = ctx.processes().length;
+      const starts = [
+        (m: never) => genServer.start(ctx, m, undefined),
+        (m: never) => genServer.startLink(ctx, m, undefined),
+        (m: never) => genStatem.start(ctx, m, undefined),
+        (m: never) => genStatem.startLink(ctx, m, undefined),
+      ];
+      for (const bad of [null, undefined, 42, {}, { init: 'no' }]) {
+        for (const start of starts) {
+          await assert.rejects(start(bad as never), (e: unknown) => e instanceof RuntimeError && e.code === 'badarg' && /needs a callback module \(an object with an init function\)/.test(e.message), `refused: ${String(bad)}`);
+        }
+      }
+      assert.equal(ctx.processes().length, before, 'no process was left behind');
+    });
+    assert.deepEqual(crashes, [], 'no process crashed');
+  });
+});

@@ -1,7 +1,7 @@
 import type { ExitReason } from '../messages.js';
 import { stopBehaviour } from '../gen/stop.js';
 import type { ProcessContext } from '../types.js';
-import { startAcknowledged, type StartOptions } from '../gen/start.js';
+import { badCallbackModule, startAcknowledged, type StartOptions } from '../gen/start.js';
 import { call as genCall, cast as genCast, type ServerName, type ServerRef } from '../gen/call.js';
 import type { Pid } from '../pid.js';
 import { enterServer, runServer } from './loop.js';
@@ -16,7 +16,7 @@ export function startLink<S, Call, Cast, Reply, Args>(
   args: Args,
   options: StartOptions = {},
 ): Promise<ServerPid<Call, Cast, Reply>> {
-  return startAcknowledged(ctx, (child, parent, ack) => runServer(child, module as unknown as AnyServer, args, parent, ack), options, true);
+  return badCallbackModule(module, 'genServer.startLink') ?? startAcknowledged(ctx, (child, parent, ack) => runServer(child, module as unknown as AnyServer, args, parent, ack), options, true);
 }
 
 /** Starts a gen_server that is not linked to the caller. */
@@ -26,7 +26,7 @@ export function start<S, Call, Cast, Reply, Args>(
   args: Args,
   options: StartOptions = {},
 ): Promise<ServerPid<Call, Cast, Reply>> {
-  return startAcknowledged(ctx, (child, _parent, ack) => runServer(child, module as unknown as AnyServer, args, null, ack), options, false);
+  return badCallbackModule(module, 'genServer.start') ?? startAcknowledged(ctx, (child, _parent, ack) => runServer(child, module as unknown as AnyServer, args, null, ack), options, false);
 }
 
 /** Calls a server and returns its reply; throws `CallError` (noproc, timeout, or the server's exit reason). Default timeout 5000 ms. */

@@ -2,7 +2,7 @@ import type { ExitReason } from '../messages.js';
 import { stopBehaviour } from '../gen/stop.js';
 import type { ProcessContext } from '../types.js';
 import { isProcessContext } from '../process-internals.js';
-import { startAcknowledged, type StartOptions } from '../gen/start.js';
+import { badCallbackModule, startAcknowledged, type StartOptions } from '../gen/start.js';
 import { callMessage, genCall, cast as genCast, type ServerRef } from '../gen/call.js';
 import type { Pid } from '../pid.js';
 import { enterStatem, runStatem } from './loop.js';
@@ -16,7 +16,7 @@ export function startLink<S, D, Call, Cast, Reply, Args>(
   args: Args,
   options: StartOptions = {},
 ): Promise<StatemPid<Call, Cast, Reply>> {
-  return startAcknowledged(ctx, (child, parent, ack) => runStatem(child, module as unknown as AnyStatem, args, parent, ack), options, true);
+  return badCallbackModule(module, 'genStatem.startLink') ?? startAcknowledged(ctx, (child, parent, ack) => runStatem(child, module as unknown as AnyStatem, args, parent, ack), options, true);
 }
 
 /** Starts a gen_statem that is not linked to the caller. */
@@ -26,7 +26,7 @@ export function start<S, D, Call, Cast, Reply, Args>(
   args: Args,
   options: StartOptions = {},
 ): Promise<StatemPid<Call, Cast, Reply>> {
-  return startAcknowledged(ctx, (child, _parent, ack) => runStatem(child, module as unknown as AnyStatem, args, null, ack), options, false);
+  return badCallbackModule(module, 'genStatem.start') ?? startAcknowledged(ctx, (child, _parent, ack) => runStatem(child, module as unknown as AnyStatem, args, null, ack), options, false);
 }
 
 /** Options of enterLoop. */

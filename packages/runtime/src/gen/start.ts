@@ -108,6 +108,15 @@ export async function startAcknowledged(
   throw new StartError((answer as Down).reason);
 }
 
+/**
+ * A start's refusal of a callback module that is no object with an init function, as a rejected promise (a start
+ * fails by rejecting), before anything is spawned; undefined for a module. `what` names the start (`genServer.start`).
+ */
+export function badCallbackModule(module: unknown, what: string): Promise<never> | undefined {
+  if (module !== null && typeof module === 'object' && typeof (module as { init?: unknown }).init === 'function') return undefined;
+  return Promise.reject(new RuntimeError('badarg', `${what} needs a callback module (an object with an init function), got ${formatValue(module, 100)}; nothing was started`));
+}
+
 // Refuses a name that is none of the three kinds before anything is looked up or spawned (OTP's gen exits with badarg).
 function checkServerName(name: unknown): asserts name is ServerName {
   if (typeof name === 'string') return;
