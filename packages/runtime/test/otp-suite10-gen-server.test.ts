@@ -1,7 +1,7 @@
 // Cases mirroring OTP's lib/stdlib/test/gen_server_SUITE.erl not covered before, each named after the case it follows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RuntimeError, genEvent, genServer, genStatem, ok, supervisor, type GenServer } from '@otp-ts/runtime';
+import { RuntimeError, genEvent, genServer, genStatem, ok, reply, supervisor, type GenServer } from '@otp-ts/runtime';
 import { withNode } from './helpers.ts';
 
 const idleServer: GenServer<null> = { name: 'idle', init: () => ok(null) };
@@ -46,5 +46,21 @@ test('gen_server_SUITE: undef_init — a start given no callback module (null, a
       assert.equal(ctx.processes().length, before, 'no process was left behind');
     });
     assert.deepEqual(crashes, [], 'no process crashed');
+  });
+});
+
+test('gen_server_SUITE: multicall — a timeout that is no timeout (-5, 1.5, NaN) is refused with badarg before any request is sent, so no server runs it and no node is called bad', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const counter: GenServer<number, 'bump', never, number> = { name: 'bumped', init: () => ok(0), handleCall: (_req, _from, n) => reply(n + 1, n + 1) };
+      const pid = await genServer.start(ctx, counter, undefined, { name: 'bumped' });
+      for (const bad of [-5, 1.5, NaN]) {
+        await assert.rejects(genServer.multiCall(ctx, 'bumped', 'bump', bad), (e: unknown) => e instanceof RuntimeError && e.code === 'badarg' && /the request was not sent/.test(e.message), `refused: ${bad}`);
+      }
+      // The server never got a bump: this call is its first.
+      assert.equal(await genServer.call(ctx, pid, 'bump'), 1);
+      assert.deepEqual(await genServer.multiCall(ctx, 'bumped', 'bump', 1000), { replies: [[node.name, 2]], badNodes: [] });
+      await genServer.stop(ctx, pid);
+    });
   });
 });

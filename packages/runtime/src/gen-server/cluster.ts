@@ -1,5 +1,6 @@
 import type { ProcessContext } from '../types.js';
 import { RuntimeError } from '../errors.js';
+import { isTimeoutMs } from '../timers.js';
 import { Down, TIMEOUT } from '../messages.js';
 import type { Ref } from '../pid.js';
 import { ReplyMessage } from '../gen/messages.js';
@@ -43,7 +44,8 @@ export function multiCall<Reply = unknown>(ctx: ProcessContext, ...args: [readon
 
 async function callAll<Reply>(ctx: ProcessContext, nodes: readonly string[], name: string, request: unknown, timeoutMs: number): Promise<MultiCallResult<Reply>> {
   // Checked before any request leaves: a bad timeout found later would leave the replies in the mailbox.
-  if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs)) throw new RuntimeError('badarg', `multiCall's timeout must be a number of milliseconds or Infinity, got ${String(timeoutMs)}`);
+  // As OTP's multi_call guard (a timeout >= 0 or infinity): a negative one would send the request and call every node bad.
+  if (!isTimeoutMs(timeoutMs)) throw new RuntimeError('badarg', `multiCall's timeout must be a whole number of milliseconds >= 0 or Infinity, got ${String(timeoutMs)}; the request was not sent`);
   const requests = new Map<Ref, [index: number, id: RequestId<Reply>]>();
   const answers: Array<Reply | typeof BAD> = new Array(nodes.length).fill(BAD);
   nodes.forEach((node, i) => {
