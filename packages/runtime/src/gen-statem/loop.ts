@@ -270,7 +270,9 @@ function begin(m: Machine, state: unknown, data: unknown, actions: Actions | und
 
 async function loop(m: Machine): Promise<never> {
   for (;;) {
-    if (!m.suspended && (m.pending.length > 0 || m.zero.length > 0)) await spendReduction(m.ctx);
+    // Awaited only when over the budget: an await of nothing would cost every event a turn of the microtask queue.
+    const turn = !m.suspended && (m.pending.length > 0 || m.zero.length > 0) ? spendReduction(m.ctx) : undefined;
+    if (turn !== undefined) await turn;
     // Queued events first, then zero timeouts, then the mailbox (OTP's loop_done).
     const event = m.suspended ? await receiveEvent(m) : m.pending.length > 0 ? m.pending.shift()! : m.zero.length > 0 ? m.takeZero() : await receiveEvent(m);
     if (event === null) continue;
@@ -378,7 +380,8 @@ async function settle(m: Machine, event: Event | null, tr: Transition, oldState:
   const changed = !termEquals(oldState, m.state);
   let again = enter && m.stateEnter;
   while (again) {
-    await spendReduction(m.ctx);
+    const turn = spendReduction(m.ctx);
+    if (turn !== undefined) await turn;
     again = await callState(m, { type: 'enter', oldState }, tr);
   }
   m.hibernating = tr.hibernate;
