@@ -310,6 +310,23 @@ test('the overview counts the work of processes that exited since the previous s
   });
 });
 
+test('two viewers of one node (two otp observer) each get the rates since their own previous sample, not a window split with the other', async () => {
+  await withNode(async (node) => {
+    const observer = observerRpcModule(node) as { overview: (viewer?: string) => Promise<{ reductionsPerS: number | null }> };
+    const from = performance.now();
+    await observer.overview('viewer-a');
+    const worker = node.spawn(async (ctx) => {
+      for (let i = 0; i < 5000; i++) await ctx.sleep(0);
+    });
+    while (node.isAlive(worker)) await tick();
+    // The other viewer's first sample: not measured yet for it, and it takes nothing from viewer-a's window.
+    assert.equal((await observer.overview('viewer-b')).reductionsPerS, null, "viewer-b's first sample has no previous one of its own");
+    const a = await observer.overview('viewer-a');
+    const window = performance.now() - from;
+    assert.ok((a.reductionsPerS! * window) / 1000 >= 5000, `viewer-a saw ${a.reductionsPerS} reductions/s over ${window.toFixed(0)} ms, not the worker's 5000`);
+  });
+});
+
 test('the overview lists an application started or stopped since the previous sample, not one 10 s old', async () => {
   await withNode(async (node) => {
     quietLogs(node);

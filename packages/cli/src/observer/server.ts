@@ -248,11 +248,13 @@ function liveSampler(source: ObserverSource, periodMs: number | undefined): { jo
 /** The read-only views answered by the live node observed, through its otp_observer rpc module and its tools' calls. */
 function liveSource(observed: ObservedNode): ObserverSource {
   const conn = () => observed.connection();
+  // This observer's name for the node's overview: the node keeps each viewer's sampling window apart, so a second observer of the node does not split this one's.
+  const viewer = `observer-${randomBytes(9).toString('base64url')}`;
   return {
     get node() {
       return observed.node;
     },
-    overview: async () => ({ ...((await (await conn()).rpc('otp_observer', 'overview')) as Record<string, unknown>) }),
+    overview: async () => ({ ...((await (await conn()).rpc('otp_observer', 'overview', [viewer])) as Record<string, unknown>) }),
     processes: async (query) => (await (await conn()).rpc('otp_observer', 'processes', [query])) as Json,
     process: async (pid) => {
       const r = (await (await conn()).call('info', [pid, 20])) as { ok: boolean; details?: Json; error?: string };

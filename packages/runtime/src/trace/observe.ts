@@ -401,27 +401,61 @@ async function runningApps(node: OtpNode, last: RunningApp[]): Promise<RunningAp
   return asked ?? last;
 }
 
-/** The functions `otp_observer` offers over rpc; the overview keeps its samples between calls. */
-export function observerRpcModule(node: OtpNode): Record<string, unknown> {
-  let elu = performance.eventLoopUtilization();
-  let reds = { at: performance.now(), total: -1, delivered: 0, sent: 0 };
-  let histogram: IntervalHistogram | null = null;
-  let idle: NodeJS.Timeout | null = null;
-  let apps: RunningApp[] = [];
-  const overview = async (): Promise<Overview> => {
-    if (histogram === null) {
-      histogram = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
+// The most viewers whose samples the node keeps apart at once; past it, the one asked least recently is forgotten.
+const MAX_VIEWERS = 16;
+// A viewer's name as the node keeps it: the observers each pass one of their own.
+const VIEWER_CHARS = 100;
+
+/** One viewer's sampling window: what it saw at its previous overview, and its own event-loop delay histogram. */
+interface Viewer {
+  elu: ReturnType<typeof performance.eventLoopUtilization>;
+  reds: { at: number; total: number; delivered: number; sent: number };
+  histogram: IntervalHistogram;
+  idle: NodeJS.Timeout | null;
+}
+
+/**
+ * The viewers' windows, by the name each passes: two observers of one node each see the rates and the delay
+ * since their own previous sample, not since the other's. A viewer not heard from for IDLE_MS is forgotten
+ * (its histogram stopped), and at most MAX_VIEWERS are kept.
+ */
+function viewerWindows(): (name: string) => Viewer {
+  const viewers = new Map<string, Viewer>();
+  const forget = (name: string): void => {
+    const v = viewers.get(name);
+    if (!v) return;
+    viewers.delete(name);
+    if (v.idle) clearTimeout(v.idle);
+    v.histogram.disable();
+  };
+  return (name) => {
+    let viewer = viewers.get(name);
+    if (viewer === undefined) {
+      if (viewers.size >= MAX_VIEWERS) forget(viewers.keys().next().value!);
+      const histogram = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
       histogram.enable();
+      viewer = { elu: performance.eventLoopUtilization(), reds: { at: performance.now(), total: -1, delivered: 0, sent: 0 }, histogram, idle: null };
     }
-    if (idle) clearTimeout(idle);
-    idle = setTimeout(() => {
-      histogram?.disable();
-      histogram = null;
-    }, IDLE_MS);
-    idle.unref();
+    // Asked most recently: last in the map's order, the first to stay when one must go.
+    viewers.delete(name);
+    viewers.set(name, viewer);
+    if (viewer.idle) clearTimeout(viewer.idle);
+    viewer.idle = setTimeout(() => forget(name), IDLE_MS);
+    viewer.idle.unref();
+    return viewer;
+  };
+}
+
+/** The functions `otp_observer` offers over rpc; the overview keeps each viewer's samples between its calls. */
+export function observerRpcModule(node: OtpNode): Record<string, unknown> {
+  const window = viewerWindows();
+  let apps: RunningApp[] = [];
+  // `viewer` names who asks (each observer passes its own): the rates and the delay are since that viewer's previous overview.
+  const overview = async (viewer?: unknown): Promise<Overview> => {
+    const v = window(typeof viewer === 'string' && viewer !== '' ? viewer.slice(0, VIEWER_CHARS) : '');
     const now = performance.eventLoopUtilization();
-    const used = performance.eventLoopUtilization(now, elu).utilization;
-    elu = now;
+    const used = performance.eventLoopUtilization(now, v.elu).utilization;
+    v.elu = now;
     // The work of the processes that exited since counts too: a node whose requests each run in a process of their own is busy.
     let total = node.reductionsExited;
     let tables = 0;
@@ -430,16 +464,17 @@ export function observerRpcModule(node: OtpNode): Record<string, unknown> {
       if (p.tables) tables += p.tables.size;
     }
     const at = performance.now();
+    const reds = v.reds;
     // The first overview has no previous one: its rates are not measured yet (null), not 0.
     const per = (n: number) => (reds.total < 0 ? null : Math.round((Math.max(0, n) * 1000) / Math.max(1, at - reds.at)));
     // The node's counters wrap at 2^30 (they stay small integers): the difference is taken modulo that.
     const rate = per((total - reds.total) & 0x3fffffff);
     const { messagesDelivered: delivered, messagesSent: sent } = node;
     const messages = { deliveredPerS: per((delivered - reds.delivered) & 0x3fffffff), sentPerS: per((sent - reds.sent) & 0x3fffffff) };
-    reds = { at, total, delivered, sent };
+    v.reds = { at, total, delivered, sent };
     // No sample yet (the histogram has just started): not measured, rather than a delay of 0.
-    const delay = histogram.count === 0 ? null : loopDelay(histogram, DELAY_RESOLUTION_MS);
-    histogram.reset();
+    const delay = v.histogram.count === 0 ? null : loopDelay(v.histogram, DELAY_RESOLUTION_MS);
+    v.histogram.reset();
     const { loadavg } = await import('node:os');
     const m = process.memoryUsage();
     apps = await runningApps(node, apps);
