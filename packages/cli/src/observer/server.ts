@@ -3,7 +3,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Connection, TraceSpec } from '@otp-ts/tracer';
 import { pageAssets, type PageAssets } from './assets.js';
 
@@ -519,6 +519,7 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
     observed?.close();
     throw error;
   }
+  shedIdleConnections(server, MAX_CONNECTIONS);
   const { port } = server.address() as AddressInfo;
   const hostPart = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
@@ -532,6 +533,47 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
       observed?.close();
     },
   };
+}
+
+// The most connections the observer holds open: a page uses a handful (its event streams and a few requests), and the
+// process's file descriptors (often 1024) must last; past it, idle ones are closed, the longest idle first.
+const MAX_CONNECTIONS = 256;
+
+/**
+ * Keeps the server reachable under a flood of connections that send nothing (or never finish their request): past
+ * `max` open connections, the one idle longest (no request being answered on it) is closed, so the file descriptors
+ * never run out and a page connecting afterwards is served, not locked out until the header timeout. A connection
+ * answering a request (an event stream included) is never closed for this.
+ */
+function shedIdleConnections(server: Server, max: number): void {
+  // The idle connections, longest idle first; keyed by the peer's address and port, which a TLS request's socket shares with its TCP one.
+  const idle = new Map<string, Socket>();
+  const open = new Set<Socket>();
+  const key = (s: Socket) => `${s.remoteAddress ?? ''}:${s.remotePort ?? ''}`;
+  server.on('connection', (socket: Socket) => {
+    const k = key(socket);
+    open.add(socket);
+    idle.set(k, socket);
+    socket.once('close', () => {
+      open.delete(socket);
+      if (idle.get(k) === socket) idle.delete(k);
+    });
+    for (const [oldest, s] of idle) {
+      if (open.size <= max || s === socket) break;
+      idle.delete(oldest);
+      open.delete(s);
+      s.destroy();
+    }
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const k = key(req.socket);
+    const socket = idle.get(k);
+    if (socket === undefined) return;
+    idle.delete(k);
+    res.once('close', () => {
+      if (!socket.destroyed) idle.set(k, socket);
+    });
+  });
 }
 
 // The deepest a message sent to the node may be: the distribution codec refuses past 64 levels, and the request around the message takes some of them.
