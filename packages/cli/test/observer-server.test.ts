@@ -327,3 +327,24 @@ test("two pages open on one observer see the same overview samples (each is the 
     node.shutdown();
   }
 });
+
+test("a request line whose target no URL parser reads ('GET http://[::1') is a 400 naming it, not a 500 of the server, and the observer goes on serving", async () => {
+  const node = await startNode('obs_srv_badurl@127.0.0.1');
+  const o = await observe('obs_srv_badurl@127.0.0.1');
+  try {
+    const { port } = new URL(o.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const s = connectSocket(Number(port), '127.0.0.1', () => s.write(`GET http://[::1 HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`));
+      s.on('data', (c: Buffer) => (text += c.toString()));
+      s.on('close', () => resolve(text));
+      s.on('error', reject);
+    });
+    assert.match(answer, /^HTTP\/1\.1 400 /, answer);
+    assert.match(answer, /'http:\/\/\[::1' is not a path this observer serves: open the URL otp observer printed/);
+    assert.equal((await get(o, '/api/overview')).status, 200);
+  } finally {
+    await o.close();
+    node.shutdown();
+  }
+});

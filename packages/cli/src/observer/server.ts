@@ -473,7 +473,13 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://observer');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://observer');
+    } catch {
+      // A request line no URL parser reads (`GET http://[::1 HTTP/1.1`) is the request's fault: a 400 naming it, not the server's 500.
+      return send(res, 400, { error: `'${(req.url ?? '').slice(0, 80)}' is not a path this observer serves: open the URL otp observer printed` });
+    }
     const refused = foreign(req, options.https ? 'https' : 'http', options.host, (server.address() as AddressInfo).port);
     if (refused) return send(res, refused.status, { error: refused.error });
     if (!authorised(req, url)) return send(res, 401, { error: 'this observer needs its token: open the URL otp observer printed (it ends in ?token=...)' });
