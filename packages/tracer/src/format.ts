@@ -8,6 +8,17 @@ export interface EventFormat {
 
 const time = (ts: number): string => new Date(ts).toISOString().slice(11, 23);
 
+// The characters a terminal acts on rather than shows (C0 and C1 controls, DEL, line and paragraph separators, bidi
+// overrides), as a node's value may carry them (an exception's message, a symbol, a class name made from input).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** `text` with every character a terminal would act on written as an escape (`\n`, `\u001b`): one printed line stays one line, and no value can move the cursor, clear the screen or retitle the terminal. */
+function printable(text: string): string {
+  return text.replace(CONTROL, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function body(e: TraceEvent): string {
   switch (e.kind) {
     case 'call':
@@ -36,7 +47,7 @@ function body(e: TraceEvent): string {
 /** One event as one line: `HH:MM:SS.mmm <pid> call mod.fn(args)`, or its JSON. */
 export function formatTraceEvent(e: TraceEvent, format: EventFormat = {}): string {
   if (format.json) return JSON.stringify({ ...e, time: new Date(e.ts).toISOString() });
-  return `${time(e.ts)} ${(e.pid ?? '<?>').padEnd(11)} ${body(e)}`;
+  return `${time(e.ts)} ${(e.pid ?? '<?>').padEnd(11)} ${printable(body(e))}`;
 }
 
 const ENDINGS: Record<TraceSummary['reason'], string> = {
@@ -99,7 +110,8 @@ export function formatInfo(d: ProcessDetails): string {
     ...d.mailbox.map((m, i) => `  ${i + 1}. ${m}`),
   ];
   if (d.state !== undefined) lines.push('state (sys.getStatus, formatStatus applied):', `  ${d.state}`);
-  return lines.join('\n');
+  // Each field one line, whatever its value carries.
+  return lines.map(printable).join('\n');
 }
 
 // One node's line after its label: pid, name and module, then a supervisor's restarts in its period and the node's own restart count.

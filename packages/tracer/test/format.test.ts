@@ -41,3 +41,12 @@ test('a supervision tree is drawn with branches, pids, the restart count of ever
 test('a malformed node name is refused before any connection', async () => {
   await assert.rejects(connect({ node: 'no-at-sign', cookie: 'x' }), (e: unknown) => e instanceof TracerError && e.code === 'badNodeName' && e.isUsage);
 });
+
+test("a value carrying terminal controls (an exception's message with ESC, BEL or a newline) prints as one line of escapes, not as commands to the operator's terminal", () => {
+  const hostile = 'Error: bad input \u001b[2J\u001b]0;owned\u0007\n03:04:05.678 <0.1.0>     call forged.line()\r\u202e';
+  const line = formatTraceEvent({ kind: 'exception', ts, pid: '<0.42.0>', fn: 'shop/cart.add', arity: 2, error: hostile, ms: 0.5 });
+  assert.equal(line, '03:04:05.678 <0.42.0>    exception shop/cart.add/2 !! Error: bad input \\u001b[2J\\u001b]0;owned\\u0007\\n03:04:05.678 <0.1.0>     call forged.line()\\r\\u202e (0.50 ms)');
+  assert.equal(line.split('\n').length, 1);
+  // --json keeps the value as it was: JSON escapes it.
+  assert.equal(JSON.parse(formatTraceEvent({ kind: 'receive', ts, pid: '<0.1.0>', from: undefined, message: hostile }, { json: true })).message, hostile);
+});
