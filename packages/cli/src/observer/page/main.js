@@ -461,6 +461,10 @@ const describeEvent = (e) => {
   }
 };
 
+// The trace events the page lists (the latest), and how often the list takes those that came meanwhile.
+const TRACE_ROWS = 1000;
+const TRACE_FLUSH_MS = 200;
+
 function Trace() {
   const [form, setForm] = useState({ patterns: '', messages: false, procs: false, names: '', limit: '100', time: '15000', returns: false });
   const [events, setEvents] = useState([]);
@@ -468,10 +472,29 @@ function Trace() {
   const source = useRef(null);
   // Each start's number: a start still checking when another began (or the view left) opens nothing.
   const starts = useRef(0);
+  // Events as they come wait here and reach the list at most every TRACE_FLUSH_MS: a render per event (thousands a
+  // second on a busy node) froze the page. Each carries its number, the list's key.
+  const pending = useRef({ events: [], timer: 0, seq: 0 });
+  const flush = () => {
+    const p = pending.current;
+    clearTimeout(p.timer);
+    p.timer = 0;
+    if (p.events.length === 0) return;
+    const batch = p.events;
+    p.events = [];
+    setEvents((xs) => [...xs, ...batch].slice(-TRACE_ROWS));
+  };
+  const arrived = (e) => {
+    const p = pending.current;
+    p.events.push({ ...e, seq: p.seq++ });
+    if (p.events.length > TRACE_ROWS) p.events.splice(0, p.events.length - TRACE_ROWS);
+    p.timer ||= setTimeout(flush, TRACE_FLUSH_MS);
+  };
   const stop = () => {
     starts.current++;
     source.current?.close();
     source.current = null;
+    flush();
     setStatus((s) => (s.startsWith('running') || s.startsWith('starting') ? 'stopped from the page' : s));
   };
   useEffect(() => stop, []);
@@ -495,8 +518,9 @@ function Trace() {
       const s = JSON.parse(m.data);
       setStatus(`running: ${s.functions.length} function${s.functions.length === 1 ? '' : 's'}, ${s.processes} processes`);
     });
-    es.addEventListener('trace', (m) => setEvents((xs) => [...xs.slice(-999), JSON.parse(m.data)]));
+    es.addEventListener('trace', (m) => arrived(JSON.parse(m.data)));
     es.addEventListener('done', (m) => {
+      flush();
       const s = JSON.parse(m.data);
       setStatus(`ended: ${s.reason} (${s.events} events, ${s.dropped} dropped${s.unsent ? `, ${s.unsent} not shown: this page did not keep up` : ''})`);
       es.close();
@@ -525,7 +549,7 @@ function Trace() {
     </div>
     <p data-testid="trace-status">${status}</p>
     <p class="muted">The node enforces the tracer's limits (events, rate, time, its own buffer); leaving this page stops the trace.</p>
-    <ol class="events" data-testid="trace-events">${events.map((e) => html`<li><span class="muted">${new Date(e.ts).toLocaleTimeString('en-GB')}</span> ${pidLink(e.pid)} <code>${describeEvent(e)}</code></li>`)}</ol>
+    <ol class="events" data-testid="trace-events">${events.map((e) => html`<li key=${e.seq}><span class="muted">${new Date(e.ts).toLocaleTimeString('en-GB')}</span> ${pidLink(e.pid)} <code>${describeEvent(e)}</code></li>`)}</ol>
   </section>`;
 }
 
