@@ -80,7 +80,8 @@ export function formatProcs(rows: readonly ProcRow[], by: string, windowMs = 0):
   const growth = windowMs > 0;
   const head = ['PID', 'NAME', 'RUNS', 'MEMORY', 'MAILBOX', 'REDUCTIONS', ...(growth ? [`${by.toUpperCase()} +${windowMs}ms`] : [])];
   const lines = rows.map((r) => [r.pid, r.name ?? '-', r.label, kb(r.memory), String(r.mailbox), String(r.reductions), ...(growth ? [by === 'memory' ? kb(r.value) : String(r.value)] : [])]);
-  return table([head, ...lines]);
+  // A name or label made from input (register(`user_${id}`)) is one cell: its controls are escaped, so the columns hold.
+  return table([head, ...lines.map((cells) => cells.map(printable))]);
 }
 
 function table(rows: string[][]): string {
@@ -133,5 +134,5 @@ export function formatTree(apps: readonly TreeNode[]): string {
     n.children.forEach((c, i) => draw(c, next, i === n.children.length - 1, false));
   };
   for (const a of apps) draw(a, '', true, true);
-  return out.length === 0 ? 'no application is running' : out.join('\n');
+  return out.length === 0 ? 'no application is running' : out.map(printable).join('\n');
 }

@@ -16,3 +16,11 @@ test('procs over a window adds the growth it ranks by as its own column', () => 
   assert.match(head!, /REDUCTIONS {2}REDUCTIONS \+1000ms$/);
   assert.match(line!, / 120 +7$/);
 });
+
+test('a registered name carrying terminal controls (made from input) is one escaped cell: the table keeps its rows and columns and drives no terminal', () => {
+  const text = formatProcs([{ ...row, name: 'user_\u001b[2J\nforged' }, row], 'memory');
+  const lines = text.split('\n');
+  assert.equal(lines.length, 3, text);
+  assert.match(lines[1]!, /^<0\.42\.0> {2}user_\\u001b\[2J\\nforged {2}gen_server shop\/cart/);
+  assert.ok(!text.includes(String.fromCharCode(27)), 'no raw ESC is printed');
+});
