@@ -262,6 +262,23 @@ test("the release start script answers --help and -h with its help, exit 0", () 
   }
 });
 
+test('the release start script refuses --version (it has none: versions lists them) with exit 2 and one line, instead of an empty line and exit 0', () => {
+  const root = mkdtempSync(join(tmpdir(), 'otp-script-version-'));
+  try {
+    mkdirSync(join(root, 'releases'));
+    writeFileSync(join(root, 'releases', 'RELEASES.json'), JSON.stringify({ name: 'versioned', releases: [] }));
+    const control = join(repo, 'packages', 'release', 'dist', 'control.js');
+    for (const args of [['--version'], ['ping', '--version']]) {
+      const r = spawnSync(process.execPath, [control, ...args], { encoding: 'utf8', env: { ...process.env, OTP_RELEASE_ROOT: root } });
+      assert.equal(r.status, 2, `bin/versioned ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /^versioned: unknown option '--version' for bin\/versioned/);
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('an Error as an exit reason keeps its class, message and stack across nodes, nested in a reason too', async () => {
   const epmd = new EpmdServer();
   const epmdPort = await epmd.listen(0);

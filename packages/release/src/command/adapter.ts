@@ -180,7 +180,8 @@ export async function parseWithYargs<C extends CommandSpec>(argv: readonly strin
   const parsed = (await (await build(program, columns, argv)).parseAsync([...argv], {}, (_err, _argv, out) => {
     output = out;
   })) as Record<string, unknown> & { _: unknown[] };
-  if (output !== '' || parsed.help === true || parsed.version === true) return { help: output.endsWith('\n') ? output : `${output}\n` };
+  // --version is a help request only where the program has a version (otp's); elsewhere (bin/<name>) an unknown flag.
+  if (output !== '' || parsed.help === true || (parsed.version === true && program.version !== undefined)) return { help: output.endsWith('\n') ? output : `${output}\n` };
   const [name, ...extra] = parsed._;
   if (name === undefined) {
     checkFlags(program.name, argv, [...program.globalOptions, ...builtinFlags(program)]);
