@@ -111,6 +111,23 @@ test('--force writes into an existing folder; --dir chooses the folder; --quiet 
   assert.ok(existsSync(join(cwd, 'libs', 'u', 'src', 'util_lib.ts')));
 });
 
+test("a project named help is created (the word is its name, not a help request), while otp new help still prints new's help", () => {
+  const cwd = join(temp, 'help-word');
+  mkdirSync(cwd, { recursive: true });
+  const r = otp(cwd, 'new', 'app', 'help');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^created app help in help /m);
+  assert.equal(JSON.parse(read(cwd, 'help', 'package.json')).name, 'help');
+  assert.ok(existsSync(join(cwd, 'help', 'src', 'help_server.ts')));
+  // After a flag too, and as a flag's value.
+  const again = otp(cwd, 'new', 'lib', '--force', 'help', '--dir', 'help');
+  assert.equal(again.status, 0, again.stderr);
+  assert.ok(existsSync(join(cwd, 'help', 'src', 'help.ts')));
+  const asked = otp(cwd, 'new', 'help');
+  assert.equal(asked.status, 0, asked.stderr);
+  assert.match(asked.stdout, /^otp new <template> <name> \[options\]\n/);
+});
+
 const driver = `
 import fc from 'fast-check';
 import { pathToFileURL } from 'node:url';

@@ -174,12 +174,21 @@ export function quickParse<C extends CommandSpec>(argv: readonly string[], progr
   return { command, args: collectArgs(program.name, command, parsed, [], argv) };
 }
 
+// yargs reads a last argument `help` as --help wherever it stands, so `otp new app help` or `bin/shop rpc mod help`
+// printed the help (exit 0) and did nothing. Only `help` right after a known command asks for its help (`otp new
+// help`); later, the word is an argument, hidden from yargs as a string no command line can hold (a NUL) and given back.
+const HELP_WORD = '\u0000help';
+const helpAsWord = (argv: readonly string[], program: Pick<ProgramSpec, 'commands'>): string[] =>
+  program.commands.some((c) => c.name === argv[0]) ? argv.map((t, i) => (i >= 2 && t === 'help' ? HELP_WORD : t)) : [...argv];
+const unwordHelp = (v: unknown): unknown => (v === HELP_WORD ? 'help' : Array.isArray(v) ? v.map(unwordHelp) : v);
+
 /** parseCommandLine through yargs, for any command line. Internal: exported for the test that holds quickParse to it. */
 export async function parseWithYargs<C extends CommandSpec>(argv: readonly string[], program: ProgramSpec<C>, columns = process.stdout.columns ?? 100): Promise<CommandLine<C>> {
   let output = '';
-  const parsed = (await (await build(program, columns, argv)).parseAsync([...argv], {}, (_err, _argv, out) => {
+  const read = (await (await build(program, columns, argv)).parseAsync(helpAsWord(argv, program), {}, (_err, _argv, out) => {
     output = out;
   })) as Record<string, unknown> & { _: unknown[] };
+  const parsed = Object.fromEntries(Object.entries(read).map(([k, v]) => [k, unwordHelp(v)])) as typeof read;
   // --version is a help request only where the program has a version (otp's); elsewhere (bin/<name>) an unknown flag.
   if (output !== '' || parsed.help === true || (parsed.version === true && program.version !== undefined)) return { help: output.endsWith('\n') ? output : `${output}\n` };
   const [name, ...extra] = parsed._;
