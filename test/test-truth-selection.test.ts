@@ -97,6 +97,16 @@ test('a filter that matches nothing fails with one line naming it and the closes
   assert.equal(suite.stderr, 'otp: --suite carts matched no test; closest: cart\n');
 }));
 
+test("the closest names an empty --case selection suggests are cases, never a suite's callbacks (all, groups, initPerGroup, …)", () => withProject((dir) => {
+  for (const wanted of ['all', 'initPerGroup', 'nothingLikeIt']) {
+    const run = otpIn(dir)('--case', wanted);
+    assert.equal(run.status, 1, run.stderr);
+    const near = /^otp: --case \S+ matched no test; closest: (.+)\n$/.exec(run.stderr);
+    assert.ok(near, run.stderr);
+    for (const name of near[1]!.split(', ')) assert.ok(!['all', 'groups', 'initPerGroup', 'endPerGroup'].includes(name), `--case ${wanted} suggested ${name}: ${run.stderr}`);
+  }
+}));
+
 test('in a folder of the project, a test path names a file from there; one from the root works there too', () => withProject((dir) => {
   const fromRoot = otpIn(dir)('test/lists.test.ts');
   assert.equal(last(fromRoot.stdout), '0 passed, 1 failed', fromRoot.stderr);

@@ -8,8 +8,8 @@ import { countCases } from './result.js';
 import type { PlanFilter } from './plan/types.js';
 import { discoverTestFiles } from './run/discover.js';
 import { moduleName, testFileKind } from './plan/plan-file.js';
-import { compileTestFile, sourceOrder } from './run/compile.js';
-import { mayHoldSelection, mayMatchGrep } from './run/prefilter.js';
+import { compileTestFile } from './run/compile.js';
+import { declaredCases, mayHoldSelection, mayMatchGrep } from './run/prefilter.js';
 import { noTestsReason } from './run/no-tests.js';
 import { interruptReason, runFile } from './run/pool.js';
 import { plainFailure } from './run/failure-info.js';
@@ -196,9 +196,9 @@ function notRun(file: string, reporters: readonly Reporter[], skipReason: string
   return { file, cases: [c], durationMs: 0, warnings: [], output: '' };
 }
 
-// Why nothing was selected: the candidates are the cases the workers planned, and the declared exports of the files not compiled.
+// Why nothing was selected: the candidates are the cases the workers planned, and the cases the files not compiled declare.
 function emptyReason(root: string, options: RunOptions, selected: Selected, filter: PlanFilter, failed: FailedStore | undefined, available: ReadonlyMap<string, readonly string[]>): string {
-  const candidates = selected.discovered.flatMap((f) => available.get(relative(root, f)) ?? sourceOrder(readFileSync(f, 'utf8')).map((e) => `${moduleName(f)} > ${e}`));
+  const candidates = selected.discovered.flatMap((f) => available.get(relative(root, f)) ?? declaredCases(f, readFileSync(f, 'utf8')).map((e) => `${moduleName(f)} > ${e}`));
   return noTestsReason({
     ...(options.paths !== undefined && { paths: options.paths }),
     discovered: selected.discovered.length,

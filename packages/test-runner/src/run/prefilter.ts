@@ -38,3 +38,16 @@ export function mayMatchGrep(file: string, source: string, grep: RegExp): boolea
   const module = moduleName(file);
   return exports.some((e) => (e.endsWith('Test') || e.startsWith('prop')) && grep.test(`${module} > ${e}`));
 }
+
+// A suite's callbacks, which Common Test runs around its cases: never a case to select.
+const SUITE_CALLBACKS: ReadonlySet<string> = new Set(['all', 'groups', 'suite', 'initPerSuite', 'endPerSuite', 'initPerGroup', 'endPerGroup', 'initPerTestcase', 'endPerTestcase']);
+
+/**
+ * The names a test file that was not planned may hold as cases, from its source alone (pure), for the closest
+ * names an empty selection suggests: an EUnit file's tests, generators and properties, a suite's exports but its callbacks.
+ */
+export function declaredCases(file: string, source: string): string[] {
+  const exports = sourceOrder(source);
+  if (testFileKind(file) === 'suite') return exports.filter((e) => !SUITE_CALLBACKS.has(e));
+  return exports.filter((e) => e.endsWith('Test') || e.endsWith('Tests') || e.startsWith('prop'));
+}
