@@ -26,7 +26,11 @@ test('otp test --shard, --shuffle --seed, --retry, --fail-on-flaky and --rerun-f
   assert.equal(last(shard.stdout), '1 passed, 0 failed');
   const bad = otp('--shard', '3/2');
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /i must be between 1 and n/);
+  // One line naming what is wrong and what to give, not the letters of the usage's i/n.
+  assert.equal(bad.stderr, 'otp: --shard 3/2: there is no part 3 of 2: give a part from 1 to 2, e.g. 1/2\n');
+  const none = otp('--shard', '1/0');
+  assert.equal(none.status, 2);
+  assert.equal(none.stderr, 'otp: --shard 1/0: the number of parts (after the /) must be at least 1, e.g. 1/4\n');
   const strict = otp('test/flaky.test.ts', '--retry', '1', '--fail-on-flaky');
   assert.equal(strict.status, 1);
   assert.match(strict.stdout, /Flaky \(passed only on a retry, failed by --fail-on-flaky\)/);

@@ -10,7 +10,8 @@ export function parseShard(text: string): { ok: true; shard: Shard } | { ok: fal
   if (!m) return { ok: false, error: `--shard ${text} is not of the form i/n (e.g. 1/4)` };
   const index = Number(m[1]);
   const count = Number(m[2]);
-  if (count < 1 || index < 1 || index > count) return { ok: false, error: `--shard ${text}: i must be between 1 and n` };
+  if (count < 1) return { ok: false, error: `--shard ${text}: the number of parts (after the /) must be at least 1, e.g. 1/4` };
+  if (index < 1 || index > count) return { ok: false, error: `--shard ${text}: there is no part ${index} of ${count}: give a part from 1 to ${count}, e.g. 1/${count}` };
   return { ok: true, shard: { index, count } };
 }
 
