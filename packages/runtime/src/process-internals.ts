@@ -2,6 +2,7 @@ import { PROCESS, type Pid, type Ref } from './pid.js';
 import { ProcessImpl } from './process.js';
 import type { LoopWake } from './process-record.js';
 import type { Matcher, ProcessContext, ProcessLabel } from './types.js';
+import type { Timeout } from './messages.js';
 
 export { DETACHED, type LoopWake } from './process-record.js';
 
@@ -41,6 +42,10 @@ export interface ProcessInternals extends ProcessContext {
   readonly matcher: Matcher | null;
   /** Monitors the process holds or is the target of; null when none. */
   readonly mons: readonly MonitorView[] | null;
+  /** How many messages wait in the mailbox. */
+  readonly queueLength: number;
+  /** A receive passing over the first `skip` waiting messages, which cannot match (they came before the ref `matcher` looks for). */
+  receiveAfter<T>(skip: number, matcher: Matcher<T>, timeoutMs?: number): Promise<T | Timeout>;
   /** Puts a message in the mailbox (a local reply, bypassing the send path). */
   deliver(message: unknown): void;
   /** Drops what a waiting process can do without (a behaviour's `'hibernate'` action). */

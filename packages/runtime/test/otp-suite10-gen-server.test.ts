@@ -64,3 +64,21 @@ test('gen_server_SUITE: multicall — a timeout that is no timeout (-5, 1.5, NaN
     });
   });
 });
+
+test("gen_server_SUITE: call_with_huge_message_queue — a call from a process with 10,000 messages waiting looks at none of them (OTP's receive marker), and leaves them waiting in order", async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      const echo: GenServer<number, string, never, string, number> = { init: (n) => ok(n), handleCall: (_req, _from, s) => reply('pong', s) };
+      const srv = await genServer.start(ctx, echo, 0);
+      // Each look at a waiting message by a receive's matcher asks for its prototype (instanceof): counted here.
+      let looks = 0;
+      const junk = Array.from({ length: 10_000 }, (_, i) => new Proxy({ i }, { getPrototypeOf: (t) => (looks++, Object.getPrototypeOf(t)) }));
+      for (const j of junk) ctx.send(ctx.self(), j);
+      looks = 0;
+      for (let i = 0; i < 50; i++) assert.equal(await genServer.call(ctx, srv, 'ping'), 'pong');
+      assert.equal(looks, 0, `50 calls looked at the waiting messages ${looks} times`);
+      assert.equal(ctx.processInfo(ctx.self())?.messageQueueLen, 10_000);
+      assert.equal(((await ctx.receive()) as { i: number }).i, 0);
+    }),
+  );
+});

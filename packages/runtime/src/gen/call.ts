@@ -91,13 +91,15 @@ export async function genCall(ctx: ProcessContext, server: ServerRef, message: (
   const pid = remote ?? whereisServer(ctx, server);
   if (pid === undefined) throw new CallError('noproc', describe(server), request);
   if (pid === ctx.self()) throw new CallError('calling_self', describe(server), request);
-  const tag = ctx.monitor(pid);
   const caller = internals(ctx);
+  // The messages waiting now came before the tag was made: none is its reply or DOWN, so the receive passes over them.
+  const waiting = caller.queueLength;
+  const tag = ctx.monitor(pid);
   caller.activeCall = tag;
   ctx.send(pid, message(new From(ctx.self(), tag), request));
   let answer: unknown;
   try {
-    answer = await ctx.receive((m) => (m instanceof ReplyMessage && m.tag === tag) || (m instanceof Down && m.ref === tag), timeoutMs);
+    answer = await caller.receiveAfter(waiting, (m) => (m instanceof ReplyMessage && m.tag === tag) || (m instanceof Down && m.ref === tag), timeoutMs);
   } finally {
     caller.activeCall = null;
   }
