@@ -545,20 +545,23 @@ async function checkWritable(root: string): Promise<void> {
 
 /** The release handler's functions, served to the start script by rpc as module `release_handler`. */
 export function releaseHandler(state: RunningRelease): Record<string, (...args: never[]) => unknown> {
-  // One install at a time, like OTP's release_handler (a gen_server).
+  // One install (or restart) at a time, as OTP's release_handler (one gen_server) runs them. A second one asked for meanwhile
+  // is refused, not queued: a queued install could outlast its caller's wait, be reported failed and still run afterwards,
+  // over a version its caller did not see running.
   let queue: Promise<unknown> = Promise.resolve();
-  const serial = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = queue.then(work, work);
+  let busy: string | undefined;
+  const serial = <T>(what: string, work: () => Promise<T>): Promise<T> => {
+    busy = what;
+    const next = work().finally(() => (busy = undefined));
     queue = next.catch(() => undefined);
     return next;
   };
-  // Until the queue stays settled: an install queued while one ran is waited for too.
+  // Until the work running (an install, a restart) has ended.
   state.idle = async () => {
     for (let last: Promise<unknown> | undefined; last !== queue; ) await (last = queue);
   };
   const run = <T>(fn: (ctx: ProcessContext) => Promise<T>): Promise<T> => state.node.run(fn);
-  // The versions asked for by installs queued or running, each with the version it was asked over.
-  const installing = new Map<string, string>();
+  const name = (): string => state.files.release.name;
   return {
     // `installing`: the version an install in progress goes to (it runs from the swap, not permanent until its probe passes).
     versions: async () => ({ running: state.files.release.vsn, releases: (await readReleases(state.root)).releases, ...(state.lastUpgrade ? { lastUpgrade: state.lastUpgrade } : {}), ...(state.attempt ? { installing: { from: state.attempt.from, to: state.attempt.to } } : {}) }),
@@ -568,13 +571,16 @@ export function releaseHandler(state: RunningRelease): Record<string, (...args: 
     root: () => resolve(state.root),
     // The start script sends the variables the version's files use, from the shell that runs upgrade.
     install: (vsn: string, options: { env?: Record<string, string>; probeMs?: number; expect?: 'up' | 'down' } = {}) => {
-      // The same version asked again while an install of it runs (or waits its turn): not "already running" (it is not
-      // permanent until its probe passes, and may roll back), but busy, which the caller may retry once it is done.
-      const pending = state.attempt?.to === vsn ? state.attempt.from : installing.get(vsn);
-      if (pending !== undefined) return Promise.resolve({ refused: `an install of ${vsn} (over ${pending}) is in progress on this node: wait for it to end (bin/${state.files.release.name} versions shows it), then check whether ${vsn} is permanent`, busy: true } satisfies InstallRefused);
-      installing.set(vsn, state.files.release.vsn);
-      return serial(async () => {
-        const from = state.files.release.vsn;
+      // The same version asked again while an install of it runs: not "already running" (it is not permanent until its
+      // probe passes, and may roll back), but busy, which the caller may retry once it is done; another version, or during
+      // a restart, is busy too, and the caller runs its command again once that has ended.
+      if (busy !== undefined) {
+        const verb = options.expect === 'down' ? 'downgrade' : 'upgrade';
+        const refused = state.attempt?.to === vsn ? `an install of ${vsn} (over ${state.attempt.from}) is in progress on this node: wait for it to end (bin/${name()} versions shows it), then check whether ${vsn} is permanent` : `${busy} is in progress on this node, so ${vsn} was not installed: wait for it to end (bin/${name()} versions shows it), then run bin/${name()} ${verb} ${vsn} again`;
+        return Promise.resolve({ refused, busy: true } satisfies InstallRefused);
+      }
+      const from = state.files.release.vsn;
+      return serial(`an install of ${vsn} (over ${from})`, async () => {
         const attempt = (state.attempt = { from, to: vsn, modules: { changed: [], added: [], removed: [] }, processes: 0, suspendedMs: 0, killed: [] });
         try {
           const r = await run((ctx) => install(ctx, state, vsn, { ...(options.env ? { env: options.env } : {}), ...(options.probeMs !== undefined ? { probeMs: options.probeMs } : {}), ...(options.expect === 'up' || options.expect === 'down' ? { expect: options.expect } : {}) }));
@@ -592,7 +598,6 @@ export function releaseHandler(state: RunningRelease): Record<string, (...args: 
           throw error;
         } finally {
           state.attempt = undefined;
-          installing.delete(vsn);
         }
       });
     },
@@ -600,12 +605,14 @@ export function releaseHandler(state: RunningRelease): Record<string, (...args: 
       setTimeout(() => void state.stop('stop'), 20);
       return 'ok';
     },
-    restart: () =>
-      serial(async () => {
+    restart: () => {
+      if (busy !== undefined) return Promise.reject(new Error(`${busy} is in progress on this node, so the applications were not restarted: wait for it to end (bin/${name()} versions shows it), then run bin/${name()} restart again`));
+      return serial('a restart of the applications', async () => {
         const failures = await stopApplications(state);
         if (failures.length > 0) throw failures[0];
         await startApplications(state, state.files);
         return state.started;
-      }),
+      });
+    },
   };
 }
