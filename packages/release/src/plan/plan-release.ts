@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { appName, findApps, type AppSource } from '@otp-ts/compiler';
 import type { AppFile, ReleaseFile, ReleasesFile, Relup } from '@otp-ts/runtime/tools';
+import { installInProgress } from '@otp-ts/runtime/tools';
 import { controlProgramPath, startScript } from '../control/script.js';
 import { ReleaseError } from '../errors.js';
 import { appFingerprint, listFiles, readJson } from '../files.js';
@@ -157,6 +158,14 @@ async function planUpgrade(relRoot: string, name: string, from: string, existing
   }
 }
 
+// The version a node is installing from this root runs from its files (permanent only once its probe passes): a rebuild
+// would replace them under it, and the next boot would start a build that never ran.
+function refuseInstalling(relRoot: string, name: string, vsn: string): void {
+  const install = installInProgress(relRoot);
+  if (install?.to !== vsn) return;
+  throw new ReleaseError('installing', `release ${name} ${vsn} is being installed on its running node (over ${install.from}, os pid ${install.pid}) from ${relRoot}, so nothing was written: wait for that install to end (bin/${name} versions shows it), then run otp release again`);
+}
+
 // The release's applications in start order, checked compiled and not conflicting with installed versions.
 function releaseApps(spec: ReleaseSpec, project: Map<string, ProjectApp>, ctx: { root: string; name: string; profile: string; relRoot: string; vsn: string; existing: ReleasesFile | undefined }): PlannedApp[] {
   // A release of no application boots a node that runs nothing, and would replace a version of the same number that ran some.
@@ -194,6 +203,7 @@ export async function planRelease(options: PlanOptions): Promise<ReleasePlan> {
   checkName(vsn, 'release version', join(root, 'otp.config.ts'));
   const relRoot = join(build, profile, 'rel', name);
   const existing = readJson<ReleasesFile>(join(relRoot, 'releases', 'RELEASES.json'), 'the release root');
+  refuseInstalling(relRoot, name, vsn);
   const apps = releaseApps(spec, project, { root, name, profile, relRoot, vsn, existing });
   const sysConfig = withProfileEnv(parseSysConfig(readText(join(root, 'config', 'sys.config.json')), join(root, 'config', 'sys.config.json')), options.env);
   const nodeArgs = releaseNodeArgs(readText(join(root, 'config', 'node.args')), name, { earlier: earlierCookie(relRoot, existing), fresh: randomCookie() });

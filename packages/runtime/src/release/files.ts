@@ -1,6 +1,6 @@
 import { readFile, writeFile, rename, rm } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReleaseConfigError, checkSysConfig, nodeArgsVariables, parseNodeArgs, substituteEnv, variablesOf, type NodeArgs } from './config.js';
 import type { ReleaseFile, ReleasesFile, Relup } from './types.js';
@@ -37,6 +37,36 @@ export async function writeReleases(root: string, releases: ReleasesFile): Promi
   const file = join(root, 'releases', 'RELEASES.json');
   await writeFile(`${file}.tmp`, `${JSON.stringify(releases, null, 2)}\n`);
   await rename(`${file}.tmp`, file);
+}
+
+/** An install a node runs from a release root (releases/installing.json, while it runs): its OS pid and the two versions. */
+export interface InstallInProgress {
+  pid: number;
+  from: string;
+  to: string;
+}
+
+const installingFile = (root: string): string => join(root, 'releases', 'installing.json');
+
+/** Marks the install a node starts from `root`, so `otp release` does not rebuild that version under it; removed by `unmarkInstalling`. */
+export async function markInstalling(root: string, install: InstallInProgress): Promise<void> {
+  // Best effort: a root the node cannot write is refused by the install's own check, which says so.
+  await writeFile(installingFile(root), `${JSON.stringify(install)}\n`).catch(() => undefined);
+}
+
+/** Removes the mark of an install that ended (installed or rolled back). */
+export async function unmarkInstalling(root: string): Promise<void> {
+  await rm(installingFile(root), { force: true });
+}
+
+/** The install a node runs from `root` now, or undefined (none, or the mark of a node that died while it installed). */
+export function installInProgress(root: string): InstallInProgress | undefined {
+  try {
+    const install = JSON.parse(readFileSync(installingFile(root), 'utf8')) as InstallInProgress;
+    return Number.isInteger(install.pid) && install.pid > 0 && typeof install.to === 'string' && osProcessRuns(install.pid) ? install : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Another unpack or install holds the release root's lock past the wait: nothing was changed, the command can run again. */

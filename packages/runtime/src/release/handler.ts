@@ -11,7 +11,7 @@ import { evaluateTogether } from '../code/batch.js';
 import { readBuiltModules, resourceFields, type AppFile } from '../code/app-loader.js';
 import { nextCallbacks, type ModuleSource, type ModuleVersion } from '../code/module.js';
 import { upgradeKeepingStates, UpgradeError } from '../code/upgrade.js';
-import { hasVersion, readReleases, readVersion, ReleaseBusyError, withReleasesLock, writeReleases, type VersionFiles } from './files.js';
+import { hasVersion, markInstalling, readReleases, readVersion, ReleaseBusyError, unmarkInstalling, withReleasesLock, writeReleases, type VersionFiles } from './files.js';
 import { startApplications, stopApplications } from './apps.js';
 import type { LastUpgrade, RunningRelease } from './running.js';
 import type { AppChange, ReleasesFile, RelupStep } from './types.js';
@@ -582,6 +582,7 @@ export function releaseHandler(state: RunningRelease): Record<string, (...args: 
       const from = state.files.release.vsn;
       return serial(`an install of ${vsn} (over ${from})`, async () => {
         const attempt = (state.attempt = { from, to: vsn, modules: { changed: [], added: [], removed: [] }, processes: 0, suspendedMs: 0, killed: [] });
+        await markInstalling(state.root, { pid: process.pid, from, to: vsn });
         try {
           const r = await run((ctx) => install(ctx, state, vsn, { ...(options.env ? { env: options.env } : {}), ...(options.probeMs !== undefined ? { probeMs: options.probeMs } : {}), ...(options.expect === 'up' || options.expect === 'down' ? { expect: options.expect } : {}) }));
           state.lastUpgrade = { from: r.from, to: r.to, at: Date.now(), outcome: 'installed', modules: r.modules, processes: r.processes, suspendedMs: r.suspendedMs, killed: r.killed };
@@ -598,6 +599,7 @@ export function releaseHandler(state: RunningRelease): Record<string, (...args: 
           throw error;
         } finally {
           state.attempt = undefined;
+          await unmarkInstalling(state.root).catch(() => undefined);
         }
       });
     },
