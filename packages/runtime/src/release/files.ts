@@ -32,11 +32,16 @@ export function readReleases(root: string): Promise<ReleasesFile> {
   return readJson(join(root, 'releases', 'RELEASES.json'), `${root} is not a release root (otp release writes one under _build/prod/rel/<name>)`);
 }
 
-/** Rewrites RELEASES.json atomically (a temporary file renamed over it). */
+/** Rewrites RELEASES.json atomically (a temporary file renamed over it, removed when the write or the rename fails). */
 export async function writeReleases(root: string, releases: ReleasesFile): Promise<void> {
   const file = join(root, 'releases', 'RELEASES.json');
-  await writeFile(`${file}.tmp`, `${JSON.stringify(releases, null, 2)}\n`);
-  await rename(`${file}.tmp`, file);
+  try {
+    await writeFile(`${file}.tmp`, `${JSON.stringify(releases, null, 2)}\n`);
+    await rename(`${file}.tmp`, file);
+  } catch (error) {
+    await rm(`${file}.tmp`, { force: true }).catch(() => undefined);
+    throw error;
+  }
 }
 
 /** An install a node runs from a release root (releases/installing.json, while it runs): its OS pid and the two versions. */
