@@ -1,9 +1,11 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { withReleasesLock, type ReleasesFile } from '@otp-ts/runtime/tools';
 import { basename, dirname, join, relative } from 'node:path';
 import { ReleaseError } from '../errors.js';
 import type { PlannedFile, ReleasePlan } from '../plan/types.js';
 import { Installer, pieces } from './install.js';
 import { journal, removeAbandoned } from './journal.js';
+import { nextReleases } from '../plan/releases-file.js';
 import { writeTarball } from './tarball.js';
 
 /** Options of assembleRelease. */
@@ -55,7 +57,23 @@ function stage(plan: ReleasePlan, staged: string, progress: (line: string) => vo
 function install(plan: ReleasePlan, staged: string, tarball: string | undefined, installer: Installer): void {
   for (const piece of pieces(staged)) installer.move(join(staged, piece), piece);
   if (tarball) installer.move(tarball, basename(plan.tarball!));
-  installer.write('releases/RELEASES.json', `${JSON.stringify(plan.releases, null, 2)}\n`);
+}
+
+// RELEASES.json as the root has it now, with this version added (or its entry updated), under the root's lock: the
+// running node (an install made permanent) or bin/<name> unpack may have rewritten it since the plan read it.
+async function writeReleasesFile(plan: ReleasePlan, installer: Installer): Promise<void> {
+  const file = join(plan.root, 'releases', 'RELEASES.json');
+  const write = async (): Promise<void> => {
+    let now: ReleasesFile | undefined;
+    try {
+      now = JSON.parse(readFileSync(file, 'utf8')) as ReleasesFile;
+    } catch {
+      now = undefined;
+    }
+    const releases = now && Array.isArray(now.releases) ? nextReleases(now, plan.name, plan.vsn, plan.release.applications) : plan.releases;
+    installer.write('releases/RELEASES.json', `${JSON.stringify(releases, null, 2)}\n`);
+  };
+  await (existsSync(file) ? withReleasesLock(plan.root, write) : write());
 }
 
 
@@ -79,15 +97,15 @@ function assemblyFailed(plan: ReleasePlan, error: unknown): ReleaseError {
 const SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
 
 /**
- * Runs the synchronous install with SIGINT and SIGTERM held until it completes, as a half-moved root is the one
+ * Runs the install (its moves, then RELEASES.json under the root's lock) with SIGINT and SIGTERM held until it completes, as a half-moved root is the one
  * thing a Ctrl-C must not leave. Resolves to the signal that came meanwhile, if one did.
  */
-async function uninterrupted(work: () => void): Promise<keyof typeof SIGNALS | undefined> {
+async function uninterrupted(work: () => Promise<void>): Promise<keyof typeof SIGNALS | undefined> {
   let caught: keyof typeof SIGNALS | undefined;
   const hold = (signal: NodeJS.Signals) => (caught ??= signal as keyof typeof SIGNALS);
   for (const signal of Object.keys(SIGNALS)) process.on(signal, hold);
   try {
-    work();
+    await work();
     // A signal that arrived during the renames is handled in the event loop's next poll phase: two turns pass one.
     for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
   } finally {
@@ -130,8 +148,9 @@ export async function assembleRelease(plan: ReleasePlan, options: AssembleOption
       tarball = { file: plan.tarball, bytes: statSync(file).size };
     }
     progress(`installing into ${relative(plan.projectRoot, plan.root) || plan.root}`);
-    stopped = await uninterrupted(() => {
+    stopped = await uninterrupted(async () => {
       install(plan, staged, tarball && join(work, basename(plan.tarball!)), installer);
+      await writeReleasesFile(plan, installer);
       journal(work, 'done');
     });
     return { root: plan.root, vsn: plan.vsn, files: plan.files.length, bytes, tarball };
