@@ -556,6 +556,7 @@ export interface KeepingOptions extends UpgradeOptions {
  * `rehearse` (the release handler's default): copy the states once before suspending anything (rehearseCopies), which
  * shortens the suspension of a node's first upgrade at the cost of one more copy outside it.
  */
+// Longer than ~50 lines, on purpose: from the hold loop's last look to migrate's first await is one turn, so it stays in one function.
 export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer, sources: ModuleSource[], options: KeepingOptions = {}, keep = true, rehearse = keep): Promise<{ report: UpgradeReport; before: Map<Pid, unknown> }> {
   const timeoutMs = options.timeoutMs ?? 5000;
   const added = options.added ?? [];
@@ -579,9 +580,10 @@ export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer
   let resumedAt: number | undefined;
   try {
     // suspendBusy's last look was a turn ago: a still participant that a message woke meanwhile is suspended like the busy.
-    // When every participant is still and no spawned process waits to start its body (as a server a client just started
-    // does), the scan, the swap and the migration are one turn that nothing joins: no wait, no second scan. A rehearsal
-    // waits one turn all the same, so that the processes run between it and the window, which it is meant to stay out of.
+    // When all are still and no spawned process waits to start its body (as a server a client just started does), the
+    // scan, the swap and the migration are one turn that nothing joins: no wait, no second scan. A rehearsal waits one
+    // turn all the same, so the processes run between it and the window it is meant to stay out of. The loop stays
+    // inline: an awaited helper adds a turn between its last look and takeStill, in which a still one may wake.
     let wait = rehearse;
     while (wait || code.node.startsPending || !participants.every((p) => p.held || still(p))) {
       wait = false;
@@ -612,13 +614,18 @@ export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer
     resumedAt = performance.now();
   }
   if (failure) throw failure;
-  const report: UpgradeReport = {
+  const report = reportOf(loaded, previous, participants, killed, stranded, participants.length > 0 ? resumedAt! - (yielded ? suspendedAt : frozenAt) : 0);
+  return { report, before: new Map(keep ? participants.map((p) => [p.pid, p.state]) : []) };
+}
+
+// What an upgrade that succeeded reports.
+function reportOf(loaded: readonly ModuleVersion[], previous: ReadonlyMap<string, { current: ModuleVersion | null }>, participants: Participant[], killed: Array<{ pid: Pid; module: string }>, stranded: Stranded[], suspendedMs: number): UpgradeReport {
+  return {
     modules: loaded.map((v) => ({ name: v.module, from: previous.get(v.module)!.current?.vsn, to: v.vsn })),
     processes: participants.map((p) => p.pid),
     purged: killed.length,
     killed,
     stranded,
-    suspendedMs: participants.length > 0 ? resumedAt! - (yielded ? suspendedAt : frozenAt) : 0,
+    suspendedMs,
   };
-  return { report, before: new Map(keep ? participants.map((p) => [p.pid, p.state]) : []) };
 }
