@@ -121,34 +121,79 @@ test('a group name that is not JSON-like (a BigInt, a cycle, undefined, NaN, a f
   );
 });
 
-test("a peer scope server's malformed sync, join or leave (a BigInt group, a cycle, pids that are no pids) is dropped; the scope, its groups and the peer's valid messages go on", async () => {
-  await withNode((node) =>
-    node.run(async (ctx) => {
-      const scope = await pg.startLink(ctx);
-      const a = ctx.spawn(idle);
-      await pg.join(ctx, 'kept', a);
-      // What another node's scope server could send (a BigInt crosses the wire): this process plays that peer.
+// Two in-process nodes x and y, distributed and connected, each running the default scope.
+async function twoNodes(prefix: string, body: (x: OtpNode, y: OtpNode) => Promise<void>): Promise<void> {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const [x, y] = [createNode({ onCrash: () => {} }), createNode({ onCrash: () => {} })];
+  try {
+    for (const [node, name] of [[x, 'x'], [y, 'y']] as const) {
+      await node.startDistribution({ name: `${prefix}${name}@127.0.0.1`, cookie: 'pg2', epmdPort, tickTime: 5000, log: () => {} });
+      await node.run((ctx) => pg.start(ctx));
+    }
+    await until('x reaches y', () => x.ping(y.name));
+    await body(x, y);
+  } finally {
+    x.shutdown();
+    y.shutdown();
+    await epmd.close();
+  }
+}
+
+test("a peer scope server's malformed sync, join or leave (a BigInt group, pids that are no pids) is dropped; the scope, its groups and the peer's valid messages go on", async () => {
+  await twoNodes('pgm', async (x, y) => {
+    const scope = x.whereis('pg')!;
+    const a = x.spawn(idle);
+    await x.run((ctx) => pg.join(ctx, 'kept', a));
+    // What another node's scope server could send (a BigInt crosses the wire): a process of y plays that peer.
+    await y.run(async (ctx) => {
       const peer = ctx.self();
-      const cycle: unknown[] = [];
-      cycle.push(cycle);
+      const xScope = { name: 'pg', node: x.name };
+      // (A cycle cannot cross: the sending node refuses it as nested too deep.)
       for (const bad of [
         { pg: 'sync', peer, groups: [[10n, [peer]]] },
-        { pg: 'sync', peer, groups: [[cycle, [peer]]] },
         { pg: 'sync', peer, groups: [['g', ['<0.1.0>']]] },
         { pg: 'sync', peer, groups: 'all' },
         { pg: 'join', peer, group: ['room', 2n], pids: [peer] },
         { pg: 'join', peer, group: 'g', pids: 42 },
         { pg: 'leave', peer, pids: [peer], groups: [10n] },
         { pg: 'discover', peer: 'me' },
-      ]) ctx.send(scope, bad);
+      ]) ctx.send(xScope, bad);
       // A valid sync after them is still heard: the scope server took and dropped each malformed one.
-      ctx.send(scope, { pg: 'sync', peer, groups: [['remote', [peer]]] });
-      await until('the valid sync is applied', () => pg.getMembers(ctx, 'remote').length === 1);
-      assert.ok(ctx.isAlive(scope), 'the scope server runs on');
-      assert.deepEqual(pg.getMembers(ctx, 'kept'), [a], "the scope's groups are kept");
-      assert.deepEqual(pg.getMembers(ctx, 'remote'), [peer]);
-    }),
-  );
+      ctx.send(xScope, { pg: 'sync', peer, groups: [['remote', [peer]]] });
+      // (This process stays until then: the scope server monitors its peer, and its exit would remove its members.)
+      await until('the valid sync is applied', () => pg.getMembers(x, 'remote').length === 1);
+    });
+    assert.ok(x.isAlive(scope), 'the scope server runs on');
+    assert.deepEqual(pg.getMembers(x, 'kept'), [a], "the scope's groups are kept");
+    assert.equal(x.dist!.nameOf(pg.getMembers(x, 'remote')[0]!.node), y.name);
+  });
+});
+
+test("a peer's discover, sync, join or leave naming a process of the receiving node as the peer (its own scope server) is refused with a warning: local members are not listed twice", async () => {
+  await twoNodes('pgl', async (x, y) => {
+    const events = quietLogs(x);
+    const a = x.spawn(idle);
+    await x.run((ctx) => pg.join(ctx, 'g', a));
+    await y.run(async (ctx) => {
+      ctx.register('catcher');
+      // x tells y the pid of its own scope server, which y then names as the peer in messages to that server.
+      await x.run((c) => c.send({ name: 'catcher', node: y.name }, c.whereis('pg')));
+      const xPid = (await ctx.receive((m) => m instanceof Pid, 10_000)) as Pid;
+      const xScope = { name: 'pg', node: x.name };
+      ctx.send(xScope, { pg: 'discover', peer: xPid });
+      ctx.send(xScope, { pg: 'sync', peer: xPid, groups: [['g', [xPid]]] });
+      ctx.send(xScope, { pg: 'join', peer: xPid, group: 'g', pids: [xPid] });
+      // Then a real peer's join, so the scope server has taken the ones before it.
+      ctx.send(xScope, { pg: 'sync', peer: ctx.self(), groups: [['done', [ctx.self()]]] });
+      await until('the real sync is applied', () => pg.getMembers(x, 'done').length === 1);
+    });
+    assert.deepEqual(pg.getMembers(x, 'g'), [a], 'the local member is listed once');
+    assert.deepEqual(pg.getLocalMembers(x, 'g'), [a]);
+    await until('the refusals are logged', () => events.filter((e) => e.level === 'warning').length === 3);
+    const warnings = events.filter((e) => e.level === 'warning').map((e) => String(e.message));
+    assert.match(warnings[0]!, /^pg scope pg ignored a 'discover' naming <0\.\d+\.\d+>, a process of this node, as a peer scope server: peers are the same scope on other nodes$/);
+  });
 });
 
 test("a call or cast of the wrong shape to a scope server (from another node with the cookie: null, pids that are no local pids, a ref that is none) is logged as a warning and left unanswered; the scope and its groups go on", async () => {

@@ -130,7 +130,7 @@ export const scopeServer: GenServer<State, PgCall, never, PgReply, string> = {
     watchNodes(s, ctx);
     if (m instanceof Down) onDown(s, ctx, m);
     else if (m instanceof NodeUp) ctx.send({ name: s.scope, node: m.node }, { pg: 'discover', peer: ctx.self() } satisfies PeerMessage);
-    else if (isPeerMessage(m)) onPeerMessage(s, ctx, m);
+    else if (isPeerMessage(m)) fromPeer(s, ctx, m);
     return noreply(s);
   },
   handleCast(req, s, ctx) {
@@ -140,6 +140,13 @@ export const scopeServer: GenServer<State, PgCall, never, PgReply, string> = {
     dropTable(ctx.node, s.scope, ctx.self());
   },
 };
+
+// A peer names its own scope server: one naming a process of this node (this scope server, sent back by a
+// hostile or confused node) would make the scope its own peer and list every local member twice.
+function fromPeer(s: State, ctx: ProcessContext, m: PeerMessage): void {
+  if (m.peer.node !== 0) return onPeerMessage(s, ctx, m);
+  loggerOf(ctx.node).warning(`pg scope ${s.scope} ignored a '${m.pg}' naming ${String(m.peer)}, a process of this node, as a peer scope server: peers are the same scope on other nodes`, { pid: ctx.self() });
+}
 
 function unexpected(ctx: ProcessContext, callback: string, m: unknown, s: State): ReturnType<typeof noreply<State>> {
   loggerOf(ctx.node).warning(`pg scope ${s.scope} received an unexpected message: ${callback}(${formatValue(m, 500)})`, { pid: ctx.self() });
