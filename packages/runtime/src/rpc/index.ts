@@ -14,6 +14,7 @@ import { codeServerOf } from '../code/server.js';
 import { runtimeApi } from '../code/runtime-api.js';
 import { evaluate, type EvalOptions } from './eval.js';
 import { formatValue, loggerOf } from '../logger.js';
+import { RuntimeError } from '../errors.js';
 
 /** What rpc asks another node's rpc server (`rex`). */
 interface Apply {
@@ -183,6 +184,7 @@ addDistributionService('rpc', async (node) => {
 
 /** Calls `module.fn(...args)` on another node and returns its result; throws BadRpc (OTP's {badrpc, Reason}); on timeout the worker running the call there is killed (as erpc). */
 async function call(ctx: ProcessContext, node: string, module: string, fn: string, args: unknown[] = [], timeoutMs = 30_000): Promise<unknown> {
+  checkArgs('call', module, fn, args);
   let answer: Answer;
   const server = { name: 'rex', node } as ServerRef<Apply, Apply | Cancel, Answer>;
   const id = ctx.makeRef();
@@ -199,6 +201,7 @@ async function call(ctx: ProcessContext, node: string, module: string, fn: strin
 
 /** Runs `module.fn(...args)` on another node without waiting. */
 function cast(ctx: ProcessContext, node: string, module: string, fn: string, args: unknown[] = []): void {
+  checkArgs('cast', module, fn, args);
   genServer.cast(ctx, { name: 'rex', node } as ServerRef<Apply, Apply, Answer>, { module, fn, args });
 }
 
@@ -209,6 +212,7 @@ function cast(ctx: ProcessContext, node: string, module: string, fn: string, arg
  */
 async function multicall(ctx: ProcessContext, nodes: string[], module: string, fn: string, args: unknown[] = [], timeoutMs = 30_000): Promise<{ results: unknown[]; badNodes: string[] }> {
   checkCallTimeout(timeoutMs, 'rpc.multicall');
+  checkArgs('multicall', module, fn, args);
   const deadline = performance.now() + timeoutMs;
   const calls: Array<{ node: string; id: Ref; req: RequestId<Answer> }> = [];
   try {
@@ -238,6 +242,12 @@ async function multicall(ctx: ProcessContext, nodes: string[], module: string, f
     else results.push(a.ok ? a.value : new BadRpc(c.node, a.error, a.undef === true));
   }
   return { results, badNodes };
+}
+
+// The arguments are spread into the function's call on the other node: anything but an array is refused here,
+// rather than failing there with a message about spread syntax.
+function checkArgs(what: string, module: string, fn: string, args: unknown): void {
+  if (!Array.isArray(args)) throw new RuntimeError('badarg', `rpc.${what}: the arguments of ${module}.${fn} must be an array, such as [1, 2]; got ${formatValue(args, 100)}`);
 }
 
 const rexOf = (node: string): ServerRef<Apply, Apply | Cancel, Answer> => ({ name: 'rex', node }) as ServerRef<Apply, Apply | Cancel, Answer>;

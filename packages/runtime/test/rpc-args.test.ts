@@ -1,0 +1,37 @@
+// What rpc and a send to another node refuse before anything is sent: arguments that are no array, a message
+// holding a function. Two nodes in one process, real TCP on loopback.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createNode, registerRpcModule, rpc, RuntimeError, type OtpNode } from '@otp-ts/runtime';
+import { EpmdServer } from '@otp-ts/runtime/tools';
+
+async function twoNodes(prefix: string, body: (a: OtpNode, b: OtpNode) => Promise<void>): Promise<void> {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const [a, b] = [createNode({ onCrash: () => {} }), createNode({ onCrash: () => {} })];
+  try {
+    await a.startDistribution({ name: `${prefix}a@127.0.0.1`, cookie: 'sekrit', epmdPort, log: () => {} });
+    await b.startDistribution({ name: `${prefix}b@127.0.0.1`, cookie: 'sekrit', epmdPort, log: () => {} });
+    registerRpcModule(b, 'plain', { add: (x: number, y: number) => x + y });
+    await body(a, b);
+  } finally {
+    a.shutdown();
+    b.shutdown();
+    await epmd.close();
+  }
+}
+
+test('rpc.call, rpc.cast and rpc.multicall with arguments that are no array (5, a string, null) are refused with badarg naming them, before anything is sent', async () => {
+  await twoNodes('ra', async (a, b) => {
+    await a.run(async (ctx) => {
+      for (const bad of [5, 'xy', null, { 0: 1 }]) {
+        const refused = (e: unknown): boolean => e instanceof RuntimeError && e.code === 'badarg' && /^rpc\.(call|cast|multicall): the arguments of plain\.add must be an array, such as \[1, 2\]; got .+$/.test(e.message);
+        await assert.rejects(rpc.call(ctx, b.name, 'plain', 'add', bad as never), refused, String(bad));
+        assert.throws(() => rpc.cast(ctx, b.name, 'plain', 'add', bad as never), refused, String(bad));
+        await assert.rejects(rpc.multicall(ctx, [b.name], 'plain', 'add', bad as never), refused, String(bad));
+      }
+      assert.equal(await rpc.call(ctx, b.name, 'plain', 'add', [2, 3]), 5, 'rpc goes on');
+      assert.equal(await rpc.call(ctx, a.name, 'otp', 'ping'), 'pong', 'args may be left out');
+    });
+  });
+});
