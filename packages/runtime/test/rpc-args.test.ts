@@ -35,3 +35,19 @@ test('rpc.call, rpc.cast and rpc.multicall with arguments that are no array (5, 
     });
   });
 });
+
+test('a send, rpc.call or rpc.cast to another node with a function or symbol in the message throws one sentence naming what cannot cross, where, and the fix (not V8\'s "could not be cloned")', async () => {
+  await twoNodes('rf', async (a, b) => {
+    await a.run(async (ctx) => {
+      const dest = { name: 'nobody', node: b.name };
+      const fn = (path: string, what = 'a function'): RegExp => new RegExp(`^(Error: )?message holds ${what}${path}, which cannot be sent to another node: send data \\(strings, numbers, arrays, plain objects, pids\\) and name the function instead$`);
+      assert.throws(() => ctx.send(dest, { job: { callback: () => 1 } }), fn(' at \\.job\\.callback'));
+      assert.throws(() => ctx.send(dest, () => 1), fn(''));
+      assert.throws(() => ctx.send(dest, ['x', new Map([['k', Symbol('s')]])]), fn(' at \\[1\\]\\.get\\("k"\\)', 'a symbol'));
+      assert.throws(() => ctx.send(dest, [new Date(0), new (class Job { f = (): number => 1 })()]), fn(' at \\[1\\]\\.f'));
+      await assert.rejects(rpc.call(ctx, b.name, 'plain', 'add', [1, () => 2]), fn(' at .*\\.args\\[1\\]'));
+      assert.throws(() => rpc.cast(ctx, b.name, 'plain', 'add', [1, () => 2]), fn(' at .*\\.args\\[1\\]'));
+      assert.equal(await rpc.call(ctx, b.name, 'plain', 'add', [2, 3]), 5, 'the connection stayed up');
+    });
+  });
+});

@@ -448,8 +448,43 @@ export function writeControl(w: Writer, message: readonly unknown[], t: PidTrans
     w.buf.writeUInt32BE(length, start);
   } catch (error) {
     w.pos = start;
-    throw error;
+    throw unclonable(error, message) ?? error;
   }
+}
+
+// V8's "() => 1 could not be cloned." becomes one sentence naming what cannot cross, where, and the fix.
+function unclonable(error: unknown, message: readonly unknown[]): Error | undefined {
+  if (!(error instanceof Error) || !error.message.endsWith(' could not be cloned.')) return undefined;
+  // The payload is the last term of a control message: it is searched first, so paths are the sender's.
+  for (let i = message.length - 1; i > 0; i--) {
+    const found = findUnclonable(message[i], '', new Set(), 0);
+    if (found === undefined) continue;
+    return new Error(`message holds ${found.what}${found.path === '' ? '' : ` at ${found.path}`}, which cannot be sent to another node: send data (strings, numbers, arrays, plain objects, pids) and name the function instead`);
+  }
+  return undefined;
+}
+
+const keyPath = (k: unknown): string => (typeof k === 'string' ? JSON.stringify(k) : typeof k === 'number' || typeof k === 'boolean' ? String(k) : '…');
+
+// On the error path only: the first function or symbol in `v`, and its path (`.a[1].get("k")`); cycles are walked once.
+function findUnclonable(v: unknown, path: string, seen: Set<object>, depth: number): { what: string; path: string } | undefined {
+  if (typeof v === 'function') return { what: 'a function', path };
+  if (typeof v === 'symbol') return { what: 'a symbol', path };
+  if (typeof v !== 'object' || v === null || seen.has(v) || depth > MAX_DEPTH) return undefined;
+  seen.add(v);
+  const entries: Array<[unknown, string]> =
+    v instanceof Map
+      ? [...v].flatMap(([k, x]): Array<[unknown, string]> => [[k, `${path}.keys()`], [x, `${path}.get(${keyPath(k)})`]])
+      : v instanceof Set
+        ? [...v].map((x) => [x, `${path} (a Set element)`])
+        : Array.isArray(v)
+          ? v.map((x, i) => [x, `${path}[${i}]`])
+          : Object.keys(v).map((k) => [(v as Record<string, unknown>)[k], /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`]);
+  for (const [x, p] of entries) {
+    const found = findUnclonable(x, p, seen, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /** Serialises a control message for the wire: its payload, without the length (docs/protocol.md §4). */
