@@ -106,38 +106,64 @@ function specialKind(v: object): number {
 /**
  * True when two values are exactly equal (Erlang's =:=), at any depth: the equality of a bag's records, of
  * match patterns and `eq` guards. A number is never equal to a bigint (1 and 1n, as 1 and 1.0 in ETS).
+ * One loop over an explicit stack, so a deep value cannot overflow the call stack, and values that hold
+ * themselves (cycles) compare without looping: two are equal when no difference is reachable in either.
  */
 export function termEquals(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  const ra = rank(a);
-  if (ra !== rank(b)) return false;
-  switch (ra) {
-    case 0:
-      return Number.isNaN(a) && Number.isNaN(b);
-    case 3:
-    case 4:
-      return compareTerms(a, b) === 0;
-    case 5: {
-      const x = a as unknown[];
-      const y = b as unknown[];
-      return x.length === y.length && x.every((v, i) => termEquals(v, y[i]));
-    }
-    case 6:
-      return objectsEqual(a as object, b as object);
-    default:
+  const stack: unknown[] = [a, b];
+  // Pairs of composites already taken apart (only tracked past the first few, so small values allocate nothing more).
+  let seen: Map<object, Set<object>> | null = null;
+  let composites = 0;
+  while (stack.length > 0) {
+    const y = stack.pop();
+    const x = stack.pop();
+    if (x === y) continue;
+    const r = rank(x);
+    if (r !== rank(y)) return false;
+    if (r === 0) {
+      if (Number.isNaN(x) && Number.isNaN(y)) continue;
       return false;
+    }
+    if (r === 3 || r === 4) {
+      if (compareTerms(x, y) === 0) continue;
+      return false;
+    }
+    if (r !== 5 && r !== 6) return false;
+    if (++composites > 16) {
+      seen ??= new Map();
+      let partners = seen.get(x as object);
+      if (partners?.has(y as object)) continue;
+      if (partners === undefined) seen.set(x as object, (partners = new Set()));
+      partners.add(y as object);
+    }
+    if (!pushParts(x as object, y as object, stack)) return false;
   }
+  return true;
 }
 
+// Pushes the pairs of parts two composites of one rank are equal by; false when they differ already.
 // Dates by time, Maps and Sets by their canonical contents (bigints apart from numbers), plain objects key by key.
-function objectsEqual(a: object, b: object): boolean {
+function pushParts(a: object, b: object, stack: unknown[]): boolean {
+  if (Array.isArray(a)) {
+    const y = b as unknown[];
+    if (a.length !== y.length) return false;
+    for (let i = 0; i < a.length; i++) stack.push(a[i], y[i]);
+    return true;
+  }
   const kind = specialKind(a);
   if (kind !== specialKind(b)) return false;
-  if (kind === 1) return termEquals((a as Date).getTime(), (b as Date).getTime());
+  if (kind === 1) {
+    stack.push((a as Date).getTime(), (b as Date).getTime());
+    return true;
+  }
   if (kind !== 0) return canonical(a, false) === canonical(b, false);
   const ka = Object.keys(a);
   if (ka.length !== Object.keys(b).length) return false;
-  return ka.every((k) => Object.hasOwn(b, k) && termEquals((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  for (const k of ka) {
+    if (!Object.hasOwn(b, k)) return false;
+    stack.push((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]);
+  }
+  return true;
 }
 
 /**
