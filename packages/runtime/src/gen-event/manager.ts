@@ -252,7 +252,7 @@ async function handleRequest(mgr: Manager, from: From, { op }: ManagerRequest): 
     case 'swapHandler': {
       const old = mgr.find(op.old);
       if (mgr.find(op.next) !== undefined && !sameHandler(op.old, op.next)) return mgr.answer(from, new Refused('alreadyExists'));
-      const r = await swapEntry(mgr, { old, args: op.oldArgs, state: old?.state, next: op.next, initArgs: op.nextArgs, supervisor: op.supervisor ?? old?.supervisor ?? null, at: 0, lastIn: op });
+      const r = await swapEntry(mgr, { old, args: op.oldArgs, state: old?.state, next: op.next, initArgs: op.nextArgs, supervisor: op.supervisor ?? old?.supervisor ?? null, at: 0, lastIn: op, fromCallback: false });
       return mgr.answer(from, r instanceof Refused ? r : 'ok');
     }
     case 'call': {
@@ -292,7 +292,7 @@ async function interpret(mgr: Manager, entry: Entry, callback: string, out: Outc
     case 'swap':
       if ((r.handler as HandlerId | undefined) === undefined) break;
       if (from !== null) mgr.answer(from, r.reply);
-      await swapEntry(mgr, { old: entry, args: r.args, state: r.state, next: r.handler, initArgs: r.initArgs, supervisor: entry.supervisor, at: mgr.entries.indexOf(entry), lastIn });
+      await swapEntry(mgr, { old: entry, args: r.args, state: r.state, next: r.handler, initArgs: r.initArgs, supervisor: entry.supervisor, at: mgr.entries.indexOf(entry), lastIn, fromCallback: true });
       return;
     case undefined:
     case 'error':
@@ -336,9 +336,9 @@ function purged(mgr: Manager, msg: PurgedHandlers): void {
   }
 }
 
-/** Installs a handler through its init; the caller places the entry. */
-async function install(mgr: Manager, id: HandlerId, args: unknown, supervisor: Pid | null): Promise<Entry | Refused> {
-  if (mgr.find(id) !== undefined) return new Refused('alreadyExists');
+/** Installs a handler through its init (refused if `id` is installed, unless `anyway`); the caller places the entry. */
+async function install(mgr: Manager, id: HandlerId, args: unknown, supervisor: Pid | null, anyway = false): Promise<Entry | Refused> {
+  if (!anyway && mgr.find(id) !== undefined) return new Refused('alreadyExists');
   // Refused, not run: calling into a value that is no handler would crash the manager and every handler in it.
   const notHandler = notAHandler(id);
   if (notHandler !== null) return new Refused('initFailed', new Error(notHandler));
@@ -388,17 +388,19 @@ interface SwapPlan {
   at: number;
   /** The event or request being handled, named in a crash report if the new handler's init fails. */
   lastIn: unknown;
+  /** A callback's swap result (OTP's do_swap): the new handler goes in even if one with its id is installed. */
+  fromCallback: boolean;
 }
 
 /** Replaces `old` (if installed) by `next` at position `at`: old terminate(args, state), then next init(SwapArgs). */
-async function swapEntry(mgr: Manager, { old, args, state, next, initArgs, supervisor, at, lastIn }: SwapPlan): Promise<Entry | Refused> {
+async function swapEntry(mgr: Manager, { old, args, state, next, initArgs, supervisor, at, lastIn, fromCallback }: SwapPlan): Promise<Entry | Refused> {
   let previous: unknown;
   if (old !== undefined) {
     old.state = state;
     const out = await remove(mgr, old, args, { swapped: next, supervisor });
     previous = out.ok ? out.value : undefined;
   }
-  const entry = await install(mgr, next, { args: initArgs, previous, found: old !== undefined }, supervisor);
+  const entry = await install(mgr, next, { args: initArgs, previous, found: old !== undefined }, supervisor, fromCallback);
   if (!(entry instanceof Refused)) {
     mgr.entries.splice(Math.max(at, 0), 0, entry);
     return entry;
