@@ -1,8 +1,8 @@
 // Swaps as OTP's gen_event makes them: a callback's swap installs the new handler without a duplicate check
-// (do_swap).
+// (do_swap), and an API swap whose new handler fails to start tells nobody but the caller (server_swap_handler).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genEvent, type GenEventHandler, type LogEvent } from '@otp-ts/runtime';
+import { genEvent, GenEventError, type GenEventHandler, type LogEvent } from '@otp-ts/runtime';
 import { withNode, quietLogs, leftovers } from './helpers.ts';
 
 type H = GenEventHandler<string, string, string, string, unknown, unknown>;
@@ -19,6 +19,7 @@ function handler(log: string[]): H {
     },
     handleEvent(event, s) {
       if (event === `swap ${s}`) return genEvent.swap('bye', s, { handler: this as H, id: 2 }, s);
+      if (event === 'swap to failing') return genEvent.swap('bye', s, { handler: this as H, id: 4 }, 'fail');
       log.push(`${s} got ${event}`);
       return genEvent.ok(s);
     },
@@ -50,5 +51,26 @@ test('gen_event: a handler that swaps itself (a swap result from handleEvent) to
     });
     assert.deepEqual(log, ['init one', 'init two', 'two got swap one', 'terminate one bye', 'init swapped one', 'two got e', 'swapped one got e']);
     assert.deepEqual(crashReports(logs), []);
+  });
+});
+
+test('gen_event: swapSupHandler whose new handler fails to start answers initFailed and sends the caller no HandlerExit for a handler never installed, as OTP\'s swap_sup_handler sends nothing then', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    const log: string[] = [];
+    await node.run(async (ctx) => {
+      const h = handler(log);
+      const mgr = await genEvent.start<string>(ctx);
+      await genEvent.addHandler(ctx, mgr, { handler: h, id: 1 }, 'one');
+      await assert.rejects(genEvent.swapSupHandler(ctx, mgr, [{ handler: h, id: 1 }, 'swap'], [{ handler: h, id: 3 }, 'fail']), (e: unknown) => e instanceof GenEventError && e.code === 'initFailed');
+      await assert.rejects(genEvent.swapSupHandler(ctx, mgr, [{ handler: h, id: 9 }, 'swap'], [null as never, 'x']), (e: unknown) => e instanceof GenEventError && e.code === 'initFailed');
+      assert.deepEqual(await genEvent.whichHandlers(ctx, mgr), []);
+      assert.deepEqual((await leftovers(ctx)).filter(genEvent.isHandlerExit), []);
+      // A callback's swap (OTP's do_swap) does tell the supervisor that the new handler failed.
+      await genEvent.addSupHandler(ctx, mgr, { handler: h, id: 5 }, 'five');
+      await genEvent.syncNotify(ctx, mgr, 'swap to failing');
+      const told = (await leftovers(ctx)).filter(genEvent.isHandlerExit).map((x) => x.handler);
+      assert.deepEqual(told, [{ handler: h, id: 5 }, { handler: h, id: 4 }]);
+    });
   });
 });

@@ -388,7 +388,10 @@ interface SwapPlan {
   at: number;
   /** The event or request being handled, named in a crash report if the new handler's init fails. */
   lastIn: unknown;
-  /** A callback's swap result (OTP's do_swap): the new handler goes in even if one with its id is installed. */
+  /**
+   * A callback's swap result (OTP's do_swap): the new handler goes in even if one with its id is installed, and a
+   * failed init is sent to the supervisor. An API swap's failure only answers the caller (OTP's server_swap_handler).
+   */
   fromCallback: boolean;
 }
 
@@ -406,7 +409,7 @@ async function swapEntry(mgr: Manager, { old, args, state, next, initArgs, super
     return entry;
   }
   const failed: Entry = { id: next, handler: handlerOf(next), state: undefined, supervisor };
-  if (supervisor !== null) mgr.ctx.send(supervisor, new HandlerExit(next, entry.reason ?? entry.code, mgr.ctx.self()));
+  if (supervisor !== null && fromCallback) mgr.ctx.send(supervisor, new HandlerExit(next, entry.reason ?? entry.code, mgr.ctx.self()));
   report(mgr, failed, entry.reason ?? entry.code, lastIn);
   return entry;
 }
