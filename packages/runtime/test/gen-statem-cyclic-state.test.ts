@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { genStatem, type GenStatem } from '@otp-ts/runtime';
-import { withNode } from './helpers.ts';
+import { withNode, quietLogs } from './helpers.ts';
 
 interface Loop {
   name: string;
@@ -77,4 +77,25 @@ test('gen_statem: a handleEvent machine whose states nest deeper than the stack 
       await genStatem.stop(ctx, pid);
     });
   });
+});
+
+test('gen_statem: a generic timeout named by a value that holds itself (a cycle) is a bad return value: terminate runs and the caller hears why, instead of the machine dying outside its callbacks', async () => {
+  const log: string[] = [];
+  const named: { self?: unknown } = {};
+  named.self = named;
+  const m: GenStatem<string, null, 'arm', never, string, void> = {
+    name: 'cyclic_timeout',
+    callbackMode: 'handleEvent',
+    init: () => genStatem.ok('idle', null),
+    handleEvent: (e) => (e.type === 'call' ? genStatem.keepStateAndData([genStatem.genericTimeout(named, 10), { reply: [e.from, 'armed'] }]) : genStatem.keepStateAndData()),
+    terminate: (reason: unknown) => void log.push(`terminate ${(reason as Error).name}`),
+  };
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      const pid = await genStatem.start(ctx, m, undefined);
+      await assert.rejects(genStatem.call(ctx, pid, 'arm'), (e: Error) => /BadReturnValue|bad return/i.test(String((e as { failure?: unknown }).failure ?? e.message)));
+    });
+  });
+  assert.deepEqual(log, ['terminate BadReturnValue']);
 });

@@ -1,6 +1,7 @@
 import type { Ref } from '../pid.js';
 import { isTimeoutMs } from '../timers.js';
 import { From } from '../gen/messages.js';
+import { termKey } from '../terms.js';
 import type { Event, EventTimeoutAction, GenericTimeoutAction, NextEventAction, StateTimeoutAction, TimeoutTime } from './types.js';
 
 /** Any of the three timeout actions. */
@@ -65,12 +66,23 @@ export function checkAction(a: unknown): CheckedAction | null {
   if ('reply' in o) return Array.isArray(o.reply) && o.reply.length === 2 && o.reply[0] instanceof From ? { kind: 'reply', from: o.reply[0], value: o.reply[1] } : null;
   if ('timeout' in o) return timeout(o.timeout);
   if ('stateTimeout' in o) return timeout(o.stateTimeout);
-  if ('genericTimeout' in o) return timeout(o.ms);
+  // A name that cannot be a key (it holds itself, or nests past the stack) is invalid, not a crash outside the callbacks.
+  if ('genericTimeout' in o) return keyable(o.genericTimeout) ? timeout(o.ms) : null;
   if ('nextEvent' in o) {
     const event = eventOf(a as NextEventAction);
     return event === null ? null : { kind: 'nextEvent', event };
   }
   return null;
+}
+
+// True when a generic timeout's name can key the machine's timers.
+function keyable(name: unknown): boolean {
+  try {
+    termKey(name);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The event a nextEvent action inserts; null for an unknown event type. */
