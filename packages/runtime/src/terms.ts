@@ -156,7 +156,7 @@ function pushParts(a: object, b: object, stack: unknown[]): boolean {
     stack.push((a as Date).getTime(), (b as Date).getTime());
     return true;
   }
-  if (kind !== 0) return canonical(a, false) === canonical(b, false);
+  if (kind !== 0) return sameContents(a, b);
   const ka = Object.keys(a);
   if (ka.length !== Object.keys(b).length) return false;
   for (const k of ka) {
@@ -164,6 +164,17 @@ function pushParts(a: object, b: object, stack: unknown[]): boolean {
     stack.push((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]);
   }
   return true;
+}
+
+// Two Maps or two Sets by their canonical contents; distinct ones whose contents hold themselves (a cycle) or nest
+// past the stack have no canonical form, and count as different rather than overflow.
+function sameContents(a: object, b: object): boolean {
+  try {
+    return canonical(a, false) === canonical(b, false);
+  } catch (error) {
+    if (error instanceof RangeError) return false;
+    throw error;
+  }
 }
 
 /**

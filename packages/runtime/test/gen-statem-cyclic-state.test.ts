@@ -99,3 +99,29 @@ test('gen_statem: a generic timeout named by a value that holds itself (a cycle)
   });
   assert.deepEqual(log, ['terminate BadReturnValue']);
 });
+
+test('gen_statem: a handleEvent machine whose states are Maps holding themselves (cycles) moves between them without dying outside its callbacks', async () => {
+  const cyclicMap = (name: string): Map<string, unknown> => {
+    const s = new Map<string, unknown>([['name', name]]);
+    s.set('self', s);
+    return s;
+  };
+  const m: GenStatem<Map<string, unknown>, null, 'get', string, unknown, void> = {
+    name: 'cyclic_map',
+    callbackMode: 'handleEvent',
+    init: () => genStatem.ok(cyclicMap('a'), null),
+    handleEvent: (e, state) => {
+      if (e.type === 'call') return genStatem.keepStateAndData([{ reply: [e.from, state.get('name')] }]);
+      if (e.type === 'cast') return genStatem.nextState(cyclicMap(e.content), null);
+      return genStatem.keepStateAndData();
+    },
+  };
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const pid = await genStatem.start(ctx, m, undefined);
+      genStatem.cast(ctx, pid, 'b');
+      assert.equal(await genStatem.call(ctx, pid, 'get'), 'b');
+      await genStatem.stop(ctx, pid);
+    });
+  });
+});
