@@ -24,7 +24,8 @@ const files: Record<string, string> = {
   // Outcomes: the file fails (its top-level await never settles, and an interval keeps the thread alive).
   'tlaalive.test.ts': 'setInterval(() => {}, 1000);\nawait new Promise(() => {});\nexport function neverLoadsTest(): void {}\n',
   // Outcomes: spinTest returns, then its timer blocks the worker after the last case: spinTest fails (its leftover code did it).
-  'spinlast.test.ts': 'export function spinTest(): void {\n  setTimeout(() => {\n    for (;;) {}\n  }, 50);\n}\n',
+  // The timer waits 500 ms: at 50 ms a loaded machine let it start spinning before the runner had heard the case end.
+  'spinlast.test.ts': 'export function spinTest(): void {\n  setTimeout(() => {\n    for (;;) {}\n  }, 500);\n}\n',
   // Outcomes: quickTest passes, then the module's own timer ends the worker with process.exit(0): the file fails.
   'modexit.test.ts': 'setTimeout(() => process.exit(0), 300);\nexport function quickTest(): void {}\n',
 };

@@ -5,11 +5,12 @@ import assert from 'node:assert/strict';
 import { genServer, RuntimeError } from '@otp-ts/runtime';
 import { echo, leftovers, withNode } from './helpers.ts';
 
-test('gen_server_SUITE: multi_call with a timeout of 0 (or one already past) leaves no reply in the mailbox; a reply it took counts', async () => {
+// A negative timeout is refused before anything is sent, as OTP's multi_call guard (otp-suite10-gen-server.test.ts).
+test('gen_server_SUITE: multi_call with a timeout of 0 leaves no reply in the mailbox; a reply it took counts', async () => {
   await withNode((node) =>
     node.run(async (ctx) => {
       await genServer.start(ctx, echo, undefined, { name: 'adv_mc_echo' });
-      for (const timeoutMs of [0, -5]) {
+      for (const timeoutMs of [0]) {
         const result = await genServer.multiCall<[string, string]>(ctx, [node.name, node.name], 'adv_mc_echo', 'ping', timeoutMs);
         assert.equal(result.replies.length + result.badNodes.length, 2);
         for (const [, r] of result.replies) assert.deepEqual(r, ['pong', 'ping']);
