@@ -17,15 +17,24 @@ import { checkInstalled } from '../project/installed.js';
 
 /** A flag of `otp test` derived from a row of the test option table, typed as the row is. */
 type TableFlag<S> = S extends { flag: infer F extends string; type: infer T extends 'string' | 'number' | 'boolean' | 'array' }
-  ? { name: F; type: T; description: string; alias?: string; value?: string; min?: number; integer?: boolean } & (S extends { choices: infer C extends readonly string[] } ? { choices: C } : unknown)
+  ? { name: F; type: T; description: string; alias?: string; value?: string; min?: number; integer?: boolean; knownAs?: readonly string[] } & (S extends { choices: infer C extends readonly string[] } ? { choices: C } : unknown)
   : never;
+
+// Other test tools' words for the runner's flags (mocha, jest, vitest, playwright, node --test): typed, the refusal names ours.
+const otherToolsWords: Readonly<Record<string, readonly string[]>> = {
+  grep: ['only', 'filter', 'match', 'test-name-pattern', 'testNamePattern'],
+  retry: ['retries'],
+  jobs: ['workers', 'max-workers', 'maxWorkers', 'parallel', 'concurrency'],
+  timeout: ['test-timeout', 'testTimeout'],
+  numtests: ['num-runs', 'numRuns', 'runs'],
+};
 
 /** The flags of `otp test` that set runner options: one per flag of testOptionTable (`--seed` sets two). */
 export const testTableFlags = (testOptionTable as readonly TestOptionSpec[]).flatMap((o, i, all) => {
   if (o.flag === undefined || all.findIndex((x) => x.flag === o.flag) !== i || o.type === 'thresholds') return [];
   // A flag takes the values its config key takes (`--jobs 0` is refused as `jobs: 0` is).
   const bounds = { ...(o.min !== undefined && { min: o.min }), ...(o.integer && { integer: true }) };
-  return [{ name: o.flag, type: o.type, description: o.description, ...(o.alias && { alias: o.alias }), ...(o.value && { value: o.value }), ...(o.choices && { choices: o.choices }), ...bounds }];
+  return [{ name: o.flag, type: o.type, description: o.description, ...(o.alias && { alias: o.alias }), ...(o.value && { value: o.value }), ...(o.choices && { choices: o.choices }), ...bounds, ...(otherToolsWords[o.flag] && { knownAs: otherToolsWords[o.flag] }) }];
 }) as unknown as ReadonlyArray<TableFlag<TestOptionTable[number]>>;
 
 /** The flags of `otp test` that are the command's own, not the runner's. */

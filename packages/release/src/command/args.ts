@@ -28,7 +28,9 @@ export function checkFlags(program: string, argv: readonly string[], options: re
       // `otp new shop --template lib`, as npm create otp-ts takes it: say the word goes where the usage line has it.
       const positional = spec?.positionals.find((p) => p.name === flag);
       if (positional !== undefined) throw usageError(program, `'--${flag}' is not an option of ${where}: <${flag}> is an argument, in the place the usage shows: ${usageLine(program, spec!)}`, command);
-      throw usageError(program, `unknown option '--${flag}' for ${where}${didYouMean(flag, long.keys(), '--')}`, command);
+      const meant = options.find((o) => o.knownAs?.includes(flag));
+      const hint = meant ? ` (did you mean '--${meant.name}'?)` : didYouMean(flag, long.keys(), '--');
+      throw usageError(program, `unknown option '--${flag}' for ${where}${hint}`, command);
     } else if (/^-[^-\d]/.test(token)) {
       for (const letter of token.slice(1).split('=')[0]!) {
         if (!short.has(letter)) throw usageError(program, `unknown option '-${letter}'${didYouMean(letter, short, '-')}`, command);

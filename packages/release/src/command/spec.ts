@@ -18,6 +18,8 @@ export interface OptionSpec {
   min?: number;
   /** For a number: whether it must be whole. */
   integer?: boolean;
+  /** Other tools' names for this option (`only` for `grep`): typed as a flag, the refusal suggests this one. */
+  knownAs?: readonly string[];
 }
 
 /** One positional argument of a command, in order. */

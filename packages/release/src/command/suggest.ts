@@ -14,12 +14,20 @@ export function distance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
+// Two words of one stem (`retries` for `retry`, `shards` for `shard`): they agree on all but the last letter of
+// the shorter one, and on at least four letters.
+function sameStem(a: string, b: string): boolean {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return n >= 4 && n >= Math.min(a.length, b.length) - 1;
+}
+
 /** The candidate closest to `word`, if one is close enough to be what was meant (short words only by prefix). */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
-    const prefix = c.startsWith(word) || word.startsWith(c);
+    const prefix = c.startsWith(word) || word.startsWith(c) || sameStem(word, c);
     const dist = prefix ? Math.min(1, distance(word, c)) : word.length < 3 ? Infinity : distance(word, c);
     if (dist < bestDistance) [best, bestDistance] = [c, dist];
   }

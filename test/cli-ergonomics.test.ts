@@ -1,0 +1,19 @@
+// Command lines testers typed and were answered badly: each case runs the built `otp` as a child process.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { otpWith } from './support/cli.ts';
+
+const otp = otpWith(process.env);
+
+test('an unknown option of another tool, or another form of a known one, is refused naming the option meant', { timeout: 120_000 }, async () => {
+  const cases: Array<[string[], string]> = [
+    [['test', '--retries', '2'], "unknown option '--retries' for otp test (did you mean '--retry'?)"],
+    [['test', '--only', 'adds'], "unknown option '--only' for otp test (did you mean '--grep'?)"],
+    [['test', '--workers', '2'], "unknown option '--workers' for otp test (did you mean '--jobs'?)"],
+  ];
+  for (const [args, message] of cases) {
+    const r = await otp(...args);
+    assert.equal(r.status, 2, `otp ${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr.split('\n')[0]!, new RegExp(`^otp: ${message.replace(/[()?.]/g, '\\$&')}`), `otp ${args.join(' ')}`);
+  }
+});
