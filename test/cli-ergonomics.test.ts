@@ -17,3 +17,12 @@ test('an unknown option of another tool, or another form of a known one, is refu
     assert.match(r.stderr.split('\n')[0]!, new RegExp(`^otp: ${message.replace(/[()?.]/g, '\\$&')}`), `otp ${args.join(' ')}`);
   }
 });
+
+test('otp new into a place no folder can be made says which folder and what to do, leaves nothing and does not hang', { timeout: 120_000 }, async () => {
+  for (const dir of ['/proc/otp-new-test', '/proc/otp-new-test/a/b']) {
+    const r = await otp('new', 'app', 'ro', '--dir', dir);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /^otp: cannot write the project into \/proc\/otp-new-test\S*: no folder can be made there \(ENOENT in \/proc\); nothing was created \(give --dir a folder you can write to\)\n$/);
+    assert.doesNotMatch(r.stderr, /\.otp-new-/);
+  }
+});

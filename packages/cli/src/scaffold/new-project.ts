@@ -190,8 +190,9 @@ const STAGING = '.otp-new-';
 function writeStaged(root: string, write: (dir: string) => void): void {
   const parent = dirname(root);
   const staging = join(parent, `.${basename(root)}${STAGING}${process.pid}-${randomBytes(4).toString('hex')}`);
+  let madeParent: string | undefined;
   try {
-    mkdirSync(parent, { recursive: true });
+    madeParent = makeFolders(parent);
     removeAbandoned(parent, basename(root));
     mkdirSync(staging);
     write(staging);
@@ -203,10 +204,36 @@ function writeStaged(root: string, write: (dir: string) => void): void {
     }
   } catch (error) {
     if (existsSync(staging)) rmSync(staging, { recursive: true, force: true });
+    // The folders above the project this run made go too: nothing is left behind.
+    if (madeParent !== undefined) rmSync(madeParent, { recursive: true, force: true });
     const code = (error as NodeJS.ErrnoException).code;
     if (code === undefined) throw error;
-    throw new OtpError('failed', `cannot write the project into ${root}: ${(error as Error).message}; nothing was created`, { cause: error });
+    throw new OtpError('failed', `cannot write the project into ${root}: ${why(error as NodeJS.ErrnoException, parent)}; nothing was created (give --dir a folder you can write to)`, { cause: error });
   }
+}
+
+// mkdirSync(…, { recursive: true }) one level at a time, returning the first folder it made: Node's own spins
+// forever on a folder that refuses new entries with ENOENT (/proc), where this fails on the first level.
+function makeFolders(dir: string): string | undefined {
+  const missing: string[] = [];
+  for (let at = dir; !existsSync(at) && dirname(at) !== at; at = dirname(at)) missing.unshift(at);
+  for (const folder of missing) mkdirSync(folder);
+  return missing[0];
+}
+
+// What stopped the write, as a user reads it: the folder and the reason, not the staging path of a raw errno message.
+function why(error: NodeJS.ErrnoException, parent: string): string {
+  const reasons: Record<string, string> = {
+    EACCES: 'you may not write there',
+    EPERM: 'you may not write there',
+    EROFS: 'the file system is read-only',
+    ENOSPC: 'the disk is full',
+    EDQUOT: 'your disk quota is used up',
+    ENOTDIR: 'a file stands where a folder goes',
+    ENOENT: 'no folder can be made there',
+  };
+  const reason = reasons[error.code ?? ''];
+  return reason === undefined ? `${error.code}: ${error.message.replace(/, \w+ '[^']*'$/, '')}` : `${reason} (${error.code} in ${error.path === undefined ? parent : dirname(error.path)})`;
 }
 
 // Staging folders of `name` whose run is no longer alive.
