@@ -58,20 +58,24 @@ export function collectArgs(program: string, command: CommandSpec, parsed: Recor
   const args: Record<string, unknown> = {};
   const usage = usageLine(program, command);
   const refuse = (message: string): OtpError => usageError(program, message, command.name);
+  // Words after `--` are positionals (POSIX): they fill, in order, those the line left empty (`otp new app -- shop`).
+  const rest = [...extra];
   for (const [i, p] of command.positionals.entries()) {
+    const empty = (v: unknown) => v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
+    if (!p.variadic && empty(parsed[p.name]) && rest.length > 0) parsed = { ...parsed, [p.name]: String(rest.shift()) };
     const value = parsed[p.name];
     // yargs gives a variadic positional as [] when nobody typed it (what follows `--` comes in extra).
-    if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0 && extra.length === 0)) {
+    if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0 && rest.length === 0)) {
       if (p.required) throw refuse(`missing <${p.name}> (${p.description}): ${usage}`);
       continue;
     }
-    const values = [value, ...(p.variadic ? extra : [])].flat().map(String);
+    const values = [value, ...(p.variadic ? rest.splice(0) : [])].flat().map(String);
     for (const v of p.choices ? values : []) {
       if (!p.choices!.includes(v)) throw refuse(`'${v}' is not a valid <${p.name}>: use ${listOf(p.choices!)}${didYouMean(v, p.choices!) || leftOut(program, command, i, v, parsed)}`);
     }
     args[p.name] = p.variadic ? values : values[0];
   }
-  if (extra.length > 0 && !command.positionals.some((p) => p.variadic)) throw refuse(`unexpected argument '${String(extra[0])}': ${usage}`);
+  if (rest.length > 0) throw refuse(`unexpected argument '${String(rest[0])}': ${usage}`);
   for (const o of command.options) {
     // A flag given twice (`--time 1s --time 2s`, or through its alias) comes as a list of both: the last one
     // wins, as in yargs and getopt-style tools, so a line can override what an alias or script put before it.
