@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genEvent, genServer, supervisor, upgradeModules, type GenEventHandler, type GenServer, type Pid, type Supervisor, type ProcessContext, type UpgradeReport } from '@otp-ts/runtime';
+import { genEvent, genServer, supervisor, upgradeModules, type GenEventHandler, type GenServer, type Pid, type Supervisor, type ProcessContext, type UpgradeReport, type CodeServer } from '@otp-ts/runtime';
 import { withNode, compileModule, codeServerFor } from './helpers.ts';
 
 // Upgrades of a server that a client on the same node keeps busy: the messages that wake it while the upgrade
@@ -162,6 +162,19 @@ export const sup: Supervisor<void> = {
   init: () => ({ flags: { strategy: 'oneForOne', intensity: 5, period: 10 }, children: [{ id: 'crashy', start: (ctx) => genServer.startLink(ctx, crashy, undefined) }] }),
 };`, '1');
 
+// Holds `child` in a callback, upgrades app/crashy to version 2 (which must suspend it), crashes the child while the
+// upgrade waits for it: the upgrade's outcome ('upgraded' or its error message).
+async function crashWhileUpgrading(ctx: ProcessContext, code: CodeServer, child: Pid): Promise<string> {
+  ctx.spawn((c) => genServer.call(c, child, 'hold', 30_000).catch(() => undefined));
+  await until(ctx, 'the child is in its callback', () => ctx.processInfo(child)?.currentFunction !== 'gen_server.loop');
+  const me = ctx.self();
+  ctx.spawn(async (c) => c.send(me, { outcome: await upgradeModules(c, code, [crashy(2)], { timeoutMs: 30_000 }).then(() => 'upgraded', (e: Error) => e.message) }));
+  await until(ctx, 'the upgrade asks the child to suspend', () => (ctx.processInfo(child)?.messageQueueLen ?? 0) > 0);
+  ctx.send(child, 'crash');
+  const { outcome } = (await ctx.receive((m) => typeof m === 'object' && m !== null && 'outcome' in m)) as { outcome: string };
+  return outcome;
+}
+
 test('a child that crashes while an upgrade suspends it does not roll the upgrade back: its supervisor restarts it on the new code', async () => {
   await withNode(async (node) => {
     const code = codeServerFor(node);
@@ -170,14 +183,7 @@ test('a child that crashes while an upgrade suspends it does not roll the upgrad
     await node.run(async (ctx) => {
       const sup = await supervisor.startLink(ctx, (code.exportsOf('app/crashy_sup') as { sup: Supervisor<void> }).sup, undefined);
       const child = (await supervisor.whichChildren(ctx, sup))[0]!.pid as Pid;
-      ctx.spawn((c) => genServer.call(c, child, 'hold', 30_000).catch(() => undefined));
-      await until(ctx, 'the child is in its callback', () => ctx.processInfo(child)?.currentFunction !== 'gen_server.loop');
-      const me = ctx.self();
-      ctx.spawn(async (c) => c.send(me, { outcome: await upgradeModules(c, code, [crashy(2)], { timeoutMs: 30_000 }).then(() => 'upgraded', (e: Error) => e.message) }));
-      await until(ctx, 'the upgrade asks the child to suspend', () => (ctx.processInfo(child)?.messageQueueLen ?? 0) > 0);
-      ctx.send(child, 'crash');
-      const { outcome } = (await ctx.receive((m) => typeof m === 'object' && m !== null && 'outcome' in m)) as { outcome: string };
-      assert.equal(outcome, 'upgraded');
+      assert.equal(await crashWhileUpgrading(ctx, code, child), 'upgraded');
       const restarted = (await supervisor.whichChildren(ctx, sup))[0]!.pid as Pid;
       assert.notEqual(String(restarted), String(child));
       assert.equal((await genServer.call(ctx, restarted, 'get') as { vsn: number }).vsn, 2, 'the restarted child runs the new code');
@@ -203,14 +209,7 @@ for (const strategy of ['oneForAll', 'restForOne'] as const) {
       await node.run(async (ctx) => {
         const sup = await supervisor.startLink(ctx, (code.exportsOf('app/group_sup') as { sup: Supervisor<void> }).sup, undefined);
         const child = (await supervisor.whichChildren(ctx, sup)).find((c) => c.id === 'crashy')!.pid as Pid;
-        ctx.spawn((c) => genServer.call(c, child, 'hold', 30_000).catch(() => undefined));
-        await until(ctx, 'the child is in its callback', () => ctx.processInfo(child)?.currentFunction !== 'gen_server.loop');
-        const me = ctx.self();
-        ctx.spawn(async (c) => c.send(me, { outcome: await upgradeModules(c, code, [crashy(2)], { timeoutMs: 30_000 }).then(() => 'upgraded', (e: Error) => e.message) }));
-        await until(ctx, 'the upgrade asks the child to suspend', () => (ctx.processInfo(child)?.messageQueueLen ?? 0) > 0);
-        ctx.send(child, 'crash');
-        const { outcome } = (await ctx.receive((m) => typeof m === 'object' && m !== null && 'outcome' in m)) as { outcome: string };
-        assert.equal(outcome, 'upgraded');
+        assert.equal(await crashWhileUpgrading(ctx, code, child), 'upgraded');
         for (const c of await supervisor.whichChildren(ctx, sup)) assert.equal(((await genServer.call(ctx, c.pid as Pid, 'get')) as { vsn: number }).vsn, 2, `${c.id} runs the new code`);
       });
     });
