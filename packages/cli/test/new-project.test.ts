@@ -87,7 +87,7 @@ test('a write that fails part way removes what it wrote and says nothing was cre
   const cwd = tempDir();
   let n = 0;
   const progress = { step: () => { if (++n === 3) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }); }, done() {}, stop() {} };
-  fails(() => newProject({ template: 'lib', name: 'full', cwd, progress }), 'failed', `cannot write the project into ${join(cwd, 'full')}: ENOSPC: no space left on device, write; nothing was created`);
+  fails(() => newProject({ template: 'lib', name: 'full', cwd, progress }), 'failed', `cannot write the project into ${join(cwd, 'full')}: the disk is full (ENOSPC in ${cwd}); nothing was created (give --dir a folder you can write to)`);
   assert.deepEqual(readdirSync(cwd), []);
   // Into an empty folder that exists (the user's own, e.g. --dir .): the folder stays, the files move in.
   mkdirSync(join(cwd, 'here'));
