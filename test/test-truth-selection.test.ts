@@ -108,13 +108,15 @@ test("the closest names an empty --case selection suggests are cases, never a su
 }));
 
 test('in a folder of the project, a test path names a file from there; one from the root works there too', () => withProject((dir) => {
-  const fromRoot = otpIn(dir)('test/lists.test.ts');
+  // A seed and run count under which propRare fails (at run 138): without them its failure is likely, not certain.
+  const seeded = ['--seed', '4', '--numtests', '200'];
+  const fromRoot = otpIn(dir)('test/lists.test.ts', ...seeded);
   assert.equal(last(fromRoot.stdout), '0 passed, 1 failed', fromRoot.stderr);
-  const inTest = spawnSync(process.execPath, [bin, 'test', 'lists.test.ts'], { cwd: join(dir, 'test'), encoding: 'utf8', timeout: 120_000 });
+  const inTest = spawnSync(process.execPath, [bin, 'test', 'lists.test.ts', ...seeded], { cwd: join(dir, 'test'), encoding: 'utf8', timeout: 120_000 });
   assert.equal(last(inTest.stdout), last(fromRoot.stdout), inTest.stderr);
   // A replay command as a run prints it (from the root) still runs in a subfolder, as a path from there does.
   for (const path of ['test/lists.test.ts', '../test/lists.test.ts']) {
-    const inEmpty = spawnSync(process.execPath, [bin, 'test', path], { cwd: join(dir, 'empty'), encoding: 'utf8', timeout: 120_000 });
+    const inEmpty = spawnSync(process.execPath, [bin, 'test', path, ...seeded], { cwd: join(dir, 'empty'), encoding: 'utf8', timeout: 120_000 });
     assert.equal(last(inEmpty.stdout), last(fromRoot.stdout), `${path}: ${inEmpty.stderr}`);
   }
 }));
