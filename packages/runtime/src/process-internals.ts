@@ -1,10 +1,9 @@
 import { PROCESS, type Pid, type Ref } from './pid.js';
 import { ProcessImpl } from './process.js';
-import type { LoopWake } from './process-record.js';
+import type { Answer, LoopWake } from './process-record.js';
 import type { Matcher, ProcessContext, ProcessLabel } from './types.js';
-import type { Timeout } from './messages.js';
 
-export { DETACHED, type LoopWake } from './process-record.js';
+export { DETACHED, type Answer, type LoopWake } from './process-record.js';
 
 /** A monitor as behaviours read it: which process holds it, on which, under which tag. */
 export interface MonitorView {
@@ -38,14 +37,14 @@ export interface ProcessInternals extends ProcessContext {
   activeCall: Ref | null;
   /** The ids of the process's active aliases, null when none. */
   readonly aliases: ReadonlySet<number> | null;
-  /** The matcher of the receive the process waits in, null when it accepts anything or waits in none. */
-  readonly matcher: Matcher | null;
+  /** The matcher of the receive the process waits in (or the answer a call waits for), null when it accepts anything or waits in none. */
+  readonly matcher: Matcher | Answer | null;
   /** Monitors the process holds or is the target of; null when none. */
   readonly mons: readonly MonitorView[] | null;
   /** How many messages wait in the mailbox. */
   readonly queueLength: number;
-  /** A receive passing over the first `skip` waiting messages, which cannot match (they came before the ref `matcher` looks for). */
-  receiveAfter<T>(skip: number, matcher: Matcher<T>, timeoutMs?: number): Promise<T | Timeout>;
+  /** Waits for a call's answer past the first `skip` waiting messages (they came before its ref): resolves to what `answer.settle` makes of it. */
+  awaitAnswer(skip: number, answer: Answer, timeoutMs: number): Promise<unknown>;
   /** Puts a message in the mailbox (a local reply, bypassing the send path). */
   deliver(message: unknown): void;
   /** Drops what a waiting process can do without (a behaviour's `'hibernate'` action). */

@@ -6,7 +6,7 @@ import { releaseAliases } from './alias.js';
 import { mailboxOverflow } from './limits.js';
 import { isolateMessage, isolation } from './isolation.js';
 import { runTiming } from './run-timing.js';
-import { CHUNK, DETACHED, EMPTY, IDLE, LOOPED, PARKED, RACED, READY, SCAN, ProcessRecord, type LoopWake } from './process-record.js';
+import { CHUNK, DETACHED, EMPTY, IDLE, LOOPED, PARKED, RACED, READY, SCAN, ProcessRecord, type Answer, type LoopWake } from './process-record.js';
 import type { ProcessImpl } from './process.js';
 import type { Matcher } from './types.js';
 
@@ -56,23 +56,43 @@ export class ProcessMailbox extends ProcessRecord {
   }
 
   /**
-   * A receive passing over the first `skip` messages waiting: they came before the ref its matcher looks for was made,
-   * so none can match (OTP's receive marker: a call from a process with a long mailbox does not scan it). Over the
-   * scheduler's budget, or in any case but the plain one, it is a receive of the whole mailbox.
+   * Waits for a call's answer, passing over the first `skip` messages waiting (they came before its ref was made):
+   * the promise resolves to `answer.settle(message)`, worked out by whoever hands the message over (a sender, the
+   * scheduler or the receive timer), so the caller's await resumes with the reply, no async frame or reaction
+   * between (gen/call.ts). Any case but the plain one is a receive of the whole mailbox, settled after.
    */
-  receiveAfter<T>(this: ProcessImpl, skip: number, matcher: Matcher<T>, timeoutMs?: number): Promise<T | Timeout> {
-    const node = this.node;
-    if (skip === 0 || node.budget <= 0 || this.dead || this.mode !== IDLE || (this.x !== null && this.x.suspended !== null) || (timeoutMs !== undefined && !(timeoutMs >= 0))) {
-      return this.receive(matcher, timeoutMs);
-    }
+  awaitAnswer(this: ProcessImpl, skip: number, answer: Answer, timeoutMs: number): Promise<unknown> {
+    if (this.dead || this.mode !== IDLE || (this.x !== null && this.x.suspended !== null)) return this.answerOdd(answer, timeoutMs);
     this.reductions++;
     if (runTiming.on !== null) runTiming.on.yielded(this);
+    const node = this.node;
+    if (node.budget <= 0) {
+      // Over the scheduler's budget: wait for the next turn of the event loop before scanning.
+      const p = this.park(answer, timeoutMs, SCAN);
+      node.enqueue(this);
+      return p;
+    }
     node.budget--;
-    const i = this.scan(matcher, skip);
-    this.check();
-    if (i >= 0) return Promise.resolve(this.take(i) as T);
-    if (timeoutMs === 0) return Promise.resolve(TIMEOUT);
-    return this.park(matcher, timeoutMs, PARKED) as Promise<T | Timeout>;
+    if (this.head < this.mailbox.length) {
+      const i = this.scan(answer, skip);
+      if (i >= 0) return Promise.resolve(answer.settle(this.take(i)));
+    }
+    if (timeoutMs === 0) return Promise.resolve(answer.settle(TIMEOUT));
+    return this.park(answer, timeoutMs, PARKED);
+  }
+
+  // awaitAnswer through a plain receive (a process suspended by a busy connection; else receive throws).
+  private answerOdd(this: ProcessImpl, answer: Answer, timeoutMs: number): Promise<unknown> {
+    this.activeCall = answer.tag;
+    try {
+      return this.receive((m) => answer.matches(m), timeoutMs).then((m) => {
+        this.activeCall = null;
+        return answer.settle(m);
+      });
+    } catch (error) {
+      this.activeCall = null;
+      throw error;
+    }
   }
 
   // A receive with messages waiting: the oldest one the matcher accepts, else park.
@@ -214,7 +234,7 @@ export class ProcessMailbox extends ProcessRecord {
     const m = this.matcher!;
     if (m === NEVER) return false;
     try {
-      return m(message);
+      return typeof m === 'function' ? m(message) : m.matches(message);
     } catch (error) {
       this.node.exitProcess(this, error);
       return false;
@@ -278,7 +298,7 @@ export class ProcessMailbox extends ProcessRecord {
 
   // The executor is an arrow written here on purpose: inlined into the receive, V8 drops its closure and the
   // unused reject function, where a shared executor function made every receive allocate both (bench/runtime).
-  private park(m: Matcher | null, timeoutMs: number | undefined, mode: number): Promise<unknown> {
+  private park(m: Matcher | Answer | null, timeoutMs: number | undefined, mode: number): Promise<unknown> {
     const p = new Promise<unknown>((resolve) => {
       this.resolve = resolve;
     });
@@ -302,12 +322,14 @@ export class ProcessMailbox extends ProcessRecord {
     }
     this.cancelReceiveTimer();
     const resolve = this.resolve!;
+    const m = this.matcher;
     this.resolve = null;
     this.matcher = null;
     this.mode = IDLE;
     this.reductions++;
     if (runTiming.on !== null) runTiming.on.woke(this);
-    resolve(value);
+    // A call's answer is settled here, once the process is out of its receive (settling may receive again).
+    resolve(m === null || typeof m === 'function' ? value : m.settle(value));
   }
 
   private wakeLoop(this: ProcessImpl, value: unknown): void {
@@ -330,7 +352,7 @@ export class ProcessMailbox extends ProcessRecord {
   }
 
   // Index of the oldest message the matcher accepts, or -1; each message is tested once per receive.
-  private scan(this: ProcessImpl, m: Matcher | null, skip = 0): number {
+  private scan(this: ProcessImpl, m: Matcher | Answer | null, skip = 0): number {
     const box = this.mailbox;
     if (m === null) return this.head < box.length ? this.head : -1;
     if (m === NEVER) return -1;
@@ -338,7 +360,7 @@ export class ProcessMailbox extends ProcessRecord {
     for (let i = from; i < box.length; i++) {
       let ok: boolean;
       try {
-        ok = m(box[i]);
+        ok = typeof m === 'function' ? m(box[i]) : m.matches(box[i]);
       } catch (error) {
         this.node.exitProcess(this, error);
         return -1;
@@ -350,12 +372,12 @@ export class ProcessMailbox extends ProcessRecord {
   }
 
   // scan past the first mailbox array from index `from`: the index counts on from `base`, the first array's length.
-  private scanRest(this: ProcessImpl, m: Matcher, rest: unknown[][], base: number, from: number): number {
+  private scanRest(this: ProcessImpl, m: Matcher | Answer, rest: unknown[][], base: number, from: number): number {
     for (const c of rest) {
       for (let j = from > base ? from - base : 0; j < c.length; j++) {
         let ok: boolean;
         try {
-          ok = m(c[j]);
+          ok = typeof m === 'function' ? m(c[j]) : m.matches(c[j]);
         } catch (error) {
           this.node.exitProcess(this, error);
           return -1;

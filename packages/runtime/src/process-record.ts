@@ -37,6 +37,19 @@ export const DETACHED: unique symbol = Symbol.for('otp-ts.detached');
 /** How a loop parked with `parkLoop` is woken: with the message and its process, in the turn that took the message (it must defer its run). */
 export type LoopWake = (message: unknown, proc: ProcessImpl) => void;
 
+/**
+ * What a call waits for (gen/call.ts, through awaitAnswer): which message answers it, and what the caller's await
+ * resumes with, worked out by whoever hands that message over, so no async frame or reaction sits between.
+ */
+export interface Answer {
+  /** The ref the answer carries: the process's activeCall while it waits. */
+  readonly tag: Ref;
+  /** Whether `message` answers the call. */
+  matches(message: unknown): boolean;
+  /** What the caller's await resumes with for `message` (or TIMEOUT): a value, or a promise that rejects. */
+  settle(message: unknown): unknown;
+}
+
 /** The rarely used parts of a process record. */
 class ProcessExtras {
   links: Set<ProcessImpl> | null = null;
@@ -62,7 +75,8 @@ export class ProcessRecord {
   // they share the record's first cache lines: a ring of 10k processes touches a cold record at every hop.
   readonly node: OtpNode;
   mode = IDLE;
-  matcher: Matcher | null = null;
+  // The pending receive's matcher, or the answer a call waits for (awaitAnswer).
+  matcher: Matcher | Answer | null = null;
   // The pending receive's resolver, or a parked loop's wake (parkLoop: the body field is then LOOPED).
   resolve: ((value: unknown) => void) | null = null;
   /** True while a trace session follows this process's messages (set by the trace agent). */
@@ -157,6 +171,8 @@ export class ProcessRecord {
   }
   /** The tag of the call this process is waiting on: only its reply may enter the mailbox. */
   get activeCall(): Ref | null {
+    const m = this.matcher;
+    if (m !== null && typeof m !== 'function') return m.tag;
     return this.x?.activeCall ?? null;
   }
   set activeCall(v: Ref | null) {

@@ -85,36 +85,71 @@ export function remoteByName(ctx: ProcessContext, server: ServerRef): { name: st
  * Sends `request` and waits for the reply (OTP's gen:call). Throws `CallError` with `'noproc'`,
  * `'timeout'` or the server's exit reason; a reply arriving after the timeout is dropped, never queued.
  */
-export async function genCall(ctx: ProcessContext, server: ServerRef, message: (from: From, request: unknown) => unknown, request: unknown, timeoutMs = DEFAULT_CALL_TIMEOUT): Promise<unknown> {
-  checkCallTimeout(timeoutMs);
-  const remote = remoteByName(ctx, server);
-  const pid = remote ?? whereisServer(ctx, server);
-  if (pid === undefined) throw new CallError('noproc', describe(server), request);
-  if (pid === ctx.self()) throw new CallError('calling_self', describe(server), request);
+export function genCall(ctx: ProcessContext, server: ServerRef, message: (from: From, request: unknown) => unknown, request: unknown, timeoutMs = DEFAULT_CALL_TIMEOUT): Promise<unknown> {
+  let pid: Pid | { name: string; node: string };
+  try {
+    pid = calleeOf(ctx, server, request, timeoutMs);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   const caller = internals(ctx);
-  // The messages waiting now came before the tag was made: none is its reply or DOWN, so the receive passes over them.
+  // The messages waiting now came before the tag was made: none is its reply or DOWN, so the wait passes over them.
   const waiting = caller.queueLength;
   const tag = ctx.monitor(pid);
-  caller.activeCall = tag;
-  ctx.send(pid, message(new From(ctx.self(), tag), request));
-  let answer: unknown;
+  const pending = new PendingCall(ctx, tag, server, request, timeoutMs);
   try {
-    answer = await caller.receiveAfter(waiting, (m) => (m instanceof ReplyMessage && m.tag === tag) || (m instanceof Down && m.ref === tag), timeoutMs);
-  } finally {
-    caller.activeCall = null;
+    ctx.send(pid, message(new From(ctx.self(), tag), request));
+    return caller.awaitAnswer(waiting, pending, timeoutMs);
+  } catch (error) {
+    ctx.demonitor(tag, FLUSH);
+    return Promise.reject(error);
   }
-  if (answer instanceof ReplyMessage) {
-    ctx.demonitor(tag);
-    return answer.value;
+}
+
+const FLUSH = Object.freeze({ flush: true });
+
+// The pid a call goes to, after the checks OTP's gen:call makes before sending anything.
+function calleeOf(ctx: ProcessContext, server: ServerRef, request: unknown, timeoutMs: number): Pid | { name: string; node: string } {
+  checkCallTimeout(timeoutMs);
+  const pid = remoteByName(ctx, server) ?? whereisServer(ctx, server);
+  if (pid === undefined) throw new CallError('noproc', describe(server), request);
+  if (pid === ctx.self()) throw new CallError('calling_self', describe(server), request);
+  return pid;
+}
+
+/**
+ * A call waiting for its answer: the caller's mailbox settles it as the reply, the DOWN of its monitor or the
+ * timeout arrives, so the caller's await resumes with the reply itself (one promise a call, no async frame).
+ */
+class PendingCall {
+  constructor(
+    private readonly ctx: ProcessContext,
+    readonly tag: Ref,
+    private readonly server: ServerRef,
+    private readonly request: unknown,
+    private readonly timeoutMs: number,
+  ) {}
+
+  matches(m: unknown): boolean {
+    return (m instanceof ReplyMessage && m.tag === this.tag) || (m instanceof Down && m.ref === this.tag);
   }
-  if (answer === TIMEOUT) {
-    ctx.demonitor(tag, { flush: true });
+
+  settle(answer: unknown): unknown {
+    if (answer instanceof ReplyMessage) {
+      this.ctx.demonitor(this.tag);
+      return answer.value;
+    }
+    if (answer === TIMEOUT) return this.timedOut();
+    const reason = (answer as Down).reason;
+    return Promise.reject(new CallError(reason === 'noconnection' ? 'nodedown' : reason, describe(this.server), this.request));
+  }
+
+  private async timedOut(): Promise<never> {
+    this.ctx.demonitor(this.tag, FLUSH);
     // A reply that entered the mailbox as the wait gave up is dropped with it (any later one is not delivered).
-    await dropQueuedReply(ctx, tag);
-    throw new CallError('timeout', describe(server), request, timeoutMs);
+    await dropQueuedReply(this.ctx, this.tag);
+    throw new CallError('timeout', describe(this.server), this.request, this.timeoutMs);
   }
-  const reason = (answer as Down).reason;
-  throw new CallError(reason === 'noconnection' ? 'nodedown' : reason, describe(server), request);
 }
 
 /** Refuses a call timeout that is not a whole number of ms >= 0 or Infinity before anything is sent, as OTP's gen:call guards it: the request must not run for a caller that gets an error. */
