@@ -96,3 +96,20 @@ test('a refused call (bad timeout, unknown name, calling itself) rejects its pro
     }),
   );
 });
+
+test('a start from a process with messages waiting returns the pid and leaves those messages, in order; a refused start rejects', async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      const me = ctx.self();
+      for (let i = 0; i < 1000; i++) ctx.send(me, i);
+      const srv = await genServer.start(ctx, server, undefined);
+      assert.equal(await genServer.call(ctx, srv, 'get'), 0);
+      const taken = [];
+      for (let i = 0; i < 1000; i++) taken.push(await ctx.receive());
+      assert.deepEqual(taken, Array.from({ length: 1000 }, (_, i) => i));
+      const refused = genServer.start(ctx, server, undefined, { name: 'undefined' });
+      await assert.rejects(refused, /cannot be registered/);
+      assert.equal(ctx.receiveNow(), TIMEOUT);
+    }),
+  );
+});

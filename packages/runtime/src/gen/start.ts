@@ -9,6 +9,7 @@ import { whereisName, type ServerName, type ViaRegistry } from './call.js';
 import { formatValue } from '../logger.js';
 import { globalNames, isGlobalName } from './global-names.js';
 import { checkDebugOptions, setInitialDebug, type DebugOption } from './sys-handler.js';
+import { internals } from '../process-internals.js';
 
 /** Options shared by every behaviour's start functions. */
 export interface StartOptions {
@@ -37,13 +38,34 @@ const UNLINKED = Object.freeze({ link: false });
  * `Exit` of the child in a trapping parent's mailbox, as OTP 26's start_link consumes it (a parent that does
  * not trap exits still dies of an abnormal one, as in OTP).
  */
-export async function startAcknowledged(
+export function startAcknowledged(
   ctx: ProcessContext,
   body: (child: ProcessContext, parent: Pid, ack: Acknowledge) => unknown,
   options: StartOptions,
   link: boolean,
 ): Promise<Pid> {
-  const parent = ctx.self();
+  const starter = internals(ctx);
+  const start = new Starting(ctx, body, options, link);
+  let waiting: number;
+  let pid: Pid;
+  try {
+    checkStart(ctx, options);
+    const name = options.name;
+    const maxMailbox = options.spawnOpt?.maxMailbox;
+    // The messages waiting now came before the monitor's ref: none is the ack or the DOWN, so the wait passes over them.
+    waiting = starter.queueLength;
+    // Not async: the body's own promise is the process's, so no wrapper frame or promise stays alive.
+    pid = ctx.spawn((child) => start.run(child), name === undefined && maxMailbox === undefined ? (link ? LINKED : UNLINKED) : { link, name: typeof name === 'string' ? name : undefined, maxMailbox });
+  } catch (error) {
+    // A start fails by rejecting, as an async function's throw would.
+    return Promise.reject(error);
+  }
+  start.began(pid, ctx.monitor(pid));
+  return starter.awaitAnswer(waiting, start, options.timeout ?? Infinity) as Promise<Pid>;
+}
+
+// The refusals a start makes before anything is spawned: a start that throws must leave no process running behind it.
+function checkStart(ctx: ProcessContext, options: StartOptions): void {
   const name = options.name;
   if (name !== undefined) {
     checkServerName(name);
@@ -51,61 +73,95 @@ export async function startAcknowledged(
     if (holder !== undefined) throw new StartError('alreadyStarted', holder);
   }
   if (options.debug !== undefined) checkDebugOptions(options.debug);
-  // Checked before the spawn: a start that throws must leave no process running behind it.
   const timeout = options.timeout;
   if (timeout !== undefined && !isTimeoutMs(timeout)) {
     throw new RuntimeError('badarg', `start timeout must be a whole number of milliseconds >= 0 or Infinity, got ${String(timeout)}; nothing was started`);
   }
-  const maxMailbox = options.spawnOpt?.maxMailbox;
-  // The monitor's ref, set once the child is spawned (it runs later), is also the tag its ack carries: one ref per start.
-  let tag: Ref;
-  let acked = false;
-  const pid = ctx.spawn(
-    // Not async: the body's own promise is the process's, so no wrapper frame or promise stays alive.
-    (child) => {
-      const run = (): unknown => {
-        if (options.debug !== undefined) setInitialDebug(child, options.debug);
-        return body(child, parent, (ok, value) => {
-          if (acked) throw new RuntimeError('badarg', 'init acknowledged twice');
-          acked = true;
-          child.send(parent, new InitAck(tag, ok, value));
-        });
-      };
-      if (name === undefined || typeof name === 'string') return run();
-      // A global name is taken by the child, as OTP's gen does: the cluster's agreement takes a round of calls.
-      if (isGlobalName(name)) return takeGlobal(child, name.global).then((refused) => (refused === null ? run() : child.send(parent, new InitAck(tag, false, refused))));
-      if (!name.via.register(name.name, child.self())) {
-        child.send(parent, new InitAck(tag, false, new StartError('alreadyStarted', name.via.whereis(name.name))));
-        return undefined;
-      }
-      return run();
-    },
-    name === undefined && maxMailbox === undefined ? (link ? LINKED : UNLINKED) : { link, name: typeof name === 'string' ? name : undefined, maxMailbox },
-  );
-  const mref = (tag = ctx.monitor(pid));
-  const answer = await ctx.receive((m) => (m instanceof InitAck && m.tag === mref) || (m instanceof Down && m.ref === mref), options.timeout ?? Infinity);
-  if (answer instanceof InitAck) {
-    if (answer.ok) {
-      // A monitor still active had sent no DOWN: only a child gone since its ack leaves one to flush.
-      if (!ctx.demonitor(mref)) ctx.demonitor(mref, FLUSH);
-      return pid;
+}
+
+/**
+ * A start waiting for its child's init: the child's body runs through it, and the starter's mailbox settles it as
+ * the ack, the DOWN or the timeout arrives (awaitAnswer), so a successful start resumes with the pid, no async frame
+ * between. The monitor's ref is also the tag the ack carries: one ref per start.
+ */
+class Starting {
+  // Set once the child is spawned, before its body runs (a spawned body starts in a later microtask).
+  private pid!: Pid;
+  tag!: Ref;
+  private acked = false;
+
+  constructor(
+    private readonly ctx: ProcessContext,
+    private readonly body: (child: ProcessContext, parent: Pid, ack: Acknowledge) => unknown,
+    private readonly options: StartOptions,
+    private readonly link: boolean,
+  ) {}
+
+  began(pid: Pid, tag: Ref): void {
+    this.pid = pid;
+    this.tag = tag;
+  }
+
+  // The child's body: takes a global or via name first, then runs the behaviour's.
+  run(child: ProcessContext): unknown {
+    const name = this.options.name;
+    if (name === undefined || typeof name === 'string') return this.init(child);
+    // A global name is taken by the child, as OTP's gen does: the cluster's agreement takes a round of calls.
+    if (isGlobalName(name)) return takeGlobal(child, name.global).then((refused) => (refused === null ? this.init(child) : this.acknowledge(child, false, refused)));
+    if (!name.via.register(name.name, child.self())) {
+      this.acknowledge(child, false, new StartError('alreadyStarted', name.via.whereis(name.name)));
+      return undefined;
     }
-    // The child exits after a failed init: wait for it, so a name it held is free when start returns.
-    await ctx.receive((m) => m instanceof Down && m.ref === mref);
+    return this.init(child);
+  }
+
+  private init(child: ProcessContext): unknown {
+    if (this.options.debug !== undefined) setInitialDebug(child, this.options.debug);
+    return this.body(child, this.ctx.self(), (ok, value) => {
+      if (this.acked) throw new RuntimeError('badarg', 'init acknowledged twice');
+      this.acked = true;
+      this.acknowledge(child, ok, value);
+    });
+  }
+
+  private acknowledge(child: ProcessContext, ok: boolean, value: unknown): void {
+    child.send(this.ctx.self(), new InitAck(this.tag, ok, value));
+  }
+
+  matches(m: unknown): boolean {
+    return (m instanceof InitAck && m.tag === this.tag) || (m instanceof Down && m.ref === this.tag);
+  }
+
+  settle(answer: unknown): unknown {
+    if (answer instanceof InitAck && answer.ok) {
+      // A monitor still active had sent no DOWN: only a child gone since its ack leaves one to flush.
+      if (!this.ctx.demonitor(this.tag)) this.ctx.demonitor(this.tag, FLUSH);
+      return this.pid;
+    }
+    return this.failed(answer);
+  }
+
+  private async failed(answer: unknown): Promise<never> {
+    const { ctx, pid, tag, link } = this;
+    const name = this.options.name;
+    if (answer instanceof InitAck) {
+      // The child exits after a failed init: wait for it, so a name it held is free when start returns.
+      await ctx.receive((m) => m instanceof Down && m.ref === tag);
+      await releaseName(ctx, name, pid);
+      if (link) await flushExit(ctx, pid);
+      throw answer.value instanceof StartError ? answer.value : new StartError(answer.value);
+    }
+    if (answer === TIMEOUT) {
+      if (link) ctx.unlink(pid);
+      ctx.exit(pid, 'kill');
+      ctx.demonitor(tag, FLUSH);
+      await releaseName(ctx, name, pid);
+      throw new StartError('timeout');
+    }
     await releaseName(ctx, name, pid);
     if (link) await flushExit(ctx, pid);
-    throw answer.value instanceof StartError ? answer.value : new StartError(answer.value);
+    throw new StartError((answer as Down).reason);
   }
-  if (answer === TIMEOUT) {
-    if (link) ctx.unlink(pid);
-    ctx.exit(pid, 'kill');
-    ctx.demonitor(mref, FLUSH);
-    await releaseName(ctx, name, pid);
-    throw new StartError('timeout');
-  }
-  await releaseName(ctx, name, pid);
-  if (link) await flushExit(ctx, pid);
-  throw new StartError((answer as Down).reason);
 }
 
 /**
