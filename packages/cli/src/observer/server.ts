@@ -196,6 +196,10 @@ function foreign(req: IncomingMessage, scheme: string, bound: string, port: numb
   return undefined;
 }
 
+// How long the live channel waits for the node's sample before telling its pages the node does not answer (a sample a
+// second, so a hung node shows as such within a few seconds, not when the rpc gives up).
+const STALE_MS = 3000;
+
 /**
  * The live channel's overview for every page listening: one sample a period, the same for all of them, while any
  * listens (each sample is the node's load, delay and rates since the previous one it took, so pages asking in turn
@@ -207,11 +211,25 @@ function liveSampler(source: ObserverSource, periodMs: number | undefined): { jo
   let timer: NodeJS.Timeout | undefined;
   let busy = false;
   let last: unknown;
+  // When the sample being waited for was asked, and the failure said while it is overdue (sent to pages joining meanwhile).
+  let askedAt = 0;
+  let stale: unknown;
   // Bumped when the last page leaves (or the node is switched, which ends every stream): a sample of before is not kept.
   let run = 0;
+  const overdue = (node: string) => {
+    const waited = Date.now() - askedAt;
+    if (waited < STALE_MS) return;
+    last = undefined;
+    const since = new Date(askedAt).toISOString().slice(11, 19);
+    stale = { error: `${node} has not answered for ${Math.round(waited / 1000)} s (since ${since} UTC): its event loop may be blocked, or it is cut off; the figures shown are from before`, down: true, node, since: askedAt };
+    for (const listener of Array.from(listeners)) listener('failure', stale);
+  };
   const tick = async () => {
-    if (busy) return;
+    // A sample still awaited: after STALE_MS the pages are told the node does not answer, rather than showing the last sample as live.
+    if (busy) return overdue(source.node);
     busy = true;
+    askedAt = Date.now();
+    stale = undefined;
     const [node, mine] = [source.node, run];
     let event = 'overview';
     let data: unknown;
@@ -231,7 +249,8 @@ function liveSampler(source: ObserverSource, periodMs: number | undefined): { jo
   return {
     join(listener) {
       listeners.add(listener);
-      if (last !== undefined) listener('overview', last);
+      if (stale !== undefined && busy) listener('failure', stale);
+      else if (last !== undefined) listener('overview', last);
       else void tick();
       if (periodMs !== undefined && timer === undefined) timer = setInterval(() => void tick(), periodMs);
       return () => {
