@@ -348,3 +348,35 @@ test("a request line whose target no URL parser reads ('GET http://[::1') is a 4
     node.shutdown();
   }
 });
+
+// What a raw request line and headers get back, the whole answer as text.
+function rawText(o: RunningObserver, request: string): Promise<string> {
+  const { port } = new URL(o.url);
+  return new Promise<string>((resolve, reject) => {
+    let text = '';
+    const s = connectSocket(Number(port), '127.0.0.1', () => s.write(request));
+    s.on('data', (c: Buffer) => (text += c.toString()));
+    s.on('close', () => resolve(text));
+    s.on('error', reject);
+  });
+}
+
+test('a request with no Host header: an HTTP/1.0 one (a health check, a script) is served with the token; an HTTP/1.1 one is a 400 saying it needs one', async () => {
+  const node = await startNode('obs_srv_nohost@127.0.0.1');
+  const o = await observe('obs_srv_nohost@127.0.0.1');
+  try {
+    const { port } = new URL(o.url);
+    const old = await rawText(o, `GET /api/overview?token=${o.token} HTTP/1.0\r\n\r\n`);
+    assert.match(old, /^HTTP\/1\.1 200 /, old);
+    assert.match(old, /"node":"obs_srv_nohost@127\.0\.0\.1"/);
+    // Still guarded by its token.
+    const noToken = await rawText(o, 'GET /api/overview HTTP/1.0\r\n\r\n');
+    assert.match(noToken, /^HTTP\/1\.1 401 /, noToken);
+    const eleven = await rawText(o, `GET /api/overview?token=${o.token} HTTP/1.1\r\nConnection: close\r\n\r\n`);
+    assert.match(eleven, /^HTTP\/1\.1 400 /, eleven);
+    assert.ok(eleven.includes(`an HTTP/1.1 request needs a Host header: send Host: 127.0.0.1:${port}, or open the URL otp observer printed`), eleven);
+  } finally {
+    await o.close();
+    node.shutdown();
+  }
+});

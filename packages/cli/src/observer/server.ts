@@ -185,6 +185,13 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
  */
 function foreign(req: IncomingMessage, scheme: string, bound: string, port: number): { status: number; error: string } | undefined {
   const host = (req.headers.host ?? '').toLowerCase();
+  // No Host at all: HTTP/1.1 requires one (a 400 saying so); an HTTP/1.0 client (a health check, a script) is no
+  // page rebound to this address (a browser always sends one), so it is served as any request with the token.
+  if (req.headers.host === undefined) {
+    if (req.httpVersion !== '1.0') return { status: 400, error: `an HTTP/${req.httpVersion} request needs a Host header: send Host: 127.0.0.1:${port}, or open the URL otp observer printed` };
+    if (req.headers.origin !== undefined) return { status: 403, error: `requests from another site's page (${req.headers.origin}) are refused: open the URL otp observer printed` };
+    return undefined;
+  }
   if (LOOPBACK_HOSTS.has(bound.includes(':') ? `[${bound}]` : bound)) {
     const m = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(host);
     if (!m || !LOOPBACK_HOSTS.has(m[1]!) || Number(m[2] ?? (scheme === 'https' ? 443 : 80)) !== port) {
@@ -535,7 +542,8 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
   let server: Server;
   try {
     // A certificate or key that cannot be used throws here: the node is left before the error goes up.
-    server = options.https ? createHttpsServer({ cert: options.https.cert, key: options.https.key }, listener) : createHttpServer(listener);
+    // A request with no Host is answered by foreign(), with a sentence, not by Node's bare 400.
+    server = options.https ? createHttpsServer({ cert: options.https.cert, key: options.https.key, requireHostHeader: false }, listener) : createHttpServer({ requireHostHeader: false }, listener);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port, options.host, () => resolve());
