@@ -17,6 +17,9 @@ export const MAX_FUNCTIONS = 1000;
 /** Defaults of a session: 10 events, 15 seconds, 1000 buffered events. */
 export const TRACE_DEFAULTS = { limit: 10, timeMs: 15_000, bufferSize: 1000 } as const;
 
+/** The most trace sessions a node runs at once, and the most of them one client node (or the node itself) may hold: past either, a start is refused. */
+export const MAX_TRACE_SESSIONS = { total: 32, perClient: 8 } as const;
+
 /** The most events a session's buffer may hold (`bufferSize`): a larger one is refused, never cut down unseen. */
 export const MAX_TRACE_BUFFER = 100_000;
 
@@ -122,6 +125,8 @@ export class TraceAgent implements TraceHooks {
     const processes = !selection.explicit || selection.all || (selection.snapshot && selection.existing) ? this.node.processCount : selection.set.size;
     if (dryRun) return { ok: true, session: '', pid: undefined, functions, processes, dryRun: true };
     if (planned.length === 0 && !settings.messages && !settings.procs) return fail('badSpec', 'nothing to trace: give a call pattern, --messages or --procs');
+    const full = this.full(settings.client);
+    if (full) return full;
     const session = new Session(`s${this.nextId++}`, settings, selection, (p) => this.own.has(p) || (settings.client !== undefined && p.pid === settings.client), (s) => this.release(s), (s) => this.wake(s));
     session.functions = functions;
     this.sessions.set(session.id, session);
@@ -140,6 +145,16 @@ export class TraceAgent implements TraceHooks {
     for (const p of planned) this.attach(p.target, { session, match: p.match });
     this.refreshHooks();
     return { ok: true, session: session.id, pid, functions, processes, dryRun: false };
+  }
+
+  // Why another session cannot start now (the node's or this client's sessions at their cap); undefined when it can.
+  private full(client: Pid | undefined): Failure | undefined {
+    const running = [...this.sessions.values()].filter((s) => s.state !== 'closed');
+    const { total, perClient } = MAX_TRACE_SESSIONS;
+    if (running.length >= total) return fail('busy', `${this.node.name} already runs ${running.length} trace sessions, the most it runs at once: stop one (or wait for one to end) and trace again`);
+    const mine = running.filter((s) => (s.settings.client?.node ?? 0) === (client?.node ?? 0)).length;
+    if (mine >= perClient) return fail('busy', `this client already runs ${mine} trace sessions on ${this.node.name}, the most one client may: stop one of them (or wait for one to end) and trace again`);
+    return undefined;
   }
 
   /** Ends one session, as its client asked; other sessions keep their patterns. */

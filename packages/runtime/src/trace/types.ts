@@ -53,7 +53,7 @@ export type TraceMessage =
   | { otpTrace: 'done'; session: string; reason: TraceEndReason; events: number; returns: number; dropped: number };
 
 /** Why the agent refused a spec. */
-export type TraceErrorCode = 'badPattern' | 'nomatch' | 'tooBroad' | 'badProcess' | 'badSpec';
+export type TraceErrorCode = 'badPattern' | 'nomatch' | 'tooBroad' | 'badProcess' | 'badSpec' | 'busy';
 
 /** The answer to start (or a dry run): the session and what it matched, or an error as data. */
 export type TraceStartResult =
