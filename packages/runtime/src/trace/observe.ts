@@ -1,7 +1,7 @@
 // The node side of `otp observer`: bounded answers to what the observer's page asks, nothing pushed.
 // Every list is paged here, on the node, so a page of 100k processes or a million-row table costs the
 // node one pass over cheap fields and the tool one page; values are formatted with the tracer's bounds.
-import { monitorEventLoopDelay, performance, type Histogram, type IntervalHistogram } from 'node:perf_hooks';
+import { createHistogram, performance, type Histogram, type RecordableHistogram } from 'node:perf_hooks';
 import type { OtpNode } from '../node.js';
 import type { ProcessImpl } from '../process.js';
 import type { TableStore } from '../table.js';
@@ -108,7 +108,7 @@ const IDLE_MS = 10_000;
 const DELAY_RESOLUTION_MS = 100;
 
 /**
- * The event-loop delay in ms (mean, p99, max) from a histogram of monitorEventLoopDelay at `resolutionMs`:
+ * The event-loop delay in ms (mean, p99, max) from a histogram of the loop sampled every `resolutionMs` (as monitorEventLoopDelay does):
  * Node.js records each sample as the whole time since the previous one, its timer's interval included, so
  * the interval is taken off (an idle loop's delay is near 0, not near the resolution).
  */
@@ -401,44 +401,60 @@ async function runningApps(node: OtpNode, last: RunningApp[]): Promise<RunningAp
   return asked ?? last;
 }
 
-// The most viewers whose samples the node keeps apart at once; past it, the one asked least recently is forgotten.
-const MAX_VIEWERS = 16;
+// The most viewers whose samples the node keeps apart at once: a new one past it is refused, in a sentence, rather
+// than taking the window of one still asking (observers asking in turn would each lose theirs at every sample).
+const MAX_VIEWERS = 256;
 // A viewer's name as the node keeps it: the observers each pass one of their own.
 const VIEWER_CHARS = 100;
+// The longest lateness a viewer's histogram records (an hour, in ns): a longer stall is recorded as that.
+const MAX_LATENESS_NS = 3_600e9;
 
-/** One viewer's sampling window: what it saw at its previous overview, and its own event-loop delay histogram. */
+/** One viewer's sampling window: what it saw at its previous overview, and its own histogram of the loop's delay since. */
 interface Viewer {
   elu: ReturnType<typeof performance.eventLoopUtilization>;
   reds: { at: number; total: number; delivered: number; sent: number };
-  histogram: IntervalHistogram;
+  histogram: RecordableHistogram;
   idle: NodeJS.Timeout | null;
 }
 
 /**
  * The viewers' windows, by the name each passes: two observers of one node each see the rates and the delay
- * since their own previous sample, not since the other's. A viewer not heard from for IDLE_MS is forgotten
- * (its histogram stopped), and at most MAX_VIEWERS are kept.
+ * since their own previous sample, not since the other's. One timer samples the event loop's lateness every
+ * DELAY_RESOLUTION_MS for all of them (each viewer's histogram records it: no timer per viewer). A viewer not heard
+ * from for IDLE_MS is forgotten; at most MAX_VIEWERS are kept, and a new one past that is refused.
  */
-function viewerWindows(): (name: string) => Viewer {
+function viewerWindows(nodeName: string): (name: string) => Viewer {
   const viewers = new Map<string, Viewer>();
+  let timer: NodeJS.Timeout | undefined;
+  let last = 0n;
+  const sample = (): void => {
+    const now = process.hrtime.bigint();
+    const ns = Math.min(MAX_LATENESS_NS, Math.max(1, Number(now - last)));
+    last = now;
+    for (const v of viewers.values()) v.histogram.record(ns);
+  };
   const forget = (name: string): void => {
     const v = viewers.get(name);
     if (!v) return;
     viewers.delete(name);
     if (v.idle) clearTimeout(v.idle);
-    v.histogram.disable();
+    if (viewers.size === 0) {
+      clearInterval(timer);
+      timer = undefined;
+    }
   };
   return (name) => {
     let viewer = viewers.get(name);
     if (viewer === undefined) {
-      if (viewers.size >= MAX_VIEWERS) forget(viewers.keys().next().value!);
-      const histogram = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
-      histogram.enable();
-      viewer = { elu: performance.eventLoopUtilization(), reds: { at: performance.now(), total: -1, delivered: 0, sent: 0 }, histogram, idle: null };
+      if (viewers.size >= MAX_VIEWERS) throw new Error(`${nodeName} already keeps the samples of ${MAX_VIEWERS} observers, the most it does: close another observer of it (one not asking for 10 s is forgotten) and open this one again`);
+      viewer = { elu: performance.eventLoopUtilization(), reds: { at: performance.now(), total: -1, delivered: 0, sent: 0 }, histogram: createHistogram({ lowest: 1, highest: MAX_LATENESS_NS, figures: 3 }), idle: null };
+      viewers.set(name, viewer);
+      if (timer === undefined) {
+        last = process.hrtime.bigint();
+        timer = setInterval(sample, DELAY_RESOLUTION_MS);
+        timer.unref();
+      }
     }
-    // Asked most recently: last in the map's order, the first to stay when one must go.
-    viewers.delete(name);
-    viewers.set(name, viewer);
     if (viewer.idle) clearTimeout(viewer.idle);
     viewer.idle = setTimeout(() => forget(name), IDLE_MS);
     viewer.idle.unref();
@@ -448,7 +464,7 @@ function viewerWindows(): (name: string) => Viewer {
 
 /** The functions `otp_observer` offers over rpc; the overview keeps each viewer's samples between its calls. */
 export function observerRpcModule(node: OtpNode): Record<string, unknown> {
-  const window = viewerWindows();
+  const window = viewerWindows(node.name);
   let apps: RunningApp[] = [];
   // `viewer` names who asks (each observer passes its own): the rates and the delay are since that viewer's previous overview.
   const overview = async (viewer?: unknown): Promise<Overview> => {
