@@ -80,6 +80,13 @@ test('a node that stops answering is shown as not answering (and since when) wit
     } finally {
       late.close();
     }
+    // The rpc gives up after 30 s and the next one waits in turn: the node is still said silent since it first was.
+    const gaveUp = live.events.length;
+    await waitFor("the sample's rpc to give up", () => live.events.slice(gaveUp).some((e) => e.event === 'failure' && !String(e.data.error).includes('has not answered')), { ms: 60_000, everyMs: 100 });
+    const again = live.events.length;
+    const still = await waitFor('the node to be said silent again', () => live.events.slice(again).find((e) => e.event === 'failure' && String(e.data.error).includes('has not answered')), { ms: 15_000, everyMs: 50 });
+    assert.equal(still.data.since, failure.data.since, JSON.stringify(still.data));
+    assert.match(String(still.data.error), /has not answered for (3\d|[4-9]\d) s/);
     child.kill('SIGCONT');
     const resumed = live.events.length;
     await waitFor('a sample once the node answers again', () => live.events.slice(resumed).some((e) => e.event === 'overview'), { ms: 60_000, everyMs: 50 });

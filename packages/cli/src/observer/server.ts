@@ -218,36 +218,38 @@ function liveSampler(source: ObserverSource, periodMs: number | undefined): { jo
   let timer: NodeJS.Timeout | undefined;
   let busy = false;
   let last: unknown;
-  // When the sample being waited for was asked, and the failure said while it is overdue (sent to pages joining meanwhile).
-  let askedAt = 0;
+  // Since when the node has not answered (the first sample asked and not answered; an rpc giving up does not reset it),
+  // and the failure said while a sample is overdue (sent to pages joining meanwhile).
+  let silent: { node: string; since: number } | undefined;
   let stale: unknown;
   // Bumped when the last page leaves (or the node is switched, which ends every stream): a sample of before is not kept.
   let run = 0;
   const overdue = (node: string) => {
-    const waited = Date.now() - askedAt;
-    if (waited < STALE_MS) return;
+    if (silent === undefined || silent.node !== node || Date.now() - silent.since < STALE_MS) return;
     last = undefined;
-    const since = new Date(askedAt).toISOString().slice(11, 19);
-    stale = { error: `${node} has not answered for ${Math.round(waited / 1000)} s (since ${since} UTC): its event loop may be blocked, or it is cut off; the figures shown are from before`, down: true, node, since: askedAt };
+    const since = new Date(silent.since).toISOString().slice(11, 19);
+    stale = { error: `${node} has not answered for ${Math.round((Date.now() - silent.since) / 1000)} s (since ${since} UTC): its event loop may be blocked, or it is cut off; the figures shown are from before`, down: true, node, since: silent.since };
     for (const listener of Array.from(listeners)) listener('failure', stale);
   };
   const tick = async () => {
     // A sample still awaited: after STALE_MS the pages are told the node does not answer, rather than showing the last sample as live.
     if (busy) return overdue(source.node);
     busy = true;
-    askedAt = Date.now();
     stale = undefined;
     const [node, mine] = [source.node, run];
+    if (silent?.node !== node) silent = { node, since: Date.now() };
     let event = 'overview';
     let data: unknown;
     try {
       data = await source.overview();
+      silent = undefined;
       if (mine === run) last = data;
     } catch (error) {
       const gone = notAnswering(node, error);
+      if (!gone) silent = undefined;
       if (mine === run) last = undefined;
       event = 'failure';
-      data = gone ? { error: gone, down: true, node } : { error: error instanceof Error ? error.message : String(error), node };
+      data = gone ? { error: gone, down: true, node, ...(silent ? { since: silent.since } : {}) } : { error: error instanceof Error ? error.message : String(error), node };
     } finally {
       busy = false;
     }
