@@ -41,6 +41,30 @@ function fitScreen(text: string, footer: string, rows?: number, columns?: number
   return lines.map((l) => `${cut(l)}\n`).join('');
 }
 
+// How long past its due time a frame is awaited before the screen says the node has not answered.
+const STALE_MS = 3000;
+
+/** The line that replaces the keys' line while the node does not answer: since when, and that the figures are old. */
+function silence(node: string, since: number): string {
+  return `${node} has not answered for ${Math.round((Date.now() - since) / 1000)} s (since ${new Date(since).toISOString().slice(11, 19)} UTC): its event loop may be blocked, or it is cut off; the figures above are from before`;
+}
+
+/** The frame, or undefined when q is pressed first; past `overdueMs`, and each second after, `notice` is called with when the frame was asked. */
+async function awaitFrame(frame: Promise<string>, quitted: Promise<undefined>, overdueMs: number, notice: (since: number) => void): Promise<string | undefined> {
+  const since = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const tell = () => {
+    notice(since);
+    timer = setTimeout(tell, 1000);
+  };
+  timer = setTimeout(tell, overdueMs);
+  try {
+    return await Promise.race([frame, quitted]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 // Redraws in place every interval until q (or Ctrl-C) is pressed. A key quits at once, even while a frame is awaited
 // (a ranking by growth waits its interval out on the node; a hung node answers late or never): the answer is dropped.
 async function live(io: Io, c: Connection, by: ProcsSort, n: number, intervalMs: number): Promise<void> {
@@ -55,14 +79,19 @@ async function live(io: Io, c: Connection, by: ProcsSort, n: number, intervalMs:
   stdin.resume();
   stdin.on('data', onKey);
   let pause: NodeJS.Timeout | undefined;
+  let shown = '';
+  const draw = (text: string, footer: string) => io.stdout.write(`\x1b[H\x1b[2J${fitScreen(text, footer, io.stdout.rows, io.stdout.columns)}`);
+  // How long a frame may take before the screen says the node does not answer: its window, if it ranks by growth, and STALE_MS.
+  const overdueMs = (byGrowth(by) ? intervalMs : 0) + STALE_MS;
   try {
     for (;;) {
       const frame = screen(c, by, n, intervalMs);
       frame.catch(() => {});
-      const text = await Promise.race([frame, quitted]);
+      const text = await awaitFrame(frame, quitted, overdueMs, (since) => draw(shown, `(${silence(c.node, since)}; q quits)`));
       if (text === undefined) return;
       const how = byGrowth(by) ? `sorted by ${by} over ${intervalMs} ms` : `sorted by ${by}, every ${intervalMs} ms`;
-      io.stdout.write(`\x1b[H\x1b[2J${fitScreen(text, `(${how}; q quits)`, io.stdout.rows, io.stdout.columns)}`);
+      shown = text;
+      draw(text, `(${how}; q quits)`);
       // A ranking by size answers at once: the interval paces the redraws (a ranking by growth waited it out on the node).
       if (!byGrowth(by) && (await Promise.race([new Promise<true>((r) => (pause = setTimeout(() => r(true), intervalMs))), quitted])) === undefined) return;
     }
