@@ -88,7 +88,10 @@ function formatArgs(args: readonly unknown[], bounds: FormatBounds): string[] {
   return args.length > bounds.items ? [...shown, `…${args.length - bounds.items} more`] : shown;
 }
 
-const destText = (d: Dest | Ref): string => (d instanceof Pid || d instanceof Ref ? d.toString() : typeof d === 'string' ? d : `${d.name}@${d.node}`);
+// A name from the traced code (a registered name, a destination, an initial call) cut to the session's characters, as values are: a megabyte name costs its first few hundred characters in each event.
+const cut = (text: string, chars: number): string => (text.length > chars ? `${text.slice(0, chars)}…` : text);
+
+const destText = (d: Dest | Ref, chars: number): string => cut(d instanceof Pid || d instanceof Ref ? d.toString() : typeof d === 'string' ? d : `${String(d.name).slice(0, chars)}@${String(d.node).slice(0, chars)}`, chars);
 
 /**
  * A node's trace agent: isolated sessions, each with its own call patterns, process selection, limits
@@ -426,7 +429,7 @@ export class TraceAgent implements TraceHooks {
 
   send(from: ProcessImpl, dest: Dest | Ref, message: unknown): void {
     if (from.traced) {
-      for (const s of this.msgSessions) if (s.selects(from)) s.record(() => ({ kind: 'send', ts: Date.now(), pid: from.pid.toString(), to: destText(dest), message: formatBounded(message, s.settings.bounds) }));
+      for (const s of this.msgSessions) if (s.selects(from)) s.record(() => ({ kind: 'send', ts: Date.now(), pid: from.pid.toString(), to: destText(dest, s.settings.bounds.chars), message: formatBounded(message, s.settings.bounds) }));
     }
     const previous = this.sender;
     this.sender = from;
@@ -439,7 +442,7 @@ export class TraceAgent implements TraceHooks {
 
   sendVia(from: ProcessContext, dest: Pid, message: unknown, deliver: () => void): void {
     if (!isProcess(from)) return deliver();
-    if (from.traced) for (const s of this.msgSessions) if (s.selects(from)) s.record(() => ({ kind: 'send', ts: Date.now(), pid: from.pid.toString(), to: destText(dest), message: formatBounded(message, s.settings.bounds) }));
+    if (from.traced) for (const s of this.msgSessions) if (s.selects(from)) s.record(() => ({ kind: 'send', ts: Date.now(), pid: from.pid.toString(), to: destText(dest, s.settings.bounds.chars), message: formatBounded(message, s.settings.bounds) }));
     const previous = this.sender;
     this.sender = from;
     try {
@@ -457,7 +460,7 @@ export class TraceAgent implements TraceHooks {
   spawn(parent: ProcessImpl | null, child: ProcessImpl): void {
     if (this.msgSessions.length > 0) child.traced = this.msgSessions.some((s) => s.selects(child));
     for (const s of this.procSessions) {
-      if ((parent && s.selects(parent)) || s.selects(child)) s.record(() => ({ kind: 'spawn', ts: Date.now(), pid: (parent?.pid ?? this.node.pid).toString(), child: child.pid.toString(), initialCall: child.initialCall }));
+      if ((parent && s.selects(parent)) || s.selects(child)) s.record(() => ({ kind: 'spawn', ts: Date.now(), pid: (parent?.pid ?? this.node.pid).toString(), child: child.pid.toString(), initialCall: cut(child.initialCall, s.settings.bounds.chars) }));
     }
   }
 
@@ -470,7 +473,7 @@ export class TraceAgent implements TraceHooks {
   }
 
   register(proc: ProcessImpl, name: string, registered: boolean): void {
-    for (const s of this.procSessions) if (s.selects(proc)) s.record(() => ({ kind: registered ? 'register' : 'unregister', ts: Date.now(), pid: proc.pid.toString(), name }));
+    for (const s of this.procSessions) if (s.selects(proc)) s.record(() => ({ kind: registered ? 'register' : 'unregister', ts: Date.now(), pid: proc.pid.toString(), name: cut(name, s.settings.bounds.chars) }));
   }
 }
 
