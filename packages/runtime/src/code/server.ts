@@ -2,7 +2,7 @@ import { isBuiltin } from 'node:module';
 import { dirname } from 'node:path';
 import type { OtpNode } from '../node.js';
 import type { ProcessImpl } from '../process.js';
-import { evaluateModule, isRemovedExport, sourceHash, LoadedModule, ModuleVersion, type ModuleLinks, type ModuleSource } from './module.js';
+import { evaluateModule, isRemovedExport, nextCallbacks, sourceHash, LoadedModule, ModuleVersion, type ModuleLinks, type ModuleSource } from './module.js';
 import { registerSourceMap, scriptName } from './source-maps.js';
 import { runtimeApi } from './runtime-api.js';
 import { resolveImport } from './resolve.js';
@@ -303,6 +303,27 @@ export class CodeServer implements CodeHooks {
     if (!o || !o.module.current || o.version === o.module.current) return value;
     const table = o.module.table as Record<string, unknown>;
     return Object.hasOwn(table, o.exportName) ? (table[o.exportName] as T) : value;
+  }
+
+  /**
+   * The callbacks a behaviour starting now runs (OTP's gen_server:start(Mod) calls the current Mod:init): when
+   * `callbacks` are an export of a version a load has since replaced, or an instance of its class, the current
+   * version's export of that name (an instance moves to the current class, as an upgrade moves it); else `callbacks`.
+   * A start in flight while an upgrade swaps the code, or one the old code makes with its own binding, so never runs
+   * the replaced version.
+   */
+  currentCallbacks<T>(callbacks: T): T {
+    if (callbacks === null || typeof callbacks !== 'object') return callbacks;
+    const o = this.origins.get(callbacks) ?? this.classOrigin(callbacks);
+    if (!o || !o.module.current || o.version === o.module.current) return callbacks;
+    const table = o.module.table as Record<string, unknown>;
+    if (!Object.hasOwn(table, o.exportName)) return callbacks;
+    try {
+      return nextCallbacks(table[o.exportName], callbacks) as T;
+    } catch {
+      // A class whose instance cannot be made without its constructor's arguments: it starts as given, stranded as an upgrade leaves it.
+      return callbacks;
+    }
   }
 
   /** The processes running code of a version: spawned with one of its functions, or running one of its callback modules. */

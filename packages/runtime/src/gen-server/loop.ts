@@ -13,7 +13,7 @@ import { BadReturnValue } from '../gen/errors.js';
 import { resultOf } from '../gen/result.js';
 import { spendReduction } from '../gen/reductions.js';
 import { applyInitialDebug, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysStatus, type SysTarget } from '../gen/sys-handler.js';
-import type { Acknowledge } from '../gen/start.js';
+import { currentCallbacks, type Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
 import type { Action, CallResult, GenServer, InitResult, NoReplyResult, Status } from './types.js';
@@ -169,7 +169,8 @@ const HIBERNATE = 'erlang.hibernate';
  * `name`, the process must already be registered under it, else it exits with `process_not_registered`
  * (or `process_not_registered_via`), as OTP's check. Never resolves: the process ends when the server stops.
  */
-export function enterServer(ctx: ProcessContext, mod: AnyServer, state: unknown, options: { name?: ServerName; action?: Action; parent?: Pid }): Promise<never> {
+export function enterServer(ctx: ProcessContext, given: AnyServer, state: unknown, options: { name?: ServerName; action?: Action; parent?: Pid }): Promise<never> {
+  const mod = currentCallbacks(ctx, given);
   const name = options.name;
   if (name !== undefined) {
     const holder = whereisName(ctx, name);
@@ -332,7 +333,8 @@ function handleMessage(ctx: ProcessContext, server: Server, msg: unknown): Promi
 }
 
 /** Runs init and acknowledges the starter: the server, null if init asked to be ignored (a promise of either for an async init); throws to exit. */
-function initServer(ctx: ProcessContext, mod: AnyServer, args: unknown, parent: Pid | null, ack: Acknowledge): Server | null | Promise<Server | null> {
+function initServer(ctx: ProcessContext, given: AnyServer, args: unknown, parent: Pid | null, ack: Acknowledge): Server | null | Promise<Server | null> {
+  const mod = currentCallbacks(ctx, given);
   ctx.setLabel(labelOf(mod));
   const server = new Server(ctx, mod, undefined, parent);
   applyInitialDebug(ctx, server);

@@ -12,7 +12,7 @@ import { BadReturnValue } from '../gen/errors.js';
 import { resultOf } from '../gen/result.js';
 import { spendReduction } from '../gen/reductions.js';
 import { applyInitialDebug, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysStatus, type SysTarget } from '../gen/sys-handler.js';
-import type { Acknowledge } from '../gen/start.js';
+import { currentCallbacks, type Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
 import { arm, checkAction, TimerFired, type CheckedAction, type Timer, type TimeoutAction } from './actions.js';
@@ -206,7 +206,8 @@ function labelOf(mod: AnyStatem): ProcessLabel {
 }
 
 /** Runs a gen_statem in the current process: init, acknowledge, then the loop until it stops. */
-export async function runStatem(ctx: ProcessContext, mod: AnyStatem, args: unknown, parent: Pid | null, ack: Acknowledge): Promise<void> {
+export async function runStatem(ctx: ProcessContext, given: AnyStatem, args: unknown, parent: Pid | null, ack: Acknowledge): Promise<void> {
+  const mod = currentCallbacks(ctx, given);
   ctx.setLabel(labelOf(mod));
   const m = new Machine(ctx, mod, parent);
   applyInitialDebug(ctx, m);
@@ -244,7 +245,8 @@ export async function runStatem(ctx: ProcessContext, mod: AnyStatem, args: unkno
 }
 
 /** Turns the current process into a gen_statem in `state` with `data`, without an init (OTP's enter_loop). */
-export async function enterStatem(ctx: ProcessContext, mod: AnyStatem, state: unknown, data: unknown, actions: Actions | undefined, parent: Pid | null): Promise<never> {
+export async function enterStatem(ctx: ProcessContext, given: AnyStatem, state: unknown, data: unknown, actions: Actions | undefined, parent: Pid | null): Promise<never> {
+  const mod = currentCallbacks(ctx, given);
   ctx.setLabel(labelOf(mod));
   const m = new Machine(ctx, mod, parent);
   applyInitialDebug(ctx, m);

@@ -23,6 +23,15 @@ export interface StartOptions {
   debug?: readonly DebugOption[];
 }
 
+/**
+ * The callbacks a behaviour process starting now binds (before its init): the current version's when `mod` is a
+ * replaced version's export (a start in flight across an upgrade, or made by old code), as OTP's start calls Mod:init.
+ */
+export function currentCallbacks<T>(ctx: ProcessContext, mod: T): T {
+  const code = ctx.node.code;
+  return code === null ? mod : code.currentCallbacks(mod);
+}
+
 /** Tells the starter how init went: `ok` with the value start resolves to, or the failure reason. */
 export type Acknowledge = (ok: boolean, value: unknown) => void;
 

@@ -9,12 +9,14 @@ import type { ModuleHost } from '../gen-server/loop.js';
 import { handleRequest, type SupRequest, type SupAnswer } from './requests.js';
 import { report, startOne, stopOne, supervisorName, terminateChildren, type SupState } from './state.js';
 import { escalationHeld, ResumeRestarts } from './escalation.js';
+import { currentCallbacks } from '../gen/start.js';
 
 /** A supervisor is a gen_server callback module, as in OTP. */
 export const supervisorServer: GenServer<SupState, SupRequest, never, SupAnswer, { module: Supervisor<unknown>; args: unknown }> & ModuleHost = {
   name: 'supervisor',
 
-  async init({ module, args }, ctx) {
+  async init({ module: given, args }, ctx) {
+    const module = currentCallbacks(ctx, given);
     ctx.trapExit(true);
     label(ctx, module);
     const spec = await module.init(args, ctx);
