@@ -556,8 +556,31 @@ export interface KeepingOptions extends UpgradeOptions {
  * `rehearse` (the release handler's default): copy the states once before suspending anything (rehearseCopies), which
  * shortens the suspension of a node's first upgrade at the cost of one more copy outside it.
  */
+export function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer, sources: ModuleSource[], options: KeepingOptions = {}, keep = true, rehearse = keep): Promise<{ report: UpgradeReport; before: Map<Pid, unknown> }> {
+  // One upgrade at a time per code server, as OTP's release handler and code server take one change at a time: a second
+  // one started while another still migrates would purge the version whose processes that one is moving off (killing
+  // them all) and both would report success. Without another running, this one starts in this very turn.
+  const before = running.get(code);
+  const run = () => upgradeNow(ctx, code, sources, options, keep, rehearse);
+  // A caller that exited while it waited has no one to suspend and resume the processes for: nothing is done.
+  const next = () => (ctx.isAlive(ctx.self()) ? run() : Promise.reject(new UpgradeError('evaluate', sources[0]?.name ?? '', `upgrade not started: ${ctx.self()}, which asked for it, exited while another upgrade ran`)));
+  const mine = before === undefined ? run() : before.then(next);
+  const settled = mine.then(
+    () => undefined,
+    () => undefined,
+  );
+  running.set(code, settled);
+  void settled.then(() => {
+    if (running.get(code) === settled) running.delete(code);
+  });
+  return mine;
+}
+
+// The upgrade each code server runs (settled either way), which the next one waits for.
+const running = new WeakMap<CodeServer, Promise<void>>();
+
 // Longer than ~50 lines, on purpose: from the hold loop's last look to migrate's first await is one turn, so it stays in one function.
-export async function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer, sources: ModuleSource[], options: KeepingOptions = {}, keep = true, rehearse = keep): Promise<{ report: UpgradeReport; before: Map<Pid, unknown> }> {
+async function upgradeNow(ctx: ProcessContext, code: CodeServer, sources: ModuleSource[], options: KeepingOptions, keep: boolean, rehearse: boolean): Promise<{ report: UpgradeReport; before: Map<Pid, unknown> }> {
   const timeoutMs = options.timeoutMs ?? 5000;
   const added = options.added ?? [];
   // The added modules first: `versions` are the changed ones, whose processes migrate; `loaded` all of them.
