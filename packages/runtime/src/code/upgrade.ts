@@ -192,6 +192,20 @@ function protectAll(code: CodeServer, participants: Participant[]): UpgradeError
   return undefined;
 }
 
+// The check stage's refusal of a process whose callbacks the new version no longer exports (renamed, removed): no
+// callback module would be left for it to run, and it would crash at its next message after a "successful" swap.
+function lostExport(changes: readonly Change[], versions: readonly ModuleVersion[]): UpgradeError | undefined {
+  for (let i = 0; i < changes.length; i++) {
+    const c = changes[i]!;
+    if (c.exportName === NAMESPACE) continue;
+    const v = versions.find((x) => x.module === c.module)!;
+    if (Object.hasOwn(v.exports, c.exportName) && v.exports[c.exportName] != null) continue;
+    const pid = c.who.pid;
+    return new UpgradeError('check', c.module, `upgrade refused before any code was swapped: ${pid} runs the callbacks ${c.module} exports as '${c.exportName}', which ${c.module} ${v.vsn} does not export (export '${c.exportName}' from it again, or stop ${pid} before the upgrade)`, pid);
+  }
+  return undefined;
+}
+
 // The release handler's rehearsal, before anything is suspended: the state of each gen_server the swap turn
 // will migrate directly is copied once and the copy dropped. The copier then runs for the first time on these
 // very shapes outside the suspended window (its functions compiled, their inline caches filled with the states'
@@ -592,6 +606,8 @@ async function upgradeNow(ctx: ProcessContext, code: CodeServer, sources: Module
   const { participants, changes } = affectedBy(code, versions, options);
   const previous = new Map(loaded.map((v) => [v.module, code.record(v.module)]));
   const stranded = strandedBy(code, versions, previous);
+  const lost = lostExport(changes, versions);
+  if (lost) throw lost;
   if (rehearse) {
     const refused = rehearseCopies(code, participants);
     if (refused) throw refused;
@@ -619,7 +635,7 @@ async function upgradeNow(ctx: ProcessContext, code: CodeServer, sources: Module
     // From here to migrate's first await (if any) is one turn: what is still now stays so.
     if (!failure) {
       takeStill(participants);
-      failure = protectAll(code, participants);
+      failure = lostExport(changes, versions) ?? protectAll(code, participants);
     }
     if (!failure) {
       // The processes still running the versions the install purges, found in the turn that kills them: one spawned
