@@ -51,3 +51,32 @@ test('a second upgrade started while the first still migrates waits for it: no s
     });
   });
 });
+
+test('a load of the module while an upgrade still migrates waits for it: the servers are migrated, then moved on by the load, not killed', async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    await code.load(mod(1));
+    await node.run(async (ctx: ProcessContext) => {
+      const srv = (code.exportsOf('t/race') as { srv: Srv }).srv;
+      const pid = await genServer.start(ctx, srv, undefined);
+      const upgrade = node.run((u) => upgradeModules(u, code, [mod(2)]));
+      const gate = () => (code.exportsOf('t/race') as { gate: { entered: number; open: () => void } }).gate;
+      const deadline = Date.now() + 5000;
+      while (gate().entered < 1) {
+        assert.ok(Date.now() < deadline, 'the upgrade never reached its codeChange');
+        await tick();
+      }
+      const open = gate().open;
+      let loaded = false;
+      const load = code.load(mod(3)).finally(() => (loaded = true));
+      for (let i = 0; i < 20 && !loaded; i++) await tick();
+      open();
+      const report = await upgrade;
+      await load;
+      assert.deepEqual(report.killed, []);
+      assert.ok(ctx.isAlive(pid), 'the load purged the version the upgrade was moving the server off');
+      // A load moves no state (no codeChange): the server runs version 2's callbacks, now the old version.
+      assert.deepEqual(await genServer.call(ctx, pid, 'get'), { vsn: 2, ups: 1 });
+    });
+  });
+});

@@ -9,6 +9,7 @@ import { resolveImport } from './resolve.js';
 import type { CodeHooks } from '../node-hooks.js';
 import { StateCopier, Unprotectable } from './protect.js';
 import { ScriptIds } from './script-ids.js';
+import { upgradeUnderWay } from './serial.js';
 import { callbackModulesOf } from '../gen/sys-handler.js';
 import { PurgedHandlers } from '../gen/messages.js';
 
@@ -129,6 +130,8 @@ export class CodeServer implements CodeHooks {
   /** Loads a module: its new version becomes current, the current one old; an older old version is purged first. */
   async load(source: ModuleSource): Promise<ModuleVersion> {
     const version = await this.evaluate(source);
+    // An upgrade under way may still be moving processes off the version this load would purge: it finishes first.
+    for (let under = upgradeUnderWay(this); under !== undefined; under = upgradeUnderWay(this)) await under;
     this.install(version);
     return version;
   }

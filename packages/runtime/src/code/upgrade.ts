@@ -10,6 +10,7 @@ import { StateCopier, Unprotectable } from './protect.js';
 import { suspendAll, type Suspendable } from './suspend.js';
 import { CodeError, NAMESPACE, type CodeServer } from './server.js';
 import { evaluateTogether } from './batch.js';
+import { oneAtATime } from './serial.js';
 import { nextCallbacks, type ModuleSource, type ModuleVersion } from './module.js';
 
 /** Options of an upgrade. */
@@ -571,27 +572,13 @@ export interface KeepingOptions extends UpgradeOptions {
  * shortens the suspension of a node's first upgrade at the cost of one more copy outside it.
  */
 export function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer, sources: ModuleSource[], options: KeepingOptions = {}, keep = true, rehearse = keep): Promise<{ report: UpgradeReport; before: Map<Pid, unknown> }> {
-  // One upgrade at a time per code server, as OTP's release handler and code server take one change at a time: a second
-  // one started while another still migrates would purge the version whose processes that one is moving off (killing
-  // them all) and both would report success. Without another running, this one starts in this very turn.
-  const before = running.get(code);
-  const run = () => upgradeNow(ctx, code, sources, options, keep, rehearse);
-  // A caller that exited while it waited has no one to suspend and resume the processes for: nothing is done.
-  const next = () => (ctx.isAlive(ctx.self()) ? run() : Promise.reject(new UpgradeError('evaluate', sources[0]?.name ?? '', `upgrade not started: ${ctx.self()}, which asked for it, exited while another upgrade ran`)));
-  const mine = before === undefined ? run() : before.then(next);
-  const settled = mine.then(
-    () => undefined,
-    () => undefined,
-  );
-  running.set(code, settled);
-  void settled.then(() => {
-    if (running.get(code) === settled) running.delete(code);
+  // One upgrade at a time per code server (serial.ts): without another under way, this one starts in this very turn.
+  return oneAtATime(code, () => {
+    // A caller that exited while it waited has no one to suspend and resume the processes for: nothing is done.
+    if (!ctx.isAlive(ctx.self())) return Promise.reject(new UpgradeError('evaluate', sources[0]?.name ?? '', `upgrade not started: ${ctx.self()}, which asked for it, exited while another upgrade ran`));
+    return upgradeNow(ctx, code, sources, options, keep, rehearse);
   });
-  return mine;
 }
-
-// The upgrade each code server runs (settled either way), which the next one waits for.
-const running = new WeakMap<CodeServer, Promise<void>>();
 
 // Longer than ~50 lines, on purpose: from the hold loop's last look to migrate's first await is one turn, so it stays in one function.
 async function upgradeNow(ctx: ProcessContext, code: CodeServer, sources: ModuleSource[], options: KeepingOptions, keep: boolean, rehearse: boolean): Promise<{ report: UpgradeReport; before: Map<Pid, unknown> }> {

@@ -1,0 +1,27 @@
+// One change of a node's code at a time, as OTP's code server and release handler take one at a time: an upgrade, or
+// a load, started while an upgrade is still under way (an async codeChange, a suspend it waits for) waits until that one
+// has succeeded or rolled back. Run side by side, the second would purge the version whose processes the first is
+// still moving off, killing them while both reported success.
+
+// Per code server (any object standing for it): the upgrade under way, settled either way.
+const running = new WeakMap<object, Promise<void>>();
+
+/** Runs `upgrade` once the upgrade under way on `code` (if any) settled, and makes the next change wait for it; with none under way it starts in this very turn. */
+export function oneAtATime<T>(code: object, upgrade: () => Promise<T>): Promise<T> {
+  const before = running.get(code);
+  const mine = before === undefined ? upgrade() : before.then(upgrade);
+  const settled = mine.then(
+    () => undefined,
+    () => undefined,
+  );
+  running.set(code, settled);
+  void settled.then(() => {
+    if (running.get(code) === settled) running.delete(code);
+  });
+  return mine;
+}
+
+/** The upgrade under way on `code`, settled either way; undefined when none is. */
+export function upgradeUnderWay(code: object): Promise<void> | undefined {
+  return running.get(code);
+}
