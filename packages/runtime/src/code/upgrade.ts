@@ -394,6 +394,27 @@ async function rollBack(ctx: ProcessContext, code: CodeServer, previous: Map<str
   return stuck;
 }
 
+// After a rollback: kills the processes that started on the new code while it was current (a child its supervisor
+// restarted, a server a client started, during the codeChanges): they would run code the rollback unloaded, which no
+// later upgrade or purge finds. Killed, they are restarted by their supervisors on the restored code. Their pids.
+function killStartedOnNew(ctx: ProcessContext, code: CodeServer, loaded: readonly ModuleVersion[]): Pid[] {
+  const killed: Pid[] = [];
+  for (const procs of code.processesRunningAny(loaded).values()) {
+    for (const p of procs) {
+      if (p.dead || p.pid === ctx.self() || killed.includes(p.pid)) continue;
+      ctx.exit(p.pid, 'kill');
+      killed.push(p.pid);
+    }
+  }
+  return killed;
+}
+
+// The failure, saying which processes started on the new code the rollback killed.
+function withOrphans(failure: UpgradeError, killed: readonly Pid[]): UpgradeError {
+  if (killed.length === 0) return failure;
+  return new UpgradeError(failure.stage, failure.module, `${failure.message}; ${killed.join(', ')} started on the new code during the upgrade and ${killed.length === 1 ? 'was' : 'were'} killed (${killed.length === 1 ? 'its supervisor restarts it' : 'their supervisors restart them'} on the old code)`, failure.pid, { cause: failure.cause });
+}
+
 // The failure, saying which processes the rollback had to kill.
 function withKilled(failure: UpgradeError, killed: readonly Pid[], timeoutMs: number): UpgradeError {
   if (killed.length === 0) return failure;
@@ -631,10 +652,11 @@ async function upgradeNow(ctx: ProcessContext, code: CodeServer, sources: Module
       const byModule = moduleChanges(versions, previous, options);
       failure = await migrate(ctx, changes, byModule, options, participants, timeoutMs);
     }
-    if (failure) failure = withKilled(failure, await rollBack(ctx, code, previous, participants, timeoutMs), timeoutMs);
+    if (failure) failure = withOrphans(withKilled(failure, await rollBack(ctx, code, previous, participants, timeoutMs), timeoutMs), killStartedOnNew(ctx, code, loaded));
   } catch (error) {
     failure = new UpgradeError('codeChange', changes[0]?.module ?? versions[0]?.module ?? '', `upgrade rolled back: ${(error as Error)?.message ?? String(error)}`, undefined, { cause: error });
     failure = withKilled(failure, await rollBack(ctx, code, previous, participants, timeoutMs).catch(() => []), timeoutMs);
+    failure = withOrphans(failure, killStartedOnNew(ctx, code, loaded));
   } finally {
     resumeAll(ctx, participants);
     resumedAt = performance.now();
