@@ -45,6 +45,8 @@ export interface ProcessInternals extends ProcessContext {
   readonly queueLength: number;
   /** Waits for a call's answer past the first `skip` waiting messages (they came before its ref): resolves to what `answer.settle` makes of it. */
   awaitAnswer(skip: number, answer: Answer, timeoutMs: number): Promise<unknown>;
+  /** Waits for the scheduler's next turn without looking at the mailbox; resolves to TIMEOUT. */
+  yieldTurn(): Promise<unknown>;
   /** Puts a message in the mailbox (a local reply, bypassing the send path). */
   deliver(message: unknown): void;
   /** Drops what a waiting process can do without (a behaviour's `'hibernate'` action). */

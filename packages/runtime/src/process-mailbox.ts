@@ -81,6 +81,19 @@ export class ProcessMailbox extends ProcessRecord {
     return this.park(answer, timeoutMs, PARKED);
   }
 
+  /**
+   * Waits for the scheduler's next turn without looking at the mailbox (a behaviour's own work over the budget:
+   * gen/reductions.ts): resolves to TIMEOUT then, leaving every message where it is. A receive of nothing would scan
+   * the mailbox and then wait for a timer.
+   */
+  yieldTurn(this: ProcessImpl): Promise<unknown> {
+    if (this.dead || this.mode !== IDLE || (this.x !== null && this.x.suspended !== null)) return this.receive(NEVER, 0);
+    const p = this.park(NEVER, undefined, READY);
+    this.more().ready = TIMEOUT;
+    this.node.enqueue(this);
+    return p;
+  }
+
   // awaitAnswer through a plain receive (a process suspended by a busy connection; else receive throws).
   private answerOdd(this: ProcessImpl, answer: Answer, timeoutMs: number): Promise<unknown> {
     this.activeCall = answer.tag;

@@ -1,8 +1,6 @@
 import type { ProcessContext } from '../types.js';
 import { internals } from '../process-internals.js';
 
-const NOTHING = (): boolean => false;
-
 /**
  * Takes a reduction for work a behaviour loop made itself (a gen_statem's inserted event, zero timeout or enter
  * call, a gen_server's handleContinue), as a received message takes one: over the scheduler's budget it returns
@@ -12,6 +10,6 @@ const NOTHING = (): boolean => false;
 export function spendReduction(ctx: ProcessContext): Promise<void> | undefined {
   const node = ctx.node;
   if (node.budget-- > 0) return undefined;
-  // A receive of nothing with no wait: parked until the scheduler's next turn, leaving the mailbox as it is.
-  return ctx.receive(NOTHING, 0).then(() => internals(ctx).check());
+  // Parked until the scheduler's next turn, leaving the mailbox as it is.
+  return internals(ctx).yieldTurn().then(() => internals(ctx).check());
 }
