@@ -10,6 +10,9 @@ export const CREATION_VERSION = 4;
 /** The longest node name accepted from the wire or in options, in bytes (Erlang's limit). */
 export const MAX_NODE_NAME = 255;
 
+/** The largest creation a node may announce: pids and refs carry it as 32 bits (docs/protocol.md §5). */
+export const MAX_CREATION = 0xffffffff;
+
 /** Which side of a connection a proof comes from: the node that dialled, or the one that listened. */
 export type Direction = 'dialler' | 'listener';
 
@@ -175,6 +178,10 @@ function greeting(o: Record<string, unknown>, what: string): { v: number; vmin: 
   const problem = nodeNameProblem(o.name);
   if (problem) throw new Error(`its ${what} names no valid node (${quoteForLog(o.name)}: ${problem})`);
   if (!isHex64(o.challenge)) throw new Error(`its ${what} has no valid challenge (64 lowercase hex digits)`);
+  // Pids and refs carry their node's creation as 32 bits on the wire: a larger one could not be written to other nodes.
+  if (o.creation != null && !(integer(o.creation) && o.creation >= 1 && o.creation <= MAX_CREATION)) {
+    throw new Error(`its ${what} as ${quoteForLog(o.name)} gives the creation ${quoteForLog(o.creation)}, which is no 32-bit number from 1 to ${MAX_CREATION}`);
+  }
   return { v: o.v, vmin, name: o.name as string, challenge: o.challenge, hidden: o.hidden === true, tick: tickOf(o.tick), flags: flagsOf(o.flags), frame: frameOf(o.frame), creation: frameOf(o.creation) };
 }
 

@@ -1,0 +1,131 @@
+// A peer that proves the cookie but says things about itself no node says: handshake fields out of range.
+// Real TCP on loopback: the hostile peer is a raw client that shakes hands by hand (docs/protocol.md §3).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac, randomBytes } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
+import { createNode } from '../src/index.ts';
+import { Pid } from '../src/pid.ts';
+import { EpmdServer } from '../src/distribution/epmd-server.ts';
+import { lookup } from '../src/distribution/epmd-client.ts';
+import { encodeControl, type PidTranslator } from '../src/distribution/codec.ts';
+import { waitFor } from '../../../test/support/wait.ts';
+
+function frame(payload: Buffer | object): Buffer {
+  const body = Buffer.isBuffer(payload) ? payload : Buffer.from(JSON.stringify(payload));
+  const head = Buffer.alloc(4);
+  head.writeUInt32BE(body.length);
+  return Buffer.concat([head, body]);
+}
+
+interface Raw {
+  socket: Socket;
+  frames: Buffer[];
+  closed: boolean;
+  send(payload: Buffer | object): void;
+  next(): Promise<Buffer | undefined>;
+}
+
+function dialRaw(port: number): Promise<Raw> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.setNoDelay(true);
+    let buf = Buffer.alloc(0);
+    let taken = 0;
+    const raw: Raw = {
+      socket,
+      frames: [],
+      closed: false,
+      send: (payload) => void (socket.destroyed || socket.write(frame(payload))),
+      async next() {
+        await waitFor('a frame or the close', () => raw.frames.length > taken || raw.closed);
+        return raw.frames.length > taken ? raw.frames[taken++] : undefined;
+      },
+    };
+    socket.on('data', (c: Buffer) => {
+      buf = Buffer.concat([buf, c]);
+      while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32BE(0)) {
+        raw.frames.push(buf.subarray(4, 4 + buf.readUInt32BE(0)));
+        buf = buf.subarray(4 + buf.readUInt32BE(0));
+      }
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => (raw.closed = true));
+    socket.once('connect', () => resolve(raw));
+    socket.once('error', reject);
+  });
+}
+
+const json = (b: Buffer | undefined): Record<string, unknown> => (b ? (JSON.parse(b.toString()) as Record<string, unknown>) : {});
+
+// The dialler's proof of docs/protocol.md §3, written from the document.
+function proofOf(cookie: string, dialler: string, listener: string, listenerChallenge: string, diallerChallenge: string): string {
+  const field = (b: Buffer): Buffer => Buffer.concat([Buffer.from([b.length >>> 24, (b.length >>> 16) & 255, (b.length >>> 8) & 255, b.length & 255]), b]);
+  const fields = ['otp-ts distribution handshake v3', 'dialler', dialler, listener].map((s) => field(Buffer.from(s)));
+  fields.push(field(Buffer.from(listenerChallenge, 'hex')), field(Buffer.from(diallerChallenge, 'hex')));
+  return createHmac('sha256', cookie).update(Buffer.concat(fields)).digest('hex');
+}
+
+/** Shakes hands as `name` with the cookie, saying `extra` in its hello; the listener's last answer too ({} when it closed). */
+async function shakeHands(port: number, name: string, listener: string, extra: Record<string, unknown>): Promise<{ raw: Raw; answer: Record<string, unknown> }> {
+  const raw = await dialRaw(port);
+  const mine = randomBytes(32).toString('hex');
+  raw.send({ t: 'hello', v: 4, vmin: 3, name, hidden: false, challenge: mine, tick: 60_000, flags: [], ...extra });
+  const ch = json(await raw.next());
+  if (ch.t !== 'challenge') return { raw, answer: ch };
+  raw.send({ t: 'proof', digest: proofOf('sekrit', name, listener, String(ch.challenge), mine) });
+  return { raw, answer: json(await raw.next()) };
+}
+
+// Pids as the raw client writes them: index 0 is the client's own node.
+const translator = (self: string): PidTranslator => {
+  const names = [self, 'unused'];
+  return { nameOf: (i) => names[i]!, indexOf: (n) => names.indexOf(n) };
+};
+
+test('a peer announcing a creation that is no 32-bit number is refused at its handshake with a line: pids of it never break what this node sends to others', async () => {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const logs: string[] = [];
+  const a = createNode({ onCrash: () => {} });
+  const c = createNode({ onCrash: () => {} });
+  try {
+    await a.startDistribution({ name: 'a@127.0.0.1', cookie: 'sekrit', epmdPort, log: (l) => logs.push(l) });
+    await c.startDistribution({ name: 'c@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
+    // On c: collects what arrives. On a: forwards to c whatever it gets.
+    const got: unknown[] = [];
+    c.spawn(async (ctx) => {
+      for (;;) got.push(await ctx.receive());
+    }, { name: 'inbox' });
+    const errors: string[] = [];
+    a.spawn(async (ctx) => {
+      for (;;) {
+        const m = await ctx.receive();
+        try {
+          ctx.send({ name: 'inbox', node: 'c@127.0.0.1' }, m);
+        } catch (error) {
+          errors.push((error as Error).message);
+        }
+      }
+    }, { name: 'fwd' });
+    const port = (await lookup('a', '127.0.0.1', epmdPort))!.port;
+    const { raw, answer } = await shakeHands(port, 'b@127.0.0.1', 'a@127.0.0.1', { creation: 2 ** 40 });
+    if (answer.t === 'proof') {
+      // Let in: its pid, forwarded to c, must arrive there (or the handshake should not have let it in).
+      raw.send(encodeControl(['reg_send', 'fwd', { from: new Pid(0, 7, 0) }], translator('b@127.0.0.1'), 1));
+      await waitFor('the forward to arrive on c, or fail on a', () => got.length > 0 || errors.length > 0, { ms: 10_000 });
+      assert.deepEqual(errors, [], 'a forward of a pid of the peer never throws at its sender');
+    } else {
+      assert.equal(answer.t, undefined, `refused or closed: ${JSON.stringify(answer)}`);
+    }
+    await waitFor('a line about the creation', () => logs.some((l) => /creation/.test(l)), { ms: 10_000 });
+    assert.ok(logs.some((l) => /b@127\.0\.0\.1.*creation .*1099511627776.*32-bit/.test(l)), logs.join('\n'));
+    raw.socket.destroy();
+    // a still serves its cluster.
+    assert.equal(await c.ping('a@127.0.0.1'), true);
+  } finally {
+    await a.shutdown();
+    await c.shutdown();
+    await epmd.close();
+  }
+});
