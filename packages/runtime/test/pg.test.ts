@@ -435,3 +435,34 @@ test('a scope started before its node joined the cluster syncs, and a lost node 
     await epmd.close();
   }
 });
+
+test("a peer's sync or join listing processes of another node (this node's, a third node's) takes only the peer's own: the others are ignored with a warning, and never listed once dead", async () => {
+  await twoNodes('pgf', async (x, y) => {
+    const events = quietLogs(x);
+    const local = x.spawn(idle);
+    await y.run(async (ctx) => {
+      ctx.register('catcher');
+      await x.run((c) => c.send({ name: 'catcher', node: y.name }, local));
+      const xPid = (await ctx.receive((m) => m instanceof Pid, 10_000)) as Pid;
+      // A process of a third node, as y names it on the wire.
+      const third = new Pid(y.dist!.indexOf('pgfz@127.0.0.1'), 77, 0);
+      const own = ctx.spawn(idle);
+      const xScope = { name: 'pg', node: x.name };
+      ctx.send(xScope, { pg: 'sync', peer: ctx.self(), groups: [['g', [own, xPid, third]], ['only-foreign', [third]]] });
+      ctx.send(xScope, { pg: 'join', peer: ctx.self(), group: 'h', pids: [xPid, own] });
+      await until('the join is applied', () => pg.getMembers(x, 'h').length > 0);
+    });
+    assert.deepEqual(pg.getMembers(x, 'g').map((p) => `${x.dist!.nameOf(p.node)}/${p.id}`), pg.getMembers(x, 'h').map((p) => `${x.dist!.nameOf(p.node)}/${p.id}`));
+    assert.equal(pg.getMembers(x, 'g').length, 1, "only the peer's own process is a member");
+    assert.equal(x.dist!.nameOf(pg.getMembers(x, 'g')[0]!.node), y.name);
+    assert.deepEqual(pg.getMembers(x, 'only-foreign'), []);
+    assert.ok(!pg.whichGroups(x).includes('only-foreign'));
+    // This node's own process, listed by the peer, is no member: its exit leaves nothing behind.
+    x.exit(local, 'kill');
+    assert.ok(!pg.getMembers(x, 'h').some((p) => p.equals(local)));
+    await until('the ignored members are logged', () => events.filter((e) => e.level === 'warning').length === 2);
+    const warnings = events.filter((e) => e.level === 'warning').map((e) => String(e.message));
+    assert.match(warnings[0]!, /^pg scope pg ignored <0\.\d+\.\d+>, <\d+\.77\.0>, <\d+\.77\.0> in a 'sync' from <\d+\.\d+\.\d+>: not processes of pgfy@127\.0\.0\.1, and a scope server announces only its own node's members$/);
+    assert.match(warnings[1]!, /^pg scope pg ignored <0\.\d+\.\d+> in a 'join' from /);
+  });
+});

@@ -12,6 +12,7 @@ export function peerOf(s: State, ctx: ProcessContext, pid: Pid): Peer {
 }
 
 function peerJoin(s: State, ctx: ProcessContext, p: Peer, group: PgGroup, pids: Pid[]): void {
+  if (pids.length === 0) return;
   const key = groupKey(group);
   const e = p.groups.get(key);
   if (e) e.pids.push(...pids);

@@ -144,8 +144,24 @@ export const scopeServer: GenServer<State, PgCall, never, PgReply, string> = {
 // A peer names its own scope server: one naming a process of this node (this scope server, sent back by a
 // hostile or confused node) would make the scope its own peer and list every local member twice.
 function fromPeer(s: State, ctx: ProcessContext, m: PeerMessage): void {
-  if (m.peer.node !== 0) return onPeerMessage(s, ctx, m);
+  if (m.peer.node !== 0) return onPeerMessage(s, ctx, ownMembersOnly(s, ctx, m));
   loggerOf(ctx.node).warning(`pg scope ${s.scope} ignored a '${m.pg}' naming ${String(m.peer)}, a process of this node, as a peer scope server: peers are the same scope on other nodes`, { pid: ctx.self() });
+}
+
+// A scope server announces only its own node's processes (joins take local pids only). Members of another node in a
+// peer's sync, join or leave (this node's, a third node's) are dropped with a warning: nothing would ever remove them
+// (their exit is seen by their own node's scope server, not by the peer's), so they would stay listed once dead.
+function ownMembersOnly(s: State, ctx: ProcessContext, m: PeerMessage): PeerMessage {
+  if (m.pg === 'discover') return m;
+  const own = (p: Pid): boolean => p.node === m.peer.node;
+  const all = m.pg === 'sync' ? m.groups.flatMap(([, pids]) => pids) : m.pids;
+  const foreign = all.filter((p) => !own(p));
+  if (foreign.length === 0) return m;
+  const listed = foreign.slice(0, 5).map(String).join(', ') + (foreign.length > 5 ? ` and ${foreign.length - 5} more` : '');
+  const where = ctx.node.dist?.nameOf(m.peer.node) ?? 'its node';
+  loggerOf(ctx.node).warning(`pg scope ${s.scope} ignored ${listed} in a '${m.pg}' from ${String(m.peer)}: not processes of ${where}, and a scope server announces only its own node's members`, { pid: ctx.self() });
+  if (m.pg === 'sync') return { ...m, groups: m.groups.map(([group, pids]): [PgGroup, Pid[]] => [group, pids.filter(own)]).filter(([, pids]) => pids.length > 0) };
+  return { ...m, pids: m.pids.filter(own) };
 }
 
 function unexpected(ctx: ProcessContext, callback: string, m: unknown, s: State): ReturnType<typeof noreply<State>> {
