@@ -129,3 +129,51 @@ test('a peer announcing a creation that is no 32-bit number is refused at its ha
     await epmd.close();
   }
 });
+
+// A pid of the node `name`, written by name (docs/protocol.md §4: tag 0x22, the name as a short string, id, serial).
+function namedPid(name: string, id: number): Buffer {
+  const out = Buffer.alloc(3 + name.length + 8);
+  out[0] = 0x22;
+  out[1] = 0x07;
+  out[2] = name.length;
+  out.write(name, 3, 'latin1');
+  out.writeUInt32BE(id, 3 + name.length);
+  return out;
+}
+
+test('a frame holding more terms than its message has (a send followed by a thousand pids of other nodes) is refused at the first extra term, with a line and the close: none of the rest is decoded', async () => {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const logs: string[] = [];
+  const a = createNode({ onCrash: () => {} });
+  const c = createNode({ onCrash: () => {} });
+  try {
+    await a.startDistribution({ name: 'a@127.0.0.1', cookie: 'sekrit', epmdPort, log: (l) => logs.push(l) });
+    await c.startDistribution({ name: 'c@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
+    const inbox = a.spawn(async (ctx) => {
+      for (;;) await ctx.receive();
+    });
+    const port = (await lookup('a', '127.0.0.1', epmdPort))!.port;
+    const { raw, answer } = await shakeHands(port, 'b@127.0.0.1', 'a@127.0.0.1', {});
+    assert.equal(answer.t, 'proof', JSON.stringify(answer));
+    // How many node names a has met, read as the index a fresh name gets.
+    const before = a.dist!.indexOf('probe-before@127.0.0.1');
+    // A send to a process of a (receiver-relative pid), its message, then a thousand terms no send has: pids each
+    // naming another node, which a decoder reading them all would enter into a's table of node names.
+    const send = Buffer.alloc(1 + 9 + 1);
+    send[0] = 1;
+    send[1] = 0x21;
+    send.writeUInt32BE(inbox.id, 2);
+    send.writeUInt32BE(inbox.serial, 6);
+    send[10] = 0x00;
+    raw.send(Buffer.concat([send, ...Array.from({ length: 1000 }, (_, i) => namedPid(`extra${i}@127.0.0.1`, i))]));
+    await waitFor('a to close the connection', () => raw.closed, { ms: 10_000 });
+    assert.ok(logs.some((l) => l === "distribution: closed the connection to b@127.0.0.1: a frame could not be decoded (a 'send' message of the wrong shape)"), logs.join('\n'));
+    assert.equal(a.dist!.indexOf('probe-after@127.0.0.1'), before + 1, 'none of the extra pids was decoded');
+    assert.equal(await c.ping('a@127.0.0.1'), true);
+  } finally {
+    await a.shutdown();
+    await c.shutdown();
+    await epmd.close();
+  }
+});

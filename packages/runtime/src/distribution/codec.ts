@@ -748,9 +748,15 @@ export function decodeControl(buf: Buffer, t: PidTranslator, peer: string, maxFr
   const op = OPS[r.byte()];
   if (!op) throw new Error(`unknown operation ${buf[0]}`);
   const out: unknown[] = [op];
-  while (!r.done) out.push(r.term(0));
   const shape = SHAPES[op];
-  if (out.length !== shape.length + 1 || !shape.split('').every((kind, i) => fits(kind, out[i + 1]))) throw new Error(`a '${op}' message of the wrong shape`);
+  const wrongShape = (): Error => new Error(`a '${op}' message of the wrong shape`);
+  // No more elements than its shape has: a frame of millions of one-byte terms is refused at the first extra one,
+  // not after building them all (a 64 MiB frame of them took seconds and over a gigabyte).
+  while (!r.done) {
+    if (out.length > shape.length) throw wrongShape();
+    out.push(r.term(0));
+  }
+  if (out.length !== shape.length + 1 || !shape.split('').every((kind, i) => fits(kind, out[i + 1]))) throw wrongShape();
   // Its operation and the shape its elements were just checked against are those of ControlMessage's member.
   return out as unknown as ControlMessage;
 }
