@@ -177,3 +177,57 @@ test('a frame holding more terms than its message has (a send followed by a thou
     await epmd.close();
   }
 });
+
+const varint = (x: number): number[] => {
+  const out: number[] = [];
+  for (; x >= 0x80; x = Math.floor(x / 128)) out.push((x % 128) | 0x80);
+  out.push(x);
+  return out;
+};
+
+test('a v8 serialization in a frame that would take far more memory once built (a dense array of two million empty objects, in 6 MB) is refused before it is built, with a line and the close; the node keeps serving', async () => {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const logs: string[] = [];
+  const a = createNode({ onCrash: () => {} });
+  const c = createNode({ onCrash: () => {} });
+  try {
+    // maxFrameBytes 8 MiB: a budget of 16 MiB once decoded; two million empty objects would take some 140 MiB.
+    await a.startDistribution({ name: 'a@127.0.0.1', cookie: 'sekrit', epmdPort, maxFrameBytes: 8 * 1024 * 1024, log: (l) => logs.push(l) });
+    await c.startDistribution({ name: 'c@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
+    const got: unknown[] = [];
+    const inbox = a.spawn(async (ctx) => {
+      for (;;) got.push(await ctx.receive());
+    });
+    const port = (await lookup('a', '127.0.0.1', epmdPort))!.port;
+    const { raw, answer } = await shakeHands(port, 'b@127.0.0.1', 'a@127.0.0.1', {});
+    assert.equal(answer.t, 'proof', JSON.stringify(answer));
+    // Node's v8 format: header, a dense array ('A') of n elements, each an empty object ('o', '{', 0 properties), its end.
+    const n = 2_000_000;
+    const payload = Buffer.concat([Buffer.from([0xff, 0x0f, 0x41, ...varint(n)]), Buffer.alloc(3 * n).fill(Buffer.from([0x6f, 0x7b, 0x00])), Buffer.from([0x24, 0, ...varint(n)])]);
+    // A send to a process of a (receiver-relative pid) whose message is that payload (tag 0x3f, its length).
+    const head = Buffer.alloc(1 + 9 + 5);
+    head[0] = 1;
+    head[1] = 0x21;
+    head.writeUInt32BE(inbox.id, 2);
+    head.writeUInt32BE(inbox.serial, 6);
+    head[10] = 0x3f;
+    head.writeUInt32BE(payload.length, 11);
+    // Measured: how much heap a's thread holds at most while it reads the frame.
+    let peak = 0;
+    const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 1);
+    const before = process.memoryUsage().heapUsed;
+    raw.send(Buffer.concat([head, payload]));
+    await waitFor('a to close the connection', () => raw.closed, { ms: 60_000 });
+    clearInterval(sample);
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+    assert.ok(logs.includes(`distribution: closed the connection to b@127.0.0.1: a frame could not be decoded (its values would take more than ${16 * 1024 * 1024} bytes of memory once decoded (twice maxFrameBytes))`), logs.join('\n'));
+    assert.deepEqual(got, [], 'nothing delivered');
+    assert.ok(peak - before < 40 * 1024 * 1024, `the heap rose by ${((peak - before) / 1024 / 1024).toFixed(0)} MiB for a 6 MB frame`);
+    assert.equal(await c.ping('a@127.0.0.1'), true);
+  } finally {
+    await a.shutdown();
+    await c.shutdown();
+    await epmd.close();
+  }
+});

@@ -3,6 +3,7 @@ import { Pid, Ref } from '../pid.js';
 import { Down, Exit } from '../messages.js';
 import { wireByTag, wireClasses, type PidTranslator } from '../wire.js';
 import type { ControlMessage } from './control.js';
+import { scanV8 } from './v8-scan.js';
 
 export { awaitedTag, isReply, markReplyClass, registerWireClass, setAwaitedTags, type PidTranslator } from '../wire.js';
 
@@ -56,6 +57,8 @@ const COST_OBJECT = 64;
 const COST_ENTRY = 24;
 const COST_STRING = 16;
 const COST_HEAP_NUMBER = 16;
+
+const SCAN_COSTS = { object: COST_OBJECT, slot: COST_SLOT, entry: COST_ENTRY, string: COST_STRING };
 
 /** The memory a frame's values may take once decoded: twice the frame limit (a frame of one-byte elements would otherwise grow eightfold). */
 export function decodeBudget(maxFrame: number): number {
@@ -661,6 +664,8 @@ class Reader {
     const n = this.u32();
     const at = this.need(n);
     this.charge(COST_OBJECT + n);
+    // Measured before it is built too: Node's deserializer makes the whole value first.
+    scanV8(this.buf, at, at + n, this.cost, this.budget, SCAN_COSTS, () => DECODE_ERRORS.big(this.budget));
     const v = deserialize(this.buf.subarray(at, at + n)) as unknown;
     const walk = new V8Walk(this.cost, this.budget, DECODE_ERRORS);
     walk.value(v, depth);
