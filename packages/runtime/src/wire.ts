@@ -13,6 +13,8 @@ export interface PidTranslator {
   creationOf?(index: number): number | undefined;
   /** The index of pids of the run `creation` of the node `name` (a past or not yet connected run gets one of its own). */
   incarnationOf?(name: string, creation: number): number;
+  /** The index of a node name read from the wire (a pid or ref of a third node): as indexOf, within the node's limit on such names. */
+  wireIndexOf?(name: string): number;
 }
 
 /** How a class crosses the wire: its fields as plain data, and back. */

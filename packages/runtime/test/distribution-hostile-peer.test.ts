@@ -9,6 +9,7 @@ import { Pid } from '../src/pid.ts';
 import { EpmdServer } from '../src/distribution/epmd-server.ts';
 import { lookup } from '../src/distribution/epmd-client.ts';
 import { encodeControl, type PidTranslator } from '../src/distribution/codec.ts';
+import { MAX_WIRE_NAMES } from '../src/distribution/node-table.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 
 function frame(payload: Buffer | object): Buffer {
@@ -228,6 +229,46 @@ test('a v8 serialization in a frame that would take far more memory once built (
   } finally {
     await a.shutdown();
     await c.shutdown();
+    await epmd.close();
+  }
+});
+
+test('a peer naming ever more nodes in the pids it sends cannot grow the table of node names without bound: past the limit, a message naming one more is dropped with a line, and the next ones are delivered', async () => {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const logs: string[] = [];
+  const a = createNode({ onCrash: () => {} });
+  try {
+    await a.startDistribution({ name: 'a@127.0.0.1', cookie: 'sekrit', epmdPort, log: (l) => logs.push(l) });
+    const got: unknown[] = [];
+    const inbox = a.spawn(async (ctx) => {
+      for (;;) got.push(await ctx.receive());
+    });
+    const port = (await lookup('a', '127.0.0.1', epmdPort))!.port;
+    const { raw, answer } = await shakeHands(port, 'b@127.0.0.1', 'a@127.0.0.1', {});
+    assert.equal(answer.t, 'proof', JSON.stringify(answer));
+    // A send to the inbox whose message is an array of pids, each of the node it names.
+    const sendPids = (names: string[]): Buffer => {
+      const head = Buffer.alloc(1 + 9 + 5);
+      head[0] = 1;
+      head[1] = 0x21;
+      head.writeUInt32BE(inbox.id, 2);
+      head.writeUInt32BE(inbox.serial, 6);
+      head[10] = 0x10;
+      head.writeUInt32BE(names.length, 11);
+      return Buffer.concat([head, ...names.map((n, i) => namedPid(n, i))]);
+    };
+    const many = Array.from({ length: MAX_WIRE_NAMES }, (_, i) => `n${i}@127.0.0.1`);
+    raw.send(sendPids(many));
+    raw.send(sendPids(['one-more@127.0.0.1']));
+    raw.send(sendPids(['n0@127.0.0.1', 'n1@127.0.0.1']));
+    await waitFor('the last message to arrive', () => got.length === 2, { ms: 30_000 });
+    assert.equal((got[0] as unknown[]).length, MAX_WIRE_NAMES);
+    assert.equal((got[1] as unknown[]).length, 2, 'the message naming one node more was dropped, the next delivered');
+    assert.ok(logs.includes(`distribution: dropped a message from b@127.0.0.1: it names a pid or ref of 'one-more@127.0.0.1', one more than the ${MAX_WIRE_NAMES} node names and runs this node takes from messages (those of nodes it never connected to)`), logs.join('\n'));
+    assert.equal(raw.closed, false, 'the connection stays');
+  } finally {
+    await a.shutdown();
     await epmd.close();
   }
 });

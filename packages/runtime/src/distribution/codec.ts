@@ -583,7 +583,8 @@ class Reader {
       return this.peerIndex;
     }
     if (rel === 1) return 0;
-    return this.t.indexOf(this.string(this.byte()));
+    const name = this.string(this.byte());
+    return this.t.wireIndexOf ? this.t.wireIndexOf(name) : this.t.indexOf(name);
   }
 
   private pid(node: number): Pid {

@@ -277,6 +277,11 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
     return this.table.indexOf(name);
   }
 
+  /** The index of a node name read from a peer's message (PidTranslator): a new one past the table's limit on such names is refused. */
+  wireIndexOf(name: string): number {
+    return this.table.indexOf(name, true);
+  }
+
   /** The creation of the run of its node a pid index stands for, when known. */
   creationOf(index: number): number | undefined {
     return this.table.creationOf(index);

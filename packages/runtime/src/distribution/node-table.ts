@@ -8,6 +8,13 @@ import type { PidTranslator } from './codec.js';
 /** A name from the wire (in a pid or ref of a third node) that is no node name: the frame carrying it is dropped. */
 export class NotANodeName extends Error {}
 
+/**
+ * How many node names and runs a node learns from other nodes' messages (pids and refs of third nodes, of past
+ * runs): past it, a message naming one more is dropped with a line, so a peer cannot grow the table without bound
+ * (Erlang's atom table ends the node there). Nodes it connects to are not counted.
+ */
+export const MAX_WIRE_NAMES = 16_384;
+
 /** The index of every node name met, for the wire's pid translation. */
 export class NodeTable implements PidTranslator {
   private readonly names: string[];
@@ -15,6 +22,8 @@ export class NodeTable implements PidTranslator {
   private readonly creations: (number | undefined)[] = [];
   // The index of each run met, by its creation and name.
   private readonly runs = new Map<string, number>();
+  // How many entries names and runs read from the wire added.
+  private fromWire = 0;
 
   constructor(self: string, creation?: number) {
     this.names = [self];
@@ -56,7 +65,10 @@ export class NodeTable implements PidTranslator {
     const known = this.creations[i];
     if (known === creation) return i;
     if (known === undefined) return this.record(i, name, creation);
-    return this.runs.get(`${creation} ${name}`) ?? this.add(name, creation);
+    const run = this.runs.get(`${creation} ${name}`);
+    if (run !== undefined) return run;
+    this.countWire(name);
+    return this.add(name, creation);
   }
 
   /** True when pids and refs with this index belong to another incarnation of their node than the current one. */
@@ -65,17 +77,24 @@ export class NodeTable implements PidTranslator {
     return index !== 0 && name !== undefined && this.indexes.get(name) !== index;
   }
 
-  /** The index of `name`'s current incarnation (allocating one for a new name). */
-  indexOf(name: string): number {
+  /** The index of `name`'s current incarnation (allocating one for a new name; `fromWire`: within MAX_WIRE_NAMES). */
+  indexOf(name: string, fromWire = false): number {
     let i = this.indexes.get(name);
     if (i === undefined) {
       // Names come from the wire too (pids of third nodes): nothing that is not a node name enters the table.
       const problem = nodeNameProblem(name);
       if (problem) throw new NotANodeName(`${quoteForLog(name)} is not a node name (${problem})`);
+      if (fromWire) this.countWire(name);
       i = this.names.push(name) - 1;
       this.indexes.set(name, i);
     }
     return i;
+  }
+
+  // One more entry from the wire, or NotANodeName past the limit.
+  private countWire(name: string): void {
+    if (this.fromWire >= MAX_WIRE_NAMES) throw new NotANodeName(`${quoteForLog(name)}, one more than the ${MAX_WIRE_NAMES} node names and runs this node takes from messages (those of nodes it never connected to)`);
+    this.fromWire++;
   }
 
   private record(index: number, name: string, creation: number): number {
