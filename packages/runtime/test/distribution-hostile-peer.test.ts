@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { createNode } from '../src/index.ts';
+import { createNode, global, loggerOf, pg, type LogEvent, type OtpNode } from '../src/index.ts';
 import { Pid } from '../src/pid.ts';
 import { EpmdServer } from '../src/distribution/epmd-server.ts';
 import { lookup } from '../src/distribution/epmd-client.ts';
@@ -269,6 +269,50 @@ test('a peer naming ever more nodes in the pids it sends cannot grow the table o
     assert.equal(raw.closed, false, 'the connection stays');
   } finally {
     await a.shutdown();
+    await epmd.close();
+  }
+});
+
+// The node's log events, kept instead of printed.
+function keepLogs(node: OtpNode): LogEvent[] {
+  const events: LogEvent[] = [];
+  loggerOf(node).removeHandler('default');
+  loggerOf(node).addHandler({ id: 'test', log: (e) => events.push(e) });
+  return events;
+}
+
+test("a peer announcing a tiny maxFrameBytes (16 bytes) gets no global or pg sync, with a warning each: the global name server and the pg scope keep running and serve the other nodes", async () => {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const [x, y, z] = [createNode({ onCrash: () => {} }), createNode({ onCrash: () => {} }), createNode({ onCrash: () => {} })];
+  try {
+    const events = keepLogs(x);
+    keepLogs(y);
+    await x.startDistribution({ name: 'x@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
+    await x.run((ctx) => pg.start(ctx));
+    const member = x.spawn(async (ctx) => void (await ctx.receive()));
+    await x.run(async (ctx) => {
+      assert.equal(await global.register(ctx, 'svc', member), true);
+      await pg.join(ctx, 'room', member);
+    });
+    const servers = [x.whereis('global_name_server'), x.whereis('pg')];
+    await y.startDistribution({ name: 'y@127.0.0.1', cookie: 'sekrit', epmdPort, maxFrameBytes: 16, log: () => {} });
+    await y.run((ctx) => pg.start(ctx));
+    assert.equal(await y.ping('x@127.0.0.1'), true);
+    await waitFor("x's warnings about y", () => events.filter((e) => e.level === 'warning' && /could not send .*y@127\.0\.0\.1/.test(String(e.message))).length >= 2);
+    assert.deepEqual([x.whereis('global_name_server'), x.whereis('pg')], servers, 'the same servers run');
+    assert.ok(servers.every((p) => p !== undefined && x.isAlive(p)));
+    assert.ok(events.some((e) => /^global_name_server could not send its 'sync' to y@127\.0\.0\.1: message would take more than 32 bytes of memory on y@127\.0\.0\.1 \(twice its maxFrameBytes\): send it in parts$/.test(String(e.message))), events.map((e) => String(e.message)).join('\n'));
+    // Another node still learns the global name and the group's member from x.
+    await z.startDistribution({ name: 'z@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
+    await z.run((ctx) => pg.start(ctx));
+    assert.equal(await z.ping('x@127.0.0.1'), true);
+    await waitFor('z to learn the global name', () => z.run((ctx) => global.whereis(ctx, 'svc') !== undefined));
+    await waitFor("z to learn the group's member", () => pg.getMembers(z, 'room').length === 1);
+  } finally {
+    await x.shutdown();
+    await y.shutdown();
+    await z.shutdown();
     await epmd.close();
   }
 });

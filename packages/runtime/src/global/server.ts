@@ -88,7 +88,16 @@ function reserve(ctx: ProcessContext, state: State, req: Extract<GlobalCall, { o
 }
 
 function broadcast(ctx: ProcessContext, message: Sync | Resolved, nodes = ctx.node.nodes()): void {
-  for (const node of nodes) if (ctx.node.dist?.offers(node, 'global')) ctx.send({ name: GLOBAL_SERVER, node }, message);
+  for (const node of nodes) {
+    if (!ctx.node.dist?.offers(node, 'global')) continue;
+    // A node that refuses to take it (over its maxFrameBytes, a peer announcing a tiny one) misses it, with a
+    // warning: the name server goes on serving the others rather than end, and global names with it.
+    try {
+      ctx.send({ name: GLOBAL_SERVER, node }, message);
+    } catch (error) {
+      loggerOf(ctx.node).warning(`${GLOBAL_SERVER} could not send its '${message.op}' to ${node}: ${(error as Error).message}`, { pid: ctx.self() });
+    }
+  }
 }
 
 // Applies a resolution on this node: the loser loses the name, the winner (if any) holds it.

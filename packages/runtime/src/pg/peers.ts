@@ -1,7 +1,7 @@
 import type { ProcessContext } from '../types.js';
 import { Pid } from '../pid.js';
 import { groupKey, isGroupName, pidKey, type PgGroup } from './table.js';
-import { notify, type Peer, type PeerMessage, type State } from './state.js';
+import { notify, sendTo, type Peer, type PeerMessage, type State } from './state.js';
 
 /** The peer entry of another node's scope server, monitored from its first message. */
 export function peerOf(s: State, ctx: ProcessContext, pid: Pid): Peer {
@@ -72,7 +72,7 @@ export function onPeerMessage(s: State, ctx: ProcessContext, m: PeerMessage): vo
   switch (m.pg) {
     case 'discover':
       peerOf(s, ctx, m.peer);
-      ctx.send(m.peer, { pg: 'sync', peer: ctx.self(), groups: localSnapshot(s) } satisfies PeerMessage);
+      sendTo(s, ctx, m.peer, { pg: 'sync', peer: ctx.self(), groups: localSnapshot(s) } satisfies PeerMessage);
       return;
     case 'sync':
       peerSync(s, ctx, peerOf(s, ctx, m.peer), m.groups);

@@ -5,7 +5,7 @@ import { Down } from '../messages.js';
 import { ok, noreply, reply, type GenServer } from '../gen-server/types.js';
 import { addDistributionService, NodeUp } from '../distribution/node-dist.js';
 import { groupKey, isGroupName, pidKey, installTable, dropTable, scopeServers, ScopeTable, type PgGroup } from './table.js';
-import { broadcast, notify, type LocalMember, type PeerMessage, type State } from './state.js';
+import { broadcast, notify, sendTo, type LocalMember, type PeerMessage, type State } from './state.js';
 import { isPeerMessage, onPeerMessage, peerDown } from './peers.js';
 
 export { PgUpdate } from './state.js';
@@ -73,7 +73,7 @@ function watchNodes(s: State, ctx: ProcessContext): void {
   if (s.watchingNodes || !ctx.node.dist) return;
   s.watchingNodes = true;
   ctx.node.dist.monitorNodes(ctx.self());
-  for (const node of ctx.node.nodes()) ctx.send({ name: s.scope, node }, { pg: 'discover', peer: ctx.self() } satisfies PeerMessage);
+  for (const node of ctx.node.nodes()) sendTo(s, ctx, { name: s.scope, node }, { pg: 'discover', peer: ctx.self() } satisfies PeerMessage);
 }
 
 function groupsMap(table: ScopeTable): Map<PgGroup, readonly Pid[]> {
@@ -129,7 +129,7 @@ export const scopeServer: GenServer<State, PgCall, never, PgReply, string> = {
   handleInfo(m, s, ctx) {
     watchNodes(s, ctx);
     if (m instanceof Down) onDown(s, ctx, m);
-    else if (m instanceof NodeUp) ctx.send({ name: s.scope, node: m.node }, { pg: 'discover', peer: ctx.self() } satisfies PeerMessage);
+    else if (m instanceof NodeUp) sendTo(s, ctx, { name: s.scope, node: m.node }, { pg: 'discover', peer: ctx.self() } satisfies PeerMessage);
     else if (isPeerMessage(m)) fromPeer(s, ctx, m);
     return noreply(s);
   },

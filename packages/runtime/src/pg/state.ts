@@ -1,6 +1,7 @@
 import type { ProcessContext } from '../types.js';
 import type { Pid, Ref } from '../pid.js';
 import { groupKey, type ScopeTable, type PgGroup } from './table.js';
+import { loggerOf } from '../logger.js';
 
 /** What `pg.monitorScope` and `pg.monitor` subscribers receive when members join or leave (OTP's {Ref, join | leave, Group, Pids}). */
 export class PgUpdate {
@@ -62,11 +63,24 @@ export interface State {
 export function notify(s: State, ctx: ProcessContext, kind: 'join' | 'leave', group: PgGroup, pids: readonly Pid[]): void {
   if (s.watchers.size === 0 || pids.length === 0) return;
   const key = groupKey(group);
-  for (const [ref, w] of s.watchers) if (w.key === null || w.key === key) ctx.send(w.pid, new PgUpdate(ref, kind, group, pids));
+  for (const [ref, w] of s.watchers) if (w.key === null || w.key === key) sendTo(s, ctx, w.pid, new PgUpdate(ref, kind, group, pids));
 }
 
 /** Sends a message to the same scope's server on every synced node. */
 export function broadcast(s: State, ctx: ProcessContext, message: PeerMessage): void {
-  for (const p of s.peers.values()) ctx.send(p.pid, message);
+  for (const p of s.peers.values()) sendTo(s, ctx, p.pid, message);
+}
+
+/**
+ * Sends `message`; one another node refuses to take (over its maxFrameBytes, a peer announcing a tiny one) is left
+ * unsent with a warning, rather than ending the scope server and every group of the scope with it.
+ */
+export function sendTo(s: State, ctx: ProcessContext, to: Pid | { name: string; node: string }, message: unknown): void {
+  try {
+    ctx.send(to, message);
+  } catch (error) {
+    const whom = 'name' in to ? `${to.name} on ${to.node}` : String(to);
+    loggerOf(ctx.node).warning(`pg scope ${s.scope} could not send to ${whom}: ${(error as Error).message}`, { pid: ctx.self() });
+  }
 }
 
