@@ -74,3 +74,21 @@ test('gen_event: swapSupHandler whose new handler fails to start answers initFai
     });
   });
 });
+
+test('gen_event: swapHandler whose new handler\'s init fails answers initFailed and logs no crash report (OTP\'s server_swap_handler only answers {error, Reason}); a callback\'s failed swap still reports', async () => {
+  await withNode(async (node) => {
+    const logs = quietLogs(node);
+    const log: string[] = [];
+    await node.run(async (ctx) => {
+      const h = handler(log);
+      const mgr = await genEvent.start<string>(ctx);
+      await genEvent.addHandler(ctx, mgr, { handler: h, id: 1 }, 'one');
+      await assert.rejects(genEvent.swapHandler(ctx, mgr, [{ handler: h, id: 1 }, 'swap'], [{ handler: h, id: 3 }, 'fail']), (e: unknown) => e instanceof GenEventError && e.code === 'initFailed');
+      assert.deepEqual(await genEvent.whichHandlers(ctx, mgr), []);
+      assert.deepEqual(crashReports(logs), [], 'the caller alone hears of the failed swap');
+      await genEvent.addHandler(ctx, mgr, { handler: h, id: 5 }, 'five');
+      await genEvent.syncNotify(ctx, mgr, 'swap to failing');
+    });
+    assert.equal(crashReports(logs).length, 1, 'a callback\'s swap whose new handler fails is reported, as OTP\'s do_swap');
+  });
+});

@@ -386,11 +386,11 @@ interface SwapPlan {
   supervisor: Pid | null;
   /** Where in the handler list the new one goes. */
   at: number;
-  /** The event or request being handled, named in a crash report if the new handler's init fails. */
+  /** The event or request being handled, named in the crash report of a callback's swap whose new handler's init fails. */
   lastIn: unknown;
   /**
    * A callback's swap result (OTP's do_swap): the new handler goes in even if one with its id is installed, and a
-   * failed init is sent to the supervisor. An API swap's failure only answers the caller (OTP's server_swap_handler).
+   * failed init is sent to the supervisor and reported. An API swap's failure only answers the caller (OTP's server_swap_handler).
    */
   fromCallback: boolean;
 }
@@ -408,8 +408,10 @@ async function swapEntry(mgr: Manager, { old, args, state, next, initArgs, super
     mgr.entries.splice(Math.max(at, 0), 0, entry);
     return entry;
   }
+  // As OTP's: only a callback's failed swap is reported (do_swap); an API swap's failure is the caller's answer alone.
+  if (!fromCallback) return entry;
   const failed: Entry = { id: next, handler: handlerOf(next), state: undefined, supervisor };
-  if (supervisor !== null && fromCallback) mgr.ctx.send(supervisor, new HandlerExit(next, entry.reason ?? entry.code, mgr.ctx.self()));
+  if (supervisor !== null) mgr.ctx.send(supervisor, new HandlerExit(next, entry.reason ?? entry.code, mgr.ctx.self()));
   report(mgr, failed, entry.reason ?? entry.code, lastIn);
   return entry;
 }
