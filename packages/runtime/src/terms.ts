@@ -27,54 +27,83 @@ function rank(v: unknown): number {
   }
 }
 
-/** A total order over values, used by ordered tables: negative, 0 or positive like a sort comparator. */
+/**
+ * A total order over values, used by ordered tables: negative, 0 or positive like a sort comparator.
+ * One loop over an explicit stack, so a deep value cannot overflow the call stack; values that hold themselves
+ * (cycles) compare without looping: two are equal when no difference is reachable in either (as termEquals).
+ */
 export function compareTerms(a: unknown, b: unknown): number {
   if (a === b) return 0;
   const ra = rank(a);
   const rb = rank(b);
   if (ra !== rb) return ra - rb;
-  switch (ra) {
+  if (ra !== 5 && ra !== 6) return compareLeaves(ra, a, b);
+  const stack: unknown[] = [a, b];
+  // Pairs of composites already taken apart (tracked past the first few): met again, they are being compared
+  // already (a cycle), or were equal.
+  let seen: Map<object, Set<object>> | null = null;
+  let composites = 0;
+  while (stack.length > 0) {
+    const y = stack.pop();
+    const x = stack.pop();
+    if (x === y) continue;
+    const r = rank(x);
+    const d = r - rank(y);
+    if (d !== 0) return d;
+    if (r !== 5 && r !== 6) {
+      const c = compareLeaves(r, x, y);
+      if (c !== 0) return c;
+      continue;
+    }
+    if (++composites > 16) {
+      seen ??= new Map();
+      let partners = seen.get(x as object);
+      if (partners?.has(y as object)) continue;
+      if (partners === undefined) seen.set(x as object, (partners = new Set()));
+      partners.add(y as object);
+    }
+    const c = r === 5 ? pushElements(x as unknown[], y as unknown[], stack) : pushFields(x as object, y as object, stack);
+    if (c !== 0) return c;
+  }
+  return 0;
+}
+
+// Two values of one rank that is neither tuple nor object: numbers, booleans, strings, refs, pids, null/undefined, symbols.
+function compareLeaves(r: number, a: unknown, b: unknown): number {
+  switch (r) {
     case 0:
       return compareNumbers(a as number, b as number);
     case 1:
     case 2:
-      return (a as string) < (b as string) ? -1 : 1;
+      return a === b ? 0 : (a as string) < (b as string) ? -1 : 1;
     case 3:
     case 4: {
       const x = a as Pid;
       const y = b as Pid;
-      return x.node - y.node || x.id - y.id || ((x as Pid).serial ?? 0) - ((y as Pid).serial ?? 0);
-    }
-    case 5: {
-      const x = a as unknown[];
-      const y = b as unknown[];
-      // Tuples: shorter first, then element by element (as Erlang orders tuples).
-      if (x.length !== y.length) return x.length - y.length;
-      for (let i = 0; i < x.length; i++) {
-        const c = compareTerms(x[i], y[i]);
-        if (c !== 0) return c;
-      }
-      return 0;
-    }
-    case 6: {
-      const special = compareSpecial(a as object, b as object);
-      if (special !== undefined) return special;
-      const ka = Object.keys(a as object).sort();
-      const kb = Object.keys(b as object).sort();
-      if (ka.length !== kb.length) return ka.length - kb.length;
-      for (let i = 0; i < ka.length; i++) {
-        const c = compareTerms(ka[i], kb[i]);
-        if (c !== 0) return c;
-      }
-      for (const k of ka) {
-        const c = compareTerms((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]);
-        if (c !== 0) return c;
-      }
-      return 0;
+      return x.node - y.node || x.id - y.id || (x.serial ?? 0) - (y.serial ?? 0);
     }
     default:
       return 0;
   }
+}
+
+// Tuples: shorter first, then element by element (as Erlang orders tuples); the elements go on `stack`, first on top.
+function pushElements(x: unknown[], y: unknown[], stack: unknown[]): number {
+  if (x.length !== y.length) return x.length - y.length;
+  for (let i = x.length - 1; i >= 0; i--) stack.push(x[i], y[i]);
+  return 0;
+}
+
+// Objects: Dates, Maps and Sets apart (compareSpecial); plain ones by key count, then keys, then values in key order.
+function pushFields(a: object, b: object, stack: unknown[]): number {
+  const special = compareSpecial(a, b);
+  if (special !== undefined) return special;
+  const ka = Object.keys(a).sort();
+  const kb = Object.keys(b).sort();
+  if (ka.length !== kb.length) return ka.length - kb.length;
+  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i]! < kb[i]! ? -1 : 1;
+  for (let i = ka.length - 1; i >= 0; i--) stack.push((a as Record<string, unknown>)[ka[i]!], (b as Record<string, unknown>)[ka[i]!]);
+  return 0;
 }
 
 // Numbers and bigints compare by value (1 and 1n are equal, as 1 == 1.0 in Erlang); NaN comes before every
@@ -93,9 +122,12 @@ function compareSpecial(a: object, b: object): number | undefined {
   const kb = specialKind(b);
   if (ka === 0 && kb === 0) return undefined;
   if (ka !== kb) return (ka === 0 ? 4 : ka) - (kb === 0 ? 4 : kb);
-  if (ka === 1) return compareTerms((a as Date).getTime(), (b as Date).getTime());
-  const ca = canonical(a, true);
-  const cb = canonical(b, true);
+  if (ka === 1) return compareNumbers((a as Date).getTime(), (b as Date).getTime());
+  // As OTP orders maps: the smaller first, then by contents (a part that holds its container is a back-reference).
+  const size = (a as Map<unknown, unknown>).size - (b as Map<unknown, unknown>).size;
+  if (size !== 0) return size;
+  const ca = canonical(a, true, []);
+  const cb = canonical(b, true, []);
   return ca < cb ? -1 : ca > cb ? 1 : 0;
 }
 
@@ -170,11 +202,11 @@ function pushParts(a: object, b: object, stack: unknown[]): boolean {
   return true;
 }
 
-// Two Maps or two Sets by their canonical contents; distinct ones whose contents hold themselves (a cycle) or nest
-// past the stack have no canonical form, and count as different rather than overflow.
+// Two Maps or two Sets by their canonical contents (a part that holds its container written as a back-reference,
+// as compareTerms compares them); distinct ones nested past the stack count as different rather than overflow.
 function sameContents(a: object, b: object): boolean {
   try {
-    return canonical(a, false) === canonical(b, false);
+    return canonical(a, false, []) === canonical(b, false, []);
   } catch (error) {
     if (error instanceof RangeError) return false;
     throw error;
@@ -217,20 +249,33 @@ const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 // `byValue`: numbers and bigints by their value (ordered tables); otherwise a bigint is never a number.
-function canonical(v: unknown, byValue: boolean): string {
+// `path`: the composites being written, outermost first; given, a part that is one of them (a cycle) is written as a
+// back-reference `^n` to its n-th container outwards; null, a cycle overflows the stack (keys refuse cycles).
+function canonical(v: unknown, byValue: boolean, path: object[] | null = null): string {
   if (v instanceof Pid) return `p${v.node}.${v.id}.${v.serial}`;
   if (v instanceof Ref) return `r${v.node}.${v.id}`;
-  if (Array.isArray(v)) return `[${v.map((x) => canonical(x, byValue)).join(',')}]`;
   if (v instanceof Date) return `d${v.getTime()}`;
-  if (v instanceof Map) return `M{${Array.from(v, ([k, x]) => `${canonical(k, byValue)}=>${canonical(x, byValue)}`).sort().join(',')}}`;
-  if (v instanceof Set) return `S{${Array.from(v, (x) => canonical(x, byValue)).sort().join(',')}}`;
   if (v !== null && typeof v === 'object') {
-    const keys = Object.keys(v).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k], byValue)}`).join(',')}}`;
+    const at = path === null ? -1 : path.lastIndexOf(v);
+    if (at >= 0) return `^${path!.length - at}`;
+    path?.push(v);
+    const text = canonicalComposite(v, byValue, path);
+    path?.pop();
+    return text;
   }
   if (typeof v === 'bigint') return byValue ? `n${v}` : `b${v}`;
   if (typeof v === 'number') return byValue && Number.isInteger(v) ? `n${BigInt(v)}` : `n${v}`;
   return JSON.stringify(v) ?? String(v);
+}
+
+// The canonical text of an array, Map, Set or plain object, its parts through canonical.
+function canonicalComposite(v: object, byValue: boolean, path: object[] | null): string {
+  const of = (x: unknown): string => canonical(x, byValue, path);
+  if (Array.isArray(v)) return `[${v.map(of).join(',')}]`;
+  if (v instanceof Map) return `M{${Array.from(v, ([k, x]) => `${of(k)}=>${of(x)}`).sort().join(',')}}`;
+  if (v instanceof Set) return `S{${Array.from(v, of).sort().join(',')}}`;
+  const keys = Object.keys(v).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${of((v as Record<string, unknown>)[k])}`).join(',')}}`;
 }
 
 /**
