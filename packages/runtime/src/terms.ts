@@ -96,7 +96,7 @@ function pushElements(x: unknown[], y: unknown[], stack: unknown[]): number {
 
 // Objects: Dates, Maps and Sets apart (compareSpecial); plain ones by key count, then keys, then values in key order.
 function pushFields(a: object, b: object, stack: unknown[]): number {
-  const special = compareSpecial(a, b);
+  const special = compareSpecial(a, b, stack);
   if (special !== undefined) return special;
   const ka = Object.keys(a).sort();
   const kb = Object.keys(b).sort();
@@ -115,20 +115,36 @@ function compareNumbers(x: number, y: number): number {
   return xNaN === Number.isNaN(y) ? 0 : xNaN ? -1 : 1;
 }
 
-// Dates by time, Maps and Sets by their canonical contents, before plain objects (Dates, then Maps, then Sets):
-// their fields are not own enumerable properties, so the plain object comparison would find every one equal.
-function compareSpecial(a: object, b: object): number | undefined {
+// Dates by time, then Maps, then Sets, before plain objects: their fields are not own enumerable properties, so the
+// plain object comparison would find every one equal. As OTP orders maps: the smaller first, then the keys in
+// order, then the values in key order (a Set as its sorted elements); the parts go on `stack`, first on top.
+function compareSpecial(a: object, b: object, stack: unknown[]): number | undefined {
   const ka = specialKind(a);
   const kb = specialKind(b);
   if (ka === 0 && kb === 0) return undefined;
   if (ka !== kb) return (ka === 0 ? 4 : ka) - (kb === 0 ? 4 : kb);
   if (ka === 1) return compareNumbers((a as Date).getTime(), (b as Date).getTime());
-  // As OTP orders maps: the smaller first, then by contents (a part that holds its container is a back-reference).
   const size = (a as Map<unknown, unknown>).size - (b as Map<unknown, unknown>).size;
   if (size !== 0) return size;
-  const ca = canonical(a, true, []);
-  const cb = canonical(b, true, []);
-  return ca < cb ? -1 : ca > cb ? 1 : 0;
+  const xs = sortedKeys(ka === 2 ? (a as Map<unknown, unknown>).keys() : (a as Set<unknown>).values());
+  const ys = sortedKeys(ka === 2 ? (b as Map<unknown, unknown>).keys() : (b as Set<unknown>).values());
+  if (ka === 2) for (let i = xs.length - 1; i >= 0; i--) stack.push((a as Map<unknown, unknown>).get(xs[i]), (b as Map<unknown, unknown>).get(ys[i]));
+  for (let i = xs.length - 1; i >= 0; i--) stack.push(xs[i], ys[i]);
+  return 0;
+}
+
+// A Map's keys or a Set's elements in order: in the term order when none is composite (the common case), else by
+// their canonical text (a part that holds its container written as a back-reference), a total order that needs no
+// comparison of composites within composites.
+function sortedKeys(keys: Iterable<unknown>): unknown[] {
+  const list = Array.from(keys);
+  if (list.every((k) => k === null || typeof k !== 'object' || k instanceof Pid || k instanceof Ref)) return list.sort(compareTerms);
+  const texts = new Map(list.map((k) => [k, canonical(k, true, [])]));
+  return list.sort((x, y) => {
+    const tx = texts.get(x)!;
+    const ty = texts.get(y)!;
+    return tx < ty ? -1 : tx > ty ? 1 : 0;
+  });
 }
 
 function specialKind(v: object): number {

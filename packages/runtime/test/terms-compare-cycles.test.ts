@@ -58,3 +58,11 @@ test('compareTerms compares values nested far deeper than the call stack', () =>
   assert.ok(compareTerms(deep(1), deep(2)) < 0);
   assert.equal(compareTerms(deep(1), deep(1)), 0);
 });
+
+test('compareTerms orders Maps of one size by their keys in term order, then by their values in key order, as OTP orders maps', () => {
+  assert.ok(compareTerms(new Map([[1, 9]]), new Map([[1, 10]])) < 0, 'values by number, not by text');
+  assert.ok(compareTerms(new Map([[5, 'x'], [10, 'x']]), new Map([[2, 'x'], [100, 'x']])) > 0, 'keys compared smallest first: 5 > 2');
+  assert.ok(compareTerms(new Map([['a', 2], ['b', 1]]), new Map([['a', 1], ['c', 0]])) < 0, 'all keys before any value: b < c');
+  assert.ok(compareTerms(new Set([3, 20]), new Set([3, 100])) < 0);
+  assert.equal(compareTerms(new Map<number, unknown>([[1, [2]], [2, new Set([1])]]), new Map<number, unknown>([[2, new Set([1])], [1, [2]]])), 0, 'insertion order does not matter');
+});
