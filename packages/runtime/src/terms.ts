@@ -74,8 +74,9 @@ function compareLeaves(r: number, a: unknown, b: unknown): number {
     case 0:
       return compareNumbers(a as number, b as number);
     case 1:
+      return a === b ? 0 : a ? 1 : -1;
     case 2:
-      return a === b ? 0 : (a as string) < (b as string) ? -1 : 1;
+      return compareStrings(a as string, b as string);
     case 3:
     case 4: {
       const x = a as Pid;
@@ -85,6 +86,20 @@ function compareLeaves(r: number, a: unknown, b: unknown): number {
     default:
       return 0;
   }
+}
+
+// Strings by code point, as OTP orders atoms and UTF-8 binaries: UTF-16 units order the same but for a surrogate
+// (a code point above U+FFFF) against a unit of U+E000..U+FFFF, which it must follow.
+function compareStrings(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === n) return a.length - b.length;
+  const x = a.charCodeAt(i);
+  const y = b.charCodeAt(i);
+  const lift = (u: number): number => (u >= 0xd800 && u <= 0xdfff ? u + 0x10000 : u);
+  return lift(x) - lift(y);
 }
 
 // Tuples: shorter first, then element by element (as Erlang orders tuples); the elements go on `stack`, first on top.

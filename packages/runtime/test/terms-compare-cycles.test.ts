@@ -66,3 +66,9 @@ test('compareTerms orders Maps of one size by their keys in term order, then by 
   assert.ok(compareTerms(new Set([3, 20]), new Set([3, 100])) < 0);
   assert.equal(compareTerms(new Map<number, unknown>([[1, [2]], [2, new Set([1])]]), new Map<number, unknown>([[2, new Set([1])], [1, [2]]])), 0, 'insertion order does not matter');
 });
+
+test('compareTerms orders strings by code point (as OTP orders atoms and UTF-8 binaries), not by UTF-16 unit: an emoji after U+FF01', () => {
+  assert.deepEqual(['\u{1F600}', '\uFF01', 'a', '\u{1F600}a', ''].sort(compareTerms), ['', 'a', '\uFF01', '\u{1F600}', '\u{1F600}a']);
+  assert.ok(compareTerms(['\uFFFD'], ['\u{10000}']) < 0);
+  assert.equal(compareTerms('\u{1F600}', '\u{1F600}'), 0);
+});
