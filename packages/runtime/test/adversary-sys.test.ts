@@ -91,3 +91,20 @@ test("sys_SUITE: install — an async debug function's state is what its promise
     }),
   );
 });
+
+test('sys_SUITE: install — an id is a term: remove with an equal tuple removes the function installed under it, and installing under an equal id replaces it (OTP compares ids by value)', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const pid = await genServer.start(ctx, counter, undefined);
+      const seen: string[] = [];
+      await sys.install(ctx, pid, (s: string, e) => (e.type === 'in' ? (seen.push(s), s) : s), 'first', { id: ['counter', 1] });
+      await sys.install(ctx, pid, (s: string, e) => (e.type === 'in' ? (seen.push(s), s) : s), 'second', { id: ['counter', 1] });
+      await genServer.call(ctx, pid, 'bump');
+      assert.deepEqual(seen, ['second'], 'one function under the id: the second replaced the first');
+      await sys.remove(ctx, pid, ['counter', 1]);
+      await genServer.call(ctx, pid, 'bump');
+      assert.deepEqual(seen, ['second'], 'removed by an equal id');
+      await genServer.stop(ctx, pid);
+    });
+  });
+});

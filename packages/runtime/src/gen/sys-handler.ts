@@ -4,6 +4,7 @@ import { internals } from '../process-internals.js';
 import { replyTo } from './call.js';
 import { isSuspendedWait, type SystemMessage, type SystemRequest } from './messages.js';
 import { formatValue } from '../logger.js';
+import { termEquals } from '../terms.js';
 
 /** Counters kept while sys statistics are on. */
 export interface Statistics {
@@ -430,10 +431,15 @@ function logOf(flag: Extract<SystemRequest, { type: 'log' }>['flag'], target: Sy
 }
 
 // sys:install: adds a debug function, or replaces the one installed under the same id.
+// Debug function ids are terms, equal by value as OTP's; a function (the default id) is only ever itself.
+function sameDebugId(a: unknown, b: unknown): boolean {
+  return a === b || (typeof a !== 'function' && typeof b !== 'function' && termEquals(a, b));
+}
+
 function install(req: Extract<SystemRequest, { type: 'install' }>, target: SysTarget): 'ok' {
   if (typeof req.fn !== 'function') throw new Error('sys.install needs a function (a debug function cannot be sent to another node)');
   const d = debugOf(target);
-  const at = d.funcs.findIndex((f) => f.id === req.id);
+  const at = d.funcs.findIndex((f) => sameDebugId(f.id, req.id));
   const entry = { id: req.id, fn: req.fn as DebugFun, state: req.state };
   if (at >= 0) d.funcs[at] = entry;
   else d.funcs.push(entry);
@@ -472,7 +478,7 @@ function answerOf(ctx: ProcessContext, req: SystemRequest, target: SysTarget): u
       return install(req, target);
     case 'remove':
       if (target.sysDebug) {
-        target.sysDebug.funcs = target.sysDebug.funcs.filter((f) => f.id !== req.id);
+        target.sysDebug.funcs = target.sysDebug.funcs.filter((f) => !sameDebugId(f.id, req.id));
         settle(target);
       }
       return 'ok';
