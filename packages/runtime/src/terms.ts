@@ -4,7 +4,19 @@ import { RuntimeError } from './errors.js';
 /** The wildcard of table match patterns (Erlang's `'_'`): matches any value. */
 export const _: unique symbol = Symbol('_');
 
-// Rank of each kind of value in the total order (after Erlang's: number < atom < reference < pid < tuple < map < list < binary).
+// The rank of functions: after refs, before pids, as OTP orders funs.
+const FUNCTION = 3.5;
+// Functions have no order of their own: each gets a serial the first time it is compared or keyed, so two distinct
+// ones (even of the same source text) are never equal, as two distinct funs in OTP.
+const functionSerials = new WeakMap<object, number>();
+let lastFunctionSerial = 0;
+function serialOf(f: object): number {
+  let n = functionSerials.get(f);
+  if (n === undefined) functionSerials.set(f, (n = ++lastFunctionSerial));
+  return n;
+}
+
+// Rank of each kind of value in the total order (after Erlang's: number < atom < reference < fun < pid < tuple < map < list < binary).
 function rank(v: unknown): number {
   switch (typeof v) {
     case 'number':
@@ -18,6 +30,8 @@ function rank(v: unknown): number {
       return 7;
     case 'symbol':
       return 8;
+    case 'function':
+      return FUNCTION;
     default:
       if (v === null) return 7;
       if (v instanceof Ref) return 3;
@@ -77,6 +91,8 @@ function compareLeaves(r: number, a: unknown, b: unknown): number {
       return a === b ? 0 : a ? 1 : -1;
     case 2:
       return compareStrings(a as string, b as string);
+    case FUNCTION:
+      return serialOf(a as object) - serialOf(b as object);
     case 3:
     case 4: {
       const x = a as Pid;
@@ -294,6 +310,7 @@ function canonical(v: unknown, byValue: boolean, path: object[] | null = null): 
     path?.pop();
     return text;
   }
+  if (typeof v === 'function') return `f${serialOf(v)}`;
   if (typeof v === 'bigint') return byValue ? `n${v}` : `b${v}`;
   if (typeof v === 'number') return byValue && Number.isInteger(v) ? `n${BigInt(v)}` : `n${v}`;
   return JSON.stringify(v) ?? String(v);
