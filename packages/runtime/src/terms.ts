@@ -189,10 +189,10 @@ function specialKind(v: object): number {
  * themselves (cycles) compare without looping: two are equal when no difference is reachable in either.
  */
 export function termEquals(a: unknown, b: unknown): boolean {
-  // The common answers (the same value, or a primitive against anything) without allocating the stack.
+  // The common answers (the same value, or a primitive or a function against anything else) without allocating the stack.
   if (a === b) return true;
   const t = typeof a;
-  if (t === 'string' || t === 'boolean' || t === 'undefined' || t === 'symbol' || a === null) return false;
+  if (t === 'string' || t === 'boolean' || t === 'undefined' || t === 'symbol' || t === 'function' || a === null) return false;
   const stack: unknown[] = [a, b];
   // Pairs of composites already taken apart (only tracked past the first few, so small values allocate nothing more).
   let seen: Map<object, Set<object>> | null = null;
