@@ -12,6 +12,8 @@ export interface PlanOptions {
   shuffleSeed?: number;
   /** The run's config, given to `initPerSuite` and checked against `suite().require`. */
   config?: Readonly<Record<string, unknown>>;
+  /** node:test files: run the tests marked `only` with all the others (a CI run, where `only` is refused). */
+  ignoreOnly?: boolean;
 }
 
 /** The default timeout of an EUnit test, as in EUnit. */

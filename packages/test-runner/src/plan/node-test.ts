@@ -49,8 +49,23 @@ function limitProblem(ms: unknown, what: string): string | undefined {
 
 /** The plan of a node:test-style file: its suites are groups (hooks as init/end steps), its tests cases, in registration order. */
 export function planNodeTests(file: string, module: string, root: SuiteEntry, options: PlanOptions = {}): FilePlan {
-  const scope: Scope = { timeoutMs: options.timeoutMs ?? NODE_TEST_TIMEOUT_MS, onlyMode: hasOnly(root), inOnly: false };
+  const scope: Scope = { timeoutMs: options.timeoutMs ?? NODE_TEST_TIMEOUT_MS, onlyMode: options.ignoreOnly !== true && hasOnly(root), inOnly: false };
   return { file, kind: 'eunit', module, root: suiteGroup(root, 'root', [module], scope) };
+}
+
+/** The names (`outer > name`) of the tests and suites of a node:test file (its root suite) marked `only`, in registration order. */
+export function onlyMarked(root: SuiteEntry): string[] {
+  const walk = (entry: TestEntry | SuiteEntry, path: readonly string[]): string[] => {
+    const here = [...path, entry.name];
+    return [...(entry.options.only === true ? [here.join(' > ')] : []), ...(entry.kind === 'suite' ? entry.children.flatMap((c) => walk(c, here)) : [])];
+  };
+  return root.children.flatMap((c) => walk(c, []));
+}
+
+/** True when the environment is a CI job (`CI` set, and not to "false" or "0"), where a committed `only` must not narrow the run. */
+export function isCi(env: NodeJS.ProcessEnv): boolean {
+  const ci = env.CI?.trim().toLowerCase();
+  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
 }
 
 function hasOnly(entry: TestEntry | SuiteEntry): boolean {

@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import { createNode } from '@otp-ts/runtime';
 import { moduleName, planFile } from '../plan/plan-file.js';
-import { planNodeTests, takeNodeTests } from '../plan/node-test.js';
+import { isCi, onlyMarked, planNodeTests, takeNodeTests } from '../plan/node-test.js';
 import type { PlanOptions } from '../plan/eunit.js';
 import { filterPlan } from '../plan/filter.js';
 import { fullName, planCases, type FilePlan } from '../plan/types.js';
@@ -71,10 +71,12 @@ async function main(job: WorkerJob): Promise<void> {
   const options: PlanOptions = { exportOrder: job.exportOrder, config: job.config, shuffleSeed: job.shuffleSeed, ...(job.timeoutMs !== undefined && { timeoutMs: job.timeoutMs }) };
   let whole: FilePlan;
   let plan: FilePlan;
+  let onlyInCi: string | undefined;
   try {
     // A file that registered node:test tests while loading is planned from those, not from its exports.
     const nodeTests = await takeNodeTests();
-    whole = nodeTests ? planNodeTests(job.file, moduleName(job.file), nodeTests, options) : planFile(job.file, exports, options);
+    onlyInCi = nodeTests && isCi(process.env) ? onlyInCiVerdict(job.file, onlyMarked(nodeTests)) : undefined;
+    whole = nodeTests ? planNodeTests(job.file, moduleName(job.file), nodeTests, { ...options, ignoreOnly: onlyInCi !== undefined }) : planFile(job.file, exports, options);
     plan = filterPlan(whole, job.filter);
   } catch (error) {
     // Planning calls the file's own functions (generators, all(), groups()): what they break fails the file, not the worker.
@@ -105,7 +107,19 @@ async function main(job: WorkerJob): Promise<void> {
   await executor.finish();
   const nonZeroExit = exitCode.verdict();
   if (nonZeroExit !== undefined) post({ type: 'stray', text: nonZeroExit, afterLast: true, named: EXIT_CODE_CASE });
+  if (onlyInCi !== undefined) post({ type: 'stray', text: onlyInCi, afterLast: true, named: ONLY_IN_CI_CASE });
   post({ type: 'done' });
+}
+
+/** The name of the failed case a node:test file gets when it marks tests `only` in a CI run. */
+const ONLY_IN_CI_CASE = 'only in CI';
+
+// A committed `only` would silently narrow a CI run to the marked tests (a green run that checked less): in CI every
+// test runs, as under node --test without --test-only, and the file fails naming the marked ones (vitest refuses them too).
+function onlyInCiVerdict(file: string, marked: readonly string[]): string | undefined {
+  if (marked.length === 0) return undefined;
+  const names = marked.map((n) => JSON.stringify(n)).join(', ');
+  return `${file} marks ${names} with only, which would skip its other tests in a CI run (CI is set): every test ran instead, and the file fails; remove the only before committing`;
 }
 
 // The runner's own timers are told apart from those of test code, which the end of the file waits for.
