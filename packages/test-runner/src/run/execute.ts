@@ -173,7 +173,7 @@ export class Executor {
     }
     report.rejections.splice(0, Infinity, ...collapseSame(report.rejections));
     const errors = report.rejections.length > 0 ? report.rejections.join('\n') : undefined;
-    const base: Partial<CaseResult> = { durationMs: performance.now() - started, ...(report.leaks.length > 0 && { leaks: report.leaks }), ...(report.log.length > 0 && { log: report.log }), ...(report.output.length > 0 && { output: report.output.join('') }), ...(outcome.property?.property && { property: outcome.property.property }) };
+    const base: Partial<CaseResult> = { durationMs: performance.now() - started, ...(report.leaks.length > 0 && { leaks: report.leaks }), ...(report.log.length > 0 && { log: report.log }), ...(!report.output.empty && { output: report.output.text() }), ...(outcome.property?.property && { property: outcome.property.property }) };
     const thrown = !outcome.ok && 'error' in outcome ? unwrap(outcome.error) : undefined;
     if (isSkip(thrown)) return this.result(c, 'skipped', { ...base, skipReason: thrown.reason });
     // A failed initPerTestcase auto-skips its case, as in Common Test (endPerTestcase does not run).

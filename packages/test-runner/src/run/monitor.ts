@@ -2,6 +2,7 @@ import { type OtpNode, type Pid } from '@otp-ts/runtime';
 import type { PlanGroup } from '../plan/types.js';
 import { currentOwner } from './owner.js';
 import { errorText } from './failure-info.js';
+import { BoundedOutput } from './bounded-output.js';
 
 /** What one case left behind: leaked processes (killed since), crash reports, unhandled errors it caused. */
 export interface WatchReport {
@@ -10,7 +11,7 @@ export interface WatchReport {
   /** Unhandled rejections and uncaught exceptions of code the case started, while it ran. */
   readonly rejections: string[];
   /** What was written to stdout and stderr while the case ran alone. */
-  readonly output: string[];
+  readonly output: BoundedOutput;
 }
 
 /** One case under watch. */
@@ -60,7 +61,7 @@ export class Monitor {
   private capture(stream: NodeJS.WriteStream): () => void {
     const write = stream.write;
     stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-      if (this.current) this.current.output.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString());
+      if (this.current) this.current.output.add(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString());
       return (write as (...a: unknown[]) => boolean).call(stream, chunk, ...rest);
     });
     return () => void (stream.write = write);
@@ -93,7 +94,7 @@ export class Monitor {
   /** Starts watching case `id`; in a parallel group leaks and output cannot be told apart, so only the group is checked (see reportParallelLeaks). */
   begin(id: string, parallel: boolean): Watch {
     const before = this.snapshot();
-    const state: CaseState = { leaks: [], log: [], rejections: [], output: [], owned: new Set<string>(), returned: false };
+    const state: CaseState = { leaks: [], log: [], rejections: [], output: new BoundedOutput(), owned: new Set<string>(), returned: false };
     if (!parallel) this.current = state;
     this.watched.set(id, state);
     return {

@@ -5,6 +5,7 @@ import { HEARTBEAT_MS, timerDelay, type PlannedCase, type WorkerEvent, type Work
 import { plainFailure } from './failure-info.js';
 import { blockedReason, heapLimitMb, outOfMemory } from './memory.js';
 import { workerHeapUsed } from './worker-heap.js';
+import { BoundedOutput } from './bounded-output.js';
 
 /** How long past its own timeout a case may keep the worker's event loop blocked before the worker is terminated. */
 export const BLOCKED_GRACE_MS = 2000;
@@ -62,7 +63,7 @@ interface FileState {
   planned: PlannedCase[] | undefined;
   readonly results: Map<string, CaseResult>;
   readonly warnings: string[];
-  output: string;
+  readonly output: BoundedOutput;
   shuffleSeed: number | undefined;
   /** A returned case whose leftover code ended the current worker (it called process.exit, or looped), and what it did. */
   blame?: { readonly id: string; readonly text: string };
@@ -73,7 +74,7 @@ interface FileState {
 /** Runs one file in a fresh worker; if the worker dies or blocks in a case, that case fails and a new worker runs the rest. */
 export async function runFile(job: Omit<WorkerJob, 'done'>, options: FileRunOptions = {}): Promise<FileResult> {
   const started = performance.now();
-  const state: FileState = { planned: undefined, results: new Map(), warnings: [], output: '', shuffleSeed: undefined, stray: [] };
+  const state: FileState = { planned: undefined, results: new Map(), warnings: [], output: new BoundedOutput(), shuffleSeed: undefined, stray: [] };
   const fail = (c: PlannedCase, message: string): void => {
     state.results.set(c.id, { id: c.id, file: job.file, name: c.name, path: c.path, status: 'failed', durationMs: 0, failure: plainFailure(message) });
   };
@@ -117,7 +118,7 @@ export async function runFile(job: Omit<WorkerJob, 'done'>, options: FileRunOpti
   const order = new Map((state.planned ?? []).map((c, i) => [c.id, i]));
   const cases = [...state.results.values()].sort((a, b) => (order.get(a.id) ?? -1) - (order.get(b.id) ?? -1));
   if (options.onCase) cases.forEach(options.onCase);
-  return { file: job.file, cases, durationMs: performance.now() - started, warnings: state.warnings, output: state.output, ...(state.shuffleSeed !== undefined && { shuffleSeed: state.shuffleSeed }) };
+  return { file: job.file, cases, durationMs: performance.now() - started, warnings: state.warnings, output: state.output.text(), ...(state.shuffleSeed !== undefined && { shuffleSeed: state.shuffleSeed }) };
 }
 
 function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): Promise<WorkerEnd> {
@@ -158,8 +159,8 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
       if (ended || inFlight.get(id) !== f) return; // the case ended, or the worker died, while its heap was measured
       died(blockedReason(ms, heapNow === undefined ? undefined : { atStart: heapAtStart!, now: heapNow }, heapLimitMb(options.memoryMb)));
     };
-    worker.stdout.on('data', (d: Buffer) => (state.output += d.toString()));
-    worker.stderr.on('data', (d: Buffer) => (state.output += d.toString()));
+    worker.stdout.on('data', (d: Buffer) => state.output.add(d.toString()));
+    worker.stderr.on('data', (d: Buffer) => state.output.add(d.toString()));
     // Over ~50 lines on purpose: one switch over the worker's events (WorkerEvent), one short case each, all
     // writing the same file state and in-flight table.
     worker.on('message', (event: WorkerEvent) => {
