@@ -53,6 +53,8 @@ const pools: Record<'suite' | 'group' | 'case' | 'grep', (path: string[]) => str
   grep: (p) => [p.join(' > ')],
 };
 
+const shownFilter = (wanted: RegExp | readonly string[]): string => (wanted instanceof RegExp ? wanted.source : wanted.join(' '));
+
 /** The one-line reason a run selected no test (pure): the first filter that matched nothing on its own, with the closest names. */
 export function noTestsReason(s: EmptySelection): string {
   if (s.discovered === 0) return `${s.paths?.length ? s.paths.join(', ') : 'the project'} holds no test file (*.test.ts or *.suite.ts)${ALLOW}`;
@@ -62,11 +64,17 @@ export function noTestsReason(s: EmptySelection): string {
   for (const key of ['suite', 'group', 'case', 'grep'] as const) {
     const wanted = s.filter[key];
     if (wanted === undefined || cases.some((c) => caseSelected(c, { [key]: wanted }))) continue;
-    const shown = wanted instanceof RegExp ? wanted.source : wanted.join(' ');
+    const shown = shownFilter(wanted);
     const near = closestNames(wanted instanceof RegExp ? wanted.source : wanted[0]!, cases.flatMap((c) => pools[key]([...c.path])));
     return `--${key} ${shown} matched no test${near.length > 0 ? `; closest: ${near.join(', ')}` : ''}`;
   }
+  const given = (['suite', 'group', 'case', 'grep'] as const).filter((k) => s.filter[k] !== undefined);
+  if (s.shard && !s.rerunFailed && given.length > 0) {
+    // The filters select tests, only none in this shard's files: every shard is dealt from all the files first.
+    const elsewhere = cases.filter((c) => caseSelected(c, Object.fromEntries(given.map((k) => [k, s.filter[k]])))).length;
+    const flags = given.map((k) => `--${k} ${shownFilter(s.filter[k]!)}`).join(' ');
+    return `${flags} selects no test in --shard ${s.shard.shard.index}/${s.shard.shard.count}: the ${elsewhere} test(s) it selects are in other shards' files (--pass-with-no-tests allows an empty shard)`;
+  }
   if (s.rerunFailed) return `--rerun-failed selected no test: none of the ${s.rerunFailed.stored} stored failure(s) is among the selected files and filters${ALLOW}`;
-  const given = (['suite', 'group', 'case', 'grep'] as const).filter((k) => s.filter[k] !== undefined).map((k) => `--${k}`);
-  return given.length > 0 ? `${given.join(' and ')} match no test together` : `the selected test files hold no test${ALLOW}`;
+  return given.length > 0 ? `${given.map((k) => `--${k}`).join(' and ')} match no test together` : `the selected test files hold no test${ALLOW}`;
 }
