@@ -1,34 +1,30 @@
 // End to end through the built binary: what `otp test --cover` reports is the truth of a project whose coverage is
 // known: src/full.ts fully run, src/part.ts partly (types and blank lines shift its compiled lines), src/untested.ts
 // loaded by no test. The figures, the uncovered TypeScript lines and lcov.info agree wherever the command runs from.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { scratchProject } from './support/files.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(repo, 'packages', 'cli', 'bin', 'otp.js');
-const dir = mkdtempSync(join(tmpdir(), 'otp-cover-truth-'));
-symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
-mkdirSync(join(dir, 'src'));
-mkdirSync(join(dir, 'test'));
-writeFileSync(join(dir, 'package.json'), '{ "name": "cover", "version": "0.1.0", "private": true, "type": "module", "otp": {} }\n');
-writeFileSync(join(dir, 'src', 'full.ts'), 'export function add(a: number, b: number): number {\n  return a + b;\n}\n');
-// 24 lines; a test runs the circle branch only: lines 16-20 (the square branch, its blank and comment lines) and 23-24 are not run.
-writeFileSync(join(dir, 'src', 'part.ts'), [
-  '// line 1', "import type { Pid } from '@otp-ts/runtime';", '', 'export interface Shape {', "  kind: 'circle' | 'square';", '',
-  '  size: number;', '}', '', 'type Unused = Pid | string;', '', 'export function area(s: Shape): number {',
-  "  if (s.kind === 'circle') {", '    return 3 * s.size * s.size;', '  }', '', '  // square never tested',
-  '  const side: number = s.size;', '  return side * side;', '}', '', 'export function never(x: Unused): string {',
-  '  return String(x);', '}', '',
-].join('\n'));
-writeFileSync(join(dir, 'src', 'untested.ts'), 'export interface Foo { a: number }\n\nexport function lonely(n: number): number {\n  const m: number = n * 2;\n  return m + 1;\n}\n');
-writeFileSync(join(dir, 'test', 'full.test.ts'), "import { add } from '../src/full';\nexport function addTest(): void { if (add(1, 2) !== 3) throw new Error('bad'); }\n");
-writeFileSync(join(dir, 'test', 'part.test.ts'), "import { area } from '../src/part';\nexport function areaTest(): void { if (area({ kind: 'circle', size: 1 }) !== 3) throw new Error('bad'); }\n");
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchProject('cover', {
+  'src/full.ts': 'export function add(a: number, b: number): number {\n  return a + b;\n}\n',
+  // 24 lines; a test runs the circle branch only: lines 16-20 (the square branch, its blank and comment lines) and 23-24 are not run.
+  'src/part.ts': [
+    '// line 1', "import type { Pid } from '@otp-ts/runtime';", '', 'export interface Shape {', "  kind: 'circle' | 'square';", '',
+    '  size: number;', '}', '', 'type Unused = Pid | string;', '', 'export function area(s: Shape): number {',
+    "  if (s.kind === 'circle') {", '    return 3 * s.size * s.size;', '  }', '', '  // square never tested',
+    '  const side: number = s.size;', '  return side * side;', '}', '', 'export function never(x: Unused): string {',
+    '  return String(x);', '}', '',
+  ].join('\n'),
+  'src/untested.ts': 'export interface Foo { a: number }\n\nexport function lonely(n: number): number {\n  const m: number = n * 2;\n  return m + 1;\n}\n',
+  'test/full.test.ts': "import { add } from '../src/full';\nexport function addTest(): void { if (add(1, 2) !== 3) throw new Error('bad'); }\n",
+  'test/part.test.ts': "import { area } from '../src/part';\nexport function areaTest(): void { if (area({ kind: 'circle', size: 1 }) !== 3) throw new Error('bad'); }\n",
+});
 
 const otp = (cwd: string, ...args: string[]) => spawnSync(process.execPath, [bin, 'test', ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
 

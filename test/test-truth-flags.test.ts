@@ -1,27 +1,22 @@
 // End to end through the built binary: `otp test` flags a CI script gets wrong (a flag left without its value, a
 // number out of range, a threshold without --cover) are usage errors (exit 2, one line naming the flag), never a
 // crash and never a green run that checked less than it was asked to.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { scratchProject } from './support/files.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(repo, 'packages', 'cli', 'bin', 'otp.js');
-const dir = mkdtempSync(join(tmpdir(), 'otp-truth-flags-'));
-symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
-mkdirSync(join(dir, 'src'));
-mkdirSync(join(dir, 'test'));
-writeFileSync(join(dir, 'package.json'), '{ "name": "flags", "version": "0.1.0", "private": true, "type": "module", "otp": {} }\n');
 // Outcomes: addTest passes; propNeverHolds fails on its first run; half of src/half.ts is never run; test/helper.ts is no test file.
-writeFileSync(join(dir, 'src', 'half.ts'), 'export function used(n: number): number {\n  return n + 1;\n}\n\nexport function unused(n: number): number {\n  return n * 2;\n}\n');
-writeFileSync(join(dir, 'test', 'half.test.ts'), "import { used } from '../src/half';\nexport function addTest(): void {\n  if (used(1) !== 2) throw new Error('used(1) is not 2');\n}\n");
-writeFileSync(join(dir, 'test', 'helper.ts'), "throw new Error('helper.ts is no test file and must never be loaded as one');\n");
-writeFileSync(join(dir, 'test', 'prop.test.ts'), "import fc from 'fast-check';\nexport const propNeverHolds = fc.property(fc.integer(), () => false);\n");
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchProject('flags', {
+  'src/half.ts': 'export function used(n: number): number {\n  return n + 1;\n}\n\nexport function unused(n: number): number {\n  return n * 2;\n}\n',
+  'test/half.test.ts': "import { used } from '../src/half';\nexport function addTest(): void {\n  if (used(1) !== 2) throw new Error('used(1) is not 2');\n}\n",
+  'test/helper.ts': "throw new Error('helper.ts is no test file and must never be loaded as one');\n",
+  'test/prop.test.ts': "import fc from 'fast-check';\nexport const propNeverHolds = fc.property(fc.integer(), () => false);\n",
+});
 
 const otp = (...args: string[]) => spawnSync(process.execPath, [bin, 'test', ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
 
@@ -91,25 +86,17 @@ test('-q prints errors only: the failure and the closing line, no file lines, sl
 });
 
 test('--timeout MS sets the time limit of tests that set none; a value that is no time is refused', () => {
-  const slow = mkdtempSync(join(tmpdir(), 'otp-truth-timeout-'));
-  try {
-    symlinkSync(join(repo, 'node_modules'), join(slow, 'node_modules'), 'dir');
-    mkdirSync(join(slow, 'test'));
-    writeFileSync(join(slow, 'package.json'), '{ "name": "slow", "version": "0.1.0", "private": true, "type": "module", "otp": {} }\n');
-    writeFileSync(join(slow, 'test', 'slow.test.ts'), 'export async function slowTest(): Promise<void> {\n  await new Promise((resolve) => setTimeout(resolve, 1500));\n}\n');
-    const run = (...args: string[]) => spawnSync(process.execPath, [bin, 'test', ...args], { cwd: slow, encoding: 'utf8', timeout: 120_000 });
-    const within = run();
-    assert.equal(within.status, 0, `under the default 5000 ms: ${within.stdout}${within.stderr}`);
-    const over = run('--timeout', '200');
-    assert.equal(over.status, 1, `over --timeout 200: ${over.stdout}${over.stderr}`);
-    assert.match(over.stdout, /^0 passed, 1 failed/m);
-    assert.match(over.stdout, /200 ms/);
-    for (const bad of ['0', 'soon']) {
-      const r = run('--timeout', bad);
-      assert.equal(r.status, 2, `--timeout ${bad}: ${r.stdout}${r.stderr}`);
-      assert.match(r.stderr, /--timeout/);
-    }
-  } finally {
-    rmSync(slow, { recursive: true, force: true });
+  const slow = scratchProject('slow', { 'test/slow.test.ts': 'export async function slowTest(): Promise<void> {\n  await new Promise((resolve) => setTimeout(resolve, 1500));\n}\n' });
+  const run = (...args: string[]) => spawnSync(process.execPath, [bin, 'test', ...args], { cwd: slow, encoding: 'utf8', timeout: 120_000 });
+  const within = run();
+  assert.equal(within.status, 0, `under the default 5000 ms: ${within.stdout}${within.stderr}`);
+  const over = run('--timeout', '200');
+  assert.equal(over.status, 1, `over --timeout 200: ${over.stdout}${over.stderr}`);
+  assert.match(over.stdout, /^0 passed, 1 failed/m);
+  assert.match(over.stdout, /200 ms/);
+  for (const bad of ['0', 'soon']) {
+    const r = run('--timeout', bad);
+    assert.equal(r.status, 2, `--timeout ${bad}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, /--timeout/);
   }
 });

@@ -1,19 +1,15 @@
 // End to end through the built binary: a test file that never finishes loading, or whose worker is blocked or
 // ended while no case runs, fails the run with its name and a reason; the run never hangs and never passes.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { scratchProject } from './support/files.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(repo, 'packages', 'cli', 'bin', 'otp.js');
-const dir = mkdtempSync(join(tmpdir(), 'otp-truth-hangs-'));
-symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
-mkdirSync(join(dir, 'test'));
-writeFileSync(join(dir, 'package.json'), '{ "name": "hangs", "version": "0.1.0", "private": true, "type": "module", "otp": {} }\n');
 const files: Record<string, string> = {
   // Outcomes: okTest passes.
   'ok.test.ts': 'export function okTest(): void {}\n',
@@ -29,8 +25,7 @@ const files: Record<string, string> = {
   // Outcomes: quickTest passes, then the module's own timer ends the worker with process.exit(0): the file fails.
   'modexit.test.ts': 'setTimeout(() => process.exit(0), 300);\nexport function quickTest(): void {}\n',
 };
-for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, 'test', name), text);
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchProject('hangs', Object.fromEntries(Object.entries(files).map(([name, text]) => [`test/${name}`, text])));
 
 test('a file that never loads, a worker blocked or ended after the last case: each fails its file (or the test whose timer blocked it), and the run ends', () => {
   // The load bound shortened to 45 s (120 s by default; past the 30 s a blocked worker gets), so the never-settling await is cut within this test's time.

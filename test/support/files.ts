@@ -1,7 +1,8 @@
 // File helpers the packages' unit tests share: temp folders cleaned up after the test file, and trees of files.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
 
 /** A fresh temp folder, removed when the test file ends. */
@@ -18,4 +19,17 @@ export function writeTree(root: string, files: Record<string, string>): string {
     writeFileSync(join(root, path), content);
   }
   return root;
+}
+
+/**
+ * A scratch otp-ts project, removed when the test file ends: a package.json named `name`, node_modules linked to the
+ * repository's, src/ and test/ (empty unless `files` fill them), and `files` (path → content) written under it.
+ */
+export function scratchProject(name: string, files: Record<string, string> = {}): string {
+  const dir = tempDir(`otp-${name}-`);
+  symlinkSync(fileURLToPath(new URL('../../node_modules', import.meta.url)), join(dir, 'node_modules'), 'dir');
+  mkdirSync(join(dir, 'src'));
+  mkdirSync(join(dir, 'test'));
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name, version: '0.1.0', private: true, type: 'module', otp: {} })}\n`);
+  return writeTree(dir, files);
 }
