@@ -48,8 +48,19 @@ function leftovers(): string[] {
   }).map((p) => `${p}: ${readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
 }
 
-/** Starts `otp test ARGS..`, sends `signal` once the holding case runs, and resolves with how it ended. */
-async function interrupt(signal: NodeJS.Signals, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** The process ids whose parent is `pid` (Linux's /proc). */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      return Number(readFileSync(`/proc/${p}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]) === pid;
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+
+/** Starts `otp test ARGS..`, sends `signal` once the holding case runs (to otp, or with `toChild` to the child process that --cover runs the tests in), and resolves with how it ended. */
+async function interrupt(signal: NodeJS.Signals, args: readonly string[], { toChild = false } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   rmSync(started, { force: true });
   const child = spawn(process.execPath, [bin, 'test', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -59,7 +70,8 @@ async function interrupt(signal: NodeJS.Signals, ...args: string[]): Promise<{ c
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   try {
     await waitFor('the holding case started', () => existsSync(started), { ms: 120_000 });
-    child.kill(signal);
+    if (toChild) process.kill((await waitFor('the child running the tests', () => childrenOf(child.pid!)[0]))!, signal);
+    else child.kill(signal);
     const code = await Promise.race([exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`otp test did not end within 60 s of ${signal}:\n${stdout}\n${stderr}`)), 60_000))]);
     return { code, stdout, stderr };
   } finally {
@@ -68,7 +80,7 @@ async function interrupt(signal: NodeJS.Signals, ...args: string[]): Promise<{ c
 }
 
 test('SIGTERM mid-run: exit 143, the report says it was interrupted, the running case is skipped as interrupted, JUnit is written, nothing is left running', async () => {
-  const r = await interrupt('SIGTERM', 'test/hold_h.test.ts', '--reporter', 'junit', '--reporter', 'tty');
+  const r = await interrupt('SIGTERM', ['test/hold_h.test.ts', '--reporter', 'junit', '--reporter', 'tty']);
   assert.equal(r.code, 143, r.stdout + r.stderr);
   assert.equal(r.stderr, 'otp: SIGTERM: stopping the tests and reporting what ran (SIGTERM again stops at once)\n');
   assert.match(r.stdout, /^⚠ interrupted by SIGTERM: 1 test file\(s\) did not finish; what they did not run is reported as skipped, and the run fails$/m);
@@ -81,12 +93,21 @@ test('SIGTERM mid-run: exit 143, the report says it was interrupted, the running
 });
 
 test('SIGINT mid-run with --cover: the coverage child is stopped too, with its report, exit 130 and no coverage claimed', async () => {
-  const r = await interrupt('SIGINT', 'test/hold_h.test.ts', '--cover');
+  const r = await interrupt('SIGINT', ['test/hold_h.test.ts', '--cover']);
   assert.equal(r.code, 130, r.stdout + r.stderr);
   assert.match(r.stderr, /^otp: SIGINT: stopping the tests and reporting what ran/m);
   assert.doesNotMatch(r.stderr, /EPIPE|Unhandled 'error' event/);
   assert.match(r.stdout, /^⚠ interrupted by SIGINT: 1 test file\(s\) did not finish/m);
   assert.doesNotMatch(r.stdout, /% Stmts/, 'no coverage table for a run that did not finish');
   assert.equal(last(r.stdout), '1 passed, 0 failed, 1 skipped');
+  await waitFor('no process left in the project', () => leftovers().length === 0 || undefined, { ms: 30_000 }).catch(() => assert.deepEqual(leftovers(), []));
+});
+
+test('the child process running the tests under --cover killed by SIGKILL (the out-of-memory killer): exit 137 with one line saying so, never silence', async () => {
+  if (!existsSync('/proc/self/stat')) return;
+  const r = await interrupt('SIGKILL', ['test/hold_h.test.ts', '--cover'], { toChild: true });
+  assert.equal(r.code, 137, r.stdout + r.stderr);
+  assert.match(r.stderr, /^otp: the tests' process \(--cover runs them in a child process\) was killed by SIGKILL before the run ended \(out of memory\?\): no report and no coverage; run otp test without --cover to see the results$/m);
+  assert.doesNotMatch(r.stdout, /% Stmts|passed, \d+ failed/, 'no coverage and no closing line claimed');
   await waitFor('no process left in the project', () => leftovers().length === 0 || undefined, { ms: 30_000 }).catch(() => assert.deepEqual(leftovers(), []));
 });

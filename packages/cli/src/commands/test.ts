@@ -166,12 +166,15 @@ function runCoverageChild(io: Io, rawDir: string, ranFile: string, out: ClosingL
       stdio: ['inherit', 'pipe', 'inherit'],
       detached: process.platform !== 'win32',
     });
-    const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
+    let forwarded = false;
+    const forward = (signal: NodeJS.Signals): void => void ((forwarded = true), child.kill(signal));
     for (const s of STOP_SIGNALS) process.on(s, forward);
     child.stdout.setEncoding('utf8').on('data', (d: string) => out.push(d));
     child.on('error', reject);
     child.on('close', (code, signal) => {
       for (const s of STOP_SIGNALS) process.off(s, forward);
+      // A signal from elsewhere (the kernel's out-of-memory killer, a kill -9) ended the run before its report: say so.
+      if (signal && !forwarded) io.stderr.write(`otp: the tests' process (--cover runs them in a child process) was killed by ${signal} before the run ended (out of memory?): no report and no coverage; run otp test without --cover to see the results\n`);
       resolve(code ?? (signal ? signalExitCode(signal) : 1));
     });
   });
