@@ -39,6 +39,15 @@ run(call_seq) ->
     calls(P, N),
     Us = now_us() - T0,
     [{ops, N}, {us, Us}, {rate, N * 1000000 / Us}];
+run(call_huge_queue) ->
+    Queue = 200000, N = 2000,
+    {ok, P} = gen_server:start(?MODULE, 0, []),
+    Self = self(),
+    [Self ! {noise, I} || I <- lists:seq(1, Queue)],
+    T0 = now_us(),
+    calls(P, N),
+    Us = now_us() - T0,
+    [{ops, N}, {us, Us}, {rate, N * 1000000 / Us}];
 run(send_request) ->
     N = 200000, Window = 100,
     {ok, P} = gen_server:start(?MODULE, 0, []),

@@ -32,6 +32,19 @@ const callSeq = onNode(async (ctx) => {
   return result(n, now() - t0);
 });
 
+// OTP's gen_server_SUITE call_with_huge_message_queue: a client with 200k messages waiting calls 2k times. A call
+// passes over the messages that were waiting before its ref (the receive marker), so its cost stays a call's.
+const callHugeQueue = onNode(async (ctx) => {
+  const queue = 200_000;
+  const n = 2_000;
+  const srv = await genServer.start(ctx, server, 0);
+  const me = ctx.self();
+  for (let i = 0; i < queue; i++) ctx.send(me, { noise: i });
+  const t0 = now();
+  for (let i = 0; i < n; i++) await genServer.call(ctx, srv, 'ping');
+  return result(n, now() - t0);
+});
+
 const call100 = onNode(async (ctx) => {
   const clients = 100;
   const each = 10_000;
@@ -221,7 +234,7 @@ const workloads = {
   hibernated_server: afterCalls(true),
   send_object: sendObject(false),
   send_object_isolated: sendObject(true),
-  send_request: sendRequest, call_seq: callSeq, call_100: call100, cast, restart, idle_server: idleServer };
+  send_request: sendRequest, call_seq: callSeq, call_huge_queue: callHugeQueue, call_100: call100, cast, restart, idle_server: idleServer };
 const workload = process.argv[2];
 if (!workloads[workload]) {
   console.error(`unknown workload '${workload}': one of ${Object.keys(workloads).join(', ')}`);
