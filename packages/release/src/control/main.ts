@@ -4,10 +4,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { rpc, BadRpc } from '@otp-ts/runtime';
-import { bootRelease, hasVersion, permanentVersion, readReleases, readVersion, versionVariables, colours, rpcResultJson, type InstallRefused } from '@otp-ts/runtime/tools';
+import { rpc, BadRpc, type OtpNode } from '@otp-ts/runtime';
+import { bootRelease, hasVersion, permanentVersion, readReleases, readVersion, versionVariables, colours, rpcResultJson, type InstallRefused, type LastUpgrade } from '@otp-ts/runtime/tools';
 import { formatReport } from './report.js';
-import { alive, call, describe, otherRoot, pidFile, program, refuseOtherRoot, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode } from './client.js';
+import { alive, call, describe, otherRoot, pidFile, program, refuseOtherRoot, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode, type Target } from './client.js';
 import { daemon, heartCommand, refuseRunning } from './daemon.js';
 import { checkRuntime } from './node-process.js';
 import { liveHeart } from './heart.js';
@@ -306,6 +306,32 @@ function nodeDied(t: { name: string; node: string; vsn: string }, osPid: number,
   return new ScriptError(`${t.node} (os pid ${osPid}) died during the ${verb} to ${vsn}; ${t.vsn} is still permanent and is what the next boot starts (bin/${t.name} daemon); the end of log/${t.name}.log:\n${tail}`);
 }
 
+// How long upgrade and downgrade wait for the node's report of the install (OTP_UPGRADE_WAIT_MS, default 300000) before
+// they ask the node, again and again, whether the install still runs.
+function installWaitMs(): number {
+  const given = Number(process.env.OTP_UPGRADE_WAIT_MS);
+  return Number.isInteger(given) && given > 0 ? given : 300_000;
+}
+
+// Polls the node while it says the install of `vsn` is in progress; then its outcome, from the node's last upgrade: the line
+// to print when it was installed, a ScriptError (exit 1) when it rolled back or ended otherwise, or the node died meanwhile.
+async function installEnd(node: OtpNode, t: Target, osPid: number, verb: string, vsn: string): Promise<string> {
+  const started = performance.now();
+  for (;;) {
+    if (!alive(osPid)) throw nodeDied(t, osPid, verb, vsn);
+    const said = (await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'versions', [], 30_000)).catch(() => undefined)) as { running?: string; installing?: { to: string }; lastUpgrade?: LastUpgrade } | undefined;
+    if (said !== undefined && said.installing?.to !== vsn) {
+      const last = said.lastUpgrade?.to === vsn ? said.lastUpgrade : undefined;
+      if (last?.outcome === 'installed') {
+        const waited = ((performance.now() - started) / 1000).toFixed(0);
+        return `${verb === 'upgrade' ? 'upgraded' : 'downgraded'} ${last.from} → ${vsn}; ${vsn} is permanent (the install outlasted this command's wait for its report, and ${waited} s more: its full report is in log/${t.name}.log)\n  modules swapped: ${last.modules.changed.join(', ') || 'none'}\n  processes suspended: ${last.processes}, longest suspension ${last.suspendedMs.toFixed(1)} ms`;
+      }
+      throw new ScriptError(last?.reason ?? `the ${verb} to ${vsn} ended without installing it: ${said.running ?? 'the version it ran'} still runs (see log/${t.name}.log)`);
+    }
+    await sleep(250);
+  }
+}
+
 // Ctrl-C or SIGTERM held while an upgrade or downgrade runs: see installCommand; main exits with the code it asks for.
 let held: HeldSignals | undefined;
 
@@ -337,15 +363,21 @@ async function installOrRollBack(what: string, probeMs: number | undefined, verb
     await refuseOtherRoot(node, t, `${verb} ${what}`);
     const osPid = (await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'pid', []))) as number;
     try {
-      return await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'install', [vsn, { env, expect: verb === 'upgrade' ? 'up' : 'down', ...(probeMs !== undefined ? { probeMs } : {}) }], 300_000 + (probeMs ?? 0)));
+      return await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'install', [vsn, { env, expect: verb === 'upgrade' ? 'up' : 'down', ...(probeMs !== undefined ? { probeMs } : {}) }], installWaitMs() + (probeMs ?? 0)));
     } catch (error) {
       const reason = error instanceof Error && 'cause' in error ? error.cause : error;
       // A killed node's connection can close before its OS process has finished exiting: a nodedown waits for that.
       if (!alive(osPid) || (reason instanceof BadRpc && reason.reason === 'nodedown' && (await exited(osPid, 2000)))) throw nodeDied(t, osPid, verb, vsn);
+      // The install outlasted the wait: the node goes on with it, so this command waits for its end rather than say it failed.
+      if (reason instanceof BadRpc && reason.reason === 'timeout') return { outlasted: await installEnd(node, t, osPid, verb, vsn) };
       if (reason instanceof BadRpc) throw new ScriptError(describe(reason.reason));
       throw error;
     }
   });
+  if (report !== null && typeof report === 'object' && 'outlasted' in report) {
+    process.stdout.write(`${report.outlasted}\n`);
+    return 0;
+  }
   // An unknown version, one not unpacked, one no relup reaches, or the running one: bad input, nothing was tried.
   // An install of that version already in progress is busy, not bad input: the work could not be done now.
   if (report !== null && typeof report === 'object' && 'refused' in report) throw new ScriptError(String((report as InstallRefused).refused), (report as InstallRefused).busy ? 1 : 2);
