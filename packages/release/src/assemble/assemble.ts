@@ -3,7 +3,8 @@ import { withReleasesLock, type ReleasesFile } from '@otp-ts/runtime/tools';
 import { basename, dirname, join, relative } from 'node:path';
 import { ReleaseError } from '../errors.js';
 import type { PlannedFile, ReleasePlan } from '../plan/types.js';
-import { Installer, pieces } from './install.js';
+import { Installer, pauseForTest, pieces } from './install.js';
+import { refuseInstalling } from '../plan/plan-release.js';
 import { journal, removeAbandoned } from './journal.js';
 import { nextReleases } from '../plan/releases-file.js';
 import { writeTarball } from './tarball.js';
@@ -59,21 +60,31 @@ function install(plan: ReleasePlan, staged: string, tarball: string | undefined,
   if (tarball) installer.move(tarball, basename(plan.tarball!));
 }
 
-// RELEASES.json as the root has it now, with this version added (or its entry updated), under the root's lock: the
-// running node (an install made permanent) or bin/<name> unpack may have rewritten it since the plan read it.
-async function writeReleasesFile(plan: ReleasePlan, installer: Installer): Promise<void> {
+// RELEASES.json as the root has it now, with this version added (or its entry updated): the running node (an install
+// made permanent) or bin/<name> unpack may have rewritten it since the plan read it. Called under the root's lock.
+function writeReleasesFile(plan: ReleasePlan, installer: Installer): void {
   const file = join(plan.root, 'releases', 'RELEASES.json');
-  const write = async (): Promise<void> => {
-    let now: ReleasesFile | undefined;
-    try {
-      now = JSON.parse(readFileSync(file, 'utf8')) as ReleasesFile;
-    } catch {
-      now = undefined;
-    }
-    const releases = now && Array.isArray(now.releases) ? nextReleases(now, plan.name, plan.vsn, plan.release.applications) : plan.releases;
-    installer.write('releases/RELEASES.json', `${JSON.stringify(releases, null, 2)}\n`);
+  let now: ReleasesFile | undefined;
+  try {
+    now = JSON.parse(readFileSync(file, 'utf8')) as ReleasesFile;
+  } catch {
+    now = undefined;
+  }
+  const releases = now && Array.isArray(now.releases) ? nextReleases(now, plan.name, plan.vsn, plan.release.applications) : plan.releases;
+  installer.write('releases/RELEASES.json', `${JSON.stringify(releases, null, 2)}\n`);
+}
+
+// The moves and RELEASES.json, under the root's lock (a root with no RELEASES.json yet has no node nor unpack to race). A node
+// marks an install under that lock too: one it started since the plan is refused here, before any move, and one it starts
+// now waits until the version's files are all in.
+async function moveIn(plan: ReleasePlan, staged: string, tarball: string | undefined, installer: Installer): Promise<void> {
+  pauseForTest('lock');
+  const work = async (): Promise<void> => {
+    refuseInstalling(plan.root, plan.name, plan.vsn);
+    install(plan, staged, tarball, installer);
+    writeReleasesFile(plan, installer);
   };
-  await (existsSync(file) ? withReleasesLock(plan.root, write) : write());
+  await (existsSync(join(plan.root, 'releases', 'RELEASES.json')) ? withReleasesLock(plan.root, work) : work());
 }
 
 
@@ -149,8 +160,7 @@ export async function assembleRelease(plan: ReleasePlan, options: AssembleOption
     }
     progress(`installing into ${relative(plan.projectRoot, plan.root) || plan.root}`);
     stopped = await uninterrupted(async () => {
-      install(plan, staged, tarball && join(work, basename(plan.tarball!)), installer);
-      await writeReleasesFile(plan, installer);
+      await moveIn(plan, staged, tarball && join(work, basename(plan.tarball!)), installer);
       journal(work, 'done');
     });
     return { root: plan.root, vsn: plan.vsn, files: plan.files.length, bytes, tarball };

@@ -84,9 +84,10 @@ export function pieces(staged: string): string[] {
 
 /**
  * A test hook, not an interface: with OTP_RELEASE_PAUSE_AT=N and OTP_RELEASE_PAUSE_FILE=F, the install writes F.paused
- * before its move N and waits until F exists, so a test can signal or kill it part way without timing luck.
+ * before its move N (`lock`: before it takes the root's lock for its moves) and waits until F exists, so a test can
+ * signal or kill it part way, or start an upgrade meanwhile, without timing luck.
  */
-function pauseForTest(index: number): void {
+export function pauseForTest(index: number | 'lock'): void {
   const file = process.env.OTP_RELEASE_PAUSE_FILE;
   if (file === undefined || process.env.OTP_RELEASE_PAUSE_AT !== String(index)) return;
   writeFileSync(`${file}.paused`, String(process.pid));

@@ -158,9 +158,11 @@ async function planUpgrade(relRoot: string, name: string, from: string, existing
   }
 }
 
-// The version a node is installing from this root runs from its files (permanent only once its probe passes): a rebuild
-// would replace them under it, and the next boot would start a build that never ran.
-function refuseInstalling(relRoot: string, name: string, vsn: string): void {
+/**
+ * Refuses (ReleaseError 'installing') to write `vsn` into `relRoot` while a node installs it from there: that install runs from
+ * its files (permanent only once its probe passes), and the next boot would start a build that never ran.
+ */
+export function refuseInstalling(relRoot: string, name: string, vsn: string): void {
   const install = installInProgress(relRoot);
   if (install?.to !== vsn) return;
   throw new ReleaseError('installing', `release ${name} ${vsn} is being installed on its running node (over ${install.from}, os pid ${install.pid}) from ${relRoot}, so nothing was written: wait for that install to end (bin/${name} versions shows it), then run otp release again`);

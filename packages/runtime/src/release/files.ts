@@ -56,7 +56,10 @@ const installingFile = (root: string): string => join(root, 'releases', 'install
 /** Marks the install a node starts from `root`, so `otp release` does not rebuild that version under it; removed by `unmarkInstalling`. */
 export async function markInstalling(root: string, install: InstallInProgress): Promise<void> {
   // Best effort: a root the node cannot write is refused by the install's own check, which says so.
-  await writeFile(installingFile(root), `${JSON.stringify(install)}\n`).catch(() => undefined);
+  const mark = () => writeFile(installingFile(root), `${JSON.stringify(install)}\n`).catch(() => undefined);
+  // Under the root's lock, which otp release holds while it moves a version in: that finishes first (the install then reads
+  // the whole version), or sees this mark before its first move and refuses to replace the version installed.
+  await withReleasesLock(root, mark).catch(mark);
 }
 
 /** Removes the mark of an install that ended (installed or rolled back). */
