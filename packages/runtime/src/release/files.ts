@@ -182,6 +182,29 @@ export async function readVersion(root: string, vsn: string, env: Record<string,
   return { release, sysConfig, nodeArgs, relup };
 }
 
+/**
+ * A version's relup as otp release writes it (an operator's edit may not be), each step's applications checked: a broken one
+ * throws a ReleaseConfigError naming `file` and the fix. Checked by an install that uses it, not at boot (which never reads it).
+ */
+export function checkRelup(value: unknown, file: string): Relup {
+  const bad = (what: string): ReleaseConfigError => new ReleaseConfigError(file, `${file} is not a relup: ${what}: restore it from the version's tarball, or rebuild the version with otp release --upgrade-from the version it upgrades`);
+  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  const strings = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'string');
+  if (!isObject(value) || typeof value.vsn !== 'string') throw bad('it must be an object with "vsn", "up" and "down"');
+  for (const way of ['up', 'down'] as const) {
+    const steps = value[way];
+    if (!Array.isArray(steps)) throw bad(`"${way}" must be a list of steps`);
+    for (const step of steps as unknown[]) {
+      if (!isObject(step) || typeof step.vsn !== 'string' || !Array.isArray(step.apps)) throw bad(`each step of "${way}" must be { "vsn": ..., "apps": [...] }`);
+      for (const app of step.apps as unknown[]) {
+        const ok = isObject(app) && typeof app.app === 'string' && (app.kind === 'change' ? typeof app.from === 'string' && typeof app.to === 'string' && strings(app.added) && strings(app.removed) && Array.isArray(app.changed) && app.changed.every((c) => isObject(c) && typeof c.module === 'string') : (app.kind === 'add' || app.kind === 'remove') && typeof app.vsn === 'string');
+        if (!ok) throw bad(`the step from ${step.vsn} in "${way}" has an application change that is not an add, remove or change of the shape otp release writes (${JSON.stringify(app).slice(0, 80)})`);
+      }
+    }
+  }
+  return value as unknown as Relup;
+}
+
 /** A `${VAR}` a version's files use: the file (relative to the release root) and whether it has no default. */
 export interface VersionVariable {
   name: string;

@@ -11,10 +11,11 @@ import { evaluateTogether } from '../code/batch.js';
 import { readBuiltModules, resourceFields, type AppFile } from '../code/app-loader.js';
 import { nextCallbacks, type ModuleSource, type ModuleVersion } from '../code/module.js';
 import { upgradeKeepingStates, UpgradeError } from '../code/upgrade.js';
-import { hasVersion, markInstalling, readReleases, readVersion, ReleaseBusyError, unmarkInstalling, withReleasesLock, writeReleases, type VersionFiles } from './files.js';
+import { ReleaseConfigError } from './config.js';
+import { checkRelup, hasVersion, markInstalling, readReleases, readVersion, ReleaseBusyError, unmarkInstalling, withReleasesLock, writeReleases, type VersionFiles } from './files.js';
 import { startApplications, stopApplications } from './apps.js';
 import type { LastUpgrade, RunningRelease } from './running.js';
-import type { AppChange, ReleasesFile, RelupStep } from './types.js';
+import type { AppChange, ReleasesFile, Relup, RelupStep } from './types.js';
 import { reasonText, snapshotTargets, UpgradeGuard, watchExits, type Snapshot, type Watch } from './guard.js';
 
 export type { LastUpgrade, RunningRelease };
@@ -84,10 +85,12 @@ export interface InstallOptions {
 export const PROBE_MS = 2000;
 
 // The relup step leading from the running version to `target`, and its direction.
-function findStep(running: VersionFiles, target: VersionFiles): { step: RelupStep; direction: 'up' | 'down' } {
-  const up = target.relup?.up.find((s) => s.vsn === running.release.vsn);
+// A relup.json an operator broke throws a ReleaseConfigError naming it.
+function findStep(root: string, running: VersionFiles, target: VersionFiles): { step: RelupStep; direction: 'up' | 'down' } {
+  const relupOf = (v: VersionFiles): Relup | undefined => v.relup && checkRelup(v.relup, join(root, 'releases', v.release.vsn, 'relup.json'));
+  const up = relupOf(target)?.up.find((s) => s.vsn === running.release.vsn);
   if (up) return { step: up, direction: 'up' };
-  const down = running.relup?.down.find((s) => s.vsn === target.release.vsn);
+  const down = relupOf(running)?.down.find((s) => s.vsn === target.release.vsn);
   if (down) return { step: down, direction: 'down' };
   const from = running.release.vsn;
   const to = target.release.vsn;
@@ -373,8 +376,12 @@ async function planInstall(state: RunningRelease, vsn: string, options: InstallO
     }
     throw new InstallError('find', `version ${vsn} is not unpacked in ${state.root}: unpack it first (bin/${running.release.name} unpack ${vsn}); versions here: ${releases.map((r) => r.vsn).join(', ')}`);
   }
-  const target = options.files ?? (await readVersion(state.root, vsn, options.env ?? state.env));
-  const { step, direction } = findStep(running, target);
+  // A version whose files are broken (an operator's edit of its relup.json) is the caller's input: refused, nothing changed.
+  const broken = (error: unknown): never => {
+    throw error instanceof ReleaseConfigError ? new InstallError('find', `${vsn} was not installed, nothing was changed: ${error.message}`) : error;
+  };
+  const target = options.files ?? (await readVersion(state.root, vsn, options.env ?? state.env).catch(broken));
+  const { step, direction } = await Promise.resolve().then(() => findStep(state.root, running, target)).catch(broken);
   checkRuntime(state, target, direction);
   if (options.expect !== undefined && options.expect !== direction) {
     throw new InstallError('find', `${vsn} is ${direction === 'up' ? 'an upgrade' : 'a downgrade'} from the running ${running.release.vsn}, not ${options.expect === 'up' ? 'an upgrade' : 'a downgrade'}: run bin/${running.release.name} ${verbOf(direction)} ${vsn}`);
