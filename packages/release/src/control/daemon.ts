@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { readNodeArgs, readVersion, type HeartArgs } from '@otp-ts/runtime/tools';
 import { alive, answeringPid, otherRoot, pidFile, program, root, ScriptError, sleep, target, withToolNode, type Target } from './client.js';
 import { exitOf, heartPidFile, heartSettings, liveHeart, removePidFile, runHeart, type HeartReport, type NodeExit } from './heart.js';
-import { bootFailure, checkRuntime, logFile, logOffset, openLog, spawnNode } from './node-process.js';
+import { bootFailure, checkCookieFile, checkRuntime, logFile, logOffset, openLog, spawnNode } from './node-process.js';
 
 const BOOT_TIMEOUT_MS = 30_000;
 
@@ -37,6 +37,7 @@ export async function daemon(options: { heart: boolean }): Promise<number> {
   // Every file is read and every ${VAR} substituted here first: a bad one is named before anything starts.
   const files = await readVersion(root, t.vsn, process.env);
   checkRuntime(files.release, t.name);
+  checkCookieFile(t.vsn, files.nodeArgs);
   const heart = wantsHeart(options.heart, files.nodeArgs.heart);
   await refuseRunning(t, 'daemon');
   const log = logFile(t.name);

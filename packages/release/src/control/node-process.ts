@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readVersion, type ReleaseFile } from '@otp-ts/runtime/tools';
+import { readVersion, type NodeArgs, type ReleaseFile } from '@otp-ts/runtime/tools';
 import { program, root, ScriptError, target } from './client.js';
 import { exitText, type NodeExit } from './heart.js';
 
@@ -70,4 +70,16 @@ export function checkRuntime(release: ReleaseFile, name: string): void {
     `${name} ${release.vsn} was built with @otp-ts/runtime ${release.runtime}, but this release root holds @otp-ts/runtime ${holds} (node_modules/@otp-ts/runtime, from another version's build), so it is not booted on it: deploy ${release.vsn} from its tarball into a root of its own (each tarball carries its runtime), boot a version built with ${holds} (foreground --vsn VSN), or rebuild ${release.vsn} with @otp-ts/runtime ${holds}`,
     2,
   );
+}
+
+/**
+ * Refuses (exit 2) to boot a version whose node.args holds the cookie (--setcookie) and other users may read: whoever reads the
+ * cookie controls the node, so, as OTP refuses a cookie file not accessible by its owner only, the boot names it and the fix.
+ */
+export function checkCookieFile(vsn: string, nodeArgs: NodeArgs): void {
+  const file = join(root, 'releases', vsn, 'node.args');
+  if (nodeArgs.cookie === undefined || process.platform === 'win32' || !existsSync(file)) return;
+  const mode = statSync(file).mode & 0o777;
+  if ((mode & 0o077) === 0) return;
+  throw new ScriptError(`releases/${vsn}/node.args holds the node's cookie and other users may read it (mode ${mode.toString(8)}), so anyone on this machine could take over the node; it was not started: chmod 600 ${file} (otp release writes it so), then start it again`, 2);
 }
