@@ -282,3 +282,18 @@ test("a file (not a folder) where the version's lib/<app>-<vsn> or releases/<vsn
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('a folder given for the tarball is refused as a folder, naming the file to give, not as a version that was never built', async () => {
+  const root = await rootWithTarball('0.2.0');
+  try {
+    for (const folder of [join(root, 'releases'), `${join(root, 'releases')}/`]) {
+      await assert.rejects(unpack(root, folder), (error: Error) => {
+        assert.equal(error.message, `${folder} is a folder, not a release tarball, so nothing was unpacked: give the path of the fx-<vsn>.tar.gz file that otp release --tar writes, or a version whose tarball is in releases/`);
+        return true;
+      });
+    }
+    assert.deepEqual(listed(root), ['0.1.0 permanent']);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
