@@ -1,5 +1,5 @@
 /** @otp-ts/release: release assembly, tarballs, relups and the start script. */
-export { planRelease } from './plan/plan-release.js';
+export { planRelease, checkReleaseOptions } from './plan/plan-release.js';
 export type { PlanOptions, ReleasePlan, ReleaseSpec, PlannedApp, PlannedFile, CookieSource } from './plan/types.js';
 export { startOrder } from './plan/apps.js';
 export type { AppDeps } from './plan/apps.js';

@@ -48,7 +48,9 @@ async function dispatch(argv: readonly string[], providers: readonly AnyProvider
     io.stdout.write(styleHelp(line.help, colours(io.stdout, io.env).bold));
     return 0;
   }
-  return runChain(line.command, line.args, providers, io, new Set(), createProviderState(io));
+  const state = createProviderState(io);
+  await checkChain(line.command, line.args, providers, io, new Set(), state);
+  return runChain(line.command, line.args, providers, io, new Set(), state);
 }
 
 /**
@@ -65,16 +67,33 @@ function defaultsOf(p: AnyProvider): Record<string, unknown> {
   return Object.fromEntries(p.options.map((o) => [o.name, o.default ?? (o.type === 'boolean' ? false : undefined)]));
 }
 
+// The dependencies a provider runs first, each with the arguments it takes from the dependent's.
+function depsOf(provider: AnyProvider, args: Record<string, unknown>, providers: readonly AnyProvider[]): [AnyProvider, Record<string, unknown>][] {
+  return provider.deps.map((dep) => {
+    const name = depName(dep);
+    const d = providers.find((p) => p.name === name);
+    if (!d) throw new Error(`the command ${provider.name} runs after '${name}', which is not a command`);
+    return [d, { ...defaultsOf(d), ...(typeof dep === 'string' ? {} : (dep.args?.(args) ?? {})) }];
+  });
+}
+
+// Every command of the chain checks its flags, in the order they would run, before any of them does work: a bad
+// flag of the last command is refused at once, not after the compile it runs after.
+async function checkChain(provider: AnyProvider, args: Record<string, unknown>, providers: readonly AnyProvider[], io: Io, done: Set<string>, state: ProviderState): Promise<void> {
+  for (const [d, depArgs] of depsOf(provider, args, providers)) {
+    if (done.has(d.name)) continue;
+    done.add(d.name);
+    await checkChain(d, depArgs, providers, io, done, state);
+  }
+  await provider.check?.(args as never, io, state);
+}
+
 // rebar3's provider chain: each dependency runs once, its own dependencies first, with the arguments
 // the dependent hands it; a dependency that fails stops the chain with its exit code. One state flows through.
 async function runChain(provider: AnyProvider, args: Record<string, unknown>, providers: readonly AnyProvider[], io: Io, done: Set<string>, state: ProviderState): Promise<number> {
-  for (const dep of provider.deps) {
-    const name = depName(dep);
-    if (done.has(name)) continue;
-    done.add(name);
-    const d = providers.find((p) => p.name === name);
-    if (!d) throw new Error(`the command ${provider.name} runs after '${name}', which is not a command`);
-    const depArgs = { ...defaultsOf(d), ...(typeof dep === 'string' ? {} : (dep.args?.(args) ?? {})) };
+  for (const [d, depArgs] of depsOf(provider, args, providers)) {
+    if (done.has(d.name)) continue;
+    done.add(d.name);
     const code = await runChain(d, depArgs, providers, io, done, state);
     if (code !== 0) return code;
   }

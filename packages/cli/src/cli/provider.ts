@@ -18,12 +18,15 @@ export const depName = (dep: string | Dependency): string => (typeof dep === 'st
 export interface Provider<O extends readonly OptionSpec[] = readonly OptionSpec[], P extends readonly PositionalSpec[] = readonly PositionalSpec[]> extends CommandSpec<O, P> {
   /** Commands that run first, once each, dependencies first (compile before release): rebar3's provider chain. */
   deps: readonly (string | Dependency)[];
+  /** Refuses bad flags (throws a usage error) before any command of the chain does work: `otp shell --name x@` before compiling. */
+  check?(args: ArgsOf<O, P>, io: Io, state: ProviderState): void | Promise<void>;
   /** Does the work; resolves to the exit code (0 when nothing is returned). `state` is shared by the whole chain. */
   run(args: ArgsOf<O, P>, io: Io, state: ProviderState): Promise<number | void>;
 }
 
 /** A provider whose argument types are no longer tracked (the adapter's view). */
-export interface AnyProvider extends Omit<Provider, 'run'> {
+export interface AnyProvider extends Omit<Provider, 'run' | 'check'> {
+  check?(args: never, io: Io, state: ProviderState): void | Promise<void>;
   run(args: never, io: Io, state: ProviderState): Promise<number | void>;
 }
 

@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { assembleRelease, planRelease, ReleaseError, type AssembleResult, type ReleaseErrorCode, type ReleasePlan } from '@otp-ts/release';
+import { assembleRelease, checkReleaseOptions, planRelease, ReleaseError, type AssembleResult, type ReleaseErrorCode, type ReleasePlan } from '@otp-ts/release';
 import { info, type Io } from '../cli/io.js';
 import { createProgress } from '../cli/progress.js';
 import { defineProvider } from '../cli/provider.js';
@@ -69,6 +69,15 @@ export const releaseCommand = defineProvider({
     { command: 'otp release --upgrade-from 0.1.0', description: 'a new version that a node running 0.1.0 can upgrade to live' },
     { command: 'otp release --include-node --profile prod', description: 'a release that runs where Node.js is not installed' },
   ],
+  // Before the compile it runs after: the release --name picks and an --upgrade-from tarball.
+  async check(args, _io, state) {
+    const { config } = await state.config();
+    try {
+      checkReleaseOptions({ root: state.project().root, releases: resolveConfig(config, args.profile).releases, name: args.name, upgradeFrom: args['upgrade-from'] });
+    } catch (error) {
+      throw toOtpError(error);
+    }
+  },
   async run(args, io, state) {
     const started = performance.now();
     const project = state.project();

@@ -14,7 +14,7 @@ import { loadConfig } from '../config/load.js';
 import { resolveConfig } from '../config/resolve.js';
 import { OtpError } from '../errors/otp-error.js';
 import { projectBuildDir } from '../project/cookie.js';
-import { nodeConnectionOptions, resolveNodeConnection, toolNodeName } from '../project/node-connection.js';
+import { nodeConnectionOptions, resolveNodeConnection, resolveTls, toolNodeName } from '../project/node-connection.js';
 
 /** `otp shell`: the project's applications booted in a REPL, hot-reloading on change with --watch. */
 export const shellCommand = defineProvider({
@@ -33,14 +33,14 @@ export const shellCommand = defineProvider({
     { command: 'otp shell --watch', description: 'edit a gen_server and see it upgraded in place' },
     { command: 'otp shell --name shop', description: 'a node other tools reach: otp ping shop@127.0.0.1' },
   ],
+  // Before the compile it runs after: the node's name and connection flags (the files they name), and the project.
+  check(args, io) {
+    const { name } = shellIdentity(args, findProject(io.cwd).root);
+    if (name !== undefined) resolveTls(args, io);
+  },
   async run(args, io) {
     const project = findProject(io.cwd);
-    const fromFile = args.name !== undefined || args.sname !== undefined ? undefined : nodeArgsIdentity(project.root);
-    const named = args.name !== undefined || args.sname !== undefined || fromFile !== undefined;
-    if (!named && (args.proto ?? args['ssl-cert'] ?? args['ssl-key'] ?? args['ssl-ca']) !== undefined) {
-      throw new OtpError('usage', '--proto and --ssl-* take effect only with --name or --sname (or a name in config/node.args): add one');
-    }
-    const name = fromFile?.name ?? (named ? toolNodeName(args) : undefined);
+    const { fromFile, name } = shellIdentity(args, project.root);
     const flags = { ...args, cookie: args.cookie ?? fromFile?.cookie };
     // The cookie otp ping and otp remote use for this node inside the project (its built release's) before ~/.otp-ts.cookie.
     const buildDir = name !== undefined && flags.cookie === undefined && io.env.OTP_COOKIE === undefined ? await projectBuildDir(io.cwd) : undefined;
@@ -69,6 +69,16 @@ export const shellCommand = defineProvider({
     if (refused !== undefined) throw new OtpError('usage', refused);
   },
 });
+
+// The shell's node name (from --name, --sname or config/node.args, with its cookie there), or one sentence on the flags.
+function shellIdentity(args: { name?: string; sname?: string; proto?: string; 'ssl-cert'?: string; 'ssl-key'?: string; 'ssl-ca'?: string }, root: string): { fromFile?: { name: string; cookie?: string }; name?: string } {
+  const fromFile = args.name !== undefined || args.sname !== undefined ? undefined : nodeArgsIdentity(root);
+  const named = args.name !== undefined || args.sname !== undefined || fromFile !== undefined;
+  if (!named && (args.proto ?? args['ssl-cert'] ?? args['ssl-key'] ?? args['ssl-ca']) !== undefined) {
+    throw new OtpError('usage', '--proto and --ssl-* take effect only with --name or --sname (or a name in config/node.args): add one');
+  }
+  return { fromFile, name: fromFile?.name ?? (named ? toolNodeName(args) : undefined) };
+}
 
 // The shell's node name held by another node on this host (the project's release runs under the same name), as the user's error.
 function nameTaken(error: unknown, name: string | undefined, fromFile: boolean): OtpError | undefined {

@@ -80,7 +80,8 @@ export function resolveNodeConnection(flags: NodeConnectionFlags, context: NodeC
   return tls ? { cookie, tls } : { cookie };
 }
 
-function resolveTls(flags: NodeConnectionFlags, context: NodeConnectionContext): DistributionTls | undefined {
+/** The TLS files of the connection flags (undefined over tcp), or the usage error resolveNodeConnection throws for them; reads no cookie. */
+export function resolveTls(flags: NodeConnectionFlags, context: Pick<NodeConnectionContext, 'env' | 'cwd'>): DistributionTls | undefined {
   const proto = pick(flags.proto, context.env.OTP_PROTO, '--proto', 'OTP_PROTO') ?? { value: 'tcp', from: '--proto' };
   if (proto.value !== 'tls' && proto.value !== 'tcp') {
     const shown = proto.from === 'OTP_PROTO' ? `OTP_PROTO=${proto.value}` : `--proto ${proto.value}`;

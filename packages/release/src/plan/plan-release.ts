@@ -26,7 +26,7 @@ interface ProjectApp {
 }
 
 // Which release of the config, its name and its spec; none declared means every app, named after the root package.
-function chooseRelease(options: PlanOptions, rootPkg: { name?: string }, apps: string[]): { name: string; spec: ReleaseSpec } {
+function chooseRelease(options: Pick<PlanOptions, 'root' | 'releases' | 'name'>, rootPkg: { name?: string }, apps: string[]): { name: string; spec: ReleaseSpec } {
   const declared = Object.keys(options.releases ?? {});
   if (declared.length === 0) return { name: options.name ?? appName(rootPkg.name ?? 'release'), spec: { applications: apps } };
   const name = options.name ?? declared[0]!;
@@ -37,6 +37,22 @@ function chooseRelease(options: PlanOptions, rootPkg: { name?: string }, apps: s
 
 function checkName(value: string, what: string, file: string): void {
   if (!SAFE_NAME.test(value)) throw new ReleaseError('unknownRelease', `the ${what} '${value}' cannot name a folder: use letters, digits, '.', '_', '-' and '+', starting with a letter, a digit or '_'`, { file });
+}
+
+/**
+ * The checks of planRelease's options that need no compiled output, for a command to run before compiling: the
+ * release `name` picks (declared in `releases`, a folder name) and an `upgradeFrom` tarball that exists. Throws the
+ * ReleaseError planRelease would.
+ */
+export function checkReleaseOptions(options: Pick<PlanOptions, 'root' | 'releases' | 'name' | 'upgradeFrom'>): void {
+  if (options.name !== undefined) {
+    chooseRelease(options, {}, []);
+    checkName(options.name, 'release name', join(options.root, 'otp.config.ts'));
+  }
+  const from = options.upgradeFrom;
+  if (from !== undefined && /\.(tar\.gz|tgz)$/.test(from) && !existsSync(resolve(from))) {
+    throw new ReleaseError('badTarball', `--upgrade-from ${from}: no such tarball: give the path of an earlier release's .tar.gz, or one of its versions`, { file: resolve(from) });
+  }
 }
 
 async function readProjectApps(root: string, build: string, profile: string): Promise<Map<string, ProjectApp>> {
