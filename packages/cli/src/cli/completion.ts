@@ -8,10 +8,31 @@ export type CompletionShell = (typeof completionShells)[number];
 const flagsOf = (options: readonly OptionSpec[]): string[] => options.flatMap((o) => [`--${o.name}`, ...(o.alias ? [o.alias.length === 1 ? `-${o.alias}` : `--${o.alias}`] : [])]);
 const quote = (words: readonly string[]): string => `"${words.join(' ')}"`;
 
+// What a word after an option that takes a value completes to: its choices, folders (DIR), files (FILE), else
+// nothing (a name, a number, a cookie): never the command's option names, which are not values.
+function valueReply(o: OptionSpec): string {
+  if (o.choices) return `COMPREPLY=( $(compgen -W ${quote(o.choices)} -- "$cur") )`;
+  if (o.value === 'DIR') return 'compopt -o filenames 2>/dev/null; COMPREPLY=( $(compgen -d -- "$cur") )';
+  if (o.value === 'FILE') return 'compopt -o filenames 2>/dev/null; COMPREPLY=( $(compgen -f -- "$cur") )';
+  return 'compopt +o default 2>/dev/null; COMPREPLY=()';
+}
+
+// One case branch per kind of value: `"new --dir"|"new -d") …`, matched against "$cmd $prev".
+function valueCases(providers: readonly AnyProvider[]): string[] {
+  const byReply = new Map<string, string[]>();
+  for (const p of providers) {
+    for (const o of p.options) {
+      if (o.type === 'boolean') continue;
+      const reply = valueReply(o);
+      byReply.set(reply, [...(byReply.get(reply) ?? []), ...flagsOf([o]).map((f) => `"${p.name} ${f}"`)]);
+    }
+  }
+  return [...byReply].map(([reply, patterns]) => `    ${patterns.join('|')}) ${reply}; return 0 ;;`);
+}
+
 /** A completion script for bash or zsh, generated from the providers' tables (pure). */
 export function completionScript(shell: CompletionShell, providers: readonly AnyProvider[], globals: readonly OptionSpec[]): string {
   const common = [...flagsOf(globals), '--help'];
-  const valued = providers.flatMap((p) => p.options).filter((o) => o.choices);
   const lines = [
     `# otp completion for ${shell}, generated from the command tables.`,
     `# Install: otp completion ${shell} > ~/.otp-completion.${shell} and source it from ~/.${shell}rc`,
@@ -24,8 +45,10 @@ export function completionScript(shell: CompletionShell, providers: readonly Any
     `    COMPREPLY=( $(compgen -W ${quote([...providers.map((p) => p.name), '--help', '--version'])} -- "$cur") )`,
     '    return 0',
     '  fi',
-    '  case "$prev" in',
-    ...[...new Map(valued.map((o) => [o.name, o])).values()].map((o) => `    --${o.name}) COMPREPLY=( $(compgen -W ${quote(o.choices ?? [])} -- "$cur") ); return 0 ;;`),
+    // bash splits `--dir=~/x` at the =: the option is the word before it.
+    '  if [ "$cur" = "=" ]; then cur=""; elif [ "$prev" = "=" ] && [ "$COMP_CWORD" -ge 3 ]; then prev="${COMP_WORDS[COMP_CWORD-2]}"; fi',
+    '  case "$cmd $prev" in',
+    ...valueCases(providers),
     '  esac',
     '  case "$cmd" in',
     ...providers.map((p) => {
