@@ -8,12 +8,12 @@ export type CompletionShell = (typeof completionShells)[number];
 const flagsOf = (options: readonly OptionSpec[]): string[] => options.flatMap((o) => [`--${o.name}`, ...(o.alias ? [o.alias.length === 1 ? `-${o.alias}` : `--${o.alias}`] : [])]);
 const quote = (words: readonly string[]): string => `"${words.join(' ')}"`;
 
-// What a word after an option that takes a value completes to: its choices, folders (DIR), files (FILE), else
+// What a word after an option that takes a value completes to: its choices, folders (DIR), files (FILE, or a path), else
 // nothing (a name, a number, a cookie): never the command's option names, which are not values.
 function valueReply(o: OptionSpec): string {
   if (o.choices) return `COMPREPLY=( $(compgen -W ${quote(o.choices)} -- "$cur") )`;
   if (o.value === 'DIR') return 'compopt -o filenames 2>/dev/null; COMPREPLY=( $(compgen -d -- "$cur") )';
-  if (o.value === 'FILE') return 'compopt -o filenames 2>/dev/null; COMPREPLY=( $(compgen -f -- "$cur") )';
+  if (o.path ?? o.value === 'FILE') return 'compopt -o filenames 2>/dev/null; COMPREPLY=( $(compgen -f -- "$cur") )';
   return 'compopt +o default 2>/dev/null; COMPREPLY=()';
 }
 

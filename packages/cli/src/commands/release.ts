@@ -62,7 +62,7 @@ export const releaseCommand = defineProvider({
     { name: 'profile', alias: 'p', type: 'string', value: 'P', default: 'prod', description: `${profileHelp}; compiled, then released` },
     { name: 'tar', type: 'boolean', description: 'also write <name>-<vsn>.tar.gz, this version alone as a runnable root, in the release root' },
     { name: 'include-node', type: 'boolean', description: 'copy this Node.js binary into the release (node/bin/node), for hosts without Node.js' },
-    { name: 'upgrade-from', type: 'string', value: 'VSN', description: 'write releases/<vsn>/relup.json, the upgrade from VSN (a version in the release root, or the path of its tarball)' },
+    { name: 'upgrade-from', type: 'string', value: 'VSN', path: true, description: 'write releases/<vsn>/relup.json, the upgrade from VSN (a version in the release root, or the path of its tarball)' },
   ],
   examples: [
     { command: 'otp release --tar', description: 'the release of otp.config.ts, and its tarball' },

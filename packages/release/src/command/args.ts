@@ -1,5 +1,6 @@
 // Checks a parsed command line against a command's tables: flags the table does not declare, positionals,
 // option values and choices. Each refusal is a usage error (exit 2) that says where the help is.
+import { homedir } from 'node:os';
 import { OtpError } from './otp-error.js';
 import { didYouMean } from './suggest.js';
 import type { CommandSpec, OptionSpec } from './spec.js';
@@ -97,9 +98,17 @@ export function collectArgs(program: string, command: CommandSpec, parsed: Recor
     for (const v of o.choices ? values : []) {
       if (!o.choices!.includes(v)) throw refuse(`${flag} must be ${listOf(o.choices!)}, got '${v}'${didYouMean(v, o.choices!)}`);
     }
-    args[o.name] = o.type === 'array' ? values : value;
+    args[o.name] = o.type === 'array' ? values : isPath(o) && typeof value === 'string' ? expandHome(value) : value;
   }
   return args;
+}
+
+const isPath = (o: OptionSpec): boolean => o.path ?? (o.value === 'DIR' || o.value === 'FILE');
+
+// `--dir=~/x` reaches the program with its ~ (a shell expands it only at the start of a word): the home folder, as
+// the shell would have made it, not a folder named ~ in the working directory.
+function expandHome(value: string): string {
+  return value === '~' || value.startsWith('~/') ? `${homedir()}${value.slice(1)}` : value;
 }
 
 /** The option as messages name it: its long alias when that is what the user typed (`--sort` for `--by`), else its name. */

@@ -18,6 +18,8 @@ export interface OptionSpec {
   min?: number;
   /** For a number: whether it must be whole. */
   integer?: boolean;
+  /** Its value is a path (default: when `value` is DIR or FILE): a leading `~` or `~/` is the home folder, as in a shell. */
+  path?: boolean;
   /** Other tools' names for this option (`only` for `grep`): typed as a flag, the refusal suggests this one. */
   knownAs?: readonly string[];
 }
