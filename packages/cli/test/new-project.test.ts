@@ -95,3 +95,14 @@ test('a write that fails part way removes what it wrote and says nothing was cre
   assert.ok(existsSync(join(cwd, 'here', 'src', 'here.ts')));
   assert.deepEqual(readdirSync(cwd), ['here']);
 });
+
+test("a project made in an application's src/ or test/ (which would make its files part of that application) is refused, naming where to make it", () => {
+  const cwd = tempDir();
+  const shop = newProject({ template: 'app', name: 'shop', cwd }).root;
+  fails(() => newProject({ template: 'lib', name: 'inner', cwd: join(shop, 'src') }), 'usage', 'inner would be inside src/ of the application shop, where every file is part of shop: create it outside, e.g. otp new lib inner --dir ../../inner');
+  fails(() => newProject({ template: 'app', name: 'deep', dir: 'test/x/deep', cwd: shop }), 'usage', 'test/x/deep would be inside test/ of the application shop, where every file is part of shop: create it outside, e.g. otp new app deep --dir ../deep');
+  assert.deepEqual(readdirSync(join(shop, 'src')).sort(), ['shop_app.ts', 'shop_server.ts', 'shop_sup.ts']);
+  assert.equal(existsSync(join(shop, 'test', 'x')), false);
+  // Beside the application's sources (not in them) is fine.
+  newProject({ template: 'lib', name: 'beside', cwd: shop });
+});

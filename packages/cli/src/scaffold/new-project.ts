@@ -82,6 +82,26 @@ function checkTarget(root: string, force: boolean | undefined): void {
   if (readdirSync(root).length > 0 && !force) throw new OtpError('exists', `the folder ${root} exists and is not empty`, { hint: 'Choose another name or --dir, or pass --force to write into it.' });
 }
 
+// A project made in an application's src/ (or test/) would become part of it: its files modules (or tests) of that
+// application, compiled into it and loaded by its shell and release. Refused, naming where to make it instead.
+function checkNotInSources(root: string, options: NewProjectOptions): void {
+  const { cwd } = options;
+  for (let at = dirname(root); at !== dirname(at); at = dirname(at)) {
+    if (basename(at) !== 'src' && basename(at) !== 'test') continue;
+    const app = dirname(at);
+    let pkg: { name?: unknown; otp?: unknown } | undefined;
+    try {
+      pkg = existsSync(join(app, 'package.json')) ? (JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as typeof pkg) : undefined;
+    } catch {
+      continue;
+    }
+    if (pkg?.otp === undefined || pkg.otp === null) continue;
+    const outside = relative(cwd, join(dirname(app), basename(root)));
+    const owner = typeof pkg.name === 'string' ? pkg.name : basename(app);
+    throw new OtpError('usage', `${relative(cwd, root) || root} would be inside ${basename(at)}/ of the application ${owner}, where every file is part of ${owner}: create it outside, e.g. otp new ${options.template} ${options.name} --dir ${outside}`);
+  }
+}
+
 /** An app or lib created inside an umbrella: the umbrella's root, and what `otp new` changed there. */
 export interface UmbrellaAddition {
   root: string;
@@ -160,6 +180,7 @@ function joinUmbrella(umbrella: string, root: string, name: string, isApplicatio
 /** Creates a project from a template (`otp new`): checks the name and the folder, then writes the planned files; an app or lib inside an umbrella becomes one of its workspaces. */
 export function newProject(options: NewProjectOptions): NewProjectResult {
   const root = resolve(options.cwd, options.dir ?? options.name);
+  checkNotInSources(root, options);
   const umbrella = options.template === 'umbrella' ? undefined : umbrellaAbove(root);
   const planned = planProject(options.template, options.name, options.templates, options.linkCheckout);
   const files = umbrella ? planned.filter((f) => workspaceFile(f.path)) : planned;
