@@ -33,10 +33,12 @@ export const shellCommand = defineProvider({
     { command: 'otp shell --watch', description: 'edit a gen_server and see it upgraded in place' },
     { command: 'otp shell --name shop', description: 'a node other tools reach: otp ping shop@127.0.0.1' },
   ],
-  // Before the compile it runs after: the node's name and connection flags (the files they name), and the project.
+  // Before the compile it runs after: the project, the node's name and connection flags (the files they name), config/sys.config.json.
   check(args, io) {
-    const { name } = shellIdentity(args, findProject(io.cwd).root);
+    const { root } = findProject(io.cwd);
+    const { name } = shellIdentity(args, root);
     if (name !== undefined) resolveTls(args, io);
+    shellConfig(root, {}, io.env);
   },
   async run(args, io) {
     const project = findProject(io.cwd);

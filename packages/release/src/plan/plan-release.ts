@@ -41,7 +41,7 @@ function checkName(value: string, what: string, file: string): void {
 
 /**
  * The checks of planRelease's options that need no compiled output, for a command to run before compiling: the
- * release `name` picks (declared in `releases`, a folder name) and an `upgradeFrom` tarball that exists. Throws the
+ * release `name` picks (declared in `releases`, a folder name), config/sys.config.json and an `upgradeFrom` tarball that exists. Throws the
  * ReleaseError planRelease would.
  */
 export function checkReleaseOptions(options: Pick<PlanOptions, 'root' | 'releases' | 'name' | 'upgradeFrom'>): void {
@@ -49,6 +49,8 @@ export function checkReleaseOptions(options: Pick<PlanOptions, 'root' | 'release
     chooseRelease(options, {}, []);
     checkName(options.name, 'release name', join(options.root, 'otp.config.ts'));
   }
+  const sysConfig = join(options.root, 'config', 'sys.config.json');
+  parseSysConfig(readText(sysConfig), sysConfig);
   const from = options.upgradeFrom;
   if (from !== undefined && /\.(tar\.gz|tgz)$/.test(from) && !existsSync(resolve(from))) {
     throw new ReleaseError('badTarball', `--upgrade-from ${from}: no such tarball: give the path of an earlier release's .tar.gz, or one of its versions`, { file: resolve(from) });
