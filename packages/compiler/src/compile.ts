@@ -191,7 +191,10 @@ async function compileApp(job: AppJob, onProgress?: (line: string) => void): Pro
   const modules = Object.fromEntries(files.map((f) => [moduleName(app.name, f), outputFile(f)]));
   const resource = resourceOf(app, modules);
   if (resource.mod && !(resource.mod in modules)) {
-    diagnostics.push({ text: `otp.mod names ${app.otp.mod}, which is not a source module of ${app.name}`, location: { file: join(app.dir, 'package.json'), line: 1, column: 0 }, suggestion: 'point otp.mod at a file under src/' });
+    // A callback module deleted or renamed is the common case: say the file is missing, not that it is no module.
+    const missing = !existsSync(resolve(app.dir, String(app.otp.mod)));
+    const text = `otp.mod names ${app.otp.mod}, which ${missing ? 'does not exist' : `is not a source module of ${app.name}`}`;
+    diagnostics.push({ text, location: { file: join(app.dir, 'package.json'), line: 1, column: 0 }, suggestion: missing ? "create it, or point otp.mod at the application's callback module under src/" : 'point otp.mod at a file under src/' });
     return undefined;
   }
   await mkdir(dir, { recursive: true });

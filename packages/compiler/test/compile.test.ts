@@ -59,7 +59,12 @@ test('top-level await and a broken otp.mod are refused with file, line and the f
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
     pkg.otp.mod = 'src/missing_app.ts';
     writeFileSync(join(root, 'package.json'), JSON.stringify(pkg));
-    await assert.rejects(compile({ root }), /otp.mod names src\/missing_app.ts, which is not a source module of shop/);
+    // A file that is not there is said to be missing; one outside src/ is no source module.
+    await assert.rejects(compile({ root }), (e: CompileError) => /otp.mod names src\/missing_app.ts, which does not exist$/.test(e.diagnostics[0]!.text) && /^create it/.test(e.diagnostics[0]!.suggestion ?? ''));
+    writeFileSync(join(root, 'outside.ts'), 'export const x = 1;\n');
+    pkg.otp.mod = 'outside.ts';
+    writeFileSync(join(root, 'package.json'), JSON.stringify(pkg));
+    await assert.rejects(compile({ root }), /otp.mod names outside.ts, which is not a source module of shop/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
