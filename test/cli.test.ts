@@ -53,6 +53,8 @@ test('an unknown command or option exits 2 with one clear line, suggesting the c
     // help of a command there is none of, as the docs' `otp help new` form: the unknown command, not the whole help.
     [['help', 'tset'], "unknown command 'tset' (did you mean 'test'?)", 'otp'],
     [['help', 'frobnicate'], "unknown command 'frobnicate'", 'otp'],
+    // rebar3 version: the version is a flag here.
+    [['version'], "unknown command 'version' (did you mean 'otp --version'?)", 'otp'],
   ];
   for (const [args, line, help] of cases) {
     const r = otp(...args);

@@ -200,6 +200,8 @@ export async function parseWithYargs<C extends CommandSpec>(argv: readonly strin
   const unknown = (word: string): Error => {
     const other = Object.hasOwn(program.knownAs ?? {}, word) ? program.knownAs![word] : undefined;
     if (other) return usageError(program.name, `unknown command '${word}': ${other.tool}'s ${word} is ${other.command} here (${program.name} ${other.command})`);
+    // rebar3's `rebar3 version`: here the version is a flag.
+    if (word === 'version' && program.version !== undefined) return usageError(program.name, `unknown command 'version' (did you mean '${program.name} --version'?)`);
     return usageError(program.name, `unknown command '${word}'${didYouMean(word, [...program.commands.filter((c) => !c.hidden).map((c) => c.name), 'help'])}`);
   };
   if (name === 'help') {
