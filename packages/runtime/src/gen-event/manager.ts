@@ -10,7 +10,7 @@ import { replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
 import { resultOf } from '../gen/result.js';
 import { applyInitialDebug, debugEvent, handleSystemMessage, listCallbackModules, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysStatus, type SysTarget } from '../gen/sys-handler.js';
-import type { Acknowledge } from '../gen/start.js';
+import { currentCallbacks, type Acknowledge } from '../gen/start.js';
 import { formatValue, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
 import type { Status } from '../gen-server/types.js';
@@ -162,7 +162,7 @@ export class Manager implements SysTarget {
 
 // The entry's id with the handler object `handler` (a pair keeps its instance id).
 function withHandler(e: Entry, handler: AnyHandler): HandlerId {
-  return e.id === e.handler ? handler : { handler, id: (e.id as { id: unknown }).id };
+  return isPair(e.id) ? { handler, id: e.id.id } : handler;
 }
 
 function upgradeOf(e: Entry, module: unknown): AnyHandler | undefined {
@@ -342,7 +342,9 @@ async function install(mgr: Manager, id: HandlerId, args: unknown, supervisor: P
   // Refused, not run: calling into a value that is no handler would crash the manager and every handler in it.
   const notHandler = notAHandler(id);
   if (notHandler !== null) return new Refused('initFailed', new Error(notHandler));
-  const handler = handlerOf(id);
+  // As OTP's add_handler calls the current Module:init: a replaced version's object runs the current version's export
+  // of that name (the id stays the one given: whichHandlers, deleteHandler and call go on naming it so).
+  const handler = currentCallbacks(mgr.ctx, handlerOf(id));
   const out = await mgr.run(handler, 'init', () => handler.init(args, mgr.ctx));
   if (!out.ok) return new Refused('initFailed', out.error);
   const r = resultOf<HandlerResult>(out.value);
