@@ -25,3 +25,27 @@ export function oneAtATime<T>(code: object, upgrade: () => Promise<T>): Promise<
 export function upgradeUnderWay(code: object): Promise<void> | undefined {
   return running.get(code);
 }
+
+// Per code server: how many upgrades under way (started, not waiting their turn) change each module.
+const moving = new WeakMap<object, Map<string, number>>();
+
+/** Marks `names` as changed by an upgrade under way on `code` until `upgrade` settles; returns what it returns. */
+export async function whileMoving<T>(code: object, names: readonly string[], upgrade: () => Promise<T>): Promise<T> {
+  let counts = moving.get(code);
+  if (counts === undefined) moving.set(code, (counts = new Map()));
+  for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
+  try {
+    return await upgrade();
+  } finally {
+    for (const n of names) {
+      const left = counts.get(n)! - 1;
+      if (left > 0) counts.set(n, left);
+      else counts.delete(n);
+    }
+  }
+}
+
+/** Whether an upgrade under way on `code` changes module `name` (its processes may be being moved). */
+export function movingModule(code: object, name: string): boolean {
+  return moving.get(code)?.has(name) ?? false;
+}

@@ -9,14 +9,14 @@ import { resolveImport } from './resolve.js';
 import type { CodeHooks } from '../node-hooks.js';
 import { StateCopier, Unprotectable } from './protect.js';
 import { ScriptIds } from './script-ids.js';
-import { upgradeUnderWay } from './serial.js';
+import { movingModule, upgradeUnderWay } from './serial.js';
 import { callbackModulesOf } from '../gen/sys-handler.js';
 import { PurgedHandlers } from '../gen/messages.js';
 
 /** Why the code server refused: the module, and a sentence saying what to do. */
 export class CodeError extends Error {
   constructor(
-    readonly code: 'notLoaded' | 'evaluation' | 'oldCodeRunning' | 'unknownModule' | 'external',
+    readonly code: 'notLoaded' | 'evaluation' | 'oldCodeRunning' | 'unknownModule' | 'external' | 'upgrading',
     readonly module: string,
     message: string,
     options?: { cause?: unknown },
@@ -419,9 +419,16 @@ export class CodeServer implements CodeHooks {
     return true;
   }
 
-  /** Drops the old version, killing the processes still running it (as Erlang's purge); returns how many. */
+  /** Drops the old version, killing the processes still running it (as Erlang's purge); returns how many. Throws `CodeError` upgrading while an upgrade changes the module. */
   purge(name: string): number {
+    this.refuseWhileMoving(name, 'purge');
     return this.purgeKilling(name).length;
+  }
+
+  // A purge or delete now would kill the processes an upgrade under way is moving off (or back to) these versions.
+  private refuseWhileMoving(name: string, what: 'purge' | 'delete'): void {
+    if (!movingModule(this, name)) return;
+    throw new CodeError('upgrading', name, `cannot ${what} ${name}: an upgrade of ${name} is under way and still moving its processes (a codeChange running), which the ${what} would kill: wait for the upgrade to finish, then ${what} again`);
   }
 
   /** Internal: `purge`, giving the processes it killed (a gen_event manager loses the handlers of that code instead: endRunning). */
@@ -433,8 +440,9 @@ export class CodeServer implements CodeHooks {
     return killed;
   }
 
-  /** Makes the current version old (importers' calls fail until a new version loads); returns the processes purging the old one killed. */
+  /** Makes the current version old (importers' calls fail until a new version loads); returns the processes purging the old one killed. Throws `CodeError` upgrading while an upgrade changes the module. */
   delete(name: string): ProcessImpl[] {
+    this.refuseWhileMoving(name, 'delete');
     const mod = this.modules.get(name);
     if (!mod?.current) throw new CodeError('notLoaded', name, `module ${name} is not loaded`);
     const killed = mod.old ? this.purgeKilling(name) : [];

@@ -10,7 +10,7 @@ import { StateCopier, Unprotectable } from './protect.js';
 import { suspendAll, type Suspendable } from './suspend.js';
 import { CodeError, NAMESPACE, type CodeServer } from './server.js';
 import { evaluateTogether } from './batch.js';
-import { oneAtATime } from './serial.js';
+import { oneAtATime, whileMoving } from './serial.js';
 import { nextCallbacks, type ModuleSource, type ModuleVersion } from './module.js';
 
 /** Options of an upgrade. */
@@ -597,7 +597,9 @@ export function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer, sour
   return oneAtATime(code, () => {
     // A caller that exited while it waited has no one to suspend and resume the processes for: nothing is done.
     if (!ctx.isAlive(ctx.self())) return Promise.reject(new UpgradeError('evaluate', sources[0]?.name ?? '', `upgrade not started: ${ctx.self()}, which asked for it, exited while another upgrade ran`));
-    return upgradeNow(ctx, code, sources, options, keep, rehearse);
+    // Marked meanwhile, so that code.purge and code.delete of a changed module refuse rather than kill what it moves.
+    const names = [...(options.added ?? []), ...sources].map((s) => s.name);
+    return whileMoving(code, names, () => upgradeNow(ctx, code, sources, options, keep, rehearse));
   });
 }
 
