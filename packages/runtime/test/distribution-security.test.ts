@@ -685,7 +685,7 @@ test("the global name server takes a request it does not know, or a sync of the 
   });
 });
 
-test('after a message naming a pid of an invalid or unknown node, dropped with one escaped line each, the connection delivers the next messages, in order', async () => {
+test('after a message naming a pid of an invalid or unknown node, dropped with one escaped line each (at most 10 a second, the rest summed up), the connection delivers the next messages, in order', async () => {
   await withEpmd(async (epmdPort, peers) => {
     // A long tick time: the node says nothing of its own on the connection for 15 s, so whatever answers below is the echo.
     const target = await startPeer({ name: 'drops@127.0.0.1', epmdPort, tickTime: 60_000 });
@@ -721,6 +721,21 @@ test('after a message naming a pid of an invalid or unknown node, dropped with o
       ],
     );
     assert.deepEqual(lines.filter((l) => /ghost/.test(l)), ["distribution: dropped 1 message to 'ghost@127.0.0.1': the port mapper on 127.0.0.1 does not know ghost"]);
+    // A flood of them: the first lines of a second one each (10 a second for all drops), the rest summed up in
+    // one line when that second ends; the connection keeps delivering.
+    const before = target.stderr().split('\n').length - 1;
+    raw.socket.write(Buffer.concat(Array.from({ length: 200 }, () => echo(new Pid(2, 1, 0), 'to nowhere', ['bad name']))));
+    raw.socket.write(echo(new Pid(0, 7, 0), 'three'));
+    await until('the answer after the flood', () => raw.frames.length >= 5 || raw.closed);
+    const summary = /^distribution: dropped (\d+) more messages? in that second, not logged one by one \(at most 10 lines a second about dropped messages\)$/m;
+    await until('the summary of the flood', () => summary.test(target.stderr()));
+    const flood = target.stderr().split('\n').slice(before).filter((l) => l !== '');
+    const one = "distribution: dropped a message from dropper@127.0.0.1: it names a pid or ref of 'bad name' is not a node name (it is not name@host)";
+    const logged = flood.filter((l) => l === one).length;
+    const summed = flood.filter((l) => summary.test(l)).map((l) => Number(summary.exec(l)?.[1]));
+    assert.ok(logged <= 10, `${logged} lines for the flood: ${flood.join('\n')}`);
+    assert.equal(logged + summed.reduce((a, b) => a + b, 0), 200, flood.join('\n'));
+    assert.equal(flood.length, logged + summed.length, flood.join('\n'));
     assert.equal(raw.closed, false, 'the connection stays up');
     raw.socket.destroy();
   });

@@ -18,6 +18,7 @@ import { RemoteSignals, type SignalRoutes } from './remote.js';
 import { Discovery, type DiscoveryOptions } from './discovery.js';
 import { loadTls, type ConnectFailure, type DistributionTls } from './transport.js';
 import { BusyWait, DEFAULT_BUSY_WAIT_US } from './busy-wait.js';
+import { LineBudget } from './line-budget.js';
 
 export { NodeDown, NodeUp, type NodeDownReason, type RefusalReport };
 
@@ -77,6 +78,9 @@ interface Queued {
 /** How many nodes the once-a-second limit on "dropped messages" lines keeps track of. */
 const MAX_DROP_LINES = 1024;
 
+/** How many lines about dropped messages a node logs a second, whatever they are for; the rest are summed up. */
+const DROP_LINES_PER_SECOND = 10;
+
 // A positive integer option, or its default; one sentence naming the option otherwise.
 function limitOption(options: DistributionOptions, key: 'handshakeTimeoutMs' | 'maxHandshakeBytes' | 'maxFrameBytes' | 'maxUnauthenticated', fallback: number): number {
   const v = options[key];
@@ -108,12 +112,22 @@ export async function startServices(node: OtpNode): Promise<void> {
 }
 
 // Lines about messages dropped for nodes that cannot be reached: one per node a second at most (a process
-// sending in a loop to a node that is down must not flood the log), with the count of the rest.
+// sending in a loop to a node that is down must not flood the log), with the count of the rest; and at most
+// DROP_LINES_PER_SECOND of them all a second (a peer flooding messages for many unknown or invalid nodes must
+// not flood it either), the rest summed up in one line when their second ends.
 class DropLines {
   // When a line about messages dropped for a node was last written, and how many were dropped since.
   private readonly lines = new Map<string, { at: number; suppressed: number }>();
+  private readonly budget: LineBudget;
 
-  constructor(private readonly log: (line: string) => void) {}
+  constructor(log: (line: string) => void) {
+    this.budget = new LineBudget(DROP_LINES_PER_SECOND, log, (n) => `distribution: dropped ${n} more message${n === 1 ? '' : 's'} in that second, not logged one by one (at most ${DROP_LINES_PER_SECOND} lines a second about dropped messages)`);
+  }
+
+  /** Logs `line` about `count` dropped messages within the per-second budget of all drop lines. */
+  line(line: string, count = 1): void {
+    this.budget.line(line, count);
+  }
 
   dropped(nodeName: string, count: number, why: string): void {
     this.count(nodeName, count, (total) => `distribution: dropped ${total} message${total === 1 ? '' : 's'} to ${quoteForLog(nodeName)}: ${why.replace(/^distribution: /, '')}`);
@@ -129,7 +143,8 @@ class DropLines {
     }
     if (this.lines.size >= MAX_DROP_LINES) for (const [n, l] of this.lines) if (now - l.at >= 1000) this.lines.delete(n);
     if (this.lines.size < MAX_DROP_LINES) this.lines.set(key, { at: now, suppressed: 0 });
-    this.log(line(count + (last?.suppressed ?? 0)));
+    const total = count + (last?.suppressed ?? 0);
+    this.budget.line(line(total), total);
   }
 }
 
@@ -425,7 +440,7 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
       // A well-formed message naming a node that cannot exist (a pid of 'not a node'): dropped, as a send to
       // an unreachable node is, and the connection's next frames are read as usual.
       if (error instanceof NotANodeName) {
-        this.log(`distribution: dropped a message from ${conn.peer}: it names a pid or ref of ${error.message}`);
+        this.drops.line(`distribution: dropped a message from ${conn.peer}: it names a pid or ref of ${error.message}`);
         return;
       }
       this.log(`distribution: closed the connection to ${conn.peer}: a frame could not be decoded (${(error as Error).message})`);
