@@ -120,7 +120,18 @@ function decide(ctx: ProcessContext, name: string, mine: GlobalEntry, theirs: Pi
   );
   for (const loser of r.drop) {
     if (mine.resolver === 'randomExit') ctx.exit(loser, 'global_name_conflict');
-    else ctx.send(loser, new GlobalNameConflict(name, r.keep ?? r.drop.find((p) => !p.equals(loser))));
+    else notifyLoser(ctx, loser, new GlobalNameConflict(name, r.keep ?? r.drop.find((p) => !p.equals(loser))));
+  }
+}
+
+// Tells a losing process of the conflict; one whose node refuses to take it (over its maxFrameBytes) misses it,
+// with a warning: the name server goes on serving rather than end, as for broadcast.
+function notifyLoser(ctx: ProcessContext, loser: Pid, message: GlobalNameConflict): void {
+  try {
+    ctx.send(loser, message);
+  } catch (error) {
+    const where = loser.node === 0 ? ctx.node.name : (ctx.node.dist?.nameOf(loser.node) ?? '?');
+    loggerOf(ctx.node).warning(`${GLOBAL_SERVER} could not send its GlobalNameConflict to ${String(loser)} on ${where}: ${(error as Error).message}`, { pid: ctx.self() });
   }
 }
 
