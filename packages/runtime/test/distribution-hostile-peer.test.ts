@@ -281,38 +281,80 @@ function keepLogs(node: OtpNode): LogEvent[] {
   return events;
 }
 
-test("a peer announcing a tiny maxFrameBytes (16 bytes) gets no global or pg sync, with a warning each: the global name server and the pg scope keep running and serve the other nodes", async () => {
+test("a peer with the smallest maxFrameBytes (64 KiB) gets no global or pg sync over it, with a warning each: the global name server and the pg scope keep running and serve the other nodes", async () => {
   const epmd = new EpmdServer();
   const epmdPort = await epmd.listen(0);
   const [x, y, z] = [createNode({ onCrash: () => {} }), createNode({ onCrash: () => {} }), createNode({ onCrash: () => {} })];
   try {
     const events = keepLogs(x);
+    // A name whose sync is over 64 KiB on the wire.
+    const big = `svc-${'n'.repeat(70_000)}`;
     keepLogs(y);
     await x.startDistribution({ name: 'x@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
     await x.run((ctx) => pg.start(ctx));
     const member = x.spawn(async (ctx) => void (await ctx.receive()));
     await x.run(async (ctx) => {
-      assert.equal(await global.register(ctx, 'svc', member), true);
-      await pg.join(ctx, 'room', member);
+      assert.equal(await global.register(ctx, big, member), true);
+      await pg.join(ctx, big, member);
     });
     const servers = [x.whereis('global_name_server'), x.whereis('pg')];
-    await y.startDistribution({ name: 'y@127.0.0.1', cookie: 'sekrit', epmdPort, maxFrameBytes: 16, log: () => {} });
+    await y.startDistribution({ name: 'y@127.0.0.1', cookie: 'sekrit', epmdPort, maxFrameBytes: 65_536, log: () => {} });
     await y.run((ctx) => pg.start(ctx));
     assert.equal(await y.ping('x@127.0.0.1'), true);
     await waitFor("x's warnings about y", () => events.filter((e) => e.level === 'warning' && /could not send .*y@127\.0\.0\.1/.test(String(e.message))).length >= 2);
     assert.deepEqual([x.whereis('global_name_server'), x.whereis('pg')], servers, 'the same servers run');
     assert.ok(servers.every((p) => p !== undefined && x.isAlive(p)));
-    assert.ok(events.some((e) => /^global_name_server could not send its 'sync' to y@127\.0\.0\.1: message would take more than 32 bytes of memory on y@127\.0\.0\.1 \(twice its maxFrameBytes\): send it in parts$/.test(String(e.message))), events.map((e) => String(e.message)).join('\n'));
+    assert.ok(events.some((e) => /^global_name_server could not send its 'sync' to y@127\.0\.0\.1: message is \d+ bytes on the wire, over the 65536-byte frame limit of y@127\.0\.0\.1 \(its maxFrameBytes\): send it in parts$/.test(String(e.message))), events.map((e) => String(e.message).slice(0, 300)).join('\n'));
     // Another node still learns the global name and the group's member from x.
     await z.startDistribution({ name: 'z@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
     await z.run((ctx) => pg.start(ctx));
     assert.equal(await z.ping('x@127.0.0.1'), true);
-    await waitFor('z to learn the global name', () => z.run((ctx) => global.whereis(ctx, 'svc') !== undefined));
-    await waitFor("z to learn the group's member", () => pg.getMembers(z, 'room').length === 1);
+    await waitFor('z to learn the global name', () => z.run((ctx) => global.whereis(ctx, big) !== undefined));
+    await waitFor("z to learn the group's member", () => pg.getMembers(z, big).length === 1);
   } finally {
     await x.shutdown();
     await y.shutdown();
     await z.shutdown();
+    await epmd.close();
+  }
+});
+
+test('a node is not started with a maxFrameBytes below 64 KiB (its own messages would throw at their senders): one sentence naming the option and the minimum', async () => {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const n = createNode({ onCrash: () => {} });
+  try {
+    await assert.rejects(n.startDistribution({ name: 'tiny@127.0.0.1', cookie: 'sekrit', epmdPort, maxFrameBytes: 16, log: () => {} }), {
+      message: "distribution: maxFrameBytes must be at least 65536 (64 KiB, what the runtime's own messages need), got 16",
+    });
+    assert.ok(!n.dist, 'no distribution runs');
+  } finally {
+    await n.shutdown();
+    await epmd.close();
+  }
+});
+
+test('a peer announcing a maxFrameBytes below 64 KiB is refused at its handshake with one line, and the node keeps serving: no send to it can throw at its sender', async () => {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const logs: string[] = [];
+  const a = createNode({ onCrash: () => {} });
+  const c = createNode({ onCrash: () => {} });
+  try {
+    await a.startDistribution({ name: 'a@127.0.0.1', cookie: 'sekrit', epmdPort, log: (l) => logs.push(l) });
+    await c.startDistribution({ name: 'c@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
+    const port = (await lookup('a', '127.0.0.1', epmdPort))!.port;
+    const { raw, answer } = await shakeHands(port, 'b@127.0.0.1', 'a@127.0.0.1', { frame: 16 });
+    assert.deepEqual(answer, { t: 'refused', reason: 'frame' });
+    await waitFor('the close', () => raw.closed);
+    assert.deepEqual(a.nodes(), []);
+    assert.equal(logs.length, 1, logs.join('\n'));
+    assert.match(logs[0]!, /^distribution: refused a peer claiming to be b@127\.0\.0\.1 \(127\.0\.0\.1:\d+\): it announces a maxFrameBytes of 16 bytes, below the 65536-byte minimum the runtime's own messages need; start it with a larger maxFrameBytes$/);
+    assert.equal(a.dist!.refusals().recent.at(-1)?.reason, 'frame limit too small');
+    assert.equal(await c.ping('a@127.0.0.1'), true);
+  } finally {
+    await a.shutdown();
+    await c.shutdown();
     await epmd.close();
   }
 });

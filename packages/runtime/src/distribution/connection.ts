@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { NodeDownReason } from './node-watchers.js';
-import { MAX_FRAME, MAX_HANDSHAKE_FRAME, foreignProtocol, readFrames, writeFrames } from './framing.js';
+import { MAX_FRAME, MAX_HANDSHAKE_FRAME, MIN_FRAME, foreignProtocol, readFrames, writeFrames } from './framing.js';
 import { Writer, writeControl, type PidTranslator } from './codec.js';
 import { SAME_PROTO, type ConnectFailure, type ConnectFailureReason } from './transport.js';
 import { agreeVersion, challenge, CREATION_VERSION, LOWEST_VERSION, parseHandshake, proof, PROTOCOL_VERSION, quoteForLog, verifyProof, versionRange, type HandshakeFrame, type Transcript } from './handshake.js';
@@ -32,8 +32,8 @@ export interface Refusal {
   reason: string;
 }
 
-/** Why a listener sends `refused`: a wrong cookie, a version or name problem, a lost simultaneous connect, or already connected. */
-export type RefusalReason = 'cookie' | 'version' | 'name' | 'simultaneous' | 'already';
+/** Why a side sends `refused`: a wrong cookie, a version or name problem, a frame limit below MIN_FRAME, a lost simultaneous connect, or already connected. */
+export type RefusalReason = 'cookie' | 'version' | 'name' | 'frame' | 'simultaneous' | 'already';
 
 /** What a handshake needs of its node's admission: the one-time challenges, and where refusals are counted. */
 export interface HandshakeAdmission {
@@ -95,7 +95,11 @@ type Stage = 'hello-sent' | 'awaiting-hello' | 'awaiting-proof' | 'discard-proof
 const TLS_RECORD_HANDSHAKE = 0x16;
 
 // How a refusal reads in the node's list of recent refusals.
-const SHORT: Record<RefusalReason, string> = { cookie: 'wrong cookie', version: 'no protocol version in common', name: 'wrong node name', simultaneous: 'simultaneous connect', already: 'already connected' };
+// The line about a peer announcing a frame limit too small for the runtime's own messages.
+const tinyFrame = (who: string, frame: number): string =>
+  `distribution: refused ${who}: it announces a maxFrameBytes of ${frame} bytes, below the ${MIN_FRAME}-byte minimum the runtime's own messages need; start it with a larger maxFrameBytes`;
+
+const SHORT: Record<RefusalReason, string> = { cookie: 'wrong cookie', version: 'no protocol version in common', name: 'wrong node name', frame: 'frame limit too small', simultaneous: 'simultaneous connect', already: 'already connected' };
 
 const COOKIE_HINT = 'both nodes need the same cookie: --cookie, OTP_COOKIE or ~/.otp-ts.cookie';
 
@@ -442,7 +446,7 @@ export class Connection {
       this.handshakeLog(line);
       this.record('this node', SHORT[reason]);
     }
-    this.close(`refused ${reason}`, reason === 'simultaneous' || reason === 'already' ? 'closed' : reason, true);
+    this.close(`refused ${reason}`, reason === 'simultaneous' || reason === 'already' || reason === 'frame' ? 'closed' : reason, true);
   }
 
   private onFrame(frame: Buffer): void {
@@ -486,6 +490,7 @@ export class Connection {
     if (agreed === undefined) return this.refuse('version', `distribution: refused ${this.who()}: it speaks protocol ${versionRange(f.v, f.vmin)}, this node ${versionRange(PROTOCOL_VERSION, LOWEST_VERSION)}; run runtimes whose versions overlap`);
     this.version = agreed;
     if (f.name === owner.name) return this.refuse('name', `distribution: refused ${this.who()}: it claims this node's own name`);
+    if (f.frame !== undefined && f.frame < MIN_FRAME) return this.refuse('frame', tinyFrame(this.who(), f.frame));
     const refusal = owner.admit(this, f.name);
     if (refusal) return this.refuse(refusal, undefined);
     this.peerFlags = new Set(f.flags);
@@ -513,6 +518,7 @@ export class Connection {
     const agreed = agreeVersion(f.v, f.vmin);
     if (agreed === undefined) return this.refuse('version', `distribution: ${f.name} (${this.address}) speaks protocol ${versionRange(f.v, f.vmin)}, this node ${versionRange(PROTOCOL_VERSION, LOWEST_VERSION)}; run runtimes whose versions overlap`);
     if (f.challenge === this.myChallenge) return this.refuse('cookie', `distribution: ${f.name} (${this.address}) sent this node's own challenge back: closed`);
+    if (f.frame !== undefined && f.frame < MIN_FRAME) return this.refuse('frame', tinyFrame(`${f.name} (${this.address})`, f.frame));
     this.peerFlags = new Set(f.flags);
     this.peerHidden = f.hidden;
     this.peerTick = f.tick ?? Infinity;

@@ -2,6 +2,12 @@ import type { Socket } from 'node:net';
 
 /** Frames larger than this are refused (and the connection closed) once a peer is authenticated, by default: 64 MiB. */
 export const MAX_FRAME = 64 * 1024 * 1024;
+/**
+ * The smallest frame limit a node takes, its own (`maxFrameBytes`) or one a peer announces: 64 KiB. The
+ * runtime's own messages (a call with its reply address, global's and pg's syncs, an rpc request) must cross
+ * every connection; below it they would throw at their senders, so such a limit is refused instead.
+ */
+export const MIN_FRAME = 64 * 1024;
 /** Handshake frames larger than this are refused before a peer is authenticated, by default: 4 KiB. */
 export const MAX_HANDSHAKE_FRAME = 4 * 1024;
 

@@ -19,6 +19,7 @@ import { Discovery, type DiscoveryOptions } from './discovery.js';
 import { loadTls, type ConnectFailure, type DistributionTls } from './transport.js';
 import { BusyWait, DEFAULT_BUSY_WAIT_US } from './busy-wait.js';
 import { LineBudget } from './line-budget.js';
+import { MIN_FRAME } from './framing.js';
 
 export { NodeDown, NodeUp, type NodeDownReason, type RefusalReport };
 
@@ -59,7 +60,7 @@ export interface DistributionOptions {
   handshakeTimeoutMs?: number;
   /** The largest handshake frame accepted before a peer proved the cookie, in bytes (default 4096). */
   maxHandshakeBytes?: number;
-  /** The largest frame accepted from an authenticated peer, in bytes (default 64 MiB). */
+  /** The largest frame accepted from an authenticated peer, in bytes (default 64 MiB, at least 64 KiB). */
   maxFrameBytes?: number;
   /** Connections this node holds at once before their peers proved the cookie; more are dropped (default 128). */
   maxUnauthenticated?: number;
@@ -86,6 +87,7 @@ function limitOption(options: DistributionOptions, key: 'handshakeTimeoutMs' | '
   const v = options[key];
   if (v === undefined) return fallback;
   if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`distribution: ${key} must be a positive whole number, got ${quoteForLog(v)}`);
+  if (key === 'maxFrameBytes' && v < MIN_FRAME) throw new Error(`distribution: maxFrameBytes must be at least ${MIN_FRAME} (64 KiB, what the runtime's own messages need), got ${v}`);
   return v;
 }
 
