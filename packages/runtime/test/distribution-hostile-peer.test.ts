@@ -358,3 +358,34 @@ test('a peer announcing a maxFrameBytes below 64 KiB is refused at its handshake
     await epmd.close();
   }
 });
+
+test("a global name conflict a peer's sync brings up is logged with the name quoted and escaped: a name holding a newline cannot forge a line", async () => {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const logs: string[] = [];
+  const a = createNode({ onCrash: () => {} });
+  try {
+    await a.startDistribution({ name: 'a@127.0.0.1', cookie: 'sekrit', epmdPort, log: (l) => logs.push(l) });
+    const name = 'svc\ndistribution: forged line';
+    const holder = a.spawn(async (ctx) => void (await ctx.receive()));
+    assert.equal(await a.run((ctx) => global.register(ctx, name, holder)), true);
+    const other = a.spawn(async (ctx) => void (await ctx.receive()));
+    assert.equal(await a.run((ctx) => global.register(ctx, 'other', other)), true);
+    const port = (await lookup('a', '127.0.0.1', epmdPort))!.port;
+    const { raw, answer } = await shakeHands(port, 'b@127.0.0.1', 'a@127.0.0.1', {});
+    assert.equal(answer.t, 'proof', JSON.stringify(answer));
+    // b says it holds the same name for one of its processes: a (whose name sorts first) decides.
+    raw.send(encodeControl(['reg_send', 'global_name_server', { op: 'sync', from: 'b@127.0.0.1', entries: [[name, new Pid(0, 7, 0), 'randomExit']] }], translator('b@127.0.0.1'), 1));
+    // And a second one whose 'from' is no node name: quoted and escaped too.
+    raw.send(encodeControl(['reg_send', 'global_name_server', { op: 'sync', from: 'z\nforged from', entries: [['other', new Pid(0, 8, 0), 'randomExit']] }], translator('b@127.0.0.1'), 1));
+    await waitFor('the lines about both conflicts', () => logs.filter((l) => l.startsWith('global: name conflict on ')).length === 2, { ms: 10_000 });
+    const lines = logs.flatMap((l) => l.split('\n')).filter((l) => l.includes('forged'));
+    assert.equal(lines.length, 2, logs.join('\n'));
+    assert.ok(lines[0]!.startsWith("global: name conflict on 'svc\\u000adistribution: forged line' after b@127.0.0.1 connected: "), lines[0]);
+    assert.ok(lines[1]!.startsWith("global: name conflict on 'other' after 'z\\u000aforged from' connected: "), lines[1]);
+    raw.socket.destroy();
+  } finally {
+    await a.shutdown();
+    await epmd.close();
+  }
+});

@@ -4,6 +4,7 @@ import { Down } from '../messages.js';
 import { ok, noreply, reply, type GenServer } from '../gen-server/types.js';
 import { NodeUp } from '../distribution/node-dist.js';
 import { registerWireClass } from '../distribution/codec.js';
+import { isNodeName, quoteForLog } from '../distribution/handshake.js';
 import { formatValue, loggerOf } from '../logger.js';
 import { pidKey, resolveConflict, tableOf, type ConflictResolver, type GlobalEntry, type Resolution } from './table.js';
 
@@ -116,7 +117,7 @@ function decide(ctx: ProcessContext, name: string, mine: GlobalEntry, theirs: Pi
   const where = (p: Pid): string => pidKey(node, p).split('/')[0]!;
   const what = mine.resolver === 'randomExit' ? 'exited' : 'notified';
   node.dist?.log(
-    `global: name conflict on '${name}' after ${peer} connected: ${r.keep ? `kept ${pidKey(node, r.keep)} on ${where(r.keep)}, ` : 'unregistered both, '}${what} ${r.drop.map((p) => pidKey(node, p)).join(' and ')} (${mine.resolver})`,
+    `global: name conflict on ${quoteForLog(name)} after ${isNodeName(peer) ? peer : quoteForLog(peer)} connected: ${r.keep ? `kept ${pidKey(node, r.keep)} on ${where(r.keep)}, ` : 'unregistered both, '}${what} ${r.drop.map((p) => pidKey(node, p)).join(' and ')} (${mine.resolver})`,
   );
   for (const loser of r.drop) {
     if (mine.resolver === 'randomExit') ctx.exit(loser, 'global_name_conflict');
