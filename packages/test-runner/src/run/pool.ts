@@ -67,6 +67,8 @@ interface FileState {
   shuffleSeed: number | undefined;
   /** A returned case whose leftover code ended the current worker (it called process.exit, or looped), and what it did. */
   blame?: { readonly id: string; readonly text: string };
+  /** Why the worker ended when the file's module code (not a test) called process.exit. */
+  moduleExit?: string;
   /** Unhandled errors no case caused, and whether each came after the last case. */
   readonly stray: Array<{ text: string; afterLast: boolean; cleanup?: boolean; named?: string; loading?: boolean }>;
 }
@@ -84,6 +86,10 @@ export async function runFile(job: Omit<WorkerJob, 'done'>, options: FileRunOpti
     if (end.kind === 'done') break;
     if (end.kind === 'interrupted') {
       skipUnfinished(state, job.file, interruptReason(options.signal), end.inFlight);
+      break;
+    }
+    if (state.moduleExit !== undefined) {
+      moduleExited(state, job.file, state.moduleExit);
       break;
     }
     state.warnings.push(end.why);
@@ -204,6 +210,11 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
         case 'exit':
           state.blame = { id: event.id, text: `it called process.exit(${event.code}), which ended its worker` };
           break;
+        case 'module-exit':
+          state.moduleExit = state.planned === undefined
+            ? `${job.file} called process.exit(${event.code}) while it loaded, which ended its worker`
+            : `${job.file}'s module code (not a test: its top level, or a timer or promise it started) called process.exit(${event.code}), which ended its worker`;
+          break;
         case 'stray':
           state.stray.push({ text: event.text, afterLast: event.afterLast, ...(event.cleanup && { cleanup: true }), ...(event.named !== undefined && { named: event.named }), ...(event.loading && { loading: true }) });
           break;
@@ -267,6 +278,18 @@ function skipUnfinished(state: FileState, file: string, reason: string, inFlight
   if (state.planned === undefined) return skip({ id: 'file', name: file, path: [file] }, `not run: the run was interrupted (${reason})`);
   for (const c of state.planned) if (!state.results.has(c.id)) skip(c, inFlight.includes(c.id) ? `interrupted while it ran (${reason})` : `not run: the run was interrupted (${reason})`);
 }
+
+// The file's module code ended its worker: the file fails as a whole, and the cases that had not finished are skipped, not blamed
+// (a fresh worker would load the same module code, which would end it again).
+function moduleExited(state: FileState, file: string, why: string): void {
+  for (const c of state.planned ?? []) {
+    if (!state.results.has(c.id)) state.results.set(c.id, { id: c.id, file, name: c.name, path: c.path, status: 'skipped', durationMs: 0, skipReason: `not run: ${why}` });
+  }
+  state.stray.push({ text: why, afterLast: false, named: MODULE_EXIT_CASE });
+}
+
+/** The name of the failed case a file gets when its module code calls process.exit. */
+const MODULE_EXIT_CASE = 'its module code called process.exit';
 
 // A case whose timer or promise threw after it returned fails, whatever it reported first.
 function lateFailure(r: CaseResult, text: string): CaseResult {

@@ -22,7 +22,10 @@ const post = (event: WorkerEvent): void => parentPort!.postMessage(event);
 const exit = process.exit.bind(process);
 process.exit = (code?: number | string | null): never => {
   const owner = currentOwner();
-  if (owner?.kind === 'case') post({ type: 'exit', id: owner.id, code: String(code ?? process.exitCode ?? 0) });
+  const text = String(code ?? process.exitCode ?? 0);
+  if (owner?.kind === 'case') post({ type: 'exit', id: owner.id, code: text });
+  // The module code's (while loading, or a timer or promise it started): no test is to blame, the file is.
+  else if (owner?.kind === 'load') post({ type: 'module-exit', code: text });
   return exit(code);
 };
 
