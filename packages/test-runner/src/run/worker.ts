@@ -75,9 +75,10 @@ async function main(job: WorkerJob): Promise<void> {
   let whole: FilePlan;
   let plan: FilePlan;
   let onlyInCi: string | undefined;
+  let nodeTests: Awaited<ReturnType<typeof takeNodeTests>>;
   try {
     // A file that registered node:test tests while loading is planned from those, not from its exports.
-    const nodeTests = await takeNodeTests();
+    nodeTests = await takeNodeTests();
     onlyInCi = nodeTests && isCi(process.env) ? onlyInCiVerdict(job.file, onlyMarked(nodeTests)) : undefined;
     whole = nodeTests ? planNodeTests(job.file, moduleName(job.file), nodeTests, { ...options, ignoreOnly: onlyInCi !== undefined }) : planFile(job.file, exports, options);
     plan = filterPlan(whole, job.filter);
@@ -86,6 +87,7 @@ async function main(job: WorkerJob): Promise<void> {
     post({ type: 'load-error', text: withLoadErrors(toFailureInfo(error, `${job.file}: its tests could not be planned`).text) });
     return;
   }
+  if (planCases(whole.root).length === 0) post({ type: 'warning', text: noTestWarning(job.file, nodeTests !== undefined) });
   post({ type: 'plan', cases: planCases(plan.root).map((c) => ({ id: c.id, name: c.name, path: c.path })), shuffleSeed: plan.shuffleSeed, available: planCases(whole.root).map(fullName) });
   const exitCode = watchExitCode();
   let executor: Executor | undefined = undefined;
@@ -112,6 +114,17 @@ async function main(job: WorkerJob): Promise<void> {
   if (nonZeroExit !== undefined) post({ type: 'stray', text: nonZeroExit, afterLast: true, named: EXIT_CODE_CASE });
   if (onlyInCi !== undefined) post({ type: 'stray', text: onlyInCi, afterLast: true, named: ONLY_IN_CI_CASE });
   post({ type: 'done' });
+}
+
+// A test file that holds no test passes with nothing checked (a missing `export`, a misspelt name): it is warned about, as
+// node --test and vitest say "no tests"; only a run that selects no test at all fails.
+function noTestWarning(file: string, nodeTest: boolean): string {
+  const why = nodeTest
+    ? 'its describe() blocks register no test()'
+    : file.endsWith('.suite.ts')
+      ? 'its all() lists no case and no group holds one'
+      : 'it exports no function whose name ends in Test (a test) or Tests (a generator) and calls no node:test test()';
+  return `${file} holds no test: ${why}; nothing in it was checked`;
 }
 
 /** The name of the failed case a node:test file gets when it marks tests `only` in a CI run. */
