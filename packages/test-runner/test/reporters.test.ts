@@ -100,3 +100,9 @@ test('the quiet tty reporter prints errors only: failures, a failing file\'s out
   p.onRunEnd?.({ ok: true, counts: { passed: 1, failed: 0, skipped: 0, total: 1 }, durationMs: 1, files: [{ ...result.files[0]!, warnings: ['a leak'], cases: [kase('okTest', 'passed')] }] });
   assert.equal(passing, '1 passed, 0 failed\n', 'nothing above the closing line, not even a blank line');
 });
+
+test('JUnit keeps a test name\'s newline and tab as character references, which an XML parser would turn into spaces', () => {
+  const xml = toJunitXml({ ...result, files: [{ ...result.files[0]!, cases: [kase('multi\nline\tname', 'skipped', { path: ['a', 'multi\nline\tname'], skipReason: 'why\nthus' })] }] });
+  assert.match(xml, /<testcase name="multi&#10;line&#9;name"/);
+  assert.match(xml, /<skipped message="why&#10;thus"\/>/);
+});

@@ -11,25 +11,29 @@ const escape = (s: string): string =>
     // (from binary data printed as text) are not XML characters either, and a CI parser rejects the whole file.
     .split('').filter((c) => (c >= ' ' || c === '\n' || c === '\r' || c === '\t') && c !== '\uFFFE' && c !== '\uFFFF').join('');
 
+// In an attribute a parser turns a newline or tab into a space (XML attribute-value normalization): as character
+// references they survive, so a test named over two lines keeps its name in the CI's report.
+const attr = (s: string): string => escape(s).replace(/[\n\r\t]/g, (c) => `&#${c.charCodeAt(0)};`);
+
 const seconds = (ms: number): string => (ms / 1000).toFixed(3);
 
 function testcase(c: CaseResult, classname: string): string {
-  const head = `    <testcase name="${escape(c.path.slice(1).join(' > ') || c.name)}" classname="${escape(classname)}" time="${seconds(c.durationMs)}"`;
+  const head = `    <testcase name="${attr(c.path.slice(1).join(' > ') || c.name)}" classname="${attr(classname)}" time="${seconds(c.durationMs)}"`;
   if (c.status === 'passed' && !c.flaky) return `${head}/>`;
   // Surefire's flaky outcome: a pass whose failed attempts are listed as flakyFailure (rerunFailure when it never passed).
-  const reruns = (c.retries ?? []).map((f) => `\n      <${c.flaky ? 'flakyFailure' : 'rerunFailure'} message="${escape(f.message)}" type="failure">${escape(f.text)}</${c.flaky ? 'flakyFailure' : 'rerunFailure'}>`).join('');
+  const reruns = (c.retries ?? []).map((f) => `\n      <${c.flaky ? 'flakyFailure' : 'rerunFailure'} message="${attr(f.message)}" type="failure">${escape(f.text)}</${c.flaky ? 'flakyFailure' : 'rerunFailure'}>`).join('');
   if (c.status === 'passed') return `${head}>${reruns}\n    </testcase>`;
-  if (c.status === 'skipped') return `${head}>\n      <skipped message="${escape(c.skipReason ?? '')}"/>\n    </testcase>`;
+  if (c.status === 'skipped') return `${head}>\n      <skipped message="${attr(c.skipReason ?? '')}"/>\n    </testcase>`;
   const f = c.failure;
   // The body is the failure's text, then the full stack (with the runner's and the runtime's frames) when the text trimmed it.
   const body = f === undefined ? '' : f.stack === undefined ? f.text : `${f.text}\n\nfull stack:\n${f.stack}`;
-  return `${head}>\n      <failure message="${escape(f?.message ?? 'failed')}" type="${c.timedOut ? 'timeout' : 'failure'}">${escape(body)}</failure>${reruns}\n    </testcase>`;
+  return `${head}>\n      <failure message="${attr(f?.message ?? 'failed')}" type="${c.timedOut ? 'timeout' : 'failure'}">${escape(body)}</failure>${reruns}\n    </testcase>`;
 }
 
 function testsuite(f: FileResult): string {
   const count = (s: CaseResult['status']): number => f.cases.filter((c) => c.status === s).length;
   const classname = f.file.replace(/\.(test|suite)\.[cm]?[jt]sx?$/, '').replace(/[/\\]/g, '.');
-  const attrs = `name="${escape(f.file)}" tests="${f.cases.length}" failures="${count('failed')}" errors="0" skipped="${count('skipped')}" time="${seconds(f.durationMs)}"`;
+  const attrs = `name="${attr(f.file)}" tests="${f.cases.length}" failures="${count('failed')}" errors="0" skipped="${count('skipped')}" time="${seconds(f.durationMs)}"`;
   const out = f.output ? `\n    <system-out>${escape(f.output)}</system-out>` : '';
   const err = f.warnings.length ? `\n    <system-err>${escape(f.warnings.join('\n'))}</system-err>` : '';
   return `  <testsuite ${attrs}>\n${f.cases.map((c) => testcase(c, classname)).join('\n')}${out}${err}\n  </testsuite>`;
