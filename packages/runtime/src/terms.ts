@@ -8,9 +8,10 @@ export const _: unique symbol = Symbol('_');
 const FUNCTION = 3.5;
 // Functions have no order of their own: each gets a serial the first time it is compared or keyed, so two distinct
 // ones (even of the same source text) are never equal, as two distinct funs in OTP.
-const functionSerials = new WeakMap<object, number>();
+// Symbols made by Symbol() (not Symbol.for) are numbered the same way, to order two of one description.
+const functionSerials = new WeakMap<WeakKey, number>();
 let lastFunctionSerial = 0;
-function serialOf(f: object): number {
+function serialOf(f: WeakKey): number {
   let n = functionSerials.get(f);
   if (n === undefined) functionSerials.set(f, (n = ++lastFunctionSerial));
   return n;
@@ -93,6 +94,11 @@ function compareLeaves(r: number, a: unknown, b: unknown): number {
       return compareStrings(a as string, b as string);
     case FUNCTION:
       return serialOf(a as object) - serialOf(b as object);
+    case 7:
+      // null before undefined: distinct values (termEquals) must not be one key of an orderedSet.
+      return (a === null ? 0 : 1) - (b === null ? 0 : 1);
+    case 8:
+      return compareSymbols(a as symbol, b as symbol);
     case 3:
     case 4: {
       const x = a as Pid;
@@ -102,6 +108,17 @@ function compareLeaves(r: number, a: unknown, b: unknown): number {
     default:
       return 0;
   }
+}
+
+// Symbols by description, a registered one (Symbol.for, one per description) before the others of its
+// description, and those by creation serial: a total order in which only the same symbol is equal.
+function compareSymbols(a: symbol, b: symbol): number {
+  const c = compareStrings(a.description ?? '', b.description ?? '');
+  if (c !== 0) return c;
+  const ra = Symbol.keyFor(a) !== undefined;
+  const rb = Symbol.keyFor(b) !== undefined;
+  if (ra || rb) return ra === rb ? 0 : ra ? -1 : 1;
+  return serialOf(a) - serialOf(b);
 }
 
 // Strings by code point, as OTP orders atoms and UTF-8 binaries: UTF-16 units order the same but for a surrogate
@@ -311,6 +328,7 @@ function canonical(v: unknown, byValue: boolean, path: object[] | null = null): 
     return text;
   }
   if (typeof v === 'function') return `f${serialOf(v)}`;
+  if (typeof v === 'symbol') return Symbol.keyFor(v) !== undefined ? `y${JSON.stringify(v.description)}` : `Y${serialOf(v)}`;
   if (typeof v === 'bigint') return byValue ? `n${v}` : `b${v}`;
   if (typeof v === 'number') return byValue && Number.isInteger(v) ? `n${BigInt(v)}` : `n${v}`;
   return JSON.stringify(v) ?? String(v);
