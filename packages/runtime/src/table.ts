@@ -238,10 +238,14 @@ export class TableStore {
         const r = this.data.get(this.slot(key));
         if (r !== undefined) yield r;
       }
-    } else if (isBag(this.type)) {
-      for (const list of Array.from(this.data.values())) yield* list as unknown[];
     } else {
-      yield* Array.from(this.data.values());
+      // The keys as they were, each read when reached: a record deleted meanwhile is skipped (as a fixed ETS table's walk).
+      for (const k of Array.from(this.data.keys())) {
+        const v = this.data.get(k);
+        if (v === undefined) continue;
+        if (isBag(this.type)) yield* (v as unknown[]).slice();
+        else yield v;
+      }
     }
   }
 
@@ -323,6 +327,14 @@ export class TableStore {
     let bytes = 200 + 16 * this.data.size;
     for (const r of this.all()) bytes += estimateSize(r, 100);
     return bytes;
+  }
+}
+
+// A table's records, the table checked again at each step: one deleted (or whose owner exited) mid-walk is badarg, as ETS's next.
+function* checkedWalk<R>(s: TableStore, check: () => unknown): Generator<R> {
+  for (const r of s.all()) {
+    yield r as R;
+    check();
   }
 }
 
@@ -523,7 +535,7 @@ class TableHandle<R> implements Table<R> {
   }
 
   [Symbol.iterator](): Iterator<R> {
-    return (this.read().all() as Generator<R>)[Symbol.iterator]();
+    return checkedWalk<R>(this.read(), () => this.read());
   }
 
   info(): TableInfo {
