@@ -146,10 +146,11 @@ function pushElements(x: unknown[], y: unknown[], stack: unknown[]): number {
 function pushFields(a: object, b: object, stack: unknown[]): number {
   const special = compareSpecial(a, b, stack);
   if (special !== undefined) return special;
-  const ka = Object.keys(a).sort();
-  const kb = Object.keys(b).sort();
+  const ka = Object.keys(a).sort(compareStrings);
+  const kb = Object.keys(b).sort(compareStrings);
   if (ka.length !== kb.length) return ka.length - kb.length;
-  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i]! < kb[i]! ? -1 : 1;
+  // Field names by code point, as every string.
+  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return compareStrings(ka[i]!, kb[i]!);
   for (let i = ka.length - 1; i >= 0; i--) stack.push((a as Record<string, unknown>)[ka[i]!], (b as Record<string, unknown>)[ka[i]!]);
   return 0;
 }

@@ -73,3 +73,13 @@ test('ets_SUITE fixtable walk: a record deleted before the walk reaches it is no
     }
   });
 });
+
+test('ets_SUITE ordered_set keys: object keys order their field names by code point, as strings', async () => {
+  await inProcess(async (ctx) => {
+    assert.ok(compareTerms('\uffff', '\u{10000}') < 0);
+    assert.ok(compareTerms({ '\uffff': 1 }, { '\u{10000}': 1 }) < 0, 'field names as the strings they are');
+    const t = ctx.newTable<{ id: Record<string, number>; v: string }>({ type: 'orderedSet', keyPos: 'id' });
+    t.insertMany([{ id: { '\u{10000}': 1 }, v: 'astral' }, { id: { '\uffff': 1 }, v: 'bmp' }]);
+    assert.deepEqual(t.toList().map((r) => r.v), ['bmp', 'astral']);
+  });
+});
