@@ -192,6 +192,8 @@ export class TableStore {
     for (let i = 0; i < keys.length; i++) {
       if (isolation.on) isolateMessage(next[i]);
       this.data.set(this.slot(keys[i]), next[i]);
+      // An equal key written another way (1n for 1): the new record's key is the one kept, as put keeps it.
+      if (this.type === 'orderedSet') this.sorted[this.search(keys[i])] = this.keyOf(next[i]);
     }
   }
 

@@ -2,7 +2,7 @@
 // compareTerms on every kind of value, so no key is lost, doubled, or iterated out of place.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareTerms, RuntimeError } from '@otp-ts/runtime';
+import { _, compareTerms, matchSpec, RuntimeError } from '@otp-ts/runtime';
 import { inProcess } from './helpers.ts';
 
 test('ets_SUITE ordered_set keys: symbols are distinct keys, in description order, and deleting one keeps the others', async () => {
@@ -81,5 +81,19 @@ test('ets_SUITE ordered_set keys: object keys order their field names by code po
     const t = ctx.newTable<{ id: Record<string, number>; v: string }>({ type: 'orderedSet', keyPos: 'id' });
     t.insertMany([{ id: { '\u{10000}': 1 }, v: 'astral' }, { id: { '\uffff': 1 }, v: 'bmp' }]);
     assert.deepEqual(t.toList().map((r) => r.v), ['bmp', 'astral']);
+  });
+});
+
+test('ets_SUITE select_replace: an orderedSet key replaced by an equal one (1n for 1) is the key first and next answer', async () => {
+  await inProcess(async (ctx) => {
+    type Row = [number | bigint, string];
+    const t = ctx.newTable<Row>({ type: 'orderedSet' });
+    t.insertMany([[0, 'z'], [1, 'a']]);
+    assert.equal(t.selectReplace(matchSpec<Row>().match([1, _]).select((r) => [1n, r[1]])), 1);
+    assert.deepEqual(t.toList(), [[0, 'z'], [1n, 'a']]);
+    assert.equal(t.last(), 1n, 'the key of the record the table holds');
+    assert.equal(t.next(0), 1n);
+    t.insert([1, 'b']);
+    assert.equal(t.last(), 1);
   });
 });
