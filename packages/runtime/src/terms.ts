@@ -338,7 +338,8 @@ function canonical(v: unknown, byValue: boolean, path: object[] | null = null): 
 // The canonical text of an array, Map, Set or plain object, its parts through canonical.
 function canonicalComposite(v: object, byValue: boolean, path: object[] | null): string {
   const of = (x: unknown): string => canonical(x, byValue, path);
-  if (Array.isArray(v)) return `[${v.map(of).join(',')}]`;
+  // Array.from reads a hole as undefined, as compareTerms and termEquals do (map would skip it).
+  if (Array.isArray(v)) return `[${Array.from(v, (x) => of(x)).join(',')}]`;
   if (v instanceof Map) return `M{${Array.from(v, ([k, x]) => `${of(k)}=>${of(x)}`).sort().join(',')}}`;
   if (v instanceof Set) return `S{${Array.from(v, of).sort().join(',')}}`;
   const keys = Object.keys(v).sort();

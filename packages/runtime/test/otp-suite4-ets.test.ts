@@ -97,3 +97,17 @@ test('ets_SUITE select_replace: an orderedSet key replaced by an equal one (1n f
     assert.equal(t.last(), 1);
   });
 });
+
+test('ets_SUITE keys: a hole in a key array is the key with undefined there, in every type', async () => {
+  await inProcess(async (ctx) => {
+    for (const type of ['set', 'orderedSet', 'bag'] as const) {
+      const t = ctx.newTable<[unknown, string]>({ type });
+      const holed: unknown[] = [];
+      holed[1] = 1;
+      t.insert([holed, 'hole']);
+      assert.deepEqual(t.lookup([undefined, 1]).map((r) => r[1]), ['hole'], `${type}: found by the written-out key`);
+      t.insert([[undefined, 1], 'undef']);
+      assert.equal(t.size, type === 'bag' ? 2 : 1, `${type}: one key`);
+    }
+  });
+});
