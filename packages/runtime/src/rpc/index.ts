@@ -97,8 +97,17 @@ function apply(ctx: ProcessContext, module: string, fn: string, args: unknown[] 
   return ctxFirst ? f(ctx, ...args) : f(...args);
 }
 
+// The process each rpc worker runs a call for (OTP's rpc worker has its caller's group leader): what the call starts can be tied to it.
+const callers = new WeakMap<ProcessContext, Pid>();
+
+/** The process whose rpc call the worker `ctx` runs (undefined for a cast or a process that is no rpc worker). */
+export function rpcCallerOf(ctx: ProcessContext): Pid | undefined {
+  return callers.get(ctx);
+}
+
 // Runs one call in `worker` and answers the caller.
 async function work(worker: ProcessContext, req: Apply, from: From<Answer>): Promise<void> {
+  callers.set(worker, from.pid);
   try {
     const value = await apply(worker, req.module, req.fn, req.args);
     // An answer that cannot cross to the caller's node would be dropped, and the caller would wait out its timeout for nothing: it is told why.

@@ -115,10 +115,11 @@ export class TraceAgent implements TraceHooks {
     this.code.onRepoint((module) => this.repointed(module));
   }
 
-  /** Starts a session (or, with `dryRun`, only reports what it would match). */
-  start(spec: TraceSpec, dryRun = false): TraceStartResult {
+  /** Starts a session (or, with `dryRun`, only reports what it would match); with no client, it ends when `owner` (its starter) does. */
+  start(spec: TraceSpec, dryRun = false, owner?: Pid): TraceStartResult {
     const settings = this.settingsOf(spec);
     if ('ok' in settings) return settings;
+    settings.owner = owner;
     // A dry run sets nothing: it answers how broad a pattern is, the question the breadth limit asks --force for.
     const planned = this.plan(dryRun ? { ...spec, force: true } : spec);
     if ('ok' in planned) return planned;
@@ -128,7 +129,7 @@ export class TraceAgent implements TraceHooks {
     const processes = !selection.explicit || selection.all || (selection.snapshot && selection.existing) ? this.node.processCount : selection.set.size;
     if (dryRun) return { ok: true, session: '', pid: undefined, functions, processes, dryRun: true };
     if (planned.length === 0 && !settings.messages && !settings.procs) return fail('badSpec', 'nothing to trace: give a call pattern, --messages or --procs');
-    const full = this.full(settings.client);
+    const full = this.full(settings.client ?? settings.owner);
     if (full) return full;
     const session = new Session(`s${this.nextId++}`, settings, selection, (p) => this.own.has(p) || (settings.client !== undefined && p.pid === settings.client), (s) => this.release(s), (s) => this.wake(s));
     session.functions = functions;
@@ -173,7 +174,7 @@ export class TraceAgent implements TraceHooks {
   list(): TraceSessionInfo[] {
     return [...this.sessions.values()].filter((s) => s.state === 'active').map((s) => ({
       session: s.id,
-      client: s.settings.client?.toString() ?? 'local',
+      client: s.settings.client?.toString() ?? s.settings.owner?.toString() ?? 'local',
       functions: s.functions,
       messages: s.settings.messages,
       procs: s.settings.procs,
@@ -209,6 +210,7 @@ export class TraceAgent implements TraceHooks {
       procs: spec.procs === true,
       returns: spec.returns === true,
       client: spec.client,
+      owner: undefined,
     };
   }
 

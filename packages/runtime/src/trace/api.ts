@@ -1,6 +1,7 @@
 import type { OtpNode } from '../node.js';
 import { addDistributionService } from '../distribution/node-dist.js';
-import { registerRpcModule } from '../rpc/index.js';
+import { CTX_FIRST_KEY, registerRpcModule, rpcCallerOf } from '../rpc/index.js';
+import type { ProcessContext } from '../types.js';
 import { traceAgentOf } from './agent.js';
 import { processDetails, supervisionTree, topProcesses, type ProcsSort } from './inspect.js';
 import type { TraceSpec } from './types.js';
@@ -14,7 +15,9 @@ export const TRACE_RPC_MODULE = 'otp_trace';
 export function traceRpcModule(node: OtpNode): Record<string, unknown> {
   const agent = () => traceAgentOf(node);
   return {
-    start: (spec: TraceSpec) => agent().start(spec ?? {}),
+    // A session started over rpc is tied to the process that called: it ends when that process (or its node) goes, as recon's tracer ends with its shell.
+    start: (ctx: ProcessContext, spec: TraceSpec) => agent().start(spec ?? {}, false, rpcCallerOf(ctx)),
+    [Symbol.for(CTX_FIRST_KEY)]: ['start'],
     dryRun: (spec: TraceSpec) => agent().start(spec ?? {}, true),
     stop: (session: string) => agent().stop(session),
     sessions: () => agent().list(),

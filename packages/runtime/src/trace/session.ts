@@ -28,6 +28,8 @@ export interface SessionSettings {
   procs: boolean;
   returns: boolean;
   client: Pid | undefined;
+  /** The process that started the session (an rpc caller): with no client, the session ends when it goes. */
+  owner: Pid | undefined;
 }
 
 // Batches in flight before the session waits for the client's acks: a slow client costs buffer space, never node memory.
@@ -135,7 +137,9 @@ const isControl = (m: unknown): m is SessionControl => typeof m === 'object' && 
 
 /** The body of a session's process: flushes batches under flow control, enforces the clock, watches the client. */
 export async function runSession(ctx: ProcessContext, s: Session): Promise<void> {
-  const clientRef = s.settings.client ? ctx.monitor(s.settings.client) : undefined;
+  // The client, or else the starter: a session no one is left to stop does not run on to its time limit.
+  const watched = s.settings.client ?? s.settings.owner;
+  const clientRef = watched ? ctx.monitor(watched) : undefined;
   let credit = CREDIT;
   try {
     while (s.state === 'active') {
