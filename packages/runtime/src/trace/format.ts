@@ -150,8 +150,28 @@ function writeObject(obj: Record<PropertyKey, unknown>, depth: number, b: Format
   emit(out, `${more ? ', …' : ''}${keys.length > 0 ? ' ' : ''}}`, b);
 }
 
+// Listing an object's keys costs one pass over all of them, however few are read: V8 lists every key of a
+// for…in (and of getOwnPropertySymbols) before the first can be read, about 0.5 s for a million keys, and no
+// cheaper size signal exists for a plain object. An object whose listing took longer than this is remembered
+// with the keys it showed: each later event reads those keys' values only (a key since deleted is left out).
+const COSTLY_LISTING_MS = 2;
+const costly = new WeakMap<object, { keys: Array<string | symbol>; more: boolean }>();
+
 // Up to `max` own enumerable keys, strings first then symbols (as Node's inspect orders them); `more` when some were left out.
 function ownEnumerableKeys(obj: object, max: number): { keys: Array<string | symbol>; more: boolean } {
+  const known = costly.get(obj);
+  // The remembered keys answer when they are enough for `max`, or were all the object had.
+  if (known !== undefined && (known.keys.length >= max || !known.more)) {
+    const keys = known.keys.slice(0, max).filter((k) => Object.prototype.propertyIsEnumerable.call(obj, k));
+    return { keys, more: known.more || known.keys.length > max };
+  }
+  const t0 = performance.now();
+  const listed = listKeys(obj, max);
+  if (performance.now() - t0 > COSTLY_LISTING_MS) costly.set(obj, listed);
+  return listed;
+}
+
+function listKeys(obj: object, max: number): { keys: Array<string | symbol>; more: boolean } {
   // for…in stops after the first few keys (V8 still lists a plain object's own keys once, in native code).
   const keys: Array<string | symbol> = [];
   for (const k in obj) {
