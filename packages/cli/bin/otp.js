@@ -6,10 +6,19 @@ import { readFileSync } from 'node:fs';
 
 // A reader that closes the pipe (`otp trace NODE fn | head -3`) ends otp quietly, as SIGPIPE ends a Unix tool
 // (exit 141), instead of a crash with an EPIPE stack; a trace's node sees this client go and ends the session.
-for (const stream of [process.stdout, process.stderr]) {
+// Output that cannot be written otherwise (a full disk, an I/O error: `otp trace NODE fn > trace.log`) is said in one
+// sentence and ends otp with exit 1, the work failed; a trace's node ends the session when it sees this client go.
+for (const [stream, name] of [[process.stdout, 'standard output'], [process.stderr, 'standard error']]) {
   stream.on('error', (error) => {
-    if (error.code !== 'EPIPE') throw error;
-    process.exit(141);
+    if (error.code === 'EPIPE') process.exit(141);
+    if (stream !== process.stderr) {
+      try {
+        process.stderr.write(`otp: cannot write to ${name}: ${String(error.message).replace(/, \w+$/, '')}; free space on its disk (or give it write access), or send the output elsewhere\n`);
+      } catch {
+        // stderr is gone too: the exit code says it
+      }
+    }
+    process.exit(1);
   });
 }
 
