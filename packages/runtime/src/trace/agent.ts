@@ -23,6 +23,8 @@ export const MAX_TRACE_SESSIONS = { total: 32, perClient: 8 } as const;
 /** The most events a session's buffer may hold (`bufferSize`): a larger one is refused, never cut down unseen. */
 export const MAX_TRACE_BUFFER = 100_000;
 
+const LIST_EXAMPLES = { patterns: '["shop/cart.add"]', pids: '["<0.42.0>"] or ["all"]', names: '["shop_server"]' } as const;
+
 type AnyFn = (...args: unknown[]) => unknown;
 /** How a traced function was called: `new.target` when constructed, else undefined. */
 type NewTarget = object | undefined;
@@ -191,6 +193,12 @@ export class TraceAgent implements TraceHooks {
 
   private settingsOf(spec: TraceSpec): SessionSettings | Failure {
     const positive = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n > 0;
+    // A spec from `otp rpc` is whatever JSON was typed: a list given as one string would be read letter by letter.
+    if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return fail('badSpec', 'the trace spec must be an object, e.g. {"patterns": ["shop/cart.add"], "limit": 5}');
+    for (const key of ['patterns', 'pids', 'names'] as const) {
+      const list: unknown = spec[key];
+      if (list !== undefined && !(Array.isArray(list) && list.every((x) => typeof x === 'string'))) return fail('badSpec', `${key} must be a list of strings, e.g. ${LIST_EXAMPLES[key]}; got ${(JSON.stringify(list) ?? String(list)).slice(0, 100)}`);
+    }
     if (spec.limit !== undefined && !positive(spec.limit)) return fail('badSpec', `limit must be a whole number above 0, got ${String(spec.limit)}`);
     if (spec.rate !== undefined && !(positive(spec.rate.count) && positive(spec.rate.ms))) return fail('badSpec', 'rate must be N/MS with whole numbers above 0, e.g. 100/1000');
     if (spec.timeMs !== undefined && !positive(spec.timeMs)) return fail('badSpec', `the time limit must be a whole number of milliseconds above 0, got ${String(spec.timeMs)}`);
