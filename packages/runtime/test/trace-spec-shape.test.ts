@@ -2,7 +2,8 @@
 // a list given as one string used to be read letter by letter, a name that is no string crashed the call.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { traceAgentOf, type TraceSpec } from '@otp-ts/runtime/tools';
+import { createNode, rpc } from '@otp-ts/runtime';
+import { EpmdServer, traceAgentOf, type TraceSpec } from '@otp-ts/runtime/tools';
 import { withNode } from './helpers.ts';
 
 test('start refuses a spec whose patterns, pids or names are no list of strings, in one sentence naming the field', () =>
@@ -24,3 +25,23 @@ test('start refuses a spec whose patterns, pids or names are no list of strings,
     assert.deepEqual(agent.list(), []);
     assert.equal(node.trace, null);
   }));
+
+test('otp_trace procs, info and tree refuse arguments of the wrong kind in one sentence, never a TypeError', { timeout: 60_000 }, async () => {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const node = createNode();
+  await node.startDistribution({ name: 'spec_shape@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
+  try {
+    await node.run(async (ctx) => {
+      const call = (fn: string, args: unknown[]) => rpc.call(ctx, 'spec_shape@127.0.0.1', 'otp_trace', fn, args);
+      await assert.rejects(call('procs', ['bogus']), /procs sorts by memory, mailbox or reductions, got "bogus"/);
+      assert.ok(Array.isArray(await call('procs', ['mailbox', 3])));
+      assert.deepEqual(await call('info', [{ x: 1 }]), { ok: false, error: 'info takes a pid (<0.42.0>) or a registered name, got {"x":1}' });
+      assert.deepEqual(await call('tree', [7]), { ok: false, error: "tree takes an application's name, got 7" });
+      assert.equal(((await call('tree', [])) as { ok: boolean }).ok, true);
+    });
+  } finally {
+    node.shutdown();
+    await epmd.close();
+  }
+});

@@ -23,11 +23,21 @@ export function traceRpcModule(node: OtpNode): Record<string, unknown> {
     sessions: () => agent().list(),
     traced: () => agent().tracedFunctions(),
     hooked: () => node.trace !== null,
-    procs: (by?: ProcsSort, n?: number, windowMs?: number) => topProcesses(node, by, n, windowMs),
-    info: (target: string, messages?: number) => processDetails(node, target, messages),
-    tree: (app?: string) => supervisionTree(node, app),
+    procs: (by?: ProcsSort, n?: number, windowMs?: number) => topProcesses(node, checked(by, SORTS, 'procs sorts by memory, mailbox or reductions'), n, windowMs),
+    // Answered as the other refusals are (ok: false), not as a TypeError from deep inside.
+    info: (target: string, messages?: number) => (typeof target === 'string' ? processDetails(node, target, messages) : { ok: false, error: `info takes a pid (<0.42.0>) or a registered name, got ${shown(target)}` }),
+    tree: (app?: string) => (app === undefined || app === null || typeof app === 'string' ? supervisionTree(node, app ?? undefined) : { ok: false, error: `tree takes an application's name, got ${shown(app)}` }),
     load: () => nodeLoad(node),
   };
+}
+
+const SORTS: readonly ProcsSort[] = ['memory', 'mailbox', 'reductions'];
+const shown = (v: unknown): string => (JSON.stringify(v) ?? String(v)).slice(0, 100);
+
+// A value typed over `otp rpc` that is none of `allowed` is refused in one sentence, never taken for another.
+function checked<T>(v: T | undefined, allowed: readonly T[], what: string): T | undefined {
+  if (v === undefined || v === null || allowed.includes(v)) return v ?? undefined;
+  throw new Error(`${what}, got ${shown(v)}`);
 }
 
 /** Node-wide figures for `otp top`: process count, memory, event-loop lag and load. */
