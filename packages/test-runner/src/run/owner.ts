@@ -83,6 +83,11 @@ export function markReturned(id: string): void {
   returnedCases.add(id);
 }
 
+/** Whether case `id` has returned (its code running now is late). */
+export function hasReturned(id: string): boolean {
+  return returnedCases.has(id);
+}
+
 /** Tells `listener` each time the code running starts or stops being a returned case's (the case's id, or undefined). */
 export function onLateCode(listener: (id: string | undefined) => void): void {
   lateListener = listener;

@@ -66,7 +66,7 @@ interface FileState {
   readonly output: BoundedOutput;
   shuffleSeed: number | undefined;
   /** A returned case whose leftover code ended the current worker (it called process.exit, or looped), and what it did. */
-  blame?: { readonly id: string; readonly text: string };
+  blame?: { readonly id: string; readonly text: string; readonly returned?: boolean };
   /** Why the worker ended when the file's module code (not a test) called process.exit. */
   moduleExit?: string;
   /** Unhandled errors no case caused, and whether each came after the last case. */
@@ -98,6 +98,12 @@ export async function runFile(job: Omit<WorkerJob, 'done'>, options: FileRunOpti
     if (blame && !end.inFlight.includes(blame.id) && state.results.has(blame.id)) {
       // A case that had returned ended the worker (a timer it left called process.exit, or looped): it fails, and the cases running then run again in a fresh worker.
       state.results.set(blame.id, lateFailure(state.results.get(blame.id)!, blame.text));
+      continue;
+    }
+    const returned = blame?.returned ? state.planned?.find((c) => c.id === blame.id) : undefined;
+    if (returned !== undefined && !state.results.has(returned.id)) {
+      // The same, before the worker had sent that case's result (its cleanup still ran when the timer fired).
+      fail(returned, `after the test returned, ${blame!.text}`);
       continue;
     }
     if (state.planned === undefined) {
@@ -208,7 +214,7 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
           break;
         }
         case 'exit':
-          state.blame = { id: event.id, text: `it called process.exit(${event.code}), which ended its worker` };
+          state.blame = { id: event.id, text: `it called process.exit(${event.code}), which ended its worker`, returned: event.returned === true };
           break;
         case 'module-exit':
           state.moduleExit = state.planned === undefined

@@ -52,7 +52,7 @@ export type WorkerEvent =
   /** Code case `id` left (a timer, a promise) runs after the case returned (`id` undefined: such code stopped running): the case to blame if the worker stops answering now. */
   | { readonly type: 'late-code'; readonly id?: string }
   /** Code of case `id` called `process.exit(code)`, which ends the worker. */
-  | { readonly type: 'exit'; readonly id: string; readonly code: string }
+  | { readonly type: 'exit'; readonly id: string; readonly code: string; readonly returned?: boolean }
   /** The file's module code (its top level, or a timer or promise it started: no test's) called `process.exit(code)`, which ends the worker. */
   | { readonly type: 'module-exit'; readonly code: string }
   /** The worker's event loop turns (sent every HEARTBEAT_MS from its start): a worker that stops sending while no case runs is blocked. */

@@ -8,7 +8,7 @@ import type { PlanOptions } from '../plan/eunit.js';
 import { filterPlan } from '../plan/filter.js';
 import { fullName, planCases, type FilePlan } from '../plan/types.js';
 import { Executor } from './execute.js';
-import { currentOwner, onLateCode, runAs, runAsLoading } from './owner.js';
+import { currentOwner, hasReturned, onLateCode, runAs, runAsLoading } from './owner.js';
 import { errorText, toFailureInfo } from './failure-info.js';
 import { EXIT_CODE_CASE, watchExitCode } from './exit-code.js';
 import { storedEntry } from './counterexamples.js';
@@ -23,7 +23,7 @@ const exit = process.exit.bind(process);
 process.exit = (code?: number | string | null): never => {
   const owner = currentOwner();
   const text = String(code ?? process.exitCode ?? 0);
-  if (owner?.kind === 'case') post({ type: 'exit', id: owner.id, code: text });
+  if (owner?.kind === 'case') post({ type: 'exit', id: owner.id, code: text, returned: hasReturned(owner.id) });
   // The module code's (while loading, or a timer or promise it started): no test is to blame, the file is.
   else if (owner?.kind === 'load') post({ type: 'module-exit', code: text });
   return exit(code);
