@@ -36,7 +36,7 @@ before(async () => {
 test('foreground while the node runs is refused as daemon is (exit 1, no crash dump, the node and its pid file untouched); foreground --vsn of a version the root lacks names those it has (exit 2)', { timeout: 300_000 }, async () => {
   const pid = readFileSync(join(rel, 'run', `${NAME}.pid`), 'utf8');
   const second = await scriptRun(['foreground']);
-  assert.deepEqual([second.status, second.out.trim()], [1, `${NAME}: ${NAME}@127.0.0.1 is already running: stop it first (bin/${NAME} stop)`]);
+  assert.deepEqual([second.status, second.out.trim()], [1, `${NAME}: ${NAME}@127.0.0.1 is already running (os pid ${pid.trim()}): stop it first (bin/${NAME} stop)`]);
   assert.deepEqual(readdirSync(rel).filter((e) => e.includes('crash')), []);
   assert.equal(readFileSync(join(rel, 'run', `${NAME}.pid`), 'utf8'), pid);
   assert.equal(await ok(scriptRun(['ping']), 'ping'), 'pong');

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { readNodeArgs, readVersion, type HeartArgs } from '@otp-ts/runtime/tools';
 import { alive, answeringPid, otherRoot, pidFile, program, root, ScriptError, sleep, target, withToolNode, type Target } from './client.js';
 import { exitOf, heartPidFile, heartSettings, liveHeart, removePidFile, runHeart, type HeartReport, type NodeExit } from './heart.js';
+import { takeStartLock } from './start-lock.js';
 import { bootFailure, checkCookieFile, checkRuntime, logFile, logOffset, openLog, spawnNode } from './node-process.js';
 
 const BOOT_TIMEOUT_MS = 30_000;
@@ -26,9 +27,9 @@ function wantsHeart(flag: boolean, heart: HeartArgs | undefined): boolean {
 export async function refuseRunning(t: Target, role: string): Promise<void> {
   const running = liveHeart(root, t.name, program);
   if (running !== undefined) throw new ScriptError(`${t.node} is already running under its heart (os pid ${running}): stop it first (bin/${t.name} stop)`);
-  const answers = await withToolNode(async ({ node }) => ((await node.ping(t.node)) ? { theirs: await otherRoot(node, t) } : undefined), role);
+  const answers = await withToolNode(async (tool) => ((await tool.node.ping(t.node)) ? { theirs: await otherRoot(tool.node, t), pid: await answeringPid(tool, t, 5000) } : undefined), role);
   if (answers?.theirs !== undefined) throw new ScriptError(`${t.node} is already running, started from another release root, ${answers.theirs}: stop it there (${join(answers.theirs, 'bin', t.name)} stop), or give this copy another node name (--name in releases/${t.vsn}/node.args)`);
-  if (answers) throw new ScriptError(`${t.node} is already running: stop it first (bin/${t.name} stop)`);
+  if (answers) throw new ScriptError(`${t.node} is already running${answers.pid === undefined ? '' : ` (os pid ${answers.pid})`}: stop it first (bin/${t.name} stop)`);
 }
 
 /** `bin/<name> daemon [--heart]`: boots the release detached; 0 once its own node answers, else the cause. */
@@ -39,10 +40,16 @@ export async function daemon(options: { heart: boolean }): Promise<number> {
   checkRuntime(files.release, t.name);
   checkCookieFile(t.vsn, files.nodeArgs);
   const heart = wantsHeart(options.heart, files.nodeArgs.heart);
-  await refuseRunning(t, 'daemon');
-  const log = logFile(t.name);
-  const offset = logOffset(log);
-  return heart ? daemonWithHeart(t, log, offset) : daemonAlone(t, log, offset);
+  // Another daemon command starting the node now: its outcome first (the check below then finds its node).
+  const release = await takeStartLock(t.name, BOOT_TIMEOUT_MS + 10_000);
+  try {
+    await refuseRunning(t, 'daemon');
+    const log = logFile(t.name);
+    const offset = logOffset(log);
+    return await (heart ? daemonWithHeart(t, log, offset) : daemonAlone(t, log, offset));
+  } finally {
+    release();
+  }
 }
 
 async function daemonAlone(t: Target, log: string, offset: number): Promise<number> {
