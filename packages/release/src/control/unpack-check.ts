@@ -105,3 +105,24 @@ export function checkStaged(staging: string, tarball: string, name: string): Rel
   for (const app of release.applications) checkApp(staging, app, tarball);
   return release;
 }
+
+/**
+ * Why tar could not read `tarball`, in words naming it and the fix (no raw TAR_… or zlib code): an entry that would land
+ * outside the folder it unpacks into, a file cut short (a copy or download that did not finish), or not a gzipped tar at all.
+ */
+export function unreadableTarball(tarball: string, error: unknown): UnpackError {
+  const e = error as { code?: string; message?: string; path?: string; linkpath?: string };
+  const nothing = 'so nothing of it was unpacked';
+  const outside = e.code === 'TAR_ENTRY_ERROR' || e.code === 'TAR_ENTRY_INFO' ? (e.path ?? e.linkpath) : undefined;
+  if (outside !== undefined && /^\/|(^|\/)\.\.(\/|$)/.test(outside)) {
+    return new UnpackError(`${tarball} holds an entry outside the folder it unpacks into (${outside}), which no tarball written by otp release --tar has, ${nothing}: rebuild it with otp release --tar`, { cause: error });
+  }
+  if (e.code === 'Z_BUF_ERROR' || /^TAR_BAD_ARCHIVE: Truncated input/.test(e.message ?? '')) {
+    return new UnpackError(`${tarball} is cut short (it ends part way through, as a copy or download that did not finish), ${nothing}: copy it again, or rebuild it with otp release --tar`, { cause: error });
+  }
+  if (e.code === 'Z_DATA_ERROR' || e.code === 'TAR_BAD_ARCHIVE') {
+    return new UnpackError(`${tarball} is not a readable release tarball (not a gzip-compressed tar archive), ${nothing}: give the <name>-<vsn>.tar.gz file that otp release --tar writes; rebuild it with otp release --tar`, { cause: error });
+  }
+  const said = (e.message ?? String(error)).replace(/^(TAR_\w+|zlib): /, '');
+  return new UnpackError(`${tarball} is not a readable release tarball (${said}), ${nothing}: rebuild it with otp release --tar`, { cause: error });
+}

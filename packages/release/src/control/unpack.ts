@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync
 import { basename, join, resolve } from 'node:path';
 import { extract } from 'tar';
 import { hasVersion, readReleases, withReleasesLock, writeReleases, type ReleaseFile, type ReleasesFile } from '@otp-ts/runtime/tools';
-import { checkStaged, UnpackError } from './unpack-check.js';
+import { checkStaged, UnpackError, unreadableTarball } from './unpack-check.js';
 import { describeFsFailure, fsReason } from './fs-failure.js';
 
 /** Where a version's tarball was found: a path given on the command line, or by its version in releases/ or the root. */
@@ -213,7 +213,7 @@ export async function unpack(root: string, what: string, options: UnpackOptions 
     } catch (error) {
       // The tarball was read (its digest taken): an error of the file system writing it out is the root's, not the tarball's.
       if (WRITE_FAILURES.has((error as NodeJS.ErrnoException).code ?? '')) throw notWritten(tarball, root, error);
-      throw new UnpackError(`${tarball} is not a readable release tarball (${(error as Error).message}): rebuild it with otp release --tar`, { cause: error });
+      throw unreadableTarball(tarball, error);
     }
     const release = checkStaged(staging, tarball, releases.name);
     const vsn = release.vsn;

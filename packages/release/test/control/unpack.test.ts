@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { create } from 'tar';
 import { Moves, undoMoves, unpack } from '../../src/control/unpack.ts';
@@ -295,5 +296,35 @@ test('a folder given for the tarball is refused as a folder, naming the file to 
     assert.deepEqual(listed(root), ['0.1.0 permanent']);
   } finally {
     rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("a tarball with an entry climbing out of its folder, one cut short and one that is no tarball are refused in words naming the tarball and the fix (no raw tar or zlib code), and nothing is unpacked", async () => {
+  const root = await rootWithTarball('0.2.0');
+  const work = mkdtempSync(join(tmpdir(), 'otp-unpack-bad-'));
+  try {
+    const good = readFileSync(join(root, 'releases', 'fx-0.2.0.tar.gz'));
+    mkdirSync(join(work, 'in'));
+    writeFileSync(join(work, 'evil.txt'), 'pwned');
+    await create({ file: join(work, 'climbs.tar.gz'), cwd: join(work, 'in'), gzip: true, preservePaths: true }, ['../evil.txt']);
+    writeFileSync(join(work, 'short.tar.gz'), good.subarray(0, Math.floor(good.length / 2)));
+    writeFileSync(join(work, 'text.tar.gz'), gzipSync('this is not a tar archive'));
+    const cases: Array<[string, RegExp]> = [
+      ['climbs.tar.gz', /climbs\.tar\.gz holds an entry outside the folder it unpacks into \(\.\.\/evil\.txt\), which no tarball written by otp release --tar has, so nothing of it was unpacked: rebuild it with otp release --tar$/],
+      ['short.tar.gz', /short\.tar\.gz is cut short \(it ends part way through, as a copy or download that did not finish\), so nothing of it was unpacked: copy it again, or rebuild it with otp release --tar$/],
+      ['text.tar.gz', /text\.tar\.gz is not a readable release tarball \(not a gzip-compressed tar archive\), so nothing of it was unpacked: give the <name>-<vsn>\.tar\.gz file that otp release --tar writes; rebuild it with otp release --tar$/],
+    ];
+    for (const [file, says] of cases) {
+      const error = await unpack(root, join(work, file)).then(() => undefined, (e: unknown) => e as Error);
+      assert.equal(error?.name, 'UnpackError', file);
+      assert.match(error.message, says);
+      assert.doesNotMatch(error.message, /TAR_|zlib/);
+    }
+    assert.deepEqual(listed(root), ['0.1.0 permanent']);
+    assert.deepEqual(readdirSync(root).sort(), ['lib', 'releases']);
+    assert.equal(existsSync(join(root, 'evil.txt')), false);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
   }
 });
