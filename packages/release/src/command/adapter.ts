@@ -6,7 +6,7 @@
 // often, and yargs is most of the start script's bundle and of its start-up time.
 import type { Argv, Options } from 'yargs';
 import { checkFlags, collectArgs, listOf, usageError } from './args.js';
-import { didYouMean } from './suggest.js';
+import { closest } from './suggest.js';
 import type { CommandSpec, OptionSpec } from './spec.js';
 
 /** A program's command line as data. */
@@ -202,7 +202,11 @@ export async function parseWithYargs<C extends CommandSpec>(argv: readonly strin
     if (other) return usageError(program.name, `unknown command '${word}': ${other.tool}'s ${word} is ${other.command} here (${program.name} ${other.command})`);
     // rebar3's `rebar3 version`: here the version is a flag.
     if (word === 'version' && program.version !== undefined) return usageError(program.name, `unknown command 'version' (did you mean '${program.name} --version'?)`);
-    return usageError(program.name, `unknown command '${word}'${didYouMean(word, [...program.commands.filter((c) => !c.hidden).map((c) => c.name), 'help'])}`);
+    // A slip of another tool's name (`strat` for relx's start) points at the command it is here.
+    const aliases = program.knownAs ?? {};
+    const near = closest(word, [...program.commands.filter((c) => !c.hidden).map((c) => c.name), 'help', ...Object.keys(aliases)]);
+    const meant = near !== undefined && Object.hasOwn(aliases, near) ? `${aliases[near]!.command}'? ${aliases[near]!.tool}'s ${near} is ${aliases[near]!.command} here` : `${near}'?`;
+    return usageError(program.name, `unknown command '${word}'${near === undefined ? '' : ` (did you mean '${meant})`}`);
   };
   if (name === 'help') {
     // `help CMD` of a command there is none of is that unknown command, not a request for the whole help.

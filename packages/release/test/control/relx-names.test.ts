@@ -26,3 +26,10 @@ test("relx's command names are refused naming this start script's command for th
   assert.equal(await refusal(['stpo']), "unknown command 'stpo' (did you mean 'stop'?)");
   assert.equal(await refusal(['toString']), "unknown command 'toString'");
 });
+
+test("a slip of a relx name (strat, consoel) is refused suggesting this script's command for it, exit 2", async () => {
+  assert.equal(await refusal(['strat']), "unknown command 'strat' (did you mean 'daemon'? relx's start is daemon here)");
+  assert.equal(await refusal(['consoel']), "unknown command 'consoel' (did you mean 'foreground'? relx's console is foreground here)");
+  assert.equal(await refusal(['remote_consol']), "unknown command 'remote_consol' (did you mean 'remote'?)");
+  assert.equal(await refusal(['restrat']), "unknown command 'restrat' (did you mean 'restart'?)");
+});
