@@ -1,7 +1,7 @@
 // What every command of the start script's program shares: the release root, its one-line errors, and
 // the hidden tool node that reaches the release's node over distribution with node.args' cookie.
 import { colours, permanentVersion, readNodeArgs, readReleases } from '@otp-ts/runtime/tools';
-import { readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isOtpError, OtpError, type OtpErrorOptions } from '../command/otp-error.js';
@@ -109,7 +109,19 @@ export async function otherRoot(node: OtpNode, t: Target): Promise<string | unde
       return resolve(path);
     }
   };
-  return typeof theirs === 'string' && real(theirs) !== real(root) ? theirs : undefined;
+  if (typeof theirs !== 'string' || real(theirs) === real(root)) return undefined;
+  // This root, moved (mv) after its node booted: the old path is gone and run/<name>.pid, moved along, names the node.
+  return existsSync(theirs) || !(await pidFileNames(node, t)) ? theirs : undefined;
+}
+
+// Whether this root's run/<name>.pid holds the OS pid of the node answering under the release's name.
+async function pidFileNames(node: OtpNode, t: Target): Promise<boolean> {
+  try {
+    const osPid = await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'pid', [], 10_000));
+    return Number(readFileSync(pidFile(t.name), 'utf8').trim()) === osPid;
+  } catch {
+    return false;
+  }
 }
 
 /** Refuses (exit 1) to run `verb` on the node answering under the release's name when it was started from another root. */
