@@ -577,69 +577,18 @@ const STATE_WALK_LIMIT = 1_000;
 // The functions (at most 32) reachable from `state` through objects, arrays, Maps and Sets (own data properties: no getter runs).
 function functionsIn(state: unknown): Array<() => unknown> {
   const out: Array<() => unknown> = [];
-  if (state === null || typeof state !== 'object') {
-    if (typeof state === 'function') out.push(state as () => unknown);
-    return out;
-  }
-  const walk = new StateWalk();
-  walk.push(state);
-  for (let v = walk.next(); v !== undefined && out.length < 32; v = walk.next()) {
+  const seen = new Set<object>();
+  const stack: unknown[] = [state];
+  while (stack.length > 0 && seen.size < STATE_WALK_LIMIT && out.length < 32) {
+    const v = stack.pop();
+    if (v === null || (typeof v !== 'object' && typeof v !== 'function') || seen.has(v)) continue;
+    seen.add(v);
     if (typeof v === 'function') out.push(v as () => unknown);
-    else if (v instanceof Map) for (const [k, x] of v) walk.push(k, x);
-    else if (v instanceof Set) for (const x of v) walk.push(x);
-    else if (!ArrayBuffer.isView(v)) {
-      for (const k in v) if (Object.hasOwn(v, k)) walk.push(Object.getOwnPropertyDescriptor(v, k)?.value);
-    }
+    else if (v instanceof Map) for (const [k, x] of v) stack.push(k, x);
+    else if (v instanceof Set) for (const x of v) stack.push(x);
+    else if (!ArrayBuffer.isView(v)) for (const k of Object.keys(v)) stack.push(Object.getOwnPropertyDescriptor(v, k)?.value);
   }
-  walk.done();
   return out;
-}
-
-// The objects and functions a state walk has still to visit, and those it met (each once): arrays reused from walk to
-// walk (walks never overlap), with a Set only past 32 met, so a 10k upgrade's walks of small states allocate little.
-const walkStack: unknown[] = [];
-const walkMet: object[] = [];
-
-class StateWalk {
-  private top = 0;
-  private met = 0;
-  private many: Set<object> | null = null;
-
-  push(a: unknown, b?: unknown): void {
-    if (a !== null && (typeof a === 'object' || typeof a === 'function')) walkStack[this.top++] = a;
-    if (b !== null && (typeof b === 'object' || typeof b === 'function')) walkStack[this.top++] = b;
-  }
-
-  // The next object or function not met yet; undefined when none is left or STATE_WALK_LIMIT were met.
-  next(): object | undefined {
-    while (this.top > 0 && this.met < STATE_WALK_LIMIT) {
-      const v = walkStack[--this.top] as object;
-      walkStack[this.top] = undefined;
-      if (this.meets(v)) return v;
-    }
-    return undefined;
-  }
-
-  // Records `v` as met: false when it was already.
-  private meets(v: object): boolean {
-    if (this.many !== null) {
-      if (this.many.has(v)) return false;
-      this.many.add(v);
-    } else {
-      for (let i = 0; i < this.met; i++) if (walkMet[i] === v) return false;
-      if (this.met === 32) this.many = new Set(walkMet.slice(0, 32)).add(v);
-      else walkMet[this.met] = v;
-    }
-    this.met++;
-    return true;
-  }
-
-  // Lets go of what the walk held, so the shared arrays keep no state alive.
-  done(): void {
-    walkStack.fill(undefined, 0, this.top);
-    walkMet.fill(undefined as unknown as object, 0, Math.min(this.met, 32));
-    this.top = 0;
-  }
 }
 
 // The supervisors whose callbacks a changed module's running version made at run time (`{ init }` inline in an
