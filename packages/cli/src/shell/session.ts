@@ -228,7 +228,6 @@ async function reloadChanged(ctx: runtime.ProcessContext, code: CodeServer, apps
     for (const k of report.killed) say(`  ${String(k.pid)} was killed: it still ran the old code of ${k.module}, which this reload purged`);
     for (const s of report.stranded) {
       if (s.kind === 'supervisor') say(`  supervisor ${String(s.pid)} was started with callbacks ${s.module} made at run time (not an export): it keeps its old child specs; export its callbacks object and start it with that`);
-      else if (s.kind === 'state') say(`  ${String(s.pid)} was migrated, but its new state still holds functions of the old code of ${s.module} (its codeChange kept them): it calls that code until its state drops them; build them anew in codeChange`);
       else if (s.kind === 'handler') say(`  gen_event manager ${String(s.pid)} runs a handler made at run time by ${s.module} (not an export): the handler stays on the old code, and the next reload of ${s.module} removes it (the manager lives); export the handler object or a class`);
       else say(`  ${String(s.pid)} runs callbacks made at run time by ${s.module} (not an export): it stays on the old code, and the next reload of ${s.module} kills it; export the callback object or a class`);
     }

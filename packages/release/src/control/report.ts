@@ -23,9 +23,6 @@ function strandedLine(s: NonNullable<InstallReport['stranded']>[number], r: Inst
     const specs = up ? "its old child specs, the new version's never apply" : `the child specs of ${r.from}, those of ${r.to} never apply`;
     return `  supervisor ${s.pid} was started with callbacks ${s.module} made at run time (not an export): it keeps ${specs}; export its callbacks object (export const sup = { init }) and start it with that`;
   }
-  if (s.kind === 'state') {
-    return `  ${s.pid} was migrated, but its new state still holds functions of ${s.module} from ${code} (its codeChange kept them): it calls that code until its state drops them; build them anew in codeChange`;
-  }
   if (s.kind === 'handler') {
     return `  gen_event manager ${s.pid} runs a handler made at run time by ${s.module} (not an export): the handler stays on ${code}, and ${next} removes it (the manager lives); export the handler object or a class`;
   }

@@ -53,7 +53,6 @@ export interface UpgradeReport {
    * supervisor whose callbacks were made inline (`supervisor.startLink(ctx, { init })` in an application's start): it
    * keeps its old child specs (the new ones never apply) and no purge kills it, as it calls that code only to start.
    * `kind: 'handler'`: a gen_event manager running a handler made at run time; the next purge removes that handler, not the manager.
-   * `kind: 'state'`: a migrated process whose new state still holds functions of the version it left (codeChange kept them): it calls that old code.
    */
   stranded: Stranded[];
   /** How long the affected processes stayed suspended (the first suspend to the resumes), in ms. */
@@ -64,7 +63,7 @@ export interface UpgradeReport {
 export interface Stranded {
   pid: Pid;
   module: string;
-  kind?: 'supervisor' | 'handler' | 'state';
+  kind?: 'supervisor' | 'handler';
 }
 
 /** An upgrade failed and was rolled back: code and states are as before; `stage` and `module` say where. */
@@ -553,44 +552,6 @@ function strandedBy(code: CodeServer, versions: readonly ModuleVersion[], previo
   return [...out, ...inlineSupervisors(code, current)];
 }
 
-// The migrated processes whose new state holds functions the versions they left defined (a codeChange that kept an old
-// export or closure): they go on calling that code, as an Erlang process holding funs of old code. Read after the
-// resumes, in the same turn, so before any of them ran. The walk stops at STATE_WALK_LIMIT values a process.
-function oldFunctionsHeld(code: CodeServer, loaded: readonly ModuleVersion[], previous: ReadonlyMap<string, { current: ModuleVersion | null }>, participants: Participant[]): Stranded[] {
-  const left = loaded.map((v) => previous.get(v.module)!.current).filter((v) => v !== null);
-  const out: Stranded[] = [];
-  if (left.length === 0) return out;
-  for (const p of participants) {
-    if (p.supervisor || p.proc.dead) continue;
-    const target = sysTargetOf(p.proc);
-    if (target === undefined) continue;
-    const fns = functionsIn(target.getState());
-    if (fns.length === 0) continue;
-    const makers = code.makersOf(fns, left);
-    if (makers.length > 0) out.push({ pid: p.pid, module: makers[0]!.module, kind: 'state' });
-  }
-  return out;
-}
-
-const STATE_WALK_LIMIT = 1_000;
-
-// The functions (at most 32) reachable from `state` through objects, arrays, Maps and Sets (own data properties: no getter runs).
-function functionsIn(state: unknown): Array<() => unknown> {
-  const out: Array<() => unknown> = [];
-  const seen = new Set<object>();
-  const stack: unknown[] = [state];
-  while (stack.length > 0 && seen.size < STATE_WALK_LIMIT && out.length < 32) {
-    const v = stack.pop();
-    if (v === null || (typeof v !== 'object' && typeof v !== 'function') || seen.has(v)) continue;
-    seen.add(v);
-    if (typeof v === 'function') out.push(v as () => unknown);
-    else if (v instanceof Map) for (const [k, x] of v) stack.push(k, x);
-    else if (v instanceof Set) for (const x of v) stack.push(x);
-    else if (!ArrayBuffer.isView(v)) for (const k of Object.keys(v)) stack.push(Object.getOwnPropertyDescriptor(v, k)?.value);
-  }
-  return out;
-}
-
 // The supervisors whose callbacks a changed module's running version made at run time (`{ init }` inline in an
 // application's start): no export of the new version stands for them, so their code change cannot run and their new
 // child specs never apply (OTP runs a supervisor's code_change on its module). A purge leaves them alive (madeCallbacksOf).
@@ -703,7 +664,6 @@ async function upgradeNow(ctx: ProcessContext, code: CodeServer, sources: Module
     resumedAt = performance.now();
   }
   if (failure) throw failure;
-  stranded.push(...oldFunctionsHeld(code, loaded, previous, participants));
   const report = reportOf(loaded, previous, participants, killed, stranded, participants.length > 0 ? resumedAt! - (yielded ? suspendedAt : frozenAt) : 0);
   return { report, before: new Map(keep ? participants.map((p) => [p.pid, p.state]) : []) };
 }

@@ -36,7 +36,7 @@ export interface InstallReport {
   /** Processes killed because they still ran a module version the install purged (the version before the running one, a removed module's or a removed application's): pid and module. */
   killed: Array<{ pid: string; module: string }>;
   /** Processes left on the old code: they run callbacks a changed module made at run time (no export stands for them), and the next purge of it kills them: pid and module (a node before this field reports none); `kind: 'supervisor'`, a supervisor made inline, keeps its old child specs and is not killed; `kind: 'handler'`, a gen_event manager, loses that handler to the purge, not its life. */
-  stranded?: Array<{ pid: string; module: string; kind?: 'supervisor' | 'handler' | 'state' }>;
+  stranded?: Array<{ pid: string; module: string; kind?: 'supervisor' | 'handler' }>;
   /** Supervisor children started or stopped because a supervisor's child specs changed. */
   children: { started: string[]; stopped: string[] };
   /** The whole install, from the check to permanence, in ms. */
