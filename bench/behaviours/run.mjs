@@ -17,7 +17,7 @@ const ONCE = ['idle_server', 'called_server', 'hibernated_server', 'start_bare',
 
 const WORKLOADS = [
   { id: 'call_seq', title: 'gen_server call, 1 client × 1M sequential', unit: 'calls/s', target: 'otp-ts/BEAM ≥ 2×' },
-  { id: 'call_huge_queue', title: 'gen_server call from a client with 200k messages waiting, 2k sequential (gen_server_SUITE call_with_huge_message_queue)', unit: 'calls/s' },
+  { id: 'call_huge_queue', title: 'gen_server call from a client with 200k messages waiting (collected into the old generation first), 2k sequential (gen_server_SUITE call_with_huge_message_queue)', unit: 'calls/s' },
   { id: 'send_request', title: 'gen_server sendRequest/waitResponse, 100 in flight, 200k', unit: 'requests/s' },
   { id: 'call_100', title: 'gen_server call, 100 clients × 10k', unit: 'calls/s', target: 'otp-ts/BEAM ≥ 2×' },
   { id: 'cast', title: 'gen_server cast, 1M', unit: 'casts/s', target: 'otp-ts/BEAM ≥ 1×' },
