@@ -21,9 +21,9 @@ test('an upgrade made permanent while otp release builds another version stays p
     writeFileSync(join(dir, 'src', 'which.ts'), "export function which(): string {\n  return 'three';\n}\n");
     const pkg = join(dir, 'package.json');
     writeFileSync(pkg, replaceOrFail(readFileSync(pkg, 'utf8'), '"version": "0.2.0"', '"version": "0.3.0"'));
-    // The build of 0.3.0 is held after its plan (which read RELEASES.json), before it moves anything in.
+    // The build of 0.3.0 is held after its plan (which read RELEASES.json), before it takes the root's lock to move anything in.
     const gate = join(root, '..', 'lostup-gate');
-    const build = run(process.execPath, [otp, 'release', '--upgrade-from', '0.2.0'], dir, { ...process.env, OTP_RELEASE_PAUSE_AT: '0', OTP_RELEASE_PAUSE_FILE: gate });
+    const build = run(process.execPath, [otp, 'release', '--upgrade-from', '0.2.0'], dir, { ...process.env, OTP_RELEASE_PAUSE_AT: 'lock', OTP_RELEASE_PAUSE_FILE: gate });
     await waitFor('otp release held before its moves', () => existsSync(`${gate}.paused`) || undefined, { ms: 120_000, everyMs: 50 });
     assert.match(await ok(script(['upgrade', '0.2.0', '--probe-ms', '0']), 'upgrade'), /upgraded 0\.1\.0 → 0\.2\.0/);
     writeFileSync(gate, '');
