@@ -542,8 +542,11 @@ test('after authentication, each frame a peer sends is taken, dropped with one l
       // One line per connection at most, naming it: the frame it dropped (a name that is no node name), or the
       // one it refused before closing; a connection closed or dropping such a frame has its line.
       const about = (i: number): string[] => target.stderr().split('\n').filter((l) => new RegExp(` fuzzer${i}@127\\.0\\.0\\.1[: ]`).test(l));
+      // A dropped message's line may instead be counted in a summary (at most 10 such lines a second): those add up.
       const unlogged = (): number[] => [...outcome.keys()].filter((i) => outcome[i] && (outcome[i].closed || outcome[i].badName) && about(i).length === 0);
-      await until('the node logged every refused or dropped frame', () => unlogged().length === 0).catch((error: unknown) => assert.fail(`${String(error)}: connections ${unlogged().join(', ')}\n${target.stderr()}`));
+      const summed = (): number => [...target.stderr().matchAll(/dropped (\d+) more messages? in that second/g)].reduce((t, m) => t + Number(m[1]), 0);
+      const accounted = (): boolean => unlogged().every((i) => !outcome[i]!.closed) && unlogged().length <= summed();
+      await until('the node logged every refused or dropped frame', accounted).catch((error: unknown) => assert.fail(`${String(error)}: connections ${unlogged().join(', ')}\n${target.stderr()}`));
       for (const [i, o] of outcome.entries()) {
         if (!o) continue;
         const mine = about(i);
@@ -551,7 +554,7 @@ test('after authentication, each frame a peer sends is taken, dropped with one l
         const closes = mine.filter((l) => l.startsWith(`distribution: closed the connection to fuzzer${i}@127.0.0.1`));
         assert.equal(closes.length, o.closed ? 1 : 0, `one line for the frame that closed connection ${i}, none if none did: ${mine.join('\n')}`);
         assert.equal(drops.length + closes.length, mine.length, `no other line about connection ${i}: ${mine.join('\n')}`);
-        if (o.badName) assert.ok(drops.length >= 1, `a line for the dropped frame of connection ${i}`);
+        if (o.badName) assert.ok(drops.length >= 1 || summed() > 0, `a line for the dropped frame of connection ${i}, or its count in a summary`);
       }
       const lines = target.stderr().split('\n');
       const forged = lines.filter((l) => l !== '' && !/^distribution: /.test(l));

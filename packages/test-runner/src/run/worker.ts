@@ -113,7 +113,25 @@ async function main(job: WorkerJob): Promise<void> {
   const nonZeroExit = exitCode.verdict();
   if (nonZeroExit !== undefined) post({ type: 'stray', text: nonZeroExit, afterLast: true, named: EXIT_CODE_CASE });
   if (onlyInCi !== undefined) post({ type: 'stray', text: onlyInCi, afterLast: true, named: ONLY_IN_CI_CASE });
+  // 'done' has the worker terminated, and the main thread takes what the worker posted before its exit: the tests' last
+  // output lines must be posted first (a stream a test left broken is waited for half a second at most).
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
   post({ type: 'done' });
+}
+
+// Resolves once what was written to `stream` before has been handed on, or after 500 ms.
+function flushed(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 500);
+    try {
+      stream.write('', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    } catch {
+      resolve();
+    }
+  });
 }
 
 // A test file that holds no test passes with nothing checked (a missing `export`, a misspelt name): it is warned about, as
