@@ -126,8 +126,10 @@ test('a node that dies while it is profiled: otp profile says it died during pro
   try {
     await waitFor('the node to profile', () => /ready/.test(peerOut), { ms: 120_000 });
     const long = run(process.execPath, [otp, 'profile', 'dies@127.0.0.1', '--time', '4m'], repo, env);
-    // The profile runs once a second one is refused as already running.
-    await waitFor('the long profile to start', async () => /a profile is already running/.test((await run(process.execPath, [otp, 'profile', 'dies@127.0.0.1', '--time', '1ms'], repo, env)).stderr), { ms: 120_000, everyMs: 200 });
+    // The profile runs once a second one is refused as already running. The probe names a module the node does
+    // not have, so it can never take the profile itself: the node checks for a running profile first, then the
+    // module. (A probe that could profile won the race under load and left the long one refused.)
+    await waitFor('the long profile to start', async () => /a profile is already running/.test((await run(process.execPath, [otp, 'profile', 'dies@127.0.0.1', '--time', '1s', '--module', 'dies_nothing'], repo, env)).stderr), { ms: 120_000, everyMs: 200 });
     peer.kill('SIGKILL');
     const died = await long;
     assert.equal(died.status, 1, died.out);
