@@ -2,6 +2,7 @@
 // OTP_RUNTIME: another copy of the runtime's entry to run instead (an A/B comparison of the same workload, see profile.mjs).
 const { createNode, genServer, supervisor, ok, reply, noreply, loggerOf, isDown, setMessageIsolation, TIMEOUT } = await import(process.env.OTP_RUNTIME ?? '@otp-ts/runtime');
 import { repeat } from '../runtime/repeat.mjs';
+import { allocationSampler } from '../lib/alloc.mjs';
 
 const now = () => performance.now();
 const result = (ops, ms, extra = {}) => ({ ops, us: Math.round(ms * 1000), rate: ops / (ms / 1000), ...extra });
@@ -228,10 +229,43 @@ const startBare = onNode(async (ctx) => {
   return result(n, now() - t0, { alive: pids.filter((p) => ctx.isAlive(p)).length });
 });
 
+// call_alloc and start_alloc: the bytes a gen_server call and a gen_server start allocate, garbage included
+// (bench/lib/alloc.mjs), sampled after a warm-up in the same runtime so the figure is the compiled path's.
+const allocPer = (ops, sampler) => async (measured) => {
+  const t0 = now();
+  await sampler.start();
+  await measured();
+  const { allocated_bytes, top } = await sampler.stop();
+  return result(ops, now() - t0, { bytes_per_op: allocated_bytes / ops, top: top.slice(0, 4).map((t) => ({ fn: t.fn, bytes_per_op: Math.round(t.bytes / ops) })) });
+};
+
+const callAlloc = onNode(async (ctx) => {
+  const n = 100_000;
+  const srv = await genServer.start(ctx, server, 0);
+  for (let i = 0; i < n; i++) await genServer.call(ctx, srv, 'ping');
+  return allocPer(n, allocationSampler())(async () => {
+    for (let i = 0; i < n; i++) await genServer.call(ctx, srv, 'ping');
+  });
+});
+
+const startAlloc = onNode(async (ctx) => {
+  const n = 10_000;
+  const startAll = async () => {
+    const pids = new Array(n);
+    for (let i = 0; i < n; i++) pids[i] = await genServer.start(ctx, server, 0);
+    return pids;
+  };
+  for (const p of await startAll()) ctx.exit(p, 'kill');
+  globalThis.gc();
+  return allocPer(n, allocationSampler())(startAll);
+});
+
 const workloads = {
   cast_bare: castBare,
   start_bare: startBare,
   start_warm: startWarm,
+  call_alloc: callAlloc,
+  start_alloc: startAlloc,
   called_server: afterCalls(false),
   hibernated_server: afterCalls(true),
   send_object: sendObject(false),
@@ -242,5 +276,5 @@ if (!workloads[workload]) {
   console.error(`unknown workload '${workload}': one of ${Object.keys(workloads).join(', ')}`);
   process.exit(2);
 }
-const once = ['idle_server', 'called_server', 'hibernated_server', 'start_bare', 'start_warm'];
+const once = ['idle_server', 'called_server', 'hibernated_server', 'start_bare', 'start_warm', 'call_alloc', 'start_alloc'];
 console.log(JSON.stringify(await repeat(workloads[workload], once.includes(workload) ? 1 : Number(process.argv[3] ?? 3))));

@@ -13,7 +13,7 @@ const root = join(here, '..', '..');
 const work = join(root, 'bench', '.work');
 const REPS = 3;
 // Workloads measured once per process (they report memory, or the first, cold run is the figure): no warm-up.
-const ONCE = ['idle_server', 'called_server', 'hibernated_server', 'start_bare', 'start_warm'];
+const ONCE = ['idle_server', 'called_server', 'hibernated_server', 'start_bare', 'start_warm', 'call_alloc', 'start_alloc'];
 
 const WORKLOADS = [
   { id: 'call_seq', title: 'gen_server call, 1 client × 1M sequential', unit: 'calls/s', target: 'otp-ts/BEAM ≥ 2×' },
@@ -32,6 +32,12 @@ const WORKLOADS = [
   // for the workload they bound (`limitOf`), so the ratio says how far that workload can go here.
   { id: 'cast_bare', title: 'limit of cast: a plain send of the same string, 1M to a process draining its mailbox', unit: 'msgs/s', limitOf: 'cast' },
   { id: 'start_bare', title: 'limit of start: spawn 10k idle processes, each acknowledging with one message', unit: 'starts/s', limitOf: 'idle_server' },
+];
+// What one operation allocates, garbage included (otp-ts only: the BEAM's heap is per process and not comparable),
+// one sampled run each after a warm-up in the same runtime, beside the before build when there is one.
+const ALLOCATIONS = [
+  { id: 'call_alloc', title: 'allocated per gen_server call, garbage included (bytes; 100k calls)' },
+  { id: 'start_alloc', title: 'allocated per gen_server start, garbage included (bytes; 10k starts)' },
 ];
 
 // BENCH_BEFORE: another build of the runtime (a path to its entry, e.g. a bundle of an earlier commit), run beside
@@ -101,6 +107,16 @@ export async function run() {
     }
     results[w.id] = { otp: best(runs.otp), before: best(runs.before), beam: w.limitOf !== undefined ? results[w.limitOf].beam : best(runs.beam) };
   }
+  for (const a of ALLOCATIONS) {
+    process.stdout.write(`  ${a.title}: otp-ts… `);
+    results[a.id] = { otp: runOtp(a.id, current) };
+    process.stdout.write(`${Math.round(results[a.id].otp.bytes_per_op)}`);
+    if (before !== undefined) {
+      results[a.id].before = runOtp(a.id, before);
+      process.stdout.write(`, before… ${Math.round(results[a.id].before.bytes_per_op)}`);
+    }
+    console.log(' bytes');
+  }
   const load = (l) => l.map((x) => x.toFixed(1)).join(' ');
   const loadAfter = loadavg();
   const idle = results.idle_server;
@@ -127,6 +143,12 @@ export async function run() {
     ...['called_server', 'hibernated_server'].map((id) => {
       const r = results[id];
       return `| memory per gen_server after 3 calls, ${id === 'hibernated_server' ? 'hibernated' : 'not hibernated'} (bytes) | ${bytes(r.otp)} | ${bytes(r.beam)} | ${ratio(r.otp.bytes_per_process, r.beam?.bytes_per_process)} |${side(r, bytes, (x) => ratio(x?.bytes_per_process, r.beam?.bytes_per_process))} |`;
+    }),
+    ...ALLOCATIONS.map((a) => {
+      const r = results[a.id];
+      const perOp = (x) => (x === undefined ? '–' : String(Math.round(x.bytes_per_op)));
+      const where = r.otp.top.map((t) => `${t.fn} ${t.bytes_per_op}`).join(', ');
+      return `| ${a.title}; most by: ${where} | ${perOp(r.otp)} | | |${before === undefined ? '' : ` ${perOp(r.before)} | |`} |`;
     }),
     `| message isolation cost: send_object isolated / not | ${ratio(results.send_object_isolated.otp.rate, results.send_object.otp.rate)} | | |${before === undefined ? '' : ` ${ratio(results.send_object_isolated.before?.rate, results.send_object.before?.rate)} | |`} |`,
   ];

@@ -1,7 +1,7 @@
 // Code server workloads on otp-ts. Usage: node --expose-gc otp.mjs WORKLOAD [N]  (prints one JSON line)
 // (upgrade_10k_alloc is run by hand, not by run.mjs: `node --expose-gc bench/code/otp.mjs upgrade_10k_alloc`.)
 import { transformSync } from 'esbuild';
-import { Session } from 'node:inspector/promises';
+import { allocationSampler } from '../lib/alloc.mjs';
 import { createNode, codeServerOf, genServer, upgradeModules, loggerOf } from '@otp-ts/runtime';
 
 const now = () => performance.now();
@@ -66,30 +66,8 @@ async function upgrade(n, rounds = 1, collect = true, sample = undefined) {
   });
 }
 
-// upgrade_10k_alloc: what a fresh runtime's first upgrade of 10,000 gen_servers allocates, garbage included (V8's
-// sampling heap profiler over the upgrade alone, objects a collection freed counted too), and its top allocating functions.
-function allocationSampler() {
-  const session = new Session();
-  session.connect();
-  return {
-    start: () => session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }),
-    async stop() {
-      const { profile } = await session.post('HeapProfiler.stopSampling');
-      const by = new Map();
-      let bytes = 0;
-      const walk = (node) => {
-        const fn = `${node.callFrame.functionName || '(anonymous)'}`;
-        bytes += node.selfSize;
-        by.set(fn, (by.get(fn) ?? 0) + node.selfSize);
-        node.children.forEach(walk);
-      };
-      walk(profile.head);
-      const top = [...by].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([fn, b]) => ({ fn, bytes: b }));
-      return { allocated_bytes: bytes, top };
-    },
-  };
-}
-
+// upgrade_10k_alloc: what a fresh runtime's first upgrade of 10,000 gen_servers allocates, garbage included, over the
+// upgrade alone, and its top allocating functions (bench/lib/alloc.mjs).
 const workloads = { upgrade_10k_alloc: () => upgrade(10_000, 1, true, allocationSampler()), cross_module_call: crossModuleCall, heap_over_loads: heapOverLoads, upgrade_1k: () => upgrade(1000), upgrade_10k: () => upgrade(10_000), upgrade_1k_young: () => upgrade(1000, 1, false), upgrade_10k_young: () => upgrade(10_000, 1, false), upgrade_1k_rounds: () => upgrade(1000, 5), upgrade_10k_rounds: () => upgrade(10_000, 5) };
 const w = process.argv[2];
 if (!workloads[w]) { console.error(`unknown workload '${w}': one of ${Object.keys(workloads).join(', ')}`); process.exit(2); }
