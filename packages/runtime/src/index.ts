@@ -9,6 +9,7 @@ export { createNode } from './create.js';
 export { timer } from './interval.js';
 export { _, compareTerms, matchPattern, estimateSize } from './terms.js';
 export type { Table, TableOptions, TableType, TableAccess, TableInfo, UpdateCounterOptions, CounterOp, ElementUpdate, TableHeir } from './table.js';
+export type { SafeFixed } from './table-fix.js';
 export { TableTransfer, isTableTransfer } from './table.js';
 export { matchSpec, matchSpecRun, MatchSpec, gt, ge, lt, le, eq, ne, and, or, not, isNumber, isString, isBoolean, isTuple, isObject } from './table-match.js';
 export type { Expr, Field, SpecOperand, RowPattern, Out } from './table-match.js';

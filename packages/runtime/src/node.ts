@@ -523,6 +523,7 @@ export class OtpNode {
     if (proc.name !== undefined) {
       this.names.delete(proc.name);
     }
+    if (this.tables.fixers.size > 0) this.tables.fixerExited(proc);
     if (proc.tables) this.tables.ownerExited(proc);
     if (proc.mons) {
       const mons = proc.mons;

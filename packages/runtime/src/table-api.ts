@@ -1,3 +1,4 @@
+import type { SafeFixed } from './table-fix.js';
 import type { Pid } from './pid.js';
 import type { MatchSpec } from './table-match.js';
 import type { SelectChunk, SelectContinuation } from './table-select.js';
@@ -85,6 +86,10 @@ export interface TableInfo {
   size: number;
   /** Estimated heap bytes held by the records. */
   memory: number;
+  /** True while some process holds a safeFixtable fix (ets:info(T, fixed)). */
+  fixed: boolean;
+  /** When the table was fixed and by whom, or false (ets:info(T, safe_fixed)). */
+  safeFixed: SafeFixed | false;
 }
 
 /**
@@ -162,6 +167,8 @@ export interface Table<R = unknown> extends Iterable<R> {
   last(): unknown;
   /** The key after `key` in table order, or undefined at the end; a key a set or bag does not hold is `badarg`, as in ETS. */
   next(key: unknown): unknown;
+  /** Fixes (`true`) or releases one fix of (`false`) the table for the calling process, as ETS's safe_fixtable: while fixed, a first/next walk of a set or bag goes on from keys deleted meanwhile and visits each key at most once; a process's fixes are released when it exits. */
+  safeFixtable(on: boolean): void;
   /** The key before `key` in key order (orderedSet; for a set or bag the same as `next`, as ETS), or undefined at the start. */
   prev(key: unknown): unknown;
   /** Every record (in key order for orderedSet). */

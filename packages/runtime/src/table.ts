@@ -8,6 +8,7 @@ import type { MatchSpec } from './table-match.js';
 import { continuationStore, isContinuation, selectAll, selectAllReverse, selectCount, selectDelete, selectFirst, selectNext, selectReplace, type SelectChunk, type SelectContinuation } from './table-select.js';
 import { TableTransfer, isBag, type CounterOp, type ElementUpdate, type Table, type TableAccess, type TableHeir, type TableInfo, type TableOptions, type TableType, type UpdateCounterOptions } from './table-api.js';
 import { lookupElement, take, updateCounter, updateElements } from './table-update.js';
+import { firstUnordered, nextUnordered, release, safeFixedInfo, safeFixtable, type TableFix } from './table-fix.js';
 
 export type { CounterOp, ElementUpdate, Table, TableAccess, TableHeir, TableInfo, TableOptions, TableType, UpdateCounterOptions } from './table-api.js';
 export { TableTransfer, isTableTransfer } from './table-api.js';
@@ -17,6 +18,8 @@ export class TableRegistry {
   private readonly byId = new Map<number, TableStore>();
   private readonly byName = new Map<string, TableStore>();
   private nextId = 1;
+  /** The tables each process has fixed with safeFixtable, released when it exits. */
+  readonly fixers = new Map<ProcessImpl, Set<TableStore>>();
 
   constructor(readonly node: OtpNode) {}
 
@@ -62,6 +65,12 @@ export class TableRegistry {
     if (store.name !== undefined) this.byName.delete(store.name);
     store.owner.tables?.delete(store);
     store.clear();
+    for (const proc of Array.from(store.fix?.counts.keys() ?? [])) release(store, proc);
+  }
+
+  /** An exiting process's fixes are released (ets:safe_fixtable/2). */
+  fixerExited(proc: ProcessImpl): void {
+    for (const store of Array.from(this.fixers.get(proc) ?? [])) release(store, proc);
   }
 
   /** An exiting owner's tables go to their live heirs, the others are deleted. */
@@ -105,6 +114,8 @@ export class TableStore {
   private walkedAt = -1;
   count = 0;
   heir: TableHeir = 'none';
+  /** The safe fixation (ets:safe_fixtable/2), or null when no process holds one. */
+  fix: TableFix | null = null;
   /** The data map's key for a record key: structural, and for an orderedSet equal when compareTerms is 0 (1 and 1n are one key). */
   readonly slot: (key: unknown) => unknown;
 
@@ -167,6 +178,7 @@ export class TableStore {
       const list = this.data.get(k) as unknown[] | undefined;
       if (list === undefined) {
         this.data.set(k, [record]);
+        this.fix?.added(k);
         this.count++;
       } else if (this.type === 'duplicateBag' || !list.some((r) => termEquals(r, record))) {
         list.push(record);
@@ -178,6 +190,7 @@ export class TableStore {
     if (old === undefined) {
       this.count++;
       if (this.type === 'orderedSet') this.sorted.splice(-this.search(key) - 1, 0, key);
+      else this.fix?.added(k);
     } else if (this.type === 'orderedSet' && this.keyOf(old) !== key) {
       // An equal key written another way (1n for 1, or a new array): the record's own key is the one kept, as ETS keeps the new object.
       this.sorted[this.search(key)] = key;
@@ -494,9 +507,7 @@ class TableHandle<R> implements Table<R> {
 
   first(): unknown {
     const s = this.read();
-    if (s.type === 'orderedSet') return s.sorted[0];
-    for (const r of s.all()) return s.keyOf(r);
-    return undefined;
+    return s.type === 'orderedSet' ? s.sorted[0] : firstUnordered(s);
   }
 
   last(): unknown {
@@ -512,16 +523,12 @@ class TableHandle<R> implements Table<R> {
       const i = s.search(key);
       return s.sorted[i >= 0 ? i + 1 : -i - 1];
     }
-    // Unordered tables: insertion order, found by a walk (prefer iterating the table).
-    const k = s.slot(key);
-    let found = false;
-    for (const [mapKey, value] of s.data) {
-      if (found) return s.keyOf(isBag(s.type) ? (value as unknown[])[0] : value);
-      found = mapKey === k;
-    }
-    // A key not in the table has no place in an unordered walk: ETS answers badarg.
-    if (!found) throw new RuntimeError('badarg', `next: key ${describeReason(key)} is not in table '${s.label}' (a set or bag is walked only from keys it holds)`);
-    return undefined;
+    // Unordered tables: insertion order (or the fixed walk order), found by a walk (prefer iterating the table).
+    return nextUnordered(s, key);
+  }
+
+  safeFixtable(on: boolean): void {
+    safeFixtable(this.read(), this.caller, on);
   }
 
   prev(key: unknown): unknown {
@@ -552,6 +559,8 @@ class TableHandle<R> implements Table<R> {
       keyPos: s.keyPos,
       size: s.count,
       memory: s.memory(),
+      fixed: s.fix !== null,
+      safeFixed: safeFixedInfo(s),
     };
   }
 

@@ -1,0 +1,126 @@
+import { RuntimeError, describeReason } from './errors.js';
+import type { Pid } from './pid.js';
+import type { ProcessImpl } from './process.js';
+import { isBag } from './table-api.js';
+import type { TableStore } from './table.js';
+
+/**
+ * A table's safe fixation (ets:safe_fixtable/2): which processes fixed it and how often, since when, and for a set
+ * or bag the walk order of first/next from the moment it was fixed. While fixed, a key deleted keeps its place in
+ * that order, so a walk by first/next goes on from it and visits each key at most once, whatever is inserted or
+ * deleted meanwhile; keys inserted while fixed go at the end of the order.
+ */
+export class TableFix {
+  /** Each fixing process and how many fixes it holds. */
+  readonly counts = new Map<ProcessImpl, number>();
+  /** When the table was first fixed (ms since the epoch). */
+  readonly since = Date.now();
+  // set and bag: the data map's keys in walk order, and each key's position in it.
+  private readonly order: unknown[] = [];
+  private readonly at = new Map<unknown, number>();
+
+  constructor(keys: Iterable<unknown>) {
+    for (const k of keys) this.added(k);
+  }
+
+  /** Records a new data-map key at the end of the walk order (a set or bag's insert while fixed). */
+  added(slot: unknown): void {
+    if (this.at.has(slot)) return;
+    this.at.set(slot, this.order.length);
+    this.order.push(slot);
+  }
+
+  /** The first data-map key at or after position `from` still in the table. */
+  liveFrom(data: Map<unknown, unknown>, from: number): unknown {
+    for (let i = from; i < this.order.length; i++) if (data.has(this.order[i])) return this.order[i];
+    return undefined;
+  }
+
+  /** The position of a data-map key in the walk order, or -1 when the key was never in the table while fixed. */
+  positionOf(slot: unknown): number {
+    return this.at.get(slot) ?? -1;
+  }
+}
+
+/** What `info` reports of a table's fixation: `since` (ms since the epoch) and each fixing process with its count (ets:info(T, safe_fixed)). */
+export interface SafeFixed {
+  since: number;
+  fixers: Array<[pid: Pid, count: number]>;
+}
+
+/** Fixes (`on`) or releases one fix of (`!on`) `store` for `caller`; a release without a fix is ignored, as ETS's. */
+export function safeFixtable(store: TableStore, caller: ProcessImpl, on: boolean): void {
+  if (typeof on !== 'boolean') throw new RuntimeError('badarg', `safeFixtable takes true (fix) or false (release), got ${describeReason(on)}`);
+  const fixers = store.registry.fixers;
+  if (on) {
+    store.fix ??= new TableFix(store.type === 'orderedSet' ? [] : store.data.keys());
+    store.fix.counts.set(caller, (store.fix.counts.get(caller) ?? 0) + 1);
+    let mine = fixers.get(caller);
+    if (mine === undefined) fixers.set(caller, (mine = new Set()));
+    mine.add(store);
+    return;
+  }
+  const n = store.fix?.counts.get(caller);
+  if (n === undefined) return;
+  if (n > 1) store.fix!.counts.set(caller, n - 1);
+  else release(store, caller);
+}
+
+/** Drops every fix `proc` holds on `store` (its last release, or its exit). */
+export function release(store: TableStore, proc: ProcessImpl): void {
+  const fix = store.fix;
+  if (fix !== null) {
+    fix.counts.delete(proc);
+    if (fix.counts.size === 0) store.fix = null;
+  }
+  const mine = store.registry.fixers.get(proc);
+  mine?.delete(store);
+  if (mine?.size === 0) store.registry.fixers.delete(proc);
+}
+
+/** The fixation as `info` reports it, or false when the table is not fixed. */
+export function safeFixedInfo(store: TableStore): SafeFixed | false {
+  const fix = store.fix;
+  if (fix === null) return false;
+  return { since: fix.since, fixers: Array.from(fix.counts, ([p, n]): [Pid, number] => [p.pid, n]) };
+}
+
+// The record key of what the data map holds at `slot`.
+function keyAt(s: TableStore, slot: unknown): unknown {
+  const v = s.data.get(slot);
+  return s.keyOf(isBag(s.type) ? (v as unknown[])[0] : v);
+}
+
+/** ets:first/1 of a set or bag: insertion order, or the fixed walk order while fixed. */
+export function firstUnordered(s: TableStore): unknown {
+  if (s.fix !== null) {
+    const slot = s.fix.liveFrom(s.data, 0);
+    return slot === undefined ? undefined : keyAt(s, slot);
+  }
+  for (const slot of s.data.keys()) return keyAt(s, slot);
+  return undefined;
+}
+
+/** ets:next/2 of a set or bag: the key after `key`; while fixed, `key` may have been deleted since it was reached. */
+export function nextUnordered(s: TableStore, key: unknown): unknown {
+  const k = s.slot(key);
+  if (s.fix !== null) {
+    const at = s.fix.positionOf(k);
+    if (at >= 0) {
+      const slot = s.fix.liveFrom(s.data, at + 1);
+      return slot === undefined ? undefined : keyAt(s, slot);
+    }
+  } else {
+    let found = false;
+    for (const slot of s.data.keys()) {
+      if (found) return keyAt(s, slot);
+      found = slot === k;
+    }
+    if (found) return undefined;
+  }
+  // A key not in the table has no place in an unordered walk: ETS answers badarg.
+  throw new RuntimeError(
+    'badarg',
+    `next: key ${describeReason(key)} is not in table '${s.label}' (a set or bag is walked only from keys it holds; fix it with safeFixtable to walk on from keys deleted meanwhile)`,
+  );
+}
