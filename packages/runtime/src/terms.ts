@@ -175,19 +175,31 @@ function compareSpecial(a: object, b: object, stack: unknown[]): number | undefi
   if (ka === 1) return compareNumbers((a as Date).getTime(), (b as Date).getTime());
   const size = (a as Map<unknown, unknown>).size - (b as Map<unknown, unknown>).size;
   if (size !== 0) return size;
-  const xs = sortedKeys(ka === 2 ? (a as Map<unknown, unknown>).keys() : (a as Set<unknown>).values());
-  const ys = sortedKeys(ka === 2 ? (b as Map<unknown, unknown>).keys() : (b as Set<unknown>).values());
+  const xs = sortedKeys(a, ka === 2 ? (a as Map<unknown, unknown>).keys() : (a as Set<unknown>).values());
+  const ys = sortedKeys(b, ka === 2 ? (b as Map<unknown, unknown>).keys() : (b as Set<unknown>).values());
   if (ka === 2) for (let i = xs.length - 1; i >= 0; i--) stack.push((a as Map<unknown, unknown>).get(xs[i]), (b as Map<unknown, unknown>).get(ys[i]));
   for (let i = xs.length - 1; i >= 0; i--) stack.push(xs[i], ys[i]);
   return 0;
 }
 
-// A Map's keys or a Set's elements in order: in the term order when none is composite (the common case), else by
-// their canonical text (a part that holds its container written as a back-reference), a total order that needs no
-// comparison of composites within composites.
-function sortedKeys(keys: Iterable<unknown>): unknown[] {
+// The Maps and Sets whose keys are being sorted (by compareTerms, which may sort the keys of the Maps in them).
+const sorting = new Set<object>();
+
+// A Map's keys or a Set's elements in term order, as OTP orders a map's keys (a composite key too: a tuple or
+// a map by its parts, never by its text). A container met again while its own keys are being sorted (it holds
+// itself), or nested past 64 levels of keys, sorts by canonical text instead (a part that holds its container
+// written as a back-reference): a total order that needs no comparison of composites within composites.
+function sortedKeys(container: object, keys: Iterable<unknown>): unknown[] {
   const list = Array.from(keys);
   if (list.every((k) => k === null || typeof k !== 'object' || k instanceof Pid || k instanceof Ref)) return list.sort(compareTerms);
+  if (!sorting.has(container) && sorting.size < 64) {
+    sorting.add(container);
+    try {
+      return list.sort(compareTerms);
+    } finally {
+      sorting.delete(container);
+    }
+  }
   const texts = new Map(list.map((k) => [k, canonical(k, true, [])]));
   return list.sort((x, y) => {
     const tx = texts.get(x)!;

@@ -2,7 +2,7 @@
 // set or bag survives deletes and inserts, info reports the fixation, an exiting fixer releases it).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RuntimeError, type Pid } from '@otp-ts/runtime';
+import { compareTerms, RuntimeError, type Pid } from '@otp-ts/runtime';
 import { ended, inProcess } from './helpers.ts';
 
 const badarg = (e: unknown): boolean => e instanceof RuntimeError && e.code === 'badarg';
@@ -80,11 +80,38 @@ test('ets_SUITE fixtable: a fixing process that exits releases its fixes; the ow
       await c.receive((m) => m === 'go');
     });
     await ctx.receive((m) => m === 'fixed');
-    assert.deepEqual(new Set(t.info().safeFixed === false ? [] : t.info().safeFixed.fixers.map(([p]) => String(p))), new Set([String(me), String(other)]));
+    const both = t.info().safeFixed;
+    assert.deepEqual(new Set(both === false ? [] : both.fixers.map(([p]) => String(p))), new Set([String(me), String(other)]));
     ctx.send(other, 'go');
     await ended(ctx, other);
     assert.deepEqual((t.info().safeFixed as { fixers: unknown }).fixers, [[me, 1]]);
     t.safeFixtable(false);
     assert.equal(t.info().fixed, false);
+  });
+});
+
+test('ets_SUITE ordered_set keys: Maps and Sets with composite keys order by term order of those keys, not by their text', async () => {
+  await inProcess(async (ctx) => {
+    const t = ctx.newTable<[unknown, string]>({ type: 'orderedSet' });
+    t.insertMany([
+      [new Map([[[10], 'v']]), 'map10'],
+      [new Map([[[9], 'v']]), 'map9'],
+      [new Set([{ n: 10 }]), 'set10'],
+      [new Set([{ n: 9 }]), 'set9'],
+      [new Map([[[2], 'v'], [[10], 'w']]), 'map2-10'],
+      [new Map([[[3], 'v'], [[9], 'w']]), 'map3-9'],
+    ]);
+    // Maps before Sets; one-key maps before two-key ones; [9] < [10] and then [2] < [3] as tuples of numbers.
+    assert.deepEqual(t.toList().map((r) => r[1]), ['map9', 'map10', 'map2-10', 'map3-9', 'set9', 'set10']);
+    assert.ok(compareTerms(new Map([[[9], 1]]), new Map([[[10], 1]])) < 0);
+    assert.ok(compareTerms(new Set([[1, 'b'], [2, 'a']]), new Set([[1, 'c'], [2, 'a']])) < 0, 'the smallest keys first: [1, "b"] < [1, "c"]');
+    // A Map that holds itself as a key still compares, and equal to itself.
+    const self = new Map<unknown, unknown>();
+    self.set([self], 1);
+    const other = new Map<unknown, unknown>();
+    other.set([other], 1);
+    assert.equal(typeof compareTerms(self, new Map([[[1], 1]])), 'number');
+    assert.equal(compareTerms(self, self), 0);
+    assert.equal(compareTerms(self, other), 0, 'two maps that hold themselves the same way are equal');
   });
 });
