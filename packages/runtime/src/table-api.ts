@@ -107,6 +107,8 @@ export interface Table<R = unknown> extends Iterable<R> {
   insertMany(records: readonly R[]): void;
   /** Inserts only if the key does not exist yet; returns whether it did. */
   insertNew(record: R): boolean;
+  /** Inserts every record only if none of their keys exists yet (ets:insert_new/2 with a list): all or nothing; returns whether it did. */
+  insertNewMany(records: readonly R[]): boolean;
   /** The records with this key (at most one unless the table is a bag or duplicateBag), in insertion order. */
   lookup(key: unknown): R[];
   /** The record with this key, or undefined (for set and orderedSet tables). */

@@ -382,9 +382,14 @@ class TableHandle<R> implements Table<R> {
   }
 
   insertNew(record: R): boolean {
+    return this.insertNewMany([record]);
+  }
+
+  insertNewMany(records: readonly R[]): boolean {
     const s = this.write();
-    if (s.data.has(s.slot(s.keyOf(record)))) return false;
-    s.put(record);
+    // As ets:insert_new/2 with a list: all checked first, nothing inserted if any key is already there.
+    if (records.map((r) => s.slot(s.keyOf(r))).some((k) => s.data.has(k))) return false;
+    for (const r of records) s.put(r);
     return true;
   }
 

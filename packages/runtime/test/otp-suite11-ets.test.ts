@@ -115,3 +115,17 @@ test('ets_SUITE ordered_set keys: Maps and Sets with composite keys order by ter
     assert.equal(compareTerms(self, other), 0, 'two maps that hold themselves the same way are equal');
   });
 });
+
+test('ets_SUITE t_insert_new: a list is inserted all or nothing — one key already there and none of them goes in, in every type', async () => {
+  await inProcess(async (ctx) => {
+    for (const type of ['set', 'orderedSet', 'bag', 'duplicateBag'] as const) {
+      const t = ctx.newTable<[number, string]>({ type });
+      assert.equal(t.insertNewMany([[1, 'a'], [2, 'b']]), true, type);
+      assert.equal(t.insertNewMany([[3, 'c'], [2, 'again'], [4, 'd']]), false, `${type}: key 2 is there`);
+      assert.deepEqual(t.toList().sort((x, y) => x[0] - y[0]), [[1, 'a'], [2, 'b']], `${type}: nothing of the refused list went in`);
+      assert.throws(() => t.insertNewMany([[5, 'e'], {} as [number, string]]), badarg, `${type}: a record without a key is badarg`);
+      assert.equal(t.member(5), false, `${type}: and nothing of that list went in either`);
+      assert.equal(t.insertNewMany([]), true);
+    }
+  });
+});
