@@ -97,8 +97,20 @@ export function firstUnordered(s: TableStore): unknown {
     const slot = s.fix.liveFrom(s.data, 0);
     return slot === undefined ? undefined : keyAt(s, slot);
   }
-  for (const slot of s.data.keys()) return keyAt(s, slot);
-  return undefined;
+  const entries = s.data.keys();
+  return stepWalk(s, entries);
+}
+
+// The key of the next data-map key of `entries`, which is kept (as the store's walk) for the next call of next
+// to go on from: a first/next walk is one step a key, not a scan from the start each time.
+function stepWalk(s: TableStore, entries: Iterator<unknown>): unknown {
+  const r = entries.next();
+  if (r.done === true) {
+    s.walk = null;
+    return undefined;
+  }
+  s.walk = { slot: r.value, entries };
+  return keyAt(s, r.value);
 }
 
 /** ets:next/2 of a set or bag: the key after `key`; while fixed, `key` may have been deleted since it was reached. */
@@ -110,13 +122,15 @@ export function nextUnordered(s: TableStore, key: unknown): unknown {
       const slot = s.fix.liveFrom(s.data, at + 1);
       return slot === undefined ? undefined : keyAt(s, slot);
     }
-  } else {
-    let found = false;
-    for (const slot of s.data.keys()) {
-      if (found) return keyAt(s, slot);
-      found = slot === k;
+  } else if (s.data.has(k)) {
+    // The walk the last first/next left at this key (a Map's iterator goes on across inserts and deletes), else a
+    // new one moved past the key.
+    let entries = s.walk !== null && s.walk.slot === k ? s.walk.entries : null;
+    if (entries === null) {
+      entries = s.data.keys();
+      for (let r = entries.next(); r.done !== true && r.value !== k; r = entries.next());
     }
-    if (found) return undefined;
+    return stepWalk(s, entries);
   }
   // A key not in the table has no place in an unordered walk: ETS answers badarg.
   throw new RuntimeError(

@@ -116,6 +116,8 @@ export class TableStore {
   heir: TableHeir = 'none';
   /** The safe fixation (ets:safe_fixtable/2), or null when no process holds one. */
   fix: TableFix | null = null;
+  /** set and bag: where the last first/next stopped (its data-map key) and the walk to go on with. */
+  walk: { slot: unknown; entries: Iterator<unknown> } | null = null;
   /** The data map's key for a record key: structural, and for an orderedSet equal when compareTerms is 0 (1 and 1n are one key). */
   readonly slot: (key: unknown) => unknown;
 

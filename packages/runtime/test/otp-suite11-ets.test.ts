@@ -129,3 +129,37 @@ test('ets_SUITE t_insert_new: a list is inserted all or nothing — one key alre
     }
   });
 });
+
+test('ets_SUITE firstnext: a first/next walk of a set or bag takes one step a key (no scan from the start at each next), and gives every key once', async () => {
+  await inProcess(async (ctx) => {
+    for (const type of ['set', 'bag'] as const) {
+      const n = 4000;
+      const t = ctx.newTable<[number, number]>({ type });
+      for (let i = 0; i < n; i++) t.insert([i, i]);
+      // Counts the steps of every Map key walk made during the table walk (the table's data is a Map).
+      const keys = Map.prototype.keys;
+      let steps = 0;
+      Map.prototype.keys = function (this: Map<unknown, unknown>) {
+        const it = keys.call(this);
+        return Object.assign(Object.create(Object.getPrototypeOf(it) as object), { next: () => (steps++, it.next()) }) as ReturnType<typeof keys>;
+      };
+      const seen: number[] = [];
+      try {
+        for (let k = t.first() as number | undefined; k !== undefined; k = t.next(k) as number | undefined) seen.push(k);
+      } finally {
+        Map.prototype.keys = keys;
+      }
+      assert.equal(new Set(seen).size, n, type);
+      assert.ok(steps <= 3 * n, `${type}: ${steps} steps for ${n} keys`);
+      // Deleting each key after stepping past it still walks them all (the walk goes on from the next key).
+      const again: number[] = [];
+      for (let k = t.first() as number | undefined; k !== undefined; ) {
+        const next = t.next(k) as number | undefined;
+        again.push(k);
+        t.delete(k);
+        k = next;
+      }
+      assert.equal(again.length, n, type);
+    }
+  });
+});
