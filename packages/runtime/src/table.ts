@@ -58,6 +58,18 @@ export class TableRegistry {
     return new TableHandle<R>(store, caller);
   }
 
+  /** Gives a named table another name (ets:rename/2): the old name no longer opens it; a taken name is badarg. */
+  rename(store: TableStore, name: string): string {
+    if (typeof name !== 'string' || name === '') throw new RuntimeError('badarg', `a table name is a non-empty string, got ${describeReason(name)}`);
+    if (store.name === undefined) throw new RuntimeError('badarg', `table '${store.label}' has no name to change: only a table created with a name can be renamed`);
+    if (name === store.name) return name;
+    if (this.byName.has(name)) throw new RuntimeError('badarg', `cannot rename table '${store.name}': a table named '${name}' already exists`);
+    this.byName.delete(store.name);
+    store.name = name;
+    this.byName.set(name, store);
+    return name;
+  }
+
   /** Deletes a table. */
   remove(store: TableStore): void {
     store.deleted = true;
@@ -124,7 +136,7 @@ export class TableStore {
   constructor(
     readonly registry: TableRegistry,
     readonly id: number,
-    readonly name: string | undefined,
+    public name: string | undefined,
     readonly type: TableType,
     readonly access: TableAccess,
     readonly keyPos: number | string,
@@ -355,6 +367,23 @@ function* checkedWalk<R>(s: TableStore, check: () => unknown): Generator<R> {
   }
 }
 
+// What info reports of a table.
+function tableInfo(s: TableStore): TableInfo {
+  return {
+    id: s.id,
+    name: s.name,
+    type: s.type,
+    access: s.access,
+    owner: s.owner.pid,
+    heir: s.heir === 'none' ? 'none' : s.heir.pid,
+    keyPos: s.keyPos,
+    size: s.count,
+    memory: s.memory(),
+    fixed: s.fix !== null,
+    safeFixed: safeFixedInfo(s),
+  };
+}
+
 class TableHandle<R> implements Table<R> {
   constructor(
     private readonly store: TableStore,
@@ -367,6 +396,10 @@ class TableHandle<R> implements Table<R> {
 
   get name(): string | undefined {
     return this.store.name;
+  }
+
+  rename(name: string): string {
+    return this.store.registry.rename(this.write(), name);
   }
 
   get size(): number {
@@ -555,20 +588,7 @@ class TableHandle<R> implements Table<R> {
   }
 
   info(): TableInfo {
-    const s = this.read();
-    return {
-      id: s.id,
-      name: s.name,
-      type: s.type,
-      access: s.access,
-      owner: s.owner.pid,
-      heir: s.heir === 'none' ? 'none' : s.heir.pid,
-      keyPos: s.keyPos,
-      size: s.count,
-      memory: s.memory(),
-      fixed: s.fix !== null,
-      safeFixed: safeFixedInfo(s),
-    };
+    return tableInfo(this.read());
   }
 
   // As ets:delete/1, which needs write access: any process may delete a public table, only the owner another.

@@ -163,3 +163,27 @@ test('ets_SUITE firstnext: a first/next walk of a set or bag takes one step a ke
     }
   });
 });
+
+test('ets_SUITE rename: a named table answers to its new name only; a taken name, a bad name or an unnamed table is badarg', async () => {
+  await inProcess(async (ctx) => {
+    for (const type of ['set', 'orderedSet', 'bag', 'duplicateBag'] as const) {
+      const t = ctx.newTable<[string, string]>({ type, name: 'foobazz', access: 'public' });
+      t.insert(['foo', 'bazz']);
+      assert.equal(t.rename('ungermanbazz'), 'ungermanbazz');
+      assert.throws(() => ctx.table('foobazz'), badarg, `${type}: the old name no longer opens it`);
+      assert.deepEqual(ctx.table<[string, string]>('ungermanbazz').lookup('foo'), [['foo', 'bazz']]);
+      assert.equal(t.name, 'ungermanbazz');
+      assert.equal(t.info().name, 'ungermanbazz');
+      const other = ctx.newTable({ name: 'foobazz' });
+      assert.throws(() => t.rename('foobazz'), badarg, 'a taken name');
+      assert.throws(() => t.rename('' as string), badarg);
+      assert.throws(() => ctx.newTable().rename('x'), badarg, 'an unnamed table has no name to change');
+      const reused = ctx.newTable({ name: 'x2' });
+      assert.equal(ctx.table('ungermanbazz').id, t.id, 'the failed renames left the name');
+      other.drop();
+      reused.drop();
+      t.drop();
+      assert.throws(() => ctx.table('ungermanbazz'), badarg, `${type}: a dropped table's new name is free`);
+    }
+  });
+});
