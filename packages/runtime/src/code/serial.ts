@@ -1,6 +1,6 @@
-// One change of a node's code at a time, as OTP's code server and release handler take one at a time: an upgrade, or
-// a load, started while an upgrade is still under way (an async codeChange, a suspend it waits for) waits until that one
-// has succeeded or rolled back. Run side by side, the second would purge the version whose processes the first is
+// One change of a node's code at a time, as OTP's release handler takes one at a time: an upgrade started while an
+// upgrade is still under way (an async codeChange, a suspend it waits for) waits until that one has succeeded or
+// rolled back (a load or purge of a module it changes is refused meanwhile: movingModule). Run side by side, the second would purge the version whose processes the first is
 // still moving off, killing them while both reported success.
 
 // Per code server (any object standing for it): the upgrade under way, settled either way.
@@ -19,11 +19,6 @@ export function oneAtATime<T>(code: object, upgrade: () => Promise<T>): Promise<
     if (running.get(code) === settled) running.delete(code);
   });
   return mine;
-}
-
-/** The upgrade under way on `code`, settled either way; undefined when none is. */
-export function upgradeUnderWay(code: object): Promise<void> | undefined {
-  return running.get(code);
 }
 
 // Per code server: how many upgrades under way (started, not waiting their turn) change each module.

@@ -9,7 +9,7 @@ import { resolveImport } from './resolve.js';
 import type { CodeHooks } from '../node-hooks.js';
 import { StateCopier, Unprotectable } from './protect.js';
 import { ScriptIds } from './script-ids.js';
-import { movingModule, upgradeUnderWay } from './serial.js';
+import { movingModule } from './serial.js';
 import { callbackModulesOf } from '../gen/sys-handler.js';
 import { PurgedHandlers } from '../gen/messages.js';
 
@@ -127,11 +127,18 @@ export class CodeServer implements CodeHooks {
     return version;
   }
 
-  /** Loads a module: its new version becomes current, the current one old; an older old version is purged first. */
+  /**
+   * Loads a module: its new version becomes current, the current one old; an older old version is purged first.
+   * Throws `CodeError` upgrading while an upgrade changes the module (its install would purge the version the upgrade
+   * moves processes off, and waiting could deadlock: the upgrade may be waiting for the very callback that loads).
+   */
   async load(source: ModuleSource): Promise<ModuleVersion> {
     const version = await this.evaluate(source);
-    // An upgrade under way may still be moving processes off the version this load would purge: it finishes first.
-    for (let under = upgradeUnderWay(this); under !== undefined; under = upgradeUnderWay(this)) await under;
+    // An upgrade under way of other modules is no reason to wait (OTP's code server loads while the release handler
+    // works): the caller may be a process that upgrade is waiting to suspend, which would then wait for its timeout.
+    if (movingModule(this, source.name)) {
+      throw new CodeError('upgrading', source.name, `cannot load ${source.name}: an upgrade of ${source.name} is under way and still moving its processes, whose version the load would purge (and a load from one of those processes' callbacks would wait on the upgrade that waits on it): wait for the upgrade to finish (await its promise), then load again`);
+    }
     this.install(version);
     return version;
   }
