@@ -65,7 +65,8 @@ function isCodeServer(x: object): boolean {
   return node instanceof OtpNode && node.code === x;
 }
 
-function isKeptByReference(x: object): boolean {
+/** Internal: a value a state copy keeps by reference (pids, processes, the node, resources, …): nothing of the state inside. */
+export function isKeptByReference(x: object): boolean {
   return (
     x instanceof Pid ||
     x instanceof Ref ||

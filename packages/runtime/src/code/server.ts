@@ -8,6 +8,7 @@ import { runtimeApi } from './runtime-api.js';
 import { resolveImport } from './resolve.js';
 import type { CodeHooks } from '../node-hooks.js';
 import { StateCopier, Unprotectable } from './protect.js';
+import { stateUsers } from './state-funs.js';
 import { ScriptIds } from './script-ids.js';
 import { movingModule } from './serial.js';
 import { callbackModulesOf } from '../gen/sys-handler.js';
@@ -393,6 +394,36 @@ export class CodeServer implements CodeHooks {
     return out;
   }
 
+  /** Internal: whether `value` is a module's export table (what `import * as m` gives). */
+  isExportTable(value: object): boolean {
+    return this.tables.has(value);
+  }
+
+  /**
+   * Internal: for each of `fns`, the versions among `versions` whose code it is: the version exporting it, else the
+   * versions whose script defined it (one inspector pass for those not looked up before).
+   */
+  versionsOfFunctions(fns: readonly object[], versions: readonly ModuleVersion[]): Map<object, ModuleVersion[]> {
+    const out = new Map<object, ModuleVersion[]>();
+    const unexported: object[] = [];
+    for (const f of fns) {
+      const o = this.origins.get(f);
+      if (o === undefined) unexported.push(f);
+      else if (versions.includes(o.version)) out.set(f, [o.version]);
+    }
+    const withBody = versions.filter((v) => this.bodies.has(v));
+    if (unexported.length === 0 || withBody.length === 0) return out;
+    const byScript = new Map<string, ModuleVersion[]>();
+    this.scripts.of(withBody.map((v) => this.bodies.get(v)!)).forEach((id, i) => {
+      if (id !== undefined) byScript.set(id, [...(byScript.get(id) ?? []), withBody[i]!]);
+    });
+    this.scripts.of(unexported).forEach((id, i) => {
+      const made = id === undefined ? undefined : byScript.get(id);
+      if (made !== undefined) out.set(unexported[i]!, made);
+    });
+    return out;
+  }
+
   /** Internal: the versions among `versions` whose script defined one of the functions of a callback object no module exports. */
   makersOf(callbacks: object, versions: readonly ModuleVersion[]): ModuleVersion[] {
     const fns = functionsOf(callbacks);
@@ -417,19 +448,37 @@ export class CodeServer implements CodeHooks {
     return out;
   }
 
-  /** Drops the old version unless a process still runs it; returns whether it did. */
+  /** Drops the old version unless a process still runs it or holds one of its functions in its state; returns whether it did. */
   softPurge(name: string): boolean {
     const mod = this.modules.get(name);
     if (!mod?.old) return true;
     if (this.processesRunning(mod.old).length > 0) return false;
+    if (stateUsers(this, [mod.old]).get(mod.old)!.length > 0) return false;
     mod.old = null;
     return true;
   }
 
-  /** Drops the old version, killing the processes still running it (as Erlang's purge); returns how many. Throws `CodeError` upgrading while an upgrade changes the module. */
+  /**
+   * Drops the old version, killing the processes still running it or holding one of its functions in their state (as
+   * Erlang's purge; a gen_event manager loses those handlers instead); returns how many it killed. Throws `CodeError`
+   * upgrading while an upgrade changes the module.
+   */
   purge(name: string): number {
     this.refuseWhileMoving(name, 'purge');
-    return this.purgeKilling(name).length;
+    const old = this.modules.get(name)?.old;
+    const holding = old ? stateUsers(this, [old]).get(old)! : [];
+    const killed = new Set(this.purgeKilling(name));
+    if (!old) return killed.size;
+    const reason = new Error(`the code of ${old.module} (version ${old.vsn}) whose functions this handler's state held was purged`);
+    for (const { proc, handlers } of holding) {
+      if (proc.dead || killed.has(proc)) continue;
+      if (handlers !== null) this.node.send(proc.pid, new PurgedHandlers(handlers, reason));
+      else {
+        this.node.exit(proc.pid, 'kill');
+        killed.add(proc);
+      }
+    }
+    return killed.size;
   }
 
   // A purge or delete now would kill the processes an upgrade under way is moving off (or back to) these versions.

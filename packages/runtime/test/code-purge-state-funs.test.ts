@@ -1,0 +1,101 @@
+// A process whose state holds a function of a module's old version runs that code whenever it calls it: as OTP's
+// check_process_code counts funs of the old code on a process's heap, a soft purge refuses and a purge kills it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { genEvent, genServer, upgradeModules, type GenEventHandler, type GenServer, type Pid, type ProcessContext } from '@otp-ts/runtime';
+import { withNode, compileModule, codeServerFor, ended } from './helpers.ts';
+
+type Fmt = { fmt: (x: string) => string; plain: number };
+type Srv = GenServer<Fmt, 'get' | 'keep', never, unknown, undefined>;
+
+// Version `v` of app/fmt: a server whose state holds a closure of this version, and a factory of such closures.
+// `keep` in codeChange: the state (and its closure) moves to the new version as it is.
+const fmt = (v: number, keep = true) =>
+  compileModule('app/fmt', `
+import { ok, reply, type GenServer } from '@otp-ts/runtime';
+export const make = () => (x: string) => 'v${v}:' + x;
+export const srv: GenServer<{ fmt: (x: string) => string; plain: number }, 'get', never, unknown, undefined> = {
+  init: () => ok({ fmt: (x: string) => 'v${v}:' + x, plain: 1 }),
+  handleCall: (_r, _f, s) => reply(s.fmt('a'), s),
+  codeChange: (_o: unknown, s: { fmt: (x: string) => string; plain: number }) => (${keep ? 's' : `{ ...s, fmt: (x: string) => 'v${v}:' + x }`}),
+};`, String(v));
+
+// A registry server of another module: it keeps whatever function it is given in a Map, and calls it on 'run'.
+const registry = compileModule('app/registry', `
+import { ok, reply, type GenServer } from '@otp-ts/runtime';
+export const registry: GenServer<{ fns: Map<string, (x: string) => string> }, { put: (x: string) => string } | 'run', never, unknown, undefined> = {
+  init: () => ok({ fns: new Map() }),
+  handleCall: (r, _f, s) => (r === 'run' ? reply([...s.fns.values()].map((f) => f('b')), s) : (s.fns.set('k', r.put), reply('ok', s))),
+};`, 'r1');
+
+const handler = compileModule('app/hold', `
+import type { GenEventHandler } from '@otp-ts/runtime';
+export const hold: GenEventHandler<(x: string) => string, { f: (x: string) => string }, 'run', unknown> = {
+  init: (f) => ({ type: 'ok', state: { f } }),
+  handleEvent: (_e, s) => ({ type: 'ok', state: s }),
+  handleCall: (_r, s) => ({ type: 'reply', reply: s.f('c'), state: s }),
+};`, 'h1');
+
+test('a server whose state still holds a closure of the old version after an upgrade holds off a soft purge, and a purge kills it', async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    await code.load(fmt(1));
+    await node.run(async (ctx: ProcessContext) => {
+      const pid = await genServer.start(ctx, (code.exportsOf('app/fmt') as { srv: Srv }).srv, undefined);
+      await upgradeModules(ctx, code, [fmt(2)]);
+      assert.equal(await genServer.call(ctx, pid, 'get'), 'v1:a', 'the migrated state still runs version 1 through its closure');
+      assert.equal(code.softPurge('app/fmt'), false, 'a soft purge refuses: the server still runs version 1 code');
+      assert.equal(code.versions('app/fmt').old, '1');
+      assert.equal(code.purge('app/fmt'), 1, 'the purge kills the server holding version 1 code');
+      await ended(ctx, pid);
+    });
+  });
+});
+
+test('a server of another module holding a closure of the old version in a Map holds off a soft purge and is killed by a purge; one whose state was moved on is not', async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    await code.load(fmt(1));
+    await code.load(registry);
+    await node.run(async (ctx: ProcessContext) => {
+      const reg = (code.exportsOf('app/registry') as { registry: GenServer<unknown, unknown, never, unknown, undefined> }).registry;
+      const holder: Pid = await genServer.start(ctx, reg, undefined);
+      const clean: Pid = await genServer.start(ctx, reg, undefined);
+      await genServer.call(ctx, holder, { put: (code.exportsOf('app/fmt') as { make: () => (x: string) => string }).make() });
+      const server = await genServer.start(ctx, (code.exportsOf('app/fmt') as { srv: Srv }).srv, undefined);
+      await upgradeModules(ctx, code, [fmt(2, false)]);
+      await genServer.call(ctx, clean, { put: (code.exportsOf('app/fmt') as { make: () => (x: string) => string }).make() });
+      assert.deepEqual(await genServer.call(ctx, holder, 'run'), ['v1:b']);
+      assert.equal(await genServer.call(ctx, server, 'get'), 'v2:a');
+      assert.equal(code.softPurge('app/fmt'), false);
+      assert.equal(code.purge('app/fmt'), 1);
+      await ended(ctx, holder);
+      assert.ok(ctx.isAlive(clean), 'a state holding only the current closures is left alone');
+      assert.ok(ctx.isAlive(server), 'a state whose closure codeChange replaced is left alone');
+      assert.equal(code.softPurge('app/fmt'), true);
+    });
+  });
+});
+
+test('a gen_event handler whose state holds a closure of the old version holds off a soft purge; a purge removes that handler and the manager lives', async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    await code.load(fmt(1));
+    await code.load(handler);
+    await node.run(async (ctx: ProcessContext) => {
+      const mgr = await genEvent.start(ctx);
+      const hold = (code.exportsOf('app/hold') as { hold: GenEventHandler<unknown, unknown, unknown, unknown> }).hold;
+      await genEvent.addHandler(ctx, mgr, hold, (code.exportsOf('app/fmt') as { make: () => unknown }).make());
+      await code.load(fmt(2));
+      assert.equal(await genEvent.call(ctx, mgr, hold, 'run'), 'v1:c');
+      assert.equal(code.softPurge('app/fmt'), false);
+      assert.equal(code.purge('app/fmt'), 0, 'the manager is not killed');
+      const deadline = Date.now() + 10_000;
+      while ((await genEvent.whichHandlers(ctx, mgr)).length > 0) {
+        assert.ok(Date.now() < deadline, 'the handler holding version 1 code was never removed');
+        await ctx.sleep(1);
+      }
+      assert.ok(ctx.isAlive(mgr));
+    });
+  });
+});
