@@ -15,7 +15,7 @@ import { nextCallbacks, type ModuleSource, type ModuleVersion } from './module.j
 
 /** Options of an upgrade. */
 export interface UpgradeOptions {
-  /** Passed to every codeChange as `oldVsn` (default: the module's current version label). */
+  /** Passed to every codeChange as `oldVsn` (default: the module's current version label; on a downgrade `{ down: <the version loaded> }`). */
   oldVsn?: unknown;
   /** Passed to every codeChange as `extra`. */
   extra?: unknown;
@@ -239,7 +239,8 @@ function moduleChanges(versions: ModuleVersion[], previous: Map<string, { curren
   const out = new Map<string, ModuleChange>();
   for (const v of versions) {
     const given = options.perModule?.[v.module];
-    const oldVsn = given && 'oldVsn' in given ? given.oldVsn : (options.oldVsn ?? previous.get(v.module)!.current?.vsn);
+    // A downgrade's codeChange is told where it goes (OTP's {down, Vsn}), else it would take the version it leaves for an upgrade's.
+    const oldVsn = given && 'oldVsn' in given ? given.oldVsn : (options.oldVsn ?? (options.downgrade ? { down: v.vsn } : previous.get(v.module)!.current?.vsn));
     out.set(v.module, { exports: v.exports, oldVsn, extra: given && 'extra' in given ? given.extra : options.extra });
   }
   return out;
