@@ -600,12 +600,38 @@ export function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer, sour
     if (!ctx.isAlive(ctx.self())) return Promise.reject(new UpgradeError('evaluate', sources[0]?.name ?? '', `upgrade not started: ${ctx.self()}, which asked for it, exited while another upgrade ran`));
     // Marked meanwhile, so that code.purge and code.delete of a changed module refuse rather than kill what it moves.
     const names = [...(options.added ?? []), ...sources].map((s) => s.name);
-    return whileMoving(code, names, () => upgradeNow(ctx, code, sources, options, keep, rehearse));
+    const caller = ctx.self();
+    return whileMoving(code, names, () => inOwnProcess(ctx, (worker) => upgradeNow(worker, code, sources, options, keep, rehearse, caller)));
   });
 }
 
+/**
+ * Runs an upgrade in a process of its own, as OTP's release handler is one: a caller killed part-way (an rpc's or an
+ * eval's time bound, an interrupted shell) would otherwise never resume the processes it suspended, nor let the next
+ * upgrade start. Its outcome, thrown or returned, is the caller's.
+ */
+async function inOwnProcess<T>(ctx: ProcessContext, work: (worker: ProcessContext) => Promise<T>): Promise<T> {
+  const outcome = await ctx.node.run(async (worker): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> => {
+    try {
+      return { ok: true, value: await work(worker) };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  });
+  if (!outcome.ok) throw outcome.error;
+  return outcome.value;
+}
+
+// The caller's own process among those to suspend (an upgrade asked for from a callback of a changed module): it would
+// wait for its own suspend while it waits for the upgrade.
+function callerRuns(participants: readonly Participant[], caller: Pid): UpgradeError | undefined {
+  const p = participants.find((x) => x.pid.node === caller.node && x.pid.id === caller.id && x.pid.serial === caller.serial);
+  if (p === undefined) return undefined;
+  return new UpgradeError('suspend', p.module, `upgrade not started: ${caller}, which asked for it, runs ${p.module} and would wait for its own suspend: ask for the upgrade from another process (spawn one, or use the release handler)`, caller);
+}
+
 // Longer than ~50 lines, on purpose: from the hold loop's last look to migrate's first await is one turn, so it stays in one function.
-async function upgradeNow(ctx: ProcessContext, code: CodeServer, sources: ModuleSource[], options: KeepingOptions, keep: boolean, rehearse: boolean): Promise<{ report: UpgradeReport; before: Map<Pid, unknown> }> {
+async function upgradeNow(ctx: ProcessContext, code: CodeServer, sources: ModuleSource[], options: KeepingOptions, keep: boolean, rehearse: boolean, caller: Pid): Promise<{ report: UpgradeReport; before: Map<Pid, unknown> }> {
   const timeoutMs = options.timeoutMs ?? 5000;
   const added = options.added ?? [];
   // The added modules first: `versions` are the changed ones, whose processes migrate; `loaded` all of them.
@@ -617,7 +643,7 @@ async function upgradeNow(ctx: ProcessContext, code: CodeServer, sources: Module
   const { participants, changes } = affectedBy(code, versions, options);
   const previous = new Map(loaded.map((v) => [v.module, code.record(v.module)]));
   const stranded = strandedBy(code, versions, previous);
-  const lost = lostExport(changes, versions);
+  const lost = lostExport(changes, versions) ?? callerRuns(participants, caller);
   if (lost) throw lost;
   if (rehearse) {
     const refused = rehearseCopies(code, participants);
