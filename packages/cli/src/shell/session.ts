@@ -1,4 +1,4 @@
-import { start as startRepl, type REPLServer } from 'node:repl';
+import { Recoverable, start as startRepl, type REPLServer } from 'node:repl';
 import type { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { application, codeServerOf, upgradeModules, type CodeServer, type Distri
 import { formatShellValue, loadBuiltApplication, readBuiltModules, shellScope, SHELL_HELPERS, sourceHash } from '@otp-ts/runtime/tools';
 import { ReleaseError, startOrder, type AppDeps } from '@otp-ts/release';
 import { OtpError } from '../errors/otp-error.js';
+import { incompleteLine } from './incomplete.js';
 import { ShellProcess } from './jobs.js';
 
 /** Options of `startShell`. */
@@ -151,6 +152,7 @@ type Done = (error: Error | null, value?: unknown) => void;
 // Answers a promise that settles once the lines read so far have run.
 function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runtime.ProcessContext) => Record<string, unknown>): () => Promise<void> {
   const evaluate = repl.eval.bind(repl);
+  const buffer = lineBuffer(repl);
   let previous: Promise<void> = Promise.resolve();
   // The REPL's domain (node:repl reports a line's synchronous throw through it); `reported` marks a line it reported.
   const domain = (repl as unknown as { _domain?: EventEmitter })._domain;
@@ -166,23 +168,52 @@ function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runti
       // after it, and q() or the end of the input, would wait behind it for ever).
       const onThrow = (): void => resolve(reported);
       domain?.once('error', onThrow);
-      evaluate(cmd, context, file, (error, value) => {
-        domain?.off('error', onThrow);
-        if (error) reject(error);
-        else resolve(value);
-      });
+      buffer.late(() =>
+        evaluate(cmd, context, file, (error, value) => {
+          domain?.off('error', onThrow);
+          if (error) reject(error);
+          else resolve(value);
+        }),
+      );
     });
   (repl as { eval: (cmd: string, context: Record<string, unknown>, file: string, done: Done) => void }).eval = (cmd, context, file, done) => {
+    // A line that more lines complete is told to the REPL at once, so that it buffers the next line onto it;
+    // a whole one waits its turn while the REPL reads the next lines afresh.
+    if (incompleteLine(cmd)) return done(new Recoverable(new SyntaxError('Unexpected end of input')));
+    buffer.clear();
     previous = previous.then(() =>
       shell.run((ctx) => runLine(ctx, cmd, context, file)).then(
         (value) => {
-          if (value !== reported) done(null, value);
+          if (value !== reported) buffer.late(() => done(null, value));
         },
-        (error: unknown) => done(error as Error),
+        // A line the evaluator still finds cut short is a syntax error now: the REPL has read on past it.
+        (error: unknown) => buffer.late(() => done(error instanceof Recoverable ? error.err : (error as Error))),
       ),
     );
   };
   return () => previous;
+}
+
+// The REPL's buffer of a line cut short (`function f() {` waiting for its `}`): emptied when a whole line is
+// handed on, and not by what a line that ran later reports (its answer, its error), which would drop the
+// start of a line the REPL is reading meanwhile.
+function lineBuffer(repl: REPLServer): { clear: () => void; late: (report: () => void) => void } {
+  const clear = repl.clearBufferedCommand.bind(repl);
+  let reporting = false;
+  repl.clearBufferedCommand = () => {
+    if (!reporting) clear();
+  };
+  return {
+    clear,
+    late: (report) => {
+      reporting = true;
+      try {
+        report();
+      } finally {
+        reporting = false;
+      }
+    },
+  };
 }
 
 // Resolves once the REPL closed, the lines read before it ran (input that ends as it is read closes the REPL
