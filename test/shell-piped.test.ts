@@ -35,6 +35,8 @@ test('otp shell with piped input: a line that throws is printed, the next lines 
     const shell = await run(process.execPath, [bin, 'shell'], dir, env, `${lines.join('\n')}\n`);
     assert.equal(shell.status, 0, `the shell ends with its input, exit 0:\n${shell.out}`);
     assert.match(shell.out, /Uncaught Error: pipesh thrown/, shell.out);
+    // As in node's REPL, a thrown error shows the line's own frames only, not the REPL's and the shell's under it.
+    assert.doesNotMatch(shell.out, /at (ContextifyScript|REPLServer|runLine|ShellJob|bound )|cli\/dist\//, `no frames of the shell itself:\n${shell.out}`);
     assert.match(shell.out, /otp> 42\n/, `the line after the one that threw runs:\n${shell.out}`);
     assert.match(shell.out, /Uncaught Error: pipesh rejected/, shell.out);
     assert.match(shell.out, /otp> 1\n/, `the application still answers:\n${shell.out}`);

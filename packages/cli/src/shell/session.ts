@@ -158,7 +158,9 @@ function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runti
   const domain = (repl as unknown as { _domain?: EventEmitter })._domain;
   const reported = Symbol('reported');
   const runLine = (ctx: runtime.ProcessContext, cmd: string, context: Record<string, unknown>, file: string): Promise<unknown> =>
-    new Promise<unknown>((resolve, reject) => {
+    // Named, as is every function below the line's own frame: the REPL cuts a thrown error's stack at the
+    // lowest unnamed frame, so the line's frames are all an error shows, as in node's REPL.
+    new Promise<unknown>(function evaluateLine(resolve, reject) {
       // `_` stays the REPL's last value (the runtime's pattern wildcard is runtime._).
       const { _: _wildcard, ...scope } = shellScope(shell.node, ctx, runtime);
       Object.assign(context, scope, own(ctx));
@@ -168,21 +170,22 @@ function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runti
       // after it, and q() or the end of the input, would wait behind it for ever).
       const onThrow = (): void => resolve(reported);
       domain?.once('error', onThrow);
-      buffer.late(() =>
+      buffer.late(function evaluateInRepl() {
         evaluate(cmd, context, file, (error, value) => {
           domain?.off('error', onThrow);
           if (error) reject(error);
           else resolve(value);
-        }),
-      );
+        });
+      });
     });
   (repl as { eval: (cmd: string, context: Record<string, unknown>, file: string, done: Done) => void }).eval = (cmd, context, file, done) => {
     // A line that more lines complete is told to the REPL at once, so that it buffers the next line onto it;
     // a whole one waits its turn while the REPL reads the next lines afresh.
     if (incompleteLine(cmd)) return done(new Recoverable(new SyntaxError('Unexpected end of input')));
     buffer.clear();
+    const lineJob = (ctx: runtime.ProcessContext): Promise<unknown> => runLine(ctx, cmd, context, file);
     previous = previous.then(() =>
-      shell.run((ctx) => runLine(ctx, cmd, context, file)).then(
+      shell.run(lineJob).then(
         (value) => {
           if (value !== reported) buffer.late(() => done(null, value));
         },
