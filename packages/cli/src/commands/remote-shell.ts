@@ -1,16 +1,30 @@
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 import type { EvalOptions } from '@otp-ts/runtime/tools';
 import { TracerError, type Connection } from '@otp-ts/tracer';
 import { defineProvider } from '../cli/provider.js';
 import type { Io } from '../cli/io.js';
 import { withConnection } from '../tracer/connect.js';
 import { boundedInput } from '../shell/bounded-input.js';
+import { incompleteLine } from '../shell/incomplete.js';
 import { nodeConnectionOptions, nameOption, snameOption } from '../project/node-connection.js';
 import { evalBoundOptions, evalOptionsFrom } from './remote-eval.js';
 
 const QUIT = new Set(['q()', '.exit', 'exit', 'quit']);
 
-// One line at a time, in order: each is evaluated inside the node before the next is read. Ctrl-C while
+// The statements of the input, in order: a line cut short (`await call('shop_server', {`) is joined with the
+// lines that complete it (the prompt says `...` meanwhile), and the statement is sent once whole.
+async function* statements(rl: Interface, tty: boolean, prompt: string): AsyncGenerator<string> {
+  let pending = '';
+  for await (const line of rl) {
+    const text = pending + line;
+    pending = incompleteLine(text) ? `${text}\n` : '';
+    if (tty) rl.setPrompt(pending ? '... ' : prompt);
+    if (!pending) yield text;
+    else if (tty) rl.prompt();
+  }
+}
+
+// One statement at a time, in order: each is evaluated inside the node before the next is read. Ctrl-C while
 // a line is awaited stops waiting for it (the node bounds the line itself); Ctrl-C at the prompt quits.
 async function repl(io: Io, c: Connection, node: string, bounds: EvalOptions): Promise<number> {
   // Typed boolean, but undefined when stdin is not a terminal.
@@ -26,8 +40,8 @@ async function repl(io: Io, c: Connection, node: string, bounds: EvalOptions): P
     io.stdout.write(`otp-ts remote shell on ${node}: JavaScript evaluated inside the node, with the shell's helpers (call, whereis, sys, ctx, … help() lists them, docs/shell.md); q() quits\n`);
     rl.prompt();
   }
-  for await (const line of rl) {
-    const source = line.trim();
+  for await (const statement of statements(rl, tty, `${node}> `)) {
+    const source = statement.trim();
     if (QUIT.has(source)) break;
     if (source !== '') {
       const interrupted = new Promise<string>((resolve) => (interrupt = () => resolve('interrupted: no longer waiting for that line (the node stops it within its bounds)')));
