@@ -212,6 +212,20 @@ test('otp test in a project whose npm install has not run names the packages it 
   }
 });
 
+test('otp compile --typecheck in a project whose npm install has not run says to run npm install, not to add TypeScript it already lists', () => {
+  // Outside the repository: no node_modules above the project resolves typescript.
+  const base = mkdtempSync(join(tmpdir(), 'otp-not-installed-'));
+  try {
+    assert.equal(spawnSync(process.execPath, [bin, 'new', 'app', 'fresh', '--quiet'], { cwd: base, encoding: 'utf8' }).status, 0);
+    const dir = join(base, 'fresh');
+    const r = spawnSync(process.execPath, [bin, 'compile', '--typecheck'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.equal(r.stderr, `otp: otp compile --typecheck needs TypeScript, which package.json lists but is not installed in ${dir}: run npm install there first\n  at ${join(dir, 'package.json')}\n`);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
 test('otp compile --typecheck reports type errors as file:line:column', () => {
   const { dir, remove } = generate('typo');
   try {

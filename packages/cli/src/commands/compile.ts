@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { compile, CompileError, formatDiagnostic, type BuildOptions, type CompiledApp, type Profile } from '@otp-ts/compiler';
@@ -40,12 +41,27 @@ export function tscLocations(text: string): string {
   return text.replace(/^(\S[^\n]*?)\((\d+),(\d+)\): /gm, '$1:$2:$3: ');
 }
 
+// TypeScript not found from the project: not installed yet (package.json lists it: npm install), or not a dependency.
+function typescriptMissing(root: string): OtpError {
+  const file = join(root, 'package.json');
+  let pkg: { dependencies?: Record<string, string>; devDependencies?: Record<string, string> } = {};
+  try {
+    pkg = JSON.parse(readFileSync(file, 'utf8')) as typeof pkg;
+  } catch {
+    // No readable package.json here (an otp.config.ts-only project): TypeScript is not listed.
+  }
+  if (pkg.devDependencies?.typescript === undefined && pkg.dependencies?.typescript === undefined) {
+    return new OtpError('usage', 'otp compile --typecheck needs TypeScript in the project', { hint: 'npm install -D typescript' });
+  }
+  return new OtpError('failed', `otp compile --typecheck needs TypeScript, which package.json lists but is not installed in ${root}: run npm install there first`, { location: { file } });
+}
+
 function typecheck(root: string, io: Io): void {
   let tsc: string;
   try {
     tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
   } catch {
-    throw new OtpError('usage', 'otp compile --typecheck needs TypeScript in the project', { hint: 'npm install -D typescript' });
+    throw typescriptMissing(root);
   }
   const progress = createProgress(io, 'type-checking');
   const r = spawnSync(process.execPath, [tsc, '--noEmit', '--pretty', 'false', '-p', root], { encoding: 'utf8' });
