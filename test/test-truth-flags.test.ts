@@ -66,6 +66,13 @@ test('--cover-threshold without --cover is refused: the run would pass a thresho
   assert.match(r.stderr, /^otp: coverage is below its threshold: lines \d+(\.\d+)?% \(threshold 90%\)$/m);
 });
 
+test('--path without --seed is refused: the replay path of one seed\'s failure replays nothing under a random seed', () => {
+  refused(['test/prop.test.ts', '--path', '0:0'], /^otp: --path 0:0 replays a property failure from its seed: add the --seed S the failure printed \(its replay command gives both\)$/m);
+  const r = otp('test/prop.test.ts', '--path', '0', '--seed', '1');
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.equal(r.stdout.trimEnd().split('\n').at(-1), '0 passed, 1 failed');
+});
+
 test('a file that is no test file is refused when named, and left out when a pattern matches it', () => {
   refused(['src/half.ts'], /^otp: \S+half\.ts is not a test file: give \*\.test\.ts or \*\.suite\.ts files, or folders that hold them$/m);
   const r = otp('test/*.ts', '--numtests', '1');

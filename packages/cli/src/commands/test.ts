@@ -66,6 +66,7 @@ export const testCommand = defineProvider({
     // Only what otp.config.ts sets (top level, then the test profile) overrides the runner's defaults; flags override both.
     const set: TestConfig = { ...config.test, ...config.profiles?.test?.test };
     checkThresholdFlag(args.cover, args['cover-threshold']);
+    checkReplayPath(args.path, args.seed);
     checkShardThreshold(args.cover, args.shard, args['cover-threshold'], set.cover);
     if (args.cover && io.env.NODE_V8_COVERAGE === undefined) return runCovered(project.root, set, args['cover-threshold'], io, args.watch, args.shard);
     const paths = pathsFromCwd(args.paths, io.cwd, project.root);
@@ -103,6 +104,11 @@ function checkThresholdFlag(cover: boolean, threshold: number | undefined): void
   if (threshold === undefined) return;
   if (threshold < 0 || threshold > 100) throw new OtpError('usage', `--cover-threshold must be a percentage from 0 to 100, got ${threshold}`);
   if (!cover) throw new OtpError('usage', `--cover-threshold ${threshold} needs --cover, which measures the coverage it checks: add --cover`);
+}
+
+/** Refuses --path without --seed: fast-check's replay path walks the shrinking of one seed's failure, so with a random seed it replays nothing. */
+function checkReplayPath(path: string | undefined, seed: number | undefined): void {
+  if (path !== undefined && seed === undefined) throw new OtpError('usage', `--path ${path} replays a property failure from its seed: add the --seed S the failure printed (its replay command gives both)`);
 }
 
 /** Refuses a coverage threshold on one shard: a shard measures its own tests only (the other shards' sources at 0 %), so the threshold would fail or pass on a part of the figure. */
