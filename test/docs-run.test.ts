@@ -16,7 +16,6 @@ const repo = fileURLToPath(new URL('..', import.meta.url));
 
 /** Lines not run here, each with why (the command's own end-to-end test runs its kind). */
 const notRun: Record<string, string> = {
-  'otp test test/cart.test.ts --case addTest --seed 42': 'the generated project has no cart; test/test-truth-selection.test.ts runs --case, test/test-options.test.ts --seed',
   'otp release --upgrade-from 0.1.0': 'needs a second version of the project; test/release.test.ts builds and runs upgrades',
   'otp ping shop@10.0.0.5 --proto tls --ssl-cert tool.pem --ssl-key tool.key --ssl-ca ca.pem': 'a TLS cluster on another host; test/tls-tools.test.ts runs the tools over TLS',
   "otp info shop@127.0.0.1 '<0.42.0>'": 'a pid that exists only in the example; test/trace.test.ts runs otp info on a running node',

@@ -53,7 +53,7 @@ export const testCommand = defineProvider({
   options: [...testTableFlags, ...commandFlags],
   examples: [
     { command: 'otp test', description: 'every test of the project' },
-    { command: 'otp test test/cart.test.ts --case addTest --seed 42', description: 'one case, replaying a property seed' },
+    { command: 'otp test test/shop_server.property.test.ts --case propCountIsSumOfBumps --seed 42', description: 'one property of the project otp new app shop makes, replaying a seed' },
     { command: 'otp test --cover --cover-threshold 80', description: 'coverage of src/, failing under 80% of lines' },
     { command: 'otp test --shard 2/4 --shuffle --retry 2', description: 'CI machine 2 of 4, files in random order, failures retried twice' },
   ],
