@@ -30,6 +30,7 @@ test('otp shell with piped input: a line that throws is printed, the next lines 
       'await Promise.reject(new Error("pipesh rejected"))',
       `await call('${NAME}_server', { op: 'bump', key: 'visits', by: 1 })`,
       '6 * 7 + 1',
+      "call('pipesh_nosuch', 1)",
     ];
     // run() closes stdin once it wrote the lines; a shell still running after 180 s is killed (status null).
     const shell = await run(process.execPath, [bin, 'shell'], dir, env, `${lines.join('\n')}\n`);
@@ -40,7 +41,10 @@ test('otp shell with piped input: a line that throws is printed, the next lines 
     assert.match(shell.out, /otp> 42\n/, `the line after the one that threw runs:\n${shell.out}`);
     assert.match(shell.out, /Uncaught Error: pipesh rejected/, shell.out);
     assert.match(shell.out, /otp> 1\n/, `the application still answers:\n${shell.out}`);
-    assert.match(shell.out, /otp> 43\n/, `the last line runs:\n${shell.out}`);
+    assert.match(shell.out, /otp> 43\n/, `the line after runs:\n${shell.out}`);
+    // A call the runtime refuses (no such server) prints as its message and fields, not the runtime's frames.
+    assert.match(shell.out, /CallError: call to pipesh_nosuch failed: no such process[\s\S]*failure: 'noproc'/, shell.out);
+    assert.doesNotMatch(shell.out, /^\s+at .*(runtime|@otp-ts)[\\/]/m, `no frames of otp-ts itself:\n${shell.out}`);
 
     // q() after a line that threw ends the shell too.
     const quit = await run(process.execPath, [bin, 'shell'], dir, env, 'throw new Error("pipesh again")\nq()\n');

@@ -190,11 +190,24 @@ function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runti
           if (value !== reported) buffer.late(() => done(null, value));
         },
         // A line the evaluator still finds cut short is a syntax error now: the REPL has read on past it.
-        (error: unknown) => buffer.late(() => done(error instanceof Recoverable ? error.err : (error as Error))),
+        (error: unknown) => buffer.late(() => done(error instanceof Recoverable ? error.err : withoutOwnFrames(error as Error))),
       ),
     );
   };
   return () => previous;
+}
+
+// A frame of otp-ts's own code (installed or in a checkout), of Node.js's, or of the typed line itself (REPL3:1:5).
+const OWN_FRAME = /^\s+at (?:.*[\\/](?:@otp-ts|packages)[\\/](?:runtime|cli|compiler|release|tracer|test-runner)[\\/](?:dist|src)[\\/]|.*\(node:|node:|.*\(REPL\d+:|REPL\d+:)/;
+
+// An error a line's call raised inside otp-ts (`call('no_such_server', …)` answering noproc): its stack is the
+// runtime's and the REPL's frames, which say nothing the line does not, so it prints as its message and fields,
+// as the remote shells print it; an error with a frame of the project's code keeps its stack.
+function withoutOwnFrames(error: Error): Error {
+  const lines = typeof error.stack === 'string' ? error.stack.split('\n') : [];
+  const frames = lines.filter((l) => /^\s+at /.test(l));
+  if (frames.length > 0 && frames.every((f) => OWN_FRAME.test(f))) error.stack = lines.filter((l) => !/^\s+at /.test(l)).join('\n');
+  return error;
 }
 
 // The REPL's buffer of a line cut short (`function f() {` waiting for its `}`): emptied when a whole line is
