@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { createNode, global, loggerOf, pg, type LogEvent, type OtpNode } from '../src/index.ts';
+import type { DistributionOptions } from '../src/distribution/node-dist.ts';
 import { Pid } from '../src/pid.ts';
 import { EpmdServer } from '../src/distribution/epmd-server.ts';
 import { lookup } from '../src/distribution/epmd-client.ts';
@@ -78,6 +79,38 @@ async function shakeHands(port: number, name: string, listener: string, extra: R
   return { raw, answer: json(await raw.next()) };
 }
 
+/** The node under attack (a, its log lines kept), a well-behaved node of its cluster (c), their port mapper, and a's port. */
+interface Peer {
+  a: OtpNode;
+  c: OtpNode;
+  logs: string[];
+  epmdPort: number;
+  /** a's distribution port, where the raw client dials. */
+  port: number;
+}
+
+/**
+ * Runs `body` against a node a@127.0.0.1 (cookie 'sekrit', its distribution lines in `logs`, `options` added to its
+ * start) and a node c@127.0.0.1 of the same cluster, on a port mapper of their own; stops them all afterwards.
+ */
+async function withPeer(body: (p: Peer) => Promise<void>, options: Partial<DistributionOptions> = {}): Promise<void> {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const logs: string[] = [];
+  const a = createNode({ onCrash: () => {} });
+  const c = createNode({ onCrash: () => {} });
+  try {
+    await a.startDistribution({ name: 'a@127.0.0.1', cookie: 'sekrit', epmdPort, log: (l) => logs.push(l), ...options });
+    await c.startDistribution({ name: 'c@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
+    const port = (await lookup('a', '127.0.0.1', epmdPort))!.port;
+    await body({ a, c, logs, epmdPort, port });
+  } finally {
+    await a.shutdown();
+    await c.shutdown();
+    await epmd.close();
+  }
+}
+
 // Pids as the raw client writes them: index 0 is the client's own node.
 const translator = (self: string): PidTranslator => {
   const names = [self, 'unused'];
@@ -85,14 +118,7 @@ const translator = (self: string): PidTranslator => {
 };
 
 test('a peer announcing a creation that is no 32-bit number is refused at its handshake with a line: pids of it never break what this node sends to others', async () => {
-  const epmd = new EpmdServer();
-  const epmdPort = await epmd.listen(0);
-  const logs: string[] = [];
-  const a = createNode({ onCrash: () => {} });
-  const c = createNode({ onCrash: () => {} });
-  try {
-    await a.startDistribution({ name: 'a@127.0.0.1', cookie: 'sekrit', epmdPort, log: (l) => logs.push(l) });
-    await c.startDistribution({ name: 'c@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
+  await withPeer(async ({ a, c, logs, port }) => {
     // On c: collects what arrives. On a: forwards to c whatever it gets.
     const got: unknown[] = [];
     c.spawn(async (ctx) => {
@@ -109,7 +135,6 @@ test('a peer announcing a creation that is no 32-bit number is refused at its ha
         }
       }
     }, { name: 'fwd' });
-    const port = (await lookup('a', '127.0.0.1', epmdPort))!.port;
     const { raw, answer } = await shakeHands(port, 'b@127.0.0.1', 'a@127.0.0.1', { creation: 2 ** 40 });
     if (answer.t === 'proof') {
       // Let in: its pid, forwarded to c, must arrive there (or the handshake should not have let it in).
@@ -124,11 +149,7 @@ test('a peer announcing a creation that is no 32-bit number is refused at its ha
     raw.socket.destroy();
     // a still serves its cluster.
     assert.equal(await c.ping('a@127.0.0.1'), true);
-  } finally {
-    await a.shutdown();
-    await c.shutdown();
-    await epmd.close();
-  }
+  });
 });
 
 // A pid of the node `name`, written by name (docs/protocol.md §4: tag 0x22, the name as a short string, id, serial).
@@ -143,18 +164,10 @@ function namedPid(name: string, id: number): Buffer {
 }
 
 test('a frame holding more terms than its message has (a send followed by a thousand pids of other nodes) is refused at the first extra term, with a line and the close: none of the rest is decoded', async () => {
-  const epmd = new EpmdServer();
-  const epmdPort = await epmd.listen(0);
-  const logs: string[] = [];
-  const a = createNode({ onCrash: () => {} });
-  const c = createNode({ onCrash: () => {} });
-  try {
-    await a.startDistribution({ name: 'a@127.0.0.1', cookie: 'sekrit', epmdPort, log: (l) => logs.push(l) });
-    await c.startDistribution({ name: 'c@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
+  await withPeer(async ({ a, c, logs, port }) => {
     const inbox = a.spawn(async (ctx) => {
       for (;;) await ctx.receive();
     });
-    const port = (await lookup('a', '127.0.0.1', epmdPort))!.port;
     const { raw, answer } = await shakeHands(port, 'b@127.0.0.1', 'a@127.0.0.1', {});
     assert.equal(answer.t, 'proof', JSON.stringify(answer));
     // How many node names a has met, read as the index a fresh name gets.
@@ -172,11 +185,7 @@ test('a frame holding more terms than its message has (a send followed by a thou
     assert.ok(logs.some((l) => l === "distribution: closed the connection to b@127.0.0.1: a frame could not be decoded (a 'send' message of the wrong shape)"), logs.join('\n'));
     assert.equal(a.dist!.indexOf('probe-after@127.0.0.1'), before + 1, 'none of the extra pids was decoded');
     assert.equal(await c.ping('a@127.0.0.1'), true);
-  } finally {
-    await a.shutdown();
-    await c.shutdown();
-    await epmd.close();
-  }
+  });
 });
 
 const varint = (x: number): number[] => {
@@ -187,20 +196,12 @@ const varint = (x: number): number[] => {
 };
 
 test('a v8 serialization in a frame that would take far more memory once built (a dense array of two million empty objects, in 6 MB) is refused before it is built, with a line and the close; the node keeps serving', async () => {
-  const epmd = new EpmdServer();
-  const epmdPort = await epmd.listen(0);
-  const logs: string[] = [];
-  const a = createNode({ onCrash: () => {} });
-  const c = createNode({ onCrash: () => {} });
-  try {
+  await withPeer(async ({ a, c, logs, port }) => {
     // maxFrameBytes 8 MiB: a budget of 16 MiB once decoded; two million empty objects would take some 140 MiB.
-    await a.startDistribution({ name: 'a@127.0.0.1', cookie: 'sekrit', epmdPort, maxFrameBytes: 8 * 1024 * 1024, log: (l) => logs.push(l) });
-    await c.startDistribution({ name: 'c@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
     const got: unknown[] = [];
     const inbox = a.spawn(async (ctx) => {
       for (;;) got.push(await ctx.receive());
     });
-    const port = (await lookup('a', '127.0.0.1', epmdPort))!.port;
     const { raw, answer } = await shakeHands(port, 'b@127.0.0.1', 'a@127.0.0.1', {});
     assert.equal(answer.t, 'proof', JSON.stringify(answer));
     // Node's v8 format: header, a dense array ('A') of n elements, each an empty object ('o', '{', 0 properties), its end.
@@ -226,25 +227,15 @@ test('a v8 serialization in a frame that would take far more memory once built (
     assert.deepEqual(got, [], 'nothing delivered');
     assert.ok(peak - before < 40 * 1024 * 1024, `the heap rose by ${((peak - before) / 1024 / 1024).toFixed(0)} MiB for a 6 MB frame`);
     assert.equal(await c.ping('a@127.0.0.1'), true);
-  } finally {
-    await a.shutdown();
-    await c.shutdown();
-    await epmd.close();
-  }
+  }, { maxFrameBytes: 8 * 1024 * 1024 });
 });
 
 test('a peer naming ever more nodes in the pids it sends cannot grow the table of node names without bound: past the limit, a message naming one more is dropped with a line, and the next ones are delivered', async () => {
-  const epmd = new EpmdServer();
-  const epmdPort = await epmd.listen(0);
-  const logs: string[] = [];
-  const a = createNode({ onCrash: () => {} });
-  try {
-    await a.startDistribution({ name: 'a@127.0.0.1', cookie: 'sekrit', epmdPort, log: (l) => logs.push(l) });
+  await withPeer(async ({ a, logs, port }) => {
     const got: unknown[] = [];
     const inbox = a.spawn(async (ctx) => {
       for (;;) got.push(await ctx.receive());
     });
-    const port = (await lookup('a', '127.0.0.1', epmdPort))!.port;
     const { raw, answer } = await shakeHands(port, 'b@127.0.0.1', 'a@127.0.0.1', {});
     assert.equal(answer.t, 'proof', JSON.stringify(answer));
     // A send to the inbox whose message is an array of pids, each of the node it names.
@@ -267,10 +258,7 @@ test('a peer naming ever more nodes in the pids it sends cannot grow the table o
     assert.equal((got[1] as unknown[]).length, 2, 'the message naming one node more was dropped, the next delivered');
     assert.ok(logs.includes(`distribution: dropped a message from b@127.0.0.1: it names a pid or ref of 'one-more@127.0.0.1', one more than the ${MAX_WIRE_NAMES} node names and runs this node takes from messages (those of nodes it never connected to)`), logs.join('\n'));
     assert.equal(raw.closed, false, 'the connection stays');
-  } finally {
-    await a.shutdown();
-    await epmd.close();
-  }
+  });
 });
 
 // The node's log events, kept instead of printed.
@@ -335,15 +323,7 @@ test('a node is not started with a maxFrameBytes below 64 KiB (its own messages 
 });
 
 test('a peer announcing a maxFrameBytes below 64 KiB is refused at its handshake with one line, and the node keeps serving: no send to it can throw at its sender', async () => {
-  const epmd = new EpmdServer();
-  const epmdPort = await epmd.listen(0);
-  const logs: string[] = [];
-  const a = createNode({ onCrash: () => {} });
-  const c = createNode({ onCrash: () => {} });
-  try {
-    await a.startDistribution({ name: 'a@127.0.0.1', cookie: 'sekrit', epmdPort, log: (l) => logs.push(l) });
-    await c.startDistribution({ name: 'c@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
-    const port = (await lookup('a', '127.0.0.1', epmdPort))!.port;
+  await withPeer(async ({ a, c, logs, port }) => {
     const { raw, answer } = await shakeHands(port, 'b@127.0.0.1', 'a@127.0.0.1', { frame: 16 });
     assert.deepEqual(answer, { t: 'refused', reason: 'frame' });
     await waitFor('the close', () => raw.closed);
@@ -352,26 +332,16 @@ test('a peer announcing a maxFrameBytes below 64 KiB is refused at its handshake
     assert.match(logs[0]!, /^distribution: refused a peer claiming to be b@127\.0\.0\.1 \(127\.0\.0\.1:\d+\): it announces a maxFrameBytes of 16 bytes, below the 65536-byte minimum the runtime's own messages need; start it with a larger maxFrameBytes$/);
     assert.equal(a.dist!.refusals().recent.at(-1)?.reason, 'frame limit too small');
     assert.equal(await c.ping('a@127.0.0.1'), true);
-  } finally {
-    await a.shutdown();
-    await c.shutdown();
-    await epmd.close();
-  }
+  });
 });
 
 test("a global name conflict a peer's sync brings up is logged with the name quoted and escaped: a name holding a newline cannot forge a line", async () => {
-  const epmd = new EpmdServer();
-  const epmdPort = await epmd.listen(0);
-  const logs: string[] = [];
-  const a = createNode({ onCrash: () => {} });
-  try {
-    await a.startDistribution({ name: 'a@127.0.0.1', cookie: 'sekrit', epmdPort, log: (l) => logs.push(l) });
+  await withPeer(async ({ a, logs, port }) => {
     const name = 'svc\ndistribution: forged line';
     const holder = a.spawn(async (ctx) => void (await ctx.receive()));
     assert.equal(await a.run((ctx) => global.register(ctx, name, holder)), true);
     const other = a.spawn(async (ctx) => void (await ctx.receive()));
     assert.equal(await a.run((ctx) => global.register(ctx, 'other', other)), true);
-    const port = (await lookup('a', '127.0.0.1', epmdPort))!.port;
     const { raw, answer } = await shakeHands(port, 'b@127.0.0.1', 'a@127.0.0.1', {});
     assert.equal(answer.t, 'proof', JSON.stringify(answer));
     // b says it holds the same name for one of its processes: a (whose name sorts first) decides.
@@ -384,8 +354,5 @@ test("a global name conflict a peer's sync brings up is logged with the name quo
     assert.ok(lines[0]!.startsWith("global: name conflict on 'svc\\u000adistribution: forged line' after b@127.0.0.1 connected: "), lines[0]);
     assert.ok(lines[1]!.startsWith("global: name conflict on 'other' after 'z\\u000aforged from' connected: "), lines[1]);
     raw.socket.destroy();
-  } finally {
-    await a.shutdown();
-    await epmd.close();
-  }
+  });
 });
