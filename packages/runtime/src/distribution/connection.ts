@@ -618,7 +618,8 @@ export class Connection {
     if (reason === 'simultaneous' || reason === 'already') return this.close(`refused: ${reason}`);
     const why = reason === 'cookie' ? `wrong cookie (${COOKIE_HINT})` : reason === 'tls' ? `it speaks TLS and this node does not; ${SAME_PROTO}` : quoteForLog(reason);
     if (this.initiator) this.log(`distribution: ${this.who()} refused this node's connection: ${why}`);
-    else this.log(`distribution: ${this.who()} dialled in, then refused this node: ${why}`);
+    // An incoming connection's refusal costs its peer nothing: a flood of them is held to the handshake lines' budget.
+    else this.handshakeLog(`distribution: ${this.who()} dialled in, then refused this node: ${why}`);
     this.record('peer', Object.hasOwn(SHORT, reason) ? SHORT[reason as RefusalReason] : quoteForLog(reason));
     this.close(`refused: ${quoteForLog(reason)}`, Object.hasOwn(kinds, reason) ? kinds[reason] : 'closed');
   }
