@@ -373,3 +373,39 @@ test("a flood of connections that each send a 'refused' frame instead of a hello
     assert.equal(await c.ping('a@127.0.0.1'), true);
   });
 });
+
+test('a peer that proved the cookie, then stops reading while it keeps ticking, is disconnected after the tick time with one line: the unsent data does not grow for ever, and the suspended sender resumes', async () => {
+  await withPeer(
+    async ({ a, c, logs, port }) => {
+      const { raw, answer } = await shakeHands(port, 'b@127.0.0.1', 'a@127.0.0.1', {});
+      assert.equal(answer.t, 'proof', JSON.stringify(answer));
+      // It reads nothing more, but says it is alive: an empty frame every 100 ms.
+      raw.socket.pause();
+      const ticks = setInterval(() => raw.send(Buffer.alloc(0)), 100);
+      try {
+        await waitFor('b to be connected', () => a.nodes().includes('b@127.0.0.1'));
+        const pidOfB = new Pid(a.dist!.indexOf('b@127.0.0.1'), 7, 0);
+        let sent = 0;
+        const sender = a.spawn(async (ctx) => {
+          for (;;) {
+            ctx.send(pidOfB, Buffer.alloc(64 * 1024, 1));
+            sent++;
+            await ctx.sleep(0);
+          }
+        });
+        await waitFor('a to close the connection', () => !a.nodes().includes('b@127.0.0.1'), { ms: 20_000 });
+        const line = logs.find((l) => /b@127\.0\.0\.1/.test(l) && /stopped reading/.test(l));
+        assert.ok(line, logs.join('\n'));
+        assert.match(line, /^distribution: closed the connection to b@127\.0\.0\.1 \(127\.0\.0\.1:\d+\): it took none of the \d+ bytes waiting for it within 1000 ms \(the tick time\): it stopped reading$/);
+        const at = sent;
+        await waitFor('the suspended sender to run again', () => sent > at);
+        a.exit(sender, 'kill');
+        assert.equal(await c.ping('a@127.0.0.1'), true);
+      } finally {
+        clearInterval(ticks);
+        raw.socket.destroy();
+      }
+    },
+    { tickTime: 1000 },
+  );
+});

@@ -69,3 +69,59 @@ test('a 3 MB message that takes longer than the tick time to arrive over a slow 
     await proxyEpmd.close();
   }
 });
+
+test('a node sending a 24 MB message to a peer that reads it slowly (longer than the tick time) does not cut the connection: the peer is taking the bytes, only slowly', { timeout: 120_000 }, async () => {
+  const realEpmd = new EpmdServer();
+  const realPort = await realEpmd.listen(0);
+  const proxyEpmd = new EpmdServer();
+  const proxyEpmdPort = await proxyEpmd.listen(0);
+  const b = createNode({ onCrash: () => {} });
+  const a = createNode({ onCrash: () => {} });
+  const sockets: Socket[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  const logs: string[] = [];
+  // Forwards b's bytes at once, a's at 256 kB every 50 ms (about 5 MB/s): a's writes wait on the proxy.
+  const proxy = createServer((fromA) => {
+    const toB = connect({ host: '127.0.0.1', port: bPort });
+    sockets.push(fromA, toB);
+    toB.pipe(fromA);
+    fromA.pause();
+    const timer = setInterval(() => {
+      const part = fromA.read(256 * 1024) as Buffer | null ?? (fromA.read() as Buffer | null);
+      if (part) toB.write(part);
+    }, 50);
+    timers.push(timer);
+    for (const s of [fromA, toB]) s.on('error', () => {});
+  });
+  let bPort = 0;
+  try {
+    await b.startDistribution({ name: 'slowr_b@127.0.0.1', cookie: 'sekrit', epmdPort: realPort, tickTime: 4000, log: () => {} });
+    bPort = (await portMapperLookup('slowr_b', '127.0.0.1', realPort))!.port;
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()));
+    const registration = await portMapperRegister({ name: 'slowr_b', port: (proxy.address() as { port: number }).port, nodeType: 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) }, '127.0.0.1', proxyEpmdPort);
+    await a.startDistribution({ name: 'slowr_a@127.0.0.1', cookie: 'sekrit', epmdPort: proxyEpmdPort, tickTime: 1000, log: (l) => logs.push(l) });
+    b.spawn(
+      async (ctx) => {
+        const m = (await ctx.receive()) as { from: never; data: Buffer };
+        ctx.send(m.from, m.data.length);
+      },
+      { name: 'sink' },
+    );
+    await a.run(async (ctx) => {
+      ctx.monitorNode('slowr_b@127.0.0.1');
+      ctx.send({ name: 'sink', node: 'slowr_b@127.0.0.1' }, { from: ctx.self(), data: Buffer.alloc(24 * 1024 * 1024, 7) });
+      const m = await ctx.receive((x) => typeof x === 'number' || x instanceof NodeDown, 60_000);
+      assert.equal(m, 24 * 1024 * 1024, `the connection was cut while the peer read: ${String((m as NodeDown).detail)}\n${logs.join('\n')}`);
+      assert.deepEqual(a.nodes(), ['slowr_b@127.0.0.1']);
+    });
+    registration.close();
+  } finally {
+    for (const t of timers) clearInterval(t);
+    for (const s of sockets) s.destroy();
+    a.shutdown();
+    b.shutdown();
+    proxy.close();
+    await realEpmd.close();
+    await proxyEpmd.close();
+  }
+});

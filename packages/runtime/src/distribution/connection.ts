@@ -304,6 +304,21 @@ export class Connection {
     this.owner.activity();
   };
 
+  // When the peer was last seen taking bytes written to it (the OS's queue of them moved), or none were unsent.
+  private lastTaken = Date.now();
+  private lastQueue: number | undefined;
+
+  // Bytes of this connection the OS has not taken yet (libuv's write queue of its TCP socket): it moves, byte by
+  // byte, as the peer reads, even within one large frame. Undefined where Node does not show it (a TLS connection
+  // this node dialled: its TCP socket is inside the TLS layer, whose queue holds whole writes).
+  private osQueue(): number | undefined {
+    type Raw = { _parent?: Socket; encrypted?: boolean; _handle?: { writeQueueSize?: unknown } | null };
+    const s = this.socket as unknown as Raw;
+    const raw = (s._parent ?? (s.encrypted ? undefined : s)) as Raw | undefined;
+    const size = raw?._handle?.writeQueueSize;
+    return typeof size === 'number' ? size : undefined;
+  }
+
   private drain: Promise<void> | null = null;
 
   /** Resolves once the socket's buffer is empty again, or the connection closed (busy_dist_port's end). */
@@ -332,7 +347,11 @@ export class Connection {
     const every = Math.min(tickMs, this.peerTick) / 4;
     this.ticker = setInterval(() => {
       const now = Date.now();
+      const queue = this.osQueue();
+      if (this.socket.writableLength === 0 || queue === undefined || queue !== this.lastQueue) this.lastTaken = now;
+      this.lastQueue = queue;
       if (now - this.lastIn > tickMs) this.closeFor('net_tick_timeout', `no sign of life from ${this.peer} for ${tickMs} ms (net tick time)`);
+      else if (now - this.lastTaken > tickMs) this.stoppedReading(tickMs);
       else if (now - this.lastOut > every) {
         // A tick is an empty frame, queued behind this turn's frames.
         this.out.u32(0);
@@ -340,6 +359,14 @@ export class Connection {
       }
     }, Math.max(20, every / 2));
     this.ticker.unref();
+  }
+
+  // A peer that keeps sending (ticks) but took none of what waits for it for a whole tick time stopped reading: what
+  // this node sends it would pile up for ever, and its senders stay suspended. Closed, with one line.
+  private stoppedReading(tickMs: number): void {
+    const why = `it took none of the ${this.socket.writableLength} bytes waiting for it within ${tickMs} ms (the tick time): it stopped reading`;
+    this.log(`distribution: closed the connection to ${this.peer} (${this.address}): ${why}`);
+    this.closeFor('net_tick_timeout', why);
   }
 
   /** Why the handshake failed, as data, when the connection closed before it was up (and the last line it logged). */
