@@ -82,3 +82,19 @@ test("inside a project: config/node.args's cookie, else the cookie of the built 
   assert.deepEqual(cookieOf('ck@127.0.0.1'), { cookie: 'configured', source: 'project' });
   assert.equal(resolveCookie({ env: {}, home, project: { cwd: home, target: 'ck@127.0.0.1' } }).source, 'file', 'outside the project: the file');
 });
+
+test('a cookie file that cannot be read (a folder in its place) is named with the fix, not a bare system error', () => {
+  const home = tempDir();
+  const file = join(home, '.otp-ts.cookie');
+  mkdirSync(file, { mode: 0o700 });
+  fails(() => resolveCookie({ env: {}, home }), `cannot read the cookie file ${file} (EISDIR)`, `Make it a file your user can read (owned by you, chmod 600), or remove it to have a new one created; or pass --cookie or set OTP_COOKIE.`);
+});
+
+test('a cookie file is read as OTP reads ~/.erlang.cookie: the line break and spaces at its end are not part of the cookie, a line break or control character inside it is refused', () => {
+  const home = tempDir();
+  const file = join(home, '.otp-ts.cookie');
+  writeFileSync(file, 'abc123 \r\n', { mode: 0o600 });
+  assert.equal(resolveCookie({ env: {}, home }).cookie, 'abc123');
+  writeFileSync(file, 'abc\nxyz\n', { mode: 0o600 });
+  fails(() => resolveCookie({ env: {}, home }), `the cookie file ${file} holds a line break or control character inside the cookie`, 'Write the cookie on one line, or delete the file to have a new one created.');
+});

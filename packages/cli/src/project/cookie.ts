@@ -66,11 +66,29 @@ export function resolveCookie(options: CookieOptions): { cookie: string; source:
   if ((options.platform ?? process.platform) !== 'win32' && (mode & 0o077) !== 0) {
     throw new OtpError('badCookie', `the cookie file ${file} can be read by other users (mode ${mode.toString(8).padStart(4, '0')})`, { location: { file }, hint: `Run \`chmod 600 ${file}\`.` });
   }
-  const cookie = readFileSync(file, 'utf8').trim();
+  const cookie = readCookieFile(file);
   if (cookie === '') {
     throw new OtpError('badCookie', `the cookie file ${file} is empty`, { location: { file }, hint: `Write the nodes' shared secret into it, or delete it to have a new one created.` });
   }
   return { cookie, source: 'file', file };
+}
+
+// The cookie file's text without the line break and spaces around it; one it cannot read (owned by another user, a
+// folder) or a line break or control character inside the cookie (OTP's "Bad characters in cookie") is one sentence.
+function readCookieFile(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new OtpError('badCookie', `cannot read the cookie file ${file} (${code})`, { location: { file }, hint: 'Make it a file your user can read (owned by you, chmod 600), or remove it to have a new one created; or pass --cookie or set OTP_COOKIE.', cause: error });
+  }
+  const cookie = text.trim();
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  if (/[\x00-\x1f\x7f]/.test(cookie)) {
+    throw new OtpError('badCookie', `the cookie file ${file} holds a line break or control character inside the cookie`, { location: { file }, hint: 'Write the cookie on one line, or delete the file to have a new one created.' });
+  }
+  return cookie;
 }
 
 /**
