@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { EpmdServer } from '../src/distribution/epmd-server.ts';
 import { EPMD_ANSWER_TIMEOUT_MS, killPortMapper, lookup, names, REFUSAL_EXPLAIN_MS, register } from '../src/distribution/epmd-client.ts';
-import type { NodeEntry } from '../src/distribution/epmd-protocol.ts';
+import { encodeAlive2, type NodeEntry } from '../src/distribution/epmd-protocol.ts';
 
 const entry = (name: string, port: number): NodeEntry => ({ name, port, nodeType: 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) });
 
@@ -185,5 +185,31 @@ test('a port mapper that closes a lookup without answering is reported as that, 
     });
   } finally {
     closer.close();
+  }
+});
+
+test('a flood of registrations at a full port mapper is logged within its budget of lines (10 a second, the rest summed up); the registered node stays', async () => {
+  const logs: string[] = [];
+  const server = new EpmdServer((l) => logs.push(l), () => {}, { maxNodes: 1 });
+  const port = await server.listen(0);
+  try {
+    const reg = await register(entry('shop', 40031), '127.0.0.1', port);
+    const n = 200;
+    for (let i = 0; i < n; i += 20) {
+      await Promise.all(
+        Array.from({ length: 20 }, (_, j) => new Promise<void>((resolve) => {
+          const s = connect({ host: '127.0.0.1', port }, () => s.write(encodeAlive2(entry(`flood${i + j}`, 41000 + i + j))));
+          s.on('error', () => resolve());
+          s.on('close', () => resolve());
+          s.on('data', () => s.destroy());
+        })),
+      );
+    }
+    const lines = logs.filter((l) => /flood|refused/.test(l));
+    assert.ok(lines.length <= 20, `${lines.length} lines for ${n} refused registrations:\n${lines.slice(0, 3).join('\n')}`);
+    assert.equal((await lookup('shop', '127.0.0.1', port))?.port, 40031);
+    reg.close();
+  } finally {
+    await server.close();
   }
 });

@@ -225,7 +225,8 @@ export class EpmdServer {
       case EPMD.ALIVE2_REQ: {
         const entry = decodeAlive2(body);
         if (this.nodes.has(entry.name) || this.nodes.size >= this.limits.maxNodes) {
-          if (!this.nodes.has(entry.name)) this.log(`port mapper: refused to register '${escapeForLog(entry.name)}': ${this.limits.maxNodes} nodes are registered already`);
+          // Within the budget of lines about closed connections: a local flood of registrations must not flood the log.
+          if (!this.nodes.has(entry.name)) this.closedLines.line(`port mapper: refused to register '${escapeForLog(entry.name)}': ${this.limits.maxNodes} nodes are registered already`);
           socket.end(encodeAlive2Resp(1, 0));
           return undefined;
         }
