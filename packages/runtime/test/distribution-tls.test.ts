@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNode, genServer, ok, reply, isDown, type Down, type OtpNode, type Pid } from '@otp-ts/runtime';
 import { parseNodeArgs, EpmdServer, portMapperLookup } from '@otp-ts/runtime/tools';
-import { connect, type Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import { connect, createServer, type Socket } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { waitFor } from '../../../test/support/wait.ts';
 
 // The test needs openssl to make X.509 certificates (node:crypto cannot sign them): fail loudly without it.
@@ -257,4 +257,36 @@ test('a flood of plain connections sending garbage to a TLS node logs a bounded 
     await epmd.close();
     rmSync(pki.dir, { recursive: true, force: true });
   }
+});
+
+test('a client that dribbles its TLS handshake a byte at a time is closed at the handshake deadline with one line, not held open for as long as it keeps sending', async () => {
+  await withNodes(async (start, pki) => {
+    const { node: a, logs } = await start('a', pki.tls('a'));
+    const port = (await portMapperLookup('a', '127.0.0.1', Number(a.dist!.epmdPort)))!.port;
+    // A real ClientHello, captured from a TLS client that dials a plain server.
+    const hello = await new Promise<Buffer>((resolve) => {
+      const capture = createServer((s) => s.once('data', (d: Buffer) => {
+        s.destroy();
+        capture.close();
+        resolve(d);
+      }));
+      capture.listen(0, '127.0.0.1', () => tlsConnect({ port: (capture.address() as { port: number }).port, host: '127.0.0.1', rejectUnauthorized: false }).on('error', () => {}));
+    });
+    const slow = connect({ host: '127.0.0.1', port });
+    let closed = false;
+    slow.on('error', () => {});
+    slow.on('close', () => (closed = true));
+    let sent = 0;
+    const drip = setInterval(() => {
+      if (sent < hello.length - 1 && !slow.destroyed) slow.write(hello.subarray(sent, ++sent));
+    }, 200);
+    try {
+      await until('a to close the dribbling connection', () => closed, 15_000);
+      assert.ok(sent < hello.length - 1, 'closed before the whole ClientHello arrived');
+      assert.ok(logs.some((l) => /refused a TLS connection from 127\.0\.0\.1:\d+: .*TLS_HANDSHAKE_TIMEOUT/.test(l)), logs.join('\n'));
+    } finally {
+      clearInterval(drip);
+      slow.destroy();
+    }
+  });
 });

@@ -202,6 +202,13 @@ function tlsListener(material: TlsMaterial, accept: (socket: Socket, first: Buff
     const why = rejected ? describeRejected(rejected) : describeTlsError(error).text;
     gate.line(`distribution: refused a TLS connection from ${from}: ${why}`);
     gate.refused(from, why);
+    // Node leaves the socket open after some of these (a handshake past its deadline): a client dribbling its
+    // handshake a byte at a time would hold it, and its place among unauthenticated connections, for ever. Closed
+    // a second later, so that a TLS alert telling the peer why leaves first.
+    setTimeout(() => {
+      s.destroy();
+      rawOf(s).destroy();
+    }, 1000).unref();
   });
   return tlsServer;
 }
