@@ -290,3 +290,26 @@ test('a client that dribbles its TLS handshake a byte at a time is closed at the
     }
   });
 });
+
+test('a plain client refused by a TLS node that never closes its side (half-open) is closed by the node, not held with its place among unauthenticated connections', async () => {
+  await withNodes(async (start, pki) => {
+    const { node: a, logs } = await start('a', pki.tls('a'));
+    const port = (await portMapperLookup('a', '127.0.0.1', Number(a.dist!.epmdPort)))!.port;
+    const raw = connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+    let gone = false;
+    raw.on('error', () => (gone = true));
+    raw.on('close', () => (gone = true));
+    raw.on('data', () => {});
+    await new Promise<void>((resolve) => raw.once('connect', () => resolve()));
+    raw.write(Buffer.from([0, 0, 0, 2, 0x7b, 0x7d]));
+    await until('the refusal line', () => logs.some((l) => /refused: it does not speak TLS/.test(l)));
+    // It keeps writing: once the node closed the socket, a write gets the connection reset.
+    const poke = setInterval(() => void (raw.destroyed || raw.write('x')), 200);
+    try {
+      await until('the node to close the connection', () => gone, 10_000);
+    } finally {
+      clearInterval(poke);
+      raw.destroy();
+    }
+  });
+});

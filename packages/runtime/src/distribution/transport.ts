@@ -174,6 +174,8 @@ export function createListener(material: TlsMaterial | undefined, accept: (socke
         gate.refused(addressOf(socket), why);
         writeFrame(socket, Buffer.from(JSON.stringify({ t: 'refused', reason: 'tls' }), 'utf8'));
         socket.end();
+        // A peer that never closes its side would hold the socket, and its place among unauthenticated connections.
+        setTimeout(() => socket.destroy(), 1000).unref();
       }
     });
   });
