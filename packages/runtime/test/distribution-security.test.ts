@@ -971,8 +971,8 @@ test('otp nodes --refused shows who refused whom, from which address and why, wi
   });
 });
 
-test('a node without a cookie does not start its distribution: one sentence saying what to give it', async () => {
-  for (const cookie of ['', undefined]) {
+test('a node without a cookie (none, empty, or only blanks, as the tools refuse it) does not start its distribution: one sentence saying what to give it', async () => {
+  for (const cookie of ['', undefined, '   ', '\n']) {
     const node = createNode();
     await assert.rejects(node.startDistribution({ name: 'nocookie@127.0.0.1', cookie: cookie as unknown as string, epmdPort: 1, log: () => {} }), {
       message: 'distribution: no cookie: give the node a non-empty cookie (--cookie, OTP_COOKIE or ~/.otp-ts.cookie)',

@@ -202,7 +202,8 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
     readonly name: string,
     options: DistributionOptions,
   ) {
-    if (typeof options.cookie !== 'string' || options.cookie === '') {
+    // Blanks only is no cookie either (the tools refuse it as empty): a node must not start with one no tool can use.
+    if (typeof options.cookie !== 'string' || options.cookie.trim() === '') {
       throw new Error('distribution: no cookie: give the node a non-empty cookie (--cookie, OTP_COOKIE or ~/.otp-ts.cookie)');
     }
     splitNodeName(name);
