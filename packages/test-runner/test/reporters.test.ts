@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toJunitXml, toJson, closingLine, ttyReporter, type RunResult, type CaseResult, type Reporter } from '@otp-ts/test-runner';
 import { runFixture, removeCopy } from './helpers.ts';
+import { printable } from '../src/report/text.ts';
 
 const kase = (name: string, status: CaseResult['status'], extra: Partial<CaseResult> = {}): CaseResult => ({ id: name, file: 'test/a.test.ts', name, path: ['a', name], status, durationMs: 12, ...extra });
 const result: RunResult = {
@@ -105,4 +106,42 @@ test('JUnit keeps a test name\'s newline and tab as character references, which 
   const xml = toJunitXml({ ...result, files: [{ ...result.files[0]!, cases: [kase('multi\nline\tname', 'skipped', { path: ['a', 'multi\nline\tname'], skipReason: 'why\nthus' })] }] });
   assert.match(xml, /<testcase name="multi&#10;line&#9;name"/);
   assert.match(xml, /<skipped message="why&#10;thus"\/>/);
+});
+
+test('the tty report prints no escape sequence of a test\'s when not on a TTY, and every test name on one line', (t) => {
+  // Colour is decided from the environment too: FORCE_COLOR in the shell running this test would turn it on.
+  const force = process.env.FORCE_COLOR;
+  delete process.env.FORCE_COLOR;
+  t.after(() => void (force !== undefined && (process.env.FORCE_COLOR = force)));
+  let text = '';
+  const r = ttyReporter({ write: (s: string) => (text += s), isTTY: false });
+  const painted: RunResult = {
+    ok: false,
+    counts: { passed: 1, failed: 1, skipped: 1, total: 3 },
+    durationMs: 10,
+    files: [{
+      file: 'test/a.test.ts', durationMs: 4, warnings: ['\u001b[33mslow\u001b[39m'], output: '\u001b[2Jcleared \u001b]0;title\u0007screen\n',
+      cases: [
+        kase('two\nlines', 'failed', { path: ['a', 'cart', 'two\nlines'], failure: { message: 'red', text: 'Error: \u001b[31mred\u001b[39m boom\r\nnext' } }),
+        kase('bell\u0007Test', 'passed'),
+        kase('skipTest', 'skipped', { skipReason: '\u001b[1mlater\u001b[22m' }),
+      ],
+    }],
+  };
+  r.onRunStart?.({ root: '/', files: ['test/a.test.ts'], shuffleSeed: 5 });
+  for (const c of painted.files[0]!.cases) r.onCaseEnd?.(c);
+  r.onFileEnd?.(painted.files[0]!);
+  r.onRunEnd?.(painted);
+  // eslint-disable-next-line no-control-regex
+  assert.ok(!/[\u001b\u0007\r]/.test(text), `no escape, bell or carriage return in ${JSON.stringify(text)}`);
+  assert.match(text, /✖ test\/a.test.ts › a > cart > two\\nlines\n {4}Error: red boom\n {4}next\n/);
+  assert.match(text, /cleared screen/);
+  assert.match(text, /⚠ test\/a.test.ts: slow/);
+  assert.match(text, /a > skipTest: later\n/);
+  assert.match(text, /a > bell\\u0007Test/);
+});
+
+test('on a colour terminal a failure keeps its colours, never a sequence that moves the cursor or clears the screen', () => {
+  assert.equal(printable('\u001b[31mred\u001b[39m \u001b[2J\u001b[Hx\u001b]8;;http://a\u001b\\link', true), '\u001b[31mred\u001b[39m xlink');
+  assert.equal(printable('\u001b[31mred\u001b[39m', false), 'red');
 });

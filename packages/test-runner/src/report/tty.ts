@@ -1,6 +1,7 @@
 import type { CaseResult, FileResult, RunResult } from '../result.js';
 import { colours, type Colours } from '@otp-ts/runtime/tools';
 import type { Output, Reporter, RunStart } from './types.js';
+import { oneLine, printable } from './text.js';
 
 const SLOWEST = 5;
 
@@ -9,21 +10,26 @@ export function closingLine(counts: RunResult['counts']): string {
   return `${counts.passed} passed, ${counts.failed} failed${counts.skipped > 0 ? `, ${counts.skipped} skipped` : ''}`;
 }
 
+// A reason after a listed case: no escape sequence, and its further lines indented below the case's.
+const under = (text: string): string => printable(text, false).trimEnd().split('\n').join('\n    ');
+
 const indent = (text: string, by = '    '): string => text.split('\n').map((l) => (l ? by + l : l)).join('\n');
 
 // A failure of the file as a whole (it did not load, or code no test owns threw) is named by what happened.
-const caseName = (c: CaseResult): string => (c.path.length > 1 ? c.path.join(' > ') : c.name);
+const caseName = (c: CaseResult): string => oneLine(c.path.length > 1 ? c.path.join(' > ') : c.name);
+// A case in the lists below its file: `file › module > group > case`, on one line.
+const listed = (c: CaseResult): string => `${oneLine(c.file)} › ${oneLine(c.path.join(' > '))}`;
 
 function describeCase(c: CaseResult, paint: Colours, verbose: boolean): string {
-  const lines = [paint.red(`✖ ${c.file} › ${caseName(c)}`)];
-  if (c.failure) lines.push(indent(verbose && c.failure.stack !== undefined ? `${c.failure.text}\n\nfull stack:\n${c.failure.stack}` : c.failure.text));
-  if (c.log?.length) lines.push(indent(`log:\n${indent(c.log.join('\n'), '  ')}`));
+  const lines = [paint.red(`✖ ${oneLine(c.file)} › ${caseName(c)}`)];
+  if (c.failure) lines.push(indent(printable(verbose && c.failure.stack !== undefined ? `${c.failure.text}\n\nfull stack:\n${c.failure.stack}` : c.failure.text, paint.enabled)));
+  if (c.log?.length) lines.push(indent(`log:\n${indent(printable(c.log.join('\n'), paint.enabled), '  ')}`));
   return lines.join('\n');
 }
 
 function describeFlaky(c: CaseResult): string {
   const first = c.retries?.[0]?.message.split('\n')[0] ?? '';
-  return `  ⚠ ${c.file} › ${caseName(c)}: passed on attempt ${c.attempts ?? '?'}${first ? ` (first failure: ${first})` : ''}`;
+  return `  ⚠ ${oneLine(c.file)} › ${caseName(c)}: passed on attempt ${c.attempts ?? '?'}${first ? ` (first failure: ${oneLine(printable(first, false))})` : ''}`;
 }
 
 /** The first line of a run: how many files, its shard, and with `shuffle` the seed that replays its order. */
@@ -68,7 +74,7 @@ export function ttyReporter(out: Output = process.stdout, options: TtyOptions = 
       const flaky = f.cases.filter((c) => c.flaky).length;
       // Auto-skipped cases (a failed init function) and cases an interruption cut short fail the run, so their file is not marked as passing.
       const failing = bad > 0 || f.cases.some((c) => c.autoSkipped || c.interrupted);
-      const line = `${failing ? '✖' : '✔'} ${f.file} (${f.cases.length - bad - skipped} passed${bad ? `, ${bad} failed` : ''}${skipped ? `, ${skipped} skipped` : ''}${flaky ? `, ${flaky} flaky` : ''}, ${Math.round(f.durationMs)} ms)`;
+      const line = `${failing ? '✖' : '✔'} ${oneLine(f.file)} (${f.cases.length - bad - skipped} passed${bad ? `, ${bad} failed` : ''}${skipped ? `, ${skipped} skipped` : ''}${flaky ? `, ${flaky} flaky` : ''}, ${Math.round(f.durationMs)} ms)`;
       out.write(`${failing ? paint.red(line) : paint.green(line)}\n`);
       progress();
     },
@@ -82,10 +88,10 @@ export function ttyReporter(out: Output = process.stdout, options: TtyOptions = 
       if (failures.length > 0) o.write(`\n${paint.bold('Failures:')}\n\n${failures.map((c) => describeCase(c, paint, options.verbose === true)).join('\n\n')}\n`);
       for (const f of result.files) {
         const outputShown = f.output.trim() && f.cases.some((c) => c.status === 'failed');
-        if (outputShown) o.write(`\nOutput of ${f.file}:\n${indent(f.output.trimEnd())}\n`);
+        if (outputShown) o.write(`\nOutput of ${oneLine(f.file)}:\n${indent(printable(f.output, paint.enabled).trimEnd())}\n`);
         // Quiet keeps the warnings of a failing file: they say why (a failed init auto-skipped its cases, a worker died).
         const failing = f.cases.some((c) => c.status === 'failed' || c.autoSkipped);
-        if (!quiet || failing) for (const w of f.warnings) o.write(`\n${paint.yellow(`⚠ ${f.file}: ${w}`)}\n`);
+        if (!quiet || failing) for (const w of f.warnings) o.write(`\n${paint.yellow(`⚠ ${oneLine(f.file)}: ${printable(w, false)}`)}\n`);
       }
       if (!quiet) details(cases, o);
       if (result.interrupted !== undefined) {
@@ -101,11 +107,11 @@ export function ttyReporter(out: Output = process.stdout, options: TtyOptions = 
 // What a run did besides failing: leaks, flaky and skipped cases, the slowest tests (left out by `quiet`).
 function details(cases: readonly CaseResult[], out: Output): void {
   const leaky = cases.filter((c) => c.leaks?.length);
-  if (leaky.length > 0) out.write(`\nLeaked processes (killed after their test):\n${leaky.map((c) => `  ${c.file} › ${c.path.join(' > ')}: ${c.leaks!.join('; ')}`).join('\n')}\n`);
+  if (leaky.length > 0) out.write(`\nLeaked processes (killed after their test):\n${leaky.map((c) => `  ${listed(c)}: ${under(c.leaks!.join('; '))}`).join('\n')}\n`);
   const flaky = cases.filter((c) => c.flaky);
   if (flaky.length > 0) out.write(`\nFlaky (passed only on a retry${flaky[0]!.status === 'failed' ? ', failed by --fail-on-flaky' : ''}):\n${flaky.map(describeFlaky).join('\n')}\n`);
   const skipped = cases.filter((c) => c.status === 'skipped');
-  if (skipped.length > 0) out.write(`\nSkipped:\n${skipped.map((c) => `  ${c.file} › ${c.path.join(' > ')}: ${c.skipReason ?? ''}`).join('\n')}\n`);
+  if (skipped.length > 0) out.write(`\nSkipped:\n${skipped.map((c) => `  ${listed(c)}: ${under(c.skipReason ?? '')}`).join('\n')}\n`);
   const slowest = cases.filter((c) => c.status !== 'skipped' && c.id !== 'file').sort((a, b) => b.durationMs - a.durationMs).slice(0, SLOWEST);
-  if (slowest.length > 0) out.write(`\nSlowest:\n${slowest.map((c) => `  ${Math.round(c.durationMs)} ms  ${c.file} › ${c.path.join(' > ')}`).join('\n')}\n`);
+  if (slowest.length > 0) out.write(`\nSlowest:\n${slowest.map((c) => `  ${Math.round(c.durationMs)} ms  ${listed(c)}`).join('\n')}\n`);
 }
