@@ -20,7 +20,17 @@ test('a node:test file whose describe registers no test is warned about too', ()
 test('a file with tests gets no such warning, and the run still passes: only a run selecting no test at all fails', () => {
   assert.deepEqual(warnings('test/real.test.ts'), []);
   assert.equal(run.result.ok, true);
-  assert.deepEqual(run.result.counts, { passed: 1, failed: 0, skipped: 0, total: 1 });
+  assert.deepEqual(run.result.counts, { passed: 2, failed: 0, skipped: 0, total: 2 });
+});
+
+test('an export named as a test that is not a function is warned about, naming it, the file and the shape expected', () => {
+  const file = 'test/shaped-wrong.test.ts';
+  assert.deepEqual(warnings(file), [
+    `${file} exports cartTests as an array, not a function: it is no test and was not run; a name ending in Tests must be a generator function returning the test set (export function cartTests() { return [...]; })`,
+    `${file} exports shopTest as an object, not a function: it is no test and was not run; a name ending in Test must be the test function (export function shopTest() { ... })`,
+  ]);
+  assert.match(run.text, /⚠ test\/shaped-wrong\.test\.ts: test\/shaped-wrong\.test\.ts exports cartTests as an array, not a function/);
+  assert.equal(run.find('shaped-wrong > realTest').status, 'passed');
 });
 
 test('a filter that selects none of a file\'s tests warns about nothing', async () => {

@@ -151,3 +151,27 @@ function labelText(label: unknown): string {
   if (label === null || (typeof label !== 'object' && typeof label !== 'function' && typeof label !== 'symbol')) return String(label);
   throw new TypeError(`a test's label must be a string, not ${typeof label}`);
 }
+
+// What a value is, in a warning: `an array`, `an object`, `a number`, `undefined`.
+function shapeOf(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function') return 'a Promise';
+  const kind = typeof value;
+  return kind === 'object' ? 'an object' : `a ${kind}`;
+}
+
+/**
+ * The warnings for exports named as tests that are not functions (`export const cartTests = [...]`), which no run
+ * would ever check (pure): each names the export, the file, what the value is and the shape expected.
+ */
+export function misshapenTestExports(file: string, exports: Readonly<Record<string, unknown>>, order?: readonly string[]): string[] {
+  return exportNames(exports, order).flatMap((name) => {
+    const value = exports[name];
+    if (name.startsWith('prop') || typeof value === 'function' || !/Tests?$/.test(name)) return [];
+    const expected = name.endsWith('Tests')
+      ? `a name ending in Tests must be a generator function returning the test set (export function ${name}() { return [...]; })`
+      : `a name ending in Test must be the test function (export function ${name}() { ... })`;
+    return [`${file} exports ${name} as ${shapeOf(value)}, not a function: it is no test and was not run; ${expected}`];
+  });
+}

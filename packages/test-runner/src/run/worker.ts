@@ -4,7 +4,7 @@ import { getHeapStatistics } from 'node:v8';
 import { createNode } from '@otp-ts/runtime';
 import { moduleName, planFile } from '../plan/plan-file.js';
 import { isCi, onlyMarked, planNodeTests, takeNodeTests } from '../plan/node-test.js';
-import type { PlanOptions } from '../plan/eunit.js';
+import { misshapenTestExports, type PlanOptions } from '../plan/eunit.js';
 import { filterPlan } from '../plan/filter.js';
 import { fullName, planCases, type FilePlan } from '../plan/types.js';
 import { Executor } from './execute.js';
@@ -87,7 +87,10 @@ async function main(job: WorkerJob): Promise<void> {
     post({ type: 'load-error', text: withLoadErrors(toFailureInfo(error, `${job.file}: its tests could not be planned`).text) });
     return;
   }
-  if (planCases(whole.root).length === 0) post({ type: 'warning', text: noTestWarning(job.file, nodeTests !== undefined) });
+  // An export named as a test that is no function (`export const cartTests = [...]`) is never run: it is said, never silently passed over.
+  const misshapen = whole.kind === 'eunit' && nodeTests === undefined ? misshapenTestExports(job.file, exports, job.exportOrder) : [];
+  for (const text of misshapen) post({ type: 'warning', text });
+  if (planCases(whole.root).length === 0 && misshapen.length === 0) post({ type: 'warning', text: noTestWarning(job.file, nodeTests !== undefined) });
   post({ type: 'plan', cases: planCases(plan.root).map((c) => ({ id: c.id, name: c.name, path: c.path })), shuffleSeed: plan.shuffleSeed, available: planCases(whole.root).map(fullName) });
   const exitCode = watchExitCode();
   let executor: Executor | undefined = undefined;
