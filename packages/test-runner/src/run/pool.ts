@@ -6,6 +6,7 @@ import { plainFailure } from './failure-info.js';
 import { blockedReason, heapLimitMb, outOfMemory } from './memory.js';
 import { workerHeapUsed } from './worker-heap.js';
 import { BoundedOutput } from './bounded-output.js';
+import { killLeftChildren } from './children.js';
 
 /** How long past its own timeout a case may keep the worker's event loop blocked before the worker is terminated. */
 export const BLOCKED_GRACE_MS = 2000;
@@ -144,6 +145,7 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
     });
     const inFlight = new Map<string, InFlight>();
     const peers = new Set<number>();
+    const children = new Map<number, string>();
     let ended: WorkerEnd | undefined;
     const finish = (end: WorkerEnd): void => {
       if (ended) return;
@@ -151,6 +153,8 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
       clearInterval(watchdog.timer);
       options.signal?.removeEventListener('abort', interrupt);
       killPeers(peers);
+      const leftChildren = killLeftChildren(job.file, children, peers);
+      if (leftChildren !== undefined) state.warnings.push(leftChildren);
       for (const f of inFlight.values()) clearTimeout(f.timer);
       void worker.terminate().then(() => resolve(end));
     };
@@ -230,6 +234,10 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
         case 'peer':
           if (event.alive) peers.add(event.osPid);
           else peers.delete(event.osPid);
+          break;
+        case 'child':
+          if (event.alive) children.set(event.osPid, event.command ?? '?');
+          else children.delete(event.osPid);
           break;
         case 'done':
           return finish({ kind: 'done' });

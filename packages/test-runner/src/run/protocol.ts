@@ -1,3 +1,4 @@
+import type { ChildEvent } from './children.js';
 import type { PlanFilter } from '../plan/types.js';
 import type { CaseResult } from '../result.js';
 import type { StoredCounterexample } from './counterexamples.js';
@@ -49,6 +50,8 @@ export type WorkerEvent =
   | { readonly type: 'stray'; readonly text: string; readonly afterLast: boolean; readonly cleanup?: boolean; readonly named?: string; readonly loading?: boolean }
   /** A peer node's OS process started or exited: the main thread kills those still alive when the worker ends. */
   | { readonly type: 'peer'; readonly osPid: number; readonly alive: boolean }
+  /** A child process the file's code started, or its exit: the main thread kills those still alive when the worker ends. */
+  | ChildEvent
   /** Code case `id` left (a timer, a promise) runs after the case returned (`id` undefined: such code stopped running): the case to blame if the worker stops answering now. */
   | { readonly type: 'late-code'; readonly id?: string }
   /** Code of case `id` called `process.exit(code)`, which ends the worker. */

@@ -13,6 +13,7 @@ import { errorText, toFailureInfo } from './failure-info.js';
 import { EXIT_CODE_CASE, watchExitCode } from './exit-code.js';
 import { storedEntry } from './counterexamples.js';
 import { guardSignals } from './signal-guard.js';
+import { trackChildren } from './children.js';
 import { HEARTBEAT_MS, type WorkerEvent, type WorkerJob } from './protocol.js';
 
 const post = (event: WorkerEvent): void => parentPort!.postMessage(event);
@@ -31,6 +32,8 @@ process.exit = (code?: number | string | null): never => {
 
 // A signal a test sends to the runner's process, group or parent throws in the test instead (see signal-guard.ts).
 guardSignals();
+// Child processes the file's code starts are announced, so the main thread kills those left running when the file ends.
+trackChildren(post);
 
 /**
  * Unhandled errors of the file's module code before the executor's monitor listens (a top-level await, then a rejection):
