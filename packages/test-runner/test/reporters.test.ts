@@ -2,7 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { toJunitXml, toJson, closingLine, ttyReporter, type RunResult, type CaseResult, type Reporter } from '@otp-ts/test-runner';
+import { toJunitXml, toJson, closingLine, ttyReporter, htmlLogPages, type RunResult, type CaseResult, type Reporter } from '@otp-ts/test-runner';
 import { runFixture, removeCopy } from './helpers.ts';
 import { printable } from '../src/report/text.ts';
 
@@ -144,4 +144,12 @@ test('the tty report prints no escape sequence of a test\'s when not on a TTY, a
 test('on a colour terminal a failure keeps its colours, never a sequence that moves the cursor or clears the screen', () => {
   assert.equal(printable('\u001b[31mred\u001b[39m \u001b[2J\u001b[Hx\u001b]8;;http://a\u001b\\link', true), '\u001b[31mred\u001b[39m xlink');
   assert.equal(printable('\u001b[31mred\u001b[39m', false), 'red');
+});
+
+test('the HTML logs leave out a test\'s terminal escape sequences, whole: no stray [31m in a case page', () => {
+  const painted: RunResult = { ...result, files: [{ ...result.files[0]!, cases: [kase('badTest', 'failed', { failure: { message: 'red', text: 'Error: \u001b[31mred\u001b[39m <boom>' } })] }] };
+  const pages = htmlLogPages(painted);
+  const page = pages.find((p) => p.html.includes('Error: red &lt;boom&gt;'));
+  assert.ok(page, 'the case page shows the failure without its colour sequences');
+  assert.ok(pages.every((p) => !p.html.includes('\u001b') && !p.html.includes('[31m')), 'no escape sequence in any page');
 });

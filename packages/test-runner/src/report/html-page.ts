@@ -1,5 +1,7 @@
-/** Escapes text for HTML content and attribute values. */
-export const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+import { printable } from './text.js';
+
+/** Escapes text for HTML content and attribute values; a test's terminal escape sequences (colours) are left out, whole. */
+export const esc = (s: string): string => printable(s, false).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 /** A whole HTML page of the logs, with their shared style. */
 export const page = (title: string, body: string, head = ''): string =>
