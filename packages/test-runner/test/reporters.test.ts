@@ -153,3 +153,12 @@ test('the HTML logs leave out a test\'s terminal escape sequences, whole: no str
   assert.ok(page, 'the case page shows the failure without its colour sequences');
   assert.ok(pages.every((p) => !p.html.includes('\u001b') && !p.html.includes('[31m')), 'no escape sequence in any page');
 });
+
+test('the tty report marks a file that held no test with a warning sign, not a green tick', () => {
+  let text = '';
+  const r = ttyReporter({ write: (s: string) => (text += s), isTTY: false });
+  r.onFileEnd?.({ file: 'test/empty.test.ts', durationMs: 3, warnings: ['test/empty.test.ts holds no test: ...'], output: '', cases: [] });
+  r.onFileEnd?.({ file: 'test/filtered.test.ts', durationMs: 3, warnings: [], output: '', cases: [] });
+  assert.match(text, /^⚠ test\/empty\.test\.ts \(0 passed, 3 ms\)$/m);
+  assert.match(text, /^✔ test\/filtered\.test\.ts \(0 passed, 3 ms\)$/m, 'a file whose tests a filter left out is no warning');
+});

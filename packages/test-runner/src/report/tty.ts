@@ -74,8 +74,10 @@ export function ttyReporter(out: Output = process.stdout, options: TtyOptions = 
       const flaky = f.cases.filter((c) => c.flaky).length;
       // Auto-skipped cases (a failed init function) and cases an interruption cut short fail the run, so their file is not marked as passing.
       const failing = bad > 0 || f.cases.some((c) => c.autoSkipped || c.interrupted);
-      const line = `${failing ? '✖' : '✔'} ${oneLine(f.file)} (${f.cases.length - bad - skipped} passed${bad ? `, ${bad} failed` : ''}${skipped ? `, ${skipped} skipped` : ''}${flaky ? `, ${flaky} flaky` : ''}, ${Math.round(f.durationMs)} ms)`;
-      out.write(`${failing ? paint.red(line) : paint.green(line)}\n`);
+      // A file that ran no test and was warned about (it holds none) is no pass to tick green.
+      const empty = !failing && f.cases.length === 0 && f.warnings.length > 0;
+      const line = `${failing ? '✖' : empty ? '⚠' : '✔'} ${oneLine(f.file)} (${f.cases.length - bad - skipped} passed${bad ? `, ${bad} failed` : ''}${skipped ? `, ${skipped} skipped` : ''}${flaky ? `, ${flaky} flaky` : ''}, ${Math.round(f.durationMs)} ms)`;
+      out.write(`${failing ? paint.red(line) : empty ? paint.yellow(line) : paint.green(line)}\n`);
       progress();
     },
     onRunEnd(result: RunResult) {
