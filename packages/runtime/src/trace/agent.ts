@@ -20,6 +20,9 @@ export const TRACE_DEFAULTS = { limit: 10, timeMs: 15_000, bufferSize: 1000 } as
 /** The most trace sessions a node runs at once, and the most of them one client node (or the node itself) may hold: past either, a start is refused. */
 export const MAX_TRACE_SESSIONS = { total: 32, perClient: 8 } as const;
 
+/** The longest a session with neither a client nor an owner (one started by an rpc cast) may run: nothing else ends it. */
+export const MAX_UNOWNED_TRACE_MS = 60_000;
+
 /** The most events a session's buffer may hold (`bufferSize`): a larger one is refused, never cut down unseen. */
 export const MAX_TRACE_BUFFER = 100_000;
 
@@ -122,6 +125,10 @@ export class TraceAgent implements TraceHooks {
     const settings = this.settingsOf(spec);
     if ('ok' in settings) return settings;
     settings.owner = owner;
+    // No client to stop it nor owner to watch (an rpc cast, whose caster is unknown): only its clock ends it.
+    if (!dryRun && settings.client === undefined && owner === undefined && settings.timeMs > MAX_UNOWNED_TRACE_MS) {
+      return fail('badSpec', `a trace session with no client and no owner (one started by an rpc cast) runs at most ${MAX_UNOWNED_TRACE_MS} ms, got timeMs ${settings.timeMs}: give a client pid, start it with an rpc call, or a timeMs up to ${MAX_UNOWNED_TRACE_MS}`);
+    }
     // A dry run sets nothing: it answers how broad a pattern is, the question the breadth limit asks --force for.
     const planned = this.plan(dryRun ? { ...spec, force: true } : spec);
     if ('ok' in planned) return planned;

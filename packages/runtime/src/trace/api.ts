@@ -4,7 +4,9 @@ import { CTX_FIRST_KEY, registerRpcModule, rpcCallerOf } from '../rpc/index.js';
 import type { ProcessContext } from '../types.js';
 import { traceAgentOf } from './agent.js';
 import { processDetails, supervisionTree, topProcesses, type ProcsSort } from './inspect.js';
-import type { TraceSpec } from './types.js';
+import type { TraceSpec, TraceStartResult } from './types.js';
+import type { Pid } from '../pid.js';
+import { loggerOf } from '../logger.js';
 import { OBSERVER_RPC_MODULE, observerRpcModule } from './observe.js';
 import { PROFILE_RPC_MODULE, profileRpcModule } from './profile.js';
 
@@ -16,7 +18,7 @@ export function traceRpcModule(node: OtpNode): Record<string, unknown> {
   const agent = () => traceAgentOf(node);
   return {
     // A session started over rpc is tied to the process that called: it ends when that process (or its node) goes, as recon's tracer ends with its shell.
-    start: (ctx: ProcessContext, spec: TraceSpec) => agent().start(spec ?? {}, false, rpcCallerOf(ctx)),
+    start: (ctx: ProcessContext, spec: TraceSpec) => startOver(node, spec, rpcCallerOf(ctx)),
     [Symbol.for(CTX_FIRST_KEY)]: ['start'],
     dryRun: (spec: TraceSpec) => agent().start(spec ?? {}, true),
     stop: (session: string) => agent().stop(session),
@@ -29,6 +31,16 @@ export function traceRpcModule(node: OtpNode): Record<string, unknown> {
     tree: (app?: string) => (app === undefined || app === null || typeof app === 'string' ? supervisionTree(node, app ?? undefined) : { ok: false, error: `tree takes an application's name, got ${shown(app)}` }),
     load: () => nodeLoad(node),
   };
+}
+
+// A start with no caller (an rpc cast) has no one to answer: what became of it is said in the node's log.
+function startOver(node: OtpNode, spec: TraceSpec, owner: Pid | undefined): TraceStartResult {
+  const r = traceAgentOf(node).start(spec ?? {}, false, owner);
+  if (owner !== undefined) return r;
+  const ended = typeof spec === 'object' && spec !== null && spec.client !== undefined ? 'when its client goes' : 'at its time limit';
+  if (r.ok) loggerOf(node).notice(`trace session ${r.session} started by an rpc cast: it ends ${ended}`, { module: TRACE_RPC_MODULE });
+  else loggerOf(node).warning(`a trace started by an rpc cast was refused: ${r.error}`, { module: TRACE_RPC_MODULE });
+  return r;
 }
 
 const SORTS: readonly ProcsSort[] = ['memory', 'mailbox', 'reductions'];
