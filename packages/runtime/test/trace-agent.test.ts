@@ -198,7 +198,16 @@ test('a bufferSize or bound out of range is refused naming the option and its ra
     const zero = agent.start({ patterns: ['shop/cart.add'], bufferSize: 0 });
     assert.ok(!zero.ok && zero.error === 'bufferSize must be a whole number from 1 to 100000, got 0', JSON.stringify(zero));
     const depth = agent.start({ patterns: ['shop/cart.add'], bounds: { depth: -1 } });
-    assert.ok(!depth.ok && depth.error === 'bounds.depth must be a whole number from 0 up, got -1', JSON.stringify(depth));
+    assert.ok(!depth.ok && depth.error === 'bounds.depth must be a whole number from 0 to 10, got -1', JSON.stringify(depth));
+    // Bounds so large that one event formats a 100 MB state in full (seconds of the node's one thread, a 100 MB event) are refused.
+    const huge = agent.start({ patterns: ['shop/cart.add'], bounds: { depth: 50, items: 1e9, chars: 1e9 } });
+    assert.ok(!huge.ok && huge.code === 'badSpec' && huge.error === 'bounds.depth must be a whole number from 0 to 10, got 50', JSON.stringify(huge));
+    const items = agent.start({ patterns: ['shop/cart.add'], bounds: { items: 1001 } });
+    assert.ok(!items.ok && items.error === 'bounds.items must be a whole number from 0 to 1000, got 1001', JSON.stringify(items));
+    const chars = agent.start({ patterns: ['shop/cart.add'], bounds: { chars: 1e9 } });
+    assert.ok(!chars.ok && chars.error === 'bounds.chars must be a whole number from 0 to 100000, got 1000000000', JSON.stringify(chars));
+    const room = agent.start({ patterns: ['shop/cart.add'], bufferSize: 100_000, bounds: { chars: 1000 } });
+    assert.ok(!room.ok && room.error === 'bufferSize × bounds.chars comes to 100000000 characters, more than the 50000000 a session may buffer: give a smaller bufferSize or bounds.chars', JSON.stringify(room));
     assert.deepEqual(agent.tracedFunctions(), []);
   }));
 

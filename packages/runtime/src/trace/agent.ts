@@ -26,6 +26,12 @@ export const MAX_UNOWNED_TRACE_MS = 60_000;
 /** The most events a session's buffer may hold (`bufferSize`): a larger one is refused, never cut down unseen. */
 export const MAX_TRACE_BUFFER = 100_000;
 
+/** The largest formatting bounds a session may ask for: each event's values cost at most this much to format and keep. */
+export const MAX_TRACE_BOUNDS: FormatBounds = { depth: 10, items: 1000, chars: 100_000 };
+
+/** The most characters a session's buffer may come to, bufferSize × bounds.chars: a full buffer of the largest events stays this small. */
+export const MAX_TRACE_BUFFER_CHARS = 50_000_000;
+
 const LIST_EXAMPLES = { patterns: '["shop/cart.add"]', pids: '["<0.42.0>"] or ["all"]', names: '["shop_server"]' } as const;
 
 type AnyFn = (...args: unknown[]) => unknown;
@@ -212,8 +218,12 @@ export class TraceAgent implements TraceHooks {
     if (spec.bufferSize !== undefined && !(positive(spec.bufferSize) && spec.bufferSize <= MAX_TRACE_BUFFER)) return fail('badSpec', `bufferSize must be a whole number from 1 to ${MAX_TRACE_BUFFER}, got ${String(spec.bufferSize)}`);
     for (const [key, value] of Object.entries(spec.bounds ?? {})) {
       if (!(key in DEFAULT_BOUNDS)) return fail('badSpec', `bounds.${key} is no bound: the bounds are depth, items and chars`);
-      if (!(typeof value === 'number' && Number.isInteger(value) && value >= 0)) return fail('badSpec', `bounds.${key} must be a whole number from 0 up, got ${String(value)}`);
+      const max = MAX_TRACE_BOUNDS[key as keyof FormatBounds];
+      if (!(typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max)) return fail('badSpec', `bounds.${key} must be a whole number from 0 to ${max}, got ${String(value)}`);
     }
+    // A buffer of big events is big however few they are: the two are bounded together.
+    const room = (spec.bufferSize ?? TRACE_DEFAULTS.bufferSize) * (spec.bounds?.chars ?? DEFAULT_BOUNDS.chars);
+    if (room > MAX_TRACE_BUFFER_CHARS) return fail('badSpec', `bufferSize × bounds.chars comes to ${room} characters, more than the ${MAX_TRACE_BUFFER_CHARS} a session may buffer: give a smaller bufferSize or bounds.chars`);
     if (spec.client !== undefined && !(spec.client instanceof Pid)) return fail('badSpec', 'client must be a pid');
     return {
       limit: spec.limit ?? (spec.rate ? undefined : TRACE_DEFAULTS.limit),
