@@ -1,4 +1,5 @@
 import type { OtpNode } from '../node.js';
+import type { ProcessImpl } from '../process.js';
 import { Pid } from '../pid.js';
 import type { ProcessContext, ProcessInfo } from '../types.js';
 import { sys } from '../sys.js';
@@ -76,8 +77,6 @@ interface Walk {
 const STATE_BOUNDS: FormatBounds = { depth: 4, items: 20, chars: 2000 };
 const ASK_MS = 2000;
 
-const labelOf = (i: ProcessInfo): string => (i.behaviour ? `${i.behaviour}:${i.module ?? '?'}` : i.initialCall);
-const sample = (i: ProcessInfo, by: ProcsSort): number => (by === 'memory' ? i.memory : by === 'mailbox' ? i.messageQueueLen : i.reductions);
 
 function infos(node: OtpNode): ProcessInfo[] {
   return node.processes().flatMap((p) => node.processInfo(p) ?? []);
@@ -86,17 +85,48 @@ function infos(node: OtpNode): ProcessInfo[] {
 /** The longest window `topProcesses` measures over (recon's proc_window samples; the caller waits it out). */
 export const PROCS_MAX_WINDOW_MS = 60_000;
 
-/** The top `n` processes by memory, mailbox length or reductions; over a window, by how much each grew in it. */
+// A process's figure, read from its record as processInfo reads it (without building the rest of its info).
+const figureOf = (p: ProcessImpl, by: ProcsSort): number => (by === 'memory' ? p.memoryEstimate() : by === 'mailbox' ? p.queueLength : p.reductions);
+
+// The pass over the processes yields to the event loop after this many: a node of 100 000 processes is never held for the whole pass.
+const PROCS_CHUNK = 2000;
+
+// Calls `fn` with every live process, a chunk per turn of the event loop (processes spawned meanwhile come later; those that exited are left out).
+async function eachChunked(node: OtpNode, fn: (p: ProcessImpl) => void): Promise<void> {
+  let n = 0;
+  for (const p of node.liveProcesses()) {
+    if (p.dead) continue;
+    fn(p);
+    if (++n % PROCS_CHUNK === 0) await new Promise<void>((r) => setImmediate(r));
+  }
+}
+
+/**
+ * The top `n` processes by memory, mailbox length or reductions; over a window, by how much each grew in it. The pass
+ * runs in chunks and keeps only the best `n`, so `otp top` on a node of 100 000 processes does not stall it at each sample.
+ */
 export async function topProcesses(node: OtpNode, by: ProcsSort = 'memory', n = 10, windowMs = 0): Promise<ProcRow[]> {
-  let base = new Map<Pid, number>();
+  const base = new Map<ProcessImpl, number>();
   if (windowMs > 0) {
-    base = new Map(infos(node).map((i) => [i.pid, sample(i, by)]));
+    await eachChunked(node, (p) => base.set(p, figureOf(p, by)));
     await new Promise((r) => setTimeout(r, Math.min(windowMs, PROCS_MAX_WINDOW_MS)));
   }
-  return infos(node)
-    .map((i) => ({ pid: i.pid.toString(), name: i.registeredName, label: labelOf(i), memory: i.memory, mailbox: i.messageQueueLen, reductions: i.reductions, value: sample(i, by) - (base.get(i.pid) ?? 0) }))
-    .sort((a, b) => b.value - a.value)
-    .slice(0, Math.max(1, n));
+  const want = Math.max(1, n);
+  // The best so far, best first; a process equal to one kept comes after it (the order of the pass, as a stable sort).
+  const best: Array<{ p: ProcessImpl; value: number }> = [];
+  // Past a few hundred rows, an insertion per process would cost more than one sort of them all.
+  const select = want <= 500;
+  await eachChunked(node, (p) => {
+    const value = figureOf(p, by) - (base.get(p) ?? 0);
+    if (!select) return void best.push({ p, value });
+    if (best.length >= want && value <= best[best.length - 1]!.value) return;
+    let at = best.length;
+    while (at > 0 && best[at - 1]!.value < value) at--;
+    best.splice(at, 0, { p, value });
+    if (best.length > want) best.pop();
+  });
+  if (!select) best.sort((a, b) => b.value - a.value).splice(want);
+  return best.map(({ p, value }) => ({ pid: p.pid.toString(), name: p.name, label: p.label?.behaviour ? `${p.label.behaviour}:${p.label.module ?? '?'}` : p.initialCall, memory: p.memoryEstimate(), mailbox: p.queueLength, reductions: p.reductions, value }));
 }
 
 /** The node a pid of another node (as `node` prints it, `<N.id.serial>`, N > 0) belongs to, and the pid as that node prints it. */
