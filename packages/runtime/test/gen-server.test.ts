@@ -316,6 +316,30 @@ test('a codeChange that throws leaves the old code and state in place', async ()
   });
 });
 
+test('on a node without a code server, a codeChange that converts the state in place and then throws leaves the state as it was', async () => {
+  await withNode(async (node) => {
+    type S = { items: string[]; count: number };
+    const v1: GenServer<S, 'get', never, S, void> = { name: 'v1', init: () => ok({ items: ['a'], count: 1 }), handleCall: (_r, _f, s) => reply(s, s) };
+    const v2: typeof v1 = {
+      ...v1,
+      name: 'v2',
+      codeChange: (_old, s) => {
+        s.items.push('half');
+        s.count = 99;
+        throw new Error('cannot migrate');
+      },
+    };
+    assert.equal(node.code, null, 'this node has no code server');
+    await node.run(async (ctx) => {
+      const srv = await genServer.startLink(ctx, v1, undefined);
+      await sys.suspend(ctx, srv);
+      await assert.rejects(sys.changeCode(ctx, srv, v2, '1'), /cannot migrate/);
+      await sys.resume(ctx, srv);
+      assert.deepEqual(await genServer.call(ctx, srv, 'get'), { items: ['a'], count: 1 });
+    });
+  });
+});
+
 test('a via-registry names a server: start registers it, calls and casts reach it, a taken name is refused', async () => {
   await withNode(async (node) => {
     const names = new Map<unknown, Pid>();

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { StateCopier } from '../src/code/protect.ts';
+import { StateCopier } from '../src/state-copy.ts';
 
 // One copier serves every state of an upgrade (reset between states): each copy keeps the sharing and the cycles
 // of its own state, whatever their number of objects, and shares nothing with the original or with another copy.

@@ -3,7 +3,7 @@ export type { CodeServerOptions } from './server.js';
 export { ModuleVersion, sourceHash, RemovedExportError, IMPORT_META } from './module.js';
 export type { ModuleSource, ModuleLinks } from './module.js';
 export { upgradeModules, UpgradeError } from './upgrade.js';
-export { copyState } from './protect.js';
+export { copyState } from '../state-copy.js';
 export type { Stranded, UpgradeOptions, UpgradeReport } from './upgrade.js';
 export { loadBuiltApplication, readBuiltModules, dependencyOrder } from './app-loader.js';
 export { resolveImport } from './resolve.js';

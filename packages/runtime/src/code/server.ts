@@ -7,7 +7,7 @@ import { registerSourceMap, scriptName } from './source-maps.js';
 import { runtimeApi } from './runtime-api.js';
 import { resolveImport } from './resolve.js';
 import type { CodeHooks } from '../node-hooks.js';
-import { StateCopier, Unprotectable } from './protect.js';
+import { StateCopier, Unprotectable } from '../state-copy.js';
 import { stateUsers } from './state-funs.js';
 import { ScriptIds } from './script-ids.js';
 import { movingModule } from './serial.js';

@@ -1,5 +1,5 @@
 import { types } from 'node:util';
-import { isKeptByReference } from './protect.js';
+import { isKeptByReference } from '../state-copy.js';
 import { sysTargetOf } from '../gen/sys-handler.js';
 import type { ProcessImpl } from '../process.js';
 import type { ModuleVersion } from './module.js';

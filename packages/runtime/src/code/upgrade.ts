@@ -6,7 +6,7 @@ import { From, SystemMessage, type SystemRequest } from '../gen/messages.js';
 import { SysFailure, callbackModulesOf, isSysSuspended, migratedState, sysTargetOf, type CodeChange, type SysTarget } from '../gen/sys-handler.js';
 import { isThenable } from '../gen/attempt.js';
 import type { ProcessImpl } from '../process.js';
-import { StateCopier, Unprotectable } from './protect.js';
+import { StateCopier, Unprotectable } from '../state-copy.js';
 import { suspendAll, type Suspendable } from './suspend.js';
 import { CodeError, NAMESPACE, type CodeServer } from './server.js';
 import { evaluateTogether } from './batch.js';

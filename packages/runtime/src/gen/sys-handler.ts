@@ -5,6 +5,7 @@ import { replyTo } from './call.js';
 import { isSuspendedWait, type SystemMessage, type SystemRequest } from './messages.js';
 import { formatValue } from '../logger.js';
 import { termEquals } from '../terms.js';
+import { StateCopier, Unprotectable } from '../state-copy.js';
 
 /** Counters kept while sys statistics are on. */
 export interface Statistics {
@@ -359,14 +360,25 @@ function replaceState(ctx: ProcessContext, msg: SystemMessage, fn: (state: unkno
 
 // The state a sys.changeCode (not an upgrade's, which brings its copy) migrates: a copy, as an upgrade's, so that a codeChange
 // that converts it in place and then throws leaves the state as it was. A gen_event manager's handlers keep their ids; a
-// state no codeChange (of `via`) will see is kept, as a supervisor's, whose code change is its new init; without a code
-// server there is no copier.
+// state no codeChange (of `via`) will see is kept, as a supervisor's, whose code change is its new init. With a code
+// server its copier also keeps loaded modules' exports by reference; without one, the plain copier does the rest alike.
 function stateToChange(ctx: ProcessContext, target: SysTarget, via: unknown): unknown {
   const state = target.getState();
+  if (internals(ctx).label?.behaviour === 'supervisor') return state;
   const code = ctx.node.code;
-  if (code === null || internals(ctx).label?.behaviour === 'supervisor') return state;
-  if (target.behaviour !== 'gen_event') return typeof (via as { codeChange?: unknown } | null)?.codeChange === 'function' ? code.copyForCodeChange(state) : state;
-  return (state as Array<{ id: unknown; state: unknown }>).map((h) => ({ id: h.id, state: code.copyForCodeChange(h.state) }));
+  const copy = (value: unknown): unknown => (code !== null ? code.copyForCodeChange(value) : plainCopy(value));
+  if (target.behaviour !== 'gen_event') return typeof (via as { codeChange?: unknown } | null)?.codeChange === 'function' ? copy(state) : state;
+  return (state as Array<{ id: unknown; state: unknown }>).map((h) => ({ id: h.id, state: copy(h.state) }));
+}
+
+// A copy of `value` for a codeChange on a node without a code server, or `value` itself when it cannot be copied.
+function plainCopy(value: unknown): unknown {
+  try {
+    return new StateCopier().copy(value, 'state');
+  } catch (error) {
+    if (error instanceof Unprotectable) return value;
+    throw error;
+  }
 }
 
 // Migrates the state through codeChange (a downgrade: through the version being left, then swaps to the older module).

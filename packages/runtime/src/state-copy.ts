@@ -1,10 +1,10 @@
 import { types } from 'node:util';
 import { EventEmitter } from 'node:events';
-import { Pid, Ref } from '../pid.js';
-import { ProcessImpl } from '../process.js';
-import { OtpNode } from '../node.js';
-import { TableStore } from '../table.js';
-import { Logger } from '../logger.js';
+import { Pid, Ref } from './pid.js';
+import { ProcessImpl } from './process.js';
+import { OtpNode } from './node.js';
+import { TableStore } from './table.js';
+import { Logger } from './logger.js';
 
 /**
  * A class may define a method under this symbol to say how its instances are copied before an upgrade's
