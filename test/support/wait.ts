@@ -24,3 +24,12 @@ export function replaceOrFail(text: string, from: string | RegExp, to: string): 
 export function editsOrFail(text: string, edits: ReadonlyArray<readonly [string | RegExp, string]>): string {
   return edits.reduce((t, [from, to]) => replaceOrFail(t, from, to), text);
 }
+
+/**
+ * How many windows of a per-second log limit the lines logged at `times` (ms) can have used: a window opens at a
+ * line and the next at least a second later, so a flood a loaded machine spreads over several seconds may log its
+ * allowance in each. 1 for lines within the same second; 0 for none. (990 ms: a timer may fire a millisecond early.)
+ */
+export function logWindows(times: readonly number[]): number {
+  return times.length === 0 ? 0 : 1 + Math.floor((Math.max(...times) - Math.min(...times)) / 990);
+}

@@ -10,7 +10,7 @@ import { EpmdServer } from '../src/distribution/epmd-server.ts';
 import { lookup, names, register } from '../src/distribution/epmd-client.ts';
 import { encodeAlive2, encodeKill, encodeNames, encodePortPlease, type NodeEntry } from '../src/distribution/epmd-protocol.ts';
 import { escapeForLog, portMapperAddresses } from '../src/distribution/epmd-address.ts';
-import { waitFor } from '../../../test/support/wait.ts';
+import { logWindows, waitFor } from '../../../test/support/wait.ts';
 
 const entry = (name: string, port: number): NodeEntry => ({ name, port, nodeType: 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) });
 const epmdMain = fileURLToPath(new URL('../src/distribution/epmd-main.ts', import.meta.url));
@@ -33,12 +33,21 @@ function rawClient(port: number, bytes: Buffer, host = '127.0.0.1'): { socket: S
   return { socket, closed: () => closed, received: () => Buffer.concat(chunks) };
 }
 
-async function withServer(options: ConstructorParameters<typeof EpmdServer>[2], body: (port: number, server: EpmdServer, logs: string[]) => Promise<void>): Promise<void> {
+// `logs` and, for each line, when it was logged (`times`, ms): a flood's lines are bounded per second, not in all.
+async function withServer(options: ConstructorParameters<typeof EpmdServer>[2], body: (port: number, server: EpmdServer, logs: string[], times: number[]) => Promise<void>): Promise<void> {
   const logs: string[] = [];
-  const server = new EpmdServer((l) => logs.push(l), () => {}, options);
+  const times: number[] = [];
+  const server = new EpmdServer(
+    (l) => {
+      logs.push(l);
+      times.push(Date.now());
+    },
+    () => {},
+    options,
+  );
   const port = await server.listen(0);
   try {
-    await body(port, server, logs);
+    await body(port, server, logs, times);
   } finally {
     for (const s of opened) s.destroy();
     opened.clear();
@@ -80,21 +89,23 @@ test('connections past the cap close the oldest waiting one; lookups and registr
 });
 
 test('a flood of connections past the cap is logged as one line, then one a second with the count: not a line a connection', async () => {
-  await withServer({ maxConnections: 4 }, async (port, _server, logs) => {
+  await withServer({ maxConnections: 4 }, async (port, _server, logs, times) => {
     const reg = await register(entry('flooded', 41011), '127.0.0.1', port);
     const flood = Array.from({ length: 200 }, () => rawClient(port, Buffer.alloc(0)));
     await until('the port mapper to close the 196 oldest', () => flood.filter((c) => c.closed()).length >= 196);
     const evictions = (): string[] => logs.filter((l) => /more than 4 connections are open; closed the oldest$/.test(l));
     const counted = (): number => evictions().reduce((n, l) => n + Number(/^port mapper: closed (\d+) more connections? in the last second: /.exec(l)?.[1] ?? 1), 0);
     await until('every closed connection counted in the lines', () => counted() === 196);
-    assert.ok(evictions().length <= 4, evictions().join('\n'));
+    // One line a window, and one summing it up when it ends: a loaded machine may spread the flood over more windows.
+    const windows = logWindows(logs.flatMap((l, i) => (/: more than 4 connections are open; closed the oldest$/.test(l) && !/ in the last second: /.test(l) ? [times[i]!] : [])));
+    assert.ok(evictions().length <= 2 * windows, `${evictions().length} lines in ${windows} windows:\n${evictions().join('\n')}`);
     assert.equal((await lookup('flooded', '127.0.0.1', port))?.port, 41011);
     reg.close();
   });
 });
 
 test('a flood of garbage requests is logged at most 10 lines a second plus one summing line, each connection counted; lookups keep working', async () => {
-  await withServer({}, async (port, _server, logs) => {
+  await withServer({}, async (port, _server, logs, times) => {
     const reg = await register(entry('steady', 41012), '127.0.0.1', port);
     const flood = 300;
     const garbage = Array.from({ length: flood }, () => rawClient(port, Buffer.from([0xff, 0xff, 1, 2])));
@@ -102,9 +113,13 @@ test('a flood of garbage requests is logged at most 10 lines a second plus one s
     const closed = (): string[] => logs.filter((l) => /^port mapper: closed /.test(l));
     const counted = (): number => closed().reduce((n, l) => n + Number(/^port mapper: closed (\d+) more connections? in that second/.exec(l)?.[1] ?? 1), 0);
     await until('every garbage connection counted in the lines', () => counted() === flood);
-    assert.ok(closed().length <= 11, `${closed().length} lines for ${flood} connections`);
+    // At most 10 lines and one summing line a second: counted in the seconds the flood's lines spread over (one on an idle machine).
+    const summing = /^port mapper: closed \d+ more connections? in that second, not logged one by one \(at most 10 lines a second\)$/;
+    const windows = logWindows(logs.flatMap((l, i) => (/^port mapper: closed a connection from /.test(l) ? [times[i]!] : [])));
+    assert.ok(closed().filter((l) => !summing.test(l)).length <= 10 * windows, `${closed().length} lines for ${flood} connections in ${windows} windows`);
+    assert.ok(closed().filter((l) => summing.test(l)).length <= windows, `${closed().length} lines for ${flood} connections in ${windows} windows`);
     assert.match(closed()[0]!, /^port mapper: closed a connection from 127\.0\.0\.1: a request of 65535 bytes$/);
-    assert.match(closed().at(-1)!, /^port mapper: closed \d+ more connections in that second, not logged one by one \(at most 10 lines a second\)$/);
+    assert.match(closed().at(-1)!, windows === 1 ? summing : /^port mapper: closed /);
     assert.equal((await lookup('steady', '127.0.0.1', port))?.port, 41012);
     reg.close();
   });
