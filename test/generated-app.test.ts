@@ -3,6 +3,7 @@
 // The project is generated inside the repository's _build/ so it resolves the workspace's packages
 // the way an installed project resolves its node_modules.
 import { test } from 'node:test';
+import { waitFor } from './support/wait.ts';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,8 +41,9 @@ test('a generated app: its tests pass through otp test, a broken one fails it, a
     let out = '';
     shell.stdout.on('data', (c: Buffer) => (out += c.toString()));
     shell.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    // A deadline, not a count of 10 ms turns (15 s): a shell's compile and boot take longer on a loaded machine.
     const until = async (re: RegExp) => {
-      for (let i = 0; i < 1500 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 10));
+      await waitFor(`the shell to print ${re}`, () => re.test(out), { ms: 120_000 }).catch(() => undefined);
       assert.match(out, re);
     };
     try {
@@ -138,8 +140,9 @@ test('--watch: otp test runs again when a source changes, and otp shell hot-load
     child.stderr!.on('data', (c: Buffer) => (out.text += c.toString()));
     return { child, out };
   };
+  // A deadline, not a count of 10 ms turns (20 s): a compile and a test run take longer on a loaded machine.
   const until = async (out: { text: string }, re: RegExp, what: string) => {
-    for (let i = 0; i < 2000 && !re.test(out.text); i++) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(what, () => re.test(out.text), { ms: 120_000 }).catch(() => undefined);
     assert.match(out.text, re, what);
   };
   try {

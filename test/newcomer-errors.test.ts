@@ -4,6 +4,7 @@
 // start script's --help) are the ones docs/cli.md promises. Projects are generated inside the
 // repository's _build/ so they resolve the workspace's packages as an installed project would.
 import { test } from 'node:test';
+import { waitFor } from './support/wait.ts';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,7 +48,8 @@ function shellIn(dir: string, env: NodeJS.ProcessEnv = process.env) {
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const until = async (re: RegExp, from = 0): Promise<void> => {
-    for (let i = 0; i < 3000 && !re.test(out.slice(from)) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 10));
+    // A deadline, not a count of 10 ms turns (30 s): a shell's compile and boot take longer on a loaded machine.
+    await waitFor(`the shell to print ${re}`, () => re.test(out.slice(from)) || child.exitCode !== null, { ms: 120_000 }).catch(() => undefined);
     assert.match(out.slice(from), re);
   };
   return {
