@@ -153,7 +153,9 @@ export class Executor {
           if (g.initEach) caseFixture = await (g.initEach)(caseFixture, ctx, c.name);
         }
         initDone = true;
-        return c.run(caseFixture, ctx);
+        // Marked returned as soon as the function settles, not some turns later once the runner has its outcome: a
+        // timer it left that is due meanwhile is its late code (a loaded machine fired a 50 ms one before then).
+        return Promise.resolve(c.run(caseFixture, ctx)).finally(() => markReturned(c.id));
       }, (pid) => watch.own(pid)));
     // Put back at once what the test replaced (the runner's next steps use it), unless its cleanup may put it back.
     let replaced = builtins && !hasEndEach(chain) ? restoreBuiltins(builtins) : undefined;

@@ -164,7 +164,8 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
     let lateCode: string | undefined;
     const died = (why: string): void => {
       // A worker that stops answering while a returned case's leftover code runs was stopped by that case, not by the case running.
-      if (!ended && state.blame === undefined && lateCode !== undefined && !inFlight.has(lateCode)) state.blame = { id: lateCode, text: `a timer or promise it left was running when ${why}` };
+      // Still in flight: it returned (the worker marks a case's code late only then) and was winding up.
+      if (!ended && state.blame === undefined && lateCode !== undefined) state.blame = { id: lateCode, text: `a timer or promise it left was running when ${why}`, returned: inFlight.has(lateCode) };
       finish({ kind: 'died', why, inFlight: [...inFlight.keys()], hook: [...inFlight.values()].some((f) => f.hook) });
     };
     const watchdog = watchIdle(job.file, inFlight, (why) => died(why));
