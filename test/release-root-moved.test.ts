@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run, ok } from './support/run.ts';
 import { privatePortMapper } from './support/epmd.ts';
+import { daemonWithNextVersion } from './support/upgrade-project.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 await privatePortMapper();
@@ -32,5 +33,24 @@ test('a release root moved after its node booted: bin/<name> pid and stop from t
   } finally {
     for (const root of [moved, rel]) if (existsSync(join(root, 'bin'))) await at(root)(['stop']);
     rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('an upgrade from a release root moved after its node booted is refused (exit 1) naming both paths and the fix, nothing installed; moved back, it installs', { timeout: 300_000 }, async () => {
+  const { root, remove } = await daemonWithNextVersion('mvup');
+  const moved = `${root}-moved`;
+  const at = (where: string) => (args: string[]) => run(join(where, 'bin', 'mvup'), args, where);
+  try {
+    renameSync(root, moved);
+    const refused = await at(moved)(['upgrade', '0.2.0']);
+    assert.equal(refused.status, 1, refused.out);
+    assert.doesNotMatch(refused.out, /is missing|is not a release root/);
+    assert.match(refused.stderr, /was started from .*mvup, and this release root has moved here \(.*mvup-moved\) since, so nothing was unpacked or installed/);
+    assert.match(refused.stderr, /bin\/mvup stop, then bin\/mvup daemon\) and run upgrade again, or move the root back/);
+    renameSync(moved, root);
+    assert.match(await ok(at(root)(['upgrade', '0.2.0', '--probe-ms', '0']), 'upgrade from the root moved back'), /upgraded 0\.1\.0 → 0\.2\.0/);
+  } finally {
+    if (existsSync(moved)) renameSync(moved, root);
+    await remove();
   }
 });

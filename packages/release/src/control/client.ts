@@ -114,6 +114,16 @@ export async function otherRoot(node: OtpNode, t: Target): Promise<string | unde
   return existsSync(theirs) || !(await pidFileNames(node, t)) ? theirs : undefined;
 }
 
+/**
+ * The path the node answering under the release's name was started from, when that is this root moved (mv) since it booted
+ * (the old path gone, run/<name>.pid moved along naming the node); undefined otherwise.
+ */
+export async function movedFrom(node: OtpNode, t: Target): Promise<string | undefined> {
+  const theirs = await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'root', [], 10_000)).catch(() => undefined);
+  if (typeof theirs !== 'string' || resolve(theirs) === resolve(root) || existsSync(theirs)) return undefined;
+  return (await pidFileNames(node, t)) ? theirs : undefined;
+}
+
 // Whether this root's run/<name>.pid holds the OS pid of the node answering under the release's name.
 async function pidFileNames(node: OtpNode, t: Target): Promise<boolean> {
   try {

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { rpc, BadRpc, type OtpNode } from '@otp-ts/runtime';
 import { bootRelease, hasVersion, permanentVersion, readReleases, readVersion, versionVariables, colours, rpcResultJson, type InstallRefused, type LastUpgrade } from '@otp-ts/runtime/tools';
 import { formatReport } from './report.js';
-import { alive, call, describe, otherRoot, pidFile, program, refuseOtherRoot, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode, type Target } from './client.js';
+import { alive, call, describe, movedFrom, otherRoot, pidFile, program, refuseOtherRoot, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode, type Target } from './client.js';
 import { daemon, heartCommand, refuseRunning } from './daemon.js';
 import { checkCookieFile, checkRuntime } from './node-process.js';
 import { liveHeart } from './heart.js';
@@ -351,11 +351,23 @@ async function installCommand(what: string, probeMs: number | undefined, verb: '
   }
 }
 
+// A root moved (mv) after its node booted: the node reads the versions, and resolves their code and runtime, from its old path,
+// which is gone; it cannot follow the root live, so the install is refused before anything is unpacked, naming the fix.
+async function refuseMoved(node: OtpNode, t: Target, verb: string): Promise<void> {
+  const old = await movedFrom(node, t);
+  if (old === undefined) return;
+  throw new ScriptError(`${t.node} was started from ${old}, and this release root has moved here (${root}) since, so nothing was unpacked or installed: a running node cannot follow its root (it reads versions and loads code from the path it booted from); restart it from here (bin/${t.name} stop, then bin/${t.name} daemon) and run ${verb} again, or move the root back to ${old}`);
+}
+
 async function installOrRollBack(what: string, probeMs: number | undefined, verb: 'upgrade' | 'downgrade'): Promise<number> {
   if (probeMs !== undefined && !(Number.isInteger(probeMs) && probeMs >= 0)) throw new ScriptError(`--probe-ms needs a whole number of milliseconds, e.g. ${verb} ${what} --probe-ms 5000`, 2);
   await checkVersionWord(what, verb);
   // Before anything is unpacked here: the node answering may be another root's, sharing the node name.
-  await withToolNode(async ({ node }, t) => (await node.ping(t.node)) && (await refuseOtherRoot(node, t, `${verb} ${what}`)));
+  await withToolNode(async ({ node }, t) => {
+    if (!(await node.ping(t.node))) return;
+    await refuseOtherRoot(node, t, `${verb} ${what}`);
+    await refuseMoved(node, t, verb);
+  });
   const vsn = verb === 'upgrade' ? await unpackIfNeeded(what) : what;
   const env = await commandEnv(vsn, verb);
   const started = performance.now();
