@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ProcessContext } from '../types.js';
@@ -364,6 +365,23 @@ function checkRuntime(state: RunningRelease, target: VersionFiles, direction: 'u
   );
 }
 
+// The root's runtime replaced under the running node (an npm install in the root): a version installed now would be made
+// permanent on a runtime the node does not run, which its next boot refuses, and the node would mix two runtimes' code.
+function checkRootRuntime(state: RunningRelease, target: VersionFiles, direction: 'up' | 'down'): void {
+  let holds: string | undefined;
+  try {
+    holds = (JSON.parse(readFileSync(join(state.root, 'node_modules', '@otp-ts', 'runtime', 'package.json'), 'utf8')) as { version?: string }).version;
+  } catch {
+    return;
+  }
+  if (state.runtime === undefined || holds === undefined || holds === state.runtime) return;
+  const { name, vsn } = target.release;
+  throw new InstallError(
+    'find',
+    `this release root's node_modules/@otp-ts/runtime is ${holds}, replaced since the node booted on @otp-ts/runtime ${state.runtime} (an npm install in the root?), so ${vsn} was not installed and nothing was changed: installed now, ${name} ${vsn} would be permanent on a runtime its next boot refuses; put @otp-ts/runtime ${state.runtime} back in the root (as ${vsn}'s tarball carries it) and run ${verbOf(direction)} ${vsn} again, or stop the node and boot a version built with ${holds}`,
+  );
+}
+
 // Find: the version's files (read, or given by a rollback), the relup step leading there and the modules it loads.
 async function planInstall(state: RunningRelease, vsn: string, options: InstallOptions): Promise<InstallPlan> {
   const running = state.files;
@@ -383,6 +401,8 @@ async function planInstall(state: RunningRelease, vsn: string, options: InstallO
   const target = options.files ?? (await readVersion(state.root, vsn, options.env ?? state.env).catch(broken));
   const { step, direction } = await Promise.resolve().then(() => findStep(state.root, running, target)).catch(broken);
   checkRuntime(state, target, direction);
+  // A rollback puts back what runs: only the install the caller asked for is refused.
+  if (!options.files) checkRootRuntime(state, target, direction);
   if (options.expect !== undefined && options.expect !== direction) {
     throw new InstallError('find', `${vsn} is ${direction === 'up' ? 'an upgrade' : 'a downgrade'} from the running ${running.release.vsn}, not ${options.expect === 'up' ? 'an upgrade' : 'a downgrade'}: run bin/${running.release.name} ${verbOf(direction)} ${vsn}`);
   }
