@@ -84,7 +84,7 @@ async function moveIn(plan: ReleasePlan, staged: string, tarball: string | undef
     install(plan, staged, tarball, installer);
     writeReleasesFile(plan, installer);
   };
-  await (existsSync(join(plan.root, 'releases', 'RELEASES.json')) ? withReleasesLock(plan.root, work) : work());
+  await (existsSync(join(plan.root, 'releases', 'RELEASES.json')) ? withReleasesLock(plan.root, work, { who: `otp release (moving ${plan.name} ${plan.vsn} in)` }) : work());
 }
 
 

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { rpc, BadRpc, type OtpNode } from '@otp-ts/runtime';
-import { bootRelease, hasVersion, permanentVersion, readReleases, readVersion, versionVariables, colours, rpcResultJson, type InstallRefused, type LastUpgrade } from '@otp-ts/runtime/tools';
+import { bootRelease, hasVersion, holderText, permanentVersion, readReleases, readVersion, releasesLockHolder, versionVariables, colours, rpcResultJson, type InstallRefused, type LastUpgrade, type LockHolder } from '@otp-ts/runtime/tools';
 import { formatReport } from './report.js';
 import { alive, call, describe, movedFrom, otherRoot, pidFile, program, refuseOtherRoot, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode, type Target } from './client.js';
 import { daemon, heartCommand, refuseRunning } from './daemon.js';
@@ -273,11 +273,34 @@ async function unpackIfNeeded(what: string): Promise<string> {
     return elsewhere === undefined && installing?.to === vsn ? `is being installed on the running node (over ${installing.from})` : undefined;
   };
   try {
-    return await unpack(root, what, { inUse });
+    return await unpack(root, what, { inUse, onWait: lockWaitLine });
   } catch (error) {
     // A refused input exits 2; anything else (another unpack holding the root, a full disk or a file where a folder
     // goes part way, its moves undone) is a failure of the work, which the same command may do once that is fixed.
     throw new ScriptError((error as Error).message, error instanceof UnpackError || (error as Error).name === 'ReleaseConfigError' ? 2 : 1);
+  }
+}
+
+// The line said once while a command waits for the root's lock (held for otp release's moves, another unpack, an install).
+function lockWaitLine(holder: LockHolder | undefined): void {
+  let name = basename(root);
+  try {
+    name = (JSON.parse(readFileSync(join(root, 'releases', 'RELEASES.json'), 'utf8')) as { name: string }).name;
+  } catch {
+    // The folder's name, then.
+  }
+  process.stderr.write(`${name}: waiting for ${holderText(holder)} to finish changing releases/RELEASES.json (up to 30 s)\n`);
+}
+
+// The node takes the root's lock to install: one held now (otp release moving a version in) is waited for here, saying so,
+// and refused past the wait naming its holder, before the node is asked.
+async function waitForRootLock(verb: string, vsn: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (let told = false, holder = releasesLockHolder(root); holder !== undefined; holder = releasesLockHolder(root)) {
+    if (!told) lockWaitLine(holder);
+    told = true;
+    if (Date.now() >= deadline) throw new ScriptError(`${holderText(holder)} still holds the lock on ${join(root, 'releases', 'RELEASES.json')} after 30 s, so ${vsn} was not installed: wait for it to finish and run ${verb} ${vsn} again (if no such process runs, remove ${join(root, 'releases', 'RELEASES.json.lock')})`);
+    await sleep(25);
   }
 }
 
@@ -370,6 +393,7 @@ async function installOrRollBack(what: string, probeMs: number | undefined, verb
   });
   const vsn = verb === 'upgrade' ? await unpackIfNeeded(what) : what;
   const env = await commandEnv(vsn, verb);
+  await waitForRootLock(verb, vsn);
   const started = performance.now();
   const report = await withToolNode(async ({ node, refusal }, t) => {
     if (!(await node.ping(t.node))) throw unreachable(t, refusal());

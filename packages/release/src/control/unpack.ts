@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { extract } from 'tar';
-import { hasVersion, readReleases, withReleasesLock, writeReleases, type ReleaseFile, type ReleasesFile } from '@otp-ts/runtime/tools';
+import { hasVersion, readReleases, withReleasesLock, writeReleases, type LockHolder, type ReleaseFile, type ReleasesFile } from '@otp-ts/runtime/tools';
 import { checkStaged, UnpackError, unreadableTarball } from './unpack-check.js';
 import { describeFsFailure, fsReason } from './fs-failure.js';
 
@@ -165,6 +165,8 @@ async function moveIn(root: string, staging: string, releases: ReleasesFile, rel
 export interface UnpackOptions {
   /** Why version `vsn`'s files (listed as unpacked) may not be replaced now (its install runs on the node), or undefined when they may. */
   inUse?: (vsn: string) => Promise<string | undefined>;
+  /** Told once when the root's lock is held by another process (otp release, another unpack, the node's install), which it waits for. */
+  onWait?: (holder: LockHolder | undefined) => void;
 }
 
 /**
@@ -229,7 +231,7 @@ export async function unpack(root: string, what: string, options: UnpackOptions 
       const busy = current ? await options.inUse?.(vsn) : undefined;
       if (busy !== undefined) throw new UnpackFailed(`${tarball} was not unpacked, so nothing under ${root} was changed: ${vsn} ${busy}, from the files it would replace: wait for that install to end (bin/${releases.name} versions shows it), then run it again`);
       await moveIn(root, staging, latest, release, tarball);
-    });
+    }, { who: `an unpack of ${vsn}`, ...(options.onWait ? { onWait: options.onWait } : {}) });
     return vsn;
   } finally {
     rmSync(staging, { recursive: true, force: true });

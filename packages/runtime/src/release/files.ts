@@ -59,7 +59,7 @@ export async function markInstalling(root: string, install: InstallInProgress): 
   const mark = () => writeFile(installingFile(root), `${JSON.stringify(install)}\n`).catch(() => undefined);
   // Under the root's lock, which otp release holds while it moves a version in: that finishes first (the install then reads
   // the whole version), or sees this mark before its first move and refuses to replace the version installed.
-  await withReleasesLock(root, mark).catch(mark);
+  await withReleasesLock(root, mark, { who: "the running node's install" }).catch(mark);
 }
 
 /** Removes the mark of an install that ended (installed or rolled back). */
@@ -99,45 +99,84 @@ export function osProcessRuns(pid: number): boolean {
   }
 }
 
-// The OS pid a lock file names, or undefined (gone, or not written yet).
-async function holderOf(lock: string): Promise<number | undefined> {
-  const text = await readFile(lock, 'utf8').catch(() => '');
-  const pid = Number(text.trim());
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+/** Who holds a release root's lock: its OS pid and, when it said, what it is (`otp release`, `bin/<name> unpack`, the node's install). */
+export interface LockHolder {
+  pid: number;
+  who?: string;
+}
+
+// Who a lock file names (its first line the OS pid, its second what holds it), or undefined (gone, or not written yet).
+function parseHolder(text: string): LockHolder | undefined {
+  const [first = '', second = ''] = text.split('\n');
+  const pid = Number(first.trim());
+  return Number.isInteger(pid) && pid > 0 ? { pid, ...(second.trim() ? { who: second.trim() } : {}) } : undefined;
+}
+
+async function holderOf(lock: string): Promise<LockHolder | undefined> {
+  return parseHolder(await readFile(lock, 'utf8').catch(() => ''));
+}
+
+const lockOf = (root: string): string => join(root, 'releases', 'RELEASES.json.lock');
+
+/** The live process holding `root`'s lock (releases/RELEASES.json.lock) now, or undefined (none, or one that died). */
+export function releasesLockHolder(root: string): LockHolder | undefined {
+  let text: string;
+  try {
+    text = readFileSync(lockOf(root), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const holder = parseHolder(text);
+  return holder !== undefined && osProcessRuns(holder.pid) ? holder : undefined;
+}
+
+/** What holds a lock, in words: `otp release (os pid 123)`. */
+export function holderText(holder: LockHolder | undefined): string {
+  return `${holder?.who ?? 'another unpack, upgrade or otp release'}${holder === undefined ? '' : ` (os pid ${holder.pid})`}`;
+}
+
+/** How withReleasesLock waits: at most `waitMs` (default 30 s); `who` is written in the lock for those who wait on it; `onWait` is told once of the holder waited for. */
+export interface LockOptions {
+  waitMs?: number;
+  who?: string;
+  onWait?: (holder: LockHolder | undefined) => void;
 }
 
 // Takes the lock file (created exclusively, naming this process); a lock whose process is gone (killed) is taken over.
-async function acquire(lock: string, waitMs: number): Promise<void> {
+async function acquire(lock: string, { waitMs = 30_000, who, onWait }: LockOptions): Promise<void> {
   const deadline = Date.now() + waitMs;
+  let told = false;
   for (;;) {
     try {
-      await writeFile(lock, `${process.pid}\n`, { flag: 'wx' });
+      await writeFile(lock, `${process.pid}\n${who ?? ''}\n`, { flag: 'wx' });
       return;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const holder = await holderOf(lock);
-    if (holder !== undefined && !osProcessRuns(holder)) {
+    if (holder !== undefined && !osProcessRuns(holder.pid)) {
       // Read again just before removing it: another process may have taken the stale lock over meanwhile.
-      if ((await holderOf(lock)) === holder) await rm(lock, { force: true });
+      if ((await holderOf(lock))?.pid === holder.pid) await rm(lock, { force: true });
       continue;
     }
     if (Date.now() >= deadline) {
-      throw new ReleaseBusyError(`another unpack or upgrade${holder === undefined ? '' : ` (os pid ${holder})`} is changing ${join(lock, '..', 'RELEASES.json')}: wait for it to finish and run this again (if no such process runs, remove ${lock})`, holder);
+      throw new ReleaseBusyError(`${holderText(holder)} is changing ${join(lock, '..', 'RELEASES.json')} and still held its lock after ${Math.round(waitMs / 1000)} s: wait for it to finish and run this again (if no such process runs, remove ${lock})`, holder?.pid);
     }
+    if (!told) onWait?.(holder);
+    told = true;
     await delay(20);
   }
 }
 
 /**
  * Runs `work` holding the release root's lock (releases/RELEASES.json.lock), as OTP's release_handler serves one
- * change at a time: unpacks and installs that read and rewrite RELEASES.json take turns, across OS processes (the
- * start script's commands and the node). A lock whose process died is taken over; one held past `waitMs` throws
- * ReleaseBusyError. Not re-entrant.
+ * change at a time: unpacks, installs and otp release's moves that read and rewrite RELEASES.json take turns, across OS
+ * processes (the start script's commands, the node, otp). A lock whose process died is taken over; one held past the
+ * wait (a number: `waitMs`) throws ReleaseBusyError naming its holder. Not re-entrant.
  */
-export async function withReleasesLock<T>(root: string, work: () => Promise<T>, waitMs = 30_000): Promise<T> {
-  const lock = join(root, 'releases', 'RELEASES.json.lock');
-  await acquire(lock, waitMs);
+export async function withReleasesLock<T>(root: string, work: () => Promise<T>, options: number | LockOptions = {}): Promise<T> {
+  const lock = lockOf(root);
+  await acquire(lock, typeof options === 'number' ? { waitMs: options } : options);
   try {
     return await work();
   } finally {

@@ -519,6 +519,9 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
   return result;
 }
 
+// What the node's install writes in the root's lock, for a command waiting on it.
+const NODE_LOCK = { who: "the running node's install" };
+
 /** Marks a version permanent in RELEASES.json (the one the next boot starts); the previous one becomes old. */
 export async function makePermanent(root: string, vsn: string): Promise<void> {
   // A rollback to the version still permanent takes no lock and writes nothing (so it does not fail where the install it undoes did).
@@ -529,7 +532,7 @@ export async function makePermanent(root: string, vsn: string): Promise<void> {
     const files = await readVersion(root, vsn, {}).catch(() => undefined);
     if (!releases.releases.some((r) => r.vsn === vsn)) releases.releases.push({ vsn, status: 'permanent', applications: files?.release.applications ?? [] });
     await writeReleases(root, releases);
-  });
+  }, NODE_LOCK);
 }
 
 // Marks `vsn` permanent in `releases` (the previous one old); whether that changed anything (an unlisted version is added by the caller).
@@ -563,7 +566,7 @@ async function checkWritable(root: string): Promise<void> {
     await withReleasesLock(root, async () => {
       await writeFile(`${file}.tmp`, '');
       await rm(`${file}.tmp`);
-    });
+    }, NODE_LOCK);
   } catch (error) {
     if (error instanceof ReleaseBusyError) throw new InstallError('check', error.message);
     throw new InstallError('check', `${file} cannot be written (${(error as Error).message}), so no version could be made permanent: make ${join(root, 'releases')} writable by the node's user and run the upgrade again`);
