@@ -41,3 +41,22 @@ test('an upgrade to a version whose relup.json is broken is refused (exit 2) nam
     await remove();
   }
 });
+
+test('an upgrade whose relup.json names a module the new version does not have is refused (exit 2) naming the file, the module and the fix; nothing changes', { timeout: 300_000 }, async () => {
+  const { script, root, remove } = await daemonWithNextVersion('relupm');
+  try {
+    const file = join(root, 'releases', '0.2.0', 'relup.json');
+    const good = readFileSync(file, 'utf8');
+    const relup = JSON.parse(good) as { up: Array<{ apps: Array<{ kind: string; added: string[] }> }> };
+    relup.up[0]!.apps.find((a) => a.kind === 'change')!.added.push('relupm/ghost');
+    writeFileSync(file, JSON.stringify(relup));
+    const upgrade = await script(['upgrade', '0.2.0']);
+    assert.equal(upgrade.status, 2, upgrade.out);
+    assert.equal(upgrade.stderr, 'relupm: 0.2.0 was not installed, nothing was changed: releases/0.2.0/relup.json names module relupm/ghost, which lib/relupm-0.2.0 does not have: restore the relup.json and lib/relupm-0.2.0 of 0.2.0 from its tarball, or rebuild 0.2.0 with otp release --upgrade-from 0.1.0');
+    assert.match(await ok(script(['versions']), 'versions'), /0\.1\.0\s+permanent \(running\)\n0\.2\.0\s+unpacked$/);
+    writeFileSync(file, good);
+    assert.match(await ok(script(['upgrade', '0.2.0']), 'upgrade with the relup put back'), /upgraded 0\.1\.0 → 0\.2\.0/);
+  } finally {
+    await remove();
+  }
+});

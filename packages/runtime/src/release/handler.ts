@@ -99,13 +99,15 @@ function findStep(root: string, running: VersionFiles, target: VersionFiles): { 
 }
 
 // Reads the modules an app change loads (added and changed), from the version's lib folder.
-async function modulesToLoad(root: string, change: Extract<AppChange, { kind: 'change' }>): Promise<{ app: AppFile; added: ModuleSource[]; changed: ModuleSource[] }> {
+// A module the relup (`relup`: which version's, and how it was reached) names that the folder lacks is the relup's fault (an
+// edit, or a folder of another build): refused as the caller's input, nothing changed, as a broken relup.json is.
+async function modulesToLoad(root: string, change: Extract<AppChange, { kind: 'change' }>, relup: { vsn: string; from: string; to: string }): Promise<{ app: AppFile; added: ModuleSource[]; changed: ModuleSource[] }> {
   const { app, sources } = await readBuiltModules(join(root, 'lib', `${change.app}-${change.to}`));
   const byName = new Map(sources.map((s) => [s.name, s]));
   const pick = (names: string[]): ModuleSource[] =>
     names.map((n) => {
       const s = byName.get(n);
-      if (!s) throw new InstallError('check', `the relup names module ${n}, which lib/${change.app}-${change.to} does not have: rebuild the release`, n);
+      if (!s) throw new InstallError('find', `${relup.to} was not installed, nothing was changed: releases/${relup.vsn}/relup.json names module ${n}, which lib/${change.app}-${change.to} does not have: restore the relup.json and lib/${change.app}-${change.to} of ${relup.vsn} from its tarball, or rebuild ${relup.vsn} with otp release --upgrade-from ${relup.vsn === relup.to ? relup.from : relup.to}`, n);
       return s;
     });
   return { app, added: pick(change.added), changed: pick(change.changed.map((c) => c.module)) };
@@ -407,7 +409,8 @@ async function planInstall(state: RunningRelease, vsn: string, options: InstallO
     throw new InstallError('find', `${vsn} is ${direction === 'up' ? 'an upgrade' : 'a downgrade'} from the running ${running.release.vsn}, not ${options.expect === 'up' ? 'an upgrade' : 'a downgrade'}: run bin/${running.release.name} ${verbOf(direction)} ${vsn}`);
   }
   const changes = step.apps.filter((a): a is Extract<AppChange, { kind: 'change' }> => a.kind === 'change');
-  const loads = await Promise.all(changes.map((c) => modulesToLoad(state.root, c)));
+  const relup = { vsn: direction === 'up' ? vsn : running.release.vsn, from: running.release.vsn, to: vsn };
+  const loads = await Promise.all(changes.map((c) => modulesToLoad(state.root, c, relup)));
   const appModules = (await Promise.all(step.apps.filter((a) => a.kind === 'add').map((a) => addedModules(state.root, a.app, a.vsn)))).flat();
   return { running, target, step, direction, changes, added: loads.flatMap((l) => l.added), appModules, changed: loads.flatMap((l) => l.changed) };
 }
