@@ -21,3 +21,11 @@ test('otp heap --top and otp trace --limit / --time out of range: exit 2 naming 
     assert.match(r.stderr, new RegExp(`^otp: ${flag} must be a whole number 1 or more, got '${value.replace('.', '\\.')}'`), r.stderr);
   }
 });
+
+test('otp procs -n and otp top -n past the rows a node lists (1000): exit 2 naming the flag and the range', () => {
+  for (const cmd of ['procs', 'top']) {
+    const r = otp(cmd, 'nobody@127.0.0.1', '-n', '100000');
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^otp: --top must be a whole number from 1 to 1000, got '100000'/, r.stderr);
+  }
+});

@@ -1,5 +1,6 @@
 import { formatProcs, type ProcsSort } from '@otp-ts/tracer';
-import { PROCS_MAX_WINDOW_MS } from '@otp-ts/runtime/tools';
+import { PROCS_MAX_ROWS, PROCS_MAX_WINDOW_MS } from '@otp-ts/runtime/tools';
+import { wholeFlag } from '../tracer/flags.js';
 import { OtpError } from '../errors/otp-error.js';
 import { defineProvider } from '../cli/provider.js';
 import { withConnection } from '../tracer/connect.js';
@@ -18,7 +19,7 @@ export const procsCommand = defineProvider({
   positionals: [{ name: 'node', description: 'the node, as name@host', required: true }],
   options: [
     { name: 'by', alias: 'sort', type: 'string', value: 'WHAT', choices: ['memory', 'mailbox', 'mqueue', 'reductions'], default: 'memory', description: 'what to rank by' },
-    { name: 'top', alias: 'n', type: 'number', value: 'N', default: 10, integer: true, min: 1, description: 'how many processes to show' },
+    { name: 'top', alias: 'n', type: 'number', value: 'N', default: 10, integer: true, min: 1, description: `how many processes to show (1 to ${PROCS_MAX_ROWS})` },
     { name: 'window', type: 'number', value: 'MS', integer: true, min: 1, description: `rank by growth over MS milliseconds (recon proc_window; at most ${PROCS_MAX_WINDOW_MS}) instead of absolute figures` },
     { name: 'json', type: 'boolean', description: 'print JSON lines instead of a table' },
     ...nodeConnectionOptions,
@@ -31,9 +32,10 @@ export const procsCommand = defineProvider({
   ],
   async run(args, io) {
     const by: ProcsSort = args.by === 'mqueue' ? 'mailbox' : args.by;
+    const top = wholeFlag('procs', 'top', args.top, 1, PROCS_MAX_ROWS)!;
     checkWindow('--window', args.window);
     return withConnection(io, args.node, args, async (c) => {
-      const rows = await c.procs(by, args.top, args.window);
+      const rows = await c.procs(by, top, args.window);
       io.stdout.write(args.json ? rows.map((r) => `${JSON.stringify(r)}\n`).join('') : `${formatProcs(rows, by, args.window)}\n`);
       return 0;
     });

@@ -4,6 +4,8 @@ import type { Io } from '../cli/io.js';
 import { withConnection } from '../tracer/connect.js';
 import { nodeConnectionOptions, nameOption, snameOption } from '../project/node-connection.js';
 import { checkWindow } from './procs.js';
+import { PROCS_MAX_ROWS } from '@otp-ts/runtime/tools';
+import { wholeFlag } from '../tracer/flags.js';
 
 const mb = (b: number): string => `${(b / (1 << 20)).toFixed(1)} MB`;
 
@@ -111,7 +113,7 @@ export const topCommand = defineProvider({
   positionals: [{ name: 'node', description: 'the node, as name@host', required: true }],
   options: [
     { name: 'by', alias: 'sort', type: 'string', value: 'WHAT', choices: ['reductions', 'memory', 'mailbox'], default: 'reductions', description: 'what to rank processes by: reductions by their growth over each interval, memory and mailbox by their size' },
-    { name: 'top', alias: 'n', type: 'number', value: 'N', default: 10, integer: true, min: 1, description: 'how many processes to show' },
+    { name: 'top', alias: 'n', type: 'number', value: 'N', default: 10, integer: true, min: 1, description: `how many processes to show (1 to ${PROCS_MAX_ROWS})` },
     { name: 'interval', type: 'number', value: 'MS', default: 1000, integer: true, min: 100, description: 'refresh interval (at least 100 ms)' },
     ...nodeConnectionOptions,
     nameOption,
@@ -123,6 +125,7 @@ export const topCommand = defineProvider({
   ],
   async run(args, io) {
     const by = args.by;
+    wholeFlag('top', 'top', args.top, 1, PROCS_MAX_ROWS);
     if (byGrowth(by)) checkWindow('--interval', args.interval);
     return withConnection(io, args.node, args, async (c) => {
       if (io.stdout.isTTY && process.stdin.isTTY) await live(io, c, by, args.top, args.interval);
