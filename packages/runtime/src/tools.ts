@@ -16,7 +16,7 @@ export { colours, colourEnabled } from './colour.js';
 export type { Colours, ColourStream } from './colour.js';
 /** The trace agent's call-pattern language (`mod.fn/2`, wildcards, argument patterns, guards) and its bounded value formatter. */
 export { parseCallPattern, compileArgsMatcher } from './trace/pattern.js';
-export { formatBounded } from './trace/format.js';
+export { formatBounded, ListingBudget } from './trace/format.js';
 /** The node side of `otp observer` (the otp_observer rpc module and the functions it answers with), for tools and tests. */
 export { observerRpcModule, processPage, tablePage, tableRows, act, loopDelay } from './trace/observe.js';
 

@@ -6,7 +6,7 @@ import type { ExitReason } from '../messages.js';
 import type { Dest, ProcessContext } from '../types.js';
 import { codeServerOf, type CodeServer } from '../code/server.js';
 import type { TraceHooks } from '../node-hooks.js';
-import { DEFAULT_BOUNDS, formatBounded, type FormatBounds } from './format.js';
+import { DEFAULT_BOUNDS, ListingBudget, formatBounded, type FormatBounds } from './format.js';
 import { compileArgsMatcher, parseCallPattern } from './pattern.js';
 import { arityError, closest, declaredArity, holderAt, resolvePattern, unreplaceable, type FunctionTarget } from './functions.js';
 import { Session, runSession, type Selection, type SessionSettings } from './session.js';
@@ -218,7 +218,7 @@ export class TraceAgent implements TraceHooks {
     if (spec.bufferSize !== undefined && !(positive(spec.bufferSize) && spec.bufferSize <= MAX_TRACE_BUFFER)) return fail('badSpec', `bufferSize must be a whole number from 1 to ${MAX_TRACE_BUFFER}, got ${String(spec.bufferSize)}`);
     for (const [key, value] of Object.entries(spec.bounds ?? {})) {
       if (!(key in DEFAULT_BOUNDS)) return fail('badSpec', `bounds.${key} is no bound: the bounds are depth, items and chars`);
-      const max = MAX_TRACE_BOUNDS[key as keyof FormatBounds];
+      const max = MAX_TRACE_BOUNDS[key as 'depth' | 'items' | 'chars'];
       if (!(typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max)) return fail('badSpec', `bounds.${key} must be a whole number from 0 to ${max}, got ${String(value)}`);
     }
     // A buffer of big events is big however few they are: the two are bounded together.
@@ -230,7 +230,7 @@ export class TraceAgent implements TraceHooks {
       rate: spec.rate,
       timeMs: spec.timeMs ?? TRACE_DEFAULTS.timeMs,
       bufferSize: spec.bufferSize ?? TRACE_DEFAULTS.bufferSize,
-      bounds: { ...DEFAULT_BOUNDS, ...spec.bounds },
+      bounds: { ...DEFAULT_BOUNDS, ...spec.bounds, budget: new ListingBudget() },
       messages: spec.messages === true,
       procs: spec.procs === true,
       returns: spec.returns === true,

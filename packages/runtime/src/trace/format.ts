@@ -8,6 +8,41 @@ export interface FormatBounds {
   depth: number;
   items: number;
   chars: number;
+  /** A trace session's allowance for listing objects' keys (each session has one); none: every object is listed. */
+  budget?: ListingBudget;
+}
+
+// A session's listings may cost a burst of this much, then about this share of the time (1 ms in 100) on average.
+const LISTING_BURST_MS = 50;
+const LISTING_SHARE = 0.01;
+
+/**
+ * What a trace session may spend listing the keys of objects it formats: V8 lists all of an object's keys before
+ * the first can be read, and no cheaper size signal exists, so a traced call given a new object of a million keys
+ * each time would cost the node seconds an event. Once costly listings have cost the session more than a 50 ms
+ * burst, an object it has not listed before shows as `{…}` (`Cart {…}`) until its allowance recovers (1 ms per 100 ms).
+ */
+export class ListingBudget {
+  private debtMs = 0;
+  private at = performance.now();
+
+  /** True while an object not listed before may be listed. */
+  get open(): boolean {
+    this.recover();
+    return this.debtMs <= LISTING_BURST_MS;
+  }
+
+  /** Counts a costly listing against the allowance. */
+  spend(ms: number): void {
+    this.recover();
+    this.debtMs += ms;
+  }
+
+  private recover(): void {
+    const now = performance.now();
+    this.debtMs = Math.max(0, this.debtMs - (now - this.at) * LISTING_SHARE);
+    this.at = now;
+  }
 }
 
 /** The bounds trace events use unless a session asks for others. */
@@ -137,7 +172,9 @@ function classNameOf(obj: object): string {
 function writeObject(obj: Record<PropertyKey, unknown>, depth: number, b: FormatBounds, out: Sink, seen: Set<object>): void {
   const name = classNameOf(obj);
   const prefix = name === '' ? '' : `${name} `;
-  const { keys, more } = ownEnumerableKeys(obj, b.items);
+  const listed = ownEnumerableKeys(obj, b.items, b.budget);
+  if (listed === undefined) return void emit(out, cutText(obj, name), b);
+  const { keys, more } = listed;
   emit(out, `${prefix}{`, b);
   keys.forEach((k, i) => {
     // Symbol keys show as Node's inspect shows them: [Symbol(k)].
@@ -153,21 +190,29 @@ function writeObject(obj: Record<PropertyKey, unknown>, depth: number, b: Format
 // Listing an object's keys costs one pass over all of them, however few are read: V8 lists every key of a
 // for…in (and of getOwnPropertySymbols) before the first can be read, about 0.5 s for a million keys, and no
 // cheaper size signal exists for a plain object. An object whose listing took longer than this is remembered
-// with the keys it showed: each later event reads those keys' values only (a key since deleted is left out).
+// with the keys it showed: each later event reads those keys' values only (a key since deleted is left out). A
+// session's listings are bounded by its budget: once spent, an object not remembered is not listed.
 const COSTLY_LISTING_MS = 2;
 const costly = new WeakMap<object, { keys: Array<string | symbol>; more: boolean }>();
 
-// Up to `max` own enumerable keys, strings first then symbols (as Node's inspect orders them); `more` when some were left out.
-function ownEnumerableKeys(obj: object, max: number): { keys: Array<string | symbol>; more: boolean } {
+// Up to `max` own enumerable keys, strings first then symbols (as Node's inspect orders them); `more` when some were
+// left out. Undefined when the budget is spent and the object's keys are not remembered: it is not listed.
+function ownEnumerableKeys(obj: object, max: number, budget: ListingBudget | undefined): { keys: Array<string | symbol>; more: boolean } | undefined {
   const known = costly.get(obj);
-  // The remembered keys answer when they are enough for `max`, or were all the object had.
-  if (known !== undefined && (known.keys.length >= max || !known.more)) {
+  const open = budget?.open ?? true;
+  // The remembered keys answer when they are enough for `max`, or were all the object had, or the budget is spent.
+  if (known !== undefined && (known.keys.length >= max || !known.more || !open)) {
     const keys = known.keys.slice(0, max).filter((k) => Object.prototype.propertyIsEnumerable.call(obj, k));
     return { keys, more: known.more || known.keys.length > max };
   }
+  if (!open) return undefined;
   const t0 = performance.now();
   const listed = listKeys(obj, max);
-  if (performance.now() - t0 > COSTLY_LISTING_MS) costly.set(obj, listed);
+  const ms = performance.now() - t0;
+  if (ms > COSTLY_LISTING_MS) {
+    costly.set(obj, listed);
+    budget?.spend(ms);
+  }
   return listed;
 }
 
