@@ -3,7 +3,7 @@ import { addDistributionService } from '../distribution/node-dist.js';
 import { CTX_FIRST_KEY, registerRpcModule, rpcCallerOf } from '../rpc/index.js';
 import type { ProcessContext } from '../types.js';
 import { traceAgentOf } from './agent.js';
-import { PROCS_MAX_ROWS, PROCS_MAX_WINDOW_MS, processDetails, supervisionTree, topProcesses, type ProcsSort } from './inspect.js';
+import { INFO_MAX_MESSAGES, PROCS_MAX_ROWS, PROCS_MAX_WINDOW_MS, processDetails, supervisionTree, topProcesses, type ProcsSort } from './inspect.js';
 import type { TraceSpec, TraceStartResult } from './types.js';
 import type { Pid } from '../pid.js';
 import { loggerOf } from '../logger.js';
@@ -27,10 +27,18 @@ export function traceRpcModule(node: OtpNode): Record<string, unknown> {
     hooked: () => node.trace !== null,
     procs: (by?: ProcsSort, n?: number, windowMs?: number) => topProcesses(node, checked(by, SORTS, 'procs sorts by memory, mailbox or reductions'), whole(n, 1, PROCS_MAX_ROWS, `procs shows from 1 to ${PROCS_MAX_ROWS} processes, the most a node lists in one answer`), whole(windowMs, 0, PROCS_MAX_WINDOW_MS, `procs measures growth over a window of 0 to ${PROCS_MAX_WINDOW_MS} ms (a longer one is not measured)`)),
     // Answered as the other refusals are (ok: false), not as a TypeError from deep inside.
-    info: (target: string, messages?: number) => (typeof target === 'string' ? processDetails(node, target, messages) : { ok: false, error: `info takes a pid (<0.42.0>) or a registered name, got ${shown(target)}` }),
+    info: (target: string, messages?: number) => infoOf(node, target, messages),
     tree: (app?: string) => (app === undefined || app === null || typeof app === 'string' ? supervisionTree(node, app ?? undefined) : { ok: false, error: `tree takes an application's name, got ${shown(app)}` }),
     load: () => nodeLoad(node),
   };
+}
+
+// What `info` answers, refusals included (ok: false): a target that is no name, or more messages than the node formats in one answer.
+function infoOf(node: OtpNode, target: unknown, messages: unknown): ReturnType<typeof processDetails> | { ok: false; error: string } {
+  if (typeof target !== 'string') return { ok: false, error: `info takes a pid (<0.42.0>) or a registered name, got ${shown(target)}` };
+  if (messages === undefined || messages === null) return processDetails(node, target);
+  if (typeof messages === 'number' && Number.isInteger(messages) && messages >= 0 && messages <= INFO_MAX_MESSAGES) return processDetails(node, target, messages);
+  return { ok: false, error: `info shows 0 to ${INFO_MAX_MESSAGES} messages of a mailbox, the most a node formats in one answer, got ${shown(messages)}` };
 }
 
 // A start with no caller (an rpc cast) has no one to answer: what became of it is said in the node's log.
