@@ -131,7 +131,9 @@ export function formatTree(apps: readonly TreeNode[]): string {
   const draw = (n: TreeNode, prefix: string, last: boolean, root: boolean) => {
     out.push(root ? `${n.label} (application, master ${n.pid})` : `${prefix}${last ? '└─ ' : '├─ '}${n.label} ${treeLine(n)}`);
     const next = root ? '' : prefix + (last ? '   ' : '│  ');
-    n.children.forEach((c, i) => draw(c, next, i === n.children.length - 1, false));
+    n.children.forEach((c, i) => draw(c, next, i === n.children.length - 1 && !n.more, false));
+    // A supervisor of more children than the node lists in one answer: the rest counted, never silently left out.
+    if (n.more) out.push(`${next}└─ … ${n.more} more child${n.more === 1 ? '' : 'ren'} not listed`);
   };
   for (const a of apps) draw(a, '', true, true);
   return out.length === 0 ? 'no application is running' : out.map(printable).join('\n');

@@ -50,3 +50,13 @@ test("a value carrying terminal controls (an exception's message with ESC, BEL o
   // --json keeps the value as it was: JSON escapes it.
   assert.equal(JSON.parse(formatTraceEvent({ kind: 'receive', ts, pid: '<0.1.0>', from: undefined, message: hostile }, { json: true })).message, hostile);
 });
+
+test('a supervisor of more children than the node listed ends with a line counting the rest', () => {
+  const leaf = (label: string, pid: string) => ({ kind: 'worker' as const, label, pid, name: undefined, module: 'w', restarts: undefined, restarted: 0, children: [] });
+  const pool = { kind: 'supervisor' as const, label: 'pool_sup', pid: '<0.6.0>', name: undefined, module: 'pool_sup', restarts: 0, restarted: undefined, children: [leaf('w', '<0.7.0>'), leaf('w', '<0.8.0>')], more: 99_998 };
+  const text = formatTree([{ kind: 'application', label: 'pool', pid: '<0.5.0>', name: undefined, module: 'pool', restarts: undefined, restarted: undefined, children: [pool] }]);
+  assert.equal(
+    text,
+    ['pool (application, master <0.5.0>)', '└─ pool_sup <0.6.0> supervisor, 0 restarts in period', '   ├─ w <0.7.0> w, restarts: 0', '   ├─ w <0.8.0> w, restarts: 0', '   └─ … 99998 more children not listed'].join('\n'),
+  );
+});

@@ -3,7 +3,7 @@ import { addDistributionService } from '../distribution/node-dist.js';
 import { CTX_FIRST_KEY, registerRpcModule, rpcCallerOf } from '../rpc/index.js';
 import type { ProcessContext } from '../types.js';
 import { traceAgentOf } from './agent.js';
-import { INFO_MAX_MESSAGES, PROCS_MAX_ROWS, PROCS_MAX_WINDOW_MS, processDetails, supervisionTree, topProcesses, type ProcsSort } from './inspect.js';
+import { INFO_MAX_MESSAGES, PROCS_MAX_ROWS, TREE_MAX_CHILDREN, PROCS_MAX_WINDOW_MS, processDetails, supervisionTree, topProcesses, type ProcsSort } from './inspect.js';
 import type { TraceSpec, TraceStartResult } from './types.js';
 import type { Pid } from '../pid.js';
 import { loggerOf } from '../logger.js';
@@ -28,7 +28,7 @@ export function traceRpcModule(node: OtpNode): Record<string, unknown> {
     procs: (by?: ProcsSort, n?: number, windowMs?: number) => topProcesses(node, checked(by, SORTS, 'procs sorts by memory, mailbox or reductions'), whole(n, 1, PROCS_MAX_ROWS, `procs shows from 1 to ${PROCS_MAX_ROWS} processes, the most a node lists in one answer`), whole(windowMs, 0, PROCS_MAX_WINDOW_MS, `procs measures growth over a window of 0 to ${PROCS_MAX_WINDOW_MS} ms (a longer one is not measured)`)),
     // Answered as the other refusals are (ok: false), not as a TypeError from deep inside.
     info: (target: string, messages?: number) => infoOf(node, target, messages),
-    tree: (app?: string) => (app === undefined || app === null || typeof app === 'string' ? supervisionTree(node, app ?? undefined) : { ok: false, error: `tree takes an application's name, got ${shown(app)}` }),
+    tree: (app?: string) => (app === undefined || app === null || typeof app === 'string' ? supervisionTree(node, app ?? undefined, TREE_MAX_CHILDREN) : { ok: false, error: `tree takes an application's name, got ${shown(app)}` }),
     load: () => nodeLoad(node),
   };
 }

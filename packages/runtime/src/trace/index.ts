@@ -4,7 +4,7 @@ export { parseCallPattern, compileArgsMatcher } from './pattern.js';
 export type { CallPattern, ArgPattern, Guard, Operand, ParseResult } from './pattern.js';
 export { formatBounded, DEFAULT_BOUNDS } from './format.js';
 export type { FormatBounds } from './format.js';
-export { topProcesses, processDetails, supervisionTree, PROCS_MAX_WINDOW_MS, PROCS_MAX_ROWS, INFO_MAX_MESSAGES } from './inspect.js';
+export { topProcesses, processDetails, supervisionTree, PROCS_MAX_WINDOW_MS, PROCS_MAX_ROWS, INFO_MAX_MESSAGES, TREE_MAX_CHILDREN } from './inspect.js';
 export type { ProcsSort, ProcRow, ProcessDetails, TreeNode } from './inspect.js';
 export type { TraceSpec, TraceEvent, TraceEndReason, TraceMessage, TraceErrorCode, TraceStartResult, TraceSessionInfo } from './types.js';
 export { OBSERVER_RPC_MODULE } from './observe.js';

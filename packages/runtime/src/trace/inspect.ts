@@ -88,6 +88,9 @@ export const PROCS_MAX_WINDOW_MS = 60_000;
 /** The most messages `otp_trace info` shows of a mailbox: each is formatted on the node, and a mailbox may hold millions. */
 export const INFO_MAX_MESSAGES = 100;
 
+/** The most children of one supervisor `otp_trace tree` (`otp tree`) holds; the rest are counted (a pool of 100 000 workers is one line). */
+export const TREE_MAX_CHILDREN = 1000;
+
 /** The most rows `otp_trace procs` answers with (`otp procs -n`, `otp top -n`): a node of 100 000 processes never lists them all in one answer. */
 export const PROCS_MAX_ROWS = 1000;
 
