@@ -159,7 +159,7 @@ export interface Table<R = unknown> extends Iterable<R> {
   selectCount(spec: MatchSpec<R, unknown>): number;
   /** Deletes the records a spec's pattern and guards accept (its result is not used); returns how many. */
   selectDelete(spec: MatchSpec<R, unknown>): number;
-  /** Renames a named table (ets:rename/2, write access needed) and answers the new name: the old name no longer opens it; a taken name, or a table without a name, is `badarg`. */
+  /** Renames the table (ets:rename/2, write access needed) and answers the new name: a named table's old name no longer opens it, a taken name is `badarg`; a table created without a name only reports the new one in `name` and `info`, and is still not opened by it. */
   rename(name: string): string;
   /** Makes a live local process the table's owner (owner only); it receives a `TableTransfer` with `data`. */
   giveAway(pid: Pid, data?: unknown): void;

@@ -58,13 +58,14 @@ export class TableRegistry {
     return new TableHandle<R>(store, caller);
   }
 
-  /** Gives a named table another name (ets:rename/2): the old name no longer opens it; a taken name is badarg. */
+  /** Gives a table another name (ets:rename/2): a named table's old name no longer opens it and a taken name is badarg; an unnamed one only reports the name (rename_unnamed). */
   rename(store: TableStore, name: string): string {
     if (typeof name !== 'string' || name === '') throw new RuntimeError('badarg', `a table name is a non-empty string, got ${describeReason(name)}`);
-    if (store.name === undefined) throw new RuntimeError('badarg', `table '${store.label}' has no name to change: only a table created with a name can be renamed`);
+    // As ETS: a table made without named_table still has a name, which info reports and nothing opens it by.
+    if (this.byName.get(store.name as string) !== store) return (store.name = name);
     if (name === store.name) return name;
     if (this.byName.has(name)) throw new RuntimeError('badarg', `cannot rename table '${store.name}': a table named '${name}' already exists`);
-    this.byName.delete(store.name);
+    this.byName.delete(store.name as string);
     store.name = name;
     this.byName.set(name, store);
     return name;
@@ -74,7 +75,7 @@ export class TableRegistry {
   remove(store: TableStore): void {
     store.deleted = true;
     this.byId.delete(store.id);
-    if (store.name !== undefined) this.byName.delete(store.name);
+    if (store.name !== undefined && this.byName.get(store.name) === store) this.byName.delete(store.name);
     store.owner.tables?.delete(store);
     store.clear();
     for (const proc of Array.from(store.fix?.counts.keys() ?? [])) release(store, proc);

@@ -164,7 +164,7 @@ test('ets_SUITE firstnext: a first/next walk of a set or bag takes one step a ke
   });
 });
 
-test('ets_SUITE rename: a named table answers to its new name only; a taken name, a bad name or an unnamed table is badarg', async () => {
+test('ets_SUITE rename: a named table answers to its new name only; a taken name or a bad name is badarg', async () => {
   await inProcess(async (ctx) => {
     for (const type of ['set', 'orderedSet', 'bag', 'duplicateBag'] as const) {
       const t = ctx.newTable<[string, string]>({ type, name: 'foobazz', access: 'public' });
@@ -177,13 +177,30 @@ test('ets_SUITE rename: a named table answers to its new name only; a taken name
       const other = ctx.newTable({ name: 'foobazz' });
       assert.throws(() => t.rename('foobazz'), badarg, 'a taken name');
       assert.throws(() => t.rename('' as string), badarg);
-      assert.throws(() => ctx.newTable().rename('x'), badarg, 'an unnamed table has no name to change');
       const reused = ctx.newTable({ name: 'x2' });
       assert.equal(ctx.table('ungermanbazz').id, t.id, 'the failed renames left the name');
       other.drop();
       reused.drop();
       t.drop();
       assert.throws(() => ctx.table('ungermanbazz'), badarg, `${type}: a dropped table's new name is free`);
+    }
+  });
+});
+
+test('ets_SUITE rename_unnamed: an unnamed table takes the new name in info only; nothing opens it by name, a named table of that name is untouched', async () => {
+  await inProcess(async (ctx) => {
+    for (const type of ['set', 'orderedSet', 'bag', 'duplicateBag'] as const) {
+      const t = ctx.newTable<[string, string]>({ type, access: 'public' });
+      assert.equal(t.rename('ellinor'), 'ellinor');
+      assert.equal(t.name, 'ellinor');
+      assert.equal(t.info().name, 'ellinor');
+      assert.throws(() => ctx.table('ellinor'), badarg, `${type}: an unnamed table is not opened by its name`);
+      const named = ctx.newTable<[string]>({ name: 'ellinor' });
+      assert.equal(t.rename('ellinor'), 'ellinor', 'a name a named table holds is no conflict for an unnamed one');
+      t.insert(['foo', 'bar']);
+      t.drop();
+      assert.equal(ctx.table('ellinor').id, named.id, `${type}: dropping the unnamed table left the named one's name`);
+      named.drop();
     }
   });
 });
