@@ -105,6 +105,11 @@ export class TableRegistry {
   }
 }
 
+// A record's estimated heap bytes, the same for the same record whenever it is asked (so what a write adds, its removal takes back).
+function sizeOf(record: unknown): number {
+  return estimateSize(record, 100);
+}
+
 function checkHeir(heir: TableHeir): TableHeir {
   if (heir === 'none') return heir;
   if (heir === null || typeof heir !== 'object' || !(heir.pid instanceof Pid)) {
@@ -126,6 +131,8 @@ export class TableStore {
   private writes = 0;
   private walkedAt = -1;
   count = 0;
+  /** The records' estimated bytes, kept as they come and go: info's memory reads no record. */
+  private bytes = 0;
   heir: TableHeir = 'none';
   /** The safe fixation (ets:safe_fixtable/2), or null when no process holds one. */
   fix: TableFix | null = null;
@@ -162,6 +169,7 @@ export class TableStore {
   clear(): void {
     this.ordered = null;
     this.writes++;
+    this.bytes = 0;
     this.data.clear();
     this.sorted.length = 0;
     this.count = 0;
@@ -195,13 +203,16 @@ export class TableStore {
         this.data.set(k, [record]);
         this.fix?.added(k);
         this.count++;
+        this.bytes += sizeOf(record);
       } else if (this.type === 'duplicateBag' || !list.some((r) => termEquals(r, record))) {
         list.push(record);
         this.count++;
+        this.bytes += sizeOf(record);
       }
       return;
     }
     const old = this.data.get(k);
+    this.bytes += sizeOf(record) - (old === undefined ? 0 : sizeOf(old));
     if (old === undefined) {
       this.count++;
       if (this.type === 'orderedSet') this.sorted.splice(-this.search(key) - 1, 0, key);
@@ -219,6 +230,7 @@ export class TableStore {
     this.writes++;
     for (let i = 0; i < keys.length; i++) {
       if (isolation.on) isolateMessage(next[i]);
+      this.bytes += sizeOf(next[i]) - sizeOf(this.data.get(this.slot(keys[i])));
       this.data.set(this.slot(keys[i]), next[i]);
       // An equal key written another way (1n for 1): the new record's key is the one kept, as put keeps it.
       if (this.type === 'orderedSet') this.sorted[this.search(keys[i])] = this.keyOf(next[i]);
@@ -239,6 +251,7 @@ export class TableStore {
     if (v === undefined) return;
     this.data.delete(k);
     this.count -= isBag(this.type) ? (v as unknown[]).length : 1;
+    for (const r of isBag(this.type) ? (v as unknown[]) : [v]) this.bytes -= sizeOf(r);
     if (this.type === 'orderedSet') {
       const i = this.search(key);
       if (i >= 0) this.sorted.splice(i, 1);
@@ -256,7 +269,11 @@ export class TableStore {
     }
     const list = this.data.get(this.slot(key)) as unknown[] | undefined;
     if (list === undefined) return;
-    const kept = list.filter((r) => !termEquals(r, record));
+    const kept: unknown[] = [];
+    for (const r of list) {
+      if (!termEquals(r, record)) kept.push(r);
+      else this.bytes -= sizeOf(r);
+    }
     this.count -= list.length - kept.length;
     if (kept.length === 0) this.data.delete(this.slot(key));
     else this.data.set(this.slot(key), kept);
@@ -340,24 +357,23 @@ export class TableStore {
     this.ordered = out;
   }
 
-  /** Records matching a pattern; a pattern with a bound key is a single lookup. */
-  matching(pattern: unknown): unknown[] {
-    if (pattern !== null && typeof pattern === 'object') {
-      const keyPattern = (pattern as Record<string | number, unknown>)[this.keyPos];
-      if (keyPattern !== undefined && isGround(keyPattern)) {
-        return this.records(keyPattern).filter((r) => matchPattern(pattern, r));
-      }
-    }
-    const out: unknown[] = [];
-    for (const r of this.all()) if (matchPattern(pattern, r)) out.push(r);
-    return out;
-  }
-
+  /** Estimated heap bytes: the table's own, a slot's per key, and the records' (kept by every write, so no record is read here). */
   memory(): number {
-    let bytes = 200 + 16 * this.data.size;
-    for (const r of this.all()) bytes += estimateSize(r, 100);
-    return bytes;
+    return 200 + 16 * this.data.size + Math.max(0, this.bytes);
   }
+}
+
+// Records of a table matching a pattern; a pattern with a bound key is a single lookup.
+function matching(s: TableStore, pattern: unknown): unknown[] {
+  if (pattern !== null && typeof pattern === 'object') {
+    const keyPattern = (pattern as Record<string | number, unknown>)[s.keyPos];
+    if (keyPattern !== undefined && isGround(keyPattern)) {
+      return s.records(keyPattern).filter((r) => matchPattern(pattern, r));
+    }
+  }
+  const out: unknown[] = [];
+  for (const r of s.all()) if (matchPattern(pattern, r)) out.push(r);
+  return out;
 }
 
 // A table's records, the table checked again at each step: one deleted (or whose owner exited) mid-walk is badarg, as ETS's next.
@@ -476,12 +492,12 @@ class TableHandle<R> implements Table<R> {
   }
 
   match(pattern: unknown): R[] {
-    return this.read().matching(pattern) as R[];
+    return matching(this.read(), pattern) as R[];
   }
 
   matchDelete(pattern: unknown): number {
     const s = this.write();
-    const found = s.matching(pattern);
+    const found = matching(s, pattern);
     for (const r of found) s.removeObject(r);
     return found.length;
   }

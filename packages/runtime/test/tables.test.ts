@@ -187,3 +187,33 @@ test('ets:new keypos: a keyPos that is no index >= 0 or property name is badarg 
     assert.deepEqual(t.lookup('k'), [['a', 'k', 1]]);
   });
 });
+
+test('info reads no record for its memory estimate, and the estimate comes back to the empty figure once every record is gone', async () => {
+  await inProcess(async (ctx) => {
+    for (const type of ['set', 'orderedSet', 'bag', 'duplicateBag'] as const) {
+      const t = ctx.newTable<[number, unknown]>({ type });
+      const empty = t.info().memory;
+      let reads = 0;
+      const watched = new Proxy([1, { payload: 'y'.repeat(50) }] as [number, unknown], {
+        get: (target, key, receiver) => {
+          reads++;
+          return Reflect.get(target, key, receiver) as unknown;
+        },
+      });
+      t.insert(watched);
+      for (let i = 2; i < 200; i++) t.insert([i, 'x'.repeat(i)]);
+      const filled = t.info().memory;
+      assert.ok(filled > empty + 200 * 20, `${type}: memory ${filled} counts the records`);
+      reads = 0;
+      for (let i = 0; i < 5; i++) assert.equal(t.info().memory, filled);
+      assert.equal(reads, 0, `${type}: info read a record ${reads} times`);
+      t.insert([2, 'replaced']);
+      t.insert([3, 'x'.repeat(3)]);
+      t.deleteObject([4, 'x'.repeat(4)]);
+      assert.equal(t.take(5).length, 1);
+      if (type === 'set' || type === 'orderedSet') t.updateElement(6, [1, 'u']);
+      for (let i = 1; i < 200; i++) t.delete(i);
+      assert.equal(t.info().memory, empty, `${type}: every record gone`);
+    }
+  });
+});
