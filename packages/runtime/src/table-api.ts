@@ -137,6 +137,14 @@ export interface Table<R = unknown> extends Iterable<R> {
   take(key: unknown): R[];
   /** The records matching a pattern (`_` is a wildcard; objects match partially). */
   match(pattern: unknown): R[];
+  /** The records matching a pattern, as `match` (ETS's match_object; OTP's match/2 bindings are what a match spec's `select` gives). */
+  matchObject(pattern: unknown): R[];
+  /** Calls `fn(record, acc)` on every record, first to last (key order for orderedSet), and answers the last acc (ETS's foldl); `fn` may write to the table. */
+  foldl<A>(fn: (record: R, acc: A) => A, acc: A): A;
+  /** As `foldl` from last to first: reverse key order for an orderedSet, the same order as `foldl` for the other types (ETS's foldr). */
+  foldr<A>(fn: (record: R, acc: A) => A, acc: A): A;
+  /** The records of the `i`-th key in table order (0-based; all of a bag's records with that key), undefined at `i === ` the number of keys (`'$end_of_table'`), `badarg` past it (ETS's slot). */
+  slot(i: number): R[] | undefined;
   /** Deletes the records matching a pattern; returns how many. */
   matchDelete(pattern: unknown): number;
   /** The records a predicate accepts. */
@@ -175,7 +183,7 @@ export interface Table<R = unknown> extends Iterable<R> {
   safeFixtable(on: boolean): void;
   /** The key before `key` in key order (orderedSet; for a set or bag the same as `next`, as ETS), or undefined at the start. */
   prev(key: unknown): unknown;
-  /** Every record (in key order for orderedSet). */
+  /** Every record (in key order for orderedSet): ETS's tab2list. */
   toList(): R[];
   /** Number of records. */
   readonly size: number;

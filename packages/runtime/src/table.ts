@@ -376,6 +376,44 @@ function matching(s: TableStore, pattern: unknown): unknown[] {
   return out;
 }
 
+// A continuation of this table's select, else badarg.
+function ownContinuation<T>(s: TableStore, spec: SelectContinuation<T>): SelectContinuation<T> {
+  if (continuationStore(spec) !== s) throw new RuntimeError('badarg', `this continuation belongs to another table than '${s.label}'`);
+  return spec;
+}
+
+// Hands a table to another local process (ets:give_away/3), which must be alive and not the owner.
+function giveAway(s: TableStore, pid: Pid, data: unknown): void {
+  if (!(pid instanceof Pid) || pid.node !== 0) throw new RuntimeError('badarg', `table '${s.label}' can only be given to a local process, not ${String(pid)}`);
+  if (pid.equals(s.owner.pid)) throw new RuntimeError('badarg', `the owner of table '${s.label}' cannot give it to itself`);
+  const to = s.registry.node.localProcess(pid);
+  if (to === undefined || to.dead) throw new RuntimeError('badarg', `cannot give table '${s.label}' to ${pid}: that process is not alive`);
+  s.registry.transfer(s, to, data);
+}
+
+// ets:foldl/3 and foldr/3: every record once, in key order (reversed for foldr) for an orderedSet, else in table
+// order; the keys are taken first, so the function may write to the table (as OTP's fold under a safe fixation).
+function fold<A>(s: TableStore, fn: (record: unknown, acc: A) => A, acc: A, reverse: boolean): A {
+  if (typeof fn !== 'function') throw new RuntimeError('badarg', `a fold takes a function (record, acc) => acc, got ${describeReason(fn)}`);
+  if (reverse && s.type === 'orderedSet') {
+    for (const key of s.sorted.slice().reverse()) for (const r of s.records(key)) acc = fn(r, acc);
+    return acc;
+  }
+  for (const r of s.all()) acc = fn(r, acc);
+  return acc;
+}
+
+// ets:slot/2: the records of the i-th key in table order; undefined just past the last one ('$end_of_table'), badarg further.
+function slotOf(s: TableStore, i: number): unknown[] | undefined {
+  const keys = s.data.size;
+  if (!Number.isInteger(i) || i < 0 || i > keys) throw new RuntimeError('badarg', `slot ${String(i)} is outside table '${s.label}': use an integer from 0 to ${keys}`);
+  if (i === keys) return undefined;
+  if (s.type === 'orderedSet') return s.records(s.sorted[i]);
+  let at = 0;
+  for (const v of s.data.values()) if (at++ === i) return isBag(s.type) ? (v as unknown[]).slice() : [v];
+  return undefined;
+}
+
 // A table's records, the table checked again at each step: one deleted (or whose owner exited) mid-walk is badarg, as ETS's next.
 function* checkedWalk<R>(s: TableStore, check: () => unknown): Generator<R> {
   for (const r of s.all()) {
@@ -495,6 +533,22 @@ class TableHandle<R> implements Table<R> {
     return matching(this.read(), pattern) as R[];
   }
 
+  matchObject(pattern: unknown): R[] {
+    return matching(this.read(), pattern) as R[];
+  }
+
+  foldl<A>(fn: (record: R, acc: A) => A, acc: A): A {
+    return fold(this.read(), fn as (record: unknown, acc: A) => A, acc, false);
+  }
+
+  foldr<A>(fn: (record: R, acc: A) => A, acc: A): A {
+    return fold(this.read(), fn as (record: unknown, acc: A) => A, acc, true);
+  }
+
+  slot(i: number): R[] | undefined {
+    return slotOf(this.read(), i) as R[] | undefined;
+  }
+
   matchDelete(pattern: unknown): number {
     const s = this.write();
     const found = matching(s, pattern);
@@ -513,10 +567,7 @@ class TableHandle<R> implements Table<R> {
       for (const r of s.all()) if (spec(r as R)) out.push(r as R);
       return out;
     }
-    if (isContinuation(spec)) {
-      if (continuationStore(spec) !== s) throw new RuntimeError('badarg', `this continuation belongs to another table than '${s.label}'`);
-      return selectNext(spec);
-    }
+    if (isContinuation(spec)) return selectNext(ownContinuation(s, spec));
     const compiled = spec.compile(s.keyPos);
     return limit === undefined ? selectAll(s, compiled) : selectFirst(s, compiled, limit);
   }
@@ -526,10 +577,7 @@ class TableHandle<R> implements Table<R> {
   selectReverse<T>(continuation: SelectContinuation<T>): SelectChunk<T> | undefined;
   selectReverse<T>(spec: MatchSpec<R, T> | SelectContinuation<T>, limit?: number): T[] | SelectChunk<T> | undefined {
     const s = this.read();
-    if (isContinuation(spec)) {
-      if (continuationStore(spec) !== s) throw new RuntimeError('badarg', `this continuation belongs to another table than '${s.label}'`);
-      return selectNext(spec);
-    }
+    if (isContinuation(spec)) return selectNext(ownContinuation(s, spec));
     const compiled = spec.compile(s.keyPos);
     return limit === undefined ? selectAllReverse(s, compiled) : selectFirst(s, compiled, limit, true);
   }
@@ -550,12 +598,7 @@ class TableHandle<R> implements Table<R> {
   }
 
   giveAway(pid: Pid, data?: unknown): void {
-    const s = this.owned('give away');
-    if (!(pid instanceof Pid) || pid.node !== 0) throw new RuntimeError('badarg', `table '${s.label}' can only be given to a local process, not ${String(pid)}`);
-    if (pid.equals(s.owner.pid)) throw new RuntimeError('badarg', `the owner of table '${s.label}' cannot give it to itself`);
-    const to = s.registry.node.localProcess(pid);
-    if (to === undefined || to.dead) throw new RuntimeError('badarg', `cannot give table '${s.label}' to ${pid}: that process is not alive`);
-    s.registry.transfer(s, to, data);
+    giveAway(this.owned('give away'), pid, data);
   }
 
   setHeir(heir: TableHeir): void {
