@@ -120,3 +120,23 @@ test('gen_server_SUITE hibernate: a server that hibernates shows erlang.hibernat
     });
   });
 });
+
+test('gen_server_SUITE hibernate (hibernate_after): a server started with hibernateAfter hibernates once idle, and again after each wake', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const deadline = Date.now() + WAIT;
+      const hibernated = async (pid: ReturnType<typeof ctx.self>): Promise<boolean> => {
+        while (ctx.processInfo(pid)!.currentFunction !== 'erlang.hibernate' && Date.now() < deadline) await ctx.sleep(5);
+        return ctx.processInfo(pid)!.currentFunction === 'erlang.hibernate';
+      };
+      const pid = await genServer.start(ctx, counter, undefined, { hibernateAfter: 20 });
+      assert.ok(await hibernated(pid), 'idle after init: hibernated');
+      assert.equal(await genServer.call(ctx, pid, 'bump'), 1, 'woken with its state');
+      assert.ok(await hibernated(pid), 'idle again: hibernated again');
+      assert.equal(await genServer.call(ctx, pid, 'bump'), 2);
+      const linked = await genServer.startLink(ctx, counter, undefined, { hibernateAfter: 0 });
+      assert.ok(await hibernated(linked), 'hibernateAfter 0 hibernates at the first wait');
+      await assert.rejects(genServer.start(ctx, counter, undefined, { hibernateAfter: -1 }), /hibernateAfter must be a whole number/);
+    });
+  });
+});

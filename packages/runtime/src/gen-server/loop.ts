@@ -13,7 +13,7 @@ import { BadReturnValue } from '../gen/errors.js';
 import { resultOf } from '../gen/result.js';
 import { spendReduction } from '../gen/reductions.js';
 import { applyInitialDebug, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysStatus, type SysTarget } from '../gen/sys-handler.js';
-import { currentCallbacks, type Acknowledge } from '../gen/start.js';
+import { currentCallbacks, hibernateAfterOf, type Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
 import type { Action, CallResult, GenServer, InitResult, NoReplyResult, Status } from './types.js';
@@ -41,6 +41,8 @@ class Server implements SysTarget {
   continuation: { arg: unknown } | null = null;
   /** A callback returned the `'hibernate'` action: the next wait starts hibernated. */
   hibernating = false;
+  /** Hibernate after this many ms waiting with nothing to do (the start's hibernateAfter; Infinity: never). */
+  hibernateAfter = Infinity;
   /** Started by runServer: the loop parks without a frame while idle (enterServer's keeps it: its caller awaits). */
   detaches = false;
 
@@ -198,7 +200,7 @@ function runLoop(ctx: ProcessContext, server: Server): Promise<unknown> | typeof
       if (server.suspended || server.timeout !== undefined) return serve(ctx, server, undefined);
       enterWait(ctx, server);
       const msg = ctx.receiveNow();
-      if (msg === TIMEOUT) return internals(ctx).parkLoop(wakeServer) ? DETACHED : serve(ctx, server, undefined);
+      if (msg === TIMEOUT) return !idleTimed(ctx, server) && internals(ctx).parkLoop(wakeServer) ? DETACHED : serve(ctx, server, undefined);
       pending = handleMessage(ctx, server, msg);
     }
     if (pending !== undefined) return serve(ctx, server, pending);
@@ -280,6 +282,14 @@ async function serve(ctx: ProcessContext, server: Server, pending: Promise<void>
       else if (server.timeout === undefined) {
         // Drain what is already queued without a promise per message; wait only when the mailbox is empty.
         msg = ctx.receiveNow();
+        if (msg === TIMEOUT && idleTimed(ctx, server)) {
+          // OTP's hibernate_after: a server idle that long hibernates, then waits (parked) as any hibernated one.
+          msg = await ctx.receive(null, server.hibernateAfter);
+          if (msg === TIMEOUT) {
+            server.hibernating = true;
+            continue;
+          }
+        }
         if (msg === TIMEOUT) {
           if (server.detaches && internals(ctx).parkLoop(wakeServer)) return DETACHED;
           msg = await ctx.receive();
@@ -303,6 +313,11 @@ function enterWait(ctx: ProcessContext, server: Server): void {
   server.hibernating = false;
   internals(ctx).hibernate();
   setCurrentFunction(ctx, HIBERNATE);
+}
+
+// True when the server waits for its hibernateAfter before hibernating: one was given and it is not hibernated yet.
+function idleTimed(ctx: ProcessContext, server: Server): boolean {
+  return server.hibernateAfter !== Infinity && internals(ctx).currentFunction !== HIBERNATE;
 }
 
 // The ms left of the pending timeout, which runs from the end of the callback that set it to the next message of
@@ -337,6 +352,7 @@ function initServer(ctx: ProcessContext, given: AnyServer, args: unknown, parent
   const mod = currentCallbacks(ctx, given);
   ctx.setLabel(labelOf(mod));
   const server = new Server(ctx, mod, undefined, parent);
+  server.hibernateAfter = hibernateAfterOf(ctx);
   applyInitialDebug(ctx, server);
   setCurrentFunction(ctx, server.names.init);
   let value: unknown;

@@ -21,6 +21,16 @@ export interface StartOptions {
   spawnOpt?: Pick<SpawnOptions, 'maxMailbox'>;
   /** sys debug options on from the start (OTP's `{debug, Dbgs}`): `'trace'`, `'log'`, `{ log: N }`, `'statistics'` (docs/sys.md). */
   debug?: readonly DebugOption[];
+  /** Hibernate once the process has waited this many ms for a message with none to handle and no timeout pending (OTP's `{hibernate_after, Ms}`; default Infinity: never). */
+  hibernateAfter?: number;
+}
+
+// The hibernateAfter of each process started with one, read by its behaviour's loop.
+const hibernateAfters = new WeakMap<ProcessContext, number>();
+
+/** The ms of idleness after which a behaviour process started with `hibernateAfter` hibernates; Infinity when none was given. */
+export function hibernateAfterOf(ctx: ProcessContext): number {
+  return hibernateAfters.get(ctx) ?? Infinity;
 }
 
 /**
@@ -82,6 +92,10 @@ function checkStart(ctx: ProcessContext, options: StartOptions): void {
     if (holder !== undefined) throw new StartError('alreadyStarted', holder);
   }
   if (options.debug !== undefined) checkDebugOptions(options.debug);
+  const idle = options.hibernateAfter;
+  if (idle !== undefined && !isTimeoutMs(idle)) {
+    throw new RuntimeError('badarg', `hibernateAfter must be a whole number of milliseconds >= 0 or Infinity, got ${String(idle)}; nothing was started`);
+  }
   const timeout = options.timeout;
   if (timeout !== undefined && !isTimeoutMs(timeout)) {
     throw new RuntimeError('badarg', `start timeout must be a whole number of milliseconds >= 0 or Infinity, got ${String(timeout)}; nothing was started`);
@@ -126,6 +140,7 @@ class Starting {
 
   private init(child: ProcessContext): unknown {
     if (this.options.debug !== undefined) setInitialDebug(child, this.options.debug);
+    if (this.options.hibernateAfter !== undefined) hibernateAfters.set(child, this.options.hibernateAfter);
     return this.body(child, this.ctx.self(), (ok, value) => {
       if (this.acked) throw new RuntimeError('badarg', 'init acknowledged twice');
       this.acked = true;
