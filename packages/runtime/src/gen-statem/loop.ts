@@ -1,4 +1,4 @@
-import { Exit, type ExitReason } from '../messages.js';
+import { Exit, TIMEOUT, type ExitReason } from '../messages.js';
 import { attempt, type Outcome } from '../gen/attempt.js';
 import { safeFormatStatus } from '../gen/format-status.js';
 import { ExitSignal } from '../errors.js';
@@ -12,7 +12,7 @@ import { BadReturnValue } from '../gen/errors.js';
 import { resultOf } from '../gen/result.js';
 import { spendReduction } from '../gen/reductions.js';
 import { applyInitialDebug, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysStatus, type SysTarget } from '../gen/sys-handler.js';
-import { currentCallbacks, type Acknowledge } from '../gen/start.js';
+import { currentCallbacks, hibernateAfterOf, type Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
 import { arm, checkAction, TimerFired, type CheckedAction, type Timer, type TimeoutAction } from './actions.js';
@@ -70,6 +70,8 @@ class Machine implements SysTarget {
   stateEnter = false;
   /** The last transition asked to hibernate: the machine hibernates when it next waits for a message. */
   hibernating = false;
+  /** Hibernate after this many ms waiting with no message (the start's hibernateAfter; Infinity: never). */
+  hibernateAfter = Infinity;
 
   constructor(
     readonly ctx: ProcessContext,
@@ -210,6 +212,7 @@ export async function runStatem(ctx: ProcessContext, given: AnyStatem, args: unk
   const mod = currentCallbacks(ctx, given);
   ctx.setLabel(labelOf(mod));
   const m = new Machine(ctx, mod, parent);
+  m.hibernateAfter = hibernateAfterOf(ctx);
   applyInitialDebug(ctx, m);
   const fail = (reason: unknown): never => {
     ack(false, reason);
@@ -290,7 +293,7 @@ async function loop(m: Machine): Promise<never> {
 async function receiveEvent(m: Machine): Promise<Event | null> {
   const { ctx } = m;
   enterWait(m);
-  const msg = m.suspended ? await ctx.receive(suspendedWait(m.parent)) : await ctx.receive();
+  const msg = m.suspended ? await ctx.receive(suspendedWait(m.parent)) : await idleReceive(m);
   // Killed after the receive took the message, before the loop resumed: a dead machine handles nothing.
   const proc = internals(ctx);
   proc.check();
@@ -312,6 +315,16 @@ async function receiveEvent(m: Machine): Promise<Event | null> {
   // Only a process trapping exits gets here: its parent's shutdown runs terminate, as in OTP.
   if (msg instanceof Exit && m.parent !== null && msg.from === m.parent) return terminate(m, msg.reason, msg);
   return { type: 'info', content: msg };
+}
+
+// The next message; with hibernateAfter, a machine not hibernated that waits that long hibernates, then waits on (OTP's hibernate_after).
+async function idleReceive(m: Machine): Promise<unknown> {
+  if (m.hibernateAfter === Infinity || internals(m.ctx).currentFunction === HIBERNATE) return m.ctx.receive();
+  const msg = await m.ctx.receive(null, m.hibernateAfter);
+  if (msg !== TIMEOUT) return msg;
+  m.hibernating = true;
+  enterWait(m);
+  return m.ctx.receive();
 }
 
 // Hibernates a machine whose last transition asked to, as it starts waiting for a message (its current function says so).
