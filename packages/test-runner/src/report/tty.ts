@@ -17,11 +17,13 @@ const indent = (text: string, by = '    '): string => text.split('\n').map((l) =
 
 // A failure of the file as a whole (it did not load, or code no test owns threw) is named by what happened.
 const caseName = (c: CaseResult): string => oneLine(c.path.length > 1 ? c.path.join(' > ') : c.name);
+// A failure's heading: `file › case`, or the file alone when the file itself failed (it did not compile or load), whose text says why.
+const heading = (c: CaseResult): string => (c.id === 'file' && c.name === c.file ? oneLine(c.file) : `${oneLine(c.file)} › ${caseName(c)}`);
 // A case in the lists below its file: `file › module > group > case`, on one line.
 const listed = (c: CaseResult): string => `${oneLine(c.file)} › ${oneLine(c.path.join(' > '))}`;
 
 function describeCase(c: CaseResult, paint: Colours, verbose: boolean): string {
-  const lines = [paint.red(`✖ ${oneLine(c.file)} › ${caseName(c)}`)];
+  const lines = [paint.red(`✖ ${heading(c)}`)];
   if (c.failure) lines.push(indent(printable(verbose && c.failure.stack !== undefined ? `${c.failure.text}\n\nfull stack:\n${c.failure.stack}` : c.failure.text, paint.enabled)));
   if (c.log?.length) lines.push(indent(`log:\n${indent(printable(c.log.join('\n'), paint.enabled), '  ')}`));
   return lines.join('\n');

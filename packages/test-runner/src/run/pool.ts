@@ -93,6 +93,8 @@ export async function runFile(job: Omit<WorkerJob, 'done'>, options: FileRunOpti
       moduleExited(state, job.file, state.moduleExit);
       break;
     }
+    // A file that never planned (it did not load) fails as a whole: its one failed case says why, no warning repeats it.
+    if (state.planned === undefined) { fail({ id: 'file', name: job.file, path: [job.file] }, end.why); break; }
     state.warnings.push(end.why);
     const blame = state.blame;
     state.blame = undefined;
@@ -106,10 +108,6 @@ export async function runFile(job: Omit<WorkerJob, 'done'>, options: FileRunOpti
       // The same, before the worker had sent that case's result (its cleanup still ran when the timer fired).
       fail(returned, `after the test returned, ${blame!.text}`);
       continue;
-    }
-    if (state.planned === undefined) {
-      fail({ id: 'file', name: job.file, path: [job.file] }, end.why);
-      break;
     }
     const byId = new Map(state.planned.map((c) => [c.id, c]));
     for (const id of end.inFlight) if (byId.has(id) && !state.results.has(id)) fail(byId.get(id)!, `${end.why} while this case ran`);
