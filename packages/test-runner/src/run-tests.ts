@@ -125,7 +125,7 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
     const names = failed?.[rel];
     const narrowed = names && !wholeFile(rel, names) ? { ...filter, names } : filter;
     const ran: FileResult = compiled.ok
-      ? await runWithRetries({ root, file: rel, bundle: compiled.bundle, exportOrder: compiled.exportOrder, filter: narrowed, timeoutMs: options.timeoutMs, config: options.config ?? {}, shuffleSeed, numRuns: options.numRuns, seed: options.seed, ...(options.path !== undefined && { path: options.path }), knownSeeds: store[rel] ?? {}, replayCommand: options.replayCommand ?? 'otp test' }, options, reporters, (a) => available.set(rel, a))
+      ? await runWithRetries({ root, file: rel, bundle: compiled.bundle, exportOrder: compiled.exportOrder, filter: narrowed, timeoutMs: options.timeoutMs, config: options.config ?? {}, shuffleSeed, numRuns: options.numRuns, seed: options.seed, ...(options.path !== undefined && { path: options.path }), knownSeeds: store[rel] ?? {}, replayCommand: options.replayCommand ?? 'otp test', missing: compiled.missing }, options, reporters, (a) => available.set(rel, a))
       : compileFailure(rel, compiled.text, reporters);
     const result = names && available.has(rel) ? withGone(ran, names.filter((n) => n !== rel && !available.get(rel)!.includes(n)), reporters) : ran;
     reporters.forEach((r) => r.onFileEnd?.(result));

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolveImport } from '@otp-ts/runtime/tools';
 import { toFailureInfo } from './failure-info.js';
 import { metafileInputs } from './import-graph.js';
+import { missingImport, type MissingImport } from './missing-import.js';
 
 // Bundling moves code to _build/test/bundles: keep import.meta.url (and dirname/filename) pointing at
 // each source file, so a test that finds its project with new URL('..', import.meta.url) still does.
@@ -42,12 +43,15 @@ const nodeTestAsCases: Plugin = {
 // Every other package stays external, so the test and the worker share one @otp-ts/runtime.
 // A package the bundle (under _build/) would import from elsewhere than its importer does (an umbrella app's own
 // node_modules/, where npm puts a version that conflicts with the root's) is imported by the file its importer resolves.
-const workspaceSources = (outfile: string): Plugin => ({
+// A package that resolves nowhere (not installed) stays external too, and is recorded with the import naming it,
+// so a file that then fails to load says which source imports it instead of naming the bundle.
+const workspaceSources = (outfile: string, root: string, missing: MissingImport[]): Plugin => ({
   name: 'otp-workspace-sources',
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, async (args) => {
       if (args.pluginData === SKIP || args.path.startsWith('node:')) return undefined;
       const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: SKIP });
+      if (r.errors.length > 0) missing.push(missingImport(args.path, args.importer, root));
       if (r.errors.length > 0 || r.external) return { path: args.path, external: true };
       if (/\.[cm]?tsx?$/.test(r.path) && !/[/\\]node_modules[/\\]/.test(r.path)) return { path: r.path };
       return { path: importedFrom(args.path, join(args.resolveDir, 'index.js'), outfile), external: true };
@@ -70,7 +74,7 @@ function importedFrom(spec: string, importer: string, outfile: string): string {
 const SKIP = Symbol('resolving');
 
 /** A compiled test file: the bundle to import, its exports in source order and the absolute paths of the files bundled into it. */
-export type Compiled = { ok: true; bundle: string; exportOrder: string[]; inputs: string[] } | { ok: false; text: string };
+export type Compiled = { ok: true; bundle: string; exportOrder: string[]; inputs: string[]; missing: MissingImport[] } | { ok: false; text: string };
 
 /**
  * Bundles one TypeScript test file to `<outDir>/bundles/<path>.mjs` with a source map. Installed packages
@@ -79,6 +83,7 @@ export type Compiled = { ok: true; bundle: string; exportOrder: string[]; inputs
 export async function compileTestFile(root: string, file: string, outDir: string): Promise<Compiled> {
   const rel = relative(root, file);
   const outfile = join(outDir, 'bundles', `${rel.replace(/\.[cm]?[jt]sx?$/, '').replace(/\.\.\//g, '__/')}.mjs`);
+  const missing: MissingImport[] = [];
   try {
     const result = await build({
       entryPoints: [file],
@@ -92,12 +97,12 @@ export async function compileTestFile(root: string, file: string, outDir: string
       sourcesContent: false,
       metafile: true,
       logLevel: 'silent',
-      plugins: [nodeTestAsCases, workspaceSources(outfile), keepImportMeta],
+      plugins: [nodeTestAsCases, workspaceSources(outfile, root, missing), keepImportMeta],
       // Keep code no test reaches, so coverage counts it as uncovered instead of not seeing it.
       treeShaking: false,
     });
     const output = result.metafile.outputs[relative(root, outfile)];
-    return { ok: true, bundle: outfile, exportOrder: [...sourceOrder(readFileSync(file, 'utf8')), ...(output?.exports ?? [])], inputs: metafileInputs(root, result.metafile.inputs) };
+    return { ok: true, bundle: outfile, exportOrder: [...sourceOrder(readFileSync(file, 'utf8')), ...(output?.exports ?? [])], inputs: metafileInputs(root, result.metafile.inputs), missing };
   } catch (error) {
     const errors = (error as { errors?: Array<{ text: string; location?: { file: string; line: number; column: number; lineText: string } | null }> }).errors;
     if (!errors) return { ok: false, text: toFailureInfo(error, `${rel} could not be compiled`).text };

@@ -1,4 +1,5 @@
 import type { ChildEvent } from './children.js';
+import type { MissingImport } from './missing-import.js';
 import type { PlanFilter } from '../plan/types.js';
 import type { CaseResult } from '../result.js';
 import type { StoredCounterexample } from './counterexamples.js';
@@ -26,6 +27,8 @@ export interface WorkerJob {
   readonly knownSeeds: Readonly<Record<string, ReadonlyArray<number | StoredCounterexample>>>;
   /** The command prefix of replay hints, e.g. `otp test`. */
   readonly replayCommand: string;
+  /** The packages the file's sources import that were not installed when it was compiled, and where each is imported. */
+  readonly missing?: readonly MissingImport[];
 }
 
 /** A case as the plan lists it to the main thread (so it can account for it even if the worker dies). */

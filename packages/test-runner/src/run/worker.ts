@@ -14,6 +14,7 @@ import { EXIT_CODE_CASE, watchExitCode } from './exit-code.js';
 import { storedEntry } from './counterexamples.js';
 import { guardSignals } from './signal-guard.js';
 import { trackChildren } from './children.js';
+import { loadFailureText } from './missing-import.js';
 import { HEARTBEAT_MS, type WorkerEvent, type WorkerJob } from './protocol.js';
 
 const post = (event: WorkerEvent): void => parentPort!.postMessage(event);
@@ -71,7 +72,7 @@ async function main(job: WorkerJob): Promise<void> {
     // A rejection of the module's last lines is reported at the end of this turn: still the loading's.
     await new Promise((resolve) => setImmediate(resolve));
   } catch (error) {
-    post({ type: 'load-error', text: withLoadErrors(toFailureInfo(error, `${job.file} could not be loaded`).text) });
+    post({ type: 'load-error', text: withLoadErrors(loadFailureText(job.file, error, job.missing)) });
     return;
   }
   const options: PlanOptions = { exportOrder: job.exportOrder, config: job.config, shuffleSeed: job.shuffleSeed, ...(job.timeoutMs !== undefined && { timeoutMs: job.timeoutMs }) };
