@@ -66,6 +66,7 @@ export const testCommand = defineProvider({
     // Only what otp.config.ts sets (top level, then the test profile) overrides the runner's defaults; flags override both.
     const set: TestConfig = { ...config.test, ...config.profiles?.test?.test };
     checkThresholdFlag(args.cover, args['cover-threshold']);
+    checkSeed(args.seed);
     checkReplayPath(args.path, args.seed);
     checkShardThreshold(args.cover, args.shard, args['cover-threshold'], set.cover);
     if (args.cover && io.env.NODE_V8_COVERAGE === undefined) return runCovered(project.root, set, args['cover-threshold'], io, args.watch, args.shard);
@@ -104,6 +105,14 @@ function checkThresholdFlag(cover: boolean, threshold: number | undefined): void
   if (threshold === undefined) return;
   if (threshold < 0 || threshold > 100) throw new OtpError('usage', `--cover-threshold must be a percentage from 0 to 100, got ${threshold}`);
   if (!cover) throw new OtpError('usage', `--cover-threshold ${threshold} needs --cover, which measures the coverage it checks: add --cover`);
+}
+
+/** The largest seed: the runner's seeds (the ones a run prints) are 32-bit unsigned, and a larger one would be silently wrapped to another. */
+const MAX_SEED = 2 ** 32 - 1;
+
+/** Refuses a --seed outside the seeds a run prints and replays (0 to 4294967295): a negative or larger one would be wrapped to another seed. */
+function checkSeed(seed: number | undefined): void {
+  if (seed !== undefined && (seed < 0 || seed > MAX_SEED)) throw new OtpError('usage', `--seed must be a whole number from 0 to ${MAX_SEED} (a seed a run printed), got ${Number.isSafeInteger(seed) ? String(seed) : 'a larger one'}`);
 }
 
 /** Refuses --path without --seed: fast-check's replay path walks the shrinking of one seed's failure, so with a random seed it replays nothing. */

@@ -24,6 +24,12 @@ export function checkFlags(program: string, argv: readonly string[], options: re
     if (token.startsWith('--')) {
       const flag = token.slice(2).split('=')[0]!;
       const negated = flag.startsWith('no-') ? flag.slice(3) : undefined;
+      // A switch given a value other than true or false (`--bail=maybe`) would be read as on: refused.
+      const value = token.includes('=') ? token.slice(token.indexOf('=') + 1) : undefined;
+      const boolean = long.get(flag)?.type === 'boolean' || (negated !== undefined && long.get(negated)?.type === 'boolean');
+      if (boolean && value !== undefined && value !== 'true' && value !== 'false') {
+        throw usageError(program, `--${flag} is a switch: give it alone (--${flag}) or as --${flag}=true or --${flag}=false, got '${token}'`, command);
+      }
       if (long.has(flag) || (negated !== undefined && long.get(negated)?.type === 'boolean')) continue;
       const where = command ? `${program} ${command}` : program;
       // `otp new shop --template lib`, as npm create otp-ts takes it: say the word goes where the usage line has it.
