@@ -1,28 +1,15 @@
-import { createInterface, type Interface } from 'node:readline';
+import { createInterface } from 'node:readline';
+import { replStatements } from '@otp-ts/release';
 import type { EvalOptions } from '@otp-ts/runtime/tools';
 import { TracerError, type Connection } from '@otp-ts/tracer';
 import { defineProvider } from '../cli/provider.js';
 import type { Io } from '../cli/io.js';
 import { withConnection } from '../tracer/connect.js';
 import { boundedInput } from '../shell/bounded-input.js';
-import { incompleteLine } from '../shell/incomplete.js';
 import { nodeConnectionOptions, nameOption, snameOption } from '../project/node-connection.js';
 import { evalBoundOptions, evalOptionsFrom } from './remote-eval.js';
 
 const QUIT = new Set(['q()', '.exit', 'exit', 'quit']);
-
-// The statements of the input, in order: a line cut short (`await call('shop_server', {`) is joined with the
-// lines that complete it (the prompt says `...` meanwhile), and the statement is sent once whole.
-async function* statements(rl: Interface, tty: boolean, prompt: string): AsyncGenerator<string> {
-  let pending = '';
-  for await (const line of rl) {
-    const text = pending + line;
-    pending = incompleteLine(text) ? `${text}\n` : '';
-    if (tty) rl.setPrompt(pending ? '... ' : prompt);
-    if (!pending) yield text;
-    else if (tty) rl.prompt();
-  }
-}
 
 // One statement at a time, in order: each is evaluated inside the node before the next is read. Ctrl-C while
 // a line is awaited stops waiting for it (the node bounds the line itself); Ctrl-C at the prompt quits.
@@ -40,7 +27,7 @@ async function repl(io: Io, c: Connection, node: string, bounds: EvalOptions): P
     io.stdout.write(`otp-ts remote shell on ${node}: JavaScript evaluated inside the node, with the shell's helpers (call, whereis, sys, ctx, … help() lists them, docs/shell.md); q() quits\n`);
     rl.prompt();
   }
-  for await (const statement of statements(rl, tty, `${node}> `)) {
+  for await (const statement of replStatements(rl, tty, `${node}> `)) {
     const source = statement.trim();
     if (QUIT.has(source)) break;
     if (source !== '') {

@@ -7,9 +7,8 @@ import { compile, CompileError, formatDiagnostic, type BuildOptions, type Compil
 import * as runtime from '@otp-ts/runtime';
 import { application, codeServerOf, upgradeModules, type CodeServer, type DistributionTls } from '@otp-ts/runtime';
 import { formatShellValue, loadBuiltApplication, readBuiltModules, shellScope, SHELL_HELPERS, sourceHash } from '@otp-ts/runtime/tools';
-import { ReleaseError, startOrder, type AppDeps } from '@otp-ts/release';
+import { incompleteLine, ReleaseError, startOrder, type AppDeps } from '@otp-ts/release';
 import { OtpError } from '../errors/otp-error.js';
-import { incompleteLine } from './incomplete.js';
 import { ShellProcess } from './jobs.js';
 
 /** Options of `startShell`. */
