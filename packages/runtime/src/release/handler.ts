@@ -15,6 +15,7 @@ import { upgradeKeepingStates, UpgradeError } from '../code/upgrade.js';
 import { ReleaseConfigError } from './config.js';
 import { checkRelup, hasVersion, markInstalling, readReleases, readVersion, ReleaseBusyError, unmarkInstalling, withReleasesLock, writeReleases, type VersionFiles } from './files.js';
 import { startApplications, stopApplications } from './apps.js';
+import { ApplicationError } from '../application/types.js';
 import type { LastUpgrade, RunningRelease } from './running.js';
 import type { AppChange, ReleasesFile, Relup, RelupStep } from './types.js';
 import { reasonText, snapshotTargets, UpgradeGuard, watchExits, type Snapshot, type Watch } from './guard.js';
@@ -643,7 +644,9 @@ export function releaseHandler(state: RunningRelease): Record<string, (...args: 
     restart: () => {
       if (busy !== undefined) return Promise.reject(new Error(`${busy} is in progress on this node, so the applications were not restarted: wait for it to end (bin/${name()} versions shows it), then run bin/${name()} restart again`));
       return serial('a restart of the applications', async () => {
-        const failures = await stopApplications(state);
+        // An application stopped already (by hand, application.stop) is started again with the others, as OTP's
+        // init:restart starts whatever the release names: before, the restart failed with every other one stopped.
+        const failures = (await stopApplications(state)).filter((e) => !(e instanceof ApplicationError && e.code === 'notStarted'));
         if (failures.length > 0) throw failures[0];
         await startApplications(state, state.files);
         return state.started;
