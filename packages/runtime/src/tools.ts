@@ -10,6 +10,8 @@ export { register as portMapperRegister, lookup as portMapperLookup, names as po
 /** A registration (closed to unregister) and a node's entry in the port mapper. */
 export type { Registration } from './distribution/epmd-client.js';
 export type { NodeEntry } from './distribution/epmd-protocol.js';
+/** Why a string is not a node name (name@host), or undefined; and a value quoted for one line, newlines and control characters escaped. */
+export { nodeNameProblem, quoteForLog } from './distribution/handshake.js';
 /** Colour for tools' terminal output: on a TTY, off with NO_COLOR, on with FORCE_COLOR, never in a pipe otherwise. */
 export { colours, colourEnabled } from './colour.js';
 /** The styles for one stream, and what the decision looks at. */

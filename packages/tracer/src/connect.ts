@@ -1,5 +1,5 @@
 import { createNode, isDown, rpc, BadRpc, type DistributionTls, type OtpNode, type Pid, type ProcessContext } from '@otp-ts/runtime';
-import { evalBounds, evalReplyTimeout, TRACE_RPC_MODULE, type EvalOptions } from '@otp-ts/runtime/tools';
+import { evalBounds, evalReplyTimeout, nodeNameProblem, quoteForLog, TRACE_RPC_MODULE, type EvalOptions } from '@otp-ts/runtime/tools';
 import type { ProcessDetails, ProcRow, ProcsSort, TraceEvent, TraceMessage, TraceSpec, TraceStartResult, TreeNode, TraceEndReason } from '@otp-ts/runtime/tools';
 import { TracerError } from './errors.js';
 import { explainFailure } from './unreachable.js';
@@ -63,6 +63,11 @@ export interface Connection {
   close(): void;
 }
 
+/** The one sentence for a node argument that is not name@host: the name escaped (a newline shows as \\u000a), why, and the shape expected. */
+export function notANodeName(node: string, problem: string): string {
+  return `${quoteForLog(node)} is not a node name (${problem}): use name@host, e.g. shop@127.0.0.1`;
+}
+
 const isTraceMessage = (m: unknown): m is TraceMessage => typeof m === 'object' && m !== null && 'otpTrace' in m;
 
 /**
@@ -70,7 +75,8 @@ const isTraceMessage = (m: unknown): m is TraceMessage => typeof m === 'object' 
  * `badTls` (one side speaks TLS and the other not, or a certificate was refused) or `unreachable`.
  */
 export async function connect(options: ConnectOptions): Promise<Connection> {
-  if (!/^[\w.-]+@[\w.-]+$/.test(options.node)) throw new TracerError('badNodeName', `'${options.node}' is not a node name: use name@host, e.g. shop@127.0.0.1`);
+  const problem = nodeNameProblem(options.node);
+  if (problem !== undefined) throw new TracerError('badNodeName', notANodeName(options.node, problem));
   const local = createNode({ onCrash: () => {} });
   const name = options.name ?? `otp_tracer_${process.pid}@127.0.0.1`;
   try {

@@ -1,5 +1,5 @@
 /** @otp-ts/tracer: tracing and live inspection of running nodes, over distribution. */
-export { connect } from './connect.js';
+export { connect, notANodeName } from './connect.js';
 export type { ConnectOptions, Connection, TraceHandle, TraceSummary } from './connect.js';
 export { TracerError } from './errors.js';
 export type { TracerErrorCode } from './errors.js';

@@ -4,12 +4,8 @@ import { defineProvider } from '../cli/provider.js';
 import { info, type Io } from '../cli/io.js';
 import { OtpError } from '../errors/otp-error.js';
 import { nodeConnectionOptions, nameOption, snameOption } from '../project/node-connection.js';
-import { connectTo, withConnection } from '../tracer/connect.js';
+import { checkNodeName, connectTo, withConnection } from '../tracer/connect.js';
 import { evalBoundOptions, evalOptionsFrom } from './remote-eval.js';
-
-function checkNodeName(name: string): void {
-  if (!/^[\w.-]+@[\w.-]+$/.test(name)) throw new OtpError('usage', `'${name}' is not a node name`, { hint: 'use name@host, e.g. shop@127.0.0.1' });
-}
 
 /** `otp ping NODE`: pong when the node answers with the same cookie. */
 export const pingCommand = defineProvider({

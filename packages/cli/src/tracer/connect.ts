@@ -1,4 +1,5 @@
-import { connect, TracerError, type Connection } from '@otp-ts/tracer';
+import { connect, notANodeName, TracerError, type Connection } from '@otp-ts/tracer';
+import { nodeNameProblem } from '@otp-ts/runtime/tools';
 import { OtpError } from '../errors/otp-error.js';
 import type { Io } from '../cli/io.js';
 import { resolveNodeConnection, toolNodeName, type NodeConnectionFlags } from '../project/node-connection.js';
@@ -13,8 +14,15 @@ export function toOtpError(error: unknown): unknown {
 /** The flags of a command that talks to a node: the connection's, and the tool node's own name (trace's --name is a process filter, so unknown). */
 type ToolFlags = NodeConnectionFlags & { name?: unknown; sname?: string };
 
+/** The one check of every command's node argument: not name@host is bad usage (exit 2), the name escaped, before any connection. */
+export function checkNodeName(node: string): void {
+  const problem = nodeNameProblem(node);
+  if (problem !== undefined) throw new OtpError('usage', notANodeName(node, problem));
+}
+
 /** Connects to a node with the cookie and TLS settings the flags and environment give; throws TracerError when it cannot. */
 export async function connectTo(io: Io, node: string, flags: ToolFlags): Promise<Connection> {
+  checkNodeName(node);
   // Only when the project's release may give the cookie: its releases are under otp.config.ts's build.outDir.
   const buildDir = flags.cookie === undefined && io.env.OTP_COOKIE === undefined ? await projectBuildDir(io.cwd) : undefined;
   const { cookie, tls } = resolveNodeConnection(flags, io, node, buildDir);
