@@ -26,7 +26,17 @@ export async function connectTo(io: Io, node: string, flags: ToolFlags): Promise
   // Only when the project's release may give the cookie: its releases are under otp.config.ts's build.outDir.
   const buildDir = flags.cookie === undefined && io.env.OTP_COOKIE === undefined ? await projectBuildDir(io.cwd) : undefined;
   const { cookie, tls } = resolveNodeConnection(flags, io, node, buildDir);
-  return connect({ node, cookie, name: toolNodeName(flags), ...(tls ? { tls } : {}) });
+  return connect({ node, cookie, name: toolNodeName(flags), ...(tls ? { tls } : {}) }).catch((error: unknown) => {
+    throw withCookieHint(error, cookie, flags.cookie !== undefined ? '--cookie' : io.env.OTP_COOKIE !== undefined ? 'OTP_COOKIE' : 'the cookie');
+  });
+}
+
+// A wrong-cookie refusal with a cookie ending in whitespace (OTP_COOKIE from a file or a Kubernetes secret, newline
+// and all): the cookie is used as given, as the node uses its own, so the refusal says what is likely wrong.
+function withCookieHint(error: unknown, cookie: string, from: string): unknown {
+  if (!(error instanceof TracerError) || error.code !== 'badCookie' || cookie === cookie.trimEnd()) return error;
+  const tail = JSON.stringify(cookie.slice(cookie.trimEnd().length));
+  return new TracerError('badCookie', `${error.message}; the cookie from ${from} ends in whitespace (${tail}), which is part of it: if the node's cookie has none, remove it (e.g. OTP_COOKIE="$(cat cookie-file)")`, error.suggestions, { cause: error });
 }
 
 /** Connects to a node as connectTo does, runs `body`, and always disconnects; failures become OtpErrors. */
