@@ -13,9 +13,9 @@ const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
 const refusals: [string[], RegExp][] = [
   [['--bail=maybe'], /^otp: --bail is a switch: give it alone \(--bail\) or as --bail=true or --bail=false, got '--bail=maybe'/],
   [['--no-shuffle=sometimes'], /^otp: --no-shuffle is a switch/],
-  [['--seed', '99999999999999999999'], /^otp: --seed must be a whole number from 0 to 4294967295 \(a seed a run printed\), got a larger one/],
-  [['--seed', '4294967296'], /^otp: --seed must be a whole number from 0 to 4294967295 .*got 4294967296/],
-  [['--seed=-5'], /^otp: --seed must be a whole number from 0 to 4294967295 .*got -5/],
+  [['--seed', '99999999999999999999'], /^otp: --seed must be a whole number from -2147483648 to 4294967295 \(a seed a run printed\), got a larger one/],
+  [['--seed', '4294967296'], /^otp: --seed must be a whole number from -2147483648 to 4294967295 .*got 4294967296/],
+  [['--seed=-2147483649'], /^otp: --seed must be a whole number from -2147483648 to 4294967295 .*got -2147483649/],
 ];
 
 test('otp test refuses --bail=maybe and an out-of-range --seed: exit 2 naming the flag and the values it takes', { timeout: 180_000 }, async () => {

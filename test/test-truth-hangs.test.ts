@@ -34,13 +34,13 @@ test('a file that never loads, a worker blocked or ended after the last case: ea
   assert.equal(r.error, undefined, `otp test ended by itself (${String(r.error)}): ${r.stdout}`);
   assert.equal(r.status, 1, r.stdout + r.stderr);
   assert.equal(r.stdout.trimEnd().split('\n').at(-1), '2 passed, 5 failed', r.stdout);
-  const failed = [...r.stdout.matchAll(/^✖ (\S+ › .+)\n {4}(.+)$/gm)].map((m) => `${m[1]}: ${m[2]}`).sort();
+  const failed = [...r.stdout.matchAll(/^✖ (\S+(?: › .+)?)\n {4}(.+)$/gm)].map((m) => `${m[1]}: ${m[2]}`).sort();
   assert.deepEqual(failed, [
-    'test/loadloop.test.ts › test/loadloop.test.ts: test/loadloop.test.ts blocked its worker for 30000 ms while loading (its module code loops without yielding) and was terminated',
+    'test/loadloop.test.ts: test/loadloop.test.ts blocked its worker for 30000 ms while loading (its module code loops without yielding) and was terminated',
     'test/modexit.test.ts › its module code called process.exit: its module code called process.exit:',
     'test/spinlast.test.ts › spinlast > spinTest: after the test returned, a timer or promise it left was running when the worker was blocked for 30000 ms while no case ran (a timer or promise left by a test or the module code loops without yielding) and was terminated',
-    'test/tla.test.ts › test/tla.test.ts: test/tla.test.ts never finished loading: a top-level await in it never settles',
-    'test/tlaalive.test.ts › test/tlaalive.test.ts: test/tlaalive.test.ts did not finish loading within 45000 ms (a top-level await that never settles?) and its worker was terminated',
+    'test/tla.test.ts: test/tla.test.ts never finished loading: a top-level await in it never settles',
+    'test/tlaalive.test.ts: test/tlaalive.test.ts did not finish loading within 45000 ms (a top-level await that never settles?) and its worker was terminated',
   ]);
   assert.match(r.stdout, /› its module code called process\.exit\n {4}its module code called process\.exit:\n {4}test\/modexit\.test\.ts's module code \(not a test: its top level, or a timer or promise it started\) called process\.exit\(0\), which ended its worker/);
   assert.match(r.stdout, /^✖ test\/modexit\.test\.ts \(1 passed, 1 failed, \d+ ms\)$/m, 'the file is not marked as passing');

@@ -107,12 +107,13 @@ function checkThresholdFlag(cover: boolean, threshold: number | undefined): void
   if (!cover) throw new OtpError('usage', `--cover-threshold ${threshold} needs --cover, which measures the coverage it checks: add --cover`);
 }
 
-/** The largest seed: the runner's seeds (the ones a run prints) are 32-bit unsigned, and a larger one would be silently wrapped to another. */
+/** The seeds a run takes: the runner prints 32-bit unsigned ones, and fast-check's own (printed elsewhere) are 32-bit signed; past either, a seed would be silently wrapped to another. */
+const MIN_SEED = -(2 ** 31);
 const MAX_SEED = 2 ** 32 - 1;
 
-/** Refuses a --seed outside the seeds a run prints and replays (0 to 4294967295): a negative or larger one would be wrapped to another seed. */
+/** Refuses a --seed outside the 32-bit seeds a run prints and replays (-2147483648 to 4294967295): a larger one would be wrapped to another seed. */
 function checkSeed(seed: number | undefined): void {
-  if (seed !== undefined && (seed < 0 || seed > MAX_SEED)) throw new OtpError('usage', `--seed must be a whole number from 0 to ${MAX_SEED} (a seed a run printed), got ${Number.isSafeInteger(seed) ? String(seed) : 'a larger one'}`);
+  if (seed !== undefined && (seed < MIN_SEED || seed > MAX_SEED)) throw new OtpError('usage', `--seed must be a whole number from ${MIN_SEED} to ${MAX_SEED} (a seed a run printed), got ${Number.isSafeInteger(seed) ? String(seed) : seed < 0 ? 'a smaller one' : 'a larger one'}`);
 }
 
 /** Refuses --path without --seed: fast-check's replay path walks the shrinking of one seed's failure, so with a random seed it replays nothing. */
