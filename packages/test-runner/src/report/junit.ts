@@ -1,15 +1,14 @@
 import type { CaseResult, FileResult, RunResult } from '../result.js';
 import type { Reporter } from './types.js';
+import { printable } from './text.js';
 
-// A terminal's colour and cursor sequences (ESC [ … letter), whole: dropping only the ESC would leave `[31m` in the text.
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]/g;
-
+// A test's terminal escape sequences and control characters are left out whole (printable, as the tty and HTML reports
+// do); U+FFFE and U+FFFF (from binary data printed as text) are not XML characters either, and a CI parser rejects the
+// whole file for one.
 const escape = (s: string): string =>
-  s.replace(ANSI, '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
-    // XML 1.0 forbids most control characters, and test output (ANSI colours) often has them; U+FFFE and U+FFFF
-    // (from binary data printed as text) are not XML characters either, and a CI parser rejects the whole file.
-    .split('').filter((c) => (c >= ' ' || c === '\n' || c === '\r' || c === '\t') && c !== '\uFFFE' && c !== '\uFFFF').join('');
+  printable(s, false)
+    .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
+    .replace(/[\uFFFE\uFFFF]/g, '');
 
 // In an attribute a parser turns a newline or tab into a space (XML attribute-value normalization): as character
 // references they survive, so a test named over two lines keeps its name in the CI's report.
