@@ -1,8 +1,8 @@
-// What rpc and a send to another node refuse before anything is sent: arguments that are no array, a message
-// holding a function. Two nodes in one process, real TCP on loopback.
+// What rpc and a send to another node refuse: arguments that are no array, a message holding a function (before
+// anything is sent), a module named without its application. Two nodes in one process, real TCP on loopback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createNode, registerRpcModule, rpc, RuntimeError, type OtpNode } from '@otp-ts/runtime';
+import { codeServerOf, createNode, registerRpcModule, rpc, RuntimeError, type OtpNode } from '@otp-ts/runtime';
 import { EpmdServer } from '@otp-ts/runtime/tools';
 
 async function twoNodes(prefix: string, body: (a: OtpNode, b: OtpNode) => Promise<void>): Promise<void> {
@@ -48,6 +48,20 @@ test('a send, rpc.call or rpc.cast to another node with a function or symbol in 
       await assert.rejects(rpc.call(ctx, b.name, 'plain', 'add', [1, () => 2]), fn(' at .*\\.args\\[1\\]'));
       assert.throws(() => rpc.cast(ctx, b.name, 'plain', 'add', [1, () => 2]), fn(' at .*\\.args\\[1\\]'));
       assert.equal(await rpc.call(ctx, b.name, 'plain', 'add', [2, 3]), 5, 'the connection stayed up');
+    });
+  });
+});
+
+test('an rpc to a module named without its application (shop_server for shop/shop_server) names the loaded modules it may mean; an unknown name gets no guess', async () => {
+  await twoNodes('rn', async (a, b) => {
+    const code = codeServerOf(b);
+    await code.load({ name: 'shop/shop_server', code: 'exports.count = () => 7;', filename: '/app/shop/shop_server.js' });
+    await code.load({ name: 'admin/shop_server', code: 'exports.count = () => 8;', filename: '/app/admin/shop_server.js' });
+    await a.run(async (ctx) => {
+      const failed = (tail: string) => (e: Error): boolean => e.message === `rpc to ${b.name} failed: no module named ${tail}`;
+      await assert.rejects(rpc.call(ctx, b.name, 'shop_server', 'count'), failed(`shop_server on ${b.name}: modules are named with their application; did you mean admin/shop_server, shop/shop_server?`));
+      await assert.rejects(rpc.call(ctx, b.name, 'nosuch', 'count'), failed(`nosuch on ${b.name}`));
+      assert.equal(await rpc.call(ctx, b.name, 'shop/shop_server', 'count'), 7);
     });
   });
 });

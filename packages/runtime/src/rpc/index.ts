@@ -83,12 +83,22 @@ function exported(table: object, fn: string): boolean {
 function resolve(node: OtpNode, module: string, fn: string): { f: (...args: unknown[]) => unknown; ctxFirst: boolean } {
   const builtin = builtins.get(node)?.get(module);
   const code = codeServerOf(node);
-  const table = builtin ?? (code.loaded().includes(module) ? code.exportsOf(module) : undefined);
-  if (!table) throw new Undef(`no module named ${module} on ${node.name}`);
+  const loaded = code.loaded();
+  const table = builtin ?? (loaded.includes(module) ? code.exportsOf(module) : undefined);
+  if (!table) throw new Undef(`no module named ${module} on ${node.name}${nearNames(module, loaded)}`);
   const f = exported(table, fn) ? table[fn] : undefined;
   if (typeof f !== 'function') throw new Undef(`${module} has no function ${fn}`);
   const marked = (builtin ?? code.record(module).current?.exports)?.[CTX_FIRST as unknown as string];
   return { f: f as (...args: unknown[]) => unknown, ctxFirst: Array.isArray(marked) && marked.includes(fn) };
+}
+
+// A hint for a module named without its application (`shop_server` for `shop/shop_server`): the loaded modules
+// whose last path segment is the name given, or nothing.
+function nearNames(module: string, loaded: readonly string[]): string {
+  const near = loaded.filter((m) => m.endsWith(`/${module}`)).sort();
+  if (near.length === 0) return '';
+  const listed = near.slice(0, 5).join(', ') + (near.length > 5 ? `, … (${near.length} in all)` : '');
+  return `: modules are named with their application; did you mean ${listed}?`;
 }
 
 // Runs a module function in the rpc worker process `ctx`: one that takes a context first gets this one.
