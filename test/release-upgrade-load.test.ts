@@ -115,6 +115,10 @@ test('three gen_servers upgraded, downgraded and upgraded under continuous calls
     const bad = await script(['upgrade', '0.3.0']);
     assert.equal(bad.status, 1, bad.out);
     assert.match(bad.stderr, /^ledger: upgrade to 0\.3\.0 rolled back, 0\.2\.0 still runs: .*codeChange of ledger\/beta in <0\.\d+\.0> failed: beta cannot migrate/);
+    // The node's log says it in one line, as it says an upgrade that went through: no crash report with the handler's stack.
+    const log = readFileSync(join(rel, 'log', 'ledger.log'), 'utf8');
+    assert.equal(log.match(/^upgrade to 0\.3\.0 rolled back, 0\.2\.0 still runs: .*beta cannot migrate$/gm)?.length, 1, log);
+    assert.doesNotMatch(log, /Error in process|InstallError|handler\.ts/, log);
     await moreCalls(30);
     for (const id of SERVERS) assert.match(await evalOn(`sys.getState(ctx, '${id}')`), /shape: 2/, `${id} keeps its 0.2.0 state`);
     assert.match(await ok(script(['versions']), 'versions'), /^0\.2\.0 +permanent \(running\)$/m);

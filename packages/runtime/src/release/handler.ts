@@ -309,6 +309,10 @@ async function probe(ctx: ProcessContext, guard: UpgradeGuard, watch: Watch, ms:
   guard.lift();
 }
 
+// The install errors whose line the log has already (a rollback's), so the install's caller does not log them again.
+const loggedErrors = new WeakSet<Error>();
+const logged = (error: InstallError): InstallError => (loggedErrors.add(error), error);
+
 // Rollback: past the swap, a failure installs the running version back (its files as they were read), then lets the
 // guard's held supervisors restart their children (with their states from the swap) and starts the
 // applications whose exit it held. Resolves to the error to throw: one line, what failed and what runs.
@@ -319,13 +323,13 @@ async function rollBack(ctx: ProcessContext, state: RunningRelease, running: Ver
   } catch (e) {
     await guard.resume([]);
     state.log(`rollback to ${old} failed too: ${(e as Error).message}`);
-    return new InstallError('health', `${what} failed after its code was loaded and rolling back to ${old} failed too: ${(e as Error).message}; stop the node and start it again (bin/${running.release.name} stop, then daemon) to boot the permanent version, ${old}`);
+    return logged(new InstallError('health', `${what} failed after its code was loaded and rolling back to ${old} failed too: ${(e as Error).message}; stop the node and start it again (bin/${running.release.name} stop, then daemon) to boot the permanent version, ${old}`));
   }
   await guard.resume(snapshots);
   const notRestarted = await restartStopped(ctx, state, running);
   const line = `${what} rolled back, ${old} still runs: ${[(error as Error).message, ...notRestarted].join('; ')}`;
   state.log(line);
-  return new InstallError(error instanceof InstallError ? error.stage : 'applications', line);
+  return logged(new InstallError(error instanceof InstallError ? error.stage : 'applications', line));
 }
 
 // What an install moves: the relup step, its direction and the modules it adds, changes and removes.
@@ -618,7 +622,16 @@ export function releaseHandler(state: RunningRelease): Record<string, (...args: 
         const attempt = (state.attempt = { from, to: vsn, modules: { changed: [], added: [], removed: [] }, processes: 0, suspendedMs: 0, killed: [] });
         await markInstalling(state.root, { pid: process.pid, from, to: vsn });
         try {
-          const r = await run((ctx) => install(ctx, state, vsn, { ...(options.env ? { env: options.env } : {}), ...(options.probeMs !== undefined ? { probeMs: options.probeMs } : {}), ...(options.expect === 'up' || options.expect === 'down' ? { expect: options.expect } : {}) }));
+          // The install's failure is its answer, not a crash: it comes back as a value, so the log gets its one line
+          // below rather than an "Error in process" report with the handler's stack.
+          const ran = await run((ctx) =>
+            install(ctx, state, vsn, { ...(options.env ? { env: options.env } : {}), ...(options.probeMs !== undefined ? { probeMs: options.probeMs } : {}), ...(options.expect === 'up' || options.expect === 'down' ? { expect: options.expect } : {}) }).then(
+              (report) => ({ report }),
+              (failed: unknown) => ({ failed }),
+            ),
+          );
+          if ('failed' in ran) throw ran.failed;
+          const r = ran.report;
           state.lastUpgrade = { from: r.from, to: r.to, at: Date.now(), outcome: 'installed', modules: r.modules, processes: r.processes, suspendedMs: r.suspendedMs, killed: r.killed };
           return r;
         } catch (error) {
@@ -630,6 +643,7 @@ export function releaseHandler(state: RunningRelease): Record<string, (...args: 
           // A refusal before the swap changes nothing: only what touched the node is kept.
           if (!(failure instanceof InstallError) || !['find', 'check', 'evaluate'].includes(failure.stage))
             state.lastUpgrade = { from, to: vsn, at: Date.now(), outcome: 'rolled back', reason: failure instanceof Error ? failure.message : String(failure), modules: attempt.modules, processes: attempt.processes, suspendedMs: attempt.suspendedMs, killed: attempt.killed };
+          if (!(failure instanceof Error && loggedErrors.has(failure))) state.log(failure instanceof Error ? failure.message : String(failure));
           throw error;
         } finally {
           state.attempt = undefined;
