@@ -1,4 +1,4 @@
-// `otp new app NAME --dir apps/NAME` inside an umbrella adds a workspace app: no standalone project
+// `otp new app NAME` at an umbrella's root (apps/NAME), or with --dir inside it, adds a workspace app: no standalone project
 // files, the app joins the umbrella's release, and the user is sent to npm install at the umbrella's
 // root; `otp test` and `otp release` at the root then take it in. Generated inside the repository's
 // _build/ so the projects resolve the workspace's packages as an installed project would.
@@ -30,6 +30,13 @@ test('otp new app inside an umbrella adds a workspace app to it, not a standalon
     assert.match(added.stdout, /^next: npm install && npx otp test/m);
     assert.doesNotMatch(added.stdout, /cd apps\/umbra_billing/);
 
+    // At the umbrella's root without --dir, an app goes where the workspaces' pattern and the tests' paths look: apps/NAME.
+    const plain = otp(root, 'new', 'app', 'umbra_stock');
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.deepEqual(readdirSync(join(root, 'apps', 'umbra_stock')).sort(), ['package.json', 'src', 'test']);
+    assert.ok(!existsSync(join(root, 'umbra_stock')), 'not ./umbra_stock, which neither otp test nor the workspaces would take in');
+    assert.match(plain.stdout, /apps\/umbra_stock is an application of the umbrella at \.: added umbra_stock to its release umbra\n/);
+
     // A folder outside the workspaces' patterns is added to them.
     const lib = otp(join(root, 'apps'), 'new', 'lib', 'umbra_text', '--dir', '../libs/umbra_text');
     assert.equal(lib.status, 0, lib.stderr);
@@ -40,6 +47,7 @@ test('otp new app inside an umbrella adds a workspace app to it, not a standalon
     const tested = otp(root, 'test');
     assert.equal(tested.status, 0, tested.stdout + tested.stderr);
     assert.match(tested.stdout, /apps\/umbra_billing\/test\/umbra_billing_server\.test\.ts/);
+    assert.match(tested.stdout, /apps\/umbra_stock\/test\/umbra_stock_server\.test\.ts/);
     const released = otp(root, 'release');
     assert.equal(released.status, 0, released.stdout + released.stderr);
     assert.ok(existsSync(join(root, '_build', 'prod', 'rel', 'umbra', 'lib', 'umbra_billing-0.1.0')), readdirSync(join(root, '_build', 'prod', 'rel', 'umbra', 'lib')).join(' '));

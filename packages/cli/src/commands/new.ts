@@ -16,14 +16,14 @@ export const newCommand = defineProvider({
     { name: 'name', description: 'the project name: lowercase letters, digits and _', required: true },
   ],
   options: [
-    { name: 'dir', alias: 'd', type: 'string', value: 'DIR', description: 'the folder to create it in (default: ./NAME)' },
+    { name: 'dir', alias: 'd', type: 'string', value: 'DIR', description: "the folder to create it in (default: ./NAME; at an umbrella's root, apps/NAME)" },
     { name: 'force', alias: 'f', type: 'boolean', description: 'write into an existing non-empty folder' },
     { name: 'registry', type: 'boolean', description: 'depend on published @otp-ts versions even when otp runs from a source checkout (which is linked by default)' },
   ],
   examples: [
     { command: 'otp new app shop', description: 'an application with a supervisor, a gen_server and tests, in ./shop' },
     { command: 'otp new umbrella store --dir ~/code/store', description: 'an npm workspace with apps/store' },
-    { command: 'otp new app billing --dir apps/billing', description: 'inside an umbrella: a workspace app, added to its release (then npm install at the umbrella root)' },
+    { command: 'otp new app billing', description: "at an umbrella's root: apps/billing, a workspace app added to its release (then npm install there)" },
   ],
   async run(args, io) {
     const progress = createProgress(io, `creating ${args.template} ${args.name}`);

@@ -142,6 +142,21 @@ export function umbrellaAbove(dir: string): string | undefined {
   return undefined;
 }
 
+// Where an app or lib goes without --dir: at an umbrella's root, under its first `DIR/*` workspace pattern (apps/NAME
+// in a generated umbrella), where its tests and release find it; anywhere else, ./NAME.
+function defaultFolder(options: NewProjectOptions): string {
+  const here = resolve(options.cwd);
+  if (options.template === 'umbrella' || umbrellaAbove(join(here, options.name)) !== here) return options.name;
+  try {
+    const { workspaces } = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8')) as { workspaces?: unknown };
+    const patterns: unknown[] = Array.isArray(workspaces) ? workspaces : ((workspaces as { packages?: unknown[] } | undefined)?.packages ?? []);
+    const under = patterns.find((p): p is string => typeof p === 'string' && /^[\w.-]+(\/[\w.-]+)*\/\*$/.test(p));
+    return under === undefined ? options.name : join(under.slice(0, -2), options.name);
+  } catch {
+    return options.name;
+  }
+}
+
 // Makes `root` a workspace of the umbrella (unless a pattern covers it) and adds an application to the
 // umbrella's one release; what it changed.
 function joinUmbrella(umbrella: string, root: string, name: string, isApplication: boolean): UmbrellaAddition {
@@ -179,7 +194,7 @@ function joinUmbrella(umbrella: string, root: string, name: string, isApplicatio
 
 /** Creates a project from a template (`otp new`): checks the name and the folder, then writes the planned files; an app or lib inside an umbrella becomes one of its workspaces. */
 export function newProject(options: NewProjectOptions): NewProjectResult {
-  const root = resolve(options.cwd, options.dir ?? options.name);
+  const root = resolve(options.cwd, options.dir ?? defaultFolder(options));
   checkNotInSources(root, options);
   const umbrella = options.template === 'umbrella' ? undefined : umbrellaAbove(root);
   const planned = planProject(options.template, options.name, options.templates, options.linkCheckout);
