@@ -867,6 +867,66 @@ test("a DOWN a peer sends for a monitor on another node's process ends nothing: 
   });
 });
 
+test("a demonitor, or a monitor reusing the ref, a peer sends for another node's monitor of a local process ends nothing: that node still gets its DOWN", async () => {
+  await withEpmd(async (epmdPort) => {
+    // The victim and the third node run here; the forger is a raw client of the victim's port.
+    const victim = createNode();
+    const third = createNode();
+    await victim.startDistribution({ name: 'victim2@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
+    await third.startDistribution({ name: 'third3@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
+    try {
+      await third.run(async (ctx) => {
+        // A victim process, watched from the third node by a monitor whose ref the forger names.
+        const watched = victim.spawn((c) => c.receive((m) => m === 'stop'));
+        const seen: unknown[] = [];
+        const me = ctx.self();
+        const watchedThere = new Pid(third.dist!.indexOf('victim2@127.0.0.1'), watched.id, watched.serial);
+        // An echo on the victim: its answer to the forger comes after the victim handled the frames before it.
+        victim.register(
+          'echo',
+          victim.spawn(async (c) => {
+            for (;;) {
+              const m = (await c.receive()) as { from: Pid; msg: string };
+              c.send(m.from, { echo: m.msg });
+            }
+          }),
+        );
+        ctx.spawn(async (c) => {
+          c.send(me, c.monitor(watchedThere));
+          // The echo's answer comes over the connection the monitor went by: the victim holds the monitor by then.
+          c.send({ name: 'echo', node: 'victim2@127.0.0.1' }, { from: c.self(), msg: 'monitored' });
+          for (;;) seen.push(await c.receive());
+        });
+        const ref = (await ctx.receive((m) => m instanceof Ref, 30_000)) as Ref;
+        await until('the victim holds the monitor', () => seen.length > 0);
+        const downs = (): Down[] => seen.filter((m): m is Down => m instanceof Ref === false && (m as Down).ref === ref);
+        const forger = 'forger10@127.0.0.1';
+        const raw = await authenticate(await portOf('victim2@127.0.0.1', epmdPort), forger, 'sekrit', 'victim2@127.0.0.1');
+        // The forger's own process, the victim's process (index 1: the peer it speaks to), the third node's ref (index 2).
+        const via = translator(forger, ['third3@127.0.0.1']);
+        const target = new Pid(1, watched.id, watched.serial);
+        raw.socket.write(
+          Buffer.concat([
+            frame(encodeControl(['demonitor', new Pid(0, 7, 0), target, new Ref(2, ref.id)], via, 1)),
+            frame(encodeControl(['monitor', new Pid(0, 7, 0), target, new Ref(2, ref.id)], via, 1)),
+            frame(encodeControl(['demonitor', new Pid(0, 7, 0), target, new Ref(2, ref.id)], via, 1)),
+            frame(encodeControl(['reg_send', 'echo', { from: new Pid(0, 7, 0), msg: 'after' }], via, 1)),
+          ]),
+        );
+        await until('the echo answered after the forged frames', () => raw.frames.length >= 3 || raw.closed);
+        assert.equal(raw.closed, false, 'the connection stays up');
+        raw.socket.destroy();
+        victim.send(watched, 'stop');
+        await until("the third node's DOWN", () => downs().length > 0, 10_000);
+        assert.equal(downs()[0]!.reason, 'normal');
+      });
+    } finally {
+      victim.shutdown();
+      third.shutdown();
+    }
+  });
+});
+
 test('a node dialling while the listener still holds its old connection (a quick reconnect, a restart, a half-open link) is asked whether it still has it, and replaces it if not, as OTP\'s alive status', async () => {
   await withEpmd(async (epmdPort, peers) => {
     const target = await startPeer({ name: 'lingers@127.0.0.1', epmdPort });

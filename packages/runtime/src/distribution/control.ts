@@ -88,7 +88,7 @@ function dispatch(d: ControlTarget, peer: string, msg: ControlMessage): void {
     case 'monitor':
       return onMonitor(d, peer, msg[1], msg[2], msg[3]);
     case 'demonitor':
-      return onDemonitor(d, msg[2], msg[3]);
+      return onDemonitor(d, msg[1], msg[2], msg[3]);
     case 'down':
       return onDown(d, peer, msg[1], msg[2], msg[3], msg[4]);
     default: {
@@ -162,9 +162,10 @@ function onMonitor(d: ControlTarget, peer: string, from: Pid, target: Pid | stri
   else d.tell(peer, ['down', target, from, ref, 'noproc']);
 }
 
-function onDemonitor(d: ControlTarget, target: Pid | string, ref: Ref): void {
+// Ends `from`'s monitor only: a ref another node's monitor holds names no monitor of `from`'s.
+function onDemonitor(d: ControlTarget, from: Pid, target: Pid | string, ref: Ref): void {
   const local = monitored(d.node, target);
-  if (local) d.remote.removeWatcher(local, ref);
+  if (local) d.remote.removeWatcher(local, from, ref);
 }
 
 // A process a local one monitors exited: the DOWN carries the original ref object, so `isDown(m, ref)` matches it by identity.

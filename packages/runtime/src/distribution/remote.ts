@@ -6,6 +6,8 @@ import { quoteForLog } from './handshake.js';
 
 const pidKey = (p: Pid): string => `${p.node}.${p.id}.${p.serial}`;
 const refKey = (r: Ref): string => `${r.node}.${r.id}`;
+// A remote watcher by its monitoring process and its ref: a peer naming another node's ref reaches only its own process's monitors.
+const watcherKey = (watcher: Pid, r: Ref): string => `${pidKey(watcher)}/${refKey(r)}`;
 
 /** A monitor a local process holds on a process of another node. */
 interface HeldMonitor {
@@ -156,12 +158,13 @@ export class RemoteSignals {
   addWatcher(local: ProcessImpl, watcher: RemoteWatcher): void {
     let m = this.watchers.get(local);
     if (!m) this.watchers.set(local, (m = new Map()));
-    m.set(refKey(watcher.ref), watcher);
+    m.set(watcherKey(watcher.watcher, watcher.ref), watcher);
   }
 
-  removeWatcher(local: ProcessImpl, ref: Ref): void {
+  /** Removes the monitor `watcher` holds on `local` by `ref` (only its own: another process's monitor with that ref stays). */
+  removeWatcher(local: ProcessImpl, watcher: Pid, ref: Ref): void {
     const m = this.watchers.get(local);
-    m?.delete(refKey(ref));
+    m?.delete(watcherKey(watcher, ref));
     if (m?.size === 0) this.watchers.delete(local);
   }
 
