@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNode, genServer, ok, reply, isDown, type Down, type OtpNode, type Pid } from '@otp-ts/runtime';
@@ -319,5 +319,26 @@ test('a plain client refused by a TLS node that never closes its side (half-open
       clearInterval(poke);
       raw.destroy();
     }
+  });
+});
+
+test('a TLS client that presents no certificate (TLS 1.3 or 1.2) is refused with a line saying so, not that its certificate is untrusted; the node keeps serving', async () => {
+  await withNodes(async (start, pki) => {
+    const { node: a, logs } = await start('a', pki.tls('a'));
+    await start('b', pki.tls('b'));
+    const port = (await portMapperLookup('a', '127.0.0.1', Number(a.dist!.epmdPort)))!.port;
+    for (const maxVersion of ['TLSv1.3', 'TLSv1.2'] as const) {
+      // It trusts a's CA, but has no certificate of its own to show.
+      const s = tlsConnect({ host: '127.0.0.1', port, ca: readFileSync(pki.tls('a').ca), maxVersion, rejectUnauthorized: true });
+      let closed = false;
+      s.on('error', () => {});
+      s.on('close', () => (closed = true));
+      s.on('secureConnect', () => s.write(Buffer.from([0, 0, 0, 2, 0x7b, 0x7d])));
+      await until(`a to close the ${maxVersion} client without a certificate`, () => closed, 15_000);
+    }
+    const refusals = (): string[] => logs.filter((l) => /refused a TLS connection from 127\.0\.0\.1:\d+: /.test(l));
+    await until('a line for each client', () => refusals().length >= 2);
+    for (const line of refusals()) assert.match(line, /^distribution: refused a TLS connection from 127\.0\.0\.1:\d+: it presented no certificate \(ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE\); a node dialling this one needs a certificate \(--ssl-cert, --ssl-key\) signed by this node's --ssl-ca$/);
+    assert.equal(await a.ping('b@127.0.0.1'), true);
   });
 });

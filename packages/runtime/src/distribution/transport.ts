@@ -100,6 +100,8 @@ function describeTlsError(error: NodeJS.ErrnoException): { reason: ConnectFailur
   const sameCa = 'both nodes need certificates signed by the same --ssl-ca';
   const cause = Object.hasOwn(CERT_CAUSES, code) ? CERT_CAUSES[code] : undefined;
   if (cause) return { reason: 'certificate-untrusted', text: `${cause} (${code}); ${sameCa}, valid now, for serverAuth and clientAuth` };
+  // A client that showed no certificate at all: no CA problem to name, but a missing --ssl-cert.
+  if (/PEER_DID_NOT_RETURN_A_CERTIFICATE/.test(code)) return { reason: 'certificate-untrusted', text: `it presented no certificate (${code}); a node dialling this one needs a certificate (--ssl-cert, --ssl-key) signed by this node's --ssl-ca` };
   if (/ALERT/.test(code)) {
     const alert = ALERT_CAUSES.find(([re]) => re.test(code))?.[1] ?? 'it did not accept this node\'s certificate';
     return { reason: 'certificate-refused', text: `${alert} (${code}); ${sameCa}` };
