@@ -141,6 +141,30 @@ test('one registration per connection: a second ALIVE2 on it registers nothing a
   });
 });
 
+test('a registration of a name a running node holds (taken) is refused with one line naming it and the holder\'s port, within the budget of lines; the running node stays registered', async () => {
+  await withServer({}, async (port, server, logs, times) => {
+    const reg = rawClient(port, encodeAlive2(entry('shop', 41030)));
+    await until('the registration', () => reg.received().length >= 6);
+    const thief = rawClient(port, encodeAlive2(entry('shop', 41031)));
+    await until('the refusal', () => thief.received().length >= 6);
+    assert.equal(thief.received()[1], 1, 'a non-zero result');
+    await until('the line about it', () => logs.some((l) => /^port mapper: refused to register /.test(l)));
+    assert.deepEqual(logs, ["port mapper: refused to register 'shop': the name is taken by a running node (listening on port 41030); stop that node, or give the new one another name"]);
+    // A flood of such registrations: at most 10 lines a second, the rest summed up.
+    const flood = 200;
+    for (let i = 0; i < flood; i++) rawClient(port, encodeAlive2(entry('shop', 41032)));
+    const one = /^port mapper: refused to register 'shop': /;
+    const summing = /^port mapper: closed (\d+) more connections? in that second, not logged one by one \(at most 10 lines a second\)$/;
+    const counted = (): number => logs.reduce((n, l) => n + (one.test(l) ? 1 : Number(summing.exec(l)?.[1] ?? 0)), 0);
+    await until('every refusal counted in the lines', () => counted() === flood + 1);
+    const windows = logWindows(logs.flatMap((l, i) => (one.test(l) ? [times[i]!] : [])));
+    assert.ok(logs.filter((l) => one.test(l)).length <= 10 * windows, `${logs.length} lines for ${flood} registrations in ${windows} windows`);
+    assert.ok(logs.filter((l) => summing.test(l)).length <= windows, `${logs.length} lines for ${flood} registrations in ${windows} windows`);
+    assert.deepEqual(server.names(), ['shop']);
+    assert.equal((await lookup('shop', '127.0.0.1', port))?.port, 41030);
+  });
+});
+
 test('requests flooded on a registration connection are logged at most 10 a second plus one summing line; the name stays', async () => {
   await withServer({}, async (port, server, logs) => {
     const reg = rawClient(port, encodeAlive2(entry('chatty', 41025)));

@@ -224,9 +224,11 @@ export class EpmdServer {
     switch (code) {
       case EPMD.ALIVE2_REQ: {
         const entry = decodeAlive2(body);
-        if (this.nodes.has(entry.name) || this.nodes.size >= this.limits.maxNodes) {
+        const holder = this.nodes.get(entry.name);
+        if (holder !== undefined || this.nodes.size >= this.limits.maxNodes) {
           // Within the budget of lines about closed connections: a local flood of registrations must not flood the log.
-          if (!this.nodes.has(entry.name)) this.closedLines.line(`port mapper: refused to register '${escapeForLog(entry.name)}': ${this.limits.maxNodes} nodes are registered already`);
+          const why = holder !== undefined ? `the name is taken by a running node (listening on port ${holder.port}); stop that node, or give the new one another name` : `${this.limits.maxNodes} nodes are registered already`;
+          this.closedLines.line(`port mapper: refused to register '${escapeForLog(entry.name)}': ${why}`);
           socket.end(encodeAlive2Resp(1, 0));
           return undefined;
         }
