@@ -6,7 +6,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { createNode, global, loggerOf, pg, type LogEvent, type OtpNode } from '../src/index.ts';
 import type { DistributionOptions } from '../src/distribution/node-dist.ts';
-import { Pid } from '../src/pid.ts';
+import { Pid, Ref } from '../src/pid.ts';
 import { EpmdServer } from '../src/distribution/epmd-server.ts';
 import { lookup } from '../src/distribution/epmd-client.ts';
 import { encodeControl, type PidTranslator } from '../src/distribution/codec.ts';
@@ -407,5 +407,38 @@ test('a peer that proved the cookie, then stops reading while it keeps ticking, 
       }
     },
     { tickTime: 1000 },
+  );
+});
+
+test("a peer that proved the cookie, then floods monitors and links of processes that do not exist while it reads none of the answers, is no longer read past busyLimit of them: the unsent answers stay bounded, and it is disconnected after the tick time with one line", { timeout: 120_000 }, async () => {
+  await withPeer(
+    async ({ a, c, logs, port }) => {
+      const { raw, answer } = await shakeHands(port, 'b@127.0.0.1', 'a@127.0.0.1', {});
+      assert.equal(answer.t, 'proof', JSON.stringify(answer));
+      raw.socket.pause();
+      await waitFor('b to be connected', () => a.nodes().includes('b@127.0.0.1'));
+      const conn = a.dist!.connectionTo('b@127.0.0.1')!;
+      let peak = 0;
+      const sample = setInterval(() => (peak = Math.max(peak, conn.buffered)), 5);
+      try {
+        // Each one is answered (a noproc DOWN, a noproc exit), and the answers wait for b, which reads none of them: 32 MB asked, 28 MB of answers.
+        const via = translator('b@127.0.0.1');
+        const dead = new Pid(1, 999_999, 0);
+        const monitor = frame(encodeControl(['monitor', new Pid(0, 7, 0), dead, new Ref(0, 1)], via, 1));
+        const link = frame(encodeControl(['link', new Pid(0, 7, 0), dead], via, 1));
+        const batch = Buffer.concat(Array.from({ length: 5000 }, () => [monitor, link]).flat());
+        for (let i = 0; i < 100; i++) raw.socket.write(batch);
+        await waitFor('a to close the connection', () => !a.nodes().includes('b@127.0.0.1'), { ms: 90_000 });
+        assert.ok(peak < 4 * 1024 * 1024, `${peak} bytes of answers waited for b`);
+        const line = logs.find((l) => /b@127\.0\.0\.1/.test(l) && /stopped reading/.test(l));
+        assert.ok(line, logs.join('\n'));
+        assert.match(line, /^distribution: closed the connection to b@127\.0\.0\.1 \(127\.0\.0\.1:\d+\): it took none of the \d+ bytes waiting for it within 2000 ms \(the tick time\): it stopped reading$/);
+        assert.equal(await c.ping('a@127.0.0.1'), true);
+      } finally {
+        clearInterval(sample);
+        raw.socket.destroy();
+      }
+    },
+    { tickTime: 2000 },
   );
 });

@@ -341,6 +341,25 @@ export class Connection {
     return this.drain;
   }
 
+  // True while this node does not read from the peer: what it answered the peer waits for it past busyLimit.
+  private inputHeld = false;
+
+  /**
+   * Stops reading from the peer until what waits for it drained: the answers this node owes it (a noproc DOWN for a
+   * monitor of a process that does not exist) must not pile up without bound while the peer reads none of them.
+   * The peer's own sends then wait in TCP, as a busy process waits; one that never reads is closed at the tick time.
+   */
+  holdInput(): void {
+    if (this.inputHeld || this.closed) return;
+    this.inputHeld = true;
+    this.socket.pause();
+    void this.drained().then(() => {
+      this.inputHeld = false;
+      this.lastIn = Date.now();
+      if (!this.closed) this.socket.resume();
+    });
+  }
+
   /** Starts ticking: a tick when idle for a quarter of `tickMs`, and down when silent for `tickMs`. */
   startTicks(tickMs: number): void {
     // Tick often enough for the stricter of the two tick times, so nodes with different settings agree.
@@ -350,7 +369,8 @@ export class Connection {
       const queue = this.osQueue();
       if (this.socket.writableLength === 0 || queue === undefined || queue !== this.lastQueue) this.lastTaken = now;
       this.lastQueue = queue;
-      if (now - this.lastIn > tickMs) this.closeFor('net_tick_timeout', `no sign of life from ${this.peer} for ${tickMs} ms (net tick time)`);
+      // Held, the peer's bytes wait unread here: its silence says nothing, what it takes of the answers does.
+      if (!this.inputHeld && now - this.lastIn > tickMs) this.closeFor('net_tick_timeout', `no sign of life from ${this.peer} for ${tickMs} ms (net tick time)`);
       else if (now - this.lastTaken > tickMs) this.stoppedReading(tickMs);
       else if (now - this.lastOut > every) {
         // A tick is an empty frame, queued behind this turn's frames.

@@ -450,8 +450,11 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
       conn.close('bad frame');
       return;
     }
+    const owed = conn.buffered;
     try {
       handleControl(this, conn.peer, msg);
+      // Its answers (noproc exits and DOWNs) wait for the peer past busyLimit: it is not read until it takes them.
+      if (conn.buffered > this.busyLimit && conn.buffered > owed) conn.holdInput();
     } catch (error) {
       this.log(`distribution: closed the connection to ${conn.peer}: ${(error as Error).message}`);
       conn.close('bad control message');
