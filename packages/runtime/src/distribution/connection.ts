@@ -343,6 +343,7 @@ export class Connection {
 
   // True while this node does not read from the peer: what it answered the peer waits for it past busyLimit.
   private inputHeld = false;
+  private heldAt = 0;
 
   /**
    * Stops reading from the peer until what waits for it drained: the answers this node owes it (a noproc DOWN for a
@@ -352,6 +353,7 @@ export class Connection {
   holdInput(): void {
     if (this.inputHeld || this.closed) return;
     this.inputHeld = true;
+    this.heldAt = Date.now();
     this.socket.pause();
     void this.drained().then(() => {
       this.inputHeld = false;
@@ -370,7 +372,9 @@ export class Connection {
       if (this.socket.writableLength === 0 || queue === undefined || queue !== this.lastQueue) this.lastTaken = now;
       this.lastQueue = queue;
       // Held, the peer's bytes wait unread here: its silence says nothing, what it takes of the answers does.
-      if (!this.inputHeld && now - this.lastIn > tickMs) this.closeFor('net_tick_timeout', `no sign of life from ${this.peer} for ${tickMs} ms (net tick time)`);
+      // Where Node does not show what the peer took (a TLS connection this node dialled), held for a whole tick time is the sign.
+      if (this.inputHeld && queue === undefined && now - this.heldAt > tickMs) this.stoppedReading(tickMs, 'held');
+      else if (!this.inputHeld && now - this.lastIn > tickMs) this.closeFor('net_tick_timeout', `no sign of life from ${this.peer} for ${tickMs} ms (net tick time)`);
       else if (now - this.lastTaken > tickMs) this.stoppedReading(tickMs);
       else if (now - this.lastOut > every) {
         // A tick is an empty frame, queued behind this turn's frames.
@@ -383,8 +387,10 @@ export class Connection {
 
   // A peer that keeps sending (ticks) but took none of what waits for it for a whole tick time stopped reading: what
   // this node sends it would pile up for ever, and its senders stay suspended. Closed, with one line.
-  private stoppedReading(tickMs: number): void {
-    const why = `it took none of the ${this.socket.writableLength} bytes waiting for it within ${tickMs} ms (the tick time): it stopped reading`;
+  private stoppedReading(tickMs: number, held?: 'held'): void {
+    const why = held
+      ? `the ${this.socket.writableLength} bytes waiting for it did not drain within ${tickMs} ms (the tick time) while it sent more: it stopped reading`
+      : `it took none of the ${this.socket.writableLength} bytes waiting for it within ${tickMs} ms (the tick time): it stopped reading`;
     this.log(`distribution: closed the connection to ${this.peer} (${this.address}): ${why}`);
     this.closeFor('net_tick_timeout', why);
   }
