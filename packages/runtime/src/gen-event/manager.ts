@@ -1,4 +1,4 @@
-import { Exit, type ExitReason } from '../messages.js';
+import { Exit, TIMEOUT, type ExitReason } from '../messages.js';
 import { attempt, type Outcome } from '../gen/attempt.js';
 import { safeFormatStatus } from '../gen/format-status.js';
 import { ExitSignal } from '../errors.js';
@@ -10,7 +10,7 @@ import { replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
 import { resultOf } from '../gen/result.js';
 import { applyInitialDebug, debugEvent, handleSystemMessage, listCallbackModules, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysStatus, type SysTarget } from '../gen/sys-handler.js';
-import { currentCallbacks, type Acknowledge } from '../gen/start.js';
+import { currentCallbacks, hibernateAfterOf, type Acknowledge } from '../gen/start.js';
 import { formatValue, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
 import type { Status } from '../gen-server/types.js';
@@ -181,12 +181,10 @@ export async function runManager(ctx: ProcessContext, parent: Pid | null, ack: A
   listCallbackModules(ctx, () => mgr.entries.map((e) => e.handler));
   setCurrentFunction(ctx, LOOP);
   ack(true, ctx.self());
+  const idleAfter = hibernateAfterOf(ctx);
   for (;;) {
-    if (mgr.hibernating) {
-      internals(ctx).hibernate();
-      setCurrentFunction(ctx, HIBERNATE);
-    }
-    const msg = mgr.suspended ? await ctx.receive(suspendedWait(mgr.parent)) : await ctx.receive();
+    if (mgr.hibernating) hibernate(ctx);
+    const msg = await nextMessage(mgr, idleAfter);
     // Killed after the receive took the message, before the loop resumed: a dead manager handles nothing.
     internals(ctx).check();
     if (mgr.hibernating) setCurrentFunction(ctx, LOOP);
@@ -194,6 +192,24 @@ export async function runManager(ctx: ProcessContext, parent: Pid | null, ack: A
     if (!(msg instanceof SystemMessage)) mgr.hibernating = false;
     await dispatch(mgr, msg);
   }
+}
+
+function hibernate(ctx: ProcessContext): void {
+  internals(ctx).hibernate();
+  setCurrentFunction(ctx, HIBERNATE);
+}
+
+// The next message; with hibernateAfter, a manager not hibernated that waits that long hibernates, then waits on (OTP's hibernate_after).
+async function nextMessage(mgr: Manager, idleAfter: number): Promise<unknown> {
+  const { ctx } = mgr;
+  if (mgr.suspended) return ctx.receive(suspendedWait(mgr.parent));
+  if (idleAfter === Infinity || mgr.hibernating) return ctx.receive();
+  const msg = await ctx.receive(null, idleAfter);
+  if (msg !== TIMEOUT) return msg;
+  // Flagged as a hibernate action is, so the loop wakes it alike and a system message leaves it hibernated.
+  mgr.hibernating = true;
+  hibernate(ctx);
+  return ctx.receive();
 }
 
 async function dispatch(mgr: Manager, msg: unknown): Promise<void> {

@@ -52,6 +52,8 @@ export interface EnterLoopOptions {
   action?: Action;
   /** The process whose exit signal (when this process traps exits) runs terminate, as a supervisor's shutdown does; default none. */
   parent?: Pid;
+  /** Hibernate once idle this many ms with no message and no timeout pending, as the start option (OTP's `{hibernate_after, Ms}`); default Infinity: never. */
+  hibernateAfter?: number;
 }
 
 /**

@@ -13,7 +13,7 @@ import { BadReturnValue } from '../gen/errors.js';
 import { resultOf } from '../gen/result.js';
 import { spendReduction } from '../gen/reductions.js';
 import { applyInitialDebug, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysStatus, type SysTarget } from '../gen/sys-handler.js';
-import { currentCallbacks, hibernateAfterOf, type Acknowledge } from '../gen/start.js';
+import { checkHibernateAfter, currentCallbacks, hibernateAfterOf, type Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
 import type { Action, CallResult, GenServer, InitResult, NoReplyResult, Status } from './types.js';
@@ -171,8 +171,9 @@ const HIBERNATE = 'erlang.hibernate';
  * `name`, the process must already be registered under it, else it exits with `process_not_registered`
  * (or `process_not_registered_via`), as OTP's check. Never resolves: the process ends when the server stops.
  */
-export function enterServer(ctx: ProcessContext, given: AnyServer, state: unknown, options: { name?: ServerName; action?: Action; parent?: Pid }): Promise<never> {
+export function enterServer(ctx: ProcessContext, given: AnyServer, state: unknown, options: { name?: ServerName; action?: Action; parent?: Pid; hibernateAfter?: number }): Promise<never> {
   const mod = currentCallbacks(ctx, given);
+  checkHibernateAfter(options.hibernateAfter, 'the process did not enter the loop');
   const name = options.name;
   if (name !== undefined) {
     const holder = whereisName(ctx, name);
@@ -180,6 +181,7 @@ export function enterServer(ctx: ProcessContext, given: AnyServer, state: unknow
   }
   ctx.setLabel(labelOf(mod));
   const server = new Server(ctx, mod, state, options.parent ?? null);
+  server.hibernateAfter = options.hibernateAfter ?? Infinity;
   setCurrentFunction(ctx, LOOP);
   applyAction(server, options.action);
   // The caller's body awaits this promise, so this loop keeps its frame: it never detaches.

@@ -33,6 +33,8 @@ export function start<S, D, Call, Cast, Reply, Args>(
 export interface EnterLoopOptions {
   /** The process whose exit signal (when this process traps exits) runs terminate and stops the machine, as a supervisor's shutdown does; default none. */
   parent?: Pid;
+  /** Hibernate once idle this many ms with no event and no timeout pending, as the start option (OTP's `{hibernate_after, Ms}`); default Infinity: never. */
+  hibernateAfter?: number;
 }
 
 /**
@@ -49,7 +51,7 @@ export function enterLoop<S, D, Call, Cast, Reply, Args>(
   actions?: Actions<Reply>,
   options: EnterLoopOptions = {},
 ): Promise<never> {
-  return enterStatem(ctx, module as unknown as AnyStatem, state, data, actions as Actions | undefined, options.parent ?? null);
+  return enterStatem(ctx, module as unknown as AnyStatem, state, data, actions as Actions | undefined, options);
 }
 
 /** Calls a machine (a `call` event) and returns its reply; throws `CallError` (noproc, timeout, or its exit reason). Default timeout 5000 ms. */

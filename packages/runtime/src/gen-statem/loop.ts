@@ -12,7 +12,7 @@ import { BadReturnValue } from '../gen/errors.js';
 import { resultOf } from '../gen/result.js';
 import { spendReduction } from '../gen/reductions.js';
 import { applyInitialDebug, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysStatus, type SysTarget } from '../gen/sys-handler.js';
-import { currentCallbacks, hibernateAfterOf, type Acknowledge } from '../gen/start.js';
+import { checkHibernateAfter, currentCallbacks, hibernateAfterOf, type Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
 import { arm, checkAction, TimerFired, type CheckedAction, type Timer, type TimeoutAction } from './actions.js';
@@ -248,10 +248,12 @@ export async function runStatem(ctx: ProcessContext, given: AnyStatem, args: unk
 }
 
 /** Turns the current process into a gen_statem in `state` with `data`, without an init (OTP's enter_loop). */
-export async function enterStatem(ctx: ProcessContext, given: AnyStatem, state: unknown, data: unknown, actions: Actions | undefined, parent: Pid | null): Promise<never> {
+export async function enterStatem(ctx: ProcessContext, given: AnyStatem, state: unknown, data: unknown, actions: Actions | undefined, options: { parent?: Pid; hibernateAfter?: number }): Promise<never> {
+  checkHibernateAfter(options.hibernateAfter, 'the process did not enter the loop');
   const mod = currentCallbacks(ctx, given);
   ctx.setLabel(labelOf(mod));
-  const m = new Machine(ctx, mod, parent);
+  const m = new Machine(ctx, mod, options.parent ?? null);
+  m.hibernateAfter = options.hibernateAfter ?? Infinity;
   applyInitialDebug(ctx, m);
   setCurrentFunction(ctx, LOOP);
   const tr = begin(m, state, data, actions);

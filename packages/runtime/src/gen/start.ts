@@ -33,6 +33,13 @@ export function hibernateAfterOf(ctx: ProcessContext): number {
   return hibernateAfters.get(ctx) ?? Infinity;
 }
 
+/** Refuses a hibernateAfter that is no timeout (badarg); `outcome` says what came of the refused call. */
+export function checkHibernateAfter(idle: number | undefined, outcome: string): void {
+  if (idle !== undefined && !isTimeoutMs(idle)) {
+    throw new RuntimeError('badarg', `hibernateAfter must be a whole number of milliseconds >= 0 or Infinity, got ${String(idle)}; ${outcome}`);
+  }
+}
+
 /**
  * The callbacks a behaviour process starting now binds (before its init): the current version's when `mod` is a
  * replaced version's export (a start in flight across an upgrade, or made by old code), as OTP's start calls Mod:init.
@@ -92,10 +99,7 @@ function checkStart(ctx: ProcessContext, options: StartOptions): void {
     if (holder !== undefined) throw new StartError('alreadyStarted', holder);
   }
   if (options.debug !== undefined) checkDebugOptions(options.debug);
-  const idle = options.hibernateAfter;
-  if (idle !== undefined && !isTimeoutMs(idle)) {
-    throw new RuntimeError('badarg', `hibernateAfter must be a whole number of milliseconds >= 0 or Infinity, got ${String(idle)}; nothing was started`);
-  }
+  checkHibernateAfter(options.hibernateAfter, 'nothing was started');
   const timeout = options.timeout;
   if (timeout !== undefined && !isTimeoutMs(timeout)) {
     throw new RuntimeError('badarg', `start timeout must be a whole number of milliseconds >= 0 or Infinity, got ${String(timeout)}; nothing was started`);
