@@ -143,7 +143,7 @@ export interface Table<R = unknown> extends Iterable<R> {
   foldl<A>(fn: (record: R, acc: A) => A, acc: A): A;
   /** As `foldl` from last to first: reverse key order for an orderedSet, the same order as `foldl` for the other types (ETS's foldr). */
   foldr<A>(fn: (record: R, acc: A) => A, acc: A): A;
-  /** The records of the `i`-th key in table order (0-based; all of a bag's records with that key), undefined at `i === ` the number of keys (`'$end_of_table'`), `badarg` past it (ETS's slot). */
+  /** The records of the `i`-th key in table order (0-based; all of a bag's records with that key; `[]` for a key deleted while fixed), undefined at `i === ` the number of keys (`'$end_of_table'`), `badarg` past it (ETS's slot). */
   slot(i: number): R[] | undefined;
   /** Deletes the records matching a pattern; returns how many. */
   matchDelete(pattern: unknown): number;

@@ -36,6 +36,16 @@ export class TableFix {
     return undefined;
   }
 
+  /** How many keys the walk order holds: every key the table held while fixed, deleted or not. */
+  get size(): number {
+    return this.order.length;
+  }
+
+  /** The data-map key at position `i` of the walk order. */
+  slotAt(i: number): unknown {
+    return this.order[i];
+  }
+
   /** The position of a data-map key in the walk order, or -1 when the key was never in the table while fixed. */
   positionOf(slot: unknown): number {
     return this.at.get(slot) ?? -1;

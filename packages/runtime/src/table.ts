@@ -9,6 +9,7 @@ import { continuationStore, isContinuation, selectAll, selectAllReverse, selectC
 import { TableTransfer, isBag, type CounterOp, type ElementUpdate, type Table, type TableAccess, type TableHeir, type TableInfo, type TableOptions, type TableType, type UpdateCounterOptions } from './table-api.js';
 import { lookupElement, take, updateCounter, updateElements } from './table-update.js';
 import { firstUnordered, nextUnordered, release, safeFixedInfo, safeFixtable, type TableFix } from './table-fix.js';
+import { slotOf, type SlotCursor } from './table-slot.js';
 
 export type { CounterOp, ElementUpdate, Table, TableAccess, TableHeir, TableInfo, TableOptions, TableType, UpdateCounterOptions } from './table-api.js';
 export { TableTransfer, isTableTransfer } from './table-api.js';
@@ -138,6 +139,10 @@ export class TableStore {
   fix: TableFix | null = null;
   /** set and bag: where the last first/next stopped (its data-map key) and the walk to go on with. */
   walk: { slot: unknown; entries: Iterator<unknown> } | null = null;
+  /** set and bag: how many times a delete moved the keys after it, which outdates a slot cursor. */
+  shifts = 0;
+  /** set and bag: where the last slot call stopped, for the next one to go on from. */
+  slotCursor: SlotCursor | null = null;
   /** The data map's key for a record key: structural, and for an orderedSet equal when compareTerms is 0 (1 and 1n are one key). */
   readonly slot: (key: unknown) => unknown;
 
@@ -171,6 +176,7 @@ export class TableStore {
     this.writes++;
     this.bytes = 0;
     this.data.clear();
+    this.shifts++;
     this.sorted.length = 0;
     this.count = 0;
   }
@@ -250,6 +256,7 @@ export class TableStore {
     const v = this.data.get(k);
     if (v === undefined) return;
     this.data.delete(k);
+    this.shifts++;
     this.count -= isBag(this.type) ? (v as unknown[]).length : 1;
     for (const r of isBag(this.type) ? (v as unknown[]) : [v]) this.bytes -= sizeOf(r);
     if (this.type === 'orderedSet') {
@@ -275,8 +282,10 @@ export class TableStore {
       else this.bytes -= sizeOf(r);
     }
     this.count -= list.length - kept.length;
-    if (kept.length === 0) this.data.delete(this.slot(key));
-    else this.data.set(this.slot(key), kept);
+    if (kept.length === 0) {
+      this.data.delete(this.slot(key));
+      this.shifts++;
+    } else this.data.set(this.slot(key), kept);
   }
 
   *all(): Generator<unknown> {
@@ -404,16 +413,6 @@ function fold<A>(s: TableStore, fn: (record: unknown, acc: A) => A, acc: A, reve
 }
 
 // ets:slot/2: the records of the i-th key in table order; undefined just past the last one ('$end_of_table'), badarg further.
-function slotOf(s: TableStore, i: number): unknown[] | undefined {
-  const keys = s.data.size;
-  if (!Number.isInteger(i) || i < 0 || i > keys) throw new RuntimeError('badarg', `slot ${String(i)} is outside table '${s.label}': use an integer from 0 to ${keys}`);
-  if (i === keys) return undefined;
-  if (s.type === 'orderedSet') return s.records(s.sorted[i]);
-  let at = 0;
-  for (const v of s.data.values()) if (at++ === i) return isBag(s.type) ? (v as unknown[]).slice() : [v];
-  return undefined;
-}
-
 // A table's records, the table checked again at each step: one deleted (or whose owner exited) mid-walk is badarg, as ETS's next.
 function* checkedWalk<R>(s: TableStore, check: () => unknown): Generator<R> {
   for (const r of s.all()) {
