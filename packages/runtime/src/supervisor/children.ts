@@ -98,14 +98,22 @@ export function normalizeFlags(flags: SupFlags = {}): Required<SupFlags> {
     throw bad(undefined, 'strategy', `supervisor flags: strategy must be 'oneForOne', 'oneForAll', 'restForOne' or 'simpleOneForOne', got ${JSON.stringify(strategy)}`);
   }
   const intensity = flags.intensity ?? 1;
-  if (!Number.isInteger(intensity) || intensity < 0) throw bad(undefined, 'intensity', `supervisor flags: intensity must be an integer >= 0, got ${JSON.stringify(intensity)}`);
+  if (!Number.isInteger(intensity) || intensity < 0) throw bad(undefined, 'intensity', `supervisor flags: intensity must be an integer >= 0, got ${shownFlag(intensity)}`);
   const period = flags.period ?? 5;
-  if (!(typeof period === 'number' && period > 0)) throw bad(undefined, 'period', `supervisor flags: period must be a number of seconds > 0, got ${JSON.stringify(period)}`);
+  // As OTP's {invalid_period, infinity}: a period that never ends would count every restart for ever.
+  if (!(typeof period === 'number' && Number.isFinite(period) && period > 0)) {
+    throw bad(undefined, 'period', `supervisor flags: period must be a finite number of seconds > 0, got ${shownFlag(period)}`);
+  }
   const autoShutdown = flags.autoShutdown ?? 'never';
   if (!['never', 'anySignificant', 'allSignificant'].includes(autoShutdown)) {
     throw bad(undefined, 'autoShutdown', `supervisor flags: autoShutdown must be 'never', 'anySignificant' or 'allSignificant', got ${JSON.stringify(autoShutdown)}`);
   }
   return { strategy, intensity, period, autoShutdown };
+}
+
+// A flag's value as a sentence shows it: Infinity and NaN as themselves (JSON writes them null).
+function shownFlag(value: unknown): string {
+  return typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
 }
 
 /** Starts one child: its pid, `'ignore'`, or a thrown failure carrying the reason. */
