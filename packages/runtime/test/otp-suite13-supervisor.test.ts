@@ -108,3 +108,54 @@ test('supervisor_SUITE simple_one_for_one_escalation: a dynamic child that canno
     });
   });
 });
+
+// Polls until `check` holds or the deadline passes.
+async function until(ctx: ProcessContext, what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + WAIT;
+  while (!(await check())) {
+    assert.ok(Date.now() < deadline, `${what}: not within ${WAIT} ms`);
+    await ctx.receive(null, 5);
+  }
+}
+
+test('supervisor_SUITE tree: a worker crash restarts only it; a child supervisor that gives up restarts the tree under oneForAll, without the dynamic children', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      const sup1: ChildSpec = { id: 'supchild1', type: 'supervisor', start: (c) => supervisor.startLink(c, supOf({ intensity: 4, period: 3600 }, [{ id: 'child1', start: startIdle }, { id: 'child2', start: startIdle }]), undefined) };
+      const sup2: ChildSpec = { id: 'supchild2', type: 'supervisor', start: (c) => supervisor.startLink(c, supOf({ intensity: 4, period: 3600 }, []), undefined) };
+      const top = await supervisor.start(ctx, supOf({ strategy: 'oneForAll', intensity: 4, period: 3600 }, []), undefined);
+      const s1 = (await supervisor.startChild(ctx, top, sup1))!;
+      const s2 = (await supervisor.startChild(ctx, top, sup2))!;
+      assert.deepEqual(await supervisor.countChildren(ctx, top), { specs: 2, active: 2, supervisors: 2, workers: 0 });
+      const workers1 = (await supervisor.whichChildren(ctx, s1)).map((c) => c.pid);
+      const c3 = (await supervisor.startChild(ctx, s2, { id: 'child3', start: failingOnRestart() }))!;
+      const c4 = (await supervisor.startChild(ctx, s2, { id: 'child4', start: startIdle }))!;
+      assert.deepEqual(await supervisor.countChildren(ctx, s2), { specs: 2, active: 2, supervisors: 0, workers: 2 });
+      // A worker's crash restarts that worker alone.
+      ctx.exit(c4, 'abnormal');
+      await until(ctx, 'child4 restarted', async () => {
+        const p = (await supervisor.whichChildren(ctx, s2)).find((c) => c.id === 'child4')?.pid;
+        return typeof p === 'object' && p !== c4;
+      });
+      assert.equal((await supervisor.whichChildren(ctx, s2)).find((c) => c.id === 'child3')?.pid, c3);
+      assert.deepEqual((await supervisor.whichChildren(ctx, s1)).map((c) => c.pid), workers1, 'the other subtree is untouched');
+      // child3 cannot come back: supchild2 gives up, and the top supervisor restarts both subtrees.
+      const s2Down = watch(ctx, s2);
+      const s1Down = watch(ctx, s1);
+      ctx.exit(c3, 'abnormal');
+      assert.equal(await s2Down(), 'shutdown');
+      assert.equal(await s1Down(), 'shutdown');
+      const fresh = new Map<string | undefined, Pid>();
+      await until(ctx, 'both subtrees restarted', async () => {
+        for (const c of await supervisor.whichChildren(ctx, top)) if (typeof c.pid === 'object') fresh.set(c.id, c.pid);
+        return fresh.size === 2 && fresh.get('supchild1') !== s1 && fresh.get('supchild2') !== s2;
+      });
+      const newS1 = fresh.get('supchild1');
+      const newS2 = fresh.get('supchild2');
+      assert.deepEqual((await supervisor.whichChildren(ctx, newS1!)).map((c) => c.id), ['child2', 'child1'], 'the static workers come back with their supervisor (newest first, as OTP lists them)');
+      assert.deepEqual(await supervisor.whichChildren(ctx, newS2!), [], 'children added by startChild do not');
+      assert.deepEqual(await supervisor.countChildren(ctx, top), { specs: 2, active: 2, supervisors: 2, workers: 0 });
+    });
+  });
+});
