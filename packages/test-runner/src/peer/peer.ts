@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isDown, type OtpNode, type ProcessContext } from '@otp-ts/runtime';
 import { compileTestFile } from '../run/compile.js';
+import { markPeer } from '../run/children.js';
 import { ensureDistributed, PEER_TICK_MS } from './local.js';
 import { PeerError, peerProgram } from './locate.js';
 import type { PeerBoot, PeerReply } from './protocol.js';
@@ -114,6 +115,7 @@ export async function start(from: ProcessContext | { readonly ctx: ProcessContex
   // The port mapper this node registered with (its own epmdPort, else the runtime's rule), whatever env the peer gets.
   const boot: PeerBoot = { name, cookie: local.dist!.cookie, tickTime: PEER_TICK_MS, parent: local.name, modules: await compileModules(options.modules ?? []), epmdPort: local.dist!.epmdPort };
   const child = spawn(process.execPath, [...(options.args ?? []), peerProgram(), JSON.stringify(boot)], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...options.env } });
+  markPeer(child);
   if (inRunner) parentPort!.postMessage({ type: 'peer', osPid: child.pid, alive: true });
   const prefix = (d: Buffer): string => d.toString().replace(/^(?=.)/gm, `[${name}] `);
   child.stdout!.on('data', (d: Buffer) => process.stdout.write(prefix(d)));

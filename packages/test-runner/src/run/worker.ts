@@ -13,7 +13,7 @@ import { errorText, toFailureInfo } from './failure-info.js';
 import { EXIT_CODE_CASE, watchExitCode } from './exit-code.js';
 import { storedEntry } from './counterexamples.js';
 import { guardSignals } from './signal-guard.js';
-import { trackChildren } from './children.js';
+import { reapLeftChildren, trackChildren } from './children.js';
 import { loadFailureText } from './missing-import.js';
 import { HEARTBEAT_MS, type WorkerEvent, type WorkerJob } from './protocol.js';
 
@@ -33,7 +33,7 @@ process.exit = (code?: number | string | null): never => {
 
 // A signal a test sends to the runner's process, group or parent throws in the test instead (see signal-guard.ts).
 guardSignals();
-// Child processes the file's code starts are announced, so the main thread kills those left running when the file ends.
+// Child processes the file's code starts are announced, so those left running are killed when the file ends (see reapLeftChildren).
 trackChildren(post);
 
 /**
@@ -117,6 +117,10 @@ async function main(job: WorkerJob): Promise<void> {
   await executor.run();
   node.shutdown();
   await executor.finish();
+  // The children the file's code left running are killed and waited for here, in the thread that started them: only it
+  // can reap them (a child nobody waits for stays a zombie of the runner's process until the runner exits).
+  const leftChildren = await reapLeftChildren(job.file);
+  if (leftChildren !== undefined) post({ type: 'warning', text: leftChildren });
   const nonZeroExit = exitCode.verdict();
   if (nonZeroExit !== undefined) post({ type: 'stray', text: nonZeroExit, afterLast: true, named: EXIT_CODE_CASE });
   if (onlyInCi !== undefined) post({ type: 'stray', text: onlyInCi, afterLast: true, named: ONLY_IN_CI_CASE });
