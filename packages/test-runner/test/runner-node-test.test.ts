@@ -60,3 +60,20 @@ test("a hook's own timeout option bounds it: a hung before or beforeEach fails i
     removeCopy(hooks.root);
   }
 });
+
+test('tests marked skip under a before hook that throws are skipped, as node --test reports them; the hook fails the others, once each', async () => {
+  const hooked = await runFixture('node-test-before-skip');
+  try {
+    assert.deepEqual(hooked.result.counts, { passed: 0, failed: 1, skipped: 3, total: 4 });
+    assert.equal(hooked.result.ok, false);
+    assert.equal(hooked.find('skipped with it.skip').status, 'skipped');
+    assert.equal(hooked.find('skipped with test.skip').status, 'skipped');
+    assert.equal(hooked.find('skipped by option').skipReason, 'not on this machine');
+    const failed = hooked.find('needs the database');
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.failure!.text.split('database down').length - 1, 1, failed.failure!.text);
+    assert.match(hooked.text, /0 passed, 1 failed, 3 skipped\s*$/);
+  } finally {
+    removeCopy(hooked.root);
+  }
+});

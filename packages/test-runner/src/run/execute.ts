@@ -124,7 +124,12 @@ export class Executor {
   private initFailed(g: PlanGroup, cases: PlanCase[], outcome: Boxed<unknown>): boolean {
     const thrown = !outcome.ok && 'error' in outcome ? unwrap(outcome.error) : undefined;
     if (isSkip(thrown)) return this.settleAll(cases, 'skipped', thrown.reason);
-    if (this.plan.kind !== 'suite') return this.settleAll(cases, 'failed', boxedFailure(outcome, `init of ${g.name} failed`));
+    if (this.plan.kind !== 'suite') {
+      // A test marked skip (node:test's test.skip, { skip: true }) stays skipped, as node --test reports it; the others fail with the hook's error.
+      const [skipped, failing] = [cases.filter((c) => c.skip !== undefined), cases.filter((c) => c.skip === undefined)];
+      for (const c of skipped) this.result(c, 'skipped', { skipReason: c.skip! });
+      return this.settleAll(failing, 'failed', boxedFailure(outcome, `init of ${g.name} failed`));
+    }
     // Common Test auto-skips what a failed init_per_suite/group precedes, with the init's error as the reason (its end function does not run).
     const init = g.id === 'root' ? 'initPerSuite' : `initPerGroup(${g.name})`;
     const why = boxedFailure(outcome, `${init} failed`);
