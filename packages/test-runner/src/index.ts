@@ -41,6 +41,7 @@ export * as peer from './peer/index.js';
 export type { Peer, PeerOptions } from './peer/index.js';
 export { PeerError } from './peer/locate.js';
 export { TestPathError } from './run/discover.js';
+export { SeedRangeError, checkSeedRange } from './run/seed.js';
 export { reportCoverage } from './coverage.js';
 export { CoverageSourceError } from './coverage-all.js';
 export type { CoverageOptions, CoverageSummary } from './coverage.js';

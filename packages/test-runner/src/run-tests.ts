@@ -19,6 +19,7 @@ import { goneCases, withGone } from './run/gone.js';
 import { readJsonStore, writeJsonStore } from './run/json-store.js';
 import { failedIds, mergeRetry } from './run/retry.js';
 import { shardFiles, shuffleWithSeed } from './run/select.js';
+import { checkSeedRange } from './run/seed.js';
 import type { WorkerJob } from './run/protocol.js';
 import { ttyReporter } from './report/tty.js';
 import { jsonReporter } from './report/json.js';
@@ -91,6 +92,9 @@ function checkNumbers(options: RunOptions): void {
 /** Runs a project's tests: finds, compiles and runs each file in its own worker, `jobs` at a time; resolves with every case's outcome. */
 export async function runTests(options: RunOptions = {}): Promise<RunResult> {
   checkNumbers(options);
+  // As `otp test --seed` refuses it: a seed past 32 bits would be silently wrapped to another, replaying nothing the user meant.
+  checkSeedRange(options.seed);
+  checkSeedRange(options.shuffleSeed);
   const started = performance.now();
   const root = resolve(options.root ?? process.cwd());
   const outDir = join(root, '_build', 'test');

@@ -2,6 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SeedRangeError } from '@otp-ts/test-runner';
 import { runFixture, fixtureCopy, removeCopy } from './helpers.ts';
 
 const root = fixtureCopy('prop');
@@ -41,4 +42,17 @@ test('runTests refuses a run count, job count or retry count out of bounds, as t
   ] as const) {
     await assert.rejects(runFixture('prop', options, root), (e: unknown) => e instanceof RangeError && e.message === says, JSON.stringify(options));
   }
+});
+
+test('runTests refuses a seed past 32 bits with the CLI\'s message, instead of silently replaying another seed', async () => {
+  const stored = readFileSync(join(root, '_build', 'test', 'counterexamples.json'), 'utf8');
+  for (const [options, says] of [
+    [{ seed: 2 ** 32 + 42 }, '--seed must be a whole number from -2147483648 to 4294967295 (a seed a run printed), got 4294967338'],
+    [{ seed: -(2 ** 31) - 1 }, '--seed must be a whole number from -2147483648 to 4294967295 (a seed a run printed), got -2147483649'],
+    [{ shuffleSeed: 2 ** 40, shuffle: true }, '--seed must be a whole number from -2147483648 to 4294967295 (a seed a run printed), got 1099511627776'],
+  ] as const) {
+    await assert.rejects(runFixture('prop', options, root), (e: unknown) => e instanceof SeedRangeError && e instanceof RangeError && e.message === says, JSON.stringify(options));
+  }
+  // Refused before anything ran: the stored counterexamples are as they were.
+  assert.equal(readFileSync(join(root, '_build', 'test', 'counterexamples.json'), 'utf8'), stored);
 });

@@ -3,7 +3,7 @@ import { constants } from 'node:os';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import {
-  affectedTests, CoverageSourceError, ImportGraph, parseShard, reportCoverage, runOptionsFrom, runTests, testOptionTable, TestPathError,
+  affectedTests, CoverageSourceError, ImportGraph, parseShard, reportCoverage, runOptionsFrom, runTests, testOptionTable, TestPathError, SeedRangeError, checkSeedRange,
   type CoverageSummary, type CoverThresholds, type FileChange, type RunOptions, type Shard, type TestOptionSpec, type TestOptionTable,
 } from '@otp-ts/test-runner';
 import { info, type Io } from '../cli/io.js';
@@ -107,13 +107,13 @@ function checkThresholdFlag(cover: boolean, threshold: number | undefined): void
   if (!cover) throw new OtpError('usage', `--cover-threshold ${threshold} needs --cover, which measures the coverage it checks: add --cover`);
 }
 
-/** The seeds a run takes: the runner prints 32-bit unsigned ones, and fast-check's own (printed elsewhere) are 32-bit signed; past either, a seed would be silently wrapped to another. */
-const MIN_SEED = -(2 ** 31);
-const MAX_SEED = 2 ** 32 - 1;
-
-/** Refuses a --seed outside the 32-bit seeds a run prints and replays (-2147483648 to 4294967295): a larger one would be wrapped to another seed. */
+/** Refuses a --seed outside the 32-bit seeds a run prints and replays (the runner's range, which runTests refuses too): a larger one would be wrapped to another seed. */
 function checkSeed(seed: number | undefined): void {
-  if (seed !== undefined && (seed < MIN_SEED || seed > MAX_SEED)) throw new OtpError('usage', `--seed must be a whole number from ${MIN_SEED} to ${MAX_SEED} (a seed a run printed), got ${Number.isSafeInteger(seed) ? String(seed) : seed < 0 ? 'a smaller one' : 'a larger one'}`);
+  try {
+    checkSeedRange(seed);
+  } catch (error) {
+    throw error instanceof SeedRangeError ? new OtpError('usage', error.message) : error;
+  }
 }
 
 /** Refuses --path without --seed: fast-check's replay path walks the shrinking of one seed's failure, so with a random seed it replays nothing. */
