@@ -152,7 +152,9 @@ export class Executor {
     // Everything the case starts (processes, timers, promises) is its own, so what it throws later is blamed on it.
     const outcome: Boxed<unknown> & { property?: Awaited<ReturnType<typeof checkProperty>> } = await runAs({ kind: 'case', id: c.id }, () => c.property !== undefined
       ? this.property(c)
-      : runBoxed(this.node, c.timeoutMs, async (ctx) => {
+      // Owned again inside its process: the runtime may start the processes of a parallel set from one callback, in the
+      // context of whichever case spawned first, and a process.exit or late error must be blamed on the case whose code it is.
+      : runBoxed(this.node, c.timeoutMs, (ctx) => runAs({ kind: 'case', id: c.id }, async () => {
         for (const g of chain) {
           initOf = g;
           if (g.initEach) caseFixture = await (g.initEach)(caseFixture, ctx, c.name);
@@ -161,7 +163,7 @@ export class Executor {
         // Marked returned as soon as the function settles, not some turns later once the runner has its outcome: a
         // timer it left that is due meanwhile is its late code (a loaded machine fired a 50 ms one before then).
         return Promise.resolve(c.run(caseFixture, ctx)).finally(() => markReturned(c.id));
-      }, (pid) => watch.own(pid)));
+      }), (pid) => watch.own(pid)));
     // Put back at once what the test replaced (the runner's next steps use it), unless its cleanup may put it back.
     let replaced = builtins && !hasEndEach(chain) ? restoreBuiltins(builtins) : undefined;
     this.over.add(c.id);

@@ -110,7 +110,9 @@ export async function runFile(job: Omit<WorkerJob, 'done'>, options: FileRunOpti
       continue;
     }
     const byId = new Map(state.planned.map((c) => [c.id, c]));
-    for (const id of end.inFlight) if (byId.has(id) && !state.results.has(id)) fail(byId.get(id)!, `${end.why} while this case ran`);
+    // A running case that called process.exit is the one to blame: the cases running beside it (a parallel set) run again.
+    const guilty = blame !== undefined && end.inFlight.includes(blame.id) ? [blame.id] : end.inFlight;
+    for (const id of guilty) if (byId.has(id) && !state.results.has(id)) fail(byId.get(id)!, `${end.why} while this case ran`);
     const rest = state.planned.filter((c) => !state.results.has(c.id));
     // A worker that died while no case ran (module code's timer, a blocked loop after the last case) fails the file: no case took the blame.
     const unblamed = end.inFlight.length === 0;
