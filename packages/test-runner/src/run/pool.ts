@@ -85,14 +85,8 @@ export async function runFile(job: Omit<WorkerJob, 'done'>, options: FileRunOpti
     const before = state.results.size;
     const end: WorkerEnd = options.signal?.aborted ? { kind: 'interrupted', inFlight: [] } : await runWorker({ ...job, done: [...state.results.keys()] }, state, options);
     if (end.kind === 'done') break;
-    if (end.kind === 'interrupted') {
-      skipUnfinished(state, job.file, interruptReason(options.signal), end.inFlight);
-      break;
-    }
-    if (state.moduleExit !== undefined) {
-      moduleExited(state, job.file, state.moduleExit);
-      break;
-    }
+    if (end.kind === 'interrupted') { skipUnfinished(state, job.file, interruptReason(options.signal), end.inFlight); break; }
+    if (state.moduleExit !== undefined) { moduleExited(state, job.file, state.moduleExit); break; }
     // A file that never planned (it did not load) fails as a whole: its one failed case says why, no warning repeats it.
     if (state.planned === undefined) { fail({ id: 'file', name: job.file, path: [job.file] }, end.why); break; }
     state.warnings.push(end.why);
@@ -114,6 +108,8 @@ export async function runFile(job: Omit<WorkerJob, 'done'>, options: FileRunOpti
     const guilty = blame !== undefined && end.inFlight.includes(blame.id) ? [blame.id] : end.inFlight;
     for (const id of guilty) if (byId.has(id) && !state.results.has(id)) fail(byId.get(id)!, `${end.why} while this case ran`);
     const rest = state.planned.filter((c) => !state.results.has(c.id));
+    // A cleanup that ended the worker never runs again (its group's cases all ended): the cases after it run in a fresh one.
+    if (cleanupEnded(state, job.file, end, rest.length === 0)) { if (rest.length === 0) break; continue; }
     // A worker that died while no case ran (module code's timer, a blocked loop after the last case) fails the file: no case took the blame.
     const unblamed = end.inFlight.length === 0;
     if (rest.length === 0) {
@@ -292,6 +288,15 @@ function skipUnfinished(state: FileState, file: string, reason: string, inFlight
   };
   if (state.planned === undefined) return skip({ id: 'file', name: file, path: [file] }, `not run: the run was interrupted (${reason})`);
   for (const c of state.planned) if (!state.results.has(c.id)) skip(c, inFlight.includes(c.id) ? `interrupted while it ran (${reason})` : `not run: the run was interrupted (${reason})`);
+}
+
+// A cleanup (a node:test after hook, an EUnit setup's cleanup) that ended the worker fails the file as a failed cleanup
+// does; Common Test keeps end functions out of the results, so a suite's endPerSuite or endPerGroup leaves the warning
+// alone. True when only a cleanup was running.
+function cleanupEnded(state: FileState, file: string, end: { why: string; inFlight: readonly string[] }, afterLast: boolean): boolean {
+  if (end.inFlight.length === 0 || !end.inFlight.every((id) => id.startsWith('end:'))) return false;
+  if (!file.endsWith('.suite.ts')) state.stray.push({ text: `${end.why} while a cleanup ran`, afterLast, cleanup: true });
+  return true;
 }
 
 // The file's module code ended its worker: the file fails as a whole, and the cases that had not finished are skipped, not blamed
