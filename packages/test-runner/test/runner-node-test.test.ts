@@ -64,15 +64,19 @@ test("a hook's own timeout option bounds it: a hung before or beforeEach fails i
 test('tests marked skip under a before hook that throws are skipped, as node --test reports them; the hook fails the others, once each', async () => {
   const hooked = await runFixture('node-test-before-skip');
   try {
-    assert.deepEqual(hooked.result.counts, { passed: 0, failed: 1, skipped: 3, total: 4 });
-    assert.equal(hooked.result.ok, false);
-    assert.equal(hooked.find('skipped with it.skip').status, 'skipped');
-    assert.equal(hooked.find('skipped with test.skip').status, 'skipped');
+    const file = (name: string) => hooked.result.files.find((f) => f.file === `test/${name}`)!;
+    assert.deepEqual(Object.fromEntries(file('hook.test.ts').cases.map((c) => [c.name, c.status])), {
+      'skipped with it.skip': 'skipped', 'skipped with test.skip': 'skipped', 'skipped by option': 'skipped', 'needs the database': 'failed',
+    });
     assert.equal(hooked.find('skipped by option').skipReason, 'not on this machine');
     const failed = hooked.find('needs the database');
-    assert.equal(failed.status, 'failed');
     assert.equal(failed.failure!.text.split('database down').length - 1, 1, failed.failure!.text);
-    assert.match(hooked.text, /0 passed, 1 failed, 3 skipped\s*$/);
+    // Every test skipped: node --test still runs the hook and fails the suite; so does the file, once.
+    const alone = file('all-skipped.test.ts').cases;
+    assert.deepEqual(alone.map((c) => [c.name, c.status]), [['a before hook failed', 'failed'], ['skipped alone', 'skipped']]);
+    assert.match(alone[0]!.failure!.text, /all-skipped > cache: before hook failed: Error: cache down/);
+    assert.equal(hooked.result.ok, false);
+    assert.match(hooked.text, /0 passed, 2 failed, 4 skipped\s*$/);
   } finally {
     removeCopy(hooked.root);
   }

@@ -96,6 +96,8 @@ function suiteGroup(suite: SuiteEntry, id: string, path: string[], scope: Scope)
   return {
     kind: 'group', id, name: path[path.length - 1]!, path, parallel: false, stopOnFail: false, timeoutMs: hooksTimeout([...before, ...after], scope.timeoutMs), children,
     ...(before.length > 0 && { init: hooksStep(before, path, 'before') }),
+    // node --test runs the before hooks of a suite that is not itself skipped even when each of its tests is.
+    ...(before.length > 0 && scope.skip === undefined && { initWhenSkipped: true }),
     ...(after.length > 0 && { end: hooksStep(after, path, 'after') }),
     ...(beforeEach.length > 0 && { initEach: (fixture, _ctx, name) => hooksStep(beforeEach, [...path, name], 'beforeEach')(fixture, _ctx) }),
     ...(afterEach.length > 0 && { endEach: (fixture, _ctx, name) => hooksStep(afterEach, [...path, name], 'afterEach')(fixture, _ctx) }),

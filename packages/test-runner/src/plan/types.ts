@@ -38,6 +38,8 @@ export interface PlanGroup {
   readonly init?: Step;
   /** Runs once after the children, even after failures and timeouts. */
   readonly end?: Step;
+  /** `init` runs even when every case below is skipped (node:test runs a suite's `before` hooks then too); its failure fails the file. */
+  readonly initWhenSkipped?: boolean;
   /** Runs in each case's process before the case; returns the case's fixture. */
   readonly initEach?: EachStep;
   /** Runs after each case, even after a failure or timeout. */

@@ -17,8 +17,8 @@ export interface ExecuteHooks {
   warning(text: string): void;
   /** An error caused by case `id` after its result was reported: the case fails. */
   late(id: string, text: string): void;
-  /** An error no case caused: the file fails; `afterLast` when every case had ended; `cleanup` when it is a failed cleanup (an EUnit setup's, a node:test `after` hook); `loading` when the file's module code caused it while loading. */
-  stray(text: string, afterLast: boolean, cleanup?: boolean, loading?: boolean): void;
+  /** An error no case caused: the file fails; `afterLast` when every case had ended; `cleanup` when it is a failed cleanup (an EUnit setup's, a node:test `after` hook); `loading` when the file's module code caused it while loading; `named`: the name of the file's failed case. */
+  stray(text: string, afterLast: boolean, cleanup?: boolean, loading?: boolean, named?: string): void;
 }
 
 /** What the executor needs besides the plan. */
@@ -75,7 +75,7 @@ export class Executor {
   private async group(g: PlanGroup, fixture: unknown, chain: Chain, parallelParent: boolean): Promise<boolean> {
     const cases = this.pending(g);
     if (cases.length === 0) return false;
-    if (cases.every((c) => c.skip !== undefined)) return this.settleAll(cases, 'skipped', cases[0]!.skip!);
+    if (cases.every((c) => c.skip !== undefined) && !initsWhenSkipped(g)) return this.settleAll(cases, 'skipped', cases[0]!.skip!);
     let fx = fixture;
     let holder: Awaited<ReturnType<typeof startHolder>> | undefined;
     // A group with only an end step (a node:test `after` without `before`) still gets its holder, so the end runs.
@@ -128,6 +128,8 @@ export class Executor {
       // A test marked skip (node:test's test.skip, { skip: true }) stays skipped, as node --test reports it; the others fail with the hook's error.
       const [skipped, failing] = [cases.filter((c) => c.skip !== undefined), cases.filter((c) => c.skip === undefined)];
       for (const c of skipped) this.result(c, 'skipped', { skipReason: c.skip! });
+      // With no test to carry it (each was skipped), the hook's failure fails the file, once, as node --test fails the suite.
+      if (failing.length === 0) this.hooks.stray(`${g.path.join(' > ')}: ${describeBoxed(outcome, 'before hook failed')}`, this.over.size >= this.total, false, false, 'a before hook failed');
       return this.settleAll(failing, 'failed', boxedFailure(outcome, `init of ${g.name} failed`));
     }
     // Common Test auto-skips what a failed init_per_suite/group precedes, with the init's error as the reason (its end function does not run).
@@ -226,6 +228,11 @@ function collapseSame(errors: readonly string[]): string[] {
   const counts = new Map<string, number>();
   for (const e of errors) counts.set(e, (counts.get(e) ?? 0) + 1);
   return [...counts].map(([e, n]) => (n === 1 ? e : `${e.split('\n')[0]} (×${n}, the same error each time)${e.includes('\n') ? `\n${e.slice(e.indexOf('\n') + 1)}` : ''}`));
+}
+
+// Whether `g` or a group below it runs its init even when every case below it is skipped.
+function initsWhenSkipped(g: PlanGroup): boolean {
+  return g.initWhenSkipped === true || g.children.some((c) => c.kind === 'group' && initsWhenSkipped(c));
 }
 
 function hasEndEach(chain: Chain): boolean {
