@@ -39,6 +39,20 @@ export async function readBuiltModules(dir: string, sourceDir?: string): Promise
   return { app, sources };
 }
 
+/** The names of the application modules a module requires (relative requires), in source order. */
+export function requiredModules(source: ModuleSource): string[] {
+  const out: string[] = [];
+  for (const m of source.code.matchAll(/\brequire\((["'])(\.[^"']+)\1\)/g)) {
+    const parts = source.name.split('/').slice(0, -1);
+    for (const part of m[2]!.replace(/\.(ts|js|mjs|cjs)$/, '').split('/')) {
+      if (part === '..') parts.pop();
+      else if (part !== '.') parts.push(part);
+    }
+    if (!out.includes(parts.join('/'))) out.push(parts.join('/'));
+  }
+  return out;
+}
+
 /** Modules in an order where each comes after the application modules it requires (relative requires), for loadAll. */
 export function dependencyOrder(sources: ModuleSource[]): ModuleSource[] {
   const byName = new Map(sources.map((s) => [s.name, s]));
@@ -46,13 +60,8 @@ export function dependencyOrder(sources: ModuleSource[]): ModuleSource[] {
   const out: ModuleSource[] = [];
   const visit = (s: ModuleSource, path: string[]): void => {
     if (done.has(s.name) || path.includes(s.name)) return;
-    for (const m of s.code.matchAll(/\brequire\((["'])(\.[^"']+)\1\)/g)) {
-      const parts = s.name.split('/').slice(0, -1);
-      for (const part of m[2]!.replace(/\.(ts|js|mjs|cjs)$/, '').split('/')) {
-        if (part === '..') parts.pop();
-        else if (part !== '.') parts.push(part);
-      }
-      const dep = byName.get(parts.join('/'));
+    for (const name of requiredModules(s)) {
+      const dep = byName.get(name);
       if (dep) visit(dep, [...path, s.name]);
     }
     done.add(s.name);
