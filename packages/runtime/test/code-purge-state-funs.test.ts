@@ -2,7 +2,7 @@
 // check_process_code counts funs of the old code on a process's heap, a soft purge refuses and a purge kills it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genEvent, genServer, upgradeModules, type GenEventHandler, type GenServer, type Pid, type ProcessContext } from '@otp-ts/runtime';
+import { genEvent, genServer, sys, upgradeModules, type GenEventHandler, type GenServer, type Pid, type ProcessContext } from '@otp-ts/runtime';
 import { withNode, compileModule, codeServerFor, ended } from './helpers.ts';
 
 type Fmt = { fmt: (x: string) => string; plain: number };
@@ -96,6 +96,41 @@ test('a gen_event handler whose state holds a closure of the old version holds o
         await ctx.sleep(1);
       }
       assert.ok(ctx.isAlive(mgr));
+    });
+  });
+});
+
+// A plain process speaking sys (sys.special) whose state holds `held`; it answers 'run' with each function applied to 'd'.
+function specialHolder(ctx: ProcessContext, held: Array<(x: string) => string>): Pid {
+  return ctx.spawn(async (c) => {
+    const me = sys.special(c, { name: 'holder' }, { fns: held });
+    for (;;) {
+      const msg = await c.receive();
+      if (await me.handleSystem(msg)) continue;
+      const { from } = msg as { from: Pid };
+      c.send(from, me.state.fns.map((f) => f('d')));
+    }
+  });
+}
+
+test('a special process (sys.special) whose state holds a closure of the old version holds off a soft purge and is killed by a purge; one holding only current code lives', async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    await code.load(fmt(1));
+    await node.run(async (ctx: ProcessContext) => {
+      const make = () => (code.exportsOf('app/fmt') as { make: () => (x: string) => string }).make();
+      const holder = specialHolder(ctx, [make()]);
+      await code.load(fmt(2));
+      const clean = specialHolder(ctx, [make()]);
+      ctx.send(holder, { from: ctx.self() });
+      assert.deepEqual(await ctx.receive(), ['v1:d'], 'the special process still runs version 1 through its state');
+      assert.equal(code.softPurge('app/fmt'), false, 'a soft purge refuses: the special process holds version 1 code');
+      assert.equal(code.versions('app/fmt').old, '1');
+      assert.equal(code.purge('app/fmt'), 1, 'the purge kills the special process holding version 1 code');
+      await ended(ctx, holder);
+      assert.ok(ctx.isAlive(clean), 'a special process holding only current code is left alone');
+      ctx.send(clean, { from: ctx.self() });
+      assert.deepEqual(await ctx.receive(), ['v2:d']);
     });
   });
 });

@@ -1,6 +1,6 @@
 import { types } from 'node:util';
 import { isKeptByReference } from '../state-copy.js';
-import { sysTargetOf } from '../gen/sys-handler.js';
+import { speakingSys } from '../gen/sys-handler.js';
 import type { ProcessImpl } from '../process.js';
 import type { ModuleVersion } from './module.js';
 import type { CodeServer } from './server.js';
@@ -55,7 +55,7 @@ function handlerOfId(id: unknown): object {
 }
 
 /**
- * Internal: for each of `versions`, the behaviour processes whose state reaches a function of that version's code (an
+ * Internal: for each of `versions`, the processes speaking sys (behaviours, special processes) whose state reaches a function of that version's code (an
  * export of it, or a closure its code made): calling it runs that code, so they use it as an OTP process holding funs
  * of old code does (check_process_code). Read at purge time only, never by an upgrade. A gen_event manager counts
  * through each handler's state; a supervisor is left out (its child specs' start functions are the code that made
@@ -67,7 +67,7 @@ export function stateUsers(code: CodeServer, versions: readonly ModuleVersion[])
   const held: Array<{ proc: ProcessImpl; handler: object | null; fns: Set<object> }> = [];
   const skip = (o: object): boolean => code.isExportTable(o);
   code.node.eachProcess((p) => {
-    const target = p.dead || p.label?.behaviour === 'supervisor' ? undefined : sysTargetOf(p);
+    const target = p.dead || p.label?.behaviour === 'supervisor' ? undefined : speakingSys(p);
     if (target === undefined) return;
     let state: unknown;
     try {

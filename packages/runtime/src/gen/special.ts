@@ -2,7 +2,7 @@ import { ExitSignal } from '../errors.js';
 import type { Pid } from '../pid.js';
 import type { ProcessContext, ProcessLabel } from '../types.js';
 import { SystemMessage, isSystemMessage } from './messages.js';
-import { debugEvent, handleSystemMessage, migratedState, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysTarget } from './sys-handler.js';
+import { debugEvent, handleSystemMessage, migratedState, setSpecialTarget, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysTarget } from './sys-handler.js';
 
 /** The module of a plain process that speaks sys (OTP's special process): what an upgrade migrates its state with. */
 export interface SpecialModule<S = unknown> {
@@ -31,6 +31,7 @@ export class SpecialProcess<S = unknown, M extends SpecialModule<S> = SpecialMod
     public state: S,
   ) {
     ctx.setLabel(labelOf(module));
+    setSpecialTarget(ctx, this);
   }
 
   get moduleName(): string {

@@ -206,6 +206,20 @@ export function sysTargetOf(ctx: ProcessContext): SysTarget | undefined {
   return (internals(ctx).sysTarget as SysTarget | null) ?? undefined;
 }
 
+// The sys targets of special processes (sys.special), kept apart from the behaviours' (sysTargetOf): an upgrade
+// migrates those directly and a crash dump shows their states, neither of which a special process asked for.
+const specials = new WeakMap<ProcessContext, SysTarget>();
+
+/** Internal: records a special process's sys target (sys.special), for `speakingSys`. */
+export function setSpecialTarget(ctx: ProcessContext, target: SysTarget): void {
+  specials.set(ctx, target);
+}
+
+/** Internal: the sys target of any process that speaks sys: a behaviour loop's, else a special process's (a purge reads their states). */
+export function speakingSys(ctx: ProcessContext): SysTarget | undefined {
+  return sysTargetOf(ctx) ?? specials.get(ctx);
+}
+
 /**
  * Internal: the state a process running one callback module (a gen_server, a special process) moves to with
  * `change`: the codeChange of `change.via` (else of the new module) applied to `change.state`, or that state
