@@ -9,7 +9,7 @@ import { PurgedHandlers, SystemMessage, suspendedWait, type From } from '../gen/
 import { replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
 import { resultOf } from '../gen/result.js';
-import { applyInitialDebug, debugEvent, handleSystemMessage, listCallbackModules, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysStatus, type SysTarget } from '../gen/sys-handler.js';
+import { applyInitialDebug, changedState, debugEvent, handleSystemMessage, listCallbackModules, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysStatus, type SysTarget } from '../gen/sys-handler.js';
 import { currentCallbacks, hibernateAfterOf, type Acknowledge } from '../gen/start.js';
 import { formatValue, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
@@ -116,7 +116,7 @@ export class Manager implements SysTarget {
       if (next === undefined) continue;
       const via = (change.via ?? next) as AnyHandler;
       const state = given[i]!.state;
-      plan.push([e, next, via.codeChange ? await via.codeChange(change.oldVsn, state, change.extra) : state]);
+      plan.push([e, next, via.codeChange ? changedState(await via.codeChange(change.oldVsn, state, change.extra), state) : state]);
     }
     for (const [e, next, state] of plan) {
       if (next !== e.handler) {

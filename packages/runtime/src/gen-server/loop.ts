@@ -12,7 +12,7 @@ import { DETACHED, internals, type ProcessInternals } from '../process-internals
 import { BadReturnValue } from '../gen/errors.js';
 import { resultOf } from '../gen/result.js';
 import { spendReduction } from '../gen/reductions.js';
-import { applyInitialDebug, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysStatus, type SysTarget } from '../gen/sys-handler.js';
+import { applyInitialDebug, changedState, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysStatus, type SysTarget } from '../gen/sys-handler.js';
 import { checkHibernateAfter, currentCallbacks, hibernateAfterOf, type Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
@@ -91,7 +91,7 @@ class Server implements SysTarget {
     }
     const next = (change.to ?? this.mod) as AnyServer;
     const via = (change.via ?? next) as AnyServer;
-    const state = via.codeChange ? await via.codeChange(change.oldVsn, change.state, change.extra) : change.state;
+    const state = via.codeChange ? changedState(await via.codeChange(change.oldVsn, change.state, change.extra), change.state) : change.state;
     this.setModule(next);
     this.state = state;
   }

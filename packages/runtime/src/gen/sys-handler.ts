@@ -227,7 +227,20 @@ export function speakingSys(ctx: ProcessContext): SysTarget | undefined {
  */
 export function migratedState(change: CodeChange, current: unknown): unknown {
   const via = (change.via ?? change.to ?? current) as { codeChange?: (oldVsn: unknown, state: unknown, extra: unknown) => unknown };
-  return via.codeChange ? via.codeChange(change.oldVsn, change.state, change.extra) : change.state;
+  if (!via.codeChange) return change.state;
+  const out = via.codeChange(change.oldVsn, change.state, change.extra);
+  return isThenable(out) ? Promise.resolve(out).then((s) => changedState(s, change.state)) : changedState(out, change.state);
+}
+
+/**
+ * Internal: what a codeChange returned, as the new state; `undefined` for a state that was not undefined (a codeChange
+ * that forgot its return, converting in place) throws, as OTP's code change fails when it returns no {ok, State}.
+ */
+export function changedState(returned: unknown, given: unknown): unknown {
+  if (returned === undefined && given !== undefined) {
+    throw new Error('codeChange returned undefined instead of the new state (a missing return?): return the new state, or the state it was given to keep it');
+  }
+  return returned;
 }
 
 /** The part of a behaviour loop the sys protocol reads and changes. */
