@@ -120,11 +120,9 @@ export async function evaluateTogether(code: CodeServer, sources: readonly Modul
   const evaluate = (source: ModuleSource): void => {
     if (byName.has(source.name)) return;
     held.evaluating.push(source.name);
+    let version: ModuleVersion;
     try {
-      const version = code.evaluatePrepared(source);
-      byName.set(source.name, version);
-      held.release(source.name);
-      undo.push(stage(code, code.tableOf(source.name), version, batch));
+      version = code.evaluatePrepared(source);
     } catch (error) {
       // The innermost failure names its module (an outer top level that set it off fails with it).
       failed ??= error;
@@ -132,6 +130,9 @@ export async function evaluateTogether(code: CodeServer, sources: readonly Modul
     } finally {
       held.evaluating.pop();
     }
+    byName.set(source.name, version);
+    held.release(source.name);
+    undo.push(stage(code, code.tableOf(source.name), version, batch));
   };
   const held = new Held(code, order, evaluate);
   // A module of the batch not loaded yet (one the upgrade adds) is handed to the others as its table, staged like theirs.
@@ -145,5 +146,27 @@ export async function evaluateTogether(code: CodeServer, sources: readonly Modul
       for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
     }
   });
-  return sources.map((s) => byName.get(s.name)!);
+  // The version of each module outside the batch that one of them imports, when their top levels ran (changedSince).
+  const against = new Map<string, ModuleVersion | null>();
+  for (const v of byName.values()) for (const name of v.links.imports) if (!batch.has(name)) against.set(name, code.record(name).current);
+  const out = sources.map((s) => byName.get(s.name)!);
+  for (const v of out) evaluatedAgainst.set(v, against);
+  return out;
+}
+
+const evaluatedAgainst = new WeakMap<ModuleVersion, ReadonlyMap<string, ModuleVersion | null>>();
+
+/**
+ * Internal: a module one of `versions` (evaluated together by evaluateTogether) imports from outside them whose current
+ * version is no longer the one their top levels ran against (another upgrade or load ran since, or rolled back): its
+ * name, the version then and now; undefined when none changed.
+ */
+export function changedSince(code: CodeServer, versions: readonly ModuleVersion[]): { module: string; then: string | undefined; now: string | undefined } | undefined {
+  for (const v of versions) {
+    for (const [name, then] of evaluatedAgainst.get(v) ?? []) {
+      const now = code.record(name).current;
+      if (now !== then) return { module: name, then: then?.vsn, now: now?.vsn };
+    }
+  }
+  return undefined;
 }

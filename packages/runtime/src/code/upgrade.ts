@@ -9,7 +9,7 @@ import type { ProcessImpl } from '../process.js';
 import { StateCopier, Unprotectable } from '../state-copy.js';
 import { suspendAll, type Suspendable } from './suspend.js';
 import { CodeError, NAMESPACE, type CodeServer } from './server.js';
-import { evaluateTogether } from './batch.js';
+import { changedSince, evaluateTogether } from './batch.js';
 import { oneAtATime, whileMoving } from './serial.js';
 import { nextCallbacks, type ModuleSource, type ModuleVersion } from './module.js';
 
@@ -636,6 +636,13 @@ async function upgradeNow(ctx: ProcessContext, code: CodeServer, sources: Module
   const added = options.added ?? [];
   // The added modules first: `versions` are the changed ones, whose processes migrate; `loaded` all of them.
   const loaded = options.evaluated ? [...options.evaluated] : await evaluateAll(code, [...added, ...sources]);
+  const stale = options.evaluated ? changedSince(code, loaded) : undefined;
+  if (stale) {
+    // Evaluated by a check before another upgrade (or a load, or a rollback) changed a module they import: their top
+    // levels ran against code that is gone (a value computed by a rolled-back hot fix would be installed).
+    const was = (vsn: string | undefined): string => (vsn === undefined ? 'not loaded' : `version ${vsn}`);
+    throw new UpgradeError('evaluate', stale.module, `upgrade not started: ${stale.module} changed from ${was(stale.then)} to ${was(stale.now)} after this upgrade's modules, which import it, were checked (another upgrade or load ran in between): check and install again`);
+  }
   const versions = loaded.slice(added.length);
   // Where the window starts when nothing yields before the migration: the scan, the swap and the migration are then
   // one turn in which no process runs, and the report counts all of it.
