@@ -594,6 +594,8 @@ export interface KeepingOptions extends UpgradeOptions {
  * shortens the suspension of a node's first upgrade at the cost of one more copy outside it.
  */
 export function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer, sources: ModuleSource[], options: KeepingOptions = {}, keep = true, rehearse = keep): Promise<{ report: UpgradeReport; before: Map<Pid, unknown> }> {
+  const twice = givenTwice([...(options.added ?? []), ...sources]);
+  if (twice) return Promise.reject(twice);
   // One upgrade at a time per code server (serial.ts): without another under way, this one starts in this very turn.
   return oneAtATime(code, () => {
     // A caller that exited while it waited has no one to suspend and resume the processes for: nothing is done.
@@ -603,6 +605,19 @@ export function upgradeKeepingStates(ctx: ProcessContext, code: CodeServer, sour
     const caller = ctx.self();
     return whileMoving(code, names, () => inOwnProcess(ctx, (worker) => upgradeNow(worker, code, sources, options, keep, rehearse, caller)));
   });
+}
+
+// A module given twice (in `sources`, or in `sources` and `added`): one version of it would be installed over the
+// other, the previous one purged under processes not yet migrated, and the report would name it twice.
+function givenTwice(all: readonly ModuleSource[]): UpgradeError | undefined {
+  const seen = new Map<string, ModuleSource>();
+  for (const s of all) {
+    const first = seen.get(s.name);
+    const label = (x: ModuleSource): string => x.vsn ?? 'unlabelled';
+    if (first) return new UpgradeError('evaluate', s.name, `upgrade not started: ${s.name} is given twice (versions ${label(first)} and ${label(s)}): give each module once, in its newest version`);
+    seen.set(s.name, s);
+  }
+  return undefined;
 }
 
 /**
