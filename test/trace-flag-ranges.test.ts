@@ -4,7 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { bin } from './support/cli.ts';
 
 const otp = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: tmpdir(), encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
@@ -27,5 +29,14 @@ test('otp procs -n and otp top -n past the rows a node lists (1000): exit 2 nami
     const r = otp(cmd, 'nobody@127.0.0.1', '-n', '100000');
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /^otp: --top must be a whole number from 1 to 1000, got '100000'/, r.stderr);
+  }
+});
+
+test('otp heap --snapshot-max below the 1MB a node takes: exit 2 naming the flag and the smallest limit, no file written', () => {
+  for (const max of ['512KB', '0', '1000']) {
+    const r = otp('heap', 'nobody@127.0.0.1', '--snapshot', 'never.heapsnapshot', '--snapshot-max', max);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`^otp: --snapshot-max ${max} is below the smallest limit a node takes, 1MB: give --snapshot-max 1MB or more \\(e\\.g\\. 512MB\\)`), r.stderr);
+    assert.equal(existsSync(join(tmpdir(), 'never.heapsnapshot')), false);
   }
 });

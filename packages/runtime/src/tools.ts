@@ -59,5 +59,5 @@ export type { CallPattern, ArgPattern, Guard, Operand, ParseResult, FormatBounds
 export { OBSERVER_RPC_MODULE, PROFILE_RPC_MODULE, PROFILE_MAX_MS, OTHER_WORK } from './trace/index.js';
 export type { ObservedSort, ProcessQuery, ObservedProcess, ProcessPage, ObservedTable, Overview, ObserverAction, CpuProfile, CpuProfileNode, ProfileResult, ProcessTime, ProfileFilter } from './trace/index.js';
 /** What `otp heap` reads through `otp_profile`: memory per process and table, and the heap snapshot's chunking. */
-export { HEAP_STATE_ASKS, SNAPSHOT_CHUNK } from './trace/index.js';
+export { HEAP_STATE_ASKS, HEAP_MAX_TOP, SNAPSHOT_CHUNK, SNAPSHOT_MIN_BYTES } from './trace/index.js';
 export type { HeapReport, HeapProcess } from './trace/index.js';

@@ -1,5 +1,5 @@
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { PROFILE_RPC_MODULE, type HeapReport } from '@otp-ts/runtime/tools';
+import { HEAP_MAX_TOP, PROFILE_RPC_MODULE, SNAPSHOT_MIN_BYTES, type HeapReport } from '@otp-ts/runtime/tools';
 import { defineProvider } from '../cli/provider.js';
 import { checkOutputFile } from '../cli/output-file.js';
 import { OtpError } from '../errors/otp-error.js';
@@ -100,7 +100,7 @@ export const heapCommand = defineProvider({
   options: [
     { name: 'top', alias: 'n', type: 'number', value: 'N', default: 15, description: 'how many processes and tables to list (1 to 1000)' },
     { name: 'snapshot', type: 'string', value: 'FILE', description: 'also write a V8 heap snapshot of the node to FILE (open it in Chrome DevTools\' Memory panel); the node stops for a moment to take it' },
-    { name: 'snapshot-max', type: 'string', value: 'SIZE', default: '2GB', description: 'give up on a snapshot larger than SIZE (e.g. 512MB)' },
+    { name: 'snapshot-max', type: 'string', value: 'SIZE', default: '2GB', description: 'give up on a snapshot larger than SIZE (1MB or more, e.g. 512MB)' },
     { name: 'json', type: 'boolean', description: 'print the report as JSON' },
     ...nodeConnectionOptions,
     nameOption,
@@ -112,8 +112,10 @@ export const heapCommand = defineProvider({
     { command: 'otp heap shop@127.0.0.1 --snapshot shop.heapsnapshot', description: 'and a heap snapshot for DevTools' },
   ],
   async run(args, io) {
-    const top = wholeFlag('heap', 'top', args.top, 1, 1000)!;
+    const top = wholeFlag('heap', 'top', args.top, 1, HEAP_MAX_TOP)!;
     const max = parseBytes(args['snapshot-max'], '--snapshot-max');
+    // The node takes no smaller limit: a snapshot's first chunk is this large already.
+    if (max < SNAPSHOT_MIN_BYTES) throw new OtpError('usage', `--snapshot-max ${args['snapshot-max']} is below the smallest limit a node takes, 1MB: give --snapshot-max 1MB or more (e.g. 512MB)`);
     const out = args.snapshot ? openSnapshotFile(args.snapshot) : undefined;
     try {
       return await withConnection(io, args.node, args, async (c) => {

@@ -28,7 +28,8 @@ export function parseDuration(text: string): number {
   if (!m) throw new OtpError('usage', `--time ${text} is not a duration: write e.g. --time 10s, --time 500ms or --time 1m`);
   const ms = Number(m[1]) * (m[2] === 's' ? 1000 : m[2] === 'm' ? 60_000 : 1);
   if (ms < 1 || ms > PROFILE_MAX_MS) throw new OtpError('usage', `--time ${text} is outside 1ms..${PROFILE_MAX_MS / 60_000}m: the node profiles for at most ${PROFILE_MAX_MS / 60_000} minutes`);
-  return ms;
+  // The node takes whole milliseconds (a fraction such as 1.0005s is rounded, never refused there).
+  return Math.round(ms);
 }
 
 const where = (f: CpuProfile['nodes'][number]['callFrame']): string => (f.url ? `${f.url.replace(/^file:\/\//, '')}:${f.lineNumber + 1}` : '');

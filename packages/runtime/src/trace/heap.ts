@@ -11,6 +11,7 @@ import { sys } from '../sys.js';
 import { estimateSize } from '../terms.js';
 import { loggerOf } from '../logger.js';
 import { tablePage, type ObservedTable } from './observe.js';
+import { eachChunked } from './inspect.js';
 
 /** One process in `otp heap`: estimated bytes of its record and mailbox, and of its state when it is a behaviour that answered. */
 export interface HeapProcess {
@@ -81,70 +82,108 @@ async function stateSizes(node: OtpNode, procs: ProcessImpl[]): Promise<Map<Proc
   return sizes;
 }
 
-// Every table of the node, largest first, read a page at a time.
-function allTables(node: OtpNode): ObservedTable[] {
+// Every table of the node, largest first, read a page at a time, a page per turn of the event loop.
+async function allTables(node: OtpNode): Promise<ObservedTable[]> {
   const tables: ObservedTable[] = [];
   for (let offset = 0, total = 1; offset < total; offset += 500) {
     const page = tablePage(node, offset, 500);
     total = page.total;
     tables.push(...page.tables);
     if (page.tables.length === 0) break;
+    await turn();
   }
   return tables.sort((a, b) => b.memory - a.memory);
 }
 
-/** Memory per process and per table, the `top` largest of each (at most 1000). */
-export async function heapReport(node: OtpNode, top = 20, skip?: ProcessImpl): Promise<HeapReport> {
-  const n = Math.min(1000, Math.max(1, Math.floor(Number(top) || 20)));
-  const all: ProcessImpl[] = [];
-  const behaviours: ProcessImpl[] = [];
-  for (const p of node.liveProcesses()) {
-    if (p === skip) continue;
-    all.push(p);
-    const b = p.label?.behaviour;
-    if (b && b !== 'application_master' && behaviours.length < HEAP_STATE_ASKS) behaviours.push(p);
-  }
-  // The behaviours past the HEAP_STATE_ASKS asked for their state.
-  const skipped = all.filter((p) => p.label?.behaviour && p.label.behaviour !== 'application_master').length - behaviours.length;
-  const states = await stateSizes(node, behaviours);
+const turn = (): Promise<void> => new Promise<void>((r) => setImmediate(r));
+
+/** The most processes and tables `heap` lists (otp heap --top). */
+export const HEAP_MAX_TOP = 1000;
+// A process's row samples up to MAILBOX_SAMPLE messages: the pass gives the event loop back after this many processes.
+const HEAP_CHUNK = 500;
+
+// The best `want` rows, largest first; a row equal to one kept comes after it (the order of the pass, as a stable sort).
+function keepLargest(best: HeapProcess[], row: HeapProcess, want: number): void {
+  if (best.length >= want && row.bytes <= best[best.length - 1]!.bytes) return;
+  let at = best.length;
+  while (at > 0 && best[at - 1]!.bytes < row.bytes) at--;
+  best.splice(at, 0, row);
+  if (best.length > want) best.pop();
+}
+
+// Each process's row, a chunk per turn of the event loop, keeping the `top` largest, and the totals over all.
+async function measureProcesses(all: ProcessImpl[], states: Map<ProcessImpl, number>, top: number) {
+  let processCount = 0;
   let processBytes = 0;
   let messages = 0;
   let mailboxTotal = 0;
   let stateTotal = 0;
   const rows: HeapProcess[] = [];
-  for (const p of all) {
+  for (let i = 0; i < all.length; i++) {
+    if (i > 0 && i % HEAP_CHUNK === 0) await turn();
+    const p = all[i]!;
+    // Exited while the report was under way: no longer part of the node's memory.
+    if (p.dead) continue;
     const state = states.get(p);
     const mailbox = mailboxBytes(p);
     const bytes = p.memoryEstimate() + (state ?? 0);
+    processCount++;
     processBytes += bytes;
     messages += p.queueLength;
     mailboxTotal += mailbox;
     stateTotal += state ?? 0;
     const row: HeapProcess = { pid: p.pid.toString(), label: labelOf(p), messages: p.queueLength, mailboxBytes: mailbox, stateBytes: state ?? null, bytes };
     if (p.name !== undefined) row.name = p.name;
-    rows.push(row);
+    keepLargest(rows, row, top);
   }
-  rows.sort((a, b) => b.bytes - a.bytes);
-  const tables = allTables(node);
+  return { rows, processCount, processBytes, messages, mailboxTotal, stateTotal };
+}
+
+/**
+ * Memory per process and per table, the `top` largest of each (a whole number from 1 to HEAP_MAX_TOP; another
+ * is refused). The pass over the processes gives the event loop back every few hundred, so a node of 100 000
+ * processes keeps running its own work while it is measured.
+ */
+export async function heapReport(node: OtpNode, top: number = 20, skip?: ProcessImpl): Promise<HeapReport> {
+  if (!(typeof top === 'number' && Number.isInteger(top) && top >= 1 && top <= HEAP_MAX_TOP)) {
+    throw new Error(`heap lists from 1 to ${HEAP_MAX_TOP} processes and tables (otp heap --top), got ${(JSON.stringify(top) ?? String(top)).slice(0, 100)}: give a whole number in that range, e.g. 20`);
+  }
+  const all: ProcessImpl[] = [];
+  const behaviours: ProcessImpl[] = [];
+  // The behaviours past the HEAP_STATE_ASKS asked for their state.
+  let skipped = 0;
+  await eachChunked(node, (p) => {
+    if (p === skip) return;
+    all.push(p);
+    const b = p.label?.behaviour;
+    if (!b || b === 'application_master') return;
+    if (behaviours.length < HEAP_STATE_ASKS) behaviours.push(p);
+    else skipped++;
+  });
+  const states = await stateSizes(node, behaviours);
+  const { rows, processCount, processBytes, messages, mailboxTotal, stateTotal } = await measureProcesses(all, states, top);
+  const tables = await allTables(node);
   const heap = getHeapStatistics();
   return {
     node: node.name,
     memory: { ...process.memoryUsage(), heapLimit: heap.heap_size_limit },
     spaces: getHeapSpaceStatistics().map((s) => ({ name: s.space_name, used: s.space_used_size, size: s.space_size })),
-    processCount: all.length,
+    processCount,
     processBytes,
     messages,
     mailboxBytes: mailboxTotal,
     states: { asked: behaviours.length, answered: states.size, bytes: stateTotal, skipped },
-    processes: rows.slice(0, n),
+    processes: rows,
     tableCount: tables.length,
     tableBytes: tables.reduce((s, t) => s + t.memory, 0),
-    tables: tables.slice(0, n),
+    tables: tables.slice(0, top),
   };
 }
 
 /** The largest chunk of a heap snapshot one read answers (bytes). */
 export const SNAPSHOT_CHUNK = 1 << 20;
+/** The smallest limit a heap snapshot takes (bytes): one chunk. */
+export const SNAPSHOT_MIN_BYTES = SNAPSHOT_CHUNK;
 /** A snapshot nobody read for this long is dropped (ms). */
 const SNAPSHOT_IDLE_MS = 30_000;
 
@@ -171,10 +210,13 @@ function drop(s: OpenSnapshot): void {
   if (snapshot === s) snapshot = null;
 }
 
-/** Starts a V8 heap snapshot that the tool then pulls with `snapshotRead`; at most `maxBytes` of it. */
+/** Starts a V8 heap snapshot that the tool then pulls with `snapshotRead`; at most `maxBytes` of it (SNAPSHOT_MIN_BYTES or more; less is refused). */
 export function snapshotOpen(node: OtpNode, by: string, maxBytes: number): { ok: true; id: number } | { ok: false; error: string } {
+  const limit = maxBytes;
+  if (!(typeof limit === 'number' && Number.isSafeInteger(limit) && limit >= SNAPSHOT_MIN_BYTES)) {
+    return { ok: false, error: `snapshotOpen takes a limit (otp heap --snapshot-max) of a whole number of bytes from ${SNAPSHOT_MIN_BYTES} (1MB) up, got ${(JSON.stringify(maxBytes) ?? String(maxBytes)).slice(0, 100)}: give e.g. ${2 * 1024 ** 3} (2GB)` };
+  }
   if (snapshot) return { ok: false, error: `a heap snapshot is already being taken on ${node.name} (by ${snapshot.by}, ${snapshot.sent} bytes sent): one at a time per node` };
-  const limit = Math.max(1 << 20, Math.floor(Number(maxBytes) || 0));
   const stream = getHeapSnapshot();
   const s: OpenSnapshot = {
     id: nextSnapshot++,

@@ -11,5 +11,5 @@ export { OBSERVER_RPC_MODULE } from './observe.js';
 export type { ObservedSort, ProcessQuery, ObservedProcess, ProcessPage, ObservedTable, Overview, ObserverAction } from './observe.js';
 export { PROFILE_RPC_MODULE, PROFILE_MAX_MS, OTHER_WORK } from './profile.js';
 export type { CpuProfile, CpuProfileNode, ProfileResult, ProcessTime, ProfileFilter } from './profile.js';
-export { HEAP_STATE_ASKS, SNAPSHOT_CHUNK } from './heap.js';
+export { HEAP_STATE_ASKS, HEAP_MAX_TOP, SNAPSHOT_CHUNK, SNAPSHOT_MIN_BYTES } from './heap.js';
 export type { HeapReport, HeapProcess } from './heap.js';

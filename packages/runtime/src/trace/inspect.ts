@@ -100,13 +100,13 @@ const figureOf = (p: ProcessImpl, by: ProcsSort): number => (by === 'memory' ? p
 // The pass over the processes yields to the event loop after this many: a node of 100 000 processes is never held for the whole pass.
 const PROCS_CHUNK = 2000;
 
-// Calls `fn` with every live process, a chunk per turn of the event loop (processes spawned meanwhile come later; those that exited are left out).
-async function eachChunked(node: OtpNode, fn: (p: ProcessImpl) => void): Promise<void> {
+/** Calls `fn` with every live process, `chunk` per turn of the event loop (processes spawned meanwhile come later; those that exited are left out). */
+export async function eachChunked(node: OtpNode, fn: (p: ProcessImpl) => void, chunk = PROCS_CHUNK): Promise<void> {
   let n = 0;
   for (const p of node.liveProcesses()) {
     if (p.dead) continue;
     fn(p);
-    if (++n % PROCS_CHUNK === 0) await new Promise<void>((r) => setImmediate(r));
+    if (++n % chunk === 0) await new Promise<void>((r) => setImmediate(r));
   }
 }
 

@@ -283,16 +283,33 @@ function selectionOf(profile: CpuProfile, timer: ProcessTimer, selected: Process
   return { pid: selected.pid.toString(), samples, runs: slot?.runs ?? 0, segmentsDropped: timer.dropped, ...(selected.name !== undefined ? { name: selected.name } : {}) };
 }
 
+// The sampling interval a profile takes (µs): finer costs the node too much, coarser says too little.
+const PROFILE_MIN_INTERVAL_US = 100;
+const PROFILE_MAX_INTERVAL_US = 100_000;
+
+/** Whether `v` is a whole number from `min` to `max`: a number over rpc out of range is refused, never cut down unseen. */
+const wholeIn = (v: unknown, min: number, max: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+const shown = (v: unknown): string => (JSON.stringify(v) ?? String(v)).slice(0, 100);
+
+// A profile's time and sampling interval, defaults applied, or why they are refused (`bad`).
+function runArgs(ms: unknown, intervalUs: unknown): { limit: number; interval: number; bad?: string } {
+  const limit = ms ?? 10_000;
+  const interval = intervalUs ?? 1000;
+  if (!wholeIn(limit, 1, PROFILE_MAX_MS)) return { limit: 0, interval: 0, bad: `run profiles for a whole number of milliseconds from 1 to ${PROFILE_MAX_MS} (otp profile --time, at most ${PROFILE_MAX_MS / 60_000}m), got ${shown(ms)}: give e.g. 10000` };
+  if (!wholeIn(interval, PROFILE_MIN_INTERVAL_US, PROFILE_MAX_INTERVAL_US)) return { limit: 0, interval: 0, bad: `run samples every ${PROFILE_MIN_INTERVAL_US} to ${PROFILE_MAX_INTERVAL_US} µs, a whole number, got ${shown(intervalUs)}: give e.g. 1000` };
+  return { limit, interval };
+}
+
 /**
- * Profiles this node for `ms` (at most PROFILE_MAX_MS) and answers the profile and the time per process;
+ * Profiles this node for `ms` (1 to PROFILE_MAX_MS, default 10 000; out of range is refused) and answers the profile and the time per process;
  * `client` is the asking node: its going down stops the profile at once. Sampling every `intervalUs` µs
- * (default 1000). `filter` narrows it to one process (its runs only) or names a module (checked here).
+ * (100 to 100 000, default 1000). `filter` narrows it to one process (its runs only) or names a module (checked here).
  */
-async function run(ctx: ProcessContext, ms: number, client?: string, intervalUs = 1000, filter: ProfileFilter = {}): Promise<ProfileResult> {
+async function run(ctx: ProcessContext, ms?: number, client?: string, intervalUs?: number, filter: ProfileFilter = {}): Promise<ProfileResult> {
   const node = ctx.node;
+  const { limit, interval, bad } = runArgs(ms, intervalUs);
+  if (bad !== undefined) return { ok: false, error: bad, badInput: true };
   if (running) return { ok: false, error: `a profile is already running on ${node.name} (asked by ${running.by}, ${Math.max(0, Math.ceil((running.until - Date.now()) / 1000))} s left): one at a time per node` };
-  const limit = Math.min(Math.max(1, Math.floor(Number(ms) || 10_000)), PROFILE_MAX_MS);
-  const interval = Math.min(Math.max(100, Math.floor(Number(intervalUs) || 1000)), 100_000);
   const narrowed = narrow(node, filter);
   if (typeof narrowed === 'string') return { ok: false, error: narrowed, badInput: true };
   const { selected, moduleNames } = narrowed;
@@ -354,7 +371,7 @@ export function profileRpcModule(node: OtpNode): Record<string, unknown> {
   return {
     run,
     running: () => (running ? { by: running.by, leftMs: Math.max(0, running.until - Date.now()) } : null),
-    heap: (ctx: ProcessContext, top?: number) => heapReport(ctx.node, top, ctx as ProcessImpl),
+    heap: (ctx: ProcessContext, top?: number | null) => heapReport(ctx.node, top ?? undefined, ctx as ProcessImpl),
     snapshotOpen: (by: string, maxBytes: number) => snapshotOpen(node, by, maxBytes),
     snapshotRead: (id: number) => snapshotRead(node, id),
     snapshotClose: (id: number) => snapshotClose(id),
