@@ -56,6 +56,7 @@ const ENDINGS: Record<TraceSummary['reason'], string> = {
   time: 'the time limit passed',
   stopped: 'stopped',
   'client down': 'the client went away',
+  'processes gone': 'every process it followed exited',
   crashed: 'the session crashed',
   nodedown: 'the connection to the node was lost',
 };

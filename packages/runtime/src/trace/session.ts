@@ -135,17 +135,27 @@ export type SessionControl = { otpTrace: 'ack' | 'stop' | 'wake'; session?: stri
 
 const isControl = (m: unknown): m is SessionControl => typeof m === 'object' && m !== null && 'otpTrace' in m;
 
+// The monitors of the processes a session named (pids, names), when it follows those only; null when it
+// follows all, or the new ones, or none in particular (calls from any process).
+function followedProcesses(ctx: ProcessContext, sel: Selection): Set<unknown> | null {
+  if (!sel.explicit || sel.all || sel.snapshot !== null || sel.set.size === 0) return null;
+  return new Set([...sel.set].map((p) => ctx.monitor(p.pid)));
+}
+
 /** The body of a session's process: flushes batches under flow control, enforces the clock, watches the client. */
 export async function runSession(ctx: ProcessContext, s: Session): Promise<void> {
   // The client, or else the starter: a session no one is left to stop does not run on to its time limit.
   const watched = s.settings.client ?? s.settings.owner;
   const clientRef = watched ? ctx.monitor(watched) : undefined;
+  const followed = followedProcesses(ctx, s.selection);
   let credit = CREDIT;
   try {
     while (s.state === 'active') {
       // No periodic wake-up: events nudge the process, and the one timer is the session's deadline.
       const m = await ctx.receive(null, Math.max(0, s.deadline - Date.now()));
       if (m instanceof Down && m.ref === clientRef) s.end('client down');
+      // The last of the processes it named is gone: nothing more can come (as a trace on a pid ends with it).
+      else if (m instanceof Down && followed?.delete(m.ref) && followed.size === 0) s.end('processes gone');
       else if (isControl(m) && m.otpTrace === 'ack') credit++;
       else if (isControl(m) && m.otpTrace === 'stop') s.end('stopped');
       if (s.state === 'active' && Date.now() >= s.deadline) s.end('time');

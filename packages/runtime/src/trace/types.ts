@@ -43,8 +43,8 @@ export type TraceEvent =
   | { kind: 'link' | 'unlink'; ts: number; pid: string; other: string }
   | { kind: 'register' | 'unregister'; ts: number; pid: string; name: string };
 
-/** Why a session ended. */
-export type TraceEndReason = 'limit' | 'rate' | 'time' | 'stopped' | 'client down' | 'crashed';
+/** Why a session ended; 'processes gone' when every process it named (by pid or name) has exited. */
+export type TraceEndReason = 'limit' | 'rate' | 'time' | 'stopped' | 'client down' | 'processes gone' | 'crashed';
 
 /** What the agent sends the client: a batch of events (ack it), or the end of the session. */
 export type TraceMessage =
