@@ -399,10 +399,28 @@ export function isGround(pattern: unknown): boolean {
 /**
  * An estimate of the heap bytes a value holds (V8 with pointer compression), walking at most `budget`
  * nodes so that estimating a huge value stays cheap; beyond the budget the average so far is extrapolated.
+ * An object reached twice (a cycle, a part shared by two others) is counted once, as it is held once.
  * One loop over an explicit stack (a deep value cannot overflow the call stack). It never throws: a part that
  * cannot be read (a revoked Proxy, a trap or getter that throws) counts as an empty object.
  */
 export function estimateSize(v: unknown, budget = 1000): number {
+  if (typeof v !== 'object' || v === null) return walkSize(v, budget, EMPTY);
+  // An object reached again (a cycle, a shared part) is one object: counted once, not walked again. The set is
+  // reused between calls (a table write estimates each record); a getter estimating meanwhile takes its own.
+  const seen = spareSeen ?? new Set<object>();
+  spareSeen = null;
+  try {
+    return walkSize(v, budget, seen);
+  } finally {
+    seen.clear();
+    spareSeen = seen;
+  }
+}
+
+let spareSeen: Set<object> | null = null;
+const EMPTY: Set<object> = new Set();
+
+function walkSize(v: unknown, budget: number, seen: Set<object>): number {
   let visited = 0;
   let bytes = 0;
   const stack: unknown[] = [v];
@@ -424,7 +442,9 @@ export function estimateSize(v: unknown, budget = 1000): number {
         break;
       case 'object':
         if (x === null) bytes += 4;
+        else if (seen.has(x)) break;
         else {
+          seen.add(x);
           try {
             bytes += objectParts(x, stack);
           } catch {
