@@ -420,43 +420,59 @@ export function estimateSize(v: unknown, budget = 1000): number {
 let spareSeen: Set<object> | null = null;
 const EMPTY: Set<object> = new Set();
 
+// A value's own bytes past this count as they are but stay out of the average the rest is extrapolated with:
+// one 50 MB string or one long array walked first would otherwise make each value not walked count as much.
+const OUTLIER_BYTES = 1024;
+
 function walkSize(v: unknown, budget: number, seen: Set<object>): number {
   let visited = 0;
   let bytes = 0;
+  // Of the values walked, those of at most OUTLIER_BYTES each: how many, their bytes, and the parts they pushed.
+  let typical = 0;
+  let typicalBytes = 0;
+  let typicalParts = 0;
   const stack: unknown[] = [v];
   while (stack.length > 0) {
-    const x = stack.pop();
     if (visited >= budget) {
-      return Math.round(bytes + (bytes / visited) * (stack.length + 1));
+      if (typical === 0) return bytes;
+      // Each value left on the stack stands for itself and its parts: with f parts per value walked, 1 / (1 - f) values.
+      const subtree = 1 / (1 - Math.min(typicalParts / typical, 0.9));
+      return Math.round(bytes + (typicalBytes / typical) * subtree * stack.length);
     }
+    const before = stack.length - 1;
+    const own = ownBytes(stack.pop(), stack, seen);
     visited++;
-    switch (typeof x) {
-      case 'string':
-        bytes += 12 + x.length;
-        break;
-      case 'number':
-        bytes += Number.isInteger(x) && Math.abs(x) < 2 ** 30 ? 4 : 16;
-        break;
-      case 'bigint':
-        bytes += 16 + 8 * Math.ceil(x.toString(16).length / 16);
-        break;
-      case 'object':
-        if (x === null) bytes += 4;
-        else if (seen.has(x)) break;
-        else {
-          seen.add(x);
-          try {
-            bytes += objectParts(x, stack);
-          } catch {
-            bytes += 12;
-          }
-        }
-        break;
-      default:
-        bytes += 4;
+    bytes += own;
+    if (own <= OUTLIER_BYTES) {
+      typical++;
+      typicalBytes += own;
+      typicalParts += stack.length - before;
     }
   }
   return bytes;
+}
+
+// One value's own bytes, its parts pushed on `stack`; an object already counted adds nothing.
+function ownBytes(x: unknown, stack: unknown[], seen: Set<object>): number {
+  switch (typeof x) {
+    case 'string':
+      return 12 + x.length;
+    case 'number':
+      return Number.isInteger(x) && Math.abs(x) < 2 ** 30 ? 4 : 16;
+    case 'bigint':
+      return 16 + 8 * Math.ceil(x.toString(16).length / 16);
+    case 'object':
+      if (x === null) return 4;
+      if (seen.has(x)) return 0;
+      seen.add(x);
+      try {
+        return objectParts(x, stack);
+      } catch {
+        return 12;
+      }
+    default:
+      return 4;
+  }
 }
 
 // An object's own bytes, its parts pushed on `stack` for estimateSize; throws when the object cannot be read.

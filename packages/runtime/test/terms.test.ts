@@ -80,3 +80,11 @@ test('estimateSize counts an object reached twice once: a cyclic value stays sma
   // Distinct objects still count each.
   assert.ok(estimateSize(Array.from({ length: 100 }, () => ({ text: 'x'.repeat(10_000) }))) > 100 * 10_000);
 });
+
+// The average of the values walked was extrapolated to every value not walked: a state holding one 5 MB string and
+// 200 000 small records (about 10 MB) was estimated at over half a gigabyte, because the string was walked first.
+test('estimateSize extrapolates past its budget with the typical value walked, not one huge string or array', () => {
+  const state = { list: Array.from({ length: 200_000 }, (_, i) => ({ i })), text: 'x'.repeat(5_000_000) };
+  const size = estimateSize(state, 2000);
+  assert.ok(size > 5_000_000 && size < 50_000_000, `estimated at ${size} bytes`);
+});
