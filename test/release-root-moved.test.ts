@@ -1,6 +1,6 @@
 // A release root moved (mv) while its node runs: the node still says it was started from the old path, which is
 // gone. The start script at the new place reaches it as its own (run/<name>.pid, moved along, names the node):
-// pid and stop work, rather than be refused pointing at a start script that no longer exists.
+// pid, versions and stop work, rather than be refused pointing at a start script that no longer exists.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
@@ -14,7 +14,7 @@ const repo = fileURLToPath(new URL('..', import.meta.url));
 await privatePortMapper();
 const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
 
-test('a release root moved after its node booted: bin/<name> pid and stop from the new place reach the node as this root\'s', { timeout: 180_000 }, async () => {
+test('a release root moved after its node booted: bin/<name> pid, versions (marking what runs) and stop from the new place reach the node as this root\'s', { timeout: 180_000 }, async () => {
   mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
   const base = mkdtempSync(join(repo, '_build', 'e2e', 'relmoved-'));
   const dir = join(base, 'mover');
@@ -28,6 +28,8 @@ test('a release root moved after its node booted: bin/<name> pid and stop from t
     const pid = /\(os pid (\d+)\)/.exec(started)![1];
     renameSync(rel, moved);
     assert.equal(await ok(at(moved)(['pid']), 'pid from the moved root'), pid);
+    // The node's own root is gone: it still says what it runs, marked as ever.
+    assert.equal(await ok(at(moved)(['versions']), 'versions from the moved root'), '0.1.0        permanent (running)');
     assert.equal(await ok(at(moved)(['stop']), 'stop from the moved root'), 'stopped');
     assert.equal((await at(moved)(['ping'])).stdout, 'pang');
   } finally {

@@ -602,7 +602,12 @@ export function releaseHandler(state: RunningRelease): Record<string, (...args: 
   const name = (): string => state.files.release.name;
   return {
     // `installing`: the version an install in progress goes to (it runs from the swap, not permanent until its probe passes).
-    versions: async () => ({ running: state.files.release.vsn, releases: (await readReleases(state.root)).releases, ...(state.lastUpgrade ? { lastUpgrade: state.lastUpgrade } : {}), ...(state.attempt ? { installing: { from: state.attempt.from, to: state.attempt.to } } : {}) }),
+    // Its root moved (mv) or removed since boot, the versions file is not where the node booted it from: what runs is still said
+    // (the start script of the moved root lists its own releases), without the list.
+    versions: async () => {
+      const releases = await readReleases(state.root).then((r) => r.releases, () => undefined);
+      return { running: state.files.release.vsn, ...(releases ? { releases } : {}), ...(state.lastUpgrade ? { lastUpgrade: state.lastUpgrade } : {}), ...(state.attempt ? { installing: { from: state.attempt.from, to: state.attempt.to } } : {}) };
+    },
     which: () => run((ctx) => application.whichApplications(ctx)),
     pid: () => process.pid,
     // The root it was started from: a start script run from a copy of the root (sharing the node name) refuses to act on it.
