@@ -1,7 +1,7 @@
 // A generated project whose release runs 0.1.0 as a daemon with 0.2.0 built beside it: the set-up of the
 // end-to-end tests of `bin/<name> upgrade` and what happens while one runs.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { run, ok, type Ran } from './run.ts';
@@ -12,7 +12,7 @@ const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
 
 /** A project's start script and release root; `remove` stops its node and deletes the project. */
 export interface UpgradeProject {
-  script(args: string[]): Promise<Ran>;
+  script(args: string[], env?: NodeJS.ProcessEnv): Promise<Ran>;
   root: string;
   remove(): Promise<void>;
 }
@@ -30,7 +30,7 @@ export async function daemonWithNextVersion(name: string, change?: (dir: string)
   const base = mkdtempSync(join(repo, '_build', 'e2e', `${name}-`));
   const dir = join(base, name);
   const rel = join(dir, '_build', 'prod', 'rel', name);
-  const script = (args: string[]) => run(join(rel, 'bin', name), args, rel);
+  const script = (args: string[], env?: NodeJS.ProcessEnv) => run(join(rel, 'bin', name), args, rel, env);
   const remove = async () => {
     await script(['stop']);
     rmSync(base, { recursive: true, force: true });
@@ -50,4 +50,11 @@ export async function daemonWithNextVersion(name: string, change?: (dir: string)
     throw error;
   }
   return { script, remove, root: rel };
+}
+
+/** A running `upgrade` to `vsn` whose health probe stays open (OTP_UPGRADE_HOLD_FILE) until `release()`; `done` is its outcome. */
+export function heldUpgrade(script: (args: string[], env?: NodeJS.ProcessEnv) => Promise<Ran>, root: string, vsn: string): { done: Promise<Ran>; release(): void } {
+  const hold = join(dirname(root), `hold-${vsn}`);
+  writeFileSync(hold, '');
+  return { done: script(['upgrade', vsn, '--probe-ms', '0'], { ...process.env, OTP_UPGRADE_HOLD_FILE: hold }), release: () => rmSync(hold, { force: true }) };
 }

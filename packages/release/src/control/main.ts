@@ -339,6 +339,13 @@ function installWaitMs(): number {
   return Number.isInteger(given) && given > 0 ? given : 300_000;
 }
 
+// A test hook, not an interface: with OTP_UPGRADE_HOLD_FILE=F (an absolute path), the node's health probe stays open while F
+// exists, past --probe-ms, so a test runs its commands during an install and ends the window by removing F.
+function holdFile(): { holdFile?: string } {
+  const file = process.env.OTP_UPGRADE_HOLD_FILE;
+  return file ? { holdFile: file } : {};
+}
+
 // Polls the node while it says the install of `vsn` is in progress; then its outcome, from the node's last upgrade: the line
 // to print when it was installed, a ScriptError (exit 1) when it rolled back or ended otherwise, or the node died meanwhile.
 async function installEnd(node: OtpNode, t: Target, osPid: number, verb: string, vsn: string): Promise<string> {
@@ -402,7 +409,7 @@ async function installOrRollBack(what: string, probeMs: number | undefined, verb
     await refuseOtherRoot(node, t, `${verb} ${what}`);
     const osPid = (await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'pid', []))) as number;
     try {
-      return await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'install', [vsn, { env, expect: verb === 'upgrade' ? 'up' : 'down', ...(probeMs !== undefined ? { probeMs } : {}) }], installWaitMs() + (probeMs ?? 0)));
+      return await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'install', [vsn, { env, expect: verb === 'upgrade' ? 'up' : 'down', ...(probeMs !== undefined ? { probeMs } : {}), ...holdFile() }], installWaitMs() + (probeMs ?? 0)));
     } catch (error) {
       const reason = error instanceof Error && 'cause' in error ? error.cause : error;
       // A killed node's connection can close before its OS process has finished exiting: a nodedown waits for that.

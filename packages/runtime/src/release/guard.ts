@@ -78,16 +78,18 @@ export class UpgradeGuard {
   }
 
   /**
-   * Waits up to `ms` for the migrated processes (monitored by `watch`) and the guard: resolves to the
-   * problems seen — each migrated process that crashed, or the escalation that tripped the guard, which
-   * ends the wait at once.
+   * Waits up to `ms` (and on while `held()` says so) for the migrated processes (monitored by `watch`) and the guard:
+   * resolves to the problems seen — each migrated process that crashed, or the escalation that tripped the guard,
+   * which ends the wait at once.
    */
-  async probe(watch: Watch, ms: number): Promise<string[]> {
+  async probe(watch: Watch, ms: number, held: () => boolean = () => false): Promise<string[]> {
     const crashed: string[] = [];
     const deadline = performance.now() + ms;
-    for (let left = ms; this.tripped === undefined && left > 0; left = deadline - performance.now()) {
-      const m = await this.ctx.receive((x) => x instanceof GuardTripped || (isDown(x) && watch.refs.has(x.ref)), left);
-      if (m === TIMEOUT || m instanceof GuardTripped) break;
+    for (let left = ms; this.tripped === undefined; left = deadline - performance.now()) {
+      if (left <= 0 && !held()) break;
+      const m = await this.ctx.receive((x) => x instanceof GuardTripped || (isDown(x) && watch.refs.has(x.ref)), left > 0 ? left : 50);
+      if (m === TIMEOUT) continue;
+      if (m instanceof GuardTripped) break;
       const { ref, pid, reason } = m as Down;
       watch.refs.delete(ref);
       if (!isNormalExit(reason)) crashed.push(`${pid} crashed after the upgrade: ${reasonText(reason)}`);

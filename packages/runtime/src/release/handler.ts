@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ProcessContext } from '../types.js';
@@ -75,6 +75,8 @@ export interface InstallOptions {
    * exiting in this window rolls the upgrade back.
    */
   probeMs?: number;
+  /** A test hook, not an interface: while this file exists the health probe goes on past `probeMs` (a test removes it to end the window). */
+  holdFile?: string;
   /** Where `${VAR}` in the version's sys.config.json and node.args come from: the upgrade command's environment (default: the node's). */
   env?: Record<string, string | undefined>;
   /** The version's files, already read (a rollback reinstalls the running version's as they were). */
@@ -295,9 +297,9 @@ async function restartStopped(ctx: ProcessContext, state: RunningRelease, files:
 // start, migrated process that crashed in the window and application of the new version that does not run;
 // any of them fails the install (stage 'health'). Passed, the guard lifts: checked and lifted in one turn,
 // from here on the new version's failures take their normal course.
-async function probe(ctx: ProcessContext, guard: UpgradeGuard, watch: Watch, ms: number, target: VersionFiles, failedChildren: string[]): Promise<void> {
+async function probe(ctx: ProcessContext, guard: UpgradeGuard, watch: Watch, ms: number, target: VersionFiles, failedChildren: string[], holdFile?: string): Promise<void> {
   // A child that did not start is reason enough: no need to watch the rest of the window.
-  const crashed = await guard.probe(watch, failedChildren.length > 0 ? 0 : ms);
+  const crashed = await guard.probe(watch, failedChildren.length > 0 ? 0 : ms, () => failedChildren.length === 0 && holdFile !== undefined && existsSync(holdFile));
   let problems: string[];
   if (guard.tripped !== undefined) problems = [guard.tripped];
   else {
@@ -475,7 +477,7 @@ async function applyAndProbe(ctx: ProcessContext, state: RunningRelease, plan: I
     const { report, synced } = await apply(ctx, state, plan, swapped.processes, swapped.staged);
     // A migrated child its supervisor's new specs dropped was stopped on purpose: its exit (killed, for a brutalKill) is no crash.
     watch?.forget(synced.stopped);
-    if (guard) await probe(ctx, guard, watch!, options.probeMs ?? PROBE_MS, plan.target, synced.failed);
+    if (guard) await probe(ctx, guard, watch!, options.probeMs ?? PROBE_MS, plan.target, synced.failed, options.holdFile);
     await permanent(state.root, vsn);
     return report;
   } catch (error) {
@@ -613,7 +615,7 @@ export function releaseHandler(state: RunningRelease): Record<string, (...args: 
     // The root it was started from: a start script run from a copy of the root (sharing the node name) refuses to act on it.
     root: () => resolve(state.root),
     // The start script sends the variables the version's files use, from the shell that runs upgrade.
-    install: (vsn: string, options: { env?: Record<string, string>; probeMs?: number; expect?: 'up' | 'down' } = {}) => {
+    install: (vsn: string, options: { env?: Record<string, string>; probeMs?: number; expect?: 'up' | 'down'; holdFile?: string } = {}) => {
       // The same version asked again while an install of it runs: not "already running" (it is not permanent until its
       // probe passes, and may roll back), but busy, which the caller may retry once it is done; another version, or during
       // a restart, is busy too, and the caller runs its command again once that has ended.
@@ -630,7 +632,7 @@ export function releaseHandler(state: RunningRelease): Record<string, (...args: 
           // The install's failure is its answer, not a crash: it comes back as a value, so the log gets its one line
           // below rather than an "Error in process" report with the handler's stack.
           const ran = await run((ctx) =>
-            install(ctx, state, vsn, { ...(options.env ? { env: options.env } : {}), ...(options.probeMs !== undefined ? { probeMs: options.probeMs } : {}), ...(options.expect === 'up' || options.expect === 'down' ? { expect: options.expect } : {}) }).then(
+            install(ctx, state, vsn, { ...(options.env ? { env: options.env } : {}), ...(options.probeMs !== undefined ? { probeMs: options.probeMs } : {}), ...(options.expect === 'up' || options.expect === 'down' ? { expect: options.expect } : {}), ...(typeof options.holdFile === 'string' ? { holdFile: options.holdFile } : {}) }).then(
               (report) => ({ report }),
               (failed: unknown) => ({ failed }),
             ),
