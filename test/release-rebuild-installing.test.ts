@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { run, ok } from './support/run.ts';
 import { privatePortMapper } from './support/epmd.ts';
 import { waitFor } from './support/wait.ts';
-import { daemonWithNextVersion } from './support/upgrade-project.ts';
+import { daemonWithNextVersion, heldUpgrade } from './support/upgrade-project.ts';
 
 await privatePortMapper();
 
@@ -26,8 +26,8 @@ test('otp release rebuilding the version an upgrade is installing from its root 
     assert.ok(before.length > 0, 'the 0.2.0 build being installed holds which() = two');
     const releasesFile = readFileSync(join(root, 'releases', 'RELEASES.json'), 'utf8');
 
-    const upgrade = script(['upgrade', '0.2.0', '--probe-ms', '30000']);
-    await waitFor('0.2.0 being installed', async () => /being installed/.test(await ok(script(['versions']), 'versions')) || undefined, { ms: 28_000, everyMs: 100 });
+    const upgrade = heldUpgrade(script, root, '0.2.0');
+    await waitFor('0.2.0 being installed', async () => /being installed/.test(await ok(script(['versions']), 'versions')) || undefined, { ms: 120_000, everyMs: 100 });
     writeFileSync(join(dir, 'src', 'which.ts'), "export function which(): string {\n  return 'three';\n}\n");
     const rebuild = await run(process.execPath, [otp, 'release', '--upgrade-from', '0.1.0'], dir);
     assert.equal(rebuild.status, 1, rebuild.out);
@@ -36,7 +36,8 @@ test('otp release rebuilding the version an upgrade is installing from its root 
     assert.deepEqual(holding(lib, 'two'), before);
     assert.equal(readFileSync(join(root, 'releases', 'RELEASES.json'), 'utf8'), releasesFile);
 
-    assert.match(await ok(upgrade, 'upgrade'), /upgraded 0\.1\.0 → 0\.2\.0/);
+    upgrade.release();
+    assert.match(await ok(upgrade.done, 'upgrade'), /upgraded 0\.1\.0 → 0\.2\.0/);
     assert.equal(await ok(script(['rpc', 'rebuilt/which', 'which']), 'rpc'), '"two"');
     assert.deepEqual(holding(lib, 'two'), before, 'what the next boot starts is the build that runs');
   } finally {
@@ -56,15 +57,16 @@ test('an upgrade started after otp release planned the version but before it mov
     const gate = join(gates, 'go');
     const rebuild = run(process.execPath, [otp, 'release', '--upgrade-from', '0.1.0'], dir, { ...process.env, OTP_RELEASE_PAUSE_AT: 'lock', OTP_RELEASE_PAUSE_FILE: gate });
     await waitFor('otp release held before its moves', () => existsSync(`${gate}.paused`), { ms: 120_000, everyMs: 50 });
-    const upgrade = script(['upgrade', '0.2.0', '--probe-ms', '30000']);
-    await waitFor('0.2.0 being installed', async () => /being installed/.test(await ok(script(['versions']), 'versions')) || undefined, { ms: 28_000, everyMs: 100 });
+    const upgrade = heldUpgrade(script, root, '0.2.0');
+    await waitFor('0.2.0 being installed', async () => /being installed/.test(await ok(script(['versions']), 'versions')) || undefined, { ms: 120_000, everyMs: 100 });
     writeFileSync(gate, '');
     const rebuilt = await rebuild;
     assert.equal(rebuilt.status, 1, rebuilt.out);
     assert.match(rebuilt.stderr, /release raced 0\.2\.0 is being installed on its running node \(over 0\.1\.0, os pid \d+\) from .*, so nothing was written/);
     assert.deepEqual(holding(lib, 'three'), [], 'the files of the build being installed stay');
     assert.deepEqual(holding(lib, 'two'), before);
-    assert.match(await ok(upgrade, 'upgrade'), /upgraded 0\.1\.0 → 0\.2\.0/);
+    upgrade.release();
+    assert.match(await ok(upgrade.done, 'upgrade'), /upgraded 0\.1\.0 → 0\.2\.0/);
     assert.equal(await ok(script(['rpc', 'raced/which', 'which']), 'rpc'), '"two"');
   } finally {
     rmSync(gates, { recursive: true, force: true });

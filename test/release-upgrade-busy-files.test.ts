@@ -9,7 +9,7 @@ import { create } from 'tar';
 import { ok } from './support/run.ts';
 import { privatePortMapper } from './support/epmd.ts';
 import { replaceOrFail, waitFor } from './support/wait.ts';
-import { daemonWithNextVersion } from './support/upgrade-project.ts';
+import { daemonWithNextVersion, heldUpgrade } from './support/upgrade-project.ts';
 
 await privatePortMapper();
 
@@ -33,15 +33,16 @@ test('a tarball of the version an upgrade is installing is refused by a second u
     const tarball = join(build, 'busyfiles-0.2.0.tar.gz');
     await create({ file: tarball, cwd: build, gzip: true, portable: true }, ['lib', 'releases']);
 
-    const upgrade = script(['upgrade', '0.2.0', '--probe-ms', '30000']);
-    await waitFor('0.2.0 being installed', async () => /being installed/.test(await ok(script(['versions']), 'versions')) || undefined, { ms: 28_000, everyMs: 100 });
+    const upgrade = heldUpgrade(script, root, '0.2.0');
+    await waitFor('0.2.0 being installed', async () => /being installed/.test(await ok(script(['versions']), 'versions')) || undefined, { ms: 120_000, everyMs: 100 });
     for (const command of [['upgrade', tarball], ['unpack', tarball]]) {
       const second = await script(command);
       assert.equal(second.status, 1, `${command[0]}: ${second.out}`);
       assert.match(second.stderr, /busyfiles-0\.2\.0\.tar\.gz was not unpacked, so nothing under .* was changed: 0\.2\.0 is being installed on the running node \(over 0\.1\.0\), from the files it would replace: wait for that install to end \(bin\/busyfiles versions shows it\), then run it again/, command[0]);
       assert.match(readFileSync(join(lib, whichFile), 'utf8'), /(['"])two\1/, `${command[0]}: the files of the build being installed stay`);
     }
-    assert.match(await ok(upgrade, 'upgrade'), /upgraded 0\.1\.0 → 0\.2\.0/);
+    upgrade.release();
+    assert.match(await ok(upgrade.done, 'upgrade'), /upgraded 0\.1\.0 → 0\.2\.0/);
     assert.equal(await ok(script(['rpc', 'busyfiles/which', 'which']), 'rpc'), '"two"');
     assert.match(readFileSync(join(lib, whichFile), 'utf8'), /(['"])two\1/, 'what the next boot starts is the build that runs');
   } finally {
