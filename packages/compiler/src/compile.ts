@@ -10,6 +10,7 @@ import { ctxFirstExports, withCtxFirst } from './ctx-first.js';
 import { linkSiblingImports } from './siblings.js';
 import { linkLocalImports, pathAliases, type PathAliases } from './local-imports.js';
 import { isJsonModule, outputFile, writeJsonModules } from './json-modules.js';
+import { missingImports, missingImportText } from './missing-imports.js';
 import { IMPORT_META, type AppFile } from '@otp-ts/runtime/tools';
 
 /** A build profile, as in rebar3: dev, test, prod, or one a project declares (otp.config.ts's `profiles`). */
@@ -58,6 +59,8 @@ export interface CompiledApp {
   compiled: string[];
   /** Output removed because its source disappeared. */
   removed: string[];
+  /** One line per import of a package neither installed nor declared (nor optional, for an `import()`): it fails where it runs. */
+  warnings: string[];
 }
 
 const hash = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -167,6 +170,8 @@ interface AppJob {
   build: Required<BuildOptions>;
   aliases: PathAliases | undefined;
   diagnostics: Diagnostic[];
+  /** The project root, which warnings name files from. */
+  root: string;
 }
 
 // Compiles one application; its diagnostics are added to `diagnostics` (then it returns undefined, and its hashes stay as they were).
@@ -209,7 +214,9 @@ async function compileApp(job: AppJob, onProgress?: (line: string) => void): Pro
   await writeFile(hashFile, JSON.stringify(current));
   if (existsSync(join(app.dir, 'priv'))) await cp(join(app.dir, 'priv'), join(dir, 'priv'), { recursive: true });
   onProgress?.(`compiled ${app.name} ${app.vsn}: ${changed.length} of ${files.length} modules${removed.length ? `, ${removed.length} removed` : ''}`);
-  return { name: app.name, vsn: app.vsn, dir, source: app.dir, modules: Object.keys(modules), compiled: changed, removed };
+  // Every module, changed or not: an import that fails at boot is said at each compile until it is fixed.
+  const warnings = missingImports(app, dir, modules).filter((m) => m.static || !m.optional).map((m) => missingImportText(m, app.dir, job.root));
+  return { name: app.name, vsn: app.vsn, dir, source: app.dir, modules: Object.keys(modules), compiled: changed, removed, warnings };
 }
 
 /**
@@ -226,7 +233,7 @@ export async function compile(options: CompileOptions): Promise<CompiledApp[]> {
   const diagnostics: Diagnostic[] = [];
   for (const app of apps) {
     const dir = join(resolve(options.root, build_.outDir), profile, 'lib', `${app.name}-${app.vsn}`);
-    const compiled = await compileApp({ app, apps, dir, build: build_, aliases: pathAliases(app.dir, options.root), diagnostics }, options.onProgress);
+    const compiled = await compileApp({ app, apps, dir, build: build_, aliases: pathAliases(app.dir, options.root), diagnostics, root: options.root }, options.onProgress);
     if (compiled) out.push(compiled);
   }
   if (diagnostics.length > 0) throw new CompileError(diagnostics);

@@ -6,3 +6,5 @@ export type { AppSource } from './apps.js';
 export { CompileError, formatDiagnostic } from './errors.js';
 export type { Diagnostic, Location } from './errors.js';
 export { clearingTimers } from './top-level-timers.js';
+export { missingImports, missingImportText } from './missing-imports.js';
+export type { MissingImport } from './missing-imports.js';

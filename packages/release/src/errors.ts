@@ -20,6 +20,8 @@ export type ReleaseErrorCode =
   | 'badOverride'
   /** A package the release needs (the runtime, an npm dependency) is not installed. */
   | 'missingPackage'
+  /** An application's module statically imports a package that is not installed, so the release would fail at boot. */
+  | 'missingImport'
   /** The version being built is being installed, from the release root, on its running node; nothing was written. */
   | 'installing'
   /** Writing the release failed; nothing was changed. */

@@ -25,6 +25,7 @@ export async function compileProject(root: string, profile: Profile, io: Io, con
     const apps = await compile({ root, profile, build, onProgress: (line) => progress.step(line) });
     const total = apps.reduce((n, a) => n + a.compiled.length, 0);
     progress.done(`compiled ${apps.map((a) => `${a.name} ${a.vsn}`).join(', ') || 'no applications'}: ${total} module${total === 1 ? '' : 's'} changed`);
+    for (const w of apps.flatMap((a) => a.warnings)) io.stderr.write(`otp: warning: ${w}\n`);
     return apps;
   } catch (error) {
     progress.stop();

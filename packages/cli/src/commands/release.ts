@@ -19,6 +19,7 @@ const codes: Record<ReleaseErrorCode, OtpErrorCode> = {
   sameVersion: 'badConfig',
   badOverride: 'badConfig',
   missingPackage: 'failed',
+  missingImport: 'usage',
   installing: 'failed',
   assembly: 'failed',
 };

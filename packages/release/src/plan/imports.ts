@@ -2,6 +2,7 @@ import { isBuiltin } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppFile } from '@otp-ts/runtime/tools';
+import { missingImports, missingImportText } from '@otp-ts/compiler';
 import { ReleaseError } from '../errors.js';
 import { RUNTIME, resolvePackageDir, type PlacedPackage } from './packages.js';
 
@@ -30,6 +31,16 @@ export function checkPackageImports(app: AppFile, buildDir: string, sourceDir: s
       );
     }
   }
+}
+
+/**
+ * Refuses (exit 2) a release whose application `app` (compiled into `buildDir` from `source`) statically imports a package
+ * that is not installed: the module fails to load, so the release's boot. An `import()` of one (an optional import the
+ * code may do without) is let through: otp compile warns of it unless package.json lists it in "optionalDependencies".
+ */
+export function refuseMissingImports(app: AppFile, source: { name: string; dir: string }, buildDir: string, root: string): void {
+  const certain = missingImports(source, buildDir, app.modules).find((m) => m.static);
+  if (certain) throw new ReleaseError('missingImport', `${missingImportText(certain, source.dir, root)}; nothing was released`, { file: join(source.dir, certain.file) });
 }
 
 // `@scope/pkg/sub` → `@scope/pkg`; `pkg/sub` → `pkg`.

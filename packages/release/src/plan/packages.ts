@@ -23,6 +23,7 @@ interface PackageJson {
   name?: string;
   version?: string;
   dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
 }
 
 const readPackage = (dir: string): PackageJson => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson;
@@ -58,16 +59,18 @@ function lookupChain(under: string, name: string): string[] {
  * folder that depends on it, as Node.js resolves it, and placed in the application version's own
  * node_modules/ where Node.js finds it from its dependant: at the top unless another version of that
  * name is there, else inside its dependant's folder. A package inside one already placed (its own
- * nested node_modules) comes with it.
+ * nested node_modules) comes with it. The application's optional dependencies (optionalDependencies) are carried when
+ * installed, and skipped when not, as npm skips them.
  */
 export function resolveDependencies(appDir: string, skip: ReadonlySet<string>): PlacedPackage[] {
   const placed = new Map<string, PlacedPackage>();
   const app = readPackage(appDir);
-  const queue = Object.keys(app.dependencies ?? {}).map((name) => ({ name, fromDir: appDir, under: '', by: app.name ?? appDir }));
+  const queue = depsOf(app).map(({ name, optional }) => ({ name, optional, fromDir: appDir, under: '', by: app.name ?? appDir }));
   for (let next = queue.shift(); next; next = queue.shift()) {
-    const { name, fromDir, under, by } = next;
+    const { name, optional, fromDir, under, by } = next;
     if (name === RUNTIME || skip.has(name)) continue;
     const dir = resolvePackageDir(name, fromDir);
+    if (!dir && optional) continue;
     if (!dir) throw new ReleaseError('missingPackage', `package '${name}', a dependency of ${by}, is not installed: run npm install in the project`, { file: join(fromDir, 'package.json') });
     if ([...placed.values()].some((p) => dir.startsWith(p.dir + sep))) continue;
     const found = lookupChain(under, name).map((path) => placed.get(path)).find((p) => p !== undefined);
@@ -75,10 +78,16 @@ export function resolveDependencies(appDir: string, skip: ReadonlySet<string>): 
     const path = found === undefined ? name : `${under}/node_modules/${name}`;
     const pkg = readPackage(dir);
     placed.set(path, { name, version: pkg.version ?? '0.0.0', dir, path });
-    for (const dep of Object.keys(pkg.dependencies ?? {})) queue.push({ name: dep, fromDir: dir, under: path, by: name });
+    for (const dep of Object.keys(pkg.dependencies ?? {})) queue.push({ name: dep, optional: false, fromDir: dir, under: path, by: name });
   }
   return [...placed.values()];
 }
+
+// An application's dependencies, then its optional ones (npm lists a name in one of them).
+const depsOf = (pkg: PackageJson): { name: string; optional: boolean }[] => [
+  ...Object.keys(pkg.dependencies ?? {}).map((name) => ({ name, optional: false })),
+  ...Object.keys(pkg.optionalDependencies ?? {}).filter((name) => pkg.dependencies?.[name] === undefined).map((name) => ({ name, optional: true })),
+];
 
 // Each package folder of a node_modules/ folder (`x`, `@scope/x`), with the packages nested in their own node_modules/.
 function packageTree(nodeModules: string, prefix: string, out: Record<string, string>): void {

@@ -13,7 +13,7 @@ import { startOrder, type AppDeps } from './apps.js';
 import { cookieOf, parseSysConfig, randomCookie, releaseNodeArgs } from './config-files.js';
 import { installedPackages, placedPackages, resolveDependencies, resolveRuntime, type PackageSource, type PlacedPackage } from './packages.js';
 import { nextReleases, soleRelease } from './releases-file.js';
-import { checkPackageImports } from './imports.js';
+import { checkPackageImports, refuseMissingImports } from './imports.js';
 import { bumpedApps, checkInstalledVersion, releaseNotBumped, versionSetting } from './version-bump.js';
 import type { PlanOptions, PlannedApp, PlannedFile, ReleasePlan, ReleaseSpec } from './types.js';
 
@@ -75,6 +75,7 @@ function plannedApps(order: string[], project: Map<string, ProjectApp>, root: st
     }
     const dependencies = resolveDependencies(p.source.dir, own);
     checkPackageImports(p.app, p.buildDir, p.source.dir, dependencies);
+    refuseMissingImports(p.app, p.source, p.buildDir, root);
     return { name, vsn: p.source.vsn, dir: p.buildDir, sourceDir: p.source.dir, dependencies };
   });
 }
