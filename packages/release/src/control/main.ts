@@ -461,7 +461,9 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     const name = (() => {
       try {
-        return (JSON.parse(readFileSync(join(root, 'releases', 'RELEASES.json'), 'utf8')) as { name: string }).name;
+        // An edited RELEASES.json may have no name, which this very error may be about.
+        const said = (JSON.parse(readFileSync(join(root, 'releases', 'RELEASES.json'), 'utf8')) as { name?: unknown } | null)?.name;
+        return typeof said === 'string' && said !== '' ? said : 'release';
       } catch {
         return 'release';
       }

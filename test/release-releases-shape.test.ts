@@ -1,0 +1,40 @@
+// releases/RELEASES.json edited by hand into valid JSON of the wrong shape (no list of versions, a version without its
+// status): the start script's commands refuse it (exit 2) naming the file, what is wrong and the fix, and change nothing,
+// where they printed 's.releases is not iterable' or listed nothing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const control = fileURLToPath(new URL('../packages/release/dist/control.js', import.meta.url));
+
+test('a RELEASES.json of the wrong shape is refused by versions, stop and ping (exit 2) naming the file and what is wrong, and left as it was', () => {
+  const root = mkdtempSync(join(tmpdir(), 'releases-shape-'));
+  const file = join(root, 'releases', 'RELEASES.json');
+  const script = (...args: string[]) => spawnSync(process.execPath, [control, ...args], { env: { ...process.env, OTP_RELEASE_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8', timeout: 120_000 });
+  try {
+    mkdirSync(join(root, 'releases', '0.1.0'), { recursive: true });
+    writeFileSync(join(root, 'releases', '0.1.0', 'node.args'), '--name shaped@127.0.0.1\n--setcookie shaped\n');
+    const shapes: Array<[text: string, wrong: string]> = [
+      ['{"name": "shaped"}', '"releases" is not a list of versions'],
+      ['{"name": "shaped", "releases": {"0.1.0": "permanent"}}', '"releases" is not a list of versions'],
+      ['{"name": "shaped", "releases": [{"vsn": "0.1.0"}]}', 'releases\\[0\\] has no "vsn" or no "status" \\(one of permanent, current, old, unpacked\\)'],
+      ['["shaped"]', '"name" is not the release\'s name'],
+    ];
+    for (const [text, wrong] of shapes) {
+      writeFileSync(file, text);
+      for (const command of ['versions', 'stop', 'ping']) {
+        const r = script(command);
+        assert.equal(r.status, 2, `${command} with ${text}: ${r.stdout}${r.stderr}`);
+        assert.doesNotMatch(r.stderr, /is not iterable|TypeError|undefined/);
+        assert.match(r.stderr, new RegExp(`RELEASES\\.json is not a releases file: ${wrong}: restore it .* or rebuild the release with otp release`), `${command} with ${text}`);
+        assert.equal(readFileSync(file, 'utf8'), text, 'the file is left as it was');
+      }
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
