@@ -9,7 +9,7 @@ import { bootRelease, hasVersion, holderText, permanentVersion, readReleases, re
 import { formatReport } from './report.js';
 import { alive, call, describe, movedFrom, otherRoot, pidFile, program, refuseOtherRoot, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode, type Target } from './client.js';
 import { daemon, heartCommand, refuseRunning } from './daemon.js';
-import { checkCookieFile, checkRuntime } from './node-process.js';
+import { checkCookieFile, checkRuntime, checkWritableRoot } from './node-process.js';
 import { liveHeart } from './heart.js';
 import { evalFlags, type EvalFlags } from './eval-flags.js';
 import { parseCommandLine, styleHelp } from '../command/adapter.js';
@@ -56,6 +56,7 @@ async function foreground(vsn: string | undefined): Promise<number> {
   const files = await readVersion(root, vsn ?? permanentVersion(releases) ?? '', process.env);
   checkRuntime(files.release, releases.name);
   checkCookieFile(files.release.vsn, files.nodeArgs);
+  checkWritableRoot(releases.name, 'foreground');
   // The daemon's node and the heart's restarts were checked by the command that started them.
   if (process.env.OTP_RELEASE_CHILD !== '1') await refuseRunning(await target(), 'foreground');
   // Node.js flags from node.args apply to a fresh Node.js process: run one with them when they are

@@ -1,11 +1,12 @@
 // The node's OS process as the daemon and the heart start it: detached, `foreground` on the permanent
 // version with its node.args' Node.js flags, its output appended to log/<name>.log.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readVersion, type NodeArgs, type ReleaseFile } from '@otp-ts/runtime/tools';
 import { program, root, ScriptError, target } from './client.js';
 import { exitText, type NodeExit } from './heart.js';
+import { fsReason } from './fs-failure.js';
 
 /** log/<name>.log, where a daemon's node (and its heart) write. */
 export function logFile(name: string): string {
@@ -82,4 +83,23 @@ export function checkCookieFile(vsn: string, nodeArgs: NodeArgs): void {
   const mode = statSync(file).mode & 0o777;
   if ((mode & 0o077) === 0) return;
   throw new ScriptError(`releases/${vsn}/node.args holds the node's cookie and other users may read it (mode ${mode.toString(8)}), so anyone on this machine could take over the node; it was not started: chmod 600 ${file} (otp release writes it so), then start it again`, 2);
+}
+
+/**
+ * Refuses (exit 1) to boot `name` from a root where the node cannot write its pid to run/ (and, for `daemon`, its log to
+ * log/): a read-only root, or one without permission. Said before anything starts, rather than a node booted and crashed.
+ */
+export function checkWritableRoot(name: string, command: 'daemon' | 'foreground'): void {
+  const folders = command === 'daemon' ? ['run', 'log'] : ['run'];
+  for (const folder of folders) {
+    try {
+      const probe = join(root, folder, `.${name}.writable.${process.pid}`);
+      mkdirSync(join(root, folder), { recursive: true });
+      writeFileSync(probe, '');
+      rmSync(probe, { force: true });
+    } catch (error) {
+      const needs = command === 'daemon' ? 'its pid to run/ and its log to log/' : 'its pid to run/';
+      throw new ScriptError(`${name} was not started: ${folder}/ in its release root ${root} cannot be written, ${fsReason(error)}, and the node writes ${needs}: make the root writable (or copy it to a writable place and start it there)`);
+    }
+  }
 }
