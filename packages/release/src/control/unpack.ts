@@ -53,7 +53,8 @@ const WRITE_FAILURES = new Set(['ENOSPC', 'EDQUOT', 'EFBIG', 'EROFS', 'EACCES', 
 
 // The tarball's files could not be written under the root (see WRITE_FAILURES): the work failed, not the input.
 function notWritten(tarball: string, root: string, error: unknown): UnpackFailed {
-  return new UnpackFailed(`unpacking ${tarball} failed: its files could not be written under ${root}, ${fsReason(error)}, and nothing of it stays: free space (or fix the folder's permissions) and run it again`, { cause: error });
+  const fix = (error as NodeJS.ErrnoException).code === 'EROFS' ? 'mount it writable' : "free space (or fix the folder's permissions)";
+  return new UnpackFailed(`unpacking ${tarball} failed: its files could not be written under ${root}, ${fsReason(error)}, and nothing of it stays: ${fix} and run it again`, { cause: error });
 }
 
 /** Unpacking failed part way on the root's side (a full disk, a file where a folder goes), its moves undone: the work failed, not the input. */
@@ -205,7 +206,8 @@ export async function unpack(root: string, what: string, options: UnpackOptions 
   const staging = join(root, `.unpack-${process.pid}`);
   try {
     rmSync(staging, { recursive: true, force: true });
-    mkdirSync(staging, { recursive: true });
+    // Not recursive: the root exists, and a recursive mkdir on a read-only file system says ENOENT rather than EROFS.
+    mkdirSync(staging);
   } catch (error) {
     throw notWritten(tarball, root, error);
   }
