@@ -8,6 +8,7 @@ import { createNode, type OtpNode, type Pid } from '@otp-ts/runtime';
 import { EpmdServer } from '@otp-ts/runtime/tools';
 import { connect } from '@otp-ts/tracer';
 import { startObserver, type RunningObserver } from '../src/observer/server.ts';
+import { checkNodeName } from '../src/tracer/connect.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 
 let epmd: EpmdServer;
@@ -207,13 +208,48 @@ test('a switch to something that is no node name is refused as bad input (400, n
   const a = await startNode('obs_srv_sw@127.0.0.1');
   const o = await observe('obs_srv_sw@127.0.0.1');
   try {
-    for (const [node, said] of [['foo', /^'foo' is not a node name: give "node" as name@host/], ['', /^name the node to switch to: give "node" as name@host/], [42, /^name the node to switch to/]] as const) {
+    for (const [node, said] of [['foo', /^'foo' is not a node name \(it is not name@host\): use name@host/], ['', /^name the node to switch to: give "node" as name@host/], [42, /^name the node to switch to/]] as const) {
       const r = await get(o, '/api/switch', { method: 'POST', body: JSON.stringify({ node }) });
       assert.equal(r.status, 400, JSON.stringify(r.body));
       assert.match(String(r.body.error), said);
     }
     assert.equal(o.node(), 'obs_srv_sw@127.0.0.1');
     assert.equal((await get(o, '/api/overview')).body.node, 'obs_srv_sw@127.0.0.1');
+  } finally {
+    await o.close();
+    a.shutdown();
+  }
+});
+
+// The switch checks a name as every command checks its node argument (otp ping, otp remote, ...): the names one
+// refuses, the other refuses, with the same sentence; the names one takes, the other takes. Before, the switch had
+// its own rule (no @ twice, no spaces) and took a unicode name or one past 255 bytes, which no command takes.
+test('the switch takes and refuses the node names every command takes and refuses, with their sentence', async () => {
+  const a = await startNode('obs_srv_names@127.0.0.1');
+  const o = await observe('obs_srv_names@127.0.0.1');
+  try {
+    const refused = ['shöp@127.0.0.1', 'shop@höst', `${'a'.repeat(250)}@127.0.0.1`, 'a@b@127.0.0.1', 'shop@', '@127.0.0.1', 'sh op@127.0.0.1', 'shop@127.0.0.1/x', 'a\u0000@127.0.0.1'];
+    for (const node of refused) {
+      const said = (() => {
+        try {
+          checkNodeName(node);
+        } catch (error) {
+          return (error as Error).message;
+        }
+        return assert.fail(`the commands take ${JSON.stringify(node)}`);
+      })();
+      const r = await get(o, '/api/switch', { method: 'POST', body: JSON.stringify({ node }) });
+      assert.deepEqual([r.status, r.body.error], [400, said], node);
+    }
+    // Names the commands take, at the edges of the rule (host parts with dots, dashes and colons; 255 bytes):
+    // the switch tries them (no node answers to them here: 502 naming it), rather than refusing them as bad input.
+    for (const node of ['a.b-c_D9@127.0.0.1', 'x@::1', `${'n'.repeat(245)}@127.0.0.1`, 'shop@my-host.example_lan']) {
+      checkNodeName(node);
+      const r = await get(o, '/api/switch', { method: 'POST', body: JSON.stringify({ node }) });
+      assert.notEqual(r.status, 400, `${node}: ${JSON.stringify(r.body)}`);
+      assert.doesNotMatch(String(r.body.error), /is not a node name/, node);
+    }
+    assert.equal(o.node(), 'obs_srv_names@127.0.0.1');
   } finally {
     await o.close();
     a.shutdown();

@@ -6,6 +6,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Connection, TraceSpec } from '@otp-ts/tracer';
 import { pageAssets, type PageAssets } from './assets.js';
+import { nodeNameError } from '../tracer/connect.js';
 
 /** One page request of the process table, as the page asks it. */
 export interface ProcessPageQuery {
@@ -378,7 +379,10 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
       if (!observed) await live(`there are no other nodes to switch to; run otp observer NODE for a live node`);
       const node = typeof body.node === 'string' ? body.node.trim() : '';
       // Bad input is refused before anything is left: the node observed, its live streams and a running trace stay.
-      if (!/^[^@\s]+@[^@\s]+$/.test(node)) throw new ObserverError(400, `${node ? `'${node.slice(0, 80)}' is not a node name` : 'name the node to switch to'}: give "node" as name@host, e.g. {"node": "shop@127.0.0.1"}`);
+      // The check every command makes of its node argument, so a name otp ping or otp remote takes, the switch takes.
+      if (node === '') throw new ObserverError(400, 'name the node to switch to: give "node" as name@host, e.g. {"node": "shop@127.0.0.1"}');
+      const why = nodeNameError(node);
+      if (why !== undefined) throw new ObserverError(400, why);
       // The live streams (the overview, a trace) belong to the node left.
       for (const stop of Array.from(streams)) stop();
       await observed!.switchTo(node);

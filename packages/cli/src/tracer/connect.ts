@@ -16,8 +16,14 @@ type ToolFlags = NodeConnectionFlags & { name?: unknown; sname?: string };
 
 /** The one check of every command's node argument: not name@host is bad usage (exit 2), the name escaped, before any connection. */
 export function checkNodeName(node: string): void {
+  const why = nodeNameError(node);
+  if (why !== undefined) throw new OtpError('usage', why);
+}
+
+/** Why `node` is not a node name, in the one sentence every command (and the observer's switch) says it, or undefined if it is one. */
+export function nodeNameError(node: string): string | undefined {
   const problem = nodeNameProblem(node);
-  if (problem !== undefined) throw new OtpError('usage', notANodeName(node, problem));
+  return problem === undefined ? undefined : notANodeName(node, problem);
 }
 
 /** Connects to a node with the cookie and TLS settings the flags and environment give; throws TracerError when it cannot. */
