@@ -1,5 +1,5 @@
 import { createNode, isDown, rpc, BadRpc, type DistributionTls, type OtpNode, type Pid, type ProcessContext } from '@otp-ts/runtime';
-import { evalBounds, evalReplyTimeout, nodeNameProblem, quoteForLog, TRACE_RPC_MODULE, type EvalOptions } from '@otp-ts/runtime/tools';
+import { evalBounds, evalReplyTimeout, nodeNameProblem, quoteForLog, TRACE_RPC_MODULE, type EvalLineOptions } from '@otp-ts/runtime/tools';
 import type { ProcessDetails, ProcRow, ProcsSort, TraceEvent, TraceMessage, TraceSpec, TraceStartResult, TreeNode, TraceEndReason } from '@otp-ts/runtime/tools';
 import { TracerError } from './errors.js';
 import { explainFailure } from './unreachable.js';
@@ -52,7 +52,7 @@ export interface Connection {
   /** Node-wide figures: process count, memory, event-loop lag, load. */
   load(): Promise<{ processes: number; heapUsed: number; rss: number; lagMs: number; uptimeS: number; loadavg: number[] }>;
   /** Evaluates JavaScript inside the node (otp.eval) within `options`' bounds (the node's own when left out) and returns the formatted result; a TracerError `nodedown` when the node went down before it answered. */
-  eval(source: string, options?: EvalOptions): Promise<string>;
+  eval(source: string, options?: EvalLineOptions): Promise<string>;
   /** Calls any function of the trace agent's rpc module. */
   call(fn: string, args?: unknown[], timeoutMs?: number): Promise<unknown>;
   /** This tool's own (hidden) node name: what the node sees going down when the tool leaves. */
@@ -178,7 +178,7 @@ class NodeConnection implements Connection {
     return (await this.call('load')) as Awaited<ReturnType<Connection['load']>>;
   }
 
-  async eval(source: string, options?: EvalOptions): Promise<string> {
+  async eval(source: string, options?: EvalLineOptions): Promise<string> {
     // The node stops the evaluation first, with its own message; this wait only covers a lost answer.
     const replyMs = evalReplyTimeout(evalBounds(options));
     try {

@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { replStatements } from '@otp-ts/release';
-import type { EvalOptions } from '@otp-ts/runtime/tools';
+import type { EvalLineOptions, EvalOptions } from '@otp-ts/runtime/tools';
 import { TracerError, type Connection } from '@otp-ts/tracer';
 import { defineProvider } from '../cli/provider.js';
 import type { Io } from '../cli/io.js';
@@ -14,6 +15,17 @@ const QUIT = new Set(['q()', '.exit', 'exit', 'quit']);
 // One statement at a time, in order: each is evaluated inside the node before the next is read. Ctrl-C while
 // a line is awaited stops waiting for it (the node bounds the line itself); Ctrl-C at the prompt quits.
 async function repl(io: Io, c: Connection, node: string, bounds: EvalOptions): Promise<number> {
+  // The session's declarations live on the node for as long as the shell: `const x = 1`, then `x`.
+  const session = randomUUID();
+  try {
+    return await readLines(io, c, node, { ...bounds, session });
+  } finally {
+    // A node without sessions (an older runtime), or one that went down, has nothing to end.
+    await c.rpc('otp', 'evalEnd', [session]).catch(() => undefined);
+  }
+}
+
+async function readLines(io: Io, c: Connection, node: string, bounds: EvalLineOptions): Promise<number> {
   // Typed boolean, but undefined when stdin is not a terminal.
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-boolean-literal-compare
   const tty = process.stdin.isTTY === true;

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { randomUUID } from 'node:crypto';
 import { rpc, BadRpc, type OtpNode } from '@otp-ts/runtime';
 import { bootRelease, hasVersion, holderText, permanentVersion, readReleases, readVersion, releasesLockHolder, versionVariables, colours, rpcResultJson, type InstallRefused, type LastUpgrade, type LockHolder } from '@otp-ts/runtime/tools';
 import { formatReport } from './report.js';
@@ -187,6 +188,8 @@ async function remote(args: EvalFlags): Promise<number> {
     await refuseOtherRoot(node, t, 'remote');
     process.stdout.write(`connected to ${t.node}; JavaScript runs inside it with the shell's helpers (call, whereis, sys, ctx, … help() lists them); q() or Ctrl-D leaves\n`);
     const lines = createInterface({ input: process.stdin, output: process.stdout, prompt: `${t.node}> `, terminal: process.stdin.isTTY });
+    // The top-level declarations of its lines outlive them on the node for as long as this shell: `const x = 1`, then `x`.
+    const session = randomUUID();
     // Ctrl-C while a line is awaited stops waiting for it (the node bounds the line itself); at the prompt it leaves.
     let interrupt: (() => void) | undefined;
     lines.on('SIGINT', () => (interrupt ? interrupt() : lines.close()));
@@ -197,7 +200,7 @@ async function remote(args: EvalFlags): Promise<number> {
       if (line.trim() !== '') {
         const interrupted = new Promise<never>((_, reject) => (interrupt = () => reject(new Error('interrupted: no longer waiting for that line (the node stops it within its bounds)'))));
         try {
-          process.stdout.write(`${await Promise.race([node.run((ctx) => rpc.call(ctx, t.node, 'otp', 'eval', [line, bounds], replyMs)), interrupted])}\n`);
+          process.stdout.write(`${await Promise.race([node.run((ctx) => rpc.call(ctx, t.node, 'otp', 'eval', [line, { ...bounds, session }], replyMs)), interrupted])}\n`);
         } catch (error) {
           const reason = error instanceof Error && 'cause' in error ? error.cause : error;
           process.stdout.write(`** ${reason instanceof BadRpc ? describe(reason.reason) : (error as Error).message}\n`);
@@ -207,6 +210,8 @@ async function remote(args: EvalFlags): Promise<number> {
       }
       lines.prompt();
     }
+    // The session's declarations go with it (a node of an older runtime has none to end).
+    await node.run((ctx) => rpc.call(ctx, t.node, 'otp', 'evalEnd', [session], 5000)).catch(() => undefined);
     return 0;
   });
 }

@@ -2,6 +2,7 @@
 // under node:vm's timeout, so a runaway line is interrupted instead of freezing every process (and the
 // ticks) of the node.
 import vm from 'node:vm';
+import type { EvalSession, SessionLine } from './eval-session.js';
 
 /** Why an evaluation was stopped: too long without awaiting, or an awaited promise that did not settle in time. */
 export class EvalStopped extends Error {
@@ -67,30 +68,42 @@ function statementEnds(source: string): number[] {
 // (`1 + 1`, `whereis('x')`), then statements answering their last expression, as a REPL does
 // (`send(self(), 1); flush()`), then the text as statements (`const a = 1; return a`).
 function compile(source: string, names: string[]): vm.Script {
+  return compileLine(source, (body) => `(async function (${names.join(', ')}) {${body}\n}).apply(undefined, globalThis[Symbol.for('otp-ts.evalArgs')])`, false, names);
+}
+
+/**
+ * The script of a line, its text made the body of an async function by `wrap`: an expression first unless the line
+ * declares names (`function f() {}` declares f, as a statement), then statements answering their last expression,
+ * then the text as statements. A line that does not parse is a SyntaxError saying why, in the user's terms.
+ */
+export function compileLine(source: string, wrap: (body: string) => string, declares = false, params: string[] = []): vm.Script {
   // Dynamic import() needs the main context's loader; asked for only when used (Node 20 warns it is experimental).
   const options = /\bimport\s*\(/.test(source) && vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER ? { filename: 'eval', importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER } : { filename: 'eval' };
-  const call = (body: string): string => `(async function (${names.join(', ')}) {${body}\n}).apply(undefined, globalThis[Symbol.for('otp-ts.evalArgs')])`;
   const text = source.replace(/[\s;]+$/, '');
-  const forms = [`return (${text}\n);`, ...statementEnds(text).map((at) => `${text.slice(0, at)}\nreturn (${text.slice(at)}\n);`)];
+  // A line that declares keeps its declarations statements: `function f() {}` last is not answered as an expression.
+  const ends = statementEnds(text)
+    .filter((at) => !declares || !/^\s*(?:async\s+)?(?:function|class)\b/.test(text.slice(at)))
+    .map((at) => `${text.slice(0, at)}\nreturn (${text.slice(at)}\n);`);
+  const forms = declares ? ends : [`return (${text}\n);`, ...ends];
   for (const form of forms) {
     try {
-      return new vm.Script(call(form), options);
+      return new vm.Script(wrap(form), options);
     } catch {
       // not this form: try the next
     }
   }
   try {
-    return new vm.Script(call(source), options);
+    return new vm.Script(wrap(source), options);
   } catch (error) {
-    throw error instanceof SyntaxError ? userSyntaxError(source, names) : error;
+    throw error instanceof SyntaxError ? userSyntaxError(source, params) : error;
   }
 }
 
 // A syntax error as the user's text causes it: parsed without the wrapper's closing brace, an unfinished line
 // (`foo(`) is 'Unexpected end of input', not an 'Unexpected token }' the user never typed.
-function userSyntaxError(source: string, names: string[]): SyntaxError {
+function userSyntaxError(source: string, params: string[]): SyntaxError {
   try {
-    new vm.Script(`(async function (${names.join(', ')}) {${source}\n`);
+    new vm.Script(`(async function (${params.join(', ')}) {${source}\n`);
   } catch (error) {
     if (error instanceof SyntaxError) return new SyntaxError(`the code does not parse: ${error.message}`);
   }
@@ -189,8 +202,9 @@ function boundedTimers(timeoutMs: number, stopped: () => void): Record<string, u
  * its synchronous run up to its first await, or a timer callback it set, passes `timeoutMs`, or when its
  * result takes longer than `awaitTimeoutMs`. The code after an await runs as the node's other code does:
  * node:vm cannot interrupt a promise continuation without corrupting Node's async context (see docs/tracing.md).
+ * With a `session`, the line's top-level declarations outlive it, for the session's next lines.
  */
-export function runSandboxed(source: string, scope: Record<string, unknown>, bounds: EvalBounds): Promise<unknown> {
+export function runSandboxed(source: string, scope: Record<string, unknown>, bounds: EvalBounds, session?: EvalSession): Promise<unknown> {
   return new Promise((resolve, reject) => {
     let done = false;
     const end = (settle: () => void): void => {
@@ -204,11 +218,14 @@ export function runSandboxed(source: string, scope: Record<string, unknown>, bou
     const all: Record<string, unknown> = { ...scope, ...boundedTimers(bounds.timeoutMs, () => end(() => reject(syncStopped(bounds.timeoutMs)))) };
     const names = Object.keys(all).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k));
     let result: Promise<unknown>;
+    let line: SessionLine | undefined;
     try {
-      const script = compile(source, names);
-      (globalThis as Global)[ARGS] = names.map((n) => all[n]);
+      line = session?.line(source, all, (text, wrap, declares) => compileLine(text, wrap, declares));
+      const script = line?.script ?? compile(source, names);
+      (globalThis as Global)[ARGS] = line?.args ?? names.map((n) => all[n]);
       result = script.runInThisContext({ timeout: bounds.timeoutMs }) as Promise<unknown>;
     } catch (error) {
+      line?.settled();
       end(() => reject(isScriptTimeout(error) ? syncStopped(bounds.timeoutMs) : error));
       return;
     } finally {
@@ -218,5 +235,6 @@ export function runSandboxed(source: string, scope: Record<string, unknown>, bou
       (value) => end(() => resolve(value)),
       (error: unknown) => end(() => reject(error)),
     );
+    void result.catch(() => undefined).finally(() => line?.settled());
   });
 }

@@ -2,6 +2,9 @@ import type { OtpNode } from '../node.js';
 import type { ProcessContext } from '../types.js';
 import { runSandboxed, type EvalBounds } from './eval-sandbox.js';
 import { formatShellValue, shellScope } from './shell-helpers.js';
+import { evalSession } from './eval-session.js';
+
+export { endEvalSession } from './eval-session.js';
 
 export { EvalStopped } from './eval-sandbox.js';
 
@@ -15,6 +18,11 @@ const MAX_MS = 3_600_000;
 export interface EvalOptions {
   timeoutMs?: number;
   awaitTimeoutMs?: number;
+}
+
+/** What a remote shell sends with each line: the bounds, and its session (the top-level declarations of its lines outlive them). */
+export interface EvalLineOptions extends EvalOptions {
+  session?: string;
 }
 
 function checkedMs(value: unknown, what: string): number | undefined {
@@ -47,13 +55,15 @@ export function evalReplyTimeout(bounds: Required<EvalOptions>): number {
  * bounded in depth and length so a huge value never crosses the wire whole. The code's synchronous work
  * is bounded (`timeoutMs`), and so is the wait for its result (`awaitTimeoutMs`): see docs/tracing.md.
  */
-export async function evaluate(node: OtpNode, api: Record<string, unknown>, source: string, options: EvalOptions = {}): Promise<string> {
+export async function evaluate(node: OtpNode, api: Record<string, unknown>, source: string, options: EvalLineOptions = {}): Promise<string> {
   if (typeof source !== 'string' || source.trim() === '') throw new Error('eval needs JavaScript source text, e.g. "processes().length"');
-  const bounds: EvalBounds = evalBounds(typeof options === 'object' && options !== null ? options : {});
+  const given = typeof options === 'object' && options !== null ? options : {};
+  const bounds: EvalBounds = evalBounds(given);
+  const session = typeof given.session === 'string' ? evalSession(node, given.session) : undefined;
   // The evaluating process catches what the code throws: a typo at a remote prompt is an answer, not a crash report.
   const outcome = await node.run(async (ctx: ProcessContext) => {
     try {
-      return { value: await runSandboxed(source, shellScope(node, ctx, api), bounds) };
+      return { value: await runSandboxed(source, shellScope(node, ctx, api), bounds, session) };
     } catch (error) {
       return { error };
     }
