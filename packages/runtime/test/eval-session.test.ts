@@ -37,7 +37,7 @@ test('a name declared again is refused before the line runs; a function declared
     assert.equal(still, '1');
     assert.equal((globalThis as { ran?: number }).ran, undefined, 'the refused line did not run');
     assert.equal(replaced, '2');
-    assert.match(over, /^\*\* Identifier 'v' has already been declared/);
+    assert.match(String(over), /^\*\* Identifier 'v' has already been declared/);
     assert.deepEqual(await lines(node, 's2', 'x = 5'), ['** Assignment to constant variable.']);
   }));
 
@@ -60,4 +60,13 @@ test('sessions see none of each other, an ended session starts afresh, and a lin
     assert.equal(await evaluate(node, runtimeApi, 'typeof z'), "'undefined'");
     assert.equal(endEvalSession(node, 'a'), true);
     assert.deepEqual(await lines(node, 'a', 'typeof only'), ["'undefined'"]);
+  }));
+
+test('a line declaring more names than a session keeps from one line is refused, naming the limit', () =>
+  withNode(async (node) => {
+    const names = Array.from({ length: 3000 }, (_, i) => `v${i}`).join(', ');
+    const [refused, after] = await lines(node, 's5', `var ${names}`, 'typeof v1');
+    assert.equal(refused, '** the line declares more than 64 names at its top level, more than a remote shell keeps from one line: declare them as the properties of one object (const o = { … })');
+    assert.equal(after, "'undefined'");
+    assert.deepEqual(await lines(node, 's5', `var ${names.split(', ').slice(0, 64).join(', ')}`, 'v63 === undefined'), ['undefined', 'true']);
   }));

@@ -12,6 +12,8 @@ const IDENTIFIER = /[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*/gu;
 const RESERVED = new Set(
   'arguments await break case catch class const continue debugger default delete do else enum eval export extends false finally for function if implements import in instanceof interface let new null package private protected public return static super switch this throw true try typeof var void while with yield'.split(' '),
 );
+// How many names one line may declare at its top level (each costs a parse of the line).
+const MAX_DECLARED = 64;
 // How many sessions a node keeps at most: a shell that went without saying goodbye (killed) gives up its place.
 const MAX_SESSIONS = 32;
 
@@ -26,11 +28,13 @@ function compiles(text: string): boolean {
   }
 }
 
-// The names of `candidates` that `keyword NAME` after the body clashes with: V8 names each clash in turn.
+// The names of `candidates` that `keyword NAME` after the body clashes with: V8 names each clash in turn, one parse of
+// the line each, so past MAX_DECLARED the line is refused rather than hold the node's event loop for seconds.
 function clashes(body: string, candidates: Set<string>, keyword: 'var' | 'let'): string[] {
   const found: string[] = [];
   const left = new Set(candidates);
   while (left.size > 0) {
+    if (found.length >= MAX_DECLARED) throw new SyntaxError(`the line declares more than ${MAX_DECLARED} names at its top level, more than a remote shell keeps from one line: declare them as the properties of one object (const o = { … })`);
     try {
       new vm.Script(`(async function () {${body}\n;${keyword} ${[...left].join(', ')};\n})`);
       return found;
