@@ -124,6 +124,13 @@ function runBounded(fn: () => void, timeoutMs: number): boolean {
   }
 }
 
+/** Runs `format` (the inspect of an evaluation's answer) under the bound; EvalStopped when it runs past it. */
+export function formatBounded(format: () => string, timeoutMs: number): string {
+  let text = '';
+  if (runBounded(() => (text = format()), timeoutMs)) return text;
+  throw new EvalStopped('evalTimeout', `printing the answer was stopped after ${timeoutMs} ms: its inspect (a custom one, or a proxy's traps) ran that long without giving the node back; raise the bound with --eval-timeout MS (or OTP_EVAL_TIMEOUT)`);
+}
+
 // The longest delay Node's timers take: above it (24.8 days) they fire after 1 ms, with only a warning on the node's stderr.
 const MAX_DELAY_MS = 2 ** 31 - 1;
 

@@ -1,6 +1,6 @@
 import type { OtpNode } from '../node.js';
 import type { ProcessContext } from '../types.js';
-import { runSandboxed, type EvalBounds } from './eval-sandbox.js';
+import { formatBounded, runSandboxed, type EvalBounds } from './eval-sandbox.js';
 import { formatShellValue, shellScope } from './shell-helpers.js';
 import { evalSession } from './eval-session.js';
 
@@ -63,11 +63,41 @@ export async function evaluate(node: OtpNode, api: Record<string, unknown>, sour
   // The evaluating process catches what the code throws: a typo at a remote prompt is an answer, not a crash report.
   const outcome = await node.run(async (ctx: ProcessContext) => {
     try {
-      return { value: await runSandboxed(source, shellScope(node, ctx, api), bounds, session) };
+      return { value: await runSandboxed(source, { ...shellScope(node, ctx, api), process: guardedProcess(node) }, bounds, session) };
     } catch (error) {
       return { error };
     }
   });
   if ('error' in outcome) throw outcome.error;
-  return formatShellValue(outcome.value);
+  // The answer's own inspect (a custom one, a proxy's traps) is the line's code too: bounded as the line is.
+  return formatBounded(() => formatShellValue(outcome.value), bounds.timeoutMs);
+}
+
+// `process` as evaluated code sees it: the node's own, but exit() and abort(), which would stop the node rather than
+// leave the shell (as they do in node's REPL), refuse in one sentence; so does a kill() of the node's own process.
+function guardedProcess(node: OtpNode): NodeJS.Process {
+  const refuse = (what: string): Error => new Error(`${what} would stop the node ${node.name} itself, not leave this shell: q() leaves the shell (the node keeps running); stop the node with its release's bin/<name> stop`);
+  const own = (pid: unknown): boolean => Number(pid) === process.pid || Number(pid) === 0;
+  const guards: Record<string, unknown> = {
+    exit: () => {
+      throw refuse('process.exit()');
+    },
+    reallyExit: () => {
+      throw refuse('process.reallyExit()');
+    },
+    abort: () => {
+      throw refuse('process.abort()');
+    },
+    kill: (pid: number, signal?: string | number) => {
+      if (own(pid)) throw refuse(`process.kill(${String(pid)})`);
+      return process.kill(pid, signal);
+    },
+  };
+  return new Proxy(process, {
+    get(target, key) {
+      if (typeof key === 'string' && key in guards) return guards[key];
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
