@@ -49,6 +49,17 @@ export function compileModule(name: string, ts: string, vsn?: string): ModuleSou
   return { name, code, filename: `/virtual/${name}.ts`, vsn };
 }
 
+/** Version `v` of a gen_server module `name` exporting `srv`: init's state is the expression `init`, a call answers `{ vsn, state }`, `codeChange` is a member's source ('' for none). */
+export function versionedServer(name: string, v: number, init: string, codeChange: string): ModuleSource {
+  return compileModule(name, `
+import { ok, reply } from '@otp-ts/runtime';
+export const srv = {
+  init: () => ok(${init}),
+  handleCall: (_r: unknown, _f: unknown, s: unknown) => reply({ vsn: ${v}, state: s }, s),
+  ${codeChange}
+};`, String(v));
+}
+
 /** A node's code server sharing this runtime with the code it loads, with the node's log handler silenced. */
 export function codeServerFor(node: OtpNode): CodeServer {
   loggerOf(node).removeHandler('default');

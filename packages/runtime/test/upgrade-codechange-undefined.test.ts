@@ -4,18 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { genEvent, genServer, sys, upgradeModules, type GenEventHandler, type GenServer, type Pid, type ProcessContext, type UpgradeError } from '@otp-ts/runtime';
-import { withNode, compileModule, codeServerFor } from './helpers.ts';
+import { withNode, compileModule, versionedServer, codeServerFor } from './helpers.ts';
 
 type Srv = GenServer<unknown, 'get', never, unknown, unknown>;
 
-const server = (v: number, init: string, codeChange: string) =>
-  compileModule('app/w', `
-import { ok, reply } from '@otp-ts/runtime';
-export const srv = {
-  init: () => ok(${init}),
-  handleCall: (_r: unknown, _f: unknown, s: unknown) => reply({ vsn: ${v}, state: s }, s),
-  ${codeChange}
-};`, String(v));
+// Version v of app/w (export srv): init's state is `init`, a call answers { vsn, state }, codeChange is the given member.
+const server = (v: number, init: string, codeChange: string) => versionedServer('app/w', v, init, codeChange);
 
 const missingReturn = /upgrade rolled back: codeChange of app\/w in <[\d.]+> failed: codeChange returned undefined instead of the new state \(a missing return\?\): return the new state, or the state it was given to keep it/;
 

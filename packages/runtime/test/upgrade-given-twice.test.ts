@@ -3,18 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { genServer, upgradeModules, type GenServer, type ProcessContext, type UpgradeError } from '@otp-ts/runtime';
-import { withNode, compileModule, codeServerFor } from './helpers.ts';
+import { withNode, versionedServer, codeServerFor } from './helpers.ts';
 
 type Srv = GenServer<unknown, 'get', never, unknown, unknown>;
 
-const server = (v: number, init: string, codeChange: string) =>
-  compileModule('app/w', `
-import { ok, reply } from '@otp-ts/runtime';
-export const srv = {
-  init: () => ok(${init}),
-  handleCall: (_r: unknown, _f: unknown, s: unknown) => reply({ vsn: ${v}, state: s }, s),
-  ${codeChange}
-};`, String(v));
+// Version v of app/w (export srv): init's state is `init`, a call answers { vsn, state }, codeChange is the given member.
+const server = (v: number, init: string, codeChange: string) => versionedServer('app/w', v, init, codeChange);
 
 test('an upgrade given one module twice (two versions of app/w) is refused before anything changes, naming the module and both versions', async () => {
   await withNode(async (node) => {
