@@ -30,7 +30,7 @@ test('an import of a package neither installed nor declared: otp compile warns n
     const compiled = await otpIn(['compile']);
     assert.equal(compiled.status, 0, compiled.out);
     assert.deepEqual(warnings(compiled.stderr), [
-      `otp: warning: src/pad.ts:1 imports 'absent-pad' statically, but package 'absent-pad' is not installed nor declared in package.json, so the module fails to load at boot: add it to "dependencies" and run npm install, or, if the code can do without it, load it with await import('absent-pad') in a try/catch and list it in "optionalDependencies"`,
+      `otp: warning: src/pad.ts:1 imports 'absent-pad' statically, but package 'absent-pad' is not installed nor declared in package.json, so the module fails to load at boot: add it to "dependencies" and run npm install, or, if the code can do without it, load it with await import("absent-pad") in a try/catch and list it in "optionalDependencies"`,
     ]);
 
     const refused = await otpIn(['release']);

@@ -82,7 +82,7 @@ export function missingImportText(m: MissingImport, appDir: string, root: string
   const where = `${relative(root, join(appDir, m.file)) || m.file}:${m.line}`;
   const pkgFile = relative(root, join(appDir, 'package.json')) || 'package.json';
   if (m.static) {
-    return `${where} imports '${m.spec}' statically, but package '${m.pkg}' is not installed${m.optional ? ' (it is an optional dependency)' : ` nor declared in ${pkgFile}`}, so the module fails to load at boot: add it to "dependencies" and run npm install, or, if the code can do without it, load it with await import('${m.spec}') in a try/catch and list it in "optionalDependencies"`;
+    return `${where} imports '${m.spec}' statically, but package '${m.pkg}' is not installed${m.optional ? ' (it is an optional dependency)' : ` nor declared in ${pkgFile}`}, so the module fails to load at boot: add it to "dependencies" and run npm install, or, if the code can do without it, load it with await import("${m.spec}") in a try/catch and list it in "optionalDependencies"`;
   }
   return `${where} imports '${m.spec}', but package '${m.pkg}' is not installed nor declared in ${pkgFile}, so that import fails when it runs: add it to "dependencies" and run npm install, or, if the code can do without it, list it in "optionalDependencies"`;
 }
