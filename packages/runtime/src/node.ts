@@ -248,6 +248,11 @@ export class OtpNode {
     return this.procs.values();
   }
 
+  /** Where the next spawned pid is (internal: a process spawned later orders at or after it by serial, then number). */
+  get pidMark(): { serial: number; id: number } {
+    return this.procs.mark;
+  }
+
   /** Calls `fn` with every live process: no iterator result a process, as a loop over liveProcesses() makes until optimized. */
   eachProcess(fn: (proc: ProcessImpl) => void): void {
     this.procs.forEach(fn);

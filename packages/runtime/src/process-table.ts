@@ -49,6 +49,11 @@ export class ProcessTable<P extends Entry> {
     return id;
   }
 
+  /** Where the next pid is: every pid `take` hands out from now on orders after it (by serial, then number), every earlier one before. */
+  get mark(): { serial: number; id: number } {
+    return { serial: this.serial, id: this.nextId };
+  }
+
   /** Puts a process whose number `take` gave into its slot. */
   add(proc: P): void {
     this.slots[proc.pid.id & this.mask] = proc;

@@ -14,6 +14,8 @@ import type { TraceEvent, TraceSessionInfo, TraceSpec, TraceStartResult } from '
 
 /** The most functions one session may trace without `force`. */
 export const MAX_FUNCTIONS = 1000;
+/** How many processes a session's start or stop flags per turn of the event loop. */
+const TRACE_MARK_CHUNK = 2000;
 /** Defaults of a session: 10 events, 15 seconds, 1000 buffered events. */
 export const TRACE_DEFAULTS = { limit: 10, timeMs: 15_000, bufferSize: 1000 } as const;
 
@@ -119,6 +121,8 @@ export class TraceAgent implements TraceHooks {
   private msgSessions: Session[] = [];
   private procSessions: Session[] = [];
   private sender: ProcessImpl | null = null;
+  private marking: Promise<void> | null = null;
+  private remark = false;
   private nextId = 1;
 
   constructor(readonly node: OtpNode) {
@@ -282,7 +286,7 @@ export class TraceAgent implements TraceHooks {
       sel.explicit = true;
       if (text === 'all') sel.all = true;
       else if (text === 'new' || text === 'existing') {
-        sel.snapshot ??= new Set(this.node.liveProcesses());
+        sel.snapshot ??= this.node.pidMark;
         if (text === 'new') sel.newOnes = true;
         else sel.existing = true;
       } else {
@@ -445,12 +449,43 @@ export class TraceAgent implements TraceHooks {
 
   private refreshHooks(): void {
     const active = [...this.sessions.values()].filter((s) => s.state === 'active');
+    const before = this.msgSessions;
     this.msgSessions = active.filter((s) => s.settings.messages);
     this.procSessions = active.filter((s) => s.settings.procs);
     this.node.trace = this.msgSessions.length > 0 || this.procSessions.length > 0 ? this : null;
-    for (const p of this.node.liveProcesses()) {
-      const traced = this.msgSessions.length > 0 && this.msgSessions.some((s) => s.selects(p));
-      if (p.traced !== traced) p.traced = traced;
+    // Only the message sessions decide the processes' flags: a session of calls or process events walks nothing.
+    if (before.length !== this.msgSessions.length || before.some((s, i) => s !== this.msgSessions[i])) this.markTraced();
+  }
+
+  /** Resolves once every process's message-trace flag agrees with the sessions now running (a start or stop sets them a chunk per turn). */
+  async settled(): Promise<void> {
+    while (this.marking !== null) await this.marking;
+  }
+
+  // Sets each process's flag, TRACE_MARK_CHUNK per turn of the event loop: a node of 100 000 processes is not held for
+  // the whole pass (the first chunk is set at once, so a small node is done before the start returns). The flags are
+  // read from the sessions as each process is reached, and a change meanwhile walks again; a process spawned meanwhile
+  // takes its flag from the spawn hook, one that exits is skipped.
+  private markTraced(): void {
+    this.remark = true;
+    if (this.marking !== null) return;
+    const run = this.markAll().then(() => {
+      this.marking = null;
+      if (this.remark) this.markTraced();
+    });
+    this.marking = run;
+  }
+
+  private async markAll(): Promise<void> {
+    while (this.remark) {
+      this.remark = false;
+      let n = 0;
+      for (const p of this.node.liveProcesses()) {
+        if (p.dead) continue;
+        const traced = this.msgSessions.length > 0 && this.msgSessions.some((s) => s.selects(p));
+        if (p.traced !== traced) p.traced = traced;
+        if (++n % TRACE_MARK_CHUNK === 0) await new Promise<void>((r) => setImmediate(r));
+      }
     }
   }
 

@@ -18,10 +18,19 @@ export function traceRpcModule(node: OtpNode): Record<string, unknown> {
   const agent = () => traceAgentOf(node);
   return {
     // A session started over rpc is tied to the process that called: it ends when that process (or its node) goes, as recon's tracer ends with its shell.
-    start: (ctx: ProcessContext, spec: TraceSpec) => startOver(node, spec, rpcCallerOf(ctx)),
+    // Each answers once every process is flagged for the sessions now running (a big node's are set a chunk per turn).
+    start: async (ctx: ProcessContext, spec: TraceSpec) => {
+      const r = startOver(node, spec, rpcCallerOf(ctx));
+      await agent().settled();
+      return r;
+    },
     [Symbol.for(CTX_FIRST_KEY)]: ['start'],
     dryRun: (spec: TraceSpec) => agent().start(spec ?? {}, true),
-    stop: (session: string) => agent().stop(session),
+    stop: async (session: string) => {
+      const r = agent().stop(session);
+      await agent().settled();
+      return r;
+    },
     sessions: () => agent().list(),
     traced: () => agent().tracedFunctions(),
     hooked: () => node.trace !== null,

@@ -9,8 +9,8 @@ import type { TraceEndReason, TraceEvent, TraceMessage } from './types.js';
 export interface Selection {
   all: boolean;
   set: Set<ProcessImpl>;
-  /** The processes alive at the start, when `existing` or `new` was asked for. */
-  snapshot: Set<ProcessImpl> | null;
+  /** Where the node's next pid was at the start, when `existing` or `new` was asked for: a process below it existed then (no set of them is kept, nor walked). */
+  snapshot: { serial: number; id: number } | null;
   existing: boolean;
   newOnes: boolean;
   /** True when the user named processes: calls from unknown callers are then not reported. */
@@ -75,7 +75,9 @@ export class Session {
     const s = this.selection;
     if (s.all || s.set.has(p)) return true;
     if (s.snapshot === null) return false;
-    return s.snapshot.has(p) ? s.existing : s.newOnes;
+    const { serial, id } = p.pid;
+    const existed = serial < s.snapshot.serial || (serial === s.snapshot.serial && id < s.snapshot.id);
+    return existed ? s.existing : s.newOnes;
   }
 
   /** Counts an event against the limits and buffers it (formatted only when there is room); may end the session. */

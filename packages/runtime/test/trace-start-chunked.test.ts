@@ -1,0 +1,49 @@
+// Starting or stopping a message trace flags every process it follows. On a node of 100 000 processes that pass used to
+// run in one go, holding the node (every process, every timer) for the whole of it at each start and each stop. It now
+// gives the event loop back between chunks, and a process spawned meanwhile is followed as the session's scope says.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TIMEOUT, type Pid } from '@otp-ts/runtime';
+import { traceAgentOf, type TraceEvent, type TraceMessage } from '@otp-ts/runtime/tools';
+import { withNode } from './helpers.ts';
+
+test('a message trace starts and stops on 100 000 processes without holding the node, and follows a process spawned mid-start', { timeout: 120_000 }, () =>
+  withNode(async (node) => {
+    const pids: Pid[] = [];
+    for (let i = 0; i < 100_000; i++) pids.push(node.spawn(async (ctx) => void (await ctx.receive((m) => m === 'stop'))));
+    // A process that sleeps on a timer, counting each time it gets to run.
+    let runs = 0;
+    let sleeping = true;
+    node.spawn(async (ctx) => {
+      while (sleeping) {
+        await ctx.sleep(1);
+        runs++;
+      }
+    });
+    const agent = traceAgentOf(node);
+    await node.run(async (ctx) => {
+      const before = runs;
+      const r = agent.start({ messages: true, pids: ['all'], limit: 5, timeMs: 60_000, client: ctx.self() });
+      assert.ok(r.ok, r.ok ? '' : r.error);
+      // Spawned while the start is still flagging the others: 'all' follows it.
+      const late = node.spawn(async (c) => void c.send(ctx.self(), 'hello from late'));
+      await agent.settled();
+      assert.ok(runs > before, 'the sleeping process ran while the session flagged 100 000 processes');
+      const events: TraceEvent[] = [];
+      for (;;) {
+        const m = (await ctx.receive((x) => typeof x === 'object' && x !== null && 'otpTrace' in x && (x as TraceMessage).session === r.session, 10_000)) as TraceMessage | typeof TIMEOUT;
+        assert.notEqual(m, TIMEOUT, 'the session sent its events');
+        if (m === TIMEOUT || m.otpTrace !== 'events') break;
+        events.push(...m.events);
+        ctx.send(r.pid!, { otpTrace: 'ack' });
+        if (events.some((e) => e.kind === 'send' && e.pid === late.toString())) break;
+      }
+      assert.ok(events.some((e) => e.kind === 'send' && e.pid === late.toString()), `the process spawned mid-start was traced: ${JSON.stringify(events)}`);
+      const beforeStop = runs;
+      assert.equal(agent.stop(r.session), true);
+      await agent.settled();
+      assert.ok(runs > beforeStop, 'the sleeping process ran while the stop cleared 100 000 processes');
+    });
+    sleeping = false;
+    for (const p of pids) node.send(p, 'stop');
+  }));
