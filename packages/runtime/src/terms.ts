@@ -424,35 +424,68 @@ const EMPTY: Set<object> = new Set();
 // one 50 MB string or one long array walked first would otherwise make each value not walked count as much.
 const OUTLIER_BYTES = 1024;
 
+// A container being walked: its parts are read one at a time as the walk reaches them, so a Map or an array of a
+// million entries costs what the budget walks of it, never a read of each entry.
+class Parts {
+  constructor(
+    private readonly read: () => unknown,
+    public left: number,
+  ) {}
+
+  take(): unknown {
+    const part = this.read();
+    this.left--;
+    return part;
+  }
+}
+
 function walkSize(v: unknown, budget: number, seen: Set<object>): number {
   let visited = 0;
   let bytes = 0;
-  // Of the values walked, those of at most OUTLIER_BYTES each: how many, their bytes, and the parts they pushed.
+  // Of the values walked, those of at most OUTLIER_BYTES each: how many, their bytes, and the parts they hold.
   let typical = 0;
   let typicalBytes = 0;
   let typicalParts = 0;
+  // Values and containers' parts still to walk: the stack holds values and containers being read (Parts).
   const stack: unknown[] = [v];
-  while (stack.length > 0) {
+  let pending = 1;
+  while (pending > 0) {
     if (visited >= budget) {
       if (typical === 0) return bytes;
-      // Each value left on the stack stands for itself and its parts: with f parts per value walked, 1 / (1 - f) values.
+      // Each value left stands for itself and its parts: with f parts per value walked, 1 / (1 - f) values.
       const subtree = 1 / (1 - Math.min(typicalParts / typical, 0.9));
-      return Math.round(bytes + (typicalBytes / typical) * subtree * stack.length);
+      return Math.round(bytes + (typicalBytes / typical) * subtree * pending);
     }
-    const before = stack.length - 1;
-    const own = ownBytes(stack.pop(), stack, seen);
+    const top = stack[stack.length - 1];
+    let x: unknown;
+    if (top instanceof Parts) {
+      try {
+        x = top.take();
+      } catch {
+        // A part that cannot be read (a Proxy's trap throws): the rest of its container is left out.
+        pending -= top.left;
+        stack.pop();
+        continue;
+      }
+      if (top.left === 0) stack.pop();
+    } else x = stack.pop();
+    pending--;
+    const depth = stack.length;
+    const own = ownBytes(x, stack, seen);
+    const parts = stack.length > depth ? (stack[depth] as Parts).left : 0;
+    pending += parts;
     visited++;
     bytes += own;
     if (own <= OUTLIER_BYTES) {
       typical++;
       typicalBytes += own;
-      typicalParts += stack.length - before;
+      typicalParts += parts;
     }
   }
   return bytes;
 }
 
-// One value's own bytes, its parts pushed on `stack`; an object already counted adds nothing.
+// One value's own bytes, its parts (if any) pushed on `stack` as one Parts; an object already counted adds nothing.
 function ownBytes(x: unknown, stack: unknown[], seen: Set<object>): number {
   switch (typeof x) {
     case 'string':
@@ -475,18 +508,27 @@ function ownBytes(x: unknown, stack: unknown[], seen: Set<object>): number {
   }
 }
 
+// Pushes a container's parts as one Parts, read last first (as a stack of them would be); none when it has none.
+function pushLazily(stack: unknown[], list: ArrayLike<unknown>): void {
+  let i = list.length;
+  if (i > 0) stack.push(new Parts(() => list[--i], i));
+}
+
 // An object's own bytes, its parts pushed on `stack` for estimateSize; throws when the object cannot be read.
 function objectParts(x: object, stack: unknown[]): number {
   if (Array.isArray(x)) {
-    for (const e of x) stack.push(e);
-    return 16 + 4 * x.length;
+    const length = x.length;
+    pushLazily(stack, x);
+    return 16 + 4 * length;
   }
   if (ArrayBuffer.isView(x)) return 64 + x.byteLength;
   if (x instanceof Map || x instanceof Set) {
-    for (const e of x instanceof Map ? x.entries() : x.values()) stack.push(e);
+    const entries: Iterator<unknown> = x instanceof Map ? x.entries() : x.values();
+    // An entry gone meanwhile (a getter walked earlier deleted it) reads as undefined.
+    if (x.size > 0) stack.push(new Parts(() => entries.next().value, x.size));
     return 48 + 20 * x.size;
   }
   const vals = Object.values(x);
-  for (const e of vals) stack.push(e);
+  pushLazily(stack, vals);
   return 12 + 4 * vals.length;
 }

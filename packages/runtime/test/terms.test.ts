@@ -88,3 +88,38 @@ test('estimateSize extrapolates past its budget with the typical value walked, n
   const size = estimateSize(state, 2000);
   assert.ok(size > 5_000_000 && size < 50_000_000, `estimated at ${size} bytes`);
 });
+
+// A 1M-entry Map or array was read whole onto the walk's stack whatever the budget: `otp heap` on a process holding one
+// paid for every entry. The walk now reads a container's parts as it reaches them. Reads are counted, not timed.
+test('estimateSize reads as many entries of a huge Map or array as its budget walks, not all of them', () => {
+  let reads = 0;
+  const array = new Proxy(
+    Array.from({ length: 1_000_000 }, (_, i) => i),
+    {
+      get(target, key, receiver) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) reads++;
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    },
+  );
+  const arraySize = estimateSize(array, 1000);
+  assert.ok(reads <= 1000, `${reads} elements of a 1M-entry array were read for a budget of 1000`);
+  assert.ok(arraySize > 4_000_000, `a 1M-entry array estimated at ${arraySize} bytes`);
+  // A Map whose entry iterator counts what it hands out.
+  class CountingMap<K, V> extends Map<K, V> {
+    override entries(): MapIterator<[K, V]> {
+      const inner = super.entries();
+      return Object.assign(Object.create(inner) as MapIterator<[K, V]>, {
+        next: () => {
+          reads++;
+          return inner.next();
+        },
+      });
+    }
+  }
+  reads = 0;
+  const map = new CountingMap(Array.from({ length: 1_000_000 }, (_, i) => [i, { i }] as const));
+  const mapSize = estimateSize(map, 1000);
+  assert.ok(reads <= 1000, `${reads} entries of a 1M-entry Map were read for a budget of 1000`);
+  assert.ok(mapSize > 20_000_000, `a 1M-entry Map estimated at ${mapSize} bytes`);
+});
