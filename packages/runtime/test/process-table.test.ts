@@ -61,6 +61,24 @@ test('past number 2^31 - 1 numbers start again at 1 with the next serial, skippi
   for (const e of [...before, after]) assert.equal(table.get(e.pid.id, e.pid.serial), e);
 });
 
+// A trace of `new` or `existing` processes keeps the mark instead of a set of every live process: the mark must
+// order after every pid handed out before it and at or before every one after, through the wrap past 2^31 - 1.
+test('the pid mark orders every earlier pid before it and every later one at or after it, across the wrap', () => {
+  const table = new ProcessTable<Entry>(0x7fffffff - 2);
+  const before = (e: Entry, m: { serial: number; id: number }) => e.pid.serial < m.serial || (e.pid.serial === m.serial && e.pid.id < m.id);
+  const first = spawnInto(table);
+  const middle = table.mark;
+  // The last number before the wrap: the mark taken after it is past every number, and the next pid wraps.
+  const older = [first, spawnInto(table), spawnInto(table)];
+  assert.equal(older[2]!.pid.id, 0x7fffffff);
+  const mark = table.mark;
+  const newer = [spawnInto(table), spawnInto(table)];
+  assert.deepEqual(newer.map((e) => e.pid.serial), [1, 1], 'the newer pids run past the wrap');
+  assert.ok(older.every((e) => before(e, mark)));
+  assert.ok(newer.every((e) => !before(e, mark)));
+  assert.ok(before(first, middle) && [...older.slice(1), ...newer].every((e) => !before(e, middle)));
+});
+
 test('a node keeps its long-lived processes reachable by a pid rebuilt from number and serial while thousands come and go', async () => {
   const node = createNode();
   try {

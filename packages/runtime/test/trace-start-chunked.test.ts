@@ -47,3 +47,46 @@ test('a message trace starts and stops on 100 000 processes without holding the 
     sleeping = false;
     for (const p of pids) node.send(p, 'stop');
   }));
+
+// `new` and `existing` keep the pid mark of the start, not a set of every process alive then (a set that also held
+// the exited ones for the whole session): which processes they follow is what it was.
+for (const scope of ['new', 'existing'] as const) {
+  test(`a message trace of --pid ${scope} follows only the processes ${scope === 'new' ? 'spawned after' : 'alive at'} its start`, () =>
+    withNode(async (node) => {
+      await node.run(async (ctx) => {
+        const old = ctx.spawn(async (c) => {
+          await c.receive((m) => m === 'go');
+          c.send(ctx.self(), 'from old');
+        });
+        const r = traceAgentOf(node).start({ messages: true, pids: [scope], timeMs: 30_000, client: ctx.self() });
+        assert.ok(r.ok, r.ok ? '' : r.error);
+        await traceAgentOf(node).settled();
+        const go = (): void => ctx.send(old, 'go');
+        const spawnFresh = (): Pid => ctx.spawn((c) => void c.send(ctx.self(), 'from fresh'));
+        // The process the trace must not follow acts first: its event would come before the one awaited.
+        let fresh: Pid | undefined;
+        if (scope === 'new') {
+          go();
+          await ctx.receive((m) => m === 'from old');
+          fresh = spawnFresh();
+          await ctx.receive((m) => m === 'from fresh');
+        } else {
+          fresh = spawnFresh();
+          await ctx.receive((m) => m === 'from fresh');
+          go();
+          await ctx.receive((m) => m === 'from old');
+        }
+        const wanted = (scope === 'new' ? fresh : old).toString();
+        const unwanted = (scope === 'new' ? old : fresh).toString();
+        const events: TraceEvent[] = [];
+        while (!events.some((e) => e.kind === 'send' && e.pid === wanted)) {
+          const m = (await ctx.receive((x) => typeof x === 'object' && x !== null && 'otpTrace' in x && (x as TraceMessage).session === r.session, 10_000)) as TraceMessage | typeof TIMEOUT;
+          if (m === TIMEOUT || m.otpTrace !== 'events') assert.fail(`no send from ${wanted} was traced: ${JSON.stringify(events)}`);
+          events.push(...m.events);
+          ctx.send(r.pid!, { otpTrace: 'ack' });
+        }
+        assert.ok(!events.some((e) => e.pid === unwanted), `${unwanted} is outside --pid ${scope}: ${JSON.stringify(events)}`);
+        traceAgentOf(node).stop(r.session);
+      });
+    }));
+}
