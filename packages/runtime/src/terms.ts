@@ -400,8 +400,9 @@ export function isGround(pattern: unknown): boolean {
  * An estimate of the heap bytes a value holds (V8 with pointer compression), walking at most `budget`
  * nodes so that estimating a huge value stays cheap; beyond the budget the average so far is extrapolated.
  * An object reached twice (a cycle, a part shared by two others) is counted once, as it is held once.
- * One loop over an explicit stack (a deep value cannot overflow the call stack). It never throws: a part that
- * cannot be read (a revoked Proxy, a trap or getter that throws) counts as an empty object.
+ * One loop over an explicit stack (a deep value cannot overflow the call stack), which reads a container's parts
+ * as it reaches them. It never throws: an object that cannot be listed (a revoked Proxy, a trap that throws) counts
+ * as an empty object, and a part that cannot be read (a getter that throws) leaves out the rest of its container.
  */
 export function estimateSize(v: unknown, budget = 1000): number {
   if (typeof v !== 'object' || v === null) return walkSize(v, budget, EMPTY);
@@ -528,7 +529,9 @@ function objectParts(x: object, stack: unknown[]): number {
     if (x.size > 0) stack.push(new Parts(() => entries.next().value, x.size));
     return 48 + 20 * x.size;
   }
-  const vals = Object.values(x);
-  pushLazily(stack, vals);
-  return 12 + 4 * vals.length;
+  // Its keys are listed at once (V8 has no cheaper way), its values read, getters run, as the walk reaches them.
+  const keys = Object.keys(x);
+  let i = keys.length;
+  if (i > 0) stack.push(new Parts(() => (x as Record<string, unknown>)[keys[--i]!], i));
+  return 12 + 4 * keys.length;
 }

@@ -123,3 +123,18 @@ test('estimateSize reads as many entries of a huge Map or array as its budget wa
   assert.ok(reads <= 1000, `${reads} entries of a 1M-entry Map were read for a budget of 1000`);
   assert.ok(mapSize > 20_000_000, `a 1M-entry Map estimated at ${mapSize} bytes`);
 });
+
+// A plain object's values were all read (each getter run) before the first was walked: estimating an object of
+// 100 000 keys behind a Proxy ran its get trap 100 000 times whatever the budget.
+test('estimateSize reads as many values of an object of many keys as its budget walks', () => {
+  let reads = 0;
+  const object = new Proxy(Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, { i }])), {
+    get(target, key, receiver) {
+      reads++;
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+  });
+  const size = estimateSize(object, 1000);
+  assert.ok(reads <= 1000, `${reads} values of a 100 000-key object were read for a budget of 1000`);
+  assert.ok(size > 400_000, `a 100 000-key object estimated at ${size} bytes`);
+});
