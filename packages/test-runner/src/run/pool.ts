@@ -89,9 +89,11 @@ export async function runFile(job: Omit<WorkerJob, 'done'>, options: FileRunOpti
     if (state.moduleExit !== undefined) { moduleExited(state, job.file, state.moduleExit); break; }
     // A file that never planned (it did not load) fails as a whole: its one failed case says why, no warning repeats it.
     if (state.planned === undefined) { fail({ id: 'file', name: job.file, path: [job.file] }, end.why); break; }
-    state.warnings.push(end.why);
     const blame = state.blame;
     state.blame = undefined;
+    // A running case that called process.exit is the one to blame, said once in its failure: the worker's end is no file warning.
+    const ranExit = blame !== undefined && !blame.returned && end.inFlight.includes(blame.id);
+    if (!ranExit) state.warnings.push(end.why);
     if (blame && !end.inFlight.includes(blame.id) && state.results.has(blame.id)) {
       // A case that had returned ended the worker (a timer it left called process.exit, or looped): it fails, and the cases running then run again in a fresh worker.
       state.results.set(blame.id, lateFailure(state.results.get(blame.id)!, blame.text));
@@ -106,7 +108,7 @@ export async function runFile(job: Omit<WorkerJob, 'done'>, options: FileRunOpti
     const byId = new Map(state.planned.map((c) => [c.id, c]));
     // A running case that called process.exit is the one to blame: the cases running beside it (a parallel set) run again.
     const guilty = blame !== undefined && end.inFlight.includes(blame.id) ? [blame.id] : end.inFlight;
-    for (const id of guilty) if (byId.has(id) && !state.results.has(id)) fail(byId.get(id)!, `${end.why} while this case ran`);
+    for (const id of guilty) if (byId.has(id) && !state.results.has(id)) fail(byId.get(id)!, ranExit ? blame.text : `${end.why} while this case ran`);
     const rest = state.planned.filter((c) => !state.results.has(c.id));
     // A cleanup that ended the worker never runs again (its group's cases all ended): the cases after it run in a fresh one.
     if (cleanupEnded(state, job.file, end, rest.length === 0)) { if (rest.length === 0) break; continue; }

@@ -24,11 +24,13 @@ const post = (event: WorkerEvent): void => parentPort!.postMessage(event);
 const exit = process.exit.bind(process);
 process.exit = (code?: number | string | null): never => {
   const owner = currentOwner();
-  const text = String(code ?? process.exitCode ?? 0);
+  // process.exit() without a code exits with process.exitCode, as Node's own does (a worker's would exit with 0).
+  const effective = code ?? process.exitCode ?? 0;
+  const text = String(effective);
   if (owner?.kind === 'case') post({ type: 'exit', id: owner.id, code: text, returned: hasReturned(owner.id) });
   // The module code's (while loading, or a timer or promise it started): no test is to blame, the file is.
   else if (owner?.kind === 'load') post({ type: 'module-exit', code: text });
-  return exit(code);
+  return exit(effective);
 };
 
 // A signal a test sends to the runner's process, group or parent throws in the test instead (see signal-guard.ts).
