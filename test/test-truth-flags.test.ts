@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scratchProject } from './support/files.ts';
@@ -42,17 +43,17 @@ test('--reporter without a value is refused: a run must not end silently with no
 });
 
 test('--numtests 0 is refused: a property that never holds must not pass by running zero times', () => {
-  refused(['test/prop.test.ts', '--numtests', '0'], /^otp: --numtests must be a whole number of at least 1, got '0'$/m);
+  refused(['test/prop.test.ts', '--numtests', '0'], /^otp: --numtests must be a whole number above 0, got '0'$/m);
   const r = otp('test/prop.test.ts', '--numtests', '1');
   assert.equal(r.status, 1, r.stdout);
   assert.equal(r.stdout.trimEnd().split('\n').at(-1), '0 passed, 1 failed');
 });
 
 test('--jobs, --retry and --seed out of range are refused with the value given, as their otp.config.ts keys are', () => {
-  refused(['--jobs', '0'], /^otp: --jobs must be a whole number of at least 1, got '0'$/m);
-  refused(['-j', '-1'], /^otp: --jobs must be a whole number of at least 1, got '-1'$/m);
+  refused(['--jobs', '0'], /^otp: --jobs must be a whole number above 0, got '0'$/m);
+  refused(['-j', '-1'], /^otp: --jobs must be a whole number above 0, got '-1'$/m);
   refused(['--jobs', '1.5'], /^otp: --jobs must be a whole number/m);
-  refused(['--retry', '-1'], /^otp: --retry must be a whole number of at least 0, got '-1'$/m);
+  refused(['--retry', '-1'], /^otp: --retry must be a whole number of retries, 0 or more, got '-1'$/m);
   refused(['--seed', '1.5'], /^otp: --seed must be a whole number, got '1\.5'$/m);
   const r = otp('test/half.test.ts', '--jobs', '1', '--retry', '0', '--seed', '-5', '--numtests', '1');
   assert.equal(r.status, 0, r.stdout + r.stderr);
@@ -105,5 +106,16 @@ test('--timeout MS sets the time limit of tests that set none; a value that is n
     const r = run('--timeout', bad);
     assert.equal(r.status, 2, `--timeout ${bad}: ${r.stdout}${r.stderr}`);
     assert.match(r.stderr, /--timeout/);
+  }
+});
+
+test('--timeout 0 is refused by the one rule and in the words otp.config.ts\'s test.timeout: 0 is refused with', () => {
+  refused(['--timeout', '0'], /^otp: --timeout must be a whole number of milliseconds above 0, got '0'$/m);
+  refused(['--timeout', '2.5'], /^otp: --timeout must be a whole number of milliseconds above 0, got '2\.5'$/m);
+  writeFileSync(join(dir, 'otp.config.ts'), 'export default { test: { timeout: 0 } };\n');
+  try {
+    refused([], /^otp: otp\.config\.ts: 'test\.timeout' must be a whole number of milliseconds above 0, got 0$/m);
+  } finally {
+    rmSync(join(dir, 'otp.config.ts'), { force: true });
   }
 });

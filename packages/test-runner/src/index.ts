@@ -1,6 +1,6 @@
 export { runTests } from './run-tests.js';
 export type { RunOptions, RunApiOptions, ReporterChoice } from './options.js';
-export { testOptionTable, runOptionsFrom } from './option-table.js';
+export { testOptionTable, runOptionsFrom, numberOptionRefusal } from './option-table.js';
 export type { TestOptionSpec, TestOptionType, TestOptionTable, TestOptionValue, TableRunOptions, TableConfigOptions, CoverThresholds } from './option-table.js';
 export type { RunResult, FileResult, CaseResult, CaseStatus, Counts, FailureInfo, PropertyFailure } from './result.js';
 export { setup, foreach, timeout, inparallel, inorder, skip, Skip, isSkip } from './plan/test-set.js';

@@ -43,7 +43,7 @@ export const testOptionTable = [
   },
   { name: 'numRuns', type: 'number', flag: 'numtests', value: 'N', config: 'numtests', default: 100, min: 1, integer: true, expected: 'a whole number above 0', description: 'runs per property (default 100)' },
   { name: 'timeoutMs', type: 'number', flag: 'timeout', value: 'MS', config: 'timeout', default: 5000, min: 1, integer: true, expected: 'a whole number of milliseconds above 0', description: "a test's or a case's time limit when it sets none (default 5000 ms EUnit, 30000 ms Common Test)" },
-  { name: 'seed', type: 'number', flag: 'seed', value: 'S', integer: true, description: 'the seed of property tests and of --shuffle, to replay a failure or an order' },
+  { name: 'seed', type: 'number', flag: 'seed', value: 'S', integer: true, expected: 'a whole number', description: 'the seed of property tests and of --shuffle, to replay a failure or an order' },
   { name: 'shuffleSeed', type: 'number', flag: 'seed', description: 'the seed of --shuffle (and of Common Test shuffle groups); default random, always printed' },
   { name: 'path', type: 'string', flag: 'path', value: 'P', description: "fast-check's replay path of a property failure (with --seed; the printed replay command gives both)" },
   {
@@ -52,7 +52,7 @@ export const testOptionTable = [
   },
   { name: 'shuffle', type: 'boolean', flag: 'shuffle', description: 'run the test files in a random order; the seed is printed (replay it with --seed)' },
   { name: 'shard', type: 'string', flag: 'shard', value: 'I/N', description: 'run only part I of N of the test files (a deterministic split, e.g. one per CI machine)' },
-  { name: 'retry', type: 'number', flag: 'retry', value: 'N', min: 0, integer: true, description: 'run failed cases again up to N times; one that then passes is reported as flaky' },
+  { name: 'retry', type: 'number', flag: 'retry', value: 'N', min: 0, integer: true, expected: 'a whole number of retries, 0 or more', description: 'run failed cases again up to N times; one that then passes is reported as flaky' },
   { name: 'failOnFlaky', type: 'boolean', flag: 'fail-on-flaky', description: 'with --retry, count flaky cases (passed only on a retry) as failed' },
   { name: 'rerunFailed', type: 'boolean', flag: 'rerun-failed', description: 'run only the cases that failed in the last run (kept in _build/test/failed.json)' },
   {
@@ -66,6 +66,15 @@ export const testOptionTable = [
   },
   { type: 'thresholds', config: 'cover', expected: 'an object of coverage thresholds', description: 'coverage thresholds in percent (lines, statements, functions, branches); a run below one fails' },
 ] as const satisfies readonly TestOptionSpec[];
+
+/**
+ * Why a number option of the table refuses `value`, or undefined when it takes it: the one rule (the row's min, and
+ * whether whole) and wording of both its `otp test` flag and its otp.config.ts key; `what` names it, `shown` shows the value.
+ */
+export function numberOptionRefusal(o: TestOptionSpec, value: unknown, what: string, shown: string): string | undefined {
+  const takes = typeof value === 'number' && Number.isFinite(value) && (o.min === undefined || value >= o.min) && (!o.integer || Number.isInteger(value));
+  return takes ? undefined : `${what} must be ${o.expected ?? 'a number'}, got ${shown}`;
+}
 
 /** The test option table's type, for the types derived from it. */
 export type TestOptionTable = typeof testOptionTable;

@@ -3,10 +3,11 @@ import { constants } from 'node:os';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import {
-  affectedTests, CoverageSourceError, ImportGraph, parseShard, reportCoverage, runOptionsFrom, runTests, testOptionTable, TestPathError, SeedRangeError, checkSeedRange,
+  affectedTests, CoverageSourceError, ImportGraph, numberOptionRefusal, parseShard, reportCoverage, runOptionsFrom, runTests, testOptionTable, TestPathError, SeedRangeError, checkSeedRange,
   type CoverageSummary, type CoverThresholds, type FileChange, type RunOptions, type Shard, type TestOptionSpec, type TestOptionTable,
 } from '@otp-ts/test-runner';
 import { info, type Io } from '../cli/io.js';
+import { usageError } from '../cli/validate-args.js';
 import { holdClosingLine, type ClosingLineHolder } from '../cli/closing-line.js';
 import { defineProvider, type OptionSpec } from '../cli/provider.js';
 import { OtpError } from '../errors/otp-error.js';
@@ -32,9 +33,8 @@ const otherToolsWords: Readonly<Record<string, readonly string[]>> = {
 /** The flags of `otp test` that set runner options: one per flag of testOptionTable (`--seed` sets two). */
 export const testTableFlags = (testOptionTable as readonly TestOptionSpec[]).flatMap((o, i, all) => {
   if (o.flag === undefined || all.findIndex((x) => x.flag === o.flag) !== i || o.type === 'thresholds') return [];
-  // A flag takes the values its config key takes (`--jobs 0` is refused as `jobs: 0` is).
-  const bounds = { ...(o.min !== undefined && { min: o.min }), ...(o.integer && { integer: true }) };
-  return [{ name: o.flag, type: o.type, description: o.description, ...(o.alias && { alias: o.alias }), ...(o.value && { value: o.value }), ...(o.choices && { choices: o.choices }), ...bounds, ...(otherToolsWords[o.flag] && { knownAs: otherToolsWords[o.flag] }) }];
+  // A flag takes the values its config key takes, refused in the same words (`--jobs 0` as `jobs: 0`): checkTableNumbers.
+  return [{ name: o.flag, type: o.type, description: o.description, ...(o.alias && { alias: o.alias }), ...(o.value && { value: o.value }), ...(o.choices && { choices: o.choices }), ...(otherToolsWords[o.flag] && { knownAs: otherToolsWords[o.flag] }) }];
 }) as unknown as ReadonlyArray<TableFlag<TestOptionTable[number]>>;
 
 /** The flags of `otp test` that are the command's own, not the runner's. */
@@ -65,6 +65,7 @@ export const testCommand = defineProvider({
     const { config } = await state.config();
     // Only what otp.config.ts sets (top level, then the test profile) overrides the runner's defaults; flags override both.
     const set: TestConfig = { ...config.test, ...config.profiles?.test?.test };
+    checkTableNumbers(args);
     checkThresholdFlag(args.cover, args['cover-threshold']);
     checkSeed(args.seed);
     checkReplayPath(args.path, args.seed);
@@ -98,6 +99,15 @@ export const testCommand = defineProvider({
 function pathsFromCwd(paths: readonly string[] | undefined, cwd: string, root: string): readonly string[] | undefined {
   if (paths === undefined || cwd === root) return paths;
   return paths.map((p) => (!/[*?]/.test(p) && existsSync(resolve(cwd, p)) ? resolve(cwd, p) : p));
+}
+
+/** Refuses a number flag of the test option table out of its range, by the rule and in the words of its otp.config.ts key. */
+function checkTableNumbers(args: Readonly<Record<string, unknown>>): void {
+  for (const o of testOptionTable as readonly TestOptionSpec[]) {
+    if (o.type !== 'number' || o.flag === undefined || args[o.flag] === undefined) continue;
+    const refusal = numberOptionRefusal(o, args[o.flag], `--${o.flag}`, `'${String(args[o.flag])}'`);
+    if (refusal !== undefined) throw usageError(refusal, 'test');
+  }
 }
 
 /** Refuses a --cover-threshold that could not be met or would not be checked: without --cover nothing measures coverage, and a run must not pass a threshold it never held coverage against. */

@@ -2,13 +2,14 @@ import { basename, isAbsolute, normalize } from 'node:path';
 import { transformSync } from 'esbuild';
 import { OtpError } from '../errors/otp-error.js';
 import { didYouMean } from '../cli/suggest.js';
-import { testOptionTable, type TestOptionSpec } from '@otp-ts/test-runner';
+import { numberOptionRefusal, testOptionTable, type TestOptionSpec } from '@otp-ts/test-runner';
 import type { OtpConfig } from './types.js';
 
 /** The shape of a config value, as data, with the sentence that says what is expected. */
 type Shape =
   | { kind: 'string' | 'boolean' | 'any'; expected: string; oneOf?: readonly string[]; valid?: (v: string) => boolean }
   | { kind: 'number'; expected: string; min: number; integer?: boolean; max?: number }
+  | { kind: 'option'; expected: string; row: TestOptionSpec }
   | { kind: 'array'; expected: string; of: Shape }
   | { kind: 'object'; expected: string; fields: Record<string, Shape>; required?: readonly string[] }
   | { kind: 'record'; expected: string; of: Shape };
@@ -44,7 +45,8 @@ function testKeyShape(o: TestOptionSpec): Shape {
       return { kind: 'array', expected, of };
     }
     case 'number':
-      return { kind: 'number', expected, min: o.min ?? -Infinity, integer: o.integer };
+      // Checked by the rule its --flag is checked by, in the same words.
+      return { kind: 'option', expected, row: o };
     case 'boolean':
       return bool;
     case 'string':
@@ -95,6 +97,11 @@ function check(value: unknown, shape: Shape, key: string, fail: (key: string, me
     case 'number':
       if (typeof value !== 'number' || !Number.isFinite(value) || value < shape.min || (shape.max !== undefined && value > shape.max) || (shape.integer && !Number.isInteger(value))) bad();
       return;
+    case 'option': {
+      const refusal = numberOptionRefusal(shape.row, value, `'${key}'`, show(value));
+      if (refusal !== undefined) fail(key, refusal);
+      return;
+    }
     case 'array':
       if (!Array.isArray(value)) bad();
       (value as unknown[]).forEach((v, i) => check(v, shape.of, `${key}[${i}]`, fail));
