@@ -68,7 +68,7 @@ const commandOwnFlags = ['watch', 'cover', 'cover-threshold'];
 const globalFlags = ['help', 'version', 'quiet', 'verbose'];
 const rows = testOptionTable as readonly TestOptionSpec[];
 // A RunOptions key that is neither a row of the table nor one of these fails the type check.
-type ApiOnly = 'root' | 'grep' | 'shard' | 'reporters' | 'paths' | 'config' | 'htmlLogs' | 'quiet' | 'verbose' | 'output' | 'workerExecArgv' | 'workerMemoryMb' | 'importGraph' | 'replayCommand' | 'signal';
+type ApiOnly = 'root' | 'grep' | 'shard' | 'reporters' | 'paths' | 'config' | 'htmlLogs' | 'quiet' | 'verbose' | 'output' | 'workerExecArgv' | 'workerMemoryMb' | 'importGraph' | 'replayCommand' | 'signal' | 'carried';
 type Undeclared = Exclude<keyof RunOptions, keyof TableRunOptions | ApiOnly>;
 const everyRunOptionDeclared: [Undeclared] extends [never] ? true : Undeclared = true;
 const sample = (o: TestOptionSpec): unknown =>

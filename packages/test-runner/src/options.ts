@@ -1,4 +1,5 @@
 import type { Output, Reporter } from './report/types.js';
+import type { FileResult } from './result.js';
 import type { Shard } from './run/select.js';
 import type { ImportGraph } from './run/import-graph.js';
 import type { TableRunOptions } from './option-table.js';
@@ -36,6 +37,8 @@ export interface RunApiOptions {
   importGraph?: ImportGraph;
   /** The command replay hints start with (default: `otp test`). */
   replayCommand?: string;
+  /** The latest results of files this run does not run, which its JSON and JUnit reports carry on with this run's (`otp test --watch`: every file's latest outcome); a file run again is reported as it ran now. */
+  carried?: readonly FileResult[];
   /** Interrupts the run when aborted (its reason, e.g. `'SIGINT'`, names why): no file starts, running workers are terminated, the cases that did not finish are reported as skipped, and the result has `interrupted`. */
   signal?: AbortSignal;
 }

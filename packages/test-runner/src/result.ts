@@ -100,3 +100,17 @@ export function countCases(cases: readonly CaseResult[]): Counts {
   const flaky = cases.filter((c) => c.flaky).length;
   return { passed: count('passed'), failed: count('failed'), skipped: count('skipped'), total: cases.length, ...(flaky > 0 && { flaky }) };
 }
+
+/**
+ * `result` with the latest results of the files it did not run (`earlier`, e.g. a watch session's): each file once, the
+ * newest outcome, counts and `ok` over them all; what a JSON or JUnit report of a rerun says (`carried` of runTests).
+ */
+export function withEarlierFiles(result: RunResult, earlier: readonly FileResult[]): RunResult {
+  // In the earlier order, a file run again in its place; a file new to the session after them.
+  const ran = new Map(result.files.map((f) => [f.file, f]));
+  const known = new Set(earlier.map((f) => f.file));
+  const files = [...earlier.map((f) => ran.get(f.file) ?? f), ...result.files.filter((f) => !known.has(f.file))];
+  const cases = files.flatMap((f) => f.cases);
+  const counts = countCases(cases);
+  return { ...result, files, counts, ok: result.ok && counts.failed === 0 && !cases.some((c) => c.autoSkipped) };
+}

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { RunOptions, ReporterChoice } from './options.js';
 import type { Reporter } from './report/types.js';
 import type { CaseResult, FileResult, RunResult } from './result.js';
-import { countCases } from './result.js';
+import { countCases, withEarlierFiles } from './result.js';
 import type { PlanFilter } from './plan/types.js';
 import { discoverTestFiles } from './run/discover.js';
 import { moduleName, testFileKind } from './plan/plan-file.js';
@@ -38,8 +38,10 @@ function reporterOf(choice: ReporterChoice, options: RunOptions, root: string, o
     wrote(what, join(outDir, name));
   };
   if (choice === 'tty') return ttyReporter(options.output, { quiet: options.quiet === true, verbose: options.verbose === true });
-  if (choice === 'json') return jsonReporter(toFile('JSON report', 'results.json'));
-  if (choice === 'junit') return junitReporter(toFile('JUnit report', 'junit.xml'));
+  // A rerun's file reports hold every file's latest outcome (the carried ones), not the rerun files alone.
+  const latest = (r: Reporter): Reporter => (options.carried === undefined ? r : { onRunEnd: (result) => r.onRunEnd?.(withEarlierFiles(result, options.carried!)) });
+  if (choice === 'json') return latest(jsonReporter(toFile('JSON report', 'results.json')));
+  if (choice === 'junit') return latest(junitReporter(toFile('JUnit report', 'junit.xml')));
   if (choice === 'html') {
     // Each run adds its own folder to the log tree; earlier runs stay until the bound drops them.
     const logs = join(outDir, 'logs');

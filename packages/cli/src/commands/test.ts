@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import {
   affectedTests, CoverageSourceError, ImportGraph, numberOptionRefusal, parseShard, reportCoverage, runOptionsFrom, runTests, testOptionTable, TestPathError, SeedRangeError, checkSeedRange,
-  type CoverageSummary, type CoverThresholds, type FileChange, type RunOptions, type Shard, type TestOptionSpec, type TestOptionTable,
+  type CoverageSummary, type CoverThresholds, type FileChange, type FileResult, type RunOptions, type Shard, type TestOptionSpec, type TestOptionTable,
 } from '@otp-ts/test-runner';
 import { info, type Io } from '../cli/io.js';
 import { usageError } from '../cli/validate-args.js';
@@ -87,7 +87,7 @@ export const testCommand = defineProvider({
     }
     if (result.noTests !== undefined && !args.watch) throw new OtpError('failed', result.noTests);
     if (!args.watch) return result.ok ? 0 : 1;
-    return watchTests(project, options, io);
+    return watchTests(project, options, io, result.files);
   },
 });
 
@@ -253,8 +253,10 @@ function checkCoverage(summary: CoverageSummary, thresholds: CoverThresholds): v
 }
 
 // --watch: reruns the tests a change affects until the process is stopped.
-async function watchTests(project: Project, options: RunOptions & { importGraph: ImportGraph }, io: Io): Promise<number> {
-  await watchProject(project, (events) => rerunAffected(project.root, options, events, io), (error) => void io.stderr.write(`${error.message}\n`), ['src', 'test']).ready;
+async function watchTests(project: Project, options: RunOptions & { importGraph: ImportGraph }, io: Io, first: readonly FileResult[]): Promise<number> {
+  // Every test file's latest outcome in this session, which the JSON and JUnit reports of each rerun hold (as the screen shows them).
+  const latest = new Map(first.map((f) => [f.file, f]));
+  await watchProject(project, (events) => rerunAffected(project.root, options, events, io, latest), (error) => void io.stderr.write(`${error.message}\n`), ['src', 'test']).ready;
   info(io, 'watching for changes (Ctrl-C to stop)');
   await new Promise(() => {});
   return 0;
@@ -268,11 +270,15 @@ function inPaths(root: string, paths: readonly string[] | undefined): (file: str
 }
 
 // One watch step: says which test files the changed files affect (through the import graph of the last builds) and runs them.
-async function rerunAffected(root: string, options: RunOptions & { importGraph: ImportGraph }, events: readonly WatchEvent[], io: Io): Promise<void> {
+async function rerunAffected(root: string, options: RunOptions & { importGraph: ImportGraph }, events: readonly WatchEvent[], io: Io, latest: Map<string, FileResult>): Promise<void> {
   const changes = events.filter((e): e is FileChange => e.event === 'add' || e.event === 'change' || e.event === 'unlink');
   if (changes.length === 0) return;
+  // A deleted test file has no outcome any more.
+  for (const c of changes) if (c.event === 'unlink') latest.delete(relative(root, resolve(c.path)).split(sep).join('/'));
   const rerun = affectedTests(root, options.importGraph, changes, inPaths(root, options.paths));
   for (const line of rerun.lines) info(io, line);
   // The shard and the last run's failures chose the files of the first run; a rerun runs exactly the affected ones.
-  if (rerun.files.length > 0) await runTests({ ...options, paths: rerun.files, shard: undefined, rerunFailed: false });
+  if (rerun.files.length === 0) return;
+  const result = await runTests({ ...options, paths: rerun.files, shard: undefined, rerunFailed: false, carried: [...latest.values()] });
+  for (const f of result.files) latest.set(f.file, f);
 }
