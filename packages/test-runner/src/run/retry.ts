@@ -6,7 +6,8 @@ import type { CaseResult, FailureInfo, FileResult } from '../result.js';
  * undefined when nothing failed.
  */
 export function failedIds(f: FileResult): string[] | 'file' | undefined {
-  const failed = f.cases.filter((c) => c.status === 'failed');
+  // A flaky case failed by --fail-on-flaky has passed: retrying it again would miscount its attempts.
+  const failed = f.cases.filter((c) => c.status === 'failed' && !c.flaky);
   if (failed.length === 0) return undefined;
   return failed.some((c) => c.id === 'file') ? 'file' : failed.map((c) => c.id);
 }
