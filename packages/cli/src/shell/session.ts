@@ -7,7 +7,7 @@ import { compile, CompileError, formatDiagnostic, type BuildOptions, type Compil
 import * as runtime from '@otp-ts/runtime';
 import { application, codeServerOf, upgradeModules, type CodeServer, type DistributionTls } from '@otp-ts/runtime';
 import { formatShellValue, loadBuiltApplication, readBuiltModules, shellScope, SHELL_HELPERS, sourceHash } from '@otp-ts/runtime/tools';
-import { incompleteLine, ReleaseError, startOrder, type AppDeps } from '@otp-ts/release';
+import { replIncomplete, ReleaseError, startOrder, type AppDeps } from '@otp-ts/release';
 import { OtpError } from '../errors/otp-error.js';
 import { ShellProcess } from './jobs.js';
 
@@ -152,6 +152,7 @@ type Done = (error: Error | null, value?: unknown) => void;
 function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runtime.ProcessContext) => Record<string, unknown>): () => Promise<void> {
   const evaluate = repl.eval.bind(repl);
   const buffer = lineBuffer(repl);
+  const incompleteLine = replIncomplete();
   let previous: Promise<void> = Promise.resolve();
   // The REPL's domain (node:repl reports a line's synchronous throw through it); `reported` marks a line it reported.
   const domain = (repl as unknown as { _domain?: EventEmitter })._domain;

@@ -1,5 +1,6 @@
 import type { Interface } from 'node:readline';
 import vm from 'node:vm';
+import { LineScanner } from './js-scan.js';
 
 // Whether source compiles as the body of an async function (as the node's eval runs it): the error, or undefined.
 function compileError(source: string): Error | undefined {
@@ -28,19 +29,132 @@ export function incompleteLine(line: string): boolean {
   return open !== undefined && /^(Unexpected end of input|Unterminated template literal)$/.test(open.message);
 }
 
+// Up to this many characters a statement is parsed whole at every line, as the first lines of any statement are.
+const PARSE_EVERY_LINE = 2048;
+
+/**
+ * Joins lines into statements as incompleteLine decides, in time linear in their length: the pending statement is
+ * a list of lines, and while a scan says it is still inside a bracket, a template literal or a comment, it is
+ * parsed whole only each time it doubled (below PARSE_EVERY_LINE characters, at every line). A parse that finds
+ * it no longer cut short looks back for the line where that began, so the statements are the ones a parse at
+ * every line makes.
+ */
+export class StatementJoiner {
+  private lines: string[] = [];
+  private scanner = new LineScanner();
+  private length = 0;
+  // The lines of the longest start of the statement a parse found cut short, and its length.
+  private cutLines = 0;
+  private cutLength = 0;
+
+  /** parseBelow: the length up to which the statement is parsed at every line (tests make it small). */
+  constructor(private readonly parseBelow = PARSE_EVERY_LINE) {}
+
+  /** Whether lines are held, waiting for the ones that complete them. */
+  get pending(): boolean {
+    return this.lines.length > 0;
+  }
+
+  /** Reads a line: the statements it completes, in order (none while the statement goes on). */
+  push(line: string): string[] {
+    const done: string[] = [];
+    this.add(line, done);
+    return done;
+  }
+
+  /** The statement held when the input ends (sent as it is, so that its error is reported), or undefined. */
+  end(): string | undefined {
+    const rest = this.lines.length > 0 ? `${this.lines.join('\n')}\n` : '';
+    this.reset();
+    return rest.trim() === '' ? undefined : rest;
+  }
+
+  /** Holds text a parse found cut short (a REPL's buffer) as the start of the statement. */
+  hold(text: string): void {
+    this.reset();
+    for (const line of text.split('\n')) this.take(line);
+    this.cutLines = this.lines.length;
+    this.cutLength = this.length;
+  }
+
+  /** Forgets the statement held. */
+  reset(): void {
+    this.lines = [];
+    this.scanner = new LineScanner();
+    this.length = 0;
+    this.cutLines = 0;
+    this.cutLength = 0;
+  }
+
+  private take(line: string): void {
+    this.lines.push(line);
+    this.length += line.length + 1;
+    this.scanner.line(line);
+  }
+
+  private add(line: string, done: string[]): void {
+    this.take(line);
+    const scanned = this.scanner.open && this.scanner.resting && this.cutLines > 0;
+    if (scanned && this.length > this.parseBelow && this.length < 2 * this.cutLength) return;
+    if (incompleteLine(this.lines.join('\n'))) {
+      this.cutLines = this.lines.length;
+      this.cutLength = this.length;
+      return;
+    }
+    // Lines read since the last parse that found the statement cut short: the first that ends it ends it.
+    const end = this.cutLines > 0 && this.lines.length - this.cutLines > 1 ? this.firstEnd() : this.lines.length;
+    const rest = this.lines.slice(end);
+    done.push(this.lines.slice(0, end).join('\n'));
+    this.reset();
+    for (const next of rest) this.add(next, done);
+  }
+
+  // The fewest lines that are no longer cut short, past the cutLines known to be.
+  private firstEnd(): number {
+    let [low, high] = [this.cutLines, this.lines.length];
+    while (high - low > 1) {
+      const middle = Math.floor((low + high) / 2);
+      if (incompleteLine(this.lines.slice(0, middle).join('\n'))) low = middle;
+      else high = middle;
+    }
+    return high;
+  }
+}
+
 /**
  * The statements of a REPL's input, in order: a line cut short (`await call('shop_server', {`) is joined with
  * the lines that complete it (on a terminal the prompt says `...` meanwhile), and the statement comes once whole.
  */
 export async function* replStatements(rl: Interface, tty: boolean, prompt: string): AsyncGenerator<string> {
-  let pending = '';
+  const joiner = new StatementJoiner();
   for await (const line of rl) {
-    const text = pending + line;
-    pending = incompleteLine(text) ? `${text}\n` : '';
-    if (tty) rl.setPrompt(pending ? '... ' : prompt);
-    if (!pending) yield text;
-    else if (tty) rl.prompt();
+    const statements = joiner.push(line);
+    if (tty) rl.setPrompt(joiner.pending ? '... ' : prompt);
+    yield* statements;
+    if (joiner.pending && tty) rl.prompt();
   }
   // Input ended inside a statement: it is sent as it is, so its error is reported rather than the lines lost.
-  if (pending.trim() !== '') yield pending;
+  const rest = joiner.end();
+  if (rest !== undefined) yield rest;
+}
+
+/**
+ * incompleteLine for node:repl's eval, which is handed the whole buffered statement again at every line: while
+ * the text goes on from the one found cut short before, only its new line is read (a StatementJoiner's cost).
+ */
+export function replIncomplete(): (cmd: string) => boolean {
+  const joiner = new StatementJoiner();
+  let held = '';
+  return (cmd) => {
+    if (held === '' || cmd.length <= held.length || !cmd.startsWith(held) || !cmd.endsWith('\n') || cmd.indexOf('\n', held.length) !== cmd.length - 1) {
+      held = incompleteLine(cmd) ? cmd : '';
+      if (held !== '') joiner.hold(held.slice(0, -1));
+      return held !== '';
+    }
+    const statements = joiner.push(cmd.slice(held.length, -1));
+    // A statement ended, or (found late) one ended a few lines back: the REPL runs what it buffered either way.
+    held = statements.length === 0 ? cmd : '';
+    if (held === '') joiner.reset();
+    return held !== '';
+  };
 }

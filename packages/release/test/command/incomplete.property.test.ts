@@ -1,0 +1,100 @@
+// The shells join the lines of a statement cut short (`{`, an open template literal) before running it. Parsing
+// the whole statement again at every line made a pasted 5000-line object take minutes; the StatementJoiner scans
+// each line once and parses only now and then, and must still cut the input into the statements a parse at every
+// line (incompleteLine, unchanged) cuts it into: regexes and divisions, templates nested in `${…}`, comments and
+// strings holding quotes and brackets, escapes, and statements with errors alike.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { incompleteLine, StatementJoiner } from '../../src/index.ts';
+import { LineScanner } from '../../src/command/js-scan.ts';
+
+// The joining the shells did before: the whole pending statement parsed again at every line.
+function parsedEveryLine(lines: readonly string[]): string[] {
+  const statements: string[] = [];
+  let pending = '';
+  for (const line of lines) {
+    const text = pending + line;
+    pending = incompleteLine(text) ? `${text}\n` : '';
+    if (!pending) statements.push(text);
+  }
+  if (pending.trim() !== '') statements.push(pending);
+  return statements;
+}
+
+function joined(lines: readonly string[], parseBelow?: number): string[] {
+  const joiner = new StatementJoiner(parseBelow);
+  const statements = lines.flatMap((line) => joiner.push(line));
+  const rest = joiner.end();
+  return rest === undefined ? statements : [...statements, rest];
+}
+
+// Programs whose brackets a naive count gets wrong, each over several lines.
+const TRICKY = [
+  'const o = {\n  a: "}{",\n  b: \'\\\'(\',\n  c: [1, 2, /[\\]}]/.source],\n}',
+  'const re = {\n  x: a / b / c,\n  y: /\\/\\*/g.test("/*"),\n  z: (1) / 2,\n}',
+  'if (x) {\n  return /}/.test(s) ? 1 : 2;\n}',
+  'const t = `outer ${\n  `inner ${ { k: "}" }.k } still`\n} tail\n{ not a brace`',
+  'const s = `line one\nline two with \\` and ${"${"}\nend`',
+  'function f(a) { // a comment with \' and " and {\n  /* a block with ` and ( */\n  return a\n    / 2;\n}',
+  'const x = [\n  1, // ]\n  2 /* ] */,\n  "\\\\",\n]',
+  'call(\'shop_server\', {\n  op: \'bump\',\n  key: `k${1 + 2}`,\n})',
+  'const y = a++ / 2 + b-- / 3',
+  'typeof {\n}',
+  'let z = void /x/.source.length',
+  'obj.return / 2',
+  'label: for (const k of [1, 2]) {\n  if (k) continue label;\n}',
+  '40 +\n2',
+  '/* a comment\n   over lines { */ 3',
+  '`a${b\n}c`',
+  'foo(1 2',
+  'const bad = {\n  a: 1 b: 2,\n}',
+  'const s2 = "unterminated\n"',
+  ']',
+  'x = {\n  a: 1,\n)',
+  '',
+  'const big = {\n' + Array.from({ length: 40 }, (_, i) => `  k${i}: [${i}, "${i}}"],`).join('\n') + '\n}',
+];
+
+const program = fc.array(fc.constantFrom(...TRICKY), { minLength: 1, maxLength: 6 });
+// The same programs cut at some of their spaces too (a split inside a string or a regex is an error both ways).
+const split = fc.tuple(program, fc.array(fc.boolean(), { minLength: 64, maxLength: 64 })).map(([parts, cuts]) => {
+  let n = 0;
+  return parts.join('\n').replace(/ /g, () => (cuts[n++ % cuts.length] ? '\n' : ' '));
+});
+
+test('the joiner cuts input into the statements a parse at every line does', () => {
+  fc.assert(
+    fc.property(fc.oneof(program.map((p) => p.join('\n')), split), fc.constantFrom(0, 8, 64, undefined), (source, parseBelow) => {
+      const lines = source.split('\n');
+      assert.deepEqual(joined(lines, parseBelow), parsedEveryLine(lines));
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('a statement the scan finds inside a bracket, template or comment is one a parse finds cut short', () => {
+  for (const source of TRICKY.filter((t) => !/bad|foo\(1 2|unterminated|^\]|\)$/.test(t))) {
+    const scanner = new LineScanner();
+    const lines = source.split('\n');
+    lines.forEach((line, i) => {
+      scanner.line(line);
+      const text = lines.slice(0, i + 1).join('\n');
+      if (scanner.open && !scanner.uncertain) assert.ok(incompleteLine(text), `open after ${JSON.stringify(text)}`);
+      if (i === lines.length - 1 && source !== '') assert.ok(!scanner.open, `closed after ${JSON.stringify(source)}`);
+    });
+  }
+});
+
+test('a 5000-line object literal and template literal are each one statement', () => {
+  const object = ['const o = {', ...Array.from({ length: 5000 }, (_, i) => `  k${i}: "v${i}",`), '}', 'Object.keys(o).length'];
+  assert.deepEqual(
+    joined(object).map((s) => s.split('\n').length),
+    [5002, 1],
+  );
+  const template = ['const t = `', ...Array.from({ length: 5000 }, (_, i) => `line ${i} { ( [`), '`', 't.length'];
+  assert.deepEqual(
+    joined(template).map((s) => s.split('\n').length),
+    [5002, 1],
+  );
+});
