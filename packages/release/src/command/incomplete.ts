@@ -62,11 +62,17 @@ export class StatementJoiner {
     return done;
   }
 
-  /** The statement held when the input ends (sent as it is, so that its error is reported), or undefined. */
-  end(): string | undefined {
+  /**
+   * The statements held when the input ends: the last, cut short, is sent as it is (so that its error is reported);
+   * lines read since the last parse may have ended statements before it.
+   */
+  end(): string[] {
+    const done: string[] = [];
+    while (this.lines.length > this.cutLines && this.cutLines > 0 && !incompleteLine(this.lines.join('\n'))) this.cut(done);
     const rest = this.lines.length > 0 ? `${this.lines.join('\n')}\n` : '';
     this.reset();
-    return rest.trim() === '' ? undefined : rest;
+    if (rest.trim() !== '') done.push(rest);
+    return done;
   }
 
   /** Holds text a parse found cut short (a REPL's buffer) as the start of the statement. */
@@ -101,7 +107,12 @@ export class StatementJoiner {
       this.cutLength = this.length;
       return;
     }
-    // Lines read since the last parse that found the statement cut short: the first that ends it ends it.
+    this.cut(done);
+  }
+
+  // The statement is no longer cut short: it ends with the first line read since the last parse found it cut short
+  // whose parse says so, and the lines after that are read again.
+  private cut(done: string[]): void {
     const end = this.cutLines > 0 && this.lines.length - this.cutLines > 1 ? this.firstEnd() : this.lines.length;
     const rest = this.lines.slice(end);
     done.push(this.lines.slice(0, end).join('\n'));
@@ -134,8 +145,7 @@ export async function* replStatements(rl: Interface, tty: boolean, prompt: strin
     if (joiner.pending && tty) rl.prompt();
   }
   // Input ended inside a statement: it is sent as it is, so its error is reported rather than the lines lost.
-  const rest = joiner.end();
-  if (rest !== undefined) yield rest;
+  yield* joiner.end();
 }
 
 /**

@@ -25,8 +25,7 @@ function parsedEveryLine(lines: readonly string[]): string[] {
 function joined(lines: readonly string[], parseBelow?: number): string[] {
   const joiner = new StatementJoiner(parseBelow);
   const statements = lines.flatMap((line) => joiner.push(line));
-  const rest = joiner.end();
-  return rest === undefined ? statements : [...statements, rest];
+  return [...statements, ...joiner.end()];
 }
 
 // Programs whose brackets a naive count gets wrong, each over several lines.
