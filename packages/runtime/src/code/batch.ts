@@ -43,11 +43,25 @@ function reaches(imports: ReadonlyMap<string, readonly string[]>, from: string):
   return false;
 }
 
+// A property load that V8's inline cache sees through a prototype chain: once its feedback exists (after a few
+// calls), a load missing a prototype that is in dictionary mode makes that prototype fast again (and keeps it so).
+function probe(o: object): unknown {
+  return (o as { otpFastProbe?: unknown }).otpFastProbe;
+}
+
+// Brings an object V8 put in dictionary mode back to fast mode, in place (importers keep holding it): V8 turns an
+// object into a prototype on the first `Object.create`, and makes it fast once a warmed-up load goes through it.
+// Elsewhere than V8 this only reads a missing property.
+function toFastProperties(table: object): void {
+  const child = Object.create(table) as object;
+  for (let i = 0; i < 16; i++) probe(child);
+}
+
 /**
  * The batch's members in an import cycle of the batch: until each is evaluated, reading one of its exports (old or new
  * names) from a top level evaluates it then (as an ES module's cycle would have run it first), or, while it is itself
- * being evaluated, throws naming the cycle, instead of handing over its old version's export. The getters leave such a
- * table in V8's dictionary mode afterwards (a slower property load per cross-module call): only cycles pay it.
+ * being evaluated, throws naming the cycle, instead of handing over its old version's export. The getters put such a
+ * table in V8's dictionary mode (a slower property load per cross-module call); its release brings it back to fast mode.
  */
 class Held {
   private readonly saved = new Map<string, Array<[string, PropertyDescriptor | undefined]>>();
@@ -91,6 +105,7 @@ class Held {
       if (d === undefined) delete table[key];
       else Object.defineProperty(table, key, d);
     }
+    toFastProperties(table);
   }
 
   releaseAll(): void {
