@@ -38,3 +38,20 @@ test('a RELEASES.json of the wrong shape is refused by versions, stop and ping (
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('a RELEASES.json listing no versions: versions refuses (exit 2) naming the file and the fix, where it printed nothing and succeeded', () => {
+  const root = mkdtempSync(join(tmpdir(), 'releases-empty-'));
+  const file = join(root, 'releases', 'RELEASES.json');
+  try {
+    mkdirSync(join(root, 'releases'), { recursive: true });
+    const text = '{"name": "emptied", "releases": []}';
+    writeFileSync(file, text);
+    const r = spawnSync(process.execPath, [control, 'versions'], { env: { ...process.env, OTP_RELEASE_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 2, `${r.stdout}${r.stderr}`);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /RELEASES\.json lists no versions, so none can be shown \(nor booted or installed\): restore it .* or rebuild the release with otp release\n$/);
+    assert.equal(readFileSync(file, 'utf8'), text, 'the file is left as it was');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

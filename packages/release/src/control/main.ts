@@ -242,6 +242,10 @@ async function versions(): Promise<number> {
     return runs ? ` (${runs})` : '';
   };
   const releases = await readReleases(root);
+  // Nothing listed is no answer: the root has lost its record of what it holds (otp release always lists a version).
+  if (releases.releases.length === 0) {
+    throw new ScriptError(`${join(root, 'releases', 'RELEASES.json')} lists no versions, so none can be shown (nor booted or installed): restore it (otp release writes it, listing each installed version and its status) or rebuild the release with otp release`, 2);
+  }
   for (const r of releases.releases) process.stdout.write(`${r.vsn.padEnd(12)} ${r.status}${note(r.vsn)}\n`);
   return 0;
 }
