@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { rpc, BadRpc, type OtpNode } from '@otp-ts/runtime';
 import { bootRelease, hasVersion, holderText, permanentVersion, readReleases, readVersion, releasesLockHolder, versionVariables, colours, rpcResultJson, type InstallRefused, type LastUpgrade, type LockHolder } from '@otp-ts/runtime/tools';
 import { formatReport } from './report.js';
+import { halfUnpacked } from './half-unpacked.js';
 import { alive, call, describe, movedFrom, otherRoot, pidFile, program, refuseOtherRoot, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode, type Target } from './client.js';
 import { daemon, heartCommand, refuseRunning } from './daemon.js';
 import { checkCookieFile, checkRuntime, checkWritableRoot } from './node-process.js';
@@ -410,6 +411,10 @@ async function installOrRollBack(what: string, probeMs: number | undefined, verb
     await refuseOtherRoot(node, t, `${verb} ${what}`);
     await refuseMoved(node, t, verb);
   });
+  if (verb === 'downgrade') {
+    const half = halfUnpacked(root, await readReleases(root), what, verb);
+    if (half !== undefined) throw new ScriptError(half, 2);
+  }
   const vsn = verb === 'upgrade' ? await unpackIfNeeded(what) : what;
   const env = await commandEnv(vsn, verb);
   await waitForRootLock(verb, vsn);

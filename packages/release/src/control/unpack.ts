@@ -4,6 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import { extract } from 'tar';
 import { hasVersion, readReleases, withReleasesLock, writeReleases, type LockHolder, type ReleaseFile, type ReleasesFile } from '@otp-ts/runtime/tools';
 import { checkStaged, UnpackError, unreadableTarball } from './unpack-check.js';
+import { halfUnpacked } from './half-unpacked.js';
 import { describeFsFailure, fsReason } from './fs-failure.js';
 
 /** Where a version's tarball was found: a path given on the command line, or by its version in releases/ or the root. */
@@ -188,6 +189,8 @@ export async function unpack(root: string, what: string, options: UnpackOptions 
   const listed = (vsn: string) => releases.releases.find((r) => r.vsn === vsn);
   if (!found) {
     if (listed(what) && hasVersion(root, what)) return what;
+    const half = halfUnpacked(root, releases, what, 'upgrade');
+    if (half !== undefined) throw new UnpackError(half);
     // A folder (the one the tarball is in, or one a tarball was extracted into) is not a version: say what to give instead.
     if (existsSync(what) && statSync(what).isDirectory()) throw new UnpackError(`${what} is a folder, not a release tarball, so nothing was unpacked: give the path of the ${releases.name}-<vsn>.tar.gz file that otp release --tar writes, or a version whose tarball is in releases/`);
     throw new UnpackError(`version ${what} is neither installed nor found as releases/${releases.name}-${what}.tar.gz: copy its tarball (otp release --tar) there, or give the tarball's path`);
