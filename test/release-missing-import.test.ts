@@ -1,6 +1,7 @@
 // An import of a package that is neither installed nor declared in package.json: otp compile warns once, naming the
-// file, the package and the fix; otp release refuses (exit 2, nothing written) a static import, which fails the boot, and
-// lets an import() through; an optional dependency (optionalDependencies) is carried when installed, and no warning.
+// file, the package and the fix; otp release refuses (exit 2, nothing written) a static import, which fails the boot, in
+// one line (not the compile's warning too), and lets an import() through; an optional dependency (optionalDependencies)
+// is carried when installed, and no warning.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,10 +34,19 @@ test('an import of a package neither installed nor declared: otp compile warns n
       `otp: warning: src/pad.ts:1 imports 'absent-pad' statically, but package 'absent-pad' is not installed nor declared in package.json, so the module fails to load at boot: add it to "dependencies" and run npm install, or, if the code can do without it, load it with await import("absent-pad") in a try/catch and list it in "optionalDependencies"`,
     ]);
 
+    // Refused once: the compile's warning of the same import is not said again before the refusal, while its warning of
+    // another file's import() still is.
+    const laterFile = join(dir, 'src', 'later.ts');
+    writeFileSync(laterFile, dynamicPad.replaceAll('absent-pad', 'absent-later'));
     const refused = await otpIn(['release']);
     assert.equal(refused.status, 2, refused.out);
     assert.match(refused.stderr, /src\/pad\.ts:1 imports 'absent-pad' statically, but package 'absent-pad' is not installed nor declared in package\.json, so the module fails to load at boot: .*; nothing was released/);
+    assert.equal(refused.stderr.split('\n').filter((l) => l.includes("imports 'absent-pad'")).length, 1, `one line for the static import:\n${refused.stderr}`);
+    assert.deepEqual(warnings(refused.stderr), [
+      `otp: warning: src/later.ts:3 imports 'absent-later', but package 'absent-later' is not installed nor declared in package.json, so that import fails when it runs: add it to "dependencies" and run npm install, or, if the code can do without it, list it in "optionalDependencies"`,
+    ]);
     assert.equal(existsSync(join(rel, 'releases', 'RELEASES.json')), false, 'nothing was written to the release root');
+    rmSync(laterFile);
 
     // An import() in a try/catch is optional by its code: released, with one warning until package.json says so.
     writeFileSync(join(dir, 'src', 'pad.ts'), dynamicPad);

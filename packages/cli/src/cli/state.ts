@@ -19,6 +19,8 @@ export interface ProviderState {
   project(): Project;
   /** The project's otp.config.ts, bundled, imported and checked on the first call. */
   config(): Promise<LoadedConfig>;
+  /** Set by a command that says the compile's warnings itself: otp release says one it refuses for only once, as the refusal. */
+  heldWarnings?: string[];
 }
 
 /** A state for one run of the CLI, resolving lazily: a command that needs no project never looks for one. */

@@ -17,15 +17,20 @@ export async function buildOptionsOf(root: string, profile: Profile, config?: Ot
   return resolveConfig(config ?? (await loadConfig(root)).config, profile).build;
 }
 
-/** Compiles the project once with the profile's build options (otp.config.ts, loaded unless given); throws an OtpError listing every diagnostic with file:line. */
-export async function compileProject(root: string, profile: Profile, io: Io, config?: OtpConfig): Promise<CompiledApp[]> {
+/**
+ * Compiles the project once with the profile's build options (otp.config.ts, loaded unless given); throws an OtpError
+ * listing every diagnostic with file:line. Its warnings go to `held` when given (the command after it says them), else to stderr.
+ */
+export async function compileProject(root: string, profile: Profile, io: Io, config?: OtpConfig, held?: string[]): Promise<CompiledApp[]> {
   const build = await buildOptionsOf(root, profile, config);
   const progress = createProgress(io, `compiling (${profile})`);
   try {
     const apps = await compile({ root, profile, build, onProgress: (line) => progress.step(line) });
     const total = apps.reduce((n, a) => n + a.compiled.length, 0);
     progress.done(`compiled ${apps.map((a) => `${a.name} ${a.vsn}`).join(', ') || 'no applications'}: ${total} module${total === 1 ? '' : 's'} changed`);
-    for (const w of apps.flatMap((a) => a.warnings)) io.stderr.write(`otp: warning: ${w}\n`);
+    const warnings = apps.flatMap((a) => a.warnings);
+    if (held) held.push(...warnings);
+    else for (const w of warnings) io.stderr.write(`otp: warning: ${w}\n`);
     return apps;
   } catch (error) {
     progress.stop();
@@ -95,7 +100,7 @@ export const compileCommand = defineProvider({
     // An unknown profile is refused before any work (the type check included).
     resolveConfig(config, args.profile);
     if (args.typecheck) typecheck(project.root, io);
-    await compileProject(project.root, args.profile, io, config);
+    await compileProject(project.root, args.profile, io, config, args.watch ? undefined : state.heldWarnings);
     if (!args.watch) return;
     // Each rebuild reads otp.config.ts again: an edit to it applies to the next build.
     await watchProject(project, () => compileProject(project.root, args.profile, io), (error) => void io.stderr.write(`${error.message}\n`)).ready;

@@ -72,6 +72,8 @@ export const releaseCommand = defineProvider({
   ],
   // Before the compile it runs after: the release --name picks and an --upgrade-from tarball.
   async check(args, _io, state) {
+    // The compile it runs after leaves its warnings to it: a static import of a missing package, which it refuses, is said once.
+    state.heldWarnings = [];
     const { config } = await state.config();
     try {
       checkReleaseOptions({ root: state.project().root, releases: resolveConfig(config, args.profile).releases, name: args.name, upgradeFrom: args['upgrade-from'] });
@@ -85,9 +87,13 @@ export const releaseCommand = defineProvider({
     const profile = args.profile;
     // Loaded once for the chain: compile ran with the same config.
     const { config } = await state.config();
-    const resolved = resolveConfig(config, profile);
+    // The compile's warnings, but for the one the refusal of a static import of a missing package repeats.
+    const warn = (refusal?: string): void => {
+      for (const w of state.heldWarnings?.splice(0) ?? []) if (refusal === undefined || !refusal.includes(w)) io.stderr.write(`otp: warning: ${w}\n`);
+    };
     const progress = createProgress(io, `releasing (${profile})`);
     try {
+      const resolved = resolveConfig(config, profile);
       const plan = await planRelease({
         root: project.root,
         profile,
@@ -101,9 +107,11 @@ export const releaseCommand = defineProvider({
       });
       const result = await assembleRelease(plan, { onProgress: (line) => progress.step(line) });
       progress.stop();
+      warn();
       report(plan, result, io, started);
     } catch (error) {
       progress.stop();
+      warn(error instanceof ReleaseError && error.code === 'missingImport' ? error.message : undefined);
       throw toOtpError(error);
     }
   },
