@@ -3,8 +3,7 @@
 // a name declared twice is refused before the line runs, and sessions see none of each other's names.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type OtpNode } from '../src/index.ts';
-import { withNode } from './helpers.ts';
+import { createNode, type OtpNode } from '../src/index.ts';
 import { evaluate, endEvalSession } from '../src/rpc/eval.ts';
 import * as runtimeApi from '../src/index.ts';
 
@@ -14,6 +13,14 @@ async function lines(node: OtpNode, session: string, ...sources: string[]): Prom
   return out;
 }
 
+async function withNode(body: (node: OtpNode) => Promise<void>): Promise<void> {
+  const node = createNode({ onCrash: () => {} });
+  try {
+    await body(node);
+  } finally {
+    node.shutdown();
+  }
+}
 
 test("a line's top-level declarations last for the session's next lines, and stay live", () =>
   withNode(async (node) => {

@@ -3,10 +3,17 @@
 // and no process waiting on one ran meanwhile. It now goes a chunk per turn of the loop, as `otp procs` does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type Pid } from '../src/index.ts';
-import { withNode } from './helpers.ts';
+import { createNode, type OtpNode, type Pid } from '../src/index.ts';
 import { heapReport } from '../src/trace/heap.ts';
 
+async function withNode(body: (node: OtpNode) => Promise<void>): Promise<void> {
+  const node = createNode({ onCrash: () => {} });
+  try {
+    await body(node);
+  } finally {
+    node.shutdown();
+  }
+}
 
 test('a heap report over 50 000 processes lets a process waiting on a timer run while it goes, and counts them all', { timeout: 300_000 }, () =>
   withNode(async (node) => {
