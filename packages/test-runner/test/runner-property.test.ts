@@ -38,7 +38,7 @@ test('runTests refuses a run count, job count or retry count out of bounds, as t
     [{ numRuns: 0 }, 'runTests: numRuns must be a whole number above 0, got 0'],
     [{ numRuns: 2.5 }, 'runTests: numRuns must be a whole number above 0, got 2.5'],
     [{ jobs: 0 }, 'runTests: jobs must be a whole number above 0, got 0'],
-    [{ retry: -1 }, 'runTests: retry must be a whole number of at least 0, got -1'],
+    [{ retry: -1 }, 'runTests: retry must be a whole number of retries, 0 or more, got -1'],
   ] as const) {
     await assert.rejects(runFixture('prop', options, root), (e: unknown) => e instanceof RangeError && e.message === says, JSON.stringify(options));
   }
