@@ -26,7 +26,7 @@ import { jsonReporter } from './report/json.js';
 import { junitReporter } from './report/junit.js';
 import { writeRunLogs } from './report/log-tree.js';
 import { DEFAULT_KEEP_LOGS } from './report/all-runs.js';
-import { testOptionTable, type TestOptionSpec } from './option-table.js';
+import { numberOptionRefusal, testOptionTable, type TestOptionSpec } from './option-table.js';
 
 // A reporter that writes a file says where, so a CI log shows what to upload.
 function reporterOf(choice: ReporterChoice, options: RunOptions, root: string, outDir: string): Reporter {
@@ -80,14 +80,14 @@ function planFilter(options: RunOptions): PlanFilter {
   return { ...(options.suite && { suite: options.suite }), ...(options.group && { group: options.group }), ...(options.case && { case: options.case }), ...(grep && { grep }) };
 }
 
-// The table's bounds, checked for callers of the API as the CLI and otp.config.ts check them: numRuns 0 would pass
-// every property without running it, jobs 0 would run nothing.
+// The table's bounds, checked for callers of the API by the rule and in the words the CLI and otp.config.ts use
+// (numberOptionRefusal): numRuns 0 would pass every property without running it, jobs 0 would run nothing.
 function checkNumbers(options: RunOptions): void {
   for (const o of testOptionTable as readonly TestOptionSpec[]) {
     const v = o.name === undefined ? undefined : (options as Record<string, unknown>)[o.name];
     if (v === undefined || o.type !== 'number') continue;
-    const ok = typeof v === 'number' && !Number.isNaN(v) && (o.min === undefined || v >= o.min) && (!o.integer || Number.isInteger(v));
-    if (!ok) throw new RangeError(`runTests: ${o.name} must be ${o.expected ?? `${o.integer ? 'a whole number' : 'a number'}${o.min === undefined ? '' : ` of at least ${o.min}`}`}, got ${String(v)}`);
+    const refusal = numberOptionRefusal(o, v, `runTests: ${o.name}`, String(v));
+    if (refusal !== undefined) throw new RangeError(refusal);
   }
 }
 
