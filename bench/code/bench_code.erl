@@ -10,6 +10,14 @@ main([NStr]) ->
     Us = upgrade(Pids),
     io:format("{\"ops\":~b,\"us\":~b,\"rate\":~.2f}~n", [N, Us, N * 1000000 / Us]),
     halt();
+%% With "idle" and a count: that many plain processes waiting in a receive first, which the upgrade does not touch.
+main([NStr, "idle", IdleStr]) ->
+    N = list_to_integer(NStr),
+    _Idle = [spawn(fun() -> receive stop -> ok end end) || _ <- lists:seq(1, list_to_integer(IdleStr))],
+    Pids = [element(2, gen_server:start(?MODULE, #{count => 0}, [])) || _ <- lists:seq(1, N)],
+    Us = upgrade(Pids),
+    io:format("{\"ops\":~b,\"us\":~b,\"rate\":~.2f}~n", [N, Us, N * 1000000 / Us]),
+    halt();
 %% With a number of rounds: that many upgrades of the same servers in one VM, each one's µs in order.
 main([NStr, RoundsStr]) ->
     N = list_to_integer(NStr),

@@ -40,7 +40,8 @@ async function heapOverLoads() {
 // state); µs of each, in order. The first is a cold runtime's; the later ones run the upgrade's code warm.
 // `collect`: a full collection before the first upgrade, so that it does not also pay for promoting the servers
 // the set-up just started out of V8's young generation (a node's processes are old by the time it upgrades them).
-async function upgrade(n, rounds = 1, collect = true, sample = undefined) {
+// `idle`: plain processes started first, waiting in a receive, that the upgrade does not touch (a node's other work).
+async function upgrade(n, rounds = 1, collect = true, sample = undefined, idle = 0) {
   const node = createNode();
   loggerOf(node).setLevel('emergency');
   const code = codeServerOf(node);
@@ -48,6 +49,7 @@ async function upgrade(n, rounds = 1, collect = true, sample = undefined) {
   const v2 = (round) => `import { ok, reply } from '@otp-ts/runtime'; export const srv = { init: () => ok({ count: 0 }), handleCall: (_r: unknown, _f: unknown, s: unknown) => reply(s, s), codeChange: (_o: unknown, s: object) => ({ ...s, history: [] }) }; // round ${round}`;
   await code.load(compile('b/srv', v1, '1'));
   return node.run(async (ctx) => {
+    for (let i = 0; i < idle; i++) ctx.spawn((c) => c.receive());
     for (let i = 0; i < n; i++) await genServer.start(ctx, code.exportsOf('b/srv').srv, undefined);
     const us = [];
     for (let r = 0; r < rounds; r++) {
@@ -68,7 +70,7 @@ async function upgrade(n, rounds = 1, collect = true, sample = undefined) {
 
 // upgrade_10k_alloc: what a fresh runtime's first upgrade of 10,000 gen_servers allocates, garbage included, over the
 // upgrade alone, and its top allocating functions (bench/lib/alloc.mjs).
-const workloads = { upgrade_10k_alloc: () => upgrade(10_000, 1, true, allocationSampler()), cross_module_call: crossModuleCall, heap_over_loads: heapOverLoads, upgrade_1k: () => upgrade(1000), upgrade_10k: () => upgrade(10_000), upgrade_1k_young: () => upgrade(1000, 1, false), upgrade_10k_young: () => upgrade(10_000, 1, false), upgrade_1k_rounds: () => upgrade(1000, 5), upgrade_10k_rounds: () => upgrade(10_000, 5) };
+const workloads = { upgrade_10k_alloc: () => upgrade(10_000, 1, true, allocationSampler()), cross_module_call: crossModuleCall, heap_over_loads: heapOverLoads, upgrade_1k: () => upgrade(1000), upgrade_10k: () => upgrade(10_000), upgrade_1k_young: () => upgrade(1000, 1, false), upgrade_1k_beside_100k: () => upgrade(1000, 1, true, undefined, 100_000), upgrade_10k_young: () => upgrade(10_000, 1, false), upgrade_1k_rounds: () => upgrade(1000, 5), upgrade_10k_rounds: () => upgrade(10_000, 5) };
 const w = process.argv[2];
 if (!workloads[w]) { console.error(`unknown workload '${w}': one of ${Object.keys(workloads).join(', ')}`); process.exit(2); }
 console.log(JSON.stringify(await workloads[w]()));

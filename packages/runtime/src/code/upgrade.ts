@@ -8,7 +8,7 @@ import { isThenable } from '../gen/attempt.js';
 import type { ProcessImpl } from '../process.js';
 import { StateCopier, Unprotectable } from '../state-copy.js';
 import { suspendAll, type Suspendable } from './suspend.js';
-import { CodeError, NAMESPACE, type CodeServer } from './server.js';
+import { CodeError, NAMESPACE, type CodeServer, type EachProcess } from './server.js';
 import { changedSince, evaluateTogether } from './batch.js';
 import { oneAtATime, whileMoving } from './serial.js';
 import { nextCallbacks, type ModuleSource, type ModuleVersion } from './module.js';
@@ -445,7 +445,7 @@ async function evaluateAll(code: CodeServer, sources: ModuleSource[]): Promise<M
 // The behaviour processes running one of the changed modules as a callback module: the one their label names
 // (gen_server, gen_statem, supervisor) in its current version, or any of those they list (a gen_event manager's
 // handlers). One pass over the node's processes, passing over those `known` already.
-function affectedBy(code: CodeServer, versions: ModuleVersion[], options: UpgradeOptions, known?: ReadonlySet<ProcessImpl>): { participants: Participant[]; changes: Change[] } {
+function affectedBy(code: CodeServer, versions: ModuleVersion[], options: UpgradeOptions, each: EachProcess, known?: ReadonlySet<ProcessImpl>): { participants: Participant[]; changes: Change[] } {
   const next = new Map(versions.map((v) => [v.module, v]));
   const current = new Set(versions.map((v) => code.record(v.module).current));
   const participants: Participant[] = [];
@@ -467,10 +467,11 @@ function affectedBy(code: CodeServer, versions: ModuleVersion[], options: Upgrad
     changes.push(namespace ? { who, module, exportName, oldCallbacks: callbacks, leaving: { ...(callbacks as object) } } : { who, module, exportName, oldCallbacks: callbacks });
     return who;
   };
-  code.node.eachProcess((p) => {
-    if (known?.has(p)) return;
+  each((p) => {
+    // A process with no label runs no callback module: a census keeps it for its entry, passed over here before any lookup.
+    if (p.label === null || known?.has(p)) return;
     let who: Participant | undefined;
-    const callbacks = p.label?.callbacks;
+    const callbacks = p.label.callbacks;
     const origin = callbacks ? code.exportOrigin(callbacks) : undefined;
     if (origin !== undefined && current.has(origin.version)) who = add(p, callbacks, origin.version.module, origin.exportName, who);
     const hosted = callbackModulesOf(p);
@@ -500,7 +501,7 @@ function joinLate(code: CodeServer, versions: ModuleVersion[], options: UpgradeO
   // what an upgrade of 10,000 gen_servers allocated besides their new states) went straight to the garbage.
   const known = new Set<ProcessImpl>();
   for (let i = 0; i < participants.length; i++) known.add(participants[i]!.proc);
-  const now = affectedBy(code, versions, options, known);
+  const now = affectedBy(code, versions, options, code.census(), known);
   for (const p of now.participants) participants.push(p);
   for (const c of now.changes) changes.push(c);
 }
@@ -531,35 +532,35 @@ function revives(v: ModuleVersion, before: { current: ModuleVersion | null; old:
 }
 
 // Per module loaded: the processes running the old version its install purges (none for a version it revives), in one pass.
-function purgingAll(code: CodeServer, loaded: readonly ModuleVersion[], previous: ReadonlyMap<string, { current: ModuleVersion | null; old: ModuleVersion | null }>): Map<string, ProcessImpl[]> {
+function purgingAll(code: CodeServer, loaded: readonly ModuleVersion[], previous: ReadonlyMap<string, { current: ModuleVersion | null; old: ModuleVersion | null }>, each: EachProcess): Map<string, ProcessImpl[]> {
   const purged = new Map<string, ModuleVersion>();
   for (const v of loaded) {
     const before = previous.get(v.module)!;
     if (before.old && !revives(v, before)) purged.set(v.module, before.old);
   }
-  const running = code.processesRunningAny([...purged.values()]);
+  const running = code.processesRunningAny([...purged.values()], each);
   return new Map(loaded.map((v) => [v.module, purged.has(v.module) ? running.get(purged.get(v.module)!)! : []]));
 }
 
 // The processes running callbacks the running version of a changed module made at run time (no export): the upgrade
 // leaves them on that code. Found before anything is suspended, which also looks up the old versions' functions once,
 // so the purge in the swap's turn finds its processes without the inspector.
-function strandedBy(code: CodeServer, versions: readonly ModuleVersion[], previous: ReadonlyMap<string, { current: ModuleVersion | null; old: ModuleVersion | null }>): Stranded[] {
+function strandedBy(code: CodeServer, versions: readonly ModuleVersion[], previous: ReadonlyMap<string, { current: ModuleVersion | null; old: ModuleVersion | null }>, each: EachProcess): Stranded[] {
   const current = versions.map((v) => previous.get(v.module)!.current).filter((v) => v !== null);
   const old = versions.map((v) => previous.get(v.module)!.old).filter((v) => v !== null);
-  const running = code.madeRunning([...current, ...old]);
+  const running = code.madeRunning([...current, ...old], each);
   const out: Stranded[] = [];
   for (const v of current) for (const p of running.get(v)!) out.push(p.label?.behaviour === 'gen_event' ? { pid: p.pid, module: v.module, kind: 'handler' } : { pid: p.pid, module: v.module });
-  return [...out, ...inlineSupervisors(code, current)];
+  return [...out, ...inlineSupervisors(code, current, each)];
 }
 
 // The supervisors whose callbacks a changed module's running version made at run time (`{ init }` inline in an
 // application's start): no export of the new version stands for them, so their code change cannot run and their new
 // child specs never apply (OTP runs a supervisor's code_change on its module). A purge leaves them alive (madeCallbacksOf).
-function inlineSupervisors(code: CodeServer, current: readonly ModuleVersion[]): Stranded[] {
+function inlineSupervisors(code: CodeServer, current: readonly ModuleVersion[], each: EachProcess): Stranded[] {
   const out: Stranded[] = [];
   if (current.length === 0) return out;
-  code.node.eachProcess((p) => {
+  each((p) => {
     const own = p.label?.callbacks;
     if (p.label?.behaviour !== 'supervisor' || typeof own !== 'object' || own === null || code.exportOrigin(own) !== undefined) return;
     for (const v of code.makersOf(own, current)) out.push({ pid: p.pid, module: v.module, kind: 'supervisor' });
@@ -568,7 +569,7 @@ function inlineSupervisors(code: CodeServer, current: readonly ModuleVersion[]):
 }
 
 // Installs every new version, purging the processes still running the old one it replaces; those it killed, with the module.
-function installAll(code: CodeServer, versions: readonly ModuleVersion[], purging: ReadonlyMap<string, ProcessImpl[]>, previous: ReadonlyMap<string, { current: ModuleVersion | null; old: ModuleVersion | null }>): Array<{ pid: Pid; module: string }> {
+function installAll(code: CodeServer, versions: readonly ModuleVersion[], purging: ReadonlyMap<string, ProcessImpl[]>, previous: ReadonlyMap<string, { current: ModuleVersion | null; old: ModuleVersion | null }>, each: EachProcess): Array<{ pid: Pid; module: string }> {
   const killed: Array<{ pid: Pid; module: string }> = [];
   for (const v of versions) {
     const before = previous.get(v.module)!;
@@ -576,7 +577,7 @@ function installAll(code: CodeServer, versions: readonly ModuleVersion[], purgin
       code.restore(v.module, before.old, null);
       continue;
     }
-    for (const p of code.install(v, purging.get(v.module)!)) killed.push({ pid: p.pid, module: v.module });
+    for (const p of code.install(v, purging.get(v.module)!, each)) killed.push({ pid: p.pid, module: v.module });
   }
   return killed;
 }
@@ -662,9 +663,11 @@ async function upgradeNow(ctx: ProcessContext, code: CodeServer, sources: Module
   // Where the window starts when nothing yields before the migration: the scan, the swap and the migration are then
   // one turn in which no process runs, and the report counts all of it.
   const frozenAt = performance.now();
-  const { participants, changes } = affectedBy(code, versions, options);
+  // The processes that may run module code, in one pass: the scans below go over them (taken again after a wait).
+  let each = code.census();
+  const { participants, changes } = affectedBy(code, versions, options, each);
   const previous = new Map(loaded.map((v) => [v.module, code.record(v.module)]));
-  const stranded = strandedBy(code, versions, previous);
+  const stranded = strandedBy(code, versions, previous, each);
   const lost = lostExport(changes, versions) ?? callerRuns(participants, caller);
   if (lost) throw lost;
   if (rehearse) {
@@ -699,7 +702,9 @@ async function upgradeNow(ctx: ProcessContext, code: CodeServer, sources: Module
     if (!failure) {
       // The processes still running the versions the install purges, found in the turn that kills them: one spawned
       // from such a version while the upgrade waited on its suspends is killed with its version too.
-      killed = installAll(code, loaded, purgingAll(code, loaded, previous), previous);
+      // A process spawned or labelled while the upgrade waited is in a census of this turn (the first one may miss it).
+      if (yielded) each = code.census();
+      killed = installAll(code, loaded, purgingAll(code, loaded, previous, each), previous, each);
       const byModule = moduleChanges(versions, previous, options);
       failure = await migrate(ctx, changes, byModule, options, participants, timeoutMs);
     }
