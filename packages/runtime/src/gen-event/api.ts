@@ -2,7 +2,7 @@ import type { ExitReason } from '../messages.js';
 import { Pid, Ref } from '../pid.js';
 import { RuntimeError } from '../errors.js';
 import type { ProcessContext } from '../types.js';
-import { startAcknowledged, type StartOptions } from '../gen/start.js';
+import { startAcknowledged, NO_START_OPTIONS, type StartBody, type StartOptions } from '../gen/start.js';
 import { DEFAULT_CALL_TIMEOUT, genCall, remoteByName, whereisServer, type ServerRef } from '../gen/call.js';
 import { stopBehaviour } from '../gen/stop.js';
 import type { From } from '../gen/messages.js';
@@ -39,14 +39,17 @@ function isRemote(ctx: ProcessContext, manager: ManagerRef): boolean {
   return manager instanceof Pid ? manager.node !== 0 : remoteByName(ctx, manager) !== undefined;
 }
 
+// The process body of every start, one function rather than a closure per start.
+const body: StartBody = (child, parent, ack) => runManager(child, parent, ack);
+
 /** Starts an event manager linked to the caller, with no handlers; `options.name` registers it. */
-export function startLink<Event = unknown>(ctx: ProcessContext, options: StartOptions = {}): Promise<ManagerPid<Event>> {
-  return startAcknowledged(ctx, (child, parent, ack) => runManager(child, parent, ack), options, true);
+export function startLink<Event = unknown>(ctx: ProcessContext, options: StartOptions = NO_START_OPTIONS): Promise<ManagerPid<Event>> {
+  return startAcknowledged(ctx, body, options, true);
 }
 
 /** Starts an event manager that is not linked to the caller. */
-export function start<Event = unknown>(ctx: ProcessContext, options: StartOptions = {}): Promise<ManagerPid<Event>> {
-  return startAcknowledged(ctx, (child, _parent, ack) => runManager(child, null, ack), options, false);
+export function start<Event = unknown>(ctx: ProcessContext, options: StartOptions = NO_START_OPTIONS): Promise<ManagerPid<Event>> {
+  return startAcknowledged(ctx, body, options, false);
 }
 
 /** Installs a handler (in front: it sees events first) through its init; throws `GenEventError` initFailed or alreadyExists. */

@@ -1,7 +1,7 @@
 import type { ExitReason } from '../messages.js';
 import { stopBehaviour } from '../gen/stop.js';
 import type { ProcessContext } from '../types.js';
-import { badCallbackModule, startAcknowledged, type StartOptions } from '../gen/start.js';
+import { badCallbackModule, startAcknowledged, NO_START_OPTIONS, type StartBody, type StartOptions } from '../gen/start.js';
 import { call as genCall, cast as genCast, type ServerName, type ServerRef } from '../gen/call.js';
 import type { Pid } from '../pid.js';
 import { enterServer, runServer } from './loop.js';
@@ -9,14 +9,17 @@ import type { Action, GenServer, ServerPid } from './types.js';
 
 type AnyServer = GenServer<unknown, unknown, unknown, unknown, unknown>;
 
+// The process body of every start: one function, where a closure over the module and args was made per start.
+const body: StartBody = (child, parent, ack, module, args) => runServer(child, module as AnyServer, args, parent, ack);
+
 /** Starts a gen_server linked to the caller and waits for its init; throws `StartError` if init fails or ignores. */
 export function startLink<S, Call, Cast, Reply, Args>(
   ctx: ProcessContext,
   module: GenServer<S, Call, Cast, Reply, Args>,
   args: Args,
-  options: StartOptions = {},
+  options: StartOptions = NO_START_OPTIONS,
 ): Promise<ServerPid<Call, Cast, Reply>> {
-  return badCallbackModule(module, 'genServer.startLink') ?? startAcknowledged(ctx, (child, parent, ack) => runServer(child, module as unknown as AnyServer, args, parent, ack), options, true);
+  return badCallbackModule(module, 'genServer.startLink') ?? startAcknowledged(ctx, body, options, true, module, args);
 }
 
 /** Starts a gen_server that is not linked to the caller. */
@@ -24,9 +27,9 @@ export function start<S, Call, Cast, Reply, Args>(
   ctx: ProcessContext,
   module: GenServer<S, Call, Cast, Reply, Args>,
   args: Args,
-  options: StartOptions = {},
+  options: StartOptions = NO_START_OPTIONS,
 ): Promise<ServerPid<Call, Cast, Reply>> {
-  return badCallbackModule(module, 'genServer.start') ?? startAcknowledged(ctx, (child, _parent, ack) => runServer(child, module as unknown as AnyServer, args, null, ack), options, false);
+  return badCallbackModule(module, 'genServer.start') ?? startAcknowledged(ctx, body, options, false, module, args);
 }
 
 /** Calls a server and returns its reply; throws `CallError` (noproc, timeout, or the server's exit reason). Default timeout 5000 ms. */

@@ -2,21 +2,24 @@ import type { ExitReason } from '../messages.js';
 import { stopBehaviour } from '../gen/stop.js';
 import type { ProcessContext } from '../types.js';
 import { isProcessContext } from '../process-internals.js';
-import { badCallbackModule, startAcknowledged, type StartOptions } from '../gen/start.js';
+import { badCallbackModule, startAcknowledged, NO_START_OPTIONS, type StartBody, type StartOptions } from '../gen/start.js';
 import { callMessage, genCall, cast as genCast, type ServerRef } from '../gen/call.js';
 import type { Pid } from '../pid.js';
 import { enterStatem, runStatem } from './loop.js';
 import type { AnyStatem } from './mode.js';
 import { stopResult, type Actions, type GenStatem, type StatemPid, type Stop } from './types.js';
 
+// The process body of every start: one function, where a closure over the module and args was made per start.
+const body: StartBody = (child, parent, ack, module, args) => runStatem(child, module as AnyStatem, args, parent, ack);
+
 /** Starts a gen_statem linked to the caller and waits for its init; throws `StartError` if init fails or ignores. */
 export function startLink<S, D, Call, Cast, Reply, Args>(
   ctx: ProcessContext,
   module: GenStatem<S, D, Call, Cast, Reply, Args>,
   args: Args,
-  options: StartOptions = {},
+  options: StartOptions = NO_START_OPTIONS,
 ): Promise<StatemPid<Call, Cast, Reply>> {
-  return badCallbackModule(module, 'genStatem.startLink') ?? startAcknowledged(ctx, (child, parent, ack) => runStatem(child, module as unknown as AnyStatem, args, parent, ack), options, true);
+  return badCallbackModule(module, 'genStatem.startLink') ?? startAcknowledged(ctx, body, options, true, module, args);
 }
 
 /** Starts a gen_statem that is not linked to the caller. */
@@ -24,9 +27,9 @@ export function start<S, D, Call, Cast, Reply, Args>(
   ctx: ProcessContext,
   module: GenStatem<S, D, Call, Cast, Reply, Args>,
   args: Args,
-  options: StartOptions = {},
+  options: StartOptions = NO_START_OPTIONS,
 ): Promise<StatemPid<Call, Cast, Reply>> {
-  return badCallbackModule(module, 'genStatem.start') ?? startAcknowledged(ctx, (child, _parent, ack) => runStatem(child, module as unknown as AnyStatem, args, null, ack), options, false);
+  return badCallbackModule(module, 'genStatem.start') ?? startAcknowledged(ctx, body, options, false, module, args);
 }
 
 /** Options of enterLoop. */

@@ -52,6 +52,15 @@ export function currentCallbacks<T>(ctx: ProcessContext, mod: T): T {
 /** Tells the starter how init went: `ok` with the value start resolves to, or the failure reason. */
 export type Acknowledge = (ok: boolean, value: unknown) => void;
 
+/**
+ * Internal: a behaviour process's body as startAcknowledged runs it: `parent` is the starter when linked (null when
+ * not), `module` and `args` what the start was given. A function made once per behaviour, not a closure per start.
+ */
+export type StartBody = (child: ProcessContext, parent: Pid | null, ack: Acknowledge, module: unknown, args: unknown) => unknown;
+
+/** Internal: the options of a start given none, shared rather than an empty object made per start (read, never written). */
+export const NO_START_OPTIONS: StartOptions = Object.freeze({});
+
 // What a start that init acknowledged drops of its monitor: the monitor and any DOWN it already queued.
 const FLUSH = Object.freeze({ flush: true });
 // The spawn options of a start without a name or a mailbox bound, shared rather than built per start.
@@ -60,18 +69,13 @@ const UNLINKED = Object.freeze({ link: false });
 
 /**
  * Spawns a behaviour process and waits until its init acknowledges (OTP's proc_lib:start_link). The body
- * receives the parent's pid and an `ack` to call once init is done. With `link`, a failed start leaves no
- * `Exit` of the child in a trapping parent's mailbox, as OTP 26's start_link consumes it (a parent that does
- * not trap exits still dies of an abnormal one, as in OTP).
+ * receives the parent's pid (null unless `link`), an `ack` to call once init is done, and `module` and `args`.
+ * With `link`, a failed start leaves no `Exit` of the child in a trapping parent's mailbox, as OTP 26's
+ * start_link consumes it (a parent that does not trap exits still dies of an abnormal one, as in OTP).
  */
-export function startAcknowledged(
-  ctx: ProcessContext,
-  body: (child: ProcessContext, parent: Pid, ack: Acknowledge) => unknown,
-  options: StartOptions,
-  link: boolean,
-): Promise<Pid> {
+export function startAcknowledged(ctx: ProcessContext, body: StartBody, options: StartOptions, link: boolean, module?: unknown, args?: unknown): Promise<Pid> {
   const starter = internals(ctx);
-  const start = new Starting(ctx, body, options, link);
+  const start = new Starting(ctx, body, options, link, module, args);
   let waiting: number;
   let pid: Pid;
   try {
@@ -119,9 +123,11 @@ class Starting {
 
   constructor(
     private readonly ctx: ProcessContext,
-    private readonly body: (child: ProcessContext, parent: Pid, ack: Acknowledge) => unknown,
+    private readonly body: StartBody,
     private readonly options: StartOptions,
     private readonly link: boolean,
+    private readonly module: unknown,
+    private readonly args: unknown,
   ) {}
 
   began(pid: Pid, tag: Ref): void {
@@ -145,11 +151,12 @@ class Starting {
   private init(child: ProcessContext): unknown {
     if (this.options.debug !== undefined) setInitialDebug(child, this.options.debug);
     if (this.options.hibernateAfter !== undefined) hibernateAfters.set(child, this.options.hibernateAfter);
-    return this.body(child, this.ctx.self(), (ok, value) => {
+    const ack: Acknowledge = (ok, value) => {
       if (this.acked) throw new RuntimeError('badarg', 'init acknowledged twice');
       this.acked = true;
       this.acknowledge(child, ok, value);
-    });
+    };
+    return this.body(child, this.link ? this.ctx.self() : null, ack, this.module, this.args);
   }
 
   private acknowledge(child: ProcessContext, ok: boolean, value: unknown): void {
