@@ -52,6 +52,11 @@ export function start<Event = unknown>(ctx: ProcessContext, options: StartOption
   return startAcknowledged(ctx, body, options, false);
 }
 
+/** Starts an event manager monitored by the caller (OTP 23's start_monitor): `[pid, ref]`, the monitor set before it ran; a failed start leaves no `Down`. */
+export function startMonitor<Event = unknown>(ctx: ProcessContext, options: StartOptions = NO_START_OPTIONS): Promise<[ManagerPid<Event>, Ref]> {
+  return startAcknowledged(ctx, body, options, 'monitor');
+}
+
 /** Installs a handler (in front: it sees events first) through its init; throws `GenEventError` initFailed or alreadyExists. */
 export async function addHandler<S, E, C, R, A, T>(ctx: ProcessContext, manager: ManagerRef<E>, handler: HandlerId<GenEventHandler<S, E, C, R, A, T>>, args: A): Promise<void> {
   await request(ctx, manager, { type: 'addHandler', handler: handler as HandlerId, args, supervisor: null }, handler as HandlerId);

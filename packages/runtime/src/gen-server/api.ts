@@ -3,7 +3,7 @@ import { stopBehaviour } from '../gen/stop.js';
 import type { ProcessContext } from '../types.js';
 import { badCallbackModule, startAcknowledged, NO_START_OPTIONS, type StartBody, type StartOptions } from '../gen/start.js';
 import { call as genCall, cast as genCast, type ServerName, type ServerRef } from '../gen/call.js';
-import type { Pid } from '../pid.js';
+import type { Pid, Ref } from '../pid.js';
 import { enterServer, runServer } from './loop.js';
 import type { Action, GenServer, ServerPid } from './types.js';
 
@@ -30,6 +30,20 @@ export function start<S, Call, Cast, Reply, Args>(
   options: StartOptions = NO_START_OPTIONS,
 ): Promise<ServerPid<Call, Cast, Reply>> {
   return badCallbackModule(module, 'genServer.start') ?? startAcknowledged(ctx, body, options, false, module, args);
+}
+
+/**
+ * Starts a gen_server monitored by the caller (OTP 23's start_monitor) and waits for its init: resolves to
+ * `[pid, ref]`, the monitor set before init ran, so a server that dies right after init is a `Down` with `ref`,
+ * never missed. On failure it throws `StartError` as start does, and no `Down` of the child is left in the mailbox.
+ */
+export function startMonitor<S, Call, Cast, Reply, Args>(
+  ctx: ProcessContext,
+  module: GenServer<S, Call, Cast, Reply, Args>,
+  args: Args,
+  options: StartOptions = NO_START_OPTIONS,
+): Promise<[ServerPid<Call, Cast, Reply>, Ref]> {
+  return badCallbackModule(module, 'genServer.startMonitor') ?? startAcknowledged(ctx, body, options, 'monitor', module, args);
 }
 
 /** Calls a server and returns its reply; throws `CallError` (noproc, timeout, or the server's exit reason). Default timeout 5000 ms. */

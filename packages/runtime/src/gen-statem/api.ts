@@ -4,7 +4,7 @@ import type { ProcessContext } from '../types.js';
 import { isProcessContext } from '../process-internals.js';
 import { badCallbackModule, startAcknowledged, NO_START_OPTIONS, type StartBody, type StartOptions } from '../gen/start.js';
 import { callMessage, genCall, cast as genCast, type ServerRef } from '../gen/call.js';
-import type { Pid } from '../pid.js';
+import type { Pid, Ref } from '../pid.js';
 import { enterStatem, runStatem } from './loop.js';
 import type { AnyStatem } from './mode.js';
 import { stopResult, type Actions, type GenStatem, type StatemPid, type Stop } from './types.js';
@@ -30,6 +30,20 @@ export function start<S, D, Call, Cast, Reply, Args>(
   options: StartOptions = NO_START_OPTIONS,
 ): Promise<StatemPid<Call, Cast, Reply>> {
   return badCallbackModule(module, 'genStatem.start') ?? startAcknowledged(ctx, body, options, false, module, args);
+}
+
+/**
+ * Starts a gen_statem monitored by the caller (OTP 23's start_monitor) and waits for its init: resolves to
+ * `[pid, ref]`, the monitor set before init ran, so a machine that dies right after init is a `Down` with `ref`,
+ * never missed. On failure it throws `StartError` as start does, and no `Down` of the child is left in the mailbox.
+ */
+export function startMonitor<S, D, Call, Cast, Reply, Args>(
+  ctx: ProcessContext,
+  module: GenStatem<S, D, Call, Cast, Reply, Args>,
+  args: Args,
+  options: StartOptions = NO_START_OPTIONS,
+): Promise<[StatemPid<Call, Cast, Reply>, Ref]> {
+  return badCallbackModule(module, 'genStatem.startMonitor') ?? startAcknowledged(ctx, body, options, 'monitor', module, args);
 }
 
 /** Options of enterLoop. */

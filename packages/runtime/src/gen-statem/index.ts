@@ -1,4 +1,4 @@
-export { startLink, start, call, cast, stop, enterLoop } from './api.js';
+export { startLink, start, startMonitor, call, cast, stop, enterLoop } from './api.js';
 export type { EnterLoopOptions } from './api.js';
 // A machine answers calls as a gen_server does: OTP's gen_statem:send_request and friends are the same functions.
 export { sendRequest, waitResponse, receiveResponse, checkResponse, reqIdsNew, reqIdsAdd, reqIdsSize, reqIdsToList } from '../gen-server/requests.js';

@@ -68,14 +68,25 @@ const LINKED = Object.freeze({ link: true });
 const UNLINKED = Object.freeze({ link: false });
 
 /**
+ * How a start ties the starter to the child: `true` links them (start_link), `false` leaves them apart (start),
+ * `'monitor'` keeps the start's monitor on the child once it is up (OTP 23's start_monitor).
+ */
+export type StartTie = boolean | 'monitor';
+
+/**
  * Spawns a behaviour process and waits until its init acknowledges (OTP's proc_lib:start_link). The body
  * receives the parent's pid (null unless `link`), an `ack` to call once init is done, and `module` and `args`.
  * With `link`, a failed start leaves no `Exit` of the child in a trapping parent's mailbox, as OTP 26's
- * start_link consumes it (a parent that does not trap exits still dies of an abnormal one, as in OTP).
+ * start_link consumes it (a parent that does not trap exits still dies of an abnormal one, as in OTP). With
+ * `'monitor'` a started child resolves to `[pid, ref]`, the monitor set before its init ran, and a failed start
+ * leaves no `Down` of the child behind.
  */
-export function startAcknowledged(ctx: ProcessContext, body: StartBody, options: StartOptions, link: boolean, module?: unknown, args?: unknown): Promise<Pid> {
+export function startAcknowledged(ctx: ProcessContext, body: StartBody, options: StartOptions, link: boolean, module?: unknown, args?: unknown): Promise<Pid>;
+export function startAcknowledged(ctx: ProcessContext, body: StartBody, options: StartOptions, link: 'monitor', module?: unknown, args?: unknown): Promise<[Pid, Ref]>;
+export function startAcknowledged(ctx: ProcessContext, body: StartBody, options: StartOptions, tie: StartTie, module?: unknown, args?: unknown): Promise<Pid | [Pid, Ref]> {
   const starter = internals(ctx);
-  const start = new Starting(ctx, body, options, link, module, args);
+  const link = tie === true;
+  const start = new Starting(ctx, body, options, link, tie === 'monitor', module, args);
   let waiting: number;
   let pid: Pid;
   try {
@@ -91,7 +102,7 @@ export function startAcknowledged(ctx: ProcessContext, body: StartBody, options:
     return Promise.reject(error);
   }
   start.began(pid, ctx.monitor(pid));
-  return starter.awaitAnswer(waiting, start, options.timeout ?? Infinity) as Promise<Pid>;
+  return starter.awaitAnswer(waiting, start, options.timeout ?? Infinity) as Promise<Pid | [Pid, Ref]>;
 }
 
 // The refusals a start makes before anything is spawned: a start that throws must leave no process running behind it.
@@ -126,6 +137,7 @@ class Starting {
     private readonly body: StartBody,
     private readonly options: StartOptions,
     private readonly link: boolean,
+    private readonly keepMonitor: boolean,
     private readonly module: unknown,
     private readonly args: unknown,
   ) {}
@@ -169,6 +181,8 @@ class Starting {
 
   settle(answer: unknown): unknown {
     if (answer instanceof InitAck && answer.ok) {
+      // start_monitor hands the monitor over: a child gone since its ack has its DOWN queued for the starter.
+      if (this.keepMonitor) return [this.pid, this.tag];
       // A monitor still active had sent no DOWN: only a child gone since its ack leaves one to flush.
       if (!this.ctx.demonitor(this.tag)) this.ctx.demonitor(this.tag, FLUSH);
       return this.pid;
