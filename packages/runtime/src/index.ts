@@ -47,6 +47,7 @@ export * as genServer from './gen-server/index.js';
 export type {
   GenServer,
   InitResult,
+  InitError,
   CallResult,
   NoReplyResult,
   Action,
@@ -54,7 +55,7 @@ export type {
   Awaitable,
   ServerPid,
 } from './gen-server/types.js';
-export { ok, ignore, reply, noreply, stop } from './gen-server/types.js';
+export { ok, ignore, initError, reply, noreply, stop } from './gen-server/types.js';
 export * as supervisor from './supervisor/index.js';
 export * as application from './application/index.js';
 export { ApplicationError } from './application/types.js';

@@ -390,6 +390,10 @@ function initialized(ctx: ProcessContext, server: Server, ack: Acknowledge, valu
     case 'ignore':
       ack(false, 'ignore');
       return null;
+    case 'error':
+      // OTP 26's graceful init failure: the starter gets the reason, the process ends normal (no crash report).
+      ack(false, r.reason);
+      return null;
     case 'stop':
       return failInit(ack, r.reason);
     case undefined:
@@ -503,6 +507,7 @@ function interpret(server: Server, callback: string, value: unknown, from: From 
     case undefined:
     case 'ok':
     case 'ignore':
+    case 'error':
       break; // no result, or an init result: a bad return value
     case 'reply':
       if (from === null || !validAction(r.action)) break;

@@ -21,6 +21,11 @@ export interface Ok<S> {
 export interface Ignore {
   readonly type: 'ignore';
 }
+/** init failed without crashing (OTP 26's `{error, Reason}`): start throws `StartError(reason)`, the process exits `normal`, no crash report. */
+export interface InitError {
+  readonly type: 'error';
+  readonly reason: ExitReason;
+}
 /** Answer the call with `reply` and go on with `state`. */
 export interface Reply<R, S> {
   readonly type: 'reply';
@@ -44,7 +49,7 @@ export interface Stop<S, R = never> {
 }
 
 /** What init may return. */
-export type InitResult<S> = Ok<S> | Ignore | Stop<S>;
+export type InitResult<S> = Ok<S> | Ignore | InitError | Stop<S>;
 /** What handleCall may return. */
 export type CallResult<S, R> = Reply<R, S> | NoReply<S> | Stop<S, R>;
 /** What handleCast, handleInfo and handleContinue may return. */
@@ -95,6 +100,14 @@ export function ok<S>(state: S, action?: Action): Ok<S> {
 /** init result: ask the supervisor to ignore this child. */
 export function ignore(): Ignore {
   return { type: 'ignore' };
+}
+
+/**
+ * init result (OTP 26's `{error, Reason}`): the start throws `StartError` with `reason` while the process exits
+ * `normal`, without a crash report, so a linked caller that does not trap exits lives on (unlike `stop(reason)`).
+ */
+export function initError(reason: ExitReason): InitError {
+  return { type: 'error', reason };
 }
 
 /** Answers a call later, from anywhere: OTP's gen_server:reply(From, Reply). */

@@ -5,6 +5,7 @@ export { sendRequest, waitResponse, receiveResponse, checkResponse, reqIdsNew, r
 export {
   ok,
   ignore,
+  initError,
   nextState,
   keepState,
   keepStateAndData,
@@ -49,6 +50,7 @@ export type {
   Stop,
   Ok,
   Ignore,
+  InitError,
   StateAndData,
   Status,
   StatemPid,

@@ -226,6 +226,9 @@ export async function runStatem(ctx: ProcessContext, given: AnyStatem, args: unk
   switch (r?.type) {
     case 'ignore':
       return ack(false, 'ignore');
+    case 'error':
+      // OTP 26's graceful init failure: the starter gets the reason, the process ends normal (no crash report).
+      return ack(false, r.reason);
     case 'stop':
       return fail(r.reason);
     case 'ok': {
@@ -363,6 +366,7 @@ async function interpret(m: Machine, callback: string, out: Outcome, event: Even
     case undefined:
     case 'ok':
     case 'ignore':
+    case 'error':
       break; // no result, or an init result: a bad return value
     case 'nextState': {
       // An enter call may not change the state (OTP's bad_state_enter_return_from_state_function).

@@ -139,6 +139,11 @@ export interface Ok<S, D, Reply = unknown> {
 export interface Ignore {
   readonly type: 'ignore';
 }
+/** init failed without crashing (OTP 26's `{error, Reason}`): start throws `StartError(reason)`, the process exits `normal`, no crash report. */
+export interface InitError {
+  readonly type: 'error';
+  readonly reason: ExitReason;
+}
 
 /** What a state callback may return. */
 export type Result<S, D, Reply = unknown> =
@@ -149,7 +154,7 @@ export type Result<S, D, Reply = unknown> =
   | RepeatStateAndData<Reply>
   | Stop<D, Reply>;
 /** What init may return. */
-export type InitResult<S, D, Reply = unknown> = Ok<S, D, Reply> | Ignore | Stop<D, Reply>;
+export type InitResult<S, D, Reply = unknown> = Ok<S, D, Reply> | Ignore | InitError | Stop<D, Reply>;
 
 /** A state and its data, as sys.getState returns them and codeChange migrates them. */
 export interface StateAndData<S, D> {
@@ -248,6 +253,11 @@ export function ok<S, D, R = never>(state: S, data: D, actions?: Actions<R>): Ok
 /** init result: ask the supervisor to ignore this child. */
 export function ignore(): Ignore {
   return { type: 'ignore' };
+}
+
+/** init result (OTP 26's `{error, Reason}`): start throws `StartError(reason)`, the process exits `normal` without a crash report. */
+export function initError(reason: ExitReason): InitError {
+  return { type: 'error', reason };
 }
 
 /** Result: go to `state` with `data`. */
