@@ -85,6 +85,7 @@ export class ProcessImpl extends ProcessMailbox implements ProcessContext, Proce
 
   monitor(target: Dest, options?: MonitorOptions): Ref {
     this.check();
+    if (!(target instanceof Pid) && typeof target !== 'string') checkNamedDest(target, 'monitor');
     this.reductions++;
     const ref = this.node.monitor(this, target);
     if (options?.alias !== undefined) {
@@ -107,6 +108,8 @@ export class ProcessImpl extends ProcessMailbox implements ProcessContext, Proce
 
   demonitor(ref: Ref, options?: DemonitorOptions): boolean {
     this.check();
+    // As OTP's demonitor of a term that is no reference: badarg, not a silent false that hides the mistake.
+    if (!(ref instanceof Ref)) throw new RuntimeError('badarg', `demonitor needs the ref monitor returned, got ${describeReason(ref)}`);
     if (this.x !== null && this.x.aliases !== null) demonitored(this, ref);
     const found = this.node.demonitor(this, ref);
     if (options?.flush) this.flushWhere((m) => m instanceof Down && m.ref === ref);
@@ -115,6 +118,8 @@ export class ProcessImpl extends ProcessMailbox implements ProcessContext, Proce
 
   trapExit(flag: boolean): boolean {
     this.check();
+    // As OTP's process_flag(trap_exit, Other): a truthy non-boolean must not turn trapping on by accident.
+    if (typeof flag !== 'boolean') throw new RuntimeError('badarg', `trapExit needs true or false, got ${describeReason(flag)}; the flag is unchanged`);
     const old = this.trapping;
     this.trapping = flag;
     return old;
@@ -217,4 +222,12 @@ export class ProcessImpl extends ProcessMailbox implements ProcessContext, Proce
     // The first label is kept as given (behaviours share one per module); later ones merge.
     this.label = this.label === null ? label : { ...this.label, ...label };
   }
+}
+
+// Refuses a monitor target that is no pid, name or { name, node } (OTP's monitor exits with badarg), before a
+// malformed object is taken for a name on another node or a null is read.
+function checkNamedDest(target: unknown, what: string): void {
+  const t = target as { name?: unknown; node?: unknown } | null;
+  if (t !== null && typeof t === 'object' && typeof t.name === 'string' && typeof t.node === 'string') return;
+  throw new RuntimeError('badarg', `${what} needs a pid, a registered name or { name, node }, got ${describeReason(target)}`);
 }

@@ -127,15 +127,15 @@ export interface ProcessContext {
   link(pid: Pid): void;
   /** Removes the link with `pid` (idempotent). */
   unlink(pid: Pid): void;
-  /** Monitors a process (by pid or registered name); its exit arrives as a `Down` message. `{ alias }` also makes the ref an alias of this process. */
+  /** Monitors a process (by pid or registered name); its exit arrives as a `Down` message; a target that is no pid, name or `{ name, node }` is `badarg`. `{ alias }` also makes the ref an alias of this process. */
   monitor(target: Dest, options?: MonitorOptions): Ref;
   /** Creates an alias (OTP 24): a ref others send to as to this process, until `unalias` (or, with `'reply'`, the first message through it). */
   alias(mode?: Extract<AliasMode, 'explicitUnalias' | 'reply'>): Ref;
   /** Deactivates an alias of this process: later messages to it are dropped; false if it was not an active alias of this process. */
   unalias(alias: Ref): boolean;
-  /** Removes a monitor; returns whether it was still active. */
+  /** Removes a monitor; returns whether it was still active; a value that is no ref is `badarg`. */
   demonitor(ref: Ref, options?: DemonitorOptions): boolean;
-  /** Turns exit signals into `Exit` messages (true) or back into deaths (false); returns the old flag. */
+  /** Turns exit signals into `Exit` messages (true) or back into deaths (false); returns the old flag; anything but a boolean is `badarg`. */
   trapExit(flag: boolean): boolean;
   /** Registers `pid` (default: this process) under `name`; throws `badarg` if taken or dead. */
   register(name: string, pid?: Pid): void;
