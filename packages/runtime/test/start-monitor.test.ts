@@ -128,3 +128,23 @@ test('start_monitor refuses a callback module that is none, naming the start, be
     });
   });
 });
+
+test('gen:start options that are no object (a name given alone) or carry a misspelt key are badarg, and nothing is started', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const server: GenServer<null, never, never, never, void> = { init: () => ok(null) };
+      const before = node.processes().length;
+      const notObject = /start options must be an object such as \{ name: 'server', timeout: 5000 \}, got .*; nothing was started/;
+      await assert.rejects(genEvent.start(ctx, 'alarms' as never), notObject);
+      await assert.rejects(genEvent.startMonitor(ctx, null as never), notObject);
+      await assert.rejects(genServer.start(ctx, server, undefined, ['name', 'x'] as never), notObject);
+      await assert.rejects(genServer.startLink(ctx, server, undefined, { nmae: 'x' } as never), /start option 'nmae' is not one: did you mean 'name'\?/);
+      await assert.rejects(genStatem.startMonitor(ctx, { callbackMode: 'handleEvent', init: () => genStatem.ok('s', null), handleEvent: () => genStatem.keepStateAndData() } as never, undefined, { timout: 10 } as never), /did you mean 'timeout'/);
+      assert.equal(node.processes().length, before, 'a refused start left a process behind');
+      assert.equal(ctx.whereis('alarms'), undefined);
+      // An option far from every known one is no misspelling and is left alone, as OTP ignores unknown options.
+      const pid = await genServer.start(ctx, server, undefined, { owner: 'me' } as never);
+      assert.equal(ctx.isAlive(pid), true);
+    });
+  });
+});

@@ -10,6 +10,7 @@ import { formatValue } from '../logger.js';
 import { globalNames, isGlobalName } from './global-names.js';
 import { checkDebugOptions, setInitialDebug, type DebugOption } from './sys-handler.js';
 import { internals } from '../process-internals.js';
+import { editDistance } from '../edit-distance.js';
 
 /** Options shared by every behaviour's start functions. */
 export interface StartOptions {
@@ -107,6 +108,7 @@ export function startAcknowledged(ctx: ProcessContext, body: StartBody, options:
 
 // The refusals a start makes before anything is spawned: a start that throws must leave no process running behind it.
 function checkStart(ctx: ProcessContext, options: StartOptions): void {
+  checkStartOptions(options);
   const name = options.name;
   if (name !== undefined) {
     checkServerName(name);
@@ -118,6 +120,21 @@ function checkStart(ctx: ProcessContext, options: StartOptions): void {
   const timeout = options.timeout;
   if (timeout !== undefined && !isTimeoutMs(timeout)) {
     throw new RuntimeError('badarg', `start timeout must be a whole number of milliseconds >= 0 or Infinity, got ${String(timeout)}; nothing was started`);
+  }
+}
+
+const START_KEYS = ['name', 'timeout', 'spawnOpt', 'debug', 'hibernateAfter'];
+
+// Refuses options that are no object (a name given alone, `genEvent.start(ctx, 'alarms')`, would start a process
+// without it) and a misspelt key (`nmae`, `timout`), which would leave its option at the default unseen.
+function checkStartOptions(options: unknown): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new RuntimeError('badarg', `start options must be an object such as { name: 'server', timeout: 5000 }, got ${formatValue(options, 100)}; nothing was started`);
+  }
+  for (const key in options) {
+    if (START_KEYS.includes(key)) continue;
+    const meant = START_KEYS.find((k) => k.toLowerCase() === key.toLowerCase() || (key.length >= 4 && editDistance(key.toLowerCase(), k.toLowerCase()) <= 2));
+    if (meant !== undefined) throw new RuntimeError('badarg', `start option '${key}' is not one: did you mean '${meant}'? nothing was started`);
   }
 }
 
