@@ -71,9 +71,26 @@ function isError(value: unknown): value is Error {
 // JSON.stringify's replacer for describeReason: an Error inside a reason ({ shutdown: { reason: Error } }) has no
 // enumerable fields (JSON would show {}); long arrays, objects and strings are cut before they are walked, and a
 // reason of more than DESCRIBED_VALUES values is left out past them.
-function shortener(): (key: string, value: unknown) => unknown {
+function shortener(): (this: unknown, key: string, value: unknown) => unknown {
   let visited = 0;
-  return (_key, value) => (++visited > DESCRIBED_VALUES ? undefined : shorten(value));
+  // The objects on the path from the root to the value being written, each as given and as written: a value
+  // already on the path is a cycle, written as '[Circular]' instead of the reason becoming '[object Object]'.
+  const given: unknown[] = [];
+  const written: unknown[] = [];
+  return function (this: unknown, _key, value) {
+    if (++visited > DESCRIBED_VALUES) return undefined;
+    if (value === null || typeof value !== 'object') return shorten(value);
+    // `this` is the object holding `value`: the path ends there (JSON.stringify has left the ones after it).
+    while (written.length > 0 && written[written.length - 1] !== this) {
+      written.pop();
+      given.pop();
+    }
+    if (given.includes(value)) return '[Circular]';
+    const out = shorten(value);
+    given.push(value);
+    written.push(out);
+    return out;
+  };
 }
 
 function shorten(value: unknown): unknown {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runInNewContext } from 'node:vm';
-import { createNode, describeReason, genServer, isDown, reply, StartError, TIMEOUT, type Down } from '@otp-ts/runtime';
+import { createNode, describeReason, genServer, isDown, reply, StartError, stop, TIMEOUT, type Down } from '@otp-ts/runtime';
 
 test('an Error inside an exit reason keeps its name and message instead of becoming {}', () => {
   const reason = { shutdown: { failedToStartChild: 'x_server', reason: new TypeError('no counts') } };
@@ -77,4 +77,20 @@ test('node.run whose process throws a proxy whose traps throw rejects with Proce
     (e: Error) => e.name === 'ProcessExit',
   );
   await node.shutdown();
+});
+
+test('a cyclic exit reason is described with the cycle marked, not as [object Object]; a value met twice but not in a cycle is written twice', async () => {
+  const cyclic: Record<string, unknown> = { tag: 'bad_config', path: ['a'] };
+  cyclic.self = cyclic;
+  (cyclic.path as unknown[]).push(cyclic);
+  assert.equal(describeReason(cyclic), '{"tag":"bad_config","path":["a","[Circular]"],"self":"[Circular]"}');
+  const shared = { port: 80 };
+  assert.equal(describeReason({ a: shared, b: [shared] }), '{"a":{"port":80},"b":[{"port":80}]}');
+  const node = createNode();
+  await node.run(async (ctx) => {
+    const failed = await genServer.start(ctx, { init: () => stop(cyclic) }, undefined).catch((e: unknown) => e);
+    assert.ok(failed instanceof StartError);
+    assert.equal(failed.message, 'init failed: {"tag":"bad_config","path":["a","[Circular]"],"self":"[Circular]"}');
+  });
+  node.shutdown();
 });
