@@ -419,7 +419,11 @@ test("a peer that proved the cookie, then floods monitors and links of processes
       await waitFor('b to be connected', () => a.nodes().includes('b@127.0.0.1'));
       const conn = a.dist!.connectionTo('b@127.0.0.1')!;
       let peak = 0;
-      const sample = setInterval(() => (peak = Math.max(peak, conn.buffered)), 5);
+      let parked = 0;
+      const sample = setInterval(() => {
+        peak = Math.max(peak, conn.buffered);
+        parked = Math.max(parked, conn.parkedInput);
+      }, 5);
       try {
         // Each one is answered (a noproc DOWN, a noproc exit), and the answers wait for b, which reads none of them: 32 MB asked, 28 MB of answers.
         const via = translator('b@127.0.0.1');
@@ -430,6 +434,8 @@ test("a peer that proved the cookie, then floods monitors and links of processes
         for (let i = 0; i < 100; i++) raw.socket.write(batch);
         await waitFor('a to close the connection', () => !a.nodes().includes('b@127.0.0.1'), { ms: 90_000 });
         assert.ok(peak < 4 * 1024 * 1024, `${peak} bytes of answers waited for b`);
+        // Its frames read meanwhile wait too, up to a's maxFrameBytes (4 MiB here) and one read's worth past it.
+        assert.ok(parked > 0 && parked < 5 * 1024 * 1024, `${parked} bytes of b's frames waited to be handled`);
         const line = logs.find((l) => /b@127\.0\.0\.1/.test(l) && /stopped reading/.test(l));
         assert.ok(line, logs.join('\n'));
         assert.match(line, /^distribution: closed the connection to b@127\.0\.0\.1 \(127\.0\.0\.1:\d+\): it took none of the \d+ bytes waiting for it within 2000 ms \(the tick time\): it stopped reading$/);
@@ -439,6 +445,6 @@ test("a peer that proved the cookie, then floods monitors and links of processes
         raw.socket.destroy();
       }
     },
-    { tickTime: 2000 },
+    { tickTime: 2000, maxFrameBytes: 4 * 1024 * 1024 },
   );
 });

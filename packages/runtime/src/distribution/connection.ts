@@ -341,25 +341,54 @@ export class Connection {
     return this.drain;
   }
 
-  // True while this node does not read from the peer: what it answered the peer waits for it past busyLimit.
+  // True while this node owes the peer more than busyLimit of answers: the peer's frames are parked, not handled.
   private inputHeld = false;
   private heldAt = 0;
+  // Frames that arrived while held, in order, and their bytes: handled once the peer took what it is owed.
+  private parked: Buffer[] = [];
+  private parkedBytes = 0;
+
+  /** Bytes of the peer's frames read but not handled yet, while this node waits for the peer to take its answers. */
+  get parkedInput(): number {
+    return this.parkedBytes;
+  }
 
   /**
-   * Stops reading from the peer until what waits for it drained: the answers this node owes it (a noproc DOWN for a
-   * monitor of a process that does not exist) must not pile up without bound while the peer reads none of them.
-   * The peer's own sends then wait in TCP, as a busy process waits; one that never reads is closed at the tick time.
+   * Stops handling the peer's frames until what waits for it drained: the answers this node owes it (a noproc DOWN
+   * for a monitor of a process that does not exist) must not pile up without bound while the peer reads none of them.
+   * Its frames are still read and parked, up to maxFrameBytes of them: a peer held the same way by this node's own
+   * answers drains its backlog into them and reads again, so two such nodes never wait on each other. Past that,
+   * the peer is no longer read: its sends wait in TCP, and one that never reads is closed at the tick time.
    */
   holdInput(): void {
     if (this.inputHeld || this.closed) return;
     this.inputHeld = true;
     this.heldAt = Date.now();
-    this.socket.pause();
     void this.drained().then(() => {
       this.inputHeld = false;
       this.lastIn = Date.now();
-      if (!this.closed) this.socket.resume();
+      this.unpark();
     });
+  }
+
+  // A frame that arrived while held waits its turn; past maxFrameBytes of them, the socket is not read until they are handled.
+  private park(frame: Buffer): void {
+    this.parked.push(frame);
+    this.parkedBytes += frame.length + 4;
+    if (this.parkedBytes > this.owner.limits.maxFrame && !this.socket.isPaused()) this.socket.pause();
+  }
+
+  // Handles the parked frames in order, until one leaves more than busyLimit owed again (held anew); then reads on.
+  private unpark(): void {
+    let i = 0;
+    while (i < this.parked.length && !this.inputHeld && !this.closed) {
+      const frame = this.parked[i++]!;
+      this.parkedBytes -= frame.length + 4;
+      this.owner.frame(this, frame);
+    }
+    this.parked = this.closed ? [] : this.parked.slice(i);
+    if (this.closed) this.parkedBytes = 0;
+    if (!this.closed && this.parkedBytes <= this.owner.limits.maxFrame && this.socket.isPaused()) this.socket.resume();
   }
 
   /** Starts ticking: a tick when idle for a quarter of `tickMs`, and down when silent for `tickMs`. */
@@ -409,6 +438,8 @@ export class Connection {
     if (graceful) this.flush();
     this.closed = true;
     this.closeReason = reason;
+    this.parked = [];
+    this.parkedBytes = 0;
     const wasUp = this.stage === 'up';
     if (!wasUp) this.failure = { reason: kind, message: this.lastLine || `distribution: the connection to ${this.peer || this.expected || 'a node'} closed during the handshake (${reason})` };
     clearTimeout(this.timer);
@@ -506,7 +537,9 @@ export class Connection {
     if (this.closed) return;
     this.lastIn = Date.now();
     if (this.stage === 'up') {
-      if (frame.length > 0) this.owner.frame(this, frame);
+      if (frame.length === 0) return;
+      if (this.inputHeld || this.parked.length > 0) this.park(frame);
+      else this.owner.frame(this, frame);
       return;
     }
     let f: HandshakeFrame;
