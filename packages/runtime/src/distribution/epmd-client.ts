@@ -65,6 +65,8 @@ function deadline(socket: Socket, ms: number, fail: () => void): () => void {
 /** A node's registration: it lasts as long as this connection stays open. */
 export interface Registration {
   creation: number;
+  /** Resolves, saying why, when the port mapper ends the registration (it stopped or restarted); never after `close`. */
+  lost: Promise<string>;
   /** Deregisters (closes the registration connection). */
   close(): void;
 }
@@ -134,12 +136,32 @@ export async function register(entry: NodeEntry, host = '127.0.0.1', port = epmd
         return;
       }
       const creation = answer[0] === EPMD.ALIVE2_X_RESP ? answer.readUInt32BE(2) : answer.readUInt16BE(2);
-      resolve({ creation, close: () => socket.destroy() });
+      resolve(held(socket, creation));
     };
     socket.on('data', onData);
     socket.once('error', reject);
     socket.write(encodeAlive2(entry));
   });
+}
+
+// The registration that `socket` holds: lost, saying why, when the connection ends other than by its close.
+function held(socket: Socket, creation: number): Registration {
+  let closing = false;
+  let error: string | undefined;
+  socket.on('error', (e) => (error = e.message));
+  const lost = new Promise<string>((resolve) => {
+    socket.once('close', () => {
+      if (!closing) resolve(error === undefined ? 'it closed the connection' : `the connection failed: ${error}`);
+    });
+  });
+  return {
+    creation,
+    lost,
+    close: () => {
+      closing = true;
+      socket.destroy();
+    },
+  };
 }
 
 /**

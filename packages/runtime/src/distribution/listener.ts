@@ -41,7 +41,8 @@ export async function listen(o: ListenOptions): Promise<{ server: Server; regist
   const port = (server.address() as { port: number }).port;
   const entry = { name, port, nodeType: o.hidden ? 72 : 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) };
   try {
-    return { server, registration: await registerOrStart(entry, o.epmd, host) };
+    const first = await registerOrStart(entry, o.epmd, host);
+    return { server, registration: keepRegistered(first, () => register(entry, '127.0.0.1', o.epmd), o.name, `127.0.0.1:${o.epmd}`, o.log) };
   } catch (error) {
     // A node that could not register (its name taken, no port mapper) is no distributed node: it stops
     // listening, so nobody can shake hands with it and its process is not kept alive by the socket.
@@ -56,6 +57,61 @@ function listenError(node: string, name: string, host: string, error: NodeJS.Err
   const code = error.code ?? '';
   const why = code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' ? `does not resolve to an address (${code})` : code === 'EADDRNOTAVAIL' ? 'is not an address of this host (EADDRNOTAVAIL)' : `cannot be listened on (${error.message})`;
   return new Error(`distribution: node ${node} cannot listen on the host its name gives, '${host}', which ${why}: name the node after this host, e.g. ${name}@127.0.0.1 (reached from this host only), or ${name}@<a name or address of this host>`, { cause: error });
+}
+
+/** The first pause before registering again after the port mapper lost a node's registration, in ms; it doubles up to REREGISTER_MAX_MS. */
+export const REREGISTER_FIRST_MS = 100;
+/** The longest pause between attempts to register again with a port mapper that does not answer, in ms. */
+export const REREGISTER_MAX_MS = 5000;
+
+/**
+ * A registration kept while the node runs: when the port mapper ends it (stopped, restarted), one line says so and
+ * the node registers again, with growing pauses, until it answers (one line then too); other nodes cannot look the
+ * node up meanwhile. `close` deregisters and stops trying.
+ */
+function keepRegistered(first: Registration, again: () => Promise<Registration>, node: string, where: string, log: (line: string) => void): Registration {
+  let current = first;
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+  let said = '';
+  const attempt = (ms: number): void => {
+    timer = setTimeout(() => {
+      again().then(
+        (r) => {
+          if (closed) return r.close();
+          current = r;
+          log(`distribution: registered ${node} with the port mapper at ${where} again: other nodes can look it up`);
+          watch(r);
+        },
+        (error: NodeJS.ErrnoException) => {
+          if (closed) return;
+          // A refusal (its name taken meanwhile, the port mapper full) says what to do: once; a port mapper still down, nothing new.
+          if (error.code === undefined && error.message !== said) log(`distribution: could not register ${node} again yet: ${(said = error.message)}; trying again`);
+          attempt(Math.min(ms * 2, REREGISTER_MAX_MS));
+        },
+      );
+    }, ms);
+    timer.unref();
+  };
+  const watch = (r: Registration): void =>
+    void r.lost.then((why) => {
+      if (closed) return;
+      said = '';
+      log(`distribution: the port mapper at ${where} lost the registration of ${node} (${why}): other nodes cannot look this node up until it registers again, which it tries now and then every ${REREGISTER_MAX_MS / 1000} s at most until the port mapper answers`);
+      attempt(REREGISTER_FIRST_MS);
+    });
+  watch(first);
+  return {
+    get creation() {
+      return current.creation;
+    },
+    lost: new Promise<string>(() => {}),
+    close: () => {
+      closed = true;
+      clearTimeout(timer);
+      current.close();
+    },
+  };
 }
 
 // Registers with the port mapper, starting the built-in one first if none runs on this host.

@@ -1,0 +1,34 @@
+// A node's registration with the port mapper lasts as long as its connection to it: a port mapper that stops or
+// restarts loses it. Real port mappers (the project's, in this process) on a port of their own, real TCP on loopback.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createNode } from '@otp-ts/runtime';
+import { EpmdServer, portMapperLookup } from '@otp-ts/runtime/tools';
+import { waitFor } from '../../../test/support/wait.ts';
+
+test('a node whose port mapper restarted says once that it lost its registration, registers again, and other nodes find it', { timeout: 60_000 }, async () => {
+  let epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const logs: string[] = [];
+  const a = createNode({ onCrash: () => {} });
+  const b = createNode({ onCrash: () => {} });
+  try {
+    await a.startDistribution({ name: 'a@127.0.0.1', cookie: 'sekrit', epmdPort, log: (l) => logs.push(l) });
+    const port = (await portMapperLookup('a', '127.0.0.1', epmdPort))!.port;
+    await epmd.close();
+    const lost = await waitFor('a line about the lost registration', () => logs.find((l) => /lost the registration/.test(l)));
+    assert.match(lost, new RegExp(`^distribution: the port mapper at 127\\.0\\.0\\.1:${epmdPort} lost the registration of a@127\\.0\\.0\\.1 \\(it closed the connection\\): other nodes cannot look this node up until it registers again`));
+    epmd = new EpmdServer();
+    await epmd.listen(epmdPort);
+    await waitFor('a to be registered again', async () => (await portMapperLookup('a', '127.0.0.1', epmdPort))?.port === port);
+    await waitFor('a line saying so', () => logs.some((l) => l === `distribution: registered a@127.0.0.1 with the port mapper at 127.0.0.1:${epmdPort} again: other nodes can look it up`));
+    await b.startDistribution({ name: 'b@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
+    assert.equal(await b.ping('a@127.0.0.1'), true);
+    // Once each: the attempts while the port mapper was down said nothing more.
+    assert.equal(logs.filter((l) => /port mapper/.test(l)).length, 2, logs.join('\n'));
+  } finally {
+    await a.shutdown();
+    await b.shutdown();
+    await epmd.close();
+  }
+});
