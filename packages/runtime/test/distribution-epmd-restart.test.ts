@@ -2,8 +2,10 @@
 // restarts loses it. Real port mappers (the project's, in this process) on a port of their own, real TCP on loopback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { createNode } from '@otp-ts/runtime';
-import { EpmdServer, portMapperLookup } from '@otp-ts/runtime/tools';
+import { EpmdServer, killPortMapper, portMapperLookup } from '@otp-ts/runtime/tools';
 import { waitFor } from '../../../test/support/wait.ts';
 
 test('a node whose port mapper restarted says once that it lost its registration, registers again, and other nodes find it', { timeout: 60_000 }, async () => {
@@ -30,5 +32,52 @@ test('a node whose port mapper restarted says once that it lost its registration
     await a.shutdown();
     await b.shutdown();
     await epmd.close();
+  }
+});
+
+// A free port on loopback, closed again: nothing listens there.
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// The OS processes of built-in port mappers serving `port` (their command line names it).
+function portMappersOn(port: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let args: string[];
+    try {
+      args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (args.some((a) => /epmd/.test(a)) && args.includes('--port') && args[args.indexOf('--port') + 1] === String(port)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+test('a node that started the built-in port mapper starts it again when that process is killed, and registers there again', { timeout: 60_000, skip: existsSync('/proc/self/cmdline') ? false : 'needs /proc to find the port mapper process' }, async () => {
+  const epmdPort = await freePort();
+  const logs: string[] = [];
+  const a = createNode({ onCrash: () => {} });
+  try {
+    await a.startDistribution({ name: 'a@127.0.0.1', cookie: 'sekrit', epmdPort, log: (l) => logs.push(l) });
+    const port = (await portMapperLookup('a', '127.0.0.1', epmdPort))!.port;
+    const first = await waitFor('the port mapper process', () => (portMappersOn(epmdPort).length === 1 ? portMappersOn(epmdPort)[0] : undefined));
+    process.kill(first, 'SIGKILL');
+    await waitFor('a line about the lost registration', () => logs.some((l) => /lost the registration of a@127\.0\.0\.1/.test(l)));
+    await waitFor('a to be registered with a new port mapper', async () => (await portMapperLookup('a', '127.0.0.1', epmdPort).catch(() => undefined))?.port === port);
+    assert.ok(!portMappersOn(epmdPort).includes(first));
+    await waitFor('a line saying so', () => logs.some((l) => /^distribution: registered a@127\.0\.0\.1 with the port mapper at .* again/.test(l)));
+  } finally {
+    await a.shutdown();
+    await waitFor('the port mapper to stop', () => killPortMapper('127.0.0.1', epmdPort).catch(() => true));
   }
 });

@@ -42,7 +42,9 @@ export async function listen(o: ListenOptions): Promise<{ server: Server; regist
   const entry = { name, port, nodeType: o.hidden ? 72 : 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) };
   try {
     const first = await registerOrStart(entry, o.epmd, host);
-    return { server, registration: keepRegistered(first, () => register(entry, '127.0.0.1', o.epmd), o.name, `127.0.0.1:${o.epmd}`, o.log) };
+    // A node that had to start the built-in port mapper starts it again if it is gone: nothing else on the host may.
+    const again = first.started ? () => registerOrStart(entry, o.epmd, host).then((r) => r.registration) : () => register(entry, '127.0.0.1', o.epmd);
+    return { server, registration: keepRegistered(first.registration, again, o.name, `127.0.0.1:${o.epmd}`, o.log) };
   } catch (error) {
     // A node that could not register (its name taken, no port mapper) is no distributed node: it stops
     // listening, so nobody can shake hands with it and its process is not kept alive by the socket.
@@ -114,14 +116,14 @@ function keepRegistered(first: Registration, again: () => Promise<Registration>,
   };
 }
 
-// Registers with the port mapper, starting the built-in one first if none runs on this host.
-async function registerOrStart(entry: Parameters<typeof register>[0], epmd: number, host: string): Promise<Registration> {
+// Registers with the port mapper, starting the built-in one first if none runs on this host (then `started`).
+async function registerOrStart(entry: Parameters<typeof register>[0], epmd: number, host: string): Promise<{ registration: Registration; started: boolean }> {
   try {
-    return await register(entry, '127.0.0.1', epmd);
+    return { registration: await register(entry, '127.0.0.1', epmd), started: false };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ECONNREFUSED') throw error;
     await startBuiltInPortMapper(epmd, host);
-    return await register(entry, '127.0.0.1', epmd);
+    return { registration: await register(entry, '127.0.0.1', epmd), started: true };
   }
 }
 
