@@ -81,3 +81,31 @@ test('a node that started the built-in port mapper starts it again when that pro
     await waitFor('the port mapper to stop', () => killPortMapper('127.0.0.1', epmdPort).catch(() => true));
   }
 });
+
+test('a port mapper that drops each registration at once (flapping, or not a port mapper) is registered with less and less often: the pauses keep growing, so the lines about it stay few', { timeout: 60_000 }, async () => {
+  // Answers every ALIVE2 with success (ALIVE2_RESP, creation 1), then closes the registration 10 ms later.
+  const registrations: number[] = [];
+  const flapping = createServer((socket) => {
+    socket.on('error', () => {});
+    socket.once('data', () => {
+      registrations.push(Date.now());
+      socket.write(Buffer.from([121, 0, 0, 1]));
+      setTimeout(() => socket.destroy(), 10);
+    });
+  });
+  await new Promise<void>((resolve) => flapping.listen(0, '127.0.0.1', resolve));
+  const epmdPort = (flapping.address() as { port: number }).port;
+  const logs: string[] = [];
+  const a = createNode({ onCrash: () => {} });
+  try {
+    await a.startDistribution({ name: 'a@127.0.0.1', cookie: 'sekrit', epmdPort, log: (l) => logs.push(l) });
+    await waitFor('six registrations', () => registrations.length >= 6);
+    // The pause before the sixth has doubled from 100 ms at each drop since the first: 1.6 s at least.
+    const gap = registrations[5]! - registrations[4]!;
+    assert.ok(gap >= 1500, `${gap} ms between the fifth and the sixth registration: ${registrations.map((t) => t - registrations[0]!).join(', ')}`);
+    assert.ok(logs.length <= 12, logs.join('\n'));
+  } finally {
+    await a.shutdown();
+    flapping.close();
+  }
+});

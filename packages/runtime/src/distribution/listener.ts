@@ -65,6 +65,8 @@ function listenError(node: string, name: string, host: string, error: NodeJS.Err
 export const REREGISTER_FIRST_MS = 100;
 /** The longest pause between attempts to register again with a port mapper that does not answer, in ms. */
 export const REREGISTER_MAX_MS = 5000;
+// How long a registration must have held for the pauses to start over from REREGISTER_FIRST_MS when it is lost.
+const STEADY_MS = 60_000;
 
 /**
  * A registration kept while the node runs: when the port mapper ends it (stopped, restarted), one line says so and
@@ -76,12 +78,18 @@ function keepRegistered(first: Registration, again: () => Promise<Registration>,
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
   let said = '';
-  const attempt = (ms: number): void => {
+  // The next pause, and since when the registration held: one lost soon after it was made (a port mapper that keeps
+  // dropping it) does not start the pauses over, so it is asked, and logged about, less and less often.
+  let pause = REREGISTER_FIRST_MS;
+  // The registration the node started with: its loss starts from the first pause, however soon.
+  let since = -Infinity;
+  const attempt = (): void => {
     timer = setTimeout(() => {
       again().then(
         (r) => {
           if (closed) return r.close();
           current = r;
+          since = Date.now();
           log(`distribution: registered ${node} with the port mapper at ${where} again: other nodes can look it up`);
           watch(r);
         },
@@ -89,18 +97,20 @@ function keepRegistered(first: Registration, again: () => Promise<Registration>,
           if (closed) return;
           // A refusal (its name taken meanwhile, the port mapper full) says what to do: once; a port mapper still down, nothing new.
           if (error.code === undefined && error.message !== said) log(`distribution: could not register ${node} again yet: ${(said = error.message)}; trying again`);
-          attempt(Math.min(ms * 2, REREGISTER_MAX_MS));
+          pause = Math.min(pause * 2, REREGISTER_MAX_MS);
+          attempt();
         },
       );
-    }, ms);
+    }, pause);
     timer.unref();
   };
   const watch = (r: Registration): void =>
     void r.lost.then((why) => {
       if (closed) return;
       said = '';
+      pause = Date.now() - since >= STEADY_MS ? REREGISTER_FIRST_MS : Math.min(pause * 2, REREGISTER_MAX_MS);
       log(`distribution: the port mapper at ${where} lost the registration of ${node} (${why}): other nodes cannot look this node up until it registers again, which it tries now and then every ${REREGISTER_MAX_MS / 1000} s at most until the port mapper answers`);
-      attempt(REREGISTER_FIRST_MS);
+      attempt();
     });
   watch(first);
   return {
