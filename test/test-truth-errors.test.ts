@@ -64,13 +64,14 @@ test('--cover-threshold fails a run whose coverage is below it, untested sources
   assert.equal(last(r.stdout), '2 passed, 0 failed');
 });
 
-test('--cover-threshold holds with only the junit reporter (no closing line on stdout): the CI flags together fail a run below it', () => {
+test('--cover-threshold holds with only the junit reporter: the CI flags together fail a run below it, the closing line still last', () => {
   const r = otp('test/math.test.ts', '--reporter', 'junit', '--jobs', '2', '--bail', '--cover', '--cover-threshold', '90');
   assert.equal(r.status, 1, r.stdout + r.stderr);
   assert.match(r.stderr, /coverage is below its threshold: lines 68\.75% \(threshold 90%\)/);
   assert.match(r.stdout, /^JUnit report written to _build\/test\/junit\.xml$/m);
   assert.match(r.stdout, /All files\s+\|\s+68\.75 \|/, 'the coverage table is printed');
-  assert.equal(closingLines(r.stdout), 0, 'no tty reporter, no closing line');
+  assert.equal(closingLines(r.stdout), 1, 'no tty reporter, yet the run closes with its counts');
+  assert.equal(last(r.stdout), '2 passed, 0 failed', 'after the coverage table');
   assert.match(readFileSync(join(dir, '_build', 'test', 'junit.xml'), 'utf8'), /<testsuites name="otp test" tests="2" failures="0" errors="0" skipped="0"/);
 });
 
@@ -98,7 +99,7 @@ test('--reporter=tty,junit takes a comma-separated list; otp.config.ts test.repo
   try {
     const quiet = otp('test/math.test.ts');
     assert.equal(quiet.status, 0, quiet.stdout + quiet.stderr);
-    assert.equal(quiet.stdout, 'JSON report written to _build/test/results.json\n');
+    assert.equal(quiet.stdout, 'JSON report written to _build/test/results.json\n2 passed, 0 failed\n', 'without tty the run still closes with its counts');
     const bad = otp('test/math.test.ts', '--reporter', 'tty,xml');
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--reporter must be tty, json, junit or html, got 'xml'/);

@@ -15,7 +15,7 @@ export interface RunApiOptions {
   grep?: string | RegExp;
   /** Run only one deterministic part of the files, e.g. `{ index: 1, count: 4 }` for CI machine 1 of 4 (`--shard 1/4`). */
   shard?: Shard;
-  /** Reporters (default: tty). `json` writes `_build/test/results.json`, `junit` writes `_build/test/junit.xml`, `html` adds a run to `_build/test/logs/`. */
+  /** Reporters (default: tty). `json` writes `_build/test/results.json`, `junit` writes `_build/test/junit.xml`, `html` adds a run to `_build/test/logs/`; without `tty` (and no reporter of your own) the closing line is still written to `output`. */
   reporters?: readonly ReporterChoice[];
   /** Test files or folders to run (default: every `*.test.ts` / `*.suite.ts` under the root). */
   paths?: readonly string[];
@@ -27,7 +27,7 @@ export interface RunApiOptions {
   quiet?: boolean;
   /** The tty reporter prints each failure's full stack too (`otp test --verbose`); by default it shows the test's own frames only. */
   verbose?: boolean;
-  /** Where the tty reporter writes (default: process.stdout). */
+  /** Where the tty reporter (or, without it, the closing line) writes (default: process.stdout). */
   output?: Output;
   /** Node options of each worker (default: none), e.g. a loader that tests hand on to child processes through `process.execArgv`. */
   workerExecArgv?: readonly string[];

@@ -21,7 +21,7 @@ import { failedIds, mergeRetry } from './run/retry.js';
 import { shardFiles, shuffleWithSeed } from './run/select.js';
 import { checkSeedRange } from './run/seed.js';
 import type { WorkerJob } from './run/protocol.js';
-import { ttyReporter } from './report/tty.js';
+import { closingLineReporter, ttyReporter } from './report/tty.js';
 import { jsonReporter } from './report/json.js';
 import { junitReporter } from './report/junit.js';
 import { writeRunLogs } from './report/log-tree.js';
@@ -113,7 +113,9 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
   const choices = options.reporters ?? ['tty'];
   const all = [...new Set(choices), ...(withLogs && !choices.includes('html') ? ['html' as const] : [])];
   // The tty report comes last, so its closing line stays the last line, after where the other reporters wrote.
+  // Without it, the run still closes with its closing line: a CI log shows pass or fail, not only where the reports went.
   const reporters = [...all.filter((c) => c !== 'tty'), ...all.filter((c) => c === 'tty')].map((c) => reporterOf(c, options, root, outDir));
+  if (all.every((c) => typeof c === 'string' && c !== 'tty')) reporters.push(closingLineReporter(options.output));
   const storePath = join(outDir, 'counterexamples.json');
   const store = readJsonStore<CounterexampleStore>(storePath);
   await each(reporters, (r) => r.onRunStart?.({ root, files: files.map((f) => relative(root, f)), shuffleSeed, ...(options.shuffle && { shuffled: true }), ...(options.shard && { shard: options.shard }) }));

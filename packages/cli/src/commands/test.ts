@@ -221,8 +221,8 @@ async function runCovered(root: string, set: TestConfig, threshold: number | und
   const out = holdClosingLine((text) => void io.stdout.write(text), !watching);
   const status = await runCoverageChild(io, rawDir, ranFile, out);
   const closing = out.end();
-  // Whether the tests ran to the end is the child's word (its file), never read from its report: a run with only
-  // the junit or json reporter prints no closing line, and its coverage must still be reported and checked.
+  // Whether the tests ran to the end is the child's word (its file), never read from its report: a closing line
+  // proves nothing (the tests may have printed one), and the coverage of every finished run is reported and checked.
   // An interrupted run (exit 128 + signal), a usage error or a crash wrote no such file: nothing is measured.
   if (!existsSync(ranFile)) {
     if (closing !== undefined) io.stdout.write(`${closing}\n`);

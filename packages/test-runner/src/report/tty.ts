@@ -41,6 +41,18 @@ export function startLine(info: RunStart): string {
   return `running ${info.files.length} test file(s)${shard}${order}`;
 }
 
+/** Without the tty reporter (`--reporter junit,json`): the closing line alone, after a run that selected no test the reason, so stdout still tells pass from fail. */
+export function closingLineReporter(out: Output = process.stdout): Reporter {
+  const paint = colours(out);
+  return {
+    onRunEnd(result: RunResult) {
+      if (result.noTests !== undefined) out.write(`${paint.yellow(`⚠ no test ran: ${printable(result.noTests, false)}`)}\n`);
+      const closing = closingLine(result.counts);
+      out.write(`${result.ok ? paint.green(closing) : paint.red(closing)}\n`);
+    },
+  };
+}
+
 /** Options of the tty reporter. */
 export interface TtyOptions {
   /** Errors only (`otp test -q`): the failures, the output and warnings of failing files, an interruption and the closing line; no progress, file lines, skips, leaks, flaky or slowest lists. */
@@ -76,10 +88,12 @@ export function ttyReporter(out: Output = process.stdout, options: TtyOptions = 
       const flaky = f.cases.filter((c) => c.flaky).length;
       // Auto-skipped cases (a failed init function) and cases an interruption cut short fail the run, so their file is not marked as passing.
       const failing = bad > 0 || f.cases.some((c) => c.autoSkipped || c.interrupted);
-      // A file that ran no test and was warned about (it holds none) is no pass to tick green.
-      const empty = !failing && f.cases.length === 0 && f.warnings.length > 0;
-      const line = `${failing ? '✖' : empty ? '⚠' : '✔'} ${oneLine(f.file)} (${f.cases.length - bad - skipped} passed${bad ? `, ${bad} failed` : ''}${skipped ? `, ${skipped} skipped` : ''}${flaky ? `, ${flaky} flaky` : ''}, ${Math.round(f.durationMs)} ms)`;
-      out.write(`${failing ? paint.red(line) : empty ? paint.yellow(line) : paint.green(line)}\n`);
+      // A file that ran no test is no pass to tick green: it was warned about (it holds none), or the filters selected none of its tests.
+      const warned = !failing && f.cases.length === 0 && f.warnings.length > 0;
+      const unselected = !failing && f.cases.length === 0 && !warned;
+      const counts = unselected ? 'no test selected' : `${f.cases.length - bad - skipped} passed${bad ? `, ${bad} failed` : ''}${skipped ? `, ${skipped} skipped` : ''}${flaky ? `, ${flaky} flaky` : ''}`;
+      const line = `${failing ? '✖' : warned ? '⚠' : unselected ? '-' : '✔'} ${oneLine(f.file)} (${counts}, ${Math.round(f.durationMs)} ms)`;
+      out.write(`${failing ? paint.red(line) : warned || unselected ? paint.yellow(line) : paint.green(line)}\n`);
       progress();
     },
     onRunEnd(result: RunResult) {
@@ -102,6 +116,8 @@ export function ttyReporter(out: Output = process.stdout, options: TtyOptions = 
         const unfinished = result.files.filter((f) => f.cases.some((c) => c.interrupted)).length;
         o.write(`\n${paint.yellow(`⚠ interrupted by ${result.interrupted}: ${unfinished} test file(s) did not finish; what they did not run is reported as skipped, and the run fails`)}\n`);
       }
+      // A run that selected no test fails: why is said where the report is read, above its closing line (quiet too: it is the error).
+      if (result.noTests !== undefined) o.write(`\n${paint.yellow(`⚠ no test ran: ${printable(result.noTests, false)}`)}\n`);
       const closing = closingLine(result.counts);
       out.write(`${said ? '\n' : ''}${result.ok ? paint.green(closing) : paint.red(closing)}\n`);
     },
