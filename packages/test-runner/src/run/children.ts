@@ -3,16 +3,50 @@
 import { ChildProcess, type SpawnOptions } from 'node:child_process';
 import { basename } from 'node:path';
 
-/** What the worker tells the main thread of a child process: started (with its command) or exited. */
+/** What the worker tells the main thread of a child process: started (with its command) or exited, and then whether its process group still runs. */
 export interface ChildEvent {
   readonly type: 'child';
   readonly osPid: number;
   readonly alive: boolean;
   readonly command?: string;
+  /** On its exit: processes it started still run in its process group (a shell's background job, a grandchild). */
+  readonly lingering?: boolean;
 }
+
+// On POSIX each child starts a process group of its own (its pid is the group's id), so what it starts in turn (a shell's
+// commands, a tool's helpers) is killed with it: killing the child alone would leave those running after the run.
+const GROUPS = process.platform !== 'win32';
 
 // The children started from this worker and not exited yet, with their command.
 const running = new Map<ChildProcess, string>();
+// The process groups whose leader (the child) exited while other processes of the group still ran, by the leader's pid.
+// Only those are kept: an empty group's id may be taken by an unrelated process once the pid is reused.
+const lingering = new Map<number, string>();
+
+/** Whether the process group `pgid` still has a process (POSIX). */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: a process of the group runs as another user, still there.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Kills a child and, on POSIX, its process group with SIGKILL (the group alone once `leader` exited: its pid may be reused); true when anything was there to kill. */
+export function killTree(pid: number, leader = true): boolean {
+  let killed = false;
+  for (const target of [...(GROUPS ? [-pid] : []), ...(leader ? [pid] : [])]) {
+    try {
+      process.kill(target, 'SIGKILL');
+      killed = true;
+    } catch {
+      // Already gone.
+    }
+  }
+  return killed;
+}
 // Set on a peer node's ChildProcess (a registered symbol, so every copy of this module agrees): peers are stopped silently.
 const PEER = Symbol.for('otp-ts.test-runner.peer');
 
@@ -30,16 +64,19 @@ export function trackChildren(post: (event: ChildEvent) => void): void {
   const proto = ChildProcess.prototype as unknown as { spawn(this: ChildProcess, options: SpawnOptions): unknown };
   const spawn = proto.spawn;
   proto.spawn = function trackedSpawn(this: ChildProcess, options: SpawnOptions & { file?: string; args?: string[] }) {
-    const returned = spawn.call(this, options);
-    const pid = this.pid;
     // esbuild's service (the runner's compiler, which peers use) is the runner's own, not the test's.
-    if (pid !== undefined && !basename(options.file ?? '').startsWith('esbuild')) {
+    const tracked = !basename(options.file ?? '').startsWith('esbuild');
+    const returned = spawn.call(this, tracked && GROUPS ? { ...options, detached: true } : options);
+    const pid = this.pid;
+    if (pid !== undefined && tracked) {
       const command = (options.args ?? [options.file ?? '?']).join(' ').slice(0, 120);
       running.set(this, command);
       post({ type: 'child', osPid: pid, alive: true, command });
       this.once('exit', () => {
         running.delete(this);
-        post({ type: 'child', osPid: pid, alive: false });
+        const left = GROUPS && groupAlive(pid);
+        if (left) lingering.set(pid, command);
+        post({ type: 'child', osPid: pid, alive: false, ...(left && { lingering: true }) });
       });
     }
     return returned;
@@ -53,7 +90,10 @@ export function trackChildren(post: (event: ChildEvent) => void): void {
  */
 export async function reapLeftChildren(file: string, deadlineMs = REAP_DEADLINE_MS): Promise<string | undefined> {
   const left = [...running];
-  if (left.length === 0) return undefined;
+  // Groups whose leader exited: what still runs in them is killed too (nothing of ours to wait for: init reaps them).
+  const groups = [...lingering].filter(([pgid]) => killTree(pgid, false)).map(([pgid, command]) => groupLeft(pgid, command));
+  lingering.clear();
+  if (left.length === 0) return leftWarning(file, groups);
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, deadlineMs);
@@ -61,33 +101,34 @@ export async function reapLeftChildren(file: string, deadlineMs = REAP_DEADLINE_
   const exited = left.map(([child]) => new Promise<void>((resolve) => {
     if (!running.has(child)) return resolve();
     child.once('exit', () => resolve());
-    try {
-      child.kill('SIGKILL');
-    } catch {
-      // Already gone: its exit event is on its way.
+    if (child.pid === undefined || !killTree(child.pid)) {
+      try {
+        child.kill('SIGKILL');
+      } catch {
+        // Already gone: its exit event is on its way.
+      }
     }
   }));
   await Promise.race([Promise.all(exited), deadline]);
   clearTimeout(timer);
+  lingering.clear();
   const named = left.filter(([child]) => !(child as unknown as Record<symbol, boolean>)[PEER]).map(([child, command]) => `pid ${child.pid}: ${command}`);
-  return leftWarning(file, named);
+  return leftWarning(file, [...named, ...groups]);
 }
 
+// A process group that outlived its leader, named in the warning.
+const groupLeft = (pgid: number, command: string): string => `process group ${pgid}, started by ${command}, which exited first`;
+
 /**
- * In the main thread, once a file's worker ended: kills the child processes its code left running (peer nodes are
- * stopped silently, as documented) and returns the warning naming them, if any. A worker that finished has reaped its
- * own already (reapLeftChildren); this catches those of a worker that was terminated, which cannot wait for them.
+ * In the main thread, once a file's worker ended: kills the child processes its code left running, with their process
+ * groups, and the `groups` that outlived their leader (peer nodes are stopped silently, as documented), and returns the
+ * warning naming them, if any. A worker that finished has reaped its own already (reapLeftChildren); this catches those
+ * of a worker that was terminated or crashed, which cannot.
  */
-export function killLeftChildren(file: string, children: ReadonlyMap<number, string>, peers: ReadonlySet<number>): string | undefined {
+export function killLeftChildren(file: string, children: ReadonlyMap<number, string>, peers: ReadonlySet<number>, groups: ReadonlyMap<number, string> = new Map()): string | undefined {
   const killed: string[] = [];
-  for (const [pid, command] of children) {
-    try {
-      process.kill(pid, 'SIGKILL');
-      if (!peers.has(pid)) killed.push(`pid ${pid}: ${command}`);
-    } catch {
-      // Already gone.
-    }
-  }
+  for (const [pid, command] of children) if (killTree(pid) && !peers.has(pid)) killed.push(`pid ${pid}: ${command}`);
+  for (const [pgid, command] of groups) if (!children.has(pgid) && killTree(pgid, false)) killed.push(groupLeft(pgid, command));
   return leftWarning(file, killed);
 }
 

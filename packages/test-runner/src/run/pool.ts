@@ -144,6 +144,8 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
     const inFlight = new Map<string, InFlight>();
     const peers = new Set<number>();
     const children = new Map<number, string>();
+    // Process groups whose leader exited while processes it started still ran in them.
+    const lingering = new Map<number, string>();
     let ended: WorkerEnd | undefined;
     const finish = (end: WorkerEnd): void => {
       if (ended) return;
@@ -151,7 +153,8 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
       clearInterval(watchdog.timer);
       options.signal?.removeEventListener('abort', interrupt);
       killPeers(peers);
-      const leftChildren = killLeftChildren(job.file, children, peers);
+      // A worker that finished killed the groups its children left and said so; those of a terminated or crashed one are killed here.
+      const leftChildren = killLeftChildren(job.file, children, peers, end.kind === 'done' ? new Map() : lingering);
       if (leftChildren !== undefined) state.warnings.push(leftChildren);
       for (const f of inFlight.values()) clearTimeout(f.timer);
       void worker.terminate().then(() => resolve(end));
@@ -236,7 +239,10 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
           break;
         case 'child':
           if (event.alive) children.set(event.osPid, event.command ?? '?');
-          else children.delete(event.osPid);
+          else {
+            if (event.lingering) lingering.set(event.osPid, children.get(event.osPid) ?? '?');
+            children.delete(event.osPid);
+          }
           break;
         case 'done':
           return finish({ kind: 'done' });
