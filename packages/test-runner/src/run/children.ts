@@ -132,6 +132,27 @@ export function killLeftChildren(file: string, children: ReadonlyMap<number, str
   return leftWarning(file, killed);
 }
 
+// In the main thread, the children (and groups left) of every running worker: in process groups of their own, a terminal's
+// Ctrl-C no longer reaches them, so a runner that exits before their file ends (a second Ctrl-C) kills them on its way out.
+const guarded = new Set<{ readonly children: ReadonlyMap<number, string>; readonly groups: ReadonlyMap<number, string> }>();
+const killGuarded = (): void => {
+  for (const g of guarded) {
+    for (const pid of g.children.keys()) killTree(pid);
+    for (const pgid of g.groups.keys()) if (!g.children.has(pgid)) killTree(pgid, false);
+  }
+};
+
+/** In the main thread, while a worker runs: its live `children` and `groups` left are killed if the runner's process exits first; returns the function that stops guarding them. */
+export function guardOnExit(children: ReadonlyMap<number, string>, groups: ReadonlyMap<number, string>): () => void {
+  const entry = { children, groups };
+  if (guarded.size === 0) process.on('exit', killGuarded);
+  guarded.add(entry);
+  return () => {
+    guarded.delete(entry);
+    if (guarded.size === 0) process.off('exit', killGuarded);
+  };
+}
+
 function leftWarning(file: string, killed: readonly string[]): string | undefined {
   if (killed.length === 0) return undefined;
   return `${file} left ${killed.length} child process(es) running after its tests (${killed.join('; ')}): killed, so none outlives the run or holds its output open; stop what a test starts (child.kill() in the test or its cleanup)`;

@@ -6,7 +6,7 @@ import { plainFailure } from './failure-info.js';
 import { blockedReason, heapLimitMb, outOfMemory } from './memory.js';
 import { workerHeapUsed } from './worker-heap.js';
 import { BoundedOutput } from './bounded-output.js';
-import { killLeftChildren } from './children.js';
+import { guardOnExit, killLeftChildren } from './children.js';
 
 /** How long past its own timeout a case may keep the worker's event loop blocked before the worker is terminated. */
 export const BLOCKED_GRACE_MS = 2000;
@@ -146,6 +146,7 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
     const children = new Map<number, string>();
     // Process groups whose leader exited while processes it started still ran in them.
     const lingering = new Map<number, string>();
+    const unguard = guardOnExit(children, lingering);
     let ended: WorkerEnd | undefined;
     const finish = (end: WorkerEnd): void => {
       if (ended) return;
@@ -156,6 +157,7 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
       // A worker that finished killed the groups its children left and said so; those of a terminated or crashed one are killed here.
       const leftChildren = killLeftChildren(job.file, children, peers, end.kind === 'done' ? new Map() : lingering);
       if (leftChildren !== undefined) state.warnings.push(leftChildren);
+      unguard();
       for (const f of inFlight.values()) clearTimeout(f.timer);
       void worker.terminate().then(() => resolve(end));
     };
