@@ -160,5 +160,5 @@ test('the tty report marks a file that held no test with a warning sign, not a g
   r.onFileEnd?.({ file: 'test/empty.test.ts', durationMs: 3, warnings: ['test/empty.test.ts holds no test: ...'], output: '', cases: [] });
   r.onFileEnd?.({ file: 'test/filtered.test.ts', durationMs: 3, warnings: [], output: '', cases: [] });
   assert.match(text, /^⚠ test\/empty\.test\.ts \(0 passed, 3 ms\)$/m);
-  assert.match(text, /^✔ test\/filtered\.test\.ts \(0 passed, 3 ms\)$/m, 'a file whose tests a filter left out is no warning');
+  assert.match(text, /^- test\/filtered\.test\.ts \(no test selected, 3 ms\)$/m, 'a file whose tests a filter left out is no warning, and no pass either');
 });
