@@ -153,14 +153,14 @@ export interface Table<R = unknown> extends Iterable<R> {
   select<T>(spec: MatchSpec<R, T>): T[];
   /** The first chunk of at most `limit` results, or undefined when none (ETS's `select/3`). */
   select<T>(spec: MatchSpec<R, T>, limit: number): SelectChunk<T> | undefined;
-  /** The chunk after a continuation, or undefined at the end (ETS's `select/1`). */
-  select<T>(continuation: SelectContinuation<T>): SelectChunk<T> | undefined;
+  /** The chunk after a continuation, or undefined at the end, as for the last chunk's continuation, `undefined` (ETS's `select/1`). */
+  select<T>(continuation: SelectContinuation<T> | undefined): SelectChunk<T> | undefined;
   /** As `select`, but an orderedSet's results come in reverse key order (ETS's `select_reverse/1,2,3`); other types answer as `select`. */
   selectReverse<T>(spec: MatchSpec<R, T>): T[];
   /** The first chunk of at most `limit` results from the last key down, or undefined when none. */
   selectReverse<T>(spec: MatchSpec<R, T>, limit: number): SelectChunk<T> | undefined;
   /** The chunk after a continuation, or undefined at the end. */
-  selectReverse<T>(continuation: SelectContinuation<T>): SelectChunk<T> | undefined;
+  selectReverse<T>(continuation: SelectContinuation<T> | undefined): SelectChunk<T> | undefined;
   /** Replaces each matched record by the spec's result, which must keep its key (else `badarg`, nothing replaced); returns how many. Not for bags (ETS's `select_replace`). */
   selectReplace(spec: MatchSpec<R, R>): number;
   /** How many records a spec's pattern and guards accept (its result is not used). */

@@ -14,8 +14,8 @@ export interface SelectContinuation<T> {
 export interface SelectChunk<T> {
   /** The results of this chunk, in table order. */
   readonly rows: T[];
-  /** Pass to `select` for the next chunk (which is `undefined` at the end of the table). */
-  readonly continuation: SelectContinuation<T>;
+  /** Pass to `select` for the next chunk; `undefined` on a chunk the table ran out in before it was full (ETS's `'$end_of_table'`). */
+  readonly continuation: SelectContinuation<T> | undefined;
 }
 
 interface Cursor<T> {
@@ -193,9 +193,10 @@ export function selectNext<T>(continuation: SelectContinuation<T>): SelectChunk<
     c.iter = walk;
     c.read = walk.read;
   }
-  // A chunk that found nothing before the end is the end, as ets:select answers '$end_of_table'.
+  // A chunk that found nothing before the end is the end, as ets:select answers '$end_of_table'; one the table ran
+  // out in before it was full is the last, its continuation the end, as ets:select answers {Rows, '$end_of_table'}.
   if (rows.length === 0) return undefined;
-  return { rows, continuation: { [CURSOR]: c } };
+  return { rows, continuation: rows.length < limit ? undefined : { [CURSOR]: c } };
 }
 
 /** The store a continuation reads. */

@@ -558,9 +558,11 @@ class TableHandle<R> implements Table<R> {
   select(predicate: (record: R) => boolean): R[];
   select<T>(spec: MatchSpec<R, T>): T[];
   select<T>(spec: MatchSpec<R, T>, limit: number): SelectChunk<T> | undefined;
-  select<T>(continuation: SelectContinuation<T>): SelectChunk<T> | undefined;
-  select<T>(spec: ((record: R) => boolean) | MatchSpec<R, T> | SelectContinuation<T>, limit?: number): R[] | T[] | SelectChunk<T> | undefined {
+  select<T>(continuation: SelectContinuation<T> | undefined): SelectChunk<T> | undefined;
+  select<T>(spec: ((record: R) => boolean) | MatchSpec<R, T> | SelectContinuation<T> | undefined, limit?: number): R[] | T[] | SelectChunk<T> | undefined {
     const s = this.read();
+    // The last chunk's continuation is the end, as ets:select('$end_of_table') answers '$end_of_table'.
+    if (spec === undefined) return undefined;
     if (typeof spec === 'function') {
       const out: R[] = [];
       for (const r of s.all()) if (spec(r as R)) out.push(r as R);
@@ -573,9 +575,10 @@ class TableHandle<R> implements Table<R> {
 
   selectReverse<T>(spec: MatchSpec<R, T>): T[];
   selectReverse<T>(spec: MatchSpec<R, T>, limit: number): SelectChunk<T> | undefined;
-  selectReverse<T>(continuation: SelectContinuation<T>): SelectChunk<T> | undefined;
-  selectReverse<T>(spec: MatchSpec<R, T> | SelectContinuation<T>, limit?: number): T[] | SelectChunk<T> | undefined {
+  selectReverse<T>(continuation: SelectContinuation<T> | undefined): SelectChunk<T> | undefined;
+  selectReverse<T>(spec: MatchSpec<R, T> | SelectContinuation<T> | undefined, limit?: number): T[] | SelectChunk<T> | undefined {
     const s = this.read();
+    if (spec === undefined) return undefined;
     if (isContinuation(spec)) return selectNext(ownContinuation(s, spec));
     const compiled = spec.compile(s.keyPos);
     return limit === undefined ? selectAllReverse(s, compiled) : selectFirst(s, compiled, limit, true);

@@ -12,7 +12,7 @@ type Row = [id: number, rem5: number, value: string];
 const rows = (n: number): Row[] => Array.from({ length: n }, (_x, i) => [i + 1, (i + 1) % 5, `v${i + 1}`]);
 const over2 = matchSpec<Row>().where((r) => gt(r[1], 2));
 
-function chunked<T>(first: SelectChunk<T> | undefined, next: (c: SelectContinuation<T>) => SelectChunk<T> | undefined): T[] {
+function chunked<T>(first: SelectChunk<T> | undefined, next: (c: SelectContinuation<T> | undefined) => SelectChunk<T> | undefined): T[] {
   const out: T[] = [];
   for (let c = first; c !== undefined; c = next(c.continuation)) out.push(...c.rows);
   return out;

@@ -90,13 +90,15 @@ test('select: a pattern with a bound key reads that key only, as does an eq guar
   });
 });
 
-test('ets_SUITE select_bound_chunk: a bound key with a limit gives one chunk, then the end', async () => {
+// ets_SUITE: `{[{key, 1}], '$end_of_table'} = ets:select(T, MS, 100000)`: the chunk the table ran out in is the last.
+test('ets_SUITE select_bound_chunk: a bound key with a limit gives one chunk whose continuation is the end', async () => {
   await inProcess(async (ctx) => {
     for (const type of TYPES) {
       const t = ctx.newTable<[number, string]>({ type });
       for (let i = 0; i < 100; i++) t.insert([i, 'x']);
       const chunk = t.select(matchSpec<[number, string]>().match([50, _]), 10);
       assert.deepEqual(chunk?.rows, [[50, 'x']]);
+      assert.equal(chunk!.continuation, undefined, `${type}: the chunk is {Rows, '$end_of_table'}`);
       assert.equal(t.select(chunk!.continuation), undefined);
       assert.equal(t.select(matchSpec<[number, string]>().match([500, _]), 10), undefined);
     }
@@ -119,6 +121,32 @@ test('select with a limit: chunks cover every match once, in key order for an or
       assert.equal(seen.length, 90, type);
       assert.deepEqual(sorted(seen.map(String)), sorted(Array.from({ length: 90 }, (_x, i) => String(i + 5))));
       if (type === 'orderedSet') assert.deepEqual(seen, Array.from({ length: 90 }, (_x, i) => i + 5));
+    }
+  });
+});
+
+// As ETS: a chunk that came out short (the walk reached the table's end) has the end for its continuation; a full
+// one keeps a continuation even when nothing is left, and that continuation answers the end.
+test('select and selectReverse with a limit: the short last chunk has no continuation, a full one does', async () => {
+  await inProcess(async (ctx) => {
+    for (const type of TYPES) {
+      const t = ctx.newTable<Pair>({ type });
+      for (let i = 0; i < 25; i++) t.insert([i, i]);
+      const spec = matchSpec<Pair>().select((p) => p[0]);
+      for (const select of [(s: typeof spec, n: number) => t.select(s, n), (s: typeof spec, n: number) => t.selectReverse(s, n)]) {
+        const first = select(spec, 10)!;
+        const second = t.select(first.continuation)!;
+        const third = t.select(second.continuation)!;
+        assert.deepEqual([first.rows.length, second.rows.length, third.rows.length], [10, 10, 5], type);
+        assert.notEqual(second.continuation, undefined, `${type}: a full chunk goes on`);
+        assert.equal(third.continuation, undefined, `${type}: the short chunk is {Rows, '$end_of_table'}`);
+        assert.equal(t.select(third.continuation), undefined);
+        assert.equal(t.selectReverse(third.continuation), undefined);
+        const whole = select(spec, 25)!;
+        assert.equal(whole.rows.length, 25);
+        assert.notEqual(whole.continuation, undefined, `${type}: a chunk of exactly the limit keeps a continuation`);
+        assert.equal(t.select(whole.continuation), undefined, `${type}: which answers the end`);
+      }
     }
   });
 });
@@ -159,7 +187,7 @@ test('select: a continuation of any table type can be used again and gives the s
       const again = t.select(first.continuation)!;
       assert.deepEqual(again.rows, second.rows, `${type}: the same chunk again`);
       // Both continuations after it go on alike, and the walk still covers every record once.
-      const rest = (c: runtime.SelectContinuation<number>): number[] => {
+      const rest = (c: runtime.SelectContinuation<number> | undefined): number[] => {
         const out: number[] = [];
         for (let chunk = t.select(c); chunk !== undefined; chunk = t.select(chunk.continuation)) out.push(...chunk.rows);
         return out;
