@@ -202,6 +202,11 @@ export class OtpNode {
     return this.names.get(name)?.pid;
   }
 
+  /** The names registered on this node, as Erlang's registered/0, walked lazily (a node may hold 100 000). */
+  registered(): IterableIterator<string> {
+    return this.names.keys();
+  }
+
   /** True while `pid` is a live process on this node. */
   isAlive(pid: Pid): boolean {
     return this.lookup(pid) !== undefined;

@@ -8,7 +8,7 @@ import { codeServerOf, type CodeServer } from '../code/server.js';
 import type { TraceHooks } from '../node-hooks.js';
 import { DEFAULT_BOUNDS, ListingBudget, formatBounded, type FormatBounds } from './format.js';
 import { compileArgsMatcher, parseCallPattern } from './pattern.js';
-import { arityError, closest, declaredArity, holderAt, resolvePattern, unreplaceable, type FunctionTarget } from './functions.js';
+import { arityError, closestRegistered, declaredArity, holderAt, resolvePattern, unreplaceable, type FunctionTarget } from './functions.js';
 import { Session, runSession, type Selection, type SessionSettings } from './session.js';
 import type { TraceEvent, TraceSessionInfo, TraceSpec, TraceStartResult } from './types.js';
 
@@ -301,8 +301,7 @@ export class TraceAgent implements TraceHooks {
       sel.explicit = true;
       const pid = this.node.whereis(name);
       if (!pid) {
-        const names = this.node.processes().map((p) => this.node.processInfo(p)?.registeredName).filter((n): n is string => n !== undefined);
-        const near = closest(name, names);
+        const near = closestRegistered(this.node, name);
         return fail('badProcess', `no process is registered as '${name}' on ${this.node.name}${near.length ? ` (closest: ${near.join(', ')})` : ''}`, near);
       }
       sel.set.add(this.node.localProcess(pid)!);

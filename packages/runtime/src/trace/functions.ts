@@ -1,4 +1,5 @@
 import type { CodeServer } from '../code/server.js';
+import type { OtpNode } from '../node.js';
 import { globRegExp, isGlob, type CallPattern } from './pattern.js';
 import { editDistance } from '../edit-distance.js';
 
@@ -145,10 +146,33 @@ function hint(names: string[], prefix = ''): string {
 /** The names nearest to `word` by edit distance (at most three), best first. */
 export function closest(word: string, names: readonly string[]): string[] {
   const plain = word.replace(/[*?]/g, '');
+  const most = Math.max(2, Math.floor(plain.length / 2));
   return names
+    // A name whose length alone puts it too far (a name holding the word gains 2) costs no edit distance.
+    .filter((n) => n.length - plain.length <= most + 2 && plain.length - n.length <= most)
     .map((n) => ({ n, d: editDistance(plain.toLowerCase(), n.toLowerCase()) - (n.toLowerCase().includes(plain.toLowerCase()) && plain !== '' ? 2 : 0) }))
-    .filter((x) => x.d <= Math.max(2, Math.floor(plain.length / 2)))
+    .filter((x) => x.d <= most)
     .sort((a, b) => a.d - b.d || a.n.localeCompare(b.n))
     .slice(0, 3)
     .map((x) => x.n);
+}
+
+/** How many registered names a name nobody holds is compared with, and the longest name compared (either way). */
+export const SUGGEST_FROM_REGISTRY = { names: 5000, chars: 100 } as const;
+
+/**
+ * The registered names nearest to `word` (as closest), read from the registry alone and bounded: the first
+ * SUGGEST_FROM_REGISTRY.names names, and none for a word or name longer than SUGGEST_FROM_REGISTRY.chars. A node of
+ * 100 000 processes or names, or a megabyte name typed, answers at once.
+ */
+export function closestRegistered(node: OtpNode, word: string): string[] {
+  const { names: most, chars } = SUGGEST_FROM_REGISTRY;
+  if (word.length > chars) return [];
+  const names: string[] = [];
+  let read = 0;
+  for (const name of node.registered()) {
+    if (name.length <= chars) names.push(name);
+    if (++read >= most) break;
+  }
+  return closest(word, names);
 }

@@ -6,7 +6,7 @@ import { sys } from '../sys.js';
 import { call } from '../gen-server/api.js';
 import type { ServerRef } from '../gen/call.js';
 import { formatBounded, type FormatBounds } from './format.js';
-import { closest } from './functions.js';
+import { closest, closestRegistered } from './functions.js';
 
 /** What `procs` ranks by. */
 export type ProcsSort = 'memory' | 'mailbox' | 'reductions';
@@ -76,11 +76,6 @@ interface Walk {
 
 const STATE_BOUNDS: FormatBounds = { depth: 4, items: 20, chars: 2000 };
 const ASK_MS = 2000;
-
-
-function infos(node: OtpNode): ProcessInfo[] {
-  return node.processes().flatMap((p) => node.processInfo(p) ?? []);
-}
 
 /** The longest window `topProcesses` measures over (recon's proc_window samples; the caller waits it out). */
 export const PROCS_MAX_WINDOW_MS = 60_000;
@@ -180,7 +175,7 @@ export function findProcess(node: OtpNode, target: string): Pid | string {
   }
   const pid = node.whereis(target);
   if (pid) return pid;
-  const near = closest(target, infos(node).flatMap((i) => i.registeredName ?? []));
+  const near = closestRegistered(node, target);
   return `no process is registered as '${target}' on ${node.name}${near.length ? ` (closest: ${near.join(', ')})` : ''}`;
 }
 
