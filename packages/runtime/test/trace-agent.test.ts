@@ -31,8 +31,8 @@ async function loaded(node: OtpNode): Promise<Cart> {
 }
 
 /** Starts a session whose client is the calling process, and collects what it is sent until done. */
-function traceAs(ctx: ProcessContext, spec: TraceSpec) {
-  const r = traceAgentOf(ctx.node).start({ ...spec, client: ctx.self() });
+async function traceAs(ctx: ProcessContext, spec: TraceSpec) {
+  const r = await traceAgentOf(ctx.node).start({ ...spec, client: ctx.self() });
   assert.ok(r.ok, r.ok ? '' : r.error);
   const events: TraceEvent[] = [];
   const collect = async (timeoutMs = 2000): Promise<{ reason: string; dropped: number; counted: number; returns: number; events: TraceEvent[] }> => {
@@ -52,7 +52,7 @@ test('call tracing reports calls with formatted args and the caller, and stops b
   withNode(async (node) => {
     const m = await loaded(node);
     await node.run(async (ctx) => {
-      const t = traceAs(ctx, { patterns: ['shop/cart.add'], limit: 3 });
+      const t = await traceAs(ctx, { patterns: ['shop/cart.add'], limit: 3 });
       assert.deepEqual(t.functions, ['shop/cart.add']);
       assert.notEqual(m.add, undefined);
       for (let i = 0; i < 5; i++) m.add(ctx, `item${i}`, i);
@@ -70,7 +70,7 @@ test('argument matchers, wildcards and functions of exported objects', () =>
     const m = await loaded(node);
     const server = m.server;
     await node.run(async (ctx) => {
-      const t = traceAs(ctx, { patterns: ['shop/cart.add(_, "apple", q) when q > 1', 'shop/cart.s*', 'shop/cart.server.handle*'], returns: true, limit: 5 });
+      const t = await traceAs(ctx, { patterns: ['shop/cart.add(_, "apple", q) when q > 1', 'shop/cart.s*', 'shop/cart.server.handle*'], returns: true, limit: 5 });
       assert.deepEqual(t.functions.sort(), ['shop/cart.add', 'shop/cart.server.handleCall', 'shop/cart.server.handleCast', 'shop/cart.slow']);
       m.add(ctx, 'apple', 1);
       m.add(ctx, 'pear', 5);
@@ -92,7 +92,7 @@ test('returns and exceptions arrive after their calls, async ones when they sett
   withNode(async (node) => {
     const m = await loaded(node);
     await node.run(async (ctx) => {
-      const t = traceAs(ctx, { patterns: ['shop/cart.slow', 'shop/cart.add(_, "apple", q) when q > 1'], returns: true, limit: 3 });
+      const t = await traceAs(ctx, { patterns: ['shop/cart.slow', 'shop/cart.add(_, "apple", q) when q > 1'], returns: true, limit: 3 });
       m.add(ctx, 'apple', 1);
       m.add(ctx, 'apple', 2);
       assert.equal(await m.slow(21), 42);
@@ -109,8 +109,8 @@ test('sessions are isolated: ending one leaves the patterns of another in place'
     const m = await loaded(node);
     const agent = traceAgentOf(node);
     await node.run(async (ctx) => {
-      const a = traceAs(ctx, { patterns: ['shop/cart.add', 'shop/cart.remove'], limit: 100 });
-      const b = traceAs(ctx, { patterns: ['shop/cart.add'], limit: 100 });
+      const a = await traceAs(ctx, { patterns: ['shop/cart.add', 'shop/cart.remove'], limit: 100 });
+      const b = await traceAs(ctx, { patterns: ['shop/cart.add'], limit: 100 });
       assert.ok(agent.stop(a.session));
       assert.equal((await a.collect()).reason, 'stopped');
       assert.deepEqual(agent.tracedFunctions(), ['shop/cart.add']);
@@ -129,7 +129,7 @@ test('a client that exits leaves no pattern behind', () =>
     await loaded(node);
     const agent = traceAgentOf(node);
     const client = node.spawn(async (ctx) => {
-      traceAs(ctx, { patterns: ['shop/cart.add'], messages: true, limit: 1000 });
+      await traceAs(ctx, { patterns: ['shop/cart.add'], messages: true, limit: 1000 });
       await ctx.receive((x) => x === 'go away');
     });
     for (let i = 0; i < 20 && agent.list().length === 0; i++) await tick();
@@ -146,7 +146,7 @@ test('a flood of traced calls never grows past the buffer: extra events are drop
   withNode(async (node) => {
     const m = await loaded(node);
     await node.run(async (ctx) => {
-      const t = traceAs(ctx, { patterns: ['shop/cart.remove'], rate: { count: 1_000_000, ms: 1000 }, bufferSize: 50 });
+      const t = await traceAs(ctx, { patterns: ['shop/cart.remove'], rate: { count: 1_000_000, ms: 1000 }, bufferSize: 50 });
       for (let i = 0; i < 10_000; i++) m.remove('x'.repeat(10_000));
       traceAgentOf(node).stop(t.session);
       const { events, dropped, reason } = await t.collect();
@@ -161,7 +161,7 @@ test('a flood of traced calls with their returns: the done message counts return
   withNode(async (node) => {
     const m = await loaded(node);
     await node.run(async (ctx) => {
-      const t = traceAs(ctx, { patterns: ['shop/cart.remove'], rate: { count: 1_000_000, ms: 1000 }, bufferSize: 50, returns: true });
+      const t = await traceAs(ctx, { patterns: ['shop/cart.remove'], rate: { count: 1_000_000, ms: 1000 }, bufferSize: 50, returns: true });
       for (let i = 0; i < 1000; i++) m.remove('x');
       traceAgentOf(node).stop(t.session);
       const { events, dropped, counted, returns, reason } = await t.collect();
@@ -177,12 +177,12 @@ test('a rate limit and a time limit end the session on the node', () =>
   withNode(async (node) => {
     const m = await loaded(node);
     await node.run(async (ctx) => {
-      const rated = traceAs(ctx, { patterns: ['shop/cart.remove'], rate: { count: 5, ms: 1000 } });
+      const rated = await traceAs(ctx, { patterns: ['shop/cart.remove'], rate: { count: 5, ms: 1000 } });
       for (let i = 0; i < 20; i++) m.remove('x');
       const r = await rated.collect();
       assert.equal(r.reason, 'rate');
       assert.equal(r.events.length, 6);
-      const timed = traceAs(ctx, { patterns: ['shop/cart.remove'], timeMs: 50 });
+      const timed = await traceAs(ctx, { patterns: ['shop/cart.remove'], timeMs: 50 });
       // The reason is the check: how soon it ends is not asserted (a loaded machine may be slow).
       assert.equal((await timed.collect()).reason, 'time');
       assert.deepEqual(traceAgentOf(node).tracedFunctions(), []);
@@ -193,20 +193,20 @@ test('a bufferSize or bound out of range is refused naming the option and its ra
   withNode(async (node) => {
     await loaded(node);
     const agent = traceAgentOf(node);
-    const big = agent.start({ patterns: ['shop/cart.add'], bufferSize: 200_000 });
+    const big = await agent.start({ patterns: ['shop/cart.add'], bufferSize: 200_000 });
     assert.ok(!big.ok && big.code === 'badSpec' && big.error === 'bufferSize must be a whole number from 1 to 100000, got 200000', JSON.stringify(big));
-    const zero = agent.start({ patterns: ['shop/cart.add'], bufferSize: 0 });
+    const zero = await agent.start({ patterns: ['shop/cart.add'], bufferSize: 0 });
     assert.ok(!zero.ok && zero.error === 'bufferSize must be a whole number from 1 to 100000, got 0', JSON.stringify(zero));
-    const depth = agent.start({ patterns: ['shop/cart.add'], bounds: { depth: -1 } });
+    const depth = await agent.start({ patterns: ['shop/cart.add'], bounds: { depth: -1 } });
     assert.ok(!depth.ok && depth.error === 'bounds.depth must be a whole number from 0 to 10, got -1', JSON.stringify(depth));
     // Bounds so large that one event formats a 100 MB state in full (seconds of the node's one thread, a 100 MB event) are refused.
-    const huge = agent.start({ patterns: ['shop/cart.add'], bounds: { depth: 50, items: 1e9, chars: 1e9 } });
+    const huge = await agent.start({ patterns: ['shop/cart.add'], bounds: { depth: 50, items: 1e9, chars: 1e9 } });
     assert.ok(!huge.ok && huge.code === 'badSpec' && huge.error === 'bounds.depth must be a whole number from 0 to 10, got 50', JSON.stringify(huge));
-    const items = agent.start({ patterns: ['shop/cart.add'], bounds: { items: 1001 } });
+    const items = await agent.start({ patterns: ['shop/cart.add'], bounds: { items: 1001 } });
     assert.ok(!items.ok && items.error === 'bounds.items must be a whole number from 0 to 1000, got 1001', JSON.stringify(items));
-    const chars = agent.start({ patterns: ['shop/cart.add'], bounds: { chars: 1e9 } });
+    const chars = await agent.start({ patterns: ['shop/cart.add'], bounds: { chars: 1e9 } });
     assert.ok(!chars.ok && chars.error === 'bounds.chars must be a whole number from 0 to 100000, got 1000000000', JSON.stringify(chars));
-    const room = agent.start({ patterns: ['shop/cart.add'], bufferSize: 100_000, bounds: { chars: 1000 } });
+    const room = await agent.start({ patterns: ['shop/cart.add'], bufferSize: 100_000, bounds: { chars: 1000 } });
     assert.ok(!room.ok && room.error === 'bufferSize × bounds.chars comes to 100000000 characters, more than the 50000000 a session may buffer: give a smaller bufferSize or bounds.chars', JSON.stringify(room));
     assert.deepEqual(agent.tracedFunctions(), []);
   }));
@@ -215,24 +215,24 @@ test('unknown names fail at once with the closest ones; over-broad patterns need
   withNode(async (node) => {
     await loaded(node);
     const agent = traceAgentOf(node);
-    const noModule = agent.start({ patterns: ['shop/crat.add'] });
+    const noModule = await agent.start({ patterns: ['shop/crat.add'] });
     assert.equal(noModule.ok, false);
     if (!noModule.ok) {
       assert.equal(noModule.code, 'nomatch');
       assert.deepEqual(noModule.suggestions, ['shop/cart']);
     }
-    const noFn = agent.start({ patterns: ['shop/cart.ad'] });
+    const noFn = await agent.start({ patterns: ['shop/cart.ad'] });
     assert.ok(!noFn.ok && /closest: shop\/cart\.add/.test(noFn.error), JSON.stringify(noFn));
-    const broad = agent.start({ patterns: ['*.*'] });
+    const broad = await agent.start({ patterns: ['*.*'] });
     assert.ok(!broad.ok && broad.code === 'tooBroad');
-    const dry = agent.start({ patterns: ['*.*'], force: true, pids: ['existing'] }, true);
+    const dry = await agent.start({ patterns: ['*.*'], force: true, pids: ['existing'] }, true);
     assert.ok(dry.ok && dry.dryRun);
     if (dry.ok) {
       assert.deepEqual(dry.functions, ['shop/cart.add', 'shop/cart.remove', 'shop/cart.slow']);
       assert.equal(dry.processes, node.processCount);
     }
     assert.deepEqual(agent.tracedFunctions(), []);
-    const badPid = agent.start({ messages: true, pids: ['<0.99999.0>'] });
+    const badPid = await agent.start({ messages: true, pids: ['<0.99999.0>'] });
     assert.ok(!badPid.ok && badPid.code === 'badProcess');
   }));
 
@@ -245,7 +245,7 @@ test('message and process events of chosen processes, with the peer pid', () =>
         c.send(m.from, 'pong');
         await c.receive();
       });
-      const t = traceAs(ctx, { messages: true, procs: true, pids: [echo.toString()], limit: 4 });
+      const t = await traceAs(ctx, { messages: true, procs: true, pids: [echo.toString()], limit: 4 });
       ctx.send(echo, { from: ctx.self() });
       assert.equal(await ctx.receive((x) => x === 'pong'), 'pong');
       ctx.exit(echo, 'bye');
@@ -264,7 +264,7 @@ test('a traced function stays traced across a reload of its module, and is resto
     const m = await loaded(node);
     const code = codeServerOf(node);
     await node.run(async (ctx) => {
-      const t = traceAs(ctx, { patterns: ['shop/cart.remove'], limit: 2 });
+      const t = await traceAs(ctx, { patterns: ['shop/cart.remove'], limit: 2 });
       m.remove('v1');
       await code.load(compile('shop/cart', replaceOrFail(cart, 'return item;', "return item + '!';")));
       assert.equal(m.remove('v2'), 'v2!');
@@ -282,12 +282,12 @@ test("values the formatter cannot read never break the traced call or send: the 
       const revoked = Proxy.revocable({}, {});
       revoked.revoke();
       const hostile = [new Date(NaN), revoked.proxy, Object.defineProperty({}, 'total', { enumerable: true, get: () => { throw new Error('not now'); } })];
-      const calls = traceAs(ctx, { patterns: ['shop/cart.remove'], limit: 3 });
+      const calls = await traceAs(ctx, { patterns: ['shop/cart.remove'], limit: 3 });
       for (const v of hostile) assert.equal(m.remove(v as unknown as string), v);
       const { events } = await calls.collect();
       assert.deepEqual(events.map((e) => e.kind === 'call' && e.args[0]), ['Invalid Date', "[unreadable: TypeError: Cannot perform 'getPrototypeOf' on a proxy that has been revoked]", '{ total: [Getter] }']);
       const echo = ctx.spawn(async (c) => c.send(((await c.receive()) as { from: runtime.Pid }).from, { at: new Date(NaN), p: revoked.proxy }));
-      const msgs = traceAs(ctx, { messages: true, pids: [echo.toString()], limit: 2 });
+      const msgs = await traceAs(ctx, { messages: true, pids: [echo.toString()], limit: 2 });
       ctx.send(echo, { from: ctx.self() });
       assert.ok(await ctx.receive((x) => typeof x === 'object' && x !== null && 'at' in x, 5000));
       assert.deepEqual((await msgs.collect()).events.map((e) => e.kind), ['receive', 'send']);
@@ -298,7 +298,7 @@ test('a traced call spreading a huge array formats only the first arguments, as 
   withNode(async (node) => {
     const m = await loaded(node);
     await node.run(async (ctx) => {
-      const t = traceAs(ctx, { patterns: ['shop/cart.remove'], limit: 1 });
+      const t = await traceAs(ctx, { patterns: ['shop/cart.remove'], limit: 1 });
       const rows = Array.from({ length: 20_000 }, (_, i) => i);
       (m.remove as (...xs: unknown[]) => unknown)(...rows);
       const { events } = await t.collect();
@@ -310,21 +310,21 @@ test('a fixed arity no function of the pattern declares is refused naming what e
   withNode(async (node) => {
     const m = await loaded(node);
     const agent = traceAgentOf(node);
-    const never = agent.start({ patterns: ['shop/cart.add/99'] });
+    const never = await agent.start({ patterns: ['shop/cart.add/99'] });
     assert.ok(!never.ok, JSON.stringify(never));
     assert.equal(never.code, 'nomatch');
     assert.equal(never.error, "'shop/cart.add/99' never matches: shop/cart.add takes 3 arguments, not 99 (trace shop/cart.add/3, or leave the arity out)");
     assert.deepEqual(never.suggestions, ['shop/cart.add/3']);
-    const tooMany = agent.start({ patterns: ['shop/cart.remove(_, _)'] });
+    const tooMany = await agent.start({ patterns: ['shop/cart.remove(_, _)'] });
     assert.ok(!tooMany.ok && /shop\/cart\.remove takes 1 argument, not 2/.test(tooMany.error), JSON.stringify(tooMany));
     // Fewer than declared may be a call leaving optional parameters out; a wildcard keeps the functions that can match.
-    const fits = agent.start({ patterns: ['shop/cart.*/2'] }, true);
+    const fits = await agent.start({ patterns: ['shop/cart.*/2'] }, true);
     assert.ok(fits.ok);
     assert.deepEqual(fits.functions.sort(), ['shop/cart.add']);
     // The same check when another session already wraps the function.
     await node.run(async (ctx) => {
-      const t = traceAs(ctx, { patterns: ['shop/cart.add'], limit: 1 });
-      assert.ok(!agent.start({ patterns: ['shop/cart.add/4'] }).ok);
+      const t = await traceAs(ctx, { patterns: ['shop/cart.add'], limit: 1 });
+      assert.ok(!(await agent.start({ patterns: ['shop/cart.add/4'] })).ok);
       m.add(ctx, 'x', 1);
       await t.collect();
     });
@@ -351,7 +351,7 @@ test("a traced gen_server's later reply(from, v) after noreply is its send too, 
         await c.receive((m) => m === 'go');
         c.send(tester, await runtime.genServer.call(c, server, 1));
       });
-      const t = traceAs(ctx, { messages: true, pids: [server.toString(), caller.toString()], limit: 8 });
+      const t = await traceAs(ctx, { messages: true, pids: [server.toString(), caller.toString()], limit: 8 });
       ctx.send(caller, 'go');
       await ctx.receive((m) => m === 'held');
       ctx.send(server, 'answer now');
@@ -388,7 +388,7 @@ test("a traced gen_statem's sendReply(from, v) after the call's transition is it
         await c.receive((m) => m === 'go');
         c.send(tester, await genStatem.call(c, machine as never, 1));
       });
-      const t = traceAs(ctx, { messages: true, pids: [machine.toString(), caller.toString()], limit: 8 });
+      const t = await traceAs(ctx, { messages: true, pids: [machine.toString(), caller.toString()], limit: 8 });
       ctx.send(caller, 'go');
       await ctx.receive((m) => m === 'held');
       ctx.send(machine, 'answer now');
@@ -410,7 +410,7 @@ test("a traced gen_server's replies are its sends, and the caller receives them 
         await c.receive((m) => m === 'go');
         c.send(ctx.self(), await runtime.genServer.call(c, server, 41));
       });
-      const t = traceAs(ctx, { messages: true, pids: [server.toString(), caller.toString()], limit: 5 });
+      const t = await traceAs(ctx, { messages: true, pids: [server.toString(), caller.toString()], limit: 5 });
       ctx.send(caller, 'go');
       assert.equal(await ctx.receive((m) => m === 41), 41);
       const { events } = await t.collect();
@@ -432,7 +432,7 @@ test('a traced function is traced however it is reached: through a module that r
     const barrel = code.exportsOf('shop/index') as unknown as { remove(item: string): unknown; drop(item: string): unknown; add(ctx: unknown, item: string, qty: number): unknown };
     const original = m.remove;
     await node.run(async (ctx) => {
-      const t = traceAs(ctx, { patterns: ['shop/cart.remove'], limit: 3 });
+      const t = await traceAs(ctx, { patterns: ['shop/cart.remove'], limit: 3 });
       barrel.remove('via-barrel');
       barrel.drop('via-rename');
       m.remove('direct');
@@ -440,7 +440,7 @@ test('a traced function is traced however it is reached: through a module that r
       assert.deepEqual(events.map((e) => e.kind === 'call' && `${e.fn}(${e.args.join(', ')})`), ['shop/cart.remove("via-barrel")', 'shop/cart.remove("via-rename")', 'shop/cart.remove("direct")']);
       for (const f of [m.remove, barrel.remove, barrel.drop]) assert.equal(f, original, 'the original is back in every table');
       // Patterns naming the same function twice (the module and its barrel) report each call once.
-      const both = traceAs(ctx, { patterns: ['shop/cart.add', 'shop/index.add'], limit: 2 });
+      const both = await traceAs(ctx, { patterns: ['shop/cart.add', 'shop/index.add'], limit: 2 });
       barrel.add(ctx, 'one', 1);
       m.add(ctx, 'two', 2);
       const twice = await both.collect();
@@ -456,7 +456,7 @@ test("a class's static and prototype methods are traced as module.Class.method a
     await code.load(compile('shop/basket', `export class Basket { items: string[] = []; add(x: string) { this.items.push(x); return this.items.length; } static make() { return new Basket(); } }`));
     const { Basket } = code.exportsOf('shop/basket') as unknown as { Basket: { make(): { add(x: string): number } } };
     await node.run(async (ctx) => {
-      const t = traceAs(ctx, { patterns: ['shop/basket.Basket.make', 'shop/basket.Basket.prototype.add'], returns: true, limit: 3 });
+      const t = await traceAs(ctx, { patterns: ['shop/basket.Basket.make', 'shop/basket.Basket.prototype.add'], returns: true, limit: 3 });
       assert.deepEqual(t.functions, ['shop/basket.Basket.make', 'shop/basket.Basket.prototype.add']);
       const b = Basket.make();
       assert.equal(b.add('pear'), 1);
@@ -466,7 +466,7 @@ test("a class's static and prototype methods are traced as module.Class.method a
       assert.deepEqual(traceAgentOf(node).tracedFunctions(), []);
       assert.equal(Basket.make().add('x'), 1, 'restored');
       // A misspelt method is refused with the class's methods as the closest names.
-      const r = traceAgentOf(node).start({ patterns: ['shop/basket.Basket.prototype.ad'], client: ctx.self() });
+      const r = await traceAgentOf(node).start({ patterns: ['shop/basket.Basket.prototype.ad'], client: ctx.self() });
       assert.ok(!r.ok && /\(closest: shop\/basket\.Basket\.prototype\.add\)/.test(r.error), JSON.stringify(r));
     });
   }));
@@ -483,7 +483,7 @@ Point.prototype.double = function (this: { x: number }) { return this.x * 2; };
     await code.load(compile('shop/legacy', src));
     const m = code.exportsOf('shop/legacy') as unknown as { onError: (...a: unknown[]) => unknown; Point: new (x: number) => { x: number; double(): number } };
     await node.run(async (ctx) => {
-      const t = traceAs(ctx, { patterns: ['shop/legacy.*'], returns: true, limit: 1 });
+      const t = await traceAs(ctx, { patterns: ['shop/legacy.*'], returns: true, limit: 1 });
       // Express tells an error handler from other middleware by its four parameters.
       assert.equal(m.onError.length, 4);
       const p = new m.Point(21);

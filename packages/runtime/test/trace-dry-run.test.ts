@@ -15,11 +15,11 @@ test('a dry run answers how broad a pattern is (every function, or more than 100
     await code.load({ name: 'shop/many', code: source, filename: '/virtual/shop/many.js' });
     const agent = traceAgentOf(node);
     for (const pattern of ['shop/many.*', '*.*']) {
-      const dry = agent.start({ patterns: [pattern] }, true);
+      const dry = await agent.start({ patterns: [pattern] }, true);
       assert.ok(dry.ok, dry.ok ? '' : dry.error);
       assert.equal(dry.functions.length, 1200, pattern);
       assert.deepEqual(agent.tracedFunctions(), [], 'a dry run wraps nothing');
-      const real = agent.start({ patterns: [pattern] });
+      const real = await agent.start({ patterns: [pattern] });
       assert.equal(real.ok ? 'ok' : real.code, 'tooBroad', pattern);
     }
     assert.deepEqual(agent.list(), []);
@@ -30,7 +30,7 @@ test('too broad: a function two patterns name is counted once in the refusal', (
     loggerOf(node).removeHandler('default');
     const code = codeServerOf(node, { preloaded: { '@otp-ts/runtime': runtime } });
     await code.load({ name: 'shop/many', code: source, filename: '/virtual/shop/many.js' });
-    const r = traceAgentOf(node).start({ patterns: ['shop/many.*', 'shop/many.*', 'shop/many.f1*'] });
+    const r = await traceAgentOf(node).start({ patterns: ['shop/many.*', 'shop/many.*', 'shop/many.f1*'] });
     assert.ok(!r.ok && r.code === 'tooBroad');
     assert.match(r.error, /^the patterns match 1200 functions \(more than 1000\)/, r.error);
   }));

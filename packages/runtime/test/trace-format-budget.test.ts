@@ -26,7 +26,7 @@ test('a session lists one huge object, then shows objects it has not listed as {
     const first = huge('a');
     const second = huge('b');
     await node.run(async (ctx) => {
-      const r = traceAgentOf(node).start({ patterns: ['shop/store.put'], limit: 4, client: ctx.self(), bounds: { depth: 2, items: 2, chars: 400 } });
+      const r = await traceAgentOf(node).start({ patterns: ['shop/store.put'], limit: 4, client: ctx.self(), bounds: { depth: 2, items: 2, chars: 400 } });
       assert.ok(r.ok, r.ok ? '' : r.error);
       m.put(first);
       m.put(second);

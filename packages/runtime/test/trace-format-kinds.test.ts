@@ -28,7 +28,7 @@ test('--return of a generator, an iterator, a promise, a class or a function sho
     await code.load({ name: 'shop/kinds', code: transformSync(kinds, { loader: 'ts', format: 'cjs', target: 'node20' }).code, filename: '/virtual/shop/kinds.ts' });
     const m = code.exportsOf('shop/kinds') as Record<string, () => unknown>;
     await node.run(async (ctx) => {
-      const r = traceAgentOf(node).start({ patterns: ['shop/kinds.*'], returns: true, limit: 20, client: ctx.self() });
+      const r = await traceAgentOf(node).start({ patterns: ['shop/kinds.*'], returns: true, limit: 20, client: ctx.self() });
       assert.ok(r.ok, r.ok ? '' : r.error);
       const order = ['ids', 'feed', 'entries', 'values', 'later', 'ready', 'open', 'factory', 'deep', 'misc'];
       for (const fn of order) m[fn]!();

@@ -20,7 +20,7 @@ test('a function of a frozen object is refused by name, before anything is wrapp
     const agent = traceAgentOf(node);
     await node.run(async (ctx) => {
       for (const patterns of [['shop/frozen.server.handleCall'], ['shop/frozen.plain', 'shop/frozen.server.handleCall'], ['shop/frozen.server.*']]) {
-        const r = agent.start({ patterns, client: ctx.self() });
+        const r = await agent.start({ patterns, client: ctx.self() });
         assert.equal(r.ok, false, patterns.join(' '));
         if (r.ok) continue;
         assert.equal(r.code, 'nomatch');
@@ -30,7 +30,7 @@ test('a function of a frozen object is refused by name, before anything is wrapp
         assert.deepEqual(agent.list(), []);
       }
       // The module's other functions trace as before.
-      const ok = agent.start({ patterns: ['shop/frozen.plain'], client: ctx.self(), limit: 1 });
+      const ok = await agent.start({ patterns: ['shop/frozen.plain'], client: ctx.self(), limit: 1 });
       assert.ok(ok.ok);
       (code.exportsOf('shop/frozen') as { plain(x: number): number }).plain(1);
       assert.deepEqual(agent.tracedFunctions(), []);

@@ -16,7 +16,7 @@ test("a megabyte registered name, or destination, is cut to the session's charac
         c.send(long, 'to myself');
         await c.receive((m) => m === 'to myself');
       });
-      const r = traceAgentOf(node).start({ messages: true, procs: true, pids: [worker.toString()], client: ctx.self(), limit: 3, bounds: { chars: 50 } });
+      const r = await traceAgentOf(node).start({ messages: true, procs: true, pids: [worker.toString()], client: ctx.self(), limit: 3, bounds: { chars: 50 } });
       assert.ok(r.ok, r.ok ? '' : r.error);
       ctx.send(worker, 'go');
       const events: TraceEvent[] = [];

@@ -16,10 +16,10 @@ test('a trace of two named processes ends as processes gone once both exited, th
     const other = mortal();
     const got = await node.run(async (ctx) => {
       const agent = traceAgentOf(node);
-      const r = agent.start({ pids: [a.toString(), b.toString()], procs: true, messages: true, timeMs: 3_600_000, limit: 1000, client: ctx.self() });
+      const r = await agent.start({ pids: [a.toString(), b.toString()], procs: true, messages: true, timeMs: 3_600_000, limit: 1000, client: ctx.self() });
       assert.ok(r.ok, JSON.stringify(r));
       // Another session follows every process: one exiting does not end it.
-      const all = agent.start({ procs: true, timeMs: 3_600_000, limit: 1000, client: ctx.self() });
+      const all = await agent.start({ procs: true, timeMs: 3_600_000, limit: 1000, client: ctx.self() });
       assert.ok(all.ok, JSON.stringify(all));
       const kill = (p: Pid) => ctx.send(p, 'die');
       kill(a);

@@ -17,7 +17,7 @@ test('start refuses a spec whose patterns, pids or names are no list of strings,
     ];
     for (const [spec, error] of cases) {
       for (const dryRun of [false, true]) {
-        const r = agent.start(spec as TraceSpec, dryRun);
+        const r = await agent.start(spec as TraceSpec, dryRun);
         assert.ok(!r.ok && r.code === 'badSpec', JSON.stringify(r));
         assert.match(r.error, error);
       }

@@ -23,12 +23,14 @@ test('a message trace starts and stops on 100 000 processes without holding the 
     const agent = traceAgentOf(node);
     await node.run(async (ctx) => {
       const before = runs;
-      const r = agent.start({ messages: true, pids: ['all'], limit: 5, timeMs: 60_000, client: ctx.self() });
-      assert.ok(r.ok, r.ok ? '' : r.error);
+      const starting = agent.start({ messages: true, pids: ['all'], limit: 5, timeMs: 60_000, client: ctx.self() });
       // Spawned while the start is still flagging the others: 'all' follows it.
       const late = node.spawn(async (c) => void c.send(ctx.self(), 'hello from late'));
-      await agent.settled();
+      // The start answers once every process is flagged.
+      const r = await starting;
+      assert.ok(r.ok, r.ok ? '' : r.error);
       assert.ok(runs > before, 'the sleeping process ran while the session flagged 100 000 processes');
+      assert.ok(pids.every((p) => node.localProcess(p)!.traced), 'every process is flagged when the start answers');
       const events: TraceEvent[] = [];
       for (;;) {
         const m = (await ctx.receive((x) => typeof x === 'object' && x !== null && 'otpTrace' in x && (x as TraceMessage).session === r.session, 10_000)) as TraceMessage | typeof TIMEOUT;
@@ -58,9 +60,8 @@ for (const scope of ['new', 'existing'] as const) {
           await c.receive((m) => m === 'go');
           c.send(ctx.self(), 'from old');
         });
-        const r = traceAgentOf(node).start({ messages: true, pids: [scope], timeMs: 30_000, client: ctx.self() });
+        const r = await traceAgentOf(node).start({ messages: true, pids: [scope], timeMs: 30_000, client: ctx.self() });
         assert.ok(r.ok, r.ok ? '' : r.error);
-        await traceAgentOf(node).settled();
         const go = (): void => ctx.send(old, 'go');
         const spawnFresh = (): Pid => ctx.spawn((c) => void c.send(ctx.self(), 'from fresh'));
         // The process the trace must not follow acts first: its event would come before the one awaited.

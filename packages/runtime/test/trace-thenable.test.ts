@@ -44,7 +44,7 @@ test('--return never calls then on a thenable that is not a promise: a query bui
     await code.load({ name: 'shop/repo', code: transformSync(source, { loader: 'ts', format: 'cjs', target: 'node20' }).code, filename: '/virtual/shop/repo.ts' });
     const repo = code.exportsOf('shop/repo') as unknown as { runs: { count: number }; find(id: number): PromiseLike<unknown>; trap(): unknown; later(n: number): Promise<number> };
     await node.run(async (ctx) => {
-      const r = traceAgentOf(node).start({ patterns: ['shop/repo.find', 'shop/repo.trap', 'shop/repo.later'], returns: true, limit: 3, client: ctx.self() });
+      const r = await traceAgentOf(node).start({ patterns: ['shop/repo.find', 'shop/repo.trap', 'shop/repo.later'], returns: true, limit: 3, client: ctx.self() });
       assert.ok(r.ok);
       // The application awaits its query once: it runs once, as untraced.
       assert.deepEqual(await repo.find(7), { id: 7, name: 'ann' });

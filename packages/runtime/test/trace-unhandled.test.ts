@@ -34,7 +34,7 @@ test('--return on an async function that rejects unhandled: the rejection still 
     await code.load({ name: 'shop/bad', code: transformSync(source, { loader: 'ts', format: 'cjs', target: 'node20' }).code, filename: '/virtual/shop/bad.ts' });
     const m = code.exportsOf('shop/bad') as unknown as { fail(t: string): Promise<void>; failNow(t: string): Promise<void> };
     await node.run(async (ctx) => {
-      const r = traceAgentOf(node).start({ patterns: ['shop/bad.*'], returns: true, limit: 100, client: ctx.self() });
+      const r = await traceAgentOf(node).start({ patterns: ['shop/bad.*'], returns: true, limit: 100, client: ctx.self() });
       assert.ok(r.ok);
       const kept: Promise<void>[] = [];
       const seen = await unhandledDuring(async (got) => {

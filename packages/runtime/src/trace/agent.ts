@@ -130,8 +130,19 @@ export class TraceAgent implements TraceHooks {
     this.code.onRepoint((module) => this.repointed(module));
   }
 
-  /** Starts a session (or, with `dryRun`, only reports what it would match); with no client, it ends when `owner` (its starter) does. */
-  start(spec: TraceSpec, dryRun = false, owner?: Pid): TraceStartResult {
+  /**
+   * Starts a session (or, with `dryRun`, only reports what it would match); with no client, it ends when `owner` (its
+   * starter) does. Resolves once every process the session follows is flagged (a node of 100 000 processes is
+   * flagged a chunk per turn of the event loop), so that no message of theirs goes untraced after it.
+   */
+  async start(spec: TraceSpec, dryRun = false, owner?: Pid): Promise<TraceStartResult> {
+    const r = this.startNow(spec, dryRun, owner);
+    if (r.ok && !dryRun) await this.settled();
+    return r;
+  }
+
+  // The start itself: the session set up and its flagging begun (the first chunk at once).
+  private startNow(spec: TraceSpec, dryRun: boolean, owner: Pid | undefined): TraceStartResult {
     const settings = this.settingsOf(spec);
     if ('ok' in settings) return settings;
     settings.owner = owner;
@@ -180,7 +191,7 @@ export class TraceAgent implements TraceHooks {
     return undefined;
   }
 
-  /** Ends one session, as its client asked; other sessions keep their patterns. */
+  /** Ends one session, as its client asked; other sessions keep their patterns. Its processes' flags are cleared a chunk per turn: await `settled()` for that. */
   stop(id: string): boolean {
     const s = this.sessions.get(id);
     if (!s) return false;

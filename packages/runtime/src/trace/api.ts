@@ -19,11 +19,7 @@ export function traceRpcModule(node: OtpNode): Record<string, unknown> {
   return {
     // A session started over rpc is tied to the process that called: it ends when that process (or its node) goes, as recon's tracer ends with its shell.
     // Each answers once every process is flagged for the sessions now running (a big node's are set a chunk per turn).
-    start: async (ctx: ProcessContext, spec: TraceSpec) => {
-      const r = startOver(node, spec, rpcCallerOf(ctx));
-      await agent().settled();
-      return r;
-    },
+    start: (ctx: ProcessContext, spec: TraceSpec) => startOver(node, spec, rpcCallerOf(ctx)),
     [Symbol.for(CTX_FIRST_KEY)]: ['start'],
     dryRun: (spec: TraceSpec) => agent().start(spec ?? {}, true),
     stop: async (session: string) => {
@@ -51,8 +47,8 @@ function infoOf(node: OtpNode, target: unknown, messages: unknown): ReturnType<t
 }
 
 // A start with no caller (an rpc cast) has no one to answer: what became of it is said in the node's log.
-function startOver(node: OtpNode, spec: TraceSpec, owner: Pid | undefined): TraceStartResult {
-  const r = traceAgentOf(node).start(spec ?? {}, false, owner);
+async function startOver(node: OtpNode, spec: TraceSpec, owner: Pid | undefined): Promise<TraceStartResult> {
+  const r = await traceAgentOf(node).start(spec ?? {}, false, owner);
   if (owner !== undefined) return r;
   const ended = typeof spec === 'object' && spec !== null && spec.client !== undefined ? 'when its client goes' : 'at its time limit';
   if (r.ok) loggerOf(node).notice(`trace session ${r.session} started by an rpc cast: it ends ${ended}`, { module: TRACE_RPC_MODULE });
