@@ -34,10 +34,10 @@ const PARSE_EVERY_LINE = 2048;
 
 /**
  * Joins lines into statements as incompleteLine decides, in time linear in their length: the pending statement is
- * a list of lines, and while a scan says it is still inside a bracket, a template literal or a comment, it is
- * parsed whole only each time it doubled (below PARSE_EVERY_LINE characters, at every line). A parse that finds
- * it no longer cut short looks back for the line where that began, so the statements are the ones a parse at
- * every line makes.
+ * a list of lines, and while a scan says it is still inside a bracket, a template literal or a comment, or after an
+ * operator awaiting its operand (`1 +`), it is parsed whole only each time it doubled (below PARSE_EVERY_LINE
+ * characters, at every line). A parse that finds it no longer cut short looks back for the line where that began,
+ * so the statements are the ones a parse at every line makes.
  */
 export class StatementJoiner {
   private lines: string[] = [];
@@ -100,7 +100,7 @@ export class StatementJoiner {
 
   private add(line: string, done: string[]): void {
     this.take(line);
-    const scanned = this.scanner.open && this.scanner.resting && this.cutLines > 0;
+    const scanned = ((this.scanner.open && this.scanner.resting) || this.scanner.continued) && this.cutLines > 0;
     if (scanned && this.length > this.parseBelow && this.length < 2 * this.cutLength) return;
     if (incompleteLine(this.lines.join('\n'))) {
       this.cutLines = this.lines.length;

@@ -1,6 +1,9 @@
 // Words after which a `/` starts a regular expression rather than dividing (`return /x/.test(s)`).
 const BEFORE_REGEX = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await']);
 const OPENING: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
+// The last characters of operators that need an operand after them (`1 +`, `x =`, `a ?? `, `f =>`): text ending in one is
+// cut short. `/` is left out (a regular expression or a division), and a postfix `++` or `--` ends an expression.
+const CONTINUING = new Set(['+', '-', '*', '%', '&', '|', '^', '=', '<', '>', '?', ':', ',']);
 
 /**
  * Where JavaScript read a line at a time stands: inside which brackets, template literals (and their `${…}`) and
@@ -47,8 +50,18 @@ export class LineScanner {
     return !this.uncertain && (this.stack.at(-1) === '`' || [',', ';', '(', '[', '{', 'value'].includes(this.last));
   }
 
+  /**
+   * Whether the text read so far ends after an operator that needs an operand (`1 +`, `total =`), outside any
+   * bracket: text cut short there has the parser report the end of the input, so when it has no error, it is cut short.
+   */
+  get continued(): boolean {
+    return !this.uncertain && this.stack.length === 0 && CONTINUING.has(this.last);
+  }
+
   /** Reads one more line (without its line break). */
   line(text: string): void {
+    // A script's HTML-like comments (`<!--` anywhere, `-->` starting a line) hide what the scan would read as operators.
+    if (!this.comment && this.quote === undefined && this.stack.at(-1) !== '`' && (/^\s*-->/.test(text) || text.includes('<!--'))) this.broken = true;
     let i = 0;
     while (i < text.length && !this.broken) {
       if (this.comment) i = this.endComment(text, i);
@@ -112,12 +125,13 @@ export class LineScanner {
     if (c === ' ' || c === '\t') return i + 1;
     if (c === '/') return this.slash(text, i);
     this.afterDot = c === '.' && !/\d/.test(text[i + 1] ?? '');
-    this.last = c;
+    const twice = (c === '+' || c === '-') && text[i + 1] === c;
+    // A `++` or `--` is no operator waiting for its operand (after a value it ends the expression).
+    this.last = twice ? c + c : c;
     if (c === "'" || c === '"') this.quote = c;
     else if (c === '`') this.stack.push('`');
     else if (c === '(' || c === '[' || c === '{') this.stack.push(c);
     else if (c === ')' || c === ']' || c === '}') this.close(c);
-    const twice = (c === '+' || c === '-') && text[i + 1] === c;
     // After a closing bracket or a postfix ++/--, a `/` divides; after other punctuation it starts a regex.
     // A `}` ends a block far more often than an object literal divided by something, so a regex follows it.
     this.regexNext = !(c === ')' || c === ']' || twice);

@@ -52,6 +52,18 @@ const TRICKY = [
   ']',
   'x = {\n  a: 1,\n)',
   '',
+  // Expressions continued after an operator, outside any bracket.
+  '1 +\n2 +\n3',
+  'x =\n  a ? b\n  :\n  c',
+  'let n = a++\n+ 2',
+  'a--\nb',
+  'f =>\n1',
+  '1 + // c\n2',
+  '1 + /* c\n */ 2',
+  '1 <!-- c +\n2',
+  'x\n--> y +\n3',
+  '1 +\n2 3 +\n4',
+  'const sum =\n' + Array.from({ length: 40 }, (_, i) => `  ${i} ** 1 +`).join('\n') + '\n  0',
   'const big = {\n' + Array.from({ length: 40 }, (_, i) => `  k${i}: [${i}, "${i}}"],`).join('\n') + '\n}',
 ];
 
@@ -72,14 +84,15 @@ test('the joiner cuts input into the statements a parse at every line does', () 
   );
 });
 
-test('a statement the scan finds inside a bracket, template or comment is one a parse finds cut short', () => {
-  for (const source of TRICKY.filter((t) => !/bad|foo\(1 2|unterminated|^\]|\)$/.test(t))) {
+test('a statement the scan finds inside a bracket, template or comment, or after an operator, is one a parse finds cut short', () => {
+  for (const source of TRICKY.filter((t) => !/bad|foo\(1 2|unterminated|^\]|\)$|2 3/.test(t))) {
     const scanner = new LineScanner();
     const lines = source.split('\n');
     lines.forEach((line, i) => {
       scanner.line(line);
       const text = lines.slice(0, i + 1).join('\n');
       if (scanner.open && !scanner.uncertain) assert.ok(incompleteLine(text), `open after ${JSON.stringify(text)}`);
+      if (scanner.continued) assert.ok(incompleteLine(text), `continued after ${JSON.stringify(text)}`);
       if (i === lines.length - 1 && source !== '') assert.ok(!scanner.open, `closed after ${JSON.stringify(source)}`);
     });
   }
@@ -96,4 +109,19 @@ test('a 5000-line object literal and template literal are each one statement', (
     joined(template).map((s) => s.split('\n').length),
     [5002, 1],
   );
+});
+
+// `1 +` on each of 20 000 lines: outside any bracket, so before the scan knew an operator leaves a statement cut
+// short, the statement was parsed whole at every line (hundreds of megabytes of parsing, past the test's deadline).
+// The lines are given a thousand per turn of the event loop, so that the test's deadline can end a joiner that stalls.
+test('20 000 lines each continued by an operator are one statement, read in about their length', { timeout: 120_000 }, async () => {
+  const lines = [...Array.from({ length: 20_000 }, (_, i) => `${i % 10} +`), '1', '6 * 7'];
+  const joiner = new StatementJoiner();
+  const statements: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    statements.push(...joiner.push(lines[i]!));
+    if (i % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  statements.push(...joiner.end());
+  assert.deepEqual(statements.map((s) => s.split('\n').length), [20_001, 1]);
 });
