@@ -7,7 +7,7 @@ import { compile, CompileError, formatDiagnostic, type BuildOptions, type Compil
 import * as runtime from '@otp-ts/runtime';
 import { application, codeServerOf, upgradeModules, type CodeServer, type DistributionTls } from '@otp-ts/runtime';
 import { formatShellValue, loadBuiltApplication, readBuiltModules, shellScope, SHELL_HELPERS, sourceHash } from '@otp-ts/runtime/tools';
-import { replIncomplete, ReleaseError, startOrder, type AppDeps } from '@otp-ts/release';
+import { replStatementSteps, ReleaseError, startOrder, type AppDeps } from '@otp-ts/release';
 import { OtpError } from '../errors/otp-error.js';
 import { ShellProcess } from './jobs.js';
 
@@ -152,7 +152,7 @@ type Done = (error: Error | null, value?: unknown) => void;
 function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runtime.ProcessContext) => Record<string, unknown>): () => Promise<void> {
   const evaluate = repl.eval.bind(repl);
   const buffer = lineBuffer(repl);
-  const incompleteLine = replIncomplete();
+  const stepOf = replStatementSteps();
   let previous: Promise<void> = Promise.resolve();
   // The REPL's domain (node:repl reports a line's synchronous throw through it); `reported` marks a line it reported.
   const domain = (repl as unknown as { _domain?: EventEmitter })._domain;
@@ -180,19 +180,23 @@ function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runti
     });
   (repl as { eval: (cmd: string, context: Record<string, unknown>, file: string, done: Done) => void }).eval = (cmd, context, file, done) => {
     // A line that more lines complete is told to the REPL at once, so that it buffers the next line onto it;
-    // a whole one waits its turn while the REPL reads the next lines afresh.
-    if (incompleteLine(cmd)) return done(new Recoverable(new SyntaxError('Unexpected end of input')));
-    buffer.clear();
-    const lineJob = (ctx: runtime.ProcessContext): Promise<unknown> => runLine(ctx, cmd, context, file);
-    previous = previous.then(() =>
-      shell.run(lineJob).then(
-        (value) => {
-          if (value !== reported) buffer.late(() => done(null, value));
-        },
-        // A line the evaluator still finds cut short is a syntax error now: the REPL has read on past it.
-        (error: unknown) => buffer.late(() => done(error instanceof Recoverable ? error.err : withoutOwnFrames(error as Error))),
-      ),
-    );
+    // a whole one waits its turn while the REPL reads the next lines afresh. A long statement found late to have
+    // ended lines back (an error in it) runs alone, as a short one would, and what the lines after it make after it.
+    const step = stepOf(cmd);
+    if (!step.hold) buffer.clear();
+    for (const statement of step.run) {
+      const lineJob = (ctx: runtime.ProcessContext): Promise<unknown> => runLine(ctx, statement, context, file);
+      previous = previous.then(() =>
+        shell.run(lineJob).then(
+          (value) => {
+            if (value !== reported) buffer.late(() => done(null, value));
+          },
+          // A line the evaluator still finds cut short is a syntax error now: the REPL has read on past it.
+          (error: unknown) => buffer.late(() => done(error instanceof Recoverable ? error.err : withoutOwnFrames(error as Error))),
+        ),
+      );
+    }
+    if (step.hold) done(new Recoverable(new SyntaxError('Unexpected end of input')));
   };
   return () => previous;
 }

@@ -148,23 +148,32 @@ export async function* replStatements(rl: Interface, tty: boolean, prompt: strin
   yield* joiner.end();
 }
 
+/** What a REPL is to do with the text it buffered: run these statements, in order, and hold the rest (`...`) or not. */
+export interface ReplStep {
+  run: string[];
+  hold: boolean;
+}
+
 /**
- * incompleteLine for node:repl's eval, which is handed the whole buffered statement again at every line: while
- * the text goes on from the one found cut short before, only its new line is read (a StatementJoiner's cost).
+ * Cuts a REPL's buffered text into statements for node:repl's eval, which is handed the whole buffered text again at
+ * every line: while the text goes on from the one held before, only its new line is read (a StatementJoiner's cost).
+ * A statement found to end a few lines back (one with an error, found late) is run alone, as it would have been
+ * had it been short, and the lines after it are read afresh: what they complete runs after it, what they start is held.
+ * parseBelow: as StatementJoiner's (tests make it small).
  */
-export function replIncomplete(): (cmd: string) => boolean {
-  const joiner = new StatementJoiner();
+export function replStatementSteps(parseBelow?: number): (cmd: string) => ReplStep {
+  const joiner = new StatementJoiner(parseBelow);
   let held = '';
   return (cmd) => {
     if (held === '' || cmd.length <= held.length || !cmd.startsWith(held) || !cmd.endsWith('\n') || cmd.indexOf('\n', held.length) !== cmd.length - 1) {
       held = incompleteLine(cmd) ? cmd : '';
-      if (held !== '') joiner.hold(held.slice(0, -1));
-      return held !== '';
+      if (held === '') return { run: [cmd], hold: false };
+      joiner.hold(held.slice(0, -1));
+      return { run: [], hold: true };
     }
-    const statements = joiner.push(cmd.slice(held.length, -1));
-    // A statement ended, or (found late) one ended a few lines back: the REPL runs what it buffered either way.
-    held = statements.length === 0 ? cmd : '';
-    if (held === '') joiner.reset();
-    return held !== '';
+    const run = joiner.push(cmd.slice(held.length, -1)).map((statement) => `${statement}\n`);
+    held = joiner.pending ? cmd : '';
+    if (!joiner.pending) joiner.reset();
+    return { run, hold: held !== '' };
   };
 }

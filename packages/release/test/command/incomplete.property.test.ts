@@ -6,11 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { incompleteLine, StatementJoiner } from '../../src/index.ts';
+import { incompleteLine, replStatementSteps, StatementJoiner } from '../../src/index.ts';
 import { LineScanner } from '../../src/command/js-scan.ts';
 
 // The joining the shells did before: the whole pending statement parsed again at every line.
-function parsedEveryLine(lines: readonly string[]): string[] {
+function parsedEveryLine(lines: readonly string[], withPending = true): string[] {
   const statements: string[] = [];
   let pending = '';
   for (const line of lines) {
@@ -18,7 +18,7 @@ function parsedEveryLine(lines: readonly string[]): string[] {
     pending = incompleteLine(text) ? `${text}\n` : '';
     if (!pending) statements.push(text);
   }
-  if (pending.trim() !== '') statements.push(pending);
+  if (withPending && pending.trim() !== '') statements.push(pending);
   return statements;
 }
 
@@ -26,6 +26,22 @@ function joined(lines: readonly string[], parseBelow?: number): string[] {
   const joiner = new StatementJoiner(parseBelow);
   const statements = lines.flatMap((line) => joiner.push(line));
   return [...statements, ...joiner.end()];
+}
+
+// What node:repl runs with replStatementSteps as its eval's judge: it hands the eval its buffered text and the line,
+// runs what the step says, and buffers the text again while the step holds it.
+function replRan(lines: readonly string[], parseBelow?: number): string[] {
+  const step = replStatementSteps(parseBelow);
+  const ran: string[] = [];
+  let buffered = '';
+  for (const line of lines) {
+    const cmd = `${buffered}${line}\n`;
+    const { run, hold } = step(cmd);
+    ran.push(...run.map((s) => s.slice(0, -1)));
+    buffered = hold ? cmd : '';
+  }
+  // node:repl drops what it buffered when its input ends.
+  return ran;
 }
 
 // Programs whose brackets a naive count gets wrong, each over several lines.
@@ -82,6 +98,21 @@ test('the joiner cuts input into the statements a parse at every line does', () 
     }),
     { numRuns: 300 },
   );
+});
+
+// A long statement with an error some lines back was found to have ended there only lines later, and node:repl
+// then ran the whole buffer as one statement (one error for all of it, the lines after the error never run alone).
+test('otp shell runs the statements a parse at every line makes, a long one with an error cut at the error', () => {
+  fc.assert(
+    fc.property(fc.oneof(program.map((p) => p.join('\n')), split), fc.constantFrom(0, 8, 64, undefined), (source, parseBelow) => {
+      const lines = source.split('\n');
+      assert.deepEqual(replRan(lines, parseBelow), parsedEveryLine(lines, false));
+    }),
+    { numRuns: 300 },
+  );
+  const fill = Array.from({ length: 40 }, (_, i) => `  'k${i} ${'x'.repeat(50)}',`);
+  const lines = ['const list = [', ...fill, "  'missing' 'comma',", "  'after'.length", ']', '6 * 7'];
+  assert.deepEqual(replRan(lines).map((s) => s.split('\n').at(-1)), ["  'missing' 'comma',", "  'after'.length", ']', '6 * 7']);
 });
 
 test('a statement the scan finds inside a bracket, template or comment, or after an operator, is one a parse finds cut short', () => {

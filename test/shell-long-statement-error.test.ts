@@ -1,0 +1,53 @@
+// `otp shell` given a pasted statement of a few kilobytes with an error some lines back: the joiner parses so long a
+// statement only now and then, so it learns late, and lines after the error, that the statement ended there. The
+// shell then ran the whole buffer as one statement: one error for all of it, and the lines after the error (a whole
+// statement among them) never ran. It now runs the statement up to the error alone and the lines after it afresh,
+// as it does when the statement is short and each line is parsed as it comes.
+// The project is generated inside the repository's _build/ so it resolves the workspace's packages.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bin } from './support/cli.ts';
+import { privatePortMapper } from './support/epmd.ts';
+import { run } from './support/run.ts';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const NAME = 'longerr';
+const epmdPort = await privatePortMapper();
+
+// An array literal of `fill` lines, then a line missing its comma, a whole statement, and the closing bracket.
+const paste = (fill: number, tag: string): string[] => [
+  `const ${tag} = [`,
+  ...Array.from({ length: fill }, (_, i) => `  '${tag} ${i} ${'x'.repeat(50)}',`),
+  "  'missing' 'comma',",
+  `  '${tag} after the error'.length * 1000 + 7`,
+  ']',
+];
+
+test('otp shell reports an error a long pasted statement holds at its line, and runs the lines after it, as for a short one', { timeout: 300_000 }, async () => {
+  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
+  const base = mkdtempSync(join(repo, '_build', 'e2e', `${NAME}-`));
+  const env = { ...process.env, OTP_EPMD_PORT: String(epmdPort), OTP_COOKIE: 'longerr_cookie', NO_COLOR: '1' };
+  try {
+    const created = spawnSync(process.execPath, [bin, 'new', 'app', NAME, '--quiet'], { cwd: base, env, encoding: 'utf8' });
+    assert.equal(created.status, 0, created.stderr);
+    // Short: parsed at every line. Long: 40 lines of 60 characters, past the 2 KB parsed at every line.
+    const lines = [...paste(2, 'short'), "'-- long --'", ...paste(40, 'long'), '6 * 7 + 1'];
+    const shell = await run(process.execPath, [bin, 'shell'], join(base, NAME), env, `${lines.join('\n')}\n`);
+    const shown = shell.out.replace(/(\.\.\. )+/g, '… ');
+    assert.equal(shell.status, 0, `the shell ends with its input, exit 0:\n${shown}`);
+    const [short, long] = shell.out.split("'-- long --'");
+    assert.ok(short !== undefined && long !== undefined, shown);
+    const errors = (text: string): string[] => text.match(/SyntaxError: .*/g) ?? [];
+    assert.deepEqual(errors(long), errors(short), `the long statement's errors are the short one's:\n${shown}`);
+    assert.deepEqual(errors(short), ["SyntaxError: Unexpected string", "SyntaxError: Unexpected token ']'"], shown);
+    assert.match(short, /(?:otp>|\.\.\.) 21007\n/, `the whole statement after the error runs:\n${shown}`);
+    assert.match(long, /(?:otp>|\.\.\.) 20007\n/, `the whole statement after the error runs:\n${shown}`);
+    assert.match(long, /(?:otp>|\.\.\.) 43\n/, `the line after them runs:\n${shown}`);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
