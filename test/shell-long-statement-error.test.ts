@@ -51,3 +51,22 @@ test('otp shell reports an error a long pasted statement holds at its line, and 
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+// node:repl drops the statement it buffered when its input ends: `otp shell < setup.js` missing a closing brace
+// printed nothing about it, as if it had run.
+test('otp shell says so when its input ends inside a statement, rather than dropping it in silence', { timeout: 300_000 }, async () => {
+  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
+  const base = mkdtempSync(join(repo, '_build', 'e2e', `${NAME}-`));
+  const env = { ...process.env, OTP_EPMD_PORT: String(epmdPort), OTP_COOKIE: 'longerr_cookie', NO_COLOR: '1' };
+  try {
+    const created = spawnSync(process.execPath, [bin, 'new', 'app', NAME, '--quiet'], { cwd: base, env, encoding: 'utf8' });
+    assert.equal(created.status, 0, created.stderr);
+    const shell = await run(process.execPath, [bin, 'shell'], join(base, NAME), env, '6 * 7 + 1\nconst settings = {\n  retries: 3,\n');
+    assert.equal(shell.status, 0, shell.out);
+    // Its answer may come after the notice (the line runs as the input ends), on a line of its own.
+    assert.match(shell.out, /(?:^|otp> |\.\.\. )43$/m, shell.out);
+    assert.match(shell.out, /the input ended inside a statement, which was not run .*: "const settings = \{\\n {2}retries: 3,/, shell.out);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});

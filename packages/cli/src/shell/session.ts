@@ -61,7 +61,7 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
     l: (module: string) => reloader.load(ctx, module),
     q: () => repl.close(),
   });
-  const drained = evaluateInShell(repl, shell, own);
+  const drained = evaluateInShell(repl, shell, own, say);
   return { repl, shell, reload: () => reloader.reload(), closed: closedOnExit(repl, shell, started, drained, say) };
 }
 
@@ -149,10 +149,15 @@ type Done = (error: Error | null, value?: unknown) => void;
 // self() and flush() are that process's; a line's promise is awaited, as the remote shells do. Lines
 // run one after the other, each once the one before printed its answer (a pipe delivers them at once).
 // Answers a promise that settles once the lines read so far have run.
-function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runtime.ProcessContext) => Record<string, unknown>): () => Promise<void> {
+function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runtime.ProcessContext) => Record<string, unknown>, say: (line: string) => void): () => Promise<void> {
   const evaluate = repl.eval.bind(repl);
   const buffer = lineBuffer(repl);
   const stepOf = replStatementSteps();
+  // node:repl drops what it buffered when its input ends: a statement cut short there (a missing `}`) is said, not lost in silence.
+  repl.once('exit', () => {
+    const rest = stepOf.end();
+    if (rest !== undefined) say(`the input ended inside a statement, which was not run (a closing bracket or the rest of an expression is missing): ${JSON.stringify(rest.length > 80 ? `${rest.slice(0, 80)}…` : rest)}`);
+  });
   let previous: Promise<void> = Promise.resolve();
   // The REPL's domain (node:repl reports a line's synchronous throw through it); `reported` marks a line it reported.
   const domain = (repl as unknown as { _domain?: EventEmitter })._domain;

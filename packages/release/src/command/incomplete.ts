@@ -159,15 +159,18 @@ export interface ReplStep {
  * every line: while the text goes on from the one held before, only its new line is read (a StatementJoiner's cost).
  * A statement found to end a few lines back (one with an error, found late) is run alone, as it would have been
  * had it been short, and the lines after it are read afresh: what they complete runs after it, what they start is held.
- * parseBelow: as StatementJoiner's (tests make it small).
+ * parseBelow: as StatementJoiner's (tests make it small). `end()` answers the text held when the input ends.
  */
-export function replStatementSteps(parseBelow?: number): (cmd: string) => ReplStep {
+export function replStatementSteps(parseBelow?: number): ((cmd: string) => ReplStep) & { end(): string | undefined } {
   const joiner = new StatementJoiner(parseBelow);
   let held = '';
-  return (cmd) => {
+  const step = (cmd: string): ReplStep => {
     if (held === '' || cmd.length <= held.length || !cmd.startsWith(held) || !cmd.endsWith('\n') || cmd.indexOf('\n', held.length) !== cmd.length - 1) {
       held = incompleteLine(cmd) ? cmd : '';
-      if (held === '') return { run: [cmd], hold: false };
+      if (held === '') {
+        joiner.reset();
+        return { run: [cmd], hold: false };
+      }
       joiner.hold(held.slice(0, -1));
       return { run: [], hold: true };
     }
@@ -176,4 +179,11 @@ export function replStatementSteps(parseBelow?: number): (cmd: string) => ReplSt
     if (!joiner.pending) joiner.reset();
     return { run, hold: held !== '' };
   };
+  // The text held when the input ends (its last statement cut short; none of it run), if any.
+  const end = (): string | undefined => {
+    const rest = held === '' ? [] : joiner.end();
+    held = '';
+    return rest.length > 0 ? rest.join('\n') : undefined;
+  };
+  return Object.assign(step, { end });
 }
