@@ -1,5 +1,5 @@
 import { dependencyOrder, requiredModules } from './app-loader.js';
-import type { ModuleSource, ModuleVersion } from './module.js';
+import { toFastProperties, type ModuleSource, type ModuleVersion } from './module.js';
 import type { CodeServer } from './server.js';
 
 // Points a module's export table at a new version's exports (its whole re-exports first, as the code server's table
@@ -41,20 +41,6 @@ function reaches(imports: ReadonlyMap<string, readonly string[]>, from: string):
     pending.push(...imports.get(next)!);
   }
   return false;
-}
-
-// A property load that V8's inline cache sees through a prototype chain: once its feedback exists (after a few
-// calls), a load missing a prototype that is in dictionary mode makes that prototype fast again (and keeps it so).
-function probe(o: object): unknown {
-  return (o as { otpFastProbe?: unknown }).otpFastProbe;
-}
-
-// Brings an object V8 put in dictionary mode back to fast mode, in place (importers keep holding it): V8 turns an
-// object into a prototype on the first `Object.create`, and makes it fast once a warmed-up load goes through it.
-// Elsewhere than V8 this only reads a missing property.
-function toFastProperties(table: object): void {
-  const child = Object.create(table) as object;
-  for (let i = 0; i < 16; i++) probe(child);
 }
 
 /**

@@ -59,13 +59,33 @@ export class LoadedModule {
 
   /** Makes the table hold exactly `entries` (none when null): keys that went away answer with a clear error. */
   point(entries: Record<string, unknown> | null): void {
+    let deleted = false;
     for (const key of Object.keys(this.table)) {
       if (entries && key in entries) continue;
       delete this.table[key];
+      deleted = true;
       if (!(key in this.removed)) this.removed[key] = removedExport(this, key);
     }
     if (entries) for (const key of Object.keys(entries)) if (this.table[key] !== entries[key] || !Object.hasOwn(this.table, key)) this.table[key] = entries[key];
+    // A delete (but of the last key added) leaves the table in V8's dictionary mode: every call through it slower, for good.
+    if (deleted) toFastProperties(this.table);
   }
+}
+
+// A property load that V8's inline cache sees through a prototype chain: once its feedback exists (after a few
+// calls), a load missing a prototype that is in dictionary mode makes that prototype fast again (and keeps it so).
+function probe(o: object): unknown {
+  return (o as { otpFastProbe?: unknown }).otpFastProbe;
+}
+
+/**
+ * Internal: brings an object V8 put in dictionary mode (a delete, getters defined and removed) back to fast mode, in
+ * place (importers keep holding it): V8 turns an object into a prototype on the first `Object.create`, and makes it
+ * fast once a warmed-up load goes through it. Elsewhere than V8 this only reads a missing property.
+ */
+export function toFastProperties(table: object): void {
+  const child = Object.create(table) as object;
+  for (let i = 0; i < 16; i++) probe(child);
 }
 
 /** What a call to an export that no longer exists throws: the module, its running version and the export. */
