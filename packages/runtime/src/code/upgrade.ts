@@ -235,12 +235,15 @@ interface ModuleChange {
   extra: unknown;
 }
 
-function moduleChanges(versions: ModuleVersion[], previous: Map<string, { current: ModuleVersion | null }>, options: UpgradeOptions): Map<string, ModuleChange> {
+function moduleChanges(versions: ModuleVersion[], previous: Map<string, { current: ModuleVersion | null }>, options: KeepingOptions): Map<string, ModuleChange> {
   const out = new Map<string, ModuleChange>();
   for (const v of versions) {
-    const given = options.perModule?.[v.module];
+    const running = previous.get(v.module)!.current?.vsn;
+    const own = options.releaseCode?.[v.module];
+    let given = options.perModule?.[v.module];
+    if (!options.downgrade && given && 'oldVsn' in given && running !== undefined && own !== undefined && running !== own) given = { ...given, oldVsn: running };
     // A downgrade's codeChange is told where it goes (OTP's {down, Vsn}), else it would take the version it leaves for an upgrade's.
-    const oldVsn = given && 'oldVsn' in given ? given.oldVsn : (options.oldVsn ?? (options.downgrade ? { down: v.vsn } : previous.get(v.module)!.current?.vsn));
+    const oldVsn = given && 'oldVsn' in given ? given.oldVsn : (options.oldVsn ?? (options.downgrade ? { down: v.vsn } : running));
     out.set(v.module, { exports: v.exports, oldVsn, extra: given && 'extra' in given ? given.extra : options.extra });
   }
   return out;
@@ -586,6 +589,12 @@ function installAll(code: CodeServer, versions: readonly ModuleVersion[], purgin
 export interface KeepingOptions extends UpgradeOptions {
   /** Evaluated once, by the release handler's check: a module's top level (a timer, a handler it sets) runs once per install. */
   evaluated?: readonly ModuleVersion[];
+  /**
+   * Per module: the version label of the code `perModule`'s oldVsn stands for (a release's own, for its application's
+   * version). A module running other code (a hot fix loaded since) is told that code's label instead, as OTP's release
+   * handler tells code_change the vsn of the module loaded.
+   */
+  releaseCode?: Record<string, string>;
 }
 
 /**

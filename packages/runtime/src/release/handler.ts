@@ -10,7 +10,7 @@ import type { AppResource, ApplicationModule } from '../application/types.js';
 import { CodeError, codeServerOf, type CodeServer } from '../code/server.js';
 import { evaluateTogether } from '../code/batch.js';
 import { readBuiltModules, resourceFields, type AppFile } from '../code/app-loader.js';
-import { nextCallbacks, type ModuleSource, type ModuleVersion } from '../code/module.js';
+import { nextCallbacks, sourceHash, type ModuleSource, type ModuleVersion } from '../code/module.js';
 import { upgradeKeepingStates, UpgradeError } from '../code/upgrade.js';
 import { ReleaseConfigError } from './config.js';
 import { checkRelup, hasVersion, markInstalling, readReleases, readVersion, ReleaseBusyError, unmarkInstalling, withReleasesLock, writeReleases, type VersionFiles } from './files.js';
@@ -99,6 +99,19 @@ function findStep(root: string, running: VersionFiles, target: VersionFiles): { 
   const from = running.release.vsn;
   const to = target.release.vsn;
   throw new InstallError('find', `no relup leads from ${from} to ${to}: build ${to} with otp release --upgrade-from ${from}${target.relup ? ` (${to}'s relup.json covers ${target.relup.up.map((s) => s.vsn).join(', ') || 'no version'})` : ''}`);
+}
+
+// Per module an upgrade changes, the version label of its code in the running version's lib folder (what the release
+// loaded: a module's label is its code's hash unless given). While that code runs, codeChange is told the application's
+// old version; a module running other code (a hot fix loaded since) is told that code's label, as OTP's release handler
+// passes the running module's vsn. A folder that cannot be read names no code: the application's old version is passed then.
+async function releaseCodeOf(root: string, changes: ReadonlyArray<Extract<AppChange, { kind: 'change' }>>): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const c of changes) {
+    const sources = await readBuiltModules(join(root, 'lib', `${c.app}-${c.from}`)).then((r) => r.sources, () => []);
+    for (const s of sources) if (c.changed.some((m) => m.module === s.name)) out[s.name] = sourceHash(s.code);
+  }
+  return out;
 }
 
 // Reads the modules an app change loads (added and changed), from the version's lib folder.
@@ -345,6 +358,8 @@ interface InstallPlan {
   /** The modules of the applications the step adds: loaded with the others (a changed module may import them), started after the swap. */
   appModules: ModuleSource[];
   changed: ModuleSource[];
+  /** Per changed module of an upgrade: the version label of the code the running version's lib folder holds (see releaseCodeOf). */
+  releaseCode: Record<string, string>;
 }
 
 // What the swap did and what undoes it: the migrated processes, the guard holding escalations and the states.
@@ -419,7 +434,8 @@ async function planInstall(state: RunningRelease, vsn: string, options: InstallO
   const relup = { vsn: direction === 'up' ? vsn : running.release.vsn, from: running.release.vsn, to: vsn };
   const loads = await Promise.all(changes.map((c) => modulesToLoad(state.root, c, relup)));
   const appModules = (await Promise.all(step.apps.filter((a) => a.kind === 'add').map((a) => addedModules(state.root, a.app, a.vsn)))).flat();
-  return { running, target, step, direction, changes, added: loads.flatMap((l) => l.added), appModules, changed: loads.flatMap((l) => l.changed) };
+  const releaseCode = direction === 'up' ? await releaseCodeOf(state.root, changes) : {};
+  return { running, target, step, direction, changes, added: loads.flatMap((l) => l.added), appModules, changed: loads.flatMap((l) => l.changed), releaseCode };
 }
 
 // Check: the dry run, where nothing changes: the added modules are evaluated with the changed ones (which may import
@@ -444,7 +460,7 @@ async function swap(ctx: ProcessContext, code: CodeServer, plan: InstallPlan, ev
   for (const c of changes) for (const m of c.changed) perModule[m.module] = { oldVsn: direction === 'up' ? c.from : { down: c.to }, extra: c.extra };
   let upgrade;
   try {
-    upgrade = await upgradeKeepingStates(ctx, code, changed, { perModule, downgrade: direction === 'down', added: [...plan.appModules, ...plan.added], evaluated });
+    upgrade = await upgradeKeepingStates(ctx, code, changed, { perModule, releaseCode: plan.releaseCode, downgrade: direction === 'down', added: [...plan.appModules, ...plan.added], evaluated });
   } catch (error) {
     await guard?.resume([]);
     // The upgrade's own 'upgrade rolled back: ' would say it twice.
