@@ -142,6 +142,8 @@ export async function evaluateTogether(code: CodeServer, sources: readonly Modul
     try {
       for (const source of order) evaluate(source);
     } catch (error) {
+      // The members evaluated before the failure are never installed: their top levels' timers go with them.
+      code.discard([...byName.values()]);
       throw failed ?? error;
     } finally {
       held.releaseAll();

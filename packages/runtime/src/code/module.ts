@@ -185,6 +185,8 @@ export interface Evaluated {
   read(): Record<string, unknown>;
   /** The compiled module body: a function of the version's own script (a closure the module makes at run time shares it). */
   body: object;
+  /** Clears the timers its top level started that are still pending: for a version an upgrade evaluated but does not install. */
+  stopTimers(): void;
 }
 
 /**
@@ -208,7 +210,7 @@ export function evaluateModule(source: ModuleSource & { script?: string }, linke
     }
   };
   const dirname = filename.replace(/[/\\][^/\\]*$/, '');
-  fn.call(module.exports, module.exports, (spec: string) => linker.require(spec), module, filename, dirname, toESM, reExport, importMeta(filename, dirname));
+  const timers = whileRecordingTimers(() => fn.call(module.exports, module.exports, (spec: string) => linker.require(spec), module, filename, dirname, toESM, reExport, importMeta(filename, dirname)));
   const read = (): Record<string, unknown> => {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(module.exports)) if (key !== '__esModule') out[key] = module.exports[key];
@@ -216,7 +218,63 @@ export function evaluateModule(source: ModuleSource & { script?: string }, linke
     for (const sym of Object.getOwnPropertySymbols(module.exports)) Object.defineProperty(out, sym, { value: (module.exports as Record<symbol, unknown>)[sym] });
     return out;
   };
-  return { exports: module.exports, read, body: fn };
+  return { exports: module.exports, read, body: fn, stopTimers: timers };
+}
+
+type TimerName = 'setTimeout' | 'setInterval' | 'setImmediate';
+const TIMERS: readonly TimerName[] = ['setTimeout', 'setInterval', 'setImmediate'];
+const clearTimer = { setTimeout: clearTimeout, setInterval: clearInterval, setImmediate: clearImmediate } as const;
+// The timers each top level being evaluated started, innermost last (a top level may evaluate another: batch.ts).
+const recording: Array<Array<{ clear: (handle: never) => void; handle: unknown }>> = [];
+
+/**
+ * Runs a module's top level with the global timer functions recording what they start. A top level that throws has its
+ * timers cleared (its version never loads, so nothing could purge them) and the error propagates; one that returns
+ * keeps them running, and gets a function that clears those still pending (for a version an upgrade then does not install).
+ */
+function whileRecordingTimers(run: () => void): () => void {
+  const started: Array<{ clear: (handle: never) => void; handle: unknown }> = [];
+  const stop = (): void => {
+    for (const { clear, handle } of started.splice(0)) clear(handle as never);
+  };
+  // The outermost top level installs the recording functions; one it sets off (batch.ts) records through them.
+  const restore = recording.length === 0 ? recordTimers() : undefined;
+  recording.push(started);
+  try {
+    run();
+  } catch (error) {
+    stop();
+    throw error;
+  } finally {
+    recording.pop();
+    restore?.();
+  }
+  return stop;
+}
+
+// Puts in the global timer functions that record into the innermost top level's list; returns what puts them back.
+function recordTimers(): () => void {
+  const g = globalThis as unknown as Record<TimerName, (...args: unknown[]) => unknown>;
+  const saved = TIMERS.map((name) => g[name]);
+  const ours = TIMERS.map((name, i) => {
+    const original = saved[i]!;
+    const clear = clearTimer[name] as (handle: never) => void;
+    // A function, not an arrow: Node's timers ignore `this`, a replacement installed before (fake timers) may not.
+    const recorder = function (this: unknown, ...args: unknown[]): unknown {
+      const handle = original.apply(this, args);
+      recording[recording.length - 1]?.push({ clear, handle });
+      return handle;
+    };
+    // Its name and util.promisify.custom: `promisify(setTimeout)` at a top level still gives a sleep.
+    Object.defineProperty(recorder, 'name', { value: name });
+    for (const key of Reflect.ownKeys(original)) if (!Object.hasOwn(recorder, key)) Object.defineProperty(recorder, key, Object.getOwnPropertyDescriptor(original, key)!);
+    return (g[name] = recorder);
+  });
+  return () =>
+    // Put back unless the top level installed timer functions of its own (fake timers): those stay.
+    TIMERS.forEach((name, i) => {
+      if (g[name] === ours[i]) g[name] = saved[i]!;
+    });
 }
 
 /** The name a compiled module's `import.meta` is written as (the compiler defines it so; CommonJS has no import.meta). */

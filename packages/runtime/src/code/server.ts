@@ -65,6 +65,8 @@ export class CodeServer implements CodeHooks {
   private readonly loading = new Set<string>();
   /** Each version's compiled body, and where V8 says functions come from: callbacks made at run time are known by their script. */
   private readonly bodies = new WeakMap<ModuleVersion, object>();
+  /** Each version's stopTimers (module.ts): what clears its top level's timers when it is never installed. */
+  private readonly topTimers = new WeakMap<ModuleVersion, () => void>();
   private readonly scripts = new ScriptIds();
   /** Told when a module's export table was re-pointed (the trace agent re-wraps traced functions). */
   private repointed: ((module: string) => void) | null = null;
@@ -125,7 +127,19 @@ export class CodeServer implements CodeHooks {
     }
     const version = new ModuleVersion(source.name, vsn, evaluated.read(), script ?? source.name, links, evaluated.read);
     this.bodies.set(version, evaluated.body);
+    this.topTimers.set(version, evaluated.stopTimers);
     return version;
+  }
+
+  /**
+   * Internal: clears the timers the top levels of `versions` started, each that is neither current nor old: versions an
+   * upgrade evaluated and then did not install (it failed, or was rolled back), whose timers nothing could purge.
+   */
+  discard(versions: readonly ModuleVersion[]): void {
+    for (const v of versions) {
+      const mod = this.modules.get(v.module);
+      if (mod?.current !== v && mod?.old !== v) this.topTimers.get(v)?.();
+    }
   }
 
   /**

@@ -655,19 +655,30 @@ function callerRuns(participants: readonly Participant[], caller: Pid): UpgradeE
   return new UpgradeError('suspend', p.module, `upgrade not started: ${caller}, which asked for it, runs ${p.module} and would wait for its own suspend: ask for the upgrade from another process (spawn one, or use the release handler)`, caller);
 }
 
-// Longer than ~50 lines, on purpose: from the hold loop's last look to migrate's first await is one turn, so it stays in one function.
+// Evaluates the new versions (unless a check did), then swaps and migrates; versions it does not install after all
+// (it failed or was rolled back) have the timers their top levels started cleared.
 async function upgradeNow(ctx: ProcessContext, code: CodeServer, sources: ModuleSource[], options: KeepingOptions, keep: boolean, rehearse: boolean, caller: Pid): Promise<{ report: UpgradeReport; before: Map<Pid, unknown> }> {
+  // The added modules first: `versions` are the changed ones, whose processes migrate; `loaded` all of them.
+  const loaded = options.evaluated ? [...options.evaluated] : await evaluateAll(code, [...(options.added ?? []), ...sources]);
+  try {
+    const stale = options.evaluated ? changedSince(code, loaded) : undefined;
+    if (stale) {
+      // Evaluated by a check before another upgrade (or a load, or a rollback) changed a module they import: their top
+      // levels ran against code that is gone (a value computed by a rolled-back hot fix would be installed).
+      const was = (vsn: string | undefined): string => (vsn === undefined ? 'not loaded' : `version ${vsn}`);
+      throw new UpgradeError('evaluate', stale.module, `upgrade not started: ${stale.module} changed from ${was(stale.then)} to ${was(stale.now)} after this upgrade's modules, which import it, were checked (another upgrade or load ran in between): check and install again`);
+    }
+    return await swapAndMigrate(ctx, code, loaded, options, keep, rehearse, caller);
+  } catch (error) {
+    code.discard(loaded);
+    throw error;
+  }
+}
+
+// Longer than ~50 lines, on purpose: from the hold loop's last look to migrate's first await is one turn, so it stays in one function.
+async function swapAndMigrate(ctx: ProcessContext, code: CodeServer, loaded: ModuleVersion[], options: KeepingOptions, keep: boolean, rehearse: boolean, caller: Pid): Promise<{ report: UpgradeReport; before: Map<Pid, unknown> }> {
   const timeoutMs = options.timeoutMs ?? 5000;
   const added = options.added ?? [];
-  // The added modules first: `versions` are the changed ones, whose processes migrate; `loaded` all of them.
-  const loaded = options.evaluated ? [...options.evaluated] : await evaluateAll(code, [...added, ...sources]);
-  const stale = options.evaluated ? changedSince(code, loaded) : undefined;
-  if (stale) {
-    // Evaluated by a check before another upgrade (or a load, or a rollback) changed a module they import: their top
-    // levels ran against code that is gone (a value computed by a rolled-back hot fix would be installed).
-    const was = (vsn: string | undefined): string => (vsn === undefined ? 'not loaded' : `version ${vsn}`);
-    throw new UpgradeError('evaluate', stale.module, `upgrade not started: ${stale.module} changed from ${was(stale.then)} to ${was(stale.now)} after this upgrade's modules, which import it, were checked (another upgrade or load ran in between): check and install again`);
-  }
   const versions = loaded.slice(added.length);
   // Where the window starts when nothing yields before the migration: the scan, the swap and the migration are then
   // one turn in which no process runs, and the report counts all of it.

@@ -519,8 +519,13 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
   if (attempt) attempt.modules = { changed: plan.changed.map((s) => s.name), added: plan.added.map((s) => s.name), removed: plan.changes.flatMap((c) => c.removed) };
   if (options.probe !== false) await checkWritable(state.root);
   const evaluated = await checkInstall(code, plan);
-  const staged = await stageEnv(ctx, state, plan);
+  // Versions the check evaluated that the swap then does not install: the timers their top levels started stop.
+  const staged = await stageEnv(ctx, state, plan).catch((error: unknown) => {
+    code.discard(evaluated);
+    throw error;
+  });
   const swapped = await swap(ctx, code, plan, evaluated, vsn, options.probe !== false).catch(async (error: unknown) => {
+    code.discard(evaluated);
     await stageEnv(ctx, state, plan, true).catch(() => undefined);
     throw error;
   });

@@ -1,0 +1,64 @@
+// A module whose top level starts timers and then throws never loads: nothing could purge code its timers keep running,
+// so they are cleared. So are those of the versions an upgrade evaluated and then did not install (a batch member
+// whose neighbour failed, a rolled-back codeChange). A top level that succeeds keeps its timers.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { genServer, upgradeModules, type GenServer } from '@otp-ts/runtime';
+import { withNode, compileModule, codeServerFor } from './helpers.ts';
+
+const hits = globalThis as unknown as { timerHits?: Record<string, number> };
+const globalTimers = [globalThis.setTimeout, globalThis.setInterval, globalThis.setImmediate];
+
+// Top-level code counting each timer kind's runs in globalThis.timerHits[tag]: a 1 ms timeout, a 1 ms interval, an immediate.
+const startsTimers = (tag: string) => `
+const h = ((globalThis as any).timerHits ??= {});
+h['${tag}'] = 0;
+setTimeout(() => h['${tag}']++, 1);
+const i = globalThis.setInterval(() => { h['${tag}']++; if (h['${tag}'] > 100) clearInterval(i); }, 1);
+setImmediate(() => h['${tag}']++);`;
+
+// Resolves once every timer started before it with a shorter delay has run: Node runs timers in expiry order, and
+// immediates before the next timers phase; this is ordering, not a guess at how long anything takes.
+const afterEarlierTimers = () => new Promise((resolve) => setTimeout(resolve, 10));
+
+test("a module whose top level throws after starting timers leaves none of them running; one that loads keeps its own", async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    const failing = compileModule('t/failing', `${startsTimers('failing')}\nthrow new Error('bad config');\nexport const x = 1;`, '1');
+    await assert.rejects(code.load(failing), /module t\/failing failed to load: bad config/);
+    await code.load(compileModule('t/fine', `${startsTimers('fine')}\nexport const x = 1;`, '1'));
+    await afterEarlierTimers();
+    assert.equal(hits.timerHits!['failing'], 0, "the failed top level's timers never ran");
+    assert.ok(hits.timerHits!['fine']! >= 3, `the loaded module's timers ran (${hits.timerHits!['fine']})`);
+    assert.deepEqual([globalThis.setTimeout, globalThis.setInterval, globalThis.setImmediate], globalTimers, 'the global timer functions are those from before the loads');
+  });
+});
+
+test('a top level may keep util.promisify(setTimeout) as a sleep, and a sleep it made still works after its load', async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    await code.load(compileModule('t/sleepy', "import { promisify } from 'node:util';\nconst sleep = promisify(setTimeout);\nexport const nap = async () => { await sleep(1, 'rested'); return sleep(1, 'again'); };", '1'));
+    assert.equal(await (code.exportsOf('t/sleepy') as { nap(): Promise<string> }).nap(), 'again');
+  });
+});
+
+test("an upgrade that fails or rolls back clears the timers of the new versions' top levels it evaluated", async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    const server = (v: number, body: string) =>
+      compileModule('t/srv', `import { ok, reply } from '@otp-ts/runtime';\n${body}\nexport const srv = { init: () => ok(${v}), handleCall: (_r: unknown, _f: unknown, s: number) => reply(s, s), codeChange: (_o: unknown, s: number) => { if (${v} === 3) throw new Error('cannot migrate'); return s + 1; } };`, String(v));
+    await code.load(server(1, ''));
+    await code.load(compileModule('t/x', 'export const y = 1;', '1'));
+    await node.run(async (ctx) => {
+      const pid = await genServer.start(ctx, (code.exportsOf('t/srv') as { srv: GenServer<number, 'get', never, number, undefined> }).srv, undefined);
+      // The batch's first member evaluates (its timers start), the second throws: neither is installed.
+      await assert.rejects(upgradeModules(ctx, code, [server(2, startsTimers('batch')), compileModule('t/x', "throw new Error('broken');", '2')]), /t\/x/);
+      // Evaluated and installed, then rolled back by a codeChange that throws.
+      await assert.rejects(upgradeModules(ctx, code, [server(3, startsTimers('rolledBack'))]), /cannot migrate/);
+      await afterEarlierTimers();
+      assert.deepEqual([hits.timerHits!['batch'], hits.timerHits!['rolledBack']], [0, 0]);
+      assert.equal(await genServer.call(ctx, pid, 'get'), 1, 'the server runs on version 1, its state untouched');
+      assert.deepEqual(code.versions('t/srv'), { current: '1', old: undefined });
+    });
+  });
+});
