@@ -9,12 +9,14 @@ import { withNode, compileModule, codeServerFor } from './helpers.ts';
 const hits = globalThis as unknown as { timerHits?: Record<string, number> };
 const globalTimers = [globalThis.setTimeout, globalThis.setInterval, globalThis.setImmediate];
 
-// Top-level code counting each timer kind's runs in globalThis.timerHits[tag]: a 1 ms timeout, a 1 ms interval, an immediate.
+// Top-level code counting each timer kind's runs in globalThis.timerHits[tag]: a 1 ms timeout, a 1 ms interval (which
+// ends itself after 2000 runs, so that no test leaves it running), an immediate.
 const startsTimers = (tag: string) => `
 const h = ((globalThis as any).timerHits ??= {});
 h['${tag}'] = 0;
 setTimeout(() => h['${tag}']++, 1);
-const i = globalThis.setInterval(() => { h['${tag}']++; if (h['${tag}'] > 100) clearInterval(i); }, 1);
+let runs = 0;
+const i = globalThis.setInterval(() => { h['${tag}']++; if (++runs > 2000) clearInterval(i); }, 1);
 setImmediate(() => h['${tag}']++);`;
 
 // Resolves once every timer started before it with a shorter delay has run: Node runs timers in expiry order, and
@@ -39,6 +41,26 @@ test('a top level may keep util.promisify(setTimeout) as a sleep, and a sleep it
     const code = codeServerFor(node);
     await code.load(compileModule('t/sleepy', "import { promisify } from 'node:util';\nconst sleep = promisify(setTimeout);\nexport const nap = async () => { await sleep(1, 'rested'); return sleep(1, 'again'); };", '1'));
     assert.equal(await (code.exportsOf('t/sleepy') as { nap(): Promise<string> }).nap(), 'again');
+  });
+});
+
+test("a purge stops the timers its version's top level started, as it kills the processes running that version", async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    const version = (v: number) => compileModule('t/sweeper', `${startsTimers(`sweeper${v}`)}\nexport const v = ${v};`, String(v));
+    await code.load(version(1));
+    await code.load(version(2));
+    await code.load(version(3)); // purges 1
+    await node.run(async (ctx) => {
+      await upgradeModules(ctx, code, [version(4)]); // purges 2
+    });
+    code.purge('t/sweeper'); // purges 3
+    await afterEarlierTimers();
+    for (const v of [1, 2, 3]) hits.timerHits![`sweeper${v}`] = 0;
+    hits.timerHits!['sweeper4'] = 0;
+    await afterEarlierTimers();
+    assert.deepEqual([1, 2, 3, 4].map((v) => hits.timerHits![`sweeper${v}`]), [0, 0, 0, hits.timerHits!['sweeper4']]);
+    assert.ok(hits.timerHits!['sweeper4']! > 0, 'the current version keeps its interval');
   });
 });
 

@@ -189,6 +189,7 @@ export class CodeServer implements CodeHooks {
     let killed: ProcessImpl[] = [];
     if (mod.old && running !== undefined) {
       killed = this.endRunning(mod.old, running, each);
+      this.topTimers.get(mod.old)?.();
       mod.old = null;
     } else if (mod.old) killed = this.purgeKilling(mod.name);
     mod.old = mod.current;
@@ -535,6 +536,8 @@ export class CodeServer implements CodeHooks {
     const mod = this.modules.get(name);
     if (!mod?.old) return [];
     const killed = this.endRunning(mod.old, this.processesRunning(mod.old));
+    // The timers its top level started run its code too: a purge ends them with its processes.
+    this.topTimers.get(mod.old)?.();
     mod.old = null;
     return killed;
   }
