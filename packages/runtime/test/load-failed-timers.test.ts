@@ -64,6 +64,21 @@ test("a purge stops the timers its version's top level started, as it kills the 
   });
 });
 
+test('an upgrade adding back the very version a delete left old revives it, with no second copy of its timers', async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    const user = compileModule('t/user', "export const u = 1;", '1');
+    await code.loadAll([compileModule('t/revived', `${startsTimers('revived')}\nexport const v = 1;`, '1'), user]);
+    code.delete('t/revived');
+    await node.run(async (ctx) => {
+      await upgradeModules(ctx, code, [compileModule('t/user', "import { v } from './revived';\nexport const u = v;", '2')], { added: [compileModule('t/revived', `${startsTimers('revived2')}\nexport const v = 1;`, '1')] });
+    });
+    assert.deepEqual(code.versions('t/revived'), { current: '1', old: undefined });
+    await afterEarlierTimers();
+    assert.equal(hits.timerHits!['revived2'], 0, "the discarded evaluation's timers never ran");
+  });
+});
+
 test("an upgrade that fails or rolls back clears the timers of the new versions' top levels it evaluated", async () => {
   await withNode(async (node) => {
     const code = codeServerFor(node);

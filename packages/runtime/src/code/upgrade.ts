@@ -578,6 +578,8 @@ function installAll(code: CodeServer, versions: readonly ModuleVersion[], purgin
     const before = previous.get(v.module)!;
     if (revives(v, before)) {
       code.restore(v.module, before.old, null);
+      // The version revived runs its own top level's timers still: those of this evaluation would run a second copy.
+      code.discard([v]);
       continue;
     }
     for (const p of code.install(v, purging.get(v.module)!, each)) killed.push({ pid: p.pid, module: v.module });
