@@ -106,13 +106,13 @@ test('an upgrade command whose relup step goes the other way (upgrade to an olde
 });
 
 test('an install to a version the node cannot go to (not unpacked, no relup to it, running already) is answered as a refusal, for the start script to exit 2, and changes nothing', async () => {
-  await withRelease([version(1), version(2)], async (state, handler) => {
+  await withRelease([version(1), version(2)], async (state, handler, root) => {
     const refusal = (r: unknown) => (r as { refused?: string }).refused;
     assert.match(refusal(await (handler.install as Install)('9', { probeMs: 0 })) ?? '', /^version 9 is not unpacked in .*: unpack it first \(bin\/fx unpack 9\); versions here: 1, 2$/);
     assert.match(refusal(await (handler.install as Install)('1', { probeMs: 0 })) ?? '', /^fx 1 is already running$/);
     await (handler.install as Install)('2', { probeMs: 0 });
-    // 2's relup has no step from 2 to 2's successor, and 1 has no relup at all: a version with no way to it.
-    state.files = { ...state.files, relup: undefined };
+    // 2's relup.json, as the downgrade reads it, has no step down to 1, and 1 has no relup at all: a version with no way to it.
+    writeFileSync(join(root, 'releases', '2', 'relup.json'), JSON.stringify({ vsn: '2', up: [], down: [] }));
     assert.match(refusal(await (handler.install as Install)('1', { probeMs: 0 })) ?? '', /^no relup leads from 2 to 1: build 1 with otp release --upgrade-from 2$/);
     assert.equal(state.files.release.vsn, '2');
     assert.equal(state.lastUpgrade?.outcome, 'installed', 'a refusal is no upgrade');

@@ -19,6 +19,21 @@ async function readJson<T>(file: string, what: string): Promise<T> {
   }
 }
 
+/** A relup.json's JSON as the file holds it now (checked by checkRelup where it is used); unreadable or not JSON, a ReleaseConfigError naming it. */
+export function readRelupFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ReleaseConfigError(file, `${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): restore it from the version's tarball`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new ReleaseConfigError(file, `${file} is not valid JSON${whereIn(text, (error as Error).message)} (${(error as Error).message}): restore it from the version's tarball, or rebuild the version with otp release --upgrade-from the version it upgrades`);
+  }
+}
+
 // ' at line L, column C' of the position a JSON.parse message names, if it names one.
 function whereIn(text: string, message: string): string {
   const at = /at position (\d+)/.exec(message);

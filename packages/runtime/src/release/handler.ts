@@ -13,7 +13,7 @@ import { readBuiltModules, resourceFields, type AppFile } from '../code/app-load
 import { nextCallbacks, sourceHash, type ModuleSource, type ModuleVersion } from '../code/module.js';
 import { upgradeKeepingStates, UpgradeError } from '../code/upgrade.js';
 import { ReleaseConfigError } from './config.js';
-import { checkRelup, hasVersion, markInstalling, readReleases, readVersion, ReleaseBusyError, unmarkInstalling, withReleasesLock, writeReleases, type VersionFiles } from './files.js';
+import { checkRelup, hasVersion, markInstalling, readReleases, readRelupFile, readVersion, ReleaseBusyError, unmarkInstalling, withReleasesLock, writeReleases, type VersionFiles } from './files.js';
 import { startApplications, stopApplications } from './apps.js';
 import { ApplicationError } from '../application/types.js';
 import type { LastUpgrade, RunningRelease } from './running.js';
@@ -88,14 +88,17 @@ export interface InstallOptions {
 /** How long a new version is watched before it becomes permanent, by default. */
 export const PROBE_MS = 2000;
 
-// The relup step leading from the running version to `target`, and its direction.
-// A relup.json an operator broke throws a ReleaseConfigError naming it.
-function findStep(root: string, running: VersionFiles, target: VersionFiles): { step: RelupStep; direction: 'up' | 'down' } {
+// The relup step leading from the running version to `target`, its direction, and the running version's files with the
+// relup that step came from. A downgrade reads the relup of the version it leaves as the root has it now, as OTP's release
+// handler does (one edited or replaced since that version was installed is the one used); a rollback (`again`) undoes its
+// install with the relup that install read. A relup.json an operator broke, or removed, throws a ReleaseConfigError naming it.
+function findStep(root: string, running: VersionFiles, target: VersionFiles, again: boolean): { step: RelupStep; direction: 'up' | 'down'; running: VersionFiles } {
   const relupOf = (v: VersionFiles): Relup | undefined => v.relup && checkRelup(v.relup, join(root, 'releases', v.release.vsn, 'relup.json'));
   const up = relupOf(target)?.up.find((s) => s.vsn === running.release.vsn);
-  if (up) return { step: up, direction: 'up' };
-  const down = relupOf(running)?.down.find((s) => s.vsn === target.release.vsn);
-  if (down) return { step: down, direction: 'down' };
+  if (up) return { step: up, direction: 'up', running };
+  const leaving = again ? running : { ...running, relup: relupNow(root, running) };
+  const down = relupOf(leaving)?.down.find((s) => s.vsn === target.release.vsn);
+  if (down) return { step: down, direction: 'down', running: leaving };
   const from = running.release.vsn;
   const to = target.release.vsn;
   throw new InstallError('find', `no relup leads from ${from} to ${to}: build ${to} with otp release --upgrade-from ${from}${target.relup ? ` (${to}'s relup.json covers ${target.relup.up.map((s) => s.vsn).join(', ') || 'no version'})` : ''}`);
@@ -112,6 +115,16 @@ async function releaseCodeOf(root: string, changes: ReadonlyArray<Extract<AppCha
     for (const s of sources) if (c.changed.some((m) => m.module === s.name)) out[s.name] = sourceHash(s.code);
   }
   return out;
+}
+
+// The running version's relup.json as it is on disk now; undefined when it has none and never had one. One removed since
+// the version was installed with it is refused: it held the way back.
+function relupNow(root: string, running: VersionFiles): Relup | undefined {
+  const vsn = running.release.vsn;
+  const file = join(root, 'releases', vsn, 'relup.json');
+  if (existsSync(file)) return checkRelup(readRelupFile(file), file);
+  if (running.relup === undefined) return undefined;
+  throw new ReleaseConfigError(file, `${file} is missing, and it holds the way down from ${vsn}: restore it from ${vsn}'s tarball (releases/${vsn}/relup.json in it), or rebuild ${vsn} with otp release --upgrade-from the version to go back to`);
 }
 
 // Reads the modules an app change loads (added and changed), from the version's lib folder.
@@ -408,22 +421,22 @@ function checkRootRuntime(state: RunningRelease, target: VersionFiles, direction
 
 // Find: the version's files (read, or given by a rollback), the relup step leading there and the modules it loads.
 async function planInstall(state: RunningRelease, vsn: string, options: InstallOptions): Promise<InstallPlan> {
-  const running = state.files;
-  if (vsn === running.release.vsn) throw new InstallError('find', `${running.release.name} ${vsn} is already running`);
+  const { name, vsn: runs } = state.files.release;
+  if (vsn === runs) throw new InstallError('find', `${name} ${vsn} is already running`);
   if (!options.files && !hasVersion(state.root, vsn)) {
     const { releases } = await readReleases(state.root);
     // A downgrade goes back to a version the root still has: unpacking one that never was here is no advice.
     if (options.expect === 'down' && !releases.some((r) => r.vsn === vsn)) {
-      throw new InstallError('find', `${vsn} is not a version of this release root, so there is nothing to downgrade to: versions here: ${releases.map((r) => `${r.vsn} (${r.status})`).join(', ')}; run bin/${running.release.name} downgrade with one of them`);
+      throw new InstallError('find', `${vsn} is not a version of this release root, so there is nothing to downgrade to: versions here: ${releases.map((r) => `${r.vsn} (${r.status})`).join(', ')}; run bin/${name} downgrade with one of them`);
     }
-    throw new InstallError('find', `version ${vsn} is not unpacked in ${state.root}: unpack it first (bin/${running.release.name} unpack ${vsn}); versions here: ${releases.map((r) => r.vsn).join(', ')}`);
+    throw new InstallError('find', `version ${vsn} is not unpacked in ${state.root}: unpack it first (bin/${name} unpack ${vsn}); versions here: ${releases.map((r) => r.vsn).join(', ')}`);
   }
   // A version whose files are broken (an operator's edit of its relup.json) is the caller's input: refused, nothing changed.
   const broken = (error: unknown): never => {
     throw error instanceof ReleaseConfigError ? new InstallError('find', `${vsn} was not installed, nothing was changed: ${error.message}`) : error;
   };
   const target = options.files ?? (await readVersion(state.root, vsn, options.env ?? state.env).catch(broken));
-  const { step, direction } = await Promise.resolve().then(() => findStep(state.root, running, target)).catch(broken);
+  const { step, direction, running } = await Promise.resolve().then(() => findStep(state.root, state.files, target, options.files !== undefined)).catch(broken);
   checkRuntime(state, target, direction);
   // A rollback puts back what runs: only the install the caller asked for is refused.
   if (!options.files) checkRootRuntime(state, target, direction);
