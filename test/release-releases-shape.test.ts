@@ -39,18 +39,25 @@ test('a RELEASES.json of the wrong shape is refused by versions, stop and ping (
   }
 });
 
-test('a RELEASES.json listing no versions: versions refuses (exit 2) naming the file and the fix, where it printed nothing and succeeded', () => {
+test('a RELEASES.json listing no versions is refused by every command (exit 2) in one line naming the file and the fix, and left as it was; --help still names the release', () => {
   const root = mkdtempSync(join(tmpdir(), 'releases-empty-'));
   const file = join(root, 'releases', 'RELEASES.json');
+  const script = (...args: string[]) => spawnSync(process.execPath, [control, ...args], { env: { ...process.env, OTP_RELEASE_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8', timeout: 120_000 });
   try {
     mkdirSync(join(root, 'releases'), { recursive: true });
     const text = '{"name": "emptied", "releases": []}';
     writeFileSync(file, text);
-    const r = spawnSync(process.execPath, [control, 'versions'], { env: { ...process.env, OTP_RELEASE_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8', timeout: 120_000 });
-    assert.equal(r.status, 2, `${r.stdout}${r.stderr}`);
-    assert.equal(r.stdout, '');
-    assert.match(r.stderr, /RELEASES\.json lists no versions, so none can be shown \(nor booted or installed\): restore it .* or rebuild the release with otp release\n$/);
-    assert.equal(readFileSync(file, 'utf8'), text, 'the file is left as it was');
+    // versions printed nothing and succeeded; the others each failed their own way, or (foreground) read no version's files.
+    for (const command of [['versions'], ['foreground'], ['daemon'], ['stop'], ['ping'], ['pid'], ['upgrade', '0.2.0'], ['downgrade', '0.1.0'], ['unpack', '0.2.0'], ['rpc', 'm', 'f'], ['eval', '1'], ['restart'], ['remote']]) {
+      const r = script(...command);
+      assert.equal(r.status, 2, `${command.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.equal(r.stdout, '', command.join(' '));
+      assert.equal(r.stderr, `emptied: ${file} lists no versions, so none can be booted, shown or installed: restore it (otp release writes it, listing each installed version and its status) or rebuild the release with otp release\n`, command.join(' '));
+      assert.equal(readFileSync(file, 'utf8'), text, 'the file is left as it was');
+    }
+    const help = script('--help');
+    assert.equal(help.status, 0, help.stderr);
+    assert.match(help.stdout, /^bin\/emptied <command>/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -243,10 +243,6 @@ async function versions(): Promise<number> {
     return runs ? ` (${runs})` : '';
   };
   const releases = await readReleases(root);
-  // Nothing listed is no answer: the root has lost its record of what it holds (otp release always lists a version).
-  if (releases.releases.length === 0) {
-    throw new ScriptError(`${join(root, 'releases', 'RELEASES.json')} lists no versions, so none can be shown (nor booted or installed): restore it (otp release writes it, listing each installed version and its status) or rebuild the release with otp release`, 2);
-  }
   for (const r of releases.releases) process.stdout.write(`${r.vsn.padEnd(12)} ${r.status}${note(r.vsn)}\n`);
   return 0;
 }
@@ -457,8 +453,19 @@ function recoverKilledRelease(name: string): void {
   }
 }
 
+// The name RELEASES.json gives, read leniently: a file an operator broke otherwise (no versions listed) still names the
+// release in --help and in the refusal of the command; undefined when it has none.
+function nameInFile(): string | undefined {
+  try {
+    const said = (JSON.parse(readFileSync(join(root, 'releases', 'RELEASES.json'), 'utf8')) as { name?: unknown } | null)?.name;
+    return typeof said === 'string' && said !== '' ? said : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
-  const name = await releaseName().catch(() => basename(root));
+  const name = await releaseName().catch(() => nameInFile() ?? basename(root));
   const line = await parseCommandLine(argv, scriptProgram(name, commands));
   if ('help' in line) {
     process.stdout.write(styleHelp(line.help, colours(process.stdout).bold));
@@ -474,15 +481,8 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(held?.code() ?? code),
   (error: unknown) => {
-    const name = (() => {
-      try {
-        // An edited RELEASES.json may have no name, which this very error may be about.
-        const said = (JSON.parse(readFileSync(join(root, 'releases', 'RELEASES.json'), 'utf8')) as { name?: unknown } | null)?.name;
-        return typeof said === 'string' && said !== '' ? said : 'release';
-      } catch {
-        return 'release';
-      }
-    })();
+    // An edited RELEASES.json may have no name, which this very error may be about.
+    const name = nameInFile() ?? 'release';
     // A daemon's node tags its last words with its OS pid: the log it shares says which process failed.
     const who = process.env.OTP_RELEASE_DAEMON === '1' ? `${name} (os pid ${process.pid})` : name;
     const code = renderScriptError(error, who, process.stderr);

@@ -44,14 +44,17 @@ function whereIn(text: string, message: string): string {
 
 const STATUSES: readonly string[] = ['permanent', 'current', 'old', 'unpacked'];
 
-/** A release root's RELEASES.json; one an operator's edit left without its name or its list of versions throws a ReleaseConfigError naming it. */
+/** A release root's RELEASES.json; one an operator's edit left without its name, its list of versions or any version throws a ReleaseConfigError naming it. */
 export async function readReleases(root: string): Promise<ReleasesFile> {
   const file = join(root, 'releases', 'RELEASES.json');
   const read = await readJson<unknown>(file, `${root} is not a release root (otp release writes one under _build/prod/rel/<name>)`);
   const o = (typeof read === 'object' && read !== null && !Array.isArray(read) ? read : {}) as Record<string, unknown>;
   const bad = Array.isArray(o.releases) ? o.releases.findIndex((r: unknown) => typeof (r as { vsn?: unknown } | null)?.vsn !== 'string' || !STATUSES.includes(String((r as { status?: unknown }).status))) : -1;
   const what = typeof o.name !== 'string' || o.name === '' ? '"name" is not the release\'s name' : !Array.isArray(o.releases) ? '"releases" is not a list of versions' : bad >= 0 ? `releases[${bad}] has no "vsn" or no "status" (one of ${STATUSES.join(', ')})` : undefined;
-  if (what !== undefined) throw new ReleaseConfigError(file, `${file} is not a releases file: ${what}: restore it (otp release writes it, listing each installed version and its status) or rebuild the release with otp release`);
+  const fix = 'restore it (otp release writes it, listing each installed version and its status) or rebuild the release with otp release';
+  if (what !== undefined) throw new ReleaseConfigError(file, `${file} is not a releases file: ${what}: ${fix}`);
+  // otp release always lists the version it builds and unpack only adds one: an empty list is a root that lost its record.
+  if ((o.releases as unknown[]).length === 0) throw new ReleaseConfigError(file, `${file} lists no versions, so none can be booted, shown or installed: ${fix}`);
   return read as ReleasesFile;
 }
 
