@@ -153,6 +153,26 @@ test('a module importing an installed package its app does not list in dependenc
   assert.ok(existsSync(join(plan.root, 'lib', 'shop-0.1.0', 'node_modules', 'pad', 'index.js')));
 });
 
+test("a dependency's own optional dependencies are carried when installed (its code imports them) and skipped when not: the release's copy loads away from the project", async () => {
+  const base = tempDir();
+  writeTree(base, {
+    'node_modules/pad/package.json': JSON.stringify({ name: 'pad', version: '1.0.0', optionalDependencies: { extra: '1.0.0', absent: '1.0.0' } }),
+    'node_modules/pad/index.js': "let absent = 'no absent'; try { absent = require('absent'); } catch {}\nmodule.exports = `pad with ${require('extra')}, ${absent}`;\n",
+    'node_modules/extra/package.json': JSON.stringify({ name: 'extra', version: '1.0.0', dependencies: { deep: '1.0.0' } }),
+    'node_modules/extra/index.js': "module.exports = `extra and ${require('deep')}`;\n",
+    'node_modules/deep/package.json': JSON.stringify({ name: 'deep', version: '1.0.0' }),
+    'node_modules/deep/index.js': "module.exports = 'deep';\n",
+  });
+  const root = await fixtureProject(join(base, 'proj'), '0.1.0', { shop: { vsn: '0.1.0', dependencies: { pad: '1.0.0' }, modules: { 'server.ts': sources.server(1) } } });
+  const { result } = await release({ root, tar: true });
+  // Unpacked away from the project, whose node_modules/ Node.js would otherwise find by walking up.
+  const out = tempDir();
+  await extract({ file: result.tarball!.file, cwd: out });
+  const pad = join(out, 'lib', 'shop-0.1.0', 'node_modules', 'pad');
+  const loaded = spawnSync(process.execPath, ['-e', `process.stdout.write(require(${JSON.stringify(pad)}))`], { encoding: 'utf8' });
+  assert.equal(loaded.stdout, 'pad with extra and deep, no absent', loaded.stderr);
+});
+
 test('each application version carries the versions of the packages it resolves: two apps needing two versions of one package get each their own, and a conflicting transitive one is nested under its dependant', async () => {
   const base = tempDir();
   const pkg = (name: string, version: string, deps: Record<string, string> = {}) => ({ [`${name}/package.json`]: JSON.stringify({ name, version, dependencies: deps }), [`${name}/index.js`]: `module.exports = '${name} ${version}';\n` });

@@ -59,8 +59,8 @@ function lookupChain(under: string, name: string): string[] {
  * folder that depends on it, as Node.js resolves it, and placed in the application version's own
  * node_modules/ where Node.js finds it from its dependant: at the top unless another version of that
  * name is there, else inside its dependant's folder. A package inside one already placed (its own
- * nested node_modules) comes with it. The application's optional dependencies (optionalDependencies) are carried when
- * installed, and skipped when not, as npm skips them.
+ * nested node_modules) comes with it. The optional dependencies (optionalDependencies) of the application and of each
+ * package it carries are carried when installed, and skipped when not, as npm skips them.
  */
 export function resolveDependencies(appDir: string, skip: ReadonlySet<string>): PlacedPackage[] {
   const placed = new Map<string, PlacedPackage>();
@@ -78,12 +78,13 @@ export function resolveDependencies(appDir: string, skip: ReadonlySet<string>): 
     const path = found === undefined ? name : `${under}/node_modules/${name}`;
     const pkg = readPackage(dir);
     placed.set(path, { name, version: pkg.version ?? '0.0.0', dir, path });
-    for (const dep of Object.keys(pkg.dependencies ?? {})) queue.push({ name: dep, optional: false, fromDir: dir, under: path, by: name });
+    // Its optional dependencies too, when installed: npm installs them for it, and its code may import them.
+    for (const dep of depsOf(pkg)) queue.push({ ...dep, fromDir: dir, under: path, by: name });
   }
   return [...placed.values()];
 }
 
-// An application's dependencies, then its optional ones (npm lists a name in one of them).
+// A package's dependencies, then its optional ones (npm lists a name in one of them).
 const depsOf = (pkg: PackageJson): { name: string; optional: boolean }[] => [
   ...Object.keys(pkg.dependencies ?? {}).map((name) => ({ name, optional: false })),
   ...Object.keys(pkg.optionalDependencies ?? {}).filter((name) => pkg.dependencies?.[name] === undefined).map((name) => ({ name, optional: true })),
