@@ -45,7 +45,9 @@ export function openLog(file: string): number {
  * its last words (`<name> (os pid N): …`) when it left some, else the log's last line, else how it exited.
  */
 export function bootFailure(node: string, name: string, pid: number | undefined, exit: NodeExit, file: string, offset: number): string {
-  const lines = (existsSync(file) ? readFileSync(file, 'utf8').slice(offset) : '').split('\n').filter((l) => l.trim() !== '');
+  // `offset` counts bytes (the log's size before the boot): the text is cut there before it is decoded, as a log holding
+  // characters of more than one byte (an upgrade's →) would otherwise be cut that many characters too far.
+  const lines = (existsSync(file) ? readFileSync(file).subarray(offset).toString('utf8') : '').split('\n').filter((l) => l.trim() !== '');
   const tag = `${name} (os pid ${pid}): `;
   const own = lines.findLast((l) => l.startsWith(tag))?.slice(tag.length);
   // Else an uncaught error's own line (not its stack frames, nor Node.js' closing version line).
