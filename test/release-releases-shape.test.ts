@@ -62,3 +62,23 @@ test('a RELEASES.json listing no versions is refused by every command (exit 2) i
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('a RELEASES.json marking no version permanent: foreground and daemon refuse (exit 2) in one line naming the file, its versions and the fix, where they said "version  is not in this release root"', () => {
+  const root = mkdtempSync(join(tmpdir(), 'releases-none-permanent-'));
+  const file = join(root, 'releases', 'RELEASES.json');
+  const script = (...args: string[]) => spawnSync(process.execPath, [control, ...args], { env: { ...process.env, OTP_RELEASE_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8', timeout: 120_000 });
+  try {
+    mkdirSync(join(root, 'releases', '0.1.0'), { recursive: true });
+    writeFileSync(join(root, 'releases', '0.1.0', 'node.args'), '--name unmarked@127.0.0.1\n--setcookie unmarked\n');
+    const text = '{"name": "unmarked", "releases": [{"vsn": "0.1.0", "status": "old", "applications": []}]}';
+    writeFileSync(file, text);
+    for (const command of ['foreground', 'daemon']) {
+      const r = script(command);
+      assert.equal(r.status, 2, `${command}: ${r.stdout}${r.stderr}`);
+      assert.equal(r.stderr, `unmarked: ${file} marks no version permanent (it lists 0.1.0 (old)), so there is none to boot: mark the version to boot "permanent" there, or boot one by name (bin/unmarked foreground --vsn VSN)\n`, command);
+      assert.equal(readFileSync(file, 'utf8'), text, 'the file is left as it was');
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

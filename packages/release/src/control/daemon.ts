@@ -4,11 +4,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readNodeArgs, readVersion, type HeartArgs } from '@otp-ts/runtime/tools';
+import { readNodeArgs, readReleases, readVersion, type HeartArgs } from '@otp-ts/runtime/tools';
 import { alive, answeringPid, otherRoot, pidFile, program, root, ScriptError, sleep, target, withToolNode, type Target } from './client.js';
 import { exitOf, heartPidFile, heartSettings, liveHeart, removePidFile, runHeart, type HeartReport, type NodeExit } from './heart.js';
 import { takeStartLock } from './start-lock.js';
-import { bootFailure, checkCookieFile, checkRuntime, checkWritableRoot, logFile, logOffset, openLog, spawnNode } from './node-process.js';
+import { bootFailure, checkCookieFile, checkRuntime, checkWritableRoot, logFile, logOffset, openLog, spawnNode, versionToBoot } from './node-process.js';
 
 const BOOT_TIMEOUT_MS = 30_000;
 
@@ -35,6 +35,7 @@ export async function refuseRunning(t: Target, role: string): Promise<void> {
 /** `bin/<name> daemon [--heart]`: boots the release detached; 0 once its own node answers, else the cause. */
 export async function daemon(options: { heart: boolean }): Promise<number> {
   const t = await target();
+  versionToBoot(await readReleases(root));
   // Every file is read and every ${VAR} substituted here first: a bad one is named before anything starts.
   const files = await readVersion(root, t.vsn, process.env);
   checkRuntime(files.release, t.name);

@@ -6,12 +6,12 @@ import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import { rpc, BadRpc, type OtpNode } from '@otp-ts/runtime';
-import { bootRelease, hasVersion, holderText, permanentVersion, readReleases, readVersion, releasesLockHolder, versionVariables, colours, rpcResultJson, type InstallRefused, type LastUpgrade, type LockHolder } from '@otp-ts/runtime/tools';
+import { bootRelease, hasVersion, holderText, readReleases, readVersion, releasesLockHolder, versionVariables, colours, rpcResultJson, type InstallRefused, type LastUpgrade, type LockHolder } from '@otp-ts/runtime/tools';
 import { formatReport } from './report.js';
 import { halfUnpacked } from './half-unpacked.js';
 import { alive, call, describe, movedFrom, otherRoot, pidFile, program, refuseOtherRoot, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode, type Target } from './client.js';
 import { daemon, heartCommand, refuseRunning } from './daemon.js';
-import { checkCookieFile, checkRuntime, checkWritableRoot } from './node-process.js';
+import { checkCookieFile, checkRuntime, checkWritableRoot, versionToBoot } from './node-process.js';
 import { liveHeart } from './heart.js';
 import { evalFlags, type EvalFlags } from './eval-flags.js';
 import { parseCommandLine, styleHelp } from '../command/adapter.js';
@@ -55,7 +55,7 @@ async function foreground(vsn: string | undefined): Promise<number> {
   if (vsn !== undefined && !hasVersion(root, vsn)) {
     throw new ScriptError(`version ${vsn} is not in this release root, which has ${releases.releases.map((r) => r.vsn).join(', ')}: boot one of those, or unpack ${vsn} first (bin/${releases.name} unpack ${vsn})`, 2);
   }
-  const files = await readVersion(root, vsn ?? permanentVersion(releases) ?? '', process.env);
+  const files = await readVersion(root, vsn ?? versionToBoot(releases), process.env);
   checkRuntime(files.release, releases.name);
   checkCookieFile(files.release.vsn, files.nodeArgs);
   checkWritableRoot(releases.name, 'foreground');

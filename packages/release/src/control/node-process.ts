@@ -3,10 +3,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readVersion, type NodeArgs, type ReleaseFile } from '@otp-ts/runtime/tools';
+import { permanentVersion, readVersion, type NodeArgs, type ReleaseFile, type ReleasesFile } from '@otp-ts/runtime/tools';
 import { program, root, ScriptError, target } from './client.js';
 import { exitText, type NodeExit } from './heart.js';
 import { fsReason } from './fs-failure.js';
+
+/** The version a boot starts: the one RELEASES.json marks permanent; none marked (an operator's edit) is refused naming the file and the fix. */
+export function versionToBoot(releases: ReleasesFile): string {
+  const vsn = permanentVersion(releases);
+  if (vsn !== undefined) return vsn;
+  const listed = releases.releases.map((r) => `${r.vsn} (${r.status})`).join(', ');
+  throw new ScriptError(`${join(root, 'releases', 'RELEASES.json')} marks no version permanent (it lists ${listed}), so there is none to boot: mark the version to boot "permanent" there, or boot one by name (bin/${releases.name} foreground --vsn VSN)`, 2);
+}
 
 /** log/<name>.log, where a daemon's node (and its heart) write. */
 export function logFile(name: string): string {
