@@ -77,10 +77,11 @@ test('handleCall can reply and remove its handler; init errors and unknown calls
       const mgr = await genEvent.startLink<Ev>(ctx);
       await genEvent.addHandler(ctx, mgr, h, 4);
       const left = await genEvent.call(ctx, mgr, h, 'leave');
-      const err = await genEvent.addHandler(ctx, mgr, refusing, 'no config').catch((e: genEvent.GenEventError) => [e.code, e.reason]);
+      const err = await genEvent.addHandler(ctx, mgr, refusing, 'no config').catch((e: genEvent.GenEventError) => [e.code, e.reason, e.message]);
       return [left, await genEvent.whichHandlers(ctx, mgr), err];
     });
-    assert.deepEqual(got, [4, [], ['initFailed', 'no config']]);
+    // The refusing handler has no name: the message says so, not "handler handler failed to start".
+    assert.deepEqual(got, [4, [], ['initFailed', 'no config', 'handler (unnamed) failed to start: no config']]);
   });
 });
 

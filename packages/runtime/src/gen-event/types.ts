@@ -196,9 +196,10 @@ export function sameHandler(a: unknown, b: unknown): boolean {
   return !isPair(a) && !isPair(b) && a === b;
 }
 
-/** A handler id for people: its name, and the instance id for pairs. */
+/** A handler id for people: its name (`(unnamed)` for a handler object with none), and the instance id for pairs. */
 export function describeHandler(id: HandlerId): string {
-  const name = handlerOf(id)?.name ?? 'handler';
+  // Not 'handler': every message puts the word before it ("handler handler failed to start").
+  const name = handlerOf(id)?.name ?? '(unnamed)';
   return isPair(id) ? `${name}(${describeReason(id.id)})` : name;
 }
 
