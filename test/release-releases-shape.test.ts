@@ -23,6 +23,7 @@ test('a RELEASES.json of the wrong shape is refused by versions, stop and ping (
       ['{"name": "shaped", "releases": {"0.1.0": "permanent"}}', '"releases" is not a list of versions'],
       ['{"name": "shaped", "releases": [{"vsn": "0.1.0"}]}', 'releases\\[0\\] has no "vsn" or no "status" \\(one of permanent, current, old, unpacked\\)'],
       ['["shaped"]', '"name" is not the release\'s name'],
+      ['{"name": "shaped", "releases": [{"vsn": "0.1.0", "status": "permanent"}, {"vsn": "0.2.0", "status": "permanent"}]}', 'releases\\[0\\] and releases\\[1\\] are both "permanent" \\(the version the next boot starts is one; mark the others "old"\\)'],
     ];
     for (const [text, wrong] of shapes) {
       writeFileSync(file, text);

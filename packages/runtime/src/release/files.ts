@@ -50,7 +50,18 @@ export async function readReleases(root: string): Promise<ReleasesFile> {
   const read = await readJson<unknown>(file, `${root} is not a release root (otp release writes one under _build/prod/rel/<name>)`);
   const o = (typeof read === 'object' && read !== null && !Array.isArray(read) ? read : {}) as Record<string, unknown>;
   const bad = Array.isArray(o.releases) ? o.releases.findIndex((r: unknown) => typeof (r as { vsn?: unknown } | null)?.vsn !== 'string' || !STATUSES.includes(String((r as { status?: unknown }).status))) : -1;
-  const what = typeof o.name !== 'string' || o.name === '' ? '"name" is not the release\'s name' : !Array.isArray(o.releases) ? '"releases" is not a list of versions' : bad >= 0 ? `releases[${bad}] has no "vsn" or no "status" (one of ${STATUSES.join(', ')})` : undefined;
+  // The version the next boot starts is one: a second "permanent" (an edit) left which one boots to the list's order.
+  const permanent = Array.isArray(o.releases) ? o.releases.flatMap((r: { status?: unknown }, i) => (r?.status === 'permanent' ? [i] : [])) : [];
+  const what =
+    typeof o.name !== 'string' || o.name === ''
+      ? '"name" is not the release\'s name'
+      : !Array.isArray(o.releases)
+        ? '"releases" is not a list of versions'
+        : bad >= 0
+          ? `releases[${bad}] has no "vsn" or no "status" (one of ${STATUSES.join(', ')})`
+          : permanent.length > 1
+            ? `releases[${permanent[0]}] and releases[${permanent[1]}] are both "permanent" (the version the next boot starts is one; mark the others "old")`
+            : undefined;
   const fix = 'restore it (otp release writes it, listing each installed version and its status) or rebuild the release with otp release';
   if (what !== undefined) throw new ReleaseConfigError(file, `${file} is not a releases file: ${what}: ${fix}`);
   // otp release always lists the version it builds and unpack only adds one: an empty list is a root that lost its record.
