@@ -2,6 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { CompileError } from './errors.js';
+import { otpFieldProblem } from './otp-field.js';
 
 /** An application found in a project: its folder, name, version and `otp` field. */
 export interface AppSource {
@@ -27,6 +28,8 @@ async function readApp(dir: string): Promise<AppSource | undefined> {
   if (typeof pkg.name !== 'string' || typeof pkg.version !== 'string') {
     throw new CompileError([{ text: 'an application needs "name" and "version" in package.json', location: { file, line: 1, column: 0 } }]);
   }
+  const problem = otpFieldProblem({ name: pkg.name, version: pkg.version, otp: pkg.otp }, appName(pkg.name), file);
+  if (problem) throw new CompileError([problem]);
   return { dir, name: appName(pkg.name), pkg: pkg.name, vsn: pkg.version, description: pkg.description, otp: pkg.otp };
 }
 
