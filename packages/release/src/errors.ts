@@ -10,6 +10,8 @@ export type ReleaseErrorCode =
   | 'unknownRelease'
   /** config/sys.config.json is missing or not an object of objects. */
   | 'badSysConfig'
+  /** config/node.args does not parse as the node would read it at boot (a flag without its value, a word that is no flag, a bad node name). */
+  | 'badNodeArgs'
   /** `--upgrade-from` names a version the release root does not hold. */
   | 'unknownVersion'
   /** The tarball given to `--upgrade-from` cannot be read as a release. */

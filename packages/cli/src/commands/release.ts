@@ -14,6 +14,7 @@ const codes: Record<ReleaseErrorCode, OtpErrorCode> = {
   circularApps: 'badConfig',
   unknownRelease: 'badConfig',
   badSysConfig: 'badConfig',
+  badNodeArgs: 'badConfig',
   unknownVersion: 'usage',
   badTarball: 'usage',
   sameVersion: 'badConfig',

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { parseNodeArgs, ReleaseConfigError } from '@otp-ts/runtime/tools';
 import { ReleaseError } from '../errors.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -18,6 +19,20 @@ export function parseSysConfig(text: string | undefined, file: string): Record<s
     if (!isObject(env)) throw new ReleaseError('badSysConfig', `${file}: '${key}' must be an object of settings for application ${key}, like { "port": 8080 }, got ${JSON.stringify(env)}`, { file });
   }
   return value as Record<string, Record<string, unknown>>;
+}
+
+/**
+ * Checks config/node.args as the node reads it at boot, so a release that could not boot is not built; a `${VAR}`
+ * unset here may be set where the node boots, so only that is let through (as unpack does).
+ */
+export function checkNodeArgs(text: string | undefined, file: string): void {
+  if (text === undefined) return;
+  try {
+    parseNodeArgs(text, process.env, file);
+  } catch (error) {
+    if (error instanceof ReleaseConfigError && !/ is not set: export /.test(error.message)) throw new ReleaseError('badNodeArgs', error.message, { file, cause: error });
+    if (!(error instanceof ReleaseConfigError)) throw error;
+  }
 }
 
 // node.args words as the node reads them: whitespace separates, quotes group, `#` starts a comment.

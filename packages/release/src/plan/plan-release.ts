@@ -10,7 +10,7 @@ import { didYouMean } from '../command/suggest.js';
 import { computeRelup, type VersionSource } from '../relup/compute.js';
 import { findEarlierVersion } from '../relup/earlier.js';
 import { startOrder, type AppDeps } from './apps.js';
-import { cookieOf, parseSysConfig, randomCookie, releaseNodeArgs } from './config-files.js';
+import { checkNodeArgs, cookieOf, parseSysConfig, randomCookie, releaseNodeArgs } from './config-files.js';
 import { installedPackages, placedPackages, resolveDependencies, resolveRuntime, type PackageSource, type PlacedPackage } from './packages.js';
 import { nextReleases, soleRelease } from './releases-file.js';
 import { checkPackageImports, refuseMissingImports } from './imports.js';
@@ -51,6 +51,8 @@ export function checkReleaseOptions(options: Pick<PlanOptions, 'root' | 'release
   }
   const sysConfig = join(options.root, 'config', 'sys.config.json');
   parseSysConfig(readText(sysConfig), sysConfig);
+  const nodeArgs = join(options.root, 'config', 'node.args');
+  checkNodeArgs(readText(nodeArgs), nodeArgs);
   const from = options.upgradeFrom;
   if (from !== undefined && /\.(tar\.gz|tgz)$/.test(from) && !existsSync(resolve(from))) {
     throw new ReleaseError('badTarball', `--upgrade-from ${from}: no such tarball: give the path of an earlier release's .tar.gz, or one of its versions`, { file: resolve(from) });
@@ -227,6 +229,7 @@ export async function planRelease(options: PlanOptions): Promise<ReleasePlan> {
   refuseInstalling(relRoot, name, vsn);
   const apps = releaseApps(spec, project, { root, name, profile, relRoot, vsn, existing });
   const sysConfig = withProfileEnv(parseSysConfig(readText(join(root, 'config', 'sys.config.json')), join(root, 'config', 'sys.config.json')), options.env);
+  checkNodeArgs(readText(join(root, 'config', 'node.args')), join(root, 'config', 'node.args'));
   const nodeArgs = releaseNodeArgs(readText(join(root, 'config', 'node.args')), name, { earlier: earlierCookie(relRoot, existing), fresh: randomCookie() });
   const warnings: string[] = [];
   const runtime = resolveRuntime(root);

@@ -1,3 +1,4 @@
+import { editDistance } from '../edit-distance.js';
 /** A release file that cannot be used as it is: the file, and a sentence naming what is wrong and the fix. */
 export class ReleaseConfigError extends Error {
   constructor(
@@ -162,6 +163,27 @@ const NODE_ARGS_FLAGS = new Map<string, FlagReader>([
   ['-ssl-ca', (d, v) => void (d.ssl.ca = v())],
 ]);
 
+// What a flag's value looks like, for the sentence refusing the flag written without one.
+function valueExample(flag: string): string {
+  const bare = flag.replace(/^-+/, '');
+  if (bare === 'name') return 'shop@127.0.0.1';
+  if (bare === 'sname') return 'shop';
+  if (bare === 'setcookie' || bare === 'cookie') return 'a-long-random-secret';
+  if (bare === 'connect') return 'a@127.0.0.1,b@127.0.0.1';
+  if (bare === 'proto') return 'tls';
+  if (bare.startsWith('ssl-')) return `certs/${bare.slice(4)}.pem`;
+  if (bare === 'crash-dump') return 'log/otp_crash.dump';
+  return bare === 'crash-dump-bytes' ? '33554432' : bare === 'busy-wait' ? '200' : '5';
+}
+
+// A word that is no flag after a flag taken as Node's: that flag may be a misspelt one of node.args (--nmae for --name).
+function misspelt(previous: string | undefined): string {
+  if (previous === undefined || !previous.startsWith('-') || previous.includes('=')) return '';
+  const bare = previous.replace(/^-+/, '');
+  const near = [...NODE_ARGS_FLAGS.keys()].map((k) => k.slice(1)).find((k) => editDistance(bare, k) <= (k.length < 4 ? 1 : 2));
+  return near === undefined ? '' : ` (${previous} is no flag of node.args: did you mean --${near}?)`;
+}
+
 /** Parses node.args (vm.args' counterpart), with `${VAR}` substituted in each word. */
 export function parseNodeArgs(text: string, env: Record<string, string | undefined>, file: string): NodeArgs {
   const d: NodeArgsDraft = { args: { hidden: false, nodeFlags: [] }, proto: 'tcp', ssl: {} };
@@ -171,13 +193,13 @@ export function parseNodeArgs(text: string, env: Record<string, string | undefin
     const [flag, inline] = word.includes('=') ? [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)] : [word, undefined];
     const value = (): string => {
       const v = inline ?? list[++i];
-      if (v === undefined || v.startsWith('--')) throw new ReleaseConfigError(file, `${file}: ${flag} needs a value, e.g. ${flag} shop@127.0.0.1`);
+      if (v === undefined || v.startsWith('--')) throw new ReleaseConfigError(file, `${file}: ${flag} needs a value, e.g. ${flag} ${valueExample(flag)}`);
       return v;
     };
     const read = NODE_ARGS_FLAGS.get(flag.replace(/^-+/, '-'));
     if (read) read(d, value, flag, file);
     else if (word.startsWith('--')) d.args.nodeFlags.push(word);
-    else throw new ReleaseConfigError(file, `${file}: '${word}' is not a flag: write --name, --setcookie, --hidden, --busy-wait or a Node.js flag such as --max-old-space-size=512`);
+    else throw new ReleaseConfigError(file, `${file}: '${word}' is not a flag${misspelt(list[i - 1])}: write --name, --setcookie, --hidden, --busy-wait or a Node.js flag such as --max-old-space-size=512`);
   }
   const { args, ssl } = d;
   const missing = (['cert', 'key', 'ca'] as const).filter((k) => ssl[k] === undefined);
