@@ -54,3 +54,11 @@ test('config/node.args naming a ${VAR} unset on the build machine is built (the 
   assert.equal(r.status, 0, r.stderr);
   assert.ok(existsSync(join(dir, '_build', 'prod', 'rel', 'kiosk', 'releases', '0.1.0', 'node.args')));
 });
+
+test('otp shell reads config/node.args as the release does: a misspelt --name is refused, exit 2, instead of a shell silently left unnamed', { timeout: 120_000 }, async () => {
+  const dir = project('--nmae kiosk@127.0.0.1\n');
+  const r = await otp(dir, 'shell');
+  assert.equal(r.status, 2, r.stdout + r.stderr);
+  assert.match(r.stderr, /node\.args: 'kiosk@127\.0\.0\.1' is not a flag \(--nmae is no flag of node\.args: did you mean --name\?\)/);
+  assert.doesNotMatch(r.stdout, /otp-ts shell/);
+});

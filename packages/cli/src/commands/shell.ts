@@ -7,7 +7,7 @@ import { boundedInput } from '../shell/bounded-input.js';
 import { startFailure } from '../shell/start-failure.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cookieOf, nodeNameOf, parseSysConfig } from '@otp-ts/release';
+import { checkNodeArgs, cookieOf, nodeNameOf, parseSysConfig } from '@otp-ts/release';
 import { profileIsolation, setMessageIsolation } from '@otp-ts/runtime';
 import { substituteEnv } from '@otp-ts/runtime/tools';
 import { loadConfig } from '../config/load.js';
@@ -94,6 +94,12 @@ function nodeArgsIdentity(root: string): { name: string; cookie?: string } | und
   const file = join(root, 'config', 'node.args');
   if (!existsSync(file)) return undefined;
   const text = readFileSync(file, 'utf8');
+  // Read as the release's node reads it: a misspelt --name would otherwise leave the shell unnamed, silently.
+  try {
+    checkNodeArgs(text, file);
+  } catch (error) {
+    throw new OtpError('badConfig', (error as Error).message, { location: { file }, cause: error });
+  }
   const given = nodeNameOf(text);
   if (given.name === undefined && given.sname === undefined) return undefined;
   let name: string;
