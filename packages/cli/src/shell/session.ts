@@ -155,8 +155,8 @@ function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runti
   const stepOf = replStatementSteps();
   // node:repl drops what it buffered when its input ends: a statement cut short there (a missing `}`) is said, not lost in silence.
   repl.once('exit', () => {
-    const rest = stepOf.end();
-    if (rest !== undefined) say(`the input ended inside a statement, which was not run (a closing bracket or the rest of an expression is missing): ${JSON.stringify(rest.length > 80 ? `${rest.slice(0, 80)}…` : rest)}`);
+    const rest = stepOf.end().join('\n');
+    if (rest !== '') say(`the input ended inside a statement, which was not run (a closing bracket or the rest of an expression is missing): ${JSON.stringify(rest.length > 80 ? `${rest.slice(0, 80)}…` : rest)}`);
   });
   let previous: Promise<void> = Promise.resolve();
   // The REPL's domain (node:repl reports a line's synchronous throw through it); `reported` marks a line it reported.

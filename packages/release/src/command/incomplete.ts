@@ -161,7 +161,7 @@ export interface ReplStep {
  * had it been short, and the lines after it are read afresh: what they complete runs after it, what they start is held.
  * parseBelow: as StatementJoiner's (tests make it small). `end()` answers the text held when the input ends.
  */
-export function replStatementSteps(parseBelow?: number): ((cmd: string) => ReplStep) & { end(): string | undefined } {
+export function replStatementSteps(parseBelow?: number): ((cmd: string) => ReplStep) & { end(): string[] } {
   const joiner = new StatementJoiner(parseBelow);
   let held = '';
   const step = (cmd: string): ReplStep => {
@@ -179,11 +179,12 @@ export function replStatementSteps(parseBelow?: number): ((cmd: string) => ReplS
     if (!joiner.pending) joiner.reset();
     return { run, hold: held !== '' };
   };
-  // The text held when the input ends (its last statement cut short; none of it run), if any.
-  const end = (): string | undefined => {
+  // The statements held when the input ends (none of them run: the last one cut short, and those a long statement's
+  // error hid, which the scan alone cannot find before the statement closes), as a parse at every line cuts them.
+  const end = (): string[] => {
     const rest = held === '' ? [] : joiner.end();
     held = '';
-    return rest.length > 0 ? rest.join('\n') : undefined;
+    return rest;
   };
   return Object.assign(step, { end });
 }
