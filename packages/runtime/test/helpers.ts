@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { transformSync } from 'esbuild';
 import * as runtime from '@otp-ts/runtime';
 import { codeServerOf, createNode, loggerOf, ok, reply, TIMEOUT, type CodeServer, type GenServer, type LogEvent, type OtpNode, type Pid, type ProcessContext, type ProcessFn, type ModuleSource } from '@otp-ts/runtime';
@@ -96,4 +97,17 @@ export async function notes(ctx: ProcessContext, n: number): Promise<string[]> {
     out.push(m.note);
   }
   return out;
+}
+
+/** Runs a fixture script in a child Node.js with V8's natives syntax on (`%HasFastProperties`): its exit code and output. */
+export function runWithNatives(file: string): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--allow-natives-syntax', ...process.execArgv, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
 }

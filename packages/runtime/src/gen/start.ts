@@ -10,7 +10,7 @@ import { formatValue } from '../logger.js';
 import { globalNames, isGlobalName } from './global-names.js';
 import { checkDebugOptions, setInitialDebug, type DebugOption } from './sys-handler.js';
 import { internals } from '../process-internals.js';
-import { editDistance } from '../edit-distance.js';
+import { misspeltKey } from '../edit-distance.js';
 
 /** Options shared by every behaviour's start functions. */
 export interface StartOptions {
@@ -131,11 +131,8 @@ function checkStartOptions(options: unknown): void {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new RuntimeError('badarg', `start options must be an object such as { name: 'server', timeout: 5000 }, got ${formatValue(options, 100)}; nothing was started`);
   }
-  for (const key in options) {
-    if (START_KEYS.includes(key)) continue;
-    const meant = START_KEYS.find((k) => k.toLowerCase() === key.toLowerCase() || (key.length >= 4 && editDistance(key.toLowerCase(), k.toLowerCase()) <= 2));
-    if (meant !== undefined) throw new RuntimeError('badarg', `start option '${key}' is not one: did you mean '${meant}'? nothing was started`);
-  }
+  const typo = misspeltKey(options, START_KEYS);
+  if (typo !== undefined) throw new RuntimeError('badarg', `start option '${typo.key}' is not one: did you mean '${typo.meant}'? nothing was started`);
 }
 
 /**

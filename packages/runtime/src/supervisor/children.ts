@@ -3,7 +3,7 @@ import type { Pid, Ref } from '../pid.js';
 import type { ProcessContext } from '../types.js';
 import { StartError } from '../gen/errors.js';
 import { SupervisorError, type AutoShutdown, type BadSpecDetail, type ChildSpec, type ChildType, type Restart, type Shutdown, type SupFlags } from './types.js';
-import { editDistance } from '../edit-distance.js';
+import { misspeltKey } from '../edit-distance.js';
 
 /** A child spec with every default filled in. */
 export interface FullSpec {
@@ -34,16 +34,6 @@ const kindOf = (value: unknown): string => (value === null ? 'null' : Array.isAr
 const SPEC_KEYS = ['id', 'start', 'restart', 'shutdown', 'type', 'modules', 'significant'];
 const FLAG_KEYS = ['strategy', 'intensity', 'period', 'autoShutdown'];
 
-// A key of `object` that is not one of `known` but a misspelling of one (`shutdwon`, `strat`, `stratgy`), which would
-// otherwise be ignored and leave its field at the default. Keys far from every known one (a spec's own metadata) pass.
-function misspeltKey(object: object, known: readonly string[]): { key: string; meant: string } | undefined {
-  for (const key of Object.keys(object)) {
-    if (known.includes(key)) continue;
-    const meant = known.find((k) => k.toLowerCase() === key.toLowerCase() || (key.length >= 4 && editDistance(key.toLowerCase(), k.toLowerCase()) <= 2));
-    if (meant !== undefined) return { key, meant };
-  }
-  return undefined;
-}
 
 /**
  * Checks a child spec and fills in OTP's defaults; throws a `badSpec` SupervisorError naming the child and
