@@ -67,8 +67,11 @@ export class ProcessMailbox extends ProcessRecord {
     if (runTiming.on !== null) runTiming.on.yielded(this);
     const node = this.node;
     if (node.budget <= 0) {
-      // Over the scheduler's budget: wait for the next turn of the event loop before scanning.
+      // Over the scheduler's budget: wait for the next turn of the event loop before scanning, and then still pass
+      // over the messages that came before the call (OTP's receive marker), where a scan of a long mailbox from its
+      // head would read every one of them.
       const p = this.park(answer, timeoutMs, SCAN);
+      if (skip > 0) this.more().skip = skip;
       node.enqueue(this);
       return p;
     }
@@ -271,11 +274,21 @@ export class ProcessMailbox extends ProcessRecord {
       this.x!.ready = undefined;
       this.wake(msg);
     } else if (this.mode === SCAN) {
-      const i = this.scan(this.matcher);
+      const i = this.scan(this.matcher, this.takeSkip());
       if (this.dead) return;
       if (i >= 0) this.wake(this.take(i));
       else this.mode = PARKED;
     }
+  }
+
+  // The messages a call's wait put off by the budget passes over (awaitAnswer), once: 0 for any other receive.
+  private takeSkip(this: ProcessImpl): number {
+    const x = this.x;
+    if (x === null || x.skip === 0) return 0;
+    const skip = x.skip;
+    x.skip = 0;
+    this.compact();
+    return skip;
   }
 
   /** Called by the timer queue when a pending receive's timeout passes. */
@@ -284,7 +297,7 @@ export class ProcessMailbox extends ProcessRecord {
     if (this.mode === PARKED) {
       this.wake(TIMEOUT);
     } else if (this.mode === SCAN) {
-      const i = this.scan(this.matcher);
+      const i = this.scan(this.matcher, this.takeSkip());
       if (this.dead) return;
       this.wake(i >= 0 ? this.take(i) : TIMEOUT);
     }
@@ -300,6 +313,7 @@ export class ProcessMailbox extends ProcessRecord {
       if (this.x.aliases !== null) releaseAliases(this, this.x.aliases);
       this.x.aliases = null;
       this.x.rest = null;
+      this.x.skip = 0;
     }
     this.resolve = null;
     this.matcher = null;

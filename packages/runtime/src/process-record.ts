@@ -63,6 +63,8 @@ class ProcessExtras {
   mailboxLimit: MailboxLimit | null = null;
   /** The mailbox's later arrays, oldest first, once more than CHUNK messages wait: the first is never empty. */
   rest: unknown[][] | null = null;
+  /** A call's wait put off by the scheduler's budget: the messages its scan on the next turn passes over (awaitAnswer). */
+  skip = 0;
 }
 
 /**
@@ -133,7 +135,7 @@ export class ProcessRecord {
   // Drops the extras record once nothing in it is in use: a gen_server call leaves no residue.
   protected compact(): void {
     const x = this.x!;
-    if (x.links === null && x.exitHook === null && x.tables === null && x.ready === undefined && x.exitReason === undefined && x.activeCall === null && x.suspended === null && x.aliases === null && x.mailboxLimit === null && x.rest === null) this.x = null;
+    if (x.links === null && x.exitHook === null && x.tables === null && x.ready === undefined && x.exitReason === undefined && x.activeCall === null && x.suspended === null && x.aliases === null && x.mailboxLimit === null && x.rest === null && x.skip === 0) this.x = null;
   }
 
   /** Linked processes. */

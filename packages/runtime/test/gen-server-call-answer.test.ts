@@ -113,3 +113,19 @@ test('a start from a process with messages waiting returns the pid and leaves th
     }),
   );
 });
+
+test("a call put off by the scheduler's budget still passes over the messages that waited before it (OTP's receive marker), rather than reading them all on the next turn", async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      const srv = await genServer.start(ctx, server, undefined);
+      // A message that counts each look at it: instanceof, as a call's match does, asks a Proxy for its prototype.
+      let looked = 0;
+      const probe = new Proxy({}, { getPrototypeOf: (t) => (looked++, Object.getPrototypeOf(t)) });
+      ctx.send(ctx.self(), probe);
+      // Enough calls to cross the budget of a turn several times: each is a wait behind the probe.
+      for (let i = 0; i < 20_000; i++) assert.equal(await genServer.call(ctx, srv, 'get'), 0);
+      assert.equal(looked, 0, 'no call read the message that was waiting before it');
+      assert.equal(await ctx.receive(), probe);
+    }),
+  );
+});
