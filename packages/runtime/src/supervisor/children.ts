@@ -1,5 +1,6 @@
 import { Down, Exit, TIMEOUT, type ExitReason } from '../messages.js';
-import type { Pid, Ref } from '../pid.js';
+import { Pid, type Ref } from '../pid.js';
+import { describeReason } from '../errors.js';
 import type { ProcessContext } from '../types.js';
 import { StartError } from '../gen/errors.js';
 import { SupervisorError, type AutoShutdown, type BadSpecDetail, type ChildSpec, type ChildType, type Restart, type Shutdown, type SupFlags } from './types.js';
@@ -114,8 +115,8 @@ export async function startChildProcess(ctx: ProcessContext, child: Child): Prom
     const start = ctx.node.code === null ? child.spec.start : ctx.node.code.latest(child.spec.start);
     const r = await start(ctx, ...child.extra);
     if (r === 'ignore') return 'ignore';
-    if (r === undefined || r === null || typeof r !== 'object' || !('id' in r)) {
-      throw new Error(`start of child '${child.spec.id}' returned ${JSON.stringify(r)} instead of a pid or 'ignore'`);
+    if (!(r instanceof Pid)) {
+      throw new Error(`start of child '${child.spec.id}' returned ${describeReason(r)} instead of a pid or 'ignore'`);
     }
     return r;
   } catch (error) {

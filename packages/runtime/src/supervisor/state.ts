@@ -6,6 +6,7 @@ import { shutdownChild, shutdownChildren, startChildProcess, type Child, type Fu
 import type { SupFlags, Supervisor } from './types.js';
 import { startWithState } from './escalation.js';
 import { internals } from '../process-internals.js';
+import type { SysTarget } from '../gen/sys-handler.js';
 import { termKey } from '../terms.js';
 
 /** A supervisor's state: its module, flags, children in start order, and recent restart times. */
@@ -48,6 +49,7 @@ export function report(state: SupState, errorContext: string, reason: ExitReason
 export async function startOne(state: SupState, child: Child, restored?: { state: unknown }): Promise<{ reason: unknown } | null> {
   try {
     const pid = restored ? await startWithState(state.ctx, restored.state, (ctx) => startChildProcess(ctx, child)) : await startChildProcess(state.ctx, child);
+    if (pid !== 'ignore') refuseStarted(state, child, pid);
     child.pid = pid === 'ignore' ? undefined : pid;
     // As OTP, only static children get a progress report: a simpleOneForOne's may number millions.
     if (pid !== 'ignore' && state.template === null) loggerOf(state.ctx.node).info({ kind: 'progress', supervisor: supervisorName(state), started: offender(child, pid) }, { pid: state.ctx.self() });
@@ -57,6 +59,23 @@ export async function startOne(state: SupState, child: Child, restored?: { state
     report(state, 'startError', reason, child);
     return { reason };
   }
+}
+
+/**
+ * Throws when the pid a start returned is one the supervisor already knows, against supervisor.erl's contract
+ * ("the start function must create and link to the child process"): the supervisor itself, its parent or a
+ * running sibling would be supervised twice and stopped by the wrong exit. A new child that unlinked itself
+ * passes, as OTP's child_unlink case keeps it (terminateChild still stops it through its monitor).
+ */
+function refuseStarted(state: SupState, child: Child, pid: Pid): void {
+  const self = internals(state.ctx);
+  const what = `start of child '${child.spec.id}' returned`;
+  const fix = "a start function must spawn and link a new process (ctx.spawnLink, or a behaviour's startLink)";
+  if (self.pid.equals(pid)) throw new Error(`${what} the supervisor's own pid ${pid}: ${fix}`);
+  if (pid.equals((self.sysTarget as SysTarget | null)?.parent)) throw new Error(`${what} ${pid}, the supervisor's parent: ${fix}`);
+  if (state.dynamic.has(pid)) throw new Error(`${what} ${pid}, the pid of another running child of this supervisor: ${fix}`);
+  const twin = state.children.find((c) => c !== child && pid.equals(c.pid));
+  if (twin !== undefined) throw new Error(`${what} ${pid}, the pid of the running child '${twin.spec.id}': ${fix}`);
 }
 
 /** Stops every running child: dynamic ones all at once (as OTP), static ones last started first. */

@@ -18,7 +18,8 @@ export type AutoShutdown = 'never' | 'anySignificant' | 'allSignificant';
 
 /**
  * Starts a child linked to the supervisor (`ctx` is the supervisor's context) and resolves to its pid,
- * or to `'ignore'`; throwing is a failed start. Dynamic children also receive startChild's extra arguments.
+ * or to `'ignore'`; throwing is a failed start, and so is returning the supervisor's own pid, its parent's or
+ * a running sibling's. Dynamic children also receive startChild's extra arguments.
  */
 export type StartFn = (ctx: ProcessContext, ...extra: unknown[]) => Awaitable<Pid | 'ignore'>;
 
