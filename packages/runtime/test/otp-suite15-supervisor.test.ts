@@ -2,7 +2,7 @@
 // contract (a start function creates and links a new process), each named after what it mirrors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genServer, supervisor, ok, type ChildSpec, type GenServer, type Pid, type ProcessContext, type Supervisor, type SupFlags } from '@otp-ts/runtime';
+import { genServer, supervisor, ok, isDown, TIMEOUT, type ChildSpec, type GenServer, type Pid, type ProcessContext, type Supervisor, type SupFlags } from '@otp-ts/runtime';
 import { quietLogs, withNode } from './helpers.ts';
 
 const idle: GenServer<null, never, never, never> = { name: 'supervisor_15', init: () => ok(null) };
@@ -57,6 +57,32 @@ test('supervisor start contract: a simpleOneForOne child returning a running sib
       );
       assert.match(failed, /failedToStartChild|me/);
       assert.match(failed, /supervisor's own pid/);
+    });
+  });
+});
+
+test('supervisor start contract: a restart that returns a sibling\'s pid is a failed restart, retried until the intensity gives up, and the sibling is stopped once, not twice', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      let aPid: Pid | undefined;
+      let bStarts = 0;
+      const sup = await supervisor.start(ctx, supOf({ intensity: 2, period: 3600 }, [
+        { id: 'a', start: async (c) => (aPid = await startIdle(c)) },
+        { id: 'b', start: async (c) => (bStarts++ === 0 ? startIdle(c) : aPid!) },
+      ]), undefined);
+      const b = (await supervisor.whichChildren(ctx, sup)).find((c) => c.id === 'b')!.pid as Pid;
+      const supRef = ctx.monitor(sup);
+      const aRef = ctx.monitor(aPid!);
+      ctx.exit(b, 'kill');
+      const downs: Record<string, unknown> = {};
+      for (let i = 0; i < 2; i++) {
+        const m = await ctx.receive((x): x is { ref: unknown; reason: unknown } => isDown(x, supRef) || isDown(x, aRef), 20_000);
+        assert.notEqual(m, TIMEOUT, 'the supervisor and its first child were expected to exit');
+        downs[(m as { ref: unknown }).ref === supRef ? 'sup' : 'a'] = (m as { reason: unknown }).reason;
+      }
+      assert.deepEqual(downs, { sup: 'shutdown', a: 'shutdown' });
+      assert.equal(bStarts, 3, 'the first start and two refused restarts (intensity 2)');
     });
   });
 });
