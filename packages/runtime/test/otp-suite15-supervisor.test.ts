@@ -189,3 +189,21 @@ test('supervisor_SUITE count_restarting_children: a dynamic child whose restart 
     });
   });
 });
+
+test('supervisor start_child on simple_one_for_one: the extra arguments must be a list, as OTP\'s apply(M, F, A ++ Extra) refuses anything else; nothing is started', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      let starts = 0;
+      const template: ChildSpec = { id: 'child1', start: (c) => (starts++, startIdle(c)) };
+      const sup = await supervisor.start(ctx, supOf({ strategy: 'simpleOneForOne' }, [template]), undefined);
+      // A static child's spec given by mistake, and a lone value not wrapped in an array.
+      await assert.rejects(supervisor.startChild(ctx, sup, { id: 'other', start: startIdle }), (e: { code?: string; message: string }) => e.code === 'badSpec' && /takes a list of extra start arguments, got a child spec/.test(e.message));
+      await assert.rejects(supervisor.startChild(ctx, sup, 'x' as unknown as unknown[]), (e: { code?: string; message: string }) => e.code === 'badSpec' && /got x: pass them as an array/.test(e.message));
+      assert.equal(starts, 0);
+      assert.deepEqual(await supervisor.whichChildren(ctx, sup), []);
+      assert.ok(await supervisor.startChild(ctx, sup, []));
+      assert.equal(starts, 1);
+    });
+  });
+});

@@ -28,7 +28,7 @@ async function ask(ctx: ProcessContext, sup: ServerRef, req: SupRequest): Promis
   return answer.value;
 }
 
-/** Adds and starts a child (a spec; for simpleOneForOne, the extra start arguments); its pid, or undefined if it ignored. */
+/** Adds and starts a child (a spec; for simpleOneForOne, the array of extra start arguments); its pid, or undefined if it ignored. */
 export function startChild(ctx: ProcessContext, sup: ServerRef, specOrArgs: ChildSpec | unknown[]): Promise<Pid | undefined> {
   return ask(ctx, sup, { op: 'startChild', spec: specOrArgs }) as Promise<Pid | undefined>;
 }

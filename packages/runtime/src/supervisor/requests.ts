@@ -54,7 +54,12 @@ const isSimple = (state: SupState): boolean => state.template !== null;
 // The child startChild adds: one more of a simpleOneForOne's template with these extra arguments, or a
 // new static child, refused when its spec is bad or its id is taken.
 function newChild(state: SupState, spec: ChildSpec | unknown[]): Child | SupAnswer {
-  if (state.template !== null) return { spec: state.template, pid: undefined, extra: Array.isArray(spec) ? spec : [spec], restarts: 0 };
+  if (state.template !== null) {
+    if (Array.isArray(spec)) return { spec: state.template, pid: undefined, extra: spec, restarts: 0 };
+    // As OTP, whose apply(M, F, A ++ Extra) fails on anything but a list: a spec or a lone value is no list of arguments.
+    const got = spec !== null && typeof spec === 'object' && 'start' in spec ? 'a child spec (its children all come from the template)' : describeReason(spec);
+    return refuse('badSpec', `a simpleOneForOne supervisor's startChild takes a list of extra start arguments, got ${got}: pass them as an array, startChild(ctx, sup, [...])`, { id: undefined, field: 'spec' });
+  }
   if (Array.isArray(spec)) return refuse('badSpec', `this ${state.flags.strategy} supervisor's startChild takes a child spec { id, start, ... }: a list of extra start arguments is for a simpleOneForOne supervisor`, { id: undefined, field: 'spec' });
   let full;
   try {
