@@ -448,3 +448,36 @@ test("a peer that proved the cookie, then floods monitors and links of processes
     { tickTime: 2000, maxFrameBytes: 4 * 1024 * 1024 },
   );
 });
+
+test("the frames of a peer parked while this node waits for it to take its answers take no more memory than they are counted at (at most maxFrameBytes): each is copied out of the read it arrived in, not kept as a view that holds the whole read", { timeout: 120_000 }, async () => {
+  await withPeer(
+    async ({ a, port }) => {
+      const { raw, answer } = await shakeHands(port, 'b@127.0.0.1', 'a@127.0.0.1', {});
+      assert.equal(answer.t, 'proof', JSON.stringify(answer));
+      raw.socket.pause();
+      await waitFor('b to be connected', () => a.nodes().includes('b@127.0.0.1'));
+      const conn = a.dist!.connectionTo('b@127.0.0.1')!;
+      const via = translator('b@127.0.0.1');
+      const monitor = frame(encodeControl(['monitor', new Pid(0, 7, 0), new Pid(1, 999_999, 0), new Ref(0, 1)], via, 1));
+      // Sends to a name nobody registered: dropped, unanswered; 40 KB each, so most reads end inside one.
+      const big = frame(encodeControl(['reg_send', 'nobody', Buffer.alloc(40_000, 7)], via, 1));
+      try {
+        // Monitors until their answers get b's frames parked, then large frames until a stops reading b.
+        const monitors = Buffer.concat(Array.from({ length: 1000 }, () => monitor));
+        await waitFor("a to park b's frames", () => conn.parkedInput > 0 || void raw.socket.write(monitors), { ms: 60_000 });
+        for (let i = 0; i < 200; i++) raw.socket.write(big);
+        await waitFor('a to stop reading b', () => conn.parkedInput > 4 * 1024 * 1024 && conn.socket.isPaused(), { ms: 60_000 });
+        const parked = (conn as unknown as { parked: Buffer[] }).parked;
+        const buffers = new Set(parked.map((f) => f.buffer));
+        const bytes = [...buffers].reduce((n, b) => n + b.byteLength, 0);
+        // What the frames hold: their buffers (a block of small ones shared, up to 64 KiB of it unused at the end).
+        assert.ok(bytes <= conn.parkedInput + 64 * 1024, `${parked.length} parked frames counted at ${conn.parkedInput} bytes hold ${bytes} bytes of buffers`);
+        // Up to a's maxFrameBytes (4 MiB here) and one read's worth past it.
+        assert.ok(conn.parkedInput < 5 * 1024 * 1024, `${conn.parkedInput} bytes parked`);
+      } finally {
+        raw.socket.destroy();
+      }
+    },
+    { tickTime: 60_000, maxFrameBytes: 4 * 1024 * 1024 },
+  );
+});

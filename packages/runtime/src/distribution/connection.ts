@@ -101,6 +101,11 @@ const tinyFrame = (who: string, frame: number): string =>
 
 const SHORT: Record<RefusalReason, string> = { cookie: 'wrong cookie', version: 'no protocol version in common', name: 'wrong node name', frame: 'frame limit too small', simultaneous: 'simultaneous connect', already: 'already connected' };
 
+// What one parked frame costs besides its bytes: its length header and its Buffer object (about 100 bytes on V8).
+const PARKED_FRAME_COST = 128;
+// The size of the blocks small parked frames are copied into.
+const PARK_BLOCK = 64 * 1024;
+
 const COOKIE_HINT = 'both nodes need the same cookie: --cookie, OTP_COOKIE or ~/.otp-ts.cookie';
 
 /**
@@ -372,10 +377,35 @@ export class Connection {
   }
 
   // A frame that arrived while held waits its turn; past maxFrameBytes of them, the socket is not read until they are handled.
+  // Each is copied out of the chunk it arrived in (a view would keep the whole chunk, and a chunk joined for a frame
+  // split across reads holds the next frame's start too: up to twice the bytes counted), and counted with its header
+  // and what its Buffer object costs, so the memory parked frames take is the count.
   private park(frame: Buffer): void {
-    this.parked.push(frame);
-    this.parkedBytes += frame.length + 4;
+    this.parked.push(this.parkedCopy(frame));
+    this.parkedBytes += frame.length + PARKED_FRAME_COST;
     if (this.parkedBytes > this.owner.limits.maxFrame && !this.socket.isPaused()) this.socket.pause();
+  }
+
+  // Where small parked frames are copied, one after another: one allocation for many of them.
+  private parkBlock: Buffer | undefined;
+  private parkBlockAt = 0;
+
+  // A copy of `frame` of its own bytes: a large one alone, a small one packed into the current block (a block's unused
+  // end is below an eighth of it).
+  private parkedCopy(frame: Buffer): Buffer {
+    if (frame.length > PARK_BLOCK / 8) {
+      const own = Buffer.allocUnsafeSlow(frame.length);
+      frame.copy(own);
+      return own;
+    }
+    if (!this.parkBlock || this.parkBlockAt + frame.length > PARK_BLOCK) {
+      this.parkBlock = Buffer.allocUnsafeSlow(PARK_BLOCK);
+      this.parkBlockAt = 0;
+    }
+    frame.copy(this.parkBlock, this.parkBlockAt);
+    const copy = this.parkBlock.subarray(this.parkBlockAt, this.parkBlockAt + frame.length);
+    this.parkBlockAt += frame.length;
+    return copy;
   }
 
   // Handles the parked frames in order, until one leaves more than busyLimit owed again (held anew); then reads on.
@@ -383,11 +413,12 @@ export class Connection {
     let i = 0;
     while (i < this.parked.length && !this.inputHeld && !this.closed) {
       const frame = this.parked[i++]!;
-      this.parkedBytes -= frame.length + 4;
+      this.parkedBytes -= frame.length + PARKED_FRAME_COST;
       this.owner.frame(this, frame);
     }
     this.parked = this.closed ? [] : this.parked.slice(i);
     if (this.closed) this.parkedBytes = 0;
+    if (this.parked.length === 0) this.parkBlock = undefined;
     if (!this.closed && this.parkedBytes <= this.owner.limits.maxFrame && this.socket.isPaused()) this.socket.resume();
   }
 
@@ -440,6 +471,7 @@ export class Connection {
     this.closeReason = reason;
     this.parked = [];
     this.parkedBytes = 0;
+    this.parkBlock = undefined;
     const wasUp = this.stage === 'up';
     if (!wasUp) this.failure = { reason: kind, message: this.lastLine || `distribution: the connection to ${this.peer || this.expected || 'a node'} closed during the handshake (${reason})` };
     clearTimeout(this.timer);
