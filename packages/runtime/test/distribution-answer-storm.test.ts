@@ -36,7 +36,7 @@ test('two nodes that each owe the other more than busyLimit of noproc DOWNs at o
   const b = createNode({ onCrash: () => {} });
   const downs: unknown[] = [];
   try {
-    const options = { cookie: 'sekrit', epmdPort, tickTime: 2000, busyLimit: 64 * 1024, log: (l: string) => logs.push(l) };
+    const options = { cookie: 'sekrit', epmdPort, tickTime: 10_000, busyLimit: 64 * 1024, log: (l: string) => logs.push(l) };
     await a.startDistribution({ name: 'a@127.0.0.1', ...options });
     await b.startDistribution({ name: 'b@127.0.0.1', ...options });
     assert.equal(await a.ping('b@127.0.0.1'), true);

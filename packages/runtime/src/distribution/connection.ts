@@ -305,9 +305,30 @@ export class Connection {
     this.flushScheduled = false;
     if (this.out.pos === 0 || this.closed) return;
     this.lastOut = Date.now();
-    this.socket.write(this.out.take());
+    const answers = this.answersBatched;
+    if (answers === 0) this.socket.write(this.out.take());
+    else {
+      // The answers in this write are owed until the OS took all of it.
+      this.answersBatched = 0;
+      this.answersWritten += answers;
+      this.socket.write(this.out.take(), () => (this.answersWritten -= answers));
+    }
     this.owner.activity();
   };
+
+  // Bytes of answers to the peer's signals (see owe) in this turn's batch, and in writes the OS has not taken yet.
+  private answersBatched = 0;
+  private answersWritten = 0;
+
+  /** Counts `bytes` just queued as this node's answers to the peer's signals (noproc exits and DOWNs), not its processes' sends. */
+  owe(bytes: number): void {
+    this.answersBatched += bytes;
+  }
+
+  /** Bytes of answers to the peer's signals (see owe) the OS has not taken yet: what a peer that reads nothing makes this node hold. */
+  get owedAnswers(): number {
+    return this.answersBatched + this.answersWritten;
+  }
 
   // When the peer was last seen taking bytes written to it (the OS's queue of them moved), or none were unsent.
   private lastTaken = Date.now();

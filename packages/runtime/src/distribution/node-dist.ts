@@ -453,8 +453,14 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
     const owed = conn.buffered;
     try {
       handleControl(this, conn.peer, msg);
-      // Its answers (noproc exits and DOWNs) wait for the peer past busyLimit: it is not read until it takes them.
-      if (conn.buffered > this.busyLimit && conn.buffered > owed) conn.holdInput();
+      // Its answers (noproc exits and DOWNs) wait for the peer past maxFrameBytes of them: it is not read until it
+      // takes them. Only answers count, not what processes send (they are suspended past busyLimit): two nodes
+      // whose processes' sends each exceed what the other keeps of its frames would otherwise wait on each other.
+      const answers = conn.buffered - owed;
+      if (answers > 0) {
+        conn.owe(answers);
+        if (conn.owedAnswers > this.limits.maxFrame) conn.holdInput();
+      }
     } catch (error) {
       this.log(`distribution: closed the connection to ${conn.peer}: ${(error as Error).message}`);
       conn.close('bad control message');
