@@ -360,6 +360,7 @@ test("a global name conflict a peer's sync brings up is logged with the name quo
 test("a flood of connections that each send a 'refused' frame instead of a hello is logged within the budget of lines about incoming handshakes, each counted, and the node keeps serving", async () => {
   await withPeer(async ({ a, c, logs, port }) => {
     const before = a.dist!.refusals().count;
+    const started = Date.now();
     const n = 200;
     for (let i = 0; i < n; i += 20) {
       const batch = await Promise.all(Array.from({ length: 20 }, () => dialRaw(port)));
@@ -368,7 +369,8 @@ test("a flood of connections that each send a 'refused' frame instead of a hello
     }
     await waitFor('every refusal counted', () => a.dist!.refusals().count - before >= n);
     const lines = logs.filter((l) => /refused this node|spam/.test(l));
-    assert.ok(lines.length <= 20, `${lines.length} lines for ${n} connections:\n${lines.slice(0, 5).join('\n')}`);
+    // At most 10 a second, in every second the flood took (a loaded machine stretches it over several).
+    assert.ok(lines.length <= 10 * (Math.ceil((Date.now() - started) / 1000) + 1), `${lines.length} lines for ${n} connections:\n${lines.slice(0, 5).join('\n')}`);
     assert.ok(logs.every((l) => !l.includes('\n')), 'no line holds a newline from the wire');
     assert.equal(await c.ping('a@127.0.0.1'), true);
   });
