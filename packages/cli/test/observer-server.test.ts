@@ -416,3 +416,19 @@ test('a request with no Host header: an HTTP/1.0 one (a health check, a script) 
     node.shutdown();
   }
 });
+
+test("an /api/ path naming what every object inherits ('constructor', '__proto__', 'toString') is a 404 like any path it does not serve, not a 200 or a 502", async () => {
+  const node = await startNode('obs_srv_proto@127.0.0.1');
+  const o = await observe('obs_srv_proto@127.0.0.1');
+  try {
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const r = await get(o, `/api/${name}`);
+      assert.equal(r.status, 404, `/api/${name}: ${JSON.stringify(r.body)}`);
+      assert.deepEqual(r.body, { error: `no /api/${name} here` });
+    }
+    assert.equal((await get(o, '/api/overview')).status, 200);
+  } finally {
+    await o.close();
+    node.shutdown();
+  }
+});

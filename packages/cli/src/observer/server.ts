@@ -526,7 +526,8 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
     }
     if (path === '/api/live') return liveStream(req, res);
     if (path === '/api/trace') return trace(req, res, url);
-    const fn = path.startsWith('/api/') ? api[path.slice(5)] : undefined;
+    // Its own routes only: '/api/constructor' or '/api/__proto__' must not reach what every object inherits.
+    const fn = path.startsWith('/api/') && Object.hasOwn(api, path.slice(5)) ? api[path.slice(5)] : undefined;
     if (!fn) return send(res, 404, { error: `no ${path} here` });
     const mutates = path === '/api/act' || path === '/api/switch';
     if (mutates !== (req.method === 'POST')) return send(res, 405, { error: `${path} takes ${mutates ? 'POST' : 'GET'}` });
