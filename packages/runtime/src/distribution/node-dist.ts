@@ -60,7 +60,7 @@ export interface DistributionOptions {
   handshakeTimeoutMs?: number;
   /** The largest handshake frame accepted before a peer proved the cookie, in bytes (default 4096). */
   maxHandshakeBytes?: number;
-  /** The largest frame accepted from an authenticated peer, in bytes (default 64 MiB, at least 64 KiB). */
+  /** The largest frame accepted from an authenticated peer, in bytes (default 64 MiB, at least 64 KiB); also the most of a peer's frames kept, and of answers owed to it, while it reads none. */
   maxFrameBytes?: number;
   /** Connections this node holds at once before their peers proved the cookie; more are dropped (default 128). */
   maxUnauthenticated?: number;
