@@ -99,3 +99,44 @@ test("an upgrade that fails or rolls back clears the timers of the new versions'
     });
   });
 });
+
+// The same counting, with the timers taken from Node's timers modules rather than the globals.
+const viaModules = {
+  named: (tag: string) => `import { setInterval as every, setTimeout as once } from 'node:timers';
+const h = ((globalThis as any).timerHits ??= {});
+h['${tag}'] = 0;
+once(() => h['${tag}']++, 1);
+let runs = 0;
+const i = every(() => { h['${tag}']++; if (++runs > 2000) clearInterval(i); }, 1);`,
+  required: (tag: string) => `const timers = require('timers');
+const h = ((globalThis as any).timerHits ??= {});
+h['${tag}'] = 0;
+let runs = 0;
+const i = timers.setInterval(() => { h['${tag}']++; if (++runs > 2000) timers.clearInterval(i); }, 1);
+timers.setImmediate(() => h['${tag}']++);`,
+  promises: (tag: string) => `import { setInterval as every, setTimeout as sleep, scheduler } from 'node:timers/promises';
+const h = ((globalThis as any).timerHits ??= {});
+h['${tag}'] = 0;
+void (async () => { let runs = 0; for await (const _ of every(1)) { h['${tag}']++; if (++runs > 2000) break; } })();
+void sleep(1).then(() => h['${tag}']++);
+void scheduler.wait(1).then(() => h['${tag}']++);`,
+};
+
+for (const [form, body] of Object.entries(viaModules)) {
+  test(`timers a top level takes from Node's timers modules (${form}) are its version's: a purge and a failed load clear them, so a reload runs one copy`, async () => {
+    await withNode(async (node) => {
+      const code = codeServerFor(node);
+      const version = (v: number) => compileModule(`t/${form}`, `${body(`${form}${v}`)}\nexport const v = ${v};`, String(v));
+      await assert.rejects(code.load(compileModule(`t/${form}-failing`, `${body(`${form}Failing`)}\nthrow new Error('bad config');`, '1')), /failed to load: bad config/);
+      await code.load(version(1));
+      await code.load(version(2));
+      await code.load(version(3)); // purges 1
+      code.purge(`t/${form}`); // purges 2
+      await afterEarlierTimers();
+      for (const tag of [`${form}Failing`, `${form}1`, `${form}2`, `${form}3`]) hits.timerHits![tag] = 0;
+      await afterEarlierTimers();
+      assert.deepEqual([`${form}Failing`, `${form}1`, `${form}2`].map((tag) => hits.timerHits![tag]), [0, 0, 0], 'no timer of a purged or failed version ran');
+      assert.ok(hits.timerHits![`${form}3`]! > 0, 'the current version keeps its interval');
+    });
+  });
+}

@@ -222,10 +222,12 @@ export function evaluateModule(source: ModuleSource & { script?: string }, linke
 }
 
 type TimerName = 'setTimeout' | 'setInterval' | 'setImmediate';
+type Started = Array<{ clear: (handle: never) => void; handle: unknown }>;
+type TimerFn = (...args: unknown[]) => unknown;
 const TIMERS: readonly TimerName[] = ['setTimeout', 'setInterval', 'setImmediate'];
 const clearTimer = { setTimeout: clearTimeout, setInterval: clearInterval, setImmediate: clearImmediate } as const;
 // The timers each top level being evaluated started, innermost last (a top level may evaluate another: batch.ts).
-const recording: Array<Array<{ clear: (handle: never) => void; handle: unknown }>> = [];
+const recording: Started[] = [];
 
 /**
  * Runs a module's top level with the global timer functions recording what they start. A top level that throws has its
@@ -233,7 +235,7 @@ const recording: Array<Array<{ clear: (handle: never) => void; handle: unknown }
  * keeps them running, and gets a function that clears those still pending (for a version an upgrade then does not install).
  */
 function whileRecordingTimers(run: () => void): () => void {
-  const started: Array<{ clear: (handle: never) => void; handle: unknown }> = [];
+  const started: Started = [];
   const stop = (): void => {
     for (const { clear, handle } of started.splice(0)) clear(handle as never);
   };
@@ -252,29 +254,133 @@ function whileRecordingTimers(run: () => void): () => void {
   return stop;
 }
 
+// A timer function recording what it starts into the innermost top level's list while one runs (calling `original()`'s).
+// A function, not an arrow: Node's timers ignore `this`, a replacement installed before (fake timers) may not.
+function recorder(name: TimerName, original: () => TimerFn, model: TimerFn): TimerFn {
+  const clear = clearTimer[name] as (handle: never) => void;
+  const fn = function (this: unknown, ...args: unknown[]): unknown {
+    const handle = original().apply(this, args);
+    recording[recording.length - 1]?.push({ clear, handle });
+    return handle;
+  };
+  // Its name and util.promisify.custom: `promisify(setTimeout)` at a top level still gives a sleep.
+  Object.defineProperty(fn, 'name', { value: name });
+  for (const key of Reflect.ownKeys(model)) if (!Object.hasOwn(fn, key)) Object.defineProperty(fn, key, Object.getOwnPropertyDescriptor(model, key)!);
+  return fn;
+}
+
+// The global timer functions a top level's recording replaced (Node's own, or a test's fake timers), and the recorders
+// put in their place: made once, each calling the function it replaced this time.
+const g = globalThis as unknown as Record<TimerName, TimerFn>;
+const replaced: Record<TimerName, TimerFn> = { setTimeout: g.setTimeout, setInterval: g.setInterval, setImmediate: g.setImmediate };
+const globalRecorders = Object.fromEntries(TIMERS.map((name) => [name, recorder(name, () => replaced[name], g[name])])) as Record<TimerName, TimerFn>;
+
 // Puts in the global timer functions that record into the innermost top level's list; returns what puts them back.
 function recordTimers(): () => void {
-  const g = globalThis as unknown as Record<TimerName, (...args: unknown[]) => unknown>;
-  const saved = TIMERS.map((name) => g[name]);
-  const ours = TIMERS.map((name, i) => {
-    const original = saved[i]!;
-    const clear = clearTimer[name] as (handle: never) => void;
-    // A function, not an arrow: Node's timers ignore `this`, a replacement installed before (fake timers) may not.
-    const recorder = function (this: unknown, ...args: unknown[]): unknown {
-      const handle = original.apply(this, args);
-      recording[recording.length - 1]?.push({ clear, handle });
-      return handle;
-    };
-    // Its name and util.promisify.custom: `promisify(setTimeout)` at a top level still gives a sleep.
-    Object.defineProperty(recorder, 'name', { value: name });
-    for (const key of Reflect.ownKeys(original)) if (!Object.hasOwn(recorder, key)) Object.defineProperty(recorder, key, Object.getOwnPropertyDescriptor(original, key)!);
-    return (g[name] = recorder);
-  });
+  for (const name of TIMERS) {
+    replaced[name] = g[name];
+    g[name] = globalRecorders[name];
+  }
   return () =>
     // Put back unless the top level installed timer functions of its own (fake timers): those stay.
-    TIMERS.forEach((name, i) => {
-      if (g[name] === ours[i]) g[name] = saved[i]!;
+    TIMERS.forEach((name) => {
+      if (g[name] === globalRecorders[name]) g[name] = replaced[name];
     });
+}
+
+/**
+ * Internal: what a module's `require` of Node's timers gets (`node:timers`, `timers`, `node:timers/promises`,
+ * `timers/promises`; `module` is what `import()` gave): the same module, whose functions record what a top level starts
+ * as the global ones do, so a version's purge or discard clears them too. Other modules are returned as they are.
+ * A promise timer (`await setTimeout(1000)`, `for await (const _ of setInterval(1000))`) a top level started and then
+ * cleared never settles: the code awaiting it stops, as a cleared callback timer's never runs.
+ */
+export function recordingBuiltin(spec: string, module: unknown): unknown {
+  const name = spec.replace(/^node:/, '');
+  if ((name !== 'timers' && name !== 'timers/promises') || module === null || typeof module !== 'object') return module;
+  let made = recordingModules.get(module);
+  if (made === undefined) recordingModules.set(module, (made = name === 'timers' ? recordingTimers(module as Record<string, unknown>) : recordingPromises(module as Record<string, unknown>)));
+  return made;
+}
+
+const recordingModules = new WeakMap<object, object>();
+
+// node:timers with setTimeout, setInterval and setImmediate recording (its default export and `promises` likewise).
+function recordingTimers(ns: Record<string, unknown>): object {
+  const wrap = (m: Record<string, unknown>): Record<string, unknown> => {
+    const out: Record<string, unknown> = { ...m };
+    for (const name of TIMERS) if (typeof m[name] === 'function') out[name] = recorder(name, () => m[name] as TimerFn, m[name] as TimerFn);
+    if (m['promises'] !== null && typeof m['promises'] === 'object') out['promises'] = recordingPromises(m['promises'] as Record<string, unknown>);
+    return out;
+  };
+  const out = wrap(ns);
+  if (ns['default'] !== null && typeof ns['default'] === 'object') out['default'] = wrap(ns['default'] as Record<string, unknown>);
+  return out;
+}
+
+// node:timers/promises with setTimeout, setImmediate, setInterval and scheduler.wait recording (its default export likewise).
+function recordingPromises(ns: Record<string, unknown>): object {
+  const wrap = (m: Record<string, unknown>): Record<string, unknown> => {
+    const out: Record<string, unknown> = { ...m };
+    // Where each takes its options: setTimeout(delay, value, options), setImmediate(value, options), wait(delay, options).
+    if (typeof m['setTimeout'] === 'function') out['setTimeout'] = recordingPromise(m['setTimeout'] as TimerFn, 2);
+    if (typeof m['setImmediate'] === 'function') out['setImmediate'] = recordingPromise(m['setImmediate'] as TimerFn, 1);
+    if (typeof m['setInterval'] === 'function') out['setInterval'] = recordingIterator(m['setInterval'] as TimerFn);
+    const scheduler = m['scheduler'] as { wait?: TimerFn; yield?: TimerFn } | undefined;
+    if (scheduler !== null && typeof scheduler === 'object' && typeof scheduler.wait === 'function') {
+      const wait = scheduler.wait.bind(scheduler);
+      out['scheduler'] = Object.assign(Object.create(scheduler) as object, { wait: recordingPromise(wait, 1) });
+    }
+    return out;
+  };
+  const out = wrap(ns);
+  if (ns['default'] !== null && typeof ns['default'] === 'object') out['default'] = wrap(ns['default'] as Record<string, unknown>);
+  return out;
+}
+
+// Each promise timer a top level starts gets an abort of its own, recorded: `cleared` once the recording's stop ran.
+function recordAbort(args: unknown[], at: number): { args: unknown[]; cleared: () => boolean } | undefined {
+  const list = recording[recording.length - 1];
+  if (list === undefined) return undefined;
+  const controller = new AbortController();
+  const given = args[at] as { signal?: AbortSignal } | undefined;
+  const options = { ...(given ?? {}), signal: given?.signal ? AbortSignal.any([given.signal, controller.signal]) : controller.signal };
+  let cleared = false;
+  list.push({ clear: ((c: AbortController) => ((cleared = true), c.abort())) as (handle: never) => void, handle: controller });
+  const out = args.slice();
+  while (out.length < at) out.push(undefined);
+  out[at] = options;
+  return { args: out, cleared: () => cleared };
+}
+
+const never = (): Promise<never> => new Promise<never>(() => undefined);
+
+// A promise timer function (its options the argument at `at`) whose pending promise never settles once cleared.
+function recordingPromise(original: TimerFn, at: number): TimerFn {
+  return function (this: unknown, ...args: unknown[]): unknown {
+    const recorded = recordAbort(args, at);
+    if (recorded === undefined) return original.apply(this, args);
+    return (original.apply(this, recorded.args) as Promise<unknown>).catch((error: unknown) => (recorded.cleared() ? never() : Promise.reject(error)));
+  };
+}
+
+// timers/promises' setInterval: an async iterator whose pending and later `next()` never settle once cleared.
+function recordingIterator(original: TimerFn): TimerFn {
+  return function (this: unknown, ...args: unknown[]): unknown {
+    const recorded = recordAbort(args, 2);
+    if (recorded === undefined) return original.apply(this, args);
+    const it = original.apply(this, recorded.args) as AsyncIterableIterator<unknown>;
+    // Once cleared, the iterator is not asked again (its aborted next() would reject with no one to catch it).
+    const next = (): Promise<IteratorResult<unknown>> => (recorded.cleared() ? never() : it.next().catch((error: unknown) => (recorded.cleared() ? never() : Promise.reject(error))));
+    return {
+      next,
+      return: (value?: unknown) => it.return!(value),
+      throw: (error?: unknown) => it.throw!(error),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  };
 }
 
 /** The name a compiled module's `import.meta` is written as (the compiler defines it so; CommonJS has no import.meta). */

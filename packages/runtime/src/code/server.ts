@@ -2,7 +2,7 @@ import { isBuiltin } from 'node:module';
 import { dirname } from 'node:path';
 import type { OtpNode } from '../node.js';
 import type { ProcessImpl } from '../process.js';
-import { evaluateModule, isRemovedExport, nextCallbacks, sourceHash, LoadedModule, ModuleVersion, type ModuleLinks, type ModuleSource } from './module.js';
+import { evaluateModule, isRemovedExport, recordingBuiltin, nextCallbacks, sourceHash, LoadedModule, ModuleVersion, type ModuleLinks, type ModuleSource } from './module.js';
 import { registerSourceMap, scriptName } from './source-maps.js';
 import { runtimeApi } from './runtime-api.js';
 import { resolveImport } from './resolve.js';
@@ -90,7 +90,7 @@ export class CodeServer implements CodeHooks {
       if (this.isAppModule(spec, source.name) || this.externals.has(spec) || this.packages.has(packageKey(source, spec))) continue;
       try {
         if (isBuiltin(spec)) {
-          this.externals.set(spec, await import(spec));
+          this.externals.set(spec, recordingBuiltin(spec, await import(spec)));
           continue;
         }
         // As an ES module's import finds it (resolve.ts), from the module's own file.
