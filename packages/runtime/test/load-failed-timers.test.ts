@@ -140,3 +140,29 @@ for (const [form, body] of Object.entries(viaModules)) {
     });
   });
 }
+
+// Top-level code spawning a process (through the node a test hands over in globalThis) that waits for messages.
+const spawns = (tag: string) => `
+const g = globalThis as any;
+(g.spawned ??= {})['${tag}'] = g.testNode.spawn(async (ctx: any) => { for (;;) await ctx.receive(); });`;
+
+test('a module whose top level spawns a process and then throws leaves no process running, nor does a batch member evaluated before a failing one', async () => {
+  await withNode(async (node) => {
+    const g = globalThis as unknown as { testNode?: unknown; spawned?: Record<string, Parameters<typeof node.isAlive>[0]> };
+    g.testNode = node;
+    try {
+      const code = codeServerFor(node);
+      await assert.rejects(code.load(compileModule('t/spawner', `${spawns('failing')}\nthrow new Error('bad config');`, '1')), /failed to load: bad config/);
+      await code.load(compileModule('t/kept', `${spawns('kept')}\nexport const x = 1;`, '1'));
+      await code.load(compileModule('t/y', 'export const y = 1;', '1'));
+      await node.run(async (ctx) => {
+        await assert.rejects(upgradeModules(ctx, code, [compileModule('t/kept', `${spawns('batch')}\nexport const x = 2;`, '2'), compileModule('t/y', "import { x } from './kept';\nthrow new Error('broken ' + x);", '2')]), /broken 2/);
+      });
+      assert.equal(node.isAlive(g.spawned!['failing']!), false, "the failed top level's process was killed");
+      assert.equal(node.isAlive(g.spawned!['batch']!), false, "the batch member's process was killed with its version");
+      assert.equal(node.isAlive(g.spawned!['kept']!), true, 'a loaded top level keeps its process');
+    } finally {
+      g.testNode = undefined;
+    }
+  });
+});

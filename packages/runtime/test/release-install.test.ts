@@ -258,3 +258,29 @@ test('an upgrade that purges the version before the running one reports the proc
     assert.deepEqual(versions?.killed, [{ pid: String(old), module: 'fx/srv' }], 'the last upgrade names the processes it killed');
   });
 });
+
+test("an upgrade rolled back after its swap leaves none of the new version's top-level timers running: the old state, not the old state plus new timers", async () => {
+  const block = "require('node:fs').mkdirSync((globalThis as any).fxBlock, { recursive: true })";
+  // 2's top level counts its interval's runs (the interval ends itself after 2000, so no test leaves it running).
+  const ticking = `${srv(2, block)}
+const hits = ((globalThis as any).fxTicks ??= { n: 0 });
+let runs = 0;
+const i = setInterval(() => { hits.n++; if (++runs > 2000) clearInterval(i); }, 1);`;
+  await withRelease([version(1), { vsn: '2', modules: { 'fx/app': APP, 'fx/srv': ticking } }], async (state, handler, root) => {
+    const g = globalThis as { fxBlock?: string; fxTicks?: { n: number } };
+    g.fxBlock = join(root, 'releases', 'RELEASES.json.tmp');
+    try {
+      const error = installError(await (handler.install as Install)('2', { probeMs: 0 }).then(() => assert.fail('the install succeeded'), (e: unknown) => e));
+      assert.match(error.message, /^upgrade to 2 rolled back, 1 still runs: 2 could not be made permanent/);
+      // Ordering, not a guess: a 10 ms timer runs after every 1 ms interval run due before it.
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      g.fxTicks!.n = 0;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.equal(g.fxTicks!.n, 0, "2's interval stopped with the rollback");
+      assert.deepEqual(await state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'get')), { n: 0, v: 1 });
+    } finally {
+      rmSync(g.fxBlock, { recursive: true, force: true });
+      g.fxBlock = undefined;
+    }
+  });
+});

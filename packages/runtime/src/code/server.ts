@@ -67,6 +67,8 @@ export class CodeServer implements CodeHooks {
   private readonly bodies = new WeakMap<ModuleVersion, object>();
   /** Each version's stopTimers (module.ts): what clears its top level's timers when it is never installed. */
   private readonly topTimers = new WeakMap<ModuleVersion, () => void>();
+  /** The processes each version's top level spawned: killed when it is never installed (or a release install rolls back). */
+  private readonly topSpawned = new WeakMap<ModuleVersion, ProcessImpl[]>();
   private readonly scripts = new ScriptIds();
   /** Told when a module's export table was re-pointed (the trace agent re-wraps traced functions). */
   private repointed: ((module: string) => void) | null = null;
@@ -116,6 +118,8 @@ export class CodeServer implements CodeHooks {
     if (source.filename && script) registerSourceMap(script, source.code, source.filename, [held?.current?.filename, held?.old?.filename].filter((f) => f !== undefined));
     const links: ModuleLinks = { imports: [], stars: [] };
     let evaluated: ReturnType<typeof evaluateModule>;
+    // Every process spawned from here until the top level returns is its own: no other code runs in between.
+    const mark = this.node.pidMark;
     try {
       evaluated = evaluateModule({ ...source, ...(script ? { script } : {}) }, {
         require: (spec) => this.require(spec, source, links),
@@ -123,12 +127,27 @@ export class CodeServer implements CodeHooks {
         reExported: (table) => links.stars.push(this.tables.get(table as object)!.name),
       });
     } catch (error) {
+      // A version that never loads leaves nothing running: its timers are cleared (module.ts), its processes killed.
+      for (const p of this.spawnedSince(mark)) this.node.exit(p.pid, 'kill');
       throw new CodeError('evaluation', source.name, `module ${source.name} failed to load: ${(error as Error)?.message ?? String(error)}`, { cause: error });
     }
     const version = new ModuleVersion(source.name, vsn, evaluated.read(), script ?? source.name, links, evaluated.read);
     this.bodies.set(version, evaluated.body);
     this.topTimers.set(version, evaluated.stopTimers);
+    const spawned = this.spawnedSince(mark);
+    if (spawned.length > 0) this.topSpawned.set(version, spawned);
     return version;
+  }
+
+  // The live processes spawned since `mark` (node.pidMark): none, without a look at each process, when no pid was taken.
+  private spawnedSince(mark: { serial: number; id: number }): ProcessImpl[] {
+    const now = this.node.pidMark;
+    if (now.serial === mark.serial && now.id === mark.id) return [];
+    const out: ProcessImpl[] = [];
+    this.node.eachProcess((p) => {
+      if (p.pid.serial > mark.serial || (p.pid.serial === mark.serial && p.pid.id >= mark.id)) out.push(p);
+    });
+    return out;
   }
 
   /**
@@ -138,8 +157,24 @@ export class CodeServer implements CodeHooks {
   discard(versions: readonly ModuleVersion[]): void {
     for (const v of versions) {
       const mod = this.modules.get(v.module);
-      if (mod?.current !== v && mod?.old !== v) this.topTimers.get(v)?.();
+      if (mod?.current !== v && mod?.old !== v) this.stopTopLevel(v);
     }
+  }
+
+  /**
+   * Internal: after a release install rolled back, what the top levels of the versions it had installed started and
+   * that still runs: their timers are cleared and the processes they spawned killed, each version that is no longer
+   * current. Rolled back is the old state, not the old state plus the new version's timers.
+   */
+  rolledBack(versions: readonly ModuleVersion[]): void {
+    for (const v of versions) if (this.modules.get(v.module)?.current !== v) this.stopTopLevel(v);
+  }
+
+  // Clears a version's top-level timers and kills the processes its top level spawned (a version never installed, or rolled back).
+  private stopTopLevel(v: ModuleVersion): void {
+    this.topTimers.get(v)?.();
+    for (const p of this.topSpawned.get(v) ?? []) if (!p.dead) this.node.exit(p.pid, 'kill');
+    this.topSpawned.delete(v);
   }
 
   /**

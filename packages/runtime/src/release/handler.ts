@@ -499,7 +499,7 @@ async function apply(ctx: ProcessContext, state: RunningRelease, plan: InstallPl
 
 // Apply, then (guarded) probe; past the swap, anything that fails — an application change, a supervisor's
 // new child that does not start, a crash or an escalation in the probe window — rolls back to the running version.
-async function applyAndProbe(ctx: ProcessContext, state: RunningRelease, plan: InstallPlan, swapped: Swapped, vsn: string, options: InstallOptions): Promise<Pick<InstallReport, 'apps' | 'children' | 'killed'>> {
+async function applyAndProbe(ctx: ProcessContext, state: RunningRelease, plan: InstallPlan, swapped: Swapped, vsn: string, options: InstallOptions, evaluated: readonly ModuleVersion[]): Promise<Pick<InstallReport, 'apps' | 'children' | 'killed'>> {
   const { guard } = swapped;
   try {
     const watch = guard ? watchExits(ctx, swapped.processes) : undefined;
@@ -512,7 +512,11 @@ async function applyAndProbe(ctx: ProcessContext, state: RunningRelease, plan: I
   } catch (error) {
     if (!guard) throw error; // a rollback that fails is reported by the install it undoes
     state.files = plan.target;
-    throw await rollBack(ctx, state, plan.running, `${verbOf(plan.direction)} to ${vsn}`, guard, swapped.snapshots, error);
+    const failure = await rollBack(ctx, state, plan.running, `${verbOf(plan.direction)} to ${vsn}`, guard, swapped.snapshots, error);
+    // The versions rolled back from keep no timer or process their top levels started (those still current, when the
+    // rollback itself failed, keep theirs).
+    codeServerOf(state.node).rolledBack(evaluated);
+    throw failure;
   }
 }
 
@@ -544,7 +548,7 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
   });
   swapped.staged = staged;
   if (attempt) Object.assign(attempt, { processes: swapped.processes.length, suspendedMs: swapped.suspendedMs, killed: swapped.killed });
-  const report = await applyAndProbe(ctx, state, plan, swapped, vsn, options);
+  const report = await applyAndProbe(ctx, state, plan, swapped, vsn, options, evaluated);
   const from = plan.running.release.vsn;
   const result: InstallReport = {
     from,
