@@ -134,3 +134,42 @@ test('a special process (sys.special) whose state holds a closure of the old ver
     });
   });
 });
+
+// Version `v` of app/cart: a server whose state holds an instance of the module's own class (not exported, and
+// exported: both are the version's code). `rebuild`: codeChange moves the instances to this version's classes, as
+// docs/code.md shows (Object.setPrototypeOf onto the new class's prototype).
+const cart = (v: number, rebuild: boolean) =>
+  compileModule('app/cart', `
+import { ok, reply, type GenServer } from '@otp-ts/runtime';
+class Line { constructor(public sku: string) {} label() { return 'v${v}:' + this.sku; } }
+export class Cart { lines = [new Line('a')]; total() { return 'v${v}:' + this.lines.length; } }
+type S = { cart: Cart };
+export const srv: GenServer<S, 'get', never, unknown, undefined> = {
+  init: () => ok({ cart: new Cart() }),
+  handleCall: (_r, _f, s) => reply([s.cart.total(), ...s.cart.lines.map((l) => l.label())], s),
+  codeChange: (_o: unknown, s: S) => {
+    ${rebuild ? 'Object.setPrototypeOf(s.cart, Cart.prototype); for (const l of s.cart.lines) Object.setPrototypeOf(l, Line.prototype);' : ''}
+    return s;
+  },
+};`, String(v));
+
+test("a server whose state holds instances of the old version's classes after an upgrade holds off a soft purge and is killed by a purge; one whose codeChange rebuilt them lives on the new code", async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    await code.load(cart(1, false));
+    await node.run(async (ctx: ProcessContext) => {
+      const start = async () => genServer.start(ctx, (code.exportsOf('app/cart') as { srv: GenServer<unknown, 'get', never, unknown, undefined> }).srv, undefined);
+      const kept = await start();
+      await upgradeModules(ctx, code, [cart(2, false)]);
+      assert.deepEqual(await genServer.call(ctx, kept, 'get'), ['v1:1', 'v1:a'], "the state's instances still run version 1's methods");
+      assert.equal(code.softPurge('app/cart'), false, 'a soft purge refuses: the server still calls version 1 methods');
+      assert.equal(code.purge('app/cart'), 1, 'the purge kills the server holding version 1 instances');
+      await ended(ctx, kept);
+      const moved = await start();
+      await upgradeModules(ctx, code, [cart(3, true)]);
+      assert.deepEqual(await genServer.call(ctx, moved, 'get'), ['v3:1', 'v3:a'], 'codeChange moved the instances to version 3');
+      assert.equal(code.softPurge('app/cart'), true, 'nothing holds version 2 code');
+      assert.deepEqual(await genServer.call(ctx, moved, 'get'), ['v3:1', 'v3:a']);
+    });
+  });
+});

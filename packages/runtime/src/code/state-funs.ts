@@ -10,8 +10,9 @@ const MAX_OBJECTS = 100_000;
 
 /**
  * Internal: the functions (closures, funs) a process's state reaches through plain data — object properties (their
- * values, never a getter run), array elements, Map keys and values, Set members — not looking into functions,
- * prototypes, what an upgrade's copy keeps by reference (pids, processes, resources) or what `skip` names (module
+ * values, never a getter run), array elements, Map keys and values, Set members, and the methods and constructor of a
+ * class instance's prototype (one no module defined, Object's or Map's, is skipped) — not looking into functions, what
+ * an upgrade's copy keeps by reference (pids, processes, resources) or what `skip` names (module
  * export tables). A purge asks, as OTP's check_process_code looks for funs of the old code in a process's heap.
  */
 export function functionsInState(state: unknown, skip: (value: object) => boolean): Set<object> {
@@ -27,6 +28,9 @@ export function functionsInState(state: unknown, skip: (value: object) => boolea
     if (x === null || typeof x !== 'object' || seen.has(x)) continue;
     seen.add(x);
     if (types.isProxy(x) || skip(x) || isKeptByReference(x) || ArrayBuffer.isView(x) || types.isAnyArrayBuffer(x)) continue;
+    // An instance of a class a module defined calls that module's methods: its prototype (its methods and constructor) counts.
+    const proto = Object.getPrototypeOf(x) as object | null;
+    if (proto !== null && !seen.has(proto) && !intrinsic(proto)) pending.push(proto);
     if (x instanceof Map) for (const [k, v] of x) pending.push(k, v);
     else if (x instanceof Set) for (const v of x) pending.push(v);
     // An array's elements read in place (its keys listed would cost a string each), then its other own properties.
@@ -39,6 +43,18 @@ export function functionsInState(state: unknown, skip: (value: object) => boolea
     }
   }
   return found;
+}
+
+// Prototypes no module's code defined (Object.prototype, Map.prototype, a native class's), known once each.
+const intrinsics = new WeakMap<object, boolean>();
+function intrinsic(proto: object): boolean {
+  let known = intrinsics.get(proto);
+  if (known === undefined) {
+    const ctor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value as unknown;
+    known = typeof ctor === 'function' && /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(ctor));
+    intrinsics.set(proto, known);
+  }
+  return known;
 }
 
 const isIndex = (key: string): boolean => key.length > 0 && key.length < 11 && /^(0|[1-9]\d*)$/.test(key);
