@@ -1,3 +1,5 @@
+// Node's own, not the global: a module's top level runs with recording globals (code/module.ts), which must not count the scheduler's drain.
+import { setImmediate } from 'node:timers';
 import { PROCESS, Pid, Ref } from './pid.js';
 import { Down, Exit, type ExitReason } from './messages.js';
 import { RuntimeError, describeReason } from './errors.js';

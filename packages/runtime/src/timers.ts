@@ -1,3 +1,7 @@
+// Node's own timer functions, not the globals: a module's top level runs with recording globals (code/module.ts), and the
+// queue armed from it must not be counted as that version's timer (its purge would clear the queue's handle).
+import { clearTimeout, setTimeout } from 'node:timers';
+
 /** Whether `v` is a timeout as OTP takes one: a whole number of milliseconds >= 0, or Infinity (OTP's infinity). */
 export function isTimeoutMs(v: unknown): v is number {
   return (Number.isInteger(v) && (v as number) >= 0) || v === Infinity;

@@ -166,3 +166,27 @@ test('a module whose top level spawns a process and then throws leaves no proces
     }
   });
 });
+
+test("a failed top level that armed the node's own timer queue (a sendAfter) leaves the queue working: receive timeouts still fire", async () => {
+  await withNode(async (node) => {
+    const g = globalThis as unknown as { testNode?: unknown; sink?: unknown };
+    g.testNode = node;
+    g.sink = node.spawn(async (ctx) => {
+      for (;;) await ctx.receive();
+    });
+    try {
+      const code = codeServerFor(node);
+      await assert.rejects(code.load(compileModule('t/arm', "const g = globalThis as any;\ng.testNode.sendAfter(5, g.sink, 'tick');\nthrow new Error('bad config');", '1')), /bad config/);
+      // A deadline, not a guess: a stalled queue never ends the 20 ms receive timeout.
+      let deadline: ReturnType<typeof setTimeout> | undefined;
+      const outcome = await Promise.race([
+        node.run(async (ctx) => ctx.receive((m) => m === 'never', 20)).then(() => 'timed out'),
+        new Promise((resolve) => (deadline = setTimeout(resolve, 5000, 'the timer queue stalled'))),
+      ]);
+      clearTimeout(deadline);
+      assert.equal(outcome, 'timed out');
+    } finally {
+      g.testNode = g.sink = undefined;
+    }
+  });
+});
