@@ -173,3 +173,30 @@ test("a server whose state holds instances of the old version's classes after an
     });
   });
 });
+
+test("a state mixing odd prototypes (a Date subclass, a function-made class with a builtin and a bound method, an emitter, Object.create of a module's object, a null prototype) is walked: the old version's object methods hold off a soft purge, a purge kills", async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    const m = (v: number) => compileModule('t/odd', `
+import { ok, reply, type GenServer } from '@otp-ts/runtime';
+import { EventEmitter } from 'node:events';
+class MyDate extends Date {}
+function Legacy(this: any) { this.x = 1; }
+Legacy.prototype.push = Array.prototype.push;
+Legacy.prototype.bound = function () { return 1; }.bind(null);
+const protoObj = { hi() { return 'v${v}'; } };
+export const srv: GenServer<any, 'get', never, unknown, undefined> = {
+  init: () => ok({ d: new MyDate(0), l: new (Legacy as any)(), e: new EventEmitter(), o: Object.create(protoObj), n: Object.create(null), u8: new Uint8Array(2), err: new TypeError('x') }),
+  handleCall: (_r, _f, s) => reply(s.o.hi(), s),
+  codeChange: (_o: unknown, s: any) => s,
+};`, String(v));
+    await code.load(m(1));
+    await node.run(async (ctx) => {
+      const pid = await genServer.start(ctx, (code.exportsOf('t/odd') as { srv: GenServer<unknown, 'get', never, unknown, undefined> }).srv, undefined);
+      await upgradeModules(ctx, code, [m(2)]);
+      assert.equal(await genServer.call(ctx, pid, 'get'), 'v1');
+      assert.equal(code.softPurge('t/odd'), false);
+      assert.equal(code.purge('t/odd'), 1);
+    });
+  });
+});
