@@ -190,3 +190,28 @@ test("a failed top level that armed the node's own timer queue (a sendAfter) lea
     }
   });
 });
+
+test("an upgrade rolled back by a codeChange that rejects leaves nothing its new top level started: its node:timers interval stops, its process is killed", async () => {
+  await withNode(async (node) => {
+    const g = globalThis as unknown as { testNode?: unknown; spawned?: Record<string, Parameters<typeof node.isAlive>[0]> };
+    g.testNode = node;
+    try {
+      const code = codeServerFor(node);
+      const server = (v: number, top: string) =>
+        compileModule('t/busy', `import { ok, reply } from '@otp-ts/runtime';\n${top}\nexport const srv = { init: () => ok(${v}), handleCall: (_r: unknown, _f: unknown, s: number) => reply(s, s), codeChange: async (_o: unknown, s: number) => { await Promise.resolve(); if (${v} === 2) throw new Error('async no'); return s; } };`, String(v));
+      await code.load(server(1, ''));
+      await node.run(async (ctx) => {
+        const pid = await genServer.start(ctx, (code.exportsOf('t/busy') as { srv: GenServer<number, 'get', never, number, undefined> }).srv, undefined);
+        await assert.rejects(upgradeModules(ctx, code, [server(2, `${viaModules.named('asyncRolledBack')}\n${spawns('asyncRolledBack')}`)]), /async no/);
+        // Counted from the rollback on (what ran while the upgrade was under way is no concern of the rollback's).
+        hits.timerHits!['asyncRolledBack'] = 0;
+        await afterEarlierTimers();
+        assert.equal(hits.timerHits!['asyncRolledBack'], 0, "the rolled-back version's interval no longer runs");
+        assert.equal(node.isAlive(g.spawned!['asyncRolledBack']!), false, "the rolled-back version's process was killed");
+        assert.equal(await genServer.call(ctx, pid, 'get'), 1);
+      });
+    } finally {
+      g.testNode = undefined;
+    }
+  });
+});
