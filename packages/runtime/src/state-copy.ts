@@ -1,3 +1,4 @@
+import { clearImmediate, clearTimeout, setImmediate, setTimeout } from 'node:timers';
 import { types } from 'node:util';
 import { EventEmitter } from 'node:events';
 import { Pid, Ref } from './pid.js';

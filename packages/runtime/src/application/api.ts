@@ -1,3 +1,4 @@
+import { clearTimeout, setTimeout } from 'node:timers';
 import type { ProcessContext } from '../types.js';
 import { call, start as startServer } from '../gen-server/api.js';
 import { StartError } from '../gen/errors.js';

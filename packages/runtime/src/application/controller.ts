@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers';
 import type { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
 import { Exit } from '../messages.js';

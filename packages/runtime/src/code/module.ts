@@ -1,3 +1,4 @@
+import { clearImmediate, clearInterval, clearTimeout } from 'node:timers';
 import { compileFunction } from 'node:vm';
 import { createHash } from 'node:crypto';
 import { types } from 'node:util';

@@ -1,3 +1,4 @@
+import { clearTimeout, setTimeout } from 'node:timers';
 import type { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
 import { genMultiCall } from '../gen/call.js';

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers';
 // The BEAM's scheduler busy wait, for distribution: after traffic on a connection the event loop keeps
 // polling for a short window instead of sleeping, so a reply that arrives within it is read without the
 // cost of waking a sleeping thread (on virtual machines that wake-up is most of a loopback round trip).

@@ -1,3 +1,4 @@
+import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 import type { Socket } from 'node:net';
 import type { NodeDownReason } from './node-watchers.js';
 import { MAX_FRAME, MAX_HANDSHAKE_FRAME, MIN_FRAME, foreignProtocol, readFrames, writeFrames } from './framing.js';

@@ -1,3 +1,4 @@
+import { clearInterval, setInterval } from 'node:timers';
 import { Resolver } from 'node:dns/promises';
 
 /** DNS discovery: the nodes behind a name's A or SRV records (a Kubernetes headless service), re-polled. */

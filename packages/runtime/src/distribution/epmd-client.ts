@@ -1,3 +1,4 @@
+import { clearTimeout, setTimeout } from 'node:timers';
 import { connect, type Socket } from 'node:net';
 import { decodeNamesResp, decodePort2Resp, encodeAlive2, encodeKill, encodeNames, encodePortPlease, EPMD, type NodeEntry } from './epmd-protocol.js';
 

@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers';
 // A cap on how many lines of one kind a node logs a second: a flood (of messages a peer sends for nodes that
 // cannot be reached, say) cannot grow the log by a line each; what is left out is summed up in one line.
 

@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers';
 import { existsSync, readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';

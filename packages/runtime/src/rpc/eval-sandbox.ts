@@ -1,3 +1,4 @@
+import { clearInterval, clearTimeout, setImmediate, setInterval, setTimeout } from 'node:timers';
 // Runs evaluated code with a bound on synchronous work: the script and each timer callback it sets run
 // under node:vm's timeout, so a runaway line is interrupted instead of freezing every process (and the
 // ticks) of the node.

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers';
 import { types } from 'node:util';
 import type { OtpNode } from '../node.js';
 import { Pid, Ref } from '../pid.js';

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers';
 import type { OtpNode } from '../node.js';
 import { addDistributionService } from '../distribution/node-dist.js';
 import { CTX_FIRST_KEY, registerRpcModule, rpcCallerOf } from '../rpc/index.js';

@@ -1,3 +1,4 @@
+import { setImmediate, setTimeout } from 'node:timers';
 import type { OtpNode } from '../node.js';
 import type { ProcessImpl } from '../process.js';
 import { Pid } from '../pid.js';

@@ -1,3 +1,4 @@
+import { clearInterval, clearTimeout, setImmediate, setInterval, setTimeout } from 'node:timers';
 // The node side of `otp observer`: bounded answers to what the observer's page asks, nothing pushed.
 // Every list is paged here, on the node, so a page of 100k processes or a million-row table costs the
 // node one pass over cheap fields and the tool one page; values are formatted with the tracer's bounds.

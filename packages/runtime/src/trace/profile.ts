@@ -1,3 +1,4 @@
+import { clearTimeout, setTimeout } from 'node:timers';
 // The node side of `otp profile`: a CPU profile through the inspector inside this node (node:inspector's
 // Session, no port opened), started and stopped over distribution. Safe on a production node: one profile
 // at a time per Node.js process, a hard time limit the node enforces whatever the client asked, and it
