@@ -4,7 +4,7 @@ export type { PlanOptions, ReleasePlan, ReleaseSpec, PlannedApp, PlannedFile, Co
 export { startOrder } from './plan/apps.js';
 export type { AppDeps } from './plan/apps.js';
 export type { PackageSource, PlacedPackage } from './plan/packages.js';
-export { parseSysConfig, releaseNodeArgs, cookieOf, nodeNameOf, checkNodeArgs } from './plan/config-files.js';
+export { parseSysConfig, releaseNodeArgs, cookieOf, nodeNameOf, checkNodeArgs, checkConfigApps } from './plan/config-files.js';
 export { nextReleases, soleRelease } from './plan/releases-file.js';
 export { assembleRelease } from './assemble/assemble.js';
 export type { AssembleOptions, AssembleResult } from './assemble/assemble.js';

@@ -37,6 +37,19 @@ test('sys.config.json must be an object of per-application objects; the error na
   assert.throws(() => parseSysConfig('{ "shop": 8080 }', 'config/sys.config.json'), /'shop' must be an object of settings for application shop/);
 });
 
+test("settings for an application the project lacks (a misspelt name) stop the plan, naming the closest; another release's application may keep its settings", async () => {
+  const root = await fixtureProject(tempDir(), '1.0.0', {
+    myapp: { vsn: '0.1.0', modules: { 'myapp.ts': sources.plain(1) } },
+    tools: { vsn: '0.1.0', modules: { 'tools.ts': sources.plain(1) } },
+  });
+  const releases = { shop: { applications: ['myapp'] } };
+  writeFileSync(join(root, 'config', 'sys.config.json'), JSON.stringify({ myap: { port: 8080 } }));
+  await rejects(planRelease({ root, releases }), 'unknownApp', /^config\/sys\.config\.json has settings for application 'myap', which the project does not have \(did you mean 'myapp'\?\): rename or remove that key \(the project's applications: myapp, tools\)$/);
+  writeFileSync(join(root, 'config', 'sys.config.json'), JSON.stringify({ myapp: { port: 8080 }, tools: { verbose: true } }));
+  assert.deepEqual((await planRelease({ root, releases })).sysConfig, { myapp: { port: 8080 }, tools: { verbose: true } }, 'tools is the project\'s, only not in this release');
+  await rejects(planRelease({ root, releases, env: { MyApp: { port: 80 } } }), 'unknownApp', /^the env of otp\.config\.ts \(profile prod\) has settings for application 'MyApp', which the project does not have \(did you mean 'myapp'\?\)/);
+});
+
 test('node.args gets a name and a cookie when it has none: the earlier version\'s cookie first, else a fresh one', () => {
   assert.deepEqual(releaseNodeArgs('--enable-source-maps\n', 'shop', { fresh: 'FRESH' }), { text: '--enable-source-maps\n--setcookie FRESH\n--name shop@127.0.0.1\n', cookieSource: 'generated' });
   assert.deepEqual(releaseNodeArgs(undefined, 'shop', { earlier: 'OLD', fresh: 'FRESH' }), { text: '--setcookie OLD\n--name shop@127.0.0.1\n', cookieSource: 'earlier' });

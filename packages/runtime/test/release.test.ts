@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as runtime from '@otp-ts/runtime';
 import { genServer, supervisor, sys, type Pid } from '@otp-ts/runtime';
-import { substituteEnv, parseNodeArgs, checkSysConfig, ReleaseConfigError } from '@otp-ts/runtime/tools';
+import { substituteEnv, parseNodeArgs, checkSysConfig, unknownConfigApps, ReleaseConfigError } from '@otp-ts/runtime/tools';
 import { withNode, compileModule, codeServerFor } from './helpers.ts';
 import { waitFor, replaceOrFail } from '../../../test/support/wait.ts';
 
@@ -160,6 +160,16 @@ test('sys.config values get ${VAR} and ${VAR:-default} substituted inside string
   );
   assert.throws(() => checkSysConfig([1], 'f.json'), /must hold a JSON object of applications/);
   assert.throws(() => checkSysConfig({ shop: 3 }, 'f.json'), /the entry of 'shop' must be an object/);
+});
+
+test("a boot warns of sys.config.json settings for an application the release does not run, naming the closest", () => {
+  const file = 'releases/0.1.0/sys.config.json';
+  assert.deepEqual(unknownConfigApps({ myapp: {} }, ['myapp'], file), []);
+  assert.deepEqual(unknownConfigApps({ myap: { port: 1 }, MyApp: {}, billing: {} }, ['myapp', 'store'], file), [
+    "warning: releases/0.1.0/sys.config.json has settings for application 'myap', which this release does not run (did you mean 'myapp'?): they reach no application; rename or remove that key (the release's applications: myapp, store)",
+    "warning: releases/0.1.0/sys.config.json has settings for application 'MyApp', which this release does not run (did you mean 'myapp'?): they reach no application; rename or remove that key (the release's applications: myapp, store)",
+    "warning: releases/0.1.0/sys.config.json has settings for application 'billing', which this release does not run: they reach no application; rename or remove that key (the release's applications: myapp, store)",
+  ]);
 });
 
 test('node.args gives the node name, cookie and Node.js flags; comments, quotes and ${VAR} are understood', () => {

@@ -7,7 +7,8 @@ import { boundedInput } from '../shell/bounded-input.js';
 import { startFailure } from '../shell/start-failure.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkNodeArgs, cookieOf, nodeNameOf, parseSysConfig } from '@otp-ts/release';
+import { checkConfigApps, checkNodeArgs, cookieOf, nodeNameOf, parseSysConfig } from '@otp-ts/release';
+import { findApps } from '@otp-ts/compiler';
 import { profileIsolation, setMessageIsolation } from '@otp-ts/runtime';
 import { substituteEnv } from '@otp-ts/runtime/tools';
 import { loadConfig } from '../config/load.js';
@@ -54,7 +55,16 @@ export const shellCommand = defineProvider({
     let refused: string | undefined;
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-boolean-literal-compare
     const input = process.stdin.isTTY === true ? undefined : boundedInput(process.stdin, (why) => (refused = why));
-    const shell = await startShell({ input, root: project.root, quiet: io.verbosity === 'quiet', distribution, build: dev.build, config: shellConfig(project.root, dev.env, io.env) }).catch((error: unknown) => {
+    const config = shellConfig(project.root, dev.env, io.env);
+    // As otp release refuses it: settings for an application the project lacks (a misspelt name) would leave the real one on its defaults.
+    try {
+      const apps = (await findApps(project.root)).map((a) => a.name);
+      checkConfigApps(dev.env, apps, { file: join(project.root, 'otp.config.ts'), what: 'the env of otp.config.ts (profile dev)' });
+      checkConfigApps(config, apps, { file: join(project.root, 'config', 'sys.config.json'), what: 'config/sys.config.json' });
+    } catch (error) {
+      throw new OtpError('badConfig', (error as Error).message, { cause: error });
+    }
+    const shell = await startShell({ input, root: project.root, quiet: io.verbosity === 'quiet', distribution, build: dev.build, config }).catch((error: unknown) => {
       // The project's own code threw while booting: its error, not otp's.
       throw nameTaken(error, distribution?.name, fromFile !== undefined) ?? startFailure(error, project.root) ?? error;
     });

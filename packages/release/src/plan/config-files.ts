@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseNodeArgs, ReleaseConfigError } from '@otp-ts/runtime/tools';
 import { ReleaseError } from '../errors.js';
+import { didYouMean } from '../command/suggest.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -19,6 +20,27 @@ export function parseSysConfig(text: string | undefined, file: string): Record<s
     if (!isObject(env)) throw new ReleaseError('badSysConfig', `${file}: '${key}' must be an object of settings for application ${key}, like { "port": 8080 }, got ${JSON.stringify(env)}`, { file });
   }
   return value as Record<string, Record<string, unknown>>;
+}
+
+// ` (did you mean 'myapp'?)` for an application written in other capitals (`MyApp`).
+function sameLetters(key: string, apps: readonly string[]): string | undefined {
+  const meant = apps.find((a) => a.toLowerCase() === key.toLowerCase());
+  return meant === undefined ? undefined : ` (did you mean '${meant}'?)`;
+}
+
+/**
+ * Refuses (ReleaseError 'unknownApp') a key of sys.config-style settings that names no application of the project,
+ * a typo (`myap` for `myapp`) that would otherwise leave that application on its defaults; `where` names the file.
+ */
+export function checkConfigApps(config: Record<string, unknown>, apps: readonly string[], where: { file: string; what: string }): void {
+  for (const key of Object.keys(config)) {
+    if (apps.includes(key)) continue;
+    throw new ReleaseError(
+      'unknownApp',
+      `${where.what} has settings for application '${key}', which the project does not have${sameLetters(key, apps) ?? didYouMean(key, apps)}: rename or remove that key (the project's applications: ${apps.join(', ') || 'none'})`,
+      { file: where.file },
+    );
+  }
 }
 
 /**

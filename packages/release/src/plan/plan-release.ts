@@ -10,7 +10,7 @@ import { didYouMean } from '../command/suggest.js';
 import { computeRelup, type VersionSource } from '../relup/compute.js';
 import { findEarlierVersion } from '../relup/earlier.js';
 import { startOrder, type AppDeps } from './apps.js';
-import { checkNodeArgs, cookieOf, parseSysConfig, randomCookie, releaseNodeArgs } from './config-files.js';
+import { checkConfigApps, checkNodeArgs, cookieOf, parseSysConfig, randomCookie, releaseNodeArgs } from './config-files.js';
 import { installedPackages, placedPackages, resolveDependencies, resolveRuntime, type PackageSource, type PlacedPackage } from './packages.js';
 import { nextReleases, soleRelease } from './releases-file.js';
 import { checkPackageImports, refuseMissingImports } from './imports.js';
@@ -228,7 +228,13 @@ export async function planRelease(options: PlanOptions): Promise<ReleasePlan> {
   const existing = readJson<ReleasesFile>(join(relRoot, 'releases', 'RELEASES.json'), 'the release root');
   refuseInstalling(relRoot, name, vsn);
   const apps = releaseApps(spec, project, { root, name, profile, relRoot, vsn, existing });
-  const sysConfig = withProfileEnv(parseSysConfig(readText(join(root, 'config', 'sys.config.json')), join(root, 'config', 'sys.config.json')), options.env);
+  const sysFile = join(root, 'config', 'sys.config.json');
+  const fileConfig = parseSysConfig(readText(sysFile), sysFile);
+  // A misspelt application (`myap`) would leave the real one on its defaults; an application of the project that this
+  // release does not run may keep its settings (one sys.config.json serves every release of an umbrella).
+  checkConfigApps(fileConfig, [...project.keys()], { file: sysFile, what: 'config/sys.config.json' });
+  checkConfigApps(options.env ?? {}, [...project.keys()], { file: join(root, 'otp.config.ts'), what: `the env of otp.config.ts (profile ${profile})` });
+  const sysConfig = withProfileEnv(fileConfig, options.env);
   checkNodeArgs(readText(join(root, 'config', 'node.args')), join(root, 'config', 'node.args'));
   const nodeArgs = releaseNodeArgs(readText(join(root, 'config', 'node.args')), name, { earlier: earlierCookie(relRoot, existing), fresh: randomCookie() });
   const warnings: string[] = [];

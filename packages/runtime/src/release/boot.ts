@@ -3,7 +3,7 @@ import { createNode } from '../create.js';
 import type { OtpNode } from '../node.js';
 import * as application from '../application/api.js';
 import { registerRpcModule } from '../rpc/index.js';
-import { ReleaseConfigError } from './config.js';
+import { ReleaseConfigError, unknownConfigApps } from './config.js';
 import { describeReason } from '../errors.js';
 import { permanentVersion, readReleases, readVersion } from './files.js';
 import { releaseHandler, type RunningRelease } from './handler.js';
@@ -48,6 +48,7 @@ export async function bootRelease(options: BootOptions): Promise<BootedRelease> 
   const vsn = options.vsn ?? permanentVersion(releases);
   if (vsn === undefined) throw new ReleaseConfigError(join(options.root, 'releases', 'RELEASES.json'), `no version of ${releases.name} is permanent: boot one by name (foreground --vsn VSN)`);
   const files = await readVersion(options.root, vsn, env);
+  for (const line of unknownConfigApps(files.sysConfig, files.release.applications.map((a) => a.name), join('releases', vsn, 'sys.config.json'))) log(line);
   const node = createNode();
   let stopping: Promise<void> | undefined;
   let booting = true;

@@ -62,6 +62,19 @@ export function checkSysConfig(value: unknown, file: string): Record<string, Rec
   return value as Record<string, Record<string, unknown>>;
 }
 
+/**
+ * The warnings for a version's sys.config.json keys that name no application of its release (`myap` for `myapp`),
+ * each naming the closest application when one is near: those settings reach no application (OTP ignores them too).
+ */
+export function unknownConfigApps(sysConfig: Record<string, unknown>, apps: readonly string[], file: string): string[] {
+  return Object.keys(sysConfig)
+    .filter((key) => !apps.includes(key))
+    .map((key) => {
+      const near = apps.find((a) => a.toLowerCase() === key.toLowerCase() || editDistance(a, key) <= Math.max(1, Math.floor(key.length / 3)));
+      return `warning: ${file} has settings for application '${key}', which this release does not run${near === undefined ? '' : ` (did you mean '${near}'?)`}: they reach no application; rename or remove that key (the release's applications: ${apps.join(', ')})`;
+    });
+}
+
 /** What a release's node.args says: the node's identity, and the flags Node.js itself takes. */
 export interface NodeArgs {
   /** `name@host` (from `--name`, or `--sname` on 127.0.0.1). */
