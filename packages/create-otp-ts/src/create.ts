@@ -35,6 +35,26 @@ Examples:
 /** A bad command line: exit 2, like otp's usage errors. */
 class UsageError extends Error {}
 
+const OPTIONS = ['--template', '--dir', '--force', '--help', '--version'];
+
+// Levenshtein distance: how far a typo is from a name.
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+// ` (did you mean '--template'?)` for a word a few letters off one of `names` (or a start of one: `--temp`), else nothing.
+function meant(word: string, names: readonly string[]): string {
+  const w = word.toLowerCase().split('=')[0]!;
+  const near = names.find((n) => (w.length >= 3 && n.startsWith(w)) || distance(w, n) <= Math.max(1, Math.floor(n.length / 4)));
+  return near === undefined ? '' : ` (did you mean '${near}'?)`;
+}
+
 function parse(argv: string[]): { name?: string; template: TemplateName; dir?: string; force: boolean; help: boolean; version: boolean } {
   let parsed;
   try {
@@ -52,12 +72,12 @@ function parse(argv: string[]): { name?: string; template: TemplateName; dir?: s
     });
   } catch (error) {
     const unknown = /Unknown option '([^']+)'/.exec((error as Error).message);
-    throw new UsageError(unknown ? `unknown option '${unknown[1]}' (see --help)` : `${(error as Error).message.replace(/\.$/, '')} (see --help)`);
+    throw new UsageError(unknown ? `unknown option '${unknown[1]}'${meant(unknown[1]!, OPTIONS)} (see --help)` : `${(error as Error).message.replace(/\.$/, '')} (see --help)`);
   }
   const { values, positionals } = parsed;
   if (positionals.length > 1) throw new UsageError(`one project name, not ${positionals.length} (${positionals.join(' ')})`);
   const template = values.template ?? 'app';
-  if (!(templateNames as readonly string[]).includes(template)) throw new UsageError(`unknown template '${template}': choose ${templateNames.join(', ')}`);
+  if (!(templateNames as readonly string[]).includes(template)) throw new UsageError(`unknown template '${template}'${meant(template, templateNames)}: choose ${templateNames.join(', ')}`);
   return { name: positionals[0], template: template as TemplateName, dir: values.dir, force: values.force ?? false, help: values.help ?? false, version: values.version ?? false };
 }
 

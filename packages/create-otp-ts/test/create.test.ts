@@ -101,6 +101,11 @@ test('errors name the problem and the fix, exit 2, and write nothing', async (t)
   assert.match(none.err, /name the project: npm create otp-ts@latest my_app/);
   assert.match((await run(['x', '--template', 'web'], cwd)).err, /unknown template 'web': choose app, lib, umbrella/);
   assert.match((await run(['x', '--bogus'], cwd)).err, /^create-otp-ts: unknown option '--bogus' \(see --help\)\n$/);
+  // A misspelt option or template names the one meant.
+  assert.match((await run(['x', '--tempalte', 'lib'], cwd)).err, /^create-otp-ts: unknown option '--tempalte' \(did you mean '--template'\?\) \(see --help\)\n$/);
+  assert.match((await run(['x', '--forse'], cwd)).err, /unknown option '--forse' \(did you mean '--force'\?\)/);
+  assert.match((await run(['x', '--template', 'umbrela'], cwd)).err, /unknown template 'umbrela' \(did you mean 'umbrella'\?\): choose app, lib, umbrella/);
+  assert.ok(!existsSync(join(cwd, 'x')), 'nothing is created on a bad command line');
 });
 
 test('--help prints the usage with the npm create form; --version the version', async () => {
