@@ -4,6 +4,9 @@ import { join, relative } from 'node:path';
 import { CompileError } from './errors.js';
 import { otpFieldProblem } from './otp-field.js';
 
+// A byte-order mark, which editors on Windows may write at a file's start: Node.js and npm read past it, so otp does.
+const BOM = /^\uFEFF/;
+
 /** An application found in a project: its folder, name, version and `otp` field. */
 export interface AppSource {
   dir: string;
@@ -23,7 +26,7 @@ export function appName(pkgName: string): string {
 async function readApp(dir: string): Promise<AppSource | undefined> {
   const file = join(dir, 'package.json');
   if (!existsSync(file)) return undefined;
-  const pkg = JSON.parse(await readFile(file, 'utf8')) as { name?: string; version?: string; description?: string; otp?: AppSource['otp']; workspaces?: string[] };
+  const pkg = JSON.parse((await readFile(file, 'utf8')).replace(BOM, '')) as { name?: string; version?: string; description?: string; otp?: AppSource['otp']; workspaces?: string[] };
   if (!pkg.otp) return undefined;
   if (typeof pkg.name !== 'string' || typeof pkg.version !== 'string') {
     throw new CompileError([{ text: 'an application needs "name" and "version" in package.json', location: { file, line: 1, column: 0 } }]);
@@ -35,7 +38,7 @@ async function readApp(dir: string): Promise<AppSource | undefined> {
 
 /** The applications of a project: the root package, or the members of its workspaces (umbrella). */
 export async function findApps(root: string): Promise<AppSource[]> {
-  const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { workspaces?: string[] };
+  const pkg = JSON.parse((await readFile(join(root, 'package.json'), 'utf8')).replace(BOM, '')) as { workspaces?: string[] };
   const apps: AppSource[] = [];
   const self = await readApp(root);
   if (self) apps.push(self);

@@ -4,6 +4,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import { join, relative } from 'node:path';
 
+// A byte-order mark, which editors on Windows may write at a file's start: Node.js and npm read past it, so otp does.
+const BOM = /^\uFEFF/;
+
 /** An import of a package the application's folder cannot resolve and its package.json does not declare (or declares optional). */
 export interface MissingImport {
   /** The importing source file, relative to the application's folder (e.g. `src/cache.ts`), and the line of the import. */
@@ -56,7 +59,7 @@ function sourceOf(appDir: string, app: string, module: string): string | undefin
  */
 export function missingImports(app: { name: string; dir: string }, outDir: string, modules: Readonly<Record<string, string>>): MissingImport[] {
   const pkgFile = join(app.dir, 'package.json');
-  const pkg = (existsSync(pkgFile) ? JSON.parse(readFileSync(pkgFile, 'utf8')) : {}) as PackageJson;
+  const pkg = (existsSync(pkgFile) ? JSON.parse(readFileSync(pkgFile, 'utf8').replace(BOM, '')) : {}) as PackageJson;
   const optional = (name: string) => pkg.optionalDependencies?.[name] !== undefined || (pkg.peerDependencies?.[name] !== undefined && pkg.peerDependenciesMeta?.[name]?.optional === true);
   const declared = (name: string) => [pkg.dependencies, pkg.devDependencies, pkg.peerDependencies].some((d) => d?.[name] !== undefined);
   const out: MissingImport[] = [];

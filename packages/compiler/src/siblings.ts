@@ -4,6 +4,9 @@ import type { AppSource } from './apps.js';
 import type { Diagnostic } from './errors.js';
 import { candidates, importLocation } from './local-imports.js';
 
+// A byte-order mark, which editors on Windows may write at a file's start: Node.js and npm read past it, so otp does.
+const BOM = /^\uFEFF/;
+
 /**
  * Imports of another application of the project (an umbrella's `import { count } from 'umb/src/umb_server.ts'`)
  * become imports of that application's module in the code server. Node.js would resolve the package to the
@@ -44,7 +47,7 @@ function siblingModule(app: AppSource, sub: string): string | undefined {
 }
 
 function entryOf(app: AppSource): string | undefined {
-  const pkg = JSON.parse(readFileSync(join(app.dir, 'package.json'), 'utf8')) as { main?: unknown; exports?: unknown };
+  const pkg = JSON.parse(readFileSync(join(app.dir, 'package.json'), 'utf8').replace(BOM, '')) as { main?: unknown; exports?: unknown };
   const dot = typeof pkg.exports === 'object' && pkg.exports !== null ? (pkg.exports as Record<string, unknown>)['.'] : pkg.exports;
   const entry = typeof dot === 'object' && dot !== null ? ((dot as Record<string, unknown>).import ?? (dot as Record<string, unknown>).default) : dot;
   return typeof entry === 'string' ? entry : typeof pkg.main === 'string' ? pkg.main : undefined;

@@ -3,6 +3,9 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ReleaseError } from './errors.js';
 
+// A byte-order mark, which editors on Windows may write at a file's start: Node.js and npm read past it, so otp does.
+const BOM = /^\uFEFF/;
+
 /** Every file under `dir`, as paths relative to it with `/` separators, sorted; `skip` leaves out names (at any depth). */
 export function listFiles(dir: string, skip: readonly string[] = []): string[] {
   if (!existsSync(dir)) return [];
@@ -18,7 +21,7 @@ export function listFiles(dir: string, skip: readonly string[] = []): string[] {
 export function readJson<T>(file: string, what: string): T | undefined {
   if (!existsSync(file)) return undefined;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as T;
+    return JSON.parse(readFileSync(file, 'utf8').replace(BOM, '')) as T;
   } catch (error) {
     throw new ReleaseError('assembly', `${file} is not valid JSON (${(error as Error).message}): fix or delete ${what}`, { file, cause: error });
   }

@@ -31,6 +31,7 @@ test('applications start after their dependencies, transitively; an unknown one 
 test('sys.config.json must be an object of per-application objects; the error names the file and the key', () => {
   assert.deepEqual(parseSysConfig('{ "shop": { "port": "${PORT:-80}" } }', 'config/sys.config.json'), { shop: { port: '${PORT:-80}' } });
   assert.deepEqual(parseSysConfig(undefined, 'config/sys.config.json'), {}, 'a project without one (a library) releases with none');
+  assert.deepEqual(parseSysConfig('\uFEFF{ "shop": { "port": 80 } }\r\n', 'config/sys.config.json'), { shop: { port: 80 } }, 'a byte-order mark (a Windows editor) is read past, as Node.js and npm do');
   assert.throws(() => parseSysConfig(' \n', 'config/sys.config.json'), /config\/sys.config.json is empty: write \{\}/);
   assert.throws(() => parseSysConfig('{ "shop": ', 'config/sys.config.json'), /config\/sys.config.json is not valid JSON/);
   assert.throws(() => parseSysConfig('[1]', 'config/sys.config.json'), /must be a JSON object of applications/);

@@ -42,3 +42,15 @@ test('a hand-edited sys.config.json that is not JSON is refused naming the file,
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('a sys.config.json an operator saved with a byte-order mark and CRLF line ends is read as its JSON', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'otp-sysconfig-bom-'));
+  try {
+    mkdirSync(join(root, 'releases', '0.1.0'), { recursive: true });
+    writeFileSync(join(root, 'releases', '0.1.0', 'release.json'), JSON.stringify({ name: 'shop', vsn: '0.1.0', applications: [] }));
+    writeFileSync(join(root, 'releases', '0.1.0', 'sys.config.json'), '\uFEFF{\r\n  "shop": { "port": 80 }\r\n}\r\n');
+    assert.deepEqual((await readVersion(root, '0.1.0', {})).sysConfig, { shop: { port: 80 } });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -12,6 +12,9 @@ import { resolveConfig } from '../config/resolve.js';
 import type { OtpConfig } from '../config/types.js';
 import { watchProject } from '../project/watch.js';
 
+// A byte-order mark, which editors on Windows may write at a file's start: Node.js and npm read past it, so otp does.
+const BOM = /^\uFEFF/;
+
 /** The build options of a profile: otp.config.ts's `build` (read from `root` unless given), merged with the profile's, over the defaults. */
 export async function buildOptionsOf(root: string, profile: Profile, config?: OtpConfig): Promise<BuildOptions> {
   return resolveConfig(config ?? (await loadConfig(root)).config, profile).build;
@@ -52,7 +55,7 @@ function typescriptMissing(root: string): OtpError {
   const file = join(root, 'package.json');
   let pkg: { dependencies?: Record<string, string>; devDependencies?: Record<string, string> } = {};
   try {
-    pkg = JSON.parse(readFileSync(file, 'utf8')) as typeof pkg;
+    pkg = JSON.parse(readFileSync(file, 'utf8').replace(BOM, '')) as typeof pkg;
   } catch {
     // No readable package.json here (an otp.config.ts-only project): TypeScript is not listed.
   }

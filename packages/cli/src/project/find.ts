@@ -3,6 +3,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { OtpError } from '../errors/otp-error.js';
 import { CONFIG_FILE } from '../config/load.js';
 
+// A byte-order mark, which editors on Windows may write at a file's start: Node.js and npm read past it, so otp does.
+const BOM = /^\uFEFF/;
+
 /** A project found on disk: a single application or library, or an umbrella of apps. */
 export interface Project {
   root: string;
@@ -22,7 +25,7 @@ function readPackage(dir: string): PackageJson | undefined {
   const file = join(dir, 'package.json');
   if (!existsSync(file)) return undefined;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as PackageJson;
+    return JSON.parse(readFileSync(file, 'utf8').replace(BOM, '')) as PackageJson;
   } catch (error) {
     throw new OtpError('badConfig', `${file} is not valid JSON: ${(error as Error).message}`, { location: { file }, cause: error });
   }

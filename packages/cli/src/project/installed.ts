@@ -3,6 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OtpError } from '../errors/otp-error.js';
 
+// A byte-order mark, which editors on Windows may write at a file's start: Node.js and npm read past it, so otp does.
+const BOM = /^\uFEFF/;
+
 /**
  * Throws, naming them and the fix, when the @otp-ts packages the project's package.json depends on do not
  * resolve from its root: `npm install` has not run there, and every test file would fail to load one.
@@ -12,7 +15,7 @@ export function checkInstalled(root: string): void {
   if (!existsSync(file)) return;
   let pkg: { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
   try {
-    pkg = JSON.parse(readFileSync(file, 'utf8')) as typeof pkg;
+    pkg = JSON.parse(readFileSync(file, 'utf8').replace(BOM, '')) as typeof pkg;
   } catch {
     return;
   }

@@ -3,6 +3,9 @@ import { parseNodeArgs, ReleaseConfigError } from '@otp-ts/runtime/tools';
 import { ReleaseError } from '../errors.js';
 import { didYouMean } from '../command/suggest.js';
 
+// A byte-order mark, which editors on Windows may write at a file's start: Node.js and npm read past it, so otp does.
+const BOM = /^\uFEFF/;
+
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Parses config/sys.config.json (pure): a JSON object of per-application objects, else a ReleaseError naming the file and key; no file is `{}`. */
@@ -11,7 +14,7 @@ export function parseSysConfig(text: string | undefined, file: string): Record<s
   if (text.trim() === '') throw new ReleaseError('badSysConfig', `${file} is empty: write {} when no application needs settings, or an object like { "shop": { "port": 8080 } }`, { file });
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(text.replace(BOM, ''));
   } catch (error) {
     throw new ReleaseError('badSysConfig', `${file} is not valid JSON (${(error as Error).message}): fix it, it must be an object like { "shop": { "port": 8080 } }`, { file, cause: error });
   }
@@ -96,7 +99,7 @@ export function randomCookie(): string {
  * version's cookie, else `fresh`) and `--name <release>@127.0.0.1` when they are not set.
  */
 export function releaseNodeArgs(text: string | undefined, release: string, cookies: { earlier?: string; fresh: string }): { text: string; cookieSource: 'node.args' | 'earlier' | 'generated' } {
-  const lines = (text ?? '').split('\n').map((l) => l.trimEnd()).filter((l, i, all) => l !== '' || i < all.length - 1);
+  const lines = (text ?? '').replace(BOM, '').split('\n').map((l) => l.trimEnd()).filter((l, i, all) => l !== '' || i < all.length - 1);
   const words = tokens(text ?? '');
   let cookieSource: 'node.args' | 'earlier' | 'generated' = 'node.args';
   if (flagValue(words, ['-setcookie', '-cookie']) === undefined) {

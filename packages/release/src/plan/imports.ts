@@ -6,6 +6,9 @@ import { missingImports, missingImportText } from '@otp-ts/compiler';
 import { ReleaseError } from '../errors.js';
 import { RUNTIME, resolvePackageDir, type PlacedPackage } from './packages.js';
 
+// A byte-order mark, which editors on Windows may write at a file's start: Node.js and npm read past it, so otp does.
+const BOM = /^\uFEFF/;
+
 /**
  * Refuses a release whose application imports an installed package it would not carry: one the app's
  * package.json lists only in devDependencies, or not at all. Inside the project the module still finds it (Node.js looks up past
@@ -15,7 +18,7 @@ import { RUNTIME, resolvePackageDir, type PlacedPackage } from './packages.js';
 export function checkPackageImports(app: AppFile, buildDir: string, sourceDir: string, carried: readonly PlacedPackage[]): void {
   const top = new Set(carried.filter((p) => p.path === p.name).map((p) => p.name));
   const pkgFile = join(sourceDir, 'package.json');
-  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { devDependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8').replace(BOM, '')) as { devDependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
   for (const [module, file] of Object.entries(app.modules)) {
     const path = join(buildDir, file);
     if (!existsSync(path)) continue;

@@ -4,6 +4,9 @@ import { join, sep } from 'node:path';
 import { realpathSync } from 'node:fs';
 import { ReleaseError } from '../errors.js';
 
+// A byte-order mark, which editors on Windows may write at a file's start: Node.js and npm read past it, so otp does.
+const BOM = /^\uFEFF/;
+
 /** An npm package the release carries, and the folder it is copied from. */
 export interface PackageSource {
   name: string;
@@ -26,7 +29,7 @@ interface PackageJson {
   optionalDependencies?: Record<string, string>;
 }
 
-const readPackage = (dir: string): PackageJson => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson;
+const readPackage = (dir: string): PackageJson => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8').replace(BOM, '')) as PackageJson;
 
 /** The folder of package `name` as Node.js would resolve it from `fromDir` (createRequire's lookup paths), or undefined. */
 export function resolvePackageDir(name: string, fromDir: string): string | undefined {

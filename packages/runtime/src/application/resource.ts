@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import type { AppResource } from './types.js';
 import { ApplicationError } from './types.js';
 
+// A byte-order mark, which editors on Windows may write at a file's start: Node.js and npm read past it, so otp does.
+const BOM = /^\uFEFF/;
+
 /** Checks an application resource, naming the application, the field and what is expected. */
 export function validateResource(r: AppResource, where = 'application resource'): AppResource {
   const fail = (field: string, expected: string, got: unknown): never => {
@@ -44,7 +47,7 @@ export async function readResource(dir: string): Promise<AppResource> {
   const file = join(dir, 'package.json');
   let pkg: { name?: unknown; version?: unknown; description?: unknown; otp?: Record<string, unknown> };
   try {
-    pkg = JSON.parse(await readFile(file, 'utf8'));
+    pkg = JSON.parse((await readFile(file, 'utf8')).replace(BOM, ''));
   } catch (error) {
     throw new ApplicationError('badResource', dir, `${file} cannot be read as JSON: ${(error as Error).message}`, { cause: error });
   }

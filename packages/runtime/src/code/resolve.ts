@@ -3,6 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+// A byte-order mark, which editors on Windows may write at a file's start: Node.js and npm read past it, so otp does.
+const BOM = /^\uFEFF/;
+
 // The conditions Node.js matches when an ES module imports a package (`import`, not `require`).
 const CONDITIONS = new Set(['node', 'import', 'default']);
 
@@ -19,7 +22,7 @@ export function resolveImport(spec: string, from: string): string {
   for (const base of name === undefined ? [] : (require.resolve.paths(name) ?? [])) {
     const dir = join(base, name!);
     if (!existsSync(join(dir, 'package.json'))) continue;
-    const { exports } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { exports?: unknown };
+    const { exports } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8').replace(BOM, '')) as { exports?: unknown };
     if (exports === undefined || exports === null) break;
     const target = exportTarget(exports, `.${sub ?? ''}`);
     if (target === undefined) throw new Error(`package ${name} exports no '.${sub ?? ''}' for import (the "exports" of its package.json)`);

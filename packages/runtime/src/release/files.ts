@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { ReleaseConfigError, checkSysConfig, nodeArgsVariables, parseNodeArgs, substituteEnv, variablesOf, type NodeArgs } from './config.js';
 import type { ReleaseFile, ReleasesFile, Relup } from './types.js';
 
+// A byte-order mark, which editors on Windows may write at a file's start: Node.js and npm read past it, so otp does.
+const BOM = /^\uFEFF/;
+
 async function readJson<T>(file: string, what: string): Promise<T> {
   let text: string;
   try {
@@ -13,7 +16,7 @@ async function readJson<T>(file: string, what: string): Promise<T> {
     throw new ReleaseConfigError(file, `${file} is missing: ${what}`);
   }
   try {
-    return JSON.parse(text) as T;
+    return JSON.parse(text.replace(BOM, '')) as T;
   } catch (error) {
     throw new ReleaseConfigError(file, `${file} is not valid JSON${whereIn(text, (error as Error).message)} (${(error as Error).message}): fix it there (an operator's edit: a missing comma or brace) or rebuild the release with otp release`);
   }
