@@ -56,7 +56,11 @@ test('a config that does not compile names the file, line and column', async () 
 test('a config that throws, or has no default export, says so', async () => {
   const dir = tempDir();
   const throwing = writeTree(dir, { 'a/otp.config.ts': "throw new Error('boom');\nexport default {};\n" });
-  await rejects(() => loadConfigFile(join(throwing, 'a/otp.config.ts')), 'badConfig', /^otp\.config\.ts threw while loading: boom$/);
+  await rejects(() => loadConfigFile(join(throwing, 'a/otp.config.ts')), 'badConfig', /^otp\.config\.ts threw while loading: boom: fix the code it runs as it loads$/);
+  // A package it imports that is not installed: named, with the fix, and not the name of the bundled copy.
+  writeTree(dir, { 'c/otp.config.ts': "import extra from 'otp-ts-no-such-package';\nexport default { releases: extra };\n" });
+  await rejects(() => loadConfigFile(join(dir, 'c/otp.config.ts')), 'badConfig', /^otp\.config\.ts imports 'otp-ts-no-such-package', which is not installed: run npm install \(npm install --save-dev otp-ts-no-such-package if package\.json lacks it\), or remove the import$/);
+  assert.deepEqual(readdirSync(join(dir, 'c')), ['otp.config.ts']);
   writeTree(dir, { 'b/otp.config.ts': 'export const config = {};\n' });
   await rejects(() => loadConfigFile(join(dir, 'b/otp.config.ts')), 'badConfig', /^otp\.config\.ts has no default export: write `export default defineConfig\(\{ \.\.\. \}\)`$/);
   assert.deepEqual(readdirSync(join(dir, 'a')), ['otp.config.ts']);

@@ -27,6 +27,16 @@ function syntaxError(file: string, m: Message): OtpError {
   });
 }
 
+// What a config that failed as it was imported says: a package it imports that is not installed, or what it threw
+// (the bundled copy's name, which the user never wrote, given as the config's).
+function loadFailure(error: unknown, file: string, temp: string): OtpError {
+  const name = basename(file);
+  const message = (error instanceof Error ? error.message : String(error)).split(temp).join(name);
+  const missing = (error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' ? /Cannot find (?:package|module) '([^']+)'/.exec(message)?.[1] : undefined;
+  if (missing !== undefined) return new OtpError('badConfig', `${name} imports '${missing}', which is not installed: run npm install (npm install --save-dev ${missing} if package.json lacks it), or remove the import`, { location: { file }, cause: error });
+  return new OtpError('badConfig', `${name} threw while loading: ${message}: fix the code it runs as it loads`, { location: { file }, cause: error });
+}
+
 /** Loads a config file: bundled by esbuild to a temporary .mjs beside it (so its imports resolve), imported, checked. */
 export async function loadConfigFile(file: string): Promise<OtpConfig> {
   let code: string;
@@ -44,7 +54,7 @@ export async function loadConfigFile(file: string): Promise<OtpConfig> {
   try {
     mod = (await import(pathToFileURL(temp).href)) as { default?: unknown };
   } catch (error) {
-    throw new OtpError('badConfig', `${basename(file)} threw while loading: ${(error as Error).message ?? String(error)}`, { location: { file }, cause: error });
+    throw loadFailure(error, file, temp);
   } finally {
     rmSync(temp, { force: true });
   }
