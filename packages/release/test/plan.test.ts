@@ -48,6 +48,10 @@ test("settings for an application the project lacks (a misspelt name) stop the p
   await rejects(planRelease({ root, releases }), 'unknownApp', /^config\/sys\.config\.json has settings for application 'myap', which the project does not have \(did you mean 'myapp'\?\): rename or remove that key \(the project's applications: myapp, tools\)$/);
   writeFileSync(join(root, 'config', 'sys.config.json'), JSON.stringify({ myapp: { port: 8080 }, tools: { verbose: true } }));
   assert.deepEqual((await planRelease({ root, releases })).sysConfig, { myapp: { port: 8080 }, tools: { verbose: true } }, 'tools is the project\'s, only not in this release');
+  // The npm package name is not the application's name: the one meant is named.
+  const npmNamed = await fixtureProject(tempDir(), '1.0.0', { my_app: { vsn: '0.1.0', modules: { 'a.ts': sources.plain(1) } } });
+  writeFileSync(join(npmNamed, 'config', 'sys.config.json'), JSON.stringify({ '@acme/my-app': { port: 8080 } }));
+  await rejects(planRelease({ root: npmNamed, releases: { r: { applications: ['my_app'] } } }), 'unknownApp', /^config\/sys\.config\.json has settings for application '@acme\/my-app', which the project does not have \(did you mean 'my_app'\?\)/);
   await rejects(planRelease({ root, releases, env: { MyApp: { port: 80 } } }), 'unknownApp', /^the env of otp\.config\.ts \(profile prod\) has settings for application 'MyApp', which the project does not have \(did you mean 'myapp'\?\)/);
 });
 

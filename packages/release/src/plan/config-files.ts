@@ -25,9 +25,11 @@ export function parseSysConfig(text: string | undefined, file: string): Record<s
   return value as Record<string, Record<string, unknown>>;
 }
 
-// ` (did you mean 'myapp'?)` for an application written in other capitals (`MyApp`).
+// ` (did you mean 'my_app'?)` for an application written in other capitals (`My_App`) or by its npm package name
+// (`@acme/my-app`, `my-app`), which is not its application name.
 function sameLetters(key: string, apps: readonly string[]): string | undefined {
-  const meant = apps.find((a) => a.toLowerCase() === key.toLowerCase());
+  const plain = key.replace(/^@[^/]+\//, '').replace(/-/g, '_').toLowerCase();
+  const meant = apps.find((a) => a.toLowerCase() === plain);
   return meant === undefined ? undefined : ` (did you mean '${meant}'?)`;
 }
 
