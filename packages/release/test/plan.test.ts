@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { nextReleases, parseSysConfig, planRelease, ReleaseError, releaseNodeArgs, startOrder } from '@otp-ts/release';
 import { fixtureProject, sources, tempDir } from './helpers.ts';
 
@@ -118,4 +118,17 @@ test('bad inputs to a plan are ReleaseErrors naming the file and the fix', async
   await rejects(planRelease({ root }), 'badSysConfig', /sys.config.json is not valid JSON/);
   rmSync(join(root, 'config', 'sys.config.json'));
   assert.deepEqual((await planRelease({ root })).sysConfig, {});
+});
+
+test('a plan over the installing.json a node killed mid-install left (its pid since reused) removes it with a warning; a live install\'s mark refuses', { skip: !existsSync('/proc/self/stat') && 'no /proc here' }, async () => {
+  const root = await fixtureProject(tempDir(), '1.0.0', { web: { vsn: '0.1.0', modules: { 'web.ts': sources.plain(1) } } });
+  const releases = join(root, '_build', 'prod', 'rel', 'shop', 'releases');
+  mkdirSync(releases, { recursive: true });
+  const started = readFileSync(`/proc/${process.pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[19];
+  writeFileSync(join(releases, 'installing.json'), JSON.stringify({ pid: process.pid, started, from: '0.9.0', to: '1.0.0' }));
+  await rejects(planRelease({ root, releases: { shop: { applications: ['web'] } } }), 'installing', /^release shop 1\.0\.0 is being installed on its running node \(over 0\.9\.0, os pid \d+\).*\(if versions shows none, remove .*installing\.json\)$/);
+  writeFileSync(join(releases, 'installing.json'), JSON.stringify({ pid: process.pid, started: '1', from: '0.9.0', to: '1.0.0' }));
+  const plan = await planRelease({ root, releases: { shop: { applications: ['web'] } } });
+  assert.deepEqual(plan.warnings.filter((w) => w.includes('installing.json')).length, 1);
+  assert.equal(existsSync(join(releases, 'installing.json')), false);
 });

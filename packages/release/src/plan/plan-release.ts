@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { appName, findApps, type AppSource } from '@otp-ts/compiler';
 import type { AppFile, ReleaseFile, ReleasesFile, Relup } from '@otp-ts/runtime/tools';
-import { installInProgress } from '@otp-ts/runtime/tools';
+import { clearStaleInstall, installInProgress } from '@otp-ts/runtime/tools';
 import { controlProgramPath, startScript } from '../control/script.js';
 import { ReleaseError } from '../errors.js';
 import { appFingerprint, listFiles, readJson } from '../files.js';
@@ -186,7 +186,7 @@ async function planUpgrade(relRoot: string, name: string, from: string, existing
 export function refuseInstalling(relRoot: string, name: string, vsn: string): void {
   const install = installInProgress(relRoot);
   if (install?.to !== vsn) return;
-  throw new ReleaseError('installing', `release ${name} ${vsn} is being installed on its running node (over ${install.from}, os pid ${install.pid}) from ${relRoot}, so nothing was written: wait for that install to end (bin/${name} versions shows it), then run otp release again`);
+  throw new ReleaseError('installing', `release ${name} ${vsn} is being installed on its running node (over ${install.from}, os pid ${install.pid}) from ${relRoot}, so nothing was written: wait for that install to end (bin/${name} versions shows it), then run otp release again (if versions shows none, remove ${join(relRoot, 'releases', 'installing.json')})`);
 }
 
 // The release's applications in start order, checked compiled and not conflicting with installed versions.
@@ -226,6 +226,10 @@ export async function planRelease(options: PlanOptions): Promise<ReleasePlan> {
   checkName(vsn, 'release version', join(root, 'otp.config.ts'));
   const relRoot = join(build, profile, 'rel', name);
   const existing = readJson<ReleasesFile>(join(relRoot, 'releases', 'RELEASES.json'), 'the release root');
+  const warnings: string[] = [];
+  // The mark a node killed mid-install left (its pid maybe another process's since) is removed, and said once.
+  const stale = clearStaleInstall(relRoot);
+  if (stale !== undefined) warnings.push(stale);
   refuseInstalling(relRoot, name, vsn);
   const apps = releaseApps(spec, project, { root, name, profile, relRoot, vsn, existing });
   const sysFile = join(root, 'config', 'sys.config.json');
@@ -237,7 +241,6 @@ export async function planRelease(options: PlanOptions): Promise<ReleasePlan> {
   const sysConfig = withProfileEnv(fileConfig, options.env);
   checkNodeArgs(readText(join(root, 'config', 'node.args')), join(root, 'config', 'node.args'));
   const nodeArgs = releaseNodeArgs(readText(join(root, 'config', 'node.args')), name, { earlier: earlierCookie(relRoot, existing), fresh: randomCookie() });
-  const warnings: string[] = [];
   const runtime = resolveRuntime(root);
   const release: ReleaseFile = { name, vsn, node: process.versions.node, runtime: runtime.version, applications: apps.map((a) => ({ name: a.name, vsn: a.vsn })) };
   const setting = versionSetting(root, name, spec);

@@ -1,6 +1,6 @@
 import { readFile, writeFile, rename, rm } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReleaseConfigError, checkSysConfig, nodeArgsVariables, parseNodeArgs, substituteEnv, variablesOf, type NodeArgs } from './config.js';
 import type { ReleaseFile, ReleasesFile, Relup } from './types.js';
@@ -84,9 +84,11 @@ export async function writeReleases(root: string, releases: ReleasesFile): Promi
   }
 }
 
-/** An install a node runs from a release root (releases/installing.json, while it runs): its OS pid and the two versions. */
+/** An install a node runs from a release root (releases/installing.json, while it runs): its OS pid, that process's start time where the OS tells it, and the two versions. */
 export interface InstallInProgress {
   pid: number;
+  /** The installing process's start time (osProcessStart): a later process given the same pid is not taken for it. */
+  started?: string;
   from: string;
   to: string;
 }
@@ -95,8 +97,14 @@ const installingFile = (root: string): string => join(root, 'releases', 'install
 
 /** Marks the install a node starts from `root`, so `otp release` does not rebuild that version under it; removed by `unmarkInstalling`. */
 export async function markInstalling(root: string, install: InstallInProgress): Promise<void> {
+  const started = install.started ?? osProcessStart(install.pid);
+  const marked = started === undefined ? install : { ...install, started };
   // Best effort: a root the node cannot write is refused by the install's own check, which says so.
-  const mark = () => writeFile(installingFile(root), `${JSON.stringify(install)}\n`).catch(() => undefined);
+  // Written aside and renamed into place: a reader never takes a half-written mark for a stale one.
+  const mark = () =>
+    writeFile(`${installingFile(root)}.${process.pid}`, `${JSON.stringify(marked)}\n`)
+      .then(() => rename(`${installingFile(root)}.${process.pid}`, installingFile(root)))
+      .catch(() => rm(`${installingFile(root)}.${process.pid}`, { force: true }).catch(() => undefined));
   // Under the root's lock, which otp release holds while it moves a version in: that finishes first (the install then reads
   // the whole version), or sees this mark before its first move and refuses to replace the version installed.
   await withReleasesLock(root, mark, { who: "the running node's install" }).catch(mark);
@@ -107,14 +115,49 @@ export async function unmarkInstalling(root: string): Promise<void> {
   await rm(installingFile(root), { force: true });
 }
 
-/** The install a node runs from `root` now, or undefined (none, or the mark of a node that died while it installed). */
-export function installInProgress(root: string): InstallInProgress | undefined {
+// The mark in `root` as its file holds it: the install, 'stale' (unreadable, or its process gone or its pid reused), or undefined (none).
+function readInstallMark(root: string): InstallInProgress | 'stale' | undefined {
+  let text: string;
   try {
-    const install = JSON.parse(readFileSync(installingFile(root), 'utf8')) as InstallInProgress;
-    return Number.isInteger(install.pid) && install.pid > 0 && typeof install.to === 'string' && osProcessRuns(install.pid) ? install : undefined;
+    text = readFileSync(installingFile(root), 'utf8');
   } catch {
     return undefined;
   }
+  try {
+    const install = JSON.parse(text) as InstallInProgress;
+    const started = typeof install.started === 'string' ? install.started : undefined;
+    return Number.isInteger(install.pid) && install.pid > 0 && typeof install.to === 'string' && osProcessRuns(install.pid, started) ? install : 'stale';
+  } catch {
+    return 'stale';
+  }
+}
+
+/** The install a node runs from `root` now, or undefined (none, or the mark of a node that died while it installed, its pid maybe reused since). */
+export function installInProgress(root: string): InstallInProgress | undefined {
+  const mark = readInstallMark(root);
+  return mark === 'stale' ? undefined : mark;
+}
+
+/**
+ * Removes `root`'s releases/installing.json when no install runs under it (its node was killed mid-install, and its pid
+ * may have been reused since): the sentence to tell the operator, or undefined (no mark, or a live install's).
+ */
+export function clearStaleInstall(root: string): string | undefined {
+  if (readInstallMark(root) !== 'stale') return undefined;
+  const file = installingFile(root);
+  let named = '';
+  try {
+    const { pid, from, to } = JSON.parse(readFileSync(file, 'utf8')) as Partial<InstallInProgress>;
+    named = ` (the install of ${String(to)} over ${String(from)} by os pid ${String(pid)})`;
+  } catch {
+    // An unreadable mark says nothing more.
+  }
+  try {
+    rmSync(file, { force: true });
+  } catch (error) {
+    return `${file} marks an install${named} whose node no longer runs, and cannot be removed (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): remove it by hand`;
+  }
+  return `removed ${file}, the mark of an install${named} whose node no longer runs (killed while it installed): its root holds what the node's rollback or last boot left`;
 }
 
 /** Another unpack or install holds the release root's lock past the wait: nothing was changed, the command can run again. */
@@ -129,13 +172,26 @@ export class ReleaseBusyError extends Error {
   }
 }
 
-/** Whether OS process `pid` runs (one of another user counts: EPERM, it may not be touched). */
-export function osProcessRuns(pid: number): boolean {
+/** Whether OS process `pid` runs (one of another user counts: EPERM, it may not be touched); given `started` (osProcessStart of the process meant), a later process reusing the pid does not count. */
+export function osProcessRuns(pid: number, started?: string): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  if (started === undefined) return true;
+  const now = osProcessStart(pid);
+  return now === undefined || now === started;
+}
+
+/** OS process `pid`'s start time as /proc/<pid>/stat gives it (clock ticks since boot), or undefined where there is no /proc (not Linux) or no such process. */
+export function osProcessStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After the command's name, in parentheses and free to hold spaces: field 3 (the state) on; the start time is field 22.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
   }
 }
 
@@ -143,13 +199,15 @@ export function osProcessRuns(pid: number): boolean {
 export interface LockHolder {
   pid: number;
   who?: string;
+  /** Its start time (osProcessStart), where the OS tells it: a later process reusing the pid is not taken for the holder. */
+  started?: string;
 }
 
-// Who a lock file names (its first line the OS pid, its second what holds it), or undefined (gone, or not written yet).
+// Who a lock file names (its first line the OS pid, its second what holds it, its third the pid's start time), or undefined (gone, or not written yet).
 function parseHolder(text: string): LockHolder | undefined {
-  const [first = '', second = ''] = text.split('\n');
+  const [first = '', second = '', third = ''] = text.split('\n');
   const pid = Number(first.trim());
-  return Number.isInteger(pid) && pid > 0 ? { pid, ...(second.trim() ? { who: second.trim() } : {}) } : undefined;
+  return Number.isInteger(pid) && pid > 0 ? { pid, ...(second.trim() ? { who: second.trim() } : {}), ...(third.trim() ? { started: third.trim() } : {}) } : undefined;
 }
 
 async function holderOf(lock: string): Promise<LockHolder | undefined> {
@@ -167,7 +225,7 @@ export function releasesLockHolder(root: string): LockHolder | undefined {
     return undefined;
   }
   const holder = parseHolder(text);
-  return holder !== undefined && osProcessRuns(holder.pid) ? holder : undefined;
+  return holder !== undefined && osProcessRuns(holder.pid, holder.started) ? holder : undefined;
 }
 
 /** What holds a lock, in words: `otp release (os pid 123)`. */
@@ -188,13 +246,13 @@ async function acquire(lock: string, { waitMs = 30_000, who, onWait }: LockOptio
   let told = false;
   for (;;) {
     try {
-      await writeFile(lock, `${process.pid}\n${who ?? ''}\n`, { flag: 'wx' });
+      await writeFile(lock, `${process.pid}\n${who ?? ''}\n${osProcessStart(process.pid) ?? ''}\n`, { flag: 'wx' });
       return;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const holder = await holderOf(lock);
-    if (holder !== undefined && !osProcessRuns(holder.pid)) {
+    if (holder !== undefined && !osProcessRuns(holder.pid, holder.started)) {
       // Read again just before removing it: another process may have taken the stale lock over meanwhile.
       if ((await holderOf(lock))?.pid === holder.pid) await rm(lock, { force: true });
       continue;
