@@ -74,6 +74,8 @@ async function foreground(vsn: string | undefined): Promise<number> {
     bootRelease({
       root,
       vsn,
+      // In a terminal a failed start is one line naming the crash dump; a daemon's log keeps the reports whole.
+      quietFailure: process.env.OTP_RELEASE_DAEMON !== '1',
       onStop: (reason) => {
         rmSync(pidFile(releases.name), { force: true });
         resolve(reason === 'stop' ? 0 : 1);

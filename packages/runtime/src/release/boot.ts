@@ -1,6 +1,5 @@
 import { join, resolve } from 'node:path';
 import { createNode } from '../create.js';
-import type { OtpNode } from '../node.js';
 import * as application from '../application/api.js';
 import { registerRpcModule } from '../rpc/index.js';
 import { ReleaseConfigError, unknownConfigApps } from './config.js';
@@ -10,6 +9,8 @@ import { releaseHandler, type RunningRelease } from './handler.js';
 import { runtimeVersion } from './running.js';
 import { startApplications, stopApplications } from './apps.js';
 import { CRASH_DUMP_FILE, installCrashDump } from './crashdump.js';
+import { bootReports } from './boot-reports.js';
+import { ProcessExit, type OtpNode } from '../node.js';
 
 /** Options of `bootRelease`. */
 export interface BootOptions {
@@ -23,6 +24,8 @@ export interface BootOptions {
   onStop?: (reason: unknown) => void;
   /** Progress and connection lines; default: stdout. */
   log?: (line: string) => void;
+  /** Holds the error reports and crash prints of the boot: a failed boot throws one line naming its crash dump, which keeps them; default false. */
+  quietFailure?: boolean;
 }
 
 /** A booted release: its node, name and version, and an orderly stop. */
@@ -49,13 +52,16 @@ export async function bootRelease(options: BootOptions): Promise<BootedRelease> 
   if (vsn === undefined) throw new ReleaseConfigError(join(options.root, 'releases', 'RELEASES.json'), `no version of ${releases.name} is permanent: boot one by name (foreground --vsn VSN)`);
   const files = await readVersion(options.root, vsn, env);
   for (const line of unknownConfigApps(files.sysConfig, files.release.applications.map((a) => a.name), join('releases', vsn, 'sys.config.json'))) log(line);
-  const node = createNode();
+  const reports = bootReports(options.quietFailure === true);
+  const node = createNode({ onCrash: reports.onCrash });
+  reports.attach(node);
   let stopping: Promise<void> | undefined;
   let booting = true;
   const state: RunningRelease = { root: options.root, node, env, files, runtime: runtimeVersion() ?? files.release.runtime, started: [], log, stop: (reason) => stop(reason) };
   // A crash dump (uncaught error, a permanent application's exit, the heap limit) goes to the release root unless node.args or $OTP_CRASH_DUMP say where.
   const dumpFile = files.nodeArgs.crashDump ?? env.OTP_CRASH_DUMP;
-  const dumper = installCrashDump(node, { file: resolve(options.root, dumpFile || CRASH_DUMP_FILE), maxBytes: files.nodeArgs.crashDumpBytes, release: () => ({ ...state.files.release }) });
+  let dumped: string | undefined;
+  const dumper = installCrashDump(node, { file: resolve(options.root, dumpFile || CRASH_DUMP_FILE), maxBytes: files.nodeArgs.crashDumpBytes, release: () => ({ ...state.files.release }), announce: (file) => reports.announce((dumped = file)) });
 
   const stop = (reason: unknown = 'stop'): Promise<void> =>
     (stopping ??= (async () => {
@@ -89,12 +95,20 @@ export async function bootRelease(options: BootOptions): Promise<BootedRelease> 
     }
     await startApplications(state, files);
     booting = false;
+    reports.release();
   } catch (error) {
     // Any other failure to boot (an application that is not permanent, a module that throws as it loads, distribution) is a crash too; a wrong node.args is not.
     if (!(error instanceof ReleaseConfigError)) dumper.write('other', error);
     dumper.uninstall();
     node.shutdown();
-    throw error;
+    if (options.quietFailure !== true || dumped === undefined) {
+      reports.release();
+      throw error;
+    }
+    // The boot's reports and stacks are in the dump: the error says what failed, in one line, and where they are.
+    reports.drop();
+    const failure = error instanceof ProcessExit && error.cause instanceof Error ? error.cause : error;
+    throw new Error(`${failure instanceof Error ? failure.message : describeReason(failure)} (its report and stack are in ${dumped})`, { cause: error });
   }
   registerRpcModule(node, 'release_handler', releaseHandler(state));
   log(`started ${files.release.name} ${vsn}${files.nodeArgs.name ? ` as ${files.nodeArgs.name}` : ''}: ${state.started.join(', ')}`);

@@ -29,6 +29,8 @@ export interface CrashDumpOptions {
   maxBytes?: number;
   /** The running release, if any: its name, version and applications. */
   release?: () => { name: string; vsn: string; runtime?: string; applications?: Array<{ name: string; vsn: string }> } | undefined;
+  /** Told the file once a dump is written; default: prints `crash dump written to FILE` on stderr. */
+  announce?: (file: string) => void;
 }
 
 /** One process in a crash dump. */
@@ -395,7 +397,8 @@ export function installCrashDump(node: OtpNode, options: CrashDumpOptions = {}):
       const text = withinLimit(dump, maxBytes);
       writeFileSync(tmp, text);
       renameSync(tmp, file);
-      process.stderr.write(`crash dump written to ${file}\n`);
+      if (options.announce) options.announce(file);
+      else process.stderr.write(`crash dump written to ${file}\n`);
       return file;
     } catch (error) {
       // A disk that filled up mid-write, or a folder where the dump goes: no half dump is left beside it.
