@@ -8,7 +8,7 @@ import { readNodeArgs, readReleases, readVersion, type HeartArgs } from '@otp-ts
 import { alive, answeringPid, otherRoot, pidFile, program, root, ScriptError, sleep, target, withToolNode, type Target } from './client.js';
 import { exitOf, heartPidFile, heartSettings, liveHeart, removePidFile, runHeart, type HeartReport, type NodeExit } from './heart.js';
 import { takeStartLock } from './start-lock.js';
-import { bootFailure, checkCookieFile, checkRuntime, checkWritableRoot, logFile, logOffset, openLog, spawnNode, versionToBoot } from './node-process.js';
+import { bootFailure, checkCookieFile, checkNodeFlags, checkRuntime, checkWritableRoot, logFile, logOffset, openLog, spawnNode, versionToBoot } from './node-process.js';
 
 const BOOT_TIMEOUT_MS = 30_000;
 
@@ -40,6 +40,7 @@ export async function daemon(options: { heart: boolean }): Promise<number> {
   const files = await readVersion(root, t.vsn, process.env);
   checkRuntime(files.release, t.name);
   checkCookieFile(t.vsn, files.nodeArgs);
+  checkNodeFlags(t.vsn, files.nodeArgs.nodeFlags);
   const heart = wantsHeart(options.heart, files.nodeArgs.heart);
   checkWritableRoot(t.name, 'daemon');
   // Another daemon command starting the node now: its outcome first (the check below then finds its node).

@@ -11,7 +11,7 @@ import { formatReport } from './report.js';
 import { halfUnpacked } from './half-unpacked.js';
 import { alive, call, describe, movedFrom, otherRoot, pidFile, program, refuseOtherRoot, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode, type Target } from './client.js';
 import { daemon, heartCommand, refuseRunning } from './daemon.js';
-import { checkCookieFile, checkRuntime, checkWritableRoot, versionToBoot } from './node-process.js';
+import { checkCookieFile, checkNodeFlags, checkRuntime, checkWritableRoot, versionToBoot } from './node-process.js';
 import { liveHeart } from './heart.js';
 import { evalFlags, type EvalFlags } from './eval-flags.js';
 import { parseCommandLine, styleHelp } from '../command/adapter.js';
@@ -66,6 +66,7 @@ async function foreground(vsn: string | undefined): Promise<number> {
   if (files.nodeArgs.nodeFlags.includes('--enable-source-maps')) process.setSourceMapsEnabled(true);
   const flags = files.nodeArgs.nodeFlags.filter((f) => f !== '--enable-source-maps' && !process.execArgv.includes(f));
   if (flags.length > 0 && process.env.OTP_RELEASE_CHILD !== '1') {
+    checkNodeFlags(files.release.vsn, flags);
     const child = spawn(process.execPath, [...files.nodeArgs.nodeFlags, program, 'foreground', ...args], { stdio: 'inherit', env: { ...process.env, OTP_RELEASE_CHILD: '1' } });
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
     return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));

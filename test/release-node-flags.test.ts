@@ -1,0 +1,43 @@
+// An operator's edit of a release's node.args that Node.js will not start with (an unknown flag, a size that is no
+// number): foreground and daemon refuse it in one line naming the file and the flag, exit 2, rather than Node.js'
+// own "bad option" lines and its exit 9 (foreground) or a boot failure quoted from the log (daemon).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run, ok } from './support/run.ts';
+import { privatePortMapper } from './support/epmd.ts';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
+const epmdPort = await privatePortMapper();
+
+test("a node.args flag Node.js refuses is named with its file by foreground and daemon (exit 2, one line), and nothing starts", { timeout: 300_000 }, async () => {
+  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
+  const base = mkdtempSync(join(repo, '_build', 'e2e', 'flags-'));
+  const dir = join(base, 'flagged');
+  const rel = join(dir, '_build', 'prod', 'rel', 'flagged');
+  const args = join(rel, 'releases', '0.1.0', 'node.args');
+  try {
+    await ok(run(process.execPath, [otp, 'new', 'app', 'flagged', '--quiet'], base), 'otp new');
+    await ok(run(process.execPath, [otp, 'release'], dir), 'otp release');
+    const env = { ...process.env, OTP_EPMD_PORT: String(epmdPort), NO_COLOR: '1' };
+    const good = readFileSync(args, 'utf8');
+    for (const [flag, why] of [
+      ['--bogus-flag', 'bad option: --bogus-flag'],
+      ['--max-old-space-size=lots', 'illegal value for flag --max-old-space-size=lots of type size_t'],
+    ] as const) {
+      writeFileSync(args, good);
+      appendFileSync(args, `${flag}\n`);
+      for (const command of ['foreground', 'daemon']) {
+        const r = await run(join(rel, 'bin', 'flagged'), [command], rel, env);
+        assert.equal(r.status, 2, `${command}: ${r.out}`);
+        assert.equal(r.stderr, `flagged: releases/0.1.0/node.args has a Node.js flag Node.js will not start with, ${flag} (${why}), so the node was not started: fix or remove it in ${args}`);
+      }
+      assert.equal(existsSync(join(rel, 'run', 'flagged.pid')), false);
+    }
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
