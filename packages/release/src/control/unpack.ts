@@ -189,6 +189,8 @@ export async function unpack(root: string, what: string, options: UnpackOptions 
   const listed = (vsn: string) => releases.releases.find((r) => r.vsn === vsn);
   if (!found) {
     if (listed(what) && hasVersion(root, what)) return what;
+    // A path (it has a separator) that is no file is a tarball missing, not a version: never looked up under releases/.
+    if (/[\\/]/.test(what) && !existsSync(what)) throw new UnpackError(`${what} does not exist, so nothing was unpacked: give the path of a ${releases.name}-<vsn>.tar.gz file that otp release --tar wrote, or a version whose tarball is in releases/`);
     const half = halfUnpacked(root, releases, what, 'upgrade');
     if (half !== undefined) throw new UnpackError(half);
     // A folder (the one the tarball is in, or one a tarball was extracted into) is not a version: say what to give instead.

@@ -328,3 +328,18 @@ test("a tarball with an entry climbing out of its folder, one cut short and one 
     rmSync(work, { recursive: true, force: true });
   }
 });
+
+test('a path that is no file is refused as a missing tarball, not looked up as a version under releases/', async () => {
+  const root = await rootWithTarball('0.2.0');
+  try {
+    for (const what of ['../no-such-folder-here/0.2.0', 'no/such/0.2.0']) {
+      await assert.rejects(unpack(root, what), (error: Error) => {
+        assert.equal(error.message, `${what} does not exist, so nothing was unpacked: give the path of a fx-<vsn>.tar.gz file that otp release --tar wrote, or a version whose tarball is in releases/`);
+        return true;
+      });
+    }
+    assert.deepEqual(listed(root), ['0.1.0 permanent']);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
