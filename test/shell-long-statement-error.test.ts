@@ -70,3 +70,26 @@ test('otp shell says so when its input ends inside a statement, rather than drop
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+// A long pasted statement with an error, then whole statements and an open template literal as the input ends: the
+// scan, inside the template, cannot see that the statement ended at the error, and only a parse at the input's end
+// cuts it there. otp shell said all of it was not run, where otp remote (and a short paste) ran the whole statements.
+test('otp shell runs, in order, the whole statements held after a long statement\'s error when its input ends, and says only the last was cut short', { timeout: 300_000 }, async () => {
+  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
+  const base = mkdtempSync(join(repo, '_build', 'e2e', `${NAME}-`));
+  const env = { ...process.env, OTP_EPMD_PORT: String(epmdPort), OTP_COOKIE: 'longerr_cookie', NO_COLOR: '1' };
+  try {
+    const created = spawnSync(process.execPath, [bin, 'new', 'app', NAME, '--quiet'], { cwd: base, env, encoding: 'utf8' });
+    assert.equal(created.status, 0, created.stderr);
+    const lines = [...paste(40, 'held').slice(0, -2), "  'a'.length + 40", "  throw new Error('held thrown')", '  6 * 7', '`never closed'];
+    const shell = await run(process.execPath, [bin, 'shell'], join(base, NAME), env, `${lines.join('\n')}\n`);
+    const shown = shell.out.replace(/(\.\.\. )+/g, '… ');
+    assert.equal(shell.status, 0, shown);
+    assert.match(shell.out, /SyntaxError: Unexpected string/, shown);
+    const ran = [...shell.out.matchAll(/^(?:otp> |… |\.\.\. )*(41|Uncaught Error: held thrown|42)$/gm)].map((m) => m[1]);
+    assert.deepEqual(ran, ['41', 'Uncaught Error: held thrown', '42'], `the whole statements after the error run, in order:\n${shown}`);
+    assert.match(shell.out, /the input ended inside a statement, which was not run .*: "`never closed"\n/, shown);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});

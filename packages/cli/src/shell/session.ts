@@ -153,11 +153,6 @@ function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runti
   const evaluate = repl.eval.bind(repl);
   const buffer = lineBuffer(repl);
   const stepOf = replStatementSteps();
-  // node:repl drops what it buffered when its input ends: a statement cut short there (a missing `}`) is said, not lost in silence.
-  repl.once('exit', () => {
-    const rest = stepOf.end().join('\n');
-    if (rest !== '') say(`the input ended inside a statement, which was not run (a closing bracket or the rest of an expression is missing): ${JSON.stringify(rest.length > 80 ? `${rest.slice(0, 80)}…` : rest)}`);
-  });
   let previous: Promise<void> = Promise.resolve();
   // The REPL's domain (node:repl reports a line's synchronous throw through it); `reported` marks a line it reported.
   const domain = (repl as unknown as { _domain?: EventEmitter })._domain;
@@ -183,24 +178,45 @@ function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runti
         });
       });
     });
+  // Runs a statement once the ones before it ran, and hands its answer or its error to `done`.
+  const enqueue = (statement: string, context: Record<string, unknown>, file: string, done: Done): void => {
+    const lineJob = (ctx: runtime.ProcessContext): Promise<unknown> => runLine(ctx, statement, context, file);
+    previous = previous.then(() =>
+      shell.run(lineJob).then(
+        (value) => {
+          if (value !== reported) buffer.late(() => done(null, value));
+        },
+        // A line the evaluator still finds cut short is a syntax error now: the REPL has read on past it.
+        (error: unknown) => buffer.late(() => done(error instanceof Recoverable ? error.err : withoutOwnFrames(error as Error))),
+      ),
+    );
+  };
+  let lastFile = 'REPL1';
+  // node:repl drops what it buffered when its input ends. The whole statements held there (those after an error in a
+  // long statement, which only a parse finds) run in order, as otp remote runs them and as typed they would have;
+  // the last, cut short (a missing `}`), is said, not lost in silence.
+  repl.once('exit', () => {
+    const rest = stepOf.end();
+    const cut = rest.pop();
+    // The REPL no longer prints: an answer is said here, an error is reported by its domain as at the prompt.
+    const report: Done = (error, value) => {
+      if (error) domain?.emit('error', error);
+      else if (value !== undefined) say(formatShellValue(value));
+    };
+    for (const statement of rest) enqueue(statement, repl.context as Record<string, unknown>, lastFile, report);
+    if (cut !== undefined) {
+      const text = cut.trimEnd();
+      previous = previous.then(() => say(`the input ended inside a statement, which was not run (a closing bracket or the rest of an expression is missing): ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text)}`));
+    }
+  });
   (repl as { eval: (cmd: string, context: Record<string, unknown>, file: string, done: Done) => void }).eval = (cmd, context, file, done) => {
+    lastFile = file;
     // A line that more lines complete is told to the REPL at once, so that it buffers the next line onto it;
     // a whole one waits its turn while the REPL reads the next lines afresh. A long statement found late to have
     // ended lines back (an error in it) runs alone, as a short one would, and what the lines after it make after it.
     const step = stepOf(cmd);
     if (!step.hold) buffer.clear();
-    for (const statement of step.run) {
-      const lineJob = (ctx: runtime.ProcessContext): Promise<unknown> => runLine(ctx, statement, context, file);
-      previous = previous.then(() =>
-        shell.run(lineJob).then(
-          (value) => {
-            if (value !== reported) buffer.late(() => done(null, value));
-          },
-          // A line the evaluator still finds cut short is a syntax error now: the REPL has read on past it.
-          (error: unknown) => buffer.late(() => done(error instanceof Recoverable ? error.err : withoutOwnFrames(error as Error))),
-        ),
-      );
-    }
+    for (const statement of step.run) enqueue(statement, context, file, done);
     if (step.hold) done(new Recoverable(new SyntaxError('Unexpected end of input')));
   };
   return () => previous;
