@@ -55,11 +55,10 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
   const reloader = new Reloader(shell, options, apps, say);
   const repl = startRepl({ prompt: 'otp> ', input: options.input ?? process.stdin, output, terminal: false, useGlobal: false, ignoreUndefined: true, writer: formatShellValue });
   // The helpers every shell shares (@otp-ts/runtime's shellScope, as otp remote evaluates with), plus
-  // what only a shell on the project's own node can do: recompile (c, l) and quit (q).
+  // what only a shell on the project's own node can do: recompile (c, l) and quit (q, which evaluateInShell adds).
   const own = (ctx: runtime.ProcessContext): Record<string, unknown> => ({
     c: () => reloader.reload(ctx),
     l: (module: string) => reloader.load(ctx, module),
-    q: () => repl.close(),
   });
   const drained = evaluateInShell(repl, shell, own, say);
   return { repl, shell, reload: () => reloader.reload(), closed: closedOnExit(repl, shell, started, drained, say) };
@@ -151,8 +150,18 @@ type Done = (error: Error | null, value?: unknown) => void;
 // Answers a promise that settles once the lines read so far have run.
 function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runtime.ProcessContext) => Record<string, unknown>, say: (line: string) => void): () => Promise<void> {
   const evaluate = repl.eval.bind(repl);
-  const buffer = lineBuffer(repl);
   const stepOf = replStatementSteps();
+  // What the REPL drops from its buffer (.break, an error it reports while a statement is being read), the steps drop too.
+  const buffer = lineBuffer(repl, () => void stepOf.end());
+  // Quitting (q() as it runs, .exit as it is read) ends the shell as asked: the lines after it are not run, and a
+  // statement it cut short is no error (a pipe hands the REPL the lines after it all the same).
+  let readClosed = false;
+  let stopped = false;
+  const quit = (): void => {
+    readClosed = true;
+    repl.close();
+  };
+  repl.defineCommand('exit', { help: 'Exit the shell (as q() does, once the lines before it ran)', action: quit });
   let previous: Promise<void> = Promise.resolve();
   // The REPL's domain (node:repl reports a line's synchronous throw through it); `reported` marks a line it reported.
   const domain = (repl as unknown as { _domain?: EventEmitter })._domain;
@@ -163,7 +172,12 @@ function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runti
     new Promise<unknown>(function evaluateLine(resolve, reject) {
       // `_` stays the REPL's last value (the runtime's pattern wildcard is runtime._).
       const { _: _wildcard, ...scope } = shellScope(shell.node, ctx, runtime);
-      Object.assign(context, scope, own(ctx));
+      Object.assign(context, scope, own(ctx), {
+        q: () => {
+          stopped = true;
+          quit();
+        },
+      });
       // resolve() adopts a promise the line answers with: its value is printed, not Promise { <pending> }.
       // A line that throws (at once, or the promise it awaits rejects) is reported by the REPL's domain,
       // which prints it and the next prompt and never calls back: the line is over then (else the lines
@@ -182,7 +196,7 @@ function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runti
   const enqueue = (statement: string, context: Record<string, unknown>, file: string, done: Done): void => {
     const lineJob = (ctx: runtime.ProcessContext): Promise<unknown> => runLine(ctx, statement, context, file);
     previous = previous.then(() =>
-      shell.run(lineJob).then(
+      stopped ? undefined : shell.run(lineJob).then(
         (value) => {
           if (value !== reported) buffer.late(() => done(null, value));
         },
@@ -197,19 +211,24 @@ function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runti
   // the last, cut short (a missing `}`), is said, not lost in silence.
   repl.once('exit', () => {
     const rest = stepOf.end();
+    if (readClosed) return;
     const cut = rest.pop();
     // The REPL no longer prints: an answer is said here, an error is reported by its domain as at the prompt.
     const report: Done = (error, value) => {
       if (error) domain?.emit('error', error);
       else if (value !== undefined) say(formatShellValue(value));
     };
-    for (const statement of rest) enqueue(statement, repl.context as Record<string, unknown>, lastFile, report);
+    for (const statement of rest) enqueue(statement, repl.context, lastFile, report);
     if (cut !== undefined) {
       const text = cut.trimEnd();
-      previous = previous.then(() => say(`the input ended inside a statement, which was not run (a closing bracket or the rest of an expression is missing): ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text)}`));
+      const notice = `the input ended inside a statement, which was not run (a closing bracket or the rest of an expression is missing): ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text)}`;
+      previous = previous.then(() => {
+        if (!stopped) say(notice);
+      });
     }
   });
   (repl as { eval: (cmd: string, context: Record<string, unknown>, file: string, done: Done) => void }).eval = (cmd, context, file, done) => {
+    if (readClosed) return;
     lastFile = file;
     // A line that more lines complete is told to the REPL at once, so that it buffers the next line onto it;
     // a whole one waits its turn while the REPL reads the next lines afresh. A long statement found late to have
@@ -237,12 +256,14 @@ function withoutOwnFrames(error: Error): Error {
 
 // The REPL's buffer of a line cut short (`function f() {` waiting for its `}`): emptied when a whole line is
 // handed on, and not by what a line that ran later reports (its answer, its error), which would drop the
-// start of a line the REPL is reading meanwhile.
-function lineBuffer(repl: REPLServer): { clear: () => void; late: (report: () => void) => void } {
+// start of a line the REPL is reading meanwhile. What the REPL itself drops (.break) is `dropped` too.
+function lineBuffer(repl: REPLServer, dropped: () => void): { clear: () => void; late: (report: () => void) => void } {
   const clear = repl.clearBufferedCommand.bind(repl);
   let reporting = false;
   repl.clearBufferedCommand = () => {
-    if (!reporting) clear();
+    if (reporting) return;
+    clear();
+    dropped();
   };
   return {
     clear,
