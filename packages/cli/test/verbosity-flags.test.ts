@@ -36,7 +36,12 @@ test('a verbosity flag given both ways: the last one wins, in every spelling', a
   assert.equal(await verbosity('--verbose', '--no-verbose'), 'normal');
   assert.equal(await verbosity('--verbose', '--verbose', 'false'), 'normal');
   assert.equal(await verbosity('--no-verbose', '--verbose'), 'verbose');
-  assert.equal(await verbosity('--quiet', '--verbose'), 'quiet', 'both on: quiet, as before');
+  // Both on: the one given last, as npm's -q and --verbose (one log level, the later stands).
+  assert.equal(await verbosity('--quiet', '--verbose'), 'verbose', 'both on: the last');
+  assert.equal(await verbosity('-q', '--verbose'), 'verbose', 'both on: the last');
+  assert.equal(await verbosity('--verbose', '-q'), 'quiet', 'both on: the last');
+  assert.equal(await verbosity('--verbose', '--quiet', '--verbose=false'), 'quiet');
+  assert.equal(await verbosity('--quiet', '--verbose', 'false'), 'quiet');
 });
 
 test("a command's own boolean given both ways: the last one wins", async () => {

@@ -27,18 +27,23 @@ function otpProgram(providers: readonly AnyProvider[], meta: CliMeta): ProgramSp
 
 // --quiet and --verbose as the parser reads any boolean: the last of `--flag`, `--no-flag`, `--flag=BOOL` or
 // `--flag BOOL` wins (`-q` for --quiet, alone or among other letters). Read from the line itself, so an error of
-// the line is rendered at the verbosity asked too. Both on: quiet.
+// the line is rendered at the verbosity asked too. Both on: the one given last, as npm's -q and --verbose set one
+// log level and the later one stands.
 function verbosityOf(argv: readonly string[]): Verbosity {
   const on = { quiet: false, verbose: false };
+  let last: keyof typeof on = 'quiet';
   for (let i = 0; i < argv.length && argv[i] !== '--'; i++) {
     const token = argv[i]!;
     const m = /^--(no-)?(quiet|verbose)(?:=(.*))?$/s.exec(token);
     if (m) {
       const next = argv[i + 1];
       const value = m[3] ?? (m[1] === undefined && (next === 'true' || next === 'false') ? next : 'true');
-      on[m[2] as keyof typeof on] = (m[1] === undefined) === (value !== 'false');
-    } else if (/^-[^-\d]/.test(token) && token.split('=')[0]!.includes('q')) on.quiet = true;
+      const flag = m[2] as keyof typeof on;
+      on[flag] = (m[1] === undefined) === (value !== 'false');
+      if (on[flag]) last = flag;
+    } else if (/^-[^-\d]/.test(token) && token.split('=')[0]!.includes('q')) [on.quiet, last] = [true, 'quiet'];
   }
+  if (on.quiet && on.verbose) return last;
   return on.quiet ? 'quiet' : on.verbose ? 'verbose' : 'normal';
 }
 
