@@ -60,9 +60,10 @@ export const rpcCommand = defineProvider({
       try {
         parsed = JSON.parse(args.args) as unknown[];
       } catch (error) {
-        throw new OtpError('usage', `the arguments ${args.args} are not JSON`, { hint: `give a JSON array, e.g. '[1, "two"]'`, cause: error });
+        // One line: the argument, why JSON refused it, and the fix (a hint would print on a line of its own).
+        throw new OtpError('usage', `the arguments ${shown(args.args)} are not JSON (${shown((error as Error).message)}): give a JSON array, e.g. '[1, "two"]'`, { cause: error });
       }
-      if (!Array.isArray(parsed)) throw new OtpError('usage', `the arguments must be a JSON array, got ${args.args}`, { hint: `wrap them: '[${args.args}]'` });
+      if (!Array.isArray(parsed)) throw new OtpError('usage', `the arguments must be a JSON array, got ${shown(args.args)}: wrap them, e.g. '[${shown(args.args)}]'`);
     }
     // otp eval is bounded on the node; the flags (or their variables) set the bounds, unless the arguments already do.
     const isEval = args.module === 'otp' && args.fn === 'eval' && parsed.length === 1;
@@ -76,6 +77,12 @@ export const rpcCommand = defineProvider({
     io.stdout.write(`${rpcResultJson(value)}\n`);
   },
 });
+
+// A command-line argument as an error line shows it: on one line, and no longer than a line.
+function shown(text: string): string {
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > 80 ? `${line.slice(0, 80)}…` : line;
+}
 
 // --timeout MS of otp rpc: a whole number of milliseconds above 0, else a usage error naming the value.
 function rpcTimeout(text: string | undefined): number {
