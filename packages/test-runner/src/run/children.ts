@@ -2,6 +2,7 @@
 // running would keep running after the run, and with the run's stdout inherited it holds a CI step's pipe open.
 import { ChildProcess, type SpawnOptions } from 'node:child_process';
 import { basename } from 'node:path';
+import { MARK_VAR } from './escaped.js';
 
 /** What the worker tells the main thread of a child process: started (with its command) or exited, and then whether its process group still runs. */
 export interface ChildEvent {
@@ -58,15 +59,23 @@ export function markPeer(child: ChildProcess): void {
 /** How long the worker waits for the exit of the children it killed at the end of its file. */
 export const REAP_DEADLINE_MS = 5_000;
 
-/** In the worker: every child process started from here is announced, and its exit too. */
-export function trackChildren(post: (event: ChildEvent) => void): void {
+// A spawn's environment with the worker's `marks` (also when the test passed an environment of its own), or without them.
+function marked(options: SpawnOptions & { envPairs?: string[] }, marks: string | undefined): object {
+  if (options.envPairs === undefined) return options;
+  const envPairs = options.envPairs.filter((kv) => !kv.startsWith(`${MARK_VAR}=`));
+  return { ...options, envPairs: marks ? [...envPairs, `${MARK_VAR}=${marks}`] : envPairs };
+}
+
+/** In the worker: every child process started from here is announced, and its exit too; each carries `marks` in its environment. */
+export function trackChildren(post: (event: ChildEvent) => void, marks?: string): void {
   // Every spawn, exec, execFile and fork goes through this (undocumented, stable since Node 0.x) method of ChildProcess.
   const proto = ChildProcess.prototype as unknown as { spawn(this: ChildProcess, options: SpawnOptions): unknown };
   const spawn = proto.spawn;
-  proto.spawn = function trackedSpawn(this: ChildProcess, options: SpawnOptions & { file?: string; args?: string[] }) {
+  proto.spawn = function trackedSpawn(this: ChildProcess, options: SpawnOptions & { file?: string; args?: string[]; envPairs?: string[] }) {
     // esbuild's service (the runner's compiler, which peers use) is the runner's own, not the test's.
     const tracked = !basename(options.file ?? '').startsWith('esbuild');
-    const returned = spawn.call(this, tracked && GROUPS ? { ...options, detached: true } : options);
+    const withMarks = marked(options, tracked ? marks : undefined);
+    const returned = spawn.call(this, tracked && GROUPS ? { ...withMarks, detached: true } : withMarks);
     const pid = this.pid;
     if (pid !== undefined && tracked) {
       const command = (options.args ?? [options.file ?? '?']).join(' ').slice(0, 120);

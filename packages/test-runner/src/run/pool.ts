@@ -7,6 +7,7 @@ import { blockedReason, heapLimitMb, outOfMemory } from './memory.js';
 import { workerHeapUsed } from './worker-heap.js';
 import { BoundedOutput } from './bounded-output.js';
 import { guardOnExit, killLeftChildren } from './children.js';
+import { killEscaped, newMark, PROCESS_MARK, startWatchdog } from './escaped.js';
 
 /** How long past its own timeout a case may keep the worker's event loop blocked before the worker is terminated. */
 export const BLOCKED_GRACE_MS = 2000;
@@ -134,8 +135,11 @@ export async function runFile(job: Omit<WorkerJob, 'done'>, options: FileRunOpti
 
 function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): Promise<WorkerEnd> {
   return new Promise((resolve) => {
+    // What the file's code starts carries this worker's mark, so what left its process group is still found (escaped.ts).
+    const mark = newMark();
+    startWatchdog();
     const worker = new Worker(workerUrl(), {
-      workerData: job,
+      workerData: { ...job, marks: [PROCESS_MARK, mark] } satisfies WorkerJob,
       stdout: true,
       stderr: true,
       execArgv: [...(options.execArgv ?? [])],
@@ -146,6 +150,8 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
     const children = new Map<number, string>();
     // Process groups whose leader exited while processes it started still ran in them.
     const lingering = new Map<number, string>();
+    // Every process group a child of this worker led (its pid).
+    const groups = new Set<number>();
     const unguard = guardOnExit(children, lingering);
     let ended: WorkerEnd | undefined;
     const finish = (end: WorkerEnd): void => {
@@ -157,6 +163,8 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
       // A worker that finished killed the groups its children left and said so; those of a terminated or crashed one are killed here.
       const leftChildren = killLeftChildren(job.file, children, peers, end.kind === 'done' ? new Map() : lingering);
       if (leftChildren !== undefined) state.warnings.push(leftChildren);
+      const escaped = killEscaped(job.file, mark, groups);
+      if (escaped !== undefined) state.warnings.push(escaped);
       unguard();
       for (const f of inFlight.values()) clearTimeout(f.timer);
       void worker.terminate().then(() => resolve(end));
@@ -240,8 +248,10 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
           else peers.delete(event.osPid);
           break;
         case 'child':
-          if (event.alive) children.set(event.osPid, event.command ?? '?');
-          else {
+          if (event.alive) {
+            children.set(event.osPid, event.command ?? '?');
+            groups.add(event.osPid);
+          } else {
             if (event.lingering) lingering.set(event.osPid, children.get(event.osPid) ?? '?');
             children.delete(event.osPid);
           }

@@ -29,6 +29,8 @@ export interface WorkerJob {
   readonly replayCommand: string;
   /** The packages the file's sources import that were not installed when it was compiled, and where each is imported. */
   readonly missing?: readonly MissingImport[];
+  /** The marks every process the file's code starts carries in its environment: the runner process's and this worker's. */
+  readonly marks?: readonly string[];
 }
 
 /** A case as the plan lists it to the main thread (so it can account for it even if the worker dies). */

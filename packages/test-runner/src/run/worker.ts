@@ -14,6 +14,7 @@ import { EXIT_CODE_CASE, watchExitCode } from './exit-code.js';
 import { storedEntry } from './counterexamples.js';
 import { guardSignals } from './signal-guard.js';
 import { reapLeftChildren, trackChildren } from './children.js';
+import { MARK_VAR, withMarks } from './escaped.js';
 import { loadFailureText } from './missing-import.js';
 import { HEARTBEAT_MS, type WorkerEvent, type WorkerJob } from './protocol.js';
 
@@ -36,7 +37,10 @@ process.exit = (code?: number | string | null): never => {
 // A signal a test sends to the runner's process, group or parent throws in the test instead (see signal-guard.ts).
 guardSignals();
 // Child processes the file's code starts are announced, so those left running are killed when the file ends (see reapLeftChildren).
-trackChildren(post);
+// Every process the file's code starts, and what those start in turn, carries this worker's marks (see escaped.ts).
+const marks = withMarks(process.env[MARK_VAR], (workerData as WorkerJob).marks ?? []);
+if (marks !== '') process.env[MARK_VAR] = marks;
+trackChildren(post, marks);
 
 /**
  * Unhandled errors of the file's module code before the executor's monitor listens (a top-level await, then a rejection):
