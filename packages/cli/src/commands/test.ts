@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import {
   affectedTests, CoverageSourceError, ImportGraph, numberOptionRefusal, parseShard, reportCoverage, runOptionsFrom, runTests, testOptionTable, TestPathError, SeedRangeError, checkSeedRange,
@@ -83,7 +83,8 @@ export const testCommand = defineProvider({
     const ranFile = io.env[COVER_RAN_ENV];
     if (ranFile !== undefined) {
       mkdirSync(dirname(ranFile), { recursive: true });
-      writeFileSync(ranFile, 'ran\n');
+      // A run that ran no test (an empty selection) measured only what loading the files ran: nothing to report.
+      writeFileSync(ranFile, result.counts.total === 0 && !args.watch ? NOTHING_RAN : 'ran\n');
     }
     if (result.noTests !== undefined && !args.watch) throw new OtpError('failed', result.noTests);
     if (!args.watch) return result.ok ? 0 : 1;
@@ -165,6 +166,9 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 /** The environment variable naming the file the coverage child writes once its tests ran to the end (not interrupted, no usage error). */
 const COVER_RAN_ENV = 'OTP_TEST_COVER_RAN';
 
+/** What the coverage child writes to that file when the tests ran to the end but no test ran. */
+const NOTHING_RAN = 'no test ran\n';
+
 /** The exit code of a run stopped by `signal`, as a shell reports a process the signal ended: 128 + its number (130 for SIGINT). */
 function signalExitCode(signal: string): number {
   const n = (constants.signals as Record<string, number | undefined>)[signal];
@@ -225,6 +229,12 @@ async function runCovered(root: string, set: TestConfig, threshold: number | und
   // proves nothing (the tests may have printed one), and the coverage of every finished run is reported and checked.
   // An interrupted run (exit 128 + signal), a usage error or a crash wrote no such file: nothing is measured.
   if (!existsSync(ranFile)) {
+    if (closing !== undefined) io.stdout.write(`${closing}\n`);
+    return status;
+  }
+  // No test ran (an empty selection): no table, no threshold; the run ends as it would without --cover.
+  if (readFileSync(ranFile, 'utf8') === NOTHING_RAN) {
+    if (io.verbosity !== 'quiet') io.stdout.write('no coverage to report: no test ran\n\n');
     if (closing !== undefined) io.stdout.write(`${closing}\n`);
     return status;
   }
