@@ -102,6 +102,16 @@ test('the quiet tty reporter prints errors only: failures, a failing file\'s out
   assert.equal(passing, '1 passed, 0 failed\n', 'nothing above the closing line, not even a blank line');
 });
 
+test('a case skipped because an init failed is an error in JUnit, as it fails the run: a CI that reads the report shows it red', () => {
+  const auto = kase('inBad', 'skipped', { skipReason: 'initPerSuite failed: Error: no db', autoSkipped: true });
+  const cases = [kase('okTest', 'passed'), kase('skipTest', 'skipped', { skipReason: 'later' }), auto];
+  const counts = { passed: 1, failed: 0, skipped: 2, total: 3 };
+  const xml = toJunitXml({ ...result, counts, files: [{ ...result.files[0]!, cases }] });
+  assert.match(xml, /<testsuites name="otp test" tests="3" failures="0" errors="1" skipped="1"/);
+  assert.match(xml, /<testsuite name="test\/a.test.ts" tests="3" failures="0" errors="1" skipped="1"/);
+  assert.match(xml, /<testcase name="inBad" classname="test.a" time="0.012">\n {6}<error message="initPerSuite failed: Error: no db" type="auto_skip"\/>/);
+});
+
 test('JUnit keeps a test name\'s newline and tab as character references, which an XML parser would turn into spaces', () => {
   const xml = toJunitXml({ ...result, files: [{ ...result.files[0]!, cases: [kase('multi\nline\tname', 'skipped', { path: ['a', 'multi\nline\tname'], skipReason: 'why\nthus' })] }] });
   assert.match(xml, /<testcase name="multi&#10;line&#9;name"/);
