@@ -9,6 +9,8 @@ export class RuntimeError extends Error {
     /** What went wrong, as Erlang would name it. */
     readonly code: RuntimeErrorCode,
     message: string,
+    /** The reason the process exits with when nothing catches this error (OTP's error reason, as link's `noproc`); unset, the error itself. */
+    readonly exitReason?: ExitReason,
   ) {
     super(message);
     this.name = 'RuntimeError';
@@ -35,6 +37,18 @@ export class ProcessExitedError extends RuntimeError {
     super('exited', `process ${pid} has exited (${describeReason(reason)}) and can run no more runtime operations`);
     this.name = 'ProcessExitedError';
   }
+}
+
+/** The exit reason a throw that nothing caught ends a process or behaviour with: an `ExitSignal`'s reason, a `RuntimeError`'s `exitReason` when it has one, else the thrown value. */
+export function thrownReason(thrown: unknown): ExitReason {
+  // instanceof may meet a proxy whose getPrototypeOf trap throws: such a value is its own reason.
+  try {
+    if (thrown instanceof ExitSignal) return thrown.reason;
+    if (thrown instanceof RuntimeError && thrown.exitReason !== undefined) return thrown.exitReason;
+  } catch {
+    // fall through
+  }
+  return thrown;
 }
 
 /** A short human description of an exit reason, for error messages and logs (a large one is cut: a state of a million items is no log line). */

@@ -1,14 +1,14 @@
 import type { ExitReason } from './messages.js';
-import { ExitSignal } from './errors.js';
+import { ExitSignal, thrownReason } from './errors.js';
 import type { ProcessImpl } from './process.js';
 
-/** Ends a process whose body returned (`threw` false) or threw: an `ExitSignal` keeps its reason, anything else is a crash. */
+/** Ends a process whose body returned (`threw` false) or threw: an `ExitSignal` keeps its reason, anything else is a crash (see `thrownReason`). */
 export function finish(proc: ProcessImpl, outcome: unknown, threw: boolean): void {
   if (proc.dead) return;
   let reason: ExitReason = outcome;
   if (threw) {
-    if (isExitSignal(outcome)) reason = outcome.reason;
-    else proc.node.crashed(proc, outcome);
+    reason = thrownReason(outcome);
+    if (!isExitSignal(outcome)) proc.node.crashed(proc, outcome);
   }
   proc.node.exitProcess(proc, reason);
 }

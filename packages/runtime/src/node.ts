@@ -350,8 +350,9 @@ export class OtpNode {
     const other = this.lookup(pid);
     if (other === proc) return;
     if (other === undefined) {
-      // OTP 21+: a caller trapping exits gets {'EXIT', Pid, noproc}; any other caller gets a catchable noproc error.
-      if (!proc.trapping) throw new RuntimeError('noproc', `cannot link to ${pid}: no such process`);
+      // OTP 21+: a caller trapping exits gets {'EXIT', Pid, noproc}; any other caller gets a catchable noproc error,
+      // which, uncaught, ends it with reason noproc (not the error object), as OTP's error:noproc does.
+      if (!proc.trapping) throw new RuntimeError('noproc', `cannot link to ${pid}: no such process; trap exits to get an Exit message instead, or catch this error`, 'noproc');
       this.signal(proc, pid, 'noproc', true);
       return;
     }

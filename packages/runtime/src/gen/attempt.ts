@@ -1,4 +1,4 @@
-import { ExitSignal } from '../errors.js';
+import { thrownReason } from '../errors.js';
 
 /** What a callback did: returned a value, or threw (the error, or the reason an `exit(reason)` carried). */
 export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -8,9 +8,9 @@ export function isThenable(v: unknown): v is Promise<unknown> {
   return v !== null && typeof v === 'object' && typeof (v as Promise<unknown>).then === 'function';
 }
 
-/** The reason a throw ends a behaviour with: `exit(reason)` inside a callback ends it with that reason, as in OTP. */
+/** The reason a throw ends a behaviour with: `exit(reason)` inside a callback ends it with that reason, as in OTP (see `thrownReason`). */
 export function exitReasonOf(error: unknown): unknown {
-  return error instanceof ExitSignal ? error.reason : error;
+  return thrownReason(error);
 }
 
 /** The behaviours' try-wrapper: runs a callback, sync or async, and turns a throw into a value. */
