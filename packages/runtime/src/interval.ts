@@ -1,7 +1,8 @@
-import { Pid, type Ref } from './pid.js';
+import { Pid, Ref } from './pid.js';
 import { isDown } from './messages.js';
 import { RuntimeError, describeReason } from './errors.js';
 import type { OtpNode } from './node.js';
+import type { ExitReason } from './messages.js';
 import type { Dest, ProcessContext } from './types.js';
 
 // The ticker process of each interval of a node, by the ref its starter got (OTP's timer server table).
@@ -43,13 +44,61 @@ function startTicker(ctx: ProcessContext, ms: number, owner: Pid, tick: (c: Proc
   return ref;
 }
 
-/** OTP's timer module for interval timers: repeated sends and applies, each cancelled by its ref. */
+/**
+ * Starts a process that runs `fire` once after `ms` ms unless cancelled first (OTP's timer server for apply_after
+ * and its kin): bound to no process, so it fires even when the caller has ended, as OTP's one-shot timers do.
+ */
+function startOnce(ctx: ProcessContext, ms: number, fire: (c: ProcessContext) => void): Ref {
+  const ref = ctx.makeRef();
+  const table = tickersOf(ctx.node);
+  const pid = ctx.spawn(async (c) => {
+    try {
+      if ((await c.receive((x) => x === CANCEL, ms)) === CANCEL) return;
+    } finally {
+      table.delete(ref);
+    }
+    fire(c);
+  });
+  table.set(ref, pid);
+  return ref;
+}
+
+function checkFn(fn: unknown, what: string): void {
+  if (typeof fn !== 'function') throw new RuntimeError('badarg', `${what} needs a function to run, got ${describeReason(fn)}`);
+}
+
+/** OTP's timer module: one-shot and repeated sends, applies and exits, each cancelled by its ref. */
 export const timer = {
   /**
    * Sends `message` to `dest` every `ms` ms until `cancel` (OTP's timer:send_interval); the interval ends
    * by itself when `dest`, a local pid, ends, or (for a name) when the caller ends. A name nobody holds
    * when a tick comes gets nothing, as Erlang's send to a free name.
    */
+  /**
+   * Sends `message` to `dest` once after `ms` ms (OTP's timer:send_after): a timer to a local pid ends with that
+   * process, as erlang:send_after's; a name is looked up when the timer fires. Cancel with `timer.cancel`.
+   */
+  sendAfter(ctx: ProcessContext, ms: number, dest: Dest, message: unknown): Ref {
+    checkMs(ms, 'timer.sendAfter');
+    if ((dest instanceof Pid && dest.node === 0) || typeof dest === 'string') return ctx.sendAfter(ms, dest, message);
+    return startOnce(ctx, ms, (c) => c.send(dest, message));
+  },
+  /** Runs `fn` in a new process once after `ms` ms (OTP's timer:apply_after), even if the caller has ended by then; a throw ends that process only. */
+  applyAfter(ctx: ProcessContext, ms: number, fn: (ctx: ProcessContext) => unknown): Ref {
+    checkMs(ms, 'timer.applyAfter');
+    checkFn(fn, 'timer.applyAfter');
+    return startOnce(ctx, ms, (c) => {
+      c.spawn(async (run) => {
+        await fn(run);
+      });
+    });
+  },
+  /** Sends the exit signal `reason` to `target` once after `ms` ms (OTP's timer:exit_after; `'kill'` is its kill_after). */
+  exitAfter(ctx: ProcessContext, ms: number, target: Pid, reason: ExitReason): Ref {
+    checkMs(ms, 'timer.exitAfter');
+    if (!(target instanceof Pid)) throw new RuntimeError('badarg', `timer.exitAfter needs a pid to signal, got ${describeReason(target)}`);
+    return startOnce(ctx, ms, (c) => c.exit(target, reason));
+  },
   sendInterval(ctx: ProcessContext, ms: number, dest: Dest, message: unknown): Ref {
     checkMs(ms, 'timer.sendInterval');
     const owner = dest instanceof Pid && dest.node === 0 ? dest : ctx.self();
@@ -63,18 +112,19 @@ export const timer = {
    */
   applyInterval(ctx: ProcessContext, ms: number, fn: (ctx: ProcessContext) => unknown): Ref {
     checkMs(ms, 'timer.applyInterval');
-    if (typeof fn !== 'function') throw new RuntimeError('badarg', `timer.applyInterval needs a function to run, got ${describeReason(fn)}`);
+    checkFn(fn, 'timer.applyInterval');
     return startTicker(ctx, ms, ctx.self(), (c) => {
       c.spawn(async (run) => {
         await fn(run);
       });
     });
   },
-  /** Cancels an interval (OTP's timer:cancel): true if it ran, false for a ref that names none (cancelled, ended or never an interval). */
+  /** Cancels a timer of this module (OTP's timer:cancel): true if it was pending, false for one that fired, was cancelled, ended or never was. */
   cancel(ctx: ProcessContext, ref: Ref): boolean {
     const table = tickersOf(ctx.node);
     const pid = table.get(ref);
-    if (pid === undefined) return false;
+    // sendAfter to a pid or name is an erlang:send_after timer under the same ref.
+    if (pid === undefined) return ref instanceof Ref && ctx.cancelTimer(ref) !== false;
     table.delete(ref);
     ctx.send(pid, CANCEL);
     return true;
