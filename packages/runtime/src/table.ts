@@ -1,4 +1,5 @@
 import { RuntimeError, describeReason } from './errors.js';
+import { misspeltKey } from './edit-distance.js';
 import { compareTerms, estimateSize, isGround, matchPattern, orderedTermKey, termEquals, termKey } from './terms.js';
 import type { ProcessImpl } from './process.js';
 import type { OtpNode } from './node.js';
@@ -25,6 +26,7 @@ export class TableRegistry {
   constructor(readonly node: OtpNode) {}
 
   create<R>(owner: ProcessImpl, options: TableOptions): Table<R> {
+    checkOptions(options);
     const type = options.type ?? 'set';
     const access = options.access ?? 'protected';
     if (type !== 'set' && type !== 'orderedSet' && type !== 'bag' && type !== 'duplicateBag') {
@@ -110,6 +112,22 @@ export class TableRegistry {
 function sizeOf(record: unknown): number {
   return estimateSize(record, 100);
 }
+
+// As ets:new's option list: options that are no object, a misspelt option (which would leave its setting at the
+// default unseen) and a name that is no non-empty string (a number would pass for a table id) are badarg.
+function checkOptions(options: TableOptions): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new RuntimeError('badarg', `table options must be an object such as { type: 'set' }, got ${describeReason(options)}`);
+  }
+  const typo = misspeltKey(options, TABLE_OPTION_KEYS);
+  if (typo) throw new RuntimeError('badarg', `unknown table option '${typo.key}' (did you mean '${typo.meant}'?): spell it '${typo.meant}'`);
+  const name: unknown = options.name;
+  if (name !== undefined && (typeof name !== 'string' || name === '')) {
+    throw new RuntimeError('badarg', `a table name is a non-empty string, got ${describeReason(name)}`);
+  }
+}
+
+const TABLE_OPTION_KEYS: readonly string[] = ['type', 'access', 'name', 'keyPos', 'heir'] satisfies ReadonlyArray<keyof TableOptions>;
 
 function checkHeir(heir: TableHeir): TableHeir {
   if (heir === 'none') return heir;

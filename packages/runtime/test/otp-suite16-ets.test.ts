@@ -1,0 +1,24 @@
+// Cases mirroring OTP's ets_SUITE (lib/stdlib/test/ets_SUITE.erl), each named after the case it follows.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RuntimeError, TableOptions } from '@otp-ts/runtime';
+import { withNode } from './helpers.ts';
+
+const badarg = (e: RuntimeError): boolean => e.code === 'badarg';
+
+test('ets_SUITE badnew: a table name that is no non-empty string, options that are no object and a misspelt option are badarg, and no table is made', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      assert.throws(() => ctx.newTable({ name: 5 } as unknown as TableOptions), (e: RuntimeError) => badarg(e) && /table name is a non-empty string/.test(e.message));
+      assert.throws(() => ctx.newTable({ name: '' }), badarg);
+      assert.throws(() => ctx.newTable(5 as unknown as TableOptions), (e: RuntimeError) => badarg(e) && /options must be an object/.test(e.message));
+      assert.throws(() => ctx.newTable(['bag'] as unknown as TableOptions), badarg);
+      assert.throws(() => ctx.newTable({ tpye: 'bag' } as unknown as TableOptions), (e: RuntimeError) => badarg(e) && /'tpye' \(did you mean 'type'\?\)/.test(e.message));
+      assert.throws(() => ctx.newTable({ keypos: 1 } as unknown as TableOptions), (e: RuntimeError) => badarg(e) && /did you mean 'keyPos'/.test(e.message));
+      for (let id = 1; id <= 6; id++) assert.throws(() => ctx.table(id), badarg, `no table was made (id ${id})`);
+      const t = ctx.newTable({ name: 'five', type: 'bag' });
+      assert.equal(t.info().type, 'bag');
+      assert.equal(ctx.table('five').info().id, t.info().id);
+    });
+  });
+});
