@@ -484,7 +484,8 @@ class TableHandle<R> implements Table<R> {
 
   insertMany(records: readonly R[]): void {
     const s = this.write();
-    for (const r of records) s.keyOf(r);
+    // All or nothing, as ets:insert/2 of a list: each key is read whole first, so one that throws stops the batch.
+    for (const r of records) s.slot(s.keyOf(r));
     for (const r of records) s.put(r);
   }
 

@@ -22,3 +22,20 @@ test('ets_SUITE badnew: a table name that is no non-empty string, options that a
     });
   });
 });
+
+test('ets_SUITE t_insert_list: a list is inserted all or nothing — a later record whose key throws when read leaves the table as it was, in every type', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      for (const type of ['set', 'orderedSet', 'bag', 'duplicateBag'] as const) {
+        const t = ctx.newTable<unknown[]>({ type });
+        t.insert(['kept', 0]);
+        const hostile = { id: 1, get trap(): never {
+          throw new Error('a key that cannot be read');
+        } };
+        assert.throws(() => t.insertMany([[1, 'a'], ['kept', 1], [hostile, 'b']]), /a key that cannot be read/, type);
+        assert.deepEqual(t.toList(), [['kept', 0]], `${type}: nothing of the list went in`);
+        assert.equal(t.info().size, 1, type);
+      }
+    });
+  });
+});
