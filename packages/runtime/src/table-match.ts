@@ -242,8 +242,12 @@ function compileSpec<T>(pattern: unknown, guard: Node | undefined, result: Node 
   if (bound !== undefined) return interpreted<T>(pattern, guard, result, bound);
   const w = new SpecWriter();
   const conds = w.patternConds(pattern);
-  // As in ETS, a guard holds only when it is exactly true.
-  if (guard !== undefined) conds.push(`${w.expr(guard)} === true`);
+  // As in ETS, a guard holds only when it is exactly true, and fails when it reads a field the row lacks (ETS's
+  // element/3 or map_get/2 past the row raises, which fails the guard), rather than reading it as undefined.
+  if (guard !== undefined) {
+    for (const path of fieldPaths(guard)) conds.push(`hp(r, ${w.lit(path)})`);
+    conds.push(`${w.expr(guard)} === true`);
+  }
   const test = conds.length === 0 ? 'true' : conds.join(' && ');
   const value = result === undefined ? 'r' : w.expr(result);
   const source = `return [function test(r) { return ${test}; }, function run(r) { return ${test} ? ${value} : NO; }];`;
@@ -252,10 +256,10 @@ function compileSpec<T>(pattern: unknown, guard: Node | undefined, result: Node 
     if (factories.size >= MAX_FACTORIES) factories.clear();
     // A compiled match specification: built only from the spec's own terms (w.expr quotes every literal).
     // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    make = new Function('cmp', 'teq', 'mp', 'isObj', 'c', 'NO', source) as Factory;
+    make = new Function('cmp', 'teq', 'mp', 'isObj', 'hp', 'c', 'NO', source) as Factory;
     factories.set(source, make);
   }
-  const [testFn, runFn] = make(compareTerms, termEquals, matchPattern, isObj, w.consts, NO_MATCH) as [CompiledSpec<T>['test'], CompiledSpec<T>['run']];
+  const [testFn, runFn] = make(compareTerms, termEquals, matchPattern, isObj, hasPath, w.consts, NO_MATCH) as [CompiledSpec<T>['test'], CompiledSpec<T>['run']];
   return { test: testFn, run: runFn, boundKey: undefined };
 }
 
@@ -285,8 +289,29 @@ function boundKey(pattern: unknown, guard: Node | undefined, keyPos: number | st
 }
 
 function interpreted<T>(pattern: unknown, guard: Node | undefined, result: Node | undefined, bound: { key: unknown } | undefined): CompiledSpec<T> {
-  const test = (r: unknown): boolean => matchPattern(pattern, r) && (guard === undefined || evaluate(guard, r) === true);
+  const paths = guard === undefined ? [] : fieldPaths(guard);
+  const test = (r: unknown): boolean => matchPattern(pattern, r) && (guard === undefined || (paths.every((path) => hasPath(r, path)) && evaluate(guard, r) === true));
   return { test, run: (r) => (test(r) ? (result === undefined ? r : evaluate(result, r)) as T : NO_MATCH), boundKey: bound };
+}
+
+// The distinct field paths a guard reads: a row lacking any of them fails the guard (ETS's and/or evaluate every
+// operand, so a field read anywhere in the guard is read whatever the others hold).
+function fieldPaths(n: Node, out: Map<string, readonly string[]> = new Map()): Array<readonly string[]> {
+  if (n.k === 'field') {
+    if (n.path.length > 0) out.set(JSON.stringify(n.path), n.path);
+  } else if (n.k === 'op') for (const a of n.args) fieldPaths(a, out);
+  return [...out.values()];
+}
+
+// Whether `v` has each step of `path` as an own property, one inside the other.
+function hasPath(v: unknown, path: readonly string[]): boolean {
+  for (let i = 0; ; i++) {
+    const p = path[i]!;
+    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, p)) return false;
+    // The last step's value is not read: the guard reads it (once) after.
+    if (i === path.length - 1) return true;
+    v = (v as Record<string, unknown>)[p];
+  }
 }
 
 // The same semantics as the generated code, one node at a time.

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RuntimeError, TableOptions } from '@otp-ts/runtime';
+import { gt, isNumber, matchSpec, not, or, eq } from '@otp-ts/runtime';
 import { withNode } from './helpers.ts';
 
 const badarg = (e: RuntimeError): boolean => e.code === 'badarg';
@@ -36,6 +37,28 @@ test('ets_SUITE t_insert_list: a list is inserted all or nothing — a later rec
         assert.deepEqual(t.toList(), [['kept', 0]], `${type}: nothing of the list went in`);
         assert.equal(t.info().size, 1, type);
       }
+    });
+  });
+});
+
+test("ets_SUITE select guards: a guard that reads a field the row lacks fails, as element/3 past a tuple does in ETS, so selectDelete takes no row it should not", async () => {
+  type Row = [string, number, number?];
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const t = ctx.newTable<Row>({ type: 'set' });
+      t.insertMany([['short', 1], ['long', 1, 5], ['flat', 1, 7]]);
+      // Compiled (no key bound): a missing third element fails the guard, under not as well.
+      assert.deepEqual(t.select(matchSpec<Row>().where((r) => gt(r[2], 1)).select((r) => r[0])).sort(), ['flat', 'long']);
+      assert.deepEqual(t.select(matchSpec<Row>().where((r) => not(gt(r[2], 10))).select((r) => r[0])).sort(), ['flat', 'long']);
+      // Interpreted (the key bound by the guard): the same answer.
+      assert.deepEqual(t.select(matchSpec<Row>().where((r) => eq(r[0], 'short')).where((r) => not(gt(r[2], 10)))), []);
+      assert.equal(t.selectDelete(matchSpec<Row>().where((r) => not(gt(r[2], 10)))), 2);
+      assert.deepEqual(t.toList(), [['short', 1]], 'the row without a third element stays');
+      // A field read through a value that is no object fails the guard too, even where an or's other operand holds.
+      type Nested = [string, number, { n: number }];
+      const u = ctx.newTable<Nested>({ type: 'set' });
+      u.insertMany([['number', 1, 4 as unknown as { n: number }], ['object', 1, { n: 3 }]]);
+      assert.deepEqual(u.select(matchSpec<Nested>().where((r) => or(eq(r[1], 1), isNumber(r[2].n))).select((r) => r[0])), ['object']);
     });
   });
 });
