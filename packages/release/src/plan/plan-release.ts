@@ -208,6 +208,17 @@ function withProfileEnv(sysConfig: Record<string, Record<string, unknown>>, env:
 
 const readText = (file: string): string | undefined => (existsSync(file) ? readFileSync(file, 'utf8') : undefined);
 
+
+// config/sys.config.json with the profile's env over it. A misspelt application (`myap`) would leave the real one on its
+// defaults; an application of the project that this release does not run may keep its settings (one sys.config.json
+// serves every release of an umbrella).
+function releaseSysConfig(root: string, projectApps: string[], env: PlanOptions['env'], profile: string): ReturnType<typeof withProfileEnv> {
+  const sysFile = join(root, 'config', 'sys.config.json');
+  const fileConfig = parseSysConfig(readText(sysFile), sysFile);
+  checkConfigApps(fileConfig, projectApps, { file: sysFile, what: 'config/sys.config.json' });
+  checkConfigApps(env ?? {}, projectApps, { file: join(root, 'otp.config.ts'), what: `the env of otp.config.ts (profile ${profile})` });
+  return withProfileEnv(fileConfig, env);
+}
 /**
  * Plans a release: which applications (the release's and their dependencies, in start order), which
  * versions and files, release.json, RELEASES.json, sys.config.json, node.args and, with upgradeFrom,
@@ -232,13 +243,7 @@ export async function planRelease(options: PlanOptions): Promise<ReleasePlan> {
   if (stale !== undefined) warnings.push(stale);
   refuseInstalling(relRoot, name, vsn);
   const apps = releaseApps(spec, project, { root, name, profile, relRoot, vsn, existing });
-  const sysFile = join(root, 'config', 'sys.config.json');
-  const fileConfig = parseSysConfig(readText(sysFile), sysFile);
-  // A misspelt application (`myap`) would leave the real one on its defaults; an application of the project that this
-  // release does not run may keep its settings (one sys.config.json serves every release of an umbrella).
-  checkConfigApps(fileConfig, [...project.keys()], { file: sysFile, what: 'config/sys.config.json' });
-  checkConfigApps(options.env ?? {}, [...project.keys()], { file: join(root, 'otp.config.ts'), what: `the env of otp.config.ts (profile ${profile})` });
-  const sysConfig = withProfileEnv(fileConfig, options.env);
+  const sysConfig = releaseSysConfig(root, [...project.keys()], options.env, profile);
   checkNodeArgs(readText(join(root, 'config', 'node.args')), join(root, 'config', 'node.args'));
   const nodeArgs = releaseNodeArgs(readText(join(root, 'config', 'node.args')), name, { earlier: earlierCookie(relRoot, existing), fresh: randomCookie() });
   const runtime = resolveRuntime(root);
