@@ -1,6 +1,6 @@
-import { clearTimeout, setTimeout } from 'node:timers';
 // What a foreground boot holds back while it runs: the error reports, crash prints and crash dump line that a failed
 // boot's one-line error stands for (the crash dump keeps them). A boot that succeeds, or runs long, prints them after all.
+import { clearTimeout, setTimeout } from 'node:timers';
 import { describeReason } from '../errors.js';
 import { loggerOf, type LogLevel } from '../logger.js';
 import type { OtpNode } from '../node.js';
