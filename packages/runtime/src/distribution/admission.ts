@@ -1,6 +1,6 @@
-import { setImmediate, setTimeout } from 'node:timers';
 // Who may take part in a handshake: the cap on connections whose peer has not proved the cookie yet, the
 // one-time challenges that let a known node resume with one round trip, and the record of refusals.
+import { setImmediate, setTimeout } from 'node:timers';
 import type { Socket } from 'node:net';
 import type { HandshakeAdmission, Refusal } from './connection.js';
 import { challenge } from './handshake.js';

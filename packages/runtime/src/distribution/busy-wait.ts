@@ -1,4 +1,3 @@
-import { setImmediate } from 'node:timers';
 // The BEAM's scheduler busy wait, for distribution: after traffic on a connection the event loop keeps
 // polling for a short window instead of sleeping, so a reply that arrives within it is read without the
 // cost of waking a sleeping thread (on virtual machines that wake-up is most of a loopback round trip).
@@ -10,6 +9,7 @@ import { setImmediate } from 'node:timers';
 // with nothing for longer than that was CPU spent for nothing. Every ADAPT_EVERY spells the window halves
 // when few paid off (traffic slower than any window, where polling only burns CPU) and doubles back toward
 // its maximum when most did.
+import { setImmediate } from 'node:timers';
 
 /** How long the event loop keeps polling after distribution traffic, by default (µs). */
 export const DEFAULT_BUSY_WAIT_US = 200;

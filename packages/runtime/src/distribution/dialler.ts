@@ -1,6 +1,6 @@
-import { clearTimeout, setTimeout } from 'node:timers';
 // Connection set-up: dialling a node (through its last known port or the port mapper), the handshakes
 // other nodes dial in with, and the simultaneous-connect tie-break between the two (OTP's pending connections).
+import { clearTimeout, setTimeout } from 'node:timers';
 import { Socket } from 'node:net';
 import { Connection, type ConnectionOwner, type RefusalReason } from './connection.js';
 import { lookup } from './epmd-client.js';

@@ -1,6 +1,6 @@
-import { setTimeout } from 'node:timers';
 // A cap on how many lines of one kind a node logs a second: a flood (of messages a peer sends for nodes that
 // cannot be reached, say) cannot grow the log by a line each; what is left out is summed up in one line.
+import { setTimeout } from 'node:timers';
 
 /**
  * Logs at most `perSecond` lines a second through `log`; the rest are counted, and `summary(count)` is logged

@@ -1,6 +1,6 @@
-import { clearTimeout, setTimeout } from 'node:timers';
 // A node's listener: the server other nodes dial, and its entry in the port mapper (the built-in port
 // mapper started first when none runs on this host).
+import { clearTimeout, setTimeout } from 'node:timers';
 import { connect, type Server, type Socket } from 'node:net';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -1,7 +1,7 @@
-import { clearInterval, clearTimeout, setImmediate, setInterval, setTimeout } from 'node:timers';
 // Runs evaluated code with a bound on synchronous work: the script and each timer callback it sets run
 // under node:vm's timeout, so a runaway line is interrupted instead of freezing every process (and the
 // ticks) of the node.
+import { clearInterval, clearTimeout, setImmediate, setInterval, setTimeout } from 'node:timers';
 import vm from 'node:vm';
 import type { EvalSession, SessionLine } from './eval-session.js';
 

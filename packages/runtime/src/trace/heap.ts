@@ -1,8 +1,8 @@
-import { clearTimeout, setImmediate, setTimeout } from 'node:timers';
 // The node side of `otp heap`: where a live node's memory goes, per process (mailbox, state) and per
 // table, estimated with the bounded estimator `otp procs` and the observer use; and a V8 heap snapshot
 // streamed to the tool in bounded chunks, pulled one at a time, so the node never holds more than one
 // chunk of it and a tool that goes away frees it.
+import { clearTimeout, setImmediate, setTimeout } from 'node:timers';
 import { getHeapSnapshot, getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import type { Readable } from 'node:stream';
 import type { OtpNode } from '../node.js';

@@ -1,7 +1,7 @@
-import { clearInterval, clearTimeout, setImmediate, setInterval, setTimeout } from 'node:timers';
 // The node side of `otp observer`: bounded answers to what the observer's page asks, nothing pushed.
 // Every list is paged here, on the node, so a page of 100k processes or a million-row table costs the
 // node one pass over cheap fields and the tool one page; values are formatted with the tracer's bounds.
+import { clearInterval, clearTimeout, setImmediate, setInterval, setTimeout } from 'node:timers';
 import { createHistogram, performance, type Histogram, type RecordableHistogram } from 'node:perf_hooks';
 import type { OtpNode } from '../node.js';
 import type { ProcessImpl } from '../process.js';

@@ -1,10 +1,10 @@
-import { clearTimeout, setTimeout } from 'node:timers';
 // The node side of `otp profile`: a CPU profile through the inspector inside this node (node:inspector's
 // Session, no port opened), started and stopped over distribution. Safe on a production node: one profile
 // at a time per Node.js process, a hard time limit the node enforces whatever the client asked, and it
 // stops as soon as the client's node goes down. Call frames of modules the code server loaded are mapped
 // to their TypeScript sources here, where the source maps are. While a profile runs, the scheduler also
 // times each process's runs (run-timing.ts): eprof's view, which processes used the CPU.
+import { clearTimeout, setTimeout } from 'node:timers';
 import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
