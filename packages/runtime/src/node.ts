@@ -282,7 +282,8 @@ export class OtpNode {
       throw new RuntimeError('badarg', `cannot register '${options.name}': the name is already registered to ${this.names.get(options.name)!.pid}`);
     }
     const pid = new Pid(0, this.procs.take(), this.procs.serial);
-    const proc = new ProcessImpl(this, pid, this.code !== null && this.code.isModuleExport(fn) ? fn : fn.name || 'anonymous');
+    // The function itself, whatever it is: a purge finds the version whose code made a closure only when it purges (code/spawned.ts).
+    const proc = new ProcessImpl(this, pid, fn);
     pid[PROCESS] = proc;
     this.procs.add(proc);
     if (options?.trapExit) proc.trapping = true;

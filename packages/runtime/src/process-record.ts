@@ -98,8 +98,11 @@ export class ProcessRecord {
   /** The spawn option maxMailbox's size (0: no limit): a delivery that queues more messages than this overflows. */
   maxQueue = 0;
   readonly pid: Pid;
-  /** The function the process was spawned with when it is a module's export (the code server tells which version it belongs to), else its name. */
-  readonly entry: ProcessFn | string;
+  /**
+   * The function the process was spawned with (a purge tells which module version's code it is); its name once the
+   * process runs a callback module (a behaviour's label), which the code server goes by instead, so nothing holds it.
+   */
+  entry: ProcessFn | string;
   name: string | undefined = undefined;
   trapping = false;
   /** What processInfo reports as behaviour and module (shared by every process of a behaviour module). */

@@ -221,6 +221,9 @@ export class ProcessImpl extends ProcessMailbox implements ProcessContext, Proce
     this.check();
     // The first label is kept as given (behaviours share one per module); later ones merge.
     this.label = this.label === null ? label : { ...this.label, ...label };
+    // A behaviour runs its callback module, which the code server goes by: the function it was spawned with (the
+    // runtime's, holding its start's arguments) need not be kept, unless a module exports it.
+    if (label.callbacks !== undefined && typeof this.entry !== 'string' && this.node.code?.isModuleExport(this.entry) !== true) this.entry = this.initialCall;
   }
 }
 

@@ -11,6 +11,7 @@ import { StateCopier, Unprotectable } from '../state-copy.js';
 import { stateUsers } from './state-funs.js';
 import { ScriptIds } from './script-ids.js';
 import { movingModule } from './serial.js';
+import { spawnedRunning } from './spawned.js';
 import { callbackModulesOf } from '../gen/sys-handler.js';
 import { PurgedHandlers } from '../gen/messages.js';
 
@@ -447,6 +448,12 @@ export class CodeServer implements CodeHooks {
     return out;
   }
 
+  /** Internal: the source text of a version's compiled body (every function its code makes is a slice of it), if known. */
+  sourceOf(version: ModuleVersion): string | undefined {
+    const body = this.bodies.get(version);
+    return body === undefined ? undefined : Function.prototype.toString.call(body);
+  }
+
   /** Internal: whether `value` is a module's export table (what `import * as m` gives). */
   isExportTable(value: object): boolean {
     return this.tables.has(value);
@@ -495,15 +502,14 @@ export class CodeServer implements CodeHooks {
    */
   census(): EachProcess {
     const found: ProcessImpl[] = [];
+    // Apart: those spawned with a closure and running no callback module, which only a purge looks at (spawned.ts).
+    const spawned: ProcessImpl[] = [];
     this.node.eachProcess((p) => {
-      if (p.label !== null || (typeof p.entry !== 'string' && this.origins.has(p.entry))) found.push(p);
+      const fn = typeof p.entry === 'string' ? undefined : p.entry;
+      if (p.label !== null || (fn !== undefined && this.origins.has(fn))) found.push(p);
+      else if (fn !== undefined) spawned.push(p);
     });
-    return (fn) => {
-      for (let i = 0; i < found.length; i++) {
-        const p = found[i]!;
-        if (!p.dead) fn(p);
-      }
-    };
+    return Object.assign(over(found), { spawned: over(spawned) });
   }
 
   // Every live process of the node, as a census would give them.
@@ -531,7 +537,7 @@ export class CodeServer implements CodeHooks {
   softPurge(name: string): boolean {
     const mod = this.modules.get(name);
     if (!mod?.old) return true;
-    if (this.processesRunning(mod.old).length > 0) return false;
+    if (this.processesRunning(mod.old).length > 0 || spawnedRunning(this, [mod.old], this.everyProcess).get(mod.old)!.length > 0) return false;
     if (stateUsers(this, [mod.old]).get(mod.old)!.length > 0) return false;
     mod.old = null;
     return true;
@@ -570,7 +576,7 @@ export class CodeServer implements CodeHooks {
   purgeKilling(name: string): ProcessImpl[] {
     const mod = this.modules.get(name);
     if (!mod?.old) return [];
-    const killed = this.endRunning(mod.old, this.processesRunning(mod.old));
+    const killed = this.endRunning(mod.old, [...this.processesRunning(mod.old), ...spawnedRunning(this, [mod.old], this.everyProcess).get(mod.old)!]);
     // The timers its top level started run its code too: a purge ends them with its processes.
     this.topTimers.get(mod.old)?.();
     mod.old = null;
@@ -720,8 +726,21 @@ function functionsOf(callbacks: object): object[] {
 
 // Pools of made callback objects larger than this look up one closure of each object's own (see functionsToLookUp).
 const LOOK_UP_ALL = 64;
-/** Internal: calls its argument with each process of a set (every live process, or a census): see CodeServer.census. */
-export type EachProcess = (fn: (p: ProcessImpl) => void) => void;
+/**
+ * Internal: calls its argument with each process of a set (every live process, or a census: see CodeServer.census);
+ * `spawned`: a census's processes spawned with a closure no module exports and running no callback module, kept apart.
+ */
+export type EachProcess = ((fn: (p: ProcessImpl) => void) => void) & { readonly spawned?: EachProcess };
+
+// Each live process of `procs`.
+function over(procs: readonly ProcessImpl[]): EachProcess {
+  return (fn) => {
+    for (let i = 0; i < procs.length; i++) {
+      const p = procs[i]!;
+      if (!p.dead) fn(p);
+    }
+  };
+}
 
 // What madeCallbacksOf gives a process running no callbacks made at run time, shared rather than made per process.
 const NONE: readonly object[] = Object.freeze([]);

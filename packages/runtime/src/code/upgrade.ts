@@ -10,6 +10,7 @@ import type { ProcessImpl } from '../process.js';
 import { StateCopier, Unprotectable } from '../state-copy.js';
 import { suspendAll, type Suspendable } from './suspend.js';
 import { CodeError, NAMESPACE, type CodeServer, type EachProcess } from './server.js';
+import { spawnedRunning } from './spawned.js';
 import { changedSince, evaluateTogether } from './batch.js';
 import { oneAtATime, whileMoving } from './serial.js';
 import { nextCallbacks, type ModuleSource, type ModuleVersion } from './module.js';
@@ -404,7 +405,7 @@ async function rollBack(ctx: ProcessContext, code: CodeServer, previous: Map<str
 // later upgrade or purge finds. Killed, they are restarted by their supervisors on the restored code. Their pids.
 function killStartedOnNew(ctx: ProcessContext, code: CodeServer, loaded: readonly ModuleVersion[]): Pid[] {
   const killed: Pid[] = [];
-  for (const procs of code.processesRunningAny(loaded).values()) {
+  for (const procs of [...code.processesRunningAny(loaded).values(), ...spawnedRunning(code, loaded, (fn) => code.node.eachProcess(fn)).values()]) {
     for (const p of procs) {
       if (p.dead || p.pid === ctx.self() || killed.includes(p.pid)) continue;
       ctx.exit(p.pid, 'kill');
@@ -543,7 +544,8 @@ function purgingAll(code: CodeServer, loaded: readonly ModuleVersion[], previous
     if (before.old && !revives(v, before)) purged.set(v.module, before.old);
   }
   const running = code.processesRunningAny([...purged.values()], each);
-  return new Map(loaded.map((v) => [v.module, purged.has(v.module) ? running.get(purged.get(v.module)!)! : []]));
+  const spawned = spawnedRunning(code, [...purged.values()], each);
+  return new Map(loaded.map((v) => [v.module, purged.has(v.module) ? [...running.get(purged.get(v.module)!)!, ...spawned.get(purged.get(v.module)!)!] : []]));
 }
 
 // The processes running callbacks the running version of a changed module made at run time (no export): the upgrade
@@ -553,6 +555,8 @@ function strandedBy(code: CodeServer, versions: readonly ModuleVersion[], previo
   const current = versions.map((v) => previous.get(v.module)!.current).filter((v) => v !== null);
   const old = versions.map((v) => previous.get(v.module)!.old).filter((v) => v !== null);
   const running = code.madeRunning([...current, ...old], each);
+  // So are the closures processes were spawned with that the old versions may have made (a purge's, spawned.ts).
+  spawnedRunning(code, old, each);
   const out: Stranded[] = [];
   for (const v of current) for (const p of running.get(v)!) out.push(p.label?.behaviour === 'gen_event' ? { pid: p.pid, module: v.module, kind: 'handler' } : { pid: p.pid, module: v.module });
   return [...out, ...inlineSupervisors(code, current, each)];
