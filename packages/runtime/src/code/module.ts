@@ -223,11 +223,15 @@ export function evaluateModule(source: ModuleSource & { script?: string }, linke
 }
 
 type TimerName = 'setTimeout' | 'setInterval' | 'setImmediate';
-type Started = Array<{ clear: (handle: never) => void; handle: unknown }>;
+type Entry = { clear: (handle: never) => void; handle: unknown };
+// A top level's timers still pending, and how many there were after the last sweep of those cleared elsewhere.
+// `stopped`: its version was purged or discarded, so a timer one of its callbacks still starts is cleared at once.
+type Started = Set<Entry> & { swept?: number; stopped?: boolean };
 type TimerFn = (...args: unknown[]) => unknown;
 const TIMERS: readonly TimerName[] = ['setTimeout', 'setInterval', 'setImmediate'];
 const clearTimer = { setTimeout: clearTimeout, setInterval: clearInterval, setImmediate: clearImmediate } as const;
-// The timers each top level being evaluated started, innermost last (a top level may evaluate another: batch.ts).
+// The timers each top level being evaluated started, innermost last (a top level may evaluate another: batch.ts); and
+// while a callback of one of its timers runs, that top level's (a timer the callback re-arms is the version's too).
 const recording: Started[] = [];
 
 /**
@@ -236,21 +240,18 @@ const recording: Started[] = [];
  * keeps them running, and gets a function that clears those still pending (for a version an upgrade then does not install).
  */
 function whileRecordingTimers(run: () => void): () => void {
-  const started: Started = [];
+  const started: Started = new Set();
   const stop = (): void => {
-    for (const { clear, handle } of started.splice(0)) clear(handle as never);
+    started.stopped = true;
+    const all = [...started];
+    started.clear();
+    for (const { clear, handle } of all) clear(handle as never);
   };
-  // The outermost top level installs the recording functions; one it sets off (batch.ts) records through them.
-  const restore = recording.length === 0 ? recordTimers() : undefined;
-  recording.push(started);
   try {
-    run();
+    whileRecordingInto(started, run);
   } catch (error) {
     stop();
     throw error;
-  } finally {
-    recording.pop();
-    restore?.();
   }
   return stop;
 }
@@ -260,14 +261,47 @@ function whileRecordingTimers(run: () => void): () => void {
 function recorder(name: TimerName, original: () => TimerFn, model: TimerFn): TimerFn {
   const clear = clearTimer[name] as (handle: never) => void;
   const fn = function (this: unknown, ...args: unknown[]): unknown {
-    const handle = original().apply(this, args);
-    recording[recording.length - 1]?.push({ clear, handle });
-    return handle;
+    const list = recording[recording.length - 1];
+    if (list === undefined || typeof args[0] !== 'function') return original().apply(this, args);
+    const entry: Entry = { clear, handle: undefined };
+    const callback = args[0] as (...a: unknown[]) => unknown;
+    // The callback runs as part of the top level that started it: what it starts (a timer re-arming itself) is recorded
+    // with it; a one-shot timer that ran is pending no more.
+    args[0] = function (this: unknown, ...a: unknown[]): unknown {
+      if (name !== 'setInterval') list.delete(entry);
+      return whileRecordingInto(list, () => callback.apply(this, a));
+    };
+    entry.handle = original().apply(this, args);
+    add(list, entry);
+    return entry.handle;
   };
   // Its name and util.promisify.custom: `promisify(setTimeout)` at a top level still gives a sleep.
   Object.defineProperty(fn, 'name', { value: name });
   for (const key of Reflect.ownKeys(model)) if (!Object.hasOwn(fn, key)) Object.defineProperty(fn, key, Object.getOwnPropertyDescriptor(model, key)!);
   return fn;
+}
+
+// Runs `run` (a recorded timer's callback) with the timers it starts recorded into `list`, as its top level's were.
+function whileRecordingInto<T>(list: Started, run: () => T): T {
+  const restore = recording.length === 0 ? recordTimers() : undefined;
+  recording.push(list);
+  try {
+    return run();
+  } finally {
+    recording.pop();
+    restore?.();
+  }
+}
+
+// Records a pending timer, first dropping those cleared elsewhere (`clearTimeout(t)` before re-arming t) once the list
+// has doubled since the last sweep: a timer that re-arms for ever keeps the list at what is pending.
+function add(list: Started, entry: Entry): void {
+  if (list.stopped === true) return entry.clear(entry.handle as never);
+  if (list.size >= 2 * (list.swept ?? 0) + 64) {
+    for (const e of list) if ((e.handle as { _destroyed?: boolean } | null)?._destroyed === true) list.delete(e);
+    list.swept = list.size;
+  }
+  list.add(entry);
 }
 
 // The global timer functions a top level's recording replaced (Node's own, or a test's fake timers), and the recorders
@@ -340,18 +374,19 @@ function recordingPromises(ns: Record<string, unknown>): object {
 }
 
 // Each promise timer a top level starts gets an abort of its own, recorded: `cleared` once the recording's stop ran.
-function recordAbort(args: unknown[], at: number): { args: unknown[]; cleared: () => boolean } | undefined {
+function recordAbort(args: unknown[], at: number): { args: unknown[]; cleared: () => boolean; settled: () => void } | undefined {
   const list = recording[recording.length - 1];
   if (list === undefined) return undefined;
   const controller = new AbortController();
   const given = args[at] as { signal?: AbortSignal } | undefined;
   const options = { ...(given ?? {}), signal: given?.signal ? AbortSignal.any([given.signal, controller.signal]) : controller.signal };
   let cleared = false;
-  list.push({ clear: ((c: AbortController) => ((cleared = true), c.abort())) as (handle: never) => void, handle: controller });
+  const entry: Entry = { clear: ((c: AbortController) => ((cleared = true), c.abort())) as (handle: never) => void, handle: controller };
+  add(list, entry);
   const out = args.slice();
   while (out.length < at) out.push(undefined);
   out[at] = options;
-  return { args: out, cleared: () => cleared };
+  return { args: out, cleared: () => cleared, settled: () => list.delete(entry) };
 }
 
 const never = (): Promise<never> => new Promise<never>(() => undefined);
@@ -361,7 +396,11 @@ function recordingPromise(original: TimerFn, at: number): TimerFn {
   return function (this: unknown, ...args: unknown[]): unknown {
     const recorded = recordAbort(args, at);
     if (recorded === undefined) return original.apply(this, args);
-    return (original.apply(this, recorded.args) as Promise<unknown>).catch((error: unknown) => (recorded.cleared() ? never() : Promise.reject(error)));
+    // One that settled is pending no more (an interval's callback awaiting a sleep on each tick keeps no list growing).
+    return (original.apply(this, recorded.args) as Promise<unknown>).then(
+      (value) => (recorded.settled(), value),
+      (error: unknown) => (recorded.cleared() ? never() : (recorded.settled(), Promise.reject(error))),
+    );
   };
 }
 
