@@ -164,11 +164,14 @@ export class CodeServer implements CodeHooks {
 
   /**
    * Internal: after a release install rolled back, what the top levels of the versions it had installed started and
-   * that still runs: their timers are cleared and the processes they spawned killed, each version that is no longer
-   * current. Rolled back is the old state, not the old state plus the new version's timers.
+   * that still runs: their timers are cleared and the processes they (or closures of their code) spawned killed, each
+   * version that is no longer current. Rolled back is the old state, not the old state plus the new version's timers.
    */
   rolledBack(versions: readonly ModuleVersion[]): void {
-    for (const v of versions) if (this.modules.get(v.module)?.current !== v) this.stopTopLevel(v);
+    const gone = versions.filter((v) => this.modules.get(v.module)?.current !== v);
+    for (const v of gone) this.stopTopLevel(v);
+    // So are the processes their code spawned with its closures since (a worker a migrated server started in the probe window).
+    for (const procs of spawnedRunning(this, gone, this.everyProcess).values()) for (const p of procs) if (!p.dead) this.node.exit(p.pid, 'kill');
   }
 
   // Clears a version's top-level timers and kills the processes its top level spawned (a version never installed, or rolled back).
