@@ -6,7 +6,7 @@ import type { CodeServer, EachProcess } from './server.js';
  * Internal: for each of `versions`, the processes spawned with a closure its code made (`ctx.spawn(() => loop(s))`) that
  * run no callback module, as OTP's purge kills a process holding a fun of the purged code. Asked only by a purge (and a
  * rollback), never by a spawn: a function whose source text no version's code holds is passed over, and the others are
- * looked up once each through the inspector (about 50 µs; code/script-ids.ts). `each`: a census's closure-spawned
+ * looked up once each through the inspector (50 to 300 µs; code/script-ids.ts). `each`: a census's closure-spawned
  * processes when it has them (census), else every process it gives.
  */
 export function spawnedRunning(code: CodeServer, versions: readonly ModuleVersion[], each: EachProcess): Map<ModuleVersion, ProcessImpl[]> {
