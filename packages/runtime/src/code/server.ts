@@ -333,7 +333,7 @@ export class CodeServer implements CodeHooks {
    * Internal: the version and export name of a value a loaded module exports, without allocating (an upgrade asks
    * once a process). Callbacks made with `new Counter()` count as the exported class `Counter`: the process runs its module.
    */
-  exportOrigin(value: unknown): { readonly version: ModuleVersion; readonly exportName: string } | undefined {
+  exportOrigin(value: unknown): ExportOrigin | undefined {
     if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
     return this.origins.get(value) ?? (typeof value === 'object' ? (this.tableOrigin(value) ?? this.classOrigin(value)) : undefined);
   }
@@ -403,10 +403,10 @@ export class CodeServer implements CodeHooks {
     if (versions.length === 0) return out;
     const seen = new Map<ModuleVersion, Set<ProcessImpl>>(versions.map((v) => [v, new Set()]));
     // One pass with no array of every process made (a node may run a million).
-    each((p) => {
+    each((p, origin) => {
       // A process that names its callback module (a behaviour, a sys.special process) runs that module's
       // version, which an upgrade moves on: the function it was spawned with no longer counts.
-      const callbacks = p.label?.callbacks ? this.exportOrigin(p.label.callbacks) : undefined;
+      const callbacks = origin !== undefined ? (origin ?? undefined) : p.label?.callbacks ? this.exportOrigin(p.label.callbacks) : undefined;
       const running = callbacks ?? (typeof p.entry === 'string' ? undefined : this.origins.get(p.entry));
       if (running !== undefined && seen.has(running.version)) {
         seen.get(running.version)!.add(p);
@@ -428,7 +428,7 @@ export class CodeServer implements CodeHooks {
     if (withBody.length === 0) return out;
     const made: Array<[ProcessImpl, object[]]> = [];
     const objects: object[][] = [];
-    each((p) => {
+    eachUnexported(each, (p) => {
       const callbacks = this.madeCallbacksOf(p);
       if (callbacks.length === 0) return;
       const own = callbacks.map(functionsOf);
@@ -502,17 +502,44 @@ export class CodeServer implements CodeHooks {
    * behaviour names its callbacks in it) and those spawned with a loaded module's function. An upgrade's scans go over
    * these rather than over every process: on a node of 100k processes each whole pass cost more than the upgrade of
    * 1,000 servers (bench/code's upgrade beside idle processes). Good until a process is spawned or labelled after it.
+   * The same pass looks up what each process runs, once: the upgrade's passes read it rather than ask each again, and
+   * those looking for callbacks made at run time go over the few processes that may run any (`unexported`).
    */
-  census(): EachProcess {
+  census(): Census {
     const found: ProcessImpl[] = [];
+    // Per process found, as the upgrade's passes would each look them up again: the export its callbacks are (null:
+    // none) and the callback modules it hosts (a gen_event manager's handlers; null: none).
+    const origins: Array<ExportOrigin | null> = [];
+    const hosted: Array<readonly object[] | null> = [];
+    const unexported: ProcessImpl[] = [];
     // Apart: those spawned with a closure and running no callback module, which only a purge looks at (spawned.ts).
     const spawned: ProcessImpl[] = [];
     this.node.eachProcess((p) => {
-      const fn = typeof p.entry === 'string' ? undefined : p.entry;
-      if (p.label !== null || (fn !== undefined && this.origins.has(fn))) found.push(p);
-      else if (fn !== undefined) spawned.push(p);
+      const label = p.label;
+      if (label !== null) {
+        const own = label.callbacks;
+        const origin = own ? (this.exportOrigin(own) ?? null) : null;
+        const hosts = callbackModulesOf(p) ?? null;
+        found.push(p);
+        origins.push(origin);
+        hosted.push(hosts);
+        if ((origin === null && typeof own === 'object' && own !== null) || hosts !== null) unexported.push(p);
+      } else if (typeof p.entry !== 'string') {
+        if (!this.origins.has(p.entry)) spawned.push(p);
+        else {
+          found.push(p);
+          origins.push(null);
+          hosted.push(null);
+        }
+      }
     });
-    return Object.assign(over(found), { spawned: over(spawned) });
+    const each: EachProcess = (fn) => {
+      for (let i = 0; i < found.length; i++) {
+        const p = found[i]!;
+        if (!p.dead) fn(p, origins[i]!, hosted[i]!);
+      }
+    };
+    return Object.assign(each, { unexported, spawned: over(spawned) });
   }
 
   // Every live process of the node, as a census would give them.
@@ -730,10 +757,30 @@ function functionsOf(callbacks: object): object[] {
 // Pools of made callback objects larger than this look up one closure of each object's own (see functionsToLookUp).
 const LOOK_UP_ALL = 64;
 /**
- * Internal: calls its argument with each process of a set (every live process, or a census: see CodeServer.census);
+ * Internal: calls its argument with each process of a set (every live process, or a census: see CodeServer.census). A
+ * census also gives what it found of each: the export its callbacks are and the callback modules it hosts (null: none);
  * `spawned`: a census's processes spawned with a closure no module exports and running no callback module, kept apart.
  */
-export type EachProcess = ((fn: (p: ProcessImpl) => void) => void) & { readonly spawned?: EachProcess };
+export type EachProcess = ((fn: (p: ProcessImpl, origin?: ExportOrigin | null, hosted?: readonly object[] | null) => void) => void) & { readonly spawned?: EachProcess };
+
+/** Internal: a census, which also lists the processes whose callbacks no module exports, or that host callback modules. */
+export type Census = EachProcess & { readonly unexported: readonly ProcessImpl[] };
+
+/** Internal: the export a value is (CodeServer.exportOrigin). */
+export interface ExportOrigin {
+  readonly version: ModuleVersion;
+  readonly exportName: string;
+}
+
+/**
+ * Internal: calls `fn` with each process of `each` that may run callbacks no module exports (madeCallbacksOf): a
+ * census's few such processes, else every one of the set.
+ */
+export function eachUnexported(each: EachProcess, fn: (p: ProcessImpl) => void): void {
+  const listed = (each as Partial<Census>).unexported;
+  if (listed === undefined) return each(fn);
+  for (let i = 0; i < listed.length; i++) if (!listed[i]!.dead) fn(listed[i]!);
+}
 
 // Each live process of `procs`.
 function over(procs: readonly ProcessImpl[]): EachProcess {

@@ -9,7 +9,7 @@ import { isThenable } from '../gen/attempt.js';
 import type { ProcessImpl } from '../process.js';
 import { StateCopier, Unprotectable } from '../state-copy.js';
 import { suspendAll, type Suspendable } from './suspend.js';
-import { CodeError, NAMESPACE, type CodeServer, type EachProcess } from './server.js';
+import { CodeError, NAMESPACE, eachUnexported, type CodeServer, type EachProcess } from './server.js';
 import { spawnedRunning } from './spawned.js';
 import { changedSince, evaluateTogether } from './batch.js';
 import { oneAtATime, whileMoving } from './serial.js';
@@ -472,14 +472,15 @@ function affectedBy(code: CodeServer, versions: ModuleVersion[], options: Upgrad
     changes.push(namespace ? { who, module, exportName, oldCallbacks: callbacks, leaving: { ...(callbacks as object) } } : { who, module, exportName, oldCallbacks: callbacks });
     return who;
   };
-  each((p) => {
+  each((p, found, hosts) => {
     // A process with no label runs no callback module: a census keeps it for its entry, passed over here before any lookup.
     if (p.label === null || known?.has(p)) return;
     let who: Participant | undefined;
     const callbacks = p.label.callbacks;
-    const origin = callbacks ? code.exportOrigin(callbacks) : undefined;
+    // What a census found of the process, else looked up now.
+    const origin = found !== undefined ? (found ?? undefined) : callbacks ? code.exportOrigin(callbacks) : undefined;
     if (origin !== undefined && current.has(origin.version)) who = add(p, callbacks, origin.version.module, origin.exportName, who);
-    const hosted = callbackModulesOf(p);
+    const hosted = hosts !== undefined ? (hosts ?? undefined) : callbackModulesOf(p);
     if (hosted === undefined) return;
     for (const handler of hosted) {
       const o = code.exportOrigin(handler);
@@ -568,7 +569,7 @@ function strandedBy(code: CodeServer, versions: readonly ModuleVersion[], previo
 function inlineSupervisors(code: CodeServer, current: readonly ModuleVersion[], each: EachProcess): Stranded[] {
   const out: Stranded[] = [];
   if (current.length === 0) return out;
-  each((p) => {
+  eachUnexported(each, (p) => {
     const own = p.label?.callbacks;
     if (p.label?.behaviour !== 'supervisor' || typeof own !== 'object' || own === null || code.exportOrigin(own) !== undefined) return;
     for (const v of code.makersOf(own, current)) out.push({ pid: p.pid, module: v.module, kind: 'supervisor' });
