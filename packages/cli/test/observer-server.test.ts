@@ -432,3 +432,55 @@ test("an /api/ path naming what every object inherits ('constructor', '__proto__
     node.shutdown();
   }
 });
+
+// Posts `head` then body bytes without end until the observer closes the connection; the answer as text, and how many
+// body bytes the observer let in (what the client wrote before the close).
+function postForever(o: RunningObserver, head: string, chunk: Buffer): Promise<{ text: string; written: number }> {
+  const { port } = new URL(o.url);
+  return new Promise((resolve) => {
+    let text = '';
+    let written = 0;
+    let closed = false;
+    const s = connectSocket(Number(port), '127.0.0.1', () => {
+      s.write(head);
+      const more = (): void => {
+        // As fast as the observer reads it: the next chunk once the last one left.
+        if (!closed) s.write(chunk, () => ((written += chunk.length), setImmediate(more)));
+      };
+      more();
+    });
+    s.on('data', (c: Buffer) => (text += c.toString()));
+    s.on('error', () => {});
+    s.on('close', () => {
+      closed = true;
+      resolve({ text, written });
+    });
+  });
+}
+
+test('a request body over the limit is answered 413 and the connection closed at once, whether its length is announced or not: the observer reads no more of it (not until its request timeout), and goes on serving', async () => {
+  const node = await startNode('obs_srv_body@127.0.0.1');
+  const o = await observe('obs_srv_body@127.0.0.1');
+  try {
+    const { port } = new URL(o.url);
+    const head = `POST /api/act?token=${o.token} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n`;
+    const chunk = Buffer.alloc(16 * 1024, 0x20);
+    // A gigabyte announced: refused from its headers. A chunked body: refused past 64 KiB of it.
+    const announced = postForever(o, `${head}Content-Length: 1073741824\r\n\r\n`, chunk);
+    const hexChunk = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
+    const chunked = postForever(o, `${head}Transfer-Encoding: chunked\r\n\r\n`, hexChunk);
+    const deadline = (what: string) => new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: the observer still reads the body after 20 s`)), 20_000).unref());
+    for (const [what, answer] of [['announced', announced], ['chunked', chunked]] as const) {
+      const { text, written } = await Promise.race([answer, deadline(what)]);
+      // What the kernel's buffers took before the close, not the gigabyte.
+      assert.ok(written < 64 * 1024 * 1024, `${what}: ${written} bytes written`);
+      assert.match(text, /^HTTP\/1\.1 413 /, `${what}: ${text}`);
+      assert.match(text, /the request body is over 65536 bytes: send at most 65536 bytes of JSON/);
+      assert.match(text, /\r\nconnection: close\r\n/i);
+    }
+    assert.equal((await get(o, '/api/overview')).status, 200);
+  } finally {
+    await o.close();
+    node.shutdown();
+  }
+});

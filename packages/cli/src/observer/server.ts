@@ -396,13 +396,21 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
     res.end(text);
   };
 
+  // A body over MAX_BODY (said in its content-length, or as it arrives) is refused at once: its reading stops, and the
+  // connection is closed once the 413 left (see refuseBody), instead of reading the rest until Node's request timeout.
   const readBody = (req: IncomingMessage): Promise<Record<string, unknown>> =>
     new Promise((resolve, reject) => {
+      const tooLarge = (): void => {
+        req.removeAllListeners('data');
+        req.pause();
+        reject(new ObserverError(413, `the request body is over ${MAX_BODY} bytes: send at most ${MAX_BODY} bytes of JSON`));
+      };
+      if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) return tooLarge();
       let size = 0;
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => {
         size += c.length;
-        if (size > MAX_BODY) reject(new ObserverError(413, `the request body is over ${MAX_BODY} bytes`));
+        if (size > MAX_BODY) tooLarge();
         else chunks.push(c);
       });
       req.on('end', () => {
@@ -537,7 +545,10 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
     } catch (error) {
       const gone = path === '/api/switch' ? undefined : notAnswering(node, error);
       if (gone) return send(res, 503, { error: gone, down: true, node });
-      send(res, error instanceof ObserverError ? error.status : 502, { error: error instanceof Error ? error.message : String(error) });
+      const status = error instanceof ObserverError ? error.status : 502;
+      // The rest of a refused body is not read: the connection closes once the answer left.
+      if (status === 413) refuseBody(req, res);
+      send(res, status, { error: error instanceof Error ? error.message : String(error) });
     }
   };
 
@@ -573,6 +584,16 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
       observed?.close();
     },
   };
+}
+
+// Ends a request whose body was refused: `connection: close` on the answer, and the socket destroyed once it left
+// (handed to the OS), so the body's unread rest is never read.
+function refuseBody(req: IncomingMessage, res: ServerResponse): void {
+  res.shouldKeepAlive = false;
+  res.setHeader('connection', 'close');
+  const end = (): void => void req.socket.destroy();
+  res.once('finish', end);
+  res.once('close', end);
 }
 
 // The most connections the observer holds open: a page uses a handful (its event streams and a few requests), and the
