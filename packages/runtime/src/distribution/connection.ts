@@ -184,7 +184,7 @@ export class Connection {
     this.timer.unref();
     socket.on('error', (e: NodeJS.ErrnoException) => this.close(`socket error: ${e.message}`, e.code === 'ECONNREFUSED' || e.code === 'EHOSTUNREACH' || e.code === 'ETIMEDOUT' ? 'unreachable' : 'closed'));
     socket.on('close', () => this.close('the connection closed'));
-    readFrames(
+    this.reading = readFrames(
       socket,
       (f) => this.onFrame(f),
       (why, head) => (this.stage === 'up' ? this.closeUp(why) : this.failFrame(why, head)),
@@ -197,6 +197,9 @@ export class Connection {
     // and the proof in one segment, one wake-up.
     if (this.initiator) this.sendHello();
   }
+
+  // Bytes held of the peer's frame not read whole yet (see readFrames).
+  private readonly reading: () => number;
 
   private challengeSent = false;
 
@@ -225,6 +228,9 @@ export class Connection {
       // still arriving over a slow link is no silence, and must not get the peer declared down.
       this.lastIn = Date.now();
       this.owner.activity();
+      // Frames read now are parked: the frame still arriving counts with them, so a large one cannot take a whole
+      // maxFrameBytes more past the parked ones (this read is the last taken).
+      if ((this.inputHeld || this.parked.length > 0) && this.parkedBytes + this.reading() + chunk.length > this.owner.limits.maxFrame) this.socket.pause();
       return;
     }
     if (!this.socket.writableCorked) {
@@ -380,6 +386,11 @@ export class Connection {
     return this.parkedBytes;
   }
 
+  /** Bytes of the peer's next frame read so far, not whole yet. */
+  get arrivingInput(): number {
+    return this.reading();
+  }
+
   /**
    * Stops handling the peer's frames until what waits for it drained: the answers this node owes it (a noproc DOWN
    * for a monitor of a process that does not exist) must not pile up without bound while the peer reads none of them.
@@ -441,7 +452,9 @@ export class Connection {
     this.parked = this.closed ? [] : this.parked.slice(i);
     if (this.closed) this.parkedBytes = 0;
     if (this.parked.length === 0) this.parkBlock = undefined;
-    if (!this.closed && this.parkedBytes <= this.owner.limits.maxFrame && this.socket.isPaused()) this.socket.resume();
+    // Still held, it reads on while the parked frames and the one arriving are within maxFrameBytes; no longer held, it reads on.
+    const room = !this.inputHeld || this.parkedBytes + this.reading() <= this.owner.limits.maxFrame;
+    if (!this.closed && room && this.socket.isPaused()) this.socket.resume();
   }
 
   /** Starts ticking: a tick when idle for a quarter of `tickMs`, and down when silent for `tickMs`. */

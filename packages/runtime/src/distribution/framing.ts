@@ -18,9 +18,10 @@ export const MAX_HANDSHAKE_FRAME = 4 * 1024;
  * for every chunk read, before its frames; `first` is a chunk read from the socket before the call.
  * `limit` is read at every frame header, so a connection can raise it once the peer is authenticated:
  * a longer frame is refused as soon as its header arrives, before any of it is held; `onError` gets the
- * first bytes of the refused frame too (see foreignProtocol).
+ * first bytes of the refused frame too (see foreignProtocol). Returns a function telling how many bytes are held
+ * of a frame not read whole yet (what a paused socket leaves in memory).
  */
-export function readFrames(socket: Socket, onFrame: (frame: Buffer) => void, onError: (why: string, head: Buffer) => void, onChunk?: (chunk: Buffer) => void, first?: Buffer, limit: () => number = () => MAX_FRAME): void {
+export function readFrames(socket: Socket, onFrame: (frame: Buffer) => void, onError: (why: string, head: Buffer) => void, onChunk?: (chunk: Buffer) => void, first?: Buffer, limit: () => number = () => MAX_FRAME): () => number {
   let parts: Buffer[] = [];
   let size = 0;
   // Bytes needed before the next frame can be read: its header, then the whole frame.
@@ -56,6 +57,7 @@ export function readFrames(socket: Socket, onFrame: (frame: Buffer) => void, onE
   };
   socket.on('data', onData);
   if (first) onData(first);
+  return () => size;
 }
 
 /** Writes one (small: handshake) frame in one write; returns false when the socket's buffer is full (backpressure). */
