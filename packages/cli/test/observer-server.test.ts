@@ -458,25 +458,31 @@ function postForever(o: RunningObserver, head: string, chunk: Buffer): Promise<{
   });
 }
 
-test('a request body over the limit is answered 413 and the connection closed at once, whether its length is announced or not: the observer reads no more of it (not until its request timeout), and goes on serving', async () => {
+test('a request whose body the observer does not take (over the limit, announced or chunked; without the token; to a path it does not serve) is answered and the connection closed at once: the observer reads no more of the body (not until its request timeout), and goes on serving', async () => {
   const node = await startNode('obs_srv_body@127.0.0.1');
   const o = await observe('obs_srv_body@127.0.0.1');
   try {
     const { port } = new URL(o.url);
-    const head = `POST /api/act?token=${o.token} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n`;
+    const head = (path: string) => `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n`;
+    const act = head(`/api/act?token=${o.token}`);
+    const gigabyte = 'Content-Length: 1073741824\r\n\r\n';
     const chunk = Buffer.alloc(16 * 1024, 0x20);
-    // A gigabyte announced: refused from its headers. A chunked body: refused past 64 KiB of it.
-    const announced = postForever(o, `${head}Content-Length: 1073741824\r\n\r\n`, chunk);
     const hexChunk = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
-    const chunked = postForever(o, `${head}Transfer-Encoding: chunked\r\n\r\n`, hexChunk);
+    const cases = [
+      // A gigabyte announced: refused from its headers. A chunked body: refused past 64 KiB of it.
+      { what: 'announced', answer: postForever(o, act + gigabyte, chunk), status: 413, says: /the request body is over 65536 bytes: send at most 65536 bytes of JSON/ },
+      { what: 'chunked', answer: postForever(o, `${act}Transfer-Encoding: chunked\r\n\r\n`, hexChunk), status: 413, says: /the request body is over 65536 bytes/ },
+      { what: 'no token', answer: postForever(o, head('/api/act') + gigabyte, chunk), status: 401, says: /needs its token/ },
+      { what: 'unknown path', answer: postForever(o, head(`/api/nosuch?token=${o.token}`) + gigabyte, chunk), status: 404, says: /no \/api\/nosuch here/ },
+    ];
     const deadline = (what: string) => new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: the observer still reads the body after 20 s`)), 20_000).unref());
-    for (const [what, answer] of [['announced', announced], ['chunked', chunked]] as const) {
+    for (const { what, answer, status, says } of cases) {
       const { text, written } = await Promise.race([answer, deadline(what)]);
       // What the kernel's buffers took before the close, not the gigabyte.
       assert.ok(written < 64 * 1024 * 1024, `${what}: ${written} bytes written`);
-      assert.match(text, /^HTTP\/1\.1 413 /, `${what}: ${text}`);
-      assert.match(text, /the request body is over 65536 bytes: send at most 65536 bytes of JSON/);
-      assert.match(text, /\r\nconnection: close\r\n/i);
+      assert.match(text, new RegExp(`^HTTP/1\\.1 ${status} `), `${what}: ${text}`);
+      assert.match(text, says, what);
+      assert.match(text, /\r\nconnection: close\r\n/i, what);
     }
     assert.equal((await get(o, '/api/overview')).status, 200);
   } finally {

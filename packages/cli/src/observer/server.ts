@@ -392,6 +392,8 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
 
   const send = (res: ServerResponse, status: number, body: unknown, type = 'application/json; charset=utf-8') => {
     const text = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+    // Answered (refused: 401, 403, 404, 413...) before its body was read: the rest is not read, the connection closes.
+    if (bodyLeft(res.req)) refuseBody(res.req, res);
     res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' });
     res.end(text);
   };
@@ -545,10 +547,7 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
     } catch (error) {
       const gone = path === '/api/switch' ? undefined : notAnswering(node, error);
       if (gone) return send(res, 503, { error: gone, down: true, node });
-      const status = error instanceof ObserverError ? error.status : 502;
-      // The rest of a refused body is not read: the connection closes once the answer left.
-      if (status === 413) refuseBody(req, res);
-      send(res, status, { error: error instanceof Error ? error.message : String(error) });
+      send(res, error instanceof ObserverError ? error.status : 502, { error: error instanceof Error ? error.message : String(error) });
     }
   };
 
@@ -586,14 +585,22 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
   };
 }
 
-// Ends a request whose body was refused: `connection: close` on the answer, and the socket destroyed once it left
-// (handed to the OS), so the body's unread rest is never read.
+// Whether the request has a body not read whole (announced by its content-length or sent in chunks).
+function bodyLeft(req: IncomingMessage): boolean {
+  return !req.complete && (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined);
+}
+
+// Ends a request whose body is not taken: its answer says `connection: close` (a client must not send the next
+// request on it), and once it left the socket is no longer read and is ended, then destroyed a second later. Node
+// would destroy it at once, and with the body's rest unread that resets the connection: the client can lose the answer.
 function refuseBody(req: IncomingMessage, res: ServerResponse): void {
-  res.shouldKeepAlive = false;
   res.setHeader('connection', 'close');
-  const end = (): void => void req.socket.destroy();
-  res.once('finish', end);
-  res.once('close', end);
+  const socket = req.socket as Socket & { destroySoon?: () => void };
+  socket.destroySoon = () => {
+    socket.pause();
+    socket.end();
+    setTimeout(() => socket.destroy(), 1000).unref();
+  };
 }
 
 // The most connections the observer holds open: a page uses a handful (its event streams and a few requests), and the
