@@ -490,3 +490,30 @@ test('a request whose body the observer does not take (over the limit, announced
     node.shutdown();
   }
 });
+
+test('a client sending requests back to back (pipelined) and reading none of the answers is disconnected once 32 wait for it, instead of the observer keeping every answer; a page asking one at a time is served', { timeout: 60_000 }, async () => {
+  const node = await startNode('obs_srv_pipe@127.0.0.1');
+  const o = await observe('obs_srv_pipe@127.0.0.1');
+  try {
+    const port = Number(new URL(o.url).port);
+    const one = `GET /app.js?token=${o.token} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`;
+    const chunk = Buffer.from(one.repeat(Math.floor(65536 / one.length)));
+    const s = connectSocket(port, '127.0.0.1');
+    s.on('error', () => {});
+    // It reads nothing, and writes as fast as the observer takes its requests.
+    s.pause();
+    const more = (): void => void (s.destroyed || s.write(chunk, () => setImmediate(more)));
+    s.once('connect', more);
+    const closed = new Promise<void>((resolve) => s.once('close', () => resolve()));
+    const deadline = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the observer still takes the requests of a client that reads no answer after 20 s')), 20_000).unref());
+    try {
+      await Promise.race([closed, deadline]);
+    } finally {
+      s.destroy();
+    }
+    for (let i = 0; i < 40; i++) assert.equal((await get(o, '/api/overview')).status, 200);
+  } finally {
+    await o.close();
+    node.shutdown();
+  }
+});

@@ -552,6 +552,7 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
   };
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {
+    if (pipelinedTooFar(req, res)) return;
     handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) send(res, 500, { error: error instanceof Error ? error.message : String(error) });
     });
@@ -606,6 +607,22 @@ function refuseBody(req: IncomingMessage, res: ServerResponse): void {
 // The most connections the observer holds open: a page uses a handful (its event streams and a few requests), and the
 // process's file descriptors (often 1024) must last; past it, idle ones are closed, the longest idle first.
 const MAX_CONNECTIONS = 256;
+
+// The most requests one connection may have waiting for their answers to leave: a page asks one at a time, but a
+// client sending requests back to back (pipelined) and reading none of the answers would have them all kept.
+const MAX_PIPELINED = 32;
+const waitingAnswers = new WeakMap<Socket, number>();
+
+// Counts `req` among its connection's requests not answered yet; past MAX_PIPELINED, the connection is closed.
+function pipelinedTooFar(req: IncomingMessage, res: ServerResponse): boolean {
+  const { socket } = req;
+  const waiting = (waitingAnswers.get(socket) ?? 0) + 1;
+  waitingAnswers.set(socket, waiting);
+  res.once('close', () => waitingAnswers.set(socket, (waitingAnswers.get(socket) ?? 1) - 1));
+  if (waiting <= MAX_PIPELINED) return false;
+  socket.destroy();
+  return true;
+}
 
 /**
  * Keeps the server reachable under a flood of connections that send nothing (or never finish their request): past
