@@ -22,6 +22,9 @@ test('an unknown option of another tool, or another form of a known one, is refu
     [['test', '--retries', '2'], "unknown option '--retries' for otp test (did you mean '--retry'?)"],
     [['test', '--only', 'adds'], "unknown option '--only' for otp test (did you mean '--grep'?)"],
     [['test', '--workers', '2'], "unknown option '--workers' for otp test (did you mean '--jobs'?)"],
+    // Erlang's one-dash flags: -verbose was read as -v (the version), so no test ran and the exit was 0.
+    [['test', '-verbose'], "unknown option '-verbose' for otp test (did you mean '--verbose'?)"],
+    [['compile', '-profile', 'prod'], "unknown option '-profile' for otp compile (did you mean '--profile'?)"],
   ];
   for (const [args, message] of cases) {
     const r = await otp(...args);

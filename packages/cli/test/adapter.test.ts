@@ -97,6 +97,10 @@ test('every usage error is one line plus where to find help, with the closest va
   await usage(['--bogus'], "unknown option '--bogus' for otp");
   await usage(['greet', 'joe', '--lod'], "unknown option '--lod' for otp greet (did you mean '--loud'?)", ' greet');
   await usage(['greet', 'joe', '-x'], "unknown option '-x'", ' greet');
+  // One dash before a word (Erlang's -name): refused whole, not read as -v (the version, exit 0) and other letters.
+  await usage(['greet', 'joe', '-verbose'], "unknown option '-verbose' for otp greet (did you mean '--verbose'?)", ' greet');
+  await usage(['greet', 'joe', '-loud'], "unknown option '-loud' for otp greet (did you mean '--loud'?)", ' greet');
+  await usage(['-version'], "unknown option '-version' for otp (did you mean '--version'?)");
   await usage(['greet', '--who', 'joe'], "'--who' is not an option of otp greet: <who> is an argument, in the place the usage shows: otp greet <who> [paths..]", ' greet');
   await usage(['greet'], 'missing <who> (whom to greet): otp greet <who> [paths..]', ' greet');
   await usage(['greet', 'joe', '--times', 'many'], "--times must be a number, got 'many'", ' greet');

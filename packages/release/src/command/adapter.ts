@@ -5,7 +5,7 @@
 // which is loaded only for the rest (help, refusals, anything it could read two ways): `bin/<name> ping` runs
 // often, and yargs is most of the start script's bundle and of its start-up time.
 import type { Argv, Options } from 'yargs';
-import { checkFlags, collectArgs, listOf, usageError } from './args.js';
+import { checkFlags, checkShortFlags, collectArgs, listOf, usageError } from './args.js';
 import { closest } from './suggest.js';
 import type { CommandSpec, OptionSpec } from './spec.js';
 
@@ -189,6 +189,8 @@ export async function parseWithYargs<C extends CommandSpec>(argv: readonly strin
     output = out;
   })) as Record<string, unknown> & { _: unknown[] };
   const parsed = Object.fromEntries(Object.entries(read).map(([k, v]) => [k, unwordHelp(v)])) as typeof read;
+  const asked = commandOf(program, argv);
+  checkShortFlags(program.name, argv, [...(asked?.options ?? []), ...program.globalOptions, ...builtinFlags(program)], asked?.name);
   // --version is a help request only where the program has a version (otp's); elsewhere (bin/<name>) an unknown flag.
   if (output !== '' || parsed.help === true || (parsed.version === true && program.version !== undefined)) return { help: output.endsWith('\n') ? output : `${output}\n` };
   const [name, ...extra] = parsed._;

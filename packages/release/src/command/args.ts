@@ -38,11 +38,29 @@ export function checkFlags(program: string, argv: readonly string[], options: re
       const meant = options.find((o) => o.knownAs?.includes(flag));
       const hint = meant ? ` (did you mean '--${meant.name}'?)` : didYouMean(flag, long.keys(), '--');
       throw usageError(program, `unknown option '--${flag}' for ${where}${hint}`, command);
-    } else if (/^-[^-\d]/.test(token)) {
-      for (const letter of token.slice(1).split('=')[0]!) {
-        if (!short.has(letter)) throw usageError(program, `unknown option '-${letter}'${didYouMean(letter, short, '-')}`, command);
-      }
-    }
+    } else checkShort(program, token, short, long.keys(), command);
+  }
+}
+
+// `-q`, or letters of short flags run together (`-qv`); a word typed with one dash (`-verbose`, Erlang's `-name`) is
+// refused whole, naming the long option meant, before yargs reads its letters as flags (`-v`, the version, exit 0).
+function checkShort(program: string, token: string, short: ReadonlySet<string>, long: Iterable<string>, command?: string): void {
+  if (!/^-[^-\d]/.test(token)) return;
+  const letters = token.slice(1).split('=')[0]!;
+  const bad = Array.from(letters).find((letter) => !short.has(letter));
+  if (bad === undefined) return;
+  if (letters.length === 1) throw usageError(program, `unknown option '-${bad}'${didYouMean(bad, short, '-')}`, command);
+  const where = command ? `${program} ${command}` : program;
+  throw usageError(program, `unknown option '-${letters}' for ${where}${didYouMean(letters, long, '--') || ` ('-${bad}' is no short option)`}`, command);
+}
+
+/** Refuses a `-word` of letters that are not all short flags (`-verbose`), before a help or version request is answered. */
+export function checkShortFlags(program: string, argv: readonly string[], options: readonly OptionSpec[], command?: string): void {
+  const short = new Set(options.flatMap((o) => (o.alias?.length === 1 ? [o.alias] : [])));
+  const long = options.flatMap((o) => [o.name, ...(o.alias && o.alias.length > 1 ? [o.alias] : [])]);
+  for (const token of argv) {
+    if (token === '--') break;
+    checkShort(program, token, short, long, command);
   }
 }
 
