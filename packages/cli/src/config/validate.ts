@@ -18,8 +18,10 @@ const str: Shape = { kind: 'string', expected: 'a string' };
 const bool: Shape = { kind: 'boolean', expected: 'true or false' };
 const names: Shape = { kind: 'array', expected: 'an array of names', of: { kind: 'string', expected: 'a name' } };
 const percent: Shape = { kind: 'number', expected: 'a percentage from 0 to 100', min: 0, max: 100 };
-// The build folder stays inside the project: '' or '.' would write into the project itself, '/' or '../x' outside it.
-const insideProject = (v: string): boolean => v.trim() !== '' && !isAbsolute(v) && !['.', '..'].includes(normalize(v).split(/[\\/]/)[0]!);
+// The build folder stays inside the project: '' or '.' would write into the project itself, '/' or '../x' outside it,
+// and one of the project's own folders ('src') would mix compiled output into the sources the next compile reads.
+const ownFolders = ['src', 'test', 'apps', 'config', 'priv', 'node_modules'];
+const insideProject = (v: string): boolean => v.trim() !== '' && !isAbsolute(v) && !['.', '..', ...ownFolders].includes(normalize(v).split(/[\\/]/)[0]!);
 // What esbuild takes as a target ('node20', 'es2022', 'node20,chrome120'): asked of esbuild itself.
 function esbuildTarget(v: string): boolean {
   try {
@@ -29,7 +31,7 @@ function esbuildTarget(v: string): boolean {
     return false;
   }
 }
-const outDir: Shape = { kind: 'string', expected: "a folder under the project root, e.g. '_build'", valid: insideProject };
+const outDir: Shape = { kind: 'string', expected: `a folder of its own under the project root, e.g. '_build' (not ${ownFolders.join(', ')})`, valid: insideProject };
 const target: Shape = { kind: 'string', expected: "an esbuild target, e.g. 'node20' or 'es2022'", valid: esbuildTarget };
 const build: Shape = { kind: 'object', expected: 'an object of build options', fields: { outDir, target, sourceMaps: bool, minify: bool } };
 const reporterChoices = (choices: readonly string[]): string => `${choices.slice(0, -1).map((c) => `'${c}'`).join(', ')} or '${choices.at(-1)}'`;
