@@ -32,8 +32,14 @@ test('an empty existing folder is fine; a non-empty one needs force; a file is r
   newProject({ template: 'lib', name: 'empty_ok', dir: join(cwd, 'fresh'), cwd });
   fails(() => newProject({ template: 'app', name: 'busy', cwd }), 'exists', `the folder ${join(cwd, 'busy')} exists and is not empty`, 'Choose another name or --dir, or pass --force to write into it.');
   assert.deepEqual(readdirSync(join(cwd, 'busy')), ['notes.txt']);
+  writeFileSync(join(cwd, 'busy', 'README.md'), 'my readme');
   newProject({ template: 'app', name: 'busy', cwd, force: true });
   assert.equal(readFileSync(join(cwd, 'busy', 'notes.txt'), 'utf8'), 'mine');
+  // A file the template also writes is kept beside the template's copy, not overwritten; an identical one stays alone.
+  assert.equal(readFileSync(join(cwd, 'busy', 'README.md.orig'), 'utf8'), 'my readme');
+  assert.match(readFileSync(join(cwd, 'busy', 'README.md'), 'utf8'), /busy/);
+  newProject({ template: 'app', name: 'busy', cwd, force: true });
+  assert.deepEqual(readdirSync(join(cwd, 'busy')).filter((f) => f.includes('.orig')), ['README.md.orig']);
   fails(() => newProject({ template: 'app', name: 'shop', dir: 'plain.txt', cwd }), 'exists', `${join(cwd, 'plain.txt')} exists and is not a folder`, 'Choose another name or --dir.');
 });
 

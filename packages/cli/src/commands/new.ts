@@ -17,7 +17,7 @@ export const newCommand = defineProvider({
   ],
   options: [
     { name: 'dir', alias: 'd', type: 'string', value: 'DIR', description: "the folder to create it in (default: ./NAME; at an umbrella's root, apps/NAME)" },
-    { name: 'force', alias: 'f', type: 'boolean', description: 'write into an existing non-empty folder' },
+    { name: 'force', alias: 'f', type: 'boolean', description: 'write into an existing non-empty folder (a file of yours the template also writes is kept as FILE.orig)' },
     { name: 'registry', type: 'boolean', description: 'depend on published @otp-ts versions even when otp runs from a source checkout (which is linked by default)' },
   ],
   examples: [

@@ -204,8 +204,10 @@ export function newProject(options: NewProjectOptions): NewProjectResult {
     for (const f of files) {
       const path = join(dir, f.path);
       mkdirSync(dirname(path), { recursive: true });
+      const kept = keepOwnCopy(path, f.content);
       writeFileSync(path, f.content);
-      options.progress?.step(`created ${relative(options.cwd, join(root, f.path)) || root}`);
+      const shown = relative(options.cwd, join(root, f.path)) || root;
+      options.progress?.step(kept === undefined ? `created ${shown}` : `replaced ${shown} (yours is kept as ${basename(kept)})`);
     }
   };
   // Into the user's own non-empty folder (--force) the files go in place; otherwise the project appears whole or not at all.
@@ -213,6 +215,16 @@ export function newProject(options: NewProjectOptions): NewProjectResult {
   else writeStaged(root, write);
   const isApplication = options.template === 'app';
   return { root, files: files.map((f) => f.path), ...(umbrella ? { umbrella: joinUmbrella(umbrella, root, options.name, isApplication) } : {}) };
+}
+
+// With --force, a file of the folder the template also writes is renamed to FILE.orig (FILE.orig2, … if taken)
+// before the template's copy goes in, so nothing of the user's is lost; an identical file is left as it is.
+function keepOwnCopy(path: string, content: string): string | undefined {
+  if (!existsSync(path) || !statSync(path).isFile() || readFileSync(path, 'utf8') === content) return undefined;
+  let kept = `${path}.orig`;
+  for (let n = 2; existsSync(kept); n++) kept = `${path}.orig${n}`;
+  renameSync(path, kept);
+  return kept;
 }
 
 const STAGING = '.otp-new-';
