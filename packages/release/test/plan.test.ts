@@ -26,6 +26,9 @@ test('applications start after their dependencies, transitively; an unknown one 
   assert.deepEqual(startOrder(['store', 'web'], known, 'otp.config.ts'), ['logs', 'store', 'web']);
   assert.throws(() => startOrder(['wbe'], known, 'otp.config.ts'), /the release names application 'wbe', which the project does not have \(did you mean 'web'\?\): fix the release in otp.config.ts/);
   assert.throws(() => startOrder(['loop'], known, 'otp.config.ts'), /in a circle \(loop → loop2 → loop\)/);
+  // Erlang's kernel and stdlib, listed as an .app file lists them: the message says the runtime stands for them.
+  const erlangStyle = new Map([['shop', { applications: ['kernel', 'stdlib'], file: 'package.json' }]]);
+  assert.throws(() => startOrder(['shop'], erlangStyle, 'otp.config.ts'), /^ReleaseError: application shop depends on 'kernel', an Erlang\/OTP base application that otp-ts has no application for \(@otp-ts\/runtime is always there\): remove 'kernel' from otp.applications in package.json$/);
 });
 
 test('sys.config.json must be an object of per-application objects; the error names the file and the key', () => {
