@@ -36,7 +36,10 @@ test('daemon and foreground refuse (exit 2) a node.args holding the cookie that 
     assert.equal(refused.status, 2, `${command}: ${refused.out}`);
     assert.equal(refused.stderr, `${NAME}: releases/0.1.0/node.args holds the node's cookie and other users may read it (mode 644), so anyone on this machine could take over the node; it was not started: chmod 600 ${nodeArgs} (otp release writes it so), then start it again`);
     assert.equal(existsSync(join(rel, 'run', `${NAME}.pid`)), false);
-    assert.equal((await scriptRun(['ping'])).stdout, 'pang');
+    const ping = await scriptRun(['ping']);
+    assert.equal(ping.stdout, 'pang');
+    // pang says why, as otp ping does.
+    assert.equal(ping.stderr, `${NAME}: ${NAME}@127.0.0.1 is not running: start it with bin/${NAME} daemon`);
   }
   chmodSync(nodeArgs, 0o600);
   assert.match(await ok(scriptRun(['daemon']), 'daemon once node.args is owner-only'), new RegExp(`started ${NAME} 0\\.1\\.0`));

@@ -93,8 +93,8 @@ async function ping(): Promise<number> {
   return withToolNode(async ({ node, refusal }, t) => {
     const up = await node.ping(t.node);
     process.stdout.write(`${up ? 'pong' : 'pang'}\n`);
-    const why = up ? undefined : refusal();
-    if (why) process.stderr.write(`${t.name}: ${why}\n`);
+    // pang says why on stderr, as otp ping does: the node's refusal, or that it is not running and how to start it.
+    if (!up) process.stderr.write(`${t.name}: ${unreachable(t, refusal()).message}\n`);
     // A copy of the root shares the node name: the pong is the other root's node, and says so.
     const theirs = up ? await otherRoot(node, t) : undefined;
     if (theirs !== undefined) process.stderr.write(`${t.name}: the node answering as ${t.node} was started from another release root, ${theirs}, not from this one (${root})\n`);
