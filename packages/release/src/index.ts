@@ -25,4 +25,4 @@ export { didYouMean, closest, distance } from './command/suggest.js';
 export { ReleaseError } from './errors.js';
 export type { ReleaseErrorCode, ReleaseErrorOptions } from './errors.js';
 export { startScript, controlProgramPath } from './control/script.js';
-export { incompleteLine, replStatements, replStatementSteps, StatementJoiner, type ReplStep } from './command/incomplete.js';
+export { incompleteLine, quitsShell, replStatements, replStatementSteps, StatementJoiner, type ReplStep } from './command/incomplete.js';

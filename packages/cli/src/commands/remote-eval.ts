@@ -19,7 +19,10 @@ export function evalOptionsFrom(flags: { 'eval-timeout'?: string; 'eval-await-ti
   try {
     checked = evalBounds(given, {});
   } catch (error) {
-    throw new OtpError('usage', (error as Error).message.replace(/; give e\.g\..*$/, ''), { hint: 'give a whole number of milliseconds, e.g. --eval-timeout 5000', cause: error });
+    const message = (error as Error).message;
+    // The example names the flag that was wrong (an environment variable's value is fixed with its flag too).
+    const flag = /eval_await_timeout|eval-await-timeout/i.test(message) ? '--eval-await-timeout' : '--eval-timeout';
+    throw new OtpError('usage', message.replace(/; give e\.g\..*$/, ''), { hint: `give a whole number of milliseconds, e.g. ${flag} 5000`, cause: error });
   }
   return { ...(given.timeoutMs !== undefined && { timeoutMs: checked.timeoutMs }), ...(given.awaitTimeoutMs !== undefined && { awaitTimeoutMs: checked.awaitTimeoutMs }) };
 }

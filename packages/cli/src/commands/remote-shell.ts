@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { replStatements } from '@otp-ts/release';
+import { quitsShell, replStatements } from '@otp-ts/release';
 import type { EvalLineOptions, EvalOptions } from '@otp-ts/runtime/tools';
 import { TracerError, type Connection } from '@otp-ts/tracer';
 import { defineProvider } from '../cli/provider.js';
@@ -9,8 +9,6 @@ import { withConnection } from '../tracer/connect.js';
 import { boundedInput } from '../shell/bounded-input.js';
 import { nodeConnectionOptions, nameOption, snameOption } from '../project/node-connection.js';
 import { evalBoundOptions, evalOptionsFrom } from './remote-eval.js';
-
-const QUIT = new Set(['q()', '.exit', 'exit', 'quit']);
 
 // One statement at a time, in order: each is evaluated inside the node before the next is read. Ctrl-C while
 // a line is awaited stops waiting for it (the node bounds the line itself); Ctrl-C at the prompt quits.
@@ -41,7 +39,7 @@ async function readLines(io: Io, c: Connection, node: string, bounds: EvalLineOp
   }
   for await (const statement of replStatements(rl, tty, `${node}> `)) {
     const source = statement.trim();
-    if (QUIT.has(source)) break;
+    if (quitsShell(source)) break;
     if (source !== '') {
       const interrupted = new Promise<string>((resolve) => (interrupt = () => resolve('interrupted: no longer waiting for that line (the node stops it within its bounds)')));
       try {

@@ -6,10 +6,11 @@ import type { Readable, Writable } from 'node:stream';
 import { compile, CompileError, formatDiagnostic, type BuildOptions, type CompiledApp } from '@otp-ts/compiler';
 import * as runtime from '@otp-ts/runtime';
 import { application, codeServerOf, upgradeModules, type CodeServer, type DistributionTls } from '@otp-ts/runtime';
-import { formatShellValue, loadBuiltApplication, readBuiltModules, shellScope, SHELL_HELPERS, sourceHash } from '@otp-ts/runtime/tools';
+import { DEFAULT_EVAL_AWAIT_TIMEOUT_MS, formatShellValue, loadBuiltApplication, readBuiltModules, shellScope, SHELL_HELPERS, sourceHash } from '@otp-ts/runtime/tools';
 import { replStatementSteps, ReleaseError, startOrder, type AppDeps } from '@otp-ts/release';
 import { OtpError } from '../errors/otp-error.js';
 import { ShellProcess } from './jobs.js';
+import { InputEndBound, quotedStatement } from './input-end.js';
 
 /** Options of `startShell`. */
 export interface ShellOptions {
@@ -27,6 +28,8 @@ export interface ShellOptions {
   build?: BuildOptions;
   /** sys.config-style settings (`{ app: { key: value } }`) applied over the applications' env before they load. */
   config?: Record<string, Record<string, unknown>>;
+  /** Once the input has ended, how long a line may go without its result before the shell abandons it and stops (default 30000). */
+  inputEndAwaitMs?: number;
 }
 
 /** A running shell: its node, its process, and what ends it. */
@@ -60,8 +63,9 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
     c: () => reloader.reload(ctx),
     l: (module: string) => reloader.load(ctx, module),
   });
-  const drained = evaluateInShell(repl, shell, own, say);
-  return { repl, shell, reload: () => reloader.reload(), closed: closedOnExit(repl, shell, started, drained, say) };
+  const bound = new InputEndBound(options.inputEndAwaitMs ?? DEFAULT_EVAL_AWAIT_TIMEOUT_MS, say);
+  const drained = evaluateInShell(repl, shell, own, say, bound);
+  return { repl, shell, reload: () => reloader.reload(), closed: closedOnExit(repl, shell, started, () => Promise.race([drained(), bound.abandoned]), say) };
 }
 
 // The node's distribution (if asked), then the project compiled and its applications loaded and started;
@@ -148,7 +152,7 @@ type Done = (error: Error | null, value?: unknown) => void;
 // self() and flush() are that process's; a line's promise is awaited, as the remote shells do. Lines
 // run one after the other, each once the one before printed its answer (a pipe delivers them at once).
 // Answers a promise that settles once the lines read so far have run.
-function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runtime.ProcessContext) => Record<string, unknown>, say: (line: string) => void): () => Promise<void> {
+function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runtime.ProcessContext) => Record<string, unknown>, say: (line: string) => void, bound: InputEndBound): () => Promise<void> {
   const evaluate = repl.eval.bind(repl);
   const stepOf = replStatementSteps();
   // What the REPL drops from its buffer (.break, an error it reports while a statement is being read), the steps drop too.
@@ -195,8 +199,9 @@ function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runti
   // Runs a statement once the ones before it ran, and hands its answer or its error to `done`.
   const enqueue = (statement: string, context: Record<string, unknown>, file: string, done: Done): void => {
     const lineJob = (ctx: runtime.ProcessContext): Promise<unknown> => runLine(ctx, statement, context, file);
+    bound.queued();
     previous = previous.then(() =>
-      stopped ? undefined : shell.run(lineJob).then(
+      stopped || bound.over ? undefined : bound.run(statement, () => shell.run(lineJob)).then(
         (value) => {
           if (value !== reported) buffer.late(() => done(null, value));
         },
@@ -219,11 +224,11 @@ function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runti
       else if (value !== undefined) say(formatShellValue(value));
     };
     for (const statement of rest) enqueue(statement, repl.context, lastFile, report);
+    bound.end();
     if (cut !== undefined) {
-      const text = cut.trimEnd();
-      const notice = `the input ended inside a statement, which was not run (a closing bracket or the rest of an expression is missing): ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text)}`;
+      const notice = `the input ended inside a statement, which was not run (a closing bracket or the rest of an expression is missing): ${quotedStatement(cut)}`;
       previous = previous.then(() => {
-        if (!stopped) say(notice);
+        if (!stopped && !bound.over) say(notice);
       });
     }
   });

@@ -139,6 +139,17 @@ export class StatementJoiner {
 export async function* replStatements(rl: Interface, tty: boolean, prompt: string): AsyncGenerator<string> {
   const joiner = new StatementJoiner();
   for await (const line of rl) {
+    // `.exit` and `.break` are the shell's commands wherever they are typed, as node:repl (otp shell) takes them.
+    const command = line.trim();
+    if (command === '.exit') return yield command;
+    if (command === '.break') {
+      joiner.reset();
+      if (tty) {
+        rl.setPrompt(prompt);
+        rl.prompt();
+      }
+      continue;
+    }
     const statements = joiner.push(line);
     if (tty) rl.setPrompt(joiner.pending ? '... ' : prompt);
     yield* statements;
@@ -146,6 +157,14 @@ export async function* replStatements(rl: Interface, tty: boolean, prompt: strin
   }
   // Input ended inside a statement: it is sent as it is, so its error is reported rather than the lines lost.
   yield* joiner.end();
+}
+
+/**
+ * Whether a statement of replStatements quits the shell: `.exit` (read as the command even inside a statement,
+ * which it drops, as otp shell's node:repl reads it), or `q()`, `exit` or `quit` as a statement of their own.
+ */
+export function quitsShell(statement: string): boolean {
+  return ['.exit', 'q()', 'exit', 'quit'].includes(statement.trim());
 }
 
 /** What a REPL is to do with the text it buffered: run these statements, in order, and hold the rest (`...`) or not. */

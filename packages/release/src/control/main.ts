@@ -18,7 +18,7 @@ import { parseCommandLine, styleHelp } from '../command/adapter.js';
 import type { ArgsOf, CommandSpec, OptionSpec, PositionalSpec } from '../command/spec.js';
 import { scriptProgram, scriptTables } from './commands.js';
 import { removeAbandoned } from '../assemble/journal.js';
-import { replStatements } from '../command/incomplete.js';
+import { quitsShell, replStatements } from '../command/incomplete.js';
 import { holdSignals, type HeldSignals } from './hold-signals.js';
 
 /** A command of the start script: its tables (the shared adapter parses and checks them) and what it runs. */
@@ -200,7 +200,7 @@ async function remote(args: EvalFlags): Promise<number> {
     lines.prompt();
     // A statement over several lines (piped, pasted or typed) is joined and sent once whole, as otp remote does.
     for await (const line of replStatements(lines, process.stdin.isTTY, `${t.node}> `)) {
-      if (['q()', '.exit', 'exit', 'quit'].includes(line.trim())) break;
+      if (quitsShell(line)) break;
       if (line.trim() !== '') {
         const interrupted = new Promise<never>((_, reject) => (interrupt = () => reject(new Error('interrupted: no longer waiting for that line (the node stops it within its bounds)'))));
         try {
