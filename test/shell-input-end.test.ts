@@ -29,6 +29,12 @@ test('a named otp shell whose piped input ends on a line that never settles aban
     assert.match(piped.stdout, /the input ended and the line "new Promise\(\(\) => \{\}\)" had no result after 1500 ms: it was abandoned, and the 1 line after it not run; stopping the shell \(--eval-await-timeout gives a line longer\)/, piped.out);
     assert.doesNotMatch(piped.stdout, /43/, `the line after the abandoned one does not run:\n${piped.out}`);
 
+    // The quit commands are the remote shells': `quit;` quits otp shell too, after the line before it ran.
+    const quit = await run(process.execPath, [bin, 'shell', '--quiet'], dir, env, '40 + 2\nquit;\n6 * 7 + 1\n');
+    assert.equal(quit.status, 0, quit.out);
+    assert.match(quit.stdout, /^otp> 42\n/, quit.out);
+    assert.doesNotMatch(quit.stdout, /43|not defined/, `quit; quits otp shell:\n${quit.out}`);
+
     const badBound = await run(process.execPath, [bin, 'shell', '--quiet', '--eval-await-timeout', 'soon'], dir, env, '1\n');
     assert.equal(badBound.status, 2, badBound.out);
     assert.match(badBound.stderr, /--eval-await-timeout soon is not a whole number of milliseconds[^]*e\.g\. --eval-await-timeout 5000/, badBound.out);
@@ -45,6 +51,8 @@ test('a named otp shell whose piped input ends on a line that never settles aban
       const broken = await run(process.execPath, [bin, 'remote', 'inputend_b@127.0.0.1'], dir, env, 'const settings = {\n  retries: 3,\n.break\n6 * 7 + 1\n.break\n');
       assert.equal(broken.status, 0, broken.out);
       assert.equal(broken.stdout, '43', `.break drops the statement being read, as in otp shell:\n${broken.out}`);
+      const semicolon = await run(process.execPath, [bin, 'remote', 'inputend_b@127.0.0.1'], dir, env, '1\nq();\n2\n');
+      assert.equal(semicolon.stdout, '1', `q(); quits otp remote as it quits otp shell:\n${semicolon.out}`);
     } finally {
       node.kill('SIGKILL');
     }

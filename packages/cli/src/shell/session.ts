@@ -7,7 +7,7 @@ import { compile, CompileError, formatDiagnostic, type BuildOptions, type Compil
 import * as runtime from '@otp-ts/runtime';
 import { application, codeServerOf, upgradeModules, type CodeServer, type DistributionTls } from '@otp-ts/runtime';
 import { DEFAULT_EVAL_AWAIT_TIMEOUT_MS, formatShellValue, loadBuiltApplication, readBuiltModules, shellScope, SHELL_HELPERS, sourceHash } from '@otp-ts/runtime/tools';
-import { replStatementSteps, ReleaseError, startOrder, type AppDeps } from '@otp-ts/release';
+import { quitsShell, replStatementSteps, ReleaseError, startOrder, type AppDeps } from '@otp-ts/release';
 import { OtpError } from '../errors/otp-error.js';
 import { ShellProcess } from './jobs.js';
 import { InputEndBound, quotedStatement } from './input-end.js';
@@ -240,7 +240,8 @@ function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runti
     // ended lines back (an error in it) runs alone, as a short one would, and what the lines after it make after it.
     const step = stepOf(cmd);
     if (!step.hold) buffer.clear();
-    for (const statement of step.run) enqueue(statement, context, file, done);
+    // `exit` and `quit` quit as the remote shells take them (quitsShell): as q() does, once the lines before them ran.
+    for (const statement of step.run) enqueue(quitsShell(statement) ? 'q()' : statement, context, file, done);
     if (step.hold) done(new Recoverable(new SyntaxError('Unexpected end of input')));
   };
   return () => previous;

@@ -160,11 +160,12 @@ export async function* replStatements(rl: Interface, tty: boolean, prompt: strin
 }
 
 /**
- * Whether a statement of replStatements quits the shell: `.exit` (read as the command even inside a statement,
- * which it drops, as otp shell's node:repl reads it), or `q()`, `exit` or `quit` as a statement of their own.
+ * Whether a statement quits every shell alike: `.exit` (read as the command even inside a statement, which it
+ * drops, as otp shell's node:repl reads it), or `q()`, `exit` or `quit` as a statement of their own (`q();` too).
  */
 export function quitsShell(statement: string): boolean {
-  return ['.exit', 'q()', 'exit', 'quit'].includes(statement.trim());
+  const text = statement.trim();
+  return text === '.exit' || /^(?:q\(\s*\)|exit|quit)(?:\s*;)*$/.test(text);
 }
 
 /** What a REPL is to do with the text it buffered: run these statements, in order, and hold the rest (`...`) or not. */

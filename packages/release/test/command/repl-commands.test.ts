@@ -26,6 +26,6 @@ test('.break drops the statement being read, and is no statement of its own at t
 });
 
 test('quitsShell: the quit commands alone, not code that mentions them', () => {
-  for (const quit of ['q()', ' .exit', 'exit', 'quit\n']) assert.ok(quitsShell(quit), quit);
-  for (const code of ['q() + 1', 'exit()', 'process.exit', 'const quit = 1']) assert.ok(!quitsShell(code), code);
+  for (const quit of ['q()', ' .exit', 'exit', 'quit\n', 'q();', 'q( ) ;', 'exit;']) assert.ok(quitsShell(quit), quit);
+  for (const code of ['q() + 1', 'exit()', 'process.exit', 'const quit = 1', '.exit;', 'q(1)']) assert.ok(!quitsShell(code), code);
 });
