@@ -25,6 +25,13 @@ function checkFlag(call: string, flag: unknown, expected: string): void {
   throw new RuntimeError('badarg', `sys.${call} takes ${expected}, got ${formatValue(flag, 100)}; nothing was changed`);
 }
 
+// A sys.log flag the process could not read (OTP's print, a string, an object without max) is refused before any request.
+function checkLogFlag(flag: unknown): void {
+  if (typeof flag === 'boolean' || (typeof flag === 'object' && flag !== null && 'max' in flag)) return;
+  const hint = flag === 'print' ? " (OTP's print: print what sys.getLog returns)" : flag === 'get' ? ' (sys.getLog reads the log)' : '';
+  throw new RuntimeError('badarg', `sys.log takes true, false or { max: n }, got ${formatValue(flag, 100)}${hint}; nothing was changed`);
+}
+
 /** What `sys.log` sets: on (keeping the last 10 events, or the bound it had), on with a bound, or off (the log is dropped). */
 export type LogFlag = boolean | { max: number };
 
@@ -71,6 +78,7 @@ export const sys = {
   },
   /** Keeps the process's last events (10, or `{ max }`) while on, as OTP's sys:log; `false` drops the log. */
   log: async (ctx: ProcessContext, server: ServerRef, flag: LogFlag, timeoutMs?: number): Promise<void> => {
+    checkLogFlag(flag);
     await request(ctx, server, { type: 'log', flag }, timeoutMs);
   },
   /** The events the log holds, oldest first (OTP's sys:get_log); empty when logging is off. */
