@@ -181,7 +181,10 @@ export function call<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<C
 export function cast<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<Call, Cast, Reply>, request: NoInfer<Cast>): void {
   // A pid is sent to at once: a send to a dead one is dropped, as the cast is (no liveness check first).
   if (server instanceof Pid) return ctx.send(server, castMessage(request));
-  const pid = remoteByName(ctx, server) ?? whereisServer(ctx, server);
+  const remote = remoteByName(ctx, server);
+  // As OTP's cast (its send's failure is caught): a name on another node, from a node that is not distributed, is dropped.
+  if (remote !== undefined && ctx.node.dist === null) return;
+  const pid = remote ?? whereisServer(ctx, server);
   if (pid !== undefined) ctx.send(pid, castMessage(request));
 }
 
