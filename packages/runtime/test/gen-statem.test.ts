@@ -389,7 +389,7 @@ test('init may stop, ignore, crash, return nonsense or name no callback mode: st
       }
       return out;
     });
-    assert.deepEqual(got, ['bad config', true, 'ignore', true, 'init threw', true, 'bad init', true, "gen_statem: callbackMode must be 'stateFunctions' or 'handleEvent'", true]);
+    assert.deepEqual(got, ['bad config', true, 'ignore', true, 'init threw', true, 'bad init', true, "gen_statem: callbackMode must be 'stateFunctions' or 'handleEvent', got 'nonsense'", true]);
   });
 });
 

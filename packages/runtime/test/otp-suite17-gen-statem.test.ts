@@ -246,3 +246,31 @@ test('gen_statem_SUITE abnormal2 / abnormal3 / abnormal4: a bad result, a bad ac
     });
   });
 });
+
+test("gen_statem_SUITE callback_mode: callbackMode() may list the mode and 'stateEnter' in any order, 'stateEnter' more than once, or the mode alone, as OTP's callback_mode/0; a list without a mode or with anything else fails the start", async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      const startWith = async (mode: unknown): Promise<unknown> => {
+        const seen: string[] = [];
+        const machine = {
+          callbackMode: () => mode,
+          init: () => genStatem.ok('s', null),
+          handleEvent: (e: { type: string; from?: unknown }) => {
+            seen.push(e.type);
+            return e.type === 'call' ? keepStateAndData([reply(e.from as never, seen)]) : keepStateAndData();
+          },
+        } as never;
+        return genStatem.start(ctx, machine, undefined).then(
+          (pid) => genStatem.call(ctx, pid, 'events'),
+          (e: unknown) => (e instanceof StartError && e.reason instanceof BadReturnValue ? 'bad' : e),
+        );
+      };
+      assert.deepEqual(await startWith(['stateEnter', 'handleEvent']), ['enter', 'call']);
+      assert.deepEqual(await startWith(['handleEvent', 'stateEnter']), ['enter', 'call']);
+      assert.deepEqual(await startWith(['handleEvent', 'stateEnter', 'stateEnter']), ['enter', 'call']);
+      assert.deepEqual(await startWith(['handleEvent']), ['call']);
+      for (const bad of [[], ['stateEnter'], ['handleEvent', 'state_enter'], 'stateEnter']) assert.equal(await startWith(bad), 'bad', JSON.stringify(bad));
+    });
+  });
+});

@@ -214,8 +214,8 @@ export interface HandleEventModule<S, D, Call = never, Cast = never, Reply = unk
   handleEvent(event: Event<S, Call, Cast, Reply>, state: S, data: D, ctx: ProcessContext): Awaitable<Result<S, D, Reply>>;
 }
 
-/** What a `callbackMode` function returns: the mode, or the mode and `'stateEnter'` (OTP's `[Mode, state_enter]`). */
-export type CallbackModeResult = 'stateFunctions' | 'handleEvent' | readonly ['stateFunctions' | 'handleEvent', 'stateEnter'];
+/** What a `callbackMode` function returns: the mode, or a list of the mode and `'stateEnter'` in any order (OTP's `[Mode, state_enter]`). */
+export type CallbackModeResult = 'stateFunctions' | 'handleEvent' | readonly ('stateFunctions' | 'handleEvent' | 'stateEnter')[];
 
 /**
  * A machine whose callback mode a function picks (OTP's callback_mode/0): called once after init (or
