@@ -67,6 +67,15 @@ export function describeReason(reason: ExitReason): string {
   }
 }
 
+/** A description of a value short enough for a one-sentence error message: describeReason cut to `max` characters. */
+export function describeBrief(value: unknown, max = BRIEF_CHARS): string {
+  const text = describeReason(value);
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+// The most characters of one value a one-sentence error quotes.
+const BRIEF_CHARS = 100;
+
 // The most a description holds, and the most entries and characters of each array, object and string in it.
 const DESCRIBED_CHARS = 8000;
 const DESCRIBED_ENTRIES = 100;

@@ -211,6 +211,11 @@ export class ProcessImpl extends ProcessMailbox implements ProcessContext, Proce
     return this.node.tables.open<R>(this, nameOrId);
   }
 
+  allTables(): number[] {
+    this.check();
+    return this.node.tables.ids();
+  }
+
   monitorNode(nodeName: string): void {
     this.check();
     if (!this.node.dist) throw new RuntimeError('badarg', 'monitorNode needs a distributed node: start it with startDistribution({ name, cookie })');

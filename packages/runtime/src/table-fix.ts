@@ -1,4 +1,4 @@
-import { RuntimeError, describeReason } from './errors.js';
+import { RuntimeError, describeBrief } from './errors.js';
 import type { Pid } from './pid.js';
 import type { ProcessImpl } from './process.js';
 import { isBag } from './table-api.js';
@@ -60,7 +60,7 @@ export interface SafeFixed {
 
 /** Fixes (`on`) or releases one fix of (`!on`) `store` for `caller`; a release without a fix is ignored, as ETS's. */
 export function safeFixtable(store: TableStore, caller: ProcessImpl, on: boolean): void {
-  if (typeof on !== 'boolean') throw new RuntimeError('badarg', `safeFixtable takes true (fix) or false (release), got ${describeReason(on)}`);
+  if (typeof on !== 'boolean') throw new RuntimeError('badarg', `safeFixtable takes true (fix) or false (release), got ${describeBrief(on)}`);
   const fixers = store.registry.fixers;
   if (on) {
     store.fix ??= new TableFix(store.type === 'orderedSet' ? [] : store.data.keys());
@@ -145,6 +145,6 @@ export function nextUnordered(s: TableStore, key: unknown): unknown {
   // A key not in the table has no place in an unordered walk: ETS answers badarg.
   throw new RuntimeError(
     'badarg',
-    `next: key ${describeReason(key)} is not in table '${s.label}' (a set or bag is walked only from keys it holds; fix it with safeFixtable to walk on from keys deleted meanwhile)`,
+    `next: key ${describeBrief(key)} is not in table '${s.label}' (a set or bag is walked only from keys it holds; fix it with safeFixtable to walk on from keys deleted meanwhile)`,
   );
 }

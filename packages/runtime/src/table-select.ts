@@ -1,4 +1,4 @@
-import { RuntimeError } from './errors.js';
+import { RuntimeError, describeBrief } from './errors.js';
 import { NO_MATCH, type CompiledSpec } from './table-match.js';
 import type { TableStore } from './table.js';
 import { isBag } from './table-api.js';
@@ -110,10 +110,10 @@ export function selectReplace(store: TableStore, spec: CompiledSpec<unknown>): n
     try {
       nextKey = store.keyOf(next[i]);
     } catch {
-      throw new RuntimeError('badarg', `selectReplace on '${store.label}': the result for key ${JSON.stringify(key)} is not a record with a key; nothing was replaced`);
+      throw new RuntimeError('badarg', `selectReplace on '${store.label}': the result for key ${describeBrief(key)} is not a record with a key; nothing was replaced`);
     }
     if (nextKey !== key && store.slot(key) !== store.slot(nextKey)) {
-      throw new RuntimeError('badarg', `selectReplace on '${store.label}' must keep each record's key, but changes ${JSON.stringify(key)} to ${JSON.stringify(nextKey)}; nothing was replaced`);
+      throw new RuntimeError('badarg', `selectReplace on '${store.label}' must keep each record's key, but changes ${describeBrief(key)} to ${describeBrief(nextKey)}; nothing was replaced`);
     }
   }
   store.replaceSameKey(keys, next);
@@ -143,7 +143,7 @@ export function selectDelete(store: TableStore, spec: CompiledSpec<unknown>): nu
 
 /** The first chunk of at most `limit` results, or undefined when nothing matches. */
 export function selectFirst<T>(store: TableStore, spec: CompiledSpec<T>, limit: number, reverse = false): SelectChunk<T> | undefined {
-  if (!Number.isInteger(limit) || limit < 1) throw new RuntimeError('badarg', `select limit must be a positive integer, got ${String(limit)}`);
+  if (!Number.isInteger(limit) || limit < 1) throw new RuntimeError('badarg', `select limit must be a positive integer, got ${describeBrief(limit)}`);
   return selectNext<T>({ [CURSOR]: { store, spec, limit, reverse, after: undefined, iter: undefined, read: 0, done: false } });
 }
 

@@ -1,4 +1,4 @@
-import { RuntimeError } from './errors.js';
+import { RuntimeError, describeBrief } from './errors.js';
 import { isBag } from './table-api.js';
 import type { TableStore } from './table.js';
 
@@ -20,7 +20,7 @@ export interface SlotCursor {
 export function slotOf(s: TableStore, i: number): unknown[] | undefined {
   const fix = s.type === 'orderedSet' ? null : s.fix;
   const slots = fix === null ? s.data.size : fix.size;
-  if (!Number.isInteger(i) || i < 0 || i > slots) throw new RuntimeError('badarg', `slot ${String(i)} is outside table '${s.label}': use an integer from 0 to ${slots}`);
+  if (!Number.isInteger(i) || i < 0 || i > slots) throw new RuntimeError('badarg', `slot ${describeBrief(i)} is outside table '${s.label}': use an integer from 0 to ${slots}`);
   if (i === slots) return undefined;
   if (s.type === 'orderedSet') return s.records(s.sorted[i]);
   return recordsAt(s, fix === null ? liveKey(s, i) : fix.slotAt(i));

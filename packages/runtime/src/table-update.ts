@@ -1,6 +1,6 @@
 // ETS's element-wise reads and writes of one record (update_counter, update_element, lookup_element, take),
 // on a table's store: the handle checks access, these check the record and build its next version.
-import { RuntimeError, describeReason } from './errors.js';
+import { RuntimeError, describeBrief } from './errors.js';
 import { isBag, type CounterOp, type ElementUpdate, type UpdateCounterOptions } from './table-api.js';
 import type { TableStore } from './table.js';
 
@@ -30,7 +30,7 @@ function copyOf(record: Rec): Rec {
 function checkPos(s: TableStore, record: Rec, pos: number | string | undefined, what: string): number | string {
   if (pos === undefined) throw new RuntimeError('badarg', `${what} on object records of table '${s.label}' needs a pos`);
   if (pos === s.keyPos) throw new RuntimeError('badarg', `${what} cannot change the key of a record in table '${s.label}'`);
-  if (!(pos in record)) throw new RuntimeError('badarg', `${what}: the record has no element ${String(pos)} in table '${s.label}'`);
+  if (!(pos in record)) throw new RuntimeError('badarg', `${what}: the record has no element ${describeBrief(pos)} in table '${s.label}'`);
   return pos;
 }
 
@@ -46,7 +46,7 @@ function checkCounterOp(op: CounterOp<number | bigint>): void {
 }
 
 const isInteger = (v: unknown): boolean => typeof v === 'bigint' || Number.isSafeInteger(v);
-const describeCount = (v: unknown): string => (typeof v === 'bigint' ? `${v}n` : typeof v === 'number' ? String(v) : describeReason(v));
+const describeCount = (v: unknown): string => (typeof v === 'bigint' ? `${v}n` : typeof v === 'number' ? String(v) : describeBrief(v));
 
 // One op on a counter: the new value, of the increment's type (ETS's integers are bignums: a bigint increment
 // counts past 2^53; a number one cannot, and is refused there rather than losing the increment).
@@ -70,12 +70,12 @@ function count(current: number | bigint, op: CounterOp<number | bigint>): number
 /** ETS's update_counter/3,4: each op adds to an integer element (with ETS's threshold and set value), in order; returns the new values. */
 export function updateCounters(s: TableStore, key: unknown, ops: ReadonlyArray<CounterOp<number | bigint>>, fallback: unknown, defaultPos: number | string | undefined): Array<number | bigint> {
   const record = target(s, key, fallback, 'updateCounter');
-  if (record === undefined) throw new RuntimeError('badarg', `updateCounter: no record with key ${describeReason(key)} in table '${s.label}' and no default given`);
+  if (record === undefined) throw new RuntimeError('badarg', `updateCounter: no record with key ${describeBrief(key)} in table '${s.label}' and no default given`);
   const updated = copyOf(record);
   const values = ops.map((op) => {
     const pos = checkPos(s, updated, op.pos ?? defaultPos, 'updateCounter');
     const current = updated[pos];
-    if (!isInteger(current)) throw new RuntimeError('badarg', `updateCounter: element ${String(pos)} of the record with key ${describeReason(key)} is not a whole number (or a bigint), got ${describeCount(current)}`);
+    if (!isInteger(current)) throw new RuntimeError('badarg', `updateCounter: element ${describeBrief(pos)} of the record with key ${describeBrief(key)} is not a whole number (or a bigint), got ${describeCount(current)}`);
     checkCounterOp(op);
     const value = count(current as number | bigint, op);
     updated[pos] = value;
@@ -108,9 +108,9 @@ export function lookupElement(s: TableStore, key: unknown, pos: number | string,
   const records = s.records(key) as Rec[];
   if (records.length === 0) {
     if ('default' in fallback) return fallback.default;
-    throw new RuntimeError('badarg', `lookupElement: no record with key ${describeReason(key)} in table '${s.label}'`);
+    throw new RuntimeError('badarg', `lookupElement: no record with key ${describeBrief(key)} in table '${s.label}'`);
   }
-  for (const r of records) if (!(pos in r)) throw new RuntimeError('badarg', `lookupElement: the record with key ${describeReason(key)} has no element ${String(pos)} in table '${s.label}'`);
+  for (const r of records) if (!(pos in r)) throw new RuntimeError('badarg', `lookupElement: the record with key ${describeBrief(key)} has no element ${describeBrief(pos)} in table '${s.label}'`);
   return isBag(s.type) ? records.map((r) => r[pos]) : records[0]![pos];
 }
 

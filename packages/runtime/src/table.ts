@@ -1,4 +1,4 @@
-import { RuntimeError, describeReason } from './errors.js';
+import { RuntimeError, describeBrief } from './errors.js';
 import { misspeltKey } from './edit-distance.js';
 import { compareTerms, estimateSize, isGround, matchPattern, orderedTermKey, termEquals, termKey } from './terms.js';
 import type { ProcessImpl } from './process.js';
@@ -30,18 +30,18 @@ export class TableRegistry {
     const type = options.type ?? 'set';
     const access = options.access ?? 'protected';
     if (type !== 'set' && type !== 'orderedSet' && type !== 'bag' && type !== 'duplicateBag') {
-      throw new RuntimeError('badarg', `unknown table type '${String(type)}': use 'set', 'orderedSet', 'bag' or 'duplicateBag'`);
+      throw new RuntimeError('badarg', `unknown table type '${describeBrief(type)}': use 'set', 'orderedSet', 'bag' or 'duplicateBag'`);
     }
     if (access !== 'public' && access !== 'protected' && access !== 'private') {
-      throw new RuntimeError('badarg', `unknown table access '${String(access)}': use 'public', 'protected' or 'private'`);
+      throw new RuntimeError('badarg', `unknown table access '${describeBrief(access)}': use 'public', 'protected' or 'private'`);
     }
     if (options.name !== undefined && this.byName.has(options.name)) {
-      throw new RuntimeError('badarg', `a table named '${options.name}' already exists`);
+      throw new RuntimeError('badarg', `a table named '${describeBrief(options.name)}' already exists: give another name or open it with ctx.table(name)`);
     }
     const keyPos = options.keyPos ?? 0;
     // As ETS's keypos (an integer >= 1 there): else no record could ever be inserted.
     if (!(Number.isInteger(keyPos) && (keyPos as number) >= 0) && !(typeof keyPos === 'string' && keyPos !== '')) {
-      throw new RuntimeError('badarg', `table keyPos must be an index >= 0 or a property name, got ${typeof keyPos === 'number' ? String(keyPos) : describeReason(keyPos)}`);
+      throw new RuntimeError('badarg', `table keyPos must be an index >= 0 or a property name, got ${typeof keyPos === 'number' ? String(keyPos) : describeBrief(keyPos)}`);
     }
     const heir = checkHeir(options.heir ?? 'none');
     const store = new TableStore(this, this.nextId++, options.name, type, access, keyPos, owner);
@@ -54,20 +54,25 @@ export class TableRegistry {
 
   open<R>(caller: ProcessImpl, nameOrId: string | number): Table<R> {
     const store = typeof nameOrId === 'string' ? this.byName.get(nameOrId) : this.byId.get(nameOrId);
-    if (store === undefined) throw new RuntimeError('badarg', `no table ${typeof nameOrId === 'string' ? `named '${nameOrId}'` : `with id ${nameOrId}`} exists`);
+    if (store === undefined) throw new RuntimeError('badarg', `no table ${typeof nameOrId === 'string' ? `named '${describeBrief(nameOrId)}'` : `with id ${describeBrief(nameOrId)}`} exists`);
     if (store.access === 'private' && caller !== store.owner) {
       throw new RuntimeError('access', `table '${store.label}' is private to ${store.owner.pid}`);
     }
     return new TableHandle<R>(store, caller);
   }
 
+  /** Every live table's id, in creation order (ets:all/0): a Map keeps insertion order and ids only grow. */
+  ids(): number[] {
+    return Array.from(this.byId.keys());
+  }
+
   /** Gives a table another name (ets:rename/2): a named table's old name no longer opens it and a taken name is badarg; an unnamed one only reports the name (rename_unnamed). */
   rename(store: TableStore, name: string): string {
-    if (typeof name !== 'string' || name === '') throw new RuntimeError('badarg', `a table name is a non-empty string, got ${describeReason(name)}`);
+    if (typeof name !== 'string' || name === '') throw new RuntimeError('badarg', `a table name is a non-empty string, got ${describeBrief(name)}`);
     // As ETS: a table made without named_table still has a name, which info reports and nothing opens it by.
     if (this.byName.get(store.name as string) !== store) return (store.name = name);
     if (name === store.name) return name;
-    if (this.byName.has(name)) throw new RuntimeError('badarg', `cannot rename table '${store.name}': a table named '${name}' already exists`);
+    if (this.byName.has(name)) throw new RuntimeError('badarg', `cannot rename table '${store.label}': a table named '${describeBrief(name)}' already exists`);
     this.byName.delete(store.name as string);
     store.name = name;
     this.byName.set(name, store);
@@ -117,13 +122,13 @@ function sizeOf(record: unknown): number {
 // default unseen) and a name that is no non-empty string (a number would pass for a table id) are badarg.
 function checkOptions(options: TableOptions): void {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new RuntimeError('badarg', `table options must be an object such as { type: 'set' }, got ${describeReason(options)}`);
+    throw new RuntimeError('badarg', `table options must be an object such as { type: 'set' }, got ${describeBrief(options)}`);
   }
   const typo = misspeltKey(options, TABLE_OPTION_KEYS);
   if (typo) throw new RuntimeError('badarg', `unknown table option '${typo.key}' (did you mean '${typo.meant}'?): spell it '${typo.meant}'`);
   const name: unknown = options.name;
   if (name !== undefined && (typeof name !== 'string' || name === '')) {
-    throw new RuntimeError('badarg', `a table name is a non-empty string, got ${describeReason(name)}`);
+    throw new RuntimeError('badarg', `a table name is a non-empty string, got ${describeBrief(name)}`);
   }
 }
 
@@ -132,7 +137,7 @@ const TABLE_OPTION_KEYS: readonly string[] = ['type', 'access', 'name', 'keyPos'
 function checkHeir(heir: TableHeir): TableHeir {
   if (heir === 'none') return heir;
   if (heir === null || typeof heir !== 'object' || !(heir.pid instanceof Pid)) {
-    throw new RuntimeError('badarg', `a table heir is { pid, data } or 'none', got ${String(heir)}`);
+    throw new RuntimeError('badarg', `a table heir is { pid, data } or 'none', got ${describeBrief(heir)}`);
   }
   if (heir.pid.node !== 0) throw new RuntimeError('badarg', `a table heir must be a local process, ${heir.pid} is remote`);
   return { pid: heir.pid, data: heir.data };
@@ -177,7 +182,7 @@ export class TableStore {
   }
 
   get label(): string {
-    return this.name ?? `#${this.id}`;
+    return this.name === undefined ? `#${this.id}` : describeBrief(this.name);
   }
 
   keyOf(record: unknown): unknown {
@@ -185,7 +190,7 @@ export class TableStore {
       throw new RuntimeError('badarg', `table '${this.label}' stores tuples or objects, got ${typeof record}`);
     }
     const key = (record as Record<string | number, unknown>)[this.keyPos];
-    if (key === undefined) throw new RuntimeError('badarg', `record has no key at position ${String(this.keyPos)} of table '${this.label}'`);
+    if (key === undefined) throw new RuntimeError('badarg', `record has no key at position ${describeBrief(this.keyPos)} of table '${this.label}'`);
     return key;
   }
 
@@ -411,7 +416,7 @@ function ownContinuation<T>(s: TableStore, spec: SelectContinuation<T>): SelectC
 
 // Hands a table to another local process (ets:give_away/3), which must be alive and not the owner.
 function giveAway(s: TableStore, pid: Pid, data: unknown): void {
-  if (!(pid instanceof Pid) || pid.node !== 0) throw new RuntimeError('badarg', `table '${s.label}' can only be given to a local process, not ${String(pid)}`);
+  if (!(pid instanceof Pid) || pid.node !== 0) throw new RuntimeError('badarg', `table '${s.label}' can only be given to a local process, not ${pid instanceof Pid ? String(pid) : describeBrief(pid)}`);
   if (pid.equals(s.owner.pid)) throw new RuntimeError('badarg', `the owner of table '${s.label}' cannot give it to itself`);
   const to = s.registry.node.localProcess(pid);
   if (to === undefined || to.dead) throw new RuntimeError('badarg', `cannot give table '${s.label}' to ${pid}: that process is not alive`);
@@ -421,7 +426,7 @@ function giveAway(s: TableStore, pid: Pid, data: unknown): void {
 // ets:foldl/3 and foldr/3: every record once, in key order (reversed for foldr) for an orderedSet, else in table
 // order; the keys are taken first, so the function may write to the table (as OTP's fold under a safe fixation).
 function fold<A>(s: TableStore, fn: (record: unknown, acc: A) => A, acc: A, reverse: boolean): A {
-  if (typeof fn !== 'function') throw new RuntimeError('badarg', `a fold takes a function (record, acc) => acc, got ${describeReason(fn)}`);
+  if (typeof fn !== 'function') throw new RuntimeError('badarg', `a fold takes a function (record, acc) => acc, got ${describeBrief(fn)}`);
   if (reverse && s.type === 'orderedSet') {
     for (const key of s.sorted.slice().reverse()) for (const r of s.records(key)) acc = fn(r, acc);
     return acc;

@@ -169,6 +169,8 @@ export interface ProcessContext {
   newTable<R = unknown>(options?: TableOptions): Table<R>;
   /** This process's handle on an existing table, by name or id; throws `badarg` if it does not exist or is private. */
   table<R = unknown>(nameOrId: string | number): Table<R>;
+  /** The ids of every table on this node in creation order, private ones included, as ets:all/0 (another process's private table still refuses `table(id)`). */
+  allTables(): number[];
   /** Delivers a `NodeDown` message when the connection to `nodeName` goes down, once per call; connects first if needed (at once `NodeDown` if that fails), as erlang:monitor_node. */
   monitorNode(nodeName: string): void;
   /** Sets what processInfo reports as this process's behaviour and module. */
