@@ -1,4 +1,5 @@
 import { _, compareTerms, isGround, matchPattern, termEquals } from './terms.js';
+import { RuntimeError, describeBrief } from './errors.js';
 
 const NODE: unique symbol = Symbol('matchSpecNode');
 
@@ -135,6 +136,7 @@ export class MatchSpec<R, T = R> {
 
 /** Runs a spec over a list of rows, no table involved (ETS's `match_spec_run`): the results of the rows it accepts, in order. */
 export function matchSpecRun<R, T>(rows: Iterable<R>, spec: MatchSpec<R, T>): T[] {
+  if (!(spec instanceof MatchSpec)) throw new RuntimeError('badarg', `matchSpecRun takes a match spec made with matchSpec<Row>(), got ${describeBrief(spec)}`);
   // No table, so no key to look up: a position no row has keeps the spec a plain compiled scan.
   const { run } = spec.compile(-1);
   const out: T[] = [];

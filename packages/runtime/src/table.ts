@@ -5,7 +5,7 @@ import type { ProcessImpl } from './process.js';
 import type { OtpNode } from './node.js';
 import { Pid } from './pid.js';
 import { isolateMessage, isolation } from './isolation.js';
-import type { MatchSpec } from './table-match.js';
+import { MatchSpec, type CompiledSpec } from './table-match.js';
 import { continuationStore, isContinuation, selectAll, selectAllReverse, selectCount, selectDelete, selectFirst, selectNext, selectReplace, type SelectChunk, type SelectContinuation } from './table-select.js';
 import { TableTransfer, isBag, type CounterOp, type ElementUpdate, type Table, type TableAccess, type TableHeir, type TableInfo, type TableOptions, type TableType, type UpdateCounterOptions } from './table-api.js';
 import { lookupElement, take, updateCounter, updateElements } from './table-update.js';
@@ -408,6 +408,18 @@ function matching(s: TableStore, pattern: unknown): unknown[] {
   return out;
 }
 
+// As ets:insert/2's list: a string or other non-array would be walked as records one character at a time.
+function checkList(s: TableStore, records: unknown, what: string): TableStore {
+  if (!Array.isArray(records)) throw new RuntimeError('badarg', `${what} takes an array of records, got ${describeBrief(records)}`);
+  return s;
+}
+
+// A match spec compiled for this table; anything else (an ETS-style list spec, a predicate where none is taken) is badarg.
+function compiled<T>(s: TableStore, spec: unknown, what: string): CompiledSpec<T> {
+  if (spec instanceof MatchSpec) return (spec as MatchSpec<unknown, T>).compile(s.keyPos);
+  throw new RuntimeError('badarg', `${what} takes a match spec made with matchSpec<Row>(), got ${describeBrief(spec)}: ETS's list form is not taken, build it with matchSpec<Row>().match(pattern).where(guard).select(result)`);
+}
+
 // A continuation of this table's select, else badarg.
 function ownContinuation<T>(s: TableStore, spec: SelectContinuation<T>): SelectContinuation<T> {
   if (continuationStore(spec) !== s) throw new RuntimeError('badarg', `this continuation belongs to another table than '${s.label}'`);
@@ -488,7 +500,7 @@ class TableHandle<R> implements Table<R> {
   }
 
   insertMany(records: readonly R[]): void {
-    const s = this.write();
+    const s = checkList(this.write(), records, 'insertMany');
     // All or nothing, as ets:insert/2 of a list: each key is read whole first, so one that throws stops the batch.
     for (const r of records) s.slot(s.keyOf(r));
     for (const r of records) s.put(r);
@@ -499,7 +511,7 @@ class TableHandle<R> implements Table<R> {
   }
 
   insertNewMany(records: readonly R[]): boolean {
-    const s = this.write();
+    const s = checkList(this.write(), records, 'insertNewMany');
     // As ets:insert_new/2 with a list: all checked first, nothing inserted if any key is already there.
     if (records.map((r) => s.slot(s.keyOf(r))).some((k) => s.data.has(k))) return false;
     for (const r of records) s.put(r);
@@ -593,8 +605,8 @@ class TableHandle<R> implements Table<R> {
       return out;
     }
     if (isContinuation(spec)) return selectNext(ownContinuation(s, spec));
-    const compiled = spec.compile(s.keyPos);
-    return limit === undefined ? selectAll(s, compiled) : selectFirst(s, compiled, limit);
+    const c = compiled<T>(s, spec, 'select');
+    return limit === undefined ? selectAll(s, c) : selectFirst(s, c, limit);
   }
 
   selectReverse<T>(spec: MatchSpec<R, T>): T[];
@@ -604,23 +616,23 @@ class TableHandle<R> implements Table<R> {
     const s = this.read();
     if (spec === undefined) return undefined;
     if (isContinuation(spec)) return selectNext(ownContinuation(s, spec));
-    const compiled = spec.compile(s.keyPos);
-    return limit === undefined ? selectAllReverse(s, compiled) : selectFirst(s, compiled, limit, true);
+    const c = compiled<T>(s, spec, 'selectReverse');
+    return limit === undefined ? selectAllReverse(s, c) : selectFirst(s, c, limit, true);
   }
 
   selectReplace(spec: MatchSpec<R, R>): number {
     const s = this.write();
-    return selectReplace(s, spec.compile(s.keyPos));
+    return selectReplace(s, compiled(s, spec, 'selectReplace'));
   }
 
   selectCount(spec: MatchSpec<R, unknown>): number {
     const s = this.read();
-    return selectCount(s, spec.compile(s.keyPos));
+    return selectCount(s, compiled(s, spec, 'selectCount'));
   }
 
   selectDelete(spec: MatchSpec<R, unknown>): number {
     const s = this.write();
-    return selectDelete(s, spec.compile(s.keyPos));
+    return selectDelete(s, compiled(s, spec, 'selectDelete'));
   }
 
   giveAway(pid: Pid, data?: unknown): void {

@@ -1,7 +1,7 @@
 // Cases mirroring OTP's ets_SUITE (lib/stdlib/test/ets_SUITE.erl), each named after the case it follows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RuntimeError, matchSpec } from '@otp-ts/runtime';
+import { RuntimeError, _, matchSpec, matchSpecRun } from '@otp-ts/runtime';
 import { withNode } from './helpers.ts';
 
 const refused = (code: string) => (e: unknown): boolean => e instanceof RuntimeError && e.code === code;
@@ -87,6 +87,58 @@ test('ets_SUITE misc misuse: an error about a huge key, name or value is one sho
         });
       }
       assert.deepEqual(o.toList(), [[1n, 0]], 'the refused selectReplace replaced nothing');
+    });
+  });
+});
+
+test('ets_SUITE select_fail: a select given something other than a match spec (an ETS-style list spec, a number) is badarg naming matchSpec, in every select form', async () => {
+  const etsStyle = [[['$1', 22], [], ['$1']]];
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const t = ctx.newTable<[number, number]>();
+      t.insert([1, 22]);
+      const notSpec = (e: unknown): boolean => e instanceof RuntimeError && e.code === 'badarg' && /match spec made with matchSpec<Row>\(\)/.test(e.message);
+      const anyT = t as unknown as Record<string, (...a: unknown[]) => unknown>;
+      for (const form of ['select', 'selectReverse', 'selectCount', 'selectDelete', 'selectReplace']) {
+        assert.throws(() => anyT[form]!.call(t, etsStyle), notSpec, `${form} of a list spec`);
+        assert.throws(() => anyT[form]!.call(t, 5), notSpec, `${form} of a number`);
+      }
+      assert.throws(() => t.select(etsStyle as never, 1), notSpec, 'select with a limit');
+      assert.throws(() => matchSpecRun([[1, 22]], etsStyle as never), (e: unknown) => e instanceof RuntimeError && e.code === 'badarg');
+      assert.deepEqual(t.toList(), [[1, 22]], 'no refused call changed the table');
+    });
+  });
+});
+
+test('ets_SUITE badinsert: insertMany and insertNewMany of something other than an array are badarg, not its characters taken as records', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const t = ctx.newTable<unknown[]>({ keyPos: 'length' as never });
+      assert.throws(() => t.insertMany('ab' as never), (e: unknown) => e instanceof RuntimeError && e.code === 'badarg' && /takes an array of records/.test(e.message));
+      assert.throws(() => t.insertNewMany(new Set([[1]]) as never), (e: unknown) => e instanceof RuntimeError && e.code === 'badarg' && /takes an array of records/.test(e.message));
+      assert.equal(t.size, 0);
+    });
+  });
+});
+
+test('ets_SUITE t_named_select: a continuation of a deleted table is badarg, also on a new table of the same name; after a rename it goes on', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const ids = matchSpec<[number, number]>().match([_, 22]).select((r) => r[0]);
+      const t = ctx.newTable<[number, number]>({ name: 't_name_tid_select' });
+      t.insertMany([[1, 11], [2, 22], [3, 33]]);
+      const first = t.select(ids, 1)!;
+      assert.deepEqual(first.rows, [2]);
+      t.drop();
+      assert.throws(() => t.select(first.continuation), refused('badarg'));
+      const again = ctx.newTable<[number, number]>({ name: 't_name_tid_select' });
+      assert.throws(() => again.select(first.continuation), refused('badarg'));
+      again.insertMany([[1, 22], [2, 22], [4, 22]]);
+      const two = again.select(ids, 2)!;
+      again.rename('abcd');
+      const rest = ctx.table<[number, number]>('abcd').select(two.continuation)!;
+      assert.equal([...two.rows, ...rest.rows].reduce((a, b) => a + b, 0), 7);
+      assert.equal(rest.continuation, undefined);
     });
   });
 });
