@@ -216,6 +216,11 @@ export class ProcessImpl extends ProcessMailbox implements ProcessContext, Proce
     return this.node.tables.ids();
   }
 
+  whereisTable(name: string): number | undefined {
+    this.check();
+    return this.node.tables.whereis(name);
+  }
+
   monitorNode(nodeName: string): void {
     this.check();
     if (!this.node.dist) throw new RuntimeError('badarg', 'monitorNode needs a distributed node: start it with startDistribution({ name, cookie })');

@@ -66,6 +66,12 @@ export class TableRegistry {
     return Array.from(this.byId.keys());
   }
 
+  /** The id of the table registered under `name` (ets:whereis/1), badarg for a name that is no non-empty string. */
+  whereis(name: string): number | undefined {
+    if (typeof name !== 'string' || name === '') throw new RuntimeError('badarg', `a table name is a non-empty string, got ${describeBrief(name)}`);
+    return this.byName.get(name)?.id;
+  }
+
   /** Gives a table another name (ets:rename/2): a named table's old name no longer opens it and a taken name is badarg; an unnamed one only reports the name (rename_unnamed). */
   rename(store: TableStore, name: string): string {
     if (typeof name !== 'string' || name === '') throw new RuntimeError('badarg', `a table name is a non-empty string, got ${describeBrief(name)}`);

@@ -171,6 +171,8 @@ export interface ProcessContext {
   table<R = unknown>(nameOrId: string | number): Table<R>;
   /** The ids of every table on this node in creation order, private ones included, as ets:all/0 (another process's private table still refuses `table(id)`). */
   allTables(): number[];
+  /** The id of the table registered under `name`, or undefined when none is, as ets:whereis/1 (any access; a name only `rename` gave an unnamed table is none). */
+  whereisTable(name: string): number | undefined;
   /** Delivers a `NodeDown` message when the connection to `nodeName` goes down, once per call; connects first if needed (at once `NodeDown` if that fails), as erlang:monitor_node. */
   monitorNode(nodeName: string): void;
   /** Sets what processInfo reports as this process's behaviour and module. */

@@ -142,3 +142,31 @@ test('ets_SUITE t_named_select: a continuation of a deleted table is badarg, als
     });
   });
 });
+
+test('ets_SUITE whereis_table: whereisTable answers a named table\'s id, also a private one of another process; undefined once deleted or renamed away, and for a name rename gave an unnamed table', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      assert.equal(ctx.whereisTable('whereis_test'), undefined);
+      const t = ctx.newTable({ name: 'whereis_test' });
+      assert.equal(ctx.whereisTable('whereis_test'), t.id);
+      t.rename('whereis_new');
+      assert.equal(ctx.whereisTable('whereis_test'), undefined);
+      assert.equal(ctx.whereisTable('whereis_new'), t.id);
+      t.drop();
+      assert.equal(ctx.whereisTable('whereis_new'), undefined);
+      const unnamed = ctx.newTable();
+      unnamed.rename('given_later');
+      assert.equal(ctx.whereisTable('given_later'), undefined, 'as rename_unnamed: the name is not registered');
+      let theirs = -1;
+      const owner = ctx.spawn(async (c) => {
+        theirs = c.newTable({ name: 'whereis_private', access: 'private' }).id;
+        c.send(ctx.self(), 'made');
+        await c.receive((m) => m === 'stop');
+      });
+      await ctx.receive((m) => m === 'made');
+      assert.equal(ctx.whereisTable('whereis_private'), theirs);
+      assert.throws(() => ctx.whereisTable(5 as unknown as string), refused('badarg'));
+      ctx.send(owner, 'stop');
+    });
+  });
+});
