@@ -1,0 +1,42 @@
+// Cases mirroring OTP's lib/kernel/test/application_SUITE.erl, each named after the case it follows.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { application, genServer, supervisor, TIMEOUT, type AppResource, type ApplicationModule, type Pid } from '@otp-ts/runtime';
+import { isNodeStop, startControllerReporting, topOf, type NodeStop } from './app-fixtures.ts';
+import { quietLogs, withNode } from './helpers.ts';
+
+function appOf(name: string, log: string[]): AppResource {
+  const mod: ApplicationModule<string> = {
+    start: async (_type, _args, ctx) => ({ pid: await supervisor.startLink(ctx, topOf(`${name}_worker`, log), undefined), state: 'S0' }),
+    stop: () => void log.push(`${name} stop`),
+  };
+  return { name, vsn: '1.0.0', mod };
+}
+
+test('application_SUITE: app_start_stop — stopping a permanent, a transient or a temporary application with application.stop never stops the node; only an exit of a permanent one does', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    const log: string[] = [];
+    await node.run(async (ctx) => {
+      await startControllerReporting(node, ctx);
+      for (const type of ['permanent', 'transient', 'temporary'] as const) {
+        await application.load(ctx, appOf(`s17_${type}`, log));
+        await application.start(ctx, `s17_${type}`, type);
+      }
+      assert.deepEqual((await application.whichApplications(ctx)).map((a) => a.name), ['s17_temporary', 's17_transient', 's17_permanent'], 'the last started first, as OTP');
+      for (const type of ['permanent', 'transient', 'temporary'] as const) await application.stop(ctx, `s17_${type}`);
+      assert.deepEqual(log, ['s17_permanent_worker down', 's17_permanent stop', 's17_transient_worker down', 's17_transient stop', 's17_temporary_worker down', 's17_temporary stop']);
+      assert.deepEqual(await application.whichApplications(ctx), []);
+      assert.deepEqual((await application.loadedApplications(ctx)).map((a) => a.name).sort(), ['s17_permanent', 's17_temporary', 's17_transient'], 'stopped, still loaded');
+      // The controller goes on: a permanent application started again and exiting stops the node, and that is the
+      // first node stop it reports, so none of the three stops above asked for one.
+      await application.start(ctx, 's17_permanent', 'permanent');
+      const worker = ctx.whereis('s17_permanent_worker')!;
+      const sup = ctx.processInfo(worker)!.links.find((p: Pid) => p !== worker)!;
+      await genServer.stop(ctx, sup, 'shutdown');
+      const m = await ctx.receive(isNodeStop, 20_000);
+      assert.notEqual(m, TIMEOUT, 'the node was expected to stop');
+      assert.deepEqual((m as NodeStop).nodeStop, { applicationTerminated: 's17_permanent', reason: 'shutdown' });
+    });
+  });
+});
