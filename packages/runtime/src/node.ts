@@ -2,7 +2,7 @@
 import { setImmediate } from 'node:timers';
 import { PROCESS, Pid, Ref } from './pid.js';
 import { Down, Exit, type ExitReason } from './messages.js';
-import { RuntimeError, describeReason } from './errors.js';
+import { RuntimeError, describeBrief, describeReason } from './errors.js';
 import { ProcessImpl } from './process.js';
 import { attachMonitor, detachMonitor, MonitorLink } from './process-monitors.js';
 import { sendToAlias } from './alias.js';
@@ -181,16 +181,16 @@ export class OtpNode {
     const byNode = typeof dest === 'object' && dest !== null;
     if (byNode) {
       if (dest.node !== this.name) {
-        if (!this.dist) throw new RuntimeError('badarg', `cannot send to ${dest.name} on ${dest.node}: this node is not distributed`);
+        if (!this.dist) throw new RuntimeError('badarg', `cannot send to ${describeBrief(dest.name)} on ${describeBrief(dest.node)}: this node is not distributed`);
         this.dist.sendToName(dest.name, dest.node, message);
         return;
       }
       name = dest.name;
     }
-    if (typeof name !== 'string') throw new RuntimeError('badarg', `cannot send to ${describeReason(dest)}: expected a pid, a registered name or { name, node }`);
+    if (typeof name !== 'string') throw new RuntimeError('badarg', `cannot send to ${describeBrief(dest)}: expected a pid, a registered name or { name, node }`);
     const target = this.names.get(name);
     // Only a bare name nobody holds is badarg: { name, node } is dropped, on this node as on another (OTP's send).
-    if (target === undefined && !byNode) throw new RuntimeError('badarg', `cannot send to '${name}': no process is registered under that name`);
+    if (target === undefined && !byNode) throw new RuntimeError('badarg', `cannot send to '${describeBrief(name)}': no process is registered under that name`);
     target?.deliver(message);
   }
 
@@ -279,7 +279,7 @@ export class OtpNode {
     if (typeof fn !== 'function') throw new RuntimeError('badarg', `spawn needs a function, got ${typeof fn}`);
     if (options?.name !== undefined) checkName(options.name);
     if (options?.name !== undefined && this.names.has(options.name)) {
-      throw new RuntimeError('badarg', `cannot register '${options.name}': the name is already registered to ${this.names.get(options.name)!.pid}`);
+      throw new RuntimeError('badarg', `cannot register '${describeBrief(options.name)}': the name is already registered to ${this.names.get(options.name)!.pid}`);
     }
     const pid = new Pid(0, this.procs.take(), this.procs.serial);
     // The function itself, whatever it is: a purge finds the version whose code made a closure only when it purges (code/spawned.ts).
@@ -410,10 +410,10 @@ export class OtpNode {
   register(name: string, pid: Pid): void {
     checkName(name);
     const p = this.lookup(pid);
-    if (p === undefined) throw new RuntimeError('badarg', `cannot register '${name}': process ${pid} is not alive`);
+    if (p === undefined) throw new RuntimeError('badarg', `cannot register '${describeBrief(name)}': process ${pid} is not alive`);
     const holder = this.names.get(name);
-    if (holder !== undefined) throw new RuntimeError('badarg', `cannot register '${name}': the name is already registered to ${holder.pid}`);
-    if (p.name !== undefined) throw new RuntimeError('badarg', `cannot register ${pid} as '${name}': it is already registered as '${p.name}'`);
+    if (holder !== undefined) throw new RuntimeError('badarg', `cannot register '${describeBrief(name)}': the name is already registered to ${holder.pid}`);
+    if (p.name !== undefined) throw new RuntimeError('badarg', `cannot register ${pid} as '${describeBrief(name)}': it is already registered as '${describeBrief(p.name)}'`);
     this.names.set(name, p);
     p.name = name;
     if (this.trace !== null) this.trace.register(p, name, true);
@@ -421,7 +421,7 @@ export class OtpNode {
 
   unregister(name: string): void {
     const p = this.names.get(name);
-    if (p === undefined) throw new RuntimeError('badarg', `cannot unregister '${name}': no process is registered under that name`);
+    if (p === undefined) throw new RuntimeError('badarg', `cannot unregister '${describeBrief(name)}': no process is registered under that name`);
     this.names.delete(name);
     p.name = undefined;
     if (this.trace !== null) this.trace.register(p, name, false);
@@ -499,7 +499,7 @@ export class OtpNode {
   private lookup(pid: Pid): ProcessImpl | undefined {
     const direct = (pid as Pid | undefined)?.[PROCESS] as ProcessImpl | undefined;
     if (direct !== undefined) return direct.node === this ? direct : undefined;
-    if (!(pid instanceof Pid)) throw new RuntimeError('badarg', `expected a pid, got ${describeReason(pid)}`);
+    if (!(pid instanceof Pid)) throw new RuntimeError('badarg', `expected a pid, got ${describeBrief(pid)}`);
     if (pid.node !== 0) return undefined;
     return this.procs.get(pid.id, pid.serial);
   }
@@ -580,7 +580,7 @@ export class OtpNode {
 // A timer is named by the Ref its start returned: anything else is badarg, as erlang:cancel_timer/read_timer answer.
 function timerRef(ref: Ref, op: string): Ref {
   if (ref instanceof Ref) return ref;
-  throw new RuntimeError('badarg', `${op} needs the Ref that sendAfter or startTimer returned, got ${describeReason(ref)}`);
+  throw new RuntimeError('badarg', `${op} needs the Ref that sendAfter or startTimer returned, got ${describeBrief(ref)}`);
 }
 
 // Runs a process body: it starts after `spawn` returns, as the BEAM would schedule it.
@@ -603,7 +603,7 @@ function start(proc: ProcessImpl, fn: ProcessFn): void {
 // A registered name is a non-empty string, and never 'undefined': OTP refuses to register the atom undefined
 // (what whereis answers for "nobody"), so a translated program that checks for it meets the same badarg.
 function checkName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name === '') throw new RuntimeError('badarg', `a registered name is a non-empty string, got ${describeReason(name)}`);
+  if (typeof name !== 'string' || name === '') throw new RuntimeError('badarg', `a registered name is a non-empty string, got ${describeBrief(name)}`);
   if (name === 'undefined') throw new RuntimeError('badarg', "'undefined' cannot be registered (as in OTP, it stands for no process): choose another name");
 }
 

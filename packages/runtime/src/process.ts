@@ -1,7 +1,7 @@
 import { Pid, Ref } from './pid.js';
 import { isTimeoutMs } from './timers.js';
 import { Down, TimerResult, type ExitReason } from './messages.js';
-import { ExitSignal, RuntimeError, describeReason } from './errors.js';
+import { ExitSignal, RuntimeError, describeBrief } from './errors.js';
 import type { TableOptions, Table } from './table.js';
 import { createAlias, demonitored, removeAlias, type AliasMode, type MonitorOptions } from './alias.js';
 import { NEVER, ProcessMailbox } from './process-mailbox.js';
@@ -109,7 +109,7 @@ export class ProcessImpl extends ProcessMailbox implements ProcessContext, Proce
   demonitor(ref: Ref, options?: DemonitorOptions): boolean {
     this.check();
     // As OTP's demonitor of a term that is no reference: badarg, not a silent false that hides the mistake.
-    if (!(ref instanceof Ref)) throw new RuntimeError('badarg', `demonitor needs the ref monitor returned, got ${describeReason(ref)}`);
+    if (!(ref instanceof Ref)) throw new RuntimeError('badarg', `demonitor needs the ref monitor returned, got ${describeBrief(ref)}`);
     if (this.x !== null && this.x.aliases !== null) demonitored(this, ref);
     const found = this.node.demonitor(this, ref);
     if (options?.flush) this.flushWhere((m) => m instanceof Down && m.ref === ref);
@@ -119,7 +119,7 @@ export class ProcessImpl extends ProcessMailbox implements ProcessContext, Proce
   trapExit(flag: boolean): boolean {
     this.check();
     // As OTP's process_flag(trap_exit, Other): a truthy non-boolean must not turn trapping on by accident.
-    if (typeof flag !== 'boolean') throw new RuntimeError('badarg', `trapExit needs true or false, got ${describeReason(flag)}; the flag is unchanged`);
+    if (typeof flag !== 'boolean') throw new RuntimeError('badarg', `trapExit needs true or false, got ${describeBrief(flag)}; the flag is unchanged`);
     const old = this.trapping;
     this.trapping = flag;
     return old;
@@ -197,7 +197,7 @@ export class ProcessImpl extends ProcessMailbox implements ProcessContext, Proce
 
   async sleep(ms: number): Promise<void> {
     // As OTP's timer:sleep (a receive ... after): a fraction, a negative or a non-number is badarg.
-    if (!isTimeoutMs(ms)) throw new RuntimeError('badarg', `sleep needs a whole number of milliseconds >= 0 or Infinity, got ${typeof ms === 'number' ? String(ms) : describeReason(ms)}`);
+    if (!isTimeoutMs(ms)) throw new RuntimeError('badarg', `sleep needs a whole number of milliseconds >= 0 or Infinity, got ${typeof ms === 'number' ? String(ms) : describeBrief(ms)}`);
     await this.receive(NEVER, ms);
   }
 
@@ -242,5 +242,5 @@ export class ProcessImpl extends ProcessMailbox implements ProcessContext, Proce
 function checkNamedDest(target: unknown, what: string): void {
   const t = target as { name?: unknown; node?: unknown } | null;
   if (t !== null && typeof t === 'object' && typeof t.name === 'string' && typeof t.node === 'string') return;
-  throw new RuntimeError('badarg', `${what} needs a pid, a registered name or { name, node }, got ${describeReason(target)}`);
+  throw new RuntimeError('badarg', `${what} needs a pid, a registered name or { name, node }, got ${describeBrief(target)}`);
 }
