@@ -1,7 +1,7 @@
 // Cases mirroring OTP's lib/kernel/test/application_SUITE.erl, each named after the case it follows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { application, genServer, supervisor, TIMEOUT, type AppResource, type ApplicationModule, type Pid } from '@otp-ts/runtime';
+import { application, genServer, supervisor, ApplicationError, TIMEOUT, type AppResource, type ApplicationModule, type Pid } from '@otp-ts/runtime';
 import { isNodeStop, startControllerReporting, topOf, type NodeStop } from './app-fixtures.ts';
 import { quietLogs, withNode } from './helpers.ts';
 
@@ -37,6 +37,35 @@ test('application_SUITE: app_start_stop — stopping a permanent, a transient or
       const m = await ctx.receive(isNodeStop, 20_000);
       assert.notEqual(m, TIMEOUT, 'the node was expected to stop');
       assert.deepEqual((m as NodeStop).nodeStop, { applicationTerminated: 's17_permanent', reason: 'shutdown' });
+    });
+  });
+});
+
+test('application_SUITE: start with an error — a huge reason or a long application name gives a one-sentence error; the whole reason stays its cause', async () => {
+  const huge = Array.from({ length: 5000 }, (_, i) => `part-${i}`);
+  const longName = 'a'.repeat(20_000);
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      await startControllerReporting(node, ctx);
+      await application.load(ctx, { name: 's17_huge', vsn: '1', mod: { start: () => { throw huge; } } });
+      await assert.rejects(application.start(ctx, 's17_huge'), (e: unknown) => {
+        assert.ok(e instanceof ApplicationError);
+        assert.equal(e.code, 'startFailed');
+        assert.ok(e.message.length <= 600, `a ${e.message.length}-character message`);
+        assert.match(e.message, /application 's17_huge' failed to start: \["part-0"/);
+        assert.deepEqual(e.cause, huge, 'the whole reason is the cause');
+        return true;
+      });
+      for (const call of [() => application.start(ctx, longName), () => application.stop(ctx, longName), () => application.unload(ctx, longName)]) {
+        await assert.rejects(call(), (e: unknown) => {
+          assert.ok(e instanceof ApplicationError);
+          assert.ok(e.message.length <= 600, `a ${e.message.length}-character message`);
+          assert.equal(e.app, longName, 'app keeps the whole name');
+          return true;
+        });
+      }
+      assert.deepEqual((await application.loadedApplications(ctx)).map((a) => a.name), ['s17_huge'], 'a failed start leaves it loaded');
     });
   });
 });

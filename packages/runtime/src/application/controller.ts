@@ -6,7 +6,7 @@ import { genCall, replyTo } from '../gen/call.js';
 import type { From } from '../gen/messages.js';
 import { ok, noreply, reply, type GenServer } from '../gen-server/types.js';
 import { loggerOf, isNormalExit } from '../logger.js';
-import { describeReason } from '../errors.js';
+import { describeBrief } from '../errors.js';
 import { envOf } from './env.js';
 import { newLoadedTable } from './keys.js';
 import { AppExited, NewCallbackModule, runMaster, StopApp } from './master.js';
@@ -272,7 +272,7 @@ async function startApp(state: State, app: string, type: StartType, from: From):
   } catch (error) {
     // As OTP, where a callback module that cannot be loaded fails the start in the master (undef): the caller
     // hears startFailed and the start type decides the rest; the controller and the other applications go on.
-    await startFailedFor(state, app, type, [from], new Error(`its callback module '${r.mod as string}' (otp.mod) cannot be loaded: ${error instanceof Error ? error.message : describeReason(error)}`, { cause: error }));
+    await startFailedFor(state, app, type, [from], new Error(`its callback module '${r.mod as string}' (otp.mod) cannot be loaded: ${error instanceof Error ? error.message : describeBrief(error, READABLE_CHARS)}`, { cause: error }));
     return PENDING;
   }
   const controller = state.ctx.self();
@@ -293,9 +293,12 @@ function readableReason(cause: unknown): string {
   const c = cause as { badSupervisorSpec?: unknown; shutdown?: { failedToStartChild?: unknown; reason?: unknown } } | null;
   if (c !== null && typeof c === 'object' && typeof c.badSupervisorSpec === 'string') return `its supervisor's spec is invalid: ${c.badSupervisorSpec}`;
   const failed = c !== null && typeof c === 'object' && c.shutdown !== null && typeof c.shutdown === 'object' ? c.shutdown : undefined;
-  if (failed?.failedToStartChild !== undefined) return `its supervisor's child '${String(failed.failedToStartChild)}' failed to start: ${describeReason(failed.reason)}`;
-  return describeReason(cause);
+  if (failed?.failedToStartChild !== undefined) return `its supervisor's child '${describeBrief(failed.failedToStartChild)}' failed to start: ${describeBrief(failed.reason, READABLE_CHARS)}`;
+  return describeBrief(cause, READABLE_CHARS);
 }
+
+// The most characters of a start failure's reason its sentence quotes: the whole reason is the error's cause.
+const READABLE_CHARS = 300;
 
 async function masterAcked(state: State, ack: MasterAck): Promise<void> {
   const s = state.starting.get(ack.app);

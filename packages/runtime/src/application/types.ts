@@ -1,3 +1,4 @@
+import { describeBrief } from '../errors.js';
 import type { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
 import type { Awaitable } from '../gen-server/types.js';
@@ -81,7 +82,8 @@ export class ApplicationError extends Error {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    // An application name of any length may be asked for: the sentence quotes its start (app keeps it whole).
+    super(typeof app === 'string' && app.length > 100 ? message.split(app).join(describeBrief(app)) : message, options);
     this.name = 'ApplicationError';
   }
 }
