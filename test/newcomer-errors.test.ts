@@ -192,7 +192,7 @@ test("a suite whose initPerSuite throws: otp test names the error and where the 
     writeFileSync(suite, `${edited}\nfunction missingFixture(why: string): void {\n  throw new Error(why);\n}\n`);
     const r = spawnSync(process.execPath, [bin, 'test', 'test/setupfail.suite.ts'], { cwd: dir, encoding: 'utf8', timeout: 180_000, env: { ...process.env, NO_COLOR: '1' } });
     assert.equal(r.status, 1, r.stdout + r.stderr);
-    assert.match(r.stdout, /initPerSuite failed, so its 2 case\(s\) were skipped and the run fails: Error: the fixture database is missing\n\s+at missingFixture \(.*test\/setupfail\.suite\.ts:\d+:\d+\)/);
+    assert.match(r.stdout, /initPerSuite failed:\n\s+its 2 case\(s\) were auto-skipped: Error: the fixture database is missing\n\s+at missingFixture \(.*test\/setupfail\.suite\.ts:\d+:\d+\)/);
     assert.doesNotMatch(r.stdout + r.stderr, /internal error|bug report/);
   } finally {
     remove();

@@ -38,12 +38,15 @@ const FAILED = [
   'test/basic_h.test.ts › basic_h > undefinedThrowHTest',
   'test/cleanup_h.test.ts › a cleanup failed',
   'test/crash_h.test.ts › crash_h > genServerCallCrashHTest',
+  'test/endfail_h.suite.ts › endPerSuite failed',
   'test/crash_h.test.ts › crash_h > linkedCrashHTest',
   'test/exit_h.test.ts › exit_h > exitOneHTest',
   'test/exit_h.test.ts › exit_h > exitZeroHTest',
   'test/flaky_h.test.ts › flaky_h > alwaysHTest',
   'test/flaky_h.test.ts › flaky_h > flakyHTest',
+  'test/groups_h.suite.ts › endPerGroup(endGroupH) failed',
   'test/groups_h.suite.ts › groups_h > seqH > s1H',
+  'test/initfail_h.suite.ts › initPerSuite failed',
   'test/late_h.test.ts › late_h > lateRejectHTest',
   'test/lateexit_h.test.ts › lateexit_h > aLateExitHTest',
   'test/late_h.test.ts › late_h > lateThrowHTest',
@@ -63,17 +66,17 @@ test('the whole fixture: exact counts and failed names, tty and JUnit agree, and
   const r = otp('--reporter', 'junit', '--reporter', 'tty');
   assert.equal(r.status, 1, r.stderr);
   assert.equal(r.stderr, '', 'no crash, no internal error');
-  assert.equal(last(r.stdout), '28 passed, 27 failed, 7 skipped', r.stdout);
+  assert.equal(last(r.stdout), '28 passed, 30 failed, 7 skipped', r.stdout);
   assert.deepEqual(failures(r.stdout), FAILED);
-  assert.match(r.stdout, /^✖ test\/initfail_h\.suite\.ts \(0 passed, 2 skipped, \d+ ms\)$/m, 'auto-skipped cases fail the run: their file is not marked as passing');
+  assert.match(r.stdout, /^✖ test\/initfail_h\.suite\.ts \(0 passed, 1 failed, 2 skipped, \d+ ms\)$/m, 'auto-skipped cases fail the run: their file is not marked as passing');
   assert.match(r.stdout, /› timing_h > timingHTests > pending h\n {4}timed out after 300 ms: <0\.\d+\.0> was awaiting something other than a message \(a promise that never settled\?\)/);
   assert.doesNotMatch(r.stdout.slice(r.stdout.indexOf('Failures:')), /^ +at .*[( ]node:/m, "failure stacks leave out Node's own frames");
 
   const xml = readFileSync(join(dir, '_build', 'test', 'junit.xml'), 'utf8');
-  // The 2 cases initfail_h's failed initPerSuite skipped fail the run: JUnit holds them as errors, not as skips.
-  assert.match(xml, /<testsuites name="otp test" tests="62" failures="27" errors="2" skipped="5"/);
-  assert.equal(xml.match(/<testcase /g)?.length, 62);
-  assert.equal(xml.match(/<failure /g)?.length, 27);
+  // The 2 cases initfail_h's failed initPerSuite skipped fail the run: JUnit holds them as errors, not as skips, and the init as a failure.
+  assert.match(xml, /<testsuites name="otp test" tests="65" failures="30" errors="2" skipped="5"/);
+  assert.equal(xml.match(/<testcase /g)?.length, 65);
+  assert.equal(xml.match(/<failure /g)?.length, 30);
   assert.equal(xml.match(/<skipped /g)?.length, 5);
   assert.equal(xml.match(/<error [^>]*type="auto_skip"/g)?.length, 2);
   assert.match(xml, /<testcase name="namesHTests &gt; héllo wörld 😀 “q” &lt;x&gt; &amp; &apos;y&apos;" classname="test\.names_h"/);
@@ -102,18 +105,18 @@ test('--shard 1/3, 2/3, 3/3: every case runs in exactly one shard and the totals
     [passed, failed, skipped].forEach((n, k) => (totals[k]! += n));
     for (const f of json.files) for (const c of f.cases) seen.push(`${f.file} › ${c.path.join(' > ')}`);
   }
-  assert.deepEqual(totals, [28, 27, 7], seen.join('\n'));
+  assert.deepEqual(totals, [28, 30, 7], seen.join('\n'));
   assert.equal(new Set(seen).size, seen.length, 'no case ran in two shards');
 });
 
 test('--retry 2: the flaky test is reported flaky and passes, failing ones still fail, the run still fails', () => {
   const r = otp('--retry', '2', '--reporter', 'junit', '--reporter', 'tty');
   assert.equal(r.status, 1);
-  assert.equal(last(r.stdout), '29 passed, 26 failed, 7 skipped', r.stdout);
+  assert.equal(last(r.stdout), '29 passed, 29 failed, 7 skipped', r.stdout);
   assert.deepEqual(failures(r.stdout), FAILED.filter((f) => !f.endsWith('flakyHTest')));
   assert.match(r.stdout, /^ {2}⚠ test\/flaky_h\.test\.ts › flaky_h > flakyHTest: passed on attempt 2 \(first failure: Error: first attempt h fails\)$/m);
   const xml = readFileSync(join(dir, '_build', 'test', 'junit.xml'), 'utf8');
-  assert.match(xml, /<testsuites name="otp test" tests="62" failures="26" errors="2" skipped="5"/);
+  assert.match(xml, /<testsuites name="otp test" tests="65" failures="29" errors="2" skipped="5"/);
   assert.equal(xml.match(/<flakyFailure /g)?.length, 1);
 });
 
@@ -125,22 +128,24 @@ test("a failing EUnit setup cleanup and a failing node:test after hook fail the 
     assert.deepEqual(failures(r.stdout), [`${file} › a cleanup failed`]);
   }
   assert.match(otp('test/nodeafter_h.test.ts').stdout, /nodeafter_h > after h: cleanup failed: Error: after hook h failed\n {8}at .*test\/nodeafter_h\.test\.ts:6:/, 'an after hook runs even without a before hook');
-  // Common Test leaves end functions out of the results (ct_run passes): a warning, not a failure.
+  // A failed endPerSuite is a failed configuration function, as Common Test reports it: the run fails, the closing line says so.
   const ct = otp('test/endfail_h.suite.ts');
-  assert.equal(ct.status, 0);
-  assert.match(ct.stdout, /⚠ test\/endfail_h\.suite\.ts: endfail_h: end function failed: Error: suite h teardown failed/);
+  assert.equal(ct.status, 1);
+  assert.equal(last(ct.stdout), '2 passed, 1 failed');
+  assert.deepEqual(failures(ct.stdout), ['test/endfail_h.suite.ts › endPerSuite failed']);
+  assert.match(ct.stdout, /endPerSuite failed:\n {4}endfail_h: Error: suite h teardown failed/);
 });
 
 test('--rerun-failed reruns the cases a failed initPerSuite auto-skipped: they failed the run, so a rerun never passes without them', () => {
   rmSync(join(dir, '_build', 'test', 'failed.json'), { force: true });
   const first = otp('test/initfail_h.suite.ts', 'test/a/same_h.test.ts');
   assert.equal(first.status, 1);
-  assert.equal(last(first.stdout), '1 passed, 0 failed, 2 skipped');
+  assert.equal(last(first.stdout), '1 passed, 1 failed, 2 skipped');
   for (const extra of [[], ['--pass-with-no-tests']]) {
     const rerun = otp('--rerun-failed', ...extra);
     assert.equal(rerun.status, 1, rerun.stdout + rerun.stderr);
     assert.equal(rerun.stderr, '');
-    assert.equal(last(rerun.stdout), '0 passed, 0 failed, 2 skipped');
+    assert.equal(last(rerun.stdout), '0 passed, 1 failed, 2 skipped');
     assert.match(rerun.stdout, /^ {2}test\/initfail_h\.suite\.ts › initfail_h > oneH: initPerSuite failed: Error: suite h cannot start$/m);
   }
 });

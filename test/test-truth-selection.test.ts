@@ -164,9 +164,10 @@ test("a failing initPerGroup skips the group's cases with its error, in tty, JUn
   const reason = 'initPerGroup(db) failed: Error: database down';
   const tty = otp('test/init.suite.ts');
   assert.equal(tty.status, 1, 'auto-skipped cases fail the run, as in ct_run');
-  assert.equal(last(tty.stdout), '2 passed, 0 failed, 2 skipped');
+  // The failed init is a failed configuration function: counted as failed, so the closing line shows the run failed.
+  assert.equal(last(tty.stdout), '2 passed, 1 failed, 2 skipped');
   assert.match(tty.stdout, new RegExp(`^ {2}test/init\\.suite\\.ts › init > db > reads: ${reason.replace(/[()]/g, '\\$&')}$`, 'm'));
-  assert.match(tty.stdout, /⚠ test\/init\.suite\.ts: initPerGroup\(db\) failed, so its 2 case\(s\) were skipped and the run fails: Error: database down/);
+  assert.match(tty.stdout, /^✖ test\/init\.suite\.ts › initPerGroup\(db\) failed\n {4}initPerGroup\(db\) failed:\n {4}its 2 case\(s\) were auto-skipped: Error: database down/m);
   assert.equal(existsSync(join(dir, 'end-db-ran')), false, 'the end function of a group whose init failed does not run');
   const html = readFileSync(join(dir, '_build', 'test', 'logs', 'last', 'test_init.suite.ts', 'db.reads.html'), 'utf8');
   assert.match(html, new RegExp(`skipped: ${reason.replace(/[()]/g, '\\$&')}`));
@@ -174,12 +175,12 @@ test("a failing initPerGroup skips the group's cases with its error, in tty, JUn
   assert.equal(otp('test/init.suite.ts', '--reporter', 'junit').status, 1);
   const junit = readFileSync(join(dir, '_build', 'test', 'junit.xml'), 'utf8');
   // Auto-skipped cases fail the run, so the report holds them as errors: a CI reading it shows the run red.
-  assert.match(junit, /<testsuites name="otp test" tests="4" failures="0" errors="2" skipped="0"/);
+  assert.match(junit, /<testsuites name="otp test" tests="5" failures="1" errors="2" skipped="0"/);
   assert.equal([...junit.matchAll(new RegExp(`<error message="${reason.replace(/[()]/g, '\\$&')}" type="auto_skip"/>`, 'g'))].length, 2);
 
   assert.equal(otp('test/init.suite.ts', '--reporter', 'json').status, 1);
   const json = JSON.parse(readFileSync(join(dir, '_build', 'test', 'results.json'), 'utf8')) as { ok: boolean; counts: object; files: Array<{ cases: Array<{ name: string; status: string; skipReason?: string }> }> };
   assert.equal(json.ok, false);
-  assert.deepEqual(json.counts, { passed: 2, failed: 0, skipped: 2, total: 4 });
-  assert.deepEqual(json.files[0]!.cases.map((c) => [c.name, c.status, c.skipReason]), [['first', 'passed', undefined], ['reads', 'skipped', reason], ['writes', 'skipped', reason], ['last', 'passed', undefined]]);
+  assert.deepEqual(json.counts, { passed: 2, failed: 1, skipped: 2, total: 5 });
+  assert.deepEqual(json.files[0]!.cases.map((c) => [c.name, c.status, c.skipReason]), [['initPerGroup(db) failed', 'failed', undefined], ['first', 'passed', undefined], ['reads', 'skipped', reason], ['writes', 'skipped', reason], ['last', 'passed', undefined]]);
 }));

@@ -16,6 +16,9 @@ test('a suite init function that throws auto-skips every case below it with its 
   assert.equal(c.skipReason, 'initPerGroup(bad) failed: Error: no database');
   assert.equal(c.autoSkipped, true);
   assert.equal(run.result.ok, false, 'an auto-skip fails the run');
+  const init = run.result.files.flatMap((f) => f.cases).find((x) => x.name === 'initPerGroup(bad) failed');
+  assert.equal(init?.status, 'failed', 'the failed init is counted as a failed case');
+  assert.match(init.failure!.message, /^initPerGroup\(bad\) failed: its 1 case\(s\) were auto-skipped: Error: no database/);
 });
 
 test('an init function that calls skip skips every case below it', () => {
@@ -27,7 +30,8 @@ test('an EUnit setup that throws fails each of its tests, and all are counted', 
   const cases = run.result.files.find((f) => f.file.endsWith('setup.test.ts'))!.cases;
   assert.equal(cases.length, 2);
   assert.ok(cases.every((c) => c.status === 'failed' && /cannot start/.test(c.failure!.message)));
-  assert.deepEqual(run.result.counts, { passed: 1, failed: 3, skipped: 2, total: 6 });
+  // The failed initPerGroup(bad) of broken.suite.ts is one more failed case (a failed configuration function).
+  assert.deepEqual(run.result.counts, { passed: 1, failed: 4, skipped: 2, total: 7 });
 });
 
 test('a failing endPerTestcase leaves the result of its case as it was and is a warning, as in Common Test', () => {

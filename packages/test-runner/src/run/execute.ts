@@ -107,8 +107,9 @@ export class Executor {
       if (holder?.ok) {
         this.hooks.start(`end:${g.id}`, g.timeoutMs, true);
         const ended = await holder.value.stop(g.end, g.timeoutMs);
-        // EUnit's "context cleanup failed" and node:test's failed `after` hook fail the run; Common Test leaves end functions out of the results (a warning).
-        if (!ended.ok && this.plan.kind === 'suite') this.hooks.warning(`${g.path.join(' > ')}: ${describeBoxed(ended, 'end function failed')}`);
+        // A failed end function fails the run as a failed configuration function (Common Test's end_per_group/end_per_suite), as EUnit's "context cleanup failed" and node:test's failed `after` hook do.
+        const end = g.id === 'root' ? 'endPerSuite' : `endPerGroup(${g.name})`;
+        if (!ended.ok && this.plan.kind === 'suite') this.hooks.stray(describeBoxed(ended, g.path.join(' > ')), this.over.size >= this.total, true, false, `${end} failed`);
         else if (!ended.ok) this.hooks.stray(`${g.path.join(' > ')}: ${describeBoxed(ended, 'cleanup failed')}`, this.over.size >= this.total, true);
       }
     }
@@ -135,8 +136,8 @@ export class Executor {
     // Common Test auto-skips what a failed init_per_suite/group precedes, with the init's error as the reason (its end function does not run).
     const init = g.id === 'root' ? 'initPerSuite' : `initPerGroup(${g.name})`;
     const why = boxedFailure(outcome, `${init} failed`);
-    // The whole failure (an Error's stack, runner frames dropped): where the project's setup threw.
-    this.hooks.warning(`${init} failed, so its ${cases.length} case(s) were skipped and the run fails: ${boxedFailure(outcome).text}`);
+    // The init itself is a failed configuration function, counted as failed (the closing line shows it), with the whole failure: where the project's setup threw.
+    this.hooks.stray(`its ${cases.length} case(s) were auto-skipped: ${boxedFailure(outcome).text}`, this.over.size >= this.total, false, false, `${init} failed`);
     for (const c of cases) this.result(c, 'skipped', { skipReason: why.message, autoSkipped: true });
     return false;
   }
@@ -188,7 +189,11 @@ export class Executor {
     const thrown = !outcome.ok && 'error' in outcome ? unwrap(outcome.error) : undefined;
     if (isSkip(thrown)) return this.result(c, 'skipped', { ...base, skipReason: thrown.reason });
     // A failed initPerTestcase auto-skips its case, as in Common Test (endPerTestcase does not run).
-    if (!outcome.ok && !initDone && this.plan.kind === 'suite' && chain.some((g) => g.initEach)) return this.result(c, 'skipped', { ...base, skipReason: boxedFailure(outcome, 'initPerTestcase failed').message, autoSkipped: true });
+    if (!outcome.ok && !initDone && this.plan.kind === 'suite' && chain.some((g) => g.initEach)) {
+      // The failed init is a failed configuration function, counted as failed, as a failed initPerSuite is.
+      this.hooks.stray(`${c.path.join(' > ')} was auto-skipped: ${boxedFailure(outcome).text}`, this.over.size >= this.total, false, false, 'initPerTestcase failed');
+      return this.result(c, 'skipped', { ...base, skipReason: boxedFailure(outcome, 'initPerTestcase failed').message, autoSkipped: true });
+    }
     // A property's unhandled errors fail it too, as a test's do: passing runs do not make them go away.
     if (outcome.property) {
       const { status, failure } = outcome.property;

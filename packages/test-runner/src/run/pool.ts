@@ -310,12 +310,12 @@ function skipUnfinished(state: FileState, file: string, reason: string, inFlight
   for (const c of state.planned) if (!state.results.has(c.id)) skip(c, inFlight.includes(c.id) ? `interrupted while it ran (${reason})` : `not run: the run was interrupted (${reason})`);
 }
 
-// A cleanup (a node:test after hook, an EUnit setup's cleanup) that ended the worker fails the file as a failed cleanup
-// does; Common Test keeps end functions out of the results, so a suite's endPerSuite or endPerGroup leaves the warning
-// alone. True when only a cleanup was running.
+// A cleanup (a node:test after hook, an EUnit setup's cleanup, a suite's endPerSuite or endPerGroup) that ended the
+// worker fails the file as a failed cleanup does. True when only a cleanup was running.
 function cleanupEnded(state: FileState, file: string, end: { why: string; inFlight: readonly string[] }, afterLast: boolean): boolean {
   if (end.inFlight.length === 0 || !end.inFlight.every((id) => id.startsWith('end:'))) return false;
-  if (!file.endsWith('.suite.ts')) state.stray.push({ text: `${end.why} while a cleanup ran`, afterLast, cleanup: true });
+  const suite = file.endsWith('.suite.ts');
+  state.stray.push({ text: `${end.why} while ${suite ? 'an end function' : 'a cleanup'} ran`, afterLast, cleanup: true, ...(suite && { named: 'an end function failed' }) });
   return true;
 }
 
@@ -341,8 +341,9 @@ function lateFailure(r: CaseResult, text: string): CaseResult {
 
 // Errors no case caused fail the file as one more failed case named after when they came; stored under the file's path, --rerun-failed reruns the whole file.
 function strayFailure(file: string, stray: FileState['stray'], earlier: CaseResult | undefined): CaseResult {
-  const named = stray[0]!.named;
-  const name = named !== undefined && stray.every((s) => s.named === named) ? named : stray.every((s) => s.cleanup) ? 'a cleanup failed' : stray.every((s) => s.loading) ? `unhandled error outside any test while ${file} loaded` : stray.every((s) => s.afterLast) ? 'unhandled error after the last test' : 'unhandled error outside any test';
+  // Each named failure once (`initPerGroup(db) failed; endPerSuite failed`), in the order they came.
+  const named = [...new Set(stray.map((s) => s.named))];
+  const name = named.every((n) => n !== undefined) ? named.join('; ') : stray.every((s) => s.cleanup) ? 'a cleanup failed' : stray.every((s) => s.loading) ? `unhandled error outside any test while ${file} loaded` : stray.every((s) => s.afterLast) ? 'unhandled error after the last test' : 'unhandled error outside any test';
   const text = `${name}:\n${stray.map((s) => s.text).join('\n')}`;
   const failure: FailureInfo = earlier?.failure ? { ...earlier.failure, text: `${earlier.failure.text}\n${text}` } : { message: `${name}: ${stray[0]!.text.split('\n')[0]}`, text };
   return { id: 'file', file, name, path: [file], status: 'failed', durationMs: 0, failure };

@@ -22,6 +22,8 @@ export function mergeRetry(first: FileResult, again: FileResult, attempt: number
   const cases = first.cases.map((c): CaseResult => {
     const { failure: _failure, ...passed } = c;
     const r = retried.get(c.id) ?? (c.id === 'file' ? { ...passed, status: 'passed' as const } : undefined);
+    // A case a failed init auto-skipped ran in the retry of its file: it has that outcome now.
+    if (r !== undefined && c.autoSkipped) return { ...r, attempts: attempt };
     if (r === undefined || c.status !== 'failed') return c;
     const earlier: FailureInfo[] = [...(c.retries ?? []), ...(c.failure ? [c.failure] : [])];
     if (r.status !== 'passed') return { ...r, attempts: attempt, retries: earlier };
