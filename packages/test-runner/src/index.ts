@@ -29,6 +29,7 @@ export type { CounterexampleStore, StoredCounterexample } from './run/counterexa
 export { ttyReporter, closingLine, startLine, type TtyOptions } from './report/tty.js';
 export { jsonReporter, toJson } from './report/json.js';
 export { junitReporter, toJunitXml } from './report/junit.js';
+export { tapReporter, toTap } from './report/tap.js';
 export { htmlReporter, htmlLogPages } from './report/html.js';
 export type { LogPage } from './report/html.js';
 export { writeRunLogs } from './report/log-tree.js';

@@ -38,8 +38,8 @@ export const testOptionTable = [
   { name: 'case', type: 'array', flag: 'case', value: 'C', description: 'only these cases' },
   { name: 'grep', type: 'string', flag: 'grep', value: 'RE', description: 'only cases whose full name matches this regular expression' },
   {
-    name: 'reporters', type: 'array', flag: 'reporter', value: 'R', config: 'reporters', default: ['tty'], choices: ['tty', 'json', 'junit', 'html'], expected: 'an array of reporters',
-    description: 'how results are reported, several at once (repeated or comma-separated); json and junit write under _build/test/ and print where (default: test.reporters of otp.config.ts, else tty)',
+    name: 'reporters', type: 'array', flag: 'reporter', value: 'R', config: 'reporters', default: ['tty'], choices: ['tty', 'json', 'junit', 'tap', 'html'], expected: 'an array of reporters',
+    description: 'how results are reported, several at once (repeated or comma-separated); json, junit and tap write under _build/test/ and print where (default: test.reporters of otp.config.ts, else tty)',
   },
   { name: 'numRuns', type: 'number', flag: 'numtests', value: 'N', config: 'numtests', default: 100, min: 1, integer: true, expected: 'a whole number above 0', description: 'runs per property (default 100)' },
   { name: 'timeoutMs', type: 'number', flag: 'timeout', value: 'MS', config: 'timeout', default: 5000, min: 1, integer: true, expected: 'a whole number of milliseconds above 0', description: "a test's or a case's time limit when it sets none (default 5000 ms EUnit, 30000 ms Common Test)" },

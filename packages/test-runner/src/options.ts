@@ -5,7 +5,7 @@ import type { ImportGraph } from './run/import-graph.js';
 import type { TableRunOptions } from './option-table.js';
 
 /** A reporter by name (written to the run's output or to `_build/test/`), or a reporter object. */
-export type ReporterChoice = 'tty' | 'json' | 'junit' | 'html' | Reporter;
+export type ReporterChoice = 'tty' | 'json' | 'junit' | 'tap' | 'html' | Reporter;
 
 /** The runner's options that are only programmatic: no `otp test` flag or otp.config.ts key sets them. */
 export interface RunApiOptions {
@@ -15,7 +15,7 @@ export interface RunApiOptions {
   grep?: string | RegExp;
   /** Run only one deterministic part of the files, e.g. `{ index: 1, count: 4 }` for CI machine 1 of 4 (`--shard 1/4`). */
   shard?: Shard;
-  /** Reporters (default: tty). `json` writes `_build/test/results.json`, `junit` writes `_build/test/junit.xml`, `html` adds a run to `_build/test/logs/`; without `tty` (and no reporter of your own) the closing line is still written to `output`. */
+  /** Reporters (default: tty). `json` writes `_build/test/results.json`, `junit` writes `_build/test/junit.xml`, `tap` writes `_build/test/results.tap`, `html` adds a run to `_build/test/logs/`; without `tty` (and no reporter of your own) the closing line is still written to `output`. */
   reporters?: readonly ReporterChoice[];
   /** Test files or folders to run (default: every `*.test.ts` / `*.suite.ts` under the root). */
   paths?: readonly string[];

@@ -24,6 +24,7 @@ import type { WorkerJob } from './run/protocol.js';
 import { closingLineReporter, ttyReporter } from './report/tty.js';
 import { jsonReporter } from './report/json.js';
 import { junitReporter } from './report/junit.js';
+import { tapReporter } from './report/tap.js';
 import { writeRunLogs } from './report/log-tree.js';
 import { DEFAULT_KEEP_LOGS } from './report/all-runs.js';
 import { numberOptionRefusal, testOptionTable, type TestOptionSpec } from './option-table.js';
@@ -42,6 +43,7 @@ function reporterOf(choice: ReporterChoice, options: RunOptions, root: string, o
   const latest = (r: Reporter): Reporter => (options.carried === undefined ? r : { onRunEnd: (result) => r.onRunEnd?.(withEarlierFiles(result, options.carried!)) });
   if (choice === 'json') return latest(jsonReporter(toFile('JSON report', 'results.json')));
   if (choice === 'junit') return latest(junitReporter(toFile('JUnit report', 'junit.xml')));
+  if (choice === 'tap') return latest(tapReporter(toFile('TAP report', 'results.tap')));
   if (choice === 'html') {
     // Each run adds its own folder to the log tree; earlier runs stay until the bound drops them.
     const logs = join(outDir, 'logs');

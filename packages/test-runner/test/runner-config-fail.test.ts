@@ -6,7 +6,7 @@ import { runFixture, removeCopy } from './helpers.ts';
 
 // A failed configuration function (an init that auto-skipped cases, an end function) fails the run as one failed case of
 // its file, so the closing line, the exit code and every reporter's file say the run failed, as Common Test reports it.
-const run = await runFixture('config-fail', { reporters: ['tty', 'junit', 'json'] });
+const run = await runFixture('config-fail', { reporters: ['tty', 'junit', 'json', 'tap'] });
 after(() => removeCopy(run.root));
 
 const fileOf = (name: string) => run.result.files.find((f) => f.file.endsWith(name))!;
@@ -36,5 +36,9 @@ test('the closing line counts the failed configuration functions, and the JSON a
   assert.deepEqual(json.counts, run.result.counts);
   const xml = readFileSync(join(run.root, '_build', 'test', 'junit.xml'), 'utf8');
   assert.match(xml, /<testsuites name="otp test" tests="9" failures="2" errors="3" skipped="0"/);
+  const tap = readFileSync(join(run.root, '_build', 'test', 'results.tap'), 'utf8').trimEnd().split('\n');
+  assert.equal(tap.at(-1), '# 4 passed, 2 failed, 3 skipped');
+  assert.equal(tap.filter((l) => l.startsWith('not ok ')).length, 2);
+  assert.equal(tap.filter((l) => / # SKIP /.test(l)).length, 3);
   assert.match(xml, /<testcase name="endPerGroup\(db\) failed"[^>]*>\n {6}<failure message="endPerGroup\(db\) failed: endgroup &gt; db: Error: cannot drop table/);
 });

@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { toTap, closingLine, type RunResult, type CaseResult } from '@otp-ts/test-runner';
+
+const kase = (name: string, status: CaseResult['status'], extra: Partial<CaseResult> = {}): CaseResult => ({ id: name, file: 'test/a.test.ts', name, path: ['a', name], status, durationMs: 12, ...extra });
+const cases = [
+  kase('okTest', 'passed'),
+  kase('bad # not a directive', 'failed', { failure: { message: 'expected 1\nto be 2', text: 'expected 1\n\u001b[31mto be 2\u001b[0m\n  at x' } }),
+  kase('two\nlines', 'skipped', { skipReason: 'later # maybe' }),
+  kase('auto', 'skipped', { skipReason: 'initPerSuite failed: Error: down', autoSkipped: true }),
+  { id: 'file', file: 'test/a.test.ts', name: 'initPerSuite failed', path: ['test/a.test.ts'], status: 'failed', durationMs: 0, failure: { message: 'initPerSuite failed: down', text: 'initPerSuite failed:\ndown' } } satisfies CaseResult,
+];
+const result: RunResult = { ok: false, counts: { passed: 1, failed: 2, skipped: 2, total: 5 }, durationMs: 10, files: [{ file: 'test/a.test.ts', durationMs: 10, warnings: [], output: '', cases }] };
+
+test('TAP: a plan, one point per case, skips as # SKIP, failures with a YAML block, and the closing line last', () => {
+  const lines = toTap(result).trimEnd().split('\n');
+  assert.equal(lines[0], 'TAP version 13');
+  assert.equal(lines[1], '1..5');
+  assert.equal(lines[2], 'ok 1 - test/a.test.ts › a > okTest');
+  assert.equal(lines[3], 'not ok 2 - test/a.test.ts › a > bad \\# not a directive');
+  assert.deepEqual(lines.slice(4, 10), ['  ---', '  message: "expected 1\\nto be 2"', '  severity: fail', '  text: |-', '    expected 1', '    to be 2']);
+  assert.ok(lines.includes('ok 3 - test/a.test.ts › a > two\\nlines # SKIP later \\# maybe'), lines.join('\n'));
+  assert.ok(lines.includes('ok 4 - test/a.test.ts › a > auto # SKIP initPerSuite failed: Error: down'));
+  assert.ok(lines.includes('not ok 5 - test/a.test.ts › initPerSuite failed'));
+  assert.equal(lines.at(-1), `# ${closingLine(result.counts)}`);
+  assert.equal(lines.filter((l) => /^(not )?ok \d+ /.test(l)).length, 5, 'the plan and the points agree');
+  assert.ok(!toTap(result).includes('\u001b'), 'no terminal escape sequence');
+});
+
+test('TAP: an empty run is a plan of 0 with the reason, an interrupted one says so', () => {
+  const empty: RunResult = { ok: false, counts: { passed: 0, failed: 0, skipped: 0, total: 0 }, durationMs: 1, files: [], noTests: 'no test matches --grep x' };
+  assert.equal(toTap(empty), 'TAP version 13\n1..0\n# no test ran: no test matches --grep x\n# 0 passed, 0 failed\n');
+  assert.match(toTap({ ...result, interrupted: 'SIGINT' }), /\n# interrupted by SIGINT\n# 1 passed, 2 failed, 2 skipped\n$/);
+});
