@@ -102,7 +102,7 @@ test('--reporter=tty,junit takes a comma-separated list; otp.config.ts test.repo
     assert.equal(quiet.stdout, 'JSON report written to _build/test/results.json\n2 passed, 0 failed\n', 'without tty the run still closes with its counts');
     const bad = otp('test/math.test.ts', '--reporter', 'tty,xml');
     assert.equal(bad.status, 2);
-    assert.match(bad.stderr, /--reporter must be tty, json, junit or html, got 'xml'/);
+    assert.match(bad.stderr, /--reporter must be tty, json, junit, tap or html, got 'xml'/);
   } finally {
     rmSync(join(dir, 'otp.config.ts'), { force: true });
   }
