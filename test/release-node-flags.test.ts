@@ -1,6 +1,7 @@
 // An operator's edit of a release's node.args that Node.js will not start with (an unknown flag, a size that is no
 // number): foreground and daemon refuse it in one line naming the file and the flag, exit 2, rather than Node.js'
-// own "bad option" lines and its exit 9 (foreground) or a boot failure quoted from the log (daemon).
+// own "bad option" lines and its exit 9 (foreground) or a boot failure quoted from the log (daemon); `otp release`
+// refuses such a flag in the project's config/node.args the same way, before it writes anything.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,15 @@ test("a node.args flag Node.js refuses is named with its file by foreground and 
   const args = join(rel, 'releases', '0.1.0', 'node.args');
   try {
     await ok(run(process.execPath, [otp, 'new', 'app', 'flagged', '--quiet'], base), 'otp new');
+    // The same check when the release is built: the project's config/node.args, refused before anything is written.
+    const projectArgs = join(dir, 'config', 'node.args');
+    const projectGood = readFileSync(projectArgs, 'utf8');
+    appendFileSync(projectArgs, '--bogus-flag\n');
+    const built = await run(process.execPath, [otp, 'release'], dir, { ...process.env, NO_COLOR: '1' });
+    assert.equal(built.status, 2, built.out);
+    assert.equal(built.stderr, `otp: ${projectArgs} has a Node.js flag Node.js will not start with, --bogus-flag (bad option: --bogus-flag), so the release was not built: fix or remove it there`);
+    assert.equal(existsSync(rel), false);
+    writeFileSync(projectArgs, projectGood);
     await ok(run(process.execPath, [otp, 'release'], dir), 'otp release');
     const env = { ...process.env, OTP_EPMD_PORT: String(epmdPort), NO_COLOR: '1' };
     const good = readFileSync(args, 'utf8');

@@ -27,7 +27,9 @@ const codes: Record<ReleaseErrorCode, OtpErrorCode> = {
 
 function toOtpError(error: unknown): unknown {
   if (!(error instanceof ReleaseError)) return error;
-  return new OtpError(codes[error.code], error.message, { location: error.file ? { file: error.file } : undefined, cause: error });
+  // A message that names its file already is the one line: the file is not said again below it.
+  const location = error.file && !error.message.includes(error.file) ? { file: error.file } : undefined;
+  return new OtpError(codes[error.code], error.message, { location, cause: error });
 }
 
 const size = (bytes: number): string => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);

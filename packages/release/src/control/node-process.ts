@@ -1,12 +1,13 @@
 // The node's OS process as the daemon and the heart start it: detached, `foreground` on the permanent
 // version with its node.args' Node.js flags, its output appended to log/<name>.log.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { permanentVersion, readVersion, type NodeArgs, type ReleaseFile, type ReleasesFile } from '@otp-ts/runtime/tools';
 import { program, root, ScriptError, target } from './client.js';
 import { exitText, type NodeExit } from './heart.js';
 import { fsReason } from './fs-failure.js';
+import { refusedNodeFlag } from '../node-flags.js';
 
 /** The version a boot starts: the one RELEASES.json marks permanent; none marked (an operator's edit) is refused naming the file and the fix. */
 export function versionToBoot(releases: ReleasesFile): string {
@@ -119,12 +120,7 @@ export function checkWritableRoot(name: string, command: 'daemon' | 'foreground'
  * not a number), naming the file and the flag: asked of Node.js itself, in a process that runs nothing, before the node starts.
  */
 export function checkNodeFlags(vsn: string, flags: readonly string[]): void {
-  const own = flags.filter((f) => f !== '--enable-source-maps');
-  if (own.length === 0) return;
-  const tried = spawnSync(process.execPath, [...own, '--eval', ''], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
-  if (tried.status === 0 || tried.error !== undefined) return;
-  const said = tried.stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^Try --help/.test(l));
-  const flag = own.find((f) => said.some((l) => l.includes(f))) ?? own.join(' ');
-  const why = (said.find((l) => l.includes(flag)) ?? said[0] ?? `Node.js exited with code ${tried.status}`).replace(/^.*?(bad option|illegal value)/, '$1');
-  throw new ScriptError(`releases/${vsn}/node.args has a Node.js flag Node.js will not start with, ${flag} (${why}), so the node was not started: fix or remove it in ${join(root, 'releases', vsn, 'node.args')}`, 2);
+  const refused = refusedNodeFlag(flags);
+  if (refused === undefined) return;
+  throw new ScriptError(`releases/${vsn}/node.args has a Node.js flag Node.js will not start with, ${refused.flag} (${refused.why}), so the node was not started: fix or remove it in ${join(root, 'releases', vsn, 'node.args')}`, 2);
 }

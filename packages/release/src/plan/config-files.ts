@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseNodeArgs, ReleaseConfigError } from '@otp-ts/runtime/tools';
 import { ReleaseError } from '../errors.js';
 import { didYouMean } from '../command/suggest.js';
+import { refusedNodeFlag } from '../node-flags.js';
 
 // A byte-order mark, which editors on Windows may write at a file's start: Node.js and npm read past it, so otp does.
 const BOM = /^\uFEFF/;
@@ -49,17 +50,21 @@ export function checkConfigApps(config: Record<string, unknown>, apps: readonly 
 }
 
 /**
- * Checks config/node.args as the node reads it at boot, so a release that could not boot is not built; a `${VAR}`
- * unset here may be set where the node boots, so only that is let through (as unpack does).
+ * Checks config/node.args as the node reads it at boot, its Node.js flags asked of Node.js, so a release that could not
+ * boot is not built; a `${VAR}` unset here may be set where the node boots, so only that is let through (as unpack does).
  */
 export function checkNodeArgs(text: string | undefined, file: string): void {
   if (text === undefined) return;
+  let flags: readonly string[] = [];
   try {
-    parseNodeArgs(text, process.env, file);
+    flags = parseNodeArgs(text, process.env, file).nodeFlags;
   } catch (error) {
     if (error instanceof ReleaseConfigError && !/ is not set: export /.test(error.message)) throw new ReleaseError('badNodeArgs', error.message, { file, cause: error });
     if (!(error instanceof ReleaseConfigError)) throw error;
   }
+  // The Node.js flags, asked of Node.js as the start script asks at boot: one it refuses would stop every boot.
+  const refused = refusedNodeFlag(flags);
+  if (refused !== undefined) throw new ReleaseError('badNodeArgs', `${file} has a Node.js flag Node.js will not start with, ${refused.flag} (${refused.why}), so the release was not built: fix or remove it there`, { file });
 }
 
 // node.args words as the node reads them: whitespace separates, quotes group, `#` starts a comment.
