@@ -487,8 +487,11 @@ main(process.argv.slice(2)).then(
     // An edited RELEASES.json may have no name, which this very error may be about.
     const name = nameInFile() ?? 'release';
     // A daemon's node tags its last words with its OS pid: the log it shares says which process failed.
-    const who = process.env.OTP_RELEASE_DAEMON === '1' ? `${name} (os pid ${process.pid})` : name;
-    const code = renderScriptError(error, who, process.stderr);
+    const daemon = process.env.OTP_RELEASE_DAEMON === '1';
+    const who = daemon ? `${name} (os pid ${process.pid})` : name;
+    // There, a process's exit is said by its cause (an application's failure to start), as the terminal's line says it.
+    const shown = daemon && error instanceof Error && error.name === 'ProcessExit' && error.cause instanceof Error ? error.cause : error;
+    const code = renderScriptError(shown, who, process.stderr);
     process.exit(held?.code() ?? code);
   },
 );

@@ -50,21 +50,27 @@ export function openLog(file: string): number {
 }
 
 /**
- * Why a daemon's node died before it answered, in one line, then the end of the log since it started:
- * its last words (`<name> (os pid N): …`) when it left some, else the log's last line, else how it exited.
+ * Why a daemon's node died before it answered, in one line: its last words (`<name> (os pid N): …`) when it left some,
+ * else an uncaught error's own line, else the log's last line that is no stack frame; then where its full log and its
+ * crash dump (when the node wrote one) are. Stack frames stay in the log and the dump.
  */
 export function bootFailure(node: string, name: string, pid: number | undefined, exit: NodeExit, file: string, offset: number): string {
   // `offset` counts bytes (the log's size before the boot): the text is cut there before it is decoded, as a log holding
   // characters of more than one byte (an upgrade's →) would otherwise be cut that many characters too far.
-  const lines = (existsSync(file) ? readFileSync(file).subarray(offset).toString('utf8') : '').split('\n').filter((l) => l.trim() !== '');
+  const lines = (existsSync(file) ? readFileSync(file).subarray(offset).toString('utf8') : '').split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
   const tag = `${name} (os pid ${pid}): `;
   const own = lines.findLast((l) => l.startsWith(tag))?.slice(tag.length);
-  // Else an uncaught error's own line (not its stack frames, nor Node.js' closing version line).
-  const said = lines.filter((l) => !/^\s|^Node\.js v|^started |^\S+ heart: /.test(l));
-  const cause = own ?? said.findLast((l) => /^\w*Error\b/.test(l)) ?? said.at(-1) ?? `its process ${exitText(exit)}`;
-  const tail = lines.slice(-5).map((l) => `  | ${l}`);
-  return `${node} did not start: ${cause} (os pid ${pid ?? '–'} ${exitText(exit)})${tail.length ? `\n  the end of log/${name}.log:\n${tail.join('\n')}` : ''}`;
+  const dump = lines.findLast((l) => l.startsWith(DUMP_LINE))?.slice(DUMP_LINE.length);
+  // Else an uncaught error's own line (not its stack frames, the source line Node.js quotes above it, nor its closing lines).
+  const said = lines.filter((l) => !/^\s|^Node\.js v|^started |^\S+ heart: |^crash dump written to |^\(Use `node |^\S+:\d+$|^\s*\^+$/.test(l) && l.length <= 500);
+  const cause = own ?? said.findLast((l) => /^\w*Error\b/.test(l)) ?? said.at(-1);
+  const how = `os pid ${pid ?? '–'} ${exitText(exit)}`;
+  const where = `its full log is log/${name}.log${dump === undefined ? '' : ` and its crash dump ${dump}`}`;
+  return `${node} did not start: ${cause === undefined ? how : `${cause} (${how})`}; ${where}`;
 }
+
+// How a node's crash dump announces itself in its log.
+const DUMP_LINE = 'crash dump written to ';
 
 /**
  * Refuses (exit 2) to boot a version on another @otp-ts/runtime than it was built with: the root holds one runtime
