@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkSysConfig, parseNodeArgs, ReleaseConfigError, type ReleaseApp, type ReleaseFile } from '@otp-ts/runtime/tools';
+import { refusedNodeFlag } from '../node-flags.js';
 
 /** A tarball refused by the check: one line naming it, the file inside, and the fix. */
 export class UnpackError extends Error {
@@ -48,17 +49,21 @@ function stagedRelease(staging: string, tarball: string, name: string): ReleaseF
   return release as unknown as ReleaseFile;
 }
 
-// node.args must parse; a ${VAR} unset here may be set where the node boots, so only that is let through.
+// node.args must parse, and this machine's Node.js must start with its Node.js flags (the tarball may come from a
+// machine with another Node.js); a ${VAR} unset here may be set where the node boots, so only that is let through.
 function checkNodeArgs(staging: string, vsn: string, tarball: string): void {
   const rel = `releases/${vsn}/node.args`;
   if (!existsSync(join(staging, rel))) return;
   const text = readStaged(staging, rel, tarball);
+  let flags: readonly string[];
   try {
-    parseNodeArgs(text, process.env, rel);
+    flags = parseNodeArgs(text, process.env, rel).nodeFlags;
   } catch (error) {
     if (error instanceof ReleaseConfigError && / is not set: export /.test(error.message)) return;
     throw new UnpackError(`${tarball}: ${(error as Error).message} (in the project's config/node.args; then ${REBUILD})`);
   }
+  const refused = refusedNodeFlag(flags);
+  if (refused !== undefined) throw new UnpackError(`${tarball}: ${rel} has a Node.js flag this machine's Node.js ${process.version} will not start with, ${refused.flag} (${refused.why}), so nothing of it was unpacked: fix or remove it in the project's config/node.args, then ${REBUILD}`);
 }
 
 // relup.json, when there is one, must be the relup of this version.

@@ -329,6 +329,27 @@ test("a tarball with an entry climbing out of its folder, one cut short and one 
   }
 });
 
+test("a tarball whose node.args has a Node.js flag this machine's Node.js will not start with is refused naming the flag, and nothing is unpacked", async () => {
+  const root = mkdtempSync(join(tmpdir(), 'otp-unpack-'));
+  const build = mkdtempSync(join(tmpdir(), 'otp-unpack-build-'));
+  try {
+    writeVersion(root, '0.1.0', '0.1.0');
+    writeFileSync(join(root, 'releases', 'RELEASES.json'), JSON.stringify({ name: 'fx', releases: [{ vsn: '0.1.0', status: 'permanent', applications: [{ name: 'fx', vsn: '0.1.0' }] }] }));
+    writeVersion(build, '0.2.0', '0.2.0');
+    writeFileSync(join(build, 'releases', '0.2.0', 'node.args'), '--name fx@127.0.0.1\n--setcookie secret\n--flag-of-another-node\n');
+    const tarball = join(root, 'releases', 'fx-0.2.0.tar.gz');
+    await create({ file: tarball, cwd: build, gzip: true, portable: true }, ['lib', 'releases']);
+    const error = await unpack(root, tarball).then(() => undefined, (e: unknown) => e as Error);
+    assert.equal(error?.name, 'UnpackError');
+    assert.equal(error.message, `${tarball}: releases/0.2.0/node.args has a Node.js flag this machine's Node.js ${process.version} will not start with, --flag-of-another-node (bad option: --flag-of-another-node), so nothing of it was unpacked: fix or remove it in the project's config/node.args, then rebuild the tarball with otp release --tar`);
+    assert.deepEqual(listed(root), ['0.1.0 permanent']);
+    assert.deepEqual(readdirSync(join(root, 'lib')), ['fx-0.1.0']);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+    rmSync(build, { recursive: true, force: true });
+  }
+});
+
 test('a path that is no file is refused as a missing tarball, not looked up as a version under releases/', async () => {
   const root = await rootWithTarball('0.2.0');
   try {
