@@ -1,7 +1,8 @@
 // An operator's edit of a release's node.args that Node.js will not start with (an unknown flag, a size that is no
 // number): foreground and daemon refuse it in one line naming the file and the flag, exit 2, rather than Node.js'
 // own "bad option" lines and its exit 9 (foreground) or a boot failure quoted from the log (daemon); `otp release`
-// refuses such a flag in the project's config/node.args the same way, before it writes anything.
+// refuses such a flag in the project's config/node.args the same way, before it writes anything, and upgrade refuses
+// to install a version whose node.args has one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,7 +48,22 @@ test("a node.args flag Node.js refuses is named with its file by foreground and 
       }
       assert.equal(existsSync(join(rel, 'run', 'flagged.pid')), false);
     }
+
+    // An upgrade to a version whose node.args (edited after it was built) has such a flag is refused before the install:
+    // made permanent, every later boot of it would be refused.
+    writeFileSync(args, good);
+    const pkg = join(dir, 'package.json');
+    writeFileSync(pkg, readFileSync(pkg, 'utf8').replace('"version": "0.1.0"', '"version": "0.2.0"'));
+    await ok(run(process.execPath, [otp, 'release', '--upgrade-from', '0.1.0'], dir), 'otp release 0.2.0');
+    const args2 = join(rel, 'releases', '0.2.0', 'node.args');
+    appendFileSync(args2, '--bogus-flag\n');
+    await ok(run(join(rel, 'bin', 'flagged'), ['daemon'], rel, env), 'daemon');
+    const up = await run(join(rel, 'bin', 'flagged'), ['upgrade', '0.2.0'], rel, env);
+    assert.equal(up.status, 2, up.out);
+    assert.equal(up.stderr, `flagged: releases/0.2.0/node.args has a Node.js flag Node.js will not start with, --bogus-flag (bad option: --bogus-flag), so 0.2.0 was not installed, as every boot of it would be refused: fix or remove it in ${args2} and run upgrade 0.2.0 again`);
+    assert.match(await ok(run(join(rel, 'bin', 'flagged'), ['versions'], rel, env), 'versions'), /0\.1\.0\s+permanent \(running\)\n0\.2\.0\s+unpacked/);
   } finally {
+    await run(join(rel, 'bin', 'flagged'), ['stop'], rel, { ...process.env, OTP_EPMD_PORT: String(epmdPort) }).catch(() => undefined);
     rmSync(base, { recursive: true, force: true });
   }
 });

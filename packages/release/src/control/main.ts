@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import { rpc, BadRpc, type OtpNode } from '@otp-ts/runtime';
-import { bootRelease, hasVersion, holderText, readReleases, readVersion, releasesLockHolder, versionVariables, colours, rpcResultJson, type InstallRefused, type LastUpgrade, type LockHolder } from '@otp-ts/runtime/tools';
+import { bootRelease, hasVersion, holderText, readNodeArgs, readReleases, readVersion, releasesLockHolder, versionVariables, colours, rpcResultJson, type InstallRefused, type LastUpgrade, type LockHolder } from '@otp-ts/runtime/tools';
 import { formatReport } from './report.js';
 import { halfUnpacked } from './half-unpacked.js';
 import { alive, call, describe, movedFrom, otherRoot, pidFile, program, refuseOtherRoot, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode, type Target } from './client.js';
@@ -416,6 +416,9 @@ async function installOrRollBack(what: string, probeMs: number | undefined, verb
   }
   const vsn = verb === 'upgrade' ? await unpackIfNeeded(what) : what;
   const env = await commandEnv(vsn, verb);
+  // A version no boot could start is not made permanent; a node.args that does not even read is the node's to refuse.
+  const nodeArgs = await readNodeArgs(root, vsn, process.env).catch(() => undefined);
+  if (nodeArgs !== undefined) checkNodeFlags(vsn, nodeArgs.nodeFlags, verb);
   await waitForRootLock(verb, vsn);
   const started = performance.now();
   const report = await withToolNode(async ({ node, refusal }, t) => {

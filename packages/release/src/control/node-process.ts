@@ -123,10 +123,13 @@ export function checkWritableRoot(name: string, command: 'daemon' | 'foreground'
 
 /**
  * Refuses (exit 2) Node.js flags of a version's node.args that Node.js will not start with (an unknown option, a size that is
- * not a number), naming the file and the flag: asked of Node.js itself, in a process that runs nothing, before the node starts.
+ * not a number), naming the file and the flag: asked of Node.js itself, in a process that runs nothing, before the node starts
+ * (or, for `install`, before an upgrade or downgrade makes the version permanent, which every later boot would refuse).
  */
-export function checkNodeFlags(vsn: string, flags: readonly string[]): void {
+export function checkNodeFlags(vsn: string, flags: readonly string[], install?: 'upgrade' | 'downgrade'): void {
   const refused = refusedNodeFlag(flags);
   if (refused === undefined) return;
-  throw new ScriptError(`releases/${vsn}/node.args has a Node.js flag Node.js will not start with, ${refused.flag} (${refused.why}), so the node was not started: fix or remove it in ${join(root, 'releases', vsn, 'node.args')}`, 2);
+  const file = join(root, 'releases', vsn, 'node.args');
+  const so = install === undefined ? `the node was not started: fix or remove it in ${file}` : `${vsn} was not installed, as every boot of it would be refused: fix or remove it in ${file} and run ${install} ${vsn} again`;
+  throw new ScriptError(`releases/${vsn}/node.args has a Node.js flag Node.js will not start with, ${refused.flag} (${refused.why}), so ${so}`, 2);
 }
