@@ -537,9 +537,26 @@ function takeStill(participants: Participant[]): void {
 }
 
 // Whether `v` brings back the very version a delete left old (a rollback or a downgrade adding back a module an
-// upgrade removed): that version becomes current again, and the processes still running it live on.
+// upgrade removed), or is that old version itself (a release rollback's, see `revived`): that version becomes current
+// again, and the processes still running it live on.
 function revives(v: ModuleVersion, before: { current: ModuleVersion | null; old: ModuleVersion | null }): boolean {
-  return before.current === null && before.old !== null && before.old.vsn === v.vsn;
+  return before.old !== null && (before.old === v || (before.current === null && before.old.vsn === v.vsn));
+}
+
+// A release rollback (`revive`): each version evaluated whose code the module's old version has (the one the install it
+// undoes replaced) is that old version itself, so the plain processes spawned with its functions live on; the copies
+// evaluated are discarded. Resolves to the versions to install.
+function revived(code: CodeServer, loaded: readonly ModuleVersion[], revive: boolean | undefined): ModuleVersion[] {
+  if (!revive) return [...loaded];
+  const copies: ModuleVersion[] = [];
+  const out = loaded.map((v) => {
+    const { current, old } = code.record(v.module);
+    if (current === null || old === null || old.vsn !== v.vsn) return v;
+    copies.push(v);
+    return old;
+  });
+  code.discard(copies);
+  return out;
 }
 
 // Per module loaded: the processes running the old version its install purges (none for a version it revives), in one pass.
@@ -588,7 +605,7 @@ function installAll(code: CodeServer, versions: readonly ModuleVersion[], purgin
   for (const v of versions) {
     const before = previous.get(v.module)!;
     if (revives(v, before)) {
-      code.restore(v.module, before.old, null);
+      code.restore(v.module, before.old, before.current);
       // The version revived runs its own top level's timers still: those of this evaluation would run a second copy.
       code.discard([v]);
       continue;
@@ -602,6 +619,8 @@ function installAll(code: CodeServer, versions: readonly ModuleVersion[], purgin
 export interface KeepingOptions extends UpgradeOptions {
   /** Evaluated once, by the release handler's check: a module's top level (a timer, a handler it sets) runs once per install. */
   evaluated?: readonly ModuleVersion[];
+  /** A release rollback: a module's old version with the code evaluated is brought back itself, not a copy of it (see `revived`). */
+  revive?: boolean;
   /**
    * Per module: the version label of the code `perModule`'s oldVsn stands for (a release's own, for its application's
    * version). A module running other code (a hot fix loaded since) is told that code's label instead, as OTP's release
@@ -686,7 +705,7 @@ async function upgradeNow(ctx: ProcessContext, code: CodeServer, sources: Module
       const was = (vsn: string | undefined): string => (vsn === undefined ? 'not loaded' : `version ${vsn}`);
       throw new UpgradeError('evaluate', stale.module, `upgrade not started: ${stale.module} changed from ${was(stale.then)} to ${was(stale.now)} after this upgrade's modules, which import it, were checked (another upgrade or load ran in between): check and install again`);
     }
-    return await swapAndMigrate(ctx, code, loaded, options, keep, rehearse, caller);
+    return await swapAndMigrate(ctx, code, revived(code, loaded, options.revive), options, keep, rehearse, caller);
   } catch (error) {
     code.discard(loaded);
     throw error;
@@ -746,11 +765,11 @@ async function swapAndMigrate(ctx: ProcessContext, code: CodeServer, loaded: Mod
       const byModule = moduleChanges(versions, previous, options);
       failure = await migrate(ctx, changes, byModule, options, participants, timeoutMs);
     }
-    if (failure) failure = withOrphans(withKilled(failure, await rollBack(ctx, code, previous, participants, timeoutMs), timeoutMs), killStartedOnNew(ctx, code, loaded));
+    if (failure) failure = withOrphans(withKilled(failure, await rollBack(ctx, code, previous, participants, timeoutMs), timeoutMs), killStartedOnNew(ctx, code, loaded.filter((v) => previous.get(v.module)!.old !== v)));
   } catch (error) {
     failure = new UpgradeError('codeChange', changes[0]?.module ?? versions[0]?.module ?? '', `upgrade rolled back: ${(error as Error)?.message ?? String(error)}`, undefined, { cause: error });
     failure = withKilled(failure, await rollBack(ctx, code, previous, participants, timeoutMs).catch(() => []), timeoutMs);
-    failure = withOrphans(failure, killStartedOnNew(ctx, code, loaded));
+    failure = withOrphans(failure, killStartedOnNew(ctx, code, loaded.filter((v) => previous.get(v.module)!.old !== v)));
   } finally {
     resumeAll(ctx, participants);
     resumedAt = performance.now();

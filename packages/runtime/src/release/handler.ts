@@ -474,7 +474,7 @@ async function swap(ctx: ProcessContext, code: CodeServer, plan: InstallPlan, ev
   for (const c of changes) for (const m of c.changed) perModule[m.module] = { oldVsn: direction === 'up' ? c.from : { down: c.to }, extra: c.extra };
   let upgrade;
   try {
-    upgrade = await upgradeKeepingStates(ctx, code, changed, { perModule, releaseCode: plan.releaseCode, downgrade: direction === 'down', added: [...plan.appModules, ...plan.added], evaluated });
+    upgrade = await upgradeKeepingStates(ctx, code, changed, { perModule, releaseCode: plan.releaseCode, downgrade: direction === 'down', added: [...plan.appModules, ...plan.added], evaluated, revive: !guarded });
   } catch (error) {
     await guard?.resume([]);
     // The upgrade's own 'upgrade rolled back: ' would say it twice.
