@@ -47,6 +47,8 @@ test('an unknown command or option exits 2 with one clear line, suggesting the c
     [['new', 'ap', 'shop'], "'ap' is not a valid <template>: use app, lib or umbrella (did you mean 'app'?)", 'otp new'],
     // `npm create otp-ts shop` taken to otp: the template left out, so the name stands in its place.
     [['new', 'shop'], "'shop' is not a valid <template>: use app, lib or umbrella (<template> left out? otp new app shop)", 'otp new'],
+    // ... and the line it suggests is one to paste: a name the shell would split comes quoted.
+    [['new', 'my app'], "'my app' is not a valid <template>: use app, lib or umbrella (<template> left out? otp new app 'my app')", 'otp new'],
     [['new', 'app'], 'missing <name> (the project name: lowercase letters, digits and _): otp new <template> <name>', 'otp new'],
     [['new', 'app', 'shop', 'more'], "unexpected argument 'more': otp new <template> <name>", 'otp new'],
     [['completion', 'fish'], "'fish' is not a valid <shell>: use bash or zsh", 'otp completion'],

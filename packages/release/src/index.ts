@@ -22,6 +22,7 @@ export type { ProgramSpec, CommandLine } from './command/adapter.js';
 export type { CommandSpec, OptionSpec, PositionalSpec, Example, ArgsOf, ValueType } from './command/spec.js';
 export { usageError, checkFlags, collectArgs, usageLine, listOf } from './command/args.js';
 export { didYouMean, closest, distance } from './command/suggest.js';
+export { shellWord } from './command/shell-word.js';
 export { ReleaseError } from './errors.js';
 export type { ReleaseErrorCode, ReleaseErrorOptions } from './errors.js';
 export { startScript, controlProgramPath } from './control/script.js';

@@ -1,9 +1,2 @@
-/**
- * `text` as one word of a POSIX shell command line, for the commands otp prints to copy and paste: as
- * it is when the shell would read it unchanged, else in single quotes (spaces, `$`, quotes and globs
- * stay literal).
- */
-export function shellWord(text: string): string {
-  if (/^[\w@%+=:,./-]+$/.test(text)) return text;
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
+// Shared with the usage checks (in @otp-ts/release), whose hints are command lines to paste too.
+export { shellWord } from '@otp-ts/release';

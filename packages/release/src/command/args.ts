@@ -2,6 +2,7 @@
 // option values and choices. Each refusal is a usage error (exit 2) that says where the help is.
 import { homedir } from 'node:os';
 import { OtpError } from './otp-error.js';
+import { shellWord } from './shell-word.js';
 import { didYouMean } from './suggest.js';
 import type { CommandSpec, OptionSpec } from './spec.js';
 
@@ -19,7 +20,7 @@ export function checkFlags(program: string, argv: readonly string[], options: re
     if (o.alias && o.alias.length > 1) long.set(o.alias, o);
     if (o.alias?.length === 1) short.add(o.alias);
   }
-  for (const token of argv) {
+  for (const [i, token] of argv.entries()) {
     if (token === '--') break;
     if (token.startsWith('--')) {
       const flag = token.slice(2).split('=')[0]!;
@@ -38,29 +39,40 @@ export function checkFlags(program: string, argv: readonly string[], options: re
       const meant = options.find((o) => o.knownAs?.includes(flag));
       const hint = meant ? ` (did you mean '--${meant.name}'?)` : didYouMean(flag, long.keys(), '--');
       throw usageError(program, `unknown option '--${flag}' for ${where}${hint}`, command);
-    } else checkShort(program, token, short, long.keys(), command);
+    } else checkShort(program, token, short, long.keys(), command, argv[i + 1]);
   }
 }
 
 // `-q`, or letters of short flags run together (`-qv`); a word typed with one dash (`-verbose`, Erlang's `-name`) is
 // refused whole, naming the long option meant, before yargs reads its letters as flags (`-v`, the version, exit 0).
-function checkShort(program: string, token: string, short: ReadonlySet<string>, long: Iterable<string>, command?: string): void {
+function checkShort(program: string, token: string, short: ReadonlySet<string>, long: Iterable<string>, command?: string, next?: string): void {
   if (!/^-[^-\d]/.test(token)) return;
   const letters = token.slice(1).split('=')[0]!;
   const bad = Array.from(letters).find((letter) => !short.has(letter));
   if (bad === undefined) return;
   if (letters.length === 1) throw usageError(program, `unknown option '-${bad}'${didYouMean(bad, short, '-')}`, command);
   const where = command ? `${program} ${command}` : program;
-  throw usageError(program, `unknown option '-${letters}' for ${where}${didYouMean(letters, long, '--') || ` ('-${bad}' is no short option)`}`, command);
+  const meant = didYouMean(letters, long, '--');
+  const setting = meant ? undefined : NODE_FLAGS.get(letters);
+  if (setting !== undefined) {
+    // Erlang's `erl -name x` habit: the node's flags are the node's file's, not a command's.
+    const value = token.includes('=') ? token.slice(token.indexOf('=') + 1) : next !== undefined && !next.startsWith('-') ? next : setting.toUpperCase();
+    const built = program === 'otp' ? '' : ', then otp release';
+    throw usageError(program, `unknown option '-${letters}' for ${where}: the node's ${setting} goes in config/node.args (--${letters} ${shellWord(value)})${built}`, command);
+  }
+  throw usageError(program, `unknown option '-${letters}' for ${where}${meant || ` ('-${bad}' is no short option)`}`, command);
 }
+
+// Erlang's flags that config/node.args holds, by what they set.
+const NODE_FLAGS: ReadonlyMap<string, string> = new Map([['name', 'name'], ['sname', 'name'], ['setcookie', 'cookie'], ['cookie', 'cookie']]);
 
 /** Refuses a `-word` of letters that are not all short flags (`-verbose`), before a help or version request is answered. */
 export function checkShortFlags(program: string, argv: readonly string[], options: readonly OptionSpec[], command?: string): void {
   const short = new Set(options.flatMap((o) => (o.alias?.length === 1 ? [o.alias] : [])));
   const long = options.flatMap((o) => [o.name, ...(o.alias && o.alias.length > 1 ? [o.alias] : [])]);
-  for (const token of argv) {
+  for (const [i, token] of argv.entries()) {
     if (token === '--') break;
-    checkShort(program, token, short, long, command);
+    checkShort(program, token, short, long, command, argv[i + 1]);
   }
 }
 
@@ -75,7 +87,7 @@ function leftOut(program: string, command: CommandSpec, at: number, value: strin
   const next = command.positionals[at + 1];
   if (!next?.required || (parsed[next.name] !== undefined && parsed[next.name] !== '')) return '';
   const here = command.positionals[at]!;
-  return ` (<${here.name}> left out? ${program} ${command.name} ${here.choices![0]} ${value})`;
+  return ` (<${here.name}> left out? ${program} ${command.name} ${here.choices![0]} ${shellWord(value)})`;
 }
 
 /** Checks positionals and option values against the command's tables and returns the argument object. */

@@ -33,3 +33,10 @@ test("a slip of a relx name (strat, consoel) is refused suggesting this script's
   assert.equal(await refusal(['remote_consol']), "unknown command 'remote_consol' (did you mean 'remote'?)");
   assert.equal(await refusal(['restrat']), "unknown command 'restrat' (did you mean 'restart'?)");
 });
+
+test("Erlang's node flags typed on a command (daemon -name x) are refused in one line that points to config/node.args, exit 2", async () => {
+  assert.equal(await refusal(['daemon', '-name', 'x@127.0.0.1']), "unknown option '-name' for bin/shop daemon: the node's name goes in config/node.args (--name x@127.0.0.1), then otp release");
+  assert.equal(await refusal(['foreground', '-sname', 'x']), "unknown option '-sname' for bin/shop foreground: the node's name goes in config/node.args (--sname x), then otp release");
+  assert.equal(await refusal(['daemon', '-setcookie', 'c']), "unknown option '-setcookie' for bin/shop daemon: the node's cookie goes in config/node.args (--setcookie c), then otp release");
+  assert.equal(await refusal(['daemon', '-name']), "unknown option '-name' for bin/shop daemon: the node's name goes in config/node.args (--name NAME), then otp release");
+});
