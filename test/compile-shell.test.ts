@@ -30,12 +30,17 @@ test('otp compile writes one module per source, recompiles nothing when nothing 
     writeFileSync(join(dir, 'src', 'bad.ts'), 'export const x = ;\n');
     const bad = spawnSync(process.execPath, [bin, 'compile'], { cwd: dir, encoding: 'utf8' });
     assert.equal(bad.status, 1);
-    assert.match(bad.stderr, /^otp: compiling failed:\n.*src\/bad\.ts:1:17: Unexpected ";"/m);
+    assert.match(bad.stderr, /^otp: compiling failed: src\/bad\.ts:1:18: Unexpected ";"/m);
     // The location once, relative to the project root (as tsc and esbuild print it), also from a subfolder.
     for (const cwd of [dir, join(dir, 'src')]) {
       const r = spawnSync(process.execPath, [bin, 'compile'], { cwd, encoding: 'utf8' });
-      assert.equal(r.stderr, 'otp: compiling failed:\nsrc/bad.ts:1:17: Unexpected ";"\n');
+      assert.equal(r.stderr, 'otp: compiling failed: src/bad.ts:1:18: Unexpected ";"\n');
     }
+    // Several: one line each, under their count, columns 1-based as tsc gives them.
+    writeFileSync(join(dir, 'src', 'worse.ts'), 'export const y =\n  ;\n');
+    const two = spawnSync(process.execPath, [bin, 'compile'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(two.status, 1);
+    assert.equal(two.stderr, 'otp: compiling failed, 2 errors:\nsrc/bad.ts:1:18: Unexpected ";"\nsrc/worse.ts:2:3: Unexpected ";"\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -57,7 +62,7 @@ test('otp shell: call the running server, edit its state shape, c() upgrades the
     await shell.say("[String(whereis('cart')) === before, await call('cart', { op: 'list' })]", /\[ true, \[ \[ 'APPLE', 2 \], \[ 'migrated', 1 \] \] \]/);
     // A syntax error at c() is shown once, relative to the project root.
     writeFileSync(join(shell.dir, 'src', 'broken.ts'), 'export const x = ;\n');
-    await shell.say('await c()', /compile error, the running code stays as it was:\nsrc\/broken\.ts:1:17: Unexpected ";"\n/);
+    await shell.say('await c()', /compile error, the running code stays as it was:\nsrc\/broken\.ts:1:18: Unexpected ";"\n/);
     assert.equal(await shell.quit(), 0, shell.out());
   } finally {
     shell.stop();

@@ -59,7 +59,7 @@ test('an untested source that does not compile fails the --cover run with one li
   try {
     const r = otp(dir, '--cover');
     assert.equal(r.status, 1, r.stdout + r.stderr);
-    assert.match(r.stderr, /^otp: --cover cannot count src\/broken\.ts, which no test loads, at 0 %: it does not compile \(src\/broken\.ts:2:0: Expected identifier but found end of file\); fix it, or move it out of src\/$/m);
+    assert.match(r.stderr, /^otp: --cover cannot count src\/broken\.ts, which no test loads, at 0 %: it does not compile \(src\/broken\.ts:2:1: Expected identifier but found end of file\); fix it, or move it out of src\/$/m);
     assert.doesNotMatch(r.stderr, /internal error|crash report/);
     assert.equal(r.stdout.trimEnd().split('\n').at(-1), '2 passed, 0 failed', 'the closing line is kept');
   } finally {

@@ -4,6 +4,7 @@ import { isAbsolute, relative } from 'node:path';
 export interface Location {
   file: string;
   line: number;
+  /** 0-based, as esbuild gives it; shown 1-based (`file:line:column`, as tsc and editors read it). */
   column: number;
   /** The source line, for the renderer. */
   lineText?: string;
@@ -24,10 +25,10 @@ export class CompileError extends Error {
   }
 }
 
-/** `file:line:column: text (suggestion)`; with `root`, a file under it is shown relative to it (as tsc and esbuild print). */
+/** `file:line:column: text (suggestion)`, the column 1-based; with `root`, a file under it is shown relative to it (as tsc prints). */
 export function formatDiagnostic(d: Diagnostic, root?: string): string {
   const file = d.location && root !== undefined ? shownPath(d.location.file, root) : d.location?.file;
-  const where = d.location ? `${file}:${d.location.line}:${d.location.column}: ` : '';
+  const where = d.location ? `${file}:${d.location.line}:${d.location.column + 1}: ` : '';
   return `${where}${d.text}${d.suggestion ? ` (${d.suggestion})` : ''}`;
 }
 

@@ -53,7 +53,7 @@ async function compileAlone(root: string, file: string): Promise<{ code: string;
     return await transform(readFileSync(file, 'utf8'), { loader: file.endsWith('x') ? 'tsx' : 'ts', format: 'esm', target: 'node20', sourcemap: 'external', sourcefile: toRel(root, file), logLevel: 'silent' });
   } catch (error) {
     const first = (error as { errors?: { text: string; location?: { line: number; column: number } | null }[] }).errors?.[0];
-    const where = first?.location ? `:${first.location.line}:${first.location.column}` : '';
+    const where = first?.location ? `:${first.location.line}:${first.location.column + 1}` : '';
     throw new CoverageSourceError(`--cover cannot count ${toRel(root, file)}, which no test loads, at 0 %: it does not compile (${toRel(root, file)}${where}: ${first?.text ?? String(error)}); fix it, or move it out of src/`);
   }
 }

@@ -39,7 +39,9 @@ export async function compileProject(root: string, profile: Profile, io: Io, con
     progress.stop();
     if (error instanceof CompileError) {
       // Each diagnostic already starts with its file:line:column, relative to the project root: no second `at` line.
-      throw new OtpError('failed', `compiling failed:\n${error.diagnostics.map((d) => formatDiagnostic(d, root)).join('\n')}`, { cause: error });
+      // One is said in one line; several, one line each under a count.
+      const lines = error.diagnostics.map((d) => formatDiagnostic(d, root));
+      throw new OtpError('failed', lines.length === 1 ? `compiling failed: ${lines[0]}` : `compiling failed, ${lines.length} errors:\n${lines.join('\n')}`, { cause: error });
     }
     throw error;
   }
