@@ -112,3 +112,30 @@ test("a project made in an application's src/ or test/ (which would make its fil
   // Beside the application's sources (not in them) is fine.
   newProject({ template: 'lib', name: 'beside', cwd: shop });
 });
+
+test("--force over the user's package.json keeps it as package.json.orig and merges its dependencies, devDependencies and scripts into the template's, the template's winning", () => {
+  const own = { name: 'mine', dependencies: { express: '^4.19.0', '@otp-ts/runtime': '0.0.1' }, devDependencies: { vitest: '^1.0.0' }, scripts: { start: 'node server.js', test: 'vitest' } };
+  const cwd = writeTree(tempDir(), { 'busy/package.json': JSON.stringify(own) });
+  const steps: string[] = [];
+  newProject({ template: 'app', name: 'busy', cwd, force: true, progress: { step: (line: string) => void steps.push(line), done: () => {}, stop: () => {} } });
+  const pkg = JSON.parse(readFileSync(join(cwd, 'busy', 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
+  assert.equal(pkg.name, 'busy' as never);
+  assert.equal(pkg.dependencies!.express, '^4.19.0');
+  assert.notEqual(pkg.dependencies!['@otp-ts/runtime'], '0.0.1', "the template's version wins");
+  assert.deepEqual(Object.keys(pkg.dependencies!), [...Object.keys(pkg.dependencies!)].sort(), 'sorted by name, as npm keeps them');
+  assert.equal(pkg.devDependencies!.vitest, '^1.0.0');
+  assert.ok(pkg.devDependencies!['@otp-ts/cli']);
+  assert.equal(pkg.scripts!.start, 'node server.js');
+  assert.equal(pkg.scripts!.test, 'otp test', "the template's script wins");
+  assert.deepEqual(JSON.parse(readFileSync(join(cwd, 'busy', 'package.json.orig'), 'utf8')), own);
+  assert.ok(steps.includes(`replaced ${join('busy', 'package.json')} (yours is kept as package.json.orig; merged in from it: 1 dependency, 1 devDependency, 1 script)`), steps.join('\n'));
+});
+
+test('--force over a package.json that is not valid JSON keeps it as package.json.orig and says nothing of it was merged', () => {
+  const cwd = writeTree(tempDir(), { 'busy/package.json': '{ "dependencies": { "express": "^4" }, }' });
+  const steps: string[] = [];
+  newProject({ template: 'app', name: 'busy', cwd, force: true, progress: { step: (line: string) => void steps.push(line), done: () => {}, stop: () => {} } });
+  assert.equal(readFileSync(join(cwd, 'busy', 'package.json.orig'), 'utf8'), '{ "dependencies": { "express": "^4" }, }');
+  assert.equal((JSON.parse(readFileSync(join(cwd, 'busy', 'package.json'), 'utf8')) as { name: string }).name, 'busy');
+  assert.ok(steps.includes(`replaced ${join('busy', 'package.json')} (yours is kept as package.json.orig; it is not valid JSON, so none of its dependencies or scripts were merged)`), steps.join('\n'));
+});

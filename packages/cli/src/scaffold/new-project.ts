@@ -204,10 +204,11 @@ export function newProject(options: NewProjectOptions): NewProjectResult {
     for (const f of files) {
       const path = join(dir, f.path);
       mkdirSync(dirname(path), { recursive: true });
-      const kept = keepOwnCopy(path, f.content);
-      writeFileSync(path, f.content);
+      const { content, merged } = basename(f.path) === 'package.json' ? withOwnPackage(path, f.content) : { content: f.content, merged: '' };
+      const kept = keepOwnCopy(path, content);
+      writeFileSync(path, content);
       const shown = relative(options.cwd, join(root, f.path)) || root;
-      options.progress?.step(kept === undefined ? `created ${shown}` : `replaced ${shown} (yours is kept as ${basename(kept)})`);
+      options.progress?.step(kept === undefined ? `created ${shown}` : `replaced ${shown} (yours is kept as ${basename(kept)}${merged})`);
     }
   };
   // Into the user's own non-empty folder (--force) the files go in place; otherwise the project appears whole or not at all.
@@ -215,6 +216,40 @@ export function newProject(options: NewProjectOptions): NewProjectResult {
   else writeStaged(root, write);
   const isApplication = options.template === 'app';
   return { root, files: files.map((f) => f.path), ...(umbrella ? { umbrella: joinUmbrella(umbrella, root, options.name, isApplication) } : {}) };
+}
+
+// The sections of a package.json whose entries a user's own file brings into the template's (--force).
+const OWN_SECTIONS = ['dependencies', 'devDependencies', 'scripts'] as const;
+const SINGULAR = { dependencies: 'dependency', devDependencies: 'devDependency', scripts: 'script' } as const;
+
+/**
+ * With --force over a package.json of the user's, the template's with the user's dependencies, devDependencies and
+ * scripts merged in (the template's own entries win where both have one), and the progress line's note of what was;
+ * the user's file unchanged when it does not read as a JSON object (it is kept as .orig all the same).
+ */
+function withOwnPackage(path: string, content: string): { content: string; merged: string } {
+  let own: unknown;
+  try {
+    own = existsSync(path) && statSync(path).isFile() ? JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, '')) : undefined;
+  } catch {
+    return { content, merged: '; it is not valid JSON, so none of its dependencies or scripts were merged' };
+  }
+  if (own === undefined) return { content, merged: '' };
+  if (typeof own !== 'object' || own === null || Array.isArray(own)) return { content, merged: '; it is not a JSON object, so none of its dependencies or scripts were merged' };
+  const pkg = JSON.parse(content) as Record<string, Record<string, string> | undefined>;
+  const added: string[] = [];
+  for (const section of OWN_SECTIONS) {
+    const theirs = (own as Record<string, unknown>)[section];
+    if (typeof theirs !== 'object' || theirs === null || Array.isArray(theirs)) continue;
+    const extra = Object.entries(theirs).filter(([key, value]) => typeof value === 'string' && !Object.hasOwn(pkg[section] ?? {}, key));
+    if (extra.length === 0) continue;
+    const both = { ...pkg[section], ...Object.fromEntries(extra) } as Record<string, string>;
+    // npm keeps dependencies sorted by name; scripts stay in the order written, the template's first.
+    pkg[section] = section === 'scripts' ? both : Object.fromEntries(Object.entries(both).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    added.push(`${extra.length} ${extra.length === 1 ? SINGULAR[section] : section}`);
+  }
+  if (added.length === 0) return { content, merged: '' };
+  return { content: `${JSON.stringify(pkg, null, 2)}\n`, merged: `; merged in from it: ${added.join(', ')}` };
 }
 
 // With --force, a file of the folder the template also writes is renamed to FILE.orig (FILE.orig2, … if taken)
