@@ -54,7 +54,13 @@ test('outside any project: a clear error that says how to make one', () => {
   );
 });
 
-test('a package.json that is not JSON is named', () => {
-  const dir = writeTree(tempDir(), { 'package.json': '{ nope' });
-  assert.throws(() => findProject(dir), (e: unknown) => e instanceof OtpError && e.code === 'badConfig' && e.message.startsWith(`${join(dir, 'package.json')} is not valid JSON: `));
+test('a package.json that is not JSON is named, with the line and column of the fault (not a character offset)', () => {
+  const dir = writeTree(tempDir(), { 'package.json': '{\n  "name": "shop",\n  "version": "0.1.0",,\n}\n' });
+  assert.throws(() => findProject(dir), (e: unknown) => {
+    assert.ok(e instanceof OtpError && e.code === 'badConfig', String(e));
+    assert.match(e.message, /^\S+package\.json is not valid JSON at line 3, column 22 \([^)]+\): fix it there \(a missing comma or quote, or a trailing comma\)$/);
+    assert.doesNotMatch(e.message, /position/);
+    assert.deepEqual(e.location, { file: join(dir, 'package.json'), line: 3, column: 22 });
+    return true;
+  });
 });

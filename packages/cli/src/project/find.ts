@@ -24,10 +24,18 @@ interface PackageJson {
 function readPackage(dir: string): PackageJson | undefined {
   const file = join(dir, 'package.json');
   if (!existsSync(file)) return undefined;
+  const text = readFileSync(file, 'utf8').replace(BOM, '');
   try {
-    return JSON.parse(readFileSync(file, 'utf8').replace(BOM, '')) as PackageJson;
+    return JSON.parse(text) as PackageJson;
   } catch (error) {
-    throw new OtpError('badConfig', `${file} is not valid JSON: ${(error as Error).message}`, { location: { file }, cause: error });
+    // JSON.parse says where as a character offset: said as the line and column an editor goes to.
+    const message = (error as Error).message;
+    const at = /at position (\d+)/.exec(message);
+    const before = at ? text.slice(0, Number(at[1])).split('\n') : undefined;
+    const where = before ? { line: before.length, column: before.at(-1)!.length + 1 } : {};
+    const why = message.replace(/ in JSON at position \d+( \(line \d+ column \d+\))?$/, '');
+    const shown = before ? ` at line ${where.line}, column ${where.column}` : '';
+    throw new OtpError('badConfig', `${file} is not valid JSON${shown} (${why}): fix it there (a missing comma or quote, or a trailing comma)`, { location: { file, ...where }, cause: error });
   }
 }
 
