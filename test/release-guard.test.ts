@@ -102,7 +102,7 @@ test('a new version that crash-loops under load is rolled back before it can sto
   }
 });
 
-test('a node killed in the middle of an upgrade boots its permanent version, and upgrade says the node died, with the end of its log', { timeout: 300_000 }, async () => {
+test('a node killed in the middle of an upgrade boots its permanent version, and upgrade says the node died in one line: why, what boots next, where its log is', { timeout: 300_000 }, async () => {
   const { dir, script } = await deploy('killed');
   try {
     const upgrading = run(script, ['upgrade', '0.3.0', '--probe-ms', '120000'], dir, { ...process.env, SENTRY_GREETING: 'hello' });
@@ -111,8 +111,8 @@ test('a node killed in the middle of an upgrade boots its permanent version, and
     process.kill(osPid, 'SIGKILL');
     const up = await upgrading;
     assert.equal(up.status, 1, up.out);
-    assert.match(up.stderr, new RegExp(`^sentry: sentry@127\\.0\\.0\\.1 \\(os pid ${osPid}\\) died during the upgrade to 0\\.3\\.0; 0\\.1\\.0 is still permanent and is what the next boot starts \\(bin/sentry daemon\\); the end of log/sentry\\.log:\n`));
-    assert.match(up.stderr, /started sentry 0\.1\.0/, 'the end of the log is shown');
+    // One line, as daemon says a failed boot: no log lines quoted, the log's lines from before the upgrade not read.
+    assert.equal(up.stderr, `sentry: sentry@127.0.0.1 (os pid ${osPid}) died during the upgrade to 0.3.0: it left no reason in its log (a kill -9, or the out-of-memory killer, leaves none); 0.1.0 is still permanent and is what the next boot starts (bin/sentry daemon); its full log is log/sentry.log`);
     assert.match(await ok(run(script, ['daemon'], dir, envWithout('SENTRY_GREETING')), 'daemon again'), /started sentry 0\.1\.0/);
     assert.match(await ok(run(script, ['versions'], dir), 'versions'), /0\.1\.0\s+permanent \(running\)\n0\.3\.0\s+unpacked/);
   } finally {

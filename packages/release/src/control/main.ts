@@ -11,7 +11,7 @@ import { formatReport } from './report.js';
 import { halfUnpacked } from './half-unpacked.js';
 import { alive, call, describe, movedFrom, otherRoot, pidFile, program, refuseOtherRoot, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode, type Target } from './client.js';
 import { daemon, heartCommand, refuseRunning } from './daemon.js';
-import { checkCookieFile, checkNodeFlags, checkRuntime, checkWritableRoot, versionToBoot } from './node-process.js';
+import { checkCookieFile, checkNodeFlags, checkRuntime, checkWritableRoot, lastWords, logOffset, versionToBoot, whereToLook } from './node-process.js';
 import { liveHeart } from './heart.js';
 import { evalFlags, type EvalFlags } from './eval-flags.js';
 import { parseCommandLine, styleHelp } from '../command/adapter.js';
@@ -335,11 +335,16 @@ async function exited(osPid: number, ms: number): Promise<boolean> {
   return true;
 }
 
-// The node's OS process ended while it installed: say so, with the end of its log.
-function nodeDied(t: { name: string; node: string; vsn: string }, osPid: number, verb: string, vsn: string): ScriptError {
-  const logFile = join(root, 'log', `${t.name}.log`);
-  const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-10).join('\n') : `(no log/${t.name}.log: the node was not started with daemon)`;
-  return new ScriptError(`${t.node} (os pid ${osPid}) died during the ${verb} to ${vsn}; ${t.vsn} is still permanent and is what the next boot starts (bin/${t.name} daemon); the end of log/${t.name}.log:\n${tail}`);
+// The node's OS process ended while it installed: said in one line, as daemon says a failed boot (shared code): its reason
+// from its log since the install began (its last words, or the uncaught error that ended it), that the permanent version
+// is what runs next, and where its full log and crash dump are; the stack frames and reports stay there.
+function nodeDied(t: { name: string; node: string; vsn: string }, osPid: number, verb: string, vsn: string, offset: number): ScriptError {
+  const file = join(root, 'log', `${t.name}.log`);
+  const words = lastWords(t.name, osPid, file, offset);
+  const reason = words.own ?? words.uncaught ?? 'it left no reason in its log (a kill -9, or the out-of-memory killer, leaves none)';
+  const next = liveHeart(root, t.name, program) === undefined ? `is what the next boot starts (bin/${t.name} daemon)` : 'is what its heart boots again';
+  const where = existsSync(file) ? whereToLook(t.name, words.dump) : `there is no log/${t.name}.log (it was not started with daemon): its output went to the terminal that started it`;
+  return new ScriptError(`${t.node} (os pid ${osPid}) died during the ${verb} to ${vsn}: ${reason}; ${t.vsn} is still permanent and ${next}; ${where}`);
 }
 
 // How long upgrade and downgrade wait for the node's report of the install (OTP_UPGRADE_WAIT_MS, default 300000) before
@@ -358,10 +363,10 @@ function holdFile(): { holdFile?: string } {
 
 // Polls the node while it says the install of `vsn` is in progress; then its outcome, from the node's last upgrade: the line
 // to print when it was installed, a ScriptError (exit 1) when it rolled back or ended otherwise, or the node died meanwhile.
-async function installEnd(node: OtpNode, t: Target, osPid: number, verb: string, vsn: string): Promise<string> {
+async function installEnd(node: OtpNode, t: Target, osPid: number, verb: string, vsn: string, offset: number): Promise<string> {
   const started = performance.now();
   for (;;) {
-    if (!alive(osPid)) throw nodeDied(t, osPid, verb, vsn);
+    if (!alive(osPid)) throw nodeDied(t, osPid, verb, vsn, offset);
     const said = (await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'versions', [], 30_000)).catch(() => undefined)) as { running?: string; installing?: { to: string }; lastUpgrade?: LastUpgrade } | undefined;
     if (said !== undefined && said.installing?.to !== vsn) {
       const last = said.lastUpgrade?.to === vsn ? said.lastUpgrade : undefined;
@@ -425,14 +430,16 @@ async function installOrRollBack(what: string, probeMs: number | undefined, verb
     if (!(await node.ping(t.node))) throw unreachable(t, refusal());
     await refuseOtherRoot(node, t, `${verb} ${what}`);
     const osPid = (await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'pid', []))) as number;
+    // Where the node's log stands before the install: should it die, its reason is read from there on.
+    const offset = logOffset(join(root, 'log', `${t.name}.log`));
     try {
       return await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'install', [vsn, { env, expect: verb === 'upgrade' ? 'up' : 'down', ...(probeMs !== undefined ? { probeMs } : {}), ...holdFile() }], installWaitMs() + (probeMs ?? 0)));
     } catch (error) {
       const reason = error instanceof Error && 'cause' in error ? error.cause : error;
       // A killed node's connection can close before its OS process has finished exiting: a nodedown waits for that.
-      if (!alive(osPid) || (reason instanceof BadRpc && reason.reason === 'nodedown' && (await exited(osPid, 2000)))) throw nodeDied(t, osPid, verb, vsn);
+      if (!alive(osPid) || (reason instanceof BadRpc && reason.reason === 'nodedown' && (await exited(osPid, 2000)))) throw nodeDied(t, osPid, verb, vsn, offset);
       // The install outlasted the wait: the node goes on with it, so this command waits for its end rather than say it failed.
-      if (reason instanceof BadRpc && reason.reason === 'timeout') return { outlasted: await installEnd(node, t, osPid, verb, vsn) };
+      if (reason instanceof BadRpc && reason.reason === 'timeout') return { outlasted: await installEnd(node, t, osPid, verb, vsn, offset) };
       if (reason instanceof BadRpc) throw new ScriptError(describe(reason.reason));
       throw error;
     }

@@ -49,24 +49,51 @@ export function openLog(file: string): number {
   return openSync(file, 'a');
 }
 
+/** What a node's log says since `offset` about why its OS process `pid` ended: see {@link lastWords}. */
+export interface LastWords {
+  /** Its last words, tagged `<name> (os pid N): ` (a daemon's node says its fatal error so). */
+  own?: string;
+  /** The error line of an uncaught error that ended the process (Node.js closes its print with its version line). */
+  uncaught?: string;
+  /** The last error line, or else the last line, that is no stack frame nor the quoted source above one. */
+  last?: string;
+  /** The crash dump the node wrote, as its log announced it. */
+  dump?: string;
+}
+
 /**
- * Why a daemon's node died before it answered, in one line: its last words (`<name> (os pid N): …`) when it left some,
- * else an uncaught error's own line, else the log's last line that is no stack frame; then where its full log and its
- * crash dump (when the node wrote one) are. Stack frames stay in the log and the dump.
+ * Reads a node's log past `offset` (bytes: the log's size before the boot or install) for why its OS process `pid` ended,
+ * leaving the stack frames and reports in the log; shared by `daemon` (a failed boot) and `upgrade`/`downgrade` (a death).
  */
-export function bootFailure(node: string, name: string, pid: number | undefined, exit: NodeExit, file: string, offset: number): string {
-  // `offset` counts bytes (the log's size before the boot): the text is cut there before it is decoded, as a log holding
-  // characters of more than one byte (an upgrade's →) would otherwise be cut that many characters too far.
+export function lastWords(name: string, pid: number | undefined, file: string, offset: number): LastWords {
+  // The text is cut at `offset` before it is decoded, as a log holding characters of more than one byte (an upgrade's →)
+  // would otherwise be cut that many characters too far.
   const lines = (existsSync(file) ? readFileSync(file).subarray(offset).toString('utf8') : '').split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
   const tag = `${name} (os pid ${pid}): `;
   const own = lines.findLast((l) => l.startsWith(tag))?.slice(tag.length);
   const dump = lines.findLast((l) => l.startsWith(DUMP_LINE))?.slice(DUMP_LINE.length);
-  // Else an uncaught error's own line (not its stack frames, the source line Node.js quotes above it, nor its closing lines).
+  // Not stack frames, the source line Node.js quotes above an uncaught error, nor its closing lines.
   const said = lines.filter((l) => !/^\s|^Node\.js v|^started |^\S+ heart: |^crash dump written to |^\(Use `node |^\S+:\d+$|^\s*\^+$/.test(l) && l.length <= 500);
-  const cause = own ?? said.findLast((l) => /^\w*Error\b/.test(l)) ?? said.at(-1);
+  const error = said.findLast((l) => /^\w*Error\b/.test(l));
+  const uncaught = /^Node\.js v/.test(lines.at(-1) ?? '') ? error : undefined;
+  return { ...(own === undefined ? {} : { own }), ...(uncaught === undefined ? {} : { uncaught }), ...(said.length === 0 ? {} : { last: error ?? said.at(-1)! }), ...(dump === undefined ? {} : { dump }) };
+}
+
+/** Where an operator reads the rest of a node's end: its full log, and its crash dump when it wrote one. */
+export function whereToLook(name: string, dump: string | undefined): string {
+  return `its full log is log/${name}.log${dump === undefined ? '' : ` and its crash dump ${dump}`}`;
+}
+
+/**
+ * Why a daemon's node died before it answered, in one line: its last words when it left some, else an uncaught error's
+ * own line, else the log's last line that is no stack frame; then how it exited and where its full log and its crash
+ * dump (when the node wrote one) are. Stack frames stay in the log and the dump.
+ */
+export function bootFailure(node: string, name: string, pid: number | undefined, exit: NodeExit, file: string, offset: number): string {
+  const words = lastWords(name, pid, file, offset);
+  const cause = words.own ?? words.last;
   const how = `os pid ${pid ?? '–'} ${exitText(exit)}`;
-  const where = `its full log is log/${name}.log${dump === undefined ? '' : ` and its crash dump ${dump}`}`;
-  return `${node} did not start: ${cause === undefined ? how : `${cause} (${how})`}; ${where}`;
+  return `${node} did not start: ${cause === undefined ? how : `${cause} (${how})`}; ${whereToLook(name, words.dump)}`;
 }
 
 // How a node's crash dump announces itself in its log.
