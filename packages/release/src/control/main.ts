@@ -450,9 +450,25 @@ async function installOrRollBack(what: string, probeMs: number | undefined, verb
   }
   // An unknown version, one not unpacked, one no relup reaches, or the running one: bad input, nothing was tried.
   // An install of that version already in progress is busy, not bad input: the work could not be done now.
-  if (report !== null && typeof report === 'object' && 'refused' in report) throw new ScriptError(String((report as InstallRefused).refused), (report as InstallRefused).busy ? 1 : 2);
+  if (report !== null && typeof report === 'object' && 'refused' in report) {
+    const refusal = report as InstallRefused;
+    throw new ScriptError(refusal.noRelup ? await noRelupLine(refusal.noRelup, verb) : String(refusal.refused), refusal.busy ? 1 : 2);
+  }
   process.stdout.write(`${formatReport(report as Parameters<typeof formatReport>[0], performance.now() - started)}\n`);
   return 0;
+}
+
+// No relup step leads from the running version to the one asked for: one line saying that the version stays unpacked (not
+// installed, the running one still runs) and the two ways on: a build with a relup, whose new tarball replaces the unpacked
+// copy, or a restart into the version (a boot by name, which RELEASES.json does not keep: the next daemon boots the permanent one).
+async function noRelupLine({ from, to }: { from: string; to: string }, verb: string): Promise<string> {
+  const { name, releases } = await readReleases(root);
+  const status = releases.find((r) => r.vsn === to)?.status ?? 'unpacked';
+  const stays = status === 'unpacked' ? `${to} is unpacked here but not installed` : `${to} (${status} here) was not installed`;
+  const permanent = releases.find((r) => r.status === 'permanent')?.vsn ?? from;
+  // A downgrade follows the running version's relup down, which an installed version's build no longer changes.
+  const build = verb === 'upgrade' && status === 'unpacked' ? `build ${to} with otp release --tar --upgrade-from ${from} and run upgrade ${to} again with its tarball (it replaces the unpacked copy), or ` : '';
+  return `no relup leads from ${from} to ${to}, so ${stays} and ${from} still runs: ${build}run ${to} with a restart (bin/${name} stop, then bin/${name} foreground --vsn ${to}; the next daemon boots the permanent ${permanent} again)`;
 }
 
 // An `otp release` killed (SIGKILL) while it moved a version into this root left the journal of its moves in its

@@ -64,6 +64,8 @@ export interface InstallRefused {
   refused: string;
   /** Set when another install of the same version is in progress (a failure of the moment, not of the input). */
   busy?: boolean;
+  /** Set when no relup step leads from the running version to the one asked for: the start script says what to do instead. */
+  noRelup?: { from: string; to: string };
 }
 
 /** How `install` checks the new version before making it permanent. */
@@ -102,7 +104,7 @@ function findStep(root: string, running: VersionFiles, target: VersionFiles, aga
   if (down) return { step: down, direction: 'down', running: leaving };
   const from = running.release.vsn;
   const to = target.release.vsn;
-  throw new InstallError('find', `no relup leads from ${from} to ${to}: build ${to} with otp release --upgrade-from ${from}${target.relup ? ` (${to}'s relup.json covers ${target.relup.up.map((s) => s.vsn).join(', ') || 'no version'})` : ''}`);
+  throw Object.assign(new InstallError('find', `no relup leads from ${from} to ${to}: build ${to} with otp release --upgrade-from ${from}${target.relup ? ` (${to}'s relup.json covers ${target.relup.up.map((s) => s.vsn).join(', ') || 'no version'})` : ''}`), { noRelup: { from, to } });
 }
 
 // Per module an upgrade changes, the version label of its code in the running version's lib folder (what the release
@@ -685,7 +687,10 @@ export function releaseHandler(state: RunningRelease): Record<string, (...args: 
           const failure: unknown = error instanceof Error && error.name === 'ProcessExit' ? error.cause : error;
           // A version this node cannot go to (unknown, not unpacked, no relup, running already) is the caller's input,
           // not a failed install: answered as a refusal, since only an error's message crosses rpc.
-          if (failure instanceof InstallError && failure.stage === 'find') return { refused: failure.message } satisfies InstallRefused;
+          if (failure instanceof InstallError && failure.stage === 'find') {
+            const noRelup = (failure as { noRelup?: InstallRefused['noRelup'] }).noRelup;
+            return { refused: failure.message, ...(noRelup ? { noRelup } : {}) } satisfies InstallRefused;
+          }
           // A refusal before the swap changes nothing: only what touched the node is kept.
           if (!(failure instanceof InstallError) || !['find', 'check', 'evaluate'].includes(failure.stage))
             state.lastUpgrade = { from, to: vsn, at: Date.now(), outcome: 'rolled back', reason: failure instanceof Error ? failure.message : String(failure), modules: attempt.modules, processes: attempt.processes, suspendedMs: attempt.suspendedMs, killed: attempt.killed };
