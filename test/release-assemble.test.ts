@@ -60,6 +60,20 @@ test('otp release: the release root and tarball of a generated app, then 0.2.0 w
     const tagged = otp('release', '--upgrade-from', 'v0.1.0');
     assert.equal(tagged.status, 2);
     assert.match(tagged.stderr, /^otp: release depot has no version v0\.1\.0 in .*: did you mean 0\.1\.0\? otp release --upgrade-from 0\.1\.0\n/);
+
+    // 0.2.0 installed (an upgrade leaves 0.1.0 old), then 0.1.0 rebuilt from its own sources: daemon would boot 0.2.0,
+    // and otp release says so in one line before its summary, with the ways to run 0.1.0.
+    const releasesFile = join(rel, 'releases', 'RELEASES.json');
+    const listed = json(releasesFile);
+    writeFileSync(releasesFile, JSON.stringify({ ...listed, releases: listed.releases.map((r: { vsn: string }) => ({ ...r, status: r.vsn === '0.2.0' ? 'permanent' : 'old' })) }, null, 2));
+    writeFileSync(pkg, replaceOrFail(readFileSync(pkg, 'utf8'), '"version": "0.2.0"', '"version": "0.1.0"'));
+    writeFileSync(server, replaceOrFail(readFileSync(server, 'utf8'), 'return reply(Math.max(0, state.counts[request.key] ?? 0), state);', 'return reply(state.counts[request.key] ?? 0, state);'));
+    const rebuilt = otp('release');
+    assert.equal(rebuilt.status, 0, rebuilt.stdout + rebuilt.stderr);
+    assert.deepEqual(rebuilt.stdout.trim().split('\n').slice(-2).map((l) => l.replace(/: [\d.]+ [KM]B, [\d.]+ s$/, '')), [
+      '0.1.0 is old in this release root, so bin/depot daemon boots the permanent 0.2.0, not this build: run 0.1.0 by going back to it on the running node (bin/depot downgrade 0.1.0, or upgrade 0.1.0 when it is the newer one), or boot it by name (bin/depot foreground --vsn 0.1.0)',
+      'release depot 0.1.0 (old) in _build/prod/rel/depot',
+    ]);
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
