@@ -427,7 +427,8 @@ async function installOrRollBack(what: string, probeMs: number | undefined, verb
   await waitForRootLock(verb, vsn);
   const started = performance.now();
   const report = await withToolNode(async ({ node, refusal }, t) => {
-    if (!(await node.ping(t.node))) throw unreachable(t, refusal());
+    // No node to install on: what the command did (unpacked, or nothing) and how to go on, rather than only "start it".
+    if (!(await node.ping(t.node))) throw refusal() !== undefined ? unreachable(t, refusal()) : new ScriptError(`${t.node} is not running, so ${vsn} was not installed${verb === 'upgrade' ? ' (it is unpacked here)' : ''}: start the node with bin/${t.name} daemon (it boots the permanent ${t.vsn}), then run ${verb} ${vsn} again`);
     await refuseOtherRoot(node, t, `${verb} ${what}`);
     const osPid = (await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'pid', []))) as number;
     // Where the node's log stands before the install: should it die, its reason is read from there on.
