@@ -340,6 +340,8 @@ export class TraceAgent implements TraceHooks {
 
   // The slot already tracing the function a target names (one module re-exports another's): one function, one wrapper.
   private slotTracing(target: FunctionTarget): Slot | undefined {
+    // Two exported instances of one class share its method, but each object needs its own wrapper.
+    if (target.inherited) return undefined;
     const fn = holderAt(this.code, target.module, target.path)?.[target.prop];
     if (typeof fn !== 'function') return undefined;
     for (const s of this.slots.values()) if (s.wrapper === fn || s.original === fn) return s;
@@ -357,14 +359,21 @@ export class TraceAgent implements TraceHooks {
     Object.defineProperty(slot.wrapper, 'name', { value: fn.name, configurable: true });
     Object.defineProperty(slot.wrapper, 'length', { value: fn.length, configurable: true });
     (slot.wrapper as { prototype?: unknown }).prototype = (fn as { prototype?: unknown }).prototype;
-    holder[slot.target.prop] = slot.wrapper;
+    // A method the object inherits gets an own wrapper shadowing it, as its class defines methods: not enumerable, so
+    // Object.keys and a spread of the object stay as they were.
+    if (slot.target.inherited && !Object.hasOwn(holder, slot.target.prop)) Object.defineProperty(holder, slot.target.prop, { value: slot.wrapper, writable: true, enumerable: false, configurable: true });
+    else holder[slot.target.prop] = slot.wrapper;
     // The modules that re-export it (named, renamed, export *) hold the same function: their callers are traced too.
     this.code.swapExport(fn, slot.wrapper);
     this.code.tagAlias(slot.wrapper, fn);
   }
 
   private unwrap(slot: Slot): void {
-    if (slot.holder && slot.holder[slot.target.prop] === slot.wrapper) slot.holder[slot.target.prop] = slot.original;
+    if (slot.holder && Object.hasOwn(slot.holder, slot.target.prop) && slot.holder[slot.target.prop] === slot.wrapper) {
+      // An inherited method's own wrapper goes, leaving the object as it was (its class's method shows through again).
+      if (slot.target.inherited && Object.getPrototypeOf(slot.holder)?.[slot.target.prop] === slot.original) delete slot.holder[slot.target.prop];
+      else slot.holder[slot.target.prop] = slot.original;
+    }
     // Every table the wrapper reached (a module loaded during the trace may have copied it) gets the function back.
     if (slot.holder) this.code.swapExport(slot.wrapper, slot.original);
     slot.holder = undefined;

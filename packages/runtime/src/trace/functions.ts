@@ -10,6 +10,8 @@ export interface FunctionTarget {
   module: string;
   path: string[];
   prop: string;
+  /** A method the exported object inherits from its class (not an own property): traced through an own wrapper on the object, removed when the trace ends. */
+  inherited?: boolean;
 }
 
 /** What a pattern resolves to: the functions, or an error with the closest names. */
@@ -29,6 +31,30 @@ function ownFunctions(holder: Record<string, unknown>): Array<[string, (...args:
   return out;
 }
 
+// The methods an exported object inherits from its class (`export const server = new Counter()`, the class not
+// exported): those of its prototypes up to Object.prototype that no own property or nearer prototype shadows. A plain
+// object, a class and a class's prototype (reached through `.prototype`) inherit nothing traceable this way.
+function inheritedFunctions(holder: Record<string, unknown>, path: readonly string[]): string[] {
+  if (typeof holder !== 'object' || path.length === 0 || path[path.length - 1] === 'prototype') return [];
+  const seen = new Set(Object.getOwnPropertyNames(holder));
+  const out: string[] = [];
+  for (let proto = Object.getPrototypeOf(holder) as object | null; proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+    for (const k of Object.getOwnPropertyNames(proto)) {
+      if (seen.has(k)) continue;
+      seen.add(k);
+      if (k !== 'constructor' && isTraceable(Object.getOwnPropertyDescriptor(proto, k)?.value)) out.push(k);
+    }
+  }
+  return out;
+}
+
+// Every traceable function of a holder a path leads to: its own, then those it inherits.
+function holderTargets(module: string, path: string[], holder: Record<string, unknown>): FunctionTarget[] {
+  const out: FunctionTarget[] = ownFunctions(holder).map(([k]) => ({ id: [module, ...path, k].join('.'), module, path, prop: k }));
+  for (const k of inheritedFunctions(holder, path)) out.push({ id: [module, ...path, k].join('.'), module, path, prop: k, inherited: true });
+  return out;
+}
+
 /** The object (or class, or a class's prototype) a path leads to from a module's export table. */
 export function holderAt(code: CodeServer, module: string, path: readonly string[]): Record<string, unknown> | undefined {
   if (!code.loaded().includes(module)) return undefined;
@@ -37,12 +63,12 @@ export function holderAt(code: CodeServer, module: string, path: readonly string
   return isContainer(holder) ? holder : undefined;
 }
 
-/** Every traceable function of a module: its exported functions, those of its exported objects (one level), and its classes' static and prototype methods. */
+/** Every traceable function of a module: its exported functions, those of its exported objects (one level, the methods they inherit from a class included), and its classes' static and prototype methods. */
 export function functionsOf(code: CodeServer, module: string): FunctionTarget[] {
   const table = code.exportsOf(module);
   const out: FunctionTarget[] = [];
   const add = (path: string[], holder: Record<string, unknown>): void => {
-    for (const [k] of ownFunctions(holder)) out.push({ id: [module, ...path, k].join('.'), module, path, prop: k });
+    out.push(...holderTargets(module, path, holder));
   };
   for (const [k, v] of Object.entries(table)) {
     if (isTraceable(v)) out.push({ id: `${module}.${k}`, module, path: [], prop: k });
@@ -66,7 +92,7 @@ export function resolvePattern(code: CodeServer, p: CallPattern): Resolution {
   for (const module of modules) {
     const holder = holderAt(code, module, p.path);
     if (!holder) continue;
-    for (const [k] of ownFunctions(holder)) if (fnRe.test(k)) targets.push({ id: [module, ...p.path, k].join('.'), module, path: p.path, prop: k });
+    for (const t of holderTargets(module, p.path, holder)) if (fnRe.test(t.prop)) targets.push(t);
   }
   if (targets.length > 0) return { ok: true, targets };
   const wanted = [...p.path, p.fn].join('.');
@@ -82,9 +108,11 @@ export function resolvePattern(code: CodeServer, p: CallPattern): Resolution {
  */
 export function unreplaceable(code: CodeServer, target: FunctionTarget): string | undefined {
   const holder = holderAt(code, target.module, target.path);
+  const owner = [target.module, ...target.path].join('.');
+  // An inherited method is traced by an own wrapper on the object, which a frozen, sealed or non-extensible one refuses.
+  if (target.inherited) return holder === undefined || Object.isExtensible(holder) ? undefined : `${target.id} cannot be traced: ${owner} is ${Object.isFrozen(holder) ? 'frozen (Object.freeze)' : 'not extensible (Object.seal or Object.preventExtensions)'}, so no tracing wrapper can stand in for the method it inherits (trace the functions it calls, or drop the freeze)`;
   const desc = holder ? Object.getOwnPropertyDescriptor(holder, target.prop) : undefined;
   if (desc === undefined || ('value' in desc && desc.writable === true)) return undefined;
-  const owner = [target.module, ...target.path].join('.');
   const why = holder && Object.isFrozen(holder) ? `${owner} is frozen (Object.freeze)` : `${target.id} is a read-only property`;
   return `${target.id} cannot be traced: ${why}, so no tracing wrapper can stand in for it (trace the functions it calls, or drop the freeze)`;
 }
