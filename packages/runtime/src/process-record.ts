@@ -18,6 +18,9 @@ export const READY = 3; // a matching message was taken and waits for the schedu
 
 /** The mailbox idle processes share until their first message. */
 export const EMPTY: unknown[] = [];
+
+/** Internal: the entry of a behaviour process once it set its label, which names its initial call (`<module>.init`). */
+export const BEHAVIOUR_INIT = '\u0000behaviour init';
 /**
  * The most messages one mailbox array holds; more wait in further arrays of this size (ProcessExtras.rest). V8
  * grows a long array by copying it into a larger one, at 100–400 ns a message for a mailbox of a million
@@ -126,8 +129,12 @@ export class ProcessRecord {
     this.entry = entry;
   }
 
-  /** The name of the function the process was spawned with. */
+  /**
+   * The name of the function the process was spawned with; for a behaviour, its callback module's init
+   * (`cart_server.init`), as OTP's proc_lib reports a gen_server's initial call as `{cart_server, init, 1}`.
+   */
   get initialCall(): string {
+    if (this.entry === BEHAVIOUR_INIT) return `${this.label?.module ?? 'anonymous'}.init`;
     return typeof this.entry === 'string' ? this.entry : this.entry.name || 'anonymous';
   }
 

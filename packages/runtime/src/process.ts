@@ -5,6 +5,7 @@ import { ExitSignal, RuntimeError, describeBrief } from './errors.js';
 import type { TableOptions, Table } from './table.js';
 import { createAlias, demonitored, removeAlias, type AliasMode, type MonitorOptions } from './alias.js';
 import { NEVER, ProcessMailbox } from './process-mailbox.js';
+import { BEHAVIOUR_INIT } from './process-record.js';
 import type { ProcessInternals } from './process-internals.js';
 import type {
   CancelTimerOptions,
@@ -233,7 +234,8 @@ export class ProcessImpl extends ProcessMailbox implements ProcessContext, Proce
     this.label = this.label === null ? label : { ...this.label, ...label };
     // A behaviour runs its callback module, which the code server goes by: the function it was spawned with (the
     // runtime's, holding its start's arguments) need not be kept, unless a module exports it.
-    if (label.callbacks !== undefined && typeof this.entry !== 'string' && this.node.code?.isModuleExport(this.entry) !== true) this.entry = this.initialCall;
+    // Its initial call is then read from the label (`<module>.init`), with no string made per start.
+    if (label.callbacks !== undefined && typeof this.entry !== 'string' && this.node.code?.isModuleExport(this.entry) !== true) this.entry = BEHAVIOUR_INIT;
   }
 }
 

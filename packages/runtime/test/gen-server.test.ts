@@ -377,6 +377,8 @@ test('processInfo shows gen_server.loop while a server waits and <module>.<callb
       };
       const srv = await genServer.start(ctx, blocking, undefined);
       assert.equal(ctx.processInfo(srv)!.currentFunction, 'gen_server.loop');
+      // Its initial call is its callback module's init, as OTP's proc_lib gives {shop_server, init, 1}, not the runtime's start closure.
+      assert.equal(ctx.processInfo(srv)!.initialCall, 'shop_server.init');
       ctx.spawn(async (c) => c.send(me, await genServer.call(c, srv, 'block')));
       await ctx.receive((m) => m === 'inside');
       assert.equal(ctx.processInfo(srv)!.currentFunction, 'shop_server.handleCall');

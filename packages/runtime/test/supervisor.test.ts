@@ -321,6 +321,7 @@ test('each child counts how often its supervisor restarted it: kept under its id
       await supervisor.startChild(ctx, s, spec('c', log));
       assert.deepEqual(await counts(s), [['c', 0], ['b', 2], ['a', 0]]);
       assert.equal(ctx.processInfo(s)!.currentFunction, 'gen_server.loop', 'an idle supervisor waits in the gen_server loop, as in OTP');
+      assert.equal(ctx.processInfo(s)!.initialCall, 'testSup.init', 'the initial call of a supervisor is the init of its module');
       await genServer.stop(ctx, s, 'shutdown');
 
       const template: ChildSpec = { id: 'conn', start: (c, id) => genServer.startLink(c, loggingWorker, { id: String(id), log, trap: true }) };
