@@ -3,29 +3,22 @@
 // another name in node.args), not the flags of the otp command, which a start script does not take.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createNode } from '@otp-ts/runtime';
-import { run, ok } from './support/run.ts';
+import { ok } from './support/run.ts';
 import { privatePortMapper } from './support/epmd.ts';
+import { releaseProject } from './support/release-project.ts';
 
-const repo = fileURLToPath(new URL('..', import.meta.url));
 await privatePortMapper();
-const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
 
 test("bin/<name> daemon whose node name a running node holds names the release's fixes: its stop command, or another name in node.args", { timeout: 180_000 }, async () => {
-  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
-  const base = mkdtempSync(join(repo, '_build', 'e2e', 'reltaken-'));
-  const dir = join(base, 'kiosk');
-  const rel = join(dir, '_build', 'prod', 'rel', 'kiosk');
+  const project = releaseProject('kiosk', { prefix: 'reltaken-' });
   const holder = createNode({ onCrash: () => {} });
   try {
-    await ok(run(process.execPath, [otp, 'new', 'app', 'kiosk', '--quiet'], base), 'otp new');
-    await ok(run(process.execPath, [otp, 'release'], dir), 'otp release');
+    await project.create();
+    await ok(project.otp(['release']), 'otp release');
     // Another cookie: the daemon's check that no node answers under its name passes, and its node meets the taken name.
     await holder.startDistribution({ name: 'kiosk@127.0.0.1', cookie: 'holder', log: () => {} });
-    const r = await run(join(rel, 'bin', 'kiosk'), ['daemon'], rel);
+    const r = await project.run(['daemon']);
     assert.equal(r.status, 1, r.out);
     const first = r.stderr.split('\n')[0]!;
     assert.match(first, /^kiosk: kiosk@127\.0\.0\.1 did not start: the port mapper refused to register 'kiosk': the name is taken by a running node \(listening on port \d+\); /);
@@ -33,7 +26,6 @@ test("bin/<name> daemon whose node name a running node holds names the release's
     assert.doesNotMatch(first, /give this one another name \(--sname or --name\)/);
   } finally {
     holder.shutdown();
-    await run(join(rel, 'bin', 'kiosk'), ['stop'], rel).catch(() => undefined);
-    rmSync(base, { recursive: true, force: true });
+    await project.remove();
   }
 });

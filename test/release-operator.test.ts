@@ -1,53 +1,38 @@
 // The operator's mistakes on a running release, through its start script: each is refused with one line
 // that names the thing and what to do, and leaves the running node and the release root as they were.
 // The project is generated inside the repository's _build/ so it resolves the workspace's packages.
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { bin } from './support/cli.ts';
-import { privatePortMapper } from './support/epmd.ts';
+import { fileReleaseProject } from './support/release-project.ts';
 import { ok, run } from './support/run.ts';
 
-const repo = fileURLToPath(new URL('..', import.meta.url));
 const NAME = 'operr';
-// Registered before the port mapper's own after hook, so the node is stopped while its port mapper still runs.
-after(async () => {
-  if (existsSync(script)) await ok(scriptRun(['stop']), 'stop');
-  rmSync(base, { recursive: true, force: true });
-});
-const epmdPort = await privatePortMapper();
-const env: NodeJS.ProcessEnv = { ...process.env, OTP_EPMD_PORT: String(epmdPort), NO_COLOR: '1' };
-mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
-const base = mkdtempSync(join(repo, '_build', 'e2e', `${NAME}-`));
-const dir = join(base, NAME);
-const rel = join(dir, '_build', 'prod', 'rel', NAME);
-const script = join(rel, 'bin', NAME);
-const scriptRun = (args: string[]) => run(script, args, rel, env);
+const project = await fileReleaseProject(NAME, { stopMustSucceed: true });
+const { base, rel, env } = project;
 
 before(async () => {
-  assert.equal(spawnSync(process.execPath, [bin, 'new', 'app', NAME, '--quiet'], { cwd: base, env, encoding: 'utf8' }).status, 0);
-  await ok(run(process.execPath, [bin, 'release', '--tar'], dir, env), 'otp release 0.1.0');
-  await ok(scriptRun(['daemon']), 'daemon');
+  await project.create();
+  await ok(project.otp(['release', '--tar']), 'otp release 0.1.0');
+  await ok(project.run(['daemon']), 'daemon');
 });
 
 test('foreground while the node runs is refused as daemon is (exit 1, no crash dump, the node and its pid file untouched); foreground --vsn of a version the root lacks names those it has (exit 2)', { timeout: 300_000 }, async () => {
   const pid = readFileSync(join(rel, 'run', `${NAME}.pid`), 'utf8');
-  const second = await scriptRun(['foreground']);
+  const second = await project.run(['foreground']);
   assert.deepEqual([second.status, second.out.trim()], [1, `${NAME}: ${NAME}@127.0.0.1 is already running (os pid ${pid.trim()}): stop it first (bin/${NAME} stop)`]);
   assert.deepEqual(readdirSync(rel).filter((e) => e.includes('crash')), []);
   assert.equal(readFileSync(join(rel, 'run', `${NAME}.pid`), 'utf8'), pid);
-  assert.equal(await ok(scriptRun(['ping']), 'ping'), 'pong');
-  const unknown = await scriptRun(['foreground', '--vsn', '0.9.9']);
+  assert.equal(await ok(project.run(['ping']), 'ping'), 'pong');
+  const unknown = await project.run(['foreground', '--vsn', '0.9.9']);
   assert.deepEqual([unknown.status, unknown.stderr], [2, `${NAME}: version 0.9.9 is not in this release root, which has 0.1.0: boot one of those, or unpack 0.9.9 first (bin/${NAME} unpack 0.9.9)`]);
 });
 
 test('unpack of a version installed already (by its version or its tarball) says nothing was unpacked, rather than advise an upgrade to it; RELEASES.json is untouched', { timeout: 300_000 }, async () => {
   const before = readFileSync(join(rel, 'releases', 'RELEASES.json'), 'utf8');
   for (const what of ['0.1.0', join(rel, `${NAME}-0.1.0.tar.gz`)]) {
-    assert.equal(await ok(scriptRun(['unpack', what]), `unpack ${what}`), '0.1.0 is installed here already (permanent), so nothing was unpacked: it is what the next boot starts');
+    assert.equal(await ok(project.run(['unpack', what]), `unpack ${what}`), '0.1.0 is installed here already (permanent), so nothing was unpacked: it is what the next boot starts');
   }
   assert.equal(readFileSync(join(rel, 'releases', 'RELEASES.json'), 'utf8'), before);
 });
@@ -67,5 +52,5 @@ test('a version is not booted (daemon, foreground) on another @otp-ts/runtime th
     assert.equal(refused.stderr, `${NAME}: ${NAME} 0.1.0 was built with @otp-ts/runtime 0.0.1-older, but this release root holds @otp-ts/runtime ${holds} (node_modules/@otp-ts/runtime, from another version's build), so it is not booted on it: deploy 0.1.0 from its tarball into a root of its own (each tarball carries its runtime), boot a version built with ${holds} (foreground --vsn VSN), or rebuild 0.1.0 with @otp-ts/runtime ${holds}`);
   }
   assert.equal(existsSync(join(copy, 'log')), false, 'no node was started');
-  assert.equal(await ok(scriptRun(['ping']), 'the running node is untouched'), 'pong');
+  assert.equal(await ok(project.run(['ping']), 'the running node is untouched'), 'pong');
 });

@@ -4,44 +4,38 @@
 // started, so there is nothing to stop') and left the node up with every application stopped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { run, ok } from './support/run.ts';
+import { ok } from './support/run.ts';
 import { privatePortMapper } from './support/epmd.ts';
+import { releaseProject } from './support/release-project.ts';
 
-const repo = fileURLToPath(new URL('..', import.meta.url));
 await privatePortMapper();
-const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
 
 test('bin/<name> restart starts the applications again (new pids): one whose stop throws, and one stopped by hand', { timeout: 180_000 }, async () => {
-  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
-  const base = mkdtempSync(join(repo, '_build', 'e2e', 'relrestart-'));
-  const dir = join(base, 'rst');
-  const rel = join(dir, '_build', 'prod', 'rel', 'rst');
-  const script = join(rel, 'bin', 'rst');
-  const sup = async () => ok(run(script, ['eval', "String(whereis('rst_sup'))"], rel), 'whereis');
+  const project = releaseProject('rst', { prefix: 'relrestart-' });
+  const { dir } = project;
+  const sup = async () => ok(project.run(['eval', "String(whereis('rst_sup'))"]), 'whereis');
   try {
-    await ok(run(process.execPath, [otp, 'new', 'app', 'rst', '--quiet'], base), 'otp new');
+    await project.create();
     const appFile = join(dir, 'src', 'rst_app.ts');
     writeFileSync(appFile, readFileSync(appFile, 'utf8').replace(/\n};/, "\n  stop: () => {\n    throw new Error('stop failed on purpose');\n  },\n};"));
-    await ok(run(process.execPath, [otp, 'release'], dir), 'otp release');
-    await ok(run(script, ['daemon'], rel), 'daemon');
+    await ok(project.otp(['release']), 'otp release');
+    await ok(project.run(['daemon']), 'daemon');
     const first = await sup();
     assert.match(first, /^'?<\d+\.\d+\.\d+>'?$/);
-    assert.match(await ok(run(script, ['restart'], rel), 'restart with a throwing stop'), /restarted rst/);
+    assert.match(await ok(project.run(['restart']), 'restart with a throwing stop'), /restarted rst/);
     const second = await sup();
     assert.match(second, /^'?<\d+\.\d+\.\d+>'?$/);
     assert.notEqual(second, first);
-    await ok(run(script, ['eval', "application.stop(ctx, 'rst')"], rel), 'stop by hand');
-    const restarted = await run(script, ['restart'], rel);
+    await ok(project.run(['eval', "application.stop(ctx, 'rst')"]), 'stop by hand');
+    const restarted = await project.run(['restart']);
     assert.equal(restarted.status, 0, restarted.out);
     assert.match(restarted.stdout, /restarted rst/);
     const third = await sup();
     assert.match(third, /^'?<\d+\.\d+\.\d+>'?$/, 'the application runs again');
     assert.notEqual(third, second);
   } finally {
-    if (existsSync(script)) await run(script, ['stop'], rel);
-    rmSync(base, { recursive: true, force: true });
+    await project.remove();
   }
 });

@@ -3,25 +3,21 @@
 // crashed with a stack trace, daemon printed the system's raw error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { run, ok } from './support/run.ts';
+import { ok } from './support/run.ts';
 import { privatePortMapper } from './support/epmd.ts';
+import { releaseProject } from './support/release-project.ts';
 
-const repo = fileURLToPath(new URL('..', import.meta.url));
 await privatePortMapper();
-const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
 
 test('daemon and foreground in a release root whose run/ cannot be written refuse to start (exit 1) naming run/, why and the fix; nothing boots', { timeout: 180_000 }, async () => {
-  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
-  const base = mkdtempSync(join(repo, '_build', 'e2e', 'unwritable-'));
-  const dir = join(base, 'rofs');
-  const rel = join(dir, '_build', 'prod', 'rel', 'rofs');
-  const script = (args: string[]) => run(join(rel, 'bin', 'rofs'), args, rel);
+  const project = releaseProject('rofs', { prefix: 'unwritable-' });
+  const { rel } = project;
+  const script = (args: string[]) => project.run(args);
   try {
-    await ok(run(process.execPath, [otp, 'new', 'app', 'rofs', '--quiet'], base), 'otp new');
-    await ok(run(process.execPath, [otp, 'release'], dir), 'otp release');
+    await project.create();
+    await ok(project.otp(['release']), 'otp release');
     rmSync(join(rel, 'run'), { recursive: true, force: true });
     writeFileSync(join(rel, 'run'), 'in the way\n');
     for (const command of ['daemon', 'foreground']) {
@@ -33,7 +29,6 @@ test('daemon and foreground in a release root whose run/ cannot be written refus
     }
     assert.equal(readFileSync(join(rel, 'run'), 'utf8'), 'in the way\n');
   } finally {
-    await script(['stop']);
-    rmSync(base, { recursive: true, force: true });
+    await project.remove();
   }
 });
