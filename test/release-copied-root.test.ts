@@ -3,27 +3,23 @@
 // other root and the fixes; ping answers, naming the root its node was started from.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { run, ok } from './support/run.ts';
 import { privatePortMapper } from './support/epmd.ts';
+import { releaseProject } from './support/release-project.ts';
 
-const repo = fileURLToPath(new URL('..', import.meta.url));
 await privatePortMapper();
-const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
 
 test("a copy of a running release's root refuses to act on the original root's node (stop, upgrade, rpc, daemon), naming that root; ping and versions name it (versions still showing what runs)", { timeout: 240_000 }, async () => {
-  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
-  const base = mkdtempSync(join(repo, '_build', 'e2e', 'relcopy-'));
-  const dir = join(base, 'depot');
-  const rel = join(dir, '_build', 'prod', 'rel', 'depot');
+  const project = releaseProject('depot', { prefix: 'relcopy-' });
+  const { base, rel } = project;
   const copy = join(base, 'elsewhere');
-  const original = (args: string[]) => run(join(rel, 'bin', 'depot'), args, rel);
+  const original = (args: string[]) => project.run(args);
   const copied = (args: string[]) => run(join(copy, 'bin', 'depot'), args, copy);
   try {
-    await ok(run(process.execPath, [otp, 'new', 'app', 'depot', '--quiet'], base), 'otp new');
-    await ok(run(process.execPath, [otp, 'release'], dir), 'otp release');
+    await project.create();
+    await ok(project.otp(['release']), 'otp release');
     await ok(original(['daemon']), 'daemon');
     cpSync(rel, copy, { recursive: true, verbatimSymlinks: true });
     const otherRoot = new RegExp(`started from another release root, ${rel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
@@ -53,7 +49,6 @@ test("a copy of a running release's root refuses to act on the original root's n
     assert.equal((await original(['ping'])).stderr, '');
     assert.equal(await ok(original(['stop']), 'stop'), 'stopped');
   } finally {
-    await original(['stop']).catch(() => undefined);
-    rmSync(base, { recursive: true, force: true });
+    await project.remove();
   }
 });

@@ -4,33 +4,29 @@
 // (the fix named) replaces the partial files, and the upgrade then installs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { extract } from 'tar';
 import { run, ok } from './support/run.ts';
 import { privatePortMapper } from './support/epmd.ts';
+import { releaseProject } from './support/release-project.ts';
 
-const repo = fileURLToPath(new URL('..', import.meta.url));
 await privatePortMapper();
-const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
 
 test('a version extracted by hand part way: upgrade and downgrade say what its files lack and to unpack its tarball again, which then works', { timeout: 600_000 }, async () => {
-  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
-  const base = mkdtempSync(join(repo, '_build', 'e2e', 'half-unpacked-'));
+  const project = releaseProject('halfway', { prefix: 'half-unpacked-' });
+  const { base, dir, rel } = project;
   const deploy = join(base, 'deploy');
-  const dir = join(base, 'halfway');
-  const rel = join(dir, '_build', 'prod', 'rel', 'halfway');
   const script = (args: string[]) => run(join(deploy, 'bin', 'halfway'), args, deploy);
   try {
-    await ok(run(process.execPath, [otp, 'new', 'app', 'halfway', '--quiet'], base), 'otp new');
-    await ok(run(process.execPath, [otp, 'release', '--tar'], dir), 'otp release 0.1.0');
+    await project.create();
+    await ok(project.otp(['release', '--tar']), 'otp release 0.1.0');
     mkdirSync(deploy);
     await extract({ file: join(rel, 'halfway-0.1.0.tar.gz'), cwd: deploy });
     assert.match(await ok(script(['daemon']), 'daemon'), /started halfway 0\.1\.0/);
     const pkg = join(dir, 'package.json');
     writeFileSync(pkg, readFileSync(pkg, 'utf8').replace('"version": "0.1.0"', '"version": "0.2.0"'));
-    await ok(run(process.execPath, [otp, 'release', '--tar', '--upgrade-from', '0.1.0'], dir), 'otp release 0.2.0');
+    await ok(project.otp(['release', '--tar', '--upgrade-from', '0.1.0']), 'otp release 0.2.0');
     const tarball = join(rel, 'halfway-0.2.0.tar.gz');
 
     // By hand, only the version's releases/ folder out of its tarball.

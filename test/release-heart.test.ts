@@ -4,18 +4,16 @@
 // exactly one reports success, the other its own node's cause.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { run, ok, type Ran as Result } from './support/run.ts';
+import { ok, type Ran as Result } from './support/run.ts';
 import { privatePortMapper } from './support/epmd.ts';
+import { releaseProject } from './support/release-project.ts';
 import { replaceOrFail } from './support/wait.ts';
 import { waitFor } from './support/wait.ts';
 
-const repo = fileURLToPath(new URL('..', import.meta.url));
 // Every node and tool of this file registers with its own port mapper, stopped with the file: none is left on 4369.
 await privatePortMapper();
-const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
 
 
 function alive(pid: number): boolean {
@@ -36,19 +34,18 @@ function kill(pid: number, signal: NodeJS.Signals): void {
 }
 
 /** A generated app released into its own release root; `script` runs its bin/<name>, and every OS pid seen is killed at the end. */
-async function releasedApp(name: string, prefix: string): Promise<{ base: string; dir: string; rel: string; script: (args: string[], env?: NodeJS.ProcessEnv) => Promise<Result>; seen: Set<number>; cleanup: () => Promise<void> }> {
-  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
-  const base = mkdtempSync(join(repo, '_build', 'e2e', prefix));
-  const dir = join(base, name);
-  const rel = join(dir, '_build', 'prod', 'rel', name);
+async function releasedApp(name: string, prefix: string): Promise<{ base: string; dir: string; rel: string; script: (args: string[], env?: NodeJS.ProcessEnv) => Promise<Result>; otp: (args: string[]) => Promise<Result>; seen: Set<number>; cleanup: () => Promise<void> }> {
+  const project = releaseProject(name, { prefix });
+  const { base, dir, rel } = project;
   const seen = new Set<number>();
-  const script = (args: string[], env: NodeJS.ProcessEnv = process.env) => run(join(rel, 'bin', name), args, rel, env);
-  await ok(run(process.execPath, [otp, 'new', 'app', name, '--quiet'], base), 'otp new');
+  const script = (args: string[], env?: NodeJS.ProcessEnv) => project.run(args, env);
+  await project.create();
   return {
     base,
     dir,
     rel,
     script,
+    otp: (args) => project.otp(args),
     seen,
     cleanup: async () => {
       if (existsSync(join(rel, 'bin', name))) await script(['stop']);
@@ -77,12 +74,12 @@ test('a node under its heart (-heart in node.args) comes back on the permanent v
   const app = await releasedApp('heartbeat', 'heart-');
   try {
     appendFileSync(join(app.dir, 'config', 'node.args'), '\n-heart\n--heart-beat-timeout 3\n');
-    await ok(run(process.execPath, [otp, 'release'], app.dir), 'otp release 0.1.0');
+    await ok(app.otp(['release']), 'otp release 0.1.0');
     const serverFile = join(app.dir, 'src', 'heartbeat_server.ts');
     writeFileSync(serverFile, `${readFileSync(serverFile, 'utf8')}\n/** The release this module came with. */\nexport function release(): string {\n  return '0.2.0';\n}\n`);
     const pkg = join(app.dir, 'package.json');
     writeFileSync(pkg, replaceOrFail(readFileSync(pkg, 'utf8'), '"version": "0.1.0"', '"version": "0.2.0"'));
-    await ok(run(process.execPath, [otp, 'release', '--upgrade-from', '0.1.0'], app.dir), 'otp release 0.2.0');
+    await ok(app.otp(['release', '--upgrade-from', '0.1.0']), 'otp release 0.2.0');
 
     const started = await ok(app.script(['daemon']), 'daemon');
     const [, nodePid, heartPid] = /^started heartbeat 0\.1\.0 as heartbeat@127\.0\.0\.1 \(os pid (\d+)\) under its heart \(os pid (\d+)\)/.exec(started)!.map(Number);
@@ -122,7 +119,7 @@ test('a node under its heart (-heart in node.args) comes back on the permanent v
 test('daemon --heart gives up past its restart limit (HEART_MAX_RESTARTS), saying why in the log', { timeout: 180_000 }, async () => {
   const app = await releasedApp('heartlimit', 'heartl-');
   try {
-    await ok(run(process.execPath, [otp, 'release'], app.dir), 'otp release');
+    await ok(app.otp(['release']), 'otp release');
     const env = { ...process.env, HEART_MAX_RESTARTS: '1' };
     const started = await ok(app.script(['daemon', '--heart'], env), 'daemon --heart');
     const [, first, heartPid] = /\(os pid (\d+)\) under its heart \(os pid (\d+)\)/.exec(started)!.map(Number);
@@ -145,7 +142,7 @@ test('daemon --heart gives up past its restart limit (HEART_MAX_RESTARTS), sayin
 test('of two daemons racing for one node name, with or without a heart, exactly one reports success and the other that the node is already running', { timeout: 180_000 }, async () => {
   const app = await releasedApp('racer', 'race-');
   try {
-    await ok(run(process.execPath, [otp, 'release'], app.dir), 'otp release');
+    await ok(app.otp(['release']), 'otp release');
     for (const args of [['daemon'], ['daemon', '--heart']]) {
       const results = await Promise.all([app.script(args), app.script(args)]);
       const winners = results.filter((r) => r.status === 0);

@@ -4,12 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run, ok } from './support/run.ts';
+import { ok } from './support/run.ts';
 import { waitFor } from './support/wait.ts';
 import { privatePortMapper } from './support/epmd.ts';
+import { releaseProject } from './support/release-project.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
@@ -26,16 +27,14 @@ async function pausedRelease(dir: string, at: number, gate: string) {
 }
 
 test('otp release killed by SIGKILL part way through its install is undone by the next one; SIGINT during the install is held until the root is whole', { timeout: 300_000 }, async () => {
-  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
-  const base = mkdtempSync(join(repo, '_build', 'e2e', 'killed-'));
-  const dir = join(base, 'kill');
-  const rel = join(dir, '_build', 'prod', 'rel', 'kill');
+  const project = releaseProject('kill', { prefix: 'killed-' });
+  const { base, dir, rel } = project;
   const gate = join(base, 'gate');
   const code = () => readdirSync(join(rel, 'lib', 'kill-0.1.0'), { recursive: true }).filter((f) => String(f).endsWith('which.js')).map((f) => readFileSync(join(rel, 'lib', 'kill-0.1.0', String(f)), 'utf8')).join('');
   try {
-    await ok(run(process.execPath, [otp, 'new', 'app', 'kill', '--quiet'], base), 'otp new');
+    await project.create();
     writeFileSync(join(dir, 'src', 'which.ts'), "export function which(): string {\n  return 'one';\n}\n");
-    await ok(run(process.execPath, [otp, 'release'], dir), 'otp release');
+    await ok(project.otp(['release']), 'otp release');
     assert.match(code(), /"one"/);
     writeFileSync(join(dir, 'src', 'which.ts'), "export function which(): string {\n  return 'two';\n}\n");
 
@@ -44,7 +43,7 @@ test('otp release killed by SIGKILL part way through its install is undone by th
     first.child.kill('SIGKILL');
     await first.exit;
     assert.match(code(), /"two"/, 'the killed install had moved the new lib in');
-    const versions = await run(join(rel, 'bin', 'kill'), ['versions'], rel);
+    const versions = await project.run(['versions']);
     assert.equal(versions.status, 0, versions.stderr);
     assert.match(versions.stderr, /undid the moves of an otp release killed while it installed into this root/);
     assert.match(code(), /"one"/, 'bin/kill put back what the killed install replaced');
@@ -69,7 +68,7 @@ test('otp release killed by SIGKILL part way through its install is undone by th
     assert.match(code(), /"two"/);
     assert.equal(JSON.parse(readFileSync(join(rel, 'releases', 'RELEASES.json'), 'utf8')).releases[0].vsn, '0.1.0');
     assert.deepEqual(readdirSync(dirname(rel)).filter((f) => f.includes('staging')), []);
-    assert.match(await ok(run(join(rel, 'bin', 'kill'), ['versions'], rel), 'versions'), /0\.1\.0\s+permanent/);
+    assert.match(await ok(project.run(['versions']), 'versions'), /0\.1\.0\s+permanent/);
   } finally {
     rmSync(base, { recursive: true, force: true });
   }

@@ -3,27 +3,23 @@
 // pid, versions and stop work, rather than be refused pointing at a start script that no longer exists.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { run, ok } from './support/run.ts';
 import { privatePortMapper } from './support/epmd.ts';
+import { releaseProject } from './support/release-project.ts';
 import { daemonWithNextVersion } from './support/upgrade-project.ts';
 
-const repo = fileURLToPath(new URL('..', import.meta.url));
 await privatePortMapper();
-const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
 
 test('a release root moved after its node booted: bin/<name> pid, versions (marking what runs) and stop from the new place reach the node as this root\'s', { timeout: 180_000 }, async () => {
-  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
-  const base = mkdtempSync(join(repo, '_build', 'e2e', 'relmoved-'));
-  const dir = join(base, 'mover');
-  const rel = join(dir, '_build', 'prod', 'rel', 'mover');
+  const project = releaseProject('mover', { prefix: 'relmoved-' });
+  const { base, rel } = project;
   const moved = join(base, 'srv-mover');
   const at = (root: string) => (args: string[]) => run(join(root, 'bin', 'mover'), args, root);
   try {
-    await ok(run(process.execPath, [otp, 'new', 'app', 'mover', '--quiet'], base), 'otp new');
-    await ok(run(process.execPath, [otp, 'release'], dir), 'otp release');
+    await project.create();
+    await ok(project.otp(['release']), 'otp release');
     const started = await ok(at(rel)(['daemon']), 'daemon');
     const pid = /\(os pid (\d+)\)/.exec(started)![1];
     renameSync(rel, moved);

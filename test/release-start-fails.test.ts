@@ -5,25 +5,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { CrashDump } from '@otp-ts/runtime/tools';
-import { run, ok } from './support/run.ts';
+import { ok } from './support/run.ts';
 import { waitFor, replaceOrFail } from './support/wait.ts';
 import { privatePortMapper } from './support/epmd.ts';
+import { releaseProject } from './support/release-project.ts';
 
-const repo = fileURLToPath(new URL('..', import.meta.url));
-const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
 const epmdPort = await privatePortMapper();
 
 test("a start() that throws under foreground prints one line naming the failure and the crash dump that keeps its report and stack; a boot's error report is printed once the boot succeeds", { timeout: 300_000 }, async () => {
-  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
-  const base = mkdtempSync(join(repo, '_build', 'e2e', 'startfail-'));
-  const dir = join(base, 'boom');
-  const rel = join(dir, '_build', 'prod', 'rel', 'boom');
+  const project = releaseProject('boom', { prefix: 'startfail-' });
+  const { base, dir, rel } = project;
   try {
-    await ok(run(process.execPath, [otp, 'new', 'app', 'boom', '--quiet'], base), 'otp new');
+    await project.create();
     const appFile = join(dir, 'src', 'boom_app.ts');
     let source = readFileSync(appFile, 'utf8');
     source = replaceOrFail(source, "import { supervisor, type ApplicationModule } from '@otp-ts/runtime';", "import { loggerOf, supervisor, type ApplicationModule } from '@otp-ts/runtime';");
@@ -33,10 +29,10 @@ test("a start() that throws under foreground prints one line naming the failure 
       "start: (_type, _args, ctx) => {\n    if (process.env.BOOM === 'throw') throw new Error('the database at db.local:5432 refused the connection');\n    if (process.env.BOOM === 'late') void Promise.reject(new TypeError('the cache went away'));\n    if (process.env.BOOM === 'report') loggerOf(ctx.node).error('the cache is cold, starting anyway');\n    return supervisor.startLink(ctx, sup, undefined, { name: 'boom_sup' });\n  },",
     );
     writeFileSync(appFile, source);
-    await ok(run(process.execPath, [otp, 'release'], dir), 'otp release');
+    await ok(project.otp(['release']), 'otp release');
     const env = { ...process.env, OTP_EPMD_PORT: String(epmdPort), NO_COLOR: '1' };
 
-    const failed = await run(join(rel, 'bin', 'boom'), ['foreground'], rel, { ...env, BOOM: 'throw' });
+    const failed = await project.run(['foreground'], { ...env, BOOM: 'throw' });
     assert.equal(failed.status, 1, failed.out);
     const dump = join(rel, 'otp_crash.dump');
     assert.equal(failed.stdout, '');
@@ -52,7 +48,7 @@ test("a start() that throws under foreground prints one line naming the failure 
       ['throw', "application 'boom' failed to start: the database at db.local:5432 refused the connection"],
       ['late', 'TypeError: the cache went away'],
     ] as const) {
-      const daemon = await run(join(rel, 'bin', 'boom'), ['daemon'], rel, { ...env, BOOM: boom });
+      const daemon = await project.run(['daemon'], { ...env, BOOM: boom });
       assert.equal(daemon.status, 1, daemon.out);
       assert.match(daemon.stderr, new RegExp(`^boom: boom@127\\.0\\.0\\.1 did not start: ${reason.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(os pid \\d+ exited with code 1\\); its full log is log/boom\\.log and its crash dump ${dump.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
       assert.match(readFileSync(join(rel, 'log', 'boom.log'), 'utf8'), /\n\s+at /);
