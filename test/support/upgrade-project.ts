@@ -1,14 +1,11 @@
 // A generated project whose release runs 0.1.0 as a daemon with 0.2.0 built beside it: the set-up of the
 // end-to-end tests of `bin/<name> upgrade` and what happens while one runs.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
-import { run, ok, type Ran } from './run.ts';
+import { ok, type Ran } from './run.ts';
+import { releaseProject } from './release-project.ts';
 import { replaceOrFail } from './wait.ts';
-
-const repo = fileURLToPath(new URL('../..', import.meta.url));
-const otp = join(repo, 'packages', 'cli', 'bin', 'otp.js');
 
 /** A project's start script and release root; `remove` stops its node and deletes the project. */
 export interface UpgradeProject {
@@ -26,25 +23,20 @@ const which = (word: string): string => `export function which(): string {\n  re
  * `remove` in a finally.
  */
 export async function daemonWithNextVersion(name: string, change?: (dir: string) => void): Promise<UpgradeProject> {
-  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
-  const base = mkdtempSync(join(repo, '_build', 'e2e', `${name}-`));
-  const dir = join(base, name);
-  const rel = join(dir, '_build', 'prod', 'rel', name);
-  const script = (args: string[], env?: NodeJS.ProcessEnv) => run(join(rel, 'bin', name), args, rel, env);
-  const remove = async () => {
-    await script(['stop']);
-    rmSync(base, { recursive: true, force: true });
-  };
+  const project = releaseProject(name);
+  const { dir, rel } = project;
+  const script = (args: string[], env?: NodeJS.ProcessEnv) => project.run(args, env);
+  const remove = () => project.remove();
   try {
-    await ok(run(process.execPath, [otp, 'new', 'app', name, '--quiet'], base), 'otp new');
+    await project.create();
     writeFileSync(join(dir, 'src', 'which.ts'), which('one'));
-    await ok(run(process.execPath, [otp, 'release'], dir), 'otp release 0.1.0');
+    await ok(project.otp(['release']), 'otp release 0.1.0');
     assert.match(await ok(script(['daemon']), 'daemon'), new RegExp(`started ${name} 0\\.1\\.0`));
     writeFileSync(join(dir, 'src', 'which.ts'), which('two'));
     change?.(dir);
     const pkg = join(dir, 'package.json');
     writeFileSync(pkg, replaceOrFail(readFileSync(pkg, 'utf8'), '"version": "0.1.0"', '"version": "0.2.0"'));
-    await ok(run(process.execPath, [otp, 'release', '--upgrade-from', '0.1.0'], dir), 'otp release 0.2.0');
+    await ok(project.otp(['release', '--upgrade-from', '0.1.0']), 'otp release 0.2.0');
   } catch (error) {
     await remove();
     throw error;
