@@ -5,6 +5,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitUntil } from './wait.ts';
 
 /** The built binary. */
 export const bin = fileURLToPath(new URL('../../packages/cli/bin/otp.js', import.meta.url));
@@ -56,7 +57,7 @@ export async function startShellNode(args: string[], env: NodeJS.ProcessEnv = pr
   let out = '';
   shell.stdout.on('data', (c: Buffer) => (out += c.toString()));
   shell.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  for (let i = 0; i < 1500 && !/started shop/.test(out); i++) await new Promise((r) => setTimeout(r, 10));
+  await waitUntil(() => /started shop/.test(out) || shell.exitCode !== null, { ms: 120_000 });
   return {
     dir,
     out: () => out,
@@ -64,7 +65,7 @@ export async function startShellNode(args: string[], env: NodeJS.ProcessEnv = pr
       const mark = out.length;
       shell.stdin.write(`${line}\n`);
       // The answer, then the next prompt: whatever the line prints later (a promise's value) is not left to the next line.
-      for (let i = 0; i < 1000 && !(answer.test(out.slice(mark)) && out.endsWith('otp> ')); i++) await new Promise((r) => setTimeout(r, 10));
+      await waitUntil(() => (answer.test(out.slice(mark)) && out.endsWith('otp> ')) || shell.exitCode !== null, { ms: 60_000 });
       assert.match(out.slice(mark), answer, `${line} → ${out.slice(mark)}`);
     },
     quit: () => {

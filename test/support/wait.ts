@@ -13,6 +13,14 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, { ms
   }
 }
 
+/** Polls `check` like waitFor until it holds or `ms` (default 30 s) pass, and says whether it held: for a caller whose own assertion then shows what was seen. */
+export async function waitUntil(check: () => unknown, { ms = 30_000, everyMs = 10 } = {}): Promise<boolean> {
+  for (const deadline = Date.now() + ms; ; await new Promise((r) => setTimeout(r, everyMs))) {
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+  }
+}
+
 /** `text` with `from` replaced by `to`; throws when `from` does not occur, so a stale edit fails the test instead of testing the unedited source. */
 export function replaceOrFail(text: string, from: string | RegExp, to: string): string {
   const found = typeof from === 'string' ? text.includes(from) : new RegExp(from.source, from.flags.replace('g', '')).test(text);

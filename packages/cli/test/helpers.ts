@@ -3,6 +3,7 @@ import { after, before } from 'node:test';
 import { PassThrough } from 'node:stream';
 import type { Io } from '@otp-ts/cli';
 import { tempDir as sharedTempDir, writeTree } from '../../../test/support/files.ts';
+import { waitUntil } from '../../../test/support/wait.ts';
 
 export { writeTree };
 
@@ -45,11 +46,11 @@ export function captureIo(overrides: Partial<Io> = {}): Io & { out: () => string
   };
 }
 
-/** Types a line into a shell's input and waits (up to 4 s) until its output after the line matches `expect`. */
+/** Types a line into a shell's input and waits (up to 60 s) until its output after the line matches `expect`. */
 async function typeLine(input: PassThrough, output: { text: string }, line: string, expect: RegExp): Promise<void> {
   const before = output.text.length;
   input.write(`${line}\n`);
-  for (let i = 0; i < 400 && !expect.test(output.text.slice(before)); i++) await new Promise((r) => setTimeout(r, 10));
+  await waitUntil(() => expect.test(output.text.slice(before)), { ms: 60_000 });
   assert.match(output.text.slice(before), expect, `after typing: ${line}`);
 }
 

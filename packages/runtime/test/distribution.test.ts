@@ -73,7 +73,7 @@ test('a wrong cookie is refused on both sides with one clear line, and nothing e
       assert.equal(await node.ping('c@127.0.0.1'), false);
       assert.deepEqual(node.nodes(), []);
       assert.ok(logs.some((l) => /wrong cookie/.test(l)), logs.join('\n'));
-      for (let i = 0; i < 50 && !/wrong cookie/.test(peer.stderr()); i++) await new Promise((r) => setTimeout(r, 10));
+      await waitFor('the peer to log the wrong cookie', () => /wrong cookie/.test(peer.stderr()));
       assert.match(peer.stderr(), /a2@127\.0\.0\.1.*wrong cookie/);
       assert.equal(node.dist!.connectFailure('c@127.0.0.1')?.reason, 'cookie', 'the failure as data');
       assert.equal(await node.ping('nobody@127.0.0.1'), false);
@@ -362,7 +362,7 @@ test('a node that restarted on another port is reached there with no stray log l
     await node.startDistribution({ name: 'r0@127.0.0.1', cookie: 'secret', epmdPort, log: (l) => logs.push(l) });
     const gone = async (peer: { child: ChildProcess }) => {
       peer.child.kill('SIGKILL');
-      for (let i = 0; i < 200 && node.nodes().length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+      await waitFor('the killed peer to leave nodes()', () => node.nodes().length === 0);
       assert.deepEqual(node.nodes(), []);
     };
     let peer = await startPeer('r@127.0.0.1', 'secret', epmdPort);
@@ -378,7 +378,7 @@ test('a node that restarted on another port is reached there with no stray log l
       peer = await startPeer('r@127.0.0.1', 'other-cookie', epmdPort);
       assert.equal(await node.ping('r@127.0.0.1'), false);
       assert.equal(logs.filter((l) => /wrong cookie/.test(l)).length, 1, logs.join('\n'));
-      for (let i = 0; i < 50 && !/wrong cookie/.test(peer.stderr()); i++) await new Promise((r) => setTimeout(r, 10));
+      await waitFor('the peer to log the wrong cookie', () => /wrong cookie/.test(peer.stderr()));
       assert.equal(peer.stderr().match(/wrong cookie/g)?.length, 1, peer.stderr());
     } finally {
       peer.child.kill('SIGKILL');
@@ -510,7 +510,7 @@ test('the handshake agrees on a version both nodes speak and exchanges capabilit
       // A hidden tool runs no global: it does not offer it, and the visible node's global leaves it out.
       assert.equal(await tool.ping('hs@127.0.0.1'), true);
       // The listener is up once it has checked the tool's proof, before the tool.
-      for (let i = 0; i < 100 && !node.nodes('hidden').includes('hstool@127.0.0.1'); i++) await new Promise((r) => setTimeout(r, 5));
+      await waitFor('the tool to be among the hidden nodes', () => node.nodes('hidden').includes('hstool@127.0.0.1'));
       assert.equal(node.dist!.offers('hstool@127.0.0.1', 'global'), false);
       assert.equal(node.dist!.offers('hstool@127.0.0.1', 'rpc'), true);
       assert.equal(tool.dist!.offers('hs@127.0.0.1', 'global'), true);

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { EpmdServer } from '../src/distribution/epmd-server.ts';
 import { EPMD_ANSWER_TIMEOUT_MS, killPortMapper, lookup, names, REFUSAL_EXPLAIN_MS, register } from '../src/distribution/epmd-client.ts';
 import { encodeAlive2, type NodeEntry } from '../src/distribution/epmd-protocol.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 
 const entry = (name: string, port: number): NodeEntry => ({ name, port, nodeType: 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) });
 
@@ -29,7 +30,7 @@ test('a node registers, is found by name and listed; its name is freed when its 
     assert.deepEqual(await names('127.0.0.1', port), [{ name: 'shop', port: 40001 }]);
     await assert.rejects(register(entry('shop', 40002), '127.0.0.1', port), /name is taken/);
     reg.close();
-    for (let i = 0; i < 50 && (await names('127.0.0.1', port)).length > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await waitFor('the closed registration to leave the port mapper', async () => (await names('127.0.0.1', port)).length === 0);
     assert.deepEqual(await names('127.0.0.1', port), []);
     const again = await register(entry('shop', 40003), '127.0.0.1', port);
     again.close();
@@ -69,9 +70,9 @@ test('a kill request stops an idle port mapper and is refused while a node is re
     assert.equal(await killPortMapper('127.0.0.1', port), false, 'refused: a node relies on it');
     assert.equal((await lookup('busy', '127.0.0.1', port))?.port, 40030);
     reg.close();
-    for (let i = 0; i < 50 && (await names('127.0.0.1', port)).length > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await waitFor('the closed registration to leave the port mapper', async () => (await names('127.0.0.1', port)).length === 0);
     assert.equal(await killPortMapper('127.0.0.1', port), true);
-    for (let i = 0; i < 50 && !killed; i++) await new Promise((r) => setTimeout(r, 5));
+    await waitFor('onKill to run', () => killed);
     assert.ok(killed, 'onKill ran');
     await assert.rejects(names('127.0.0.1', port), /ECONNREFUSED/, 'no longer listening');
   } finally {
@@ -117,7 +118,7 @@ test('interop: Erlang\'s `epmd -names` and `epmd -kill` work against the built-i
     assert.match(await epmdCmd('-names'), /name otpts at port 40040/);
     assert.match(await epmdCmd('-kill'), /Killing not allowed - living nodes/, 'a port mapper with a registered node is not killed');
     reg.close();
-    for (let i = 0; i < 50 && (await names('127.0.0.1', port)).length > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await waitFor('the closed registration to leave the port mapper', async () => (await names('127.0.0.1', port)).length === 0);
     assert.match(await epmdCmd('-kill'), /Killed/);
     assert.ok(killed);
   } finally {

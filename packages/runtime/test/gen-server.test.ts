@@ -214,7 +214,7 @@ test('stop runs terminate and waits for the server to exit; a trapping server ru
     });
     while (child === undefined) await new Promise((r) => setImmediate(r));
     node.exit(parent, 'shutdown');
-    await new Promise((r) => setTimeout(r, 5));
+    await waitFor('both servers to run terminate', () => terminated.length >= 2);
     assert.deepEqual(terminated, ['shutdown', 'shutdown']);
   });
 });

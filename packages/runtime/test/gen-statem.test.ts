@@ -459,7 +459,7 @@ test('terminate runs on stop, after stopAndReply answers, and on the parent\'s e
     });
     while (child === undefined) await new Promise((r) => setImmediate(r));
     node.exit(parent, 'shutdown');
-    for (let i = 0; i < 500 && terminated.length < 3; i++) await new Promise((r) => setTimeout(r, 1));
+    await waitFor('the three terminate callbacks', () => terminated.length >= 3);
     assert.deepEqual(terminated, [
       ['shutdown', 's', 'data'],
       ['normal', 's', 'last data'],

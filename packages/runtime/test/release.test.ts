@@ -102,7 +102,7 @@ export const sup: Supervisor<void> = { init: () => ({ flags: { strategy: 'oneFor
       assert.equal(await genServer.call(ctx, 'a' as never, 'who'), 'v2:a', 'the running child migrated');
       const before = ctx.whereis('a')!;
       ctx.exit(before, 'kill');
-      for (let i = 0; i < 100 && (ctx.whereis('a') === undefined || ctx.whereis('a') === before); i++) await ctx.sleep(5);
+      await waitFor('the supervisor to restart a', () => ctx.whereis('a') !== undefined && ctx.whereis('a') !== before);
       assert.equal(await genServer.call(ctx, 'a' as never, 'who'), 'v2:a', "the restarted child runs the new version, not the one the spec's start came from");
     });
   });

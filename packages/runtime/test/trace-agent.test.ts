@@ -4,8 +4,8 @@ import { transformSync } from 'esbuild';
 import * as runtime from '@otp-ts/runtime';
 import { codeServerOf, loggerOf, type OtpNode, type ProcessContext } from '@otp-ts/runtime';
 import { traceAgentOf, type TraceEvent, type TraceMessage, type TraceSpec } from '@otp-ts/runtime/tools';
-import { withNode, tick } from './helpers.ts';
-import { replaceOrFail } from '../../../test/support/wait.ts';
+import { withNode } from './helpers.ts';
+import { replaceOrFail, waitFor } from '../../../test/support/wait.ts';
 
 const compile = (name: string, ts: string, vsn?: string) => ({ name, code: transformSync(ts, { loader: 'ts', format: 'cjs', target: 'node20' }).code, filename: `/virtual/${name}.ts`, vsn });
 
@@ -132,11 +132,11 @@ test('a client that exits leaves no pattern behind', () =>
       await traceAs(ctx, { patterns: ['shop/cart.add'], messages: true, limit: 1000 });
       await ctx.receive((x) => x === 'go away');
     });
-    for (let i = 0; i < 20 && agent.list().length === 0; i++) await tick();
+    await waitFor('the session to start', () => agent.list().length > 0);
     assert.equal(agent.list().length, 1);
     assert.notEqual(node.trace, null);
     node.send(client, 'go away');
-    for (let i = 0; i < 50 && agent.list().length > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await waitFor('the session to end with its client', () => agent.list().length === 0);
     assert.deepEqual(agent.list(), []);
     assert.deepEqual(agent.tracedFunctions(), []);
     assert.equal(node.trace, null);
