@@ -49,6 +49,13 @@ module.exports = {
       from: { path: '^(packages/[^/]+/src/[a-z/-]*?)[^/]+$' },
       to: { circular: true, via: { pathNot: '^$1[^/]+$' } },
     },
+    {
+      name: 'no-circular-in-distribution',
+      comment: "distribution's files know each other one way, even by type: the control messages' shape (control-message.ts) sits below the handlers (control.ts) and the links and monitors across nodes (remote.ts)",
+      severity: 'error',
+      from: { path: `${src}distribution/` },
+      to: { circular: true },
+    },
     ...upward,
     {
       name: 'runtime-entry-is-the-top',

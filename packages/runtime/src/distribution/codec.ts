@@ -2,7 +2,7 @@ import { serialize, deserialize } from 'node:v8';
 import { Pid, Ref } from '../pid.js';
 import { Down, Exit } from '../messages.js';
 import { wireByTag, wireClasses, type PidTranslator } from '../wire.js';
-import type { ControlMessage } from './control.js';
+import type { ControlMessage } from './control-message.js';
 import { scanV8 } from './v8-scan.js';
 
 export { awaitedTag, isReply, markReplyClass, registerWireClass, setAwaitedTags, type PidTranslator } from '../wire.js';

@@ -1,24 +1,12 @@
-// The control messages nodes exchange once connected (docs/protocol.md §4), as a discriminated union on the
-// operation, and what a node does with each one it receives: one function per message.
+// What a node does with each control message it receives (docs/protocol.md §4; their shape is control-message.ts):
+// one function per message.
 import type { OtpNode } from '../node.js';
 import { Down, type ExitReason } from '../messages.js';
 import { Ref, type Pid } from '../pid.js';
 import { isolation } from '../isolation.js';
 import { awaitedTag, isReply } from '../wire.js';
 import type { RemoteSignals } from './remote.js';
-
-/** A control message: its operation, then its elements, in the order of docs/protocol.md's table. */
-export type ControlMessage =
-  | readonly [op: 'send', to: Pid, message: unknown]
-  | readonly [op: 'reg_send', name: string, message: unknown]
-  | readonly [op: 'link', from: Pid, to: Pid]
-  | readonly [op: 'unlink', from: Pid, to: Pid]
-  | readonly [op: 'exit', from: Pid, to: Pid, reason: ExitReason]
-  | readonly [op: 'exit2', from: Pid, to: Pid, reason: ExitReason]
-  | readonly [op: 'monitor', from: Pid, target: Pid | string, ref: Ref]
-  | readonly [op: 'demonitor', from: Pid, target: Pid | string, ref: Ref]
-  | readonly [op: 'down', target: Pid | string, to: Pid, ref: Ref, reason: ExitReason]
-  | readonly [op: 'alias_send', alias: Ref, message: unknown];
+import type { ControlMessage } from './control-message.js';
 
 /** The process (or alias) a control message is for on the receiving node; undefined for a registered name. */
 export function targetOf(msg: ControlMessage): Pid | Ref | undefined {

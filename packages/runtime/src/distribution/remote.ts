@@ -1,7 +1,7 @@
 import { Down, type ExitReason } from '../messages.js';
 import { Pid, type Ref } from '../pid.js';
 import type { ProcessImpl } from '../process.js';
-import type { ControlMessage } from './control.js';
+import type { ControlMessage } from './control-message.js';
 import { quoteForLog } from './handshake.js';
 
 const pidKey = (p: Pid): string => `${p.node}.${p.id}.${p.serial}`;
