@@ -4,11 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { t as list } from 'tar';
 import { privatePortMapper } from './support/epmd.ts';
+import { releaseProject } from './support/release-project.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 // Every node and tool of this file registers with its own port mapper, stopped with the file: none is left on 4369.
@@ -16,14 +17,11 @@ await privatePortMapper();
 const bin = join(repo, 'packages', 'cli', 'bin', 'otp.js');
 
 test('otp release writes a 128-bit cookie into node.args with mode 0600, the tarball holding it is 0600 too, and bin/<name> eval and remote are bounded', { timeout: 120_000 }, async () => {
-  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
-  const base = mkdtempSync(join(repo, '_build', 'e2e', 'secrets-'));
+  const { base, dir, rel, script } = releaseProject('vault', { prefix: 'secrets-' });
   try {
     assert.equal(spawnSync(process.execPath, [bin, 'new', 'app', 'vault', '--quiet'], { cwd: base, encoding: 'utf8' }).status, 0);
-    const dir = join(base, 'vault');
     const built = spawnSync(process.execPath, [bin, 'release', '--tar'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
     assert.equal(built.status, 0, built.stdout + built.stderr);
-    const rel = join(dir, '_build', 'prod', 'rel', 'vault');
     const nodeArgs = join(rel, 'releases', '0.1.0', 'node.args');
     assert.match(readFileSync(nodeArgs, 'utf8'), /^--setcookie [0-9a-f]{32}$/m);
     assert.equal((statSync(nodeArgs).mode & 0o777).toString(8), '600', 'node.args: owner only');
@@ -34,7 +32,6 @@ test('otp release writes a 128-bit cookie into node.args with mode 0600, the tar
     assert.equal(((modes.get('releases/0.1.0/node.args') ?? 0) & 0o777).toString(8), '600', 'node.args inside the tarball');
 
     // The start script's eval and remote are bounded on the node, which keeps answering afterwards.
-    const script = join(rel, 'bin', 'vault');
     const run = (args: string[], input = '') => spawnSync(script, args, { cwd: rel, encoding: 'utf8', input, timeout: 60_000 });
     assert.equal(run(['daemon']).status, 0);
     try {
