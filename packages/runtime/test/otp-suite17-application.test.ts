@@ -69,3 +69,19 @@ test('application_SUITE: start with an error — a huge reason or a long applica
     });
   });
 });
+
+test('application_SUITE: get_env — a setting set to undefined reads as none, so getEnv gives its fallback and getAllEnv leaves it out', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      application.setEnv(ctx, 's17_env', 'port', 8080);
+      assert.equal(application.getEnv(ctx, 's17_env', 'port', 1), 8080);
+      application.setEnv(ctx, 's17_env', 'port', undefined);
+      assert.equal(application.getEnv(ctx, 's17_env', 'port', 1), 1, 'the fallback shows once the setting is undefined');
+      assert.deepEqual(application.getAllEnv(ctx, 's17_env'), {});
+      application.setEnv(ctx, 's17_env', 'off', false);
+      assert.equal(application.getEnv(ctx, 's17_env', 'off', true), false, 'false and null are settings');
+      application.setEnv(ctx, 's17_env', 'none', null);
+      assert.equal(application.getEnv(ctx, 's17_env', 'none', 'x'), null);
+    });
+  });
+});

@@ -168,10 +168,10 @@ export async function configChange(resource: AppResource, diff: ConfigDiff, time
   }
 }
 
-/** An application's setting, or `fallback` when it has none. */
+/** An application's setting, or `fallback` when it has none (a setting of `undefined` is none). */
 export function getEnv<T = unknown>(ctx: ProcessContext, app: string, key: string, fallback?: T): T | undefined {
-  const env = envOf(ctx.node);
-  return env.has(app, key) ? (env.get(app, key) as T) : fallback;
+  const value = envOf(ctx.node).get(app, key);
+  return value === undefined ? fallback : (value as T);
 }
 
 /** All settings of an application. */
@@ -179,9 +179,10 @@ export function getAllEnv(ctx: ProcessContext, app: string): Record<string, unkn
   return envOf(ctx.node).all(app);
 }
 
-/** Changes a setting at run time. */
+/** Changes a setting at run time; `undefined` removes it, so `getEnv`'s fallback shows again. */
 export function setEnv(ctx: ProcessContext, app: string, key: string, value: unknown): void {
-  envOf(ctx.node).set(app, key, value);
+  if (value === undefined) envOf(ctx.node).unset(app, key);
+  else envOf(ctx.node).set(app, key, value);
 }
 
 /** Removes a setting. */
