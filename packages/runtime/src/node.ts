@@ -102,6 +102,10 @@ export class OtpNode {
   private starting: Array<ProcessImpl | ProcessFn | undefined> = [];
   private startingCount = 0;
   private startingSpare: Array<ProcessImpl | ProcessFn | undefined> = [];
+  // The batch startQueued is starting, and the index of the process it starts (for notStarted).
+  private startingBatch: Array<ProcessImpl | ProcessFn | undefined> | null = null;
+  private startingAt = 0;
+  private startingEnd = 0;
   /** True while exit signals cascade; messages delivered meanwhile reach their receivers afterwards. */
   propagating = false;
   /** Messages put into this node's mailboxes (sends, call replies, other nodes' messages), modulo 2^30 (a small integer: counting never allocates). */
@@ -273,6 +277,14 @@ export class OtpNode {
   /** True while some spawned process has not started its body yet (it does in a microtask: internal, for the code server). */
   get startsPending(): boolean {
     return this.startingCount > 0;
+  }
+
+  /** True while `proc` was spawned and has not started its body yet (internal: processInfo's `runnable`, as OTP's). */
+  notStarted(proc: ProcessImpl): boolean {
+    for (let i = 0; i < this.startingCount; i += 2) if (this.starting[i] === proc) return true;
+    const batch = this.startingBatch;
+    if (batch !== null) for (let i = this.startingAt + 2; i < this.startingEnd; i += 2) if (batch[i] === proc) return true;
+    return false;
   }
 
   spawnFrom(parent: ProcessImpl | null, fn: ProcessFn, options?: SpawnOptions): Pid {
@@ -466,11 +478,18 @@ export class OtpNode {
     // of the largest batch ever spawned in one go).
     const reuse = n <= SPARE_BATCH;
     this.startingSpare = reuse ? batch : [];
-    for (let i = 0; i < n; i += 2) {
-      const proc = batch[i] as ProcessImpl;
-      const fn = batch[i + 1] as ProcessFn;
-      if (reuse) batch[i] = batch[i + 1] = undefined;
-      start(proc, fn);
+    this.startingBatch = batch;
+    this.startingEnd = n;
+    try {
+      for (let i = 0; i < n; i += 2) {
+        const proc = batch[i] as ProcessImpl;
+        const fn = batch[i + 1] as ProcessFn;
+        if (reuse) batch[i] = batch[i + 1] = undefined;
+        this.startingAt = i;
+        start(proc, fn);
+      }
+    } finally {
+      this.startingBatch = null;
     }
   };
 

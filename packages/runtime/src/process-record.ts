@@ -249,7 +249,8 @@ export class ProcessRecord {
   get status(): ProcessInfo['status'] {
     if (this.dead) return 'exiting';
     if (this.mode === PARKED) return 'waiting';
-    if (this.mode !== IDLE) return 'runnable';
+    // Spawned and not started yet is runnable, as OTP's: it waits for its first turn.
+    if (this.mode !== IDLE || this.node.notStarted(this as unknown as ProcessImpl)) return 'runnable';
     return 'running';
   }
 

@@ -39,7 +39,7 @@ export interface ProcessLabel {
   callbacks?: object;
 }
 
-/** Where a process is in its life. */
+/** Where a process is in its life: `runnable` when spawned and not started yet or woken and not run yet, `waiting` in a receive. */
 export type ProcessStatus = 'running' | 'runnable' | 'waiting' | 'exiting';
 
 /** A snapshot of one process, like `erlang:process_info/1`. */

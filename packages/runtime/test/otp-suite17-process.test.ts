@@ -38,3 +38,22 @@ test('process_SUITE bad_register: a dead pid, a taken name, a second name, an un
     });
   });
 });
+
+test('process_SUITE t_process_info: a process spawned and not yet started is runnable, one in a receive is waiting, the caller itself is running', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      assert.equal(ctx.processInfo(ctx.self())?.status, 'running');
+      const p = ctx.spawn(idle);
+      assert.equal(ctx.processInfo(p)?.status, 'runnable', 'spawned, its body not run yet');
+      // Siblings spawned in one batch: the first to start sees the second still runnable.
+      const seen: unknown[] = [];
+      ctx.spawn(async (c) => void seen.push(c.processInfo(second)?.status));
+      const second = ctx.spawn(idle);
+      const deadline = Date.now() + 5000;
+      while (seen.length === 0 && Date.now() < deadline) await ctx.sleep(1);
+      assert.deepEqual(seen, ['runnable']);
+      while (ctx.processInfo(p)?.status !== 'waiting' && Date.now() < deadline) await ctx.sleep(1);
+      assert.equal(ctx.processInfo(p)?.status, 'waiting', 'in its receive');
+    });
+  });
+});
