@@ -2,7 +2,7 @@
 // each named after its case.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genServer, genStatem, noreply, ok, reply, type GenServer, type GenStatem } from '@otp-ts/runtime';
+import { CallError, genServer, genStatem, noreply, ok, reply, type GenServer, type GenStatem } from '@otp-ts/runtime';
 import { withNode } from './helpers.ts';
 
 const counter: GenServer<number, 'get', 'bump', number> = { init: () => ok(0), handleCall: (_r, _f, n) => reply(n, n), handleCast: (_c, n) => noreply(n + 1) };
@@ -25,6 +25,27 @@ test('gen_server_SUITE cast / gen_statem_SUITE: a cast never fails, even to { na
       genStatem.cast(ctx, { name: 'machine', node: ctx.node.name }, 'bump');
       assert.equal(await genServer.call(ctx, srv, 'get'), 1);
       assert.equal(await genStatem.call(ctx, stm, 'get'), 1);
+    }),
+  );
+});
+
+test('gen_server_SUITE call_remote_n1 / gen:do_for_proc: a call or stop of { name, node } from a node that is not distributed fails with nodedown in one sentence, as OTP exits {nodedown, Node}', async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      const far = { name: 'counter', node: 'other@nowhere' };
+      const nodedown = (e: unknown): boolean => {
+        assert.ok(e instanceof CallError, `a CallError, got ${String(e)}`);
+        assert.equal(e.failure, 'nodedown');
+        assert.match(e.message, /not distributed.*startDistribution/);
+        assert.ok(!e.message.includes('\n'));
+        return true;
+      };
+      await assert.rejects(genServer.call(ctx, far, 'get'), nodedown);
+      await assert.rejects(genStatem.call(ctx, far, 'get'), nodedown);
+      await assert.rejects(genServer.stop(ctx, far), nodedown);
+      // Nothing was left behind: no monitor, no message.
+      assert.deepEqual(ctx.processInfo(ctx.self())?.monitors, []);
+      assert.equal(ctx.processInfo(ctx.self())?.messageQueueLen, 0);
     }),
   );
 });

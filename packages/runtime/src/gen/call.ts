@@ -108,10 +108,22 @@ export function genCall(ctx: ProcessContext, server: ServerRef, message: (from: 
 
 const FLUSH = Object.freeze({ flush: true });
 
+/**
+ * A call or stop of `{ name, node }` from a node that is not distributed: OTP's gen exits `{nodedown, Node}`
+ * before sending anything (internal).
+ */
+export function notDistributed(server: { name: string; node: string }, request: unknown, what = 'call'): CallError {
+  const error = new CallError('nodedown', describe(server), request);
+  error.message = `${what} to ${describe(server)} failed with nodedown: this node is not distributed, so it reaches no other node; start it with startDistribution({ name, cookie }) first`;
+  return error;
+}
+
 // The pid a call goes to, after the checks OTP's gen:call makes before sending anything.
 function calleeOf(ctx: ProcessContext, server: ServerRef, request: unknown, timeoutMs: number): Pid | { name: string; node: string } {
   checkCallTimeout(timeoutMs);
-  const pid = remoteByName(ctx, server) ?? whereisServer(ctx, server);
+  const remote = remoteByName(ctx, server);
+  if (remote !== undefined && ctx.node.dist === null) throw notDistributed(remote, request);
+  const pid = remote ?? whereisServer(ctx, server);
   if (pid === undefined) throw new CallError('noproc', describe(server), request);
   if (pid === ctx.self()) throw new CallError('calling_self', describe(server), request);
   return pid;

@@ -1,7 +1,7 @@
 import { Down, TIMEOUT, type ExitReason } from '../messages.js';
 import type { ProcessContext } from '../types.js';
 import { termEquals } from '../terms.js';
-import { checkCallTimeout, describe, remoteByName, whereisServer, type ServerRef } from './call.js';
+import { checkCallTimeout, describe, notDistributed, remoteByName, whereisServer, type ServerRef } from './call.js';
 import { CallError } from './errors.js';
 import { From, SystemMessage } from './messages.js';
 
@@ -14,7 +14,10 @@ export async function stopBehaviour(ctx: ProcessContext, server: ServerRef, reas
   // Checked before anything is sent, as OTP's stop exits with badarg and leaves the server running.
   checkCallTimeout(timeoutMs, 'stop');
   // A name on another node is monitored and sent to by name, as proc_lib:stop takes {Name, Node}.
-  const pid = remoteByName(ctx, server) ?? whereisServer(ctx, server);
+  const remote = remoteByName(ctx, server);
+  // As OTP's gen:stop of {Name, Node} from a node that is not alive: exits {nodedown, Node}, nothing sent.
+  if (remote !== undefined && ctx.node.dist === null) throw notDistributed(remote, 'stop', 'stop');
+  const pid = remote ?? whereisServer(ctx, server);
   if (pid === undefined) throw new CallError('noproc', describe(server), 'stop');
   // As OTP's proc_lib:stop of self(): the process would wait forever for its own exit, its order queued behind the wait.
   if (pid === ctx.self()) throw new CallError('calling_self', describe(server), 'stop');
