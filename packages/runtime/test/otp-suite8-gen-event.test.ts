@@ -51,3 +51,43 @@ test('gen_event_SUITE: hibernate — a handler result with hibernate (init, even
     });
   });
 });
+
+test('gen_event_SUITE: swap_handler — when the old handler\'s terminate throws, the new init is told what it threw (OTP passes {\'EXIT\', Reason}), by swapHandler and by a callback\'s swap', async () => {
+  await withNode(async (node) => {
+    const seen: unknown[] = [];
+    type Swapped = { args: unknown; previous: unknown; found: boolean; exit?: unknown };
+    const thrower: GenEventHandler<string, string, string, string, unknown, unknown> = {
+      name: 'thrower_h',
+      init: (args) => {
+        if (typeof args === 'object' && args !== null && 'found' in args) {
+          const a = args as Swapped;
+          seen.push({ previous: a.previous, found: a.found, threw: 'exit' in a, exit: a.exit });
+        }
+        return genEvent.ok('s');
+      },
+      handleEvent: (event, s) => (event === 'swap' ? genEvent.swap('boom', s, { handler: thrower, id: 3 }, 'next') : genEvent.ok(s)),
+      handleCall: (req, s) => genEvent.reply(req, s),
+      terminate: (arg) => {
+        if (arg === 'boom') throw new Error('terminate failed');
+        return 'final';
+      },
+    };
+    await node.run(async (ctx) => {
+      const mgr = await genEvent.start(ctx);
+      await genEvent.addHandler(ctx, mgr, { handler: thrower, id: 1 }, 'first');
+      await genEvent.swapHandler(ctx, mgr, [{ handler: thrower, id: 1 }, 'boom'], [{ handler: thrower, id: 2 }, 'next']);
+      await genEvent.syncNotify(ctx, mgr, 'swap');
+      await genEvent.swapHandler(ctx, mgr, [{ handler: thrower, id: 3 }, 'fine'], [{ handler: thrower, id: 4 }, 'next']);
+      assert.deepEqual((await genEvent.whichHandlers(ctx, mgr)).map((x) => (x as { id: number }).id), [4]);
+    });
+    assert.equal(seen.length, 3);
+    for (const s of seen.slice(0, 2)) {
+      const r = s as { previous: unknown; found: boolean; threw: boolean; exit: unknown };
+      assert.equal(r.previous, undefined);
+      assert.equal(r.found, true);
+      assert.equal(r.threw, true);
+      assert.ok(r.exit instanceof Error && r.exit.message === 'terminate failed', `the thrown error, got ${String(r.exit)}`);
+    }
+    assert.deepEqual(seen[2], { previous: 'final', found: true, threw: false, exit: undefined }, 'a terminate that returned gives no exit');
+  });
+});

@@ -79,7 +79,7 @@ export function deleteHandler<S, E, C, R, A, T>(
 
 /**
  * Replaces `old` by `next`: old's terminate(oldArgs, state) runs, then next's init gets `{ args: nextArgs,
- * previous, found }` (found is false if old was not installed). A supervised old handler's supervisor
+ * previous, found }` (found is false if old was not installed; `exit` is what old's terminate threw, if it threw). A supervised old handler's supervisor
  * supervises next. Throws `GenEventError` initFailed (both are then gone) or alreadyExists.
  */
 export async function swapHandler<E>(ctx: ProcessContext, manager: ManagerRef<E>, old: [HandlerId<HandlerOf<E>>, unknown], next: [HandlerId<HandlerOf<E>>, unknown]): Promise<void> {

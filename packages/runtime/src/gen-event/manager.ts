@@ -15,7 +15,7 @@ import { formatValue, loggerOf } from '../logger.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
 import type { Status } from '../gen-server/types.js';
 import { HandlerExit, ManagerRequest, NotifyMessage, Refused, describeHandler, handlerOf, isPair, notAHandler, sameHandler } from './types.js';
-import type { AnyHandler, CallResult, EventResult, HandlerId, InitResult, InstalledHandler, TerminateReason } from './types.js';
+import type { AnyHandler, CallResult, EventResult, HandlerId, InitResult, InstalledHandler, SwapArgs, TerminateReason } from './types.js';
 
 /** Every result a handler callback may give, as a union on `type` (user code may return anything: see resultOf). */
 type HandlerResult = InitResult<unknown> | EventResult<unknown> | CallResult<unknown, unknown>;
@@ -415,13 +415,14 @@ interface SwapPlan {
 
 /** Replaces `old` (if installed) by `next` at position `at`: old terminate(args, state), then next init(SwapArgs). */
 async function swapEntry(mgr: Manager, { old, args, state, next, initArgs, supervisor, at, lastIn, fromCallback }: SwapPlan): Promise<Entry | Refused> {
-  let previous: unknown;
+  let swapArgs: SwapArgs = { args: initArgs, previous: undefined, found: false };
   if (old !== undefined) {
     old.state = state;
     const out = await remove(mgr, old, args, { swapped: next, supervisor });
-    previous = out.ok ? out.value : undefined;
+    // A terminate that threw: the new init is told what it threw, as OTP's passes {'EXIT', Reason} as Res.
+    swapArgs = out.ok ? { args: initArgs, previous: out.value, found: true } : { args: initArgs, previous: undefined, found: true, exit: out.error };
   }
-  const entry = await install(mgr, next, { args: initArgs, previous, found: old !== undefined }, supervisor, fromCallback);
+  const entry = await install(mgr, next, swapArgs, supervisor, fromCallback);
   if (!(entry instanceof Refused)) {
     mgr.entries.splice(Math.max(at, 0), 0, entry);
     return entry;

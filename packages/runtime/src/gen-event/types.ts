@@ -65,6 +65,8 @@ export interface SwapArgs<A = unknown, P = unknown> {
   readonly previous: P | undefined;
   /** False when the old handler was not installed (OTP passes `error`). */
   readonly found: boolean;
+  /** What the old handler's terminate threw, present only when it threw (OTP passes `{'EXIT', Reason}`). */
+  readonly exit?: unknown;
 }
 
 /**
