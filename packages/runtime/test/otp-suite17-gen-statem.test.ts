@@ -274,3 +274,45 @@ test("gen_statem_SUITE callback_mode: callbackMode() may list the mode and 'stat
     });
   });
 });
+
+test('gen_statem_SUITE: reply/1 — sendReply with a list of reply actions answers every held call at once; a bad element is badarg and answers none', async () => {
+  await withNode(async (node) => {
+    type Req = 'hold' | 'release' | 'bad';
+    const m: GenStatem<'s', genStatem.ReplyAction<string>[], Req, never, string> = {
+      callbackMode: 'handleEvent',
+      init: () => genStatem.ok('s', []),
+      handleEvent: (e, _s, held) => {
+        if (e.type !== 'call') return keepStateAndData();
+        if ((e.content as string) === 'count') return keepStateAndData([reply(e.from, String(held.length))]);
+        if (e.content === 'hold') return keepState([...held, reply(e.from, `answer ${held.length}`)]);
+        if (e.content === 'bad') {
+          try {
+            genStatem.sendReply([...held, { reply: ['not a from', 'x'] }] as never);
+          } catch (error) {
+            return keepStateAndData([reply(e.from, (error as Error).message)]);
+          }
+          return keepStateAndData([reply(e.from, 'no error')]);
+        }
+        genStatem.sendReply(held);
+        genStatem.sendReply(reply(e.from, 'released'));
+        return keepState([]);
+      },
+    };
+    await node.run(async (ctx) => {
+      const pid = await genStatem.start(ctx, m, undefined);
+      const me = ctx.self();
+      // Each caller is its own process (one process waits for one call at a time); their calls are held in order.
+      for (let i = 0; i < 3; i++) {
+        ctx.spawn(async (c) => c.send(me, { held: i, answer: await genStatem.call(c, pid, 'hold', WAIT) }));
+        while ((await genStatem.call(ctx, pid, 'count' as never, WAIT)) !== String(i + 1)) await ctx.sleep(1);
+      }
+      const bad = await genStatem.call(ctx, pid, 'bad', WAIT);
+      assert.match(bad, /^sendReply takes .*element 3 is .*no reply was sent$/);
+      assert.deepEqual(await genStatem.call(ctx, pid, 'release', WAIT), 'released');
+      const answers: unknown[] = [];
+      for (let i = 0; i < 3; i++) answers.push(await ctx.receive((x): x is { held: number; answer: string } => typeof x === 'object' && x !== null && 'held' in x, WAIT));
+      assert.deepEqual(answers.map((a) => (a as { answer: string }).answer).sort(), ['answer 0', 'answer 1', 'answer 2'], 'each held call answered once, by the list');
+      assert.equal(await ctx.receive(null, 0), TIMEOUT, 'no second answer');
+    });
+  });
+});

@@ -3,6 +3,7 @@ import type { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
 import { From } from '../gen/messages.js';
 import { replyTo, type ServerRef } from '../gen/call.js';
+import { RuntimeError, describeBrief } from '../errors.js';
 import type { SysEvent } from '../gen/sys-handler.js';
 
 /** A value or a promise of it: every callback may be async. */
@@ -302,8 +303,27 @@ export function reply<R>(from: From<R>, value: R): ReplyAction<R> {
 }
 
 /** Answers a call now, from anywhere (OTP's gen_statem:reply/2): for replies after the transition that got the call. */
-export function sendReply<R>(from: From<R>, value: R): void {
-  replyTo(from, value);
+export function sendReply<R>(from: From<R>, value: R): void;
+/** Sends each reply action (`reply(from, value)`), one or a list, now (OTP's gen_statem:reply/1). */
+export function sendReply(replies: ReplyAction<unknown> | readonly ReplyAction<unknown>[]): void;
+export function sendReply(fromOrReplies: unknown, value?: unknown): void {
+  if (fromOrReplies instanceof From) {
+    replyTo(fromOrReplies, value);
+    return;
+  }
+  const list: readonly unknown[] = Array.isArray(fromOrReplies) ? fromOrReplies : [fromOrReplies];
+  // Every element is checked before any reply goes, so a bad list answers nobody twice or half.
+  const bad = list.findIndex((r) => !isReplyAction(r));
+  if (bad >= 0) {
+    throw new RuntimeError('badarg', `sendReply takes a From and a value, or reply actions made with reply(from, value); element ${bad} is ${describeBrief(list[bad])}, and no reply was sent`);
+  }
+  for (const r of list as readonly ReplyAction<unknown>[]) replyTo(r.reply[0], r.reply[1]);
+}
+
+function isReplyAction(r: unknown): r is ReplyAction<unknown> {
+  if (r === null || typeof r !== 'object' || !('reply' in r)) return false;
+  const pair = (r as { reply: unknown }).reply;
+  return Array.isArray(pair) && pair.length === 2 && pair[0] instanceof From;
 }
 
 /** Action: an event timeout, cancelled by any event; fires a `timeout` event with `content`. See TimeoutTime and TimeoutOptions. */
