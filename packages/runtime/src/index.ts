@@ -62,6 +62,7 @@ export { ApplicationError } from './application/types.js';
 export type { AppResource, ApplicationModule, StartType, StartPhase, RunningApp, ModuleLoader, ApplicationErrorCode } from './application/types.js';
 export type { ControllerOptions } from './application/controller.js';
 export type { AppKeys } from './application/keys.js';
+export type { EnvOptions } from './application/api.js';
 export { SupervisorError } from './supervisor/types.js';
 export type { Supervisor, SupervisorSpec, ChildSpec, SupFlags, Strategy, Restart, Shutdown, ChildType, ChildInfo, ChildCounts, StartFn, SupervisorErrorCode, AutoShutdown, BadSpecDetail } from './supervisor/types.js';
 export * as genEvent from './gen-event/index.js';

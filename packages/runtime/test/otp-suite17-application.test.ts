@@ -85,3 +85,31 @@ test('application_SUITE: get_env — a setting set to undefined reads as none, s
     });
   });
 });
+
+test('application_SUITE: set_env_persistent — a persistent setting outlives unload and load and wins over the resource env and sys.config; a plain one is replaced by them', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      await startControllerReporting(node, ctx);
+      const resource: AppResource = { name: 's17_persist', vsn: '1', env: { kept: 'app', plain: 'app', other: 'app' }, mod: { start: () => { throw new Error('not started'); } } };
+      await application.load(ctx, resource);
+      application.setEnv(ctx, 's17_persist', 'kept', 'mine', { persistent: true });
+      application.setEnv(ctx, 's17_persist', 'plain', 'mine');
+      assert.equal(application.getEnv(ctx, 's17_persist', 'kept'), 'mine');
+      await application.unload(ctx, 's17_persist');
+      assert.equal(application.getEnv(ctx, 's17_persist', 'plain'), undefined, 'unload drops a plain setting');
+      await application.setConfig(ctx, { s17_persist: { kept: 'config', other: 'config' } });
+      await application.load(ctx, resource);
+      assert.deepEqual(application.getAllEnv(ctx, 's17_persist'), { kept: 'mine', plain: 'app', other: 'config' });
+      await application.setConfig(ctx, { s17_persist: { kept: 'config again' } });
+      assert.equal(application.getEnv(ctx, 's17_persist', 'kept'), 'mine', 'sys.config does not replace a persistent setting');
+      application.unsetEnv(ctx, 's17_persist', 'kept');
+      await application.unload(ctx, 's17_persist');
+      await application.load(ctx, resource);
+      assert.equal(application.getEnv(ctx, 's17_persist', 'kept'), 'mine', 'a plain unset leaves the persistent setting for the next load');
+      application.unsetEnv(ctx, 's17_persist', 'kept', { persistent: true });
+      await application.unload(ctx, 's17_persist');
+      await application.load(ctx, resource);
+      assert.equal(application.getEnv(ctx, 's17_persist', 'kept'), 'config again', 'once unset with persistent, the load sets what sys.config says');
+    });
+  });
+});

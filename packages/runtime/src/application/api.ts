@@ -179,15 +179,24 @@ export function getAllEnv(ctx: ProcessContext, app: string): Record<string, unkn
   return envOf(ctx.node).all(app);
 }
 
-/** Changes a setting at run time; `undefined` removes it, so `getEnv`'s fallback shows again. */
-export function setEnv(ctx: ProcessContext, app: string, key: string, value: unknown): void {
-  if (value === undefined) envOf(ctx.node).unset(app, key);
-  else envOf(ctx.node).set(app, key, value);
+/** How setEnv and unsetEnv apply (OTP's set_env/4 options). */
+export interface EnvOptions {
+  /** Keep the setting across unload and load, over the resource's env and sys.config (OTP's `{persistent, true}`); with unsetEnv, remove a persistent setting too. */
+  persistent?: boolean;
 }
 
-/** Removes a setting. */
-export function unsetEnv(ctx: ProcessContext, app: string, key: string): void {
-  envOf(ctx.node).unset(app, key);
+/** Changes a setting at run time; `undefined` removes it, so `getEnv`'s fallback shows again. */
+export function setEnv(ctx: ProcessContext, app: string, key: string, value: unknown, options: EnvOptions = {}): void {
+  const env = envOf(ctx.node);
+  if (value === undefined) unsetEnv(ctx, app, key, options);
+  else if (options.persistent === true) env.setPersistent(app, key, value);
+  else env.set(app, key, value);
+}
+
+/** Removes a setting (a persistent one only with `{ persistent: true }`: without it, the next load sets it again). */
+export function unsetEnv(ctx: ProcessContext, app: string, key: string, options: EnvOptions = {}): void {
+  if (options.persistent === true) envOf(ctx.node).unsetPersistent(app, key);
+  else envOf(ctx.node).unset(app, key);
 }
 
 /**

@@ -164,7 +164,8 @@ async function handle(state: State, req: ControllerRequest): Promise<unknown> {
     case 'config':
       validateConfig(req.config, 'application.setConfig');
       env.overrides = req.config;
-      for (const [app, values] of Object.entries(req.config)) if (state.loaded.has(app)) for (const [k, v] of Object.entries(values)) env.set(app, k, v);
+      // A persistent setting wins over sys.config, as OTP's set_env with persistent.
+      for (const [app, values] of Object.entries(req.config)) if (state.loaded.has(app)) for (const [k, v] of Object.entries(values)) if (!env.isPersistent(app, k)) env.set(app, k, v);
       return undefined;
   }
 }

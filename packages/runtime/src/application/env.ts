@@ -13,7 +13,26 @@ export class EnvStore {
    */
   load(app: string, defaults: Record<string, unknown> = {}, keepEarlier = false): void {
     const earlier = keepEarlier ? Object.fromEntries(this.apps.get(app) ?? []) : {};
-    this.apps.set(app, new Map(Object.entries({ ...earlier, ...defaults, ...(this.overrides[app] ?? {}) })));
+    this.apps.set(app, new Map(Object.entries({ ...earlier, ...defaults, ...(this.overrides[app] ?? {}), ...Object.fromEntries(this.persistent.get(app) ?? []) })));
+  }
+
+  /** Settings made with `persistent`: they outlive an unload and win over the resource's env and sys.config at every load, as OTP's. */
+  private readonly persistent = new Map<string, Map<string, unknown>>();
+
+  isPersistent(app: string, key: string): boolean {
+    return this.persistent.get(app)?.has(key) ?? false;
+  }
+
+  setPersistent(app: string, key: string, value: unknown): void {
+    let env = this.persistent.get(app);
+    if (env === undefined) this.persistent.set(app, (env = new Map()));
+    env.set(key, value);
+    this.set(app, key, value);
+  }
+
+  unsetPersistent(app: string, key: string): void {
+    this.persistent.get(app)?.delete(key);
+    this.unset(app, key);
   }
 
   unload(app: string): void {
