@@ -26,6 +26,7 @@ export type {
   DemonitorOptions,
   CancelTimerOptions,
   ReadTimerOptions,
+  TimerOptions,
 } from './types.js';
 export type { AliasMode, MonitorOptions } from './alias.js';
 export type { MailboxLimit } from './limits.js';

@@ -5,7 +5,7 @@ import { TimeoutMessage } from './messages.js';
 import { RuntimeError, describeReason } from './errors.js';
 import { isolateMessage, isolation } from './isolation.js';
 import type { TimerEntry, TimerQueue } from './timers.js';
-import type { Dest } from './types.js';
+import type { Dest, TimerOptions } from './types.js';
 
 /** What the timers need of their node. */
 interface TimerNode {
@@ -16,6 +16,22 @@ interface TimerNode {
   isAlive(pid: Pid): boolean;
 }
 
+// The delay of a timer given `time`: itself, or with { abs: true } the time left to that deadline on performance.now()
+// (one already past fires at once, as Erlang's {abs, true}). Anything but a finite number as a deadline is badarg.
+function relative(time: number, options: TimerOptions | undefined, what: string): number {
+  if (options === undefined || options === null || (typeof options === 'object' && options.abs === false)) {
+    // As Erlang's send_after/start_timer: the time is a non-negative integer (1.5, -1, NaN, Infinity are badarg).
+    if (!Number.isInteger(time) || time < 0) throw new RuntimeError('badarg', `${what} needs a whole number of milliseconds >= 0, got ${typeof time === 'number' ? String(time) : describeReason(time)}`);
+    return time;
+  }
+  if (typeof options !== 'object' || Object.keys(options).some((k) => k !== 'abs') || (options.abs !== undefined && typeof options.abs !== 'boolean')) {
+    throw new RuntimeError('badarg', `${what} options must be { abs: true } or { abs: false }, got ${describeReason(options)}; no timer was set`);
+  }
+  if (options.abs !== true) return relative(time, undefined, what);
+  if (typeof time !== 'number' || !Number.isFinite(time)) throw new RuntimeError('badarg', `${what} with { abs: true } needs a deadline on performance.now(), got ${describeReason(time)}; no timer was set`);
+  return Math.max(0, time - performance.now());
+}
+
 /** A node's sendAfter and startTimer timers, by ref. */
 export class SendTimers {
   private readonly byRef = new Map<Ref, TimerEntry>();
@@ -23,15 +39,16 @@ export class SendTimers {
   constructor(private readonly node: TimerNode) {}
 
   /** Sends `message` to `dest` after `ms` milliseconds. */
-  sendAfter(ms: number, dest: Dest, message: unknown): Ref {
-    return this.arm(ms, dest, message, this.node.makeRef(), 'sendAfter');
+  sendAfter(ms: number, dest: Dest, message: unknown, options?: TimerOptions): Ref {
+    return this.arm(relative(ms, options, 'sendAfter'), dest, message, this.node.makeRef());
   }
 
   /** Delivers `TimeoutMessage { timeout: ref, msg }` to a local pid or name after `ms` (Erlang's start_timer). */
-  startTimer(ms: number, dest: Pid | string, msg: unknown): Ref {
+  startTimer(ms: number, dest: Pid | string, msg: unknown, options?: TimerOptions): Ref {
     if (dest instanceof Pid ? dest.node !== 0 : typeof dest !== 'string') throw new RuntimeError('badarg', `startTimer needs a local pid or a registered name, got ${String(dest)}`);
+    const delay = relative(ms, options, 'startTimer');
     const ref = this.node.makeRef();
-    return this.arm(ms, dest, new TimeoutMessage(ref, msg), ref, 'startTimer');
+    return this.arm(delay, dest, new TimeoutMessage(ref, msg), ref);
   }
 
   /** The milliseconds left on a timer, or false if it fired or was cancelled. */
@@ -65,9 +82,7 @@ export class SendTimers {
     return undefined;
   }
 
-  private arm(ms: number, dest: Dest, message: unknown, ref: Ref, what: string): Ref {
-    // As Erlang's send_after/start_timer: the time is a non-negative integer (1.5, -1, NaN, Infinity are badarg).
-    if (!Number.isInteger(ms) || ms < 0) throw new RuntimeError('badarg', `${what} needs a whole number of milliseconds >= 0, got ${typeof ms === 'number' ? String(ms) : describeReason(ms)}`);
+  private arm(ms: number, dest: Dest, message: unknown, ref: Ref): Ref {
     // Message isolation: the BEAM copies the message when the timer is set, so a change after this call throws here, not later in the receiver.
     if (isolation.on) isolateMessage(message instanceof TimeoutMessage ? message.msg : message);
     const entry = this.node.timers.add(ms, (e) => {

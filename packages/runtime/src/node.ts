@@ -11,7 +11,7 @@ import { TimerQueue } from './timers.js';
 import { SendTimers } from './node-timers.js';
 import { processInfoOf } from './node-info.js';
 import { TableRegistry } from './table.js';
-import type { Dest, ProcessFn, ProcessInfo, SpawnOptions } from './types.js';
+import type { Dest, ProcessFn, ProcessInfo, SpawnOptions, TimerOptions } from './types.js';
 import type { CodeHooks, NodeDistribution, TraceHooks } from './node-hooks.js';
 import { finish, isExitSignal } from './finish.js';
 import { DETACHED } from './process-record.js';
@@ -440,13 +440,13 @@ export class OtpNode {
   }
 
   /** Sends `message` to `dest` after `ms` milliseconds (Erlang's send_after). */
-  sendAfter(ms: number, dest: Dest, message: unknown): Ref {
-    return this.sendTimers.sendAfter(ms, dest, message);
+  sendAfter(ms: number, dest: Dest, message: unknown, options?: TimerOptions): Ref {
+    return this.sendTimers.sendAfter(ms, dest, message, options);
   }
 
   /** Delivers `TimeoutMessage { timeout: ref, msg }` to a local pid or name after `ms` (Erlang's start_timer). */
-  startTimer(ms: number, dest: Pid | string, msg: unknown): Ref {
-    return this.sendTimers.startTimer(ms, dest, msg);
+  startTimer(ms: number, dest: Pid | string, msg: unknown, options?: TimerOptions): Ref {
+    return this.sendTimers.startTimer(ms, dest, msg, options);
   }
 
   /** The milliseconds left on a sendAfter or startTimer timer, or false if it fired or was cancelled. */

@@ -17,6 +17,7 @@ import type {
   ProcessInfo,
   ProcessLabel,
   SpawnOptions,
+  TimerOptions,
 } from './types.js';
 
 /**
@@ -163,14 +164,14 @@ export class ProcessImpl extends ProcessMailbox implements ProcessContext, Proce
     return this.node.makeRef();
   }
 
-  sendAfter(ms: number, dest: Dest, message: unknown): Ref {
+  sendAfter(ms: number, dest: Dest, message: unknown, options?: TimerOptions): Ref {
     this.check();
-    return this.node.sendAfter(ms, dest, message);
+    return this.node.sendAfter(ms, dest, message, options);
   }
 
-  startTimer<T>(ms: number, dest: Pid | string, msg: T): Ref {
+  startTimer<T>(ms: number, dest: Pid | string, msg: T, options?: TimerOptions): Ref {
     this.check();
-    return this.node.startTimer(ms, dest, msg);
+    return this.node.startTimer(ms, dest, msg, options);
   }
 
   cancelTimer(ref: Ref, options?: CancelTimerOptions): number | false;

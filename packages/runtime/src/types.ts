@@ -39,6 +39,12 @@ export interface ProcessLabel {
   callbacks?: object;
 }
 
+/** Options of sendAfter and startTimer (Erlang's send_after/4 and start_timer/4). */
+export interface TimerOptions {
+  /** The time is a deadline on `performance.now()` (Erlang's `{abs, true}` on the monotonic clock); one already past fires at once. */
+  abs?: boolean;
+}
+
 /** Where a process is in its life: `runnable` when spawned and not started yet or woken and not run yet, `waiting` in a receive. */
 export type ProcessStatus = 'running' | 'runnable' | 'waiting' | 'exiting';
 
@@ -151,10 +157,10 @@ export interface ProcessContext {
   processes(): Pid[];
   /** A unique reference. */
   makeRef(): Ref;
-  /** Sends `message` to `dest` after `ms`; dropped if the destination is gone by then. */
-  sendAfter(ms: number, dest: Dest, message: unknown): Ref;
-  /** Delivers `TimeoutMessage { timeout: ref, msg }` to a local pid or name after `ms` (Erlang's start_timer). */
-  startTimer<T>(ms: number, dest: Pid | string, msg: T): Ref;
+  /** Sends `message` to `dest` after `ms` (or at `ms` on `performance.now()` with `{ abs: true }`); dropped if the destination is gone by then. */
+  sendAfter(ms: number, dest: Dest, message: unknown, options?: TimerOptions): Ref;
+  /** Delivers `TimeoutMessage { timeout: ref, msg }` to a local pid or name after `ms` (Erlang's start_timer; `{ abs: true }` as sendAfter's). */
+  startTimer<T>(ms: number, dest: Pid | string, msg: T, options?: TimerOptions): Ref;
   /** Cancels a `sendAfter` or `startTimer` timer: the milliseconds that were left, or false if it already fired. */
   cancelTimer(ref: Ref, options?: { async?: false; info?: true }): number | false;
   /** Cancels a timer with Erlang's cancel_timer options: `'ok'` when `async` or not `info`. */

@@ -2,7 +2,7 @@
 // each named after the case it follows (the signal and monitor semantics checked in erl).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TIMEOUT, isDown, isExit, type Down, type Exit, type Pid, type ProcessContext, type TimeoutMessage } from '@otp-ts/runtime';
+import { RuntimeError, TIMEOUT, TimeoutMessage, isDown, isExit, type Down, type Exit, type Pid, type ProcessContext } from '@otp-ts/runtime';
 import { withNode, leftovers } from './helpers.ts';
 
 const WAIT = 20_000;
@@ -403,6 +403,32 @@ test('timer_bif_SUITE: same_time — timers with the same delay set one after an
       const got: number[] = [];
       while (got.length < 50) got.push((await ctx.receive((m) => typeof m === 'number', WAIT)) as number);
       assert.deepEqual(got, [...Array(50).keys()]);
+    });
+  });
+});
+
+test('timer_bif_SUITE: send_after/4 and start_timer/4 with {abs, true} — a deadline on performance.now() fires then, one already past at once, read and cancel answer the time left; a bad deadline or option is badarg', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      const me = ctx.self();
+      const past = ctx.sendAfter(performance.now() - 1000, me, 'past', { abs: true });
+      assert.equal(await ctx.receive((m): m is string => m === 'past', 5000), 'past', 'a deadline already past fires at once');
+      assert.equal(ctx.readTimer(past), false);
+      const deadline = performance.now() + 60_000;
+      const t = ctx.startTimer(deadline, me, 'later', { abs: true });
+      const left = ctx.readTimer(t);
+      assert.ok(typeof left === 'number' && left > 50_000 && left <= 60_000, `time left ${String(left)}`);
+      assert.equal(typeof ctx.cancelTimer(t), 'number');
+      const soon = ctx.startTimer(performance.now() + 20, me, 'soon', { abs: true });
+      const m = await ctx.receive((x): x is TimeoutMessage => x instanceof TimeoutMessage, 5000);
+      assert.ok(m instanceof TimeoutMessage && m.timeout === soon && m.msg === 'soon');
+      // A fractional deadline is fine with abs (performance.now() has fractions); without abs the time stays a whole number.
+      assert.throws(() => ctx.sendAfter(1.5, me, 'x'), RuntimeError);
+      assert.throws(() => ctx.sendAfter(Infinity, me, 'x', { abs: true }), /deadline on performance\.now\(\)/);
+      assert.throws(() => ctx.sendAfter(10, me, 'x', { abs: 'yes' } as never), /options must be \{ abs: true \}/);
+      assert.throws(() => ctx.sendAfter(10, me, 'x', { relative: true } as never), RuntimeError);
+      assert.equal(ctx.sendAfter(10, me, 'rel', { abs: false }) instanceof Object, true);
+      assert.equal(await ctx.receive((x): x is string => x === 'rel', 5000), 'rel');
     });
   });
 });
