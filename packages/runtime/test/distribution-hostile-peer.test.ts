@@ -484,3 +484,56 @@ test("the frames of a peer parked while this node waits for it to take its answe
     { tickTime: 60_000, maxFrameBytes: 4 * 1024 * 1024 },
   );
 });
+
+test('a peer that proved the cookie cannot hold more than maxLinksAndMonitors links and monitors with the node: the one past it closes the connection with one line, what it let go counts no more, and it may connect again', async () => {
+  await withPeer(
+    async ({ a, c, logs, port }) => {
+      const target = a.spawn(async (ctx) => {
+        ctx.trapExit(true);
+        for (;;) await ctx.receive();
+      }, { name: 'target' });
+      const via = translator('b@127.0.0.1');
+      // Pids of index 1 are the receiver's own (a's): encodeControl's `peer`.
+      const mine = new Pid(1, target.id, target.serial);
+      const send = (raw: Raw, msg: readonly unknown[]) => raw.send(encodeControl(msg, via, 1));
+      // Every frame before it handled: a monitor of a name nobody has is answered at once with a noproc DOWN.
+      const settled = async (raw: Raw, n: number) => {
+        send(raw, ['monitor', new Pid(0, 1, 0), 'nobody', new Ref(0, 900_000 + n)]);
+        await waitFor('the noproc DOWN', () => raw.frames.length > 1 + n || raw.closed);
+      };
+      const { raw, answer } = await shakeHands(port, 'b@127.0.0.1', 'a@127.0.0.1', {});
+      assert.equal(answer.t, 'proof', JSON.stringify(answer));
+      // 30 monitors let go again, then one monitor asked for ten times: one.
+      for (let i = 0; i < 30; i++) send(raw, ['monitor', new Pid(0, 7, 0), 'target', new Ref(0, i)]);
+      for (let i = 0; i < 30; i++) send(raw, ['demonitor', new Pid(0, 7, 0), 'target', new Ref(0, i)]);
+      for (let i = 0; i < 10; i++) send(raw, ['monitor', new Pid(0, 7, 0), mine, new Ref(0, 100)]);
+      // 49 links from as many processes of b, each asked for twice: 50 in all, the limit.
+      for (let i = 0; i < 49; i++) for (let j = 0; j < 2; j++) send(raw, ['link', new Pid(0, 1000 + i, 0), mine]);
+      await settled(raw, 1);
+      assert.ok(a.nodes().includes('b@127.0.0.1'), logs.join('\n'));
+      assert.deepEqual(logs.filter((l) => /maxLinksAndMonitors/.test(l)), []);
+      // One more is refused: the connection closes with one line.
+      send(raw, ['link', new Pid(0, 2000, 0), mine]);
+      await waitFor('a to close the connection', () => raw.closed);
+      const lines = logs.filter((l) => /maxLinksAndMonitors/.test(l));
+      assert.deepEqual(lines, ["distribution: closed the connection to b@127.0.0.1: it asked for more than 50 links and monitors with this node's processes (maxLinksAndMonitors): start this node with a larger maxLinksAndMonitors if b@127.0.0.1 needs that many"]);
+      await waitFor('b to be down on a', () => !a.nodes().includes('b@127.0.0.1'));
+      assert.equal(await c.ping('a@127.0.0.1'), true);
+      // What it held went with its connection: connected again, it may hold as many.
+      const again = await shakeHands(port, 'b@127.0.0.1', 'a@127.0.0.1', {});
+      assert.equal(again.answer.t, 'proof', JSON.stringify(again.answer));
+      for (let i = 0; i < 50; i++) send(again.raw, ['link', new Pid(0, 3000 + i, 0), mine]);
+      await settled(again.raw, 1);
+      assert.ok(a.nodes().includes('b@127.0.0.1'), logs.join('\n'));
+      assert.equal(logs.filter((l) => /maxLinksAndMonitors/.test(l)).length, 1);
+      again.raw.socket.destroy();
+    },
+    { maxLinksAndMonitors: 50 },
+  );
+});
+
+test('maxLinksAndMonitors must be a positive whole number: one sentence naming it', async () => {
+  const node = createNode({ onCrash: () => {} });
+  await assert.rejects(node.startDistribution({ name: 'x@127.0.0.1', cookie: 'sekrit', maxLinksAndMonitors: 0 }), /^Error: distribution: maxLinksAndMonitors must be a positive whole number, got '0'$/);
+  await node.shutdown();
+});

@@ -118,7 +118,7 @@ function onRegSend({ node }: ControlTarget, name: string, m: unknown): void {
 // `from` linked itself to a local process; a dead one answers with a `noproc` exit.
 function onLink(d: ControlTarget, peer: string, from: Pid, to: Pid): void {
   const target = d.node.localProcess(to);
-  if (target) d.remote.addLink(target, from);
+  if (target) d.remote.addLink(target, from, peer);
   else d.tell(peer, ['exit', to, from, 'noproc']);
 }
 
@@ -146,7 +146,7 @@ function monitored(node: OtpNode, target: Pid | string): ReturnType<OtpNode['loc
 // `from` monitors a local process; one that does not exist answers with a `noproc` down.
 function onMonitor(d: ControlTarget, peer: string, from: Pid, target: Pid | string, ref: Ref): void {
   const local = monitored(d.node, target);
-  if (local) d.remote.addWatcher(local, { watcher: from, ref, byName: typeof target === 'string' ? target : undefined });
+  if (local) d.remote.addWatcher(local, { watcher: from, ref, byName: typeof target === 'string' ? target : undefined }, peer);
   else d.tell(peer, ['down', target, from, ref, 'noproc']);
 }
 

@@ -65,7 +65,15 @@ export interface DistributionOptions {
   maxFrameBytes?: number;
   /** Connections this node holds at once before their peers proved the cookie; more are dropped (default 128). */
   maxUnauthenticated?: number;
+  /**
+   * The most links and monitors one peer node may hold with this node's processes (default 1,000,000): a peer
+   * asking for one more is disconnected with one line, so a buggy peer cannot grow this node's memory without end.
+   */
+  maxLinksAndMonitors?: number;
 }
+
+/** The default of maxLinksAndMonitors: far more than a cluster's nodes hold with each other, about 200 MB of them. */
+const DEFAULT_MAX_LINKS_AND_MONITORS = 1_000_000;
 
 /** A message sent while connecting: encoded and measured, the node index of the process it is for, and what a failure tells its sender. */
 interface Queued {
@@ -84,7 +92,7 @@ const MAX_DROP_LINES = 1024;
 const DROP_LINES_PER_SECOND = 10;
 
 // A positive integer option, or its default; one sentence naming the option otherwise.
-function limitOption(options: DistributionOptions, key: 'handshakeTimeoutMs' | 'maxHandshakeBytes' | 'maxFrameBytes' | 'maxUnauthenticated', fallback: number): number {
+function limitOption(options: DistributionOptions, key: 'handshakeTimeoutMs' | 'maxHandshakeBytes' | 'maxFrameBytes' | 'maxUnauthenticated' | 'maxLinksAndMonitors', fallback: number): number {
   const v = options[key];
   if (v === undefined) return fallback;
   if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`distribution: ${key} must be a positive whole number, got ${quoteForLog(v)}`);
@@ -180,6 +188,8 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   readonly log: (line: string) => void;
   /** Handshake deadline and frame limits of every connection (ConnectionOwner). */
   readonly limits: ConnectionLimits;
+  /** The most links and monitors one peer node may hold with this node's processes (SignalRoutes). */
+  readonly maxLinksAndMonitors: number;
   /** Handshakes' one-time challenges, the cap on unauthenticated connections, refusals (ConnectionOwner). */
   readonly admission: Admission;
   private readonly connections = new Map<string, Connection>();
@@ -214,6 +224,7 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
       maxHandshakeFrame: limitOption(options, 'maxHandshakeBytes', DEFAULT_LIMITS.maxHandshakeFrame),
       maxFrame: limitOption(options, 'maxFrameBytes', DEFAULT_LIMITS.maxFrame),
     };
+    this.maxLinksAndMonitors = limitOption(options, 'maxLinksAndMonitors', DEFAULT_MAX_LINKS_AND_MONITORS);
     this.hidden = options.hidden ?? false;
     this.tickTime = options.tickTime ?? 60_000;
     this.epmdPort = options.epmdPort ?? epmdPort();

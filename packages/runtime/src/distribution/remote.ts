@@ -32,6 +32,8 @@ export interface SignalRoutes {
   tell(nodeName: string, message: ControlMessage): void;
   /** The distribution's log. */
   log(line: string): void;
+  /** The most links and monitors a peer node may hold with this node's processes (`maxLinksAndMonitors`). */
+  readonly maxLinksAndMonitors: number;
   nameOf(index: number): string;
   indexOf(name: string): number;
 }
@@ -45,6 +47,8 @@ export class RemoteSignals {
   private readonly links = new Map<ProcessImpl, Map<string, Pid>>();
   private readonly held = new Map<ProcessImpl, Map<string, HeldMonitor>>();
   private readonly watchers = new Map<ProcessImpl, Map<string, RemoteWatcher>>();
+  // How many links and remote watchers each node (by index) holds here: what a peer may add is bounded by it.
+  private readonly perNode = new Map<number, number>();
 
   constructor(private readonly routes: SignalRoutes) {}
 
@@ -114,18 +118,45 @@ export class RemoteSignals {
     };
   }
 
-  addLink(local: ProcessImpl, remote: Pid): void {
+  /** Adds a link; `peer` names the node that asked for it over the wire, which admit() holds to its bound. */
+  addLink(local: ProcessImpl, remote: Pid, peer?: string): void {
+    const k = pidKey(remote);
+    if (this.links.get(local)?.has(k)) return;
+    if (peer !== undefined) this.admit(peer, remote.node);
     let m = this.links.get(local);
     if (!m) this.links.set(local, (m = new Map()));
-    m.set(pidKey(remote), remote);
+    this.counted(remote.node, 1);
+    m.set(k, remote);
   }
 
   /** Removes a link; returns whether it existed. */
   removeLink(local: ProcessImpl, remote: Pid): boolean {
     const m = this.links.get(local);
     const had = m?.delete(pidKey(remote)) ?? false;
+    if (had) this.counted(remote.node, -1);
     if (m?.size === 0) this.links.delete(local);
     return had;
+  }
+
+  /** How many links and monitors of its own the node `node` holds with this node's processes. */
+  heldBy(node: number): number {
+    return this.perNode.get(node) ?? 0;
+  }
+
+  /**
+   * Throws, naming `peer` and the limit, when a link or monitor `peer` asks for would take it past
+   * maxLinksAndMonitors (the connection is then closed with that line, as for any malformed message).
+   */
+  private admit(peer: string, node: number): void {
+    const max = this.routes.maxLinksAndMonitors;
+    if (this.heldBy(node) < max) return;
+    throw new Error(`it asked for more than ${max} links and monitors with this node's processes (maxLinksAndMonitors): start this node with a larger maxLinksAndMonitors if ${peer} needs that many`);
+  }
+
+  private counted(node: number, delta: number): void {
+    const n = (this.perNode.get(node) ?? 0) + delta;
+    if (n > 0) this.perNode.set(node, n);
+    else this.perNode.delete(node);
   }
 
   /** The remote pids a local process is linked to. */
@@ -155,16 +186,21 @@ export class RemoteSignals {
     return h;
   }
 
-  addWatcher(local: ProcessImpl, watcher: RemoteWatcher): void {
-    let m = this.watchers.get(local);
-    if (!m) this.watchers.set(local, (m = new Map()));
-    m.set(watcherKey(watcher.watcher, watcher.ref), watcher);
+  /** Adds a remote process's monitor on `local`, asked for by the node `peer` (held to admit()'s bound). */
+  addWatcher(local: ProcessImpl, watcher: RemoteWatcher, peer: string): void {
+    const k = watcherKey(watcher.watcher, watcher.ref);
+    const m = this.watchers.get(local);
+    if (m?.has(k)) return void m.set(k, watcher);
+    this.admit(peer, watcher.watcher.node);
+    if (m) m.set(k, watcher);
+    else this.watchers.set(local, new Map([[k, watcher]]));
+    this.counted(watcher.watcher.node, 1);
   }
 
   /** Removes the monitor `watcher` holds on `local` by `ref` (only its own: another process's monitor with that ref stays). */
   removeWatcher(local: ProcessImpl, watcher: Pid, ref: Ref): void {
     const m = this.watchers.get(local);
-    m?.delete(watcherKey(watcher, ref));
+    if (m?.delete(watcherKey(watcher, ref))) this.counted(watcher.node, -1);
     if (m?.size === 0) this.watchers.delete(local);
   }
 
@@ -174,11 +210,14 @@ export class RemoteSignals {
     this.links.delete(local);
     this.watchers.delete(local);
     this.held.delete(local);
+    for (const pid of out.links) this.counted(pid.node, -1);
+    for (const w of out.watchers) this.counted(w.watcher.node, -1);
     return out;
   }
 
   /** A node went down: links to it become noconnection exit signals, monitors on it noconnection DOWNs. */
   nodeDown(node: number, signal: (local: ProcessImpl, from: Pid, reason: ExitReason) => void): void {
+    this.perNode.delete(node);
     for (const [local, m] of [...this.links]) {
       for (const [k, pid] of [...m]) {
         if (pid.node !== node) continue;
