@@ -517,3 +517,51 @@ test('a client sending requests back to back (pipelined) and reading none of the
     node.shutdown();
   }
 });
+
+test('a token holder cannot open event streams without bound: past 16 from one client the next live or trace stream is a 503 saying so, with one line in the log, and one closing makes room again', { timeout: 60_000 }, async () => {
+  const node = await startNode('obs_srv_streams@127.0.0.1');
+  const logs: string[] = [];
+  const o = await startObserver({ node: 'obs_srv_streams@127.0.0.1', connect: (n) => connect({ node: n, cookie: COOKIE, name: 'observer_server_test@127.0.0.1' }), host: '127.0.0.1', port: 0, identity: 'test', log: (l) => logs.push(l) });
+  const port = Number(new URL(o.url).port);
+  // A client opening a stream over a socket of its own: what it read so far.
+  const open = (path: string) => {
+    const socket = connectSocket(port, '127.0.0.1');
+    const got = { text: '', closed: false, socket };
+    socket.on('data', (c: Buffer) => (got.text += c.toString()));
+    socket.on('error', () => {});
+    socket.on('close', () => (got.closed = true));
+    socket.write(`GET ${path}${path.includes('?') ? '&' : '?'}token=${o.token} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+    return got;
+  };
+  const status = async (got: ReturnType<typeof open>) => (await waitFor('the answer', () => /^HTTP\/1\.1 (\d+)/.exec(got.text)?.[1], POLL));
+  const pages: Array<ReturnType<typeof open>> = [];
+  try {
+    for (let i = 0; i < 16; i++) {
+      pages.push(open('/api/live'));
+      assert.equal(await status(pages[i]!), '200');
+    }
+    const refused = open('/api/live');
+    assert.equal(await status(refused), '503');
+    await waitFor('its body', () => refused.text.includes('}'), POLL);
+    assert.match(refused.text, /\{"error":"127\.0\.0\.1 has 16 event streams open, the most one client may: close a page of this observer \(or its trace\) and open this one again"\}/);
+    const trace = open('/api/trace?messages=1&names=nobody');
+    assert.equal(await status(trace), '503');
+    // One line a second at most: the trace's refusal is counted in the next one when it came within that second.
+    assert.equal(logs[0], 'observer: refused an event stream (/api/live): 127.0.0.1 has 16 event streams open, the most one client may');
+    assert.ok(logs.length <= 2 && logs.slice(1).every((l) => /^observer: refused an event stream \(\/api\/trace\): /.test(l)), logs.join('\n'));
+    // The open streams go on; one closing makes room for the next.
+    pages.shift()!.socket.destroy();
+    const next = await waitFor('a stream to be served again', async () => {
+      const got = open('/api/live');
+      if ((await status(got)) === '200') return got;
+      got.socket.destroy();
+      return undefined;
+    }, POLL);
+    pages.push(next);
+    await waitFor('a sample on the last page', () => pages.at(-1)!.text.includes('event: overview'), POLL);
+  } finally {
+    for (const p of pages) p.socket.destroy();
+    await o.close();
+    node.shutdown();
+  }
+});

@@ -93,6 +93,7 @@ export const observerCommand = defineProvider({
         host,
         port,
         identity,
+        log: (line: string) => io.stderr.write(`${line}\n`),
         ...(https ? { https } : {}),
       });
     } catch (error) {

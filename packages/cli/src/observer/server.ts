@@ -48,6 +48,8 @@ export interface ObserverOptions {
   identity: string;
   /** The token; random when left out. */
   token?: string;
+  /** Where the observer's own lines go (an event stream refused past its bounds); default: nowhere. */
+  log?: (line: string) => void;
 }
 
 /** A running observer: its URL (with the token) and a way to stop it. */
@@ -63,6 +65,11 @@ const MAX_BODY = 64 * 1024;
 // The most bytes a page's event stream may have waiting unread: past it, samples and trace events are dropped (and
 // counted) until the page reads again, so a page that never reads cannot grow the observer's memory without end.
 const STREAM_BACKLOG = 1024 * 1024;
+// The most event streams (live overviews and traces) the observer serves at once, to one client address and in all: each
+// holds a connection (a file descriptor) and its backlog, and a trace a session on the node, while it lasts. A page opens
+// one or two; past the bound a new one is a 503 saying so, and the streams open go on.
+const MAX_STREAMS_PER_CLIENT = 16;
+const MAX_STREAMS = 64;
 
 /** An event stream's writer: `sample` drops what a page that does not keep up has no room for (counted in `dropped`); `always` writes (one-off events: started, done, failure). */
 function eventWriter(res: ServerResponse): { sample(event: string, data: unknown): void; always(event: string, data: unknown): void; readonly dropped: number } {
@@ -79,6 +86,45 @@ function eventWriter(res: ServerResponse): { sample(event: string, data: unknown
     get dropped() {
       return dropped;
     },
+  };
+}
+
+/**
+ * Counts the event streams open, by client address and in all: `admit` answers a request past either bound with a
+ * 503 naming it (and logs a line, at most one a second, with the count of the others) and returns undefined;
+ * otherwise it returns the stream's release, called once when the stream ends.
+ */
+function streamAdmission(log: (line: string) => void): (req: IncomingMessage, res: ServerResponse) => (() => void) | undefined {
+  const byClient = new Map<string, number>();
+  let total = 0;
+  let lastLine = 0;
+  let unlogged = 0;
+  return (req, res) => {
+    const client = req.socket.remoteAddress ?? '?';
+    const mine = byClient.get(client) ?? 0;
+    const over = mine >= MAX_STREAMS_PER_CLIENT ? `${client} has ${mine} event streams open, the most one client may` : total >= MAX_STREAMS ? `${total} event streams are open, the most this observer serves` : undefined;
+    if (over !== undefined) {
+      const error = `${over}: close a page of this observer (or its trace) and open this one again`;
+      if (Date.now() - lastLine >= 1000) {
+        log(`observer: refused an event stream (${req.url?.split('?')[0] ?? ''}): ${over}${unlogged > 0 ? ` (${unlogged} more refused since the last line)` : ''}`);
+        lastLine = Date.now();
+        unlogged = 0;
+      } else unlogged++;
+      res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '5' });
+      res.end(JSON.stringify({ error }));
+      return undefined;
+    }
+    byClient.set(client, mine + 1);
+    total++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      total--;
+      const n = (byClient.get(client) ?? 1) - 1;
+      if (n > 0) byClient.set(client, n);
+      else byClient.delete(client);
+    };
   };
 }
 
@@ -314,6 +360,7 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
   const RESTART = 'start the node again and run otp observer NODE';
   let assets: PageAssets | undefined;
   const streams = new Set<() => void>();
+  const admitStream = streamAdmission(options.log ?? (() => {}));
 
   const authorised = (req: IncomingMessage, url: URL): boolean => {
     const given = url.searchParams.get('token') ?? /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
@@ -433,6 +480,8 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
   // Server-sent events: the overview once a second while a page listens, the same samples for every page; nothing when no page is open.
   const sampler = liveSampler(source, dead ? undefined : 1000);
   const liveStream = (req: IncomingMessage, res: ServerResponse) => {
+    const release = admitStream(req, res);
+    if (!release) return;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     let closed = false;
     const out = eventWriter(res);
@@ -444,6 +493,7 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
       if (closed) return;
       closed = true;
       leave();
+      release();
       streams.delete(stop);
       res.end();
     };
@@ -484,6 +534,8 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
     if (spec.patterns!.length === 0 && !spec.messages && !spec.procs) return send(res, 400, { error: 'name what to trace: a call pattern (module.fn), messages or process events' });
     // The page checks first (?check=1): a browser's event stream cannot read a refusal's sentence, a fetch can.
     if (url.searchParams.get('check') === '1') return send(res, 200, { ok: true });
+    const release = admitStream(req, res);
+    if (!release) return;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     let closed = false;
     const out = eventWriter(res);
@@ -491,6 +543,7 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
     const stop = () => {
       if (closed) return;
       closed = true;
+      release();
       streams.delete(stop);
       void handle?.stop();
       res.end();
