@@ -496,10 +496,11 @@ test('a peer that proved the cookie cannot hold more than maxLinksAndMonitors li
       // Pids of index 1 are the receiver's own (a's): encodeControl's `peer`.
       const mine = new Pid(1, target.id, target.serial);
       const send = (raw: Raw, msg: readonly unknown[]) => raw.send(encodeControl(msg, via, 1));
-      // Every frame before it handled: a monitor of a name nobody has is answered at once with a noproc DOWN.
+      // Every frame before it handled: a monitor of a name nobody has is answered at once with a noproc DOWN naming it.
       const settled = async (raw: Raw, n: number) => {
-        send(raw, ['monitor', new Pid(0, 1, 0), 'nobody', new Ref(0, 900_000 + n)]);
-        await waitFor('the noproc DOWN', () => raw.frames.length > 1 + n || raw.closed);
+        const name = `nobody_${n}`;
+        send(raw, ['monitor', new Pid(0, 1, 0), name, new Ref(0, 900_000 + n)]);
+        await waitFor(`the noproc DOWN of ${name}`, () => raw.frames.some((f) => f.includes(name)) || raw.closed);
       };
       const { raw, answer } = await shakeHands(port, 'b@127.0.0.1', 'a@127.0.0.1', {});
       assert.equal(answer.t, 'proof', JSON.stringify(answer));
@@ -522,8 +523,14 @@ test('a peer that proved the cookie cannot hold more than maxLinksAndMonitors li
       // What it held went with its connection: connected again, it may hold as many.
       const again = await shakeHands(port, 'b@127.0.0.1', 'a@127.0.0.1', {});
       assert.equal(again.answer.t, 'proof', JSON.stringify(again.answer));
-      for (let i = 0; i < 50; i++) send(again.raw, ['link', new Pid(0, 3000 + i, 0), mine]);
+      const brief = a.spawn(async (ctx) => void (await ctx.receive()));
+      for (let i = 0; i < 50; i++) send(again.raw, ['link', new Pid(0, 3000 + i, 0), new Pid(1, brief.id, brief.serial)]);
       await settled(again.raw, 1);
+      // And what a process held goes when it exits.
+      a.send(brief, 'stop');
+      await waitFor('the brief process to exit', () => !a.isAlive(brief));
+      for (let i = 0; i < 50; i++) send(again.raw, ['link', new Pid(0, 4000 + i, 0), mine]);
+      await settled(again.raw, 2);
       assert.ok(a.nodes().includes('b@127.0.0.1'), logs.join('\n'));
       assert.equal(logs.filter((l) => /maxLinksAndMonitors/.test(l)).length, 1);
       again.raw.socket.destroy();
