@@ -97,3 +97,35 @@ test('a node that stops answering is shown as not answering (and since when) wit
     child.kill('SIGKILL');
   }
 });
+
+test('requests to a node that stops answering are kept up to 128 at once: the next is a 503 at once saying so (with a line in the log), not one more connection held for the rpc time, and the node answering again is served', { timeout: 120_000 }, async () => {
+  const name = 'obs_hung_many@127.0.0.1';
+  const child = await startChildNode(name);
+  const logs: string[] = [];
+  let o: RunningObserver | undefined;
+  const waiting: AbortController[] = [];
+  try {
+    o = await startObserver({ node: name, connect: (n) => connect({ node: n, cookie: COOKIE, name: 'observer_hung_many@127.0.0.1' }), host: '127.0.0.1', port: 0, identity: 'test', log: (l) => logs.push(l) });
+    const get = (signal?: AbortSignal) => fetch(new URL('/api/overview', o!.url), { headers: { authorization: `Bearer ${o!.token}`, connection: 'close' }, ...(signal ? { signal } : {}) });
+    assert.equal((await get()).status, 200);
+    child.kill('SIGSTOP');
+    // 130 requests, each on its own connection, to the stopped node: 128 wait for it, the two past them are refused at once.
+    const answers: Array<{ status: number; body: Record<string, unknown> }> = [];
+    for (let i = 0; i < 130; i++) {
+      const abort = new AbortController();
+      waiting.push(abort);
+      void get(abort.signal).then(async (r) => answers.push({ status: r.status, body: (await r.json()) as Record<string, unknown> }), () => undefined);
+    }
+    await waitFor('two requests to be refused', () => answers.length >= 2, { ms: 20_000, everyMs: 100 });
+    assert.deepEqual(answers.map((a) => a.status), [503, 503], 'the node is stopped: none of the waiting requests was answered');
+    assert.equal(answers[0]!.body.error, `128 requests are waiting for ${name}'s answers, the most this observer keeps: it may be hung or slow; wait for them, or ask again in a few seconds`);
+    assert.equal(logs[0], `observer: refused /api/overview: 128 requests are waiting for ${name}'s answers, the most the observer keeps`);
+    child.kill('SIGCONT');
+    await waitFor('the node to be served again', async () => (await get()).status === 200, { ms: 60_000, everyMs: 100 });
+  } finally {
+    for (const a of waiting) a.abort();
+    child.kill('SIGCONT');
+    await o?.close();
+    child.kill('SIGKILL');
+  }
+});

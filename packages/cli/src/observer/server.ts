@@ -70,6 +70,10 @@ const STREAM_BACKLOG = 1024 * 1024;
 // one or two; past the bound a new one is a 503 saying so, and the streams open go on.
 const MAX_STREAMS_PER_CLIENT = 16;
 const MAX_STREAMS = 64;
+// The most API requests waiting for the node's answers at once: each holds its connection (a file descriptor, never
+// shed while it waits) for up to the rpc's 30 s when the node is hung, so a client asking on ever more connections
+// would otherwise run the observer out of them. A page asks a few at a time.
+const MAX_IN_FLIGHT = 128;
 
 /** An event stream's writer: `sample` drops what a page that does not keep up has no room for (counted in `dropped`); `always` writes (one-off events: started, done, failure). */
 function eventWriter(res: ServerResponse): { sample(event: string, data: unknown): void; always(event: string, data: unknown): void; readonly dropped: number } {
@@ -89,6 +93,21 @@ function eventWriter(res: ServerResponse): { sample(event: string, data: unknown
   };
 }
 
+/** `log`, at most one line a second: the lines left out are counted, and the next line says how many. */
+function refusalLog(log: (line: string) => void): (line: string) => void {
+  let lastLine = 0;
+  let unlogged = 0;
+  return (line) => {
+    if (Date.now() - lastLine < 1000) {
+      unlogged++;
+      return;
+    }
+    log(unlogged > 0 ? `${line} (and ${unlogged} more refused since the last line)` : line);
+    lastLine = Date.now();
+    unlogged = 0;
+  };
+}
+
 /**
  * Counts the event streams open, by client address and in all: `admit` answers a request past either bound with a
  * 503 naming it (and logs a line, at most one a second, with the count of the others) and returns undefined;
@@ -97,19 +116,13 @@ function eventWriter(res: ServerResponse): { sample(event: string, data: unknown
 function streamAdmission(log: (line: string) => void): (req: IncomingMessage, res: ServerResponse) => (() => void) | undefined {
   const byClient = new Map<string, number>();
   let total = 0;
-  let lastLine = 0;
-  let unlogged = 0;
   return (req, res) => {
     const client = req.socket.remoteAddress ?? '?';
     const mine = byClient.get(client) ?? 0;
     const over = mine >= MAX_STREAMS_PER_CLIENT ? `${client} has ${mine} event streams open, the most one client may` : total >= MAX_STREAMS ? `${total} event streams are open, the most this observer serves` : undefined;
     if (over !== undefined) {
       const error = `${over}: close a page of this observer (or its trace) and open this one again`;
-      if (Date.now() - lastLine >= 1000) {
-        log(`observer: refused an event stream (${req.url?.split('?')[0] ?? ''}): ${over}${unlogged > 0 ? ` (${unlogged} more refused since the last line)` : ''}`);
-        lastLine = Date.now();
-        unlogged = 0;
-      } else unlogged++;
+      log(`observer: refused an event stream (${req.url?.split('?')[0] ?? ''}): ${over}`);
       res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '5' });
       res.end(JSON.stringify({ error }));
       return undefined;
@@ -360,7 +373,9 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
   const RESTART = 'start the node again and run otp observer NODE';
   let assets: PageAssets | undefined;
   const streams = new Set<() => void>();
-  const admitStream = streamAdmission(options.log ?? (() => {}));
+  const refusal = refusalLog(options.log ?? (() => {}));
+  const admitStream = streamAdmission(refusal);
+  let inFlight = 0;
 
   const authorised = (req: IncomingMessage, url: URL): boolean => {
     const given = url.searchParams.get('token') ?? /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
@@ -595,12 +610,19 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
     const mutates = path === '/api/act' || path === '/api/switch';
     if (mutates !== (req.method === 'POST')) return send(res, 405, { error: `${path} takes ${mutates ? 'POST' : 'GET'}` });
     const node = source.node;
+    if (inFlight >= MAX_IN_FLIGHT) {
+      refusal(`observer: refused ${path}: ${inFlight} requests are waiting for ${node}'s answers, the most the observer keeps`);
+      return send(res, 503, { error: `${inFlight} requests are waiting for ${node}'s answers, the most this observer keeps: it may be hung or slow; wait for them, or ask again in a few seconds`, node });
+    }
+    inFlight++;
     try {
       send(res, 200, await fn(url, mutates ? await readBody(req) : {}));
     } catch (error) {
       const gone = path === '/api/switch' ? undefined : notAnswering(node, error);
       if (gone) return send(res, 503, { error: gone, down: true, node });
       send(res, error instanceof ObserverError ? error.status : 502, { error: error instanceof Error ? error.message : String(error) });
+    } finally {
+      inFlight--;
     }
   };
 
