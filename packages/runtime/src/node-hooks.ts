@@ -71,6 +71,8 @@ export interface CodeHooks {
   isModuleExport(fn: ProcessFn): boolean;
   /** The newest version of a loaded module's export (`value` itself for anything else): a supervisor restarts a child with it. */
   latest<T>(value: T): T;
+  /** `module (version vsn)` when `fn` is code of a purged version (a closure it made, or an export nothing current stands for), else undefined: a supervisor refuses to start a child with it. */
+  purgedMaker(fn: unknown): string | undefined;
   /** The callbacks a behaviour starting now runs: the current version's export standing for `callbacks` when they are an older version's, else `callbacks`. */
   currentCallbacks<T>(callbacks: T): T;
   /** A copy of a state for a codeChange to work on, as an upgrade makes one (`value` itself when it cannot be copied): sys.changeCode uses it. */

@@ -71,6 +71,11 @@ export class CodeServer implements CodeHooks {
   /** The processes each version's top level spawned: killed when it is never installed (or a release install rolls back). */
   private readonly topSpawned = new WeakMap<ModuleVersion, ProcessImpl[]>();
   private readonly scripts = new ScriptIds();
+  /** The scripts of purged versions (module and version label; never the version itself, whose memory a purge frees). */
+  private readonly purgedScripts = new Map<string, string>();
+  private readonly purgedIds = new WeakMap<ModuleVersion, string>();
+  /** Callback objects made at run time by a version a purge killed their process for: a behaviour started with them again is refused. */
+  private readonly purgedCallbacks = new WeakMap<object, string>();
   /** Told when a module's export table was re-pointed (the trace agent re-wraps traced functions). */
   private repointed: ((module: string) => void) | null = null;
 
@@ -229,7 +234,7 @@ export class CodeServer implements CodeHooks {
     if (mod.old && running !== undefined) {
       killed = this.endRunning(mod.old, running, each);
       this.topTimers.get(mod.old)?.();
-      mod.old = null;
+      this.dropOld(mod);
     } else if (mod.old) killed = this.purgeKilling(mod.name);
     mod.old = mod.current;
     mod.current = version;
@@ -252,6 +257,7 @@ export class CodeServer implements CodeHooks {
       if (p.dead) continue;
       if (p.label?.behaviour === 'gen_event' && callbackModulesOf(p) !== undefined) this.dropHandlers(p, version, reason);
       else {
+        for (const made of this.madeCallbacksOf(p)) this.purgedCallbacks.set(made, describeVersion(version));
         this.node.exit(p.pid, 'kill');
         killed.push(p);
       }
@@ -293,6 +299,10 @@ export class CodeServer implements CodeHooks {
 
   /** Puts back a module's previous current and old versions (an upgrade's rollback). */
   restore(name: string, current: ModuleVersion | null, old: ModuleVersion | null): void {
+    for (const v of [current, old]) {
+      const id = v === null ? undefined : this.purgedIds.get(v);
+      if (id !== undefined) this.purgedScripts.delete(id);
+    }
     const mod = this.entry(name);
     mod.current = current;
     mod.old = old;
@@ -371,6 +381,32 @@ export class CodeServer implements CodeHooks {
     return Object.hasOwn(table, o.exportName) ? (table[o.exportName] as T) : value;
   }
 
+  // Drops a module's old version (a purge), keeping its script's id: a closure of it still held (a child spec's start) is then known as purged code.
+  private dropOld(mod: LoadedModule): void {
+    const old = mod.old;
+    mod.old = null;
+    const body = old === null ? undefined : this.bodies.get(old);
+    if (old === null || body === undefined) return;
+    const [id] = this.scripts.of([body]);
+    if (id === undefined) return;
+    this.purgedScripts.set(id, describeVersion(old));
+    this.purgedIds.set(old, id);
+  }
+
+  /**
+   * Internal: `module (version vsn)` when `fn` is code of a version no longer loaded (purged): an export of it with no
+   * current export standing for it, or a closure its code made; else undefined. A supervisor asks before it starts a
+   * child, as OTP's restart can only reach loaded code.
+   */
+  purgedMaker(fn: unknown): string | undefined {
+    if (typeof fn !== 'function') return undefined;
+    const o = this.origins.get(fn);
+    if (o !== undefined) return o.version === o.module.current || o.version === o.module.old ? undefined : describeVersion(o.version);
+    if (this.purgedScripts.size === 0) return undefined;
+    const [id] = this.scripts.of([fn]);
+    return id === undefined ? undefined : this.purgedScripts.get(id);
+  }
+
   /**
    * The callbacks a behaviour starting now runs (OTP's gen_server:start(Mod) calls the current Mod:init): when
    * `callbacks` are an export of a version a load has since replaced, or an instance of its class, the current
@@ -380,6 +416,10 @@ export class CodeServer implements CodeHooks {
    */
   currentCallbacks<T>(callbacks: T): T {
     if (callbacks === null || typeof callbacks !== 'object') return callbacks;
+    const purged = this.purgedCallbacks.get(callbacks);
+    if (purged !== undefined) {
+      throw new Error(`these callbacks were made at run time by ${purged}, whose code was purged, so they cannot start again: export the callback object (or its class), which a start runs in its current version, or make the callbacks inside the child's start`);
+    }
     const o = this.origins.get(callbacks) ?? this.classOrigin(callbacks);
     if (!o || !o.module.current || o.version === o.module.current) return callbacks;
     const table = o.module.table as Record<string, unknown>;
@@ -569,7 +609,7 @@ export class CodeServer implements CodeHooks {
     if (!mod?.old) return true;
     if (this.processesRunning(mod.old).length > 0 || spawnedRunning(this, [mod.old], this.everyProcess).get(mod.old)!.length > 0) return false;
     if (stateUsers(this, [mod.old]).get(mod.old)!.length > 0) return false;
-    mod.old = null;
+    this.dropOld(mod);
     return true;
   }
 
@@ -609,7 +649,7 @@ export class CodeServer implements CodeHooks {
     const killed = this.endRunning(mod.old, [...this.processesRunning(mod.old), ...spawnedRunning(this, [mod.old], this.everyProcess).get(mod.old)!]);
     // The timers its top level started run its code too: a purge ends them with its processes.
     this.topTimers.get(mod.old)?.();
-    mod.old = null;
+    this.dropOld(mod);
     return killed;
   }
 
@@ -840,4 +880,9 @@ export function codeServerOf(node: OtpNode, options?: CodeServerOptions): CodeSe
   let server = servers.get(node);
   if (!server) servers.set(node, (server = new CodeServer(node, options)));
   return server;
+}
+
+// A version as messages name it.
+function describeVersion(v: ModuleVersion): string {
+  return `${v.module} (version ${v.vsn})`;
 }

@@ -112,7 +112,13 @@ export async function startChildProcess(ctx: ProcessContext, child: Child): Prom
   try {
     // A start function exported by a loaded module runs in its newest version, as OTP's {M, F, A} does:
     // a child restarted after an upgrade runs the upgraded code, not the version its spec was made with.
-    const start = ctx.node.code === null ? child.spec.start : ctx.node.code.latest(child.spec.start);
+    const code = ctx.node.code;
+    const start = code === null ? child.spec.start : code.latest(child.spec.start);
+    // A closure of purged code (made by a version no longer loaded) would run that code again, out of every later purge's reach.
+    const purged = code?.purgedMaker(start);
+    if (purged !== undefined) {
+      throw new Error(`child '${child.spec.id}' cannot be started: its start function is code of ${purged}, which was purged: make start an exported function of the module (start: worker.start), which a restart runs in its current version, or have the supervisor's new init give the child a new spec`);
+    }
     const r = await start(ctx, ...child.extra);
     if (r === 'ignore') return 'ignore';
     if (!(r instanceof Pid)) {
