@@ -98,7 +98,9 @@ export class UpgradeGuard {
       if (m instanceof GuardTripped) break;
       const { ref, pid, reason } = m as Down;
       watch.refs.delete(ref);
-      if (!isNormalExit(reason)) crashed.push(`${pid} crashed after the upgrade: ${reasonText(reason)}`);
+      // A process found only after the swap and dead before its monitor was set: its reason is gone, not noproc.
+      if (reason === 'noproc') crashed.push(`${pid} exited right after the upgrade, before the probe started watching it (its exit reason was not seen)`);
+      else if (!isNormalExit(reason)) crashed.push(`${pid} crashed after the upgrade: ${reasonText(reason)}`);
     }
     watch.stop();
     return this.tripped !== undefined ? [this.tripped] : crashed;
@@ -111,6 +113,8 @@ export interface Watch {
   refs: Map<unknown, Pid>;
   /** Stops watching these processes (stopped on purpose: their exit is no crash). */
   forget(pids: readonly Pid[]): void;
+  /** Watches exactly `pids` from now: those not watched yet are monitored, the others forgotten (returns this watch). */
+  keep(pids: readonly Pid[]): Watch;
   stop(): void;
 }
 
@@ -121,15 +125,31 @@ export function watchExits(ctx: ProcessContext, pids: readonly Pid[]): Watch {
     ctx.demonitor(ref as ReturnType<ProcessContext['monitor']>, { flush: true });
     refs.delete(ref);
   };
-  return {
+  const watch: Watch = {
     refs,
     forget: (gone) => {
       for (const [ref, pid] of refs) if (gone.includes(pid)) drop(ref);
+    },
+    keep: (kept) => {
+      const want = new Set(kept);
+      for (const [ref, pid] of refs) if (!want.has(pid)) drop(ref);
+      const have = new Set(refs.values());
+      for (const pid of kept) if (!have.has(pid)) refs.set(ctx.monitor(pid), pid);
+      return watch;
     },
     stop: () => {
       for (const ref of [...refs.keys()]) drop(ref);
     },
   };
+  return watch;
+}
+
+/**
+ * Before the swap: monitors the processes the upgrade will migrate (those running the changed modules' callbacks), so
+ * one that crashes on the new code as soon as it is resumed, before the install goes on, is seen with its own reason.
+ */
+export function watchBeforeSwap(ctx: ProcessContext, code: CodeServer, modules: readonly string[]): Watch {
+  return watchExits(ctx, migrated(code, modules));
 }
 
 /** The state a migrated process had at the swap, and where its supervisor restarts it: a rollback gives it back to the restarted child. */

@@ -19,7 +19,7 @@ import { startApplications, stopApplications } from './apps.js';
 import { ApplicationError } from '../application/types.js';
 import type { LastUpgrade, RunningRelease } from './running.js';
 import type { AppChange, ReleasesFile, Relup, RelupStep } from './types.js';
-import { reasonText, snapshotTargets, UpgradeGuard, watchExits, type Snapshot, type Watch } from './guard.js';
+import { reasonText, snapshotTargets, UpgradeGuard, watchBeforeSwap, type Snapshot, type Watch } from './guard.js';
 
 export type { LastUpgrade, RunningRelease };
 
@@ -386,6 +386,8 @@ interface Swapped {
   stranded: NonNullable<InstallReport['stranded']>;
   removedModules: string[];
   guard: UpgradeGuard | undefined;
+  /** Monitors set before the swap on the processes it would migrate (guarded installs): the probe watches through them. */
+  watch: Watch | undefined;
   snapshots: readonly Snapshot[];
   /** What the env staged before the swap changed, per application (stageEnv). */
   staged: EnvDiffs;
@@ -472,12 +474,14 @@ async function swap(ctx: ProcessContext, code: CodeServer, plan: InstallPlan, ev
   const { changes, changed, direction } = plan;
   const snapshot = guarded ? await snapshotTargets(ctx, code, changed.map((s) => s.name)) : undefined;
   const guard = guarded ? new UpgradeGuard(ctx) : undefined;
+  const watch = guarded ? watchBeforeSwap(ctx, code, changed.map((s) => s.name)) : undefined;
   const perModule: Record<string, { oldVsn: unknown; extra: unknown }> = {};
   for (const c of changes) for (const m of c.changed) perModule[m.module] = { oldVsn: direction === 'up' ? c.from : { down: c.to }, extra: c.extra };
   let upgrade;
   try {
     upgrade = await upgradeKeepingStates(ctx, code, changed, { perModule, releaseCode: plan.releaseCode, downgrade: direction === 'down', added: [...plan.appModules, ...plan.added], evaluated, revive: !guarded });
   } catch (error) {
+    watch?.stop();
     await guard?.resume([]);
     // The upgrade's own 'upgrade rolled back: ' would say it twice.
     if (error instanceof UpgradeError) throw new InstallError(error.stage, `${verbOf(direction)} to ${vsn} rolled back, ${plan.running.release.vsn} still runs: ${error.message.replace(/^upgrade rolled back: /, '')}`, error.module, error.pid);
@@ -488,7 +492,7 @@ async function swap(ctx: ProcessContext, code: CodeServer, plan: InstallPlan, ev
   const killed = report.killed.map((k) => ({ pid: String(k.pid), module: k.module }));
   for (const m of removedModules) killed.push(...deleteModule(code, m, false));
   const stranded = report.stranded.map((k) => ({ pid: String(k.pid), module: k.module, ...(k.kind ? { kind: k.kind } : {}) }));
-  return { processes: report.processes, suspendedMs: report.suspendedMs, killed, stranded, removedModules, guard, snapshots: snapshot?.of(upgrade.before) ?? [], staged: new Map() };
+  return { processes: report.processes, suspendedMs: report.suspendedMs, killed, stranded, removedModules, guard, watch, snapshots: snapshot?.of(upgrade.before) ?? [], staged: new Map() };
 }
 
 // Apply: the application changes (see changeApplications), after which the target is the version the node
@@ -505,7 +509,7 @@ async function apply(ctx: ProcessContext, state: RunningRelease, plan: InstallPl
 async function applyAndProbe(ctx: ProcessContext, state: RunningRelease, plan: InstallPlan, swapped: Swapped, vsn: string, options: InstallOptions, evaluated: readonly ModuleVersion[]): Promise<Pick<InstallReport, 'apps' | 'children' | 'killed'>> {
   const { guard } = swapped;
   try {
-    const watch = guard ? watchExits(ctx, swapped.processes) : undefined;
+    const watch = guard ? swapped.watch?.keep(swapped.processes) : undefined;
     const { report, synced } = await apply(ctx, state, plan, swapped.processes, swapped.staged);
     // A migrated child its supervisor's new specs dropped was stopped on purpose: its exit (killed, for a brutalKill) is no crash.
     watch?.forget(synced.stopped);
