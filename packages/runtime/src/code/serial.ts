@@ -44,3 +44,29 @@ export async function whileMoving<T>(code: object, names: readonly string[], upg
 export function movingModule(code: object, name: string): boolean {
   return moving.get(code)?.has(name) ?? false;
 }
+
+// Per code server: the modules a release install changed, held from its swap until it is permanent or rolled back.
+const held = new WeakMap<object, Map<string, number>>();
+
+/** Holds `names` for a release install on `code` (load, purge, delete and upgrades of them refuse) until the function returned is called. */
+export function holdForInstall(code: object, names: readonly string[]): () => void {
+  let counts = held.get(code);
+  if (counts === undefined) held.set(code, (counts = new Map()));
+  const mine = counts;
+  for (const n of names) mine.set(n, (mine.get(n) ?? 0) + 1);
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    for (const n of names) {
+      const left = mine.get(n)! - 1;
+      if (left > 0) mine.set(n, left);
+      else mine.delete(n);
+    }
+  };
+}
+
+/** Whether a release install not yet permanent changed module `name` (its old version is what a rollback brings back). */
+export function heldByInstall(code: object, name: string): boolean {
+  return held.get(code)?.has(name) ?? false;
+}

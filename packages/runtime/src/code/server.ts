@@ -10,7 +10,7 @@ import type { CodeHooks } from '../node-hooks.js';
 import { StateCopier, Unprotectable } from '../state-copy.js';
 import { stateUsers } from './state-funs.js';
 import { ScriptIds } from './script-ids.js';
-import { movingModule } from './serial.js';
+import { heldByInstall, movingModule } from './serial.js';
 import { spawnedRunning } from './spawned.js';
 import { callbackModulesOf } from '../gen/sys-handler.js';
 import { PurgedHandlers } from '../gen/messages.js';
@@ -198,6 +198,7 @@ export class CodeServer implements CodeHooks {
     if (movingModule(this, source.name)) {
       throw new CodeError('upgrading', source.name, `cannot load ${source.name}: an upgrade of ${source.name} is under way and still moving its processes, whose version the load would purge (and a load from one of those processes' callbacks would wait on the upgrade that waits on it): wait for the upgrade to finish (await its promise), then load again`);
     }
+    if (heldByInstall(this, source.name)) throw new CodeError('upgrading', source.name, installHeld(source.name, 'load'));
     this.install(version);
     return version;
   }
@@ -638,6 +639,7 @@ export class CodeServer implements CodeHooks {
 
   // A purge or delete now would kill the processes an upgrade under way is moving off (or back to) these versions.
   private refuseWhileMoving(name: string, what: 'purge' | 'delete'): void {
+    if (heldByInstall(this, name)) throw new CodeError('upgrading', name, installHeld(name, what));
     if (!movingModule(this, name)) return;
     throw new CodeError('upgrading', name, `cannot ${what} ${name}: an upgrade of ${name} is under way and still moving its processes (a codeChange running), which the ${what} would kill: wait for the upgrade to finish, then ${what} again`);
   }
@@ -885,4 +887,9 @@ export function codeServerOf(node: OtpNode, options?: CodeServerOptions): CodeSe
 // A version as messages name it.
 function describeVersion(v: ModuleVersion): string {
   return `${v.module} (version ${v.vsn})`;
+}
+
+/** Why a load, purge, delete or upgrade of a module a release install holds is refused: one sentence with the fix. */
+export function installHeld(name: string, what: string): string {
+  return `cannot ${what} ${name}: a release install changed it and is still watching the new version (its health probe), and a rollback brings back the version that ran before, which the ${what} would purge: wait for the install to become permanent or roll back, then ${what} again`;
 }

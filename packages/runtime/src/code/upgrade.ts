@@ -9,10 +9,10 @@ import { isThenable } from '../gen/attempt.js';
 import type { ProcessImpl } from '../process.js';
 import { StateCopier, Unprotectable } from '../state-copy.js';
 import { suspendAll, type Suspendable } from './suspend.js';
-import { CodeError, NAMESPACE, eachUnexported, type CodeServer, type EachProcess } from './server.js';
+import { CodeError, NAMESPACE, eachUnexported, installHeld, type CodeServer, type EachProcess } from './server.js';
 import { spawnedRunning } from './spawned.js';
 import { changedSince, evaluateTogether } from './batch.js';
-import { oneAtATime, whileMoving } from './serial.js';
+import { heldByInstall, oneAtATime, whileMoving } from './serial.js';
 import { nextCallbacks, type ModuleSource, type ModuleVersion } from './module.js';
 
 /** Options of an upgrade. */
@@ -524,6 +524,8 @@ function joinLate(code: CodeServer, versions: ModuleVersion[], options: UpgradeO
  * Any failure re-points the tables back, restores the states, resumes, and throws.
  */
 export async function upgradeModules(ctx: ProcessContext, code: CodeServer, sources: ModuleSource[], options: UpgradeOptions = {}): Promise<UpgradeReport> {
+  const held = [...(options.added ?? []), ...sources].find((s) => heldByInstall(code, s.name));
+  if (held !== undefined) throw new UpgradeError('evaluate', held.name, `upgrade not started: ${installHeld(held.name, 'upgrade')}`);
   return (await upgradeKeepingStates(ctx, code, sources, options, false)).report;
 }
 

@@ -13,6 +13,7 @@ import { evaluateTogether } from '../code/batch.js';
 import { readBuiltModules, resourceFields, type AppFile } from '../code/app-loader.js';
 import { nextCallbacks, sourceHash, type ModuleSource, type ModuleVersion } from '../code/module.js';
 import { upgradeKeepingStates, UpgradeError } from '../code/upgrade.js';
+import { holdForInstall } from '../code/serial.js';
 import { ReleaseConfigError } from './config.js';
 import { checkRelup, hasVersion, markInstalling, readReleases, readRelupFile, readVersion, ReleaseBusyError, unmarkInstalling, withReleasesLock, writeReleases, type VersionFiles } from './files.js';
 import { startApplications, stopApplications } from './apps.js';
@@ -555,7 +556,10 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
   });
   swapped.staged = staged;
   if (attempt) Object.assign(attempt, { processes: swapped.processes.length, suspendedMs: swapped.suspendedMs, killed: swapped.killed });
-  const report = await applyAndProbe(ctx, state, plan, swapped, vsn, options, evaluated);
+  // Until permanent or rolled back, the version that ran stays loaded as the changed modules' old version, for a
+  // rollback to bring back: a load, purge or upgrade of them by hand would purge it (serial.ts), so they are refused.
+  const release = options.probe !== false ? holdForInstall(code, plan.changed.map((s) => s.name)) : () => undefined;
+  const report = await applyAndProbe(ctx, state, plan, swapped, vsn, options, evaluated).finally(release);
   const from = plan.running.release.vsn;
   const result: InstallReport = {
     from,
