@@ -348,10 +348,12 @@ const logged = (error: InstallError): InstallError => (loggedErrors.add(error), 
 // Rollback: past the swap, a failure installs the running version back (its files as they were read), then lets the
 // guard's held supervisors restart their children (with their states from the swap) and starts the
 // applications whose exit it held. Resolves to the error to throw: one line, what failed and what runs.
-async function rollBack(ctx: ProcessContext, state: RunningRelease, running: VersionFiles, what: string, guard: UpgradeGuard, snapshots: readonly Snapshot[], error: unknown): Promise<InstallError> {
+async function rollBack(ctx: ProcessContext, state: RunningRelease, running: VersionFiles, what: string, guard: UpgradeGuard, snapshots: readonly Snapshot[], error: unknown, ran: ReadonlyMap<string, string | undefined>): Promise<InstallError> {
   const old = running.release.vsn;
+  let notes: string[];
   try {
-    await install(ctx, state, old, { probe: false, files: running });
+    const back = await install(ctx, state, old, { probe: false, files: running });
+    notes = notLoadedBack(codeServerOf(state.node), old, what, ran, back.killed);
   } catch (e) {
     await guard.resume([]);
     state.log(`rollback to ${old} failed too: ${(e as Error).message}`);
@@ -359,9 +361,22 @@ async function rollBack(ctx: ProcessContext, state: RunningRelease, running: Ver
   }
   await guard.resume(snapshots);
   const notRestarted = await restartStopped(ctx, state, running);
-  const line = `${what} rolled back, ${old} still runs: ${[(error as Error).message, ...notRestarted].join('; ')}`;
+  const line = `${what} rolled back, ${old} still runs: ${[(error as Error).message, ...notRestarted, ...notes].join('; ')}`;
   state.log(line);
   return logged(new InstallError(error instanceof InstallError ? error.stage : 'applications', line));
+}
+
+// The modules a rollback could not give back the code that ran before the install: one a hot fix (a version loaded
+// outside the release) ran. As OTP's release handler, a rollback installs the release's own version, never the hot fix.
+function notLoadedBack(code: CodeServer, old: string, what: string, ran: ReadonlyMap<string, string | undefined>, killed: readonly Killed[]): string[] {
+  const notes: string[] = [];
+  for (const [name, vsn] of ran) {
+    if (vsn === undefined || code.versions(name).current === vsn) continue;
+    const n = killed.filter((k) => k.module === name).length;
+    const gone = n > 0 ? `, and the ${n === 1 ? 'process' : `${n} processes`} still running ${vsn} ${n === 1 ? 'was' : 'were'} killed with it` : '';
+    notes.push(`${name} runs release ${old}'s own code again, not ${vsn}, loaded outside the release, which ran before the ${what.split(' ')[0]} (a rollback restores the release's version${gone}): load ${vsn} again if it is still wanted`);
+  }
+  return notes;
 }
 
 // What an install moves: the relup step, its direction and the modules it adds, changes and removes.
@@ -387,6 +402,8 @@ interface Swapped {
   stranded: NonNullable<InstallReport['stranded']>;
   removedModules: string[];
   guard: UpgradeGuard | undefined;
+  /** The version label each changed module ran before the swap (a hot fix's, when one was loaded outside the release). */
+  ran: Map<string, string | undefined>;
   /** Monitors set before the swap on the processes it would migrate (guarded installs): the probe watches through them. */
   watch: Watch | undefined;
   snapshots: readonly Snapshot[];
@@ -476,6 +493,7 @@ async function swap(ctx: ProcessContext, code: CodeServer, plan: InstallPlan, ev
   const snapshot = guarded ? await snapshotTargets(ctx, code, changed.map((s) => s.name)) : undefined;
   const guard = guarded ? new UpgradeGuard(ctx) : undefined;
   const watch = guarded ? watchBeforeSwap(ctx, code, changed.map((s) => s.name)) : undefined;
+  const ran = new Map(changed.map((s) => [s.name, code.versions(s.name).current]));
   const perModule: Record<string, { oldVsn: unknown; extra: unknown }> = {};
   for (const c of changes) for (const m of c.changed) perModule[m.module] = { oldVsn: direction === 'up' ? c.from : { down: c.to }, extra: c.extra };
   let upgrade;
@@ -493,7 +511,7 @@ async function swap(ctx: ProcessContext, code: CodeServer, plan: InstallPlan, ev
   const killed = report.killed.map((k) => ({ pid: String(k.pid), module: k.module }));
   for (const m of removedModules) killed.push(...deleteModule(code, m, false));
   const stranded = report.stranded.map((k) => ({ pid: String(k.pid), module: k.module, ...(k.kind ? { kind: k.kind } : {}) }));
-  return { processes: report.processes, suspendedMs: report.suspendedMs, killed, stranded, removedModules, guard, watch, snapshots: snapshot?.of(upgrade.before) ?? [], staged: new Map() };
+  return { processes: report.processes, suspendedMs: report.suspendedMs, killed, stranded, removedModules, guard, ran, watch, snapshots: snapshot?.of(upgrade.before) ?? [], staged: new Map() };
 }
 
 // Apply: the application changes (see changeApplications), after which the target is the version the node
@@ -520,7 +538,7 @@ async function applyAndProbe(ctx: ProcessContext, state: RunningRelease, plan: I
   } catch (error) {
     if (!guard) throw error; // a rollback that fails is reported by the install it undoes
     state.files = plan.target;
-    const failure = await rollBack(ctx, state, plan.running, `${verbOf(plan.direction)} to ${vsn}`, guard, swapped.snapshots, error);
+    const failure = await rollBack(ctx, state, plan.running, `${verbOf(plan.direction)} to ${vsn}`, guard, swapped.snapshots, error, swapped.ran);
     // The versions rolled back from keep no timer or process their top levels started (those still current, when the
     // rollback itself failed, keep theirs).
     codeServerOf(state.node).rolledBack(evaluated);
