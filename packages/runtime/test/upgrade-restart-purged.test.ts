@@ -9,13 +9,16 @@ import { withNode, compileModule, codeServerFor, quietLogs } from './helpers.ts'
 
 const worker = (n: number): string => `
 import type { ProcessContext } from '@otp-ts/runtime';
-import { genServer, ok, reply } from '@otp-ts/runtime';
+import { genServer, ok, reply, supervisor } from '@otp-ts/runtime';
 async function loop(ctx: ProcessContext): Promise<void> { for (;;) { const m = await ctx.receive() as { from: any }; ctx.send(m.from, ${n}); } }
 export function start(ctx: ProcessContext) { return ctx.spawnLink((c) => loop(c)); }
 export function spec(id: string) { return { id, start: (ctx: ProcessContext) => ctx.spawnLink((c) => loop(c)) }; }
+export function startSup(ctx: ProcessContext) {
+  return supervisor.startLink(ctx, { init: () => ({ flags: { intensity: 10, period: 5 }, children: [{ id: 'inline', start: (c: ProcessContext) => c.spawnLink((x) => loop(x)) }] }) }, undefined);
+}
 export function makeServer() { return { init: () => ok(${n}), handleCall: (_r: unknown, _f: unknown, s: number) => reply(s, s) }; }`;
 
-type Worker = { start: (ctx: ProcessContext) => Pid; spec: (id: string) => ChildSpec; makeServer: () => GenServer<number, unknown, never, number> };
+type Worker = { startSup: (ctx: ProcessContext) => Promise<Pid>; start: (ctx: ProcessContext) => Pid; spec: (id: string) => ChildSpec; makeServer: () => GenServer<number, unknown, never, number> };
 
 async function versionOf(ctx: ProcessContext, pid: Pid): Promise<unknown> {
   ctx.send(pid, { from: ctx.self() });
@@ -99,6 +102,22 @@ test('a gen_server restarted with callbacks a purged version made fails to start
       assert.match(String((reason as Error)?.message ?? reason), /app\/rp_f \(version 1\).*purged/);
       const kids = ctx.isAlive(sup) ? await supervisor.whichChildren(ctx, sup).catch(() => []) : [];
       for (const k of kids) if (typeof k.pid === 'object' && ctx.isAlive(k.pid)) assert.notEqual(await genServer.call(ctx, k.pid, 'v', 1000).catch(() => TIMEOUT), 1);
+    });
+  });
+});
+
+test('a supervisor made inline by a purged version (left alive, as stranded) still restarts its children, as it did', async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    await code.load(compileModule('app/rp_i', worker(1), '1'));
+    await node.run(async (ctx) => {
+      const sup = await (code.exportsOf('app/rp_i') as Worker).startSup(ctx);
+      const first = await childPid(ctx, sup, 'inline', undefined);
+      await code.load(compileModule('app/rp_i', worker(2), '2'));
+      await code.load(compileModule('app/rp_i', worker(3), '3'));
+      assert.equal(ctx.isAlive(sup), true, 'the purge leaves the inline supervisor alive');
+      const again = await childPid(ctx, sup, 'inline', first);
+      assert.equal(await versionOf(ctx, again), 1, 'its child runs the code the supervisor itself runs');
     });
   });
 });

@@ -107,8 +107,8 @@ function shownFlag(value: unknown): string {
   return typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
 }
 
-/** Starts one child: its pid, `'ignore'`, or a thrown failure carrying the reason. */
-export async function startChildProcess(ctx: ProcessContext, child: Child): Promise<Pid | 'ignore'> {
+/** Starts one child (`owner`: the supervisor's callbacks): its pid, `'ignore'`, or a thrown failure carrying the reason. */
+export async function startChildProcess(ctx: ProcessContext, child: Child, owner?: { init: unknown }): Promise<Pid | 'ignore'> {
   try {
     // A start function exported by a loaded module runs in its newest version, as OTP's {M, F, A} does:
     // a child restarted after an upgrade runs the upgraded code, not the version its spec was made with.
@@ -116,7 +116,9 @@ export async function startChildProcess(ctx: ProcessContext, child: Child): Prom
     const start = code === null ? child.spec.start : code.latest(child.spec.start);
     // A closure of purged code (made by a version no longer loaded) would run that code again, out of every later purge's reach.
     const purged = code?.purgedMaker(start);
-    if (purged !== undefined) {
+    // A supervisor made inline by that very version (left alive by the purge, as stranded) runs that code itself: its
+    // children's closures are no worse, and refusing them would only take its tree down at the next crash.
+    if (purged !== undefined && code?.purgedMaker(owner?.init) !== purged) {
       throw new Error(`child '${child.spec.id}' cannot be started: its start function is code of ${purged}, which was purged: make start an exported function of the module (start: worker.start), which a restart runs in its current version, or have the supervisor's new init give the child a new spec`);
     }
     const r = await start(ctx, ...child.extra);

@@ -48,7 +48,7 @@ export function report(state: SupState, errorContext: string, reason: ExitReason
 /** Starts a child (with `restored`, given that state before it handles a message); null on success or ignore, the failure otherwise (reported). */
 export async function startOne(state: SupState, child: Child, restored?: { state: unknown }): Promise<{ reason: unknown } | null> {
   try {
-    const pid = restored ? await startWithState(state.ctx, restored.state, (ctx) => startChildProcess(ctx, child)) : await startChildProcess(state.ctx, child);
+    const pid = restored ? await startWithState(state.ctx, restored.state, (ctx) => startChildProcess(ctx, child, state.module)) : await startChildProcess(state.ctx, child, state.module);
     if (pid !== 'ignore') refuseStarted(state, child, pid);
     child.pid = pid === 'ignore' ? undefined : pid;
     // As OTP, only static children get a progress report: a simpleOneForOne's may number millions.
