@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { supervisor, genServer, TIMEOUT, type GenServer, type Pid, type ProcessContext, type ChildSpec, type LogEvent } from '@otp-ts/runtime';
+import { supervisor, genServer, genEvent, TIMEOUT, type GenEventHandler, type GenServer, type Pid, type ProcessContext, type ChildSpec, type LogEvent } from '@otp-ts/runtime';
 import { withNode, compileModule, codeServerFor, quietLogs } from './helpers.ts';
 
 // OTP names a child's start by module ({M, F, A}): a child restarted after its code was upgraded and purged runs the
@@ -16,9 +16,10 @@ export function spec(id: string) { return { id, start: (ctx: ProcessContext) => 
 export function startSup(ctx: ProcessContext) {
   return supervisor.startLink(ctx, { init: () => ({ flags: { intensity: 10, period: 5 }, children: [{ id: 'inline', start: (c: ProcessContext) => c.spawnLink((x) => loop(x)) }] }) }, undefined);
 }
+export function makeHandler() { return { init: () => ok(${n}), handleEvent: (_e: unknown, s: number) => ok(s), handleCall: (_r: unknown, s: number) => reply(s, s) }; }
 export function makeServer() { return { init: () => ok(${n}), handleCall: (_r: unknown, _f: unknown, s: number) => reply(s, s) }; }`;
 
-type Worker = { startSup: (ctx: ProcessContext) => Promise<Pid>; start: (ctx: ProcessContext) => Pid; spec: (id: string) => ChildSpec; makeServer: () => GenServer<number, unknown, never, number> };
+type Worker = { makeHandler: () => GenEventHandler<number, unknown, unknown, number>; startSup: (ctx: ProcessContext) => Promise<Pid>; start: (ctx: ProcessContext) => Pid; spec: (id: string) => ChildSpec; makeServer: () => GenServer<number, unknown, never, number> };
 
 async function versionOf(ctx: ProcessContext, pid: Pid): Promise<unknown> {
   ctx.send(pid, { from: ctx.self() });
@@ -118,6 +119,25 @@ test('a supervisor made inline by a purged version (left alive, as stranded) sti
       assert.equal(ctx.isAlive(sup), true, 'the purge leaves the inline supervisor alive');
       const again = await childPid(ctx, sup, 'inline', first);
       assert.equal(await versionOf(ctx, again), 1, 'its child runs the code the supervisor itself runs');
+    });
+  });
+});
+
+test('a gen_event handler a purged version made, removed by the purge, is refused when added again; the manager lives', async () => {
+  await withNode(async (node) => {
+    const code = codeServerFor(node);
+    await code.load(compileModule('app/rp_h', worker(1), '1'));
+    await node.run(async (ctx) => {
+      const handler = (code.exportsOf('app/rp_h') as Worker).makeHandler();
+      const mgr = await genEvent.start(ctx);
+      await genEvent.addHandler(ctx, mgr, handler, undefined);
+      assert.equal(await genEvent.call(ctx, mgr, handler, 'v'), 1);
+      await code.load(compileModule('app/rp_h', worker(2), '2'));
+      await code.load(compileModule('app/rp_h', worker(3), '3'));
+      for (const deadline = Date.now() + 5000; (await genEvent.whichHandlers(ctx, mgr)).length > 0 && Date.now() < deadline; ) await ctx.receive(null, 5);
+      assert.deepEqual(await genEvent.whichHandlers(ctx, mgr), [], 'the purge removed the handler');
+      await assert.rejects(genEvent.addHandler(ctx, mgr, handler, undefined), /app\/rp_h \(version 1\).*purged/);
+      assert.equal(ctx.isAlive(mgr), true);
     });
   });
 });

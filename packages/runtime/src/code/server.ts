@@ -273,7 +273,9 @@ export class CodeServer implements CodeHooks {
   // Tells a gen_event manager to remove the handlers it runs of `version` (exported by it or made by its code), if any.
   private dropHandlers(p: ProcessImpl, version: ModuleVersion, reason: Error): void {
     const handlers = (callbackModulesOf(p) ?? []).filter((h) => this.exportOrigin(h)?.version === version || (this.exportOrigin(h) === undefined && this.makersOf(h, [version]).length > 0));
-    if (handlers.length > 0) this.node.send(p.pid, new PurgedHandlers(handlers, reason));
+    if (handlers.length === 0) return;
+    for (const h of handlers) if (this.exportOrigin(h) === undefined) this.purgedCallbacks.set(h, describeVersion(version));
+    this.node.send(p.pid, new PurgedHandlers(handlers, reason));
   }
 
   /**

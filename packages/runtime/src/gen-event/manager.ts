@@ -360,7 +360,13 @@ async function install(mgr: Manager, id: HandlerId, args: unknown, supervisor: P
   if (notHandler !== null) return new Refused('initFailed', new Error(notHandler));
   // As OTP's add_handler calls the current Module:init: a replaced version's object runs the current version's export
   // of that name (the id stays the one given: whichHandlers, deleteHandler and call go on naming it so).
-  const handler = currentCallbacks(mgr.ctx, handlerOf(id));
+  let handler: ReturnType<typeof handlerOf>;
+  try {
+    handler = currentCallbacks(mgr.ctx, handlerOf(id));
+  } catch (error) {
+    // A handler a purge removed, made by the version it dropped: refused, never run again (nor crashing the manager).
+    return new Refused('initFailed', error);
+  }
   const out = await mgr.run(handler, 'init', () => handler.init(args, mgr.ctx));
   if (!out.ok) return new Refused('initFailed', out.error);
   const r = resultOf<HandlerResult>(out.value);
