@@ -38,15 +38,15 @@ const FAILED = [
   'test/basic_h.test.ts › basic_h > undefinedThrowHTest',
   'test/cleanup_h.test.ts › a cleanup failed',
   'test/crash_h.test.ts › crash_h > genServerCallCrashHTest',
-  'test/endfail_h.suite.ts › endPerSuite failed',
+  'test/endfail_h.suite.ts › endfail_h > endPerSuite failed',
   'test/crash_h.test.ts › crash_h > linkedCrashHTest',
   'test/exit_h.test.ts › exit_h > exitOneHTest',
   'test/exit_h.test.ts › exit_h > exitZeroHTest',
   'test/flaky_h.test.ts › flaky_h > alwaysHTest',
   'test/flaky_h.test.ts › flaky_h > flakyHTest',
-  'test/groups_h.suite.ts › endPerGroup(endGroupH) failed',
+  'test/groups_h.suite.ts › groups_h > endGroupH > endPerGroup(endGroupH) failed',
   'test/groups_h.suite.ts › groups_h > seqH > s1H',
-  'test/initfail_h.suite.ts › initPerSuite failed',
+  'test/initfail_h.suite.ts › initfail_h > initPerSuite failed',
   'test/late_h.test.ts › late_h > lateRejectHTest',
   'test/lateexit_h.test.ts › lateexit_h > aLateExitHTest',
   'test/late_h.test.ts › late_h > lateThrowHTest',
@@ -132,7 +132,7 @@ test("a failing EUnit setup cleanup and a failing node:test after hook fail the 
   const ct = otp('test/endfail_h.suite.ts');
   assert.equal(ct.status, 1);
   assert.equal(last(ct.stdout), '2 passed, 1 failed');
-  assert.deepEqual(failures(ct.stdout), ['test/endfail_h.suite.ts › endPerSuite failed']);
+  assert.deepEqual(failures(ct.stdout), ['test/endfail_h.suite.ts › endfail_h > endPerSuite failed']);
   assert.match(ct.stdout, /endPerSuite failed:\n {4}endfail_h: Error: suite h teardown failed/);
 });
 

@@ -167,7 +167,7 @@ test("a failing initPerGroup skips the group's cases with its error, in tty, JUn
   // The failed init is a failed configuration function: counted as failed, so the closing line shows the run failed.
   assert.equal(last(tty.stdout), '2 passed, 1 failed, 2 skipped');
   assert.match(tty.stdout, new RegExp(`^ {2}test/init\\.suite\\.ts › init > db > reads: ${reason.replace(/[()]/g, '\\$&')}$`, 'm'));
-  assert.match(tty.stdout, /^✖ test\/init\.suite\.ts › initPerGroup\(db\) failed\n {4}initPerGroup\(db\) failed:\n {4}its 2 case\(s\) were auto-skipped: Error: database down/m);
+  assert.match(tty.stdout, /^✖ test\/init\.suite\.ts › init > db > initPerGroup\(db\) failed\n {4}initPerGroup\(db\) failed:\n {4}its 2 case\(s\) were auto-skipped: Error: database down/m);
   assert.equal(existsSync(join(dir, 'end-db-ran')), false, 'the end function of a group whose init failed does not run');
   const html = readFileSync(join(dir, '_build', 'test', 'logs', 'last', 'test_init.suite.ts', 'db.reads.html'), 'utf8');
   assert.match(html, new RegExp(`skipped: ${reason.replace(/[()]/g, '\\$&')}`));
@@ -182,5 +182,5 @@ test("a failing initPerGroup skips the group's cases with its error, in tty, JUn
   const json = JSON.parse(readFileSync(join(dir, '_build', 'test', 'results.json'), 'utf8')) as { ok: boolean; counts: object; files: Array<{ cases: Array<{ name: string; status: string; skipReason?: string }> }> };
   assert.equal(json.ok, false);
   assert.deepEqual(json.counts, { passed: 2, failed: 1, skipped: 2, total: 5 });
-  assert.deepEqual(json.files[0]!.cases.map((c) => [c.name, c.status, c.skipReason]), [['initPerGroup(db) failed', 'failed', undefined], ['first', 'passed', undefined], ['reads', 'skipped', reason], ['writes', 'skipped', reason], ['last', 'passed', undefined]]);
+  assert.deepEqual(json.files[0]!.cases.map((c) => [c.name, c.status, c.skipReason]), [['first', 'passed', undefined], ['initPerGroup(db) failed', 'failed', undefined], ['reads', 'skipped', reason], ['writes', 'skipped', reason], ['last', 'passed', undefined]]);
 }));

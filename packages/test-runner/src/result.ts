@@ -40,6 +40,8 @@ export interface CaseResult {
   readonly skipReason?: string;
   /** Skipped because an init function above it failed (Common Test's auto-skip; the reason holds the init's error): the run fails. */
   readonly autoSkipped?: boolean;
+  /** A failed configuration function of a suite (`initPerGroup(db) failed`): the path of the suite, group or case it set up or cleaned up, which `--rerun-failed` runs again. */
+  readonly config?: readonly string[];
   /** Skipped because the run was interrupted before or while it ran (`RunResult.interrupted`). */
   readonly interrupted?: boolean;
   /** Processes the case left alive (they were killed after the case). */

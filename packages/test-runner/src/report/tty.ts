@@ -132,6 +132,6 @@ function details(cases: readonly CaseResult[], out: Output): void {
   if (flaky.length > 0) out.write(`\nFlaky (passed only on a retry${flaky[0]!.status === 'failed' ? ', failed by --fail-on-flaky' : ''}):\n${flaky.map(describeFlaky).join('\n')}\n`);
   const skipped = cases.filter((c) => c.status === 'skipped');
   if (skipped.length > 0) out.write(`\nSkipped:\n${skipped.map((c) => `  ${listed(c)}: ${under(c.skipReason ?? '')}`).join('\n')}\n`);
-  const slowest = cases.filter((c) => c.status !== 'skipped' && c.id !== 'file').sort((a, b) => b.durationMs - a.durationMs).slice(0, SLOWEST);
+  const slowest = cases.filter((c) => c.status !== 'skipped' && c.id !== 'file' && c.config === undefined).sort((a, b) => b.durationMs - a.durationMs).slice(0, SLOWEST);
   if (slowest.length > 0) out.write(`\nSlowest:\n${slowest.map((c) => `  ${Math.round(c.durationMs)} ms  ${listed(c)}`).join('\n')}\n`);
 }

@@ -9,6 +9,7 @@ import { checkProperty, type PropertyOptions } from './property.js';
 import { Monitor, type Watch } from './monitor.js';
 import { drainTimers, markReturned, runAs } from './owner.js';
 import { restoreBuiltins, snapshotBuiltins } from './builtins.js';
+import type { ConfigFailure } from './protocol.js';
 
 /** Where the executor reports: a case or hook starting (for the main thread's watchdog), results and warnings. */
 export interface ExecuteHooks {
@@ -17,8 +18,8 @@ export interface ExecuteHooks {
   warning(text: string): void;
   /** An error caused by case `id` after its result was reported: the case fails. */
   late(id: string, text: string): void;
-  /** An error no case caused: the file fails; `afterLast` when every case had ended; `cleanup` when it is a failed cleanup (an EUnit setup's, a node:test `after` hook); `loading` when the file's module code caused it while loading; `named`: the name of the file's failed case. */
-  stray(text: string, afterLast: boolean, cleanup?: boolean, loading?: boolean, named?: string): void;
+  /** An error no case caused: the file fails; `afterLast` when every case had ended; `cleanup` when it is a failed cleanup (an EUnit setup's, a node:test `after` hook); `loading` when the file's module code caused it while loading; `named`: the name of the file's failed case; `config`: a suite's failed init or end function, a failed case of its own. */
+  stray(text: string, afterLast: boolean, cleanup?: boolean, loading?: boolean, named?: string, config?: ConfigFailure): void;
 }
 
 /** What the executor needs besides the plan. */
@@ -109,7 +110,7 @@ export class Executor {
         const ended = await holder.value.stop(g.end, g.timeoutMs);
         // A failed end function fails the run as a failed configuration function (Common Test's end_per_group/end_per_suite), as EUnit's "context cleanup failed" and node:test's failed `after` hook do.
         const end = g.id === 'root' ? 'endPerSuite' : `endPerGroup(${g.name})`;
-        if (!ended.ok && this.plan.kind === 'suite') this.hooks.stray(describeBoxed(ended, g.path.join(' > ')), this.over.size >= this.total, true, false, `${end} failed`);
+        if (!ended.ok && this.plan.kind === 'suite') this.hooks.stray(describeBoxed(ended, g.path.join(' > ')), this.over.size >= this.total, true, false, `${end} failed`, { path: [...g.path, `${end} failed`], scope: g.path });
         else if (!ended.ok) this.hooks.stray(`${g.path.join(' > ')}: ${describeBoxed(ended, 'cleanup failed')}`, this.over.size >= this.total, true);
       }
     }
@@ -137,7 +138,7 @@ export class Executor {
     const init = g.id === 'root' ? 'initPerSuite' : `initPerGroup(${g.name})`;
     const why = boxedFailure(outcome, `${init} failed`);
     // The init itself is a failed configuration function, counted as failed (the closing line shows it), with the whole failure: where the project's setup threw.
-    this.hooks.stray(`its ${cases.length} case(s) were auto-skipped: ${boxedFailure(outcome).text}`, this.over.size >= this.total, false, false, `${init} failed`);
+    this.hooks.stray(`its ${cases.length} case(s) were auto-skipped: ${boxedFailure(outcome).text}`, this.over.size >= this.total, false, false, `${init} failed`, { path: [...g.path, `${init} failed`], scope: g.path });
     for (const c of cases) this.result(c, 'skipped', { skipReason: why.message, autoSkipped: true });
     return false;
   }
@@ -191,7 +192,8 @@ export class Executor {
     // A failed initPerTestcase auto-skips its case, as in Common Test (endPerTestcase does not run).
     if (!outcome.ok && !initDone && this.plan.kind === 'suite' && chain.some((g) => g.initEach)) {
       // The failed init is a failed configuration function, counted as failed, as a failed initPerSuite is.
-      this.hooks.stray(`${c.path.join(' > ')} was auto-skipped: ${boxedFailure(outcome).text}`, this.over.size >= this.total, false, false, 'initPerTestcase failed');
+      const named = `initPerTestcase(${c.name}) failed`;
+      this.hooks.stray(`${c.path.join(' > ')} was auto-skipped: ${boxedFailure(outcome).text}`, this.over.size >= this.total, false, false, named, { path: [...c.path.slice(0, -1), named], scope: c.path });
       return this.result(c, 'skipped', { ...base, skipReason: boxedFailure(outcome, 'initPerTestcase failed').message, autoSkipped: true });
     }
     // A property's unhandled errors fail it too, as a test's do: passing runs do not make them go away.

@@ -6,14 +6,25 @@ export type FailedStore = Readonly<Record<string, readonly string[]>>;
 /** The key of a case in the store: its full name, which adding or moving other tests does not change. */
 export const storeName = (c: Pick<CaseResult, 'path'>): string => c.path.join(' > ');
 
-/** The failing cases of a run (pure), with those a failed init function auto-skipped (they failed the run too). A file that failed as a whole (it did not compile or load) is stored under its own path. */
+/**
+ * The failing cases of a run (pure), with those a failed init function auto-skipped (they failed the run too). A failed
+ * configuration function stands for the cases it set up or cleaned up (a failed `endPerGroup(db)`: the cases of `db`),
+ * so a rerun runs it again around them. A file that failed as a whole (it did not compile or load) is stored under its own path.
+ */
 export function failedCases(files: readonly FileResult[]): FailedStore {
   const out: Record<string, string[]> = {};
   for (const f of files) {
-    const names = f.cases.filter((c) => c.status === 'failed' || c.autoSkipped).map(storeName);
-    if (names.length > 0) out[f.file] = names;
+    const failing = f.cases.filter((c) => c.status === 'failed' || c.autoSkipped);
+    const names = failing.flatMap((c) => (c.config === undefined ? [storeName(c)] : within(f, c.config)));
+    if (names.length > 0) out[f.file] = [...new Set(names)];
   }
   return out;
+}
+
+// The full names of the file's cases within `scope` (a suite, group or case path), or the file's own path when none ran.
+function within(f: FileResult, scope: readonly string[]): string[] {
+  const names = f.cases.filter((c) => c.config === undefined && c.id !== 'file' && scope.every((p, i) => c.path[i] === p)).map(storeName);
+  return names.length > 0 ? names : [f.file];
 }
 
 /**

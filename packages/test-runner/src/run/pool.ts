@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import type { CaseResult, FailureInfo, FileResult } from '../result.js';
-import { HEARTBEAT_MS, timerDelay, type PlannedCase, type WorkerEvent, type WorkerJob } from './protocol.js';
+import { HEARTBEAT_MS, timerDelay, type ConfigFailure, type PlannedCase, type WorkerEvent, type WorkerJob } from './protocol.js';
 import { plainFailure } from './failure-info.js';
 import { blockedReason, heapLimitMb, outOfMemory } from './memory.js';
 import { workerHeapUsed } from './worker-heap.js';
@@ -72,7 +72,7 @@ interface FileState {
   /** Why the worker ended when the file's module code (not a test) called process.exit. */
   moduleExit?: string;
   /** Unhandled errors no case caused, and whether each came after the last case. */
-  readonly stray: Array<{ text: string; afterLast: boolean; cleanup?: boolean; named?: string; loading?: boolean }>;
+  readonly stray: Array<{ text: string; afterLast: boolean; cleanup?: boolean; named?: string; loading?: boolean; config?: ConfigFailure }>;
 }
 
 /** Runs one file in a fresh worker; if the worker dies or blocks in a case, that case fails and a new worker runs the rest. */
@@ -126,8 +126,9 @@ export async function runFile(job: Omit<WorkerJob, 'done'>, options: FileRunOpti
     }
     if (unblamed) state.stray.push({ text: end.why, afterLast: false });
   }
-  if (state.stray.length > 0) state.results.set('file', strayFailure(job.file, state.stray, state.results.get('file')));
-  const order = new Map((state.planned ?? []).map((c, i) => [c.id, i]));
+  const order = configFailures(job.file, state);
+  const stray = state.stray.filter((x) => x.config === undefined);
+  if (stray.length > 0) state.results.set('file', strayFailure(job.file, stray, state.results.get('file')));
   const cases = [...state.results.values()].sort((a, b) => (order.get(a.id) ?? -1) - (order.get(b.id) ?? -1));
   if (options.onCase) cases.forEach(options.onCase);
   return { file: job.file, cases, durationMs: performance.now() - started, warnings: state.warnings, output: state.output.text(), ...(state.shuffleSeed !== undefined && { shuffleSeed: state.shuffleSeed }) };
@@ -238,7 +239,7 @@ function runWorker(job: WorkerJob, state: FileState, options: FileRunOptions): P
             : `${job.file}'s module code (not a test: its top level, or a timer or promise it started) called process.exit(${event.code}), which ended its worker`;
           break;
         case 'stray':
-          state.stray.push({ text: event.text, afterLast: event.afterLast, ...(event.cleanup && { cleanup: true }), ...(event.named !== undefined && { named: event.named }), ...(event.loading && { loading: true }) });
+          state.stray.push({ text: event.text, afterLast: event.afterLast, ...(event.cleanup && { cleanup: true }), ...(event.named !== undefined && { named: event.named }), ...(event.loading && { loading: true }), ...(event.config && { config: event.config }) });
           break;
         case 'warning':
           state.warnings.push(event.text);
@@ -347,6 +348,34 @@ function strayFailure(file: string, stray: FileState['stray'], earlier: CaseResu
   const text = `${name}:\n${stray.map((s) => s.text).join('\n')}`;
   const failure: FailureInfo = earlier?.failure ? { ...earlier.failure, text: `${earlier.failure.text}\n${text}` } : { message: `${name}: ${stray[0]!.text.split('\n')[0]}`, text };
   return { id: 'file', file, name, path: [file], status: 'failed', durationMs: 0, failure };
+}
+
+// Whether `path` lies within `scope` (starts with it).
+const startsWith = (path: readonly string[], scope: readonly string[]): boolean => scope.every((p, i) => path[i] === p);
+
+// Each failed configuration function of a suite is a failed case of its own, placed before (an init) or after (an end)
+// what it set up: the file's cases' order, with those cases.
+function configFailures(file: string, state: FileState): Map<string, number> {
+  const order = new Map<string, number>((state.planned ?? []).map((c, i) => [c.id, i]));
+  for (const s of state.stray) {
+    if (s.config === undefined) continue;
+    const r = configFailure(file, { ...s, config: s.config }, state.results);
+    const within = (state.planned ?? []).flatMap((c, i) => (startsWith(c.path, s.config!.scope) ? [i] : []));
+    if (within.length > 0) order.set(r.id, s.cleanup ? within.at(-1)! + 0.5 : within[0]! - 0.5);
+  }
+  return order;
+}
+
+// The failed case of a failed configuration function, in `results` (the same function failing again in a fresh worker adds its error).
+function configFailure(file: string, s: FileState['stray'][number] & { config: ConfigFailure }, results: Map<string, CaseResult>): CaseResult {
+  const id = `config:${s.config.path.join(' > ')}`;
+  const name = s.config.path.at(-1)!;
+  const earlier = results.get(id)?.failure;
+  const text = `${name}:\n${s.text}`;
+  const failure: FailureInfo = earlier ? { ...earlier, text: `${earlier.text}\n${text}` } : { message: `${name}: ${s.text.split('\n')[0]}`, text };
+  const r: CaseResult = { id, file, name, path: s.config.path, status: 'failed', durationMs: 0, failure, config: s.config.scope };
+  results.set(id, r);
+  return r;
 }
 
 // Peer nodes never outlive their test file, whether it finished, timed out or its worker died.

@@ -40,6 +40,12 @@ export interface PlannedCase {
   readonly path: readonly string[];
 }
 
+/** Where a failed configuration function (a suite's init or end function) belongs: its own failed case's path, and the suite, group or case it set up or cleaned up. */
+export interface ConfigFailure {
+  readonly path: readonly string[];
+  readonly scope: readonly string[];
+}
+
 /** Messages from a worker to the main thread. */
 export type WorkerEvent =
   /** `available`: the full names of every case of the file before the filter, so a filter that matches nothing can name the closest. */
@@ -52,7 +58,7 @@ export type WorkerEvent =
   /** Case `id`, already reported, caused an unhandled error after it returned (a timer or promise it started threw). */
   | { readonly type: 'late'; readonly id: string; readonly text: string }
   /** An unhandled error that no case caused (module code, a group's init or end), or with `cleanup` a failed cleanup of a test set, or with `named` another failure of the file as a whole (its failed case's name); `afterLast` when every case had ended; `loading` when the file's module code caused it while the file loaded. */
-  | { readonly type: 'stray'; readonly text: string; readonly afterLast: boolean; readonly cleanup?: boolean; readonly named?: string; readonly loading?: boolean }
+  | { readonly type: 'stray'; readonly text: string; readonly afterLast: boolean; readonly cleanup?: boolean; readonly named?: string; readonly loading?: boolean; readonly config?: ConfigFailure }
   /** A peer node's OS process started or exited: the main thread kills those still alive when the worker ends. */
   | { readonly type: 'peer'; readonly osPid: number; readonly alive: boolean }
   /** A child process the file's code started, or its exit: the main thread kills those still alive when the worker ends. */

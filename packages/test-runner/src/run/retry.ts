@@ -9,7 +9,8 @@ export function failedIds(f: FileResult): string[] | 'file' | undefined {
   // A flaky case failed by --fail-on-flaky has passed: retrying it again would miscount its attempts.
   const failed = f.cases.filter((c) => c.status === 'failed' && !c.flaky);
   if (failed.length === 0) return undefined;
-  return failed.some((c) => c.id === 'file') ? 'file' : failed.map((c) => c.id);
+  // A failed configuration function (a suite's init or end function) runs again with the whole file, as the file's own failure does.
+  return failed.some((c) => c.id === 'file' || c.config !== undefined) ? 'file' : failed.map((c) => c.id);
 }
 
 /**
@@ -21,7 +22,7 @@ export function mergeRetry(first: FileResult, again: FileResult, attempt: number
   const retried = new Map(again.cases.map((c) => [c.id, c]));
   const cases = first.cases.map((c): CaseResult => {
     const { failure: _failure, ...passed } = c;
-    const r = retried.get(c.id) ?? (c.id === 'file' ? { ...passed, status: 'passed' as const } : undefined);
+    const r = retried.get(c.id) ?? (c.id === 'file' || c.config !== undefined ? { ...passed, status: 'passed' as const } : undefined);
     // A case a failed init auto-skipped ran in the retry of its file: it has that outcome now.
     if (r !== undefined && c.autoSkipped) return { ...r, attempts: attempt };
     if (r === undefined || c.status !== 'failed') return c;

@@ -113,7 +113,7 @@ async function main(job: WorkerJob): Promise<void> {
     },
     warning: (text) => post({ type: 'warning', text }),
     late: (id, text) => post({ type: 'late', id, text }),
-    stray: (text, afterLast, cleanup, _loading, named) => post({ type: 'stray', text, afterLast, ...(cleanup && { cleanup }), ...(named !== undefined && { named }) }),
+    stray: (text, afterLast, cleanup, _loading, named, config) => post({ type: 'stray', text, afterLast, ...(cleanup && { cleanup }), ...(named !== undefined && { named }), ...(config && { config }) }),
   }, {
     done: new Set(job.done),
     property: (c) => ({ numRuns: job.numRuns, seed: job.seed, path: job.path, knownSeeds: (job.knownSeeds[fullName(c)] ?? []).map(storedEntry), replayCommand: job.replayCommand, file: job.file }),
