@@ -173,17 +173,12 @@ export class Executor {
     this.over.add(c.id);
     markReturned(c.id);
     watch.returned();
-    let cleanup = initDone ? await runAs({ kind: 'case', id: c.id }, () => this.endEach(c, caseFixture, chain, watch)) : undefined;
+    const ended = initDone ? await runAs({ kind: 'case', id: c.id }, () => this.endEach(c, caseFixture, chain, watch)) : undefined;
     replaced ??= builtins ? restoreBuiltins(builtins) : [];
     const report = await watch.end();
     if (replaced.length > 0) report.rejections.push(leftReplaced(replaced));
     // Common Test: a crash in end_per_testcase leaves the case's result as it was, and is reported as a warning.
-    if (cleanup && this.plan.kind === 'suite') {
-      const warning = `${c.path.join(' > ')}: endPerTestcase failed (the case keeps its result, as in Common Test): ${cleanup.text}`;
-      this.hooks.warning(warning);
-      report.log.push(`WARNING: ${warning}`);
-      cleanup = undefined;
-    }
+    const cleanup = ended?.crash && this.plan.kind === 'suite' ? this.endEachCrashed(c, ended.crash, report.log) : ended?.crash;
     report.rejections.splice(0, Infinity, ...collapseSame(report.rejections));
     const errors = report.rejections.length > 0 ? report.rejections.join('\n') : undefined;
     const base: Partial<CaseResult> = { durationMs: performance.now() - started, ...(report.leaks.length > 0 && { leaks: report.leaks }), ...(report.log.length > 0 && { log: report.log }), ...(!report.output.empty && { output: report.output.text() }), ...(outcome.property?.property && { property: outcome.property.property }) };
@@ -205,6 +200,8 @@ export class Executor {
     // A per-case setup that never finished is named: the pid timed out was running it, not the test.
     const hung = !initDone && initOf && 'timedOut' in outcome ? `the ${this.plan.kind === 'suite' ? 'initPerTestcase' : 'foreach setup'} of ${initOf.path.join(' > ')} never finished` : undefined;
     if (!outcome.ok) return this.result(c, 'failed', { ...base, failure: withErrors(boxedFailure(outcome, hung), errors), ...('timedOut' in outcome && { timedOut: true }) });
+    // Common Test: an end_per_testcase that returns {fail, Reason} turns a successful case into a failed one.
+    if (ended?.fail) return this.result(c, 'failed', { ...base, failure: withErrors(ended.fail, errors) });
     if (cleanup) return this.result(c, 'failed', { ...base, failure: withErrors(cleanup, errors) });
     if (errors !== undefined) return this.result(c, 'failed', { ...base, failure: errorsFailure(report.rejections) });
     return this.result(c, 'passed', base);
@@ -219,15 +216,34 @@ export class Executor {
     }
   }
 
-  // End-per-case steps, innermost first, in a fresh process: the case's own process may have been killed.
-  private async endEach(c: PlanCase, fixture: unknown, chain: Chain, watch: Watch): Promise<FailureInfo | undefined> {
-    const steps = chain.filter((g) => g.endEach).reverse();
-    if (steps.length === 0) return undefined;
-    const r = await runBoxed(this.node, c.timeoutMs, async (ctx) => {
-      for (const g of steps) await g.endEach!(fixture, ctx, c.name);
-    }, (pid) => watch.own(pid));
-    return r.ok ? undefined : boxedFailure(r, this.plan.kind === 'suite' ? undefined : 'cleanup after the case failed');
+  // A suite's crashed endPerTestcase: a warning, in the file's warnings and the case's log; the case keeps its result.
+  private endEachCrashed(c: PlanCase, crash: FailureInfo, log: string[]): undefined {
+    const warning = `${c.path.join(' > ')}: endPerTestcase failed (the case keeps its result, as in Common Test): ${crash.text}`;
+    this.hooks.warning(warning);
+    log.push(`WARNING: ${warning}`);
+    return undefined;
   }
+
+  // End-per-case steps, innermost first, in a fresh process: the case's own process may have been killed. `crash`: one
+  // threw or timed out; `fail`: a suite's endPerTestcase returned `{ fail: reason }` (Common Test's {fail, Reason}).
+  private async endEach(c: PlanCase, fixture: unknown, chain: Chain, watch: Watch): Promise<{ crash?: FailureInfo; fail?: FailureInfo }> {
+    const steps = chain.filter((g) => g.endEach).reverse();
+    if (steps.length === 0) return {};
+    let fail: FailureInfo | undefined;
+    const r = await runBoxed(this.node, c.timeoutMs, async (ctx) => {
+      for (const g of steps) {
+        const returned = await g.endEach!(fixture, ctx, c.name);
+        if (this.plan.kind === 'suite' && fail === undefined && typeof returned === 'object' && returned !== null && 'fail' in returned) fail = failReturned(returned.fail);
+      }
+    }, (pid) => watch.own(pid));
+    return { ...(!r.ok && { crash: boxedFailure(r, this.plan.kind === 'suite' ? undefined : 'cleanup after the case failed') }), ...(fail && { fail }) };
+  }
+}
+
+// The failure of a case whose endPerTestcase returned `{ fail: reason }`: the reason, an Error's with its stack.
+function failReturned(reason: unknown): FailureInfo {
+  const prefix = 'endPerTestcase failed the case';
+  return reason instanceof Error ? toFailureInfo(reason, prefix) : plainFailure(`${prefix}: ${typeof reason === 'string' ? reason : JSON.stringify(reason) ?? String(reason)}`);
 }
 
 // The same error left by every run of a property (or every turn of a loop) is reported once, with its count.
