@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { checkConfigApps, checkNodeArgs, cookieOf, nodeNameOf, parseSysConfig } from '@otp-ts/release';
 import { findApps } from '@otp-ts/compiler';
 import { profileIsolation, setMessageIsolation } from '@otp-ts/runtime';
-import { DEFAULT_EVAL_AWAIT_TIMEOUT_MS, substituteEnv } from '@otp-ts/runtime/tools';
+import { DEFAULT_EVAL_AWAIT_TIMEOUT_MS, DEFAULT_EVAL_TIMEOUT_MS, substituteEnv } from '@otp-ts/runtime/tools';
 import { loadConfig } from '../config/load.js';
 import { resolveConfig } from '../config/resolve.js';
 import { OtpError } from '../errors/otp-error.js';
@@ -28,6 +28,7 @@ export const shellCommand = defineProvider({
     { name: 'watch', alias: 'w', type: 'boolean', description: 'recompile changed files and hot-load them into the running shell (codeChange runs in behaviour processes)' },
     { name: 'name', type: 'string', value: 'N', description: "make the shell's node a distributed node named N (name@host; host defaults to 127.0.0.1; default: the --name or --sname of config/node.args, as the release)" },
     { name: 'sname', type: 'string', value: 'N', description: "the same with a short name: the node is N@127.0.0.1" },
+    { name: 'eval-timeout', type: 'string', value: 'MS', description: 'with piped input, stop a line that runs MS ms before its first await, as otp remote does (default: OTP_EVAL_TIMEOUT, then 1000); Ctrl-C stops a line at any time' },
     { name: 'eval-await-timeout', type: 'string', value: 'MS', description: 'once piped input has ended, abandon a line whose result has not come within MS ms and stop the shell (default: OTP_EVAL_AWAIT_TIMEOUT, then 30000)' },
     ...nodeConnectionOptions,
   ],
@@ -42,6 +43,7 @@ export const shellCommand = defineProvider({
     const { name } = shellIdentity(args, root);
     if (name !== undefined) resolveTls(args, io);
     inputEndAwaitMs(args, io.env);
+    pipedEvalTimeoutMs(args, io.env);
     shellConfig(root, {}, io.env);
   },
   async run(args, io) {
@@ -67,7 +69,7 @@ export const shellCommand = defineProvider({
     } catch (error) {
       throw new OtpError('badConfig', (error as Error).message, { cause: error });
     }
-    const shell = await startShell({ input, inputEndAwaitMs: inputEndAwaitMs(args, io.env), root: project.root, quiet: io.verbosity === 'quiet', distribution, build: dev.build, config }).catch((error: unknown) => {
+    const shell = await startShell({ input, inputEndAwaitMs: inputEndAwaitMs(args, io.env), evalTimeoutMs: input === undefined ? undefined : pipedEvalTimeoutMs(args, io.env), root: project.root, quiet: io.verbosity === 'quiet', distribution, build: dev.build, config }).catch((error: unknown) => {
       // The project's own code threw while booting: its error, not otp's.
       throw nameTaken(error, distribution?.name, fromFile !== undefined) ?? startFailure(error, project.root) ?? error;
     });
@@ -89,6 +91,11 @@ export const shellCommand = defineProvider({
 // (as otp remote bounds its lines), then the default; a bad value is a usage error naming it.
 function inputEndAwaitMs(args: { 'eval-await-timeout'?: string }, env: NodeJS.ProcessEnv): number {
   return evalOptionsFrom({ 'eval-await-timeout': args['eval-await-timeout'] }, { OTP_EVAL_AWAIT_TIMEOUT: env.OTP_EVAL_AWAIT_TIMEOUT }).awaitTimeoutMs ?? DEFAULT_EVAL_AWAIT_TIMEOUT_MS;
+}
+
+// How long a piped line may run before its first await: --eval-timeout, then OTP_EVAL_TIMEOUT, then otp remote's default.
+function pipedEvalTimeoutMs(args: { 'eval-timeout'?: string }, env: NodeJS.ProcessEnv): number {
+  return evalOptionsFrom({ 'eval-timeout': args['eval-timeout'] }, { OTP_EVAL_TIMEOUT: env.OTP_EVAL_TIMEOUT }).timeoutMs ?? DEFAULT_EVAL_TIMEOUT_MS;
 }
 
 // The shell's node name (from --name, --sname or config/node.args, with its cookie there), or one sentence on the flags.

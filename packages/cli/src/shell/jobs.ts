@@ -16,6 +16,7 @@ class ShellJob {
  */
 export class ShellProcess {
   private pid: Pid;
+  private current: ShellJob | undefined;
 
   constructor(readonly node: OtpNode = createNode()) {
     this.pid = this.spawn();
@@ -25,12 +26,16 @@ export class ShellProcess {
     return this.node.spawn(async (ctx) => {
       for (;;) {
         const job = await ctx.receive((m): m is ShellJob => m instanceof ShellJob);
+        this.current = job;
         let outcome: { ok: boolean; value: unknown };
         try {
           outcome = { ok: true, value: await job.fn(ctx) };
         } catch (error) {
           outcome = { ok: false, value: error };
         }
+        // Interrupted (Ctrl-C): the job was answered and this process killed.
+        if (this.current !== job) return;
+        this.current = undefined;
         // A line that started a call it did not await left its receive pending: this process can receive
         // nothing more, so the next line runs in a fresh one (as Erlang's shell restarts its evaluator).
         const abandoned = ctx.processInfo(ctx.self())?.status === 'waiting';
@@ -51,6 +56,14 @@ export class ShellProcess {
   /** The shell process's pid. */
   get self(): Pid {
     return this.pid;
+  }
+
+  /** Answers the running job with `error` and kills the process it holds (Ctrl-C): the next job runs in a fresh one. */
+  interrupt(error: Error): void {
+    const job = this.current;
+    this.current = undefined;
+    this.node.exit(this.pid, 'kill');
+    job?.reject(error);
   }
 
   /** Runs `fn` inside the shell's process and resolves with its result. */

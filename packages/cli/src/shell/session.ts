@@ -11,6 +11,8 @@ import { quitsShell, replStatementSteps, ReleaseError, startOrder, type AppDeps 
 import { OtpError } from '../errors/otp-error.js';
 import { ShellProcess } from './jobs.js';
 import { InputEndBound, quotedStatement } from './input-end.js';
+import { CtrlC, cutLineStack, interrupted, isLineStopped, runStoppable } from './interrupt.js';
+import type { Domain } from 'node:domain';
 
 /** Options of `startShell`. */
 export interface ShellOptions {
@@ -30,6 +32,8 @@ export interface ShellOptions {
   config?: Record<string, Record<string, unknown>>;
   /** Once the input has ended, how long a line may go without its result before the shell abandons it and stops (default 30000). */
   inputEndAwaitMs?: number;
+  /** How long a line's synchronous work may run before it is stopped (otp shell gives --eval-timeout for piped input); without it only Ctrl-C stops it. */
+  evalTimeoutMs?: number;
 }
 
 /** A running shell: its node, its process, and what ends it. */
@@ -64,8 +68,15 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
     l: (module: string) => reloader.load(ctx, module),
   });
   const bound = new InputEndBound(options.inputEndAwaitMs ?? DEFAULT_EVAL_AWAIT_TIMEOUT_MS, say);
-  const drained = evaluateInShell(repl, shell, own, say, bound);
-  return { repl, shell, reload: () => reloader.reload(), closed: closedOnExit(repl, shell, started, () => Promise.race([drained(), bound.abandoned]), say) };
+  // Ctrl-C stops the running line, or (twice at an empty prompt) quits with the applications stopped, as q() does.
+  const ctrlC = new CtrlC((line) => {
+    say(line);
+    repl.displayPrompt();
+  });
+  process.on('SIGINT', ctrlC.onSignal);
+  const drained = evaluateInShell(repl, shell, own, say, bound, { ctrlC, timeoutMs: options.evalTimeoutMs });
+  const closed = closedOnExit(repl, shell, started, () => Promise.race([drained(), bound.abandoned]), say).finally(() => process.off('SIGINT', ctrlC.onSignal));
+  return { repl, shell, reload: () => reloader.reload(), closed };
 }
 
 // The node's distribution (if asked), then the project compiled and its applications loaded and started;
@@ -152,7 +163,8 @@ type Done = (error: Error | null, value?: unknown) => void;
 // self() and flush() are that process's; a line's promise is awaited, as the remote shells do. Lines
 // run one after the other, each once the one before printed its answer (a pipe delivers them at once).
 // Answers a promise that settles once the lines read so far have run.
-function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runtime.ProcessContext) => Record<string, unknown>, say: (line: string) => void, bound: InputEndBound): () => Promise<void> {
+// Longer than ~50 lines: the REPL's evaluation, its quitting and its end of input share the statement steps and the queue.
+function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runtime.ProcessContext) => Record<string, unknown>, say: (line: string) => void, bound: InputEndBound, stops: { ctrlC: CtrlC; timeoutMs?: number }): () => Promise<void> {
   const evaluate = repl.eval.bind(repl);
   const stepOf = replStatementSteps();
   // What the REPL drops from its buffer (.break, an error it reports while a statement is being read), the steps drop too.
@@ -165,37 +177,84 @@ function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runti
     readClosed = true;
     repl.close();
   };
+  stops.ctrlC.quit = quit;
   repl.defineCommand('exit', { help: 'Exit the shell (as q() does, once the lines before it ran)', action: quit });
   let previous: Promise<void> = Promise.resolve();
   // The REPL's domain (node:repl reports a line's synchronous throw through it); `reported` marks a line it reported.
   const domain = (repl as unknown as { _domain?: EventEmitter })._domain;
   const reported = Symbol('reported');
-  const runLine = (ctx: runtime.ProcessContext, cmd: string, context: Record<string, unknown>, file: string): Promise<unknown> =>
+  // The line's evaluation runs in a script of runStoppable's: its frame is cut from the stacks the REPL prints.
+  domain?.prependListener('error', cutLineStack);
+  // A line stopped while awaiting leaves node:repl paused until its promise settles, which holds back its 'exit':
+  // the shell's end (q(), the end of the input) emits it then.
+  let exited = false;
+  let held = false;
+  repl.once('exit', () => (exited = true));
+  repl.on('close', () => {
+    if (held && !exited) repl.emit('exit');
+  });
+  // Ctrl-C while a line awaits: its job is answered and the process it holds killed (the next line gets a fresh one).
+  let sync = false;
+  let onThrow = (): void => undefined;
+  const stop = (): void => {
+    held ||= !sync;
+    domain?.off('error', onThrow);
+    shell.interrupt(interrupted());
+  };
+  const runLine = (ctx: runtime.ProcessContext, cmd: string, context: Record<string, unknown>, file: string): Promise<unknown> => {
+    // `_` stays the REPL's last value (the runtime's pattern wildcard is runtime._).
+    const { _: _wildcard, ...scope } = shellScope(shell.node, ctx, runtime);
+    Object.assign(context, scope, own(ctx), {
+      q: () => {
+        stopped = true;
+        quit();
+      },
+    });
+    stops.ctrlC.started(stop);
     // Named, as is every function below the line's own frame: the REPL cuts a thrown error's stack at the
     // lowest unnamed frame, so the line's frames are all an error shows, as in node's REPL.
-    new Promise<unknown>(function evaluateLine(resolve, reject) {
-      // `_` stays the REPL's last value (the runtime's pattern wildcard is runtime._).
-      const { _: _wildcard, ...scope } = shellScope(shell.node, ctx, runtime);
-      Object.assign(context, scope, own(ctx), {
-        q: () => {
-          stopped = true;
-          quit();
-        },
-      });
+    return new Promise<unknown>(function evaluateLine(answer, fail) {
+      // No .finally: the missing-await check after the line must come before the replies of its calls do.
+      const over = (): void => {
+        stops.ctrlC.ended(stop);
+        domain?.off('error', onThrow);
+      };
+      const resolve = (value: unknown): void => {
+        over();
+        answer(value);
+      };
+      const reject = (error: unknown): void => {
+        over();
+        fail(error);
+      };
       // resolve() adopts a promise the line answers with: its value is printed, not Promise { <pending> }.
       // A line that throws (at once, or the promise it awaits rejects) is reported by the REPL's domain,
       // which prints it and the next prompt and never calls back: the line is over then (else the lines
       // after it, and q() or the end of the input, would wait behind it for ever).
-      const onThrow = (): void => resolve(reported);
+      onThrow = () => resolve(reported);
       domain?.once('error', onThrow);
+      sync = true;
       buffer.late(function evaluateInRepl() {
-        evaluate(cmd, context, file, (error, value) => {
-          domain?.off('error', onThrow);
-          if (error) reject(error);
-          else resolve(value);
-        });
+        const outer = (process as { domain?: Domain }).domain;
+        try {
+          runStoppable(function evaluateStoppably() {
+            evaluate(cmd, context, file, (error, value) => {
+              domain?.off('error', onThrow);
+              if (error) reject(error);
+              else resolve(value);
+            });
+          }, stops.timeoutMs);
+        } catch (error) {
+          if (!isLineStopped(error)) throw error;
+          // Stopped inside the REPL's evaluation, which never left the domain it entered.
+          if (domain !== undefined && (process as { domain?: Domain }).domain !== outer) (domain as Domain).exit();
+          reject(error);
+        } finally {
+          sync = false;
+        }
       });
     });
+  };
   // Runs a statement once the ones before it ran, and hands its answer or its error to `done`.
   const enqueue = (statement: string, context: Record<string, unknown>, file: string, done: Done): void => {
     const lineJob = (ctx: runtime.ProcessContext): Promise<unknown> => runLine(ctx, statement, context, file);
@@ -290,7 +349,8 @@ function lineBuffer(repl: REPLServer, dropped: () => void): { clear: () => void;
 // the process exited 13 in silence with the applications never stopped.
 function closedOnExit(repl: REPLServer, shell: ShellProcess, started: readonly string[], drained: () => Promise<void>, say: (line: string) => void): Promise<void> {
   return new Promise<void>((resolve) => {
-    repl.on('exit', () => {
+    // Once: node:repl emits it again when a line stopped while awaiting settles after the shell ended.
+    repl.once('exit', () => {
       let onIdle: (() => void) | undefined;
       const stuck = new Promise<void>((r) => {
         onIdle = () => {

@@ -1,0 +1,77 @@
+// `otp shell` stops a line, not itself: a piped line looping synchronously is stopped by --eval-timeout (as otp
+// remote bounds its lines); Ctrl-C (a real SIGINT) stops the running line, looping or awaiting, and the shell goes
+// on; two at an empty prompt quit with the applications stopped. Before, the loop hung the shell for ever and
+// Ctrl-C killed the process with the applications never stopped.
+// The project is generated inside the repository's _build/ so it resolves the workspace's packages.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bin } from './support/cli.ts';
+import { privatePortMapper } from './support/epmd.ts';
+import { run } from './support/run.ts';
+import { replaceOrFail, waitFor } from './support/wait.ts';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const NAME = 'intsh';
+const epmdPort = await privatePortMapper();
+
+test('otp shell: --eval-timeout stops a piped line that never awaits, Ctrl-C stops a line and twice at the prompt quits', { timeout: 300_000 }, async () => {
+  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
+  const base = mkdtempSync(join(repo, '_build', 'e2e', `${NAME}-`));
+  const env = { ...process.env, OTP_EPMD_PORT: String(epmdPort), OTP_COOKIE: 'intsh_cookie', NO_COLOR: '1' };
+  try {
+    const created = spawnSync(process.execPath, [bin, 'new', 'app', NAME, '--quiet'], { cwd: base, env, encoding: 'utf8' });
+    assert.equal(created.status, 0, created.stderr);
+    const dir = join(base, NAME);
+    // The application says when it is stopped, so the test sees the shell stop it.
+    const appFile = join(dir, 'src', `${NAME}_app.ts`);
+    writeFileSync(appFile, replaceOrFail(readFileSync(appFile, 'utf8'), '  start:', "  stop: () => void process.stdout.write('intsh_app stopped\\n'),\n  start:"));
+
+    const piped = await run(process.execPath, [bin, 'shell', '--eval-timeout', '300'], dir, env, 'function f() { throw new Error("intsh inner") }\nf()\nwhile (true) {}\n40 + 2\n');
+    assert.equal(piped.status, 0, piped.out);
+    assert.match(piped.out, /Uncaught(?: |:\n)Error: evaluation stopped after 300 ms of synchronous work[^\n]*--eval-timeout MS/, piped.out);
+    assert.match(piped.out, /otp> 42\n/, `the line after the stopped one runs:\n${piped.out}`);
+    // The bound's own script leaves no frame of the shell's in a line's error.
+    assert.match(piped.out, /Uncaught Error: intsh inner\n\s+at f \(REPL\d+:1:\d+\)\n(?!\s+at )/, piped.out);
+    assert.doesNotMatch(piped.out, /at (defaultEval|bound |evaluate|runStoppable|otp-shell-line)/, piped.out);
+    assert.match(piped.out, /intsh_app stopped/, piped.out);
+
+    const shell = spawn(process.execPath, [bin, 'shell', '--eval-timeout', '3600000'], { cwd: dir, env });
+    let out = '';
+    shell.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    shell.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => shell.on('close', resolve));
+    try {
+      const count = (re: RegExp): number => out.match(new RegExp(re.source, 'g'))?.length ?? 0;
+      await waitFor(`the shell's banner (${out})`, () => /started intsh/.test(out), { ms: 120_000 });
+      // A pipe's writes are synchronous: the line's word is out before its loop starts.
+      shell.stdin.write("let spun = 0; process.stdout.write('intsh looping\\n'); while (true) { spun++ }\n");
+      await waitFor(`the loop to start (${out})`, () => out.includes('intsh looping'), { ms: 60_000 });
+      // node:vm's SIGINT watchdog can miss a signal (a user presses Ctrl-C again): sent again while the loop runs.
+      await waitFor(`the loop interrupted (${out})`, () => count(/interrupted by Ctrl-C/) === 1 || void shell.kill('SIGINT'), { ms: 60_000, everyMs: 1000 });
+      shell.stdin.write('spun > 0\n');
+      await waitFor(`the shell goes on (${out})`, () => /otp> true\n/.test(out), { ms: 60_000 });
+      // Said after a first await: the line waits then, its synchronous run over.
+      shell.stdin.write("await null; process.stdout.write('intsh awaiting\\n'); await new Promise(() => {}); 'never'\n");
+      await waitFor(`the await line to run (${out})`, () => out.includes('intsh awaiting'), { ms: 60_000 });
+      shell.kill('SIGINT');
+      await waitFor(`the await interrupted (${out})`, () => count(/interrupted by Ctrl-C/) === 2, { ms: 60_000 });
+      shell.stdin.write(`await call('${NAME}_server', { op: 'bump', key: 'k', by: 5 })\n`);
+      await waitFor(`the application answers in a fresh process (${out})`, () => /otp> 5\n/.test(out), { ms: 60_000 });
+      shell.kill('SIGINT');
+      await waitFor(`how to quit is said (${out})`, () => /To exit, press Ctrl-C again/.test(out), { ms: 60_000 });
+      assert.equal(shell.exitCode, null, `one Ctrl-C at the prompt does not quit:\n${out}`);
+      shell.kill('SIGINT');
+      assert.equal(await exited, 0, out);
+      assert.match(out, /intsh_app stopped/, `the applications are stopped:\n${out}`);
+      assert.doesNotMatch(out, /never/, out);
+    } finally {
+      shell.kill('SIGKILL');
+    }
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
