@@ -42,6 +42,17 @@ test('otp rpc of a function whose answer cannot cross the wire says so at once, 
   assert.doesNotMatch(r.stderr, /timeout/);
 });
 
+test('otp rpc of a cyclic answer says it is cyclic, where it said nested more than 64 levels; an answer of undefined prints null, which is JSON', async () => {
+  const r = await otp('rpc', 'answers@127.0.0.1', 'math', 'cyclic');
+  assert.equal(r.status, 1, r.stdout);
+  assert.match(r.stderr, /math\.cyclic returned a value that cannot be sent back to the calling node: it is cyclic \(the value at \.order\.self holds an object that contains it\)/);
+  assert.doesNotMatch(r.stderr, /nested more than/);
+  const nothing = await otp('rpc', 'answers@127.0.0.1', 'math', 'nothing');
+  assert.equal(nothing.status, 0, nothing.stderr);
+  assert.equal(nothing.stdout, 'null\n');
+  assert.equal(JSON.parse(nothing.stdout), null);
+});
+
 test('otp rpc of a function that never returns ends at --timeout with one sentence naming the call and the flag, and its worker on the node is killed; a bad --timeout is bad usage', async () => {
   const count = async (): Promise<number> => Number((await otp('rpc', 'answers@127.0.0.1', 'otp', 'processCount')).stdout);
   const before = await count();

@@ -122,7 +122,12 @@ async function work(worker: ProcessContext, req: Apply, from: From<Answer>): Pro
     const value = await apply(worker, req.module, req.fn, req.args);
     // An answer that cannot cross to the caller's node would be dropped, and the caller would wait out its timeout for nothing: it is told why.
     const unsent = replyTo(from, { ok: true as const, value });
-    if (unsent !== undefined) reply(from, { ok: false as const, error: `${req.module}.${req.fn} returned a value that cannot be sent back to ${from.pid.node === 0 ? 'the caller' : 'the calling node'}: ${unsent}` });
+    if (unsent !== undefined) {
+      // A cycle fails as a value nested too deep: it is named as what it is.
+      const cycle = cyclePath(value);
+      const why = cycle === undefined ? unsent : `it is cyclic (${cycle === '' ? 'the value' : `the value at ${cycle}`} holds an object that contains it), which cannot be sent to another node: return a copy without the cycle`;
+      reply(from, { ok: false as const, error: `${req.module}.${req.fn} returned a value that cannot be sent back to ${from.pid.node === 0 ? 'the caller' : 'the calling node'}: ${why}` });
+    }
   } catch (error) {
     // An Error is told by its message; anything else thrown (a string, an object) is the reason itself, as
     // OTP's {badrpc, {'EXIT', Reason}} carries the term, or as it prints when it cannot cross.
@@ -130,6 +135,26 @@ async function work(worker: ProcessContext, req: Apply, from: From<Answer>): Pro
     const failed = (why: unknown): Answer => ({ ok: false as const, error: why, ...(error instanceof Undef ? { undef: true } : {}) });
     if (replyTo(from, failed(reason)) !== undefined) reply(from, failed(formatValue(reason, 500)));
   }
+}
+
+// Where `value` first reaches an object that is one of its own containers (`.a.b`, '' for the value itself), or undefined
+// when it has no cycle within the first 10 000 objects.
+function cyclePath(value: unknown): string | undefined {
+  const path = new Set<object>();
+  let budget = 10_000;
+  const walk = (v: unknown, at: string): string | undefined => {
+    if (typeof v !== 'object' || v === null || --budget < 0) return undefined;
+    if (path.has(v)) return at;
+    path.add(v);
+    const entries: Array<[string, unknown]> = v instanceof Map ? [...v].map(([k, x]) => [`.get(${String(k)})`, x]) : v instanceof Set ? [...v].map((x, i) => [`[set ${i}]`, x]) : Object.entries(v).map(([k, x]) => [Array.isArray(v) ? `[${k}]` : `.${k}`, x]);
+    for (const [k, x] of entries) {
+      const found = walk(x, at + k);
+      if (found !== undefined) return found;
+    }
+    path.delete(v);
+    return undefined;
+  };
+  return walk(value, '');
 }
 
 // The rpc server: every call runs in a process of its own (as OTP's rex), so a slow one blocks nothing; a call

@@ -8,7 +8,8 @@ import { types } from 'node:util';
  * would print alike), a Set an array; stringify makes `{}` of both. `undefined` at the top is the word.
  */
 export function rpcResultJson(value: unknown): string {
-  if (value === undefined) return 'undefined';
+  // JSON has no undefined: a function that returns nothing (or a function, a symbol) prints null, as JSON prints it in an array.
+  if (value === undefined) return 'null';
   // A BigInt goes out as a marked string, then the marks are replaced by the digits; the mark is random so no string of the value can forge one.
   const mark = `\u0000${randomBytes(6).toString('hex')}:`;
   let bigints = false;
@@ -25,7 +26,7 @@ export function rpcResultJson(value: unknown): string {
     },
     2,
   );
-  if (text === undefined) return 'undefined';
+  if (text === undefined) return 'null';
   return bigints ? text.replace(new RegExp(`"${JSON.stringify(mark).slice(1, -1).replace(/\\/g, '\\\\')}(-?\\d+)"`, 'g'), '$1') : text;
 }
 
