@@ -84,8 +84,10 @@ test('otp new refuses a bad name and an existing folder with exit 2 and one clea
   mkdirSync(join(cwd, 'taken'), { recursive: true });
   writeFileSync(join(cwd, 'taken', 'keep.txt'), 'mine');
   const cases: Array<[string[], string]> = [
-    [['new', 'app', 'MyShop'], "otp: invalid name 'MyShop': application names are lowercase\nTry 'my_shop'.\n"],
-    [['new', 'lib', '9lives'], "otp: invalid name '9lives': it must start with a letter, not a digit\nTry 'lives'.\n"],
+    [['new', 'app', 'MyShop'], "otp: invalid name 'MyShop': application names are lowercase\nTry: otp new app my_shop\n"],
+    [['new', 'lib', '9lives'], "otp: invalid name '9lives': it must start with a letter, not a digit\nTry: otp new lib lives\n"],
+    // The better name said as the command to paste, --dir and the flags kept.
+    [['new', 'umbrella', 'my-store', '--dir', 'my dir', '--force'], "otp: invalid name 'my-store': use '_' instead of '-' (application names are module-name prefixes)\nTry: otp new umbrella my_store --dir 'my dir' --force\n"],
     [['new', 'app', 'class'], "otp: invalid name 'class': it is a reserved word in JavaScript\nChoose a name like my_app.\n"],
     [['new', 'app', 'taken'], `otp: the folder ${join(cwd, 'taken')} exists and is not empty\nChoose another name or --dir, or pass --force to write into it.\n`],
   ];

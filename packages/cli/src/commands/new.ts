@@ -5,6 +5,15 @@ import { info } from '../cli/io.js';
 import { newProject, sourceCheckout, type NewProjectResult } from '../scaffold/new-project.js';
 import { templateNames } from '../scaffold/templates-dir.js';
 import { shellWord } from '../scaffold/shell-word.js';
+import { isOtpError, OtpError } from '../errors/otp-error.js';
+
+// A bad name's better one, said as the whole command to paste (this template, --dir and the other flags kept).
+function commandHint(error: unknown, args: { template: string; name: string; dir?: string; force?: boolean; registry?: boolean }): unknown {
+  const better = isOtpError(error) && error.code === 'badName' ? /^Try '([a-z][a-z0-9_]*)'\.$/.exec(error.hint ?? '')?.[1] : undefined;
+  if (better === undefined) return error;
+  const flags = `${args.dir === undefined ? '' : ` --dir ${shellWord(args.dir)}`}${args.force ? ' --force' : ''}${args.registry ? ' --registry' : ''}`;
+  return new OtpError('badName', (error as OtpError).message, { hint: `Try: otp new ${args.template} ${better}${flags}`, cause: error });
+}
 
 /** `otp new app|lib|umbrella NAME`: creates a project from a template. */
 export const newCommand = defineProvider({
@@ -33,7 +42,7 @@ export const newCommand = defineProvider({
       created = newProject({ template: args.template, name: args.name, dir: args.dir, force: args.force, cwd: io.cwd, progress, linkCheckout });
     } catch (error) {
       progress.stop();
-      throw error;
+      throw commandHint(error, args);
     }
     const where = relative(io.cwd, created.root) || '.';
     progress.done(`created ${args.template} ${args.name} in ${where} (${created.files.length} files)`);
