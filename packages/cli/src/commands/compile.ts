@@ -52,6 +52,18 @@ export function tscLocations(text: string): string {
   return text.replace(/^(\S[^\n]*?)\((\d+),(\d+)\): /gm, '$1:$2:$3: ');
 }
 
+// tsc's diagnostics one line each, as compile errors are: an elaboration (its indented lines below) joins its error's line.
+function tscErrors(text: string, root: string): string[] {
+  const lines: string[] = [];
+  for (const line of tscLocations(text).split(/\r?\n/)) {
+    if (line.trim() === '') continue;
+    const last = lines.length - 1;
+    if (/^\s/.test(line) && last >= 0) lines[last] = `${lines[last]!} ${line.trim()}`;
+    else lines.push(line.trim());
+  }
+  return lines.length > 0 ? lines : [`tsc failed without a diagnostic: run npx tsc --noEmit -p . in ${root} to see why`];
+}
+
 // TypeScript not found from the project: not installed yet (package.json lists it: npm install), or not a dependency.
 function typescriptMissing(root: string): OtpError {
   const file = join(root, 'package.json');
@@ -75,9 +87,13 @@ function typecheck(root: string, io: Io): void {
     throw typescriptMissing(root);
   }
   const progress = createProgress(io, 'type-checking');
-  const r = spawnSync(process.execPath, [tsc, '--noEmit', '--pretty', 'false', '-p', root], { encoding: 'utf8' });
+  // Run from the root, so files are said relative to it, as compile errors are.
+  const r = spawnSync(process.execPath, [tsc, '--noEmit', '--pretty', 'false', '-p', root], { encoding: 'utf8', cwd: root });
   progress.stop();
-  if (r.status !== 0) throw new OtpError('failed', `type errors:\n${tscLocations((r.stdout + r.stderr).trim())}`);
+  if (r.status !== 0) {
+    const lines = tscErrors(r.stdout + r.stderr, root);
+    throw new OtpError('failed', lines.length === 1 ? `type-checking failed: ${lines[0]}` : `type-checking failed, ${lines.length} errors:\n${lines.join('\n')}`);
+  }
   info(io, 'type-checked: no errors');
 }
 
