@@ -52,11 +52,13 @@ function report(plan: ReleasePlan, result: AssembleResult, io: Io, started: numb
   if (relup) info(io, relup);
   if (result.tarball) info(io, `tarball ${relative(io.cwd, result.tarball.file)} (${size(result.tarball.bytes)})`);
   const status = plan.releases.releases.find((r) => r.vsn === plan.vsn)?.status;
-  // A rebuilt version the root marks old is not what a boot starts: said here, as daemon then boots the permanent one silently.
+  // A version the root marks old or unpacked is not what a boot starts: a warning (--quiet keeps it), as daemon then boots
+  // the permanent one without a word.
   const permanent = plan.releases.releases.find((r) => r.status === 'permanent')?.vsn;
-  if (status === 'old' && permanent !== undefined) {
+  if ((status === 'old' || status === 'unpacked') && permanent !== undefined && permanent !== plan.vsn) {
     const script = `bin/${plan.name}`;
-    info(io, `${plan.vsn} is old in this release root, so ${script} daemon boots the permanent ${permanent}, not this build: run ${plan.vsn} by going back to it on the running node (${script} downgrade ${plan.vsn}, or upgrade ${plan.vsn} when it is the newer one), or boot it by name (${script} foreground --vsn ${plan.vsn})`);
+    const ways = status === 'old' ? `go back to it on the running node (${script} downgrade ${plan.vsn}, or upgrade ${plan.vsn} when it is the newer one)` : `install it on the running node (${script} upgrade ${plan.vsn}, or downgrade ${plan.vsn} when it is the older one)`;
+    io.stderr.write(`otp: warning: ${plan.vsn} is ${status} in this release root, so ${script} daemon boots the permanent ${permanent}, not this build: to run ${plan.vsn}, ${ways}, or boot it by name (${script} foreground --vsn ${plan.vsn})\n`);
   }
   info(io, `release ${plan.name} ${plan.vsn} (${status}) in ${relative(io.cwd, plan.root) || '.'}: ${size(result.bytes)}, ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
