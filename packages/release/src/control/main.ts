@@ -428,7 +428,7 @@ async function installOrRollBack(what: string, probeMs: number | undefined, verb
   const started = performance.now();
   const report = await withToolNode(async ({ node, refusal }, t) => {
     // No node to install on: what the command did (unpacked, or nothing) and how to go on, rather than only "start it".
-    if (!(await node.ping(t.node))) throw refusal() !== undefined ? unreachable(t, refusal()) : new ScriptError(`${t.node} is not running, so ${vsn} was not installed${verb === 'upgrade' ? ' (it is unpacked here)' : ''}: start the node with bin/${t.name} daemon (it boots the permanent ${t.vsn}), then run ${verb} ${vsn} again`);
+    if (!(await node.ping(t.node))) throw refusal() !== undefined ? unreachable(t, refusal()) : new ScriptError(nodeDownLine(t, vsn, verb));
     await refuseOtherRoot(node, t, `${verb} ${what}`);
     const osPid = (await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'pid', []))) as number;
     // Where the node's log stands before the install: should it die, its reason is read from there on.
@@ -457,6 +457,37 @@ async function installOrRollBack(what: string, probeMs: number | undefined, verb
   }
   process.stdout.write(`${formatReport(report as Parameters<typeof formatReport>[0], performance.now() - started)}\n`);
   return 0;
+}
+
+// Which way a version lies from the permanent one, with the node down: as the node's install would find it (the target's
+// relup up from it, or the permanent one's relup down to it), else by the versions' numbers; undefined when neither says.
+function directionFrom(from: string, to: string): 'up' | 'down' | undefined {
+  const steps = (vsn: string, way: 'up' | 'down'): string[] => {
+    try {
+      const relup = JSON.parse(readFileSync(join(root, 'releases', vsn, 'relup.json'), 'utf8')) as Record<string, unknown>;
+      return Array.isArray(relup[way]) ? (relup[way] as { vsn?: unknown }[]).map((s) => String(s?.vsn)) : [];
+    } catch {
+      return [];
+    }
+  };
+  if (steps(to, 'up').includes(from)) return 'up';
+  if (steps(from, 'down').includes(to)) return 'down';
+  const parts = (v: string): number[] | undefined => (/^\d+(\.\d+)*/.exec(v)?.[0].split('.').map(Number));
+  const [a, b] = [parts(from), parts(to)];
+  if (a === undefined || b === undefined) return undefined;
+  for (let i = 0; i < Math.max(a.length, b.length); i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (b[i] ?? 0) > (a[i] ?? 0) ? 'up' : 'down';
+  return undefined;
+}
+
+// With no node running: what the command did (unpacked, or nothing), and the command to run once the node runs: the other
+// verb when the version lies the other way from the permanent one, none when it is the permanent one (daemon boots it).
+function nodeDownLine(t: Target, vsn: string, verb: 'upgrade' | 'downgrade'): string {
+  const start = `start the node with bin/${t.name} daemon`;
+  if (vsn === t.vsn) return `${t.node} is not running, and ${vsn} is the permanent version: ${start}, which boots ${vsn}, with nothing to ${verb}`;
+  const way = directionFrom(t.vsn, vsn);
+  const right = way === undefined ? verb : way === 'up' ? 'upgrade' : 'downgrade';
+  const why = right === verb ? '' : ` (${vsn} is ${way === 'up' ? 'newer' : 'older'} than ${t.vsn}, so it is ${right === 'upgrade' ? 'an upgrade' : 'a downgrade'}, not ${verb === 'upgrade' ? 'an upgrade' : 'a downgrade'})`;
+  return `${t.node} is not running, so ${vsn} was not installed${verb === 'upgrade' ? ' (it is unpacked here)' : ''}: ${start} (it boots the permanent ${t.vsn}), then run ${right} ${vsn}${right === verb ? ' again' : why}`;
 }
 
 // No relup step leads from the running version to the one asked for: one line saying that the version stays unpacked (not
