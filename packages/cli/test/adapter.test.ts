@@ -94,6 +94,9 @@ const usage = async (argv: string[], line: string, command = '') => {
 test('every usage error is one line plus where to find help, with the closest valid word', async () => {
   await usage(['gret'], "unknown command 'gret' (did you mean 'greet'?)");
   await usage(['zzzzzz'], "unknown command 'zzzzzz'");
+  // A misspelt command's help is that unknown command, not the whole help with exit 0.
+  await usage(['gret', '--help'], "unknown command 'gret' (did you mean 'greet'?)");
+  await usage(['gret', '-h'], "unknown command 'gret' (did you mean 'greet'?)");
   await usage(['--bogus'], "unknown option '--bogus' for otp");
   await usage(['greet', 'joe', '--lod'], "unknown option '--lod' for otp greet (did you mean '--loud'?)", ' greet');
   await usage(['greet', 'joe', '-x'], "unknown option '-x'", ' greet');

@@ -191,14 +191,6 @@ export async function parseWithYargs<C extends CommandSpec>(argv: readonly strin
   const parsed = Object.fromEntries(Object.entries(read).map(([k, v]) => [k, unwordHelp(v)])) as typeof read;
   const asked = commandOf(program, argv);
   checkShortFlags(program.name, argv, [...(asked?.options ?? []), ...program.globalOptions, ...builtinFlags(program)], asked?.name);
-  // --version is a help request only where the program has a version (otp's); elsewhere (bin/<name>) an unknown flag.
-  if (output !== '' || parsed.help === true || (parsed.version === true && program.version !== undefined)) return { help: output.endsWith('\n') ? output : `${output}\n` };
-  const [name, ...extra] = parsed._;
-  if (name === undefined) {
-    checkFlags(program.name, argv, [...program.globalOptions, ...builtinFlags(program)]);
-    // As rebar3: the program alone is a request for the help, answered (exit 0) on stdout.
-    return parseWithYargs(['--help'], program, columns);
-  }
   const unknown = (word: string): Error => {
     const other = Object.hasOwn(program.knownAs ?? {}, word) ? program.knownAs![word] : undefined;
     if (other) return usageError(program.name, `unknown command '${word}': ${other.tool}'s ${word} is ${other.command} here (${program.name} ${other.command})`);
@@ -210,6 +202,17 @@ export async function parseWithYargs<C extends CommandSpec>(argv: readonly strin
     const meant = near !== undefined && Object.hasOwn(aliases, near) ? `${aliases[near]!.command}'? ${aliases[near]!.tool}'s ${near} is ${aliases[near]!.command} here` : `${near}'?`;
     return usageError(program.name, `unknown command '${word}'${near === undefined ? '' : ` (did you mean '${meant})`}`);
   };
+  // A misspelt command's --help (`otp relase --help`) is that unknown command, with its did-you-mean, not the whole help.
+  const first = parsed._[0];
+  if (parsed.help === true && first !== undefined && !helpWords.has(String(first)) && !program.commands.some((c) => c.name === String(first))) throw unknown(String(first));
+  // --version is a help request only where the program has a version (otp's); elsewhere (bin/<name>) an unknown flag.
+  if (output !== '' || parsed.help === true || (parsed.version === true && program.version !== undefined)) return { help: output.endsWith('\n') ? output : `${output}\n` };
+  const [name, ...extra] = parsed._;
+  if (name === undefined) {
+    checkFlags(program.name, argv, [...program.globalOptions, ...builtinFlags(program)]);
+    // As rebar3: the program alone is a request for the help, answered (exit 0) on stdout.
+    return parseWithYargs(['--help'], program, columns);
+  }
   if (name === 'help') {
     // `help CMD` of a command there is none of is that unknown command, not a request for the whole help.
     if (extra[0] !== undefined && !program.commands.some((c) => c.name === String(extra[0]))) throw unknown(String(extra[0]));
