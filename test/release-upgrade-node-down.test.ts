@@ -34,7 +34,7 @@ test('upgrade and downgrade with no node running say in one line what was done a
   // 0.2.0 is newer than the permanent 0.1.0: the line names upgrade, the command that installs it, not downgrade again.
   assert.equal(down.stderr, `${NAME}: ${NAME}@127.0.0.1 is not running, so 0.2.0 was not installed: start the node with bin/${NAME} daemon (it boots the permanent 0.1.0), then run upgrade 0.2.0 (0.2.0 is newer than 0.1.0, so it is an upgrade, not a downgrade)`);
   // The permanent version itself: daemon boots it, nothing is left to install.
-  const same = await scriptRun(['downgrade', '0.1.0']);
+  const same = await project.run(['downgrade', '0.1.0']);
   assert.equal(same.status, 1, same.out);
   assert.equal(same.stderr, `${NAME}: ${NAME}@127.0.0.1 is not running, and 0.1.0 is the permanent version: start the node with bin/${NAME} daemon, which boots 0.1.0, with nothing to downgrade`);
 });
