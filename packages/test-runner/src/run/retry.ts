@@ -16,21 +16,35 @@ export function failedIds(f: FileResult): string[] | 'file' | undefined {
 /**
  * Merges a retry into a file's result (pure): a case that passes on attempt `attempt` becomes *flaky* (a pass,
  * or a failure with `failOnFlaky`) and keeps the failures of its earlier attempts; one still failing keeps its newest failure.
- * The file's own failure (id `file`) is retried by running the whole file: it passes when that retry has none.
+ * The file's own failure (id `file`) is retried by running the whole file: it passes when that retry has none. A failed
+ * configuration function that passes on the retry is no test: it leaves the results, and the passing cases it set up or
+ * cleaned up are flaky instead, with its failures as their earlier attempts.
  */
 export function mergeRetry(first: FileResult, again: FileResult, attempt: number, failOnFlaky: boolean): FileResult {
   const retried = new Map(again.cases.map((c) => [c.id, c]));
-  const cases = first.cases.map((c): CaseResult => {
+  const cleared = first.cases.filter((c) => c.config !== undefined && c.status === 'failed' && !retried.has(c.id));
+  const flakyFailure: FailureInfo = { message: 'flaky: passed only on a retry (--fail-on-flaky)', text: `flaky: failed ${attempt - 1} time(s), then passed on attempt ${attempt} (--fail-on-flaky)` };
+  const flaky = (r: CaseResult, earlier: readonly FailureInfo[]): CaseResult => ({ ...r, status: failOnFlaky ? 'failed' : 'passed', flaky: true, attempts: attempt, retries: earlier, ...(failOnFlaky && { failure: flakyFailure }) });
+  const merged = first.cases.flatMap((c): CaseResult[] => {
+    if (cleared.includes(c)) return [];
     const { failure: _failure, ...passed } = c;
-    const r = retried.get(c.id) ?? (c.id === 'file' || c.config !== undefined ? { ...passed, status: 'passed' as const } : undefined);
+    const r = retried.get(c.id) ?? (c.id === 'file' ? { ...passed, status: 'passed' as const } : undefined);
     // A case a failed init auto-skipped ran in the retry of its file: it has that outcome now.
-    if (r !== undefined && c.autoSkipped) return { ...r, attempts: attempt };
-    if (r === undefined || c.status !== 'failed') return c;
+    if (r !== undefined && c.autoSkipped) return [{ ...r, attempts: attempt }];
+    if (r === undefined || c.status !== 'failed') return [c];
     const earlier: FailureInfo[] = [...(c.retries ?? []), ...(c.failure ? [c.failure] : [])];
-    if (r.status !== 'passed') return { ...r, attempts: attempt, retries: earlier };
-    const failure: FailureInfo | undefined = failOnFlaky ? { message: 'flaky: passed only on a retry (--fail-on-flaky)', text: `flaky: failed ${attempt - 1} time(s), then passed on attempt ${attempt} (--fail-on-flaky)` } : undefined;
-    return { ...r, status: failOnFlaky ? 'failed' : 'passed', flaky: true, attempts: attempt, retries: earlier, ...(failure && { failure }) };
+    if (r.status !== 'passed') return [{ ...r, attempts: attempt, retries: earlier }];
+    return [flaky(r, earlier)];
+  });
+  // The passing cases below a configuration function that failed before carry its flakiness.
+  const cases = merged.map((c) => {
+    const above = cleared.filter((k) => startsWith(c.path, k.config!));
+    if (above.length === 0 || c.status !== 'passed') return c;
+    const earlier = [...above.flatMap((k) => [...(k.retries ?? []), ...(k.failure ? [k.failure] : [])]), ...(c.retries ?? [])];
+    return flaky(c, earlier);
   });
   const output = again.output ? `${first.output}\n--- retry ${attempt - 1} ---\n${again.output}` : first.output;
   return { ...first, cases, output, warnings: [...first.warnings, ...again.warnings], durationMs: first.durationMs + again.durationMs };
 }
+
+const startsWith = (path: readonly string[], scope: readonly string[]): boolean => scope.every((p, i) => path[i] === p);
