@@ -34,4 +34,6 @@ test('the closing line, JSON, JUnit and TAP agree on the counts', () => {
   const tap = readFileSync(join(run.root, '_build', 'test', 'results.tap'), 'utf8').trimEnd().split('\n');
   assert.equal(tap.at(-1), '# 2 passed, 2 failed');
   assert.equal(tap.filter((l) => l.startsWith('not ok ')).length, 2);
+  // The crashed endPerTestcase, a warning in tty, JUnit and JSON, is a TAP comment too.
+  assert.ok(tap.some((l) => /^# warning: test\/ends\.suite\.ts: ends > crashesAfter: endPerTestcase failed .*cleanup crashed/.test(l)), tap.join('\n'));
 });

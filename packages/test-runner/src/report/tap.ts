@@ -1,4 +1,4 @@
-import type { CaseResult, RunResult } from '../result.js';
+import type { CaseResult, FileResult, RunResult } from '../result.js';
 import type { Reporter } from './types.js';
 import { oneLine, printable } from './text.js';
 import { closingLine } from './tty.js';
@@ -16,10 +16,14 @@ function point(c: CaseResult, n: number): string {
   return `not ok ${n} - ${description(c)}\n  ---\n  message: ${JSON.stringify(printable(f?.message ?? 'failed', false))}\n  severity: fail\n${f ? `  text: |-\n${block(f.text)}\n` : ''}  ...`;
 }
 
-/** The run as TAP version 13: one test point per case (a skip as `# SKIP`, a failure with a YAML block), then the closing line as a comment. */
+// A file's warnings (a crashed endPerTestcase, a dead worker, leaks) as TAP comments after its points: `# warning: file: text`, further lines indented.
+const warnings = (f: FileResult): string[] => f.warnings.map((w) => `# warning: ${oneLine(f.file)}: ${printable(w, false).trimEnd().split('\n').join('\n#   ')}`);
+
+/** The run as TAP version 13: one test point per case (a skip as `# SKIP`, a failure with a YAML block), each file's warnings as comments, then the closing line as a comment. */
 export function toTap(result: RunResult): string {
   const cases = result.files.flatMap((f) => f.cases);
-  const points = cases.map((c, i) => point(c, i + 1));
+  let n = 0;
+  const points = result.files.flatMap((f) => [...f.cases.map((c) => point(c, ++n)), ...warnings(f)]);
   const bail = result.interrupted !== undefined ? [`# interrupted by ${result.interrupted}`] : result.noTests !== undefined ? [`# no test ran: ${oneLine(result.noTests)}`] : [];
   return `${['TAP version 13', `1..${cases.length}`, ...points, ...bail, `# ${closingLine(result.counts)}`].join('\n')}\n`;
 }
