@@ -40,3 +40,18 @@ test('the closing line, JSON, JUnit, TAP and HTML count only the tests: 4 passed
   assert.ok(pages.length > 0);
   for (const p of pages) assert.doesNotMatch(readFileSync(join(run1, p), 'utf8'), />(db &gt; )?\w+Per\w+(\(db\))? failed</, p);
 });
+
+// The retry of a failed case can itself find a configuration function failing: that is a failure of the run, and the
+// case it auto-skipped keeps its own failure, so the closing line never reads `0 failed` over a failed run.
+const broken = await runFixture('config-retry-fails', { retry: 1, reporters: ['tty', 'json', 'tap'] });
+after(() => removeCopy(broken.root));
+
+test('a failed case whose retry finds initPerSuite failing stays failed, and the init is a failed case of its own', () => {
+  const cases = broken.result.files[0]!.cases;
+  assert.deepEqual(cases.map((c) => [c.name, c.status]), [['initPerSuite failed', 'failed'], ['x', 'failed'], ['y', 'passed']]);
+  assert.match(cases[1]!.failure!.message, /x fails/);
+  assert.equal(broken.result.ok, false);
+  assert.equal(broken.text.trimEnd().split('\n').at(-1), '1 passed, 2 failed');
+  const tap = readFileSync(join(broken.root, '_build', 'test', 'results.tap'), 'utf8');
+  assert.equal(tap.trimEnd().split('\n').at(-1), '# 1 passed, 2 failed');
+});

@@ -33,6 +33,8 @@ export function mergeRetry(first: FileResult, again: FileResult, attempt: number
     if (r !== undefined && c.autoSkipped) return [{ ...r, attempts: attempt }];
     if (r === undefined || c.status !== 'failed') return [c];
     const earlier: FailureInfo[] = [...(c.retries ?? []), ...(c.failure ? [c.failure] : [])];
+    // A failed case that a configuration function failing in the retry auto-skipped did not run again: it keeps its failure.
+    if (r.autoSkipped) return [{ ...c, attempts: attempt }];
     if (r.status !== 'passed') return [{ ...r, attempts: attempt, retries: earlier }];
     return [flaky(r, earlier)];
   });
@@ -43,8 +45,12 @@ export function mergeRetry(first: FileResult, again: FileResult, attempt: number
     const earlier = [...above.flatMap((k) => [...(k.retries ?? []), ...(k.failure ? [k.failure] : [])]), ...(c.retries ?? [])];
     return flaky(c, earlier);
   });
+  // A configuration function that failed only in the retry is a failure of the run, placed before the case that follows it.
+  const known = new Set(first.cases.map((c) => c.id));
+  const added = again.cases.flatMap((k, i) => (k.config !== undefined && k.status === 'failed' && !known.has(k.id) ? [{ k, next: again.cases.slice(i + 1).find((n) => known.has(n.id))?.id }] : []));
+  const placed = added.length === 0 ? cases : cases.flatMap((c) => [...added.filter((a) => a.next === c.id).map((a) => a.k), c]).concat(added.filter((a) => a.next === undefined).map((a) => a.k));
   const output = again.output ? `${first.output}\n--- retry ${attempt - 1} ---\n${again.output}` : first.output;
-  return { ...first, cases, output, warnings: [...first.warnings, ...again.warnings], durationMs: first.durationMs + again.durationMs };
+  return { ...first, cases: placed, output, warnings: [...first.warnings, ...again.warnings], durationMs: first.durationMs + again.durationMs };
 }
 
 const startsWith = (path: readonly string[], scope: readonly string[]): boolean => scope.every((p, i) => path[i] === p);
