@@ -17,12 +17,14 @@ export function startScript(name: string): string {
 set -e
 # Shell builtins only until Node.js is found: the script works with an empty PATH when the release carries node/.
 SCRIPT="$0"
+# A link's target is relative to the link's folder (the current one when $0 has no slash, as with \`sh NAME\`), and
+# that folder may itself be a link: cd -P follows it as the kernel did, where a plain cd would drop "dir/.." by text.
 while [ -h "$SCRIPT" ]; do
   LINK="$(readlink "$SCRIPT")"
-  case "$LINK" in /*) SCRIPT="$LINK" ;; *) SCRIPT="\${SCRIPT%/*}/$LINK" ;; esac
+  case "$LINK" in /*) SCRIPT="$LINK" ;; *) case "$SCRIPT" in */*) SCRIPT="\${SCRIPT%/*}/$LINK" ;; *) SCRIPT="$LINK" ;; esac ;; esac
 done
 case "$SCRIPT" in */*) DIR="\${SCRIPT%/*}" ;; *) DIR=. ;; esac
-ROOT="$(cd "$DIR/.." && pwd -P)"
+ROOT="$(cd -P "$DIR/.." && pwd -P)"
 if [ -x "$ROOT/node/bin/node" ]; then
   NODE="$ROOT/node/bin/node"
 else
