@@ -1,7 +1,7 @@
 // The node's OS process as the daemon and the heart start it: detached, `foreground` on the permanent
 // version with its node.args' Node.js flags, its output appended to log/<name>.log.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { permanentVersion, readVersion, type NodeArgs, type ReleaseFile, type ReleasesFile } from '@otp-ts/runtime/tools';
 import { program, root, ScriptError, target } from './client.js';
@@ -131,20 +131,39 @@ export function checkCookieFile(vsn: string, nodeArgs: NodeArgs): void {
 
 /**
  * Refuses (exit 1) to boot `name` from a root where the node cannot write its pid to run/ (and, for `daemon`, its log to
- * log/): a read-only root, or one without permission. Said before anything starts, rather than a node booted and crashed.
+ * log/): a read-only root, one without permission, a file where the folder goes, or a pid or log file it may not write
+ * (left by another user, or a folder in its place). Said before anything starts, rather than a node booted and crashed.
  */
 export function checkWritableRoot(name: string, command: 'daemon' | 'foreground'): void {
   const folders = command === 'daemon' ? ['run', 'log'] : ['run'];
+  const needs = command === 'daemon' ? 'its pid to run/ and its log to log/' : 'its pid to run/';
   for (const folder of folders) {
+    const dir = join(root, folder);
+    if (existsSync(dir) && !statSync(dir).isDirectory()) {
+      throw new ScriptError(`${name} was not started: ${dir} is a file where the node needs a folder, as it writes ${needs}: move or remove that file, then start it again`);
+    }
     try {
-      const probe = join(root, folder, `.${name}.writable.${process.pid}`);
-      mkdirSync(join(root, folder), { recursive: true });
+      const probe = join(dir, `.${name}.writable.${process.pid}`);
+      mkdirSync(dir, { recursive: true });
       writeFileSync(probe, '');
       rmSync(probe, { force: true });
     } catch (error) {
-      const needs = command === 'daemon' ? 'its pid to run/ and its log to log/' : 'its pid to run/';
       throw new ScriptError(`${name} was not started: ${folder}/ in its release root ${root} cannot be written, ${fsReason(error)}, and the node writes ${needs}: make the root writable (or copy it to a writable place and start it there)`);
     }
+  }
+  const files = command === 'daemon' ? [`run/${name}.pid`, `run/${name}.heart.pid`, `log/${name}.log`] : [`run/${name}.pid`];
+  for (const file of files) checkWritableFile(name, file);
+}
+
+// A pid or log file already there that the node could not write: a folder in its place, or one it may not write.
+function checkWritableFile(name: string, file: string): void {
+  const path = join(root, file);
+  try {
+    if (!existsSync(path)) return;
+    if (!statSync(path).isFile()) throw Object.assign(new Error(`${path} is a folder`), { code: 'EISDIR' });
+    accessSync(path, constants.W_OK);
+  } catch (error) {
+    throw new ScriptError(`${name} was not started: ${file} in its release root ${root} cannot be written, ${fsReason(error)}: remove it, or let the user who starts the node write it (chown), then start it again`);
   }
 }
 
