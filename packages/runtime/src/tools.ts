@@ -50,7 +50,7 @@ export type { CrashDump, CrashDumpOptions, CrashDumper, DumpedProcess, DumpTreeN
 export { ModuleVersion, sourceHash, IMPORT_META, loadBuiltApplication, readBuiltModules, dependencyOrder, resolveImport } from './code/index.js';
 export type { AppFile } from './code/index.js';
 /** The eval bounds of `otp remote`, `otp eval` and `bin/<name> eval|remote`, and the shells' helpers and printer. */
-export { evalBounds, evalReplyTimeout, EvalStopped, DEFAULT_EVAL_TIMEOUT_MS, DEFAULT_EVAL_AWAIT_TIMEOUT_MS, type EvalOptions, type EvalLineOptions } from './rpc/eval.js';
+export { evalBounds, evalReplyTimeout, remoteAnswer, EvalStopped, DEFAULT_EVAL_TIMEOUT_MS, DEFAULT_EVAL_AWAIT_TIMEOUT_MS, type EvalOptions, type EvalLineOptions } from './rpc/eval.js';
 export { shellScope, formatShellValue, SHELL_HELPERS, type ShellHelper } from './rpc/shell-helpers.js';
 /** An rpc result as `otp rpc` and `bin/<name> rpc` print it: JSON that keeps BigInts, Maps and Sets. */
 export { rpcResultJson } from './rpc/result-json.js';

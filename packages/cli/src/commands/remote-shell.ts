@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { quitsShell, replStatements } from '@otp-ts/release';
-import type { EvalLineOptions, EvalOptions } from '@otp-ts/runtime/tools';
+import { remoteAnswer, type EvalLineOptions, type EvalOptions } from '@otp-ts/runtime/tools';
 import { TracerError, type Connection } from '@otp-ts/tracer';
 import { defineProvider } from '../cli/provider.js';
 import type { Io } from '../cli/io.js';
@@ -42,8 +42,12 @@ async function readLines(io: Io, c: Connection, node: string, bounds: EvalLineOp
     if (quitsShell(source)) break;
     if (source !== '') {
       const interrupted = new Promise<string>((resolve) => (interrupt = () => resolve('interrupted: no longer waiting for that line (the node stops it within its bounds)')));
+      let quit = false;
       try {
-        io.stdout.write(`${await Promise.race([c.eval(source, bounds), interrupted.then((why) => Promise.reject(new Error(why)))])}\n`);
+        // A declaration or a comment answering undefined prints nothing, as in otp shell; q() inside a statement leaves.
+        const answer = remoteAnswer(source, await Promise.race([c.eval(source, bounds), interrupted.then((why) => Promise.reject(new Error(why)))]));
+        if (answer.text !== undefined) io.stdout.write(`${answer.text}\n`);
+        quit = answer.quit;
       } catch (error) {
         // The node is gone: every further line would fail the same way (or reach a node started again, with none
         // of this session's state). The shell ends, as erl's remote shell does, exit 1.
@@ -56,6 +60,7 @@ async function readLines(io: Io, c: Connection, node: string, bounds: EvalLineOp
       } finally {
         interrupt = undefined;
       }
+      if (quit) break;
     }
     if (tty) rl.prompt();
   }

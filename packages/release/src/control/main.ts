@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import { rpc, BadRpc, type OtpNode } from '@otp-ts/runtime';
-import { bootRelease, hasVersion, holderText, readNodeArgs, readReleases, readVersion, releasesLockHolder, versionVariables, colours, rpcResultJson, type InstallRefused, type LastUpgrade, type LockHolder } from '@otp-ts/runtime/tools';
+import { bootRelease, hasVersion, holderText, readNodeArgs, readReleases, readVersion, releasesLockHolder, versionVariables, colours, remoteAnswer, rpcResultJson, type InstallRefused, type LastUpgrade, type LockHolder } from '@otp-ts/runtime/tools';
 import { formatReport } from './report.js';
 import { halfUnpacked } from './half-unpacked.js';
 import { alive, call, describe, movedFrom, otherRoot, pidFile, program, refuseOtherRoot, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode, type Target } from './client.js';
@@ -203,14 +203,19 @@ async function remote(args: EvalFlags): Promise<number> {
       if (quitsShell(line)) break;
       if (line.trim() !== '') {
         const interrupted = new Promise<never>((_, reject) => (interrupt = () => reject(new Error('interrupted: no longer waiting for that line (the node stops it within its bounds)'))));
+        let quit = false;
         try {
-          process.stdout.write(`${await Promise.race([node.run((ctx) => rpc.call(ctx, t.node, 'otp', 'eval', [line, { ...bounds, session }], replyMs)), interrupted])}\n`);
+          // As otp remote: a declaration or comment answering undefined prints nothing; q() inside a statement leaves.
+          const answer = remoteAnswer(line, await Promise.race([node.run((ctx) => rpc.call(ctx, t.node, 'otp', 'eval', [line, { ...bounds, session }], replyMs)), interrupted]));
+          if (answer.text !== undefined) process.stdout.write(`${answer.text}\n`);
+          quit = answer.quit;
         } catch (error) {
           const reason = error instanceof Error && 'cause' in error ? error.cause : error;
           process.stdout.write(`** ${reason instanceof BadRpc ? describe(reason.reason) : (error as Error).message}\n`);
         } finally {
           interrupt = undefined;
         }
+        if (quit) break;
       }
       lines.prompt();
     }

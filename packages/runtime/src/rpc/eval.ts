@@ -60,17 +60,40 @@ export async function evaluate(node: OtpNode, api: Record<string, unknown>, sour
   const given = typeof options === 'object' && options !== null ? options : {};
   const bounds: EvalBounds = evalBounds(given);
   const session = typeof given.session === 'string' ? evalSession(node, given.session) : undefined;
+  // In a remote shell's session, q(), quit() and exit() inside any statement (`if (done) q()`) leave the shell: the
+  // answer is marked, and the shell quits on the mark. The node keeps running.
+  let quit = false;
+  const leave = session ? { q: () => void (quit = true), quit: () => void (quit = true), exit: () => void (quit = true) } : {};
   // The evaluating process catches what the code throws: a typo at a remote prompt is an answer, not a crash report.
   const outcome = await node.run(async (ctx: ProcessContext) => {
     try {
-      return { value: await runSandboxed(source, { ...shellScope(node, ctx, api), process: guardedProcess(node) }, bounds, session) };
+      return { value: await runSandboxed(source, { ...shellScope(node, ctx, api), ...leave, process: guardedProcess(node) }, bounds, session) };
     } catch (error) {
       return { error };
     }
   });
   if ('error' in outcome) throw outcome.error;
   // The answer's own inspect (a custom one, a proxy's traps) is the line's code too: bounded as the line is.
-  return formatBounded(() => formatShellValue(outcome.value), bounds.timeoutMs);
+  const text = formatBounded(() => formatShellValue(outcome.value), bounds.timeoutMs);
+  return quit ? `${QUIT_MARK}${text}` : text;
+}
+
+// Before the answer of a line that called q(): no printed value starts with a NUL (inspect quotes strings).
+const QUIT_MARK = '\u0000otp-ts:quit\u0000';
+// Comments and blanks before a line's first word.
+const LEADING_COMMENTS = /^(?:\s+|\/\/[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/;
+
+/**
+ * What a remote shell does with the answer of `statement`: the text to print (none for a declaration or a comment
+ * answering undefined, as otp shell prints none), and whether the line called q(), quit() or exit() to leave.
+ */
+export function remoteAnswer(statement: string, answer: unknown): { text?: string; quit: boolean } {
+  let text = typeof answer === 'string' ? answer : String(answer);
+  const quit = text.startsWith(QUIT_MARK);
+  if (quit) text = text.slice(QUIT_MARK.length);
+  const rest = statement.replace(LEADING_COMMENTS, '');
+  const silent = text === 'undefined' && (rest === '' || /^(?:const|let|var|class|function|async\s+function)(?![\p{ID_Continue}$])/u.test(rest));
+  return silent || (quit && text === 'undefined') ? { quit } : { text, quit };
 }
 
 // `process` as evaluated code sees it: the node's own, but exit() and abort(), which would stop the node rather than
