@@ -31,43 +31,74 @@ async function readLines(io: Io, c: Connection, node: string, bounds: EvalLineOp
   let refused: string | undefined;
   const input = tty ? process.stdin : boundedInput(process.stdin, (why) => (refused = why));
   const rl = createInterface({ input, output: tty ? process.stdout : undefined, prompt: `${node}> `, terminal: tty });
-  let interrupt: (() => void) | undefined;
-  rl.on('SIGINT', () => (interrupt ? interrupt() : rl.close()));
+  const line: LineWait = {};
+  rl.on('SIGINT', () => (line.interrupt ? line.interrupt() : rl.close()));
+  // A real SIGINT (kill -INT, a Ctrl-C reaching a piped shell) ends the shell, exit 130 as a shell reports the signal:
+  // the session ends as at q(), a line being awaited is no longer waited for (the node bounds it), the node runs on.
+  let signalled = false;
+  const onSignal = (): void => {
+    signalled = true;
+    line.interrupt?.();
+    rl.close();
+    // The rest of the input is not read: an open pipe would keep the shell alive once it ended.
+    process.stdin.destroy();
+  };
+  process.on('SIGINT', onSignal);
   if (tty) {
     io.stdout.write(`otp-ts remote shell on ${node}: JavaScript evaluated inside the node, with the shell's helpers (call, whereis, sys, ctx, … help() lists them, docs/shell.md); q() quits\n`);
     rl.prompt();
   }
-  for await (const statement of replStatements(rl, tty, `${node}> `)) {
-    const source = statement.trim();
-    if (quitsShell(source)) break;
-    if (source !== '') {
-      const interrupted = new Promise<string>((resolve) => (interrupt = () => resolve('interrupted: no longer waiting for that line (the node stops it within its bounds)')));
-      let quit = false;
-      try {
-        // A declaration or a comment answering undefined prints nothing, as in otp shell; q() inside a statement leaves.
-        const answer = remoteAnswer(source, await Promise.race([c.eval(source, bounds), interrupted.then((why) => Promise.reject(new Error(why)))]));
-        if (answer.text !== undefined) io.stdout.write(`${answer.text}\n`);
-        quit = answer.quit;
-      } catch (error) {
-        // The node is gone: every further line would fail the same way (or reach a node started again, with none
-        // of this session's state). The shell ends, as erl's remote shell does, exit 1.
-        if (error instanceof TracerError && error.code === 'nodedown') {
-          rl.close();
-          io.stderr.write(`otp: ${error.message}; the remote shell ends\n`);
-          return 1;
-        }
-        io.stdout.write(`** ${(error as Error).message}\n`);
-      } finally {
-        interrupt = undefined;
+  try {
+    for await (const statement of replStatements(rl, tty, `${node}> `)) {
+      const source = statement.trim();
+      if (signalled || quitsShell(source)) break;
+      const next = source === '' ? 'next' : await evalLine(io, c, source, bounds, line, () => signalled);
+      if (next === 'down') {
+        rl.close();
+        return 1;
       }
-      if (quit) break;
+      if (next === 'quit' || signalled) break;
+      if (tty) rl.prompt();
     }
-    if (tty) rl.prompt();
+  } finally {
+    process.off('SIGINT', onSignal);
   }
   rl.close();
+  if (signalled) {
+    io.stderr.write(`otp: interrupted (SIGINT): the remote shell ends; ${node} runs on\n`);
+    return 130;
+  }
   if (refused === undefined) return 0;
   io.stderr.write(`otp: ${refused}\n`);
   return 2;
+}
+
+/** How the line being awaited is given up (Ctrl-C, a SIGINT): set while one is. */
+interface LineWait {
+  interrupt?: () => void;
+}
+
+// Evaluates one statement on the node and prints its answer or its error: 'quit' when it called q(), 'down' when the
+// node went down (said on stderr), else 'next'.
+async function evalLine(io: Io, c: Connection, source: string, bounds: EvalLineOptions, line: LineWait, signalled: () => boolean): Promise<'next' | 'quit' | 'down'> {
+  const interrupted = new Promise<string>((resolve) => (line.interrupt = () => resolve('interrupted: no longer waiting for that line (the node stops it within its bounds)')));
+  try {
+    // A declaration or a comment answering undefined prints nothing, as in otp shell; q() inside a statement leaves.
+    const answer = remoteAnswer(source, await Promise.race([c.eval(source, bounds), interrupted.then((why) => Promise.reject(new Error(why)))]));
+    if (answer.text !== undefined) io.stdout.write(`${answer.text}\n`);
+    return answer.quit ? 'quit' : 'next';
+  } catch (error) {
+    // The node is gone: every further line would fail the same way (or reach a node started again, with none
+    // of this session's state). The shell ends, as erl's remote shell does, exit 1.
+    if (error instanceof TracerError && error.code === 'nodedown') {
+      io.stderr.write(`otp: ${error.message}; the remote shell ends\n`);
+      return 'down';
+    }
+    if (!signalled()) io.stdout.write(`** ${(error as Error).message}\n`);
+    return 'next';
+  } finally {
+    line.interrupt = undefined;
+  }
 }
 
 /** `otp remote NODE`: a REPL whose lines are evaluated inside the node (otp.eval), each within the eval bounds. */
