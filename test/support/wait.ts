@@ -1,7 +1,7 @@
 // Tests wait on conditions, not clocks: poll for what must happen, with a generous deadline that only a
 // broken run reaches; and a test that edits source text checks that its edit applied.
 
-/** Polls `check` (sync or async) every `everyMs` until it holds; past `ms` (default 30 s) throws naming `what` and the last value seen. */
+/** Polls `check` (sync or async) every `everyMs` (0: every turn of the event loop) until it holds; past `ms` (default 30 s) throws naming `what` and the last value seen. */
 export async function waitFor<T>(what: string, check: () => T | Promise<T>, { ms = 30_000, everyMs = 10 } = {}): Promise<NonNullable<T>> {
   const deadline = Date.now() + ms;
   let last: T | undefined;
@@ -9,7 +9,7 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, { ms
     last = await check();
     if (last) return last as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`${what}: still not true after ${ms} ms (last: ${String(last)})`);
-    await new Promise((r) => setTimeout(r, everyMs));
+    await new Promise((r) => (everyMs === 0 ? setImmediate(r) : setTimeout(r, everyMs)));
   }
 }
 

@@ -7,6 +7,10 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { genServer, type Pid } from '../src/index.ts';
 import { withRelease, APP, type FixtureVersion } from './release-fixture.ts';
+import { waitFor } from '../../../test/support/wait.ts';
+
+// Polled every turn: a probe window held open by a file is watched as it moves.
+const EVERY_TURN = { ms: 10_000, everyMs: 0 };
 
 const srv = (v: number) => `
 import { ok, reply } from '@otp-ts/runtime';
@@ -21,16 +25,6 @@ export const srv = {
 const holdingApp = `${APP.replace('export default { start:', 'export default { configChange: () => (globalThis as any).fxApplyHold?.(), start:')}`;
 
 type Install = (vsn: string, options?: { probeMs?: number; holdFile?: string }) => Promise<unknown>;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
 
 const settled = (p: Promise<unknown>): Promise<Error> =>
   p.then(
@@ -52,10 +46,10 @@ test('a migrated server killed before a probe window of 0 ms opens rolls the rel
       writeFileSync(join(root, 'releases', '2', 'sys.config.json'), JSON.stringify({ fx: { k: 2 } }));
       const call = () => state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'get')) as Promise<{ v: number }>;
       const install = settled((handler.install as Install)('2', { probeMs: 0 }));
-      await until('the server to run version 2', async () => ((await call()).v === 2 ? true : undefined));
+      await waitFor('the server to run version 2', async () => ((await call()).v === 2 ? true : undefined), EVERY_TURN);
       const migrated = await state.node.run((ctx) => ctx.whereis('fx_srv')!);
       await state.node.run((ctx) => ctx.exit(migrated, 'kill'));
-      await until('the supervisor to restart the server', () => state.node.run((ctx) => { const p = ctx.whereis('fx_srv'); return p !== undefined && p !== migrated ? p : undefined; }));
+      await waitFor('the supervisor to restart the server', () => state.node.run((ctx) => { const p = ctx.whereis('fx_srv'); return p !== undefined && p !== migrated ? p : undefined; }), EVERY_TURN);
       release();
       const error = await install;
       assert.match(error.message, new RegExp(`^upgrade to 2 rolled back, 1 still runs: ${String(migrated).replace(/[.<>]/g, '\\$&')} crashed after the upgrade: killed`));
@@ -72,10 +66,10 @@ test('a migrated server killed in a held probe window rolls the release install 
     writeFileSync(hold, '');
     const call = () => state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'get')) as Promise<{ v: number }>;
     const install = settled((handler.install as Install)('2', { probeMs: 0, holdFile: hold }));
-    await until('the server to run version 2', async () => ((await call()).v === 2 ? true : undefined));
+    await waitFor('the server to run version 2', async () => ((await call()).v === 2 ? true : undefined), EVERY_TURN);
     const migrated: Pid = await state.node.run((ctx) => ctx.whereis('fx_srv')!);
     await state.node.run((ctx) => ctx.exit(migrated, 'kill'));
-    await until('the supervisor to restart the server', () => state.node.run((ctx) => { const p = ctx.whereis('fx_srv'); return p !== undefined && p !== migrated ? p : undefined; }));
+    await waitFor('the supervisor to restart the server', () => state.node.run((ctx) => { const p = ctx.whereis('fx_srv'); return p !== undefined && p !== migrated ? p : undefined; }), EVERY_TURN);
     rmSync(hold);
     const error = await install;
     assert.match(error.message, /^upgrade to 2 rolled back, 1 still runs: .* crashed after the upgrade: killed/);

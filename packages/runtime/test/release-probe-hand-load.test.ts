@@ -10,6 +10,10 @@ import { transformSync } from 'esbuild';
 import { genServer, upgradeModules, type Pid, type ProcessContext } from '../src/index.ts';
 import { codeServerOf } from '../src/code/index.ts';
 import { withRelease, APP, type FixtureVersion } from './release-fixture.ts';
+import { waitFor } from '../../../test/support/wait.ts';
+
+// Polled every turn: a probe window held open by a file is watched as it moves.
+const EVERY_TURN = { ms: 10_000, everyMs: 0 };
 
 const srv = (v: number) => `
 import { ok, reply } from '@otp-ts/runtime';
@@ -23,15 +27,6 @@ export const srv = {
 };`;
 const cjs = (ts: string): string => transformSync(ts, { loader: 'ts', format: 'cjs', target: 'node20' }).code;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
 
 test('a hand load, purge or upgrade of a module a release install changed is refused until the install is done, and the rollback revives the version that ran', async () => {
   const versions: FixtureVersion[] = [{ vsn: '1', modules: { 'fx/app': APP, 'fx/srv': srv(1) } }, { vsn: '2', modules: { 'fx/app': APP, 'fx/srv': srv(2) } }];
@@ -46,7 +41,7 @@ test('a hand load, purge or upgrade of a module a release install changed is ref
       () => assert.fail('the install succeeded'),
       (e: unknown) => ((e as Error).name === 'ProcessExit' ? (e as Error).cause : e) as Error,
     );
-    await until('the server to run version 2', async () => ((await call()).code === 2 ? true : undefined));
+    await waitFor('the server to run version 2', async () => ((await call()).code === 2 ? true : undefined), EVERY_TURN);
     const loaded = code.versions('fx/srv');
     await assert.rejects(code.load({ name: 'fx/srv', code: cjs(srv(3)), vsn: '3' }), /cannot load fx\/srv: a release install changed it.*wait for the install/);
     assert.throws(() => code.purge('fx/srv'), /cannot purge fx\/srv: a release install changed it/);

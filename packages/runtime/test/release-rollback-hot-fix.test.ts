@@ -9,6 +9,10 @@ import { transformSync } from 'esbuild';
 import { genServer, upgradeModules, type Pid, type ProcessContext } from '../src/index.ts';
 import { codeServerOf } from '../src/code/index.ts';
 import { withRelease, APP, type FixtureVersion } from './release-fixture.ts';
+import { waitFor } from '../../../test/support/wait.ts';
+
+// Polled every turn: a probe window held open by a file is watched as it moves.
+const EVERY_TURN = { ms: 10_000, everyMs: 0 };
 
 const srv = (v: string) => `
 import { ok, reply } from '@otp-ts/runtime';
@@ -21,15 +25,6 @@ export const srv = {
   codeChange: (_o: unknown, s: any) => s,
 };`;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
 
 test("a rollback over a hot fix brings back the release's own version and says so, naming the hot fix", async () => {
   const versions: FixtureVersion[] = [{ vsn: '1', modules: { 'fx/app': APP, 'fx/srv': srv('1') } }, { vsn: '2', modules: { 'fx/app': APP, 'fx/srv': srv('2') } }];
@@ -45,7 +40,7 @@ test("a rollback over a hot fix brings back the release's own version and says s
       () => assert.fail('the install succeeded'),
       (e: unknown) => ((e as Error).name === 'ProcessExit' ? (e as Error).cause : e) as Error,
     );
-    await until('the server to run version 2', async () => ((await call()).code === '2' ? true : undefined));
+    await waitFor('the server to run version 2', async () => ((await call()).code === '2' ? true : undefined), EVERY_TURN);
     const migrated = await state.node.run((ctx) => ctx.whereis('fx_srv')!);
     await state.node.run((ctx) => ctx.exit(migrated, 'kill'));
     rmSync(hold);
