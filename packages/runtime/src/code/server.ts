@@ -1,5 +1,6 @@
 import { isBuiltin } from 'node:module';
 import { dirname } from 'node:path';
+import { setImmediate } from 'node:timers';
 import type { OtpNode } from '../node.js';
 import type { ProcessImpl } from '../process.js';
 import { evaluateModule, isRemovedExport, recordingBuiltin, nextCallbacks, sourceHash, LoadedModule, ModuleVersion, type ModuleLinks, type ModuleSource } from './module.js';
