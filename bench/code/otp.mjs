@@ -70,7 +70,7 @@ async function upgrade(n, rounds = 1, collect = true, sample = undefined, idle =
 
 // upgrade_10k_alloc: what a fresh runtime's first upgrade of 10,000 gen_servers allocates, garbage included, over the
 // upgrade alone, and its top allocating functions (bench/lib/alloc.mjs).
-const workloads = { upgrade_10k_alloc: () => upgrade(10_000, 1, true, allocationSampler()), cross_module_call: crossModuleCall, heap_over_loads: heapOverLoads, upgrade_1k: () => upgrade(1000), upgrade_10k: () => upgrade(10_000), upgrade_1k_young: () => upgrade(1000, 1, false), upgrade_1k_beside_100k: () => upgrade(1000, 1, true, undefined, 100_000), upgrade_10k_young: () => upgrade(10_000, 1, false), upgrade_1k_rounds: () => upgrade(1000, 5), upgrade_10k_rounds: () => upgrade(10_000, 5) };
+const workloads = { upgrade_10k_alloc: () => upgrade(10_000, 1, true, allocationSampler()), cross_module_call: crossModuleCall, heap_over_loads: heapOverLoads, upgrade_1k: () => upgrade(1000), upgrade_10k: () => upgrade(10_000), upgrade_1k_young: () => upgrade(1000, 1, false), upgrade_1k_beside_100k: () => upgrade(1000, 1, true, undefined, 100_000), upgrade_10k_young: () => upgrade(10_000, 1, false), upgrade_1k_rounds: () => upgrade(1000, 5), upgrade_1k_rounds20: () => upgrade(1000, 20), upgrade_10k_rounds: () => upgrade(10_000, 5) };
 const w = process.argv[2];
 if (!workloads[w]) { console.error(`unknown workload '${w}': one of ${Object.keys(workloads).join(', ')}`); process.exit(2); }
 console.log(JSON.stringify(await workloads[w]()));
