@@ -158,7 +158,9 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
   return result;
 }
 
-// Runs a file, then its failed cases again up to `retry` times; reporters hear of a failed case only once its last attempt is known.
+// Runs a file, then its failed cases again up to `retry` times. Under --retry, reporters hear of the file's cases once
+// its last attempt is known, each case once with its final outcome: a retry can change any case, not only a failed one
+// (an auto-skipped case runs again, a passed one below a configuration function that failed once becomes flaky).
 async function runWithRetries(job: Omit<WorkerJob, 'done'>, options: RunOptions, reporters: readonly Reporter[], onAvailable?: (names: readonly string[]) => void): Promise<FileResult> {
   const retry = Math.max(0, options.retry ?? 0);
   const memory = { ...(options.workerMemoryMb !== undefined && { memoryMb: options.workerMemoryMb }), ...(options.workerExecArgv && { execArgv: options.workerExecArgv }), ...(options.signal && { signal: options.signal }) };
@@ -167,7 +169,7 @@ async function runWithRetries(job: Omit<WorkerJob, 'done'>, options: RunOptions,
     ...memory,
     ...(onAvailable && { onAvailable }),
     onCase: (c) => {
-      if (retry === 0 || c.status !== 'failed') tell(c);
+      if (retry === 0) tell(c);
     },
   });
   for (let attempt = 2; attempt <= retry + 1; attempt++) {
@@ -177,7 +179,7 @@ async function runWithRetries(job: Omit<WorkerJob, 'done'>, options: RunOptions,
     const again = await runFile({ ...job, filter: ids === 'file' ? job.filter : { ...job.filter, ids }, knownSeeds: withCounterexamples(job.knownSeeds, result) }, memory);
     result = mergeRetry(result, again, attempt, options.failOnFlaky ?? false);
   }
-  if (retry > 0) result.cases.filter((c) => c.status === 'failed' || c.flaky).forEach(tell);
+  if (retry > 0) result.cases.forEach(tell);
   return result;
 }
 
