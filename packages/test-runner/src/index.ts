@@ -5,7 +5,7 @@ export type { TestOptionSpec, TestOptionType, TestOptionTable, TestOptionValue, 
 export type { RunResult, FileResult, CaseResult, CaseStatus, Counts, FailureInfo, PropertyFailure } from './result.js';
 export { setup, foreach, timeout, inparallel, inorder, skip, Skip, isSkip } from './plan/test-set.js';
 export type { TestFn, TestSet, Labelled, SetupSet, ModifiedSet } from './plan/test-set.js';
-export type { SuiteConfig, SuiteEntry, GroupSpec, GroupProperty, SuiteInfo } from './plan/suite.js';
+export type { SuiteConfig, SuiteEntry, GroupSpec, GroupProperty, SuiteInfo, TcStatus } from './plan/suite.js';
 export { CT_TIMETRAP_MS } from './plan/suite.js';
 export { planFile, testFileKind, moduleName } from './plan/plan-file.js';
 export { EUNIT_TIMEOUT_MS } from './plan/eunit.js';

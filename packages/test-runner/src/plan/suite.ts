@@ -1,12 +1,42 @@
 import type { ProcessContext } from '@otp-ts/runtime';
 import type { FilePlan, PlanGroup, PlanNode, Step } from './types.js';
 import type { PlanOptions } from './eunit.js';
+import { skip } from './test-set.js';
 import { checkedLimit, exportNames, failingCase, propertyCase, seededRandom, shuffled } from './common.js';
 
 /** What CT callbacks and cases receive: the config built by the init functions, plus `ctx`, the calling process's context. */
 export interface SuiteConfig {
   readonly ctx: ProcessContext;
+  /** In `endPerTestcase` only: how its case ended, as Common Test's `tc_status`. */
+  readonly tcStatus?: TcStatus;
   readonly [key: string]: unknown;
+}
+
+/** How a case ended, given to `endPerTestcase` as `config.tcStatus`: CT's `ok`, `{failed, Reason}` or `{skipped, Reason}`. */
+export type TcStatus = 'ok' | { readonly failed: unknown } | { readonly skipped: string };
+
+/** Thrown for an `initPerTestcase` that returned `{ fail: reason }`: its case fails, unrun (Common Test's `{fail, Reason}`). */
+export class InitFail extends Error {
+  constructor(readonly reason: unknown) {
+    super(`initPerTestcase failed the case: ${describeReason(reason)}`);
+    this.name = 'InitFail';
+  }
+}
+
+const describeReason = (reason: unknown): string => (reason instanceof Error ? `${reason.name}: ${reason.message}` : typeof reason === 'string' ? reason : JSON.stringify(reason) ?? String(reason));
+
+// An init function's `{ skip: reason }` or `{ fail: reason }` (Common Test's {skip, Reason} and {fail, Reason}): an
+// object with that one key and no other, as a config always has more (or is the run's config spread into it).
+function controlReturn(value: unknown, what: string, perCase: boolean): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
+  const keys = Object.keys(value);
+  if (keys.length !== 1) return;
+  const v = value as { skip?: unknown; fail?: unknown };
+  if (keys[0] === 'skip') skip(typeof v.skip === 'string' ? v.skip : describeReason(v.skip));
+  if (keys[0] === 'fail') {
+    if (perCase) throw new InitFail(v.fail);
+    throw v.fail instanceof Error ? v.fail : new Error(`${what} returned { fail: ${describeReason(v.fail)} }`);
+  }
 }
 
 /** A group property of `groups()`: CT's parallel, sequence, shuffle, repeat and repeat_until_any_fail. */
@@ -53,7 +83,11 @@ const withCtx = (config: unknown, ctx: ProcessContext): SuiteConfig => ({ ...(co
 function hook(exports: Exports, name: string, bind?: string): Step | undefined {
   const fn = exports[name] as Fn | undefined;
   if (typeof fn !== 'function') return undefined;
-  return async (config, ctx) => strip(await (bind === undefined ? fn(withCtx(config, ctx)) : fn(bind, withCtx(config, ctx))), config);
+  return async (config, ctx) => {
+    const returned: unknown = await (bind === undefined ? fn(withCtx(config, ctx)) : fn(bind, withCtx(config, ctx)));
+    if (name.startsWith('init')) controlReturn(returned, bind === undefined ? name : `${name}(${bind})`, false);
+    return strip(returned, config);
+  };
 }
 
 /** The plan of a Common-Test-style `*.suite.ts` file from its exports: `all()`, `groups()`, `suite()`, the init/end functions and cases. */
@@ -83,8 +117,14 @@ export function planSuite(file: string, module: string, exports: Exports, option
     kind: 'group', id: 'root', name: module, path: [module], parallel: false, stopOnFail: false, timeoutMs: c.timeoutMs, children,
     init: async (_f, ctx) => strip(await hook(exports, 'initPerSuite')?.(options.config ?? {}, ctx), options.config ?? {}),
     ...(typeof exports.endPerSuite === 'function' && { end: hook(exports, 'endPerSuite') }),
-    ...(typeof initEach === 'function' && { initEach: async (f, ctx, name) => strip(await initEach(name, withCtx(f, ctx)), f) }),
-    ...(typeof endEach === 'function' && { endEach: (f, ctx, name) => endEach(name, withCtx(f, ctx)) }),
+    ...(typeof initEach === 'function' && {
+      initEach: async (f, ctx, name) => {
+        const returned: unknown = await initEach(name, withCtx(f, ctx));
+        controlReturn(returned, `initPerTestcase(${name})`, true);
+        return strip(returned, f);
+      },
+    }),
+    ...(typeof endEach === 'function' && { endEach: (f, ctx, name, status) => endEach(name, { ...withCtx(f, ctx), ...(status !== undefined && { tcStatus: status }) }) }),
   };
   return { file, kind: 'suite', module, root, shuffleSeed: seed };
 }

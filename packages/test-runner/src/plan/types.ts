@@ -1,10 +1,11 @@
 import type { ProcessContext } from '@otp-ts/runtime';
+import type { TcStatus } from './suite.js';
 
 /** A fixture-aware step: receives the fixture (EUnit) or config (CT) that flows down to it, and a process context. */
 export type Step = (fixture: unknown, ctx: ProcessContext) => unknown;
 
-/** A step run around each case below a group; it also gets the case's name (CT's `initPerTestcase(name, config)`). */
-export type EachStep = (fixture: unknown, ctx: ProcessContext, caseName: string) => unknown;
+/** A step run around each case below a group; it also gets the case's name (CT's `initPerTestcase(name, config)`) and, after the case, how it ended. */
+export type EachStep = (fixture: unknown, ctx: ProcessContext, caseName: string, status?: TcStatus) => unknown;
 
 /** One test case of the plan: a leaf. */
 export interface PlanCase {

@@ -1,6 +1,7 @@
 import type { OtpNode } from '@otp-ts/runtime';
 import { planCases, type FilePlan, type PlanCase, type PlanGroup, type PlanNode } from '../plan/types.js';
 import { isSkip } from '../plan/test-set.js';
+import { InitFail, type TcStatus } from '../plan/suite.js';
 import type { CaseResult, FailureInfo } from '../result.js';
 import { startHolder } from './holder.js';
 import { runBoxed, type Boxed } from './timebox.js';
@@ -173,7 +174,7 @@ export class Executor {
     this.over.add(c.id);
     markReturned(c.id);
     watch.returned();
-    const ended = initDone ? await runAs({ kind: 'case', id: c.id }, () => this.endEach(c, caseFixture, chain, watch)) : undefined;
+    const ended = initDone ? await runAs({ kind: 'case', id: c.id }, () => this.endEach(c, caseFixture, chain, watch, tcStatus(outcome))) : undefined;
     replaced ??= builtins ? restoreBuiltins(builtins) : [];
     const report = await watch.end();
     if (replaced.length > 0) report.rejections.push(leftReplaced(replaced));
@@ -184,6 +185,8 @@ export class Executor {
     const base: Partial<CaseResult> = { durationMs: performance.now() - started, ...(report.leaks.length > 0 && { leaks: report.leaks }), ...(report.log.length > 0 && { log: report.log }), ...(!report.output.empty && { output: report.output.text() }), ...(outcome.property?.property && { property: outcome.property.property }) };
     const thrown = !outcome.ok && 'error' in outcome ? unwrap(outcome.error) : undefined;
     if (isSkip(thrown)) return this.result(c, 'skipped', { ...base, skipReason: thrown.reason });
+    // Common Test: an init_per_testcase that returns {fail, Reason} fails its case, unrun (endPerTestcase does not run).
+    if (thrown instanceof InitFail && !initDone) return this.result(c, 'failed', { ...base, failure: withErrors(thrown.reason instanceof Error ? toFailureInfo(thrown.reason, 'initPerTestcase failed the case') : plainFailure(thrown.message), errors) });
     // A failed initPerTestcase auto-skips its case, as in Common Test (endPerTestcase does not run).
     if (!outcome.ok && !initDone && this.plan.kind === 'suite' && chain.some((g) => g.initEach)) {
       // The failed init is a failed configuration function, counted as failed, as a failed initPerSuite is.
@@ -226,18 +229,26 @@ export class Executor {
 
   // End-per-case steps, innermost first, in a fresh process: the case's own process may have been killed. `crash`: one
   // threw or timed out; `fail`: a suite's endPerTestcase returned `{ fail: reason }` (Common Test's {fail, Reason}).
-  private async endEach(c: PlanCase, fixture: unknown, chain: Chain, watch: Watch): Promise<{ crash?: FailureInfo; fail?: FailureInfo }> {
+  private async endEach(c: PlanCase, fixture: unknown, chain: Chain, watch: Watch, status: TcStatus): Promise<{ crash?: FailureInfo; fail?: FailureInfo }> {
     const steps = chain.filter((g) => g.endEach).reverse();
     if (steps.length === 0) return {};
     let fail: FailureInfo | undefined;
     const r = await runBoxed(this.node, c.timeoutMs, async (ctx) => {
       for (const g of steps) {
-        const returned = await g.endEach!(fixture, ctx, c.name);
+        const returned = await g.endEach!(fixture, ctx, c.name, status);
         if (this.plan.kind === 'suite' && fail === undefined && typeof returned === 'object' && returned !== null && 'fail' in returned) fail = failReturned(returned.fail);
       }
     }, (pid) => watch.own(pid));
     return { ...(!r.ok && { crash: boxedFailure(r, this.plan.kind === 'suite' ? undefined : 'cleanup after the case failed') }), ...(fail && { fail }) };
   }
+}
+
+// How a case ended, for its endPerTestcase (Common Test's tc_status): ok, { failed: reason } or { skipped: reason }.
+function tcStatus(outcome: Boxed<unknown>): TcStatus {
+  if (outcome.ok) return 'ok';
+  if ('timedOut' in outcome) return { failed: outcome.timedOut };
+  const thrown = unwrap(outcome.error);
+  return isSkip(thrown) ? { skipped: thrown.reason } : { failed: thrown };
 }
 
 // The failure of a case whose endPerTestcase returned `{ fail: reason }`: the reason, an Error's with its stack.
