@@ -25,6 +25,12 @@ export class InitFail extends Error {
 
 const describeReason = (reason: unknown): string => (reason instanceof Error ? `${reason.name}: ${reason.message}` : typeof reason === 'string' ? reason : JSON.stringify(reason) ?? String(reason));
 
+// A case's return value: Common Test's {skip, Reason} skips it and {fail, Reason} fails it, as `{ skip }` and `{ fail }`.
+function caseReturn(value: unknown): unknown {
+  controlReturn(value, 'the case', false);
+  return value;
+}
+
 // An init function's `{ skip: reason }` or `{ fail: reason }` (Common Test's {skip, Reason} and {fail, Reason}): an
 // object with that one key and no other, as a config always has more (or is the run's config spread into it).
 function controlReturn(value: unknown, what: string, perCase: boolean): void {
@@ -178,7 +184,8 @@ function entry(c: Ctx, e: SuiteEntry, id: string, path: string[], seen: Set<stri
   const name = typeof e === 'function' ? e.name : e;
   const fn = c.exports[name];
   if (typeof fn !== 'function') return failingCase(id, [...path, name], new Error(`the suite has no case export named '${name}'`), 'unknown case');
-  return { kind: 'case', id, name, path: [...path, name], timeoutMs: c.timeoutMs, run: (config, ctx) => (fn as Fn)(withCtx(config, ctx)), ...(c.skip !== undefined && { skip: c.skip }) };
+  const run = async (config: unknown, ctx: ProcessContext): Promise<unknown> => caseReturn(await (fn as Fn)(withCtx(config, ctx)));
+  return { kind: 'case', id, name, path: [...path, name], timeoutMs: c.timeoutMs, run, ...(c.skip !== undefined && { skip: c.skip }) };
 }
 
 function groupNode(c: Ctx, name: string, id: string, path: string[], seen: Set<string>): PlanNode {
