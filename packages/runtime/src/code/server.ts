@@ -15,6 +15,7 @@ import { heldByInstall, movingModule } from './serial.js';
 import { spawnedRunning } from './spawned.js';
 import { callbackModulesOf } from '../gen/sys-handler.js';
 import { PurgedHandlers } from '../gen/messages.js';
+import { heldStarts, heldStartsLine } from './held-starts.js';
 
 /** Why the code server refused: the module, and a sentence saying what to do. */
 export class CodeError extends Error {
@@ -629,6 +630,7 @@ export class CodeServer implements CodeHooks {
     if (!mod?.old) return true;
     if (this.processesRunning(mod.old).length > 0 || spawnedRunning(this, [mod.old], this.everyProcess).get(mod.old)!.length > 0) return false;
     if (stateUsers(this, [mod.old]).get(mod.old)!.length > 0) return false;
+    if (heldStarts(this, [mod.old]).get(mod.old)!.length > 0) return false;
     this.dropOld(mod);
     return true;
   }
@@ -636,11 +638,14 @@ export class CodeServer implements CodeHooks {
   /**
    * Drops the old version, killing the processes still running it or holding one of its functions in their state (as
    * Erlang's purge; a gen_event manager loses those handlers instead); returns how many it killed. Throws `CodeError`
-   * upgrading while an upgrade changes the module.
+   * upgrading while an upgrade changes the module, and oldCodeRunning (purging nothing) while a supervisor's child spec
+   * starts with a closure of the old version, which a restart could not run once purged (as a soft purge refuses).
    */
   purge(name: string): number {
     this.refuseWhileMoving(name, 'purge');
     const old = this.modules.get(name)?.old;
+    const held = old ? heldStarts(this, [old]).get(old)! : [];
+    if (held.length > 0) throw new CodeError('oldCodeRunning', name, heldStartsLine(old!, held, `cannot purge ${name}`));
     const holding = old ? stateUsers(this, [old]).get(old)! : [];
     const killed = new Set(this.purgeKilling(name));
     if (!old) return killed.size;

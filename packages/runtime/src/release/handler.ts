@@ -14,6 +14,7 @@ import { readBuiltModules, resourceFields, type AppFile } from '../code/app-load
 import { nextCallbacks, sourceHash, type ModuleSource, type ModuleVersion } from '../code/module.js';
 import { upgradeKeepingStates, UpgradeError } from '../code/upgrade.js';
 import { holdForInstall } from '../code/serial.js';
+import { heldStarts, heldStartsLine } from '../code/held-starts.js';
 import { ReleaseConfigError } from './config.js';
 import { checkRelup, hasVersion, markInstalling, readReleases, readRelupFile, readVersion, ReleaseBusyError, unmarkInstalling, withReleasesLock, writeReleases, type VersionFiles } from './files.js';
 import { startApplications, stopApplications } from './apps.js';
@@ -477,11 +478,40 @@ async function planInstall(state: RunningRelease, vsn: string, options: InstallO
 // Check: the dry run, where nothing changes: the added modules are evaluated with the changed ones (which may import
 // them), none installed. Loading one here would purge the version an earlier upgrade removed, killing the processes
 // still running it, before the point of no return.
-async function checkInstall(code: CodeServer, plan: InstallPlan): Promise<ModuleVersion[]> {
+async function checkInstall(code: CodeServer, plan: InstallPlan, vsn: string): Promise<ModuleVersion[]> {
+  let evaluated: ModuleVersion[];
   try {
-    return await check(code, [...plan.appModules, ...plan.added, ...plan.changed], plan.direction);
+    evaluated = await check(code, [...plan.appModules, ...plan.added, ...plan.changed], plan.direction);
   } catch (error) {
     throw error instanceof InstallError ? error : new InstallError('check', (error as Error).message);
+  }
+  try {
+    checkPurges(code, plan, evaluated, vsn);
+  } catch (error) {
+    code.discard(evaluated);
+    throw error;
+  }
+  return evaluated;
+}
+
+// OTP's soft_purge check before the point of no return (release_handler's check_old_processes): a supervisor whose child
+// spec starts with a closure of a version the swap purges (the changed and removed modules' old versions) would have
+// that child's restart refused long after the install passed its probe. Refused here, before anything changed.
+function checkPurges(code: CodeServer, plan: InstallPlan, evaluated: readonly ModuleVersion[], vsn: string): void {
+  const purged: ModuleVersion[] = [];
+  for (const v of evaluated) {
+    const { current, old } = code.record(v.module);
+    // A version installed again over a deleted module's old one revives it (upgrade.ts's revives): nothing is purged.
+    if (old !== null && old !== v && !(current === null && old.vsn === v.vsn)) purged.push(old);
+  }
+  for (const m of plan.changes.flatMap((c) => c.removed)) {
+    const old = code.record(m).old;
+    if (old !== null) purged.push(old);
+  }
+  const held = heldStarts(code, purged);
+  for (const v of purged) {
+    const h = held.get(v)!;
+    if (h.length > 0) throw new InstallError('check', heldStartsLine(v, h, `${vsn} was not installed, nothing was changed`), v.module, h[0]!.proc.pid);
   }
 }
 
@@ -561,7 +591,7 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
   const attempt = state.attempt?.to === vsn ? state.attempt : undefined;
   if (attempt) attempt.modules = { changed: plan.changed.map((s) => s.name), added: plan.added.map((s) => s.name), removed: plan.changes.flatMap((c) => c.removed) };
   if (options.probe !== false) await checkWritable(state.root);
-  const evaluated = await checkInstall(code, plan);
+  const evaluated = await checkInstall(code, plan, vsn);
   // Versions the check evaluated that the swap then does not install: the timers their top levels started stop.
   const staged = await stageEnv(ctx, state, plan).catch((error: unknown) => {
     code.discard(evaluated);
