@@ -1,5 +1,6 @@
 // A release root written by hand (what otp release writes, for one application `fx` and its gen_server `fx/srv`),
 // and a running release on a node of this process, for the release handler's install without building a project.
+import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 import { application, createNode } from '../src/index.ts';
 import { readVersion } from '../src/release/files.ts';
 import type { RelupStep } from '../src/release/types.ts';
-import { releaseHandler, type RunningRelease } from '../src/release/handler.ts';
+import { releaseHandler, type InstallError, type RunningRelease } from '../src/release/handler.ts';
 import { startApplications, stopApplications } from '../src/release/apps.ts';
 import { transformSync } from 'esbuild';
 
@@ -72,4 +73,24 @@ export async function withRelease<T>(versions: FixtureVersion[], body: (state: R
     node.shutdown();
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+/** A release install held in its health probe's window: `failure` is what it failed with, `release` ends the window. */
+export interface HeldInstall {
+  /** The install's error (a ProcessExit's cause unwrapped); an install that succeeds fails the test. */
+  failure: Promise<InstallError>;
+  /** Ends the probe window (removes the hold file): the install goes on to its verdict. */
+  release(): void;
+}
+
+/** Starts installing `vsn` with a probe window of 0 ms held open by a hold file in `root` until `release()`. */
+export function heldInstall(handler: ReturnType<typeof releaseHandler>, root: string, vsn: string): HeldInstall {
+  const hold = join(root, 'probe.hold');
+  writeFileSync(hold, '');
+  const install = handler.install as (vsn: string, options?: { probeMs?: number; holdFile?: string }) => Promise<unknown>;
+  const failure = install(vsn, { probeMs: 0, holdFile: hold }).then(
+    () => assert.fail(`the install of ${vsn} succeeded`),
+    (e: unknown) => ((e as Error).name === 'ProcessExit' ? (e as Error).cause : e) as InstallError,
+  );
+  return { failure, release: () => rmSync(hold, { force: true }) };
 }

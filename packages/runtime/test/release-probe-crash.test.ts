@@ -3,10 +3,10 @@
 // ends right after it. The supervisor had restarted the server on the new code already: the rollback brings back 1.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { genServer, type Pid } from '../src/index.ts';
-import { withRelease, APP, type FixtureVersion } from './release-fixture.ts';
+import { withRelease, heldInstall, APP, type FixtureVersion } from './release-fixture.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 
 // Polled every turn: a probe window held open by a file is watched as it moves.
@@ -62,16 +62,14 @@ test('a migrated server killed before a probe window of 0 ms opens rolls the rel
 
 test('a migrated server killed in a held probe window rolls the release install back', async () => {
   await withRelease([{ vsn: '1', modules: { 'fx/app': APP, 'fx/srv': srv(1) } }, { vsn: '2', modules: { 'fx/app': APP, 'fx/srv': srv(2) } }], async (state, handler, root) => {
-    const hold = join(root, 'probe.hold');
-    writeFileSync(hold, '');
     const call = () => state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'get')) as Promise<{ v: number }>;
-    const install = settled((handler.install as Install)('2', { probeMs: 0, holdFile: hold }));
+    const install = heldInstall(handler, root, '2');
     await waitFor('the server to run version 2', async () => ((await call()).v === 2 ? true : undefined), EVERY_TURN);
     const migrated: Pid = await state.node.run((ctx) => ctx.whereis('fx_srv')!);
     await state.node.run((ctx) => ctx.exit(migrated, 'kill'));
     await waitFor('the supervisor to restart the server', () => state.node.run((ctx) => { const p = ctx.whereis('fx_srv'); return p !== undefined && p !== migrated ? p : undefined; }), EVERY_TURN);
-    rmSync(hold);
-    const error = await install;
+    install.release();
+    const error = await install.failure;
     assert.match(error.message, /^upgrade to 2 rolled back, 1 still runs: .* crashed after the upgrade: killed/);
     assert.deepEqual(await call(), { v: 1 });
   });

@@ -4,12 +4,10 @@
 // each is refused at once, naming the module and the fix, as OTP's load refuses a module whose old code is not purged.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { transformSync } from 'esbuild';
 import { genServer, upgradeModules, type Pid, type ProcessContext } from '../src/index.ts';
 import { codeServerOf } from '../src/code/index.ts';
-import { withRelease, APP, type FixtureVersion } from './release-fixture.ts';
+import { withRelease, heldInstall, APP, type FixtureVersion } from './release-fixture.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 
 // Polled every turn: a probe window held open by a file is watched as it moves.
@@ -35,12 +33,7 @@ test('a hand load, purge or upgrade of a module a release install changed is ref
     const call = () => state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'get')) as Promise<{ code: number }>;
     // A plain process running version 1's exported loop: a rollback that brings back version 1 itself keeps it.
     const worker: Pid = await state.node.run((ctx) => ctx.spawn((code.exportsOf('fx/srv') as { spin: (c: ProcessContext) => Promise<void> }).spin));
-    const hold = join(root, 'probe.hold');
-    writeFileSync(hold, '');
-    const install = (handler.install as (vsn: string, o?: { probeMs?: number; holdFile?: string }) => Promise<unknown>)('2', { probeMs: 0, holdFile: hold }).then(
-      () => assert.fail('the install succeeded'),
-      (e: unknown) => ((e as Error).name === 'ProcessExit' ? (e as Error).cause : e) as Error,
-    );
+    const install = heldInstall(handler, root, '2');
     await waitFor('the server to run version 2', async () => ((await call()).code === 2 ? true : undefined), EVERY_TURN);
     const loaded = code.versions('fx/srv');
     await assert.rejects(code.load({ name: 'fx/srv', code: cjs(srv(3)), vsn: '3' }), /cannot load fx\/srv: a release install changed it.*wait for the install/);
@@ -52,8 +45,8 @@ test('a hand load, purge or upgrade of a module a release install changed is ref
     // The migrated server crashes in the held window: the install rolls back.
     const migrated = await state.node.run((ctx) => ctx.whereis('fx_srv')!);
     await state.node.run((ctx) => ctx.exit(migrated, 'kill'));
-    rmSync(hold);
-    const error = await install;
+    install.release();
+    const error = await install.failure;
     assert.match(error.message, /^upgrade to 2 rolled back, 1 still runs: /);
     assert.deepEqual(await call(), { code: 1 });
     assert.equal(await state.node.run((ctx) => ctx.isAlive(worker)), true, 'the plain process of version 1 lives on');

@@ -3,12 +3,10 @@
 // naming the hot fix and what became of the processes that ran it, instead of claiming the node is back as it was.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { transformSync } from 'esbuild';
 import { genServer, upgradeModules, type Pid, type ProcessContext } from '../src/index.ts';
 import { codeServerOf } from '../src/code/index.ts';
-import { withRelease, APP, type FixtureVersion } from './release-fixture.ts';
+import { withRelease, heldInstall, APP, type FixtureVersion } from './release-fixture.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 
 // Polled every turn: a probe window held open by a file is watched as it moves.
@@ -34,17 +32,12 @@ test("a rollback over a hot fix brings back the release's own version and says s
     const fix = { name: 'fx/srv', code: transformSync(srv('1-fix'), { loader: 'ts', format: 'cjs', target: 'node20' }).code, vsn: '1-fix' };
     await state.node.run((ctx) => upgradeModules(ctx, code, [fix]));
     const worker: Pid = await state.node.run((ctx) => ctx.spawn((code.exportsOf('fx/srv') as { spin: (c: ProcessContext) => Promise<void> }).spin));
-    const hold = join(root, 'probe.hold');
-    writeFileSync(hold, '');
-    const install = (handler.install as (vsn: string, o?: { probeMs?: number; holdFile?: string }) => Promise<unknown>)('2', { probeMs: 0, holdFile: hold }).then(
-      () => assert.fail('the install succeeded'),
-      (e: unknown) => ((e as Error).name === 'ProcessExit' ? (e as Error).cause : e) as Error,
-    );
+    const install = heldInstall(handler, root, '2');
     await waitFor('the server to run version 2', async () => ((await call()).code === '2' ? true : undefined), EVERY_TURN);
     const migrated = await state.node.run((ctx) => ctx.whereis('fx_srv')!);
     await state.node.run((ctx) => ctx.exit(migrated, 'kill'));
-    rmSync(hold);
-    const error = await install;
+    install.release();
+    const error = await install.failure;
     assert.deepEqual(await call(), { code: '1' }, "release 1's own code runs");
     assert.match(error.message, /^upgrade to 2 rolled back, 1 still runs: .*crashed after the upgrade: killed; fx\/srv runs release 1's own code again, not 1-fix, loaded outside the release, which ran before the upgrade \(a rollback restores the release's version, and the process still running 1-fix was killed with it\): load 1-fix again if it is still wanted$/);
     assert.equal(await state.node.run((ctx) => ctx.isAlive(worker)), false);
