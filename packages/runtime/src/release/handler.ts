@@ -626,6 +626,36 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
   return result;
 }
 
+// A sentence refusing release_handler install's arguments (an rpc from any connected node) when they are not a version
+// label and an options object with a whole probeMs >= 0; undefined when they are.
+function badInstallArgs(vsn: unknown, options: unknown, name: string): string | undefined {
+  if (typeof vsn !== 'string' || vsn === '' || vsn === '.' || vsn === '..' || /[/\\\0]/.test(vsn)) {
+    return `release_handler install needs a version label (the name of a folder of releases/, such as '0.2.0'), got ${describeArg(vsn)}, so nothing was installed: run bin/${name} upgrade VSN with a version bin/${name} versions lists`;
+  }
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    return `release_handler install needs its options as an object ({ probeMs, env, expect }), got ${describeArg(options)}, so ${vsn} was not installed: pass {} for none`;
+  }
+  const { probeMs, env } = options as { probeMs?: unknown; env?: unknown };
+  if (probeMs !== undefined && !(typeof probeMs === 'number' && Number.isInteger(probeMs) && probeMs >= 0)) {
+    return `release_handler install needs probeMs as a whole number of milliseconds >= 0, got ${describeArg(probeMs)}, so ${vsn} was not installed: pass e.g. { probeMs: 5000 }, or leave it out for the default`;
+  }
+  if (env !== undefined && (env === null || typeof env !== 'object' || Object.values(env).some((v) => typeof v !== 'string'))) {
+    return `release_handler install needs env as an object of strings (the variables the version's files use), got ${describeArg(env)}, so ${vsn} was not installed: pass { env: { NAME: 'value' } }, or leave it out`;
+  }
+  return undefined;
+}
+
+// An argument as a sentence shows it: its JSON when it has one (cut short), else its type.
+function describeArg(value: unknown): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    json = undefined;
+  }
+  return json === undefined ? typeof value : json.length > 60 ? `${json.slice(0, 57)}...` : json;
+}
+
 // What the node's install writes in the root's lock, for a command waiting on it.
 const NODE_LOCK = { who: "the running node's install" };
 
@@ -713,6 +743,9 @@ export function releaseHandler(state: RunningRelease): Record<string, (...args: 
     root: () => resolve(state.root),
     // The start script sends the variables the version's files use, from the shell that runs upgrade.
     install: (vsn: string, options: { env?: Record<string, string>; probeMs?: number; expect?: 'up' | 'down'; holdFile?: string } = {}) => {
+      // Any connected node may call this: arguments of the wrong shape are refused before anything is marked or logged.
+      const bad = badInstallArgs(vsn, options, name());
+      if (bad !== undefined) return Promise.resolve({ refused: bad } satisfies InstallRefused);
       // The same version asked again while an install of it runs: not "already running" (it is not permanent until its
       // probe passes, and may roll back), but busy, which the caller may retry once it is done; another version, or during
       // a restart, is busy too, and the caller runs its command again once that has ended.
