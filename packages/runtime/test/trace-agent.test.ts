@@ -494,3 +494,29 @@ Point.prototype.double = function (this: { x: number }) { return this.x * 2; };
       assert.ok(new m.Point(1) instanceof m.Point, 'restored');
     });
   }));
+
+test('a traced function a reload removes is not put back: the table keeps no key for it, during the trace or after', () =>
+  withNode(async (node) => {
+    const m = await loaded(node);
+    const code = codeServerOf(node);
+    const v1Remove = m.remove;
+    await node.run(async (ctx) => {
+      const t = await traceAs(ctx, { patterns: ['shop/cart.remove'], limit: 5 });
+      await code.load(compile('shop/cart', cart.replace(/export function remove[^\n]*\n/, ''), '2'));
+      assert.deepEqual(Object.keys(m).sort(), ['add', 'server', 'slow'], 'no key for the removed export while traced');
+      assert.throws(() => m.remove('gone'), { name: 'RemovedExportError' });
+      traceAgentOf(node).stop(t.session);
+      await t.collect();
+      assert.deepEqual(Object.keys(m).sort(), ['add', 'server', 'slow'], 'no key for the removed export after the trace');
+      assert.equal(Object.hasOwn(m, 'remove'), false);
+      // A function of the old version, called as OTP's external call, keeps running its own code (as untraced).
+      assert.equal(code.latest(v1Remove), v1Remove);
+      // A later version exporting it again is traced afresh by a new session, and restored after.
+      await code.load(compile('shop/cart', cart, '3'));
+      const again = await traceAs(ctx, { patterns: ['shop/cart.remove'], limit: 1 });
+      m.remove('back');
+      const { events } = await again.collect();
+      assert.deepEqual(events.map((e) => e.kind === 'call' && e.args[0]), ['"back"']);
+      assert.deepEqual(traceAgentOf(node).tracedFunctions(), []);
+    });
+  }));

@@ -352,6 +352,9 @@ export class TraceAgent implements TraceHooks {
     const holder = holderAt(this.code, slot.target.module, slot.target.path);
     const fn = holder?.[slot.target.prop];
     if (!holder || typeof fn !== 'function' || fn === slot.wrapper) return;
+    // An export a reload removed is read through the table's prototype (the stub that names the removal): it is no
+    // function to wrap, and an own wrapper would put the removed name back in the table's keys, and leave it there.
+    if (!slot.target.inherited && !Object.hasOwn(holder, slot.target.prop)) return;
     slot.holder = holder;
     slot.original = fn as AnyFn;
     // Code that reads a function's arity (a framework telling an error handler by its 4 parameters) or its prototype
