@@ -32,6 +32,18 @@ test('otp crashdump refuses an empty, truncated, binary, null, newer-format or d
     newer: [JSON.stringify({ ...whole, otpCrashDump: 2 }), /an otp crash dump of format 2, and this otp reads format 1/],
     damaged: [JSON.stringify({ ...whole, processes: undefined }), /a damaged otp crash dump: its field 'processes' is missing/],
     damagedProcess: [JSON.stringify({ ...whole, processes: [{ pid: '<0.1.0>' }] }), /a damaged otp crash dump: its process 1 lacks/],
+    // Each field the summary reads, of the wrong kind: one sentence naming it, never a TypeError.
+    damagedWhere: [JSON.stringify({ ...whole, where: 5 }), /its field 'where' is a number, not a string/],
+    damagedApplication: [JSON.stringify({ ...whole, versions: { ...whole.versions, applications: [null] } }), /its field 'versions\.applications\[0\]' is a null, not an object/],
+    damagedMemory: [JSON.stringify({ ...whole, memory: { ...whole.memory, rss: 'x' } }), /its field 'memory\.rss' is a string, not a number/],
+    damagedInitialCall: [JSON.stringify({ ...whole, processes: [{ ...whole.processes[0], initialCall: null }] }), /its field 'processes\[0\]\.initialCall' is a null, not a string/],
+    damagedName: [JSON.stringify({ ...whole, processes: [{ ...whole.processes[0], name: 5 }] }), /its field 'processes\[0\]\.name' is a number, not a string/],
+    damagedMonitors: [JSON.stringify({ ...whole, processes: [{ ...whole.processes[0], monitors: null }] }), /its field 'processes\[0\]\.monitors' is a null, not an array/],
+    damagedTable: [JSON.stringify({ ...whole, tables: [null] }), /its field 'tables\[0\]' is a null, not an object/],
+    damagedLog: [JSON.stringify({ ...whole, log: ['fine', null] }), /its field 'log\[1\]' is a null, not a string/],
+    damagedStates: [JSON.stringify({ ...whole, states: 5 }), /its field 'states' is a number, not an object/],
+    damagedTree: [JSON.stringify({ ...whole, tree: [{ kind: 'application', label: 'a', pid: '<0.2.0>', children: [null] }] }), /its field 'tree\[0\]\.children\[0\]' is a null, not an object/],
+    deepTree: [`{"otpCrashDump":1,${text.slice(1).replace('"tree":[]', `"tree":[${'{"kind":"worker","children":['.repeat(20_000)}${']}'.repeat(20_000)}]`)}`, /its field .tree. nests deeper than 1000 levels/],
   };
   for (const [name, [content, message]] of Object.entries(files)) {
     const file = join(dir, name);

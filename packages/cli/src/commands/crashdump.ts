@@ -19,6 +19,9 @@ const DUMP_FIELDS: Array<[keyof CrashDump, 'string' | 'number' | 'object' | 'arr
   ['processCount', 'number'], ['processes', 'array'], ['registered', 'object'], ['global', 'object'], ['tables', 'array'], ['modules', 'array'], ['log', 'array'],
 ];
 
+// The deepest supervision tree a dump may record: deeper is no tree a node wrote.
+const TREE_MAX_DEPTH = 1000;
+
 const kindOf = (v: unknown): string => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
 
 // The text of a dump file, or a usage error naming what is wrong with the file (never its raw bytes).
@@ -46,9 +49,45 @@ function checkDump(file: string, v: Record<string, unknown>): CrashDump {
   for (const [field, type] of DUMP_FIELDS) {
     if (kindOf(v[field]) !== type) throw new OtpError('usage', `${file} is a damaged otp crash dump: its field '${field}' is ${v[field] === undefined ? 'missing' : `a ${kindOf(v[field])}`}, not a${type === 'array' || type === 'object' ? 'n' : ''} ${type}: give the otp_crash.dump as the node wrote it`);
   }
-  if (!Array.isArray((v.versions as CrashDump['versions']).applications)) throw new OtpError('usage', `${file} is a damaged otp crash dump: its field 'versions.applications' is not an array: give the otp_crash.dump as the node wrote it`);
+  const damaged = (field: string, value: unknown, type: string): OtpError => new OtpError('usage', `${file} is a damaged otp crash dump: its field '${field}' is ${value === undefined ? 'missing' : `a ${kindOf(value)}`}, not ${type}: give the otp_crash.dump as the node wrote it`);
+  const need = (field: string, value: unknown, type: 'string' | 'number' | 'object' | 'array', optional = false): void => {
+    if (!(kindOf(value) === type || (optional && (value === undefined || value === null)))) throw damaged(field, value, `a${type === 'array' || type === 'object' ? 'n' : ''} ${type}`);
+  };
+  const versions = v.versions as Record<string, unknown>;
+  need('versions.applications', versions.applications, 'array');
+  (versions.applications as unknown[]).forEach((a, i) => {
+    need(`versions.applications[${i}]`, a, 'object');
+    need(`versions.applications[${i}].name`, (a as Record<string, unknown>).name, 'string');
+  });
+  need('where', v.where, 'string', true);
+  for (const key of ['rss', 'heapUsed', 'heapLimit']) need(`memory.${key}`, (v.memory as Record<string, unknown>)[key], 'number');
   const bad = (v.processes as unknown[]).findIndex((p) => kindOf(p) !== 'object' || typeof (p as DumpedProcess).pid !== 'string' || !Array.isArray((p as DumpedProcess).links) || !Array.isArray((p as DumpedProcess).mailbox));
   if (bad >= 0) throw new OtpError('usage', `${file} is a damaged otp crash dump: its process ${bad + 1} lacks a pid, links or mailbox: give the otp_crash.dump as the node wrote it`);
+  (v.processes as Array<Record<string, unknown>>).forEach((p, i) => {
+    need(`processes[${i}].name`, p.name, 'string', true);
+    need(`processes[${i}].initialCall`, p.initialCall, 'string');
+    need(`processes[${i}].monitors`, p.monitors, 'array');
+    for (const key of ['mailboxLength', 'memory']) need(`processes[${i}].${key}`, p[key], 'number');
+  });
+  (v.tables as unknown[]).forEach((t, i) => {
+    need(`tables[${i}]`, t, 'object');
+    need(`tables[${i}].name`, (t as Record<string, unknown>).name, 'string', true);
+    need(`tables[${i}].type`, (t as Record<string, unknown>).type, 'string');
+  });
+  (v.log as unknown[]).forEach((l, i) => need(`log[${i}]`, l, 'string'));
+  need('states', v.states, 'object', true);
+  if (v.states) need('states.note', (v.states as Record<string, unknown>).note, 'string');
+  // The recorded tree, walked without recursion: one nested past any supervision tree is refused, not a stack overflow.
+  if (v.tree !== undefined) need('tree', v.tree, 'array');
+  const nodes: Array<[string, unknown, number]> = ((v.tree ?? []) as unknown[]).map((n, i) => [`tree[${i}]`, n, 1]);
+  for (let next = nodes.pop(); next; next = nodes.pop()) {
+    const [field, n, depth] = next;
+    need(field, n, 'object');
+    need(`${field}.children`, (n as DumpTreeNode).children, 'array');
+    if (depth >= TREE_MAX_DEPTH) throw new OtpError('usage', `${file} is a damaged otp crash dump: its field 'tree' nests deeper than ${TREE_MAX_DEPTH} levels, which no supervision tree does: give the otp_crash.dump as the node wrote it`);
+    // A deep node's name keeps its last steps: the sentence stays one readable line.
+    (n as DumpTreeNode).children.forEach((c, i) => nodes.push([`${field.length > 200 ? `tree…${field.slice(-150)}` : field}.children[${i}]`, c, depth + 1]));
+  }
   return v as unknown as CrashDump;
 }
 
