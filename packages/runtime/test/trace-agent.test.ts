@@ -520,3 +520,22 @@ test('a traced function a reload removes is not put back: the table keeps no key
       assert.deepEqual(traceAgentOf(node).tracedFunctions(), []);
     });
   }));
+
+test('a pattern naming a getter is refused as an accessor, not as a missing function with an unrelated closest name', () =>
+  withNode(async (node) => {
+    loggerOf(node).removeHandler('default');
+    const code = codeServerOf(node, { preloaded: { '@otp-ts/runtime': runtime } });
+    await code.load(compile('shop/prices', `export const table = { get total() { throw new Error('ran'); }, sum(a: number) { return a; } };
+export class Till { get open() { return true; } static get count() { return 1; } close() { return false; } }`));
+    await node.run(async (ctx) => {
+      for (const [pattern, id] of [['shop/prices.table.total', 'shop/prices.table.total'], ['shop/prices.Till.prototype.open', 'shop/prices.Till.prototype.open'], ['shop/prices.Till.count', 'shop/prices.Till.count']]) {
+        const r = await traceAgentOf(node).start({ patterns: [pattern!], client: ctx.self() });
+        assert.ok(!r.ok && r.code === 'nomatch', pattern);
+        assert.equal(r.error, `${id} is a getter or setter (an accessor property), not a function: tracing wraps functions and never runs accessors, so trace the functions it calls`);
+        assert.deepEqual(r.suggestions, []);
+      }
+      // A name nothing has is still answered with the closest names.
+      const r = await traceAgentOf(node).start({ patterns: ['shop/prices.table.sun'], client: ctx.self() });
+      assert.ok(!r.ok && /no function 'table\.sun' in shop\/prices \(closest: shop\/prices\.table\.sum\)/.test(r.error), r.ok ? '' : r.error);
+    });
+  }));

@@ -55,6 +55,15 @@ function holderTargets(module: string, path: string[], holder: Record<string, un
   return out;
 }
 
+// Whether a holder (or what it inherits short of Object.prototype) has an accessor property of this name, read without running it.
+function accessorAt(holder: object | undefined, prop: string): boolean {
+  for (let o: object | null = holder ?? null; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
+    const desc = Object.getOwnPropertyDescriptor(o, prop);
+    if (desc) return desc.get !== undefined || desc.set !== undefined;
+  }
+  return false;
+}
+
 /** The object (or class, or a class's prototype) a path leads to from a module's export table. */
 export function holderAt(code: CodeServer, module: string, path: readonly string[]): Record<string, unknown> | undefined {
   if (!code.loaded().includes(module)) return undefined;
@@ -96,6 +105,11 @@ export function resolvePattern(code: CodeServer, p: CallPattern): Resolution {
   }
   if (targets.length > 0) return { ok: true, targets };
   const wanted = [...p.path, p.fn].join('.');
+  const accessor = isGlob(p.fn) ? undefined : modules.find((m) => accessorAt(holderAt(code, m, p.path), p.fn));
+  if (accessor !== undefined) {
+    const id = [accessor, ...p.path, p.fn].join('.');
+    return { ok: false, code: 'nomatch', error: `${id} is a getter or setter (an accessor property), not a function: tracing wraps functions and never runs accessors, so trace the functions it calls`, suggestions: [] };
+  }
   const names = modules.flatMap((m) => functionsOf(code, m).map((t) => t.id.slice(m.length + 1)));
   const suggestions = isGlob(p.fn) ? names.slice(0, 5) : closest(wanted, names);
   const where = modules.length === 1 ? modules[0] : `${modules.length} modules matching '${p.module}'`;
