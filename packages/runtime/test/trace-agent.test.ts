@@ -539,3 +539,27 @@ export class Till { get open() { return true; } static get count() { return 1; }
       assert.ok(!r.ok && /no function 'table\.sun' in shop\/prices \(closest: shop\/prices\.table\.sum\)/.test(r.error), r.ok ? '' : r.error);
     });
   }));
+
+test('a hot upgrade to a version that freezes a traced object loads: its function runs untraced, and a later version is traced again', () =>
+  withNode(async (node) => {
+    loggerOf(node).removeHandler('default');
+    const code = codeServerOf(node, { preloaded: { '@otp-ts/runtime': runtime } });
+    const server = (body: string) => `export const server = ${body.replace('BODY', '{ handleCall(x: number) { return x * VSN; } }')};`;
+    await code.load(compile('shop/frozen', server('BODY').replace('VSN', '1'), '1'));
+    await code.load(compile('shop/user', `export { server } from './frozen';`));
+    await node.run(async (ctx) => {
+      const t = await traceAs(ctx, { patterns: ['shop/frozen.server.handleCall'], limit: 2 });
+      await code.load(compile('shop/frozen', server('Object.freeze(BODY)').replace('VSN', '2'), '2'));
+      const table = code.exportsOf('shop/frozen') as unknown as { server: { handleCall(x: number): number } };
+      assert.equal(code.record('shop/frozen').current!.vsn, '2');
+      assert.equal(table.server.handleCall(5), 10);
+      // The re-exporting module was re-pointed too: the load went all the way.
+      assert.equal((code.exportsOf('shop/user') as unknown as typeof table).server, table.server);
+      await code.load(compile('shop/frozen', server('BODY').replace('VSN', '3'), '3'));
+      assert.equal(table.server.handleCall(1), 3);
+      assert.equal(table.server.handleCall(2), 6);
+      const { events } = await t.collect();
+      assert.deepEqual(events.map((e) => e.kind === 'call' && e.args[0]), ['1', '2']);
+      assert.deepEqual(traceAgentOf(node).tracedFunctions(), []);
+    });
+  }));

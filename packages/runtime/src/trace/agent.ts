@@ -355,6 +355,9 @@ export class TraceAgent implements TraceHooks {
     // An export a reload removed is read through the table's prototype (the stub that names the removal): it is no
     // function to wrap, and an own wrapper would put the removed name back in the table's keys, and leave it there.
     if (!slot.target.inherited && !Object.hasOwn(holder, slot.target.prop)) return;
+    // A version that froze the object (or made the property read-only) takes no wrapper: its function runs untraced,
+    // and the load that brought it in goes on (an assignment here would throw out of the code server's load).
+    if (unreplaceable(this.code, slot.target) !== undefined) return;
     slot.holder = holder;
     slot.original = fn as AnyFn;
     // Code that reads a function's arity (a framework telling an error handler by its 4 parameters) or its prototype
