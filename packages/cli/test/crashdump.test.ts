@@ -121,3 +121,18 @@ test("otp crashdump --pid P on Node.js' report of a node that hit its heap limit
     assert.match(io.err(), /^otp: .*otp_crash\.dump is Node\.js' diagnostic report of a node that hit its heap limit: it holds no processes, so --pid orders cannot be shown; run otp crashdump .*otp_crash\.dump without --pid for what it holds\n$/);
   }
 });
+
+test("a damaged Node.js report (a command line or stack that is no list of strings) is summarised as text, never an internal error", async () => {
+  const dir = tempDir('otp-crashdump-report-damaged-');
+  const file = join(dir, 'otp_crash.dump');
+  const header = { reportVersion: 3, event: 'Allocation failed - JavaScript heap out of memory', trigger: 'OOMError', processId: 42, nodejsVersion: 'v20.0.0' };
+  for (const [report, shown] of [
+    [{ header: { ...header, commandLine: 'node --max-old-space-size=64 boot.js' }, javascriptStack: { stack: 'at main (boot.js:1:1)' } }, /^command line: node --max-old-space-size=64 boot\.js$/m],
+    [{ header: { ...header, commandLine: ['node', 5] }, javascriptStack: { stack: [null, 'at main (boot.js:1:1)'] } }, /^command line: node 5\nJavaScript stack:\n {2}null\n {2}at main \(boot\.js:1:1\)$/m],
+  ] as const) {
+    writeFileSync(file, JSON.stringify(report));
+    const io = captureIo();
+    assert.equal(await runCli(['crashdump', file], providers, { version: '0.0.0' }, io), 0, io.err());
+    assert.match(io.out(), shown);
+  }
+});

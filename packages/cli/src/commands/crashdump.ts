@@ -221,8 +221,9 @@ export function summariseReport(r: DiagnosticReport): string {
     `reason (${h.trigger ?? '?'}): ${h.event ?? '?'}`,
     `versions: Node.js ${h.nodejsVersion ?? '?'}`,
     `heap: ${mb(r.javascriptHeap?.usedMemory)} used of ${mb(r.javascriptHeap?.totalMemory)}, limit ${mb(r.javascriptHeap?.memoryLimit)}`,
-    `command line: ${(h.commandLine ?? []).join(' ')}`,
-    ...(r.javascriptStack?.stack?.length ? [`JavaScript stack:`, ...r.javascriptStack.stack.slice(0, 12).map((l) => `  ${l.trim()}`)] : []),
+    // A report edited or damaged by hand may hold anything in these: each is shown as text, never trusted as a list of strings.
+    `command line: ${Array.isArray(h.commandLine) ? h.commandLine.map(String).join(' ') : String(h.commandLine ?? '')}`,
+    ...(Array.isArray(r.javascriptStack?.stack) && r.javascriptStack.stack.length ? [`JavaScript stack:`, ...r.javascriptStack.stack.slice(0, 12).map((l) => `  ${String(l).trim()}`)] : []),
   ].join('\n');
 }
 
