@@ -1,7 +1,7 @@
 // Cases mirroring OTP's lib/stdlib/test/gen_event_SUITE.erl not covered before, each named after the case it follows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genEvent, sys, type GenEventHandler, type Pid, type ProcessContext } from '@otp-ts/runtime';
+import { CallError, genEvent, sys, type GenEventHandler, type Pid, type ProcessContext } from '@otp-ts/runtime';
 import { withNode } from './helpers.ts';
 
 const WAIT = 20_000;
@@ -90,4 +90,40 @@ test('gen_event_SUITE: swap_handler — when the old handler\'s terminate throws
     }
     assert.deepEqual(seen[2], { previous: 'final', found: true, threw: false, exit: undefined }, 'a terminate that returned gives no exit');
   });
+});
+
+test('gen_event_SUITE / gen:call: { name, node } from a node that is not distributed — notify drops the event (a send never fails), every request fails with nodedown before any handler check, send_request answers a nodedown error', async () => {
+  await withNode((node) =>
+    node.run(async (ctx) => {
+      const far = { name: 'manager', node: 'other@nowhere' };
+      const nodedown = (e: unknown): boolean => {
+        assert.ok(e instanceof CallError, `a CallError, got ${String(e)}`);
+        assert.equal(e.failure, 'nodedown');
+        assert.match(e.message, /not distributed.*startDistribution/);
+        assert.ok(!e.message.includes('\n'));
+        return true;
+      };
+      assert.doesNotThrow(() => genEvent.notify(ctx, far, 'event'));
+      await assert.rejects(genEvent.syncNotify(ctx, far, 'event'), nodedown);
+      await assert.rejects(genEvent.call(ctx, far, sleepy, 'hibernate'), nodedown);
+      await assert.rejects(genEvent.addHandler(ctx, far, sleepy, false), nodedown);
+      await assert.rejects(genEvent.addSupHandler(ctx, far, sleepy, false), nodedown);
+      await assert.rejects(genEvent.deleteHandler(ctx, far, sleepy), nodedown);
+      await assert.rejects(genEvent.swapHandler(ctx, far, [sleepy, undefined], [sleepy, false]), nodedown);
+      await assert.rejects(genEvent.whichHandlers(ctx, far), nodedown);
+      await assert.rejects(genEvent.stop(ctx, far), nodedown);
+      const answer = await genEvent.waitResponse(ctx, genEvent.sendRequest(ctx, far, sleepy, 'hibernate'), WAIT);
+      assert.ok(answer !== 'timeout' && answer.type === 'error', `an error response, got ${JSON.stringify(answer)}`);
+      assert.equal(answer.reason, 'nodedown');
+      // Nothing was left behind: no monitor, no message.
+      assert.deepEqual(ctx.processInfo(ctx.self())?.monitors, []);
+      assert.equal(ctx.processInfo(ctx.self())?.messageQueueLen, 0);
+      // A manager of this node named by { name, node } still gets its events.
+      const pid = await genEvent.start<string>(ctx, { name: 'manager' });
+      await genEvent.addHandler(ctx, pid, sleepy, false);
+      genEvent.notify(ctx, { name: 'manager', node: ctx.node.name }, 'event');
+      assert.deepEqual(await genEvent.whichHandlers(ctx, { name: 'manager', node: ctx.node.name }), [sleepy]);
+      await genEvent.stop(ctx, pid);
+    }),
+  );
 });

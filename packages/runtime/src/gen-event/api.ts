@@ -3,7 +3,7 @@ import { Pid, Ref } from '../pid.js';
 import { RuntimeError } from '../errors.js';
 import type { ProcessContext } from '../types.js';
 import { startAcknowledged, NO_START_OPTIONS, type StartBody, type StartOptions } from '../gen/start.js';
-import { DEFAULT_CALL_TIMEOUT, genCall, remoteByName, whereisServer, type ServerRef } from '../gen/call.js';
+import { DEFAULT_CALL_TIMEOUT, genCall, notDistributed, remoteByName, whereisServer, type ServerRef } from '../gen/call.js';
 import { stopBehaviour } from '../gen/stop.js';
 import type { From } from '../gen/messages.js';
 import { runManager } from './manager.js';
@@ -26,6 +26,9 @@ function managerRequest(from: From, op: unknown): ManagerRequest {
 
 /** Makes a request to the manager; a `Refused` answer is thrown as a `GenEventError` about `handler`. */
 async function request(ctx: ProcessContext, manager: ManagerRef, op: ManagerOp, handler: HandlerId | null, timeoutMs = Infinity): Promise<unknown> {
+  // As OTP's gen:call of {Name, Node} from a node that is not alive: every request exits {nodedown, Node} first.
+  const remote = remoteByName(ctx, manager);
+  if (remote !== undefined && ctx.node.dist === null) throw notDistributed(remote, op, op.type);
   if (handler !== null && isRemote(ctx, manager)) {
     throw new RuntimeError('badarg', `${op.type} names handler ${describeHandler(handler)}, which is code and cannot reach a manager on another node: make the request on the manager's node (rpc)`);
   }
@@ -97,7 +100,8 @@ function swapOp(old: [HandlerId<AnyHandler>, unknown], next: [HandlerId<AnyHandl
 
 /**
  * Sends an event to every handler and returns at once. As OTP's notify (a plain send): a local name nobody
- * holds throws `badarg`; a dead pid, a name on another node or a global or via-name nobody holds drops the event.
+ * holds throws `badarg`; a dead pid, a name on another node (even from a node that is not distributed) or a
+ * global or via-name nobody holds drops the event.
  */
 export function notify<E>(ctx: ProcessContext, manager: ManagerRef<E>, event: E): void {
   if (manager !== null && typeof manager === 'object' && ('via' in manager || 'global' in manager)) {
@@ -106,6 +110,8 @@ export function notify<E>(ctx: ProcessContext, manager: ManagerRef<E>, event: E)
     return;
   }
   if (manager instanceof Ref) throw new RuntimeError('badarg', `${String(manager)} is a ref, not an event manager: notify a pid, a registered name, { name, node } or { via, name }`);
+  // OTP's {Name, Node} ! Event never fails: from a node that is not alive the event is dropped.
+  if (ctx.node.dist === null && remoteByName(ctx, manager) !== undefined) return;
   ctx.send(manager, new NotifyMessage(event));
 }
 

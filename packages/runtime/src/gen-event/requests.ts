@@ -33,7 +33,9 @@ export class EventRequestId<Reply = unknown> extends RequestId<Reply> {
  */
 export function sendRequest<S, E, C, R, A, T>(ctx: ProcessContext, manager: ManagerRef<E>, handler: HandlerId<GenEventHandler<S, E, C, R, A, T>>, request: C): EventRequestId<R> {
   const id = handler as HandlerId;
-  if (manager instanceof Pid ? manager.node !== 0 : remoteByName(ctx, manager) !== undefined) {
+  // From a node that is not distributed, { name, node } answers a nodedown error response, as a gen_server request does.
+  const unreachable = ctx.node.dist === null && !(manager instanceof Pid);
+  if (!unreachable && (manager instanceof Pid ? manager.node !== 0 : remoteByName(ctx, manager) !== undefined)) {
     throw new RuntimeError('badarg', `sendRequest names handler ${describeHandler(id)}, which is code and cannot reach a manager on another node: make the request on the manager's node (rpc)`);
   }
   const op = { type: 'call' as const, handler: id, request };
