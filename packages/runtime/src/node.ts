@@ -185,8 +185,8 @@ export class OtpNode {
     const byNode = typeof dest === 'object' && dest !== null;
     if (byNode) {
       if (dest.node !== this.name) {
-        if (!this.dist) throw new RuntimeError('badarg', `cannot send to ${describeBrief(dest.name)} on ${describeBrief(dest.node)}: this node is not distributed`);
-        this.dist.sendToName(dest.name, dest.node, message);
+        // As OTP's send to {Name, Node} from a node that is not alive (erlang:dsend): no error, the message is dropped.
+        this.dist?.sendToName(dest.name, dest.node, message);
         return;
       }
       name = dest.name;

@@ -161,6 +161,24 @@ test('erlang:send/2 — { name, node } naming this node and a name nobody holds 
   });
 });
 
+test('erlang:send/2 (erlang:dsend) — { name, node } of another node, from a node that is not distributed, is dropped without an error, from a process, from outside one and by a timer', async () => {
+  await withNode(async (node) => {
+    const far = { name: 'nobody', node: 'other@nowhere' };
+    assert.doesNotThrow(() => node.send(far, 'dropped'));
+    await node.run(async (ctx) => {
+      assert.doesNotThrow(() => ctx.send(far, 'dropped'));
+      const timer = ctx.sendAfter(0, far, 'dropped');
+      const deadline = Date.now() + WAIT;
+      while (ctx.readTimer(timer) !== false && Date.now() < deadline) await ctx.sleep(1);
+      assert.equal(ctx.readTimer(timer), false, 'the timer fired');
+      // The process goes on: a message to itself after the drops is the only one it gets.
+      ctx.send(ctx.self(), 'after');
+      assert.equal(await ctx.receive(null, WAIT), 'after');
+      assert.deepEqual(await leftovers(ctx), []);
+    });
+  });
+});
+
 test('process_SUITE: link_to_self — link(self()) makes no link; unlink(self()) is also fine', async () => {
   await withNode(async (node) => {
     await node.run(async (ctx) => {

@@ -110,8 +110,6 @@ export function notify<E>(ctx: ProcessContext, manager: ManagerRef<E>, event: E)
     return;
   }
   if (manager instanceof Ref) throw new RuntimeError('badarg', `${String(manager)} is a ref, not an event manager: notify a pid, a registered name, { name, node } or { via, name }`);
-  // OTP's {Name, Node} ! Event never fails: from a node that is not alive the event is dropped.
-  if (ctx.node.dist === null && remoteByName(ctx, manager) !== undefined) return;
   ctx.send(manager, new NotifyMessage(event));
 }
 
