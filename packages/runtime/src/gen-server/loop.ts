@@ -10,7 +10,7 @@ import { holdCall, replyTo, whereisName, type ServerName } from '../gen/call.js'
 import { isGlobalName } from '../gen/global-names.js';
 import { DETACHED, internals, type ProcessInternals } from '../process-internals.js';
 import { BadReturnValue } from '../gen/errors.js';
-import { resultOf } from '../gen/result.js';
+import { resultOf, thrownResult } from '../gen/result.js';
 import { spendReduction } from '../gen/reductions.js';
 import { applyInitialDebug, changedState, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysStatus, type SysTarget } from '../gen/sys-handler.js';
 import { checkHibernateAfter, currentCallbacks, hibernateAfterOf, type Acknowledge } from '../gen/start.js';
@@ -361,16 +361,12 @@ function initServer(ctx: ProcessContext, given: AnyServer, args: unknown, parent
   try {
     value = mod.init(args, ctx);
   } catch (error) {
-    setCurrentFunction(ctx, LOOP);
-    return failInit(ack, exitReasonOf(error));
+    return initThrew(ctx, server, ack, error);
   }
   if (isThenable(value)) {
     return value.then(
       (v) => initialized(ctx, server, ack, v),
-      (error: unknown) => {
-        setCurrentFunction(ctx, LOOP);
-        return failInit(ack, exitReasonOf(error));
-      },
+      (error: unknown) => initThrew(ctx, server, ack, error),
     );
   }
   return initialized(ctx, server, ack, value);
@@ -404,6 +400,18 @@ function initialized(ctx: ProcessContext, server: Server, ack: Acknowledge, valu
   // A type outside the union (user code may return anything) falls through to here too.
   return failInit(ack, new BadReturnValue('init', value));
 }
+
+// What init threw: a result it threw is taken as returned (OTP's throw from init); anything else fails the start.
+function initThrew(ctx: ProcessContext, server: Server, ack: Acknowledge, error: unknown): Server | null {
+  if (thrownResult(error, INIT_THROWN) !== null) return initialized(ctx, server, ack, error);
+  setCurrentFunction(ctx, LOOP);
+  return failInit(ack, exitReasonOf(error));
+}
+
+// The results init may throw to return them ('error' is left out: an object thrown as an error may well be tagged so).
+const INIT_THROWN = ['ok', 'ignore', 'stop'];
+// The results the loop's callbacks may throw to return them; interpret refuses those a callback may not give.
+const LOOP_THROWN = ['reply', 'noreply', 'stop'];
 
 // A failed init: the starter learns why, and the process exits with it.
 function failInit(ack: Acknowledge, reason: ExitReason): never {
@@ -485,7 +493,7 @@ function invoke(server: Server, callback: Callback, arg: unknown, from: From | n
         break;
     }
   } catch (error) {
-    return terminate(server, exitReasonOf(error), msg);
+    return callbackThrew(server, callback, error, from, msg);
   }
   if (isThenable(r)) {
     // Only a callback that awaits can be seen running (processInfo reads a process while it is suspended), so
@@ -493,10 +501,16 @@ function invoke(server: Server, callback: Callback, arg: unknown, from: From | n
     setCurrentFunction(ctx, server.names[callback]);
     return r.then(
       (value) => interpret(server, callback, value, from, msg),
-      (error: unknown) => terminate(server, exitReasonOf(error), msg),
+      (error: unknown) => callbackThrew(server, callback, error, from, msg),
     );
   }
   return interpret(server, callback, r, from, msg);
+}
+
+// What a callback threw: a result it threw is interpreted as returned (OTP's throw({reply, R, S})); anything else ends the server.
+function callbackThrew(server: Server, callback: Callback, error: unknown, from: From | null, msg: unknown): Promise<never> | undefined {
+  if (thrownResult(error, LOOP_THROWN) !== null) return interpret(server, callback, error, from, msg);
+  return terminate(server, exitReasonOf(error), msg);
 }
 
 

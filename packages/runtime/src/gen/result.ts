@@ -6,3 +6,14 @@
 export function resultOf<T extends { readonly type: string }>(value: unknown): T | null {
   return value !== null && typeof value === 'object' && typeof (value as { readonly type?: unknown }).type === 'string' ? (value as T) : null;
 }
+
+/**
+ * A callback's result that it threw instead of returning (`throw reply(v, s)`, an early return from deep inside a
+ * helper), or null for any other thrown value: OTP takes a value a callback throws (class throw) as its return. Only
+ * a tagged result of one of `types`, not an Error, counts, so an error that happens to carry a `type` still crashes.
+ */
+export function thrownResult<T extends { readonly type: string }>(thrown: unknown, types: readonly string[]): T | null {
+  if (thrown instanceof Error) return null;
+  const r = resultOf<T>(thrown);
+  return r !== null && types.includes(r.type) ? r : null;
+}
