@@ -316,3 +316,56 @@ test('gen_statem_SUITE: reply/1 — sendReply with a list of reply actions answe
     });
   });
 });
+
+test('gen_statem_SUITE / gen_statem docs: a result a callback throws (class throw) is taken as its return — from init, from a state function and from an enter call; a thrown Error still crashes', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      const log: string[] = [];
+      const move = (to: 'b', n: number): never => {
+        throw nextState(to, n + 1, [reply(pending!, `moved to ${to}`)]);
+      };
+      let pending: Parameters<typeof reply>[0] | undefined;
+      const machine: GenStatem<'a' | 'b', number, 'go' | 'get' | 'crash' | 'bye', never, string, 'ok' | 'ignore'> = {
+        callbackMode: 'stateFunctions',
+        stateEnter: true,
+        init: (how) => {
+          if (how === 'ignore') throw genStatem.ignore();
+          throw genStatem.ok('a', 0);
+        },
+        states: {
+          a: async (e, n) => {
+            if (e.type === 'enter') return keepStateAndData();
+            if (e.type === 'call' && e.content === 'go') {
+              pending = e.from;
+              move('b', n);
+            }
+            if (e.type === 'call' && e.content === 'get') throw keepStateAndData([reply(e.from, `a ${n}`)]);
+            return keepStateAndData();
+          },
+          b: (e, n) => {
+            if (e.type === 'enter') {
+              log.push(`enter b from ${String(e.oldState)}`);
+              throw keepState(n * 10);
+            }
+            if (e.type === 'call' && e.content === 'get') return keepStateAndData([reply(e.from, `b ${n}`)]);
+            if (e.type === 'call' && e.content === 'bye') throw stopAndReply('normal', [reply(e.from, 'bye')]);
+            if (e.type === 'call' && e.content === 'crash') throw Object.assign(new Error('an Error with a type'), { type: 'keepStateAndData' });
+            return keepStateAndData();
+          },
+        },
+      };
+      await assert.rejects(genStatem.start(ctx, machine, 'ignore'), (e: StartError) => e instanceof StartError && e.reason === 'ignore');
+      const pid = await genStatem.start(ctx, machine, 'ok');
+      assert.equal(await genStatem.call(ctx, pid, 'get'), 'a 0');
+      assert.equal(await genStatem.call(ctx, pid, 'go'), 'moved to b');
+      // The reply went with the transition, before the enter call ran: the next call comes after it.
+      assert.equal(await genStatem.call(ctx, pid, 'get'), 'b 10');
+      assert.deepEqual(log, ['enter b from a']);
+      assert.equal(await genStatem.call(ctx, pid, 'bye'), 'bye');
+      const other = await genStatem.start(ctx, machine, 'ok');
+      await genStatem.call(ctx, other, 'go');
+      await assert.rejects(genStatem.call(ctx, other, 'crash'), (e: CallError) => e instanceof CallError && e.failure instanceof Error && e.failure.message === 'an Error with a type');
+    });
+  });
+});

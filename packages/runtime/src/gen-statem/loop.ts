@@ -9,7 +9,7 @@ import { termEquals, termKey } from '../terms.js';
 import { CallMessage, CastMessage, SystemMessage, suspendedWait } from '../gen/messages.js';
 import { holdCall, replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
-import { resultOf } from '../gen/result.js';
+import { resultOf, returnedIfThrown } from '../gen/result.js';
 import { spendReduction } from '../gen/reductions.js';
 import { applyInitialDebug, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysStatus, type SysTarget } from '../gen/sys-handler.js';
 import { checkHibernateAfter, currentCallbacks, hibernateAfterOf, type Acknowledge } from '../gen/start.js';
@@ -219,7 +219,8 @@ export async function runStatem(ctx: ProcessContext, given: AnyStatem, args: unk
     throw new ExitSignal(reason);
   };
   setCurrentFunction(ctx, m.names.init);
-  const init = await m.attempt(() => mod.init(args, ctx));
+  // A result init throws is taken as returned, as OTP takes a value thrown with throw.
+  const init = returnedIfThrown(await m.attempt(() => mod.init(args, ctx)), INIT_THROWN);
   setCurrentFunction(ctx, LOOP);
   if (!init.ok) return fail(init.error);
   const r = resultOf<InitResult<unknown, unknown> | Result<unknown, unknown>>(init.value);
@@ -357,8 +358,14 @@ async function callState(m: Machine, event: Event, tr: Transition): Promise<bool
   return interpret(m, `states.${String(state)}`, out, event, tr);
 }
 
-/** The one result interpreter: every state callback's outcome is applied here. */
-async function interpret(m: Machine, callback: string, out: Outcome, event: Event, tr: Transition): Promise<boolean> {
+// The results init may throw to return them ('error' is left out: an object thrown as an error may well be tagged so).
+const INIT_THROWN = ['ok', 'ignore', 'stop'];
+// The results a state callback may throw to return them (OTP's throw({next_state, S, D}) from deep inside a helper).
+const STATE_THROWN = ['nextState', 'keepState', 'keepStateAndData', 'repeatState', 'repeatStateAndData', 'stop'];
+
+/** The one result interpreter: every state callback's outcome is applied here; a result it threw counts as returned. */
+async function interpret(m: Machine, callback: string, thrownOrReturned: Outcome, event: Event, tr: Transition): Promise<boolean> {
+  const out = returnedIfThrown(thrownOrReturned, STATE_THROWN);
   if (!out.ok) return terminate(m, out.error, event);
   const r = resultOf<Result<unknown, unknown> | InitResult<unknown, unknown>>(out.value);
   const where: Where = event.type === 'enter' ? 'enter' : 'event';

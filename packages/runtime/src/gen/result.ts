@@ -1,3 +1,5 @@
+import type { Outcome } from './attempt.js';
+
 /**
  * A callback's result as the union `T` of the results it may give (tagged by `type`), or null when it is not
  * a tagged object at all. User code may return anything: a value with a `type` outside the union is let through
@@ -13,7 +15,17 @@ export function resultOf<T extends { readonly type: string }>(value: unknown): T
  * a tagged result of one of `types`, not an Error, counts, so an error that happens to carry a `type` still crashes.
  */
 export function thrownResult<T extends { readonly type: string }>(thrown: unknown, types: readonly string[]): T | null {
-  if (thrown instanceof Error) return null;
-  const r = resultOf<T>(thrown);
-  return r !== null && types.includes(r.type) ? r : null;
+  try {
+    if (thrown instanceof Error) return null;
+    const r = resultOf<T>(thrown);
+    return r !== null && types.includes(r.type) ? r : null;
+  } catch {
+    // A proxy whose traps throw is no result: it stays the crash's reason.
+    return null;
+  }
+}
+
+/** The outcome of a callback whose thrown result (see thrownResult) counts as returned. */
+export function returnedIfThrown(out: Outcome, types: readonly string[]): Outcome {
+  return !out.ok && thrownResult(out.error, types) !== null ? { ok: true, value: out.error } : out;
 }
