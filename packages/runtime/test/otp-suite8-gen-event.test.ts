@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CallError, genEvent, sys, type GenEventHandler, type Pid, type ProcessContext } from '@otp-ts/runtime';
-import { withNode } from './helpers.ts';
+import { quietLogs, withNode } from './helpers.ts';
 
 const WAIT = 20_000;
 
@@ -126,4 +126,46 @@ test('gen_event_SUITE / gen:call: { name, node } from a node that is not distrib
       await genEvent.stop(ctx, pid);
     }),
   );
+});
+
+test('gen_event_SUITE / gen_event docs: a result a handler throws (class throw) is taken as its return — from init, handleEvent, handleCall and handleInfo; a thrown Error still removes the handler', async () => {
+  await withNode((node) => {
+    quietLogs(node);
+    return node.run(async (ctx) => {
+      const log: string[] = [];
+      const early: GenEventHandler<number, string, string, string, void, void> = {
+        name: 'early_h',
+        init: () => {
+          throw genEvent.ok(1);
+        },
+        handleEvent: (event, n) => {
+          if (event === 'remove') throw genEvent.removeHandler();
+          if (event === 'error') throw Object.assign(new Error('an Error with a type'), { type: 'ok', state: n });
+          log.push(`event ${event} ${n}`);
+          throw genEvent.ok(n + 1);
+        },
+        handleCall: (req, n) => {
+          throw genEvent.reply(`${req} ${n}`, n);
+        },
+        handleInfo: (_msg, n) => {
+          throw genEvent.ok(n * 10);
+        },
+        terminate: (arg) => {
+          log.push(`terminate ${arg instanceof Object && 'error' in arg ? `error ${String((arg.error as Error).message)}` : String(arg)}`);
+        },
+      };
+      const pid = await genEvent.start<string>(ctx);
+      await genEvent.addHandler(ctx, pid, early, undefined);
+      await genEvent.syncNotify(ctx, pid, 'a');
+      ctx.send(pid, 'info');
+      assert.equal(await genEvent.call(ctx, pid, early, 'get'), 'get 20');
+      await genEvent.syncNotify(ctx, pid, 'remove');
+      assert.deepEqual(await genEvent.whichHandlers(ctx, pid), []);
+      await genEvent.addHandler(ctx, pid, early, undefined);
+      await genEvent.syncNotify(ctx, pid, 'error');
+      assert.deepEqual(await genEvent.whichHandlers(ctx, pid), []);
+      assert.deepEqual(log, ['event a 1', 'terminate removeHandler', 'terminate error an Error with a type']);
+      await genEvent.stop(ctx, pid);
+    });
+  });
 });

@@ -8,7 +8,7 @@ import { internals } from '../process-internals.js';
 import { PurgedHandlers, SystemMessage, suspendedWait, type From } from '../gen/messages.js';
 import { replyTo } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
-import { resultOf } from '../gen/result.js';
+import { resultOf, returnedIfThrown } from '../gen/result.js';
 import { applyInitialDebug, changedState, debugEvent, handleSystemMessage, listCallbackModules, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysStatus, type SysTarget } from '../gen/sys-handler.js';
 import { currentCallbacks, hibernateAfterOf, type Acknowledge } from '../gen/start.js';
 import { formatValue, loggerOf } from '../logger.js';
@@ -286,8 +286,12 @@ async function handleRequest(mgr: Manager, from: From, { op }: ManagerRequest): 
   }
 }
 
-/** The one result interpreter: applies a handler callback's outcome to its entry (and answers a call). */
-async function interpret(mgr: Manager, entry: Entry, callback: string, out: Outcome, lastIn: unknown, from: From | null): Promise<void> {
+// The results a handler's callbacks may throw to return them, as OTP's gen_event takes a value thrown with throw.
+const HANDLER_THROWN = ['ok', 'reply', 'removeHandler', 'swap'];
+
+/** The one result interpreter: applies a handler callback's outcome to its entry (and answers a call); a result it threw counts as returned. */
+async function interpret(mgr: Manager, entry: Entry, callback: string, thrownOrReturned: Outcome, lastIn: unknown, from: From | null): Promise<void> {
+  const out = returnedIfThrown(thrownOrReturned, HANDLER_THROWN);
   if (!out.ok) return crash(mgr, entry, out.error, lastIn, from);
   const r = resultOf<HandlerResult>(out.value);
   switch (r?.type) {
@@ -367,7 +371,8 @@ async function install(mgr: Manager, id: HandlerId, args: unknown, supervisor: P
     // A handler a purge removed, made by the version it dropped: refused, never run again (nor crashing the manager).
     return new Refused('initFailed', error);
   }
-  const out = await mgr.run(handler, 'init', () => handler.init(args, mgr.ctx));
+  // ok thrown by init is taken as returned ('error' is left out: an object thrown as an error may well be tagged so).
+  const out = returnedIfThrown(await mgr.run(handler, 'init', () => handler.init(args, mgr.ctx)), ['ok']);
   if (!out.ok) return new Refused('initFailed', out.error);
   const r = resultOf<HandlerResult>(out.value);
   switch (r?.type) {
