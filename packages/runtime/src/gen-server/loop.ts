@@ -339,8 +339,8 @@ function handleMessage(ctx: ProcessContext, server: Server, msg: unknown): Promi
   if (hibernated) setCurrentFunction(ctx, LOOP);
   if (msg instanceof SystemMessage) {
     // A sys request (an upgrade's suspend, changeCode and resume among them) is not the server's message: the
-    // pending timeout keeps its deadline and a hibernated server hibernates again after it, as OTP's loop keeps
-    // its timeout and hibernation across system messages and code_change.
+    // pending timeout keeps its deadline (OTP's loop restarts the full time after each system message, which lets a
+    // polling observer postpone it for ever) and a hibernated server hibernates again after it, as OTP's does.
     server.hibernating ||= hibernated;
     return handleSystemMessage(ctx, msg, server);
   }
