@@ -544,3 +544,46 @@ test('maxLinksAndMonitors must be a positive whole number: one sentence naming i
   await assert.rejects(node.startDistribution({ name: 'x@127.0.0.1', cookie: 'sekrit', maxLinksAndMonitors: 0 }), /^Error: distribution: maxLinksAndMonitors must be a positive whole number, got '0'$/);
   await node.shutdown();
 });
+
+test('a cookie holder cannot connect under more names than maxConnections: the one past it is refused before the node proves anything, with one line, and a place freed is taken again', async () => {
+  await withPeer(
+    async ({ a, logs, port }) => {
+      const full = (l: string): boolean => /maxConnections/.test(l);
+      const b1 = await shakeHands(port, 'b1@127.0.0.1', 'a@127.0.0.1', {});
+      const b2 = await shakeHands(port, 'b2@127.0.0.1', 'a@127.0.0.1', {});
+      assert.equal(b1.answer.t, 'proof', JSON.stringify(b1.answer));
+      assert.equal(b2.answer.t, 'proof', JSON.stringify(b2.answer));
+      await waitFor('both up on a', () => a.nodes().length === 2);
+      // A third name: refused, told why, one line; the two stay up.
+      const b3 = await shakeHands(port, 'b3@127.0.0.1', 'a@127.0.0.1', {});
+      assert.deepEqual(b3.answer, { t: 'refused', reason: 'full' });
+      await waitFor('b3 closed', () => b3.raw.closed);
+      const lines = logs.filter(full);
+      assert.equal(lines.length, 1, logs.join('\n'));
+      assert.match(lines[0]!, /^distribution: refused b3@127\.0\.0\.1 \(127\.0\.0\.1:\d+\): this node holds 2 connections to other nodes, the most it holds at once \(maxConnections\): start this node with a larger maxConnections, or disconnect nodes it no longer needs$/);
+      assert.deepEqual(a.nodes().sort(), ['b1@127.0.0.1', 'b2@127.0.0.1']);
+      // Nor does the node dial past it: a connection it dialled comes down with one line.
+      assert.equal(await a.ping('c@127.0.0.1'), false);
+      assert.ok(logs.some((l) => l.startsWith('distribution: closed the connection it dialled to c@127.0.0.1: this node holds 2 connections')), logs.join('\n'));
+      assert.deepEqual(a.nodes().sort(), ['b1@127.0.0.1', 'b2@127.0.0.1']);
+      // A place freed is taken again.
+      b1.raw.socket.destroy();
+      await waitFor('b1 down on a', () => !a.nodes().includes('b1@127.0.0.1'));
+      const again = await shakeHands(port, 'b3@127.0.0.1', 'a@127.0.0.1', {});
+      assert.equal(again.answer.t, 'proof', JSON.stringify(again.answer));
+      b2.raw.socket.destroy();
+      again.raw.socket.destroy();
+    },
+    { maxConnections: 2 },
+  );
+});
+
+test('maxConnections must be a positive whole number: one sentence naming it', async () => {
+  // A port mapper of its own: a node that started all the same (the check missing) must not start one on 4369.
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const node = createNode({ onCrash: () => {} });
+  await assert.rejects(node.startDistribution({ name: 'x@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {}, maxConnections: 1.5 }), /^Error: distribution: maxConnections must be a positive whole number, got '1\.5'$/);
+  await node.shutdown();
+  await epmd.close();
+});

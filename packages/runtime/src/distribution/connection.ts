@@ -33,8 +33,8 @@ export interface Refusal {
   reason: string;
 }
 
-/** Why a side sends `refused`: a wrong cookie, a version or name problem, a frame limit below MIN_FRAME, a lost simultaneous connect, or already connected. */
-export type RefusalReason = 'cookie' | 'version' | 'name' | 'frame' | 'simultaneous' | 'already';
+/** Why a side sends `refused`: a wrong cookie, a version or name problem, a frame limit below MIN_FRAME, a lost simultaneous connect, already connected, or the listener at its maxConnections. */
+export type RefusalReason = 'cookie' | 'version' | 'name' | 'frame' | 'simultaneous' | 'already' | 'full';
 
 /** What a handshake needs of its node's admission: the one-time challenges, and where refusals are counted. */
 export interface HandshakeAdmission {
@@ -69,6 +69,8 @@ export interface ConnectionOwner {
   admit(conn: Connection, peer: string): RefusalReason | undefined;
   /** Whether `conn` may come up now (not already connected, not blocked): asked before the listener's proof leaves. */
   accepts(conn: Connection): boolean;
+  /** The line refusing `conn` when it would be one connection more than maxConnections allows; undefined while there is room. */
+  full(conn: Connection): string | undefined;
   /** Listener: the connection up to `conn`'s peer when it alone keeps `conn` from coming up (undefined otherwise). */
   superseded(conn: Connection): Connection | undefined;
   /** Dialler: whether this node has a connection up to `peer` (its answer when the listener asks `alive`). */
@@ -100,7 +102,7 @@ const TLS_RECORD_HANDSHAKE = 0x16;
 const tinyFrame = (who: string, frame: number): string =>
   `distribution: refused ${who}: it announces a maxFrameBytes of ${frame} bytes, below the ${MIN_FRAME}-byte minimum the runtime's own messages need; start it with a larger maxFrameBytes`;
 
-const SHORT: Record<RefusalReason, string> = { cookie: 'wrong cookie', version: 'no protocol version in common', name: 'wrong node name', frame: 'frame limit too small', simultaneous: 'simultaneous connect', already: 'already connected' };
+const SHORT: Record<RefusalReason, string> = { cookie: 'wrong cookie', version: 'no protocol version in common', name: 'wrong node name', frame: 'frame limit too small', simultaneous: 'simultaneous connect', already: 'already connected', full: 'too many connections (maxConnections)' };
 
 // What one parked frame costs besides its bytes: its length header and its Buffer object (about 100 bytes on V8).
 const PARKED_FRAME_COST = 128;
@@ -597,7 +599,7 @@ export class Connection {
       this.handshakeLog(line);
       this.record('this node', SHORT[reason]);
     }
-    this.close(`refused ${reason}`, reason === 'simultaneous' || reason === 'already' || reason === 'frame' ? 'closed' : reason, true);
+    this.close(`refused ${reason}`, reason === 'simultaneous' || reason === 'already' || reason === 'frame' || reason === 'full' ? 'closed' : reason, true);
   }
 
   private onFrame(frame: Buffer): void {
@@ -701,6 +703,9 @@ export class Connection {
       return this.refuse('cookie', `distribution: refused ${this.who()}: it did not prove the cookie (wrong cookie; ${COOKIE_HINT})`);
     }
     this.onAuthenticated?.();
+    // One connection more than maxConnections: refused before this node proves anything, with one line.
+    const full = owner.full(this);
+    if (full !== undefined) return this.refuse('full', full);
     if (!owner.accepts(this)) {
       // This node still holds a connection to the dialler, which dialled all the same: it may have lost that
       // connection without this node seeing it go yet (a quick reconnect, a restart, a half-open link). As
@@ -769,7 +774,14 @@ export class Connection {
     const kinds: Record<string, ConnectFailureReason> = { cookie: 'cookie', tls: 'tls-mismatch', version: 'version', name: 'name' };
     // A lost simultaneous connect, or a connection the peer already has: routine, no line.
     if (reason === 'simultaneous' || reason === 'already') return this.close(`refused: ${reason}`);
-    const why = reason === 'cookie' ? `wrong cookie (${COOKIE_HINT})` : reason === 'tls' ? `it speaks TLS and this node does not; ${SAME_PROTO}` : quoteForLog(reason);
+    const why =
+      reason === 'cookie'
+        ? `wrong cookie (${COOKIE_HINT})`
+        : reason === 'tls'
+          ? `it speaks TLS and this node does not; ${SAME_PROTO}`
+          : reason === 'full'
+            ? 'it holds as many connections as its maxConnections allows: start it with a larger maxConnections, or disconnect nodes from it'
+            : quoteForLog(reason);
     if (this.initiator) this.log(`distribution: ${this.who()} refused this node's connection: ${why}`);
     // An incoming connection's refusal costs its peer nothing: a flood of them is held to the handshake lines' budget.
     else this.handshakeLog(`distribution: ${this.who()} dialled in, then refused this node: ${why}`);

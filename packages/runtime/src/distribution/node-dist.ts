@@ -70,10 +70,19 @@ export interface DistributionOptions {
    * asking for one more is disconnected with one line, so a buggy peer cannot grow this node's memory without end.
    */
   maxLinksAndMonitors?: number;
+  /**
+   * The most connections to other nodes (tools included) this node holds at once (default 10,000): a peer that
+   * proves the cookie under one name more is refused with one line, so one cookie holder dialling in under
+   * thousands of names cannot grow this node's memory without end.
+   */
+  maxConnections?: number;
 }
 
 /** The default of maxLinksAndMonitors: far more than a cluster's nodes hold with each other, about 200 MB of them. */
 const DEFAULT_MAX_LINKS_AND_MONITORS = 1_000_000;
+
+/** The default of maxConnections: far more nodes than a cluster holds (OTP has no such bound), a few hundred MB of connections at most. */
+const DEFAULT_MAX_CONNECTIONS = 10_000;
 
 /** A message sent while connecting: encoded and measured, the node index of the process it is for, and what a failure tells its sender. */
 interface Queued {
@@ -92,7 +101,7 @@ const MAX_DROP_LINES = 1024;
 const DROP_LINES_PER_SECOND = 10;
 
 // A positive integer option, or its default; one sentence naming the option otherwise.
-function limitOption(options: DistributionOptions, key: 'handshakeTimeoutMs' | 'maxHandshakeBytes' | 'maxFrameBytes' | 'maxUnauthenticated' | 'maxLinksAndMonitors', fallback: number): number {
+function limitOption(options: DistributionOptions, key: 'handshakeTimeoutMs' | 'maxHandshakeBytes' | 'maxFrameBytes' | 'maxUnauthenticated' | 'maxLinksAndMonitors' | 'maxConnections', fallback: number): number {
   const v = options[key];
   if (v === undefined) return fallback;
   if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`distribution: ${key} must be a positive whole number, got ${quoteForLog(v)}`);
@@ -190,6 +199,8 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   readonly limits: ConnectionLimits;
   /** The most links and monitors one peer node may hold with this node's processes (SignalRoutes). */
   readonly maxLinksAndMonitors: number;
+  /** The most connections to other nodes this node holds at once (`maxConnections`). */
+  readonly maxConnections: number;
   /** Handshakes' one-time challenges, the cap on unauthenticated connections, refusals (ConnectionOwner). */
   readonly admission: Admission;
   private readonly connections = new Map<string, Connection>();
@@ -225,6 +236,7 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
       maxFrame: limitOption(options, 'maxFrameBytes', DEFAULT_LIMITS.maxFrame),
     };
     this.maxLinksAndMonitors = limitOption(options, 'maxLinksAndMonitors', DEFAULT_MAX_LINKS_AND_MONITORS);
+    this.maxConnections = limitOption(options, 'maxConnections', DEFAULT_MAX_CONNECTIONS);
     this.hidden = options.hidden ?? false;
     this.tickTime = options.tickTime ?? 60_000;
     this.epmdPort = options.epmdPort ?? epmdPort();
@@ -405,6 +417,13 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
     return !this.connections.has(conn.peer) && conn.peer !== this.name && !this.blocked.has(conn.peer);
   }
 
+  /** The line refusing `conn` when it would be one connection more than maxConnections (ConnectionOwner); a replacement adds none. */
+  full(conn: Connection): string | undefined {
+    if (this.connections.has(conn.peer) || this.connections.size < this.maxConnections) return undefined;
+    const what = conn.initiator ? `closed the connection it dialled to ${conn.peer}` : `refused ${conn.peer} (${conn.address})`;
+    return `distribution: ${what}: this node holds ${this.connections.size} connections to other nodes, the most it holds at once (maxConnections): start this node with a larger maxConnections, or disconnect nodes it no longer needs`;
+  }
+
   /** The connection up to `conn`'s peer, when it alone keeps `conn` from coming up (ConnectionOwner: the listener asks the dialler whether to replace it). */
   superseded(conn: Connection): Connection | undefined {
     const old = this.connections.get(conn.peer);
@@ -419,6 +438,12 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   up(conn: Connection): boolean {
     this.dialler.settled(conn);
     if (!this.accepts(conn)) return false;
+    // A connection this node dialled past maxConnections (the listener's are refused before their proof).
+    const full = this.full(conn);
+    if (full !== undefined) {
+      this.log(full);
+      return false;
+    }
     this.connections.set(conn.peer, conn);
     this.table.incarnation(conn.peer, conn.peerCreation);
     conn.startTicks(this.tickTime);
