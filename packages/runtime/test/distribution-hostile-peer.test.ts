@@ -587,3 +587,81 @@ test('maxConnections must be a positive whole number: one sentence naming it', a
   await node.shutdown();
   await epmd.close();
 });
+
+test('a peer that proved the cookie cannot register more than maxGlobalNames global names here: the sync past it closes the connection with one line, its names go with it, and it may connect again', async () => {
+  await withPeer(
+    async ({ a, c, logs, port }) => {
+      const via = translator('b@127.0.0.1');
+      const names = (): Promise<string[]> => a.run((ctx) => global.registeredNames(ctx));
+      // Pids of index 0 are b's own.
+      const sync = (raw: Raw, from: number, n: number) =>
+        raw.send(encodeControl(['reg_send', 'global_name_server', { op: 'sync', from: 'b@127.0.0.1', entries: Array.from({ length: n }, (_, i) => [`n${from + i}`, new Pid(0, 100 + from + i, 0), 'randomExit']) }], via, 1));
+      const over = (l: string): boolean => /maxGlobalNames/.test(l);
+      const { raw, answer } = await shakeHands(port, 'b@127.0.0.1', 'a@127.0.0.1', {});
+      assert.equal(answer.t, 'proof', JSON.stringify(answer));
+      sync(raw, 0, 20);
+      await waitFor('the 20 names on a', async () => (await names()).length === 20);
+      assert.deepEqual(logs.filter(over), []);
+      // 100 more in one sync: the first past the bound closes the connection, one line for them all.
+      sync(raw, 20, 100);
+      await waitFor('a to close the connection', () => raw.closed);
+      assert.deepEqual(logs.filter(over), ['distribution: closed the connection to b@127.0.0.1: its processes would hold more than 20 global names and name locks here (maxGlobalNames): start this node with a larger maxGlobalNames if b@127.0.0.1 needs that many']);
+      await waitFor("b's names to go with its connection", async () => (await names()).length === 0);
+      assert.equal(await c.ping('a@127.0.0.1'), true);
+      // Connected again, it may hold as many.
+      const again = await shakeHands(port, 'b@127.0.0.1', 'a@127.0.0.1', {});
+      assert.equal(again.answer.t, 'proof', JSON.stringify(again.answer));
+      sync(again.raw, 200, 20);
+      await waitFor('the 20 names on a again', async () => (await names()).length === 20);
+      assert.ok(a.nodes().includes('b@127.0.0.1'));
+      assert.equal(logs.filter(over).length, 1);
+      again.raw.socket.destroy();
+    },
+    { maxGlobalNames: 20 },
+  );
+});
+
+test('a peer that proved the cookie cannot announce more than maxPgMembers members in a pg scope here: the join past it closes the connection with one line, its members leave with it, and it may connect again', async () => {
+  await withPeer(
+    async ({ a, logs, port }) => {
+      await a.run((ctx) => pg.start(ctx));
+      const via = translator('b@127.0.0.1');
+      const peer = new Pid(0, 5, 0);
+      const pids = (from: number, n: number): Pid[] => Array.from({ length: n }, (_, i) => new Pid(0, 100 + from + i, 0));
+      const toScope = (raw: Raw, m: object) => raw.send(encodeControl(['reg_send', 'pg', { peer, ...m }], via, 1));
+      const members = (): number => pg.whichGroups(a).reduce<number>((n, g) => n + pg.getMembers(a, g).length, 0);
+      const over = (l: string): boolean => /maxPgMembers/.test(l);
+      const { raw, answer } = await shakeHands(port, 'b@127.0.0.1', 'a@127.0.0.1', {});
+      assert.equal(answer.t, 'proof', JSON.stringify(answer));
+      toScope(raw, { pg: 'sync', groups: [['g1', pids(0, 10)]] });
+      toScope(raw, { pg: 'join', group: 'g2', pids: pids(10, 10) });
+      await waitFor('the 20 members on a', () => members() === 20);
+      assert.deepEqual(logs.filter(over), []);
+      // One member more: the connection closes with one line, and b's members leave.
+      toScope(raw, { pg: 'join', group: 'g3', pids: pids(20, 1) });
+      await waitFor('a to close the connection', () => raw.closed);
+      assert.deepEqual(logs.filter(over), ['distribution: closed the connection to b@127.0.0.1: it would have more than 20 members in pg scope pg here (maxPgMembers): start this node with a larger maxPgMembers if b@127.0.0.1 needs that many']);
+      await waitFor("b's members to leave with its connection", () => members() === 0);
+      // Connected again, a sync past it is refused the same way; one within it is taken.
+      const again = await shakeHands(port, 'b@127.0.0.1', 'a@127.0.0.1', {});
+      assert.equal(again.answer.t, 'proof', JSON.stringify(again.answer));
+      toScope(again.raw, { pg: 'sync', groups: [['g1', pids(0, 15)], ['g2', pids(15, 5)]] });
+      await waitFor('the 20 members on a again', () => members() === 20);
+      toScope(again.raw, { pg: 'sync', groups: [['g1', pids(0, 1000)]] });
+      await waitFor('a to close the connection again', () => again.raw.closed);
+      assert.equal(logs.filter(over).length, 2);
+      await waitFor("b's members to leave again", () => members() === 0);
+    },
+    { maxPgMembers: 20 },
+  );
+});
+
+test('maxGlobalNames and maxPgMembers must be positive whole numbers: one sentence naming each', async () => {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const node = createNode({ onCrash: () => {} });
+  await assert.rejects(node.startDistribution({ name: 'x@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {}, maxGlobalNames: -1 }), /^Error: distribution: maxGlobalNames must be a positive whole number, got '-1'$/);
+  await assert.rejects(node.startDistribution({ name: 'x@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {}, maxPgMembers: 0 }), /^Error: distribution: maxPgMembers must be a positive whole number, got '0'$/);
+  await node.shutdown();
+  await epmd.close();
+});

@@ -76,6 +76,16 @@ export interface DistributionOptions {
    * thousands of names cannot grow this node's memory without end.
    */
   maxConnections?: number;
+  /**
+   * The most global names (and name locks) the processes of one peer node may hold in this node's replica
+   * (default 1,000,000): a peer taking one more is disconnected with one line, and its names go with it.
+   */
+  maxGlobalNames?: number;
+  /**
+   * The most members (one per join) one peer node may announce in one pg scope here (default 1,000,000): a peer
+   * announcing one more is disconnected with one line, and its members leave with it.
+   */
+  maxPgMembers?: number;
 }
 
 /** The default of maxLinksAndMonitors: far more than a cluster's nodes hold with each other, about 200 MB of them. */
@@ -83,6 +93,9 @@ const DEFAULT_MAX_LINKS_AND_MONITORS = 1_000_000;
 
 /** The default of maxConnections: far more nodes than a cluster holds (OTP has no such bound), a few hundred MB of connections at most. */
 const DEFAULT_MAX_CONNECTIONS = 10_000;
+
+/** The default of maxGlobalNames and maxPgMembers: far more than a cluster's nodes register, about 200 MB of them. */
+const DEFAULT_MAX_NAMES = 1_000_000;
 
 /** A message sent while connecting: encoded and measured, the node index of the process it is for, and what a failure tells its sender. */
 interface Queued {
@@ -101,7 +114,7 @@ const MAX_DROP_LINES = 1024;
 const DROP_LINES_PER_SECOND = 10;
 
 // A positive integer option, or its default; one sentence naming the option otherwise.
-function limitOption(options: DistributionOptions, key: 'handshakeTimeoutMs' | 'maxHandshakeBytes' | 'maxFrameBytes' | 'maxUnauthenticated' | 'maxLinksAndMonitors' | 'maxConnections', fallback: number): number {
+function limitOption(options: DistributionOptions, key: 'handshakeTimeoutMs' | 'maxHandshakeBytes' | 'maxFrameBytes' | 'maxUnauthenticated' | 'maxLinksAndMonitors' | 'maxConnections' | 'maxGlobalNames' | 'maxPgMembers', fallback: number): number {
   const v = options[key];
   if (v === undefined) return fallback;
   if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`distribution: ${key} must be a positive whole number, got ${quoteForLog(v)}`);
@@ -201,6 +214,10 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   readonly maxLinksAndMonitors: number;
   /** The most connections to other nodes this node holds at once (`maxConnections`). */
   readonly maxConnections: number;
+  /** The most global names and name locks one peer node's processes may hold here (`maxGlobalNames`). */
+  readonly maxGlobalNames: number;
+  /** The most members one peer node may announce in one pg scope here (`maxPgMembers`). */
+  readonly maxPgMembers: number;
   /** Handshakes' one-time challenges, the cap on unauthenticated connections, refusals (ConnectionOwner). */
   readonly admission: Admission;
   private readonly connections = new Map<string, Connection>();
@@ -237,6 +254,8 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
     };
     this.maxLinksAndMonitors = limitOption(options, 'maxLinksAndMonitors', DEFAULT_MAX_LINKS_AND_MONITORS);
     this.maxConnections = limitOption(options, 'maxConnections', DEFAULT_MAX_CONNECTIONS);
+    this.maxGlobalNames = limitOption(options, 'maxGlobalNames', DEFAULT_MAX_NAMES);
+    this.maxPgMembers = limitOption(options, 'maxPgMembers', DEFAULT_MAX_NAMES);
     this.hidden = options.hidden ?? false;
     this.tickTime = options.tickTime ?? 60_000;
     this.epmdPort = options.epmdPort ?? epmdPort();
@@ -405,6 +424,18 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
     const conn = this.connections.get(nodeName);
     conn?.closeFor('disconnect', 'disconnected on request');
     return conn !== undefined;
+  }
+
+  /**
+   * A peer went past one of this node's bounds on what it may hold (`option`): closes its connection with one line
+   * saying what it asked for; false, and no line, when it is not connected (closed already: the rest of what it sent is dropped).
+   */
+  overBound(nodeName: string, what: string, option: string): boolean {
+    const conn = this.connections.get(nodeName);
+    if (conn === undefined) return false;
+    this.log(`distribution: closed the connection to ${nodeName}: ${what} (${option}): start this node with a larger ${option} if ${nodeName} needs that many`);
+    conn.closeFor('disconnect', `over ${option}`);
+    return true;
   }
 
   /** The connection to a node, if up (internal: tests and benchmarks look at its buffer). */

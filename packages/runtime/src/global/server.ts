@@ -1,4 +1,5 @@
 import type { ProcessContext } from '../types.js';
+import type { OtpNode } from '../node.js';
 import { Pid, type Ref } from '../pid.js';
 import { Down } from '../messages.js';
 import { ok, noreply, reply, type GenServer } from '../gen-server/types.js';
@@ -48,19 +49,53 @@ type Resolved = { op: 'resolved'; name: string; keep: Pid | null; drop: Pid[] };
 interface Lock {
   id: string;
   ref: Ref;
+  owner: Pid;
 }
 
 interface State {
   locks: Map<string, Lock>;
+  /** How many of the locks the processes of each other node (by index) hold: with their names, what maxGlobalNames bounds. */
+  lockedBy: Map<number, number>;
 }
 
-function put(ctx: ProcessContext, name: string, pid: Pid, resolver: ConflictResolver): void {
+// How many names of the replica the processes of each other node (by index) hold: what maxGlobalNames bounds, with their locks.
+const namesHeld = new WeakMap<OtpNode, Map<number, number>>();
+
+function heldNames(node: OtpNode): Map<number, number> {
+  let m = namesHeld.get(node);
+  if (!m) namesHeld.set(node, (m = new Map()));
+  return m;
+}
+
+function counted(counts: Map<number, number>, pid: Pid, delta: number): void {
+  if (pid.node === 0) return;
+  const n = (counts.get(pid.node) ?? 0) + delta;
+  if (n > 0) counts.set(pid.node, n);
+  else counts.delete(pid.node);
+}
+
+// Whether `pid`'s node may hold one more name or lock here. Past maxGlobalNames its connection is closed with one
+// line (its names and locks go with it, their monitors firing), and what it asked for is dropped: a buggy peer
+// registering without end cannot take this node's memory. This node's own processes are not bounded.
+function admit(ctx: ProcessContext, state: State | undefined, pid: Pid): boolean {
+  const dist = ctx.node.dist;
+  if (pid.node === 0 || !dist) return true;
+  const held = (heldNames(ctx.node).get(pid.node) ?? 0) + (state?.lockedBy.get(pid.node) ?? 0);
+  if (held < dist.maxGlobalNames) return true;
+  dist.overBound(dist.nameOf(pid.node), `its processes would hold more than ${dist.maxGlobalNames} global names and name locks here`, 'maxGlobalNames');
+  return false;
+}
+
+function put(ctx: ProcessContext, name: string, pid: Pid, resolver: ConflictResolver, state?: State): void {
   const table = tableOf(ctx.node);
   const old = table.get(name);
   if (old?.pid.equals(pid)) return;
+  if (!admit(ctx, state, pid)) return;
   if (old?.ref) ctx.demonitor(old.ref, { flush: true });
+  if (old) counted(heldNames(ctx.node), old.pid, -1);
   const entry: GlobalEntry = { pid, resolver, ref: null };
   table.set(name, entry);
+  counted(heldNames(ctx.node), pid, 1);
   entry.ref = ctx.monitor(pid);
 }
 
@@ -70,21 +105,31 @@ function remove(ctx: ProcessContext, name: string, onlyPid?: Pid): void {
   if (!e || (onlyPid && !e.pid.equals(onlyPid))) return;
   if (e.ref) ctx.demonitor(e.ref, { flush: true });
   table.delete(name);
+  counted(heldNames(ctx.node), e.pid, -1);
+}
+
+function dropLock(state: State, name: string, l: Lock): void {
+  state.locks.delete(name);
+  counted(state.lockedBy, l.owner, -1);
 }
 
 function releaseLock(ctx: ProcessContext, state: State, name: string, id?: string): void {
   const l = state.locks.get(name);
   if (!l || (id !== undefined && l.id !== id)) return;
   ctx.demonitor(l.ref, { flush: true });
-  state.locks.delete(name);
+  dropLock(state, name, l);
 }
 
 function reserve(ctx: ProcessContext, state: State, req: Extract<GlobalCall, { op: 'reserve' }>): ReserveAnswer {
   if (tableOf(ctx.node).has(req.name)) return 'taken';
   const l = state.locks.get(req.name);
   if (l && l.id !== req.lock) return 'locked';
+  if (!l && !admit(ctx, state, req.owner)) return 'locked';
   // The owner is monitored: a registering process that dies (or whose node goes) leaves no lock behind.
-  if (!l) state.locks.set(req.name, { id: req.lock, ref: ctx.monitor(req.owner) });
+  if (!l) {
+    state.locks.set(req.name, { id: req.lock, ref: ctx.monitor(req.owner), owner: req.owner });
+    counted(state.lockedBy, req.owner, 1);
+  }
   return 'ok';
 }
 
@@ -136,11 +181,11 @@ function notifyLoser(ctx: ProcessContext, loser: Pid, message: GlobalNameConflic
   }
 }
 
-function onSync(ctx: ProcessContext, m: Sync): void {
+function onSync(ctx: ProcessContext, state: State, m: Sync): void {
   const table = tableOf(ctx.node);
   for (const [name, pid, resolver] of m.entries) {
     const mine = table.get(name);
-    if (!mine) put(ctx, name, pid, resolver);
+    if (!mine) put(ctx, name, pid, resolver, state);
     // Both sides see the conflict; the node whose name sorts first decides, so it is resolved once.
     else if (!mine.pid.equals(pid) && ctx.node.name < m.from) decide(ctx, name, mine, pid, m.from);
   }
@@ -151,7 +196,7 @@ export const globalServer: GenServer<State, GlobalCall, never, ReserveAnswer | '
   name: GLOBAL_SERVER,
   init(_args, ctx) {
     watchNodes(ctx);
-    return ok({ locks: new Map() });
+    return ok({ locks: new Map(), lockedBy: new Map() });
   },
   handleCall(req, _from, state, ctx) {
     // Any node with the cookie can call this server: a request it does not know is logged and left
@@ -164,7 +209,7 @@ export const globalServer: GenServer<State, GlobalCall, never, ReserveAnswer | '
         releaseLock(ctx, state, req.name, req.lock);
         return reply('ok', state);
       case 'commit':
-        put(ctx, req.name, req.pid, req.resolver);
+        put(ctx, req.name, req.pid, req.resolver, state);
         releaseLock(ctx, state, req.name, req.lock);
         return reply('ok', state);
       case 'unregister':
@@ -180,10 +225,10 @@ export const globalServer: GenServer<State, GlobalCall, never, ReserveAnswer | '
       watchNodes(ctx);
     } else if (m instanceof Down) {
       for (const [name, e] of tableOf(ctx.node)) if (e.ref === m.ref) remove(ctx, name);
-      for (const [name, l] of state.locks) if (l.ref === m.ref) state.locks.delete(name);
+      for (const [name, l] of state.locks) if (l.ref === m.ref) dropLock(state, name, l);
     } else if (isOp(m, 'sync')) {
       if (!isSync(m)) return unexpected(ctx, 'handleInfo', m, state);
-      onSync(ctx, m);
+      onSync(ctx, state, m);
     } else if (isOp(m, 'resolved')) {
       const r = m as Resolved;
       if (typeof r.name !== 'string' || !Array.isArray(r.drop) || !r.drop.every((p) => p instanceof Pid)) return unexpected(ctx, 'handleInfo', m, state);

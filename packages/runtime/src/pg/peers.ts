@@ -7,12 +7,24 @@ import { notify, sendTo, type Peer, type PeerMessage, type State } from './state
 export function peerOf(s: State, ctx: ProcessContext, pid: Pid): Peer {
   let p = s.peers.get(pidKey(pid));
   // Monitoring the peer's scope server: its exit or its node's loss (noconnection) removes its members.
-  if (!p) s.peers.set(pidKey(pid), (p = { pid, ref: ctx.monitor(pid), groups: new Map() }));
+  if (!p) s.peers.set(pidKey(pid), (p = { pid, ref: ctx.monitor(pid), groups: new Map(), members: 0 }));
   return p;
+}
+
+// Whether a peer may announce `members` members in this scope. Past maxPgMembers its connection is closed with one
+// line (its members leave as its scope server's monitor fires) and what it announced is dropped: a buggy peer
+// joining without end cannot take this node's memory.
+function admits(s: State, ctx: ProcessContext, p: Peer, members: number): boolean {
+  const dist = ctx.node.dist;
+  if (!dist || members <= dist.maxPgMembers) return true;
+  dist.overBound(dist.nameOf(p.pid.node), `it would have more than ${dist.maxPgMembers} members in pg scope ${s.scope} here`, 'maxPgMembers');
+  return false;
 }
 
 function peerJoin(s: State, ctx: ProcessContext, p: Peer, group: PgGroup, pids: Pid[]): void {
   if (pids.length === 0) return;
+  if (!admits(s, ctx, p, p.members + pids.length)) return;
+  p.members += pids.length;
   const key = groupKey(group);
   const e = p.groups.get(key);
   if (e) e.pids.push(...pids);
@@ -30,6 +42,7 @@ function peerLeave(s: State, ctx: ProcessContext, p: Peer, group: PgGroup, pids:
     const i = e.pids.findIndex((q) => q.equals(pid));
     if (i >= 0) gone.push(...e.pids.splice(i, 1));
   }
+  p.members -= gone.length;
   if (e.pids.length === 0) p.groups.delete(key);
   notify(s, ctx, 'leave', group, s.table.remove(group, gone, false));
 }
@@ -46,8 +59,13 @@ function minus(a: readonly Pid[], b: readonly Pid[]): Pid[] {
 
 // A peer's sync replaces what this node knew of its members; subscribers hear only the difference.
 function peerSync(s: State, ctx: ProcessContext, p: Peer, groups: Array<[PgGroup, Pid[]]>): void {
+  const next = new Map(groups.map(([group, pids]) => [groupKey(group), { group, pids: [...pids] }]));
+  let members = 0;
+  for (const e of next.values()) members += e.pids.length;
+  if (!admits(s, ctx, p, members)) return;
+  p.members = members;
   const old = p.groups;
-  p.groups = new Map(groups.map(([group, pids]) => [groupKey(group), { group, pids: [...pids] }]));
+  p.groups = next;
   for (const [key, { group, pids }] of old) notify(s, ctx, 'leave', group, s.table.remove(group, minus(pids, p.groups.get(key)?.pids ?? []), false));
   for (const [key, { group, pids }] of p.groups) {
     const added = minus(pids, old.get(key)?.pids ?? []);

@@ -39,6 +39,8 @@ export interface Peer {
   ref: Ref;
   /** Its node's members by group key, once per join: what a sync replaces and a nodedown removes. */
   groups: Map<string, { group: PgGroup; pids: Pid[] }>;
+  /** How many members (one per join) it announced in all: what maxPgMembers bounds. */
+  members: number;
 }
 
 /** A monitorScope or monitor subscriber. */
