@@ -187,7 +187,8 @@ export class TraceAgent implements TraceHooks {
     const running = [...this.sessions.values()].filter((s) => s.state !== 'closed');
     const { total, perClient } = MAX_TRACE_SESSIONS;
     if (running.length >= total) return fail('busy', `${this.node.name} already runs ${running.length} trace sessions, the most it runs at once: stop one (or wait for one to end) and trace again`);
-    const mine = running.filter((s) => (s.settings.client?.node ?? 0) === (client?.node ?? 0)).length;
+    // A session started over an rpc call has its calling process for owner and no client: it counts for that node too.
+    const mine = running.filter((s) => ((s.settings.client ?? s.settings.owner)?.node ?? 0) === (client?.node ?? 0)).length;
     if (mine >= perClient) return fail('busy', `this client already runs ${mine} trace sessions on ${this.node.name}, the most one client may: stop one of them (or wait for one to end) and trace again`);
     return undefined;
   }
