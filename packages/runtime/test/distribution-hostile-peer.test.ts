@@ -665,3 +665,23 @@ test('maxGlobalNames and maxPgMembers must be positive whole numbers: one senten
   await node.shutdown();
   await epmd.close();
 });
+
+test('a peer that proved the cookie cannot make a pg scope keep ever more of its scope servers: past maxPgMembers of them its connection is closed with one line', async () => {
+  await withPeer(
+    async ({ a, logs, port }) => {
+      await a.run((ctx) => pg.start(ctx));
+      const via = translator('b@127.0.0.1');
+      const over = (l: string): boolean => /maxPgMembers/.test(l);
+      const { raw, answer } = await shakeHands(port, 'b@127.0.0.1', 'a@127.0.0.1', {});
+      assert.equal(answer.t, 'proof', JSON.stringify(answer));
+      // Each discover names a new scope server of b: a answers each with its sync; 5 are kept.
+      for (let i = 0; i < 5; i++) raw.send(encodeControl(['reg_send', 'pg', { pg: 'discover', peer: new Pid(0, 10 + i, 0) }], via, 1));
+      await waitFor("a's 5 syncs", () => raw.frames.filter((f) => f.includes('sync')).length >= 5 || raw.closed);
+      assert.ok(!raw.closed && logs.filter(over).length === 0, logs.join('\n'));
+      for (let i = 0; i < 100; i++) raw.send(encodeControl(['reg_send', 'pg', { pg: 'discover', peer: new Pid(0, 100 + i, 0) }], via, 1));
+      await waitFor('a to close the connection', () => raw.closed);
+      assert.deepEqual(logs.filter(over), ['distribution: closed the connection to b@127.0.0.1: it named more than 5 scope servers of pg scope pg (maxPgMembers): start this node with a larger maxPgMembers if b@127.0.0.1 needs that many']);
+    },
+    { maxPgMembers: 5 },
+  );
+});

@@ -3,11 +3,20 @@ import { Pid } from '../pid.js';
 import { groupKey, isGroupName, pidKey, type PgGroup } from './table.js';
 import { notify, sendTo, type Peer, type PeerMessage, type State } from './state.js';
 
-/** The peer entry of another node's scope server, monitored from its first message. */
-export function peerOf(s: State, ctx: ProcessContext, pid: Pid): Peer {
+/** The peer entry of another node's scope server, monitored from its first message; undefined past maxPgMembers of them (its connection closed). */
+export function peerOf(s: State, ctx: ProcessContext, pid: Pid): Peer | undefined {
   let p = s.peers.get(pidKey(pid));
+  if (p) return p;
+  // A node runs one scope server (two across a restart): one naming ever new ones is held to maxPgMembers.
+  const known = s.peersOf.get(pid.node) ?? 0;
+  const dist = ctx.node.dist;
+  if (dist && known >= dist.maxPgMembers) {
+    dist.overBound(dist.nameOf(pid.node), `it named more than ${dist.maxPgMembers} scope servers of pg scope ${s.scope}`, 'maxPgMembers');
+    return undefined;
+  }
+  s.peersOf.set(pid.node, known + 1);
   // Monitoring the peer's scope server: its exit or its node's loss (noconnection) removes its members.
-  if (!p) s.peers.set(pidKey(pid), (p = { pid, ref: ctx.monitor(pid), groups: new Map(), members: 0 }));
+  s.peers.set(pidKey(pid), (p = { pid, ref: ctx.monitor(pid), groups: new Map(), members: 0 }));
   return p;
 }
 
@@ -78,6 +87,9 @@ function peerSync(s: State, ctx: ProcessContext, p: Peer, groups: Array<[PgGroup
 /** A peer's server exited or its node went down: every member of that node leaves. */
 export function peerDown(s: State, ctx: ProcessContext, p: Peer): void {
   s.peers.delete(pidKey(p.pid));
+  const known = (s.peersOf.get(p.pid.node) ?? 1) - 1;
+  if (known > 0) s.peersOf.set(p.pid.node, known);
+  else s.peersOf.delete(p.pid.node);
   for (const { group, pids } of p.groups.values()) notify(s, ctx, 'leave', group, s.table.remove(group, pids, false));
 }
 
@@ -89,12 +101,14 @@ function localSnapshot(s: State): Array<[PgGroup, Pid[]]> {
 export function onPeerMessage(s: State, ctx: ProcessContext, m: PeerMessage): void {
   switch (m.pg) {
     case 'discover':
-      peerOf(s, ctx, m.peer);
+      if (!peerOf(s, ctx, m.peer)) return;
       sendTo(s, ctx, m.peer, { pg: 'sync', peer: ctx.self(), groups: localSnapshot(s) } satisfies PeerMessage);
       return;
-    case 'sync':
-      peerSync(s, ctx, peerOf(s, ctx, m.peer), m.groups);
+    case 'sync': {
+      const p = peerOf(s, ctx, m.peer);
+      if (p) peerSync(s, ctx, p, m.groups);
       return;
+    }
     case 'join': {
       // Joins from a server not yet synced are dropped: its sync, which follows, carries them.
       const p = s.peers.get(pidKey(m.peer));

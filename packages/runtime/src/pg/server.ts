@@ -92,7 +92,7 @@ export const scopeServer: GenServer<State, PgCall, never, PgReply, string> = {
   init(scope, ctx) {
     const table = new ScopeTable(ctx.self());
     installTable(ctx.node, scope, table);
-    const s: State = { scope, table, local: new Map(), peers: new Map(), watchers: new Map(), watchingNodes: false };
+    const s: State = { scope, table, local: new Map(), peers: new Map(), watchers: new Map(), peersOf: new Map(), watchingNodes: false };
     watchNodes(s, ctx);
     return ok(s);
   },

@@ -57,6 +57,8 @@ export interface State {
   local: Map<string, LocalMember>;
   peers: Map<string, Peer>;
   watchers: Map<Ref, Watcher>;
+  /** How many peer scope servers each other node (by index) has here: bounded by maxPgMembers with their members. */
+  peersOf: Map<number, number>;
   /** True once the server watches NodeUp: a scope started before its node's distribution starts watching at its next message. */
   watchingNodes: boolean;
 }
