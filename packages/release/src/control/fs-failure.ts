@@ -1,5 +1,7 @@
 // A file system error told in words: which path could not be what, and why, rather than the system's raw text
 // ("ENOTDIR: not a directory, mkdir '…'"), so an unpack's failure reads as one sentence.
+import { statSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { isAbsolute, relative } from 'node:path';
 
 // What each error code means for the path it names; the code itself stays in brackets for a search.
@@ -63,4 +65,37 @@ export function describeFsFailure(error: unknown, root?: string): string {
     return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? p : rel;
   };
   return `${action(e.syscall, show(e.path), e.dest === undefined ? undefined : show(e.dest))}: ${fsReason(e)}`;
+}
+
+/**
+ * The sentence for a file of the release root that the user running the start script may not read or write (a root
+ * built or started by another user, a node.args readable by its owner only): undefined for any other error.
+ */
+export function permissionRefusal(error: unknown, root: string, name: string): string | undefined {
+  const e = errno(error);
+  if (e?.path === undefined || (e.code !== 'EACCES' && e.code !== 'EPERM')) return undefined;
+  const rel = relative(root, e.path);
+  if (rel.startsWith('..') || isAbsolute(rel)) return undefined;
+  const user = whoRuns();
+  const owner = ownerOf(root);
+  const owners = owner === undefined || owner === user.uid ? '' : `, and the root belongs to uid ${owner}`;
+  return `${rel === '' ? 'the release root' : rel} in the release root ${root} cannot be used by this user (${user.name}, uid ${user.uid}), ${fsReason(e)}${owners}: run bin/${name} as the user who owns the release, or give ${user.name} the root (chown -R ${user.name} ${root})`;
+}
+
+/** The user running this process, by name when the system knows it (else `uid N`). */
+export function whoRuns(): { name: string; uid: number } {
+  const uid = process.getuid?.() ?? -1;
+  try {
+    return { name: userInfo().username, uid };
+  } catch {
+    return { name: `uid ${uid}`, uid };
+  }
+}
+
+function ownerOf(path: string): number | undefined {
+  try {
+    return statSync(path).uid;
+  } catch {
+    return undefined;
+  }
 }

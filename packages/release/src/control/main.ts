@@ -18,6 +18,7 @@ import { parseCommandLine, styleHelp } from '../command/adapter.js';
 import type { ArgsOf, CommandSpec, OptionSpec, PositionalSpec } from '../command/spec.js';
 import { scriptProgram, scriptTables } from './commands.js';
 import { removeAbandoned } from '../assemble/journal.js';
+import { permissionRefusal } from './fs-failure.js';
 import { quitsShell, replStatements } from '../command/incomplete.js';
 import { holdSignals, type HeldSignals } from './hold-signals.js';
 
@@ -553,7 +554,8 @@ main(process.argv.slice(2)).then(
     const daemon = process.env.OTP_RELEASE_DAEMON === '1';
     const who = daemon ? `${name} (os pid ${process.pid})` : name;
     // There, a process's exit is said by its cause (an application's failure to start), as the terminal's line says it.
-    const shown = daemon && error instanceof Error && error.name === 'ProcessExit' && error.cause instanceof Error ? error.cause : error;
+    const refused = permissionRefusal(error, root, name);
+    const shown = refused !== undefined ? new ScriptError(refused) : daemon && error instanceof Error && error.name === 'ProcessExit' && error.cause instanceof Error ? error.cause : error;
     const code = renderScriptError(shown, who, process.stderr);
     process.exit(held?.code() ?? code);
   },

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { permanentVersion, readVersion, type NodeArgs, type ReleaseFile, type ReleasesFile } from '@otp-ts/runtime/tools';
 import { program, root, ScriptError, target } from './client.js';
 import { exitText, type NodeExit } from './heart.js';
-import { fsReason } from './fs-failure.js';
+import { fsReason, whoRuns } from './fs-failure.js';
 import { refusedNodeFlag } from '../node-flags.js';
 
 /** The version a boot starts: the one RELEASES.json marks permanent; none marked (an operator's edit) is refused naming the file and the fix. */
@@ -148,7 +148,11 @@ export function checkWritableRoot(name: string, command: 'daemon' | 'foreground'
       writeFileSync(probe, '');
       rmSync(probe, { force: true });
     } catch (error) {
-      throw new ScriptError(`${name} was not started: ${folder}/ in its release root ${root} cannot be written, ${fsReason(error)}, and the node writes ${needs}: make the root writable (or copy it to a writable place and start it there)`);
+      // Another user's folder in a root this user may write (run/ made by root's earlier start): that folder is the fix.
+      const code = (error as NodeJS.ErrnoException).code;
+      const user = whoRuns().name;
+      const fix = code === 'EACCES' || code === 'EPERM' ? `start it as the user who owns ${folder}/, or let ${user} write it (chown -R ${user} ${dir})` : 'make the root writable (or copy it to a writable place and start it there)';
+      throw new ScriptError(`${name} was not started: ${folder}/ in its release root ${root} cannot be written by ${user}, ${fsReason(error)}, and the node writes ${needs}: ${fix}`);
     }
   }
   const files = command === 'daemon' ? [`run/${name}.pid`, `run/${name}.heart.pid`, `log/${name}.log`] : [`run/${name}.pid`];
