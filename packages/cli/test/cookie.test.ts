@@ -86,8 +86,12 @@ test("inside a project: config/node.args's cookie, else the cookie of the built 
 test('a cookie file that cannot be read (a folder in its place) is named with the fix, not a bare system error', () => {
   const home = tempDir();
   const file = join(home, '.otp-ts.cookie');
+  const hint = `Make it a file your user can read (owned by you, chmod 600), or remove it to have a new one created; or pass --cookie or set OTP_COOKIE.`;
   mkdirSync(file, { mode: 0o700 });
-  fails(() => resolveCookie({ env: {}, home }), `cannot read the cookie file ${file} (EISDIR)`, `Make it a file your user can read (owned by you, chmod 600), or remove it to have a new one created; or pass --cookie or set OTP_COOKIE.`);
+  fails(() => resolveCookie({ env: {}, home }), `cannot read the cookie file ${file} (EISDIR)`, hint);
+  // A folder others may read (mkdir's usual 0755) is a folder all the same: chmod 600 would not make it a cookie file.
+  chmodSync(file, 0o755);
+  fails(() => resolveCookie({ env: {}, home, platform: 'linux' }), `cannot read the cookie file ${file} (EISDIR)`, hint);
 });
 
 test('a cookie file is read as OTP reads ~/.erlang.cookie: the line break and spaces at its end are not part of the cookie, a line break or control character inside it is refused', () => {

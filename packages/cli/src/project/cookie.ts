@@ -62,8 +62,10 @@ export function resolveCookie(options: CookieOptions): { cookie: string; source:
     }
     return { cookie, source: 'created', file };
   }
-  const mode = statSync(file).mode & 0o777;
-  if ((options.platform ?? process.platform) !== 'win32' && (mode & 0o077) !== 0) {
+  // A folder in the file's place (mkdir's 0755) is no file to chmod: reading it names that, with its fix.
+  const stat = statSync(file);
+  const mode = stat.mode & 0o777;
+  if (stat.isFile() && (options.platform ?? process.platform) !== 'win32' && (mode & 0o077) !== 0) {
     throw new OtpError('badCookie', `the cookie file ${file} can be read by other users (mode ${mode.toString(8).padStart(4, '0')})`, { location: { file }, hint: `Run \`chmod 600 ${file}\`.` });
   }
   const cookie = readCookieFile(file);
