@@ -109,7 +109,7 @@ test('an install to a version the node cannot go to (not unpacked, no relup to i
   await withRelease([version(1), version(2)], async (state, handler, root) => {
     const refusal = (r: unknown) => (r as { refused?: string }).refused;
     assert.match(refusal(await (handler.install as Install)('9', { probeMs: 0 })) ?? '', /^version 9 is not unpacked in .*: unpack it first \(bin\/fx unpack 9\); versions here: 1, 2$/);
-    assert.match(refusal(await (handler.install as Install)('1', { probeMs: 0 })) ?? '', /^fx 1 is already running$/);
+    assert.match(refusal(await (handler.install as Install)('1', { probeMs: 0 })) ?? '', /^fx 1 is already running, so there is nothing to install: give another version \(bin\/fx versions lists them\)$/);
     await (handler.install as Install)('2', { probeMs: 0 });
     // 2's relup.json, as the downgrade reads it, has no step down to 1, and 1 has no relup at all: a version with no way to it.
     writeFileSync(join(root, 'releases', '2', 'relup.json'), JSON.stringify({ vsn: '2', up: [], down: [] }));

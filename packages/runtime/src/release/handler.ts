@@ -446,7 +446,7 @@ function checkRootRuntime(state: RunningRelease, target: VersionFiles, direction
 // Find: the version's files (read, or given by a rollback), the relup step leading there and the modules it loads.
 async function planInstall(state: RunningRelease, vsn: string, options: InstallOptions): Promise<InstallPlan> {
   const { name, vsn: runs } = state.files.release;
-  if (vsn === runs) throw new InstallError('find', `${name} ${vsn} is already running`);
+  if (vsn === runs) throw new InstallError('find', `${name} ${vsn} is already running, so there is nothing to install: give another version (bin/${name} versions lists them)`);
   if (!options.files && !hasVersion(state.root, vsn)) {
     const { releases } = await readReleases(state.root);
     // A downgrade goes back to a version the root still has: unpacking one that never was here is no advice.
