@@ -45,7 +45,7 @@ function stagedRelease(staging: string, tarball: string, name: string): ReleaseF
   if (!isObject(release) || typeof release.name !== 'string' || release.vsn !== vsn || !Array.isArray(release.applications) || !release.applications.every(isApp)) {
     throw new UnpackError(`${tarball}: ${rel} is not a release of version ${vsn} with a name and a list of applications: ${REBUILD}`);
   }
-  if (release.name !== name) throw new UnpackError(`${tarball} is a release of ${release.name}, not ${name}, so nothing was unpacked: give a tarball of ${name} (otp release --tar in ${name}'s project), or unpack this one with the start script of a ${release.name} release root (bin/${release.name})`);
+  if (release.name !== name) throw new UnpackError(`${tarball} is a release of ${release.name}, not ${name}, so nothing was unpacked: give a tarball of ${name} (otp release --tar in ${name}'s project), or unpack this one with the start script of a release root of ${release.name} (bin/${release.name})`);
   return release as unknown as ReleaseFile;
 }
 

@@ -39,7 +39,7 @@ test('a tarball of another release is refused naming both releases and the fix, 
     const file = join(root, 'releases', 'RELEASES.json');
     writeFileSync(file, readFileSync(file, 'utf8').replace('"name":"fx"', '"name":"shop"'));
     const tarball = join(root, 'releases', 'fx-0.2.0.tar.gz');
-    await assert.rejects(unpack(root, tarball), /fx-0\.2\.0\.tar\.gz is a release of fx, not shop, so nothing was unpacked: give a tarball of shop \(otp release --tar in shop's project\), or unpack this one with the start script of a fx release root \(bin\/fx\)$/);
+    await assert.rejects(unpack(root, tarball), /fx-0\.2\.0\.tar\.gz is a release of fx, not shop, so nothing was unpacked: give a tarball of shop \(otp release --tar in shop's project\), or unpack this one with the start script of a release root of fx \(bin\/fx\)$/);
     assert.deepEqual(listed(root), ['0.1.0 permanent']);
     assert.deepEqual(readdirSync(root).sort(), ['lib', 'releases']);
     assert.deepEqual(readdirSync(join(root, 'lib')), ['fx-0.1.0']);
