@@ -158,6 +158,11 @@ test('sys.config values get ${VAR} and ${VAR:-default} substituted inside string
     () => substituteEnv(config, {}, 'releases/0.1.0/sys.config.json'),
     (e: ReleaseConfigError) => e instanceof ReleaseConfigError && e.message === 'releases/0.1.0/sys.config.json: ${DB_PORT} at shop.url is not set: export DB_PORT, or write ${DB_PORT:-default}',
   );
+  // Set but empty (DB_PORT= in the shell): exporting it, the fix for an unset one, would change nothing.
+  assert.throws(
+    () => substituteEnv(config, { DB_PORT: '' }, 'releases/0.1.0/sys.config.json'),
+    (e: ReleaseConfigError) => e instanceof ReleaseConfigError && e.message === 'releases/0.1.0/sys.config.json: ${DB_PORT} at shop.url is set but empty: give DB_PORT a value, or write ${DB_PORT:-default}',
+  );
   assert.throws(() => checkSysConfig([1], 'f.json'), /must hold a JSON object of applications/);
   assert.throws(() => checkSysConfig({ shop: 3 }, 'f.json'), /the entry of 'shop' must be an object/);
 });

@@ -17,7 +17,9 @@ function substituteString(text: string, env: Record<string, string | undefined>,
     const value = env[name];
     if (value !== undefined && value !== '') return value;
     if (fallback !== undefined) return fallback;
-    throw new ReleaseConfigError(file, `${file}: \${${name}} at ${where} is not set: export ${name}, or write \${${name}:-default}`);
+    // Set but empty (NAME= in the shell) is refused as unset is, as sh's ${NAME:-x} treats it: saying "export it" would not help.
+    const state = value === '' ? `is set but empty: give ${name} a value` : `is not set: export ${name}`;
+    throw new ReleaseConfigError(file, `${file}: \${${name}} at ${where} ${state}, or write \${${name}:-default}`);
   });
 }
 
