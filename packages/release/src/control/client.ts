@@ -62,7 +62,9 @@ export async function withToolNode<T>(work: (tool: ToolNode, t: Target) => Promi
   // The distribution's own sentence for a refusal (another cookie, --proto, a certificate); none when the node is simply not running.
   const refusal = (): string | undefined => {
     const failure = node.dist?.connectFailure(t.node);
-    return failure && failure.reason !== 'unknown' && failure.reason !== 'unreachable' ? failure.message.replace(/^distribution: /, '') : undefined;
+    if (!failure || failure.reason === 'unknown' || failure.reason === 'unreachable') return undefined;
+    // The script takes no --cookie and reads no OTP_COOKIE: its cookie is node.args', with this shell's ${VAR}s.
+    return failure.message.replace(/^distribution: /, '').replace('--cookie, OTP_COOKIE or ~/.otp-ts.cookie', `this script uses the --setcookie of releases/${t.vsn}/node.args, with this shell's \${VAR}s`);
   };
   try {
     return await work({ node, refusal }, t);
