@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import type { OtpNode } from '../node.js';
 import type { ProcessContext } from '../types.js';
 import { formatBounded, runSandboxed, type EvalBounds } from './eval-sandbox.js';
@@ -72,7 +73,12 @@ export async function evaluate(node: OtpNode, api: Record<string, unknown>, sour
       return { error };
     }
   });
-  if ('error' in outcome) throw outcome.error;
+  if ('error' in outcome) {
+    // A line that called q() and then threw (`q(); throw 1`) still leaves: the quit wins, its error said first.
+    if (quit) return `${QUIT_MARK}${ERROR_MARK}${thrownText(outcome.error)}`;
+    // A thrown non-Error (`throw { code: 1 }`) says its value, not [object Object], as otp shell says it.
+    throw isError(outcome.error) ? outcome.error : new Error(thrownText(outcome.error));
+  }
   // The answer's own inspect (a custom one, a proxy's traps) is the line's code too: bounded as the line is.
   const text = formatBounded(() => formatShellValue(outcome.value), bounds.timeoutMs);
   return quit ? `${QUIT_MARK}${text}` : text;
@@ -80,6 +86,15 @@ export async function evaluate(node: OtpNode, api: Record<string, unknown>, sour
 
 // Before the answer of a line that called q(): no printed value starts with a NUL (inspect quotes strings).
 const QUIT_MARK = '\u0000otp-ts:quit\u0000';
+// After the quit mark, the error of a line that called q() and then threw.
+const ERROR_MARK = '\u0000otp-ts:error\u0000';
+
+// What a remote shell prints after `** ` for a thrown value: an Error's message, a string as it is, any other value formatted.
+function thrownText(thrown: unknown): string {
+  return isError(thrown) ? thrown.message : typeof thrown === 'string' ? thrown : formatShellValue(thrown);
+}
+// An Error of any realm (a line's code may make its own).
+const isError = (thrown: unknown): thrown is Error => thrown instanceof Error || types.isNativeError(thrown);
 // Comments and blanks before a line's first word.
 const LEADING_COMMENTS = /^(?:\s+|\/\/[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/;
 
@@ -91,6 +106,7 @@ export function remoteAnswer(statement: string, answer: unknown): { text?: strin
   let text = typeof answer === 'string' ? answer : String(answer);
   const quit = text.startsWith(QUIT_MARK);
   if (quit) text = text.slice(QUIT_MARK.length);
+  if (quit && text.startsWith(ERROR_MARK)) return { text: `** ${text.slice(ERROR_MARK.length)}`, quit };
   const rest = statement.replace(LEADING_COMMENTS, '');
   const silent = text === 'undefined' && (rest === '' || /^(?:const|let|var|class|function|async\s+function)(?![\p{ID_Continue}$])/u.test(rest));
   return silent || (quit && text === 'undefined') ? { quit } : { text, quit };
