@@ -192,38 +192,69 @@ async function remote(args: EvalFlags): Promise<number> {
     if (!(await node.ping(t.node))) throw unreachable(t, refusal());
     await refuseOtherRoot(node, t, 'remote');
     process.stdout.write(`connected to ${t.node}; JavaScript runs inside it with the shell's helpers (call, whereis, sys, ctx, … help() lists them); q() or Ctrl-D leaves\n`);
-    const lines = createInterface({ input: process.stdin, output: process.stdout, prompt: `${t.node}> `, terminal: process.stdin.isTTY });
     // The top-level declarations of its lines outlive them on the node for as long as this shell: `const x = 1`, then `x`.
     const session = randomUUID();
-    // Ctrl-C while a line is awaited stops waiting for it (the node bounds the line itself); at the prompt it leaves.
-    let interrupt: (() => void) | undefined;
-    lines.on('SIGINT', () => (interrupt ? interrupt() : lines.close()));
-    lines.prompt();
+    const evaluate = (line: string): Promise<unknown> => node.run((ctx) => rpc.call(ctx, t.node, 'otp', 'eval', [line, { ...bounds, session }], replyMs));
+    try {
+      return await remoteLines(t, evaluate);
+    } finally {
+      // The session's declarations go with it (a node of an older runtime, or one gone down, has none to end).
+      await node.run((ctx) => rpc.call(ctx, t.node, 'otp', 'evalEnd', [session], 5000)).catch(() => undefined);
+    }
+  });
+}
+
+// The remote shell's lines, as otp remote reads them: each statement evaluated inside the node before the next is read.
+// Ctrl-C while a line is awaited stops waiting for it (the node bounds the line itself); at the prompt it leaves. A real
+// SIGINT (kill -INT, a Ctrl-C reaching a piped shell) ends the shell, exit 130 as a shell reports the signal, the node
+// running on; a node that goes down ends it, exit 1.
+async function remoteLines(t: Target, evaluate: (line: string) => Promise<unknown>): Promise<number> {
+  const name = t.node;
+  const lines = createInterface({ input: process.stdin, output: process.stdout, prompt: `${name}> `, terminal: process.stdin.isTTY });
+  let interrupt: (() => void) | undefined;
+  lines.on('SIGINT', () => (interrupt ? interrupt() : lines.close()));
+  let signalled = false;
+  const onSignal = (): void => {
+    signalled = true;
+    interrupt?.();
+    lines.close();
+    // The rest of the input is not read: an open pipe would keep the shell alive once it ended.
+    process.stdin.destroy();
+  };
+  process.on('SIGINT', onSignal);
+  lines.prompt();
+  try {
     // A statement over several lines (piped, pasted or typed) is joined and sent once whole, as otp remote does.
-    for await (const line of replStatements(lines, process.stdin.isTTY, `${t.node}> `)) {
-      if (quitsShell(line)) break;
+    for await (const line of replStatements(lines, process.stdin.isTTY, `${name}> `)) {
+      if (signalled || quitsShell(line)) break;
       if (line.trim() !== '') {
         const interrupted = new Promise<never>((_, reject) => (interrupt = () => reject(new Error('interrupted: no longer waiting for that line (the node stops it within its bounds)'))));
-        let quit = false;
         try {
           // As otp remote: a declaration or comment answering undefined prints nothing; q() inside a statement leaves.
-          const answer = remoteAnswer(line, await Promise.race([node.run((ctx) => rpc.call(ctx, t.node, 'otp', 'eval', [line, { ...bounds, session }], replyMs)), interrupted]));
+          const answer = remoteAnswer(line, await Promise.race([evaluate(line), interrupted]));
           if (answer.text !== undefined) process.stdout.write(`${answer.text}\n`);
-          quit = answer.quit;
+          if (answer.quit) break;
         } catch (error) {
           const reason = error instanceof Error && 'cause' in error ? error.cause : error;
-          process.stdout.write(`** ${reason instanceof BadRpc ? describe(reason.reason) : (error as Error).message}\n`);
+          if (reason instanceof BadRpc && reason.reason === 'nodedown') {
+            process.stderr.write(`${t.name}: ${name} went down before it answered; the remote shell ends\n`);
+            return 1;
+          }
+          if (!signalled) process.stdout.write(`** ${reason instanceof BadRpc ? describe(reason.reason) : (error as Error).message}\n`);
         } finally {
           interrupt = undefined;
         }
-        if (quit) break;
+        if (signalled) break;
       }
       lines.prompt();
     }
-    // The session's declarations go with it (a node of an older runtime has none to end).
-    await node.run((ctx) => rpc.call(ctx, t.node, 'otp', 'evalEnd', [session], 5000)).catch(() => undefined);
-    return 0;
-  });
+  } finally {
+    process.off('SIGINT', onSignal);
+    lines.close();
+  }
+  if (!signalled) return 0;
+  process.stderr.write(`${t.name}: interrupted (SIGINT): the remote shell ends; ${name} runs on\n`);
+  return 130;
 }
 
 // What the node answering under the release's name says runs and installs: nothing when none answers. One started from

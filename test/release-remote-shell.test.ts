@@ -1,0 +1,69 @@
+// End to end: a release's bin/<name> remote behaves as otp remote does. A piped session that a real SIGINT reaches
+// while a line is awaited ends with exit 130 and one line on stderr, the node running on and answering the next
+// shell (before, the signal killed the script outright: no exit code of its own, the session left on the node); a
+// node that goes down under a line ends the shell, exit 1 (before, every later line printed an error, exit 0).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ok } from './support/run.ts';
+import { privatePortMapper } from './support/epmd.ts';
+import { releaseProject } from './support/release-project.ts';
+import { shellSession } from './support/shell-session.ts';
+import { waitFor } from './support/wait.ts';
+
+await privatePortMapper();
+const project = releaseProject('relremsig');
+
+before(async () => {
+  await project.create();
+  await ok(project.otp(['release']), 'otp release');
+  await ok(project.run(['daemon']), 'daemon');
+});
+after(() => project.remove());
+
+// The value of `globalThis.NAME` on the node, through bin/<name> eval.
+const probe = async (name: string): Promise<string> => (await project.run(['eval', `globalThis.${name}`])).stdout;
+
+test('bin/<name> remote, piped, killed by SIGINT while a line awaits: exit 130, the node runs on', { timeout: 300_000 }, async () => {
+  const remote = shellSession(project.script, ['remote'], { cwd: project.rel, env: project.env });
+  try {
+    remote.write('globalThis.sigSeen = 0; 20 + 22\n');
+    await remote.waitOut('the first line answered', '42');
+    // The line marks the node once it runs, then awaits for ever.
+    remote.write('globalThis.sigSeen = 1; await new Promise(() => {})\n');
+    await waitFor('the awaiting line to run', async () => (await probe('sigSeen')) === '1', { ms: 60_000, everyMs: 300 });
+    remote.kill('SIGINT');
+    assert.deepEqual(await remote.exited, [130, null], remote.stdout() + remote.stderr());
+    assert.doesNotMatch(remote.stdout(), /\*\*/, remote.stdout());
+    assert.match(remote.stderr(), /^relremsig: interrupted \(SIGINT\): the remote shell ends; relremsig@[\w.-]+ runs on\n$/, remote.stderr());
+    // The node runs on, and answers another shell.
+    const next = await project.run(['remote'], project.env, '2 + 2\n');
+    assert.equal(next.status, 0, next.out);
+    assert.match(next.stdout, /> 4\n/, next.out);
+  } finally {
+    remote.kill();
+  }
+});
+
+test('bin/<name> remote: q() then a throw on one line leaves the shell, the error said', { timeout: 300_000 }, async () => {
+  const left = await project.run(['remote'], project.env, "q(); throw new Error('late')\n'not run'\n");
+  assert.equal(left.status, 0, left.out);
+  assert.match(left.stdout, /> \*\* late$/, left.out);
+  assert.doesNotMatch(left.stdout, /not run/, left.out);
+});
+
+test('bin/<name> remote: the node going down under a line ends the shell, exit 1', { timeout: 300_000 }, async () => {
+  const remote = shellSession(project.script, ['remote'], { cwd: project.rel, env: project.env });
+  try {
+    remote.write('globalThis.downSeen = 1; await new Promise(() => {})\n');
+    await waitFor('the awaiting line to run', async () => (await probe('downSeen')) === '1', { ms: 60_000, everyMs: 300 });
+    const pid = Number((await project.run(['pid'])).stdout);
+    assert.ok(pid > 0, 'the node has an OS pid');
+    process.kill(pid, 'SIGKILL');
+    await waitFor('the shell to end with its node', () => remote.child.exitCode !== null || remote.child.signalCode !== null, { ms: 60_000 });
+    const [code] = await remote.exited;
+    assert.equal(code, 1, remote.stdout() + remote.stderr());
+    assert.match(remote.stderr(), /^relremsig: relremsig@[\w.-]+ went down before it answered; the remote shell ends\n$/, remote.stderr());
+  } finally {
+    remote.kill();
+  }
+});
