@@ -51,6 +51,14 @@ test('bin/<name> remote: q() then a throw on one line leaves the shell, the erro
   assert.doesNotMatch(left.stdout, /not run/, left.out);
 });
 
+test('bin/<name> eval: code that does not parse is bad input, exit 2; code that throws is a failure, exit 1', { timeout: 300_000 }, async () => {
+  const bad = await project.run(['eval', '1+']);
+  assert.equal(bad.status, 2, bad.out);
+  assert.match(bad.stderr, /the code does not parse/, bad.out);
+  const thrown = await project.run(['eval', "throw new Error('boom')"]);
+  assert.equal(thrown.status, 1, thrown.out);
+});
+
 test('bin/<name> remote: the node going down under a line ends the shell, exit 1', { timeout: 300_000 }, async () => {
   const remote = shellSession(project.script, ['remote'], { cwd: project.rel, env: project.env });
   try {

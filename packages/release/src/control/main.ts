@@ -182,7 +182,11 @@ async function rpcCommand({ module, fn, 'json-args': json, timeout }: { module: 
 
 async function evalCommand(args: EvalFlags & { code: string[] }): Promise<number> {
   const { bounds, replyMs } = evalFlags(args);
-  process.stdout.write(`${await call('eval', 'otp', [args.code.join(' '), bounds], replyMs, 'eval')}\n`);
+  // Code that does not parse is bad input (exit 2), as a bad flag is; code that fails as it runs is a failure (exit 1).
+  const value = await call('eval', 'otp', [args.code.join(' '), bounds], replyMs, 'eval').catch((error: unknown) => {
+    throw error instanceof ScriptError && /^the code does not parse/.test(error.message) ? new ScriptError(error.message, 2, { cause: error }) : error;
+  });
+  process.stdout.write(`${value}\n`);
   return 0;
 }
 
