@@ -10,15 +10,16 @@ import { releaseProject } from './support/release-project.ts';
 import { shellSession } from './support/shell-session.ts';
 import { waitFor } from './support/wait.ts';
 
-await privatePortMapper();
 const project = releaseProject('relremsig');
+// Registered before the port mapper's own hook, so the node is stopped while its port mapper still answers.
+after(() => project.remove());
+await privatePortMapper();
 
 before(async () => {
   await project.create();
   await ok(project.otp(['release']), 'otp release');
   await ok(project.run(['daemon']), 'daemon');
 });
-after(() => project.remove());
 
 // The value of `globalThis.NAME` on the node, through bin/<name> eval.
 const probe = async (name: string): Promise<string> => (await project.run(['eval', `globalThis.${name}`])).stdout;
