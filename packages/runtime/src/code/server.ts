@@ -13,6 +13,7 @@ import { stateUsers } from './state-funs.js';
 import { ScriptIds } from './script-ids.js';
 import { heldByInstall, movingModule } from './serial.js';
 import { spawnedRunning } from './spawned.js';
+import type { Census, EachProcess, ExportOrigin, PurgeView } from './purge-view.js';
 import { callbackModulesOf } from '../gen/sys-handler.js';
 import { PurgedHandlers } from '../gen/messages.js';
 import { heldStarts, heldStartsLine } from './held-starts.js';
@@ -56,7 +57,7 @@ interface Origin {
  * versions, the hooks the node and the tracer call) reads or changes the one table of modules and their
  * export tables; evaluating a module's source lives beside it (module.ts), upgrades above it (upgrade.ts).
  */
-export class CodeServer implements CodeHooks {
+export class CodeServer implements CodeHooks, PurgeView {
   private readonly modules = new Map<string, LoadedModule>();
   /** Export table → its module: what a module body's `import * as` and `export * from` are handed. */
   private readonly tables = new WeakMap<object, LoadedModule>();
@@ -822,22 +823,6 @@ function functionsOf(callbacks: object): object[] {
 
 // Pools of made callback objects larger than this look up one closure of each object's own (see functionsToLookUp).
 const LOOK_UP_ALL = 64;
-/**
- * Internal: calls its argument with each process of a set (every live process, or a census: see CodeServer.census). A
- * census also gives what it found of each: the export its callbacks are and the callback modules it hosts (null: none);
- * `spawned`: a census's processes spawned with a closure no module exports and running no callback module, kept apart.
- */
-export type EachProcess = ((fn: (p: ProcessImpl, origin?: ExportOrigin | null, hosted?: readonly object[] | null) => void) => void) & { readonly spawned?: EachProcess };
-
-/** Internal: a census, which also lists the processes whose callbacks no module exports, or that host callback modules. */
-export type Census = EachProcess & { readonly unexported: readonly ProcessImpl[] };
-
-/** Internal: the export a value is (CodeServer.exportOrigin). */
-export interface ExportOrigin {
-  readonly version: ModuleVersion;
-  readonly exportName: string;
-}
-
 /**
  * Internal: calls `fn` with each process of `each` that may run callbacks no module exports (madeCallbacksOf): a
  * census's few such processes, else every one of the set.

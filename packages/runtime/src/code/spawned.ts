@@ -1,6 +1,6 @@
 import type { ProcessImpl } from '../process.js';
 import type { ModuleVersion } from './module.js';
-import type { CodeServer, EachProcess } from './server.js';
+import type { EachProcess, PurgeView } from './purge-view.js';
 
 /**
  * Internal: for each of `versions`, the processes spawned with a closure its code made (`ctx.spawn(() => loop(s))`) that
@@ -9,7 +9,7 @@ import type { CodeServer, EachProcess } from './server.js';
  * looked up once each through the inspector (50 to 300 µs; code/script-ids.ts). `each`: a census's closure-spawned
  * processes when it has them (census), else every process it gives.
  */
-export function spawnedRunning(code: CodeServer, versions: readonly ModuleVersion[], each: EachProcess): Map<ModuleVersion, ProcessImpl[]> {
+export function spawnedRunning(code: PurgeView, versions: readonly ModuleVersion[], each: EachProcess): Map<ModuleVersion, ProcessImpl[]> {
   const out = new Map<ModuleVersion, ProcessImpl[]>(versions.map((v) => [v, []]));
   const texts = versions.map((v) => code.sourceOf(v)).filter((t) => t !== undefined);
   if (texts.length === 0) return out;

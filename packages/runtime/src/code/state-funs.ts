@@ -3,7 +3,7 @@ import { isKeptByReference } from '../state-copy.js';
 import { speakingSys } from '../gen/sys-handler.js';
 import type { ProcessImpl } from '../process.js';
 import type { ModuleVersion } from './module.js';
-import type { CodeServer } from './server.js';
+import type { PurgeView } from './purge-view.js';
 
 // How many objects of one state the walk looks into at most: a state holding more keeps its data in a table.
 const MAX_OBJECTS = 100_000;
@@ -77,7 +77,7 @@ function handlerOfId(id: unknown): object {
  * through each handler's state; a supervisor is left out (its child specs' start functions are the code that made
  * them, and a purge killing it would take its tree down).
  */
-export function stateUsers(code: CodeServer, versions: readonly ModuleVersion[]): Map<ModuleVersion, StateUser[]> {
+export function stateUsers(code: PurgeView, versions: readonly ModuleVersion[]): Map<ModuleVersion, StateUser[]> {
   const out = new Map<ModuleVersion, StateUser[]>(versions.map((v) => [v, []]));
   if (versions.length === 0) return out;
   const held: Array<{ proc: ProcessImpl; handler: object | null; fns: Set<object> }> = [];
