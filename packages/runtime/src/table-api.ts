@@ -1,7 +1,12 @@
-import type { SafeFixed } from './table-fix.js';
 import type { Pid } from './pid.js';
 import type { MatchSpec } from './table-match.js';
 import type { SelectChunk, SelectContinuation } from './table-select.js';
+
+/** What `info` reports of a table's fixation: `since` (ms since the epoch) and each fixing process with its count (ets:info(T, safe_fixed)). */
+export interface SafeFixed {
+  since: number;
+  fixers: Array<[pid: Pid, count: number]>;
+}
 
 /** How a table keys its records (ETS's set, ordered_set, bag and duplicate_bag). */
 export type TableType = 'set' | 'orderedSet' | 'bag' | 'duplicateBag';

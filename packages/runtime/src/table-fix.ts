@@ -1,8 +1,9 @@
 import { RuntimeError, describeBrief } from './errors.js';
 import type { Pid } from './pid.js';
-import type { ProcessImpl } from './process.js';
-import { isBag } from './table-api.js';
-import type { TableStore } from './table.js';
+import { isBag, type SafeFixed } from './table-api.js';
+
+export type { SafeFixed } from './table-api.js';
+import type { TableOwner, TableStore } from './table.js';
 
 /**
  * A table's safe fixation (ets:safe_fixtable/2): which processes fixed it and how often, since when, and for a set
@@ -12,7 +13,7 @@ import type { TableStore } from './table.js';
  */
 export class TableFix {
   /** Each fixing process and how many fixes it holds. */
-  readonly counts = new Map<ProcessImpl, number>();
+  readonly counts = new Map<TableOwner, number>();
   /** When the table was first fixed (ms since the epoch). */
   readonly since = Date.now();
   // set and bag: the data map's keys in walk order, and each key's position in it.
@@ -52,14 +53,8 @@ export class TableFix {
   }
 }
 
-/** What `info` reports of a table's fixation: `since` (ms since the epoch) and each fixing process with its count (ets:info(T, safe_fixed)). */
-export interface SafeFixed {
-  since: number;
-  fixers: Array<[pid: Pid, count: number]>;
-}
-
 /** Fixes (`on`) or releases one fix of (`!on`) `store` for `caller`; a release without a fix is ignored, as ETS's. */
-export function safeFixtable(store: TableStore, caller: ProcessImpl, on: boolean): void {
+export function safeFixtable(store: TableStore, caller: TableOwner, on: boolean): void {
   if (typeof on !== 'boolean') throw new RuntimeError('badarg', `safeFixtable takes true (fix) or false (release), got ${describeBrief(on)}`);
   const fixers = store.registry.fixers;
   if (on) {
@@ -77,7 +72,7 @@ export function safeFixtable(store: TableStore, caller: ProcessImpl, on: boolean
 }
 
 /** Drops every fix `proc` holds on `store` (its last release, or its exit). */
-export function release(store: TableStore, proc: ProcessImpl): void {
+export function release(store: TableStore, proc: TableOwner): void {
   const fix = store.fix;
   if (fix !== null) {
     fix.counts.delete(proc);

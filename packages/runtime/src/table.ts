@@ -1,8 +1,6 @@
 import { RuntimeError, describeBrief } from './errors.js';
 import { misspeltKey } from './edit-distance.js';
 import { compareTerms, estimateSize, isGround, matchPattern, orderedTermKey, termEquals, termKey } from './terms.js';
-import type { ProcessImpl } from './process.js';
-import type { OtpNode } from './node.js';
 import { Pid } from './pid.js';
 import { isolateMessage, isolation } from './isolation.js';
 import { MatchSpec, type CompiledSpec } from './table-match.js';
@@ -15,17 +13,36 @@ import { slotOf, type SlotCursor } from './table-slot.js';
 export type { CounterOp, ElementUpdate, Table, TableAccess, TableHeir, TableInfo, TableOptions, TableType, UpdateCounterOptions } from './table-api.js';
 export { TableTransfer, isTableTransfer } from './table-api.js';
 
+/**
+ * What the tables read of a process that owns, fixes or calls on a table (a TableOwner is one): declared here, so
+ * that the tables know no process or node class and the process primitives import the tables one way.
+ */
+export interface TableOwner {
+  readonly pid: Pid;
+  readonly dead: boolean;
+  /** The tables this process owns; null while it owns none. */
+  tables: Set<TableStore> | null;
+  deliver(message: unknown): void;
+  /** Throws ProcessExitedError once the process has exited. */
+  check(): void;
+}
+
+/** What the tables read of their node (an OtpNode is one): its live local processes by pid. */
+export interface TableNode {
+  localProcess(pid: Pid): TableOwner | undefined;
+}
+
 /** The node's tables: ids, names, and deletion when an owner exits. */
 export class TableRegistry {
   private readonly byId = new Map<number, TableStore>();
   private readonly byName = new Map<string, TableStore>();
   private nextId = 1;
   /** The tables each process has fixed with safeFixtable, released when it exits. */
-  readonly fixers = new Map<ProcessImpl, Set<TableStore>>();
+  readonly fixers = new Map<TableOwner, Set<TableStore>>();
 
-  constructor(readonly node: OtpNode) {}
+  constructor(readonly node: TableNode) {}
 
-  create<R>(owner: ProcessImpl, options: TableOptions): Table<R> {
+  create<R>(owner: TableOwner, options: TableOptions): Table<R> {
     checkOptions(options);
     const type = options.type ?? 'set';
     const access = options.access ?? 'protected';
@@ -52,7 +69,7 @@ export class TableRegistry {
     return new TableHandle<R>(store, owner);
   }
 
-  open<R>(caller: ProcessImpl, nameOrId: string | number): Table<R> {
+  open<R>(caller: TableOwner, nameOrId: string | number): Table<R> {
     const store = typeof nameOrId === 'string' ? this.byName.get(nameOrId) : this.byId.get(nameOrId);
     if (store === undefined) throw new RuntimeError('badarg', `no table ${typeof nameOrId === 'string' ? `named '${describeBrief(nameOrId)}'` : `with id ${describeBrief(nameOrId)}`} exists`);
     if (store.access === 'private' && caller !== store.owner) {
@@ -96,12 +113,12 @@ export class TableRegistry {
   }
 
   /** An exiting process's fixes are released (ets:safe_fixtable/2). */
-  fixerExited(proc: ProcessImpl): void {
+  fixerExited(proc: TableOwner): void {
     for (const store of Array.from(this.fixers.get(proc) ?? [])) release(store, proc);
   }
 
   /** An exiting owner's tables go to their live heirs, the others are deleted. */
-  ownerExited(owner: ProcessImpl): void {
+  ownerExited(owner: TableOwner): void {
     for (const store of Array.from(owner.tables ?? [])) {
       const heir = store.heir === 'none' ? undefined : this.node.localProcess(store.heir.pid);
       if (heir === undefined || heir === owner || heir.dead) this.remove(store);
@@ -110,7 +127,7 @@ export class TableRegistry {
   }
 
   /** Makes `to` the owner of a table and tells it so. */
-  transfer(store: TableStore, to: ProcessImpl, data: unknown): void {
+  transfer(store: TableStore, to: TableOwner, data: unknown): void {
     const from = store.owner;
     from.tables?.delete(store);
     store.owner = to;
@@ -182,7 +199,7 @@ export class TableStore {
     readonly type: TableType,
     readonly access: TableAccess,
     readonly keyPos: number | string,
-    public owner: ProcessImpl,
+    public owner: TableOwner,
   ) {
     this.slot = type === 'orderedSet' ? orderedTermKey : termKey;
   }
@@ -482,7 +499,7 @@ function tableInfo(s: TableStore): TableInfo {
 class TableHandle<R> implements Table<R> {
   constructor(
     private readonly store: TableStore,
-    private readonly caller: ProcessImpl,
+    private readonly caller: TableOwner,
   ) {}
 
   get id(): number {
