@@ -1,6 +1,4 @@
 import { RuntimeError } from './errors.js';
-import { loggerOf } from './logger.js';
-import type { ProcessImpl } from './process.js';
 
 /**
  * The `maxMailbox` spawn option: the most messages a process may have waiting (OTP's `max_heap_size`
@@ -25,30 +23,4 @@ export function mailboxLimitOf(option: number | MailboxLimit): MailboxLimit | nu
     throw new RuntimeError('badarg', `maxMailbox must be a whole number of messages from 0 (no limit) to ${MOST}, or { size, kill?, errorLogger? }; got ${JSON.stringify(option)}`);
   }
   return limit.size === 0 ? null : limit;
-}
-
-/**
- * A delivery left more messages waiting than the process's limit: report it and kill the process, as
- * the BEAM does when a process outgrows its `max_heap_size`. Without `kill` the overflow is reported
- * once and the limit is lifted.
- */
-export function mailboxOverflow(p: ProcessImpl): void {
-  const limit = p.mailboxLimit!;
-  const kill = limit.kill !== false;
-  if (limit.errorLogger !== false) {
-    loggerOf(p.node).error(
-      {
-        kind: 'maxMailbox',
-        pid: p.pid,
-        name: p.name,
-        size: limit.size,
-        queued: p.queueLength,
-        killed: kill,
-        text: `process ${p.pid}${p.name === undefined ? '' : ` (${p.name})`} has ${p.queueLength} messages waiting, over its maxMailbox of ${limit.size}${kill ? ': killed' : ''}`,
-      },
-      { pid: p.pid },
-    );
-  }
-  if (kill) p.node.exitProcess(p, 'killed');
-  else p.mailboxLimit = null;
 }

@@ -3,7 +3,7 @@ import { RuntimeError } from './errors.js';
 import type { TimerEntry } from './timers.js';
 import { finish } from './finish.js';
 import { releaseAliases } from './alias.js';
-import { mailboxOverflow } from './limits.js';
+import { loggerOf } from './logger.js';
 import { isolateMessage, isolation } from './isolation.js';
 import { runTiming } from './run-timing.js';
 import { CHUNK, DETACHED, EMPTY, IDLE, LOOPED, PARKED, RACED, READY, SCAN, ProcessRecord, type Answer, type LoopWake } from './process-record.js';
@@ -455,4 +455,30 @@ export class ProcessMailbox extends ProcessRecord {
     }
     return msg;
   }
+}
+
+/**
+ * A delivery left more messages waiting than the process's limit: report it and kill the process, as
+ * the BEAM does when a process outgrows its `max_heap_size`. Without `kill` the overflow is reported
+ * once and the limit is lifted.
+ */
+function mailboxOverflow(p: ProcessImpl): void {
+  const limit = p.mailboxLimit!;
+  const kill = limit.kill !== false;
+  if (limit.errorLogger !== false) {
+    loggerOf(p.node).error(
+      {
+        kind: 'maxMailbox',
+        pid: p.pid,
+        name: p.name,
+        size: limit.size,
+        queued: p.queueLength,
+        killed: kill,
+        text: `process ${p.pid}${p.name === undefined ? '' : ` (${p.name})`} has ${p.queueLength} messages waiting, over its maxMailbox of ${limit.size}${kill ? ': killed' : ''}`,
+      },
+      { pid: p.pid },
+    );
+  }
+  if (kill) p.node.exitProcess(p, 'killed');
+  else p.mailboxLimit = null;
 }
