@@ -1,7 +1,7 @@
 import { speakingSys } from '../gen/sys-handler.js';
 import type { ProcessImpl } from '../process.js';
 import type { ModuleVersion } from './module.js';
-import type { CodeServer } from './server.js';
+import type { PurgeView } from './purge-view.js';
 
 /** A supervisor whose child spec starts with code of a version about to be purged: the supervisor and the child's id. */
 export interface HeldStart {
@@ -30,7 +30,7 @@ interface SupShape {
  * release install checks before its point of no return. A supervisor whose own init that version made (one made
  * inline, which runs that code itself and is left alive by a purge) is not counted.
  */
-export function heldStarts(code: CodeServer, versions: readonly ModuleVersion[]): Map<ModuleVersion, HeldStart[]> {
+export function heldStarts(code: PurgeView, versions: readonly ModuleVersion[]): Map<ModuleVersion, HeldStart[]> {
   const out = new Map<ModuleVersion, HeldStart[]>(versions.map((v) => [v, []]));
   if (versions.length === 0) return out;
   const found: Array<{ proc: ProcessImpl; init: unknown; specs: SpecShape[] }> = [];

@@ -30,6 +30,8 @@ export interface PurgeView {
   isModuleExport(fn: unknown): boolean;
   /** True for a loaded module's export table (a purge's walk over a state skips it). */
   isExportTable(value: object): boolean;
+  /** The current version's export standing for `value` when it is an export of an older version, else `value`. */
+  latest<T>(value: T): T;
   /** For each of `fns`, which of `versions` made it. */
   versionsOfFunctions(fns: readonly object[], versions: readonly ModuleVersion[]): Map<object, ModuleVersion[]>;
 }
