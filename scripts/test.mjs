@@ -2,11 +2,12 @@
 // The last line is always the totals: `N passed, N failed` (`, N skipped` when any were skipped).
 // The runtime's own tests (packages/runtime/test, written with node:test) run under @otp-ts/test-runner, so the
 // tool tests itself; every other file runs under node:test with scripts/test-reporter.mjs. Files named on the
-// command line (`npm test -- some/file.test.ts`) all run under node:test, which needs no build first.
+// command line (`npm test -- some/file.test.ts`, or a folder: its test files) all run under node:test, which needs no build first;
+// a path that names nothing to run exits 2.
 // The two runs overlap (many tests mostly wait on timers and sockets); the runner's lines are printed after node:test's.
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { readdirSync, existsSync, readFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { join, dirname, relative, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -51,19 +52,39 @@ async function stepsSideBySide(steps) {
 }
 
 function testFiles() {
-  if (args.length > 0) return args;
   const files = [];
   const walk = (dir) => {
     if (!existsSync(dir)) return;
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, entry.name);
       if (entry.isDirectory() && entry.name !== 'node_modules' && entry.name !== 'fixtures') walk(p);
-      else if (entry.isFile() && entry.name.endsWith('.test.ts')) files.push(p.slice(root.length + 1));
+      else if (entry.isFile() && entry.name.endsWith('.test.ts')) files.push(relative(root, p));
     }
   };
+  if (args.length > 0) {
+    // A folder named runs the test files under it (node:test given a folder ran none and reported 0 failed): a run
+    // that names nothing it can run fails, rather than reading green.
+    for (const arg of args) {
+      const path = resolve(root, arg);
+      if (!existsSync(path)) usage(`${arg} does not exist: name test files or folders of this repository (npm test -- packages/runtime/test)`);
+      if (!statSync(path).isDirectory()) {
+        files.push(arg);
+        continue;
+      }
+      const before = files.length;
+      walk(path);
+      if (files.length === before) usage(`${arg} holds no test file (*.test.ts): name a folder with tests, or the files themselves`);
+    }
+    return [...new Set(files)];
+  }
   for (const pkg of readdirSync(join(root, 'packages'))) walk(join(root, 'packages', pkg, 'test'));
   walk(join(root, 'test'));
   return files.sort();
+}
+
+function usage(line) {
+  console.error(`npm test: ${line}`);
+  process.exit(2);
 }
 
 const node = process.execPath;
