@@ -186,7 +186,8 @@ export class Executor {
     const thrown = !outcome.ok && 'error' in outcome ? unwrap(outcome.error) : undefined;
     if (isSkip(thrown)) return this.result(c, 'skipped', { ...base, skipReason: thrown.reason });
     // Common Test: an init_per_testcase that returns {fail, Reason} fails its case, unrun (endPerTestcase does not run).
-    if (thrown instanceof InitFail && !initDone) return this.result(c, 'failed', { ...base, failure: withErrors(thrown.reason instanceof Error ? toFailureInfo(thrown.reason, 'initPerTestcase failed the case') : plainFailure(thrown.message), errors) });
+    const initFail = initDone ? undefined : asInitFail(thrown);
+    if (initFail !== undefined) return this.result(c, 'failed', { ...base, failure: withErrors(initFail.reason instanceof Error ? toFailureInfo(initFail.reason, 'initPerTestcase failed the case') : plainFailure(initFail.message), errors) });
     // A failed initPerTestcase auto-skips its case, as in Common Test (endPerTestcase does not run).
     if (!outcome.ok && !initDone && this.plan.kind === 'suite' && chain.some((g) => g.initEach)) {
       // The failed init is a failed configuration function, counted as failed, as a failed initPerSuite is.
@@ -240,6 +241,16 @@ export class Executor {
       }
     }, (pid) => watch.own(pid));
     return { ...(!r.ok && { crash: boxedFailure(r, this.plan.kind === 'suite' ? undefined : 'cleanup after the case failed') }), ...(fail && { fail }) };
+  }
+}
+
+// What a case's init threw as an InitFail (its `{ fail: reason }`), else undefined: asked safely, since a test may throw a
+// proxy whose traps throw, which `instanceof` would run.
+function asInitFail(thrown: unknown): InitFail | undefined {
+  try {
+    return thrown instanceof InitFail ? thrown : undefined;
+  } catch {
+    return undefined;
   }
 }
 
