@@ -540,14 +540,18 @@ test('a peer that proved the cookie cannot hold more than maxLinksAndMonitors li
 });
 
 test('maxLinksAndMonitors must be a positive whole number: one sentence naming it', async () => {
+  // A port mapper of its own: a node that started all the same (the check missing) must not start one on 4369.
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
   const node = createNode({ onCrash: () => {} });
-  await assert.rejects(node.startDistribution({ name: 'x@127.0.0.1', cookie: 'sekrit', maxLinksAndMonitors: 0 }), /^Error: distribution: maxLinksAndMonitors must be a positive whole number, got '0'$/);
+  await assert.rejects(node.startDistribution({ name: 'x@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {}, maxLinksAndMonitors: 0 }), /^Error: distribution: maxLinksAndMonitors must be a positive whole number, got '0'$/);
   await node.shutdown();
+  await epmd.close();
 });
 
 test('a cookie holder cannot connect under more names than maxConnections: the one past it is refused before the node proves anything, with one line, and a place freed is taken again', async () => {
   await withPeer(
-    async ({ a, logs, port }) => {
+    async ({ a, logs, epmdPort, port }) => {
       const full = (l: string): boolean => /maxConnections/.test(l);
       const b1 = await shakeHands(port, 'b1@127.0.0.1', 'a@127.0.0.1', {});
       const b2 = await shakeHands(port, 'b2@127.0.0.1', 'a@127.0.0.1', {});
@@ -561,6 +565,20 @@ test('a cookie holder cannot connect under more names than maxConnections: the o
       const lines = logs.filter(full);
       assert.equal(lines.length, 1, logs.join('\n'));
       assert.match(lines[0]!, /^distribution: refused b3@127\.0\.0\.1 \(127\.0\.0\.1:\d+\): this node holds 2 connections to other nodes, the most it holds at once \(maxConnections\): start this node with a larger maxConnections, or disconnect nodes it no longer needs$/);
+      assert.deepEqual(a.nodes().sort(), ['b1@127.0.0.1', 'b2@127.0.0.1']);
+      // A real node dialling the full listener is refused too, and says why in its own log, with the fix.
+      const dLogs: string[] = [];
+      const d = createNode({ onCrash: () => {} });
+      try {
+        await d.startDistribution({ name: 'd@127.0.0.1', cookie: 'sekrit', epmdPort, log: (l) => dLogs.push(l) });
+        assert.equal(await d.ping('a@127.0.0.1'), false);
+        const told = dLogs.filter(full);
+        assert.equal(told.length, 1, dLogs.join('\n'));
+        assert.match(told[0]!, /^distribution: a@127\.0\.0\.1 \(127\.0\.0\.1:\d+\) refused this node's connection: it holds as many connections as its maxConnections allows: start it with a larger maxConnections, or disconnect nodes from it$/);
+      } finally {
+        await d.shutdown();
+      }
+      assert.equal(logs.filter(full).length, 2, logs.join('\n'));
       assert.deepEqual(a.nodes().sort(), ['b1@127.0.0.1', 'b2@127.0.0.1']);
       // Nor does the node dial past it: a connection it dialled comes down with one line.
       assert.equal(await a.ping('c@127.0.0.1'), false);
