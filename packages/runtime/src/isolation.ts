@@ -66,6 +66,12 @@ export function isolateMessage(message: unknown): void {
 // What of a wrapper class's instance is the user's payload, by the class's prototype.
 const payloads = new Map<object, (message: object) => unknown>();
 
+/** Internal: the user's payload of one of the behaviours' message wrappers (a call's request), or undefined for any other message. */
+export function payloadOf(message: unknown): unknown {
+  if (typeof message !== 'object' || message === null) return undefined;
+  return payloads.get(Object.getPrototypeOf(message) as object)?.(message);
+}
+
 /** Internal: the behaviours' message wrappers declare their payload, which isolation freezes. */
 export function isolatePayload<C extends object>(cls: abstract new (...args: never[]) => C, payload: (message: C) => unknown): void {
   payloads.set(cls.prototype as object, payload as (message: object) => unknown);

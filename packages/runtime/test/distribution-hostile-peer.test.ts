@@ -623,7 +623,7 @@ test('a peer that proved the cookie cannot register more than maxGlobalNames glo
       // 100 more in one sync: the first past the bound closes the connection, one line for them all.
       sync(raw, 20, 100);
       await waitFor('a to close the connection', () => raw.closed);
-      assert.deepEqual(logs.filter(over), ['distribution: closed the connection to b@127.0.0.1: its processes would hold more than 20 global names and name locks here (maxGlobalNames): start this node with a larger maxGlobalNames if b@127.0.0.1 needs that many']);
+      assert.deepEqual(logs.filter(over), ['distribution: closed the connection to b@127.0.0.1: it would bring more than 20 global names and name locks here (maxGlobalNames): start this node with a larger maxGlobalNames if b@127.0.0.1 needs that many']);
       await waitFor("b's names to go with its connection", async () => (await names()).length === 0);
       assert.equal(await c.ping('a@127.0.0.1'), true);
       // Connected again, it may hold as many.
@@ -634,6 +634,42 @@ test('a peer that proved the cookie cannot register more than maxGlobalNames glo
       assert.ok(a.nodes().includes('b@127.0.0.1'));
       assert.equal(logs.filter(over).length, 1);
       again.raw.socket.destroy();
+    },
+    { maxGlobalNames: 20 },
+  );
+});
+
+test("a member syncing global names for a third node's processes has them counted against its own connection: past maxGlobalNames it is disconnected, whatever node its sync claims to be from, and the third node stays connected", async () => {
+  await withPeer(
+    async ({ a, c, logs, port }) => {
+      // Real processes of c, a node of a's cluster that registers nothing itself.
+      const held = Array.from({ length: 40 }, () => c.spawn(async (ctx) => void (await ctx.receive())));
+      assert.equal(await c.ping('a@127.0.0.1'), true);
+      // The raw client b writes its own pids at index 0, a's at 1 and c's at 2.
+      const known = ['b@127.0.0.1', 'a@127.0.0.1', 'c@127.0.0.1'];
+      const via: PidTranslator = { nameOf: (i) => known[i]!, indexOf: (n) => known.indexOf(n) };
+      const names = (): Promise<string[]> => a.run((ctx) => global.registeredNames(ctx));
+      const sync = (raw: Raw, from: number, n: number) =>
+        raw.send(encodeControl(['reg_send', 'global_name_server', { op: 'sync', from: 'c@127.0.0.1', entries: Array.from({ length: n }, (_, i) => [`t${from + i}`, new Pid(2, held[from + i]!.id, held[from + i]!.serial), 'randomExit']) }], via, 1));
+      const over = (l: string): boolean => /maxGlobalNames/.test(l);
+      const { raw, answer } = await shakeHands(port, 'b@127.0.0.1', 'a@127.0.0.1', {});
+      assert.equal(answer.t, 'proof', JSON.stringify(answer));
+      // A sync carries the sender's whole replica, third nodes' names too (as OTP's global): taken.
+      sync(raw, 0, 15);
+      await waitFor('the 15 names on a', async () => (await names()).length === 15);
+      assert.deepEqual(logs.filter(over), []);
+      // 15 more: past the 20 b may bring, b is disconnected, not c (whose pids they name, and whom the sync claims).
+      sync(raw, 15, 15);
+      await waitFor('a to close the connection to b', () => raw.closed);
+      assert.deepEqual(logs.filter(over), ['distribution: closed the connection to b@127.0.0.1: it would bring more than 20 global names and name locks here (maxGlobalNames): start this node with a larger maxGlobalNames if b@127.0.0.1 needs that many']);
+      assert.ok(a.nodes().includes('c@127.0.0.1'), logs.join('\n'));
+      assert.equal(await c.ping('a@127.0.0.1'), true);
+      // c's own registrations are counted against c alone: it may register within its own bound.
+      const mine = c.spawn(async (ctx) => void (await ctx.receive()));
+      assert.equal(await c.run((ctx) => global.register(ctx, 'c_own', mine)), true);
+      await waitFor('c_own on a', async () => (await names()).includes('c_own'));
+      assert.ok(a.nodes().includes('c@127.0.0.1'), logs.join('\n'));
+      assert.equal(logs.filter(over).length, 1);
     },
     { maxGlobalNames: 20 },
   );

@@ -3,7 +3,7 @@
 import type { OtpNode } from '../node.js';
 import { Down, type ExitReason } from '../messages.js';
 import { Ref, type Pid } from '../pid.js';
-import { isolation } from '../isolation.js';
+import { isolation, payloadOf } from '../isolation.js';
 import { awaitedTag, isReply } from '../wire.js';
 import type { RemoteSignals } from './remote.js';
 import type { ControlMessage } from './control-message.js';
@@ -38,6 +38,22 @@ export interface ControlTarget {
   indexOf(name: string): number;
 }
 
+// The connection each message (and a call's or cast's request in it) arrived over, by the decoded object: what a
+// receiver that bounds a peer reads, rather than a node name the message claims for itself.
+const senders = new WeakMap<object, string>();
+
+function noteSender(m: unknown, peer: string): void {
+  if (typeof m !== 'object' || m === null) return;
+  senders.set(m, peer);
+  const payload = payloadOf(m);
+  if (typeof payload === 'object' && payload !== null) senders.set(payload, peer);
+}
+
+/** The node whose connection delivered `m` (a message or a call's request as received), or undefined for one sent on this node. */
+export function wireSenderOf(m: unknown): string | undefined {
+  return typeof m === 'object' && m !== null ? senders.get(m) : undefined;
+}
+
 /** Handles one control message from `peer` (a connected node). */
 export function handleControl(d: ControlTarget, peer: string, msg: ControlMessage): void {
   // What arrives from the wire is the receiver's own copy: message isolation has nothing to guard in it.
@@ -62,8 +78,10 @@ function dispatch(d: ControlTarget, peer: string, msg: ControlMessage): void {
     case 'send':
       return onSend(d, peer, msg[1], msg[2]);
     case 'alias_send':
+      noteSender(msg[2], peer);
       return onAliasSend(d, msg[1], msg[2]);
     case 'reg_send':
+      noteSender(msg[2], peer);
       return onRegSend(d, msg[1], msg[2]);
     case 'link':
       return onLink(d, peer, msg[1], msg[2]);
@@ -97,6 +115,7 @@ function onSend(d: ControlTarget, peer: string, to: Pid, m: unknown): void {
     return;
   }
   if (!isReply(m)) {
+    noteSender(m, peer);
     node.send(to, m);
     return;
   }

@@ -77,8 +77,8 @@ export interface DistributionOptions {
    */
   maxConnections?: number;
   /**
-   * The most global names (and name locks) the processes of one peer node may hold in this node's replica
-   * (default 1,000,000): a peer taking one more is disconnected with one line, and its names go with it.
+   * The most global names (and name locks) one peer node's connection may bring into this node's replica, whichever
+   * node's processes they name (default 1,000,000): a peer bringing one more is disconnected with one line.
    */
   maxGlobalNames?: number;
   /**
@@ -214,7 +214,7 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   readonly maxLinksAndMonitors: number;
   /** The most connections to other nodes this node holds at once (`maxConnections`). */
   readonly maxConnections: number;
-  /** The most global names and name locks one peer node's processes may hold here (`maxGlobalNames`). */
+  /** The most global names and name locks one peer node's connection may bring here (`maxGlobalNames`). */
   readonly maxGlobalNames: number;
   /** The most members one peer node may announce in one pg scope here (`maxPgMembers`). */
   readonly maxPgMembers: number;

@@ -5,6 +5,7 @@ import { Down } from '../messages.js';
 import { ok, noreply, reply, type GenServer } from '../gen-server/types.js';
 import { NodeUp } from '../distribution/node-dist.js';
 import { registerWireClass } from '../distribution/codec.js';
+import { wireSenderOf } from '../distribution/control.js';
 import { isNodeName, quoteForLog } from '../distribution/handshake.js';
 import { formatValue, loggerOf } from '../logger.js';
 import { pidKey, resolveConflict, tableOf, type ConflictResolver, type GlobalEntry, type Resolution } from './table.js';
@@ -50,52 +51,58 @@ interface Lock {
   id: string;
   ref: Ref;
   owner: Pid;
+  /** The node whose connection asked for it (undefined: this node). */
+  via: string | undefined;
 }
 
 interface State {
   locks: Map<string, Lock>;
-  /** How many of the locks the processes of each other node (by index) hold: with their names, what maxGlobalNames bounds. */
-  lockedBy: Map<number, number>;
+  /** How many of the locks each other node's connection asked for: with its names, what maxGlobalNames bounds. */
+  lockedBy: Map<string, number>;
 }
 
-// How many names of the replica the processes of each other node (by index) hold: what maxGlobalNames bounds, with their locks.
-const namesHeld = new WeakMap<OtpNode, Map<number, number>>();
+// How many names of the replica each other node's connection brought here: what maxGlobalNames bounds, with its locks.
+// A sync carries the sender's whole replica, names of third nodes' processes too (as OTP's global exchanges every
+// name it knows): each is counted against the connection that sent it, never against the node of its pid, so a
+// member cannot get a third node disconnected by syncing names for that node's pids.
+const namesHeld = new WeakMap<OtpNode, Map<string, number>>();
 
-function heldNames(node: OtpNode): Map<number, number> {
+function heldNames(node: OtpNode): Map<string, number> {
   let m = namesHeld.get(node);
   if (!m) namesHeld.set(node, (m = new Map()));
   return m;
 }
 
-function counted(counts: Map<number, number>, pid: Pid, delta: number): void {
-  if (pid.node === 0) return;
-  const n = (counts.get(pid.node) ?? 0) + delta;
-  if (n > 0) counts.set(pid.node, n);
-  else counts.delete(pid.node);
+function counted(counts: Map<string, number>, via: string | undefined, delta: number): void {
+  if (via === undefined) return;
+  const n = (counts.get(via) ?? 0) + delta;
+  if (n > 0) counts.set(via, n);
+  else counts.delete(via);
 }
 
-// Whether `pid`'s node may hold one more name or lock here. Past maxGlobalNames its connection is closed with one
-// line (its names and locks go with it, their monitors firing), and what it asked for is dropped: a buggy peer
-// registering without end cannot take this node's memory. This node's own processes are not bounded.
-function admit(ctx: ProcessContext, state: State | undefined, pid: Pid): boolean {
+// Whether the node `via` (whose connection sent the request or sync) may bring one more name or lock here. Past
+// maxGlobalNames its connection is closed with one line (its own processes' names and locks go with it, their monitors
+// firing), and what it asked for is dropped: a buggy peer registering without end cannot take this node's memory.
+// What this node's own processes ask for is not bounded.
+function admit(ctx: ProcessContext, state: State | undefined, via: string | undefined): boolean {
   const dist = ctx.node.dist;
-  if (pid.node === 0 || !dist) return true;
-  const held = (heldNames(ctx.node).get(pid.node) ?? 0) + (state?.lockedBy.get(pid.node) ?? 0);
+  if (via === undefined || !dist) return true;
+  const held = (heldNames(ctx.node).get(via) ?? 0) + (state?.lockedBy.get(via) ?? 0);
   if (held < dist.maxGlobalNames) return true;
-  dist.overBound(dist.nameOf(pid.node), `its processes would hold more than ${dist.maxGlobalNames} global names and name locks here`, 'maxGlobalNames');
+  dist.overBound(via, `it would bring more than ${dist.maxGlobalNames} global names and name locks here`, 'maxGlobalNames');
   return false;
 }
 
-function put(ctx: ProcessContext, name: string, pid: Pid, resolver: ConflictResolver, state?: State): void {
+function put(ctx: ProcessContext, name: string, pid: Pid, resolver: ConflictResolver, via: string | undefined, state?: State): void {
   const table = tableOf(ctx.node);
   const old = table.get(name);
   if (old?.pid.equals(pid)) return;
-  if (!admit(ctx, state, pid)) return;
+  if (!admit(ctx, state, via)) return;
   if (old?.ref) ctx.demonitor(old.ref, { flush: true });
-  if (old) counted(heldNames(ctx.node), old.pid, -1);
-  const entry: GlobalEntry = { pid, resolver, ref: null };
+  if (old) counted(heldNames(ctx.node), old.via, -1);
+  const entry: GlobalEntry = { pid, resolver, ref: null, via };
   table.set(name, entry);
-  counted(heldNames(ctx.node), pid, 1);
+  counted(heldNames(ctx.node), via, 1);
   entry.ref = ctx.monitor(pid);
 }
 
@@ -105,12 +112,12 @@ function remove(ctx: ProcessContext, name: string, onlyPid?: Pid): void {
   if (!e || (onlyPid && !e.pid.equals(onlyPid))) return;
   if (e.ref) ctx.demonitor(e.ref, { flush: true });
   table.delete(name);
-  counted(heldNames(ctx.node), e.pid, -1);
+  counted(heldNames(ctx.node), e.via, -1);
 }
 
 function dropLock(state: State, name: string, l: Lock): void {
   state.locks.delete(name);
-  counted(state.lockedBy, l.owner, -1);
+  counted(state.lockedBy, l.via, -1);
 }
 
 function releaseLock(ctx: ProcessContext, state: State, name: string, id?: string): void {
@@ -124,11 +131,12 @@ function reserve(ctx: ProcessContext, state: State, req: Extract<GlobalCall, { o
   if (tableOf(ctx.node).has(req.name)) return 'taken';
   const l = state.locks.get(req.name);
   if (l && l.id !== req.lock) return 'locked';
-  if (!l && !admit(ctx, state, req.owner)) return 'locked';
+  const via = wireSenderOf(req);
+  if (!l && !admit(ctx, state, via)) return 'locked';
   // The owner is monitored: a registering process that dies (or whose node goes) leaves no lock behind.
   if (!l) {
-    state.locks.set(req.name, { id: req.lock, ref: ctx.monitor(req.owner), owner: req.owner });
-    counted(state.lockedBy, req.owner, 1);
+    state.locks.set(req.name, { id: req.lock, ref: ctx.monitor(req.owner), owner: req.owner, via });
+    counted(state.lockedBy, via, 1);
   }
   return 'ok';
 }
@@ -146,18 +154,19 @@ function broadcast(ctx: ProcessContext, message: Sync | Resolved, nodes = ctx.no
   }
 }
 
-// Applies a resolution on this node: the loser loses the name, the winner (if any) holds it.
-function applyResolution(ctx: ProcessContext, name: string, r: Resolution): void {
+// Applies a resolution on this node (one `via` another node's connection sent): the loser loses the name, the winner
+// (if any) holds it.
+function applyResolution(ctx: ProcessContext, name: string, r: Resolution, via: string | undefined): void {
   const current = tableOf(ctx.node).get(name);
   for (const pid of r.drop) remove(ctx, name, pid);
-  if (r.keep && (!current || r.drop.some((p) => p.equals(current.pid)) || current.pid.equals(r.keep))) put(ctx, name, r.keep, current?.resolver ?? 'randomExit');
+  if (r.keep && (!current || r.drop.some((p) => p.equals(current.pid)) || current.pid.equals(r.keep))) put(ctx, name, r.keep, current?.resolver ?? 'randomExit', via);
 }
 
 // This node decides a conflict found while syncing with `peer`: resolve, tell everyone, act on the losers.
 function decide(ctx: ProcessContext, name: string, mine: GlobalEntry, theirs: Pid, peer: string): void {
   const node = ctx.node;
   const r = resolveConflict(mine.resolver, name, { pid: mine.pid, key: pidKey(node, mine.pid) }, { pid: theirs, key: pidKey(node, theirs) });
-  applyResolution(ctx, name, r);
+  applyResolution(ctx, name, r, undefined);
   broadcast(ctx, { op: 'resolved', name, keep: r.keep, drop: r.drop });
   const where = (p: Pid): string => pidKey(node, p).split('/')[0]!;
   const what = mine.resolver === 'randomExit' ? 'exited' : 'notified';
@@ -181,13 +190,17 @@ function notifyLoser(ctx: ProcessContext, loser: Pid, message: GlobalNameConflic
   }
 }
 
+// A sync's names are counted against the connection it came over, and that node, not the `from` it claims, is the
+// peer a conflict is decided with.
 function onSync(ctx: ProcessContext, state: State, m: Sync): void {
   const table = tableOf(ctx.node);
+  const via = wireSenderOf(m);
+  const from = via ?? m.from;
   for (const [name, pid, resolver] of m.entries) {
     const mine = table.get(name);
-    if (!mine) put(ctx, name, pid, resolver, state);
+    if (!mine) put(ctx, name, pid, resolver, via, state);
     // Both sides see the conflict; the node whose name sorts first decides, so it is resolved once.
-    else if (!mine.pid.equals(pid) && ctx.node.name < m.from) decide(ctx, name, mine, pid, m.from);
+    else if (!mine.pid.equals(pid) && ctx.node.name < from) decide(ctx, name, mine, pid, from);
   }
 }
 
@@ -209,7 +222,7 @@ export const globalServer: GenServer<State, GlobalCall, never, ReserveAnswer | '
         releaseLock(ctx, state, req.name, req.lock);
         return reply('ok', state);
       case 'commit':
-        put(ctx, req.name, req.pid, req.resolver, state);
+        put(ctx, req.name, req.pid, req.resolver, wireSenderOf(req), state);
         releaseLock(ctx, state, req.name, req.lock);
         return reply('ok', state);
       case 'unregister':
@@ -232,7 +245,7 @@ export const globalServer: GenServer<State, GlobalCall, never, ReserveAnswer | '
     } else if (isOp(m, 'resolved')) {
       const r = m as Resolved;
       if (typeof r.name !== 'string' || !Array.isArray(r.drop) || !r.drop.every((p) => p instanceof Pid)) return unexpected(ctx, 'handleInfo', m, state);
-      applyResolution(ctx, r.name, { keep: r.keep instanceof Pid ? r.keep : null, drop: r.drop });
+      applyResolution(ctx, r.name, { keep: r.keep instanceof Pid ? r.keep : null, drop: r.drop }, wireSenderOf(m));
     }
     return noreply(state);
   },

@@ -17,6 +17,8 @@ export interface GlobalEntry {
   resolver: ConflictResolver;
   /** The monitor this node's global server holds on the pid: its exit or its node's loss removes the name. */
   ref: Ref | null;
+  /** The node whose connection brought the name here (undefined: this node): the one maxGlobalNames counts it against. */
+  via: string | undefined;
 }
 
 const tables = new WeakMap<OtpNode, Map<string, GlobalEntry>>();
