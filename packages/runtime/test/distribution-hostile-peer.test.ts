@@ -4,8 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { createNode, global, loggerOf, pg, type LogEvent, type OtpNode } from '../src/index.ts';
+import { createNode, genServer, global, loggerOf, pg, type LogEvent, type OtpNode } from '../src/index.ts';
 import type { DistributionOptions } from '../src/distribution/node-dist.ts';
+import type { ServerRef } from '../src/gen/call.ts';
+import type { ProcessContext } from '../src/types.ts';
 import { Pid, Ref } from '../src/pid.ts';
 import { EpmdServer } from '../src/distribution/epmd-server.ts';
 import { lookup } from '../src/distribution/epmd-client.ts';
@@ -346,13 +348,13 @@ test("a global name conflict a peer's sync brings up is logged with the name quo
     assert.equal(answer.t, 'proof', JSON.stringify(answer));
     // b says it holds the same name for one of its processes: a (whose name sorts first) decides.
     raw.send(encodeControl(['reg_send', 'global_name_server', { op: 'sync', from: 'b@127.0.0.1', entries: [[name, new Pid(0, 7, 0), 'randomExit']] }], translator('b@127.0.0.1'), 1));
-    // And a second one whose 'from' is no node name: quoted and escaped too.
+    // And a second one whose 'from' is no node name: the line names the node whose connection sent it, not the claim.
     raw.send(encodeControl(['reg_send', 'global_name_server', { op: 'sync', from: 'z\nforged from', entries: [['other', new Pid(0, 8, 0), 'randomExit']] }], translator('b@127.0.0.1'), 1));
     await waitFor('the lines about both conflicts', () => logs.filter((l) => l.startsWith('global: name conflict on ')).length === 2, { ms: 10_000 });
-    const lines = logs.flatMap((l) => l.split('\n')).filter((l) => l.includes('forged'));
+    const lines = logs.flatMap((l) => l.split('\n')).filter((l) => l.startsWith('global: name conflict on '));
     assert.equal(lines.length, 2, logs.join('\n'));
     assert.ok(lines[0]!.startsWith("global: name conflict on 'svc\\u000adistribution: forged line' after b@127.0.0.1 connected: "), lines[0]);
-    assert.ok(lines[1]!.startsWith("global: name conflict on 'other' after 'z\\u000aforged from' connected: "), lines[1]);
+    assert.ok(lines[1]!.startsWith("global: name conflict on 'other' after b@127.0.0.1 connected: "), lines[1]);
     raw.socket.destroy();
   });
 });
@@ -735,6 +737,53 @@ test('a peer that proved the cookie cannot make a pg scope keep ever more of its
       for (let i = 0; i < 100; i++) raw.send(encodeControl(['reg_send', 'pg', { pg: 'discover', peer: new Pid(0, 100 + i, 0) }], via, 1));
       await waitFor('a to close the connection', () => raw.closed);
       assert.deepEqual(logs.filter(over), ['distribution: closed the connection to b@127.0.0.1: it named more than 5 scope servers of pg scope pg (maxPgMembers): start this node with a larger maxPgMembers if b@127.0.0.1 needs that many']);
+    },
+    { maxPgMembers: 5 },
+  );
+});
+
+test('a node that proved the cookie cannot hold more than maxPgMembers pg.monitorScope and pg.monitor subscriptions of a scope here: the one past it closes its connection with one line, and its subscriptions go with it', async () => {
+  await withPeer(
+    async ({ a, logs, epmdPort }) => {
+      await a.run((ctx) => pg.start(ctx));
+      const over = (l: string): boolean => /maxPgMembers/.test(l);
+      const b = createNode({ onCrash: () => {} });
+      try {
+        await b.startDistribution({ name: 'b@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
+        // What pg.monitorScope and pg.monitor ask of a scope server, asked of a's from b; each answered while within the bound.
+        const scope = { name: 'pg', node: 'a@127.0.0.1' } as ServerRef<object, never, unknown>;
+        const subscribeIn = async (ctx: ProcessContext, n: number): Promise<string[]> => {
+          const answers: string[] = [];
+          for (let i = 0; i < n; i++) {
+            const req = i % 2 === 0 ? { op: 'monitorScope' } : { op: 'monitor', group: `g${i}` };
+            answers.push(await genServer.call(ctx, scope, req, 10_000).then((r) => typeof r, (e: unknown) => `failed: ${(e as Error).message}`));
+          }
+          return answers;
+        };
+        // A process of b that subscribes six times and lives on: its subscriptions end only with b's connection.
+        let first: string[] | undefined;
+        const holder = b.spawn(async (ctx) => {
+          first = await subscribeIn(ctx, 6);
+          await ctx.receive();
+        });
+        const answers = await waitFor('the six answers at b', () => first);
+        assert.deepEqual(answers.slice(0, 5), Array(5).fill('object'));
+        // The sixth: b's connection is closed with one line, and the call fails at b.
+        assert.match(answers[5]!, /^failed: /);
+        assert.deepEqual(logs.filter(over), ['distribution: closed the connection to b@127.0.0.1: it would hold more than 5 monitors of pg scope pg here (maxPgMembers): start this node with a larger maxPgMembers if b@127.0.0.1 needs that many']);
+        await waitFor('b down on a', () => !a.nodes().includes('b@127.0.0.1'));
+        assert.ok(b.isAlive(holder));
+        // Its subscriptions went with its connection (their holder still alive): connected again, it may hold as many.
+        let again: string[] | undefined;
+        b.spawn(async (ctx) => {
+          again = await subscribeIn(ctx, 5);
+          await ctx.receive();
+        });
+        assert.deepEqual(await waitFor('the five answers at b', () => again), Array(5).fill('object'));
+        assert.equal(logs.filter(over).length, 1);
+      } finally {
+        await b.shutdown();
+      }
     },
     { maxPgMembers: 5 },
   );

@@ -82,8 +82,9 @@ export interface DistributionOptions {
    */
   maxGlobalNames?: number;
   /**
-   * The most members (one per join) one peer node may announce in one pg scope here (default 1,000,000): a peer
-   * announcing one more is disconnected with one line, and its members leave with it.
+   * The most members (one per join) one peer node may announce in one pg scope here, and the most pg.monitorScope
+   * and pg.monitor subscriptions it may hold in one (default 1,000,000): a peer past either is disconnected with one
+   * line, and its members and subscriptions go with it.
    */
   maxPgMembers?: number;
 }

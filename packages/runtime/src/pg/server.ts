@@ -4,6 +4,7 @@ import { formatValue, loggerOf } from '../logger.js';
 import { Down } from '../messages.js';
 import { ok, noreply, reply, type GenServer } from '../gen-server/types.js';
 import { addDistributionService, NodeUp } from '../distribution/node-dist.js';
+import { wireSenderOf } from '../distribution/control.js';
 import { groupKey, isGroupName, pidKey, installTable, dropTable, scopeServers, ScopeTable, type PgGroup } from './table.js';
 import { broadcast, notify, sendTo, type LocalMember, type PeerMessage, type State } from './state.js';
 import { isPeerMessage, onPeerMessage, peerDown } from './peers.js';
@@ -62,8 +63,39 @@ function memberDown(s: State, ctx: ProcessContext, m: LocalMember): void {
   broadcast(s, ctx, { pg: 'leave', peer: ctx.self(), pids: [m.pid], groups: m.groups });
 }
 
+// A subscription for `from`, counted against the node whose connection asked for it (`req` as received). Each holds
+// an entry and a monitor: past maxPgMembers of them that connection is closed with one line and nothing is added (its
+// subscriptions go with it, as their monitors fire), so a peer subscribing without end cannot take this node's memory.
+function subscribe(s: State, ctx: ProcessContext, req: PgCall, from: Pid, key: string | null): Ref | undefined {
+  const via = wireSenderOf(req);
+  const dist = ctx.node.dist;
+  if (via !== undefined && dist) {
+    const held = s.watchersOf.get(via) ?? 0;
+    if (held >= dist.maxPgMembers) {
+      dist.overBound(via, `it would hold more than ${dist.maxPgMembers} monitors of pg scope ${s.scope} here`, 'maxPgMembers');
+      return undefined;
+    }
+    s.watchersOf.set(via, held + 1);
+  }
+  const ref = ctx.monitor(from);
+  s.watchers.set(ref, { pid: from, key, via });
+  return ref;
+}
+
+// Ends the subscription `ref`; false when there is none.
+function unsubscribe(s: State, ref: Ref): boolean {
+  const w = s.watchers.get(ref);
+  if (!w) return false;
+  s.watchers.delete(ref);
+  if (w.via === undefined) return true;
+  const held = (s.watchersOf.get(w.via) ?? 1) - 1;
+  if (held > 0) s.watchersOf.set(w.via, held);
+  else s.watchersOf.delete(w.via);
+  return true;
+}
+
 function onDown(s: State, ctx: ProcessContext, d: Down): void {
-  if (s.watchers.delete(d.ref)) return;
+  if (unsubscribe(s, d.ref)) return;
   for (const m of s.local.values()) if (m.ref === d.ref) return memberDown(s, ctx, m);
   for (const p of s.peers.values()) if (p.ref === d.ref) return peerDown(s, ctx, p);
 }
@@ -92,7 +124,7 @@ export const scopeServer: GenServer<State, PgCall, never, PgReply, string> = {
   init(scope, ctx) {
     const table = new ScopeTable(ctx.self());
     installTable(ctx.node, scope, table);
-    const s: State = { scope, table, local: new Map(), peers: new Map(), watchers: new Map(), peersOf: new Map(), watchingNodes: false };
+    const s: State = { scope, table, local: new Map(), peers: new Map(), watchers: new Map(), peersOf: new Map(), watchersOf: new Map(), watchingNodes: false };
     watchNodes(s, ctx);
     return ok(s);
   },
@@ -108,20 +140,18 @@ export const scopeServer: GenServer<State, PgCall, never, PgReply, string> = {
       case 'leave':
         return reply(leaveLocal(s, ctx, req.group, req.pids), s);
       case 'monitorScope': {
-        const ref = ctx.monitor(from.pid);
-        s.watchers.set(ref, { pid: from.pid, key: null });
-        return reply({ ref, groups: groupsMap(s.table) }, s);
+        const ref = subscribe(s, ctx, req, from.pid, null);
+        return ref ? reply({ ref, groups: groupsMap(s.table) }, s) : noreply(s);
       }
       case 'monitor': {
-        const ref = ctx.monitor(from.pid);
-        s.watchers.set(ref, { pid: from.pid, key: groupKey(req.group) });
-        return reply({ ref, members: s.table.members(req.group) }, s);
+        const ref = subscribe(s, ctx, req, from.pid, groupKey(req.group));
+        return ref ? reply({ ref, members: s.table.members(req.group) }, s) : noreply(s);
       }
       case 'demonitor': {
         const found = [...s.watchers.keys()].find((r) => r.equals(req.ref));
         if (!found) return reply(false, s);
         ctx.demonitor(found, { flush: true });
-        s.watchers.delete(found);
+        unsubscribe(s, found);
         return reply(true, s);
       }
     }

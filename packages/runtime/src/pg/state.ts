@@ -48,6 +48,8 @@ export interface Watcher {
   pid: Pid;
   /** The group key watched, or null for the whole scope. */
   key: string | null;
+  /** The node whose connection asked for it (undefined: this node): the one maxPgMembers counts it against. */
+  via: string | undefined;
 }
 
 /** A scope server's state (its table is shared with readers through the node). */
@@ -59,6 +61,8 @@ export interface State {
   watchers: Map<Ref, Watcher>;
   /** How many peer scope servers each other node (by index) has here: bounded by maxPgMembers with their members. */
   peersOf: Map<number, number>;
+  /** How many subscriptions each other node's connection asked for here: bounded by maxPgMembers. */
+  watchersOf: Map<string, number>;
   /** True once the server watches NodeUp: a scope started before its node's distribution starts watching at its next message. */
   watchingNodes: boolean;
 }
