@@ -788,3 +788,29 @@ test('a node that proved the cookie cannot hold more than maxPgMembers pg.monito
     { maxPgMembers: 5 },
   );
 });
+
+test("a member speaking for a third node's pg scope server is ignored with a warning: what it announces is not counted against that node, which stays connected", async () => {
+  await withPeer(
+    async ({ a, c, logs, port }) => {
+      const events = keepLogs(a);
+      const warnings = (): string[] => events.filter((e) => e.level === 'warning').map((e) => String(e.message));
+      await a.run((ctx) => pg.start(ctx));
+      assert.equal(await c.ping('a@127.0.0.1'), true);
+      // The raw client b writes its own pids at index 0, a's at 1 and c's at 2.
+      const known = ['b@127.0.0.1', 'a@127.0.0.1', 'c@127.0.0.1'];
+      const via: PidTranslator = { nameOf: (i) => known[i]!, indexOf: (n) => known.indexOf(n) };
+      const over = (l: string): boolean => /maxPgMembers/.test(l);
+      const { raw, answer } = await shakeHands(port, 'b@127.0.0.1', 'a@127.0.0.1', {});
+      assert.equal(answer.t, 'proof', JSON.stringify(answer));
+      // Ever new scope servers of c, and members of c, as b tells it: past maxPgMembers they would get c disconnected.
+      for (let i = 0; i < 10; i++) raw.send(encodeControl(['reg_send', 'pg', { pg: 'sync', peer: new Pid(2, 500 + i, 0), groups: [['g', [new Pid(2, 600 + i, 0)]]] }], via, 1));
+      await waitFor('the ten warnings', () => warnings().filter((w) => w.includes('a node speaks only for its own scope server')).length === 10);
+      assert.deepEqual(logs.filter(over), []);
+      assert.ok(a.nodes().includes('c@127.0.0.1'), logs.join('\n'));
+      assert.deepEqual(pg.getMembers(a, 'g'), []);
+      assert.match(warnings().find((w) => w.includes('a node speaks'))!, /^pg scope pg ignored a 'sync' from b@127\.0\.0\.1 naming <\S+> of c@127\.0\.0\.1 as its scope server: a node speaks only for its own scope server$/);
+      raw.socket.destroy();
+    },
+    { maxPgMembers: 5 },
+  );
+});

@@ -173,7 +173,15 @@ export const scopeServer: GenServer<State, PgCall, never, PgReply, string> = {
 
 // A peer names its own scope server: one naming a process of this node (this scope server, sent back by a
 // hostile or confused node) would make the scope its own peer and list every local member twice.
+// One whose connection is another node's (a member speaking for a third node's scope server) is dropped with a
+// warning too: what it announced would be counted against, and could get disconnected, the node it names.
 function fromPeer(s: State, ctx: ProcessContext, m: PeerMessage): void {
+  const via = wireSenderOf(m);
+  const named = m.peer.node === 0 ? undefined : ctx.node.dist?.nameOf(m.peer.node);
+  if (named !== undefined && via !== undefined && via !== named) {
+    loggerOf(ctx.node).warning(`pg scope ${s.scope} ignored a '${m.pg}' from ${via} naming ${String(m.peer)} of ${named} as its scope server: a node speaks only for its own scope server`, { pid: ctx.self() });
+    return;
+  }
   if (m.peer.node !== 0) return onPeerMessage(s, ctx, ownMembersOnly(s, ctx, m));
   loggerOf(ctx.node).warning(`pg scope ${s.scope} ignored a '${m.pg}' naming ${String(m.peer)}, a process of this node, as a peer scope server: peers are the same scope on other nodes`, { pid: ctx.self() });
 }
