@@ -136,3 +136,19 @@ test("a damaged Node.js report (a command line or stack that is no list of strin
     assert.match(io.out(), shown);
   }
 });
+
+test("a Node.js report whose JavaScript stack is one string of lines, not a list, prints that stack line by line", async () => {
+  const dir = tempDir('otp-crashdump-report-stack-string-');
+  const file = join(dir, 'otp_crash.dump');
+  const header = { reportVersion: 3, event: 'Allocation failed - JavaScript heap out of memory', trigger: 'OOMError', processId: 42, nodejsVersion: 'v20.0.0' };
+  for (const [stack, shown] of [
+    ['at main (boot.js:1:1)', /\nJavaScript stack:\n {2}at main \(boot\.js:1:1\)$/],
+    ['    at grow (shop.js:9:3)\r\n    at main (boot.js:1:1)\n', /\nJavaScript stack:\n {2}at grow \(shop\.js:9:3\)\n {2}at main \(boot\.js:1:1\)$/],
+    [{ frame: 'at main (boot.js:1:1)' }, /\nJavaScript stack:\n {2}\{"frame":"at main \(boot\.js:1:1\)"\}$/],
+  ] as const) {
+    writeFileSync(file, JSON.stringify({ header, javascriptStack: { message: 'No stack.', stack }, javascriptHeap: {} }));
+    const io = captureIo();
+    assert.equal(await runCli(['crashdump', file], providers, { version: '0.0.0' }, io), 0, io.err());
+    assert.match(io.out().trimEnd(), shown);
+  }
+});

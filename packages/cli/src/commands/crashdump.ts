@@ -7,7 +7,7 @@ import { withinWriteBounds } from './crashdump-bounds.js';
 // Node.js' own diagnostic report (what a node leaves on the heap limit, where no JavaScript runs).
 interface DiagnosticReport {
   header: { event?: string; trigger?: string; dumpEventTime?: string; nodejsVersion?: string; processId?: number; commandLine?: string[] };
-  javascriptStack?: { message?: string; stack?: string[] };
+  javascriptStack?: { message?: string; stack?: string[] | string };
   javascriptHeap?: { totalMemory?: number; usedMemory?: number; memoryLimit?: number };
 }
 
@@ -223,8 +223,18 @@ export function summariseReport(r: DiagnosticReport): string {
     `heap: ${mb(r.javascriptHeap?.usedMemory)} used of ${mb(r.javascriptHeap?.totalMemory)}, limit ${mb(r.javascriptHeap?.memoryLimit)}`,
     // A report edited or damaged by hand may hold anything in these: each is shown as text, never trusted as a list of strings.
     `command line: ${Array.isArray(h.commandLine) ? h.commandLine.map(String).join(' ') : String(h.commandLine ?? '')}`,
-    ...(Array.isArray(r.javascriptStack?.stack) && r.javascriptStack.stack.length ? [`JavaScript stack:`, ...r.javascriptStack.stack.slice(0, 12).map((l) => `  ${String(l).trim()}`)] : []),
+    ...stackSection(r.javascriptStack?.stack),
   ].join('\n');
+}
+
+// The first lines of a report's JavaScript stack, whether a list (as Node.js writes it) or one string of lines (as
+// some tools and hand edits leave it); anything else is shown as its text, never dropped.
+function stackSection(stack: unknown): string[] {
+  if (stack === undefined || stack === null) return [];
+  const lines = Array.isArray(stack)
+    ? stack.map((l) => String(l).trim())
+    : (typeof stack === 'string' ? stack.split(/\r?\n/) : [JSON.stringify(stack)]).map((l) => l.trim()).filter((l) => l !== '');
+  return lines.length ? ['JavaScript stack:', ...lines.slice(0, 12).map((l) => `  ${l}`)] : [];
 }
 
 /** `otp crashdump FILE [--pid P] [--top N]`: what a dead node left behind. */
