@@ -559,7 +559,43 @@ test('a hot upgrade to a version that freezes a traced object loads: its functio
       assert.equal(table.server.handleCall(1), 3);
       assert.equal(table.server.handleCall(2), 6);
       const { events } = await t.collect();
-      assert.deepEqual(events.map((e) => e.kind === 'call' && e.args[0]), ['1', '2']);
+      assert.deepEqual(events.filter((e) => e.kind !== 'call').map((e) => e.kind), ['untraced', 'retraced']);
+      assert.deepEqual(events.filter((e) => e.kind === 'call').map((e) => e.kind === 'call' && e.args[0]), ['1', '2']);
       assert.deepEqual(traceAgentOf(node).tracedFunctions(), []);
+    });
+  }));
+
+test('a hot upgrade that removes or freezes a traced function tells each session tracing it, and traced and sessions stop listing it', () =>
+  withNode(async (node) => {
+    loggerOf(node).removeHandler('default');
+    const code = codeServerOf(node, { preloaded: { '@otp-ts/runtime': runtime } });
+    const v = (vsn: string, { freeze = false, f = true } = {}) => `${f ? `export function f(x: number) { return x * ${vsn}; }\n` : ''}export function g(x: number) { return x; }
+export const server = ${freeze ? 'Object.freeze(' : '('}{ handleCall(x: number) { return x * ${vsn}; } });`;
+    await code.load(compile('shop/x', v('1'), '1'));
+    const agent = traceAgentOf(node);
+    await node.run(async (ctx) => {
+      const t = await traceAs(ctx, { patterns: ['shop/x.f', 'shop/x.g', 'shop/x.server.handleCall'], limit: 5 });
+      await code.load(compile('shop/x', v('2', { f: false }), '2'));
+      assert.deepEqual(agent.tracedFunctions().sort(), ['shop/x.g', 'shop/x.server.handleCall']);
+      assert.deepEqual(agent.list()[0]!.functions.sort(), ['shop/x.g', 'shop/x.server.handleCall']);
+      await code.load(compile('shop/x', v('3', { freeze: true }), '3'));
+      assert.deepEqual(agent.tracedFunctions().sort(), ['shop/x.f', 'shop/x.g']);
+      assert.deepEqual(agent.list()[0]!.functions.sort(), ['shop/x.f', 'shop/x.g']);
+      // A new session cannot join the frozen function's idle wrapper: it is refused as any frozen one.
+      const joined = await agent.start({ patterns: ['shop/x.server.handleCall'], client: ctx.self() });
+      assert.ok(!joined.ok && /^shop\/x\.server\.handleCall cannot be traced: shop\/x\.server is frozen/.test(joined.error), JSON.stringify(joined));
+      const m = code.exportsOf('shop/x') as unknown as { f(x: number): number; g(x: number): number; server: { handleCall(x: number): number } };
+      assert.equal(m.server.handleCall(1), 3);
+      m.g(7);
+      traceAgentOf(node).stop(t.session);
+      const { events } = await t.collect();
+      const notices = events.filter((e) => e.kind === 'untraced' || e.kind === 'retraced').map((e) => e.kind === 'untraced' || e.kind === 'retraced' ? `${e.kind} ${e.fn}: ${e.reason}` : '');
+      assert.deepEqual(notices, [
+        'untraced shop/x.f: version 2 of shop/x removed it; this session traces it again if a later version lets it',
+        'retraced shop/x.f: version 3 of shop/x lets a tracing wrapper stand in for it again',
+        'untraced shop/x.server.handleCall: version 3 of shop/x loaded and shop/x.server is frozen (Object.freeze), so no tracing wrapper can stand in for it; this session traces it again if a later version lets it',
+      ]);
+      assert.deepEqual(events.filter((e) => e.kind === 'call').map((e) => e.kind === 'call' && e.fn), ['shop/x.g']);
+      assert.deepEqual(agent.tracedFunctions(), []);
     });
   }));

@@ -214,7 +214,9 @@ async function follow(ctx: ProcessContext, session: Pid, onEvent: (event: TraceE
     }
     ctx.send(session, { otpTrace: 'ack' });
     const returns = m.events.filter((e) => e.kind === 'return' || e.kind === 'exception').length;
-    seen = { events: seen.events + m.events.length - returns, returns: seen.returns + returns, dropped: m.dropped };
+    // A notice that a load left a function untraced (or traced again) is no event the limits count.
+    const notices = m.events.filter((e) => e.kind === 'untraced' || e.kind === 'retraced').length;
+    seen = { events: seen.events + m.events.length - returns - notices, returns: seen.returns + returns, dropped: m.dropped };
     for (const e of m.events) onEvent(e);
   }
 }

@@ -41,13 +41,22 @@ function body(e: TraceEvent): string {
     case 'register':
     case 'unregister':
       return `${e.kind} ${e.name}`;
+    case 'untraced':
+      return `${e.fn} is no longer traced: ${e.reason}`;
+    case 'retraced':
+      return `${e.fn} is traced again: ${e.reason}`;
+    default:
+      // A newer node's kind of event this client does not know: shown by its kind, never as 'undefined'.
+      return String((e as { kind?: unknown }).kind);
   }
 }
 
 /** One event as one line: `HH:MM:SS.mmm <pid> call mod.fn(args)`, or its JSON. */
 export function formatTraceEvent(e: TraceEvent, format: EventFormat = {}): string {
   if (format.json) return JSON.stringify({ ...e, time: new Date(e.ts).toISOString() });
-  return `${time(e.ts)} ${(e.pid ?? '<?>').padEnd(11)} ${printable(body(e))}`;
+  // A notice about the session's patterns comes from no process: its pid column is left blank.
+  const pid = e.kind === 'untraced' || e.kind === 'retraced' ? '' : (e.pid ?? '<?>');
+  return `${time(e.ts)} ${pid.padEnd(11)} ${printable(body(e))}`;
 }
 
 const ENDINGS: Record<TraceSummary['reason'], string> = {

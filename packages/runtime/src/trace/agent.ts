@@ -60,6 +60,8 @@ interface Slot {
   original: AnyFn;
   wrapper: AnyFn;
   entries: Entry[];
+  /** The names the sessions know it by (a module and those re-exporting it). */
+  ids: Set<string>;
 }
 
 type Failure = Extract<TraceStartResult, { ok: false }>;
@@ -204,10 +206,11 @@ export class TraceAgent implements TraceHooks {
 
   /** The sessions still running, with what they trace. */
   list(): TraceSessionInfo[] {
+    const untraced = this.untracedIds();
     return [...this.sessions.values()].filter((s) => s.state === 'active').map((s) => ({
       session: s.id,
       client: s.settings.client?.toString() ?? s.settings.owner?.toString() ?? 'local',
-      functions: s.functions,
+      functions: s.functions.filter((id) => !untraced.has(id)),
       messages: s.settings.messages,
       procs: s.settings.procs,
       events: s.count,
@@ -216,9 +219,16 @@ export class TraceAgent implements TraceHooks {
     }));
   }
 
-  /** The functions currently replaced by trace wrappers (empty when nothing is traced). */
+  /** The functions currently replaced by trace wrappers (empty when nothing is traced); one a load left untraced (removed, frozen) is not among them. */
   tracedFunctions(): string[] {
-    return [...this.slots.keys()];
+    return [...this.slots].filter(([, slot]) => slot.holder !== undefined).map(([id]) => id);
+  }
+
+  // The names of the functions a load left untraced (their slots wait for a version that lets a wrapper in again).
+  private untracedIds(): Set<string> {
+    const out = new Set<string>();
+    for (const slot of this.slots.values()) if (slot.holder === undefined) for (const id of slot.ids) out.add(id);
+    return out;
   }
 
   private settingsOf(spec: TraceSpec): SessionSettings | Failure {
@@ -268,7 +278,8 @@ export class TraceAgent implements TraceHooks {
       const fitting = this.takingArity(r.targets, p.arity);
       if (!Array.isArray(fitting)) return fail('nomatch', arityError(source, p.arity!, fitting.found), fitting.found.map((f) => `${f.id}/${f.arity}`));
       // Checked before anything is wrapped: a refused assignment half-way would leave some wrappers behind.
-      const targets = fitting.filter((t) => this.slots.has(t.id) || unreplaceable(this.code, t) === undefined);
+      // A function a load left untraced (its object frozen) is refused as any frozen one, not joined to its idle slot.
+      const targets = fitting.filter((t) => this.slots.get(t.id)?.holder !== undefined || unreplaceable(this.code, t) === undefined);
       if (targets.length === 0) return fail('nomatch', unreplaceable(this.code, fitting[0]!)!);
       const match = compileArgsMatcher(p);
       for (const target of targets) out.push({ target, match });
@@ -326,7 +337,7 @@ export class TraceAgent implements TraceHooks {
   private attach(target: FunctionTarget, entry: Entry): void {
     let slot = this.slots.get(target.id) ?? this.slotTracing(target);
     if (!slot) {
-      const s: Slot = { target, holder: undefined, original: undefined as unknown as AnyFn, wrapper: undefined as unknown as AnyFn, entries: [] };
+      const s: Slot = { target, holder: undefined, original: undefined as unknown as AnyFn, wrapper: undefined as unknown as AnyFn, entries: [], ids: new Set() };
       const call = (self: unknown, args: unknown[], newTarget: NewTarget): unknown => this.call(s, self, args, newTarget);
       s.wrapper = function traced(this: unknown, ...args: unknown[]): unknown {
         return call(this, args, new.target);
@@ -334,6 +345,7 @@ export class TraceAgent implements TraceHooks {
       this.slots.set(target.id, (slot = s));
       this.wrap(slot);
     }
+    slot.ids.add(target.id);
     const same = slot.entries.find((e) => e.session === entry.session);
     // One function named twice by a session's patterns (a module and its barrel): one event per call, if either matches.
     slot.entries = same ? slot.entries.map((e) => (e === same ? { session: e.session, match: either(same.match, entry.match) } : e)) : [...slot.entries, entry];
@@ -386,13 +398,39 @@ export class TraceAgent implements TraceHooks {
     slot.holder = undefined;
   }
 
-  // A load or rollback re-pointed the module's table to fresh functions: wrap them again.
+  // A load or rollback re-pointed the module's table to fresh functions: wrap them again. A function the new version
+  // removed, or froze, runs untraced: each session tracing it is told so (and told again when a later version lets a
+  // wrapper back in), as the function no longer counts among those traced.
   private repointed(module: string): void {
     for (const slot of this.slots.values()) {
       if (slot.target.module !== module) continue;
+      const was = slot.holder !== undefined;
       this.unwrap(slot);
       this.wrap(slot);
+      const now = slot.holder !== undefined;
+      if (was === now) continue;
+      const reason = now ? `${this.versionText(module)} lets a tracing wrapper stand in for it again` : `${this.lostReason(slot)}; this session traces it again if a later version lets it`;
+      for (const e of slot.entries) {
+        for (const id of slot.ids) e.session.notify(() => ({ kind: now ? 'retraced' : 'untraced', ts: Date.now(), pid: undefined, fn: id, reason: cut(reason, e.session.settings.bounds.chars) }));
+      }
     }
+  }
+
+  private versionText(module: string): string {
+    const vsn = this.code.versions(module).current;
+    return vsn === undefined ? `${module} (no current version)` : `version ${vsn} of ${module}`;
+  }
+
+  // Why a function a load re-pointed takes no wrapper: its module deleted, its object gone or frozen, or itself removed.
+  private lostReason(slot: Slot): string {
+    const { module, path, id } = slot.target;
+    if (this.code.versions(module).current === undefined) return `${module} was deleted (it has no current version)`;
+    const loaded = this.versionText(module);
+    if (holderAt(this.code, module, path) === undefined) return `${loaded} has no ${[module, ...path].join('.')}`;
+    const blocked = unreplaceable(this.code, slot.target);
+    if (blocked === undefined) return `${loaded} removed it`;
+    const why = blocked.slice(`${id} cannot be traced: `.length).replace(/, so no tracing wrapper.*$/s, '');
+    return `${loaded} loaded and ${why}, so no tracing wrapper can stand in for it`;
   }
 
   /** The wrapper's body: report the call to each session whose pattern matches, run it, report its return. */

@@ -97,6 +97,12 @@ export class Session {
     this.push(make);
   }
 
+  /** Buffers a notice about the session's patterns (a function a load left untraced): not counted, sent while the session runs. */
+  notify(make: () => TraceEvent): void {
+    if (this.state !== 'active') return;
+    this.push(make);
+  }
+
   private push(make: () => TraceEvent): void {
     if (this.buffer.length < this.settings.bufferSize) this.buffer.push(make());
     else this.dropped++;

@@ -41,7 +41,9 @@ export type TraceEvent =
   | { kind: 'spawn'; ts: number; pid: string; child: string; initialCall: string }
   | { kind: 'exit'; ts: number; pid: string; reason: string }
   | { kind: 'link' | 'unlink'; ts: number; pid: string; other: string }
-  | { kind: 'register' | 'unregister'; ts: number; pid: string; name: string };
+  | { kind: 'register' | 'unregister'; ts: number; pid: string; name: string }
+  /** A load re-pointed a traced function's module: `untraced` when its version removed the function (or froze its object), `retraced` when a later version let the wrapper stand in again; `reason` says which version and why. */
+  | { kind: 'untraced' | 'retraced'; ts: number; pid: undefined; fn: string; reason: string };
 
 /** Why a session ended; 'processes gone' when every process it named (by pid or name) has exited. */
 export type TraceEndReason = 'limit' | 'rate' | 'time' | 'stopped' | 'client down' | 'processes gone' | 'crashed';
