@@ -152,3 +152,20 @@ test("a Node.js report whose JavaScript stack is one string of lines, not a list
     assert.match(io.out().trimEnd(), shown);
   }
 });
+
+test('otp crashdump prints the terminal controls a dump or report carries as escapes, never raw', async () => {
+  const dir = tempDir('otp-crashdump-controls-');
+  const file = join(dir, 'otp_crash.dump');
+  const header = { reportVersion: 3, event: 'heap\u001b[2J out', trigger: 'OOMError', processId: 42, nodejsVersion: 'v20.0.0' };
+  for (const [content, shown] of [
+    [{ header, javascriptStack: { stack: 'at a\u001b]0;pwn\u0007\nat b' } }, /reason \(OOMError\): heap\\u001b\[2J out\n[\s\S]*\n {2}at a\\u001b\]0;pwn\\u0007\n {2}at b$/],
+    [{ ...whole, reason: 'Error: \u001b[31mred\u009b' }, /Error: \\u001b\[31mred\\u009b/],
+  ] as const) {
+    writeFileSync(file, JSON.stringify(content));
+    const io = captureIo();
+    assert.equal(await runCli(['crashdump', file], providers, { version: '0.0.0' }, io), 0, io.err());
+    // eslint-disable-next-line no-control-regex -- the raw controls are what must not be printed
+    assert.doesNotMatch(io.out(), /[\u001b\u0007\u009b]/);
+    assert.match(io.out().trimEnd(), shown);
+  }
+});

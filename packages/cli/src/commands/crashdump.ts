@@ -11,6 +11,13 @@ interface DiagnosticReport {
   javascriptHeap?: { totalMemory?: number; usedMemory?: number; memoryLimit?: number };
 }
 
+// The characters a terminal acts on rather than shows (C0 and C1 controls but the newline, DEL, line and paragraph
+// separators, bidi overrides): a dump or report carries text from the dead node (reasons, stacks, log lines) and may
+// be edited by anyone, so each is printed as an escape and no file can move the cursor or retitle the terminal.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const printable = (text: string): string => text.replace(CONTROL, (c) => (c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+
 const mb = (bytes: number | undefined): string => (bytes === undefined ? '?' : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
 
 // The fields `otp crashdump` reads of an otp crash dump, with the type each must have.
@@ -256,11 +263,11 @@ export const crashdumpCommand = defineProvider({
     const read = readDump(args.file);
     if (read.kind === 'report') {
       if (args.pid !== undefined) throw new OtpError('usage', `${args.file} is Node.js' diagnostic report of a node that hit its heap limit: it holds no processes, so --pid ${args.pid} cannot be shown; run otp crashdump ${args.file} without --pid for what it holds`);
-      io.stdout.write(args.json ? `${JSON.stringify({ kind: 'diagnostic_report', header: read.report.header, javascriptStack: read.report.javascriptStack })}\n` : `${summariseReport(read.report)}\n`);
+      io.stdout.write(args.json ? `${JSON.stringify({ kind: 'diagnostic_report', header: read.report.header, javascriptStack: read.report.javascriptStack })}\n` : `${printable(summariseReport(read.report))}\n`);
       return 0;
     }
     if (args.pid !== undefined) {
-      io.stdout.write(`${args.json ? JSON.stringify(dumpedProcess(read.dump, args.pid)) : processDetail(read.dump, args.pid)}\n`);
+      io.stdout.write(`${args.json ? JSON.stringify(dumpedProcess(read.dump, args.pid)) : printable(processDetail(read.dump, args.pid))}\n`);
       return 0;
     }
     const top = args.top;
@@ -269,7 +276,7 @@ export const crashdumpCommand = defineProvider({
       io.stdout.write(`${JSON.stringify({ kind: d.kind, reason: d.reason, time: d.time, node: d.node, versions: d.versions, processCount: d.processCount, byMailbox: [...d.processes].sort((a, b) => b.mailboxLength - a.mailboxLength).slice(0, top), tree: treeLines(d), states: d.states })}\n`);
       return 0;
     }
-    io.stdout.write(`${summariseDump(read.dump, top)}\n`);
+    io.stdout.write(`${printable(summariseDump(read.dump, top))}\n`);
     return 0;
   },
 });
