@@ -184,3 +184,19 @@ test("a failing initPerGroup skips the group's cases with its error, in tty, JUn
   assert.deepEqual(json.counts, { passed: 2, failed: 1, skipped: 2, total: 5 });
   assert.deepEqual(json.files[0]!.cases.map((c) => [c.name, c.status, c.skipReason]), [['first', 'passed', undefined], ['initPerGroup(db) failed', 'failed', undefined], ['reads', 'skipped', reason], ['writes', 'skipped', reason], ['last', 'passed', undefined]]);
 }));
+
+test('a CI job that always passes --rerun-failed or --shard is green on a green project: nothing to rerun, an empty shard', () => withProject((dir) => {
+  const otp = otpIn(dir);
+  for (const f of ['lists.test.ts', 'cart.test.ts', 'shop.suite.ts', 'init.suite.ts']) rmSync(join(dir, 'test', f));
+  writeFileSync(join(dir, 'test', 'green.test.ts'), 'export function greenTest() {}\n');
+  const before = otp('--rerun-failed');
+  assert.equal(before.status, 1, 'no earlier run: nothing proves the tests pass');
+  assert.match(before.stderr, /^otp: --rerun-failed selected no test: no earlier run stored its failures/);
+  assert.equal(otp().status, 0);
+  const rerun = otp('--rerun-failed');
+  assert.equal(rerun.status, 0, rerun.stdout + rerun.stderr);
+  assert.deepEqual(rerun.stdout.trimEnd().split('\n').slice(-3), ['no test ran: --rerun-failed has nothing to rerun: the last run stored no failure', '', '0 passed, 0 failed']);
+  const shard = otp('--shard', '3/3');
+  assert.equal(shard.status, 0, shard.stdout + shard.stderr);
+  assert.match(shard.stdout, /^no test ran: --shard 3\/3 holds no test file: the only test file is in another shard$/m);
+}));

@@ -20,7 +20,7 @@ export { affectedTests, isTestFile } from './run/affected.js';
 export type { FileChange, Rerun } from './run/affected.js';
 export type { Shard } from './run/select.js';
 export { failedCases, mergeFailed } from './run/failed-store.js';
-export { noTestsReason, closestNames } from './run/no-tests.js';
+export { noTestsReason, closestNames, emptyButPassing } from './run/no-tests.js';
 export type { EmptySelection } from './run/no-tests.js';
 export { mayHoldSelection } from './run/prefilter.js';
 export type { FailedStore } from './run/failed-store.js';

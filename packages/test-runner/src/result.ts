@@ -92,6 +92,8 @@ export interface RunResult {
   readonly shuffleSeed?: number;
   /** Set when the run selected no test (and `passWithNoTests` was not given): one sentence naming the filter that matched nothing and the closest names. The run then fails. */
   readonly noTests?: string;
+  /** Set when the run selected no test and still passes, to why: an empty shard of a valid split (fewer test files than shards), or `rerunFailed` with nothing to rerun. */
+  readonly nothingToRun?: string;
   /** Set when the run was interrupted (`signal`), to why (e.g. `SIGINT`): the cases that did not finish are skipped, and the run fails. */
   readonly interrupted?: string;
 }

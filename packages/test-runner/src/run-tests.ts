@@ -10,7 +10,7 @@ import { discoverTestFiles } from './run/discover.js';
 import { moduleName, testFileKind } from './plan/plan-file.js';
 import { compileTestFile } from './run/compile.js';
 import { declaredCases, mayHoldSelection, mayMatchGrep } from './run/prefilter.js';
-import { noTestsReason } from './run/no-tests.js';
+import { emptyButPassing, noTestsReason, type EmptySelection } from './run/no-tests.js';
 import { interruptReason, runFile } from './run/pool.js';
 import { plainFailure } from './run/failure-info.js';
 import { updateStore, type CounterexampleStore } from './run/counterexamples.js';
@@ -103,6 +103,7 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
   const root = resolve(options.root ?? process.cwd());
   const outDir = join(root, '_build', 'test');
   const failedPath = join(outDir, 'failed.json');
+  const storeKept = existsSync(failedPath);
   const lastFailed = readJsonStore<FailedStore>(failedPath);
   const failed = options.rerunFailed ? lastFailed : undefined;
   const shuffleSeed = options.shuffleSeed ?? (Math.random() * 2 ** 31) >>> 0;
@@ -150,10 +151,12 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
   writeJsonStore(failedPath, partial ? mergeFailed(lastFailed, results) : failedCases(results));
   const cases = results.flatMap((f) => f.cases);
   const counts = countCases(cases);
-  const noTests = counts.total === 0 && !options.passWithNoTests && interrupted === undefined ? emptyReason(root, options, selected, filter, failed, available) : undefined;
+  const empty = counts.total === 0 && interrupted === undefined ? emptySelection(options, selected, filter, failed, storeKept) : undefined;
+  const nothingToRun = empty && emptyButPassing(empty);
+  const noTests = empty && nothingToRun === undefined && !options.passWithNoTests ? noTestsReason({ ...empty, candidates: candidatesOf(root, selected, available) }) : undefined;
   // Cases skipped because an init function failed (Common Test's auto-skip) fail the run, as in ct_run and rebar3.
   const ok = counts.failed === 0 && !cases.some((c) => c.autoSkipped) && noTests === undefined && interrupted === undefined;
-  const result: RunResult = { ok, counts, files: results, durationMs: performance.now() - started, shuffleSeed, ...(noTests !== undefined && { noTests }), ...(interrupted !== undefined && { interrupted }) };
+  const result: RunResult = { ok, counts, files: results, durationMs: performance.now() - started, shuffleSeed, ...(noTests !== undefined && { noTests }), ...(nothingToRun !== undefined && { nothingToRun }), ...(interrupted !== undefined && { interrupted }) };
   await each(reporters, (r) => r.onRunEnd?.(result));
   return result;
 }
@@ -208,17 +211,20 @@ function notRun(file: string, reporters: readonly Reporter[], skipReason: string
   return { file, cases: [c], durationMs: 0, warnings: [], output: '' };
 }
 
-// Why nothing was selected: the candidates are the cases the workers planned, and the cases the files not compiled declare.
-function emptyReason(root: string, options: RunOptions, selected: Selected, filter: PlanFilter, failed: FailedStore | undefined, available: ReadonlyMap<string, readonly string[]>): string {
-  const candidates = selected.discovered.flatMap((f) => available.get(relative(root, f)) ?? declaredCases(f, readFileSync(f, 'utf8')).map((e) => `${moduleName(f)} > ${e}`));
-  return noTestsReason({
+// The cases the filters chose from: those the workers planned, and those the files not compiled declare.
+const candidatesOf = (root: string, selected: Selected, available: ReadonlyMap<string, readonly string[]>): string[] =>
+  selected.discovered.flatMap((f) => available.get(relative(root, f)) ?? declaredCases(f, readFileSync(f, 'utf8')).map((e) => `${moduleName(f)} > ${e}`));
+
+// What a run that selected nothing selected from (its candidates are filled in only to say why it fails).
+function emptySelection(options: RunOptions, selected: Selected, filter: PlanFilter, failed: FailedStore | undefined, storeKept: boolean): EmptySelection {
+  return {
     ...(options.paths !== undefined && { paths: options.paths }),
     discovered: selected.discovered.length,
-    ...(failed && { rerunFailed: { stored: Object.values(failed).flat().length } }),
+    ...(failed && { rerunFailed: { stored: Object.values(failed).flat().length, kept: storeKept } }),
     ...(options.shard && { shard: { shard: options.shard, files: selected.inShard } }),
     filter,
-    candidates,
-  });
+    candidates: [],
+  };
 }
 
 function compileFailure(file: string, text: string, reporters: readonly Reporter[]): FileResult {

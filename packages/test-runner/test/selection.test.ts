@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closestNames, filterPlan, mayHoldSelection, mergeFailed, noTestsReason, planCases, planFile, type CaseResult, type FileResult } from '@otp-ts/test-runner';
+import { closestNames, emptyButPassing, filterPlan, mayHoldSelection, mergeFailed, noTestsReason, planCases, planFile, type CaseResult, type FileResult } from '@otp-ts/test-runner';
 
 const file = (name: string, failed: string[], passed: string[] = []): FileResult => ({
   file: name,
@@ -43,7 +43,11 @@ test('an empty selection names the filter that matched nothing and the names a t
     'a shard holding none of the tests a filter selects says so, not that the filter matched nothing',
   );
   assert.equal(noTestsReason({ paths: ['empty'], discovered: 0, filter: {}, candidates: [] }), 'empty holds no test file (*.test.ts or *.suite.ts) (--pass-with-no-tests allows an empty run)');
-  assert.match(noTestsReason({ discovered: 2, rerunFailed: { stored: 0 }, filter: {}, candidates }), /^--rerun-failed selected no test: the last run stored no failure/);
-  assert.match(noTestsReason({ discovered: 1, shard: { shard: { index: 2, count: 2 }, files: 0 }, filter: {}, candidates }), /^--shard 2\/2 holds no test file: there are 1 in all/);
+  assert.match(noTestsReason({ discovered: 2, rerunFailed: { stored: 0, kept: false }, filter: {}, candidates }), /^--rerun-failed selected no test: no earlier run stored its failures/);
+  assert.equal(emptyButPassing({ discovered: 2, rerunFailed: { stored: 0, kept: false }, filter: {}, candidates }), undefined, 'a rerun with no earlier run fails');
+  assert.equal(emptyButPassing({ discovered: 2, rerunFailed: { stored: 0, kept: true }, filter: {}, candidates }), '--rerun-failed has nothing to rerun: the last run stored no failure');
+  assert.equal(emptyButPassing({ discovered: 1, shard: { shard: { index: 2, count: 2 }, files: 0 }, filter: {}, candidates }), '--shard 2/2 holds no test file: the only test file is in another shard');
+  assert.equal(emptyButPassing({ discovered: 0, shard: { shard: { index: 2, count: 2 }, files: 0 }, filter: {}, candidates }), undefined, 'a project without tests fails, sharded or not');
+  assert.equal(emptyButPassing({ discovered: 3, shard: { shard: { index: 1, count: 3 }, files: 1 }, filter: { case: ['pays'] }, candidates }), undefined);
   assert.deepEqual(closestNames('zzzzzz', ['a', 'b', 'c', 'd']), ['a', 'b', 'c'], 'with nothing near, the nearest three');
 });

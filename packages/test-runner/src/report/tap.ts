@@ -24,7 +24,7 @@ export function toTap(result: RunResult): string {
   const cases = result.files.flatMap((f) => f.cases);
   let n = 0;
   const points = result.files.flatMap((f) => [...f.cases.map((c) => point(c, ++n)), ...warnings(f)]);
-  const bail = result.interrupted !== undefined ? [`# interrupted by ${result.interrupted}`] : result.noTests !== undefined ? [`# no test ran: ${oneLine(result.noTests)}`] : [];
+  const bail = result.interrupted !== undefined ? [`# interrupted by ${result.interrupted}`] : result.noTests !== undefined ? [`# no test ran: ${oneLine(result.noTests)}`] : result.nothingToRun !== undefined ? [`# no test ran: ${oneLine(result.nothingToRun)}`] : [];
   return `${['TAP version 13', `1..${cases.length}`, ...points, ...bail, `# ${closingLine(result.counts)}`].join('\n')}\n`;
 }
 

@@ -47,6 +47,7 @@ export function closingLineReporter(out: Output = process.stdout): Reporter {
   return {
     onRunEnd(result: RunResult) {
       if (result.noTests !== undefined) out.write(`${paint.yellow(`⚠ no test ran: ${printable(result.noTests, false)}`)}\n`);
+      if (result.nothingToRun !== undefined) out.write(`no test ran: ${printable(result.nothingToRun, false)}\n`);
       const closing = closingLine(result.counts);
       out.write(`${result.ok ? paint.green(closing) : paint.red(closing)}\n`);
     },
@@ -118,6 +119,8 @@ export function ttyReporter(out: Output = process.stdout, options: TtyOptions = 
       }
       // A run that selected no test fails: why is said where the report is read, above its closing line (quiet too: it is the error).
       if (result.noTests !== undefined) o.write(`\n${paint.yellow(`⚠ no test ran: ${printable(result.noTests, false)}`)}\n`);
+      // A run that selected nothing and passes (an empty shard, nothing to rerun) says why, so a green `0 passed` is never unexplained.
+      if (result.nothingToRun !== undefined) o.write(`\nno test ran: ${printable(result.nothingToRun, false)}\n`);
       const closing = closingLine(result.counts);
       out.write(`${said ? '\n' : ''}${result.ok ? paint.green(closing) : paint.red(closing)}\n`);
     },
