@@ -135,9 +135,9 @@ export function planSuite(file: string, module: string, exports: Exports, option
   return { file, kind: 'suite', module, root, shuffleSeed: seed };
 }
 
-// A node with every case below it skipped for `reason`.
+// A node with every case below it auto-skipped for `reason` (ct_run fails the run on them, as on a failed init).
 function skipped(node: PlanNode, reason: string): PlanNode {
-  return node.kind === 'case' ? { ...node, skip: reason } : { ...node, children: node.children.map((n) => skipped(n, reason)) };
+  return node.kind === 'case' ? { ...node, skip: reason, autoSkip: true } : { ...node, children: node.children.map((n) => skipped(n, reason)) };
 }
 
 // The context of a suite's plan from `suite()` and `groups()` (either may throw: the caller reports it).

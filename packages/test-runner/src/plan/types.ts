@@ -23,6 +23,8 @@ export interface PlanCase {
   readonly property?: unknown;
   /** Set when the case is known to be skipped before running (e.g. required config missing). */
   readonly skip?: string;
+  /** The skip is Common Test's auto-skip (a suite's required config missing), which fails the run. */
+  readonly autoSkip?: boolean;
 }
 
 /** A group of the plan: a fixture scope, an ordering and the cases below it. */

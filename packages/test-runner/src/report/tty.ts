@@ -41,6 +41,13 @@ export function startLine(info: RunStart): string {
   return `running ${info.files.length} test file(s)${shard}${order}`;
 }
 
+// Why a run with no failed case fails on auto-skipped ones (a suite's required config missing), so `0 failed` with exit 1 is never unexplained.
+function autoSkipLine(result: RunResult): string | undefined {
+  const auto = result.counts.failed === 0 ? result.files.flatMap((f) => f.cases).filter((c) => c.autoSkipped) : [];
+  if (auto.length === 0) return undefined;
+  return `⚠ ${auto.length} test(s) auto-skipped (${oneLine(printable(auto[0]!.skipReason ?? '', false))}): auto-skipped tests fail the run, as in Common Test`;
+}
+
 /** Without the tty reporter (`--reporter junit,json`): the closing line alone, after a run that selected no test the reason, so stdout still tells pass from fail. */
 export function closingLineReporter(out: Output = process.stdout): Reporter {
   const paint = colours(out);
@@ -48,6 +55,8 @@ export function closingLineReporter(out: Output = process.stdout): Reporter {
     onRunEnd(result: RunResult) {
       if (result.noTests !== undefined) out.write(`${paint.yellow(`⚠ no test ran: ${printable(result.noTests, false)}`)}\n`);
       if (result.nothingToRun !== undefined) out.write(`no test ran: ${printable(result.nothingToRun, false)}\n`);
+      const auto = autoSkipLine(result);
+      if (auto !== undefined) out.write(`${paint.yellow(auto)}\n`);
       const closing = closingLine(result.counts);
       out.write(`${result.ok ? paint.green(closing) : paint.red(closing)}\n`);
     },
@@ -119,6 +128,8 @@ export function ttyReporter(out: Output = process.stdout, options: TtyOptions = 
       }
       // A run that selected no test fails: why is said where the report is read, above its closing line (quiet too: it is the error).
       if (result.noTests !== undefined) o.write(`\n${paint.yellow(`⚠ no test ran: ${printable(result.noTests, false)}`)}\n`);
+      const auto = autoSkipLine(result);
+      if (auto !== undefined) o.write(`\n${paint.yellow(auto)}\n`);
       // A run that selected nothing and passes (an empty shard, nothing to rerun) says why, so a green `0 passed` is never unexplained.
       if (result.nothingToRun !== undefined) o.write(`\nno test ran: ${printable(result.nothingToRun, false)}\n`);
       const closing = closingLine(result.counts);

@@ -77,7 +77,10 @@ export class Executor {
   private async group(g: PlanGroup, fixture: unknown, chain: Chain, parallelParent: boolean): Promise<boolean> {
     const cases = this.pending(g);
     if (cases.length === 0) return false;
-    if (cases.every((c) => c.skip !== undefined) && !initsWhenSkipped(g)) return this.settleAll(cases, 'skipped', cases[0]!.skip!);
+    if (cases.every((c) => c.skip !== undefined) && !initsWhenSkipped(g)) {
+      for (const c of cases) this.result(c, 'skipped', { skipReason: c.skip!, ...(c.autoSkip && { autoSkipped: true }) });
+      return false;
+    }
     let fx = fixture;
     let holder: Awaited<ReturnType<typeof startHolder>> | undefined;
     // A group with only an end step (a node:test `after` without `before`) still gets its holder, so the end runs.
@@ -145,7 +148,7 @@ export class Executor {
   }
 
   private async case(c: PlanCase, fixture: unknown, chain: Chain, parallel: boolean): Promise<CaseResult> {
-    if (c.skip !== undefined) return this.result(c, 'skipped', { skipReason: c.skip });
+    if (c.skip !== undefined) return this.result(c, 'skipped', { skipReason: c.skip, ...(c.autoSkip && { autoSkipped: true }) });
     this.hooks.start(c.id, c.timeoutMs);
     const watch = this.monitor.begin(c.id, parallel);
     const started = performance.now();
