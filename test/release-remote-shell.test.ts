@@ -52,12 +52,21 @@ test('bin/<name> remote: q() then a throw on one line leaves the shell, the erro
   assert.doesNotMatch(left.stdout, /not run/, left.out);
 });
 
-test('bin/<name> eval: code that does not parse is bad input, exit 2; code that throws is a failure, exit 1', { timeout: 300_000 }, async () => {
+test('bin/<name> eval and rpc otp eval: code that does not parse is bad input, exit 2; code that throws is a failure, exit 1', { timeout: 300_000 }, async () => {
   const bad = await project.run(['eval', '1+']);
   assert.equal(bad.status, 2, bad.out);
   assert.match(bad.stderr, /the code does not parse/, bad.out);
   const thrown = await project.run(['eval', "throw new Error('boom')"]);
   assert.equal(thrown.status, 1, thrown.out);
+  // The kind travels as a field of the answer, not in the wording: a thrown error that says the same words is a failure.
+  const worded = await project.run(['eval', "throw new SyntaxError('the code does not parse, says the app')"]);
+  assert.equal(worded.status, 1, worded.out);
+  // So through rpc: otp.eval of code that does not parse is bad input, exit 2; code that throws a failure, exit 1.
+  const rpcBad = await project.run(['rpc', 'otp', 'eval', '["1+"]']);
+  assert.equal(rpcBad.status, 2, rpcBad.out);
+  assert.match(rpcBad.stderr, /the code does not parse/, rpcBad.out);
+  const rpcThrown = await project.run(['rpc', 'otp', 'eval', JSON.stringify(["JSON.parse('{')"])]);
+  assert.equal(rpcThrown.status, 1, rpcThrown.out);
 });
 
 test('bin/<name> remote: the node going down under a line ends the shell, exit 1', { timeout: 300_000 }, async () => {

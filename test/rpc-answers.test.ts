@@ -69,3 +69,14 @@ test('otp rpc of a function that never returns ends at --timeout with one senten
   assert.match(bad.stderr, /^otp: --timeout soon is not a time to wait\n/);
   assert.equal((await otp('rpc', 'answers@127.0.0.1', 'math', 'add', '[1, 2]', '--timeout', '5000')).stdout, '3\n');
 });
+
+test('otp rpc NODE otp eval: code that does not parse is bad input, exit 2; code that throws, a SyntaxError too, or whose message reads like one, is a failure, exit 1', async () => {
+  const bad = await otp('rpc', 'answers@127.0.0.1', 'otp', 'eval', '["1+"]');
+  assert.equal(bad.status, 2, bad.stderr);
+  assert.match(bad.stderr, /the code does not parse/);
+  // The kind travels as a field of the answer, not in the wording: thrown errors that say the same words stay failures.
+  for (const code of ["throw new Error('boom')", "JSON.parse('{')", "throw new SyntaxError('the code does not parse')"]) {
+    const thrown = await otp('rpc', 'answers@127.0.0.1', 'otp', 'eval', JSON.stringify([code]));
+    assert.equal(thrown.status, 1, `${code}: ${thrown.stderr}`);
+  }
+});

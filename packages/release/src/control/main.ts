@@ -170,8 +170,8 @@ async function rpcCommand({ module, fn, 'json-args': json, timeout }: { module: 
   }
   const value = await call(fn, module, parsed as unknown[], waitMs).catch((error: unknown) => {
     const bad = error instanceof ScriptError && error.cause instanceof BadRpc ? error.cause : undefined;
-    // A module or function the node does not have is the caller's mistake, not a failure of the node.
-    if (bad?.undef) throw new ScriptError((error as Error).message, 2, { cause: bad });
+    // A module or function the node does not have, or code to evaluate that does not parse, is the caller's mistake, not a failure of the node.
+    if (bad?.undef === true || bad?.badCode === true) throw new ScriptError((error as Error).message, 2, { cause: bad });
     // As otp rpc says it: the call is abandoned, not stopped.
     if (bad?.reason === 'timeout') throw new ScriptError(`${module}.${fn} on ${bad.node} gave no answer within ${waitMs} ms; it keeps running there until it returns (as with OTP's erpc, a call that times out is abandoned, not stopped)`, 1, { cause: bad, hint: 'wait longer with --timeout MS' });
     throw error;
@@ -184,7 +184,7 @@ async function evalCommand(args: EvalFlags & { code: string[] }): Promise<number
   const { bounds, replyMs } = evalFlags(args);
   // Code that does not parse is bad input (exit 2), as a bad flag is; code that fails as it runs is a failure (exit 1).
   const value = await call('eval', 'otp', [args.code.join(' '), bounds], replyMs, 'eval').catch((error: unknown) => {
-    throw error instanceof ScriptError && /^the code does not parse/.test(error.message) ? new ScriptError(error.message, 2, { cause: error }) : error;
+    throw error instanceof ScriptError && error.cause instanceof BadRpc && error.cause.badCode ? new ScriptError(error.message, 2, { cause: error.cause }) : error;
   });
   process.stdout.write(`${value}\n`);
   return 0;

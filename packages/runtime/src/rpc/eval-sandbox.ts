@@ -106,10 +106,13 @@ function userSyntaxError(source: string, params: string[]): SyntaxError {
   try {
     new vm.Script(`(async function (${params.join(', ')}) {${source}\n`);
   } catch (error) {
-    if (error instanceof SyntaxError) return new SyntaxError(`the code does not parse: ${error.message}`);
+    if (error instanceof SyntaxError) return new CodeDoesNotParse(`the code does not parse: ${error.message}`);
   }
-  return new SyntaxError('the code does not parse');
+  return new CodeDoesNotParse('the code does not parse');
 }
+
+/** Code given to evaluate that does not parse: the caller's input to fix, as against code that ran and threw (a SyntaxError too, e.g. JSON.parse's). */
+export class CodeDoesNotParse extends SyntaxError {}
 
 // Runs fn under the bound, as a script of its own; false when the bound stopped it.
 function runBounded(fn: () => void, timeoutMs: number): boolean {

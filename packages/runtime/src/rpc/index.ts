@@ -13,6 +13,7 @@ import { addDistributionService } from '../distribution/node-dist.js';
 import { codeServerOf } from '../code/server.js';
 import { runtimeApi } from '../code/runtime-api.js';
 import { endEvalSession, evaluate, type EvalLineOptions } from './eval.js';
+import { CodeDoesNotParse } from './eval-sandbox.js';
 import { formatValue, loggerOf } from '../logger.js';
 import { RuntimeError } from '../errors.js';
 
@@ -39,8 +40,9 @@ interface Workers {
 
 const callKey = (caller: Pid, id: Ref): string => `${String(caller)} ${String(id)}`;
 
-// `undef` marks a call the node could not resolve (OTP's {'EXIT', {undef, _}}), as against one that ran and threw.
-type Answer = { ok: true; value: unknown } | { ok: false; error: unknown; undef?: boolean };
+// `undef` marks a call the node could not resolve (OTP's {'EXIT', {undef, _}}), as against one that ran and threw;
+// kind `parse` marks code given to evaluate (otp.eval) that does not parse. The kind travels as a field, not in wording.
+type Answer = { ok: true; value: unknown } | { ok: false; error: unknown; undef?: boolean; kind?: 'parse' };
 
 /** An rpc that could not run: the node is down, the module or function is unknown (`undef`), or it threw. */
 export class BadRpc extends Error {
@@ -49,6 +51,8 @@ export class BadRpc extends Error {
     readonly reason: unknown,
     /** True when the node has no such module or function (OTP's undef): the caller named something that is not there. */
     readonly undef = false,
+    /** True when the call was code to evaluate (otp.eval) that does not parse: the caller's input to fix, as against code that ran and threw. */
+    readonly badCode = false,
   ) {
     super(`rpc to ${node} failed: ${reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : formatValue(reason, 500)}`);
     this.name = 'BadRpc';
@@ -132,7 +136,7 @@ async function work(worker: ProcessContext, req: Apply, from: From<Answer>): Pro
     // An Error is told by its message; anything else thrown (a string, an object) is the reason itself, as
     // OTP's {badrpc, {'EXIT', Reason}} carries the term, or as it prints when it cannot cross.
     const reason = error instanceof Error ? error.message : error;
-    const failed = (why: unknown): Answer => ({ ok: false as const, error: why, ...(error instanceof Undef ? { undef: true } : {}) });
+    const failed = (why: unknown): Answer => ({ ok: false as const, error: why, ...(error instanceof Undef ? { undef: true } : error instanceof CodeDoesNotParse ? { kind: 'parse' as const } : {}) });
     if (replyTo(from, failed(reason)) !== undefined) reply(from, failed(formatValue(reason, 500)));
   }
 }
@@ -239,7 +243,7 @@ async function call(ctx: ProcessContext, node: string, module: string, fn: strin
     if (error instanceof CallError) throw new BadRpc(node, error.failure);
     throw error;
   }
-  if (!answer.ok) throw new BadRpc(node, answer.error, answer.undef === true);
+  if (!answer.ok) throw new BadRpc(node, answer.error, answer.undef === true, answer.kind === 'parse');
   return answer.value;
 }
 
@@ -283,7 +287,7 @@ async function multicall(ctx: ProcessContext, nodes: string[], module: string, f
   for (const [i, c] of calls.entries()) {
     const a = answers.get(i);
     if (a === undefined) badNodes.push(c.node);
-    else results.push(a.ok ? a.value : new BadRpc(c.node, a.error, a.undef === true));
+    else results.push(a.ok ? a.value : new BadRpc(c.node, a.error, a.undef === true, a.kind === 'parse'));
   }
   return { results, badNodes };
 }
