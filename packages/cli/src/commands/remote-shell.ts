@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { quitsShell, replStatements } from '@otp-ts/release';
+import { boundedInput, quitsShell, replStatements } from '@otp-ts/release';
 import { remoteAnswer, type EvalLineOptions, type EvalOptions } from '@otp-ts/runtime/tools';
 import { TracerError, type Connection } from '@otp-ts/tracer';
 import { defineProvider } from '../cli/provider.js';
 import type { Io } from '../cli/io.js';
 import { withConnection } from '../tracer/connect.js';
-import { boundedInput } from '../shell/bounded-input.js';
 import { nodeConnectionOptions, nameOption, snameOption } from '../project/node-connection.js';
 import { evalBoundOptions, evalOptionsFrom } from './remote-eval.js';
 

@@ -20,6 +20,7 @@ import { scriptProgram, scriptTables } from './commands.js';
 import { removeAbandoned } from '../assemble/journal.js';
 import { permissionRefusal } from './fs-failure.js';
 import { quitsShell, replStatements } from '../command/incomplete.js';
+import { boundedInput } from '../command/bounded-input.js';
 import { holdSignals, type HeldSignals } from './hold-signals.js';
 
 /** A command of the start script: its tables (the shared adapter parses and checks them) and what it runs. */
@@ -195,7 +196,8 @@ async function remote(args: EvalFlags): Promise<number> {
   return withToolNode(async ({ node, refusal }, t) => {
     if (!(await node.ping(t.node))) throw unreachable(t, refusal());
     await refuseOtherRoot(node, t, 'remote');
-    process.stdout.write(`connected to ${t.node}; JavaScript runs inside it with the shell's helpers (call, whereis, sys, ctx, … help() lists them); q() or Ctrl-D leaves\n`);
+    // As otp remote: the banner and the prompts are for a terminal; piped, only the answers print.
+    if (process.stdin.isTTY) process.stdout.write(`connected to ${t.node}; JavaScript runs inside it with the shell's helpers (call, whereis, sys, ctx, … help() lists them); q() or Ctrl-D leaves\n`);
     // The top-level declarations of its lines outlive them on the node for as long as this shell: `const x = 1`, then `x`.
     const session = randomUUID();
     const evaluate = (line: string): Promise<unknown> => node.run((ctx) => rpc.call(ctx, t.node, 'otp', 'eval', [line, { ...bounds, session }], replyMs));
@@ -214,7 +216,12 @@ async function remote(args: EvalFlags): Promise<number> {
 // running on; a node that goes down ends it, exit 1.
 async function remoteLines(t: Target, evaluate: (line: string) => Promise<unknown>): Promise<number> {
   const name = t.node;
-  const lines = createInterface({ input: process.stdin, output: process.stdout, prompt: `${name}> `, terminal: process.stdin.isTTY });
+  // As otp remote (one rule): piped input comes a bounded line at a time, and a line past the bound ends the shell,
+  // exit 2 (a terminal bounds its own lines); piped, no prompt is printed.
+  const tty = process.stdin.isTTY;
+  let refused: string | undefined;
+  const input = tty ? process.stdin : boundedInput(process.stdin, (why) => (refused = why));
+  const lines = createInterface({ input, output: tty ? process.stdout : undefined, prompt: `${name}> `, terminal: tty });
   let interrupt: (() => void) | undefined;
   lines.on('SIGINT', () => (interrupt ? interrupt() : lines.close()));
   let signalled = false;
@@ -226,10 +233,10 @@ async function remoteLines(t: Target, evaluate: (line: string) => Promise<unknow
     process.stdin.destroy();
   };
   process.on('SIGINT', onSignal);
-  lines.prompt();
+  if (tty) lines.prompt();
   try {
     // A statement over several lines (piped, pasted or typed) is joined and sent once whole, as otp remote does.
-    for await (const line of replStatements(lines, process.stdin.isTTY, `${name}> `)) {
+    for await (const line of replStatements(lines, tty, `${name}> `)) {
       if (signalled || quitsShell(line)) break;
       if (line.trim() !== '') {
         const interrupted = new Promise<never>((_, reject) => (interrupt = () => reject(new Error('interrupted: no longer waiting for that line (the node stops it within its bounds)'))));
@@ -250,15 +257,19 @@ async function remoteLines(t: Target, evaluate: (line: string) => Promise<unknow
         }
         if (signalled) break;
       }
-      lines.prompt();
+      if (tty) lines.prompt();
     }
   } finally {
     process.off('SIGINT', onSignal);
     lines.close();
   }
-  if (!signalled) return 0;
-  process.stderr.write(`${t.name}: interrupted (SIGINT): the remote shell ends; ${name} runs on\n`);
-  return 130;
+  if (signalled) {
+    process.stderr.write(`${t.name}: interrupted (SIGINT): the remote shell ends; ${name} runs on\n`);
+    return 130;
+  }
+  if (refused === undefined) return 0;
+  process.stderr.write(`${t.name}: ${refused}\n`);
+  return 2;
 }
 
 // What the node answering under the release's name says runs and installs: nothing when none answers. One started from

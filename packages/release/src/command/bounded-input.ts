@@ -1,3 +1,4 @@
+// The shells' piped input (otp shell, otp remote, bin/<name> remote), bounded by one rule.
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 
 /** The longest input line a shell takes (1 MiB); a longer one is refused, not buffered until memory runs out. */
