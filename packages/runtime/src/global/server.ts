@@ -5,7 +5,7 @@ import { Down } from '../messages.js';
 import { ok, noreply, reply, type GenServer } from '../gen-server/types.js';
 import { NodeUp } from '../distribution/node-dist.js';
 import { registerWireClass } from '../distribution/codec.js';
-import { wireSenderOf } from '../distribution/control.js';
+import { readsWireSenders, wireSenderOf } from '../distribution/control.js';
 import { isNodeName, quoteForLog } from '../distribution/handshake.js';
 import { formatValue, loggerOf } from '../logger.js';
 import { pidKey, resolveConflict, tableOf, type ConflictResolver, type GlobalEntry, type Resolution } from './table.js';
@@ -208,6 +208,7 @@ function onSync(ctx: ProcessContext, state: State, m: Sync): void {
 export const globalServer: GenServer<State, GlobalCall, never, ReserveAnswer | 'ok'> = {
   name: GLOBAL_SERVER,
   init(_args, ctx) {
+    readsWireSenders(ctx.node.localProcess(ctx.self()));
     watchNodes(ctx);
     return ok({ locks: new Map(), lockedBy: new Map() });
   },

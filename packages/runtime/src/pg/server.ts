@@ -4,7 +4,7 @@ import { formatValue, loggerOf } from '../logger.js';
 import { Down } from '../messages.js';
 import { ok, noreply, reply, type GenServer } from '../gen-server/types.js';
 import { addDistributionService, NodeUp } from '../distribution/node-dist.js';
-import { wireSenderOf } from '../distribution/control.js';
+import { readsWireSenders, wireSenderOf } from '../distribution/control.js';
 import { groupKey, isGroupName, pidKey, installTable, dropTable, scopeServers, ScopeTable, type PgGroup } from './table.js';
 import { broadcast, notify, sendTo, type LocalMember, type PeerMessage, type State } from './state.js';
 import { isPeerMessage, onPeerMessage, peerDown } from './peers.js';
@@ -122,6 +122,7 @@ addDistributionService('pg', async (node) => {
 export const scopeServer: GenServer<State, PgCall, never, PgReply, string> = {
   name: 'pg',
   init(scope, ctx) {
+    readsWireSenders(ctx.node.localProcess(ctx.self()));
     const table = new ScopeTable(ctx.self());
     installTable(ctx.node, scope, table);
     const s: State = { scope, table, local: new Map(), peers: new Map(), watchers: new Map(), peersOf: new Map(), watchersOf: new Map(), watchingNodes: false };
