@@ -57,11 +57,14 @@ export function heldStarts(code: PurgeView, versions: readonly ModuleVersion[]):
   return out;
 }
 
-/** Internal: the one sentence a purge (or a release install's check) refusing over `held` says: the supervisor, the child and the fix. */
-export function heldStartsLine(version: ModuleVersion, held: readonly HeldStart[], what: string): string {
+/**
+ * Internal: the one sentence a purge (or a release install's check) refusing over `held` says: the supervisor, the child
+ * and the fix. `of` names the version as its caller knows it (a release install: the release versions it came from).
+ */
+export function heldStartsLine(version: ModuleVersion, held: readonly HeldStart[], what: string, of = `${version.module} (version ${version.vsn})`): string {
   const first = held[0]!;
   const more = held.length > 1 ? ` (and ${held.length - 1} more child spec${held.length > 2 ? 's' : ''}: ${held.slice(1).map((h) => `'${h.child}' of ${h.supervisor}`).join(', ')})` : '';
-  return `${what}: supervisor ${first.supervisor} starts child '${first.child}' with a closure of ${version.module} (version ${version.vsn})${more}, which a restart could not run once that version is purged, so the tree would go down at the child's next crash: make the child's start an exported function (start: worker.start), which a restart runs in its current version, or replace the child (terminateChild and deleteChild, then startChild with a new spec), then try again`;
+  return `${what}: supervisor ${first.supervisor} starts child '${first.child}' with a closure of ${of}${more}, which a restart could not run once that version is purged, so the tree would go down at the child's next crash: make the child's start an exported function (start: worker.start), which a restart runs in its current version, or replace the child (terminateChild and deleteChild, then startChild with a new spec), then try again`;
 }
 
 // A supervisor's state, read in place (undefined while it cannot tell it).

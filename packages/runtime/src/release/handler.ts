@@ -1,7 +1,7 @@
 import { setTimeout } from 'node:timers';
 import { existsSync, readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import type { ProcessContext } from '../types.js';
 import type { Pid } from '../pid.js';
 import { internalsOf } from '../process-internals.js';
@@ -478,7 +478,7 @@ async function planInstall(state: RunningRelease, vsn: string, options: InstallO
 // Check: the dry run, where nothing changes: the added modules are evaluated with the changed ones (which may import
 // them), none installed. Loading one here would purge the version an earlier upgrade removed, killing the processes
 // still running it, before the point of no return.
-async function checkInstall(code: CodeServer, plan: InstallPlan, vsn: string): Promise<ModuleVersion[]> {
+async function checkInstall(code: CodeServer, root: string, plan: InstallPlan, vsn: string): Promise<ModuleVersion[]> {
   let evaluated: ModuleVersion[];
   try {
     evaluated = await check(code, [...plan.appModules, ...plan.added, ...plan.changed], plan.direction);
@@ -486,7 +486,7 @@ async function checkInstall(code: CodeServer, plan: InstallPlan, vsn: string): P
     throw error instanceof InstallError ? error : new InstallError('check', (error as Error).message);
   }
   try {
-    checkPurges(code, plan, evaluated, vsn);
+    checkPurges(code, root, plan, evaluated, vsn, await readReleases(root).then((r) => r.releases, () => []));
   } catch (error) {
     code.discard(evaluated);
     throw error;
@@ -497,7 +497,7 @@ async function checkInstall(code: CodeServer, plan: InstallPlan, vsn: string): P
 // OTP's soft_purge check before the point of no return (release_handler's check_old_processes): a supervisor whose child
 // spec starts with a closure of a version the swap purges (the changed and removed modules' old versions) would have
 // that child's restart refused long after the install passed its probe. Refused here, before anything changed.
-function checkPurges(code: CodeServer, plan: InstallPlan, evaluated: readonly ModuleVersion[], vsn: string): void {
+function checkPurges(code: CodeServer, root: string, plan: InstallPlan, evaluated: readonly ModuleVersion[], vsn: string, releases: ReleasesFile['releases']): void {
   const purged: ModuleVersion[] = [];
   for (const v of evaluated) {
     const { current, old } = code.record(v.module);
@@ -511,8 +511,20 @@ function checkPurges(code: CodeServer, plan: InstallPlan, evaluated: readonly Mo
   const held = heldStarts(code, purged);
   for (const v of purged) {
     const h = held.get(v)!;
-    if (h.length > 0) throw new InstallError('check', heldStartsLine(v, h, `${vsn} was not installed, nothing was changed`), v.module, h[0]!.proc.pid);
+    if (h.length > 0) throw new InstallError('check', heldStartsLine(v, h, `${vsn} was not installed, nothing was changed`, releaseLabel(root, releases, v)), v.module, h[0]!.proc.pid);
   }
+}
+
+// A module version as an operator knows it: the release versions whose lib/<app>-<vsn> folder it was loaded from
+// (`fx/srv of release version 1 (lib/fx-1)`), not its source hash; the hash when it came from elsewhere.
+function releaseLabel(root: string, releases: ReleasesFile['releases'], v: ModuleVersion): string {
+  const lib = join(root, 'lib') + sep;
+  const file = v.filename.replace(/\?v=[^?]*$/, '');
+  if (!file.startsWith(lib)) return `${v.module} (version ${v.vsn})`;
+  const folder = file.slice(lib.length).split(sep)[0]!;
+  const of = releases.filter((r) => r.applications.some((a) => `${a.name}-${a.vsn}` === folder)).map((r) => r.vsn);
+  if (of.length === 0) return `${v.module} (as lib/${folder} has it)`;
+  return `${v.module} of release version${of.length > 1 ? 's' : ''} ${of.join(', ')} (lib/${folder})`;
 }
 
 // Swap, the point of no return: the code and the states move together, or not at all. A guarded install
@@ -591,7 +603,7 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
   const attempt = state.attempt?.to === vsn ? state.attempt : undefined;
   if (attempt) attempt.modules = { changed: plan.changed.map((s) => s.name), added: plan.added.map((s) => s.name), removed: plan.changes.flatMap((c) => c.removed) };
   if (options.probe !== false) await checkWritable(state.root);
-  const evaluated = await checkInstall(code, plan, vsn);
+  const evaluated = await checkInstall(code, state.root, plan, vsn);
   // Versions the check evaluated that the swap then does not install: the timers their top levels started stop.
   const staged = await stageEnv(ctx, state, plan).catch((error: unknown) => {
     code.discard(evaluated);
