@@ -126,6 +126,9 @@ test('${VAR} in a new version\'s sys.config.json comes from the upgrade command\
     const unset = await run(script, ['upgrade', '0.3.0'], dir, envWithout('SENTRY_GREETING'));
     assert.equal(unset.status, 2, unset.out);
     assert.equal(unset.stderr, 'sentry: releases/0.3.0/sys.config.json needs $SENTRY_GREETING, which is not set in this shell: export it and run upgrade again');
+    const empty = await run(script, ['upgrade', '0.3.0'], dir, { ...process.env, SENTRY_GREETING: '' });
+    assert.equal(empty.status, 2, empty.out);
+    assert.equal(empty.stderr, 'sentry: releases/0.3.0/sys.config.json needs $SENTRY_GREETING, which is set but empty in this shell: give SENTRY_GREETING a value and run upgrade again');
     assert.match(await ok(run(script, ['versions'], dir), 'versions'), /0\.1\.0\s+permanent \(running\)\n0\.3\.0\s+unpacked$/, 'unpacked, not installed');
     // The daemon was started without the variable: only the upgrade command's shell has it.
     const up = await ok(run(script, ['upgrade', '0.3.0', '--probe-ms', '200'], dir, { ...process.env, SENTRY_GREETING: 'say "hi" } to {all}' }), 'upgrade with the variable');

@@ -373,7 +373,9 @@ async function waitForRootLock(verb: string, vsn: string): Promise<void> {
 async function commandEnv(vsn: string, verb: string): Promise<Record<string, string>> {
   const vars = await versionVariables(root, vsn);
   const missing = vars.find((v) => v.required && !process.env[v.name]);
-  if (missing) throw new ScriptError(`${missing.file} needs $${missing.name}, which is not set in this shell: export it and run ${verb} again`, 2);
+  // Set but empty (NAME= in the shell) is refused as unset is (the node's ${NAME} would refuse it): saying "export it" would not help.
+  const state = (name: string): string => (process.env[name] === '' ? `which is set but empty in this shell: give ${name} a value` : 'which is not set in this shell: export it');
+  if (missing) throw new ScriptError(`${missing.file} needs $${missing.name}, ${state(missing.name)} and run ${verb} again`, 2);
   return Object.fromEntries(vars.filter((v) => process.env[v.name]).map((v) => [v.name, process.env[v.name]!]));
 }
 
