@@ -15,6 +15,7 @@ import { nextCallbacks, sourceHash, type ModuleSource, type ModuleVersion } from
 import { upgradeKeepingStates, UpgradeError } from '../code/upgrade.js';
 import { holdForInstall } from '../code/serial.js';
 import { heldStarts, heldStartsLine } from '../code/held-starts.js';
+import { appLedBy } from '../application/group-leader.js';
 import { ReleaseConfigError } from './config.js';
 import { checkRelup, hasVersion, markInstalling, readReleases, readRelupFile, readVersion, ReleaseBusyError, unmarkInstalling, withReleasesLock, writeReleases, type VersionFiles } from './files.js';
 import { startApplications, stopApplications } from './apps.js';
@@ -393,6 +394,8 @@ interface InstallPlan {
   changed: ModuleSource[];
   /** Per changed module of an upgrade: the version label of the code the running version's lib folder holds (see releaseCodeOf). */
   releaseCode: Record<string, string>;
+  /** The applications the step removes, each with the modules its lib folder has (deleted and purged after the swap). */
+  removedApps: Array<{ app: string; modules: string[] }>;
 }
 
 // What the swap did and what undoes it: the migrated processes, the guard holding escalations and the states.
@@ -472,7 +475,10 @@ async function planInstall(state: RunningRelease, vsn: string, options: InstallO
   const loads = await Promise.all(changes.map((c) => modulesToLoad(state.root, c, relup)));
   const appModules = (await Promise.all(step.apps.filter((a) => a.kind === 'add').map((a) => addedModules(state.root, a.app, a.vsn)))).flat();
   const releaseCode = direction === 'up' ? await releaseCodeOf(state.root, changes) : {};
-  return { running, target, step, direction, changes, added: loads.flatMap((l) => l.added), appModules, changed: loads.flatMap((l) => l.changed), releaseCode };
+  const removedApps = await Promise.all(
+    step.apps.filter((a) => a.kind === 'remove').map(async (a) => ({ app: a.app, modules: await readBuiltModules(join(state.root, 'lib', `${a.app}-${a.vsn}`)).then((r) => r.sources.map((m) => m.name), () => []) })),
+  );
+  return { running, target, step, direction, changes, added: loads.flatMap((l) => l.added), appModules, changed: loads.flatMap((l) => l.changed), releaseCode, removedApps };
 }
 
 // Check: the dry run, where nothing changes: the added modules are evaluated with the changed ones (which may import
@@ -508,9 +514,16 @@ function checkPurges(code: CodeServer, root: string, plan: InstallPlan, evaluate
     const old = code.record(m).old;
     if (old !== null) purged.push(old);
   }
+  // A removed application's modules are deleted and purged, both versions: a supervisor outside it holding their
+  // closures could not restart that child; its own supervisors are stopped with it, so they hold nothing up.
+  for (const m of plan.removedApps.flatMap((a) => a.modules)) {
+    const { current, old } = code.record(m);
+    for (const v of [current, old]) if (v !== null && !purged.includes(v)) purged.push(v);
+  }
+  const removed = new Set(plan.removedApps.map((a) => a.app));
   const held = heldStarts(code, purged);
   for (const v of purged) {
-    const h = held.get(v)!;
+    const h = held.get(v)!.filter((x) => !removed.has(appLedBy(code.node, x.proc.groupLeader) ?? ''));
     if (h.length > 0) throw new InstallError('check', heldStartsLine(v, h, `${vsn} was not installed, nothing was changed`, releaseLabel(root, releases, v)), v.module, h[0]!.proc.pid);
   }
 }
