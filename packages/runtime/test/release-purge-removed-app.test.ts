@@ -72,7 +72,7 @@ test("a downgrade removing an application is refused while a supervisor outside 
     await state.node.run(async (ctx) => {
       const ref = ctx.monitor(outside as Pid);
       ctx.exit(outside as Pid, 'kill');
-      await ctx.receive((m: unknown) => ((m as { type?: string; ref?: unknown } | null)?.type === 'DOWN' && (m as { ref: unknown }).ref === ref ? m : undefined), 10_000);
+      await ctx.receive((m: unknown) => (m as { type?: string; ref?: unknown } | null)?.type === 'DOWN' && (m as { ref: unknown }).ref === ref, 10_000);
     });
     const down = (await (handler.install as Install)('1', { probeMs: 0 })) as InstallReport;
     assert.deepEqual(down.apps.removed, ['lx']);
