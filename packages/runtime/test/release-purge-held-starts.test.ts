@@ -67,3 +67,28 @@ test("a release install that would purge the code of a supervisor's child-start 
     assert.equal(code.softPurge('fx/srv'), true, 'with the child replaced the old version is free');
   });
 });
+
+test('a downgrade back to the version whose closures a supervisor holds brings that very version back instead of purging it', async () => {
+  await withRelease([version(1), version(2)], async (state, handler) => {
+    const call = () => state.node.run((ctx) => genServer.call(ctx, 'fx_srv', 'get'));
+    const code = codeServerOf(state.node);
+    const first = code.versions('fx/srv').current;
+    await (handler.install as Install)('2', { probeMs: 0 });
+    const second = code.versions('fx/srv').current;
+    await (handler.install as Install)('1', { probeMs: 0 });
+    assert.equal(await call(), 2, "the state version 2's codeChange ({ down }) made, as OTP runs it before loading");
+    assert.equal(code.versions('fx/srv').current, first, 'the version the closures belong to is current again, not a copy');
+    assert.equal(code.versions('fx/srv').old, second);
+    // Its restart runs: the closure's code was never purged.
+    await state.node.run(async (ctx) => {
+      const before = ctx.whereis('fx_srv')!;
+      ctx.exit(before, 'kill');
+      for (const deadline = Date.now() + 10_000; ; await ctx.receive(null, 5)) {
+        const now = ctx.whereis('fx_srv');
+        if (now !== undefined && !now.equals(before)) break;
+        if (Date.now() > deadline) assert.fail('fx_srv was not restarted');
+      }
+    });
+    assert.equal(await call(), 1, "the restart ran version 1's closure: its init");
+  });
+});

@@ -507,8 +507,9 @@ function checkPurges(code: CodeServer, root: string, plan: InstallPlan, evaluate
   const purged: ModuleVersion[] = [];
   for (const v of evaluated) {
     const { current, old } = code.record(v.module);
-    // A version installed again over a deleted module's old one revives it (upgrade.ts's revives): nothing is purged.
-    if (old !== null && old !== v && !(current === null && old.vsn === v.vsn)) purged.push(old);
+    // A version installed again over a deleted module's old one revives it (upgrade.ts's revives), as a downgrade back to
+    // the code the old version has does (that very version becomes current again): nothing is purged.
+    if (old !== null && old !== v && !((current === null || plan.direction === 'down') && old.vsn === v.vsn)) purged.push(old);
   }
   for (const m of plan.changes.flatMap((c) => c.removed)) {
     const old = code.record(m).old;
@@ -553,7 +554,7 @@ async function swap(ctx: ProcessContext, code: CodeServer, plan: InstallPlan, ev
   for (const c of changes) for (const m of c.changed) perModule[m.module] = { oldVsn: direction === 'up' ? c.from : { down: c.to }, extra: c.extra };
   let upgrade;
   try {
-    upgrade = await upgradeKeepingStates(ctx, code, changed, { perModule, releaseCode: plan.releaseCode, downgrade: direction === 'down', added: [...plan.appModules, ...plan.added], evaluated, revive: !guarded });
+    upgrade = await upgradeKeepingStates(ctx, code, changed, { perModule, releaseCode: plan.releaseCode, downgrade: direction === 'down', added: [...plan.appModules, ...plan.added], evaluated, revive: !guarded || direction === 'down' });
   } catch (error) {
     watch?.stop();
     await guard?.resume([]);
