@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
+import assert from 'node:assert/strict';
 import { transformSync } from 'esbuild';
 import * as runtime from '@otp-ts/runtime';
-import { codeServerOf, createNode, loggerOf, ok, reply, TIMEOUT, type CodeServer, type GenServer, type LogEvent, type OtpNode, type Pid, type ProcessContext, type ProcessFn, type ModuleSource } from '@otp-ts/runtime';
+import { CallError, codeServerOf, createNode, loggerOf, ok, reply, TIMEOUT, type CodeServer, type GenServer, type LogEvent, type OtpNode, type Pid, type ProcessContext, type ProcessFn, type ModuleSource } from '@otp-ts/runtime';
 
 /** A fresh node whose crash printer records instead of printing, shut down after `body`. */
 export async function withNode<T>(body: (node: OtpNode, crashes: Array<[Pid, unknown]>) => Promise<T>): Promise<T> {
@@ -110,4 +111,13 @@ export function runWithNatives(file: string): Promise<{ code: number | null; out
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, out, err }));
   });
+}
+
+/** For assert.rejects: a request to `{ name, node }` from a node that is not distributed failed with nodedown, in one sentence naming the fix. */
+export function isNodedownNotDistributed(e: unknown): boolean {
+  assert.ok(e instanceof CallError, `a CallError, got ${String(e)}`);
+  assert.equal(e.failure, 'nodedown');
+  assert.match(e.message, /not distributed.*startDistribution/);
+  assert.ok(!e.message.includes('\n'));
+  return true;
 }

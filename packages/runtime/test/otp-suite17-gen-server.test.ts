@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BadReturnValue, CallError, StartError, genServer, genStatem, ignore, isDown, noreply, ok, reply, stop, type Down, type GenServer, type GenStatem } from '@otp-ts/runtime';
-import { quietLogs, withNode } from './helpers.ts';
+import { isNodedownNotDistributed, quietLogs, withNode } from './helpers.ts';
 
 const counter: GenServer<number, 'get', 'bump', number> = { init: () => ok(0), handleCall: (_r, _f, n) => reply(n, n), handleCast: (_c, n) => noreply(n + 1) };
 const machine: GenStatem<'s', number, 'get', 'bump', number> = {
@@ -33,13 +33,7 @@ test('gen_server_SUITE call_remote_n1 / gen:do_for_proc: a call or stop of { nam
   await withNode((node) =>
     node.run(async (ctx) => {
       const far = { name: 'counter', node: 'other@nowhere' };
-      const nodedown = (e: unknown): boolean => {
-        assert.ok(e instanceof CallError, `a CallError, got ${String(e)}`);
-        assert.equal(e.failure, 'nodedown');
-        assert.match(e.message, /not distributed.*startDistribution/);
-        assert.ok(!e.message.includes('\n'));
-        return true;
-      };
+      const nodedown = isNodedownNotDistributed;
       await assert.rejects(genServer.call(ctx, far, 'get'), nodedown);
       await assert.rejects(genStatem.call(ctx, far, 'get'), nodedown);
       await assert.rejects(genServer.stop(ctx, far), nodedown);
