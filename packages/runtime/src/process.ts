@@ -225,7 +225,8 @@ export class ProcessImpl extends ProcessMailbox implements ProcessContext, Proce
 
   monitorNode(nodeName: string): void {
     this.check();
-    if (!this.node.dist) throw new RuntimeError('badarg', 'monitorNode needs a distributed node: start it with startDistribution({ name, cookie })');
+    // OTP 24's monitor_node raises notalive (no longer badarg) on a node that is not alive.
+    if (!this.node.dist) throw new RuntimeError('notalive', 'monitorNode needs a distributed node: start it with startDistribution({ name, cookie })', 'notalive');
     this.node.dist.monitorNode(this.pid, nodeName);
   }
 

@@ -179,6 +179,18 @@ test('erlang:send/2 (erlang:dsend) — { name, node } of another node, from a no
   });
 });
 
+test('erlang:monitor_node/2 on a node that is not alive raises notalive (OTP 24 on, no longer badarg): a RuntimeError with that code, and a process it ends exits notalive', async () => {
+  await withNode(async (node) => {
+    await node.run(async (ctx) => {
+      assert.throws(() => ctx.monitorNode('other@nowhere'), (e: unknown) => e instanceof RuntimeError && e.code === 'notalive' && /startDistribution/.test(e.message));
+      const pid = ctx.spawn((c) => c.monitorNode('other@nowhere'));
+      const ref = ctx.monitor(pid);
+      const down = (await ctx.receive((m): m is Down => isDown(m) && m.ref === ref, WAIT)) as Down;
+      assert.equal(down.reason, 'notalive');
+    });
+  });
+});
+
 test('process_SUITE: link_to_self — link(self()) makes no link; unlink(self()) is also fine', async () => {
   await withNode(async (node) => {
     await node.run(async (ctx) => {
