@@ -69,7 +69,10 @@ export class Monitor {
 
   /** The node's crash printer: crash reports go to the running case's log. */
   crash(pid: Pid, error: unknown): void {
-    if (this.current?.owned.has(String(pid))) return;
+    const id = String(pid);
+    if (this.current?.owned.has(id)) return;
+    // A parallel group's case ran in its own process too: its crash is that case's failure, not a stray line.
+    for (const state of this.watched.values()) if (state.owned.has(id)) return;
     const line = `Error in process ${pid}: ${text(error)}`;
     if (this.current === undefined) this.warning(line);
     else this.current.log.push(line);
