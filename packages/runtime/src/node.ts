@@ -184,6 +184,7 @@ export class OtpNode {
     let name: unknown = dest;
     const byNode = typeof dest === 'object' && dest !== null;
     if (byNode) {
+      if (typeof dest.name !== 'string' || typeof dest.node !== 'string') throw new RuntimeError('badarg', `cannot send to ${describeBrief(dest)}: expected a pid, a registered name or { name, node }`);
       if (dest.node !== this.name) {
         // As OTP's send to {Name, Node} from a node that is not alive (erlang:dsend): no error, the message is dropped.
         this.dist?.sendToName(dest.name, dest.node, message);
