@@ -1,14 +1,14 @@
 // A release root written by hand (what otp release writes, for one application `fx` and its gen_server `fx/srv`),
 // and a running release on a node of this process, for the release handler's install without building a project.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The runtime's sources throughout, as the handler below is (not helpers.ts, which imports the package): a node of
 // the built package would not answer them, and npm test's runner would hold two copies of the runtime.
 import { application, createNode } from '../src/index.ts';
 import { readVersion } from '../src/release/files.ts';
-import type { RelupStep } from '../src/release/types.ts';
+import type { AppChange, RelupStep } from '../src/release/types.ts';
 import { releaseHandler, type InstallError, type RunningRelease } from '../src/release/handler.ts';
 import { startApplications, stopApplications } from '../src/release/apps.ts';
 import { transformSync } from 'esbuild';
@@ -42,6 +42,23 @@ export function writeVersion(root: string, v: FixtureVersion, relup?: { up: Relu
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'release.json'), JSON.stringify({ name: 'fx', vsn: v.vsn, node: process.versions.node, runtime: '0', applications: [{ name: 'fx', vsn: v.vsn }] }));
   if (relup) writeFileSync(join(dir, 'relup.json'), JSON.stringify({ vsn: v.vsn, ...relup }));
+}
+
+/**
+ * Writes version 2 of the release, unpacked: fx 2 (fx/srv's source given) and the application lx 1 added, whose
+ * downgrade to 1 changes fx back and removes lx. lx's own files are the caller's to write (lib/lx-1).
+ */
+export function writeVersionAddingLx(root: string, srv2: string): void {
+  const change = (from: string, to: string): AppChange => ({ kind: 'change', app: 'fx', from, to, added: [], removed: [], changed: [{ module: 'fx/srv', behaviour: 'gen_server' }] });
+  const v2: FixtureVersion = { vsn: '2', modules: { 'fx/app': APP, 'fx/srv': srv2 } };
+  writeVersion(root, v2, { up: [{ vsn: '1', apps: [{ kind: 'add', app: 'lx', vsn: '1' }, change('1', '2')] }], down: [{ vsn: '1', apps: [change('2', '1'), { kind: 'remove', app: 'lx', vsn: '1' }] }] });
+  const applications = [{ name: 'lx', vsn: '1' }, { name: 'fx', vsn: '2' }];
+  const release = join(root, 'releases', '2', 'release.json');
+  writeFileSync(release, JSON.stringify({ ...(JSON.parse(readFileSync(release, 'utf8')) as object), applications }));
+  const file = join(root, 'releases', 'RELEASES.json');
+  const releases = JSON.parse(readFileSync(file, 'utf8')) as { releases: unknown[] };
+  releases.releases.push({ vsn: '2', status: 'unpacked', applications });
+  writeFileSync(file, JSON.stringify(releases));
 }
 
 /** The relup step changing fx from `from` to `to`, its changed modules given. */

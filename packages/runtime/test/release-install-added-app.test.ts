@@ -5,9 +5,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { transformSync } from 'esbuild';
 import { application, genServer } from '../src/index.ts';
-import { withRelease, writeVersion, APP, type FixtureVersion } from './release-fixture.ts';
+import { withRelease, writeVersionAddingLx, APP } from './release-fixture.ts';
 import type { InstallReport } from '../src/release/handler.ts';
-import type { AppChange } from '../src/release/types.ts';
 import { codeServerOf } from '../src/code/server.ts';
 
 type Install = (vsn: string, options?: { probeMs?: number }) => Promise<unknown>;
@@ -29,16 +28,7 @@ function writeLx(root: string): void {
 // Writes lx 1 and version 2 of the release (lx added, fx/srv changed to import lx/limits) into the root, 2 unpacked.
 function writeVersion2(root: string): void {
   writeLx(root);
-  const change = (from: string, to: string): AppChange => ({ kind: 'change', app: 'fx', from, to, added: [], removed: [], changed: [{ module: 'fx/srv', behaviour: 'gen_server' }] });
-  const v2: FixtureVersion = { vsn: '2', modules: { 'fx/app': APP, 'fx/srv': SRV(2) } };
-  writeVersion(root, v2, { up: [{ vsn: '1', apps: [{ kind: 'add', app: 'lx', vsn: '1' }, change('1', '2')] }], down: [{ vsn: '1', apps: [change('2', '1'), { kind: 'remove', app: 'lx', vsn: '1' }] }] });
-  const applications = [{ name: 'lx', vsn: '1' }, { name: 'fx', vsn: '2' }];
-  const release = join(root, 'releases', '2', 'release.json');
-  writeFileSync(release, JSON.stringify({ ...(JSON.parse(readFileSync(release, 'utf8')) as object), applications }));
-  const file = join(root, 'releases', 'RELEASES.json');
-  const releases = JSON.parse(readFileSync(file, 'utf8')) as { releases: unknown[] };
-  releases.releases.push({ vsn: '2', status: 'unpacked', applications });
-  writeFileSync(file, JSON.stringify(releases));
+  writeVersionAddingLx(root, SRV(2));
 }
 
 test('an upgrade that adds an application and changes a server to import its module installs: the new application loads with the change, and the downgrade removes it', async () => {

@@ -5,7 +5,7 @@
 // instead of the tree going down at the child's next crash long after the upgrade passed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genServer, supervisor, type Pid } from '../src/index.ts';
+import { genServer, supervisor, type OtpNode, type Pid } from '../src/index.ts';
 import { codeServerOf } from '../src/code/server.ts';
 import { withRelease, type FixtureVersion } from './release-fixture.ts';
 import type { InstallError } from '../src/release/handler.ts';
@@ -27,6 +27,19 @@ export function specs() { return [{ id: 'srv', start: (c: any) => genServer.star
 
 const version = (v: number): FixtureVersion => ({ vsn: String(v), modules: { 'fx/app': app, 'fx/sup': sup, 'fx/srv': srv(v) } });
 type Install = (vsn: string, options?: { probeMs?: number }) => Promise<unknown>;
+// Kills fx_srv and waits until its supervisor has started it again under the same name.
+async function killAndAwaitRestart(node: OtpNode): Promise<void> {
+  await node.run(async (ctx) => {
+    const before = ctx.whereis('fx_srv')!;
+    ctx.exit(before, 'kill');
+    for (const deadline = Date.now() + 10_000; ; await ctx.receive(null, 5)) {
+      const now = ctx.whereis('fx_srv');
+      if (now !== undefined && !now.equals(before)) break;
+      if (Date.now() > deadline) assert.fail('fx_srv was not restarted');
+    }
+  });
+}
+
 const installError = (e: unknown): InstallError => ((e as Error).name === 'ProcessExit' ? (e as Error).cause : e) as InstallError;
 
 test("a release install that would purge the code of a supervisor's child-start closures is refused before it changes anything", async () => {
@@ -45,15 +58,7 @@ test("a release install that would purge the code of a supervisor's child-start 
     assert.deepEqual(code.versions('fx/srv'), loaded, 'nothing was loaded or purged');
     assert.equal(await call(), 2, 'the node still serves');
     // The restart still works: version 1 was not purged under it.
-    await state.node.run(async (ctx) => {
-      const before = ctx.whereis('fx_srv')!;
-      ctx.exit(before, 'kill');
-      for (const deadline = Date.now() + 10_000; ; await ctx.receive(null, 5)) {
-        const now = ctx.whereis('fx_srv');
-        if (now !== undefined && !now.equals(before)) break;
-        if (Date.now() > deadline) assert.fail('fx_srv was not restarted');
-      }
-    });
+    await killAndAwaitRestart(state.node);
     // By hand: a soft purge refuses, and a purge says why rather than leave the supervisor unable to restart.
     assert.equal(code.softPurge('fx/srv'), false);
     assert.throws(() => code.purge('fx/srv'), /^CodeError: cannot purge fx\/srv: supervisor fx_sup starts child 'srv' with a closure of fx\/srv \(version \w+\)/);
@@ -80,15 +85,7 @@ test('a downgrade back to the version whose closures a supervisor holds brings t
     assert.equal(code.versions('fx/srv').current, first, 'the version the closures belong to is current again, not a copy');
     assert.equal(code.versions('fx/srv').old, second);
     // Its restart runs: the closure's code was never purged.
-    await state.node.run(async (ctx) => {
-      const before = ctx.whereis('fx_srv')!;
-      ctx.exit(before, 'kill');
-      for (const deadline = Date.now() + 10_000; ; await ctx.receive(null, 5)) {
-        const now = ctx.whereis('fx_srv');
-        if (now !== undefined && !now.equals(before)) break;
-        if (Date.now() > deadline) assert.fail('fx_srv was not restarted');
-      }
-    });
+    await killAndAwaitRestart(state.node);
     assert.equal(await call(), 1, "the restart ran version 1's closure: its init");
   });
 });

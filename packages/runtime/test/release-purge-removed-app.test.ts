@@ -4,14 +4,13 @@
 // stopped with it, hold nothing up.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { transformSync } from 'esbuild';
 import { application, genServer, supervisor, type Pid } from '../src/index.ts';
-import { withRelease, writeVersion, APP, type FixtureVersion } from './release-fixture.ts';
+import { withRelease, writeVersionAddingLx, APP } from './release-fixture.ts';
 import { codeServerOf } from '../src/code/server.ts';
 import type { InstallError, InstallReport } from '../src/release/handler.ts';
-import type { AppChange } from '../src/release/types.ts';
 
 type Install = (vsn: string, options?: { probeMs?: number }) => Promise<unknown>;
 const installError = (e: unknown): InstallError => ((e as Error).name === 'ProcessExit' ? (e as Error).cause : e) as InstallError;
@@ -42,16 +41,7 @@ function writeVersion2(root: string): void {
   for (const [name, ts] of Object.entries(LX)) writeFileSync(join(lib, 'src', `${name}.js`), transformSync(ts, { loader: 'ts', format: 'cjs', sourcefile: `lx/${name}.ts` }).code);
   const modules = Object.fromEntries(Object.keys(LX).map((name) => [`lx/${name}`, `src/${name}.js`]));
   writeFileSync(join(lib, 'app.json'), JSON.stringify({ name: 'lx', vsn: '1', mod: 'lx/app', applications: [], registered: [], env: {}, modules }));
-  const change = (from: string, to: string): AppChange => ({ kind: 'change', app: 'fx', from, to, added: [], removed: [], changed: [{ module: 'fx/srv', behaviour: 'gen_server' }] });
-  const v2: FixtureVersion = { vsn: '2', modules: { 'fx/app': APP, 'fx/srv': `${SRV}\nexport const two = 2;` } };
-  writeVersion(root, v2, { up: [{ vsn: '1', apps: [{ kind: 'add', app: 'lx', vsn: '1' }, change('1', '2')] }], down: [{ vsn: '1', apps: [change('2', '1'), { kind: 'remove', app: 'lx', vsn: '1' }] }] });
-  const applications = [{ name: 'lx', vsn: '1' }, { name: 'fx', vsn: '2' }];
-  const release = join(root, 'releases', '2', 'release.json');
-  writeFileSync(release, JSON.stringify({ ...(JSON.parse(readFileSync(release, 'utf8')) as object), applications }));
-  const file = join(root, 'releases', 'RELEASES.json');
-  const releases = JSON.parse(readFileSync(file, 'utf8')) as { releases: unknown[] };
-  releases.releases.push({ vsn: '2', status: 'unpacked', applications });
-  writeFileSync(file, JSON.stringify(releases));
+  writeVersionAddingLx(root, `${SRV}\nexport const two = 2;`);
 }
 
 test("a downgrade removing an application is refused while a supervisor outside it starts children with its closures; its own supervisors are not counted", async () => {
