@@ -173,7 +173,13 @@ export async function shutdownChildren(ctx: ProcessContext, pids: readonly Pid[]
     const early = await ctx.receive((m): m is Exit => m instanceof Exit && m.from === pid, 0);
     // It had already exited: its DOWN follows (noproc or its reason), and the EXIT told us why.
     if (early !== TIMEOUT) reasons.set(pid, early.reason);
-    else ctx.exit(pid, shutdown === 'brutalKill' ? 'kill' : 'shutdown');
+    else if (shutdown === 'brutalKill') ctx.exit(pid, 'kill');
+    else {
+      ctx.exit(pid, 'shutdown');
+      // OTP's `after 0`: the mailbox is looked at once, before the child could have run, so `kill` follows at once. A
+      // child trapping exits is killed before its terminate runs; one that does not has already exited `shutdown`.
+      if (shutdown === 0) ctx.exit(pid, 'kill');
+    }
   }
   const isDown = (m: unknown): m is Down => m instanceof Down && waiting.has(m.ref);
   const deadline = typeof shutdown === 'number' ? performance.now() + shutdown : Infinity;

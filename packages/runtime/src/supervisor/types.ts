@@ -6,7 +6,7 @@ import type { Awaitable } from '../gen-server/types.js';
 export type Strategy = 'oneForOne' | 'oneForAll' | 'restForOne' | 'simpleOneForOne';
 /** When a child is restarted: always, only after an abnormal exit, or never. */
 export type Restart = 'permanent' | 'transient' | 'temporary';
-/** How a child is stopped: killed at once, asked to shut down within N ms then killed, or waited for. */
+/** How a child is stopped: killed at once, asked to shut down within N ms then killed (0: killed straight after the ask, as OTP), or waited for. */
 export type Shutdown = 'brutalKill' | number | 'infinity';
 /** What a child is, for reports and countChildren. */
 export type ChildType = 'worker' | 'supervisor';
