@@ -1,7 +1,7 @@
 // Cases after OTP's lib/stdlib/test/supervisor_SUITE.erl and supervisor.erl's shutdown/2, each named after what it mirrors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genServer, supervisor, ok, isDown, type ChildSpec, type GenServer, type LogEvent, type Pid, type ProcessContext, type Shutdown } from '@otp-ts/runtime';
+import { genServer, supervisor, ok, isDown, Exit, type ChildSpec, type GenServer, type LogEvent, type Pid, type ProcessContext, type Shutdown } from '@otp-ts/runtime';
 import { quietLogs, withNode } from './helpers.ts';
 
 const WAIT = 20_000;
@@ -71,5 +71,55 @@ test('supervisor_SUITE: sup_stop_timeout with a simpleOneForOne supervisor and s
     });
     assert.deepEqual(log, []);
     assert.deepEqual(shutdownErrors(logs).map((r) => r.reason), ['killed'], 'one report for the one reason');
+  });
+});
+
+test('supervisor_SUITE: sup_stop_race — children that end by themselves, each with its own reason, while the supervisor is shutting a slow sibling down, leave it to finish its shutdown with reason shutdown', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      ctx.trapExit(true);
+      const sup = await supervisor.startLink(ctx, { name: 'sup_suite18', init: () => ({ flags: { intensity: 2, period: 3600 }, children: [] }) }, undefined);
+      // Each racer ends with its reason when told to stop, as OTP's supervisor_4.
+      const racer = (reason: unknown) => (c: ProcessContext): Pid =>
+        c.spawnLink(async (me) => {
+          me.trapExit(true);
+          await me.receive((m) => m === 'stop');
+          me.exit(reason as never);
+        });
+      const racers = new Map<Pid, unknown>();
+      for (const restart of ['temporary', 'transient', 'permanent'] as const) {
+        for (const reason of ['normal', 'shutdown', { shutdown: 'test' }, 'other']) {
+          const pid = (await supervisor.startChild(ctx, sup, { id: `${restart}-${JSON.stringify(reason)}`, restart, shutdown: WAIT, start: racer(reason) })) as Pid;
+          racers.set(pid, reason);
+        }
+      }
+      // The newest child, shut down first, holds the supervisor until the racers have ended on their own.
+      const released: string[] = [];
+      const slow = (await supervisor.startChild(ctx, sup, {
+        id: 'slow', restart: 'temporary', shutdown: WAIT,
+        start: (c) => c.spawnLink(async (me) => {
+          me.trapExit(true);
+          await me.receive((m): m is Exit => m instanceof Exit);
+          for (const pid of racers.keys()) me.send(pid, 'stop');
+          // Exits only once every racer is gone, so the supervisor meets them all dead.
+          for (const pid of racers.keys()) {
+            const ref = me.monitor(pid);
+            await me.receive((m) => isDown(m, ref));
+          }
+          released.push('all');
+          me.exit('shutdown');
+        }),
+      })) as Pid;
+      const refs = new Map([...racers.keys()].map((pid) => [pid, ctx.monitor(pid)]));
+      const slowRef = ctx.monitor(slow);
+      const supRef = ctx.monitor(sup);
+      ctx.exit(sup, 'shutdown');
+      const reasonOf = async (ref: unknown): Promise<unknown> => ((await ctx.receive((m) => isDown(m, ref as never), WAIT)) as { reason: unknown }).reason;
+      assert.equal(await reasonOf(supRef), 'shutdown');
+      assert.equal(await reasonOf(slowRef), 'shutdown');
+      for (const [pid, reason] of racers) assert.deepEqual(await reasonOf(refs.get(pid)), reason, `racer ${String(pid)}`);
+      assert.deepEqual(released, ['all']);
+    });
   });
 });
