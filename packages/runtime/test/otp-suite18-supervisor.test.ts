@@ -123,3 +123,24 @@ test('supervisor_SUITE: sup_stop_race — children that end by themselves, each 
     });
   });
 });
+
+test('supervisor.erl validShutdown: a shutdown time is a whole number of milliseconds — 1.5, -1 and NaN are bad specs naming the field; 0, 5000, Infinity, brutalKill and infinity are taken', async () => {
+  const start = (): Pid => { throw new Error('never started'); };
+  for (const shutdown of [1.5, 0.25, -1, NaN]) {
+    const answer = supervisor.checkChildSpecs([{ id: 'w', start, shutdown }]);
+    assert.ok(answer !== 'ok', `shutdown ${shutdown} refused`);
+    assert.equal(answer.error.code, 'badSpec');
+    assert.deepEqual(answer.error.detail, { id: 'w', field: 'shutdown' });
+    assert.match(answer.error.message, new RegExp(`whole number of milliseconds >= 0, got ${String(shutdown).replace('.', '\\.')}$`));
+  }
+  for (const shutdown of [0, 5000, Infinity, 'brutalKill', 'infinity'] as const) assert.equal(supervisor.checkChildSpecs([{ id: 'w', start, shutdown }]), 'ok', `shutdown ${shutdown}`);
+  // startChild refuses it too, and the supervisor keeps nothing of it.
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      const sup = await supervisor.start(ctx, { name: 'sup_suite18', init: () => ({ flags: {}, children: [] }) }, undefined);
+      await assert.rejects(supervisor.startChild(ctx, sup, { id: 'w', start: (c) => genServer.startLink(c, noter([], false), undefined), shutdown: 1.5 }), (e: Error & { code?: string }) => e.code === 'badSpec');
+      assert.deepEqual(await supervisor.whichChildren(ctx, sup), []);
+    });
+  });
+});

@@ -53,8 +53,9 @@ export function normalizeSpec(spec: ChildSpec, autoShutdown?: AutoShutdown): Ful
   const type = spec.type ?? 'worker';
   if (type !== 'worker' && type !== 'supervisor') throw bad(id, 'type', `${where}: type must be 'worker' or 'supervisor', got ${JSON.stringify(type)}`);
   const shutdown = spec.shutdown ?? (type === 'supervisor' ? 'infinity' : 5000);
-  if (!(shutdown === 'brutalKill' || shutdown === 'infinity' || (typeof shutdown === 'number' && shutdown >= 0))) {
-    throw bad(id, 'shutdown', `${where}: shutdown must be 'brutalKill', 'infinity' or milliseconds >= 0, got ${JSON.stringify(shutdown)}`);
+  // As OTP's validShutdown: a time is a whole number of milliseconds (1.5 is {invalid_shutdown, 1.5}); Infinity waits as 'infinity'.
+  if (!(shutdown === 'brutalKill' || shutdown === 'infinity' || shutdown === Infinity || (Number.isInteger(shutdown) && (shutdown as number) >= 0))) {
+    throw bad(id, 'shutdown', `${where}: shutdown must be 'brutalKill', 'infinity' or a whole number of milliseconds >= 0, got ${shownFlag(shutdown)}`);
   }
   const significant = spec.significant ?? false;
   if (typeof significant !== 'boolean') throw bad(id, 'significant', `${where}: significant must be true or false, got ${JSON.stringify(significant)}`);
