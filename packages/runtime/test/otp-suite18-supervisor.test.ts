@@ -144,3 +144,42 @@ test('supervisor.erl validShutdown: a shutdown time is a whole number of millise
     });
   });
 });
+
+test('supervisor_SUITE: simple_one_for_one_restart_ignore — a transient or permanent simpleOneForOne child whose restart answers ignore is dropped, and the supervisor still shuts down cleanly', async () => {
+  await withNode(async (node) => {
+    const logs = quietLogs(node);
+    await node.run(async (ctx) => {
+      ctx.trapExit(true);
+      for (const restart of ['transient', 'permanent'] as const) {
+        // The first two starts run a worker; the third (the second restart) answers ignore.
+        let starts = 0;
+        const template: ChildSpec = { id: 'child', restart, start: async (c) => (++starts >= 3 ? 'ignore' : genServer.startLink(c, noter([], false), undefined)) };
+        const sup = await supervisor.startLink(ctx, { name: 'sup_suite18', init: () => ({ flags: { strategy: 'simpleOneForOne', intensity: 10, period: 3600 }, children: [template] }) }, undefined);
+        let pid = (await supervisor.startChild(ctx, sup, [])) as Pid;
+        for (const expected of [2, 3]) {
+          const ref = ctx.monitor(pid);
+          ctx.exit(pid, 'kill');
+          await ctx.receive((m) => isDown(m, ref), WAIT);
+          // Waits, with a deadline, for the supervisor to have handled the EXIT and made its restart.
+          const deadline = Date.now() + WAIT;
+          let listed = await supervisor.whichChildren(ctx, sup);
+          while ((starts < expected || listed.some((c) => c.pid === pid)) && Date.now() < deadline) {
+            await ctx.sleep(5);
+            listed = await supervisor.whichChildren(ctx, sup);
+          }
+          assert.equal(starts, expected, `${restart}: restarted once per kill`);
+          if (expected === 2) {
+            assert.equal(listed.length, 1);
+            pid = listed[0]!.pid as Pid;
+            assert.notEqual(pid, undefined);
+          } else assert.deepEqual(listed, [], `${restart}: the ignored restart leaves no child`);
+        }
+        assert.deepEqual(await supervisor.countChildren(ctx, sup), { specs: 1, active: 0, supervisors: 0, workers: 0 });
+        const supRef = ctx.monitor(sup);
+        ctx.exit(sup, 'shutdown');
+        assert.equal(((await ctx.receive((m) => isDown(m, supRef), WAIT)) as { reason: unknown }).reason, 'shutdown');
+      }
+    });
+    assert.deepEqual(shutdownErrors(logs), []);
+  });
+});
