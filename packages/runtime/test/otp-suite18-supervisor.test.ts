@@ -183,3 +183,22 @@ test('supervisor_SUITE: simple_one_for_one_restart_ignore — a transient or per
     assert.deepEqual(shutdownErrors(logs), []);
   });
 });
+
+test('supervisor.erl validMods: modules that is not a list of module names (42, a bare string, a list holding a number) is a bad spec naming the field, and startChild keeps nothing of it', async () => {
+  const start = (): Pid => { throw new Error('never started'); };
+  for (const modules of [42, 'shop/counter', ['shop/counter', 7]]) {
+    const answer = supervisor.checkChildSpecs([{ id: 'w', start, modules: modules as string[] }]);
+    assert.ok(answer !== 'ok', `modules ${JSON.stringify(modules)} refused`);
+    assert.deepEqual(answer.error.detail, { id: 'w', field: 'modules' });
+    assert.match(answer.error.message, /modules must be an array of module names \(strings\), got .*: list them, or leave modules out$/);
+  }
+  for (const modules of [undefined, [], ['shop/counter']]) assert.equal(supervisor.checkChildSpecs([{ id: 'w', start, modules }]), 'ok');
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      const sup = await supervisor.start(ctx, { name: 'sup_suite18', init: () => ({ flags: {}, children: [] }) }, undefined);
+      await assert.rejects(supervisor.startChild(ctx, sup, { id: 'w', start: () => 'ignore', modules: 42 as unknown as string[] }), (e: Error & { code?: string }) => e.code === 'badSpec');
+      assert.deepEqual(await supervisor.whichChildren(ctx, sup), []);
+    });
+  });
+});

@@ -57,12 +57,17 @@ export function normalizeSpec(spec: ChildSpec, autoShutdown?: AutoShutdown): Ful
   if (!(shutdown === 'brutalKill' || shutdown === 'infinity' || shutdown === Infinity || (Number.isInteger(shutdown) && (shutdown as number) >= 0))) {
     throw bad(id, 'shutdown', `${where}: shutdown must be 'brutalKill', 'infinity' or a whole number of milliseconds >= 0, got ${shownFlag(shutdown)}`);
   }
+  const modules = spec.modules ?? [];
+  // As OTP's validMods ({invalid_modules, M}): a list of names, for the release handler and which_children.
+  if (!Array.isArray(modules) || !modules.every((m) => typeof m === 'string')) {
+    throw bad(id, 'modules', `${where}: modules must be an array of module names (strings), got ${shownFlag(modules)}: list them, or leave modules out`);
+  }
   const significant = spec.significant ?? false;
   if (typeof significant !== 'boolean') throw bad(id, 'significant', `${where}: significant must be true or false, got ${JSON.stringify(significant)}`);
   // OTP refuses both: a permanent child always comes back, and under 'never' significance means nothing.
   if (significant && restart === 'permanent') throw bad(id, 'significant', `${where}: a permanent child cannot be significant (only transient or temporary ones)`);
   if (significant && autoShutdown === 'never') throw bad(id, 'significant', `${where}: significant children need a supervisor whose autoShutdown is 'anySignificant' or 'allSignificant'`);
-  return { id, start: spec.start, restart, shutdown, type, modules: spec.modules ?? [], significant };
+  return { id, start: spec.start, restart, shutdown, type, modules, significant };
 }
 
 /** Checks child specs as a supervisor would (fields, unique ids, significance under `autoShutdown` if given); throws the first problem. */
