@@ -541,16 +541,6 @@ test('a peer that proved the cookie cannot hold more than maxLinksAndMonitors li
   );
 });
 
-test('maxLinksAndMonitors must be a positive whole number: one sentence naming it', async () => {
-  // A port mapper of its own: a node that started all the same (the check missing) must not start one on 4369.
-  const epmd = new EpmdServer();
-  const epmdPort = await epmd.listen(0);
-  const node = createNode({ onCrash: () => {} });
-  await assert.rejects(node.startDistribution({ name: 'x@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {}, maxLinksAndMonitors: 0 }), /^Error: distribution: maxLinksAndMonitors must be a positive whole number, got '0'$/);
-  await node.shutdown();
-  await epmd.close();
-});
-
 test('a cookie holder cannot connect under more names than maxConnections: the one past it is refused before the node proves anything, with one line, and a place freed is taken again', async () => {
   await withPeer(
     async ({ a, logs, epmdPort, port }) => {
@@ -596,16 +586,6 @@ test('a cookie holder cannot connect under more names than maxConnections: the o
     },
     { maxConnections: 2 },
   );
-});
-
-test('maxConnections must be a positive whole number: one sentence naming it', async () => {
-  // A port mapper of its own: a node that started all the same (the check missing) must not start one on 4369.
-  const epmd = new EpmdServer();
-  const epmdPort = await epmd.listen(0);
-  const node = createNode({ onCrash: () => {} });
-  await assert.rejects(node.startDistribution({ name: 'x@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {}, maxConnections: 1.5 }), /^Error: distribution: maxConnections must be a positive whole number, got '1\.5'$/);
-  await node.shutdown();
-  await epmd.close();
 });
 
 test('a peer that proved the cookie cannot register more than maxGlobalNames global names here: the sync past it closes the connection with one line, its names go with it, and it may connect again', async () => {
@@ -712,16 +692,6 @@ test('a peer that proved the cookie cannot announce more than maxPgMembers membe
   );
 });
 
-test('maxGlobalNames and maxPgMembers must be positive whole numbers: one sentence naming each', async () => {
-  const epmd = new EpmdServer();
-  const epmdPort = await epmd.listen(0);
-  const node = createNode({ onCrash: () => {} });
-  await assert.rejects(node.startDistribution({ name: 'x@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {}, maxGlobalNames: -1 }), /^Error: distribution: maxGlobalNames must be a positive whole number, got '-1'$/);
-  await assert.rejects(node.startDistribution({ name: 'x@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {}, maxPgMembers: 0 }), /^Error: distribution: maxPgMembers must be a positive whole number, got '0'$/);
-  await node.shutdown();
-  await epmd.close();
-});
-
 test('a peer that proved the cookie cannot make a pg scope keep ever more of its scope servers: past maxPgMembers of them its connection is closed with one line', async () => {
   await withPeer(
     async ({ a, logs, port }) => {
@@ -813,4 +783,51 @@ test("a member speaking for a third node's pg scope server is ignored with a war
     },
     { maxPgMembers: 5 },
   );
+});
+
+// Every whole-number option of startDistribution, and the values it takes besides positive whole numbers.
+const WHOLE_OPTIONS: Array<{ key: keyof DistributionOptions; alsoTakes?: unknown[]; message?: string }> = [
+  { key: 'handshakeTimeoutMs' },
+  { key: 'maxHandshakeBytes' },
+  { key: 'maxFrameBytes' },
+  { key: 'maxUnauthenticated' },
+  { key: 'maxLinksAndMonitors' },
+  { key: 'maxConnections' },
+  { key: 'maxGlobalNames' },
+  { key: 'maxPgMembers' },
+  { key: 'maxAutoConnects' },
+  { key: 'tickTime' },
+  { key: 'busyLimit' },
+  { key: 'epmdPort' },
+  { key: 'busyWaitUs', alsoTakes: [0], message: 'a positive whole number or 0 (off)' },
+];
+
+test('every whole-number option of startDistribution refuses 0, -1, NaN, 1.5, a string and Infinity with one sentence naming it, and the node does not start', async () => {
+  // A port mapper of its own: a node that started all the same (the check missing) must not start one on 4369.
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const node = createNode({ onCrash: () => {} });
+  try {
+    for (const { key, alsoTakes = [], message = 'a positive whole number' } of WHOLE_OPTIONS) {
+      for (const bad of [0, -1, NaN, 1.5, '10', Infinity, -Infinity, null].filter((v) => !alsoTakes.includes(v))) {
+        const shown = typeof bad === 'string' ? `the string '${bad}'` : bad === null ? "'null'" : String(bad);
+        await assert.rejects(
+          node.startDistribution({ name: 'x@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {}, [key]: bad } as DistributionOptions),
+          (e: Error) => {
+            assert.equal(e.message.split('. ').length, 1, e.message);
+            assert.equal(e.message, `distribution: ${key} must be ${message}, got ${shown}`, `${key}: ${String(bad)}`);
+            return true;
+          },
+        );
+        assert.equal(node.dist ?? undefined, undefined, `${key}: ${String(bad)} left the node distributed`);
+      }
+    }
+    await assert.rejects(node.startDistribution({ name: 'x@127.0.0.1', cookie: 'sekrit', log: () => {}, epmdPort: 65536 }), /^Error: distribution: epmdPort must be a port number from 1 to 65535, got 65536$/);
+    // The values they take: the node starts.
+    await node.startDistribution({ name: 'x@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {}, busyWaitUs: 0, tickTime: 30_000, busyLimit: 4096, maxAutoConnects: 1 });
+    assert.equal(node.dist?.maxAutoConnects, 1);
+  } finally {
+    await node.shutdown();
+    await epmd.close();
+  }
 });

@@ -87,6 +87,12 @@ export interface DistributionOptions {
    * line, and its members and subscriptions go with it.
    */
   maxPgMembers?: number;
+  /**
+   * The most other nodes one peer's messages may make this node dial (default 100): a call's `from` or a pid in a
+   * message may name a third node's process, which a reply or monitor connects to (auto-connect, as in Erlang); the
+   * peer whose messages would make it dial one node more is disconnected with one line.
+   */
+  maxAutoConnects?: number;
 }
 
 /** The default of maxLinksAndMonitors: far more than a cluster's nodes hold with each other, about 200 MB of them. */
@@ -97,6 +103,17 @@ const DEFAULT_MAX_CONNECTIONS = 10_000;
 
 /** The default of maxGlobalNames and maxPgMembers: far more than a cluster's nodes register, about 200 MB of them. */
 const DEFAULT_MAX_NAMES = 1_000_000;
+
+/** The default of maxAutoConnects: more nodes than one peer's forwarded calls name in a cluster, few dials of a peer's choosing. */
+const DEFAULT_MAX_AUTO_CONNECTS = 100;
+
+/** The nodes one connection's messages made this node dial (maxAutoConnects bounds them), kept past its close for what it sent before. */
+interface DialCharge {
+  peer: string;
+  /** False once the connection closed: the bound still holds for what it sent, and no other connection to its peer is closed for it. */
+  open: boolean;
+  dialled: Set<string>;
+}
 
 /** A message sent while connecting: encoded and measured, the node index of the process it is for, and what a failure tells its sender. */
 interface Queued {
@@ -114,11 +131,15 @@ const MAX_DROP_LINES = 1024;
 /** How many lines about dropped messages a node logs a second, whatever they are for; the rest are summed up. */
 const DROP_LINES_PER_SECOND = 10;
 
-// A positive integer option, or its default; one sentence naming the option otherwise.
-function limitOption(options: DistributionOptions, key: 'handshakeTimeoutMs' | 'maxHandshakeBytes' | 'maxFrameBytes' | 'maxUnauthenticated' | 'maxLinksAndMonitors' | 'maxConnections' | 'maxGlobalNames' | 'maxPgMembers', fallback: number): number {
+type WholeOption = 'handshakeTimeoutMs' | 'maxHandshakeBytes' | 'maxFrameBytes' | 'maxUnauthenticated' | 'maxLinksAndMonitors' | 'maxConnections' | 'maxGlobalNames' | 'maxPgMembers' | 'maxAutoConnects' | 'tickTime' | 'busyLimit' | 'busyWaitUs' | 'epmdPort';
+
+// A whole-number option, or its default; one sentence naming the option otherwise. busyWaitUs may be 0 (off); a port is at most 65535.
+function limitOption(options: DistributionOptions, key: WholeOption, fallback: number): number {
   const v = options[key];
   if (v === undefined) return fallback;
-  if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`distribution: ${key} must be a positive whole number, got ${quoteForLog(v)}`);
+  if (key === 'busyWaitUs' && v === 0) return 0;
+  if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`distribution: ${key} must be a positive whole number${key === 'busyWaitUs' ? ' or 0 (off)' : ''}, got ${typeof v === 'number' ? String(v) : typeof v === 'string' ? `the string ${quoteForLog(v)}` : quoteForLog(v)}`);
+  if (key === 'epmdPort' && v > 65535) throw new Error(`distribution: epmdPort must be a port number from 1 to 65535, got ${v}`);
   if (key === 'maxFrameBytes' && v < MIN_FRAME) throw new Error(`distribution: maxFrameBytes must be at least ${MIN_FRAME} (64 KiB, what the runtime's own messages need), got ${v}`);
   return v;
 }
@@ -219,6 +240,8 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   readonly maxGlobalNames: number;
   /** The most members one peer node may announce in one pg scope here (`maxPgMembers`). */
   readonly maxPgMembers: number;
+  /** The most other nodes one connection's messages may make this node dial (`maxAutoConnects`). */
+  readonly maxAutoConnects: number;
   /** Handshakes' one-time challenges, the cap on unauthenticated connections, refusals (ConnectionOwner). */
   readonly admission: Admission;
   private readonly connections = new Map<string, Connection>();
@@ -236,6 +259,11 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   private readonly tls: DistributionTls | undefined;
   private server: Server | null = null;
   private registration: Registration | null = null;
+  // The connection whose frame is being decoded: a third node its pids name is charged to it (maxAutoConnects).
+  private decoding: Connection | undefined;
+  private readonly charges = new WeakMap<Connection, DialCharge>();
+  // Nodes not connected that a connection's messages named last, by name: a dial to one is charged to that connection.
+  private readonly namedBy = new Map<string, DialCharge>();
 
   constructor(
     readonly node: OtpNode,
@@ -257,13 +285,14 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
     this.maxConnections = limitOption(options, 'maxConnections', DEFAULT_MAX_CONNECTIONS);
     this.maxGlobalNames = limitOption(options, 'maxGlobalNames', DEFAULT_MAX_NAMES);
     this.maxPgMembers = limitOption(options, 'maxPgMembers', DEFAULT_MAX_NAMES);
+    this.maxAutoConnects = limitOption(options, 'maxAutoConnects', DEFAULT_MAX_AUTO_CONNECTS);
     this.hidden = options.hidden ?? false;
-    this.tickTime = options.tickTime ?? 60_000;
-    this.epmdPort = options.epmdPort ?? epmdPort();
+    this.tickTime = limitOption(options, 'tickTime', 60_000);
+    this.epmdPort = limitOption(options, 'epmdPort', 0) || epmdPort();
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
-    this.busyLimit = options.busyLimit ?? 1024 * 1024;
+    this.busyLimit = limitOption(options, 'busyLimit', 1024 * 1024);
     this.tls = options.tls;
-    this.busy = new BusyWait(options.busyWaitUs ?? DEFAULT_BUSY_WAIT_US);
+    this.busy = new BusyWait(limitOption(options, 'busyWaitUs', DEFAULT_BUSY_WAIT_US));
     this.table = new NodeTable(name, this.creation);
     this.dialler = new Dialler(this, this.epmdPort);
     this.admission = new Admission(limitOption(options, 'maxUnauthenticated', 128), this.log);
@@ -341,7 +370,34 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
 
   /** The index of a node name read from a peer's message (PidTranslator): a new one past the table's limit on such names is refused. */
   wireIndexOf(name: string): number {
-    return this.table.indexOf(name, true);
+    const i = this.table.indexOf(name, true);
+    this.named(name);
+    return i;
+  }
+
+  // A third node named in the frame being decoded: a dial to it, while it is not connected, is charged to that connection.
+  private named(name: string): void {
+    const conn = this.decoding;
+    if (conn === undefined || name === this.name || this.connections.has(name)) return;
+    let charge = this.charges.get(conn);
+    if (charge === undefined) this.charges.set(conn, (charge = { peer: conn.peer, open: true, dialled: new Set() }));
+    this.namedBy.set(name, charge);
+  }
+
+  // Whether this node may dial `nodeName` for a message it routes: not when the connection whose messages named it
+  // made it dial maxAutoConnects other nodes already (that connection is closed, with one line, the first time).
+  private mayDial(nodeName: string): boolean {
+    const charge = this.namedBy.get(nodeName);
+    if (charge === undefined || charge.dialled.has(nodeName)) return true;
+    if (charge.dialled.size < this.maxAutoConnects) {
+      charge.dialled.add(nodeName);
+      return true;
+    }
+    if (charge.open) {
+      charge.open = false;
+      this.overBound(charge.peer, `its messages would make this node connect to more than ${this.maxAutoConnects} other nodes (the pids of their processes it sent, as a call's from)`, 'maxAutoConnects');
+    }
+    return false;
   }
 
   /** The creation of the run of its node a pid index stands for, when known. */
@@ -351,7 +407,9 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
 
   /** The index of pids of one run of a node (a run other than the current one has its own). */
   incarnationOf(name: string, creation: number): number {
-    return this.table.incarnationOf(name, creation);
+    const i = this.table.incarnationOf(name, creation);
+    this.named(name);
+    return i;
   }
 
   /** Sends to a pid on another node (connecting first if needed); dropped if the node cannot be reached, as in Erlang. */
@@ -477,6 +535,7 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
       return false;
     }
     this.connections.set(conn.peer, conn);
+    this.namedBy.delete(conn.peer);
     this.table.incarnation(conn.peer, conn.peerCreation);
     conn.startTicks(this.tickTime);
     this.flushQueued(conn);
@@ -507,6 +566,7 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   frame(conn: Connection, payload: Buffer): void {
     let msg: ControlMessage;
     try {
+      this.decoding = conn;
       msg = decodeControl(payload, this, conn.peer, this.limits.maxFrame);
     } catch (error) {
       // A well-formed message naming a node that cannot exist (a pid of 'not a node'): dropped, as a send to
@@ -518,6 +578,8 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
       this.log(`distribution: closed the connection to ${conn.peer}: a frame could not be decoded (${(error as Error).message})`);
       conn.close('bad frame');
       return;
+    } finally {
+      this.decoding = undefined;
     }
     const owed = conn.buffered;
     try {
@@ -538,6 +600,8 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
 
   down(conn: Connection, reason: string, wasUp: boolean): void {
     this.dialler.settled(conn);
+    const charge = this.charges.get(conn);
+    if (charge !== undefined) charge.open = false;
     if (!wasUp || this.connections.get(conn.peer) !== conn) return;
     this.connections.delete(conn.peer);
     this.remote.nodeDown(this.table.indexOf(conn.peer), (local, from, why) => this.node.signalProcess(local, from, why, true));
@@ -563,6 +627,11 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
         // A send from outside any process cannot be suspended: nobody takes it, so it must not linger.
         queueMicrotask(() => (this.suspend = null));
       }
+      return;
+    }
+    // A node a peer's messages named: past maxAutoConnects of them the message is dropped, as for a node that cannot be reached.
+    if (!this.mayDial(nodeName)) {
+      if (onFail) queueMicrotask(() => onFail('noconnection'));
       return;
     }
     // Which run of the node answers is not known yet: its pids go by name and creation, not as the receiver's.
