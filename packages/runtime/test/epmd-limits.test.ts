@@ -275,3 +275,18 @@ test('fuzzed requests (random and mutated valid ones): every connection ends, th
     for (const r of regs) r.close();
   });
 });
+
+test("a registration under a name longer than a node name's 255 bytes closes that connection only: a full port mapper of the longest names still answers NAMES within what a client reads (1 MiB)", { timeout: 120_000 }, async () => {
+  await withServer({ maxConnections: 2048 }, async (port, server) => {
+    const long = rawClient(port, encodeAlive2(entry('n'.repeat(256), 41000)));
+    await until('the port mapper to close the connection of the overlong name', () => long.closed());
+    assert.equal(long.received().length, 0, 'no answer: the request is malformed');
+    assert.deepEqual(server.names(), []);
+    // As many registrations as it takes, each under a name of 1000 bytes had they been taken (the request holds 1024).
+    const clients = Array.from({ length: 1024 }, (_, i) => rawClient(port, encodeAlive2(entry(`${String(i).padStart(4, '0')}${'n'.repeat(251)}`, 10_000 + i))));
+    await until('all 1024 registrations answered', () => clients.every((c) => c.received().length >= 6));
+    assert.equal(server.names().length, 1024);
+    const listed = await names('127.0.0.1', port);
+    assert.equal(listed.length, 1024);
+  });
+});

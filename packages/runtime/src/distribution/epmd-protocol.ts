@@ -1,6 +1,9 @@
 // EPMD's wire protocol (erts/doc "Distribution Protocol", the EPMD part), as pure encoders and decoders.
 // Every request is [Length:16][Code:8][body]; all integers are big-endian.
 
+/** The longest node name a registration may carry, in bytes (epmd's MAXSYMLEN; a whole node name is at most as long). */
+const MAX_NAME_BYTES = 255;
+
 /** Request and response codes. */
 export const EPMD = {
   ALIVE2_REQ: 120,
@@ -60,6 +63,9 @@ export function decodeAlive2(body: Buffer): NodeEntry {
   if (body.length < 12) throw new Error('ALIVE2_REQ is too short');
   const nlen = body.readUInt16BE(8);
   if (10 + nlen + 2 > body.length) throw new Error('ALIVE2_REQ name runs past the frame');
+  // A node name (name@host) is at most 255 bytes, as epmd's MAXSYMLEN: longer ones would let 1024 registrations make
+  // the NAMES answer larger than the 1 MiB a client reads.
+  if (nlen > MAX_NAME_BYTES) throw new Error(`ALIVE2_REQ has a node name of ${nlen} bytes, over the ${MAX_NAME_BYTES} a node name may have`);
   const name = body.subarray(10, 10 + nlen).toString('utf8');
   const elen = body.readUInt16BE(10 + nlen);
   if (12 + nlen + elen > body.length) throw new Error('ALIVE2_REQ extra runs past the frame');
