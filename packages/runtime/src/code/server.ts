@@ -81,6 +81,8 @@ export class CodeServer implements CodeHooks, PurgeView {
   private pendingPurged: ModuleVersion[] = [];
   /** Callback objects made at run time by a version a purge killed their process for: a behaviour started with them again is refused. */
   private readonly purgedCallbacks = new WeakMap<object, string>();
+  /** Each version's code (source map line aside) and the folder its packages resolve from: what `sameCode` compares. */
+  private readonly codes = new WeakMap<ModuleVersion, { hash: string; from: string }>();
   /** Told when a module's export table was re-pointed (the trace agent re-wraps traced functions). */
   private repointed: ((module: string) => void) | null = null;
 
@@ -144,6 +146,7 @@ export class CodeServer implements CodeHooks, PurgeView {
     }
     const version = new ModuleVersion(source.name, vsn, evaluated.read(), script ?? source.name, links, evaluated.read);
     this.bodies.set(version, evaluated.body);
+    this.codes.set(version, codeKey(source));
     this.topTimers.set(version, evaluated.stopTimers);
     const spawned = this.spawnedSince(mark);
     if (spawned.length > 0) this.topSpawned.set(version, spawned);
@@ -329,6 +332,21 @@ export class CodeServer implements CodeHooks, PurgeView {
   versions(name: string): { current: string | undefined; old: string | undefined } {
     const mod = this.modules.get(name);
     return { current: mod?.current?.vsn, old: mod?.old?.vsn };
+  }
+
+  /**
+   * Whether the module's current version was evaluated from this very code (its source map line aside), binding the same
+   * packages (it requires none from node_modules, or resolves them from the same folder): a release install leaves such
+   * a module alone, as OTP's relup names only the modules whose code changed.
+   */
+  sameCode(source: ModuleSource): boolean {
+    const current = this.modules.get(source.name)?.current;
+    const held = current ? this.codes.get(current) : undefined;
+    if (held === undefined) return false;
+    const next = codeKey(source);
+    if (held.hash !== next.hash) return false;
+    if (held.from === next.from) return true;
+    return requiredSpecifiers(source.code).every((spec) => this.isAppModule(spec, source.name) || this.externals.has(spec) || isBuiltin(spec));
   }
 
   /** The module's current and old versions themselves (for upgrades). */
@@ -872,6 +890,12 @@ function functionsToLookUp(objects: readonly object[][]): object[] {
 const packageKey = (source: ModuleSource, spec: string): string => {
   const from = source.resolveFrom ?? source.filename;
   return `${from ? dirname(from) : process.cwd()}\0${spec}`;
+};
+
+// A version's code as sameCode compares it: its hash without the source map line, and the folder its packages come from.
+const codeKey = (source: ModuleSource): { hash: string; from: string } => {
+  const from = source.resolveFrom ?? source.filename;
+  return { hash: sourceHash(source.code.replace(/^\/\/# sourceMappingURL=.*$/gm, '').trimEnd()), from: from ? dirname(from) : process.cwd() };
 };
 
 // An error's message up to its first line break (require's adds its require stack on the next lines).

@@ -89,6 +89,8 @@ export interface InstallOptions {
   files?: VersionFiles;
   /** The direction the command asked for (`bin/<name> upgrade` or `downgrade`): a relup step the other way is refused. */
   expect?: 'up' | 'down';
+  /** Internal (a rollback): the modules the install it undoes changed; the others run what they ran before it already. */
+  modules?: readonly string[];
 }
 
 /** How long a new version is watched before it becomes permanent, by default. */
@@ -354,7 +356,8 @@ async function rollBack(ctx: ProcessContext, state: RunningRelease, running: Ver
   const old = running.release.vsn;
   let notes: string[];
   try {
-    const back = await install(ctx, state, old, { probe: false, files: running });
+    // Only the modules the install changed go back: one it left alone (its code was already running) still runs as before.
+    const back = await install(ctx, state, old, { probe: false, files: running, modules: [...ran.keys()] });
     notes = notLoadedBack(codeServerOf(state.node), old, what, ran, back.killed);
   } catch (e) {
     await guard.resume([]);
@@ -478,7 +481,11 @@ async function planInstall(state: RunningRelease, vsn: string, options: InstallO
   const removedApps = await Promise.all(
     step.apps.filter((a) => a.kind === 'remove').map(async (a) => ({ app: a.app, modules: await readBuiltModules(join(state.root, 'lib', `${a.app}-${a.vsn}`)).then((r) => r.sources.map((m) => m.name), () => []) })),
   );
-  return { running, target, step, direction, changes, added: loads.flatMap((l) => l.added), appModules, changed: loads.flatMap((l) => l.changed), releaseCode, removedApps };
+  // A module whose code is the one running (the relup names it, but a hot fix loaded that very code, or an edit changed
+  // nothing) is left alone, as OTP's relup names only changed modules: no suspension, no codeChange, no purge.
+  const code = codeServerOf(state.node);
+  const changed = loads.flatMap((l) => l.changed).filter((s) => (options.modules === undefined || options.modules.includes(s.name)) && !code.sameCode(s));
+  return { running, target, step, direction, changes, added: loads.flatMap((l) => l.added), appModules, changed, releaseCode, removedApps };
 }
 
 // Check: the dry run, where nothing changes: the added modules are evaluated with the changed ones (which may import
