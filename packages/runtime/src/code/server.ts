@@ -82,7 +82,7 @@ export class CodeServer implements CodeHooks, PurgeView {
   /** Callback objects made at run time by a version a purge killed their process for: a behaviour started with them again is refused. */
   private readonly purgedCallbacks = new WeakMap<object, string>();
   /** Each version's code (source map line aside) and the folder its packages resolve from: what `sameCode` compares. */
-  private readonly codes = new WeakMap<ModuleVersion, { hash: string; from: string }>();
+  private readonly codes = new WeakMap<ModuleVersion, { hash: string; from: string; labelled: boolean }>();
   /** Told when a module's export table was re-pointed (the trace agent re-wraps traced functions). */
   private repointed: ((module: string) => void) | null = null;
 
@@ -146,7 +146,7 @@ export class CodeServer implements CodeHooks, PurgeView {
     }
     const version = new ModuleVersion(source.name, vsn, evaluated.read(), script ?? source.name, links, evaluated.read);
     this.bodies.set(version, evaluated.body);
-    this.codes.set(version, codeKey(source));
+    this.codes.set(version, { ...codeKey(source), labelled: source.vsn !== undefined });
     this.topTimers.set(version, evaluated.stopTimers);
     const spawned = this.spawnedSince(mark);
     if (spawned.length > 0) this.topSpawned.set(version, spawned);
@@ -261,12 +261,12 @@ export class CodeServer implements CodeHooks, PurgeView {
    */
   endRunning(version: ModuleVersion, running: readonly ProcessImpl[], each: EachProcess = this.everyProcess): ProcessImpl[] {
     const killed: ProcessImpl[] = [];
-    const reason = new Error(`the code of ${version.module} (version ${version.vsn}) this handler ran was purged`);
+    const reason = new Error(`the code of ${this.describe(version)} this handler ran was purged`);
     for (const p of running) {
       if (p.dead) continue;
       if (p.label?.behaviour === 'gen_event' && callbackModulesOf(p) !== undefined) this.dropHandlers(p, version, reason);
       else {
-        for (const made of this.madeCallbacksOf(p)) this.purgedCallbacks.set(made, describeVersion(version));
+        for (const made of this.madeCallbacksOf(p)) this.purgedCallbacks.set(made, this.describe(version));
         this.node.exit(p.pid, 'kill');
         killed.push(p);
       }
@@ -282,7 +282,7 @@ export class CodeServer implements CodeHooks, PurgeView {
   private dropHandlers(p: ProcessImpl, version: ModuleVersion, reason: Error): void {
     const handlers = (callbackModulesOf(p) ?? []).filter((h) => this.exportOrigin(h)?.version === version || (this.exportOrigin(h) === undefined && this.makersOf(h, [version]).length > 0));
     if (handlers.length === 0) return;
-    for (const h of handlers) if (this.exportOrigin(h) === undefined) this.purgedCallbacks.set(h, describeVersion(version));
+    for (const h of handlers) if (this.exportOrigin(h) === undefined) this.purgedCallbacks.set(h, this.describe(version));
     this.node.send(p.pid, new PurgedHandlers(handlers, reason));
   }
 
@@ -347,6 +347,17 @@ export class CodeServer implements CodeHooks, PurgeView {
     if (held.hash !== next.hash) return false;
     if (held.from === next.from) return true;
     return requiredSpecifiers(source.code).every((spec) => this.isAppModule(spec, source.name) || this.externals.has(spec) || isBuiltin(spec));
+  }
+
+  /**
+   * A version as a person knows it, for messages: its label when one was given (`fx/srv (version 1-fix)`), else the file
+   * it was loaded from and when (`fx/srv (loaded from lib/fx-1/src/srv.js at 2026-05-01 10:02:03 UTC)`), never its hash.
+   */
+  describe(v: ModuleVersion): string {
+    if (this.codes.get(v)?.labelled !== false) return `${v.module} (version ${v.vsn})`;
+    const file = v.filename.replace(/\?v=[^?]*$/, '');
+    const at = `${new Date(v.loadedAt).toISOString().replace('T', ' ').slice(0, 19)} UTC`;
+    return `${v.module} (${file === v.module ? 'loaded from code given without a file' : `loaded from ${file}`} at ${at})`;
   }
 
   /** The module's current and old versions themselves (for upgrades). */
@@ -427,7 +438,7 @@ export class CodeServer implements CodeHooks, PurgeView {
     versions.forEach((old, i) => {
       const id = ids[i];
       if (id === undefined) return;
-      this.purgedScripts.set(id, describeVersion(old));
+      this.purgedScripts.set(id, this.describe(old));
       this.purgedIds.set(old, id);
     });
   }
@@ -440,7 +451,7 @@ export class CodeServer implements CodeHooks, PurgeView {
   purgedMaker(fn: unknown): string | undefined {
     if (typeof fn !== 'function') return undefined;
     const o = this.origins.get(fn);
-    if (o !== undefined) return o.version === o.module.current || o.version === o.module.old ? undefined : describeVersion(o.version);
+    if (o !== undefined) return o.version === o.module.current || o.version === o.module.old ? undefined : this.describe(o.version);
     this.notePurged();
     if (this.purgedScripts.size === 0) return undefined;
     const [id] = this.scripts.of([fn]);
@@ -664,11 +675,11 @@ export class CodeServer implements CodeHooks, PurgeView {
     this.refuseWhileMoving(name, 'purge');
     const old = this.modules.get(name)?.old;
     const held = old ? heldStarts(this, [old]).get(old)! : [];
-    if (held.length > 0) throw new CodeError('oldCodeRunning', name, heldStartsLine(old!, held, `cannot purge ${name}`));
+    if (held.length > 0) throw new CodeError('oldCodeRunning', name, heldStartsLine(old!, held, `cannot purge ${name}`, this.describe(old!)));
     const holding = old ? stateUsers(this, [old]).get(old)! : [];
     const killed = new Set(this.purgeKilling(name));
     if (!old) return killed.size;
-    const reason = new Error(`the code of ${old.module} (version ${old.vsn}) whose functions this handler's state held was purged`);
+    const reason = new Error(`the code of ${this.describe(old)} whose functions this handler's state held was purged`);
     for (const { proc, handlers } of holding) {
       if (proc.dead || killed.has(proc)) continue;
       if (handlers !== null) this.node.send(proc.pid, new PurgedHandlers(handlers, reason));
@@ -917,10 +928,6 @@ export function codeServerOf(node: OtpNode, options?: CodeServerOptions): CodeSe
   return server;
 }
 
-// A version as messages name it.
-function describeVersion(v: ModuleVersion): string {
-  return `${v.module} (version ${v.vsn})`;
-}
 
 /** Why a load, purge, delete or upgrade of a module a release install holds is refused: one sentence with the fix. */
 export function installHeld(name: string, what: string): string {
