@@ -83,6 +83,8 @@ export class CodeServer implements CodeHooks, PurgeView {
   private readonly purgedCallbacks = new WeakMap<object, string>();
   /** Each version's code (source map line aside) and the folder its packages resolve from: what `sameCode` compares. */
   private readonly codes = new WeakMap<ModuleVersion, { hash: string; from: string; labelled: boolean }>();
+  /** Callback objects made at run time a start looked at: the purged version that made them, or null for none. */
+  private checkedMade = new WeakMap<object, string | null>();
   /** Told when a module's export table was re-pointed (the trace agent re-wraps traced functions). */
   private repointed: ((module: string) => void) | null = null;
 
@@ -313,7 +315,7 @@ export class CodeServer implements CodeHooks, PurgeView {
     this.notePurged();
     for (const v of [current, old]) {
       const id = v === null ? undefined : this.purgedIds.get(v);
-      if (id !== undefined) this.purgedScripts.delete(id);
+      if (id !== undefined && this.purgedScripts.delete(id)) this.checkedMade = new WeakMap();
     }
     const mod = this.entry(name);
     mod.current = current;
@@ -441,6 +443,7 @@ export class CodeServer implements CodeHooks, PurgeView {
       this.purgedScripts.set(id, this.describe(old));
       this.purgedIds.set(old, id);
     });
+    this.checkedMade = new WeakMap();
   }
 
   /**
@@ -458,6 +461,20 @@ export class CodeServer implements CodeHooks, PurgeView {
     return id === undefined ? undefined : this.purgedScripts.get(id);
   }
 
+  // The purged version whose code made a callback object's functions (its own, its class's), once per object.
+  private madeByPurged(callbacks: object): string | undefined {
+    // A purge since (noted here) or a version revived clears what was found (notePurged, restore).
+    this.notePurged();
+    const seen = this.checkedMade.get(callbacks);
+    if (seen !== undefined) return seen === null ? undefined : seen;
+    let out: string | undefined;
+    // A plain object's own data properties (a factory's literal) are read without a descriptor each: a start pays ~0.5 µs.
+    const fns = Object.getPrototypeOf(callbacks) === Object.prototype ? ownFunctions(callbacks) : functionsOf(callbacks);
+    for (const id of this.scripts.of(fns)) if (id !== undefined && (out = this.purgedScripts.get(id)) !== undefined) break;
+    this.checkedMade.set(callbacks, out ?? null);
+    return out;
+  }
+
   /**
    * The callbacks a behaviour starting now runs (OTP's gen_server:start(Mod) calls the current Mod:init): when
    * `callbacks` are an export of a version a load has since replaced, or an instance of its class, the current
@@ -472,7 +489,14 @@ export class CodeServer implements CodeHooks, PurgeView {
       throw new Error(`these callbacks were made at run time by ${purged}, whose code was purged, so they cannot start again: export the callback object (or its class), which a start runs in its current version, or make the callbacks inside the child's start`);
     }
     const o = this.origins.get(callbacks) ?? this.classOrigin(callbacks);
-    if (!o || !o.module.current || o.version === o.module.current) return callbacks;
+    if (!o) {
+      // Made at run time (a factory's object, an instance of a class no module exports): refused when a purged version
+      // made it, which only a purge can have happened for, and only when V8 tells a function's script at no cost.
+      const made = this.purgedScripts.size + this.pendingPurged.length > 0 && this.scripts.cheap ? this.madeByPurged(callbacks) : undefined;
+      if (made !== undefined) throw new Error(`these callbacks were made at run time by ${made}, whose code was purged, so they cannot start: export the callback object (or its class), which a start runs in its current version, or make the callbacks again from the current version`);
+      return callbacks;
+    }
+    if (!o.module.current || o.version === o.module.current) return callbacks;
     const table = o.module.table as Record<string, unknown>;
     if (!Object.hasOwn(table, o.exportName)) return callbacks;
     try {
@@ -848,6 +872,17 @@ function functionsOf(callbacks: object): object[] {
     for (const d of Object.values(Object.getOwnPropertyDescriptors(o))) if (typeof d.value === 'function' && !out.includes(d.value as object)) out.push(d.value as object);
   }
   return out.slice(0, 32);
+}
+
+// The functions a plain object holds in its own data properties (a getter is not called), 32 at most.
+function ownFunctions(o: object): object[] {
+  const out: object[] = [];
+  const keys = Object.keys(o);
+  for (let i = 0; i < keys.length && out.length < 32; i++) {
+    const d = Object.getOwnPropertyDescriptor(o, keys[i]!);
+    if (d !== undefined && typeof d.value === 'function') out.push(d.value as object);
+  }
+  return out;
 }
 
 // Pools of made callback objects larger than this look up one closure of each object's own (see functionsToLookUp).
