@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { genServer, upgradeModules } from '../src/index.ts';
 import { codeServerOf } from '../src/code/index.ts';
-import { APP, withRelease, type FixtureVersion } from './release-fixture.ts';
+import { APP, heldInstall, withRelease, type FixtureVersion } from './release-fixture.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 import type { InstallReport } from '../src/release/handler.ts';
 
 type Install = (vsn: string, options?: { probeMs?: number }) => Promise<unknown>;
@@ -68,5 +69,32 @@ test("a release upgrade to the code a hot fix already loaded does not migrate th
     assert.equal(code.record('fx/srv').current, fixed.current);
     assert.equal(code.record('fx/srv').old, fixed.old, 'nothing was purged');
     assert.deepEqual(await get(), { vsn: '2', s: { n: 1, migrated: true } });
+  });
+});
+
+test('a rollback leaves a module the install left alone as it ran: the hot fix of the same code stays', async () => {
+  const aux = (v: string): string => `export function which() { return '${v}'; }`;
+  const srv = (v: string): string => `
+import { ok, reply } from '@otp-ts/runtime';
+export const srv = { init: () => ok({}), handleCall: (_r: unknown, _f: unknown, s: any) => reply({ code: '${v}' }, s), codeChange: (_o: unknown, s: any) => s };`;
+  const v1: FixtureVersion = { vsn: '1', modules: { 'fx/app': APP, 'fx/srv': srv('1'), 'fx/aux': aux('1') } };
+  const v2: FixtureVersion = { vsn: '2', modules: { 'fx/app': APP, 'fx/srv': srv('2'), 'fx/aux': aux('2') }, changed: ['fx/srv', 'fx/aux'] };
+  await withRelease([v1, v2], async (state, handler, root) => {
+    const code = codeServerOf(state.node);
+    const call = () => state.node.run((ctx) => genServer.call(ctx, 'fx_srv' as never, 'get')) as Promise<{ code: string }>;
+    const file = join(root, 'lib', 'fx-2', 'src', 'aux.js');
+    await state.node.run((ctx) => upgradeModules(ctx, code, [{ name: 'fx/aux', code: readFileSync(file, 'utf8'), filename: file }]));
+    const fixed = code.record('fx/aux');
+    const install = heldInstall(handler, root, '2');
+    await waitFor('the server to run version 2', async () => ((await call()).code === '2' ? true : undefined), { ms: 10_000, everyMs: 0 });
+    const migrated = await state.node.run((ctx) => ctx.whereis('fx_srv')!);
+    await state.node.run((ctx) => ctx.exit(migrated, 'kill'));
+    install.release();
+    const error = await install.failure;
+    assert.match(error.message, /^upgrade to 2 rolled back, 1 still runs: /);
+    assert.doesNotMatch(error.message, /fx\/aux/, 'fx/aux was not touched, so nothing is said of it');
+    assert.deepEqual(await call(), { code: '1' });
+    assert.equal(code.record('fx/aux').current, fixed.current, 'the hot fix, which ran before the install, still runs');
+    assert.equal((code.exportsOf('fx/aux') as { which: () => string }).which(), '2');
   });
 });
