@@ -35,7 +35,7 @@ test("an upgrade whose supervisor drops a brutalKill child running a changed mod
 });
 
 test("an upgrade of a supervisor's module whose specs add and drop nothing does not list its children (O(children) for a pool) to sync them", async () => {
-  const v = (n: number): FixtureVersion => ({ vsn: String(n), modules: { 'fx/app': APP, 'fx/sup': SUP("w('a'), w('b')") + `\n// version ${n}`, 'fx/srv': SRV(1) }, changed: ['fx/sup'] });
+  const v = (n: number): FixtureVersion => ({ vsn: String(n), modules: { 'fx/app': APP, 'fx/sup': SUP("w('a'), w('b')") + `\nexport const version = ${n};`, 'fx/srv': SRV(1) }, changed: ['fx/sup'] });
   await withRelease([v(1), v(2)], async (state, handler) => {
     const top = state.node.whereis('top')!;
     const record = internalsOf(top)!;
