@@ -9,20 +9,26 @@ import { missingImport, type MissingImport } from './missing-import.js';
 
 // Bundling moves code to _build/test/bundles: keep import.meta.url (and dirname/filename) pointing at
 // each source file, so a test that finds its project with new URL('..', import.meta.url) still does.
+// esbuild's `define` swaps the expressions (never text in strings, template literals or comments) for names that
+// each file declares at the start of its first line, so no line moves and stack lines still point at the source.
+const META = { url: '__otpImportMetaUrl', filename: '__otpImportMetaFilename', dirname: '__otpImportMetaDirname' } as const;
+const importMetaDefines: Record<string, string> = Object.fromEntries(Object.entries(META).map(([k, v]) => [`import.meta.${k}`, v]));
 const keepImportMeta: Plugin = {
   name: 'otp-keep-import-meta',
   setup(b) {
-    b.onLoad({ filter: /\.[cm]?tsx?$/ }, (args) => {
+    b.onLoad({ filter: /\.[cm]?[jt]sx?$/, namespace: 'file' }, (args) => {
       const source = readFileSync(args.path, 'utf8');
-      if (!source.includes('import.meta.')) return undefined;
-      const contents = source
-        .replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href))
-        .replace(/\bimport\.meta\.filename\b/g, JSON.stringify(args.path))
-        .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(dirname(args.path)));
-      return { contents, loader: args.path.endsWith('x') ? 'tsx' : 'ts' };
+      if (!source.includes('meta')) return undefined; // `import .meta` is legal too: any file that may hold it declares the names
+      const values = { url: pathToFileURL(args.path).href, filename: args.path, dirname: dirname(args.path) };
+      const declaration = `const ${Object.entries(META).map(([k, v]) => `${v} = ${JSON.stringify(values[k as keyof typeof META])}`).join(', ')};`;
+      // After a #! line, which must stay first; before anything else on the line, so no comment or string swallows it.
+      const at = source.startsWith('#!') ? source.indexOf('\n') + 1 || source.length : 0;
+      const contents = source.slice(0, at) + declaration + source.slice(at);
+      return { contents, loader: loaderOf(args.path) };
     });
   },
 };
+const loaderOf = (path: string): 'ts' | 'tsx' | 'js' | 'jsx' => /\.[cm]?([jt]sx?)$/.exec(path)![1] as 'ts' | 'tsx' | 'js' | 'jsx';
 
 // The node:test stand-in, from sources (src/run/) or from the built package (dist/, which ships src/ too).
 function nodeTestShim(): string {
@@ -100,6 +106,7 @@ export async function compileTestFile(root: string, file: string, outDir: string
       plugins: [nodeTestAsCases, workspaceSources(outfile, root, missing), keepImportMeta],
       // Keep code no test reaches, so coverage counts it as uncovered instead of not seeing it.
       treeShaking: false,
+      define: importMetaDefines,
     });
     const output = result.metafile.outputs[relative(root, outfile)];
     return { ok: true, bundle: outfile, exportOrder: [...sourceOrder(readFileSync(file, 'utf8')), ...(output?.exports ?? [])], inputs: metafileInputs(root, result.metafile.inputs), missing };
