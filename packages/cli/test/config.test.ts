@@ -22,7 +22,7 @@ test('a project without otp.config.ts loads an empty config, resolved to the def
   assert.equal(r.profile, 'dev');
   assert.deepEqual(r.build, { outDir: '_build', target: 'node20', sourceMaps: true, minify: false });
   // Every default docs/cli.md's config table lists, from the test option table.
-  assert.deepEqual(r.test, { paths: ['test'], reporters: ['tty'], numtests: 100, timeout: 5000, passWithNoTests: false, jobs: availableParallelism(), keepLogs: 50 });
+  assert.deepEqual(r.test, { paths: ['test'], reporters: ['tty'], numtests: 100, timeout: 5000, passWithNoTests: false, ignoreAutoSkips: false, jobs: availableParallelism(), keepLogs: 50 });
 });
 
 test('otp.config.ts is bundled with its imports, loaded through defineConfig, and leaves no temp file', async () => {

@@ -50,6 +50,10 @@ export const testOptionTable = [
     name: 'passWithNoTests', type: 'boolean', flag: 'pass-with-no-tests', config: 'passWithNoTests', default: false,
     description: 'a run that selects no test passes (by default it fails, naming the filter that matched nothing)',
   },
+  {
+    name: 'ignoreAutoSkips', type: 'boolean', flag: 'ignore-auto-skips', config: 'ignoreAutoSkips', default: false,
+    description: "auto-skipped cases (a suite's required config missing) do not fail the run, as ct_run -exit_status ignore_config; a failed init function still does",
+  },
   { name: 'shuffle', type: 'boolean', flag: 'shuffle', description: 'run the test files in a random order; the seed is printed (replay it with --seed)' },
   { name: 'shard', type: 'string', flag: 'shard', value: 'I/N', description: 'run only part I of N of the test files (a deterministic split, e.g. one per CI machine)' },
   { name: 'retry', type: 'number', flag: 'retry', value: 'N', min: 0, integer: true, expected: 'a whole number of retries, 0 or more', description: 'run failed cases again up to N times; one that then passes is reported as flaky' },

@@ -94,6 +94,8 @@ export interface RunResult {
   readonly noTests?: string;
   /** Set when the run selected no test and still passes, to why: an empty shard of a valid split (fewer test files than shards), or `rerunFailed` with nothing to rerun. */
   readonly nothingToRun?: string;
+  /** Set when auto-skipped cases did not fail the run (`ignoreAutoSkips`): they are reported as skips. */
+  readonly autoSkipsIgnored?: true;
   /** Set when the run was interrupted (`signal`), to why (e.g. `SIGINT`): the cases that did not finish are skipped, and the run fails. */
   readonly interrupted?: string;
 }
@@ -116,5 +118,5 @@ export function withEarlierFiles(result: RunResult, earlier: readonly FileResult
   const files = [...earlier.map((f) => ran.get(f.file) ?? f), ...result.files.filter((f) => !known.has(f.file))];
   const cases = files.flatMap((f) => f.cases);
   const counts = countCases(cases);
-  return { ...result, files, counts, ok: result.ok && counts.failed === 0 && !cases.some((c) => c.autoSkipped) };
+  return { ...result, files, counts, ok: result.ok && counts.failed === 0 && (result.autoSkipsIgnored === true || !cases.some((c) => c.autoSkipped)) };
 }

@@ -38,7 +38,7 @@ function reporterOf(choice: ReporterChoice, options: RunOptions, root: string, o
     writeFileSync(join(outDir, name), text);
     wrote(what, join(outDir, name));
   };
-  if (choice === 'tty') return ttyReporter(options.output, { quiet: options.quiet === true, verbose: options.verbose === true });
+  if (choice === 'tty') return ttyReporter(options.output, { quiet: options.quiet === true, verbose: options.verbose === true, ignoreAutoSkips: options.ignoreAutoSkips === true });
   // A rerun's file reports hold every file's latest outcome (the carried ones), not the rerun files alone.
   const latest = (r: Reporter): Reporter => (options.carried === undefined ? r : { onRunEnd: (result) => r.onRunEnd?.(withEarlierFiles(result, options.carried!)) });
   if (choice === 'json') return latest(jsonReporter(toFile('JSON report', 'results.json')));
@@ -154,9 +154,11 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
   const empty = counts.total === 0 && interrupted === undefined ? emptySelection(options, selected, filter, failed, storeKept) : undefined;
   const nothingToRun = empty && emptyButPassing(empty);
   const noTests = empty && nothingToRun === undefined && !options.passWithNoTests ? noTestsReason({ ...empty, candidates: candidatesOf(root, selected, available) }) : undefined;
-  // Cases skipped because an init function failed (Common Test's auto-skip) fail the run, as in ct_run and rebar3.
-  const ok = counts.failed === 0 && !cases.some((c) => c.autoSkipped) && noTests === undefined && interrupted === undefined;
-  const result: RunResult = { ok, counts, files: results, durationMs: performance.now() - started, shuffleSeed, ...(noTests !== undefined && { noTests }), ...(nothingToRun !== undefined && { nothingToRun }), ...(interrupted !== undefined && { interrupted }) };
+  // Cases skipped because an init function failed (Common Test's auto-skip) fail the run, as in ct_run and rebar3,
+  // unless ignoreAutoSkips (ct_run -exit_status ignore_config): the failed init is a failed case of its own anyway.
+  const autoSkipsIgnored = options.ignoreAutoSkips === true && cases.some((c) => c.autoSkipped);
+  const ok = counts.failed === 0 && (autoSkipsIgnored || !cases.some((c) => c.autoSkipped)) && noTests === undefined && interrupted === undefined;
+  const result: RunResult = { ok, counts, ...(autoSkipsIgnored && { autoSkipsIgnored: true }), files: results, durationMs: performance.now() - started, shuffleSeed, ...(noTests !== undefined && { noTests }), ...(nothingToRun !== undefined && { nothingToRun }), ...(interrupted !== undefined && { interrupted }) };
   await each(reporters, (r) => r.onRunEnd?.(result));
   return result;
 }

@@ -56,6 +56,7 @@ export const testCommand = defineProvider({
     { command: 'otp test test/shop_server.property.test.ts --case propCountIsSumOfBumps --seed 42', description: 'one property of the project otp new app shop makes, replaying a seed' },
     { command: 'otp test --cover --cover-threshold 80', description: 'coverage of src/, failing under 80% of lines' },
     { command: 'otp test --shard 2/4 --shuffle --retry 2', description: 'CI machine 2 of 4, files in random order, failures retried twice' },
+    { command: 'otp test --ignore-auto-skips', description: 'suites whose required config this machine lacks are skipped, not failed' },
   ],
   async run(args, io, state) {
     // The test profile, read by the runtime in each test file's worker: message isolation on (docs/runtime.md).

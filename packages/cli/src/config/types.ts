@@ -23,7 +23,7 @@ export interface BuildConfig {
 }
 
 /**
- * How `otp test` finds and runs tests: paths, timeout, numtests, jobs, keepLogs, passWithNoTests, reporters and
+ * How `otp test` finds and runs tests: paths, timeout, numtests, jobs, keepLogs, passWithNoTests, ignoreAutoSkips, reporters and
  * cover; derived from `testOptionTable` of @otp-ts/test-runner, whose descriptions and defaults say what each does.
  */
 export type TestConfig = TableConfigOptions;

@@ -45,7 +45,8 @@ export function startLine(info: RunStart): string {
 function autoSkipLine(result: RunResult): string | undefined {
   const auto = result.counts.failed === 0 ? result.files.flatMap((f) => f.cases).filter((c) => c.autoSkipped) : [];
   if (auto.length === 0) return undefined;
-  return `⚠ ${auto.length} test(s) auto-skipped (${oneLine(printable(auto[0]!.skipReason ?? '', false))}): auto-skipped tests fail the run, as in Common Test`;
+  const verdict = result.autoSkipsIgnored ? 'they do not fail the run (--ignore-auto-skips)' : 'auto-skipped tests fail the run, as in Common Test (--ignore-auto-skips lets them pass)';
+  return `⚠ ${auto.length} test(s) auto-skipped (${oneLine(printable(auto[0]!.skipReason ?? '', false))}): ${verdict}`;
 }
 
 /** Without the tty reporter (`--reporter junit,json`): the closing line alone, after a run that selected no test the reason, so stdout still tells pass from fail. */
@@ -69,6 +70,8 @@ export interface TtyOptions {
   readonly quiet?: boolean;
   /** Print each failure's full stack (`otp test --verbose`) below its text, which keeps the user's frames only. */
   readonly verbose?: boolean;
+  /** Auto-skipped cases do not fail the run (`ignoreAutoSkips`): a file holding some is not marked as failing. */
+  readonly ignoreAutoSkips?: boolean;
 }
 
 /** The terminal reporter: a progress line on a TTY (plain lines otherwise), then failures with diffs, leaks, slowest tests and the closing line. */
@@ -97,7 +100,7 @@ export function ttyReporter(out: Output = process.stdout, options: TtyOptions = 
       const skipped = f.cases.filter((c) => c.status === 'skipped').length;
       const flaky = f.cases.filter((c) => c.flaky).length;
       // Auto-skipped cases (a failed init function) and cases an interruption cut short fail the run, so their file is not marked as passing.
-      const failing = bad > 0 || f.cases.some((c) => c.autoSkipped || c.interrupted);
+      const failing = bad > 0 || f.cases.some((c) => (c.autoSkipped && options.ignoreAutoSkips !== true) || c.interrupted);
       // A file that ran no test is no pass to tick green: it was warned about (it holds none), or the filters selected none of its tests.
       const warned = !failing && f.cases.length === 0 && f.warnings.length > 0;
       const unselected = !failing && f.cases.length === 0 && !warned;
