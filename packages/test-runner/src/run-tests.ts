@@ -151,9 +151,10 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
   writeJsonStore(failedPath, partial ? mergeFailed(lastFailed, results) : failedCases(results));
   const cases = results.flatMap((f) => f.cases);
   const counts = countCases(cases);
-  const empty = counts.total === 0 && interrupted === undefined ? emptySelection(options, selected, filter, failed, storeKept) : undefined;
+  const selection = counts.total === 0 && interrupted === undefined ? emptySelection(options, selected, filter, failed, storeKept) : undefined;
+  const empty = selection && { ...selection, candidates: candidatesOf(root, selected, available) };
   const nothingToRun = empty && emptyButPassing(empty);
-  const noTests = empty && nothingToRun === undefined && !options.passWithNoTests ? noTestsReason({ ...empty, candidates: candidatesOf(root, selected, available) }) : undefined;
+  const noTests = empty && nothingToRun === undefined && !options.passWithNoTests ? noTestsReason(empty) : undefined;
   // Cases skipped because an init function failed (Common Test's auto-skip) fail the run, as in ct_run and rebar3,
   // unless ignoreAutoSkips (ct_run -exit_status ignore_config): the failed init is a failed case of its own anyway.
   const autoSkipsIgnored = options.ignoreAutoSkips === true && cases.some((c) => c.autoSkipped);
@@ -217,7 +218,7 @@ function notRun(file: string, reporters: readonly Reporter[], skipReason: string
 const candidatesOf = (root: string, selected: Selected, available: ReadonlyMap<string, readonly string[]>): string[] =>
   selected.discovered.flatMap((f) => available.get(relative(root, f)) ?? declaredCases(f, readFileSync(f, 'utf8')).map((e) => `${moduleName(f)} > ${e}`));
 
-// What a run that selected nothing selected from (its candidates are filled in only to say why it fails).
+// What a run that selected nothing selected from (its candidates, the cases of every discovered file, are filled in after).
 function emptySelection(options: RunOptions, selected: Selected, filter: PlanFilter, failed: FailedStore | undefined, storeKept: boolean): EmptySelection {
   return {
     ...(options.paths !== undefined && { paths: options.paths }),

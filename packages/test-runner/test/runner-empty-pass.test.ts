@@ -66,3 +66,19 @@ test('a filter matching nothing still fails the run, with or without a shard', a
   assert.equal(filtered.result.ok, false);
   assert.equal(filtered.result.nothingToRun, undefined);
 });
+
+test('--shard with --grep whose tests are all in other shards passes as an empty shard does; one matching nowhere still fails', async () => {
+  const root = copy('flaky');
+  // Files are dealt before filtering: flaky.test.ts is part 1 of 2, other.test.ts part 2.
+  const elsewhere = await runFixture('flaky', { shard: { index: 1, count: 2 }, grep: 'otherTest', reporters: ['tty', 'json'] }, root);
+  assert.equal(elsewhere.result.ok, true, elsewhere.text);
+  assert.equal(elsewhere.result.nothingToRun, "--grep otherTest selects no test in --shard 1/2: the 1 test(s) it selects are in other shards' files");
+  assert.deepEqual(lines(elsewhere.text).slice(-3), [`no test ran: ${elsewhere.result.nothingToRun}`, '', '0 passed, 0 failed']);
+  const json = JSON.parse(readFileSync(join(root, '_build', 'test', 'results.json'), 'utf8')) as { ok: boolean; nothingToRun?: string };
+  assert.deepEqual([json.ok, json.nothingToRun], [true, elsewhere.result.nothingToRun]);
+  const here = await runFixture('flaky', { shard: { index: 2, count: 2 }, grep: 'otherTest' }, root);
+  assert.deepEqual([here.result.ok, here.result.counts.passed], [true, 1]);
+  const typo = await runFixture('flaky', { shard: { index: 1, count: 2 }, grep: 'otherTset' }, root);
+  assert.equal(typo.result.ok, false, typo.text);
+  assert.match(typo.result.noTests ?? '', /^--grep otherTset matched no test/);
+});

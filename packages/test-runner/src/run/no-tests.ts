@@ -55,18 +55,24 @@ const pools: Record<'suite' | 'group' | 'case' | 'grep', (path: string[]) => str
 
 const shownFilter = (wanted: RegExp | readonly string[]): string => (wanted instanceof RegExp ? wanted.source : wanted.join(' '));
 
+const filterFlags = (f: PlanFilter): string => (['suite', 'group', 'case', 'grep'] as const).flatMap((k) => (f[k] === undefined ? [] : [`--${k} ${shownFilter(f[k])}`])).join(' ');
+
 const elsewhere = (n: number): string => (n === 1 ? 'the only test file is in another shard' : `all ${n} test files are in other shards`);
 
 /**
  * Why a run that selected no test still passes (pure), or undefined when it fails: an empty shard of a valid split
- * (fewer test files than shards) and `--rerun-failed` with nothing to rerun (the last run stored no failure, or none in
- * this shard) are what a CI job that always passes those flags expects to be green.
+ * (fewer test files than shards, or filters whose tests are all in other shards' files) and `--rerun-failed` with
+ * nothing to rerun (the last run stored no failure, or none in this shard) are what a CI job that always passes those
+ * flags expects to be green. Filters that select nothing in any shard still fail (a typo), in every shard.
  */
 export function emptyButPassing(s: EmptySelection): string | undefined {
   if (s.discovered === 0) return undefined;
   const given = (['suite', 'group', 'case', 'grep'] as const).some((k) => s.filter[k] !== undefined);
   const shard = s.shard && `--shard ${s.shard.shard.index}/${s.shard.shard.count}`;
   if (s.shard?.files === 0) return `${shard} holds no test file: ${elsewhere(s.discovered)}`;
+  // Every shard is dealt from all the files, then filtered: tests the filters select in other shards leave this one empty, as fewer files than shards do.
+  const selects = given && !s.rerunFailed ? s.candidates.map(asCase).filter((c) => caseSelected(c, s.filter)).length : 0;
+  if (shard && selects > 0) return `${filterFlags(s.filter)} selects no test in ${shard}: the ${selects} test(s) it selects are in other shards' files`;
   if (s.rerunFailed?.kept && s.rerunFailed.stored === 0) return '--rerun-failed has nothing to rerun: the last run stored no failure';
   if (s.rerunFailed?.kept && shard && !given && !s.paths) return `--rerun-failed has nothing to rerun in ${shard}: the ${s.rerunFailed.stored} stored failure(s) are in other shards' files`;
   return undefined;
@@ -85,12 +91,6 @@ export function noTestsReason(s: EmptySelection): string {
     return `--${key} ${shown} matched no test${near.length > 0 ? `; closest: ${near.join(', ')}` : ''}`;
   }
   const given = (['suite', 'group', 'case', 'grep'] as const).filter((k) => s.filter[k] !== undefined);
-  if (s.shard && !s.rerunFailed && given.length > 0) {
-    // The filters select tests, only none in this shard's files: every shard is dealt from all the files first.
-    const elsewhere = cases.filter((c) => caseSelected(c, Object.fromEntries(given.map((k) => [k, s.filter[k]])))).length;
-    const flags = given.map((k) => `--${k} ${shownFilter(s.filter[k]!)}`).join(' ');
-    return `${flags} selects no test in --shard ${s.shard.shard.index}/${s.shard.shard.count}: the ${elsewhere} test(s) it selects are in other shards' files (--pass-with-no-tests allows an empty shard)`;
-  }
   if (s.rerunFailed) return `--rerun-failed selected no test: none of the ${s.rerunFailed.stored} stored failure(s) is among the selected files and filters${ALLOW}`;
   return given.length > 0 ? `${given.map((k) => `--${k}`).join(' and ')} match no test together` : `the selected test files hold no test${ALLOW}`;
 }
