@@ -47,9 +47,24 @@ test('bin/<name> remote, piped, killed by SIGINT while a line awaits: exit 130, 
 
 test('bin/<name> remote: q() then a throw on one line leaves the shell, the error said', { timeout: 300_000 }, async () => {
   const left = await project.run(['remote'], project.env, "q(); throw new Error('late')\n'not run'\n");
-  assert.equal(left.status, 0, left.out);
+  // Piped, a statement that failed makes the exit code 1, as in otp remote, said in one line on stderr.
+  assert.equal(left.status, 1, left.out);
   assert.equal(left.stdout, "** late", left.out);
+  assert.match(left.stderr, /^relremsig: 1 of 1 statement failed on relremsig@[\w.-]+ \(each printed as \*\* …\), so the remote shell exits 1: /, left.out);
   assert.doesNotMatch(left.stdout, /not run/, left.out);
+});
+
+test('bin/<name> remote, piped: every statement runs; exit 1 when any failed, exit 0 when none did', { timeout: 300_000 }, async () => {
+  const cut = await project.run(['remote'], project.env, 'bad(\n1+1\n');
+  assert.equal(cut.status, 1, cut.out);
+  assert.match(cut.stdout, /^\*\* /, cut.out);
+  const mixed = await project.run(['remote'], project.env, "throw new Error('one')\n40 + 2\nnosuch.thing\n6 * 7\n");
+  assert.equal(mixed.status, 1, mixed.out);
+  assert.equal(mixed.stdout, '** one\n42\n** nosuch is not defined\n42', mixed.out);
+  assert.match(mixed.stderr, /2 of 4 statements failed/, mixed.out);
+  const good = await project.run(['remote'], project.env, 'const x = 1\nx + 1\n');
+  assert.equal(good.status, 0, good.out);
+  assert.equal(good.stdout, '2', good.out);
 });
 
 test('bin/<name> eval and rpc otp eval: code that does not parse is bad input, exit 2; code that throws is a failure, exit 1', { timeout: 300_000 }, async () => {

@@ -291,8 +291,10 @@ test('the lib and umbrella templates release too: each boots as a daemon, answer
       assert.equal(await ok(run(script, ['rpc', 'otp', 'name'], rel), 'rpc'), `"${name}@127.0.0.1"`);
       assert.match(await ok(run(script, ['eval', 'application.whichApplications(ctx).then((apps) => apps.map((a) => a.name))'], rel), 'eval'), new RegExp(`'${name}'`));
       assert.equal(await ok(run(script, ['eval', 'ctx.node.dist.busyWaitUs'], rel), 'busy-wait window'), template === 'umbrella' ? '0' : '200');
-      const repl = await ok(run(script, ['remote'], rel, process.env, "node.name\nwhereis('nobody')\nthrow new Error('typo')\n"), 'remote');
-      assert.equal(repl, `'${name}@127.0.0.1'\nundefined\n** typo`);
+      // Piped, the line that threw makes the exit code 1, once every line ran.
+      const repl = await run(script, ['remote'], rel, process.env, "node.name\nwhereis('nobody')\nthrow new Error('typo')\n");
+      assert.equal(repl.status, 1, repl.out);
+      assert.equal(repl.stdout, `'${name}@127.0.0.1'\nundefined\n** typo`);
       if (template === 'lib') {
         const cookie = /--setcookie\s+(\S+)/.exec(readFileSync(nodeArgs, 'utf8'))![1]!;
         const plain = await run(process.execPath, [otp, 'ping', `${name}@127.0.0.1`, '--cookie', cookie], rel);

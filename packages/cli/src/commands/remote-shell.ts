@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { boundedInput, quitsShell, replStatements } from '@otp-ts/release';
+import { boundedInput, failedStatements, quitsShell, replStatements } from '@otp-ts/release';
 import { remoteAnswer, type EvalLineOptions, type EvalOptions } from '@otp-ts/runtime/tools';
 import { TracerError, type Connection } from '@otp-ts/tracer';
 import { defineProvider } from '../cli/provider.js';
@@ -30,7 +30,7 @@ async function readLines(io: Io, c: Connection, node: string, bounds: EvalLineOp
   let refused: string | undefined;
   const input = tty ? process.stdin : boundedInput(process.stdin, (why) => (refused = why));
   const rl = createInterface({ input, output: tty ? process.stdout : undefined, prompt: `${node}> `, terminal: tty });
-  const line: LineWait = {};
+  const line: LineWait = { ran: 0, failed: 0 };
   rl.on('SIGINT', () => (line.interrupt ? line.interrupt() : rl.close()));
   // A real SIGINT (kill -INT, a Ctrl-C reaching a piped shell) ends the shell, exit 130 as a shell reports the signal:
   // the session ends as at q(), a line being awaited is no longer waited for (the node bounds it), the node runs on.
@@ -51,6 +51,7 @@ async function readLines(io: Io, c: Connection, node: string, bounds: EvalLineOp
     for await (const statement of replStatements(rl, tty, `${node}> `)) {
       const source = statement.trim();
       if (signalled || quitsShell(source)) break;
+      if (source !== '') line.ran += 1;
       const next = source === '' ? 'next' : await evalLine(io, c, source, bounds, line, () => signalled);
       if (next === 'down') {
         rl.close();
@@ -67,14 +68,21 @@ async function readLines(io: Io, c: Connection, node: string, bounds: EvalLineOp
     io.stderr.write(`otp: interrupted (SIGINT): the remote shell ends; ${node} runs on\n`);
     return 130;
   }
-  if (refused === undefined) return 0;
-  io.stderr.write(`otp: ${refused}\n`);
-  return 2;
+  if (refused !== undefined) {
+    io.stderr.write(`otp: ${refused}\n`);
+    return 2;
+  }
+  // Piped, every statement ran, and the exit code says whether any failed (a terminal's typos do not count).
+  if (tty || line.failed === 0) return 0;
+  io.stderr.write(`otp: ${failedStatements(line.failed, line.ran, node)}\n`);
+  return 1;
 }
 
-/** How the line being awaited is given up (Ctrl-C, a SIGINT): set while one is. */
+/** How the line being awaited is given up (Ctrl-C, a SIGINT): set while one is; and how many statements ran and failed. */
 interface LineWait {
   interrupt?: () => void;
+  ran: number;
+  failed: number;
 }
 
 // Evaluates one statement on the node and prints its answer or its error: 'quit' when it called q(), 'down' when the
@@ -85,6 +93,7 @@ async function evalLine(io: Io, c: Connection, source: string, bounds: EvalLineO
     // A declaration or a comment answering undefined prints nothing, as in otp shell; q() inside a statement leaves.
     const answer = remoteAnswer(source, await Promise.race([c.eval(source, bounds), interrupted.then((why) => Promise.reject(new Error(why)))]));
     if (answer.text !== undefined) io.stdout.write(`${answer.text}\n`);
+    if (answer.failed) line.failed += 1;
     return answer.quit ? 'quit' : 'next';
   } catch (error) {
     // The node is gone: every further line would fail the same way (or reach a node started again, with none
@@ -94,6 +103,7 @@ async function evalLine(io: Io, c: Connection, source: string, bounds: EvalLineO
       return 'down';
     }
     if (!signalled()) io.stdout.write(`** ${(error as Error).message}\n`);
+    line.failed += 1;
     return 'next';
   } finally {
     line.interrupt = undefined;
@@ -109,7 +119,7 @@ export const remoteCommand = defineProvider({
   options: [...nodeConnectionOptions, nameOption, snameOption, ...evalBoundOptions],
   examples: [
     { command: 'otp remote shop@127.0.0.1', description: "then the lines otp shell takes, e.g. await call('shop_server', { op: 'count', key: 'visits' }), await sys.getState('shop_server'), help()" },
-    { command: "otp remote shop@127.0.0.1 < checks.js", description: 'evaluate the lines of a file (or a pipe) and print each result' },
+    { command: "otp remote shop@127.0.0.1 < checks.js", description: 'evaluate the lines of a file (or a pipe) and print each result; exit 1 when any line failed' },
     { command: 'otp remote shop@127.0.0.1 --eval-timeout 5000', description: 'let a line run up to 5 s before its first await (default 1 s)' },
   ],
   async run(args, io) {

@@ -20,6 +20,7 @@ import { scriptProgram, scriptTables } from './commands.js';
 import { removeAbandoned } from '../assemble/journal.js';
 import { permissionRefusal } from './fs-failure.js';
 import { quitsShell, replStatements } from '../command/incomplete.js';
+import { failedStatements } from '../command/piped-failures.js';
 import { boundedInput } from '../command/bounded-input.js';
 import { holdSignals, type HeldSignals } from './hold-signals.js';
 
@@ -234,16 +235,21 @@ async function remoteLines(t: Target, evaluate: (line: string) => Promise<unknow
   };
   process.on('SIGINT', onSignal);
   if (tty) lines.prompt();
+  // Piped, the statements that failed make the exit code 1 once all have run (as otp remote; a terminal's typos do not).
+  let ran = 0;
+  let failed = 0;
   try {
     // A statement over several lines (piped, pasted or typed) is joined and sent once whole, as otp remote does.
     for await (const line of replStatements(lines, tty, `${name}> `)) {
       if (signalled || quitsShell(line)) break;
       if (line.trim() !== '') {
+        ran += 1;
         const interrupted = new Promise<never>((_, reject) => (interrupt = () => reject(new Error('interrupted: no longer waiting for that line (the node stops it within its bounds)'))));
         try {
           // As otp remote: a declaration or comment answering undefined prints nothing; q() inside a statement leaves.
           const answer = remoteAnswer(line, await Promise.race([evaluate(line), interrupted]));
           if (answer.text !== undefined) process.stdout.write(`${answer.text}\n`);
+          if (answer.failed) failed += 1;
           if (answer.quit) break;
         } catch (error) {
           const reason = error instanceof Error && 'cause' in error ? error.cause : error;
@@ -252,6 +258,7 @@ async function remoteLines(t: Target, evaluate: (line: string) => Promise<unknow
             return 1;
           }
           if (!signalled) process.stdout.write(`** ${reason instanceof BadRpc ? describe(reason.reason) : (error as Error).message}\n`);
+          failed += 1;
         } finally {
           interrupt = undefined;
         }
@@ -263,13 +270,17 @@ async function remoteLines(t: Target, evaluate: (line: string) => Promise<unknow
     process.off('SIGINT', onSignal);
     lines.close();
   }
-  if (signalled) {
-    process.stderr.write(`${t.name}: interrupted (SIGINT): the remote shell ends; ${name} runs on\n`);
-    return 130;
-  }
-  if (refused === undefined) return 0;
-  process.stderr.write(`${t.name}: ${refused}\n`);
-  return 2;
+  return remoteExit(t, { signalled, refused, failed: tty ? 0 : failed, ran });
+}
+
+// How a remote shell that read its input to the end exits: 130 at a SIGINT, 2 at a line past the bound, 1 when a piped
+// statement failed (every one ran), else 0; each but the last with its one line on stderr.
+function remoteExit(t: Target, end: { signalled: boolean; refused?: string; failed: number; ran: number }): number {
+  const say = (line: string): boolean => process.stderr.write(`${t.name}: ${line}\n`);
+  if (end.signalled) say(`interrupted (SIGINT): the remote shell ends; ${t.node} runs on`);
+  else if (end.refused !== undefined) say(end.refused);
+  else if (end.failed > 0) say(failedStatements(end.failed, end.ran, t.node));
+  return end.signalled ? 130 : end.refused !== undefined ? 2 : end.failed > 0 ? 1 : 0;
 }
 
 // What the node answering under the release's name says runs and installs: nothing when none answers. One started from

@@ -100,13 +100,14 @@ const LEADING_COMMENTS = /^(?:\s+|\/\/[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/;
 
 /**
  * What a remote shell does with the answer of `statement`: the text to print (none for a declaration or a comment
- * answering undefined, as otp shell prints none), and whether the line called q(), quit() or exit() to leave.
+ * answering undefined, as otp shell prints none), whether the line called q(), quit() or exit() to leave, and
+ * whether it failed after calling one (`q(); throw 1`), which a piped shell counts as a failed line.
  */
-export function remoteAnswer(statement: string, answer: unknown): { text?: string; quit: boolean } {
+export function remoteAnswer(statement: string, answer: unknown): { text?: string; quit: boolean; failed?: boolean } {
   let text = typeof answer === 'string' ? answer : String(answer);
   const quit = text.startsWith(QUIT_MARK);
   if (quit) text = text.slice(QUIT_MARK.length);
-  if (quit && text.startsWith(ERROR_MARK)) return { text: `** ${text.slice(ERROR_MARK.length)}`, quit };
+  if (quit && text.startsWith(ERROR_MARK)) return { text: `** ${text.slice(ERROR_MARK.length)}`, quit, failed: true };
   const rest = statement.replace(LEADING_COMMENTS, '');
   const silent = text === 'undefined' && (rest === '' || /^(?:const|let|var|class|function|async\s+function)(?![\p{ID_Continue}$])/u.test(rest));
   return silent || (quit && text === 'undefined') ? { quit } : { text, quit };
