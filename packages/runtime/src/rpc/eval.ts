@@ -68,7 +68,7 @@ export async function evaluate(node: OtpNode, api: Record<string, unknown>, sour
   // The evaluating process catches what the code throws: a typo at a remote prompt is an answer, not a crash report.
   const outcome = await node.run(async (ctx: ProcessContext) => {
     try {
-      return { value: await runSandboxed(source, { ...shellScope(node, ctx, api), ...leave, process: guardedProcess(node) }, bounds, session) };
+      return { value: await runSandboxed(source, { ...shellScope(node, ctx, api), ...leave, ...guardedGlobals(node) }, bounds, session) };
     } catch (error) {
       return { error };
     }
@@ -111,6 +111,17 @@ export function remoteAnswer(statement: string, answer: unknown): { text?: strin
   const rest = statement.replace(LEADING_COMMENTS, '');
   const silent = text === 'undefined' && (rest === '' || /^(?:const|let|var|class|function|async\s+function)(?![\p{ID_Continue}$])/u.test(rest));
   return silent || (quit && text === 'undefined') ? { quit } : { text, quit };
+}
+
+// `process`, `globalThis` and `global` as evaluated code sees them: the node's own, but the process guarded, also when
+// reached through the global object (`globalThis.process.exit()`). A seatbelt, not a sandbox: a line that imports
+// node:process, or builds a function in the global scope, reaches the unguarded process (docs/shell.md says so).
+function guardedGlobals(node: OtpNode): { process: NodeJS.Process; globalThis: typeof globalThis; global: typeof globalThis } {
+  const guarded = guardedProcess(node);
+  const world = new Proxy(globalThis, {
+    get: (target, key) => (key === 'process' ? guarded : Reflect.get(target, key, target)),
+  });
+  return { process: guarded, globalThis: world, global: world };
 }
 
 // `process` as evaluated code sees it: the node's own, but exit() and abort(), which would stop the node rather than
