@@ -5,14 +5,14 @@
 // The projects are generated inside the repository's _build/ so they resolve the workspace's packages.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bin } from './support/cli.ts';
 import { privatePortMapper } from './support/epmd.ts';
 import { ok, run } from './support/run.ts';
-import { waitFor } from './support/wait.ts';
+import { shellSession } from './support/shell-session.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const epmdPort = await privatePortMapper();
@@ -51,12 +51,9 @@ test('otp remote keeps the top-level declarations of its lines for the lines aft
     const created = spawnSync(process.execPath, [bin, 'new', 'app', 'rembind', '--quiet'], { cwd: base, env, encoding: 'utf8' });
     assert.equal(created.status, 0, created.stderr);
     const dir = join(base, 'rembind');
-    const shell = spawn(process.execPath, [bin, 'shell', '--sname', 'rembind_node'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    shell.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    shell.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const shell = shellSession(process.execPath, [bin, 'shell', '--sname', 'rembind_node'], { cwd: dir, env });
     try {
-      await waitFor('the shell node to start', () => /started rembind/.test(out), { ms: 180_000 });
+      await shell.waitOut('the shell node to start', /started rembind/, { ms: 180_000 });
       const lines = session('rembind_server');
       const remote = await run(process.execPath, [bin, 'remote', 'rembind_node@127.0.0.1'], dir, env, input(lines));
       // The declaration refused makes the piped shell's exit code 1, once every line ran.
@@ -66,7 +63,7 @@ test('otp remote keeps the top-level declarations of its lines for the lines aft
       const next = await run(process.execPath, [bin, 'remote', 'rembind_node@127.0.0.1'], dir, env, input([['typeof x', "'undefined'"], ['const x = 3; x', '3']]));
       assert.deepEqual(next.stdout.trimEnd().split('\n'), ["'undefined'", '3'], next.out);
     } finally {
-      shell.kill('SIGKILL');
+      shell.kill();
     }
   } finally {
     rmSync(base, { recursive: true, force: true });

@@ -5,14 +5,14 @@
 // The project is generated inside the repository's _build/ so it resolves the workspace's packages.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bin } from './support/cli.ts';
 import { privatePortMapper } from './support/epmd.ts';
 import { run } from './support/run.ts';
-import { waitFor } from './support/wait.ts';
+import { shellSession } from './support/shell-session.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const NAME = 'remsh';
@@ -26,19 +26,16 @@ test('otp remote with piped input: statements over several lines run whole insid
     const created = spawnSync(process.execPath, [bin, 'new', 'app', NAME, '--quiet'], { cwd: base, env, encoding: 'utf8' });
     assert.equal(created.status, 0, created.stderr);
     const dir = join(base, NAME);
-    const shell = spawn(process.execPath, [bin, 'shell', '--sname', 'remsh_node'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    shell.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    shell.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const shell = shellSession(process.execPath, [bin, 'shell', '--sname', 'remsh_node'], { cwd: dir, env });
     try {
-      await waitFor('the shell node to start', () => /started remsh/.test(out), { ms: 180_000 });
+      await shell.waitOut('the shell node to start', /started remsh/, { ms: 180_000 });
       const lines = [`await call('${NAME}_server', {`, "  op: 'bump', key: 'visits', by: 7,", '})', '40 +', '2', '[1,', '  2, 3].length', 'q()'];
       const remote = await run(process.execPath, [bin, 'remote', 'remsh_node@127.0.0.1'], dir, env, `${lines.join('\n')}\n`);
       assert.equal(remote.status, 0, remote.out);
       assert.doesNotMatch(remote.out, /does not parse|\*\*/, remote.out);
       assert.deepEqual(remote.stdout.split('\n'), ['7', '42', '3'], remote.out);
     } finally {
-      shell.kill('SIGKILL');
+      shell.kill();
     }
   } finally {
     rmSync(base, { recursive: true, force: true });
