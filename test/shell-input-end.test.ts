@@ -4,7 +4,6 @@
 // `otp remote` read `.exit` typed inside a statement as more of the statement, where otp shell quits.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { bin } from './support/cli.ts';
 import { privatePortMapper } from './support/epmd.ts';
 import { run } from './support/run.ts';
-import { waitFor } from './support/wait.ts';
+import { shellSession } from './support/shell-session.ts';
 
 const shop = fileURLToPath(new URL('../examples/shop', import.meta.url));
 const epmdPort = await privatePortMapper();
@@ -39,12 +38,9 @@ test('a named otp shell whose piped input ends on a line that never settles aban
     assert.equal(badBound.status, 2, badBound.out);
     assert.match(badBound.stderr, /--eval-await-timeout soon is not a whole number of milliseconds[^]*e\.g\. --eval-await-timeout 5000/, badBound.out);
 
-    const node = spawn(process.execPath, [bin, 'shell', '--sname', 'inputend_b'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    node.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    node.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const node = shellSession(process.execPath, [bin, 'shell', '--sname', 'inputend_b'], { cwd: dir, env });
     try {
-      await waitFor('the shell node to start', () => /started shop/.test(out), { ms: 180_000 });
+      await node.waitOut('the shell node to start', /started shop/, { ms: 180_000 });
       const remote = await run(process.execPath, [bin, 'remote', 'inputend_b@127.0.0.1'], dir, env, '40 + 2\nconst settings = {\n  retries: 3,\n.exit\n6 * 7 + 1\n');
       assert.equal(remote.status, 0, remote.out);
       assert.equal(remote.stdout, '42', `.exit inside a statement quits, and nothing after it runs:\n${remote.out}`);
@@ -54,7 +50,7 @@ test('a named otp shell whose piped input ends on a line that never settles aban
       const semicolon = await run(process.execPath, [bin, 'remote', 'inputend_b@127.0.0.1'], dir, env, '1\nq();\n2\n');
       assert.equal(semicolon.stdout, '1', `q(); quits otp remote as it quits otp shell:\n${semicolon.out}`);
     } finally {
-      node.kill('SIGKILL');
+      node.kill();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
