@@ -240,11 +240,11 @@ export class TraceAgent implements TraceHooks {
       if (list !== undefined && !(Array.isArray(list) && list.every((x) => typeof x === 'string'))) return fail('badSpec', `${key} must be a list of strings, e.g. ${LIST_EXAMPLES[key]}; got ${(JSON.stringify(list) ?? String(list)).slice(0, 100)}`);
     }
     if (spec.limit !== undefined && !positive(spec.limit)) return fail('badSpec', `limit must be a whole number above 0, got ${String(spec.limit)}`);
-    if (spec.rate !== undefined && !(positive(spec.rate.count) && positive(spec.rate.ms))) return fail('badSpec', 'rate must be N/MS with whole numbers above 0, e.g. 100/1000');
+    if (spec.rate !== undefined && !(typeof spec.rate === 'object' && spec.rate !== null && positive(spec.rate.count) && positive(spec.rate.ms))) return fail('badSpec', 'rate must be N/MS with whole numbers above 0, e.g. 100/1000');
     if (spec.timeMs !== undefined && !positive(spec.timeMs)) return fail('badSpec', `the time limit must be a whole number of milliseconds above 0, got ${String(spec.timeMs)}`);
     if (spec.bufferSize !== undefined && !(positive(spec.bufferSize) && spec.bufferSize <= MAX_TRACE_BUFFER)) return fail('badSpec', `bufferSize must be a whole number from 1 to ${MAX_TRACE_BUFFER}, got ${String(spec.bufferSize)}`);
     for (const [key, value] of Object.entries(spec.bounds ?? {})) {
-      if (!(key in DEFAULT_BOUNDS)) return fail('badSpec', `bounds.${key} is no bound: the bounds are depth, items and chars`);
+      if (!Object.hasOwn(DEFAULT_BOUNDS, key)) return fail('badSpec', `bounds.${key} is no bound: the bounds are depth, items and chars`);
       const max = MAX_TRACE_BOUNDS[key as 'depth' | 'items' | 'chars'];
       if (!(typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max)) return fail('badSpec', `bounds.${key} must be a whole number from 0 to ${max}, got ${String(value)}`);
     }

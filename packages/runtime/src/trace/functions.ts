@@ -1,6 +1,6 @@
 import type { CodeServer } from '../code/server.js';
 import type { OtpNode } from '../node.js';
-import { globRegExp, isGlob, type CallPattern } from './pattern.js';
+import { globMatcher, isGlob, type CallPattern } from './pattern.js';
 import { editDistance } from '../edit-distance.js';
 
 /** One traceable function: where it lives (an export table, or an exported object) and its name there. */
@@ -90,13 +90,13 @@ export function functionsOf(code: CodeServer, module: string): FunctionTarget[] 
 /** The functions a call pattern names on this node; nothing found is an error naming the closest candidates. */
 export function resolvePattern(code: CodeServer, p: CallPattern): Resolution {
   const loaded = code.loaded();
-  const modRe = globRegExp(p.module);
+  const modRe = globMatcher(p.module);
   const modules = loaded.filter((m) => modRe.test(m));
   if (modules.length === 0) {
     const suggestions = closest(p.module, loaded);
     return { ok: false, code: 'nomatch', error: `no loaded module matches '${p.module}'${hint(suggestions)}`, suggestions };
   }
-  const fnRe = globRegExp(p.fn);
+  const fnRe = globMatcher(p.fn);
   const targets: FunctionTarget[] = [];
   for (const module of modules) {
     const holder = holderAt(code, module, p.path);

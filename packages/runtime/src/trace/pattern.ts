@@ -36,6 +36,14 @@ export type ParseResult = { ok: true; pattern: CallPattern } | { ok: false; erro
 
 class PatternError extends Error {}
 
+/** The most characters a call pattern may have: a longer one is refused before it is read. */
+export const MAX_PATTERN_CHARS = 4096;
+/** How deeply a pattern may nest brackets, braces, parentheses and `!`: a deeper one is refused, never read to the end of the stack. */
+export const MAX_PATTERN_NESTING = 32;
+
+// A pattern as an error names it: its first 200 characters.
+const shown = (source: string): string => (source.length > 200 ? `${source.slice(0, 200)}…` : source);
+
 const TOKEN = /\s*(?:(\.\.\.)|(-?\d+(?:\.\d+)?)|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(===|!==|==|!=|<=|>=|&&|\|\||[<>!(){}[\]:,.])|([A-Za-z_$][\w$]*))/y;
 const KEYWORDS: Record<string, unknown> = { true: true, false: false, null: null, undefined };
 
@@ -67,6 +75,7 @@ function tokenize(text: string, offset: number): Tok[] {
 
 class Parser {
   i = 0;
+  private depth = 0;
   constructor(private readonly toks: Tok[]) {}
 
   peek(v?: string): Tok | undefined {
@@ -103,15 +112,25 @@ class Parser {
     return { items, rest };
   }
 
+  // One level deeper for the duration of `read`: past MAX_PATTERN_NESTING, the pattern is refused at the token's column.
+  nested<T>(t: Tok, read: () => T): T {
+    if (++this.depth > MAX_PATTERN_NESTING) throw new PatternError(`nested more than ${MAX_PATTERN_NESTING} deep at column ${t.at + 1}`);
+    try {
+      return read();
+    } finally {
+      this.depth--;
+    }
+  }
+
   arg(): ArgPattern {
     const t = this.next();
-    if (t.v === '{') return this.object();
+    if (t.v === '{') return this.nested(t, () => this.object());
     if (t.v === '[') {
-      const { items, rest } = this.argList(']');
+      const { items, rest } = this.nested(t, () => this.argList(']'));
       return { t: 'arr', items, rest };
     }
     if (t.k === 'id' && t.v === '_') return { t: 'any' };
-    if (t.k === 'id' && !(t.v in KEYWORDS)) return { t: 'var', name: t.v };
+    if (t.k === 'id' && !Object.hasOwn(KEYWORDS, t.v)) return { t: 'var', name: t.v };
     return { t: 'lit', v: literal(t) };
   }
 
@@ -153,12 +172,12 @@ class Parser {
   }
   unary(): Guard {
     if (this.peek('!') || this.peek('not')) {
-      this.next();
-      return { t: 'not', a: this.unary() };
+      const t = this.next();
+      return this.nested(t, () => ({ t: 'not', a: this.unary() }));
     }
     if (this.peek('(')) {
-      this.next();
-      const g = this.guard();
+      const t = this.next();
+      const g = this.nested(t, () => this.guard());
       this.expect(')');
       return g;
     }
@@ -172,7 +191,7 @@ class Parser {
   }
   operand(): Operand {
     const t = this.next();
-    if (t.k === 'id' && !(t.v in KEYWORDS)) {
+    if (t.k === 'id' && !Object.hasOwn(KEYWORDS, t.v)) {
       const path: string[] = [];
       while (this.peek('.')) {
         this.next();
@@ -189,7 +208,7 @@ class Parser {
 function literal(t: Tok): unknown {
   if (t.k === 'num') return Number(t.v);
   if (t.k === 'str') return t.v.startsWith('"') ? JSON.parse(t.v) : JSON.parse(`"${t.v.slice(1, -1).replace(/\\'/g, "'").replace(/"/g, '\\"')}"`);
-  if (t.k === 'id' && t.v in KEYWORDS) return KEYWORDS[t.v];
+  if (t.k === 'id' && Object.hasOwn(KEYWORDS, t.v)) return KEYWORDS[t.v];
   throw new PatternError(`expected a value at column ${t.at + 1}, found '${t.v}'`);
 }
 
@@ -208,9 +227,11 @@ function parseHead(head: string): Pick<CallPattern, 'module' | 'path' | 'fn' | '
 
 /** Parses `module.fn[/arity][(args)] [when guard]` (see docs/tracing.md); errors are data, never thrown. */
 export function parseCallPattern(source: string): ParseResult {
+  if (source.length > MAX_PATTERN_CHARS) return { ok: false, error: `bad pattern '${shown(source)}': it has ${source.length} characters, more than the ${MAX_PATTERN_CHARS} a call pattern may have: shorten it` };
   try {
     const text = source.trim();
-    const whenAt = text.search(/\s+when\s+/);
+    // One whitespace character each side (\s+ would retry every run of blanks from each of its characters).
+    const whenAt = text.search(/\swhen\s/);
     const main = whenAt < 0 ? text : text.slice(0, whenAt);
     const open = main.indexOf('(');
     const head = parseHead((open < 0 ? main : main.slice(0, open)).trim());
@@ -236,14 +257,39 @@ export function parseCallPattern(source: string): ParseResult {
     }
     return { ok: true, pattern: { source: text, ...head, arity, args, guard } };
   } catch (error) {
-    if (error instanceof PatternError) return { ok: false, error: `bad pattern '${source}': ${error.message}` };
+    if (error instanceof PatternError) return { ok: false, error: `bad pattern '${shown(source)}': ${error.message}` };
     throw error;
   }
 }
 
-/** A `*`/`?` glob as an anchored regular expression. */
-export function globRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\/]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+/**
+ * A `*`/`?` glob as a test of whole names, in time proportional to the name's length times the glob's at worst: a
+ * glob such as `a*a*a*a*b` (a regular expression's `.*` would backtrack through every split of a long name) costs no more.
+ */
+export function globMatcher(glob: string): { test(name: string): boolean } {
+  return {
+    test(name: string): boolean {
+      let g = 0;
+      let n = 0;
+      // The last `*` seen and the name position it was tried at: on a mismatch it takes one more character.
+      let star = -1;
+      let from = 0;
+      while (n < name.length) {
+        if (g < glob.length && (glob[g] === '?' || (glob[g] !== '*' && glob[g] === name[n]))) {
+          g++;
+          n++;
+        } else if (g < glob.length && glob[g] === '*') {
+          star = g++;
+          from = n;
+        } else if (star >= 0) {
+          g = star + 1;
+          n = ++from;
+        } else return false;
+      }
+      while (g < glob.length && glob[g] === '*') g++;
+      return g === glob.length;
+    },
+  };
 }
 
 /** True when the glob has wildcards. */
