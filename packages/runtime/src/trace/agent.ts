@@ -402,6 +402,7 @@ export class TraceAgent implements TraceHooks {
   // removed, or froze, runs untraced: each session tracing it is told so (and told again when a later version lets a
   // wrapper back in), as the function no longer counts among those traced.
   private repointed(module: string): void {
+    const notices: Array<{ session: Session; kind: 'untraced' | 'retraced'; fn: string; reason: string }> = [];
     for (const slot of this.slots.values()) {
       if (slot.target.module !== module) continue;
       const was = slot.holder !== undefined;
@@ -410,10 +411,23 @@ export class TraceAgent implements TraceHooks {
       const now = slot.holder !== undefined;
       if (was === now) continue;
       const reason = now ? `${this.versionText(module)} lets a tracing wrapper stand in for it again` : `${this.lostReason(slot)}; this session traces it again if a later version lets it`;
-      for (const e of slot.entries) {
-        for (const id of slot.ids) e.session.notify(() => ({ kind: now ? 'retraced' : 'untraced', ts: Date.now(), pid: undefined, fn: id, reason: cut(reason, e.session.settings.bounds.chars) }));
-      }
+      for (const e of slot.entries) for (const id of slot.ids) notices.push({ session: e.session, kind: now ? 'retraced' : 'untraced', fn: id, reason });
     }
+    // A session this load left with nothing traced (no function wrapped, no messages or process events) waits for
+    // nothing: its last notice says so, in the same line, as it runs on (as recon_trace's does) to its limits.
+    const idle = new Set([...new Set(notices.map((n) => n.session))].filter((s) => this.waitsForNothing(s)));
+    notices.forEach((n, i) => {
+      const last = idle.has(n.session) && !notices.slice(i + 1).some((m) => m.session === n.session);
+      const reason = last ? `${n.reason}; nothing this session traces is traced now: it ends at its time limit (Ctrl-C stops it) unless a later version brings a function back` : n.reason;
+      n.session.notify(() => ({ kind: n.kind, ts: Date.now(), pid: undefined, fn: n.fn, reason: cut(reason, n.session.settings.bounds.chars) }));
+    });
+  }
+
+  // True when a session follows no messages nor process events and none of its functions has a wrapper in place.
+  private waitsForNothing(session: Session): boolean {
+    if (session.settings.messages || session.settings.procs) return false;
+    for (const slot of this.slots.values()) if (slot.holder !== undefined && slot.entries.some((e) => e.session === session)) return false;
+    return true;
   }
 
   private versionText(module: string): string {

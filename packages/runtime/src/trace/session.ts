@@ -35,6 +35,9 @@ export interface SessionSettings {
 // Batches in flight before the session waits for the client's acks: a slow client costs buffer space, never node memory.
 const CREDIT = 2;
 const RETURN_GRACE_MS = 1000;
+// Notices (a function a load left untraced, or traced again) a full buffer still takes: one per function per load,
+// so a client that reads nothing holds at most this many past the buffer; beyond, they are dropped and counted.
+const NOTICE_RESERVE = 1000;
 
 /** One client's trace: its own limits, buffer and patterns; ending it touches no other session. */
 export class Session {
@@ -53,6 +56,8 @@ export class Session {
   pid: Pid | undefined = undefined;
   functions: string[] = [];
   readonly deadline: number;
+  // Notices in the buffer (they may go past bufferSize, up to NOTICE_RESERVE).
+  private notices = 0;
   private windowStart = 0;
   private windowCount = 0;
   // True once the process was told events wait: one wake-up per batch, none while nothing happens.
@@ -100,11 +105,13 @@ export class Session {
   /** Buffers a notice about the session's patterns (a function a load left untraced): not counted, sent while the session runs. */
   notify(make: () => TraceEvent): void {
     if (this.state !== 'active') return;
-    this.push(make);
+    // What the trace no longer shows is said even when a slow client let the buffer fill: notices have room of their own.
+    this.push(make, this.notices < NOTICE_RESERVE);
+    this.notices++;
   }
 
-  private push(make: () => TraceEvent): void {
-    if (this.buffer.length < this.settings.bufferSize) this.buffer.push(make());
+  private push(make: () => TraceEvent, reserved = false): void {
+    if (reserved || this.buffer.length < this.settings.bufferSize) this.buffer.push(make());
     else this.dropped++;
     if (!this.nudged) {
       this.nudged = true;
@@ -133,6 +140,7 @@ export class Session {
   takeBatch(): TraceMessage {
     const events = this.buffer;
     this.buffer = [];
+    this.notices = 0;
     this.nudged = false;
     return { otpTrace: 'events', session: this.id, events, dropped: this.dropped };
   }
