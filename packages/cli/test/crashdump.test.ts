@@ -27,7 +27,8 @@ test('otp crashdump refuses an empty, truncated, binary, null, newer-format or d
   const files: Record<string, [string | Buffer, RegExp]> = {
     empty: ['', /is empty/],
     truncated: [text.slice(0, Math.floor(text.length / 2)), /is cut short/],
-    binary: [Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x0a, 0x00, 0xff, 0xfe, 0x0a, 0x01]), /is not a crash dump \(not JSON\): give the otp_crash\.dump a node wrote$/m],
+    binary: [Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x0a, 0x00, 0xff, 0xfe, 0x0a, 0x01]), /is not a crash dump \(not JSON: it starts with byte 0x7f, where a dump starts with '\{'\): give the otp_crash\.dump a node wrote/m],
+    list: ['[1, 2, 3]', /is JSON but neither an otp crash dump nor a Node\.js diagnostic report \(each is one JSON object, and it starts with '\['\)/],
     null: ['null', /is JSON but neither an otp crash dump nor a Node\.js diagnostic report/],
     newer: [JSON.stringify({ ...whole, otpCrashDump: 2 }), /an otp crash dump of format 2, and this otp reads format 1/],
     damaged: [JSON.stringify({ ...whole, processes: undefined }), /a damaged otp crash dump: its field 'processes' is missing/],

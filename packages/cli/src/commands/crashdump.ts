@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { CrashDump, DumpedProcess, DumpTreeNode } from '@otp-ts/runtime/tools';
 import { defineProvider } from '../cli/provider.js';
 import { OtpError } from '../errors/otp-error.js';
@@ -43,12 +43,34 @@ function dumpText(file: string): string {
   if (stat.isDirectory()) throw new OtpError('usage', `${file} is a folder, not a crash dump: ${give}`);
   let text: string;
   try {
+    refuseByStart(file, give);
     text = readFileSync(file, 'utf8');
   } catch (error) {
+    if (error instanceof OtpError) throw error;
     throw new OtpError('usage', `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ${give}`, { cause: error });
   }
   if (text.trim() === '') throw new OtpError('usage', `${file} is empty, and a node writes its dump whole (to a .tmp file, then renamed): ${give}`);
   return text;
+}
+
+// Both kinds of dump are one JSON object: a file whose first 4 KiB show anything else (binary junk, a core file, a JSON
+// list) is refused by its first character, before the whole of it (100 MiB of it) is read and parsed.
+function refuseByStart(file: string, give: string): void {
+  const head = Buffer.alloc(4096);
+  const fd = openSync(file, 'r');
+  let n: number;
+  try {
+    n = readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const first = head.subarray(0, n).findIndex((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
+  if (first < 0 || head[first] === 0x7b) return;
+  const c = head[first]!;
+  if (c === 0x5b || c === 0x22 || c === 0x2d || (c >= 0x30 && c <= 0x39) || /^(null|true|false)/.test(head.subarray(first, first + 5).toString('latin1'))) {
+    throw new OtpError('usage', `${file} is JSON but neither an otp crash dump nor a Node.js diagnostic report (each is one JSON object, and it starts with '${String.fromCharCode(c)}'): ${give}`);
+  }
+  throw new OtpError('usage', `${file} is not a crash dump (not JSON: it starts with byte 0x${c.toString(16).padStart(2, '0')}, where a dump starts with '{'): ${give}`);
 }
 
 // An otp crash dump's fields `otp crashdump` reads, checked: a usage error naming the first one missing or of the wrong type.
