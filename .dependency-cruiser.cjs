@@ -65,10 +65,17 @@ module.exports = {
     },
     {
       name: 'tables-and-limits-below-processes',
-      comment: "the tables (table*.ts) and the mailbox limit (limits.ts) know no process or node class, not even by type: the tables read a process as TableOwner and the node as TableNode (table.ts), and a mailbox's overflow is process-mailbox.ts's, so the process primitives import them one way",
+      comment: "the tables (table*.ts) and the mailbox limit (limits.ts) know no process or node class, not even by type: the tables read a process as TableOwner and the node as TableNode (table-store.ts), and a mailbox's overflow is process-mailbox.ts's, so the process primitives import them one way",
       severity: 'error',
       from: { path: `${src}(table[^/]*|limits)[.]ts$` },
       to: { circular: true, via: { pathNot: `${src}(table[^/]*|limits)[.]ts$` } },
+    },
+    {
+      name: 'no-circular-in-tables',
+      comment: "the table files know each other one way, even by type: the store (table-store.ts) sits below its helpers (table-fix, table-select, table-slot, table-update), the public types (table-api.ts) above those, and the handle (table.ts) on top",
+      severity: 'error',
+      from: { path: `${src}table[^/]*[.]ts$` },
+      to: { circular: true },
     },
     ...upward,
     {

@@ -4,7 +4,7 @@ import { ProcessExitedError } from './errors.js';
 import { estimateSize } from './terms.js';
 import type { TimerEntry } from './timers.js';
 import type { OtpNode } from './node.js';
-import type { TableStore } from './table.js';
+import type { TableStore } from './table-store.js';
 import type { MailboxLimit } from './limits.js';
 import type { MonitorLink } from './process-monitors.js';
 import type { ProcessImpl } from './process.js';

@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { Pid, Ref } from './pid.js';
 import { ProcessImpl } from './process.js';
 import { OtpNode } from './node.js';
-import { TableStore } from './table.js';
+import { TableStore } from './table-store.js';
 import { Logger } from './logger.js';
 
 /**

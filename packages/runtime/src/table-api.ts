@@ -1,6 +1,9 @@
 import type { Pid } from './pid.js';
 import type { MatchSpec } from './table-match.js';
 import type { SelectChunk, SelectContinuation } from './table-select.js';
+import type { TableAccess, TableHeir, TableType } from './table-store.js';
+
+export type { TableAccess, TableHeir, TableType } from './table-store.js';
 
 /** What `info` reports of a table's fixation: `since` (ms since the epoch) and each fixing process with its count (ets:info(T, safe_fixed)). */
 export interface SafeFixed {
@@ -8,18 +11,6 @@ export interface SafeFixed {
   fixers: Array<[pid: Pid, count: number]>;
 }
 
-/** How a table keys its records (ETS's set, ordered_set, bag and duplicate_bag). */
-export type TableType = 'set' | 'orderedSet' | 'bag' | 'duplicateBag';
-/** True for the types that keep many records per key (ETS's bag and duplicate_bag). */
-export function isBag(type: TableType): boolean {
-  return type === 'bag' || type === 'duplicateBag';
-}
-
-/** Who may use a table: anyone, anyone reads but the owner writes, or the owner only. */
-export type TableAccess = 'public' | 'protected' | 'private';
-
-/** Who inherits a table when its owner exits (ETS's `{heir, Pid, HeirData}`), or `'none'` to delete it. */
-export type TableHeir = { pid: Pid; data?: unknown } | 'none';
 
 /** The message a process receives when a table becomes its own (ETS's `{'ETS-TRANSFER', Tab, FromPid, Data}`). */
 export class TableTransfer<R = unknown> {

@@ -1,57 +1,10 @@
 import { RuntimeError, describeBrief } from './errors.js';
 import type { Pid } from './pid.js';
-import { isBag, type SafeFixed } from './table-api.js';
+import type { SafeFixed } from './table-api.js';
+import { TableFix, isBag, type TableOwner, type TableStore } from './table-store.js';
 
 export type { SafeFixed } from './table-api.js';
-import type { TableOwner, TableStore } from './table.js';
 
-/**
- * A table's safe fixation (ets:safe_fixtable/2): which processes fixed it and how often, since when, and for a set
- * or bag the walk order of first/next from the moment it was fixed. While fixed, a key deleted keeps its place in
- * that order, so a walk by first/next goes on from it and visits each key at most once, whatever is inserted or
- * deleted meanwhile; keys inserted while fixed go at the end of the order.
- */
-export class TableFix {
-  /** Each fixing process and how many fixes it holds. */
-  readonly counts = new Map<TableOwner, number>();
-  /** When the table was first fixed (ms since the epoch). */
-  readonly since = Date.now();
-  // set and bag: the data map's keys in walk order, and each key's position in it.
-  private readonly order: unknown[] = [];
-  private readonly at = new Map<unknown, number>();
-
-  constructor(keys: Iterable<unknown>) {
-    for (const k of keys) this.added(k);
-  }
-
-  /** Records a new data-map key at the end of the walk order (a set or bag's insert while fixed). */
-  added(slot: unknown): void {
-    if (this.at.has(slot)) return;
-    this.at.set(slot, this.order.length);
-    this.order.push(slot);
-  }
-
-  /** The first data-map key at or after position `from` still in the table. */
-  liveFrom(data: Map<unknown, unknown>, from: number): unknown {
-    for (let i = from; i < this.order.length; i++) if (data.has(this.order[i])) return this.order[i];
-    return undefined;
-  }
-
-  /** How many keys the walk order holds: every key the table held while fixed, deleted or not. */
-  get size(): number {
-    return this.order.length;
-  }
-
-  /** The data-map key at position `i` of the walk order. */
-  slotAt(i: number): unknown {
-    return this.order[i];
-  }
-
-  /** The position of a data-map key in the walk order, or -1 when the key was never in the table while fixed. */
-  positionOf(slot: unknown): number {
-    return this.at.get(slot) ?? -1;
-  }
-}
 
 /** Fixes (`on`) or releases one fix of (`!on`) `store` for `caller`; a release without a fix is ignored, as ETS's. */
 export function safeFixtable(store: TableStore, caller: TableOwner, on: boolean): void {

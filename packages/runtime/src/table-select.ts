@@ -1,7 +1,6 @@
 import { RuntimeError, describeBrief } from './errors.js';
 import { NO_MATCH, type CompiledSpec } from './table-match.js';
-import type { TableStore } from './table.js';
-import { isBag } from './table-api.js';
+import { isBag, type TableStore } from './table-store.js';
 
 const CURSOR: unique symbol = Symbol('selectCursor');
 

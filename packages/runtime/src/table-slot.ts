@@ -1,14 +1,6 @@
 import { RuntimeError, describeBrief } from './errors.js';
-import { isBag } from './table-api.js';
-import type { TableStore } from './table.js';
+import { isBag, type TableStore } from './table-store.js';
 
-/** Where the last slot call on a set or bag stopped: its index, the data-map walk there, and the table's shifts then. */
-export interface SlotCursor {
-  index: number;
-  key: unknown;
-  keys: Iterator<unknown>;
-  shifts: number;
-}
 
 /**
  * ets:slot/2. An orderedSet's slot i is its i-th key. A set or bag's is its i-th key in insertion order, found from

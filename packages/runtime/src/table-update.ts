@@ -1,8 +1,8 @@
 // ETS's element-wise reads and writes of one record (update_counter, update_element, lookup_element, take),
 // on a table's store: the handle checks access, these check the record and build its next version.
 import { RuntimeError, describeBrief } from './errors.js';
-import { isBag, type CounterOp, type ElementUpdate, type UpdateCounterOptions } from './table-api.js';
-import type { TableStore } from './table.js';
+import type { CounterOp, ElementUpdate, UpdateCounterOptions } from './table-api.js';
+import { isBag, type TableStore } from './table-store.js';
 
 type Rec = Record<string | number, unknown>;
 

@@ -5,7 +5,7 @@ import { clearInterval, clearTimeout, setImmediate, setInterval, setTimeout } fr
 import { createHistogram, performance, type Histogram, type RecordableHistogram } from 'node:perf_hooks';
 import type { OtpNode } from '../node.js';
 import type { ProcessImpl } from '../process.js';
-import type { TableStore } from '../table.js';
+import type { TableStore } from '../table-store.js';
 import { Pid } from '../pid.js';
 import { sys } from '../sys.js';
 import { estimateSize } from '../terms.js';
