@@ -26,6 +26,25 @@ const upward = runtimeLayers.flatMap(([name, path], i) =>
   })),
 );
 
+// The packages' order, lowest first: what each package's sources may import of the others (its package.json's
+// dependencies). The runtime imports no other package; the command line sits above every package but the scaffolder.
+const packageDeps = {
+  runtime: [],
+  compiler: ['runtime'],
+  'test-runner': ['runtime'],
+  tracer: ['runtime'],
+  release: ['compiler', 'runtime'],
+  cli: ['compiler', 'release', 'runtime', 'test-runner', 'tracer'],
+  'create-otp-ts': ['cli'],
+};
+const packageOrder = Object.entries(packageDeps).map(([name, deps]) => ({
+  name: 'package-order',
+  comment: `@otp-ts/${name} imports a package that is not below it (it may import ${deps.length ? deps.map((d) => `@otp-ts/${d}`).join(', ') : 'no other package'}): move the shared code down into the lower package, or hand it in through an option (docs/architecture.md, "Layers")`,
+  severity: 'error',
+  from: { path: `^packages/${name}/src/` },
+  to: { path: '^packages/', pathNot: `^packages/(${[name, ...deps].join('|')})/` },
+}));
+
 // What other packages may import: the entries each package.json declares in "exports".
 const entries = '^packages/[^/]+/src/(index|tools|testing|assert/index)[.]ts$';
 
@@ -77,6 +96,14 @@ module.exports = {
       from: { path: `${src}table[^/]*[.]ts$` },
       to: { circular: true },
     },
+    {
+      name: 'no-circular-outside-the-runtime',
+      comment: "the packages above the runtime (cli, compiler, release, test-runner, tracer, create-otp-ts) have no import cycle, not even one only types close: put the shared type in the lower file (as the test runner's plan/types.ts holds TcStatus)",
+      severity: 'error',
+      from: { path: '^packages/(?!runtime/)[^/]+/src/' },
+      to: { circular: true },
+    },
+    ...packageOrder,
     ...upward,
     {
       name: 'runtime-entry-is-the-top',

@@ -1,8 +1,10 @@
 import type { ProcessContext } from '@otp-ts/runtime';
-import type { FilePlan, PlanGroup, PlanNode, Step } from './types.js';
+import type { FilePlan, PlanGroup, PlanNode, Step, TcStatus } from './types.js';
 import type { PlanOptions } from './eunit.js';
 import { skip } from './test-set.js';
 import { checkedLimit, exportNames, failingCase, propertyCase, seededRandom, shuffled } from './common.js';
+
+export type { TcStatus } from './types.js';
 
 /** What CT callbacks and cases receive: the config built by the init functions, plus `ctx`, the calling process's context. */
 export interface SuiteConfig {
@@ -11,9 +13,6 @@ export interface SuiteConfig {
   readonly tcStatus?: TcStatus;
   readonly [key: string]: unknown;
 }
-
-/** How a case ended, given to `endPerTestcase` as `config.tcStatus`: CT's `ok`, `{failed, Reason}` or `{skipped, Reason}`. */
-export type TcStatus = 'ok' | { readonly failed: unknown } | { readonly skipped: string };
 
 /** Thrown for an `initPerTestcase` that returned `{ fail: reason }`: its case fails, unrun (Common Test's `{fail, Reason}`). */
 export class InitFail extends Error {

@@ -1,5 +1,7 @@
 import type { ProcessContext } from '@otp-ts/runtime';
-import type { TcStatus } from './suite.js';
+
+/** How a case ended, given to `endPerTestcase` as `config.tcStatus`: CT's `ok`, `{failed, Reason}` or `{skipped, Reason}`. */
+export type TcStatus = 'ok' | { readonly failed: unknown } | { readonly skipped: string };
 
 /** A fixture-aware step: receives the fixture (EUnit) or config (CT) that flows down to it, and a process context. */
 export type Step = (fixture: unknown, ctx: ProcessContext) => unknown;
