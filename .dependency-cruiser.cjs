@@ -90,6 +90,13 @@ module.exports = {
       to: { circular: true, via: { pathNot: `${src}(table[^/]*|limits)[.]ts$` } },
     },
     {
+      name: 'below-the-process-files',
+      comment: "the timers (node-timers.ts), the run timer's slot (run-timing.ts) and the monitors (process-monitors.ts) know no process or node class, not even by type: they read a process as the Monitored shape, a destination as pid.ts's Dest and a timed process as an object, so the process files import them one way",
+      severity: 'error',
+      from: { path: `${src}(node-timers|run-timing|process-monitors)[.]ts$` },
+      to: { circular: true },
+    },
+    {
       name: 'no-circular-in-tables',
       comment: "the table files know each other one way, even by type: the store (table-store.ts) sits below its helpers (table-fix, table-select, table-slot, table-update), the public types (table-api.ts) above those, and the handle (table.ts) on top",
       severity: 'error',

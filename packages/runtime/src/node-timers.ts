@@ -1,11 +1,16 @@
 // The node's message timers: sendAfter and startTimer (Erlang's send_after and start_timer), read and
 // cancelled by their ref.
-import { Pid, type Ref } from './pid.js';
+import { Pid, type Dest, type Ref } from './pid.js';
 import { TimeoutMessage } from './messages.js';
 import { RuntimeError, describeReason } from './errors.js';
 import { isolateMessage, isolation } from './isolation.js';
 import type { TimerEntry, TimerQueue } from './timers.js';
-import type { Dest, TimerOptions } from './types.js';
+
+/** Options of sendAfter and startTimer (Erlang's send_after/4 and start_timer/4). */
+export interface TimerOptions {
+  /** The time is a deadline on `performance.now()` (Erlang's `{abs, true}` on the monotonic clock); one already past fires at once. */
+  abs?: boolean;
+}
 
 /** What the timers need of their node. */
 interface TimerNode {

@@ -52,7 +52,7 @@ const FEW_MONITORS = 8;
  * A monitor `watcher` holds under `ref` that is not in the node's map: it was set up at an index below
  * FEW_MONITORS of the watcher's `mons`, and an entry only ever moves down there (removal fills the gap with the last).
  */
-function nearLink(watcher: ProcessImpl, ref: Ref): MonitorLink | undefined {
+function nearLink(watcher: ProcessImpl, ref: Ref): MonitorLink<ProcessImpl> | undefined {
   const mons = watcher.mons;
   if (mons === null) return undefined;
   const n = Math.min(mons.length, FEW_MONITORS);
@@ -151,7 +151,7 @@ export class OtpNode {
   code: CodeHooks | null = null;
 
   // Every monitor between local processes, by its ref (demonitor finds it here; see MonitorLink).
-  private readonly monitorLinks = new Map<Ref, MonitorLink>();
+  private readonly monitorLinks = new Map<Ref, MonitorLink<ProcessImpl>>();
 
   /** This node's name: `name@host` once distributed, `nonode@nohost` before (as in Erlang). */
   get name(): string {

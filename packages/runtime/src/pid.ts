@@ -53,3 +53,6 @@ export class Ref {
     return this.toString();
   }
 }
+
+/** Where a message can be sent: a pid, a registered name, or a name registered on another node. */
+export type Dest = Pid | string | { name: string; node: string };

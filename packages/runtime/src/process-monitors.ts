@@ -1,27 +1,34 @@
 import type { Ref } from './pid.js';
-import type { ProcessImpl } from './process.js';
+
+/**
+ * A process as its monitors see it (a ProcessImpl is one): the monitors it holds or is the target of. Declared
+ * here, so that this file knows no process class and sits below the process files (rule below-the-process-files).
+ */
+export interface Monitored {
+  mons: MonitorLink[] | null;
+}
 
 /**
  * One monitor between two local processes. It sits in both processes' `mons` arrays (its index in each
  * kept in `wi` and `ti`, so removal is a swap with the last entry) and in the node's map by ref: setting
  * up and taking down a monitor — twice per gen_server call — allocates this record and nothing else.
  */
-export class MonitorLink {
+export class MonitorLink<P extends Monitored = Monitored> {
   /** Index in the watcher's `mons`. */
   wi = -1;
   /** Index in the target's `mons` (the same entry as `wi` when a process monitors itself). */
   ti = -1;
   constructor(
     readonly ref: Ref,
-    readonly watcher: ProcessImpl,
-    readonly target: ProcessImpl,
+    readonly watcher: P,
+    readonly target: P,
     /** The registered name the monitor was set up with, which its DOWN message carries. */
     readonly name: string | undefined,
   ) {}
 }
 
 /** Adds a monitor to a process's `mons`; returns its index there. */
-export function attachMonitor(p: ProcessImpl, link: MonitorLink): number {
+export function attachMonitor<P extends Monitored>(p: P, link: MonitorLink<P>): number {
   // A process's first monitor gets an array of one (a push onto [] would allocate room for 17).
   if (p.mons === null) {
     p.mons = [link];
@@ -31,7 +38,7 @@ export function attachMonitor(p: ProcessImpl, link: MonitorLink): number {
 }
 
 /** Removes the monitor at `index` of a process's `mons`, moving the last one into its place. */
-export function detachMonitor(p: ProcessImpl, index: number): void {
+export function detachMonitor(p: Monitored, index: number): void {
   const mons = p.mons!;
   const last = mons.pop()!;
   const from = mons.length;

@@ -111,7 +111,7 @@ export class ProcessRecord {
   /** What processInfo reports as behaviour and module (shared by every process of a behaviour module). */
   label: ProcessLabel | null = null;
   /** Monitors this process holds or is the target of (MonitorLink); null when none. */
-  mons: MonitorLink[] | null = null;
+  mons: MonitorLink<ProcessImpl>[] | null = null;
   /** What processInfo reports as the current function, written by behaviour loops (gen/current.ts); null: the spawned function. */
   currentFunction: string | null = null;
   /** The group leader (OTP's group_leader), inherited at spawn: an application master leads its application's processes (application/group-leader.ts). */

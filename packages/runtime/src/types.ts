@@ -1,12 +1,14 @@
-import type { Pid, Ref } from './pid.js';
+import type { Dest, Pid, Ref } from './pid.js';
 import type { ExitReason, Timeout } from './messages.js';
 import type { Table, TableOptions } from './table.js';
 import type { OtpNode } from './node.js';
 import type { AliasMode, MonitorOptions } from './alias.js';
 import type { MailboxLimit } from './limits.js';
+import type { TimerOptions } from './node-timers.js';
 
-/** Where a message can be sent: a pid, a registered name, or a name registered on another node. */
-export type Dest = Pid | string | { name: string; node: string };
+// Defined below the process files, which the timers and a pid's destination do not need: re-exported here.
+export type { Dest } from './pid.js';
+export type { TimerOptions } from './node-timers.js';
 
 /** A process body: an async function of its context; its return ends the process with reason `'normal'`. */
 export type ProcessFn<R = unknown> = (ctx: ProcessContext) => R | Promise<R>;
@@ -37,12 +39,6 @@ export interface ProcessLabel {
   module?: string;
   /** The callback module object itself, so the code server can find the processes running a module. */
   callbacks?: object;
-}
-
-/** Options of sendAfter and startTimer (Erlang's send_after/4 and start_timer/4). */
-export interface TimerOptions {
-  /** The time is a deadline on `performance.now()` (Erlang's `{abs, true}` on the monotonic clock); one already past fires at once. */
-  abs?: boolean;
 }
 
 /** Where a process is in its life: `runnable` when spawned and not started yet or woken and not run yet, `waiting` in a receive. */
