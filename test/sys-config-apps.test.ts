@@ -55,3 +55,27 @@ test("a misspelt application in sys.config.json: otp release and otp shell exit 
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+test('a setting of another kind than its application\'s env default (a number for an object): otp release warns in one line naming the key, the application and the file, and builds; matching kinds and ${VAR} strings are not warned of', { timeout: 300_000 }, async () => {
+  mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
+  const base = mkdtempSync(join(repo, '_build', 'e2e', 'sys-kind-'));
+  try {
+    assert.equal(spawnSync(process.execPath, [bin, 'new', 'app', 'kinds', '--quiet'], { cwd: base, encoding: 'utf8' }).status, 0);
+    const dir = join(base, 'kinds');
+    const sys = join(dir, 'config', 'sys.config.json');
+    writeFileSync(sys, JSON.stringify({ kinds: { initialCounts: 5 } }));
+    const release = spawnSync(process.execPath, [bin, 'release'], { cwd: dir, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } });
+    assert.equal(release.status, 0, release.stdout + release.stderr);
+    assert.deepEqual(release.stderr.split('\n').filter((l) => l.includes('warning')), [
+      `otp: warning: config/sys.config.json sets kinds's initialCounts to a number (5), but kinds's default for it (the env of its package.json "otp" field) is an object, which the application is likely to expect: give it an object in config/sys.config.json, or change the default if the application takes both`,
+    ]);
+    for (const fine of [{ initialCounts: { a: 1 } }, { initialCounts: '${COUNTS:-x}' }, { other: 5 }]) {
+      writeFileSync(sys, JSON.stringify({ kinds: fine }));
+      const again = spawnSync(process.execPath, [bin, 'release'], { cwd: dir, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } });
+      assert.equal(again.status, 0, again.stdout + again.stderr);
+      assert.doesNotMatch(again.stderr, /warning/, JSON.stringify(fine));
+    }
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});

@@ -10,7 +10,7 @@ import { didYouMean } from '../command/suggest.js';
 import { computeRelup, type VersionSource } from '../relup/compute.js';
 import { findEarlierVersion } from '../relup/earlier.js';
 import { startOrder, type AppDeps } from './apps.js';
-import { checkConfigApps, checkNodeArgs, cookieOf, parseSysConfig, randomCookie, releaseNodeArgs } from './config-files.js';
+import { checkConfigApps, checkNodeArgs, configTypeWarnings, cookieOf, parseSysConfig, randomCookie, releaseNodeArgs } from './config-files.js';
 import { installedPackages, placedPackages, resolveDependencies, resolveRuntime, type PackageSource, type PlacedPackage } from './packages.js';
 import { nextReleases, soleRelease } from './releases-file.js';
 import { checkPackageImports, refuseMissingImports } from './imports.js';
@@ -212,11 +212,16 @@ const readText = (file: string): string | undefined => (existsSync(file) ? readF
 // config/sys.config.json with the profile's env over it. A misspelt application (`myap`) would leave the real one on its
 // defaults; an application of the project that this release does not run may keep its settings (one sys.config.json
 // serves every release of an umbrella).
-function releaseSysConfig(root: string, projectApps: string[], env: PlanOptions['env'], profile: string): ReturnType<typeof withProfileEnv> {
+// A setting of another kind than its application's env default (a number for an object) is warned of, one line each.
+function releaseSysConfig(root: string, project: Map<string, ProjectApp>, env: PlanOptions['env'], profile: string, warnings: string[]): ReturnType<typeof withProfileEnv> {
   const sysFile = join(root, 'config', 'sys.config.json');
+  const projectApps = [...project.keys()];
   const fileConfig = parseSysConfig(readText(sysFile), sysFile);
   checkConfigApps(fileConfig, projectApps, { file: sysFile, what: 'config/sys.config.json' });
-  checkConfigApps(env ?? {}, projectApps, { file: join(root, 'otp.config.ts'), what: `the env of otp.config.ts (profile ${profile})` });
+  const envWhat = `the env of otp.config.ts (profile ${profile})`;
+  checkConfigApps(env ?? {}, projectApps, { file: join(root, 'otp.config.ts'), what: envWhat });
+  const defaults = new Map([...project].map(([name, p]) => [name, p.app?.env ?? p.source.otp.env ?? {}]));
+  warnings.push(...configTypeWarnings(fileConfig, defaults, 'config/sys.config.json'), ...configTypeWarnings(env ?? {}, defaults, envWhat));
   return withProfileEnv(fileConfig, env);
 }
 /**
@@ -243,7 +248,7 @@ export async function planRelease(options: PlanOptions): Promise<ReleasePlan> {
   if (stale !== undefined) warnings.push(stale);
   refuseInstalling(relRoot, name, vsn);
   const apps = releaseApps(spec, project, { root, name, profile, relRoot, vsn, existing });
-  const sysConfig = releaseSysConfig(root, [...project.keys()], options.env, profile);
+  const sysConfig = releaseSysConfig(root, project, options.env, profile, warnings);
   checkNodeArgs(readText(join(root, 'config', 'node.args')), join(root, 'config', 'node.args'));
   const nodeArgs = releaseNodeArgs(readText(join(root, 'config', 'node.args')), name, { earlier: earlierCookie(relRoot, existing), fresh: randomCookie() });
   const runtime = resolveRuntime(root);
