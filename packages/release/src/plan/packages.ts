@@ -125,3 +125,23 @@ export function placedPackages(placed: readonly PlacedPackage[]): Record<string,
 }
 
 const sorted = (packages: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+/**
+ * The native addons (`.node` files) the placed packages carry, as `package (path in it)`: machine code for one platform
+ * and one Node.js ABI, which a release carries as it is, so `otp release` says so rather than ship them unknowingly.
+ */
+export function nativeAddons(placed: readonly PlacedPackage[]): string[] {
+  const out: string[] = [];
+  for (const p of placed) {
+    const files = readdirSync(p.dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.node') && !f.split(sep).includes('.bin'));
+    out.push(...files.sort().map((f) => `${p.name} (${f.split(sep).join('/')})`));
+  }
+  return out;
+}
+
+/** The one warning line for a release whose packages carry native addons, naming them and the machine they were built for. */
+export function nativeAddonWarning(addons: readonly string[]): string | undefined {
+  if (addons.length === 0) return undefined;
+  const shown = addons.length > 3 ? `${addons.slice(0, 3).join(', ')} and ${addons.length - 3} more` : addons.join(', ');
+  return `the release carries native addons, machine code for one platform and Node.js ABI (on this machine ${process.platform}-${process.arch}, Node.js ${process.versions.node.split('.')[0]}.x, ABI ${process.versions.modules}): ${shown}; the release boots only where they were built for, so build it on the kind of machine it is deployed to`;
+}

@@ -11,7 +11,7 @@ import { computeRelup, type VersionSource } from '../relup/compute.js';
 import { findEarlierVersion } from '../relup/earlier.js';
 import { startOrder, type AppDeps } from './apps.js';
 import { checkConfigApps, checkNodeArgs, configTypeWarnings, cookieOf, parseSysConfig, randomCookie, releaseNodeArgs } from './config-files.js';
-import { installedPackages, placedPackages, resolveDependencies, resolveRuntime, type PackageSource, type PlacedPackage } from './packages.js';
+import { installedPackages, nativeAddons, nativeAddonWarning, placedPackages, resolveDependencies, resolveRuntime, type PackageSource, type PlacedPackage } from './packages.js';
 import { nextReleases, soleRelease } from './releases-file.js';
 import { checkPackageImports, refuseMissingImports } from './imports.js';
 import { bumpedApps, checkInstalledVersion, releaseNotBumped, versionSetting } from './version-bump.js';
@@ -249,6 +249,8 @@ export async function planRelease(options: PlanOptions): Promise<ReleasePlan> {
   refuseInstalling(relRoot, name, vsn);
   const apps = releaseApps(spec, project, { root, name, profile, relRoot, vsn, existing });
   const sysConfig = releaseSysConfig(root, project, options.env, profile, warnings);
+  const native = nativeAddonWarning(apps.flatMap((a) => nativeAddons(a.dependencies)));
+  if (native !== undefined) warnings.push(native);
   checkNodeArgs(readText(join(root, 'config', 'node.args')), join(root, 'config', 'node.args'));
   const nodeArgs = releaseNodeArgs(readText(join(root, 'config', 'node.args')), name, { earlier: earlierCookie(relRoot, existing), fresh: randomCookie() });
   const runtime = resolveRuntime(root);

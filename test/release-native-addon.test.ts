@@ -1,0 +1,32 @@
+// A dependency carrying a native addon (a `.node` file: machine code for one platform and Node.js ABI) is included in the
+// release knowingly: otp release builds it and says so in one warning line naming the package and the file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { releaseProject } from './support/release-project.ts';
+
+test('a dependency with a native addon: otp release includes the .node file and warns once, naming the package, the file and the platform', { timeout: 300_000 }, async () => {
+  const project = releaseProject('native', { env: { ...process.env, NO_COLOR: '1' } });
+  try {
+    await project.create();
+    const addon = join(project.dir, 'node_modules', 'addon');
+    mkdirSync(join(addon, 'build', 'Release'), { recursive: true });
+    writeFileSync(join(addon, 'package.json'), JSON.stringify({ name: 'addon', version: '1.0.0', main: 'index.js', gypfile: true }));
+    writeFileSync(join(addon, 'index.js'), "module.exports = require('./build/Release/addon.node');\n");
+    writeFileSync(join(addon, 'build', 'Release', 'addon.node'), 'not loaded by the build');
+    const pkg = join(project.dir, 'package.json');
+    const manifest = JSON.parse(readFileSync(pkg, 'utf8')) as { dependencies: Record<string, string> };
+    writeFileSync(pkg, JSON.stringify({ ...manifest, dependencies: { ...manifest.dependencies, addon: '1.0.0' } }, null, 2));
+    writeFileSync(join(project.dir, 'src', 'native.ts'), "import addon from 'addon';\n\nexport const loaded = (): boolean => addon !== undefined;\n");
+    const built = await project.otp(['release']);
+    assert.equal(built.status, 0, built.out);
+    const warnings = built.stderr.split('\n').filter((l) => l.includes('warning'));
+    assert.deepEqual(warnings, [
+      `otp: warning: the release carries native addons, machine code for one platform and Node.js ABI (on this machine ${process.platform}-${process.arch}, Node.js ${process.versions.node.split('.')[0]}.x, ABI ${process.versions.modules}): addon (build/Release/addon.node); the release boots only where they were built for, so build it on the kind of machine it is deployed to`,
+    ]);
+    assert.equal(existsSync(join(project.rel, 'lib', 'native-0.1.0', 'node_modules', 'addon', 'build', 'Release', 'addon.node')), true, 'the addon is in the release');
+  } finally {
+    await project.remove();
+  }
+});
