@@ -56,9 +56,10 @@ test("a misspelt application in sys.config.json: otp release and otp shell exit 
   }
 });
 
-test('a setting of another kind than its application\'s env default (a number for an object): otp release warns in one line naming the key, the application and the file, and builds; matching kinds and ${VAR} strings are not warned of', { timeout: 300_000 }, async () => {
+test('a setting of another kind than its application\'s env default (a number for an object): otp release warns in one line naming the key, the application and the file, and builds; matching kinds and ${VAR} strings are not warned of; a boot warns of an operator\'s edit', { timeout: 300_000 }, async () => {
   mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
   const base = mkdtempSync(join(repo, '_build', 'e2e', 'sys-kind-'));
+  let node: ReturnType<typeof spawn> | undefined;
   try {
     assert.equal(spawnSync(process.execPath, [bin, 'new', 'app', 'kinds', '--quiet'], { cwd: base, encoding: 'utf8' }).status, 0);
     const dir = join(base, 'kinds');
@@ -75,7 +76,25 @@ test('a setting of another kind than its application\'s env default (a number fo
       assert.equal(again.status, 0, again.stdout + again.stderr);
       assert.doesNotMatch(again.stderr, /warning/, JSON.stringify(fine));
     }
+
+    // An operator's edit of the built release: the boot warns of it in one line, and boots on.
+    const rel = join(dir, '_build', 'prod', 'rel', 'kinds');
+    writeFileSync(join(rel, 'releases', '0.1.0', 'sys.config.json'), JSON.stringify({ kinds: { initialCounts: [1] } }));
+    await privatePortMapper();
+    let out = '';
+    node = spawn(join(rel, 'bin', 'kinds'), ['foreground'], { cwd: rel, stdio: ['ignore', 'pipe', 'pipe'] });
+    node.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    node.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    let ended = false;
+    const exited = new Promise((resolve) => node!.on('exit', resolve)).then(() => (ended = true));
+    await waitFor('the release to boot (or end)', () => /started kinds 0\.1\.0/.test(out) || ended, { ms: 120_000 });
+    assert.match(out, /started kinds 0\.1\.0/);
+    assert.ok(out.includes(`warning: releases/0.1.0/sys.config.json sets kinds's initialCounts to an array ([1]), but kinds's default for it (the env of its package.json "otp" field) is an object`), out);
+    node.kill('SIGTERM');
+    await exited;
+    node = undefined;
   } finally {
+    node?.kill('SIGKILL');
     rmSync(base, { recursive: true, force: true });
   }
 });

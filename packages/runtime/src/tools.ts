@@ -32,7 +32,7 @@ export { readReleases, writeReleases, withReleasesLock, releasesLockHolder, hold
 export type { VersionFiles, VersionVariable, InstallInProgress, LockHolder, LockOptions } from './release/files.js';
 export type { ReleaseApp, ReleaseFile, ReleaseStatus, ReleasesFile, RelupStep, Relup } from './release/types.js';
 /** node.args parsing and `${VAR}` substitution in sys.config values; ReleaseConfigError names the file and the fix. */
-export { substituteEnv, parseNodeArgs, checkSysConfig, unknownConfigApps, variablesOf, ReleaseConfigError } from './release/config.js';
+export { substituteEnv, parseNodeArgs, checkSysConfig, unknownConfigApps, configTypeWarnings, variablesOf, ReleaseConfigError } from './release/config.js';
 export type { NodeArgs, HeartArgs } from './release/config.js';
 /** Boots a release root and serves its release handler (what `bin/<name> foreground` runs). */
 export { bootRelease } from './release/boot.js';

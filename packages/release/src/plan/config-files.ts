@@ -49,28 +49,6 @@ export function checkConfigApps(config: Record<string, unknown>, apps: readonly 
   }
 }
 
-// What kind of JSON value `v` is, as a warning names it.
-const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
-
-/**
- * One warning line per setting whose JSON kind differs from the application's declared env default (a number where the
- * default is an object): OTP does not check, the application reads the value as written. A string holding `${VAR}` is
- * left alone (the only way to set a value from the environment), and so is a default of null (any kind may follow).
- */
-export function configTypeWarnings(config: Record<string, Record<string, unknown>>, defaults: ReadonlyMap<string, Record<string, unknown>>, what: string): string[] {
-  const warnings: string[] = [];
-  for (const [app, settings] of Object.entries(config)) {
-    const env = defaults.get(app) ?? {};
-    for (const [key, value] of Object.entries(settings)) {
-      const fallback = env[key];
-      if (fallback === undefined || fallback === null || kindOf(value) === kindOf(fallback)) continue;
-      if (typeof value === 'string' && value.includes('${')) continue;
-      warnings.push(`${what} sets ${app}'s ${key} to ${kindOf(value)} (${JSON.stringify(value).slice(0, 40)}), but ${app}'s default for it (the env of its package.json "otp" field) is ${kindOf(fallback)}, which the application is likely to expect: give it ${kindOf(fallback)} in ${what}, or change the default if the application takes both`);
-    }
-  }
-  return warnings;
-}
-
 /**
  * Checks config/node.args as the node reads it at boot, its Node.js flags asked of Node.js, so a release that could not
  * boot is not built; a `${VAR}` unset here may be set where the node boots, so only that is let through (as unpack does).

@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createNode } from '../create.js';
 import * as application from '../application/api.js';
 import { registerRpcModule } from '../rpc/index.js';
-import { ReleaseConfigError, unknownConfigApps } from './config.js';
+import { configTypeWarnings, ReleaseConfigError, unknownConfigApps } from './config.js';
 import { describeReason } from '../errors.js';
 import { permanentVersion, readReleases, readVersion } from './files.js';
 import { releaseHandler, type RunningRelease } from './handler.js';
@@ -38,6 +39,21 @@ export interface BootedRelease {
   stop(reason?: unknown): Promise<void>;
 }
 
+// Settings an operator's edit made of another kind than their application's env default (lib/<app>-<vsn>/app.json), one
+// line each; a string may have come from a ${VAR}, so strings are let be here (otp release checks them as written).
+function bootTypeWarnings(root: string, sysConfig: Record<string, Record<string, unknown>>, apps: readonly { name: string; vsn: string }[], file: string): string[] {
+  const defaults = new Map<string, Record<string, unknown>>();
+  for (const a of apps) {
+    try {
+      defaults.set(a.name, (JSON.parse(readFileSync(join(root, 'lib', `${a.name}-${a.vsn}`, 'app.json'), 'utf8')) as { env?: Record<string, unknown> }).env ?? {});
+    } catch {
+      // An app.json that cannot be read is the application loader's to report.
+    }
+  }
+  const nonString = Object.fromEntries(Object.entries(sysConfig).map(([app, env]) => [app, Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v !== 'string'))]));
+  return configTypeWarnings(nonString, defaults, file);
+}
+
 /**
  * Boots a release (what `bin/<name> foreground` runs): reads the version's release.json, sys.config.json
  * (with `${VAR}` substituted) and node.args, starts distribution under the release's name and cookie,
@@ -52,6 +68,7 @@ export async function bootRelease(options: BootOptions): Promise<BootedRelease> 
   if (vsn === undefined) throw new ReleaseConfigError(join(options.root, 'releases', 'RELEASES.json'), `no version of ${releases.name} is permanent: boot one by name (foreground --vsn VSN)`);
   const files = await readVersion(options.root, vsn, env);
   for (const line of unknownConfigApps(files.sysConfig, files.release.applications.map((a) => a.name), join('releases', vsn, 'sys.config.json'))) log(line);
+  for (const line of bootTypeWarnings(options.root, files.sysConfig, files.release.applications, join('releases', vsn, 'sys.config.json'))) log(`warning: ${line}`);
   const reports = bootReports(options.quietFailure === true);
   const node = createNode({ onCrash: reports.onCrash });
   reports.attach(node);
