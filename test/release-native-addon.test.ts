@@ -5,6 +5,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { releaseProject } from './support/release-project.ts';
+import { privatePortMapper } from './support/epmd.ts';
+
+// otp release may start a port mapper: it is this file's own, stopped with the file, so none is left on 4369.
+await privatePortMapper();
 
 test('a dependency with a native addon: otp release includes the .node file and warns once, naming the package, the file and the platform', { timeout: 300_000 }, async () => {
   const project = releaseProject('native', { env: { ...process.env, NO_COLOR: '1' } });
