@@ -80,7 +80,7 @@ async function startChild(state: SupState, spec: ChildSpec | unknown[]): Promise
   const simple = isSimple(state);
   const child = newChild(state, spec);
   if ('ok' in child) return child;
-  const failure = await startOne(state, child);
+  const failure = await startOne(state, child, undefined, true);
   if (failure !== null) return startRefusal(child.spec.id, failure.reason);
   // A child that ignored its start is kept only if static and not temporary, as in OTP.
   if (child.pid instanceof Pid && simple) state.dynamic.set(child.pid, child);
@@ -121,7 +121,7 @@ async function restartChild(state: SupState, id: string): Promise<SupAnswer> {
   if (isSimple(state)) return refuse('simpleOneForOne', 'a simpleOneForOne supervisor has no restartChild: start a new child');
   const child = stoppedChild(state, id, '');
   if ('ok' in child) return child;
-  const failure = await startOne(state, child);
+  const failure = await startOne(state, child, undefined, true);
   if (failure !== null) return startRefusal(id, failure.reason);
   return done(child.pid);
 }

@@ -45,8 +45,12 @@ export function report(state: SupState, errorContext: string, reason: ExitReason
   );
 }
 
-/** Starts a child (with `restored`, given that state before it handles a message); null on success or ignore, the failure otherwise (reported). */
-export async function startOne(state: SupState, child: Child, restored?: { state: unknown }): Promise<{ reason: unknown } | null> {
+/**
+ * Starts a child (with `restored`, given that state before it handles a message); null on success or ignore, the
+ * failure otherwise. A failure is reported as a `startError` unless `quiet`: as OTP's supervisor.erl, a start the
+ * caller asked for (startChild, restartChild) answers its error to that caller and logs nothing.
+ */
+export async function startOne(state: SupState, child: Child, restored?: { state: unknown }, quiet = false): Promise<{ reason: unknown } | null> {
   try {
     const pid = restored ? await startWithState(state.ctx, restored.state, (ctx) => startChildProcess(ctx, child, state.module)) : await startChildProcess(state.ctx, child, state.module);
     if (pid !== 'ignore') refuseStarted(state, child, pid);
@@ -56,7 +60,7 @@ export async function startOne(state: SupState, child: Child, restored?: { state
     return null;
   } catch (reason) {
     child.pid = undefined;
-    report(state, 'startError', reason, child);
+    if (!quiet) report(state, 'startError', reason, child);
     return { reason };
   }
 }
