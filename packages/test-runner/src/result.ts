@@ -92,7 +92,7 @@ export interface RunResult {
   readonly shuffleSeed?: number;
   /** Set when the run selected no test (and `passWithNoTests` was not given): one sentence naming the filter that matched nothing and the closest names. The run then fails. */
   readonly noTests?: string;
-  /** Set when the run selected no test and still passes, to why: an empty shard of a valid split (fewer test files than shards), or `rerunFailed` with nothing to rerun. */
+  /** Set when the run selected no test and still passes, to why: an empty shard of a valid split (fewer test files than shards), or `rerunFailed` with nothing to rerun (no stored failure, or none in this shard or among the filtered tests). */
   readonly nothingToRun?: string;
   /** Set when auto-skipped cases did not fail the run (`ignoreAutoSkips`): they are reported as skips. */
   readonly autoSkipsIgnored?: true;

@@ -151,7 +151,7 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
   writeJsonStore(failedPath, partial ? mergeFailed(lastFailed, results) : failedCases(results));
   const cases = results.flatMap((f) => f.cases);
   const counts = countCases(cases);
-  const selection = counts.total === 0 && interrupted === undefined ? emptySelection(options, selected, filter, failed, storeKept) : undefined;
+  const selection = counts.total === 0 && interrupted === undefined ? emptySelection(root, options, selected, filter, failed, storeKept) : undefined;
   const empty = selection && { ...selection, candidates: candidatesOf(root, selected, available) };
   const nothingToRun = empty && emptyButPassing(empty);
   const noTests = empty && nothingToRun === undefined && !options.passWithNoTests ? noTestsReason(empty) : undefined;
@@ -218,12 +218,19 @@ function notRun(file: string, reporters: readonly Reporter[], skipReason: string
 const candidatesOf = (root: string, selected: Selected, available: ReadonlyMap<string, readonly string[]>): string[] =>
   selected.discovered.flatMap((f) => available.get(relative(root, f)) ?? declaredCases(f, readFileSync(f, 'utf8')).map((e) => `${moduleName(f)} > ${e}`));
 
+// The stored failures of the discovered files (in any shard), by full name; a file that failed as a whole stands for its cases.
+const storedIn = (root: string, discovered: readonly string[], failed: FailedStore): string[] =>
+  discovered.flatMap((f) => {
+    const rel = relative(root, f);
+    return (failed[rel] ?? []).flatMap((n) => (n === rel && existsSync(f) ? declaredCases(f, readFileSync(f, 'utf8')).map((e) => `${moduleName(f)} > ${e}`) : [n]));
+  });
+
 // What a run that selected nothing selected from (its candidates, the cases of every discovered file, are filled in after).
-function emptySelection(options: RunOptions, selected: Selected, filter: PlanFilter, failed: FailedStore | undefined, storeKept: boolean): EmptySelection {
+function emptySelection(root: string, options: RunOptions, selected: Selected, filter: PlanFilter, failed: FailedStore | undefined, storeKept: boolean): EmptySelection {
   return {
     ...(options.paths !== undefined && { paths: options.paths }),
     discovered: selected.discovered.length,
-    ...(failed && { rerunFailed: { stored: Object.values(failed).flat().length, kept: storeKept } }),
+    ...(failed && { rerunFailed: { stored: Object.values(failed).flat().length, kept: storeKept, names: storedIn(root, selected.discovered, failed) } }),
     ...(options.shard && { shard: { shard: options.shard, files: selected.inShard } }),
     filter,
     candidates: [],

@@ -82,3 +82,40 @@ test('--shard with --grep whose tests are all in other shards passes as an empty
   assert.equal(typo.result.ok, false, typo.text);
   assert.match(typo.result.noTests ?? '', /^--grep otherTset matched no test/);
 });
+
+test('--rerun-failed with --shard and --grep passes when the failures it selects are in other shards, or it selects no stored failure', async () => {
+  const root = copy('flaky');
+  const first = await runFixture('flaky', {}, root);
+  assert.equal(first.result.ok, false, first.text);
+  // flaky.test.ts (both failures) is part 1 of 2; other.test.ts part 2.
+  const elsewhere = await runFixture('flaky', { rerunFailed: true, shard: { index: 2, count: 2 }, grep: 'brokenTest', reporters: ['tty', 'json', 'junit'] }, root);
+  assert.equal(elsewhere.result.ok, true, elsewhere.text);
+  assert.equal(elsewhere.result.nothingToRun, "--rerun-failed --grep brokenTest has nothing to rerun in --shard 2/2: the 1 stored failure(s) it selects are in other shards' files");
+  assert.deepEqual(lines(elsewhere.text).slice(-3), [`no test ran: ${elsewhere.result.nothingToRun}`, '', '0 passed, 0 failed']);
+  const json = JSON.parse(readFileSync(join(root, '_build', 'test', 'results.json'), 'utf8')) as { ok: boolean; nothingToRun?: string };
+  assert.deepEqual([json.ok, json.nothingToRun], [true, elsewhere.result.nothingToRun]);
+  // A passing test named by the filter: the last run stored no failure among what it selects, in any shard.
+  const passing = await runFixture('flaky', { rerunFailed: true, shard: { index: 1, count: 2 }, grep: 'fineTest' }, root);
+  assert.equal(passing.result.ok, true, passing.text);
+  assert.equal(passing.result.nothingToRun, '--rerun-failed --grep fineTest has nothing to rerun: none of the 2 stored failure(s) is among the tests it selects');
+  const unsharded = await runFixture('flaky', { rerunFailed: true, grep: 'otherTest' }, root);
+  assert.equal(unsharded.result.ok, true, unsharded.text);
+  // The shard that holds the selected failure still reruns it, and the store still holds both failures.
+  const here = await runFixture('flaky', { rerunFailed: true, shard: { index: 1, count: 2 }, grep: 'brokenTest' }, root);
+  assert.deepEqual([here.result.ok, here.result.counts.failed], [false, 1], here.text);
+  // A filter matching no test at all is a typo: it fails, sharded or not.
+  const typo = await runFixture('flaky', { rerunFailed: true, shard: { index: 2, count: 2 }, grep: 'brokenTset' }, root);
+  assert.equal(typo.result.ok, false, typo.text);
+  assert.match(typo.result.noTests ?? '', /^--grep brokenTset matched no test/);
+});
+
+test('--rerun-failed on a path that holds none of the stored failures passes and says so; a rerun before any run still fails', async () => {
+  const root = copy('flaky');
+  const never = await runFixture('flaky', { rerunFailed: true, paths: ['test/other.test.ts'] }, root);
+  assert.equal(never.result.ok, false, never.text);
+  assert.match(never.result.noTests ?? '', /^--rerun-failed selected no test: no earlier run stored its failures/);
+  await runFixture('flaky', {}, root);
+  const clean = await runFixture('flaky', { rerunFailed: true, paths: ['test/other.test.ts'] }, root);
+  assert.equal(clean.result.ok, true, clean.text);
+  assert.equal(clean.result.nothingToRun, '--rerun-failed test/other.test.ts has nothing to rerun: none of the 2 stored failure(s) is among the tests it selects');
+});

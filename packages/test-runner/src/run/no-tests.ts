@@ -8,8 +8,8 @@ export interface EmptySelection {
   readonly paths?: readonly string[];
   /** How many test files were found under them (or the project). */
   readonly discovered: number;
-  /** `--rerun-failed`, how many failures the store listed, and whether an earlier run wrote the store at all. */
-  readonly rerunFailed?: { readonly stored: number; readonly kept?: boolean };
+  /** `--rerun-failed`, how many failures the store listed, whether an earlier run wrote the store at all, and the full names of those in the discovered files (any shard). */
+  readonly rerunFailed?: { readonly stored: number; readonly kept?: boolean; readonly names?: readonly string[] };
   /** `--shard`, and how many test files it holds. */
   readonly shard?: { readonly shard: Shard; readonly files: number };
   readonly filter: PlanFilter;
@@ -62,8 +62,8 @@ const elsewhere = (n: number): string => (n === 1 ? 'the only test file is in an
 /**
  * Why a run that selected no test still passes (pure), or undefined when it fails: an empty shard of a valid split
  * (fewer test files than shards, or filters whose tests are all in other shards' files) and `--rerun-failed` with
- * nothing to rerun (the last run stored no failure, or none in this shard) are what a CI job that always passes those
- * flags expects to be green. Filters that select nothing in any shard still fail (a typo), in every shard.
+ * nothing to rerun (the last run stored no failure, none in this shard, or none among the tests the filters select) are
+ * what a CI job that always passes those flags expects to be green. Filters that select nothing in any shard still fail (a typo), in every shard.
  */
 export function emptyButPassing(s: EmptySelection): string | undefined {
   if (s.discovered === 0) return undefined;
@@ -75,7 +75,12 @@ export function emptyButPassing(s: EmptySelection): string | undefined {
   if (shard && selects > 0) return `${filterFlags(s.filter)} selects no test in ${shard}: the ${selects} test(s) it selects are in other shards' files`;
   if (s.rerunFailed?.kept && s.rerunFailed.stored === 0) return '--rerun-failed has nothing to rerun: the last run stored no failure';
   if (s.rerunFailed?.kept && shard && !given && !s.paths) return `--rerun-failed has nothing to rerun in ${shard}: the ${s.rerunFailed.stored} stored failure(s) are in other shards' files`;
-  return undefined;
+  // A rerun narrowed by paths or filters: the stored failures they select are its tests, dealt to shards as any test is; a filter matching no test at all is still a typo.
+  if (!s.rerunFailed?.kept || (given && !s.candidates.map(asCase).some((c) => caseSelected(c, s.filter)))) return undefined;
+  const flags = ['--rerun-failed', ...(s.paths ?? []), ...(given ? [filterFlags(s.filter)] : [])].join(' ');
+  const chosen = (s.rerunFailed.names ?? []).map(asCase).filter((c) => caseSelected(c, s.filter)).length;
+  if (shard && chosen > 0) return `${flags} has nothing to rerun in ${shard}: the ${chosen} stored failure(s) it selects are in other shards' files`;
+  return chosen === 0 ? `${flags} has nothing to rerun: none of the ${s.rerunFailed.stored} stored failure(s) is among the tests it selects` : undefined;
 }
 
 /** The one-line reason a run selected no test (pure): the first filter that matched nothing on its own, with the closest names. */
