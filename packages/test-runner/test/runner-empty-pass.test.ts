@@ -3,7 +3,7 @@
 // sharded rerun whose failures are all in other shards. A rerun with no earlier run, or filters matching nothing, still fail.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixtureCopy, runFixture, removeCopy } from './helpers.ts';
 
@@ -118,4 +118,12 @@ test('--rerun-failed on a path that holds none of the stored failures passes and
   const clean = await runFixture('flaky', { rerunFailed: true, paths: ['test/other.test.ts'] }, root);
   assert.equal(clean.result.ok, true, clean.text);
   assert.equal(clean.result.nothingToRun, '--rerun-failed test/other.test.ts has nothing to rerun: none of the 2 stored failure(s) is among the tests it selects');
+});
+
+test('--shard with --grep finds the tests of a file not run in this shard when a doc comment shares their export line', async () => {
+  const root = copy('flaky');
+  writeFileSync(join(root, 'test', 'other.test.ts'), '/** Always passes. */ export function otherTest() {}\n  export async function alsoTest() {}\n');
+  const elsewhere = await runFixture('flaky', { shard: { index: 1, count: 2 }, grep: 'otherTest|alsoTest' }, root);
+  assert.equal(elsewhere.result.ok, true, elsewhere.text);
+  assert.match(elsewhere.result.nothingToRun ?? '', /the 2 test\(s\) it selects are in other shards' files$/);
 });

@@ -120,5 +120,5 @@ export async function compileTestFile(root: string, file: string, outDir: string
 
 /** The names a source exports by declaration, in source order (tests run in the order they are written). */
 export function sourceOrder(source: string): string[] {
-  return Array.from(source.matchAll(/^export\s+(?:async\s+)?(?:function\*?|const|let|var|class)\s+([A-Za-z_$][\w$]*)/gm), (m) => m[1]!);
+  return Array.from(source.matchAll(/^[ \t]*(?:\/\*.*?\*\/[ \t]*)*export\s+(?:async\s+)?(?:function\*?|const|let|var|class)\s+([A-Za-z_$][\w$]*)/gm), (m) => m[1]!);
 }
