@@ -72,3 +72,20 @@ test("a member whose forwarded calls would make the node dial more than maxAutoC
     assert.equal(logs.filter(over).length, 1);
   });
 });
+
+test('a member that reconnects gets no fresh budget of dials: its charge is kept by its node name, so the next new node its calls name is not dialled', async () => {
+  await withProxy(3, async (a, call, logs) => {
+    for (const d of [1, 2, 3]) assert.equal(await call(d), `echo from d${d}`);
+    const over = (l: string): boolean => /maxAutoConnects/.test(l);
+    const failed = (caller: number): Promise<string> => call(caller, 2000).then(() => 'answered', (e: unknown) => String(e instanceof CallError ? e.failure : e));
+    const fourth = failed(4);
+    await waitFor('the line about maxAutoConnects', () => logs.some(over));
+    assert.notEqual(await fourth, 'answered');
+    // b connects again (the next forwarded call) and is served over the connections up already.
+    assert.equal(await call(1), 'echo from d1');
+    // Its new connection names a node never dialled: charged to b's name, past the bound, so not dialled either.
+    assert.notEqual(await failed(5), 'answered');
+    assert.ok(!a.nodes().includes('d5@127.0.0.1'), a.nodes().join(' '));
+    assert.ok(!a.nodes().includes('d4@127.0.0.1'), a.nodes().join(' '));
+  });
+});

@@ -107,13 +107,14 @@ const DEFAULT_MAX_NAMES = 1_000_000;
 /** The default of maxAutoConnects: more nodes than one peer's forwarded calls name in a cluster, few dials of a peer's choosing. */
 const DEFAULT_MAX_AUTO_CONNECTS = 100;
 
-/** The nodes one connection's messages made this node dial (maxAutoConnects bounds them), kept past its close for what it sent before. */
+/** The nodes one peer's messages made this node dial (maxAutoConnects bounds them), kept by its name across its reconnects. */
 interface DialCharge {
   peer: string;
-  /** False once the connection closed: the bound still holds for what it sent, and no other connection to its peer is closed for it. */
-  open: boolean;
   dialled: Set<string>;
 }
+
+/** How many peers' dial charges a node keeps: past it the oldest of a peer not connected is forgotten (memory stays bounded). */
+const MAX_DIAL_CHARGES = 1024;
 
 /** A message sent while connecting: encoded and measured, the node index of the process it is for, and what a failure tells its sender. */
 interface Queued {
@@ -240,7 +241,7 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   readonly maxGlobalNames: number;
   /** The most members one peer node may announce in one pg scope here (`maxPgMembers`). */
   readonly maxPgMembers: number;
-  /** The most other nodes one connection's messages may make this node dial (`maxAutoConnects`). */
+  /** The most other nodes one peer's messages (by its name, across its reconnects) may make this node dial (`maxAutoConnects`). */
   readonly maxAutoConnects: number;
   /** Handshakes' one-time challenges, the cap on unauthenticated connections, refusals (ConnectionOwner). */
   readonly admission: Admission;
@@ -259,11 +260,15 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   private readonly tls: DistributionTls | undefined;
   private server: Server | null = null;
   private registration: Registration | null = null;
-  // The connection whose frame is being decoded: a third node its pids name is charged to it (maxAutoConnects).
+  // The connection whose frame is being decoded: a third node its pids name is charged to its peer (maxAutoConnects).
   private decoding: Connection | undefined;
-  private readonly charges = new WeakMap<Connection, DialCharge>();
-  // Nodes not connected that a connection's messages named last, by name: a dial to one is charged to that connection.
-  private readonly namedBy = new Map<string, DialCharge>();
+  // By peer name, not by connection: a peer that reconnects gets no fresh budget of dials (at most MAX_DIAL_CHARGES peers).
+  private readonly charges = new Map<string, DialCharge>();
+  // Nodes not connected that a connection's messages named last, by name: a dial to one is charged to its peer, and
+  // past the bound that connection (not a later one of the same peer) is closed.
+  private readonly namedBy = new Map<string, { charge: DialCharge; by: Connection }>();
+  // Connections closed for going past maxAutoConnects: one line each.
+  private readonly overCharged = new WeakSet<Connection>();
 
   constructor(
     readonly node: OtpNode,
@@ -379,22 +384,42 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   private named(name: string): void {
     const conn = this.decoding;
     if (conn === undefined || name === this.name || this.connections.has(name)) return;
-    let charge = this.charges.get(conn);
-    if (charge === undefined) this.charges.set(conn, (charge = { peer: conn.peer, open: true, dialled: new Set() }));
-    this.namedBy.set(name, charge);
+    this.namedBy.set(name, { charge: this.chargeOf(conn.peer), by: conn });
+  }
+
+  // The dials charged to `peer`, kept across its reconnects; past MAX_DIAL_CHARGES peers the oldest not connected is forgotten.
+  private chargeOf(peer: string): DialCharge {
+    let charge = this.charges.get(peer);
+    if (charge !== undefined) return charge;
+    if (this.charges.size >= MAX_DIAL_CHARGES) {
+      let evict: string | undefined;
+      for (const name of this.charges.keys()) {
+        evict ??= name;
+        if (!this.connections.has(name)) {
+          evict = name;
+          break;
+        }
+      }
+      this.charges.delete(evict!);
+    }
+    this.charges.set(peer, (charge = { peer, dialled: new Set() }));
+    return charge;
   }
 
   // Whether this node may dial `nodeName` for a message it routes: not when the connection whose messages named it
   // made it dial maxAutoConnects other nodes already (that connection is closed, with one line, the first time).
   private mayDial(nodeName: string): boolean {
-    const charge = this.namedBy.get(nodeName);
-    if (charge === undefined || charge.dialled.has(nodeName)) return true;
+    const named = this.namedBy.get(nodeName);
+    if (named === undefined) return true;
+    const { charge, by } = named;
+    if (charge.dialled.has(nodeName)) return true;
     if (charge.dialled.size < this.maxAutoConnects) {
       charge.dialled.add(nodeName);
       return true;
     }
-    if (charge.open) {
-      charge.open = false;
+    // Only the connection whose messages named it, while it is up: a later one of the same peer did not send this.
+    if (!this.overCharged.has(by) && this.connections.get(charge.peer) === by) {
+      this.overCharged.add(by);
       this.overBound(charge.peer, `its messages would make this node connect to more than ${this.maxAutoConnects} other nodes (the pids of their processes it sent, as a call's from)`, 'maxAutoConnects');
     }
     return false;
@@ -600,8 +625,6 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
 
   down(conn: Connection, reason: string, wasUp: boolean): void {
     this.dialler.settled(conn);
-    const charge = this.charges.get(conn);
-    if (charge !== undefined) charge.open = false;
     if (!wasUp || this.connections.get(conn.peer) !== conn) return;
     this.connections.delete(conn.peer);
     this.remote.nodeDown(this.table.indexOf(conn.peer), (local, from, why) => this.node.signalProcess(local, from, why, true));
