@@ -1,7 +1,7 @@
 // The attacker's bytes against a node's distribution port, the node a real OS process (fixtures/security-peer.ts):
 // random frames after a valid handshake (fast-check), extreme lengths, a frame one byte per write, a slowloris
-// handshake, a close mid-frame, a proven cookie under a name that is no name or one connected already, and ten
-// thousand connections that never shake hands. After each the node serves a good peer's messages, and its heap after a
+// handshake, a close mid-frame, a proven cookie under a name that is no name or one connected already, and
+// thousands of connections that never shake hands. After each the node serves a good peer's messages, and its heap after a
 // full collection does not grow from one repetition to the next. Waits poll with deadlines; no clocks are asserted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,8 +29,8 @@ interface Target {
   kill(): void;
 }
 
-async function startTarget(epmdPort: number): Promise<Target> {
-  const child = spawn(process.execPath, ['--expose-gc', ...process.execArgv, peerScript, JSON.stringify({ name: X, cookie: 'sekrit', epmdPort, handshakeTimeoutMs: 1000 })], { stdio: ['pipe', 'pipe', 'pipe'] });
+async function startTarget(epmdPort: number, handshakeTimeoutMs = 1000): Promise<Target> {
+  const child = spawn(process.execPath, ['--expose-gc', ...process.execArgv, peerScript, JSON.stringify({ name: X, cookie: 'sekrit', epmdPort, handshakeTimeoutMs })], { stdio: ['pipe', 'pipe', 'pipe'] });
   let err = '';
   let out = '';
   let id = 0;
@@ -157,13 +157,13 @@ async function served(good: OtpNode): Promise<void> {
   });
 }
 
-async function withTarget(body: (t: Target, good: OtpNode) => Promise<void>): Promise<void> {
+async function withTarget(body: (t: Target, good: OtpNode) => Promise<void>, handshakeTimeoutMs?: number): Promise<void> {
   const epmd = new EpmdServer();
   const epmdPort = await epmd.listen(0);
   const good = createNode({ onCrash: () => {} });
   let target: Target | undefined;
   try {
-    target = await startTarget(epmdPort);
+    target = await startTarget(epmdPort, handshakeTimeoutMs);
     await good.startDistribution({ name: 'good@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
     await served(good);
     await body(target, good);
@@ -260,20 +260,26 @@ test("the attacker's bytes, after each of which the node (an OS process) serves 
   });
 });
 
-test('ten thousand connections that never shake hands: the node closes them all, serves a good peer meanwhile and after, and keeps no memory for them', { timeout: 300_000 }, async () => {
+test('thousands of connections that never shake hands, in waves past the cap on them: the node closes them all, serves a good peer meanwhile and after, and keeps no memory for them', { timeout: 300_000 }, async () => {
   await withTarget(async (t, good) => {
     const wave = async (n: number): Promise<void> => {
       // Past the node's cap on unauthenticated connections (128) it pushes out the oldest at once; the rest wait for the deadline.
+      // Waves stay well under the listen backlog: past it the kernel (SYN cookies) may drop a silent client's last ACK,
+      // leaving a socket only the client thinks open, which no node can close (a client that speaks is let in then).
       const sockets = await Promise.all(Array.from({ length: n }, () => dialRaw(t.port)));
       // The node closes them (the oldest pushed out past its cap, the rest at the handshake deadline): it closes first.
       await waitFor('the node to close the wave', () => sockets.every((s) => s.closed));
     };
     const heaps: number[] = [];
+    // Each repetition goes twice past the cap; a short handshake deadline (250 ms) makes the waves quick. What one
+    // connection kept (a socket, a timer, a place among the unauthenticated) would show over the 1,500 after the first.
     for (let rep = 0; rep < 5; rep++) {
-      for (let i = 0; i < 2000; i += 250) await wave(250);
+      await wave(250);
+      await served(good);
+      await wave(250);
       await served(good);
       heaps.push(await heapOf(t));
     }
-    assert.ok(heaps[4]! - heaps[1]! < 2 * MiB, `heap after each 2000 connections: ${heaps.map((h) => (h / MiB).toFixed(1)).join(', ')} MiB`);
-  });
+    assert.ok(heaps[4]! - heaps[1]! < 1 * MiB, `heap after each 500 connections: ${heaps.map((h) => (h / MiB).toFixed(1)).join(', ')} MiB`);
+  }, 250);
 });
