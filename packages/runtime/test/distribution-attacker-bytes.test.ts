@@ -24,6 +24,7 @@ const X = 'x@127.0.0.1';
 /** The node under attack: a real OS process answering JSON commands (heap, nodes) on its stdin. */
 interface Target {
   port: number;
+  epmdPort: number;
   ask(cmd: string): Promise<Record<string, unknown>>;
   stderr(): string;
   kill(): void;
@@ -52,6 +53,7 @@ async function startTarget(epmdPort: number, handshakeTimeoutMs = 1000): Promise
   const port = (await lookup('x', '127.0.0.1', epmdPort))!.port;
   return {
     port,
+    epmdPort,
     stderr: () => err,
     kill: () => void child.kill('SIGKILL'),
     ask: (cmd) =>
@@ -281,5 +283,21 @@ test('thousands of connections that never shake hands, in waves past the cap on 
       heaps.push(await heapOf(t));
     }
     assert.ok(heaps[4]! - heaps[1]! < 1 * MiB, `heap after each 500 connections: ${heaps.map((h) => (h / MiB).toFixed(1)).join(', ')} MiB`);
+  }, 250);
+});
+
+test('after one wave of 1,500 silent connects (past the listen backlog and the cap), a node that never connected before connects and is served', { timeout: 120_000 }, async () => {
+  await withTarget(async (t) => {
+    const sockets = await Promise.all(Array.from({ length: 1500 }, () => dialRaw(t.port)));
+    // The flood ends: the client side goes away (some of these the node never accepted: the kernel dropped their last ACK).
+    for (const s of sockets) s.socket.destroy();
+    const late = createNode({ onCrash: () => {} });
+    try {
+      await late.startDistribution({ name: 'late@127.0.0.1', cookie: 'sekrit', epmdPort: t.epmdPort, log: () => {} });
+      await waitFor('late@127.0.0.1 to reach the node', () => late.ping(X), { ms: 60_000 });
+      await served(late);
+    } finally {
+      await late.shutdown();
+    }
   }, 250);
 });
