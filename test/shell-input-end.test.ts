@@ -23,7 +23,8 @@ test('a named otp shell whose piped input ends on a line that never settles aban
   try {
     const lines = ['await new Promise((r) => setTimeout(r, 20)); 40 + 2', 'new Promise(() => {})', '6 * 7 + 1'];
     const piped = await run(process.execPath, [bin, 'shell', '--quiet', '--sname', 'inputend_a', '--eval-await-timeout', '1500'], dir, env, `${lines.join('\n')}\n`);
-    assert.equal(piped.status, 0, piped.out);
+    // The abandoned line failed: exit 1.
+    assert.equal(piped.status, 1, piped.out);
     assert.match(piped.stdout, /^otp> 42\n/, piped.out);
     assert.match(piped.stdout, /the input ended and the line "new Promise\(\(\) => \{\}\)" had no result after 1500 ms: it was abandoned, and the 1 line after it not run; stopping the shell \(--eval-await-timeout gives a line longer\)/, piped.out);
     assert.doesNotMatch(piped.stdout, /43/, `the line after the abandoned one does not run:\n${piped.out}`);

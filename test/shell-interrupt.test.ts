@@ -31,7 +31,9 @@ test('otp shell: --eval-timeout stops a piped line that never awaits, Ctrl-C sto
     writeFileSync(appFile, replaceOrFail(readFileSync(appFile, 'utf8'), '  start:', "  stop: () => void process.stdout.write('intsh_app stopped\\n'),\n  start:"));
 
     const piped = await run(process.execPath, [bin, 'shell', '--eval-timeout', '300'], dir, env, 'function f() { throw new Error("intsh inner") }\nf()\nwhile (true) {}\n40 + 2\n');
-    assert.equal(piped.status, 0, piped.out);
+    // Piped, the lines that failed (the thrown one, the stopped one) make the exit code 1.
+    assert.equal(piped.status, 1, piped.out);
+    assert.match(piped.stderr, /2 of 4 statements failed in the shell/, piped.out);
     assert.match(piped.out, /Uncaught(?: |:\n)Error: evaluation stopped after 300 ms of synchronous work[^\n]*--eval-timeout MS/, piped.out);
     assert.match(piped.out, /otp> 42\n/, `the line after the stopped one runs:\n${piped.out}`);
     // The bound's own script leaves no frame of the shell's in a line's error.

@@ -38,7 +38,7 @@ test('otp shell reports an error a long pasted statement holds at its line, and 
     const lines = [...paste(2, 'short'), "'-- long --'", ...paste(40, 'long'), '6 * 7 + 1'];
     const shell = await run(process.execPath, [bin, 'shell'], join(base, NAME), env, `${lines.join('\n')}\n`);
     const shown = shell.out.replace(/(\.\.\. )+/g, '… ');
-    assert.equal(shell.status, 0, `the shell ends with its input, exit 0:\n${shown}`);
+    assert.equal(shell.status, 1, `the shell ends with its input, exit 1 as lines failed:\n${shown}`);
     const [short, long] = shell.out.split("'-- long --'");
     assert.ok(short !== undefined && long !== undefined, shown);
     const errors = (text: string): string[] => text.match(/SyntaxError: .*/g) ?? [];
@@ -62,7 +62,8 @@ test('otp shell says so when its input ends inside a statement, rather than drop
     const created = spawnSync(process.execPath, [bin, 'new', 'app', NAME, '--quiet'], { cwd: base, env, encoding: 'utf8' });
     assert.equal(created.status, 0, created.stderr);
     const shell = await run(process.execPath, [bin, 'shell'], join(base, NAME), env, '6 * 7 + 1\nconst settings = {\n  retries: 3,\n');
-    assert.equal(shell.status, 0, shell.out);
+    // The statement cut short failed: exit 1.
+    assert.equal(shell.status, 1, shell.out);
     // Its answer may come after the notice (the line runs as the input ends), on a line of its own.
     assert.match(shell.out, /(?:^|otp> |\.\.\. )43$/m, shell.out);
     assert.match(shell.out, /the input ended inside a statement, which was not run .*: "const settings = \{\\n {2}retries: 3,/, shell.out);
@@ -84,7 +85,7 @@ test('otp shell runs, in order, the whole statements held after a long statement
     const lines = [...paste(40, 'held').slice(0, -2), "  'a'.length + 40", "  throw new Error('held thrown')", '  6 * 7', '`never closed'];
     const shell = await run(process.execPath, [bin, 'shell'], join(base, NAME), env, `${lines.join('\n')}\n`);
     const shown = shell.out.replace(/(\.\.\. )+/g, '… ');
-    assert.equal(shell.status, 0, shown);
+    assert.equal(shell.status, 1, shown);
     assert.match(shell.out, /SyntaxError: Unexpected string/, shown);
     const ran = [...shell.out.matchAll(/^(?:otp> |… |\.\.\. )*(41|Uncaught Error: held thrown|42)$/gm)].map((m) => m[1]);
     assert.deepEqual(ran, ['41', 'Uncaught Error: held thrown', '42'], `the whole statements after the error run, in order:\n${shown}`);

@@ -43,7 +43,7 @@ test('otp shell with piped input: statements over several lines run whole, and t
       '6 * 7 + 1',
     ];
     const shell = await run(process.execPath, [bin, 'shell'], join(base, NAME), env, `${lines.join('\n')}\n`);
-    assert.equal(shell.status, 0, `the shell ends with its input, exit 0:\n${shell.out}`);
+    assert.equal(shell.status, 1, `the shell ends with its input, exit 1 as a line threw:\n${shell.out}`);
     assert.doesNotMatch(shell.out, /SyntaxError|is not defined/, shell.out);
     assert.match(shell.out, /otp> 1016\n/, `a function typed over three lines is defined and called:\n${shell.out}`);
     assert.match(shell.out, /otp> 7\n/, `a call whose request spans three lines runs:\n${shell.out}`);

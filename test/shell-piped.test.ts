@@ -1,5 +1,6 @@
 // `otp shell` with its input piped and already closed, as `printf '...' | npx otp shell`: like node's REPL, a
-// line that throws is printed, the next lines run, and the shell ends (exit 0) when the input does. Before,
+// line that throws is printed, the next lines run, and the shell ends when the input does: exit 1 with one line on
+// stderr counting the failed statements, as the piped remote shells end, so a CI script can tell (exit 0 before). Before,
 // the line that threw never finished: the lines after it, q() and the end of the input all waited behind it.
 // The project is generated inside the repository's _build/ so it resolves the workspace's packages.
 import { test } from 'node:test';
@@ -34,7 +35,8 @@ test('otp shell with piped input: a line that throws is printed, the next lines 
     ];
     // run() closes stdin once it wrote the lines; a shell still running after 180 s is killed (status null).
     const shell = await run(process.execPath, [bin, 'shell'], dir, env, `${lines.join('\n')}\n`);
-    assert.equal(shell.status, 0, `the shell ends with its input, exit 0:\n${shell.out}`);
+    assert.equal(shell.status, 1, `the shell ends with its input, exit 1 as lines failed:\n${shell.out}`);
+    assert.equal(shell.stderr, 'otp: 3 of 6 statements failed in the shell (each printed as Uncaught …), so the shell exits 1: fix them, or end a statement that may fail with .catch(() => …)', shell.out);
     assert.match(shell.out, /Uncaught Error: pipesh thrown/, shell.out);
     // As in node's REPL, a thrown error shows the line's own frames only, not the REPL's and the shell's under it.
     assert.doesNotMatch(shell.out, /at (ContextifyScript|REPLServer|runLine|ShellJob|bound )|cli\/dist\//, `no frames of the shell itself:\n${shell.out}`);
@@ -48,8 +50,14 @@ test('otp shell with piped input: a line that throws is printed, the next lines 
 
     // q() after a line that threw ends the shell too.
     const quit = await run(process.execPath, [bin, 'shell'], dir, env, 'throw new Error("pipesh again")\nq()\n');
-    assert.equal(quit.status, 0, quit.out);
+    assert.equal(quit.status, 1, quit.out);
     assert.match(quit.out, /Uncaught Error: pipesh again/, quit.out);
+    assert.match(quit.stderr, /^otp: 1 of 1 statement failed in the shell /, quit.out);
+
+    // Every line passed: exit 0, nothing on stderr.
+    const good = await run(process.execPath, [bin, 'shell', '--quiet'], dir, env, 'const x = 1\nx + 1\n');
+    assert.equal(good.status, 0, good.out);
+    assert.equal(good.stderr, '', good.out);
   } finally {
     rmSync(base, { recursive: true, force: true });
   }

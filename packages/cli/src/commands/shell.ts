@@ -33,6 +33,7 @@ export const shellCommand = defineProvider({
   ],
   examples: [
     { command: 'otp shell', description: "in a project made by otp new app shop, then: await call('shop_server', { op: 'bump', key: 'visits', by: 1 }), flush(), c(), q()" },
+    { command: 'otp shell < checks.js', description: 'run every statement of a file and print each answer; exit 1 when any of them failed' },
     { command: 'otp shell --watch', description: 'edit a gen_server and see it upgraded in place' },
     { command: 'otp shell --name shop', description: 'a node other tools reach: otp ping shop@127.0.0.1' },
   ],
@@ -83,8 +84,17 @@ export const shellCommand = defineProvider({
     // q() ends the shell even while stdin stays open (a pipe, a terminal): stop reading it.
     process.stdin.destroy();
     if (refused !== undefined) throw new OtpError('usage', refused);
+    // Piped, every statement ran, and the exit code says whether any failed, as otp remote's (a terminal's typos do not count).
+    if (input === undefined || shell.tally.failed === 0) return 0;
+    io.stderr.write(`otp: ${failedInShell(shell.tally)}\n`);
+    return 1;
   },
 });
+
+// The stderr line of a piped otp shell some of whose statements failed; exit 1 goes with it.
+function failedInShell({ failed, ran }: { failed: number; ran: number }): string {
+  return `${failed} of ${ran} statement${ran === 1 ? '' : 's'} failed in the shell (each printed as Uncaught …), so the shell exits 1: fix them, or end a statement that may fail with .catch(() => …)`;
+}
 
 // How long a line may go without its result once the input has ended: --eval-await-timeout, then OTP_EVAL_AWAIT_TIMEOUT
 // (as otp remote bounds its lines), then the default; a bad value is a usage error naming it.

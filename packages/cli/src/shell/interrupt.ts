@@ -24,9 +24,18 @@ export function isLineStopped(error: unknown): boolean {
   return error instanceof Error && STOPPED.has(error);
 }
 
+const INTERRUPTS = new WeakSet<Error>();
+
 /** The error of a line Ctrl-C stopped. */
 export function interrupted(): Error {
-  return lineStopped('interrupted by Ctrl-C: the line was stopped, the shell goes on (Ctrl-C twice at an empty prompt, or q(), quits)');
+  const error = lineStopped('interrupted by Ctrl-C: the line was stopped, the shell goes on (Ctrl-C twice at an empty prompt, or q(), quits)');
+  INTERRUPTS.add(error);
+  return error;
+}
+
+/** Whether `error` says Ctrl-C stopped a line (which the user asked: no failed statement). */
+export function isInterrupt(error: unknown): boolean {
+  return error instanceof Error && INTERRUPTS.has(error);
 }
 
 /** The error of a line whose synchronous work passed `ms`, worded as otp remote words it. */

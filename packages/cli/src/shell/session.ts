@@ -11,7 +11,7 @@ import { quitsShell, replStatementSteps, ReleaseError, startOrder, type AppDeps 
 import { OtpError } from '../errors/otp-error.js';
 import { ShellProcess } from './jobs.js';
 import { InputEndBound, quotedStatement } from './input-end.js';
-import { CtrlC, cutLineStack, interrupted, isLineStopped, runStoppable } from './interrupt.js';
+import { CtrlC, cutLineStack, interrupted, isInterrupt, isLineStopped, runStoppable } from './interrupt.js';
 import type { Domain } from 'node:domain';
 
 /** Options of `startShell`. */
@@ -44,6 +44,14 @@ export interface Shell {
   reload(): Promise<string[]>;
   /** Resolves when the REPL closes and the applications are stopped. */
   readonly closed: Promise<void>;
+  /** How many statements ran and how many of them failed (threw, were stopped, cut short or abandoned at the input's end). */
+  readonly tally: StatementTally;
+}
+
+/** A shell's count of the statements it ran and of those that failed. */
+export interface StatementTally {
+  ran: number;
+  failed: number;
 }
 
 /**
@@ -74,9 +82,12 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
     repl.displayPrompt();
   });
   process.on('SIGINT', ctrlC.onSignal);
-  const drained = evaluateInShell(repl, shell, own, say, bound, { ctrlC, timeoutMs: options.evalTimeoutMs });
-  const closed = closedOnExit(repl, shell, started, () => Promise.race([drained(), bound.abandoned]), say).finally(() => process.off('SIGINT', ctrlC.onSignal));
-  return { repl, shell, reload: () => reloader.reload(), closed };
+  const tally: StatementTally = { ran: 0, failed: 0 };
+  // A line abandoned once the input ended failed: it gave no result.
+  void bound.abandoned.then(() => (tally.failed += 1));
+  const drained = evaluateInShell(repl, shell, own, say, bound, { ctrlC, timeoutMs: options.evalTimeoutMs }, tally);
+  const closed = closedOnExit(repl, shell, started, () => Promise.race([drained(), bound.abandoned]), say, tally).finally(() => process.off('SIGINT', ctrlC.onSignal));
+  return { repl, shell, reload: () => reloader.reload(), closed, tally };
 }
 
 // The node's distribution (if asked), then the project compiled and its applications loaded and started;
@@ -164,7 +175,7 @@ type Done = (error: Error | null, value?: unknown) => void;
 // run one after the other, each once the one before printed its answer (a pipe delivers them at once).
 // Answers a promise that settles once the lines read so far have run.
 // Longer than ~50 lines: the REPL's evaluation, its quitting and its end of input share the statement steps and the queue.
-function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runtime.ProcessContext) => Record<string, unknown>, say: (line: string) => void, bound: InputEndBound, stops: { ctrlC: CtrlC; timeoutMs?: number }): () => Promise<void> {
+function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runtime.ProcessContext) => Record<string, unknown>, say: (line: string) => void, bound: InputEndBound, stops: { ctrlC: CtrlC; timeoutMs?: number }, tally: StatementTally): () => Promise<void> {
   const evaluate = repl.eval.bind(repl);
   const stepOf = replStatementSteps();
   // What the REPL drops from its buffer (.break, an error it reports while a statement is being read), the steps drop too.
@@ -183,6 +194,8 @@ function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runti
   // The REPL's domain (node:repl reports a line's synchronous throw through it); `reported` marks a line it reported.
   const domain = (repl as unknown as { _domain?: EventEmitter })._domain;
   const reported = Symbol('reported');
+  // A line Ctrl-C stopped, which the REPL's domain reported: the user asked, so it is no failed statement.
+  const reportedInterrupt = Symbol('reported interrupt');
   // The line's evaluation runs in a script of runStoppable's: its frame is cut from the stacks the REPL prints.
   domain?.prependListener('error', cutLineStack);
   // A line stopped while awaiting leaves node:repl paused until its promise settles, which holds back its 'exit':
@@ -195,7 +208,7 @@ function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runti
   });
   // Ctrl-C while a line awaits: its job is answered and the process it holds killed (the next line gets a fresh one).
   let sync = false;
-  let onThrow = (): void => undefined;
+  let onThrow = (_error?: unknown): void => undefined;
   const stop = (): void => {
     held ||= !sync;
     domain?.off('error', onThrow);
@@ -231,7 +244,7 @@ function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runti
       // A line that throws (at once, or the promise it awaits rejects) is reported by the REPL's domain,
       // which prints it and the next prompt and never calls back: the line is over then (else the lines
       // after it, and q() or the end of the input, would wait behind it for ever).
-      onThrow = () => resolve(reported);
+      onThrow = (error) => resolve(isInterrupt(error) ? reportedInterrupt : reported);
       domain?.once('error', onThrow);
       sync = true;
       buffer.late(function evaluateInRepl() {
@@ -259,15 +272,23 @@ function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runti
   const enqueue = (statement: string, context: Record<string, unknown>, file: string, done: Done): void => {
     const lineJob = (ctx: runtime.ProcessContext): Promise<unknown> => runLine(ctx, statement, context, file);
     bound.queued();
-    previous = previous.then(() =>
-      stopped || bound.over ? undefined : bound.run(statement, () => shell.run(lineJob)).then(
+    const counted = !quitsShell(statement);
+    previous = previous.then(() => {
+      if (stopped || bound.over) return undefined;
+      if (counted) tally.ran += 1;
+      return bound.run(statement, () => shell.run(lineJob)).then(
         (value) => {
-          if (value !== reported) buffer.late(() => done(null, value));
+          // The REPL's domain reported the line's error (printed as at the prompt); an abandoned line was counted then.
+          if (value === reported) tally.failed += bound.over ? 0 : 1;
+          else if (value !== reportedInterrupt) buffer.late(() => done(null, value));
         },
         // A line the evaluator still finds cut short is a syntax error now: the REPL has read on past it.
-        (error: unknown) => buffer.late(() => done(error instanceof Recoverable ? error.err : withoutOwnFrames(error as Error))),
-      ),
-    );
+        (error: unknown) => {
+          tally.failed += bound.over || isInterrupt(error) ? 0 : 1;
+          buffer.late(() => done(error instanceof Recoverable ? error.err : withoutOwnFrames(error as Error)));
+        },
+      );
+    });
   };
   let lastFile = 'REPL1';
   // node:repl drops what it buffered when its input ends. The whole statements held there (those after an error in a
@@ -287,7 +308,10 @@ function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runti
     if (cut !== undefined) {
       const notice = `the input ended inside a statement, which was not run (a closing bracket or the rest of an expression is missing): ${quotedStatement(cut)}`;
       previous = previous.then(() => {
-        if (!stopped && !bound.over) say(notice);
+        if (stopped || bound.over) return;
+        say(notice);
+        tally.ran += 1;
+        tally.failed += 1;
       });
     }
   });
@@ -347,7 +371,7 @@ function lineBuffer(repl: REPLServer, dropped: () => void): { clear: () => void;
 // while they wait their turn), the applications stopped (last started first) and the node shut down.
 // A line whose promise can never settle (the event loop has nothing left to do) is abandoned with a line, where
 // the process exited 13 in silence with the applications never stopped.
-function closedOnExit(repl: REPLServer, shell: ShellProcess, started: readonly string[], drained: () => Promise<void>, say: (line: string) => void): Promise<void> {
+function closedOnExit(repl: REPLServer, shell: ShellProcess, started: readonly string[], drained: () => Promise<void>, say: (line: string) => void, tally: StatementTally): Promise<void> {
   return new Promise<void>((resolve) => {
     // Once: node:repl emits it again when a line stopped while awaiting settles after the shell ended.
     repl.once('exit', () => {
@@ -355,6 +379,7 @@ function closedOnExit(repl: REPLServer, shell: ShellProcess, started: readonly s
       const stuck = new Promise<void>((r) => {
         onIdle = () => {
           say('the input ended while a line was still waiting on a promise that can never settle: it was abandoned; stopping the shell');
+          tally.failed += 1;
           r();
         };
         process.once('beforeExit', onIdle);
