@@ -154,6 +154,19 @@ test('a release upgraded under calls adds and removes supervisor children in one
       assert.equal(seen(after), seen(migrated), 'the Set is as it was');
       assert.match(after, / tags:l2\+r2'$/);
       assert.equal(await children(), "'gauge_server,meter,new_worker'");
+
+      // 0.4.0's codeChange is async, mutates in place after an await and returns the data alone (no state): rolled back too.
+      writeFileSync(src('meter.ts'), meter("if (rules.fresh() !== 'fresh') throw new Error('stale rules');", "codeChange: async (_old, _state, data) => {\n    await new Promise((r) => setImmediate(r));\n    data.counts.clear();\n    data.seen.add('corrupted');\n    return data as never;\n  },"));
+      bumpVersion('0.3.0', '0.4.0');
+      await ok(project.otp(['release', '--upgrade-from', '0.2.0']), 'otp release 0.4.0');
+      const wrong = await project.run(['upgrade', '0.4.0']);
+      assert.equal(wrong.status, 1, wrong.out);
+      assert.match(wrong.out, /upgrade to 0\.4\.0 rolled back, 0\.2\.0 still runs: /);
+      await twentyMore();
+      const afterWrong = await peek();
+      assert.doesNotMatch(afterWrong, /corrupted/);
+      assert.equal(seen(afterWrong), seen(migrated), 'the Set is as it was');
+      assert.match(afterWrong, /migrated=1 /);
     } finally {
       for (const load of loads) {
         const counts = await load.stop();
