@@ -9,8 +9,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLoad } from '../bench/lib/call-load.ts';
 import { ok } from './support/run.ts';
+import { privatePortMapper } from './support/epmd.ts';
 import { releaseProject } from './support/release-project.ts';
 import { replaceOrFail } from './support/wait.ts';
+
+// The node and the loads register with this file's own port mapper, stopped with the file: none is left on 4369.
+await privatePortMapper();
 
 // rules and limits import each other as namespaces; 0.2.0 changes both and adds rules.fresh, which meter calls on every bump.
 const rules = (v: number) => `import * as limits from './limits.ts';
