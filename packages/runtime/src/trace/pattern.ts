@@ -301,9 +301,15 @@ export function compileArgsMatcher(p: CallPattern): (args: readonly unknown[]) =
   if (args === undefined) return arity === undefined ? () => true : (a) => a.length === arity;
   return (a) => {
     if (arity !== undefined ? a.length !== arity : a.length < args.length) return false;
-    const env = new Map<string, unknown>();
-    for (let i = 0; i < args.length; i++) if (!matchArg(args[i]!, a[i], env)) return false;
-    return guard === undefined || evalGuard(guard, env);
+    // An argument that throws when read (a revoked proxy, a getter), or too big, deep or cyclic to compare, is no
+    // match: the traced call runs on as untraced.
+    try {
+      const env = new Map<string, unknown>();
+      for (let i = 0; i < args.length; i++) if (!matchArg(args[i]!, a[i], env)) return false;
+      return guard === undefined || evalGuard(guard, env);
+    } catch {
+      return false;
+    }
   };
 }
 
@@ -326,12 +332,69 @@ function matchArg(p: ArgPattern, v: unknown, env: Map<string, unknown>): boolean
   }
 }
 
+/** How deeply a guard's `==` (and a variable bound twice) compares two values: deeper is no match, never the stack's end. */
+export const MAX_EQUAL_DEPTH = 32;
+/** How many keys, items and entries one comparison reads at most: a bigger value is no match, never a long stall inside the traced call. */
+export const MAX_EQUAL_ITEMS = 10_000;
+
+// Undecided: the values nest too deeply, hold a cycle, or are too big to compare within the bounds.
+const UNDECIDED = Symbol('undecided');
+type Verdict = boolean | typeof UNDECIDED;
+
+// Thrown by a comparison the bounds cut short; the matcher catches it: the whole pattern is no match (`==`, `!=`, `!`).
+class Undecided extends Error {}
+
+// Structural equality within the bounds (MAX_EQUAL_DEPTH, MAX_EQUAL_ITEMS, no cycle).
 function equal(a: unknown, b: unknown): boolean {
+  const v = equalIn(a, b, 0, { left: MAX_EQUAL_ITEMS }, []);
+  if (v === UNDECIDED) throw new Undecided();
+  return v;
+}
+
+function equalIn(a: unknown, b: unknown, depth: number, budget: { left: number }, path: object[]): Verdict {
   if (a === b) return true;
   if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  return ka.every((k) => equal((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  if (depth >= MAX_EQUAL_DEPTH || path.includes(a) || path.includes(b)) return UNDECIDED;
+  if (Array.isArray(a) !== Array.isArray(b) || Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
+  path.push(a, b);
+  try {
+    const each = (n: number, at: (i: number) => Verdict): Verdict => {
+      if (n > budget.left) return UNDECIDED;
+      budget.left -= n;
+      for (let i = 0; i < n; i++) {
+        const v = at(i);
+        if (v !== true) return v;
+      }
+      return true;
+    };
+    const sub = (x: unknown, y: unknown) => equalIn(x, y, depth + 1, budget, path);
+    if (Array.isArray(a)) {
+      const y = b as unknown[];
+      return a.length !== y.length ? false : each(a.length, (i) => sub(a[i], y[i]));
+    }
+    if (ArrayBuffer.isView(a)) {
+      const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+      const y = new Uint8Array((b as ArrayBufferView).buffer, (b as ArrayBufferView).byteOffset, (b as ArrayBufferView).byteLength);
+      return x.length !== y.length ? false : each(x.length, (i) => x[i] === y[i]);
+    }
+    if (a instanceof Map) {
+      const y = b as Map<unknown, unknown>;
+      if (a.size !== y.size) return false;
+      const xs = [...a];
+      return each(xs.length, (i) => (y.has(xs[i]![0]) ? sub(xs[i]![1], y.get(xs[i]![0])) : false));
+    }
+    if (a instanceof Set) {
+      const y = b as Set<unknown>;
+      if (a.size !== y.size) return false;
+      const xs = [...a];
+      return each(xs.length, (i) => y.has(xs[i]));
+    }
+    const ka = Object.keys(a);
+    if (ka.length !== Object.keys(b).length) return false;
+    return each(ka.length, (i) => (Object.hasOwn(b, ka[i]!) ? sub((a as Record<string, unknown>)[ka[i]!], (b as Record<string, unknown>)[ka[i]!]) : false));
+  } finally {
+    path.length -= 2;
+  }
 }
 
 function value(o: Operand, env: Map<string, unknown>): unknown {
