@@ -468,13 +468,7 @@ export class TraceAgent implements TraceHooks {
     if (returns === null) return invoke(slot, self, args, newTarget);
     const t0 = performance.now();
     const done = (value: unknown, threw: boolean) => {
-      const ms = performance.now() - t0;
-      for (const s of returns) {
-        s.recordReturn((): TraceEvent => {
-          const base = { ts: Date.now(), pid: caller?.pid.toString(), fn: slot.target.id, arity: args.length, ms };
-          return threw ? { kind: 'exception', ...base, error: formatBounded(value, s.settings.bounds) } : { kind: 'return', ...base, value: formatBounded(value, s.settings.bounds) };
-        });
-      }
+      for (const s of returns) recordSettled(s, value, threw, slot.target.id, caller?.pid.toString(), args.length, t0);
     };
     let result: unknown;
     try {
@@ -487,25 +481,7 @@ export class TraceAgent implements TraceHooks {
       done(result, false);
       return result;
     }
-    for (const s of returns) s.pending++;
-    const settle = (value: unknown, threw: boolean) => {
-      for (const s of returns) s.pending--;
-      done(value, threw);
-    };
-    // Any handler on the call's promise marks its rejection handled, so the node would no longer hear of one
-    // nobody handles. The caller gets the promise the observing handlers make instead: it settles as the call's
-    // did, and a rejection the caller leaves unhandled is unhandled there, as untraced.
-    return promiseThen.call(
-      result,
-      (v) => {
-        settle(v, false);
-        return v;
-      },
-      (e) => {
-        settle(e, true);
-        throw e;
-      },
-    );
+    return observeSettling(result, returns, slot.target.id, caller?.pid.toString(), args.length, t0);
   }
 
   private wake(session: Session): void {
@@ -616,6 +592,47 @@ export class TraceAgent implements TraceHooks {
   register(proc: ProcessImpl, name: string, registered: boolean): void {
     for (const s of this.procSessions) if (s.selects(proc)) s.record(() => ({ kind: registered ? 'register' : 'unregister', ts: Date.now(), pid: proc.pid.toString(), name: cut(name, s.settings.bounds.chars) }));
   }
+}
+
+// A traced call's return or exception, in a session that asked for returns.
+function recordSettled(s: Session, value: unknown, threw: boolean, fn: string, pid: string | undefined, arity: number, t0: number): void {
+  const ms = performance.now() - t0;
+  s.recordReturn((): TraceEvent => {
+    const base = { ts: Date.now(), pid, fn, arity, ms };
+    return threw ? { kind: 'exception', ...base, error: formatBounded(value, s.settings.bounds) } : { kind: 'return', ...base, value: formatBounded(value, s.settings.bounds) };
+  });
+}
+
+// The caller's promise for an async traced call, reporting its settling to the sessions that traced it. The handlers
+// hold the sessions weakly: a call that never settles (a reply that never comes) keeps no ended session alive. Kept
+// out of the wrapper's body, whose closures would otherwise share a context holding the sessions strongly.
+function observeSettling(result: Promise<unknown>, sessions: Session[], fn: string, pid: string | undefined, arity: number, t0: number): Promise<unknown> {
+  const refs = sessions.map((s) => {
+    s.pending++;
+    return new WeakRef(s);
+  });
+  const settle = (value: unknown, threw: boolean) => {
+    for (const ref of refs) {
+      const s = ref.deref();
+      if (s === undefined) continue;
+      s.pending--;
+      recordSettled(s, value, threw, fn, pid, arity, t0);
+    }
+  };
+  // Any handler on the call's promise marks its rejection handled, so the node would no longer hear of one
+  // nobody handles. The caller gets the promise the observing handlers make instead: it settles as the call's
+  // did, and a rejection the caller leaves unhandled is unhandled there, as untraced.
+  return promiseThen.call(
+    result,
+    (v) => {
+      settle(v, false);
+      return v;
+    },
+    (e) => {
+      settle(e, true);
+      throw e;
+    },
+  );
 }
 
 const agents = new WeakMap<OtpNode, TraceAgent>();
