@@ -357,7 +357,9 @@ export class TraceAgent implements TraceHooks {
     if (target.inherited) return undefined;
     const fn = holderAt(this.code, target.module, target.path)?.[target.prop];
     if (typeof fn !== 'function') return undefined;
-    for (const s of this.slots.values()) if (s.wrapper === fn || s.original === fn) return s;
+    // A slot of an instance's inherited method wraps that object only: the class's prototype (or another re-export
+    // of the function) is another place, which needs a wrapper of its own.
+    for (const s of this.slots.values()) if (!s.target.inherited && (s.wrapper === fn || s.original === fn)) return s;
     return undefined;
   }
 
@@ -390,7 +392,10 @@ export class TraceAgent implements TraceHooks {
   private unwrap(slot: Slot): void {
     if (slot.holder && Object.hasOwn(slot.holder, slot.target.prop) && slot.holder[slot.target.prop] === slot.wrapper) {
       // An inherited method's own wrapper goes, leaving the object as it was (its class's method shows through again).
-      if (slot.target.inherited && Object.getPrototypeOf(slot.holder)?.[slot.target.prop] === slot.original) delete slot.holder[slot.target.prop];
+      // The class's method may itself be traced still (its prototype's wrapper of the same function): it shows through too.
+      const shown = Object.getPrototypeOf(slot.holder)?.[slot.target.prop];
+      const same = shown === slot.original || [...this.slots.values()].some((o) => o.wrapper === shown && o.original === slot.original);
+      if (slot.target.inherited && same) delete slot.holder[slot.target.prop];
       else slot.holder[slot.target.prop] = slot.original;
     }
     // Every table the wrapper reached (a module loaded during the trace may have copied it) gets the function back.
