@@ -51,6 +51,15 @@ export function thrownReason(thrown: unknown): ExitReason {
   return thrown;
 }
 
+/** Whether a thrown value is an ExitSignal; a proxy whose getPrototypeOf trap throws (instanceof would throw) is not. */
+export function isExitSignal(x: unknown): x is ExitSignal {
+  try {
+    return x instanceof ExitSignal;
+  } catch {
+    return false;
+  }
+}
+
 /** A short human description of an exit reason, for error messages and logs (a large one is cut: a state of a million items is no log line). */
 export function describeReason(reason: ExitReason): string {
   if (typeof reason === 'string') return cut(reason, DESCRIBED_CHARS);

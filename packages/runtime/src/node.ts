@@ -2,7 +2,7 @@
 import { setImmediate } from 'node:timers';
 import { PROCESS, Pid, Ref } from './pid.js';
 import { Down, Exit, type ExitReason } from './messages.js';
-import { RuntimeError, describeBrief, describeReason } from './errors.js';
+import { RuntimeError, describeBrief, describeReason, isExitSignal } from './errors.js';
 import { ProcessImpl } from './process.js';
 import { attachMonitor, detachMonitor, MonitorLink } from './process-monitors.js';
 import { sendToAlias } from './alias.js';
@@ -13,7 +13,7 @@ import { processInfoOf } from './node-info.js';
 import { TableRegistry } from './table.js';
 import type { Dest, ProcessFn, ProcessInfo, SpawnOptions, TimerOptions } from './types.js';
 import type { CodeHooks, NodeDistribution, TraceHooks } from './node-hooks.js';
-import { finish, isExitSignal } from './finish.js';
+import { finish } from './finish.js';
 import { DETACHED } from './process-record.js';
 import { ProcessTable } from './process-table.js';
 
