@@ -1,8 +1,6 @@
 import { Ref } from './pid.js';
 import { RuntimeError } from './errors.js';
-import type { OtpNode } from './node.js';
-import type { ProcessImpl } from './process.js';
-import type { MonitorLink } from './process-monitors.js';
+import type { MonitorLink, Monitored } from './process-monitors.js';
 
 /**
  * How an alias stops accepting messages (OTP 24's alias options):
@@ -20,10 +18,31 @@ export interface MonitorOptions {
   alias?: 'explicitUnalias' | 'demonitor' | 'replyDemonitor';
 }
 
+/**
+ * What the aliases read of a process: its monitors, its alias ids, whether it is dead, its node, and the delivery
+ * of a message. The process files hand a `ProcessImpl` in (the same object, so a send through an alias reads
+ * nothing more than before); this shape keeps this file below them (rule below-the-process-files).
+ */
+export interface AliasOwner extends Monitored {
+  aliases: Set<number> | null;
+  readonly dead: boolean;
+  readonly node: AliasNode;
+  deliver(message: unknown): void;
+}
+
+/** What the aliases read of a node: its distribution (a remote alias, a remote monitor's hold) and `demonitor`. */
+export interface AliasNode {
+  readonly dist: {
+    sendToAlias(ref: Ref, message: unknown): void;
+    readonly remote: { holds(local: AliasOwner, ref: Ref): boolean };
+  } | null;
+  demonitor(watcher: AliasOwner, ref: Ref): boolean;
+}
+
 /** One active alias: who receives through it and when it stops. */
 class AliasEntry {
   constructor(
-    readonly owner: ProcessImpl,
+    readonly owner: AliasOwner,
     readonly ref: Ref,
     readonly mode: AliasMode,
     /** The local monitor a monitor alias lives as long as (null for plain aliases and remote monitors). */
@@ -34,16 +53,16 @@ class AliasEntry {
 }
 
 // The active aliases of each node by ref id (refs of one node are unique by id).
-const registries = new WeakMap<OtpNode, Map<number, AliasEntry>>();
+const registries = new WeakMap<AliasNode, Map<number, AliasEntry>>();
 
-function registryOf(node: OtpNode): Map<number, AliasEntry> {
+function registryOf(node: AliasNode): Map<number, AliasEntry> {
   let r = registries.get(node);
   if (r === undefined) registries.set(node, (r = new Map()));
   return r;
 }
 
 /** Makes `ref` (a fresh local ref, or a monitor's ref) an alias of `owner`. */
-export function createAlias(owner: ProcessImpl, ref: Ref, mode: AliasMode, monitorTarget?: 'local' | 'remote'): Ref {
+export function createAlias(owner: AliasOwner, ref: Ref, mode: AliasMode, monitorTarget?: 'local' | 'remote'): Ref {
   let link: MonitorLink | null = null;
   if (monitorTarget === 'local') {
     // A local monitor just set up is the last one attached to the watcher (none if its target was already dead).
@@ -67,14 +86,14 @@ export function createAlias(owner: ProcessImpl, ref: Ref, mode: AliasMode, monit
 }
 
 /** A monitor alias goes with its monitor: called when the owner demonitors `ref`. */
-export function demonitored(owner: ProcessImpl, ref: Ref): void {
+export function demonitored(owner: AliasOwner, ref: Ref): void {
   const registry = registries.get(owner.node);
   const entry = registry?.get(ref.id);
   if (entry !== undefined && entry.owner === owner && (entry.mode === 'demonitor' || entry.mode === 'replyDemonitor')) drop(registry!, entry);
 }
 
 /** Deactivates an alias of `owner`; false if `ref` is not an active alias of that process (as OTP's unalias). */
-export function removeAlias(owner: ProcessImpl, ref: Ref): boolean {
+export function removeAlias(owner: AliasOwner, ref: Ref): boolean {
   if (!(ref instanceof Ref)) throw new RuntimeError('badarg', `unalias needs a reference, got ${String(ref)}`);
   if (ref.node !== 0) return false;
   const registry = registries.get(owner.node);
@@ -96,7 +115,7 @@ function drop(registry: Map<number, AliasEntry>, entry: AliasEntry): void {
 }
 
 /** Drops every alias of a process that exited. */
-export function releaseAliases(owner: ProcessImpl, ids: Set<number>): void {
+export function releaseAliases(owner: AliasOwner, ids: Set<number>): void {
   const registry = registries.get(owner.node);
   if (registry !== undefined) for (const id of ids) registry.delete(id);
 }
@@ -115,7 +134,7 @@ function monitorActive(entry: AliasEntry): boolean {
  * silently otherwise (as a send to an inactive alias in OTP). An alias of another node goes over
  * the connection to that node.
  */
-export function sendToAlias(node: OtpNode, ref: Ref, message: unknown): void {
+export function sendToAlias(node: AliasNode, ref: Ref, message: unknown): void {
   if (ref.node !== 0) {
     if (node.dist === null) return;
     node.dist.sendToAlias(ref, message);
@@ -147,7 +166,7 @@ export function sendToAlias(node: OtpNode, ref: Ref, message: unknown): void {
 }
 
 /** The active alias `ref` of `owner`, if it is one (a call tag that is a user alias is answered through it). */
-export function isActiveAlias(owner: ProcessImpl, ref: Ref): boolean {
+export function isActiveAlias(owner: AliasOwner, ref: Ref): boolean {
   if (ref.node !== 0) return false;
   const entry = registries.get(owner.node)?.get(ref.id);
   if (entry === undefined || entry.owner !== owner) return false;
