@@ -5,6 +5,7 @@ import type { OtpNode } from './node.js';
 import type { AliasMode, MonitorOptions } from './alias.js';
 import type { MailboxLimit } from './limits.js';
 import type { TimerOptions } from './node-timers.js';
+import type { ProcessInfo } from './node-info.js';
 
 // Defined below the process files, which the timers and a pid's destination do not need: re-exported here.
 export type { Dest } from './pid.js';
@@ -41,36 +42,7 @@ export interface ProcessLabel {
   callbacks?: object;
 }
 
-/** Where a process is in its life: `runnable` when spawned and not started yet or woken and not run yet, `waiting` in a receive. */
-export type ProcessStatus = 'running' | 'runnable' | 'waiting' | 'exiting';
-
-/** A snapshot of one process, like `erlang:process_info/1`. */
-export interface ProcessInfo {
-  pid: Pid;
-  status: ProcessStatus;
-  /** Messages waiting in the mailbox. */
-  messageQueueLen: number;
-  links: Pid[];
-  /** Processes (or names) this process monitors. */
-  monitors: Array<Pid | string>;
-  /** Processes monitoring this one. */
-  monitoredBy: Pid[];
-  registeredName: string | undefined;
-  trapExit: boolean;
-  /** Work done: messages received, messages sent and runtime calls made. */
-  reductions: number;
-  /** The function the process was spawned with. */
-  initialCall: string;
-  /**
-   * What it runs now, as OTP's current_function: a behaviour's loop while it waits (`gen_server.loop`), the
-   * callback it is in (`cart_server.handleCall`), or for a plain process the function it was spawned with.
-   */
-  currentFunction: string;
-  behaviour: string | undefined;
-  module: string | undefined;
-  /** Estimated heap bytes held by the process record and its mailbox. */
-  memory: number;
-}
+export type { ProcessInfo, ProcessStatus } from './node-info.js';
 
 /** Options of `cancelTimer` (Erlang's cancel_timer/2). */
 export interface CancelTimerOptions {
