@@ -30,6 +30,21 @@ test('a dependency with a native addon: otp release includes the .node file and 
       `otp: warning: the release carries native addons, machine code for one platform and Node.js ABI (on this machine ${process.platform}-${process.arch}, Node.js ${process.versions.node.split('.')[0]}.x, ABI ${process.versions.modules}): addon (build/Release/addon.node); the release boots only where they were built for, so build it on the kind of machine it is deployed to`,
     ]);
     assert.equal(existsSync(join(project.rel, 'lib', 'native-0.1.0', 'node_modules', 'addon', 'build', 'Release', 'addon.node')), true, 'the addon is in the release');
+    // release.json records the machine the addons were built for, and a boot on another one refuses before anything starts.
+    const releaseJson = join(project.rel, 'releases', '0.1.0', 'release.json');
+    const release = JSON.parse(readFileSync(releaseJson, 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(release.native, { platform: process.platform, arch: process.arch, abi: process.versions.modules, addons: ['addon (build/Release/addon.node)'] });
+    const other = process.platform === 'linux' ? 'darwin' : 'linux';
+    writeFileSync(releaseJson, JSON.stringify({ ...release, native: { platform: other, arch: 'arm64', abi: '1', addons: ['addon (build/Release/addon.node)'] } }, null, 2));
+    const here = `${process.platform}-${process.arch}, Node.js ABI ${process.versions.modules}`;
+    for (const command of ['foreground', 'daemon']) {
+      const booted = await project.run([command]);
+      assert.equal(booted.status, 2, booted.out);
+      assert.deepEqual(booted.stderr.trim().split('\n'), [
+        `native: native 0.1.0 carries native addons built for ${other}-arm64, Node.js ABI 1, but this machine is ${here}, so it is not booted: addon (build/Release/addon.node) would not load here; build the release with otp release on a ${process.platform}-${process.arch} machine with this Node.js (ABI ${process.versions.modules}), or deploy it to a ${other}-arm64 machine with a Node.js of ABI 1`,
+      ]);
+      assert.equal(existsSync(join(project.rel, 'run', 'native.pid')), false, `${command} started nothing`);
+    }
   } finally {
     await project.remove();
   }

@@ -30,7 +30,7 @@ import './distribution/install.js';
 /** A release root's files: RELEASES.json, a version's release file, node.args and sys.config, and the `${VAR}` they use. */
 export { readReleases, writeReleases, withReleasesLock, releasesLockHolder, holderText, osProcessRuns, osProcessStart, ReleaseBusyError, readVersion, readNodeArgs, permanentVersion, hasVersion, versionVariables, installInProgress, clearStaleInstall } from './release/files.js';
 export type { VersionFiles, VersionVariable, InstallInProgress, LockHolder, LockOptions } from './release/files.js';
-export type { ReleaseApp, ReleaseFile, ReleaseStatus, ReleasesFile, RelupStep, Relup } from './release/types.js';
+export type { NativeBuild, ReleaseApp, ReleaseFile, ReleaseStatus, ReleasesFile, RelupStep, Relup } from './release/types.js';
 /** node.args parsing and `${VAR}` substitution in sys.config values; ReleaseConfigError names the file and the fix. */
 export { substituteEnv, parseNodeArgs, checkSysConfig, unknownConfigApps, configTypeWarnings, variablesOf, ReleaseConfigError } from './release/config.js';
 export type { NodeArgs, HeartArgs } from './release/config.js';

@@ -8,7 +8,7 @@ import { readNodeArgs, readReleases, readVersion, type HeartArgs } from '@otp-ts
 import { alive, answeringPid, otherRoot, pidFile, program, root, ScriptError, sleep, target, withToolNode, type Target } from './client.js';
 import { exitOf, heartPidFile, heartSettings, liveHeart, removePidFile, runHeart, type HeartReport, type NodeExit } from './heart.js';
 import { takeStartLock } from './start-lock.js';
-import { bootFailure, checkCookieFile, checkNodeFlags, checkRuntime, checkWritableRoot, logFile, logOffset, openLog, spawnNode, versionToBoot } from './node-process.js';
+import { bootFailure, checkCookieFile, checkNodeFlags, checkNative, checkRuntime, checkWritableRoot, logFile, logOffset, openLog, spawnNode, versionToBoot } from './node-process.js';
 
 const BOOT_TIMEOUT_MS = 30_000;
 
@@ -39,6 +39,7 @@ export async function daemon(options: { heart: boolean }): Promise<number> {
   // Every file is read and every ${VAR} substituted here first: a bad one is named before anything starts.
   const files = await readVersion(root, t.vsn, process.env);
   checkRuntime(files.release, t.name);
+  checkNative(files.release, t.name);
   checkCookieFile(t.vsn, files.nodeArgs);
   checkNodeFlags(t.vsn, files.nodeArgs.nodeFlags);
   const heart = wantsHeart(options.heart, files.nodeArgs.heart);

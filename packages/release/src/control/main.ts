@@ -11,7 +11,7 @@ import { formatReport } from './report.js';
 import { halfUnpacked } from './half-unpacked.js';
 import { alive, call, describe, movedFrom, otherRoot, pidFile, program, refuseOtherRoot, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode, type Target } from './client.js';
 import { daemon, heartCommand, refuseRunning } from './daemon.js';
-import { checkCookieFile, checkNodeFlags, checkRuntime, checkWritableRoot, lastWords, logOffset, versionToBoot, whereToLook } from './node-process.js';
+import { checkCookieFile, checkNodeFlags, checkNative, checkRuntime, checkWritableRoot, lastWords, logOffset, versionToBoot, whereToLook } from './node-process.js';
 import { liveHeart } from './heart.js';
 import { evalFlags, type EvalFlags } from './eval-flags.js';
 import { parseCommandLine, styleHelp } from '../command/adapter.js';
@@ -60,6 +60,7 @@ async function foreground(vsn: string | undefined): Promise<number> {
   }
   const files = await readVersion(root, vsn ?? versionToBoot(releases), process.env);
   checkRuntime(files.release, releases.name);
+  checkNative(files.release, releases.name);
   checkCookieFile(files.release.vsn, files.nodeArgs);
   checkWritableRoot(releases.name, 'foreground');
   // The daemon's node and the heart's restarts were checked by the command that started them.

@@ -250,12 +250,13 @@ export async function planRelease(options: PlanOptions): Promise<ReleasePlan> {
   refuseInstalling(relRoot, name, vsn);
   const apps = releaseApps(spec, project, { root, name, profile, relRoot, vsn, existing });
   const sysConfig = releaseSysConfig(root, project, options.env, profile, warnings);
-  const native = nativeAddonWarning(apps.flatMap((a) => nativeAddons(a.dependencies)));
+  const addons = apps.flatMap((a) => nativeAddons(a.dependencies));
+  const native = nativeAddonWarning(addons);
   if (native !== undefined) warnings.push(native);
   checkNodeArgs(readText(join(root, 'config', 'node.args')), join(root, 'config', 'node.args'));
   const nodeArgs = releaseNodeArgs(readText(join(root, 'config', 'node.args')), name, { earlier: earlierCookie(relRoot, existing), fresh: randomCookie() });
   const runtime = resolveRuntime(root);
-  const release: ReleaseFile = { name, vsn, node: process.versions.node, runtime: runtime.version, applications: apps.map((a) => ({ name: a.name, vsn: a.vsn })) };
+  const release: ReleaseFile = { name, vsn, node: process.versions.node, runtime: runtime.version, applications: apps.map((a) => ({ name: a.name, vsn: a.vsn })), ...(addons.length > 0 ? { native: { platform: process.platform, arch: process.arch, abi: process.versions.modules, addons } } : {}) };
   const setting = versionSetting(root, name, spec);
   checkInstalledVersion(existing, name, vsn, apps, setting);
   const relup = options.upgradeFrom === undefined ? undefined : await planUpgrade(relRoot, name, options.upgradeFrom, existing, { vsn, apps: apps.map((a) => ({ ...a, packages: placedPackages(a.dependencies) })) }, warnings, setting);

@@ -32,6 +32,17 @@ export interface ReleaseFile {
   runtime: string;
   /** In start order; stopped in reverse. */
   applications: ReleaseApp[];
+  /** With native addons (`.node` files) in its packages: the machine they were built for, which alone boots the release. */
+  native?: NativeBuild;
+}
+
+/** The platform, arch and Node.js ABI (`process.versions.modules`) a release's native addons were built for, and the addons. */
+export interface NativeBuild {
+  platform: string;
+  arch: string;
+  abi: string;
+  /** As `package (path in it)`. */
+  addons: string[];
 }
 
 /** How an installed version stands: OTP's RELEASES statuses. */
