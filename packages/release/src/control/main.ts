@@ -521,7 +521,7 @@ async function installOrRollBack(what: string, probeMs: number | undefined, verb
     const refusal = report as InstallRefused;
     throw new ScriptError(refusal.noRelup ? await noRelupLine(refusal.noRelup, verb) : String(refusal.refused), refusal.busy ? 1 : 2);
   }
-  process.stdout.write(`${formatReport(report as Parameters<typeof formatReport>[0], performance.now() - started)}\n`);
+  process.stdout.write(`${formatReport(report as Parameters<typeof formatReport>[0], performance.now() - started, probeMs)}\n`);
   return 0;
 }
 

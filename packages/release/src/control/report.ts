@@ -1,10 +1,15 @@
 import type { InstallReport } from '@otp-ts/runtime/tools';
 
+/** The health probe's window when `--probe-ms` is not given, as the node's release handler applies it. */
+export const DEFAULT_PROBE_MS = 2000;
+
 /** The lines `bin/<name> upgrade|downgrade` prints: what moved, what was suspended and for how long, what was killed. */
-export function formatReport(r: InstallReport, wallMs: number): string {
+export function formatReport(r: InstallReport, wallMs: number, probeMs = DEFAULT_PROBE_MS): string {
   const list = (names: string[]) => (names.length ? names.join(', ') : 'none');
+  // Most of a small install's time is the probe's deliberate watch: say so, and how to change it.
+  const probe = probeMs > 0 ? `, ${probeMs} ms of it the health probe's watch (--probe-ms MS sets it)` : '';
   return [
-    `${r.direction === 'up' ? 'upgraded' : 'downgraded'} ${r.from} → ${r.to} in ${r.ms.toFixed(0)} ms (${wallMs.toFixed(0)} ms with the connection); ${r.to} is permanent`,
+    `${r.direction === 'up' ? 'upgraded' : 'downgraded'} ${r.from} → ${r.to} in ${r.ms.toFixed(0)} ms (${wallMs.toFixed(0)} ms with the connection${probe}); ${r.to} is permanent`,
     `  modules swapped: ${list(r.modules.changed)}${r.modules.added.length ? `; added: ${list(r.modules.added)}` : ''}${r.modules.removed.length ? `; removed: ${list(r.modules.removed)}` : ''}`,
     `  processes suspended: ${r.processes}, longest suspension ${r.suspendedMs.toFixed(1)} ms`,
     ...(r.killed?.length ? [`  processes killed (still running purged code): ${r.killed.length}: ${r.killed.map((k) => `${k.pid} (${k.module})`).join(', ')}`] : []),

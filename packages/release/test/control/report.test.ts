@@ -47,3 +47,9 @@ test("downgrade's report says a process left behind stays on the code of the ver
   assert.match(text, /^ {2}supervisor <0\.80\.0> .*: it keeps the child specs of 0\.3\.0, those of 0\.2\.0 never apply/m);
   assert.doesNotMatch(text, /old code|old child specs|new version/);
 });
+
+test("upgrade's report says how much of its time was the health probe's deliberate watch and how to change it, and nothing of it with --probe-ms 0", () => {
+  assert.match(formatReport(report([]), 2034).split('\n')[0]!, /^upgraded 0\.2\.0 → 0\.3\.0 in 40 ms \(2034 ms with the connection, 2000 ms of it the health probe's watch \(--probe-ms MS sets it\)\); 0\.3\.0 is permanent$/);
+  assert.match(formatReport(report([]), 60, 500).split('\n')[0]!, /, 500 ms of it the health probe's watch/);
+  assert.doesNotMatch(formatReport(report([]), 60, 0), /health probe/);
+});
