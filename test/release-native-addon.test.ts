@@ -49,3 +49,34 @@ test('a dependency with a native addon: otp release includes the .node file and 
     await project.remove();
   }
 });
+
+test('an upgrade to a version whose native addons were built for another machine is refused before the node is asked; the old version runs on', { timeout: 300_000 }, async () => {
+  const project = releaseProject('nativeup', { env: { ...process.env, NO_COLOR: '1' } });
+  try {
+    await project.create();
+    assert.equal((await project.otp(['release'])).status, 0);
+    const up = await project.run(['daemon']);
+    assert.equal(up.status, 0, up.out);
+    const addon = join(project.dir, 'node_modules', 'addon');
+    mkdirSync(join(addon, 'build', 'Release'), { recursive: true });
+    writeFileSync(join(addon, 'package.json'), JSON.stringify({ name: 'addon', version: '1.0.0', main: 'index.js' }));
+    writeFileSync(join(addon, 'index.js'), "module.exports = require('./build/Release/addon.node');\n");
+    writeFileSync(join(addon, 'build', 'Release', 'addon.node'), 'not loaded by the build');
+    const pkg = join(project.dir, 'package.json');
+    const manifest = JSON.parse(readFileSync(pkg, 'utf8')) as { version: string; dependencies: Record<string, string> };
+    writeFileSync(pkg, JSON.stringify({ ...manifest, version: '0.2.0', dependencies: { ...manifest.dependencies, addon: '1.0.0' } }, null, 2));
+    writeFileSync(join(project.dir, 'src', 'native.ts'), "import addon from 'addon';\n\nexport const loaded = (): boolean => addon !== undefined;\n");
+    const built = await project.otp(['release', '--upgrade-from', '0.1.0']);
+    assert.equal(built.status, 0, built.out);
+    const releaseJson = join(project.rel, 'releases', '0.2.0', 'release.json');
+    const release = JSON.parse(readFileSync(releaseJson, 'utf8')) as Record<string, unknown>;
+    writeFileSync(releaseJson, JSON.stringify({ ...release, native: { platform: process.platform, arch: process.arch, abi: '1', addons: ['addon (build/Release/addon.node)'] } }, null, 2));
+    const upgraded = await project.run(['upgrade', '0.2.0']);
+    assert.equal(upgraded.status, 2, upgraded.out);
+    assert.match(upgraded.stderr, /^nativeup: nativeup 0\.2\.0 carries native addons built for .*, Node\.js ABI 1, but this machine is .*, so it is not installed: addon \(build\/Release\/addon\.node\) would not load here; /);
+    const versions = await project.run(['versions']);
+    assert.match(versions.stdout, /0\.1\.0[^\n]*permanent/, versions.out);
+  } finally {
+    await project.remove();
+  }
+});

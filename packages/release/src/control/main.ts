@@ -490,6 +490,9 @@ async function installOrRollBack(what: string, probeMs: number | undefined, verb
   // A version no boot could start is not made permanent; a node.args that does not even read is the node's to refuse.
   const nodeArgs = await readNodeArgs(root, vsn, process.env).catch(() => undefined);
   if (nodeArgs !== undefined) checkNodeFlags(vsn, nodeArgs.nodeFlags, verb);
+  // Native addons built for another machine would fail as the node loads them: refused before the node is asked.
+  const release = await readVersion(root, vsn, process.env).then((v) => v.release).catch(() => undefined);
+  if (release !== undefined) checkNative(release, (await readReleases(root)).name, 'installed');
   await waitForRootLock(verb, vsn);
   const started = performance.now();
   const report = await withToolNode(async ({ node, refusal }, t) => {

@@ -118,10 +118,10 @@ export function checkRuntime(release: ReleaseFile, name: string): void {
 }
 
 /**
- * Refuses (exit 2, nothing started) to boot a version whose native addons were built for another platform, arch or
+ * Refuses (exit 2, nothing started) to boot or install a version whose native addons were built for another platform, arch or
  * Node.js ABI than this machine's (release.json's `native`, recorded by otp release): they would fail as they load.
  */
-export function checkNative(release: ReleaseFile, name: string): void {
+export function checkNative(release: ReleaseFile, name: string, done: 'booted' | 'installed' = 'booted'): void {
   const built = release.native;
   if (built === undefined) return;
   const here = { platform: process.platform, arch: process.arch, abi: process.versions.modules };
@@ -129,7 +129,7 @@ export function checkNative(release: ReleaseFile, name: string): void {
   const machine = (m: { platform: string; arch: string; abi: string }): string => `${m.platform}-${m.arch}, Node.js ABI ${m.abi}`;
   const addons = Array.isArray(built.addons) && built.addons.length > 0 ? built.addons.join(', ') : 'its native addons';
   throw new ScriptError(
-    `${name} ${release.vsn} carries native addons built for ${machine(built)}, but this machine is ${machine(here)}, so it is not booted: ${addons} would not load here; build the release with otp release on a ${here.platform}-${here.arch} machine with this Node.js (ABI ${here.abi}), or deploy it to a ${built.platform}-${built.arch} machine with a Node.js of ABI ${built.abi}`,
+    `${name} ${release.vsn} carries native addons built for ${machine(built)}, but this machine is ${machine(here)}, so it is not ${done}: ${addons} would not load here; build the release with otp release on a ${here.platform}-${here.arch} machine with this Node.js (ABI ${here.abi}), or deploy it to a ${built.platform}-${built.arch} machine with a Node.js of ABI ${built.abi}`,
     2,
   );
 }
