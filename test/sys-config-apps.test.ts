@@ -2,7 +2,7 @@
 // application the project lacks (a misspelt name) are refused by otp release and otp shell, and warned of at boot.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,20 @@ import { privatePortMapper } from './support/epmd.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(repo, 'packages', 'cli', 'bin', 'otp.js');
+
+/** Boots release 0.1.0 of `app` at `rel` in the foreground, registered with this file's own port mapper (it stops
+ * with the file): the node, what it printed by the time it said it started (or ended), and its exit. */
+async function bootForeground(rel: string, app: string): Promise<{ node: ChildProcess; out: () => string; exited: Promise<unknown> }> {
+  await privatePortMapper();
+  let out = '';
+  const node = spawn(join(rel, 'bin', app), ['foreground'], { cwd: rel, stdio: ['ignore', 'pipe', 'pipe'] });
+  node.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  node.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  let ended = false;
+  const exited = new Promise((resolve) => node.on('exit', resolve)).then(() => (ended = true));
+  await waitFor('the release to boot (or end)', () => out.includes(`started ${app} 0.1.0`) || ended, { ms: 120_000 });
+  return { node, out: () => out, exited };
+}
 
 test("a misspelt application in sys.config.json: otp release and otp shell exit 2 naming the one meant; a boot warns of it", { timeout: 300_000 }, async () => {
   mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
@@ -36,15 +50,10 @@ test("a misspelt application in sys.config.json: otp release and otp shell exit 
     assert.equal(built.status, 0, built.stdout + built.stderr);
     const rel = join(dir, '_build', 'prod', 'rel', 'myapp');
     writeFileSync(join(rel, 'releases', '0.1.0', 'sys.config.json'), JSON.stringify({ myap: { initialCounts: { a: 1 } } }));
-    // The node registers with this file's own port mapper, which stops with the file.
-    await privatePortMapper();
-    let out = '';
-    node = spawn(join(rel, 'bin', 'myapp'), ['foreground'], { cwd: rel, stdio: ['ignore', 'pipe', 'pipe'] });
-    node.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-    node.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    let ended = false;
-    const exited = new Promise((resolve) => node!.on('exit', resolve)).then(() => (ended = true));
-    await waitFor('the release to boot (or end)', () => /started myapp 0\.1\.0/.test(out) || ended, { ms: 120_000 });
+    const boot = await bootForeground(rel, 'myapp');
+    node = boot.node;
+    const out = boot.out();
+    const exited = boot.exited;
     assert.match(out, /started myapp 0\.1\.0/);
     assert.match(out, /warning: releases\/0\.1\.0\/sys\.config\.json has settings for application 'myap', which this release does not run \(did you mean 'myapp'\?\)/);
     node.kill('SIGTERM');
@@ -80,14 +89,10 @@ test('a setting of another kind than its application\'s env default (a number fo
     // An operator's edit of the built release: the boot warns of it in one line, and boots on.
     const rel = join(dir, '_build', 'prod', 'rel', 'kinds');
     writeFileSync(join(rel, 'releases', '0.1.0', 'sys.config.json'), JSON.stringify({ kinds: { initialCounts: [1] } }));
-    await privatePortMapper();
-    let out = '';
-    node = spawn(join(rel, 'bin', 'kinds'), ['foreground'], { cwd: rel, stdio: ['ignore', 'pipe', 'pipe'] });
-    node.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-    node.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    let ended = false;
-    const exited = new Promise((resolve) => node!.on('exit', resolve)).then(() => (ended = true));
-    await waitFor('the release to boot (or end)', () => /started kinds 0\.1\.0/.test(out) || ended, { ms: 120_000 });
+    const boot = await bootForeground(rel, 'kinds');
+    node = boot.node;
+    const out = boot.out();
+    const exited = boot.exited;
     assert.match(out, /started kinds 0\.1\.0/);
     assert.ok(out.includes(`warning: releases/0.1.0/sys.config.json sets kinds's initialCounts to an array ([1]), but kinds's default for it (the env of its package.json "otp" field) is an object`), out);
     node.kill('SIGTERM');

@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
-import { connect, type Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { createNode, type OtpNode } from '../src/index.ts';
@@ -16,6 +16,7 @@ import { EpmdServer } from '../src/tools.ts';
 import { lookup } from '../src/distribution/epmd-client.ts';
 import { encodeControl, type PidTranslator } from '../src/distribution/codec.ts';
 import { waitFor } from '../../../test/support/wait.ts';
+import { dialRaw, frame, json, proofOf, type Raw } from './support/raw-peer.ts';
 
 const peerScript = fileURLToPath(new URL('./fixtures/security-peer.ts', import.meta.url));
 const MiB = 1024 * 1024;
@@ -65,66 +66,12 @@ async function startTarget(epmdPort: number, handshakeTimeoutMs = 1000): Promise
   };
 }
 
-const frame = (payload: Buffer | object): Buffer => {
-  const body = Buffer.isBuffer(payload) ? payload : Buffer.from(JSON.stringify(payload));
-  const head = Buffer.alloc(4);
-  head.writeUInt32BE(body.length);
-  return Buffer.concat([head, body]);
-};
-
-interface Raw {
-  socket: Socket;
-  frames: Buffer[];
-  closed: boolean;
-  /** The next frame not taken yet, or undefined once the connection closed without one. */
-  next(): Promise<Buffer | undefined>;
-}
-
-function dialRaw(port: number): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.setNoDelay(true);
-    let buf = Buffer.alloc(0);
-    let taken = 0;
-    const raw: Raw = {
-      socket,
-      frames: [],
-      closed: false,
-      async next() {
-        await waitFor('a frame or the close', () => raw.frames.length > taken || raw.closed);
-        return raw.frames.length > taken ? raw.frames[taken++] : undefined;
-      },
-    };
-    socket.on('data', (c: Buffer) => {
-      buf = Buffer.concat([buf, c]);
-      while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32BE(0)) {
-        raw.frames.push(buf.subarray(4, 4 + buf.readUInt32BE(0)));
-        buf = buf.subarray(4 + buf.readUInt32BE(0));
-      }
-    });
-    socket.on('error', () => {});
-    socket.on('close', () => (raw.closed = true));
-    socket.once('connect', () => resolve(raw));
-    socket.once('error', reject);
-  });
-}
-
 // Writes `bytes` one byte per write, each after the last one left (the node reads them as they come).
 async function byteByByte(socket: Socket, bytes: Buffer): Promise<void> {
   for (const b of bytes) {
     if (socket.destroyed) return;
     await new Promise<void>((resolve) => socket.write(Buffer.of(b), () => resolve()));
   }
-}
-
-const json = (b: Buffer | undefined): Record<string, unknown> => (b ? (JSON.parse(b.toString()) as Record<string, unknown>) : {});
-
-// The dialler's proof of docs/protocol.md §3, written from the document.
-function proofOf(dialler: string, listenerChallenge: string, diallerChallenge: string): string {
-  const field = (b: Buffer): Buffer => Buffer.concat([Buffer.from([b.length >>> 24, (b.length >>> 16) & 255, (b.length >>> 8) & 255, b.length & 255]), b]);
-  const fields = ['otp-ts distribution handshake v3', 'dialler', dialler, X].map((s) => field(Buffer.from(s)));
-  fields.push(field(Buffer.from(listenerChallenge, 'hex')), field(Buffer.from(diallerChallenge, 'hex')));
-  return createHmac('sha256', 'sekrit').update(Buffer.concat(fields)).digest('hex');
 }
 
 /** Shakes hands as `name` with the right cookie (its writes one byte each when `split`); the node's last answer. */
@@ -135,7 +82,7 @@ async function shakeHands(port: number, name: string, split = false, extra: Reco
   await write({ t: 'hello', v: 4, vmin: 3, name, hidden: true, challenge: mine, tick: 60_000, flags: [], ...extra });
   const ch = json(await raw.next());
   if (ch.t !== 'challenge') return { raw, answer: ch };
-  await write({ t: 'proof', digest: proofOf(name, String(ch.challenge), mine) });
+  await write({ t: 'proof', digest: proofOf('sekrit', 'dialler', name, X, String(ch.challenge), mine) });
   return { raw, answer: json(await raw.next()) };
 }
 

@@ -3,55 +3,14 @@
 // Real TCP on loopback: the member is a raw client that shakes hands by hand (docs/protocol.md §3).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac, randomBytes } from 'node:crypto';
-import { connect, type Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { createNode, global } from '../src/index.ts';
 import { Pid } from '../src/pid.ts';
 import { EpmdServer } from '../src/distribution/epmd-server.ts';
 import { lookup } from '../src/distribution/epmd-client.ts';
 import { encodeControl, type PidTranslator } from '../src/distribution/codec.ts';
 import { waitFor } from '../../../test/support/wait.ts';
-
-function frame(payload: Buffer | object): Buffer {
-  const body = Buffer.isBuffer(payload) ? payload : Buffer.from(JSON.stringify(payload));
-  const head = Buffer.alloc(4);
-  head.writeUInt32BE(body.length);
-  return Buffer.concat([head, body]);
-}
-
-interface Raw {
-  socket: Socket;
-  frames: Buffer[];
-  closed: boolean;
-  send(payload: Buffer | object): void;
-}
-
-function dialRaw(port: number): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    let buf = Buffer.alloc(0);
-    const raw: Raw = { socket, frames: [], closed: false, send: (p) => void (socket.destroyed || socket.write(frame(p))) };
-    socket.on('data', (c: Buffer) => {
-      buf = Buffer.concat([buf, c]);
-      while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32BE(0)) {
-        raw.frames.push(buf.subarray(4, 4 + buf.readUInt32BE(0)));
-        buf = buf.subarray(4 + buf.readUInt32BE(0));
-      }
-    });
-    socket.on('error', () => {});
-    socket.on('close', () => (raw.closed = true));
-    socket.once('connect', () => resolve(raw));
-    socket.once('error', reject);
-  });
-}
-
-// The dialler's proof of docs/protocol.md §3, written from the document.
-function proofOf(cookie: string, dialler: string, listener: string, listenerChallenge: string, diallerChallenge: string): string {
-  const field = (b: Buffer): Buffer => Buffer.concat([Buffer.from([b.length >>> 24, (b.length >>> 16) & 255, (b.length >>> 8) & 255, b.length & 255]), b]);
-  const fields = ['otp-ts distribution handshake v3', 'dialler', dialler, listener].map((s) => field(Buffer.from(s)));
-  fields.push(field(Buffer.from(listenerChallenge, 'hex')), field(Buffer.from(diallerChallenge, 'hex')));
-  return createHmac('sha256', cookie).update(Buffer.concat(fields)).digest('hex');
-}
+import { dialRaw, proofOf, type Raw } from './support/raw-peer.ts';
 
 /** A raw member b@127.0.0.1 that proved the cookie to a@127.0.0.1. */
 async function member(port: number): Promise<Raw> {
@@ -61,7 +20,7 @@ async function member(port: number): Promise<Raw> {
   await waitFor('the challenge', () => raw.frames.length >= 1 || raw.closed);
   const ch = JSON.parse(raw.frames[0]!.toString()) as { t: string; challenge: string };
   assert.equal(ch.t, 'challenge');
-  raw.send({ t: 'proof', digest: proofOf('sekrit', 'b@127.0.0.1', 'a@127.0.0.1', ch.challenge, mine) });
+  raw.send({ t: 'proof', digest: proofOf('sekrit', 'dialler', 'b@127.0.0.1', 'a@127.0.0.1', ch.challenge, mine) });
   await waitFor("a's proof", () => raw.frames.length >= 2 || raw.closed);
   assert.equal((JSON.parse(raw.frames[1]!.toString()) as { t: string }).t, 'proof');
   return raw;

@@ -2,8 +2,7 @@
 // Real TCP on loopback: the hostile peer is a raw client that shakes hands by hand (docs/protocol.md §3).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac, randomBytes } from 'node:crypto';
-import { connect, type Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { createNode, genServer, global, loggerOf, pg, type LogEvent, type OtpNode } from '../src/index.ts';
 import type { DistributionOptions } from '../src/distribution/node-dist.ts';
 import type { ServerRef } from '../src/gen/call.ts';
@@ -14,61 +13,7 @@ import { lookup } from '../src/distribution/epmd-client.ts';
 import { encodeControl, type PidTranslator } from '../src/distribution/codec.ts';
 import { MAX_WIRE_NAMES } from '../src/distribution/node-table.ts';
 import { waitFor } from '../../../test/support/wait.ts';
-
-function frame(payload: Buffer | object): Buffer {
-  const body = Buffer.isBuffer(payload) ? payload : Buffer.from(JSON.stringify(payload));
-  const head = Buffer.alloc(4);
-  head.writeUInt32BE(body.length);
-  return Buffer.concat([head, body]);
-}
-
-interface Raw {
-  socket: Socket;
-  frames: Buffer[];
-  closed: boolean;
-  send(payload: Buffer | object): void;
-  next(): Promise<Buffer | undefined>;
-}
-
-function dialRaw(port: number): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.setNoDelay(true);
-    let buf = Buffer.alloc(0);
-    let taken = 0;
-    const raw: Raw = {
-      socket,
-      frames: [],
-      closed: false,
-      send: (payload) => void (socket.destroyed || socket.write(frame(payload))),
-      async next() {
-        await waitFor('a frame or the close', () => raw.frames.length > taken || raw.closed);
-        return raw.frames.length > taken ? raw.frames[taken++] : undefined;
-      },
-    };
-    socket.on('data', (c: Buffer) => {
-      buf = Buffer.concat([buf, c]);
-      while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32BE(0)) {
-        raw.frames.push(buf.subarray(4, 4 + buf.readUInt32BE(0)));
-        buf = buf.subarray(4 + buf.readUInt32BE(0));
-      }
-    });
-    socket.on('error', () => {});
-    socket.on('close', () => (raw.closed = true));
-    socket.once('connect', () => resolve(raw));
-    socket.once('error', reject);
-  });
-}
-
-const json = (b: Buffer | undefined): Record<string, unknown> => (b ? (JSON.parse(b.toString()) as Record<string, unknown>) : {});
-
-// The dialler's proof of docs/protocol.md §3, written from the document.
-function proofOf(cookie: string, dialler: string, listener: string, listenerChallenge: string, diallerChallenge: string): string {
-  const field = (b: Buffer): Buffer => Buffer.concat([Buffer.from([b.length >>> 24, (b.length >>> 16) & 255, (b.length >>> 8) & 255, b.length & 255]), b]);
-  const fields = ['otp-ts distribution handshake v3', 'dialler', dialler, listener].map((s) => field(Buffer.from(s)));
-  fields.push(field(Buffer.from(listenerChallenge, 'hex')), field(Buffer.from(diallerChallenge, 'hex')));
-  return createHmac('sha256', cookie).update(Buffer.concat(fields)).digest('hex');
-}
+import { dialRaw, frame, json, proofOf, type Raw } from './support/raw-peer.ts';
 
 /** Shakes hands as `name` with the cookie, saying `extra` in its hello; the listener's last answer too ({} when it closed). */
 async function shakeHands(port: number, name: string, listener: string, extra: Record<string, unknown>): Promise<{ raw: Raw; answer: Record<string, unknown> }> {
@@ -77,7 +22,7 @@ async function shakeHands(port: number, name: string, listener: string, extra: R
   raw.send({ t: 'hello', v: 4, vmin: 3, name, hidden: false, challenge: mine, tick: 60_000, flags: [], ...extra });
   const ch = json(await raw.next());
   if (ch.t !== 'challenge') return { raw, answer: ch };
-  raw.send({ t: 'proof', digest: proofOf('sekrit', name, listener, String(ch.challenge), mine) });
+  raw.send({ t: 'proof', digest: proofOf('sekrit', 'dialler', name, listener, String(ch.challenge), mine) });
   return { raw, answer: json(await raw.next()) };
 }
 

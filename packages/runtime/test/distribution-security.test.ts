@@ -4,9 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { serialize } from 'node:v8';
-import { connect, createServer, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 // Everything from src/, as the codec below (no entry's): otp test bundles relative imports as one copy, apart from
@@ -20,6 +20,7 @@ import { isNodeName } from '../src/distribution/handshake.ts';
 import { CallMessage, CastMessage, From, ReplyMessage, SystemMessage } from '../src/gen/messages.ts';
 import type { Down } from '../src/messages.ts';
 import { waitFor } from '../../../test/support/wait.ts';
+import { dialRaw, frame, json, proofOf, type Raw } from './support/raw-peer.ts';
 
 const peerScript = fileURLToPath(new URL('./fixtures/security-peer.ts', import.meta.url));
 const MiB = 1024 * 1024;
@@ -98,55 +99,6 @@ async function withEpmd(body: (epmdPort: number, peers: Peer[]) => Promise<void>
   }
 }
 
-function frame(payload: Buffer | object): Buffer {
-  const body = Buffer.isBuffer(payload) ? payload : Buffer.from(JSON.stringify(payload));
-  const head = Buffer.alloc(4);
-  head.writeUInt32BE(body.length);
-  return Buffer.concat([head, body]);
-}
-
-/** A raw TCP client of a distribution port: the frames it received, and whether the node closed it. */
-interface Raw {
-  socket: Socket;
-  frames: Buffer[];
-  closed: boolean;
-  send(payload: Buffer | object): void;
-  /** The next frame not taken yet, or undefined once the connection closed without one. */
-  next(ms?: number): Promise<Buffer | undefined>;
-}
-
-function dialRaw(port: number): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    // As a node's own connections do: without it a second frame waits for the first one's ACK (40 ms).
-    socket.setNoDelay(true);
-    let buf = Buffer.alloc(0);
-    let taken = 0;
-    const raw: Raw = {
-      socket,
-      frames: [],
-      closed: false,
-      send: (payload) => void (socket.destroyed || socket.write(frame(payload))),
-      async next(ms = 10_000) {
-        await until('a frame or the close', () => raw.frames.length > taken || raw.closed, ms);
-        return raw.frames.length > taken ? raw.frames[taken++] : undefined;
-      },
-    };
-    socket.on('data', (c: Buffer) => {
-      buf = Buffer.concat([buf, c]);
-      while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32BE(0)) {
-        raw.frames.push(buf.subarray(4, 4 + buf.readUInt32BE(0)));
-        buf = buf.subarray(4 + buf.readUInt32BE(0));
-      }
-    });
-    socket.on('error', () => {});
-    socket.on('close', () => (raw.closed = true));
-    socket.once('connect', () => resolve(raw));
-    socket.once('error', reject);
-  });
-}
-
-const json = (b: Buffer | undefined): Record<string, unknown> => (b ? (JSON.parse(b.toString()) as Record<string, unknown>) : {});
 const hex32 = (): string => randomBytes(32).toString('hex');
 const hello = (name: string, challenge = hex32()) => ({ t: 'hello', v: 3, vmin: 2, name, hidden: true, challenge, tick: 60_000, flags: [] });
 
@@ -154,14 +106,6 @@ async function portOf(name: string, epmdPort: number): Promise<number> {
   const entry = await lookup(name.split('@')[0]!, '127.0.0.1', epmdPort);
   assert.ok(entry, `${name} is registered`);
   return entry.port;
-}
-
-/** The proofs of docs/protocol.md §3, written again here from the document (not imported), as a check of it. */
-function proofOf(cookie: string, direction: 'dialler' | 'listener', dialler: string, listener: string, listenerChallenge: string, diallerChallenge: string): string {
-  const field = (b: Buffer): Buffer => Buffer.concat([Buffer.from([b.length >>> 24, (b.length >>> 16) & 255, (b.length >>> 8) & 255, b.length & 255]), b]);
-  const fields = ['otp-ts distribution handshake v3', direction, dialler, listener].map((s) => field(Buffer.from(s)));
-  fields.push(field(Buffer.from(listenerChallenge, 'hex')), field(Buffer.from(diallerChallenge, 'hex')));
-  return createHmac('sha256', cookie).update(Buffer.concat(fields)).digest('hex');
 }
 
 let lastTicket = '';

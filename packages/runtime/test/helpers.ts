@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { transformSync } from 'esbuild';
 import * as runtime from '@otp-ts/runtime';
 import { CallError, codeServerOf, createNode, loggerOf, ok, reply, TIMEOUT, type CodeServer, type GenServer, type LogEvent, type OtpNode, type Pid, type ProcessContext, type ProcessFn, type ModuleSource } from '@otp-ts/runtime';
+import type { TraceEvent, TraceMessage } from '@otp-ts/runtime/tools';
 
 /** A fresh node whose crash printer records instead of printing, shut down after `body`. */
 export async function withNode<T>(body: (node: OtpNode, crashes: Array<[Pid, unknown]>) => Promise<T>): Promise<T> {
@@ -120,4 +121,16 @@ export function isNodedownNotDistributed(e: unknown): boolean {
   assert.match(e.message, /not distributed.*startDistribution/);
   assert.ok(!e.message.includes('\n'));
   return true;
+}
+
+/** The events of trace `session` the agent `pid` sends this process until its done message, each batch acknowledged (5 s at most between batches). */
+export async function collectTrace(ctx: ProcessContext, session: string, pid: Pid): Promise<TraceEvent[]> {
+  const events: TraceEvent[] = [];
+  for (;;) {
+    const m = (await ctx.receive((x) => typeof x === 'object' && x !== null && 'otpTrace' in x && (x as TraceMessage).session === session, 5000)) as TraceMessage | typeof TIMEOUT;
+    if (m === TIMEOUT) throw new Error(`trace session ${session} sent no done message`);
+    if (m.otpTrace === 'done') return events;
+    events.push(...m.events);
+    ctx.send(pid, { otpTrace: 'ack' });
+  }
 }

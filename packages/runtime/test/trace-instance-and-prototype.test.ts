@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { transformSync } from 'esbuild';
 import * as runtime from '@otp-ts/runtime';
-import { codeServerOf, loggerOf, type ProcessContext } from '@otp-ts/runtime';
-import { traceAgentOf, type TraceEvent, type TraceMessage } from '@otp-ts/runtime/tools';
-import { withNode } from './helpers.ts';
+import { codeServerOf, loggerOf } from '@otp-ts/runtime';
+import { traceAgentOf } from '@otp-ts/runtime/tools';
+import { collectTrace, withNode } from './helpers.ts';
 
 // A class and one exported instance of it: `m.cart.add` (the method the instance inherits) and
 // `m.Cart.prototype.add` are one function reached two ways.
@@ -13,16 +13,6 @@ export class Cart { items: number[] = []; add(n: number) { this.items.push(n); r
 export const cart = new Cart();
 `;
 
-async function collect(ctx: ProcessContext, session: string, pid: runtime.Pid): Promise<TraceEvent[]> {
-  const events: TraceEvent[] = [];
-  for (;;) {
-    const m = (await ctx.receive((x) => typeof x === 'object' && x !== null && 'otpTrace' in x && (x as TraceMessage).session === session, 5000)) as TraceMessage | typeof runtime.TIMEOUT;
-    if (m === runtime.TIMEOUT) throw new Error('no done');
-    if (m.otpTrace === 'done') return events;
-    events.push(...m.events);
-    ctx.send(pid, { otpTrace: 'ack' });
-  }
-}
 
 test("tracing an exported instance's inherited method first still traces the class's prototype method for every other instance", () =>
   withNode(async (node) => {
@@ -37,7 +27,7 @@ test("tracing an exported instance's inherited method first still traces the cla
       assert.equal(m.cart.add(1), 1);
       assert.equal(new m.Cart().add(2), 1);
       assert.equal(new m.Cart().add(3), 1);
-      const calls = (await collect(ctx, r.session, r.pid!)).filter((e) => e.kind === 'call').map((e) => (e.kind === 'call' ? `${e.fn}(${e.args.join(', ')})` : ''));
+      const calls = (await collectTrace(ctx, r.session, r.pid!)).filter((e) => e.kind === 'call').map((e) => (e.kind === 'call' ? `${e.fn}(${e.args.join(', ')})` : ''));
       assert.deepEqual(calls, ['m.cart.add(1)', 'm.Cart.prototype.add(2)', 'm.Cart.prototype.add(3)']);
     });
     // Every wrapper is gone once the session ended: the instance has no own `add` left, the prototype its own method.

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { transformSync } from 'esbuild';
 import * as runtime from '@otp-ts/runtime';
-import { codeServerOf, loggerOf, type ProcessContext } from '@otp-ts/runtime';
-import { traceAgentOf, type TraceEvent, type TraceMessage } from '@otp-ts/runtime/tools';
-import { withNode } from './helpers.ts';
+import { codeServerOf, loggerOf } from '@otp-ts/runtime';
+import { traceAgentOf } from '@otp-ts/runtime/tools';
+import { collectTrace, withNode } from './helpers.ts';
 
 // A query builder as ORMs make them: a thenable whose then runs the query (once; a second run is an error, as
 // Mongoose's 'Query was already executed'), and an object whose then getter throws.
@@ -26,16 +26,6 @@ export function trap() { return { get then() { throw new Error('then read'); } }
 export async function later(n: number) { return n * 2; }
 `;
 
-async function collect(ctx: ProcessContext, session: string, pid: runtime.Pid): Promise<TraceEvent[]> {
-  const events: TraceEvent[] = [];
-  for (;;) {
-    const m = (await ctx.receive((x) => typeof x === 'object' && x !== null && 'otpTrace' in x && (x as TraceMessage).session === session, 5000)) as TraceMessage | typeof runtime.TIMEOUT;
-    if (m === runtime.TIMEOUT) throw new Error('no done');
-    if (m.otpTrace === 'done') return events;
-    events.push(...m.events);
-    ctx.send(pid, { otpTrace: 'ack' });
-  }
-}
 
 test('--return never calls then on a thenable that is not a promise: a query builder runs once, a throwing then getter is not read; promises still settle', () =>
   withNode(async (node) => {
@@ -51,7 +41,7 @@ test('--return never calls then on a thenable that is not a promise: a query bui
       assert.equal(repo.runs.count, 1);
       assert.doesNotThrow(() => repo.trap());
       assert.equal(await repo.later(4), 8);
-      const events = await collect(ctx, r.session, r.pid!);
+      const events = await collectTrace(ctx, r.session, r.pid!);
       const returns = events.filter((e) => e.kind === 'return').map((e) => (e.kind === 'return' ? `${e.fn} -> ${e.value}` : ''));
       assert.equal(returns.length, 3, JSON.stringify(events));
       assert.match(returns[0]!, /^shop\/repo\.find -> \{ id: 7, then: \[Function then\] \}$/);
