@@ -30,7 +30,9 @@ test('otp shell: a line that forgets await on a runtime call hints at the await,
       '6 * 7 + 1',
     ];
     const shell = await run(process.execPath, [bin, 'shell'], dir, env, `${lines.join('\n')}\n`);
-    assert.equal(shell.status, 0, `the shell ends with its input, exit 0:\n${shell.out}`);
+    // The line that forgot its await failed, so the piped shell ends with its input, exit 1, saying so.
+    assert.equal(shell.status, 1, `the shell ends with its input, exit 1 for the failed line:\n${shell.out}`);
+    assert.match(shell.out, /1 of 4 statements failed in the shell/, shell.out);
     assert.match(shell.out, /not awaited[^\n]*missing await/, shell.out);
     assert.doesNotMatch(shell.out, /previous receive is still pending/, shell.out);
     assert.match(shell.out, /(otp> |\n)true\n/, `the next line runs:\n${shell.out}`);

@@ -15,6 +15,9 @@ export interface Ran {
 export function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env, input?: string): Promise<Ran> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd, env });
+    // A command that exits before reading its input (a refusal, a quick answer) closes the pipe: that is no failure of
+    // the test (an EPIPE on the write would otherwise be thrown as an uncaught error).
+    child.stdin.on('error', () => {});
     child.stdin.end(input ?? '');
     let stdout = '';
     let stderr = '';
