@@ -17,7 +17,7 @@ const echo: GenServer<null, string, never, string> = {
  * a@127.0.0.1 runs the server 'echo' (its lines in `logs`, `maxAutoConnects` as given); b@127.0.0.1 runs 'proxy', which
  * forwards every message it gets to a's 'echo' as it is; callers d1…d5 call b's proxy and get their answers from a.
  */
-async function withProxy(maxAutoConnects: number, body: (a: OtpNode, call: (caller: number, timeoutMs?: number) => Promise<string>, logs: string[]) => Promise<void>): Promise<void> {
+async function withProxy(maxAutoConnects: number, body: (a: OtpNode, call: (caller: number, timeoutMs?: number) => Promise<string>, logs: string[], callers: OtpNode[]) => Promise<void>): Promise<void> {
   const epmd = new EpmdServer();
   const epmdPort = await epmd.listen(0);
   const logs: string[] = [];
@@ -35,7 +35,7 @@ async function withProxy(maxAutoConnects: number, body: (a: OtpNode, call: (call
     });
     await waitFor("b's proxy", () => b.whereis('proxy'));
     const call = (caller: number, timeoutMs = 10_000): Promise<string> => callers[caller - 1]!.run((ctx) => genServer.call(ctx, { name: 'proxy', node: 'b@127.0.0.1' }, `from d${caller}`, timeoutMs)) as Promise<string>;
-    await body(a, call, logs);
+    await body(a, call, logs, callers);
   } finally {
     for (const n of [a, b, ...callers]) await n.shutdown();
     await epmd.close();
@@ -87,5 +87,19 @@ test('a member that reconnects gets no fresh budget of dials: its charge is kept
     assert.notEqual(await failed(5), 'answered');
     assert.ok(!a.nodes().includes('d5@127.0.0.1'), a.nodes().join(' '));
     assert.ok(!a.nodes().includes('d4@127.0.0.1'), a.nodes().join(' '));
+  });
+});
+
+test('a node a member made this node dial is no longer charged once it disconnects: in a cluster whose nodes come and go, the member’s budget does not run out', async () => {
+  await withProxy(3, async (a, call, logs, callers) => {
+    for (const d of [1, 2, 3]) assert.equal(await call(d), `echo from d${d}`);
+    // d1 goes away (a pod replaced): its dial no longer counts against b, so a fourth caller's node may be dialled.
+    await callers[0]!.shutdown();
+    await waitFor('a to see d1 go', () => !a.nodes().includes('d1@127.0.0.1'));
+    assert.equal(await call(4), 'echo from d4');
+    assert.deepEqual(logs.filter((l) => /maxAutoConnects/.test(l)), []);
+    // Still three at once at most: a fifth while d2, d3 and d4 stay connected is past the bound.
+    await assert.rejects(call(5, 2000));
+    await waitFor('the line about maxAutoConnects', () => logs.some((l) => /maxAutoConnects/.test(l)));
   });
 });

@@ -627,6 +627,9 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
     this.dialler.settled(conn);
     if (!wasUp || this.connections.get(conn.peer) !== conn) return;
     this.connections.delete(conn.peer);
+    // A node a peer's messages made this node dial counts against that peer while it stays connected: once it goes, its
+    // dial is no longer charged, so in a cluster whose nodes come and go a long-lived peer's budget does not run out.
+    for (const charge of this.charges.values()) charge.dialled.delete(conn.peer);
     this.remote.nodeDown(this.table.indexOf(conn.peer), (local, from, why) => this.node.signalProcess(local, from, why, true));
     this.watchers.down(conn.peer, conn.downReason, reason, conn.peerHidden);
   }
