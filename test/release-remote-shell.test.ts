@@ -82,6 +82,12 @@ test('bin/<name> eval and rpc otp eval: code that does not parse is bad input, e
   assert.match(rpcBad.stderr, /the code does not parse/, rpcBad.out);
   const rpcThrown = await project.run(['rpc', 'otp', 'eval', JSON.stringify(["JSON.parse('{')"])]);
   assert.equal(rpcThrown.status, 1, rpcThrown.out);
+  // No code at all is bad input too, as eval with no argument is.
+  for (const args of [['eval', ''], ['eval', '   '], ['rpc', 'otp', 'eval', '["  "]']]) {
+    const empty = await project.run(args);
+    assert.equal(empty.status, 2, `${JSON.stringify(args)}: ${empty.out}`);
+    assert.match(empty.stderr, /eval needs JavaScript source text/, empty.out);
+  }
 });
 
 test('bin/<name> remote, piped, as otp remote: no banner or prompt, only the answers; a line over 1 MiB ends it, exit 2, the lines before it answered', { timeout: 300_000 }, async () => {

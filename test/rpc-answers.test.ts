@@ -74,6 +74,9 @@ test('otp rpc NODE otp eval: code that does not parse is bad input, exit 2; code
   const bad = await otp('rpc', 'answers@127.0.0.1', 'otp', 'eval', '["1+"]');
   assert.equal(bad.status, 2, bad.stderr);
   assert.match(bad.stderr, /the code does not parse/);
+  const empty = await otp('rpc', 'answers@127.0.0.1', 'otp', 'eval', '["  "]');
+  assert.equal(empty.status, 2, empty.stderr);
+  assert.match(empty.stderr, /eval needs JavaScript source text/);
   // The kind travels as a field of the answer, not in the wording: thrown errors that say the same words stay failures.
   for (const code of ["throw new Error('boom')", "JSON.parse('{')", "throw new SyntaxError('the code does not parse')"]) {
     const thrown = await otp('rpc', 'answers@127.0.0.1', 'otp', 'eval', JSON.stringify([code]));

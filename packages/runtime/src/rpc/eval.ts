@@ -1,7 +1,7 @@
 import { types } from 'node:util';
 import type { OtpNode } from '../node.js';
 import type { ProcessContext } from '../types.js';
-import { formatBounded, runSandboxed, type EvalBounds } from './eval-sandbox.js';
+import { CodeDoesNotParse, formatBounded, runSandboxed, type EvalBounds } from './eval-sandbox.js';
 import { formatShellValue, shellScope } from './shell-helpers.js';
 import { evalSession } from './eval-session.js';
 
@@ -57,7 +57,8 @@ export function evalReplyTimeout(bounds: Required<EvalOptions>): number {
  * is bounded (`timeoutMs`), and so is the wait for its result (`awaitTimeoutMs`): see docs/tracing.md.
  */
 export async function evaluate(node: OtpNode, api: Record<string, unknown>, source: string, options: EvalLineOptions = {}): Promise<string> {
-  if (typeof source !== 'string' || source.trim() === '') throw new Error('eval needs JavaScript source text, e.g. "processes().length"');
+  // No code at all is the caller's input to fix, as code that does not parse is (exit 2 at the tools, not 1).
+  if (typeof source !== 'string' || source.trim() === '') throw new CodeDoesNotParse('eval needs JavaScript source text, e.g. "processes().length"');
   const given = typeof options === 'object' && options !== null ? options : {};
   const bounds: EvalBounds = evalBounds(given);
   const session = typeof given.session === 'string' ? evalSession(node, given.session) : undefined;
