@@ -33,6 +33,36 @@ test('the bench summary marks a met goal ✔ and a missed one ✘, for ≥ and �
   assert.match(summary, /2 of 4 goals met/);
 });
 
+test('a missed goal that the bare hand-off itself misses in the same run is shown as beyond reach, with the share of the limit reached', () => {
+  const summary = buildSummary([
+    {
+      suite: 'behaviours',
+      measured: '2026-12-07',
+      ratios: [
+        { measure: 'start 10k idle gen_servers: otp-ts / BEAM', value: 0.53, goal: '>= 1', source: 'issue 20', limit: 0.92 },
+        { measure: 'gen_server cast, 1M: otp-ts / BEAM', value: 0.9, goal: '>= 1', limit: 4.16 },
+        { measure: 'gen_server call: otp-ts / BEAM', value: 2.6, goal: '>= 2', limit: 1.5 },
+      ],
+    },
+  ]);
+  // Beyond reach: the limit (0.92×) misses the goal too; 0.53 is 58 % of it. Still a ✘, and not counted as met.
+  assert.match(row(summary, 'start 10k idle gen_servers: otp-ts / BEAM'), /\| 0\.53× \| ≥ 1× \(issue 20\) \| ✘ beyond reach: the limit is 0\.92×, reached 58 % \|$/);
+  // Within reach (the limit meets the goal): a plain ✘.
+  assert.match(row(summary, 'gen_server cast, 1M: otp-ts / BEAM'), /\| ✘ \|$/);
+  // A met goal is ✔ whatever its limit.
+  assert.match(row(summary, 'gen_server call: otp-ts / BEAM'), /\| ✔ \|$/);
+  assert.match(summary, /1 of 3 goals met\. 1 of the 2 missed lies beyond this design's limit measured in the same run \(start 10k idle gen_servers\)/);
+});
+
+test('a bench limit that is not a finite number fails the suite with a message naming the measure', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-summary-'));
+  try {
+    assert.throws(() => writeSection('runtime', 'x', [{ measure: 'fan-in', value: 1, goal: '>= 2', limit: 'bare' }], join(dir, 'RESULTS.md')), /the limit of 'fan-in' must be a finite number/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('re-running one bench section refreshes its rows of the summary and keeps the other sections\' newest figures', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'bench-summary-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
