@@ -274,7 +274,8 @@ export class CodeServer implements CodeHooks, PurgeView {
       }
     }
     const ran = new Set(running);
-    each((p) => {
+    // A manager hosts its handlers, so a census lists it among its few unexported ones: no pass over every process.
+    eachUnexported(each, (p) => {
       if (p.label?.behaviour === 'gen_event' && !ran.has(p)) this.dropHandlers(p, version, reason);
     });
     return killed;
