@@ -15,6 +15,7 @@ import { spendReduction } from '../gen/reductions.js';
 import { applyInitialDebug, changedState, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysStatus, type SysTarget } from '../gen/sys-handler.js';
 import { checkHibernateAfter, currentCallbacks, hibernateAfterOf, type Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
+import { ancestorsOf, neighboursOf } from '../gen/crash-info.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
 import type { Action, CallResult, GenServer, InitResult, NoReplyResult, Status } from './types.js';
 
@@ -579,6 +580,9 @@ function reportExit(server: Server, reason: ExitReason, msg: unknown): void {
         lastMessage: status.message,
         state: status.state,
         reason: status.reason ?? reason,
+        // As proc_lib's crash report: who started the process, and the processes its exit will take down.
+        ancestors: ancestorsOf(ctx),
+        neighbours: neighboursOf(ctx),
         ...(status.log !== undefined ? { log: status.log } : {}),
       },
       { pid: ctx.self(), module: server.moduleName },

@@ -14,6 +14,7 @@ import { spendReduction } from '../gen/reductions.js';
 import { applyInitialDebug, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysStatus, type SysTarget } from '../gen/sys-handler.js';
 import { checkHibernateAfter, currentCallbacks, hibernateAfterOf, type Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
+import { ancestorsOf, neighboursOf } from '../gen/crash-info.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
 import { arm, checkAction, TimerFired, type CheckedAction, type Timer, type TimeoutAction } from './actions.js';
 import { resolveMode, type AnyStatem, type Mode } from './mode.js';
@@ -505,6 +506,9 @@ async function terminate(m: Machine, reason: ExitReason, msg: unknown): Promise<
         queue: status.queue ?? [],
         postponed: status.postponed ?? [],
         timeouts: status.timeouts ?? [],
+        // As proc_lib's crash report: who started the process, and the processes its exit will take down.
+        ancestors: ancestorsOf(ctx),
+        neighbours: neighboursOf(ctx),
         ...(status.log !== undefined ? { log: status.log } : {}),
       },
       { pid: ctx.self(), module: m.moduleName },

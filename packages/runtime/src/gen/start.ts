@@ -11,6 +11,7 @@ import { globalNames, isGlobalName } from './global-names.js';
 import { checkDebugOptions, setInitialDebug, type DebugOption } from './sys-handler.js';
 import { internals } from '../process-internals.js';
 import { misspeltKey } from '../edit-distance.js';
+import { setAncestors } from './crash-info.js';
 
 /** Options shared by every behaviour's start functions. */
 export interface StartOptions {
@@ -177,6 +178,7 @@ class Starting {
   private init(child: ProcessContext): unknown {
     if (this.options.debug !== undefined) setInitialDebug(child, this.options.debug);
     if (this.options.hibernateAfter !== undefined) hibernateAfters.set(child, this.options.hibernateAfter);
+    setAncestors(child, this.ctx);
     const ack: Acknowledge = (ok, value) => {
       if (this.acked) throw new RuntimeError('badarg', 'init acknowledged twice');
       this.acked = true;
