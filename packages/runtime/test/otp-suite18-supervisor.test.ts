@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { genServer, supervisor, ok, isDown, Exit, type ChildSpec, type GenServer, type LogEvent, type Pid, type ProcessContext, type Shutdown } from '@otp-ts/runtime';
-import { quietLogs, withNode } from './helpers.ts';
+import { ended, quietLogs, withNode } from './helpers.ts';
 
 const WAIT = 20_000;
 
@@ -68,6 +68,8 @@ test('supervisor_SUITE: sup_stop_timeout with a simpleOneForOne supervisor and s
       const refs = kids.map((k) => ctx.monitor(k));
       ctx.exit(sup, 'shutdown');
       for (const ref of refs) assert.equal(((await ctx.receive((m) => isDown(m, ref), WAIT)) as { reason: unknown }).reason, 'killed');
+      // The supervisor reports once it has seen every child down: wait for its own exit before reading the log.
+      await ended(ctx, sup);
     });
     assert.deepEqual(log, []);
     assert.deepEqual(shutdownErrors(logs).map((r) => r.reason), ['killed'], 'one report for the one reason');

@@ -157,29 +157,28 @@ export function isNormalOrShutdown(reason: ExitReason): boolean {
 }
 
 /**
- * Stops a child as OTP's supervisor does: unlink (dropping an EXIT already queued), monitor, then kill at
- * once, or send `shutdown` and kill after the shutdown time. Resolves to the reason the child exited with.
+ * Stops a child as OTP's supervisor does (OTP 25 and later): monitor, then kill at once, or send `shutdown` and
+ * kill after the shutdown time; the link stays until the child is down, then is dropped with the child's EXIT.
+ * Resolves to the reason the child exited with.
  */
 export async function shutdownChild(ctx: ProcessContext, pid: Pid, shutdown: Shutdown): Promise<ExitReason> {
   return (await shutdownChildren(ctx, [pid], shutdown)).get(pid)!;
 }
 
 /**
- * Stops children all at once, as OTP stops a simpleOneForOne supervisor's: each is unlinked and monitored
- * and gets its signal before any is waited for, and one shutdown time runs for them all, after which the
- * ones left are killed. Resolves to each child's exit reason.
+ * Stops children all at once, as OTP stops a simpleOneForOne supervisor's: each is monitored and gets its
+ * signal before any is waited for, and one shutdown time runs for them all, after which the ones left are
+ * killed. Each stays linked until it is down (as OTP 25's supervisor: a supervisor that dies meanwhile still
+ * takes it down), then is unlinked and its EXIT dropped; the EXIT's reason wins over the DOWN's (a child gone
+ * before the signal is `noproc` to the monitor). Resolves to each child's exit reason.
  */
 export async function shutdownChildren(ctx: ProcessContext, pids: readonly Pid[], shutdown: Shutdown): Promise<Map<Pid, ExitReason>> {
   const reasons = new Map<Pid, ExitReason>();
   const waiting = new Map<Ref, Pid>();
   for (const pid of pids) {
     const ref = ctx.monitor(pid);
-    ctx.unlink(pid);
     waiting.set(ref, pid);
-    const early = await ctx.receive((m): m is Exit => m instanceof Exit && m.from === pid, 0);
-    // It had already exited: its DOWN follows (noproc or its reason), and the EXIT told us why.
-    if (early !== TIMEOUT) reasons.set(pid, early.reason);
-    else if (shutdown === 'brutalKill') ctx.exit(pid, 'kill');
+    if (shutdown === 'brutalKill') ctx.exit(pid, 'kill');
     else {
       ctx.exit(pid, 'shutdown');
       // OTP's `after 0`: the mailbox is looked at once, before the child could have run, so `kill` follows at once. A
@@ -194,7 +193,7 @@ export async function shutdownChildren(ctx: ProcessContext, pids: readonly Pid[]
     if (down === TIMEOUT) break;
     const pid = waiting.get(down.ref)!;
     waiting.delete(down.ref);
-    if (!reasons.has(pid)) reasons.set(pid, down.reason);
+    reasons.set(pid, await unlinkFlush(ctx, pid, down.reason));
   }
   // Past the shutdown time: the children still running are killed.
   for (const pid of waiting.values()) ctx.exit(pid, 'kill');
@@ -202,7 +201,14 @@ export async function shutdownChildren(ctx: ProcessContext, pids: readonly Pid[]
     const down = await ctx.receive(isDown);
     const pid = waiting.get(down.ref)!;
     waiting.delete(down.ref);
-    reasons.set(pid, down.reason);
+    reasons.set(pid, await unlinkFlush(ctx, pid, down.reason));
   }
   return reasons;
+}
+
+// OTP's unlink_flush: drops the link of a child that is down and the EXIT it sent; its reason, else the DOWN's.
+async function unlinkFlush(ctx: ProcessContext, pid: Pid, reason: ExitReason): Promise<ExitReason> {
+  ctx.unlink(pid);
+  const exit = await ctx.receive((m): m is Exit => m instanceof Exit && m.from.equals(pid), 0);
+  return exit === TIMEOUT ? reason : exit.reason;
 }
