@@ -1,7 +1,7 @@
 // Cases translated from OTP's lib/stdlib/test/gen_server_SUITE.erl, each named after the case it follows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { genServer, genStatem, supervisor, ok, reply, type GenServer, type GenStatem, type LogEvent, type Pid, type ProcessContext } from '@otp-ts/runtime';
+import { genServer, genStatem, supervisor, sys, ok, reply, type GenServer, type GenStatem, type LogEvent, type Pid, type ProcessContext } from '@otp-ts/runtime';
 import { ended, idle, quietLogs, withNode } from './helpers.ts';
 
 const WAIT = 20_000;
@@ -71,6 +71,74 @@ test('crash (gen_statem): the crash report lists the ancestors and neighbours to
       const report = await crashReport(ctx, logs, pid);
       assert.deepEqual(report.ancestors, [ctx.self()]);
       assert.equal(report.neighbours.length, 1);
+    });
+  });
+});
+
+const plain: GenServer<null, never, never, never, null> = { name: 'gen_server_SUITE_plain', init: () => ok(null) };
+
+// A via registry as OTP's dummy_via: a plain map of names.
+function dummyVia() {
+  const names = new Map<unknown, Pid>();
+  return {
+    whereis: (name: unknown) => names.get(name),
+    register: (name: unknown, pid: Pid) => (names.has(name) ? false : (names.set(name, pid), true)),
+    unregister: (name: unknown) => void names.delete(name),
+  };
+}
+
+test('stop5 / stop6 / stop7: stop by { name, node } of this node, by a global name and by a via-name ends the server; a second stop is noproc', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      const via = dummyVia();
+      const refs = [{ name: 'to_stop', node: ctx.node.name }, { global: 'to_stop' }, { via, name: 'to_stop' }] as const;
+      const names = ['to_stop', { global: 'to_stop' }, { via, name: 'to_stop' }] as const;
+      for (let i = 0; i < refs.length; i++) {
+        const pid = await genServer.start(ctx, plain, null, { name: names[i] });
+        await genServer.stop(ctx, refs[i]!);
+        assert.equal(ctx.isAlive(pid), false, `stopped through ${JSON.stringify(names[i])}`);
+        await assert.rejects(genServer.stop(ctx, refs[i]!), (e: { failure?: unknown }) => e.failure === 'noproc');
+      }
+    });
+  });
+});
+
+type Secret = { secret?: string; formatted?: boolean };
+const formatted: GenServer<Secret, 'crash', never, never, null> = {
+  name: 'gen_server_SUITE_formatted',
+  init: () => ok({ secret: 'hunter2' }),
+  handleCall() {
+    throw new Error('crashed');
+  },
+  terminate() {
+    throw new Error('terminate_crash');
+  },
+  formatStatus: (status) => ({ ...status, state: { formatted: true } }),
+};
+
+test('call_format_status: sys.getStatus shows the state as formatStatus shapes it, by pid and by name', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      const pid = await genServer.start(ctx, formatted, null, { name: 'format_status_server' });
+      assert.deepEqual((await sys.getStatus(ctx, pid)).state, { formatted: true });
+      assert.deepEqual((await sys.getStatus(ctx, 'format_status_server')).state, { formatted: true });
+      ctx.exit(pid, 'kill');
+    });
+  });
+});
+
+test('terminate_crash_format: a terminate that crashes makes the report carry its error as the reason and the state as formatStatus shapes it', async () => {
+  await withNode(async (node) => {
+    const logs = quietLogs(node);
+    await node.run(async (ctx) => {
+      const pid = await genServer.start(ctx, formatted, null);
+      await genServer.call(ctx, pid, 'crash').catch(() => undefined);
+      const report = (await crashReport(ctx, logs, pid)) as Crash & { state: unknown; reason: unknown };
+      assert.deepEqual(report.state, { formatted: true });
+      assert.ok(report.reason instanceof Error && report.reason.message === 'terminate_crash', `reason is the terminate's error, got ${String(report.reason)}`);
+      assert.ok(!JSON.stringify(report).includes('hunter2'), 'the secret state is not in the report');
     });
   });
 });

@@ -1,7 +1,7 @@
 // Cases translated from OTP's lib/stdlib/test/supervisor_SUITE.erl, each named after the case it follows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { supervisor, isDown, Exit, TIMEOUT, type Down, type Pid, type ProcessContext } from '@otp-ts/runtime';
+import { genServer, supervisor, isDown, ok, Exit, StartError, TIMEOUT, type ChildSpec, type Down, type GenServer, type Pid, type ProcessContext } from '@otp-ts/runtime';
 import { ended, notes, quietLogs, withNode } from './helpers.ts';
 
 const WAIT = 20_000;
@@ -46,6 +46,48 @@ test('terminate_child: the child stays linked to its supervisor while it shuts d
       assert.notEqual(down, TIMEOUT, 'the child ended with its supervisor instead of staying an orphan');
       assert.equal((down as Down).reason, 'killed');
       await ended(ctx, sup);
+    });
+  });
+});
+
+const worker: GenServer<null, never, never, never, null> = { name: 'supervisor_SUITE_worker', init: () => ok(null) };
+const startWorker = (c: ProcessContext) => genServer.startLink(c, worker, null);
+
+test('sup_start_map_faulty_specs: a child without id or start, or one that is no spec, fails the start naming it; a key far from every known one is ignored', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      const start = (children: unknown[]) => supervisor.start(ctx, { init: () => ({ flags: {}, children: children as ChildSpec[] }) }, undefined);
+      for (const [children, field] of [[[{ start: startWorker }], 'id'], [[{ id: 'child2' }], 'start'], [['child4'], 'child4']] as const) {
+        const failed = await start([...children]).catch((e: unknown) => e);
+        assert.ok(failed instanceof StartError, `a start with ${JSON.stringify(children)} fails, got ${String(failed)}`);
+        assert.match(String(failed.message), new RegExp(field), `the error names ${field}: ${failed.message}`);
+      }
+      const sup = await start([{ id: 'child3', start: startWorker, sillyFlag: true }]);
+      assert.equal((await supervisor.whichChildren(ctx, sup)).length, 1);
+      ctx.exit(sup, 'kill');
+    });
+  });
+});
+
+test('simple_global_supervisor: a supervisor registered under a global name answers by that name and restarts its children', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      const sup = await supervisor.start(ctx, { init: () => ({ flags: { strategy: 'simpleOneForOne' }, children: [{ id: 'w', start: startWorker }] }) }, undefined, { name: { global: 'global_sup' } });
+      const child = (await supervisor.startChild(ctx, { global: 'global_sup' }, []))!;
+      ctx.exit(child, 'boom');
+      const deadline = Date.now() + WAIT;
+      let pids: unknown[] = [];
+      while (Date.now() < deadline) {
+        pids = (await supervisor.whichChildren(ctx, { global: 'global_sup' })).map((c) => c.pid);
+        if (pids.length === 1 && typeof pids[0] === 'object' && !(pids[0] as Pid).equals(child)) break;
+        await ctx.sleep(5);
+      }
+      assert.equal(pids.length, 1);
+      assert.notEqual(String(pids[0]), String(child), 'the child was restarted under a new pid');
+      assert.deepEqual(await supervisor.countChildren(ctx, { global: 'global_sup' }), { specs: 1, active: 1, supervisors: 0, workers: 1 });
+      ctx.exit(sup, 'kill');
     });
   });
 });

@@ -5,6 +5,7 @@ import type { ProcessContext } from '../types.js';
 import { StartError } from '../gen/errors.js';
 import { SupervisorError, type AutoShutdown, type BadSpecDetail, type ChildSpec, type ChildType, type Restart, type Shutdown, type SupFlags } from './types.js';
 import { misspeltKey } from '../edit-distance.js';
+import { formatValue } from '../logger.js';
 
 /** A child spec with every default filled in. */
 export interface FullSpec {
@@ -42,7 +43,7 @@ const FLAG_KEYS = ['strategy', 'intensity', 'period', 'autoShutdown'];
  */
 export function normalizeSpec(spec: ChildSpec, autoShutdown?: AutoShutdown): FullSpec {
   const where = `child spec ${spec && typeof spec.id === 'string' ? `'${spec.id}'` : JSON.stringify(spec?.id)}`;
-  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw bad(undefined, 'spec', `a child spec must be an object { id, start, ... }, got ${kindOf(spec)}`);
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw bad(undefined, 'spec', `a child spec must be an object { id, start, ... }, got ${spec == null ? String(spec) : `${kindOf(spec)} ${formatValue(spec, 80)}`}`);
   if (typeof spec.id !== 'string' || spec.id === '') throw bad(undefined, 'id', `${where}: id must be a non-empty string`);
   const { id } = spec;
   const typo = misspeltKey(spec, SPEC_KEYS);
