@@ -33,6 +33,8 @@ export interface ProcessInternals extends ProcessContext {
   groupLeader: Pid | null;
   /** The sys target of the behaviour loop the process runs, registered as the loop starts (gen/sys-handler.ts). */
   sysTarget: object | null;
+  /** The process that started this one through a behaviour start, null for a plain spawn (gen/crash-info.ts). */
+  starter: Pid | null;
   /** The tag of the call this process waits on: only its reply may enter the mailbox (gen/call.ts). */
   activeCall: Ref | null;
   /** The ids of the process's active aliases, null when none. */

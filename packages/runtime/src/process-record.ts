@@ -122,6 +122,8 @@ export class ProcessRecord {
    * its ephemeron, which every collection visits, cost a gen_server start 6–10 % of its CPU profile (issue 20).
    */
   sysTarget: object | null = null;
+  /** The process that started this one through a behaviour start (proc_lib's parent): crash reports list its ancestors from it. */
+  starter: Pid | null = null;
 
   constructor(node: OtpNode, pid: Pid, entry: ProcessFn | string) {
     this.node = node;

@@ -1,6 +1,6 @@
 import type { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
-import { internalsOf } from '../process-internals.js';
+import { internals, internalsOf } from '../process-internals.js';
 
 /** A process a crash report lists as linked to the crasher and not trapping exits (OTP's proc_lib `neighbour`). */
 export interface Neighbour {
@@ -16,22 +16,33 @@ export interface Neighbour {
   reductions: number;
 }
 
-// The starters of each behaviour process, nearest first, as proc_lib's `$ancestors`: read by crash reports.
-const ancestry = new WeakMap<ProcessContext, ReadonlyArray<Pid | string>>();
-
 // As proc_lib, a crash report lists at most this many neighbours; it looks at no more than this many links for them.
 const MAX_NEIGHBOURS = 15;
 const MAX_LOOKS = 200;
+// The longest chain of starters a crash report follows (a chain of starts is as deep as a supervision tree).
+const MAX_ANCESTORS = 64;
 
-/** The ancestors of a process: its starter (by registered name when it has one), then the starter's own, as OTP's `$ancestors`; [] for a plain process. */
+/**
+ * The ancestors of a process: its starter (by registered name when it has one), then the starter's own, as OTP's
+ * `$ancestors`; [] for a plain process. Read from each starter's record when the report is made: the chain stops at
+ * a starter that has exited since (shown by its pid), where proc_lib, which copies the list at spawn, goes on.
+ */
 export function ancestorsOf(ctx: ProcessContext): ReadonlyArray<Pid | string> {
-  return ancestry.get(ctx) ?? [];
+  const out: Array<Pid | string> = [];
+  for (let pid = internals(ctx).starter; pid !== null && out.length < MAX_ANCESTORS; ) {
+    const record = internalsOf(pid);
+    out.push(record?.name ?? pid);
+    pid = record === undefined ? null : record.starter;
+  }
+  return out;
 }
 
-/** Records `child` as started by `starter` (proc_lib's spawn: `[Parent | Parent's ancestors]`). */
+/**
+ * Records `child` as started by `starter` (proc_lib's spawn: `[Parent | Parent's ancestors]`). One field set: a list
+ * or a WeakMap entry made per start would cost every gen_server start for a report most processes never make.
+ */
 export function setAncestors(child: ProcessContext, starter: ProcessContext): void {
-  const self = starter.self();
-  ancestry.set(child, Object.freeze([starter.processInfo(self)?.registeredName ?? self, ...ancestorsOf(starter)]));
+  internals(child).starter = starter.self();
 }
 
 /**
