@@ -6,14 +6,13 @@ import { ExitSignal } from '../errors.js';
 import type { Pid } from '../pid.js';
 import type { ProcessContext, ProcessLabel } from '../types.js';
 import { CallMessage, CastMessage, SystemMessage, suspendedWait, type From } from '../gen/messages.js';
-import { holdCall, replyTo, whereisName, type ServerName } from '../gen/call.js';
-import { isGlobalName } from '../gen/global-names.js';
+import { holdCall, replyTo, type ServerName } from '../gen/call.js';
 import { DETACHED, internals, type ProcessInternals } from '../process-internals.js';
 import { BadReturnValue } from '../gen/errors.js';
 import { resultOf, thrownResult } from '../gen/result.js';
 import { spendReduction } from '../gen/reductions.js';
 import { applyInitialDebug, changedState, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysStatus, type SysTarget } from '../gen/sys-handler.js';
-import { checkHibernateAfter, currentCallbacks, hibernateAfterOf, type Acknowledge } from '../gen/start.js';
+import { checkHibernateAfter, checkHoldsName, currentCallbacks, hibernateAfterOf, type Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
 import { ancestorsOf, neighboursOf } from '../gen/crash-info.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
@@ -175,11 +174,7 @@ const HIBERNATE = 'erlang.hibernate';
 export function enterServer(ctx: ProcessContext, given: AnyServer, state: unknown, options: { name?: ServerName; action?: Action; parent?: Pid; hibernateAfter?: number }): Promise<never> {
   const mod = currentCallbacks(ctx, given);
   checkHibernateAfter(options.hibernateAfter, 'the process did not enter the loop');
-  const name = options.name;
-  if (name !== undefined) {
-    const holder = whereisName(ctx, name);
-    if (holder !== ctx.self()) throw new ExitSignal(typeof name === 'string' ? 'process_not_registered' : isGlobalName(name) ? 'process_not_registered_globally' : 'process_not_registered_via');
-  }
+  checkHoldsName(ctx, options.name);
   ctx.setLabel(labelOf(mod));
   const server = new Server(ctx, mod, state, options.parent ?? null);
   server.hibernateAfter = options.hibernateAfter ?? Infinity;

@@ -3,7 +3,7 @@ import { stopBehaviour } from '../gen/stop.js';
 import type { ProcessContext } from '../types.js';
 import { isProcessContext } from '../process-internals.js';
 import { badCallbackModule, startAcknowledged, NO_START_OPTIONS, type StartBody, type StartOptions } from '../gen/start.js';
-import { callMessage, genCall, cast as genCast, type ServerRef } from '../gen/call.js';
+import { callMessage, genCall, cast as genCast, type ServerName, type ServerRef } from '../gen/call.js';
 import type { Pid, Ref } from '../pid.js';
 import { enterStatem, runStatem } from './loop.js';
 import type { AnyStatem } from './mode.js';
@@ -48,6 +48,8 @@ export function startMonitor<S, D, Call, Cast, Reply, Args>(
 
 /** Options of enterLoop. */
 export interface EnterLoopOptions {
+  /** The name the process must already be registered under (OTP's ServerName check); default: no check. */
+  name?: ServerName;
   /** The process whose exit signal (when this process traps exits) runs terminate and stops the machine, as a supervisor's shutdown does; default none. */
   parent?: Pid;
   /** Hibernate once idle this many ms with no event and no timeout pending, as the start option (OTP's `{hibernate_after, Ms}`); default Infinity: never. */
@@ -58,7 +60,8 @@ export interface EnterLoopOptions {
  * Turns the calling process into a gen_statem in `state` with `data`, applying `actions` as init's would
  * (OTP's enter_loop): for a process that set itself up (registered, linked, trapping exits) before
  * becoming a machine. No init runs; the callback mode is read and the state enter call made as after
- * init. Never resolves: the process ends when the machine stops (a bad callback mode or action exits it).
+ * init. With `name`, the process must hold it already, else it exits with `process_not_registered`
+ * (`process_not_registered_globally`, `process_not_registered_via`). Never resolves: the process ends when the machine stops (a bad callback mode or action exits it).
  */
 export function enterLoop<S, D, Call, Cast, Reply, Args>(
   ctx: ProcessContext,

@@ -7,12 +7,12 @@ import type { ProcessContext, ProcessLabel } from '../types.js';
 import { internals } from '../process-internals.js';
 import { termEquals, termKey } from '../terms.js';
 import { CallMessage, CastMessage, SystemMessage, suspendedWait } from '../gen/messages.js';
-import { holdCall, replyTo } from '../gen/call.js';
+import { holdCall, replyTo, type ServerName } from '../gen/call.js';
 import { BadReturnValue } from '../gen/errors.js';
 import { resultOf, returnedIfThrown } from '../gen/result.js';
 import { spendReduction } from '../gen/reductions.js';
 import { applyInitialDebug, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysStatus, type SysTarget } from '../gen/sys-handler.js';
-import { checkHibernateAfter, currentCallbacks, hibernateAfterOf, type Acknowledge } from '../gen/start.js';
+import { checkHibernateAfter, checkHoldsName, currentCallbacks, hibernateAfterOf, type Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
 import { ancestorsOf, neighboursOf } from '../gen/crash-info.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
@@ -253,8 +253,9 @@ export async function runStatem(ctx: ProcessContext, given: AnyStatem, args: unk
 }
 
 /** Turns the current process into a gen_statem in `state` with `data`, without an init (OTP's enter_loop). */
-export async function enterStatem(ctx: ProcessContext, given: AnyStatem, state: unknown, data: unknown, actions: Actions | undefined, options: { parent?: Pid; hibernateAfter?: number }): Promise<never> {
+export async function enterStatem(ctx: ProcessContext, given: AnyStatem, state: unknown, data: unknown, actions: Actions | undefined, options: { name?: ServerName; parent?: Pid; hibernateAfter?: number }): Promise<never> {
   checkHibernateAfter(options.hibernateAfter, 'the process did not enter the loop');
+  checkHoldsName(ctx, options.name);
   const mod = currentCallbacks(ctx, given);
   ctx.setLabel(labelOf(mod));
   const m = new Machine(ctx, mod, options.parent ?? null);

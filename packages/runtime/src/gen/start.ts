@@ -1,7 +1,7 @@
 import { Pid, type Ref } from '../pid.js';
 import { isTimeoutMs } from '../timers.js';
 import { Down, Exit, TIMEOUT } from '../messages.js';
-import { RuntimeError } from '../errors.js';
+import { ExitSignal, RuntimeError } from '../errors.js';
 import type { ProcessContext, SpawnOptions } from '../types.js';
 import { InitAck } from './messages.js';
 import { StartError } from './errors.js';
@@ -239,7 +239,17 @@ export function badCallbackModule(module: unknown, what: string): Promise<never>
 }
 
 // Refuses a name that is none of the three kinds before anything is looked up or spawned (OTP's gen exits with badarg).
-function checkServerName(name: unknown): asserts name is ServerName {
+/**
+ * OTP's enter_loop name check: the calling process must already hold `name` (if given), else it exits with
+ * `process_not_registered` (a global name: `process_not_registered_globally`, a via-name: `process_not_registered_via`).
+ */
+export function checkHoldsName(ctx: ProcessContext, name: unknown): void {
+  if (name === undefined) return;
+  checkServerName(name, 'the process did not enter the loop');
+  if (whereisName(ctx, name) !== ctx.self()) throw new ExitSignal(typeof name === 'string' ? 'process_not_registered' : isGlobalName(name) ? 'process_not_registered_globally' : 'process_not_registered_via');
+}
+
+function checkServerName(name: unknown, outcome = 'nothing was started'): asserts name is ServerName {
   if (typeof name === 'string') return;
   const n = name as { global?: unknown; via?: Partial<ViaRegistry> } | null;
   if (n !== null && typeof n === 'object') {
@@ -250,7 +260,7 @@ function checkServerName(name: unknown): asserts name is ServerName {
       if (via !== null && typeof via === 'object' && typeof via.whereis === 'function' && typeof via.register === 'function' && typeof via.unregister === 'function') return;
     }
   }
-  throw new RuntimeError('badarg', `start name must be a string, { global: string } or { via: registry (whereis, register, unregister), name }, got ${formatValue(name, 100)}; nothing was started`);
+  throw new RuntimeError('badarg', `start name must be a string, { global: string } or { via: registry (whereis, register, unregister), name }, got ${formatValue(name, 100)}; ${outcome}`);
 }
 
 // Takes a global name for the starting child: null when taken, else why the start fails (another holder, no cluster).
