@@ -216,6 +216,10 @@ test('gen_statem_SUITE enter_loop: with a name the process holds (local or globa
       const pid = ctx.spawn(body('anon', 'armitage'));
       assert.equal(await exitOf(pid, ctx.monitor(pid)), 'process_not_registered');
       ctx.unregister('armitage');
+      // A name of no valid shape is a clear badarg naming it, not a TypeError from deep inside.
+      const bad = ctx.spawn((c) => genStatem.enterLoop(c, machine, 'state0', null, [], { name: { global: 7 } as never }));
+      const reason = await exitOf(bad, ctx.monitor(bad));
+      assert.ok(reason instanceof Error && /^enterLoop name must be .*got \{ global: 7 \}; the process did not enter the loop$/.test(reason.message), String(reason));
     });
   });
 });

@@ -245,11 +245,11 @@ export function badCallbackModule(module: unknown, what: string): Promise<never>
  */
 export function checkHoldsName(ctx: ProcessContext, name: unknown): void {
   if (name === undefined) return;
-  checkServerName(name, 'the process did not enter the loop');
+  checkServerName(name, 'the process did not enter the loop', 'enterLoop name');
   if (whereisName(ctx, name) !== ctx.self()) throw new ExitSignal(typeof name === 'string' ? 'process_not_registered' : isGlobalName(name) ? 'process_not_registered_globally' : 'process_not_registered_via');
 }
 
-function checkServerName(name: unknown, outcome = 'nothing was started'): asserts name is ServerName {
+function checkServerName(name: unknown, outcome = 'nothing was started', what = 'start name'): asserts name is ServerName {
   if (typeof name === 'string') return;
   const n = name as { global?: unknown; via?: Partial<ViaRegistry> } | null;
   if (n !== null && typeof n === 'object') {
@@ -260,7 +260,7 @@ function checkServerName(name: unknown, outcome = 'nothing was started'): assert
       if (via !== null && typeof via === 'object' && typeof via.whereis === 'function' && typeof via.register === 'function' && typeof via.unregister === 'function') return;
     }
   }
-  throw new RuntimeError('badarg', `start name must be a string, { global: string } or { via: registry (whereis, register, unregister), name }, got ${formatValue(name, 100)}; ${outcome}`);
+  throw new RuntimeError('badarg', `${what} must be a string, { global: string } or { via: registry (whereis, register, unregister), name }, got ${formatValue(name, 100)}; ${outcome}`);
 }
 
 // Takes a global name for the starting child: null when taken, else why the start fails (another holder, no cluster).
