@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { connect, createServer, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { createNode } from '../src/index.ts';
 import { EpmdServer } from '../src/distribution/epmd-server.ts';
 import { isLocalPeer } from '../src/distribution/epmd-address.ts';
@@ -399,6 +400,44 @@ test('a node named after a host that does not resolve, or an address this host d
     }
     assert.deepEqual(epmd.names(), [], 'nothing registered');
   } finally {
+    await epmd.close();
+  }
+});
+
+test("a burst of connects to a node's distribution port while the node is busy (its process stopped) is queued by the kernel past Node's default backlog of 511, not dropped; the node then answers a ping", { timeout: 120_000 }, async () => {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const peerScript = fileURLToPath(new URL('./fixtures/peer-node.ts', import.meta.url));
+  const peer = spawn(process.execPath, [...process.execArgv, peerScript, 'burst@127.0.0.1', 'sekrit', String(epmdPort)], { stdio: ['ignore', 'ignore', 'ignore'] });
+  const node = createNode({ onCrash: () => {} });
+  const burst: Socket[] = [];
+  try {
+    await waitFor('the peer to register', async () => (await lookup('burst', '127.0.0.1', epmdPort)) !== undefined, { ms: 60_000 });
+    const port = (await lookup('burst', '127.0.0.1', epmdPort))!.port;
+    let max = 4096;
+    try {
+      max = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim());
+    } catch {
+      // Not Linux: a burst Node's default backlog (511) cannot queue.
+    }
+    const n = Math.max(2, Math.min(1500, max));
+    peer.kill('SIGSTOP');
+    let connected = 0;
+    for (let i = 0; i < n; i++) {
+      const s = connect({ host: '127.0.0.1', port }, () => connected++);
+      s.on('error', () => {});
+      burst.push(s);
+    }
+    await waitFor(`all ${n} connects of the burst queued by the kernel`, () => connected === n, { ms: 15_000 });
+    peer.kill('SIGCONT');
+    for (const s of burst) s.destroy();
+    await node.startDistribution({ name: 'asker@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
+    await waitFor('the peer to answer a ping', () => node.ping('burst@127.0.0.1'), { ms: 60_000 });
+  } finally {
+    for (const s of burst) s.destroy();
+    peer.kill('SIGCONT');
+    peer.kill('SIGKILL');
+    await node.shutdown();
     await epmd.close();
   }
 });

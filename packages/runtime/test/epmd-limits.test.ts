@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { EpmdServer } from '../src/distribution/epmd-server.ts';
 import { lookup, names, register } from '../src/distribution/epmd-client.ts';
@@ -289,4 +290,43 @@ test("a registration under a name longer than a node name's 255 bytes closes tha
     const listed = await names('127.0.0.1', port);
     assert.equal(listed.length, 1024);
   });
+});
+
+// How many connects the kernel queues for a listener whose process is not accepting: its backlog, at most somaxconn.
+function burstSize(): number {
+  let max = 4096;
+  try {
+    max = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim());
+  } catch {
+    // Not Linux: the burst is one Node's default backlog (511) cannot queue.
+  }
+  return Math.max(2, Math.min(1500, max));
+}
+
+test("a burst of connects while the built-in port mapper is busy (its process stopped) is queued by the kernel past Node's default backlog of 511, not dropped; then served", { timeout: 120_000 }, async () => {
+  const port = await freePort();
+  const mapper = spawn(process.execPath, [...process.execArgv, epmdMain, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const burst: Socket[] = [];
+  try {
+    await until('the port mapper to listen', () => names('127.0.0.1', port).then(() => true, () => false));
+    const reg = await register(entry('busy', 41060), '127.0.0.1', port);
+    mapper.kill('SIGSTOP');
+    let connected = 0;
+    const n = burstSize();
+    for (let i = 0; i < n; i++) {
+      const s = connect({ host: '127.0.0.1', port }, () => connected++);
+      s.on('error', () => {});
+      burst.push(s);
+    }
+    // The kernel completes the handshake of each connect it queues; past the backlog it drops the SYN (the client retries, in vain while the queue stays full).
+    await until(`all ${n} connects of the burst queued by the kernel`, () => connected === n, 15_000);
+    mapper.kill('SIGCONT');
+    for (const s of burst) s.destroy();
+    assert.equal((await lookup('busy', '127.0.0.1', port))?.port, 41060);
+    reg.close();
+  } finally {
+    for (const s of burst) s.destroy();
+    mapper.kill('SIGCONT');
+    mapper.kill();
+  }
 });

@@ -1,5 +1,23 @@
 // Where the built-in port mapper listens, and how its log lines stay one line each.
+import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+
+/**
+ * The listen backlog of the port mapper and of a node's distribution listener: the most the OS allows (Linux's
+ * somaxconn, 4096 on current kernels), not Node's 511. A burst of connects past 511 while the process is busy had
+ * the kernel drop the rest (a good client among them waited seconds for a SYN retry, or hung); queued, each is served.
+ */
+export const LISTEN_BACKLOG = osBacklog();
+
+function osBacklog(): number {
+  try {
+    const n = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim());
+    if (Number.isInteger(n) && n > 511) return Math.min(n, 65535);
+  } catch {
+    // Not Linux: the kernel caps what it is given at its own limit (macOS and the BSDs: kern.ipc.somaxconn).
+  }
+  return 65535;
+}
 
 /** The loopback hosts: a node named after one of them is reachable from this host only. */
 export function isLoopbackHost(host: string): boolean {
@@ -39,7 +57,7 @@ export function isAllInterfaces(address: string): boolean {
 function listenOn(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ port, host, ipv6Only: false }, () => {
+    server.listen({ port, host, ipv6Only: false, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       resolve((server.address() as { port: number }).port);
     });

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Admission } from './admission.js';
 import { register, type Registration } from './epmd-client.js';
-import { portMapperAddresses } from './epmd-address.js';
+import { LISTEN_BACKLOG, portMapperAddresses } from './epmd-address.js';
 import { splitNodeName } from './handshake.js';
 import { createListener, type TlsMaterial } from './transport.js';
 
@@ -37,7 +37,7 @@ export async function listen(o: ListenOptions): Promise<{ server: Server; regist
   const server = createListener(o.tls, o.accept, gate);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(o.name, name, host, error)));
-    server.listen(0, host === 'localhost' ? '127.0.0.1' : host, () => resolve());
+    server.listen({ port: 0, host: host === 'localhost' ? '127.0.0.1' : host, backlog: LISTEN_BACKLOG }, () => resolve());
   });
   const port = (server.address() as { port: number }).port;
   const entry = { name, port, nodeType: o.hidden ? 72 : 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) };
