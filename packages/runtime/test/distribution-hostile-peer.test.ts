@@ -776,3 +776,34 @@ test('every whole-number option of startDistribution refuses 0, -1, NaN, 1.5, a 
     await epmd.close();
   }
 });
+
+test('the dials charged to peers (maxAutoConnects) are kept for at most 1024 peers: 1100 authenticated peers, each naming a node it makes this one dial, leave 1024 charges, and the node serves its cluster', { timeout: 300_000 }, async () => {
+  await withPeer(async ({ a, c, port }) => {
+    let got = 0;
+    a.spawn(async (ctx) => {
+      for (;;) {
+        await ctx.receive();
+        got++;
+      }
+    }, { name: 'sink' });
+    const charges = (): number => (a.dist as unknown as { charges: Map<string, unknown> }).charges.size;
+    const peers = 1100;
+    const batch = 50;
+    for (let from = 0; from < peers; from += batch) {
+      await Promise.all(
+        Array.from({ length: Math.min(batch, peers - from) }, async (_, k) => {
+          const name = `p${from + k}@127.0.0.1`;
+          const { raw, answer } = await shakeHands(port, name, 'a@127.0.0.1', {});
+          assert.equal(answer.t, 'proof', JSON.stringify(answer));
+          // A message whose `from` is a process of a node not connected: a dial to it is charged to this peer.
+          const names = [name, 'unused', 'third@127.0.0.1'];
+          raw.send(encodeControl(['reg_send', 'sink', { from: new Pid(2, 7, 0) }], { nameOf: (i) => names[i]!, indexOf: (n) => names.indexOf(n) }, 1));
+        }),
+      );
+      await waitFor(`the messages of the first ${from + batch} peers`, () => got >= Math.min(peers, from + batch), { ms: 60_000 });
+      assert.ok(charges() <= 1024, `${charges()} charges after ${from + batch} peers`);
+    }
+    assert.equal(charges(), 1024);
+    assert.equal(await c.ping('a@127.0.0.1'), true);
+  }, { maxConnections: 2000 });
+});
