@@ -23,9 +23,9 @@ export function mayHoldSelection(file: string, source: string, filter: PlanFilte
   return true;
 }
 
-// Names only a run can tell: generators' labels, suites' groups, node:test registrations, exports not declared in place.
+// Names only a run can tell: generators' labels, suites' groups, node:test registrations, another module's exports (`export *`).
 const namesAtRunTime = (file: string, source: string, exports: readonly string[]): boolean =>
-  testFileKind(file) === 'suite' || /from\s+['"](?:node:)?test['"]|^export\s*(?:\{|\*|default\b)/m.test(source) || exports.some((e) => e.endsWith('Tests'));
+  testFileKind(file) === 'suite' || /from\s+['"](?:node:)?test['"]|^[ \t]*export\s*\*(?!\s*as\b)/m.test(source) || exports.some((e) => e.endsWith('Tests'));
 
 /**
  * Whether a test file that did not run (after `--bail`) may hold a case `grep` selects, from its source alone
@@ -48,6 +48,6 @@ const SUITE_CALLBACKS: ReadonlySet<string> = new Set(['all', 'groups', 'suite', 
  */
 export function declaredCases(file: string, source: string): string[] {
   const exports = sourceOrder(source);
-  if (testFileKind(file) === 'suite') return exports.filter((e) => !SUITE_CALLBACKS.has(e));
+  if (testFileKind(file) === 'suite') return exports.filter((e) => !SUITE_CALLBACKS.has(e) && e !== 'default');
   return exports.filter((e) => e.endsWith('Test') || e.endsWith('Tests') || e.startsWith('prop'));
 }

@@ -1,0 +1,87 @@
+// Exports a file does not declare in place (`export { a, b }`, `export { a as b }`, `export default`) are seen by the
+// source scan as declarations are: they run in the order written, a typo is told their names, another shard knows them.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runTests, type RunOptions } from '@otp-ts/test-runner';
+
+const repoModules = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'node_modules');
+const roots: string[] = [];
+after(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
+
+function project(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'otp-export-scan-'));
+  roots.push(root);
+  symlinkSync(repoModules, join(root, 'node_modules'), 'dir');
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, rel)), { recursive: true });
+    writeFileSync(join(root, rel), text);
+  }
+  return root;
+}
+
+async function run(root: string, options: RunOptions = {}): Promise<{ ok: boolean; text: string; order: string[] }> {
+  let text = '';
+  const result = await runTests({ root, jobs: 1, reporters: ['tty'], output: { write: (s: string) => (text += s) }, ...options });
+  return { ok: result.ok, text, order: result.files.flatMap((f) => f.cases.map((c) => c.name)) };
+}
+
+const listed = [
+  'const order: string[] = [];',
+  'function zebraTest() { order.push("zebra"); }',
+  'function alphaTest() { order.push("alpha"); }',
+  'const local = () => { order.push("renamed"); };',
+  'export { zebraTest, /* a comment */ alphaTest,',
+  '  local as middleTest };',
+  'export default function () {}',
+  '',
+].join('\n');
+
+test('tests exported by a list run in the order the list names them, a renamed one by its exported name', async () => {
+  const root = project({ 'test/listed.test.ts': listed });
+  const r = await run(root);
+  assert.equal(r.ok, true, r.text);
+  assert.deepEqual(r.order, ['zebraTest', 'alphaTest', 'middleTest']);
+});
+
+test('a typo in --case is told the closest names among listed and renamed exports of files it did not run', async () => {
+  const root = project({ 'test/listed.test.ts': listed, 'test/other.test.ts': 'export function otherTest() {}\n' });
+  const r = await run(root, { case: ['middelTest'] });
+  assert.equal(r.ok, false);
+  assert.match(r.text, /--case middelTest matched no test; closest: middleTest/);
+});
+
+test('a --case naming a listed export in another shard passes in every shard, as a declared one does', async () => {
+  const files: Record<string, string> = { 'test/listed.test.ts': listed };
+  for (const n of ['b', 'c', 'd']) files[`test/${n}.test.ts`] = `export function ${n}Test() {}\n`;
+  const root = project(files);
+  for (const index of [1, 2]) {
+    const r = await run(root, { case: ['middleTest'], shard: { index, count: 2 } });
+    assert.equal(r.ok, true, `shard ${index}/2: ${r.text}`);
+  }
+});
+
+test('a default export is never a case the closest names suggest, in a suite or a test file', async () => {
+  const suite = ['export const all = () => ["payTest"];', 'export function payTest() {}', 'export default { all };', ''].join('\n');
+  const root = project({ 'test/shop.suite.ts': suite, 'test/listed.test.ts': listed });
+  const r = await run(root, { case: ['defualt'] });
+  assert.equal(r.ok, false);
+  assert.doesNotMatch(r.text, /closest:.*\bdefault\b/);
+});
+
+test('after --bail, a file not run whose listed and default exports hold nothing --grep selects is not counted as skipped', async () => {
+  const root = project({
+    'test/a.test.ts': 'export function failsTest() { throw new Error("boom"); }\n',
+    'test/b.test.ts': 'function unrelatedTest() {}\nexport { unrelatedTest };\nexport default function () {}\n',
+    'test/c.test.ts': 'function x() {}\nexport { x as failsTooTest };\n',
+  });
+  const r = await runTests({ root, jobs: 1, bail: true, grep: 'fails', reporters: ['tty'], output: { write: () => true } });
+  assert.equal(r.ok, false);
+  assert.deepEqual(r.files.map((f) => [f.file, f.cases.map((c) => c.status)]), [
+    ['test/a.test.ts', ['failed']],
+    ['test/c.test.ts', ['skipped']],
+  ]);
+});
