@@ -7,26 +7,38 @@ import { toFailureInfo } from './failure-info.js';
 import { metafileInputs } from './import-graph.js';
 import { missingImport, type MissingImport } from './missing-import.js';
 
-// Bundling moves code to _build/test/bundles: keep import.meta.url (and dirname/filename) pointing at
-// each source file, so a test that finds its project with new URL('..', import.meta.url) still does.
-// esbuild's `define` swaps the expressions (never text in strings, template literals or comments) for names that
-// each file declares at the start of its first line, so no line moves and stack lines still point at the source.
-const META = { url: '__otpImportMetaUrl', filename: '__otpImportMetaFilename', dirname: '__otpImportMetaDirname' } as const;
-const importMetaDefines: Record<string, string> = Object.fromEntries(Object.entries(META).map(([k, v]) => [`import.meta.${k}`, v]));
+// Bundling moves code to _build/test/bundles: keep import.meta (its url, dirname, filename) pointing at each source
+// file, so a test that finds its project with new URL('..', import.meta.url) still does, also through `const m = import.meta`.
+// esbuild's `define` swaps `import.meta` as a whole (never text in strings, template literals or comments) for an
+// object each file declares at the start of its first line, so no line moves and stack lines still point at the source.
+// Its `resolve` resolves relative specifiers from the source and bare ones as the bundle's own import.meta.resolve,
+// kept by the bundle's first line (a banner, which `define` never touches). Both names are ones no user writes; a source
+// that does write one is refused with the name, rather than failing to compile with a clash it cannot see.
+const META = '__otp$$importMeta$$source';
+const BUNDLE_RESOLVE = '__otp$$importMeta$$bundleResolve';
+const importMetaDefines: Record<string, string> = { 'import.meta': META };
+const resolveBanner = `const ${BUNDLE_RESOLVE} = import.meta.resolve;`;
 const keepImportMeta: Plugin = {
   name: 'otp-keep-import-meta',
   setup(b) {
     b.onLoad({ filter: /\.[cm]?[jt]sx?$/, namespace: 'file' }, (args) => {
       const source = readFileSync(args.path, 'utf8');
-      if (!source.includes('meta')) return undefined; // `import .meta` is legal too: any file that may hold it declares the names
-      const values = { url: pathToFileURL(args.path).href, filename: args.path, dirname: dirname(args.path) };
-      const declaration = `const ${Object.entries(META).map(([k, v]) => `${v} = ${JSON.stringify(values[k as keyof typeof META])}`).join(', ')};`;
+      if (!source.includes('meta')) return undefined; // `import .meta` is legal too: any file that may hold it declares the object
+      const reserved = [META, BUNDLE_RESOLVE].find((n) => source.includes(n));
+      if (reserved !== undefined) return { errors: [{ text: `${reserved} is a name the test runner declares for import.meta: rename it`, location: locationOf(args.path, source, reserved) }] };
+      const url = JSON.stringify(pathToFileURL(args.path).href);
+      const resolve = `(s) => (/^\\.{0,2}\\//.test(s) ? new URL(s, ${url}).href : ${BUNDLE_RESOLVE}(s))`;
+      const declaration = `const ${META} = { url: ${url}, filename: ${JSON.stringify(args.path)}, dirname: ${JSON.stringify(dirname(args.path))}, resolve: ${resolve} };`;
       // After a #! line, which must stay first; before anything else on the line, so no comment or string swallows it.
       const at = source.startsWith('#!') ? source.indexOf('\n') + 1 || source.length : 0;
       const contents = source.slice(0, at) + declaration + source.slice(at);
       return { contents, loader: loaderOf(args.path) };
     });
   },
+};
+const locationOf = (file: string, source: string, text: string): { file: string; line: number; column: number; lineText: string } => {
+  const before = source.slice(0, source.indexOf(text)).split('\n');
+  return { file, line: before.length, column: before.at(-1)!.length, lineText: source.split('\n')[before.length - 1] ?? '' };
 };
 const loaderOf = (path: string): 'ts' | 'tsx' | 'js' | 'jsx' => /\.[cm]?([jt]sx?)$/.exec(path)![1] as 'ts' | 'tsx' | 'js' | 'jsx';
 
@@ -107,6 +119,7 @@ export async function compileTestFile(root: string, file: string, outDir: string
       // Keep code no test reaches, so coverage counts it as uncovered instead of not seeing it.
       treeShaking: false,
       define: importMetaDefines,
+      banner: { js: resolveBanner },
     });
     const output = result.metafile.outputs[relative(root, outfile)];
     return { ok: true, bundle: outfile, exportOrder: [...sourceOrder(readFileSync(file, 'utf8')), ...(output?.exports ?? [])], inputs: metafileInputs(root, result.metafile.inputs), missing };
