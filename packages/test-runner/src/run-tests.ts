@@ -14,7 +14,7 @@ import { emptyButPassing, noTestsReason, type EmptySelection } from './run/no-te
 import { interruptReason, runFile } from './run/pool.js';
 import { plainFailure } from './run/failure-info.js';
 import { updateStore, type CounterexampleStore } from './run/counterexamples.js';
-import { failedCases, mergeFailed, wholeFile, type FailedStore } from './run/failed-store.js';
+import { failedAfterWholeRun, mergeFailed, wholeFile, type FailedStore } from './run/failed-store.js';
 import { goneCases, withGone } from './run/gone.js';
 import { readJsonStore, writeJsonStore } from './run/json-store.js';
 import { failedIds, mergeRetry } from './run/retry.js';
@@ -148,7 +148,7 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
   // A partial run (paths, shard, filters, a rerun) keeps the failures it did not reach, so a later --rerun-failed still finds them.
   const interrupted = options.signal?.aborted ? interruptReason(options.signal) : undefined;
   const partial = options.paths !== undefined || options.shard !== undefined || options.rerunFailed || Object.keys(filter).length > 0 || bailed || interrupted !== undefined;
-  writeJsonStore(failedPath, partial ? mergeFailed(lastFailed, results) : failedCases(results));
+  writeJsonStore(failedPath, partial ? mergeFailed(lastFailed, results) : failedAfterWholeRun(lastFailed, results));
   const cases = results.flatMap((f) => f.cases);
   const counts = countCases(cases);
   const selection = counts.total === 0 && interrupted === undefined ? emptySelection(root, options, selected, filter, failed, storeKept) : undefined;

@@ -28,12 +28,24 @@ function within(f: FileResult, scope: readonly string[]): string[] {
 }
 
 /**
+ * The store after a whole run (pure): its failures, and the stored ones of cases it skipped (a test skipped because
+ * another is marked `only`), which did not run and so did not pass.
+ */
+export function failedAfterWholeRun(old: FailedStore, files: readonly FileResult[]): FailedStore {
+  const skipped = new Set(files.flatMap((f) => f.cases.filter((c) => c.status === 'skipped' && !c.autoSkipped).map(storeName)));
+  const kept: Record<string, string[]> = {};
+  for (const [file, names] of Object.entries(old)) kept[file] = names.filter((n) => skipped.has(n));
+  return mergeFailed(kept, files);
+}
+
+/**
  * The store after a partial run (pure): a shard, a filter or a rerun leaves the failures it did not
  * reach as they were; the cases that ran (or no longer exist, `gone`) get this run's outcome.
  */
 export function mergeFailed(old: FailedStore, files: readonly FileResult[], gone: FailedStore = {}): FailedStore {
   const out: Record<string, string[]> = {};
-  const ran = new Map(files.map((f) => [f.file, new Set(f.cases.map(storeName))]));
+  // A case skipped (by `only`, a skip, --bail) did not run: its stored failure stays until it passes.
+  const ran = new Map(files.map((f) => [f.file, new Set(f.cases.filter((c) => c.status !== 'skipped' || c.autoSkipped).map(storeName))]));
   for (const [file, names] of Object.entries(old)) {
     const drop = new Set([...(ran.get(file) ?? []), ...(gone[file] ?? [])]);
     const kept = names.filter((n) => !drop.has(n));

@@ -1,0 +1,62 @@
+// A stored failure is retired only by a run in which its case ran: a case skipped (another test marked `only`, a file
+// not run after --bail) did not pass, so the next --rerun-failed still runs it.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runTests, type RunOptions } from '@otp-ts/test-runner';
+
+const repoModules = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'node_modules');
+const roots: string[] = [];
+after(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
+
+function project(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'otp-rerun-skipped-'));
+  roots.push(root);
+  symlinkSync(repoModules, join(root, 'node_modules'), 'dir');
+  write(root, files);
+  return root;
+}
+const write = (root: string, files: Record<string, string>): void => {
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, rel)), { recursive: true });
+    writeFileSync(join(root, rel), text);
+  }
+};
+const run = (root: string, options: RunOptions = {}) => runTests({ root, jobs: 1, reporters: ['tty'], output: { write: () => true }, ...options });
+const stored = (root: string): unknown => JSON.parse(readFileSync(join(root, '_build', 'test', 'failed.json'), 'utf8'));
+
+const plain = "import { test } from 'node:test';\ntest('kept', () => {});\ntest('breaks', () => { throw new Error('still broken'); });\n";
+const focused = "import { test } from 'node:test';\ntest.only('kept', () => {});\ntest('breaks', () => { throw new Error('still broken'); });\n";
+
+test('a failure whose test is skipped because another is marked only stays stored, through a rerun and a whole run', async () => {
+  const saved = process.env.CI;
+  delete process.env.CI;
+  try {
+    const root = project({ 'test/a.test.ts': plain });
+    assert.equal((await run(root)).ok, false);
+    assert.deepEqual(stored(root), { 'test/a.test.ts': ['a > breaks'] });
+    write(root, { 'test/a.test.ts': focused });
+    const rerun = await run(root, { rerunFailed: true });
+    assert.deepEqual(rerun.files.flatMap((f) => f.cases.map((c) => [c.name, c.status])), [['breaks', 'skipped']]);
+    assert.deepEqual(stored(root), { 'test/a.test.ts': ['a > breaks'] }, 'a rerun that skipped it did not retire it');
+    await run(root);
+    assert.deepEqual(stored(root), { 'test/a.test.ts': ['a > breaks'] }, 'a whole run that skipped it did not retire it');
+    write(root, { 'test/a.test.ts': plain.replace("throw new Error('still broken');", '') });
+    assert.equal((await run(root, { rerunFailed: true })).ok, true);
+    assert.deepEqual(stored(root), {}, 'once it passed, it is retired');
+  } finally {
+    if (saved !== undefined) process.env.CI = saved;
+  }
+});
+
+test('a file that failed to compile and is not run after --bail stays stored for the next --rerun-failed', async () => {
+  const root = project({ 'test/a.test.ts': 'export function failsTest() { throw new Error("boom"); }\n', 'test/z.test.ts': 'export function brokenTest( {\n' });
+  await run(root);
+  assert.deepEqual(stored(root), { 'test/a.test.ts': ['a > failsTest'], 'test/z.test.ts': ['test/z.test.ts'] });
+  const bailed = await run(root, { rerunFailed: true, bail: true });
+  assert.equal(bailed.files.find((f) => f.file === 'test/z.test.ts')?.cases[0]?.status, 'skipped');
+  assert.deepEqual(stored(root), { 'test/a.test.ts': ['a > failsTest'], 'test/z.test.ts': ['test/z.test.ts'] });
+});
