@@ -126,7 +126,8 @@ export async function compileTestFile(root: string, file: string, outDir: string
   } catch (error) {
     const errors = (error as { errors?: Array<{ text: string; location?: { file: string; line: number; column: number; lineText: string } | null }> }).errors;
     if (!errors) return { ok: false, text: toFailureInfo(error, `${rel} could not be compiled`).text };
-    const lines = errors.map((e) => (e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ${e.text}\n  > ${e.location.lineText.trim()}` : e.text));
+    // At the end of the file the line is empty: no `>` line then, which would show nothing.
+    const lines = errors.map((e) => (e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ${e.text}${e.location.lineText.trim() === '' ? '' : `\n  > ${e.location.lineText.trim()}`}` : e.text));
     return { ok: false, text: `${rel} could not be compiled:\n${lines.join('\n')}` };
   }
 }
