@@ -117,7 +117,7 @@ function writeValue(v: unknown, depth: number, b: FormatBounds, out: Sink, seen:
   if (v instanceof Pid || v instanceof Ref) return void emit(out, v.toString(), b);
   if (v instanceof ProcessImpl) return void emit(out, `ctx${v.pid}`, b);
   // util.types, not instanceof: values made in another realm (otp shell's lines run in a context of their own) are maps, dates and errors too.
-  if (v instanceof Error || types.isNativeError(v)) return void emit(out, `${v.name}: ${v.message}`, b);
+  if (v instanceof Error || types.isNativeError(v)) return writeError(v, depth, b, out, seen);
   if (types.isDate(v)) return void emit(out, Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString(), b);
   if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof SharedArrayBuffer) return writeBinary(v, b, out);
   const obj = v as object;
@@ -133,6 +133,40 @@ function writeValue(v: unknown, depth: number, b: FormatBounds, out: Sink, seen:
     else writeObject(obj as Record<string, unknown>, depth, b, out, seen);
   } finally {
     seen.delete(obj);
+  }
+}
+
+// The header and stack show an error's name and message; its own fields (a system error's code, errno, syscall and
+// path, a cause, an AggregateError's errors) follow as Node's inspect shows them, bounded as any object's are.
+const ERROR_SHOWN = new Set<PropertyKey>(['name', 'message', 'stack']);
+
+function writeError(e: Error, depth: number, b: FormatBounds, out: Sink, seen: Set<object>): void {
+  if (seen.has(e)) return void emit(out, '[Circular]', b);
+  emit(out, `${e.name}: ${e.message}`, b);
+  if (depth <= 0) return;
+  const listed = ownEnumerableKeys(e, b.items + ERROR_SHOWN.size, b.budget);
+  const own = (listed?.keys ?? []).filter((k) => !ERROR_SHOWN.has(k));
+  const keys = own.slice(0, b.items);
+  const more = listed === undefined || listed.more || own.length > b.items;
+  // cause and errors set by the constructor are own but not enumerable: inspect shows them as [cause] and [errors].
+  const hidden = (['cause', 'errors'] as const).filter((k) => Object.prototype.hasOwnProperty.call(e, k) && !Object.prototype.propertyIsEnumerable.call(e, k));
+  if (keys.length === 0 && hidden.length === 0) {
+    if (more) emit(out, ' {…}', b);
+    return;
+  }
+  seen.add(e);
+  try {
+    const field = (label: string, k: PropertyKey, i: number): void => {
+      emit(out, `${i > 0 ? ', ' : ' { '}${label}: `, b);
+      const d = Object.getOwnPropertyDescriptor(e, k);
+      if (d && !('value' in d)) emit(out, d.set ? (d.get ? '[Getter/Setter]' : '[Setter]') : '[Getter]', b);
+      else write(d?.value, depth - 1, b, out, seen);
+    };
+    keys.forEach((k, i) => field(typeof k === 'symbol' ? `[${k.toString()}]` : IDENT.test(k) ? k : JSON.stringify(k), k, i));
+    hidden.forEach((k, i) => field(`[${k}]`, k, keys.length + i));
+    emit(out, `${more ? ', …' : ''} }`, b);
+  } finally {
+    seen.delete(e);
   }
 }
 
