@@ -44,7 +44,7 @@ export type { InstallReport, InstallOptions, InstallRefused, LastUpgrade, Runnin
 export { setEscalationGuard, ResumeRestarts } from './supervisor/escalation.js';
 export type { Escalation, EscalationGuard } from './supervisor/escalation.js';
 /** The crash dump a release's node writes when it dies abnormally, and its file's shape (`otp crashdump` reads it). */
-export { installCrashDump, buildCrashDump, CRASH_DUMP_FILE, CRASH_DUMP_BYTES } from './release/crashdump.js';
+export { installCrashDump, buildCrashDump, CRASH_DUMP_FILE, CRASH_DUMP_BYTES, CRASH_DUMP_MAX_BYTES } from './release/crashdump.js';
 export type { CrashDump, CrashDumpOptions, CrashDumper, DumpedProcess, DumpTreeNode } from './release/crashdump.js';
 /** The code server's pieces the compiler, the test runner and the release tooling share: built modules and applications read from disk. */
 export { ModuleVersion, sourceHash, IMPORT_META, loadBuiltApplication, readBuiltModules, dependencyOrder, resolveImport } from './code/index.js';

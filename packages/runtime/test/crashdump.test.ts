@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNode, type ProcessContext } from '@otp-ts/runtime';
-import { installCrashDump, type CrashDump } from '@otp-ts/runtime/tools';
+import { CRASH_DUMP_MAX_BYTES, installCrashDump, parseNodeArgs, type CrashDump } from '@otp-ts/runtime/tools';
 
 const waiting = async (ctx: ProcessContext): Promise<void> => {
   await ctx.receive((m) => m === 'stop');
@@ -64,5 +64,21 @@ test('a crash dump that cannot be put in place (a folder where the file goes) le
     dumper.uninstall();
     node.shutdown();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a crash dump size limit over 256 MiB is refused with one sentence, in node.args, in $OTP_CRASH_DUMP_BYTES and in the options', () => {
+  assert.throws(() => parseNodeArgs('--crash-dump-bytes 1099511627776', {}, 'node.args'), /node\.args: --crash-dump-bytes 1099511627776 is not a size in bytes from 4096 to 268435456 \(256 MiB, the most a crash dump may take\): write e\.g\. --crash-dump-bytes 33554432$/);
+  assert.equal(parseNodeArgs(`--crash-dump-bytes ${CRASH_DUMP_MAX_BYTES}`, {}, 'node.args').crashDumpBytes, CRASH_DUMP_MAX_BYTES);
+  const node = createNode();
+  const before = process.env.OTP_CRASH_DUMP_BYTES;
+  try {
+    assert.throws(() => installCrashDump(node, { file: join(tmpdir(), 'never.dump'), maxBytes: CRASH_DUMP_MAX_BYTES + 1 }), /the crash dump size limit 268435457 is more than the 268435456 bytes \(256 MiB\) a crash dump may take: give at most 268435456/);
+    process.env.OTP_CRASH_DUMP_BYTES = '1e12';
+    assert.throws(() => installCrashDump(node, { file: join(tmpdir(), 'never.dump') }), /\$OTP_CRASH_DUMP_BYTES=1e12 is more than the 268435456 bytes/);
+  } finally {
+    if (before === undefined) delete process.env.OTP_CRASH_DUMP_BYTES;
+    else process.env.OTP_CRASH_DUMP_BYTES = before;
+    node.shutdown();
   }
 });

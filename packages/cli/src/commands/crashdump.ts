@@ -1,5 +1,5 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import type { CrashDump, DumpedProcess, DumpTreeNode } from '@otp-ts/runtime/tools';
+import { CRASH_DUMP_MAX_BYTES, type CrashDump, type DumpedProcess, type DumpTreeNode } from '@otp-ts/runtime/tools';
 import { defineProvider } from '../cli/provider.js';
 import { OtpError } from '../errors/otp-error.js';
 import { withinWriteBounds } from './crashdump-bounds.js';
@@ -41,9 +41,11 @@ function dumpText(file: string): string {
     throw new OtpError('usage', `${file} does not exist: give the crash dump a node wrote (otp_crash.dump in its release root by default)`);
   }
   if (stat.isDirectory()) throw new OtpError('usage', `${file} is a folder, not a crash dump: ${give}`);
+  if (stat.size > CRASH_DUMP_MAX_BYTES) throw new OtpError('usage', `${file} is ${mb(stat.size)}, more than the ${mb(CRASH_DUMP_MAX_BYTES)} a node writes as a crash dump at most (--crash-dump-bytes is capped there), so it is not a whole dump a node wrote: ${give}`);
   let text: string;
   try {
     refuseByStart(file, give);
+    if (stat.size > TEXT_MAX_BYTES) refuseLongText(file, give);
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if (error instanceof OtpError) throw error;
@@ -71,6 +73,38 @@ function refuseByStart(file: string, give: string): void {
     throw new OtpError('usage', `${file} is JSON but neither an otp crash dump nor a Node.js diagnostic report (each is one JSON object, and it starts with '${String.fromCharCode(c)}'): ${give}`);
   }
   throw new OtpError('usage', `${file} is not a crash dump (not JSON: it starts with byte 0x${c.toString(16).padStart(2, '0')}, where a dump starts with '{'): ${give}`);
+}
+
+// The longest text (JSON string, in bytes) a dump may hold: a node cuts each it writes (reason, stack, log line,
+// message, state) to a few thousand characters, and Node.js' report holds none near this.
+const TEXT_MAX_BYTES = 1024 * 1024;
+
+// A file of one huge string (100 MiB of it) would take several times its size to read and parse: its strings are
+// measured first, a chunk at a time, and one longer than any a node writes refuses the file before it is read whole.
+function refuseLongText(file: string, give: string): void {
+  const chunk = Buffer.alloc(1024 * 1024);
+  const fd = openSync(file, 'r');
+  try {
+    let inString = false;
+    let escaped = false;
+    let start = 0;
+    let at = 0;
+    for (let n = readSync(fd, chunk, 0, chunk.length, at); n > 0; at += n, n = readSync(fd, chunk, 0, chunk.length, at)) {
+      for (let i = 0; i < n; i++) {
+        const c = chunk[i]!;
+        if (!inString) {
+          if (c === 0x22) [inString, start] = [true, at + i];
+        } else if (escaped) escaped = false;
+        else if (c === 0x5c) escaped = true;
+        else if (c === 0x22) inString = false;
+        if (inString && at + i - start > TEXT_MAX_BYTES) {
+          throw new OtpError('usage', `${file} holds a text of more than ${mb(TEXT_MAX_BYTES)} (from byte ${start}), longer than any a node writes in a crash dump (it cuts reasons, stacks, log lines and states to a few thousand characters), so it is not a dump a node wrote: ${give}`);
+        }
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 // An otp crash dump's fields `otp crashdump` reads, checked: a usage error naming the first one missing or of the wrong type.

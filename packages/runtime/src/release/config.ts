@@ -1,4 +1,5 @@
 import { editDistance } from '../edit-distance.js';
+import { CRASH_DUMP_MAX_BYTES } from './crashdump.js';
 /** A release file that cannot be used as it is: the file, and a sentence naming what is wrong and the fix. */
 export class ReleaseConfigError extends Error {
   constructor(
@@ -189,7 +190,7 @@ const NODE_ARGS_FLAGS = new Map<string, FlagReader>([
   ['-crash-dump', (d, v) => void (d.args.crashDump = v())],
   ['-crash-dump-bytes', (d, v, _flag, file) => {
     const w = v();
-    d.args.crashDumpBytes = wholeNumber(w, (n) => n >= 4096, file, `--crash-dump-bytes ${w} is not a size in bytes of at least 4096: write e.g. --crash-dump-bytes 33554432`);
+    d.args.crashDumpBytes = wholeNumber(w, (n) => n >= 4096 && n <= CRASH_DUMP_MAX_BYTES, file, `--crash-dump-bytes ${w} is not a size in bytes from 4096 to ${CRASH_DUMP_MAX_BYTES} (256 MiB, the most a crash dump may take): write e.g. --crash-dump-bytes 33554432`);
   }],
   ['-heart', (d) => void (d.args.heart = { ...d.args.heart, enabled: true })],
   ['-heart-beat-timeout', (d, v, flag, file) => void (d.args.heart = { enabled: false, ...d.args.heart, beatTimeoutS: heartNumber(flag, v(), 1, file) })],

@@ -20,12 +20,14 @@ import { sysTargetOf } from '../gen/sys-handler.js';
 export const CRASH_DUMP_FILE = 'otp_crash.dump';
 /** The size limit of a crash dump when none is configured, in bytes. */
 export const CRASH_DUMP_BYTES = 32 * 1024 * 1024;
+/** The largest size limit a crash dump may have, in bytes: a dying node builds its dump in memory, and `otp crashdump` reads no larger file. */
+export const CRASH_DUMP_MAX_BYTES = 256 * 1024 * 1024;
 
 /** Options of `installCrashDump`. */
 export interface CrashDumpOptions {
   /** Where the dump goes; default: $OTP_CRASH_DUMP, else otp_crash.dump in the current directory. */
   file?: string;
-  /** At most this many bytes; default: $OTP_CRASH_DUMP_BYTES, else 32 MiB. The process list is cut to fit, with a note. */
+  /** At most this many bytes (4096 to 256 MiB; more throws a RangeError); default: $OTP_CRASH_DUMP_BYTES, else 32 MiB. The process list is cut to fit, with a note. */
   maxBytes?: number;
   /** The running release, if any: its name, version and applications. */
   release?: () => { name: string; vsn: string; runtime?: string; applications?: Array<{ name: string; vsn: string }> } | undefined;
@@ -371,6 +373,11 @@ export function installCrashDump(node: OtpNode, options: CrashDumpOptions = {}):
   const file = resolve(options.file ?? (process.env.OTP_CRASH_DUMP || CRASH_DUMP_FILE));
   const fromEnv = Number(process.env.OTP_CRASH_DUMP_BYTES);
   const maxBytes = Math.max(4096, options.maxBytes ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : CRASH_DUMP_BYTES));
+  // A dying node builds its dump in memory, and no reader takes a larger file: a larger limit is a mistake, said before any crash.
+  if (maxBytes > CRASH_DUMP_MAX_BYTES) {
+    const given = options.maxBytes !== undefined ? `the crash dump size limit ${options.maxBytes}` : `$OTP_CRASH_DUMP_BYTES=${process.env.OTP_CRASH_DUMP_BYTES}`;
+    throw new RangeError(`${given} is more than the ${CRASH_DUMP_MAX_BYTES} bytes (256 MiB) a crash dump may take: give at most ${CRASH_DUMP_MAX_BYTES}`);
+  }
   const ring: string[] = [];
   const logger = loggerOf(node);
   const handlerId = 'crash_dump_ring';
