@@ -10,7 +10,9 @@ import { nodeConnectionOptions, snameOption } from '../project/node-connection.j
 function rateOf(text: string | undefined): TraceSpec['rate'] {
   if (text === undefined) return undefined;
   const m = /^(\d+)\/(\d+)$/.exec(text);
-  if (!m || Number(m[1]) <= 0 || Number(m[2]) <= 0) throw usageError(`--rate must be N/MS (events per milliseconds), e.g. 100/1000, got '${text}'`, 'trace');
+  // Each a whole number a node counts exactly: 99999999999999999999 would be taken as 1e20, no rate at all.
+  const whole = (n: string): boolean => Number.isSafeInteger(Number(n)) && Number(n) > 0;
+  if (!m || !whole(m[1]!) || !whole(m[2]!)) throw usageError(`--rate must be N/MS (events per milliseconds, each a whole number from 1 to ${Number.MAX_SAFE_INTEGER}), e.g. 100/1000, got '${text}'`, 'trace');
   return { count: Number(m[1]), ms: Number(m[2]) };
 }
 
