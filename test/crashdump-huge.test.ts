@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeSync, openSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { bin } from './support/cli.ts';
 import { tempDir } from './support/files.ts';
@@ -32,6 +33,20 @@ test('otp crashdump refuses a dump of one 100 MiB string and a file over 256 MiB
     const b = await run(process.execPath, ['--max-old-space-size=64', bin, 'crashdump', huge], dir);
     assert.equal(b.status, 2, b.out);
     assert.match(b.stderr, /huge\.dump is 300\.0 MB, more than the 256\.0 MB a node writes as a crash dump at most \(--crash-dump-bytes is capped there\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// A pipe with no writer used to block otp crashdump's open for ever (a hung CLI, killed here by the deadline).
+test('otp crashdump refuses a pipe at once, exit 2, instead of waiting for ever for a writer', { skip: spawnSync('mkfifo', ['--version']).status !== 0 && 'no mkfifo here' }, () => {
+  const dir = tempDir('otp-crashdump-fifo-');
+  try {
+    const fifo = join(dir, 'otp_crash.dump');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    const r = spawnSync(process.execPath, [bin, 'crashdump', fifo], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 2, `${String(r.signal)} ${r.stderr}`);
+    assert.match(r.stderr, /otp_crash\.dump is a pipe, not a crash dump file: give the otp_crash\.dump a node wrote .*\(copy a dump from a pipe to a file first\)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -41,6 +41,8 @@ function dumpText(file: string): string {
     throw new OtpError('usage', `${file} does not exist: give the crash dump a node wrote (otp_crash.dump in its release root by default)`);
   }
   if (stat.isDirectory()) throw new OtpError('usage', `${file} is a folder, not a crash dump: ${give}`);
+  // A pipe with no writer would block the open for ever, and a device may never end: a node writes a regular file.
+  if (!stat.isFile()) throw new OtpError('usage', `${file} is ${stat.isFIFO() ? 'a pipe' : stat.isSocket() ? 'a socket' : 'a device'}, not a crash dump file: ${give} (copy a dump from a pipe to a file first)`);
   if (stat.size > CRASH_DUMP_MAX_BYTES) throw new OtpError('usage', `${file} is ${mb(stat.size)}, more than the ${mb(CRASH_DUMP_MAX_BYTES)} a node writes as a crash dump at most (--crash-dump-bytes is capped there), so it is not a whole dump a node wrote: ${give}`);
   let text: string;
   try {
