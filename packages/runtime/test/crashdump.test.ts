@@ -82,3 +82,11 @@ test('a crash dump size limit over 256 MiB is refused with one sentence, in node
     node.shutdown();
   }
 });
+
+test("a crash dump's reason shows the error's own fields and cause (a system error's code, syscall, address, port), as the trace does", async () => {
+  const cause = Object.assign(new Error('listen EADDRINUSE: address already in use 127.0.0.1:8080'), { code: 'EADDRINUSE', errno: -98, syscall: 'listen', address: '127.0.0.1', port: 8080 });
+  const { dump } = await dumpOf(1, 1_000_000, new Error('the shop endpoint did not start', { cause }), (i) => `p${i}`);
+  assert.equal(dump.reason, 'Error: the shop endpoint did not start { [cause]: Error: listen EADDRINUSE: address already in use 127.0.0.1:8080 { code: "EADDRINUSE", errno: -98, syscall: "listen", address: "127.0.0.1", port: 8080 } }');
+  const { dump: plain } = await dumpOf(1, 1_000_000, new Error('x'.repeat(5000)), (i) => `p${i}`);
+  assert.match(plain.reason, /^Error: x+… \(3007 more characters\)$/);
+});

@@ -147,7 +147,12 @@ function otpTsVersion(): string {
 }
 
 function describe(reason: unknown): { reason: string; where: string | undefined } {
-  if (reason instanceof Error) return { reason: cut(`${reason.name}: ${reason.message}`, REASON_CHARS), where: reason.stack === undefined ? undefined : cut(reason.stack, WHERE_CHARS) };
+  if (reason instanceof Error) {
+    // Its own fields (a system error's code, errno, syscall, address and port; its cause) follow when all fits the bound.
+    const head = `${reason.name}: ${reason.message}`;
+    const full = formatBounded(reason, { depth: 3, items: 20, chars: REASON_CHARS });
+    return { reason: full.length < REASON_CHARS && full.startsWith(head) ? full : cut(head, REASON_CHARS), where: reason.stack === undefined ? undefined : cut(reason.stack, WHERE_CHARS) };
+  }
   // An exit reason wrapping an error ({ applicationStartFailure, reason }, { applicationTerminated, reason }): where is that error's stack.
   const inner = typeof reason === 'object' && reason !== null ? (reason as { reason?: unknown }).reason : undefined;
   return { reason: formatBounded(reason, { depth: 4, items: 20, chars: REASON_CHARS }), where: inner instanceof Error && inner.stack !== undefined ? cut(inner.stack, WHERE_CHARS) : undefined };
