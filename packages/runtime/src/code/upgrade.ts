@@ -6,6 +6,8 @@ import { CallError } from '../gen/errors.js';
 import { From, SystemMessage, type SystemRequest } from '../gen/messages.js';
 import { SysFailure, callbackModulesOf, isSysSuspended, migratedState, sysTargetOf, type CodeChange, type SysTarget } from '../gen/sys-handler.js';
 import { isThenable } from '../gen/attempt.js';
+import { describeReason } from '../errors.js';
+import type { ExitReason } from '../messages.js';
 import type { ProcessImpl } from '../process.js';
 import { StateCopier, Unprotectable } from '../state-copy.js';
 import { suspendAll, type Suspendable } from './suspend.js';
@@ -282,9 +284,26 @@ function changeRequest(c: Change, m: ModuleChange, options: UpgradeOptions): Sys
 
 // The codeChange stage's error for change `c`.
 function changeFailed(c: Change, error: unknown): UpgradeError {
-  const why = (error as Error)?.message ?? String(error);
-  return new UpgradeError('codeChange', c.module, `upgrade rolled back: codeChange of ${c.module} in ${c.who.pid} failed: ${why}`, c.who.pid, { cause: error });
+  return new UpgradeError('codeChange', c.module, `upgrade rolled back: codeChange of ${c.module} in ${c.who.pid} failed: ${whyOf(error)}`, c.who.pid, { cause: error });
 }
+
+// What a codeChange threw, as one bounded line of the upgrade's one-sentence error: its message when it has one,
+// else its description. Reading it never throws (a getter or proxy trap that throws is described instead), a
+// message of many lines is joined into one, and a huge one is cut (the whole error stays the cause).
+function whyOf(error: unknown): string {
+  let text: string;
+  try {
+    const message: unknown = (error as { message?: unknown } | null | undefined)?.message;
+    text = typeof message === 'string' ? message : describeReason(error as ExitReason);
+  } catch {
+    text = describeReason(error as ExitReason);
+  }
+  const line = text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+  return line.length > WHY_CHARS ? `${line.slice(0, WHY_CHARS)}… (${line.length - WHY_CHARS} more characters)` : line;
+}
+
+// The most characters of a codeChange's error an upgrade's error quotes.
+const WHY_CHARS = 2000;
 
 // Settles every promise, or gives up on those still pending after `ms`: each outcome, undefined for those.
 function settleWithin(promises: Promise<unknown>[], ms: number): Promise<Array<{ ok: boolean; value: unknown } | undefined>> {
