@@ -141,6 +141,13 @@ test('an upgrade that changes the top supervisor\'s flags and children rolls bac
   const self = await project.run(['downgrade', '0.1.0']);
   assert.equal(self.status, 2, self.out);
   assert.equal(self.stderr.trim().split('\n').length, 1, self.stderr);
+  // '.' and '..' are folders, not versions unpacked in part.
+  for (const args of [['upgrade', '.'], ['upgrade', '..'], ['downgrade', '.'], ['unpack', '..']]) {
+    const dots = await project.run(args);
+    assert.equal(dots.status, 2, `${args.join(' ')}: ${dots.out}`);
+    assert.equal(dots.stderr.trim().split('\n').length, 1, dots.stderr);
+    assert.doesNotMatch(dots.stderr, /not unpacked here|releases\/\.{1,2}\//, dots.stderr);
+  }
   assert.equal(await cells(), before);
 
   // Two upgrades to 0.3.0 at once: one installs it, the other is refused in one line; each state migrated once.

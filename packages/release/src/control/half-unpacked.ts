@@ -10,7 +10,8 @@ import type { ReleaseFile, ReleasesFile } from '@otp-ts/runtime/tools';
  * has no folder: an install reads only a listed version, so such files are neither installed nor unpacked.
  */
 export function halfUnpacked(root: string, releases: ReleasesFile, vsn: string, verb: string): string | undefined {
-  if (vsn.includes('/') || vsn.includes('\\') || releases.releases.some((r) => r.vsn === vsn) || !existsSync(join(root, 'releases', vsn))) return undefined;
+  // '.' and '..' name releases/ and the root, folders every root has: no version of them is unpacked in part.
+  if (vsn === '.' || vsn === '..' || vsn.includes('/') || vsn.includes('\\') || releases.releases.some((r) => r.vsn === vsn) || !existsSync(join(root, 'releases', vsn))) return undefined;
   let libs = `lib/ was not checked (its releases/${vsn}/release.json is unreadable)`;
   try {
     const release = JSON.parse(readFileSync(join(root, 'releases', vsn, 'release.json'), 'utf8')) as ReleaseFile;
