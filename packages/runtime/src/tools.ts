@@ -28,7 +28,7 @@ export { observerRpcModule, processPage, tablePage, tableRows, act, loopDelay } 
 // Distribution installs itself on nodes as the main entry loads it: a tool that imports only this entry boots releases too.
 import './distribution/install.js';
 /** A release root's files: RELEASES.json, a version's release file, node.args and sys.config, and the `${VAR}` they use. */
-export { readReleases, writeReleases, withReleasesLock, releasesLockHolder, holderText, osProcessRuns, osProcessStart, ReleaseBusyError, readVersion, readNodeArgs, permanentVersion, hasVersion, versionVariables, installInProgress, clearStaleInstall } from './release/files.js';
+export { readReleases, writeReleases, withReleasesLock, releasesLockHolder, holderText, osProcessRuns, osProcessStart, ReleaseBusyError, readVersion, readReleaseFile, checkReleaseFile, readNodeArgs, permanentVersion, hasVersion, versionVariables, installInProgress, clearStaleInstall } from './release/files.js';
 export type { VersionFiles, VersionVariable, InstallInProgress, LockHolder, LockOptions } from './release/files.js';
 export type { NativeBuild, ReleaseApp, ReleaseFile, ReleaseStatus, ReleasesFile, RelupStep, Relup } from './release/types.js';
 /** node.args parsing and `${VAR}` substitution in sys.config values; ReleaseConfigError names the file and the fix. */

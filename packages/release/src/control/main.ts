@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import { rpc, BadRpc, type OtpNode } from '@otp-ts/runtime';
-import { bootRelease, hasVersion, holderText, readNodeArgs, readReleases, readVersion, releasesLockHolder, versionVariables, colours, remoteAnswer, rpcResultJson, type InstallRefused, type LastUpgrade, type LockHolder } from '@otp-ts/runtime/tools';
+import { bootRelease, hasVersion, holderText, readNodeArgs, readReleaseFile, readReleases, readVersion, releasesLockHolder, versionVariables, colours, remoteAnswer, rpcResultJson, type InstallRefused, type LastUpgrade, type LockHolder } from '@otp-ts/runtime/tools';
 import { formatReport } from './report.js';
 import { halfUnpacked } from './half-unpacked.js';
 import { alive, call, describe, movedFrom, otherRoot, pidFile, program, refuseOtherRoot, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode, type Target } from './client.js';
@@ -491,8 +491,8 @@ async function installOrRollBack(what: string, probeMs: number | undefined, verb
   const nodeArgs = await readNodeArgs(root, vsn, process.env).catch(() => undefined);
   if (nodeArgs !== undefined) checkNodeFlags(vsn, nodeArgs.nodeFlags, verb);
   // Native addons built for another machine would fail as the node loads them: refused before the node is asked.
-  const release = await readVersion(root, vsn, process.env).then((v) => v.release).catch(() => undefined);
-  if (release !== undefined) checkNative(release, (await readReleases(root)).name, 'installed');
+  // A release.json that does not read (an operator's edit) is named here; a version not in the root is the node's to refuse.
+  if (hasVersion(root, vsn)) checkNative(await readReleaseFile(root, vsn), (await readReleases(root)).name, 'installed');
   await waitForRootLock(verb, vsn);
   const started = performance.now();
   const report = await withToolNode(async ({ node, refusal }, t) => {

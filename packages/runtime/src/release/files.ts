@@ -307,10 +307,42 @@ export async function readNodeArgs(root: string, vsn: string, env: Record<string
   return existsSync(file) ? parseNodeArgs(await readFile(file, 'utf8'), env, file) : { hidden: false, nodeFlags: [] };
 }
 
+/**
+ * A version's release.json as otp release writes it (an operator's edit may not be): a name, a version, the applications
+ * and, when recorded, `native` with the machine its addons were built for; otherwise a ReleaseConfigError naming `file` and the fix.
+ */
+export function checkReleaseFile(value: unknown, file: string): ReleaseFile {
+  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  const fix = "restore it from the version's tarball, or rebuild the release with otp release";
+  const bad = (what: string, how = fix): ReleaseConfigError => new ReleaseConfigError(file, `${file} is not a release file: ${what}: ${how}`);
+  if (!isObject(value)) throw bad('it must be an object with "name", "vsn" and "applications"');
+  if (typeof value.name !== 'string' || value.name === '' || typeof value.vsn !== 'string' || value.vsn === '') throw bad('"name" and "vsn" must be the release\'s name and version');
+  const apps = value.applications;
+  if (!Array.isArray(apps) || !apps.every((a) => isObject(a) && typeof a.name === 'string' && typeof a.vsn === 'string' && (a.type === undefined || ['permanent', 'transient', 'temporary'].includes(String(a.type))))) {
+    throw bad('"applications" must be a list of { "name", "vsn" } (and an optional "type": permanent, transient or temporary)');
+  }
+  const native = value.native;
+  if (native !== undefined) {
+    const abi = isObject(native) ? native.abi : undefined;
+    const ok = isObject(native) && typeof native.platform === 'string' && native.platform !== '' && typeof native.arch === 'string' && native.arch !== '' && ((typeof abi === 'string' && abi !== '') || Number.isInteger(abi)) && Array.isArray(native.addons) && native.addons.every((a) => typeof a === 'string');
+    if (!ok) {
+      const shown = JSON.stringify(native)?.slice(0, 120) ?? String(native);
+      throw bad(`"native" must be the machine its native addons were built for, { "platform", "arch", "abi", "addons": [...] } as otp release records it, not ${shown}`, `${fix} (which records it), or remove "native" if the release carries no native addons`);
+    }
+  }
+  return value as unknown as ReleaseFile;
+}
+
+/** A version's release.json, read and checked (checkReleaseFile); missing, unreadable or malformed, a ReleaseConfigError naming it and the fix. */
+export async function readReleaseFile(root: string, vsn: string): Promise<ReleaseFile> {
+  const file = join(root, 'releases', vsn, 'release.json');
+  return checkReleaseFile(await readJson<unknown>(file, `version ${vsn} is not in this release root: unpack it first (bin/<name> unpack ${vsn})`), file);
+}
+
 /** Reads one version's files, substituting `${VAR}` from `env` in sys.config.json and node.args. */
 export async function readVersion(root: string, vsn: string, env: Record<string, string | undefined>): Promise<VersionFiles> {
   const dir = join(root, 'releases', vsn);
-  const release = await readJson<ReleaseFile>(join(dir, 'release.json'), `version ${vsn} is not in this release root: unpack it first (bin/<name> unpack ${vsn})`);
+  const release = await readReleaseFile(root, vsn);
   const sysFile = join(dir, 'sys.config.json');
   const sysConfig = existsSync(sysFile) ? checkSysConfig(substituteEnv(await readJson<unknown>(sysFile, ''), env, sysFile), sysFile) : {};
   const nodeArgs = await readNodeArgs(root, vsn, env);
