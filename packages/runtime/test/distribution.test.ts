@@ -434,7 +434,7 @@ test('node.args: --busy-wait sets the window in microseconds; anything but a num
   assert.equal(parseNodeArgs('--name a@127.0.0.1 --busy-wait 0', {}, 'node.args').busyWaitUs, 0);
   assert.equal(parseNodeArgs('--busy-wait=500', {}, 'node.args').busyWaitUs, 500);
   assert.equal(parseNodeArgs('--name a@127.0.0.1', {}, 'node.args').busyWaitUs, undefined);
-  assert.throws(() => parseNodeArgs('--busy-wait lots', {}, 'node.args'), /node\.args: --busy-wait lots is not a number of microseconds: use e\.g\. --busy-wait 200/);
+  assert.throws(() => parseNodeArgs('--busy-wait lots', {}, 'node.args'), /node\.args:1: --busy-wait lots is not a number of microseconds: use e\.g\. --busy-wait 200/);
 });
 
 test('the handshake agrees on a version both nodes speak and exchanges capabilities; a version range that does not meet is refused with one line', async () => {

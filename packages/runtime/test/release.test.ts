@@ -181,7 +181,7 @@ test('node.args gives the node name, cookie and Node.js flags; comments, quotes 
   const args = parseNodeArgs('# the node\n--name shop@127.0.0.1\n-setcookie "${COOKIE:-s3cret}"  # the cookie\n--enable-source-maps --max-old-space-size=512\n', {}, 'node.args');
   assert.deepEqual(args, { name: 'shop@127.0.0.1', cookie: 's3cret', hidden: false, nodeFlags: ['--enable-source-maps', '--max-old-space-size=512'] });
   assert.equal(parseNodeArgs('--sname shop', {}, 'node.args').name, 'shop@127.0.0.1');
-  assert.throws(() => parseNodeArgs('--name', {}, 'node.args'), /node.args: -name needs a value|node.args: --name needs a value/);
+  assert.throws(() => parseNodeArgs('--name', {}, 'node.args'), /node.args:1: -name needs a value|node.args:1: --name needs a value/);
   assert.throws(() => parseNodeArgs('--name shop', {}, 'node.args'), /'shop' is not a node name: use name@host/);
   assert.throws(() => parseNodeArgs('shop', {}, 'node.args'), /'shop' is not a flag/);
 });

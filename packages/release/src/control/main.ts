@@ -487,12 +487,15 @@ async function installOrRollBack(what: string, probeMs: number | undefined, verb
   }
   const vsn = verb === 'upgrade' ? await unpackIfNeeded(what) : what;
   const env = await commandEnv(vsn, verb);
-  // A version no boot could start is not made permanent; a node.args that does not even read is the node's to refuse.
-  const nodeArgs = await readNodeArgs(root, vsn, process.env).catch(() => undefined);
-  if (nodeArgs !== undefined) checkNodeFlags(vsn, nodeArgs.nodeFlags, verb);
-  // Native addons built for another machine would fail as the node loads them: refused before the node is asked.
-  // A release.json that does not read (an operator's edit) is named here; a version not in the root is the node's to refuse.
-  if (hasVersion(root, vsn)) checkNative(await readReleaseFile(root, vsn), (await readReleases(root)).name, 'installed');
+  // A version no boot could start is not made permanent: a node.args that does not read, that other users may read while it
+  // holds the cookie, or with flags Node.js refuses, and native addons built for another machine, are refused before the node
+  // is asked; a release.json that does not read (an operator's edit) is named here. A version not in the root is the node's to refuse.
+  if (hasVersion(root, vsn)) {
+    const nodeArgs = await readNodeArgs(root, vsn, process.env);
+    checkCookieFile(vsn, nodeArgs, verb);
+    checkNodeFlags(vsn, nodeArgs.nodeFlags, verb);
+    checkNative(await readReleaseFile(root, vsn), (await readReleases(root)).name, 'installed');
+  }
   await waitForRootLock(verb, vsn);
   const started = performance.now();
   const report = await withToolNode(async ({ node, refusal }, t) => {

@@ -135,15 +135,16 @@ export function checkNative(release: ReleaseFile, name: string, done: 'booted' |
 }
 
 /**
- * Refuses (exit 2) to boot a version whose node.args holds the cookie (--setcookie) and other users may read: whoever reads the
+ * Refuses (exit 2) to boot (or, given `install`, to install) a version whose node.args holds the cookie (--setcookie) and other users may read: whoever reads the
  * cookie controls the node, so, as OTP refuses a cookie file not accessible by its owner only, the boot names it and the fix.
  */
-export function checkCookieFile(vsn: string, nodeArgs: NodeArgs): void {
+export function checkCookieFile(vsn: string, nodeArgs: NodeArgs, install?: 'upgrade' | 'downgrade'): void {
   const file = join(root, 'releases', vsn, 'node.args');
   if (nodeArgs.cookie === undefined || process.platform === 'win32' || !existsSync(file)) return;
   const mode = statSync(file).mode & 0o777;
   if ((mode & 0o077) === 0) return;
-  throw new ScriptError(`releases/${vsn}/node.args holds the node's cookie and other users may read it (mode ${mode.toString(8)}), so anyone on this machine could take over the node; it was not started: chmod 600 ${file} (otp release writes it so), then start it again`, 2);
+  const so = install === undefined ? `it was not started: chmod 600 ${file} (otp release writes it so), then start it again` : `${vsn} was not installed, as every boot of it would be refused: chmod 600 ${file} (otp release writes it so), then run ${install} ${vsn} again`;
+  throw new ScriptError(`releases/${vsn}/node.args holds the node's cookie and other users may read it (mode ${mode.toString(8)}), so anyone on this machine could take over the node; ${so}`, 2);
 }
 
 /**

@@ -139,11 +139,11 @@ function heartNumber(flag: string, v: string, min: number, file: string): number
 }
 
 // Splits a node.args text into words: whitespace separates, quotes group, `#` starts a comment.
-function words(text: string): string[] {
-  const out: string[] = [];
-  for (const line of text.split('\n')) {
+function words(text: string): Array<{ word: string; line: number }> {
+  const out: Array<{ word: string; line: number }> = [];
+  for (const [i, line] of text.split('\n').entries()) {
     const stripped = line.replace(/(^|\s)#.*$/, '');
-    for (const m of stripped.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) out.push(m[1] ?? m[2] ?? m[3]!);
+    for (const m of stripped.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) out.push({ word: m[1] ?? m[2] ?? m[3]!, line: i + 1 });
   }
   return out;
 }
@@ -225,19 +225,22 @@ function misspelt(previous: string | undefined): string {
 /** Parses node.args (vm.args' counterpart), with `${VAR}` substituted in each word. */
 export function parseNodeArgs(text: string, env: Record<string, string | undefined>, file: string): NodeArgs {
   const d: NodeArgsDraft = { args: { hidden: false, nodeFlags: [] }, proto: 'tcp', ssl: {} };
-  const list = words(text).map((w) => substituteString(w, env, file, 'node.args'));
+  // Each word's errors name its line as file:line (a flag's value, the line of its flag).
+  const found = words(text);
+  const list = found.map((w) => substituteString(w.word, env, file, 'node.args'));
   for (let i = 0; i < list.length; i++) {
     const word = list[i]!;
+    const at = `${file}:${found[i]!.line}`;
     const [flag, inline] = word.includes('=') ? [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)] : [word, undefined];
     const value = (): string => {
       const v = inline ?? list[++i];
-      if (v === undefined || v.startsWith('--')) throw new ReleaseConfigError(file, `${file}: ${flag} needs a value, e.g. ${flag} ${valueExample(flag)}`);
+      if (v === undefined || v.startsWith('--')) throw new ReleaseConfigError(file, `${at}: ${flag} needs a value, e.g. ${flag} ${valueExample(flag)}`);
       return v;
     };
     const read = NODE_ARGS_FLAGS.get(flag.replace(/^-+/, '-'));
-    if (read) read(d, value, flag, file);
+    if (read) read(d, value, flag, at);
     else if (word.startsWith('--')) d.args.nodeFlags.push(word);
-    else throw new ReleaseConfigError(file, `${file}: '${word}' is not a flag${misspelt(list[i - 1])}: write --name, --setcookie, --hidden, --busy-wait or a Node.js flag such as --max-old-space-size=512`);
+    else throw new ReleaseConfigError(file, `${at}: '${word}' is not a flag${misspelt(list[i - 1])}: write --name, --setcookie, --hidden, --busy-wait or a Node.js flag such as --max-old-space-size=512`);
   }
   const { args, ssl } = d;
   const missing = (['cert', 'key', 'ca'] as const).filter((k) => ssl[k] === undefined);

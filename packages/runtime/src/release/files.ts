@@ -304,7 +304,17 @@ export interface VersionFiles {
 /** A version's node.args alone (what clients of a running node need: its name and cookie), `${VAR}` substituted. */
 export async function readNodeArgs(root: string, vsn: string, env: Record<string, string | undefined>): Promise<NodeArgs> {
   const file = join(root, 'releases', vsn, 'node.args');
-  return existsSync(file) ? parseNodeArgs(await readFile(file, 'utf8'), env, file) : { hidden: false, nodeFlags: [] };
+  return existsSync(file) ? parseNodeArgs(await readNodeArgsText(file), env, file) : { hidden: false, nodeFlags: [] };
+}
+
+// A node.args' text; one this user may not read (another user's, mode 600) or a folder in its place, a ReleaseConfigError naming it and the fix.
+async function readNodeArgsText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new ReleaseConfigError(file, `${file} cannot be read (${code}), so the node's name, cookie and flags are unknown: make it a file the user who runs the node owns and may read (chown that user, chmod 600), or restore it from the version's tarball`);
+  }
 }
 
 /**
@@ -390,6 +400,6 @@ export async function versionVariables(root: string, vsn: string): Promise<Versi
   const sysFile = join('releases', vsn, 'sys.config.json');
   if (existsSync(join(root, sysFile))) for (const [name, required] of variablesOf(await readJson<unknown>(join(root, sysFile), ''))) out.push({ name, file: sysFile, required });
   const argsFile = join('releases', vsn, 'node.args');
-  if (existsSync(join(root, argsFile))) for (const [name, required] of nodeArgsVariables(await readFile(join(root, argsFile), 'utf8'))) out.push({ name, file: argsFile, required });
+  if (existsSync(join(root, argsFile))) for (const [name, required] of nodeArgsVariables(await readNodeArgsText(join(root, argsFile)))) out.push({ name, file: argsFile, required });
   return out;
 }

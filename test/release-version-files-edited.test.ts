@@ -1,11 +1,13 @@
 // releases/<vsn>/release.json edited by hand into a `native` of the wrong shape (not the machine its addons were built for)
 // or into JSON that does not read: a boot refuses it (exit 2) naming the file, what is wrong and the fix, where it said
 // "built for undefined-undefined" or "Cannot read properties of null"; an upgrade to such a version says so too, where it
-// skipped its native-addon check and went on to ask the node.
+// skipped its native-addon check and went on to ask the node. An upgrade to a version whose node.args does not read, has a
+// line that is no flag, or holds the cookie readable by others is refused before the node is asked (it was the node's to
+// refuse, or was installed and made permanent, every later boot of it then refused).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,6 +78,30 @@ test('an upgrade to a version whose release.json does not read, or whose "native
     const malformed = await script(root, 'upgrade', '0.2.0');
     assert.equal(malformed.status, 2, malformed.stderr);
     assert.match(malformed.stderr, /^shaped: \S+release\.json is not a release file: "native" must be the machine its native addons were built for, .*, not \{"platform":"\w+"\}: /);
+    assert.match(readFileSync(join(root, 'releases', 'RELEASES.json'), 'utf8'), /"vsn":"0\.2\.0","status":"unpacked"/, 'RELEASES.json is left as it was');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('an upgrade to a version whose node.args does not read, has a line that is no flag, or lets others read the cookie is refused (exit 2) before the node is asked', { timeout: 300_000 }, async () => {
+  const root = makeRoot();
+  const file = join(root, 'releases', '0.2.0', 'node.args');
+  try {
+    writeFileSync(file, '--name shaped@127.0.0.1\n--setcookie shaped\nbogus\n');
+    const malformed = await script(root, 'upgrade', '0.2.0');
+    assert.equal(malformed.status, 2, malformed.stderr);
+    assert.match(malformed.stderr, /^shaped: \S+releases\/0\.2\.0\/node\.args:3: 'bogus' is not a flag: write --name, /);
+    writeFileSync(file, '--name shaped@127.0.0.1\n--setcookie shaped\n');
+    chmodSync(file, 0o644);
+    const readable = await script(root, 'upgrade', '0.2.0');
+    assert.equal(readable.status, 2, readable.stderr);
+    assert.equal(readable.stderr, `shaped: releases/0.2.0/node.args holds the node's cookie and other users may read it (mode 644), so anyone on this machine could take over the node; 0.2.0 was not installed, as every boot of it would be refused: chmod 600 ${file} (otp release writes it so), then run upgrade 0.2.0 again`);
+    rmSync(file);
+    mkdirSync(file);
+    const unreadable = await script(root, 'upgrade', '0.2.0');
+    assert.equal(unreadable.status, 2, unreadable.stderr);
+    assert.equal(unreadable.stderr, `shaped: ${file} cannot be read (EISDIR), so the node's name, cookie and flags are unknown: make it a file the user who runs the node owns and may read (chown that user, chmod 600), or restore it from the version's tarball`);
     assert.match(readFileSync(join(root, 'releases', 'RELEASES.json'), 'utf8'), /"vsn":"0\.2\.0","status":"unpacked"/, 'RELEASES.json is left as it was');
   } finally {
     rmSync(root, { recursive: true, force: true });
