@@ -135,3 +135,10 @@ test('a plan over the installing.json a node killed mid-install left (its pid si
   assert.deepEqual(plan.warnings.filter((w) => w.includes('installing.json')).length, 1);
   assert.equal(existsSync(join(releases, 'installing.json')), false);
 });
+
+test('parseSysConfig: JSON that does not parse is named with its line and column, as an editor counts them', () => {
+  assert.throws(() => parseSysConfig('{\n  "shop": { "port": 80 },\n}\n', 'config/sys.config.json'), (error: Error) => {
+    assert.match(error.message, /^config\/sys\.config\.json is not valid JSON at line 3, column 1 \(.*\): fix it, it must be an object like /);
+    return true;
+  });
+});

@@ -17,7 +17,11 @@ export function parseSysConfig(text: string | undefined, file: string): Record<s
   try {
     value = JSON.parse(text.replace(BOM, ''));
   } catch (error) {
-    throw new ReleaseError('badSysConfig', `${file} is not valid JSON (${(error as Error).message}): fix it, it must be an object like { "shop": { "port": 8080 } }`, { file, cause: error });
+    // Where the parse stopped, as line and column: the position JSON.parse names is no help to an editor.
+    const at = /at position (\d+)/.exec((error as Error).message);
+    const before = at ? text.replace(BOM, '').slice(0, Number(at[1])).split('\n') : undefined;
+    const where = before ? ` at line ${before.length}, column ${before.at(-1)!.length + 1}` : '';
+    throw new ReleaseError('badSysConfig', `${file} is not valid JSON${where} (${(error as Error).message}): fix it, it must be an object like { "shop": { "port": 8080 } }`, { file, cause: error });
   }
   if (!isObject(value)) throw new ReleaseError('badSysConfig', `${file} must be a JSON object of applications, like { "shop": { "port": 8080 } }, got ${JSON.stringify(value)}`, { file });
   for (const [key, env] of Object.entries(value)) {
