@@ -10,7 +10,7 @@ import { nodeConnectionOptions, nameOption, snameOption } from '../project/node-
 import { evalBoundOptions, evalOptionsFrom } from './remote-eval.js';
 
 // One statement at a time, in order: each is evaluated inside the node before the next is read. Ctrl-C while
-// a line is awaited stops waiting for it (the node bounds the line itself); Ctrl-C at the prompt quits.
+// a line is awaited tells the node to stop it (evalInterrupt) and stops waiting; Ctrl-C at the prompt quits.
 async function repl(io: Io, c: Connection, node: string, bounds: EvalOptions): Promise<number> {
   // The session's declarations live on the node for as long as the shell: `const x = 1`, then `x`.
   const session = randomUUID();
@@ -31,9 +31,15 @@ async function readLines(io: Io, c: Connection, node: string, bounds: EvalLineOp
   const input = tty ? process.stdin : boundedInput(process.stdin, (why) => (refused = why));
   const rl = createInterface({ input, output: tty ? process.stdout : undefined, prompt: `${node}> `, terminal: tty });
   const line: LineWait = { ran: 0, failed: 0 };
-  rl.on('SIGINT', () => (line.interrupt ? line.interrupt() : rl.close()));
+  // The node stops the session's running line when told (a synchronous loop only once --eval-timeout ends it: docs/shell.md).
+  const stopOnNode = (): void => void c.rpc('otp', 'evalInterrupt', [bounds.session], 5000).catch(() => undefined);
+  rl.on('SIGINT', () => {
+    if (!line.interrupt) return rl.close();
+    stopOnNode();
+    line.interrupt();
+  });
   // A real SIGINT (kill -INT, a Ctrl-C reaching a piped shell) ends the shell, exit 130 as a shell reports the signal:
-  // the session ends as at q(), a line being awaited is no longer waited for (the node bounds it), the node runs on.
+  // the session ends as at q(), which stops on the node a line being awaited, the node runs on.
   let signalled = false;
   const onSignal = (): void => {
     signalled = true;
@@ -78,6 +84,9 @@ async function readLines(io: Io, c: Connection, node: string, bounds: EvalLineOp
   return 1;
 }
 
+/** What Ctrl-C at a line being awaited prints after `** `: the node was told to stop it, and what it cannot stop at once. */
+export const INTERRUPTED = 'interrupted: the node was told to stop that line (a synchronous loop with no await stops only when --eval-timeout ends it)';
+
 /** How the line being awaited is given up (Ctrl-C, a SIGINT): set while one is; and how many statements ran and failed. */
 interface LineWait {
   interrupt?: () => void;
@@ -88,7 +97,7 @@ interface LineWait {
 // Evaluates one statement on the node and prints its answer or its error: 'quit' when it called q(), 'down' when the
 // node went down (said on stderr), else 'next'.
 async function evalLine(io: Io, c: Connection, source: string, bounds: EvalLineOptions, line: LineWait, signalled: () => boolean): Promise<'next' | 'quit' | 'down'> {
-  const interrupted = new Promise<string>((resolve) => (line.interrupt = () => resolve('interrupted: no longer waiting for that line (the node stops it within its bounds)')));
+  const interrupted = new Promise<string>((resolve) => (line.interrupt = () => resolve(INTERRUPTED)));
   try {
     // A declaration or a comment answering undefined prints nothing, as in otp shell; q() inside a statement leaves.
     const answer = remoteAnswer(source, await Promise.race([c.eval(source, bounds), interrupted.then((why) => Promise.reject(new Error(why)))]));

@@ -203,8 +203,10 @@ async function remote(args: EvalFlags): Promise<number> {
     // The top-level declarations of its lines outlive them on the node for as long as this shell: `const x = 1`, then `x`.
     const session = randomUUID();
     const evaluate = (line: string): Promise<unknown> => node.run((ctx) => rpc.call(ctx, t.node, 'otp', 'eval', [line, { ...bounds, session }], replyMs));
+    // Ctrl-C at a line: the node stops it (a synchronous loop only once --eval-timeout ends it: docs/shell.md).
+    const stopLine = (): void => void node.run((ctx) => rpc.call(ctx, t.node, 'otp', 'evalInterrupt', [session], 5000)).catch(() => undefined);
     try {
-      return await remoteLines(t, evaluate);
+      return await remoteLines(t, evaluate, stopLine);
     } finally {
       // The session's declarations go with it (a node of an older runtime, or one gone down, has none to end).
       await node.run((ctx) => rpc.call(ctx, t.node, 'otp', 'evalEnd', [session], 5000)).catch(() => undefined);
@@ -213,10 +215,10 @@ async function remote(args: EvalFlags): Promise<number> {
 }
 
 // The remote shell's lines, as otp remote reads them: each statement evaluated inside the node before the next is read.
-// Ctrl-C while a line is awaited stops waiting for it (the node bounds the line itself); at the prompt it leaves. A real
+// Ctrl-C while a line is awaited tells the node to stop it (stopLine) and stops waiting; at the prompt it leaves. A real
 // SIGINT (kill -INT, a Ctrl-C reaching a piped shell) ends the shell, exit 130 as a shell reports the signal, the node
-// running on; a node that goes down ends it, exit 1.
-async function remoteLines(t: Target, evaluate: (line: string) => Promise<unknown>): Promise<number> {
+// running on (ending the session stops its line); a node that goes down ends it, exit 1.
+async function remoteLines(t: Target, evaluate: (line: string) => Promise<unknown>, stopLine: () => void): Promise<number> {
   const name = t.node;
   // As otp remote (one rule): piped input comes a bounded line at a time, and a line past the bound ends the shell,
   // exit 2 (a terminal bounds its own lines); piped, no prompt is printed.
@@ -225,7 +227,11 @@ async function remoteLines(t: Target, evaluate: (line: string) => Promise<unknow
   const input = tty ? process.stdin : boundedInput(process.stdin, (why) => (refused = why));
   const lines = createInterface({ input, output: tty ? process.stdout : undefined, prompt: `${name}> `, terminal: tty });
   let interrupt: (() => void) | undefined;
-  lines.on('SIGINT', () => (interrupt ? interrupt() : lines.close()));
+  lines.on('SIGINT', () => {
+    if (!interrupt) return lines.close();
+    stopLine();
+    interrupt();
+  });
   let signalled = false;
   const onSignal = (): void => {
     signalled = true;
@@ -245,7 +251,7 @@ async function remoteLines(t: Target, evaluate: (line: string) => Promise<unknow
       if (signalled || quitsShell(line)) break;
       if (line.trim() !== '') {
         ran += 1;
-        const interrupted = new Promise<never>((_, reject) => (interrupt = () => reject(new Error('interrupted: no longer waiting for that line (the node stops it within its bounds)'))));
+        const interrupted = new Promise<never>((_, reject) => (interrupt = () => reject(new Error('interrupted: the node was told to stop that line (a synchronous loop with no await stops only when --eval-timeout ends it)'))));
         try {
           // As otp remote: a declaration or comment answering undefined prints nothing; q() inside a statement leaves.
           const answer = remoteAnswer(line, await Promise.race([evaluate(line), interrupted]));

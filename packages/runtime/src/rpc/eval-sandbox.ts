@@ -1,14 +1,14 @@
 // Runs evaluated code with a bound on synchronous work: the script and each timer callback it sets run
 // under node:vm's timeout, so a runaway line is interrupted instead of freezing every process (and the
 // ticks) of the node.
-import { clearInterval, clearTimeout, setImmediate, setInterval, setTimeout } from 'node:timers';
+import { clearImmediate, clearInterval, clearTimeout, setImmediate, setInterval, setTimeout } from 'node:timers';
 import vm from 'node:vm';
 import type { EvalSession, SessionLine } from './eval-session.js';
 
 /** Why an evaluation was stopped: too long without awaiting, or an awaited promise that did not settle in time. */
 export class EvalStopped extends Error {
   constructor(
-    readonly code: 'evalTimeout' | 'evalAwaitTimeout',
+    readonly code: 'evalTimeout' | 'evalAwaitTimeout' | 'evalInterrupted',
     message: string,
   ) {
     super(message);
@@ -33,6 +33,11 @@ function isScriptTimeout(error: unknown): boolean {
 
 function syncStopped(ms: number): EvalStopped {
   return new EvalStopped('evalTimeout', `evaluation stopped after ${ms} ms of synchronous work: code evaluated on a node may run at most that long before its first await (and in each timer callback); raise the bound with --eval-timeout MS (or OTP_EVAL_TIMEOUT)`);
+}
+
+/** The error of a line its remote shell interrupted (Ctrl-C at otp remote, a shell that ended while the line ran). */
+export function evalInterrupted(): EvalStopped {
+  return new EvalStopped('evalInterrupted', 'interrupted: the line was stopped on the node (its timers cleared, its helpers refused); the shell goes on');
 }
 
 function awaitStopped(ms: number): EvalStopped {
@@ -184,27 +189,62 @@ class LongTimer {
 
 // setTimeout, setInterval and setImmediate whose callbacks run under the bound, delays past 24.8 days included (Node
 // would run those at once); `stopped` hears of a callback that passed the bound. The clear functions take both kinds.
-function boundedTimers(timeoutMs: number, stopped: () => void): Record<string, unknown> {
+// Once `signal` aborts (the line was interrupted), every timer the line set is cleared and a new one is refused.
+function boundedTimers(timeoutMs: number, stopped: () => void, signal?: AbortSignal): Record<string, unknown> {
   type Callback = (...args: unknown[]) => unknown;
+  // Each live timer of the line, with how it is cleared.
+  const live = new Map<unknown, () => void>();
   const job = (cb: unknown, args: unknown[]): boolean => {
+    if (signal?.aborted) return false;
     if (typeof cb !== 'function' || runBounded(() => void (cb as Callback)(...args), timeoutMs)) return true;
     stopped();
     return false;
   };
-  const clear = (handle: unknown): void => (handle instanceof LongTimer ? handle.clear() : clearTimeout(handle as NodeJS.Timeout));
+  const drop = (handle: unknown): void => {
+    const clear = live.get(handle);
+    live.delete(handle);
+    if (clear) clear();
+    else if (handle instanceof LongTimer) handle.clear();
+    else clearTimeout(handle as NodeJS.Timeout);
+  };
+  signal?.addEventListener('abort', () => [...live.keys()].forEach(drop), { once: true });
+  const refuseIfStopped = (): void => {
+    if (signal?.aborted) throw evalInterrupted();
+  };
   return {
-    setTimeout: (cb: unknown, ms?: number, ...args: unknown[]) => (Number(ms) > MAX_DELAY_MS ? new LongTimer(() => job(cb, args), Number(ms), false) : setTimeout(() => job(cb, args), ms)),
-    setImmediate: (cb: unknown, ...args: unknown[]) => setImmediate(() => job(cb, args)),
-    setInterval: (cb: unknown, ms?: number, ...args: unknown[]) => {
-      if (Number(ms) > MAX_DELAY_MS) {
-        const long: LongTimer = new LongTimer(() => job(cb, args) || long.clear(), Number(ms), true);
-        return long;
-      }
-      const handle: NodeJS.Timeout = setInterval(() => job(cb, args) || clearInterval(handle), ms);
+    setTimeout: (cb: unknown, ms?: number, ...args: unknown[]) => {
+      refuseIfStopped();
+      const fire = (): void => {
+        live.delete(handle);
+        job(cb, args);
+      };
+      const handle: LongTimer | NodeJS.Timeout = Number(ms) > MAX_DELAY_MS ? new LongTimer(fire, Number(ms), false) : setTimeout(fire, ms);
+      live.set(handle, () => (handle instanceof LongTimer ? handle.clear() : clearTimeout(handle)));
       return handle;
     },
-    clearTimeout: clear,
-    clearInterval: clear,
+    setImmediate: (cb: unknown, ...args: unknown[]) => {
+      refuseIfStopped();
+      const handle: NodeJS.Immediate = setImmediate(() => {
+        live.delete(handle);
+        job(cb, args);
+      });
+      live.set(handle, () => clearImmediate(handle));
+      return handle;
+    },
+    setInterval: (cb: unknown, ms?: number, ...args: unknown[]) => {
+      refuseIfStopped();
+      if (Number(ms) > MAX_DELAY_MS) {
+        const long: LongTimer = new LongTimer(() => job(cb, args) || drop(long), Number(ms), true);
+        live.set(long, () => long.clear());
+        return long;
+      }
+      const handle: NodeJS.Timeout = setInterval(() => job(cb, args) || drop(handle), ms);
+      live.set(handle, () => clearInterval(handle));
+      return handle;
+    },
+    clearTimeout: drop,
+    clearInterval: drop,
+    clearImmediate: drop,
   };
 }
 
@@ -213,9 +253,10 @@ function boundedTimers(timeoutMs: number, stopped: () => void): Record<string, u
  * its synchronous run up to its first await, or a timer callback it set, passes `timeoutMs`, or when its
  * result takes longer than `awaitTimeoutMs`. The code after an await runs as the node's other code does:
  * node:vm cannot interrupt a promise continuation without corrupting Node's async context (see docs/tracing.md).
- * With a `session`, the line's top-level declarations outlive it, for the session's next lines.
+ * With a `session`, the line's top-level declarations outlive it, for the session's next lines. When `signal` aborts
+ * (the line was interrupted), it rejects with EvalStopped 'evalInterrupted' and the line's timers are cleared.
  */
-export function runSandboxed(source: string, scope: Record<string, unknown>, bounds: EvalBounds, session?: EvalSession): Promise<unknown> {
+export function runSandboxed(source: string, scope: Record<string, unknown>, bounds: EvalBounds, session?: EvalSession, signal?: AbortSignal): Promise<unknown> {
   return new Promise((resolve, reject) => {
     let done = false;
     const end = (settle: () => void): void => {
@@ -226,7 +267,8 @@ export function runSandboxed(source: string, scope: Record<string, unknown>, bou
     };
     const waited = setTimeout(() => end(() => reject(awaitStopped(bounds.awaitTimeoutMs))), bounds.awaitTimeoutMs);
     waited.unref();
-    const all: Record<string, unknown> = { ...scope, ...boundedTimers(bounds.timeoutMs, () => end(() => reject(syncStopped(bounds.timeoutMs)))) };
+    signal?.addEventListener('abort', () => end(() => reject(evalInterrupted())), { once: true });
+    const all: Record<string, unknown> = { ...scope, ...boundedTimers(bounds.timeoutMs, () => end(() => reject(syncStopped(bounds.timeoutMs))), signal) };
     const names = Object.keys(all).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k));
     let result: Promise<unknown>;
     let line: SessionLine | undefined;

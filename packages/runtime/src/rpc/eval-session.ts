@@ -72,6 +72,22 @@ export class EvalSession {
   private readonly helpers: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   private readonly bindings: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   private readonly declared = new Map<string, Kind>();
+  private readonly running = new Set<AbortController>();
+
+  /** A line of the session starts running: the signal its run is stopped by when the shell interrupts it; `done` once it settled. */
+  started(): { signal: AbortSignal; done: () => void } {
+    const controller = new AbortController();
+    this.running.add(controller);
+    return { signal: controller.signal, done: () => this.running.delete(controller) };
+  }
+
+  /** Stops the session's running lines (Ctrl-C at the remote shell); how many there were. */
+  interrupt(): number {
+    const lines = [...this.running];
+    this.running.clear();
+    for (const line of lines) line.abort();
+    return lines.length;
+  }
 
   /**
    * Prepares a line with `scope` (the helpers of its process) in scope, under the session's bindings. A name an earlier
@@ -141,7 +157,14 @@ export function evalSession(node: OtpNode, id: string): EvalSession {
   return session;
 }
 
-/** Ends the session `id` on `node` (a remote shell that quits): its bindings go. */
+/** Ends the session `id` on `node` (a remote shell that quits, or was interrupted): a line it still runs is stopped, its bindings go. */
 export function endEvalSession(node: OtpNode, id: unknown): boolean {
-  return typeof id === 'string' && (sessions.get(node)?.delete(id) ?? false);
+  if (typeof id !== 'string') return false;
+  sessions.get(node)?.get(id)?.interrupt();
+  return sessions.get(node)?.delete(id) ?? false;
+}
+
+/** Stops the line the session `id` on `node` is running (Ctrl-C at its remote shell); how many lines were stopped (0 or 1). */
+export function interruptEvalSession(node: OtpNode, id: unknown): number {
+  return typeof id === 'string' ? (sessions.get(node)?.get(id)?.interrupt() ?? 0) : 0;
 }

@@ -1,11 +1,11 @@
 import { types } from 'node:util';
 import type { OtpNode } from '../node.js';
 import type { ProcessContext } from '../types.js';
-import { CodeDoesNotParse, formatBounded, runSandboxed, type EvalBounds } from './eval-sandbox.js';
-import { formatShellValue, shellScope } from './shell-helpers.js';
+import { CodeDoesNotParse, evalInterrupted, formatBounded, runSandboxed, type EvalBounds } from './eval-sandbox.js';
+import { formatShellValue, shellScope, SHELL_HELPERS } from './shell-helpers.js';
 import { evalSession } from './eval-session.js';
 
-export { endEvalSession } from './eval-session.js';
+export { endEvalSession, interruptEvalSession } from './eval-session.js';
 
 export { EvalStopped } from './eval-sandbox.js';
 
@@ -67,13 +67,16 @@ export async function evaluate(node: OtpNode, api: Record<string, unknown>, sour
   let quit = false;
   const leave = session ? { q: () => void (quit = true), quit: () => void (quit = true), exit: () => void (quit = true) } : {};
   // The evaluating process catches what the code throws: a typo at a remote prompt is an answer, not a crash report.
+  // A session's line can be interrupted from its shell (Ctrl-C): its result rejects, its timers go, its helpers refuse.
+  const run = session?.started();
   const outcome = await node.run(async (ctx: ProcessContext) => {
     try {
-      return { value: await runSandboxed(source, { ...shellScope(node, ctx, api), ...leave, ...guardedGlobals(node) }, bounds, session) };
+      const scope = refusedOnceStopped(shellScope(node, ctx, api), run?.signal);
+      return { value: await runSandboxed(source, { ...scope, ...leave, ...guardedGlobals(node) }, bounds, session, run?.signal) };
     } catch (error) {
       return { error };
     }
-  });
+  }).finally(() => run?.done());
   if ('error' in outcome) {
     // A line that called q() and then threw (`q(); throw 1`) still leaves: the quit wins, its error said first.
     if (quit) return `${QUIT_MARK}${ERROR_MARK}${thrownText(outcome.error)}`;
@@ -83,6 +86,22 @@ export async function evaluate(node: OtpNode, api: Record<string, unknown>, sour
   // The answer's own inspect (a custom one, a proxy's traps) is the line's code too: bounded as the line is.
   const text = formatBounded(() => formatShellValue(outcome.value), bounds.timeoutMs);
   return quit ? `${QUIT_MARK}${text}` : text;
+}
+
+// The shell helpers of `scope` (call, send, flush, …), each refusing once `signal` aborted: a loop of an interrupted
+// line that keeps calling them (`for (;;) await call(…)`) is stopped at its next call.
+function refusedOnceStopped(scope: Record<string, unknown>, signal: AbortSignal | undefined): Record<string, unknown> {
+  if (signal === undefined) return scope;
+  const guarded = { ...scope };
+  for (const { name } of SHELL_HELPERS) {
+    const helper = scope[name];
+    if (typeof helper !== 'function') continue;
+    guarded[name] = (...args: unknown[]): unknown => {
+      if (signal.aborted) throw evalInterrupted();
+      return (helper as (...a: unknown[]) => unknown)(...args);
+    };
+  }
+  return guarded;
 }
 
 // Before the answer of a line that called q(): no printed value starts with a NUL (inspect quotes strings).
