@@ -1,7 +1,8 @@
 // `otp shell` stops a line, not itself: a piped line looping synchronously is stopped by --eval-timeout (as otp
 // remote bounds its lines); Ctrl-C (a real SIGINT) stops the running line, looping or awaiting, and the shell goes
 // on; two at an empty prompt quit with the applications stopped. Before, the loop hung the shell for ever and
-// Ctrl-C killed the process with the applications never stopped.
+// Ctrl-C killed the process with the applications never stopped. A SIGINT reaching a piped shell ends it, exit 130, as
+// it ends a piped otp remote; before, the piped shell went on (and exited 0 at a second SIGINT).
 // The project is generated inside the repository's _build/ so it resolves the workspace's packages.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,13 +13,14 @@ import { fileURLToPath } from 'node:url';
 import { bin } from './support/cli.ts';
 import { privatePortMapper } from './support/epmd.ts';
 import { run } from './support/run.ts';
+import { shellSession } from './support/shell-session.ts';
 import { replaceOrFail, waitFor } from './support/wait.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const NAME = 'intsh';
 const epmdPort = await privatePortMapper();
 
-test('otp shell: --eval-timeout stops a piped line that never awaits, Ctrl-C stops a line and twice at the prompt quits', { timeout: 300_000 }, async () => {
+test('otp shell: --eval-timeout stops a piped line that never awaits, a SIGINT ends a piped shell (exit 130), Ctrl-C stops a line and twice at the prompt quits', { timeout: 300_000 }, async (t) => {
   mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
   const base = mkdtempSync(join(repo, '_build', 'e2e', `${NAME}-`));
   const env = { ...process.env, OTP_EPMD_PORT: String(epmdPort), OTP_COOKIE: 'intsh_cookie', NO_COLOR: '1' };
@@ -41,7 +43,25 @@ test('otp shell: --eval-timeout stops a piped line that never awaits, Ctrl-C sto
     assert.doesNotMatch(piped.out, /at (defaultEval|bound |evaluate|runStoppable|otp-shell-line)/, piped.out);
     assert.match(piped.out, /intsh_app stopped/, piped.out);
 
-    const shell = spawn(process.execPath, [bin, 'shell', '--eval-timeout', '3600000'], { cwd: dir, env });
+    // Piped, a SIGINT ends the shell as it ends a piped otp remote: the line stopped, the applications stopped, exit 130.
+    const pipedShell = shellSession(process.execPath, [bin, 'shell'], { cwd: dir, env });
+    try {
+      pipedShell.write("process.stdout.write('intsh ' + 'piped\\n'); await new Promise(() => {})\n");
+      await pipedShell.waitOut('the piped line to run', 'intsh piped');
+      pipedShell.kill('SIGINT');
+      assert.deepEqual(await pipedShell.exited, [130, null], pipedShell.stdout() + pipedShell.stderr());
+      assert.match(pipedShell.stderr(), /^otp: interrupted \(SIGINT\): the shell ends, its applications stopped\n$/, pipedShell.stderr());
+      assert.match(pipedShell.stdout(), /intsh_app stopped/, pipedShell.stdout());
+    } finally {
+      pipedShell.kill();
+    }
+
+    // At a terminal (util-linux's script), Ctrl-C stops a line and the shell goes on.
+    if (spawnSync('script', ['--version'], { encoding: 'utf8' }).status !== 0) return t.skip('no script command (util-linux) to make a terminal');
+    const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+    const shell = spawn('script', ['-qec', `exec ${quote(process.execPath)} ${quote(bin)} shell --eval-timeout 3600000`, '/dev/null'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    shell.stdin.on('error', () => undefined);
+    const ctrlC = (): void => void shell.stdin.write('\x03');
     let out = '';
     shell.stdout.on('data', (c: Buffer) => (out += c.toString()));
     shell.stderr.on('data', (c: Buffer) => (out += c.toString()));
@@ -50,23 +70,23 @@ test('otp shell: --eval-timeout stops a piped line that never awaits, Ctrl-C sto
       const count = (re: RegExp): number => out.match(new RegExp(re.source, 'g'))?.length ?? 0;
       await waitFor(`the shell's banner (${out})`, () => /started intsh/.test(out), { ms: 120_000 });
       // A pipe's writes are synchronous: the line's word is out before its loop starts.
-      shell.stdin.write("let spun = 0; process.stdout.write('intsh looping\\n'); while (true) { spun++ }\n");
+      shell.stdin.write("let spun = 0; process.stdout.write('intsh ' + 'looping\\n'); while (true) { spun++ }\n");
       await waitFor(`the loop to start (${out})`, () => out.includes('intsh looping'), { ms: 60_000 });
       // node:vm's SIGINT watchdog can miss a signal (a user presses Ctrl-C again): sent again while the loop runs.
-      await waitFor(`the loop interrupted (${out})`, () => count(/interrupted by Ctrl-C/) === 1 || void shell.kill('SIGINT'), { ms: 60_000, everyMs: 1000 });
+      await waitFor(`the loop interrupted (${out})`, () => count(/interrupted by Ctrl-C/) === 1 || ctrlC(), { ms: 60_000, everyMs: 1000 });
       shell.stdin.write('spun > 0\n');
-      await waitFor(`the shell goes on (${out})`, () => /otp> true\n/.test(out), { ms: 60_000 });
+      await waitFor(`the shell goes on (${out})`, () => /\ntrue\r?\n/.test(out), { ms: 60_000 });
       // Said after a first await: the line waits then, its synchronous run over.
-      shell.stdin.write("await null; process.stdout.write('intsh awaiting\\n'); await new Promise(() => {}); 'never'\n");
+      shell.stdin.write("await null; process.stdout.write('intsh ' + 'awaiting\\n'); await new Promise(() => {}); 'nev' + 'er'\n");
       await waitFor(`the await line to run (${out})`, () => out.includes('intsh awaiting'), { ms: 60_000 });
-      shell.kill('SIGINT');
+      ctrlC();
       await waitFor(`the await interrupted (${out})`, () => count(/interrupted by Ctrl-C/) === 2, { ms: 60_000 });
       shell.stdin.write(`await call('${NAME}_server', { op: 'bump', key: 'k', by: 5 })\n`);
-      await waitFor(`the application answers in a fresh process (${out})`, () => /otp> 5\n/.test(out), { ms: 60_000 });
-      shell.kill('SIGINT');
+      await waitFor(`the application answers in a fresh process (${out})`, () => /\n5\r?\n/.test(out), { ms: 60_000 });
+      ctrlC();
       await waitFor(`how to quit is said (${out})`, () => /To exit, press Ctrl-C again/.test(out), { ms: 60_000 });
       assert.equal(shell.exitCode, null, `one Ctrl-C at the prompt does not quit:\n${out}`);
-      shell.kill('SIGINT');
+      ctrlC();
       assert.equal(await exited, 0, out);
       assert.match(out, /intsh_app stopped/, `the applications are stopped:\n${out}`);
       assert.doesNotMatch(out, /never/, out);

@@ -83,6 +83,11 @@ export const shellCommand = defineProvider({
     await shell.closed;
     // q() ends the shell even while stdin stays open (a pipe, a terminal): stop reading it.
     process.stdin.destroy();
+    // A SIGINT reaching a piped shell ended it (its line stopped, its applications stopped), exit 130 as a piped otp remote.
+    if (shell.signalled()) {
+      io.stderr.write('otp: interrupted (SIGINT): the shell ends, its applications stopped\n');
+      return 130;
+    }
     if (refused !== undefined) throw new OtpError('usage', refused);
     // Piped, every statement ran, and the exit code says whether any failed, as otp remote's (a terminal's typos do not count).
     if (input === undefined || shell.tally.failed === 0) return 0;

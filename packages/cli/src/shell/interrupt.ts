@@ -89,14 +89,20 @@ export function cutLineStack(error: unknown): void {
   error.stack = [...lines.slice(0, first), ...kept].join('\n');
 }
 
-/** Ctrl-C in the shell, as in Node's REPL: the first stops the running line; at an empty prompt one says how to quit and a second quits. */
+/** Ctrl-C in the shell, as in Node's REPL: the first stops the running line; at an empty prompt one says how to quit and a second quits. Piped, a SIGINT ends the shell. */
 export class CtrlC {
   private stopLine: (() => void) | undefined;
   private warned = false;
   /** Quits the shell (set once the REPL is up). */
   quit: () => void = () => undefined;
+  /** Whether a SIGINT ended a piped shell (its exit code is then 130, as a piped otp remote's). */
+  signalled = false;
 
-  constructor(private readonly say: (line: string) => void) {}
+  /** `piped`: the input is not a terminal, and a SIGINT ends the shell (stopping its line), as it ends a piped otp remote. */
+  constructor(
+    private readonly say: (line: string) => void,
+    private readonly piped = false,
+  ) {}
 
   /** A line started: `stop` gives up its wait and frees the shell's process (its synchronous run, vm interrupts). */
   started(stop: () => void): void {
@@ -112,6 +118,14 @@ export class CtrlC {
   /** The process's SIGINT listener. */
   readonly onSignal = (): void => {
     const stop = this.stopLine;
+    if (this.piped) {
+      if (this.signalled) return;
+      this.signalled = true;
+      this.stopLine = undefined;
+      stop?.();
+      this.quit();
+      return;
+    }
     if (stop !== undefined) {
       this.stopLine = undefined;
       stop();

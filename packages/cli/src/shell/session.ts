@@ -46,6 +46,8 @@ export interface Shell {
   readonly closed: Promise<void>;
   /** How many statements ran and how many of them failed (threw, were stopped, cut short or abandoned at the input's end). */
   readonly tally: StatementTally;
+  /** Whether a SIGINT ended the shell (piped input only: at a terminal Ctrl-C stops a line). */
+  signalled(): boolean;
 }
 
 /** A shell's count of the statements it ran and of those that failed. */
@@ -80,14 +82,14 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
   const ctrlC = new CtrlC((line) => {
     say(line);
     repl.displayPrompt();
-  });
+  }, options.input !== undefined);
   process.on('SIGINT', ctrlC.onSignal);
   const tally: StatementTally = { ran: 0, failed: 0 };
   // A line abandoned once the input ended failed: it gave no result.
   void bound.abandoned.then(() => (tally.failed += 1));
   const drained = evaluateInShell(repl, shell, own, say, bound, { ctrlC, timeoutMs: options.evalTimeoutMs }, tally);
   const closed = closedOnExit(repl, shell, started, () => Promise.race([drained(), bound.abandoned]), say, tally).finally(() => process.off('SIGINT', ctrlC.onSignal));
-  return { repl, shell, reload: () => reloader.reload(), closed, tally };
+  return { repl, shell, reload: () => reloader.reload(), closed, tally, signalled: () => ctrlC.signalled };
 }
 
 // The node's distribution (if asked), then the project compiled and its applications loaded and started;
