@@ -68,7 +68,7 @@ test('a crash dump that cannot be put in place (a folder where the file goes) le
 });
 
 test('a crash dump size limit over 256 MiB is refused with one sentence, in node.args, in $OTP_CRASH_DUMP_BYTES and in the options', () => {
-  assert.throws(() => parseNodeArgs('--crash-dump-bytes 1099511627776', {}, 'node.args'), /node\.args: --crash-dump-bytes 1099511627776 is not a size in bytes from 4096 to 268435456 \(256 MiB, the most a crash dump may take\): write e\.g\. --crash-dump-bytes 33554432$/);
+  assert.throws(() => parseNodeArgs('--crash-dump-bytes 1099511627776', {}, 'node.args'), /node\.args:1: --crash-dump-bytes 1099511627776 is not a size in bytes from 4096 to 268435456 \(256 MiB, the most a crash dump may take\): write e\.g\. --crash-dump-bytes 33554432$/);
   assert.equal(parseNodeArgs(`--crash-dump-bytes ${CRASH_DUMP_MAX_BYTES}`, {}, 'node.args').crashDumpBytes, CRASH_DUMP_MAX_BYTES);
   const node = createNode();
   const before = process.env.OTP_CRASH_DUMP_BYTES;
