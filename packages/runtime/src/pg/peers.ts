@@ -100,10 +100,15 @@ function localSnapshot(s: State): Array<[PgGroup, Pid[]]> {
 /** Handles discover, sync, join and leave from the same scope on another node. */
 export function onPeerMessage(s: State, ctx: ProcessContext, m: PeerMessage): void {
   switch (m.pg) {
-    case 'discover':
+    case 'discover': {
+      // A peer not known yet (a scope started, or restarted, after this one) is discovered back, as OTP's pg does:
+      // its own sync then tells this node what it joined before this node's sync reached it.
+      const known = s.peers.has(pidKey(m.peer));
       if (!peerOf(s, ctx, m.peer)) return;
       sendTo(s, ctx, m.peer, { pg: 'sync', peer: ctx.self(), groups: localSnapshot(s) } satisfies PeerMessage);
+      if (!known) sendTo(s, ctx, m.peer, { pg: 'discover', peer: ctx.self() } satisfies PeerMessage);
       return;
+    }
     case 'sync': {
       const p = peerOf(s, ctx, m.peer);
       if (p) peerSync(s, ctx, p, m.groups);
