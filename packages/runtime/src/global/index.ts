@@ -64,11 +64,23 @@ async function clusterOf(ctx: ProcessContext): Promise<string[]> {
  * the name is taken. The name is locked on every node first, so two concurrent registrations cannot
  * both win; a lock held by another registration is retried after a random pause, as OTP's global lock.
  */
-async function register(ctx: ProcessContext, name: string, pid: Pid, options: GlobalRegisterOptions = {}): Promise<boolean> {
+function register(ctx: ProcessContext, name: string, pid: Pid, options: GlobalRegisterOptions = {}): Promise<boolean> {
+  return take(ctx, name, pid, options, false);
+}
+
+/**
+ * Registers `pid` under `name` on every connected visible node even if another process holds it, which then
+ * no longer does (OTP's global:re_register_name); false only if `pid` holds another global name.
+ */
+async function reRegister(ctx: ProcessContext, name: string, pid: Pid, options: GlobalRegisterOptions = {}): Promise<boolean> {
+  return take(ctx, name, pid, options, true);
+}
+
+async function take(ctx: ProcessContext, name: string, pid: Pid, options: GlobalRegisterOptions, force: boolean): Promise<boolean> {
   const resolver = options.resolve ?? 'randomExit';
   if (!['randomExit', 'randomNotify', 'notifyAll'].includes(resolver)) throw new RuntimeError('badarg', `'${String(resolver)}' is not a conflict resolver: use 'randomExit', 'randomNotify' or 'notifyAll'`);
-  checkName('register', name);
-  if (!(pid instanceof Pid)) throw new RuntimeError('badarg', `global.register takes a pid to register under '${name}', got ${formatValue(pid, 100)}; nothing was registered`);
+  checkName(force ? 'reRegister' : 'register', name);
+  if (!(pid instanceof Pid)) throw new RuntimeError('badarg', `global.${force ? 'reRegister' : 'register'} takes a pid to register under '${name}', got ${formatValue(pid, 100)}; nothing was registered`);
   // As OTP's global (kernel's global_multi_name_action left at its default): a process holds one global name.
   const held = namesOf(ctx, pid).filter((n) => n !== name);
   if (held.length > 0) {
@@ -83,7 +95,7 @@ async function register(ctx: ProcessContext, name: string, pid: Pid, options: Gl
     try {
       for (const node of nodes) {
         held.push(node); // before asking: a node that times out may still lock late
-        const a = await ask(ctx, node, { op: 'reserve', name, lock, owner: ctx.self() });
+        const a = await ask(ctx, node, { op: 'reserve', name, lock, owner: ctx.self(), force });
         if (a !== 'ok') held.pop();
         if (a !== 'ok' && a !== 'gone') {
           answer = a as ReserveAnswer;
@@ -169,4 +181,4 @@ function ref<Call = unknown, Cast = unknown, Reply = unknown>(_ctx: ProcessConte
 installGlobalNames({ whereis, register: (ctx, name, pid) => register(ctx, name, pid), unregister });
 
 /** OTP's global: cluster-wide names with conflict resolution when partitions heal. */
-export const global = { register, unregister, whereis, send, registeredNames, registry, ref };
+export const global = { register, reRegister, unregister, whereis, send, registeredNames, registry, ref };

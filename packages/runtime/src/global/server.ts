@@ -36,7 +36,7 @@ export const DISTRIBUTED = Object.freeze({ op: 'distributed' as const });
 
 /** Requests a registering process sends to each node's global server. */
 export type GlobalCall =
-  | { op: 'reserve'; name: string; lock: string; owner: Pid }
+  | { op: 'reserve'; name: string; lock: string; owner: Pid; force?: boolean }
   | { op: 'release'; name: string; lock: string }
   | { op: 'commit'; name: string; lock: string; pid: Pid; resolver: ConflictResolver }
   | { op: 'unregister'; name: string };
@@ -128,7 +128,7 @@ function releaseLock(ctx: ProcessContext, state: State, name: string, id?: strin
 }
 
 function reserve(ctx: ProcessContext, state: State, req: Extract<GlobalCall, { op: 'reserve' }>): ReserveAnswer {
-  if (tableOf(ctx.node).has(req.name)) return 'taken';
+  if (req.force !== true && tableOf(ctx.node).has(req.name)) return 'taken';
   const l = state.locks.get(req.name);
   if (l && l.id !== req.lock) return 'locked';
   const via = wireSenderOf(req);
