@@ -1,7 +1,7 @@
 import { Exit, isDown, type ExitReason } from '../messages.js';
 import { Pid } from '../pid.js';
 import type { ProcessContext } from '../types.js';
-import { ExitSignal } from '../errors.js';
+import { describeBrief, ExitSignal } from '../errors.js';
 import { From } from '../gen/messages.js';
 import { replyTo } from '../gen/call.js';
 import type { Acknowledge } from '../gen/start.js';
@@ -50,18 +50,27 @@ export async function runMaster(ctx: ProcessContext, app: string, mod: Applicati
 // A start that returned a top supervisor not linked to the master.
 class Unlinked extends Error {}
 
+// A start that returned { error: reason } (OTP's {error, Reason}): the start fails with that reason.
+class StartReturnedError extends Error {
+  constructor(app: string, readonly reason: unknown) {
+    super(`${app}'s start returned an error: ${describe(reason)}`, { cause: reason });
+  }
+}
+
 async function lead(ctx: ProcessContext, app: string, mod: ApplicationModule, args: unknown, phases: readonly StartPhase[], controller: Pid, ack: Acknowledge): Promise<void> {
   let top: Pid | undefined;
   let state: unknown;
   try {
-    const started = await mod.start('normal', args, ctx);
+    const started = (await mod.start('normal', args, ctx)) as unknown;
+    // As OTP's start/2 returning {error, Reason}: the start fails with that reason.
+    if (started !== null && typeof started === 'object' && !(started instanceof Pid) && 'error' in started && !('pid' in started)) throw new StartReturnedError(app, started.error);
     if (started !== null && typeof started === 'object' && 'pid' in started) {
-      top = started.pid;
-      state = started.state;
+      top = (started as { pid: Pid }).pid;
+      state = (started as { state?: unknown }).state;
     } else {
       top = started as Pid;
     }
-    if (!(top instanceof Pid) || top.node !== 0 || !ctx.isAlive(top)) throw new Error(`${app}'s start returned ${String(top)}, which is not a live process`);
+    if (!(top instanceof Pid) || top.node !== 0 || !ctx.isAlive(top)) throw new Error(`${app}'s start returned ${top instanceof Pid ? String(top) : describeBrief(top)}, which is not a live process: return the pid of a top supervisor started with supervisor.startLink, or { error: reason }`);
     // Unlinked, its exit would never reach the master: the application would look alive with its tree gone.
     if (!ctx.processInfo(ctx.self())?.links.includes(top)) throw new Unlinked(`${app}'s start returned ${String(top)}, which is not linked to the application: start the top supervisor with supervisor.startLink (not start)`);
     await runPhases(app, mod, phases, ctx);

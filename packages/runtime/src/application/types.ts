@@ -14,8 +14,8 @@ export function checkStartType(app: string, type: unknown): asserts type is Star
 
 /** An application callback module (OTP's application behaviour). */
 export interface ApplicationModule<State = unknown> {
-  /** Starts the application's top supervisor (linked to `ctx`) and returns its pid, or `{ pid, state }` for stop. */
-  start(type: 'normal', args: unknown, ctx: ProcessContext): Awaitable<Pid | { pid: Pid; state: State }>;
+  /** Starts the application's top supervisor (linked to `ctx`) and returns its pid, or `{ pid, state }` for stop; `{ error: reason }` (or a throw) fails the start. */
+  start(type: 'normal', args: unknown, ctx: ProcessContext): Awaitable<Pid | { pid: Pid; state: State } | { error: unknown }>;
   /**
    * Runs each phase listed in the resource's `startPhases`, in order, after `start` returned and before
    * `application.start` answers (OTP's start_phase/3). Throw, or return `{ error }`, to fail the start.
