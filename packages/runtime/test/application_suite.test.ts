@@ -3,7 +3,7 @@
 // permanent one exits, and load / unload / env corners.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { application, supervisor, ApplicationError, type AppResource } from '@otp-ts/runtime';
+import { application, supervisor, ApplicationError, TIMEOUT, type AppResource } from '@otp-ts/runtime';
 import { quietLogs, withNode } from './helpers.ts';
 import { isNodeStop, startControllerReporting, topOf } from './app-fixtures.ts';
 
@@ -31,6 +31,23 @@ test('application_SUITE start error: a start that returns { error } fails with s
       assert.doesNotMatch(e.message, /object Object/);
       assert.deepEqual((await application.whichApplications(ctx)).map((a) => a.name), []);
       assert.ok((await application.loadedApplications(ctx)).some((a) => a.name === 'as_err'));
+    });
+  });
+});
+
+test('application_SUITE otp_2718: a transient application whose start returns { error: normal } (it did not exit normal) stops the node; a temporary one does not', async () => {
+  await withNode(async (node) => {
+    quietLogs(node);
+    await node.run(async (ctx) => {
+      await startControllerReporting(node, ctx);
+      await application.load(ctx, { name: 'as_tmp_err', vsn: '1', mod: { start: () => ({ error: 'normal' }) } });
+      await application.load(ctx, { name: 'as_trans_err', vsn: '1', mod: { start: () => ({ error: 'normal' }) } });
+      await assert.rejects(application.start(ctx, 'as_tmp_err', 'temporary'), (e: unknown) => e instanceof ApplicationError && e.code === 'startFailed');
+      // A call the controller answers after anything it did for the failure.
+      await application.whichApplications(ctx);
+      assert.equal(await ctx.receive(isNodeStop, 0), TIMEOUT);
+      await assert.rejects(application.start(ctx, 'as_trans_err', 'transient'), (e: unknown) => e instanceof ApplicationError && e.code === 'startFailed');
+      assert.deepEqual(await ctx.receive(isNodeStop, WAIT), { nodeStop: { applicationStartFailure: 'as_trans_err', reason: 'normal' } });
     });
   });
 });

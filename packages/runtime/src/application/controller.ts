@@ -9,7 +9,7 @@ import { loggerOf, isNormalExit } from '../logger.js';
 import { describeBrief } from '../errors.js';
 import { envOf } from './env.js';
 import { newLoadedTable } from './keys.js';
-import { AppExited, NewCallbackModule, runMaster, StopApp } from './master.js';
+import { AppExited, NewCallbackModule, runMaster, StartReturnedError, StopApp } from './master.js';
 import { validateConfig, validateResource, validateSettings } from './resource.js';
 import { escalationHeld } from '../supervisor/escalation.js';
 import { ApplicationError, checkStartType, type AppResource, type ApplicationModule, type ModuleLoader, type RunningApp, type StartType } from './types.js';
@@ -331,7 +331,8 @@ async function startFailedFor(state: State, app: string, type: StartType, waiter
   const failure = startFailed(app, error);
   for (const waiter of waiters) replyTo(waiter, refuse(failure));
   const reason = failure.cause;
-  if (type === 'temporary' || (type === 'transient' && reason === 'normal')) return;
+  // As OTP, only a start that exited normal spares a transient application: one that returned { error: 'normal' } did not exit.
+  if (type === 'temporary' || (type === 'transient' && reason === 'normal' && !(error instanceof StartReturnedError))) return;
   loggerOf(state.ctx.node).error({ kind: 'application', application: app, exited: reason, type }, { pid: state.ctx.self() });
   await stopNode(state, app, { applicationStartFailure: app, reason }, `the node stops: ${type} application ${app} failed to start`);
 }

@@ -50,8 +50,8 @@ export async function runMaster(ctx: ProcessContext, app: string, mod: Applicati
 // A start that returned a top supervisor not linked to the master.
 class Unlinked extends Error {}
 
-// A start that returned { error: reason } (OTP's {error, Reason}): the start fails with that reason.
-class StartReturnedError extends Error {
+/** A start that returned `{ error: reason }` (OTP's `{error, Reason}`): the start fails with that reason, never as an exit. */
+export class StartReturnedError extends Error {
   constructor(app: string, readonly reason: unknown) {
     super(`${app}'s start returned an error: ${describe(reason)}`, { cause: reason });
   }
