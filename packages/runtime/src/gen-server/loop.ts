@@ -14,7 +14,7 @@ import { spendReduction } from '../gen/reductions.js';
 import { applyInitialDebug, changedState, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysStatus, type SysTarget } from '../gen/sys-handler.js';
 import { checkHibernateAfter, checkHoldsName, currentCallbacks, hibernateAfterOf, type Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
-import { ancestorsOf, neighboursOf } from '../gen/crash-info.js';
+import { ancestorsOf, neighboursOf, crasherOf } from '../gen/crash-info.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
 import type { Action, CallResult, GenServer, InitResult, NoReplyResult, Status } from './types.js';
 
@@ -578,6 +578,7 @@ function reportExit(server: Server, reason: ExitReason, msg: unknown): void {
         // As proc_lib's crash report: who started the process, and the processes its exit will take down.
         ancestors: ancestorsOf(ctx),
         neighbours: neighboursOf(ctx),
+        ...crasherOf(ctx),
         ...(status.log !== undefined ? { log: status.log } : {}),
       },
       { pid: ctx.self(), module: server.moduleName },

@@ -14,7 +14,7 @@ import { spendReduction } from '../gen/reductions.js';
 import { applyInitialDebug, debugEvent, handleSystemMessage, loggedEvents, type CodeChange, type Statistics, type SysDebug, type SysEvent, type SysStatus, type SysTarget } from '../gen/sys-handler.js';
 import { checkHibernateAfter, checkHoldsName, currentCallbacks, hibernateAfterOf, type Acknowledge } from '../gen/start.js';
 import { formatValue, isNormalExit, loggerOf } from '../logger.js';
-import { ancestorsOf, neighboursOf } from '../gen/crash-info.js';
+import { ancestorsOf, neighboursOf, crasherOf } from '../gen/crash-info.js';
 import { callbackNamer, setCurrentFunction } from '../gen/current.js';
 import { arm, checkAction, TimerFired, type CheckedAction, type Timer, type TimeoutAction } from './actions.js';
 import { resolveMode, type AnyStatem, type Mode } from './mode.js';
@@ -510,6 +510,7 @@ async function terminate(m: Machine, reason: ExitReason, msg: unknown): Promise<
         // As proc_lib's crash report: who started the process, and the processes its exit will take down.
         ancestors: ancestorsOf(ctx),
         neighbours: neighboursOf(ctx),
+        ...crasherOf(ctx),
         ...(status.log !== undefined ? { log: status.log } : {}),
       },
       { pid: ctx.self(), module: m.moduleName },

@@ -77,3 +77,17 @@ export function neighboursOf(ctx: ProcessContext): Neighbour[] {
   }
   return out;
 }
+
+/** What OTP's crash report tells of the crasher itself (proc_lib's crasher info), besides its ancestors. */
+export interface CrasherInfo {
+  initialCall: string;
+  messageQueueLen: number;
+  links: Pid[];
+  trapExit: boolean;
+}
+
+/** The crasher's initial call, queue length, links and trap_exit flag when its crash report is made (OTP's crash report keys). */
+export function crasherOf(ctx: ProcessContext): CrasherInfo {
+  const info = ctx.processInfo(ctx.self());
+  return { initialCall: info?.initialCall ?? '', messageQueueLen: info?.messageQueueLen ?? 0, links: info?.links ?? [], trapExit: info?.trapExit ?? false };
+}
