@@ -81,6 +81,13 @@ export const sys = {
     checkLogFlag(flag);
     await request(ctx, server, { type: 'log', flag }, timeoutMs);
   },
+  /** Appends each event to `file` as a `*DBG*` line, as trace prints it (OTP's sys:log_to_file); the file is emptied first; `false` stops. */
+  logToFile: async (ctx: ProcessContext, server: ServerRef, file: string | false, timeoutMs?: number): Promise<void> => {
+    if (file !== false && (typeof file !== 'string' || file === '')) {
+      throw new RuntimeError('badarg', `sys.logToFile takes a file name or false, got ${formatValue(file, 100)}; nothing was changed`);
+    }
+    await request(ctx, server, { type: 'logToFile', file }, timeoutMs);
+  },
   /** The events the log holds, oldest first (OTP's sys:get_log); empty when logging is off. */
   getLog: async (ctx: ProcessContext, server: ServerRef, timeoutMs?: number): Promise<SysEvent[]> => {
     const answer = await request(ctx, server, { type: 'log', flag: 'get' }, timeoutMs);

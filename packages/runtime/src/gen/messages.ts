@@ -107,6 +107,7 @@ export type SystemRequest =
   | { type: 'restore'; snapshot: unknown }
   | { type: 'statistics'; flag: boolean | 'get' }
   | { type: 'trace'; flag: boolean }
+  | { type: 'logToFile'; file: string | false }
   | { type: 'log'; flag: boolean | { max: number } | 'get' }
   | { type: 'install'; id: unknown; fn: (funState: unknown, event: never, procState: unknown) => unknown; state: unknown }
   | { type: 'remove'; id: unknown }

@@ -3,7 +3,9 @@ import type { Pid } from '../pid.js';
 import { internals } from '../process-internals.js';
 import { replyTo } from './call.js';
 import { isSuspendedWait, type SystemMessage, type SystemRequest } from './messages.js';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { formatValue } from '../logger.js';
+import { RuntimeError } from '../errors.js';
 import { termEquals } from '../terms.js';
 import { StateCopier, Unprotectable } from '../state-copy.js';
 
@@ -67,12 +69,14 @@ export const DEFAULT_LOG_SIZE = 10;
 /** The sys debug options of one process (OTP's dbg_opts): null on the target while all are off, so an undebugged loop pays one null check. */
 export class SysDebug {
   trace = false;
+  /** The file each event is appended to as a `*DBG*` line (sys.logToFile); null when off. */
+  file: string | null = null;
   /** The last `max` events, oldest first; null when logging is off. */
   log: { max: number; events: SysEvent[] } | null = null;
   funcs: Array<{ id: unknown; fn: DebugFun; state: unknown }> = [];
 
   get idle(): boolean {
-    return !this.trace && this.log === null && this.funcs.length === 0;
+    return !this.trace && this.file === null && this.log === null && this.funcs.length === 0;
   }
 }
 
@@ -80,7 +84,8 @@ export class SysDebug {
 export function debugEvent(ctx: ProcessContext, target: SysTarget, event: SysEvent): void {
   const d = target.sysDebug;
   if (d === null) return;
-  if (d.trace) process.stdout.write(`*DBG* ${ctx.self()} (${target.moduleName}) ${describeSysEvent(event)}\n`);
+  if (d.trace) process.stdout.write(dbgLine(ctx, target, event));
+  if (d.file !== null) appendDbgLine(d, dbgLine(ctx, target, event));
   if (d.log !== null) {
     d.log.events.push(event);
     if (d.log.events.length > d.log.max) d.log.events.shift();
@@ -100,6 +105,38 @@ export function debugEvent(ctx: ProcessContext, target: SysTarget, event: SysEve
     });
   }
   if (d.idle) target.sysDebug = null;
+}
+
+// One event as the *DBG* line trace prints and logToFile writes.
+function dbgLine(ctx: ProcessContext, target: SysTarget, event: SysEvent): string {
+  return `*DBG* ${ctx.self()} (${target.moduleName}) ${describeSysEvent(event)}\n`;
+}
+
+// Appends a line to the logToFile file; a file that can no longer be written (its folder removed) stops the
+// option instead of crashing the process it only watches.
+function appendDbgLine(d: SysDebug, line: string): void {
+  try {
+    appendFileSync(d.file!, line);
+  } catch {
+    d.file = null;
+  }
+}
+
+// sys:log_to_file: a file name starts it (the file is created or emptied, as OTP opens it for writing), false stops it.
+function logToFileOf(file: string | false, target: SysTarget): 'ok' {
+  const d = debugOf(target);
+  if (file === false) d.file = null;
+  else {
+    try {
+      writeFileSync(file, '');
+    } catch (error) {
+      settle(target);
+      throw new RuntimeError('badarg', `sys.logToFile cannot write ${JSON.stringify(file)} (${(error as Error).message}); give a file in a folder that exists and is writable`);
+    }
+    d.file = file;
+  }
+  settle(target);
+  return 'ok';
 }
 
 type DebugEntry = SysDebug['funcs'][number];
@@ -513,6 +550,8 @@ function answerOf(ctx: ProcessContext, req: SystemRequest, target: SysTarget): u
       return 'ok';
     case 'log':
       return logOf(req.flag, target);
+    case 'logToFile':
+      return logToFileOf(req.file, target);
     case 'install':
       return install(req, target);
     case 'remove':
