@@ -126,3 +126,23 @@ test('log_to_file: a file that cannot be written or a name that is no file name 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('log_to_file: a message whose text holds a newline and *DBG* (an error message) cannot forge an event line in the file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sys-suite-'));
+  try {
+    const file = join(dir, 'sys.log');
+    const echoErr: GenServer<null, Error, never, string> = { name: 'sys_SUITE_server', init: () => ok(null), handleCall: (e, _from, s) => reply(e.message.length.toString(), s) };
+    await withNode((node) =>
+      node.run(async (ctx) => {
+        const srv = await genServer.startLink(ctx, echoErr, undefined);
+        await sys.logToFile(ctx, srv, file);
+        await genServer.call(ctx, srv, new Error('x\n*DBG* <0.99.0> (forged) got call 1'));
+        await sys.logToFile(ctx, srv, false);
+        const events = readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('*DBG*'));
+        assert.equal(events.length, 2, events.join('\n'));
+      }),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

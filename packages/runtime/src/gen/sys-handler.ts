@@ -107,9 +107,10 @@ export function debugEvent(ctx: ProcessContext, target: SysTarget, event: SysEve
   if (d.idle) target.sysDebug = null;
 }
 
-// One event as the *DBG* line trace prints and logToFile writes.
+// One event as the *DBG* line trace prints and logToFile writes; a multi-line value (an error's stack, a large
+// object) continues on indented lines, so a message's own text can never start a line that reads as an event.
 function dbgLine(ctx: ProcessContext, target: SysTarget, event: SysEvent): string {
-  return `*DBG* ${ctx.self()} (${target.moduleName}) ${describeSysEvent(event)}\n`;
+  return `*DBG* ${ctx.self()} (${target.moduleName}) ${describeSysEvent(event).replace(/\n/g, '\n    ')}\n`;
 }
 
 // Appends a line to the logToFile file; a file that can no longer be written (its folder removed) stops the
