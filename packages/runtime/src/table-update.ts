@@ -9,6 +9,10 @@ type Rec = Record<string | number, unknown>;
 // A default as ETS takes it: a record (tuple or object) copied, the key put in its key's place.
 function defaultRecord(s: TableStore, given: unknown, key: unknown, what: string): Rec {
   if (given === null || typeof given !== 'object') throw new RuntimeError('badarg', `${what}: the default for table '${s.label}' must be a record (a tuple or an object)`);
+  // As ETS's badarg for a default tuple smaller than the keypos: a hole would become a sparse record.
+  if (Array.isArray(given) && typeof s.keyPos === 'number' && given.length <= s.keyPos) {
+    throw new RuntimeError('badarg', `${what}: the default for table '${s.label}' has no element ${s.keyPos} for the key: give a record of at least ${s.keyPos + 1} elements`);
+  }
   const record = (Array.isArray(given) ? given.slice() : { ...given }) as Rec;
   record[s.keyPos] = key;
   return record;

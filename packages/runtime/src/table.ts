@@ -186,13 +186,18 @@ function giveAway(s: TableStore, pid: Pid, data: unknown): void {
 
 // ets:foldl/3 and foldr/3: every record once, in key order (reversed for foldr) for an orderedSet, else in table
 // order; the keys are taken first, so the function may write to the table (as OTP's fold under a safe fixation).
-function fold<A>(s: TableStore, fn: (record: unknown, acc: A) => A, acc: A, reverse: boolean): A {
+// The table is checked after each call: one the function deleted (or gave away private) ends the fold with
+// badarg, as OTP's next on a deleted table does, instead of folding on over records that are gone.
+function fold<A>(s: TableStore, fn: (record: unknown, acc: A) => A, acc: A, reverse: boolean, check: () => unknown): A {
   if (typeof fn !== 'function') throw new RuntimeError('badarg', `a fold takes a function (record, acc) => acc, got ${describeBrief(fn)}`);
   if (reverse && s.type === 'orderedSet') {
-    for (const key of s.sorted.slice().reverse()) for (const r of s.records(key)) acc = fn(r, acc);
+    for (const key of s.sorted.slice().reverse()) {
+      for (const r of s.records(key)) acc = fn(r, acc);
+      check();
+    }
     return acc;
   }
-  for (const r of s.all()) acc = fn(r, acc);
+  for (const r of checkedWalk(s, check)) acc = fn(r, acc);
   return acc;
 }
 
@@ -322,11 +327,11 @@ class TableHandle<R> implements Table<R> {
   }
 
   foldl<A>(fn: (record: R, acc: A) => A, acc: A): A {
-    return fold(this.read(), fn as (record: unknown, acc: A) => A, acc, false);
+    return fold(this.read(), fn as (record: unknown, acc: A) => A, acc, false, () => this.read());
   }
 
   foldr<A>(fn: (record: R, acc: A) => A, acc: A): A {
-    return fold(this.read(), fn as (record: unknown, acc: A) => A, acc, true);
+    return fold(this.read(), fn as (record: unknown, acc: A) => A, acc, true, () => this.read());
   }
 
   slot(i: number): R[] | undefined {
