@@ -109,6 +109,12 @@ function sizeOf(record: unknown): number {
   return estimateSize(record, 100);
 }
 
+// An object record's key is its own property: one it inherits (`toString`, `constructor`) is no key.
+function keyIn(record: object, keyPos: number | string): unknown {
+  if (typeof keyPos === 'string' && !Object.hasOwn(record, keyPos)) return undefined;
+  return (record as Record<string | number, unknown>)[keyPos];
+}
+
 /** A table's data and settings, shared by every process's handle. */
 export class TableStore {
   deleted = false;
@@ -155,7 +161,7 @@ export class TableStore {
     if (record === null || typeof record !== 'object') {
       throw new RuntimeError('badarg', `table '${this.label}' stores tuples or objects, got ${typeof record}`);
     }
-    const key = (record as Record<string | number, unknown>)[this.keyPos];
+    const key = keyIn(record, this.keyPos);
     if (key === undefined) throw new RuntimeError('badarg', `record has no key at position ${describeBrief(this.keyPos)} of table '${this.label}'`);
     return key;
   }

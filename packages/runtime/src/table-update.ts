@@ -31,10 +31,17 @@ function copyOf(record: Rec): Rec {
   return (Array.isArray(record) ? record.slice() : { ...record }) as Rec;
 }
 
+// A record's own element: a tuple's index inside it (never `length` or a fraction), an object's own property
+// (never one it inherits, such as `constructor`), as ETS's positions are only the tuple's elements.
+function hasElement(record: Rec, pos: number | string): boolean {
+  if (Array.isArray(record)) return typeof pos === 'number' && Number.isInteger(pos) && pos >= 0 && pos < record.length;
+  return Object.hasOwn(record, pos);
+}
+
 function checkPos(s: TableStore, record: Rec, pos: number | string | undefined, what: string): number | string {
   if (pos === undefined) throw new RuntimeError('badarg', `${what} on object records of table '${s.label}' needs a pos`);
   if (pos === s.keyPos) throw new RuntimeError('badarg', `${what} cannot change the key of a record in table '${s.label}'`);
-  if (!(pos in record)) throw new RuntimeError('badarg', `${what}: the record has no element ${describeBrief(pos)} in table '${s.label}'`);
+  if (!hasElement(record, pos)) throw new RuntimeError('badarg', `${what}: the record has no element ${describeBrief(pos)} in table '${s.label}'`);
   return pos;
 }
 
@@ -114,7 +121,7 @@ export function lookupElement(s: TableStore, key: unknown, pos: number | string,
     if ('default' in fallback) return fallback.default;
     throw new RuntimeError('badarg', `lookupElement: no record with key ${describeBrief(key)} in table '${s.label}'`);
   }
-  for (const r of records) if (!(pos in r)) throw new RuntimeError('badarg', `lookupElement: the record with key ${describeBrief(key)} has no element ${describeBrief(pos)} in table '${s.label}'`);
+  for (const r of records) if (!hasElement(r, pos)) throw new RuntimeError('badarg', `lookupElement: the record with key ${describeBrief(key)} has no element ${describeBrief(pos)} in table '${s.label}'`);
   return isBag(s.type) ? records.map((r) => r[pos]) : records[0]![pos];
 }
 

@@ -486,3 +486,41 @@ test('ets_SUITE privacy: a protected table reads from another process but refuse
     assert.equal(t.name, 'prot');
   });
 });
+
+test('ets_SUITE update_element: a position that is no element of the record (an array\'s length, a fraction, an inherited property) is badarg and changes nothing', async () => {
+  await inProcess(async (ctx) => {
+    const t = ctx.newTable<KV>();
+    t.insert(['k', 1]);
+    for (const pos of ['length', 0.5, '1'] as never[]) {
+      assert.throws(() => t.updateElement('k', [pos, 0]), badarg, `updateElement at ${String(pos)}`);
+      assert.throws(() => t.updateCounter('k', { pos, incr: 1 }), badarg, `updateCounter at ${String(pos)}`);
+      assert.throws(() => t.lookupElement('k', pos), badarg, `lookupElement at ${String(pos)}`);
+    }
+    assert.deepEqual(t.get('k'), ['k', 1]);
+    type Obj = { id: string; n: number };
+    const o = ctx.newTable<Obj>({ keyPos: 'id' });
+    o.insert({ id: 'k', n: 1 });
+    for (const pos of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      assert.throws(() => o.lookupElement('k', pos), badarg, `lookupElement of ${pos}`);
+      assert.throws(() => o.updateElement('k', [pos, { polluted: true }]), badarg, `updateElement of ${pos}`);
+      assert.throws(() => o.updateCounter('k', { pos, incr: 1 }), badarg, `updateCounter of ${pos}`);
+    }
+    const stored = o.get('k')!;
+    assert.deepEqual(stored, { id: 'k', n: 1 });
+    assert.equal(Object.getPrototypeOf(stored), Object.prototype);
+  });
+});
+
+test('ets_SUITE badinsert: an object record whose key property is only inherited has no key and is badarg', async () => {
+  await inProcess(async (ctx) => {
+    for (const keyPos of ['toString', 'constructor']) {
+      const t = ctx.newTable<object>({ keyPos });
+      assert.throws(() => t.insert({ n: 1 }), badarg, keyPos);
+      assert.throws(() => t.insertMany([{ [keyPos]: 'own' }, { n: 1 }]), badarg, keyPos);
+      assert.equal(t.size, 0);
+      t.insert({ [keyPos]: 'own' });
+      assert.equal(t.size, 1);
+      t.drop();
+    }
+  });
+});
