@@ -72,7 +72,7 @@ function stepWalk(s: TableStore, entries: Iterator<unknown>): unknown {
 }
 
 /** ets:next/2 of a set or bag: the key after `key`; while fixed, `key` may have been deleted since it was reached. */
-export function nextUnordered(s: TableStore, key: unknown): unknown {
+export function nextUnordered(s: TableStore, key: unknown, what: 'next' | 'prev' = 'next'): unknown {
   const k = s.slot(key);
   if (s.fix !== null) {
     const at = s.fix.positionOf(k);
@@ -93,6 +93,6 @@ export function nextUnordered(s: TableStore, key: unknown): unknown {
   // A key not in the table has no place in an unordered walk: ETS answers badarg.
   throw new RuntimeError(
     'badarg',
-    `next: key ${describeBrief(key)} is not in table '${s.label}' (a set or bag is walked only from keys it holds; fix it with safeFixtable to walk on from keys deleted meanwhile)`,
+    `${what}: key ${describeBrief(key)} is not in table '${s.label}' (a set or bag is walked only from keys it holds; fix it with safeFixtable to walk on from keys deleted meanwhile)`,
   );
 }

@@ -425,7 +425,7 @@ class TableHandle<R> implements Table<R> {
 
   prev(key: unknown): unknown {
     const s = this.read();
-    if (s.type !== 'orderedSet') return this.next(key);
+    if (s.type !== 'orderedSet') return nextUnordered(s, key, 'prev');
     const i = s.search(key);
     const at = i >= 0 ? i - 1 : -i - 2;
     return at >= 0 ? s.sorted[at] : undefined;

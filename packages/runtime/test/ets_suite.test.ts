@@ -524,3 +524,15 @@ test('ets_SUITE badinsert: an object record whose key property is only inherited
     }
   });
 });
+
+test('ets_SUITE firstnext: prev of a key a set or bag does not hold is badarg naming prev, not next', async () => {
+  await inProcess(async (ctx) => {
+    for (const type of ['set', 'bag', 'duplicateBag'] as const) {
+      const t = ctx.newTable<KV>({ type });
+      t.insert([1]);
+      assert.throws(() => t.prev(9), (e: unknown) => badarg(e) && (e as Error).message.startsWith('prev: key 9'), type);
+      assert.throws(() => t.next(9), (e: unknown) => badarg(e) && (e as Error).message.startsWith('next: key 9'), type);
+      t.drop();
+    }
+  });
+});
