@@ -10,6 +10,8 @@ export interface FailureInfo {
   readonly stack?: string;
   readonly diff?: string;
   readonly location?: { readonly file: string; readonly line: number; readonly column: number; readonly lineText: string };
+  /** An earlier attempt of a retried case (`CaseResult.retries`) that timed out, as `CaseResult.timedOut` says of the last. */
+  readonly timedOut?: boolean;
 }
 
 /** What a failing property test adds: enough to replay it. */

@@ -20,7 +20,7 @@ function testcase(c: CaseResult, classname: string, ignored: boolean): string {
   const head = `    <testcase name="${attr(c.path.slice(1).join(' > ') || c.name)}" classname="${attr(classname)}" time="${seconds(c.durationMs)}"`;
   if (c.status === 'passed' && !c.flaky) return `${head}/>`;
   // Surefire's flaky outcome: a pass whose failed attempts are listed as flakyFailure (rerunFailure when it never passed).
-  const reruns = (c.retries ?? []).map((f) => `\n      <${c.flaky ? 'flakyFailure' : 'rerunFailure'} message="${attr(f.message)}" type="failure">${escape(f.text)}</${c.flaky ? 'flakyFailure' : 'rerunFailure'}>`).join('');
+  const reruns = (c.retries ?? []).map((f) => `\n      <${c.flaky ? 'flakyFailure' : 'rerunFailure'} message="${attr(f.message)}" type="${f.timedOut ? 'timeout' : 'failure'}">${escape(f.text)}</${c.flaky ? 'flakyFailure' : 'rerunFailure'}>`).join('');
   if (c.status === 'passed') return `${head}>${reruns}\n    </testcase>`;
   // A case skipped because an init failed fails the run (as in ct_run): an error, so a CI that reads the report shows it red.
   // Under ignoreAutoSkips it does not fail the run, so the report calls it a skip: a CI reading it agrees with the exit code.

@@ -32,7 +32,7 @@ export function mergeRetry(first: FileResult, again: FileResult, attempt: number
     // A case a failed init auto-skipped ran in the retry of its file: it has that outcome now.
     if (r !== undefined && c.autoSkipped) return [{ ...r, attempts: attempt }];
     if (r === undefined || c.status !== 'failed') return [c];
-    const earlier: FailureInfo[] = [...(c.retries ?? []), ...(c.failure ? [c.failure] : [])];
+    const earlier: FailureInfo[] = [...(c.retries ?? []), ...attemptFailure(c)];
     // A failed case that a configuration function failing in the retry auto-skipped did not run again: it keeps its failure.
     if (r.autoSkipped) return [{ ...c, attempts: attempt }];
     if (r.status !== 'passed') return [{ ...r, attempts: attempt, retries: earlier }];
@@ -42,7 +42,7 @@ export function mergeRetry(first: FileResult, again: FileResult, attempt: number
   const cases = merged.map((c) => {
     const above = cleared.filter((k) => startsWith(c.path, k.config!));
     if (above.length === 0 || c.status !== 'passed') return c;
-    const earlier = [...above.flatMap((k) => [...(k.retries ?? []), ...(k.failure ? [k.failure] : [])]), ...(c.retries ?? [])];
+    const earlier = [...above.flatMap((k) => [...(k.retries ?? []), ...attemptFailure(k)]), ...(c.retries ?? [])];
     return flaky(c, earlier);
   });
   // A configuration function that failed only in the retry is a failure of the run, placed before the case that follows it.
@@ -52,5 +52,8 @@ export function mergeRetry(first: FileResult, again: FileResult, attempt: number
   const output = again.output ? `${first.output}\n--- retry ${attempt - 1} ---\n${again.output}` : first.output;
   return { ...first, cases: placed, output, warnings: [...first.warnings, ...again.warnings], durationMs: first.durationMs + again.durationMs };
 }
+
+// An attempt's failure as a retry record, keeping whether it timed out (JUnit's rerunFailure type says so).
+const attemptFailure = (c: CaseResult): FailureInfo[] => (c.failure ? [c.timedOut ? { ...c.failure, timedOut: true } : c.failure] : []);
 
 const startsWith = (path: readonly string[], scope: readonly string[]): boolean => scope.every((p, i) => path[i] === p);
