@@ -10,7 +10,8 @@ import { discoverTestFiles } from './run/discover.js';
 import { moduleName, testFileKind } from './plan/plan-file.js';
 import { compileTestFile } from './run/compile.js';
 import { declaredCases, mayHoldSelection, mayMatchGrep } from './run/prefilter.js';
-import { emptyButPassing, noTestsReason, type EmptySelection } from './run/no-tests.js';
+import { emptyButPassing, noTestsReason, onlyLeftNothing, type EmptySelection } from './run/no-tests.js';
+import { NOT_ONLY } from './plan/node-test.js';
 import { interruptReason, runFile } from './run/pool.js';
 import { plainFailure } from './run/failure-info.js';
 import { updateStore, type CounterexampleStore } from './run/counterexamples.js';
@@ -154,7 +155,10 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
   const selection = counts.total === 0 && interrupted === undefined ? emptySelection(root, options, selected, filter, failed, storeKept) : undefined;
   const empty = selection && { ...selection, candidates: candidatesOf(root, selected, available) };
   const nothingToRun = empty && emptyButPassing(empty);
-  const noTests = empty && nothingToRun === undefined && !options.passWithNoTests ? noTestsReason(empty) : undefined;
+  const emptyReason = empty && nothingToRun === undefined && !options.passWithNoTests ? noTestsReason(empty) : undefined;
+  // Tests the filters selected that `only` then skipped: the run checked nothing, as when the filters select nothing.
+  const onlySkipped = counts.passed === 0 && counts.failed === 0 && interrupted === undefined && !options.passWithNoTests ? onlyLeftNothing(filter, options.rerunFailed === true, results.filter((f) => f.cases.some((c) => c.skipReason === NOT_ONLY)).map((f) => f.file)) : undefined;
+  const noTests = emptyReason ?? onlySkipped;
   // Cases skipped because an init function failed (Common Test's auto-skip) fail the run, as in ct_run and rebar3,
   // unless ignoreAutoSkips (ct_run -exit_status ignore_config): the failed init is a failed case of its own anyway.
   const autoSkipsIgnored = options.ignoreAutoSkips === true && cases.some((c) => c.autoSkipped);

@@ -79,8 +79,11 @@ function skipReason(options: TestOptions): string | undefined {
   return undefined;
 }
 
+/** The skip reason of a node:test test left out because another test of its file is marked `only`. */
+export const NOT_ONLY = 'not marked `only` (another test of the file is)';
+
 function childScope(entry: TestEntry | SuiteEntry, scope: Scope): Scope {
-  const skip = scope.skip ?? skipReason(entry.options) ?? (scope.onlyMode && !scope.inOnly && !hasOnly(entry) ? "not marked `only` (another test of the file is)" : undefined);
+  const skip = scope.skip ?? skipReason(entry.options) ?? (scope.onlyMode && !scope.inOnly && !hasOnly(entry) ? NOT_ONLY : undefined);
   const badLimit = scope.badLimit ?? limitProblem(entry.options.timeout, `the timeout option of ${entry.kind === 'suite' ? 'describe' : 'test'}(${JSON.stringify(entry.name)})`);
   const timeoutMs = badLimit === undefined ? entry.options.timeout ?? scope.timeoutMs : scope.timeoutMs;
   return { ...scope, timeoutMs, ...(badLimit !== undefined && { badLimit }), inOnly: scope.inOnly || entry.options.only === true, ...(skip !== undefined && { skip }) };

@@ -42,13 +42,15 @@ function testsuite(f: FileResult, ignored: boolean): string {
   return `  <testsuite ${attrs}>\n${f.cases.map((c) => testcase(c, classname, ignored)).join('\n')}${out}${err}\n  </testsuite>`;
 }
 
-/** The run as surefire-style JUnit XML: one `<testsuite>` per file, one `<testcase>` per case; a case auto-skipped after a failed init is an `<error>`. */
+/** The run as surefire-style JUnit XML: one `<testsuite>` per file, one `<testcase>` per case; a case auto-skipped after a failed init is an `<error>`; a run no test ran in (`noTests`) has one failed case saying why. */
 export function toJunitXml(result: RunResult): string {
   const { counts } = result;
   const ignored = result.autoSkipsIgnored === true;
   const auto = ignored ? 0 : result.files.flatMap((f) => f.cases).filter((c) => c.status === 'skipped' && c.autoSkipped).length;
-  const head = `<testsuites name="otp test" tests="${counts.total}" failures="${counts.failed}" errors="${auto}" skipped="${counts.skipped - auto}" time="${seconds(result.durationMs)}">`;
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${head}\n${result.files.map((f) => testsuite(f, ignored)).join('\n')}\n</testsuites>\n`;
+  // A run that failed because no test ran has one failed test case saying why: a CI reading only this file shows the run red, as its exit code is.
+  const none = result.noTests === undefined ? [] : [`  <testsuite name="otp test" tests="1" failures="1" errors="0" skipped="0" time="0.000">\n    <testcase name="no test ran" classname="otp test" time="0.000">\n      <failure message="${attr(result.noTests)}" type="noTests">${escape(result.noTests)}</failure>\n    </testcase>\n  </testsuite>`];
+  const head = `<testsuites name="otp test" tests="${counts.total + none.length}" failures="${counts.failed + none.length}" errors="${auto}" skipped="${counts.skipped - auto}" time="${seconds(result.durationMs)}">`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${head}\n${[...result.files.map((f) => testsuite(f, ignored)), ...none].join('\n')}\n</testsuites>\n`;
 }
 
 /** Writes the run as JUnit XML (see `toJunitXml`) through `write`, e.g. to `_build/test/junit.xml`. */

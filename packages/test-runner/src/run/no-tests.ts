@@ -99,3 +99,13 @@ export function noTestsReason(s: EmptySelection): string {
   if (s.rerunFailed) return `--rerun-failed selected no test: none of the ${s.rerunFailed.stored} stored failure(s) is among the selected files and filters${ALLOW}`;
   return given.length > 0 ? `${given.map((k) => `--${k}`).join(' and ')} match no test together` : `the selected test files hold no test${ALLOW}`;
 }
+
+/**
+ * Why a run whose filters selected only tests that `only` skips fails (pure), or undefined when some test ran or no
+ * filter chose: such a run checked nothing, as a filter matching nothing does. `onlyFiles` are the files whose `only` skipped them.
+ */
+export function onlyLeftNothing(filter: PlanFilter, rerunFailed: boolean, onlyFiles: readonly string[]): string | undefined {
+  const flags = [...(rerunFailed ? ['--rerun-failed'] : []), ...(filterFlags(filter) ? [filterFlags(filter)] : [])].join(' ');
+  if (flags === '' || onlyFiles.length === 0) return undefined;
+  return `${flags} selected only tests that \`only\` skips (${onlyFiles.join(', ')} marks other tests \`only\`), so nothing ran: widen the filter or remove the \`only\``;
+}
