@@ -85,3 +85,35 @@ test('after --bail, a file not run whose listed and default exports hold nothing
     ['test/c.test.ts', ['skipped']],
   ]);
 });
+
+const declarators = [
+  'const order: string[] = [];',
+  'const suite = { mTest() { order.push("m"); }, bTest() { order.push("b"); } };',
+  'export const zTest = () => {}, aTest = () => {};',
+  'export const { mTest, bTest } = suite;',
+  '',
+].join('\n');
+
+test('every declarator of an export const, and destructured exports, run in the order written', async () => {
+  const root = project({ 'test/decl.test.ts': declarators });
+  const r = await run(root);
+  assert.equal(r.ok, true, r.text);
+  assert.deepEqual(r.order, ['zTest', 'aTest', 'mTest', 'bTest']);
+});
+
+test('a typo in --case is told a destructured export of a file it did not run', async () => {
+  const root = project({ 'test/decl.test.ts': declarators, 'test/other.test.ts': 'export function otherTest() {}\n' });
+  const r = await run(root, { case: ['mTset'] });
+  assert.equal(r.ok, false);
+  assert.match(r.text, /--case mTset matched no test; closest: .*\bmTest\b/);
+});
+
+test('a line starting with export { inside a template literal is no export: after --bail, --grep does not count its file', async () => {
+  const root = project({
+    'test/a.test.ts': 'export function ghostlyTest() { throw new Error("boom"); }\n',
+    'test/b.test.ts': 'export const doc = `\nexport { ghostTest }\nexport function ghostToo() {}\n`;\nexport function otherTest() {}\n',
+  });
+  const r = await runTests({ root, jobs: 1, bail: true, grep: 'ghost', reporters: ['tty'], output: { write: () => true } });
+  assert.equal(r.ok, false);
+  assert.deepEqual(r.files.map((f) => [f.file, f.cases.map((c) => c.status)]), [['test/a.test.ts', ['failed']]]);
+});

@@ -1,3 +1,4 @@
+import { sourceOrder } from './export-scan.js';
 import { build, type Plugin } from 'esbuild';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join, relative } from 'node:path';
@@ -132,41 +133,4 @@ export async function compileTestFile(root: string, file: string, outDir: string
   }
 }
 
-// At a line's start (after comments on it): what follows `export`.
-const EXPORT_AT = /^[ \t]*(?:\/\*.*?\*\/[ \t]*)*export\b\s*/gm;
-const DECLARED = /^(?:declare\s+)?(?:async\s+)?(?:function\s*\*?\s*|const\s+|let\s+|var\s+|(?:abstract\s+)?class\s+)([A-Za-z_$][\w$]*)/;
-const NAME = String.raw`[A-Za-z_$][\w$]*|'[^']*'|"[^"]*"`;
-const unquote = (n: string): string => (/^['"]/.test(n) ? n.slice(1, -1) : n);
-
-/**
- * The names a source exports, in source order (tests run in the order they are written): declarations
- * (`export function aTest`), lists (`export { a, b as c }`, also re-exported `from` a module), `export * as ns` and
- * `export default`; type-only exports are not values and are left out.
- */
-export function sourceOrder(source: string): string[] {
-  const names: string[] = [];
-  for (const m of source.matchAll(EXPORT_AT)) {
-    const rest = source.slice(m.index + m[0].length);
-    const declared = DECLARED.exec(rest);
-    if (declared) names.push(declared[1]!);
-    else if (/^default\b/.test(rest)) names.push('default');
-    else if (/^\*/.test(rest)) {
-      const ns = new RegExp(String.raw`^\*\s*as\s+(${NAME})`).exec(rest);
-      if (ns) names.push(unquote(ns[1]!));
-    } else if (/^\{/.test(rest)) names.push(...listed(rest.slice(1, rest.indexOf('}') === -1 ? undefined : rest.indexOf('}'))));
-  }
-  return names;
-}
-
-// The exported names of an export list's inside (`a, type T, b as c, 'd-e' as f`), comments removed.
-function listed(inside: string): string[] {
-  const entry = new RegExp(String.raw`^(?:type\s+)?(${NAME})(?:\s+as\s+(${NAME}))?$`);
-  return inside
-    .replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, '')
-    .split(',')
-    .map((e) => e.trim())
-    .flatMap((e) => {
-      const m = entry.exec(e);
-      return m && !e.startsWith('type ') ? [unquote(m[2] ?? m[1]!)] : [];
-    });
-}
+export { sourceOrder };
