@@ -38,7 +38,7 @@ export type { NodeArgs, HeartArgs } from './release/config.js';
 export { bootRelease } from './release/boot.js';
 export type { BootOptions, BootedRelease } from './release/boot.js';
 /** The release handler's upgrade and downgrade of a running node, and the report they answer with. */
-export { install as installRelease, makePermanent, InstallError } from './release/handler.js';
+export { install as installRelease, makePermanent, InstallError, MAX_PROBE_MS } from './release/handler.js';
 export type { InstallReport, InstallOptions, InstallRefused, LastUpgrade, RunningRelease } from './release/handler.js';
 /** The hook supervisors and the application controller consult before giving up (the release handler holds escalations with it). */
 export { setEscalationGuard, ResumeRestarts } from './supervisor/escalation.js';

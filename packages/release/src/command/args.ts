@@ -116,6 +116,9 @@ export function collectArgs(program: string, command: CommandSpec, parsed: Recor
   for (const o of command.options) {
     // A flag given twice (`--time 1s --time 2s`, or through its alias) comes as a list of both: the last one
     // wins, as in yargs and getopt-style tools, so a line can override what an alias or script put before it.
+    if (o.once && o.type !== 'array' && Array.isArray(parsed[o.name])) {
+      throw refuse(`--${o.name} was given ${(parsed[o.name] as unknown[]).length} times (${(parsed[o.name] as unknown[]).join(', ')}): give it once, with the value meant`);
+    }
     const given = o.type !== 'array' && Array.isArray(parsed[o.name]) ? (parsed[o.name] as unknown[]).at(-1) : parsed[o.name];
     const value = given ?? o.default;
     if (value === undefined) continue;

@@ -20,6 +20,8 @@ export interface OptionSpec {
   integer?: boolean;
   /** Its value is a path (default: when `value` is DIR or FILE): a leading `~` or `~/` is the home folder, as in a shell. */
   path?: boolean;
+  /** Refused when given more than once, rather than the last one winning: for a value whose silent override would mislead. */
+  once?: boolean;
   /** Other tools' names for this option (`only` for `grep`): typed as a flag, the refusal suggests this one. */
   knownAs?: readonly string[];
 }

@@ -7,7 +7,7 @@ const evalOptions = [
   { name: 'eval-timeout', type: 'string', value: 'MS', description: 'how long a line may run before its first await, in ms (default 1000, or OTP_EVAL_TIMEOUT)' },
   { name: 'eval-await-timeout', type: 'string', value: 'MS', description: 'how long a line may take in all, awaits included, in ms (default 30000, or OTP_EVAL_AWAIT_TIMEOUT)' },
 ] as const satisfies readonly OptionSpec[];
-const probeOption = [{ name: 'probe-ms', type: 'number', value: 'MS', description: 'how long to watch the node after the swap before making it permanent (default 2000, most of a small upgrade\'s time; 0 skips the watch)' }] as const satisfies readonly OptionSpec[];
+const probeOption = [{ name: 'probe-ms', type: 'number', value: 'MS', once: true, description: 'how long to watch the node after the swap before making it permanent (default 2000, most of a small upgrade\'s time; 0 skips the watch; at most 3600000, one hour)' }] as const satisfies readonly OptionSpec[];
 const none = [] as const;
 
 // The examples say bin/NAME: scriptProgram puts the release's name in.

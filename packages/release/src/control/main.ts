@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import { rpc, BadRpc, type OtpNode } from '@otp-ts/runtime';
-import { bootRelease, hasVersion, holderText, readNodeArgs, readReleaseFile, readReleases, readVersion, releasesLockHolder, versionVariables, colours, remoteAnswer, rpcResultJson, type InstallRefused, type LastUpgrade, type LockHolder } from '@otp-ts/runtime/tools';
+import { bootRelease, MAX_PROBE_MS, hasVersion, holderText, readNodeArgs, readReleaseFile, readReleases, readVersion, releasesLockHolder, versionVariables, colours, remoteAnswer, rpcResultJson, type InstallRefused, type LastUpgrade, type LockHolder } from '@otp-ts/runtime/tools';
 import { formatReport } from './report.js';
 import { halfUnpacked } from './half-unpacked.js';
 import { alive, call, describe, movedFrom, otherRoot, pidFile, program, refuseOtherRoot, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode, type Target } from './client.js';
@@ -480,6 +480,8 @@ async function refuseMoved(node: OtpNode, t: Target, verb: string): Promise<void
 
 async function installOrRollBack(what: string, probeMs: number | undefined, verb: 'upgrade' | 'downgrade'): Promise<number> {
   if (probeMs !== undefined && !(Number.isInteger(probeMs) && probeMs >= 0)) throw new ScriptError(`--probe-ms needs a whole number of milliseconds, e.g. ${verb} ${what} --probe-ms 5000`, 2);
+  // The node installs and restarts nothing else while it watches: a window past an hour is a typo, not a plan.
+  if (probeMs !== undefined && probeMs > MAX_PROBE_MS) throw new ScriptError(`--probe-ms ${probeMs} is longer than the cap of ${MAX_PROBE_MS} ms (one hour), during which the node could install nothing else, so nothing was done: give at most ${MAX_PROBE_MS}, e.g. ${verb} ${what} --probe-ms 60000`, 2);
   await checkVersionWord(what, verb);
   // Before anything is unpacked here: the node answering may be another root's, sharing the node name.
   await withToolNode(async ({ node }, t) => {

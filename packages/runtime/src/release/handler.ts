@@ -659,18 +659,23 @@ export async function install(ctx: ProcessContext, state: RunningRelease, vsn: s
   return result;
 }
 
+/** The longest health-probe window an install takes (one hour): while it runs the node installs and restarts nothing else. */
+export const MAX_PROBE_MS = 3_600_000;
+
 // A sentence refusing release_handler install's arguments (an rpc from any connected node) when they are not a version
 // label and an options object with a whole probeMs >= 0; undefined when they are.
 function badInstallArgs(vsn: unknown, options: unknown, name: string): string | undefined {
+  // The command the caller ran: a downgrade's refusal names downgrade, not upgrade.
+  const verb = options !== null && typeof options === 'object' && (options as { expect?: unknown }).expect === 'down' ? 'downgrade' : 'upgrade';
   if (typeof vsn !== 'string' || vsn === '' || vsn === '.' || vsn === '..' || /[/\\\0]/.test(vsn)) {
-    return `release_handler install needs a version label (the name of a folder of releases/, such as '0.2.0'), got ${describeArg(vsn)}, so nothing was installed: run bin/${name} upgrade VSN with a version bin/${name} versions lists`;
+    return `release_handler install needs a version label (the name of a folder of releases/, such as '0.2.0'), got ${describeArg(vsn)}, so nothing was installed: run bin/${name} ${verb} VSN with a version bin/${name} versions lists`;
   }
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     return `release_handler install needs its options as an object ({ probeMs, env, expect }), got ${describeArg(options)}, so ${vsn} was not installed: pass {} for none`;
   }
   const { probeMs, env } = options as { probeMs?: unknown; env?: unknown };
-  if (probeMs !== undefined && !(typeof probeMs === 'number' && Number.isInteger(probeMs) && probeMs >= 0)) {
-    return `release_handler install needs probeMs as a whole number of milliseconds >= 0, got ${describeArg(probeMs)}, so ${vsn} was not installed: pass e.g. { probeMs: 5000 }, or leave it out for the default`;
+  if (probeMs !== undefined && !(typeof probeMs === 'number' && Number.isInteger(probeMs) && probeMs >= 0 && probeMs <= MAX_PROBE_MS)) {
+    return `release_handler install needs probeMs as a whole number of milliseconds from 0 to ${MAX_PROBE_MS} (one hour: the node installs nothing else while it watches), got ${describeArg(probeMs)}, so ${vsn} was not installed: pass e.g. { probeMs: 5000 }, or leave it out for the default`;
   }
   if (env !== undefined && (env === null || typeof env !== 'object' || Object.values(env).some((v) => typeof v !== 'string'))) {
     return `release_handler install needs env as an object of strings (the variables the version's files use), got ${describeArg(env)}, so ${vsn} was not installed: pass { env: { NAME: 'value' } }, or leave it out`;
