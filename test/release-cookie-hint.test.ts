@@ -22,5 +22,10 @@ test("a start script refused for another cookie than its node's names node.args'
   assert.equal(refused.stdout, 'pang', refused.out);
   assert.match(refused.stderr, /wrong cookie \(both nodes need the same cookie: this script uses the --setcookie of releases\/0\.1\.0\/node\.args, with this shell's \$\{VAR\}s\)/, refused.out);
   assert.doesNotMatch(refused.stderr, /OTP_COOKIE|otp-ts\.cookie/, refused.out);
+  // bin/<name> remote is refused the same way, naming the same file.
+  const remote = await project.run(['remote'], { ...project.env, CKHINT_COOKIE: 'in_this_shell' }, 'q()\n');
+  assert.notEqual(remote.status, 0, remote.out);
+  assert.match(remote.stderr, /wrong cookie \(both nodes need the same cookie: this script uses the --setcookie of releases\/0\.1\.0\/node\.args/, remote.out);
+  assert.doesNotMatch(remote.stderr, /OTP_COOKIE|otp-ts\.cookie/, remote.out);
   await ok(project.run(['stop']), 'stop with the boot cookie');
 });

@@ -8,6 +8,8 @@ import { explainFailure } from './unreachable.js';
 export interface ConnectOptions {
   node: string;
   cookie: string;
+  /** Where `cookie` came from (`--cookie`, a cookie file), named by the wrong-cookie refusal. */
+  cookieFrom?: string;
   /** This client's node name (default `otp_tracer_<pid>@127.0.0.1`). */
   name?: string;
   /** This client's certificate and key and the cluster's CA (PEM files): needed to reach a node whose distribution runs over TLS. */
@@ -81,7 +83,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
   const name = options.name ?? `otp_tracer_${process.pid}@127.0.0.1`;
   try {
     await local.startDistribution({ name, cookie: options.cookie, hidden: true, log: () => {}, ...(options.tls ? { tls: options.tls } : {}) });
-    if (!(await local.ping(options.node))) throw explainFailure(options.node, local.dist?.connectFailure(options.node), options.tls !== undefined);
+    if (!(await local.ping(options.node))) throw explainFailure(options.node, local.dist?.connectFailure(options.node), options.tls !== undefined, options.cookieFrom);
   } catch (error) {
     local.shutdown();
     if (error instanceof Error && /refused to register .*the name is taken/.test(error.message)) {

@@ -47,8 +47,8 @@ export function resolveCookie(options: CookieOptions): { cookie: string; source:
     if (fromEnv.trim() === '') throw new OtpError('badCookie', 'OTP_COOKIE is set but empty: set it to the secret the nodes share, or unset it to use ~/' + COOKIE_FILE);
     return { cookie: fromEnv, source: 'env' };
   }
-  const fromProject = options.project ? projectCookie(options.project.cwd, options.project.target, options.project.buildDir) : undefined;
-  if (fromProject !== undefined) return { cookie: fromProject, source: 'project' };
+  const fromProject = options.project ? projectCookieFile(options.project.cwd, options.project.target, options.project.buildDir ?? '_build') : undefined;
+  if (fromProject !== undefined) return { cookie: fromProject.cookie, source: 'project', file: fromProject.file };
   const file = join(options.home, COOKIE_FILE);
   if (!existsSync(file)) {
     const cookie = randomCookie();
@@ -99,6 +99,11 @@ function readCookieFile(file: string): string {
  * build.outDir says otherwise) whose node is `target`; undefined outside a project or when neither applies.
  */
 export function projectCookie(cwd: string, target: string, buildDir = '_build'): string | undefined {
+  return projectCookieFile(cwd, target, buildDir)?.cookie;
+}
+
+// projectCookie's cookie and the node.args file it was read from, which a wrong-cookie refusal names.
+function projectCookieFile(cwd: string, target: string, buildDir: string): { cookie: string; file: string } | undefined {
   let root: string;
   try {
     root = findProject(cwd).root;
@@ -107,9 +112,9 @@ export function projectCookie(cwd: string, target: string, buildDir = '_build'):
   }
   const configured = readText(join(root, 'config', 'node.args'));
   const fromConfig = configured === undefined ? undefined : literal(cookieOf(configured));
-  if (fromConfig !== undefined) return fromConfig;
+  if (fromConfig !== undefined) return { cookie: fromConfig, file: join(root, 'config', 'node.args') };
   const wanted = fullName(target);
-  let newest: { mtime: number; cookie: string } | undefined;
+  let newest: { mtime: number; cookie: string; file: string } | undefined;
   for (const file of releaseNodeArgsFiles(resolve(root, buildDir))) {
     const text = readText(file);
     if (text === undefined) continue;
@@ -118,9 +123,9 @@ export function projectCookie(cwd: string, target: string, buildDir = '_build'):
     const cookie = literal(cookieOf(text));
     if (name === undefined || cookie === undefined || fullName(name) !== wanted) continue;
     const mtime = statSync(file).mtimeMs;
-    if (!newest || mtime > newest.mtime) newest = { mtime, cookie };
+    if (!newest || mtime > newest.mtime) newest = { mtime, cookie, file };
   }
-  return newest?.cookie;
+  return newest === undefined ? undefined : { cookie: newest.cookie, file: newest.file };
 }
 
 /**

@@ -44,6 +44,8 @@ export interface NodeConnectionFlags {
 /** How a tool node reaches other nodes: the cookie, and TLS files when the cluster runs over TLS. */
 export interface NodeConnection {
   cookie: string;
+  /** Where the cookie came from, as a wrong-cookie refusal names it: `--cookie`, `OTP_COOKIE`, or the file it was read from. */
+  cookieFrom: string;
   tls?: DistributionTls;
 }
 
@@ -76,8 +78,9 @@ function pick(flag: string | undefined, env: string | undefined, flagName: strin
 export function resolveNodeConnection(flags: NodeConnectionFlags, context: NodeConnectionContext, target?: string, buildDir?: string): NodeConnection {
   const tls = resolveTls(flags, context);
   const project = target === undefined ? undefined : { cwd: context.cwd, target, ...(buildDir === undefined ? {} : { buildDir }) };
-  const { cookie } = resolveCookie({ flag: flags.cookie, env: context.env, home: context.home, ...(project ? { project } : {}) });
-  return tls ? { cookie, tls } : { cookie };
+  const { cookie, source, file } = resolveCookie({ flag: flags.cookie, env: context.env, home: context.home, ...(project ? { project } : {}) });
+  const cookieFrom = source === 'flag' ? '--cookie' : source === 'env' ? 'OTP_COOKIE' : source === 'project' ? `the project's ${file}` : `the cookie file ${file}`;
+  return tls ? { cookie, cookieFrom, tls } : { cookie, cookieFrom };
 }
 
 /** The TLS files of the connection flags (undefined over tcp), or the usage error resolveNodeConnection throws for them; reads no cookie. */

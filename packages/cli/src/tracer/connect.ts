@@ -31,8 +31,8 @@ export async function connectTo(io: Io, node: string, flags: ToolFlags): Promise
   checkNodeName(node);
   // Only when the project's release may give the cookie: its releases are under otp.config.ts's build.outDir.
   const buildDir = flags.cookie === undefined && io.env.OTP_COOKIE === undefined ? await projectBuildDir(io.cwd) : undefined;
-  const { cookie, tls } = resolveNodeConnection(flags, io, node, buildDir);
-  return connect({ node, cookie, name: toolNodeName(flags), ...(tls ? { tls } : {}) }).catch((error: unknown) => {
+  const { cookie, cookieFrom, tls } = resolveNodeConnection(flags, io, node, buildDir);
+  return connect({ node, cookie, cookieFrom, name: toolNodeName(flags), ...(tls ? { tls } : {}) }).catch((error: unknown) => {
     throw withCookieHint(error, cookie, flags.cookie !== undefined ? '--cookie' : io.env.OTP_COOKIE !== undefined ? 'OTP_COOKIE' : 'the cookie');
   });
 }
