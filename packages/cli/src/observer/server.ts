@@ -646,6 +646,7 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
     throw error;
   }
   shedIdleConnections(server, MAX_CONNECTIONS);
+  closeStalledConnections(server, STALL_MS);
   const { port } = server.address() as AddressInfo;
   const hostPart = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
@@ -682,6 +683,40 @@ function refuseBody(req: IncomingMessage, res: ServerResponse): void {
 // The most connections the observer holds open: a page uses a handful (its event streams and a few requests), and the
 // process's file descriptors (often 1024) must last; past it, idle ones are closed, the longest idle first.
 const MAX_CONNECTIONS = 256;
+
+// How long a connection's answer may wait with nothing of it taken by the client before the connection is closed: a
+// page reads what it is sent (a slow network still drains some), a client that sends requests and never reads
+// their answers would otherwise keep its connection (a file descriptor, and the answers) for as long as it likes.
+const STALL_MS = 20_000;
+
+// Closes each connection whose output has waited STALL_MS with none of it drained (checked a few times a period). Only
+// a connection with output waiting counts: an idle one, or an event stream with nothing to say, is never closed for this.
+function closeStalledConnections(server: Server, stallMs: number): void {
+  const watched = new Map<Socket, { drained: string; since: number }>();
+  // What the client has taken so far: the writes done, and what remains of the one under way.
+  const drained = (s: Socket) => `${s.bytesWritten - s.writableLength}:${String((s as Socket & { _handle?: { writeQueueSize?: number } })._handle?.writeQueueSize)}`;
+  server.on('request', (req: IncomingMessage) => {
+    const { socket } = req;
+    if (watched.has(socket)) return;
+    watched.set(socket, { drained: drained(socket), since: Date.now() });
+    socket.once('close', () => watched.delete(socket));
+  });
+  const timer = setInterval(() => {
+    const now = Date.now();
+    for (const [socket, seen] of watched) {
+      const d = drained(socket);
+      if (socket.writableLength === 0 || d !== seen.drained) {
+        seen.drained = d;
+        seen.since = now;
+      } else if (now - seen.since >= stallMs) {
+        watched.delete(socket);
+        socket.destroy();
+      }
+    }
+  }, stallMs / 4);
+  timer.unref();
+  server.once('close', () => clearInterval(timer));
+}
 
 // The most requests one connection may have waiting for their answers to leave: a page asks one at a time, but a
 // client sending requests back to back (pipelined) and reading none of the answers would have them all kept.
