@@ -49,11 +49,27 @@ test('otp shell: --eval-timeout stops a piped line that never awaits, a SIGINT e
       pipedShell.write("process.stdout.write('intsh ' + 'piped\\n'); await new Promise(() => {})\n");
       await pipedShell.waitOut('the piped line to run', 'intsh piped');
       pipedShell.kill('SIGINT');
-      assert.deepEqual(await pipedShell.exited, [130, null], pipedShell.stdout() + pipedShell.stderr());
+      // Bounded: a shell that goes on would hold this file's process for ever (its input stays open).
+      const ended = await Promise.race([pipedShell.exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 120_000).unref())]);
+      assert.deepEqual(ended, [130, null], pipedShell.stdout() + pipedShell.stderr());
       assert.match(pipedShell.stderr(), /^otp: interrupted \(SIGINT\): the shell ends, its applications stopped\n$/, pipedShell.stderr());
       assert.match(pipedShell.stdout(), /intsh_app stopped/, pipedShell.stdout());
     } finally {
       pipedShell.kill();
+    }
+
+    // The same while a line runs synchronously: node:vm's watchdog takes the signal from the process's listener, and
+    // the piped shell went on reading (hanging while its input stayed open).
+    const busyShell = shellSession(process.execPath, [bin, 'shell', '--eval-timeout', '3600000'], { cwd: dir, env });
+    try {
+      busyShell.write("process.stdout.write('intsh ' + 'busy\\n'); { const t0 = Date.now(); while (Date.now() - t0 < 600_000) {} }\n");
+      await busyShell.waitOut('the busy line to run', 'intsh busy');
+      busyShell.kill('SIGINT');
+      const ended = await Promise.race([busyShell.exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 120_000).unref())]);
+      assert.deepEqual(ended, [130, null], busyShell.stdout() + busyShell.stderr());
+      assert.match(busyShell.stdout(), /intsh_app stopped/, busyShell.stdout());
+    } finally {
+      busyShell.kill();
     }
 
     // At a terminal (util-linux's script), Ctrl-C stops a line and the shell goes on.

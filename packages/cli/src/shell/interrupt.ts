@@ -115,6 +115,17 @@ export class CtrlC {
     if (this.stopLine === stop) this.stopLine = undefined;
   }
 
+  /**
+   * A SIGINT node:vm's watchdog caught while a line ran synchronously: the process's listener never heard it. Piped,
+   * it ends the shell as onSignal would (at a terminal, stopping the line was all Ctrl-C asked).
+   */
+  caughtDuringLine(): void {
+    if (!this.piped || this.signalled) return;
+    this.signalled = true;
+    this.stopLine = undefined;
+    this.quit();
+  }
+
   /** The process's SIGINT listener. */
   readonly onSignal = (): void => {
     const stop = this.stopLine;

@@ -264,6 +264,8 @@ function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runti
           // Stopped inside the REPL's evaluation, which never left the domain it entered.
           if (domain !== undefined && (process as { domain?: Domain }).domain !== outer) (domain as Domain).exit();
           reject(error);
+          // A SIGINT the watchdog took while the line ran synchronously ends a piped shell all the same.
+          if (isInterrupt(error)) stops.ctrlC.caughtDuringLine();
         } finally {
           sync = false;
         }
