@@ -84,7 +84,7 @@ export { rpc, BadRpc, registerRpcModule, CTX_FIRST_KEY } from './rpc/index.js';
 import './trace/api.js';
 export type { ModuleChange, AppChange } from './release/types.js';
 export { global, GlobalNameConflict } from './global/index.js';
-export type { ConflictResolver, GlobalRegisterOptions } from './global/index.js';
+export type { ConflictResolver, GlobalRegisterOptions, LockId } from './global/index.js';
 export { pg, PgUpdate } from './pg/index.js';
 export type { PgGroup } from './pg/index.js';
 export { NodeUp } from './distribution/node-dist.js';

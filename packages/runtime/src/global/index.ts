@@ -9,7 +9,7 @@ import { installGlobalNames } from '../gen/global-names.js';
 import * as genServer from '../gen-server/index.js';
 import { addDistributionService } from '../distribution/node-dist.js';
 import { DISTRIBUTED, GLOBAL_SERVER, globalServer, type GlobalCall, type ReserveAnswer } from './server.js';
-import { tableOf, type ConflictResolver } from './table.js';
+import { pidKey, tableOf, type ConflictResolver } from './table.js';
 
 export { GlobalNameConflict } from './server.js';
 export type { ConflictResolver } from './table.js';
@@ -152,6 +152,84 @@ function registeredNames(ctx: ProcessContext): string[] {
   return [...tableOf(ctx.node).keys()].sort();
 }
 
+/**
+ * A global lock's id (OTP's {ResourceId, LockRequesterId}): the resource, a non-empty string, and who asks for it
+ * (a pid, string or number); processes asking for the same requester share the lock.
+ */
+export type LockId = readonly [resource: string, requester: Pid | string | number];
+
+// The requester as the same string on every node (a pid by its node's name, not this node's index for it).
+function lockKeys(ctx: ProcessContext, what: string, id: unknown): { resource: string; requester: string } {
+  const [resource, requester] = Array.isArray(id) && id.length === 2 ? (id as unknown[]) : [];
+  if (typeof resource !== 'string' || resource === '' || !(requester instanceof Pid || typeof requester === 'string' || (typeof requester === 'number' && Number.isFinite(requester)))) {
+    throw new RuntimeError('badarg', `global.${what} takes a lock id [resource, requester] (a non-empty string, then a pid, string or number), got ${formatValue(id, 100)}; no lock was changed`);
+  }
+  const key = requester instanceof Pid ? `pid:${pidKey(ctx.node, requester)}` : `${typeof requester}:${String(requester)}`;
+  return { resource, requester: key };
+}
+
+async function lockNodes(ctx: ProcessContext, what: string, nodes: readonly string[] | undefined): Promise<string[]> {
+  if (nodes === undefined) return clusterOf(ctx);
+  if (!Array.isArray(nodes) || !nodes.every((n) => typeof n === 'string' && n !== '')) throw new RuntimeError('badarg', `global.${what} takes its nodes as an array of node names, got ${formatValue(nodes, 100)}; no lock was changed`);
+  if (!ctx.node.dist) await ensureServer(ctx);
+  return [...new Set(nodes)].sort();
+}
+
+/**
+ * Takes the lock `id` for the calling process on every one of `nodes` (default: this node and every connected visible
+ * node), all or none (OTP's global:set_lock): true once held, false if another requester still held it after
+ * `retries` retries (default Infinity), each after a random pause that grows. The same requester may take it again
+ * (each take is given back by one delLock); the holder's exit frees it.
+ */
+async function setLock(ctx: ProcessContext, id: LockId, nodes?: readonly string[], retries = Infinity): Promise<boolean> {
+  const keys = lockKeys(ctx, 'setLock', id);
+  if (typeof retries !== 'number' || !(retries >= 0)) throw new RuntimeError('badarg', `global.setLock takes retries as a number of 0 or more (or Infinity), got ${formatValue(retries, 100)}; no lock was changed`);
+  const where = await lockNodes(ctx, 'setLock', nodes);
+  const req = { ...keys, owner: ctx.self() };
+  for (let attempt = 0; ; attempt++) {
+    const held: string[] = [];
+    try {
+      for (const node of where) {
+        held.push(node); // before asking: a node that times out may still lock late
+        if ((await ask(ctx, node, { op: 'setLock', ...req })) !== 'ok') {
+          held.pop();
+          break;
+        }
+      }
+    } catch (error) {
+      for (const node of held) ctx.spawn((c) => ask(c, node, { op: 'delLock', ...req }).catch(() => undefined));
+      throw error;
+    }
+    if (held.length === where.length) return true;
+    // All or none: what this round took goes back before the pause (a node that is gone counts as refused).
+    for (const node of held) await ask(ctx, node, { op: 'delLock', ...req });
+    if (attempt >= retries) return false;
+    await ctx.sleep(5 + Math.floor(Math.random() * Math.min(1000, 10 * 2 ** Math.min(attempt, 10))));
+  }
+}
+
+/** Gives back one take of the lock `id` by the calling process on every one of `nodes` (OTP's global:del_lock); always true. */
+async function delLock(ctx: ProcessContext, id: LockId, nodes?: readonly string[]): Promise<boolean> {
+  const keys = lockKeys(ctx, 'delLock', id);
+  for (const node of await lockNodes(ctx, 'delLock', nodes)) await ask(ctx, node, { op: 'delLock', ...keys, owner: ctx.self() });
+  return true;
+}
+
+/**
+ * Runs `fn` holding the lock `id` on `nodes` and gives the lock back after, even when `fn` throws (OTP's global:trans):
+ * what `fn` returns, or `'aborted'` if the lock was not got within `retries` retries (default Infinity).
+ */
+async function trans<T>(ctx: ProcessContext, id: LockId, fn: () => T | Promise<T>, nodes?: readonly string[], retries = Infinity): Promise<T | 'aborted'> {
+  if (typeof fn !== 'function') throw new RuntimeError('badarg', `global.trans takes a function to run holding the lock, got ${formatValue(fn, 100)}; no lock was taken`);
+  const where = await lockNodes(ctx, 'trans', nodes);
+  if (!(await setLock(ctx, id, where, retries))) return 'aborted';
+  try {
+    return await fn();
+  } finally {
+    await delLock(ctx, id, where);
+  }
+}
+
 const registries = new WeakMap<OtpNode, ViaRegistry>();
 
 /**
@@ -181,4 +259,4 @@ function ref<Call = unknown, Cast = unknown, Reply = unknown>(_ctx: ProcessConte
 installGlobalNames({ whereis, register: (ctx, name, pid) => register(ctx, name, pid), unregister });
 
 /** OTP's global: cluster-wide names with conflict resolution when partitions heal. */
-export const global = { register, reRegister, unregister, whereis, send, registeredNames, registry, ref };
+export const global = { register, reRegister, unregister, whereis, send, registeredNames, registry, ref, setLock, delLock, trans };

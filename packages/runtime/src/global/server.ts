@@ -39,9 +39,11 @@ export type GlobalCall =
   | { op: 'reserve'; name: string; lock: string; owner: Pid; force?: boolean }
   | { op: 'release'; name: string; lock: string }
   | { op: 'commit'; name: string; lock: string; pid: Pid; resolver: ConflictResolver }
-  | { op: 'unregister'; name: string };
+  | { op: 'unregister'; name: string }
+  | { op: 'setLock'; resource: string; requester: string; owner: Pid }
+  | { op: 'delLock'; resource: string; requester: string; owner: Pid };
 
-/** A reserve's answer: the lock is ours, the name is registered already, or another registration holds it. */
+/** A reserve's (or setLock's) answer: the lock is ours, the name is registered already, or another registration (requester) holds it. */
 export type ReserveAnswer = 'ok' | 'taken' | 'locked';
 
 type Sync = { op: 'sync'; from: string; entries: Array<[string, Pid, ConflictResolver]> };
@@ -55,8 +57,17 @@ interface Lock {
   via: string | undefined;
 }
 
+// A global lock (OTP's global:set_lock) on one resource: its requester, and each process holding it for that
+// requester with how many times it took it.
+interface ResourceLock {
+  requester: string;
+  holders: Map<string, { pid: Pid; ref: Ref; count: number; via: string | undefined }>;
+}
+
 interface State {
   locks: Map<string, Lock>;
+  /** The global locks (global.setLock) by resource; apart from the name locks of registrations. */
+  resources: Map<string, ResourceLock>;
   /** How many of the locks each other node's connection asked for: with its names, what maxGlobalNames bounds. */
   lockedBy: Map<string, number>;
 }
@@ -141,6 +152,39 @@ function reserve(ctx: ProcessContext, state: State, req: Extract<GlobalCall, { o
   return 'ok';
 }
 
+// Takes the resource lock for `owner` on behalf of `requester`: refused while another requester holds it.
+function setLock(ctx: ProcessContext, state: State, req: Extract<GlobalCall, { op: 'setLock' }>): ReserveAnswer {
+  let r = state.resources.get(req.resource);
+  if (r && r.requester !== req.requester) return 'locked';
+  const key = pidKey(ctx.node, req.owner);
+  const held = r?.holders.get(key);
+  if (held) {
+    held.count++;
+    return 'ok';
+  }
+  const via = wireSenderOf(req);
+  if (!admit(ctx, state, via)) return 'locked';
+  if (!r) state.resources.set(req.resource, (r = { requester: req.requester, holders: new Map() }));
+  // The holder is monitored: its exit (or its node's loss) frees what it held.
+  r.holders.set(key, { pid: req.owner, ref: ctx.monitor(req.owner), count: 1, via });
+  counted(state.lockedBy, via, 1);
+  return 'ok';
+}
+
+// Gives back one take of the resource lock by `owner` (or all of them, `all`); the lock is free once no process holds it.
+function delLock(ctx: ProcessContext, state: State, resource: string, requester: string, owner: Pid | Ref, all = false): void {
+  const r = state.resources.get(resource);
+  if (!r || r.requester !== requester) return;
+  for (const [key, h] of r.holders) {
+    if (owner instanceof Pid ? !h.pid.equals(owner) : h.ref !== owner) continue;
+    if (!all && --h.count > 0) return;
+    ctx.demonitor(h.ref, { flush: true });
+    r.holders.delete(key);
+    counted(state.lockedBy, h.via, -1);
+  }
+  if (r.holders.size === 0) state.resources.delete(resource);
+}
+
 function broadcast(ctx: ProcessContext, message: Sync | Resolved, nodes = ctx.node.nodes()): void {
   for (const node of nodes) {
     if (!ctx.node.dist?.offers(node, 'global')) continue;
@@ -210,7 +254,7 @@ export const globalServer: GenServer<State, GlobalCall, never, ReserveAnswer | '
   init(_args, ctx) {
     readsWireSenders(ctx.node.localProcess(ctx.self()));
     watchNodes(ctx);
-    return ok({ locks: new Map(), lockedBy: new Map() });
+    return ok({ locks: new Map(), resources: new Map(), lockedBy: new Map() });
   },
   handleCall(req, _from, state, ctx) {
     // Any node with the cookie can call this server: a request it does not know is logged and left
@@ -229,6 +273,11 @@ export const globalServer: GenServer<State, GlobalCall, never, ReserveAnswer | '
       case 'unregister':
         remove(ctx, req.name);
         return reply('ok', state);
+      case 'setLock':
+        return reply(setLock(ctx, state, req), state);
+      case 'delLock':
+        delLock(ctx, state, req.resource, req.requester, req.owner);
+        return reply('ok', state);
     }
   },
   handleInfo(m, state, ctx) {
@@ -240,6 +289,7 @@ export const globalServer: GenServer<State, GlobalCall, never, ReserveAnswer | '
     } else if (m instanceof Down) {
       for (const [name, e] of tableOf(ctx.node)) if (e.ref === m.ref) remove(ctx, name);
       for (const [name, l] of state.locks) if (l.ref === m.ref) dropLock(state, name, l);
+      for (const [resource, r] of state.resources) delLock(ctx, state, resource, r.requester, m.ref, true);
     } else if (isOp(m, 'sync')) {
       if (!isSync(m)) return unexpected(ctx, 'handleInfo', m, state);
       onSync(ctx, state, m);
@@ -273,6 +323,7 @@ const RESOLVERS: ReadonlySet<unknown> = new Set<ConflictResolver>(['randomExit',
 function isCall(req: unknown): req is GlobalCall {
   if (typeof req !== 'object' || req === null) return false;
   const r = req as Record<string, unknown>;
+  if (r.op === 'setLock' || r.op === 'delLock') return typeof r.resource === 'string' && typeof r.requester === 'string' && r.owner instanceof Pid;
   if (typeof r.name !== 'string') return false;
   if (r.op === 'unregister') return true;
   if (typeof r.lock !== 'string') return false;
