@@ -240,3 +240,39 @@ test('global_SUITE bad_input: a malformed lock id, nodes, retries or fn is badar
     node.shutdown();
   }
 });
+
+test('global_SUITE locks_hidden: a hidden node\'s locks stay on that node and never meet the visible nodes\' ones', async () => {
+  await cluster('glh', 2, async ([t, cp1]) => {
+    const hidden = createNode({ onCrash: () => {} });
+    try {
+      await hidden.startDistribution({ name: 'glhh@127.0.0.1', cookie: 'gl', epmdPort: t!.dist!.epmdPort, hidden: true, tickTime: 5000, log: () => {} });
+      await until('hidden reaches t', () => hidden.ping(t!.name));
+      await until('hidden reaches cp1', () => hidden.ping(cp1!.name));
+      const hpid = startProc(hidden);
+      const me = startProc(t!);
+      const pid2 = startProc(cp1!);
+      assert.equal(await lockOwn(hpid, 'test_lock'), true);
+      assert.equal(await lockOwn(me, 'test_lock'), true, 'the hidden node\'s lock is not on the visible nodes');
+      assert.equal(await lockOwn(pid2, 'test_lock'), false);
+      assert.equal(await lockOwn(startProc(hidden), 'test_lock'), false, 'but it is on the hidden node');
+      await delOwn(hpid, 'test_lock');
+      assert.equal(await lockOwn(pid2, 'test_lock'), false);
+      await delOwn(me, 'test_lock');
+      assert.equal(await lockOwn(pid2, 'test_lock'), true);
+      // A hidden node may still ask for a lock on visible nodes by name.
+      assert.equal(await hpid.req((ctx) => global.setLock(ctx, ['test_lock', ctx.self()], [t!.name], 0)), false);
+      hidden.exit(hpid.pid, 'kill');
+    } finally {
+      hidden.shutdown();
+    }
+  });
+});
+
+test('global_SUITE bad_input (nodes): a node list with something that is not a node name is badarg before any node is asked', async () => {
+  await cluster('glb', 1, async ([x]) => {
+    await x!.run(async (ctx) => {
+      await assert.rejects(global.setLock(ctx, ['id', ctx.self()], [x!.name, 'nonsense']), (e: unknown) => e instanceof RuntimeError && e.code === 'badarg' && /array of node names/.test(e.message));
+      assert.equal(await global.setLock(ctx, ['id', ctx.self()], [x!.name], 0), true);
+    });
+  });
+});

@@ -8,6 +8,7 @@ import { CallError, StartError } from '../gen/errors.js';
 import { installGlobalNames } from '../gen/global-names.js';
 import * as genServer from '../gen-server/index.js';
 import { addDistributionService } from '../distribution/node-dist.js';
+import { isNodeName } from '../distribution/handshake.js';
 import { DISTRIBUTED, GLOBAL_SERVER, globalServer, type GlobalCall, type ReserveAnswer } from './server.js';
 import { pidKey, tableOf, type ConflictResolver } from './table.js';
 
@@ -168,9 +169,15 @@ function lockKeys(ctx: ProcessContext, what: string, id: unknown): { resource: s
   return { resource, requester: key };
 }
 
+// The nodes a lock is taken on: by default the cluster, which for a hidden node is that node alone (as OTP's, whose
+// hidden node sees no visible nodes in nodes()), so its locks never meet the visible nodes' ones.
 async function lockNodes(ctx: ProcessContext, what: string, nodes: readonly string[] | undefined): Promise<string[]> {
+  if (nodes === undefined && ctx.node.dist?.hidden) {
+    await ensureServer(ctx);
+    return [ctx.node.name];
+  }
   if (nodes === undefined) return clusterOf(ctx);
-  if (!Array.isArray(nodes) || !nodes.every((n) => typeof n === 'string' && n !== '')) throw new RuntimeError('badarg', `global.${what} takes its nodes as an array of node names, got ${formatValue(nodes, 100)}; no lock was changed`);
+  if (!Array.isArray(nodes) || !nodes.every((n) => n === ctx.node.name || isNodeName(n))) throw new RuntimeError('badarg', `global.${what} takes its nodes as an array of node names, got ${formatValue(nodes, 100)}; no lock was changed`);
   if (!ctx.node.dist) await ensureServer(ctx);
   return [...new Set(nodes)].sort();
 }
