@@ -276,3 +276,28 @@ test('global_SUITE bad_input (nodes): a node list with something that is not a n
     });
   });
 });
+
+test('global locks from a peer count towards maxGlobalNames: past it the peer is disconnected and its locks here go', async () => {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const logs: string[] = [];
+  const x = createNode({ onCrash: () => {} });
+  const y = createNode({ onCrash: () => {} });
+  try {
+    await x.startDistribution({ name: 'glmx@127.0.0.1', cookie: 'gl', epmdPort, log: (l) => logs.push(l), maxGlobalNames: 3 });
+    await y.startDistribution({ name: 'glmy@127.0.0.1', cookie: 'gl', epmdPort, log: () => {} });
+    await until('y reaches x', () => y.ping(x.name));
+    const hog = startProc(y);
+    for (let i = 0; i < 3; i++) assert.equal(await lockOwn(hog, `r${i}`, [x.name]), true);
+    // Taking the same lock again is a count, not another lock.
+    assert.equal(await lockOwn(hog, 'r0', [x.name]), true);
+    assert.equal(await lockOwn(hog, 'r3', [x.name]), false);
+    await until('x logs the bound', () => logs.some((l) => /maxGlobalNames/.test(l)));
+    const mine = startProc(x);
+    await until("the peer's locks go with its connection", async () => (await lockOwn(mine, 'r0', [x.name])) && (await lockOwn(mine, 'r2', [x.name])));
+  } finally {
+    x.shutdown();
+    y.shutdown();
+    await epmd.close();
+  }
+});
