@@ -195,11 +195,15 @@ async function setLock(ctx: ProcessContext, id: LockId, nodes?: readonly string[
   const req = { ...keys, owner: ctx.self() };
   for (let attempt = 0; ; attempt++) {
     const held: string[] = [];
+    let refused = false;
     try {
       for (const node of where) {
         held.push(node); // before asking: a node that times out may still lock late
-        if ((await ask(ctx, node, { op: 'setLock', ...req })) !== 'ok') {
-          held.pop();
+        const answer = await ask(ctx, node, { op: 'setLock', ...req });
+        if (answer !== 'ok') held.pop();
+        // As OTP's: a node that cannot be reached is no longer part of the cluster, and is passed over.
+        if (answer !== 'ok' && answer !== 'gone') {
+          refused = true;
           break;
         }
       }
@@ -207,8 +211,8 @@ async function setLock(ctx: ProcessContext, id: LockId, nodes?: readonly string[
       for (const node of held) ctx.spawn((c) => ask(c, node, { op: 'delLock', ...req }).catch(() => undefined));
       throw error;
     }
-    if (held.length === where.length) return true;
-    // All or none: what this round took goes back before the pause (a node that is gone counts as refused).
+    if (!refused) return true;
+    // All or none: what this round took goes back before the pause.
     for (const node of held) await ask(ctx, node, { op: 'delLock', ...req });
     if (attempt >= retries) return false;
     await ctx.sleep(5 + Math.floor(Math.random() * Math.min(1000, 10 * 2 ** Math.min(attempt, 10))));
