@@ -2,7 +2,7 @@
 // the OTP case it translates. Nodes are in-process OtpNodes joined over real TCP on loopback through a real port mapper.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createNode, global, RuntimeError, type LockId, type OtpNode, type Pid, type ProcessContext } from '@otp-ts/runtime';
+import { createNode, genServer, global, RuntimeError, type LockId, type OtpNode, type Pid, type ProcessContext } from '@otp-ts/runtime';
 import { EpmdServer } from '@otp-ts/runtime/tools';
 import { waitFor } from '../../../test/support/wait.ts';
 
@@ -306,4 +306,20 @@ test('global locks from a peer count towards maxGlobalNames: past it the peer is
     y.shutdown();
     await epmd.close();
   }
+});
+
+test("global locks: a peer cannot give back (or take) a lock for a third node's process by naming it as the holder", async () => {
+  await cluster('glo', 3, async ([x, y, z]) => {
+    const holder = startProc(z!);
+    assert.equal(await lockOwn(holder, 'r', [x!.name]), true);
+    // y learns z's process's pid as y sees it, through a global name.
+    assert.equal(await z!.run((ctx) => global.register(ctx, 'holder', holder.pid)), true);
+    await until('y sees holder', () => y!.run((ctx) => global.whereis(ctx, 'holder') !== undefined));
+    const forged = { name: 'global_name_server', node: x!.name };
+    const requester = `pid:${z!.name}/${holder.pid.id}/${holder.pid.serial}`;
+    await y!.run((ctx) => genServer.call(ctx, forged, { op: 'delLock', resource: 'r', requester, owner: global.whereis(ctx, 'holder') }));
+    assert.equal(await lockOwn(startProc(y!), 'r', [x!.name]), false, "z's process still holds r on x");
+    assert.equal(await y!.run((ctx) => genServer.call(ctx, forged, { op: 'setLock', resource: 's', requester: 'forged', owner: global.whereis(ctx, 'holder') })), 'locked');
+    assert.equal(await lockOwn(startProc(y!), 's', [x!.name]), true, 'no forged hold on s');
+  });
 });

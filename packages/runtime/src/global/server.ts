@@ -171,6 +171,12 @@ function setLock(ctx: ProcessContext, state: State, req: Extract<GlobalCall, { o
   return 'ok';
 }
 
+// Whether a lock request names as holder a process of the node whose connection sent it (or comes from this node).
+function ownsLock(ctx: ProcessContext, req: { owner: Pid }): boolean {
+  const via = wireSenderOf(req);
+  return via === undefined || pidKey(ctx.node, req.owner).split('/')[0] === via;
+}
+
 // Gives back one take of the resource lock by `owner` (or all of them, `all`); the lock is free once no process holds it.
 function delLock(ctx: ProcessContext, state: State, resource: string, requester: string, owner: Pid | Ref, all = false): void {
   const r = state.resources.get(resource);
@@ -273,10 +279,11 @@ export const globalServer: GenServer<State, GlobalCall, never, ReserveAnswer | '
       case 'unregister':
         remove(ctx, req.name);
         return reply('ok', state);
+      // A peer takes and gives back locks for its own processes only: it cannot free a third node's process's hold.
       case 'setLock':
-        return reply(setLock(ctx, state, req), state);
+        return reply(ownsLock(ctx, req) ? setLock(ctx, state, req) : 'locked', state);
       case 'delLock':
-        delLock(ctx, state, req.resource, req.requester, req.owner);
+        if (ownsLock(ctx, req)) delLock(ctx, state, req.resource, req.requester, req.owner);
         return reply('ok', state);
     }
   },
