@@ -40,15 +40,15 @@ test('the table declares --cookie, --proto and the three --ssl-* options with a 
 
 test('plain TCP by default: the cookie alone, resolved as resolveCookie does', () => {
   const { home } = setup();
-  assert.deepEqual(resolveNodeConnection({ cookie: 'abc' }, { env: { OTP_COOKIE: 'env' }, home, cwd: home }), { cookie: 'abc' });
-  assert.deepEqual(resolveNodeConnection({}, { env: { OTP_COOKIE: 'env' }, home, cwd: home }), { cookie: 'env' });
-  assert.deepEqual(resolveNodeConnection({ proto: 'tcp' }, { env: { OTP_COOKIE: 'env', OTP_PROTO: '' }, home, cwd: home }), { cookie: 'env' });
+  assert.deepEqual(resolveNodeConnection({ cookie: 'abc' }, { env: { OTP_COOKIE: 'env' }, home, cwd: home }), { cookie: 'abc', cookieFrom: '--cookie' });
+  assert.deepEqual(resolveNodeConnection({}, { env: { OTP_COOKIE: 'env' }, home, cwd: home }), { cookie: 'env', cookieFrom: 'OTP_COOKIE' });
+  assert.deepEqual(resolveNodeConnection({ proto: 'tcp' }, { env: { OTP_COOKIE: 'env', OTP_PROTO: '' }, home, cwd: home }), { cookie: 'env', cookieFrom: 'OTP_COOKIE' });
   assert.throws(() => resolveNodeConnection({ cookie: ' ' }, { env: {}, home, cwd: home }), (e: unknown) => e instanceof OtpError && e.code === 'badCookie');
 });
 
 test('--proto tls with the three files gives their absolute paths; relative ones are resolved against cwd', () => {
   const { home, dir, files } = setup();
-  assert.deepEqual(resolveNodeConnection({ cookie: 'c', ...tlsFlags(files) }, { env: {}, home, cwd: home }), { cookie: 'c', tls: files });
+  assert.deepEqual(resolveNodeConnection({ cookie: 'c', ...tlsFlags(files) }, { env: {}, home, cwd: home }), { cookie: 'c', cookieFrom: '--cookie', tls: files });
   const relative = { proto: 'tls', 'ssl-cert': 'tool.pem', 'ssl-key': 'tool.key', 'ssl-ca': 'ca.pem' };
   assert.deepEqual(resolveNodeConnection({ cookie: 'c', ...relative }, { env: {}, home, cwd: dir }).tls, files);
 });
@@ -56,7 +56,7 @@ test('--proto tls with the three files gives their absolute paths; relative ones
 test('OTP_PROTO and OTP_SSL_* stand in for the flags, and a flag wins over its variable', () => {
   const { home, dir, files } = setup();
   const env = { OTP_COOKIE: 'c', OTP_PROTO: 'tls', OTP_SSL_CERT: files.cert, OTP_SSL_KEY: files.key, OTP_SSL_CA: files.ca };
-  assert.deepEqual(resolveNodeConnection({}, { env, home, cwd: home }), { cookie: 'c', tls: files });
+  assert.deepEqual(resolveNodeConnection({}, { env, home, cwd: home }), { cookie: 'c', cookieFrom: 'OTP_COOKIE', tls: files });
   mkdirSync(join(dir, 'other'));
   writeTree(dir, { 'other/ca.pem': 'ca' });
   assert.equal(resolveNodeConnection({ 'ssl-ca': join(dir, 'other', 'ca.pem') }, { env, home, cwd: home }).tls?.ca, join(dir, 'other', 'ca.pem'));
