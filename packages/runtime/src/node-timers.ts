@@ -25,8 +25,9 @@ interface TimerNode {
 // (one already past fires at once, as Erlang's {abs, true}). Anything but a finite number as a deadline is badarg.
 function relative(time: number, options: TimerOptions | undefined, what: string): number {
   if (options === undefined || options === null || (typeof options === 'object' && options.abs === false)) {
-    // As Erlang's send_after/start_timer: the time is a non-negative integer (1.5, -1, NaN, Infinity are badarg).
-    if (!Number.isInteger(time) || time < 0) throw new RuntimeError('badarg', `${what} needs a whole number of milliseconds >= 0, got ${typeof time === 'number' ? String(time) : describeReason(time)}`);
+    // As Erlang's send_after/start_timer: the time is a non-negative integer (1.5, -1, NaN, Infinity are badarg), and
+    // one too large to hold exactly (OTP's 1 bsl 64; here past Number.MAX_SAFE_INTEGER) is badarg, not rounded.
+    if (!Number.isSafeInteger(time) || time < 0) throw new RuntimeError('badarg', `${what} needs a whole number of milliseconds from 0 to ${Number.MAX_SAFE_INTEGER}, got ${typeof time === 'number' ? String(time) : describeReason(time)}; no timer was set`);
     return time;
   }
   if (typeof options !== 'object' || Object.keys(options).some((k) => k !== 'abs') || (options.abs !== undefined && typeof options.abs !== 'boolean')) {

@@ -112,10 +112,11 @@ export class ProcessImpl extends ProcessMailbox implements ProcessContext, Proce
     this.check();
     // As OTP's demonitor of a term that is no reference: badarg, not a silent false that hides the mistake.
     if (!(ref instanceof Ref)) throw new RuntimeError('badarg', `demonitor needs the ref monitor returned, got ${describeBrief(ref)}`);
+    checkOptions(options, ['flush', 'info'], 'demonitor', 'nothing was demonitored');
     if (this.x !== null && this.x.aliases !== null) demonitored(this, ref);
     const found = this.node.demonitor(this, ref);
     if (options?.flush) this.flushWhere((m) => m instanceof Down && m.ref === ref);
-    return found;
+    return options?.info === false ? true : found;
   }
 
   trapExit(flag: boolean): boolean {
@@ -178,6 +179,7 @@ export class ProcessImpl extends ProcessMailbox implements ProcessContext, Proce
   cancelTimer(ref: Ref, options: CancelTimerOptions): number | false | 'ok';
   cancelTimer(ref: Ref, options?: CancelTimerOptions): number | false | 'ok' {
     this.check();
+    checkOptions(options, ['async', 'info'], 'cancelTimer', 'no timer was cancelled');
     const left = this.node.cancelTimer(ref);
     if (options === undefined) return left;
     if (options.async === true) {
@@ -191,6 +193,7 @@ export class ProcessImpl extends ProcessMailbox implements ProcessContext, Proce
   readTimer(ref: Ref, options: ReadTimerOptions): number | false | 'ok';
   readTimer(ref: Ref, options?: ReadTimerOptions): number | false | 'ok' {
     this.check();
+    checkOptions(options, ['async'], 'readTimer', 'no timer was read');
     const left = this.node.readTimer(ref);
     if (options?.async !== true) return left;
     this.deliver(new TimerResult('readTimer', ref, left));
@@ -247,4 +250,14 @@ function checkNamedDest(target: unknown, what: string): void {
   const t = target as { name?: unknown; node?: unknown } | null;
   if (t !== null && typeof t === 'object' && typeof t.name === 'string' && typeof t.node === 'string') return;
   throw new RuntimeError('badarg', `${what} needs a pid, a registered name or { name, node }, got ${describeBrief(target)}`);
+}
+
+// As OTP's option lists of demonitor/2, cancel_timer/2 and read_timer/2: an option that is no known key with a boolean
+// value (a misspelt `flsh`, a string instead of the object) is badarg, not silently the default.
+function checkOptions(options: unknown, keys: readonly string[], what: string, lost: string): void {
+  if (options === undefined) return;
+  const bad = typeof options !== 'object' || options === null
+    ? true
+    : Object.entries(options).some(([k, v]) => !keys.includes(k) || (v !== undefined && typeof v !== 'boolean'));
+  if (bad) throw new RuntimeError('badarg', `${what} options must be an object of ${keys.map((k) => `${k}: boolean`).join(', ')}, got ${describeBrief(options)}; ${lost}`);
 }

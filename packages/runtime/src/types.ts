@@ -62,6 +62,8 @@ export interface ReadTimerOptions {
 export interface DemonitorOptions {
   /** Also remove this monitor's DOWN message from the mailbox if it already arrived. */
   flush?: boolean;
+  /** OTP's `info`: true (the default here) answers whether the monitor was still active; false always answers true. */
+  info?: boolean;
 }
 
 /**
