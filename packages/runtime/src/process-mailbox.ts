@@ -1,5 +1,5 @@
 import { TIMEOUT, type ExitReason, type Timeout } from './messages.js';
-import { RuntimeError } from './errors.js';
+import { RuntimeError, describeBrief } from './errors.js';
 import type { TimerEntry } from './timers.js';
 import { finish } from './finish.js';
 import { releaseAliases } from './alias.js';
@@ -36,7 +36,7 @@ export class ProcessMailbox extends ProcessRecord {
   // The hot path of a receive is small enough to be inlined into the body's loop: the rare cases (a dead
   // process, a receive still pending, a suspension, a bad timeout, messages to scan) are calls out of it.
   receive<T>(this: ProcessImpl, matcher?: Matcher<T> | null, timeoutMs?: number): Promise<T | Timeout> {
-    if (this.dead || this.mode !== IDLE || (this.x !== null && this.x.suspended !== null) || (timeoutMs !== undefined && !(timeoutMs >= 0))) {
+    if (this.dead || this.mode !== IDLE || (this.x !== null && this.x.suspended !== null) || (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0))) {
       return this.receiveOdd(matcher, timeoutMs);
     }
     this.reductions++;
@@ -131,7 +131,7 @@ export class ProcessMailbox extends ProcessRecord {
       this.body = RACED;
       throw new RuntimeError('badarg', `process ${this.pid} called receive while its previous receive is still pending; await each receive`);
     }
-    throw new RuntimeError('badarg', `receive timeout must be a number of milliseconds >= 0 or Infinity, got ${String(timeoutMs)}`);
+    throw new RuntimeError('badarg', `receive timeout must be a number of milliseconds >= 0 or Infinity, got ${typeof timeoutMs === 'number' ? String(timeoutMs) : describeBrief(timeoutMs)}`);
   }
 
   /**
