@@ -61,6 +61,8 @@ async function readLines(io: Io, c: Connection, node: string, bounds: EvalLineOp
       const next = source === '' ? 'next' : await evalLine(io, c, source, bounds, line, () => signalled);
       if (next === 'down') {
         rl.close();
+        // The rest of the input is not read: an open pipe (a script still writing) would keep the shell alive.
+        process.stdin.destroy();
         return 1;
       }
       if (next === 'quit' || signalled) break;

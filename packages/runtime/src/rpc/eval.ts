@@ -2,7 +2,7 @@ import { types } from 'node:util';
 import type { OtpNode } from '../node.js';
 import type { ProcessContext } from '../types.js';
 import { CodeDoesNotParse, evalInterrupted, formatBounded, runSandboxed, type EvalBounds } from './eval-sandbox.js';
-import { formatShellValue, shellScope, SHELL_HELPERS } from './shell-helpers.js';
+import { boundedShellText, formatShellValue, shellScope, SHELL_HELPERS } from './shell-helpers.js';
 import { evalSession } from './eval-session.js';
 
 export { endEvalSession, interruptEvalSession } from './eval-session.js';
@@ -81,7 +81,7 @@ export async function evaluate(node: OtpNode, api: Record<string, unknown>, sour
     // A line that called q() and then threw (`q(); throw 1`) still leaves: the quit wins, its error said first.
     if (quit) return `${QUIT_MARK}${ERROR_MARK}${thrownText(outcome.error)}`;
     // A thrown non-Error (`throw { code: 1 }`) says its value, not [object Object], as otp shell says it.
-    throw isError(outcome.error) ? outcome.error : new Error(thrownText(outcome.error));
+    throw isError(outcome.error) ? boundedError(outcome.error) : new Error(thrownText(outcome.error));
   }
   // The answer's own inspect (a custom one, a proxy's traps) is the line's code too: bounded as the line is.
   const text = formatBounded(() => formatShellValue(outcome.value), bounds.timeoutMs);
@@ -111,7 +111,13 @@ const ERROR_MARK = '\u0000otp-ts:error\u0000';
 
 // What a remote shell prints after `** ` for a thrown value: an Error's message, a string as it is, any other value formatted.
 function thrownText(thrown: unknown): string {
-  return isError(thrown) ? thrown.message : typeof thrown === 'string' ? thrown : formatShellValue(thrown);
+  return isError(thrown) ? boundedShellText(thrown.message) : typeof thrown === 'string' ? boundedShellText(thrown) : formatShellValue(thrown);
+}
+// A thrown error whose message is past the shells' bound crosses the wire cut to it (its kind kept), not whole.
+function boundedError(error: Error): Error {
+  const message = boundedShellText(error.message);
+  if (message === error.message) return error;
+  return error instanceof CodeDoesNotParse ? new CodeDoesNotParse(message) : new Error(message);
 }
 // An Error of any realm (a line's code may make its own).
 const isError = (thrown: unknown): thrown is Error => thrown instanceof Error || types.isNativeError(thrown);

@@ -95,5 +95,14 @@ function helpText(): { [inspect.custom](): string } {
 
 /** How the shells print a line's value: bounded in depth and length, so a huge value never floods the terminal or crosses the wire whole. */
 export function formatShellValue(value: unknown): string {
-  return inspect(value, { depth: 4, maxArrayLength: 50, maxStringLength: 2000, breakLength: 100 });
+  return boundedShellText(inspect(value, { depth: 4, maxArrayLength: 50, maxStringLength: 2000, breakLength: 100 }));
+}
+
+// The longest text a shell prints for one answer or error: inspect bounds strings and arrays, not a key's name, a
+// symbol's description, an error's message or stack, nor an object's count of keys (each may be megabytes).
+const MAX_SHELL_TEXT = 100_000;
+
+/** TEXT cut to the shells' bound on one answer, saying how much was left out as inspect does (`... N more characters`). */
+export function boundedShellText(text: string): string {
+  return text.length <= MAX_SHELL_TEXT ? text : `${text.slice(0, MAX_SHELL_TEXT)}... ${text.length - MAX_SHELL_TEXT} more characters`;
 }
