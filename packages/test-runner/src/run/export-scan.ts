@@ -19,7 +19,9 @@ function regexAt(out: string[], i: number): boolean {
 
 /**
  * The source with comments, string and template literal contents and regular expressions blanked (pure), and code
- * below the top level (inside braces, brackets or parentheses) blanked too; offsets and newlines are kept.
+ * below the top level (inside braces, brackets or parentheses) blanked too; offsets and newlines are kept. Longer than
+ * ~50 lines, on purpose: one scanner loop whose states (template, comment, string, regex, brackets) share its index
+ * and output; split, each piece would hand both back and forth.
  */
 export function topLevelCode(source: string): string {
   const out: string[] = [];
