@@ -5,26 +5,11 @@ import assert from 'node:assert/strict';
 import { createNode, genServer, global, RuntimeError, type LockId, type OtpNode, type Pid, type ProcessContext } from '@otp-ts/runtime';
 import { EpmdServer } from '@otp-ts/runtime/tools';
 import { waitFor } from '../../../test/support/wait.ts';
+import { withCluster } from './helpers.ts';
 
 const until = (what: string, check: () => boolean | Promise<boolean>, ms = 30_000): Promise<unknown> => waitFor(what, check, { ms });
 
-async function cluster(prefix: string, count: number, body: (nodes: OtpNode[]) => Promise<void>): Promise<void> {
-  const epmd = new EpmdServer();
-  const epmdPort = await epmd.listen(0);
-  const nodes: OtpNode[] = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      const node = createNode({ onCrash: () => {} });
-      await node.startDistribution({ name: `${prefix}${i}@127.0.0.1`, cookie: 'gl', epmdPort, tickTime: 5000, log: () => {} });
-      nodes.push(node);
-    }
-    for (const a of nodes) for (const b of nodes) if (a !== b) await until(`${a.name} reaches ${b.name}`, () => a.ping(b.name));
-    await body(nodes);
-  } finally {
-    for (const n of nodes) n.shutdown();
-    await epmd.close();
-  }
-}
+const cluster = (prefix: string, count: number, body: (nodes: OtpNode[]) => Promise<void>): Promise<void> => withCluster(prefix, count, body, { cookie: 'gl' });
 
 /** A long-lived process on `node` that runs what it is asked to (OTP's start_proc/req): it holds the locks it takes. */
 interface Proc {

@@ -2,32 +2,16 @@
 // in-process OtpNodes joined over real TCP on loopback through a real port mapper.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createNode, global, RuntimeError, type OtpNode, type Pid, type ProcessContext } from '@otp-ts/runtime';
-import { EpmdServer } from '@otp-ts/runtime/tools';
+import { global, RuntimeError, type OtpNode, type Pid, type ProcessContext } from '@otp-ts/runtime';
 import { waitFor } from '../../../test/support/wait.ts';
+import { withCluster } from './helpers.ts';
 
 const until = (what: string, check: () => boolean | Promise<boolean>, ms = 30_000): Promise<unknown> => waitFor(what, check, { ms });
 const idle = (ctx: ProcessContext): Promise<unknown> => ctx.receive();
 const idOf = (node: OtpNode, pid: Pid | undefined): string | undefined => (pid === undefined ? undefined : `${pid.node === 0 ? node.name : node.dist!.nameOf(pid.node)}/${pid.id}.${pid.serial}`);
 const where = (node: OtpNode, name: string): Promise<string | undefined> => node.run((ctx) => idOf(node, global.whereis(ctx, name)));
 
-async function cluster(prefix: string, count: number, body: (nodes: OtpNode[]) => Promise<void>): Promise<void> {
-  const epmd = new EpmdServer();
-  const epmdPort = await epmd.listen(0);
-  const nodes: OtpNode[] = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      const node = createNode({ onCrash: () => {} });
-      await node.startDistribution({ name: `${prefix}${i}@127.0.0.1`, cookie: 'gs', epmdPort, tickTime: 5000, log: () => {} });
-      nodes.push(node);
-    }
-    for (const a of nodes) for (const b of nodes) if (a !== b) await until(`${a.name} reaches ${b.name}`, () => a.ping(b.name));
-    await body(nodes);
-  } finally {
-    for (const n of nodes) n.shutdown();
-    await epmd.close();
-  }
-}
+const cluster = (prefix: string, count: number, body: (nodes: OtpNode[]) => Promise<void>): Promise<void> => withCluster(prefix, count, body, { cookie: 'gs' });
 
 test('global_SUITE names: a name registered on one node is seen on all, unregistered from another node, and free to take again', async () => {
   await cluster('gsn', 3, async ([x, y, z]) => {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { transformSync } from 'esbuild';
 import * as runtime from '@otp-ts/runtime';
 import { CallError, codeServerOf, createNode, loggerOf, ok, reply, TIMEOUT, type CodeServer, type GenServer, type LogEvent, type OtpNode, type Pid, type ProcessContext, type ProcessFn, type ModuleSource } from '@otp-ts/runtime';
-import type { TraceEvent, TraceMessage } from '@otp-ts/runtime/tools';
+import { EpmdServer, type TraceEvent, type TraceMessage } from '@otp-ts/runtime/tools';
+import { waitFor } from '../../../test/support/wait.ts';
 
 /** A fresh node whose crash printer records instead of printing, shut down after `body`. */
 export async function withNode<T>(body: (node: OtpNode, crashes: Array<[Pid, unknown]>) => Promise<T>): Promise<T> {
@@ -13,6 +14,30 @@ export async function withNode<T>(body: (node: OtpNode, crashes: Array<[Pid, unk
     return await body(node, crashes);
   } finally {
     node.shutdown();
+  }
+}
+
+/**
+ * Runs `body` with `count` fresh nodes named `${prefix}${i}@127.0.0.1`, distributed over real TCP on loopback through a
+ * port mapper of their own and all connected to each other (`prepare` runs on each once it is distributed); then shuts
+ * them and the port mapper down. The translated OTP suites' cluster.
+ */
+export async function withCluster(prefix: string, count: number, body: (nodes: OtpNode[]) => Promise<void>, { cookie = 'cluster', prepare }: { cookie?: string; prepare?: (node: OtpNode) => Promise<unknown> } = {}): Promise<void> {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const nodes: OtpNode[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const node = createNode({ onCrash: () => {} });
+      await node.startDistribution({ name: `${prefix}${i}@127.0.0.1`, cookie, epmdPort, tickTime: 5000, log: () => {} });
+      if (prepare) await prepare(node);
+      nodes.push(node);
+    }
+    for (const a of nodes) for (const b of nodes) if (a !== b) await waitFor(`${a.name} reaches ${b.name}`, () => a.ping(b.name), { ms: 30_000 });
+    await body(nodes);
+  } finally {
+    for (const n of nodes) n.shutdown();
+    await epmd.close();
   }
 }
 

@@ -2,9 +2,8 @@
 // in-process OtpNodes joined over real TCP on loopback through a real port mapper.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createNode, pg, PgUpdate, RuntimeError, TIMEOUT, type OtpNode, type Pid, type ProcessContext } from '@otp-ts/runtime';
-import { EpmdServer } from '@otp-ts/runtime/tools';
-import { idle, withNode } from './helpers.ts';
+import { pg, PgUpdate, RuntimeError, TIMEOUT, type OtpNode, type Pid, type ProcessContext } from '@otp-ts/runtime';
+import { idle, withCluster, withNode } from './helpers.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 
 const until = (what: string, check: () => boolean | Promise<boolean>, ms = 30_000): Promise<unknown> => waitFor(what, check, { ms });
@@ -13,24 +12,7 @@ const until = (what: string, check: () => boolean | Promise<boolean>, ms = 30_00
 const idOf = (node: OtpNode, pid: Pid): string => `${pid.node === 0 ? node.name : node.dist!.nameOf(pid.node)}/${pid.id}.${pid.serial}`;
 const ids = (node: OtpNode, pids: readonly Pid[]): string[] => pids.map((p) => idOf(node, p)).sort();
 
-async function cluster(prefix: string, count: number, body: (nodes: OtpNode[]) => Promise<void>): Promise<void> {
-  const epmd = new EpmdServer();
-  const epmdPort = await epmd.listen(0);
-  const nodes: OtpNode[] = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      const node = createNode({ onCrash: () => {} });
-      await node.startDistribution({ name: `${prefix}${i}@127.0.0.1`, cookie: 'pgs', epmdPort, tickTime: 5000, log: () => {} });
-      await node.run((ctx) => pg.start(ctx));
-      nodes.push(node);
-    }
-    for (const a of nodes) for (const b of nodes) if (a !== b) await until(`${a.name} reaches ${b.name}`, () => a.ping(b.name));
-    await body(nodes);
-  } finally {
-    for (const n of nodes) n.shutdown();
-    await epmd.close();
-  }
-}
+const cluster = (prefix: string, count: number, body: (nodes: OtpNode[]) => Promise<void>): Promise<void> => withCluster(prefix, count, body, { cookie: 'pgs', prepare: (node) => node.run((ctx) => pg.start(ctx)) });
 
 const nextUpdate = async (ctx: ProcessContext, ref: PgUpdate['ref']): Promise<PgUpdate> => {
   const u = await ctx.receive((m) => pg.isUpdate(m, ref), 20_000);
