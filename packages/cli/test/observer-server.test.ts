@@ -117,6 +117,22 @@ test("a page of another site cannot drive the observer, even with its token: ano
   }
 });
 
+test('no other site may frame the observer page or its answers: X-Frame-Options DENY and CSP frame-ancestors none on every answer', async () => {
+  const node = await startNode('obs_srv_frame@127.0.0.1');
+  const o = await observe('obs_srv_frame@127.0.0.1');
+  try {
+    for (const path of ['/', '/app.js', '/api/overview', '/nothing-here']) {
+      const r = await fetch(new URL(path, o.url), { headers: { authorization: `Bearer ${o.token}` } });
+      await r.arrayBuffer();
+      assert.equal(r.headers.get('x-frame-options'), 'DENY', path);
+      assert.equal(r.headers.get('content-security-policy'), "frame-ancestors 'none'", path);
+    }
+  } finally {
+    await o.close();
+    node.shutdown();
+  }
+});
+
 test('a message too deeply nested to send is refused as bad input (400, naming the limit), and one within it is delivered', async () => {
   const node = await startNode('obs_srv_deep@127.0.0.1');
   const o = await observe('obs_srv_deep@127.0.0.1');

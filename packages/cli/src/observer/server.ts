@@ -456,7 +456,8 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
     const text = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
     // Answered (refused: 401, 403, 404, 413...) before its body was read: the rest is not read, the connection closes.
     if (bodyLeft(res.req)) refuseBody(res.req, res);
-    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' });
+    // No other site may frame the page (clickjacking its buttons: kill, trace): both the old header and CSP's.
+    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY', 'content-security-policy': "frame-ancestors 'none'" });
     res.end(text);
   };
 
