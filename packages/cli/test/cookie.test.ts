@@ -71,15 +71,17 @@ test("inside a project: config/node.args's cookie, else the cookie of the built 
   mkdirSync(join(root, 'src'));
   release('prod', 'ck', '0.1.0', '--setcookie release_cookie\n--name ck@127.0.0.1\n');
   release('prod', 'other', '0.1.0', '--setcookie other_cookie\n--sname other\n');
-  assert.deepEqual(cookieOf('ck@127.0.0.1'), { cookie: 'release_cookie', source: 'project' });
-  assert.deepEqual(cookieOf('other@127.0.0.1'), { cookie: 'other_cookie', source: 'project' }, '--sname other is other@127.0.0.1');
+  // The file it came from, which a wrong-cookie refusal names.
+  const args = (name: string): string => join(root, '_build', 'prod', 'rel', name, 'releases', '0.1.0', 'node.args');
+  assert.deepEqual(cookieOf('ck@127.0.0.1'), { cookie: 'release_cookie', source: 'project', file: args('ck') });
+  assert.deepEqual(cookieOf('other@127.0.0.1'), { cookie: 'other_cookie', source: 'project', file: args('other') }, '--sname other is other@127.0.0.1');
   assert.equal(cookieOf('ck@10.0.0.9').source, 'created', 'a node of no release of the project: ~/.otp-ts.cookie');
   assert.deepEqual(cookieOf('ck@127.0.0.1', { OTP_COOKIE: 'env' }), { cookie: 'env', source: 'env' });
   mkdirSync(join(root, 'config'));
   writeFileSync(join(root, 'config', 'node.args'), '--setcookie ${OTP_COOKIE}\n');
   assert.equal(cookieOf('ck@127.0.0.1').cookie, 'release_cookie', 'a ${VAR} cookie is not one to use');
   writeFileSync(join(root, 'config', 'node.args'), '--setcookie configured\n');
-  assert.deepEqual(cookieOf('ck@127.0.0.1'), { cookie: 'configured', source: 'project' });
+  assert.deepEqual(cookieOf('ck@127.0.0.1'), { cookie: 'configured', source: 'project', file: join(root, 'config', 'node.args') });
   assert.equal(resolveCookie({ env: {}, home, project: { cwd: home, target: 'ck@127.0.0.1' } }).source, 'file', 'outside the project: the file');
 });
 

@@ -21,7 +21,8 @@ test('release_handler install refuses a version or options of the wrong shape, c
       [null, {}, /needs a version label .*got null/],
       ['../2', {}, /needs a version label .*got "\.\.\/2"/],
       ['2', null, /needs its options as an object .*got null, so 2 was not installed/],
-      ['2', { probeMs: -5 }, /needs probeMs as a whole number of milliseconds >= 0, got -5, so 2 was not installed/],
+      ['2', { probeMs: -5 }, /needs probeMs as a whole number of milliseconds from 0 to 3600000 \(one hour: the node installs nothing else while it watches\), got -5, so 2 was not installed/],
+      ['2', { probeMs: 1e12 }, /needs probeMs .*from 0 to 3600000 .*got 1000000000000, so 2 was not installed/],
       ['2', { probeMs: 'x' }, /needs probeMs .*got "x"/],
       ['2', { env: { A: 1 } }, /needs env as an object of strings/],
     ];

@@ -8,8 +8,9 @@ const SAME_CA = "the cluster's CA";
 // is fixed where it lies, not only by adding a flag.
 function cookieAdvice(from: string | undefined): string {
   const give = "give the node's cookie with --cookie or OTP_COOKIE";
-  if (from === undefined) return give;
-  if (from === '--cookie' || from === 'OTP_COOKIE') return `this tool's came from ${from}: ${give}`;
+  // Given with --cookie, it is the one typed: nothing to add.
+  if (from === undefined || from === '--cookie') return give;
+  if (from === 'OTP_COOKIE') return `this tool's came from OTP_COOKIE: ${give}`;
   return `this tool's came from ${from}: write the node's cookie there, or ${give}`;
 }
 

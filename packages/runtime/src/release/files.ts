@@ -307,12 +307,15 @@ export async function readNodeArgs(root: string, vsn: string, env: Record<string
   return existsSync(file) ? parseNodeArgs(await readNodeArgsText(file), env, file) : { hidden: false, nodeFlags: [] };
 }
 
-// A node.args' text; one this user may not read (another user's, mode 600) or a folder in its place, a ReleaseConfigError naming it and the fix.
+// A node.args' text; a folder in its place (or another unreadable thing), a ReleaseConfigError naming it and the fix. One this user may
+// not read (another user's, mode 600) is the errno error itself, which the start script explains with the owners.
 async function readNodeArgsText(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    // Permission refused: the start script's own account says whose the release is and who runs it (fs-failure.ts).
+    if (code === 'EACCES' || code === 'EPERM') throw error;
     throw new ReleaseConfigError(file, `${file} cannot be read (${code}), so the node's name, cookie and flags are unknown: make it a file the user who runs the node owns and may read (chown that user, chmod 600), or restore it from the version's tarball`);
   }
 }
