@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLoad } from '../bench/lib/call-load.ts';
 import { ok } from './support/run.ts';
+import { namedWorkerSource } from './support/upgrade-project.ts';
 import { privatePortMapper } from './support/epmd.ts';
 import { releaseProject } from './support/release-project.ts';
 import { replaceOrFail } from './support/wait.ts';
@@ -69,17 +70,7 @@ export const meter: GenStatem<'on', Data, Call, never, unknown, void> = {
 export const startMeter = (ctx: ProcessContext) => genStatem.startLink(ctx, meter, undefined, { name: 'meter' });
 `;
 
-const worker = (name: string) => `import { genServer, ok, reply, noreply, type GenServer, type ProcessContext } from '@otp-ts/runtime';
-
-export const ${name}: GenServer<null, string, never, string> = {
-  name: '${name}',
-  init: () => ok(null),
-  handleCall: (request, _from, state) => reply('${name}:' + request, state),
-  handleCast: (_request, state) => noreply(state),
-};
-
-export const start_${name} = (ctx: ProcessContext) => genServer.startLink(ctx, ${name}, undefined, { name: '${name}' });
-`;
+const worker = namedWorkerSource;
 
 const sup = (template: string, worker: string) =>
   replaceOrFail(

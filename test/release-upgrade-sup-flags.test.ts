@@ -10,8 +10,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ok } from './support/run.ts';
+import { namedWorkerSource } from './support/upgrade-project.ts';
 import { fileReleaseProject } from './support/release-project.ts';
-import { replaceOrFail } from './support/wait.ts';
+import { replaceOrFail, waitFor } from './support/wait.ts';
 
 const NAME = 'flock';
 const project = await fileReleaseProject(NAME);
@@ -51,17 +52,7 @@ export const cellsSup: Supervisor<void> = {
 export const startCells = (ctx: import('@otp-ts/runtime').ProcessContext) => supervisor.startLink(ctx, cellsSup, undefined, { name: 'cells_sup' });
 `;
 
-const worker = (name: string) => `import { genServer, ok, reply, noreply, type GenServer, type ProcessContext } from '@otp-ts/runtime';
-
-export const ${name}: GenServer<null, string, never, string> = {
-  name: '${name}',
-  init: () => ok(null),
-  handleCall: (request, _from, state) => reply('${name}:' + request, state),
-  handleCast: (_request, state) => noreply(state),
-};
-
-export const start_${name} = (ctx: ProcessContext) => genServer.startLink(ctx, ${name}, undefined, { name: '${name}' });
-`;
+const worker = namedWorkerSource;
 
 // The top supervisor: its flags and its third child are what the upgrade changes.
 const sup = (template: string, flags: string, third: string) =>
@@ -166,14 +157,12 @@ test('an upgrade that changes the top supervisor\'s flags and children rolls bac
   const pidOf = (name: string) => evalOn(`String(whereis('${name}'))`);
   const workerBefore = await pidOf('new_worker');
   await evalOn(`ctx.exit(whereis('${NAME}_server'), 'kill'), 'ok'`);
-  const deadline = Date.now() + 60_000;
-  let workerAfter = workerBefore;
-  while (Date.now() < deadline) {
-    workerAfter = await pidOf('new_worker');
-    if (workerAfter !== workerBefore && workerAfter !== "'undefined'") break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.notEqual(workerAfter, workerBefore, 'new_worker was restarted with its sibling');
+  // A pid other than the one before: new_worker was restarted with its sibling.
+  const restarted = async (name: string, before: string): Promise<string | undefined> => {
+    const now = await pidOf(name);
+    return now !== before && now !== "'undefined'" ? now : undefined;
+  };
+  await waitFor('new_worker restarted with its sibling', () => restarted('new_worker', workerBefore), { ms: 60_000, everyMs: 100 });
   assert.match(await cells(), /^'1000 \d+ 0:0:born=0 617:0:born=617 999:0:born=999'$/, 'the cells were restarted too');
   assert.match(await ok(project.run(['versions']), 'versions'), /0\.3\.0.*permanent/);
 
@@ -195,13 +184,6 @@ test('an upgrade that changes the top supervisor\'s flags and children rolls bac
   const oldWorker = await pidOf('old_worker');
   const serverBefore = await pidOf(`${NAME}_server`);
   await evalOn(`ctx.exit(whereis('${NAME}_server'), 'kill'), 'ok'`);
-  const until = Date.now() + 60_000;
-  let serverAfter = serverBefore;
-  while (Date.now() < until) {
-    serverAfter = await pidOf(`${NAME}_server`);
-    if (serverAfter !== serverBefore && serverAfter !== "'undefined'") break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.notEqual(serverAfter, serverBefore, 'flock_server was restarted');
+  await waitFor('flock_server restarted', () => restarted(`${NAME}_server`, serverBefore), { ms: 60_000, everyMs: 100 });
   assert.equal(await pidOf('old_worker'), oldWorker, 'its sibling was not');
 });

@@ -50,3 +50,16 @@ export function heldUpgrade(script: (args: string[], env?: NodeJS.ProcessEnv) =>
   writeFileSync(hold, '');
   return { done: script(['upgrade', vsn, '--probe-ms', '0'], { ...process.env, OTP_UPGRADE_HOLD_FILE: hold }), release: () => rmSync(hold, { force: true }) };
 }
+
+/** The source of a module exporting a gen_server registered as `name` and its `start_<name>`: a child an upgrade adds or removes. */
+export const namedWorkerSource = (name: string): string => `import { genServer, ok, reply, noreply, type GenServer, type ProcessContext } from '@otp-ts/runtime';
+
+export const ${name}: GenServer<null, string, never, string> = {
+  name: '${name}',
+  init: () => ok(null),
+  handleCall: (request, _from, state) => reply('${name}:' + request, state),
+  handleCast: (_request, state) => noreply(state),
+};
+
+export const start_${name} = (ctx: ProcessContext) => genServer.startLink(ctx, ${name}, undefined, { name: '${name}' });
+`;
