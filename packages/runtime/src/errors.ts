@@ -1,7 +1,7 @@
 import type { ExitReason } from './messages.js';
 
 /** Machine-readable codes of the runtime's errors, after Erlang's error reasons. */
-export type RuntimeErrorCode = 'badarg' | 'noproc' | 'not_owner' | 'access' | 'exited' | 'notalive';
+export type RuntimeErrorCode = 'badarg' | 'noproc' | 'not_owner' | 'access' | 'exited' | 'notalive' | 'undef';
 
 /** An error raised by a runtime operation: a code for programs, a sentence for people. */
 export class RuntimeError extends Error {

@@ -60,9 +60,9 @@ export const sys = {
   terminate: async (ctx: ProcessContext, server: ServerRef, reason: unknown, timeoutMs?: number): Promise<void> => {
     await request(ctx, server, { type: 'terminate', reason }, timeoutMs);
   },
-  /** In a suspended process, swaps in `module` (or keeps its own when undefined) and runs its codeChange(oldVsn, state, extra). */
+  /** In a suspended process, swaps in `module` (or keeps its own when undefined) and runs its codeChange(oldVsn, state, extra); throws RuntimeError undef, changing nothing, when there is no codeChange (OTP's undef). */
   changeCode: async (ctx: ProcessContext, server: ServerRef, module: unknown, oldVsn: unknown, extra?: unknown, timeoutMs?: number): Promise<void> => {
-    await request(ctx, server, { type: 'changeCode', module, oldVsn, extra }, timeoutMs);
+    await request(ctx, server, { type: 'changeCode', module, oldVsn, extra, required: true }, timeoutMs);
   },
   /** Switches statistics on (true; counting already on goes on from where it is, as in OTP) or off (false), or reads them ('get'); null when off. */
   statistics: async (ctx: ProcessContext, server: ServerRef, flag: boolean | 'get', timeoutMs?: number): Promise<Statistics | null> => {

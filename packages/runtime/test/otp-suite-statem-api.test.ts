@@ -187,6 +187,8 @@ test('gen_statem_SUITE callback_mode: a callbackMode function is called once aft
     callbackMode: () => (calls++, 'stateFunctions'),
     init: () => ok('idle', 0),
     states: { idle: (event) => (event.type === 'call' ? keepStateAndData([reply(event.from, 'v2')]) : keepStateAndData()) },
+    // The suite's module exports code_change/4 (sys:change_code of a module without one fails with undef).
+    codeChange: (_oldVsn, state, data) => ({ state, data }),
   };
   await withNode((node) =>
     node.run(async (ctx) => {

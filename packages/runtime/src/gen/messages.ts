@@ -101,6 +101,8 @@ export type SystemRequest =
       migrateWith?: unknown;
       /** The callback module being replaced, for a process that runs several (a gen_event manager's handlers). */
       replaces?: unknown;
+      /** sys.changeCode's: a callback module without codeChange is an error (OTP's undef); an upgrade's request keeps the state. */
+      required?: boolean;
       /** The state codeChange works on, in getState's shape: an upgrade sends a copy, so a rollback finds the original untouched. */
       state?: unknown;
     }

@@ -321,6 +321,7 @@ export interface CodeChange {
   state: unknown;
 }
 
+
 // What a suspend for an upgrade saves: the loop's snapshot and the process label (which names the callback module).
 interface Saved {
   target: unknown;
@@ -446,6 +447,15 @@ function plainCopy(value: unknown): unknown {
   }
 }
 
+// sys.changeCode of a gen_server or gen_statem whose callback module has no codeChange fails, changing nothing, as OTP's
+// sys:change_code answers {error, {'EXIT', undef}}; an upgrade's request (no `required`) keeps such a state instead, as
+// a release's soft update does. A supervisor's code change is its new init; a manager's handlers are each optional.
+function lacksCodeChange(ctx: ProcessContext, target: SysTarget, via: unknown): void {
+  const behaviour = internals(ctx).label?.behaviour;
+  if ((behaviour !== 'gen_server' && behaviour !== 'gen_statem') || typeof (via as { codeChange?: unknown } | null)?.codeChange === 'function') return;
+  throw new RuntimeError('undef', `sys.changeCode: ${target.moduleName} has no codeChange to migrate the state of ${ctx.self()} with (OTP's undef); nothing was changed: give it a codeChange, or let an upgrade swap it (an upgrade keeps a state no codeChange migrates)`);
+}
+
 // Migrates the state through codeChange (a downgrade: through the version being left, then swaps to the older module).
 async function changeCode(ctx: ProcessContext, msg: SystemMessage, target: SysTarget): Promise<void> {
   const req = msg.request as Extract<SystemRequest, { type: 'changeCode' }>;
@@ -453,6 +463,7 @@ async function changeCode(ctx: ProcessContext, msg: SystemMessage, target: SysTa
   try {
     if (!target.suspended) throw new Error(`${ctx.self()} must be suspended (sys.suspend) before changeCode`);
     const state = 'state' in req ? req.state : stateToChange(ctx, target, req.migrateWith ?? req.module ?? internals(ctx).label?.callbacks);
+    if (req.required) lacksCodeChange(ctx, target, req.migrateWith ?? req.module ?? internals(ctx).label?.callbacks);
     await target.changeCode({ to: req.module, from: req.replaces, via: req.migrateWith, oldVsn: req.oldVsn, extra: req.extra, state });
   } catch (error) {
     answer = new SysFailure(error);
