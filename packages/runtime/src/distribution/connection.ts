@@ -463,8 +463,20 @@ export class Connection {
   startTicks(tickMs: number): void {
     // Tick often enough for the stricter of the two tick times, so nodes with different settings agree.
     const every = Math.min(tickMs, this.peerTick) / 4;
+    const period = Math.max(20, every / 2);
+    let lastRun = Date.now();
     this.ticker = setInterval(() => {
       const now = Date.now();
+      // Late by more than a period: this node did not run (a long synchronous turn, a machine too loaded to schedule
+      // it, the clock set forward). What the peer sent meanwhile waits unread (timers run before sockets are read)
+      // and what it took went unseen: that time is not the peer's silence, so it is not counted against it.
+      const stalled = now - lastRun - period;
+      lastRun = now;
+      if (stalled > period) {
+        this.lastIn += stalled;
+        this.lastTaken += stalled;
+        this.heldAt += stalled;
+      }
       const queue = this.osQueue();
       if (this.socket.writableLength === 0 || queue === undefined || queue !== this.lastQueue) this.lastTaken = now;
       this.lastQueue = queue;
@@ -478,7 +490,7 @@ export class Connection {
         this.out.u32(0);
         this.scheduleFlush();
       }
-    }, Math.max(20, every / 2));
+    }, period);
     this.ticker.unref();
   }
 
