@@ -1,6 +1,6 @@
 import { Pid, Ref } from '../pid.js';
 import { isTimeoutMs } from '../timers.js';
-import { Down, TIMEOUT } from '../messages.js';
+import { Down, TIMEOUT, type ExitReason } from '../messages.js';
 import { RuntimeError } from '../errors.js';
 import type { ProcessContext } from '../types.js';
 import { internals, internalsOf, type ProcessInternals } from '../process-internals.js';
@@ -96,7 +96,7 @@ export function genCall(ctx: ProcessContext, server: ServerRef, message: (from: 
   // The messages waiting now came before the tag was made: none is its reply or DOWN, so the wait passes over them.
   const waiting = caller.queueLength;
   const tag = ctx.monitor(pid);
-  const pending = new PendingCall(ctx, tag, server, request, timeoutMs);
+  const pending = new PendingCall(ctx, tag, server, request, timeoutMs, pid);
   try {
     ctx.send(pid, message(new From(ctx.self(), tag), request));
     return caller.awaitAnswer(waiting, pending, timeoutMs);
@@ -115,6 +115,18 @@ const FLUSH = Object.freeze({ flush: true });
 export function notDistributed(server: { name: string; node: string }, request: unknown, what = 'call'): CallError {
   const error = new CallError('nodedown', describe(server), request);
   error.message = `${what} to ${describe(server)} failed with nodedown: this node is not distributed, so it reaches no other node; start it with startDistribution({ name, cookie }) first`;
+  return error;
+}
+
+/**
+ * The error of a call or stop whose monitor fired (internal): the server's exit reason, or, when its node went down
+ * or could not be reached (`noconnection`), OTP's `{nodedown, Node}`: failure `'nodedown'`, the node named in the message.
+ */
+export function downError(ctx: ProcessContext, callee: Pid | { name: string; node: string }, server: ServerRef, request: unknown, reason: ExitReason, what = 'call'): CallError {
+  if (reason !== 'noconnection') return new CallError(reason, describe(server), request);
+  const node = callee instanceof Pid ? (ctx.node.dist?.nameOf(callee.node) ?? 'its node') : callee.node;
+  const error = new CallError('nodedown', describe(server), request);
+  error.message = `${what} to ${describe(server)} failed with nodedown: ${node} went down or cannot be reached`;
   return error;
 }
 
@@ -140,6 +152,7 @@ class PendingCall {
     private readonly server: ServerRef,
     private readonly request: unknown,
     private readonly timeoutMs: number,
+    private readonly callee: Pid | { name: string; node: string },
   ) {}
 
   matches(m: unknown): boolean {
@@ -153,7 +166,7 @@ class PendingCall {
     }
     if (answer === TIMEOUT) return this.timedOut();
     const reason = (answer as Down).reason;
-    return Promise.reject(new CallError(reason === 'noconnection' ? 'nodedown' : reason, describe(this.server), this.request));
+    return Promise.reject(downError(this.ctx, this.callee, this.server, this.request, reason));
   }
 
   private async timedOut(): Promise<never> {

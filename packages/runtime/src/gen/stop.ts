@@ -1,7 +1,7 @@
 import { Down, TIMEOUT, type ExitReason } from '../messages.js';
 import type { ProcessContext } from '../types.js';
 import { termEquals } from '../terms.js';
-import { checkCallTimeout, describe, notDistributed, remoteByName, whereisServer, type ServerRef } from './call.js';
+import { checkCallTimeout, describe, downError, notDistributed, remoteByName, whereisServer, type ServerRef } from './call.js';
 import { CallError } from './errors.js';
 import { From, SystemMessage } from './messages.js';
 
@@ -29,5 +29,7 @@ export async function stopBehaviour(ctx: ProcessContext, server: ServerRef, reas
     throw new CallError('timeout', describe(server), 'stop', timeoutMs);
   }
   if (down.reason === 'noproc') throw new CallError('noproc', describe(server), 'stop');
+  // As OTP's proc_lib:stop: a node that went down, or could not be reached, exits {nodedown, Node}.
+  if (down.reason === 'noconnection') throw downError(ctx, pid, server, 'stop', 'noconnection', 'stop');
   if (!termEquals(down.reason, reason)) throw new CallError(down.reason, describe(server), 'stop');
 }
