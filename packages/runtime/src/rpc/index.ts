@@ -10,6 +10,7 @@ import { receiveResponse, sendRequest } from '../gen-server/requests.js';
 import { abandon, type RequestId } from '../gen/request.js';
 import type { From } from '../gen/messages.js';
 import { addDistributionService } from '../distribution/node-dist.js';
+import { nodeNameProblem, quoteForLog } from '../distribution/handshake.js';
 import { codeServerOf } from '../code/server.js';
 import { runtimeApi } from '../code/runtime-api.js';
 import { endEvalSession, evaluate, interruptEvalSession, type EvalLineOptions } from './eval.js';
@@ -233,6 +234,7 @@ addDistributionService('rpc', async (node) => {
 /** Calls `module.fn(...args)` on another node and returns its result; throws BadRpc (OTP's {badrpc, Reason}); on timeout the worker running the call there is killed (as erpc). */
 async function call(ctx: ProcessContext, node: string, module: string, fn: string, args: unknown[] = [], timeoutMs = 30_000): Promise<unknown> {
   checkArgs('call', module, fn, args);
+  checkNode(node);
   let answer: Answer;
   const server = { name: 'rex', node } as ServerRef<Apply, Apply | Cancel, Answer>;
   const id = ctx.makeRef();
@@ -296,6 +298,17 @@ async function multicall(ctx: ProcessContext, nodes: string[], module: string, f
 // rather than failing there with a message about spread syntax.
 function checkArgs(what: string, module: string, fn: string, args: unknown): void {
   if (!Array.isArray(args)) throw new RuntimeError('badarg', `rpc.${what}: the arguments of ${module}.${fn} must be an array, such as [1, 2]; got ${formatValue(args, 100)}`);
+}
+
+// As OTP's rpc:call of a name that is no node: {badrpc, nodedown} (no node of that name can be up), said plainly.
+// A node that is not a string at all is the caller's badarg, as erpc's.
+function checkNode(node: unknown): void {
+  const problem = nodeNameProblem(node);
+  if (problem === undefined) return;
+  if (typeof node !== 'string') throw new RuntimeError('badarg', `rpc.call: the node must be a node name (name@host, such as shop@127.0.0.1), got ${formatValue(node, 100)}`);
+  const error = new BadRpc(node, 'nodedown');
+  error.message = `rpc to ${quoteForLog(node)} failed with nodedown: ${quoteForLog(node)} is not a node name (${problem}): use name@host, e.g. shop@127.0.0.1`;
+  throw error;
 }
 
 const rexOf = (node: string): ServerRef<Apply, Apply | Cancel, Answer> => ({ name: 'rex', node }) as ServerRef<Apply, Apply | Cancel, Answer>;
