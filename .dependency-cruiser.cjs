@@ -91,9 +91,9 @@ module.exports = {
     },
     {
       name: 'below-the-process-files',
-      comment: "the timers (node-timers.ts), the run timer's slot (run-timing.ts), the monitors (process-monitors.ts), a body's end (finish.ts), the aliases (alias.ts) and a process's snapshot (node-info.ts) know no process or node class, not even by type: they read a process as the Monitored, Finishing, AliasOwner or Informed shape, a node as AliasNode, a destination as pid.ts's Dest and a timed process as an object, so the process files import them one way",
+      comment: "the timers (node-timers.ts), the run timer's slot (run-timing.ts), the monitors (process-monitors.ts), a body's end (finish.ts), the aliases (alias.ts) and a process's snapshot (node-info.ts) and the logger (logger.ts, keyed by the node as an object) know no process or node class, not even by type: they read a process as the Monitored, Finishing, AliasOwner or Informed shape, a node as AliasNode, a destination as pid.ts's Dest and a timed process as an object, so the process files import them one way",
       severity: 'error',
-      from: { path: `${src}(node-timers|run-timing|process-monitors|finish|alias|node-info)[.]ts$` },
+      from: { path: `${src}(node-timers|run-timing|process-monitors|finish|alias|node-info|logger)[.]ts$` },
       to: { circular: true },
     },
     {

@@ -1,6 +1,5 @@
 import { inspect } from 'node:util';
 import type { Pid } from './pid.js';
-import type { OtpNode } from './node.js';
 
 /** Syslog severities, most severe first, as OTP's logger has them. */
 export type LogLevel = 'emergency' | 'alert' | 'critical' | 'error' | 'warning' | 'notice' | 'info' | 'debug';
@@ -160,10 +159,11 @@ function checkLevel(level: string): void {
   if (!(level in SEVERITY)) throw new Error(`unknown log level '${level}': use one of ${Object.keys(SEVERITY).join(', ')}`);
 }
 
-const loggers = new WeakMap<OtpNode, Logger>();
+// Keyed by the node object itself: the logger sits below the node and the process files, which import it.
+const loggers = new WeakMap<object, Logger>();
 
 /** The logger of a node (created on first use). */
-export function loggerOf(node: OtpNode): Logger {
+export function loggerOf(node: object): Logger {
   let logger = loggers.get(node);
   if (logger === undefined) {
     logger = new Logger();
