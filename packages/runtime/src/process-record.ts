@@ -8,7 +8,7 @@ import type { TableStore } from './table-store.js';
 import type { MailboxLimit } from './limits.js';
 import type { MonitorLink } from './process-monitors.js';
 import type { ProcessImpl } from './process.js';
-import type { Matcher, ProcessFn, ProcessInfo, ProcessLabel } from './types.js';
+import type { Matcher, ProcessContext, ProcessFn, ProcessInfo, ProcessLabel } from './types.js';
 
 // Where a process's pending receive stands.
 export const IDLE = 0; // no receive pending
@@ -51,6 +51,64 @@ export interface Answer {
   matches(message: unknown): boolean;
   /** What the caller's await resumes with for `message` (or TIMEOUT): a value, or a promise that rejects. */
   settle(message: unknown): unknown;
+}
+
+/** A monitor as behaviours read it: which process holds it, on which, under which tag. */
+export interface MonitorView {
+  readonly ref: Ref;
+  readonly watcher: ProcessInternals;
+  readonly target: ProcessInternals;
+}
+
+/**
+ * What the layers above the process primitives (behaviours, sys, the code server's suspend, group leaders)
+ * may touch of a process record beyond its `ProcessContext`: the contract between them and `ProcessImpl`,
+ * which implements it. Internal: not exported from the package's entries.
+ */
+export interface ProcessInternals extends ProcessContext {
+  readonly pid: Pid;
+  /** True once the process has exited. */
+  readonly dead: boolean;
+  /** Throws ProcessExitedError once the process is dead: a body resumed after its death runs no further. */
+  check(): void;
+  /** The registered name, if any. */
+  readonly name: string | undefined;
+  /** What processInfo reports as behaviour and module; a behaviour's upgrade and rollback write it. */
+  label: ProcessLabel | null;
+  /** What processInfo reports as the current function (gen/current.ts writes it); null: the spawned function. */
+  currentFunction: string | null;
+  /** The group leader (application/group-leader.ts). */
+  groupLeader: Pid | null;
+  /** The sys target of the behaviour loop the process runs, registered as the loop starts (gen/sys-handler.ts). */
+  sysTarget: object | null;
+  /** The process that started this one through a behaviour start, null for a plain spawn (gen/crash-info.ts). */
+  starter: Pid | null;
+  /** The tag of the call this process waits on: only its reply may enter the mailbox (gen/call.ts). */
+  activeCall: Ref | null;
+  /** The ids of the process's active aliases, null when none. */
+  readonly aliases: ReadonlySet<number> | null;
+  /** The matcher of the receive the process waits in (or the answer a call waits for), null when it accepts anything or waits in none. */
+  readonly matcher: Matcher | Answer | null;
+  /** Monitors the process holds or is the target of; null when none. */
+  readonly mons: readonly MonitorView[] | null;
+  /** How many messages wait in the mailbox. */
+  readonly queueLength: number;
+  /** Waits for a call's answer past the first `skip` waiting messages (they came before its ref): resolves to what `answer.settle` makes of it. */
+  awaitAnswer(skip: number, answer: Answer, timeoutMs: number): Promise<unknown>;
+  /** Waits for the scheduler's next turn without looking at the mailbox; resolves to TIMEOUT. */
+  yieldTurn(): Promise<unknown>;
+  /** Puts a message in the mailbox (a local reply, bypassing the send path). */
+  deliver(message: unknown): void;
+  /** Drops what a waiting process can do without (a behaviour's `'hibernate'` action). */
+  hibernate(): void;
+  /** The waiting messages, oldest first (a copy). */
+  pendingMessages(limit?: number): unknown[];
+  /** Parks a behaviour loop in a receive of anything without a promise, woken through `wake`; false when it must receive instead. */
+  parkLoop(wake: LoopWake): boolean;
+  /** Watches `body` as the process's body from now on: its end ends the process (a DETACHED result does not). */
+  adopt(body: Promise<unknown>): void;
+  /** Ends the process as its body's end would: `outcome` returned, or (`threw`) thrown. */
+  end(outcome: unknown, threw: boolean): void;
 }
 
 /** The rarely used parts of a process record. */

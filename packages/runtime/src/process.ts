@@ -5,8 +5,7 @@ import { ExitSignal, RuntimeError, describeBrief } from './errors.js';
 import type { TableOptions, Table } from './table.js';
 import { createAlias, demonitored, removeAlias, type AliasMode, type MonitorOptions } from './alias.js';
 import { NEVER, ProcessMailbox } from './process-mailbox.js';
-import { BEHAVIOUR_INIT } from './process-record.js';
-import type { ProcessInternals } from './process-internals.js';
+import { BEHAVIOUR_INIT, type ProcessInternals } from './process-record.js';
 import type {
   CancelTimerOptions,
   ReadTimerOptions,
