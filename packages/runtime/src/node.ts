@@ -74,6 +74,12 @@ const defaultOnCrash = (pid: Pid, error: unknown): void => {
   process.stderr.write(`Error in process ${pid}: ${text}\n`);
 };
 
+// ProcessContext.node and the process record name the node by an interface types.ts declares: it is this class.
+declare module './types.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- widens the processes' view to the class
+  interface ContextNode extends OtpNode {}
+}
+
 /**
  * One node: a process table, a name registry, a scheduler budget, timers and tables, on the event loop.
  * Longer than the ~250 lines a class should take, on purpose: the process table, the names, the run

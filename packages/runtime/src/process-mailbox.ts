@@ -7,7 +7,8 @@ import { loggerOf } from './logger.js';
 import { isolateMessage, isolation } from './isolation.js';
 import { runTiming } from './run-timing.js';
 import { CHUNK, DETACHED, EMPTY, IDLE, LOOPED, PARKED, RACED, READY, SCAN, ProcessRecord, type Answer, type LoopWake } from './process-record.js';
-import type { ProcessImpl } from './process.js';
+// The whole process (process.ts's class, which extends this one), by the name the methods' `this` takes.
+import type { WholeProcess as ProcessImpl } from './process-record.js';
 import type { Matcher } from './types.js';
 
 /** A matcher that accepts nothing: `sleep` waits on it without scanning the mailbox. */

@@ -3,12 +3,10 @@ import type { ExitReason } from './messages.js';
 import { ProcessExitedError } from './errors.js';
 import { estimateSize } from './terms.js';
 import type { TimerEntry } from './timers.js';
-import type { OtpNode } from './node.js';
 import type { TableStore } from './table-store.js';
 import type { MailboxLimit } from './limits.js';
 import type { MonitorLink } from './process-monitors.js';
-import type { ProcessImpl } from './process.js';
-import type { Matcher, ProcessContext, ProcessFn, ProcessInfo, ProcessLabel } from './types.js';
+import type { ContextNode, Matcher, ProcessContext, ProcessFn, ProcessInfo, ProcessLabel } from './types.js';
 
 // Where a process's pending receive stands.
 export const IDLE = 0; // no receive pending
@@ -27,6 +25,13 @@ export const BEHAVIOUR_INIT = '\u0000behaviour init';
  * (bench/behaviours cast), where filling arrays of 4,096 costs 10–30 ns: they stay out of the large-object space.
  */
 export const CHUNK = 4096;
+/**
+ * A whole process: its record, its mailbox (process-mailbox.ts) and its context API, one object. process.ts
+ * widens this interface to its `ProcessImpl` class (a `declare module` there), so the record and the mailbox,
+ * which it extends, name the whole process without importing process.ts.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- process.ts widens it to ProcessImpl
+export interface WholeProcess {}
 /** Marks a body known to have resumed without its pending receive: it is watched at once from then on. */
 export const RACED: Promise<unknown> = Promise.resolve();
 /** Marks a process parked by parkLoop (in the body field, which a wake-up reads anyway): its wake is a loop's, not a resolver. */
@@ -38,7 +43,7 @@ export const LOOPED: Promise<unknown> = Promise.resolve();
 // A registered symbol, the same in every copy of the runtime one program loads (a body of one may run on a node of another).
 export const DETACHED: unique symbol = Symbol.for('otp-ts.detached');
 /** How a loop parked with `parkLoop` is woken: with the message and its process, in the turn that took the message (it must defer its run). */
-export type LoopWake = (message: unknown, proc: ProcessImpl) => void;
+export type LoopWake = (message: unknown, proc: WholeProcess) => void;
 
 /**
  * What a call waits for (gen/call.ts, through awaitAnswer): which message answers it, and what the caller's await
@@ -113,7 +118,7 @@ export interface ProcessInternals extends ProcessContext {
 
 /** The rarely used parts of a process record. */
 class ProcessExtras {
-  links: Set<ProcessImpl> | null = null;
+  links: Set<WholeProcess> | null = null;
   exitHook: ((reason: ExitReason) => void) | null = null;
   tables: Set<TableStore> | null = null;
   ready: unknown = undefined;
@@ -136,7 +141,7 @@ class ProcessExtras {
 export class ProcessRecord {
   // Fields in the order a message's hand-over reads them (the node, the pending receive, the wake-up), so
   // they share the record's first cache lines: a ring of 10k processes touches a cold record at every hop.
-  readonly node: OtpNode;
+  readonly node: ContextNode;
   mode = IDLE;
   // The pending receive's matcher, or the answer a call waits for (awaitAnswer).
   matcher: Matcher | Answer | null = null;
@@ -169,7 +174,7 @@ export class ProcessRecord {
   /** What processInfo reports as behaviour and module (shared by every process of a behaviour module). */
   label: ProcessLabel | null = null;
   /** Monitors this process holds or is the target of (MonitorLink); null when none. */
-  mons: MonitorLink<ProcessImpl>[] | null = null;
+  mons: MonitorLink<WholeProcess>[] | null = null;
   /** What processInfo reports as the current function, written by behaviour loops (gen/current.ts); null: the spawned function. */
   currentFunction: string | null = null;
   /** The group leader (OTP's group_leader), inherited at spawn: an application master leads its application's processes (application/group-leader.ts). */
@@ -183,7 +188,7 @@ export class ProcessRecord {
   /** The process that started this one through a behaviour start (proc_lib's parent): crash reports list its ancestors from it. */
   starter: Pid | null = null;
 
-  constructor(node: OtpNode, pid: Pid, entry: ProcessFn | string) {
+  constructor(node: ContextNode, pid: Pid, entry: ProcessFn | string) {
     this.node = node;
     this.pid = pid;
     this.entry = entry;
@@ -209,10 +214,10 @@ export class ProcessRecord {
   }
 
   /** Linked processes. */
-  get links(): Set<ProcessImpl> | null {
+  get links(): Set<WholeProcess> | null {
     return this.x?.links ?? null;
   }
-  set links(v: Set<ProcessImpl> | null) {
+  set links(v: Set<WholeProcess> | null) {
     if (v !== null) this.more().links = v;
     else if (this.x !== null) {
       this.x.links = null;
@@ -310,7 +315,7 @@ export class ProcessRecord {
     if (this.dead) return 'exiting';
     if (this.mode === PARKED) return 'waiting';
     // Spawned and not started yet is runnable, as OTP's: it waits for its first turn.
-    if (this.mode !== IDLE || this.node.notStarted(this as unknown as ProcessImpl)) return 'runnable';
+    if (this.mode !== IDLE || this.node.notStarted(this as unknown as WholeProcess)) return 'runnable';
     return 'running';
   }
 

@@ -19,6 +19,12 @@ import type {
   TimerOptions,
 } from './types.js';
 
+// The record and the mailbox name the whole process by an interface they declare: it is this class.
+declare module './process-record.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- widens the record's view to the class
+  interface WholeProcess extends ProcessImpl {}
+}
+
 /**
  * A process: its record (process-record.ts), its mailbox and receive (process-mailbox.ts) and, here, the
  * context API its body calls. The class is internal; users see `ProcessContext`.

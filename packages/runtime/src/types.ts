@@ -1,7 +1,6 @@
 import type { Dest, Pid, Ref } from './pid.js';
 import type { ExitReason, Timeout } from './messages.js';
 import type { Table, TableOptions } from './table.js';
-import type { OtpNode } from './node.js';
 import type { AliasMode, MonitorOptions } from './alias.js';
 import type { MailboxLimit } from './limits.js';
 import type { TimerOptions } from './node-timers.js';
@@ -10,6 +9,14 @@ import type { ProcessInfo } from './node-info.js';
 // Defined below the process files, which the timers and a pid's destination do not need: re-exported here.
 export type { Dest } from './pid.js';
 export type { TimerOptions } from './node-timers.js';
+
+/**
+ * The node a process runs on, as `ProcessContext.node` and the process record name it: node.ts widens this
+ * interface to its `OtpNode` class (a `declare module` there), so this file and the process files below the
+ * node never import node.ts. It is the whole `OtpNode`: a value of either type is one of the other.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- node.ts widens it to OtpNode
+export interface ContextNode {}
 
 /** A process body: an async function of its context; its return ends the process with reason `'normal'`. */
 export type ProcessFn<R = unknown> = (ctx: ProcessContext) => R | Promise<R>;
@@ -72,7 +79,7 @@ export interface DemonitorOptions {
  */
 export interface ProcessContext {
   /** The node this process runs on. */
-  readonly node: OtpNode;
+  readonly node: ContextNode;
   /** This process's pid. */
   self(): Pid;
   /** Spawns a process; it starts running after the current one yields. */
