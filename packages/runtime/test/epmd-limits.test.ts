@@ -2,7 +2,7 @@
 // Real TCP on loopback; the built-in port mapper's own OS process where its flags and log are what is tested.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
@@ -143,14 +143,18 @@ test('one registration per connection: a second ALIVE2 on it registers nothing a
 });
 
 test('a registration of a name a running node holds (taken) is refused with one line naming it and the holder\'s port, within the budget of lines; the running node stays registered', async () => {
+  // The holder listens on its port: the port mapper checks that a holder still listens before it refuses.
+  const holder = createServer((s) => s.destroy());
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  const held = (holder.address() as { port: number }).port;
   await withServer({}, async (port, server, logs, times) => {
-    const reg = rawClient(port, encodeAlive2(entry('shop', 41030)));
+    const reg = rawClient(port, encodeAlive2(entry('shop', held)));
     await until('the registration', () => reg.received().length >= 6);
     const thief = rawClient(port, encodeAlive2(entry('shop', 41031)));
     await until('the refusal', () => thief.received().length >= 6);
     assert.equal(thief.received()[1], 1, 'a non-zero result');
     await until('the line about it', () => logs.some((l) => /^port mapper: refused to register /.test(l)));
-    assert.deepEqual(logs, ["port mapper: refused to register 'shop': the name is taken by a running node (listening on port 41030); stop that node, or give the new one another name"]);
+    assert.deepEqual(logs, [`port mapper: refused to register 'shop': the name is taken by a running node (listening on port ${held}); stop that node, or give the new one another name`]);
     // A flood of such registrations: at most 10 lines a second, the rest summed up.
     const flood = 200;
     for (let i = 0; i < flood; i++) rawClient(port, encodeAlive2(entry('shop', 41032)));
@@ -162,8 +166,9 @@ test('a registration of a name a running node holds (taken) is refused with one 
     assert.ok(logs.filter((l) => one.test(l)).length <= 10 * windows, `${logs.length} lines for ${flood} registrations in ${windows} windows`);
     assert.ok(logs.filter((l) => summing.test(l)).length <= windows, `${logs.length} lines for ${flood} registrations in ${windows} windows`);
     assert.deepEqual(server.names(), ['shop']);
-    assert.equal((await lookup('shop', '127.0.0.1', port))?.port, 41030);
+    assert.equal((await lookup('shop', '127.0.0.1', port))?.port, held);
   });
+  holder.close();
 });
 
 test('requests flooded on a registration connection are logged at most 10 a second plus one summing line; the name stays', async () => {

@@ -10,6 +10,13 @@ import { waitFor } from '../../../test/support/wait.ts';
 
 const entry = (name: string, port: number): NodeEntry => ({ name, port, nodeType: 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) });
 
+// A server that listens and closes what it accepts: a registration's port where a holder must be seen to listen.
+async function listeningServer(): Promise<ReturnType<typeof createServer>> {
+  const server = createServer((s) => s.destroy());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
 async function withServer(body: (port: number, server: EpmdServer, logs: string[]) => Promise<void>): Promise<void> {
   const logs: string[] = [];
   const server = new EpmdServer((l) => logs.push(l));
@@ -22,12 +29,15 @@ async function withServer(body: (port: number, server: EpmdServer, logs: string[
 }
 
 test('a node registers, is found by name and listed; its name is freed when its connection closes', async () => {
+  // The holder listens on its port: the port mapper checks that a holder still listens before it refuses.
+  const holder = await listeningServer();
+  const held = (holder.address() as { port: number }).port;
   await withServer(async (port) => {
-    const reg = await register(entry('shop', 40001), '127.0.0.1', port);
+    const reg = await register(entry('shop', held), '127.0.0.1', port);
     assert.ok(reg.creation > 0);
-    assert.equal((await lookup('shop', '127.0.0.1', port))?.port, 40001);
+    assert.equal((await lookup('shop', '127.0.0.1', port))?.port, held);
     assert.equal(await lookup('nobody', '127.0.0.1', port), undefined);
-    assert.deepEqual(await names('127.0.0.1', port), [{ name: 'shop', port: 40001 }]);
+    assert.deepEqual(await names('127.0.0.1', port), [{ name: 'shop', port: held }]);
     await assert.rejects(register(entry('shop', 40002), '127.0.0.1', port), /name is taken/);
     reg.close();
     await waitFor('the closed registration to leave the port mapper', async () => (await names('127.0.0.1', port)).length === 0);
@@ -35,6 +45,7 @@ test('a node registers, is found by name and listed; its name is freed when its 
     const again = await register(entry('shop', 40003), '127.0.0.1', port);
     again.close();
   });
+  holder.close();
 });
 
 test('garbage, truncated and oversized requests close that connection only; the port mapper keeps serving', async () => {
@@ -125,16 +136,19 @@ test('interop: Erlang\'s `epmd -names` and `epmd -kill` work against the built-i
 test('a refused registration says which: the name is taken by a running node, or the port mapper is full, each with its fix', async () => {
   const server = new EpmdServer(() => {}, () => {}, { maxNodes: 1 });
   const port = await server.listen(0);
+  const holder = await listeningServer();
+  const held = (holder.address() as { port: number }).port;
   try {
-    const reg = await register(entry('shop', 40011), '127.0.0.1', port);
+    const reg = await register(entry('shop', held), '127.0.0.1', port);
     await assert.rejects(register(entry('shop', 40012), '127.0.0.1', port), {
-      message: "the port mapper refused to register 'shop': the name is taken by a running node (listening on port 40011); stop that node, or give this one another name (--sname or --name)",
+      message: `the port mapper refused to register 'shop': the name is taken by a running node (listening on port ${held}); stop that node, or give this one another name (--sname or --name)`,
     });
     await assert.rejects(register(entry('cart', 40013), '127.0.0.1', port), {
       message: `the port mapper at 127.0.0.1:${port} refused to register 'cart', a name no node holds: it is full (1 node registered); stop the nodes this host no longer needs, or set OTP_EPMD_PORT to a free port so that this node starts a port mapper of its own`,
     });
     reg.close();
   } finally {
+    holder.close();
     await server.close();
   }
 });

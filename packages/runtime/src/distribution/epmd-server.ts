@@ -1,5 +1,5 @@
 import { clearTimeout, setTimeout } from 'node:timers';
-import type { Server, Socket } from 'node:net';
+import { connect, type Server, type Socket } from 'node:net';
 import { EPMD, decodeAlive2, encodeAlive2Resp, encodeNamesResp, encodePort2Resp, type NodeEntry } from './epmd-protocol.js';
 import { escapeForLog, isLocalPeer, listenAll } from './epmd-address.js';
 
@@ -54,6 +54,59 @@ class LineBudget {
   }
 }
 
+// Probes of a holder, shared while in flight and for a second after: a flood of registrations for a held name makes
+// one connection to the holder's port, not one each.
+const recentProbes = new WeakMap<object, { until: number; alive: Promise<boolean> }>();
+
+function probeHolder(holder: NodeEntry & { socket: Socket }, ms: number): Promise<boolean> {
+  const known = recentProbes.get(holder);
+  if (known !== undefined && Date.now() < known.until) return known.alive;
+  const alive = holderListens([holder.socket.remoteAddress], holder.port, ms);
+  recentProbes.set(holder, { until: Date.now() + ms + 1000, alive });
+  return alive;
+}
+
+/** What handle() returns for a registration whose outcome waits on a probe of the name's holder. */
+const PROBING = Symbol('probing');
+
+/**
+ * The answers sent on connections their clients have not closed yet, oldest first: their bytes may sit unread in the
+ * socket's buffers. Past `cap` bytes in all, the oldest are given up (never the newest), so clients that ask and never
+ * read cannot make the port mapper hold 256 full NAMES answers.
+ */
+class UnreadAnswers {
+  private readonly sizes = new Map<Socket, number>();
+  private total = 0;
+
+  constructor(private readonly cap: number) {}
+
+  /** Counts `bytes` sent on `socket`; returns the connections to close to keep within the cap. */
+  add(socket: Socket, bytes: number): Socket[] {
+    this.sizes.set(socket, bytes);
+    this.total += bytes;
+    const over: Socket[] = [];
+    for (const oldest of [...this.sizes.keys()]) {
+      if (this.total <= this.cap || oldest === socket) break;
+      over.push(oldest);
+      this.forget(oldest);
+    }
+    return over;
+  }
+
+  /** Stops counting a closed connection. */
+  forget(socket: Socket): void {
+    const size = this.sizes.get(socket);
+    if (size === undefined) return;
+    this.sizes.delete(socket);
+    this.total -= size;
+  }
+
+  /** The bytes of answers not known to be read. */
+  bytes(): number {
+    return this.total;
+  }
+}
+
 const plural = (n: number, word: string): string => `${n} more ${word}${n === 1 ? '' : 's'}`;
 
 /** Limits of the port mapper against idle, slow and numerous clients (epmd's -packet_timeout and -max_conns). */
@@ -64,10 +117,45 @@ export interface EpmdLimits {
   maxConnections?: number;
   /** How many nodes may be registered at once (default 1024); past it a registration is refused. */
   maxNodes?: number;
+  /** How long a registration for a held name waits for the holder's distribution port to accept a connection before the holder counts as gone and loses the name (default 3000 ms). */
+  holderProbeMs?: number;
+  /** The idle time before TCP keepalive probes start on a registration connection, so a holder whose host vanished is dropped without a contender (default 60000 ms). */
+  registrationKeepAliveMs?: number;
+  /** How many bytes of answers not yet taken by their readers the port mapper holds in all (default 4 MiB); past it the readers furthest behind are closed. */
+  maxUnreadBytes?: number;
 }
 
 /** The limits a port mapper uses when not told otherwise. */
-export const DEFAULT_EPMD_LIMITS: Required<EpmdLimits> = { requestTimeoutMs: 60_000, maxConnections: 256, maxNodes: 1024 };
+export const DEFAULT_EPMD_LIMITS: Required<EpmdLimits> = { requestTimeoutMs: 60_000, maxConnections: 256, maxNodes: 1024, holderProbeMs: 3000, registrationKeepAliveMs: 60_000, maxUnreadBytes: 4 * 1024 * 1024 };
+
+/**
+ * Whether the node holding a name still listens: its distribution port accepts a connection on loopback or on the
+ * address it registered from within `ms`. The kernel completes the connect even while the node is busy or stopped,
+ * so only a node whose listener is gone (its process dead, its host vanished while its registration connection
+ * stays half-open) fails it.
+ */
+export function holderListens(addresses: (string | undefined)[], port: number, ms: number): Promise<boolean> {
+  const tries = [...new Set(['127.0.0.1', ...addresses.filter((a): a is string => a !== undefined).map((a) => a.replace(/^::ffff:/i, ''))])];
+  return new Promise((resolve) => {
+    let left = tries.length;
+    let done = false;
+    const sockets: Socket[] = [];
+    const finish = (alive: boolean): void => {
+      if (done) return;
+      if (!alive && --left > 0) return;
+      done = true;
+      clearTimeout(timer);
+      for (const s of sockets) s.destroy();
+      resolve(alive);
+    };
+    const timer = setTimeout(() => ((left = 1), finish(false)), ms);
+    for (const host of tries) {
+      const socket = connect({ host, port }, () => finish(true));
+      socket.on('error', () => finish(false));
+      sockets.push(socket);
+    }
+  });
+}
 
 /**
  * A port mapper speaking EPMD's protocol: nodes register while their registration connection stays
@@ -82,6 +170,7 @@ export class EpmdServer {
   private port = 0;
   private creation = 1 + Math.floor(Math.random() * 0xfff0);
   private readonly limits: Required<EpmdLimits>;
+  private readonly unread: UnreadAnswers;
 
   /**
    * `log` receives one line per rejected or closed connection (bytes from the wire escaped); `onKill`
@@ -93,6 +182,7 @@ export class EpmdServer {
     limits: EpmdLimits = {},
   ) {
     this.limits = { ...DEFAULT_EPMD_LIMITS, ...limits };
+    this.unread = new UnreadAnswers(this.limits.maxUnreadBytes);
   }
 
   /**
@@ -119,6 +209,11 @@ export class EpmdServer {
     return Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(() => undefined);
   }
 
+  /** The bytes of answers sent on connections their clients have not closed yet (at most maxUnreadBytes, or one answer). */
+  unreadBytes(): number {
+    return this.unread.bytes();
+  }
+
   /** The registered node names. */
   names(): string[] {
     return [...this.nodes.keys()];
@@ -136,6 +231,7 @@ export class EpmdServer {
     socket.on('close', () => {
       clearTimeout(deadline);
       this.pending.delete(socket);
+      this.unread.forget(socket);
       if (registered !== undefined && this.nodes.get(registered)?.socket === socket) this.nodes.delete(registered);
     });
     socket.on('data', (chunk: Buffer) => {
@@ -156,15 +252,23 @@ export class EpmdServer {
           this.afterRegistration(registered, body[0]);
           continue;
         }
+        let result: string | undefined | typeof PROBING;
         try {
-          registered = this.handle(socket, body[0]!, body.subarray(1));
+          result = this.handle(socket, body[0]!, body.subarray(1), (name) => {
+            if (name === undefined) return;
+            registered = name;
+            answered = false;
+            clearTimeout(deadline);
+            this.pending.delete(socket);
+          });
         } catch (error) {
           return this.drop(socket, (error as Error).message);
         }
-        if (registered === undefined) {
+        if (result === undefined || result === PROBING) {
           answered = true;
           return;
         }
+        registered = result;
         clearTimeout(deadline);
         this.pending.delete(socket);
       }
@@ -214,8 +318,36 @@ export class EpmdServer {
     this.evicted = 0;
   }
 
-  // Returns the name registered by this request, if it registered one.
-  private handle(socket: Socket, code: number, body: Buffer): string | undefined {
+  // Registers `entry` on `socket` unless its name is held or the port mapper is full; returns the name registered, if any.
+  private register(socket: Socket, entry: NodeEntry): string | undefined {
+    const holder = this.nodes.get(entry.name);
+    if (holder !== undefined || this.nodes.size >= this.limits.maxNodes) {
+      // Within the budget of lines about closed connections: a local flood of registrations must not flood the log.
+      const why = holder !== undefined ? `the name is taken by a running node (listening on port ${holder.port}); stop that node, or give the new one another name` : `${this.limits.maxNodes} nodes are registered already`;
+      this.closedLines.line(`port mapper: refused to register '${escapeForLog(entry.name)}': ${why}`);
+      socket.end(encodeAlive2Resp(1, 0));
+      return undefined;
+    }
+    this.creation = (this.creation % 0xffff) + 1;
+    this.nodes.set(entry.name, { ...entry, socket });
+    // A holder whose host vanished without a contender is noticed by TCP keepalive (its first probe after this idle time).
+    socket.setKeepAlive(true, this.limits.registrationKeepAliveMs);
+    socket.write(encodeAlive2Resp(0, this.creation));
+    return entry.name;
+  }
+
+  // Sends an answer and closes; answers their clients leave unread are bounded in all (UnreadAnswers).
+  private answer(socket: Socket, bytes: Buffer): void {
+    socket.end(bytes);
+    for (const slow of this.unread.add(socket, bytes.length)) {
+      this.closedLines.line(`port mapper: closed a connection from ${escapeForLog(String(slow.remoteAddress))}: its answer went unread while over ${this.limits.maxUnreadBytes} bytes of answers were unread`);
+      this.pending.delete(slow);
+      slow.resetAndDestroy();
+    }
+  }
+
+  // Returns the name registered by this request, if it registered one, or PROBING when `registered` gets the outcome later.
+  private handle(socket: Socket, code: number, body: Buffer, registered: (name: string | undefined) => void): string | undefined | typeof PROBING {
     // As epmd: anyone may look a node up, only a client on this host may register one or stop the port
     // mapper (a remote one could take a node's name, and have nodes dial it and prove their cookie to it).
     if ((code === EPMD.ALIVE2_REQ || code === EPMD.KILL_REQ) && !isLocalPeer(socket.remoteAddress, socket.localAddress)) {
@@ -226,23 +358,25 @@ export class EpmdServer {
       case EPMD.ALIVE2_REQ: {
         const entry = decodeAlive2(body);
         const holder = this.nodes.get(entry.name);
-        if (holder !== undefined || this.nodes.size >= this.limits.maxNodes) {
-          // Within the budget of lines about closed connections: a local flood of registrations must not flood the log.
-          const why = holder !== undefined ? `the name is taken by a running node (listening on port ${holder.port}); stop that node, or give the new one another name` : `${this.limits.maxNodes} nodes are registered already`;
-          this.closedLines.line(`port mapper: refused to register '${escapeForLog(entry.name)}': ${why}`);
-          socket.end(encodeAlive2Resp(1, 0));
-          return undefined;
-        }
-        this.creation = (this.creation % 0xffff) + 1;
-        this.nodes.set(entry.name, { ...entry, socket });
-        socket.write(encodeAlive2Resp(0, this.creation));
-        return entry.name;
+        if (holder === undefined) return this.register(socket, entry);
+        // A held name goes to the new node only when its holder no longer listens: a holder whose host vanished
+        // leaves a half-open registration connection that nothing else would notice for many minutes.
+        void probeHolder(holder, this.limits.holderProbeMs).then((alive) => {
+          if (socket.destroyed) return;
+          if (!alive && this.nodes.get(entry.name) === holder) {
+            this.closedLines.line(`port mapper: dropped the registration of '${escapeForLog(entry.name)}': its distribution port ${holder.port} no longer accepts connections, so the name goes to the node registering it now`);
+            this.nodes.delete(entry.name);
+            holder.socket.destroy();
+          }
+          registered(this.register(socket, entry));
+        });
+        return PROBING;
       }
       case EPMD.PORT_PLEASE2_REQ:
-        socket.end(encodePort2Resp(this.nodes.get(body.toString('utf8'))));
+        this.answer(socket, encodePort2Resp(this.nodes.get(body.toString('utf8'))));
         return undefined;
       case EPMD.NAMES_REQ:
-        socket.end(encodeNamesResp(this.port, this.nodes.values()));
+        this.answer(socket, encodeNamesResp(this.port, this.nodes.values()));
         return undefined;
       case EPMD.KILL_REQ:
         // As epmd without -relaxed_command_check: a port mapper that nodes rely on is not stopped.

@@ -1,0 +1,97 @@
+// The port mapper against holders that are gone without a word and clients that never read: a name held by a
+// registration whose node no longer listens goes to the node registering it again, and unread answers are bounded.
+// Real TCP on loopback. What these tests cannot show on loopback: a real half-open connection (the kernel answers
+// for a loopback peer), nor a holder whose host drops the probe's SYN (the probe's timeout); the holder is simulated
+// by a registration connection that stays open while nothing listens on the port it registered.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { EpmdServer } from '../src/distribution/epmd-server.ts';
+import { names, register } from '../src/distribution/epmd-client.ts';
+import { encodeAlive2, encodeNames, type NodeEntry } from '../src/distribution/epmd-protocol.ts';
+import { waitFor } from '../../../test/support/wait.ts';
+
+const entry = (name: string, port: number): NodeEntry => ({ name, port, nodeType: 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) });
+
+async function listening(): Promise<Server> {
+  const server = createServer((s) => s.destroy());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+const portOf = (server: Server): number => (server.address() as { port: number }).port;
+
+// A registration connection that never closes by itself; `closed` says when the port mapper closed it.
+async function rawRegistration(port: number, e: NodeEntry): Promise<{ socket: Socket; closed: () => boolean }> {
+  let closed = false;
+  const socket = connect({ host: '127.0.0.1', port }, () => socket.write(encodeAlive2(e)));
+  socket.on('error', () => {});
+  socket.on('close', () => (closed = true));
+  await new Promise<void>((resolve) => socket.once('data', () => resolve()));
+  return { socket, closed: () => closed };
+}
+
+test('a name held by a registration whose node no longer listens goes to the node registering it again; a holder that listens keeps it', async () => {
+  const logs: string[] = [];
+  const mapper = new EpmdServer((l) => logs.push(l), () => {}, { holderProbeMs: 2000 });
+  const port = await mapper.listen(0);
+  const gone = await listening();
+  const goneport = portOf(gone);
+  await new Promise<void>((resolve) => gone.close(() => resolve()));
+  const alive = await listening();
+  const restarted = await listening();
+  try {
+    // The holder's node is gone, but its registration connection was never closed (its host vanished).
+    const stale = await rawRegistration(port, entry('shop', goneport));
+    const again = await register(entry('shop', portOf(restarted)), '127.0.0.1', port);
+    assert.deepEqual(await names('127.0.0.1', port), [{ name: 'shop', port: portOf(restarted) }]);
+    await waitFor('the stale registration connection to be closed', () => stale.closed());
+    assert.ok(logs.some((l) => l.includes(`dropped the registration of 'shop': its distribution port ${goneport} no longer accepts connections`)), logs.join('\n'));
+    again.close();
+
+    // A holder that listens is a running node: the name stays with it, as epmd refuses a taken name.
+    const holder = await rawRegistration(port, entry('cart', portOf(alive)));
+    await assert.rejects(register(entry('cart', portOf(restarted)), '127.0.0.1', port), /the name is taken by a running node \(listening on port \d+\)/);
+    assert.deepEqual(await names('127.0.0.1', port), [{ name: 'cart', port: portOf(alive) }]);
+    assert.equal(holder.closed(), false, 'the running holder keeps its registration connection');
+    holder.socket.destroy();
+  } finally {
+    alive.close();
+    restarted.close();
+    await mapper.close();
+  }
+});
+
+test('NAMES answers to clients that never read are bounded in all: past maxUnreadBytes the oldest unread answers are closed, the newest is whole', async () => {
+  const logs: string[] = [];
+  const cap = 20_000;
+  const mapper = new EpmdServer((l) => logs.push(l), () => {}, { maxUnreadBytes: cap });
+  const port = await mapper.listen(0);
+  const registrations: Socket[] = [];
+  const readers: Socket[] = [];
+  try {
+    // 20 nodes with 200-character names: each NAMES answer is about 4.5 KB, so the cap holds four.
+    for (let i = 0; i < 20; i++) registrations.push((await rawRegistration(port, entry(`${String(i).padStart(2, '0')}${'n'.repeat(198)}`, 40_000 + i))).socket);
+    const answered: Array<() => number> = [];
+    for (let i = 0; i < 12; i++) {
+      const chunks: Buffer[] = [];
+      const socket = connect({ host: '127.0.0.1', port }, () => socket.write(encodeNames()));
+      socket.on('error', () => {});
+      socket.pause(); // never reads
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      readers.push(socket);
+      answered.push(() => Buffer.concat(chunks).length);
+      // One at a time, so which are oldest is known.
+      await waitFor(`answer ${i} to be sent`, () => logs.filter((l) => l.includes('answer went unread')).length >= i - 3 && mapper.unreadBytes() > 0);
+    }
+    await waitFor('the oldest unread answers to be closed', () => logs.filter((l) => l.includes('answer went unread')).length === 8);
+    assert.ok(mapper.unreadBytes() <= cap, `${mapper.unreadBytes()} bytes of answers unread, over the cap of ${cap}`);
+    const newest = readers.at(-1)!;
+    newest.resume();
+    // Four bytes of port, then `name <200 characters> at port 400NN\n` (220 bytes) for each of the 20 nodes.
+    await waitFor('the newest reader to read its whole answer', () => answered.at(-1)!() >= 4 + 20 * 220);
+    assert.equal(answered.at(-1)!(), 4 + 20 * 220, 'the newest answer is whole');
+  } finally {
+    for (const s of [...registrations, ...readers]) s.destroy();
+    await mapper.close();
+  }
+});
