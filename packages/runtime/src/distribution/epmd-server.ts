@@ -2,6 +2,7 @@ import { clearTimeout, setTimeout } from 'node:timers';
 import { connect, type Server, type Socket } from 'node:net';
 import { EPMD, decodeAlive2, encodeAlive2Resp, encodeNamesResp, encodePort2Resp, type NodeEntry } from './epmd-protocol.js';
 import { escapeForLog, isLocalPeer, listenAll } from './epmd-address.js';
+import { watchDescriptors } from './descriptors.js';
 
 /** The largest request the port mapper accepts; anything bigger is garbage. */
 const MAX_REQUEST = 1024;
@@ -171,6 +172,7 @@ export class EpmdServer {
   private creation = 1 + Math.floor(Math.random() * 0xfff0);
   private readonly limits: Required<EpmdLimits>;
   private readonly unread: UnreadAnswers;
+  private stopWatching: () => void = () => {};
 
   /**
    * `log` receives one line per rejected or closed connection (bytes from the wire escaped); `onKill`
@@ -193,11 +195,13 @@ export class EpmdServer {
     const bound = await listenAll(typeof addresses === 'string' ? [addresses] : addresses, port, (socket) => this.accept(socket));
     this.servers = bound.servers;
     this.port = bound.port;
+    this.stopWatching = watchDescriptors('port mapper', this.log);
     return bound.port;
   }
 
   /** Stops listening and drops every registration and connection. */
   close(): Promise<void> {
+    this.stopWatching();
     if (this.evictedWindow !== null) clearTimeout(this.evictedWindow);
     this.evictedWindow = null;
     this.ignoredLines.stop();

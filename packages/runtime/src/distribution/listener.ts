@@ -10,6 +10,7 @@ import { register, type Registration } from './epmd-client.js';
 import { LISTEN_BACKLOG, portMapperAddresses } from './epmd-address.js';
 import { splitNodeName } from './handshake.js';
 import { createListener, type TlsMaterial } from './transport.js';
+import { watchDescriptors } from './descriptors.js';
 
 /** What listening takes: the node's name and kind, its port mapper, the handshake's gate and who takes accepted sockets. */
 export interface ListenOptions {
@@ -40,6 +41,8 @@ export async function listen(o: ListenOptions): Promise<{ server: Server; regist
     server.listen({ port: 0, host: host === 'localhost' ? '127.0.0.1' : host, backlog: LISTEN_BACKLOG }, () => resolve());
   });
   const port = (server.address() as { port: number }).port;
+  // Out of file descriptors, the listener's connections are closed unseen: one sentence says so.
+  server.once('close', watchDescriptors(`distribution: node ${o.name}`, o.log));
   const entry = { name, port, nodeType: o.hidden ? 72 : 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) };
   try {
     const first = await registerOrStart(entry, o.epmd, host);
