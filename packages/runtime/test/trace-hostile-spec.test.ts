@@ -89,3 +89,16 @@ test('a pattern variable named constructor or toString binds as any other name',
       assert.deepEqual(m.otpTrace === 'events' && m.events.map((e) => e.kind === 'call' && e.args.slice(1)), [['"pear"', '2']]);
     });
   }));
+
+// A window longer than the session never restarts: a rate of 1 per 1e15 ms was a plain limit of 2 events.
+test('a rate whose window is longer than the session is refused naming the window and the time', () =>
+  withNode(async (node) => {
+    await loaded(node);
+    for (const [spec, window, time] of [[{ rate: { count: 1, ms: 1e15 } }, 1e15, 15000], [{ rate: { count: 1, ms: 3001 }, timeMs: 3000 }, 3001, 3000]] as const) {
+      const r = await refusal(node, { patterns: ['shop/cart.add'], ...spec });
+      assert.equal(r.code, 'badSpec');
+      assert.match(r.error, new RegExp(`the rate's window of ${window} ms is longer than the session runs \\(timeMs ${time}\\)`));
+    }
+    const ok = await traceAgentOf(node).start({ patterns: ['shop/cart.add'], rate: { count: 1, ms: 3000 }, timeMs: 3000 }, true);
+    assert.ok(ok.ok, JSON.stringify(ok));
+  }));

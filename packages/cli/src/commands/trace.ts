@@ -7,14 +7,19 @@ import { wholeFlag } from '../tracer/flags.js';
 import { OtpError } from '../errors/otp-error.js';
 import { nodeConnectionOptions, snameOption } from '../project/node-connection.js';
 
-function rateOf(text: string | undefined): TraceSpec['rate'] {
+function rateOf(text: string | undefined, timeMs: number): TraceSpec['rate'] {
   if (text === undefined) return undefined;
   const m = /^(\d+)\/(\d+)$/.exec(text);
   // Each a whole number a node counts exactly: 99999999999999999999 would be taken as 1e20, no rate at all.
   const whole = (n: string): boolean => Number.isSafeInteger(Number(n)) && Number(n) > 0;
   if (!m || !whole(m[1]!) || !whole(m[2]!)) throw usageError(`--rate must be N/MS (events per milliseconds, each a whole number from 1 to ${Number.MAX_SAFE_INTEGER}), e.g. 100/1000, got '${text}'`, 'trace');
+  // A window longer than the trace never restarts: N/1e15 is a plain limit of N + 1 events, not the rate the user believes.
+  if (Number(m[2]) > timeMs) throw usageError(`--rate's window of ${m[2]} ms is longer than the trace runs (--time ${timeMs} ms): give a window up to ${timeMs} ms, a longer --time, or --limit for a count over the whole trace`, 'trace');
   return { count: Number(m[1]), ms: Number(m[2]) };
 }
+
+// The node's own default for a session's time: the bound a --rate window is checked against when --time is not given.
+const TRACE_DEFAULT_TIME_MS = 15_000;
 
 // How long Ctrl-C waits for the node to confirm the end of the session before the client leaves anyway.
 const STOP_WAIT_MS = 5000;
@@ -74,7 +79,7 @@ export const traceCommand = defineProvider({
     { name: 'messages', alias: 'm', type: 'boolean', description: 'trace messages sent and received by the chosen processes (all when none is chosen)' },
     { name: 'procs', type: 'boolean', description: 'trace process events of the chosen processes: spawn, exit, link, unlink, register' },
     { name: 'limit', type: 'number', value: 'N', description: 'stop after N events (default 10 unless --rate is given; with both, the first reached ends the trace)' },
-    { name: 'rate', type: 'string', value: 'N/MS', description: 'stop when more than N events happen within MS milliseconds' },
+    { name: 'rate', type: 'string', value: 'N/MS', description: 'stop when more than N events happen within MS milliseconds (MS at most the trace\'s --time)' },
     { name: 'time', type: 'number', value: 'MS', description: 'stop after MS milliseconds (default 15000)' },
     { name: 'dry-run', type: 'boolean', description: 'only report how many functions and processes the patterns match' },
     { name: 'force', type: 'boolean', description: 'allow a pattern that names every function of every module' },
@@ -97,10 +102,10 @@ export const traceCommand = defineProvider({
       pids: args.pid,
       names: args.name,
       limit: wholeFlag('trace', 'limit', args.limit, 1),
-      rate: rateOf(args.rate),
       timeMs: wholeFlag('trace', 'time', args.time, 1),
       force: args.force,
     };
+    spec.rate = rateOf(args.rate, spec.timeMs ?? TRACE_DEFAULT_TIME_MS);
     if (spec.patterns!.length === 0 && !spec.messages && !spec.procs) throw usageError('name what to trace: a call pattern (module.fn), --messages or --procs', 'trace');
     return withConnection(io, args.node, args, async (c) => {
       if (args['dry-run']) {

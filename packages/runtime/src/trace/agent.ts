@@ -242,6 +242,9 @@ export class TraceAgent implements TraceHooks {
     if (spec.limit !== undefined && !positive(spec.limit)) return fail('badSpec', `limit must be a whole number above 0, got ${String(spec.limit)}`);
     if (spec.rate !== undefined && !(typeof spec.rate === 'object' && spec.rate !== null && positive(spec.rate.count) && positive(spec.rate.ms))) return fail('badSpec', 'rate must be N/MS with whole numbers above 0, e.g. 100/1000');
     if (spec.timeMs !== undefined && !positive(spec.timeMs)) return fail('badSpec', `the time limit must be a whole number of milliseconds above 0, got ${String(spec.timeMs)}`);
+    // A window longer than the session never restarts: the rate would be a plain count over the session, not a rate.
+    const timeMs = spec.timeMs ?? TRACE_DEFAULTS.timeMs;
+    if (spec.rate !== undefined && spec.rate.ms > timeMs) return fail('badSpec', `the rate's window of ${spec.rate.ms} ms is longer than the session runs (timeMs ${timeMs}): give a window up to ${timeMs} ms, a longer timeMs, or a limit for a count over the whole session`);
     if (spec.bufferSize !== undefined && !(positive(spec.bufferSize) && spec.bufferSize <= MAX_TRACE_BUFFER)) return fail('badSpec', `bufferSize must be a whole number from 1 to ${MAX_TRACE_BUFFER}, got ${String(spec.bufferSize)}`);
     for (const [key, value] of Object.entries(spec.bounds ?? {})) {
       if (!Object.hasOwn(DEFAULT_BOUNDS, key)) return fail('badSpec', `bounds.${key} is no bound: the bounds are depth, items and chars`);

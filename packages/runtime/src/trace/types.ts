@@ -17,7 +17,7 @@ export interface TraceSpec {
   names?: string[];
   /** Stop after this many events (default 10, or none when `rate` is given). */
   limit?: number;
-  /** Stop when more than `count` events happen within `ms`. */
+  /** Stop when more than `count` events happen within `ms` (at most the session's `timeMs`). */
   rate?: { count: number; ms: number };
   /** Stop after this many milliseconds (default 15000). */
   timeMs?: number;
