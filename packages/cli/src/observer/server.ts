@@ -50,6 +50,8 @@ export interface ObserverOptions {
   token?: string;
   /** Where the observer's own lines go (an event stream refused past its bounds); default: nowhere. */
   log?: (line: string) => void;
+  /** How long, in ms, a client may take over a TLS handshake or a request's body (default 10000); a slower one is cut. */
+  slowClientMs?: number;
 }
 
 /** A running observer: its URL (with the token) and a way to stop it. */
@@ -62,6 +64,10 @@ export interface RunningObserver {
 }
 
 const MAX_BODY = 64 * 1024;
+// How long a request's body (at most MAX_BODY) may take to arrive once its headers did, and a TLS handshake from the
+// connect: a page sends its few hundred bytes at once, a client trickling a byte every few seconds would otherwise hold
+// its connection for Node's 300 s (a body) or 120 s (a handshake stalled half-way).
+const SLOW_CLIENT_MS = 10_000;
 // The most bytes a page's event stream may have waiting unread: past it, samples and trace events are dropped (and
 // counted) until the page reads again, so a page that never reads cannot grow the observer's memory without end.
 const STREAM_BACKLOG = 1024 * 1024;
@@ -374,6 +380,7 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
   let assets: PageAssets | undefined;
   const streams = new Set<() => void>();
   const refusal = refusalLog(options.log ?? (() => {}));
+  const slowMs = options.slowClientMs ?? SLOW_CLIENT_MS;
   const admitStream = streamAdmission(refusal);
   let inFlight = 0;
 
@@ -471,14 +478,24 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
         reject(new ObserverError(413, `the request body is over ${MAX_BODY} bytes: send at most ${MAX_BODY} bytes of JSON`));
       };
       if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) return tooLarge();
+      // A deadline for the whole body, not an idle timeout: a byte every few seconds is never idle for long.
+      const timer = setTimeout(() => {
+        req.removeAllListeners('data');
+        req.pause();
+        reject(new ObserverError(408, `the request body did not arrive within ${slowMs} ms: send the whole body at once`));
+      }, slowMs);
+      req.once('close', () => clearTimeout(timer));
       let size = 0;
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => {
         size += c.length;
-        if (size > MAX_BODY) tooLarge();
-        else chunks.push(c);
+        if (size > MAX_BODY) {
+          clearTimeout(timer);
+          tooLarge();
+        } else chunks.push(c);
       });
       req.on('end', () => {
+        clearTimeout(timer);
         if (chunks.length === 0) return resolve({});
         let body: unknown;
         try {
@@ -490,7 +507,10 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
         if (typeof body !== 'object' || body === null || Array.isArray(body)) reject(new ObserverError(400, `the request body is ${body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body}: send a JSON object, such as {"action":"kill","target":"<0.42.0>"}`));
         else resolve(body as Record<string, unknown>);
       });
-      req.on('error', reject);
+      req.on('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
     });
 
   // Server-sent events: the overview once a second while a page listens, the same samples for every page; nothing when no page is open.
@@ -615,9 +635,13 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
       refusal(`observer: refused ${path}: ${inFlight} requests are waiting for ${node}'s answers, the most the observer keeps`);
       return send(res, 503, { error: `${inFlight} requests are waiting for ${node}'s answers, the most this observer keeps: it may be hung or slow; wait for them, or ask again in a few seconds`, node });
     }
+    // The body is read before the request takes one of the slots: a slow body holds its connection (for at most
+    // SLOW_CLIENT_MS), never a slot the page's requests need.
+    const body = mutates ? await readBody(req).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))) : {};
+    if (body instanceof Error) return send(res, body instanceof ObserverError ? body.status : 400, { error: body.message });
     inFlight++;
     try {
-      send(res, 200, await fn(url, mutates ? await readBody(req) : {}));
+      send(res, 200, await fn(url, body));
     } catch (error) {
       const gone = path === '/api/switch' ? undefined : notAnswering(node, error);
       if (gone) return send(res, 503, { error: gone, down: true, node });
@@ -637,7 +661,7 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
   try {
     // A certificate or key that cannot be used throws here: the node is left before the error goes up.
     // A request with no Host is answered by foreign(), with a sentence, not by Node's bare 400.
-    server = options.https ? createHttpsServer({ cert: options.https.cert, key: options.https.key, requireHostHeader: false }, listener) : createHttpServer({ requireHostHeader: false }, listener);
+    server = options.https ? createHttpsServer({ cert: options.https.cert, key: options.https.key, requireHostHeader: false, handshakeTimeout: slowMs }, listener) : createHttpServer({ requireHostHeader: false }, listener);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port, options.host, () => resolve());
