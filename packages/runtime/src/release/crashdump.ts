@@ -125,6 +125,19 @@ const WHERE_CHARS = 8000;
 const bytesOf = (value: unknown): number => Buffer.byteLength(JSON.stringify(value));
 const cut = (text: string, chars: number): string => (text.length > chars ? `${text.slice(0, chars)}… (${text.length - chars} more characters)` : text);
 
+// The longest any other text of the dump is written (a registered or global name, a table's or a module's name, a
+// label, an initial call): a node bounds none of these, and `otp crashdump` refuses a text over 1 MiB as no dump a
+// node wrote. Cut with the same mark; even at six bytes a character (an escaped lone surrogate) it stays far below.
+const TEXT_CHARS = 10_000;
+
+// JSON.stringify's replacer: each string, and each object's key, longer than TEXT_CHARS is cut with its mark.
+function cutLongTexts(_key: string, value: unknown): unknown {
+  if (typeof value === 'string') return cut(value, TEXT_CHARS);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const entries = Object.entries(value as Record<string, unknown>);
+  return entries.some(([k]) => k.length > TEXT_CHARS) ? Object.fromEntries(entries.map(([k, v]) => [cut(k, TEXT_CHARS), v])) : value;
+}
+
 let otpVersion: string | undefined;
 function otpTsVersion(): string {
   if (otpVersion !== undefined) return otpVersion;
@@ -337,7 +350,7 @@ function fitToLimit(dump: CrashDump, procs: ProcessImpl[], maxBytes: number): vo
 // The dump as written: when even the trimmed dump is over its limit (names, tables or modules by the hundred
 // thousand), the lists go, then the log, keeping the reason, the versions and the counts; never over `maxBytes`.
 function withinLimit(dump: CrashDump, maxBytes: number): string {
-  let text = JSON.stringify(dump);
+  let text = JSON.stringify(dump, cutLongTexts);
   const steps: Array<() => void> = [
     () => {
       dump.processes = [];
@@ -364,7 +377,7 @@ function withinLimit(dump: CrashDump, maxBytes: number): string {
   for (const step of steps) {
     if (Buffer.byteLength(text) <= maxBytes) break;
     step();
-    text = JSON.stringify(dump);
+    text = JSON.stringify(dump, cutLongTexts);
   }
   return text;
 }
