@@ -54,6 +54,8 @@ test('otp shell: --eval-timeout stops a piped line that never awaits, a SIGINT e
       assert.deepEqual(ended, [130, null], pipedShell.stdout() + pipedShell.stderr());
       assert.match(pipedShell.stderr(), /^otp: interrupted \(SIGINT\): the shell ends, its applications stopped\n$/, pipedShell.stderr());
       assert.match(pipedShell.stdout(), /intsh_app stopped/, pipedShell.stdout());
+      // The stopped line's message is true of a piped shell: it ends, it does not go on.
+      assert.doesNotMatch(pipedShell.stdout(), /the shell goes on/, pipedShell.stdout());
     } finally {
       pipedShell.kill();
     }
@@ -68,6 +70,7 @@ test('otp shell: --eval-timeout stops a piped line that never awaits, a SIGINT e
       const ended = await Promise.race([busyShell.exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 120_000).unref())]);
       assert.deepEqual(ended, [130, null], busyShell.stdout() + busyShell.stderr());
       assert.match(busyShell.stdout(), /intsh_app stopped/, busyShell.stdout());
+      assert.doesNotMatch(busyShell.stdout(), /the shell goes on/, busyShell.stdout());
     } finally {
       busyShell.kill();
     }

@@ -26,9 +26,9 @@ export function isLineStopped(error: unknown): boolean {
 
 const INTERRUPTS = new WeakSet<Error>();
 
-/** The error of a line Ctrl-C stopped. */
-export function interrupted(): Error {
-  const error = lineStopped('interrupted by Ctrl-C: the line was stopped, the shell goes on (Ctrl-C twice at an empty prompt, or q(), quits)');
+/** The error of a line Ctrl-C stopped; `piped`: a SIGINT to a piped shell, which ends the shell too (exit 130). */
+export function interrupted(piped = false): Error {
+  const error = lineStopped(piped ? 'interrupted (SIGINT): the line was stopped, and the piped shell ends with its applications stopped (exit 130)' : 'interrupted by Ctrl-C: the line was stopped, the shell goes on (Ctrl-C twice at an empty prompt, or q(), quits)');
   INTERRUPTS.add(error);
   return error;
 }
@@ -43,8 +43,8 @@ export function syncTimeout(ms: number): Error {
   return lineStopped(`evaluation stopped after ${ms} ms of synchronous work: a line of piped input may run at most that long before its first await; raise the bound with --eval-timeout MS (or OTP_EVAL_TIMEOUT)`);
 }
 
-/** Runs `fn` so that a SIGINT interrupts it, and (with `timeoutMs`) so does that long a run; the error thrown then says which (isLineStopped). */
-export function runStoppable(fn: () => void, timeoutMs: number | undefined): void {
+/** Runs `fn` so that a SIGINT interrupts it, and (with `timeoutMs`) so does that long a run; the error thrown then says which (isLineStopped). `piped`: a SIGINT ends the shell. */
+export function runStoppable(fn: () => void, timeoutMs: number | undefined, piped = false): void {
   const global = globalThis as unknown as Record<symbol, unknown>;
   global[JOB] = fn;
   try {
@@ -52,7 +52,7 @@ export function runStoppable(fn: () => void, timeoutMs: number | undefined): voi
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code;
     if (code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw syncTimeout(timeoutMs!);
-    if (code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED') throw interrupted();
+    if (code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED') throw interrupted(piped);
     throw error;
   } finally {
     delete global[JOB];
@@ -101,7 +101,7 @@ export class CtrlC {
   /** `piped`: the input is not a terminal, and a SIGINT ends the shell (stopping its line), as it ends a piped otp remote. */
   constructor(
     private readonly say: (line: string) => void,
-    private readonly piped = false,
+    readonly piped = false,
   ) {}
 
   /** A line started: `stop` gives up its wait and frees the shell's process (its synchronous run, vm interrupts). */

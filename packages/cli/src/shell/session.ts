@@ -214,7 +214,7 @@ function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runti
   const stop = (): void => {
     held ||= !sync;
     domain?.off('error', onThrow);
-    shell.interrupt(interrupted());
+    shell.interrupt(interrupted(stops.ctrlC.piped));
   };
   const runLine = (ctx: runtime.ProcessContext, cmd: string, context: Record<string, unknown>, file: string): Promise<unknown> => {
     // `_` stays the REPL's last value (the runtime's pattern wildcard is runtime._).
@@ -258,7 +258,7 @@ function evaluateInShell(repl: REPLServer, shell: ShellProcess, own: (ctx: runti
               if (error) reject(error);
               else resolve(value);
             });
-          }, stops.timeoutMs);
+          }, stops.timeoutMs, stops.ctrlC.piped);
         } catch (error) {
           if (!isLineStopped(error)) throw error;
           // Stopped inside the REPL's evaluation, which never left the domain it entered.
