@@ -94,6 +94,10 @@ test('bin/<name> remote, piped, as otp remote: no banner or prompt, only the ans
   const piped = await project.run(['remote'], project.env, "20 + 22\nconst kept = 'yes'\nkept\n");
   assert.equal(piped.status, 0, piped.out);
   assert.equal(piped.stdout, "42\n'yes'", piped.out);
+  // What a line prints shows here, before its answer, as at otp remote (before, it went to the node's stdout).
+  const printed = await project.run(['remote'], project.env, "console.log('relrem-out'); process.stdout.write('relrem-raw'); 7\n");
+  assert.equal(printed.status, 0, printed.out);
+  assert.equal(printed.stdout, 'relrem-out\nrelrem-raw\n7', printed.out);
   const long = await project.run(['remote'], project.env, `1 + 1\n'${'x'.repeat(1024 * 1024 + 10)}'\n2 + 2\n`);
   assert.equal(long.status, 2, long.out.slice(0, 2000));
   assert.equal(long.stdout, '2', long.out.slice(0, 2000));
@@ -111,7 +115,7 @@ test('bin/<name> remote: the node going down under a line ends the shell, exit 1
     await waitFor('the shell to end with its node', () => remote.child.exitCode !== null || remote.child.signalCode !== null, { ms: 60_000 });
     const [code] = await remote.exited;
     assert.equal(code, 1, remote.stdout() + remote.stderr());
-    assert.match(remote.stderr(), /^relremsig: relremsig@[\w.-]+ went down before it answered; the remote shell ends\n$/, remote.stderr());
+    assert.match(remote.stderr(), /^relremsig: relremsig@[\w.-]+ went down before it answered: its log or crash dump says why; the remote shell ends\n$/, remote.stderr());
   } finally {
     remote.kill();
   }

@@ -63,6 +63,8 @@ export interface PeerNode {
   readonly env: NodeJS.ProcessEnv;
   /** Its OS process's exit code, null while it runs. */
   exitCode(): number | null;
+  /** What it wrote on its stdout so far. */
+  stdout(): string;
   /** Kills it and closes its port mapper. */
   stop(): Promise<void>;
 }
@@ -78,8 +80,8 @@ export async function peerNode(name: string, cookie: string): Promise<PeerNode> 
     peer.kill('SIGKILL');
     await epmd.close();
   };
+  let booted = '';
   try {
-    let booted = '';
     peer.stdout.on('data', (c: Buffer) => (booted += c.toString()));
     await waitFor(`the node ${name} to start`, () => booted.includes('ready') || peer.exitCode !== null, { ms: 120_000 });
     if (!booted.includes('ready')) throw new Error(`the node ${name} exited before it was ready`);
@@ -87,5 +89,5 @@ export async function peerNode(name: string, cookie: string): Promise<PeerNode> 
     await stop();
     throw error;
   }
-  return { env: { ...process.env, OTP_EPMD_PORT: String(port), OTP_COOKIE: cookie, NO_COLOR: '1' }, exitCode: () => peer.exitCode, stop };
+  return { env: { ...process.env, OTP_EPMD_PORT: String(port), OTP_COOKIE: cookie, NO_COLOR: '1' }, exitCode: () => peer.exitCode, stdout: () => booted, stop };
 }

@@ -28,4 +28,4 @@ export type { ReleaseErrorCode, ReleaseErrorOptions } from './errors.js';
 export { startScript, controlProgramPath } from './control/script.js';
 export { incompleteLine, quitsShell, replStatements, replStatementSteps, StatementJoiner, type ReplStep } from './command/incomplete.js';
 export { boundedInput, MAX_LINE_BYTES } from './command/bounded-input.js';
-export { failedStatements } from './command/piped-failures.js';
+export { failedStatements, remoteNodeDown } from './command/piped-failures.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { boundedInput, failedStatements, quitsShell, replStatements } from '@otp-ts/release';
+import { boundedInput, failedStatements, quitsShell, remoteNodeDown, replStatements } from '@otp-ts/release';
 import { remoteAnswer, type EvalLineOptions, type EvalOptions } from '@otp-ts/runtime/tools';
 import { TracerError, type Connection } from '@otp-ts/tracer';
 import { defineProvider } from '../cli/provider.js';
@@ -103,6 +103,8 @@ async function evalLine(io: Io, c: Connection, source: string, bounds: EvalLineO
   try {
     // A declaration or a comment answering undefined prints nothing, as in otp shell; q() inside a statement leaves.
     const answer = remoteAnswer(source, await Promise.race([c.eval(source, bounds), interrupted.then((why) => Promise.reject(new Error(why)))]));
+    // What the line printed on the node shows here, before its answer (as io:format in erl's remote shell).
+    if (answer.output !== undefined) io.stdout.write(answer.output);
     if (answer.text !== undefined) io.stdout.write(`${answer.text}\n`);
     if (answer.failed) line.failed += 1;
     return answer.quit ? 'quit' : 'next';
@@ -110,7 +112,7 @@ async function evalLine(io: Io, c: Connection, source: string, bounds: EvalLineO
     // The node is gone: every further line would fail the same way (or reach a node started again, with none
     // of this session's state). The shell ends, as erl's remote shell does, exit 1.
     if (error instanceof TracerError && error.code === 'nodedown') {
-      io.stderr.write(`otp: ${error.message}; the remote shell ends\n`);
+      io.stderr.write(`otp: ${remoteNodeDown(c.node)}\n`);
       return 'down';
     }
     if (!signalled()) io.stdout.write(`** ${(error as Error).message}\n`);

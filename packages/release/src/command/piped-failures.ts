@@ -5,3 +5,8 @@
 export function failedStatements(failed: number, ran: number, node: string): string {
   return `${failed} of ${ran} statement${ran === 1 ? '' : 's'} failed on ${node} (each printed as ** …), so the remote shell exits 1: fix them, or end a statement that may fail with .catch(() => …)`;
 }
+
+/** The stderr line of a remote shell (otp remote, bin/<name> remote) whose node went down under it; exit 1 goes with it. */
+export function remoteNodeDown(node: string): string {
+  return `${node} went down before it answered: its log or crash dump says why; the remote shell ends`;
+}

@@ -20,7 +20,7 @@ import { scriptProgram, scriptTables } from './commands.js';
 import { removeAbandoned } from '../assemble/journal.js';
 import { permissionRefusal } from './fs-failure.js';
 import { quitsShell, replStatements } from '../command/incomplete.js';
-import { failedStatements } from '../command/piped-failures.js';
+import { failedStatements, remoteNodeDown } from '../command/piped-failures.js';
 import { boundedInput } from '../command/bounded-input.js';
 import { holdSignals, type HeldSignals } from './hold-signals.js';
 
@@ -255,13 +255,14 @@ async function remoteLines(t: Target, evaluate: (line: string) => Promise<unknow
         try {
           // As otp remote: a declaration or comment answering undefined prints nothing; q() inside a statement leaves.
           const answer = remoteAnswer(line, await Promise.race([evaluate(line), interrupted]));
+          if (answer.output !== undefined) process.stdout.write(answer.output);
           if (answer.text !== undefined) process.stdout.write(`${answer.text}\n`);
           if (answer.failed) failed += 1;
           if (answer.quit) break;
         } catch (error) {
           const reason = error instanceof Error && 'cause' in error ? error.cause : error;
           if (reason instanceof BadRpc && reason.reason === 'nodedown') {
-            process.stderr.write(`${t.name}: ${name} went down before it answered; the remote shell ends\n`);
+            process.stderr.write(`${t.name}: ${remoteNodeDown(name)}\n`);
             return 1;
           }
           if (!signalled) process.stdout.write(`** ${reason instanceof BadRpc ? describe(reason.reason) : (error as Error).message}\n`);

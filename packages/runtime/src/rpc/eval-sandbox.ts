@@ -2,6 +2,7 @@
 // under node:vm's timeout, so a runaway line is interrupted instead of freezing every process (and the
 // ticks) of the node.
 import { clearImmediate, clearInterval, clearTimeout, setImmediate, setInterval, setTimeout } from 'node:timers';
+import { types } from 'node:util';
 import vm from 'node:vm';
 import type { EvalSession, SessionLine } from './eval-session.js';
 
@@ -89,8 +90,8 @@ export function compileLine(source: string, wrap: (body: string) => string, decl
   // A line that declares keeps its declarations statements: `function f() {}` last is not answered as an expression.
   const ends = statementEnds(text)
     .filter((at) => !declares || !/^\s*(?:async\s+)?(?:function|class)\b/.test(text.slice(at)))
-    .map((at) => `${text.slice(0, at)}\nreturn (${text.slice(at)}\n);`);
-  const forms = declares ? ends : [`return (${text}\n);`, ...ends];
+    .map((at) => `${text.slice(0, at)}\n${answering(text.slice(at))}`);
+  const forms = declares ? ends : [answering(text), ...ends];
   for (const form of forms) {
     try {
       return new vm.Script(wrap(form), options);
@@ -114,6 +115,24 @@ function userSyntaxError(source: string, params: string[]): SyntaxError {
     if (error instanceof SyntaxError) return new CodeDoesNotParse(`the code does not parse: ${error.message}`);
   }
   return new CodeDoesNotParse('the code does not parse');
+}
+
+// The line's answer returned boxed: an async function's return reads a value's `then` (to adopt a promise), which throws
+// for a revoked Proxy and would fail the line; the box is opened with answerOf, which reads `then` itself, guarded.
+const ANSWER = Symbol.for('otp-ts.evalAnswer');
+const answering = (expression: string): string => `return { [Symbol.for('otp-ts.evalAnswer')]: (${expression}\n) };`;
+
+// The answer `returned` boxes (a line of statements only answers what it returns, unboxed), a promise it answers
+// adopted, as `await` would; a value whose `then` cannot be read (a revoked Proxy) is an answer as it is.
+function answerOf(returned: unknown): Promise<{ value: unknown }> {
+  const value = typeof returned === 'object' && returned !== null && !types.isProxy(returned) && Object.hasOwn(returned, ANSWER) ? (returned as Record<symbol, unknown>)[ANSWER] : returned;
+  let then: unknown;
+  try {
+    then = (typeof value === 'object' && value !== null) || typeof value === 'function' ? (value as { then?: unknown }).then : undefined;
+  } catch {
+    then = undefined;
+  }
+  return typeof then === 'function' ? Promise.resolve(value).then((settled) => ({ value: settled })) : Promise.resolve({ value });
 }
 
 /** Code given to evaluate that does not parse: the caller's input to fix, as against code that ran and threw (a SyntaxError too, e.g. JSON.parse's). */
@@ -249,14 +268,14 @@ function boundedTimers(timeoutMs: number, stopped: () => void, signal?: AbortSig
 }
 
 /**
- * Evaluates `source` with `scope`'s names in scope; resolves to its value. Rejects with EvalStopped when
+ * Evaluates `source` with `scope`'s names in scope; resolves to its value, boxed (any value, a revoked Proxy too). Rejects with EvalStopped when
  * its synchronous run up to its first await, or a timer callback it set, passes `timeoutMs`, or when its
  * result takes longer than `awaitTimeoutMs`. The code after an await runs as the node's other code does:
  * node:vm cannot interrupt a promise continuation without corrupting Node's async context (see docs/tracing.md).
  * With a `session`, the line's top-level declarations outlive it, for the session's next lines. When `signal` aborts
  * (the line was interrupted), it rejects with EvalStopped 'evalInterrupted' and the line's timers are cleared.
  */
-export function runSandboxed(source: string, scope: Record<string, unknown>, bounds: EvalBounds, session?: EvalSession, signal?: AbortSignal): Promise<unknown> {
+export function runSandboxed(source: string, scope: Record<string, unknown>, bounds: EvalBounds, session?: EvalSession, signal?: AbortSignal): Promise<{ value: unknown }> {
   return new Promise((resolve, reject) => {
     let done = false;
     const end = (settle: () => void): void => {
@@ -284,8 +303,8 @@ export function runSandboxed(source: string, scope: Record<string, unknown>, bou
     } finally {
       delete (globalThis as Global)[ARGS];
     }
-    result.then(
-      (value) => end(() => resolve(value)),
+    result.then(answerOf).then(
+      (answer) => end(() => resolve(answer)),
       (error: unknown) => end(() => reject(error)),
     );
     void result.catch(() => undefined).finally(() => line?.settled());

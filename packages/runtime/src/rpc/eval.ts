@@ -4,6 +4,7 @@ import type { ProcessContext } from '../types.js';
 import { CodeDoesNotParse, evalInterrupted, formatBounded, runSandboxed, type EvalBounds } from './eval-sandbox.js';
 import { boundedShellText, formatShellValue, shellScope, SHELL_HELPERS } from './shell-helpers.js';
 import { evalSession } from './eval-session.js';
+import { sessionOutput, type LineOutput } from './eval-output.js';
 
 export { endEvalSession, interruptEvalSession } from './eval-session.js';
 
@@ -69,23 +70,40 @@ export async function evaluate(node: OtpNode, api: Record<string, unknown>, sour
   // The evaluating process catches what the code throws: a typo at a remote prompt is an answer, not a crash report.
   // A session's line can be interrupted from its shell (Ctrl-C): its result rejects, its timers go, its helpers refuse.
   const run = session?.started();
+  // What a session's line prints goes back to its shell with the answer (docs/shell.md), as io:format's in erl's remote shell.
+  const output = session ? sessionOutput(session) : undefined;
+  output?.start();
   const outcome = await node.run(async (ctx: ProcessContext) => {
     try {
       const scope = refusedOnceStopped(shellScope(node, ctx, api), run?.signal);
-      return { value: await runSandboxed(source, { ...scope, ...leave, ...guardedGlobals(node) }, bounds, session, run?.signal) };
+      return await runSandboxed(source, { ...scope, ...leave, ...guardedGlobals(node, output) }, bounds, session, run?.signal);
     } catch (error) {
       return { error };
     }
   }).finally(() => run?.done());
-  if ('error' in outcome) {
-    // A line that called q() and then threw (`q(); throw 1`) still leaves: the quit wins, its error said first.
-    if (quit) return `${QUIT_MARK}${ERROR_MARK}${thrownText(outcome.error)}`;
-    // A thrown non-Error (`throw { code: 1 }`) says its value, not [object Object], as otp shell says it.
-    throw isError(outcome.error) ? boundedError(outcome.error) : new Error(thrownText(outcome.error));
+  try {
+    if ('error' in outcome) {
+      // A line that printed, or called q(), and then threw: its answer is marked as an error, said after its output.
+      if (quit || output?.printed()) return `${printedBy(output)}${quit ? QUIT_MARK : ''}${ERROR_MARK}${thrownText(outcome.error)}`;
+      // A thrown non-Error (`throw { code: 1 }`) says its value, not [object Object], as otp shell says it.
+      throw isError(outcome.error) ? boundedError(outcome.error) : new Error(thrownText(outcome.error));
+    }
+    // The answer's own inspect (a custom one, a proxy's traps) is the line's code too: bounded as the line is.
+    const text = formatBounded(() => formatShellValue(outcome.value), bounds.timeoutMs);
+    return `${printedBy(output)}${quit ? QUIT_MARK : ''}${text}`;
+  } catch (error) {
+    if (!output?.printed()) throw error;
+    return `${printedBy(output)}${quit ? QUIT_MARK : ''}${ERROR_MARK}${thrownText(error)}`;
+  } finally {
+    output?.stop();
   }
-  // The answer's own inspect (a custom one, a proxy's traps) is the line's code too: bounded as the line is.
-  const text = formatBounded(() => formatShellValue(outcome.value), bounds.timeoutMs);
-  return quit ? `${QUIT_MARK}${text}` : text;
+}
+
+// Before a line's answer, what the line printed: its length, then the text (which may hold any character).
+const OUTPUT_MARK = '\u0000otp-ts:output:';
+function printedBy(output: LineOutput | undefined): string {
+  const text = output?.text() ?? '';
+  return text === '' ? '' : `${OUTPUT_MARK}${text.length}\u0000${text}`;
 }
 
 // The shell helpers of `scope` (call, send, flush, …), each refusing once `signal` aborted: a loop of an interrupted
@@ -129,30 +147,44 @@ const LEADING_COMMENTS = /^(?:\s+|\/\/[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/;
  * answering undefined, as otp shell prints none), whether the line called q(), quit() or exit() to leave, and
  * whether it failed after calling one (`q(); throw 1`), which a piped shell counts as a failed line.
  */
-export function remoteAnswer(statement: string, answer: unknown): { text?: string; quit: boolean; failed?: boolean } {
+export function remoteAnswer(statement: string, answer: unknown): { output?: string; text?: string; quit: boolean; failed?: boolean } {
   let text = typeof answer === 'string' ? answer : String(answer);
+  let output: string | undefined;
+  const cut = text.startsWith(OUTPUT_MARK) ? text.indexOf('\u0000', OUTPUT_MARK.length) : -1;
+  const length = cut > OUTPUT_MARK.length ? Number(text.slice(OUTPUT_MARK.length, cut)) : NaN;
+  if (Number.isInteger(length) && length >= 0) {
+    output = text.slice(cut + 1, cut + 1 + length);
+    text = text.slice(cut + 1 + length);
+  }
+  const said = printedLine(output);
   const quit = text.startsWith(QUIT_MARK);
   if (quit) text = text.slice(QUIT_MARK.length);
-  if (quit && text.startsWith(ERROR_MARK)) return { text: `** ${text.slice(ERROR_MARK.length)}`, quit, failed: true };
+  if (text.startsWith(ERROR_MARK)) return { ...said, text: `** ${text.slice(ERROR_MARK.length)}`, quit, failed: true };
   const rest = statement.replace(LEADING_COMMENTS, '');
   const silent = text === 'undefined' && (rest === '' || /^(?:const|let|var|class|function|async\s+function)(?![\p{ID_Continue}$])/u.test(rest));
-  return silent || (quit && text === 'undefined') ? { quit } : { text, quit };
+  return silent || (quit && text === 'undefined') ? { ...said, quit } : { ...said, text, quit };
+}
+
+// What a line printed, as the shell writes it: ending in a newline, so the answer after it has its own line.
+function printedLine(output: string | undefined): { output?: string } {
+  return output === undefined || output === '' ? {} : { output: output.endsWith('\n') ? output : `${output}\n` };
 }
 
 // `process`, `globalThis` and `global` as evaluated code sees them: the node's own, but the process guarded, also when
 // reached through the global object (`globalThis.process.exit()`). A seatbelt, not a sandbox: a line that imports
 // node:process, or builds a function in the global scope, reaches the unguarded process (docs/shell.md says so).
-function guardedGlobals(node: OtpNode): { process: NodeJS.Process; globalThis: typeof globalThis; global: typeof globalThis } {
-  const guarded = guardedProcess(node);
+// With a session's `output`, `console` and process.stdout and stderr are the session's, which the shell shows.
+function guardedGlobals(node: OtpNode, output?: LineOutput): { process: NodeJS.Process; globalThis: typeof globalThis; global: typeof globalThis; console?: Console } {
+  const guarded = guardedProcess(node, output);
   const world = new Proxy(globalThis, {
-    get: (target, key) => (key === 'process' ? guarded : Reflect.get(target, key, target)),
+    get: (target, key) => (key === 'process' ? guarded : key === 'console' && output ? output.console : Reflect.get(target, key, target)),
   });
-  return { process: guarded, globalThis: world, global: world };
+  return { process: guarded, globalThis: world, global: world, ...(output && { console: output.console }) };
 }
 
 // `process` as evaluated code sees it: the node's own, but exit() and abort(), which would stop the node rather than
 // leave the shell (as they do in node's REPL), refuse in one sentence; so does a kill() of the node's own process.
-function guardedProcess(node: OtpNode): NodeJS.Process {
+function guardedProcess(node: OtpNode, output?: LineOutput): NodeJS.Process {
   const refuse = (what: string): Error => new Error(`${what} would stop the node ${node.name} itself, not leave this shell: q() leaves the shell (the node keeps running); stop the node with its release's bin/<name> stop`);
   const own = (pid: unknown): boolean => Number(pid) === process.pid || Number(pid) === 0;
   const guards: Record<string, unknown> = {
@@ -170,6 +202,7 @@ function guardedProcess(node: OtpNode): NodeJS.Process {
       return process.kill(pid, signal);
     },
   };
+  if (output) Object.assign(guards, { stdout: output.stdout, stderr: output.stderr });
   return new Proxy(process, {
     get(target, key) {
       if (typeof key === 'string' && key in guards) return guards[key];

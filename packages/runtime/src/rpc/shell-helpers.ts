@@ -100,7 +100,8 @@ export function formatShellValue(value: unknown): string {
 
 // The longest text a shell prints for one answer or error: inspect bounds strings and arrays, not a key's name, a
 // symbol's description, an error's message or stack, nor an object's count of keys (each may be megabytes).
-const MAX_SHELL_TEXT = 100_000;
+/** The most characters of one answer (or of one line's output) a shell is sent. */
+export const MAX_SHELL_TEXT = 100_000;
 
 /** TEXT cut to the shells' bound on one answer, saying how much was left out as inspect does (`... N more characters`). */
 export function boundedShellText(text: string): string {
