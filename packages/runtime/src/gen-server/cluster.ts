@@ -55,7 +55,7 @@ async function callAll<Reply>(ctx: ProcessContext, nodes: readonly string[], nam
   const deadline = performance.now() + timeoutMs;
   const isAnswer = (m: unknown): m is ReplyMessage | Down => (m instanceof ReplyMessage && requests.has(m.tag)) || (m instanceof Down && requests.has(m.ref));
   while (requests.size > 0) {
-    const m = await ctx.receive(isAnswer, Math.max(0, deadline - performance.now()));
+    const m = await ctx.receive(isAnswer, Math.max(0, Math.ceil(deadline - performance.now())));
     if (m === TIMEOUT) break;
     const tag = m instanceof ReplyMessage ? m.tag : m.ref;
     const [i, id] = requests.get(tag)!;

@@ -90,7 +90,7 @@ export class UpgradeGuard {
       // The window over, the DOWNs delivered meanwhile are still read (a crash just before its end, or a window of 0 ms
       // the crash happened in while the application changes ran): the verdict counts every crash the window saw.
       const over = left <= 0 && !held();
-      const m = await this.ctx.receive(matches, over ? 0 : left > 0 ? left : 50);
+      const m = await this.ctx.receive(matches, over ? 0 : left > 0 ? Math.ceil(left) : 50);
       if (m === TIMEOUT) {
         if (over) break;
         continue;

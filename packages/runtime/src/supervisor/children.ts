@@ -190,7 +190,7 @@ export async function shutdownChildren(ctx: ProcessContext, pids: readonly Pid[]
   const isDown = (m: unknown): m is Down => m instanceof Down && waiting.has(m.ref);
   const deadline = typeof shutdown === 'number' ? performance.now() + shutdown : Infinity;
   while (waiting.size > 0) {
-    const down = await ctx.receive(isDown, Math.max(0, deadline - performance.now()));
+    const down = await ctx.receive(isDown, Math.max(0, Math.ceil(deadline - performance.now())));
     if (down === TIMEOUT) break;
     const pid = waiting.get(down.ref)!;
     waiting.delete(down.ref);
