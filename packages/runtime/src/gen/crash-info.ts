@@ -82,12 +82,29 @@ export function neighboursOf(ctx: ProcessContext): Neighbour[] {
 export interface CrasherInfo {
   initialCall: string;
   messageQueueLen: number;
+  /** The oldest queued messages themselves, at most MAX_REPORTED_MESSAGES (`messageQueueLen` counts them all). */
+  messages: unknown[];
   links: Pid[];
   trapExit: boolean;
+  /** The crasher's status as it reports (`running`, as OTP's). */
+  status: string;
+  reductions: number;
 }
 
-/** The crasher's initial call, queue length, links and trap_exit flag when its crash report is made (OTP's crash report keys). */
+// As proc_lib's report bounds its `messages` by the logger's depth: a crasher with a million queued messages reports
+// the oldest few (references, not copies), so the report stays small.
+const MAX_REPORTED_MESSAGES = 10;
+
+/** The crasher's initial call, queue length, oldest messages, links, trap_exit flag, status and reductions when its crash report is made (OTP's crash report keys). */
 export function crasherOf(ctx: ProcessContext): CrasherInfo {
   const info = ctx.processInfo(ctx.self());
-  return { initialCall: info?.initialCall ?? '', messageQueueLen: info?.messageQueueLen ?? 0, links: info?.links ?? [], trapExit: info?.trapExit ?? false };
+  return {
+    initialCall: info?.initialCall ?? '',
+    messageQueueLen: info?.messageQueueLen ?? 0,
+    messages: internals(ctx).pendingMessages(MAX_REPORTED_MESSAGES),
+    links: info?.links ?? [],
+    trapExit: info?.trapExit ?? false,
+    status: info?.status ?? 'exiting',
+    reductions: info?.reductions ?? 0,
+  };
 }
