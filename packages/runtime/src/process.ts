@@ -2,7 +2,7 @@ import { Pid, Ref } from './pid.js';
 import { isTimeoutMs } from './timers.js';
 import { Down, TimerResult, type ExitReason } from './messages.js';
 import { ExitSignal, RuntimeError, describeBrief } from './errors.js';
-import type { TableOptions, Table } from './table.js';
+import type { TableOptions, Table, TableInfo } from './table.js';
 import { createAlias, demonitored, removeAlias, type AliasMode, type MonitorOptions } from './alias.js';
 import { NEVER, ProcessMailbox } from './process-mailbox.js';
 import { BEHAVIOUR_INIT, type ProcessInternals } from './process-record.js';
@@ -224,6 +224,11 @@ export class ProcessImpl extends ProcessMailbox implements ProcessContext, Proce
   allTables(): number[] {
     this.check();
     return this.node.tables.ids();
+  }
+
+  tableInfo(nameOrId: string | number): TableInfo | undefined {
+    this.check();
+    return this.node.tables.info(nameOrId);
   }
 
   whereisTable(name: string): number | undefined {

@@ -52,6 +52,8 @@ function keyAt(s: TableStore, slot: unknown): unknown {
 /** ets:first/1 of a set or bag: insertion order, or the fixed walk order while fixed. */
 export function firstUnordered(s: TableStore): unknown {
   if (s.fix !== null) {
+    // A new walk: it goes over every key the table held while fixed, up to those it holds now.
+    s.fix.restart();
     const slot = s.fix.liveFrom(s.data, 0);
     return slot === undefined ? undefined : keyAt(s, slot);
   }

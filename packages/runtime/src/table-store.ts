@@ -63,8 +63,17 @@ export class TableFix {
   private readonly order: unknown[] = [];
   private readonly at = new Map<unknown, number>();
 
+  /**
+   * How far a first/next walk goes in the walk order: the keys held when the walk began (`first`), then once, at
+   * their end, the keys inserted meanwhile (`extended`). Keys inserted after that are left to the next walk, so a
+   * walk that inserts a new key at each step ends, as ETS's fixed walk.
+   */
+  private horizon: number;
+  private extended = false;
+
   constructor(keys: Iterable<unknown>) {
     for (const k of keys) this.added(k);
+    this.horizon = this.order.length;
   }
 
   /** Records a new data-map key at the end of the walk order (a set or bag's insert while fixed). */
@@ -74,10 +83,20 @@ export class TableFix {
     this.order.push(slot);
   }
 
-  /** The first data-map key at or after position `from` still in the table. */
+  /** A new walk (`first`): it goes over every key the table held while fixed, up to those it holds now. */
+  restart(): void {
+    this.horizon = this.order.length;
+    this.extended = false;
+  }
+
+  /** The first data-map key at or after position `from` still in the table, within the walk's horizon. */
   liveFrom(data: Map<unknown, unknown>, from: number): unknown {
-    for (let i = from; i < this.order.length; i++) if (data.has(this.order[i])) return this.order[i];
-    return undefined;
+    for (let i = from; i < this.horizon; i++) if (data.has(this.order[i])) return this.order[i];
+    if (this.extended) return undefined;
+    const end = this.horizon;
+    this.extended = true;
+    this.horizon = this.order.length;
+    return this.liveFrom(data, Math.max(from, end));
   }
 
   /** How many keys the walk order holds: every key the table held while fixed, deleted or not. */

@@ -64,6 +64,13 @@ export class TableRegistry implements StoreRegistry {
     return Array.from(this.byId.keys());
   }
 
+  /** What `info` tells of the table named or numbered `nameOrId`, whoever owns it and whatever its access (ets:info/1); undefined when there is none. */
+  info(nameOrId: string | number): TableInfo | undefined {
+    if (typeof nameOrId !== 'string' && typeof nameOrId !== 'number') throw new RuntimeError('badarg', `tableInfo takes a table name or id, got ${describeBrief(nameOrId)}`);
+    const store = typeof nameOrId === 'string' ? this.byName.get(nameOrId) : this.byId.get(nameOrId);
+    return store === undefined || store.deleted ? undefined : tableInfo(store);
+  }
+
   /** The id of the table registered under `name` (ets:whereis/1), badarg for a name that is no non-empty string. */
   whereis(name: string): number | undefined {
     if (typeof name !== 'string' || name === '') throw new RuntimeError('badarg', `a table name is a non-empty string, got ${describeBrief(name)}`);
@@ -440,7 +447,7 @@ class TableHandle<R> implements Table<R> {
   }
 
   info(): TableInfo {
-    return tableInfo(this.read());
+    return tableInfo(this.live());
   }
 
   // As ets:delete/1, which needs write access: any process may delete a public table, only the owner another.

@@ -1,6 +1,6 @@
 import type { Dest, Pid, Ref } from './pid.js';
 import type { ExitReason, Timeout } from './messages.js';
-import type { Table, TableOptions } from './table.js';
+import type { Table, TableInfo, TableOptions } from './table.js';
 import type { AliasMode, MonitorOptions } from './alias.js';
 import type { MailboxLimit } from './limits.js';
 import type { TimerOptions } from './node-timers.js';
@@ -154,6 +154,8 @@ export interface ProcessContext {
   table<R = unknown>(nameOrId: string | number): Table<R>;
   /** The ids of every table on this node in creation order, private ones included, as ets:all/0 (another process's private table still refuses `table(id)`). */
   allTables(): number[];
+  /** What `info()` tells of a table by name or id, any process's and any access (a private one's too), as ets:info/1; undefined when there is no such table. */
+  tableInfo(nameOrId: string | number): TableInfo | undefined;
   /** The id of the table registered under `name`, or undefined when none is, as ets:whereis/1 (any access; a name only `rename` gave an unnamed table is none). */
   whereisTable(name: string): number | undefined;
   /** Delivers a `NodeDown` message when the connection to `nodeName` goes down, once per call; connects first if needed (at once `NodeDown` if that fails), as erlang:monitor_node. */
