@@ -371,13 +371,15 @@ async function install(mgr: Manager, id: HandlerId, args: unknown, supervisor: P
     // A handler a purge removed, made by the version it dropped: refused, never run again (nor crashing the manager).
     return new Refused('initFailed', error);
   }
+  // As OTP's add_sup_handler, the supervisor is linked before init runs: one that dies during a slow init is seen
+  // with its own reason (and the handler, once in, removed with it), not as a link to a dead process (noproc).
+  if (supervisor !== null) mgr.ctx.link(supervisor);
   // ok thrown by init is taken as returned ('error' is left out: an object thrown as an error may well be tagged so).
   const out = returnedIfThrown(await mgr.run(handler, 'init', () => handler.init(args, mgr.ctx)), ['ok']);
   if (!out.ok) return new Refused('initFailed', out.error);
   const r = resultOf<HandlerResult>(out.value);
   switch (r?.type) {
     case 'ok':
-      if (supervisor !== null) mgr.ctx.link(supervisor);
       mgr.hibernating ||= r.action === 'hibernate';
       return { id, handler, state: r.state, supervisor };
     case 'error':
