@@ -68,6 +68,8 @@ export const releaseCommand = defineProvider({
   name: 'release',
   description: 'Build a release into _build/<profile>/rel/<name>/: the compiled applications, their config, the runtime and the start script bin/<name>; with --upgrade-from, the relup.',
   deps: [{ name: 'compile', args: (a) => ({ profile: a.profile }) }],
+  // `--upgrade-from 0.1.0 --upgrade-from 0.2.0` or two --name: refused, not built from the last one without a word.
+  once: true,
   positionals: [],
   options: [
     { name: 'name', alias: 'n', type: 'string', value: 'N', description: "which release of otp.config.ts (default: the first one; with none declared, one named after the root package with every application)" },

@@ -115,10 +115,14 @@ export function collectArgs(program: string, command: CommandSpec, parsed: Recor
   if (rest.length > 0) throw refuse(`unexpected argument '${String(rest[0])}': ${usage}`);
   for (const o of command.options) {
     // A flag given twice (`--time 1s --time 2s`, or through its alias) comes as a list of both: the last one
-    // wins, as in yargs and getopt-style tools, so a line can override what an alias or script put before it.
-    if (o.once && o.type !== 'array' && Array.isArray(parsed[o.name])) {
+    // wins, as in yargs and getopt-style tools, so a line can override what an alias or script put before it;
+    // an option (or every option of a command) marked once is refused instead.
+    if ((o.once ?? command.once) && o.type !== 'array' && Array.isArray(parsed[o.name])) {
       throw refuse(`--${o.name} was given ${(parsed[o.name] as unknown[]).length} times (${(parsed[o.name] as unknown[]).join(', ')}): give it once, with the value meant`);
     }
+    // A switch given twice (`--heart --no-heart`) comes as one value from the parser: counted on the line.
+    const switches = (o.once ?? command.once) && o.type === 'boolean' ? switchUses(argv, o) : [];
+    if (switches.length > 1) throw refuse(`--${o.name} was given ${switches.length} times (${switches.join(', ')}): give it once, with the value meant`);
     const given = o.type !== 'array' && Array.isArray(parsed[o.name]) ? (parsed[o.name] as unknown[]).at(-1) : parsed[o.name];
     const value = given ?? o.default;
     if (value === undefined) continue;
@@ -140,6 +144,13 @@ export function collectArgs(program: string, command: CommandSpec, parsed: Recor
     args[o.name] = o.type === 'array' ? values : isPath(o) && typeof value === 'string' ? expandHome(value) : value;
   }
   return args;
+}
+
+// The uses of a switch on the line, before any `--`: `--x`, `--x=false`, `--no-x`, or its long alias.
+function switchUses(argv: readonly string[], o: OptionSpec): string[] {
+  const names = [o.name, ...(o.alias && o.alias.length > 1 ? [o.alias] : [])].flatMap((n) => [n, `no-${n}`]);
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).filter((t) => t.startsWith('--') && names.includes(t.slice(2).split('=')[0]!));
 }
 
 const isPath = (o: OptionSpec): boolean => o.path ?? (o.value === 'DIR' || o.value === 'FILE');

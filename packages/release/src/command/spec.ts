@@ -71,4 +71,6 @@ export interface CommandSpec<O extends readonly OptionSpec[] = readonly OptionSp
   examples: readonly [Example, ...Example[]];
   /** Left out of the help (run by the program itself, e.g. the start script's heart). */
   hidden?: boolean;
+  /** Every option but an array refused when given twice, as `once` makes one: for commands whose silent override would mislead (releases, upgrades). */
+  once?: boolean;
 }

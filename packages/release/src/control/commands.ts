@@ -31,13 +31,15 @@ export const scriptTables = {
 } as const satisfies Record<string, CommandSpec>;
 
 /** The start script as the shared adapter sees it: `bin/<name>` and `commands`, the release's name in the examples. */
+// Each command refuses a flag given twice (`upgrade 0.2.0 --probe-ms 0 --probe-ms 60000`): an operator's line, often
+// pasted together from notes, should not run on the last of two values without a word.
 export function scriptProgram<C extends CommandSpec>(name: string, commands: readonly C[]): ProgramSpec<C> {
   const named = (text: string) => text.replaceAll('NAME', name);
   return {
     name: `bin/${name}`,
     tagline: `The start script of the ${name} release: boots it, or talks to its running node with the release's cookie.`,
     epilogue: `Run \`bin/${name} <command> --help\` for a command's options. Exit codes: 0 success, 1 the work failed, 2 bad usage or input.`,
-    commands: commands.map((c) => ({ ...c, examples: c.examples.map((e) => ({ command: named(e.command), description: named(e.description) })) as unknown as C['examples'] })),
+    commands: commands.map((c) => ({ ...c, once: true, examples: c.examples.map((e) => ({ command: named(e.command), description: named(e.description) })) as unknown as C['examples'] })),
     globalOptions: [],
     // relx's start script's words, as an operator used to Erlang releases types them.
     knownAs: { start: { tool: 'relx', command: 'daemon' }, console: { tool: 'relx', command: 'foreground' }, attach: { tool: 'relx', command: 'remote' }, remote_console: { tool: 'relx', command: 'remote' }, install: { tool: 'relx', command: 'upgrade' } },

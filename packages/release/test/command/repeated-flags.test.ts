@@ -1,11 +1,10 @@
 // A flag given twice (`otp profile NODE --time 1s --time 2s`, or once by its alias and once by name) is not an
 // error: the last one wins, as in yargs and getopt-style tools, so a line can override what a shell alias or
-// a script put before it. Each kind of option, on both the quick path and yargs's.
+// a script put before it. Each kind of option, on both the quick path and yargs's. A release's start script
+// refuses a repeated flag instead (once-flags.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCommandLine, type ProgramSpec } from '../../src/command/adapter.ts';
-import type { CommandSpec } from '../../src/command/spec.ts';
-import { scriptProgram, scriptTables } from '../../src/control/commands.ts';
 
 const program: ProgramSpec = {
   name: 'tool',
@@ -60,11 +59,6 @@ test('the last value is the one checked: a bad one is refused by name, a bad fir
 
 test('an array flag still collects every use', async () => {
   assert.deepEqual((await args(['profile', 'a@h', '--pid', '<0.1.0>', '--pid', '<0.2.0>'])).pid, ['<0.1.0>', '<0.2.0>']);
-});
-
-test("a release's start script takes the last of a repeated flag too", async () => {
-  const script = scriptProgram('kiosk', Object.values(scriptTables) as readonly CommandSpec[]);
-  assert.equal((await args(['foreground', '--vsn', '1.0.0', '--vsn', '1.1.0'], script)).vsn, '1.1.0');
 });
 
 // A value left out, or one that starts with - typed after a space: the refusal names the option by its long name
