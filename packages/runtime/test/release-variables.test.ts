@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readVersion, variablesOf, versionVariables, substituteEnv } from '@otp-ts/runtime/tools';
+import { parseNodeArgs, readVersion, variablesOf, versionVariables, substituteEnv } from '@otp-ts/runtime/tools';
 
 test('variablesOf finds the variables in parsed values, each required unless every use has a default', () => {
   const found = variablesOf({ shop: { db: 'postgres://${DB_HOST}/${DB_NAME:-shop}', ports: ['${PORT:-80}', '${PORT}'], n: 3, key: '${DB_NAME:-x}' } });
@@ -16,11 +16,11 @@ test('versionVariables names the file each variable comes from, and reads node.a
   try {
     mkdirSync(join(root, 'releases', '0.2.0'), { recursive: true });
     writeFileSync(join(root, 'releases', '0.2.0', 'sys.config.json'), '{ "shop": { "db": "${SHOP_DB}", "pool": "${POOL:-4}" } }');
-    writeFileSync(join(root, 'releases', '0.2.0', 'node.args'), '--setcookie ${COOKIE}\n# --name ${NOT_USED}\n');
+    writeFileSync(join(root, 'releases', '0.2.0', 'node.args'), '# --name ${NOT_USED}\n--name shop@127.0.0.1\n--setcookie ${COOKIE}\n');
     assert.deepEqual(await versionVariables(root, '0.2.0'), [
       { name: 'SHOP_DB', file: join('releases', '0.2.0', 'sys.config.json'), required: true },
       { name: 'POOL', file: join('releases', '0.2.0', 'sys.config.json'), required: false },
-      { name: 'COOKIE', file: join('releases', '0.2.0', 'node.args'), required: true },
+      { name: 'COOKIE', file: join('releases', '0.2.0', 'node.args'), required: true, line: 3 },
     ]);
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -53,4 +53,11 @@ test('a sys.config.json an operator saved with a byte-order mark and CRLF line e
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('a ${VAR} of node.args that is unset or empty is refused naming file:line and the variable', () => {
+  const text = '# the node\n--name shop@127.0.0.1\n\n--setcookie ${SHOP_COOKIE}\n';
+  assert.throws(() => parseNodeArgs(text, {}, 'releases/0.1.0/node.args'), { message: 'releases/0.1.0/node.args:4: ${SHOP_COOKIE} is not set: export SHOP_COOKIE, or write ${SHOP_COOKIE:-default}' });
+  assert.throws(() => parseNodeArgs(text, { SHOP_COOKIE: '' }, 'releases/0.1.0/node.args'), { message: 'releases/0.1.0/node.args:4: ${SHOP_COOKIE} is set but empty: give SHOP_COOKIE a value, or write ${SHOP_COOKIE:-default}' });
+  assert.equal(parseNodeArgs(text, { SHOP_COOKIE: 'c' }, 'releases/0.1.0/node.args').cookie, 'c');
 });

@@ -13,14 +13,15 @@ export class ReleaseConfigError extends Error {
 
 const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
-function substituteString(text: string, env: Record<string, string | undefined>, file: string, where: string): string {
+// `where` is a key path (`shop.url`), said after the variable; `at`, a `file:line` said in place of the file.
+function substituteString(text: string, env: Record<string, string | undefined>, file: string, where?: string, at = file): string {
   return text.replace(VAR, (_all, name: string, fallback: string | undefined) => {
     const value = env[name];
     if (value !== undefined && value !== '') return value;
     if (fallback !== undefined) return fallback;
     // Set but empty (NAME= in the shell) is refused as unset is, as sh's ${NAME:-x} treats it: saying "export it" would not help.
     const state = value === '' ? `is set but empty: give ${name} a value` : `is not set: export ${name}`;
-    throw new ReleaseConfigError(file, `${file}: \${${name}} at ${where} ${state}, or write \${${name}:-default}`);
+    throw new ReleaseConfigError(file, `${at}: \${${name}}${where === undefined ? '' : ` at ${where}`} ${state}, or write \${${name}:-default}`);
   });
 }
 
@@ -54,6 +55,13 @@ export function variablesOf(value: unknown, found: Map<string, boolean> = new Ma
 /** The `${VAR}` names node.args uses in its words (comments aside), each mapped to whether it is required. */
 export function nodeArgsVariables(text: string): Map<string, boolean> {
   return variablesOf(words(text));
+}
+
+/** The line of node.args where each `${VAR}` it requires (used without a `:-default`) is first used, for messages. */
+export function nodeArgsVariableLines(text: string): Map<string, number> {
+  const lines = new Map<string, number>();
+  for (const { word, line } of words(text)) for (const m of word.matchAll(VAR)) if (m[2] === undefined && !lines.has(m[1]!)) lines.set(m[1]!, line);
+  return lines;
 }
 
 /** Checks that a parsed sys.config.json is `{ app: { key: value } }`. */
@@ -227,7 +235,7 @@ export function parseNodeArgs(text: string, env: Record<string, string | undefin
   const d: NodeArgsDraft = { args: { hidden: false, nodeFlags: [] }, proto: 'tcp', ssl: {} };
   // Each word's errors name its line as file:line (a flag's value, the line of its flag).
   const found = words(text);
-  const list = found.map((w) => substituteString(w.word, env, file, 'node.args'));
+  const list = found.map((w) => substituteString(w.word, env, file, undefined, `${file}:${w.line}`));
   for (let i = 0; i < list.length; i++) {
     const word = list[i]!;
     const at = `${file}:${found[i]!.line}`;

@@ -2,7 +2,7 @@ import { readFile, writeFile, rename, rm } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ReleaseConfigError, checkSysConfig, nodeArgsVariables, parseNodeArgs, substituteEnv, variablesOf, type NodeArgs } from './config.js';
+import { ReleaseConfigError, checkSysConfig, nodeArgsVariableLines, nodeArgsVariables, parseNodeArgs, substituteEnv, variablesOf, type NodeArgs } from './config.js';
 import type { ReleaseFile, ReleasesFile, Relup } from './types.js';
 
 // A byte-order mark, which editors on Windows may write at a file's start: Node.js and npm read past it, so otp does.
@@ -392,6 +392,8 @@ export interface VersionVariable {
   name: string;
   file: string;
   required: boolean;
+  /** For node.args: the line where a required variable is first used. */
+  line?: number;
 }
 
 /**
@@ -403,6 +405,10 @@ export async function versionVariables(root: string, vsn: string): Promise<Versi
   const sysFile = join('releases', vsn, 'sys.config.json');
   if (existsSync(join(root, sysFile))) for (const [name, required] of variablesOf(await readJson<unknown>(join(root, sysFile), ''))) out.push({ name, file: sysFile, required });
   const argsFile = join('releases', vsn, 'node.args');
-  if (existsSync(join(root, argsFile))) for (const [name, required] of nodeArgsVariables(await readNodeArgsText(join(root, argsFile)))) out.push({ name, file: argsFile, required });
+  if (existsSync(join(root, argsFile))) {
+    const text = await readNodeArgsText(join(root, argsFile));
+    const lines = nodeArgsVariableLines(text);
+    for (const [name, required] of nodeArgsVariables(text)) out.push({ name, file: argsFile, required, ...(lines.has(name) ? { line: lines.get(name)! } : {}) });
+  }
   return out;
 }
