@@ -2,7 +2,7 @@
 // release root: every file a boot or an install reads must parse, so a bad tarball leaves no trace.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkSysConfig, parseNodeArgs, ReleaseConfigError, type ReleaseApp, type ReleaseFile } from '@otp-ts/runtime/tools';
+import { checkReleaseFile, checkSysConfig, parseNodeArgs, ReleaseConfigError, type ReleaseApp, type ReleaseFile } from '@otp-ts/runtime/tools';
 import { refusedNodeFlag } from '../node-flags.js';
 
 /** A tarball refused by the check: one line naming it, the file inside, and the fix. */
@@ -44,6 +44,12 @@ function stagedRelease(staging: string, tarball: string, name: string): ReleaseF
   const release = readStagedJson(staging, rel, tarball, REBUILD);
   if (!isObject(release) || typeof release.name !== 'string' || release.vsn !== vsn || !Array.isArray(release.applications) || !release.applications.every(isApp)) {
     throw new UnpackError(`${tarball}: ${rel} is not a release of version ${vsn} with a name and a list of applications: ${REBUILD}`);
+  }
+  // What a boot reads of it besides (an application's start type, the machine its native addons were built for), checked as a boot would.
+  try {
+    checkReleaseFile(release, rel);
+  } catch (error) {
+    throw new UnpackError(`${tarball}: ${(error as Error).message.replace(/: restore it from the version's tarball, or rebuild the release with otp release/, '')}, so nothing of it was unpacked: ${REBUILD}`);
   }
   if (release.name !== name) throw new UnpackError(`${tarball} is a release of ${release.name}, not ${name}, so nothing was unpacked: give a tarball of ${name} (otp release --tar in ${name}'s project), or unpack this one with the start script of a release root of ${release.name} (bin/${release.name})`);
   return release as unknown as ReleaseFile;

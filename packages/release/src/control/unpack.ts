@@ -163,6 +163,13 @@ async function moveIn(root: string, staging: string, releases: ReleasesFile, rel
   }
 }
 
+// The version asked for, or the one the tarball's name says (<name>-<vsn>.tar.gz), must be the one it holds: an
+// upgrade to 0.3.0 would otherwise install the 0.2.0 a misnamed or mislaid tarball holds.
+function refuseOtherVersion(found: Found, what: string, vsn: string, name: string): void {
+  const named = found.explicit ? new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(\\d[^/]*)\\.(?:tar\\.gz|tgz)$`).exec(basename(found.file))?.[1] : what;
+  if (named !== undefined && named !== vsn) throw new UnpackError(`${found.file} holds version ${vsn} (releases/${vsn}/release.json), not ${named}${found.explicit ? ' as its name says' : ''}, so nothing was unpacked: give the tarball of ${named} (otp release --tar writes ${name}-${named}.tar.gz), or ask for ${vsn}`);
+}
+
 /** What the caller knows of the running node. */
 export interface UnpackOptions {
   /** Why version `vsn`'s files (listed as unpacked) may not be replaced now (its install runs on the node), or undefined when they may. */
@@ -226,6 +233,7 @@ export async function unpack(root: string, what: string, options: UnpackOptions 
     }
     const release = checkStaged(staging, tarball, releases.name);
     const vsn = release.vsn;
+    refuseOtherVersion(found, what, vsn, releases.name);
     writeFileSync(join(staging, 'releases', vsn, 'unpacked.json'), `${JSON.stringify({ tarball: basename(tarball), sha256: digest } satisfies UnpackedFrom, null, 2)}\n`);
     // One unpack or install at a time changes the root: what it holds is read again under the lock.
     await withReleasesLock(root, async () => {

@@ -364,3 +364,67 @@ test('a path that is no file is refused as a missing tarball, not looked up as a
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+// A tarball made here holding version `vsn` of fx, written as `file` in the root's releases/; `edit` changes its release.json.
+async function tarballOf(root: string, vsn: string, file: string, edit: (r: Record<string, unknown>) => void = () => {}): Promise<string> {
+  const build = mkdtempSync(join(tmpdir(), 'otp-unpack-build-'));
+  writeVersion(build, vsn, vsn);
+  const rel = join(build, 'releases', vsn, 'release.json');
+  const release = JSON.parse(readFileSync(rel, 'utf8')) as Record<string, unknown>;
+  edit(release);
+  writeFileSync(rel, JSON.stringify(release));
+  const out = join(root, 'releases', file);
+  await create({ file: out, cwd: build, gzip: true, portable: true }, ['lib', 'releases']);
+  rmSync(build, { recursive: true, force: true });
+  return out;
+}
+
+const untouched = (root: string): void => {
+  assert.deepEqual(listed(root), ['0.1.0 permanent']);
+  assert.deepEqual(readdirSync(root).sort(), ['lib', 'releases'], 'no staging folder left');
+  assert.deepEqual(readdirSync(join(root, 'lib')), ['fx-0.1.0']);
+  assert.deepEqual(readdirSync(join(root, 'releases')).filter((f) => !f.endsWith('.tar.gz')).sort(), ['0.1.0', 'RELEASES.json']);
+};
+
+test('a tarball found by its version, or named for one, that holds another version is refused at unpack, naming both, nothing left', async () => {
+  const root = await rootWithTarball('0.2.0');
+  try {
+    rmSync(join(root, 'releases', 'fx-0.2.0.tar.gz'));
+    const misnamed = await tarballOf(root, '0.2.0', 'fx-0.3.0.tar.gz');
+    await assert.rejects(unpack(root, '0.3.0'), (e: Error) => {
+      assert.equal(e.name, 'UnpackError');
+      assert.equal(e.message, `${misnamed} holds version 0.2.0 (releases/0.2.0/release.json), not 0.3.0, so nothing was unpacked: give the tarball of 0.3.0 (otp release --tar writes fx-0.3.0.tar.gz), or ask for 0.2.0`);
+      return true;
+    });
+    untouched(root);
+    await assert.rejects(unpack(root, misnamed), /fx-0\.3\.0\.tar\.gz holds version 0\.2\.0 \(releases\/0\.2\.0\/release\.json\), not 0\.3\.0 as its name says, so nothing was unpacked/);
+    untouched(root);
+    // A tarball given by a path whose name says no version is taken for what it holds.
+    const plain = await tarballOf(root, '0.2.0', 'latest.tar.gz');
+    assert.equal(await unpack(root, plain), '0.2.0');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("a tarball whose release.json a boot would refuse (an application's start type, a malformed native record) is refused at unpack, nothing left", async () => {
+  const root = await rootWithTarball('0.2.0');
+  try {
+    const cases: Array<[(r: Record<string, unknown>) => void, RegExp]> = [
+      [(r) => (r.applications = [{ name: 'fx', vsn: '0.2.0', type: 'forever' }]), /fx-0\.2\.0\.tar\.gz: releases\/0\.2\.0\/release\.json is not a release file: "applications" must be a list of .*permanent, transient or temporary\), so nothing of it was unpacked: rebuild the tarball with otp release --tar$/],
+      [(r) => (r.native = { platform: 'linux' }), /fx-0\.2\.0\.tar\.gz: releases\/0\.2\.0\/release\.json is not a release file: "native" must be the machine .*, so nothing of it was unpacked: rebuild the tarball with otp release --tar$/],
+    ];
+    for (const [edit, message] of cases) {
+      rmSync(join(root, 'releases', 'fx-0.2.0.tar.gz'));
+      await tarballOf(root, '0.2.0', 'fx-0.2.0.tar.gz', edit);
+      await assert.rejects(unpack(root, '0.2.0'), (e: Error) => {
+        assert.equal(e.name, 'UnpackError');
+        assert.match(e.message, message);
+        return true;
+      });
+      untouched(root);
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
