@@ -394,7 +394,7 @@ async function commandEnv(vsn: string, verb: string): Promise<Record<string, str
   const missing = vars.find((v) => v.required && !process.env[v.name]);
   // Set but empty (NAME= in the shell) is refused as unset is (the node's ${NAME} would refuse it): saying "export it" would not help.
   const state = (name: string): string => (process.env[name] === '' ? `which is set but empty in this shell: give ${name} a value` : 'which is not set in this shell: export it');
-  if (missing) throw new ScriptError(`${missing.file} needs $${missing.name}, ${state(missing.name)} and run ${verb} again`, 2);
+  if (missing) throw new ScriptError(`${missing.file}${missing.line === undefined ? '' : `:${missing.line}`} needs $${missing.name}, ${state(missing.name)} and run ${verb} again`, 2);
   return Object.fromEntries(vars.filter((v) => process.env[v.name]).map((v) => [v.name, process.env[v.name]!]));
 }
 
@@ -421,10 +421,17 @@ function nodeDied(t: { name: string; node: string; vsn: string }, osPid: number,
 }
 
 // How long upgrade and downgrade wait for the node's report of the install (OTP_UPGRADE_WAIT_MS, default 300000) before
-// they ask the node, again and again, whether the install still runs.
+// they ask the node, again and again, whether the install still runs. Unset or empty is the default; anything else must be
+// a whole number of ms from 1 to a day (past 2^31 ms a timer fires at once), refused (exit 2) before anything is done.
+const MAX_UPGRADE_WAIT_MS = 86_400_000;
 function installWaitMs(): number {
-  const given = Number(process.env.OTP_UPGRADE_WAIT_MS);
-  return Number.isInteger(given) && given > 0 ? given : 300_000;
+  const text = process.env.OTP_UPGRADE_WAIT_MS?.trim();
+  if (text === undefined || text === '') return 300_000;
+  const given = /^\d{1,9}$/.test(text) ? Number(text) : NaN;
+  if (!(given >= 1 && given <= MAX_UPGRADE_WAIT_MS)) {
+    throw new ScriptError(`OTP_UPGRADE_WAIT_MS='${text.slice(0, 40)}' is not a whole number of milliseconds from 1 to ${MAX_UPGRADE_WAIT_MS} (one day), so nothing was done: unset it for the default 300000, or give e.g. OTP_UPGRADE_WAIT_MS=600000`, 2);
+  }
+  return given;
 }
 
 // A test hook, not an interface: with OTP_UPGRADE_HOLD_FILE=F (an absolute path), the node's health probe stays open while F
@@ -480,6 +487,7 @@ async function refuseMoved(node: OtpNode, t: Target, verb: string): Promise<void
 }
 
 async function installOrRollBack(what: string, probeMs: number | undefined, verb: 'upgrade' | 'downgrade'): Promise<number> {
+  const waitMs = installWaitMs();
   if (probeMs !== undefined && !(Number.isInteger(probeMs) && probeMs >= 0)) throw new ScriptError(`--probe-ms needs a whole number of milliseconds, e.g. ${verb} ${what} --probe-ms 5000`, 2);
   // The node installs and restarts nothing else while it watches: a window past an hour is a typo, not a plan.
   if (probeMs !== undefined && probeMs > MAX_PROBE_MS) throw new ScriptError(`--probe-ms ${probeMs} is longer than the cap of ${MAX_PROBE_MS} ms (one hour), during which the node could install nothing else, so nothing was done: give at most ${MAX_PROBE_MS}, e.g. ${verb} ${what} --probe-ms 60000`, 2);
@@ -515,7 +523,7 @@ async function installOrRollBack(what: string, probeMs: number | undefined, verb
     // Where the node's log stands before the install: should it die, its reason is read from there on.
     const offset = logOffset(join(root, 'log', `${t.name}.log`));
     try {
-      return await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'install', [vsn, { env, expect: verb === 'upgrade' ? 'up' : 'down', ...(probeMs !== undefined ? { probeMs } : {}), ...holdFile() }], installWaitMs() + (probeMs ?? 0)));
+      return await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'install', [vsn, { env, expect: verb === 'upgrade' ? 'up' : 'down', ...(probeMs !== undefined ? { probeMs } : {}), ...holdFile() }], waitMs + (probeMs ?? 0)));
     } catch (error) {
       const reason = error instanceof Error && 'cause' in error ? error.cause : error;
       // A killed node's connection can close before its OS process has finished exiting: a nodedown waits for that.
