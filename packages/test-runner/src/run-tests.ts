@@ -10,7 +10,7 @@ import { discoverTestFiles } from './run/discover.js';
 import { moduleName, testFileKind } from './plan/plan-file.js';
 import { compileTestFile } from './run/compile.js';
 import { declaredCases, mayHoldSelection, mayMatchGrep } from './run/prefilter.js';
-import { emptyButPassing, noTestsReason, onlyLeftNothing, type EmptySelection } from './run/no-tests.js';
+import { emptyButPassing, noTestsReason, onlyLeftNothing, type EmptySelection, type OnlySkipped } from './run/no-tests.js';
 import { NOT_ONLY } from './plan/node-test.js';
 import { interruptReason, runFile } from './run/pool.js';
 import { plainFailure } from './run/failure-info.js';
@@ -157,7 +157,7 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
   const nothingToRun = empty && emptyButPassing(empty);
   const emptyReason = empty && nothingToRun === undefined && !options.passWithNoTests ? noTestsReason(empty) : undefined;
   // Tests the filters selected that `only` then skipped: the run checked nothing, as when the filters select nothing.
-  const onlySkipped = counts.passed === 0 && counts.failed === 0 && interrupted === undefined && !options.passWithNoTests ? onlyLeftNothing(filter, options.rerunFailed === true, results.filter((f) => f.cases.some((c) => c.skipReason === NOT_ONLY)).map((f) => f.file)) : undefined;
+  const onlySkipped = counts.passed === 0 && counts.failed === 0 && interrupted === undefined && !options.passWithNoTests ? onlyLeftNothing(filter, options.rerunFailed === true, onlySkippedIn(results)) : undefined;
   const noTests = emptyReason ?? onlySkipped;
   // Cases skipped because an init function failed (Common Test's auto-skip) fail the run, as in ct_run and rebar3,
   // unless ignoreAutoSkips (ct_run -exit_status ignore_config): the failed init is a failed case of its own anyway.
@@ -203,6 +203,13 @@ function withCounterexamples(known: WorkerJob['knownSeeds'], result: FileResult)
   }
   return out;
 }
+
+// The tests `only` skipped, by file, to name them when that left the run with nothing.
+const onlySkippedIn = (results: readonly FileResult[]): OnlySkipped[] =>
+  results.flatMap((f) => {
+    const tests = f.cases.filter((c) => c.skipReason === NOT_ONLY).map((c) => c.path.join(' > '));
+    return tests.length > 0 ? [{ file: f.file, tests }] : [];
+  });
 
 // Files left out of the results: not run after --bail, and holding no case the filter selects.
 const leftOut = new WeakSet<FileResult>();

@@ -28,7 +28,10 @@ test('--grep selecting only tests only skips fails, naming the filter and the fi
   const r = await run({ grep: 'plain', reporters: ['tty', 'json', 'junit'] }, undefined);
   assert.equal(r.result.ok, false, r.text);
   assert.deepEqual(r.result.counts, { passed: 0, failed: 0, skipped: 2, total: 2 }, r.text);
-  assert.match(r.text, /⚠ no test ran: --grep plain selected only tests that `only` skips \(test\/only\.test\.ts marks other tests `only`\)/, r.text);
+  assert.match(r.text, /⚠ no test ran: --grep plain selected only tests that `only` skips \(test\/only\.test\.ts: only > plain passes, only > plain fails; test\/only\.test\.ts marks other tests `only`\)/, r.text);
+  // The file ran nothing: its line is no ✔.
+  assert.match(r.text, /^- test\/only\.test\.ts \(0 passed, 2 skipped, \d+ ms\)$/m, r.text);
+  assert.doesNotMatch(r.text, /✔/, r.text);
   const json = JSON.parse(readFileSync(join(r.root, '_build', 'test', 'results.json'), 'utf8')) as { ok: boolean; noTests?: string };
   assert.equal(json.ok, false);
   assert.match(json.noTests ?? '', /^--grep plain selected only tests that `only` skips/);

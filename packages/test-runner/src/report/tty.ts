@@ -104,9 +104,11 @@ export function ttyReporter(out: Output = process.stdout, options: TtyOptions = 
       // A file that ran no test is no pass to tick green: it was warned about (it holds none), or the filters selected none of its tests.
       const warned = !failing && f.cases.length === 0 && f.warnings.length > 0;
       const unselected = !failing && f.cases.length === 0 && !warned;
+      // A file whose every case was skipped (`only` elsewhere in it, skip marks, a filter) ran nothing either: no ✔ for it.
+      const ranNone = !failing && !warned && !unselected && skipped === f.cases.length;
       const counts = unselected ? 'no test selected' : `${f.cases.length - bad - skipped} passed${bad ? `, ${bad} failed` : ''}${skipped ? `, ${skipped} skipped` : ''}${flaky ? `, ${flaky} flaky` : ''}`;
-      const line = `${failing ? '✖' : warned ? '⚠' : unselected ? '-' : '✔'} ${oneLine(f.file)} (${counts}, ${Math.round(f.durationMs)} ms)`;
-      out.write(`${failing ? paint.red(line) : warned || unselected ? paint.yellow(line) : paint.green(line)}\n`);
+      const line = `${failing ? '✖' : warned ? '⚠' : unselected || ranNone ? '-' : '✔'} ${oneLine(f.file)} (${counts}, ${Math.round(f.durationMs)} ms)`;
+      out.write(`${failing ? paint.red(line) : warned || unselected || ranNone ? paint.yellow(line) : paint.green(line)}\n`);
       progress();
     },
     onRunEnd(result: RunResult) {

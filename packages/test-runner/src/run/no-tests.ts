@@ -100,12 +100,25 @@ export function noTestsReason(s: EmptySelection): string {
   return given.length > 0 ? `${given.map((k) => `--${k}`).join(' and ')} match no test together` : `the selected test files hold no test${ALLOW}`;
 }
 
+/** The tests `only` skipped in one file: the file and the full names (`module > group > case`) of those tests. */
+export interface OnlySkipped {
+  readonly file: string;
+  readonly tests: readonly string[];
+}
+
+const SHOWN_ONLY = 5;
+
+// `file: a, b and 3 more`: the skipped tests named, a few per file, so the message stays one line.
+const onlyShown = (o: OnlySkipped): string =>
+  `${o.file}: ${o.tests.slice(0, SHOWN_ONLY).join(', ')}${o.tests.length > SHOWN_ONLY ? ` and ${o.tests.length - SHOWN_ONLY} more` : ''}`;
+
 /**
  * Why a run whose filters selected only tests that `only` skips fails (pure), or undefined when some test ran or no
- * filter chose: such a run checked nothing, as a filter matching nothing does. `onlyFiles` are the files whose `only` skipped them.
+ * filter chose: such a run checked nothing, as a filter matching nothing does. `skipped` names the tests `only` skipped, by file.
  */
-export function onlyLeftNothing(filter: PlanFilter, rerunFailed: boolean, onlyFiles: readonly string[]): string | undefined {
+export function onlyLeftNothing(filter: PlanFilter, rerunFailed: boolean, skipped: readonly OnlySkipped[]): string | undefined {
   const flags = [...(rerunFailed ? ['--rerun-failed'] : []), ...(filterFlags(filter) ? [filterFlags(filter)] : [])].join(' ');
-  if (flags === '' || onlyFiles.length === 0) return undefined;
-  return `${flags} selected only tests that \`only\` skips (${onlyFiles.join(', ')} marks other tests \`only\`), so nothing ran: widen the filter or remove the \`only\``;
+  if (flags === '' || skipped.length === 0) return undefined;
+  const files = skipped.length === 1 ? `${skipped[0]!.file} marks other tests \`only\`` : `${skipped.map((o) => o.file).join(', ')} mark other tests \`only\``;
+  return `${flags} selected only tests that \`only\` skips (${skipped.map(onlyShown).join('; ')}; ${files}), so nothing ran: widen the filter or remove the \`only\``;
 }
