@@ -20,15 +20,23 @@ test('TAP: a plan, one point per case, skips as # SKIP, failures with a YAML blo
   assert.equal(lines[3], 'not ok 2 - test/a.test.ts › a > bad \\# not a directive');
   assert.deepEqual(lines.slice(4, 10), ['  ---', '  message: "expected 1\\nto be 2"', '  severity: fail', '  text: |-', '    expected 1', '    to be 2']);
   assert.ok(lines.includes('ok 3 - test/a.test.ts › a > two\\nlines # SKIP later \\# maybe'), lines.join('\n'));
-  assert.ok(lines.includes('ok 4 - test/a.test.ts › a > auto # SKIP initPerSuite failed: Error: down'));
+  // An auto-skip fails the run (JUnit has it as an <error>): a TAP consumer reads it as failed, not skipped.
+  assert.ok(lines.includes('not ok 4 - test/a.test.ts › a > auto'), lines.join('\n'));
+  assert.ok(lines.includes('  message: "auto-skipped: initPerSuite failed: Error: down"'), lines.join('\n'));
+  assert.ok(toTap({ ...result, autoSkipsIgnored: true }).includes('ok 4 - test/a.test.ts › a > auto # SKIP initPerSuite failed: Error: down'), 'ignored auto-skips stay skips');
   assert.ok(lines.includes('not ok 5 - test/a.test.ts › initPerSuite failed'));
   assert.equal(lines.at(-1), `# ${closingLine(result.counts)}`);
   assert.equal(lines.filter((l) => /^(not )?ok \d+ /.test(l)).length, 5, 'the plan and the points agree');
   assert.ok(!toTap(result).includes('\u001b'), 'no terminal escape sequence');
 });
 
-test('TAP: an empty run is a plan of 0 with the reason, an interrupted one says so', () => {
+test('TAP: a run that failed because no test ran has one failing point saying why, an interrupted one bails out', () => {
   const empty: RunResult = { ok: false, counts: { passed: 0, failed: 0, skipped: 0, total: 0 }, durationMs: 1, files: [], noTests: 'no test matches --grep x' };
-  assert.equal(toTap(empty), 'TAP version 13\n1..0\n# no test ran: no test matches --grep x\n# 0 passed, 0 failed\n');
-  assert.match(toTap({ ...result, interrupted: 'SIGINT' }), /\n# interrupted by SIGINT\n# 1 passed, 2 failed, 2 skipped\n$/);
+  assert.equal(toTap(empty), 'TAP version 13\n1..1\n# no test ran: no test matches --grep x\nnot ok 1 - no test ran\n  ---\n  message: "no test matches --grep x"\n  severity: fail\n  ...\n# 0 passed, 0 failed\n');
+  // A run whose only cases `only` skipped: every point a skip, yet the run failed, so the TAP fails too.
+  const onlySkipped: RunResult = { ok: false, counts: { passed: 0, failed: 0, skipped: 1, total: 1 }, durationMs: 1, files: [{ file: 'test/a.test.ts', durationMs: 1, warnings: [], output: '', cases: [kase('plain', 'skipped', { skipReason: 'not marked `only`' })] }], noTests: '--grep plain selected only tests that `only` skips' };
+  assert.match(toTap(onlySkipped), /^1\.\.2\nok 1 - [^\n]*# SKIP[^\n]*\n# no test ran: [^\n]*\nnot ok 2 - no test ran\n/m);
+  assert.match(toTap({ ...result, interrupted: 'SIGINT' }), /\n# interrupted by SIGINT\nBail out! interrupted by SIGINT\n# 1 passed, 2 failed, 2 skipped\n$/);
+  const passing: RunResult = { ok: true, counts: { passed: 0, failed: 0, skipped: 0, total: 0 }, durationMs: 1, files: [], nothingToRun: '--rerun-failed has nothing to rerun' };
+  assert.equal(toTap(passing), 'TAP version 13\n1..0\n# no test ran: --rerun-failed has nothing to rerun\n# 0 passed, 0 failed\n');
 });
