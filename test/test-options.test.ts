@@ -1,21 +1,17 @@
 // End to end through the built binary: otp test's --retry, --fail-on-flaky, --shard, --shuffle/--seed and --rerun-failed, and its HTML log tree.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validateConfig } from '@otp-ts/cli';
 import { runOptionsFrom, testOptionTable, type RunOptions, type TableRunOptions, type TestOptionSpec } from '@otp-ts/test-runner';
+import { tempProject } from './support/files.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(repo, 'packages', 'cli', 'bin', 'otp.js');
-const dir = mkdtempSync(join(tmpdir(), 'otp-test-options-'));
-cpSync(join(repo, 'packages', 'test-runner', 'test', 'fixtures', 'flaky'), dir, { recursive: true });
-symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
-after(() => rmSync(dir, { recursive: true, force: true }));
-writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'flaky', version: '0.1.0', type: 'module', otp: {} }));
+const dir = tempProject('otp-test-options-', { 'package.json': JSON.stringify({ name: 'flaky', version: '0.1.0', type: 'module', otp: {} }) }, join(repo, 'packages', 'test-runner', 'test', 'fixtures', 'flaky'));
 
 const otp = (...args: string[]) => spawnSync(process.execPath, [bin, 'test', ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
 const last = (s: string): string => s.trimEnd().split('\n').at(-1)!;

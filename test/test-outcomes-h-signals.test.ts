@@ -1,20 +1,18 @@
 // End to end through the built binary: a CI job cancelled (SIGTERM) or a developer's Ctrl-C (SIGINT) in the middle of
 // `otp test`, with and without --cover. The run must end non-zero with a report of what ran that says it was
 // interrupted, every planned case accounted for, the JUnit report written, and no process left behind.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from './support/wait.ts';
+import { tempProject } from './support/files.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(repo, 'packages', 'cli', 'bin', 'otp.js');
-const dir = mkdtempSync(join(tmpdir(), 'otp-outcomes-h-sig-'));
-cpSync(join(repo, 'test', 'fixtures', 'outcomes-h'), dir, { recursive: true, filter: (src) => !src.includes('_build') });
-symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
+const dir = tempProject('otp-outcomes-h-sig-', {}, join(repo, 'test', 'fixtures', 'outcomes-h'));
 // A file whose second test never ends, and says when it started: the signal always lands while a case runs.
 const started = join(dir, 'hold-h-started');
 writeFileSync(join(dir, 'test', 'hold_h.test.ts'), `import { writeFileSync } from 'node:fs';
@@ -32,7 +30,6 @@ export function holdHTests() {
   }]]);
 }
 `);
-after(() => rmSync(dir, { recursive: true, force: true }));
 
 const last = (s: string): string => s.trimEnd().split('\n').at(-1)!;
 

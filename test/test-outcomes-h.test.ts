@@ -1,23 +1,21 @@
 // End to end through the built binary on test/fixtures/outcomes-h, a project whose every outcome is known by
 // construction (each fixture file says what its tests must report), run with the flags a CI team combines:
 // the counts, the failed names, the exit code and the reports must agree with each other and with the fixture.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempProject } from './support/files.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(repo, 'packages', 'cli', 'bin', 'otp.js');
-const dir = mkdtempSync(join(tmpdir(), 'otp-outcomes-h-'));
-cpSync(join(repo, 'test', 'fixtures', 'outcomes-h'), dir, { recursive: true, filter: (src) => !src.includes('_build') });
-symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
 // Files that would break the repository's own type check and lint are written into the copy only.
-writeFileSync(join(dir, 'test', 'syntax_h.test.ts'), 'export function brokenSyntaxHTest(): void {\n  const x = ;\n}\n');
-writeFileSync(join(dir, 'test', 'typed_h.test.ts'), "export function typeErrorHTest(): void {\n  const n: number = 'not a number';\n  void n;\n}\n");
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempProject('otp-outcomes-h-', {
+  'test/syntax_h.test.ts': 'export function brokenSyntaxHTest(): void {\n  const x = ;\n}\n',
+  'test/typed_h.test.ts': "export function typeErrorHTest(): void {\n  const n: number = 'not a number';\n  void n;\n}\n",
+}, join(repo, 'test', 'fixtures', 'outcomes-h'));
 
 const otp = (...args: string[]) => {
   rmSync(join(dir, 'flaky-h-marker'), { force: true });

@@ -1,19 +1,16 @@
 // End to end through the built binary on a fixture project with known outcomes: errors are blamed on the test that
 // caused them, --cover measures *.test.ts files and lists untested sources, and several reporters run at once.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempProject } from './support/files.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(repo, 'packages', 'cli', 'bin', 'otp.js');
-const dir = mkdtempSync(join(tmpdir(), 'otp-truth-a-'));
-cpSync(join(repo, 'test', 'fixtures', 'truth-a'), dir, { recursive: true, filter: (src) => !src.includes('_build') });
-symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempProject('otp-truth-a-', {}, join(repo, 'test', 'fixtures', 'truth-a'));
 
 const otp = (...args: string[]) => spawnSync(process.execPath, [bin, 'test', ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
 const last = (s: string): string => s.trimEnd().split('\n').at(-1)!;

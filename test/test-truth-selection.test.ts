@@ -3,19 +3,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempProject } from './support/files.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(repo, 'packages', 'cli', 'bin', 'otp.js');
 
 /** A fresh copy of the fixture, removed after `body`. */
 function withProject(body: (dir: string) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), 'otp-truth-b-'));
-  cpSync(join(repo, 'test', 'fixtures', 'truth-b'), dir, { recursive: true });
-  symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  const dir = tempProject('otp-truth-b-', {}, join(repo, 'test', 'fixtures', 'truth-b'));
   try {
     body(dir);
   } finally {

@@ -1,19 +1,16 @@
 // End to end through the built binary on a fixture project with known outcomes: the counts, the exit code and every
 // reporter agree, whatever a test file leaves behind.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempProject } from './support/files.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(repo, 'packages', 'cli', 'bin', 'otp.js');
-const dir = mkdtempSync(join(tmpdir(), 'otp-truth-xd-'));
-cpSync(join(repo, 'test', 'fixtures', 'truth-xd'), dir, { recursive: true, filter: (src) => !src.includes('_build') });
-symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempProject('otp-truth-xd-', {}, join(repo, 'test', 'fixtures', 'truth-xd'));
 
 const otp = (...args: string[]) => spawnSync(process.execPath, [bin, 'test', ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
 const last = (s: string): string => s.trimEnd().split('\n').at(-1)!;

@@ -3,17 +3,15 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { replaceOrFail, waitFor } from './support/wait.ts';
+import { tempProject } from './support/files.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(repo, 'packages', 'cli', 'bin', 'otp.js');
-const dir = mkdtempSync(join(tmpdir(), 'otp-watch-affected-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
+const dir = tempProject('otp-watch-affected-');
 
 const write = (rel: string, text: string): void => {
   mkdirSync(dirname(join(dir, rel)), { recursive: true });

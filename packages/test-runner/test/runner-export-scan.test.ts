@@ -1,27 +1,11 @@
 // Exports a file does not declare in place (`export { a, b }`, `export { a as b }`, `export default`) are seen by the
 // source scan as declarations are: they run in the order written, a typo is told their names, another shard knows them.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runTests, type RunOptions } from '@otp-ts/test-runner';
+import { tempProject } from '../../../test/support/files.ts';
 
-const repoModules = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'node_modules');
-const roots: string[] = [];
-after(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
-
-function project(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'otp-export-scan-'));
-  roots.push(root);
-  symlinkSync(repoModules, join(root, 'node_modules'), 'dir');
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, rel)), { recursive: true });
-    writeFileSync(join(root, rel), text);
-  }
-  return root;
-}
+const project = (files: Record<string, string>): string => tempProject('otp-export-scan-', files);
 
 async function run(root: string, options: RunOptions = {}): Promise<{ ok: boolean; text: string; order: string[] }> {
   let text = '';

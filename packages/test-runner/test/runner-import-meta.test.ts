@@ -1,27 +1,14 @@
 // A test file's import.meta is its source's, however the file reaches it (a member, the object kept in a variable,
 // destructured), and the names the runner declares for it never clash with the file's own.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { runTests, type RunResult } from '@otp-ts/test-runner';
+import { tempProject } from '../../../test/support/files.ts';
 
-const repoModules = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'node_modules');
-const roots: string[] = [];
-after(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
-
-function project(files: Record<string, string>): string {
-  const root = realpathSync(mkdtempSync(join(tmpdir(), 'otp-import-meta-')));
-  roots.push(root);
-  symlinkSync(repoModules, join(root, 'node_modules'), 'dir');
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, rel)), { recursive: true });
-    writeFileSync(join(root, rel), text);
-  }
-  return root;
-}
+const project = (files: Record<string, string>): string => tempProject('otp-import-meta-', files);
 
 async function run(root: string): Promise<{ result: RunResult; text: string }> {
   let text = '';

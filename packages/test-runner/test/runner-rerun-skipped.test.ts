@@ -1,30 +1,14 @@
 // A stored failure is retired only by a run in which its case ran: a case skipped (another test marked `only`, a file
 // not run after --bail) did not pass, so the next --rerun-failed still runs it.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runTests, type RunOptions } from '@otp-ts/test-runner';
+import { tempProject, writeTree } from '../../../test/support/files.ts';
 
-const repoModules = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'node_modules');
-const roots: string[] = [];
-after(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
-
-function project(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'otp-rerun-skipped-'));
-  roots.push(root);
-  symlinkSync(repoModules, join(root, 'node_modules'), 'dir');
-  write(root, files);
-  return root;
-}
-const write = (root: string, files: Record<string, string>): void => {
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, rel)), { recursive: true });
-    writeFileSync(join(root, rel), text);
-  }
-};
+const project = (files: Record<string, string>): string => tempProject('otp-rerun-skipped-', files);
+const write = (root: string, files: Record<string, string>): void => void writeTree(root, files);
 const run = (root: string, options: RunOptions = {}) => runTests({ root, jobs: 1, reporters: ['tty'], output: { write: () => true }, ...options });
 const stored = (root: string): unknown => JSON.parse(readFileSync(join(root, '_build', 'test', 'failed.json'), 'utf8'));
 
