@@ -20,6 +20,18 @@ const repo = fileURLToPath(new URL('..', import.meta.url));
 const NAME = 'intsh';
 const epmdPort = await privatePortMapper();
 
+// Sends a piped shell SIGINT, again each second while it runs (see the first use), for at most two minutes: how it exited, or 'still running'.
+async function signalUntilEnded(shell: ReturnType<typeof shellSession>): Promise<[number | null, NodeJS.Signals | null] | 'still running'> {
+  let ended: [number | null, NodeJS.Signals | null] | undefined;
+  void shell.exited.then((e) => (ended = e));
+  try {
+    await waitFor('the piped shell to end at SIGINT', () => ended !== undefined || shell.kill('SIGINT'), { ms: 120_000, everyMs: 1000 });
+  } catch {
+    return 'still running';
+  }
+  return ended!;
+}
+
 test('otp shell: --eval-timeout stops a piped line that never awaits, a SIGINT ends a piped shell (exit 130), Ctrl-C stops a line and twice at the prompt quits', { timeout: 300_000 }, async (t) => {
   mkdirSync(join(repo, '_build', 'e2e'), { recursive: true });
   const base = mkdtempSync(join(repo, '_build', 'e2e', `${NAME}-`));
@@ -48,9 +60,10 @@ test('otp shell: --eval-timeout stops a piped line that never awaits, a SIGINT e
     try {
       pipedShell.write("process.stdout.write('intsh ' + 'piped\\n'); await new Promise(() => {})\n");
       await pipedShell.waitOut('the piped line to run', 'intsh piped');
-      pipedShell.kill('SIGINT');
+      // node:vm's SIGINT watchdog drops a signal that lands between the end of a line's synchronous run and the
+      // watchdog's stop (Node does not re-raise it): a user sends it again, as the terminal case below presses Ctrl-C again.
       // Bounded: a shell that goes on would hold this file's process for ever (its input stays open).
-      const ended = await Promise.race([pipedShell.exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 120_000).unref())]);
+      const ended = await signalUntilEnded(pipedShell);
       assert.deepEqual(ended, [130, null], pipedShell.stdout() + pipedShell.stderr());
       assert.match(pipedShell.stderr(), /^otp: interrupted \(SIGINT\): the shell ends, its applications stopped\n$/, pipedShell.stderr());
       assert.match(pipedShell.stdout(), /intsh_app stopped/, pipedShell.stdout());
@@ -66,8 +79,7 @@ test('otp shell: --eval-timeout stops a piped line that never awaits, a SIGINT e
     try {
       busyShell.write("process.stdout.write('intsh ' + 'busy\\n'); { const t0 = Date.now(); while (Date.now() - t0 < 600_000) {} }\n");
       await busyShell.waitOut('the busy line to run', 'intsh busy');
-      busyShell.kill('SIGINT');
-      const ended = await Promise.race([busyShell.exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 120_000).unref())]);
+      const ended = await signalUntilEnded(busyShell);
       assert.deepEqual(ended, [130, null], busyShell.stdout() + busyShell.stderr());
       assert.match(busyShell.stdout(), /intsh_app stopped/, busyShell.stdout());
       assert.doesNotMatch(busyShell.stdout(), /the shell goes on/, busyShell.stdout());
