@@ -270,6 +270,8 @@ export const profileCommand = defineProvider({
   name: 'profile',
   description: "CPU-profile a running node through its own inspector for a while (one profile at a time per node, stopped by the node at its time limit or when this tool goes), and print the processes that used the CPU (measured by the node's scheduler) and the top functions by self and total time with their TypeScript files.",
   deps: [],
+  // `--time 1s --time 5m` or two --pid: refused, not profiled with the last one without a word.
+  once: true,
   positionals: [{ name: 'node', description: 'the node, as name@host', required: true }],
   options: [
     { name: 'time', type: 'string', value: 'DURATION', default: '10s', description: 'how long to profile (e.g. 500ms, 10s, 1m; a bare number is milliseconds; at most 5m)' },

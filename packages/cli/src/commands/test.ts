@@ -49,6 +49,8 @@ export const testCommand = defineProvider({
   name: 'test',
   description: 'Run the tests: *.test.ts (EUnit style), *.suite.ts (Common Test style) and prop* properties, each file in a fresh runtime.',
   deps: [],
+  // `--shard 1/2 --shard 2/2` or `--retry 2 --retry 0`: refused, not run with the last one without a word (lists such as --reporter add up).
+  once: true,
   positionals: [{ name: 'paths', description: 'test files or folders, from the current folder or the project root (default: all of them)', variadic: true }],
   options: [...testTableFlags, ...commandFlags],
   examples: [
