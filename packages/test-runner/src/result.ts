@@ -120,5 +120,9 @@ export function withEarlierFiles(result: RunResult, earlier: readonly FileResult
   const files = [...earlier.map((f) => ran.get(f.file) ?? f), ...result.files.filter((f) => !known.has(f.file))];
   const cases = files.flatMap((f) => f.cases);
   const counts = countCases(cases);
-  return { ...result, files, counts, ok: result.ok && counts.failed === 0 && (result.autoSkipsIgnored === true || !cases.some((c) => c.autoSkipped)) };
+  // A rerun that ran no test (`--watch --grep foo`, a changed file with no match) is no empty session when earlier files ran some.
+  const { noTests, nothingToRun, ...rest } = result;
+  const empty = counts.passed + counts.failed === 0;
+  const ok = result.interrupted === undefined && counts.failed === 0 && (result.autoSkipsIgnored === true || !cases.some((c) => c.autoSkipped)) && (!empty || noTests === undefined);
+  return { ...rest, files, counts, ok, ...(empty && noTests !== undefined && { noTests }), ...(empty && nothingToRun !== undefined && { nothingToRun }) };
 }
