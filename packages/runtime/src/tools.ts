@@ -12,6 +12,8 @@ export type { Registration } from './distribution/epmd-client.js';
 export type { NodeEntry } from './distribution/epmd-protocol.js';
 /** Why a string is not a node name (name@host), or undefined; and a value quoted for one line, newlines and control characters escaped. */
 export { nodeNameProblem, quoteForLog } from './distribution/handshake.js';
+/** Says in one sentence when the process runs out of file descriptors (its listeners' connections then closed unseen), and again when they are free. */
+export { watchDescriptors } from './distribution/descriptors.js';
 /** How far a misspelt word is from a name (Levenshtein distance), for the tools' "did you mean" on names in files. */
 export { editDistance } from './edit-distance.js';
 /** Colour for tools' terminal output: on a TTY, off with NO_COLOR, on with FORCE_COLOR, never in a pipe otherwise. */

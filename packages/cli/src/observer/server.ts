@@ -5,6 +5,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Connection, TraceSpec } from '@otp-ts/tracer';
+import { watchDescriptors } from '@otp-ts/runtime/tools';
 import { pageAssets, type PageAssets } from './assets.js';
 import { nodeNameError } from '../tracer/connect.js';
 
@@ -662,10 +663,7 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
     // A certificate or key that cannot be used throws here: the node is left before the error goes up.
     // A request with no Host is answered by foreign(), with a sentence, not by Node's bare 400.
     server = options.https ? createHttpsServer({ cert: options.https.cert, key: options.https.key, requireHostHeader: false, handshakeTimeout: slowMs }, listener) : createHttpServer({ requireHostHeader: false }, listener);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host, () => resolve());
-    });
+    await listen(server, options.port, options.host, options.log ?? (() => {}));
   } catch (error) {
     observed?.close();
     throw error;
@@ -685,6 +683,24 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
       observed?.close();
     },
   };
+}
+
+// Listens; afterwards an error of the server (an accept failing at EMFILE) must not end the observer, as it would with
+// no listener: running out of descriptors is said by the watcher, any other error in a line (at most one a second).
+async function listen(server: Server, port: number, host: string, log: (line: string) => void): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.removeListener('error', reject);
+      resolve();
+    });
+  });
+  const serverError = refusalLog(log);
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EMFILE' && error.code !== 'ENFILE') serverError(`observer: the server could not take a connection (${error.message}); it goes on serving the others`);
+  });
+  // Out of file descriptors, the OS's connections are closed as they arrive, unseen: one sentence says so.
+  server.once('close', watchDescriptors('observer', log));
 }
 
 // Whether the request has a body not read whole (announced by its content-length or sent in chunks).
