@@ -28,3 +28,18 @@ export function watchDescriptors(who: string, log: (line: string) => void, every
   timer.unref();
   return () => clearInterval(timer);
 }
+
+/**
+ * Keeps listening servers (one's, or the port mapper's per address) serving through their own errors (an accept that failed: EMFILE, ENOBUFS): without a
+ * listener, Node throws a server's 'error' and the process ends. Running out of descriptors is said by
+ * watchDescriptors; any other error is one line naming `who`, at most one a second for them all.
+ */
+export function keepServing(servers: ReadonlyArray<{ on(event: 'error', listener: (error: NodeJS.ErrnoException) => void): unknown }>, who: string, log: (line: string) => void): void {
+  let lastLine = 0;
+  const onError = (error: NodeJS.ErrnoException): void => {
+    if (error.code === 'EMFILE' || error.code === 'ENFILE' || Date.now() - lastLine < 1000) return;
+    lastLine = Date.now();
+    log(`${who}: the listener could not take a connection (${error.code ?? error.message}); it goes on serving`);
+  };
+  for (const server of servers) server.on('error', onError);
+}

@@ -2,7 +2,7 @@ import { clearTimeout, setTimeout } from 'node:timers';
 import { connect, type Server, type Socket } from 'node:net';
 import { EPMD, decodeAlive2, encodeAlive2Resp, encodeNamesResp, encodePort2Resp, type NodeEntry } from './epmd-protocol.js';
 import { escapeForLog, isLocalPeer, listenAll } from './epmd-address.js';
-import { watchDescriptors } from './descriptors.js';
+import { keepServing, watchDescriptors } from './descriptors.js';
 
 /** The largest request the port mapper accepts; anything bigger is garbage. */
 const MAX_REQUEST = 1024;
@@ -195,6 +195,8 @@ export class EpmdServer {
     const bound = await listenAll(typeof addresses === 'string' ? [addresses] : addresses, port, (socket) => this.accept(socket));
     this.servers = bound.servers;
     this.port = bound.port;
+    // An accept that fails later must not end the port mapper: Node throws a server's error no listener takes.
+    keepServing(this.servers, 'port mapper', this.log);
     this.stopWatching = watchDescriptors('port mapper', this.log);
     return bound.port;
   }

@@ -10,7 +10,7 @@ import { register, type Registration } from './epmd-client.js';
 import { LISTEN_BACKLOG, portMapperAddresses } from './epmd-address.js';
 import { splitNodeName } from './handshake.js';
 import { createListener, type TlsMaterial } from './transport.js';
-import { watchDescriptors } from './descriptors.js';
+import { keepServing, watchDescriptors } from './descriptors.js';
 
 /** What listening takes: the node's name and kind, its port mapper, the handshake's gate and who takes accepted sockets. */
 export interface ListenOptions {
@@ -37,10 +37,16 @@ export async function listen(o: ListenOptions): Promise<{ server: Server; regist
   };
   const server = createListener(o.tls, o.accept, gate);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(o.name, name, host, error)));
-    server.listen({ port: 0, host: host === 'localhost' ? '127.0.0.1' : host, backlog: LISTEN_BACKLOG }, () => resolve());
+    const failed = (error: NodeJS.ErrnoException): void => reject(listenError(o.name, name, host, error));
+    server.once('error', failed);
+    server.listen({ port: 0, host: host === 'localhost' ? '127.0.0.1' : host, backlog: LISTEN_BACKLOG }, () => {
+      server.off('error', failed);
+      resolve();
+    });
   });
   const port = (server.address() as { port: number }).port;
+  // An accept that fails later must not end the node (the listen's handler, left on, took one error and the next threw).
+  keepServing([server], `distribution: node ${o.name}`, o.log);
   // Out of file descriptors, the listener's connections are closed unseen: one sentence says so.
   server.once('close', watchDescriptors(`distribution: node ${o.name}`, o.log));
   const entry = { name, port, nodeType: o.hidden ? 72 : 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) };
