@@ -101,3 +101,31 @@ export function escapeForLog(text: string): string {
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
   });
 }
+
+// Each limit of the built-in port mapper: its flag, its environment variable, its field, an example value.
+const LIMIT_FLAGS = [
+  ['--request-timeout', 'OTP_EPMD_REQUEST_TIMEOUT', 'requestTimeoutMs', 60_000],
+  ['--max-connections', 'OTP_EPMD_MAX_CONNECTIONS', 'maxConnections', 256],
+  ['--max-nodes', 'OTP_EPMD_MAX_NODES', 'maxNodes', 1024],
+  ['--holder-probe', 'OTP_EPMD_HOLDER_PROBE', 'holderProbeMs', 3000],
+  ['--registration-keepalive', 'OTP_EPMD_REGISTRATION_KEEPALIVE', 'registrationKeepAliveMs', 60_000],
+  ['--max-unread-bytes', 'OTP_EPMD_MAX_UNREAD_BYTES', 'maxUnreadBytes', 4_194_304],
+] as const;
+
+/** The limits (EpmdLimits' fields) the built-in port mapper's flags in `argv` set, else its OTP_EPMD_… variables in `env` (empty counts as unset); throws a sentence naming the flag or variable for a value that is no positive whole number. */
+export function portMapperLimits(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Record<(typeof LIMIT_FLAGS)[number][2], number | undefined> {
+  const limits: Partial<Record<(typeof LIMIT_FLAGS)[number][2], number>> = {};
+  for (const [name, variable, field, example] of LIMIT_FLAGS) {
+    const i = argv.indexOf(name);
+    const fromFlag = i >= 0 ? (argv[i + 1] ?? '') : undefined;
+    const text = fromFlag ?? env[variable];
+    if (text === undefined || (fromFlag === undefined && text.trim() === '')) continue;
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isSafeInteger(n) || n <= 0) {
+      const [where, fix] = fromFlag === undefined ? [`${variable}=${JSON.stringify(text)}`, `${variable}=${example}`] : [`${name} ${JSON.stringify(text)}`, `${name} ${example}`];
+      throw new Error(`port mapper: ${where} is not a positive whole number; give e.g. ${fix}`);
+    }
+    limits[field] = n;
+  }
+  return limits as Record<(typeof LIMIT_FLAGS)[number][2], number | undefined>;
+}

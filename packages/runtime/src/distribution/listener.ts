@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Admission } from './admission.js';
-import { register, type Registration } from './epmd-client.js';
-import { LISTEN_BACKLOG, portMapperAddresses } from './epmd-address.js';
+import { EnvironmentError, register, type Registration } from './epmd-client.js';
+import { LISTEN_BACKLOG, portMapperAddresses, portMapperLimits } from './epmd-address.js';
 import { splitNodeName } from './handshake.js';
 import { createListener, type TlsMaterial } from './transport.js';
 import { keepServing, watchDescriptors } from './descriptors.js';
@@ -154,6 +154,12 @@ export async function startBuiltInPortMapper(port: number, nodeHost?: string): P
   const candidates = [here.replace(/index\.js$/, 'epmd.js'), here.replace(/chunks\/[^/]+\.js$/, 'epmd.js'), here.replace(/listener\.(ts|js)$/, 'epmd-main.$1')];
   const script = candidates.find((c) => c !== here && existsSync(c));
   if (!script) throw new Error('the built-in port mapper script is missing from @otp-ts/runtime: reinstall the package');
+  // A limit in the environment it would refuse is said here, rather than as a port mapper that never starts.
+  try {
+    portMapperLimits([]);
+  } catch (error) {
+    throw new EnvironmentError(`the built-in port mapper cannot start: ${(error as Error).message.replace(/^port mapper: /, '')}`);
+  }
   const child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--inspect')), script, '--port', String(port), '--address', portMapperAddresses(nodeHost).join(',')], { detached: true, stdio: 'ignore' });
   child.unref();
   for (let i = 0; i < 200; i++) {
