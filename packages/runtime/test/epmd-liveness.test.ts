@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { EpmdServer } from '../src/distribution/epmd-server.ts';
+import { createNode } from '../src/index.ts';
 import { names, register } from '../src/distribution/epmd-client.ts';
 import { encodeAlive2, encodeNames, type NodeEntry } from '../src/distribution/epmd-protocol.ts';
 import { waitFor } from '../../../test/support/wait.ts';
@@ -92,6 +93,30 @@ test('NAMES answers to clients that never read are bounded in all: past maxUnrea
     assert.equal(answered.at(-1)!(), 4 + 20 * 220, 'the newest answer is whole');
   } finally {
     for (const s of [...registrations, ...readers]) s.destroy();
+    await mapper.close();
+  }
+});
+
+test("the port mapper's probe of a running holder leaves no line and no refused handshake on the holder; a peer that starts a handshake and stalls is still logged there", async () => {
+  const mapper = new EpmdServer(() => {}, () => {}, { holderProbeMs: 2000 });
+  const port = await mapper.listen(0);
+  const logs: string[] = [];
+  const a = createNode({ onCrash: () => {} });
+  try {
+    await a.startDistribution({ name: 'shop@127.0.0.1', cookie: 'c', epmdPort: port, log: (l) => logs.push(l), handshakeTimeoutMs: 500 });
+    const holderPort = (await names('127.0.0.1', port)).find((n) => n.name === 'shop')!.port;
+    // A contender: refused once the probe reached the holder's distribution port.
+    await assert.rejects(register(entry('shop', 1), '127.0.0.1', port), /the name is taken by a running node/);
+    // A real half-handshake: a hello's first bytes, then nothing; logged when its deadline passes.
+    const half = connect({ host: '127.0.0.1', port: holderPort }, () => half.write(Buffer.from([0, 0, 0, 200, 0x7b])));
+    half.on('error', () => {});
+    await waitFor('the stalled handshake to be logged', () => logs.some((l) => l.includes('during the handshake')));
+    half.destroy();
+    assert.deepEqual(logs.filter((l) => !l.includes('during the handshake')), [], 'the probes left no line');
+    assert.equal(logs.length, 1, logs.join('\n'));
+    assert.equal(a.dist!.refusals().count, 1, 'only the stalled handshake counts as refused');
+  } finally {
+    await a.shutdown();
     await mapper.close();
   }
 });
