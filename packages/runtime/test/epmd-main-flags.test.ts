@@ -112,3 +112,27 @@ test('a node that would start the built-in port mapper with a limit it refuses (
     await node.shutdown();
   }
 });
+
+test('the port mapper process refuses a --port that is no port (abc, 70000, empty) with one line, and --port 0 says the port it took', async () => {
+  for (const bad of ['abc', '70000', '']) {
+    const mapper = startMapper(['--port', bad, '--address', '127.0.0.1']);
+    try {
+      await waitFor(`the port mapper to exit on --port ${JSON.stringify(bad)}`, () => mapper.code() !== undefined, { ms: 30_000 });
+      assert.equal(mapper.code(), 2, mapper.err());
+      assert.equal(mapper.err().trim(), `port mapper: --port ${JSON.stringify(bad)} is not a port; give a whole number from 1 to 65535, e.g. --port 4369`);
+    } finally {
+      mapper.child.kill();
+    }
+  }
+  const mapper = startMapper(['--port', '0', '--address', '127.0.0.1']);
+  let out = '';
+  mapper.child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  try {
+    await waitFor('the port mapper to say where it listens', () => out.includes('\n'), { ms: 30_000 });
+    const port = Number(/port (\d+)$/.exec(out.trim())?.[1]);
+    assert.ok(port > 0, out);
+    assert.deepEqual(await names('127.0.0.1', port), []);
+  } finally {
+    mapper.child.kill();
+  }
+});
