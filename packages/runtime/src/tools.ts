@@ -6,7 +6,7 @@ export { EpmdServer, DEFAULT_EPMD_LIMITS } from './distribution/epmd-server.js';
 /** Its limits (request timeout, connections, registered nodes). */
 export type { EpmdLimits } from './distribution/epmd-server.js';
 /** The port mapper's client requests: register a node, look one up, list the names, stop a port mapper nothing relies on. */
-export { register as portMapperRegister, lookup as portMapperLookup, names as portMapperNames, killPortMapper, epmdPort, EnvironmentError } from './distribution/epmd-client.js';
+export { register as portMapperRegister, lookup as portMapperLookup, names as portMapperNames, killPortMapper, epmdPort, EnvironmentError, PortMapperError } from './distribution/epmd-client.js';
 /** A registration (closed to unregister) and a node's entry in the port mapper. */
 export type { Registration } from './distribution/epmd-client.js';
 export type { NodeEntry } from './distribution/epmd-protocol.js';
@@ -52,7 +52,7 @@ export type { CrashDump, CrashDumpOptions, CrashDumper, DumpedProcess, DumpTreeN
 export { ModuleVersion, sourceHash, IMPORT_META, loadBuiltApplication, readBuiltModules, dependencyOrder, resolveImport } from './code/index.js';
 export type { AppFile } from './code/index.js';
 /** The eval bounds of `otp remote`, `otp eval` and `bin/<name> eval|remote`, and the shells' helpers and printer. */
-export { evalBounds, evalReplyTimeout, remoteAnswer, EvalStopped, DEFAULT_EVAL_TIMEOUT_MS, DEFAULT_EVAL_AWAIT_TIMEOUT_MS, type EvalOptions, type EvalLineOptions } from './rpc/eval.js';
+export { evalBounds, evalReplyTimeout, remoteAnswer, printedAnswer, thrownAfterPrinting, EvalStopped, DEFAULT_EVAL_TIMEOUT_MS, DEFAULT_EVAL_AWAIT_TIMEOUT_MS, type EvalOptions, type EvalLineOptions } from './rpc/eval.js';
 export { shellScope, formatShellValue, SHELL_HELPERS, type ShellHelper } from './rpc/shell-helpers.js';
 /** An rpc result as `otp rpc` and `bin/<name> rpc` print it: JSON that keeps BigInts, Maps and Sets. */
 export { rpcResultJson } from './rpc/result-json.js';

@@ -1,5 +1,5 @@
 import { createNode, isDown, rpc, BadRpc, type DistributionTls, type OtpNode, type Pid, type ProcessContext } from '@otp-ts/runtime';
-import { evalBounds, evalReplyTimeout, nodeNameProblem, quoteForLog, TRACE_RPC_MODULE, type EvalLineOptions } from '@otp-ts/runtime/tools';
+import { evalBounds, evalReplyTimeout, nodeNameProblem, PortMapperError, quoteForLog, TRACE_RPC_MODULE, type EvalLineOptions } from '@otp-ts/runtime/tools';
 import type { ProcessDetails, ProcRow, ProcsSort, TraceEvent, TraceMessage, TraceSpec, TraceStartResult, TreeNode, TraceEndReason } from '@otp-ts/runtime/tools';
 import { TracerError } from './errors.js';
 import { explainFailure } from './unreachable.js';
@@ -89,6 +89,9 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
     if (error instanceof Error && /refused to register .*the name is taken/.test(error.message)) {
       throw new TracerError('badNodeName', `this tool's node name ${name} is taken by a running node on this host: give another with --sname (or --name), or leave it out for a fresh one`, [], { cause: error });
     }
+    // The tool node registers with this host's port mapper first: one that does not do its part (hung, another
+    // program on its port) leaves the node unreachable, said in the port mapper's own sentence with its fix.
+    if (error instanceof PortMapperError) throw new TracerError('unreachable', `cannot reach ${options.node}: ${error.message}`, [], { cause: error });
     throw options.tls && !(error instanceof TracerError) ? tlsSetupError(error) : error;
   }
   return new NodeConnection(local, options.node);

@@ -54,7 +54,7 @@ async function readLines(io: Io, c: Connection, node: string, bounds: EvalLineOp
     rl.prompt();
   }
   try {
-    for await (const statement of replStatements(rl, tty, `${node}> `)) {
+    for await (const statement of replStatements(rl, tty, `${node}> `, (text) => io.stdout.write(text))) {
       const source = statement.trim();
       if (signalled || quitsShell(source)) break;
       if (source !== '') line.ran += 1;

@@ -136,12 +136,20 @@ export class StatementJoiner {
  * The statements of a REPL's input, in order: a line cut short (`await call('shop_server', {`) is joined with
  * the lines that complete it (on a terminal the prompt says `...` meanwhile), and the statement comes once whole.
  */
-export async function* replStatements(rl: Interface, tty: boolean, prompt: string): AsyncGenerator<string> {
+export async function* replStatements(rl: Interface, tty: boolean, prompt: string, say: (text: string) => void = () => undefined): AsyncGenerator<string> {
   const joiner = new StatementJoiner();
   for await (const line of rl) {
     // `.exit` and `.break` are the shell's commands wherever they are typed, as node:repl (otp shell) takes them.
     const command = line.trim();
     if (command === '.exit') return yield command;
+    // The other dot-commands are answered here, not sent as code (`.help` lists them); a line that only continues a
+    // statement (`.then(…)` under `fetch(…)`) is code, as node:repl reads it.
+    const answer = command === '.break' ? undefined : dotCommandAnswer(command, joiner.pending);
+    if (answer !== undefined) {
+      say(`${answer}\n`);
+      if (tty) rl.prompt();
+      continue;
+    }
     if (command === '.break') {
       joiner.reset();
       if (tty) {
@@ -157,6 +165,27 @@ export async function* replStatements(rl: Interface, tty: boolean, prompt: strin
   }
   // Input ended inside a statement: it is sent as it is, so its error is reported rather than the lines lost.
   yield* joiner.end();
+}
+
+/** What `.help` at a remote shell prints: its dot-commands, as node:repl's `.help` lists otp shell's, and help(). */
+export const REMOTE_DOT_HELP = [
+  '.break    Drop the statement being typed (its lines read so far)',
+  '.exit     Leave the shell, as q() does; the node runs on',
+  '.help     Print this list',
+  "help()    The shell's helpers (call, whereis, sys, ctx, …)",
+].join('\n');
+
+/**
+ * What a remote shell answers to `line` when it is a dot-command other than .exit and .break (`.help`, or one it does
+ * not take, e.g. otp shell's `.load`), as node:repl reads one: a `.` then no digit or `.`, at the start of a statement
+ * (`pending` false) unless it is a command the shell knows. Undefined when the line is code.
+ */
+export function dotCommandAnswer(line: string, pending = false): string | undefined {
+  const command = /^\.([^\s.\d][^\s]*)/.exec(line.trim())?.[1];
+  if (command === undefined) return undefined;
+  if (command === 'help') return REMOTE_DOT_HELP;
+  if (pending) return undefined;
+  return `.${command} is not a command of the remote shell, which takes .break, .exit and .help (otp shell's node:repl takes .clear, .editor, .load and .save too): help() lists its helpers`;
 }
 
 /**

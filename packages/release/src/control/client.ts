@@ -1,6 +1,6 @@
 // What every command of the start script's program shares: the release root, its one-line errors, and
 // the hidden tool node that reaches the release's node over distribution with node.args' cookie.
-import { colours, permanentVersion, readNodeArgs, readReleases } from '@otp-ts/runtime/tools';
+import { colours, permanentVersion, PortMapperError, readNodeArgs, readReleases } from '@otp-ts/runtime/tools';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,7 +58,12 @@ export interface ToolNode {
 export async function withToolNode<T>(work: (tool: ToolNode, t: Target) => Promise<T>, role = 'ctl'): Promise<T> {
   const t = await target();
   const node = createNode({ onCrash: () => {} });
-  await node.startDistribution({ name: `${t.name}_${role}_${process.pid}@${t.node.split('@')[1]}`, cookie: t.cookie, hidden: true, log: () => {}, ...(t.tls ? { tls: t.tls } : {}) });
+  // The tool node registers with this host's port mapper first: one that does not do its part (hung, another program on
+  // its port) leaves the node unreachable, said in the port mapper's own sentence with its fix (exit 1).
+  await node.startDistribution({ name: `${t.name}_${role}_${process.pid}@${t.node.split('@')[1]}`, cookie: t.cookie, hidden: true, log: () => {}, ...(t.tls ? { tls: t.tls } : {}) }).catch((error: unknown) => {
+    node.shutdown();
+    throw error instanceof PortMapperError ? new ScriptError(`cannot reach ${t.node}: ${error.message}`, 1, { cause: error }) : error;
+  });
   // The distribution's own sentence for a refusal (another cookie, --proto, a certificate); none when the node is simply not running.
   const refusal = (): string | undefined => {
     const failure = node.dist?.connectFailure(t.node);

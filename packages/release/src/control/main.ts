@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import { rpc, BadRpc, type OtpNode } from '@otp-ts/runtime';
-import { bootRelease, MAX_PROBE_MS, hasVersion, holderText, readNodeArgs, readReleaseFile, readReleases, readVersion, releasesLockHolder, versionVariables, colours, remoteAnswer, rpcResultJson, type InstallRefused, type LastUpgrade, type LockHolder } from '@otp-ts/runtime/tools';
+import { bootRelease, MAX_PROBE_MS, hasVersion, holderText, readNodeArgs, readReleaseFile, readReleases, readVersion, releasesLockHolder, versionVariables, colours, PortMapperError, printedAnswer, remoteAnswer, rpcResultJson, thrownAfterPrinting, type InstallRefused, type LastUpgrade, type LockHolder } from '@otp-ts/runtime/tools';
 import { formatReport } from './report.js';
 import { halfUnpacked } from './half-unpacked.js';
 import { alive, call, describe, movedFrom, otherRoot, pidFile, program, refuseOtherRoot, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode, type Target } from './client.js';
@@ -103,6 +103,10 @@ async function ping(): Promise<number> {
     const theirs = up ? await otherRoot(node, t) : undefined;
     if (theirs !== undefined) process.stderr.write(`${t.name}: the node answering as ${t.node} was started from another release root, ${theirs}, not from this one (${root})\n`);
     return up ? 0 : 1;
+  }).catch((error: unknown) => {
+    // A port mapper that does not do its part (hung, another program on its port): pang too, and why on stderr.
+    if (error instanceof ScriptError && error.cause instanceof PortMapperError) process.stdout.write('pang\n');
+    throw error;
   });
 }
 
@@ -186,10 +190,17 @@ async function rpcCommand({ module, fn, 'json-args': json, timeout }: { module: 
 async function evalCommand(args: EvalFlags & { code: string[] }): Promise<number> {
   const { bounds, replyMs } = evalFlags(args);
   // Code that does not parse is bad input (exit 2), as a bad flag is; code that fails as it runs is a failure (exit 1).
-  const value = await call('eval', 'otp', [args.code.join(' '), bounds], replyMs, 'eval').catch((error: unknown) => {
+  // What the code prints (console.log, process.stdout.write) comes back with its answer and shows here, before it,
+  // as a remote shell's line does; a node of an older runtime keeps printing it on its own stdout.
+  const value = await call('eval', 'otp', [args.code.join(' '), { ...bounds, output: true }], replyMs, 'eval').catch((error: unknown) => {
     throw error instanceof ScriptError && error.cause instanceof BadRpc && error.cause.badCode ? new ScriptError(error.message, 2, { cause: error.cause }) : error;
   });
-  process.stdout.write(`${value}\n`);
+  const { output, text } = printedAnswer(value);
+  if (output !== undefined) process.stdout.write(output);
+  // Code that printed and then threw: its output is shown, then its error, exit 1 as for code that only threw.
+  const thrown = thrownAfterPrinting(text);
+  if (thrown !== undefined) throw new ScriptError(thrown);
+  process.stdout.write(`${text}\n`);
   return 0;
 }
 
@@ -247,7 +258,7 @@ async function remoteLines(t: Target, evaluate: (line: string) => Promise<unknow
   let failed = 0;
   try {
     // A statement over several lines (piped, pasted or typed) is joined and sent once whole, as otp remote does.
-    for await (const line of replStatements(lines, tty, `${name}> `)) {
+    for await (const line of replStatements(lines, tty, `${name}> `, (text) => process.stdout.write(text))) {
       if (signalled || quitsShell(line)) break;
       if (line.trim() !== '') {
         ran += 1;

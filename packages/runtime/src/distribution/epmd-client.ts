@@ -24,6 +24,11 @@ export function epmdPort(env: NodeJS.ProcessEnv = process.env): number {
   return 4369;
 }
 
+/** A port mapper that is there but does not do its part (silent, slow to accept, speaking another protocol): the message names it and the fix. */
+export class PortMapperError extends Error {
+  override readonly name = 'PortMapperError';
+}
+
 /**
  * How long a port mapper may take to answer a request, by default: 7 s, OTP's net_setuptime. A port mapper
  * that accepts the connection and never answers (its process stopped, something else on its port) would
@@ -45,12 +50,12 @@ function fix(port: number): string {
 /** Why a port mapper request failed: what answered does not speak EPMD's protocol. */
 function foreign(host: string, port: number, request: string, answer: Buffer): Error {
   const first = [...answer.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
-  return new Error(`the port mapper at ${host}:${port} answered ${request} with something that is not EPMD's protocol (${answer.length === 0 ? 'nothing' : `first bytes ${first}`}); ${fix(port)}`);
+  return new PortMapperError(`the port mapper at ${host}:${port} answered ${request} with something that is not EPMD's protocol (${answer.length === 0 ? 'nothing' : `first bytes ${first}`}); ${fix(port)}`);
 }
 
 /** Why a port mapper request failed: it did not answer within the deadline. */
 function silent(host: string, port: number, ms: number): Error {
-  return new Error(`the port mapper at ${host}:${port} accepted the connection but sent no answer within ${ms} ms`);
+  return new PortMapperError(`the port mapper at ${host}:${port} accepted the connection but sent no answer within ${ms} ms; it may be hung, or ${fix(port)}`);
 }
 
 // Closes `socket` and calls `fail` once `ms` pass before `clear` is called.
@@ -75,7 +80,7 @@ export interface Registration {
 function open(host: string, port: number, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port });
-    const clear = deadline(socket, timeoutMs, () => reject(new Error(`the port mapper at ${host}:${port} did not accept a connection within ${timeoutMs} ms`)));
+    const clear = deadline(socket, timeoutMs, () => reject(new PortMapperError(`the port mapper at ${host}:${port} did not accept a connection within ${timeoutMs} ms; ${fix(port)}`)));
     const failed = (error: Error): void => {
       clear();
       reject(error);
@@ -96,13 +101,13 @@ async function request(host: string, port: number, payload: Buffer, what: string
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const clear = deadline(socket, timeoutMs, () => reject(size > 0 ? new Error(`the port mapper at ${host}:${port} did not finish its answer to ${what} within ${timeoutMs} ms (${size} bytes came); ${fix(port)}`) : silent(host, port, timeoutMs)));
+    const clear = deadline(socket, timeoutMs, () => reject(size > 0 ? new PortMapperError(`the port mapper at ${host}:${port} did not finish its answer to ${what} within ${timeoutMs} ms (${size} bytes came); ${fix(port)}`) : silent(host, port, timeoutMs)));
     socket.on('data', (c: Buffer) => {
       size += c.length;
       if (size <= MAX_EPMD_ANSWER) return void chunks.push(c);
       clear();
       socket.destroy();
-      reject(new Error(`the port mapper at ${host}:${port} sent more than ${MAX_EPMD_ANSWER} bytes in answer to ${what}, where EPMD's answer is a few lines; ${fix(port)}`));
+      reject(new PortMapperError(`the port mapper at ${host}:${port} sent more than ${MAX_EPMD_ANSWER} bytes in answer to ${what}, where EPMD's answer is a few lines; ${fix(port)}`));
     });
     socket.once('error', reject);
     socket.once('close', () => {
@@ -184,13 +189,13 @@ async function refusal(entry: NodeEntry, host: string, port: number, timeoutMs: 
   } catch (error) {
     const message = (error as Error).message;
     const why = /no answer within/.test(message) ? `did not answer a lookup of that name within ${Math.min(timeoutMs, REFUSAL_EXPLAIN_MS)} ms` : /closed the connection without answering/.test(message) ? 'closed the connection without answering a lookup of that name' : 'answered a lookup of that name with something that is not EPMD\'s protocol';
-    return new Error(`the port mapper at ${host}:${port} refused to register '${entry.name}', then ${why}: it may be hung, or not a port mapper; stop what listens on port ${port} (and the node named '${entry.name}', if one runs), or set OTP_EPMD_PORT to a working port mapper's port`);
+    return new PortMapperError(`the port mapper at ${host}:${port} refused to register '${entry.name}', then ${why}: it may be hung, or not a port mapper; stop what listens on port ${port} (and the node named '${entry.name}', if one runs), or set OTP_EPMD_PORT to a working port mapper's port`);
   }
   if (holder !== undefined) {
     return new Error(`the port mapper refused to register '${entry.name}': the name is taken by a running node (listening on port ${holder.port}); stop that node, or give this one another name (--sname or --name)`);
   }
   const count = await names(host, port, left()).then((n) => `${n.length} node${n.length === 1 ? '' : 's'}`, () => 'its nodes');
-  return new Error(`the port mapper at ${host}:${port} refused to register '${entry.name}', a name no node holds: it is full (${count} registered); stop the nodes this host no longer needs, or set OTP_EPMD_PORT to a free port so that this node starts a port mapper of its own`);
+  return new PortMapperError(`the port mapper at ${host}:${port} refused to register '${entry.name}', a name no node holds: it is full (${count} registered); stop the nodes this host no longer needs, or set OTP_EPMD_PORT to a free port so that this node starts a port mapper of its own`);
 }
 
 // The length of a PORT2_RESP once enough of it arrived to tell, else undefined (docs/protocol.md §1).
@@ -224,7 +229,7 @@ export async function lookup(name: string, host = '127.0.0.1', port = epmdPort()
     socket.destroy();
   });
   // EPMD answers an unknown name with a PORT2_RESP saying so: a close with no answer is no "not registered".
-  if (answer.length === 0) throw new Error(`the port mapper at ${host}:${port} closed the connection without answering a lookup of '${name}'; ${fix(port)}`);
+  if (answer.length === 0) throw new PortMapperError(`the port mapper at ${host}:${port} closed the connection without answering a lookup of '${name}'; ${fix(port)}`);
   try {
     return decodePort2Resp(answer);
   } catch {

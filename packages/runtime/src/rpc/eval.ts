@@ -4,7 +4,7 @@ import type { ProcessContext } from '../types.js';
 import { CodeDoesNotParse, evalInterrupted, formatBounded, runSandboxed, type EvalBounds } from './eval-sandbox.js';
 import { boundedShellText, formatShellValue, shellScope, SHELL_HELPERS } from './shell-helpers.js';
 import { evalSession } from './eval-session.js';
-import { sessionOutput, type LineOutput } from './eval-output.js';
+import { LineOutput, sessionOutput } from './eval-output.js';
 
 export { endEvalSession, interruptEvalSession } from './eval-session.js';
 
@@ -25,6 +25,8 @@ export interface EvalOptions {
 /** What a remote shell sends with each line: the bounds, and its session (the top-level declarations of its lines outlive them). */
 export interface EvalLineOptions extends EvalOptions {
   session?: string;
+  /** Keep what the code prints and send it back before its answer, as a session's lines do (`bin/<name> eval`); remoteAnswer or printedAnswer splits them. */
+  output?: boolean;
 }
 
 function checkedMs(value: unknown, what: string): number | undefined {
@@ -71,7 +73,8 @@ export async function evaluate(node: OtpNode, api: Record<string, unknown>, sour
   // A session's line can be interrupted from its shell (Ctrl-C): its result rejects, its timers go, its helpers refuse.
   const run = session?.started();
   // What a session's line prints goes back to its shell with the answer (docs/shell.md), as io:format's in erl's remote shell.
-  const output = session ? sessionOutput(session) : undefined;
+  // So does a one-off evaluation that asks (bin/<name> eval): what it prints shows at the caller, not on the node.
+  const output = session ? sessionOutput(session) : given.output === true ? new LineOutput() : undefined;
   output?.start();
   const outcome = await node.run(async (ctx: ProcessContext) => {
     try {
@@ -148,21 +151,33 @@ const LEADING_COMMENTS = /^(?:\s+|\/\/[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/;
  * whether it failed after calling one (`q(); throw 1`), which a piped shell counts as a failed line.
  */
 export function remoteAnswer(statement: string, answer: unknown): { output?: string; text?: string; quit: boolean; failed?: boolean } {
-  let text = typeof answer === 'string' ? answer : String(answer);
-  let output: string | undefined;
-  const cut = text.startsWith(OUTPUT_MARK) ? text.indexOf('\u0000', OUTPUT_MARK.length) : -1;
-  const length = cut > OUTPUT_MARK.length ? Number(text.slice(OUTPUT_MARK.length, cut)) : NaN;
-  if (Number.isInteger(length) && length >= 0) {
-    output = text.slice(cut + 1, cut + 1 + length);
-    text = text.slice(cut + 1 + length);
-  }
-  const said = printedLine(output);
+  const printed = printedAnswer(answer);
+  const said = printed.output === undefined ? {} : { output: printed.output };
+  let text = printed.text;
   const quit = text.startsWith(QUIT_MARK);
   if (quit) text = text.slice(QUIT_MARK.length);
   if (text.startsWith(ERROR_MARK)) return { ...said, text: `** ${text.slice(ERROR_MARK.length)}`, quit, failed: true };
   const rest = statement.replace(LEADING_COMMENTS, '');
   const silent = text === 'undefined' && (rest === '' || /^(?:const|let|var|class|function|async\s+function)(?![\p{ID_Continue}$])/u.test(rest));
   return silent || (quit && text === 'undefined') ? { ...said, quit } : { ...said, text, quit };
+}
+
+/**
+ * An evaluation's answer split in two: what the code printed (as a shell writes it, ending in a newline; none when it
+ * printed nothing), and the answer's own text after it (`evaluate` with `output` or a session puts both in one string).
+ */
+export function printedAnswer(answer: unknown): { output?: string; text: string } {
+  const text = typeof answer === 'string' ? answer : String(answer);
+  const cut = text.startsWith(OUTPUT_MARK) ? text.indexOf('\u0000', OUTPUT_MARK.length) : -1;
+  const length = cut > OUTPUT_MARK.length ? Number(text.slice(OUTPUT_MARK.length, cut)) : NaN;
+  if (!Number.isInteger(length) || length < 0) return { text };
+  return { ...printedLine(text.slice(cut + 1, cut + 1 + length)), text: text.slice(cut + 1 + length) };
+}
+
+/** The text of an answer of `printedAnswer` that is a thrown error's (the code printed, then threw), or undefined. */
+export function thrownAfterPrinting(text: string): string | undefined {
+  const rest = text.startsWith(QUIT_MARK) ? text.slice(QUIT_MARK.length) : text;
+  return rest.startsWith(ERROR_MARK) ? rest.slice(ERROR_MARK.length) : undefined;
 }
 
 // What a line printed, as the shell writes it: ending in a newline, so the answer after it has its own line.
