@@ -112,9 +112,19 @@ function userSyntaxError(source: string, params: string[]): SyntaxError {
   try {
     new vm.Script(`(async function (${params.join(', ')}) {${source}\n`);
   } catch (error) {
-    if (error instanceof SyntaxError) return new CodeDoesNotParse(`the code does not parse: ${error.message}`);
+    if (error instanceof SyntaxError) return new CodeDoesNotParse(`the code does not parse: ${error.message}${importHint(source, error.message)}`);
   }
   return new CodeDoesNotParse('the code does not parse');
+}
+
+// An import statement cannot run in a line (a line is no module), as in node's REPL: the hint says the import() to write.
+function importHint(source: string, message: string): string {
+  if (!/import statement/.test(message)) return '';
+  const found = /^\s*import\s+(?:(\*\s+as\s+[\w$]+)|(\{[^}]*\})|([\w$]+))\s+from\s+(['"][^'"]+['"])/m.exec(source);
+  if (found === null) return "; a line is not a module: use import() instead, e.g. const { join } = await import('node:path')";
+  const [, star, named, def, from] = found;
+  const binding = star !== undefined ? star.replace(/^\*\s+as\s+/, '') : named !== undefined ? named.replace(/\s+as\s+/g, ': ') : `{ default: ${def} }`;
+  return `; a line is not a module: use import() instead, const ${binding} = await import(${from})`;
 }
 
 // The line's answer returned boxed: an async function's return reads a value's `then` (to adopt a promise), which throws

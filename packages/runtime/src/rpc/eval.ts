@@ -146,8 +146,8 @@ const isError = (thrown: unknown): thrown is Error => thrown instanceof Error ||
 const LEADING_COMMENTS = /^(?:\s+|\/\/[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/;
 
 /**
- * What a remote shell does with the answer of `statement`: the text to print (none for a declaration or a comment
- * answering undefined, as otp shell prints none), whether the line called q(), quit() or exit() to leave, and
+ * What a remote shell does with the answer of `statement`: the text to print (none for a declaration, a comment or an
+ * empty statement (`;`) answering undefined, as otp shell prints none), whether the line called q(), quit() or exit() to leave, and
  * whether it failed after calling one (`q(); throw 1`), which a piped shell counts as a failed line.
  */
 export function remoteAnswer(statement: string, answer: unknown): { output?: string; text?: string; quit: boolean; failed?: boolean } {
@@ -158,7 +158,7 @@ export function remoteAnswer(statement: string, answer: unknown): { output?: str
   if (quit) text = text.slice(QUIT_MARK.length);
   if (text.startsWith(ERROR_MARK)) return { ...said, text: `** ${text.slice(ERROR_MARK.length)}`, quit, failed: true };
   const rest = statement.replace(LEADING_COMMENTS, '');
-  const silent = text === 'undefined' && (rest === '' || /^(?:const|let|var|class|function|async\s+function)(?![\p{ID_Continue}$])/u.test(rest));
+  const silent = text === 'undefined' && (/^[;\s]*$/.test(rest) || /^(?:const|let|var|class|function|async\s+function)(?![\p{ID_Continue}$])/u.test(rest));
   return silent || (quit && text === 'undefined') ? { ...said, quit } : { ...said, text, quit };
 }
 
