@@ -19,6 +19,8 @@ export interface NodeDistribution {
   /** Links and monitors held with processes of other nodes. */
   readonly remote: RemoteLinks;
   nodes(which: 'visible' | 'hidden' | 'connected'): string[];
+  /** Why `nodeName` can name no node, as one clause (`'x' is not a node name (…): use name@host, …`), or undefined if it can. */
+  notANodeName(nodeName: string): string | undefined;
   ping(nodeName: string): Promise<boolean>;
   sendToPid(pid: Pid, message: unknown): void;
   sendToAlias(ref: Ref, message: unknown): void;

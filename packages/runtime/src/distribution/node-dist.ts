@@ -14,7 +14,7 @@ import { NodeTable, NotANodeName } from './node-table.js';
 import { NodeDown, NodeUp, NodeWatchers, type NodeDownReason } from './node-watchers.js';
 import { epmdPort, type Registration } from './epmd-client.js';
 import { listen } from './listener.js';
-import { CREATION_VERSION, quoteForLog, splitNodeName } from './handshake.js';
+import { CREATION_VERSION, nodeNameProblem, quoteForLog, splitNodeName } from './handshake.js';
 import { RemoteSignals, type SignalRoutes } from './remote.js';
 import { Discovery, type DiscoveryOptions } from './discovery.js';
 import { loadTls, type ConnectFailure, type DistributionTls } from './transport.js';
@@ -366,6 +366,12 @@ export class Distribution implements ConnectionOwner, DiallerHost, ControlTarget
   /** The node name a pid's node index stands for (index 0: this node). */
   nameOf(index: number): string {
     return this.table.nameOf(index);
+  }
+
+  /** Why `nodeName` can name no node, as one clause, or undefined if it can (gen/ reads it: it may not import this layer). */
+  notANodeName(nodeName: string): string | undefined {
+    const problem = nodeNameProblem(nodeName);
+    return problem === undefined ? undefined : `${quoteForLog(nodeName)} is not a node name (${problem}): use name@host, e.g. shop@127.0.0.1`;
   }
 
   /** The index of a node name on this node, allocating one for a new name. */

@@ -36,6 +36,8 @@ export interface SignalRoutes {
   readonly maxLinksAndMonitors: number;
   nameOf(index: number): string;
   indexOf(name: string): number;
+  /** Why a string names no node, or undefined if it can. */
+  notANodeName(name: string): string | undefined;
 }
 
 /**
@@ -67,6 +69,11 @@ export class RemoteSignals {
 
   /** Monitors a remote process (by pid, or by name on a node); DOWN noconnection if its node cannot be reached. */
   monitor(proc: ProcessImpl, target: Pid | { name: string; node: string }, ref: Ref): void {
+    if (!(target instanceof Pid) && this.routes.notANodeName(target.node) !== undefined) {
+      // As erlang:monitor(process, {Name, Node}) of a Node no connection can reach ('nohost'): DOWN noconnection, nothing held.
+      queueMicrotask(() => proc.deliver(new Down(ref, target, 'noconnection')));
+      return;
+    }
     const node = target instanceof Pid ? target.node : this.routes.indexOf(target.node);
     const remoteTarget = target instanceof Pid ? target : target.name;
     this.addHeld(proc, { ref, node, target: remoteTarget });

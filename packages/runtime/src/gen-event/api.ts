@@ -3,7 +3,7 @@ import { Pid, Ref } from '../pid.js';
 import { RuntimeError } from '../errors.js';
 import type { ProcessContext } from '../types.js';
 import { startAcknowledged, NO_START_OPTIONS, type StartBody, type StartOptions } from '../gen/start.js';
-import { DEFAULT_CALL_TIMEOUT, genCall, notDistributed, remoteByName, whereisServer, type ServerRef } from '../gen/call.js';
+import { DEFAULT_CALL_TIMEOUT, genCall, remoteByName, unreachable, whereisServer, type ServerRef } from '../gen/call.js';
 import { stopBehaviour } from '../gen/stop.js';
 import type { From } from '../gen/messages.js';
 import { runManager } from './manager.js';
@@ -26,9 +26,10 @@ function managerRequest(from: From, op: unknown): ManagerRequest {
 
 /** Makes a request to the manager; a `Refused` answer is thrown as a `GenEventError` about `handler`. */
 async function request(ctx: ProcessContext, manager: ManagerRef, op: ManagerOp, handler: HandlerId | null, timeoutMs = Infinity): Promise<unknown> {
-  // As OTP's gen:call of {Name, Node} from a node that is not alive: every request exits {nodedown, Node} first.
+  // As OTP's gen:call of {Name, Node} from a node that is not alive, or of a Node that is no node name: every request exits {nodedown, Node} first.
   const remote = remoteByName(ctx, manager);
-  if (remote !== undefined && ctx.node.dist === null) throw notDistributed(remote, op, op.type);
+  const cannot = remote === undefined ? undefined : unreachable(ctx, remote, op, op.type);
+  if (cannot !== undefined) throw cannot;
   if (handler !== null && isRemote(ctx, manager)) {
     throw new RuntimeError('badarg', `${op.type} names handler ${describeHandler(handler)}, which is code and cannot reach a manager on another node: make the request on the manager's node (rpc)`);
   }

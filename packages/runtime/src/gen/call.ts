@@ -112,9 +112,23 @@ const FLUSH = Object.freeze({ flush: true });
  * A call or stop of `{ name, node }` from a node that is not distributed: OTP's gen exits `{nodedown, Node}`
  * before sending anything (internal).
  */
-export function notDistributed(server: { name: string; node: string }, request: unknown, what = 'call'): CallError {
-  const error = new CallError('nodedown', describe(server), request);
+function notDistributed(server: { name: string; node: string }, request: unknown, what = 'call'): CallError {
+  const error = new CallError('nodedown', describe(server), request, undefined, server.node);
   error.message = `${what} to ${describe(server)} failed with nodedown: this node is not distributed, so it reaches no other node; start it with startDistribution({ name, cookie }) first`;
+  return error;
+}
+
+/**
+ * Why a call, stop or request of `{ name, node }` cannot leave this node (internal): it is not distributed, or the node
+ * is no node name at all ('nohost'); OTP's gen exits `{nodedown, Node}` for both. Undefined when it can be sent.
+ */
+export function unreachable(ctx: ProcessContext, server: { name: string; node: string }, request: unknown, what = 'call'): CallError | undefined {
+  const dist = ctx.node.dist;
+  if (dist === null) return notDistributed(server, request, what);
+  const problem = typeof server.node === 'string' ? dist.notANodeName(server.node) : `${typeof server.node} is not a node name: use name@host, e.g. shop@127.0.0.1`;
+  if (problem === undefined) return undefined;
+  const error = new CallError('nodedown', describe(server), request, undefined, server.node);
+  error.message = `${what} to ${describe(server)} failed with nodedown: ${problem}`;
   return error;
 }
 
@@ -124,17 +138,23 @@ export function notDistributed(server: { name: string; node: string }, request: 
  */
 export function downError(ctx: ProcessContext, callee: Pid | { name: string; node: string }, server: ServerRef, request: unknown, reason: ExitReason, what = 'call'): CallError {
   if (reason !== 'noconnection') return new CallError(reason, describe(server), request);
-  const node = callee instanceof Pid ? (ctx.node.dist?.nameOf(callee.node) ?? 'its node') : callee.node;
-  const error = new CallError('nodedown', describe(server), request);
+  const node = callee instanceof Pid ? nodeOf(ctx, callee) : callee.node;
+  const error = new CallError('nodedown', describe(server), request, undefined, node);
   error.message = `${what} to ${describe(server)} failed with nodedown: ${node} went down or cannot be reached`;
   return error;
+}
+
+// The name of a pid's node: this node's own name for a local pid.
+function nodeOf(ctx: ProcessContext, pid: Pid): string {
+  return pid.node === 0 ? ctx.node.name : (ctx.node.dist?.nameOf(pid.node) ?? ctx.node.name);
 }
 
 // The pid a call goes to, after the checks OTP's gen:call makes before sending anything.
 function calleeOf(ctx: ProcessContext, server: ServerRef, request: unknown, timeoutMs: number): Pid | { name: string; node: string } {
   checkCallTimeout(timeoutMs);
   const remote = remoteByName(ctx, server);
-  if (remote !== undefined && ctx.node.dist === null) throw notDistributed(remote, request);
+  const cannot = remote === undefined ? undefined : unreachable(ctx, remote, request);
+  if (cannot !== undefined) throw cannot;
   const pid = remote ?? whereisServer(ctx, server);
   if (pid === undefined) throw new CallError('noproc', describe(server), request);
   if (pid === ctx.self()) throw new CallError('calling_self', describe(server), request);
@@ -321,7 +341,7 @@ export async function genMultiCall(ctx: ProcessContext, pids: readonly Pid[], me
         answers[i] = { ok: true, value: m.value };
       } else {
         const reason = (m as Down).reason;
-        answers[i] = { ok: false, error: new CallError(reason === 'noconnection' ? 'nodedown' : reason, String(pids[i]), request) };
+        answers[i] = { ok: false, error: reason === 'noconnection' ? downError(ctx, pids[i]!, pids[i]!, request, reason) : new CallError(reason, String(pids[i]), request) };
       }
       sendNext();
     }

@@ -19,6 +19,8 @@ export class CallError extends ExitSignal {
     /** The request that got no reply. */
     readonly request: unknown,
     timeoutMs?: number,
+    /** For `'nodedown'`, the node that went down or cannot be reached (OTP's `{nodedown, Node}`); else undefined. */
+    readonly node?: string,
   ) {
     super(undefined);
     Object.defineProperty(this, 'reason', { value: this });

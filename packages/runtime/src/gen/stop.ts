@@ -1,7 +1,7 @@
 import { Down, TIMEOUT, type ExitReason } from '../messages.js';
 import type { ProcessContext } from '../types.js';
 import { termEquals } from '../terms.js';
-import { checkCallTimeout, describe, downError, notDistributed, remoteByName, whereisServer, type ServerRef } from './call.js';
+import { checkCallTimeout, describe, downError, remoteByName, unreachable, whereisServer, type ServerRef } from './call.js';
 import { CallError } from './errors.js';
 import { From, SystemMessage } from './messages.js';
 
@@ -15,8 +15,9 @@ export async function stopBehaviour(ctx: ProcessContext, server: ServerRef, reas
   checkCallTimeout(timeoutMs, 'stop');
   // A name on another node is monitored and sent to by name, as proc_lib:stop takes {Name, Node}.
   const remote = remoteByName(ctx, server);
-  // As OTP's gen:stop of {Name, Node} from a node that is not alive: exits {nodedown, Node}, nothing sent.
-  if (remote !== undefined && ctx.node.dist === null) throw notDistributed(remote, 'stop', 'stop');
+  // As OTP's gen:stop of {Name, Node} from a node that is not alive, or of a Node that is no node name: exits {nodedown, Node}, nothing sent.
+  const cannot = remote === undefined ? undefined : unreachable(ctx, remote, 'stop', 'stop');
+  if (cannot !== undefined) throw cannot;
   const pid = remote ?? whereisServer(ctx, server);
   if (pid === undefined) throw new CallError('noproc', describe(server), 'stop');
   // As OTP's proc_lib:stop of self(): the process would wait forever for its own exit, its order queued behind the wait.
