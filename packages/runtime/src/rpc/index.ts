@@ -263,6 +263,8 @@ function cast(ctx: ProcessContext, node: string, module: string, fn: string, arg
 async function multicall(ctx: ProcessContext, nodes: string[], module: string, fn: string, args: unknown[] = [], timeoutMs = 30_000): Promise<{ results: unknown[]; badNodes: string[] }> {
   checkCallTimeout(timeoutMs, 'rpc.multicall');
   checkArgs('multicall', module, fn, args);
+  // Every name is checked before anything is sent: a name that is no node name is refused and nothing runs anywhere.
+  for (const node of nodes) checkNode(node);
   const deadline = performance.now() + timeoutMs;
   const calls: Array<{ node: string; id: Ref; req: RequestId<Answer> }> = [];
   try {
