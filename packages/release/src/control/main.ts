@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import { rpc, BadRpc, type OtpNode } from '@otp-ts/runtime';
-import { bootRelease, MAX_PROBE_MS, hasVersion, holderText, readNodeArgs, readReleaseFile, readReleases, readVersion, releasesLockHolder, versionVariables, colours, PortMapperError, printedAnswer, remoteAnswer, rpcResultJson, thrownAfterPrinting, type InstallRefused, type LastUpgrade, type LockHolder } from '@otp-ts/runtime/tools';
+import { bootRelease, MAX_PROBE_MS, hasVersion, permanentVersion, holderText, readNodeArgs, readReleaseFile, readReleases, readVersion, releasesLockHolder, versionVariables, colours, PortMapperError, printedAnswer, remoteAnswer, rpcResultJson, thrownAfterPrinting, type InstallRefused, type LastUpgrade, type LockHolder } from '@otp-ts/runtime/tools';
 import { formatReport } from './report.js';
 import { halfUnpacked } from './half-unpacked.js';
 import { alive, call, describe, movedFrom, otherRoot, pidFile, program, refuseOtherRoot, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode, type Target } from './client.js';
@@ -499,6 +499,9 @@ async function refuseMoved(node: OtpNode, t: Target, verb: string): Promise<void
 
 async function installOrRollBack(what: string, probeMs: number | undefined, verb: 'upgrade' | 'downgrade'): Promise<number> {
   const waitMs = installWaitMs();
+  // The version permanent as the command starts: should another install make a different one permanent before the node
+  // is asked, the node's refusal (no relup from the new version, say) is the loss of a race, not bad input.
+  const permanentAtStart = await permanentNow();
   if (probeMs !== undefined && !(Number.isInteger(probeMs) && probeMs >= 0)) throw new ScriptError(`--probe-ms needs a whole number of milliseconds, e.g. ${verb} ${what} --probe-ms 5000`, 2);
   // The node installs and restarts nothing else while it watches: a window past an hour is a typo, not a plan.
   if (probeMs !== undefined && probeMs > MAX_PROBE_MS) throw new ScriptError(`--probe-ms ${probeMs} is longer than the cap of ${MAX_PROBE_MS} ms (one hour), during which the node could install nothing else, so nothing was done: give at most ${MAX_PROBE_MS}, e.g. ${verb} ${what} --probe-ms 60000`, 2);
@@ -553,10 +556,22 @@ async function installOrRollBack(what: string, probeMs: number | undefined, verb
   // An install of that version already in progress is busy, not bad input: the work could not be done now.
   if (report !== null && typeof report === 'object' && 'refused' in report) {
     const refusal = report as InstallRefused;
-    throw new ScriptError(refusal.noRelup ? await noRelupLine(refusal.noRelup, verb) : String(refusal.refused), refusal.busy ? 1 : 2);
+    const line = refusal.noRelup ? await noRelupLine(refusal.noRelup, verb) : String(refusal.refused);
+    if (refusal.busy) throw new ScriptError(line, 1);
+    // The loser of a race (two installs started together) exits 1, as it does when it finds the winner still installing.
+    const now = await permanentNow();
+    if (permanentAtStart !== undefined && now !== undefined && now !== permanentAtStart) {
+      throw new ScriptError(`another install won: ${now} became permanent (over ${permanentAtStart}) while this ${verb} to ${vsn} ran, so ${vsn} was not installed and the node refused it: ${line}`, 1);
+    }
+    throw new ScriptError(line, 2);
   }
   process.stdout.write(`${formatReport(report as Parameters<typeof formatReport>[0], performance.now() - started, probeMs)}\n`);
   return 0;
+}
+
+// The version RELEASES.json marks permanent now, or undefined when it does not read.
+async function permanentNow(): Promise<string | undefined> {
+  return readReleases(root).then(permanentVersion, () => undefined);
 }
 
 // Which way a version lies from the permanent one, with the node down: as the node's install would find it (the target's
