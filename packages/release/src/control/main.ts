@@ -144,15 +144,20 @@ async function stop(): Promise<number> {
   const heart = liveHeart(root, t.name, program);
   // Under a heart, stop goes through it: told first, it stops the node in order and does not restart it.
   const osPid = heart === undefined ? ((await call('pid', 'release_handler', [], 30_000, 'stop').catch((error: unknown) => Promise.reject(notAnswering(t.name, error)))) as number) : ((await call('pid', 'release_handler').catch(() => undefined)) as number | undefined);
+  // An install in progress ends (installed, or rolled back) before the node stops: said, and waited for past the 60 s.
+  const installing = async (): Promise<{ from: string; to: string } | undefined> => ((await call('versions', 'release_handler', [], 5_000, 'stop').catch(() => undefined)) as { installing?: { from: string; to: string } } | undefined)?.installing;
+  const install = await installing();
+  if (install !== undefined) process.stderr.write(`${t.name}: the node stops once the install of ${install.to} over ${install.from} has ended (installed, or rolled back): waiting for it\n`);
   if (heart === undefined) await call('stop', 'release_handler');
   else process.kill(heart, 'SIGTERM');
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
+  for (let deadline = Date.now() + 60_000; ; await sleep(25)) {
     if ((osPid === undefined || !alive(osPid)) && (heart === undefined || !alive(heart))) {
       process.stdout.write('stopped\n');
       return 0;
     }
-    await sleep(25);
+    if (Date.now() < deadline) continue;
+    if (install === undefined || (await installing()) === undefined) break;
+    deadline = Date.now() + 60_000;
   }
   throw new ScriptError(`the node (os pid ${osPid ?? '–'}${heart === undefined ? '' : `, its heart os pid ${heart}`}) is still running 60 s after stop: see log/`);
 }
