@@ -37,7 +37,7 @@ export class ProcessMailbox extends ProcessRecord {
   // The hot path of a receive is small enough to be inlined into the body's loop: the rare cases (a dead
   // process, a receive still pending, a suspension, a bad timeout, messages to scan) are calls out of it.
   receive<T>(this: ProcessImpl, matcher?: Matcher<T> | null, timeoutMs?: number): Promise<T | Timeout> {
-    if (this.dead || this.mode !== IDLE || (this.x !== null && this.x.suspended !== null) || (timeoutMs !== undefined && !((timeoutMs as number) >= 0 && (Number.isInteger(timeoutMs) || timeoutMs === Infinity)))) {
+    if (this.dead || this.mode !== IDLE || (this.x !== null && this.x.suspended !== null) || (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0))) {
       return this.receiveOdd(matcher, timeoutMs);
     }
     this.reductions++;
@@ -132,8 +132,9 @@ export class ProcessMailbox extends ProcessRecord {
       this.body = RACED;
       throw new RuntimeError('badarg', `process ${this.pid} called receive while its previous receive is still pending; await each receive`);
     }
-    // OTP's `receive after T` with T no integer >= 0 nor infinity exits `timeout_value`; caught, it reads as badarg.
-    throw new RuntimeError('badarg', `receive timeout must be a whole number of milliseconds >= 0 or Infinity, got ${typeof timeoutMs === 'number' ? String(timeoutMs) : describeBrief(timeoutMs)}`, 'timeout_value');
+    // OTP's `receive after T` with T no integer >= 0 nor infinity exits `timeout_value`; caught, it reads as badarg. A
+    // fraction of a ms is taken (a JS number has no integer type: a deadline less performance.now() is one).
+    throw new RuntimeError('badarg', `receive timeout must be a number of milliseconds >= 0 or Infinity, got ${typeof timeoutMs === 'number' ? String(timeoutMs) : describeBrief(timeoutMs)}`, 'timeout_value');
   }
 
   /**
