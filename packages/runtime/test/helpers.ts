@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { transformSync } from 'esbuild';
 import * as runtime from '@otp-ts/runtime';
-import { CallError, codeServerOf, createNode, loggerOf, ok, reply, TIMEOUT, type CodeServer, type GenServer, type LogEvent, type OtpNode, type Pid, type ProcessContext, type ProcessFn, type ModuleSource } from '@otp-ts/runtime';
+import { CallError, codeServerOf, createNode, loggerOf, NodeDown, ok, reply, TIMEOUT, type CodeServer, type GenServer, type LogEvent, type OtpNode, type Pid, type ProcessContext, type ProcessFn, type ModuleSource } from '@otp-ts/runtime';
 import { EpmdServer, type TraceEvent, type TraceMessage } from '@otp-ts/runtime/tools';
 import { waitFor } from '../../../test/support/wait.ts';
 
@@ -157,5 +158,51 @@ export async function collectTrace(ctx: ProcessContext, session: string, pid: Pi
     if (m.otpTrace === 'done') return events;
     events.push(...m.events);
     ctx.send(pid, { otpTrace: 'ack' });
+  }
+}
+
+const suitePeerScript = fileURLToPath(new URL('./fixtures/suite-peer.ts', import.meta.url));
+
+/** Starts fixtures/suite-peer.ts as a node in an OS process of its own; resolves once it is ready. */
+function startSuitePeer(name: string, cookie: string, epmdPort: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...process.execArgv, suitePeerScript, name, cookie, String(epmdPort)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (c: Buffer) => {
+      if (c.toString().includes('ready')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`peer ${name} exited with ${code}: ${err}`)));
+  });
+}
+
+/**
+ * One case of a translated distributed suite: a port mapper, this test's node `<prefix>_a` and the peer `<prefix>_b`
+ * (an OS process), connected; all ended after. `kill` ends the peer at once; `stop` (test_server:stop_node) returns
+ * once its process ended and this node saw the nodedown.
+ */
+export async function withSuitePeer(prefix: string, cookie: string, body: (a: OtpNode, peer: string, kill: () => void, stop: () => Promise<void>) => Promise<void>): Promise<void> {
+  const epmd = new EpmdServer();
+  const epmdPort = await epmd.listen(0);
+  const peerName = `${prefix}_b@127.0.0.1`;
+  const child = await startSuitePeer(peerName, cookie, epmdPort);
+  const a = createNode({ onCrash: () => {} });
+  try {
+    await a.startDistribution({ name: `${prefix}_a@127.0.0.1`, cookie, epmdPort, tickTime: 1000, log: () => {} });
+    await waitFor(`${a.name} reaches ${peerName}`, () => a.ping(peerName), { ms: 30_000 });
+    const stop = async (): Promise<void> => {
+      await a.run(async (ctx) => {
+        ctx.monitorNode(peerName);
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGKILL');
+        await exited;
+        await ctx.receive((m) => m instanceof NodeDown && m.node === peerName, 30_000);
+      });
+    };
+    await body(a, peerName, () => child.kill('SIGKILL'), stop);
+  } finally {
+    child.kill('SIGKILL');
+    a.shutdown();
+    await epmd.close();
   }
 }

@@ -3,46 +3,11 @@
 // node go away.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { createNode, isDown, rpc, NodeDown, type Down, type OtpNode, type Pid } from '@otp-ts/runtime';
-import { EpmdServer } from '@otp-ts/runtime/tools';
-import { waitFor } from '../../../test/support/wait.ts';
-import { leftovers } from './helpers.ts';
-
-const peerScript = fileURLToPath(new URL('./fixtures/suite-peer.ts', import.meta.url));
-
-function startSuitePeer(name: string, cookie: string, epmdPort: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...process.execArgv, peerScript, name, cookie, String(epmdPort)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (c: Buffer) => {
-      if (c.toString().includes('ready')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`peer ${name} exited with ${code}: ${err}`)));
-  });
-}
-
-async function withPeer(prefix: string, body: (a: OtpNode, peer: string, kill: () => void) => Promise<void>): Promise<void> {
-  const epmd = new EpmdServer();
-  const epmdPort = await epmd.listen(0);
-  const peerName = `${prefix}_b@127.0.0.1`;
-  const child = await startSuitePeer(peerName, 'mon-dist', epmdPort);
-  const a = createNode({ onCrash: () => {} });
-  try {
-    await a.startDistribution({ name: `${prefix}_a@127.0.0.1`, cookie: 'mon-dist', epmdPort, tickTime: 1000, log: () => {} });
-    await waitFor(`${a.name} reaches ${peerName}`, () => a.ping(peerName), { ms: 30_000 });
-    await body(a, peerName, () => child.kill('SIGKILL'));
-  } finally {
-    child.kill('SIGKILL');
-    a.shutdown();
-    await epmd.close();
-  }
-}
+import { isDown, rpc, NodeDown, type Down, type Pid } from '@otp-ts/runtime';
+import { leftovers, withSuitePeer } from './helpers.ts';
 
 test('monitor_SUITE demon_3: a demonitored remote process that then exits sends no DOWN; demonitor answers true then false', { timeout: 120_000 }, async () => {
-  await withPeer('demon3', async (a, peer) => {
+  await withSuitePeer('demon3', 'mon-dist', async (a, peer) => {
     await a.run(async (ctx) => {
       const pid = (await rpc.call(ctx, peer, 'suite', 'start', [null])) as Pid;
       const ref = ctx.monitor(pid);
@@ -60,7 +25,7 @@ test('monitor_SUITE demon_3: a demonitored remote process that then exits sends 
 });
 
 test('monitor_SUITE mon_2 remote: monitoring a dead remote pid or an unheld { name, node } gives DOWN noproc at once', { timeout: 120_000 }, async () => {
-  await withPeer('mon2', async (a, peer) => {
+  await withSuitePeer('mon2', 'mon-dist', async (a, peer) => {
     await a.run(async (ctx) => {
       const pid = (await rpc.call(ctx, peer, 'suite', 'start', [null])) as Pid;
       const gone = ctx.monitor(pid);
@@ -75,7 +40,7 @@ test('monitor_SUITE mon_2 remote: monitoring a dead remote pid or an unheld { na
 });
 
 test('monitor_SUITE: a node that stops while monitored sends DOWN noconnection for each monitor of its processes, by pid and by name; a monitor made after is DOWN noconnection at once', { timeout: 120_000 }, async () => {
-  await withPeer('monstop', async (a, peer, kill) => {
+  await withSuitePeer('monstop', 'mon-dist', async (a, peer, kill) => {
     await a.run(async (ctx) => {
       const pid = (await rpc.call(ctx, peer, 'suite', 'start', ['held'])) as Pid;
       const byPid = ctx.monitor(pid);

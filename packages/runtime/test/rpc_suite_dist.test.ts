@@ -3,47 +3,13 @@
 // whose `reason` is the Reason.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { BadRpc, createNode, rpc, NodeDown, RuntimeError, type OtpNode } from '@otp-ts/runtime';
-import { EpmdServer } from '@otp-ts/runtime/tools';
-import { waitFor } from '../../../test/support/wait.ts';
-
-const peerScript = fileURLToPath(new URL('./fixtures/suite-peer.ts', import.meta.url));
-
-function startSuitePeer(name: string, cookie: string, epmdPort: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...process.execArgv, peerScript, name, cookie, String(epmdPort)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (c: Buffer) => {
-      if (c.toString().includes('ready')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`peer ${name} exited with ${code}: ${err}`)));
-  });
-}
-
-async function withPeer(prefix: string, body: (a: OtpNode, peer: string, kill: () => void) => Promise<void>): Promise<void> {
-  const epmd = new EpmdServer();
-  const epmdPort = await epmd.listen(0);
-  const peerName = `${prefix}_b@127.0.0.1`;
-  const child = await startSuitePeer(peerName, 'rpc-dist', epmdPort);
-  const a = createNode({ onCrash: () => {} });
-  try {
-    await a.startDistribution({ name: `${prefix}_a@127.0.0.1`, cookie: 'rpc-dist', epmdPort, tickTime: 1000, log: () => {} });
-    await waitFor(`${a.name} reaches ${peerName}`, () => a.ping(peerName), { ms: 30_000 });
-    await body(a, peerName, () => child.kill('SIGKILL'));
-  } finally {
-    child.kill('SIGKILL');
-    a.shutdown();
-    await epmd.close();
-  }
-}
+import { BadRpc, rpc, NodeDown, RuntimeError } from '@otp-ts/runtime';
+import { withSuitePeer } from './helpers.ts';
 
 const badrpc = (reason: unknown) => (e: unknown) => e instanceof BadRpc && (assert.deepEqual(e.reason, reason), true);
 
 test('rpc_SUITE call: a call answers the value; a throw there is a BadRpc carrying the error; an unknown function is undef', { timeout: 120_000 }, async () => {
-  await withPeer('rcall', async (a, peer) => {
+  await withSuitePeer('rcall', 'rpc-dist', async (a, peer) => {
     await a.run(async (ctx) => {
       assert.deepEqual(await rpc.call(ctx, peer, 'suite', 'echo', [{ x: [1, 'two'] }]), { x: [1, 'two'] });
       await assert.rejects(rpc.call(ctx, peer, 'suite', 'throws', []), (e: unknown) => e instanceof BadRpc && !e.undef && /thrown there/.test(e.message));
@@ -53,7 +19,7 @@ test('rpc_SUITE call: a call answers the value; a throw there is a BadRpc carryi
 });
 
 test('erpc_SUITE call: a function that exits the process running it is a BadRpc carrying the exit reason', { timeout: 120_000 }, async () => {
-  await withPeer('rexit', async (a, peer) => {
+  await withSuitePeer('rexit', 'rpc-dist', async (a, peer) => {
     await a.run(async (ctx) => {
       await assert.rejects(rpc.call(ctx, peer, 'suite', 'exits', []), (e: unknown) => e instanceof BadRpc && /gone_there/.test(e.message));
     });
@@ -61,7 +27,7 @@ test('erpc_SUITE call: a function that exits the process running it is a BadRpc 
 });
 
 test('rpc_SUITE call timeout: a call that outlives its timeout is badrpc timeout, and the caller can call again', { timeout: 120_000 }, async () => {
-  await withPeer('rtmo', async (a, peer) => {
+  await withSuitePeer('rtmo', 'rpc-dist', async (a, peer) => {
     await a.run(async (ctx) => {
       await assert.rejects(rpc.call(ctx, peer, 'suite', 'hang', [], 200), badrpc('timeout'));
       assert.equal(await rpc.call(ctx, peer, 'suite', 'echo', ['again']), 'again');
@@ -70,7 +36,7 @@ test('rpc_SUITE call timeout: a call that outlives its timeout is badrpc timeout
 });
 
 test('rpc_SUITE called_dies / erpc_SUITE call against a node going down: a call in flight when the node dies is badrpc nodedown, not a timeout', { timeout: 120_000 }, async () => {
-  await withPeer('rdies', async (a, peer, kill) => {
+  await withSuitePeer('rdies', 'rpc-dist', async (a, peer, kill) => {
     const seen = a.run((ctx) => rpc.call(ctx, peer, 'suite', 'hang', [], Infinity).then(() => undefined, (e: unknown) => e));
     await a.run(async (ctx) => {
       // The call has reached the peer once it runs there: ask for a second answer, which comes after.
@@ -85,7 +51,7 @@ test('rpc_SUITE called_dies / erpc_SUITE call against a node going down: a call 
 });
 
 test('rpc_SUITE: a call, a cast and a multicall to a node that is down; a call to it is badrpc nodedown; multicall lists it among the bad nodes', { timeout: 120_000 }, async () => {
-  await withPeer('rdown', async (a, peer, kill) => {
+  await withSuitePeer('rdown', 'rpc-dist', async (a, peer, kill) => {
     await a.run(async (ctx) => {
       ctx.monitorNode(peer);
       kill();
@@ -100,7 +66,7 @@ test('rpc_SUITE: a call, a cast and a multicall to a node that is down; a call t
 });
 
 test('rpc_SUITE / erpc_SUITE bad node names: a name no node holds, or one that is no node name at all, is badrpc nodedown (the latter said so); a name that is not a string is badarg', { timeout: 120_000 }, async () => {
-  await withPeer('rbad', async (a) => {
+  await withSuitePeer('rbad', 'rpc-dist', async (a) => {
     await a.run(async (ctx) => {
       await assert.rejects(rpc.call(ctx, 'nobody@127.0.0.1', 'otp', 'ping', [], 10_000), badrpc('nodedown'));
       for (const bad of ['nohost', '', 'a@b@c', 'x@']) {
