@@ -9,11 +9,11 @@ import type { ServerRef } from '../src/gen/call.ts';
 import type { ProcessContext } from '../src/types.ts';
 import { Pid, Ref } from '../src/pid.ts';
 import { EpmdServer } from '../src/distribution/epmd-server.ts';
-import { lookup } from '../src/distribution/epmd-client.ts';
 import { encodeControl, type PidTranslator } from '../src/distribution/codec.ts';
 import { MAX_WIRE_NAMES } from '../src/distribution/node-table.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 import { dialRaw, frame, json, proofOf, type Raw } from './support/raw-peer.ts';
+import { withPeer } from './support/hostile-cluster.ts';
 
 /** Shakes hands as `name` with the cookie, saying `extra` in its hello; the listener's last answer too ({} when it closed). */
 async function shakeHands(port: number, name: string, listener: string, extra: Record<string, unknown>): Promise<{ raw: Raw; answer: Record<string, unknown> }> {
@@ -24,38 +24,6 @@ async function shakeHands(port: number, name: string, listener: string, extra: R
   if (ch.t !== 'challenge') return { raw, answer: ch };
   raw.send({ t: 'proof', digest: proofOf('sekrit', 'dialler', name, listener, String(ch.challenge), mine) });
   return { raw, answer: json(await raw.next()) };
-}
-
-/** The node under attack (a, its log lines kept), a well-behaved node of its cluster (c), their port mapper, and a's port. */
-interface Peer {
-  a: OtpNode;
-  c: OtpNode;
-  logs: string[];
-  epmdPort: number;
-  /** a's distribution port, where the raw client dials. */
-  port: number;
-}
-
-/**
- * Runs `body` against a node a@127.0.0.1 (cookie 'sekrit', its distribution lines in `logs`, `options` added to its
- * start) and a node c@127.0.0.1 of the same cluster, on a port mapper of their own; stops them all afterwards.
- */
-async function withPeer(body: (p: Peer) => Promise<void>, options: Partial<DistributionOptions> = {}): Promise<void> {
-  const epmd = new EpmdServer();
-  const epmdPort = await epmd.listen(0);
-  const logs: string[] = [];
-  const a = createNode({ onCrash: () => {} });
-  const c = createNode({ onCrash: () => {} });
-  try {
-    await a.startDistribution({ name: 'a@127.0.0.1', cookie: 'sekrit', epmdPort, log: (l) => logs.push(l), ...options });
-    await c.startDistribution({ name: 'c@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
-    const port = (await lookup('a', '127.0.0.1', epmdPort))!.port;
-    await body({ a, c, logs, epmdPort, port });
-  } finally {
-    await a.shutdown();
-    await c.shutdown();
-    await epmd.close();
-  }
 }
 
 // Pids as the raw client writes them: index 0 is the client's own node.

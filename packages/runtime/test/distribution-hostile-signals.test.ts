@@ -5,14 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createNode, isExit, type OtpNode } from '../src/index.ts';
-import type { DistributionOptions } from '../src/distribution/node-dist.ts';
+import { isExit } from '../src/index.ts';
 import { Pid, Ref } from '../src/pid.ts';
-import { EpmdServer } from '../src/distribution/epmd-server.ts';
-import { lookup } from '../src/distribution/epmd-client.ts';
 import { encodeControl, type PidTranslator } from '../src/distribution/codec.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 import { dialRaw, frame, json, proofOf, type Raw } from './support/raw-peer.ts';
+import { withPeer } from './support/hostile-cluster.ts';
 
 /** Shakes hands as b@127.0.0.1 with a's cookie; fails the test unless a lets it in. */
 async function connectB(port: number): Promise<Raw> {
@@ -25,25 +23,6 @@ async function connectB(port: number): Promise<Raw> {
   const answer = json(await raw.next());
   assert.equal(answer.t, 'proof', JSON.stringify(answer));
   return raw;
-}
-
-/** Runs `body` against a@127.0.0.1 (its distribution lines in `logs`) and c@127.0.0.1, a node of its cluster, on a port mapper of their own. */
-async function withPeer(body: (p: { a: OtpNode; c: OtpNode; logs: string[]; port: number }) => Promise<void>, options: Partial<DistributionOptions> = {}): Promise<void> {
-  const epmd = new EpmdServer();
-  const epmdPort = await epmd.listen(0);
-  const logs: string[] = [];
-  const a = createNode({ onCrash: () => {} });
-  const c = createNode({ onCrash: () => {} });
-  try {
-    await a.startDistribution({ name: 'a@127.0.0.1', cookie: 'sekrit', epmdPort, log: (l) => logs.push(l), ...options });
-    await c.startDistribution({ name: 'c@127.0.0.1', cookie: 'sekrit', epmdPort, log: () => {} });
-    const port = (await lookup('a', '127.0.0.1', epmdPort))!.port;
-    await body({ a, c, logs, port });
-  } finally {
-    await a.shutdown();
-    await c.shutdown();
-    await epmd.close();
-  }
 }
 
 // Pids as the raw client writes them: index 0 is the client's own node, index 1 the receiver's (a's).
