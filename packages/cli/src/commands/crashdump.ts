@@ -111,12 +111,11 @@ function refuseLongText(file: string, give: string): void {
 
 // An otp crash dump's fields `otp crashdump` reads, checked: a usage error naming the first one missing or of the wrong type.
 function checkDump(file: string, v: Record<string, unknown>): CrashDump {
-  for (const [field, type] of DUMP_FIELDS) {
-    if (kindOf(v[field]) !== type) throw new OtpError('usage', `${file} is a damaged otp crash dump: its field '${field}' is ${v[field] === undefined ? 'missing' : `a ${kindOf(v[field])}`}, not a${type === 'array' || type === 'object' ? 'n' : ''} ${type}: give the otp_crash.dump as the node wrote it`);
-  }
-  const damaged = (field: string, value: unknown, type: string): OtpError => new OtpError('usage', `${file} is a damaged otp crash dump: its field '${field}' is ${value === undefined ? 'missing' : `a ${kindOf(value)}`}, not ${type}: give the otp_crash.dump as the node wrote it`);
+  const a = (kind: string): string => `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
+  const damaged = (field: string, value: unknown, type: string): OtpError => new OtpError('usage', `${file} is a damaged otp crash dump: its field '${field}' is ${value === undefined ? 'missing' : a(kindOf(value))}, not ${a(type)}: give the otp_crash.dump as the node wrote it`);
+  for (const [field, type] of DUMP_FIELDS) if (kindOf(v[field]) !== type) throw damaged(field, v[field], type);
   const need = (field: string, value: unknown, type: 'string' | 'number' | 'object' | 'array', optional = false): void => {
-    if (!(kindOf(value) === type || (optional && (value === undefined || value === null)))) throw damaged(field, value, `a${type === 'array' || type === 'object' ? 'n' : ''} ${type}`);
+    if (!(kindOf(value) === type || (optional && (value === undefined || value === null)))) throw damaged(field, value, type);
   };
   const versions = v.versions as Record<string, unknown>;
   need('versions.applications', versions.applications, 'array');
@@ -130,6 +129,7 @@ function checkDump(file: string, v: Record<string, unknown>): CrashDump {
   if (bad >= 0) throw new OtpError('usage', `${file} is a damaged otp crash dump: its process ${bad + 1} lacks a pid, links or mailbox: give the otp_crash.dump as the node wrote it`);
   (v.processes as Array<Record<string, unknown>>).forEach((p, i) => {
     need(`processes[${i}].name`, p.name, 'string', true);
+    need(`processes[${i}].state`, p.state, 'string', true);
     need(`processes[${i}].initialCall`, p.initialCall, 'string');
     need(`processes[${i}].monitors`, p.monitors, 'array');
     for (const key of ['mailboxLength', 'memory']) need(`processes[${i}].${key}`, p[key], 'number');
@@ -140,6 +140,9 @@ function checkDump(file: string, v: Record<string, unknown>): CrashDump {
     need(`tables[${i}].type`, (t as Record<string, unknown>).type, 'string');
   });
   (v.log as unknown[]).forEach((l, i) => need(`log[${i}]`, l, 'string'));
+  need('truncated', v.truncated, 'object', true);
+  if (v.truncated) for (const key of ['listed', 'total'] as const) need(`truncated.${key}`, (v.truncated as Record<string, unknown>)[key], 'number');
+  if (v.truncated) need('truncated.note', (v.truncated as Record<string, unknown>).note, 'string');
   need('states', v.states, 'object', true);
   if (v.states) need('states.note', (v.states as Record<string, unknown>).note, 'string');
   // The recorded tree, walked without recursion: one nested past any supervision tree is refused, not a stack overflow.
