@@ -78,7 +78,8 @@ import './distribution/install.js';
 export { NodeDown } from './distribution/node-dist.js';
 export type { DistributionOptions, NodeDownReason } from './distribution/node-dist.js';
 export type { DistributionTls, ConnectFailure, ConnectFailureReason } from './distribution/transport.js';
-export { rpc, BadRpc, registerRpcModule, CTX_FIRST_KEY } from './rpc/index.js';
+export { rpc, BadRpc, registerRpcModule, CTX_FIRST_KEY, type ExceptionClass } from './rpc/index.js';
+export { erpc, ErpcError, ErpcRequestId, type ErpcErrorKind, type ErpcResponse, type MulticallResult } from './rpc/erpc.js';
 // Every distributed node serves the trace agent, otp_observer and otp_profile (otp trace, top, observer,
 // profile reach any node), though their exports live in /tools: loading them installs the service.
 import './trace/api.js';

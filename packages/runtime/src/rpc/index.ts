@@ -16,7 +16,7 @@ import { runtimeApi } from '../code/runtime-api.js';
 import { endEvalSession, evaluate, interruptEvalSession, type EvalLineOptions } from './eval.js';
 import { CodeDoesNotParse } from './eval-sandbox.js';
 import { formatValue, loggerOf } from '../logger.js';
-import { RuntimeError } from '../errors.js';
+import { RuntimeError, describeReason, isExitSignal } from '../errors.js';
 
 /** What rpc asks another node's rpc server (`rex`). */
 interface Apply {
@@ -33,17 +33,27 @@ interface Cancel {
   caller: Pid;
 }
 
-// The workers of calls still running that a caller may cancel: by call (caller and id), and the call by worker.
+// The workers of calls still running that a caller may cancel: by call (caller and id), and the call by worker;
+// `unanswered` holds, by worker, the caller of a call not yet answered: a worker ended by an exit signal before it
+// answered has its caller told so (erpc's {signal, Reason}), rather than leaving it to wait out its timeout.
 interface Workers {
   byCall: Map<string, Pid>;
   byWorker: Map<string, string>;
+  unanswered: Map<string, From<Answer>>;
 }
 
 const callKey = (caller: Pid, id: Ref): string => `${String(caller)} ${String(id)}`;
 
 // `undef` marks a call the node could not resolve (OTP's {'EXIT', {undef, _}}), as against one that ran and threw;
 // kind `parse` marks code given to evaluate (otp.eval) that does not parse. The kind travels as a field, not in wording.
-type Answer = { ok: true; value: unknown } | { ok: false; error: unknown; undef?: boolean; kind?: 'parse' };
+// `cls` is the class of what ended the call there, as erpc's: a value thrown that is no Error (`throw`), an Error
+// (`error`), the worker's own ctx.exit (`exit`), an exit signal from elsewhere (`signal`); `raw` is the value itself
+// when it can cross (`error` stays the sentence rpc reports). A node of an earlier version sends neither.
+/** What rex answers a call (internal to rpc and erpc). */
+export type Answer = { ok: true; value: unknown } | { ok: false; error: unknown; undef?: boolean; kind?: 'parse'; cls?: ExceptionClass; raw?: unknown };
+
+/** The class of what ended a call on the node that ran it, after Erlang's exception classes (`signal`: an exit signal from another process). */
+export type ExceptionClass = 'throw' | 'error' | 'exit' | 'signal';
 
 /** An rpc that could not run: the node is down, the module or function is unknown (`undef`), or it threw. */
 export class BadRpc extends Error {
@@ -121,10 +131,15 @@ export function rpcCallerOf(ctx: ProcessContext): Pid | undefined {
 }
 
 // Runs one call in `worker` and answers the caller.
-async function work(worker: ProcessContext, req: Apply, from: From<Answer>): Promise<void> {
+async function work(worker: ProcessContext, req: Apply, from: From<Answer>, answering: () => void = () => {}): Promise<void> {
   callers.set(worker, from.pid);
+  // A worker ended by an exit signal while the call ran answers nothing: rex tells the caller of the signal.
+  const me = worker.self();
+  const gone = (): boolean => !worker.node.isAlive(me);
   try {
     const value = await apply(worker, req.module, req.fn, req.args);
+    if (gone()) return;
+    answering();
     // An answer that cannot cross to the caller's node would be dropped, and the caller would wait out its timeout for nothing: it is told why.
     const unsent = replyTo(from, { ok: true as const, value });
     if (unsent !== undefined) {
@@ -134,11 +149,17 @@ async function work(worker: ProcessContext, req: Apply, from: From<Answer>): Pro
       reply(from, { ok: false as const, error: `${req.module}.${req.fn} returned a value that cannot be sent back to ${from.pid.node === 0 ? 'the caller' : 'the calling node'}: ${why}` });
     }
   } catch (error) {
+    if (gone()) return;
+    answering();
     // An Error is told by its message; anything else thrown (a string, an object) is the reason itself, as
     // OTP's {badrpc, {'EXIT', Reason}} carries the term, or as it prints when it cannot cross.
     const reason = error instanceof Error ? error.message : error;
-    const failed = (why: unknown): Answer => ({ ok: false as const, error: why, ...(error instanceof Undef ? { undef: true } : error instanceof CodeDoesNotParse ? { kind: 'parse' as const } : {}) });
-    if (replyTo(from, failed(reason)) !== undefined) reply(from, failed(formatValue(reason, 500)));
+    const exit = isExitSignal(error);
+    const cls: ExceptionClass = exit ? 'exit' : error instanceof Error ? 'error' : 'throw';
+    const raw = exit ? error.reason : error instanceof Undef ? 'undef' : error;
+    const failed = (why: unknown, r: unknown): Answer => ({ ok: false as const, error: why, cls, raw: r, ...(error instanceof Undef ? { undef: true } : error instanceof CodeDoesNotParse ? { kind: 'parse' as const } : {}) });
+    if (replyTo(from, failed(reason, raw)) === undefined) return;
+    if (replyTo(from, failed(reason, formatValue(raw, 500))) !== undefined) reply(from, failed(formatValue(reason, 500), formatValue(raw, 500)));
   }
 }
 
@@ -166,7 +187,7 @@ function cyclePath(value: unknown): string | undefined {
 // whose caller gave up (timed out) has its worker killed, as erpc does, so no abandoned work runs on.
 const rex: GenServer<Workers, Apply, Apply | Cancel, Answer, void> = {
   name: 'rex',
-  init: () => ok({ byCall: new Map(), byWorker: new Map() }),
+  init: () => ok({ byCall: new Map(), byWorker: new Map(), unanswered: new Map() }),
   handleCall(req, from, workers, ctx) {
     // Any node with the cookie can call rex: a request of the wrong shape is answered as an error and logged, never
     // thrown (which would end rex, and every rpc to this node with it).
@@ -179,16 +200,21 @@ const rex: GenServer<Workers, Apply, Apply | Cancel, Answer, void> = {
       ctx.spawn((worker) => work(worker, req, from));
       return noreply(workers);
     }
-    const [worker] = ctx.spawnMonitor((w) => work(w, req, from));
+    const [worker] = ctx.spawnMonitor((w) => work(w, req, from, () => workers.unanswered.delete(String(w.self()))));
     const key = callKey(from.pid, req.id);
     workers.byCall.set(key, worker);
     workers.byWorker.set(String(worker), key);
+    workers.unanswered.set(String(worker), from);
     return noreply(workers);
   },
   handleCast(req, workers, ctx) {
     if (isCancel(req)) {
       const worker = workers.byCall.get(callKey(req.caller, req.cancel));
-      if (worker !== undefined) ctx.exit(worker, 'kill');
+      if (worker !== undefined) {
+        // The caller gave up: it is owed no answer.
+        workers.unanswered.delete(String(worker));
+        ctx.exit(worker, 'kill');
+      }
       return noreply(workers);
     }
     if (!isApply(req)) {
@@ -206,6 +232,13 @@ const rex: GenServer<Workers, Apply, Apply | Cancel, Answer, void> = {
       const key = workers.byWorker.get(worker);
       workers.byWorker.delete(worker);
       if (key !== undefined) workers.byCall.delete(key);
+      // Ended by an exit signal before it answered (killed, or linked to a process that crashed).
+      const from = workers.unanswered.get(worker);
+      workers.unanswered.delete(worker);
+      if (from !== undefined && message.reason !== 'normal') {
+        const signalled = (raw: unknown): Answer => ({ ok: false as const, error: `the process running the call was ended by an exit signal (${describeReason(message.reason)})`, cls: 'signal', raw });
+        if (replyTo(from, signalled(message.reason)) !== undefined) reply(from, signalled(formatValue(message.reason, 500)));
+      }
     }
     return noreply(workers);
   },
