@@ -4,7 +4,7 @@
 // error:{erpc, E} kind E; {response, R} is { response: R } and no_response / no_request 'noResponse' / 'noRequest'.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BadRpc, erpc, ErpcError, rpc, RuntimeError, TIMEOUT, type ErpcErrorKind, type ProcessContext } from '@otp-ts/runtime';
+import { BadRpc, createNode, erpc, ErpcError, rpc, RuntimeError, TIMEOUT, type ErpcErrorKind, type ProcessContext } from '@otp-ts/runtime';
 import { withSuitePeer } from './helpers.ts';
 
 const erpcError = (kind: ErpcErrorKind, reason?: unknown) => (e: unknown) => {
@@ -191,4 +191,20 @@ test('rpc: a call whose process there is ended by an exit signal is a BadRpc say
       await assert.rejects(rpc.call(ctx, peer, 'suite', 'signalHere', ['shot'], 20_000), (e: unknown) => e instanceof BadRpc && /exit signal.*shot/.test(e.message));
     });
   });
+});
+
+test('erpc from a node that is not distributed: another node is noconnection at once, and this node (no rpc server) notsup', { timeout: 60_000 }, async () => {
+  const node = createNode({ onCrash: () => {} });
+  try {
+    await node.run(async (ctx) => {
+      await assert.rejects(erpc.call(ctx, 'shop@127.0.0.1', 'otp', 'name', []), erpcError('noconnection'));
+      await assert.rejects(erpc.call(ctx, node.name, 'otp', 'name', []), erpcError('notsup'));
+      const r = await erpc.multicall(ctx, ['shop@127.0.0.1'], 'otp', 'name', []);
+      assert.ok(!r[0]!.ok && r[0]!.error.kind === 'noconnection');
+      erpc.cast(ctx, 'shop@127.0.0.1', 'otp', 'name', []);
+      await flushed(ctx);
+    });
+  } finally {
+    node.shutdown();
+  }
 });
