@@ -15,7 +15,7 @@ test('bin/<name> rpc of a call that never returns ends at --timeout naming the c
     const never = JSON.stringify(['await new Promise(() => {})', { awaitTimeoutMs: 120_000 }]);
     const r = await script(['rpc', 'otp', 'eval', never, '--timeout', '500']);
     assert.equal(r.status, 1, r.out);
-    assert.equal(r.stderr, "rpcwait: otp.eval on rpcwait@127.0.0.1 gave no answer within 500 ms; it keeps running there until it returns (as with OTP's erpc, a call that times out is abandoned, not stopped)\nwait longer with --timeout MS");
+    assert.equal(r.stderr, "rpcwait: otp.eval on rpcwait@127.0.0.1 gave no answer within 500 ms; the process running it there was stopped (erpc.call abandons such a call instead)\nwait longer with --timeout MS");
     const bad = await script(['rpc', 'otp', 'processCount', '--timeout', '0']);
     assert.equal(bad.status, 2, bad.out);
     assert.match(bad.stderr, /--timeout needs a whole number of milliseconds above 0/);

@@ -58,7 +58,7 @@ test('otp rpc of a function that never returns ends at --timeout with one senten
   const before = await count();
   const r = await otp('rpc', 'answers@127.0.0.1', 'math', 'hang', '--timeout', '500');
   assert.equal(r.status, 1, r.stdout);
-  assert.equal(r.stderr, "otp: math.hang on answers@127.0.0.1 gave no answer within 500 ms; the process running it there was killed (as OTP's erpc does when a call times out)\nwait longer with --timeout MS\n");
+  assert.equal(r.stderr, "otp: math.hang on answers@127.0.0.1 gave no answer within 500 ms; the process running it there was stopped (erpc.call abandons such a call instead)\nwait longer with --timeout MS\n");
   // The hung worker no longer counts among the node's processes (it stayed for the node's lifetime before).
   const deadline = Date.now() + 15_000;
   let now = await count();

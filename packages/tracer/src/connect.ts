@@ -129,7 +129,7 @@ class NodeConnection implements Connection {
     } catch (error) {
       const reason = error instanceof Error && 'cause' in error && error.cause instanceof BadRpc ? error.cause : error;
       if (reason instanceof BadRpc && reason.reason === 'nodedown') throw new TracerError('nodedown', `${this.node} went down before it answered: its log or crash dump says why`, [], { cause: error });
-      if (reason instanceof BadRpc && reason.reason === 'timeout') throw new TracerError('rpc', `${module}.${fn} on ${this.node} gave no answer within ${timeoutMs} ms; the process running it there was killed (as OTP's erpc does when a call times out)`, [], { cause: error });
+      if (reason instanceof BadRpc && reason.reason === 'timeout') throw new TracerError('rpc', `${module}.${fn} on ${this.node} gave no answer within ${timeoutMs} ms; the process running it there was stopped (erpc.call abandons such a call instead)`, [], { cause: error });
       const code = reason instanceof BadRpc && reason.undef ? 'undef' : reason instanceof BadRpc && reason.badCode ? 'badCode' : 'rpc';
       throw new TracerError(code, reason instanceof Error ? reason.message : String(reason), [], { cause: error });
     }

@@ -184,8 +184,8 @@ async function rpcCommand({ module, fn, 'json-args': json, timeout }: { module: 
     const bad = error instanceof ScriptError && error.cause instanceof BadRpc ? error.cause : undefined;
     // A module or function the node does not have, or code to evaluate that does not parse, is the caller's mistake, not a failure of the node.
     if (bad?.undef === true || bad?.badCode === true) throw new ScriptError((error as Error).message, 2, { cause: bad });
-    // As otp rpc says it: the call is abandoned, not stopped.
-    if (bad?.reason === 'timeout') throw new ScriptError(`${module}.${fn} on ${bad.node} gave no answer within ${waitMs} ms; it keeps running there until it returns (as with OTP's erpc, a call that times out is abandoned, not stopped)`, 1, { cause: bad, hint: 'wait longer with --timeout MS' });
+    // As otp rpc says it: rpc stops the call it gave up on.
+    if (bad?.reason === 'timeout') throw new ScriptError(`${module}.${fn} on ${bad.node} gave no answer within ${waitMs} ms; the process running it there was stopped (erpc.call abandons such a call instead)`, 1, { cause: bad, hint: 'wait longer with --timeout MS' });
     throw error;
   });
   process.stdout.write(`${rpcResultJson(value)}\n`);

@@ -27,7 +27,7 @@ interface Apply {
   id?: Ref;
 }
 
-/** What a caller whose call timed out casts to `rex`: kill the worker still running call `id` of `caller` (as erpc does). */
+/** What a caller whose call timed out casts to `rex`: kill the worker still running call `id` of `caller` (erpc abandons it instead). */
 interface Cancel {
   cancel: Ref;
   caller: Pid;
@@ -184,7 +184,7 @@ function cyclePath(value: unknown): string | undefined {
 }
 
 // The rpc server: every call runs in a process of its own (as OTP's rex), so a slow one blocks nothing; a call
-// whose caller gave up (timed out) has its worker killed, as erpc does, so no abandoned work runs on.
+// whose caller gave up (timed out) has its worker killed (erpc, which OTP's rpc is built on, abandons it), so no abandoned work runs on.
 const rex: GenServer<Workers, Apply, Apply | Cancel, Answer, void> = {
   name: 'rex',
   init: () => ok({ byCall: new Map(), byWorker: new Map(), unanswered: new Map() }),
