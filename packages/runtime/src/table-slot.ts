@@ -7,13 +7,14 @@ import { isBag, type TableStore } from './table-store.js';
  * where the last call stopped, so a walk over the slots is one step a slot; a delete since then shifts the later
  * keys, so the next call counts from the start again. While the table is fixed, slot i is the i-th key of the
  * fixed walk order, where a key deleted meanwhile keeps its place (an empty slot, `[]`) and keys inserted
- * meanwhile come at the end: a walk then visits each key at most once, as first/next do.
+ * meanwhile come at the end, those inserted before the walk reaches the end once: a walk then visits each key at most
+ * once and ends, as first/next do.
  */
 export function slotOf(s: TableStore, i: number): unknown[] | undefined {
   const fix = s.type === 'orderedSet' ? null : s.fix;
   const slots = fix === null ? s.data.size : fix.size;
   if (!Number.isInteger(i) || i < 0 || i > slots) throw new RuntimeError('badarg', `slot ${describeBrief(i)} is outside table '${s.label}': use an integer from 0 to ${slots}`);
-  if (i === slots) return undefined;
+  if (i === slots || (fix !== null && i >= fix.slotEnd(i))) return undefined;
   if (s.type === 'orderedSet') return s.records(s.sorted[i]);
   return recordsAt(s, fix === null ? liveKey(s, i) : fix.slotAt(i));
 }

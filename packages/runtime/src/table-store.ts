@@ -70,10 +70,13 @@ export class TableFix {
    */
   private horizon: number;
   private extended = false;
+  // The same bound for a walk over slots (slotEnd).
+  private slotHorizon: number;
+  private slotExtended = false;
 
   constructor(keys: Iterable<unknown>) {
     for (const k of keys) this.added(k);
-    this.horizon = this.order.length;
+    this.horizon = this.slotHorizon = this.order.length;
   }
 
   /** Records a new data-map key at the end of the walk order (a set or bag's insert while fixed). */
@@ -102,6 +105,23 @@ export class TableFix {
   /** How many keys the walk order holds: every key the table held while fixed, deleted or not. */
   get size(): number {
     return this.order.length;
+  }
+
+  /**
+   * Where a slot walk reaching slot `i` ends ('$end_of_table'), as `horizon` bounds a first/next walk: slot 0 begins a
+   * walk over the keys held then; the first slot past them takes in, once, the keys inserted meanwhile. A slot walk
+   * that inserts a new key at each step so ends, as ETS's fixed hash table keeps its slots.
+   */
+  slotEnd(i: number): number {
+    if (i === 0) {
+      this.slotHorizon = this.order.length;
+      this.slotExtended = false;
+    }
+    if (i >= this.slotHorizon && !this.slotExtended) {
+      this.slotHorizon = this.order.length;
+      this.slotExtended = true;
+    }
+    return this.slotHorizon;
   }
 
   /** The data-map key at position `i` of the walk order. */

@@ -80,3 +80,30 @@ test('a fixed set or bag: a walk that deletes what it read and inserts new keys 
     }
   });
 });
+
+test('a fixed set or bag: a slot walk that inserts a new key at each step ends, each key it met once', async () => {
+  await inProcess(async (ctx) => {
+    for (const type of ['set', 'bag'] as const) {
+      const t = ctx.newTable<[number, string]>({ type });
+      for (let k = 0; k < 10; k++) t.insert([k, 'old']);
+      t.safeFixtable(true);
+      const keys: number[] = [];
+      // Bounded, so a walk that never ends fails here rather than hanging the run.
+      let i = 0;
+      for (let s = t.slot(0); s !== undefined && i < 1000; s = t.slot(++i)) {
+        keys.push(...s.map(([k]) => k));
+        t.insert([1000 + i, 'new']);
+      }
+      assert.ok(i < 1000, `${type}: the walk ended (it was still going at slot ${i})`);
+      assert.deepEqual(keys.slice(0, 10), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], `${type}: every key held when the walk began`);
+      assert.equal(new Set(keys).size, keys.length, `${type}: each key once`);
+      // Slot 0 again begins a new walk, over every key the fixed table holds now.
+      const again: number[] = [];
+      i = 0;
+      for (let s = t.slot(0); s !== undefined && i < 1000; s = t.slot(++i)) again.push(...s.map(([k]) => k));
+      assert.equal(again.length, t.size, `${type}: a new walk meets every key`);
+      t.safeFixtable(false);
+      t.drop();
+    }
+  });
+});
