@@ -564,7 +564,9 @@ async function terminate(server: Server, reason: ExitReason, msg: unknown, last?
 function reportExit(server: Server, reason: ExitReason, msg: unknown): void {
   const { ctx } = server;
   if (!isNormalExit(reason)) {
-    const status = server.format({ state: server.state, message: msg, reason, context: 'terminate', ...loggedEvents(server) });
+    // As OTP's: the queued messages go through formatStatus with the state, so what it redacts stays out of the report.
+    const crasher = crasherOf(ctx);
+    const status = server.format({ state: server.state, message: msg, reason, context: 'terminate', messages: crasher.messages, ...loggedEvents(server) });
     loggerOf(ctx.node).error(
       {
         kind: 'crash',
@@ -578,7 +580,8 @@ function reportExit(server: Server, reason: ExitReason, msg: unknown): void {
         // As proc_lib's crash report: who started the process, and the processes its exit will take down.
         ancestors: ancestorsOf(ctx),
         neighbours: neighboursOf(ctx),
-        ...crasherOf(ctx),
+        ...crasher,
+        messages: status.messages ?? [],
         ...(status.log !== undefined ? { log: status.log } : {}),
       },
       { pid: ctx.self(), module: server.moduleName },

@@ -63,6 +63,8 @@ export interface Status<S> {
   reason?: ExitReason;
   /** The sys debug log (with `debug: ['log']`) a crash report shows: redact it too, its events carry states and messages. */
   log?: SysEvent[];
+  /** In a crash report, the oldest messages still queued (proc_lib's `messages`): redact them too, they may carry what the state hides. */
+  messages?: unknown[];
   /** Where the status is shown: `'normal'` for sys.getStatus, `'terminate'` for crash reports. */
   context: 'normal' | 'terminate';
 }

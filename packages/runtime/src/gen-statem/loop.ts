@@ -491,7 +491,9 @@ async function terminate(m: Machine, reason: ExitReason, msg: unknown): Promise<
     if (!out.ok) reason = out.error;
   }
   if (!isNormalExit(reason)) {
-    const status = m.format({ state: m.state, data: m.data, message: msg, reason, context: 'terminate', ...m.held(), ...loggedEvents(m) });
+    // As OTP's: the queued messages go through formatStatus with the data, so what it redacts stays out of the report.
+    const crasher = crasherOf(ctx);
+    const status = m.format({ state: m.state, data: m.data, message: msg, reason, context: 'terminate', messages: crasher.messages, ...m.held(), ...loggedEvents(m) });
     loggerOf(ctx.node).error(
       {
         kind: 'crash',
@@ -510,7 +512,8 @@ async function terminate(m: Machine, reason: ExitReason, msg: unknown): Promise<
         // As proc_lib's crash report: who started the process, and the processes its exit will take down.
         ancestors: ancestorsOf(ctx),
         neighbours: neighboursOf(ctx),
-        ...crasherOf(ctx),
+        ...crasher,
+        messages: status.messages ?? [],
         ...(status.log !== undefined ? { log: status.log } : {}),
       },
       { pid: ctx.self(), module: m.moduleName },

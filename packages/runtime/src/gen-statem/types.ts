@@ -178,6 +178,8 @@ export interface Status<S, D> {
   postponed?: Array<Event<S>>;
   /** The timeouts running, as the events they will deliver (event timeout, state timeout, then generic ones by start), in sys.getStatus and crash reports (OTP's timeouts). */
   timeouts?: Array<Event<S>>;
+  /** In a crash report, the oldest messages still in the mailbox (proc_lib's `messages`): redact them too, they may carry what the data hides. */
+  messages?: unknown[];
   /** Where the status is shown: `'normal'` for sys.getStatus, `'terminate'` for crash reports. */
   context: 'normal' | 'terminate';
 }

@@ -4,8 +4,8 @@ import { formatValue } from '../logger.js';
  * Runs a callback module's formatStatus, if it has one; a formatStatus that throws, or returns anything but a
  * status object (undefined, a number, a promise), must not hide the report it was asked for, nor crash the
  * process reporting (a gen_event manager reporting one handler's crash), so `field` of the status is replaced
- * by a note saying what went wrong, and the sys log (whose events hold states and messages it meant to redact)
- * is left out, as OTP's gen marks a format_status that crashed or did not return a map.
+ * by a note saying what went wrong, and the sys log and a crash report's queued messages (which hold states and
+ * messages it meant to redact) are left out, as OTP's gen marks a format_status that crashed or did not return a map.
  */
 export function safeFormatStatus<S extends object>(formatStatus: ((status: S) => S) | undefined, status: S, field: keyof S & string): S {
   if (!formatStatus) return status;
@@ -18,7 +18,7 @@ export function safeFormatStatus<S extends object>(formatStatus: ((status: S) =>
   } catch (error) {
     note = `<formatStatus crashed: ${formatValue(error, 200)}>`;
   }
-  const { log: _log, ...rest } = status as S & { log?: unknown };
+  const { log: _log, messages: _messages, ...rest } = status as S & { log?: unknown; messages?: unknown };
   return { ...rest, [field]: note } as S;
 }
 
