@@ -22,7 +22,7 @@ export class Down {
   constructor(
     /** The reference `monitor` returned. */
     readonly ref: Ref,
-    /** The monitored process: its pid; the name, when a name of this node was monitored; `{ name, node }` when a name on another node was (as OTP's {Name, Node}). */
+    /** The monitored process: its pid; the name, when a name was monitored; `{ name, node }` when a name was monitored as `{ name, node }`, this node's or another's (as OTP's {Name, Node}). */
     readonly pid: Pid | string | { name: string; node: string },
     /** The target's exit reason; `'noproc'` when it did not exist. */
     readonly reason: ExitReason,

@@ -399,13 +399,14 @@ export class OtpNode {
       else watcher.deliver(new Down(ref, target as Pid | { name: string; node: string }, 'noconnection'));
       return ref;
     }
-    if (typeof target === 'object' && !(target instanceof Pid)) target = target.name;
-    const t = typeof target === 'string' ? this.names.get(target) : this.lookup(target);
+    // What the DOWN names: the pid, the name, or `{ name, node }` as given for a name on this node (OTP's {Name, Node}).
+    const named = target instanceof Pid ? undefined : typeof target === 'string' ? target : { name: target.name, node: target.node };
+    const t = named === undefined ? this.lookup(target as Pid) : this.names.get(typeof named === 'string' ? named : named.name);
     if (t === undefined) {
-      watcher.deliver(new Down(ref, target, 'noproc'));
+      watcher.deliver(new Down(ref, named ?? target, 'noproc'));
       return ref;
     }
-    const link = new MonitorLink(ref, watcher, t, typeof target === 'string' ? target : undefined);
+    const link = new MonitorLink(ref, watcher, t, named);
     link.wi = attachMonitor(watcher, link);
     link.ti = t === watcher ? link.wi : attachMonitor(t, link);
     // Only a watcher's monitors past its first few are kept in the node's map by ref; demonitor finds the others

@@ -22,8 +22,8 @@ export class MonitorLink<P extends Monitored = Monitored> {
     readonly ref: Ref,
     readonly watcher: P,
     readonly target: P,
-    /** The registered name the monitor was set up with, which its DOWN message carries. */
-    readonly name: string | undefined,
+    /** The registered name the monitor was set up with (`{ name, node }` when given so), which its DOWN message carries. */
+    readonly name: string | { name: string; node: string } | undefined,
   ) {}
 }
 
