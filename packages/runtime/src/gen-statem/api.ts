@@ -84,9 +84,10 @@ export function cast<Call, Cast, Reply>(ctx: ProcessContext, server: ServerRef<C
   genCast(ctx, server, request);
 }
 
-// ServerRef alone would let TypeScript's first (subtype) pass over the overloads take stop(ctx, pid) for the result helper below.
+// ServerRef alone would let TypeScript's first (subtype) pass over the overloads take stop(ctx, pid), or stop(ctx, ref)
+// of a { name, node } held in a variable, for the result helper below: each shape of a reference is listed bare.
 /** Stops a machine with `reason` (running its terminate) and waits until it is gone; throws `CallError` if it does not exist or outlives the timeout. */
-export function stop(ctx: ProcessContext, server: ServerRef | Pid | string, reason?: ExitReason, timeoutMs?: number): Promise<void>;
+export function stop(ctx: ProcessContext, server: ServerRef | Pid | ServerName | { name: string; node: string }, reason?: ExitReason, timeoutMs?: number): Promise<void>;
 /** Result (or init result): stop with `reason`, optionally with new `data` for terminate. */
 export function stop<D, R = never>(reason: ExitReason, ...data: [] | [D]): Stop<D, R>;
 export function stop(...args: unknown[]): Promise<void> | Stop<unknown, unknown> {
