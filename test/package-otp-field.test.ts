@@ -31,25 +31,34 @@ function withPackage(dir: string, edit: (p: Record<string, unknown> & { otp: Rec
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(p, null, 2)}\n`);
 }
 
-const cases: Array<[string, (p: Record<string, unknown> & { otp: Record<string, unknown> }) => void, RegExp]> = [
-  ['otp.mod a number', (p) => (p.otp.mod = 5), /"otp\.mod" must be the path of the application callback module, e\.g\. "src\/shop_app\.ts", got 5/],
-  ['otp.registered a string', (p) => (p.otp.registered = 'kiosk_sup'), /"otp\.registered" must be an array of the names its processes register, e\.g\. \["shop_sup"\], got "kiosk_sup"/],
-  ['otp.applications a string', (p) => (p.otp.applications = 'billing'), /"otp\.applications" must be an array of the application names it depends on, e\.g\. \["billing"\], got "billing"/],
-  ['otp.env an array', (p) => (p.otp.env = [1]), /"otp\.env" must be an object of its default settings, e\.g\. \{ "port": 8080 \}, got \[1\]/],
-  ['otp.startPhases an object', (p) => (p.otp.startPhases = { phase: 'warm' }), /"otp\.startPhases" must be an array of \{ "phase": NAME, "args"\?: VALUE \}, got \{"phase":"warm"\}/],
-  ['a misspelt key', (p) => (p.otp.aplications = []), /unknown key "otp\.aplications" \(did you mean "otp\.applications"\?\) \(the "otp" field takes mod, applications, registered, env, startPhases, modArgs\)/],
-  ['otp a string', (p) => (p.otp = 'kiosk' as never), /"otp" must be an object, got "kiosk"/],
-  ['an uppercase name', (p) => (p.name = 'Kiosk'), /"name" "Kiosk" makes the application name 'Kiosk', which must be lowercase letters, digits and _, starting with a letter \(rename the package, e\.g\. "kiosk"\)/],
-  ['a version naming a folder outside', (p) => (p.version = '../x'), /"version" "\.\.\/x" cannot name a build folder/],
+// Each case: what is wrong, the edit, the message, and the key whose line the message points at.
+const cases: Array<[string, (p: Record<string, unknown> & { otp: Record<string, unknown> }) => void, RegExp, string]> = [
+  ['otp.mod a number', (p) => (p.otp.mod = 5), /"otp\.mod" must be the path of the application callback module, e\.g\. "src\/shop_app\.ts", got 5/, 'mod'],
+  ['otp.registered a string', (p) => (p.otp.registered = 'kiosk_sup'), /"otp\.registered" must be an array of the names its processes register, e\.g\. \["shop_sup"\], got "kiosk_sup"/, 'registered'],
+  ['otp.applications a string', (p) => (p.otp.applications = 'billing'), /"otp\.applications" must be an array of the application names it depends on, e\.g\. \["billing"\], got "billing"/, 'applications'],
+  ['otp.env an array', (p) => (p.otp.env = [1]), /"otp\.env" must be an object of its default settings, e\.g\. \{ "port": 8080 \}, got \[1\]/, 'env'],
+  ['otp.startPhases an object', (p) => (p.otp.startPhases = { phase: 'warm' }), /"otp\.startPhases" must be an array of \{ "phase": NAME, "args"\?: VALUE \}, got \{"phase":"warm"\}/, 'startPhases'],
+  ['a misspelt key', (p) => (p.otp.aplications = []), /unknown key "otp\.aplications" \(did you mean "otp\.applications"\?\) \(the "otp" field takes mod, applications, registered, env, startPhases, modArgs\)/, 'aplications'],
+  ['otp a string', (p) => (p.otp = 'kiosk' as never), /"otp" must be an object, got "kiosk"/, 'otp'],
+  ['an uppercase name', (p) => (p.name = 'Kiosk'), /"name" "Kiosk" makes the application name 'Kiosk', which must be lowercase letters, digits and _, starting with a letter \(rename the package, e\.g\. "kiosk"\)/, 'name'],
+  ['a version naming a folder outside', (p) => (p.version = '../x'), /"version" "\.\.\/x" cannot name a build folder/, 'version'],
 ];
 
-for (const [what, edit, message] of cases) {
-  test(`package.json with ${what}: otp compile names the key and the fix in one line, exit 1, and builds nothing`, { timeout: 120_000 }, async () => {
+// `package.json:LINE:COLUMN: ` of the key `"KEY":` as written in the project's package.json (1-based, as editors read it).
+function placeOf(dir: string, key: string): string {
+  const lines = readFileSync(join(dir, 'package.json'), 'utf8').split('\n');
+  const line = lines.findIndex((l) => l.includes(`"${key}":`));
+  assert.ok(line > 0, `"${key}" is written below the first line`);
+  return `package.json:${line + 1}:${lines[line]!.indexOf(`"${key}"`) + 1}: `;
+}
+
+for (const [what, edit, message, key] of cases) {
+  test(`package.json with ${what}: otp compile names the key, its line and the fix in one line, exit 1, and builds nothing`, { timeout: 120_000 }, async () => {
     const dir = scratchProject('kiosk', { 'src/kiosk_app.ts': app, 'otp.config.ts': config });
     withPackage(dir, edit);
     const r = await otp(dir, 'compile');
     assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stderr, /^otp: compiling failed: package\.json:1:1: /);
+    assert.ok(r.stderr.startsWith(`otp: compiling failed: ${placeOf(dir, key)}`), r.stderr);
     assert.match(r.stderr, message);
     assert.doesNotMatch(r.stderr, /internal error|crash report/);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
@@ -69,4 +78,12 @@ test('a release whose package.json has otp.registered as a string is not built (
   const fixed = await otp(dir, 'compile');
   assert.equal(fixed.status, 0, fixed.stderr);
   assert.match(readFileSync(join(dir, '_build', 'dev', 'lib', 'kiosk-0.1.0', 'app.json'), 'utf8'), /"mod": "kiosk\/kiosk_app"/);
+});
+
+test('otp.mod naming a file that does not exist: otp compile points at the line of "mod" in package.json', { timeout: 120_000 }, async () => {
+  const dir = scratchProject('kiosk', { 'src/kiosk_app.ts': app, 'otp.config.ts': config });
+  withPackage(dir, (p) => (p.otp.mod = 'src/kiosk_ap.ts'));
+  const r = await otp(dir, 'compile');
+  assert.equal(r.status, 1, r.stderr);
+  assert.ok(r.stderr.startsWith(`otp: compiling failed: ${placeOf(dir, 'mod')}otp.mod names src/kiosk_ap.ts, which does not exist`), r.stderr);
 });

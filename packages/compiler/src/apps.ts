@@ -26,12 +26,13 @@ export function appName(pkgName: string): string {
 async function readApp(dir: string): Promise<AppSource | undefined> {
   const file = join(dir, 'package.json');
   if (!existsSync(file)) return undefined;
-  const pkg = JSON.parse((await readFile(file, 'utf8')).replace(BOM, '')) as { name?: string; version?: string; description?: string; otp?: AppSource['otp']; workspaces?: string[] };
+  const text = (await readFile(file, 'utf8')).replace(BOM, '');
+  const pkg = JSON.parse(text) as { name?: string; version?: string; description?: string; otp?: AppSource['otp']; workspaces?: string[] };
   if (!pkg.otp) return undefined;
   if (typeof pkg.name !== 'string' || typeof pkg.version !== 'string') {
     throw new CompileError([{ text: 'an application needs "name" and "version" in package.json', location: { file, line: 1, column: 0 } }]);
   }
-  const problem = otpFieldProblem({ name: pkg.name, version: pkg.version, otp: pkg.otp }, appName(pkg.name), file);
+  const problem = otpFieldProblem({ name: pkg.name, version: pkg.version, otp: pkg.otp }, appName(pkg.name), file, text);
   if (problem) throw new CompileError([problem]);
   return { dir, name: appName(pkg.name), pkg: pkg.name, vsn: pkg.version, description: pkg.description, otp: pkg.otp };
 }

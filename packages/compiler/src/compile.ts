@@ -10,6 +10,7 @@ import { ctxFirstExports, withCtxFirst } from './ctx-first.js';
 import { linkSiblingImports } from './siblings.js';
 import { linkLocalImports, pathAliases, type PathAliases } from './local-imports.js';
 import { isJsonModule, outputFile, writeJsonModules } from './json-modules.js';
+import { keyPlace } from './json-key.js';
 import { missingImports, missingImportText } from './missing-imports.js';
 import { IMPORT_META, type AppFile } from '@otp-ts/runtime/tools';
 
@@ -199,7 +200,9 @@ async function compileApp(job: AppJob, onProgress?: (line: string) => void): Pro
     // A callback module deleted or renamed is the common case: say the file is missing, not that it is no module.
     const missing = !existsSync(resolve(app.dir, String(app.otp.mod)));
     const text = `otp.mod names ${app.otp.mod}, which ${missing ? 'does not exist' : `is not a source module of ${app.name}`}`;
-    diagnostics.push({ text, location: { file: join(app.dir, 'package.json'), line: 1, column: 0 }, suggestion: missing ? "create it, or point otp.mod at the application's callback module under src/" : 'point otp.mod at a file under src/' });
+    const pkgFile = join(app.dir, 'package.json');
+    const where = keyPlace((await readFile(pkgFile, 'utf8').catch(() => '')).replace(/^\uFEFF/, ''), ['otp', 'mod']);
+    diagnostics.push({ text, location: { file: pkgFile, ...where }, suggestion: missing ? "create it, or point otp.mod at the application's callback module under src/" : 'point otp.mod at a file under src/' });
     return undefined;
   }
   await mkdir(dir, { recursive: true });

@@ -2,6 +2,7 @@
 // refused at compile, naming the key and the fix, instead of building a release whose node dies at boot.
 import { editDistance } from '@otp-ts/runtime/tools';
 import type { Diagnostic } from './errors.js';
+import { keyPlace } from './json-key.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isNames = (v: unknown): boolean => Array.isArray(v) && v.every((n) => typeof n === 'string');
@@ -31,19 +32,23 @@ function meant(key: string): string | undefined {
   return best && best[1] <= Math.max(1, Math.floor(key.length / 3)) ? best[0] : undefined;
 }
 
-/** What is wrong with an application's package.json (its name, version and `otp` field), as one diagnostic, or undefined. */
-export function otpFieldProblem(pkg: { name: string; version: string; otp: unknown }, app: string, file: string): Diagnostic | undefined {
-  const at = (text: string, suggestion?: string): Diagnostic => ({ text, location: { file, line: 1, column: 0 }, ...(suggestion ? { suggestion } : {}) });
+/** What is wrong with an application's package.json (its name, version and `otp` field), as one diagnostic at the key's line (`source`: the file's text), or undefined. */
+export function otpFieldProblem(pkg: { name: string; version: string; otp: unknown }, app: string, file: string, source: string): Diagnostic | undefined {
+  let key = ['name'];
+  const at = (text: string, suggestion?: string): Diagnostic => ({ text, location: { file, ...keyPlace(source, key) }, ...(suggestion ? { suggestion } : {}) });
   if (!APP_NAME.test(app)) return at(`"name" ${show(pkg.name)} makes the application name '${app}', which must be lowercase letters, digits and _, starting with a letter`, `rename the package, e.g. "${app.toLowerCase().replace(/[^a-z0-9_]/g, '_').replace(/^[^a-z]+/, '') || 'my_app'}"`);
+  key = ['version'];
   if (!VERSION.test(pkg.version)) return at(`"version" ${show(pkg.version)} cannot name a build folder`, 'use letters, digits, ".", "_", "-" and "+", e.g. "0.1.0"');
+  key = ['otp'];
   if (!isObject(pkg.otp)) return at(`"otp" must be an object, got ${show(pkg.otp)}`, 'write "otp": { "mod": "src/NAME_app.ts" }, or "otp": {} for a library application');
-  for (const [key, value] of Object.entries(pkg.otp)) {
-    const field = FIELDS[key];
+  for (const [name, value] of Object.entries(pkg.otp)) {
+    key = ['otp', name];
+    const field = FIELDS[name];
     if (!field) {
-      const near = meant(key);
-      return at(`unknown key "otp.${key}"${near ? ` (did you mean "otp.${near}"?)` : ''}`, `the "otp" field takes ${Object.keys(FIELDS).join(', ')}`);
+      const near = meant(name);
+      return at(`unknown key "otp.${name}"${near ? ` (did you mean "otp.${near}"?)` : ''}`, `the "otp" field takes ${Object.keys(FIELDS).join(', ')}`);
     }
-    if (value !== undefined && !field.ok(value)) return at(`"otp.${key}" must be ${field.expected}, got ${show(value)}`);
+    if (value !== undefined && !field.ok(value)) return at(`"otp.${name}" must be ${field.expected}, got ${show(value)}`);
   }
   return undefined;
 }
