@@ -17,6 +17,9 @@ const invalid: Array<[string, string, string]> = [
   ['class', 'it is a reserved word in JavaScript', 'Choose a name like my_app.'],
   ['http', 'it is the name of a Node.js built-in module', 'Choose a name like my_app.'],
   ['logger', 'the name is taken by otp-ts or OTP', 'Choose a name like my_app.'],
+  ['café', 'use only lowercase letters, digits and _, starting with a letter', "Try 'cafe'."],
+  ['Über_Shop', 'application names are lowercase', "Try 'uber_shop'."],
+  ['日本', 'use only lowercase letters, digits and _, starting with a letter', 'Choose a name like my_app.'],
   ['a'.repeat(101), 'it is 101 characters long; keep it under 100', 'Choose a name like my_app.'],
 ];
 

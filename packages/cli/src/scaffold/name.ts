@@ -7,8 +7,11 @@ const reservedWords = new Set(
 /** Applications otp-ts or OTP already use: a project named after one would shadow it. */
 const taken = new Set(['otp', 'kernel', 'stdlib', 'sasl', 'logger', 'runtime', 'node_modules', 'favicon', 'test', 'src']);
 
+// The name made valid: accents dropped (`café` → `cafe`, not `caf`), words split at capitals, the rest as `_`.
 const suggestion = (name: string): string =>
   name
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toLowerCase()
     .replace(/[^a-z0-9_]+/g, '_')
