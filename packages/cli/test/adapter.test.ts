@@ -105,6 +105,9 @@ test('every usage error is one line plus where to find help, with the closest va
   await usage(['greet', 'joe', '-loud'], "unknown option '-loud' for otp greet (did you mean '--loud'?)", ' greet');
   await usage(['-version'], "unknown option '-version' for otp (did you mean '--version'?)");
   await usage(['greet', '--who', 'joe'], "'--who' is not an option of otp greet: <who> is an argument, in the place the usage shows: otp greet <who> [paths..]", ' greet');
+  // A misspelt argument name given as a flag is told the same, and a flag in other capitals gets its option.
+  await usage(['greet', '--hwo', 'joe'], "'--hwo' is not an option of otp greet: <who> is an argument, in the place the usage shows: otp greet <who> [paths..]", ' greet');
+  await usage(['greet', 'joe', '--LOUD'], "unknown option '--LOUD' for otp greet (did you mean '--loud'?)", ' greet');
   await usage(['greet'], 'missing <who> (whom to greet): otp greet <who> [paths..]', ' greet');
   await usage(['greet', 'joe', '--times', 'many'], "--times must be a number, got 'many'", ' greet');
   await usage(['greet', 'joe', '--reporter', 'jsn'], "--reporter must be tty or json, got 'jsn' (did you mean 'json'?)", ' greet');

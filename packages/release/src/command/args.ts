@@ -3,7 +3,7 @@
 import { homedir } from 'node:os';
 import { OtpError } from './otp-error.js';
 import { shellWord } from './shell-word.js';
-import { didYouMean } from './suggest.js';
+import { closest, didYouMean } from './suggest.js';
 import type { CommandSpec, OptionSpec } from './spec.js';
 
 /** A usage error of `<program> [command]` (exit 2), ending with where to find the help. */
@@ -33,11 +33,13 @@ export function checkFlags(program: string, argv: readonly string[], options: re
       }
       if (long.has(flag) || (negated !== undefined && long.get(negated)?.type === 'boolean')) continue;
       const where = command ? `${program} ${command}` : program;
-      // `otp new shop --template lib`, as npm create otp-ts takes it: say the word goes where the usage line has it.
-      const positional = spec?.positionals.find((p) => p.name === flag);
-      if (positional !== undefined) throw usageError(program, `'--${flag}' is not an option of ${where}: <${flag}> is an argument, in the place the usage shows: ${usageLine(program, spec!)}`, command);
+      // `otp new shop --template lib`, as npm create otp-ts takes it: say the word goes where the usage line has it; so
+      // for a misspelt one (`--tempalte`) that is no closer to an option. Options are matched in any case (`--TAR`).
+      const lower = flag.toLowerCase();
+      const positional = spec?.positionals.find((p) => p.name === flag) ?? (closest(lower, long.keys()) === undefined ? spec?.positionals.find((p) => closest(lower, [p.name]) !== undefined) : undefined);
+      if (positional !== undefined) throw usageError(program, `'--${flag}' is not an option of ${where}: <${positional.name}> is an argument, in the place the usage shows: ${usageLine(program, spec!)}`, command);
       const meant = options.find((o) => o.knownAs?.includes(flag));
-      const hint = meant ? ` (did you mean '--${meant.name}'?)` : didYouMean(flag, long.keys(), '--');
+      const hint = meant ? ` (did you mean '--${meant.name}'?)` : didYouMean(lower, long.keys(), '--');
       throw usageError(program, `unknown option '--${flag}' for ${where}${hint}`, command);
     } else checkShort(program, token, short, long.keys(), command, argv[i + 1]);
   }
