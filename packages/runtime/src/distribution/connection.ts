@@ -184,8 +184,14 @@ export class Connection {
     const { handshakeTimeoutMs, maxHandshakeFrame, maxFrame } = owner.limits;
     this.timer = setTimeout(() => this.fail(this.heard ? `the handshake did not finish within ${handshakeTimeoutMs} ms` : `it sent nothing within ${handshakeTimeoutMs} ms`, 'timeout'), handshakeTimeoutMs);
     this.timer.unref();
-    socket.on('error', (e: NodeJS.ErrnoException) => this.close(`socket error: ${e.message}`, e.code === 'ECONNREFUSED' || e.code === 'EHOSTUNREACH' || e.code === 'ETIMEDOUT' ? 'unreachable' : 'closed'));
-    socket.on('close', () => this.close('the connection closed'));
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      this.brokeOff(`its connection failed (${e.code ?? e.message})`);
+      this.close(`socket error: ${e.message}`, e.code === 'ECONNREFUSED' || e.code === 'EHOSTUNREACH' || e.code === 'ETIMEDOUT' ? 'unreachable' : 'closed');
+    });
+    socket.on('close', () => {
+      this.brokeOff('it closed the connection');
+      this.close('the connection closed');
+    });
     this.reading = readFrames(
       socket,
       (f) => this.onFrame(f),
@@ -554,6 +560,20 @@ export class Connection {
   private failFrame(why: string, head: Buffer): void {
     const foreign = this.stage === 'awaiting-hello' || this.stage === 'hello-sent' ? foreignProtocol(head) : undefined;
     this.fail(foreign ? `it does not speak the distribution protocol: it sent ${foreign}` : `${why} before authentication`);
+  }
+
+  // Listener: the peer went away during its handshake after it sent something (part of a hello, or a hello and no
+  // proof): a line within the budget of handshake lines, and counted, as OTP logs such attempts. One that sent
+  // nothing (a health check, a port probe) is no handshake: no line.
+  private brokeOff(how: string): void {
+    if (this.closed || this.initiator || this.stage === 'up' || !this.heard) return;
+    const at: Partial<Record<Stage, string>> = {
+      'awaiting-hello': `after ${this.reading()} bytes of its hello`,
+      'awaiting-proof': 'before it proved the cookie',
+      'discard-proof': 'before it proved the cookie',
+      'alive-asked': 'before it said whether it still holds its old connection',
+    };
+    this.fail(`${how} ${at[this.stage] ?? 'before the handshake finished'}`);
   }
 
   // A handshake that broke off on this side (bad frame, deadline, oversized frame): one line, counted, closed.
