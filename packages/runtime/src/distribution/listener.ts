@@ -3,7 +3,7 @@
 import { clearTimeout, setTimeout } from 'node:timers';
 import { connect, type Server, type Socket } from 'node:net';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Admission } from './admission.js';
 import { EnvironmentError, register, type Registration } from './epmd-client.js';
@@ -11,6 +11,7 @@ import { LISTEN_BACKLOG, portMapperAddresses, portMapperLimits } from './epmd-ad
 import { splitNodeName } from './handshake.js';
 import { createListener, type TlsMaterial } from './transport.js';
 import { keepServing, watchDescriptors } from './descriptors.js';
+import { openPortMapperLog, portMapperLogFile } from './epmd-log.js';
 
 /** What listening takes: the node's name and kind, its port mapper, the handshake's gate and who takes accepted sockets. */
 export interface ListenOptions {
@@ -51,9 +52,9 @@ export async function listen(o: ListenOptions): Promise<{ server: Server; regist
   server.once('close', watchDescriptors(`distribution: node ${o.name}`, o.log));
   const entry = { name, port, nodeType: o.hidden ? 72 : 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) };
   try {
-    const first = await registerOrStart(entry, o.epmd, host);
+    const first = await registerOrStart(entry, o.epmd, host, o.log);
     // A node that had to start the built-in port mapper starts it again if it is gone: nothing else on the host may.
-    const again = first.started ? () => registerOrStart(entry, o.epmd, host).then((r) => r.registration) : () => register(entry, '127.0.0.1', o.epmd);
+    const again = first.started ? () => registerOrStart(entry, o.epmd, host, o.log).then((r) => r.registration) : () => register(entry, '127.0.0.1', o.epmd);
     return { server, registration: keepRegistered(first.registration, again, o.name, `127.0.0.1:${o.epmd}`, o.log) };
   } catch (error) {
     // A node that could not register (its name taken, no port mapper) is no distributed node: it stops
@@ -136,19 +137,34 @@ function keepRegistered(first: Registration, again: () => Promise<Registration>,
   };
 }
 
-// Registers with the port mapper, starting the built-in one first if none runs on this host (then `started`).
-async function registerOrStart(entry: Parameters<typeof register>[0], epmd: number, host: string): Promise<{ registration: Registration; started: boolean }> {
+// Registers with the port mapper, starting the built-in one first if none runs on this host (then `started`, and
+// one line saying where its own lines go).
+async function registerOrStart(entry: Parameters<typeof register>[0], epmd: number, host: string, log: (line: string) => void): Promise<{ registration: Registration; started: boolean }> {
   try {
     return { registration: await register(entry, '127.0.0.1', epmd), started: false };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ECONNREFUSED') throw error;
-    await startBuiltInPortMapper(epmd, host);
+    const file = await startBuiltInPortMapper(epmd, host);
+    log(`distribution: started the built-in port mapper on port ${epmd} (none was running); its refusals and errors are logged to ${file}`);
     return { registration: await register(entry, '127.0.0.1', epmd), started: true };
   }
 }
 
-/** Starts the built-in port mapper as a detached OS process (on the interfaces `portMapperAddresses` picks for the node's host) and waits until it accepts connections. */
-export async function startBuiltInPortMapper(port: number, nodeHost?: string): Promise<void> {
+// The last line of the port mapper's log, without its time stamp ('' if none): why it did not start.
+function lastLine(file: string): string {
+  try {
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    return (lines[lines.length - 1] ?? '').replace(/^\S+ /, '');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Starts the built-in port mapper as a detached OS process (on the interfaces `portMapperAddresses` picks for the
+ * node's host) and waits until it accepts connections; resolves to the file it logs to (portMapperLogFile).
+ */
+export async function startBuiltInPortMapper(port: number, nodeHost?: string): Promise<string> {
   const here = fileURLToPath(import.meta.url);
   // Built, this code is in dist/index.js or, shared with @otp-ts/runtime/tools, in a chunk under dist/chunks/; from source, beside epmd-main.ts.
   const candidates = [here.replace(/index\.js$/, 'epmd.js'), here.replace(/chunks\/[^/]+\.js$/, 'epmd.js'), here.replace(/listener\.(ts|js)$/, 'epmd-main.$1')];
@@ -160,18 +176,34 @@ export async function startBuiltInPortMapper(port: number, nodeHost?: string): P
   } catch (error) {
     throw new EnvironmentError(`the built-in port mapper cannot start: ${(error as Error).message.replace(/^port mapper: /, '')}`);
   }
-  const child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--inspect')), script, '--port', String(port), '--address', portMapperAddresses(nodeHost).join(',')], { detached: true, stdio: 'ignore' });
+  // Detached, it has no terminal and nobody reads its stderr: its lines go to a file, which must open.
+  const file = portMapperLogFile(port);
+  try {
+    openPortMapperLog(file);
+  } catch (error) {
+    throw new EnvironmentError(`the built-in port mapper cannot start: ${(error as Error).message.replace(/^port mapper: /, '')}`);
+  }
+  const child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--inspect')), script, '--port', String(port), '--address', portMapperAddresses(nodeHost).join(','), '--log', file], { detached: true, stdio: 'ignore' });
   child.unref();
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  for (let i = 0; i < 200 && !exited; i++) {
+    if (await accepts(port)) return file;
     await new Promise((r) => setTimeout(r, 25));
   }
-  throw new Error(`the built-in port mapper did not start on port ${port}`);
+  // Another node's port mapper may have won the port meanwhile: then this one's exit is no failure.
+  if (exited && (await accepts(port))) return file;
+  const why = lastLine(file);
+  throw new Error(`the built-in port mapper did not start on port ${port}${why ? `: ${why}` : ''} (its log is ${file})`);
+}
+
+// Whether something accepts connections on 127.0.0.1:`port`.
+function accepts(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const s = connect({ host: '127.0.0.1', port }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
 }
