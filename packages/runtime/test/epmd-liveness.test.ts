@@ -120,3 +120,27 @@ test("the port mapper's probe of a running holder leaves no line and no refused 
     await mapper.close();
   }
 });
+
+test('a name held by a registration whose node no longer listens is freed by the periodic check, with nobody contending for it; holders that listen keep theirs', async () => {
+  const logs: string[] = [];
+  const mapper = new EpmdServer((l) => logs.push(l), () => {}, { holderProbeMs: 500, registrationKeepAliveMs: 200 });
+  const port = await mapper.listen(0);
+  const gone = await listening();
+  const goneport = portOf(gone);
+  await new Promise<void>((resolve) => gone.close(() => resolve()));
+  const alive = await Promise.all(Array.from({ length: 20 }, () => listening()));
+  try {
+    // Twenty running holders (more than are probed at once) and one whose node is gone, its registration connection open.
+    const holders = await Promise.all(alive.map((s, i) => rawRegistration(port, entry(`up${i}`, portOf(s)))));
+    const stale = await rawRegistration(port, entry('shop', goneport));
+    await waitFor('the stale registration connection to be closed', () => stale.closed(), { ms: 15_000 });
+    assert.deepEqual(logs, [`port mapper: dropped the registration of 'shop': its distribution port ${goneport} no longer accepts connections (checked every 200 ms), so the name is free`]);
+    // The stale one came last in the check that dropped it: every running holder was checked before it, and kept.
+    assert.ok(holders.every((h) => !h.closed()));
+    assert.deepEqual((await names('127.0.0.1', port)).map((n) => n.name).sort(), alive.map((_, i) => `up${i}`).sort());
+    for (const h of holders) h.socket.destroy();
+  } finally {
+    for (const s of alive) s.close();
+    await mapper.close();
+  }
+});

@@ -1,4 +1,4 @@
-import { clearTimeout, setTimeout } from 'node:timers';
+import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 import { connect, type Server, type Socket } from 'node:net';
 import { EPMD, decodeAlive2, encodeAlive2Resp, encodeNamesResp, encodePort2Resp, type NodeEntry } from './epmd-protocol.js';
 import { escapeForLog, isLocalPeer, listenAll } from './epmd-address.js';
@@ -67,6 +67,57 @@ function probeHolder(holder: NodeEntry & { socket: Socket }, ms: number): Promis
   return alive;
 }
 
+// How many registered nodes' ports the periodic check probes at once (each probe is a socket: a full port mapper
+// of 1024 nodes must not take 1024 descriptors at once).
+const SWEEP_PARALLEL = 16;
+
+type Holder = NodeEntry & { socket: Socket };
+
+/**
+ * Every registrationKeepAliveMs, each registered node's distribution port is checked, SWEEP_PARALLEL at a time. One
+ * that accepts no connection twice running (its process gone, its host vanished, leaving its registration connection
+ * half-open: TCP keepalive would notice after ~12 minutes with Linux's defaults) goes to `dead`. A stopped node keeps
+ * its name: the kernel still accepts connections for it.
+ */
+class HolderSweeps {
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+
+  constructor(
+    private readonly nodes: ReadonlyMap<string, Holder>,
+    private readonly limits: Required<EpmdLimits>,
+    private readonly dead: (holder: Holder) => void,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.sweep(), this.limits.registrationKeepAliveMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private async sweep(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      const holders = [...this.nodes.values()];
+      for (let i = 0; i < holders.length && this.timer !== null; i += SWEEP_PARALLEL) await Promise.all(holders.slice(i, i + SWEEP_PARALLEL).map((h) => this.check(h)));
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async check(holder: Holder): Promise<void> {
+    const current = (): boolean => this.timer !== null && this.nodes.get(holder.name) === holder;
+    const listens = (): Promise<boolean> => holderListens([holder.socket.remoteAddress], holder.port, this.limits.holderProbeMs);
+    if (!current() || (await listens()) || (await listens())) return;
+    if (current()) this.dead(holder);
+  }
+}
+
 /** What handle() returns for a registration whose outcome waits on a probe of the name's holder. */
 const PROBING = Symbol('probing');
 
@@ -120,7 +171,7 @@ export interface EpmdLimits {
   maxNodes?: number;
   /** How long a registration for a held name waits for the holder's distribution port to accept a connection before the holder counts as gone and loses the name (default 3000 ms). */
   holderProbeMs?: number;
-  /** The idle time before TCP keepalive probes start on a registration connection, so a holder whose host vanished is dropped without a contender (default 60000 ms). */
+  /** How often every registered node's distribution port is checked (and the idle time before TCP keepalive probes on its registration connection), so a holder that no longer listens is dropped without a contender (default 60000 ms). */
   registrationKeepAliveMs?: number;
   /** How many bytes of answers not yet taken by their readers the port mapper holds in all (default 4 MiB); past it the readers furthest behind are closed. */
   maxUnreadBytes?: number;
@@ -185,7 +236,14 @@ export class EpmdServer {
   ) {
     this.limits = { ...DEFAULT_EPMD_LIMITS, ...limits };
     this.unread = new UnreadAnswers(this.limits.maxUnreadBytes);
+    this.sweeps = new HolderSweeps(this.nodes, this.limits, (holder) => {
+      this.closedLines.line(`port mapper: dropped the registration of '${escapeForLog(holder.name)}': its distribution port ${holder.port} no longer accepts connections (checked every ${this.limits.registrationKeepAliveMs} ms), so the name is free`);
+      this.nodes.delete(holder.name);
+      holder.socket.destroy();
+    });
   }
+
+  private readonly sweeps: HolderSweeps;
 
   /**
    * Starts listening (`port` 0 picks a free one) on `addresses`: default 127.0.0.1, plus ::1 when the
@@ -195,6 +253,7 @@ export class EpmdServer {
     const bound = await listenAll(typeof addresses === 'string' ? [addresses] : addresses, port, (socket) => this.accept(socket));
     this.servers = bound.servers;
     this.port = bound.port;
+    this.sweeps.start();
     // An accept that fails later must not end the port mapper: Node throws a server's error no listener takes.
     keepServing(this.servers, 'port mapper', this.log);
     this.stopWatching = watchDescriptors('port mapper', this.log);
@@ -204,6 +263,7 @@ export class EpmdServer {
   /** Stops listening and drops every registration and connection. */
   close(): Promise<void> {
     this.stopWatching();
+    this.sweeps.stop();
     if (this.evictedWindow !== null) clearTimeout(this.evictedWindow);
     this.evictedWindow = null;
     this.ignoredLines.stop();
