@@ -39,3 +39,40 @@ test('a peer that sends part of its hello, or a whole hello and no proof, and th
     assert.deepEqual(recent.map((r) => [r.direction, r.peer]), [['incoming', undefined], ['incoming', 'x@127.0.0.1']]);
   });
 });
+
+test('a flood of wrong-cookie handshakes is logged a line each with the address until the budget of the second is spent, then summed up naming the host it came from and how many; every message between good peers meanwhile arrives, in order', async () => {
+  await withPeer(async ({ a, c, logs, port }) => {
+    const got: number[] = [];
+    a.spawn(async (ctx) => {
+      ctx.register('sink');
+      for (;;) got.push((await ctx.receive()) as number);
+    });
+    const before = a.dist!.refusals().count;
+    const n = 300;
+    let sent = 0;
+    for (let round = 0; round < n / 25; round++) {
+      await Promise.all(
+        Array.from({ length: 25 }, async () => {
+          const raw = await dialRaw(port);
+          raw.send({ t: 'hello', v: 4, vmin: 3, name: 'c@127.0.0.1', hidden: false, challenge: randomBytes(32).toString('hex'), tick: 60_000, flags: [] });
+          assert.equal(json(await raw.next()).t, 'challenge');
+          raw.send({ t: 'proof', digest: randomBytes(32).toString('hex') });
+          assert.deepEqual(json(await raw.next()), { t: 'refused', reason: 'cookie' });
+          raw.socket.destroy();
+        }),
+      );
+      for (let i = 0; i < 10; i++) c.send({ name: 'sink', node: 'a@127.0.0.1' }, sent++);
+    }
+    await waitFor('every refusal counted', () => a.dist!.refusals().count - before >= n);
+    const summary = /^distribution: (\d+) more incoming handshakes failed or were refused in that second, not logged one by one: from 127\.0\.0\.1 \((\d+)\) \(at most 10 lines a second; otp nodes --refused lists the recent ones\)$/;
+    const each = /^distribution: refused a peer claiming to be c@127\.0\.0\.1 \(127\.0\.0\.1:\d+\): it did not prove the cookie \(wrong cookie; /;
+    const counted = (): number => logs.reduce((k, l) => k + (each.test(l) ? 1 : Number(summary.exec(l)?.[1] ?? 0)), 0);
+    await waitFor('the flood logged or summed up whole', () => counted() >= n);
+    const sums = logs.filter((l) => summary.test(l));
+    assert.ok(sums.length > 0, logs.join('\n'));
+    for (const l of sums) assert.equal(summary.exec(l)![1], summary.exec(l)![2], l);
+    assert.deepEqual(logs.filter((l) => !each.test(l) && !summary.test(l)), []);
+    await waitFor('every message of the good peer', () => got.length === sent);
+    assert.deepEqual(got, Array.from({ length: sent }, (_, i) => i));
+  });
+});

@@ -20,6 +20,9 @@ const RECENT_REFUSALS = 50;
 /** How many lines about incoming handshakes that failed or were refused a node logs a second; the rest are summed up. */
 const HANDSHAKE_LINES_PER_SECOND = 10;
 
+/** How many hosts the summary of left-out handshake lines tells apart in a second (a flood from many addresses is not kept address by address). */
+const MAX_SUMMED_HOSTS = 256;
+
 const addressOf = (socket: Socket): string => `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
 
 /** A node's admission to handshakes: unauthenticated sockets, one-time challenges, refusals. */
@@ -44,6 +47,8 @@ export class Admission implements HandshakeAdmission {
 
   // The current second's lines about incoming handshakes, and those left out of it (summed up when it ends).
   private readonly handshakeLines = { at: 0, logged: 0, suppressed: 0 };
+  // The hosts the left-out lines were about, and how many each (at most MAX_SUMMED_HOSTS are told apart).
+  private readonly suppressedFrom = new Map<string, number>();
 
   constructor(
     private readonly maxUnauthenticated: number,
@@ -53,9 +58,10 @@ export class Admission implements HandshakeAdmission {
   /**
    * Logs `line` about an incoming connection whose handshake failed or was refused, through `log`: at most
    * HANDSHAKE_LINES_PER_SECOND a second, so a flood of stalled or garbage connections cannot flood the log; the
-   * lines left out are summed up in one line when their second ends (each is still counted in refusals()).
+   * lines left out are summed up in one line when their second ends, naming the hosts they came from (`from`, the
+   * peer's address; each is still counted in refusals()).
    */
-  handshakeLine(line: string, log: (line: string) => void): void {
+  handshakeLine(line: string, log: (line: string) => void, from?: string): void {
     const h = this.handshakeLines;
     const now = Date.now();
     if (now - h.at >= 1000 && h.suppressed === 0) {
@@ -66,10 +72,13 @@ export class Admission implements HandshakeAdmission {
       h.logged++;
       return log(line);
     }
+    const host = from === undefined ? 'an address not known' : from.replace(/:\d+$/, '');
+    if (this.suppressedFrom.has(host) || this.suppressedFrom.size < MAX_SUMMED_HOSTS) this.suppressedFrom.set(host, (this.suppressedFrom.get(host) ?? 0) + 1);
     if (h.suppressed++ > 0) return;
     const timer = setTimeout(
       () => {
-        this.log(`distribution: ${h.suppressed} more incoming handshakes failed or were refused in that second, not logged one by one (at most ${HANDSHAKE_LINES_PER_SECOND} lines a second; otp nodes --refused lists the recent ones)`);
+        this.log(`distribution: ${h.suppressed} more incoming handshakes failed or were refused in that second, not logged one by one: ${this.suppressedHosts(h.suppressed)} (at most ${HANDSHAKE_LINES_PER_SECOND} lines a second; otp nodes --refused lists the recent ones)`);
+        this.suppressedFrom.clear();
         h.suppressed = 0;
         h.at = Date.now();
         h.logged = 0;
@@ -77,6 +86,13 @@ export class Admission implements HandshakeAdmission {
       Math.max(0, 1000 - (now - h.at)),
     );
     timer.unref();
+  }
+
+  // Where the left-out lines came from, the three hosts with the most first: "from 10.0.0.9 (150), 127.0.0.1 (7) and 12 from other hosts".
+  private suppressedHosts(total: number): string {
+    const top = [...this.suppressedFrom].sort((x, y) => y[1] - x[1]).slice(0, 3);
+    const rest = total - top.reduce((n, [, k]) => n + k, 0);
+    return `from ${top.map(([host, n]) => `${host} (${n})`).join(', ')}${rest > 0 ? ` and ${rest} from other hosts` : ''}`;
   }
 
   /** Refused and failed handshakes: how many since the node started, and the most recent ones (oldest first). */

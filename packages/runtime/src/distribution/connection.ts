@@ -48,8 +48,8 @@ export interface HandshakeAdmission {
   issueTicket(dialler: string): string;
   /** Listener: the one-time challenge issued to `dialler`, taken (undefined if none: a restart, or used). */
   redeemTicket(dialler: string): string | undefined;
-  /** Listener: logs a line about a failed or refused handshake through `log`, a bounded number a second. */
-  handshakeLine(line: string, log: (line: string) => void): void;
+  /** Listener: logs a line about a failed or refused handshake (from the peer at `from`) through `log`, a bounded number a second. */
+  handshakeLine(line: string, log: (line: string) => void, from?: string): void;
 }
 
 /** What a connection needs from its node. */
@@ -589,7 +589,7 @@ export class Connection {
   private handshakeLog(line: string): void {
     if (this.initiator) return this.log(line);
     this.lastLine = line;
-    this.owner.admission.handshakeLine(line, this.log);
+    this.owner.admission.handshakeLine(line, this.log, this.address);
   }
 
   // An authenticated connection that sent something it must not: one line, closed.

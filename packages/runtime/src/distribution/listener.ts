@@ -34,7 +34,7 @@ export async function listen(o: ListenOptions): Promise<{ server: Server; regist
     release: (socket: Socket) => o.admission.releaseSocket(socket),
     progressed: (socket: Socket) => o.admission.progressed(socket),
     refused: (address: string, reason: string) => o.admission.refused({ at: new Date().toISOString(), by: 'this node', direction: 'incoming', peer: undefined, address, reason }),
-    line: (text: string) => o.admission.handshakeLine(text, o.log),
+    line: (text: string, from: string) => o.admission.handshakeLine(text, o.log, from),
   };
   const server = createListener(o.tls, o.accept, gate);
   await new Promise<void>((resolve, reject) => {

@@ -132,7 +132,7 @@ export interface ListenerGate {
   /** Counts a connection the listener closed before any handshake (silent past the deadline, TLS failed). */
   refused(address: string, reason: string): void;
   /** Logs a line about such a connection: a bounded number a second, the rest summed up (a flood must not flood the log). */
-  line(text: string): void;
+  line(text: string, from: string): void;
 }
 
 /**
@@ -159,7 +159,7 @@ export function createListener(material: TlsMaterial | undefined, accept: (socke
     socket.on('error', ignore);
     const timer = setTimeout(() => {
       const why = `it sent nothing within ${gate.handshakeTimeoutMs} ms`;
-      gate.line(`distribution: closed the connection from ${addressOf(socket)}: ${why}`);
+      gate.line(`distribution: closed the connection from ${addressOf(socket)}: ${why}`, addressOf(socket));
       gate.refused(addressOf(socket), why);
       socket.destroy();
     }, gate.handshakeTimeoutMs);
@@ -173,7 +173,7 @@ export function createListener(material: TlsMaterial | undefined, accept: (socke
         tlsServer.emit('connection', socket);
       } else {
         const why = notTls(chunk);
-        gate.line(`distribution: connection from ${addressOf(socket)} refused: ${why}`);
+        gate.line(`distribution: connection from ${addressOf(socket)} refused: ${why}`, addressOf(socket));
         gate.refused(addressOf(socket), why);
         writeFrame(socket, Buffer.from(JSON.stringify({ t: 'refused', reason: 'tls' }), 'utf8'));
         socket.end();
@@ -205,7 +205,7 @@ function tlsListener(material: TlsMaterial, accept: (socket: Socket, first: Buff
     const rejected = s.authorizationError;
     const from = addresses.get(rawOf(s)) ?? addressOf(s);
     const why = rejected ? describeRejected(rejected) : describeTlsError(error).text;
-    gate.line(`distribution: refused a TLS connection from ${from}: ${why}`);
+    gate.line(`distribution: refused a TLS connection from ${from}: ${why}`, from);
     gate.refused(from, why);
     // Node leaves the socket open after some of these (a handshake past its deadline): a client dribbling its
     // handshake a byte at a time would hold it, and its place among unauthenticated connections, for ever. Closed
