@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { EpmdServer } from '../src/distribution/epmd-server.ts';
 import { createNode } from '../src/index.ts';
 import { names, register } from '../src/distribution/epmd-client.ts';
@@ -141,6 +142,29 @@ test('a name held by a registration whose node no longer listens is freed by the
     for (const h of holders) h.socket.destroy();
   } finally {
     for (const s of alive) s.close();
+    await mapper.close();
+  }
+});
+
+const external = Object.values(networkInterfaces()).flatMap((l) => l ?? []).find((i) => i.family === 'IPv4' && !i.internal)?.address;
+
+test("a node named after this host's non-loopback address (it listens there only, and registered over loopback) keeps its name through the periodic check", { skip: external === undefined ? 'this host has no non-loopback IPv4 address' : false }, async () => {
+  const logs: string[] = [];
+  const mapper = new EpmdServer((l) => logs.push(l), () => {}, { holderProbeMs: 500, registrationKeepAliveMs: 200 });
+  const port = await mapper.listen(0);
+  const gone = await listening();
+  const goneport = portOf(gone);
+  await new Promise<void>((resolve) => gone.close(() => resolve()));
+  const node = createNode({ onCrash: () => {} });
+  try {
+    await node.startDistribution({ name: `wide@${external}`, cookie: 'sekrit', epmdPort: port, log: () => {} });
+    // A stale registration after the node's: once it is dropped, the node's was checked in the same round.
+    const stale = await rawRegistration(port, entry('stale', goneport));
+    await waitFor('the stale registration to be dropped', () => stale.closed(), { ms: 15_000 });
+    assert.deepEqual(logs.filter((l) => /'wide'/.test(l)), []);
+    assert.deepEqual((await names('127.0.0.1', port)).map((n) => n.name), ['wide']);
+  } finally {
+    await node.shutdown();
     await mapper.close();
   }
 });

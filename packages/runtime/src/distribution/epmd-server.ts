@@ -1,5 +1,6 @@
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 import { connect, type Server, type Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { EPMD, decodeAlive2, encodeAlive2Resp, encodeNamesResp, encodePort2Resp, type NodeEntry } from './epmd-protocol.js';
 import { escapeForLog, isLocalPeer, listenAll } from './epmd-address.js';
 import { keepServing, watchDescriptors } from './descriptors.js';
@@ -187,7 +188,10 @@ export const DEFAULT_EPMD_LIMITS: Required<EpmdLimits> = { requestTimeoutMs: 60_
  * stays half-open) fails it.
  */
 export function holderListens(addresses: (string | undefined)[], port: number, ms: number): Promise<boolean> {
-  const tries = [...new Set(['127.0.0.1', ...addresses.filter((a): a is string => a !== undefined).map((a) => a.replace(/^::ffff:/i, ''))])];
+  // A node listens on the address its name gives, one of this host's, which it did not register from (it reached the
+  // port mapper on loopback): every address of this host is tried, link-local ones aside (they need a scope).
+  const own = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address).filter((a) => !/^fe80:/i.test(a)));
+  const tries = [...new Set(['127.0.0.1', ...addresses.filter((a): a is string => a !== undefined).map((a) => a.replace(/^::ffff:/i, '')), ...own])];
   return new Promise((resolve) => {
     let left = tries.length;
     let done = false;
