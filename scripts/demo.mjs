@@ -5,7 +5,7 @@
 // any failed step stops the demo with a non-zero exit code.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { portMapperNames, killPortMapper } from '@otp-ts/runtime/tools';
 import { startLoad } from '../bench/lib/call-load.ts';
@@ -68,7 +68,7 @@ try {
   step(`otp new app ${name}`);
   await run(process.execPath, [otp, 'new', 'app', name, '--quiet'], work, 'otp new');
   root = join(work, name);
-  say(`${root.replace(repo, '.')}: ${readdirSync(join(root, 'src')).join(', ')}`);
+  say(`./${relative(repo, root)}: ${readdirSync(join(root, 'src')).join(', ')}`);
 
   step('otp test');
   const tested = await otpCmd(['test'], 'otp test');
