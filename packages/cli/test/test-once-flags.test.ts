@@ -19,6 +19,10 @@ for (const [argv, flag] of [
   [['test', '--shuffle', '--shuffle'], 'shuffle'],
   [['test', '--rerun-failed', '--rerun-failed=false'], 'rerun-failed'],
   [['test', '--watch', '--no-watch'], 'watch'],
+  [['test', '-w', '--no-watch'], 'watch'],
+  [['test', '--watch=false', '-w'], 'watch'],
+  [['test', '-w', '-w'], 'watch'],
+  [['test', '-ww'], 'watch'],
   [['profile', 'a@127.0.0.1', '--time', '1s', '--time', '5m'], 'time'],
   [['profile', 'a@127.0.0.1', '--top', '3', '-n', '4'], 'top'],
 ] as const) {
@@ -30,6 +34,14 @@ for (const [argv, flag] of [
     assert.equal(code, 2);
   });
 }
+
+test('a switch given once through its short alias, or a short alias after `--`, is not refused as given twice', async () => {
+  for (const argv of [['test', '-w', '--reporter', 'json', 'x.test.ts'], ['test', '--no-watch', 'x.test.ts', '--', '-w']]) {
+    const io = captureIo();
+    await runCli([...argv], providers, { version: '0.0.0' }, io);
+    assert.doesNotMatch(io.err(), /was given/, argv.join(' '));
+  }
+});
 
 test('otp test still takes a list flag repeated: --reporter json --reporter junit is not refused as given twice', async () => {
   const io = captureIo();

@@ -148,11 +148,17 @@ export function collectArgs(program: string, command: CommandSpec, parsed: Recor
   return args;
 }
 
-// The uses of a switch on the line, before any `--`: `--x`, `--x=false`, `--no-x`, or its long alias.
+// The uses of a switch on the line, before any `--`: `--x`, `--x=false`, `--no-x`, its long alias, or its short
+// alias, alone or among other short flags run together (`-w`, `-qw`, `-ww` twice).
 function switchUses(argv: readonly string[], o: OptionSpec): string[] {
   const names = [o.name, ...(o.alias && o.alias.length > 1 ? [o.alias] : [])].flatMap((n) => [n, `no-${n}`]);
+  const letter = o.alias?.length === 1 ? o.alias : undefined;
   const end = argv.indexOf('--');
-  return (end < 0 ? argv : argv.slice(0, end)).filter((t) => t.startsWith('--') && names.includes(t.slice(2).split('=')[0]!));
+  return (end < 0 ? argv : argv.slice(0, end)).flatMap((t) => {
+    if (t.startsWith('--')) return names.includes(t.slice(2).split('=')[0]!) ? [t] : [];
+    if (letter === undefined || !/^-[^-\d]/.test(t)) return [];
+    return Array.from(t.slice(1).split('=')[0]!).filter((l) => l === letter).map(() => `-${letter}`);
+  });
 }
 
 const isPath = (o: OptionSpec): boolean => o.path ?? (o.value === 'DIR' || o.value === 'FILE');
