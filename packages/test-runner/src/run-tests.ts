@@ -10,7 +10,7 @@ import { discoverTestFiles } from './run/discover.js';
 import { moduleName, testFileKind } from './plan/plan-file.js';
 import { compileTestFile } from './run/compile.js';
 import { declaredCases, mayHoldSelection, mayMatchGrep } from './run/prefilter.js';
-import { emptyButPassing, noTestsReason, onlyLeftNothing, type EmptySelection, type OnlySkipped } from './run/no-tests.js';
+import { emptyButPassing, noTestsReason, onlyLeftNothing, rerunSelectsNothing, type EmptySelection, type OnlySkipped } from './run/no-tests.js';
 import { NOT_ONLY } from './plan/node-test.js';
 import { interruptReason, runFile } from './run/pool.js';
 import { plainFailure } from './run/failure-info.js';
@@ -154,7 +154,7 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
   const counts = countCases(cases);
   const selection = counts.total === 0 && interrupted === undefined ? emptySelection(root, options, selected, filter, failed, storeKept) : undefined;
   const empty = selection && { ...selection, candidates: candidatesOf(root, selected, available) };
-  const nothingToRun = empty && emptyButPassing(empty);
+  const nothingToRun = empty && (emptyButPassing(empty) ?? rerunOfSession(root, options, results, selected.discovered, filter));
   const emptyReason = empty && nothingToRun === undefined && !options.passWithNoTests ? noTestsReason(empty) : undefined;
   // Tests the filters selected that `only` then skipped: the run checked nothing, as when the filters select nothing.
   const onlySkipped = counts.passed === 0 && counts.failed === 0 && interrupted === undefined && !options.passWithNoTests ? onlyLeftNothing(filter, options.rerunFailed === true, onlySkippedIn(results)) : undefined;
@@ -166,6 +166,13 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
   const result: RunResult = { ok, counts, ...(autoSkipsIgnored && { autoSkipsIgnored: true }), files: results, durationMs: performance.now() - started, shuffleSeed, ...(noTests !== undefined && { noTests }), ...(nothingToRun !== undefined && { nothingToRun }), ...(interrupted !== undefined && { interrupted }) };
   await each(reporters, (r) => r.onRunEnd?.(result));
   return result;
+}
+
+// A watch rerun (`carried`) that selected no test while the session's other files ran some: nothing to rerun, said as such.
+function rerunOfSession(root: string, options: RunOptions, results: readonly FileResult[], files: readonly string[], filter: PlanFilter): string | undefined {
+  const rerun = new Set(results.map((f) => f.file));
+  const ranElsewhere = options.carried?.some((f) => !rerun.has(f.file) && f.cases.some((c) => c.status === 'passed' || c.status === 'failed'));
+  return ranElsewhere ? rerunSelectsNothing(filter, files.map((f) => relative(root, f))) : undefined;
 }
 
 // Runs a file, then its failed cases again up to `retry` times. Under --retry, reporters hear of the file's cases once

@@ -83,6 +83,18 @@ export function emptyButPassing(s: EmptySelection): string | undefined {
   return chosen === 0 ? `${flags} has nothing to rerun: none of the ${s.rerunFailed.stored} stored failure(s) is among the tests it selects` : undefined;
 }
 
+/**
+ * Why a watch rerun that selected no test in the files it reran still passes (pure): the session's other files ran
+ * tests, so its filters matched (`--watch --grep foo` and a changed file with no `foo`); nothing to rerun, not a typo.
+ */
+export function rerunSelectsNothing(filter: PlanFilter, files: readonly string[]): string {
+  const where = files.length === 1 ? `${files[0]}, the file this change reruns` : `${listed(files)}, the files this change reruns`;
+  const flags = filterFlags(filter);
+  return flags ? `${flags} selects no test in ${where} (the session's other files hold the tests it selects)` : `${where}, hold${files.length === 1 ? 's' : ''} no test`;
+}
+
+const listed = (items: readonly string[]): string => (items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)!}`);
+
 /** The one-line reason a run selected no test (pure): the first filter that matched nothing on its own, with the closest names. */
 export function noTestsReason(s: EmptySelection): string {
   if (s.discovered === 0) return `${s.paths?.length ? s.paths.join(', ') : 'the project'} holds no test file (*.test.ts or *.suite.ts)${ALLOW}`;
