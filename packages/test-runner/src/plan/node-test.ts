@@ -178,11 +178,36 @@ async function settle(body: () => Promise<unknown>): Promise<{ error: unknown } 
   }
 }
 
-// A body that declares a second parameter is callback-style: it ends when it calls `done`.
+// A body that declares a second parameter is callback-style: it ends when it calls `done`. As under node --test, it
+// fails when it also returns a promise, or calls `done` again: within the tick of its first call (the outcome is
+// settled on the next turn of the event loop), or later, when the second call throws, a late error of this test.
 function call(fn: TestFn, t: TestContext): Promise<unknown> {
   if (fn.length < 2) return Promise.resolve(fn(t, () => undefined));
   return new Promise((resolve, reject) => {
-    fn(t, (error?: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(undefined)));
+    let calls = 0;
+    let outcome: { error?: Error } | undefined;
+    let settled = false;
+    const done = (error?: unknown): void => {
+      calls++;
+      const again = calls > 1 ? new Error(`done() was called ${calls} times: call it once, when the test has finished`) : undefined;
+      if (settled && again) throw again;
+      if (outcome !== undefined) {
+        outcome = { error: outcome.error ?? again };
+        return;
+      }
+      outcome = error ? { error: error instanceof Error ? error : new Error(String(error)) } : {};
+      setImmediate(() => {
+        settled = true;
+        if (outcome!.error !== undefined) reject(outcome!.error);
+        else resolve(undefined);
+      });
+    };
+    const returned: unknown = fn(t, done);
+    if (returned instanceof Promise || (typeof returned === 'object' && returned !== null && typeof (returned as { then?: unknown }).then === 'function')) {
+      void Promise.resolve(returned).catch(() => undefined);
+      settled = true;
+      reject(new Error('the test takes a done callback and also returned a promise: use one of them (an async function without done, or done without async), as node:test requires'));
+    }
   });
 }
 
