@@ -30,6 +30,15 @@ test('TAP: a plan, one point per case, skips as # SKIP, failures with a YAML blo
   assert.ok(!toTap(result).includes('\u001b'), 'no terminal escape sequence');
 });
 
+test('TAP: a node:test todo is a # TODO point, with its reason when it has one; a skip whose reason only mentions todo stays a # SKIP', () => {
+  const todos = [kase('t1', 'skipped', { skipReason: 'todo' }), kase('t2', 'skipped', { skipReason: 'todo: write it # soon' }), kase('t3', 'skipped', { skipReason: 'todoist is down' })];
+  const run: RunResult = { ok: true, counts: { passed: 0, failed: 0, skipped: 3, total: 3 }, durationMs: 1, files: [{ file: 'test/a.test.ts', durationMs: 1, warnings: [], output: '', cases: todos }] };
+  const lines = toTap(run).split('\n');
+  assert.ok(lines.includes('ok 1 - test/a.test.ts › a > t1 # TODO'), lines.join('\n'));
+  assert.ok(lines.includes('ok 2 - test/a.test.ts › a > t2 # TODO write it \\# soon'), lines.join('\n'));
+  assert.ok(lines.includes('ok 3 - test/a.test.ts › a > t3 # SKIP todoist is down'), lines.join('\n'));
+});
+
 test('TAP: a run that failed because no test ran has one failing point saying why, an interrupted one bails out', () => {
   const empty: RunResult = { ok: false, counts: { passed: 0, failed: 0, skipped: 0, total: 0 }, durationMs: 1, files: [], noTests: 'no test matches --grep x' };
   assert.equal(toTap(empty), 'TAP version 13\n1..1\n# no test ran: no test matches --grep x\nnot ok 1 - no test ran\n  ---\n  message: "no test matches --grep x"\n  severity: fail\n  ...\n# 0 passed, 0 failed\n');

@@ -16,6 +16,9 @@ const notOk = (n: number, what: string, message: string, text?: string): string 
 function point(c: CaseResult, n: number, autoSkipsFail: boolean): string {
   // An auto-skipped case fails the run (as JUnit's <error> says) unless ignoreAutoSkips: a TAP consumer must not read it as a skip.
   if (c.status === 'skipped' && c.autoSkipped && autoSkipsFail) return notOk(n, description(c), `auto-skipped: ${c.skipReason ?? ''}`);
+  // A node:test todo (skip reason `todo` or `todo: why`) is a TODO directive, as node --test's TAP says, not a SKIP.
+  const todo = c.status === 'skipped' ? /^todo(?:: (.*))?$/s.exec(c.skipReason ?? '') : null;
+  if (todo) return `ok ${n} - ${description(c)} # TODO${todo[1] ? ` ${oneLine(todo[1]).replace(/#/g, '\\#')}` : ''}`;
   if (c.status === 'skipped') return `ok ${n} - ${description(c)} # SKIP ${oneLine(c.skipReason ?? '').replace(/#/g, '\\#')}`;
   if (c.status === 'passed') return `ok ${n} - ${description(c)}`;
   return notOk(n, description(c), c.failure?.message ?? 'failed', c.failure?.text);
@@ -25,7 +28,7 @@ function point(c: CaseResult, n: number, autoSkipsFail: boolean): string {
 const warnings = (f: FileResult): string[] => f.warnings.map((w) => `# warning: ${oneLine(f.file)}: ${printable(w, false).trimEnd().split('\n').join('\n#   ')}`);
 
 /**
- * The run as TAP version 13: one test point per case (a skip as `# SKIP`, a failure or a failing auto-skip with a YAML
+ * The run as TAP version 13: one test point per case (a skip as `# SKIP`, a node:test todo as `# TODO`, a failure or a failing auto-skip with a YAML
  * block), each file's warnings as comments, then the closing line as a comment. A run that fails with no failed case
  * reads as failed to a TAP consumer too: no test ran adds a failing `no test ran` point, an interruption a `Bail out!`.
  */
