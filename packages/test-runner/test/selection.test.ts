@@ -49,3 +49,8 @@ test('an empty selection names the filter that matched nothing and the names a t
   assert.equal(noTestsReason({ discovered: 3, shard: { shard: { index: 1, count: 3 }, files: 1 }, filter: { case: ['payz'] }, candidates }), '--case payz matched no test; closest: pays');
   assert.deepEqual(closestNames('zzzzzz', ['a', 'b', 'c', 'd']), ['a', 'b', 'c'], 'with nothing near, the nearest three');
 });
+
+test('the closest names of an empty selection are shown escaped: a name with a newline or a terminal escape keeps the reason one line that paints nothing', () => {
+  const reason = noTestsReason({ discovered: 1, filter: { grep: /^$/ }, candidates: ['names > line1\nline2', 'names > \u001b[31mred\u001b[0m'] });
+  assert.equal(reason, '--grep ^$ matched no test; closest: names > line1\\nline2, names > \\u001b[31mred\\u001b[0m');
+});

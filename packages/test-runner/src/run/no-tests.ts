@@ -1,6 +1,7 @@
 import { caseSelected } from '../plan/filter.js';
 import type { PlanCase, PlanFilter } from '../plan/types.js';
 import type { Shard } from './select.js';
+import { oneLine } from '../report/text.js';
 
 /** What a run selected from, to say why it selected nothing. */
 export interface EmptySelection {
@@ -105,7 +106,8 @@ export function noTestsReason(s: EmptySelection): string {
     if (wanted === undefined || cases.some((c) => caseSelected(c, { [key]: wanted }))) continue;
     const shown = shownFilter(wanted);
     const near = closestNames(wanted instanceof RegExp ? wanted.source : wanted[0]!, cases.flatMap((c) => pools[key]([...c.path])));
-    return `--${key} ${shown} matched no test${near.length > 0 ? `; closest: ${near.join(', ')}` : ''}`;
+    // A name may hold a newline or a terminal escape (`it('\x1b[31mred')`): shown escaped, so the reason stays one line and paints nothing.
+    return `--${key} ${shown} matched no test${near.length > 0 ? `; closest: ${near.map(oneLine).join(', ')}` : ''}`;
   }
   const given = (['suite', 'group', 'case', 'grep'] as const).filter((k) => s.filter[k] !== undefined);
   if (s.rerunFailed) return `--rerun-failed selected no test: none of the ${s.rerunFailed.stored} stored failure(s) is among the selected files and filters${ALLOW}`;
