@@ -20,6 +20,7 @@ export function checkFlags(program: string, argv: readonly string[], options: re
     if (o.alias && o.alias.length > 1) long.set(o.alias, o);
     if (o.alias?.length === 1) short.add(o.alias);
   }
+  const valued = new Set(options.flatMap((o) => (o.alias?.length === 1 && o.type !== 'boolean' ? [o.alias] : [])));
   for (const [i, token] of argv.entries()) {
     if (token === '--') break;
     if (token.startsWith('--')) {
@@ -41,15 +42,18 @@ export function checkFlags(program: string, argv: readonly string[], options: re
       const meant = options.find((o) => o.knownAs?.includes(flag));
       const hint = meant ? ` (did you mean '--${meant.name}'?)` : didYouMean(lower, long.keys(), '--');
       throw usageError(program, `unknown option '--${flag}' for ${where}${hint}`, command);
-    } else checkShort(program, token, short, long.keys(), command, argv[i + 1]);
+    } else checkShort(program, token, short, long.keys(), command, argv[i + 1], valued);
   }
 }
 
 // `-q`, or letters of short flags run together (`-qv`); a word typed with one dash (`-verbose`, Erlang's `-name`) is
 // refused whole, naming the long option meant, before yargs reads its letters as flags (`-v`, the version, exit 0).
-function checkShort(program: string, token: string, short: ReadonlySet<string>, long: Iterable<string>, command?: string, next?: string): void {
+// A short flag that takes a value ends the letters: what follows is its value (`-j2`, as getopt and the parser read it).
+function checkShort(program: string, token: string, short: ReadonlySet<string>, long: Iterable<string>, command?: string, next?: string, valued: ReadonlySet<string> = new Set()): void {
   if (!/^-[^-\d]/.test(token)) return;
-  const letters = token.slice(1).split('=')[0]!;
+  const word = token.slice(1).split('=')[0]!;
+  const end = Array.from(word).findIndex((l) => valued.has(l));
+  const letters = end < 0 ? word : word.slice(0, end + 1);
   const bad = Array.from(letters).find((letter) => !short.has(letter));
   if (bad === undefined) return;
   if (letters.length === 1) throw usageError(program, `unknown option '-${bad}'${didYouMean(bad, short, '-')}`, command);
@@ -72,9 +76,10 @@ const NODE_FLAGS: ReadonlyMap<string, string> = new Map([['name', 'name'], ['sna
 export function checkShortFlags(program: string, argv: readonly string[], options: readonly OptionSpec[], command?: string): void {
   const short = new Set(options.flatMap((o) => (o.alias?.length === 1 ? [o.alias] : [])));
   const long = options.flatMap((o) => [o.name, ...(o.alias && o.alias.length > 1 ? [o.alias] : [])]);
+  const valued = new Set(options.flatMap((o) => (o.alias?.length === 1 && o.type !== 'boolean' ? [o.alias] : [])));
   for (const [i, token] of argv.entries()) {
     if (token === '--') break;
-    checkShort(program, token, short, long, command, argv[i + 1]);
+    checkShort(program, token, short, long, command, argv[i + 1], valued);
   }
 }
 
