@@ -9,6 +9,7 @@ import { rpc, BadRpc, type OtpNode } from '@otp-ts/runtime';
 import { bootRelease, MAX_PROBE_MS, hasVersion, permanentVersion, holderText, readNodeArgs, readReleaseFile, readReleases, readVersion, releasesLockHolder, versionVariables, colours, PortMapperError, printedAnswer, remoteAnswer, rpcResultJson, thrownAfterPrinting, type InstallRefused, type LastUpgrade, type LockHolder } from '@otp-ts/runtime/tools';
 import { formatReport } from './report.js';
 import { halfUnpacked } from './half-unpacked.js';
+import { isOtpError } from '../command/otp-error.js';
 import { alive, call, describe, movedFrom, otherRoot, pidFile, program, refuseOtherRoot, renderScriptError, root, ScriptError, sleep, target, unreachable, withToolNode, type Target } from './client.js';
 import { daemon, heartCommand, refuseRunning } from './daemon.js';
 import { checkCookieFile, checkNodeFlags, checkNative, checkRuntime, checkWritableRoot, lastWords, logOffset, versionToBoot, whereToLook } from './node-process.js';
@@ -502,14 +503,9 @@ async function refuseMoved(node: OtpNode, t: Target, verb: string): Promise<void
   throw new ScriptError(`${t.node} was started from ${old}, and this release root has moved here (${root}) since, so nothing was unpacked or installed: a running node cannot follow its root (it reads versions and loads code from the path it booted from); restart it from here (bin/${t.name} stop, then bin/${t.name} daemon) and run ${verb} again, or move the root back to ${old}`);
 }
 
-async function installOrRollBack(what: string, probeMs: number | undefined, verb: 'upgrade' | 'downgrade'): Promise<number> {
-  const waitMs = installWaitMs();
-  // The version permanent as the command starts: should another install make a different one permanent before the node
-  // is asked, the node's refusal (no relup from the new version, say) is the loss of a race, not bad input.
-  const permanentAtStart = await permanentNow();
-  if (probeMs !== undefined && !(Number.isInteger(probeMs) && probeMs >= 0)) throw new ScriptError(`--probe-ms needs a whole number of milliseconds, e.g. ${verb} ${what} --probe-ms 5000`, 2);
-  // The node installs and restarts nothing else while it watches: a window past an hour is a typo, not a plan.
-  if (probeMs !== undefined && probeMs > MAX_PROBE_MS) throw new ScriptError(`--probe-ms ${probeMs} is longer than the cap of ${MAX_PROBE_MS} ms (one hour), during which the node could install nothing else, so nothing was done: give at most ${MAX_PROBE_MS}, e.g. ${verb} ${what} --probe-ms 60000`, 2);
+// What upgrade and downgrade check before the node is asked, refusing bad input (exit 2): the node's root, the version
+// (unpacked when a tarball is given) and what its boot would need. Resolves to the version and the variables for the node.
+async function checkBeforeInstall(what: string, verb: 'upgrade' | 'downgrade'): Promise<{ vsn: string; env: Record<string, string> }> {
   await checkVersionWord(what, verb);
   // Before anything is unpacked here: the node answering may be another root's, sharing the node name.
   await withToolNode(async ({ node }, t) => {
@@ -532,6 +528,29 @@ async function installOrRollBack(what: string, probeMs: number | undefined, verb
     checkNodeFlags(vsn, nodeArgs.nodeFlags, verb);
     checkNative(await readReleaseFile(root, vsn), (await readReleases(root)).name, 'installed');
   }
+  return { vsn, env };
+}
+
+// A refusal (exit 2) of a command that, while it ran, saw another install make a different version permanent: the loss of a
+// race (the unpack finding the version installed from another tarball, say), which exits 1 as a loss at the node does.
+async function lostRace(error: unknown, permanentAtStart: string | undefined, verb: string, what: string): Promise<unknown> {
+  const refused = isOtpError(error) ? error.exitCode === 2 : error instanceof Error && error.name === 'ReleaseConfigError';
+  const now = refused ? await permanentNow() : undefined;
+  if (permanentAtStart === undefined || now === undefined || now === permanentAtStart) return error;
+  return new ScriptError(`another install won: ${now} became permanent (over ${permanentAtStart}) while this ${verb} to ${what} ran, so it installed nothing: ${(error as Error).message}`, 1);
+}
+
+async function installOrRollBack(what: string, probeMs: number | undefined, verb: 'upgrade' | 'downgrade'): Promise<number> {
+  const waitMs = installWaitMs();
+  // The version permanent as the command starts: should another install make a different one permanent before the node
+  // is asked, a refusal (the node's, no relup from the new version, say, or one of the checks here) is the loss of a race, not bad input.
+  const permanentAtStart = await permanentNow();
+  if (probeMs !== undefined && !(Number.isInteger(probeMs) && probeMs >= 0)) throw new ScriptError(`--probe-ms needs a whole number of milliseconds, e.g. ${verb} ${what} --probe-ms 5000`, 2);
+  // The node installs and restarts nothing else while it watches: a window past an hour is a typo, not a plan.
+  if (probeMs !== undefined && probeMs > MAX_PROBE_MS) throw new ScriptError(`--probe-ms ${probeMs} is longer than the cap of ${MAX_PROBE_MS} ms (one hour), during which the node could install nothing else, so nothing was done: give at most ${MAX_PROBE_MS}, e.g. ${verb} ${what} --probe-ms 60000`, 2);
+  const { vsn, env } = await checkBeforeInstall(what, verb).catch(async (error: unknown) => {
+    throw await lostRace(error, permanentAtStart, verb, what);
+  });
   await waitForRootLock(verb, vsn);
   const started = performance.now();
   const report = await withToolNode(async ({ node, refusal }, t) => {
