@@ -1,6 +1,7 @@
 // A release root moved (mv) while its node runs: the node still says it was started from the old path, which is
 // gone. The start script at the new place reaches it as its own (run/<name>.pid, moved along, names the node):
 // pid, versions and stop work, rather than be refused pointing at a start script that no longer exists.
+// A root moved while its node is stopped is a fresh root: it boots, upgrades and downgrades from its new place.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, renameSync, rmSync } from 'node:fs';
@@ -49,6 +50,31 @@ test('an upgrade from a release root moved after its node booted is refused (exi
     assert.match(await ok(at(root)(['upgrade', '0.2.0', '--probe-ms', '0']), 'upgrade from the root moved back'), /upgraded 0\.1\.0 → 0\.2\.0/);
   } finally {
     if (existsSync(moved)) renameSync(moved, root);
+    await remove();
+  }
+});
+
+test('a release root moved while its node is stopped starts fresh from the new place on the permanent version, and downgrades and upgrades there', { timeout: 300_000 }, async () => {
+  const { root, remove } = await daemonWithNextVersion('mvstop');
+  const moved = `${root}-moved`;
+  const at = (where: string) => (args: string[]) => run(join(where, 'bin', 'mvstop'), args, where);
+  try {
+    await ok(at(root)(['upgrade', '0.2.0', '--probe-ms', '0']), 'upgrade at the first place');
+    assert.equal(await ok(at(root)(['stop']), 'stop'), 'stopped');
+    renameSync(root, moved);
+    assert.match(await ok(at(moved)(['daemon']), 'daemon from the moved root'), /started mvstop 0\.2\.0/);
+    assert.equal(await ok(at(moved)(['versions']), 'versions'), '0.1.0        old\n0.2.0        permanent (running)');
+    assert.equal(await ok(at(moved)(['rpc', 'mvstop/which', 'which']), 'which, booted'), '"two"');
+    assert.match(await ok(at(moved)(['downgrade', '0.1.0', '--probe-ms', '0']), 'downgrade at the new place'), /downgraded 0\.2\.0 → 0\.1\.0/);
+    assert.equal(await ok(at(moved)(['rpc', 'mvstop/which', 'which']), 'which, downgraded'), '"one"');
+    assert.match(await ok(at(moved)(['upgrade', '0.2.0', '--probe-ms', '0']), 'upgrade at the new place'), /upgraded 0\.1\.0 → 0\.2\.0/);
+    assert.equal(await ok(at(moved)(['rpc', 'mvstop/which', 'which']), 'which, upgraded'), '"two"');
+    assert.equal(await ok(at(moved)(['stop']), 'stop from the moved root'), 'stopped');
+  } finally {
+    if (existsSync(moved)) {
+      await at(moved)(['stop']);
+      renameSync(moved, root);
+    }
     await remove();
   }
 });
