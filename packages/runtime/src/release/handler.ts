@@ -198,13 +198,18 @@ async function addedResource(code: CodeServer, root: string, name: string, vsn: 
 
 // The dry run: each changed module evaluates, and the callbacks of every process that will be migrated are still
 // exported. One without codeChange keeps its state as it is, as OTP's soft update (no {advanced, Extra}) does.
-async function check(code: CodeServer, sources: ModuleSource[], direction: 'up' | 'down'): Promise<ModuleVersion[]> {
+// A module that does not evaluate (its top level throws, or it does not parse) is named with what it threw, that
+// nothing changed, and the fix.
+async function check(code: CodeServer, sources: ModuleSource[], plan: InstallPlan, vsn: string): Promise<ModuleVersion[]> {
+  const { direction } = plan;
   let versions: ModuleVersion[];
   try {
     versions = await evaluateTogether(code, sources);
   } catch (error) {
     const module = error instanceof CodeError ? error.module : sources[0]!.name;
-    throw new InstallError('evaluate', `module ${module} does not load: ${(error as Error).message}`, module);
+    const said = String((error as Error)?.message ?? error).replace(`module ${module} failed to load: `, '');
+    const from = plan.running.release.vsn;
+    throw new InstallError('evaluate', `${vsn} was not installed and ${from} still runs, nothing changed: module ${module} of ${vsn} does not load (${said}): fix what its top level runs as it is imported, then build ${vsn} again (otp release${direction === 'up' ? ` --upgrade-from ${from}` : ''}) and run ${verbOf(direction)} ${vsn}`, module);
   }
   if (direction === 'down') return versions;
   for (const [i, source] of sources.entries()) {
@@ -494,7 +499,7 @@ async function planInstall(state: RunningRelease, vsn: string, options: InstallO
 async function checkInstall(code: CodeServer, root: string, plan: InstallPlan, vsn: string): Promise<ModuleVersion[]> {
   let evaluated: ModuleVersion[];
   try {
-    evaluated = await check(code, [...plan.appModules, ...plan.added, ...plan.changed], plan.direction);
+    evaluated = await check(code, [...plan.appModules, ...plan.added, ...plan.changed], plan, vsn);
   } catch (error) {
     throw error instanceof InstallError ? error : new InstallError('check', (error as Error).message);
   }
