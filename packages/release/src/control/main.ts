@@ -437,6 +437,12 @@ function nodeDied(t: { name: string; node: string; vsn: string }, osPid: number,
   return new ScriptError(`${t.node} (os pid ${osPid}) died during the ${verb} to ${vsn}: ${reason}; ${t.vsn} is still permanent and ${next}; ${where}`);
 }
 
+// The node's OS process runs but has answered nothing for a long while during an install: its event loop is blocked.
+function blocked(t: Target, osPid: number, verb: string, vsn: string, seconds: number): ScriptError {
+  const heart = liveHeart(root, t.name, program) === undefined ? `bin/${t.name} daemon then boots ${t.vsn}` : `its heart then boots ${t.vsn} again`;
+  return new ScriptError(`${t.node} (os pid ${osPid}) has answered nothing for ${seconds.toFixed(0)} s since the ${verb} to ${vsn} began: its event loop is blocked (a codeChange, or another callback, that loops without end) and it will not recover on its own; ${t.vsn} is still permanent: kill it (kill -9 ${osPid}; ${heart}), then fix the code of ${vsn} (see log/${t.name}.log)`);
+}
+
 // How long upgrade and downgrade wait for the node's report of the install (OTP_UPGRADE_WAIT_MS, default 300000) before
 // they ask the node, again and again, whether the install still runs. Unset or empty is the default; anything else must be
 // a whole number of ms from 1 to a day (past 2^31 ms a timer fires at once), refused (exit 2) before anything is done.
@@ -460,11 +466,16 @@ function holdFile(): { holdFile?: string } {
 
 // Polls the node while it says the install of `vsn` is in progress; then its outcome, from the node's last upgrade: the line
 // to print when it was installed, a ScriptError (exit 1) when it rolled back or ended otherwise, or the node died meanwhile.
-async function installEnd(node: OtpNode, t: Target, osPid: number, verb: string, vsn: string, offset: number): Promise<string> {
+// A node that answers none of these polls for twice the poll's bound has its event loop blocked (a codeChange looping
+// without end): nothing changes on its own, so the command says so rather than wait for ever.
+async function installEnd(node: OtpNode, t: Target, osPid: number, verb: string, vsn: string, offset: number, waitMs: number): Promise<string> {
   const started = performance.now();
-  for (;;) {
+  const pollMs = Math.min(30_000, Math.max(5_000, waitMs));
+  for (let answered = performance.now(); ; ) {
     if (!alive(osPid)) throw nodeDied(t, osPid, verb, vsn, offset);
-    const said = (await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'versions', [], 30_000)).catch(() => undefined)) as { running?: string; installing?: { to: string }; lastUpgrade?: LastUpgrade } | undefined;
+    const said = (await node.run((ctx) => rpc.call(ctx, t.node, 'release_handler', 'versions', [], pollMs)).catch(() => undefined)) as { running?: string; installing?: { to: string }; lastUpgrade?: LastUpgrade } | undefined;
+    if (said !== undefined) answered = performance.now();
+    else if (performance.now() - answered >= 2 * pollMs && alive(osPid)) throw blocked(t, osPid, verb, vsn, (performance.now() - started + waitMs) / 1000);
     if (said !== undefined && said.installing?.to !== vsn) {
       const last = said.lastUpgrade?.to === vsn ? said.lastUpgrade : undefined;
       if (last?.outcome === 'installed') {
@@ -567,7 +578,7 @@ async function installOrRollBack(what: string, probeMs: number | undefined, verb
       // A killed node's connection can close before its OS process has finished exiting: a nodedown waits for that.
       if (!alive(osPid) || (reason instanceof BadRpc && reason.reason === 'nodedown' && (await exited(osPid, 2000)))) throw nodeDied(t, osPid, verb, vsn, offset);
       // The install outlasted the wait: the node goes on with it, so this command waits for its end rather than say it failed.
-      if (reason instanceof BadRpc && reason.reason === 'timeout') return { outlasted: await installEnd(node, t, osPid, verb, vsn, offset) };
+      if (reason instanceof BadRpc && reason.reason === 'timeout') return { outlasted: await installEnd(node, t, osPid, verb, vsn, offset, waitMs + (probeMs ?? 0)) };
       if (reason instanceof BadRpc) throw new ScriptError(describe(reason.reason));
       throw error;
     }
