@@ -8,6 +8,7 @@ import type { Connection, TraceSpec } from '@otp-ts/tracer';
 import { watchDescriptors } from '@otp-ts/runtime/tools';
 import { pageAssets, type PageAssets } from './assets.js';
 import { nodeNameError } from '../tracer/connect.js';
+import { answerPlainHttp } from './plain-http.js';
 
 /** One page request of the process table, as the page asks it. */
 export interface ProcessPageQuery {
@@ -658,11 +659,15 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
       if (!res.headersSent) send(res, 500, { error: error instanceof Error ? error.message : String(error) });
     });
   };
+  const hostPart = options.host.includes(':') ? `[${options.host}]` : options.host;
   let server: Server;
+  let dropWaiting = (): void => {};
   try {
     // A certificate or key that cannot be used throws here: the node is left before the error goes up.
     // A request with no Host is answered by foreign(), with a sentence, not by Node's bare 400.
     server = options.https ? createHttpsServer({ cert: options.https.cert, key: options.https.key, requireHostHeader: false, handshakeTimeout: slowMs }, listener) : createHttpServer({ requireHostHeader: false }, listener);
+    // Plain HTTP on the HTTPS port is answered with a sentence, not dropped by TLS unseen.
+    if (options.https) dropWaiting = answerPlainHttp(server, slowMs, () => `this observer serves HTTPS only, not plain HTTP: open https://${hostPart}:${(server.address() as AddressInfo).port}/ (the URL otp observer printed, with its token)`, (address) => refusal(`observer: ${address} sent plain HTTP to the HTTPS port; it was answered 400 saying to use https`));
     await listen(server, options.port, options.host, options.log ?? (() => {}));
   } catch (error) {
     observed?.close();
@@ -671,13 +676,13 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
   shedIdleConnections(server, MAX_CONNECTIONS);
   closeStalledConnections(server, STALL_MS);
   const { port } = server.address() as AddressInfo;
-  const hostPart = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     url: `${options.https ? 'https' : 'http'}://${hostPart}:${port}/?token=${token}`,
     token,
     node: () => source.node,
     close: async () => {
       for (const stop of Array.from(streams)) stop();
+      dropWaiting();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       observed?.close();
