@@ -272,7 +272,7 @@ test('the switch takes and refuses the node names every command takes and refuse
   }
 });
 
-test("a trace asked with a limit or time that is no whole number above 0 is a 400 naming the parameter and what was typed, before any stream opens", async () => {
+test("a trace asked with a limit or time that is no whole number above 0, or a time past a day, is a 400 naming the parameter and what was typed, before any stream opens", async () => {
   const node = await startNode('obs_srv_trace@127.0.0.1');
   const o = await observe('obs_srv_trace@127.0.0.1');
   try {
@@ -280,8 +280,11 @@ test("a trace asked with a limit or time that is no whole number above 0 is a 40
       ['limit=abc', "limit 'abc' is not a whole number above 0: give how many events to stop after, e.g. 100"],
       ['limit=0', "limit '0' is not a whole number above 0: give how many events to stop after, e.g. 100"],
       ['limit=2.5', "limit '2.5' is not a whole number above 0: give how many events to stop after, e.g. 100"],
-      ['time=-5', "time '-5' is not a whole number above 0: give the time limit in milliseconds, e.g. 15000"],
-      ['time=15s', "time '15s' is not a whole number above 0: give the time limit in milliseconds, e.g. 15000"],
+      ['time=-5', "time '-5' is not a whole number above 0: give the time limit in milliseconds, e.g. 15000 (at most 86400000, one day)"],
+      ['time=15s', "time '15s' is not a whole number above 0: give the time limit in milliseconds, e.g. 15000 (at most 86400000, one day)"],
+      ['time=86400001', "time '86400001' is more than the 86400000 a trace may take: give the time limit in milliseconds, e.g. 15000 (at most 86400000, one day)"],
+      ['time=9007199254740991', "time '9007199254740991' is more than the 86400000 a trace may take: give the time limit in milliseconds, e.g. 15000 (at most 86400000, one day)"],
+      ['time=99999999999999999999', "time '99999999999999999999' is more than the 86400000 a trace may take: give the time limit in milliseconds, e.g. 15000 (at most 86400000, one day)"],
     ] as const) {
       const r = await fetch(new URL(`/api/trace?patterns=x.y&${query}`, o.url), { headers: { authorization: `Bearer ${o.token}` } });
       assert.equal(r.status, 400, query);
@@ -291,6 +294,7 @@ test("a trace asked with a limit or time that is no whole number above 0 is a 40
     // The page asks first whether the form is one the observer takes (?check=1): starting nothing.
     assert.deepEqual((await get(o, '/api/trace?patterns=x.y&limit=100&check=1')).body, { ok: true });
     assert.equal((await get(o, '/api/trace?limit=100&check=1')).status, 400);
+    assert.deepEqual((await get(o, '/api/trace?patterns=x.y&time=86400000&check=1')).body, { ok: true });
   } finally {
     await o.close();
     node.shutdown();

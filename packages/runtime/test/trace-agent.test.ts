@@ -195,6 +195,12 @@ test('a bufferSize or bound out of range is refused naming the option and its ra
     const agent = traceAgentOf(node);
     const big = await agent.start({ patterns: ['shop/cart.add'], bufferSize: 200_000 });
     assert.ok(!big.ok && big.code === 'badSpec' && big.error === 'bufferSize must be a whole number from 1 to 100000, got 200000', JSON.stringify(big));
+    // A time limit past a day (up to 2^53 ms from any client, otp rpc included) is refused, not taken as a session no clock ends.
+    for (const timeMs of [86_400_001, Number.MAX_SAFE_INTEGER]) {
+      const long = await agent.start({ patterns: ['shop/cart.add'], timeMs });
+      assert.ok(!long.ok && long.code === 'badSpec' && long.error === `the time limit must be a whole number of milliseconds from 1 to 86400000 (one day), got ${timeMs}`, JSON.stringify(long));
+    }
+    assert.deepEqual(agent.tracedFunctions(), []);
     const zero = await agent.start({ patterns: ['shop/cart.add'], bufferSize: 0 });
     assert.ok(!zero.ok && zero.error === 'bufferSize must be a whole number from 1 to 100000, got 0', JSON.stringify(zero));
     const depth = await agent.start({ patterns: ['shop/cart.add'], bounds: { depth: -1 } });

@@ -1,4 +1,5 @@
 import { formatSummary, formatTraceEvent, type TraceSpec } from '@otp-ts/tracer';
+import { MAX_TRACE_TIME_MS } from '@otp-ts/runtime/tools';
 import { defineProvider } from '../cli/provider.js';
 import { usageError } from '../cli/validate-args.js';
 import type { Io } from '../cli/io.js';
@@ -80,7 +81,7 @@ export const traceCommand = defineProvider({
     { name: 'procs', type: 'boolean', description: 'trace process events of the chosen processes: spawn, exit, link, unlink, register' },
     { name: 'limit', type: 'number', value: 'N', description: 'stop after N events (default 10 unless --rate is given; with both, the first reached ends the trace)' },
     { name: 'rate', type: 'string', value: 'N/MS', description: 'stop when more than N events happen within MS milliseconds (MS at most the trace\'s --time)' },
-    { name: 'time', type: 'number', value: 'MS', description: 'stop after MS milliseconds (default 15000)' },
+    { name: 'time', type: 'number', value: 'MS', description: 'stop after MS milliseconds (default 15000, at most 86400000: one day)' },
     { name: 'dry-run', type: 'boolean', description: 'only report how many functions and processes the patterns match' },
     { name: 'force', type: 'boolean', description: 'allow a pattern that names every function of every module' },
     { name: 'json', type: 'boolean', description: 'print JSON lines instead of text' },
@@ -102,7 +103,7 @@ export const traceCommand = defineProvider({
       pids: args.pid,
       names: args.name,
       limit: wholeFlag('trace', 'limit', args.limit, 1),
-      timeMs: wholeFlag('trace', 'time', args.time, 1),
+      timeMs: wholeFlag('trace', 'time', args.time, 1, MAX_TRACE_TIME_MS),
       force: args.force,
     };
     spec.rate = rateOf(args.rate, spec.timeMs ?? TRACE_DEFAULT_TIME_MS);

@@ -5,7 +5,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Connection, TraceSpec } from '@otp-ts/tracer';
-import { watchDescriptors } from '@otp-ts/runtime/tools';
+import { MAX_TRACE_TIME_MS, watchDescriptors } from '@otp-ts/runtime/tools';
 import { pageAssets, type PageAssets } from './assets.js';
 import { nodeNameError } from '../tracer/connect.js';
 import { answerPlainHttp } from './plain-http.js';
@@ -544,10 +544,12 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
     if (!observed) return send(res, 409, { error: `this is a crash dump of ${dead!.node} written at ${dead!.dead!.time}: there is nothing running to trace; ${RESTART}` });
     const list = (k: string) => (url.searchParams.get(k) ?? '').split(/[\s,]+/).filter(Boolean);
     // The limits are checked here, before the stream opens: bad input is a 400 naming what was typed, not a stream's failure.
-    const num = (k: string, what: string) => {
+    const num = (k: string, what: string, max = Number.MAX_SAFE_INTEGER) => {
       const text = url.searchParams.get(k);
       if (!text) return undefined;
       const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+      // Digits past the bound (99999999999999999999 included, which no number holds exactly) are too many, not no number.
+      if (n > max) throw new ObserverError(400, `${k} '${text.slice(0, 40)}' is more than the ${max} a trace may take: give ${what}`);
       if (!Number.isSafeInteger(n) || n <= 0) throw new ObserverError(400, `${k} '${text.slice(0, 40)}' is not a whole number above 0: give ${what}`);
       return n;
     };
@@ -555,7 +557,7 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
     let time: number | undefined;
     try {
       limit = num('limit', 'how many events to stop after, e.g. 100');
-      time = num('time', 'the time limit in milliseconds, e.g. 15000');
+      time = num('time', `the time limit in milliseconds, e.g. 15000 (at most ${MAX_TRACE_TIME_MS}, one day)`, MAX_TRACE_TIME_MS);
     } catch (error) {
       return send(res, 400, { error: (error as Error).message });
     }

@@ -26,6 +26,9 @@ export const MAX_TRACE_SESSIONS = { total: 32, perClient: 8 } as const;
 /** The longest a session with neither a client nor an owner (one started by an rpc cast) may run: nothing else ends it. */
 export const MAX_UNOWNED_TRACE_MS = 60_000;
 
+/** The longest a session may run (`timeMs`), one day: a longer one is refused, never cut down unseen. */
+export const MAX_TRACE_TIME_MS = 86_400_000;
+
 /** The most events a session's buffer may hold (`bufferSize`): a larger one is refused, never cut down unseen. */
 export const MAX_TRACE_BUFFER = 100_000;
 
@@ -241,7 +244,7 @@ export class TraceAgent implements TraceHooks {
     }
     if (spec.limit !== undefined && !positive(spec.limit)) return fail('badSpec', `limit must be a whole number above 0, got ${String(spec.limit)}`);
     if (spec.rate !== undefined && !(typeof spec.rate === 'object' && spec.rate !== null && positive(spec.rate.count) && positive(spec.rate.ms))) return fail('badSpec', 'rate must be N/MS with whole numbers above 0, e.g. 100/1000');
-    if (spec.timeMs !== undefined && !positive(spec.timeMs)) return fail('badSpec', `the time limit must be a whole number of milliseconds above 0, got ${String(spec.timeMs)}`);
+    if (spec.timeMs !== undefined && !(positive(spec.timeMs) && spec.timeMs <= MAX_TRACE_TIME_MS)) return fail('badSpec', `the time limit must be a whole number of milliseconds from 1 to ${MAX_TRACE_TIME_MS} (one day), got ${String(spec.timeMs)}`);
     // A window longer than the session never restarts: the rate would be a plain count over the session, not a rate.
     const timeMs = spec.timeMs ?? TRACE_DEFAULTS.timeMs;
     if (spec.rate !== undefined && spec.rate.ms > timeMs) return fail('badSpec', `the rate's window of ${spec.rate.ms} ms is longer than the session runs (timeMs ${timeMs}): give a window up to ${timeMs} ms, a longer timeMs, or a limit for a count over the whole session`);
