@@ -14,6 +14,8 @@ export type { NodeEntry } from './distribution/epmd-protocol.js';
 export { nodeNameProblem, quoteForLog } from './distribution/handshake.js';
 /** Says in one sentence when the process runs out of file descriptors (its listeners' connections then closed unseen), and again when they are free. */
 export { watchDescriptors } from './distribution/descriptors.js';
+/** Keeps listening servers serving through their accept errors (said in a line, at most one a second), and that rate-limited line-writer itself. */
+export { keepServing, rateLimitedLog } from './distribution/descriptors.js';
 /** How far a misspelt word is from a name (Levenshtein distance), for the tools' "did you mean" on names in files. */
 export { editDistance } from './edit-distance.js';
 /** Colour for tools' terminal output: on a TTY, off with NO_COLOR, on with FORCE_COLOR, never in a pipe otherwise. */

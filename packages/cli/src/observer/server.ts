@@ -5,7 +5,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Connection, TraceSpec } from '@otp-ts/tracer';
-import { MAX_TRACE_TIME_MS, watchDescriptors } from '@otp-ts/runtime/tools';
+import { MAX_TRACE_TIME_MS, keepServing, rateLimitedLog, watchDescriptors } from '@otp-ts/runtime/tools';
 import { pageAssets, type PageAssets } from './assets.js';
 import { nodeNameError } from '../tracer/connect.js';
 import { answerPlainHttp } from './plain-http.js';
@@ -98,21 +98,6 @@ function eventWriter(res: ServerResponse): { sample(event: string, data: unknown
     get dropped() {
       return dropped;
     },
-  };
-}
-
-/** `log`, at most one line a second: the lines left out are counted, and the next line says how many. */
-function refusalLog(log: (line: string) => void): (line: string) => void {
-  let lastLine = 0;
-  let unlogged = 0;
-  return (line) => {
-    if (Date.now() - lastLine < 1000) {
-      unlogged++;
-      return;
-    }
-    log(unlogged > 0 ? `${line} (and ${unlogged} more refused since the last line)` : line);
-    lastLine = Date.now();
-    unlogged = 0;
   };
 }
 
@@ -381,7 +366,7 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
   const RESTART = 'start the node again and run otp observer NODE';
   let assets: PageAssets | undefined;
   const streams = new Set<() => void>();
-  const refusal = refusalLog(options.log ?? (() => {}));
+  const refusal = rateLimitedLog(options.log ?? (() => {}), 'refused');
   const slowMs = options.slowClientMs ?? SLOW_CLIENT_MS;
   const admitStream = streamAdmission(refusal);
   let inFlight = 0;
@@ -702,10 +687,7 @@ async function listen(server: Server, port: number, host: string, log: (line: st
       resolve();
     });
   });
-  const serverError = refusalLog(log);
-  server.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EMFILE' && error.code !== 'ENFILE') serverError(`observer: the server could not take a connection (${error.message}); it goes on serving the others`);
-  });
+  keepServing([server], 'observer', log);
   // Out of file descriptors, the OS's connections are closed as they arrive, unseen: one sentence says so.
   server.once('close', watchDescriptors('observer', log));
 }

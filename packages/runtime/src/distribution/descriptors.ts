@@ -35,11 +35,29 @@ export function watchDescriptors(who: string, log: (line: string) => void, every
  * watchDescriptors; any other error is one line naming `who`, at most one a second for them all.
  */
 export function keepServing(servers: ReadonlyArray<{ on(event: 'error', listener: (error: NodeJS.ErrnoException) => void): unknown }>, who: string, log: (line: string) => void): void {
-  let lastLine = 0;
+  const say = rateLimitedLog(log, 'failed');
   const onError = (error: NodeJS.ErrnoException): void => {
-    if (error.code === 'EMFILE' || error.code === 'ENFILE' || Date.now() - lastLine < 1000) return;
-    lastLine = Date.now();
-    log(`${who}: the listener could not take a connection (${error.code ?? error.message}); it goes on serving`);
+    if (error.code === 'EMFILE' || error.code === 'ENFILE') return;
+    say(`${who}: the listener could not take a connection (${error.code ?? error.message}); it goes on serving`);
   };
   for (const server of servers) server.on('error', onError);
+}
+
+/**
+ * `log`, at most one line a second: a line within the second of the last one logged is left out and counted, and the
+ * next line logged ends with how many (`(and 3 more refused since the last line)`, `others` naming them), so a flood
+ * of refusals or failed accepts is said without flooding the operator's output.
+ */
+export function rateLimitedLog(log: (line: string) => void, others: string): (line: string) => void {
+  let lastLine = 0;
+  let unlogged = 0;
+  return (line) => {
+    if (Date.now() - lastLine < 1000) {
+      unlogged++;
+      return;
+    }
+    log(unlogged > 0 ? `${line} (and ${unlogged} more ${others} since the last line)` : line);
+    lastLine = Date.now();
+    unlogged = 0;
+  };
 }
