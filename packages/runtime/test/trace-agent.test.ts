@@ -189,7 +189,7 @@ test('a rate limit and a time limit end the session on the node', () =>
     });
   }));
 
-test('a bufferSize or bound out of range is refused naming the option and its range: none is cut down unseen', () =>
+test('a bufferSize, bound, time or pattern count out of range is refused naming the option and its range: none is cut down unseen', () =>
   withNode(async (node) => {
     await loaded(node);
     const agent = traceAgentOf(node);
@@ -201,6 +201,11 @@ test('a bufferSize or bound out of range is refused naming the option and its ra
       assert.ok(!long.ok && long.code === 'badSpec' && long.error === `the time limit must be a whole number of milliseconds from 1 to 86400000 (one day), got ${timeMs}`, JSON.stringify(long));
     }
     assert.deepEqual(agent.tracedFunctions(), []);
+    // 100 000 patterns held the node's one thread for seconds as they were resolved: past 100 is refused before any is.
+    const many = await agent.start({ patterns: Array.from({ length: 100_000 }, () => 'shop/cart.add') });
+    assert.ok(!many.ok && many.code === 'badSpec' && many.error === 'a trace takes at most 100 call patterns, got 100000: a wildcard names many functions in one (shop/cart.*, shop/*.handle*)', JSON.stringify(many));
+    const hundred = await agent.start({ patterns: Array.from({ length: 100 }, () => 'shop/cart.add') }, true);
+    assert.ok(hundred.ok && hundred.functions.length === 100, JSON.stringify(hundred));
     const zero = await agent.start({ patterns: ['shop/cart.add'], bufferSize: 0 });
     assert.ok(!zero.ok && zero.error === 'bufferSize must be a whole number from 1 to 100000, got 0', JSON.stringify(zero));
     const depth = await agent.start({ patterns: ['shop/cart.add'], bounds: { depth: -1 } });

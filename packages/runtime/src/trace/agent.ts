@@ -26,6 +26,9 @@ export const MAX_TRACE_SESSIONS = { total: 32, perClient: 8 } as const;
 /** The longest a session with neither a client nor an owner (one started by an rpc cast) may run: nothing else ends it. */
 export const MAX_UNOWNED_TRACE_MS = 60_000;
 
+/** The most call patterns one session may give: each is resolved against every loaded module as the session starts, on the node's one thread. */
+export const MAX_TRACE_PATTERNS = 100;
+
 /** The longest a session may run (`timeMs`), one day: a longer one is refused, never cut down unseen. */
 export const MAX_TRACE_TIME_MS = 86_400_000;
 
@@ -242,6 +245,8 @@ export class TraceAgent implements TraceHooks {
       const list: unknown = spec[key];
       if (list !== undefined && !(Array.isArray(list) && list.every((x) => typeof x === 'string'))) return fail('badSpec', `${key} must be a list of strings, e.g. ${LIST_EXAMPLES[key]}; got ${(JSON.stringify(list) ?? String(list)).slice(0, 100)}`);
     }
+    // Patterns are resolved in one turn of the event loop: 100 000 of them (a spec is whatever JSON otp rpc was given) held the node for seconds, past its peers' tick time.
+    if (spec.patterns !== undefined && spec.patterns.length > MAX_TRACE_PATTERNS) return fail('badSpec', `a trace takes at most ${MAX_TRACE_PATTERNS} call patterns, got ${spec.patterns.length}: a wildcard names many functions in one (shop/cart.*, shop/*.handle*)`);
     if (spec.limit !== undefined && !positive(spec.limit)) return fail('badSpec', `limit must be a whole number above 0, got ${String(spec.limit)}`);
     if (spec.rate !== undefined && !(typeof spec.rate === 'object' && spec.rate !== null && positive(spec.rate.count) && positive(spec.rate.ms))) return fail('badSpec', 'rate must be N/MS with whole numbers above 0, e.g. 100/1000');
     if (spec.timeMs !== undefined && !(positive(spec.timeMs) && spec.timeMs <= MAX_TRACE_TIME_MS)) return fail('badSpec', `the time limit must be a whole number of milliseconds from 1 to ${MAX_TRACE_TIME_MS} (one day), got ${String(spec.timeMs)}`);
