@@ -295,6 +295,8 @@ test("a trace asked with a limit or time that is no whole number above 0, or a t
     assert.deepEqual((await get(o, '/api/trace?patterns=x.y&limit=100&check=1')).body, { ok: true });
     assert.equal((await get(o, '/api/trace?limit=100&check=1')).status, 400);
     assert.deepEqual((await get(o, '/api/trace?patterns=x.y&time=86400000&check=1')).body, { ok: true });
+    const many = await get(o, `/api/trace?patterns=${Array.from({ length: 101 }, (_, i) => `m.f${i}`).join(',')}&check=1`);
+    assert.deepEqual([many.status, many.body], [400, { error: 'a trace takes at most 100 call patterns, got 101: a wildcard names many functions in one (shop/cart.*, shop/*.handle*)' }]);
   } finally {
     await o.close();
     node.shutdown();
