@@ -1,5 +1,5 @@
 import { TracerError } from '@otp-ts/tracer';
-import { epmdPort, evalBounds, evalReplyTimeout, portMapperNames, rpcResultJson } from '@otp-ts/runtime/tools';
+import { epmdPort, evalBounds, evalReplyTimeout, portMapperNames, printedAnswer, rpcResultJson, thrownAfterPrinting } from '@otp-ts/runtime/tools';
 import { defineProvider } from '../cli/provider.js';
 import { info, type Io } from '../cli/io.js';
 import { OtpError } from '../errors/otp-error.js';
@@ -69,14 +69,27 @@ export const rpcCommand = defineProvider({
     const isEval = args.module === 'otp' && args.fn === 'eval' && parsed.length === 1;
     const bounds = isEval ? evalOptionsFrom(args) : undefined;
     const timeoutMs = rpcTimeout(args.timeout);
+    // What evaluated code prints (console.log, process.stdout.write) comes back with its answer and shows here, before
+    // it, as at bin/<name> eval, not on the node's stdout (as io:format in an rpc:call prints at the caller in OTP).
     const value = await withConnection(io, args.node, args, (c) =>
-      (bounds ? c.rpc('otp', 'eval', [parsed[0], bounds], evalReplyTimeout(evalBounds(bounds, {}))) : c.rpc(args.module, args.fn, parsed, timeoutMs)).catch((error: unknown) => {
+      (bounds ? c.rpc('otp', 'eval', [parsed[0], { ...bounds, output: true }], evalReplyTimeout(evalBounds(bounds, {}))) : c.rpc(args.module, args.fn, parsed, timeoutMs)).catch((error: unknown) => {
         throw error instanceof TracerError && /gave no answer within/.test(error.message) ? new OtpError('failed', error.message, { hint: 'wait longer with --timeout MS', cause: error }) : error;
       }),
     );
-    io.stdout.write(`${rpcResultJson(value)}\n`);
+    if (bounds) printEvalAnswer(io, value);
+    else io.stdout.write(`${rpcResultJson(value)}\n`);
   },
 });
+
+// An evaluation's answer: what the code printed first, then the answer's text as JSON; code that printed and then threw
+// fails (exit 1) with its error, its output shown.
+function printEvalAnswer(io: Io, value: unknown): void {
+  const { output, text } = printedAnswer(value);
+  if (output !== undefined) io.stdout.write(output);
+  const thrown = thrownAfterPrinting(text);
+  if (thrown !== undefined) throw new OtpError('failed', thrown);
+  io.stdout.write(`${rpcResultJson(text)}\n`);
+}
 
 // A command-line argument as an error line shows it: on one line, and no longer than a line.
 function shown(text: string): string {
