@@ -56,6 +56,8 @@ export type { AppFile } from './code/index.js';
 /** The eval bounds of `otp remote`, `otp eval` and `bin/<name> eval|remote`, and the shells' helpers and printer. */
 export { evalBounds, evalReplyTimeout, remoteAnswer, printedAnswer, thrownAfterPrinting, EvalStopped, DEFAULT_EVAL_TIMEOUT_MS, DEFAULT_EVAL_AWAIT_TIMEOUT_MS, type EvalOptions, type EvalLineOptions } from './rpc/eval.js';
 export { shellScope, formatShellValue, SHELL_HELPERS, type ShellHelper } from './rpc/shell-helpers.js';
+/** The process of a remote shell's tool node that prints what its session prints on the node after a line answered. */
+export { lateOutputReceiver } from './rpc/eval-output.js';
 /** An rpc result as `otp rpc` and `bin/<name> rpc` print it: JSON that keeps BigInts, Maps and Sets. */
 export { rpcResultJson } from './rpc/result-json.js';
 /** The node's trace agent (the rpc module `otp_trace`), its limits and the bounded inspection `otp procs|top|tree` use. */

@@ -1,5 +1,5 @@
 import { createNode, isDown, rpc, BadRpc, type DistributionTls, type OtpNode, type Pid, type ProcessContext } from '@otp-ts/runtime';
-import { evalBounds, evalReplyTimeout, nodeNameProblem, PortMapperError, quoteForLog, TRACE_RPC_MODULE, type EvalLineOptions } from '@otp-ts/runtime/tools';
+import { evalBounds, evalReplyTimeout, lateOutputReceiver, nodeNameProblem, PortMapperError, quoteForLog, TRACE_RPC_MODULE, type EvalLineOptions } from '@otp-ts/runtime/tools';
 import type { ProcessDetails, ProcRow, ProcsSort, TraceEvent, TraceMessage, TraceSpec, TraceStartResult, TreeNode, TraceEndReason } from '@otp-ts/runtime/tools';
 import { TracerError } from './errors.js';
 import { explainFailure } from './unreachable.js';
@@ -61,6 +61,8 @@ export interface Connection {
   readonly localNode: string;
   /** Calls a function of any module on the node (rpc.call); a failure is a TracerError `rpc` with the node's reason, `undef` when the node has no such module or function, `nodedown` when the node went down before it answered. */
   rpc(module: string, fn: string, args?: unknown[], timeoutMs?: number): Promise<unknown>;
+  /** A process of this tool's node handing `write` what a remote shell's session prints on the node after its lines answered; its pid goes as EvalLineOptions.sink. */
+  outputReceiver(write: (text: string) => void): Pid;
   /** Leaves the node: its sessions end on the node when it sees this client go. */
   close(): void;
 }
@@ -193,6 +195,10 @@ class NodeConnection implements Connection {
       if (reason instanceof BadRpc && reason.reason === 'nodedown') throw new TracerError('nodedown', `${this.node} went down before it answered: its log or crash dump says why`, [], { cause: error });
       throw new TracerError('rpc', reason instanceof BadRpc ? String(reason.reason) : String(reason), [], { cause: error });
     }
+  }
+
+  outputReceiver(write: (text: string) => void): Pid {
+    return lateOutputReceiver(this.local, write);
   }
 
   close(): void {

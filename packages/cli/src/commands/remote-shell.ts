@@ -31,6 +31,7 @@ async function readLines(io: Io, c: Connection, node: string, bounds: EvalLineOp
   const input = tty ? process.stdin : boundedInput(process.stdin, (why) => (refused = why));
   const rl = createInterface({ input, output: tty ? process.stdout : undefined, prompt: `${node}> `, terminal: tty });
   const line: LineWait = { ran: 0, failed: 0 };
+  bounds = { ...bounds, sink: lateOutputShown(io, c, tty ? () => line.interrupt === undefined && rl : undefined) };
   // The node stops the session's running line when told (a synchronous loop only once --eval-timeout ends it: docs/shell.md).
   const stopOnNode = (): void => void c.rpc('otp', 'evalInterrupt', [bounds.session], 5000).catch(() => undefined);
   rl.on('SIGINT', () => {
@@ -72,6 +73,8 @@ async function readLines(io: Io, c: Connection, node: string, bounds: EvalLineOp
     process.off('SIGINT', onSignal);
   }
   rl.close();
+  // Piped, the rest of the input is not read (q() before its end): an open pipe would keep the shell alive.
+  if (!tty) process.stdin.destroy();
   if (signalled) {
     io.stderr.write(`otp: interrupted (SIGINT): the remote shell ends; ${node} runs on\n`);
     return 130;
@@ -84,6 +87,17 @@ async function readLines(io: Io, c: Connection, node: string, bounds: EvalLineOp
   if (tty || line.failed === 0) return 0;
   io.stderr.write(`otp: ${failedStatements(line.failed, line.ran, node)}\n`);
   return 1;
+}
+
+// What the session prints on the node after a line answered (a timer firing later, a promise settling) shows here too,
+// as erl's remote shell shows io:format of what its lines spawned; at a terminal's prompt (`idle`), it is drawn again.
+function lateOutputShown(io: Io, c: Connection, idle: (() => false | { prompt(preserveCursor?: boolean): void }) | undefined): unknown {
+  return c.outputReceiver((text) => {
+    const prompt = idle?.();
+    if (prompt) io.stdout.write('\r\x1b[K');
+    io.stdout.write(text);
+    if (prompt) prompt.prompt(true);
+  });
 }
 
 /** What Ctrl-C at a line being awaited prints after `** `: the node was told to stop it, and what it cannot stop at once. */

@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import { rpc, BadRpc, type OtpNode } from '@otp-ts/runtime';
-import { bootRelease, MAX_PROBE_MS, hasVersion, permanentVersion, holderText, readNodeArgs, readReleaseFile, readReleases, readVersion, releasesLockHolder, versionVariables, colours, PortMapperError, printedAnswer, remoteAnswer, rpcResultJson, thrownAfterPrinting, type InstallRefused, type LastUpgrade, type LockHolder } from '@otp-ts/runtime/tools';
+import { bootRelease, MAX_PROBE_MS, hasVersion, permanentVersion, holderText, lateOutputReceiver, readNodeArgs, readReleaseFile, readReleases, readVersion, releasesLockHolder, versionVariables, colours, PortMapperError, printedAnswer, remoteAnswer, rpcResultJson, thrownAfterPrinting, type InstallRefused, type LastUpgrade, type LockHolder } from '@otp-ts/runtime/tools';
 import { formatReport } from './report.js';
 import { halfUnpacked } from './half-unpacked.js';
 import { isOtpError } from '../command/otp-error.js';
@@ -219,7 +219,9 @@ async function remote(args: EvalFlags): Promise<number> {
     if (process.stdin.isTTY) process.stdout.write(`connected to ${t.node}; JavaScript runs inside it with the shell's helpers (call, whereis, sys, ctx, … help() lists them); q() or Ctrl-D leaves\n`);
     // The top-level declarations of its lines outlive them on the node for as long as this shell: `const x = 1`, then `x`.
     const session = randomUUID();
-    const evaluate = (line: string): Promise<unknown> => node.run((ctx) => rpc.call(ctx, t.node, 'otp', 'eval', [line, { ...bounds, session }], replyMs));
+    // What the session prints on the node after a line answered (a timer firing later) shows here too, as otp remote shows it.
+    const sink = lateOutputReceiver(node, (text) => process.stdout.write(text));
+    const evaluate = (line: string): Promise<unknown> => node.run((ctx) => rpc.call(ctx, t.node, 'otp', 'eval', [line, { ...bounds, session, sink }], replyMs));
     // Ctrl-C at a line: the node stops it (a synchronous loop only once --eval-timeout ends it: docs/shell.md).
     const stopLine = (): void => void node.run((ctx) => rpc.call(ctx, t.node, 'otp', 'evalInterrupt', [session], 5000)).catch(() => undefined);
     try {
@@ -294,6 +296,8 @@ async function remoteLines(t: Target, evaluate: (line: string) => Promise<unknow
   } finally {
     process.off('SIGINT', onSignal);
     lines.close();
+    // Piped, the rest of the input is not read (q() before its end): an open pipe would keep the shell alive.
+    if (!tty) process.stdin.destroy();
   }
   return remoteExit(t, { signalled, refused, failed: tty ? 0 : failed, ran });
 }

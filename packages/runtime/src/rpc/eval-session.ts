@@ -69,6 +69,8 @@ export interface SessionLine {
 /** The bindings a remote shell's lines share on the node, and the helpers of the line running now. */
 export class EvalSession {
   lastUsed = Date.now();
+  /** Called when the session ends (its shell quit, or was interrupted). */
+  onEnd: (() => void) | undefined;
   private readonly helpers: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   private readonly bindings: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   private readonly declared = new Map<string, Kind>();
@@ -160,7 +162,9 @@ export function evalSession(node: OtpNode, id: string): EvalSession {
 /** Ends the session `id` on `node` (a remote shell that quits, or was interrupted): a line it still runs is stopped, its bindings go. */
 export function endEvalSession(node: OtpNode, id: unknown): boolean {
   if (typeof id !== 'string') return false;
-  sessions.get(node)?.get(id)?.interrupt();
+  const session = sessions.get(node)?.get(id);
+  session?.interrupt();
+  session?.onEnd?.();
   return sessions.get(node)?.delete(id) ?? false;
 }
 

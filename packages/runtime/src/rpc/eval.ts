@@ -4,7 +4,7 @@ import type { ProcessContext } from '../types.js';
 import { CodeDoesNotParse, evalInterrupted, formatBounded, runSandboxed, type EvalBounds } from './eval-sandbox.js';
 import { boundedShellText, formatShellValue, shellScope, SHELL_HELPERS } from './shell-helpers.js';
 import { evalSession } from './eval-session.js';
-import { LineOutput, sessionOutput } from './eval-output.js';
+import { lateSink, LineOutput, sessionOutput } from './eval-output.js';
 
 export { endEvalSession, interruptEvalSession } from './eval-session.js';
 
@@ -27,6 +27,8 @@ export interface EvalLineOptions extends EvalOptions {
   session?: string;
   /** Keep what the code prints and send it back before its answer, as a session's lines do (`bin/<name> eval`); remoteAnswer or printedAnswer splits them. */
   output?: boolean;
+  /** The shell's process (lateOutputReceiver) that gets what the session prints after its lines answered (a timer firing later). */
+  sink?: unknown;
 }
 
 function checkedMs(value: unknown, what: string): number | undefined {
@@ -75,6 +77,8 @@ export async function evaluate(node: OtpNode, api: Record<string, unknown>, sour
   // What a session's line prints goes back to its shell with the answer (docs/shell.md), as io:format's in erl's remote shell.
   // So does a one-off evaluation that asks (bin/<name> eval): what it prints shows at the caller, not on the node.
   const output = session ? sessionOutput(session) : given.output === true ? new LineOutput() : undefined;
+  // What the session prints after this line answered goes to its shell's process, while the shell is there.
+  if (session && given.sink !== undefined) output?.follow(lateSink(node, given.sink));
   output?.start();
   const outcome = await node.run(async (ctx: ProcessContext) => {
     try {
