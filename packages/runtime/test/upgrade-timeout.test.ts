@@ -168,6 +168,7 @@ test('a process whose codeChange never settles does not stay hung after the roll
       const before = ctx.whereis('upt_door')!;
       await assert.rejects(upgradeModules(ctx, code, [compileModule('app/upt_door', doorV2, '2')], { timeoutMs: 300 }), (e: UpgradeError) => {
         assert.equal(e.stage, 'codeChange');
+        assert.match(e.message, /^upgrade rolled back: codeChange of app\/upt_door in <[\d.]+> did not finish within 300 ms, the time an upgrade waits for each \(a promise it returned that never settles, or work that long\): make it return sooner, or give upgradeModules a longer timeoutMs; /);
         assert.match(e.message, new RegExp(`; ${before.toString().replace(/[<>.]/g, '\\$&')} answered neither its codeChange nor the rollback within 300 ms and was killed \\(its supervisor restarts it on the old code\\)$`));
         return true;
       });

@@ -282,10 +282,16 @@ function changeRequest(c: Change, m: ModuleChange, options: UpgradeOptions): Sys
   return request;
 }
 
-// The codeChange stage's error for change `c`.
-function changeFailed(c: Change, error: unknown): UpgradeError {
+// The codeChange stage's error for change `c`: one that did not finish in time names the wait and the fix.
+function changeFailed(c: Change, error: unknown, timeoutMs: number): UpgradeError {
+  if (error instanceof ChangeTimeout || (error instanceof CallError && error.failure === 'timeout')) {
+    return new UpgradeError('codeChange', c.module, `upgrade rolled back: codeChange of ${c.module} in ${c.who.pid} did not finish within ${timeoutMs} ms, the time an upgrade waits for each (a promise it returned that never settles, or work that long): make it return sooner, or give upgradeModules a longer timeoutMs`, c.who.pid, { cause: error });
+  }
   return new UpgradeError('codeChange', c.module, `upgrade rolled back: codeChange of ${c.module} in ${c.who.pid} failed: ${whyOf(error)}`, c.who.pid, { cause: error });
 }
+
+// An async codeChange run by the upgrading process that had not settled when the wait ended.
+class ChangeTimeout extends Error {}
 
 // What a codeChange threw, as one bounded line of the upgrade's one-sentence error: its message when it has one,
 // else its description. Reading it never throws (a getter or proxy trap that throws is described instead), a
@@ -344,7 +350,7 @@ function firstFailure(answers: ReadonlyArray<{ ok: true; value: unknown } | { ok
     else if (answer.value instanceof SysFailure) failures.set(sent[k]!, answer.value.error);
   }
   for (const [k, outcome] of settled.entries()) {
-    if (outcome === undefined) failures.set(waiting[k]!, new Error(`timed out after ${timeoutMs} ms`));
+    if (outcome === undefined) failures.set(waiting[k]!, new ChangeTimeout(`timed out after ${timeoutMs} ms`));
     else if (!outcome.ok) failures.set(waiting[k]!, outcome.value);
     else states[waiting[k]!] = outcome.value;
   }
@@ -379,7 +385,7 @@ async function migrate(ctx: ProcessContext, changes: Change[], byModule: Map<str
       state = migratedState(codeChangeOf(c, byModule.get(c.module)!, options, scratch), c.oldCallbacks);
     } catch (error) {
       for (const p of pending) p.catch(() => undefined);
-      return changeFailed(changes[i]!, error);
+      return changeFailed(changes[i]!, error, timeoutMs);
     }
     if (isThenable(state)) {
       pending.push(Promise.resolve(state));
@@ -394,7 +400,7 @@ async function migrate(ctx: ProcessContext, changes: Change[], byModule: Map<str
       settleWithin(pending, timeoutMs),
     ]);
     const failure = firstFailure(answers, sent, settled, waiting, states, timeoutMs);
-    if (failure !== undefined) return changeFailed(changes[failure.index]!, failure.error);
+    if (failure !== undefined) return changeFailed(changes[failure.index]!, failure.error, timeoutMs);
   }
   for (let i = 0; i < changes.length; i++) {
     const c = changes[i]!;
