@@ -9,15 +9,15 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { EpmdServer } from '../src/distribution/epmd-server.ts';
 import { createNode } from '../src/index.ts';
-import { names, register } from '../src/distribution/epmd-client.ts';
-import { encodeAlive2, encodeNames, type NodeEntry } from '../src/distribution/epmd-protocol.ts';
+import { lookup, names, register } from '../src/distribution/epmd-client.ts';
+import { encodeAlive2, encodeListenExtra, encodeNames, type NodeEntry } from '../src/distribution/epmd-protocol.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 
 const entry = (name: string, port: number): NodeEntry => ({ name, port, nodeType: 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) });
 
-async function listening(): Promise<Server> {
+async function listening(host = '127.0.0.1'): Promise<Server> {
   const server = createServer((s) => s.destroy());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   return server;
 }
 const portOf = (server: Server): number => (server.address() as { port: number }).port;
@@ -165,6 +165,69 @@ test("a node named after this host's non-loopback address (it listens there only
     assert.deepEqual((await names('127.0.0.1', port)).map((n) => n.name), ['wide']);
   } finally {
     await node.shutdown();
+    await mapper.close();
+  }
+});
+
+test('a node named after another loopback address (b@127.0.0.2: it listens there only, and registered over 127.0.0.1) keeps its name through the periodic checks of a port mapper on every address, and is reached by name', async () => {
+  const logs: string[] = [];
+  const mapper = new EpmdServer((l) => logs.push(l), () => {}, { holderProbeMs: 500, registrationKeepAliveMs: 200 });
+  const port = await mapper.listen(0, 'all');
+  const gone = await listening();
+  const goneport = portOf(gone);
+  await new Promise<void>((resolve) => gone.close(() => resolve()));
+  const nodeLogs: string[] = [];
+  const b = createNode({ onCrash: () => {} });
+  const a = createNode({ onCrash: () => {} });
+  try {
+    await b.startDistribution({ name: 'b@127.0.0.2', cookie: 'sekrit', epmdPort: port, log: (l) => nodeLogs.push(l) });
+    // Three checks in turn: each drops a stale registration made after b's, so b's was checked in the same round.
+    for (let round = 0; round < 3; round++) {
+      const stale = await rawRegistration(port, entry(`stale${round}`, goneport));
+      await waitFor(`stale registration ${round} to be dropped`, () => stale.closed(), { ms: 15_000 });
+    }
+    assert.deepEqual(logs.filter((l) => /'b'/.test(l)), [], 'b was never dropped');
+    assert.deepEqual(nodeLogs.filter((l) => l.includes('port mapper')), [], 'b never lost its registration');
+    assert.deepEqual((await names('127.0.0.1', port)).map((n) => n.name), ['b']);
+    await a.startDistribution({ name: 'a@127.0.0.1', cookie: 'sekrit', epmdPort: port, log: () => {} });
+    assert.equal(await a.ping('b@127.0.0.2'), true, 'a reaches b by name, through the port mapper at 127.0.0.2');
+    // A contender for the name: the probe at registration finds b where it listens, so b keeps it.
+    await assert.rejects(register(entry('b', goneport), '127.0.0.1', port), /the name is taken by a running node/);
+    assert.deepEqual((await names('127.0.0.1', port)).map((n) => n.name).sort(), ['a', 'b']);
+  } finally {
+    await a.shutdown();
+    await b.shutdown();
+    await mapper.close();
+  }
+});
+
+test("a registration's extra that is not an otp-ts listen address (an OTP node's, garbage, a near miss, another host's address) is probed as one without it, and handed back untouched", async () => {
+  const logs: string[] = [];
+  const mapper = new EpmdServer((l) => logs.push(l), () => {}, { holderProbeMs: 500, registrationKeepAliveMs: 200 });
+  const port = await mapper.listen(0);
+  const foreign = [
+    Buffer.from([0xff, 0x00, 0x7f, 0x80]),
+    Buffer.from('OTP-TS-LISTEN:127.0.0.3'),
+    Buffer.from('otp-ts-listen:127.0.0.3 '),
+    Buffer.from('otp-ts-listen:127.0.0.3\0'),
+    Buffer.from('otp-ts-listen: 127.0.0.3'),
+    Buffer.from('x-otp-ts-listen:127.0.0.3'),
+    Buffer.from('otp-ts-listen:127.0.0.3.4'),
+    Buffer.from('otp-ts-listen:'),
+    Buffer.from('otp-ts-listen:192.0.2.1'),
+  ];
+  // Each holder listens on 127.0.0.3 only: found there only through a well-formed listen address.
+  const servers = await Promise.all([...foreign, null].map(() => listening('127.0.0.3')));
+  try {
+    const good = await rawRegistration(port, { ...entry('good', portOf(servers.at(-1)!)), extra: encodeListenExtra('127.0.0.3') });
+    const bad = await Promise.all(foreign.map((extra, i) => rawRegistration(port, { ...entry(`foreign${i}`, portOf(servers[i]!)), extra })));
+    for (const [i, extra] of foreign.entries()) assert.deepEqual((await lookup(`foreign${i}`, '127.0.0.1', port))?.extra, extra, 'the extra is handed back as sent');
+    await waitFor('every foreign registration to be probed as one without a listen address, and dropped', () => bad.every((r) => r.closed()), { ms: 15_000 });
+    assert.equal(good.closed(), false, 'the well-formed listen address is probed, and its holder kept');
+    assert.deepEqual((await names('127.0.0.1', port)).map((n) => n.name), ['good']);
+    good.socket.destroy();
+  } finally {
+    for (const s of servers) s.close();
     await mapper.close();
   }
 });

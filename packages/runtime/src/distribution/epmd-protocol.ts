@@ -1,5 +1,6 @@
 // EPMD's wire protocol (erts/doc "Distribution Protocol", the EPMD part), as pure encoders and decoders.
 // Every request is [Length:16][Code:8][body]; all integers are big-endian.
+import { isIP } from 'node:net';
 
 /** The longest node name a registration may carry, in bytes (epmd's MAXSYMLEN; a whole node name is at most as long). */
 const MAX_NAME_BYTES = 255;
@@ -28,6 +29,24 @@ export interface NodeEntry {
   highestVersion: number;
   lowestVersion: number;
   extra: Buffer;
+}
+
+// An ALIVE2 `extra` saying where an otp-ts node listens: this prefix, then the address in text, nothing else. OTP
+// nodes send `extra` empty and ignore it in PORT2_RESP; this prefix is no accident of another client.
+const LISTEN_EXTRA = 'otp-ts-listen:';
+
+/** The ALIVE2 `extra` an otp-ts node sends to say the address its distribution listens on (e.g. 127.0.0.2). */
+export function encodeListenExtra(address: string): Buffer {
+  return Buffer.from(`${LISTEN_EXTRA}${address}`, 'latin1');
+}
+
+/** The address an ALIVE2 `extra` says its node listens on; undefined for any other extra (empty, an OTP node's, garbage). */
+export function listenAddressOf(extra: Buffer): string | undefined {
+  if (extra.length > LISTEN_EXTRA.length + 45 || extra.length <= LISTEN_EXTRA.length) return undefined;
+  const text = extra.toString('latin1');
+  if (!text.startsWith(LISTEN_EXTRA)) return undefined;
+  const address = text.slice(LISTEN_EXTRA.length);
+  return isIP(address) === 0 ? undefined : address;
 }
 
 function frame(body: Buffer): Buffer {

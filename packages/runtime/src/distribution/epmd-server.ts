@@ -1,7 +1,7 @@
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 import { connect, type Server, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { EPMD, decodeAlive2, encodeAlive2Resp, encodeNamesResp, encodePort2Resp, type NodeEntry } from './epmd-protocol.js';
+import { EPMD, decodeAlive2, encodeAlive2Resp, encodeNamesResp, encodePort2Resp, listenAddressOf, type NodeEntry } from './epmd-protocol.js';
 import { escapeForLog, isLocalPeer, listenAll } from './epmd-address.js';
 import { keepServing, watchDescriptors } from './descriptors.js';
 
@@ -63,7 +63,7 @@ const recentProbes = new WeakMap<object, { until: number; alive: Promise<boolean
 function probeHolder(holder: NodeEntry & { socket: Socket }, ms: number): Promise<boolean> {
   const known = recentProbes.get(holder);
   if (known !== undefined && Date.now() < known.until) return known.alive;
-  const alive = holderListens([holder.socket.remoteAddress], holder.port, ms);
+  const alive = holderListens(probeAddresses(holder), holder.port, ms);
   recentProbes.set(holder, { until: Date.now() + ms + 1000, alive });
   return alive;
 }
@@ -73,6 +73,20 @@ function probeHolder(holder: NodeEntry & { socket: Socket }, ms: number): Promis
 const SWEEP_PARALLEL = 16;
 
 type Holder = NodeEntry & { socket: Socket };
+
+// This host's addresses, link-local ones aside (they need a scope).
+function ownAddresses(): string[] {
+  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address).filter((a) => !/^fe80:/i.test(a)));
+}
+
+// Where a holder's distribution port is probed, besides loopback and this host's addresses: the address its ALIVE2
+// says it listens on (an otp-ts node named after 127.0.0.2 listens there only, and registered over 127.0.0.1), when
+// that is this host's (a registration cannot make the port mapper connect elsewhere), then the one it registered from.
+function probeAddresses(holder: Holder): (string | undefined)[] {
+  const said = listenAddressOf(holder.extra)?.replace(/^::ffff:/i, '');
+  const local = said !== undefined && (/^127\./.test(said) || said === '::1' || ownAddresses().includes(said));
+  return [local ? said : undefined, holder.socket.remoteAddress];
+}
 
 /**
  * Every registrationKeepAliveMs, each registered node's distribution port is checked, SWEEP_PARALLEL at a time. One
@@ -113,7 +127,7 @@ class HolderSweeps {
 
   private async check(holder: Holder): Promise<void> {
     const current = (): boolean => this.timer !== null && this.nodes.get(holder.name) === holder;
-    const listens = (): Promise<boolean> => holderListens([holder.socket.remoteAddress], holder.port, this.limits.holderProbeMs);
+    const listens = (): Promise<boolean> => holderListens(probeAddresses(holder), holder.port, this.limits.holderProbeMs);
     if (!current() || (await listens()) || (await listens())) return;
     if (current()) this.dead(holder);
   }
@@ -182,16 +196,15 @@ export interface EpmdLimits {
 export const DEFAULT_EPMD_LIMITS: Required<EpmdLimits> = { requestTimeoutMs: 60_000, maxConnections: 256, maxNodes: 1024, holderProbeMs: 3000, registrationKeepAliveMs: 60_000, maxUnreadBytes: 4 * 1024 * 1024 };
 
 /**
- * Whether the node holding a name still listens: its distribution port accepts a connection on loopback or on the
- * address it registered from within `ms`. The kernel completes the connect even while the node is busy or stopped,
+ * Whether the node holding a name still listens: its distribution port accepts a connection within `ms` on one of
+ * `addresses` (tried first), on loopback or on one of this host's addresses. The kernel completes the connect even while the node is busy or stopped,
  * so only a node whose listener is gone (its process dead, its host vanished while its registration connection
  * stays half-open) fails it.
  */
 export function holderListens(addresses: (string | undefined)[], port: number, ms: number): Promise<boolean> {
-  // A node listens on the address its name gives, one of this host's, which it did not register from (it reached the
-  // port mapper on loopback): every address of this host is tried, link-local ones aside (they need a scope).
-  const own = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address).filter((a) => !/^fe80:/i.test(a)));
-  const tries = [...new Set(['127.0.0.1', ...addresses.filter((a): a is string => a !== undefined).map((a) => a.replace(/^::ffff:/i, '')), ...own])];
+  // A node listens on the address its name gives, which it did not register from (it reached the port mapper on
+  // loopback): one that said where it listens is tried there; every address of this host is tried too.
+  const tries = [...new Set([...addresses.filter((a): a is string => a !== undefined).map((a) => a.replace(/^::ffff:/i, '')), '127.0.0.1', ...ownAddresses()])];
   return new Promise((resolve) => {
     let left = tries.length;
     let done = false;

@@ -9,6 +9,7 @@ import type { Admission } from './admission.js';
 import { EnvironmentError, register, type Registration } from './epmd-client.js';
 import { LISTEN_BACKLOG, portMapperAddresses, portMapperLimits } from './epmd-address.js';
 import { splitNodeName } from './handshake.js';
+import { encodeListenExtra } from './epmd-protocol.js';
 import { createListener, type TlsMaterial } from './transport.js';
 import { keepServing, watchDescriptors } from './descriptors.js';
 import { openPortMapperLog, portMapperLogFile } from './epmd-log.js';
@@ -45,12 +46,14 @@ export async function listen(o: ListenOptions): Promise<{ server: Server; regist
       resolve();
     });
   });
-  const port = (server.address() as { port: number }).port;
+  const { port, address } = server.address() as { port: number; address: string };
   // An accept that fails later must not end the node (the listen's handler, left on, took one error and the next threw).
   keepServing([server], `distribution: node ${o.name}`, o.log);
   // Out of file descriptors, the listener's connections are closed unseen: one sentence says so.
   server.once('close', watchDescriptors(`distribution: node ${o.name}`, o.log));
-  const entry = { name, port, nodeType: o.hidden ? 72 : 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) };
+  // The address it listens on goes in ALIVE2's extra: it registers over 127.0.0.1, and the port mapper's liveness check
+  // must find it on e.g. 127.0.0.2 (docs/protocol.md).
+  const entry = { name, port, nodeType: o.hidden ? 72 : 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: encodeListenExtra(address) };
   try {
     const first = await registerOrStart(entry, o.epmd, host, o.log);
     // A node that had to start the built-in port mapper starts it again if it is gone: nothing else on the host may.
