@@ -4,6 +4,7 @@ import { clearTimeout, setTimeout } from 'node:timers';
 import { Socket } from 'node:net';
 import { Connection, type ConnectionOwner, type RefusalReason } from './connection.js';
 import { lookup } from './epmd-client.js';
+import { isLoopbackHost } from './epmd-address.js';
 import { nodeNameProblem, quoteForLog, splitNodeName } from './handshake.js';
 import { dial, type ConnectFailure, type TlsMaterial } from './transport.js';
 
@@ -148,7 +149,7 @@ export class Dialler {
     // The port mapper's answer: the node's entry, or why there is none (it does not know the node, or does not answer).
     let unknown: ConnectFailure = { reason: 'unknown', message: `distribution: the port mapper on ${host} does not know ${name}` };
     const ask = () =>
-      lookup(name, host, this.epmd, this.host.limits.handshakeTimeoutMs).catch((error: Error) => {
+      lookupOnHost(name, host, this.epmd, this.host.limits.handshakeTimeoutMs).catch((error: Error) => {
         unknown = { reason: 'unreachable', message: `distribution: no port mapper answers on ${host}:${this.epmd} (${error.message})` };
         return undefined;
       });
@@ -219,5 +220,18 @@ export class Dialler {
     if (conn.refusedBecause === 'simultaneous') await this.waitUp(nodeName, 2 * this.host.limits.handshakeTimeoutMs);
     // Closed: refused, or the peer's own connection to this node won the race and is the one to use.
     return this.host.connectionTo(nodeName) ?? conn.failure ?? { reason: 'closed', message: `distribution: the connection to ${nodeName} closed (${conn.closeReason})` };
+  }
+}
+
+// The port mapper's entry for `name` on `host`. Every 127.x.x.x address is this host, and a port mapper started for a
+// node named after 127.0.0.1 listens there only (as on a loopback cluster b@127.0.0.2, c@127.0.0.3 of one machine):
+// refused on another loopback address, the lookup asks 127.0.0.1, where this host's nodes register. A port mapper
+// bound to that other address on purpose (one host simulated per address) answers there first.
+async function lookupOnHost(name: string, host: string, port: number, timeoutMs: number): Promise<Awaited<ReturnType<typeof lookup>>> {
+  try {
+    return await lookup(name, host, port, timeoutMs);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ECONNREFUSED' || !isLoopbackHost(host) || host === '127.0.0.1') throw error;
+    return lookup(name, '127.0.0.1', port, timeoutMs);
   }
 }
