@@ -52,7 +52,10 @@ export function checkFlags(program: string, argv: readonly string[], options: re
 function checkShort(program: string, token: string, short: ReadonlySet<string>, long: Iterable<string>, command?: string, next?: string, valued: ReadonlySet<string> = new Set()): void {
   if (!/^-[^-\d]/.test(token)) return;
   const word = token.slice(1).split('=')[0]!;
-  const end = Array.from(word).findIndex((l) => valued.has(l));
+  // …unless the word is a long option's name or Erlang's node flag (`-profile`, `-name`): refused whole below, never
+  // read as `-p rofile`.
+  const whole = [...long].includes(word) || NODE_FLAGS.has(word);
+  const end = whole ? -1 : Array.from(word).findIndex((l) => valued.has(l));
   const letters = end < 0 ? word : word.slice(0, end + 1);
   const bad = Array.from(letters).find((letter) => !short.has(letter));
   if (bad === undefined) return;
