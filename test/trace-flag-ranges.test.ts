@@ -28,6 +28,16 @@ test('otp heap --top and otp trace --limit / --time out of range: exit 2 naming 
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, new RegExp(`^otp: --time must be a whole number from 1 to 86400000, got '${value}'`), r.stderr);
   }
+  // What the node would refuse as too much to resolve (patterns, their characters, names) is refused here the same way.
+  const many = otp('trace', 'nobody@127.0.0.1', ...Array.from({ length: 101 }, (_, i) => `shop/cart.f${i}`));
+  assert.equal(many.status, 2, many.stderr);
+  assert.match(many.stderr, /^otp: a trace takes at most 100 call patterns, got 101: /, many.stderr);
+  const long = otp('trace', 'nobody@127.0.0.1', ...Array.from({ length: 3 }, () => `shop/cart.${'*'.repeat(4000)}`));
+  assert.equal(long.status, 2, long.stderr);
+  assert.match(long.stderr, /^otp: a trace's call patterns come to at most 8192 characters together, got 12030: /, long.stderr);
+  const names = otp('trace', 'nobody@127.0.0.1', '--messages', ...Array.from({ length: 1001 }, (_, i) => ['--name', `n${i}`]).flat());
+  assert.equal(names.status, 2, names.stderr);
+  assert.match(names.stderr, /^otp: a trace takes at most 1000 registered names, got 1001: /, names.stderr);
 });
 
 test('otp procs -n and otp top -n past the rows a node lists (1000): exit 2 naming the flag and the range', () => {

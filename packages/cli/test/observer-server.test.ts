@@ -297,6 +297,10 @@ test("a trace asked with a limit or time that is no whole number above 0, or a t
     assert.deepEqual((await get(o, '/api/trace?patterns=x.y&time=86400000&check=1')).body, { ok: true });
     const many = await get(o, `/api/trace?patterns=${Array.from({ length: 101 }, (_, i) => `m.f${i}`).join(',')}&check=1`);
     assert.deepEqual([many.status, many.body], [400, { error: 'a trace takes at most 100 call patterns, got 101: a wildcard names many functions in one (shop/cart.*, shop/*.handle*)' }]);
+    const pids = await get(o, `/api/trace?patterns=x.y&pids=${Array.from({ length: 1001 }, () => 'all').join(',')}&check=1`);
+    assert.deepEqual([pids.status, pids.body], [400, { error: 'a trace takes at most 1000 pids, got 1001: all, new or existing selects many processes in one' }]);
+    const long = await get(o, `/api/trace?patterns=${Array.from({ length: 3 }, () => `m.${'*'.repeat(4000)}`).join(',')}&check=1`);
+    assert.deepEqual([long.status, long.body], [400, { error: "a trace's call patterns come to at most 8192 characters together, got 12006: give fewer or shorter patterns (a wildcard names many functions in one, shop/cart.*)" }]);
   } finally {
     await o.close();
     node.shutdown();

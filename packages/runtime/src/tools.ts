@@ -61,7 +61,7 @@ export { lateOutputReceiver } from './rpc/eval-output.js';
 /** An rpc result as `otp rpc` and `bin/<name> rpc` print it: JSON that keeps BigInts, Maps and Sets. */
 export { rpcResultJson } from './rpc/result-json.js';
 /** The node's trace agent (the rpc module `otp_trace`), its limits and the bounded inspection `otp procs|top|tree` use. */
-export { TraceAgent, traceAgentOf, MAX_FUNCTIONS, TRACE_DEFAULTS, MAX_TRACE_BUFFER, MAX_TRACE_SESSIONS, MAX_UNOWNED_TRACE_MS, MAX_TRACE_TIME_MS, MAX_TRACE_PATTERNS, MAX_TRACE_BOUNDS, MAX_TRACE_BUFFER_CHARS, TRACE_RPC_MODULE, DEFAULT_BOUNDS, topProcesses, processDetails, supervisionTree, PROCS_MAX_WINDOW_MS, PROCS_MAX_ROWS, INFO_MAX_MESSAGES, TREE_MAX_CHILDREN } from './trace/index.js';
+export { TraceAgent, traceAgentOf, MAX_FUNCTIONS, TRACE_DEFAULTS, MAX_TRACE_BUFFER, MAX_TRACE_SESSIONS, MAX_UNOWNED_TRACE_MS, MAX_TRACE_TIME_MS, MAX_TRACE_PATTERNS, MAX_TRACE_PATTERN_TOTAL, MAX_TRACE_SELECTED, traceListsRefusal, MAX_TRACE_BOUNDS, MAX_TRACE_BUFFER_CHARS, TRACE_RPC_MODULE, DEFAULT_BOUNDS, topProcesses, processDetails, supervisionTree, PROCS_MAX_WINDOW_MS, PROCS_MAX_ROWS, INFO_MAX_MESSAGES, TREE_MAX_CHILDREN } from './trace/index.js';
 export type { CallPattern, ArgPattern, Guard, Operand, ParseResult, FormatBounds, ProcsSort, ProcRow, ProcessDetails, TreeNode, TraceSpec, TraceEvent, TraceEndReason, TraceMessage, TraceErrorCode, TraceStartResult, TraceSessionInfo } from './trace/index.js';
 /** The rpc modules `otp_observer` and `otp_profile` every distributed node serves, and what they answer with. */
 export { OBSERVER_RPC_MODULE, PROFILE_RPC_MODULE, PROFILE_MAX_MS, OTHER_WORK } from './trace/index.js';

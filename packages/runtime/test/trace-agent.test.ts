@@ -189,7 +189,7 @@ test('a rate limit and a time limit end the session on the node', () =>
     });
   }));
 
-test('a bufferSize, bound, time or pattern count out of range is refused naming the option and its range: none is cut down unseen', () =>
+test('a bufferSize, bound, time, pattern count or length, or pid or name count out of range is refused naming the option and its range: none is cut down unseen', () =>
   withNode(async (node) => {
     await loaded(node);
     const agent = traceAgentOf(node);
@@ -206,6 +206,20 @@ test('a bufferSize, bound, time or pattern count out of range is refused naming 
     assert.ok(!many.ok && many.code === 'badSpec' && many.error === 'a trace takes at most 100 call patterns, got 100000: a wildcard names many functions in one (shop/cart.*, shop/*.handle*)', JSON.stringify(many));
     const hundred = await agent.start({ patterns: Array.from({ length: 100 }, () => 'shop/cart.add') }, true);
     assert.ok(hundred.ok && hundred.functions.length === 100, JSON.stringify(hundred));
+    // 100 globs of 4096 '*' held the node 8 s matching every function's name: the patterns' characters are bounded together.
+    const stars = `shop/*.${'*'.repeat(4000)}add`;
+    const long = await agent.start({ patterns: [stars, stars, stars] });
+    assert.ok(!long.ok && long.code === 'badSpec' && long.error === "a trace's call patterns come to at most 8192 characters together, got 12030: give fewer or shorter patterns (a wildcard names many functions in one, shop/cart.*)", JSON.stringify(long));
+    // Each pid and name is looked up as the session starts: a million of them are refused before any is.
+    for (const [key, what] of [['pids', 'pids'], ['names', 'registered names']] as const) {
+      const huge = await agent.start({ patterns: ['shop/cart.add'], [key]: Array.from({ length: 1001 }, () => 'all') });
+      assert.ok(!huge.ok && huge.code === 'badSpec' && huge.error.startsWith(`a trace takes at most 1000 ${what}, got 1001: `), JSON.stringify(huge));
+    }
+    // A refusal repeats at most the first 100 characters of what was given: a megabyte name is not sent back whole.
+    const bigName = await agent.start({ patterns: ['shop/cart.add'], names: ['n'.repeat(1_000_000)] });
+    assert.ok(!bigName.ok && bigName.code === 'badProcess' && bigName.error === `no process is registered as '${'n'.repeat(100)}…' on ${node.name}`, JSON.stringify(bigName).slice(0, 300));
+    const bigPid = await agent.start({ patterns: ['shop/cart.add'], pids: ['p'.repeat(1_000_000)] });
+    assert.ok(!bigPid.ok && bigPid.error.length < 300, JSON.stringify(bigPid).slice(0, 300));
     const zero = await agent.start({ patterns: ['shop/cart.add'], bufferSize: 0 });
     assert.ok(!zero.ok && zero.error === 'bufferSize must be a whole number from 1 to 100000, got 0', JSON.stringify(zero));
     const depth = await agent.start({ patterns: ['shop/cart.add'], bounds: { depth: -1 } });

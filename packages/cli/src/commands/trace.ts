@@ -1,5 +1,5 @@
 import { formatSummary, formatTraceEvent, type TraceSpec } from '@otp-ts/tracer';
-import { MAX_TRACE_TIME_MS } from '@otp-ts/runtime/tools';
+import { MAX_TRACE_TIME_MS, traceListsRefusal } from '@otp-ts/runtime/tools';
 import { defineProvider } from '../cli/provider.js';
 import { usageError } from '../cli/validate-args.js';
 import type { Io } from '../cli/io.js';
@@ -108,6 +108,9 @@ export const traceCommand = defineProvider({
     };
     spec.rate = rateOf(args.rate, spec.timeMs ?? TRACE_DEFAULT_TIME_MS);
     if (spec.patterns!.length === 0 && !spec.messages && !spec.procs) throw usageError('name what to trace: a call pattern (module.fn), --messages or --procs', 'trace');
+    // The node refuses these too; said here, before any node is reached, they are a usage error as the other flags' ranges.
+    const lists = traceListsRefusal(spec);
+    if (lists !== undefined) throw usageError(lists, 'trace');
     return withConnection(io, args.node, args, async (c) => {
       if (args['dry-run']) {
         const r = await c.dryRun(spec);

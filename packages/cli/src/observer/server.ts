@@ -5,7 +5,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Connection, TraceSpec } from '@otp-ts/tracer';
-import { MAX_TRACE_PATTERNS, MAX_TRACE_TIME_MS, keepServing, rateLimitedLog, watchDescriptors } from '@otp-ts/runtime/tools';
+import { MAX_TRACE_TIME_MS, traceListsRefusal, keepServing, rateLimitedLog, watchDescriptors } from '@otp-ts/runtime/tools';
 import { pageAssets, type PageAssets } from './assets.js';
 import { nodeNameError } from '../tracer/connect.js';
 import { answerPlainHttp } from './plain-http.js';
@@ -557,8 +557,9 @@ export async function startObserver(options: ObserverOptions): Promise<RunningOb
       ...(time !== undefined ? { timeMs: time } : {}),
     };
     if (spec.patterns!.length === 0 && !spec.messages && !spec.procs) return send(res, 400, { error: 'name what to trace: a call pattern (module.fn), messages or process events' });
-    // The node refuses more too, but only once the stream is open, where the page's check cannot read it.
-    if (spec.patterns!.length > MAX_TRACE_PATTERNS) return send(res, 400, { error: `a trace takes at most ${MAX_TRACE_PATTERNS} call patterns, got ${spec.patterns!.length}: a wildcard names many functions in one (shop/cart.*, shop/*.handle*)` });
+    // The node refuses more too (patterns, pids, names), but only once the stream is open, where the page's check cannot read it.
+    const lists = traceListsRefusal(spec);
+    if (lists !== undefined) return send(res, 400, { error: lists });
     // The page checks first (?check=1): a browser's event stream cannot read a refusal's sentence, a fetch can.
     if (url.searchParams.get('check') === '1') return send(res, 200, { ok: true });
     const release = admitStream(req, res);

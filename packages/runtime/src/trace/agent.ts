@@ -10,6 +10,7 @@ import type { TraceHooks } from '../node-hooks.js';
 import { DEFAULT_BOUNDS, ListingBudget, formatBounded, type FormatBounds } from './format.js';
 import { compileArgsMatcher, parseCallPattern } from './pattern.js';
 import { arityError, closestRegistered, declaredArity, holderAt, resolvePattern, unreplaceable, type FunctionTarget } from './functions.js';
+import { shownText, traceListsRefusal } from './limits.js';
 import { Session, runSession, type Selection, type SessionSettings } from './session.js';
 import type { TraceEvent, TraceSessionInfo, TraceSpec, TraceStartResult } from './types.js';
 
@@ -25,9 +26,6 @@ export const MAX_TRACE_SESSIONS = { total: 32, perClient: 8 } as const;
 
 /** The longest a session with neither a client nor an owner (one started by an rpc cast) may run: nothing else ends it. */
 export const MAX_UNOWNED_TRACE_MS = 60_000;
-
-/** The most call patterns one session may give: each is resolved against every loaded module as the session starts, on the node's one thread. */
-export const MAX_TRACE_PATTERNS = 100;
 
 /** The longest a session may run (`timeMs`), one day: a longer one is refused, never cut down unseen. */
 export const MAX_TRACE_TIME_MS = 86_400_000;
@@ -245,8 +243,10 @@ export class TraceAgent implements TraceHooks {
       const list: unknown = spec[key];
       if (list !== undefined && !(Array.isArray(list) && list.every((x) => typeof x === 'string'))) return fail('badSpec', `${key} must be a list of strings, e.g. ${LIST_EXAMPLES[key]}; got ${(JSON.stringify(list) ?? String(list)).slice(0, 100)}`);
     }
-    // Patterns are resolved in one turn of the event loop: 100 000 of them (a spec is whatever JSON otp rpc was given) held the node for seconds, past its peers' tick time.
-    if (spec.patterns !== undefined && spec.patterns.length > MAX_TRACE_PATTERNS) return fail('badSpec', `a trace takes at most ${MAX_TRACE_PATTERNS} call patterns, got ${spec.patterns.length}: a wildcard names many functions in one (shop/cart.*, shop/*.handle*)`);
+    // The lists are resolved in one turn of the event loop (a spec is whatever JSON otp rpc was given): 100 000 patterns,
+    // or 100 globs of 4096 '*', held the node for seconds, past its peers' tick time. Refused before any is resolved.
+    const lists = traceListsRefusal(spec);
+    if (lists !== undefined) return fail('badSpec', lists);
     if (spec.limit !== undefined && !positive(spec.limit)) return fail('badSpec', `limit must be a whole number above 0, got ${String(spec.limit)}`);
     if (spec.rate !== undefined && !(typeof spec.rate === 'object' && spec.rate !== null && positive(spec.rate.count) && positive(spec.rate.ms))) return fail('badSpec', 'rate must be N/MS with whole numbers above 0, e.g. 100/1000');
     if (spec.timeMs !== undefined && !(positive(spec.timeMs) && spec.timeMs <= MAX_TRACE_TIME_MS)) return fail('badSpec', `the time limit must be a whole number of milliseconds from 1 to ${MAX_TRACE_TIME_MS} (one day), got ${String(spec.timeMs)}`);
@@ -326,9 +326,9 @@ export class TraceAgent implements TraceHooks {
         else sel.existing = true;
       } else {
         const m = /^<0\.(\d+)\.(\d+)>$/.exec(text.trim());
-        if (!m) return fail('badProcess', `'${text}' is not a pid of this node: write it as the node prints it, e.g. <0.42.0>, or all, new, existing`);
+        if (!m) return fail('badProcess', `'${shownText(text)}' is not a pid of this node: write it as the node prints it, e.g. <0.42.0>, or all, new, existing`);
         const p = this.node.localProcess(new Pid(0, Number(m[1]), Number(m[2])));
-        if (!p) return fail('badProcess', `no process ${text} is alive on ${this.node.name}`);
+        if (!p) return fail('badProcess', `no process ${shownText(text)} is alive on ${this.node.name}`);
         sel.set.add(p);
       }
     }
@@ -337,7 +337,7 @@ export class TraceAgent implements TraceHooks {
       const pid = this.node.whereis(name);
       if (!pid) {
         const near = closestRegistered(this.node, name);
-        return fail('badProcess', `no process is registered as '${name}' on ${this.node.name}${near.length ? ` (closest: ${near.join(', ')})` : ''}`, near);
+        return fail('badProcess', `no process is registered as '${shownText(name)}' on ${this.node.name}${near.length ? ` (closest: ${near.join(', ')})` : ''}`, near);
       }
       sel.set.add(this.node.localProcess(pid)!);
     }

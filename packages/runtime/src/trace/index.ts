@@ -1,4 +1,5 @@
-export { TraceAgent, traceAgentOf, MAX_FUNCTIONS, TRACE_DEFAULTS, MAX_TRACE_BUFFER, MAX_TRACE_SESSIONS, MAX_UNOWNED_TRACE_MS, MAX_TRACE_TIME_MS, MAX_TRACE_PATTERNS, MAX_TRACE_BOUNDS, MAX_TRACE_BUFFER_CHARS } from './agent.js';
+export { TraceAgent, traceAgentOf, MAX_FUNCTIONS, TRACE_DEFAULTS, MAX_TRACE_BUFFER, MAX_TRACE_SESSIONS, MAX_UNOWNED_TRACE_MS, MAX_TRACE_TIME_MS, MAX_TRACE_BOUNDS, MAX_TRACE_BUFFER_CHARS } from './agent.js';
+export { MAX_TRACE_PATTERNS, MAX_TRACE_PATTERN_TOTAL, MAX_TRACE_SELECTED, traceListsRefusal } from './limits.js';
 export { TRACE_RPC_MODULE } from './api.js';
 export { parseCallPattern, compileArgsMatcher } from './pattern.js';
 export type { CallPattern, ArgPattern, Guard, Operand, ParseResult } from './pattern.js';
