@@ -64,3 +64,13 @@ test('a package.json that is not JSON is named, with the line and column of the 
     return true;
   });
 });
+
+test('a package.json whose fault Node.js names no offset for (a trailing comma in an array) is still named at its line and column', () => {
+  const dir = writeTree(tempDir(), { 'package.json': '{\n  "name": "shop",\n  "workspaces": ["apps/*",]\n}\n' });
+  assert.throws(() => findProject(dir), (e: unknown) => {
+    assert.ok(e instanceof OtpError && e.code === 'badConfig', String(e));
+    assert.match(e.message, /^\S+package\.json is not valid JSON at line 3, column 27 \(Unexpected token '\]'\): fix it there/);
+    assert.deepEqual(e.location, { file: join(dir, 'package.json'), line: 3, column: 27 });
+    return true;
+  });
+});

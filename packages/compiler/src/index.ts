@@ -5,6 +5,8 @@ export { findApps, appName } from './apps.js';
 export type { AppSource } from './apps.js';
 export { CompileError, formatDiagnostic } from './errors.js';
 export type { Diagnostic, Location } from './errors.js';
+export { jsonErrorPlace } from './json-key.js';
+export type { JsonErrorPlace } from './json-key.js';
 export { clearingTimers } from './top-level-timers.js';
 export { missingImports, missingImportText } from './missing-imports.js';
 export type { MissingImport } from './missing-imports.js';

@@ -50,3 +50,97 @@ function parsedKey(quoted: string): string | undefined {
     return undefined;
   }
 }
+
+/** Why JSON text is not valid JSON and where: 1-based line, 0-based column (a diagnostic's location). */
+export interface JsonErrorPlace extends KeyPlace {
+  /** JSON.parse's reason without its position or its echo of the text (`Expected ',' or '}' after property value`). */
+  reason: string;
+}
+
+/**
+ * Where JSON.parse's `error` for `text` is, as an editor's line and column. Node.js names a character offset for
+ * some errors and none for others (a trailing comma in an array, a comment: `Unexpected token ']', "…" is not
+ * valid JSON`): then the place is found by reading the text as JSON up to its first fault; line 1 if none is found.
+ */
+export function jsonErrorPlace(text: string, error: unknown): JsonErrorPlace {
+  const message = error instanceof Error ? error.message : String(error);
+  const reason = message.replace(/( in JSON)? at position \d+( \(line \d+ column \d+\))?$/, '').replace(/, (\.\.\.)?"[\s\S]*"(\.\.\.)? is not valid JSON$/, '');
+  const named = /at position (\d+)/.exec(message)?.[1];
+  const offset = named !== undefined ? Number(named) : /end of JSON input/.test(message) ? text.length : (faultOffset(text) ?? 0);
+  const before = text.slice(0, offset);
+  return { line: before.split('\n').length, column: offset - (before.lastIndexOf('\n') + 1), reason };
+}
+
+// The offset of the first character that is not valid JSON in `text` (its length when it ends too soon), or
+// undefined when it is valid or nested too deep to read here.
+function faultOffset(text: string): number | undefined {
+  let i = 0;
+  const space = (): void => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
+  const expect = (ch: string): void => {
+    space();
+    if (text[i] !== ch) throw new Fault(i);
+    i++;
+  };
+  const string = (): void => {
+    expect('"');
+    for (;;) {
+      const ch = text.charCodeAt(i);
+      if (i >= text.length || ch < 0x20) throw new Fault(i);
+      i++;
+      if (ch === 0x22) return;
+      if (ch !== 0x5c) continue;
+      if ('"\\/bfnrt'.includes(text[i] ?? 'x')) i++;
+      else if (/^u[0-9a-fA-F]{4}/.test(text.slice(i, i + 5))) i += 5;
+      else throw new Fault(i);
+    }
+  };
+  const items = (close: string, item: () => void): void => {
+    space();
+    if (text[i] === close) {
+      i++;
+      return;
+    }
+    for (;;) {
+      item();
+      space();
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      expect(',');
+    }
+  };
+  const value = (): void => {
+    space();
+    const ch = text[i];
+    if (ch === '{') {
+      i++;
+      items('}', () => (string(), expect(':'), value()));
+    } else if (ch === '[') {
+      i++;
+      items(']', value);
+    } else if (ch === '"') string();
+    else {
+      const literal = /true|false|null|-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
+      literal.lastIndex = i;
+      if (!literal.exec(text) || literal.lastIndex === i) throw new Fault(i);
+      i = literal.lastIndex;
+    }
+  };
+  try {
+    value();
+    space();
+    return i < text.length ? i : undefined;
+  } catch (error) {
+    return error instanceof Fault ? error.at : undefined;
+  }
+}
+
+// Reading JSON text stopped at offset `at`.
+class Fault extends Error {
+  constructor(readonly at: number) {
+    super(`not JSON at ${at}`);
+  }
+}

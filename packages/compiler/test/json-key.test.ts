@@ -2,7 +2,7 @@
 // not one of the same name deeper or inside a string, and the last of a repeated key (the one JSON.parse keeps).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { keyPlace } from '../src/json-key.ts';
+import { jsonErrorPlace, keyPlace } from '../src/json-key.ts';
 
 const text = [
   '{',
@@ -28,4 +28,28 @@ test('keyPlace gives the last of a repeated key, and line 1 for a key that is no
   assert.deepEqual(keyPlace(text, ['name']), { line: 9, column: 2 });
   assert.deepEqual(keyPlace(text, ['otp', 'registered']), { line: 1, column: 0 });
   assert.deepEqual(keyPlace('not json', ['otp']), { line: 1, column: 0 });
+});
+
+// JSON.parse's error for `text`, and where jsonErrorPlace says it is as `line:column` (1-based, as an editor shows it).
+function placeOfError(text: string): string {
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    const { line, column, reason } = jsonErrorPlace(text, error);
+    assert.doesNotMatch(reason, /position|is not valid JSON/);
+    return `${line}:${column + 1}`;
+  }
+  return 'valid';
+}
+
+test('jsonErrorPlace gives the line and column of a fault, where Node.js names an offset and where it names none', () => {
+  assert.equal(placeOfError('{\n  "a": 1\n  "b": 2\n}'), '3:3');
+  assert.equal(placeOfError('{\n  "a": [1, 2,]\n}'), '2:14');
+  assert.equal(placeOfError('{\n  // note\n  "a": 1\n}'), '2:3');
+  assert.equal(placeOfError('{\r\n  "a": undefined\r\n}'), '2:8');
+  assert.equal(placeOfError('{\n  "a": 1,\n'), '3:1');
+  assert.equal(placeOfError(''), '1:1');
+  assert.equal(placeOfError('{"a": "\\q"}'), '1:9');
+  assert.equal(placeOfError('{} x'), '1:4');
+  assert.equal(placeOfError('['.repeat(100_000)), '1:100001');
 });

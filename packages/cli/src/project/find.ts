@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { jsonErrorPlace } from '@otp-ts/compiler';
 import { OtpError } from '../errors/otp-error.js';
 import { CONFIG_FILE } from '../config/load.js';
 
@@ -28,14 +29,9 @@ function readPackage(dir: string): PackageJson | undefined {
   try {
     return JSON.parse(text) as PackageJson;
   } catch (error) {
-    // JSON.parse says where as a character offset: said as the line and column an editor goes to.
-    const message = (error as Error).message;
-    const at = /at position (\d+)/.exec(message);
-    const before = at ? text.slice(0, Number(at[1])).split('\n') : undefined;
-    const where = before ? { line: before.length, column: before.at(-1)!.length + 1 } : {};
-    const why = message.replace(/ in JSON at position \d+( \(line \d+ column \d+\))?$/, '');
-    const shown = before ? ` at line ${where.line}, column ${where.column}` : '';
-    throw new OtpError('badConfig', `${file} is not valid JSON${shown} (${why}): fix it there (a missing comma or quote, or a trailing comma)`, { location: { file, ...where }, cause: error });
+    // Said as the line and column an editor goes to (1-based), not JSON.parse's character offset.
+    const { line, column, reason } = jsonErrorPlace(text, error);
+    throw new OtpError('badConfig', `${file} is not valid JSON at line ${line}, column ${column + 1} (${reason}): fix it there (a missing comma or quote, or a trailing comma)`, { location: { file, line, column: column + 1 }, cause: error });
   }
 }
 
