@@ -53,6 +53,34 @@ test('a config that does not compile names the file, line and column', async () 
   assert.equal((error as OtpError).location?.line, 3);
 });
 
+test('a bad value in otp.config.ts is placed at the line and column its key is written on (a missing key at its parent)', async () => {
+  const source = [
+    "import { defineConfig } from '@otp-ts/cli';",
+    'export default defineConfig({',
+    '  test: { timeout: 2500 },',
+    '  releases: {',
+    "    shop: { applications: ['shop'] },",
+    "    'kiosk': {",
+    "      version: '1.0.0',",
+    '      includeNode: 1,',
+    '    },',
+    '  },',
+    '});',
+    '',
+  ].join('\n');
+  const place = async (text: string) => {
+    const root = writeTree(tempDir(), { 'otp.config.ts': text });
+    const error = (await loadConfig(root).catch((e: unknown) => e)) as OtpError;
+    assert.ok(error instanceof OtpError && error.code === 'badConfig', String(error));
+    assert.equal(error.location?.file, join(root, 'otp.config.ts'));
+    return [error.message, error.location?.line, error.location?.column];
+  };
+  assert.deepEqual(await place(source.replace('includeNode: 1', 'includeNode: true')), ["otp.config.ts: 'releases.kiosk.applications' is missing: it must be an array of names", 6, 5]);
+  assert.deepEqual(await place(source.replace("version: '1.0.0',", "version: '1.0.0', applications: [],")), ["otp.config.ts: 'releases.kiosk.includeNode' must be true or false, got 1", 8, 7]);
+  // A key the code builds at run time is not in the text: its parent's line, the nearest one written.
+  assert.deepEqual(await place("const k = 'tim' + 'eout';\nexport default { test: { [k]: -1 } };\n").then(([, line]) => line), 2);
+});
+
 test('a config that throws, or has no default export, says so', async () => {
   const dir = tempDir();
   const throwing = writeTree(dir, { 'a/otp.config.ts': "throw new Error('boom');\nexport default {};\n" });

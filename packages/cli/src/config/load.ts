@@ -1,5 +1,5 @@
 import { build, type Message, type Plugin } from 'esbuild';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
@@ -61,7 +61,7 @@ export async function loadConfigFile(file: string): Promise<OtpConfig> {
   if (!('default' in mod)) {
     throw new OtpError('badConfig', `${basename(file)} has no default export: write \`export default defineConfig({ ... })\``, { location: { file } });
   }
-  return validateConfig(mod.default, file);
+  return validateConfig(mod.default, file, readFileSync(file, 'utf8'));
 }
 
 /** Loads `otp.config.ts` from a project root, or an empty config (all defaults) when there is none. */

@@ -125,10 +125,34 @@ function check(value: unknown, shape: Shape, key: string, fail: (key: string, me
   }
 }
 
-/** Checks a loaded config by hand; a bad one throws an OtpError naming the file, the key, the value and what is expected. */
-export function validateConfig(value: unknown, file: string): OtpConfig {
-  check(value, configShape, '', (_key, message) => {
-    throw new OtpError('badConfig', `${basename(file)}: ${message}`, { location: { file }, hint: 'See docs/cli.md for the keys otp.config.ts takes.' });
+/**
+ * Checks a loaded config by hand; a bad one throws an OtpError naming the file, the key, the value and what is
+ * expected, at the line and column where `source` (the config's text) first writes the key, or its nearest parent.
+ */
+export function validateConfig(value: unknown, file: string, source?: string): OtpConfig {
+  check(value, configShape, '', (key, message) => {
+    const at = source === undefined ? undefined : keyPlace(source, key);
+    throw new OtpError('badConfig', `${basename(file)}: ${message}`, { location: { file, ...at }, hint: 'See docs/cli.md for the keys otp.config.ts takes.' });
   });
   return value as OtpConfig;
+}
+
+// Where the config's code first writes each part of `key` (`releases.x.applications[0]`) as a property name, each after
+// the last; the deepest found (a missing key's parent), or undefined. The config is code evaluated at run time, so this
+// is the first such text, not a parse: a key built at run time or written by shorthand is not found.
+function keyPlace(source: string, key: string): { line: number; column: number } | undefined {
+  let from = 0;
+  let found: number | undefined;
+  for (const part of key.split(/\.|\[\d+\]/).filter((p) => p !== '')) {
+    const name = part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const written = new RegExp(`(?<![\\w$])(['"\`]?)${name}\\1\\s*:`, 'g');
+    written.lastIndex = from;
+    const m = written.exec(source);
+    if (!m) break;
+    found = m.index;
+    from = m.index + m[0].length;
+  }
+  if (found === undefined) return undefined;
+  const before = source.slice(0, found);
+  return { line: before.split('\n').length, column: found - before.lastIndexOf('\n') };
 }
