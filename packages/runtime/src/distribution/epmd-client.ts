@@ -36,6 +36,23 @@ export class PortMapperError extends Error {
  */
 export const EPMD_ANSWER_TIMEOUT_MS = 7000;
 
+// The longest wait OTP_EPMD_TIMEOUT may ask for: an hour (a timer's own bound is under 25 days).
+const MAX_EPMD_ANSWER_TIMEOUT_MS = 3_600_000;
+
+/**
+ * How long a port mapper may take to answer a request: `OTP_EPMD_TIMEOUT` (ms), else EPMD_ANSWER_TIMEOUT_MS. A
+ * variable set but empty counts as unset; one that is not a whole number from 1 to 3600000 throws an EnvironmentError naming it.
+ */
+export function epmdAnswerTimeout(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.OTP_EPMD_TIMEOUT?.trim();
+  if (text === undefined || text === '') return EPMD_ANSWER_TIMEOUT_MS;
+  const ms = Number(text);
+  if (!/^\d+$/.test(text) || ms < 1 || ms > MAX_EPMD_ANSWER_TIMEOUT_MS) {
+    throw new EnvironmentError(`OTP_EPMD_TIMEOUT is '${env.OTP_EPMD_TIMEOUT}', which is not a wait in milliseconds: set it to a whole number from 1 to ${MAX_EPMD_ANSWER_TIMEOUT_MS}, or unset it for the default ${EPMD_ANSWER_TIMEOUT_MS}`);
+  }
+  return ms;
+}
+
 /**
  * The most a NAMES or KILL answer may take: EPMD's is a few lines (a line a node, under 300 bytes each even for the
  * longest names; 1024 nodes take under 300 KiB). Something that sends more is not a port mapper and is cut off.
@@ -119,7 +136,7 @@ async function request(host: string, port: number, payload: Buffer, what: string
 }
 
 /** Registers a node with the port mapper; rejects if the name is taken, or if it does not answer within `timeoutMs`. */
-export async function register(entry: NodeEntry, host = '127.0.0.1', port = epmdPort(), timeoutMs = EPMD_ANSWER_TIMEOUT_MS): Promise<Registration> {
+export async function register(entry: NodeEntry, host = '127.0.0.1', port = epmdPort(), timeoutMs = epmdAnswerTimeout()): Promise<Registration> {
   const socket = await open(host, port, timeoutMs);
   return new Promise((resolve, reject) => {
     let answer = Buffer.alloc(0);
@@ -207,7 +224,7 @@ function port2RespLength(b: Buffer): number | undefined {
 }
 
 /** The port a node listens on, or undefined when it is not registered; rejects if the port mapper closes without answering or does not answer within `timeoutMs`. */
-export async function lookup(name: string, host = '127.0.0.1', port = epmdPort(), timeoutMs = EPMD_ANSWER_TIMEOUT_MS): Promise<NodeEntry | undefined> {
+export async function lookup(name: string, host = '127.0.0.1', port = epmdPort(), timeoutMs = epmdAnswerTimeout()): Promise<NodeEntry | undefined> {
   // The request is written while the socket connects (it leaves once connected, with no turn of the
   // event loop in between), and the answer is read as soon as it is complete, without waiting for the
   // port mapper to close: both waits are part of every connection set-up.
@@ -238,7 +255,7 @@ export async function lookup(name: string, host = '127.0.0.1', port = epmdPort()
 }
 
 /** The nodes registered on a host; rejects if the port mapper does not answer within `timeoutMs`. */
-export async function names(host = '127.0.0.1', port = epmdPort(), timeoutMs = EPMD_ANSWER_TIMEOUT_MS): Promise<Array<{ name: string; port: number }>> {
+export async function names(host = '127.0.0.1', port = epmdPort(), timeoutMs = epmdAnswerTimeout()): Promise<Array<{ name: string; port: number }>> {
   const answer = await request(host, port, encodeNames(), 'NAMES', timeoutMs);
   const listed = decodeNamesResp(answer);
   if (listed === undefined) throw foreign(host, port, 'NAMES', answer);
@@ -246,6 +263,6 @@ export async function names(host = '127.0.0.1', port = epmdPort(), timeoutMs = E
 }
 
 /** Stops the port mapper (as `epmd -kill`); false when it refused because nodes are still registered. */
-export async function killPortMapper(host = '127.0.0.1', port = epmdPort(), timeoutMs = EPMD_ANSWER_TIMEOUT_MS): Promise<boolean> {
+export async function killPortMapper(host = '127.0.0.1', port = epmdPort(), timeoutMs = epmdAnswerTimeout()): Promise<boolean> {
   return (await request(host, port, encodeKill(), 'KILL', timeoutMs)).toString('latin1') === 'OK';
 }
