@@ -24,7 +24,14 @@ test('bin/<name> remote: .help lists the dot-commands, .load is one sentence, .e
   const ran = await project.run(['remote'], { ...project.env, NO_COLOR: '1' }, ['.help', '.load checks.js', '([1, 2]', '  .length)', '.exit', "'not run'"].join('\n') + '\n');
   assert.equal(ran.status, 0, ran.out);
   assert.doesNotMatch(ran.out, /does not parse|Unexpected token|not run/, ran.out);
-  assert.match(ran.stdout, /^\.break .*\n\.exit .*\n\.help .*\nhelp\(\) .*\n\.load is not a command of the remote shell, .*help\(\) lists its helpers\n2$/, ran.stdout);
+  assert.match(ran.stdout, /^\.break .*\n\.clear .*\n\.exit .*\n\.help .*\nhelp\(\) .*\n\.load is not a command of the remote shell, .*help\(\) lists its helpers\n2$/, ran.stdout);
+});
+
+// Before, `.clear` was refused here, and a `const a` once declared could never be declared again in that shell.
+test('bin/<name> remote: .clear forgets the declarations, as otp shell\'s does, and the shell goes on', { timeout: 300_000 }, async () => {
+  const ran = await project.run(['remote'], { ...project.env, NO_COLOR: '1' }, ['const a = 1', '.clear', 'a', 'const a = 2', 'a'].join('\n') + '\n');
+  assert.equal(ran.stdout, 'Clearing context...\n** a is not defined\n2', ran.out);
+  assert.equal(ran.status, 1, ran.out);
 });
 
 test('bin/<name> eval: what the code prints shows at the caller, before its answer', { timeout: 300_000 }, async () => {

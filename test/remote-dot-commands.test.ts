@@ -16,8 +16,8 @@ test('otp remote: .help lists the dot-commands, .load is answered in one sentenc
     const ran = await run(process.execPath, [bin, 'remote', NODE], process.cwd(), peer.env, ['.help', '.load checks.js', '([1, 2]', '  .length)', '.length', '.exit', "'not run'"].join('\n') + '\n');
     assert.equal(ran.status, 0, ran.out);
     assert.doesNotMatch(ran.out, /does not parse|Unexpected token|not run/, ran.out);
-    assert.match(ran.stdout, /^\.break .*\n\.exit .*\n\.help .*\nhelp\(\) /, ran.stdout);
-    assert.match(ran.stdout, /\n\.load is not a command of the remote shell, which takes \.break, \.exit and \.help .*help\(\) lists its helpers\n/, ran.stdout);
+    assert.match(ran.stdout, /^\.break .*\n\.clear .*\n\.exit .*\n\.help .*\nhelp\(\) /, ran.stdout);
+    assert.match(ran.stdout, /\n\.load is not a command of the remote shell, which takes \.break, \.clear, \.exit and \.help .*help\(\) lists its helpers\n/, ran.stdout);
     // `.length)` continues `([1, 2]`; `.length` alone starts no statement, so node:repl would call it no keyword too.
     assert.match(ran.stdout, /\n2\n\.length is not a command of the remote shell, /, ran.stdout);
   } finally {

@@ -26,6 +26,6 @@ export { shellWord } from './command/shell-word.js';
 export { ReleaseError } from './errors.js';
 export type { ReleaseErrorCode, ReleaseErrorOptions } from './errors.js';
 export { startScript, controlProgramPath } from './control/script.js';
-export { dotCommandAnswer, incompleteLine, quitsShell, replStatements, replStatementSteps, StatementJoiner, type ReplStep } from './command/incomplete.js';
+export { CLEARING_CONTEXT, clearsSession, dotCommandAnswer, incompleteLine, quitsShell, replStatements, replStatementSteps, StatementJoiner, type ReplStep } from './command/incomplete.js';
 export { boundedInput, MAX_LINE_BYTES } from './command/bounded-input.js';
 export { failedStatements, remoteNodeDown } from './command/piped-failures.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { boundedInput, failedStatements, quitsShell, remoteNodeDown, replStatements } from '@otp-ts/release';
+import { boundedInput, CLEARING_CONTEXT, clearsSession, failedStatements, quitsShell, remoteNodeDown, replStatements } from '@otp-ts/release';
 import { remoteAnswer, type EvalLineOptions, type EvalOptions } from '@otp-ts/runtime/tools';
 import { TracerError, type Connection } from '@otp-ts/tracer';
 import { defineProvider } from '../cli/provider.js';
@@ -58,8 +58,9 @@ async function readLines(io: Io, c: Connection, node: string, bounds: EvalLineOp
     for await (const statement of replStatements(rl, tty, `${node}> `, (text) => io.stdout.write(text))) {
       const source = statement.trim();
       if (signalled || quitsShell(source)) break;
-      if (source !== '') line.ran += 1;
-      const next = source === '' ? 'next' : await evalLine(io, c, source, bounds, line, () => signalled);
+      const clear = clearsSession(statement);
+      if (source !== '' && !clear) line.ran += 1;
+      const next = source === '' ? 'next' : clear ? await clearOnNode(io, c, bounds.session) : await evalLine(io, c, source, bounds, line, () => signalled);
       if (next === 'down') {
         rl.close();
         // The rest of the input is not read: an open pipe (a script still writing) would keep the shell alive.
@@ -87,6 +88,13 @@ async function readLines(io: Io, c: Connection, node: string, bounds: EvalLineOp
   if (tty || line.failed === 0) return 0;
   io.stderr.write(`otp: ${failedStatements(line.failed, line.ran, node)}\n`);
   return 1;
+}
+
+// `.clear`: the node forgets the session's declarations; the session (and where its late output goes) stays.
+async function clearOnNode(io: Io, c: Connection, session: string | undefined): Promise<'next'> {
+  const cleared = await c.rpc('otp', 'evalClear', [session]).then(() => undefined, (error: unknown) => error as Error);
+  io.stdout.write(cleared === undefined ? `${CLEARING_CONTEXT}\n` : `** .clear: ${cleared.message}\n`);
+  return 'next';
 }
 
 // What the session prints on the node after a line answered (a timer firing later, a promise settling) shows here too,

@@ -139,23 +139,26 @@ export class StatementJoiner {
 export async function* replStatements(rl: Interface, tty: boolean, prompt: string, say: (text: string) => void = () => undefined): AsyncGenerator<string> {
   const joiner = new StatementJoiner();
   for await (const line of rl) {
-    // `.exit` and `.break` are the shell's commands wherever they are typed, as node:repl (otp shell) takes them.
+    // `.exit`, `.break` and `.clear` are the shell's commands wherever they are typed, as node:repl (otp shell) takes them.
     const command = line.trim();
     if (command === '.exit') return yield command;
     // The other dot-commands are answered here, not sent as code (`.help` lists them); a line that only continues a
     // statement (`.then(…)` under `fetch(…)`) is code, as node:repl reads it.
-    const answer = command === '.break' ? undefined : dotCommandAnswer(command, joiner.pending);
+    const answer = command === '.break' || command === '.clear' ? undefined : dotCommandAnswer(command, joiner.pending);
     if (answer !== undefined) {
       say(`${answer}\n`);
       if (tty) rl.prompt();
       continue;
     }
-    if (command === '.break') {
+    if (command === '.break' || command === '.clear') {
       joiner.reset();
-      if (tty) {
-        rl.setPrompt(prompt);
-        rl.prompt();
+      if (tty) rl.setPrompt(prompt);
+      // `.clear` drops the statement being typed too, then the shell forgets its declarations (clearsSession).
+      if (command === '.clear') {
+        yield command;
+        continue;
       }
+      if (tty) rl.prompt();
       continue;
     }
     const statements = joiner.push(line);
@@ -170,6 +173,7 @@ export async function* replStatements(rl: Interface, tty: boolean, prompt: strin
 /** What `.help` at a remote shell prints: its dot-commands, as node:repl's `.help` lists otp shell's, and help(). */
 export const REMOTE_DOT_HELP = [
   '.break    Drop the statement being typed (its lines read so far)',
+  '.clear    Break, and also forget the names the lines declared (const a = 1), as otp shell\'s .clear',
   '.exit     Leave the shell, as q() does; the node runs on',
   '.help     Print this list',
   "help()    The shell's helpers (call, whereis, sys, ctx, …)",
@@ -185,7 +189,18 @@ export function dotCommandAnswer(line: string, pending = false): string | undefi
   if (command === undefined) return undefined;
   if (command === 'help') return REMOTE_DOT_HELP;
   if (pending) return undefined;
-  return `.${command} is not a command of the remote shell, which takes .break, .exit and .help (otp shell's node:repl takes .clear, .editor, .load and .save too): help() lists its helpers`;
+  return `.${command} is not a command of the remote shell, which takes .break, .clear, .exit and .help (otp shell's node:repl takes .editor, .load and .save too): help() lists its helpers`;
+}
+
+/** What a remote shell prints at `.clear`, as otp shell's node:repl does. */
+export const CLEARING_CONTEXT = 'Clearing context...';
+
+/**
+ * Whether a statement from replStatements is `.clear`: the shell then asks the node to forget its session's
+ * declarations (otp.evalClear) and prints CLEARING_CONTEXT; the session, and where its late output goes, stay.
+ */
+export function clearsSession(statement: string): boolean {
+  return statement === '.clear';
 }
 
 /**

@@ -20,7 +20,7 @@ import type { ArgsOf, CommandSpec, OptionSpec, PositionalSpec } from '../command
 import { scriptProgram, scriptTables } from './commands.js';
 import { removeAbandoned } from '../assemble/journal.js';
 import { permissionRefusal } from './fs-failure.js';
-import { quitsShell, replStatements } from '../command/incomplete.js';
+import { CLEARING_CONTEXT, clearsSession, quitsShell, replStatements } from '../command/incomplete.js';
 import { failedStatements, remoteNodeDown } from '../command/piped-failures.js';
 import { boundedInput } from '../command/bounded-input.js';
 import { holdSignals, type HeldSignals } from './hold-signals.js';
@@ -224,8 +224,10 @@ async function remote(args: EvalFlags): Promise<number> {
     const evaluate = (line: string): Promise<unknown> => node.run((ctx) => rpc.call(ctx, t.node, 'otp', 'eval', [line, { ...bounds, session, sink }], replyMs));
     // Ctrl-C at a line: the node stops it (a synchronous loop only once --eval-timeout ends it: docs/shell.md).
     const stopLine = (): void => void node.run((ctx) => rpc.call(ctx, t.node, 'otp', 'evalInterrupt', [session], 5000)).catch(() => undefined);
+    // `.clear`: the node forgets the session's declarations, the session (and its late output's sink) stays.
+    const clear = (): Promise<unknown> => node.run((ctx) => rpc.call(ctx, t.node, 'otp', 'evalClear', [session], replyMs));
     try {
-      return await remoteLines(t, evaluate, stopLine);
+      return await remoteLines(t, { evaluate, stopLine, clear });
     } finally {
       // The session's declarations go with it (a node of an older runtime, or one gone down, has none to end).
       await node.run((ctx) => rpc.call(ctx, t.node, 'otp', 'evalEnd', [session], 5000)).catch(() => undefined);
@@ -233,11 +235,18 @@ async function remote(args: EvalFlags): Promise<number> {
   });
 }
 
+// What the remote shell does on the node: run a line, stop the running one (Ctrl-C), forget the declarations (`.clear`).
+interface RemoteSession {
+  evaluate: (line: string) => Promise<unknown>;
+  stopLine: () => void;
+  clear: () => Promise<unknown>;
+}
+
 // The remote shell's lines, as otp remote reads them: each statement evaluated inside the node before the next is read.
 // Ctrl-C while a line is awaited tells the node to stop it (stopLine) and stops waiting; at the prompt it leaves. A real
 // SIGINT (kill -INT, a Ctrl-C reaching a piped shell) ends the shell, exit 130 as a shell reports the signal, the node
 // running on (ending the session stops its line); a node that goes down ends it, exit 1.
-async function remoteLines(t: Target, evaluate: (line: string) => Promise<unknown>, stopLine: () => void): Promise<number> {
+async function remoteLines(t: Target, { evaluate, stopLine, clear }: RemoteSession): Promise<number> {
   const name = t.node;
   // As otp remote (one rule): piped input comes a bounded line at a time, and a line past the bound ends the shell,
   // exit 2 (a terminal bounds its own lines); piped, no prompt is printed.
@@ -268,7 +277,8 @@ async function remoteLines(t: Target, evaluate: (line: string) => Promise<unknow
     // A statement over several lines (piped, pasted or typed) is joined and sent once whole, as otp remote does.
     for await (const line of replStatements(lines, tty, `${name}> `, (text) => process.stdout.write(text))) {
       if (signalled || quitsShell(line)) break;
-      if (line.trim() !== '') {
+      if (clearsSession(line)) await clearOnNode(clear);
+      else if (line.trim() !== '') {
         ran += 1;
         const interrupted = new Promise<never>((_, reject) => (interrupt = () => reject(new Error('interrupted: the node was told to stop that line (a synchronous loop with no await stops only when --eval-timeout ends it)'))));
         try {
@@ -300,6 +310,12 @@ async function remoteLines(t: Target, evaluate: (line: string) => Promise<unknow
     if (!tty) process.stdin.destroy();
   }
   return remoteExit(t, { signalled, refused, failed: tty ? 0 : failed, ran });
+}
+
+// `.clear`: the node forgets the session's declarations, and the shell says so as otp shell does (or why it could not).
+async function clearOnNode(clear: () => Promise<unknown>): Promise<void> {
+  const cleared = await clear().then(() => undefined, (error: unknown) => error);
+  process.stdout.write(cleared === undefined ? `${CLEARING_CONTEXT}\n` : `** .clear: ${cleared instanceof BadRpc ? describe(cleared.reason) : (cleared as Error).message}\n`);
 }
 
 // How a remote shell that read its input to the end exits: 130 at a SIGINT, 2 at a line past the bound, 1 when a piped

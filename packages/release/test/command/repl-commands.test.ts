@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
-import { quitsShell, replStatements } from '../../src/index.ts';
+import { clearsSession, quitsShell, replStatements } from '../../src/index.ts';
 
 async function statements(input: string): Promise<string[]> {
   const rl = createInterface({ input: Readable.from([input]), terminal: false });
@@ -23,6 +23,12 @@ test('.exit inside a statement quits: the statement is dropped and nothing after
 
 test('.break drops the statement being read, and is no statement of its own at the prompt', async () => {
   assert.deepEqual(await statements('const settings = {\n  retries: 3,\n.break\n6 * 7 + 1\n.break\n1\n'), ['6 * 7 + 1', '1']);
+});
+
+test('.clear drops the statement being read, as .break does, and comes as a command of its own for the shell to run', async () => {
+  const read = await statements('const a = 1\nconst settings = {\n  .clear \na\n');
+  assert.deepEqual(read, ['const a = 1', '.clear', 'a']);
+  assert.deepEqual(read.map(clearsSession), [false, true, false]);
 });
 
 test('quitsShell: the quit commands alone, not code that mentions them', () => {

@@ -130,6 +130,12 @@ export class EvalSession {
     return { script, args: [this.helpers, this.bindings, bind], settled: () => this.dropUninitialised(bound) };
   }
 
+  /** Forgets every name the session's lines declared (`.clear`); its helpers, running lines and output stay. */
+  clear(): void {
+    for (const name of Object.keys(this.bindings)) delete this.bindings[name];
+    this.declared.clear();
+  }
+
   // A declaration the line never reached (it threw, or was stopped, first) is not kept: the name is free again.
   private dropUninitialised(names: string[]): void {
     for (const name of names) {
@@ -166,6 +172,13 @@ export function endEvalSession(node: OtpNode, id: unknown): boolean {
   session?.interrupt();
   session?.onEnd?.();
   return sessions.get(node)?.delete(id) ?? false;
+}
+
+/** Forgets the names the session `id` on `node` declared (`.clear` at its remote shell), keeping the session: whether it had started. */
+export function clearEvalSession(node: OtpNode, id: unknown): boolean {
+  const session = typeof id === 'string' ? sessions.get(node)?.get(id) : undefined;
+  session?.clear();
+  return session !== undefined;
 }
 
 /** Stops the line the session `id` on `node` is running (Ctrl-C at its remote shell); how many lines were stopped (0 or 1). */

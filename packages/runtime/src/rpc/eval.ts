@@ -6,7 +6,7 @@ import { boundedShellText, formatShellValue, shellScope, SHELL_HELPERS } from '.
 import { evalSession } from './eval-session.js';
 import { lateSink, LineOutput, sessionOutput } from './eval-output.js';
 
-export { endEvalSession, interruptEvalSession } from './eval-session.js';
+export { clearEvalSession, endEvalSession, interruptEvalSession } from './eval-session.js';
 
 export { EvalStopped } from './eval-sandbox.js';
 

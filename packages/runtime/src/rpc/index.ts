@@ -13,7 +13,7 @@ import { addDistributionService } from '../distribution/node-dist.js';
 import { nodeNameProblem, quoteForLog } from '../distribution/handshake.js';
 import { codeServerOf } from '../code/server.js';
 import { runtimeApi } from '../code/runtime-api.js';
-import { endEvalSession, evaluate, interruptEvalSession, type EvalLineOptions } from './eval.js';
+import { clearEvalSession, endEvalSession, evaluate, interruptEvalSession, type EvalLineOptions } from './eval.js';
 import { CodeDoesNotParse } from './eval-sandbox.js';
 import { formatValue, loggerOf } from '../logger.js';
 import { RuntimeError, describeReason, isExitSignal } from '../errors.js';
@@ -260,7 +260,7 @@ function unexpected(ctx: ProcessContext, callback: string, m: unknown): void {
 }
 
 addDistributionService('rpc', async (node) => {
-  registerRpcModule(node, 'otp', { name: () => node.name, nodes: () => node.nodes(), processCount: () => node.processCount, ping: () => 'pong', refusals: () => node.dist?.refusals(), eval: (source: string, options?: EvalLineOptions) => evaluate(node, runtimeApi(), source, options), evalEnd: (session: unknown) => endEvalSession(node, session), evalInterrupt: (session: unknown) => interruptEvalSession(node, session) });
+  registerRpcModule(node, 'otp', { name: () => node.name, nodes: () => node.nodes(), processCount: () => node.processCount, ping: () => 'pong', refusals: () => node.dist?.refusals(), eval: (source: string, options?: EvalLineOptions) => evaluate(node, runtimeApi(), source, options), evalEnd: (session: unknown) => endEvalSession(node, session), evalInterrupt: (session: unknown) => interruptEvalSession(node, session), evalClear: (session: unknown) => clearEvalSession(node, session) });
   await node.run((ctx) => genServer.start(ctx, rex, undefined, { name: 'rex' }));
 });
 
