@@ -3,6 +3,11 @@ import type { HookEntry, HookFn, NodeTestRegistry, SuiteEntry, TestContext, Test
 import { REGISTRY_KEY } from '../node-test/shim.js';
 import type { PlanOptions } from './eunit.js';
 import { checkedLimit } from './common.js';
+import type { ProcessContext } from '@otp-ts/runtime';
+import { waitingTable } from '../assert/process.js';
+
+// What a callback-style test waits for until it calls `done`: a timeout reads it (`was waiting in …`).
+const DONE_WAIT = 'its done callback (done() was never called?)';
 
 /**
  * The default timeout of a node:test test or hook. node:test has none; the runner keeps a generous one
@@ -115,11 +120,11 @@ function hooksTimeout(hooks: readonly HookEntry[], fallback: number): number {
 // Hooks run in registration order, as in node:test, and hand the fixture through unchanged; a hook's own
 // `timeout` option bounds it alone (the group's and the case's limits are only the outer bound).
 function hooksStep(hooks: readonly HookEntry[], path: readonly string[], kind: string): Step {
-  return async (fixture) => {
+  return async (fixture, ctx) => {
     for (const h of hooks) {
       // Infinity is no limit (a timer of Infinity ms would fire at once); a bad limit fails the hook saying why.
       const ms = checkedLimit(h.options.timeout, `the timeout option of a ${kind} hook`);
-      await (ms === undefined || ms === Infinity ? runBody(h.fn, path) : withTimeout(runBody(h.fn, path), ms, kind));
+      await (ms === undefined || ms === Infinity ? runBody(h.fn, path, ctx) : withTimeout(runBody(h.fn, path, ctx), ms, kind));
     }
     return fixture;
   };
@@ -135,19 +140,19 @@ function withTimeout(body: Promise<void>, ms: number, kind: string): Promise<voi
 
 function testCase(entry: TestEntry, id: string, path: string[], scope: Scope): PlanCase {
   const { badLimit } = scope;
-  const run = badLimit === undefined ? () => runBody(entry.fn, path) : () => Promise.reject(new TypeError(badLimit));
+  const run: Step = badLimit === undefined ? (_fixture, ctx) => runBody(entry.fn, path, ctx) : () => Promise.reject(new TypeError(badLimit));
   return { kind: 'case', id, name: entry.name, path, timeoutMs: scope.timeoutMs, run, ...(scope.skip !== undefined && { skip: scope.skip }) };
 }
 
 /** Runs a test or hook body with its context, then its `t.after` cleanups; a `t.skip()` turns a pass into a skip. */
-async function runBody(fn: TestFn, path: readonly string[]): Promise<void> {
+async function runBody(fn: TestFn, path: readonly string[], ctx: ProcessContext | undefined): Promise<void> {
   const t = new Context(path);
-  const outcome = await settle(() => call(fn, t));
+  const outcome = await settle(() => call(fn, t, ctx));
   t.abort.abort();
   // The body's error says more than a cleanup's, so a cleanup's error is reported only when the body passed.
   let failure = outcome;
   for (const cleanup of t.cleanups) {
-    const c = await settle(() => call(cleanup, t));
+    const c = await settle(() => call(cleanup, t, ctx));
     failure ??= c;
   }
   // As node --test counts them: a test that called t.skip() or t.todo() is skipped / todo even when it then failed (the failure is in the reason).
@@ -181,13 +186,18 @@ async function settle(body: () => Promise<unknown>): Promise<{ error: unknown } 
 // A body that declares a second parameter is callback-style: it ends when it calls `done`. As under node --test, it
 // fails when it also returns a promise, or calls `done` again: within the tick of its first call (the outcome is
 // settled on the next turn of the event loop), or later, when the second call throws, a late error of this test.
-function call(fn: TestFn, t: TestContext): Promise<unknown> {
+// Until `done` is called, the process is marked as waiting for it, so a timeout says done() was never called.
+function call(fn: TestFn, t: TestContext, ctx: ProcessContext | undefined): Promise<unknown> {
   if (fn.length < 2) return Promise.resolve(fn(t, () => undefined));
+  const key = ctx === undefined ? undefined : String(ctx.self());
+  if (key !== undefined) waitingTable().set(key, DONE_WAIT);
+  const called = (): unknown => key !== undefined && waitingTable().get(key) === DONE_WAIT && waitingTable().delete(key);
   return new Promise((resolve, reject) => {
     let calls = 0;
     let outcome: { error?: Error } | undefined;
     let settled = false;
     const done = (error?: unknown): void => {
+      called();
       calls++;
       const again = calls > 1 ? new Error(`done() was called ${calls} times: call it once, when the test has finished`) : undefined;
       if (settled && again) throw again;
@@ -202,9 +212,16 @@ function call(fn: TestFn, t: TestContext): Promise<unknown> {
         else resolve(undefined);
       });
     };
-    const returned: unknown = fn(t, done);
+    let returned: unknown;
+    try {
+      returned = fn(t, done);
+    } catch (error) {
+      called();
+      throw error;
+    }
     if (returned instanceof Promise || (typeof returned === 'object' && returned !== null && typeof (returned as { then?: unknown }).then === 'function')) {
       void Promise.resolve(returned).catch(() => undefined);
+      called();
       settled = true;
       reject(new Error('the test takes a done callback and also returned a promise: use one of them (an async function without done, or done without async), as node:test requires'));
     }
