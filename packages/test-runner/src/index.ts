@@ -23,7 +23,7 @@ export { failedCases, mergeFailed } from './run/failed-store.js';
 export { noTestsReason, closestNames, emptyButPassing } from './run/no-tests.js';
 export type { EmptySelection } from './run/no-tests.js';
 export { mayHoldSelection } from './run/prefilter.js';
-export type { FailedStore } from './run/failed-store.js';
+export type { AllCases, FailedStore, StoredFailure } from './run/failed-store.js';
 export { mergeRetry } from './run/retry.js';
 export type { CounterexampleStore, StoredCounterexample } from './run/counterexamples.js';
 export { ttyReporter, closingLine, startLine, type TtyOptions } from './report/tty.js';

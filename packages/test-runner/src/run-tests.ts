@@ -15,7 +15,7 @@ import { NOT_ONLY } from './plan/node-test.js';
 import { interruptReason, runFile } from './run/pool.js';
 import { plainFailure } from './run/failure-info.js';
 import { updateStore, type CounterexampleStore } from './run/counterexamples.js';
-import { failedAfterWholeRun, mergeFailed, wholeFile, type FailedStore } from './run/failed-store.js';
+import { failedAfterWholeRun, mergeFailed, storedName, storedSelection, wholeFile, type FailedStore } from './run/failed-store.js';
 import { goneCases, withGone } from './run/gone.js';
 import { readJsonStore, writeJsonStore } from './run/json-store.js';
 import { failedIds, mergeRetry } from './run/retry.js';
@@ -131,11 +131,12 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
     // A file not run after --bail counts as skipped when it may hold a selected case; under --grep one with none holds nothing, as if it had run.
     if (bailed) return filter.grep && existsSync(file) && !mayMatchGrep(file, readFileSync(file, 'utf8'), filter.grep) ? noCases(rel) : notRun(rel, reporters, 'not run: an earlier test failed (--bail)');
     reporters.forEach((r) => r.onFileStart?.(rel));
-    if (!existsSync(file)) return goneCases(rel, failed?.[rel] ?? [], reporters);
+    if (!existsSync(file)) return goneCases(rel, [...new Set((failed?.[rel] ?? []).map(storedName))], reporters);
     const compiled = await compileTestFile(root, file, outDir);
     options.importGraph?.record(file, compiled.ok ? compiled.inputs : undefined);
-    const names = failed?.[rel];
-    const narrowed = names && !wholeFile(rel, names) ? { ...filter, names } : filter;
+    const stored = failed?.[rel];
+    const narrowed = stored && !wholeFile(rel, stored) ? { ...filter, ...storedSelection(stored) } : filter;
+    const names = stored && [...new Set(stored.map(storedName))];
     const ran: FileResult = compiled.ok
       ? await runWithRetries({ root, file: rel, bundle: compiled.bundle, exportOrder: compiled.exportOrder, filter: narrowed, timeoutMs: options.timeoutMs, config: options.config ?? {}, shuffleSeed, numRuns: options.numRuns, seed: options.seed, ...(options.path !== undefined && { path: options.path }), knownSeeds: store[rel] ?? {}, replayCommand: options.replayCommand ?? 'otp test', missing: compiled.missing }, options, reporters, (a) => available.set(rel, a))
       : compileFailure(rel, compiled.text, reporters);
@@ -149,7 +150,7 @@ export async function runTests(options: RunOptions = {}): Promise<RunResult> {
   // A partial run (paths, shard, filters, a rerun) keeps the failures it did not reach, so a later --rerun-failed still finds them.
   const interrupted = options.signal?.aborted ? interruptReason(options.signal) : undefined;
   const partial = options.paths !== undefined || options.shard !== undefined || options.rerunFailed || Object.keys(filter).length > 0 || bailed || interrupted !== undefined;
-  writeJsonStore(failedPath, partial ? mergeFailed(lastFailed, results) : failedAfterWholeRun(lastFailed, results));
+  writeJsonStore(failedPath, partial ? mergeFailed(lastFailed, results, {}, available) : failedAfterWholeRun(lastFailed, results, available));
   const cases = results.flatMap((f) => f.cases);
   const counts = countCases(cases);
   const selection = counts.total === 0 && interrupted === undefined ? emptySelection(root, options, selected, filter, failed, storeKept) : undefined;
@@ -240,7 +241,7 @@ const candidatesOf = (root: string, selected: Selected, available: ReadonlyMap<s
 const storedIn = (root: string, discovered: readonly string[], failed: FailedStore): string[] =>
   discovered.flatMap((f) => {
     const rel = relative(root, f);
-    return (failed[rel] ?? []).flatMap((n) => (n === rel && existsSync(f) ? declaredCases(f, readFileSync(f, 'utf8')).map((e) => `${moduleName(f)} > ${e}`) : [n]));
+    return (failed[rel] ?? []).map(storedName).flatMap((n) => (n === rel && existsSync(f) ? declaredCases(f, readFileSync(f, 'utf8')).map((e) => `${moduleName(f)} > ${e}`) : [n]));
   });
 
 // What a run that selected nothing selected from (its candidates, the cases of every discovered file, are filled in after).

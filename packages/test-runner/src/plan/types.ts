@@ -76,6 +76,8 @@ export interface PlanFilter {
   ids?: readonly string[];
   /** Only the cases with these full names, `module > group > case` (--rerun-failed: positions change when tests are added, names do not). */
   names?: readonly string[];
+  /** With `names`, or alone: only these of the cases that share a full name, by name and id (--rerun-failed of one of two same-named tests); the other filters' cases are those matching either. */
+  twins?: readonly { readonly name: string; readonly id: string }[];
 }
 
 /** Every case of a plan, depth first, in plan order. */
