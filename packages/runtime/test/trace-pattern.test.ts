@@ -77,15 +77,3 @@ test('formatting binary data reads only its first items: a 64 MB buffer costs wh
   assert.equal(formatBounded(new BigInt64Array([1n, 2n])), 'BigInt64Array(2) [1n, 2n]');
   assert.equal(formatBounded({ raw: new ArrayBuffer(1 << 26), view: new DataView(new ArrayBuffer(8)) }), '{ raw: ArrayBuffer(67108864), view: DataView(8) }');
 });
-
-test('a run of * in a module or function glob matches what one * matches', async () => {
-  const { globMatcher } = await import('../src/trace/pattern.ts');
-  const stars = globMatcher(`shop/*.${'*'.repeat(4000)}add`);
-  const one = globMatcher('shop/*.*add');
-  for (const name of ['shop/cart.add', 'shop/cart.readd', 'shop/a.b.add', 'shop/cart.added', 'shop/.add', 'shop/cartadd']) {
-    assert.equal(stars.test(name), one.test(name), name);
-  }
-  assert.equal(globMatcher('**').test(''), true);
-  assert.equal(globMatcher('a**?').test('a'), false);
-  assert.equal(globMatcher('a**?').test('ab'), true);
-});
