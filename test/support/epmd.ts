@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 const program = fileURLToPath(new URL('../../packages/runtime/dist/epmd.js', import.meta.url));
 
-function freePort(): Promise<number> {
+/** A free port on loopback, closed again: nothing listens there (for a port mapper a test starts, or none at all). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

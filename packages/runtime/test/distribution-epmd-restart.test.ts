@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { createNode } from '@otp-ts/runtime';
 import { EpmdServer, killPortMapper, portMapperLookup } from '@otp-ts/runtime/tools';
 import { waitFor } from '../../../test/support/wait.ts';
+import { freePort } from '../../../test/support/epmd.ts';
 
 test('a node whose port mapper restarted says once that it lost its registration, registers again, and other nodes find it', { timeout: 60_000 }, async () => {
   let epmd = new EpmdServer();
@@ -35,17 +36,6 @@ test('a node whose port mapper restarted says once that it lost its registration
   }
 });
 
-// A free port on loopback, closed again: nothing listens there.
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 // The OS processes of built-in port mappers serving `port` (their command line names it).
 function portMappersOn(port: number): number[] {

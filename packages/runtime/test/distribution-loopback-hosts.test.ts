@@ -3,21 +3,11 @@
 // loopback address is looked up there too. Real nodes, real TCP, the built-in port mapper as a node starts it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { createNode } from '../src/index.ts';
 import { killPortMapper } from '../src/distribution/epmd-client.ts';
 import { waitFor } from '../../../test/support/wait.ts';
+import { freePort } from '../../../test/support/epmd.ts';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 test('nodes named after different loopback addresses reach each other by name through the port mapper the first one started', async () => {
   const epmdPort = await freePort();

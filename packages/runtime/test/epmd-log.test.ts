@@ -3,24 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNode } from '../src/index.ts';
 import { killPortMapper, register } from '../src/distribution/epmd-client.ts';
 import { openPortMapperLog, portMapperLogFile } from '../src/distribution/epmd-log.ts';
 import { waitFor } from '../../../test/support/wait.ts';
+import { freePort } from '../../../test/support/epmd.ts';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs `body` with OTP_EPMD_LOG set to `file` (restored afterwards). */
 async function withLogFile(file: string, body: () => Promise<void>): Promise<void> {
