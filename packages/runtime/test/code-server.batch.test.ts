@@ -73,7 +73,7 @@ test('upgrade: a process whose codeChange answers after the timeout is restored 
     await node.run(async (ctx) => {
       const pids = await startWorkers(ctx, code, 20);
       const slow = v2('if (s.id === 7) await new Promise((r) => setTimeout(r, 150))');
-      await assert.rejects(runtime.upgradeModules(ctx, code, [compile('app/worker', slow, '2')], { timeoutMs: 50 }), (e: UpgradeError) => e.stage === 'codeChange' && e.pid === pids[7] && /timed out/.test(e.message));
+      await assert.rejects(runtime.upgradeModules(ctx, code, [compile('app/worker', slow, '2')], { timeoutMs: 50 }), (e: UpgradeError) => e.stage === 'codeChange' && e.pid === pids[7] && /did not finish within 50 ms/.test(e.message));
       // Restored once its late codeChange has run: wait for that, not for a fixed time.
       const restored = pids.map((_, id) => ({ vsn: 1, state: { id } }));
       await waitFor('the late migration is undone', async () => isDeepStrictEqual(await statesOf(ctx, pids), restored)).catch(() => undefined);

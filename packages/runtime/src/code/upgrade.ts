@@ -284,7 +284,7 @@ function changeRequest(c: Change, m: ModuleChange, options: UpgradeOptions): Sys
 
 // The codeChange stage's error for change `c`: one that did not finish in time names the wait and the fix.
 function changeFailed(c: Change, error: unknown, timeoutMs: number): UpgradeError {
-  if (error instanceof ChangeTimeout || (error instanceof CallError && error.failure === 'timeout')) {
+  if (timedOut(error)) {
     return new UpgradeError('codeChange', c.module, `upgrade rolled back: codeChange of ${c.module} in ${c.who.pid} did not finish within ${timeoutMs} ms, the time an upgrade waits for each (a promise it returned that never settles, or work that long): make it return sooner, or give upgradeModules a longer timeoutMs`, c.who.pid, { cause: error });
   }
   return new UpgradeError('codeChange', c.module, `upgrade rolled back: codeChange of ${c.module} in ${c.who.pid} failed: ${whyOf(error)}`, c.who.pid, { cause: error });
@@ -292,6 +292,16 @@ function changeFailed(c: Change, error: unknown, timeoutMs: number): UpgradeErro
 
 // An async codeChange run by the upgrading process that had not settled when the wait ended.
 class ChangeTimeout extends Error {}
+
+// Whether a codeChange's failure is the upgrade's own wait ending. What a codeChange threw may be anything, a proxy
+// whose every trap throws included (instanceof reads its prototype): such a value is no timeout.
+function timedOut(error: unknown): boolean {
+  try {
+    return error instanceof ChangeTimeout || (error instanceof CallError && error.failure === 'timeout');
+  } catch {
+    return false;
+  }
+}
 
 // What a codeChange threw, as one bounded line of the upgrade's one-sentence error: its message when it has one,
 // else its description. Reading it never throws (a getter or proxy trap that throws is described instead), a

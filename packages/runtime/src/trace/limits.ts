@@ -2,6 +2,9 @@
 // the node's one thread. The node and both clients (otp trace, the observer's /api/trace) refuse past these with the
 // same sentence, before anything is resolved.
 
+/** The most characters a call pattern may have: a longer one is refused before it is read. */
+export const MAX_PATTERN_CHARS = 4096;
+
 /** The most call patterns one session may give: each is resolved against every loaded module as the session starts, on the node's one thread. */
 export const MAX_TRACE_PATTERNS = 100;
 
@@ -25,7 +28,8 @@ export function traceListsRefusal(spec: { patterns?: readonly string[]; pids?: r
   const { patterns = [], pids = [], names = [] } = spec;
   if (patterns.length > MAX_TRACE_PATTERNS) return `a trace takes at most ${MAX_TRACE_PATTERNS} call patterns, got ${patterns.length}: a wildcard names many functions in one (shop/cart.*, shop/*.handle*)`;
   const chars = patterns.reduce((n, p) => n + p.length, 0);
-  if (chars > MAX_TRACE_PATTERN_TOTAL) return `a trace's call patterns come to at most ${MAX_TRACE_PATTERN_TOTAL} characters together, got ${chars}: give fewer or shorter patterns (a wildcard names many functions in one, shop/cart.*)`;
+  // One pattern past its own limit is refused by the pattern's parse, in the sentence naming that pattern.
+  if (chars > MAX_TRACE_PATTERN_TOTAL && patterns.every((p) => p.length <= MAX_PATTERN_CHARS)) return `a trace's call patterns come to at most ${MAX_TRACE_PATTERN_TOTAL} characters together, got ${chars}: give fewer or shorter patterns (a wildcard names many functions in one, shop/cart.*)`;
   if (pids.length > MAX_TRACE_SELECTED) return `a trace takes at most ${MAX_TRACE_SELECTED} pids, got ${pids.length}: all, new or existing selects many processes in one`;
   if (names.length > MAX_TRACE_SELECTED) return `a trace takes at most ${MAX_TRACE_SELECTED} registered names, got ${names.length}: give fewer, or select processes with all, new or existing`;
   return undefined;

@@ -1,3 +1,5 @@
+import { MAX_PATTERN_CHARS } from './limits.js';
+
 /** One argument pattern: `_`, a literal, a variable, an object shape or an array. */
 export type ArgPattern =
   | { t: 'any' }
@@ -36,8 +38,6 @@ export type ParseResult = { ok: true; pattern: CallPattern } | { ok: false; erro
 
 class PatternError extends Error {}
 
-/** The most characters a call pattern may have: a longer one is refused before it is read. */
-export const MAX_PATTERN_CHARS = 4096;
 /** How deeply a pattern may nest brackets, braces, parentheses and `!`: a deeper one is refused, never read to the end of the stack. */
 export const MAX_PATTERN_NESTING = 32;
 
