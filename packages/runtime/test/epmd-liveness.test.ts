@@ -12,6 +12,7 @@ import { createNode } from '../src/index.ts';
 import { lookup, names, register } from '../src/distribution/epmd-client.ts';
 import { encodeAlive2, encodeListenExtra, encodeNames, type NodeEntry } from '../src/distribution/epmd-protocol.ts';
 import { waitFor } from '../../../test/support/wait.ts';
+import { freePort } from '../../../test/support/epmd.ts';
 
 const entry = (name: string, port: number): NodeEntry => ({ name, port, nodeType: 77, protocol: 0, highestVersion: 6, lowestVersion: 5, extra: Buffer.alloc(0) });
 
@@ -36,9 +37,8 @@ test('a name held by a registration whose node no longer listens goes to the nod
   const logs: string[] = [];
   const mapper = new EpmdServer((l) => logs.push(l), () => {}, { holderProbeMs: 2000 });
   const port = await mapper.listen(0);
-  const gone = await listening();
-  const goneport = portOf(gone);
-  await new Promise<void>((resolve) => gone.close(() => resolve()));
+  // A port nothing listens on: the node that registered it is gone.
+  const goneport = await freePort();
   const alive = await listening();
   const restarted = await listening();
   try {
@@ -126,9 +126,8 @@ test('a name held by a registration whose node no longer listens is freed by the
   const logs: string[] = [];
   const mapper = new EpmdServer((l) => logs.push(l), () => {}, { holderProbeMs: 500, registrationKeepAliveMs: 200 });
   const port = await mapper.listen(0);
-  const gone = await listening();
-  const goneport = portOf(gone);
-  await new Promise<void>((resolve) => gone.close(() => resolve()));
+  // A port nothing listens on: the node that registered it is gone.
+  const goneport = await freePort();
   const alive = await Promise.all(Array.from({ length: 20 }, () => listening()));
   try {
     // Twenty running holders (more than are probed at once) and one whose node is gone, its registration connection open.
@@ -152,9 +151,8 @@ test("a node named after this host's non-loopback address (it listens there only
   const logs: string[] = [];
   const mapper = new EpmdServer((l) => logs.push(l), () => {}, { holderProbeMs: 500, registrationKeepAliveMs: 200 });
   const port = await mapper.listen(0);
-  const gone = await listening();
-  const goneport = portOf(gone);
-  await new Promise<void>((resolve) => gone.close(() => resolve()));
+  // A port nothing listens on: the node that registered it is gone.
+  const goneport = await freePort();
   const node = createNode({ onCrash: () => {} });
   try {
     await node.startDistribution({ name: `wide@${external}`, cookie: 'sekrit', epmdPort: port, log: () => {} });
@@ -173,9 +171,8 @@ test('a node named after another loopback address (b@127.0.0.2: it listens there
   const logs: string[] = [];
   const mapper = new EpmdServer((l) => logs.push(l), () => {}, { holderProbeMs: 500, registrationKeepAliveMs: 200 });
   const port = await mapper.listen(0, 'all');
-  const gone = await listening();
-  const goneport = portOf(gone);
-  await new Promise<void>((resolve) => gone.close(() => resolve()));
+  // A port nothing listens on: the node that registered it is gone.
+  const goneport = await freePort();
   const nodeLogs: string[] = [];
   const b = createNode({ onCrash: () => {} });
   const a = createNode({ onCrash: () => {} });
